@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+import { INSTRUMENTED_SCHEMAS, type InstrumentedType, resolveTimestamp } from '../events.ts';
+import { eventsOf, type LineParser, type ParseOutcome } from './types.ts';
+
+const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
+/** An ISO-8601 time at the start of a line, as Lambda's console output and `aws logs tail` print it. */
+const LEADING_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s/;
+
+/**
+ * Contract §1a: one JSON object per line, alone or at the end of a prefixed line
+ * (`2026-10-03T06:00:01.123Z\t<request-id>\tINFO\t{...}`).
+ */
+export const jsonEventParser: LineParser = {
+  format: 'json',
+  parse(line, ctx) {
+    const start = line.indexOf('{');
+    if (start < 0) return undefined;
+    const typeMatch = OUR_TYPE.exec(line);
+    if (!typeMatch) return undefined;
+    const type = typeMatch[1] as InstrumentedType;
+
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line.slice(start));
+    } catch (error) {
+      return reject(type, `not valid JSON (${(error as Error).message})`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+    if ((raw as { type?: unknown }).type !== type) return undefined;
+
+    const schema = INSTRUMENTED_SCHEMAS[type] as z.ZodType<{ ts?: string | number }>;
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+      const issues = result.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+      return reject(type, issues);
+    }
+    const prefixTime = start > 0 ? leadingTime(line) : undefined;
+    const recordTime = prefixTime ?? ctx.recordTime;
+    if (result.data.ts === undefined && recordTime === undefined) {
+      return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
+    }
+    const at = resolveTimestamp(result.data.ts, recordTime ?? 0);
+    return eventsOf('json', ctx, at, result.data as never);
+  },
+};
+
+function reject(type: string, why: string): ParseOutcome {
+  return { kind: 'rejected', reason: `${type} event rejected: ${why}` };
+}
+
+export function leadingTime(line: string): number | undefined {
+  const m = LEADING_TIME.exec(line);
+  if (!m) return undefined;
+  const t = Date.parse(m[1]);
+  return Number.isNaN(t) ? undefined : t;
+}

@@ -1,0 +1,35 @@
+import type { AuditEvent, EventBody, LineSource } from '../events.ts';
+
+/** What the reader knows about a line besides its text. */
+export interface LineContext {
+  readonly source: LineSource;
+  /** The log record's time (CloudWatch event timestamp), epoch ms; absent in a plain file. */
+  readonly recordTime?: number;
+  /** Year for syslog dates, which carry none (`--year`). */
+  readonly year?: number;
+  /** The moment "now" for year inference of syslog dates (a date in the future steps back a year). */
+  readonly now?: number;
+  /** The job a format without its own job name refers to: Lambda function, file base name. */
+  readonly defaultJob?: string;
+}
+
+export type ParseOutcome =
+  | { readonly kind: 'events'; readonly events: AuditEvent[] }
+  | { readonly kind: 'rejected'; readonly reason: string }
+  | { readonly kind: 'unrecognised' };
+
+/**
+ * One input format (contract §1). `parse` returns `undefined` when the line is not of its
+ * format, so the next parser may try; a line that is of its format but invalid is `rejected`.
+ * Parsers never throw.
+ */
+export interface LineParser {
+  readonly format: string;
+  parse(line: string, ctx: LineContext): ParseOutcome | undefined;
+}
+
+export const UNRECOGNISED: ParseOutcome = { kind: 'unrecognised' };
+
+export function eventsOf(format: string, ctx: LineContext, at: number, ...bodies: EventBody[]): ParseOutcome {
+  return { kind: 'events', events: bodies.map((body) => ({ at, body, source: ctx.source, format })) };
+}

@@ -1,0 +1,95 @@
+import type { Finding } from './core/findings.ts';
+
+/**
+ * The interfaces the core needs. Adapters in `adapters/` implement them for DynamoDB, SNS,
+ * the console and files; the CLI and the Lambdas differ only in which adapters they wire.
+ */
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A subject's state with the version it was read at (0: never stored). */
+export interface Versioned<S> {
+  readonly state: S;
+  readonly version: number;
+}
+
+/** A fact about one run, kept for reports and status queries (with a TTL in DynamoDB). */
+export interface RunRecord {
+  readonly subject: string;
+  readonly subject_kind: Finding['subject_kind'];
+  readonly run_id: string;
+  /** ISO-8601 end (or start, for runs that log no end) time. */
+  readonly ts: string;
+  readonly status: 'ok' | 'failed' | 'started';
+  readonly exit_code?: number;
+  readonly duration_ms?: number;
+  readonly output_bytes?: number;
+  readonly host?: string;
+}
+
+/** What one subject's processing of a batch writes: its new state, with findings and run records. */
+export interface SubjectCommit {
+  /** `kind#name`, e.g. `job#nightly-backup`. */
+  readonly key: string;
+  readonly expectedVersion: number;
+  readonly state: unknown;
+  readonly findings: readonly Finding[];
+  readonly records: readonly RunRecord[];
+}
+
+export type CommitResult = 'committed' | 'conflict';
+
+/**
+ * Per-subject state, read once per batch and written back once, conditionally on the version
+ * read (contract §6). Findings are stored in the same write, so that a finding exists exactly
+ * when the state that produced it does.
+ */
+export interface StateStore {
+  load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>>;
+  commit(change: SubjectCommit): Promise<CommitResult>;
+}
+
+export interface FindingQuery {
+  /** ISO-8601 inclusive lower bound on `ts`. */
+  readonly from: string;
+  /** ISO-8601 exclusive upper bound on `ts`. */
+  readonly to: string;
+  readonly detector?: string;
+  readonly subject?: string;
+}
+
+export interface StoredFinding extends Finding {
+  readonly key: string;
+  /** Whether the alert for it has been delivered. */
+  readonly alerted: boolean;
+}
+
+/** Findings as stored; the ones not yet alerted form the outbox. */
+export interface FindingStore {
+  query(q: FindingQuery): Promise<StoredFinding[]>;
+  /** Findings whose alert is not delivered yet, oldest first. */
+  pendingAlerts(limit: number): Promise<StoredFinding[]>;
+  /** Marks a finding's alert delivered; false if someone else already did. */
+  markAlerted(key: string): Promise<boolean>;
+}
+
+export interface RunRecordStore {
+  runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]>;
+}
+
+export interface AlertSink {
+  /** Delivers one alert per finding; throws if delivery failed (the finding stays pending). */
+  publish(finding: Finding): Promise<void>;
+}
+
+/** Counters for what a batch or scan read: visible in CLI output and as metrics. */
+export interface LineCounts {
+  lines: number;
+  events: number;
+  rejected: number;
+  unrecognised: number;
+}
