@@ -1,0 +1,51 @@
+import { isoTime } from '../core/findings.ts';
+import { formatDuration, median } from '../core/stats.ts';
+import { endedCleanly } from './output-content.ts';
+import type { RunDetector } from './types.ts';
+
+/** However the factor is configured, a run within 50% of the median is never flagged as slow. */
+export const MIN_DURATION_SLOW_FACTOR = 1.5;
+
+export const durationSlowDetector: RunDetector = {
+  kind: 'run',
+  meta: {
+    id: 'duration-slow',
+    description: 'A run took far longer than the median of the previous successful runs.',
+    subjectKind: 'job',
+    defaultSeverity: 'medium',
+    fiveCs: {
+      criteria:
+        'The run exited 0 and took more than 3× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs, once at least `min_history` (5) runs are known.',
+      cause:
+        'Hidden retries and timeouts against a failing upstream, a slow or throttled dependency, lock contention, a disk filling up, or input that grew far beyond what the job was built for.',
+      consequence:
+        'Results arrive late and the next scheduled run may overlap this one; the slowdown usually grows until the job times out or misses its window, and it costs compute all the while.',
+      correctiveAction:
+        'Look at where the time went (retry and timeout logs, upstream latency, input size, host load) and fix the upstream or the job; add a timeout and retry limit so a stuck run fails visibly instead.',
+    },
+  },
+  check({ run, baseline, options }) {
+    if (!endedCleanly(run) || run.duration_ms === undefined) return [];
+    const window = baseline.durations.length;
+    if (window < options.minHistory) return [];
+    const typical = baseline.medianDurationMs ?? median(baseline.durations);
+    if (typical === undefined || typical <= 0) return [];
+    const factor = Math.max(options.durationSlowFactor, MIN_DURATION_SLOW_FACTOR);
+    if (run.duration_ms <= factor * typical) return [];
+    return [
+      {
+        subject: run.job,
+        run_id: run.run_id,
+        ts: isoTime(run.endedAt),
+        message: `run took ${formatDuration(run.duration_ms)}, ${timesAbove(run.duration_ms / typical, factor)}× the median ${formatDuration(typical)} of the last ${window} runs`,
+        evidence: { duration_ms: run.duration_ms, median: typical, window, factor },
+      },
+    ];
+  },
+};
+
+/** A multiple with one decimal, or two when one would not show it is above the limit. */
+function timesAbove(multiple: number, limit: number): string {
+  const shown = multiple.toFixed(1);
+  return Number(shown) > limit ? shown : multiple.toFixed(2);
+}

@@ -1,0 +1,48 @@
+import { isoTime } from '../core/findings.ts';
+import { endedCleanly, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
+import type { RunDetector } from './types.ts';
+
+export const errorKeywordDetector: RunDetector = {
+  kind: 'run',
+  meta: {
+    id: 'error-keyword',
+    description: 'A run exited 0 but its output holds an error marker.',
+    subjectKind: 'job',
+    defaultSeverity: 'high',
+    fiveCs: {
+      criteria:
+        'The run exited 0 and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count.',
+      cause:
+        'An error was caught, logged and swallowed: a wrapper script that ignores a failing step’s status (a pipe, a missing `set -e`), a catch-all handler that prints and returns 0, a child process whose crash or full disk never reaches the exit code.',
+      consequence:
+        'The run is counted as a success while part of its work failed; the error sits in the logs until its effects (missing or corrupt data) surface somewhere else.',
+      correctiveAction:
+        "Read the excerpt and the run's log around it, fix the failing step, and make the job propagate the failure (`set -euo pipefail`, re-raise after logging) so the exit code tells the truth.",
+    },
+  },
+  check({ run, options }) {
+    if (!endedCleanly(run) || options.errorKeywords.length === 0) return [];
+    const found = firstMarker(run.output_head, run.output_tail, options.errorKeywords);
+    if (found === undefined) return [];
+    return [
+      {
+        subject: run.job,
+        run_id: run.run_id,
+        ts: isoTime(run.endedAt),
+        message: `exited 0 but its output holds the error marker "${found.keyword}": ${found.excerpt}`,
+        evidence: { keyword: found.keyword, excerpt: found.excerpt, where: found.where },
+      },
+    ];
+  },
+};
+
+function firstMarker(
+  head: string | undefined,
+  tail: string | undefined,
+  keywords: readonly string[],
+): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
+  const inHead = head !== undefined ? findErrorMarker(head, keywords) : undefined;
+  if (inHead) return { ...inHead, where: 'head' };
+  const inTail = tail !== undefined ? findErrorMarker(tail, keywords) : undefined;
+  return inTail ? { ...inTail, where: 'tail' } : undefined;
+}

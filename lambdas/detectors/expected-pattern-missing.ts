@@ -1,0 +1,50 @@
+import { isoTime } from '../core/findings.ts';
+import { formatBytes } from '../core/stats.ts';
+import { endedCleanly, wholeOutput } from './output-content.ts';
+import type { CompletedRun, RunDetector } from './types.ts';
+
+export const expectedPatternMissingDetector: RunDetector = {
+  kind: 'run',
+  meta: {
+    id: 'expected-pattern-missing',
+    description: "A run exited 0 but its output lacks the job's `expect_pattern`.",
+    subjectKind: 'job',
+    defaultSeverity: 'medium',
+    fiveCs: {
+      criteria:
+        'The job has an `expect_pattern`, the run exited 0, and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes). Judged only when head, tail or a size of 0 is known.',
+      cause:
+        'The job stopped doing its real work while still exiting 0: a success check that misses empty or partial results, an expired upstream API key, a changed query template, a wrong source path, a write that failed on a full disk. Or the job’s log line changed and the pattern is stale.',
+      consequence:
+        'The step the job exists for (the upload, the summary, the snapshot) did not happen, and nothing but this check notices.',
+      correctiveAction:
+        "Read the run's output for what it did instead. Fix the job if its work is missing; if only the wording changed, update `expect_pattern` in the job's config.",
+    },
+  },
+  check({ run, options }) {
+    const expected = options.expectPattern;
+    if (!expected || !endedCleanly(run)) return [];
+    const { output_head: head, output_tail: tail } = run;
+    if (head === undefined && tail === undefined && run.output_bytes !== 0) return [];
+    // A stateless copy: a shared `g` or `y` pattern would carry `lastIndex` from one run to the next.
+    const pattern = new RegExp(expected.source, expected.flags.replace(/[gy]/g, ''));
+    if ([head, tail].some((part) => part !== undefined && pattern.test(part))) return [];
+    const size = run.output_bytes !== undefined ? ` (${formatBytes(run.output_bytes)})` : '';
+    return [
+      {
+        subject: run.job,
+        run_id: run.run_id,
+        ts: isoTime(run.endedAt),
+        message: `expected pattern ${String(expected)} ${whereMissing(run)}${size}`,
+        evidence: { pattern: expected.source, ...(run.output_bytes !== undefined ? { output_bytes: run.output_bytes } : {}) },
+      },
+    ];
+  },
+};
+
+function whereMissing(run: CompletedRun): string {
+  if (run.output_bytes === 0) return 'is missing: the output is empty';
+  if (wholeOutput(run) !== undefined) return 'is not in the output';
+  if (run.output_head !== undefined && run.output_tail !== undefined) return 'is in neither the head nor the tail of the output';
+  return run.output_head !== undefined ? 'is not in the head of the output' : 'is not in the tail of the output';
+}

@@ -1,0 +1,39 @@
+import { durationFastDetector } from './duration-fast.ts';
+import { durationSlowDetector } from './duration-slow.ts';
+import { emptyOutputDetector } from './empty-output.ts';
+import { errorKeywordDetector } from './error-keyword.ts';
+import { expectedPatternMissingDetector } from './expected-pattern-missing.ts';
+import type { DetectorId } from './ids.ts';
+import { outputShrinkDetector } from './output-shrink.ts';
+import { runFailedDetector } from './run-failed.ts';
+import type { DetectorMeta, RunDetector } from './types.ts';
+
+/**
+ * The registry: every detector, one array per kind, each sorted by id. The engine runs a kind's
+ * detectors in this order and passes the ids that already fired on the same run in `firedSoFar`,
+ * so a detector that defers to another (output-shrink to empty-output) must sort after it.
+ */
+export const RUN_DETECTORS: readonly RunDetector[] = [
+  durationFastDetector,
+  durationSlowDetector,
+  emptyOutputDetector,
+  errorKeywordDetector,
+  expectedPatternMissingDetector,
+  outputShrinkDetector,
+  runFailedDetector,
+];
+
+/** Every registered detector of any kind; add a new kind's array here. */
+const ALL_DETECTORS: readonly (readonly { readonly meta: DetectorMeta }[])[] = [RUN_DETECTORS];
+
+/** Each detector's meta by id, for alerts and the monthly 5 Cs report. */
+export const DETECTOR_META: ReadonlyMap<DetectorId, DetectorMeta> = indexMeta(ALL_DETECTORS.flat());
+
+function indexMeta(detectors: readonly { readonly meta: DetectorMeta }[]): ReadonlyMap<DetectorId, DetectorMeta> {
+  const byId = new Map<DetectorId, DetectorMeta>();
+  for (const { meta } of detectors) {
+    if (byId.has(meta.id)) throw new Error(`detector id ${meta.id} is registered twice: each id must have one detector`);
+    byId.set(meta.id, meta);
+  }
+  return byId;
+}

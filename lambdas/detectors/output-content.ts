@@ -1,0 +1,166 @@
+import type { CompletedRun } from './types.ts';
+
+/**
+ * Pure helpers the job-run detectors share: whether a run ended cleanly (only then is its
+ * output judged), what of its output is known, how to scan it for emptiness and error
+ * markers, and the figures their messages print.
+ */
+
+/** Exit 0 and no failure of another kind (systemd result, Lambda timeout). */
+export function endedCleanly(run: CompletedRun): boolean {
+  return run.exit_code === 0 && !run.failure;
+}
+
+const encoder = new TextEncoder();
+
+export function byteLength(text: string): number {
+  return encoder.encode(text).length;
+}
+
+/** The size up to which a run's head is its whole output (contract §1a: head is the first ≤2 KiB). */
+export const HEAD_LIMIT_BYTES = 2048;
+
+/**
+ * The run's whole output when the head (or tail) holds all of it; undefined when only part of it,
+ * or nothing, is known. A head holds everything when no size is given, when the size fits in it,
+ * or when a tail was cut too and the size is within the head limit.
+ */
+export function wholeOutput(run: CompletedRun): string | undefined {
+  const { output_head: head, output_tail: tail, output_bytes: bytes } = run;
+  if (bytes === 0) return '';
+  if (head !== undefined) {
+    if (bytes === undefined || bytes <= byteLength(head)) return head;
+    if (tail !== undefined && bytes <= HEAD_LIMIT_BYTES) return head;
+    return undefined;
+  }
+  if (tail !== undefined && (bytes === undefined || bytes <= byteLength(tail))) return tail;
+  return undefined;
+}
+
+/** Why an output counts as empty. */
+export type EmptyOutputKind = 'zero-bytes' | 'blank' | 'empty-marker' | 'empty-json';
+
+/** What tools print for "nothing": psql's `(0 rows)`, `<no rows>`, empty JSON containers. Compared case-insensitively. */
+const EMPTY_MARKERS = new Set(['[]', '{}', 'null', '<no rows>', '(0 rows)', 'no rows']);
+
+/**
+ * Whether a whole output is empty, and why: nothing but whitespace, an empty marker, or JSON
+ * holding at least one array where every array (at any depth) is empty, as `{"results": []}`
+ * or `{"count": 0, "items": []}`.
+ */
+export function classifyEmptyOutput(text: string): EmptyOutputKind | undefined {
+  if (text.length === 0) return 'zero-bytes';
+  const trimmed = text.trim();
+  if (trimmed === '') return 'blank';
+  if (EMPTY_MARKERS.has(trimmed.toLowerCase())) return 'empty-marker';
+  if (isJsonWithOnlyEmptyArrays(trimmed)) return 'empty-json';
+  return undefined;
+}
+
+function isJsonWithOnlyEmptyArrays(text: string): boolean {
+  if (!text.startsWith('{') && !text.startsWith('[')) return false;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const arrays = { empty: 0, nonEmpty: 0 };
+  countArrays(value, arrays);
+  return arrays.empty > 0 && arrays.nonEmpty === 0;
+}
+
+function countArrays(value: unknown, into: { empty: number; nonEmpty: number }): void {
+  if (Array.isArray(value)) {
+    if (value.length === 0) into.empty++;
+    else into.nonEmpty++;
+    for (const item of value) countArrays(item, into);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) countArrays(item, into);
+  }
+}
+
+/** A one-line preview of a text for a message: whitespace collapsed, at most `max` characters. */
+export function preview(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+}
+
+/** A keyword found in the output, with the line around it. */
+export interface ErrorMarkerMatch {
+  readonly keyword: string;
+  readonly index: number;
+  /** The line holding the match, at most 120 characters, centred on the match when longer. */
+  readonly excerpt: string;
+}
+
+export const EXCERPT_MAX_CHARS = 120;
+
+const WORD_CHAR = /[\p{L}\p{N}_]/u;
+/** A count of nothing just before the keyword: `0 FATAL`, `no errors`, `without errors`, `NON-FATAL`. */
+const NEGATION_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:0|no|zero|not|without)\s+$|(?:^|[^\p{L}\p{N}_])non-$/iu;
+/** A count of nothing just after the keyword: `ERROR: 0`, `errors=0`, `FATAL: none`, `FATAL 0`. */
+const NEGATION_AFTER = /^\s*[:=]?\s*(?:0(?![\d.])|none(?![\p{L}\p{N}_])|zero(?![\p{L}\p{N}_]))/iu;
+
+/**
+ * The pattern for one error keyword. All-caps markers (`FATAL`, `ERROR:`) match case-sensitively,
+ * others (`Traceback (most recent call last)`, `panic:`) in any case; a keyword that starts or
+ * ends with a letter or digit must stand as a whole word there (`FATALITY`, `NONFATAL` do not count).
+ */
+export function keywordPattern(keyword: string): RegExp {
+  const escaped = keyword.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const start = WORD_CHAR.test(keyword[0] ?? '') ? '(?<![\\p{L}\\p{N}_])' : '';
+  const end = WORD_CHAR.test(keyword[keyword.length - 1] ?? '') ? '(?![\\p{L}\\p{N}_])' : '';
+  const allCaps = keyword === keyword.toUpperCase() && keyword !== keyword.toLowerCase();
+  return new RegExp(`${start}${escaped}${end}`, allCaps ? 'gu' : 'giu');
+}
+
+/**
+ * The first error keyword in `text` that is not negated. A match is negated when a count of
+ * nothing stands right next to it: `0`, `no`, `zero`, `not`, `without` or `non-` just before it, or
+ * `0`, `none` or `zero` just after it (optionally after `:` or `=`).
+ */
+export function findErrorMarker(text: string, keywords: readonly string[]): ErrorMarkerMatch | undefined {
+  let first: ErrorMarkerMatch | undefined;
+  for (const keyword of keywords) {
+    if (keyword.length === 0) continue;
+    for (const match of text.matchAll(keywordPattern(keyword))) {
+      const index = match.index;
+      const end = index + match[0].length;
+      if (first !== undefined && index >= first.index) break;
+      const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+      if (NEGATION_BEFORE.test(text.slice(lineStart, index))) continue;
+      if (NEGATION_AFTER.test(text.slice(end, end + 16))) continue;
+      first = { keyword, index, excerpt: excerptAround(text, index, end) };
+      break;
+    }
+  }
+  return first;
+}
+
+/** The line holding `text[from, to)`, cut to at most `max` characters around it. */
+export function excerptAround(text: string, from: number, to: number, max = EXCERPT_MAX_CHARS): string {
+  const lineStart = text.lastIndexOf('\n', from - 1) + 1;
+  const newline = text.indexOf('\n', to);
+  const lineEnd = newline < 0 ? text.length : newline;
+  const line = text.slice(lineStart, lineEnd).replace(/\r$/, '');
+  const trimmed = line.trim();
+  if (trimmed.length <= max) return trimmed;
+  // Centre a window on the match, leaving room for an ellipsis on each cut side.
+  const budget = max - 2;
+  const matchStart = from - lineStart;
+  const matchLength = to - from;
+  let start = Math.max(0, matchStart - Math.floor(Math.max(0, budget - matchLength) / 2));
+  const end = Math.min(line.length, start + budget);
+  start = Math.max(0, end - budget);
+  return `${start > 0 ? '…' : ''}${line.slice(start, end)}${end < line.length ? '…' : ''}`;
+}
+
+/**
+ * A share as a whole percent for a message (`6`), with one decimal (`29.9`) when rounding would
+ * show the very limit the share is below.
+ */
+export function percentBelow(share: number, limit: number): string {
+  const rounded = Math.round(share * 100);
+  return rounded < Math.round(limit * 100) ? String(rounded) : (Math.floor(share * 1000) / 10).toFixed(1);
+}

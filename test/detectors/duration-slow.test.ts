@@ -1,0 +1,66 @@
+import { durationSlowDetector } from '../../lambdas/detectors/duration-slow.ts';
+import { around, makeBaseline, makeRun } from './run-fixtures.ts';
+import { testRunDetector } from './run-detector-tester.ts';
+
+// The typical baseline: 20 runs with a median of 60 000 ms (1.0 min).
+
+testRunDetector(durationSlowDetector, {
+  valid: [
+    { name: 'a normal run', run: makeRun() },
+    { name: '40% slower than the median', run: makeRun({ duration_ms: 84_000 }) },
+    { name: '40% faster than the median (that is duration-fast, if anything)', run: makeRun({ duration_ms: 36_000 }) },
+    { name: 'exactly 3× the median (the limit itself is not above it)', run: makeRun({ duration_ms: 180_000 }) },
+    { name: 'a factor configured below 1.5 is raised: 1.4× stays quiet', run: makeRun({ duration_ms: 84_000 }), options: { durationSlowFactor: 1.2 } },
+    {
+      name: 'too little history: 4 runs with min_history 5',
+      run: makeRun({ duration_ms: 600_000 }),
+      baseline: makeBaseline(around(6_963, 4), around(60_000, 4)),
+      options: { minHistory: 5 },
+    },
+    { name: 'unknown duration', run: makeRun({ duration_ms: undefined }) },
+    { name: 'previous durations of 0 ms (median 0)', run: makeRun({ duration_ms: 5 }), baseline: makeBaseline(around(6_963, 20), Array(20).fill(0)) },
+    { name: 'a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, duration_ms: 600_000 }) },
+    { name: 'a Lambda timeout (that is run-failed)', run: makeRun({ failure: 'timeout', duration_ms: 900_000 }) },
+  ],
+  invalid: [
+    {
+      name: '3.1× the median',
+      run: makeRun({ duration_ms: 186_000 }),
+      expected: {
+        severity: 'medium',
+        message: 'run took 3.1 min, 3.1× the median 1.0 min of the last 20 runs',
+        evidence: { duration_ms: 186_000, median: 60_000, window: 20, factor: 3 },
+      },
+    },
+    {
+      name: 'just above 3× shows two decimals rather than the rounded limit',
+      run: makeRun({ duration_ms: 182_400 }),
+      expected: {
+        severity: 'medium',
+        message: 'run took 3.0 min, 3.04× the median 1.0 min of the last 20 runs',
+        evidence: { duration_ms: 182_400, median: 60_000, window: 20, factor: 3 },
+      },
+    },
+    {
+      name: 'a factor configured below 1.5 is raised to 1.5: 1.6× fires',
+      run: makeRun({ duration_ms: 96_000 }),
+      options: { durationSlowFactor: 1.2 },
+      expected: {
+        severity: 'medium',
+        message: 'run took 1.6 min, 1.6× the median 1.0 min of the last 20 runs',
+        evidence: { duration_ms: 96_000, median: 60_000, window: 20, factor: 1.5 },
+      },
+    },
+    {
+      name: 'exactly min_history runs are enough',
+      run: makeRun({ duration_ms: 7_200_000 }),
+      baseline: makeBaseline(around(6_963, 5), around(60_000, 5)),
+      options: { minHistory: 5 },
+      expected: {
+        severity: 'medium',
+        message: 'run took 2.0 h, 120.0× the median 1.0 min of the last 5 runs',
+        evidence: { duration_ms: 7_200_000, median: 60_000, window: 5, factor: 3 },
+      },
+    },
+  ],
+});

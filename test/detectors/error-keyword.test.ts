@@ -1,0 +1,123 @@
+import { expect } from 'vitest';
+import { errorKeywordDetector } from '../../lambdas/detectors/error-keyword.ts';
+import { makeRun } from './run-fixtures.ts';
+import { testRunDetector } from './run-detector-tester.ts';
+
+/** A run whose head holds `text`; the tail is the normal one. */
+function runWithHead(text: string) {
+  return makeRun({ output_head: text });
+}
+
+const COUNT_KEYWORDS = { errorKeywords: ['errors'] };
+
+testRunDetector(errorKeywordDetector, {
+  valid: [
+    { name: 'a normal run', run: makeRun() },
+    { name: '0 errors (no default keyword is a plain word)', run: runWithHead('checked 1204 objects: 0 errors, 0 warnings\n') },
+    { name: '0 errors, with errors as a keyword', run: runWithHead('checked 1204 objects: 0 errors, 0 warnings\n'), options: COUNT_KEYWORDS },
+    { name: 'no errors', run: runWithHead('verify: no errors found\n'), options: COUNT_KEYWORDS },
+    { name: 'zero errors', run: runWithHead('zero errors\n'), options: COUNT_KEYWORDS },
+    { name: 'errors=0', run: runWithHead('stats: objects=1204 errors=0 retries=2\n'), options: COUNT_KEYWORDS },
+    { name: 'finished without errors', run: runWithHead('finished without errors\n'), options: COUNT_KEYWORDS },
+    { name: '0 FATAL', run: runWithHead('summary: 0 FATAL, 3 WARN\n') },
+    { name: 'no FATAL', run: runWithHead('no FATAL messages in the server log\n') },
+    { name: 'ERROR: 0', run: runWithHead('INFO: 1204 rows\nERROR: 0\n') },
+    { name: 'FATAL: none', run: runWithHead('FATAL: none\n') },
+    { name: 'FATAL 0 and ERROR=0 as counters', run: runWithHead('WARN 3 FATAL 0\nERROR=0\n'), options: { errorKeywords: ['FATAL', 'ERROR'] } },
+    { name: 'NONFATAL and FATALITY are other words', run: runWithHead('NONFATAL warning: FATALITY_TABLE is large\n') },
+    { name: 'NON-FATAL is negated', run: runWithHead('NON-FATAL: retrying upload 17\n') },
+    { name: 'all-caps markers are case-sensitive: fatal, Error:', run: runWithHead('the fatal flaw is gone\nError: none of that\n') },
+    { name: 'an error marker after a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, output_tail: 'Traceback (most recent call last):\n' }) },
+    { name: 'an error marker after a Lambda timeout (that is run-failed)', run: makeRun({ failure: 'timeout', output_tail: 'FATAL: timed out\n' }) },
+    { name: 'no keywords configured', run: runWithHead('FATAL: disk full\n'), options: { errorKeywords: [] } },
+    { name: 'unknown output: no head or tail', run: makeRun({ output_head: undefined, output_tail: undefined }) },
+  ],
+  invalid: [
+    {
+      name: 'a Python traceback in the tail',
+      run: makeRun({ output_tail: 'upload 17/1204 ok\nTraceback (most recent call last):\n  File "backup.py", line 88, in upload\nKeyError: \'etag\'\n' }),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "Traceback (most recent call last)": Traceback (most recent call last):',
+        evidence: { keyword: 'Traceback (most recent call last)', excerpt: 'Traceback (most recent call last):', where: 'tail' },
+      },
+    },
+    {
+      name: 'FATAL in the head',
+      run: runWithHead('connecting to db-1\nFATAL:  password authentication failed for user "backup"\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "FATAL": FATAL:  password authentication failed for user "backup"',
+        evidence: { keyword: 'FATAL', excerpt: 'FATAL:  password authentication failed for user "backup"', where: 'head' },
+      },
+    },
+    {
+      name: 'ERROR: with a non-zero count is not negated',
+      run: runWithHead('ERROR: 3 objects failed checksum\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "ERROR:": ERROR: 3 objects failed checksum',
+        evidence: { keyword: 'ERROR:', excerpt: 'ERROR: 3 objects failed checksum', where: 'head' },
+      },
+    },
+    {
+      name: '10 FATAL is a count above zero',
+      run: runWithHead('summary: 10 FATAL\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "FATAL": summary: 10 FATAL',
+        evidence: { keyword: 'FATAL', excerpt: 'summary: 10 FATAL', where: 'head' },
+      },
+    },
+    {
+      name: 'a negated marker first, a real one later',
+      run: runWithHead('pre-check: 0 FATAL\nupload 3/1204\nFATAL: quota exceeded\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "FATAL": FATAL: quota exceeded',
+        evidence: { keyword: 'FATAL', excerpt: 'FATAL: quota exceeded', where: 'head' },
+      },
+    },
+    {
+      name: 'mixed-case keywords match in any case: no space left on device',
+      run: makeRun({ output_tail: 'write /backup/db.dump: no space left on device\nbackup finished in 61 s\n' }),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "No space left on device": write /backup/db.dump: no space left on device',
+        evidence: { keyword: 'No space left on device', excerpt: 'write /backup/db.dump: no space left on device', where: 'tail' },
+      },
+    },
+    {
+      name: 'the earliest marker in the text wins, whatever the keyword order',
+      run: runWithHead('Segmentation fault (core dumped)\npanic: runtime error\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "Segmentation fault": Segmentation fault (core dumped)',
+        evidence: { keyword: 'Segmentation fault', excerpt: 'Segmentation fault (core dumped)', where: 'head' },
+      },
+    },
+    {
+      name: 'a job-specific keyword list',
+      run: runWithHead('rsync error: some files could not be transferred (code 23)\n'),
+      options: { errorKeywords: ['rsync error:'] },
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "rsync error:": rsync error: some files could not be transferred (code 23)',
+        evidence: { keyword: 'rsync error:', excerpt: 'rsync error: some files could not be transferred (code 23)', where: 'head' },
+      },
+    },
+    {
+      name: 'a long line is cut to 120 characters around the marker',
+      run: runWithHead(`${'x'.repeat(200)} panic: runtime error: index out of range [3] with length 3 ${'y'.repeat(200)}\n`),
+      expected: {
+        severity: 'high',
+        message: expect.stringMatching(/^exited 0 but its output holds the error marker "panic:": …x+ panic: runtime error: index out of range \[3\] with length 3 y+…$/),
+        evidence: {
+          keyword: 'panic:',
+          excerpt: expect.stringMatching(/^…(?=.{118}…$)x+ panic: runtime error: index out of range \[3\] with length 3 y+…$/u),
+          where: 'head',
+        },
+      },
+    },
+  ],
+});
