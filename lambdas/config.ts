@@ -160,17 +160,18 @@ export class ConfigError extends Error {
 export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined): Config {
   const result = ConfigSchema.safeParse(raw ?? {});
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-    return keys
-      .map((path) => {
+  const problems = result.error.issues
+    .flatMap((issue) => {
+      const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+      return paths.map((path) => {
         const at = path.length ? path.map(String).join('.') : '(top level)';
         const line = lineOf?.(path);
         const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
-        return `${at}: ${message}${line ? ` (line ${line})` : ''}`;
-      })
-      .join('\n  - ');
-  });
+        return { text: `${at}: ${message}${line ? ` (line ${line})` : ''}`, line: line ?? 0 };
+      });
+    })
+    .sort((a, b) => a.line - b.line)
+    .map((p) => p.text);
   throw new ConfigError(file, problems);
 }
 
@@ -180,7 +181,7 @@ export function parseConfigText(text: string, file: string): Config {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
-      const pos = e.linePos?.[0];
+      const pos = lineCounter.linePos(e.pos[0]);
       return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
     });
     throw new ConfigError(file, problems);

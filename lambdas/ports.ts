@@ -73,6 +73,11 @@ export interface FindingStore {
   query(q: FindingQuery): Promise<StoredFinding[]>;
   /** Findings whose alert is not delivered yet, oldest first. */
   pendingAlerts(limit: number): Promise<StoredFinding[]>;
+  /**
+   * Takes the right to send a finding's alert for `leaseMs` (so two senders never both send it);
+   * false if it is delivered already or another sender holds the lease.
+   */
+  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean>;
   /** Marks a finding's alert delivered; false if someone else already did. */
   markAlerted(key: string): Promise<boolean>;
 }

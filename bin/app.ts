@@ -1,0 +1,27 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ConfigError, loadConfig } from '../lambdas/config.ts';
+import { readDeployContext } from '../lib/deploy-context.ts';
+import { SilentAuditStack } from '../lib/silent-audit-stack.ts';
+
+// Synthesised explicitly, so that a refused config leaves no half-built assembly behind.
+const app = new App({ autoSynth: false });
+
+try {
+  const configFile: unknown = app.node.tryGetContext('config');
+  const config = loadConfig(typeof configFile === 'string' && configFile !== '' ? configFile : undefined);
+  const { logGroups, alertEmails } = readDeployContext(app);
+
+  new SilentAuditStack(app, 'SilentAudit', {
+    description: 'silent-audit: catches silent failures in scheduled jobs and AI agents from their logs',
+    config,
+    logGroups,
+    alertEmails,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  app.synth();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exitCode = 1;
+}

@@ -1,0 +1,304 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceNotFoundException,
+  TransactionCanceledException,
+  UpdateTimeToLiveCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { findingKey, type Finding } from '../core/findings.ts';
+import type {
+  CommitResult,
+  FindingQuery,
+  FindingStore,
+  RunRecord,
+  RunRecordStore,
+  StateStore,
+  StoredFinding,
+  SubjectCommit,
+  Versioned,
+} from '../ports.ts';
+import { TABLE_SCHEMA } from './dynamodb-schema.ts';
+
+const MAX_TRANSACTION_ITEMS = 100;
+const DAY_MS = 86_400_000;
+
+/** Every month (`YYYY-MM`) from the month of `from` to that of `to`, inclusive. */
+function monthsBetween(from: string, to: string): string[] {
+  const months: string[] = [];
+  let [y, m] = from.slice(0, 7).split('-').map(Number);
+  const last = to.slice(0, 7);
+  for (let guard = 0; guard < 1200; guard++) {
+    const month = `${y}-${String(m).padStart(2, '0')}`;
+    months.push(month);
+    if (month >= last) break;
+    m++;
+    if (m > 12) (m = 1), y++;
+  }
+  return months;
+}
+
+interface FindingItem {
+  pk: string;
+  sk: string;
+  subject_key: string;
+  finding: string;
+  outbox?: string;
+  lease_until?: number;
+  alerted_at?: number;
+}
+
+/**
+ * The audit state in one DynamoDB table (see `dynamodb-schema.ts`): per-subject state items with
+ * a version, finding items (the unalerted ones also in the sparse `outbox` index) and raw run
+ * records with a TTL. One class serves the three ports since one table holds them.
+ */
+export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly options: { runRetentionDays?: number; clock?: () => number } = {},
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  }
+
+  async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+    const out = new Map<string, Versioned<unknown>>();
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: { Keys: keys.slice(i, i + 100).map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })), ConsistentRead: true },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.tableName] ?? []) {
+          out.set(String(item.pk).slice('STATE#'.length), { state: JSON.parse(item.data as string), version: item.version as number });
+        }
+        request = res.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  async commit(change: SubjectCommit): Promise<CommitResult> {
+    const now = this.now();
+    const findingItems = change.findings.map((f) => this.findingItem(f));
+    const recordItems = change.records.map((r) => this.runItem(r, now));
+    const room = MAX_TRANSACTION_ITEMS - 1;
+    // Overflow beyond one transaction: findings are written first on their own (put-if-absent),
+    // run records (facts, idempotent) by batch. The state write below still decides the batch.
+    const inTxFindings = findingItems.slice(0, room);
+    for (const item of findingItems.slice(room)) await this.putFindingIfAbsent(item);
+    const inTxRecords = recordItems.slice(0, Math.max(0, room - inTxFindings.length));
+    await this.batchPut(recordItems.slice(inTxRecords.length));
+
+    let findings = inTxFindings;
+    for (;;) {
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: { pk: `STATE#${change.key}`, sk: 'STATE', version: change.expectedVersion + 1, data: JSON.stringify(change.state), updated_at: now },
+                ConditionExpression: change.expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+                ExpressionAttributeValues: change.expectedVersion === 0 ? undefined : { ':v': change.expectedVersion },
+              },
+            },
+            ...findings.map((Item) => ({ Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
+            ...inTxRecords.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
+            ],
+          }),
+        );
+        return 'committed';
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        const stateReason = reasons[0]?.Code;
+        if (stateReason === 'ConditionalCheckFailed' || stateReason === 'TransactionConflict') return 'conflict';
+        const existing = new Set(
+          reasons.flatMap((r, i) => (i > 0 && i <= findings.length && r.Code === 'ConditionalCheckFailed' ? [i - 1] : [])),
+        );
+        if (existing.size === 0) {
+          if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
+          throw error;
+        }
+        // A finding already stored (written by an earlier, interrupted attempt): keep it as it is.
+        findings = findings.filter((_, i) => !existing.has(i));
+      }
+    }
+  }
+
+  async query(q: FindingQuery): Promise<StoredFinding[]> {
+    const out: StoredFinding[] = [];
+    for (const month of monthsBetween(q.from, q.to)) {
+      const items = await this.queryAll({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': `FINDING#${month}`, ':from': q.from, ':to': q.to },
+      });
+      for (const item of items) {
+        const f = this.toStored(item as unknown as FindingItem);
+        if (f.ts >= q.from && f.ts < q.to && (!q.detector || f.detector === q.detector) && (!q.subject || f.subject === q.subject)) out.push(f);
+      }
+    }
+    return out;
+  }
+
+  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
+    const res = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: TABLE_SCHEMA.outboxIndex,
+        KeyConditionExpression: 'outbox = :p',
+        ExpressionAttributeValues: { ':p': 'PENDING' },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((i) => this.toStored(i as unknown as FindingItem));
+  }
+
+  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.conditionalUpdate(key, 'SET lease_until = :until', 'attribute_exists(outbox) AND (attribute_not_exists(lease_until) OR lease_until < :now)', {
+      ':until': now + leaseMs,
+      ':now': now,
+    });
+  }
+
+  async markAlerted(key: string): Promise<boolean> {
+    return this.conditionalUpdate(key, 'REMOVE outbox, lease_until SET alerted_at = :now', 'attribute_exists(outbox)', { ':now': this.now() });
+  }
+
+  async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': from, ':to': to },
+    });
+    return items.map((i) => JSON.parse(i.record as string) as RunRecord).filter((r) => r.ts < to);
+  }
+
+  /** Creates the table as the stack defines it, for DynamoDB Local; a no-op when it exists. */
+  static async ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+    try {
+      await client.send(new DescribeTableCommand({ TableName: tableName }));
+      return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    const gsi = (IndexName: string, pk: string) => ({
+      IndexName,
+      KeySchema: [
+        { AttributeName: pk, KeyType: 'HASH' as const },
+        { AttributeName: 'sk', KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'ALL' as const },
+    });
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: ['pk', 'sk', 'outbox', 'subject_key'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: [gsi(TABLE_SCHEMA.outboxIndex, 'outbox'), gsi(TABLE_SCHEMA.subjectIndex, 'subject_key')],
+      }),
+    );
+    await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
+  }
+
+  private findingItem(f: Finding): FindingItem {
+    const key = findingKey(f);
+    return { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f), outbox: 'PENDING' };
+  }
+
+  private runItem(r: RunRecord, now: number): Record<string, unknown> {
+    const retention = (this.options.runRetentionDays ?? 90) * DAY_MS;
+    const endMs = Date.parse(r.ts);
+    return {
+      pk: `RUN#${r.subject_kind}#${r.subject}`,
+      sk: `${r.ts}#${r.run_id}`,
+      record: JSON.stringify(r),
+      ttl: Math.floor((Math.max(endMs, now) + retention) / 1000),
+    };
+  }
+
+  private toStored(item: FindingItem): StoredFinding {
+    return { ...(JSON.parse(item.finding) as Finding), key: item.sk, alerted: item.outbox === undefined };
+  }
+
+  private async putFindingIfAbsent(Item: FindingItem): Promise<void> {
+    try {
+      await this.doc.send(new PutCommand({ TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+    }
+  }
+
+  private async batchPut(items: Record<string, unknown>[]): Promise<void> {
+    for (let i = 0; i < items.length; i += 25) {
+      let pending: Record<string, { PutRequest: { Item: Record<string, unknown> } }[]> | undefined = {
+        [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
+      };
+      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const res = await this.doc.send(new BatchWriteCommand({ RequestItems: pending }));
+        pending = res.UnprocessedItems as typeof pending;
+      }
+    }
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let ExclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+      items.push(...(res.Items ?? []));
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+    return items;
+  }
+
+  private async conditionalUpdate(key: string, UpdateExpression: string, ConditionExpression: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `FINDING#${key.slice(0, 7)}`, sk: key },
+          UpdateExpression,
+          ConditionExpression,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw error;
+    }
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+}
+
+async function backoff(attempt: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+}

@@ -1,0 +1,112 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConsoleAlertSink, FileAlertSink } from '../adapters/console-alert-sink.ts';
+import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
+import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
+import { validateConfig } from '../config.ts';
+import type { Finding } from '../core/findings.ts';
+import type { IngestReport } from '../core/ingest.ts';
+import { textTable } from '../core/text-table.ts';
+import { controlMessage, monthToDeliveries } from '../demo/cloudwatch-payload.ts';
+import { DEMO_SEED, generateMonth } from '../demo/generate-month.ts';
+import { createIngestHandler } from '../handlers/ingest.ts';
+import type { AlertSink } from '../ports.ts';
+
+export interface DemoOptions {
+  readonly month: string;
+  readonly seed?: number;
+  readonly outDir: string;
+  readonly stdout: NodeJS.WritableStream;
+}
+
+/** How long after a batch's last event CloudWatch delivers it, in the simulated clock. */
+const DELIVERY_DELAY_MS = 30_000;
+
+class TeeAlertSink implements AlertSink {
+  constructor(private readonly sinks: readonly AlertSink[]) {}
+  async publish(finding: Finding): Promise<void> {
+    for (const sink of this.sinks) await sink.publish(finding);
+  }
+}
+
+/**
+ * `silent-audit demo` (and `npm start`): the whole pipeline on the embedded default. It starts
+ * DynamoDB Local, generates a month of job logs with planted silent failures, delivers them as
+ * real CloudWatch Logs subscription payloads to the real ingest handler in time order, prints
+ * alerts as they fire, then a summary; it stops what it started.
+ */
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const say = (s = '') => opts.stdout.write(`${s}\n`);
+  const started = Date.now();
+  say(`silent-audit demo: ${opts.month}, seed ${opts.seed ?? DEMO_SEED}`);
+  say('Starting DynamoDB Local (Java) …');
+  const local = await startDynamoDbLocal();
+  const client = localDynamoClient(local.endpoint);
+  try {
+    const table = 'silent-audit-demo';
+    await DynamoAuditStore.ensureTable(client, table);
+    say(`DynamoDB Local at ${local.endpoint}, table ${table}`);
+
+    const month = generateMonth({ month: opts.month, seed: opts.seed ?? DEMO_SEED });
+    const config = validateConfig(month.config, 'demo config');
+    const deliveries = monthToDeliveries(month);
+    const totalLines = deliveries.reduce((n, d) => n + d.lines, 0);
+    say(`Generated ${month.logGroups.length} log groups, ${totalLines.toLocaleString('en-US')} log lines, ${deliveries.length} subscription deliveries`);
+    say('');
+
+    mkdirSync(opts.outDir, { recursive: true });
+    const alertsFile = join(opts.outDir, 'alerts.jsonl');
+    writeFileSync(alertsFile, '');
+    const consoleSink = new ConsoleAlertSink((line) => say(line));
+    let simulatedNow = 0;
+    const store = new DynamoAuditStore(client, table, { clock: () => simulatedNow });
+    const deps = { store, sink: new TeeAlertSink([consoleSink, new FileAlertSink(alertsFile)]), config, clock: { now: () => simulatedNow } };
+    const reports: IngestReport[] = [];
+    const handler = createIngestHandler(
+      () => deps,
+      (r) => reports.push(r),
+    );
+
+    simulatedNow = deliveries[0]?.deliverAt ?? 0;
+    await handler(controlMessage());
+    for (const delivery of deliveries) {
+      simulatedNow = delivery.deliverAt + DELIVERY_DELAY_MS;
+      await handler(delivery.event);
+    }
+
+    const findings = reports.flatMap((r) => r.findings);
+    const counts = reports.reduce(
+      (acc, r) => ({ lines: acc.lines + r.counts.lines, events: acc.events + r.counts.events, rejected: acc.rejected + r.counts.rejected, unrecognised: acc.unrecognised + r.counts.unrecognised }),
+      { lines: 0, events: 0, rejected: 0, unrecognised: 0 },
+    );
+    say('');
+    say(summaryTable(findings));
+    say('');
+    const caught = month.planted.filter((p) => findings.some((f) => f.detector === p.detector && f.subject === p.job && f.ts.startsWith(p.day)));
+    say(
+      `Read ${counts.lines.toLocaleString('en-US')} lines (${counts.events.toLocaleString('en-US')} events, ${counts.rejected} rejected, ` +
+        `${counts.unrecognised.toLocaleString('en-US')} unrecognised) in ${reports.length} deliveries; ` +
+        `${findings.length} findings, ${consoleSink.sent.length} alerts sent.`,
+    );
+    say(`Planted silent failures caught: ${caught.length} of ${month.planted.length}.`);
+    for (const missed of month.planted.filter((p) => !caught.includes(p))) say(`  missed: ${missed.detector} on ${missed.job} ${missed.day} (${missed.note})`);
+
+    const summary = { month: opts.month, seed: opts.seed ?? DEMO_SEED, counts, deliveries: reports.length, findings: findings.length, alerts: consoleSink.sent.length, planted: month.planted.length, caught: caught.length };
+    writeFileSync(join(opts.outDir, 'findings.jsonl'), findings.map((f) => JSON.stringify(f)).join('\n') + (findings.length ? '\n' : ''));
+    writeFileSync(join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    say(`Wrote ${alertsFile}, ${join(opts.outDir, 'findings.jsonl')} and ${join(opts.outDir, 'summary.json')}.`);
+    say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    return 0;
+  } finally {
+    client.destroy();
+    await local.stop();
+  }
+}
+
+/** Findings per subject and detector: one row per subject, one column per detector that fired. */
+function summaryTable(findings: readonly Finding[]): string {
+  const detectors = [...new Set(findings.map((f) => f.detector))].sort();
+  const subjects = [...new Set(findings.map((f) => f.subject))].sort();
+  const rows = subjects.map((s) => [s, ...detectors.map((d) => String(findings.filter((f) => f.subject === s && f.detector === d).length || '·'))]);
+  return textTable(['SUBJECT', ...detectors], rows);
+}

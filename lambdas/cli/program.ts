@@ -1,0 +1,80 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
+import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
+import { runDemo } from './demo-command.ts';
+import { runScan } from './scan-command.ts';
+import { StoreSpecError } from './stores.ts';
+
+/** Errors the user can fix; everything else is a bug and keeps its stack trace. */
+const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError];
+
+function isoTime(value: string): number {
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2026-10-31T23:59:00Z');
+  return t;
+}
+
+function year(value: string): number {
+  if (!/^\d{4}$/.test(value)) throw new InvalidArgumentError('expected a four-digit year');
+  return Number(value);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('silent-audit')
+    .description('Finds the failures no alarm sees: jobs that exit 0 and write nothing, runs that never happen, agents over budget.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('scan')
+    .description('scan log files (any mix of formats; - for stdin; .gz too) and print findings')
+    .argument('<paths...>', 'log files, or - for stdin')
+    .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
+    .option('--json', 'one finding per line as JSON on stdout', false)
+    .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTime)
+    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', year)
+    .addOption(new Option('--store <store>', 'start from and save to a store: local (DynamoDB Local under .silent-audit/) or http://host:port'))
+    .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; store?: string }) => {
+      const result = await runScan({
+        paths,
+        config: loadConfig(o.config),
+        json: o.json,
+        now: o.now,
+        year: o.year,
+        store: o.store,
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+      process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('demo')
+    .description('run the whole pipeline on a generated month of logs: DynamoDB Local, the real ingest handler, alerts, a summary')
+    .option('--month <yyyy-mm>', 'the month to generate', '2026-10')
+    .option('--seed <n>', 'random seed', (v) => Number.parseInt(v, 10))
+    .option('--out <dir>', 'where to write alerts and the summary', 'out')
+    .action(async (o: { month: string; seed?: number; out: string }) => {
+      process.exitCode = await runDemo({ month: o.month, seed: o.seed, outDir: o.out, stdout: process.stdout });
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (USER_ERRORS.some((E) => error instanceof E)) {
+      process.stderr.write(`silent-audit: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw error;
+  }
+}
+

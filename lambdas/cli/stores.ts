@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
+import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
+import { MemoryAuditStore } from '../adapters/memory-store.ts';
+import type { FindingStore, RunRecordStore, StateStore } from '../ports.ts';
+
+export type AuditStore = StateStore & FindingStore & RunRecordStore;
+
+export interface OpenedStore {
+  readonly store: AuditStore;
+  /** Where it lives, for messages: `memory`, `DynamoDB Local (.silent-audit/dynamodb)`, an endpoint. */
+  readonly description: string;
+  readonly persistent: boolean;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_TABLE = 'silent-audit';
+export const LOCAL_STORE_DIR = '.silent-audit';
+
+/**
+ * Contract §6 stores: none (memory, nothing written), `local` (DynamoDB Local, file-backed under
+ * `.silent-audit/`, started and stopped here), or the URL of any DynamoDB endpoint.
+ */
+export async function openStore(spec: string | undefined, options: { table?: string; cwd?: string } = {}): Promise<OpenedStore> {
+  const table = options.table ?? DEFAULT_TABLE;
+  if (spec === undefined || spec === 'memory') {
+    return { store: new MemoryAuditStore(), description: 'memory (nothing is written)', persistent: false, close: async () => undefined };
+  }
+  if (spec === 'local') {
+    const dir = join(options.cwd ?? process.cwd(), LOCAL_STORE_DIR, 'dynamodb');
+    const local = await startDynamoDbLocal({ dbPath: dir });
+    const client = localDynamoClient(local.endpoint);
+    try {
+      await DynamoAuditStore.ensureTable(client, table);
+    } catch (error) {
+      await local.stop();
+      throw error;
+    }
+    return {
+      store: new DynamoAuditStore(client, table),
+      description: `DynamoDB Local (${dir})`,
+      persistent: true,
+      close: async () => {
+        client.destroy();
+        await local.stop();
+      },
+    };
+  }
+  if (/^https?:\/\//.test(spec)) {
+    const client = localDynamoClient(spec);
+    await DynamoAuditStore.ensureTable(client, table);
+    return { store: new DynamoAuditStore(client, table), description: `DynamoDB at ${spec}, table ${table}`, persistent: true, close: async () => client.destroy() };
+  }
+  throw new StoreSpecError(`--store ${spec}: expected \`local\` or the URL of a DynamoDB endpoint (http://host:port)`);
+}
+
+export class StoreSpecError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreSpecError';
+  }
+}

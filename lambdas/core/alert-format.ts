@@ -1,0 +1,38 @@
+import type { Finding } from './findings.ts';
+
+/** SNS refuses subjects of 100 characters or more, and any with line breaks or control characters. */
+export const MAX_SUBJECT_LENGTH = 99;
+
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** `[HIGH] empty-output: nightly-backup` — fits an email subject and an SNS Subject. */
+export function alertSubject(f: Finding): string {
+  const subject = clean(`[${f.severity.toUpperCase()}] ${f.detector}: ${f.subject}`);
+  return subject.length <= MAX_SUBJECT_LENGTH ? subject : `${subject.slice(0, MAX_SUBJECT_LENGTH - 1)}…`;
+}
+
+/** The human-readable body of an alert: what happened, where, and the evidence. */
+export function alertBody(f: Finding, guidance?: { criteria?: string; correctiveAction?: string }): string {
+  const lines = [
+    `${f.detector} on ${f.subject_kind} "${f.subject}" (${f.severity})`,
+    '',
+    f.message,
+    '',
+    `When:     ${f.ts}`,
+    ...(f.run_id ? [`Run:      ${f.run_id}`] : []),
+    ...(f.expected_at ? [`Expected: ${f.expected_at}`] : []),
+    '',
+    'Evidence:',
+    ...Object.entries(f.evidence).map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
+  ];
+  if (guidance?.criteria) lines.push('', `Rule: ${guidance.criteria}`);
+  if (guidance?.correctiveAction) lines.push(`What to do: ${guidance.correctiveAction}`);
+  return lines.join('\n');
+}
+
+/** One line for a terminal or log: `2026-10-03T02:31:07Z HIGH empty-output nightly-backup r-1 output …`. */
+export function alertLine(f: Finding): string {
+  return [f.ts, f.severity.toUpperCase().padEnd(6), f.detector.padEnd(24), f.subject, f.run_id ?? f.expected_at ?? '', '—', f.message].join(' ');
+}

@@ -1,0 +1,17 @@
+import type { Config } from '../config.ts';
+import type { JobOptions } from '../detectors/types.ts';
+
+/** A job's detector options: the defaults with the job's own keys on top. */
+export function resolveJobOptions(config: Config, job: string): JobOptions {
+  const d = config.defaults;
+  const own = config.jobs[job] ?? {};
+  return {
+    minHistory: own.min_history ?? d.min_history,
+    baselineWindow: d.baseline_window,
+    outputShrinkRatio: d.output_shrink_ratio,
+    durationSlowFactor: d.duration_slow_factor,
+    durationFastFactor: d.duration_fast_factor,
+    errorKeywords: own.error_keywords ?? d.error_keywords,
+    expectPattern: own.expect_pattern ? new RegExp(own.expect_pattern) : undefined,
+  };
+}

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_CONFIG, parseConfigText } from '../../lambdas/config.ts';
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfigText(text, 'silent-audit.config.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config file (contract §2)', () => {
+  it('gives every threshold a default', () => {
+    expect(DEFAULT_CONFIG.defaults).toMatchObject({ min_history: 5, baseline_window: 20, output_shrink_ratio: 0.3, retry_rate_max: 0.1, cost_outlier_factor: 5, alert_cooldown_minutes: 360 });
+    expect(DEFAULT_CONFIG.jobs).toEqual({});
+  });
+
+  it("reads the contract's example file", () => {
+    const config = parseConfigText(
+      `defaults:
+  min_history: 5
+  error_keywords: ["Traceback (most recent call last)", "FATAL"]
+jobs:
+  nightly-backup:
+    schedule: "30 2 * * *"
+    timezone: Europe/Berlin
+    grace_minutes: 20
+    max_runtime_minutes: 90
+    expect_pattern: "uploaded \\\\d+ objects"
+    audit_records_per_run: 1
+    owner: data-platform@example.com
+agents:
+  support-bot:
+    budget: { max_actions: 20, max_cost_usd: 0.50, scope: task }
+tools:
+  escalate_to_human:
+    args: { user_id: uuid, email: email, amount: number, due: { date: { min: "-30d", max: "+365d" } } }
+routes:
+  search-api: { retry_rate_max: 0.10, p99_ms: 3000 }
+exceptions:
+  - id: EX-12
+    guard: pii-redaction
+    reason: support workflow needs raw logs
+    owner: alice@example.com
+    expires: 2025-12-31
+`,
+      'x.yaml',
+    );
+    expect(config.jobs['nightly-backup']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin', expect_pattern: 'uploaded \\d+ objects' });
+    expect(config.agents['support-bot'].budget).toEqual({ max_actions: 20, max_cost_usd: 0.5, scope: 'task' });
+    expect(config.tools.escalate_to_human.args.due).toEqual({ date: { min: '-30d', max: '+365d' } });
+    // An expired exception is history, taken as it stands.
+    expect(config.exceptions[0]).toMatchObject({ id: 'EX-12', expires: '2025-12-31' });
+  });
+
+  it('names the key path, what was expected and the line of every bad key', () => {
+    const problems = problemsOf(`defaults:
+  min_histroy: 3
+  output_shrink_ratio: 2
+jobs:
+  backup:
+    schedule: "every night"
+    timezone: Mars/Olympus
+    expect_pattern: "(unclosed"
+tools:
+  t:
+    args: { user_id: guid }
+`);
+    expect(problems).toEqual([
+      'defaults.min_histroy: unknown key (line 2)',
+      'defaults.output_shrink_ratio: expected a number below 1 (line 3)',
+      'jobs.backup.schedule: not a cron expression (line 6)',
+      'jobs.backup.timezone: not an IANA time zone (e.g. Europe/Berlin) (line 7)',
+      'jobs.backup.expect_pattern: not a valid regular expression (line 8)',
+      expect.stringMatching(/^tools\.t\.args\.user_id: expected one of uuid, email, .* \(line 11\)$/),
+    ]);
+  });
+
+  it('refuses an exception without owner or with a bad date', () => {
+    const problems = problemsOf(`exceptions:
+  - { id: EX-1, guard: g, reason: r, owner: "", expires: someday }
+`);
+    expect(problems).toEqual([expect.stringMatching(/^exceptions\.0\.owner: an exception needs an owner/), expect.stringMatching(/^exceptions\.0\.expires: expected a date/)]);
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    const problems = problemsOf('jobs:\n  a: [1, 2\n');
+    expect(problems[0]).toMatch(/^line \d+, column \d+: /);
+  });
+
+  it('reads JSON too', () => {
+    const config = parseConfigText('{"jobs": {"a": {"grace_minutes": 5}}}', 'c.json');
+    expect(config.jobs.a.grace_minutes).toBe(5);
+  });
+});

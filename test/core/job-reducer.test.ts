@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
+import { OPEN_RUN } from '../../lambdas/core/parse/run-ids.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { ev, run } from '../helpers/events.ts';
+
+const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T00:00:00Z') } };
+
+function days(n: number, end: Record<string, unknown> = {}) {
+  return Array.from({ length: n }, (_, i) => run('backup', `r-${i + 1}`, `2026-10-${String(i + 1).padStart(2, '0')}T02:30:00Z`, 40, end)).flat();
+}
+
+describe('job runs reducer', () => {
+  it('pairs starts with ends, counts runs and keeps the baseline windows', () => {
+    // Prepare
+    const events = days(6);
+    // Act
+    const { state, findings, records } = jobReducer.apply(initialJobState('backup'), 'backup', events, ctx);
+    // Assess
+    expect(findings).toEqual([]);
+    expect(state.runs).toBe(6);
+    expect(state.open).toEqual([]);
+    expect(state.outputs).toEqual([7000, 7000, 7000, 7000, 7000, 7000]);
+    expect(state.durations).toHaveLength(6);
+    expect(records.map((r) => r.run_id)).toEqual(['r-1', 'r-2', 'r-3', 'r-4', 'r-5', 'r-6']);
+    expect(records[0]).toMatchObject({ subject: 'backup', status: 'ok', exit_code: 0, duration_ms: 2_400_000, ts: '2026-10-01T03:10:00Z' });
+  });
+
+  it('judges a run against the runs before it, and keeps an empty run out of the baseline', () => {
+    const first = jobReducer.apply(initialJobState('backup'), 'backup', days(6), ctx).state;
+    const { state, findings } = jobReducer.apply(first, 'backup', run('backup', 'r-7', '2026-10-07T02:30:00Z', 40, { output_bytes: 0 }), ctx);
+    expect(findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r-7']]);
+    expect(state.outputs).toEqual(first.outputs);
+    expect(state.durations).toHaveLength(7);
+  });
+
+  it('does not count a redelivered batch twice and returns the same state object', () => {
+    const events = days(7);
+    const once = jobReducer.apply(initialJobState('backup'), 'backup', events, ctx);
+    const twice = jobReducer.apply(once.state, 'backup', events, ctx);
+    expect(twice.state).toBe(once.state);
+    expect(twice.findings).toEqual([]);
+    expect(twice.records).toEqual([]);
+  });
+
+  it('does not count a run twice when its start arrives after its end (out of order across batches)', () => {
+    const [start, end] = run('backup', 'r-1', '2026-10-01T02:30:00Z', 40);
+    const afterEnd = jobReducer.apply(initialJobState('backup'), 'backup', [end], ctx).state;
+    const afterStart = jobReducer.apply(afterEnd, 'backup', [start], ctx);
+    expect(afterStart.state.runs).toBe(1);
+    expect(afterStart.state.open).toEqual([]);
+  });
+
+  it('resolves an end that names no run to the open run, and merges a second end line moments later', () => {
+    // systemd: "Started", "Main process exited, status=1", then "Failed with result 'exit-code'".
+    const events = [
+      ev('2026-10-01T02:30:00Z', { type: 'run.start', job: 'backup.service', run_id: 'backup.service@2026-10-01T02:30:00Z' }),
+      ev('2026-10-01T02:31:00Z', { type: 'run.end', job: 'backup.service', run_id: OPEN_RUN, exit_code: 1 }),
+      ev('2026-10-01T02:31:00.200Z', { type: 'run.failed', job: 'backup.service', run_id: OPEN_RUN, reason: "systemd result 'exit-code'" }),
+    ];
+    const once = jobReducer.apply(initialJobState('backup.service'), 'backup.service', events, ctx);
+    expect(once.state.runs).toBe(1);
+    expect(once.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'backup.service@2026-10-01T02:30:00Z']]);
+    expect(once.records[0]).toMatchObject({ duration_ms: 60_000, status: 'failed' });
+    // Redelivered later, after another run: still one failure.
+    const later = jobReducer.apply(once.state, 'backup.service', run('backup.service', 'backup.service@2026-10-02T02:30:00Z', '2026-10-02T02:30:00Z', 1), ctx);
+    const again = jobReducer.apply(later.state, 'backup.service', events, ctx);
+    expect(again.state.runs).toBe(2);
+    expect(again.findings).toEqual([]);
+  });
+
+  it('turns a failure marker into a failed run with its reason, counting consecutive failures', () => {
+    const events = [1, 2, 3].map((d) => ev(`2026-10-0${d}T03:00:00Z`, { type: 'run.failed', job: 'etl', run_id: `req-${d}`, reason: 'timeout after 900 s' }));
+    const { state, findings } = jobReducer.apply(initialJobState('etl'), 'etl', events, ctx);
+    expect(state.consecutiveFailures).toBe(3);
+    expect(findings).toHaveLength(3);
+    expect(findings[0]).toMatchObject({ detector: 'run-failed', run_id: 'req-1', severity: 'high' });
+    expect(findings[0].message).toContain('timeout after 900 s');
+  });
+
+  it('keeps the baseline window at its configured length', () => {
+    const config = { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, baseline_window: 3 } };
+    const { state } = jobReducer.apply(initialJobState('backup'), 'backup', days(6), { ...ctx, config });
+    expect(state.outputs).toHaveLength(3);
+  });
+
+  it('ignores events of other kinds', () => {
+    const state: JobState = initialJobState('x');
+    const result = jobReducer.apply(state, 'x', [ev('2026-10-01T00:00:00Z', { type: 'guard.bypass', guard: 'g' })], ctx);
+    expect(result.state).toBe(state);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
+
+const ctx = { source: { origin: 'app.log', line: 7 }, recordTime: Date.parse('2026-10-03T06:00:00Z') };
+
+describe('instrumented JSON lines (contract §1a)', () => {
+  it('reads a bare run.end object and keeps unknown fields', () => {
+    // Prepare
+    const line = '{"type":"run.end","ts":"2026-10-03T02:31:07Z","job":"nightly-backup","run_id":"r-1042","exit_code":0,"output_bytes":412,"team":"data"}';
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess
+    expect(outcome.kind).toBe('events');
+    if (outcome.kind !== 'events') return;
+    expect(outcome.events).toHaveLength(1);
+    expect(outcome.events[0].at).toBe(Date.parse('2026-10-03T02:31:07Z'));
+    expect(outcome.events[0].body).toMatchObject({ type: 'run.end', job: 'nightly-backup', run_id: 'r-1042', exit_code: 0, output_bytes: 412, team: 'data' });
+    expect(outcome.events[0].source).toEqual(ctx.source);
+  });
+
+  it("reads the object at the end of Lambda's console prefix, taking the prefix time when ts is absent", () => {
+    const line = '2026-10-03T06:00:01.123Z\t6f1c2a9e-2b1d-4c55-9a43-0d7c1c1e2f3a\tINFO\t{"type":"run.start","job":"etl","run_id":"r-1"}';
+    const outcome = parseLine(line, { source: { origin: '/aws/lambda/etl' } });
+    expect(outcome.kind).toBe('events');
+    if (outcome.kind !== 'events') return;
+    expect(outcome.events[0].at).toBe(Date.parse('2026-10-03T06:00:01.123Z'));
+    expect(outcome.events[0].body).toMatchObject({ type: 'run.start', job: 'etl', run_id: 'r-1' });
+  });
+
+  it('takes epoch-millisecond ts, and the record time when there is neither ts nor prefix', () => {
+    const epoch = parseLine('{"type":"run.start","ts":1790000000000,"job":"a","run_id":"1"}', ctx);
+    const bare = parseLine('{"type":"run.start","job":"a","run_id":"2"}', ctx);
+    expect(epoch.kind === 'events' && epoch.events[0].at).toBe(1790000000000);
+    expect(bare.kind === 'events' && bare.events[0].at).toBe(ctx.recordTime);
+  });
+
+  it.each([
+    ['a wrong-typed field', '{"type":"run.end","job":"a","run_id":"1","exit_code":"zero"}', /run\.end event rejected: exit_code: /],
+    ['a missing required field', '{"type":"run.end","job":"a","exit_code":0}', /run_id/],
+    ['a fractional exit code', '{"type":"run.end","job":"a","run_id":"1","exit_code":0.5}', /exit_code: must be an integer/],
+    ['garbled JSON', '{"type":"run.end","job":"a","run_id":"1","exit_code":0', /not valid JSON/],
+    ['an unknown attempt outcome', '{"type":"attempt","route":"r","request_id":"q","attempt":1,"outcome":"meh","latency_ms":3}', /outcome/],
+    ['a bad ts', '{"type":"run.start","ts":"yesterday","job":"a","run_id":"1"}', /ts: must be an ISO-8601 time/],
+  ])('rejects %s with a reason', (_, line, reason) => {
+    const outcome = parseLine(line, ctx);
+    expect(outcome.kind).toBe('rejected');
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
+  });
+
+  it('rejects an event with no time at all in a plain file', () => {
+    const outcome = parseLine('{"type":"run.start","job":"a","run_id":"1"}', { source: { origin: 'f.log', line: 1 } });
+    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/no time/) });
+  });
+
+  it.each([
+    ['an unknown type', '{"type":"deploy.start","job":"a"}'],
+    ['JSON without a type', '{"level":"info","msg":"hello"}'],
+    ['plain text', 'INFO starting backup of /srv'],
+    ['an empty line', ''],
+    ['binary garbage', '\u0000\u0001\u00ff\ufffd{{{'],
+  ])('counts %s as unrecognised', (_, line) => {
+    expect(parseLine(line, ctx)).toEqual({ kind: 'unrecognised' });
+  });
+
+  it('refuses a line over the size limit before parsing it', () => {
+    const line = `{"type":"run.end","job":"a","run_id":"1","exit_code":0,"output_head":"${'x'.repeat(1024 * 1024)}"}`;
+    const outcome = parseLine(line, ctx);
+    expect(outcome.kind).toBe('rejected');
+    expect(outcome.kind === 'rejected' && outcome.reason).toContain(`over the ${MAX_LINE_BYTES} limit`);
+  });
+});
