@@ -78,6 +78,8 @@ export interface FindingStore {
    * false if it is delivered already or another sender holds the lease.
    */
   claimAlert(key: string, now: number, leaseMs: number): Promise<boolean>;
+  /** Gives a claim back after a failed send, so the next sender may try at once. */
+  releaseAlert(key: string): Promise<void>;
   /** Marks a finding's alert delivered; false if someone else already did. */
   markAlerted(key: string): Promise<boolean>;
 }

@@ -17,7 +17,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { findingKey, type Finding } from '../core/findings.ts';
+import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type {
   CommitResult,
   FindingQuery,
@@ -143,7 +143,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     }
   }
 
-  async query(q: FindingQuery): Promise<StoredFinding[]> {
+  async query(query: FindingQuery): Promise<StoredFinding[]> {
+    const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
     const out: StoredFinding[] = [];
     for (const month of monthsBetween(q.from, q.to)) {
       const items = await this.queryAll({
@@ -177,6 +178,10 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
       ':until': now + leaseMs,
       ':now': now,
     });
+  }
+
+  async releaseAlert(key: string): Promise<void> {
+    await this.conditionalUpdate(key, 'REMOVE lease_until', 'attribute_exists(outbox)', undefined);
   }
 
   async markAlerted(key: string): Promise<boolean> {
@@ -276,7 +281,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return items;
   }
 
-  private async conditionalUpdate(key: string, UpdateExpression: string, ConditionExpression: string, values: Record<string, unknown>): Promise<boolean> {
+  private async conditionalUpdate(key: string, UpdateExpression: string, ConditionExpression: string, values: Record<string, unknown> | undefined): Promise<boolean> {
     try {
       await this.doc.send(
         new UpdateCommand({

@@ -1,4 +1,4 @@
-import { findingKey, type Finding } from '../core/findings.ts';
+import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type {
   CommitResult,
   FindingQuery,
@@ -49,7 +49,8 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
     if (!this.findings.has(key)) this.findings.set(key, { ...f, key, alerted: false });
   }
 
-  async query(q: FindingQuery): Promise<StoredFinding[]> {
+  async query(query: FindingQuery): Promise<StoredFinding[]> {
+    const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
     return [...this.findings.values()]
       .filter((f) => f.ts >= q.from && f.ts < q.to && (!q.detector || f.detector === q.detector) && (!q.subject || f.subject === q.subject))
       .sort((a, b) => a.key.localeCompare(b.key));
@@ -66,6 +67,10 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
     if (!f || f.alerted || (this.leases.get(key) ?? 0) > now) return false;
     this.leases.set(key, now + leaseMs);
     return true;
+  }
+
+  async releaseAlert(key: string): Promise<void> {
+    this.leases.delete(key);
   }
 
   async markAlerted(key: string): Promise<boolean> {

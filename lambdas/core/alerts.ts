@@ -36,6 +36,7 @@ export async function deliverAlerts(
     } catch (error) {
       failed++;
       errors.push(`${key}: ${(error as Error).message}`);
+      await store.releaseAlert(key);
       return;
     }
     await store.markAlerted(key);

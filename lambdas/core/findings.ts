@@ -23,6 +23,15 @@ export function findingKey(f: Pick<Finding, 'detector' | 'subject' | 'run_id' | 
   return [f.ts, f.detector, f.subject, f.run_id ?? f.expected_at ?? ''].join('#');
 }
 
+/**
+ * Finding and record times, to the second (`2026-10-03T02:31:07Z`): one fixed width, so that
+ * times compare correctly as strings (DynamoDB sort keys, range queries).
+ */
 export function isoTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('.000Z', 'Z');
+  return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+}
+
+/** Any ISO-8601 time, in the fixed form of `isoTime`. */
+export function normalizeIso(iso: string): string {
+  return isoTime(Date.parse(iso));
 }

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { jobNameOfFile, runScan } from '../../lambdas/cli/scan-command.ts';
+
+const fixtures = fileURLToPath(new URL('../fixtures/instrumented/', import.meta.url));
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const fx = (name: string) => join(fixtures, name);
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+async function scan(paths: string[], extra: Partial<Parameters<typeof runScan>[0]> = {}) {
+  const out = capture();
+  const err = capture();
+  const result = await runScan({ paths, config: DEFAULT_CONFIG, json: false, stdout: out.stream, stderr: err.stream, ...extra });
+  return { result, stdout: out.text(), stderr: err.text() };
+}
+
+describe('silent-audit scan (contract §5)', () => {
+  it('prints a table of findings and the line counts, and exits 1 on findings', async () => {
+    // Act
+    const { result, stdout } = await scan([fx('nightly-backup.jsonl')]);
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'nb-08']]);
+    expect(stdout).toMatch(/^TIME\s+SEVERITY\s+DETECTOR\s+SUBJECT\s+RUN\s+MESSAGE$/m);
+    expect(stdout).toMatch(/2026-10-08T03:10:00Z\s+high\s+empty-output\s+nightly-backup\s+nb-08/);
+    expect(stdout).toContain('1 finding in 24 lines from 1 file: 16 events, 0 rejected, 8 unrecognised');
+  });
+
+  it("applies the config's job settings (expect_pattern)", async () => {
+    const config = { ...DEFAULT_CONFIG, jobs: { 'nightly-backup': { expect_pattern: 'uploaded \\d+ objects' } } };
+    const { result } = await scan([fx('nightly-backup.jsonl')], { config });
+    expect(result.findings.map((f) => f.detector)).toEqual(['empty-output', 'expected-pattern-missing']);
+  });
+
+  it('exits 0 with no findings', async () => {
+    const { result, stdout } = await scan([fx('healthy.jsonl')]);
+    expect(result.exitCode).toBe(0);
+    expect(stdout).toContain('0 findings in 6 lines from 1 file: 5 events, 0 rejected, 1 unrecognised');
+  });
+
+  it('prints one JSON finding per line with --json, the summary on stderr', async () => {
+    const { stdout, stderr } = await scan([fx('etl-loader.log')], { json: true });
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining({ detector: 'run-failed', subject: 'etl-loader', run_id: 'etl-03', ts: '2026-10-03T06:04:10Z', severity: 'high', evidence: expect.objectContaining({ exit_code: 1 }) })]);
+    expect(stderr).toContain('1 finding in 6 lines');
+  });
+
+  it('reads .gz files, several files at once, and stdin (-) in time order', async () => {
+    const gz = await scan([fx('etl-loader.log.gz'), fx('healthy.jsonl')]);
+    expect(gz.result.findings.map((f) => f.run_id)).toEqual(['etl-03']);
+    expect(gz.result.counts.lines).toBe(12);
+
+    const stdin = Readable.from([readFileSync(fx('nightly-backup.jsonl'))]);
+    const piped = await scan(['-'], { stdin });
+    expect(piped.result.findings.map((f) => f.detector)).toEqual(['empty-output']);
+  });
+
+  it('counts and shows rejected lines with file and line number, and goes on', async () => {
+    const { result, stdout } = await scan([fx('bad-lines.jsonl')]);
+    expect(result.counts).toEqual({ lines: 3, events: 1, rejected: 1, unrecognised: 1 });
+    expect(stdout).toContain(`rejected ${fx('bad-lines.jsonl')}:1: run.end event rejected: exit_code:`);
+  });
+
+  it('exits 2 for a missing file, naming it', async () => {
+    const { result, stderr } = await scan([fx('nope.log')]);
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toContain('nope.log: no such file');
+  });
+
+  it("names a file's job after its base name without extensions", () => {
+    expect(jobNameOfFile('/var/log/etl-loader.log.gz')).toBe('etl-loader');
+    expect(jobNameOfFile('etl-loader')).toBe('etl-loader');
+  });
+});
+
+describe('the silent-audit command', () => {
+  const cli = (args: string[], input?: string) =>
+    spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: mkdtempSync(join(tmpdir(), 'sa-')), input, encoding: 'utf8' });
+
+  it('exits 1 with findings, 0 without, reading stdin with -', () => {
+    expect(cli(['scan', fx('nightly-backup.jsonl')]).status).toBe(1);
+    expect(cli(['scan', fx('healthy.jsonl')]).status).toBe(0);
+    const piped = cli(['scan', '--json', '-'], readFileSync(fx('etl-loader.log'), 'utf8'));
+    expect(piped.status).toBe(1);
+    expect(JSON.parse(piped.stdout.trim())).toMatchObject({ detector: 'run-failed', run_id: 'etl-03' });
+  });
+
+  it('exits 2 with the key path for a bad config, and for bad usage', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sa-'));
+    const config = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(config, 'jobs:\n  nightly-backup:\n    schedule: "at night"\n');
+    const bad = cli(['scan', '--config', config, fx('healthy.jsonl')]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('jobs.nightly-backup.schedule: not a cron expression (line 3)');
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+    expect(cli(['scan', '--now', 'soon', fx('healthy.jsonl')]).status).toBe(2);
+    expect(cli(['scan']).status).toBe(2);
+  });
+});

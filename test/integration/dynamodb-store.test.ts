@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { findingKey, isoTime } from '../../lambdas/core/findings.ts';
+import type { JobState } from '../../lambdas/core/job-reducer.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { run } from '../helpers/events.ts';
+import { freshDynamoStore } from '../helpers/dynamo.ts';
+
+const ctx = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T00:00:00Z') } };
+
+function finding(ts: string, detector: Finding['detector'] = 'run-failed'): Finding {
+  return { detector, subject: 'backup', subject_kind: 'job', run_id: `r-${ts}`, ts, severity: 'high', message: 'exit 1', evidence: { exit_code: 1 } };
+}
+
+describe('DynamoAuditStore against DynamoDB Local', () => {
+  it('writes state conditionally on the version it read', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    // Act
+    const first = await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [], records: [] });
+    const stale = await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 99 }, findings: [], records: [] });
+    const second = await store.commit({ key: 'job#backup', expectedVersion: 1, state: { n: 2 }, findings: [], records: [] });
+    // Assess
+    expect([first, stale, second]).toEqual(['committed', 'conflict', 'committed']);
+    const loaded = await store.load(['job#backup', 'job#none']);
+    expect(loaded.get('job#backup')).toEqual({ state: { n: 2 }, version: 2 });
+    expect(loaded.has('job#none')).toBe(false);
+  });
+
+  it('stores findings with the state, each once, pending until alerted', async () => {
+    const { store } = await freshDynamoStore();
+    const f = finding('2026-10-05T02:31:07Z');
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [f], records: [] });
+    // The same finding again (an interrupted earlier attempt wrote it): kept as it is, no error.
+    await store.commit({ key: 'job#backup', expectedVersion: 1, state: {}, findings: [f], records: [] });
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    expect(stored).toEqual([{ ...f, key: findingKey(f), alerted: false }]);
+    expect((await store.pendingAlerts(10)).map((p) => p.key)).toEqual([findingKey(f)]);
+
+    expect(await store.claimAlert(findingKey(f), 1000, 60_000)).toBe(true);
+    expect(await store.claimAlert(findingKey(f), 2000, 60_000)).toBe(false);
+    expect(await store.markAlerted(findingKey(f))).toBe(true);
+    expect(await store.markAlerted(findingKey(f))).toBe(false);
+    expect(await store.pendingAlerts(10)).toEqual([]);
+    expect((await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }))[0].alerted).toBe(true);
+  });
+
+  it('queries findings across months and filters by detector and subject', async () => {
+    const { store } = await freshDynamoStore();
+    const findings = [finding('2026-09-30T23:00:00Z'), finding('2026-10-01T01:00:00Z', 'empty-output'), finding('2026-10-31T23:59:59Z'), finding('2026-11-01T00:00:00Z')];
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings, records: [] });
+    const october = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    expect(october.map((f) => f.ts)).toEqual(['2026-10-01T01:00:00Z', '2026-10-31T23:59:59Z']);
+    const both = await store.query({ from: '2026-09-01T00:00:00Z', to: '2026-11-30T00:00:00Z', detector: 'run-failed' });
+    expect(both.map((f) => f.ts)).toEqual(['2026-09-30T23:00:00Z', '2026-10-31T23:59:59Z', '2026-11-01T00:00:00Z']);
+  });
+
+  it('writes more findings and run records than one transaction holds', async () => {
+    const { store } = await freshDynamoStore();
+    const findings = Array.from({ length: 120 }, (_, i) => finding(isoTime(Date.parse('2026-10-01T00:00:00Z') + i * 60_000)));
+    const records = findings.map((f) => ({ subject: 'backup', subject_kind: 'job' as const, run_id: f.run_id!, ts: f.ts, status: 'failed' as const }));
+    expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings, records })).toBe('committed');
+    expect(await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).toHaveLength(120);
+    expect(await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')).toHaveLength(120);
+  });
+
+  it('loses no update when 8 invocations process runs of the same job at once', async () => {
+    // Prepare: 8 batches, 5 distinct runs each, all for one job.
+    const { store } = await freshDynamoStore();
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      Array.from({ length: 5 }, (_, i) => run('backup', `b${b}-r${i}`, new Date(Date.parse('2026-10-01T00:00:00Z') + (b * 5 + i) * 3_600_000).toISOString(), 30)).flat(),
+    );
+    // Act
+    const results = await Promise.all(batches.map((events) => processBatch(events, REDUCERS, store, ctx)));
+    // Assess
+    const state = (await store.load(['job#backup'])).get('job#backup')!;
+    expect((state.state as JobState).runs).toBe(40);
+    expect(state.version).toBe(8);
+    expect(results.reduce((n, r) => n + r.conflicts, 0)).toBeGreaterThan(0);
+    expect(await store.runs('job#backup', '2026-09-01T00:00:00Z', '2026-12-01T00:00:00Z')).toHaveLength(40);
+  });
+});
