@@ -66,6 +66,6 @@ export function subscriptionFilterPattern(terms: readonly string[] = SUBSCRIPTIO
  * case-sensitive phrase; a substring test is the same or looser, so this never drops a line
  * that CloudWatch would deliver.
  */
-export function lineMayMatter(line: string, terms: readonly string[] = SUBSCRIPTION_FILTER_TERMS): boolean {
-  return terms.some((term) => line.includes(term));
+export function lineMayMatter(line: string): boolean {
+  return SUBSCRIPTION_FILTER_TERMS.some((term) => line.includes(term));
 }

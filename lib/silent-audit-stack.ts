@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { Config } from '../lambdas/config.ts';
+import { subscriptionFilterPattern } from '../lambdas/core/filter-pattern.ts';
+import { AlertTopic } from './constructs/alert-topic.ts';
+import { AuditFunction } from './constructs/audit-function.ts';
+import { AuditTable } from './constructs/audit-table.ts';
+
+const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
+
+export interface SilentAuditStackProps extends StackProps {
+  /** The validated config; it drives the subscriptions and is compiled into the functions. */
+  readonly config: Config;
+  /**
+   * Log groups to subscribe besides the config's `deploy.log_groups`.
+   * @default - none
+   */
+  readonly logGroups?: readonly string[];
+  /**
+   * Alert addresses besides the config's `deploy.alert_emails`.
+   * @default - none
+   */
+  readonly alertEmails?: readonly string[];
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** A construct id per log group name that stays put when the list changes and cannot collide. */
+function subscriptionId(logGroupName: string): string {
+  const readable = logGroupName.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const digest = createHash('sha256').update(logGroupName).digest('hex').slice(0, 8);
+  return `Logs-${readable}-${digest}`;
+}
+
+/**
+ * The deployed pipeline: subscribed log groups feed the ingest function, which keeps state and
+ * findings in one table and alerts through one topic. Invocations that still fail after their
+ * retries land in a queue, and an alarm on that queue alerts through the same topic.
+ */
+export class SilentAuditStack extends Stack {
+  readonly table: AuditTable;
+  readonly alerts: AlertTopic;
+  readonly ingest: AuditFunction;
+  readonly ingestFailures: sqs.Queue;
+  /** The log groups subscribed to the ingest function, config first. */
+  readonly subscribedLogGroups: readonly string[];
+
+  constructor(scope: Construct, id: string, props: SilentAuditStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const alarmNamePrefix = `${this.stackName}-`;
+
+    this.table = new AuditTable(this, 'State');
+    this.alerts = new AlertTopic(this, 'Alerts', {
+      emails: unique([...config.deploy.alert_emails, ...(props.alertEmails ?? [])]),
+      alarmNamePrefix,
+    });
+
+    this.ingestFailures = new sqs.Queue(this, 'IngestFailures', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.ingestFailures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter destination of the ingest function; its messages are inspected and redriven by hand, and an alarm fires when one arrives.',
+    });
+
+    this.ingest = new AuditFunction(this, 'Ingest', {
+      entry: INGEST_ENTRY,
+      config,
+      description: 'silent-audit: reads subscribed log lines, runs the detectors, stores state and findings, alerts',
+      onFailure: new SqsDestination(this.ingestFailures),
+      retryAttempts: 2,
+    })
+      .bindTable(this.table)
+      .bindTopic(this.alerts);
+
+    this.subscribedLogGroups = unique([...config.deploy.log_groups, ...(props.logGroups ?? [])]);
+    const filterPattern = logs.FilterPattern.literal(subscriptionFilterPattern());
+    const destination = new LambdaDestination(this.ingest);
+    for (const logGroupName of this.subscribedLogGroups) {
+      const source = logs.LogGroup.fromLogGroupName(this, subscriptionId(logGroupName), logGroupName);
+      new logs.SubscriptionFilter(source, 'ToIngest', { logGroup: source, destination, filterPattern });
+    }
+
+    const failuresAlarm = new cloudwatch.Alarm(this, 'IngestFailuresAlarm', {
+      alarmName: `${alarmNamePrefix}ingest-failures`,
+      alarmDescription: 'Log batches failed ingest after all retries and wait in the ingest failure queue: findings may be missing.',
+      metric: this.ingestFailures.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    failuresAlarm.addAlarmAction(new SnsAction(this.alerts.topic));
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'State, findings and run records' });
+    new CfnOutput(this, 'TopicArn', { value: this.alerts.topicArn, description: 'Alerts topic' });
+    new CfnOutput(this, 'IngestFunctionName', { value: this.ingest.functionName, description: 'Ingest function' });
+    new CfnOutput(this, 'IngestFailureQueueUrl', { value: this.ingestFailures.queueUrl, description: 'Ingest invocations that failed all retries' });
+  }
+}

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Runs bin/app.ts as the CDK CLI does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+function runApp(context: Record<string, unknown>) {
+  const outdir = mkdtempSync(join(tmpdir(), 'silent-audit-cdk-'));
+  const result = spawnSync(TSX, ['bin/app.ts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ 'aws:cdk:bundling-stacks': [], ...context }) },
+  });
+  return { ...result, outdir };
+}
+
+describe('bin/app.ts', () => {
+  it('refuses a bad config with the file and key paths, exit code 1 and no stack trace', () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-config-')), 'silent-audit.config.yaml');
+    writeFileSync(file, 'deploy:\n  log_groups: ["has space"]\n  alert_emails: [nobody]\n');
+
+    // Act
+    const { status, stderr } = runApp({ config: file });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr).toContain(`${file}: invalid config`);
+    expect(stderr).toContain('deploy.log_groups.0: not a log group name (line 2)');
+    expect(stderr).toContain('deploy.alert_emails.0: not an email address (line 3)');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses a bad -c value the same way', () => {
+    // Act
+    const { status, stderr } = runApp({ alertEmail: 'nobody' });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr).toContain('-c alertEmail ("nobody"): not an email address');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('synthesises the SilentAudit stack with the context log groups and addresses', () => {
+    // Act
+    const { status, stderr, outdir } = runApp({ logGroups: '/aws/lambda/etl,/var/log/cron', alertEmail: 'ops@example.com' });
+
+    // Assess
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    const template = JSON.parse(readFileSync(join(outdir, 'SilentAudit.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    };
+    const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type).map((r) => r.Properties);
+    expect(ofType('AWS::Logs::SubscriptionFilter').map((p) => p.LogGroupName)).toEqual(['/aws/lambda/etl', '/var/log/cron']);
+    expect(ofType('AWS::SNS::Subscription').map((p) => p.Endpoint)).toEqual(['ops@example.com']);
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  FILTER_PATTERN_MAX_LENGTH,
+  SUBSCRIPTION_FILTER_TERMS,
+  lineMayMatter,
+  subscriptionFilterPattern,
+} from '../../lambdas/core/filter-pattern.ts';
+
+// Lines as the systems write them (contract §1; the syslog ones from the loghub corpus).
+const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
+  [
+    'run.end JSON behind a Lambda console prefix',
+    '2026-10-03T06:00:01.123Z\t0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\tINFO\t{"type":"run.end","job":"nightly-backup","run_id":"r-1042","exit_code":0,"output_bytes":412}',
+  ],
+  ['bare run.start JSON', '{"type": "run.start", "job": "nightly-backup", "run_id": "r-1043"}'],
+  ['agent.action JSON', '{"type":"agent.action","agent":"support-bot","run_id":"a-7","action":"llm_call","cost_usd":0.02}'],
+  ['attempt JSON', '{"type":"attempt","route":"search-api","request_id":"q-1","attempt":2,"outcome":"timeout","latency_ms":3001}'],
+  ['guard.bypass JSON', '{"type":"guard.bypass","guard":"pii-redaction","exception_id":"EX-12"}'],
+  ['syslog CRON CMD', 'Oct  3 02:30:01 backup-host CRON[20934]: (root) CMD (/usr/local/bin/nightly-backup.sh)'],
+  [
+    'crond CMD behind a collector prefix',
+    '- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2916]: (root) CMD (run-parts /etc/cron.hourly)',
+  ],
+  ['cron script failure', 'Jun 20 04:02:54 combo logrotate: ALERT exited abnormally with [1]'],
+  ['cron discarded output', 'Oct  3 02:30:02 backup-host CRON[20933]: (CRON) info (No MTA installed, discarding output)'],
+  ['systemd Started', 'Oct  3 02:30:00 backup-host systemd[1]: Started backup.service - Nightly backup.'],
+  ['systemd Main process exited', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE'],
+  ['systemd Failed', "Oct  3 02:41:13 backup-host systemd[1]: backup.service: Failed with result 'exit-code'."],
+  ['systemd Deactivated', 'Oct  3 02:41:13 backup-host systemd[1]: backup.service: Deactivated successfully.'],
+  [
+    'journalctl -o json record',
+    '{"__REALTIME_TIMESTAMP":"1759458073000000","_SYSTEMD_UNIT":"init.scope","UNIT":"backup.service","MESSAGE":"backup.service: Failed with result \'exit-code\'.","JOB_RESULT":"failed"}',
+  ],
+  [
+    'Lambda REPORT',
+    'REPORT RequestId: 0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\tDuration: 1234.56 ms\tBilled Duration: 1235 ms\tMemory Size: 256 MB\tMax Memory Used: 87 MB',
+  ],
+  ['Lambda START via aws logs tail', '2026-10-05T13:00:00.123000+00:00 2026/10/05/[$LATEST]ab12 START RequestId: 0f1e2d3c Version: $LATEST'],
+  ['Lambda timeout', '2026-10-05T13:00:03.123Z 0f1e2d3c Task timed out after 3.00 seconds'],
+  ['Lambda JSON platform.report', '{"time":"2026-10-05T13:00:03.123Z","type":"platform.report","record":{"requestId":"0f1e2d3c","metrics":{"durationMs":3000}}}'],
+];
+
+const LINES_THAT_DO_NOT: ReadonlyArray<[string, string]> = [
+  [
+    'sshd authentication failure',
+    'Jun 15 02:04:59 combo sshd(pam_unix)[20882]: authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=220-135-151-1.hinet-ip.hinet.net  user=root',
+  ],
+  ['sshd accepted key', 'Oct  3 09:12:44 web-1 sshd[4411]: Accepted publickey for deploy from 10.0.0.7 port 52214 ssh2'],
+  ['ftpd connection', 'Jun 17 07:07:00 combo ftpd[29504]: connection from 24.54.76.216 () at Fri Jun 17 07:07:00 2005'],
+  ['application log', '2026-10-03T06:00:01.123Z\t0f1e2d3c\tINFO\tfetched 120 rows from orders'],
+  ['lower-case cron word in prose', 'the cron job was moved to the new host'],
+];
+
+describe('subscriptionFilterPattern', () => {
+  it('is CloudWatch Logs OR syntax: every term quoted and prefixed with ?', () => {
+    // Prepare
+    const orOfQuotedTerms = /^\?"[^"\\]+"(?: \?"[^"\\]+")*$/;
+
+    // Act
+    const pattern = subscriptionFilterPattern();
+
+    // Assess
+    expect(pattern).toMatch(orOfQuotedTerms);
+    expect(pattern.split(' ?')).toHaveLength(SUBSCRIPTION_FILTER_TERMS.length);
+    for (const term of SUBSCRIPTION_FILTER_TERMS) expect(pattern).toContain(`?"${term}"`);
+  });
+
+  it('stays under the 1024-character limit of CloudWatch Logs', () => {
+    // Act
+    const pattern = subscriptionFilterPattern();
+
+    // Assess
+    expect(FILTER_PATTERN_MAX_LENGTH).toBe(1024);
+    expect(pattern.length).toBeLessThanOrEqual(FILTER_PATTERN_MAX_LENGTH);
+  });
+
+  it('covers the contract §1a event types, cron, systemd and Lambda platform lines', () => {
+    // Prepare
+    const required = [
+      'run.start', 'run.end', 'agent.start', 'agent.action', 'agent.end', 'tool.call', 'attempt', 'guard.bypass', 'audit.write',
+      'CRON', 'crond', 'CROND', 'exited abnormally',
+      'Started', 'Finished', 'Main process exited', 'Failed with result', 'Deactivated successfully',
+      'START RequestId', 'END RequestId', 'REPORT RequestId', 'Task timed out', 'platform.start', 'platform.report',
+    ];
+
+    // Assess
+    expect(SUBSCRIPTION_FILTER_TERMS).toEqual(expect.arrayContaining(required));
+    expect(new Set(SUBSCRIPTION_FILTER_TERMS).size).toBe(SUBSCRIPTION_FILTER_TERMS.length);
+  });
+
+  it('refuses a term it cannot quote, and a pattern over the limit', () => {
+    // Prepare
+    const longTerms = Array.from({ length: 120 }, (_, i) => `term-number-${i}`);
+
+    // Act and Assess
+    expect(() => subscriptionFilterPattern(['say "hi"'])).toThrow(/double quote/);
+    expect(() => subscriptionFilterPattern(['back\\slash'])).toThrow(/backslash/);
+    expect(() => subscriptionFilterPattern([''])).toThrow(/non-empty/);
+    expect(() => subscriptionFilterPattern(longTerms)).toThrow(/over CloudWatch Logs' limit of 1024/);
+  });
+});
+
+describe('lineMayMatter', () => {
+  it.each(LINES_THAT_MATTER)('passes %s', (_name, line) => {
+    // Act and Assess
+    expect(lineMayMatter(line)).toBe(true);
+  });
+
+  it.each(LINES_THAT_DO_NOT)('drops %s', (_name, line) => {
+    // Act and Assess
+    expect(lineMayMatter(line)).toBe(false);
+  });
+
+  it('matches case-sensitively, as CloudWatch Logs does', () => {
+    // Act and Assess
+    expect(lineMayMatter('Oct  3 02:30:00 host systemd[1]: started backup.service')).toBe(false);
+    expect(lineMayMatter('Oct  3 02:30:00 host systemd[1]: Started backup.service')).toBe(true);
+  });
+});

@@ -1,0 +1,509 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
+import { buildStack } from './cdk-app.ts';
+
+const DEPLOY_CONFIG = {
+  deploy: {
+    log_groups: ['/aws/lambda/etl-loader', '/var/log/cron'],
+    alert_emails: ['data-platform@example.com'],
+  },
+};
+
+function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+interface PolicyStatementJson {
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+}
+
+/** Every statement of every identity policy in the template: standalone, managed and inline. */
+function identityPolicyStatements(template: Template): Array<{ where: string; statement: PolicyStatementJson }> {
+  const found: Array<{ where: string; statement: PolicyStatementJson }> = [];
+  const add = (where: string, document: { Statement?: PolicyStatementJson[] } | undefined) => {
+    for (const statement of document?.Statement ?? []) found.push({ where, statement });
+  };
+  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
+    for (const [id, resource] of Object.entries(template.findResources(type))) add(id, resource.Properties.PolicyDocument);
+  }
+  for (const type of ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']) {
+    for (const [id, resource] of Object.entries(template.findResources(type))) {
+      for (const inline of resource.Properties.Policies ?? []) add(`${id}/${inline.PolicyName}`, inline.PolicyDocument);
+    }
+  }
+  return found;
+}
+
+/** Actions with a wildcard (`*`, `s3:*`, `kms:GenerateDataKey*`), and any NotAction at all. */
+function wildcardActions(template: Template): string[] {
+  return identityPolicyStatements(template).flatMap(({ where, statement }) => [
+    ...[statement.Action ?? []].flat().filter((action) => action.includes('*')).map((action) => `${where}: ${action}`),
+    ...[statement.NotAction ?? []].flat().map((action) => `${where}: NotAction ${action}`),
+  ]);
+}
+
+function allowedActions(template: Template): string[] {
+  return [...new Set(identityPolicyStatements(template).flatMap(({ statement }) => [statement.Action ?? []].flat()))].sort();
+}
+
+describe('SilentAuditStack', () => {
+  describe('state table', () => {
+    it('is keyed by pk and sk, on demand, with point-in-time recovery, a ttl attribute, and retained', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({
+          KeySchema: [
+            { AttributeName: 'pk', KeyType: 'HASH' },
+            { AttributeName: 'sk', KeyType: 'RANGE' },
+          ],
+          BillingMode: 'PAY_PER_REQUEST',
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+          TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+        }),
+      });
+    });
+
+    it('is encrypted with its own customer-managed key, rotated and retained', () => {
+      // Prepare
+      const { stack } = buildStack();
+      const keyId = logicalId(stack.table.encryptionKey);
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      });
+      template.hasResource('AWS::KMS::Key', {
+        DeletionPolicy: 'Retain',
+        Properties: Match.objectLike({ EnableKeyRotation: true, Description: 'silent-audit state table' }),
+      });
+    });
+
+    it('has the sparse outbox index and the by-subject index, both projecting every attribute', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'outbox', AttributeType: 'S' },
+          { AttributeName: 'subject_key', AttributeType: 'S' },
+        ]),
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'outbox',
+            KeySchema: [
+              { AttributeName: 'outbox', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'by-subject',
+            KeySchema: [
+              { AttributeName: 'subject_key', KeyType: 'HASH' },
+              { AttributeName: 'sk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+      });
+    });
+  });
+
+  describe('alert topic', () => {
+    it('is encrypted with a customer-managed key and denies requests without TLS', () => {
+      // Prepare
+      const { stack } = buildStack();
+      const topicKeyId = logicalId(stack.alerts.encryptionKey);
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [topicKeyId, 'Arn'] } });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true, Description: 'silent-audit alert topic' });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Principal: '*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('subscribes the addresses from the config and from -c alertEmail, each once', () => {
+      // Prepare
+      const { stack } = buildStack({
+        config: DEPLOY_CONFIG,
+        context: { alertEmail: 'ops@example.com,data-platform@example.com' },
+      });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.resourceCountIs('AWS::SNS::Subscription', 2);
+      for (const address of ['data-platform@example.com', 'ops@example.com']) {
+        template.hasResourceProperties('AWS::SNS::Subscription', {
+          Protocol: 'email',
+          Endpoint: address,
+          TopicArn: { Ref: logicalId(stack.alerts.topic) },
+        });
+      }
+    });
+
+    it('has no subscription when no address is configured', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+    });
+
+    it("admits only this stack's CloudWatch alarms to the topic and its key", () => {
+      // Prepare
+      const { stack } = buildStack();
+      const admitsOwnAlarms = (action: string | string[]) =>
+        Match.objectLike({
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: action,
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([':alarm:SilentAudit-*'])] }) },
+          },
+        });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::KMS::Key', {
+        Description: 'silent-audit alert topic',
+        KeyPolicy: { Statement: Match.arrayWith([admitsOwnAlarms(['kms:Decrypt', 'kms:GenerateDataKey'])]) },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([admitsOwnAlarms('sns:Publish')]) } });
+    });
+  });
+
+  describe('ingest function', () => {
+    it('runs Node.js 24 on arm64 with 256 MB and 60 s', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.resourceCountIs('AWS::Lambda::Function', 1);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 256,
+        Timeout: 60,
+        Handler: 'index.handler',
+      });
+    });
+
+    it('is bound to the table and the topic through TABLE_NAME and TOPIC_ARN', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: {
+            TABLE_NAME: { Ref: logicalId(stack.table.table) },
+            TOPIC_ARN: { Ref: logicalId(stack.alerts.topic) },
+            POWERTOOLS_SERVICE_NAME: 'silent-audit',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    });
+
+    it('logs to its own log group, kept for one month', () => {
+      // Prepare
+      const { stack } = buildStack();
+      const logGroupId = logicalId(stack.ingest.logGroup);
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+      template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logGroupId } } });
+    });
+
+    it('retries a failed invocation twice, then sends it to the failure queue', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: logicalId(stack.ingest) },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(stack.ingestFailures), 'Arn'] } } },
+      });
+    });
+
+    it('has a failure queue that is encrypted, TLS only, kept 14 days and alarmed to the topic', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'SilentAudit-ingest-failures',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Namespace: 'AWS/SQS',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.ingestFailures), 'QueueName'] } }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+      });
+    });
+  });
+
+  describe('log subscriptions', () => {
+    it('subscribes every log group from the config and from -c logGroups with the filter pattern', () => {
+      // Prepare
+      const { stack } = buildStack({ config: DEPLOY_CONFIG, context: { logGroups: '/aws/lambda/report-mailer' } });
+      const expected = ['/aws/lambda/etl-loader', '/var/log/cron', '/aws/lambda/report-mailer'];
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      expect(stack.subscribedLogGroups).toEqual(expected);
+      template.resourceCountIs('AWS::Logs::SubscriptionFilter', expected.length);
+      for (const name of expected) {
+        template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
+          LogGroupName: name,
+          FilterPattern: subscriptionFilterPattern(),
+          DestinationArn: { 'Fn::GetAtt': [logicalId(stack.ingest), 'Arn'] },
+        });
+      }
+    });
+
+    it('lets CloudWatch Logs invoke the function only from the subscribed log groups', () => {
+      // Prepare
+      const { stack } = buildStack({ config: DEPLOY_CONFIG });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      const permissions = Object.values(template.findResources('AWS::Lambda::Permission'));
+      expect(permissions).toHaveLength(2);
+      for (const [permission, name] of permissions.map((p, i) => [p, DEPLOY_CONFIG.deploy.log_groups[i]] as const)) {
+        expect(permission.Properties.Principal).toBe('logs.amazonaws.com');
+        expect(JSON.stringify(permission.Properties.SourceArn)).toContain(`:log-group:${name}:*`);
+      }
+    });
+
+    it('subscribes a log group named twice only once, and nothing when none is named', () => {
+      // Prepare
+      const twice = buildStack({ config: DEPLOY_CONFIG, context: { logGroups: ['/var/log/cron'] } });
+      const none = buildStack();
+
+      // Act
+      const twiceTemplate = Template.fromStack(twice.stack);
+      const noneTemplate = Template.fromStack(none.stack);
+
+      // Assess
+      twiceTemplate.resourceCountIs('AWS::Logs::SubscriptionFilter', 2);
+      noneTemplate.resourceCountIs('AWS::Logs::SubscriptionFilter', 0);
+      noneTemplate.resourceCountIs('AWS::Lambda::Permission', 0);
+    });
+  });
+
+  it('outputs the table name, topic ARN, function name and failure queue URL', () => {
+    // Prepare
+    const { stack } = buildStack();
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack.table.table) } });
+    template.hasOutput('TopicArn', { Value: { Ref: logicalId(stack.alerts.topic) } });
+    template.hasOutput('IngestFunctionName', { Value: { Ref: logicalId(stack.ingest) } });
+    template.hasOutput('IngestFailureQueueUrl', { Value: { Ref: logicalId(stack.ingestFailures) } });
+  });
+
+  describe('IAM', () => {
+    it('grants no wildcard action in any policy', () => {
+      // Prepare
+      const { stack } = buildStack({ config: DEPLOY_CONFIG });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      expect(identityPolicyStatements(template).length).toBeGreaterThan(0);
+      expect(wildcardActions(template)).toEqual([]);
+    });
+
+    it('the wildcard check catches a wildcard action when one is granted', () => {
+      // Prepare
+      const { stack } = buildStack();
+      stack.ingest.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+      new iam.Role(stack, 'Careless', {
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        inlinePolicies: { all: new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] }) },
+      });
+
+      // Act
+      const found = wildcardActions(Template.fromStack(stack));
+
+      // Assess
+      expect(found).toEqual([expect.stringMatching(/: s3:\*$/), expect.stringMatching(/^Careless.*\/all: \*$/)]);
+    });
+
+    it('gives the ingest role no managed policy and only the actions it uses', () => {
+      // Prepare
+      const { stack } = buildStack({ config: DEPLOY_CONFIG });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
+        ManagedPolicyArns: Match.absent(),
+      });
+      expect(allowedActions(template)).toEqual([
+        'dynamodb:BatchGetItem',
+        'dynamodb:BatchWriteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:Encrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sns:Publish',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ]);
+    });
+
+    it('queries the table and its two indexes by name, never index/*', () => {
+      // Prepare
+      const { stack } = buildStack();
+      const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
+      const indexArn = (name: string) => ({ 'Fn::Join': ['', [tableArn, `/index/${name}`]] });
+
+      // Act
+      const template = Template.fromStack(stack);
+
+      // Assess
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            { Effect: 'Allow', Action: 'dynamodb:Query', Resource: Match.arrayEquals([tableArn, indexArn('by-subject'), indexArn('outbox')]) },
+          ]),
+        },
+      });
+      expect(JSON.stringify(template.toJSON())).not.toContain('/index/*');
+    });
+  });
+
+  describe('cdk-nag AwsSolutions', () => {
+    it('finds nothing that is not acknowledged, and synth with the checks succeeds', () => {
+      // Prepare
+      const { app, stack } = buildStack({ config: DEPLOY_CONFIG, context: { alertEmail: 'ops@example.com' } });
+      const checks = new AwsSolutionsChecks(app, { verbose: true });
+      Validations.of(app).addPlugins(checks);
+
+      // Act
+      app.synth();
+      const report = checks.validateScope(app);
+
+      // Assess
+      const findings = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`));
+      expect(findings).toEqual([]);
+      expect(report.success).toBe(true);
+      expect(Annotations.fromStack(stack).findError('*', Match.anyValue())).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    });
+
+    it('fails synth on a finding that is not acknowledged', () => {
+      // Prepare
+      const { app, stack } = buildStack();
+      new sqs.Queue(stack, 'Unchecked', { encryption: sqs.QueueEncryption.UNENCRYPTED });
+      const checks = new AwsSolutionsChecks(app);
+      Validations.of(app).addPlugins(checks);
+
+      // Act and Assess
+      expect(() => app.synth()).toThrow(/AwsSolutions-SQS3/);
+      const ruleNames = checks.validateScope(app).violations.map((v) => v.ruleName);
+      expect(ruleNames).toEqual(expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
+    });
+
+    it('acknowledges only AwsSolutions-SQS3, on the failure queue, with a reason', () => {
+      // Prepare
+      const { stack } = buildStack();
+
+      // Act
+      const acknowledged = stack.node
+        .findAll()
+        .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => [c.node.path, m.data]));
+
+      // Assess
+      expect(acknowledged).toEqual([['SilentAudit/IngestFailures', { 'Annotation::AwsSolutions-SQS3': expect.stringMatching(/dead-letter/) }]]);
+    });
+  });
+});
