@@ -82,7 +82,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say('');
     say(summaryTable(findings));
     say('');
-    const caught = month.planted.filter((p) => findings.some((f) => f.detector === p.detector && f.subject === p.job && f.ts.startsWith(p.day)));
+    const caught = month.planted.filter((p) => findings.some((f) => f.detector === p.detector && f.subject === p.job && (p.run_id ? f.run_id === p.run_id : f.ts.startsWith(p.day))));
     say(
       `Read ${counts.lines.toLocaleString('en-US')} lines (${counts.events.toLocaleString('en-US')} events, ${counts.rejected} rejected, ` +
         `${counts.unrecognised.toLocaleString('en-US')} unrecognised) in ${reports.length} deliveries; ` +
