@@ -100,3 +100,43 @@ export interface LineCounts {
   rejected: number;
   unrecognised: number;
 }
+
+/** One renewal of a guard-bypass exception: who extended it, when, why, and to what date. */
+export interface ExceptionRenewal {
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string;
+  readonly from_expires: string;
+  readonly to_expires: string;
+}
+
+/**
+ * A guard-bypass exception (contract §2 `exceptions`): a bypass someone allowed on purpose,
+ * with a reason, an owner and an expiry. Never deleted, only revoked: the registry is history.
+ */
+export interface GuardException {
+  readonly id: string;
+  readonly guard: string;
+  readonly reason: string;
+  readonly owner: string;
+  /** `YYYY-MM-DD`: the last day the exception is valid. */
+  readonly expires: string;
+  readonly status: 'active' | 'revoked';
+  readonly created_at: string;
+  readonly created_by?: string;
+  /** `config` when seeded from the config file, `cli` when added with `exceptions add`. */
+  readonly origin: 'config' | 'cli';
+  readonly renewals: readonly ExceptionRenewal[];
+  readonly revoked_at?: string;
+  readonly revoked_by?: string;
+  readonly revoke_reason?: string;
+  /** Bypasses seen under this exception, all time. */
+  readonly bypass_count: number;
+  readonly last_bypass_at?: string;
+}
+
+/** The guard-bypass exception registry. */
+export interface ExceptionRegistry {
+  list(): Promise<GuardException[]>;
+  get(id: string): Promise<GuardException | undefined>;
+}

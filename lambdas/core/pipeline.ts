@@ -21,7 +21,13 @@ export interface Reduction<S> {
  * events to the state that already holds them changes nothing (redelivery is safe).
  */
 export interface SubjectReducer<S> {
+  /** The kind of subject its findings are about. */
   readonly kind: SubjectKind;
+  /**
+   * Where its state lives: the state key is `<stateKind>#<subject>`. Defaults to `kind`; a second
+   * reducer for the same kind of subject (e.g. audit records of jobs) needs its own.
+   */
+  readonly stateKind?: string;
   /** The subject name an event belongs to, or undefined when it is not this reducer's. */
   subjectOf(event: AuditEvent): string | undefined;
   initial(subject: string): S;
@@ -66,7 +72,7 @@ export async function processBatch(
     for (const reducer of reducers) {
       const subject = reducer.subjectOf(event);
       if (subject === undefined) continue;
-      const key = subjectKey(reducer.kind, subject);
+      const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
       group.events.push(event);
