@@ -1,21 +1,22 @@
+import { cronParser } from './cron.ts';
+import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
-import type { LineContext, LineParser, ParseOutcome } from './types.ts';
+import { lambdaPlatformParser } from './lambda-platform.ts';
+import { systemdParser } from './systemd.ts';
+import { splitTimestampPrefix } from './timestamp-prefix.ts';
+import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } from './types.ts';
 
 /** Lines longer than CloudWatch's classic event limit are refused before any parsing. */
 export const MAX_LINE_BYTES = 256 * 1024;
 
 /**
  * The parsers, tried in order; the first that claims a line decides it. Instrumented JSON comes
- * first: it is the cheapest to rule out and the most common in an instrumented system.
+ * first: it is the cheapest to rule out and the most common in an instrumented system. Then the
+ * other JSON format (journal records), Lambda's platform lines, and the syslog-borne formats.
  */
-export const LINE_PARSERS: readonly LineParser[] = [jsonEventParser];
+export const LINE_PARSERS: readonly LineParser[] = [jsonEventParser, journalJsonParser, lambdaPlatformParser, cronParser, systemdParser];
 
-export function parseLine(line: string, ctx: LineContext, parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome {
-  if (line.length > MAX_LINE_BYTES) {
-    return { kind: 'rejected', reason: `line is ${line.length} characters, over the ${MAX_LINE_BYTES} limit` };
-  }
-  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text.trim() === '') return { kind: 'unrecognised' };
+function firstClaim(text: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome | undefined {
   for (const parser of parsers) {
     try {
       const outcome = parser.parse(text, ctx);
@@ -24,7 +25,32 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
       return { kind: 'rejected', reason: `${parser.format} parser failed: ${(error as Error).message}` };
     }
   }
-  return { kind: 'unrecognised' };
+  return undefined;
+}
+
+/**
+ * One line: the first parser that claims it decides. A line nobody claims that begins with an
+ * ISO-8601 timestamp, and maybe a log stream name, as `aws logs tail` prints it, is tried again
+ * without them, with that timestamp as the record's time (contract §1b).
+ */
+export function parseLine(line: string, ctx: LineContext, parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome {
+  if (line.length > MAX_LINE_BYTES) {
+    return { kind: 'rejected', reason: `line is ${line.length} characters, over the ${MAX_LINE_BYTES} limit` };
+  }
+  const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+  if (text.trim() === '') return UNRECOGNISED;
+  const direct = firstClaim(text, ctx, parsers);
+  if (direct) return direct;
+  const prefix = splitTimestampPrefix(text);
+  if (prefix) {
+    const inner: LineContext = { ...ctx, recordTime: prefix.at };
+    for (const message of prefix.messages) {
+      const outcome = firstClaim(message, inner, parsers);
+      if (outcome) return outcome;
+    }
+  }
+  return UNRECOGNISED;
 }
 
 export type { LineContext, LineParser, ParseOutcome } from './types.ts';
+export { OPEN_RUN } from './run-ids.ts';

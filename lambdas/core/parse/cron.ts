@@ -1,0 +1,81 @@
+import type { OutputDiscarded, RunEnd, RunStart } from '../events.ts';
+import { defined, quoted } from './bodies.ts';
+import { cronRunId, scriptRunId } from './run-ids.ts';
+import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
+import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
+
+/**
+ * Contract §1b, syslog cron: Vixie cron and its descendants (Debian's `CRON`, cronie's `CROND`,
+ * old Red Hat's `crond`, FreeBSD's `/usr/sbin/cron`):
+ *
+ *   `CRON[20765]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)`  → run.start
+ *   `CRON[20826]: (CRON) info (No MTA installed, discarding output)`            → output.discarded
+ *
+ * and the end line that a cron script writes with `logger -t NAME` when it fails, as the daily
+ * logrotate script does: `logrotate: ALERT exited abnormally with [1]` → run.end of job NAME.
+ * Every other line of a cron program (pam_unix sessions, RELOAD, STARTUP, MAIL, cronie's CMDEND)
+ * is recognised and yields nothing.
+ */
+
+const CRON_PROGRAM = /^(?:.*\/)?(?:cron|crond|CRON|CROND)(?:\([^()]*\))?$/;
+const CMD = /^\(([^()\s]*)\) CMD \((.*)\)\s*$/s;
+const CMD_CUT = /^\(([^()\s]*)\) CMD \(/;
+const NO_MTA = /No MTA installed, discarding output/i;
+const ALERT = /^ALERT exited abnormally with \[(-?\d+)\]\s*$/;
+const ALERT_PHRASE = 'ALERT exited abnormally with [';
+/** Cheap test before any parsing: the line may be ours only if it holds one of these. */
+const MAYBE_OURS = /cron|ALERT exited/i;
+
+const FORMAT = 'cron';
+
+function rejected(reason: string): ParseOutcome {
+  return { kind: 'rejected', reason };
+}
+
+function basename(program: string): string {
+  return program.slice(program.lastIndexOf('/') + 1);
+}
+
+/**
+ * The events of one syslog record if it is cron's or a cron script's; undefined when it is
+ * neither. Shared with the journal reader, which builds the same record from journal fields.
+ */
+export function cronOutcome(rec: SyslogParse, ctx: LineContext, format = FORMAT): ParseOutcome | undefined {
+  const isCron = CRON_PROGRAM.test(rec.program);
+  const isScriptAlert = rec.program !== '' && (rec.message.startsWith(ALERT_PHRASE) || (rec.message.length >= 12 && ALERT_PHRASE.startsWith(rec.message)));
+  if (!isCron && !isScriptAlert) return undefined;
+  if (rec.kind === 'bad-date') return rejected(badDateReason(isCron ? 'cron' : `${basename(rec.program)} cron script`, rec));
+  const host = rec.host;
+
+  if (isScriptAlert) {
+    const alert = ALERT.exec(rec.message);
+    if (!alert) return rejected(`cron script line ${quoted(rec.message)} has no exit code in [N] (cut short?)`);
+    const job = basename(rec.program);
+    const body = defined<RunEnd>({ type: 'run.end', job, run_id: scriptRunId(host, job, rec.at), exit_code: Number(alert[1]), host });
+    return eventsOf(format, ctx, rec.at, body);
+  }
+
+  const cmd = CMD.exec(rec.message);
+  if (cmd) {
+    const job = cmd[2].trim();
+    if (job === '') return rejected('cron CMD line with an empty command');
+    const body = defined<RunStart>({ type: 'run.start', job, run_id: cronRunId(host, rec.pid, rec.at), host, user: cmd[1], pid: rec.pid });
+    return eventsOf(format, ctx, rec.at, body);
+  }
+  if (CMD_CUT.test(rec.message)) return rejected('cron CMD line without the closing parenthesis of its command (cut short?)');
+
+  if (NO_MTA.test(rec.message)) {
+    const body = defined<OutputDiscarded & { pid?: number }>({ type: 'output.discarded', host, reason: 'No MTA installed, discarding output', pid: rec.pid });
+    return eventsOf(format, ctx, rec.at, body);
+  }
+  return { kind: 'events', events: [] };
+}
+
+export const cronParser: LineParser = {
+  format: FORMAT,
+  parse(line, ctx) {
+    if (!MAYBE_OURS.test(line)) return undefined;
+    const rec = parseSyslog(line, ctx);
+    return rec && cronOutcome(rec, ctx);
+  },
+};

@@ -1,0 +1,142 @@
+import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import { defined, quoted } from './bodies.ts';
+import { parseIsoTime } from './timestamp-prefix.ts';
+import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
+
+/**
+ * Contract §1b, AWS Lambda platform lines, in the text log format
+ *
+ *   `START RequestId: 8f3c… Version: $LATEST`                                    → run.start
+ *   `REPORT RequestId: 8f3c…\tDuration: 12.34 ms\tBilled Duration: 13 ms\t…`     → run.end, exit 0
+ *   `REPORT RequestId: …\tDuration: 3000.00 ms\t…\tStatus: timeout`              → run.failed
+ *   `2026-10-05T13:00:03.456Z 8f3c… Task timed out after 3.00 seconds`          → run.failed
+ *   `END RequestId: …`, `INIT_START …`, `INIT_REPORT …`, `XRAY TraceId: …`, …    → nothing
+ *
+ * and the JSON log format's system records (`{"time":…,"type":"platform.start","record":{…}}`,
+ * `platform.report` with `record.metrics.durationMs` and `record.status`). The job is the function
+ * (`ctx.defaultJob`: from the log group, or the file's base name); the run id is the request id.
+ * Text lines carry no time of their own: the record's time is used (a CloudWatch event, or a
+ * leading timestamp that `aws logs tail` printed).
+ */
+
+const FORMAT = 'lambda';
+const START = /^START RequestId: (\S+)(?:\s+Version: (\S+))?\s*$/;
+const END = /^END RequestId: \S+\s*$/;
+const REPORT = /^REPORT RequestId: (\S+)(.*)$/s;
+const REPORT_FIELD = /(?:^|\s)(Billed Restore Duration|Restore Duration|Billed Duration|Init Duration|Max Memory Used|Memory Size|Duration|Status|Error Type): /g;
+const TIMED_OUT = /^(?:(\d{4}-\d{2}-\d{2}T\S+)\s+)?(?:([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})\s+)?Task timed out after (\d+(?:\.\d+)?) seconds\s*$/;
+/** Other platform lines: initialisation, extensions, SnapStart, X-Ray's second REPORT line. */
+const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;
+const PLATFORM_JSON = /"type"\s*:\s*"platform\./;
+const FAILED_STATUSES = new Set(['timeout', 'error', 'failure']);
+
+function rejected(reason: string): ParseOutcome {
+  return { kind: 'rejected', reason };
+}
+
+/**
+ * `Key: value` fields of a REPORT line, tab-separated as Lambda writes them (spaces tolerated). A
+ * CloudWatch event may hold the X-Ray line after a newline; no value runs past a tab or newline.
+ */
+function reportFields(rest: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  const keys = [...rest.matchAll(REPORT_FIELD)];
+  keys.forEach((m, i) => {
+    const valueStart = (m.index ?? 0) + m[0].length;
+    const valueEnd = i + 1 < keys.length ? (keys[i + 1].index ?? rest.length) : rest.length;
+    fields.set(m[1], rest.slice(valueStart, valueEnd).split(/[\t\n]/)[0].trim());
+  });
+  return fields;
+}
+
+function milliseconds(value: string | undefined): number | undefined {
+  const m = value === undefined ? null : /^(\d+(?:\.\d+)?) ms$/.exec(value);
+  return m ? Number(m[1]) : undefined;
+}
+
+type Body = RunStart | RunEnd | RunFailedMarker;
+
+/** The body of one invocation's end, from its status (`success`, `timeout`, `error`, `failure`). */
+function endBody(job: string, requestId: string, status: string | undefined, durationMs: number | undefined, errorType: string | undefined): Body {
+  if (status !== undefined && FAILED_STATUSES.has(status)) {
+    return defined<RunFailedMarker & { duration_ms?: number; error_type?: string }>({ type: 'run.failed', job, run_id: requestId, reason: status, duration_ms: durationMs, error_type: errorType });
+  }
+  return defined<RunEnd>({ type: 'run.end', job, run_id: requestId, exit_code: 0, duration_ms: durationMs });
+}
+
+interface TextLine {
+  readonly requestId?: string;
+  readonly at?: number;
+  body(job: string): Body;
+}
+
+/** A text platform line: what it says, `none` for one that yields nothing, a reason, or undefined. */
+function textLine(line: string): TextLine | 'none' | string | undefined {
+  const start = START.exec(line);
+  if (start) {
+    const [, requestId, version] = start;
+    return { requestId, body: (job) => defined<RunStart & { version?: string }>({ type: 'run.start', job, run_id: requestId, version }) };
+  }
+  if (END.test(line) || OTHER_PLATFORM.test(line)) return 'none';
+  const report = REPORT.exec(line);
+  if (report) {
+    const [, requestId, rest] = report;
+    const fields = reportFields(rest);
+    const durationMs = milliseconds(fields.get('Duration'));
+    if (durationMs === undefined) return `Lambda REPORT line without a Duration (cut short?): ${quoted(line)}`;
+    return { requestId, body: (job) => endBody(job, requestId, fields.get('Status'), durationMs, fields.get('Error Type')) };
+  }
+  const timedOut = TIMED_OUT.exec(line);
+  if (timedOut) {
+    const [, time, requestId, seconds] = timedOut;
+    const at = time === undefined ? undefined : parseIsoTime(time);
+    return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: `timeout after ${seconds} s` }) };
+  }
+  return undefined;
+}
+
+function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (error) {
+    return rejected(`Lambda platform record is not valid JSON (${(error as Error).message}; cut short?)`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const { time, type, record } = raw as { time?: unknown; type?: unknown; record?: unknown };
+  if (typeof type !== 'string' || !type.startsWith('platform.')) return undefined;
+  if (type !== 'platform.start' && type !== 'platform.report') return { kind: 'events', events: [] };
+
+  const rec = (typeof record === 'object' && record !== null ? record : {}) as { requestId?: unknown; version?: unknown; status?: unknown; errorType?: unknown; metrics?: { durationMs?: unknown } };
+  if (typeof rec.requestId !== 'string' || rec.requestId === '') return rejected(`Lambda ${type} record without record.requestId`);
+  const at = typeof time === 'string' ? parseIsoTime(time) : ctx.recordTime;
+  if (at === undefined) return rejected(`Lambda ${type} record without a valid time: ${quoted(String(time))}`);
+  const job = ctx.defaultJob;
+  if (!job) return rejected(`Lambda platform line but no function name: ${quoted(line)}`);
+  const requestId = rec.requestId;
+  if (type === 'platform.start') {
+    const version = typeof rec.version === 'string' ? rec.version : undefined;
+    return eventsOf(FORMAT, ctx, at, defined<RunStart & { version?: string }>({ type: 'run.start', job, run_id: requestId, version }));
+  }
+  const duration = rec.metrics?.durationMs;
+  const status = typeof rec.status === 'string' ? rec.status : undefined;
+  const errorType = typeof rec.errorType === 'string' ? rec.errorType : undefined;
+  return eventsOf(FORMAT, ctx, at, endBody(job, requestId, status, typeof duration === 'number' && duration >= 0 ? duration : undefined, errorType));
+}
+
+export const lambdaPlatformParser: LineParser = {
+  format: FORMAT,
+  parse(line, ctx) {
+    const trimmed = line.trim();
+    if (trimmed.startsWith('{')) return PLATFORM_JSON.test(trimmed) ? platformJson(trimmed, ctx) : undefined;
+    const said = textLine(trimmed);
+    if (said === undefined) return undefined;
+    if (said === 'none') return { kind: 'events', events: [] };
+    if (typeof said === 'string') return rejected(said);
+    const job = ctx.defaultJob;
+    if (!job) return rejected(`Lambda platform line but no function name: ${quoted(trimmed)}`);
+    const at = said.at ?? ctx.recordTime;
+    if (at === undefined) return rejected(`Lambda platform line without a time (no log record time and no leading timestamp): ${quoted(trimmed)}`);
+    return eventsOf(FORMAT, ctx, at, said.body(job));
+  },
+};

@@ -1,0 +1,163 @@
+import { fractionMs, parseIsoTime, utcTime } from './timestamp-prefix.ts';
+import type { LineContext } from './types.ts';
+
+/**
+ * The syslog part of a line, shared by the formats that live inside syslog (cron, systemd, cron
+ * scripts). Recognised headers:
+ *
+ * - BSD (RFC 3164), as `/var/log/messages` and `journalctl` write it, day space- or zero-padded,
+ *   seconds maybe with a fraction (`journalctl -o short-precise`), maybe after a `<PRI>`:
+ *   `Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [1]`
+ * - the same after a collector's prefix (alert tag, epoch seconds, date, host), as in the
+ *   Thunderbird corpus: `- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2916]: …`
+ * - ISO-8601 timestamped (rsyslog's RSYSLOG_FileFormat, `journalctl -o short-iso`):
+ *   `2026-10-05T02:30:00.123456+02:00 web1 CRON[123]: …`, `2026-10-05T02:30:00+0200 …`
+ * - RFC 5424: `<78>1 2026-10-05T02:30:00.003+02:00 web1 CRON 12345 - - (root) CMD (…)`
+ * - a bare tag without header (`CRON[123]: …`) when the reader knows the record's time
+ *   (a CloudWatch event, or a line whose leading timestamp was already split off).
+ *
+ * Syslog dates carry no year: `ctx.year` if given, else the year of the reference time (the record
+ * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than a day
+ * after the reference. Times without an offset are read as UTC. A collector prefix carries the
+ * exact instant (epoch seconds), which is then the time.
+ */
+export interface SyslogRecord {
+  readonly kind: 'record';
+  /** Epoch ms. */
+  readonly at: number;
+  readonly host?: string;
+  /** The tag's program name (`CRON`, `systemd`, `crond(pam_unix)`, `logrotate`); '' when the line has no tag. */
+  readonly program: string;
+  readonly pid?: number;
+  readonly message: string;
+}
+
+/** A syslog line whose header has the shape of a date that is not one (`Foo 99 99:99:99`). */
+export interface SyslogBadDate {
+  readonly kind: 'bad-date';
+  readonly dateText: string;
+  readonly host?: string;
+  readonly program: string;
+  readonly pid?: number;
+  readonly message: string;
+}
+
+export type SyslogParse = SyslogRecord | SyslogBadDate;
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DAY_MS = 86_400_000;
+
+const COLLECTOR_PREFIX = /^(\S+) (\d{9,11}) (\d{4})\.(\d{2})\.(\d{2}) (\S+) (?=[A-Za-z]{3} +\d)/;
+const BSD = /^(?:<\d{1,3}>)?(([A-Za-z]{3}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?) +(\S+) ?(.*)$/s;
+const ISO_HEADER = /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) +(\S+) ?(.*)$/s;
+const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
+const TAG = /^([^\s[\]:]+?(?:\([^\s()]*\))?)(?:\[(\d+)\])?: ?(.*)$/s;
+const BARE_TAG = /^([A-Za-z/][\w./-]*(?:\([^\s()]*\))?)\[(\d+)\]: ?(.*)$/s;
+
+/** The host as the sender named it: `dn228/dn228` (relayed) → `dn228`, `src@eadmin1` → `eadmin1`. */
+export function normaliseHost(field: string): string {
+  const withoutSource = field.includes('@') ? field.slice(field.lastIndexOf('@') + 1) : field;
+  return withoutSource.split('/')[0] || field;
+}
+
+/** Year for a syslog date without one; undefined when the day does not exist in the year tried. */
+export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
+  if (ctx.year !== undefined) return utcTime(ctx.year, month1, day, h, m, s, ms);
+  const reference = ctx.recordTime ?? ctx.now ?? Date.now();
+  const year = new Date(reference).getUTCFullYear();
+  const thisYear = utcTime(year, month1, day, h, m, s, ms);
+  if (thisYear !== undefined && thisYear <= reference + DAY_MS) return thisYear;
+  return utcTime(year - 1, month1, day, h, m, s, ms);
+}
+
+function splitTag(rest: string): { program: string; pid?: number; message: string } {
+  const m = TAG.exec(rest);
+  if (!m) return { program: '', message: rest };
+  return { program: m[1], pid: m[2] === undefined ? undefined : Number(m[2]), message: m[3] };
+}
+
+function bsd(line: string, ctx: LineContext, collector?: { at: number; host: string }): SyslogParse | undefined {
+  const m = BSD.exec(line);
+  if (!m) return undefined;
+  const [, dateText, mon, day, h, mi, s, frac, hostField, rest] = m;
+  const tag = splitTag(rest);
+  const host = collector?.host ?? normaliseHost(hostField);
+  if (collector) return { kind: 'record', at: collector.at, host, ...tag };
+  const month = MONTHS.indexOf(mon.toLowerCase()) + 1;
+  const at = month === 0 ? undefined : syslogTime(month, Number(day), Number(h), Number(mi), Number(s), fractionMs(frac), ctx);
+  return at === undefined ? { kind: 'bad-date', dateText, host, ...tag } : { kind: 'record', at, host, ...tag };
+}
+
+function collectorPrefixed(line: string, ctx: LineContext): SyslogParse | undefined {
+  const m = COLLECTOR_PREFIX.exec(line);
+  if (!m) return undefined;
+  const [prefix, , epoch, y, mo, d, host] = m;
+  const inner = line.slice(prefix.length);
+  if (utcTime(Number(y), Number(mo), Number(d), 0, 0, 0) === undefined) return bsd(inner, ctx);
+  return bsd(inner, ctx, { at: Number(epoch) * 1000, host: normaliseHost(host) });
+}
+
+function isoHeader(line: string): SyslogParse | undefined {
+  const m = ISO_HEADER.exec(line);
+  if (!m) return undefined;
+  const [, time, hostField, rest] = m;
+  const tag = splitTag(rest);
+  const at = parseIsoTime(time);
+  const host = normaliseHost(hostField);
+  return at === undefined ? { kind: 'bad-date', dateText: time, host, ...tag } : { kind: 'record', at, host, ...tag };
+}
+
+/** RFC 5424 structured data: `-`, or one or more `[id k="v" …]` (values may escape `]` and `"`). */
+function skipStructuredData(text: string): string | undefined {
+  if (text.startsWith('-')) return text.slice(1);
+  let i = 0;
+  while (text[i] === '[') {
+    let quoted = false;
+    i++;
+    for (; i < text.length; i++) {
+      const c = text[i];
+      if (c === '\\') i++;
+      else if (c === '"') quoted = !quoted;
+      else if (c === ']' && !quoted) break;
+    }
+    if (i >= text.length) return undefined;
+    i++;
+  }
+  return i === 0 ? undefined : text.slice(i);
+}
+
+function rfc5424(line: string, ctx: LineContext): SyslogParse | undefined {
+  const m = RFC5424.exec(line);
+  if (!m) return undefined;
+  const [, time, hostField, app, procId, , rest] = m;
+  const afterData = skipStructuredData(rest);
+  if (afterData === undefined) return undefined;
+  const message = afterData.replace(/^ /, '').replace(/^\uFEFF/, '');
+  const host = hostField === '-' ? undefined : hostField;
+  const program = app === '-' ? '' : app;
+  const pid = /^\d+$/.test(procId) ? Number(procId) : undefined;
+  const at = time === '-' ? ctx.recordTime : parseIsoTime(time);
+  return at === undefined ? { kind: 'bad-date', dateText: time, host, program, pid, message } : { kind: 'record', at, host, program, pid, message };
+}
+
+function bareTag(line: string, ctx: LineContext): SyslogParse | undefined {
+  if (ctx.recordTime === undefined) return undefined;
+  const m = BARE_TAG.exec(line);
+  if (!m) return undefined;
+  return { kind: 'record', at: ctx.recordTime, program: m[1], pid: Number(m[2]), message: m[3] };
+}
+
+/**
+ * The syslog header of a line: its time, host, program, pid and message; a `bad-date` when the
+ * header has a date's shape but no real date; undefined when the line is not syslog.
+ */
+export function parseSyslog(line: string, ctx: LineContext): SyslogParse | undefined {
+  const first = line.charCodeAt(0);
+  if (first === 0x3c /* < */ && line.startsWith('1 ', line.indexOf('>') + 1)) return rfc5424(line, ctx);
+  if (first >= 0x30 && first <= 0x39 /* digit */) return isoHeader(line) ?? collectorPrefixed(line, ctx);
+  return bsd(line, ctx) ?? collectorPrefixed(line, ctx) ?? isoHeader(line) ?? bareTag(line, ctx);
+}
+
+export function badDateReason(what: string, bad: SyslogBadDate): string {
+  return `${what} line with an unparseable date "${bad.dateText}"`;
+}

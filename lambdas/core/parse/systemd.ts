@@ -1,0 +1,143 @@
+import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import { defined, quoted } from './bodies.ts';
+import { OPEN_RUN, systemdRunId } from './run-ids.ts';
+import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
+import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
+
+/**
+ * Contract §1b, systemd as text (syslog, `journalctl` output): the service manager's lines about
+ * a unit U, in the wording of systemd ≥ 250 (`StatusUnitFormat=combined`) and of older versions:
+ *
+ *   `Started backup.service - Nightly backup.` / `Started Nightly backup.`          → run.start
+ *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
+ *   `backup.service: Main process exited, code=killed, status=9/KILL`               → run.failed
+ *   `backup.service: Failed with result 'exit-code'.`                               → run.failed
+ *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
+ *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
+ *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
+ *   `backup.service: Consumed 1.234s CPU time.`, `Starting …`, `Failed to start …`, … → nothing
+ *
+ * The job is the unit name; a line of the older wording that names no unit has only the unit's
+ * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
+ */
+
+const FORMAT = 'systemd';
+const UNIT_NAME = /^[\w:.@\\-]+\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
+const UNIT_PREFIXED = /^(\S+): (.*)$/s;
+const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+), status=(\d+)(?:\/(\S+?))?( \(success\))?\.?\s*$/;
+const FAILED_RESULT = /^Failed with result '([^']*)'\.?\s*$/;
+const DEACTIVATED = /^(?:Deactivated successfully|Succeeded)\.?\s*$/;
+const STARTED = /^Started (.+?)\.?\s*$/s;
+const FINISHED = /^Finished (.+?)\.?\s*$/s;
+const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
+/** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
+const OTHER_LIFECYCLE = /^(?:Starting .+|Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|Unit \S+ entered failed state\.?|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
+
+/** Fields a journal record adds to the message (journalctl -o json). */
+export interface SystemdJournalFields {
+  /** `UNIT` (or `USER_UNIT`): the unit the manager speaks about. */
+  readonly unit?: string;
+  readonly exitCode?: string;
+  readonly exitStatus?: number;
+  readonly unitResult?: string;
+  readonly jobResult?: string;
+}
+
+function rejected(reason: string): ParseOutcome {
+  return { kind: 'rejected', reason };
+}
+
+/** Whether a unit message is one of these phrases cut short: a prefix of it, or it without its end. */
+function cutShort(text: string, ...phrases: string[]): boolean {
+  return phrases.some((p) => text.startsWith(p) || (text.length >= 6 && p.startsWith(text)));
+}
+
+/** `backup.service - Nightly backup` → `backup.service`; `backup.service` → itself; else the description. */
+function jobOfSubject(subject: string): string {
+  const dash = subject.indexOf(' - ');
+  if (dash > 0 && UNIT_NAME.test(subject.slice(0, dash))) return subject.slice(0, dash);
+  return subject;
+}
+
+function endOk(job: string, host: string | undefined): RunEnd {
+  return defined<RunEnd>({ type: 'run.end', job, run_id: OPEN_RUN, exit_code: 0, host });
+}
+
+function failed(job: string, reason: string, host: string | undefined, exitCode?: number): RunFailedMarker {
+  return defined<RunFailedMarker>({ type: 'run.failed', job, run_id: OPEN_RUN, reason, exit_code: exitCode, host });
+}
+
+function processExit(unit: string, m: RegExpExecArray, host: string | undefined, fields: SystemdJournalFields): RunEnd | RunFailedMarker | undefined {
+  const [, kind, codeText, statusText, statusName, success] = m;
+  const isMain = kind.toLowerCase() === 'main';
+  const code = fields.exitCode ?? codeText;
+  const status = fields.exitStatus ?? Number(statusText);
+  if (code === 'exited') {
+    if (status === 0 || success) return isMain ? endOk(unit, host) : undefined;
+    if (isMain) return defined<RunEnd>({ type: 'run.end', job: unit, run_id: OPEN_RUN, exit_code: status, host });
+    return failed(unit, `control process exited with status ${status}`, host, status);
+  }
+  const signal = statusName ?? String(status);
+  const what = isMain ? 'main process' : 'control process';
+  return failed(unit, code === 'dumped' ? `${what} dumped core on signal ${signal}` : `${what} ${code} by signal ${signal}`, host);
+}
+
+/**
+ * The events of one record of the service manager (program `systemd`); undefined when the message
+ * is none of the forms above. Shared with the journal reader, which passes the record's fields.
+ */
+export function systemdOutcome(rec: SyslogParse, ctx: LineContext, fields: SystemdJournalFields = {}, format = FORMAT): ParseOutcome | undefined {
+  const bodies = systemdBodies(rec.message, rec.kind === 'record' ? rec.at : 0, rec.host, fields);
+  if (bodies === undefined) return undefined;
+  if (typeof bodies === 'string') return rejected(bodies);
+  if (rec.kind === 'bad-date') return rejected(badDateReason('systemd', rec));
+  return eventsOf(format, ctx, rec.at, ...bodies);
+}
+
+type Bodies = Array<RunStart | RunEnd | RunFailedMarker>;
+
+/** The bodies a manager message yields, a rejection reason, or undefined when it is not ours. */
+function systemdBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
+  const prefixed = UNIT_PREFIXED.exec(message);
+  if (prefixed && UNIT_NAME.test(prefixed[1])) {
+    const unit = fields.unit ?? prefixed[1];
+    const text = prefixed[2];
+    const exit = PROCESS_EXIT.exec(text);
+    if (exit) {
+      const body = processExit(unit, exit, host, fields);
+      return body ? [body] : [];
+    }
+    if (cutShort(text, 'Main process exited, code=', 'main process exited, code=', 'Control process exited, code=', 'control process exited, code=')) return `systemd process-exit line without code= and status= (cut short?): ${quoted(message)}`;
+    const result = FAILED_RESULT.exec(text);
+    if (result) return [failed(unit, `systemd result '${fields.unitResult ?? result[1]}'`, host)];
+    if (cutShort(text, "Failed with result '")) return `systemd result line without its result (cut short?): ${quoted(message)}`;
+    if (DEACTIVATED.test(text)) return [endOk(unit, host)];
+    return [];
+  }
+
+  const started = STARTED.exec(message);
+  if (started) {
+    if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
+    const job = fields.unit ?? jobOfSubject(started[1]);
+    return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at), host })];
+  }
+  const finished = FINISHED.exec(message);
+  if (finished) {
+    if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
+    return [endOk(fields.unit ?? jobOfSubject(finished[1]), host)];
+  }
+  const dependency = DEPENDENCY_FAILED.exec(message);
+  if (dependency) return [failed(fields.unit ?? jobOfSubject(dependency[1]), 'dependency failed', host)];
+  if (OTHER_LIFECYCLE.test(message)) return [];
+  return undefined;
+}
+
+export const systemdParser: LineParser = {
+  format: FORMAT,
+  parse(line, ctx) {
+    if (!line.includes('systemd')) return undefined;
+    const rec = parseSyslog(line, ctx);
+    if (!rec || rec.program !== 'systemd') return undefined;
+    return systemdOutcome(rec, ctx);
+  },
+};

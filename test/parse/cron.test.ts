@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { contextFor, fixtureLines, parseFile, summary } from './helpers.ts';
+
+const NOW = Date.parse('2026-11-26T00:00:00Z');
+
+describe('syslog cron (contract §1b)', () => {
+  it.each([
+    [
+      'Debian/Ubuntu CRON in /var/log/syslog',
+      'syslog/cron-debian.log',
+      { now: NOW },
+      [
+        'nothing',
+        'run.start cd / && run-parts --report /etc/cron.hourly web1:20765:2026-10-05T02:17:01.000Z @2026-10-05T02:17:01.000Z',
+        'nothing',
+        'nothing',
+        'run.start /usr/local/bin/backup.sh >> /var/log/backup.log 2>&1 web1:20827:2026-10-05T02:30:01.000Z @2026-10-05T02:30:01.000Z',
+        'output.discarded web1 @2026-10-05T02:30:02.000Z',
+        'nothing',
+        'run.start bash scripts/sync_assets.sh web1:20954:2026-10-05T02:35:01.000Z @2026-10-05T02:35:01.000Z',
+        'nothing',
+        'output.discarded web1 @2026-10-05T02:35:01.000Z',
+        'run.start test -x /usr/sbin/anacron || ( cd / && run-parts --report /etc/cron.daily ) web1:21870:2026-10-05T06:25:01.000Z @2026-10-05T06:25:01.000Z',
+        'nothing',
+        'nothing',
+        'nothing',
+        'nothing',
+        'unrecognised',
+      ],
+    ],
+    [
+      "cronie's CROND and crond in /var/log/cron",
+      'syslog/cron-rhel.log',
+      { year: 2023 },
+      [
+        'nothing',
+        'nothing',
+        'nothing',
+        'nothing',
+        'run.start run-parts /etc/cron.hourly rocky2:828310:2023-08-14T21:01:01.000Z @2023-08-14T21:01:01.000Z',
+        'unrecognised',
+        'unrecognised',
+        'nothing',
+        'run.start /usr/pgsql-15/bin/vacuumdb --all --analyze-in-stages --quiet rocky2:829034:2023-08-14T21:10:01.000Z @2023-08-14T21:10:01.000Z',
+        'nothing',
+        'nothing',
+      ],
+    ],
+    [
+      "FreeBSD's /usr/sbin/cron",
+      'syslog/cron-freebsd.log',
+      { year: 2026 },
+      [
+        'run.start /usr/libexec/atrun fbsd1:48211:2026-10-05T02:30:00.000Z @2026-10-05T02:30:00.000Z',
+        'run.start /usr/libexec/save-entropy fbsd1:48230:2026-10-05T02:31:00.000Z @2026-10-05T02:31:00.000Z',
+      ],
+    ],
+    [
+      "rsyslog's ISO-timestamped file format (Debian 12)",
+      'syslog/cron-rsyslog-iso.log',
+      {},
+      [
+        'run.start cd / && run-parts --report /etc/cron.hourly web2:40211:2026-10-05T00:17:01.338Z @2026-10-05T00:17:01.338Z',
+        'run.start /usr/local/bin/backup.sh web2:40390:2026-10-05T00:30:01.204Z @2026-10-05T00:30:01.204Z',
+        'output.discarded web2 @2026-10-05T00:30:03.771Z',
+      ],
+    ],
+    [
+      'RFC 5424 as a syslog relay writes it',
+      'syslog/cron-rfc5424.log',
+      {},
+      [
+        'run.start /usr/local/bin/backup.sh web3:40390:2026-10-05T00:30:01.204Z @2026-10-05T00:30:01.204Z',
+        'output.discarded web3 @2026-10-05T02:30:03.771Z',
+        'run.start /usr/local/bin/purge --days "30]" web3:-:2026-10-05T03:00:01.000Z @2026-10-05T03:00:01.000Z',
+      ],
+    ],
+  ])('reads %s', (_, file, extra, expected) => {
+    // Prepare
+    const lines = fixtureLines(file);
+    // Act
+    const outcomes = parseFile(file, lines, extra);
+    // Assess
+    expect(outcomes.map(summary)).toEqual(expected);
+  });
+
+  it('keeps the user and pid of a CMD line, and names the host and run', () => {
+    const line = 'Oct  5 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh >> /var/log/backup.log 2>&1)';
+    const outcome = parseLine(line, contextFor('syslog', 5, { year: 2026 }));
+    expect(outcome).toEqual({
+      kind: 'events',
+      events: [
+        {
+          at: Date.parse('2026-10-05T02:30:01Z'),
+          format: 'cron',
+          source: { origin: 'syslog', line: 5 },
+          body: {
+            type: 'run.start',
+            job: '/usr/local/bin/backup.sh >> /var/log/backup.log 2>&1',
+            run_id: 'web1:20827:2026-10-05T02:30:01.000Z',
+            host: 'web1',
+            user: 'root',
+            pid: 20827,
+          },
+        },
+      ],
+    });
+  });
+
+  it("leaves the job of cron's discarded output unnamed: the line does not say it", () => {
+    const outcome = parseLine('Oct  5 02:30:02 web1 CRON[20826]: (CRON) info (No MTA installed, discarding output)', contextFor('syslog', 6, { year: 2026 }));
+    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'output.discarded', host: 'web1', reason: 'No MTA installed, discarding output', pid: 20826 });
+  });
+
+  it.each([
+    ['logrotate (loghub Linux)', 'Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [1]', { year: 2005 }, 'run.end logrotate combo:logrotate:2005-06-15T04:06:20.000Z exit=1 @2005-06-15T04:06:20.000Z'],
+    ['another script', 'Oct  5 06:25:14 web1 tmpreaper: ALERT exited abnormally with [3]', { year: 2026 }, 'run.end tmpreaper web1:tmpreaper:2026-10-05T06:25:14.000Z exit=3 @2026-10-05T06:25:14.000Z'],
+    ['a script tagged with its path', 'Oct  5 06:25:14 web1 /etc/cron.daily/logrotate: ALERT exited abnormally with [1]', { year: 2026 }, 'run.end logrotate web1:logrotate:2026-10-05T06:25:14.000Z exit=1 @2026-10-05T06:25:14.000Z'],
+  ])("ends a run of a cron script's job with its exit code: %s", (_, line, extra, expected) => {
+    expect(summary(parseLine(line, contextFor('messages', 1, extra)))).toBe(expected);
+  });
+
+  it.each([
+    ['an unparseable date', 'Foo 99 99:99:99 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh)', 'cron line with an unparseable date "Foo 99 99:99:99"'],
+    ['a command cut short', 'Oct  5 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bi', 'cron CMD line without the closing parenthesis of its command (cut short?)'],
+    ['an empty command', 'Oct  5 02:30:01 web1 CRON[20827]: (root) CMD ()', 'cron CMD line with an empty command'],
+    ['an ALERT without its exit code', 'Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [', 'cron script line "ALERT exited abnormally with [" has no exit code in [N] (cut short?)'],
+    ['a script line with an unparseable date', 'Oct  5 25:30:01 web1 logrotate: ALERT exited abnormally with [1]', 'logrotate cron script line with an unparseable date "Oct  5 25:30:01"'],
+  ])('rejects %s with a reason', (_, line, reason) => {
+    expect(parseLine(line, contextFor('syslog', 1, { year: 2026 }))).toEqual({ kind: 'rejected', reason });
+  });
+
+  it('leaves lines of other programs alone', () => {
+    const line = 'Oct  5 09:00:02 web1 sshd[22840]: pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)';
+    expect(parseLine(line, contextFor('syslog', 1, { year: 2026 }))).toEqual({ kind: 'unrecognised' });
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { contextFor, fixtureJson, fixtureLines, parseFile, summary } from './helpers.ts';
+
+interface CloudWatchPayload {
+  readonly logGroup: string;
+  readonly logStream: string;
+  readonly logEvents: ReadonlyArray<{ readonly id: string; readonly timestamp: number; readonly message: string }>;
+}
+
+/** Each event of a decoded subscription payload through parseLine, as the ingest Lambda does it. */
+function parsePayload(path: string) {
+  const payload = fixtureJson<CloudWatchPayload>(path);
+  const defaultJob = payload.logGroup.replace(/^\/aws\/lambda\//, '');
+  return payload.logEvents.map((e, i) =>
+    parseLine(e.message, { source: { origin: payload.logGroup, line: i, logStream: payload.logStream, eventId: e.id }, recordTime: e.timestamp, defaultJob }),
+  );
+}
+
+const R1 = '3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91';
+const R2 = 'b82e6f40-1c3d-4a5e-8f7b-9d0c1e2a3b4c';
+const R3 = 'e4a7c9d2-5f6b-4e81-a3c0-7b9d8e1f2a36';
+const R4 = '0c9b8a7d-6e5f-4d3c-b2a1-f0e9d8c7b6a5';
+
+/** The etl-loader invocations: one ok, one timeout (new REPORT), one out of memory, one timeout (old REPORT). */
+const ETL_LOADER = [
+  'nothing',
+  `run.start etl-loader ${R1} @2026-10-05T13:00:00.187Z`,
+  'unrecognised',
+  'nothing',
+  `run.end etl-loader ${R1} exit=0 @2026-10-05T13:00:01.934Z`,
+  `run.start etl-loader ${R2} @2026-10-05T14:00:00.000Z`,
+  'nothing',
+  `run.failed etl-loader ${R2} "timeout" @2026-10-05T14:03:00.003Z`,
+  `run.start etl-loader ${R3} @2026-10-05T15:00:00.000Z`,
+  'unrecognised',
+  'nothing',
+  `run.failed etl-loader ${R3} "error" @2026-10-05T15:00:02.231Z`,
+  `run.start etl-loader ${R4} @2026-10-05T16:00:00.000Z`,
+  `run.failed etl-loader ${R4} "timeout after 3.00 s" @2026-10-05T16:00:03.004Z`,
+  'nothing',
+  `run.end etl-loader ${R4} exit=0 @2026-10-05T16:00:03.005Z`,
+];
+
+describe('AWS Lambda platform lines (contract §1b)', () => {
+  it('reads the text format from a CloudWatch Logs subscription', () => {
+    // Act
+    const outcomes = parsePayload('lambda/etl-loader.cloudwatch.json');
+    // Assess
+    expect(outcomes.map(summary)).toEqual(ETL_LOADER);
+  });
+
+  it('reads the same invocations as `aws logs tail` prints them, the job from the file name', () => {
+    // Prepare
+    const lines = fixtureLines('lambda/etl-loader.log');
+    // Act
+    const outcomes = parseFile('etl-loader.log', lines, { defaultJob: 'etl-loader' });
+    // Assess: the X-Ray line of the timed-out REPORT is a line of its own here
+    expect(outcomes.map(summary)).toEqual([...ETL_LOADER.slice(0, 8), 'nothing', ...ETL_LOADER.slice(8)]);
+  });
+
+  it('keeps the duration of a REPORT and the error type of a failed one', () => {
+    const [ok, failed] = [4, 11].map((i) => parsePayload('lambda/etl-loader.cloudwatch.json')[i]);
+    expect(ok.kind === 'events' && ok.events[0].body).toEqual({ type: 'run.end', job: 'etl-loader', run_id: R1, exit_code: 0, duration_ms: 1746.52 });
+    expect(failed.kind === 'events' && failed.events[0].body).toEqual({
+      type: 'run.failed',
+      job: 'etl-loader',
+      run_id: R3,
+      reason: 'error',
+      duration_ms: 2230.61,
+      error_type: 'Runtime.OutOfMemory',
+    });
+  });
+
+  it("reads the JSON log format's platform.start and platform.report records", () => {
+    // Act
+    const outcomes = parsePayload('lambda/invoice-mailer-json.cloudwatch.json');
+    // Assess
+    expect(outcomes.map(summary)).toEqual([
+      'nothing',
+      'run.start invoice-mailer 5a2c7e91-3b4d-4f6a-8c0e-1d2f3a4b5c6d @2026-10-05T16:00:00.174Z',
+      'unrecognised',
+      'nothing',
+      'run.end invoice-mailer 5a2c7e91-3b4d-4f6a-8c0e-1d2f3a4b5c6d exit=0 @2026-10-05T16:00:00.692Z',
+      'run.start invoice-mailer 9e8d7c6b-5a49-4382-b1f0-e9d8c7b6a594 @2026-10-05T17:00:00.000Z',
+      'nothing',
+      'run.failed invoice-mailer 9e8d7c6b-5a49-4382-b1f0-e9d8c7b6a594 "timeout" @2026-10-05T17:15:00.020Z',
+    ]);
+    const report = outcomes[4];
+    expect(report.kind === 'events' && report.events[0].body).toMatchObject({ duration_ms: 516.37 });
+  });
+
+  it.each([
+    ['a text line', `START RequestId: ${R1} Version: $LATEST`, /^Lambda platform line but no function name: /],
+    ['a JSON record', `{"time":"2026-10-05T16:00:00.174Z","type":"platform.start","record":{"requestId":"${R1}","version":"$LATEST"}}`, /^Lambda platform line but no function name: /],
+  ])('rejects %s when the function is unknown', (_, line, reason) => {
+    const outcome = parseLine(line, contextFor('stdin', 1, { recordTime: Date.parse('2026-10-05T16:00:00Z') }));
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['a text line without any time', `REPORT RequestId: ${R1}\tDuration: 1746.52 ms\tBilled Duration: 1747 ms\tMemory Size: 512 MB\tMax Memory Used: 118 MB\t`, /^Lambda platform line without a time/],
+    ['a REPORT cut before its Duration', `REPORT RequestId: ${R1}\tDura`, /^Lambda REPORT line without a Duration \(cut short\?\)/],
+    ['a platform.report without its request id', '{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"metrics":{"durationMs":516.37}}}', /^Lambda platform\.report record without record\.requestId$/],
+    ['a JSON record cut short', '{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"5a2c', /^Lambda platform record is not valid JSON/],
+  ])('rejects %s', (_, line, reason) => {
+    const outcome = parseLine(line, contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader' }));
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
+  });
+
+  it.each([
+    ['END', `END RequestId: ${R1}`],
+    ['INIT_START', 'INIT_START Runtime Version: python:3.12.v27\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:fb4a'],
+    ['INIT_REPORT', 'INIT_REPORT Init Duration: 9999.79 ms\tPhase: init\tStatus: timeout'],
+    ['EXTENSION', 'EXTENSION\tName: datadog-agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]'],
+    ['XRAY', 'XRAY TraceId: 1-6702b9d0-5c8a1f3e7b2d4a6c9e0f1b2d\tSegmentId: 7a4c2e9b1d3f5a60\tSampled: true'],
+  ])('recognises %s without events, even with no function name', (_, line) => {
+    expect(parseLine(line, contextFor('stdin', 1))).toEqual({ kind: 'events', events: [] });
+  });
+
+  it('takes a timeout without a request id as the open run', () => {
+    const outcome = parseLine('Task timed out after 900.10 seconds', contextFor('x', 1, { defaultJob: 'etl', recordTime: Date.parse('2026-10-05T16:15:00Z') }));
+    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.failed', job: 'etl', reason: 'timeout after 900.10 s' });
+  });
+});

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseHost, parseSyslog, syslogTime } from '../../lambdas/core/parse/syslog.ts';
+import type { LineContext } from '../../lambdas/core/parse/types.ts';
+
+const source = { origin: 'messages' };
+const ctx = (extra: Partial<LineContext> = {}): LineContext => ({ source, ...extra });
+const NOW = Date.parse('2026-11-26T00:00:00Z');
+
+describe('syslog headers', () => {
+  it.each([
+    [
+      'BSD, no pid (loghub Linux)',
+      'Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [1]',
+      ctx({ year: 2005 }),
+      { at: '2005-06-15T04:06:20.000Z', host: 'combo', program: 'logrotate', pid: undefined, message: 'ALERT exited abnormally with [1]' },
+    ],
+    [
+      'BSD, space-padded day and a program with a facility suffix',
+      'Jul  7 08:06:15 combo sshd(pam_unix)[19939]: check pass; user unknown',
+      ctx({ year: 2005 }),
+      { at: '2005-07-07T08:06:15.000Z', host: 'combo', program: 'sshd(pam_unix)', pid: 19939, message: 'check pass; user unknown' },
+    ],
+    [
+      'BSD whose tag is not a program name (loghub Linux)',
+      'Jul  7 08:06:15 combo  -- root[2421]: ROOT LOGIN ON tty2',
+      ctx({ year: 2005 }),
+      { at: '2005-07-07T08:06:15.000Z', host: 'combo', program: '', pid: undefined, message: ' -- root[2421]: ROOT LOGIN ON tty2' },
+    ],
+    [
+      'BSD after a <PRI>',
+      '<78>Oct  5 02:17:01 web1 CRON[20765]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)',
+      ctx({ now: NOW }),
+      { at: '2026-10-05T02:17:01.000Z', host: 'web1', program: 'CRON', pid: 20765, message: '(root) CMD (   cd / && run-parts --report /etc/cron.hourly)' },
+    ],
+    [
+      'journalctl -o short-precise (microseconds)',
+      'Nov 25 00:47:02.515119 backup01 CRON[23117]: (root) CMD (/usr/local/bin/rotate-exports --keep 14)',
+      ctx({ now: NOW }),
+      { at: '2026-11-25T00:47:02.515Z', host: 'backup01', program: 'CRON', pid: 23117, message: '(root) CMD (/usr/local/bin/rotate-exports --keep 14)' },
+    ],
+    [
+      'a collector prefix with the relayed host dn228/dn228 (loghub Thunderbird); its epoch is the time',
+      '- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2916]: (root) CMD (run-parts /etc/cron.hourly)',
+      ctx(),
+      { at: '2005-11-09T20:01:01.000Z', host: 'dn228', program: 'crond', pid: 2916, message: '(root) CMD (run-parts /etc/cron.hourly)' },
+    ],
+    [
+      'a collector prefix with a source@host field',
+      '- 1131566461 2005.11.09 eadmin1 Nov 9 12:01:01 src@eadmin1 crond[4308]: (root) CMD (run-parts /etc/cron.hourly)',
+      ctx(),
+      { at: '2005-11-09T20:01:01.000Z', host: 'eadmin1', program: 'crond', pid: 4308, message: '(root) CMD (run-parts /etc/cron.hourly)' },
+    ],
+    [
+      "a collector prefix whose alert tag is not '-'",
+      'PBS_CHK 1131567001 2005.11.09 aadmin1 Nov 9 12:10:01 src@aadmin1 crond[16571]: (root) CMD (/projects/tbird/temps/get_temps a)',
+      ctx(),
+      { at: '2005-11-09T20:10:01.000Z', host: 'aadmin1', program: 'crond', pid: 16571, message: '(root) CMD (/projects/tbird/temps/get_temps a)' },
+    ],
+    [
+      "ISO timestamp with an offset (rsyslog's RSYSLOG_FileFormat)",
+      '2026-10-05T02:17:01.338425+02:00 web2 CRON[40211]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)',
+      ctx(),
+      { at: '2026-10-05T00:17:01.338Z', host: 'web2', program: 'CRON', pid: 40211, message: '(root) CMD (   cd / && run-parts --report /etc/cron.hourly)' },
+    ],
+    [
+      'journalctl -o short-iso (offset without a colon)',
+      '2026-11-25T00:47:02+0000 backup01 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE',
+      ctx(),
+      { at: '2026-11-25T00:47:02.000Z', host: 'backup01', program: 'systemd', pid: 1, message: 'backup.service: Main process exited, code=exited, status=1/FAILURE' },
+    ],
+    [
+      'RFC 5424 without structured data',
+      '<78>1 2026-10-05T02:30:01.204113+02:00 web3 CRON 40390 - - (root) CMD (/usr/local/bin/backup.sh)',
+      ctx(),
+      { at: '2026-10-05T00:30:01.204Z', host: 'web3', program: 'CRON', pid: 40390, message: '(root) CMD (/usr/local/bin/backup.sh)' },
+    ],
+    [
+      'RFC 5424 with structured data',
+      '<78>1 2026-10-05T02:30:03.771Z web3 CRON 40389 - [timeQuality tzKnown="1" isSynced="1" syncAccuracy="125317"] (CRON) info (No MTA installed, discarding output)',
+      ctx(),
+      { at: '2026-10-05T02:30:03.771Z', host: 'web3', program: 'CRON', pid: 40389, message: '(CRON) info (No MTA installed, discarding output)' },
+    ],
+    [
+      'a bare tag when the record time is known (CloudWatch, or a split-off timestamp)',
+      'CRON[40390]: (root) CMD (/usr/local/bin/backup.sh)',
+      ctx({ recordTime: Date.parse('2026-10-05T00:30:01.500Z') }),
+      { at: '2026-10-05T00:30:01.500Z', host: undefined, program: 'CRON', pid: 40390, message: '(root) CMD (/usr/local/bin/backup.sh)' },
+    ],
+  ])('reads %s', (_, line, context, expected) => {
+    // Act
+    const rec = parseSyslog(line, context);
+    // Assess
+    expect(rec?.kind).toBe('record');
+    if (rec?.kind !== 'record') return;
+    expect({ at: new Date(rec.at).toISOString(), host: rec.host, program: rec.program, pid: rec.pid, message: rec.message }).toEqual(expected);
+  });
+
+  it.each([
+    ['a bare tag without any time', 'CRON[40390]: (root) CMD (/usr/local/bin/backup.sh)'],
+    ['a line cut inside the date', 'Jun 15 04:0'],
+    ['plain text', 'backup finished in 42 s'],
+    ['a Lambda platform line', 'END RequestId: 3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91'],
+    ['binary garbage', '\u0000\u0000\u00ff\u00fe\u001b[2J\u0080'],
+  ])('is not syslog: %s', (_, line) => {
+    expect(parseSyslog(line, ctx({ now: NOW }))).toBeUndefined();
+  });
+
+  it.each([
+    ['an unknown month and impossible time', 'Foo 99 99:99:99 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh)', 'Foo 99 99:99:99'],
+    ['the 32nd of October', 'Oct 32 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh)', 'Oct 32 02:30:01'],
+    ['hour 25', 'Oct  5 25:30:01 web1 logrotate: ALERT exited abnormally with [1]', 'Oct  5 25:30:01'],
+    ['month 13 in an ISO time', '2026-13-05T02:30:01.204113+02:00 web2 CRON[40390]: (root) CMD (/usr/local/bin/backup.sh)', '2026-13-05T02:30:01.204113+02:00'],
+    ['February 29 in 2005', 'Feb 29 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh)', 'Feb 29 02:30:01'],
+  ])('reports a date that is not one: %s', (_, line, dateText) => {
+    const rec = parseSyslog(line, ctx({ year: 2005 }));
+    expect(rec).toMatchObject({ kind: 'bad-date', dateText });
+  });
+});
+
+describe('the year of a syslog date', () => {
+  const at = (iso: string) => Date.parse(iso);
+  it.each([
+    ['--year wins, even for a date after now', { year: 2005, now: at('2001-01-01T00:00:00Z') }, [6, 15, 4, 6, 20], '2005-06-15T04:06:20.000Z'],
+    ['the year of now', { now: at('2026-10-06T00:00:00Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
+    ['a day later than now is still this year', { now: at('2026-10-05T00:00:00Z') }, [10, 5, 23, 0, 0], '2026-10-05T23:00:00.000Z'],
+    ['more than a day after now steps back a year', { now: at('2026-10-05T00:00:00Z') }, [10, 7, 0, 0, 0], '2025-10-07T00:00:00.000Z'],
+    ["December's lines read in January", { now: at('2026-01-02T08:00:00Z') }, [12, 31, 23, 59, 59], '2025-12-31T23:59:59.000Z'],
+    ['the record time is the reference when there is one', { now: at('2030-01-01T00:00:00Z'), recordTime: at('2026-10-05T03:00:00Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
+    ['February 29 steps back to the leap year', { now: at('2029-03-01T00:00:00Z') }, [2, 29, 1, 0, 0], '2028-02-29T01:00:00.000Z'],
+  ])('%s', (_, extra, [month, day, h, m, s], expected) => {
+    const t = syslogTime(month, day, h, m, s, 0, ctx(extra));
+    expect(t === undefined ? undefined : new Date(t).toISOString()).toBe(expected);
+  });
+
+  it('has no answer for a day the year lacks', () => {
+    expect(syslogTime(2, 29, 0, 0, 0, 0, ctx({ year: 2005 }))).toBeUndefined();
+  });
+});
+
+describe('host names', () => {
+  it.each([
+    ['combo', 'combo'],
+    ['dn228/dn228', 'dn228'],
+    ['#8#/#8#', '#8#'],
+    ['src@eadmin1', 'eadmin1'],
+    ['local@tbird-admin1', 'tbird-admin1'],
+  ])('%s is %s', (field, host) => {
+    expect(normaliseHost(field)).toBe(host);
+  });
+});

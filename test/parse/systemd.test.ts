@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { OPEN_RUN } from '../../lambdas/core/parse/index.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { contextFor, fixtureLines, parseFile, summary } from './helpers.ts';
+
+const NOW = Date.parse('2026-11-26T00:00:00Z');
+
+/**
+ * One oneshot service failing, then succeeding, then a simple service starting: the same records
+ * in each of journalctl's text formats (captured from a journald 252, see fixtures/journal/README.md).
+ */
+function journalTextExpectations(t: (hms: string) => string): string[] {
+  return [
+    'nothing',
+    `run.start /usr/local/bin/rotate-exports --keep 14 backup01:23117:${t('00:47:02.515')} @${t('00:47:02.515')}`,
+    `run.end backup.service *open exit=1 @${t('00:47:02.968')}`,
+    `run.failed backup.service *open "systemd result 'exit-code'" @${t('00:47:03.019')}`,
+    'nothing',
+    'nothing',
+    'nothing',
+    `run.end backup.service *open exit=0 @${t('00:47:06.070')}`,
+    `run.end backup.service *open exit=0 @${t('00:47:06.150')}`,
+    'nothing',
+    `run.start report-mailer.service report-mailer.service@${t('00:47:06.794')} @${t('00:47:06.794')}`,
+    'unrecognised',
+  ];
+}
+const precise = (hms: string) => `2026-11-25T${hms}Z`;
+const toSecond = (hms: string) => `2026-11-25T${hms.slice(0, 8)}.000Z`;
+
+describe('systemd as text (contract §1b)', () => {
+  it.each([
+    ['journalctl -o short-precise', 'syslog/journal-short-precise.log', journalTextExpectations(precise)],
+    ['journalctl -o short', 'syslog/journal-short.log', journalTextExpectations(toSecond)],
+    ['journalctl -o short-iso', 'syslog/journal-short-iso.log', journalTextExpectations(toSecond)],
+    [
+      'systemd 245 (Ubuntu 20.04): "Succeeded.", and starts that name only the description',
+      'syslog/systemd-ubuntu2004.log',
+      [
+        'nothing',
+        'output.discarded zino @2026-04-28T08:39:01.000Z',
+        'run.end phpsessionclean.service *open exit=0 @2026-04-28T08:39:01.000Z',
+        'run.start Clean php session files Clean php session files@2026-04-28T08:39:01.000Z @2026-04-28T08:39:01.000Z',
+        'nothing',
+        'run.end backup.service *open exit=2 @2026-04-29T02:30:07.000Z',
+        `run.failed backup.service *open "systemd result 'exit-code'" @2026-04-29T02:30:07.000Z`,
+        'nothing',
+      ],
+    ],
+    [
+      'systemd 249 (Ubuntu 22.04): "Finished <description>."',
+      'syslog/systemd-ubuntu2204.log',
+      [
+        'nothing',
+        'run.end backup.service *open exit=0 @2026-10-05T02:30:07.000Z',
+        'run.end Nightly backup *open exit=0 @2026-10-05T02:30:07.000Z',
+        'nothing',
+        'run.start Session 214 of User deploy Session 214 of User deploy@2026-10-05T06:00:01.000Z @2026-10-05T06:00:01.000Z',
+      ],
+    ],
+    [
+      'systemd 219 (CentOS 7): lower-case "main process exited"',
+      'syslog/systemd-centos7.log',
+      ['nothing', 'run.end backup.service *open exit=1 @2026-07-10T03:00:04.000Z', 'nothing', 'nothing', 'nothing'],
+    ],
+    [
+      'signals, timeouts, a failed dependency and a failed control process',
+      'syslog/systemd-failures.log',
+      [
+        'nothing',
+        'nothing',
+        'run.failed pg-dump.service *open "main process killed by signal TERM" @2026-10-06T03:00:00.000Z',
+        `run.failed pg-dump.service *open "systemd result 'timeout'" @2026-10-06T03:00:00.000Z`,
+        'nothing',
+        'nothing',
+        'run.failed offsite-sync.service *open "dependency failed" @2026-10-06T04:00:00.000Z',
+        'nothing',
+        'nothing',
+        'run.failed reindex.service *open "control process exited with status 1" @2026-10-06T05:00:01.000Z',
+        `run.failed reindex.service *open "systemd result 'exit-code'" @2026-10-06T05:00:01.000Z`,
+        'run.failed thumbnailer.service *open "main process dumped core on signal SEGV" @2026-10-06T06:00:00.000Z',
+        `run.failed thumbnailer.service *open "systemd result 'core-dump'" @2026-10-06T06:00:00.000Z`,
+        'nothing',
+        'unrecognised',
+        'run.start backup.service backup.service@2026-10-06T07:10:12.000Z @2026-10-06T07:10:12.000Z',
+        'nothing',
+      ],
+    ],
+  ])('reads %s', (_, file, expected) => {
+    // Prepare
+    const lines = fixtureLines(file);
+    // Act
+    const outcomes = parseFile(file, lines, { now: NOW });
+    // Assess
+    expect(outcomes.map(summary)).toEqual(expected);
+  });
+
+  it('names the unit, the host, and the open run', () => {
+    const line = "Nov 25 00:47:03 backup01 systemd[1]: backup.service: Failed with result 'exit-code'.";
+    const outcome = parseLine(line, contextFor('syslog', 4, { now: NOW }));
+    expect(outcome.kind === 'events' && outcome.events).toEqual([
+      {
+        at: Date.parse('2026-11-25T00:47:03Z'),
+        format: 'systemd',
+        source: { origin: 'syslog', line: 4 },
+        body: { type: 'run.failed', job: 'backup.service', run_id: OPEN_RUN, reason: "systemd result 'exit-code'", host: 'backup01' },
+      },
+    ]);
+  });
+
+  it.each([
+    ['an exit line cut short', 'Nov 25 00:47:02 backup01 systemd[1]: backup.service: Main process exited, code=exi', /^systemd process-exit line without code= and status= \(cut short\?\)/],
+    ['a result line cut short', 'Nov 25 00:47:03 backup01 systemd[1]: backup.service: Failed with res', /^systemd result line without its result \(cut short\?\)/],
+    ['an unparseable date', "Oct  5 25:30:01 web1 systemd[1]: backup.service: Failed with result 'exit-code'.", /^systemd line with an unparseable date "Oct {2}5 25:30:01"$/],
+  ])('rejects %s with a reason', (_, line, reason) => {
+    const outcome = parseLine(line, contextFor('syslog', 1, { now: NOW }));
+    expect(outcome.kind).toBe('rejected');
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
+  });
+
+  it("ignores another program's lines that look like systemd's", () => {
+    const line = 'Nov 25 00:47:06 backup01 backup.sh[9120]: Started upload of 1214 objects.';
+    expect(parseLine(line, contextFor('syslog', 1, { now: NOW }))).toEqual({ kind: 'unrecognised' });
+  });
+});
