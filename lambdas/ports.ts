@@ -53,6 +53,12 @@ export interface StateStore {
   commit(change: SubjectCommit): Promise<CommitResult>;
 }
 
+/** Lists the stored subjects of a kind, with their state. */
+export interface SubjectCatalog {
+  /** Every subject whose state key is `<stateKind>#<name>`, e.g. all `job` subjects. */
+  subjects(stateKind: string): Promise<Array<{ readonly key: string; readonly state: unknown; readonly version: number }>>;
+}
+
 export interface FindingQuery {
   /** ISO-8601 inclusive lower bound on `ts`. */
   readonly from: string;

@@ -17,4 +17,7 @@ export const TABLE_SCHEMA = {
   /** Findings by subject (`<kind>#<subject>`), for status queries. */
   subjectIndex: 'by-subject',
   subjectKey: 'subject_key',
+  /** Sparse, keys only: state items carry `catalog = <kind>` (job, agent, …), to list a kind's subjects. */
+  catalogIndex: 'catalog',
+  catalogKey: 'catalog',
 } as const;

@@ -20,6 +20,7 @@ import {
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type {
   CommitResult,
+  SubjectCatalog,
   FindingQuery,
   FindingStore,
   RunRecord,
@@ -64,7 +65,7 @@ interface FindingItem {
  * a version, finding items (the unalerted ones also in the sparse `outbox` index) and raw run
  * records with a TTL. One class serves the three ports since one table holds them.
  */
-export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStore {
+export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -114,7 +115,14 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
             {
               Put: {
                 TableName: this.tableName,
-                Item: { pk: `STATE#${change.key}`, sk: 'STATE', version: change.expectedVersion + 1, data: JSON.stringify(change.state), updated_at: now },
+                Item: {
+                  pk: `STATE#${change.key}`,
+                  sk: 'STATE',
+                  [TABLE_SCHEMA.catalogKey]: change.key.slice(0, change.key.indexOf('#')),
+                  version: change.expectedVersion + 1,
+                  data: JSON.stringify(change.state),
+                  updated_at: now,
+                },
                 ConditionExpression: change.expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
                 ExpressionAttributeValues: change.expectedVersion === 0 ? undefined : { ':v': change.expectedVersion },
               },
@@ -141,6 +149,18 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         findings = findings.filter((_, i) => !existing.has(i));
       }
     }
+  }
+
+  async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
+    const keys = await this.queryAll({
+      TableName: this.tableName,
+      IndexName: TABLE_SCHEMA.catalogIndex,
+      KeyConditionExpression: '#c = :kind',
+      ExpressionAttributeNames: { '#c': TABLE_SCHEMA.catalogKey },
+      ExpressionAttributeValues: { ':kind': stateKind },
+    });
+    const loaded = await this.load(keys.map((k) => String(k.pk).slice('STATE#'.length)));
+    return [...loaded].sort(([a], [b]) => a.localeCompare(b)).map(([key, v]) => ({ key, state: v.state, version: v.version }));
   }
 
   async query(query: FindingQuery): Promise<StoredFinding[]> {
@@ -217,12 +237,23 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: ['pk', 'sk', 'outbox', 'subject_key'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
+        AttributeDefinitions: ['pk', 'sk', 'outbox', 'subject_key', 'catalog'].map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const })),
         KeySchema: [
           { AttributeName: 'pk', KeyType: 'HASH' },
           { AttributeName: 'sk', KeyType: 'RANGE' },
         ],
-        GlobalSecondaryIndexes: [gsi(TABLE_SCHEMA.outboxIndex, 'outbox'), gsi(TABLE_SCHEMA.subjectIndex, 'subject_key')],
+        GlobalSecondaryIndexes: [
+          gsi(TABLE_SCHEMA.outboxIndex, 'outbox'),
+          gsi(TABLE_SCHEMA.subjectIndex, 'subject_key'),
+          {
+            IndexName: TABLE_SCHEMA.catalogIndex,
+            KeySchema: [
+              { AttributeName: TABLE_SCHEMA.catalogKey, KeyType: 'HASH' as const },
+              { AttributeName: 'pk', KeyType: 'RANGE' as const },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' as const },
+          },
+        ],
       }),
     );
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });

@@ -1,6 +1,7 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type {
   CommitResult,
+  SubjectCatalog,
   FindingQuery,
   FindingStore,
   RunRecord,
@@ -16,7 +17,7 @@ import type {
  * gone when the scan ends. It keeps the same rules as the DynamoDB store (versioned state,
  * findings written once, an outbox of unalerted findings) so the pipeline behaves the same.
  */
-export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStore {
+export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   private readonly states = new Map<string, Versioned<unknown>>();
   private readonly findings = new Map<string, StoredFinding>();
   private readonly runRecords = new Map<string, RunRecord[]>();
@@ -28,6 +29,13 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
       if (v) out.set(key, structuredClone(v));
     }
     return out;
+  }
+
+  async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
+    return [...this.states]
+      .filter(([key]) => key.startsWith(`${stateKind}#`))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, v]) => ({ key, state: structuredClone(v.state), version: v.version }));
   }
 
   async commit(change: SubjectCommit): Promise<CommitResult> {

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../lambdas/adapters/dynamodb-schema.ts';
 
-const INDEX_NAMES = [TABLE_SCHEMA.outboxIndex, TABLE_SCHEMA.subjectIndex];
+const INDEX_NAMES = [TABLE_SCHEMA.outboxIndex, TABLE_SCHEMA.subjectIndex, TABLE_SCHEMA.catalogIndex];
 
 /** What a function that reads and writes items may do; no scans, no deletes, no table admin. */
 const ITEM_ACTIONS = [
@@ -71,6 +71,13 @@ export class AuditTable extends Construct {
       partitionKey: { name: TABLE_SCHEMA.subjectKey, type: string },
       sortKey,
       projectionType: dynamodb.ProjectionType.ALL,
+    });
+    // Sparse and keys only: lists the subjects of a kind for the sweep and the report.
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.catalogIndex,
+      partitionKey: { name: TABLE_SCHEMA.catalogKey, type: string },
+      sortKey: { name: TABLE_SCHEMA.partitionKey, type: string },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
   }
 

@@ -29,6 +29,19 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(loaded.has('job#none')).toBe(false);
   });
 
+  it('lists the subjects of a kind with their state through the catalog index', async () => {
+    const { store } = await freshDynamoStore();
+    await store.commit({ key: 'job#b', expectedVersion: 0, state: { n: 2 }, findings: [], records: [] });
+    await store.commit({ key: 'job#a', expectedVersion: 0, state: { n: 1 }, findings: [], records: [] });
+    await store.commit({ key: 'route#search', expectedVersion: 0, state: { r: 1 }, findings: [], records: [] });
+    expect(await store.subjects('job')).toEqual([
+      { key: 'job#a', state: { n: 1 }, version: 1 },
+      { key: 'job#b', state: { n: 2 }, version: 1 },
+    ]);
+    expect((await store.subjects('route')).map((s) => s.key)).toEqual(['route#search']);
+    expect(await store.subjects('agent')).toEqual([]);
+  });
+
   it('stores findings with the state, each once, pending until alerted', async () => {
     const { store } = await freshDynamoStore();
     const f = finding('2026-10-05T02:31:07Z');

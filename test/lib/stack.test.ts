@@ -97,7 +97,7 @@ describe('SilentAuditStack', () => {
       });
     });
 
-    it('has the sparse outbox index and the by-subject index, both projecting every attribute', () => {
+    it('has the sparse outbox index and the by-subject index projecting every attribute, and the keys-only catalog index', () => {
       // Prepare
       const { stack } = buildStack();
 
@@ -109,6 +109,7 @@ describe('SilentAuditStack', () => {
         AttributeDefinitions: Match.arrayWith([
           { AttributeName: 'outbox', AttributeType: 'S' },
           { AttributeName: 'subject_key', AttributeType: 'S' },
+          { AttributeName: 'catalog', AttributeType: 'S' },
         ]),
         GlobalSecondaryIndexes: [
           {
@@ -126,6 +127,14 @@ describe('SilentAuditStack', () => {
               { AttributeName: 'sk', KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
+          },
+          {
+            IndexName: 'catalog',
+            KeySchema: [
+              { AttributeName: 'catalog', KeyType: 'HASH' },
+              { AttributeName: 'pk', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
       });
@@ -453,7 +462,7 @@ describe('SilentAuditStack', () => {
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            { Effect: 'Allow', Action: 'dynamodb:Query', Resource: Match.arrayEquals([tableArn, indexArn('by-subject'), indexArn('outbox')]) },
+            { Effect: 'Allow', Action: 'dynamodb:Query', Resource: Match.arrayEquals([tableArn, indexArn('by-subject'), indexArn('catalog'), indexArn('outbox')]) },
           ]),
         },
       });
