@@ -1,13 +1,14 @@
 import type { Config } from '../config.ts';
-import { RUN_DETECTORS } from '../detectors/index.ts';
+import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import type { CompletedRun, FindingDraft, RunDetector } from '../detectors/types.ts';
+import type { CompletedRun, DetectorMeta, FindingDraft, RunDetector } from '../detectors/types.ts';
 import type { RunRecord } from '../ports.ts';
-import type { AuditEvent, RunEnd, RunFailedMarker, RunStart } from './events.ts';
+import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
+import { expectedStarts } from './schedule.ts';
 import { median } from './stats.ts';
 
 /** A run that started and has not ended yet. */
@@ -15,6 +16,8 @@ export interface OpenRun {
   readonly run_id: string;
   readonly at: number;
   readonly host?: string;
+  /** The parser that saw the start (`json`, `lambda`, `cron`, …). */
+  readonly format?: string;
 }
 
 /** What the pipeline keeps per job between batches: compact, bounded, JSON-serialisable. */
@@ -36,10 +39,34 @@ export interface JobState {
   readonly consecutiveFailures: number;
   readonly firstSeenAt?: number;
   readonly lastSeenAt?: number;
+  /** Start times of recent runs (end − duration for runs that log only an end), oldest first. */
+  readonly starts?: number[];
+  /** Expected starts up to this time have been judged for `missed-run`. */
+  readonly absenceCheckedUntil?: number;
+  /** Open runs already reported as `run-unfinished`. */
+  readonly unfinishedReported?: string[];
+  /** When `output-discarded` last fired for this job. */
+  readonly discardReportedAt?: number;
+  /**
+   * Whether the job writes instrumented `run.*` lines. A Lambda function that does also logs
+   * platform START/REPORT lines for the same invocations; those then only add failures.
+   */
+  readonly instrumented?: boolean;
 }
 
 const MAX_PROCESSED = 1000;
 const MAX_OPEN = 50;
+const MAX_STARTS = 200;
+const MINUTE_MS = 60_000;
+/** A run may start this long before its expected time and still count (clock skew). */
+const EARLY_MS = 2 * MINUTE_MS;
+/** A missed-run judgement looks back at most this far (a job first seen long ago, a sweep that was down). */
+const MAX_LOOKBACK_MS = 7 * 24 * 60 * MINUTE_MS;
+/** Default max runtime when none is configured: 3× the median duration, at least this. */
+const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
+/** cron's "discarding output" line follows the job's CMD line on the same host within this time. */
+const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
+const PLATFORM_FORMAT = 'lambda';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 
@@ -47,11 +74,44 @@ export function initialJobState(job: string): JobState {
   return { job, outputs: [], durations: [], processed: [], open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0 };
 }
 
-type JobEventBody = RunStart | RunEnd | RunFailedMarker;
+type JobEventBody = RunStart | RunEnd | RunFailedMarker | (OutputDiscarded & { readonly job: string });
 
 function isJobEvent(event: AuditEvent): event is AuditEvent<JobEventBody> {
   const t = event.body.type;
-  return t === 'run.start' || t === 'run.end' || t === 'run.failed';
+  return t === 'run.start' || t === 'run.end' || t === 'run.failed' || (t === 'output.discarded' && event.body.job !== undefined);
+}
+
+function toFinding(draft: FindingDraft, meta: DetectorMeta, config: Config): Finding {
+  return { ...draft, detector: meta.id, subject_kind: meta.subjectKind, severity: config.defaults.severity[meta.id] ?? draft.severity ?? meta.defaultSeverity };
+}
+
+function pushBoundedTimes(list: readonly number[] | undefined, value: number, limit: number): number[] {
+  const next = [...(list ?? []), value].sort((a, b) => a - b);
+  return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
+/**
+ * cron's "(CRON) info (No MTA installed, discarding output)" names no job: it belongs to the job
+ * whose CMD line came just before on the same host, from the child of the same cron process
+ * (its pid is the discard line's pid + 1) when that can be told.
+ */
+function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some((e) => e.body.type === 'output.discarded' && e.body.job === undefined)) return events;
+  return events.map((event, index) => {
+    const body = event.body;
+    if (body.type !== 'output.discarded' || body.job !== undefined) return event;
+    const pid = (body as { pid?: number }).pid;
+    let best: AuditEvent<RunStart> | undefined;
+    for (let i = index - 1; i >= 0; i--) {
+      const candidate = events[i];
+      if (event.at - candidate.at > DISCARD_WINDOW_MS) break;
+      if (candidate.body.type !== 'run.start' || candidate.format !== 'cron' || candidate.body.host !== body.host) continue;
+      const candidatePid = (candidate.body as { pid?: number }).pid;
+      if (pid !== undefined && candidatePid === pid + 1) return { ...event, body: { ...body, job: candidate.body.job } };
+      best ??= candidate as AuditEvent<RunStart>;
+    }
+    return best ? { ...event, body: { ...body, job: best.body.job } } : event;
+  });
 }
 
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
@@ -69,12 +129,7 @@ export function judgeRun(run: CompletedRun, state: JobState, config: Config, det
     const drafts: FindingDraft[] = detector.check({ run, baseline, options, firedSoFar: fired });
     for (const draft of drafts) {
       fired.add(detector.meta.id);
-      findings.push({
-        ...draft,
-        detector: detector.meta.id,
-        subject_kind: detector.meta.subjectKind,
-        severity: config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
-      });
+      findings.push(toFinding(draft, detector.meta, config));
     }
   }
   return findings;
@@ -86,6 +141,65 @@ const DURATION_FINDINGS: ReadonlySet<DetectorId> = new Set(['duration-slow', 'du
 function pushBounded(list: readonly number[], value: number, limit: number): number[] {
   const next = [...list, value];
   return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
+/** The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h). */
+export function maxRuntimeOf(state: JobState, config: Config): { ms: number; source: string } {
+  const configured = config.jobs[state.job]?.max_runtime_minutes;
+  if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
+  const typical = median(state.durations);
+  if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
+  return 3 * typical > MIN_DEFAULT_RUNTIME_MS ? { ms: 3 * typical, source: '3× the median duration' } : { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
+}
+
+/**
+ * The sweep's judgement of one job at `now`: expected starts of its schedule that are due and
+ * had no run (`missed-run`), and open runs past their max runtime (`run-unfinished`). Each
+ * expected start and each open run is judged once; the state remembers how far it got.
+ */
+export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
+  const now = ctx.clock.now();
+  const job = ctx.config.jobs[subject];
+  const graceMs = (job?.grace_minutes ?? ctx.config.defaults.grace_minutes) * MINUTE_MS;
+  const judgedUntil = now - graceMs;
+  let expected: number[] = [];
+  if (job?.schedule && state.firstSeenAt !== undefined) {
+    // Judge from when monitoring began (a little before the first run seen), never further back than a week.
+    const from = Math.max(state.absenceCheckedUntil ?? state.firstSeenAt - graceMs - EARLY_MS, now - MAX_LOOKBACK_MS);
+    if (judgedUntil > from) expected = expectedStarts(job.schedule, job.timezone, from, judgedUntil);
+  }
+  const runtime = maxRuntimeOf(state, ctx.config);
+  const reported = new Set(state.unfinishedReported ?? []);
+  const input = {
+    job: subject,
+    now,
+    schedule: job?.schedule,
+    timezone: job?.timezone,
+    expected,
+    starts: state.starts ?? [],
+    graceMs,
+    earlyMs: EARLY_MS,
+    open: state.open.map((r) => ({ run_id: r.run_id, startedAt: r.at, host: r.host })),
+    endsLogged: state.endsLogged,
+    maxRuntimeMs: runtime.ms,
+    maxRuntimeSource: runtime.source,
+    reportedUnfinished: reported,
+    lastRunAt: state.lastStartAt ?? state.lastEnd?.at,
+  };
+  const findings = ABSENCE_DETECTORS.flatMap((d) => d.check(input).map((draft) => toFinding(draft, d.meta, ctx.config)));
+  const unfinished = findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!);
+  const advanced = expected.length > 0;
+  if (findings.length === 0 && !advanced) return { state, findings: [], records: [] };
+  const openIds = new Set(state.open.map((r) => r.run_id));
+  return {
+    state: {
+      ...state,
+      absenceCheckedUntil: advanced ? expected[expected.length - 1] : state.absenceCheckedUntil,
+      unfinishedReported: [...reported, ...unfinished].filter((id) => openIds.has(id)),
+    },
+    findings,
+    records: [],
+  };
 }
 
 /**
@@ -100,6 +214,8 @@ export const jobReducer: SubjectReducer<JobState> = {
     return isJobEvent(event) ? event.body.job : undefined;
   },
   initial: initialJobState,
+  enrich: attributeDiscardedOutput,
+  tick: judgeAbsence,
   apply(initial, subject, events, ctx): Reduction<JobState> {
     let state = initial;
     const findings: Finding[] = [];
@@ -122,17 +238,35 @@ export const jobReducer: SubjectReducer<JobState> = {
     for (const event of events) {
       if (!isJobEvent(event)) continue;
       const body = event.body;
+      if (body.type === 'output.discarded') {
+        const token = `discard@${event.at}`;
+        if (seen(token)) continue;
+        remember(token);
+        const drafts = DISCARD_DETECTORS.flatMap((d) =>
+          d.check({ job: subject, at: event.at, host: body.host, reason: body.reason, lastReportedAt: state.discardReportedAt }).map((draft) => toFinding(draft, d.meta, ctx.config)),
+        );
+        if (drafts.length > 0) state = { ...state, discardReportedAt: event.at };
+        findings.push(...drafts);
+        continue;
+      }
+      const platform = event.format === PLATFORM_FORMAT;
+      if (!platform && !state.instrumented) {
+        // From now on the function's own run lines speak for its runs: forget runs opened by platform lines.
+        state = { ...state, instrumented: true, open: state.open.filter((r) => r.format !== PLATFORM_FORMAT) };
+      }
+      if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
-        const open = [...state.open, { run_id: body.run_id, at: event.at, host: body.host }];
-        state = { ...state, open: open.slice(-MAX_OPEN), lastStartAt: Math.max(state.lastStartAt ?? 0, event.at) };
+        const open = [...state.open, { run_id: body.run_id, at: event.at, host: body.host, format: event.format }];
+        state = { ...state, open: open.slice(-MAX_OPEN), lastStartAt: Math.max(state.lastStartAt ?? 0, event.at), starts: pushBoundedTimes(state.starts, event.at, MAX_STARTS) };
         touch(event.at);
         continue;
       }
 
       // An end: resolve which run it closes.
       const endToken = `${OPEN_RUN}@${event.at}`;
-      let runId = body.run_id;
+      // A platform failure of an instrumented function (a timeout) ends the run its own lines opened.
+      let runId = platform && state.instrumented ? OPEN_RUN : body.run_id;
       if (runId === undefined || runId === OPEN_RUN) {
         if (seen(endToken)) continue;
         const open = [...state.open].filter((r) => r.at <= event.at).sort((a, b) => b.at - a.at)[0];
@@ -175,6 +309,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         failures: state.failures + (ok ? 0 : 1),
         consecutiveFailures: ok ? 0 : state.consecutiveFailures + 1,
         lastEnd: { run_id: runId, at: event.at, exit_code: run.exit_code },
+        starts: started ? state.starts : pushBoundedTimes(state.starts, event.at - (run.duration_ms ?? 0), MAX_STARTS),
         outputs: ok && run.output_bytes !== undefined && ![...fired].some((d) => OUTPUT_FINDINGS.has(d)) ? pushBounded(state.outputs, run.output_bytes, window) : state.outputs,
         durations: ok && run.duration_ms !== undefined && ![...fired].some((d) => DURATION_FINDINGS.has(d)) ? pushBounded(state.durations, run.duration_ms, window) : state.durations,
       };

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { Clock, RunRecord, StateStore } from '../ports.ts';
+import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import type { Finding, SubjectKind } from './findings.ts';
 
@@ -7,6 +7,8 @@ import type { Finding, SubjectKind } from './findings.ts';
 export interface ReduceContext {
   readonly config: Config;
   readonly clock: Clock;
+  /** The guard-bypass exception registry, loaded once per batch by the caller; without it, the config's `exceptions` as they stand. */
+  readonly exceptions?: ReadonlyMap<string, GuardException>;
 }
 
 export interface Reduction<S> {
@@ -32,6 +34,13 @@ export interface SubjectReducer<S> {
   subjectOf(event: AuditEvent): string | undefined;
   initial(subject: string): S;
   apply(state: S, subject: string, events: readonly AuditEvent[], ctx: ReduceContext): Reduction<S>;
+  /**
+   * Fills in what single lines cannot know before events are grouped by subject (e.g. which
+   * cron job's output was discarded: the job started just before on the same host).
+   */
+  enrich?(events: readonly AuditEvent[]): readonly AuditEvent[];
+  /** Judges what did not happen by `ctx.clock.now()` (missed and unfinished runs): the sweep. */
+  tick?(state: S, subject: string, ctx: ReduceContext): Reduction<S>;
 }
 
 export interface BatchResult {
@@ -55,6 +64,61 @@ export function subjectKey(kind: SubjectKind, subject: string): string {
 }
 
 /**
+ * Computes a subject's new state from the stored one and writes it conditionally on the version
+ * read; on conflict re-reads and recomputes. A reduction that returns the very state it was given,
+ * with no findings or records, writes nothing (a redelivered batch, a sweep with nothing due).
+ */
+async function commitWithRetry(
+  store: StateStore,
+  key: string,
+  first: Versioned<unknown> | undefined,
+  initial: () => unknown,
+  reduce: (state: unknown) => Reduction<unknown>,
+): Promise<{ findings: Finding[]; conflicts: number }> {
+  let current = first;
+  for (let attempt = 1; ; attempt++) {
+    const version = current?.version ?? 0;
+    const state = current ? current.state : initial();
+    const result = reduce(state);
+    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1 };
+    const outcome = await store.commit({ key, expectedVersion: version, state: result.state, findings: result.findings, records: result.records });
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1 };
+    if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
+    await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
+    current = (await store.load([key])).get(key);
+  }
+}
+
+/**
+ * The sweep: every stored subject of each reducer that judges absence is ticked at
+ * `ctx.clock.now()`, and what changed is written back like a batch (conditionally, with findings).
+ */
+export async function sweepSubjects(
+  reducers: readonly SubjectReducer<unknown>[],
+  store: StateStore & SubjectCatalog,
+  ctx: ReduceContext,
+): Promise<BatchResult> {
+  const findings: Finding[] = [];
+  let conflicts = 0;
+  let subjects = 0;
+  for (const reducer of reducers) {
+    if (!reducer.tick) continue;
+    const tick = reducer.tick.bind(reducer);
+    const stateKind = reducer.stateKind ?? reducer.kind;
+    const stored = await store.subjects(stateKind);
+    subjects += stored.length;
+    for (const { key, state, version } of stored) {
+      const subject = key.slice(stateKind.length + 1);
+      const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
+      findings.push(...result.findings);
+      conflicts += result.conflicts;
+    }
+  }
+  findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
+  return { findings, subjects, conflicts };
+}
+
+/**
  * Contract §6: a batch is one unit. The state of every subject it touches is read once, the
  * reducers run in memory, and each subject's state is written back once, conditionally on the
  * version read, with its findings. A subject whose write lost to a concurrent invocation is
@@ -67,7 +131,8 @@ export async function processBatch(
   ctx: ReduceContext,
 ): Promise<BatchResult> {
   const groups = new Map<string, { reducer: SubjectReducer<unknown>; subject: string; events: AuditEvent[] }>();
-  const ordered = [...events].sort((a, b) => a.at - b.at);
+  let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
+  for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
   for (const event of ordered) {
     for (const reducer of reducers) {
       const subject = reducer.subjectOf(event);
@@ -85,24 +150,10 @@ export async function processBatch(
   let conflicts = 0;
   await Promise.all(
     [...groups].map(async ([key, group]) => {
-      let current = loaded.get(key);
-      for (let attempt = 1; ; attempt++) {
-        const version = current?.version ?? 0;
-        const state = current ? current.state : group.reducer.initial(group.subject);
-        const result = group.reducer.apply(state, group.subject, group.events, ctx);
-        // A reducer returns the very state it was given when the events changed nothing
-        // (a redelivered batch): then there is nothing to write.
-        if (result.state === state && result.findings.length === 0 && result.records.length === 0) return;
-        const outcome = await store.commit({ key, expectedVersion: version, state: result.state, findings: result.findings, records: result.records });
-        if (outcome === 'committed') {
-          findings.push(...result.findings);
-          return;
-        }
-        conflicts++;
-        if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
-        await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
-        current = (await store.load([key])).get(key);
-      }
+      const { reducer, subject } = group;
+      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx));
+      findings.push(...result.findings);
+      conflicts += result.conflicts;
     }),
   );
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));

@@ -5,8 +5,11 @@ import { errorKeywordDetector } from './error-keyword.ts';
 import { expectedPatternMissingDetector } from './expected-pattern-missing.ts';
 import type { DetectorId } from './ids.ts';
 import { outputShrinkDetector } from './output-shrink.ts';
+import { missedRunDetector } from './missed-run.ts';
+import { outputDiscardedDetector } from './output-discarded.ts';
 import { runFailedDetector } from './run-failed.ts';
-import type { DetectorMeta, RunDetector } from './types.ts';
+import { runUnfinishedDetector } from './run-unfinished.ts';
+import type { AbsenceDetector, DetectorMeta, DiscardDetector, RunDetector } from './types.ts';
 
 /**
  * The registry: every detector, one array per kind, each sorted by id. The engine runs a kind's
@@ -23,8 +26,14 @@ export const RUN_DETECTORS: readonly RunDetector[] = [
   runFailedDetector,
 ];
 
+/** Detectors of what did not happen, judged by the sweep at a moment `now`. */
+export const ABSENCE_DETECTORS: readonly AbsenceDetector[] = [missedRunDetector, runUnfinishedDetector];
+
+/** Detectors of a job's output going nowhere. */
+export const DISCARD_DETECTORS: readonly DiscardDetector[] = [outputDiscardedDetector];
+
 /** Every registered detector of any kind; add a new kind's array here. */
-const ALL_DETECTORS: readonly (readonly { readonly meta: DetectorMeta }[])[] = [RUN_DETECTORS];
+const ALL_DETECTORS: readonly (readonly { readonly meta: DetectorMeta }[])[] = [RUN_DETECTORS, ABSENCE_DETECTORS, DISCARD_DETECTORS];
 
 /** Each detector's meta by id, for alerts and the monthly 5 Cs report. */
 export const DETECTOR_META: ReadonlyMap<DetectorId, DetectorMeta> = indexMeta(ALL_DETECTORS.flat());

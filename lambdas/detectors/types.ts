@@ -75,3 +75,58 @@ export interface RunDetector {
   readonly kind: 'run';
   check(input: RunCheckInput): FindingDraft[];
 }
+
+/** A run that started and has not ended, as the absence detectors see it. */
+export interface OpenRunView {
+  readonly run_id: string;
+  readonly startedAt: number;
+  readonly host?: string;
+}
+
+/** What the absence detectors judge at a moment `now`: expected starts, observed starts, open runs. */
+export interface AbsenceCheckInput {
+  readonly job: string;
+  readonly now: number;
+  /** The schedule as configured, for messages: `30 2 * * *`. */
+  readonly schedule?: string;
+  readonly timezone?: string;
+  /** Expected start times that are due (each at least the grace time ago) and not judged before. */
+  readonly expected: readonly number[];
+  /** Observed start times of recent runs (for runs that log only an end: end − duration). */
+  readonly starts: readonly number[];
+  readonly graceMs: number;
+  /** A run may start this much before its expected time and still count (clock skew). */
+  readonly earlyMs: number;
+  readonly open: readonly OpenRunView[];
+  /** Whether this job's runs log an end at all (cron `CMD` lines never do). */
+  readonly endsLogged: boolean;
+  readonly maxRuntimeMs: number;
+  /** How max runtime was set, for messages: `configured` or `3× the median duration`. */
+  readonly maxRuntimeSource: string;
+  /** Open runs already reported as unfinished. */
+  readonly reportedUnfinished: ReadonlySet<string>;
+  readonly lastRunAt?: number;
+}
+
+/** A detector of what did not happen: judged by the sweep (and by `scan` at `--now`). Pure. */
+export interface AbsenceDetector {
+  readonly meta: DetectorMeta;
+  readonly kind: 'absence';
+  check(input: AbsenceCheckInput): FindingDraft[];
+}
+
+/** A job whose output went nowhere (cron's "No MTA installed, discarding output"). */
+export interface DiscardCheckInput {
+  readonly job: string;
+  readonly at: number;
+  readonly host?: string;
+  readonly reason: string;
+  /** When this job was last reported for it; the detector reports at most once a day. */
+  readonly lastReportedAt?: number;
+}
+
+export interface DiscardDetector {
+  readonly meta: DetectorMeta;
+  readonly kind: 'discard';
+  check(input: DiscardCheckInput): FindingDraft[];
+}

@@ -1,0 +1,81 @@
+import { Cron } from 'croner';
+import { median } from './stats.ts';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/**
+ * The times a cron schedule expects a start in `(after, until]`, in its time zone (DST-correct:
+ * croner computes wall-clock times), at most `limit` of them.
+ */
+export function expectedStarts(schedule: string, timezone: string | undefined, after: number, until: number, limit = 1000): number[] {
+  const cron = new Cron(schedule, { timezone: timezone ?? 'UTC', paused: true });
+  const times: number[] = [];
+  let cursor = new Date(after);
+  while (times.length < limit) {
+    const next = cron.nextRun(cursor);
+    if (!next || next.getTime() > until) break;
+    times.push(next.getTime());
+    cursor = next;
+  }
+  return times;
+}
+
+/** A schedule learned from history, for a user to copy into the config. */
+export interface InferredSchedule {
+  readonly period_ms: number;
+  /** `every 1 h`, `every 15 min`, `daily`, `weekly`. */
+  readonly period: string;
+  /** A cron expression (UTC) that fits the observed starts, when one does. */
+  readonly cron?: string;
+  /** Share of intervals within tolerance of the period. */
+  readonly regularity: number;
+  readonly samples: number;
+}
+
+function mode(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
+}
+
+function describePeriod(ms: number): string {
+  if (ms === DAY) return 'daily';
+  if (ms === 7 * DAY) return 'weekly';
+  if (ms % HOUR === 0) return `every ${ms / HOUR} h`;
+  return `every ${Math.round(ms / MINUTE)} min`;
+}
+
+/**
+ * Learns the period of a job from its start times, when its runs are regular: at least
+ * `minSamples` intervals, and most of them (80%) within 10% (at least two minutes) of the median.
+ * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say.
+ */
+export function inferSchedule(startTimes: readonly number[], minSamples = 5): InferredSchedule | undefined {
+  // Runs start on time or a little late: the minute they start in is the scheduled one.
+  const starts = [...new Set(startTimes.map((t) => Math.floor(t / MINUTE) * MINUTE))].sort((a, b) => a - b);
+  const intervals = starts.slice(1).map((t, i) => t - starts[i]);
+  if (intervals.length < minSamples) return undefined;
+  const typical = median(intervals)!;
+  const tolerance = Math.max(2 * MINUTE, typical * 0.1);
+  const regular = intervals.filter((i) => Math.abs(i - typical) <= tolerance).length / intervals.length;
+  if (regular < 0.8 || typical < MINUTE) return undefined;
+
+  const period = Math.round(typical / MINUTE) * MINUTE;
+  const minutes = starts.map((t) => new Date(t).getUTCMinutes());
+  const hours = starts.map((t) => new Date(t).getUTCHours());
+  let cron: string | undefined;
+  if (period < HOUR && 60 % (period / MINUTE) === 0) {
+    const step = period / MINUTE;
+    const offset = mode(minutes.map((m) => m % step));
+    cron = offset === 0 ? `*/${step} * * * *` : `${offset}-59/${step} * * * *`;
+  } else if (period === HOUR) cron = `${mode(minutes)} * * * *`;
+  else if (period % HOUR === 0 && 24 % (period / HOUR) === 0) {
+    const step = period / HOUR;
+    const offset = mode(hours.map((h) => h % step));
+    const weekdaysOnly = step === 24 && starts.every((t) => new Date(t).getUTCDay() % 6 !== 0);
+    cron = step === 24 ? `${mode(minutes)} ${mode(hours)} * * ${weekdaysOnly ? '1-5' : '*'}` : `${mode(minutes)} ${offset}-23/${step} * * *`;
+  } else if (period === 7 * DAY) cron = `${mode(minutes)} ${mode(hours)} * * ${mode(starts.map((t) => new Date(t).getUTCDay()))}`;
+  return { period_ms: period, period: describePeriod(period), cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
+}

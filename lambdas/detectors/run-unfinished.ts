@@ -1,0 +1,38 @@
+import { isoTime } from '../core/findings.ts';
+import { formatDuration } from '../core/stats.ts';
+import type { AbsenceDetector } from './types.ts';
+
+export const runUnfinishedDetector: AbsenceDetector = {
+  kind: 'absence',
+  meta: {
+    id: 'run-unfinished',
+    description: 'A run started and logged no end within its maximum runtime.',
+    subjectKind: 'job',
+    defaultSeverity: 'high',
+    fiveCs: {
+      criteria:
+        'A run that started must log its end within `max_runtime_minutes` (default: 3× the median duration of its successful runs, at least 1 h). Judged only for jobs whose runs log an end.',
+      cause: 'The process hangs (a lock, a network call without a timeout, an interactive prompt), was killed without a trace (OOM killer, host reboot), or its end line was lost.',
+      consequence: 'The run holds its resources and its work is not done; the next scheduled run may pile up behind it or run concurrently with it.',
+      correctiveAction:
+        'Find the process on its host (or the Lambda request), see where it waits, and kill or restart it; add timeouts to its network calls and a runtime limit to its scheduler entry.',
+    },
+  },
+  check(input) {
+    if (!input.endsLogged) return [];
+    return input.open
+      .filter((run) => !input.reportedUnfinished.has(run.run_id) && input.now - run.startedAt > input.maxRuntimeMs)
+      .map((run) => ({
+        subject: input.job,
+        run_id: run.run_id,
+        ts: isoTime(run.startedAt + input.maxRuntimeMs),
+        message: `run started ${isoTime(run.startedAt)} has logged no end after ${formatDuration(input.now - run.startedAt)} (max runtime ${formatDuration(input.maxRuntimeMs)}, ${input.maxRuntimeSource})`,
+        evidence: {
+          started_at: isoTime(run.startedAt),
+          max_runtime_ms: input.maxRuntimeMs,
+          max_runtime_source: input.maxRuntimeSource,
+          ...(run.host ? { host: run.host } : {}),
+        },
+      }));
+  },
+};

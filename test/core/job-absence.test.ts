@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
+import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { ev, run } from '../helpers/events.ts';
+
+const config = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 2 * * *', timezone: 'Europe/Berlin', grace_minutes: 20, max_runtime_minutes: 90 } } });
+const ctxAt = (iso: string, c = config): ReduceContext => ({ config: c, clock: { now: () => Date.parse(iso) } });
+
+function backupRuns(days: number[]): JobState {
+  const events = days.flatMap((d) => {
+    const dd = String(d).padStart(2, '0');
+    const start = d <= 25 ? `2026-10-${dd}T00:30:10Z` : `2026-10-${dd}T01:30:10Z`;
+    return run('nightly-backup', `nb-${dd}`, start, 40);
+  });
+  return jobReducer.apply(initialJobState('nightly-backup'), 'nightly-backup', events, ctxAt('2026-10-01T00:00:00Z')).state;
+}
+
+describe('job absence, judged by the sweep', () => {
+  it('finds the runs that never happened, across the DST change, once each', () => {
+    // Prepare: runs every day from the 20th to the 30th except the 24th and the 27th.
+    const state = backupRuns([20, 21, 22, 23, 25, 26, 28, 29, 30]);
+    // Act
+    const first = jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T12:00:00Z'));
+    const again = jobReducer.tick!(first.state, 'nightly-backup', ctxAt('2026-10-30T12:05:00Z'));
+    // Assess
+    expect(first.findings.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2026-10-24T00:30:00Z'],
+      ['missed-run', '2026-10-27T01:30:00Z'],
+    ]);
+    expect(again.findings).toEqual([]);
+    expect(again.state).toBe(first.state);
+  });
+
+  it('waits for the grace time before calling a run missed', () => {
+    const state = backupRuns([28, 29]);
+    expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T01:49:00Z')).findings).toEqual([]);
+    expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T01:51:00Z')).findings.map((f) => f.expected_at)).toEqual(['2026-10-30T01:30:00Z']);
+  });
+
+  it('does not judge jobs without a schedule, nor before monitoring began', () => {
+    const state = backupRuns([28, 29]);
+    expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T00:00:00Z', DEFAULT_CONFIG)).findings).toEqual([]);
+    expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T23:00:00Z')).findings).toEqual([]);
+  });
+
+  it('reports a run that never ended after its max runtime, once', () => {
+    const state = jobReducer.apply(backupRuns([28]), 'nightly-backup', [ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-29T01:30:00Z')).state;
+    const early = jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T02:59:00Z'));
+    expect(early.findings).toEqual([]);
+    const late = jobReducer.tick!(early.state, 'nightly-backup', ctxAt('2026-10-29T03:01:00Z'));
+    expect(late.findings).toEqual([expect.objectContaining({ detector: 'run-unfinished', run_id: 'nb-29', ts: '2026-10-29T03:00:00Z' })]);
+    expect(jobReducer.tick!(late.state, 'nightly-backup', ctxAt('2026-10-29T04:00:00Z')).findings).toEqual([]);
+  });
+
+  it('never reports unfinished runs of a job whose runs log no end (cron CMD lines)', () => {
+    const cronStart = ev('2026-10-29T01:30:00Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:1:x', host: 'web1' });
+    const state = jobReducer.apply(initialJobState('/usr/local/bin/backup.sh'), '/usr/local/bin/backup.sh', [cronStart], ctxAt('2026-10-29T01:30:00Z')).state;
+    expect(jobReducer.tick!(state, '/usr/local/bin/backup.sh', ctxAt('2026-10-30T12:00:00Z')).findings).toEqual([]);
+  });
+});
+
+describe('Lambda functions that also write instrumented run lines', () => {
+  const reqId = '8f5e2c1a-0000-4000-8000-000000000001';
+  const platform = (at: string, body: object) => ({ ...ev(at, body as never), format: 'lambda' });
+
+  it('counts each invocation once, from its own run lines', () => {
+    const events = [
+      platform('2026-10-01T07:00:00Z', { type: 'run.start', job: 'daily-report', run_id: reqId }),
+      ev('2026-10-01T07:00:00.100Z', { type: 'run.start', job: 'daily-report', run_id: 'dr-1' }),
+      ev('2026-10-01T07:00:24Z', { type: 'run.end', job: 'daily-report', run_id: 'dr-1', exit_code: 0, duration_ms: 23_900, output_bytes: 900 }),
+      platform('2026-10-01T07:00:24.100Z', { type: 'run.end', job: 'daily-report', run_id: reqId, exit_code: 0, duration_ms: 24_000 }),
+    ];
+    const { state, records } = jobReducer.apply(initialJobState('daily-report'), 'daily-report', events, ctxAt('2026-10-01T08:00:00Z', DEFAULT_CONFIG));
+    expect(state.runs).toBe(1);
+    expect(state.open).toEqual([]);
+    expect(records.map((r) => r.run_id)).toEqual(['dr-1']);
+  });
+
+  it('still counts a timeout from a platform line, ending the open run', () => {
+    const events = [
+      ev('2026-10-01T07:00:00Z', { type: 'run.start', job: 'daily-report', run_id: 'dr-1' }),
+      ev('2026-10-01T07:00:01Z', { type: 'run.end', job: 'daily-report', run_id: 'dr-0', exit_code: 0 }),
+      ev('2026-10-02T07:00:00Z', { type: 'run.start', job: 'daily-report', run_id: 'dr-2' }),
+      platform('2026-10-02T07:15:00Z', { type: 'run.failed', job: 'daily-report', run_id: reqId, reason: 'timeout after 900.00 s' }),
+    ];
+    const { findings, state } = jobReducer.apply(initialJobState('daily-report'), 'daily-report', events, ctxAt('2026-10-02T08:00:00Z', DEFAULT_CONFIG));
+    expect(findings).toEqual([expect.objectContaining({ detector: 'run-failed', run_id: 'dr-2' })]);
+    expect(state.open.map((r) => r.run_id)).toEqual(['dr-1']);
+  });
+});
+
+describe("cron's discarded output", () => {
+  it('is attributed to the job cron started just before on the same host', async () => {
+    const cron = (at: string, body: object) => ({ ...ev(at, body as never), format: 'cron' });
+    const events = jobReducer.enrich!([
+      cron('2026-10-05T02:30:01Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:20827:x', host: 'web1', pid: 20827 }),
+      cron('2026-10-05T02:30:01Z', { type: 'run.start', job: 'other', run_id: 'web2:1:x', host: 'web2', pid: 1 }),
+      cron('2026-10-05T02:30:02Z', { type: 'output.discarded', host: 'web1', pid: 20826, reason: 'No MTA installed, discarding output' }),
+    ]);
+    expect((events[2].body as { job?: string }).job).toBe('/usr/local/bin/backup.sh');
+    const { findings } = jobReducer.apply(initialJobState('/usr/local/bin/backup.sh'), '/usr/local/bin/backup.sh', events, ctxAt('2026-10-05T03:00:00Z', DEFAULT_CONFIG));
+    expect(findings).toEqual([expect.objectContaining({ detector: 'output-discarded', subject: '/usr/local/bin/backup.sh', severity: 'medium' })]);
+  });
+});

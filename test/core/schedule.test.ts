@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { expectedStarts, inferSchedule } from '../../lambdas/core/schedule.ts';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const MIN = 60_000;
+
+describe('expected starts of a cron schedule', () => {
+  it('follows DST: a 02:30 Europe/Berlin job runs at 00:30Z before the October change and 01:30Z after', () => {
+    // Act
+    const times = expectedStarts('30 2 * * *', 'Europe/Berlin', Date.parse('2026-10-23T00:00:00Z'), Date.parse('2026-10-28T00:00:00Z'));
+    // Assess
+    expect(times.map(iso)).toEqual([
+      '2026-10-23T00:30:00.000Z',
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+      '2026-10-27T01:30:00.000Z',
+    ]);
+  });
+
+  it('defaults to UTC, excludes the lower bound and includes the upper one', () => {
+    const times = expectedStarts('5 * * * *', undefined, Date.parse('2026-10-01T00:05:00Z'), Date.parse('2026-10-01T03:05:00Z'));
+    expect(times.map(iso)).toEqual(['2026-10-01T01:05:00.000Z', '2026-10-01T02:05:00.000Z', '2026-10-01T03:05:00.000Z']);
+  });
+
+  it('stops at the limit', () => {
+    expect(expectedStarts('* * * * *', 'UTC', 0, Date.parse('2026-10-01T00:00:00Z'), 10)).toHaveLength(10);
+  });
+});
+
+describe('inferring a schedule from history', () => {
+  const series = (startIso: string, periodMs: number, n: number, jitter = (i: number) => ((i * 7919) % 60) * 1000) =>
+    Array.from({ length: n }, (_, i) => Date.parse(startIso) + i * periodMs + jitter(i));
+
+  it.each([
+    ['hourly at :05', series('2026-10-01T00:05:00Z', 60 * MIN, 48), { period: 'every 1 h', cron: '5 * * * *', period_ms: 3_600_000 }],
+    ['every 15 minutes', series('2026-10-01T00:00:00Z', 15 * MIN, 96), { period: 'every 15 min', cron: '*/15 * * * *' }],
+    ['daily at 02:30 UTC', series('2026-10-01T02:30:00Z', 24 * 60 * MIN, 14), { period: 'daily', cron: '30 2 * * *' }],
+    ['every 6 hours from 03:00', series('2026-10-01T03:00:00Z', 6 * 60 * MIN, 20), { period: 'every 6 h', cron: '0 3-23/6 * * *' }],
+  ])('learns %s', (_, starts, expected) => {
+    expect(inferSchedule(starts)).toMatchObject({ regularity: 1, ...expected });
+  });
+
+  it('suggests weekdays for a daily job that never runs at weekends', () => {
+    const weekdays = series('2026-10-01T07:00:00Z', 24 * 60 * MIN, 31).filter((t) => new Date(t).getUTCDay() % 6 !== 0);
+    expect(inferSchedule(weekdays)).toMatchObject({ period: 'daily', cron: '0 7 * * 1-5' });
+  });
+
+  it.each([
+    ['too few runs', series('2026-10-01T00:05:00Z', 60 * MIN, 5)],
+    ['irregular runs', [0, 7, 9, 30, 31, 55, 80, 81, 140].map((m) => Date.parse('2026-10-01T00:00:00Z') + m * MIN * 10)],
+  ])('learns nothing from %s', (_, starts) => {
+    expect(inferSchedule(starts)).toBeUndefined();
+  });
+});
