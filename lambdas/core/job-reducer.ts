@@ -2,13 +2,13 @@ import type { Config } from '../config.ts';
 import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import type { CompletedRun, DetectorMeta, FindingDraft, RunDetector } from '../detectors/types.ts';
-import type { RunRecord } from '../ports.ts';
+import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
-import { expectedStarts } from './schedule.ts';
+import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median } from './stats.ts';
 
 /** A run that started and has not ended yet. */
@@ -52,16 +52,29 @@ export interface JobState {
    * platform START/REPORT lines for the same invocations; those then only add failures.
    */
   readonly instrumented?: boolean;
+  /** Run starts seen, all time (a cron job's runs log only a start). */
+  readonly startsSeen?: number;
+  /** Runs seen per host (at most 100 hosts), for jobs that run on many machines (cron on a fleet). */
+  readonly hosts?: Record<string, number>;
 }
 
 const MAX_PROCESSED = 1000;
 const MAX_OPEN = 50;
 const MAX_STARTS = 200;
+const MAX_HOSTS = 100;
+
+function countHost(hosts: Record<string, number> | undefined, host: string | undefined): Record<string, number> | undefined {
+  if (!host || (hosts && !(host in hosts) && Object.keys(hosts).length >= MAX_HOSTS)) return hosts;
+  return { ...hosts, [host]: (hosts?.[host] ?? 0) + 1 };
+}
 const MINUTE_MS = 60_000;
 /** A run may start this long before its expected time and still count (clock skew). */
 const EARLY_MS = 2 * MINUTE_MS;
-/** A missed-run judgement looks back at most this far (a job first seen long ago, a sweep that was down). */
-const MAX_LOOKBACK_MS = 7 * 24 * 60 * MINUTE_MS;
+/**
+ * A missed-run judgement looks back at most this far: a month of history and some (a scan of last
+ * month's logs), not a year of findings for a job that gained a schedule long after it was first seen.
+ */
+const MAX_LOOKBACK_MS = 35 * 24 * 60 * MINUTE_MS;
 /** Default max runtime when none is configured: 3× the median duration, at least this. */
 const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
 /** cron's "discarding output" line follows the job's CMD line on the same host within this time. */
@@ -164,7 +177,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const judgedUntil = now - graceMs;
   let expected: number[] = [];
   if (job?.schedule && state.firstSeenAt !== undefined) {
-    // Judge from when monitoring began (a little before the first run seen), never further back than a week.
+    // Judge from when monitoring began (a little before the first run seen), never further back than MAX_LOOKBACK_MS.
     const from = Math.max(state.absenceCheckedUntil ?? state.firstSeenAt - graceMs - EARLY_MS, now - MAX_LOOKBACK_MS);
     if (judgedUntil > from) expected = expectedStarts(job.schedule, job.timezone, from, judgedUntil);
   }
@@ -258,7 +271,14 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (body.type === 'run.start') {
         if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
         const open = [...state.open, { run_id: body.run_id, at: event.at, host: body.host, format: event.format }];
-        state = { ...state, open: open.slice(-MAX_OPEN), lastStartAt: Math.max(state.lastStartAt ?? 0, event.at), starts: pushBoundedTimes(state.starts, event.at, MAX_STARTS) };
+        state = {
+          ...state,
+          open: open.slice(-MAX_OPEN),
+          lastStartAt: Math.max(state.lastStartAt ?? 0, event.at),
+          starts: pushBoundedTimes(state.starts, event.at, MAX_STARTS),
+          hosts: countHost(state.hosts, body.host),
+          startsSeen: (state.startsSeen ?? 0) + 1,
+        };
         touch(event.at);
         continue;
       }
@@ -310,6 +330,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         consecutiveFailures: ok ? 0 : state.consecutiveFailures + 1,
         lastEnd: { run_id: runId, at: event.at, exit_code: run.exit_code },
         starts: started ? state.starts : pushBoundedTimes(state.starts, event.at - (run.duration_ms ?? 0), MAX_STARTS),
+        hosts: started ? state.hosts : countHost(state.hosts, run.host),
         outputs: ok && run.output_bytes !== undefined && ![...fired].some((d) => OUTPUT_FINDINGS.has(d)) ? pushBounded(state.outputs, run.output_bytes, window) : state.outputs,
         durations: ok && run.duration_ms !== undefined && ![...fired].some((d) => DURATION_FINDINGS.has(d)) ? pushBounded(state.durations, run.duration_ms, window) : state.durations,
       };
@@ -330,3 +351,33 @@ export const jobReducer: SubjectReducer<JobState> = {
     return { state, findings, records };
   },
 };
+
+export interface JobSummary {
+  readonly job: string;
+  /** Finished runs, or run starts for jobs whose runs log no end. */
+  readonly runs: number;
+  readonly failures: number;
+  readonly lastSeenAt?: number;
+  readonly hosts: Readonly<Record<string, number>>;
+  readonly schedule?: string;
+  /** A schedule learned from history, for jobs with none configured and regular runs. */
+  readonly inferred?: InferredSchedule;
+}
+
+/** One line per stored job: what it did, where, and its schedule (configured or learned). */
+export async function summarizeJobs(catalog: SubjectCatalog, config: Config): Promise<JobSummary[]> {
+  const jobs = await catalog.subjects(jobReducer.kind);
+  return jobs.map(({ state }) => {
+    const job = state as JobState;
+    const schedule = config.jobs[job.job]?.schedule;
+    return {
+      job: job.job,
+      runs: job.endsLogged ? job.runs : (job.startsSeen ?? 0),
+      failures: job.failures,
+      lastSeenAt: job.lastSeenAt,
+      hosts: job.hosts ?? {},
+      schedule,
+      inferred: schedule ? undefined : inferSchedule(job.starts ?? []),
+    };
+  });
+}
