@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +17,9 @@ import { AuditFunction } from './constructs/audit-function.ts';
 import { AuditTable } from './constructs/audit-table.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
+const SWEEP_ENTRY = fileURLToPath(new URL('../lambdas/handlers/sweep.ts', import.meta.url));
+/** How often the sweep judges absence: a missed run is seen at most this long after its grace time. */
+export const SWEEP_RATE = Duration.minutes(5);
 
 export interface SilentAuditStackProps extends StackProps {
   /** The validated config; it drives the subscriptions and is compiled into the functions. */
@@ -52,6 +57,8 @@ export class SilentAuditStack extends Stack {
   readonly alerts: AlertTopic;
   readonly ingest: AuditFunction;
   readonly ingestFailures: sqs.Queue;
+  /** Judges absence (missed and unfinished runs) on a schedule and drains the alert outbox. */
+  readonly sweep: AuditFunction;
   /** The log groups subscribed to the ingest function, config first. */
   readonly subscribedLogGroups: readonly string[];
 
@@ -86,6 +93,19 @@ export class SilentAuditStack extends Stack {
       .bindTable(this.table)
       .bindTopic(this.alerts);
 
+    this.sweep = new AuditFunction(this, 'Sweep', {
+      entry: SWEEP_ENTRY,
+      config,
+      description: 'silent-audit: judges missed and unfinished runs against the stored state, delivers pending alerts',
+    })
+      .bindTable(this.table)
+      .bindTopic(this.alerts);
+    new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the silent-audit sweep',
+      schedule: events.Schedule.rate(SWEEP_RATE),
+      targets: [new targets.LambdaFunction(this.sweep, { retryAttempts: 2 })],
+    });
+
     this.subscribedLogGroups = unique([...config.deploy.log_groups, ...(props.logGroups ?? [])]);
     const filterPattern = logs.FilterPattern.literal(subscriptionFilterPattern());
     const destination = new LambdaDestination(this.ingest);
@@ -108,6 +128,7 @@ export class SilentAuditStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'State, findings and run records' });
     new CfnOutput(this, 'TopicArn', { value: this.alerts.topicArn, description: 'Alerts topic' });
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingest.functionName, description: 'Ingest function' });
+    new CfnOutput(this, 'SweepFunctionName', { value: this.sweep.functionName, description: 'Sweep function (absence, outbox)' });
     new CfnOutput(this, 'IngestFailureQueueUrl', { value: this.ingestFailures.queueUrl, description: 'Ingest invocations that failed all retries' });
   }
 }

@@ -5,10 +5,11 @@ import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { SnsAlertSink } from '../adapters/sns-alert-sink.ts';
 import { readLambdaEnv } from '../config.ts';
 import type { IngestDeps } from '../core/ingest.ts';
+import type { SweepDeps } from '../core/sweep.ts';
 import { systemClock } from '../ports.ts';
 
 /** The Lambdas' adapters, built once per cold start from the environment. */
-export function buildAwsDeps(): IngestDeps {
+export function buildAwsDeps(): IngestDeps & SweepDeps {
   const env = readLambdaEnv();
   const dynamo = new DynamoDBClient({ endpoint: env.dynamoEndpoint, maxAttempts: 8 });
   const store = new DynamoAuditStore(dynamo, env.tableName);

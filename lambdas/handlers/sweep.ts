@@ -1,0 +1,24 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
+import { buildAwsDeps } from './aws-deps.ts';
+
+const logger = new Logger({ serviceName: 'silent-audit' });
+const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
+
+/** The sweep Lambda, on an EventBridge rate schedule: absence judged against the stored state. */
+export function createSweepHandler(deps: () => SweepDeps) {
+  return async (): Promise<SweepReport> => {
+    const report = await runSweep(deps());
+    metrics.addMetric('SweepSubjects', MetricUnit.Count, report.subjects);
+    metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
+    metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
+    metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
+    metrics.publishStoredMetrics();
+    logger.info('sweep done', { subjects: report.subjects, findings: report.findings.length, alerts: report.alerts });
+    return report;
+  };
+}
+
+let cached: SweepDeps | undefined;
+export const handler = createSweepHandler(() => (cached ??= buildAwsDeps()));

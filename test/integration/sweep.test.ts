@@ -1,0 +1,61 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { createSweepHandler } from '../../lambdas/handlers/sweep.ts';
+import { run } from '../helpers/events.ts';
+import { freshDynamoStore } from '../helpers/dynamo.ts';
+
+const sns = mockClient(SNSClient);
+afterEach(() => sns.reset());
+
+const config = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 2 * * *', timezone: 'Europe/Berlin', grace_minutes: 20 } } });
+
+describe('the sweep Lambda against DynamoDB Local', () => {
+  it('judges missed runs against the stored state once, alerts once, and drains pending alerts', async () => {
+    // Prepare: runs on Oct 20–23 (00:30Z), then nothing.
+    sns.on(PublishCommand).resolves({});
+    let now = Date.parse('2026-10-24T00:00:00Z');
+    const { store } = await freshDynamoStore({ clock: () => now });
+    const ctx = { config, clock: { now: () => now } };
+    const events = [20, 21, 22, 23].flatMap((d) => run('nightly-backup', `nb-${d}`, `2026-10-${d}T00:30:05Z`, 40));
+    await processBatch(events, REDUCERS, store, ctx);
+    const sweep = createSweepHandler(() => ({ store, sink: new SnsAlertSink(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:1:t'), config, clock: { now: () => now } }));
+
+    // Act: a sweep before the grace time is over, one after, and one more later.
+    const before = await sweep();
+    now = Date.parse('2026-10-24T00:51:00Z');
+    const after = await sweep();
+    now = Date.parse('2026-10-24T00:56:00Z');
+    const again = await sweep();
+
+    // Assess
+    expect(before.findings).toEqual([]);
+    expect(after.findings.map((f) => [f.detector, f.subject, f.expected_at])).toEqual([['missed-run', 'nightly-backup', '2026-10-24T00:30:00Z']]);
+    expect(after.alerts.sent).toBe(1);
+    expect(again.findings).toEqual([]);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual(['[HIGH] missed-run: nightly-backup']);
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', detector: 'missed-run' });
+    expect(stored.map((f) => [f.expected_at, f.alerted])).toEqual([['2026-10-24T00:30:00Z', true]]);
+  });
+
+  it('delivers an alert left pending by a failed send', async () => {
+    sns.on(PublishCommand).rejectsOnce(new Error('SNS down')).resolves({});
+    let now = Date.parse('2026-10-26T03:00:00Z');
+    const { store } = await freshDynamoStore({ clock: () => now });
+    const ctx = { config, clock: { now: () => now } };
+    await processBatch([20, 21].flatMap((d) => run('nightly-backup', `nb-${d}`, `2026-10-${d}T00:30:05Z`, 40)), REDUCERS, store, ctx);
+    const sweep = createSweepHandler(() => ({ store, sink: new SnsAlertSink(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:1:t'), config, clock: { now: () => now } }));
+    const first = await sweep();
+    expect(first.findings.map((f) => f.expected_at)).toEqual(['2026-10-22T00:30:00Z', '2026-10-23T00:30:00Z', '2026-10-24T00:30:00Z', '2026-10-25T00:30:00Z', '2026-10-26T01:30:00Z']);
+    expect(first.alerts).toMatchObject({ sent: 4, failed: 1 });
+    now += 5 * 60_000;
+    const second = await sweep();
+    expect(second.findings).toEqual([]);
+    expect(second.alerts).toMatchObject({ sent: 1, failed: 0 });
+    expect(await store.pendingAlerts(10)).toEqual([]);
+  });
+});
