@@ -9,11 +9,18 @@ import { buildStack, testApp } from './cdk-app.ts';
 
 const PROBE_ENTRY = fileURLToPath(new URL('./fixtures/config-probe.ts', import.meta.url));
 
-/** The bundle esbuild wrote for the one function asset in an assembly. */
+/** The bundles esbuild wrote for the function assets in an assembly. */
+function bundlePaths(assemblyDir: string): string[] {
+  return readdirSync(assemblyDir)
+    .filter((name) => name.startsWith('asset.'))
+    .map((asset) => join(assemblyDir, asset, 'index.mjs'));
+}
+
+/** The bundle of the one function asset in an assembly. */
 function bundlePath(assemblyDir: string): string {
-  const assets = readdirSync(assemblyDir).filter((name) => name.startsWith('asset.'));
-  expect(assets).toHaveLength(1);
-  return join(assemblyDir, assets[0], 'index.mjs');
+  const paths = bundlePaths(assemblyDir);
+  expect(paths).toHaveLength(1);
+  return paths[0];
 }
 
 describe('AuditFunction bundling (local esbuild, ESM)', () => {
@@ -36,15 +43,18 @@ describe('AuditFunction bundling (local esbuild, ESM)', () => {
     expect(embedded).not.toEqual(DEFAULT_CONFIG);
   });
 
-  it('builds an ingest bundle that loads as an ES module in Node and exports handler', async () => {
+  it("builds every function's bundle so that it loads as an ES module in Node and exports handler", async () => {
     // Prepare
-    const { app } = buildStack({ bundle: true });
+    const { app, stack } = buildStack({ bundle: true });
 
     // Act
     const assembly = app.synth();
-    const ingest = (await import(pathToFileURL(bundlePath(assembly.directory)).href)) as { handler?: unknown };
+    const paths = bundlePaths(assembly.directory);
+    const modules = await Promise.all(paths.map(async (p) => (await import(pathToFileURL(p).href)) as { handler?: unknown }));
 
     // Assess
-    expect(typeof ingest.handler).toBe('function');
+    const functions = stack.node.findAll().filter((c) => c instanceof AuditFunction);
+    expect(paths).toHaveLength(functions.length);
+    for (const mod of modules) expect(typeof mod.handler).toBe('function');
   });
 });
