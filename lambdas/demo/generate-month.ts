@@ -353,7 +353,14 @@ const invoiceExport: DemoJob = {
   memoryMb: 512,
   config: { schedule: '0 23 * * *', grace_minutes: 15, owner: 'finance-eng@example.com' },
   starts: (span) => dailyAt(span, 23, 0, 'UTC'),
-  special: () => [],
+  special: (span, starts) => [
+    {
+      scheduled: runOnDay(span, starts, 24),
+      kind: 'missed',
+      detector: 'missed-run',
+      note: 'the EventBridge rule was disabled during a deploy and re-enabled a day later: the 23:00 export never ran',
+    },
+  ],
   plan({ rng, day }) {
     const durationMs = jittered(rng, 150_000, 0.05, 0.15);
     const output = invoiceOutput(rng, day);
@@ -523,14 +530,19 @@ export function generateMonth(opts: GenerateMonthOptions): DemoMonth {
     const rng = new Random(hashSeed(job.name, seed));
     const starts = job.starts(span);
     const special = new Map(job.special(span, starts).map((s) => [s.scheduled, s]));
-    const runs: PlannedRun[] = starts.map((scheduled) => {
+    const runs: PlannedRun[] = starts.flatMap((scheduled) => {
       const runId = `${job.name}-${utcMinuteStamp(scheduled)}`;
       const day = utcDay(scheduled);
       const s = special.get(scheduled);
+      if (s?.kind === 'missed') {
+        // A run that never happened writes no line at all: only the schedule says it was due.
+        planted.push({ detector: s.detector ?? 'missed-run', job: job.name, day, note: s.note });
+        return [];
+      }
       if (s?.detector) planted.push({ detector: s.detector, job: job.name, run_id: runId, day, note: s.note, ...(s.alsoMayFire ? { alsoMayFire: s.alsoMayFire } : {}) });
       if (s?.mustNotFire) controls.push({ job: job.name, run_id: runId, day, note: s.note, mustNotFire: s.mustNotFire });
       const start = scheduled + startDelayMs(rng);
-      return { runId, scheduled, start, plan: job.plan({ rng, scheduled, day, kind: s?.kind }) };
+      return [{ runId, scheduled, start, plan: job.plan({ rng, scheduled, day, kind: s?.kind }) }];
     });
     const streams = job.format === 'lambda-console' ? renderLambdaJob(job, runs, rng, opts.lambdaPlatformLines ?? true) : renderJsonLinesJob(job, runs, rng);
     logGroups.push(...streams);

@@ -207,6 +207,6 @@ describe('monthToDeliveries', () => {
       '/jobs/nightly-backup',
       '/aws/lambda/cache-warmer',
     ]);
-    expect(deliveries).toHaveLength(4_844);
+    expect(deliveries).toHaveLength(4_842);
   });
 });
