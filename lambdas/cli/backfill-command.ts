@@ -1,0 +1,346 @@
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import { defaultCloudWatchLogsClient } from '../adapters/cloudwatch-log-reader.ts';
+import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
+import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
+import { InputError } from '../adapters/file-lines.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { registryForBatch } from '../core/exception-registry.ts';
+import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
+import { type Finding, findingKey, isoTime } from '../core/findings.ts';
+import { type JobState, jobReducer } from '../core/job-reducer.ts';
+import { resolveJobOptions } from '../core/job-options.ts';
+import { LineTally } from '../core/line-tally.ts';
+import { OPEN_RUN } from '../core/parse/index.ts';
+import { processBatch, subjectKey, sweepSubjects } from '../core/pipeline.ts';
+import { REDUCERS } from '../core/reducers.ts';
+import { textTable } from '../core/text-table.ts';
+import type { StateStore, SubjectCatalog, Versioned } from '../ports.ts';
+import { collectLogGroups, logGroupSource, readSources, type ScanSource, sinceOption } from './scan-sources.ts';
+import { type AuditStore, DEFAULT_TABLE, openStore, type OpenedStore } from './stores.ts';
+
+/** How far back `backfill` reads by default. */
+export const DEFAULT_BACKFILL_SINCE_MS = 30 * 86_400_000;
+/**
+ * A second backfill re-reads this much before where the last one stopped: CloudWatch may take a
+ * while to make an event searchable, so its last minutes may have been incomplete. Runs read twice
+ * are recognised by the pipeline's run-id memory and not counted again.
+ */
+export const REREAD_OVERLAP_MS = 15 * 60_000;
+/** The state kind under which backfill keeps, per log group, the span of history it has read. */
+export const BACKFILL_STATE_KIND = 'backfill';
+
+/** A span of time, epoch ms, both ends inclusive. */
+export interface Span {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** What backfill keeps per log group: the one contiguous span of its history already in the state. */
+interface CoverageState {
+  readonly log_group: string;
+  readonly from: string;
+  readonly to: string;
+  readonly updated_at: string;
+}
+
+/**
+ * The parts of `requested` to read, given the span already read (`covered`). What lies inside it
+ * is skipped: the pipeline's run-id memory is bounded (the latest runs of each job), so reading
+ * months of a busy function twice would count its older runs twice. The parts read always join
+ * up with `covered`, so that it stays one span without holes.
+ */
+export function spansToRead(requested: Span, covered: Span | undefined, overlapMs = REREAD_OVERLAP_MS): Span[] {
+  if (!covered) return [requested];
+  const spans: Span[] = [];
+  if (requested.from < covered.from) spans.push({ from: requested.from, to: covered.from - 1 });
+  if (requested.to > covered.to) spans.push({ from: Math.max(covered.from, covered.to - overlapMs), to: requested.to });
+  return spans;
+}
+
+export interface BackfillOptions {
+  readonly logGroups: readonly string[];
+  /** Epoch ms; default 30 days ago. */
+  readonly since?: number;
+  /** `aws` (the deployed table, default credential chain), `local`, or a DynamoDB endpoint URL. */
+  readonly store: string;
+  readonly table?: string;
+  readonly config: Config;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly logsClient?: CloudWatchLogsClient;
+  /** Wall clock, epoch ms: history is read up to now. */
+  readonly clock?: () => number;
+}
+
+/** Per job, what the history gave its baseline. */
+export interface JobBackfill {
+  readonly job: string;
+  /** Distinct runs of the job in the history read. */
+  readonly runsSeen: number;
+  /** Runs the state counted now (0 for runs it already held). */
+  readonly runsAdded: number;
+  readonly runsTotal: number;
+  readonly durations: number;
+  readonly outputs: number;
+  readonly minHistory: number;
+  /** Whether a baseline detector may fire from the next run on. */
+  readonly ready: boolean;
+}
+
+export interface BackfillResult {
+  readonly exitCode: 0 | 2;
+  readonly jobs: readonly JobBackfill[];
+  /** Findings about the history (stored as alerted), absence judged now included. */
+  readonly findings: readonly Finding[];
+  readonly spans: ReadonlyMap<string, readonly Span[]>;
+}
+
+export class BackfillError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackfillError';
+  }
+}
+
+const coverageKey = (logGroup: string) => `${BACKFILL_STATE_KIND}#${logGroup}`;
+
+function coveredSpan(v: Versioned<unknown> | undefined): Span | undefined {
+  const state = v?.state as CoverageState | undefined;
+  if (!state) return undefined;
+  const span = { from: Date.parse(state.from), to: Date.parse(state.to) };
+  return Number.isNaN(span.from) || Number.isNaN(span.to) ? undefined : span;
+}
+
+/** Records that `read` is now in the state too, merged with what was there (retrying if a concurrent backfill moved it). */
+async function recordCoverage(store: StateStore, logGroup: string, read: Span, now: number): Promise<void> {
+  const key = coverageKey(logGroup);
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    const current = (await store.load([key])).get(key);
+    const old = coveredSpan(current);
+    const span = old ? { from: Math.min(old.from, read.from), to: Math.max(old.to, read.to) } : read;
+    const state: CoverageState = { log_group: logGroup, from: new Date(span.from).toISOString(), to: new Date(span.to).toISOString(), updated_at: new Date(now).toISOString() };
+    const outcome = await store.commit({ key, expectedVersion: current?.version ?? 0, state, findings: [], records: [] });
+    if (outcome === 'committed') return;
+  }
+  throw new BackfillError(`the backfill record of ${logGroup} kept changing: is another backfill running? Run this one again when it is done`);
+}
+
+/** The deployed table through the default credential chain, or a `--store` as scan knows them. */
+async function openBackfillStore(spec: string, table: string | undefined): Promise<OpenedStore> {
+  if (spec !== 'aws') return openStore(spec, { table });
+  if (!table) throw new BackfillError("backfill --store aws needs --table NAME: the stack's TableName output (aws cloudformation describe-stacks --stack-name SilentAudit)");
+  const client = new DynamoDBClient({ maxAttempts: 8 });
+  const store = new DynamoAuditStore(client, table);
+  const exceptions = new DynamoExceptionStore(client, table, { states: store });
+  return { store, exceptions, description: `DynamoDB table ${table}`, persistent: true, close: async () => client.destroy() };
+}
+
+/**
+ * The state store as the batch and the sweep see it: the batch's writes are noted, and the sweep
+ * lists only the subjects the batch wrote. So absence is judged now, once, for the subjects the
+ * history touched (what it finds is history, stored as alerted), and never for the others: their
+ * absence is news, for the deployed sweep to alert on.
+ */
+class BackfillScope implements StateStore, SubjectCatalog {
+  readonly written = new Set<string>();
+
+  constructor(private readonly store: StateStore) {}
+
+  load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+    return this.store.load(keys);
+  }
+
+  commit(change: Parameters<StateStore['commit']>[0]): ReturnType<StateStore['commit']> {
+    this.written.add(change.key);
+    return this.store.commit(change);
+  }
+
+  async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
+    const keys = [...this.written].filter((k) => k.startsWith(`${stateKind}#`)).sort();
+    const loaded = await this.store.load(keys);
+    return keys.flatMap((key) => {
+      const v = loaded.get(key);
+      return v ? [{ key, state: v.state, version: v.version }] : [];
+    });
+  }
+}
+
+/** An AWS error from the table, in the user's terms; undefined for anything else (a bug keeps its stack). */
+function storeProblem(error: unknown, table: string): string | undefined {
+  const { name = '', message = '' } = (error ?? {}) as Partial<Error>;
+  if (name === 'ResourceNotFoundException') return `table ${table} not found in this account and region: pass --table with the stack's TableName output, and check AWS_REGION`;
+  if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name.startsWith('KMS'))
+    return `access to table ${table} denied (${message}); backfill needs item reads and writes on it and use of its KMS key (see the README)`;
+  if (name === 'CredentialsProviderError') return 'no AWS credentials found: set AWS_PROFILE, run `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY';
+  if (/region is missing/i.test(message)) return 'no AWS region: set AWS_REGION, or a region in your AWS profile';
+  if ((error as { $metadata?: unknown })?.$metadata !== undefined) return `DynamoDB refused: ${name}: ${message}`;
+  return undefined;
+}
+
+function jobStates(loaded: Map<string, Versioned<unknown>>, jobs: readonly string[]): Map<string, JobState | undefined> {
+  return new Map(jobs.map((job) => [job, loaded.get(subjectKey('job', job))?.state as JobState | undefined]));
+}
+
+/**
+ * `silent-audit backfill`: reads log groups' history like `scan --log-group` and runs it through
+ * the pipeline into a deployed table, so that baselines hold the history and detectors need not
+ * wait for fresh runs. Absence is judged now for the subjects it wrote, as the deployed sweep
+ * would. Its findings are printed and stored as already alerted: history sends no alert storm.
+ * Running it again counts nothing twice: history it has read is skipped (it keeps the span per
+ * log group), and runs read twice at the edges are recognised by id.
+ */
+export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult> {
+  const now = (opts.clock ?? Date.now)();
+  const requested: Span = { from: opts.since ?? now - DEFAULT_BACKFILL_SINCE_MS, to: now };
+  const write = (s: string) => opts.stdout.write(`${s}\n`);
+  const fail = (message: string): BackfillResult => {
+    opts.stderr.write(`silent-audit backfill: ${message}\n`);
+    return { exitCode: 2, jobs: [], findings: [], spans: new Map() };
+  };
+  if (opts.logGroups.length === 0) return fail('give at least one --log-group NAME');
+  const table = opts.table ?? (opts.store === 'aws' ? undefined : DEFAULT_TABLE);
+
+  let opened: OpenedStore;
+  try {
+    opened = await openBackfillStore(opts.store, table);
+  } catch (error) {
+    if (error instanceof BackfillError) return fail(error.message);
+    throw error;
+  }
+  const store: AuditStore = opened.store;
+  try {
+    const covered = await store.load(opts.logGroups.map(coverageKey));
+    const client = opts.logsClient ?? defaultCloudWatchLogsClient();
+    const sources: ScanSource[] = [];
+    const spans = new Map<string, Span[]>();
+    for (const logGroup of opts.logGroups) {
+      const before = coveredSpan(covered.get(coverageKey(logGroup)));
+      const toRead = spansToRead(requested, before);
+      spans.set(logGroup, toRead);
+      const already = before ? `; already backfilled ${isoTime(before.from)} → ${isoTime(before.to)}` : '';
+      write(`${logGroup}: ${toRead.length === 0 ? 'nothing new to read' : `reading ${toRead.map((s) => `${isoTime(s.from)} → ${isoTime(s.to)}`).join(' and ')}`}${already}`);
+      for (const span of toRead) sources.push(logGroupSource(client, { logGroup, since: span.from, until: span.to, filterPattern: subscriptionFilterPattern() }));
+    }
+
+    const tally = new LineTally();
+    try {
+      await readSources(sources, tally, { now, progress: opts.stderr });
+    } catch (error) {
+      if (error instanceof InputError) return fail(error.message);
+      throw error;
+    }
+
+    const runIds = new Map<string, Set<string>>();
+    for (const event of tally.events) {
+      const job = jobReducer.subjectOf(event);
+      if (job === undefined) continue;
+      const runId = (event.body as { run_id?: string }).run_id;
+      const ids = runIds.get(job) ?? new Set<string>();
+      if (runId !== undefined && runId !== OPEN_RUN) ids.add(runId);
+      runIds.set(job, ids);
+    }
+    const jobs = [...runIds.keys()].sort();
+    const keys = jobs.map((job) => subjectKey('job', job));
+    const before = jobStates(await store.load(keys), jobs);
+
+    const clock = { now: () => now };
+    const ctx = { config: opts.config, clock, exceptions: await registryForBatch(tally.events, opened.exceptions, opts.config, clock) };
+    const scope = new BackfillScope(store);
+    const batch = await processBatch(tally.events, REDUCERS, scope, ctx);
+    const swept = await sweepSubjects(REDUCERS, scope, ctx);
+    const findings: Finding[] = [...batch.findings, ...swept.findings].sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
+    // History is not news: its findings are shown here and kept for the record and the report, never alerted.
+    for (const f of findings) await store.markAlerted(findingKey(f));
+    for (const logGroup of opts.logGroups) {
+      const read = spans.get(logGroup) ?? [];
+      if (read.length > 0) await recordCoverage(store, logGroup, { from: Math.min(...read.map((s) => s.from)), to: Math.max(...read.map((s) => s.to)) }, now);
+    }
+
+    const after = jobStates(await store.load(keys), jobs);
+    const summaries = jobs.map((job): JobBackfill => {
+      const state = after.get(job);
+      const minHistory = resolveJobOptions(opts.config, job).minHistory;
+      const durations = state?.durations.length ?? 0;
+      const outputs = state?.outputs.length ?? 0;
+      return {
+        job,
+        runsSeen: runIds.get(job)?.size ?? 0,
+        runsAdded: (state?.runs ?? 0) - (before.get(job)?.runs ?? 0),
+        runsTotal: state?.runs ?? 0,
+        durations,
+        outputs,
+        minHistory,
+        ready: Math.max(durations, outputs) >= minHistory,
+      };
+    });
+
+    if (findings.length > 0) {
+      write('');
+      write(
+        textTable(
+          ['TIME', 'SEVERITY', 'DETECTOR', 'SUBJECT', 'RUN', 'MESSAGE'],
+          findings.map((f) => [f.ts, f.severity, f.detector, f.subject, f.run_id ?? f.expected_at ?? '', f.message]),
+          [20, 8, 26, 40, 36, 120],
+        ),
+      );
+    }
+    if (summaries.length > 0) {
+      write('');
+      write(
+        textTable(
+          ['JOB', 'RUNS SEEN', 'NEW RUNS', 'RUNS IN STATE', 'BASELINE (DURATIONS / OUTPUTS)', 'MIN HISTORY', 'DETECTORS READY'],
+          summaries.map((s) => [
+            s.job,
+            String(s.runsSeen),
+            String(s.runsAdded),
+            String(s.runsTotal),
+            `${s.durations} / ${s.outputs}`,
+            String(s.minHistory),
+            s.ready ? `yes (${[s.durations >= s.minHistory ? 'durations' : '', s.outputs >= s.minHistory ? 'outputs' : ''].filter(Boolean).join(', ')})` : `no (${Math.max(s.durations, s.outputs)} of ${s.minHistory})`,
+          ]),
+        ),
+      );
+      write('');
+    }
+    const c = tally.counts;
+    write(
+      `${jobs.length} job${jobs.length === 1 ? '' : 's'} in ${c.lines.toLocaleString('en-US')} lines from ${opts.logGroups.length} log group${opts.logGroups.length === 1 ? '' : 's'}: ` +
+        `${c.events.toLocaleString('en-US')} events, ${c.rejected} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised; ` +
+        `${findings.length} finding${findings.length === 1 ? '' : 's'} from history stored as already alerted; state saved to ${opened.description}`,
+    );
+    for (const r of tally.rejections.slice(0, 20)) write(`  rejected ${r.where}: ${r.reason}`);
+    return { exitCode: 0, jobs: summaries, findings, spans };
+  } catch (error) {
+    const problem = storeProblem(error, table ?? DEFAULT_TABLE);
+    if (problem === undefined) throw error;
+    return fail(problem);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** `silent-audit backfill --log-group NAME [--since 30d] --table TABLE [--store aws|local|URL]` */
+export function registerBackfillCommand(program: Command): void {
+  program
+    .command('backfill')
+    .description("seed a deployed stack's baselines from CloudWatch history; its findings are stored as already alerted")
+    .option('--log-group <name>', 'a CloudWatch log group to read (repeatable)', collectLogGroups)
+    .option('--since <when>', 'read from 30d, 24h, 30m ago, or an ISO time (default: 30d)', sinceOption)
+    .option('--table <name>', "the state table: the stack's TableName output (needed with --store aws)")
+    .option('--store <store>', 'aws (the deployed table, default credentials), local (DynamoDB Local under .silent-audit/) or http://host:port', 'aws')
+    .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
+    .action(async (o: { logGroup?: string[]; since?: number; table?: string; store: string; config?: string }) => {
+      const result = await runBackfill({
+        logGroups: o.logGroup ?? [],
+        since: o.since,
+        store: o.store,
+        table: o.table,
+        config: loadConfig(o.config),
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+      process.exitCode = result.exitCode;
+    });
+}

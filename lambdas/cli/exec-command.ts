@@ -1,0 +1,230 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { constants, hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { type Command, InvalidArgumentError } from 'commander';
+import { OutputCapture } from '../core/output-capture.ts';
+
+/** Signals `exec` passes on to the command, so that stopping the wrapper stops the job. */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+/** Exit codes a shell gives a command it cannot run: not found, found but not executable. */
+export const EXIT_NOT_FOUND = 127;
+export const EXIT_CANNOT_EXECUTE = 126;
+
+/** Where forwarded signals come from: the process, or a stand-in in tests. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+export interface ExecOptions {
+  readonly job: string;
+  /** The command and its arguments, run without a shell. */
+  readonly command: readonly string[];
+  /** Append the run lines to this file; default: our stderr. */
+  readonly log?: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** The command's stdin: ours (default), or none. */
+  readonly stdin?: 'inherit' | 'ignore';
+  readonly signals?: SignalSource;
+  /** Wall-clock time for `ts` and the run id, epoch ms. */
+  readonly clock?: () => number;
+  readonly host?: string;
+}
+
+/** A contract §1a line as `exec` writes it; extra fields (`command`, `stdout_bytes`, …) are ours. */
+export type RunLine = Record<string, unknown> & { readonly type: 'run.start' | 'run.end'; readonly job: string; readonly run_id: string };
+
+export interface ExecResult {
+  /** The command's own exit code; 128+n when signal n killed it; 127/126 when it could not start. */
+  readonly exitCode: number;
+  readonly start: RunLine;
+  readonly end: RunLine;
+  readonly capture: OutputCapture;
+}
+
+/** `nightly-backup-20261003T023000Z-3f9a1c`: the job, the start time (ISO 8601 basic), a random part. */
+export function newRunId(job: string, at: number, random: string = randomBytes(3).toString('hex')): string {
+  const iso = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return `${job}-${iso}-${random}`;
+}
+
+/** A signal's exit status as a shell reports it: 128 + its number (SIGTERM → 143). */
+export function signalExitCode(signal: NodeJS.Signals): number {
+  return 128 + (constants.signals[signal] ?? 0);
+}
+
+/**
+ * Writes run lines, one JSON object per line, each in one append (so that concurrent wrappers
+ * writing the same file do not interleave). If the log file cannot be written, the job still
+ * runs: the lines go to stderr instead, after a message saying why.
+ */
+class RunLineWriter {
+  private file: string | undefined;
+
+  constructor(
+    file: string | undefined,
+    private readonly stderr: NodeJS.WritableStream,
+  ) {
+    this.file = file;
+  }
+
+  write(line: RunLine): void {
+    const text = `${JSON.stringify(line)}\n`;
+    if (this.file !== undefined) {
+      try {
+        appendTo(this.file, text);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        this.stderr.write(`silent-audit exec: cannot write to --log ${this.file} (${code}); writing the run lines to stderr\n`);
+        this.file = undefined;
+      }
+    }
+    this.stderr.write(text);
+  }
+}
+
+/** Appends, creating the file's folder when it is missing (`/var/log/silent-audit/` on first use). */
+function appendTo(file: string, text: string): void {
+  try {
+    appendFileSync(file, text);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(file), { recursive: true });
+    appendFileSync(file, text);
+  }
+}
+
+function startFailure(command: string, error: NodeJS.ErrnoException): { exitCode: number; message: string } {
+  if (error.code === 'ENOENT') {
+    const where = command.includes('/') ? 'no such file' : 'command not found in PATH';
+    return { exitCode: EXIT_NOT_FOUND, message: `cannot run ${JSON.stringify(command)}: ${where} (ENOENT)` };
+  }
+  if (error.code === 'EACCES') return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${JSON.stringify(command)}: permission denied (EACCES); is it executable?` };
+  return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${JSON.stringify(command)}: ${error.code ?? error.message}` };
+}
+
+interface Ended {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly spawnError?: NodeJS.ErrnoException;
+}
+
+function waitForEnd(child: ChildProcess): Promise<Ended> {
+  return new Promise((resolve) => {
+    // A command that could not start has no pid: its `error` is the end. Later errors (a failed kill) are not.
+    child.once('error', (error) => {
+      if (child.pid === undefined) resolve({ code: null, signal: null, spawnError: error });
+    });
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+}
+
+/**
+ * `silent-audit exec`: runs a command without a shell, passes its stdout and stderr through
+ * unchanged (each to ours, byte for byte), measures its duration and output, and writes a
+ * `run.start` line before and a `run.end` line after (contract §1a). The result's exit code is
+ * the command's own, so a crontab line can be wrapped without any other change.
+ *
+ * Output bytes and lines count stdout and stderr together, as cron would mail them (a last line
+ * without a newline counts once per stream); head and tail are of the two interleaved in the
+ * order the chunks arrived.
+ */
+export async function runExec(opts: ExecOptions): Promise<ExecResult> {
+  const clock = opts.clock ?? Date.now;
+  const signals = opts.signals ?? process;
+  const [program, ...args] = opts.command;
+  const startedAt = clock();
+  const base = { job: opts.job, run_id: newRunId(opts.job, startedAt), host: opts.host ?? hostname() };
+  const writer = new RunLineWriter(opts.log, opts.stderr);
+  const start: RunLine = { type: 'run.start', ts: new Date(startedAt).toISOString(), ...base, command: program };
+  writer.write(start);
+
+  const capture = new OutputCapture();
+  const streamBytes = { stdout: 0, stderr: 0 };
+  const t0 = performance.now();
+  let child: ChildProcess | undefined;
+  let ended: Ended;
+  const forward = (signal: NodeJS.Signals) => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  // A reader that went away (`| head`) must not stop the job or lose its run.end line.
+  const ignoreBrokenPipe = () => undefined;
+  opts.stdout.on('error', ignoreBrokenPipe);
+  opts.stderr.on('error', ignoreBrokenPipe);
+  for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
+  try {
+    child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false });
+    const ending = waitForEnd(child);
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = child[name];
+      if (!stream) continue;
+      stream.on('data', (chunk: Buffer) => {
+        capture.write(chunk, name);
+        streamBytes[name] += chunk.length;
+      });
+      stream.pipe(opts[name], { end: false });
+    }
+    ended = await ending;
+  } catch (error) {
+    ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
+  } finally {
+    for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
+  }
+  const durationMs = Math.round(performance.now() - t0);
+
+  let exitCode: number;
+  const extra: Record<string, unknown> = {};
+  if (ended.spawnError) {
+    const failure = startFailure(program, ended.spawnError);
+    opts.stderr.write(`silent-audit exec: ${failure.message}\n`);
+    exitCode = failure.exitCode;
+    extra.error = failure.message;
+  } else if (ended.signal) {
+    exitCode = signalExitCode(ended.signal);
+    extra.signal = ended.signal;
+  } else {
+    exitCode = ended.code ?? 1;
+  }
+
+  const end: RunLine = {
+    type: 'run.end',
+    ts: new Date(clock()).toISOString(),
+    ...base,
+    exit_code: exitCode,
+    duration_ms: durationMs,
+    ...extra,
+    stdout_bytes: streamBytes.stdout,
+    stderr_bytes: streamBytes.stderr,
+    ...capture.summary(),
+  };
+  writer.write(end);
+  opts.stdout.off('error', ignoreBrokenPipe);
+  opts.stderr.off('error', ignoreBrokenPipe);
+  return { exitCode, start, end, capture };
+}
+
+function jobName(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a job name');
+  return value;
+}
+
+/** `silent-audit exec --job NAME [--log FILE] -- COMMAND...` */
+export function registerExecCommand(program: Command): void {
+  program
+    .command('exec')
+    .description('run a command, pass its output through unchanged, and write its run.start/run.end lines; exits with its exit code')
+    .usage('--job <name> [--log <file>] -- <command> [args...]')
+    .requiredOption('--job <name>', 'the job the run belongs to', jobName)
+    .option('--log <file>', 'append the run lines to this file (default: stderr)')
+    .argument('<command...>', 'the command and its arguments, after --; no shell (use sh -c "…" for one)')
+    .action(async (command: string[], o: { job: string; log?: string }) => {
+      const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stderr: process.stderr });
+      process.exitCode = result.exitCode;
+    });
+}

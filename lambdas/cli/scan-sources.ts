@@ -1,0 +1,136 @@
+import { basename } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { InvalidArgumentError } from 'commander';
+import { CloudWatchReadError, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
+import { InputError, openLineSource } from '../adapters/file-lines.ts';
+import { functionNameOf } from '../core/envelope.ts';
+import type { LineSource } from '../core/events.ts';
+import type { LineTally } from '../core/line-tally.ts';
+import { parseLine } from '../core/parse/index.ts';
+import { parseSince, SinceError } from '../core/since.ts';
+import { ProgressBar } from './progress.ts';
+
+/** One line of a scan source, with what its source knows about it besides the text. */
+export interface SourceRecord {
+  readonly text: string;
+  /** The log record's time (a CloudWatch event's timestamp), epoch ms. */
+  readonly recordTime?: number;
+  readonly logStream?: string;
+  readonly eventId?: string;
+}
+
+/** One input of a scan: a file (or stdin), or a CloudWatch log group. */
+export interface ScanSource {
+  /** What to call it in messages: the path, `stdin`, or the log group. */
+  readonly name: string;
+  readonly kind: 'file' | 'log group';
+  /** Total bytes when known (a file), for progress. */
+  readonly size?: number;
+  /** The job of lines that name none (Lambda platform lines): the file's base name, the function of `/aws/lambda/<name>`. */
+  readonly defaultJob?: string;
+  records(onBytes?: (n: number) => void): AsyncIterable<SourceRecord>;
+}
+
+/** Contract §1b: the job of a file's Lambda platform lines is its base name without extensions (`etl-loader.log.gz` → `etl-loader`). */
+export function jobNameOfFile(path: string): string | undefined {
+  if (path === '-') return undefined;
+  const name = basename(path);
+  const dot = name.indexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+/** A path (`-` for stdin, `.gz` too); throws an InputError at once when it cannot be read. */
+export function fileSource(path: string, stdin?: Readable): ScanSource {
+  const file = openLineSource(path, stdin);
+  return {
+    name: file.name,
+    kind: 'file',
+    size: file.size,
+    defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name),
+    async *records(onBytes) {
+      for await (const text of file.lines(onBytes)) yield { text };
+    },
+  };
+}
+
+/** A log group's events between `since` and `until`, read through FilterLogEvents; a read failure is an InputError. */
+export function logGroupSource(client: CloudWatchLogsClient, query: LogGroupQuery): ScanSource {
+  return {
+    name: query.logGroup,
+    kind: 'log group',
+    defaultJob: functionNameOf(query.logGroup),
+    async *records(onBytes) {
+      try {
+        for await (const e of readLogGroup(client, query)) {
+          onBytes?.(Buffer.byteLength(e.message));
+          yield { text: e.message, recordTime: e.timestamp, logStream: e.logStream, eventId: e.eventId };
+        }
+      } catch (error) {
+        if (error instanceof CloudWatchReadError) throw new InputError(error.reason, { cause: error });
+        throw error;
+      }
+    },
+  };
+}
+
+/** `1 file`, `3 files`, `1 file and 2 log groups`: what a scan read, for its summary line. */
+export function describeSources(sources: readonly ScanSource[]): string {
+  const count = (kind: ScanSource['kind'], one: string, many: string) => {
+    const n = sources.filter((s) => s.kind === kind).length;
+    return n === 0 ? [] : [`${n} ${n === 1 ? one : many}`];
+  };
+  const parts = [...count('file', 'file', 'files'), ...count('log group', 'log group', 'log groups')];
+  return parts.length === 0 ? '0 files' : parts.join(' and ');
+}
+
+export interface ReadOptions {
+  readonly year?: number;
+  /** The moment "now" for year inference of syslog dates. */
+  readonly now: number;
+  /** Where a progress bar goes (only on a terminal). */
+  readonly progress: NodeJS.WritableStream;
+}
+
+/**
+ * Reads every source line by line into `tally` (any mix of formats; a bad line is counted,
+ * never thrown). A source that cannot be read throws an InputError naming it and how far it got.
+ */
+export async function readSources(sources: readonly ScanSource[], tally: LineTally, opts: ReadOptions): Promise<void> {
+  for (const source of sources) {
+    const progress = new ProgressBar(opts.progress, `scanning ${source.name}`, source.size);
+    const unit = source.kind === 'file' ? 'line' : 'event';
+    let lineNo = 0;
+    try {
+      for await (const record of source.records((n) => progress.advance(n))) {
+        lineNo++;
+        progress.line();
+        const origin: LineSource =
+          record.eventId === undefined ? { origin: source.name, line: lineNo } : { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
+        const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob });
+        tally.add(outcome, () => (record.eventId === undefined ? `${source.name}:${lineNo}` : `${source.name} ${record.logStream} event ${record.eventId}`));
+      }
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      throw new InputError(`${source.name}: ${error.message} (after ${unit} ${lineNo})`, { cause: error });
+    } finally {
+      progress.finish();
+    }
+  }
+}
+
+/** Commander's parser for `--since`: epoch ms, or a usage error saying what is expected. */
+export function sinceOption(value: string): number {
+  try {
+    return parseSince(value, Date.now());
+  } catch (error) {
+    if (error instanceof SinceError) throw new InvalidArgumentError(error.reason);
+    throw error;
+  }
+}
+
+/** Commander's collector for a repeatable `--log-group NAME`. */
+export function collectLogGroups(value: string, previous: readonly string[] = []): string[] {
+  if (!/^[\w./#-]+$/.test(value)) throw new InvalidArgumentError('not a log group name (letters, digits, and _ - / . #)');
+  return [...previous, value];
+}

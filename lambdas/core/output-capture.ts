@@ -1,0 +1,137 @@
+/**
+ * What `silent-audit exec` keeps of a command's output (contract §1a `run.end`): its size in
+ * bytes and lines, the first ≤2 KiB (`output_head`) and the last ≤2 KiB (`output_tail`). Memory
+ * stays bounded however much the command prints: two fixed buffers of `limit` bytes, the tail
+ * one used as a ring.
+ */
+
+/** Contract §1a: `output_head` is the first ≤2 KiB of the output, `output_tail` the last ≤2 KiB. */
+export const OUTPUT_EXCERPT_BYTES = 2048;
+
+const NEWLINE = 0x0a;
+
+export interface OutputSummary {
+  readonly output_bytes: number;
+  /** Newline-terminated lines, plus one for each stream whose last line has no newline. */
+  readonly output_lines: number;
+  readonly output_head: string;
+  readonly output_tail: string;
+}
+
+/** Whether a byte continues a UTF-8 sequence (`10xxxxxx`). */
+function isContinuation(byte: number): boolean {
+  return (byte & 0xc0) === 0x80;
+}
+
+/** How many bytes a UTF-8 sequence starting with this byte has (1 for ASCII and for bytes that start none). */
+function sequenceLength(lead: number): number {
+  if (lead >= 0xf0 && lead <= 0xf7) return 4;
+  if (lead >= 0xe0) return lead <= 0xef ? 3 : 1;
+  if (lead >= 0xc0) return 2;
+  return 1;
+}
+
+/**
+ * Where to cut `bytes`, which were cut off after their end, so that no UTF-8 character is split:
+ * the length without a trailing incomplete sequence. Bytes that are not UTF-8 at all are left as
+ * they are (the decoder shows them as U+FFFD, as it would anywhere in the output).
+ */
+export function utf8HeadEnd(bytes: Uint8Array): number {
+  const end = bytes.length;
+  for (let i = end - 1; i >= Math.max(0, end - 4); i--) {
+    if (isContinuation(bytes[i])) continue;
+    return i + sequenceLength(bytes[i]) > end ? i : end;
+  }
+  return end;
+}
+
+/** Where to start `bytes`, which were cut off before their start: past a leading partial character (at most 3 continuation bytes). */
+export function utf8TailStart(bytes: Uint8Array): number {
+  let start = 0;
+  while (start < 3 && start < bytes.length && isContinuation(bytes[start])) start++;
+  return start;
+}
+
+/** Bytes as text. A byte-order mark is kept, bytes that are not UTF-8 become U+FFFD. */
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+/**
+ * Captures a command's output: counts bytes and lines, keeps the head and a ring of the tail.
+ * `write` takes the chunks in the order they arrived (stdout and stderr interleaved), so head
+ * and tail show them as a terminal or a cron mail would.
+ */
+export class OutputCapture {
+  private readonly headBuffer: Uint8Array;
+  private readonly tailBuffer: Uint8Array;
+  private headLength = 0;
+  /** Where the next tail byte goes in the ring. */
+  private tailNext = 0;
+  private total = 0;
+  private newlines = 0;
+  /** The last byte of each stream written: whether it ended its last line. */
+  private readonly lastBytes = new Map<string, number>();
+
+  constructor(readonly limit: number = OUTPUT_EXCERPT_BYTES) {
+    if (!Number.isInteger(limit) || limit < 4) throw new RangeError(`limit: expected a whole number of bytes ≥ 4, got ${limit}`);
+    this.headBuffer = new Uint8Array(limit);
+    this.tailBuffer = new Uint8Array(limit);
+  }
+
+  /**
+   * One chunk of output. `stream` names where it came from (`stdout`, `stderr`): lines are counted
+   * per stream, so that an unfinished last line counts once for each stream, whatever order the
+   * two streams' chunks arrived in.
+   */
+  write(chunk: Uint8Array, stream = 'stdout'): void {
+    if (chunk.length === 0) return;
+    this.total += chunk.length;
+    for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.newlines++;
+    this.lastBytes.set(stream, chunk[chunk.length - 1]);
+
+    if (this.headLength < this.limit) {
+      const take = Math.min(this.limit - this.headLength, chunk.length);
+      this.headBuffer.set(chunk.subarray(0, take), this.headLength);
+      this.headLength += take;
+    }
+
+    const recent = chunk.length > this.limit ? chunk.subarray(chunk.length - this.limit) : chunk;
+    const first = Math.min(this.limit - this.tailNext, recent.length);
+    this.tailBuffer.set(recent.subarray(0, first), this.tailNext);
+    this.tailBuffer.set(recent.subarray(first), 0);
+    this.tailNext = (this.tailNext + recent.length) % this.limit;
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  get lines(): number {
+    let unfinished = 0;
+    for (const last of this.lastBytes.values()) if (last !== NEWLINE) unfinished++;
+    return this.newlines + unfinished;
+  }
+
+  /** The memory the capture holds, whatever was written: its two buffers. */
+  get retainedBytes(): number {
+    return this.headBuffer.byteLength + this.tailBuffer.byteLength;
+  }
+
+  /** The first ≤`limit` bytes as text, not ending in a split character. */
+  head(): string {
+    const head = this.headBuffer.subarray(0, this.headLength);
+    return decoder.decode(this.total > this.limit ? head.subarray(0, utf8HeadEnd(head)) : head);
+  }
+
+  /** The last ≤`limit` bytes as text, not starting in a split character. */
+  tail(): string {
+    if (this.total <= this.limit) return this.head();
+    const ordered = new Uint8Array(this.limit);
+    ordered.set(this.tailBuffer.subarray(this.tailNext), 0);
+    ordered.set(this.tailBuffer.subarray(0, this.tailNext), this.limit - this.tailNext);
+    return decoder.decode(ordered.subarray(utf8TailStart(ordered)));
+  }
+
+  summary(): OutputSummary {
+    return { output_bytes: this.bytes, output_lines: this.lines, output_head: this.head(), output_tail: this.tail() };
+  }
+}

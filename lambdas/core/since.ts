@@ -1,0 +1,41 @@
+/**
+ * `--since 7d|24h|30m|ISO`: the start of a time window, as epoch ms. Pure: `now` is given.
+ */
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const RELATIVE = /^(\d+)(s|m|h|d|w)$/;
+/** A calendar date, optionally with a time: what we accept as ISO-8601 (Date.parse alone takes far more). */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export class SinceError extends Error {
+  /** What is wrong and what was expected, without the value. */
+  readonly reason: string;
+
+  constructor(value: string, why: string) {
+    const reason = `${why}; expected a duration such as 7d, 24h, 30m, or an ISO-8601 time such as 2026-10-01T00:00:00Z`;
+    super(`--since ${value}: ${reason}`);
+    this.name = 'SinceError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * `7d` → `now` minus 7 days; `2026-10-01` or `2026-10-01T00:00:00Z` → that moment (a date or a
+ * time without an offset is UTC). Units: s, m, h, d, w. The result must not lie after `now`.
+ */
+export function parseSince(value: string, now: number): number {
+  const text = value.trim();
+  const relative = RELATIVE.exec(text);
+  if (relative) {
+    const amount = Number(relative[1]);
+    if (amount === 0) throw new SinceError(value, 'a window of zero length');
+    return now - amount * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
+  }
+  if (!ISO_DATE.test(text)) throw new SinceError(value, 'not a duration or a time');
+  const iso = text.replace(' ', 'T');
+  const withOffset = !iso.includes('T') || /(?:Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
+  const at = Date.parse(withOffset);
+  if (Number.isNaN(at)) throw new SinceError(value, 'not a valid date');
+  if (at > now) throw new SinceError(value, 'lies in the future');
+  return at;
+}

@@ -1,0 +1,203 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { REREAD_OVERLAP_MS, runBackfill, spansToRead } from '../../lambdas/cli/backfill-command.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { processBatch, sweepSubjects } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { ev, run } from '../helpers/events.ts';
+import { eventsOfPayload, type InvocationSpec, lambdaInvocations, serveLogGroups, type StoredLogEvent } from '../helpers/cloudwatch-logs.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const FIRST = Date.parse('2026-10-01T06:00:00Z');
+const NOW = FIRST + 29 * DAY + 12 * HOUR;
+const ORDERS = '/aws/lambda/orders-export';
+const ETL = '/aws/lambda/etl-loader';
+
+/** A month of daily runs of a function that logs run lines; on day 12 it exported nothing. */
+function ordersMonth(extra: InvocationSpec[] = []): StoredLogEvent[] {
+  const days = Array.from({ length: 30 }, (_, d) => ({ at: FIRST + d * DAY, durationMs: 1500 + (d % 7) * 10, output: d === 12 ? { bytes: 0, head: '' } : { bytes: 6900 + d, head: 'exported 1204 orders\n' } }));
+  return lambdaInvocations('orders-export', [...days, ...extra]);
+}
+const etlLoader = eventsOfPayload(new URL('../fixtures/lambda/etl-loader.cloudwatch.json', import.meta.url));
+
+const cwl = mockClient(CloudWatchLogsClient);
+const dynamo = localDynamoClient(inject('dynamoEndpoint'));
+
+afterAll(() => dynamo.destroy());
+
+beforeEach(() => {
+  cwl.reset();
+  serveLogGroups(cwl, { [ORDERS]: ordersMonth(), [ETL]: etlLoader.events }, 25);
+});
+
+async function backfill(table: string, extra: Partial<Parameters<typeof runBackfill>[0]> = {}) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += d.toString()));
+  err.on('data', (d) => (stderr += d.toString()));
+  const result = await runBackfill({
+    logGroups: [ORDERS, ETL],
+    store: inject('dynamoEndpoint'),
+    table,
+    config: DEFAULT_CONFIG,
+    stdout: out,
+    stderr: err,
+    logsClient: new CloudWatchLogsClient({ region: 'eu-central-1' }),
+    clock: () => NOW,
+    ...extra,
+  });
+  return { result, stdout, stderr };
+}
+
+/** Everything backfill leaves in the table that a later run must not change: job states with versions, findings. */
+async function snapshot(table: string) {
+  const store = new DynamoAuditStore(dynamo, table);
+  const states = await store.load(['job#orders-export', 'job#etl-loader']);
+  const findings = await store.query({ from: '2026-09-01T00:00:00Z', to: '2026-12-01T00:00:00Z' });
+  return { states: Object.fromEntries(states), findings: findings.sort((a, b) => a.key.localeCompare(b.key)), pending: await store.pendingAlerts(100) };
+}
+
+describe('silent-audit backfill (DynamoDB Local)', () => {
+  it('seeds baselines from a month of history, stores its findings as alerted, and says per job what it learned', async () => {
+    // Prepare
+    const table = `t-${randomUUID()}`;
+    // Act
+    const { result, stdout } = await backfill(table);
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.jobs).toEqual([
+      { job: 'etl-loader', runsSeen: 4, runsAdded: 4, runsTotal: 4, durations: 1, outputs: 0, minHistory: 5, ready: false },
+      { job: 'orders-export', runsSeen: 30, runsAdded: 30, runsTotal: 30, durations: 20, outputs: 20, minHistory: 5, ready: true },
+    ]);
+    expect(stdout).toContain(`${ORDERS}: reading 2026-09-30T18:00:00Z → 2026-10-30T18:00:00Z`);
+    expect(stdout).toMatch(/^etl-loader\s+4\s+4\s+4\s+1 \/ 0\s+5\s+no \(1 of 5\)$/m);
+    expect(stdout).toMatch(/^orders-export\s+30\s+30\s+30\s+20 \/ 20\s+5\s+yes \(durations, outputs\)$/m);
+    expect(stdout).toContain('2 jobs in 163 lines from 2 log groups: 129 events, 0 rejected, 0 unrecognised; 4 findings from history stored as already alerted; state saved to DynamoDB at');
+    const { findings, pending, states } = await snapshot(table);
+    expect(findings.map((f) => [f.detector, f.subject, f.ts, f.alerted])).toEqual([
+      ['run-failed', 'etl-loader', '2026-10-05T14:03:00Z', true],
+      ['run-failed', 'etl-loader', '2026-10-05T15:00:02Z', true],
+      ['run-failed', 'etl-loader', '2026-10-05T16:00:03Z', true],
+      ['empty-output', 'orders-export', '2026-10-13T06:00:01Z', true],
+    ]);
+    expect(pending).toEqual([]);
+    expect(states['job#orders-export'].state).toMatchObject({ runs: 30, failures: 0 });
+  });
+
+  it('counts nothing twice when run again: the second run reads only what is new, and the same state stays', async () => {
+    // Prepare
+    const table = `t-${randomUUID()}`;
+    await backfill(table);
+    const first = await snapshot(table);
+    cwl.resetHistory();
+    // Act
+    const again = await backfill(table);
+    // Assess
+    expect(again.result.exitCode).toBe(0);
+    expect(again.stdout).toContain(`${ORDERS}: nothing new to read; already backfilled 2026-09-30T18:00:00Z → 2026-10-30T18:00:00Z`);
+    expect(cwl.commandCalls(FilterLogEventsCommand)).toHaveLength(0);
+    expect(await snapshot(table)).toEqual(first);
+  });
+
+  it('counts nothing twice even when it reads the same history again: the pipeline knows the runs by id', async () => {
+    // Prepare: a backfill, then its record of what it read is lost
+    const table = `t-${randomUUID()}`;
+    await backfill(table);
+    const first = await snapshot(table);
+    for (const group of [ORDERS, ETL]) {
+      await dynamo.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: `STATE#backfill#${group}` }, sk: { S: 'STATE' } } }));
+    }
+    // Act
+    const again = await backfill(table);
+    // Assess: the whole month was read again, and nothing changed
+    expect(again.stdout).toContain(`${ORDERS}: reading 2026-09-30T18:00:00Z → 2026-10-30T18:00:00Z\n`);
+    expect(again.result.jobs.map((j) => [j.job, j.runsSeen, j.runsAdded, j.runsTotal])).toEqual([
+      ['etl-loader', 4, 0, 4],
+      ['orders-export', 30, 0, 30],
+    ]);
+    expect(await snapshot(table)).toEqual(first);
+  });
+
+  it('later reads from where it stopped, with an overlap whose runs are recognised, and adds only the new runs', async () => {
+    // Prepare: one run a few minutes before the first backfill (read by it), one after
+    const table = `t-${randomUUID()}`;
+    const late = { at: NOW - 5 * 60_000, durationMs: 1500, output: { bytes: 6950, head: 'exported 1204 orders\n' } };
+    serveLogGroups(cwl, { [ORDERS]: ordersMonth([late]), [ETL]: etlLoader.events }, 25);
+    await backfill(table);
+    const next = { at: NOW + 6 * HOUR, durationMs: 1510, output: { bytes: 6960, head: 'exported 1204 orders\n' } };
+    cwl.reset();
+    serveLogGroups(cwl, { [ORDERS]: ordersMonth([late, next]), [ETL]: etlLoader.events }, 25);
+    // Act
+    const { result, stdout } = await backfill(table, { clock: () => NOW + 7 * HOUR });
+    // Assess
+    expect(stdout).toContain(`${ORDERS}: reading 2026-10-30T17:45:00Z → 2026-10-31T01:00:00Z; already backfilled 2026-09-30T18:00:00Z → 2026-10-30T18:00:00Z`);
+    expect(result.jobs).toEqual([expect.objectContaining({ job: 'orders-export', runsSeen: 2, runsAdded: 1, runsTotal: 32 })]);
+    const input = cwl.commandCalls(FilterLogEventsCommand)[0].args[0].input;
+    expect([input.startTime, input.endTime]).toEqual([NOW - REREAD_OVERLAP_MS, NOW + 7 * HOUR]);
+  });
+
+  it('judges absence now for the jobs it wrote (stored as alerted), and leaves other jobs to the deployed sweep', async () => {
+    // Prepare: a run of orders-export that started ten days ago and never ended; a live job, not in the history, with a run open for 3 h
+    const table = `t-${randomUUID()}`;
+    const stray: StoredLogEvent = { timestamp: NOW - 10 * DAY, message: `${new Date(NOW - 10 * DAY).toISOString()}\tf00d\tINFO\t{"type":"run.start","job":"orders-export","run_id":"manual-1"}\n`, logStream: 'manual', eventId: '1' };
+    serveLogGroups(cwl, { [ORDERS]: [...ordersMonth(), stray], [ETL]: etlLoader.events }, 25);
+    const live = new DynamoAuditStore(dynamo, table);
+    await DynamoAuditStore.ensureTable(dynamo, table);
+    const ctx = { config: DEFAULT_CONFIG, clock: { now: () => NOW } };
+    await processBatch([...run('live-job', 'l-1', '2026-10-29T10:00:00Z', 5), ev(NOW - 3 * HOUR, { type: 'run.start', job: 'live-job', run_id: 'l-2' })], REDUCERS, live, ctx);
+    // Act
+    const { result, stdout } = await backfill(table);
+    // Assess
+    expect(result.findings.filter((f) => f.detector === 'run-unfinished').map((f) => [f.subject, f.run_id])).toEqual([['orders-export', 'manual-1']]);
+    expect(stdout).toMatch(/run-unfinished\s+orders-export\s+manual-1/);
+    expect((await live.pendingAlerts(100)).map((f) => f.subject)).toEqual([]);
+    const sweep = await sweepSubjects(REDUCERS, live, ctx);
+    expect(sweep.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-unfinished', 'live-job', 'l-2']]);
+  });
+
+  it('exits 2 with the reason when a log group cannot be read, writing nothing', async () => {
+    const table = `t-${randomUUID()}`;
+    const { result, stderr } = await backfill(table, { logGroups: ['/aws/lambda/nope'] });
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toBe('silent-audit backfill: /aws/lambda/nope: not found (check the name, and the region: AWS_REGION or your profile) (after event 0)\n');
+    expect((await snapshot(table)).findings).toEqual([]);
+  });
+});
+
+describe('the spans backfill reads', () => {
+  const span = (from: number, to: number) => ({ from, to });
+  it.each([
+    ['nothing read yet: all of it', span(100, 200), undefined, [span(100, 200)]],
+    ['all of it read: nothing', span(100, 200), span(100, 200), []],
+    ['older history asked for: the part before', span(50, 200), span(100, 200), [span(50, 99)]],
+    ['newer history: from just before where it stopped', span(100, 300), span(100, 200), [span(190, 300)]],
+    ['both sides', span(50, 300), span(100, 200), [span(50, 99), span(190, 300)]],
+    ['a later window with a gap: the gap too, so the record stays one span', span(250, 300), span(100, 200), [span(190, 300)]],
+    ['an earlier window with a gap: the gap too', span(10, 50), span(100, 200), [span(10, 99)]],
+  ])('%s', (_name, requested, covered, expected) => {
+    expect(spansToRead(requested, covered, 10)).toEqual(expected);
+  });
+});
+
+describe('the silent-audit backfill command', () => {
+  it('needs --table for the deployed store, and says where to find it', () => {
+    const run = spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'backfill', '--log-group', ORDERS], { cwd: mkdtempSync(join(tmpdir(), 'sa-')), encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("silent-audit backfill: backfill --store aws needs --table NAME: the stack's TableName output");
+  });
+});

@@ -1,0 +1,261 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { newRunId, type RunLine, runExec, type SignalSource } from '../../lambdas/cli/exec-command.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const node = process.execPath;
+
+/** A sink that keeps every byte written to it. */
+function byteSink() {
+  const chunks: Buffer[] = [];
+  const stream = new PassThrough();
+  stream.on('data', (d: Buffer) => chunks.push(d));
+  return { stream, bytes: () => Buffer.concat(chunks), text: () => Buffer.concat(chunks).toString('utf8') };
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), 'sa-exec-'));
+}
+
+function logLines(path: string): RunLine[] {
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunLine);
+}
+
+async function exec(command: string[], extra: Partial<Parameters<typeof runExec>[0]> = {}) {
+  const out = byteSink();
+  const err = byteSink();
+  const log = join(tempDir(), 'job.log');
+  const result = await runExec({ job: 'nightly-backup', command, log, stdout: out.stream, stderr: err.stream, stdin: 'ignore', ...extra });
+  return { result, out, err, log };
+}
+
+describe('silent-audit exec: output', () => {
+  it('passes stdout and stderr through unchanged, byte for byte, each to its own stream', async () => {
+    // Prepare: every byte value on stdout, invalid UTF-8 and CRLF on stderr, in several writes
+    const script = `
+      const all = Buffer.alloc(256); for (let i = 0; i < 256; i++) all[i] = i;
+      process.stdout.write(all);
+      process.stderr.write(Buffer.from([0xff, 0xfe, 0x0d, 0x0a, 0xc3]));
+      process.stdout.write('caf\\u00e9 \\u{1F600}\\r\\n');
+      process.stderr.write('warning: disk 91% full\\n');`;
+    const expectedOut = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('café 😀\r\n')]);
+    const expectedErr = Buffer.concat([Buffer.from([0xff, 0xfe, 0x0d, 0x0a, 0xc3]), Buffer.from('warning: disk 91% full\n')]);
+    // Act
+    const { result, out, err } = await exec([node, '-e', script]);
+    // Assess
+    expect(out.bytes().equals(expectedOut)).toBe(true);
+    expect(err.bytes().equals(expectedErr)).toBe(true);
+    expect(result.exitCode).toBe(0);
+    expect(result.end).toMatchObject({ exit_code: 0, output_bytes: expectedOut.length + expectedErr.length, stdout_bytes: expectedOut.length, stderr_bytes: expectedErr.length });
+  });
+
+  it('counts bytes and lines of stdout and stderr together, and keeps the whole of a short output as head and tail', async () => {
+    // An unfinished last line on each stream counts once per stream, whichever stream's chunk came first.
+    const { result } = await exec(['sh', '-c', 'echo "uploaded 1204 objects"; printf "took 40 min" >&2; printf "done"']);
+    expect(result.end).toMatchObject({ output_bytes: 37, output_lines: 3, stdout_bytes: 26, stderr_bytes: 11 });
+    expect(String(result.end.output_head)).toContain('uploaded 1204 objects\n');
+    expect(result.end.output_tail).toBe(result.end.output_head);
+  });
+
+  it('keeps exactly the first and last 2 KiB of a 10 MiB output, passes all of it on, and holds no more than its 4 KiB of buffers', async () => {
+    // Prepare: 10 MiB of numbered 64-byte lines, streamed by a child process
+    const line = (i: number) => `line ${String(i).padStart(8, '0')} ${'x'.repeat(49)}\n`;
+    const lines = (10 * 1024 * 1024) / 64;
+    const script = `
+      const line = ${line.toString()};
+      let i = 0;
+      (function more() {
+        while (i < ${lines}) {
+          let chunk = ''; for (const end = i + 1024; i < end; i++) chunk += line(i);
+          if (!process.stdout.write(chunk)) return process.stdout.once('drain', more);
+        }
+      })();`;
+    const expectedHash = createHash('sha256');
+    for (let i = 0; i < lines; i++) expectedHash.update(line(i));
+    const seen = createHash('sha256');
+    let passed = 0;
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        seen.update(chunk);
+        passed += chunk.length;
+        done();
+      },
+    });
+    // Act
+    const { result } = await exec([node, '-e', script], { stdout });
+    // Assess
+    expect(passed).toBe(10 * 1024 * 1024);
+    expect(seen.digest('hex')).toBe(expectedHash.digest('hex'));
+    let head = '';
+    for (let i = 0; i < 32; i++) head += line(i);
+    let tail = '';
+    for (let i = lines - 32; i < lines; i++) tail += line(i);
+    expect(result.end).toMatchObject({ output_bytes: 10 * 1024 * 1024, output_lines: lines, output_head: head, output_tail: tail });
+    expect(result.capture.retainedBytes).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('silent-audit exec: exit codes', () => {
+  it("exits with the command's own exit code", async () => {
+    const { result, log } = await exec([node, '-e', 'process.exit(3)']);
+    expect(result.exitCode).toBe(3);
+    expect(logLines(log)[1]).toMatchObject({ type: 'run.end', exit_code: 3 });
+  });
+
+  it('reports a command killed by a signal as 128 + its number', async () => {
+    const { result, log } = await exec([node, '-e', "process.kill(process.pid, 'SIGTERM'); setTimeout(() => {}, 5000)"]);
+    expect(result.exitCode).toBe(143);
+    expect(logLines(log)[1]).toMatchObject({ type: 'run.end', exit_code: 143, signal: 'SIGTERM' });
+  });
+
+  it('reports a command that cannot be found with 127, a run.end and a clear message', async () => {
+    // Act
+    const { result, err, log } = await exec(['no-such-command-4f1a', '--now']);
+    // Assess
+    expect(result.exitCode).toBe(127);
+    expect(err.text()).toBe('silent-audit exec: cannot run "no-such-command-4f1a": command not found in PATH (ENOENT)\n');
+    const [start, end] = logLines(log);
+    expect(start).toMatchObject({ type: 'run.start', command: 'no-such-command-4f1a' });
+    expect(end).toMatchObject({ type: 'run.end', run_id: start.run_id, exit_code: 127, output_bytes: 0, error: 'cannot run "no-such-command-4f1a": command not found in PATH (ENOENT)' });
+  });
+
+  it('reports a file that is not executable with 126', async () => {
+    const script = join(tempDir(), 'backup.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
+    const { result, err } = await exec([script]);
+    expect(result.exitCode).toBe(126);
+    expect(err.text()).toContain('permission denied (EACCES)');
+  });
+
+  it('forwards SIGTERM and SIGINT to the command, and stops listening when it is done', async () => {
+    // Prepare
+    const signals = new EventEmitter();
+    const out = new PassThrough();
+    out.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) signals.emit('SIGINT', 'SIGINT');
+    });
+    // Act
+    const result = await runExec({
+      job: 'nightly-backup',
+      command: [node, '-e', "process.stdout.write('ready\\n'); setTimeout(() => {}, 30000)"],
+      stdout: out,
+      stderr: new PassThrough(),
+      stdin: 'ignore',
+      signals: signals as unknown as SignalSource,
+    });
+    // Assess
+    expect(result.exitCode).toBe(130);
+    expect(result.end).toMatchObject({ exit_code: 130, signal: 'SIGINT' });
+    expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('silent-audit exec: run lines', () => {
+  it('writes run.start and run.end that the parser reads as valid events of the job', async () => {
+    // Prepare
+    const before = Date.now();
+    // Act
+    const { result, log } = await exec([node, '-e', "setTimeout(() => console.log('uploaded 12 objects'), 150)"]);
+    // Assess
+    const text = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    expect(text).toHaveLength(2);
+    const events = text.map((l, i) => parseLine(l, { source: { origin: log, line: i + 1 } }));
+    expect(events.map((e) => e.kind)).toEqual(['events', 'events']);
+    const [start, end] = events.flatMap((e) => (e.kind === 'events' ? e.events : []));
+    expect(start.body).toMatchObject({ type: 'run.start', job: 'nightly-backup', run_id: result.start.run_id });
+    expect(end.body).toMatchObject({ type: 'run.end', job: 'nightly-backup', run_id: result.start.run_id, exit_code: 0, output_bytes: 20, output_lines: 1 });
+    expect(result.start.run_id).toMatch(/^nightly-backup-\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect(start.at).toBeGreaterThanOrEqual(before);
+    expect(Number(result.end.duration_ms)).toBeGreaterThanOrEqual(150);
+    expect(end.at - start.at).toBeGreaterThanOrEqual(150);
+  });
+
+  it('appends to the --log file, run after run', async () => {
+    const log = join(tempDir(), 'nested', 'dir', 'nightly-backup.log');
+    await exec([node, '-e', ''], { log });
+    await exec([node, '-e', 'process.exit(1)'], { log });
+    expect(logLines(log).map((l) => `${l.type} ${l.exit_code ?? ''}`.trim())).toEqual(['run.start', 'run.end 0', 'run.start', 'run.end 1']);
+  });
+
+  it('without --log, writes the run lines to stderr around the command’s own stderr', async () => {
+    const { err } = await exec(['sh', '-c', 'echo oops >&2'], { log: undefined });
+    const lines = err.text().trim().split('\n');
+    expect(JSON.parse(lines[0])).toMatchObject({ type: 'run.start' });
+    expect(lines[1]).toBe('oops');
+    expect(JSON.parse(lines[2])).toMatchObject({ type: 'run.end', output_head: 'oops\n' });
+  });
+
+  it('still runs the command when the --log file cannot be written, and says so', async () => {
+    // Prepare: a log path below a regular file
+    const blocker = join(tempDir(), 'not-a-dir');
+    writeFileSync(blocker, '');
+    // Act
+    const { result, out, err } = await exec(['sh', '-c', 'echo backed up'], { log: join(blocker, 'job.log') });
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(out.text()).toBe('backed up\n');
+    expect(err.text()).toMatch(/^silent-audit exec: cannot write to --log .*not-a-dir\/job\.log \(ENOTDIR\); writing the run lines to stderr\n\{"type":"run\.start"/);
+    expect(err.text().trim().split('\n').pop()).toMatch(/^\{"type":"run\.end"/);
+  });
+
+  it('gives what a scan of its log needs to find a run that printed nothing', async () => {
+    // Prepare
+    const log = join(tempDir(), 'nightly-backup.log');
+    // Act
+    await exec([node, '-e', ''], { log });
+    const scanned = await runScan({ paths: [log], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess
+    expect(scanned.findings.map((f) => [f.detector, f.subject, f.message])).toEqual([['empty-output', 'nightly-backup', 'exited 0 but wrote no output (0 B)']]);
+  });
+
+  it('names a run after its job, its start time and a random part', () => {
+    expect(newRunId('nightly-backup', Date.parse('2026-10-03T02:30:00.123Z'), '3f9a1c')).toBe('nightly-backup-20261003T023000Z-3f9a1c');
+  });
+});
+
+describe('the silent-audit exec command', () => {
+  const cliPath = join(repo, 'bin/silent-audit.mjs');
+
+  it('wraps a command line as written after --, keeping its exit code; refuses a missing --job with 2', () => {
+    // Prepare
+    const log = join(tempDir(), 'etl.log');
+    // Act
+    const run = spawnSync(node, [cliPath, 'exec', '--job', 'etl', '--log', log, '--', 'sh', '-c', 'echo "$0 $1"; exit 4', '--job', 'x'], { encoding: 'utf8' });
+    const usage = spawnSync(node, [cliPath, 'exec', '--', 'true'], { encoding: 'utf8' });
+    // Assess
+    expect(run.status).toBe(4);
+    expect(run.stdout).toBe('--job x\n');
+    expect(logLines(log).map((l) => [l.type, l.job, l.exit_code])).toEqual([
+      ['run.start', 'etl', undefined],
+      ['run.end', 'etl', 4],
+    ]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toContain("required option '--job <name>' not specified");
+  });
+
+  it('passes a SIGTERM sent to it on to the command, and exits 143 like it', async () => {
+    // Prepare
+    const log = join(tempDir(), 'long.log');
+    const child = spawn(node, [cliPath, 'exec', '--job', 'long', '--log', log, '--', node, '-e', "process.stdout.write('ready\\n'); setTimeout(() => {}, 30000)"], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const status = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Act
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    child.kill('SIGTERM');
+    // Assess
+    expect(await status).toBe(143);
+    expect(logLines(log)[1]).toMatchObject({ type: 'run.end', job: 'long', exit_code: 143, signal: 'SIGTERM' });
+  });
+});

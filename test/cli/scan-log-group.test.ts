@@ -1,0 +1,117 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { logGroupSource, readSources } from '../../lambdas/cli/scan-sources.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
+import { LineTally } from '../../lambdas/core/line-tally.ts';
+import { eventsOfPayload, lambdaInvocations, serveLogGroups } from '../helpers/cloudwatch-logs.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const etlLoader = eventsOfPayload(new URL('../fixtures/lambda/etl-loader.cloudwatch.json', import.meta.url));
+const DAY = 86_400_000;
+const FIRST = Date.parse('2026-10-01T06:00:00Z');
+
+/** Six daily invocations of a function that logs run lines; the sixth exports nothing. */
+const ordersExport = lambdaInvocations(
+  'orders-export',
+  [0, 1, 2, 3, 4, 5].map((d) => ({ at: FIRST + d * DAY, durationMs: 1500 + d * 10, output: d < 5 ? { bytes: 6900 + d, head: 'exported 1204 orders\n' } : { bytes: 0, head: '' } })),
+);
+
+const cwl = mockClient(CloudWatchLogsClient);
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+async function scan(extra: Partial<Parameters<typeof runScan>[0]>) {
+  const out = capture();
+  const err = capture();
+  const result = await runScan({ paths: [], config: DEFAULT_CONFIG, json: false, stdout: out.stream, stderr: err.stream, logsClient: new CloudWatchLogsClient({ region: 'eu-central-1' }), ...extra });
+  return { result, stdout: out.text(), stderr: err.text() };
+}
+
+beforeEach(() => {
+  cwl.reset();
+  serveLogGroups(cwl, { '/aws/lambda/etl-loader': etlLoader.events, '/aws/lambda/orders-export': ordersExport });
+});
+
+describe('silent-audit scan --log-group', () => {
+  it('reads log groups through FilterLogEvents and finds what their Lambda lines and run lines show', async () => {
+    // Act
+    const { result, stdout } = await scan({ logGroups: ['/aws/lambda/etl-loader', '/aws/lambda/orders-export'], since: FIRST - DAY });
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([
+      ['run-failed', 'etl-loader', 'b82e6f40-1c3d-4a5e-8f7b-9d0c1e2a3b4c'],
+      ['run-failed', 'etl-loader', 'e4a7c9d2-5f6b-4e81-a3c0-7b9d8e1f2a36'],
+      ['run-failed', 'etl-loader', '0c9b8a7d-6e5f-4d3c-b2a1-f0e9d8c7b6a5'],
+      ['empty-output', 'orders-export', '00000005-7b8e-4c19-9a6d-00000000000d'],
+    ]);
+    // Only lines the subscription filter passes are fetched: not INIT_START, not the app's own text lines.
+    expect(result.counts).toEqual({ lines: 13 + 30, events: 9 + 24, rejected: 0, unrecognised: 0 });
+    expect(stdout).toContain('4 findings in 43 lines from 2 log groups: 33 events, 0 rejected, 0 unrecognised');
+  });
+
+  it('asks for the window from --since on, with the subscription filter pattern, page after page', async () => {
+    // Act
+    await scan({ logGroups: ['/aws/lambda/orders-export'], since: FIRST + 3 * DAY });
+    // Assess
+    const inputs = cwl.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input);
+    expect(inputs[0]).toEqual({ logGroupName: '/aws/lambda/orders-export', startTime: FIRST + 3 * DAY, endTime: undefined, filterPattern: subscriptionFilterPattern(), nextToken: undefined });
+    expect(inputs.map((i) => i.nextToken)).toEqual([undefined, 'page-4', 'page-8', 'page-12']);
+  });
+
+  it('keeps where each line came from (log group, stream, event id) and takes the event time as the record time', async () => {
+    // Prepare
+    const tally = new LineTally();
+    const source = logGroupSource(new CloudWatchLogsClient({ region: 'eu-central-1' }), { logGroup: '/aws/lambda/etl-loader', since: FIRST });
+    // Act
+    await readSources([source], tally, { now: FIRST + 10 * DAY, progress: new PassThrough() });
+    // Assess: REPORT carries no time of its own, and names no job: the event's timestamp, the function.
+    // Without a filter pattern every event is read, so the REPORT is the group's 5th.
+    const report = etlLoader.events[4];
+    expect(tally.events[1]).toEqual({
+      at: report.timestamp,
+      body: { type: 'run.end', job: 'etl-loader', run_id: '3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91', exit_code: 0, duration_ms: 1746.52 },
+      source: { origin: '/aws/lambda/etl-loader', line: 5, logStream: report.logStream, eventId: report.eventId },
+      format: 'lambda',
+    });
+  });
+
+  it('combines files and log groups in one scan', async () => {
+    const file = fileURLToPath(new URL('../fixtures/instrumented/healthy.jsonl', import.meta.url));
+    const { result, stdout } = await scan({ paths: [file], logGroups: ['/aws/lambda/orders-export'], since: FIRST - DAY });
+    expect(result.findings.map((f) => f.detector)).toEqual(['empty-output']);
+    expect(stdout).toContain('1 finding in 36 lines from 1 file and 1 log group: 29 events');
+  });
+
+  it('exits 2 naming the log group when it cannot be read', async () => {
+    const { result, stderr } = await scan({ logGroups: ['/aws/lambda/nope'], since: FIRST });
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toBe('silent-audit scan: /aws/lambda/nope: not found (check the name, and the region: AWS_REGION or your profile) (after event 0)\n');
+  });
+});
+
+describe('the silent-audit scan command with --log-group', () => {
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: mkdtempSync(join(tmpdir(), 'sa-')), encoding: 'utf8' });
+
+  it('refuses a --since it cannot read, and a log group name that cannot be one, with exit 2', () => {
+    const badSince = cli(['scan', '--log-group', '/aws/lambda/etl-loader', '--since', 'last week']);
+    expect(badSince.status).toBe(2);
+    expect(badSince.stderr).toContain("option '--since <when>' argument 'last week' is invalid. not a duration or a time; expected a duration such as 7d");
+    const badGroup = cli(['scan', '--log-group', 'my group']);
+    expect(badGroup.status).toBe(2);
+    expect(badGroup.stderr).toContain('not a log group name');
+  });
+});

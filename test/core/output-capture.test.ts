@@ -1,0 +1,170 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8HeadEnd, utf8TailStart } from '../../lambdas/core/output-capture.ts';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+
+function captureOf(chunks: readonly (string | Uint8Array)[], limit?: number): OutputCapture {
+  const capture = new OutputCapture(limit);
+  for (const c of chunks) capture.write(typeof c === 'string' ? bytes(c) : c);
+  return capture;
+}
+
+/** Splits `data` at the given cut points (any order, any duplicates). */
+function chunked(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (data.length + 1)))].sort((a, b) => a - b);
+  const out: Uint8Array[] = [];
+  let start = 0;
+  for (const p of [...points, data.length]) {
+    out.push(data.subarray(start, p));
+    start = p;
+  }
+  return out;
+}
+
+describe('OutputCapture: sizes', () => {
+  it.each([
+    ['', 0, 0],
+    ['\n', 1, 1],
+    ['a', 1, 1],
+    ['a\n', 2, 1],
+    ['a\nb', 3, 2],
+    ['a\r\nb\r\n', 6, 2],
+    ['\n\n\n', 3, 3],
+  ])('%j is %i bytes in %i lines', (text, expectedBytes, expectedLines) => {
+    // Act
+    const capture = captureOf([text]);
+    // Assess
+    expect(capture.bytes).toBe(expectedBytes);
+    expect(capture.lines).toBe(expectedLines);
+  });
+
+  it('counts lines across chunk boundaries, wherever the chunks are cut', () => {
+    const text = 'first line\nsecond\n\nfourth without newline';
+    for (let cut = 0; cut <= text.length; cut++) {
+      const capture = captureOf([text.slice(0, cut), text.slice(cut)]);
+      expect(capture.lines).toBe(4);
+      expect(capture.bytes).toBe(text.length);
+    }
+  });
+
+  it('counts an unfinished last line once per stream, whatever order the streams arrived in', () => {
+    const stdoutFirst = new OutputCapture();
+    stdoutFirst.write(bytes('done'), 'stdout');
+    stdoutFirst.write(bytes('took 40 min'), 'stderr');
+    const stderrFirst = new OutputCapture();
+    stderrFirst.write(bytes('took 40 min'), 'stderr');
+    stderrFirst.write(bytes('done'), 'stdout');
+    expect([stdoutFirst.lines, stderrFirst.lines]).toEqual([2, 2]);
+    stderrFirst.write(bytes('\n'), 'stderr');
+    expect(stderrFirst.lines).toBe(2);
+  });
+});
+
+describe('OutputCapture: head and tail', () => {
+  it('keeps a short output whole as both head and tail', () => {
+    // Prepare
+    const text = 'uploaded 1204 objects\nok\n';
+    // Act
+    const summary = captureOf(['uploaded 1204 ', 'objects\n', 'ok\n']).summary();
+    // Assess
+    expect(summary).toEqual({ output_bytes: 25, output_lines: 2, output_head: text, output_tail: text });
+  });
+
+  it('keeps exactly 2 KiB each of a 10 MiB output, holding only its two 2 KiB buffers', () => {
+    // Prepare: 10 MiB of numbered lines, written in 64 KiB chunks as a pipe delivers them
+    const line = (i: number) => `line ${String(i).padStart(8, '0')} ${'x'.repeat(49)}\n`; // 64 bytes
+    const lineCount = (10 * 1024 * 1024) / 64;
+    const capture = new OutputCapture();
+    const perChunk = 1024;
+    // Act
+    for (let first = 0; first < lineCount; first += perChunk) {
+      let chunk = '';
+      for (let i = first; i < first + perChunk; i++) chunk += line(i);
+      capture.write(bytes(chunk));
+      expect(capture.retainedBytes).toBeLessThanOrEqual(4096);
+    }
+    // Assess
+    let head = '';
+    for (let i = 0; i < 32; i++) head += line(i);
+    let tail = '';
+    for (let i = lineCount - 32; i < lineCount; i++) tail += line(i);
+    expect(capture.summary()).toEqual({ output_bytes: 10 * 1024 * 1024, output_lines: lineCount, output_head: head, output_tail: tail });
+    expect(capture.retainedBytes).toBe(2 * OUTPUT_EXCERPT_BYTES);
+  });
+
+  it('does not split a UTF-8 character at the head or tail cut', () => {
+    // Prepare: 'x' + 1000 four-byte emoji + 'yz' = 4003 bytes; the head cut (2048) and the tail cut (4003 − 2048) both fall inside an emoji
+    const text = `x${'😀'.repeat(1000)}yz`;
+    // Act
+    const capture = captureOf([text]);
+    // Assess
+    expect(capture.head()).toBe(`x${'😀'.repeat(511)}`);
+    expect(capture.tail()).toBe(`${'😀'.repeat(511)}yz`);
+    expect(capture.head()).not.toContain('\uFFFD');
+    expect(capture.tail()).not.toContain('\uFFFD');
+  });
+
+  it('cuts two- and three-byte characters cleanly too', () => {
+    const two = captureOf([`a${'é'.repeat(9)}`], 8); // 19 bytes: a é é é | é…
+    expect(two.head()).toBe('aééé');
+    expect(two.tail()).toBe('éééé');
+    const three = captureOf([`ab${'€'.repeat(5)}`], 8); // 17 bytes
+    expect(three.head()).toBe('ab€€');
+    expect(three.tail()).toBe('€€');
+  });
+
+  it('shows bytes that were never UTF-8 as U+FFFD and keeps a byte-order mark', () => {
+    const capture = captureOf([new Uint8Array([0xef, 0xbb, 0xbf, 0x41, 0xff, 0x42])]);
+    expect(capture.head()).toBe('\uFEFFA\uFFFDB');
+    expect(capture.bytes).toBe(6);
+  });
+
+  it('for any text and any chunking, the head is a prefix and the tail a suffix, each within the limit and as long as the cut allows', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), fc.array(fc.nat(2000), { maxLength: 12 }), fc.integer({ min: 4, max: 64 }), (text, cuts, limit) => {
+        const data = bytes(text);
+        const capture = captureOf(chunked(data, cuts), limit);
+        const head = capture.head();
+        const tail = capture.tail();
+        expect(text.startsWith(head)).toBe(true);
+        expect(text.endsWith(tail)).toBe(true);
+        expect(bytes(head).length).toBeLessThanOrEqual(limit);
+        expect(bytes(tail).length).toBeLessThanOrEqual(limit);
+        expect(bytes(head).length).toBeGreaterThanOrEqual(Math.min(data.length, limit - 3));
+        expect(bytes(tail).length).toBeGreaterThanOrEqual(Math.min(data.length, limit - 3));
+        expect(capture.bytes).toBe(data.length);
+        expect(capture.retainedBytes).toBe(2 * limit);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a limit too small to hold a character', () => {
+    expect(() => new OutputCapture(3)).toThrow(/limit/);
+  });
+});
+
+describe('UTF-8 cut points', () => {
+  it.each([
+    [[0x61, 0x62], 2],
+    [[0x61, 0xc3], 1],
+    [[0x61, 0xc3, 0xa9], 3],
+    [[0x61, 0xe2, 0x82], 1],
+    [[0xf0, 0x9f, 0x98], 0],
+    [[0xf0, 0x9f, 0x98, 0x80], 4],
+    [[0x80, 0x80, 0x80, 0x80, 0x80], 5],
+  ])('a head of %j ends at %i', (input, expected) => {
+    expect(utf8HeadEnd(new Uint8Array(input))).toBe(expected);
+  });
+
+  it.each([
+    [[0x61], 0],
+    [[0xa9, 0x61], 1],
+    [[0x98, 0x80, 0x61], 2],
+    [[0x9f, 0x98, 0x80, 0x61], 3],
+    [[0x80, 0x80, 0x80, 0x80, 0x61], 3],
+  ])('a tail of %j starts at %i', (input, expected) => {
+    expect(utf8TailStart(new Uint8Array(input))).toBe(expected);
+  });
+});

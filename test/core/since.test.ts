@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { parseSince, SinceError } from '../../lambdas/core/since.ts';
+
+const NOW = Date.parse('2026-10-31T12:00:00Z');
+
+describe('parseSince (--since)', () => {
+  it.each([
+    ['7d', '2026-10-24T12:00:00.000Z'],
+    ['24h', '2026-10-30T12:00:00.000Z'],
+    ['30m', '2026-10-31T11:30:00.000Z'],
+    ['90s', '2026-10-31T11:58:30.000Z'],
+    ['2w', '2026-10-17T12:00:00.000Z'],
+    [' 30d ', '2026-10-01T12:00:00.000Z'],
+    ['2026-10-01', '2026-10-01T00:00:00.000Z'],
+    ['2026-10-01T06:30:00Z', '2026-10-01T06:30:00.000Z'],
+    ['2026-10-01T06:30:00+02:00', '2026-10-01T04:30:00.000Z'],
+    ['2026-10-01T06:30', '2026-10-01T06:30:00.000Z'],
+    ['2026-10-01 06:30:00', '2026-10-01T06:30:00.000Z'],
+    ['2026-10-01T06:30:00.250Z', '2026-10-01T06:30:00.250Z'],
+  ])('%j is %s', (value, expected) => {
+    expect(new Date(parseSince(value, NOW)).toISOString()).toBe(expected);
+  });
+
+  it.each([
+    ['7', 'not a duration or a time'],
+    ['7 days', 'not a duration or a time'],
+    ['-7d', 'not a duration or a time'],
+    ['1y', 'not a duration or a time'],
+    ['0d', 'a window of zero length'],
+    ['yesterday', 'not a duration or a time'],
+    ['Oct 1 2026', 'not a duration or a time'],
+    ['2026-13-01', 'not a valid date'],
+    ['2026-11-01', 'lies in the future'],
+  ])('refuses %j: %s', (value, why) => {
+    // Act
+    const attempt = () => parseSince(value, NOW);
+    // Assess
+    expect(attempt).toThrow(SinceError);
+    expect(attempt).toThrow(`--since ${value}: ${why}; expected a duration such as 7d, 24h, 30m, or an ISO-8601 time`);
+  });
+});
