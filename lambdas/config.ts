@@ -1,7 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
+import { DETECTOR_IDS } from './detectors/ids.ts';
 
 /**
  * The config file (contract §2), validated with zod; and the only reader of `process.env`.
@@ -51,6 +53,71 @@ const dateBound = z.string().refine((s) => /^[+-]\d+d$/.test(s) || !Number.isNaN
 
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
+const detectorId = z.string().refine((id) => (DETECTOR_IDS as readonly string[]).includes(id), 'not a detector id (see the detector table)');
+
+/** The longest `defaults.max_snooze_days` may be. */
+export const MAX_SNOOZE_DAYS_LIMIT = 90;
+/** How far ahead a recurring maintenance window's `until` may lie: windows are reviewed at least yearly. */
+export const MAX_MAINTENANCE_UNTIL_DAYS = 366;
+
+/**
+ * A moment as ISO-8601 (`2026-11-01T06:00:00Z`, UTC when no offset is named) or a date alone,
+ * which means the end of that day (UTC): normalised to the ISO instant it ends at.
+ */
+const instant = (missing: string) =>
+  z.union([z.date(), z.string()], { error: (issue) => (issue.input === undefined ? missing : 'expected a time (ISO-8601) or a date (YYYY-MM-DD)') }).transform((v, ctx) => {
+    if (v instanceof Date) return Number.isNaN(v.getTime()) ? (ctx.addIssue({ code: 'custom', message: 'not a valid date' }), z.NEVER) : v.toISOString();
+    if (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))) return new Date(Date.parse(v) + 86_400_000).toISOString();
+    const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v}Z`;
+    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(Date.parse(zoned))) {
+      ctx.addIssue({ code: 'custom', message: 'expected a time (ISO-8601) or a date (YYYY-MM-DD)' });
+      return z.NEVER;
+    }
+    return new Date(Date.parse(zoned)).toISOString();
+  });
+
+/** A pause of one subject's alerts (or one detector's on it): stored and visible, never sent, until it ends. */
+export const SnoozeSchema = z.strictObject({
+  id: z.string().regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only').optional(),
+  subject: z.string().min(1, 'a snooze needs a subject'),
+  detector: detectorId.optional(),
+  owner: z.string({ error: 'a snooze needs an owner' }).min(1, 'a snooze needs an owner'),
+  reason: z.string({ error: 'a snooze needs a reason' }).min(1, 'a snooze needs a reason'),
+  until: instant('a snooze needs an end (until): one that never expires is a bypass, not a pause'),
+});
+
+/**
+ * Planned work during which findings about the named subjects are stored but not sent: once
+ * (`start`, `end`) or recurring (`cron` + `duration_minutes`, in `timezone`, up to `until`).
+ */
+export const MaintenanceWindowSchema = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    subjects: z.array(z.string().min(1), { error: 'expected a list of subjects (jobs, agents, …)' }).min(1, 'name the subjects the window covers'),
+    detectors: z.array(detectorId).optional(),
+    owner: z.string({ error: 'a maintenance window needs an owner' }).min(1, 'a maintenance window needs an owner'),
+    reason: z.string({ error: 'a maintenance window needs a reason' }).min(1, 'a maintenance window needs a reason'),
+    start: instant('expected a start').optional(),
+    end: instant('expected an end').optional(),
+    cron: z.string().refine(isValidCron, 'not a cron expression').optional(),
+    duration_minutes: z.number().positive('expected a number above 0').max(1440, 'at most 1440 (a day) per occurrence').optional(),
+    timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g. Europe/Berlin)').optional(),
+    until: instant('a recurring window needs an end (until)').optional(),
+  })
+  .superRefine((w, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (w.cron === undefined) {
+      if (w.start === undefined) issue('start', 'a one-off window needs a start (or give cron + duration_minutes + until)');
+      if (w.end === undefined) issue('end', 'a one-off window needs an end: one that never ends is a bypass, not maintenance');
+      if (w.start !== undefined && w.end !== undefined && w.end <= w.start) issue('end', 'expected an end after the start');
+      for (const key of ['duration_minutes', 'until', 'timezone'] as const) if (w[key] !== undefined) issue(key, 'only for a recurring window (with cron)');
+    } else {
+      if (w.duration_minutes === undefined) issue('duration_minutes', 'a recurring window needs duration_minutes');
+      if (w.until === undefined) issue('until', 'a recurring window needs an end (until): one that never ends is a bypass, not maintenance');
+      for (const key of ['start', 'end'] as const) if (w[key] !== undefined) issue(key, 'not with cron: a recurring window starts at each cron time');
+    }
+  });
+
 export const DefaultsSchema = z.strictObject({
   min_history: positiveInt.default(5),
   baseline_window: positiveInt.default(20),
@@ -67,6 +134,13 @@ export const DefaultsSchema = z.strictObject({
   grace_minutes: z.number().nonnegative().default(15),
   max_exception_days: positiveInt.default(90),
   severity: z.partialRecord(z.string(), SeveritySchema).default({}),
+  /** Alert policy (lambdas/core/alert-policy.ts): escalation, flapping, recovery, storm cap, snooze limit. */
+  escalate_after_failures: positiveInt.max(100, 'expected at most 100').default(3),
+  escalate_detectors: z.array(detectorId).default(['run-failed', 'missed-run']),
+  flapping_transitions_per_day: z.number({ error: 'expected a whole number' }).int('expected a whole number').min(2, 'expected at least 2 (a failure and a recovery)').max(288, 'expected at most 288').default(6),
+  recovery_runs: positiveInt.max(100, 'expected at most 100').default(3),
+  alert_storm_cap: positiveInt.max(1000, 'expected at most 1000').default(20),
+  max_snooze_days: positiveInt.max(MAX_SNOOZE_DAYS_LIMIT, `expected at most ${MAX_SNOOZE_DAYS_LIMIT}: a longer pause is a bypass`).default(30),
 });
 
 export const JobSchema = z.strictObject({
@@ -121,9 +195,19 @@ export const ExceptionSchema = z.strictObject({
   expires: dateOnly,
 });
 
+const logGroupName = z.string().regex(/^[\w./#-]+$/, 'not a log group name');
+
 export const DeploySchema = z.strictObject({
-  log_groups: z.array(z.string().regex(/^[\w./#-]+$/, 'not a log group name')).default([]),
+  log_groups: z.array(logGroupName).default([]),
   alert_emails: z.array(z.email('not an email address')).default([]),
+  /** Hours without a parsed line before the heartbeat alarm fires (only when something is subscribed). */
+  heartbeat_hours: positiveInt.max(168, 'at most 168: a CloudWatch alarm evaluates at most 7 days').default(6),
+  /** An account-level subscription filter policy feeding every log group (but the stack's own) to the ingest function. */
+  account_policy: z.boolean({ error: 'expected true or false' }).default(false),
+  /** Log groups the account policy leaves out (e.g. to keep their per-log-group filter, or a noisy one). */
+  account_policy_excluded_log_groups: z.array(logGroupName).default([]),
+  /** High-volume log groups fed through a Kinesis data stream (batched) instead of straight to the ingest function. */
+  kinesis_log_groups: z.array(logGroupName).default([]),
 });
 
 export const ConfigSchema = z.strictObject({
@@ -133,6 +217,8 @@ export const ConfigSchema = z.strictObject({
   tools: z.record(z.string(), ToolSchema).default({}),
   routes: z.record(z.string(), RouteSchema).default({}),
   exceptions: z.array(ExceptionSchema).default([]),
+  snoozes: z.array(SnoozeSchema).default([]),
+  maintenance_windows: z.array(MaintenanceWindowSchema).default([]),
   deploy: DeploySchema.default(DeploySchema.parse({})),
 });
 
@@ -156,11 +242,44 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates an already-parsed config object; `lineOf` maps a key path to a line number when known. */
-export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined): Config {
+const DAY_MS = 86_400_000;
+
+/**
+ * What the schema cannot judge alone, since it depends on today or on other keys: no snooze may
+ * end more than `defaults.max_snooze_days` from now, no one-off maintenance window may last longer,
+ * and a recurring window's `until` may lie at most MAX_MAINTENANCE_UNTIL_DAYS ahead.
+ */
+export function suppressionIssues(config: Config, now: number): Array<{ path: PropertyKey[]; message: string }> {
+  const maxDays = config.defaults.max_snooze_days;
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const days = (ms: number) => Math.ceil(ms / DAY_MS);
+  config.snoozes.forEach((s, i) => {
+    const ahead = Date.parse(s.until) - now;
+    if (ahead > maxDays * DAY_MS) issues.push({ path: ['snoozes', i, 'until'], message: `ends ${days(ahead)} days from now; a snooze may last at most ${maxDays} days (defaults.max_snooze_days): renew it when it ends, with a reason` });
+  });
+  config.maintenance_windows.forEach((w, i) => {
+    if (w.start !== undefined && w.end !== undefined) {
+      const length = Date.parse(w.end) - Date.parse(w.start);
+      if (length > maxDays * DAY_MS) issues.push({ path: ['maintenance_windows', i, 'end'], message: `the window lasts ${days(length)} days; at most ${maxDays} (defaults.max_snooze_days)` });
+    }
+    if (w.until !== undefined && Date.parse(w.until) - now > MAX_MAINTENANCE_UNTIL_DAYS * DAY_MS) {
+      issues.push({ path: ['maintenance_windows', i, 'until'], message: `more than ${MAX_MAINTENANCE_UNTIL_DAYS} days ahead; a recurring window must be reviewed at least once a year` });
+    }
+  });
+  return issues;
+}
+
+/**
+ * Validates an already-parsed config object; `lineOf` maps a key path to a line number when known.
+ * `now` is the moment snooze lengths are judged at (default: the current time).
+ */
+export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined, options: { now?: number } = {}): Config {
   const result = ConfigSchema.safeParse(raw ?? {});
-  if (result.success) return result.data;
-  const problems = result.error.issues
+  const issues = result.success
+    ? suppressionIssues(result.data, options.now ?? Date.now()).map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    : result.error.issues;
+  if (result.success && issues.length === 0) return result.data;
+  const problems = issues
     .flatMap((issue) => {
       const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
       return paths.map((path) => {
@@ -242,4 +361,18 @@ export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
     dynamoEndpoint: env.DYNAMODB_ENDPOINT || undefined,
     config,
   };
+}
+
+/**
+ * Who is acting, for the records a CLI command writes (`exceptions add|renew|revoke`) when no
+ * `--by` is given: `SILENT_AUDIT_ACTOR`, else the login name (`USER`, `USERNAME`, `LOGNAME`, the OS user).
+ */
+export function currentActor(env: NodeJS.ProcessEnv = process.env): string {
+  const named = [env.SILENT_AUDIT_ACTOR, env.USER, env.USERNAME, env.LOGNAME].map((v) => v?.trim()).find((v) => v);
+  if (named) return named;
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }

@@ -1,3 +1,4 @@
+import type { AlertMessage } from './core/alert-policy-messages.ts';
 import type { Finding } from './core/findings.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface SubjectCommit {
   readonly state: unknown;
   readonly findings: readonly Finding[];
   readonly records: readonly RunRecord[];
+  /** When the state may be deleted (epoch ms): per-run state carries it, stores with a TTL honour it. */
+  readonly expiresAt?: number;
 }
 
 export type CommitResult = 'committed' | 'conflict';
@@ -50,6 +53,12 @@ export type CommitResult = 'committed' | 'conflict';
  */
 export interface StateStore {
   load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>>;
+  /**
+   * Reads state as it is stored now, past any cache of this process: for state that other
+   * invocations write and this one only reads (the runs of an agent tree, the sweep's view of
+   * open roots). Without it, `load` is taken to be current.
+   */
+  loadCurrent?(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>>;
   commit(change: SubjectCommit): Promise<CommitResult>;
 }
 
@@ -97,6 +106,45 @@ export interface RunRecordStore {
 export interface AlertSink {
   /** Delivers one alert per finding; throws if delivery failed (the finding stays pending). */
   publish(finding: Finding): Promise<void>;
+  /**
+   * Delivers one message of the alert policy (an alert, escalation, flapping or recovery notice, a
+   * storm summary); throws if delivery failed. Sinks without it get findings through `publish`.
+   */
+  send?(message: AlertMessage): Promise<void>;
+}
+
+/**
+ * A snooze (contract §2 `snoozes`, or `silent-audit snooze add`): findings about a subject (and
+ * one detector, if named) are stored but not alerted until `until`. Never open-ended; ended early
+ * with `snooze end`, and kept as history.
+ */
+export interface Snooze {
+  readonly id: string;
+  readonly subject: string;
+  readonly detector?: string;
+  readonly owner: string;
+  readonly reason: string;
+  /** ISO-8601: the moment it ends. */
+  readonly until: string;
+  readonly status: 'active' | 'ended';
+  /** `config` when it comes from the config file, `cli` when added with `snooze add`. */
+  readonly origin: 'config' | 'cli';
+  readonly created_at?: string;
+  readonly created_by?: string;
+  readonly ended_at?: string;
+  readonly ended_by?: string;
+  readonly end_reason?: string;
+}
+
+/** The snoozes kept in a store (the config's come on top). */
+export interface SnoozeRegistry {
+  list(): Promise<Snooze[]>;
+}
+
+/** The snoozes with their writes: an id is added once, and only an active snooze can be ended. */
+export interface SnoozeStore extends SnoozeRegistry {
+  add(snooze: Snooze): Promise<'added' | 'exists'>;
+  end(id: string, ending: { readonly at: string; readonly by: string; readonly reason: string }): Promise<'ended' | 'conflict'>;
 }
 
 /** Counters for what a batch or scan read: visible in CLI output and as metrics. */
@@ -145,4 +193,59 @@ export interface GuardException {
 export interface ExceptionRegistry {
   list(): Promise<GuardException[]>;
   get(id: string): Promise<GuardException | undefined>;
+}
+
+/** The end of a guard-bypass exception: who revoked it, when and why. */
+export interface ExceptionRevocation {
+  readonly at: string;
+  readonly by: string;
+  readonly reason: string;
+}
+
+/**
+ * The registry with its writes. Every write is conditional, so that nothing is overwritten or
+ * lost: an id is added once, a renewal applies only to the expiry it was judged against, a
+ * revocation only to an active exception. Nothing is ever deleted.
+ */
+export interface ExceptionStore extends ExceptionRegistry {
+  /** The records as stored, without their bypass counts (0): one query, what a batch needs. */
+  listRecords(): Promise<GuardException[]>;
+  /** Stores a new exception; `exists` when the id is taken (revoked ones included). */
+  add(exception: GuardException): Promise<'added' | 'exists'>;
+  /** Appends a renewal and moves the expiry, if the exception is active and still expires on `renewal.from_expires`. */
+  renew(id: string, renewal: ExceptionRenewal): Promise<'renewed' | 'conflict'>;
+  /** Marks an active exception revoked, keeping its record. */
+  revoke(id: string, revocation: ExceptionRevocation): Promise<'revoked' | 'conflict'>;
+}
+
+/** One rendered form of a monthly report. */
+export interface ReportDocument {
+  readonly format: 'md' | 'html' | 'json';
+  readonly contentType: string;
+  readonly body: string;
+}
+
+/** Where a published report went: a place to point people at, and each document's address. */
+export interface PublishedReport {
+  readonly location: string;
+  readonly documents: readonly { readonly format: ReportDocument['format']; readonly uri: string }[];
+}
+
+/** Where monthly reports are kept (a bucket, a folder); next month's report reads this one back. */
+export interface ReportPublisher {
+  publish(month: string, documents: readonly ReportDocument[]): Promise<PublishedReport>;
+  /** An earlier month's report in one format, if it was kept. */
+  read(month: string, format: ReportDocument['format']): Promise<string | undefined>;
+}
+
+/** The short message that tells people a monthly report is out. */
+export interface ReportNotice {
+  readonly subject: string;
+  readonly message: string;
+  /** The highest severity among the report's open groups; `low` when none. */
+  readonly severity: Finding['severity'];
+}
+
+export interface ReportNotifier {
+  notify(notice: ReportNotice): Promise<void>;
 }

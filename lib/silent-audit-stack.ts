@@ -15,6 +15,10 @@ import { subscriptionFilterPattern } from '../lambdas/core/filter-pattern.ts';
 import { AlertTopic } from './constructs/alert-topic.ts';
 import { AuditFunction } from './constructs/audit-function.ts';
 import { AuditTable } from './constructs/audit-table.ts';
+import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-function.ts';
+import { accountPolicyEnabled, assertSubscriptionSlots, IngestAccountPolicy } from './constructs/account-policy.ts';
+import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
+import { assertKinesisRouting, KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
 const SWEEP_ENTRY = fileURLToPath(new URL('../lambdas/handlers/sweep.ts', import.meta.url));
@@ -59,8 +63,16 @@ export class SilentAuditStack extends Stack {
   readonly ingestFailures: sqs.Queue;
   /** Judges absence (missed and unfinished runs) on a schedule and drains the alert outbox. */
   readonly sweep: AuditFunction;
+  /** The monthly 5 Cs audit report: function, schedule and bucket. */
+  readonly report: MonthlyReport;
   /** The log groups subscribed to the ingest function, config first. */
   readonly subscribedLogGroups: readonly string[];
+  /** The alarms on the pipeline itself (errors, throttles, heartbeat, sweep and report not running). */
+  readonly selfWatch: SelfWatch;
+  /** The account-level subscription filter policy, when `deploy.account_policy` or `-c accountPolicy=true`. */
+  readonly accountPolicy?: IngestAccountPolicy;
+  /** High-volume log groups through a Kinesis stream, when `deploy.kinesis_log_groups` or `-c kinesisLogGroups` names any. */
+  readonly kinesisIngest?: KinesisIngest;
 
   constructor(scope: Construct, id: string, props: SilentAuditStackProps) {
     super(scope, id, props);
@@ -106,6 +118,8 @@ export class SilentAuditStack extends Stack {
       targets: [new targets.LambdaFunction(this.sweep, { retryAttempts: 2 })],
     });
 
+    this.report = new MonthlyReport(this, 'MonthlyReport', { config, table: this.table, alerts: this.alerts, alarmNamePrefix });
+
     this.subscribedLogGroups = unique([...config.deploy.log_groups, ...(props.logGroups ?? [])]);
     const filterPattern = logs.FilterPattern.literal(subscriptionFilterPattern());
     const destination = new LambdaDestination(this.ingest);
@@ -125,10 +139,43 @@ export class SilentAuditStack extends Stack {
     });
     failuresAlarm.addAlarmAction(new SnsAction(this.alerts.topic));
 
+    const withAccountPolicy = accountPolicyEnabled(this, config);
+    // Before the account policy lists the stack's own log groups: the Kinesis consumer's is one of them.
+    const kinesisLogGroups = kinesisLogGroupsOf(this, config);
+    assertKinesisRouting({ kinesis: kinesisLogGroups, subscribed: this.subscribedLogGroups, accountPolicy: withAccountPolicy, excluded: config.deploy.account_policy_excluded_log_groups });
+    if (kinesisLogGroups.length > 0) {
+      this.kinesisIngest = new KinesisIngest(this, 'KinesisIngest', {
+        config,
+        logGroups: kinesisLogGroups,
+        table: this.table,
+        alerts: this.alerts,
+        failureQueue: this.ingestFailures,
+        filterPattern: subscriptionFilterPattern(),
+        alarmNamePrefix,
+      });
+    }
+    const ownLogGroups = this.node.findAll().flatMap((c) => (c instanceof AuditFunction ? [c.logGroup] : []));
+    const excluded = config.deploy.account_policy_excluded_log_groups;
+    assertSubscriptionSlots({ accountPolicy: withAccountPolicy, subscribed: this.subscribedLogGroups, excluded, ownLogGroups: ownLogGroups.length });
+    if (withAccountPolicy) {
+      this.accountPolicy = new IngestAccountPolicy(this, 'AccountPolicy', { destination: this.ingest, filterPattern: subscriptionFilterPattern(), ownLogGroups, excludedLogGroupNames: excluded });
+    }
+    this.selfWatch = new SelfWatch(this, 'SelfWatch', {
+      alerts: this.alerts,
+      alarmNamePrefix,
+      ingest: this.ingest,
+      sweep: this.sweep,
+      heartbeatHours: this.subscribedLogGroups.length > 0 || withAccountPolicy || kinesisLogGroups.length > 0 ? config.deploy.heartbeat_hours : undefined,
+      reportFunction: this.report.function,
+      reportDue: reportDueOf(MONTHLY_REPORT_SCHEDULE),
+    });
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'State, findings and run records' });
     new CfnOutput(this, 'TopicArn', { value: this.alerts.topicArn, description: 'Alerts topic' });
     new CfnOutput(this, 'IngestFunctionName', { value: this.ingest.functionName, description: 'Ingest function' });
     new CfnOutput(this, 'SweepFunctionName', { value: this.sweep.functionName, description: 'Sweep function (absence, outbox)' });
+    new CfnOutput(this, 'ReportFunctionName', { value: this.report.function.functionName, description: 'Monthly report function (invoke with {"month": "YYYY-MM"})' });
+    new CfnOutput(this, 'ReportBucketName', { value: this.report.reports.bucketName, description: 'Monthly reports, under reports/YYYY-MM/' });
     new CfnOutput(this, 'IngestFailureQueueUrl', { value: this.ingestFailures.queueUrl, description: 'Ingest invocations that failed all retries' });
   }
 }

@@ -71,12 +71,52 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly options: { runRetentionDays?: number; clock?: () => number } = {},
+    private readonly options: {
+      runRetentionDays?: number;
+      clock?: () => number;
+      /**
+       * Keep up to this many subjects' state as this process last read or wrote it, so a warm
+       * Lambda container skips re-reading subjects it wrote itself. Safe because every write is
+       * conditional on the version: if another writer came in between, the write conflicts, the
+       * entry is dropped and the pipeline's re-read goes to the table. Off (0) by default.
+       */
+      stateCacheSize?: number;
+    } = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+  private readonly stateCache = new Map<string, Versioned<unknown>>();
+
+  async load(requested: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+    const out = new Map<string, Versioned<unknown>>();
+    const keys: string[] = [];
+    for (const key of requested) {
+      const cached = this.stateCache.get(key);
+      if (cached) out.set(key, { state: structuredClone(cached.state), version: cached.version });
+      else keys.push(key);
+    }
+    for (let i = 0; i < keys.length; i += 100) {
+      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+        [this.tableName]: { Keys: keys.slice(i, i + 100).map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })), ConsistentRead: true },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of res.Responses?.[this.tableName] ?? []) {
+          const key = String(item.pk).slice('STATE#'.length);
+          const value = { state: JSON.parse(item.data as string), version: item.version as number };
+          out.set(key, value);
+          this.remember(key, value);
+        }
+        request = res.UnprocessedKeys as typeof request;
+      }
+    }
+    return out;
+  }
+
+  /** Like `load`, but always from the table (consistent reads), never from the state cache; refreshes the cache. */
+  async loadCurrent(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
     const out = new Map<string, Versioned<unknown>>();
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
@@ -86,7 +126,10 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         if (attempt > 0) await backoff(attempt);
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of res.Responses?.[this.tableName] ?? []) {
-          out.set(String(item.pk).slice('STATE#'.length), { state: JSON.parse(item.data as string), version: item.version as number });
+          const key = String(item.pk).slice('STATE#'.length);
+          const value = { state: JSON.parse(item.data as string), version: item.version as number };
+          out.set(key, value);
+          this.remember(key, value);
         }
         request = res.UnprocessedKeys as typeof request;
       }
@@ -122,6 +165,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
                   version: change.expectedVersion + 1,
                   data: JSON.stringify(change.state),
                   updated_at: now,
+                  // Per-run state (agent runs) expires with the table's TTL; other state lives on.
+                  ...(change.expiresAt !== undefined ? { [TABLE_SCHEMA.ttlAttribute]: Math.floor(change.expiresAt / 1000) } : {}),
                 },
                 ConditionExpression: change.expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
                 ExpressionAttributeValues: change.expectedVersion === 0 ? undefined : { ':v': change.expectedVersion },
@@ -132,8 +177,10 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
             ],
           }),
         );
+        this.remember(change.key, { state: structuredClone(change.state), version: change.expectedVersion + 1 });
         return 'committed';
       } catch (error) {
+        this.stateCache.delete(change.key);
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         const stateReason = reasons[0]?.Code;
@@ -258,6 +305,14 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     );
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
+  }
+
+  private remember(key: string, value: Versioned<unknown>): void {
+    const limit = this.options.stateCacheSize ?? 0;
+    if (limit <= 0) return;
+    this.stateCache.delete(key);
+    this.stateCache.set(key, value);
+    if (this.stateCache.size > limit) this.stateCache.delete(this.stateCache.keys().next().value as string);
   }
 
   private findingItem(f: Finding): FindingItem {

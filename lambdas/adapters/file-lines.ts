@@ -48,17 +48,23 @@ async function* readLines(input: Readable, gzipped: boolean, onBytes?: (n: numbe
       )
     : input;
   const text = gzipped ? counted.pipe(createGunzip()) : counted;
-  const failure = new Promise<never>((_, reject) => {
-    const fail = (error: Error) => reject(new InputError(`cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`, { cause: error }));
-    text.once('error', fail);
-    input.once('error', fail);
-  });
-  failure.catch(() => undefined);
   const rl = createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY });
-  const iterator = rl[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await Promise.race([iterator.next(), failure]);
-    if (next.done) return;
-    yield next.value;
+  // A read error closes the reader, which ends the iteration; the error is thrown then. (Racing
+  // every line against one pending "failed" promise would keep a reaction, and the line, per line.)
+  let failure: InputError | undefined;
+  const fail = (error: Error) => {
+    failure ??= new InputError(`cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`, { cause: error });
+    rl.close();
+  };
+  text.once('error', fail);
+  input.once('error', fail);
+  try {
+    for await (const line of rl) {
+      if (failure) break;
+      yield line;
+    }
+  } finally {
+    rl.close();
   }
+  if (failure) throw failure;
 }

@@ -38,6 +38,11 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
       .map(([key, v]) => ({ key, state: structuredClone(v.state), version: v.version }));
   }
 
+  /** The memory store has no cache: the same as `load`. */
+  async loadCurrent(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+    return this.load(keys);
+  }
+
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const current = this.states.get(change.key)?.version ?? 0;
     if (current !== change.expectedVersion) return 'conflict';

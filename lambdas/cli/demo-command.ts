@@ -2,15 +2,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConsoleAlertSink, FileAlertSink } from '../adapters/console-alert-sink.ts';
 import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
+import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { validateConfig } from '../config.ts';
 import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
+import { runSweep } from '../core/sweep.ts';
 import { textTable } from '../core/text-table.ts';
-import { controlMessage, monthToDeliveries } from '../demo/cloudwatch-payload.ts';
+import { controlMessage, type Delivery, monthToDeliveries } from '../demo/cloudwatch-payload.ts';
 import { DEMO_SEED, generateMonth } from '../demo/generate-month.ts';
 import { createIngestHandler } from '../handlers/ingest.ts';
 import type { AlertSink } from '../ports.ts';
+import { writeReportFiles } from './report-command.ts';
 
 export interface DemoOptions {
   readonly month: string;
@@ -51,30 +54,38 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const config = validateConfig(month.config, 'demo config');
     const deliveries = monthToDeliveries(month);
     const totalLines = deliveries.reduce((n, d) => n + d.lines, 0);
-    say(`Generated ${month.logGroups.length} log groups, ${totalLines.toLocaleString('en-US')} log lines, ${deliveries.length} subscription deliveries`);
+    say(`Generated ${new Set(month.logGroups.map((g) => g.logGroup)).size} log groups (${month.logGroups.length} log streams), ${totalLines.toLocaleString('en-US')} log lines, ${deliveries.length} subscription deliveries`);
     say('');
 
     mkdirSync(opts.outDir, { recursive: true });
     const alertsFile = join(opts.outDir, 'alerts.jsonl');
     writeFileSync(alertsFile, '');
     const consoleSink = new ConsoleAlertSink((line) => say(line));
-    let simulatedNow = 0;
-    const store = new DynamoAuditStore(client, table, { clock: () => simulatedNow });
-    const deps = { store, sink: new TeeAlertSink([consoleSink, new FileAlertSink(alertsFile)]), config, clock: { now: () => simulatedNow } };
+    const sink = new TeeAlertSink([consoleSink, new FileAlertSink(alertsFile)]);
+    const store = new DynamoAuditStore(client, table, { stateCacheSize: 100 });
     const reports: IngestReport[] = [];
-    const handler = createIngestHandler(
-      () => deps,
-      (r) => reports.push(r),
-    );
+    const sweepFindings: Finding[] = [];
 
-    simulatedNow = deliveries[0]?.deliverAt ?? 0;
-    await handler(controlMessage());
-    for (const delivery of deliveries) {
-      simulatedNow = delivery.deliverAt + DELIVERY_DELAY_MS;
-      await handler(delivery.event);
+    // Each log group's deliveries go to the handler in time order, the groups side by side (as
+    // Lambda runs concurrent invocations), one simulated day at a time; the sweep runs at the end
+    // of each day, as the deployed schedule would, to judge missed and unfinished runs.
+    const handlerAt = (now: number) =>
+      createIngestHandler(
+        () => ({ store, sink, config, clock: { now: () => now } }),
+        (r) => reports.push(r),
+      );
+    if (deliveries.length > 0) await handlerAt(deliveries[0].deliverAt)(controlMessage());
+    for (const day of deliveriesByDay(deliveries)) {
+      await Promise.all(
+        [...groupBy(day.deliveries, (d) => d.logGroup).values()].map(async (group) => {
+          for (const delivery of group) await handlerAt(delivery.deliverAt + DELIVERY_DELAY_MS)(delivery.event);
+        }),
+      );
+      const swept = await runSweep({ store, sink, config, clock: { now: () => day.end } });
+      sweepFindings.push(...swept.findings);
     }
 
-    const findings = reports.flatMap((r) => r.findings);
+    const findings = [...reports.flatMap((r) => r.findings), ...sweepFindings].sort((a, b) => a.ts.localeCompare(b.ts));
     const counts = reports.reduce(
       (acc, r) => ({ lines: acc.lines + r.counts.lines, events: acc.events + r.counts.events, rejected: acc.rejected + r.counts.rejected, unrecognised: acc.unrecognised + r.counts.unrecognised }),
       { lines: 0, events: 0, rejected: 0, unrecognised: 0 },
@@ -95,12 +106,31 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     writeFileSync(join(opts.outDir, 'findings.jsonl'), findings.map((f) => JSON.stringify(f)).join('\n') + (findings.length ? '\n' : ''));
     writeFileSync(join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     say(`Wrote ${alertsFile}, ${join(opts.outDir, 'findings.jsonl')} and ${join(opts.outDir, 'summary.json')}.`);
+    const reportFiles = await writeReportFiles(opts.month, { findings: store, runs: store, catalog: store, exceptions: new DynamoExceptionStore(client, table, { states: store }), config }, opts.outDir);
+    say(`Wrote the ${opts.month} audit report: ${reportFiles.documents.map((d) => d.uri).join(', ')}.`);
     say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return 0;
   } finally {
     client.destroy();
     await local.stop();
   }
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = groups.get(k);
+    if (list) list.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** Deliveries split by the UTC day they are delivered on, with each day's end. */
+function deliveriesByDay(deliveries: readonly Delivery[]): { end: number; deliveries: Delivery[] }[] {
+  const days = groupBy(deliveries, (d) => new Date(d.deliverAt + DELIVERY_DELAY_MS).toISOString().slice(0, 10));
+  return [...days].map(([day, list]) => ({ end: Date.parse(`${day}T00:00:00Z`) + 86_400_000 - 1, deliveries: list }));
 }
 
 /** Findings per subject and detector: one row per subject, one column per detector that fired. */

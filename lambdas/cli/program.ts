@@ -1,8 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
+import { registerBackfillCommand } from './backfill-command.ts';
 import { runDemo } from './demo-command.ts';
+import { registerExceptionsCommand } from './exceptions-command.ts';
+import { registerExecCommand } from './exec-command.ts';
+import { registerReportCommand } from './report-command.ts';
 import { runScan } from './scan-command.ts';
+import { registerSnoozeCommand } from './snooze-command.ts';
+import { collectLogGroups, sinceOption } from './scan-sources.ts';
 import { StoreSpecError } from './stores.ts';
 
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
@@ -27,16 +33,21 @@ export function buildProgram(): Command {
 
   program
     .command('scan')
-    .description('scan log files (any mix of formats; - for stdin; .gz too) and print findings')
-    .argument('<paths...>', 'log files, or - for stdin')
+    .description('scan log files (any mix of formats; - for stdin; .gz too) and CloudWatch log groups, and print findings')
+    .argument('[paths...]', 'log files, or - for stdin')
+    .option('--log-group <name>', 'also read this CloudWatch log group (repeatable)', collectLogGroups)
+    .option('--since <when>', 'with --log-group: read from 7d, 24h, 30m ago, or an ISO time (default: 7d)', sinceOption)
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option('--json', 'one finding per line as JSON on stdout', false)
     .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTime)
     .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', year)
     .addOption(new Option('--store <store>', 'start from and save to a store: local (DynamoDB Local under .silent-audit/) or http://host:port'))
-    .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; store?: string }) => {
+    .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; store?: string; logGroup?: string[]; since?: number }, command: Command) => {
+      if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');
       const result = await runScan({
         paths,
+        logGroups: o.logGroup,
+        since: o.since,
         config: loadConfig(o.config),
         json: o.json,
         now: o.now,
@@ -57,6 +68,12 @@ export function buildProgram(): Command {
     .action(async (o: { month: string; seed?: number; out: string }) => {
       process.exitCode = await runDemo({ month: o.month, seed: o.seed, outDir: o.out, stdout: process.stdout });
     });
+
+  registerExecCommand(program);
+  registerBackfillCommand(program);
+  registerExceptionsCommand(program);
+  registerSnoozeCommand(program);
+  registerReportCommand(program);
 
   return program;
 }

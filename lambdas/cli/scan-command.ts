@@ -6,14 +6,18 @@ import type { Config } from '../config.ts';
 import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
-import { LineTally } from '../core/line-tally.ts';
+import type { LineTally } from '../core/line-tally.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { processBatch, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts } from '../ports.ts';
-import { describeSources, fileSource, logGroupSource, readSources, type ScanSource } from './scan-sources.ts';
-import { openStore } from './stores.ts';
+import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
+import { describeSources, fileSource, logGroupSource, type ScanSource } from './scan-sources.ts';
+import { ScanStore } from './scan-store.ts';
+import { enrichWithContext, type MergeStats, streamSources } from './scan-stream.ts';
+import { type OpenedStore, openStore } from './stores.ts';
 
 export { jobNameOfFile } from './scan-sources.ts';
 
@@ -36,31 +40,46 @@ export interface ScanOptions {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly stdin?: Readable;
+  /** Events per chunk of the streaming merge. @default DEFAULT_CHUNK_EVENTS */
+  readonly chunkEvents?: number;
 }
 
 export interface ScanResult {
   readonly exitCode: 0 | 1 | 2;
   readonly findings: readonly Finding[];
   readonly counts: LineCounts;
+  /** How the sources were merged and chunked (absent when the scan stopped on an input error). */
+  readonly stream?: MergeStats;
 }
 
+/** What reading the sources into a store gave: the store stays open for the caller, who closes it. */
+export type ScanToStoreResult =
+  | { readonly ok: false; readonly error: string; readonly counts: LineCounts }
+  | {
+      readonly ok: true;
+      readonly findings: Finding[];
+      readonly tally: LineTally;
+      readonly sources: readonly ScanSource[];
+      readonly opened: OpenedStore;
+      /** How the sources were merged and chunked. */
+      readonly stream: MergeStats;
+    };
+
 /**
- * `silent-audit scan`: reads every file and every CloudWatch log group line by line (any mix of
- * formats), runs the pipeline on the events in time order as one batch, and prints the findings.
- * Exit 0: no findings; 1: findings; 2: usage or input error.
+ * The scan's pipeline without its printing: streams the files and log groups (a bad path fails
+ * fast, before the store is opened), merging them by event time into chunks that run through the
+ * pipeline as they arrive, against the scan's state in memory; then the absence sweep, and the
+ * findings marked alerted. With a persistent store, the state starts from what is stored and is
+ * written back once at the end (`ScanStore`). `scan` prints what it found; `report` builds the
+ * month's report from the same store. `keepRecords: false` drops run records a memory store would keep.
  */
-export async function runScan(opts: ScanOptions): Promise<ScanResult> {
-  const write = (s: string) => opts.stdout.write(`${s}\n`);
-  const note = (s: string) => (opts.json ? opts.stderr : opts.stdout).write(`${s}\n`);
-  const tally = new LineTally();
+export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, options: { readonly keepRecords?: boolean } = {}): Promise<ScanToStoreResult> {
+  const empty: LineCounts = { lines: 0, events: 0, rejected: 0, unrecognised: 0 };
   let sources: ScanSource[];
   try {
     sources = opts.paths.map((p) => fileSource(p, opts.stdin));
   } catch (error) {
-    if (error instanceof InputError) {
-      opts.stderr.write(`silent-audit scan: ${error.message}\n`);
-      return { exitCode: 2, findings: [], counts: tally.counts };
-    }
+    if (error instanceof InputError) return { ok: false, error: error.message, counts: empty };
     throw error;
   }
   if (opts.logGroups?.length) {
@@ -70,29 +89,70 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   const yearNow = opts.now ?? Date.now();
 
-  try {
-    await readSources(sources, tally, { year: opts.year, now: yearNow, progress: opts.stderr });
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    opts.stderr.write(`silent-audit scan: ${error.message}\n`);
-    return { exitCode: 2, findings: [], counts: tally.counts };
-  }
-
-  const latest = tally.events.reduce((max, e) => Math.max(max, e.at), 0);
-  const now = opts.now ?? latest;
   const opened = await openStore(opts.store);
-  let findings: Finding[];
+  const store = new ScanStore(opened.persistent ? opened.store : undefined, { keepRecords: opened.persistent || (options.keepRecords ?? true) });
+  // Without a persistent store, the registry's bypass counts come from the scan's own guard states.
+  const exceptions = opened.persistent ? opened.exceptions : new MemoryExceptionStore(store);
+  try {
+    const findings: Finding[] = [];
+    let registry: Awaited<ReturnType<typeof registryForBatch>>;
+    let registryRead = false;
+    // Each chunk is judged as of its latest event (never past --now), as the deployed ingest sees a batch; absence waits for the sweep.
+    let chunkNow = Number.NEGATIVE_INFINITY;
+    const chunkClock = { now: () => chunkNow };
+    let streamed;
+    try {
+      streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents }, async (chunk, context) => {
+        chunkNow = Math.min(opts.now ?? Number.POSITIVE_INFINITY, Math.max(chunkNow, chunk[chunk.length - 1].at));
+        const events = enrichWithContext(chunk, context, REDUCERS);
+        if (!registryRead && events.some((e) => e.body.type === 'guard.bypass')) {
+          registry = await registryForBatch(events, exceptions, opts.config, chunkClock);
+          registryRead = true;
+        }
+        const batch = await processBatch(events, REDUCERS, store, { config: opts.config, clock: chunkClock, exceptions: registry });
+        findings.push(...batch.findings);
+      });
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      await opened.close();
+      return { ok: false, error: error.message, counts: empty };
+    }
+    const now = opts.now ?? streamed.stats.latest;
+    // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would.
+    const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry };
+    const swept = await sweepSubjects(REDUCERS, store, sweepCtx);
+    // Agent trees whose root never ended, judged as the deployed sweep would.
+    const roots = await sweepAgentRoots(store, sweepCtx);
+    findings.push(...swept.findings, ...roots.findings);
+    findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
+    // The scan shows its findings to the user: that is their alert, so none stays pending.
+    for (const f of findings) await store.markAlerted(findingKey(f));
+    await store.writeBack();
+    const result = opened.persistent ? opened : { ...opened, store, exceptions };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats };
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+}
+
+/**
+ * `silent-audit scan`: streams every file and every CloudWatch log group line by line (any mix of
+ * formats), runs the pipeline on the events in time order, chunk by chunk, and prints the findings.
+ * Exit 0: no findings; 1: findings; 2: usage or input error.
+ */
+export async function runScan(opts: ScanOptions): Promise<ScanResult> {
+  const write = (s: string) => opts.stdout.write(`${s}\n`);
+  const note = (s: string) => (opts.json ? opts.stderr : opts.stdout).write(`${s}\n`);
+  const scanned = await scanToStore(opts, { keepRecords: false });
+  if (!scanned.ok) {
+    opts.stderr.write(`silent-audit scan: ${scanned.error}\n`);
+    return { exitCode: 2, findings: [], counts: scanned.counts };
+  }
+  const { findings, tally, sources, opened, stream } = scanned;
   let jobs: JobSummary[];
   try {
-    const clock = { now: () => now };
-    const ctx = { config: opts.config, clock, exceptions: await registryForBatch(tally.events, opened.exceptions, opts.config, clock) };
-    const batch = await processBatch(tally.events, REDUCERS, opened.store, ctx);
-    // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would.
-    const swept = await sweepSubjects(REDUCERS, opened.store, ctx);
-    findings = [...batch.findings, ...swept.findings].sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     jobs = await summarizeJobs(opened.store, opts.config);
-    // The scan shows its findings to the user: that is their alert, so none stays pending.
-    for (const f of findings) await opened.store.markAlerted(findingKey(f));
   } finally {
     await opened.close();
   }
@@ -127,7 +187,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
-  return { exitCode: findings.length > 0 ? 1 : 0, findings, counts: c };
+  return { exitCode: findings.length > 0 ? 1 : 0, findings, counts: c, stream };
 }
 
 function jobRow(j: JobSummary): string[] {

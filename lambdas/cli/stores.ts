@@ -10,8 +10,8 @@ export type AuditStore = StateStore & FindingStore & RunRecordStore & SubjectCat
 
 export interface OpenedStore {
   readonly store: AuditStore;
-  /** The guard-bypass exception registry kept in the same store (its bypass counts from the guards' states). */
-  readonly exceptions: ExceptionStore;
+  /** The guard-bypass exception registry kept in the same store (its bypass counts from the guards' states); without it, the config's. */
+  readonly exceptions?: ExceptionStore;
   /** Where it lives, for messages: `memory`, `DynamoDB Local (.silent-audit/dynamodb)`, an endpoint. */
   readonly description: string;
   readonly persistent: boolean;

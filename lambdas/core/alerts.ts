@@ -1,52 +1,208 @@
-import type { AlertSink, Clock, FindingStore } from '../ports.ts';
-import { findingKey, type Finding } from './findings.ts';
+import { type Config, DEFAULT_CONFIG } from '../config.ts';
+import type { AlertSink, Clock, FindingStore, RunRecord, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
+import {
+  type AlertCandidate,
+  alertPolicyOptions,
+  type AlertState,
+  alertStateKey,
+  capAlerts,
+  decideAlerts,
+  type PlannedAlert,
+  type PolicyContext,
+  type PolicyResult,
+  type RunOutcome,
+  runOutcomes,
+  settleNotices,
+} from './alert-policy.ts';
+import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } from './alert-policy-messages.ts';
+import { type Finding, findingKey, type SubjectKind } from './findings.ts';
+import { CommitConflictError } from './pipeline.ts';
+import { allSnoozes, suppressionFor } from './snooze.ts';
 
 export interface DeliveryResult {
+  /** Messages published (alerts, escalations, notices, and the storm summary). */
   readonly sent: number;
   readonly failed: number;
   readonly errors: string[];
+  /** Findings held by the policy (cooldown, flapping, or reported by another alert of the same delivery). */
+  readonly suppressed?: number;
+  /** Findings held by a snooze or a maintenance window. */
+  readonly snoozed?: number;
+  /** Alerts beyond the storm cap, folded into the one summary message. */
+  readonly summarized?: number;
+}
+
+export interface DeliveryOptions {
+  /** How many older pending findings to take from the outbox besides the fresh ones (default 50). */
+  readonly drainLimit?: number;
+  /** The alert policy's settings (`defaults.*`, `snoozes`, `maintenance_windows`); default: built-in. */
+  readonly config?: Config;
+  /** Snoozes kept in the store (added with `silent-audit snooze add`), besides the config's. */
+  readonly snoozes?: SnoozeRegistry;
+  /** The run records the batch produced: healthy and failing runs drive flapping and recovery. */
+  readonly records?: readonly RunRecord[];
 }
 
 const LEASE_MS = 60_000;
+const MAX_ATTEMPTS = 12;
+
+function storedAsFinding(stored: StoredFinding): Finding {
+  const { key: _key, alerted: _alerted, ...finding } = stored;
+  return finding;
+}
+
+async function deliver(sink: AlertSink, message: AlertMessage, now: number): Promise<void> {
+  if (sink.send) return sink.send(message);
+  const finding = messageAsFinding(message, now);
+  if (finding) await sink.publish(finding);
+}
 
 /**
- * Sends the alerts of stored findings that are not delivered yet: first the given ones (just
- * written, not yet visible in the outbox index), then older ones still pending. Each alert is
- * claimed before it is sent and marked after, so concurrent senders never both send it, and a
- * failed send leaves the finding pending for the next invocation.
+ * The outbox, through the alert policy. Every finding is stored before it gets here (`outbox =
+ * PENDING`); this decides per subject what is sent and what is held (alert-policy.ts), writes the
+ * subject's alert state conditionally on its version (a writer that loses re-reads and decides
+ * again, so two invocations never both alert the same detector and subject), then claims each
+ * finding to send (a lease), publishes and marks it. Held findings are marked without a message.
+ * A failed send leaves the finding pending with its decision recorded: the next invocation sends
+ * it as decided. At most `alert_storm_cap` messages go out one by one; the rest form one summary.
  */
 export async function deliverAlerts(
   fresh: readonly Finding[],
-  store: FindingStore,
+  store: StateStore & FindingStore,
   sink: AlertSink,
   clock: Clock,
-  options: { drainLimit?: number } = {},
+  options: DeliveryOptions = {},
 ): Promise<DeliveryResult> {
+  const config = options.config ?? DEFAULT_CONFIG;
+  const policy = alertPolicyOptions(config);
+  const now = clock.now();
+
+  const candidates = new Map<string, AlertCandidate>();
+  for (const finding of fresh) {
+    const key = findingKey(finding);
+    if (!candidates.has(key)) candidates.set(key, { key, finding });
+  }
+  const drainLimit = options.drainLimit ?? 50;
+  if (drainLimit > 0) {
+    for (const pending of await store.pendingAlerts(drainLimit)) if (!candidates.has(pending.key)) candidates.set(pending.key, { key: pending.key, finding: storedAsFinding(pending) });
+  }
+
+  const groups = new Map<string, { subject: string; subject_kind: SubjectKind; candidates: AlertCandidate[]; outcomes: RunOutcome[] }>();
+  const groupOf = (subject_kind: SubjectKind, subject: string) => {
+    const key = alertStateKey(subject_kind, subject);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { subject, subject_kind, candidates: [], outcomes: [] }));
+    return group;
+  };
+  for (const c of candidates.values()) groupOf(c.finding.subject_kind, c.finding.subject).candidates.push(c);
+  const subjectKinds = new Map((options.records ?? []).map((r) => [`${r.subject_kind}#${r.subject}`, { kind: r.subject_kind, subject: r.subject }]));
+  for (const f of fresh) subjectKinds.set(`${f.subject_kind}#${f.subject}`, { kind: f.subject_kind, subject: f.subject });
+  for (const [id, outcomes] of runOutcomes(options.records ?? [], fresh)) {
+    const { kind, subject } = subjectKinds.get(id)!;
+    groupOf(kind, subject).outcomes.push(...outcomes);
+  }
+  if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0 };
+
+  const snoozes = candidates.size > 0 ? await allSnoozes(config, options.snoozes) : [];
+  const ctx: PolicyContext = { now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) };
+  const loaded = await store.load([...groups.keys()]);
+  const decided = await Promise.all([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, ctx)));
+
+  let suppressed = 0;
+  let snoozed = 0;
+  for (const h of decided.flatMap((d) => d.held)) {
+    if (!(await store.markAlerted(h.key))) continue;
+    if (h.disposition === 'snoozed' || h.disposition === 'maintenance') snoozed++;
+    else suppressed++;
+  }
+
   let sent = 0;
   let failed = 0;
   const errors: string[] = [];
-  const attempted = new Set<string>();
-
-  const deliver = async (finding: Finding, key: string) => {
-    if (attempted.has(key)) return;
-    attempted.add(key);
-    if (!(await store.claimAlert(key, clock.now(), LEASE_MS))) return;
-    try {
-      await sink.publish(finding);
-    } catch (error) {
-      failed++;
-      errors.push(`${key}: ${(error as Error).message}`);
-      await store.releaseAlert(key);
-      return;
-    }
-    await store.markAlerted(key);
-    sent++;
+  const settled = new Map<string, string[]>();
+  const settle = (a: PlannedAlert) => {
+    if (!a.notice) return;
+    const key = alertStateKey(a.subject_kind, a.subject);
+    settled.set(key, [...(settled.get(key) ?? []), a.notice.id]);
   };
 
-  for (const finding of fresh) await deliver(finding, findingKey(finding));
-  const drainLimit = options.drainLimit ?? 50;
-  if (drainLimit > 0 && failed === 0) {
-    for (const pending of await store.pendingAlerts(drainLimit)) await deliver(pending, pending.key);
+  const { individual, summarized } = capAlerts(
+    decided.flatMap((d) => d.alerts),
+    policy.stormCap,
+  );
+  for (const alert of individual) {
+    if (alert.candidate && !(await store.claimAlert(alert.candidate.key, now, LEASE_MS))) continue;
+    try {
+      await deliver(sink, alertMessage(alert), now);
+    } catch (error) {
+      failed++;
+      errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${(error as Error).message}`);
+      if (alert.candidate) await store.releaseAlert(alert.candidate.key);
+      continue;
+    }
+    if (alert.candidate) await store.markAlerted(alert.candidate.key);
+    settle(alert);
+    sent++;
   }
-  return { sent, failed, errors };
+
+  let summarizedCount = 0;
+  if (summarized.length > 0) {
+    const included: PlannedAlert[] = [];
+    for (const alert of summarized) if (!alert.candidate || (await store.claimAlert(alert.candidate.key, now, LEASE_MS))) included.push(alert);
+    if (included.length > 0) {
+      try {
+        await deliver(sink, summaryMessage(included, policy.stormCap), now);
+        for (const alert of included) {
+          if (alert.candidate) await store.markAlerted(alert.candidate.key);
+          settle(alert);
+        }
+        sent++;
+        summarizedCount = included.length;
+      } catch (error) {
+        failed++;
+        errors.push(`storm summary of ${included.length} alerts: ${(error as Error).message}`);
+        for (const alert of included) if (alert.candidate) await store.releaseAlert(alert.candidate.key);
+      }
+    }
+  }
+
+  for (const [key, ids] of settled) await commitSettled(store, key, ids);
+  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount };
+}
+
+async function backoff(attempt: number): Promise<void> {
+  await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
+}
+
+/** Decides a subject's alerts and writes its alert state conditionally; on conflict re-reads and decides again. */
+async function decideAndCommit(
+  store: StateStore,
+  key: string,
+  first: Versioned<unknown> | undefined,
+  subject: { subject: string; subject_kind: SubjectKind },
+  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[] },
+  ctx: PolicyContext,
+): Promise<PolicyResult> {
+  let current = first;
+  for (let attempt = 1; ; attempt++) {
+    const result = decideAlerts(current?.state as AlertState | undefined, subject, input, ctx);
+    if (!result.changed) return result;
+    const outcome = await store.commit({ key, expectedVersion: current?.version ?? 0, state: result.state, findings: [], records: [] });
+    if (outcome === 'committed') return result;
+    if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
+    await backoff(attempt);
+    current = (await store.load([key])).get(key);
+  }
+}
+
+/** Removes sent notices from a subject's alert state (conditionally, retrying on conflict). */
+async function commitSettled(store: StateStore, key: string, ids: readonly string[]): Promise<void> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const current = (await store.load([key])).get(key);
+    if (!current) return;
+    const next = settleNotices(current.state as AlertState, ids);
+    if (next === current.state) return;
+    if ((await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [] })) === 'committed') return;
+    await backoff(attempt);
+  }
 }

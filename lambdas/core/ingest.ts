@@ -1,8 +1,10 @@
 import type { Config } from '../config.ts';
-import type { AlertSink, Clock, FindingStore, LineCounts, StateStore } from '../ports.ts';
+import type { AlertSink, Clock, ExceptionStore, FindingStore, LineCounts, SnoozeRegistry, StateStore } from '../ports.ts';
 import { type DeliveryResult, deliverAlerts } from './alerts.ts';
 import { decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
+import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
+import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { LineTally, type Rejection } from './line-tally.ts';
 import { parseLine } from './parse/index.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
@@ -14,6 +16,10 @@ export interface IngestDeps {
   readonly config: Config;
   readonly clock: Clock;
   readonly reducers?: readonly SubjectReducer<unknown>[];
+  /** The guard-bypass exception registry; without it, the config's `exceptions` as they stand. */
+  readonly exceptions?: ExceptionStore;
+  /** Snoozes added with `silent-audit snooze add`; without it, only the config's `snoozes`. */
+  readonly snoozes?: SnoozeRegistry;
 }
 
 export interface IngestReport {
@@ -26,9 +32,11 @@ export interface IngestReport {
   /** now − the oldest event's time: how far behind the pipeline runs. */
   readonly batchLagMs?: number;
   readonly conflicts: number;
+  /** Guard bypass lines in this delivery, per guard and per registered exception (absent when there were none). */
+  readonly bypasses?: BypassTally;
 }
 
-const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [] };
+const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0 };
 
 /**
  * One CloudWatch Logs subscription delivery through the whole pipeline: decode, parse each line
@@ -60,8 +68,15 @@ export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<
     tally.add(outcome, () => `${payload.logGroup} ${payload.logStream} event ${logEvent.id}`);
   });
 
-  const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock });
-  const alerts = await deliverAlerts(batch.findings, deps.store, deps.sink, deps.clock);
+  const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
+  const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
+  // Older pending alerts are drained here only when this batch alerted anyway; the sweep drains the rest.
+  const alerts = await deliverAlerts(batch.findings, deps.store, deps.sink, deps.clock, {
+    drainLimit: batch.findings.length > 0 ? 50 : 0,
+    config: deps.config,
+    snoozes: deps.snoozes,
+    records: batch.records,
+  });
   return {
     status: 'processed',
     logGroup: payload.logGroup,
@@ -71,5 +86,6 @@ export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<
     alerts,
     batchLagMs: Number.isFinite(oldest) ? now - oldest : undefined,
     conflicts: batch.conflicts,
+    bypasses: exceptions ? tallyBypasses(tally.events, exceptions) : undefined,
   };
 }

@@ -99,8 +99,75 @@ function toFinding(draft: FindingDraft, meta: DetectorMeta, config: Config): Fin
 }
 
 function pushBoundedTimes(list: readonly number[] | undefined, value: number, limit: number): number[] {
-  const next = [...(list ?? []), value].sort((a, b) => a - b);
+  const next = insertSorted(list ?? [], value);
   return next.length > limit ? next.slice(next.length - limit) : next;
+}
+
+/** `[...list, value]` sorted ascending: a binary insertion when `list` is sorted already (it always is), else a sort. */
+function insertSorted(list: readonly number[], value: number): number[] {
+  let sorted = !Number.isNaN(value);
+  for (let i = 1; sorted && i < list.length; i++) sorted = list[i - 1] <= list[i];
+  if (!sorted || (list.length > 0 && Number.isNaN(list[0]))) return [...list, value].sort((a, b) => a - b);
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  const next = new Array<number>(list.length + 1);
+  for (let i = 0; i < lo; i++) next[i] = list[i];
+  next[lo] = value;
+  for (let i = lo; i < list.length; i++) next[i + 1] = list[i];
+  return next;
+}
+
+/**
+ * The processed tokens of a job while a batch is applied: the same bounded, oldest-first list as
+ * `JobState.processed`, with counts for O(1) lookups instead of a scan of up to 1000 tokens per line.
+ */
+const LINEAR_LOOKUPS = 24;
+
+class ProcessedTokens {
+  private list: string[];
+  private head = 0;
+  private counts: Map<string, number> | undefined;
+  private lookups = 0;
+  changed = false;
+
+  constructor(private readonly initial: readonly string[]) {
+    this.list = initial as string[];
+  }
+
+  has(token: string): boolean {
+    // A few lookups (a batch with a few runs of the job) scan the list; many build the counts once.
+    if (!this.counts && ++this.lookups <= LINEAR_LOOKUPS) return this.list.indexOf(token, this.head) >= 0;
+    if (!this.counts) {
+      this.counts = new Map();
+      for (let i = this.head; i < this.list.length; i++) this.counts.set(this.list[i], (this.counts.get(this.list[i]) ?? 0) + 1);
+    }
+    return (this.counts.get(token) ?? 0) > 0;
+  }
+
+  add(tokens: readonly string[]): void {
+    if (!this.changed) {
+      this.list = [...this.initial];
+      this.changed = true;
+    }
+    for (const token of tokens) {
+      this.list.push(token);
+      if (this.counts) this.counts.set(token, (this.counts.get(token) ?? 0) + 1);
+    }
+    while (this.list.length - this.head > MAX_PROCESSED) {
+      const evicted = this.list[this.head++];
+      if (this.counts) this.counts.set(evicted, (this.counts.get(evicted) ?? 1) - 1);
+    }
+  }
+
+  /** The list as `JobState.processed` holds it. */
+  toArray(): string[] {
+    return this.head === 0 ? this.list : this.list.slice(this.head);
+  }
 }
 
 /**
@@ -235,10 +302,12 @@ export const jobReducer: SubjectReducer<JobState> = {
     const records: RunRecord[] = [];
     const window = ctx.config.defaults.baseline_window;
 
-    const seen = (token: string) => state.processed.includes(token);
+    // The processed list is kept aside while the events are applied and written into the state at the end.
+    const processed = new ProcessedTokens(state.processed);
+    const seen = (token: string) => processed.has(token);
     const remember = (...tokens: string[]) => {
-      const processed = [...state.processed, ...tokens];
-      state = { ...state, processed: processed.length > MAX_PROCESSED ? processed.slice(processed.length - MAX_PROCESSED) : processed };
+      processed.add(tokens);
+      state = { ...state };
     };
     const touch = (at: number) => {
       state = {
@@ -348,6 +417,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         host: run.host,
       });
     }
+    if (processed.changed) state = { ...state, processed: processed.toArray() };
     return { state, findings, records };
   },
 };

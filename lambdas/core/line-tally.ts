@@ -11,17 +11,23 @@ export interface Rejection {
 /** Keeps this many rejections verbatim; the rest are only counted. */
 const MAX_KEPT_REJECTIONS = 100;
 
-/** Counts what was read (lines, events, rejected, unrecognised) and keeps the events. */
+/**
+ * Counts what was read (lines, events, rejected, unrecognised) and keeps the events, or, given
+ * `onEvents`, hands them on as they come and keeps none (a streaming scan holds no list of all events).
+ */
 export class LineTally {
   readonly counts: LineCounts = { lines: 0, events: 0, rejected: 0, unrecognised: 0 };
   readonly rejections: Rejection[] = [];
   readonly events: AuditEvent[] = [];
 
+  constructor(private readonly onEvents?: (events: readonly AuditEvent[]) => void) {}
+
   add(outcome: ParseOutcome, where: () => string): void {
     this.counts.lines++;
     if (outcome.kind === 'events') {
       this.counts.events += outcome.events.length;
-      for (const e of outcome.events) this.events.push(e);
+      if (this.onEvents) this.onEvents(outcome.events);
+      else for (const e of outcome.events) this.events.push(e);
     } else if (outcome.kind === 'rejected') {
       this.counts.rejected++;
       if (this.rejections.length < MAX_KEPT_REJECTIONS) this.rejections.push({ where: where(), reason: outcome.reason });

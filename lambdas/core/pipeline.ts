@@ -41,6 +41,22 @@ export interface SubjectReducer<S> {
   enrich?(events: readonly AuditEvent[]): readonly AuditEvent[];
   /** Judges what did not happen by `ctx.clock.now()` (missed and unfinished runs): the sweep. */
   tick?(state: S, subject: string, ctx: ReduceContext): Reduction<S>;
+  /**
+   * Every subject an event belongs to, when it may be more than one (a sub-agent's start belongs
+   * to its own run and to its parent's). Used instead of `subjectOf` when present.
+   */
+  subjectsOf?(event: AuditEvent): readonly string[];
+  /** When the stored state may be deleted (epoch ms, DynamoDB TTL): for per-run state that must not pile up. */
+  expiresAt?(state: S): number | undefined;
+  /**
+   * A second stage for facts that span subjects (an agent tree spans the states of its runs):
+   * called after the batch's states are committed, with every subject of this reducer the batch
+   * touched (changed or not, so a redelivered batch re-derives what a crash lost). It reads what
+   * it needs and returns events for other reducers, processed like a batch of their own (one
+   * read, one conditional write per subject). Those events must not be claimed by a reducer
+   * with a `followUp`.
+   */
+  followUp?(subjects: readonly string[], store: StateStore, ctx: ReduceContext): Promise<readonly AuditEvent[]>;
 }
 
 export interface BatchResult {
@@ -48,6 +64,8 @@ export interface BatchResult {
   readonly subjects: number;
   /** Conditional writes that lost to a concurrent writer and were recomputed. */
   readonly conflicts: number;
+  /** The run records written with the committed states (the alert policy's healthy and failing runs). */
+  readonly records?: RunRecord[];
 }
 
 export class CommitConflictError extends Error {
@@ -74,15 +92,24 @@ async function commitWithRetry(
   first: Versioned<unknown> | undefined,
   initial: () => unknown,
   reduce: (state: unknown) => Reduction<unknown>,
-): Promise<{ findings: Finding[]; conflicts: number }> {
+  expiresAt?: (state: unknown) => number | undefined,
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[] }> {
   let current = first;
   for (let attempt = 1; ; attempt++) {
     const version = current?.version ?? 0;
     const state = current ? current.state : initial();
     const result = reduce(state);
-    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1 };
-    const outcome = await store.commit({ key, expectedVersion: version, state: result.state, findings: result.findings, records: result.records });
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1 };
+    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [] };
+    const expires = expiresAt?.(result.state);
+    const outcome = await store.commit({
+      key,
+      expectedVersion: version,
+      state: result.state,
+      findings: result.findings,
+      records: result.records,
+      ...(expires !== undefined ? { expiresAt: expires } : {}),
+    });
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records };
     if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
     await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
     current = (await store.load([key])).get(key);
@@ -135,27 +162,47 @@ export async function processBatch(
   for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
   for (const event of ordered) {
     for (const reducer of reducers) {
-      const subject = reducer.subjectOf(event);
-      if (subject === undefined) continue;
-      const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
-      group.events.push(event);
+      const subjects = reducer.subjectsOf ? reducer.subjectsOf(event) : [reducer.subjectOf(event)];
+      for (const subject of subjects) {
+        if (subject === undefined) continue;
+        const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
+        group.events.push(event);
+      }
     }
   }
   if (groups.size === 0) return { findings: [], subjects: 0, conflicts: 0 };
 
   const loaded = await store.load([...groups.keys()]);
   const findings: Finding[] = [];
+  const records: RunRecord[] = [];
   let conflicts = 0;
   await Promise.all(
     [...groups].map(async ([key, group]) => {
       const { reducer, subject } = group;
-      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx));
+      const expiresAt = reducer.expiresAt?.bind(reducer);
+      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx), expiresAt);
       findings.push(...result.findings);
+      records.push(...result.records);
       conflicts += result.conflicts;
     }),
   );
+  let subjects = groups.size;
+  // Second stage: what reducers derive from the committed states (agent trees from their runs).
+  const derived: AuditEvent[] = [];
+  for (const reducer of reducers) {
+    if (!reducer.followUp) continue;
+    const touched = [...groups.values()].filter((g) => g.reducer === reducer).map((g) => g.subject);
+    if (touched.length > 0) derived.push(...(await reducer.followUp(touched, store, ctx)));
+  }
+  if (derived.length > 0) {
+    const next = await processBatch(derived, reducers.filter((r) => !r.followUp), store, ctx);
+    findings.push(...next.findings);
+    records.push(...(next.records ?? []));
+    conflicts += next.conflicts;
+    subjects += next.subjects;
+  }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects: groups.size, conflicts };
+  return { findings, subjects, conflicts, records };
 }

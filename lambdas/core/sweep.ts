@@ -1,5 +1,7 @@
 import type { Config } from '../config.ts';
-import type { AlertSink, Clock, FindingStore, StateStore, SubjectCatalog } from '../ports.ts';
+import type { AlertSink, Clock, ExceptionStore, FindingStore, SnoozeRegistry, StateStore, SubjectCatalog } from '../ports.ts';
+import { sweepAgentRoots } from './agent-sweep.ts';
+import { loadRegistry } from './exception-registry.ts';
 import { type DeliveryResult, deliverAlerts } from './alerts.ts';
 import type { Finding } from './findings.ts';
 import { type SubjectReducer, sweepSubjects } from './pipeline.ts';
@@ -11,6 +13,10 @@ export interface SweepDeps {
   readonly config: Config;
   readonly clock: Clock;
   readonly reducers?: readonly SubjectReducer<unknown>[];
+  /** Snoozes added with `silent-audit snooze add`; without it, only the config's `snoozes`. */
+  readonly snoozes?: SnoozeRegistry;
+  /** The guard-bypass exception registry, for announcing exceptions about to expire. */
+  readonly exceptions?: ExceptionStore;
 }
 
 export interface SweepReport {
@@ -29,7 +35,16 @@ const SWEEP_DRAIN_LIMIT = 200;
  * pending in the outbox (an SNS outage, an invocation that died after storing its findings).
  */
 export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
-  const result = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock });
-  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT });
+  const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now())).exceptions : undefined;
+  const ctx = { config: deps.config, clock: deps.clock, exceptions };
+  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx);
+  // Agent trees whose root never ended are judged once they have been quiet long enough.
+  const roots = await sweepAgentRoots(deps.store, ctx);
+  const result = {
+    subjects: subjects.subjects + roots.subjects,
+    findings: [...subjects.findings, ...roots.findings],
+    conflicts: subjects.conflicts + roots.conflicts,
+  };
+  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes });
   return { subjects: result.subjects, findings: result.findings, alerts, conflicts: result.conflicts };
 }

@@ -11,6 +11,7 @@ export const DETECTOR_IDS = [
   'expected-pattern-missing',
   'guard-bypass-unregistered',
   'guard-exception-expired',
+  'guard-exception-expiring',
   'missed-run',
   'output-discarded',
   'output-shrink',

@@ -1,10 +1,22 @@
+import type { BypassDetector } from '../core/guard-bypass.ts';
+import type { RouteWindowDetector, ToolCallDetector, TreeDetector } from './agent-kinds.ts';
+import { auditTrailDriftDetector } from './audit-trail-drift.ts';
+import { budgetExceededDetector } from './budget-exceeded.ts';
+import { budgetUndercountDetector } from './budget-undercount.ts';
+import { costOutlierDetector } from './cost-outlier.ts';
 import { durationFastDetector } from './duration-fast.ts';
 import { durationSlowDetector } from './duration-slow.ts';
 import { emptyOutputDetector } from './empty-output.ts';
 import { errorKeywordDetector } from './error-keyword.ts';
 import { expectedPatternMissingDetector } from './expected-pattern-missing.ts';
+import { guardBypassUnregisteredDetector } from './guard-bypass-unregistered.ts';
+import { guardExceptionExpiredDetector } from './guard-exception-expired.ts';
+import { guardExceptionExpiringDetector } from './guard-exception-expiring.ts';
 import type { DetectorId } from './ids.ts';
 import { outputShrinkDetector } from './output-shrink.ts';
+import { retryLatencyDetector } from './retry-latency.ts';
+import { retryRateDetector } from './retry-rate.ts';
+import { toolArgInvalidDetector } from './tool-arg-invalid.ts';
 import { missedRunDetector } from './missed-run.ts';
 import { outputDiscardedDetector } from './output-discarded.ts';
 import { runFailedDetector } from './run-failed.ts';
@@ -32,8 +44,23 @@ export const ABSENCE_DETECTORS: readonly AbsenceDetector[] = [missedRunDetector,
 /** Detectors of a job's output going nowhere. */
 export const DISCARD_DETECTORS: readonly DiscardDetector[] = [outputDiscardedDetector];
 
+/** Detectors of a guard bypass, judged against the exception registry (the guard reducer applies them in this order). */
+export const BYPASS_DETECTORS: readonly BypassDetector[] = [guardBypassUnregisteredDetector, guardExceptionExpiredDetector, guardExceptionExpiringDetector];
+
+/** Detectors of a job's audit-trail completeness over its latest runs. */
+export const AUDIT_WINDOW_DETECTORS = [auditTrailDriftDetector] as const;
+
+/** Detectors of an agent tree (a root run and every sub-agent under it), judged when the root ends. */
+export const TREE_DETECTORS: readonly TreeDetector[] = [budgetExceededDetector, budgetUndercountDetector, costOutlierDetector];
+
+/** Detectors of one tool call's arguments. */
+export const TOOL_CALL_DETECTORS: readonly ToolCallDetector[] = [toolArgInvalidDetector];
+
+/** Detectors of a route's requests over a window (rolling hour, rolling day, month). */
+export const ROUTE_WINDOW_DETECTORS: readonly RouteWindowDetector[] = [retryLatencyDetector, retryRateDetector];
+
 /** Every registered detector of any kind; add a new kind's array here. */
-const ALL_DETECTORS: readonly (readonly { readonly meta: DetectorMeta }[])[] = [RUN_DETECTORS, ABSENCE_DETECTORS, DISCARD_DETECTORS];
+const ALL_DETECTORS: readonly (readonly { readonly meta: DetectorMeta }[])[] = [RUN_DETECTORS, ABSENCE_DETECTORS, DISCARD_DETECTORS, BYPASS_DETECTORS, AUDIT_WINDOW_DETECTORS, TREE_DETECTORS, TOOL_CALL_DETECTORS, ROUTE_WINDOW_DETECTORS];
 
 /** Each detector's meta by id, for alerts and the monthly 5 Cs report. */
 export const DETECTOR_META: ReadonlyMap<DetectorId, DetectorMeta> = indexMeta(ALL_DETECTORS.flat());

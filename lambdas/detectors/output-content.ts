@@ -115,6 +115,18 @@ export function keywordPattern(keyword: string): RegExp {
   return new RegExp(`${start}${escaped}${end}`, allCaps ? 'gu' : 'giu');
 }
 
+/** Compiled once per keyword, since every finished run is scanned for every keyword; `matchAll` copies the pattern, so sharing it is safe. */
+const keywordPatterns = new Map<string, RegExp>();
+
+function cachedKeywordPattern(keyword: string): RegExp {
+  let pattern = keywordPatterns.get(keyword);
+  if (!pattern) {
+    if (keywordPatterns.size >= 256) keywordPatterns.clear();
+    keywordPatterns.set(keyword, (pattern = keywordPattern(keyword)));
+  }
+  return pattern;
+}
+
 /**
  * The first error keyword in `text` that is not negated. A match is negated when a count of
  * nothing stands right next to it: `0`, `no`, `zero`, `not`, `without` or `non-` just before it, or
@@ -124,7 +136,7 @@ export function findErrorMarker(text: string, keywords: readonly string[]): Erro
   let first: ErrorMarkerMatch | undefined;
   for (const keyword of keywords) {
     if (keyword.length === 0) continue;
-    for (const match of text.matchAll(keywordPattern(keyword))) {
+    for (const match of text.matchAll(cachedKeywordPattern(keyword))) {
       const index = match.index;
       const end = index + match[0].length;
       if (first !== undefined && index >= first.index) break;

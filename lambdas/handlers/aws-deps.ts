@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ConsoleAlertSink } from '../adapters/console-alert-sink.ts';
+import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
+import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { SnsAlertSink } from '../adapters/sns-alert-sink.ts';
 import { readLambdaEnv } from '../config.ts';
@@ -12,7 +14,10 @@ import { systemClock } from '../ports.ts';
 export function buildAwsDeps(): IngestDeps & SweepDeps {
   const env = readLambdaEnv();
   const dynamo = new DynamoDBClient({ endpoint: env.dynamoEndpoint, maxAttempts: 8 });
-  const store = new DynamoAuditStore(dynamo, env.tableName);
+  // A warm container keeps the state it wrote: most batches of a log group land on the same one.
+  const store = new DynamoAuditStore(dynamo, env.tableName, { stateCacheSize: 2000 });
   const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn) : new ConsoleAlertSink();
-  return { store, sink, config: env.config, clock: systemClock };
+  const exceptions = new DynamoExceptionStore(dynamo, env.tableName, { states: store });
+  const snoozes = new DynamoSnoozeStore(dynamo, env.tableName);
+  return { store, sink, config: env.config, clock: systemClock, exceptions, snoozes };
 }

@@ -1,9 +1,27 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DeliveryResult } from '../core/alerts.ts';
+import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
 
 const logger = new Logger({ serviceName: 'silent-audit' });
 const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
+
+/**
+ * What the alert policy did, and findings per detector (dimension `detector`), as EMF metrics:
+ * `AlertsSuppressed` (cooldown, flapping, folded), `AlertsSnoozed` (snooze, maintenance window),
+ * `AlertsSummarized` (beyond the storm cap). The caller publishes.
+ */
+export function addAlertMetrics(target: Metrics, alerts: DeliveryResult, findings: readonly Finding[]): void {
+  target.addMetric('AlertsSuppressed', MetricUnit.Count, alerts.suppressed ?? 0);
+  target.addMetric('AlertsSnoozed', MetricUnit.Count, alerts.snoozed ?? 0);
+  target.addMetric('AlertsSummarized', MetricUnit.Count, alerts.summarized ?? 0);
+  const perDetector = new Map<string, number>();
+  for (const f of findings) perDetector.set(f.detector, (perDetector.get(f.detector) ?? 0) + 1);
+  for (const [detector, count] of [...perDetector].sort(([a], [b]) => a.localeCompare(b))) {
+    target.singleMetric().addDimension('detector', detector).addMetric('Findings', MetricUnit.Count, count);
+  }
+}
 
 /** Structured logs (Powertools Logger) and EMF metrics (Powertools Metrics) for one delivery. */
 export function powertoolsObserver(report: IngestReport): void {
@@ -15,6 +33,13 @@ export function powertoolsObserver(report: IngestReport): void {
   metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
   if (report.status === 'payload-rejected') metrics.addMetric('PayloadsRejected', MetricUnit.Count, 1);
   if (report.batchLagMs !== undefined) metrics.addMetric('BatchLag', MetricUnit.Milliseconds, report.batchLagMs);
+  addAlertMetrics(metrics, report.alerts, report.findings);
+  for (const [guard, count] of Object.entries(report.bypasses?.byGuard ?? {})) {
+    metrics.singleMetric().addDimension('Guard', guard).addMetric('GuardBypasses', MetricUnit.Count, count);
+  }
+  for (const [exceptionId, count] of Object.entries(report.bypasses?.byException ?? {})) {
+    metrics.singleMetric().addDimension('ExceptionId', exceptionId).addMetric('ExceptionBypasses', MetricUnit.Count, count);
+  }
   metrics.publishStoredMetrics();
   for (const r of report.rejections) logger.warn('line rejected', { where: r.where, reason: r.reason });
   logger.info('batch processed', {
@@ -24,6 +49,9 @@ export function powertoolsObserver(report: IngestReport): void {
     findings: report.findings.length,
     alertsSent: report.alerts.sent,
     alertsFailed: report.alerts.failed,
+    alertsSuppressed: report.alerts.suppressed ?? 0,
+    alertsSnoozed: report.alerts.snoozed ?? 0,
+    alertsSummarized: report.alerts.summarized ?? 0,
     alertErrors: report.alerts.errors,
   });
 }

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
 import { buildAwsDeps } from './aws-deps.ts';
+import { addAlertMetrics } from './observability.ts';
 
 const logger = new Logger({ serviceName: 'silent-audit' });
 const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
@@ -14,6 +15,7 @@ export function createSweepHandler(deps: () => SweepDeps) {
     metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
     metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
+    addAlertMetrics(metrics, report.alerts, report.findings);
     metrics.publishStoredMetrics();
     logger.info('sweep done', { subjects: report.subjects, findings: report.findings.length, alerts: report.alerts });
     return report;

@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
+import { summaryMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 
 const sns = mockClient(SNSClient);
@@ -18,8 +19,13 @@ const finding: Finding = {
   evidence: { output_bytes: 0 },
 };
 
+/** The per-protocol bodies of a `MessageStructure: 'json'` publish. */
+function bodies(input: { Message?: string }): Record<string, string> {
+  return JSON.parse(input.Message ?? '{}') as Record<string, string>;
+}
+
 describe('SnsAlertSink', () => {
-  it('publishes a subject, a readable body with the 5 Cs guidance, and filterable attributes', async () => {
+  it('publishes a subject, a readable text for email, JSON for machines, and filterable attributes', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({ MessageId: '1' });
     const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
@@ -28,12 +34,34 @@ describe('SnsAlertSink', () => {
     // Assess
     const input = sns.commandCalls(PublishCommand)[0].args[0].input;
     expect(input.Subject).toBe('[HIGH] empty-output: nightly-backup');
-    expect(input.Message).toContain('exit 0 with empty output (0 B)');
-    expect(input.Message).toContain('Run:      r-1042');
-    expect(input.Message).toContain('output_bytes: 0');
-    expect(input.Message).toMatch(/Rule: .+/);
-    expect(input.Message).toMatch(/What to do: .+/);
-    expect(Object.keys(input.MessageAttributes ?? {})).toEqual(['detector', 'severity', 'subject', 'subject_kind']);
+    expect(input.MessageStructure).toBe('json');
+    const body = bodies(input);
+    expect(Object.keys(body).sort()).toEqual(['default', 'email', 'email-json', 'firehose', 'http', 'https', 'lambda', 'sms', 'sqs']);
+    expect(body.email).toBe(body.default);
+    expect(body.email).toContain('exit 0 with empty output (0 B)');
+    expect(body.email).toContain('Run:      r-1042');
+    expect(body.email).toContain('output_bytes: 0');
+    expect(body.email).toMatch(/Rule: .+/);
+    expect(body.email).toMatch(/What to do: .+/);
+    expect(body.sms).toBe('[HIGH] empty-output: nightly-backup');
+    for (const protocol of ['sqs', 'lambda', 'https', 'email-json']) expect(body[protocol]).toBe(body.sqs);
+    expect(JSON.parse(body.sqs)).toMatchObject({
+      version: 1,
+      kind: 'finding',
+      severity: 'high',
+      detector: 'empty-output',
+      subject: 'nightly-backup',
+      subject_kind: 'job',
+      title: '[HIGH] empty-output: nightly-backup',
+      finding: { ...finding },
+    });
+    expect(input.MessageAttributes).toEqual({
+      detector: { DataType: 'String', StringValue: 'empty-output' },
+      severity: { DataType: 'String', StringValue: 'high' },
+      subject: { DataType: 'String', StringValue: 'nightly-backup' },
+      subject_kind: { DataType: 'String', StringValue: 'job' },
+      kind: { DataType: 'String', StringValue: 'finding' },
+    });
   });
 
   it('keeps the subject under 100 characters and on one line, whatever the subject name', async () => {
@@ -44,6 +72,46 @@ describe('SnsAlertSink', () => {
     expect(subject.length).toBeLessThan(100);
     expect(subject).not.toMatch(/[\r\n]/);
     expect(subject.startsWith('[HIGH] empty-output: /opt/jobs/very-long-name-')).toBe(true);
+  });
+
+  it('sends a storm summary with subject and detector `multiple` and its highest severity', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const planned = (subject: string, severity: 'high' | 'medium') => ({
+      kind: 'finding' as const,
+      subject,
+      subject_kind: 'job' as const,
+      detector: 'run-failed',
+      severity,
+      at: 0,
+      candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject, severity } },
+      suppressed: 0,
+      snoozed: 0,
+      coalesced: 0,
+      retry: false,
+    });
+    // Act
+    await sink.send(summaryMessage([planned('a', 'medium'), planned('b', 'high'), planned('b', 'high')], 20));
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(input.Subject).toBe('[HIGH] silent-audit: 3 more alerts (storm cap 20)');
+    expect(input.MessageAttributes).toMatchObject({ kind: { DataType: 'String', StringValue: 'summary' }, subject: { DataType: 'String', StringValue: 'multiple' }, severity: { DataType: 'String', StringValue: 'high' } });
+    const body = bodies(input);
+    expect(body.email).toContain('  run-failed × job "b": 2 (high)\n  run-failed × job "a": 1 (medium)');
+    expect(JSON.parse(body.sqs).items).toEqual([
+      { detector: 'run-failed', subject: 'b', subject_kind: 'job', kind: 'finding', severity: 'high', count: 2 },
+      { detector: 'run-failed', subject: 'a', subject_kind: 'job', kind: 'finding', severity: 'medium', count: 1 },
+    ]);
+  });
+
+  it('stays under the SNS size limit with a huge evidence, cutting the text and the evidence', async () => {
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    await sink.publish({ ...finding, evidence: { output_head: 'x'.repeat(100_000) } });
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(Buffer.byteLength(input.Message ?? '')).toBeLessThan(240_000);
+    expect(JSON.parse(bodies(input).sqs).finding).toMatchObject({ detector: 'empty-output', evidence: {}, evidence_cut: true });
   });
 
   it('lets a failed publish surface, so the finding stays pending', async () => {

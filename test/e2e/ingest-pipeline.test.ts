@@ -77,12 +77,17 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
     const input = calls[0].args[0].input;
     expect(input.TopicArn).toBe(TOPIC);
     expect(input.Subject).toBe('[HIGH] output-shrink: nightly-backup');
-    expect(input.Message).toContain('output 412 B is 6% of the median 6.8 KiB of the last 6 runs');
+    expect(input.MessageStructure).toBe('json');
+    const body = JSON.parse(input.Message ?? '{}') as Record<string, string>;
+    expect(body.email).toContain('output 412 B is 6% of the median 6.8 KiB of the last 6 runs');
+    expect(body.default).toBe(body.email);
+    expect(JSON.parse(body.sqs)).toMatchObject({ kind: 'finding', detector: 'output-shrink', subject: 'nightly-backup', finding: { run_id: 'r-07', evidence: { output_bytes: 412 } } });
     expect(input.MessageAttributes).toEqual({
       detector: { DataType: 'String', StringValue: 'output-shrink' },
       severity: { DataType: 'String', StringValue: 'high' },
       subject: { DataType: 'String', StringValue: 'nightly-backup' },
       subject_kind: { DataType: 'String', StringValue: 'job' },
+      kind: { DataType: 'String', StringValue: 'finding' },
     });
   });
 
@@ -98,16 +103,23 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
     expect((state?.state as { runs: number }).runs).toBe(7);
   });
 
-  it('keeps a finding pending when SNS fails, and delivers it with the next invocation', async () => {
+  it('keeps a finding pending when SNS fails, and delivers it with the next invocation that alerts', async () => {
     sns.on(PublishCommand).rejectsOnce(new Error('SNS is down')).resolves({ MessageId: 'm-2' });
     const { store, handler } = await setup();
     const failed = await handler(delivery('/jobs/etl', [consoleLine('2026-10-01T03:00:00.000Z', { type: 'run.end', job: 'etl', run_id: 'x-1', exit_code: 3 })]));
     expect(failed.alerts).toMatchObject({ sent: 0, failed: 1 });
     expect(await store.pendingAlerts(10)).toHaveLength(1);
-    const next = await handler(delivery('/jobs/etl', [consoleLine('2026-10-02T03:00:00.000Z', { type: 'run.end', job: 'etl', run_id: 'x-2', exit_code: 0 })]));
-    expect(next.alerts).toMatchObject({ sent: 1, failed: 0 });
+    // A quiet batch does not look at the outbox (the sweep drains it); one that alerts anyway does.
+    const quiet = await handler(delivery('/jobs/etl', [consoleLine('2026-10-02T03:00:00.000Z', { type: 'run.end', job: 'etl', run_id: 'x-2', exit_code: 0 })]));
+    expect(quiet.alerts).toMatchObject({ sent: 0, failed: 0 });
+    const next = await handler(delivery('/jobs/etl', [consoleLine('2026-10-03T03:00:00.000Z', { type: 'run.end', job: 'etl', run_id: 'x-3', exit_code: 4 })]));
+    // The alert policy: x-1's alert was decided before its send failed, so it goes out now as decided;
+    // x-3's run-failed comes within that alert's cooldown: stored, held and counted, not sent.
+    expect(next.alerts).toMatchObject({ sent: 1, failed: 0, suppressed: 1 });
     expect(await store.pendingAlerts(10)).toEqual([]);
-    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual(['[HIGH] run-failed: etl', '[HIGH] run-failed: etl']);
+    const calls = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(calls.map((input) => input.Subject)).toEqual(['[HIGH] run-failed: etl', '[HIGH] run-failed: etl']);
+    expect(calls.map((input) => JSON.parse(JSON.parse(input.Message ?? '{}').sqs).finding.run_id)).toEqual(['x-1', 'x-1']);
   });
 
   it('processes the good lines of a batch that also holds bad ones, counting each rejection', async () => {

@@ -7,6 +7,7 @@ import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { run } from '../helpers/events.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 
 const ctx = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T00:00:00Z') } };
 
@@ -77,6 +78,23 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings, records })).toBe('committed');
     expect(await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).toHaveLength(120);
     expect(await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')).toHaveLength(120);
+  });
+
+  it('serves state from its cache but loses no update when another writer came in between', async () => {
+    // Prepare: two warm containers, each caching what it wrote, on one table.
+    const { client, table } = await freshDynamoStore();
+    const cachedA = new DynamoAuditStore(client, table, { stateCacheSize: 10 });
+    const cachedB = new DynamoAuditStore(client, table, { stateCacheSize: 10 });
+    // Act: A writes runs 1–2, B writes run 3 (reading A's state), A writes run 4 from its stale cache.
+    await processBatch(run('backup', 'r-1', '2026-10-01T00:00:00Z', 30).concat(run('backup', 'r-2', '2026-10-02T00:00:00Z', 30)), REDUCERS, cachedA, ctx);
+    await processBatch(run('backup', 'r-3', '2026-10-03T00:00:00Z', 30), REDUCERS, cachedB, ctx);
+    const result = await processBatch(run('backup', 'r-4', '2026-10-04T00:00:00Z', 30), REDUCERS, cachedA, ctx);
+    // Assess
+    expect(result.conflicts).toBe(1);
+    const servedFromCache = (await cachedB.load(['job#backup'])).get('job#backup')!;
+    expect((servedFromCache.state as JobState).runs).toBe(3);
+    const fresh = (await new DynamoAuditStore(client, table).load(['job#backup'])).get('job#backup')!;
+    expect([(fresh.state as JobState).runs, fresh.version]).toEqual([4, 3]);
   });
 
   it('loses no update when 8 invocations process runs of the same job at once', async () => {

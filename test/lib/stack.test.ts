@@ -415,7 +415,7 @@ describe('SilentAuditStack', () => {
       expect(found).toEqual([expect.stringMatching(/: s3:\*$/), expect.stringMatching(/^Careless.*\/all: \*$/)]);
     });
 
-    it('gives the ingest role no managed policy and only the actions it uses', () => {
+    it('gives the roles no managed policy and only the actions they use', () => {
       // Prepare
       const { stack } = buildStack({ config: DEPLOY_CONFIG });
 
@@ -441,6 +441,8 @@ describe('SilentAuditStack', () => {
         'kms:GenerateDataKey',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
+        's3:GetObject',
+        's3:PutObject',
         'sns:Publish',
         'sqs:GetQueueAttributes',
         'sqs:GetQueueUrl',
@@ -501,7 +503,7 @@ describe('SilentAuditStack', () => {
       expect(ruleNames).toEqual(expect.arrayContaining(['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4']));
     });
 
-    it('acknowledges only AwsSolutions-SQS3, on the failure queue, with a reason', () => {
+    it('acknowledges only AwsSolutions-SQS3 on the failure queue and the report bucket prefix grant, each with a reason', () => {
       // Prepare
       const { stack } = buildStack();
 
@@ -511,7 +513,12 @@ describe('SilentAuditStack', () => {
         .flatMap((c) => c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => [c.node.path, m.data]));
 
       // Assess
-      expect(acknowledged).toEqual([['SilentAudit/IngestFailures', { 'Annotation::AwsSolutions-SQS3': expect.stringMatching(/dead-letter/) }]]);
+      const summary = acknowledged.map(([path, data]) => [path, Object.keys(data as object), Object.values(data as object).every((reason) => String(reason).length > 20)]);
+      expect(summary).toEqual([
+        ['SilentAudit/IngestFailures', ['Annotation::AwsSolutions-SQS3'], true],
+        ['SilentAudit/MonthlyReport/FunctionRole', [expect.stringMatching(/^Annotation::AwsSolutions-IAM5\[Resource::<MonthlyReportReportsBucket[0-9A-F]+\.Arn>\/reports\/\*\]$/)], true],
+      ]);
+      expect(String(Object.values(acknowledged[0][1] as object)[0])).toMatch(/dead-letter/);
     });
   });
 });

@@ -2,6 +2,7 @@ import { cronParser } from './cron.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser } from './lambda-platform.ts';
+import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix } from './timestamp-prefix.ts';
 import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } from './types.ts';
@@ -11,10 +12,10 @@ export const MAX_LINE_BYTES = 256 * 1024;
 
 /**
  * The parsers, tried in order; the first that claims a line decides it. Instrumented JSON comes
- * first: it is the cheapest to rule out and the most common in an instrumented system. Then the
- * other JSON format (journal records), Lambda's platform lines, and the syslog-borne formats.
+ * first: it is the cheapest to rule out and the most common in an instrumented system. Then
+ * OpenTelemetry GenAI spans (OTLP JSON), the other JSON format (journal records), Lambda's platform lines, and the syslog-borne formats.
  */
-export const LINE_PARSERS: readonly LineParser[] = [jsonEventParser, journalJsonParser, lambdaPlatformParser, cronParser, systemdParser];
+export const LINE_PARSERS: readonly LineParser[] = [jsonEventParser, otelGenAiParser, journalJsonParser, lambdaPlatformParser, cronParser, systemdParser];
 
 function firstClaim(text: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome | undefined {
   for (const parser of parsers) {

@@ -1,0 +1,128 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { median } from './stats.ts';
+import type { BenchPayload } from './workload.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const HANDLERS = join(ROOT, 'lambdas/handlers');
+
+/** The banner `lib/constructs/audit-function.ts` puts on every bundle (ESM has no `require`; the SDK's CommonJS parts call it). */
+const ESM_REQUIRE_SHIM = "import { createRequire as __silentAuditCreateRequire } from 'node:module'; const require = __silentAuditCreateRequire(import.meta.url);";
+
+/** Every handler module that exports `handler`: the Lambdas the stack deploys. */
+export function handlerEntries(): string[] {
+  return readdirSync(HANDLERS)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(HANDLERS, f))
+    .filter((path) => /export\s+const\s+handler\b/.test(readFileSync(path, 'utf8')))
+    .sort();
+}
+
+/**
+ * Bundles an entry the way `AuditFunction` has CDK's NodejsFunction do it: local esbuild, ESM,
+ * node24 target, minified, linked source map without sources, the SDK bundled in, `module`
+ * before `main`, the require shim, the config compiled in.
+ */
+export async function bundleLikeTheStack(entry: string, outfile: string, config: unknown): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: { js: ESM_REQUIRE_SHIM },
+    define: { __SILENT_AUDIT_CONFIG__: JSON.stringify(JSON.stringify(config)) },
+    logLevel: 'error',
+  });
+}
+
+export interface BundleFigures {
+  readonly handler: string;
+  readonly bytes: number;
+  /** The bundle gzip-compressed: about what the deployment package zip holds. */
+  readonly gzipBytes: number;
+  /** Median ms from process start to the module imported and `handler` exported, with `--enable-source-maps` as deployed. */
+  readonly coldInitMs: number;
+  /** The same without source maps. */
+  readonly coldInitNoSourceMapsMs: number;
+  readonly rssAtReadyMb: number;
+}
+
+const RUNNER = `const m = await import(process.argv[2]);
+if (typeof m.handler !== 'function') process.exit(3);
+process.stdout.write(JSON.stringify({ readyMs: performance.now(), rssMb: process.memoryUsage().rss / 1048576 }));
+`;
+
+const ENV = { ...process.env, TABLE_NAME: 'silent-audit', TOPIC_ARN: 'arn:aws:sns:eu-central-1:123456789012:alerts', REPORT_BUCKET: 'reports', AWS_REGION: 'eu-central-1', POWERTOOLS_SERVICE_NAME: 'silent-audit', NODE_OPTIONS: '' };
+
+function coldStart(dir: string, module: string, flags: string[]): { readyMs: number; rssMb: number } {
+  const out = execFileSync(process.execPath, [...flags, join(dir, 'runner.mjs'), module], { env: ENV, encoding: 'utf8' });
+  return JSON.parse(out) as { readyMs: number; rssMb: number };
+}
+
+/** Bundles every handler, and times its cold init (`runs` child processes each, median). */
+export async function measureBundles(dir: string, config: unknown, runs: number, log: (s: string) => void): Promise<{ handlers: BundleFigures[]; nodeStartMs: number }> {
+  writeFileSync(join(dir, 'runner.mjs'), RUNNER);
+  writeFileSync(join(dir, 'empty.mjs'), 'export const handler = () => undefined;\n');
+  const nodeStartMs = median(Array.from({ length: runs }, () => coldStart(dir, join(dir, 'empty.mjs'), []).readyMs));
+  const handlers: BundleFigures[] = [];
+  for (const entry of handlerEntries()) {
+    const name = basename(entry, '.ts');
+    const outfile = join(dir, name, 'index.mjs');
+    await bundleLikeTheStack(entry, outfile, config);
+    const code = readFileSync(outfile);
+    log(`  ${name}: ${code.length.toLocaleString('en-US')} bytes; timing cold init…`);
+    const withMaps = Array.from({ length: runs }, () => coldStart(dir, outfile, ['--enable-source-maps']));
+    const without = Array.from({ length: runs }, () => coldStart(dir, outfile, []));
+    handlers.push({
+      handler: name,
+      bytes: statSync(outfile).size,
+      gzipBytes: gzipSync(code).length,
+      coldInitMs: Math.round(median(withMaps.map((r) => r.readyMs))),
+      coldInitNoSourceMapsMs: Math.round(median(without.map((r) => r.readyMs))),
+      rssAtReadyMb: Math.round(median(withMaps.map((r) => r.rssMb))),
+    });
+  }
+  return { handlers, nodeStartMs: Math.round(nodeStartMs) };
+}
+
+export interface PeakMemory {
+  readonly payload: string;
+  readonly lines: number;
+  readonly decodedBytes: number;
+  readonly compressedBytes: number;
+  readonly maxRssMb: number;
+  readonly rssBeforeMb: number;
+  readonly ms: number;
+  readonly findings: number;
+}
+
+/** One payload through the bundled ingest path in a fresh child process: its peak RSS. */
+export async function measurePeakMemory(dir: string, config: unknown, payloads: ReadonlyArray<{ name: string; payload: BenchPayload }>): Promise<PeakMemory[]> {
+  const bundle = join(dir, 'peak-memory', 'index.mjs');
+  await bundleLikeTheStack(join(ROOT, 'bench/peak-memory-entry.ts'), bundle, config);
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  return payloads.map(({ name, payload }) => {
+    const file = join(dir, `${name}.json`);
+    writeFileSync(file, JSON.stringify(payload.event));
+    const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', bundle, file, join(dir, 'config.json')], { env: ENV, encoding: 'utf8' })) as {
+      status: string;
+      lines: number;
+      findings: number;
+      ms: number;
+      rssBeforeMb: number;
+      maxRssMb: number;
+    };
+    if (out.status !== 'processed') throw new Error(`peak memory payload ${name}: ${out.status}`);
+    return { payload: name, lines: out.lines, decodedBytes: payload.decodedBytes, compressedBytes: payload.compressedBytes, maxRssMb: out.maxRssMb, rssBeforeMb: out.rssBeforeMb, ms: out.ms, findings: out.findings };
+  });
+}

@@ -1,0 +1,298 @@
+/**
+ * The agent emitter: writes the contract's agent lines (§1a) while it keeps the budget, so the
+ * rule that detects a leak after the fact is the rule that prevents it. One pool per root run,
+ * shared by every sub-agent (`child`), decremented at the innermost call, stopping at zero.
+ */
+
+/** A budget as `agent.start` and the config write it. */
+export interface AgentBudget {
+  readonly max_actions?: number;
+  readonly max_cost_usd?: number;
+  /** `task` (default): for the whole run and everything under it; `tick`: for each tick. */
+  readonly scope?: 'task' | 'tick';
+}
+
+/** What one action cost; all optional. */
+export interface ActionDetail {
+  /** The tool's or model's name: `web_search`, `gpt-4o`. */
+  readonly name?: string;
+  /** The tick it belongs to; default the emitter's current tick (see `tick()`), if one was started. */
+  readonly tick?: number;
+  readonly cost_usd?: number;
+  readonly tokens_in?: number;
+  readonly tokens_out?: number;
+  readonly duration_ms?: number;
+}
+
+/** What is left of the budgets an action counted against; `undefined` where there is no limit. */
+export interface Remaining {
+  readonly actions?: number;
+  readonly cost_usd?: number;
+}
+
+export interface ActionReceipt {
+  readonly action_id: string;
+  readonly remaining: Remaining;
+}
+
+export interface AgentEmitterOptions {
+  readonly agent: string;
+  /** Where lines go: `console.log`, a stream's write, an array's push. One JSON object per call, no newline. */
+  readonly write: (line: string) => void;
+  /** The root's budget: the pool every sub-agent shares. */
+  readonly budget?: AgentBudget;
+  /** Epoch ms; default `Date.now`. */
+  readonly clock?: () => number;
+  /** The run's id; default a random UUID. */
+  readonly runId?: string;
+  /** Ids for sub-agent runs; default random UUIDs. */
+  readonly newRunId?: () => string;
+}
+
+/** Thrown (or returned, by `tryAction`) when an action would go past a budget: the caller stops and ends the run. */
+export class BudgetExhaustedError extends Error {
+  readonly limit: 'actions' | 'cost';
+  readonly scope: 'task' | 'tick';
+  readonly max: number;
+  readonly used: number;
+  /** The run whose budget ran out (the root's pool, or a sub-agent's own). */
+  readonly budgetRunId: string;
+  /** The run that tried to act. */
+  readonly runId: string;
+  readonly agent: string;
+
+  constructor(detail: { limit: 'actions' | 'cost'; scope: 'task' | 'tick'; max: number; used: number; budgetRunId: string; runId: string; agent: string; tick?: number }) {
+    const what = detail.limit === 'actions' ? `${detail.used} of ${detail.max} actions` : `$${detail.used.toFixed(4)} of $${detail.max.toFixed(2)}`;
+    const per = detail.scope === 'tick' ? ` in tick ${detail.tick ?? 0}` : '';
+    super(
+      `budget exhausted: ${what} used${per} (budget of run ${detail.budgetRunId}); ${detail.agent} run ${detail.runId} must stop: end the run with status "budget_exhausted" and leave the rest for review`,
+    );
+    this.name = 'BudgetExhaustedError';
+    this.limit = detail.limit;
+    this.scope = detail.scope;
+    this.max = detail.max;
+    this.used = detail.used;
+    this.budgetRunId = detail.budgetRunId;
+    this.runId = detail.runId;
+    this.agent = detail.agent;
+  }
+}
+
+/** One budget and what has been spent against it (per tick for a per-tick budget). */
+class Pool {
+  actions = 0;
+  cost = 0;
+  private readonly ticks = new Map<number, { actions: number; cost: number }>();
+
+  constructor(
+    readonly budget: AgentBudget,
+    readonly runId: string,
+  ) {}
+
+  private usage(tick: number | undefined): { actions: number; cost: number } {
+    if (this.budget.scope !== 'tick') return this;
+    const key = tick ?? 0;
+    let used = this.ticks.get(key);
+    if (!used) this.ticks.set(key, (used = { actions: 0, cost: 0 }));
+    return used;
+  }
+
+  /** The error if one more action would break this budget, else undefined. */
+  check(tick: number | undefined, runId: string, agent: string): BudgetExhaustedError | undefined {
+    const used = this.usage(tick);
+    const scope = this.budget.scope ?? 'task';
+    const max = this.budget.max_actions;
+    if (max !== undefined && used.actions >= max) return new BudgetExhaustedError({ limit: 'actions', scope, max, used: used.actions, budgetRunId: this.runId, runId, agent, tick });
+    const maxCost = this.budget.max_cost_usd;
+    if (maxCost !== undefined && used.cost >= maxCost) return new BudgetExhaustedError({ limit: 'cost', scope, max: maxCost, used: used.cost, budgetRunId: this.runId, runId, agent, tick });
+    return undefined;
+  }
+
+  spend(tick: number | undefined, cost: number): void {
+    const used = this.usage(tick);
+    used.actions++;
+    used.cost += cost;
+    if (used !== this) {
+      this.actions++;
+      this.cost += cost;
+    }
+  }
+
+  remaining(tick: number | undefined): Remaining {
+    const used = this.usage(tick);
+    return {
+      ...(this.budget.max_actions !== undefined ? { actions: Math.max(0, this.budget.max_actions - used.actions) } : {}),
+      ...(this.budget.max_cost_usd !== undefined ? { cost_usd: Math.max(0, this.budget.max_cost_usd - used.cost) } : {}),
+    };
+  }
+}
+
+/** What the runs of one tree share: the clock of ticks. */
+interface TreeShared {
+  tick: number | undefined;
+  readonly clock: () => number;
+  readonly write: (line: string) => void;
+  readonly newRunId: () => string;
+}
+
+function hasLimit(budget: AgentBudget | undefined): budget is AgentBudget {
+  return budget !== undefined && (budget.max_actions !== undefined || budget.max_cost_usd !== undefined);
+}
+
+function tighter(a: Remaining, b: Remaining): Remaining {
+  const min = (x: number | undefined, y: number | undefined) => (x === undefined ? y : y === undefined ? x : Math.min(x, y));
+  const actions = min(a.actions, b.actions);
+  const cost = min(a.cost_usd, b.cost_usd);
+  return { ...(actions !== undefined ? { actions } : {}), ...(cost !== undefined ? { cost_usd: cost } : {}) };
+}
+
+/**
+ * One agent run's emitter. Create the root with `createAgentEmitter`, sub-agents with `child()`.
+ * Every action is checked against every budget above it (the root's pool and any sub-agent's own
+ * tighter one) before it is written: at zero it is refused with a `BudgetExhaustedError`.
+ */
+export class AgentEmitter {
+  readonly agent: string;
+  readonly runId: string;
+  readonly parentRunId?: string;
+  private readonly pools: readonly Pool[];
+  private readonly ownBudget?: AgentBudget;
+  private readonly parent?: AgentEmitter;
+  private started = false;
+  private ended = false;
+  private seq = 0;
+  /** Actions and cost of this run and every sub-agent under it: what `end()` reports. */
+  private subtreeActions = 0;
+  private subtreeCost = 0;
+  private costSeen = false;
+
+  /** @internal use `createAgentEmitter` and `child` */
+  constructor(
+    private readonly shared: TreeShared,
+    options: { agent: string; runId: string; budget?: AgentBudget; parent?: AgentEmitter; inherited: readonly Pool[] },
+  ) {
+    this.agent = options.agent;
+    this.runId = options.runId;
+    this.parent = options.parent;
+    this.parentRunId = options.parent?.runId;
+    this.ownBudget = hasLimit(options.budget) ? { ...options.budget, scope: options.budget.scope ?? 'task' } : undefined;
+    this.pools = this.ownBudget ? [...options.inherited, new Pool(this.ownBudget, this.runId)] : options.inherited;
+  }
+
+  private line(body: Record<string, unknown>): void {
+    this.shared.write(JSON.stringify({ ...body, ts: new Date(this.shared.clock()).toISOString() }));
+  }
+
+  /** Writes `agent.start` (with the parent and this run's own budget). Called by the first action if not before. */
+  start(options: { parentRunId?: string } = {}): void {
+    if (this.started) return;
+    this.started = true;
+    const parent = options.parentRunId ?? this.parentRunId;
+    this.line({
+      type: 'agent.start',
+      agent: this.agent,
+      run_id: this.runId,
+      ...(parent !== undefined ? { parent_run_id: parent } : {}),
+      ...(this.ownBudget ? { budget: this.ownBudget } : {}),
+    });
+  }
+
+  /** Starts the next tick (one loop iteration, one turn); per-tick budgets start afresh. Returns its number. */
+  tick(n?: number): number {
+    this.shared.tick = n ?? (this.shared.tick === undefined ? 0 : this.shared.tick + 1);
+    return this.shared.tick;
+  }
+
+  /** The tightest of the budgets this run acts under. */
+  remaining(tick = this.shared.tick): Remaining {
+    return this.pools.reduce<Remaining>((acc, pool) => tighter(acc, pool.remaining(tick)), {});
+  }
+
+  /**
+   * Records one action (an LLM call, a tool call, …) after checking every budget above this run:
+   * returns a receipt, or the `BudgetExhaustedError` when a budget is at zero (nothing written).
+   */
+  tryAction(action: string, detail: ActionDetail = {}): ActionReceipt | BudgetExhaustedError {
+    if (this.ended) throw new Error(`${this.agent} run ${this.runId} already ended: no actions after end()`);
+    const tick = detail.tick ?? this.shared.tick;
+    for (const pool of this.pools) {
+      const exhausted = pool.check(tick, this.runId, this.agent);
+      if (exhausted) return exhausted;
+    }
+    this.start();
+    const cost = detail.cost_usd ?? 0;
+    for (const pool of this.pools) pool.spend(tick, cost);
+    for (let e: AgentEmitter | undefined = this; e; e = e.parent) {
+      e.subtreeActions++;
+      e.subtreeCost += cost;
+      if (detail.cost_usd !== undefined) e.costSeen = true;
+    }
+    const actionId = `${this.runId}#${++this.seq}`;
+    this.line({
+      type: 'agent.action',
+      agent: this.agent,
+      run_id: this.runId,
+      action,
+      action_id: actionId,
+      ...(detail.name !== undefined ? { name: detail.name } : {}),
+      ...(tick !== undefined ? { tick } : {}),
+      ...(detail.cost_usd !== undefined ? { cost_usd: detail.cost_usd } : {}),
+      ...(detail.tokens_in !== undefined ? { tokens_in: detail.tokens_in } : {}),
+      ...(detail.tokens_out !== undefined ? { tokens_out: detail.tokens_out } : {}),
+      ...(detail.duration_ms !== undefined ? { duration_ms: detail.duration_ms } : {}),
+    });
+    return { action_id: actionId, remaining: this.remaining(tick) };
+  }
+
+  /** Like `tryAction`, but throws the `BudgetExhaustedError`. Call it before making the call it records. */
+  action(action: string, detail: ActionDetail = {}): ActionReceipt {
+    const result = this.tryAction(action, detail);
+    if (result instanceof BudgetExhaustedError) throw result;
+    return result;
+  }
+
+  /** A tool call: the `tool_call` action (budget-checked) and the `tool.call` line with its arguments. */
+  toolCall(tool: string, args: Readonly<Record<string, unknown>>, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
+    const { callId, ...rest } = detail;
+    const receipt = this.action('tool_call', { ...rest, name: tool });
+    this.line({ type: 'tool.call', tool, args, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
+    return receipt;
+  }
+
+  /**
+   * A sub-agent run under this one: its actions count against this run's pool (and the root's),
+   * and against its own `budget` too when it has one.
+   */
+  child(agent: string, options: { budget?: AgentBudget; runId?: string } = {}): AgentEmitter {
+    this.start();
+    return new AgentEmitter(this.shared, { agent, runId: options.runId ?? this.shared.newRunId(), budget: options.budget, parent: this, inherited: this.pools });
+  }
+
+  /** Writes `agent.end` with the actions (and cost) of this run and everything under it: the honest count. */
+  end(status = 'ok', extra: { output_bytes?: number } = {}): void {
+    if (this.ended) return;
+    this.start();
+    this.ended = true;
+    this.line({
+      type: 'agent.end',
+      agent: this.agent,
+      run_id: this.runId,
+      status,
+      actions_reported: this.subtreeActions,
+      ...(this.costSeen ? { cost_reported_usd: Math.round(this.subtreeCost * 1e6) / 1e6 } : {}),
+      ...(this.parentRunId !== undefined ? { parent_run_id: this.parentRunId } : {}),
+      ...(extra.output_bytes !== undefined ? { output_bytes: extra.output_bytes } : {}),
+    });
+  }
+}
+
+/** The root run's emitter; its budget is the pool every `child()` shares. */
+export function createAgentEmitter(options: AgentEmitterOptions): AgentEmitter {
+  const shared: TreeShared = {
+    tick: undefined,
+    clock: options.clock ?? Date.now,
+    write: options.write,
+    newRunId: options.newRunId ?? (() => globalThis.crypto.randomUUID()),
+  };
+  return new AgentEmitter(shared, { agent: options.agent, runId: options.runId ?? shared.newRunId(), budget: options.budget, inherited: [] });
+}

@@ -1,0 +1,36 @@
+import { type ArgError, type ArgType, checkToolArgs } from '../core/tool-args.ts';
+
+/** The part of a silent-audit config the validator reads: `tools.<name>.args`. */
+export interface ToolArgsConfig {
+  readonly tools?: Readonly<Record<string, { readonly args?: Readonly<Record<string, ArgType>> } | undefined>>;
+}
+
+export interface ToolArgsResult {
+  readonly ok: boolean;
+  /** One per bad argument; `message` is written for the model to read and correct the call. */
+  readonly errors: readonly Pick<ArgError, 'arg' | 'expected' | 'got' | 'message'>[];
+}
+
+export interface ValidateOptions {
+  /** What relative date bounds (`-30d`) count from; default now. */
+  readonly now?: Date | number;
+  /** Type unconfigured arguments by their names (`*_id`, `email`, `amount`, `*_at`, …); default true. */
+  readonly inferFromNames?: boolean;
+}
+
+/**
+ * Checks a tool call's arguments before dispatch, with the same rules the `tool-arg-invalid`
+ * detector applies after the fact. On `ok: false`, send the messages back to the model instead of
+ * calling the tool: they say what each argument must be, what came instead, and what to pass.
+ */
+export function validateToolArgs(tool: string, args: Readonly<Record<string, unknown>>, config: ToolArgsConfig = {}, options: ValidateOptions = {}): ToolArgsResult {
+  const now = options.now === undefined ? Date.now() : options.now instanceof Date ? options.now.getTime() : options.now;
+  const errors = checkToolArgs(args, config.tools?.[tool]?.args, { now, inferFromNames: options.inferFromNames });
+  return { ok: errors.length === 0, errors: errors.map(({ arg, expected, got, message }) => ({ arg, expected, got, message })) };
+}
+
+/** The errors as one message for the model: one line per argument. */
+export function toolArgsFeedback(tool: string, result: ToolArgsResult): string {
+  if (result.ok) return '';
+  return [`The call to ${tool} was not made: fix these arguments and call it again.`, ...result.errors.map((e) => `- ${e.message}`)].join('\n');
+}

@@ -1,0 +1,215 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
+import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
+import { type Config, currentActor, loadConfig } from '../config.ts';
+import {
+  addException,
+  EXPIRING_WITHIN_DAYS,
+  ExceptionRefusedError,
+  exceptionStanding,
+  loadRegistry,
+  type RegistryRules,
+  renewException,
+  revokeException,
+} from '../core/exception-registry.ts';
+import { textTable } from '../core/text-table.ts';
+import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
+import { DEFAULT_TABLE, openStore, StoreSpecError } from './stores.ts';
+
+/** Where the registry lives, opened for one command. */
+interface OpenedRegistry {
+  readonly registry: ExceptionStore;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The registry must persist, so there is no memory store here: `local` (DynamoDB Local under
+ * `.silent-audit/`), the URL of a DynamoDB endpoint, or `aws`: the deployed table (`--table`, the
+ * stack's TableName output) with the default AWS credential chain and region.
+ */
+export async function openRegistry(spec: string, table: string | undefined): Promise<OpenedRegistry> {
+  if (spec === 'aws') {
+    if (!table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
+    const client = new DynamoDBClient({ maxAttempts: 8 });
+    const states = new DynamoAuditStore(client, table);
+    return { registry: new DynamoExceptionStore(client, table, { states }), description: `DynamoDB table ${table} (AWS)`, close: async () => client.destroy() };
+  }
+  if (spec === 'memory') throw new StoreSpecError('--store memory: the exception registry must persist; use local, http://host:port or aws');
+  const opened = await openStore(spec, { table: table ?? DEFAULT_TABLE });
+  if (!opened.exceptions) {
+    await opened.close();
+    throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);
+  }
+  return { registry: opened.exceptions, description: opened.description, close: () => opened.close() };
+}
+
+/** An AWS or connection error in the user's terms, or undefined for anything else (a bug). */
+function storeProblem(error: unknown, description: string): string | undefined {
+  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  const name = e.name ?? '';
+  if (name === 'ResourceNotFoundException') return `${description}: the table does not exist here; pass the stack's TableName output with --table (and check the region, AWS_REGION)`;
+  if (/Credentials|UnrecognizedClient|InvalidSignature|ExpiredToken|AccessDenied|NotAuthorized/.test(name)) {
+    return `${description}: AWS refused the request (${name}: ${e.message}); check your credentials (AWS_PROFILE, aws sso login) and that they may read and write the table`;
+  }
+  if (name === 'ValidationException') return `${description}: DynamoDB refused the request: ${e.message}`;
+  if (/region is missing/i.test(e.message ?? '')) return `${description}: no AWS region is set; set AWS_REGION or a profile with a region`;
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') return `${description}: cannot reach DynamoDB (${code ?? name}); is the endpoint running?`;
+  return undefined;
+}
+
+interface CommonOptions {
+  readonly store: string;
+  readonly table?: string;
+  readonly config?: string;
+  readonly json: boolean;
+}
+
+interface CommandContext {
+  readonly registry: ExceptionStore;
+  readonly config: Config;
+  readonly rules: RegistryRules;
+  readonly say: (line: string) => void;
+  readonly json: boolean;
+}
+
+function daysLabel(n: number): string {
+  return `${n} day${n === 1 ? '' : 's'}`;
+}
+
+/** Opens the registry, seeds the config's entries that are missing, runs one subcommand, and maps refusals to exit 2. */
+async function runSubcommand(name: string, o: CommonOptions, work: (ctx: CommandContext) => Promise<void>): Promise<void> {
+  const config = loadConfig(o.config);
+  const now = systemClock.now();
+  let opened: OpenedRegistry;
+  try {
+    opened = await openRegistry(o.store, o.table);
+  } catch (error) {
+    const problem = storeProblem(error, `--store ${o.store}`);
+    if (problem === undefined) throw error;
+    process.stderr.write(`silent-audit exceptions ${name}: ${problem}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  try {
+    const seeded = await loadRegistry(opened.registry, config.exceptions, now);
+    if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
+    for (const d of seeded.differing) {
+      process.stderr.write(`note: the config's ${d.id} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
+    }
+    await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days }, say: (l) => process.stdout.write(`${l}\n`), json: o.json });
+    process.exitCode = 0;
+  } catch (error) {
+    const problem = error instanceof ExceptionRefusedError ? error.message : storeProblem(error, opened.description);
+    if (problem === undefined) throw error;
+    process.stderr.write(`silent-audit exceptions ${name}: ${problem}\n`);
+    process.exitCode = 2;
+  } finally {
+    await opened.close();
+  }
+}
+
+/** One exception as `list --json` prints it: the record with its standing today. */
+export function exceptionView(e: GuardException, now: number): GuardException & { standing: string; days_left: number } {
+  const { standing, daysLeft } = exceptionStanding(e, now);
+  return { ...e, standing, days_left: daysLeft };
+}
+
+function listTable(exceptions: readonly GuardException[], now: number): string {
+  return textTable(
+    ['ID', 'GUARD', 'STATE', 'EXPIRES', 'DAYS LEFT', 'BYPASSES', 'LAST BYPASS', 'RENEWED', 'OWNER', 'ORIGIN', 'REASON'],
+    exceptions.map((e) => {
+      const { standing, daysLeft } = exceptionStanding(e, now);
+      const left = standing === 'revoked' ? '-' : String(daysLeft);
+      const state = standing === 'expiring' ? `expiring (${daysLeft <= 0 ? 'today' : `in ${daysLabel(daysLeft)}`})` : standing;
+      return [e.id, e.guard, state, e.expires, left, String(e.bypass_count), e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, e.origin, e.reason];
+    }),
+    [24, 32, 24, 10, 9, 8, 20, 7, 40, 6, 80],
+  );
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--store <store>', 'where the registry lives: local (DynamoDB Local under .silent-audit/), http://host:port, or aws (the deployed table, default AWS credentials)', 'local')
+    .option('--table <name>', `the table (default ${DEFAULT_TABLE}; with --store aws: the stack's TableName output)`)
+    .option('--config <file>', 'config file whose `exceptions` seed the registry (default: silent-audit.config.yaml/.json in this folder)')
+    .option('--json', 'print JSON (one exception per line)', false);
+}
+
+/** `silent-audit exceptions list|add|renew|revoke` (contract §5): the guard-bypass exception registry. */
+export function registerExceptionsCommand(program: Command): void {
+  const exceptions = program
+    .command('exceptions')
+    .description('the guard-bypass exception registry: who may bypass which guard, why, and until when')
+    .showHelpAfterError();
+
+  withCommon(exceptions.command('list'))
+    .description(`list the exceptions with their state, expiry, days left and bypass counts (expiring = within ${EXPIRING_WITHIN_DAYS} days)`)
+    .option('--all', 'include revoked exceptions', false)
+    .action(async (o: CommonOptions & { all: boolean }) => {
+      await runSubcommand('list', o, async ({ registry, rules, say, json }) => {
+        const all = await registry.list();
+        const shown = all.filter((e) => o.all || e.status !== 'revoked');
+        if (json) {
+          for (const e of shown) say(JSON.stringify(exceptionView(e, rules.now)));
+          return;
+        }
+        if (shown.length === 0) {
+          say(all.length === 0 ? 'The registry holds no exceptions.' : `No active exceptions (${all.length} revoked: --all shows them).`);
+          return;
+        }
+        say(listTable(shown, rules.now));
+        const expiring = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expiring');
+        const expired = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expired');
+        say('');
+        if (expiring.length > 0) say(`Expiring within ${EXPIRING_WITHIN_DAYS} days: ${expiring.map((e) => `${e.id} (${e.expires}, owner ${e.owner})`).join(', ')}: renew with a reason, or remove the bypass.`);
+        if (expired.length > 0) say(`Expired: ${expired.map((e) => e.id).join(', ')}: a bypass under them is reported as guard-exception-expired; revoke them once the bypass is gone.`);
+        const revoked = all.length - all.filter((e) => e.status !== 'revoked').length;
+        say(`${shown.length} exception${shown.length === 1 ? '' : 's'}${!o.all && revoked > 0 ? ` (${revoked} revoked not shown: --all)` : ''}.`);
+      });
+    });
+
+  withCommon(exceptions.command('add'))
+    .description('register a bypass: an id, the guard, a reason, an owner and an expiry (at most max_exception_days, default 90, ahead)')
+    .option('--id <id>', 'the exception id the bypass lines name in `exception_id`, e.g. EX-13')
+    .option('--guard <name>', 'the guard it lets bypass, e.g. pii-redaction')
+    .option('--reason <text>', 'why the guard may be bypassed')
+    .option('--owner <who>', 'who answers for it, e.g. alice@example.com')
+    .option('--expires <yyyy-mm-dd>', 'the last day it is valid')
+    .option('--by <name>', 'who adds it (default: $SILENT_AUDIT_ACTOR, else your login name)')
+    .action(async (o: CommonOptions & { id?: string; guard?: string; reason?: string; owner?: string; expires?: string; by?: string }) => {
+      await runSubcommand('add', o, async ({ registry, rules, say, json }) => {
+        const e = await addException(registry, { id: o.id, guard: o.guard, reason: o.reason, owner: o.owner, expires: o.expires, by: o.by ?? currentActor() }, rules);
+        const { daysLeft } = exceptionStanding(e, rules.now);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `added ${e.id}: guard ${e.guard} may be bypassed until ${e.expires} (${daysLabel(daysLeft)} from today), owner ${e.owner}, by ${e.created_by}`);
+      });
+    });
+
+  withCommon(exceptions.command('renew'))
+    .description('move an active exception\'s expiry (at most max_exception_days from today), recording who, when and why')
+    .argument('<id>', 'the exception to renew')
+    .option('--expires <yyyy-mm-dd>', 'the new last valid day')
+    .option('--reason <text>', 'why the bypass is still needed')
+    .option('--by <name>', 'who renews it (default: $SILENT_AUDIT_ACTOR, else your login name)')
+    .action(async (id: string, o: CommonOptions & { expires?: string; reason?: string; by?: string }) => {
+      await runSubcommand('renew', o, async ({ registry, rules, say, json }) => {
+        const e = await renewException(registry, id, { expires: o.expires, reason: o.reason, by: o.by ?? currentActor() }, rules);
+        const r = e.renewals[e.renewals.length - 1];
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `renewed ${e.id}: ${r.from_expires} → ${r.to_expires}, by ${r.by} ("${r.reason}"); renewal ${e.renewals.length}`);
+      });
+    });
+
+  withCommon(exceptions.command('revoke'))
+    .description('end an exception; its record stays in the registry (nothing is ever deleted)')
+    .argument('<id>', 'the exception to revoke')
+    .option('--reason <text>', 'why it ends')
+    .option('--by <name>', 'who revokes it (default: $SILENT_AUDIT_ACTOR, else your login name)')
+    .action(async (id: string, o: CommonOptions & { reason?: string; by?: string }) => {
+      await runSubcommand('revoke', o, async ({ registry, rules, say, json }) => {
+        const e = await revokeException(registry, id, { reason: o.reason, by: o.by ?? currentActor() }, rules);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `revoked ${e.id} (guard ${e.guard}) by ${e.revoked_by} ("${e.revoke_reason}"); its record stays in the registry`);
+      });
+    });
+}

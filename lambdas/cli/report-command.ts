@@ -1,0 +1,148 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
+import { type Config, loadConfig } from '../config.ts';
+import { isMonth, scheduledReportTime } from '../core/report/month.ts';
+import type { AuditReport } from '../core/report/model.ts';
+import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
+import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
+import { scanToStore } from './scan-command.ts';
+import { type OpenedStore, openStore } from './stores.ts';
+
+export type ReportFormat = ReportDocument['format'];
+const FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
+
+export interface ReportOptions {
+  /** `YYYY-MM` */
+  readonly month: string;
+  /** Default: from `out`'s extension, else Markdown. */
+  readonly format?: ReportFormat;
+  /** A file to write; default stdout. */
+  readonly out?: string;
+  /** Log files to scan first (`-` for stdin); without them, the report reads the store as it is. */
+  readonly paths: readonly string[];
+  /** Default `local` without paths; with paths, memory unless given. */
+  readonly store?: string;
+  readonly config: Config;
+  readonly year?: number;
+  /** The report date, which due dates count from. */
+  readonly clock?: Clock;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin?: Readable;
+}
+
+export interface ReportCommandResult {
+  readonly exitCode: 0 | 2;
+  readonly report?: AuditReport;
+}
+
+/** `--format`, else the extension of `--out` (`.md`, `.html`, `.json`), else Markdown. */
+export function formatFor(format: ReportFormat | undefined, out: string | undefined): ReportFormat {
+  if (format) return format;
+  const ext = out ? extname(out).slice(1).toLowerCase() : '';
+  if (ext === 'htm' || ext === 'html') return 'html';
+  if (ext === 'json') return 'json';
+  return 'md';
+}
+
+/**
+ * `silent-audit report --month YYYY-MM`: the monthly 5 Cs audit report, from the findings the
+ * store holds (what scans and the demo wrote), or from log files scanned first. Exit 0 with a
+ * report, 2 for a usage or input error.
+ */
+export async function runReport(opts: ReportOptions): Promise<ReportCommandResult> {
+  let opened: OpenedStore;
+  if (opts.paths.length > 0) {
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin });
+    if (!scanned.ok) {
+      opts.stderr.write(`silent-audit report: ${scanned.error}\n`);
+      return { exitCode: 2 };
+    }
+    opened = scanned.opened;
+  } else {
+    opened = await openStore(opts.store ?? 'local');
+  }
+
+  let report: AuditReport;
+  let documents: ReportDocument[];
+  try {
+    ({ report, documents } = await createMonthlyReport(opts.month, {
+      findings: opened.store,
+      runs: opened.store,
+      catalog: opened.store,
+      exceptions: opened.exceptions,
+      config: opts.config,
+      clock: opts.clock ?? systemClock,
+      // Last month's report beside this one carries open-since and due dates forward.
+      archive: opts.out ? new FileReportPublisher(dirname(resolve(opts.out))) : undefined,
+    }));
+  } finally {
+    await opened.close();
+  }
+
+  const format = formatFor(opts.format, opts.out);
+  const body = documents.find((d) => d.format === format)!.body;
+  if (opts.out) {
+    mkdirSync(dirname(resolve(opts.out)), { recursive: true });
+    writeFileSync(opts.out, body);
+    opts.stderr.write(`Wrote ${opts.out}\n`);
+  } else {
+    opts.stdout.write(body);
+  }
+  opts.stderr.write(`${report.summary.headline}\n`);
+  return { exitCode: 0, report };
+}
+
+/**
+ * Builds a month's report and writes `report-YYYY-MM.md`, `.html` and `.json` into a folder (the
+ * demo's `out/`), carrying statuses from last month's report there if there is one. The report
+ * date is, unless given, when the schedule would run it: 06:00 UTC on the 1st of the month after.
+ */
+export async function writeReportFiles(month: string, sources: Omit<ReportSources, 'clock'> & { readonly clock?: Clock }, dir: string): Promise<PublishedReport> {
+  const publisher = new FileReportPublisher(dir);
+  const clock = sources.clock ?? { now: () => scheduledReportTime(month) };
+  const { documents } = await createMonthlyReport(month, { ...sources, clock, archive: sources.archive ?? publisher });
+  return publisher.publish(month, documents);
+}
+
+function monthOption(value: string): string {
+  if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM, e.g. 2026-10');
+  return value;
+}
+
+function yearOption(value: string): number {
+  if (!/^\d{4}$/.test(value)) throw new InvalidArgumentError('expected a four-digit year');
+  return Number(value);
+}
+
+/** Adds `report` to the program. */
+export function registerReportCommand(program: Command): void {
+  program
+    .command('report')
+    .description('the monthly 5 Cs audit report: from the findings the store holds, or from log files scanned first')
+    .argument('[paths...]', 'log files to scan first (- for stdin); without them, the findings in the store')
+    .requiredOption('--month <yyyy-mm>', 'the month to report on', monthOption)
+    .addOption(new Option('--format <format>', "md, html or json (default: from --out's extension, else md)").choices(FORMATS))
+    .option('--out <file>', 'write the report to this file (default: stdout)')
+    .addOption(new Option('--store <store>', 'local (DynamoDB Local under .silent-audit/, the default without paths) or http://host:port'))
+    .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
+    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
+    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; year?: number }) => {
+      const result = await runReport({
+        month: o.month,
+        format: o.format,
+        out: o.out,
+        paths,
+        store: o.store,
+        config: loadConfig(o.config),
+        year: o.year,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdin: process.stdin,
+      });
+      process.exitCode = result.exitCode;
+    });
+}

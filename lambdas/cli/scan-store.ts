@@ -1,0 +1,198 @@
+import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
+import type {
+  CommitResult,
+  FindingQuery,
+  FindingStore,
+  RunRecord,
+  RunRecordStore,
+  StateStore,
+  StoredFinding,
+  SubjectCatalog,
+  SubjectCommit,
+  Versioned,
+} from '../ports.ts';
+
+type PersistentStore = StateStore & FindingStore & SubjectCatalog;
+
+export class ScanWriteBackError extends Error {
+  constructor(readonly keys: readonly string[]) {
+    super(
+      `the stored state of ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''} changed while the scan ran; ` +
+        'nothing of those subjects was saved: run the scan again',
+    );
+    this.name = 'ScanWriteBackError';
+  }
+}
+
+/**
+ * The state of one `scan` (contract §6: a scan is one batch whose state lives in memory while it
+ * streams). Chunks of events are folded into it like batches; with a persistent store behind it,
+ * a subject's stored state is read the first time the scan needs it, and `writeBack` saves every
+ * changed subject once at the end, conditionally on the version read, with its findings and run
+ * records. Without one, nothing is written, and unless asked run records are not even kept (a
+ * scan does not read them), so memory holds only the subjects' states and the findings.
+ */
+export class ScanStore implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
+  /**
+   * Each subject's state as JSON, as DynamoDB holds it: a tenth of the memory of the objects, and
+   * every read gets its own copy. A scan of many agent runs keeps one small state per run.
+   */
+  private readonly states = new Map<string, { readonly json: string; readonly version: number }>();
+  /** The version each subject had in the persistent store when first read (0: not stored). */
+  private readonly baseVersions = new Map<string, number>();
+  private readonly listedKinds = new Set<string>();
+  private readonly findings = new Map<string, StoredFinding>();
+  /** Finding keys per subject key, in the order they came, for the write-back. */
+  private readonly findingsOf = new Map<string, string[]>();
+  private readonly records = new Map<string, Map<string, RunRecord>>();
+  private readonly recordsOf = new Map<string, RunRecord[]>();
+  private readonly changed = new Set<string>();
+  private readonly leases = new Map<string, number>();
+
+  private readonly keepRecords: boolean;
+
+  /** `keepRecords`: keep run records for `runs()` (a report) or the write-back; by default only with a persistent store. */
+  constructor(
+    private readonly base?: PersistentStore,
+    options: { keepRecords?: boolean } = {},
+  ) {
+    this.keepRecords = options.keepRecords ?? base !== undefined;
+  }
+
+  async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+    const unread = keys.filter((k) => !this.baseVersions.has(k));
+    if (unread.length > 0) await this.readBase(unread);
+    const out = new Map<string, Versioned<unknown>>();
+    for (const key of keys) {
+      const v = this.states.get(key);
+      if (v) out.set(key, { state: JSON.parse(v.json), version: v.version });
+    }
+    return out;
+  }
+
+  async commit(change: SubjectCommit): Promise<CommitResult> {
+    if (!this.baseVersions.has(change.key)) await this.readBase([change.key]);
+    const current = this.states.get(change.key)?.version ?? 0;
+    if (current !== change.expectedVersion) return 'conflict';
+    this.states.set(change.key, { json: JSON.stringify(change.state), version: current + 1 });
+    this.changed.add(change.key);
+    for (const f of change.findings) {
+      const key = findingKey(f);
+      if (this.findings.has(key)) continue;
+      this.findings.set(key, { ...f, key, alerted: false });
+      const list = this.findingsOf.get(change.key) ?? [];
+      list.push(key);
+      this.findingsOf.set(change.key, list);
+    }
+    if (this.keepRecords) {
+      for (const r of change.records) {
+        const subject = `${r.subject_kind}#${r.subject}`;
+        let byRun = this.records.get(subject);
+        if (!byRun) this.records.set(subject, (byRun = new Map()));
+        if (byRun.has(r.run_id)) continue;
+        byRun.set(r.run_id, r);
+        const list = this.recordsOf.get(change.key) ?? [];
+        list.push(r);
+        this.recordsOf.set(change.key, list);
+      }
+    }
+    return 'committed';
+  }
+
+  async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
+    if (this.base && !this.listedKinds.has(stateKind)) {
+      this.listedKinds.add(stateKind);
+      for (const stored of await this.base.subjects(stateKind)) {
+        if (this.baseVersions.has(stored.key)) continue;
+        this.baseVersions.set(stored.key, stored.version);
+        this.states.set(stored.key, { json: JSON.stringify(stored.state), version: stored.version });
+      }
+    }
+    const prefix = `${stateKind}#`;
+    return [...this.states]
+      .filter(([key]) => key.startsWith(prefix))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, v]) => ({ key, state: JSON.parse(v.json) as unknown, version: v.version }));
+  }
+
+  /** The findings of this scan (stored ones are the persistent store's business). */
+  async query(query: FindingQuery): Promise<StoredFinding[]> {
+    const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
+    return [...this.findings.values()]
+      .filter((f) => f.ts >= q.from && f.ts < q.to && (!q.detector || f.detector === q.detector) && (!q.subject || f.subject === q.subject))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
+    return [...this.findings.values()].filter((f) => !f.alerted).sort((a, b) => a.key.localeCompare(b.key)).slice(0, limit);
+  }
+
+  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    const f = this.findings.get(key);
+    if (!f || f.alerted || (this.leases.get(key) ?? 0) > now) return false;
+    this.leases.set(key, now + leaseMs);
+    return true;
+  }
+
+  async releaseAlert(key: string): Promise<void> {
+    this.leases.delete(key);
+  }
+
+  async markAlerted(key: string): Promise<boolean> {
+    const f = this.findings.get(key);
+    if (!f || f.alerted) return false;
+    this.findings.set(key, { ...f, alerted: true });
+    return true;
+  }
+
+  async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
+    return [...(this.records.get(subjectKey)?.values() ?? [])].filter((r) => r.ts >= from && r.ts < to).sort((a, b) => a.ts.localeCompare(b.ts));
+  }
+
+  /** Subjects the scan changed, states held, findings: for the summary and the tests. */
+  get size(): { subjects: number; changed: number; findings: number } {
+    return { subjects: this.states.size, changed: this.changed.size, findings: this.findings.size };
+  }
+
+  /**
+   * Saves what the scan changed into the persistent store: each changed subject's state once,
+   * conditionally on the version the scan read, with its findings and run records; then marks the
+   * findings the scan showed as alerted. A subject whose stored state moved meanwhile is not
+   * saved (the scan cannot recompute it without reading everything again): the error names them.
+   */
+  async writeBack(): Promise<{ subjects: number; findings: number; records: number }> {
+    if (!this.base) return { subjects: 0, findings: 0, records: 0 };
+    const conflicts: string[] = [];
+    let findings = 0;
+    let records = 0;
+    for (const key of [...this.changed].sort()) {
+      const held = this.states.get(key) as { json: string; version: number };
+      const own = (this.findingsOf.get(key) ?? []).map((k) => this.strip(this.findings.get(k) as StoredFinding));
+      const runRecords = this.recordsOf.get(key) ?? [];
+      const outcome = await this.base.commit({ key, expectedVersion: this.baseVersions.get(key) ?? 0, state: JSON.parse(held.json), findings: own, records: runRecords });
+      if (outcome === 'conflict') {
+        conflicts.push(key);
+        continue;
+      }
+      findings += own.length;
+      records += runRecords.length;
+    }
+    for (const f of this.findings.values()) if (f.alerted) await this.base.markAlerted(f.key);
+    if (conflicts.length > 0) throw new ScanWriteBackError(conflicts);
+    return { subjects: this.changed.size, findings, records };
+  }
+
+  private strip(f: StoredFinding): Finding {
+    const { key: _key, alerted: _alerted, ...finding } = f;
+    return finding;
+  }
+
+  private async readBase(keys: readonly string[]): Promise<void> {
+    const loaded = this.base ? await this.base.load(keys) : new Map<string, Versioned<unknown>>();
+    for (const key of keys) {
+      const v = loaded.get(key);
+      this.baseVersions.set(key, v?.version ?? 0);
+      if (v && !this.states.has(key)) this.states.set(key, { json: JSON.stringify(v.state), version: v.version });
+    }
+  }
+}

@@ -1,0 +1,253 @@
+import { InputError } from '../adapters/file-lines.ts';
+import type { AuditEvent, LineSource } from '../core/events.ts';
+import { LineTally } from '../core/line-tally.ts';
+import { parseLine } from '../core/parse/index.ts';
+import type { SubjectReducer } from '../core/pipeline.ts';
+import { ProgressBar } from './progress.ts';
+import type { ScanSource, SourceRecord } from './scan-sources.ts';
+
+/**
+ * The streaming half of `scan`: every source is read line by line, its lines parsed into events
+ * as they arrive, and the sources merged by event time (a k-way merge) into chunks that are handed
+ * on in time order, so the pipeline runs its detectors in time order (contract §5) without ever
+ * holding all events.
+ *
+ * Each source is assumed to be in time order, which log files are. The merge always reads from
+ * the source that is furthest behind (the smallest time read so far, its "head"), and hands on
+ * the events older than every source's head: no source can still bring an older one. A source
+ * that is not in time order still works: its late events go into the next chunk, which the
+ * pipeline sorts, so order holds within a chunk but not across chunks for those events (they are
+ * counted as `late`).
+ */
+
+/** Default events per chunk: large enough that a chunk is a good batch, small enough to stay flat. */
+export const DEFAULT_CHUNK_EVENTS = 10_000;
+/** Events of the previous chunks that `enrich` may look back at (cron's discard line, 10 minutes). */
+export const CONTEXT_MS = 15 * 60_000;
+export const CONTEXT_EVENTS = 2_000;
+
+export interface MergeStats {
+  /** Chunks handed on. */
+  chunks: number;
+  /** The most events held at once: buffered in the merge plus the chunk being processed. */
+  maxHeldEvents: number;
+  /** Events that came after a later event of their own source had been handed on. */
+  late: number;
+  /** The latest event time seen, epoch ms (0: none). */
+  latest: number;
+}
+
+interface SourceBuffer {
+  readonly index: number;
+  /** Events read and not handed on yet, in the order read. */
+  events: AuditEvent[];
+  /** Whether `events` is in time order (then the ready ones are a prefix). */
+  sorted: boolean;
+  /** The latest event time read from this source: nothing older is expected from it. */
+  head: number;
+  done: boolean;
+}
+
+/**
+ * Merges the events of several sources into time-ordered chunks. Feed it with `add` (events of one
+ * source, in the order read) and `sourceDone`; `takeReady` hands out what is ready.
+ */
+export class TimeOrderedMerger {
+  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, latest: 0 };
+  private readonly buffers: SourceBuffer[];
+  private held = 0;
+  private handedUpTo = Number.NEGATIVE_INFINITY;
+  private context: AuditEvent[] = [];
+
+  constructor(sources: number) {
+    this.buffers = Array.from({ length: sources }, (_, index) => ({ index, events: [], sorted: true, head: Number.NEGATIVE_INFINITY, done: false }));
+  }
+
+  /** Events held now (buffered, not handed on). */
+  get heldEvents(): number {
+    return this.held;
+  }
+
+  add(source: number, events: readonly AuditEvent[]): void {
+    const buffer = this.buffers[source];
+    for (const event of events) {
+      const last = buffer.events.length > 0 ? buffer.events[buffer.events.length - 1].at : Number.NEGATIVE_INFINITY;
+      if (event.at < last) buffer.sorted = false;
+      if (event.at < this.handedUpTo) this.stats.late++;
+      buffer.events.push(event);
+      if (event.at > buffer.head) buffer.head = event.at;
+      if (event.at > this.stats.latest) this.stats.latest = event.at;
+    }
+    this.held += events.length;
+    this.noteHeld(0);
+  }
+
+  sourceDone(source: number): void {
+    this.buffers[source].done = true;
+  }
+
+  /** The source to read next: the unfinished one furthest behind; undefined when all are done. */
+  nextSource(): number | undefined {
+    let pick: SourceBuffer | undefined;
+    for (const b of this.buffers) if (!b.done && (pick === undefined || b.head < pick.head)) pick = b;
+    return pick?.index;
+  }
+
+  /** The time before which every event has been read: the smallest head of the unfinished sources. */
+  watermark(): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const b of this.buffers) if (!b.done && b.head < min) min = b.head;
+    return min;
+  }
+
+  /**
+   * The events older than the watermark (all of them when `all`), in time order (stable: sources
+   * in the order given, each in the order read), taken out of the buffers; with the events of
+   * earlier chunks that `enrich` may look back at.
+   */
+  takeReady(all = false): { events: AuditEvent[]; context: readonly AuditEvent[] } {
+    const until = all ? Number.POSITIVE_INFINITY : this.watermark();
+    const ready: AuditEvent[] = [];
+    for (const b of this.buffers) {
+      if (b.events.length === 0) continue;
+      if (b.sorted) {
+        let n = 0;
+        while (n < b.events.length && b.events[n].at < until) n++;
+        if (n === 0) continue;
+        for (let i = 0; i < n; i++) ready.push(b.events[i]);
+        b.events = n === b.events.length ? [] : b.events.slice(n);
+      } else {
+        const keep: AuditEvent[] = [];
+        for (const e of b.events) (e.at < until ? ready : keep).push(e);
+        b.events = keep;
+        b.sorted = keep.every((e, i) => i === 0 || keep[i - 1].at <= e.at);
+      }
+    }
+    ready.sort((a, b) => a.at - b.at);
+    const context = this.context;
+    if (ready.length > 0) {
+      this.stats.chunks++;
+      const lastAt = ready[ready.length - 1].at;
+      if (lastAt > this.handedUpTo) this.handedUpTo = lastAt;
+      const recent = [...context, ...ready.slice(-CONTEXT_EVENTS)].filter((e) => e.at >= lastAt - CONTEXT_MS);
+      this.context = recent.slice(-CONTEXT_EVENTS);
+    }
+    return { events: ready, context };
+  }
+
+  /** Records that `inFlight` events taken out are being processed, for the high-water mark. */
+  noteHeld(inFlight: number): void {
+    const now = this.held + inFlight;
+    if (now > this.stats.maxHeldEvents) this.stats.maxHeldEvents = now;
+  }
+
+  /** Takes events out of the count once handed on. */
+  release(count: number): void {
+    this.held -= count;
+  }
+}
+
+/**
+ * What `enrich` (e.g. which cron job a "discarding output" line belongs to) would have filled in
+ * had the chunk been one batch with what came before: each reducer's `enrich` runs over the
+ * earlier events kept as context and the chunk, and the chunk's part is kept. `enrich` must give
+ * the same answer when run again on its own output (the pipeline runs it once more).
+ */
+export function enrichWithContext(events: readonly AuditEvent[], context: readonly AuditEvent[], reducers: readonly SubjectReducer<unknown>[]): readonly AuditEvent[] {
+  if (context.length === 0 || !reducers.some((r) => r.enrich)) return events;
+  let all: readonly AuditEvent[] = [...context, ...events];
+  for (const reducer of reducers) if (reducer.enrich) all = reducer.enrich(all);
+  return all.slice(context.length);
+}
+
+export interface StreamOptions {
+  readonly year?: number;
+  /** The moment "now" for year inference of syslog dates. */
+  readonly now: number;
+  /** Where the progress bar goes (only on a terminal). */
+  readonly progress: NodeJS.WritableStream;
+  /** @default DEFAULT_CHUNK_EVENTS */
+  readonly chunkEvents?: number;
+}
+
+export interface StreamResult {
+  readonly tally: LineTally;
+  readonly stats: MergeStats;
+}
+
+interface OpenSource {
+  readonly source: ScanSource;
+  readonly iterator: AsyncIterator<SourceRecord>;
+  lineNo: number;
+}
+
+function label(sources: readonly ScanSource[]): string {
+  return sources.length === 1 ? `scanning ${sources[0].name}` : `scanning ${sources.length} sources`;
+}
+
+/**
+ * Reads every source line by line (any mix of formats; a bad line is counted, never thrown),
+ * merges their events by time and calls `onChunk` with each time-ordered chunk of at most about
+ * `chunkEvents` events (and the context for `enrich`), waiting for it before reading on. A source
+ * that cannot be read throws an InputError naming it and how far it got.
+ */
+export async function streamSources(
+  sources: readonly ScanSource[],
+  opts: StreamOptions,
+  onChunk: (events: readonly AuditEvent[], context: readonly AuditEvent[]) => Promise<void>,
+): Promise<StreamResult> {
+  const chunkEvents = opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS;
+  const merger = new TimeOrderedMerger(sources.length);
+  let current = 0;
+  const tally = new LineTally((events) => merger.add(current, events));
+  const total = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;
+  const progress = new ProgressBar(opts.progress, label(sources), total);
+  const open: OpenSource[] = sources.map((source) => ({ source, iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](), lineNo: 0 }));
+  // Re-check for ready events only after this many more arrived, so a lagging watermark costs no rescans.
+  let checkAt = chunkEvents;
+
+  const flush = async (all: boolean) => {
+    const { events, context } = merger.takeReady(all);
+    if (events.length === 0) return;
+    merger.release(events.length);
+    merger.noteHeld(events.length);
+    await onChunk(events, context);
+  };
+
+  try {
+    for (;;) {
+      const next = merger.nextSource();
+      if (next === undefined) break;
+      current = next;
+      const src = open[next];
+      let result: IteratorResult<SourceRecord>;
+      try {
+        result = await src.iterator.next();
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        const unit = src.source.kind === 'file' ? 'line' : 'event';
+        throw new InputError(`${src.source.name}: ${error.message} (after ${unit} ${src.lineNo})`, { cause: error });
+      }
+      if (result.done) {
+        merger.sourceDone(next);
+        continue;
+      }
+      const record = result.value;
+      const lineNo = ++src.lineNo;
+      progress.line();
+      const name = src.source.name;
+      const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
+      const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: src.source.defaultJob });
+      tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
+      if (merger.heldEvents >= checkAt) {
+        await flush(false);
+        checkAt = merger.heldEvents + chunkEvents;
+      }
+    }
+    await flush(true);
+  } finally {
+    progress.finish();
+    await Promise.all(open.map((o) => o.iterator.return?.().catch(() => undefined)));
+  }
+  return { tally, stats: merger.stats };
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
+import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
+import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
+import { type Config, currentActor, loadConfig } from '../config.ts';
+import { isoTime } from '../core/findings.ts';
+import { addSnooze, allSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
+import { textTable } from '../core/text-table.ts';
+import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
+import { DEFAULT_TABLE, LOCAL_STORE_DIR, StoreSpecError } from './stores.ts';
+
+interface OpenedSnoozes {
+  readonly store: SnoozeStore;
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Snoozes must persist and be seen by the deployed functions, so there is no memory store: `local`
+ * (DynamoDB Local under `.silent-audit/`), the URL of a DynamoDB endpoint, or `aws`: the deployed
+ * table (`--table`, the stack's TableName output) with the default AWS credential chain and region.
+ */
+export async function openSnoozeStore(spec: string, table: string | undefined, cwd = process.cwd()): Promise<OpenedSnoozes> {
+  if (spec === 'aws') {
+    if (!table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
+    const client = new DynamoDBClient({ maxAttempts: 8 });
+    return { store: new DynamoSnoozeStore(client, table), description: `DynamoDB table ${table} (AWS)`, close: async () => client.destroy() };
+  }
+  const name = table ?? DEFAULT_TABLE;
+  if (spec === 'local') {
+    const dir = join(cwd, LOCAL_STORE_DIR, 'dynamodb');
+    const local = await startDynamoDbLocal({ dbPath: dir });
+    const client = localDynamoClient(local.endpoint);
+    const close = async () => {
+      client.destroy();
+      await local.stop();
+    };
+    try {
+      await DynamoAuditStore.ensureTable(client, name);
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    return { store: new DynamoSnoozeStore(client, name), description: `DynamoDB Local (${dir})`, close };
+  }
+  if (/^https?:\/\//.test(spec)) {
+    const client = localDynamoClient(spec);
+    await DynamoAuditStore.ensureTable(client, name);
+    return { store: new DynamoSnoozeStore(client, name), description: `DynamoDB at ${spec}, table ${name}`, close: async () => client.destroy() };
+  }
+  throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
+}
+
+/** An AWS or connection error in the user's terms, or undefined for anything else (a bug). */
+function storeProblem(error: unknown, description: string): string | undefined {
+  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
+  const name = e.name ?? '';
+  if (name === 'ResourceNotFoundException') return `${description}: the table does not exist here; pass the stack's TableName output with --table (and check AWS_REGION)`;
+  if (/Credentials|UnrecognizedClient|InvalidSignature|ExpiredToken|AccessDenied|NotAuthorized/.test(name)) return `${description}: AWS refused the request (${name}); check your credentials and that they may read and write the table`;
+  if (/region is missing/i.test(e.message ?? '')) return `${description}: no AWS region is set; set AWS_REGION or a profile with a region`;
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') return `${description}: cannot reach DynamoDB (${code ?? name}); is the endpoint running?`;
+  return undefined;
+}
+
+interface CommonOptions {
+  readonly store: string;
+  readonly table?: string;
+  readonly config?: string;
+  readonly json: boolean;
+}
+
+interface Context {
+  readonly store: SnoozeStore;
+  readonly config: Config;
+  readonly now: number;
+  readonly say: (line: string) => void;
+}
+
+async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context) => Promise<void>): Promise<void> {
+  const config = loadConfig(o.config);
+  const opened = await openSnoozeStore(o.store, o.table);
+  try {
+    await work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) });
+    process.exitCode = 0;
+  } catch (error) {
+    const problem = error instanceof SnoozeRefusedError ? error.message : storeProblem(error, opened.description);
+    if (problem === undefined) throw error;
+    process.stderr.write(`silent-audit snooze ${name}: ${problem}\n`);
+    process.exitCode = 2;
+  } finally {
+    await opened.close();
+  }
+}
+
+/** One snooze as `list --json` prints it: the record with its standing now. */
+export function snoozeView(s: Snooze, now: number): Snooze & { standing: string; hours_left: number } {
+  return { ...s, standing: snoozeStanding(s, now), hours_left: Math.max(0, Math.round((Date.parse(s.until) - now) / 3_600_000)) };
+}
+
+function newSnoozeId(now: number): string {
+  return `SZ-${isoTime(now).slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('--store <store>', 'where snoozes live: local (DynamoDB Local under .silent-audit/), http://host:port, or aws (the deployed table)', 'local')
+    .option('--table <name>', `the table (default ${DEFAULT_TABLE}; with --store aws: the stack's TableName output)`)
+    .option('--config <file>', 'config file, for its `snoozes` and `defaults.max_snooze_days` (default: silent-audit.config.yaml/.json here)')
+    .option('--json', 'print JSON (one snooze per line)', false);
+}
+
+/** `silent-audit snooze add|list|end`: pause a subject's alerts for a while, with an owner, a reason and an end. */
+export function registerSnoozeCommand(program: Command): void {
+  const snooze = program.command('snooze').description('pause alerts about a subject (findings are still stored and reported), with an owner, a reason and an end').showHelpAfterError();
+
+  withCommon(snooze.command('add'))
+    .description('snooze a subject (or one detector on it) until a time at most defaults.max_snooze_days (30) ahead')
+    .option('--subject <name>', 'the job, agent, tool, route or guard')
+    .option('--detector <id>', 'only this detector (default: all)')
+    .option('--owner <who>', 'who answers for the snooze')
+    .option('--reason <text>', 'why the alerts may pause')
+    .option('--until <when>', 'when it ends: 12h, 3d, 2w from now, an ISO-8601 time, or a date (its end, UTC)')
+    .option('--id <id>', 'an id of your own (default: SZ-<date>-<random>)')
+    .option('--by <name>', 'who adds it (default: $SILENT_AUDIT_ACTOR, else your login name)')
+    .action(async (o: CommonOptions & { subject?: string; detector?: string; owner?: string; reason?: string; until?: string; id?: string; by?: string }) => {
+      await runSubcommand('add', o, async ({ store, config, now, say }) => {
+        const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days });
+        say(o.json ? JSON.stringify(snoozeView(s, now)) : `snoozed ${s.subject}${s.detector ? ` (${s.detector})` : ''} until ${s.until} as ${s.id}, owner ${s.owner}: findings are stored and reported, not alerted`);
+      });
+    });
+
+  withCommon(snooze.command('list'))
+    .description('list the snoozes (stored and from the config) with their standing and time left')
+    .option('--all', 'include ended and expired snoozes', false)
+    .action(async (o: CommonOptions & { all: boolean }) => {
+      await runSubcommand('list', o, async ({ store, config, now, say }) => {
+        const all = await allSnoozes(config, store);
+        const shown = all.filter((s) => o.all || snoozeStanding(s, now) === 'active').sort((a, b) => a.until.localeCompare(b.until) || a.id.localeCompare(b.id));
+        if (o.json) {
+          for (const s of shown) say(JSON.stringify(snoozeView(s, now)));
+          return;
+        }
+        if (shown.length === 0) {
+          say(all.length === 0 ? 'No snoozes.' : `No active snoozes (${all.length} ended or expired: --all shows them).`);
+          return;
+        }
+        say(
+          textTable(
+            ['ID', 'SUBJECT', 'DETECTOR', 'STATE', 'UNTIL', 'HOURS LEFT', 'OWNER', 'ORIGIN', 'REASON'],
+            shown.map((s) => {
+              const v = snoozeView(s, now);
+              return [s.id, s.subject, s.detector ?? '(all)', v.standing, s.until, String(v.hours_left), s.owner, s.origin, s.reason];
+            }),
+            [28, 32, 24, 8, 24, 10, 32, 6, 60],
+          ),
+        );
+      });
+    });
+
+  withCommon(snooze.command('end'))
+    .description('end a stored snooze now; its record stays (a config snooze ends when it leaves the file)')
+    .argument('<id>', 'the snooze to end')
+    .option('--reason <text>', 'why it ends early')
+    .option('--by <name>', 'who ends it (default: $SILENT_AUDIT_ACTOR, else your login name)')
+    .action(async (id: string, o: CommonOptions & { reason?: string; by?: string }) => {
+      await runSubcommand('end', o, async ({ store, now, say }) => {
+        const s = await endSnooze(store, id, { by: o.by ?? currentActor(), reason: o.reason }, now);
+        say(o.json ? JSON.stringify(snoozeView(s, now)) : `ended ${s.id} (${s.subject}) by ${s.ended_by}: its findings alert again`);
+      });
+    });
+}

@@ -1,0 +1,36 @@
+import type { StateStore } from '../ports.ts';
+import { AGENT_INDEX_STATE_KIND, AGENT_INDEX_SUBJECT, type AgentIndexState, agentIndexReducer, type AgentState, agentTreeReducer } from './agent-reducer.ts';
+import { DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
+import { readCurrent, RunCache, treeEvent } from './agent-tree-loader.ts';
+import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer } from './pipeline.ts';
+
+/**
+ * The sweep's hook for agent roots that never end (or whose trees never finish): reads the agent
+ * index, the open roots of every agent, and their trees; judges those quiet for long enough
+ * (`judgeStaleAgentRoots`); and folds the snapshots into the agent states like any batch (one
+ * read, one conditional write per agent). Snapshots already judged change nothing, so running
+ * it every few minutes is cheap: reads only.
+ */
+export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS): Promise<BatchResult> {
+  const indexKey = `${AGENT_INDEX_STATE_KIND}#${AGENT_INDEX_SUBJECT}`;
+  const index = (await readCurrent(store, [indexKey])).get(indexKey)?.state as AgentIndexState | undefined;
+  if (!index || index.agents.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
+  const states = await readCurrent(store, index.agents.map((a) => `agent#${a}`));
+  const now = ctx.clock.now();
+  const quietest = Math.min(options.settleMs, options.staleAfterMs);
+  const candidates: StaleRootCandidate[] = [];
+  for (const agent of index.agents) {
+    const state = states.get(`agent#${agent}`)?.state as AgentState | undefined;
+    for (const open of state?.open ?? []) {
+      if (now - open.started_at >= quietest) candidates.push({ agent, run_id: open.run_id, started_at: open.started_at });
+    }
+  }
+  if (candidates.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
+  const cache = new RunCache(store);
+  await cache.load(candidates.map((c) => c.run_id));
+  await cache.load(candidates.flatMap((c) => cache.runs.get(c.run_id)?.parent_run_id ?? []));
+  await cache.loadTrees(candidates.map((c) => c.run_id));
+  const trees = judgeStaleAgentRoots(candidates, cache.runs, now, options);
+  const reducers: readonly SubjectReducer<unknown>[] = [agentTreeReducer as SubjectReducer<unknown>, agentIndexReducer as SubjectReducer<unknown>];
+  return processBatch(trees.map(treeEvent), reducers, store, ctx);
+}

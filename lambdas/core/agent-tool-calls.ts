@@ -1,0 +1,85 @@
+import { TOOL_CALL_DETECTORS } from '../detectors/index.ts';
+import { appendRing, eventIdentity, fingerprint, ringSet } from './agent-run.ts';
+import type { AuditEvent, ToolCall } from './events.ts';
+import { type Finding, findingKey } from './findings.ts';
+import type { Reduction, SubjectReducer } from './pipeline.ts';
+
+/**
+ * Tool calls (`tool.call` lines), per tool: each call's arguments are checked once against the
+ * tool's configured types (or their names' types) by the tool-call detectors, and counted.
+ */
+export interface ToolState {
+  readonly tool: string;
+  readonly calls: number;
+  readonly invalid: number;
+  readonly placeholders: number;
+  /** Fingerprints of the calls judged (8 characters each, newest last): a redelivered call is not judged again. */
+  readonly seen: string;
+  readonly last_invalid_at?: number;
+}
+
+export const MAX_SEEN_CALLS = 3000;
+
+export function initialToolState(tool: string): ToolState {
+  return { tool, calls: 0, invalid: 0, placeholders: 0, seen: '' };
+}
+
+function isToolCall(event: AuditEvent): event is AuditEvent<ToolCall> {
+  return event.body.type === 'tool.call';
+}
+
+/** A call's identity: its `call_id` within its run when it has one, else where the line came from. */
+function callIdentity(event: AuditEvent<ToolCall>): string {
+  const b = event.body;
+  return b.call_id ? `call:${b.run_id ?? ''}:${b.call_id}` : eventIdentity(event);
+}
+
+export const toolCallReducer: SubjectReducer<ToolState> = {
+  kind: 'tool',
+  subjectOf(event) {
+    return isToolCall(event) ? event.body.tool : undefined;
+  },
+  initial: initialToolState,
+  apply(state, subject, events, ctx): Reduction<ToolState> {
+    const seen = ringSet(state.seen);
+    const fresh: string[] = [];
+    const byKey = new Map<string, Finding>();
+    let { calls, invalid, placeholders } = state;
+    let lastInvalid = state.last_invalid_at;
+    for (const event of events) {
+      if (!isToolCall(event) || event.body.tool !== subject) continue;
+      const token = fingerprint(callIdentity(event));
+      if (seen.has(token)) continue;
+      seen.add(token);
+      fresh.push(token);
+      calls++;
+      const b = event.body;
+      const call = { tool: b.tool, args: b.args, at: event.at, agent: b.agent, run_id: b.run_id, call_id: b.call_id };
+      const configured = ctx.config.tools[b.tool]?.args;
+      for (const detector of TOOL_CALL_DETECTORS) {
+        for (const draft of detector.check({ call, configured })) {
+          const finding: Finding = {
+            ...draft,
+            detector: detector.meta.id,
+            subject_kind: detector.meta.subjectKind,
+            severity: ctx.config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
+          };
+          invalid++;
+          placeholders += Number(finding.evidence.placeholders ?? 0) > 0 ? 1 : 0;
+          lastInvalid = Math.max(lastInvalid ?? 0, event.at);
+          // Two bad calls of one run in the same second would share a finding key: one finding says both.
+          const key = findingKey(finding);
+          const earlier = byKey.get(key);
+          if (earlier) byKey.set(key, { ...earlier, evidence: { ...earlier.evidence, calls: Number(earlier.evidence.calls ?? 1) + 1 } });
+          else byKey.set(key, finding);
+        }
+      }
+    }
+    if (fresh.length === 0) return { state, findings: [], records: [] };
+    return {
+      state: { tool: subject, calls, invalid, placeholders, seen: appendRing(state.seen, fresh, MAX_SEEN_CALLS), ...(lastInvalid !== undefined ? { last_invalid_at: lastInvalid } : {}) },
+      findings: [...byKey.values()],
+      records: [],
+    };
+  },
+};

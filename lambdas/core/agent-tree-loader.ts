@@ -1,0 +1,107 @@
+import type { StateStore, Versioned } from '../ports.ts';
+import { agentRunKey, type AgentRunState } from './agent-run.ts';
+import { buildTreeSnapshot, isRootRun, MAX_TREE_DEPTH, type TreeSnapshot } from './agent-tree.ts';
+import type { AuditEvent, EventBody } from './events.ts';
+
+/**
+ * Stage two of the agent tree, the part that reads: after a batch's run aggregates are committed,
+ * walk up from every run it touched to its root (one `load` per level, all runs at once), and for
+ * every root that ended, walk down its whole tree (again one `load` per level) and hand the
+ * snapshot to the agent reducer. Reading after committing is what makes concurrent invocations
+ * safe: of two that commit parts of one tree, the later reader sees both.
+ */
+
+export const TREE_EVENT_FORMAT = 'agent-tree';
+
+/** A tree snapshot as an event for the agent reducer (it travels only in memory, never in a log). */
+export function treeEvent(tree: TreeSnapshot): AuditEvent {
+  const at = tree.phase === 'ended' ? (tree.ended_at ?? tree.last_at) : tree.phase === 'open' ? (tree.started_at ?? tree.last_at) : tree.last_at;
+  // The snapshot is not one of the contract's line types; the agent reducers are the only ones that claim it.
+  return { at, body: tree as unknown as EventBody, source: { origin: `agent-tree:${tree.root_run_id}` }, format: TREE_EVENT_FORMAT };
+}
+
+/** The snapshot an event carries, when it is one. */
+export function treeOf(event: AuditEvent): TreeSnapshot | undefined {
+  return event.format === TREE_EVENT_FORMAT && (event.body as unknown as { type?: unknown }).type === 'agent.tree' ? (event.body as unknown as TreeSnapshot) : undefined;
+}
+
+/** Reads state as stored now (past a warm container's state cache, which may hold an older version written elsewhere). */
+export function readCurrent(store: StateStore, keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+  return store.loadCurrent ? store.loadCurrent(keys) : store.load(keys);
+}
+
+/** Aggregates read so far; `undefined` marks a run known not to be stored. */
+export class RunCache {
+  readonly runs = new Map<string, AgentRunState | undefined>();
+
+  constructor(private readonly store: StateStore) {}
+
+  /** Reads every run not read yet, in one `load`. */
+  async load(runIds: Iterable<string>): Promise<void> {
+    const missing = [...new Set(runIds)].filter((id) => !this.runs.has(id));
+    if (missing.length === 0) return;
+    const loaded = await readCurrent(this.store, missing.map(agentRunKey));
+    for (const id of missing) this.runs.set(id, loaded.get(agentRunKey(id))?.state as AgentRunState | undefined);
+  }
+
+  /** Reads the trees under `roots` level by level, so that `buildTreeSnapshot` finds every run. */
+  async loadTrees(roots: Iterable<string>): Promise<void> {
+    const visited = new Set<string>();
+    let frontier = [...roots];
+    for (let depth = 0; frontier.length > 0 && depth <= MAX_TREE_DEPTH; depth++) {
+      await this.load(frontier);
+      for (const id of frontier) visited.add(id);
+      frontier = [...new Set(frontier.flatMap((id) => this.runs.get(id)?.children ?? []))].filter((id) => !visited.has(id));
+    }
+  }
+
+  /**
+   * The root each run belongs to, walking parents (loading each level once): a run whose chain
+   * ends at a run without a start (a parent not seen yet) has no root yet and is left out.
+   */
+  async rootsOf(runIds: readonly string[]): Promise<Set<string>> {
+    await this.load(runIds);
+    const roots = new Set<string>();
+    let cursors = [...new Set(runIds)];
+    for (let step = 0; cursors.length > 0 && step <= MAX_TREE_DEPTH; step++) {
+      await this.load(cursors.map((id) => this.runs.get(id)?.parent_run_id).filter((p): p is string => p !== undefined));
+      const next = new Set<string>();
+      for (const id of cursors) {
+        const run = this.runs.get(id);
+        if (!run) continue;
+        if (isRootRun(run, this.runs)) roots.add(id);
+        else if (run.parent_run_id !== undefined && this.runs.get(run.parent_run_id)?.started_at !== undefined) next.add(run.parent_run_id);
+      }
+      cursors = [...next];
+    }
+    return roots;
+  }
+}
+
+/** A root that started and is not judged yet: the agent reducer records it for the sweep. */
+export function openMarker(root: AgentRunState): TreeSnapshot {
+  const tree = buildTreeSnapshot(root.run_id, new Map([[root.run_id, { ...root, children: [] }]]), 'open');
+  return tree as TreeSnapshot;
+}
+
+/**
+ * The follow-up of the run reducer: snapshots of the trees the batch's runs belong to. A root
+ * whose tree ended entirely gives an `ended` snapshot (judged now); a root the batch started, or
+ * whose tree is not finished, an `open` one (so the sweep knows it). A root whose parent was only
+ * guessed is never judged here: it waits for the sweep, in case its parent turns out to be an agent.
+ */
+export async function deriveAgentTrees(runIds: readonly string[], store: StateStore): Promise<AuditEvent[]> {
+  const cache = new RunCache(store);
+  const roots = await cache.rootsOf(runIds);
+  const touched = new Set(runIds);
+  const ended = [...roots].filter((id) => cache.runs.get(id)?.ended_at !== undefined);
+  await cache.loadTrees(ended);
+  const events: AuditEvent[] = [];
+  for (const id of [...roots].sort()) {
+    const root = cache.runs.get(id) as AgentRunState;
+    const tree = root.ended_at !== undefined ? buildTreeSnapshot(id, cache.runs) : undefined;
+    if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
+    else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root)));
+  }
+  return events;
+}

@@ -1,0 +1,265 @@
+import type { AgentBudget, AgentRunState, CountCost } from './agent-run.ts';
+
+/**
+ * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
+ * together from their per-run aggregates, and the sums the detectors judge (contract §1a: the
+ * tree shares the root's budget, and every action anywhere in it counts, where it happened).
+ */
+
+/** One run of a tree, with its own counts (not its children's) and its depth under the root (0). */
+export interface TreeRun {
+  readonly run_id: string;
+  readonly agent: string;
+  readonly parent_run_id?: string;
+  readonly depth: number;
+  readonly started_at?: number;
+  readonly ended_at?: number;
+  readonly status?: string;
+  readonly budget?: AgentBudget;
+  readonly actions_reported?: number;
+  readonly cost_reported_usd?: number;
+  readonly actions: number;
+  readonly cost_usd: number;
+  readonly costed: number;
+  readonly tokens: number;
+  readonly tokened: number;
+  readonly by_action: Readonly<Record<string, CountCost>>;
+  readonly by_tick: Readonly<Record<string, CountCost>>;
+  readonly unticked: number;
+}
+
+/**
+ * `open`: the root started and is not judged yet (recorded so the sweep can find it);
+ * `ended`: the root and every run known under it ended — judge the tree;
+ * `stale`: the sweep gave up waiting — judge what there is.
+ */
+export type TreePhase = 'open' | 'ended' | 'stale';
+
+/** A tree as the agent reducer judges it: the event the loader derives from the run aggregates. */
+export interface TreeSnapshot {
+  readonly type: 'agent.tree';
+  readonly phase: TreePhase;
+  /** The root run's agent: the subject of every finding about the tree. */
+  readonly agent: string;
+  readonly root_run_id: string;
+  readonly started_at?: number;
+  readonly ended_at?: number;
+  /** The latest line seen anywhere in the tree. */
+  readonly last_at: number;
+  /** Facts absorbed by all its runs: a larger number is a newer view of the same tree. */
+  readonly facts: number;
+  /** Root first, then breadth first. */
+  readonly runs: readonly TreeRun[];
+  /** Runs that started and have not ended. */
+  readonly unended: number;
+  /** The tree was cut at `MAX_TREE_RUNS` runs or `MAX_TREE_DEPTH` levels, or a run had too many children to link. */
+  readonly truncated: boolean;
+  /** The root's parent was only guessed (OpenTelemetry): it is a root because that parent never turned out to be an agent run. */
+  readonly tentative: boolean;
+}
+
+export interface Totals {
+  readonly actions: number;
+  readonly cost_usd: number;
+  readonly costed: number;
+  readonly tokens: number;
+  readonly tokened: number;
+}
+
+export const MAX_TREE_RUNS = 2000;
+export const MAX_TREE_DEPTH = 32;
+
+/** Whether an aggregate is a root: it started, and has no parent, or only a guessed one that is no agent run. */
+export function isRootRun(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): boolean {
+  if (run.started_at === undefined) return false;
+  if (run.parent_run_id === undefined) return true;
+  return run.parent_tentative === true && runs.get(run.parent_run_id)?.started_at === undefined;
+}
+
+/**
+ * The tree under `rootId` from the aggregates at hand (children not in `runs` are left out: the
+ * loader loads every level before building). Breadth first, cycle-safe, bounded.
+ */
+export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, AgentRunState | undefined>, phase?: TreePhase): TreeSnapshot | undefined {
+  const root = runs.get(rootId);
+  if (!root) return undefined;
+  const out: TreeRun[] = [];
+  const visited = new Set<string>([rootId]);
+  let truncated = false;
+  let frontier: { run: AgentRunState; parent?: string }[] = [{ run: root }];
+  for (let depth = 0; frontier.length > 0; depth++) {
+    if (depth >= MAX_TREE_DEPTH) {
+      truncated = true;
+      break;
+    }
+    const next: { run: AgentRunState; parent?: string }[] = [];
+    for (const { run, parent } of frontier) {
+      if (out.length >= MAX_TREE_RUNS) {
+        truncated = true;
+        break;
+      }
+      out.push(treeRunOf(run, depth, parent));
+      if (run.children_dropped > 0) truncated = true;
+      for (const childId of run.children) {
+        const child = runs.get(childId);
+        if (!child || visited.has(childId)) continue;
+        // A child names its parent in its own start; a list entry that disagrees is not followed.
+        if (child.parent_run_id !== undefined && child.parent_run_id !== run.run_id) continue;
+        visited.add(childId);
+        next.push({ run: child, parent: run.run_id });
+      }
+    }
+    frontier = next;
+  }
+  const unended = out.filter((r) => r.ended_at === undefined).length;
+  const lastAt = Math.max(...out.map((r) => runs.get(r.run_id)?.last_at ?? r.started_at ?? 0));
+  const facts = out.reduce((n, r) => n + (runs.get(r.run_id)?.facts ?? 0), 0);
+  const ended = root.ended_at !== undefined && unended === 0;
+  return {
+    type: 'agent.tree',
+    phase: phase ?? (ended ? 'ended' : 'open'),
+    agent: root.agent ?? 'unknown-agent',
+    root_run_id: rootId,
+    started_at: root.started_at,
+    ended_at: root.ended_at,
+    last_at: lastAt,
+    facts,
+    runs: out,
+    unended,
+    truncated,
+    tentative: root.parent_run_id !== undefined,
+  };
+}
+
+function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined): TreeRun {
+  return {
+    run_id: run.run_id,
+    agent: run.agent ?? 'unknown-agent',
+    ...(parent !== undefined ? { parent_run_id: parent } : {}),
+    depth,
+    started_at: run.started_at,
+    ended_at: run.ended_at,
+    status: run.status,
+    budget: run.budget,
+    actions_reported: run.actions_reported,
+    cost_reported_usd: run.cost_reported_usd,
+    actions: run.actions,
+    cost_usd: run.cost_usd,
+    costed: run.costed,
+    tokens: run.tokens,
+    tokened: run.tokened,
+    by_action: run.by_action,
+    by_tick: run.by_tick,
+    unticked: run.unticked,
+  };
+}
+
+/** A run and every run under it, in tree order. */
+export function subtreeOf(tree: TreeSnapshot, runId: string): TreeRun[] {
+  const inside = new Set<string>([runId]);
+  const out: TreeRun[] = [];
+  for (const run of tree.runs) {
+    if (run.run_id === runId || (run.parent_run_id !== undefined && inside.has(run.parent_run_id))) {
+      inside.add(run.run_id);
+      out.push(run);
+    }
+  }
+  return out;
+}
+
+export function totalsOf(runs: readonly TreeRun[]): Totals {
+  let actions = 0;
+  let cost = 0;
+  let costed = 0;
+  let tokens = 0;
+  let tokened = 0;
+  for (const r of runs) {
+    actions += r.actions;
+    cost += r.cost_usd;
+    costed += r.costed;
+    tokens += r.tokens;
+    tokened += r.tokened;
+  }
+  return { actions, cost_usd: roundUsd(cost), costed, tokens, tokened };
+}
+
+/** Money sums, free of float dust (0.1 + 0.2): to the millionth of a dollar. */
+export function roundUsd(usd: number): number {
+  return Math.round(usd * 1e6) / 1e6;
+}
+
+/** Actions per tick over some runs: tick → [count, cost]. */
+export function ticksOf(runs: readonly TreeRun[]): Map<string, CountCost> {
+  const ticks = new Map<string, CountCost>();
+  for (const r of runs) {
+    for (const [tick, [count, cost]] of Object.entries(r.by_tick)) {
+      const [c, s] = ticks.get(tick) ?? [0, 0];
+      ticks.set(tick, [c + count, s + cost]);
+    }
+  }
+  return ticks;
+}
+
+/** Actions by kind (and name) over some runs: `tool_call:search` → [count, cost]. */
+export function actionsOf(runs: readonly TreeRun[]): Map<string, CountCost> {
+  const byAction = new Map<string, CountCost>();
+  for (const r of runs) {
+    for (const [key, [count, cost]] of Object.entries(r.by_action)) {
+      const [c, s] = byAction.get(key) ?? [0, 0];
+      byAction.set(key, [c + count, s + cost]);
+    }
+  }
+  return byAction;
+}
+
+/** The budget a run is held to: its own `agent.start` budget, else its agent's configured one. */
+export function effectiveBudget(run: TreeRun, configured: Readonly<Record<string, AgentBudget | undefined>>): { budget: AgentBudget; source: 'event' | 'config' } | undefined {
+  if (run.budget) return { budget: run.budget, source: 'event' };
+  const fromConfig = configured[run.agent];
+  if (fromConfig && (fromConfig.max_actions !== undefined || fromConfig.max_cost_usd !== undefined)) return { budget: fromConfig, source: 'config' };
+  return undefined;
+}
+
+export interface StaleRootCandidate {
+  readonly agent: string;
+  readonly run_id: string;
+  readonly started_at: number;
+}
+
+export interface StaleJudgementOptions {
+  /** A tree with no line for this long, whose root never ended (or whose runs did not all end), is judged as it stands. */
+  readonly staleAfterMs: number;
+  /** A finished tree whose root's parent was only guessed is judged once quiet for this long (its parent may yet turn out to be an agent). */
+  readonly settleMs: number;
+}
+
+export const DEFAULT_STALE_OPTIONS: StaleJudgementOptions = { staleAfterMs: 60 * 60_000, settleMs: 5 * 60_000 };
+
+/**
+ * The sweep's judgement of roots that did not end (contract §6 and issue #5's "roots that never
+ * end"): among the open roots the agent states list, those whose tree has been quiet long enough,
+ * as snapshots for the agent reducer — `stale` when something in the tree never ended, `ended`
+ * when it did but could not be judged at its end (a guessed parent that had to settle first).
+ * `runs` holds the aggregates of the candidates' trees (and their parents, for guessed links).
+ */
+export function judgeStaleAgentRoots(
+  candidates: readonly StaleRootCandidate[],
+  runs: ReadonlyMap<string, AgentRunState | undefined>,
+  now: number,
+  options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS,
+): TreeSnapshot[] {
+  const out: TreeSnapshot[] = [];
+  for (const candidate of candidates) {
+    const root = runs.get(candidate.run_id);
+    if (!root || !isRootRun(root, runs)) continue;
+    const tree = buildTreeSnapshot(candidate.run_id, runs);
+    if (!tree) continue;
+    const quietFor = now - tree.last_at;
+    if (tree.phase === 'ended') {
+      if (quietFor >= (tree.tentative ? options.settleMs : 0)) out.push(tree);
+    } else if (quietFor >= options.staleAfterMs) {
+      out.push({ ...tree, phase: 'stale' });
+    }
+  }
+  return out;
+}

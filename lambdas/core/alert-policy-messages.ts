@@ -1,0 +1,219 @@
+import { DETECTOR_META } from '../detectors/index.ts';
+import type { DetectorId } from '../detectors/ids.ts';
+import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
+import type { AlertKind, PlannedAlert } from './alert-policy.ts';
+import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
+
+/**
+ * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
+ * with the fields subscription filter policies route on (`kind`, `detector`, `severity`,
+ * `subject`, `subject_kind`). A summary is about many subjects: its subject and detector are `multiple`.
+ */
+export interface AlertMessage {
+  readonly kind: AlertKind;
+  readonly subject: string;
+  readonly subject_kind: SubjectKind | 'multiple';
+  readonly detector: string;
+  readonly severity: Severity;
+  /** One line under 100 characters: the email subject and the SNS `Subject`. */
+  readonly title: string;
+  /** The plain-text body for email. */
+  readonly text: string;
+  /** The JSON body for machine subscribers (SQS, Lambda, HTTPS). */
+  readonly data: Readonly<Record<string, unknown>>;
+  /** The findings it reports, the one it is about first. */
+  readonly findings: readonly Finding[];
+}
+
+/** Version of `data`: bumped on an incompatible change, so consumers can tell. */
+export const ALERT_DATA_VERSION = 1;
+
+function clean(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** `<head><name><tail>` on one line under 100 characters, shortening the name (a subject) when needed. */
+export function fitTitle(head: string, name: string, tail = ''): string {
+  const h = head.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const [n, t] = [clean(name), clean(tail)];
+  const full = `${h}${n}${t ? ` ${t}` : ''}`;
+  if (full.length <= MAX_SUBJECT_LENGTH) return full;
+  const room = MAX_SUBJECT_LENGTH - h.length - (t ? t.length + 1 : 0) - 1;
+  if (room < 8) return `${full.slice(0, MAX_SUBJECT_LENGTH - 1)}…`;
+  return `${h}${n.slice(0, room)}…${t ? ` ${t}` : ''}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** `3 similar alerts suppressed since 2026-10-07T01:10:00Z (1 while snoozed).` */
+export function suppressedNote(suppressed: number, snoozed: number, since: number | undefined): string | undefined {
+  if (suppressed <= 0) return undefined;
+  const when = since !== undefined ? ` since ${isoTime(since)}` : '';
+  const snoozedPart = snoozed > 0 ? ` (${snoozed} while snoozed or in maintenance)` : '';
+  return `${plural(suppressed, 'similar alert')} suppressed${when}${snoozedPart}.`;
+}
+
+function guidanceFor(detector: string) {
+  return DETECTOR_META.get(detector as DetectorId)?.fiveCs;
+}
+
+function baseData(kind: AlertKind, severity: Severity, detector: string, subject: string, subject_kind: string, title: string): Record<string, unknown> {
+  return { version: ALERT_DATA_VERSION, kind, severity, detector, subject, subject_kind, title };
+}
+
+/** The message of a planned alert (finding, escalation, flapping or recovery). */
+export function alertMessage(alert: PlannedAlert): AlertMessage {
+  if (alert.candidate) return findingMessage(alert);
+  const notice = alert.notice!;
+  const what = `${alert.subject_kind} "${alert.subject}"`;
+  const detectors = notice.detectors.length > 0 ? notice.detectors.join(', ') : 'none';
+  let title: string;
+  let text: string;
+  if (notice.kind === 'recovery') {
+    const runs = Number(notice.detail.healthy_runs);
+    title = fitTitle('[RECOVERED] ', alert.subject, `healthy for ${plural(runs, 'run')}`);
+    const held = Number(notice.detail.suppressed ?? 0);
+    text = [
+      `${what} is healthy again: ${plural(runs, 'healthy run')} in a row since its last failure.`,
+      '',
+      `Open since: ${isoTime(Number(notice.detail.open_since))} (highest severity ${alert.severity})`,
+      `Detectors:  ${detectors}`,
+      ...(notice.detail.last_run_id ? [`Last run:   ${notice.detail.last_run_id}`] : []),
+      ...(held > 0 ? ['', `${plural(held, 'alert')} about it were held (cooldown, flapping or snooze) since the last one sent.`] : []),
+      '',
+      'The next failure alerts at once: the cooldown starts over.',
+    ].join('\n');
+  } else {
+    const transitions = Number(notice.detail.transitions);
+    title = fitTitle(`[${alert.severity.toUpperCase()}] flapping: `, alert.subject, `(${transitions} switches in 24 h)`);
+    const held = Number(notice.detail.suppressed ?? 0);
+    text = [
+      `${what} is flapping: it switched between healthy and failing ${transitions} times within 24 hours.`,
+      '',
+      'Its findings are stored but not alerted one by one until it settles (fewer than half as many switches in 24 hours);',
+      'a reminder comes at most once per alert cooldown while it goes on.',
+      '',
+      `Detectors: ${detectors}`,
+      ...(notice.detail.flapping_since !== undefined ? [`Flapping since: ${isoTime(Number(notice.detail.flapping_since))}`] : []),
+      ...(held > 0 ? [`${plural(held, 'alert')} held since the last notice.`] : []),
+    ].join('\n');
+  }
+  return {
+    kind: alert.kind,
+    subject: alert.subject,
+    subject_kind: alert.subject_kind,
+    detector: alert.detector,
+    severity: alert.severity,
+    title,
+    text,
+    data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail } },
+    findings: [],
+  };
+}
+
+function findingMessage(alert: PlannedAlert): AlertMessage {
+  const finding = { ...alert.candidate!.finding, severity: alert.severity };
+  const escalated = alert.kind === 'escalation';
+  const tail = escalated ? `(${alert.streak ?? 0} in a row)` : '';
+  const title = fitTitle(`[${alert.severity.toUpperCase()}] ${clean(finding.detector)}: `, finding.subject, tail);
+  const notes = [
+    ...(escalated
+      ? [`Escalated: the ${ordinal(alert.streak ?? 0)} ${finding.detector} finding in a row for this ${finding.subject_kind}, with no healthy run in between (severity raised to ${alert.severity}).`]
+      : []),
+    ...(alert.coalesced > 0 ? [`${plural(alert.coalesced, 'more finding')} like it in the same delivery, stored and not alerted one by one.`] : []),
+    suppressedNote(alert.suppressed, alert.snoozed, alert.since),
+  ].filter((n): n is string => n !== undefined);
+  const body = alertBody(finding, guidanceFor(finding.detector));
+  const text = notes.length > 0 ? `${notes.join('\n')}\n\n${body}` : body;
+  return {
+    kind: alert.kind,
+    subject: finding.subject,
+    subject_kind: finding.subject_kind,
+    detector: finding.detector,
+    severity: alert.severity,
+    title,
+    text,
+    data: {
+      ...baseData(alert.kind, alert.severity, finding.detector, finding.subject, finding.subject_kind, title),
+      text,
+      finding,
+      ...(alert.suppressed > 0 ? { suppressed: { count: alert.suppressed, snoozed: alert.snoozed, ...(alert.since !== undefined ? { since: isoTime(alert.since) } : {}) } } : {}),
+      ...(alert.coalesced > 0 ? { coalesced: alert.coalesced } : {}),
+      ...(escalated ? { escalation: { in_a_row: alert.streak ?? 0 } } : {}),
+    },
+    findings: [finding],
+  };
+}
+
+/** The plain alert of one finding, as the policy's first alert for it would read. */
+export function singleFindingMessage(finding: Finding): AlertMessage {
+  return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: '', finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
+}
+
+/** The one message for the alerts beyond the storm cap, counted by detector × subject. */
+export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
+  const groups = new Map<string, { detector: string; subject: string; subject_kind: string; kind: AlertKind; severity: Severity; count: number }>();
+  let severity: Severity = 'low';
+  const order: Severity[] = ['low', 'medium', 'high', 'critical'];
+  for (const a of alerts) {
+    if (order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
+    const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}`;
+    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0 };
+    g.count += 1 + a.coalesced;
+    if (order.indexOf(a.severity) > order.indexOf(g.severity)) g.severity = a.severity;
+    groups.set(id, g);
+  }
+  const items = [...groups.values()].sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject));
+  const title = fitTitle(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
+  const text = [
+    `More than ${plural(cap, 'alert')} in one delivery: the ${cap} most urgent went out one by one, these ${alerts.length} are summed up here.`,
+    'Every finding is stored; `silent-audit report` and the findings table hold the details.',
+    '',
+    'By detector × subject:',
+    ...items.map((g) => `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})`),
+  ].join('\n');
+  return {
+    kind: 'summary',
+    subject: 'multiple',
+    subject_kind: 'multiple',
+    detector: 'multiple',
+    severity,
+    title,
+    text,
+    data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), text, storm_cap: cap, alerts: alerts.length, items },
+    findings: alerts.flatMap((a) => (a.candidate ? [a.candidate.finding] : [])),
+  };
+}
+
+/**
+ * A message as a finding, for sinks that only publish findings (`AlertSink.publish`): the finding
+ * it is about with the message's severity and notes, or, for a notice or summary, a record under
+ * the detector of the episode with the title as message. Undefined when no detector is known.
+ */
+export function messageAsFinding(message: AlertMessage, now: number): Finding | undefined {
+  const first = message.findings[0];
+  if ((message.kind === 'finding' || message.kind === 'escalation') && first) {
+    const notes = message.text.split('\n\n')[0];
+    const extra = notes !== message.text && !notes.startsWith(first.detector) ? ` [${notes.replace(/\n/g, ' ')}]` : '';
+    return { ...first, severity: message.severity, message: `${first.message}${extra}`, evidence: { ...first.evidence, alert_kind: message.kind } };
+  }
+  const detector = first?.detector ?? (DETECTOR_META.has(message.detector as DetectorId) ? (message.detector as DetectorId) : undefined);
+  if (detector === undefined) return undefined;
+  return {
+    detector,
+    subject: message.subject,
+    subject_kind: message.subject_kind === 'multiple' ? (first?.subject_kind ?? 'job') : message.subject_kind,
+    ts: isoTime(now),
+    severity: message.severity,
+    message: message.title,
+    evidence: { alert_kind: message.kind },
+  };
+}

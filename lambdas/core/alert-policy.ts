@@ -1,0 +1,497 @@
+import type { Config } from '../config.ts';
+import type { RunRecord } from '../ports.ts';
+import type { Finding, Severity, SubjectKind } from './findings.ts';
+
+/**
+ * The alert policy: which stored findings become messages, and which are held back. Pure: it
+ * takes a subject's alert state, the findings to deliver and the run outcomes a batch produced,
+ * the options and the clock's `now`, and returns the new state, the alerts to send and the
+ * findings held. The adapter (alerts.ts) reads and writes the state conditionally and sends.
+ *
+ * Per (detector, subject), in the order of the findings' times:
+ * 1. snoozed or in a maintenance window → held (`snoozed` / `maintenance`), counted;
+ * 2. the detector's findings since the subject's last healthy run reach `escalate_after_failures`
+ *    (for `escalate_detectors`) → one escalation, one severity step up, even within the cooldown;
+ * 3. the subject is flapping → held (`flapping`), counted;
+ * 4. an alert for the pair went out less than `alert_cooldown_minutes` ago → held (`suppressed`),
+ *    counted; the next alert says how many were held since when;
+ * 5. otherwise → sent.
+ * Per subject, from its run outcomes: `flapping_transitions_per_day` switches between healthy and
+ * failing within 24 h start one flapping alert (a reminder at most once per cooldown); fewer than
+ * half as many end it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
+ * recovery notice and end the episode: the next failure alerts at once.
+ */
+
+export const ALERT_STATE_KIND = 'alert';
+const DAY_MS = 86_400_000;
+/**
+ * Decisions kept per subject, to carry out a decision again while its finding is still pending (a
+ * failed send, an interrupted invocation): the last 3 days, at most 200. A finding pending longer
+ * is decided again. The state item is rewritten on each change, so it stays small.
+ */
+const MAX_DECIDED = 200;
+const DECISION_RETENTION_MS = 3 * DAY_MS;
+const MAX_NOTICES = 10;
+
+export type AlertKind = 'finding' | 'escalation' | 'flapping' | 'recovery' | 'summary';
+/** What became of a finding: sent, or held and why. */
+export type Disposition = 'sent' | 'suppressed' | 'snoozed' | 'maintenance' | 'flapping';
+
+/** The state key of a subject's alert state: `alert#<kind>#<subject>`. */
+export function alertStateKey(kind: SubjectKind, subject: string): string {
+  return `${ALERT_STATE_KIND}#${kind}#${subject}`;
+}
+
+export interface DetectorAlertState {
+  /** When the last message about this detector and subject was decided (epoch ms): the cooldown runs from here. */
+  readonly lastSentAt?: number;
+  /** Findings held since the last message (snoozed ones included). */
+  readonly suppressed: number;
+  /** Of those, held by a snooze or maintenance window. */
+  readonly snoozed: number;
+  /** When the first of them was held, if no message went out before it. */
+  readonly firstHeldAt?: number;
+  /** Findings of this detector since the subject's last healthy run. */
+  readonly streak: number;
+  /** Whether this streak was escalated (once per streak). */
+  readonly escalated: boolean;
+}
+
+export interface SubjectHealth {
+  readonly status: 'healthy' | 'failing';
+  /** When the status last switched (or was first seen); older run outcomes are ignored. */
+  readonly since: number;
+  /** Healthy runs in a row, counted up to `recovery_runs`. */
+  readonly healthyRuns: number;
+  /** Times of the switches within the last 24 h (of run time). */
+  readonly transitions: readonly number[];
+  readonly flapping?: { readonly since: number; readonly lastSentAt: number; readonly suppressed: number };
+}
+
+/** A finding's decision, kept so that a pending finding is never decided twice (a retry re-sends, a hold re-marks). */
+export interface DecisionRecord {
+  readonly at: number;
+  readonly disposition: Disposition;
+  readonly kind?: 'finding' | 'escalation';
+  readonly severity?: Severity;
+  readonly suppressed?: number;
+  readonly snoozed?: number;
+  readonly since?: number;
+  readonly coalesced?: number;
+  /** Escalations: the detector's findings in a row without a healthy run. */
+  readonly streak?: number;
+  /** The snooze or maintenance window that held it. */
+  readonly by?: string;
+  /** The finding whose alert counted it (held in the same delivery as that alert). */
+  readonly coalescedInto?: string;
+}
+
+/** A recovery or flapping notice decided but not yet known to be sent; retried when its lease runs out. */
+export interface PendingNotice {
+  readonly id: string;
+  readonly kind: 'recovery' | 'flapping';
+  readonly at: number;
+  readonly leaseUntil: number;
+  readonly severity: Severity;
+  readonly detectors: readonly string[];
+  readonly detail: Readonly<Record<string, number | string>>;
+}
+
+/** One subject's alert state: per detector, its health, the open episode, and recent decisions. */
+export interface AlertState {
+  readonly subject: string;
+  readonly subject_kind: SubjectKind;
+  readonly detectors: Readonly<Record<string, DetectorAlertState>>;
+  readonly health?: SubjectHealth;
+  /** An alert went out and no recovery notice since. */
+  readonly open?: { readonly since: number; readonly severity: Severity; readonly detectors: readonly string[] };
+  /** Recent decisions by finding key (the last 3 days, at most 200). */
+  readonly decided: Readonly<Record<string, DecisionRecord>>;
+  readonly notices: readonly PendingNotice[];
+}
+
+export interface AlertPolicyOptions {
+  readonly cooldownMs: number;
+  readonly escalateAfter: number;
+  readonly escalateDetectors: ReadonlySet<string>;
+  readonly flappingTransitions: number;
+  readonly recoveryRuns: number;
+  readonly stormCap: number;
+  /** Severity per detector from the config (`defaults.severity`), over the finding's own. */
+  readonly severity: Readonly<Partial<Record<string, Severity>>>;
+}
+
+export function alertPolicyOptions(config: Config): AlertPolicyOptions {
+  const d = config.defaults;
+  return {
+    cooldownMs: d.alert_cooldown_minutes * 60_000,
+    escalateAfter: d.escalate_after_failures,
+    escalateDetectors: new Set(d.escalate_detectors),
+    flappingTransitions: d.flapping_transitions_per_day,
+    recoveryRuns: d.recovery_runs,
+    stormCap: d.alert_storm_cap,
+    severity: d.severity,
+  };
+}
+
+/** Why a finding is held without a message: a snooze or a maintenance window, with who and why. */
+export interface Suppression {
+  readonly kind: 'snoozed' | 'maintenance';
+  readonly id: string;
+  readonly owner: string;
+  readonly reason: string;
+  readonly until: string;
+}
+
+export interface AlertCandidate {
+  readonly key: string;
+  readonly finding: Finding;
+}
+
+/** A finished run of the subject: healthy when it ended cleanly and no finding is about it. */
+export interface RunOutcome {
+  readonly at: number;
+  readonly healthy: boolean;
+  readonly run_id?: string;
+}
+
+export interface PolicyContext {
+  readonly now: number;
+  readonly options: AlertPolicyOptions;
+  /** How long a notice is reserved for the invocation that plans to send it. */
+  readonly leaseMs: number;
+  suppressionOf(finding: Finding): Suppression | undefined;
+}
+
+/** A message to send: about a finding (alert or escalation), or a notice (recovery, flapping). */
+export interface PlannedAlert {
+  readonly kind: Exclude<AlertKind, 'summary'>;
+  readonly subject: string;
+  readonly subject_kind: SubjectKind;
+  readonly detector: string;
+  readonly severity: Severity;
+  readonly at: number;
+  readonly candidate?: AlertCandidate;
+  readonly notice?: PendingNotice;
+  readonly suppressed: number;
+  readonly snoozed: number;
+  readonly since?: number;
+  /** Findings of the same detector held in the same delivery because this alert reports them. */
+  readonly coalesced: number;
+  /** Escalations: the detector's findings in a row without a healthy run. */
+  readonly streak?: number;
+  /** Sent before and not marked (a failed send or an interrupted invocation): sent again. */
+  readonly retry: boolean;
+}
+
+export interface HeldFinding {
+  readonly key: string;
+  readonly finding: Finding;
+  readonly disposition: Exclude<Disposition, 'sent'>;
+  readonly by?: string;
+}
+
+export interface PolicyResult {
+  readonly state: AlertState;
+  /** False when nothing needs writing. */
+  readonly changed: boolean;
+  readonly alerts: PlannedAlert[];
+  readonly held: HeldFinding[];
+}
+
+const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
+
+export function raiseSeverity(s: Severity): Severity {
+  return SEVERITY_ORDER[Math.min(SEVERITY_ORDER.indexOf(s) + 1, SEVERITY_ORDER.length - 1)];
+}
+
+export function maxSeverity(a: Severity, b: Severity): Severity {
+  return SEVERITY_ORDER.indexOf(a) >= SEVERITY_ORDER.indexOf(b) ? a : b;
+}
+
+export function severityRank(s: Severity): number {
+  return SEVERITY_ORDER.indexOf(s);
+}
+
+export function initialAlertState(subject: string, subject_kind: SubjectKind): AlertState {
+  return { subject, subject_kind, detectors: {}, decided: {}, notices: [] };
+}
+
+const NEW_DETECTOR: DetectorAlertState = { suppressed: 0, snoozed: 0, streak: 0, escalated: false };
+
+/**
+ * Run outcomes per subject key (`kind#subject`) from a batch's run records and its fresh findings:
+ * a run is failing when it ended with a failure or a finding is about it; a fresh finding about no
+ * recorded run (a missed run) is a failing outcome at its time.
+ */
+export function runOutcomes(records: readonly RunRecord[], fresh: readonly Finding[]): Map<string, RunOutcome[]> {
+  const out = new Map<string, RunOutcome[]>();
+  const add = (key: string, outcome: RunOutcome) => out.set(key, [...(out.get(key) ?? []), outcome]);
+  const flagged = new Set(fresh.filter((f) => f.run_id !== undefined).map((f) => `${f.subject_kind}#${f.subject}#${f.run_id}`));
+  const recorded = new Set<string>();
+  for (const r of records) {
+    if (r.status === 'started') continue;
+    const id = `${r.subject_kind}#${r.subject}#${r.run_id}`;
+    recorded.add(id);
+    add(`${r.subject_kind}#${r.subject}`, { at: Date.parse(r.ts), healthy: r.status === 'ok' && !flagged.has(id), run_id: r.run_id });
+  }
+  const seen = new Set<string>();
+  for (const f of fresh) {
+    const id = f.run_id !== undefined ? `${f.subject_kind}#${f.subject}#${f.run_id}` : `${f.subject_kind}#${f.subject}@${f.ts}`;
+    if (recorded.has(id) || seen.has(id)) continue;
+    seen.add(id);
+    add(`${f.subject_kind}#${f.subject}`, { at: Date.parse(f.ts), healthy: false, run_id: f.run_id });
+  }
+  return out;
+}
+
+function pruneDecided(decided: Record<string, DecisionRecord>, now: number): Record<string, DecisionRecord> {
+  const entries = Object.entries(decided).filter(([, d]) => d.at > now - DECISION_RETENTION_MS);
+  if (entries.length <= MAX_DECIDED) return Object.fromEntries(entries);
+  return Object.fromEntries(entries.sort(([ka, a], [kb, b]) => a.at - b.at || ka.localeCompare(kb)).slice(entries.length - MAX_DECIDED));
+}
+
+/** Decides one subject's alerts. The state may be undefined (never alerted); the result's state is new only when `changed`. */
+export function decideAlerts(
+  current: AlertState | undefined,
+  subject: { readonly subject: string; readonly subject_kind: SubjectKind },
+  input: { readonly candidates: readonly AlertCandidate[]; readonly outcomes: readonly RunOutcome[] },
+  ctx: PolicyContext,
+): PolicyResult {
+  const { now, options } = ctx;
+  const base = current ?? initialAlertState(subject.subject, subject.subject_kind);
+  let changed = current === undefined && (input.candidates.length > 0 || input.outcomes.length > 0);
+  const detectors: Record<string, DetectorAlertState> = { ...base.detectors };
+  const decided: Record<string, DecisionRecord> = { ...base.decided };
+  let health = base.health;
+  let open = base.open;
+  let notices = [...base.notices];
+  const alerts: PlannedAlert[] = [];
+  const held: HeldFinding[] = [];
+  /** This pass's alert per detector, which later findings of the same detector are folded into. */
+  const planned = new Map<string, { alert: PlannedAlert; key: string }>();
+
+  const severityOf = (f: Finding) => options.severity[f.detector] ?? f.severity;
+  const openWith = (severity: Severity, detector: string) => {
+    open = {
+      since: open?.since ?? now,
+      severity: open ? maxSeverity(open.severity, severity) : severity,
+      detectors: open?.detectors.includes(detector) ? open.detectors : [...(open?.detectors ?? []), detector],
+    };
+  };
+  const planNotice = (notice: PendingNotice) => {
+    alerts.push({ kind: notice.kind, subject: base.subject, subject_kind: base.subject_kind, detector: notice.detectors[0] ?? notice.kind, severity: notice.severity, at: notice.at, notice, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
+  };
+
+  // Notices an earlier invocation planned but did not confirm: sent again once their lease is over.
+  if (notices.some((n) => n.leaseUntil <= now)) {
+    changed = true;
+    notices = notices.map((n) => {
+      if (n.leaseUntil > now) return n;
+      const renewed = { ...n, leaseUntil: now + ctx.leaseMs };
+      alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true });
+      return renewed;
+    });
+  }
+
+  type Step = { at: number; order: number; outcome?: RunOutcome; candidate?: AlertCandidate };
+  const steps: Step[] = [
+    ...input.outcomes.map((outcome): Step => ({ at: outcome.at, order: 0, outcome })),
+    ...input.candidates.map((candidate): Step => ({ at: Date.parse(candidate.finding.ts), order: 1, candidate })),
+  ].sort((a, b) => a.at - b.at || a.order - b.order);
+
+  for (const step of steps) {
+    if (step.outcome) {
+      if (applyOutcome(step.outcome)) changed = true;
+      continue;
+    }
+    const { key, finding } = step.candidate!;
+    const prior = decided[key];
+    if (prior) {
+      // Decided before: carry the decision out again (the claim on the finding keeps it to one sender).
+      if (prior.disposition === 'sent') {
+        alerts.push({
+          kind: prior.kind ?? 'finding',
+          subject: finding.subject,
+          subject_kind: finding.subject_kind,
+          detector: finding.detector,
+          severity: prior.severity ?? severityOf(finding),
+          at: prior.at,
+          candidate: step.candidate,
+          suppressed: prior.suppressed ?? 0,
+          snoozed: prior.snoozed ?? 0,
+          since: prior.since,
+          coalesced: prior.coalesced ?? 0,
+          ...(prior.streak !== undefined ? { streak: prior.streak } : {}),
+          retry: true,
+        });
+      } else {
+        held.push({ key, finding, disposition: prior.disposition, by: prior.by });
+      }
+      continue;
+    }
+    changed = true;
+    decideFinding(step.candidate!);
+  }
+
+  for (const { alert, key } of planned.values()) {
+    if (alert.coalesced > 0) decided[key] = { ...decided[key], coalesced: alert.coalesced };
+  }
+
+  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now), notices };
+  if (!changed) return { state: base, changed: false, alerts, held };
+  return { state, changed, alerts, held };
+
+  function decideFinding(candidate: AlertCandidate): void {
+    const { key, finding } = candidate;
+    const d = finding.detector;
+    const entry = detectors[d] ?? NEW_DETECTOR;
+    const streak = entry.streak + 1;
+    const hold = (disposition: HeldFinding['disposition'], by?: string) => {
+      held.push({ key, finding, disposition, by });
+      decided[key] = { at: now, disposition, ...(by ? { by } : {}) };
+    };
+    const send = (kind: 'finding' | 'escalation', severity: Severity) => {
+      const since = entry.lastSentAt ?? entry.firstHeldAt;
+      const alert: PlannedAlert = {
+        kind,
+        subject: finding.subject,
+        subject_kind: finding.subject_kind,
+        detector: d,
+        severity,
+        at: now,
+        candidate,
+        suppressed: entry.suppressed,
+        snoozed: entry.snoozed,
+        since: entry.suppressed > 0 ? since : undefined,
+        coalesced: 0,
+        ...(kind === 'escalation' ? { streak } : {}),
+        retry: false,
+      };
+      alerts.push(alert);
+      planned.set(d, { alert, key });
+      decided[key] = {
+        at: now,
+        disposition: 'sent',
+        kind,
+        severity,
+        ...(alert.suppressed > 0 ? { suppressed: alert.suppressed, snoozed: alert.snoozed, since: alert.since } : {}),
+        ...(kind === 'escalation' ? { streak } : {}),
+      };
+      detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation' };
+      openWith(severity, d);
+    };
+
+    const suppression = ctx.suppressionOf(finding);
+    if (suppression) {
+      hold(suppression.kind, suppression.id);
+      detectors[d] = { ...entry, streak, suppressed: entry.suppressed + 1, snoozed: entry.snoozed + 1, firstHeldAt: entry.firstHeldAt ?? now };
+      return;
+    }
+    if (options.escalateDetectors.has(d) && streak >= options.escalateAfter && !entry.escalated) {
+      send('escalation', raiseSeverity(severityOf(finding)));
+      return;
+    }
+    if (health?.flapping) {
+      hold('flapping');
+      health = { ...health, flapping: { ...health.flapping, suppressed: health.flapping.suppressed + 1 } };
+      detectors[d] = { ...entry, streak, suppressed: entry.suppressed + 1, firstHeldAt: entry.firstHeldAt ?? now };
+      return;
+    }
+    if (entry.lastSentAt !== undefined && now - entry.lastSentAt < options.cooldownMs) {
+      const sameDelivery = planned.get(d);
+      if (sameDelivery) {
+        sameDelivery.alert = { ...sameDelivery.alert, coalesced: sameDelivery.alert.coalesced + 1 };
+        alerts[alerts.findIndex((a) => a.candidate?.key === sameDelivery.key)] = sameDelivery.alert;
+        held.push({ key, finding, disposition: 'suppressed' });
+        decided[key] = { at: now, disposition: 'suppressed', coalescedInto: sameDelivery.key };
+        detectors[d] = { ...entry, streak };
+        return;
+      }
+      hold('suppressed');
+      detectors[d] = { ...entry, streak, suppressed: entry.suppressed + 1, firstHeldAt: entry.firstHeldAt ?? now };
+      return;
+    }
+    send('finding', entry.escalated ? raiseSeverity(severityOf(finding)) : severityOf(finding));
+  }
+
+  /** Folds one run outcome into the subject's health; true when the state changed. */
+  function applyOutcome(outcome: RunOutcome): boolean {
+    const status = outcome.healthy ? 'healthy' : 'failing';
+    if (health && outcome.at < health.since) return false;
+    const before = health;
+    const switched = before !== undefined && before.status !== status;
+    const transitions = [...(before?.transitions ?? []).filter((t) => t > outcome.at - DAY_MS), ...(switched ? [outcome.at] : [])];
+    let next: SubjectHealth = {
+      status,
+      since: switched || !before ? outcome.at : before.since,
+      healthyRuns: outcome.healthy ? Math.min((before?.healthyRuns ?? 0) + 1, options.recoveryRuns) : 0,
+      transitions,
+      ...(before?.flapping ? { flapping: before.flapping } : {}),
+    };
+    let touched = false;
+    if (outcome.healthy) {
+      for (const [d, entry] of Object.entries(detectors)) {
+        if (entry.streak === 0 && !entry.escalated) continue;
+        detectors[d] = { ...entry, streak: 0, escalated: false };
+        touched = true;
+      }
+    }
+    const flapping = next.flapping;
+    if (!flapping && transitions.length >= options.flappingTransitions) {
+      const severity = open?.severity ?? 'medium';
+      const names = open?.detectors ?? Object.keys(detectors);
+      next = { ...next, flapping: { since: outcome.at, lastSentAt: now, suppressed: 0 } };
+      addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
+      openWith(severity, names[0] ?? 'flapping');
+    } else if (flapping && switched && now - flapping.lastSentAt >= options.cooldownMs) {
+      const severity = open?.severity ?? 'medium';
+      addNotice('flapping', outcome.at, severity, open?.detectors ?? Object.keys(detectors), { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: flapping.since });
+      next = { ...next, flapping: { ...flapping, lastSentAt: now, suppressed: 0 } };
+    } else if (flapping && transitions.length < Math.ceil(options.flappingTransitions / 2)) {
+      next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
+    }
+    if (outcome.healthy && open && next.healthyRuns >= options.recoveryRuns && !next.flapping) {
+      const suppressed = Object.values(detectors).reduce((n, e) => n + e.suppressed, 0);
+      addNotice('recovery', outcome.at, open.severity, open.detectors, { healthy_runs: next.healthyRuns, open_since: open.since, suppressed, ...(outcome.run_id ? { last_run_id: outcome.run_id } : {}) });
+      open = undefined;
+      for (const d of Object.keys(detectors)) delete detectors[d];
+    }
+    health = next;
+    return touched || JSON.stringify(before) !== JSON.stringify(next);
+  }
+
+  function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
+    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: now + ctx.leaseMs, severity, detectors: [...names], detail };
+    if (notices.some((n) => n.id === notice.id)) return;
+    notices = [...notices, notice].slice(-MAX_NOTICES);
+    changed = true;
+    planNotice(notice);
+  }
+}
+
+/** Removes sent notices from the state (after their message went out). */
+export function settleNotices(state: AlertState, ids: readonly string[]): AlertState {
+  if (!state.notices.some((n) => ids.includes(n.id))) return state;
+  return { ...state, notices: state.notices.filter((n) => !ids.includes(n.id)) };
+}
+
+const KIND_PRIORITY: Record<PlannedAlert['kind'], number> = { escalation: 0, finding: 1, flapping: 2, recovery: 3 };
+
+/**
+ * The storm cap of one invocation: the `cap` most urgent alerts (severity, then escalations before
+ * findings before notices, then time) go out one by one; the rest are folded into one summary.
+ */
+export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { individual: PlannedAlert[]; summarized: PlannedAlert[] } {
+  const ordered = [...alerts].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] ||
+      a.at - b.at ||
+      (a.candidate ? Date.parse(a.candidate.finding.ts) : a.at) - (b.candidate ? Date.parse(b.candidate.finding.ts) : b.at) ||
+      a.subject.localeCompare(b.subject),
+  );
+  if (ordered.length <= cap) return { individual: ordered, summarized: [] };
+  return { individual: ordered.slice(0, cap), summarized: ordered.slice(cap) };
+}
+

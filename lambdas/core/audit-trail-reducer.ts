@@ -1,0 +1,222 @@
+import {
+  type AuditExpectation,
+  type AuditRunCount,
+  auditTrailDriftDetector,
+  CONFIGURED_THRESHOLD,
+  completeness,
+  LEARNED_THRESHOLD,
+} from '../detectors/audit-trail-drift.ts';
+import { groupFingerprint, lineFingerprint, rememberBounded } from './audit-trail-dedup.ts';
+import type { AuditEvent, AuditWrite, RunEnd, RunFailedMarker, RunStart } from './events.ts';
+import type { Finding } from './findings.ts';
+import { OPEN_RUN } from './parse/run-ids.ts';
+import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
+import { median } from './stats.ts';
+
+/** A run whose audit records are still being counted. */
+export interface PendingAuditRun {
+  readonly run_id: string;
+  /** When the run was first seen (start, first record or end), epoch ms. */
+  readonly firstAt: number;
+  readonly startAt?: number;
+  readonly endAt?: number;
+  readonly records: number;
+}
+
+/** What the pipeline keeps per job for its audit trail: compact and bounded. */
+export interface AuditTrailState {
+  readonly job: string;
+  /** The job's first `audit.write` (jobs without a configured rate are followed from then on). */
+  readonly firstRecordAt?: number;
+  readonly pending: readonly PendingAuditRun[];
+  /** The latest judged runs, oldest first (at most `AUDIT_WINDOW_RUNS`). */
+  readonly window: readonly AuditRunCount[];
+  /** Recently judged run ids: their late lines are added to the window, their start and end ignored. */
+  readonly judged: readonly string[];
+  /** Records per run of the job's first normal runs: the learned rate is their median. */
+  readonly learning: readonly number[];
+  /** An open drift episode: reported once, closed when completeness is back above the threshold. */
+  readonly episode?: { readonly began_run_id?: string; readonly began_at?: number; readonly reported_at: number };
+  readonly runs: number;
+  readonly records: number;
+  readonly seen: readonly string[];
+  readonly groups: readonly string[];
+}
+
+/** Runs over which completeness is judged. */
+export const AUDIT_WINDOW_RUNS = 10;
+/** How long after a run's end (or the next run's start) its late audit lines are waited for. */
+export const AUDIT_GRACE_MS = 15 * 60_000;
+const MAX_PENDING = 50;
+const MAX_JUDGED = 200;
+const MAX_SEEN = 2000;
+const MAX_GROUPS = 200;
+
+export const AUDIT_STATE_KIND = 'audit';
+
+export function initialAuditTrailState(job: string): AuditTrailState {
+  return { job, pending: [], window: [], judged: [], learning: [], runs: 0, records: 0, seen: [], groups: [] };
+}
+
+type AuditEventBody = AuditWrite | RunStart | RunEnd | RunFailedMarker;
+
+function isAuditTrailEvent(event: AuditEvent): event is AuditEvent<AuditEventBody> {
+  const t = event.body.type;
+  if (t === 'audit.write' || t === 'run.start' || t === 'run.end') return true;
+  return t === 'run.failed' && event.body.run_id !== undefined;
+}
+
+function runIdOf(body: AuditEventBody): string | undefined {
+  const id = body.run_id;
+  return id === undefined || id === OPEN_RUN ? undefined : id;
+}
+
+function runTime(run: PendingAuditRun): number {
+  return run.startAt ?? run.firstAt;
+}
+
+/** The expectation a job's runs are judged against, or undefined while it is still being learned. */
+export function auditExpectation(state: AuditTrailState, ctx: ReduceContext): AuditExpectation | undefined {
+  const configured = ctx.config.jobs[state.job]?.audit_records_per_run;
+  if (configured !== undefined) return { perRun: configured, basis: 'configured', threshold: CONFIGURED_THRESHOLD };
+  const minHistory = ctx.config.jobs[state.job]?.min_history ?? ctx.config.defaults.min_history;
+  if (state.learning.length < minHistory) return undefined;
+  const rate = median(state.learning) ?? 0;
+  return rate > 0 ? { perRun: rate, basis: 'learned', threshold: LEARNED_THRESHOLD, learnedFrom: state.learning.length } : undefined;
+}
+
+/**
+ * Judges the pending runs whose audit lines are no longer waited for at `horizon`: a run that
+ * ended, `AUDIT_GRACE_MS` after its end; a run that logged no end, that long after a later run
+ * started. Each judged run enters the window (and, while the rate is learned, the learning set),
+ * then the window is judged; a drift is reported once per episode.
+ */
+function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext): { state: AuditTrailState; findings: Finding[] } {
+  const nextStartAfter = (t: number) => {
+    const later = [...initial.pending.map(runTime), ...initial.window.map((r) => r.at)].filter((x) => x > t);
+    return later.length > 0 ? Math.min(...later) : undefined;
+  };
+  const due = initial.pending
+    .filter((run) => {
+      if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;
+      const next = nextStartAfter(runTime(run));
+      return next !== undefined && horizon >= next + AUDIT_GRACE_MS;
+    })
+    .sort((a, b) => runTime(a) - runTime(b));
+  if (due.length === 0) return { state: initial, findings: [] };
+
+  const findings: Finding[] = [];
+  const dueIds = new Set(due.map((r) => r.run_id));
+  let state: AuditTrailState = { ...initial, pending: initial.pending.filter((r) => !dueIds.has(r.run_id)) };
+  const minRuns = ctx.config.jobs[state.job]?.min_history ?? ctx.config.defaults.min_history;
+  const learnUpTo = ctx.config.defaults.baseline_window;
+
+  for (const run of due) {
+    const judged: AuditRunCount = { run_id: run.run_id, at: runTime(run), records: run.records };
+    const window = [...state.window, judged].sort((a, b) => a.at - b.at).slice(-AUDIT_WINDOW_RUNS);
+    state = { ...state, window, judged: rememberBounded(state.judged, [run.run_id], MAX_JUDGED), runs: state.runs + 1 };
+    const expected = auditExpectation(state, ctx);
+    if (expected) {
+      if (window.length >= minRuns && completeness(window, expected.perRun) >= expected.threshold) {
+        state = { ...state, episode: undefined };
+      } else if (!state.episode) {
+        const at = run.endAt ?? runTime(run);
+        for (const draft of auditTrailDriftDetector.check({ job: state.job, window, expected, minRuns, at })) {
+          const meta = auditTrailDriftDetector.meta;
+          findings.push({ ...draft, detector: meta.id, subject_kind: meta.subjectKind, severity: ctx.config.defaults.severity[meta.id] ?? draft.severity ?? meta.defaultSeverity });
+          const began = draft.evidence.began_run_id as string | undefined;
+          state = { ...state, episode: { began_run_id: began, began_at: window.find((r) => r.run_id === began)?.at, reported_at: at } };
+        }
+      }
+    }
+    // Learning: the job's first normal runs; a run already short of the rate does not become the norm.
+    if (ctx.config.jobs[state.job]?.audit_records_per_run === undefined && state.learning.length < learnUpTo) {
+      if (!expected || run.records >= LEARNED_THRESHOLD * expected.perRun) state = { ...state, learning: [...state.learning, run.records] };
+    }
+  }
+  return { state, findings };
+}
+
+/**
+ * Audit-trail completeness (pattern "audit trail completeness drift"): counts each job run's
+ * `audit.write` records, learning which runs exist from `run.start`/`run.end`, and judges the
+ * latest runs' completeness against the configured `audit_records_per_run` or the job's learned
+ * rate. Lines are recognised by fingerprint, so a redelivered one is not counted twice; a line
+ * that arrives after its run was judged still counts towards the window.
+ */
+export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
+  kind: 'job',
+  stateKind: AUDIT_STATE_KIND,
+  subjectOf(event) {
+    return isAuditTrailEvent(event) ? event.body.job : undefined;
+  },
+  initial: initialAuditTrailState,
+  apply(initial, subject, events, ctx): Reduction<AuditTrailState> {
+    const unchanged = { state: initial, findings: [], records: [] };
+    const relevant = events.filter(isAuditTrailEvent);
+    if (relevant.length === 0) return unchanged;
+    const configured = ctx.config.jobs[subject]?.audit_records_per_run !== undefined;
+    // A job that never wrote an audit record and has no configured rate is not followed (and costs no write).
+    if (!configured && initial.firstRecordAt === undefined && !relevant.some((e) => e.body.type === 'audit.write')) return unchanged;
+
+    const prints = relevant.map(lineFingerprint);
+    const group = groupFingerprint(prints);
+    if (initial.groups.includes(group)) return unchanged;
+
+    let state = initial;
+    let changed = false;
+    const seen = new Set(state.seen);
+    const fresh: string[] = [];
+    const pending = new Map(state.pending.map((r) => [r.run_id, r]));
+    let window = state.window;
+    const judged = new Set(state.judged);
+    let latest = 0;
+
+    relevant.forEach((event, i) => {
+      const { body, at } = event;
+      latest = Math.max(latest, at);
+      const runId = runIdOf(body);
+      if (runId === undefined) return;
+      const follows = configured || (state.firstRecordAt !== undefined && at >= state.firstRecordAt);
+      if (body.type === 'audit.write') {
+        if (seen.has(prints[i])) return;
+        seen.add(prints[i]);
+        fresh.push(prints[i]);
+        changed = true;
+        state = { ...state, records: state.records + 1, firstRecordAt: Math.min(state.firstRecordAt ?? at, at) };
+        if (judged.has(runId)) {
+          // A late line of a judged run: it counts for the window, if the run is still in it.
+          window = window.map((r) => (r.run_id === runId ? { ...r, records: r.records + 1 } : r));
+          return;
+        }
+        const run = pending.get(runId);
+        pending.set(runId, run ? { ...run, records: run.records + 1 } : { run_id: runId, firstAt: at, records: 1 });
+        return;
+      }
+      if (judged.has(runId)) return;
+      const run = pending.get(runId);
+      if (!run && !follows) return;
+      const base = run ?? { run_id: runId, firstAt: at, records: 0 };
+      const next =
+        body.type === 'run.start'
+          ? { ...base, startAt: Math.min(base.startAt ?? at, at), firstAt: Math.min(base.firstAt, at) }
+          : { ...base, endAt: Math.max(base.endAt ?? at, at) };
+      if (run && next.startAt === run.startAt && next.endAt === run.endAt) return;
+      pending.set(runId, next);
+      changed = true;
+    });
+
+    const horizon = Math.max(ctx.clock.now(), latest);
+    if (changed) {
+      const kept = [...pending.values()].sort((a, b) => runTime(a) - runTime(b)).slice(-MAX_PENDING);
+      state = { ...state, pending: kept, window, seen: rememberBounded(state.seen, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
+    }
+    const judgedNow = judgeDue(state, horizon, ctx);
+    if (!changed && judgedNow.state === state) return unchanged;
+    return { state: judgedNow.state, findings: judgedNow.findings, records: [] };
+  },
+  tick(state, _subject, ctx): Reduction<AuditTrailState> {
+    const judged = judgeDue(state, ctx.clock.now(), ctx);
+    return { state: judged.state, findings: judged.findings, records: [] };
+  },
+};

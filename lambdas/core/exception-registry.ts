@@ -1,0 +1,283 @@
+import type { Config, ExceptionConfig } from '../config.ts';
+import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
+import type { AuditEvent } from './events.ts';
+
+/**
+ * The rules of the guard-bypass exception registry (contract §2 `exceptions`, §5 `exceptions`):
+ * every exception has a reason, an owner and an expiry no further ahead than
+ * `defaults.max_exception_days`; a renewal records who, when and why; a revocation keeps the
+ * record. The functions here judge a request and then write it through an `ExceptionStore`,
+ * whose writes are conditional; a write that loses to a concurrent one is judged again.
+ */
+
+/** Exceptions this close to their expiry are announced (and marked in `exceptions list`). */
+export const EXPIRING_WITHIN_DAYS = 14;
+
+const DAY_MS = 86_400_000;
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+const MAX_ATTEMPTS = 5;
+
+/** A request the registry refuses; the message says what was wrong and what to do. */
+export class ExceptionRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExceptionRefusedError';
+  }
+}
+
+/** The UTC calendar day (`YYYY-MM-DD`) of an instant. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** Whole days from one `YYYY-MM-DD` day to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+function addDays(day: string, days: number): string {
+  return utcDay(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS);
+}
+
+/** A real calendar date as `YYYY-MM-DD` (a time after it is dropped), else undefined. */
+export function parseDay(value: string): string | undefined {
+  const day = value.trim().slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(t) || utcDay(t) !== day ? undefined : day;
+}
+
+/** What the registry's rules depend on: the moment of the request and the longest allowed term. */
+export interface RegistryRules {
+  readonly now: number;
+  /** `defaults.max_exception_days` (90 unless configured). */
+  readonly maxDays: number;
+}
+
+export function registryRules(config: Config, clock: Clock): RegistryRules {
+  return { now: clock.now(), maxDays: config.defaults.max_exception_days };
+}
+
+/** An exception's standing at a moment: what a bypass under it at that moment would meet. */
+export type ExceptionStanding = 'active' | 'expiring' | 'expired' | 'revoked';
+
+export function exceptionStanding(exception: GuardException, at: number): { readonly standing: ExceptionStanding; readonly daysLeft: number } {
+  const daysLeft = daysBetween(utcDay(at), exception.expires);
+  if (exception.status === 'revoked' && (exception.revoked_at === undefined || at >= Date.parse(exception.revoked_at))) {
+    return { standing: 'revoked', daysLeft };
+  }
+  if (daysLeft < 0) return { standing: 'expired', daysLeft };
+  return { standing: daysLeft <= EXPIRING_WITHIN_DAYS ? 'expiring' : 'active', daysLeft };
+}
+
+/** Active exceptions that expire within `days` (default 14) of `now`, soonest first: for the sweep and the report. */
+export function expiringExceptions(exceptions: readonly GuardException[], now: number, days = EXPIRING_WITHIN_DAYS): GuardException[] {
+  const today = utcDay(now);
+  return exceptions
+    .filter((e) => e.status === 'active')
+    .filter((e) => {
+      const left = daysBetween(today, e.expires);
+      return left >= 0 && left <= days;
+    })
+    .sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
+}
+
+function required(value: string | undefined, refusal: string): string {
+  const text = value?.trim() ?? '';
+  if (text === '') throw new ExceptionRefusedError(refusal);
+  return text;
+}
+
+/** An expiry a new term may run to: a real date, today at the earliest, at most `maxDays` ahead. */
+function checkExpiry(value: string | undefined, rules: RegistryRules): string {
+  const raw = required(value, `an exception needs an expiry date (YYYY-MM-DD, at most ${rules.maxDays} days ahead)`);
+  const day = parseDay(raw);
+  if (day === undefined || raw.trim().length !== 10) throw new ExceptionRefusedError(`expiry "${raw}" is not a date: expected YYYY-MM-DD, e.g. ${addDays(utcDay(rules.now), 30)}`);
+  const today = utcDay(rules.now);
+  const ahead = daysBetween(today, day);
+  if (ahead < 0) throw new ExceptionRefusedError(`expiry ${day} is in the past (today is ${today}): an exception must run until today or later`);
+  if (ahead > rules.maxDays) {
+    throw new ExceptionRefusedError(
+      `expiry ${day} is ${ahead} days ahead; an exception may run at most ${rules.maxDays} days (until ${addDays(today, rules.maxDays)}, defaults.max_exception_days): renew it when it runs out instead`,
+    );
+  }
+  return day;
+}
+
+function iso(at: number): string {
+  return new Date(at).toISOString();
+}
+
+export interface NewExceptionRequest {
+  readonly id: string;
+  readonly guard: string;
+  readonly reason: string;
+  readonly owner: string;
+  readonly expires: string;
+  /** Who adds it (`--by`, else the user). */
+  readonly by: string;
+}
+
+/** Judges an `exceptions add` request and builds the record it stores; throws `ExceptionRefusedError`. */
+export function newException(request: Partial<NewExceptionRequest>, rules: RegistryRules): GuardException {
+  const id = required(request.id, 'an exception needs an id, e.g. EX-13');
+  if (!ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
+  const guard = required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction');
+  const reason = required(request.reason, 'an exception needs a reason: why may the guard be bypassed?');
+  const owner = required(request.owner, 'an exception needs an owner who answers for it, e.g. alice@example.com');
+  const expires = checkExpiry(request.expires, rules);
+  const by = required(request.by, 'an exception needs the name of whoever adds it');
+  return { id, guard, reason, owner, expires, status: 'active', created_at: iso(rules.now), created_by: by, origin: 'cli', renewals: [], bypass_count: 0 };
+}
+
+function describe(existing: GuardException): string {
+  return existing.status === 'revoked'
+    ? `revoked on ${existing.revoked_at?.slice(0, 10) ?? 'an unknown day'}${existing.revoked_by ? ` by ${existing.revoked_by}` : ''}`
+    : `guard ${existing.guard}, expires ${existing.expires}`;
+}
+
+/** `exceptions add`: stores a new exception; refuses an id already taken, revoked ones included (ids are history). */
+export async function addException(store: ExceptionStore, request: Partial<NewExceptionRequest>, rules: RegistryRules): Promise<GuardException> {
+  const exception = newException(request, rules);
+  if ((await store.add(exception)) === 'added') return exception;
+  const existing = await store.get(exception.id);
+  const how = existing ? ` (${describe(existing)})` : '';
+  const advice = existing?.status === 'revoked' ? 'ids are never reused; choose another id' : 'renew it, or choose another id';
+  throw new ExceptionRefusedError(`exception ${exception.id} exists already${how}: ${advice}`);
+}
+
+async function activeException(store: ExceptionStore, id: string, action: 'renewed' | 'revoked'): Promise<GuardException> {
+  const existing = await store.get(id);
+  if (!existing) throw new ExceptionRefusedError(`there is no exception ${id} in the registry (see \`silent-audit exceptions list --all\`)`);
+  if (existing.status === 'revoked') {
+    const advice = action === 'renewed' ? 'a revoked exception cannot be renewed; add a new one' : 'nothing to do';
+    throw new ExceptionRefusedError(`exception ${id} was ${describe(existing)}: ${advice}`);
+  }
+  return existing;
+}
+
+export interface RenewRequest {
+  readonly expires: string;
+  readonly reason: string;
+  readonly by: string;
+}
+
+/**
+ * `exceptions renew`: moves an active exception's expiry (at most `maxDays` from today, never
+ * into the past) and appends {at, by, reason, from_expires, to_expires} to its renewals.
+ */
+export async function renewException(store: ExceptionStore, id: string, request: Partial<RenewRequest>, rules: RegistryRules): Promise<GuardException> {
+  const reason = required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?');
+  const by = required(request.by, 'a renewal needs the name of whoever renews it');
+  const to = checkExpiry(request.expires, rules);
+  for (let attempt = 1; ; attempt++) {
+    const existing = await activeException(store, id, 'renewed');
+    if (existing.expires === to) throw new ExceptionRefusedError(`exception ${id} expires on ${to} already: give another date`);
+    const renewal = { at: iso(rules.now), by, reason, from_expires: existing.expires, to_expires: to };
+    if ((await store.renew(id, renewal)) === 'renewed') return { ...existing, expires: to, renewals: [...existing.renewals, renewal] };
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`exception ${id} kept changing during ${attempt} attempts to renew it; try again`);
+  }
+}
+
+export interface RevokeRequest {
+  readonly reason: string;
+  readonly by: string;
+}
+
+/** `exceptions revoke`: ends an active exception; its record stays, with who, when and why. */
+export async function revokeException(store: ExceptionStore, id: string, request: Partial<RevokeRequest>, rules: RegistryRules): Promise<GuardException> {
+  const reason = required(request.reason, 'a revocation needs a reason');
+  const by = required(request.by, 'a revocation needs the name of whoever revokes it');
+  for (let attempt = 1; ; attempt++) {
+    const existing = await activeException(store, id, 'revoked');
+    const revocation = { at: iso(rules.now), by, reason };
+    if ((await store.revoke(id, revocation)) === 'revoked') {
+      return { ...existing, status: 'revoked', revoked_at: revocation.at, revoked_by: by, revoke_reason: reason };
+    }
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`exception ${id} kept changing during ${attempt} attempts to revoke it; try again`);
+  }
+}
+
+/**
+ * A config entry as a registry record, taken as it stands: an expired one too (contract §2: the
+ * registry is also history, and a bypass under it is `guard-exception-expired`).
+ */
+export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number): GuardException {
+  return {
+    id: entry.id,
+    guard: entry.guard,
+    reason: entry.reason,
+    owner: entry.owner,
+    expires: parseDay(entry.expires) ?? entry.expires.slice(0, 10),
+    status: 'active',
+    created_at: iso(seededAt),
+    created_by: 'config',
+    origin: 'config',
+    renewals: [],
+    bypass_count: 0,
+  };
+}
+
+/** The config's exceptions as a registry, for runs without a store. */
+export function exceptionsFromConfig(config: Config, at: number): Map<string, GuardException> {
+  const out = new Map<string, GuardException>();
+  for (const entry of config.exceptions) if (!out.has(entry.id)) out.set(entry.id, exceptionFromConfig(entry, at));
+  return out;
+}
+
+/** A config entry whose registry record says otherwise: the registry keeps its own (renewals happen there). */
+export interface SeedDifference {
+  readonly id: string;
+  readonly fields: readonly string[];
+}
+
+export interface SeededRegistry {
+  readonly exceptions: Map<string, GuardException>;
+  /** Config entries written now (absent before). */
+  readonly added: readonly string[];
+  readonly differing: readonly SeedDifference[];
+}
+
+/**
+ * Reads the registry once (one query) and writes the config's entries that are not in it yet,
+ * as they stand. Idempotent: an entry already stored is never overwritten, so renewals and
+ * revocations made with the CLI survive the config file.
+ */
+export async function loadRegistry(store: ExceptionStore, entries: readonly ExceptionConfig[], now: number): Promise<SeededRegistry> {
+  const exceptions = new Map((await store.listRecords()).map((e) => [e.id, e]));
+  const added: string[] = [];
+  const differing: SeedDifference[] = [];
+  for (const entry of entries) {
+    const seeded = exceptionFromConfig(entry, now);
+    const stored = exceptions.get(entry.id);
+    if (stored) {
+      const fields = (['guard', 'reason', 'owner', 'expires'] as const).filter((f) => stored[f] !== seeded[f]);
+      if (fields.length > 0 && !differing.some((d) => d.id === entry.id)) differing.push({ id: entry.id, fields });
+      continue;
+    }
+    if ((await store.add(seeded)) === 'added') {
+      exceptions.set(seeded.id, seeded);
+      added.push(seeded.id);
+    } else {
+      const raced = await store.get(seeded.id);
+      if (raced) exceptions.set(raced.id, raced);
+    }
+  }
+  return { exceptions, added, differing };
+}
+
+/**
+ * The registry a batch is judged against, read once: from the store (seeding the config's entries
+ * that are missing), or without one the config's entries as they stand. Undefined when the batch
+ * holds no guard bypass, so that a batch without one costs no read.
+ */
+export async function registryForBatch(
+  events: readonly AuditEvent[],
+  store: ExceptionStore | undefined,
+  config: Config,
+  clock: Clock,
+): Promise<ReadonlyMap<string, GuardException> | undefined> {
+  if (!events.some((e) => e.body.type === 'guard.bypass')) return undefined;
+  if (!store) return exceptionsFromConfig(config, clock.now());
+  return (await loadRegistry(store, config.exceptions, clock.now())).exceptions;
+}

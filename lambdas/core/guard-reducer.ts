@@ -1,0 +1,260 @@
+import type { Config } from '../config.ts';
+import { guardExceptionExpiringDetector } from '../detectors/guard-exception-expiring.ts';
+import { BYPASS_DETECTORS } from '../detectors/index.ts';
+import type { DetectorId } from '../detectors/ids.ts';
+import type { GuardException, Versioned } from '../ports.ts';
+import { groupFingerprint, lineFingerprint, rememberBounded } from './audit-trail-dedup.ts';
+import type { AuditEvent, GuardBypass } from './events.ts';
+import { exceptionsFromConfig } from './exception-registry.ts';
+import { type Finding, isoTime } from './findings.ts';
+import { type BypassDetector, namedExceptionId } from './guard-bypass.ts';
+import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
+
+/** Bypasses under one exception id (registered or not) on one guard. */
+export interface ExceptionBypassCount {
+  readonly count: number;
+  readonly lastAt: number;
+}
+
+/** What a bypass met: a valid exception, none usable, or an expired or revoked one. */
+export type BypassOutcome = 'covered' | 'unregistered' | 'expired';
+
+/** What the pipeline keeps per guard: all-time counts, and bounded marks for redelivery and alert cooldown. */
+export interface GuardState {
+  readonly guard: string;
+  /** Every bypass of this guard, all time. */
+  readonly bypasses: number;
+  readonly outcomes: Readonly<Record<BypassOutcome, number>>;
+  /** Bypasses that named no exception. */
+  readonly withoutException: number;
+  /** Bypasses by the exception id they named. */
+  readonly byException: Readonly<Record<string, ExceptionBypassCount>>;
+  readonly firstAt?: number;
+  readonly lastAt?: number;
+  /** Fingerprints of recent lines and batch groups: a redelivered line is not counted twice. */
+  readonly seen: readonly string[];
+  readonly groups: readonly string[];
+  /** `<id>@<expires>` of exceptions announced as expiring: once per exception and expiry date. */
+  readonly announced: readonly string[];
+  /** The last report per `<detector>|<exception id>`, and the bypasses not reported since. */
+  readonly cooldowns: Readonly<Record<string, { readonly at: number; readonly suppressed: number }>>;
+}
+
+const MAX_SEEN = 2000;
+const MAX_GROUPS = 200;
+const MAX_EXCEPTION_IDS = 500;
+const MAX_ANNOUNCED = 500;
+const MAX_COOLDOWNS = 200;
+
+export const GUARD_STATE_KIND = 'guard';
+
+/** The state key of a guard (`guard#<name>`), as the pipeline stores it. */
+export function guardStateKey(guard: string): string {
+  return `${GUARD_STATE_KIND}#${guard}`;
+}
+
+export function initialGuardState(guard: string): GuardState {
+  return {
+    guard,
+    bypasses: 0,
+    outcomes: { covered: 0, unregistered: 0, expired: 0 },
+    withoutException: 0,
+    byException: {},
+    seen: [],
+    groups: [],
+    announced: [],
+    cooldowns: {},
+  };
+}
+
+function isBypass(event: AuditEvent): event is AuditEvent<GuardBypass> {
+  return event.body.type === 'guard.bypass';
+}
+
+const configRegistries = new WeakMap<Config, Map<string, GuardException>>();
+
+/** The registry a batch judges against: the one its caller loaded, else the config's entries as they stand. */
+function registryOf(ctx: ReduceContext): ReadonlyMap<string, GuardException> {
+  if (ctx.exceptions) return ctx.exceptions;
+  let registry = configRegistries.get(ctx.config);
+  if (!registry) configRegistries.set(ctx.config, (registry = exceptionsFromConfig(ctx.config, ctx.clock.now())));
+  return registry;
+}
+
+const OUTCOME_OF: Partial<Record<DetectorId, BypassOutcome>> = {
+  'guard-bypass-unregistered': 'unregistered',
+  'guard-exception-expired': 'expired',
+};
+
+function boundRecord<V>(record: Record<string, V>, limit: number, rank: (key: string, value: V) => number): Record<string, V> {
+  const keys = Object.keys(record);
+  if (keys.length <= limit) return record;
+  const kept = keys.sort((a, b) => rank(b, record[b]) - rank(a, record[a])).slice(0, limit);
+  return Object.fromEntries(kept.map((k) => [k, record[k]]));
+}
+
+/**
+ * Guard bypasses (pattern 2, "just this once"): judges each `guard.bypass` against the exception
+ * registry the batch loaded (`ReduceContext.exceptions`), and counts bypasses per guard and per
+ * exception. Counting in the guard's versioned state makes it exact under concurrent invocations
+ * (a lost write is recomputed) and safe under redelivery (a line seen before is skipped).
+ * Repeats of one finding kind are reported at most once per `alert_cooldown_minutes`; the
+ * expiring announcement once per exception and expiry date.
+ */
+export const guardReducer: SubjectReducer<GuardState> = {
+  kind: 'guard',
+  stateKind: GUARD_STATE_KIND,
+  subjectOf(event) {
+    return isBypass(event) ? event.body.guard : undefined;
+  },
+  initial: initialGuardState,
+  apply(initial, subject, events, ctx): Reduction<GuardState> {
+    const unchanged = { state: initial, findings: [], records: [] };
+    const bypasses = events.filter(isBypass);
+    if (bypasses.length === 0) return unchanged;
+    const prints = bypasses.map(lineFingerprint);
+    const group = groupFingerprint(prints);
+    if (initial.groups.includes(group)) return unchanged;
+
+    const registry = registryOf(ctx);
+    const cooldownMs = ctx.config.defaults.alert_cooldown_minutes * 60_000;
+    const seen = new Set(initial.seen);
+    const fresh: string[] = [];
+    const findings: Finding[] = [];
+    let state = initial;
+
+    bypasses.forEach((event, i) => {
+      if (seen.has(prints[i])) return;
+      seen.add(prints[i]);
+      fresh.push(prints[i]);
+      const { body, at } = event;
+      const id = namedExceptionId(body);
+      const exception = id === undefined ? undefined : registry.get(id);
+      let outcome: BypassOutcome = 'covered';
+      const announced = [...state.announced];
+      const cooldowns = { ...state.cooldowns };
+
+      for (const detector of BYPASS_DETECTORS as readonly BypassDetector[]) {
+        for (const draft of detector.check({ bypass: body, at, exception })) {
+          const detectorId = detector.meta.id;
+          outcome = OUTCOME_OF[detectorId] ?? outcome;
+          let message = draft.message;
+          let evidence = draft.evidence;
+          if (detectorId === 'guard-exception-expiring') {
+            const mark = `${exception?.id}@${exception?.expires}`;
+            if (announced.includes(mark)) continue;
+            announced.push(mark);
+          } else if (cooldownMs > 0) {
+            const key = `${detectorId}|${id ?? ''}`;
+            const last = cooldowns[key];
+            if (last && Math.abs(at - last.at) < cooldownMs) {
+              cooldowns[key] = { at: last.at, suppressed: last.suppressed + 1 };
+              continue;
+            }
+            if (last && last.suppressed > 0) {
+              message = `${message}; ${last.suppressed} more like it since ${isoTime(last.at)}`;
+              evidence = { ...evidence, suppressed_since_last: last.suppressed, last_reported_at: isoTime(last.at) };
+            }
+            cooldowns[key] = { at: Math.max(at, last?.at ?? at), suppressed: 0 };
+          }
+          findings.push({
+            ...draft,
+            message,
+            evidence,
+            detector: detectorId,
+            subject_kind: detector.meta.subjectKind,
+            severity: ctx.config.defaults.severity[detectorId] ?? draft.severity ?? detector.meta.defaultSeverity,
+          });
+        }
+      }
+
+      const byException = { ...state.byException };
+      if (id !== undefined) {
+        const before = byException[id];
+        byException[id] = { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) };
+      }
+      state = {
+        ...state,
+        bypasses: state.bypasses + 1,
+        outcomes: { ...state.outcomes, [outcome]: state.outcomes[outcome] + 1 },
+        withoutException: state.withoutException + (id === undefined ? 1 : 0),
+        // Registered ids are kept before unknown ones, then the most recent.
+        byException: boundRecord(byException, MAX_EXCEPTION_IDS, (k, v) => (registry.has(k) ? 1e15 : 0) + v.lastAt),
+        firstAt: Math.min(state.firstAt ?? at, at),
+        lastAt: Math.max(state.lastAt ?? at, at),
+        announced: announced.length > MAX_ANNOUNCED ? announced.slice(announced.length - MAX_ANNOUNCED) : announced,
+        cooldowns: boundRecord(cooldowns, MAX_COOLDOWNS, (_, v) => v.at),
+      };
+    });
+
+    if (fresh.length === 0) return unchanged;
+    state = { ...state, seen: rememberBounded(state.seen, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
+    return { state, findings, records: [] };
+  },
+  /**
+   * The sweep: announces the exceptions of this guard that have been used and now expire within
+   * 14 days, though no bypass came since they entered that window. Judged only against a registry
+   * the caller loaded: the config alone may hold an expiry that a renewal has moved since.
+   */
+  tick(state, subject, ctx): Reduction<GuardState> {
+    const unchanged = { state, findings: [], records: [] };
+    if (!ctx.exceptions) return unchanged;
+    const now = ctx.clock.now();
+    const findings: Finding[] = [];
+    const announced = [...state.announced];
+    for (const exception of ctx.exceptions.values()) {
+      const used = state.byException[exception.id];
+      const mark = `${exception.id}@${exception.expires}`;
+      if (exception.guard !== subject || !used || announced.includes(mark)) continue;
+      const bypass = { type: 'guard.bypass' as const, guard: subject, exception_id: exception.id };
+      for (const draft of guardExceptionExpiringDetector.check({ bypass, at: now, exception })) {
+        const meta = guardExceptionExpiringDetector.meta;
+        announced.push(mark);
+        findings.push({
+          ...draft,
+          evidence: { ...draft.evidence, last_bypass_at: isoTime(used.lastAt) },
+          detector: meta.id,
+          subject_kind: meta.subjectKind,
+          severity: ctx.config.defaults.severity[meta.id] ?? draft.severity ?? meta.defaultSeverity,
+        });
+      }
+    }
+    if (findings.length === 0) return unchanged;
+    return { state: { ...state, announced: announced.slice(-MAX_ANNOUNCED) }, findings, records: [] };
+  },
+};
+
+/** Registry records with their bypass counts filled in from the guards' states. */
+export function withBypassCounts(exceptions: readonly GuardException[], states: ReadonlyMap<string, Versioned<unknown>>): GuardException[] {
+  return exceptions.map((e) => {
+    const state = states.get(guardStateKey(e.guard))?.state as GuardState | undefined;
+    const counted = state?.byException[e.id];
+    if (!counted) {
+      const { last_bypass_at: _never, ...rest } = e;
+      return { ...rest, bypass_count: 0 };
+    }
+    return { ...e, bypass_count: counted.count, last_bypass_at: isoTime(counted.lastAt) };
+  });
+}
+
+/** Guard bypass lines of a batch, per guard and per registered exception: what a delivery reports as metrics. */
+export interface BypassTally {
+  readonly byGuard: Readonly<Record<string, number>>;
+  readonly byException: Readonly<Record<string, number>>;
+}
+
+/**
+ * Counts a batch's bypass lines per guard and per exception id in the registry (ids that are not
+ * registered are counted under their guard only, so a typo cannot create a metric).
+ */
+export function tallyBypasses(events: readonly AuditEvent[], registry: ReadonlyMap<string, GuardException>): BypassTally {
+  const byGuard: Record<string, number> = {};
+  const byException: Record<string, number> = {};
+  for (const event of events) {
+    if (!isBypass(event)) continue;
+    byGuard[event.body.guard] = (byGuard[event.body.guard] ?? 0) + 1;
+    const id = namedExceptionId(event.body);
+    if (id !== undefined && registry.has(id)) byException[id] = (byException[id] ?? 0) + 1;
+  }
+  return { byGuard, byException };
+}

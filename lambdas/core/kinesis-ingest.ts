@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { type DeliveryResult, deliverAlerts } from './alerts.ts';
+import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
+import { registryForBatch } from './exception-registry.ts';
+import { tallyBypasses } from './guard-reducer.ts';
+import { type IngestDeps, type IngestReport, ingestDelivery } from './ingest.ts';
+import { LineTally } from './line-tally.ts';
+import { parseLine } from './parse/index.ts';
+import { processBatch } from './pipeline.ts';
+import { REDUCERS } from './reducers.ts';
+
+/**
+ * CloudWatch Logs → Kinesis Data Streams → this: each Kinesis record holds one subscription
+ * payload (base64 of gzip of the same JSON a Lambda subscription receives). The records of one
+ * invocation, from many log streams, are read as ONE batch: every line of every record is parsed,
+ * the events are grouped per subject across records, and each subject's state is read once and
+ * written once per invocation, however many records held its lines. That is what batching buys.
+ */
+
+/** The part of a Kinesis event this reads (strict: an event that is not one is refused whole). */
+const KinesisEventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSourceARN: z.string().optional(),
+        kinesis: z.object({ data: z.string(), sequenceNumber: z.string().min(1), partitionKey: z.string(), approximateArrivalTimestamp: z.number().optional() }),
+      }),
+    )
+    .min(1),
+});
+
+export type KinesisRecord = z.infer<typeof KinesisEventSchema>['Records'][number];
+
+/** The response that lets Lambda retry from the first record not processed (`ReportBatchItemFailures`). */
+export interface KinesisBatchResponse {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+export class KinesisEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'KinesisEventError';
+  }
+}
+
+export interface KinesisIngestResult {
+  readonly response: KinesisBatchResponse;
+  /** One report for the whole batch; one per record when the batch had to be retried record by record. */
+  readonly reports: readonly IngestReport[];
+  readonly records: number;
+  /** Records refused whole (not a CloudWatch payload): counted, never retried. */
+  readonly payloadsRejected: number;
+  readonly controlMessages: number;
+  /** Whether the merged batch failed and the records were then processed one by one. */
+  readonly fellBack: boolean;
+}
+
+const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [] };
+
+function delivery(record: KinesisRecord): { awslogs: { data: string } } {
+  return { awslogs: { data: record.kinesis.data } };
+}
+
+/**
+ * One invocation of the Kinesis consumer. The records are decoded and processed as one batch; if
+ * that fails (storage, a conflict that kept recurring), they are processed again one by one, in
+ * order, and the first one that fails is reported in `batchItemFailures`, so Lambda retries from
+ * there (redelivery is harmless: runs already processed are recognised by id). Records that are
+ * not CloudWatch payloads are counted and skipped, as the Lambda subscription refuses them.
+ */
+export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Promise<KinesisIngestResult> {
+  const parsed = KinesisEventSchema.safeParse(event);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new KinesisEventError(`not a Kinesis stream event: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const records = parsed.data.Records;
+  const payloads: Array<{ record: KinesisRecord; payload: CloudWatchLogsPayload }> = [];
+  const refusedReports: IngestReport[] = [];
+  let controlMessages = 0;
+  for (const record of records) {
+    try {
+      const payload = decodeCloudWatchPayload(delivery(record));
+      if (payload.messageType === 'CONTROL_MESSAGE') controlMessages++;
+      else payloads.push({ record, payload });
+    } catch (error) {
+      if (!(error instanceof PayloadError)) throw error;
+      refusedReports.push(refusedReport(record, error.message));
+    }
+  }
+  const base = { records: records.length, payloadsRejected: refusedReports.length, controlMessages };
+  try {
+    const report = await ingestPayloads(payloads, deps);
+    return { ...base, response: { batchItemFailures: [] }, reports: [...refusedReports, report], fellBack: false };
+  } catch {
+    // One by one, in order: what succeeds is kept; Lambda retries from the first failure on.
+    const reports = [...refusedReports];
+    for (const { record } of payloads) {
+      try {
+        reports.push(await ingestDelivery(delivery(record), deps));
+      } catch {
+        return { ...base, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports, fellBack: true };
+      }
+    }
+    return { ...base, response: { batchItemFailures: [] }, reports, fellBack: true };
+  }
+}
+
+function refusedReport(record: KinesisRecord, reason: string): IngestReport {
+  return {
+    status: 'payload-rejected',
+    counts: { lines: 0, events: 0, rejected: 1, unrecognised: 0 },
+    rejections: [{ where: `kinesis record ${record.kinesis.sequenceNumber} (partition key ${record.kinesis.partitionKey})`, reason }],
+    findings: [],
+    alerts: NO_ALERTS,
+    conflicts: 0,
+  };
+}
+
+/** Every line of every payload through the pipeline as one batch (contract §6: one read and one write per subject). */
+async function ingestPayloads(payloads: ReadonlyArray<{ record: KinesisRecord; payload: CloudWatchLogsPayload }>, deps: IngestDeps): Promise<IngestReport> {
+  const tally = new LineTally();
+  const now = deps.clock.now();
+  let oldest = Number.POSITIVE_INFINITY;
+  for (const { payload } of payloads) {
+    const defaultJob = functionNameOf(payload.logGroup);
+    const { logGroup, logStream } = payload;
+    payload.logEvents.forEach((logEvent, index) => {
+      if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
+      const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
+      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob });
+      tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvent.id}`);
+    });
+  }
+  const groups = [...new Set(payloads.map((p) => p.payload.logGroup))];
+  const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
+  const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
+  const alerts = await deliverAlerts(batch.findings, deps.store, deps.sink, deps.clock, { drainLimit: batch.findings.length > 0 ? 50 : 0 });
+  return {
+    status: 'processed',
+    logGroup: groups.length === 1 ? groups[0] : groups.length > 1 ? `${groups.length} log groups` : undefined,
+    counts: tally.counts,
+    rejections: tally.rejections,
+    findings: batch.findings,
+    alerts,
+    batchLagMs: Number.isFinite(oldest) ? now - oldest : undefined,
+    conflicts: batch.conflicts,
+    bypasses: exceptions ? tallyBypasses(tally.events, exceptions) : undefined,
+  };
+}

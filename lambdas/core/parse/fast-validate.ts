@@ -1,0 +1,187 @@
+import type { InstrumentedType } from '../events.ts';
+
+/**
+ * A fast path in front of the zod schemas of `events.ts`, for the hot loop of ingest: a line that
+ * is valid gets exactly the object `schema.safeParse(raw).data` would give (the same keys in the
+ * same order: declared keys in schema order, then the unknown ones in input order; defaults
+ * filled in; nested objects copied), without zod's per-field machinery. Anything it is not sure
+ * of — an invalid field, a key named `__proto__`, a value of an unusual shape — returns
+ * `undefined`, and the caller asks zod, which decides and words the reasons.
+ *
+ * Keep it in step with `events.ts`: `test/parse/fast-validate.test.ts` checks every schema against
+ * this file on generated input.
+ */
+
+type Check = (value: unknown) => boolean;
+/** Copies a nested value as zod would (an object schema builds a new object); `undefined` when unsure. */
+type Copy = (value: unknown) => unknown;
+
+interface Field {
+  readonly key: string;
+  readonly optional: boolean;
+  readonly check: Check;
+  readonly copy?: Copy;
+}
+
+const UNSURE = undefined;
+
+const isString: Check = (v) => typeof v === 'string';
+const nonEmpty: Check = (v) => typeof v === 'string' && v.length >= 1;
+/** `z.number()`: finite; `.finite()` adds nothing in zod 4. */
+const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
+const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+/** `.int()` in zod 4 is a safe integer. */
+const isInt: Check = (v) => Number.isSafeInteger(v);
+const nonNegativeInt: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
+const positiveInt: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
+const timestamp: Check = (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v > 0 : typeof v === 'string' && !Number.isNaN(Date.parse(v)));
+const numberOrString: Check = (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+const anything: Check = () => true;
+const oneOf = (values: readonly string[]): Check => {
+  const set = new Set(values);
+  return (v) => typeof v === 'string' && set.has(v);
+};
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+const required = (key: string, check: Check, copy?: Copy): Field => ({ key, optional: false, check, copy });
+const optional = (key: string, check: Check, copy?: Copy): Field => ({ key, optional: true, check, copy });
+
+/** `z.record(z.string(), z.unknown())`: a new object with the same own keys and values. */
+const copyRecord: Copy = (v) => {
+  if (!isPlainObject(v) || Object.prototype.hasOwnProperty.call(v, '__proto__')) return UNSURE;
+  for (const key of Object.getOwnPropertySymbols(v)) if (Object.prototype.propertyIsEnumerable.call(v, key)) return UNSURE;
+  return { ...v };
+};
+
+const BUDGET_FIELDS: readonly Field[] = [optional('max_actions', positiveInt), optional('max_cost_usd', nonNegative)];
+const BUDGET_KEYS = new Set(['max_actions', 'max_cost_usd', 'scope']);
+const budgetScope = oneOf(['task', 'tick']);
+
+/** `BudgetSchema`: a loose object whose `scope` defaults to `task`. */
+const copyBudget: Copy = (v) => {
+  if (!isPlainObject(v)) return UNSURE;
+  const out: Record<string, unknown> = {};
+  for (const field of BUDGET_FIELDS) {
+    if (!(field.key in v)) continue;
+    if (!field.check(v[field.key])) return UNSURE;
+    out[field.key] = v[field.key];
+  }
+  if ('scope' in v) {
+    if (!budgetScope(v.scope)) return UNSURE;
+    out.scope = v.scope;
+  } else {
+    out.scope = 'task';
+  }
+  return copyUnknownKeys(v, BUDGET_KEYS, out);
+};
+
+function copyUnknownKeys(raw: Record<string, unknown>, declared: ReadonlySet<string>, out: Record<string, unknown>): Record<string, unknown> | undefined {
+  for (const key in raw) {
+    if (declared.has(key)) continue;
+    // zod leaves it out, since assigning it would replace the result's prototype.
+    if (key === '__proto__') continue;
+    out[key] = raw[key];
+  }
+  return out;
+}
+
+interface Shape {
+  readonly fields: readonly Field[];
+  readonly keys: ReadonlySet<string>;
+}
+
+function shape(type: string, ...fields: Field[]): Shape {
+  const all = [required('type', (v) => v === type), optional('ts', timestamp), ...fields];
+  return { fields: all, keys: new Set(all.map((f) => f.key)) };
+}
+
+const OUTCOMES = oneOf(['ok', 'error', 'timeout', 'empty', 'invalid']);
+
+const SHAPES: Record<InstrumentedType, Shape> = {
+  'run.start': shape('run.start', required('job', nonEmpty), required('run_id', nonEmpty), optional('host', isString)),
+  'run.end': shape(
+    'run.end',
+    required('job', nonEmpty),
+    required('run_id', nonEmpty),
+    required('exit_code', isInt),
+    optional('duration_ms', nonNegative),
+    optional('output_bytes', nonNegativeInt),
+    optional('output_lines', nonNegativeInt),
+    optional('output_head', isString),
+    optional('output_tail', isString),
+    optional('host', isString),
+  ),
+  'agent.start': shape('agent.start', required('agent', nonEmpty), required('run_id', nonEmpty), optional('parent_run_id', nonEmpty), optional('budget', anything, copyBudget)),
+  'agent.action': shape(
+    'agent.action',
+    required('agent', nonEmpty),
+    required('run_id', nonEmpty),
+    required('action', nonEmpty),
+    optional('name', isString),
+    optional('tick', nonNegativeInt),
+    optional('cost_usd', nonNegative),
+    optional('tokens_in', nonNegativeInt),
+    optional('tokens_out', nonNegativeInt),
+    optional('duration_ms', nonNegative),
+  ),
+  'agent.end': shape(
+    'agent.end',
+    required('agent', nonEmpty),
+    required('run_id', nonEmpty),
+    required('status', nonEmpty),
+    optional('actions_reported', nonNegativeInt),
+    optional('cost_reported_usd', nonNegative),
+    optional('output_bytes', nonNegativeInt),
+  ),
+  'tool.call': shape('tool.call', required('tool', nonEmpty), required('args', anything, copyRecord), optional('agent', isString), optional('run_id', isString), optional('call_id', isString)),
+  attempt: shape(
+    'attempt',
+    required('route', nonEmpty),
+    required('request_id', nonEmpty),
+    required('attempt', positiveInt),
+    required('outcome', OUTCOMES),
+    required('latency_ms', nonNegative),
+    optional('status', numberOrString),
+  ),
+  'guard.bypass': shape(
+    'guard.bypass',
+    required('guard', nonEmpty),
+    optional('exception_id', isString),
+    optional('actor', isString),
+    optional('reason', isString),
+    optional('job', isString),
+    optional('agent', isString),
+    optional('route', isString),
+  ),
+  'audit.write': shape('audit.write', required('job', nonEmpty), required('run_id', nonEmpty), optional('record', anything)),
+};
+
+/**
+ * What zod's schema for `type` would return for `raw` when it is valid; `undefined` when it is not,
+ * or when this fast path cannot tell (then zod decides).
+ */
+export function fastValidate(type: InstrumentedType, raw: Record<string, unknown>): Record<string, unknown> | undefined {
+  const { fields, keys } = SHAPES[type];
+  const out: Record<string, unknown> = {};
+  for (const field of fields) {
+    if (!(field.key in raw)) {
+      if (field.optional) continue;
+      return UNSURE;
+    }
+    const value = raw[field.key];
+    if (!field.check(value)) return UNSURE;
+    if (field.copy) {
+      const copied = field.copy(value);
+      if (copied === UNSURE) return UNSURE;
+      out[field.key] = copied;
+    } else {
+      out[field.key] = value;
+    }
+  }
+  return copyUnknownKeys(raw, keys, out);
+}

@@ -1,0 +1,225 @@
+import type { z } from 'zod';
+import { type AuditEvent, type EventBody, INSTRUMENTED_SCHEMAS, type InstrumentedType } from '../events.ts';
+import type { LineParser, ParseOutcome } from './types.ts';
+
+/**
+ * OpenTelemetry GenAI spans, as OTLP/JSON (one `ExportTraceServiceRequest` per line, as the
+ * collector's file exporter writes it: `{"resourceSpans":[{"resource":…,"scopeSpans":[{"spans":[…]}]}]}`),
+ * mapped onto the contract's agent events, so an instrumented agent needs no second integration:
+ *
+ * | span (`gen_ai.operation.name`)                        | events |
+ * |-------------------------------------------------------|--------|
+ * | `invoke_agent`                                        | `agent.start` at the span's start, `agent.end` at its end; `run_id` = span id, `agent` = `gen_ai.agent.name`, parent = the nearest `invoke_agent` ancestor |
+ * | `execute_tool`                                        | `agent.action` (`tool_call`, name = `gen_ai.tool.name`) and, with `gen_ai.tool.call.arguments`, a `tool.call` |
+ * | `chat`, `text_completion`, `generate_content`         | `agent.action` (`llm_call`, name = the model) with `gen_ai.usage.input_tokens`/`output_tokens` |
+ * | `embeddings`                                          | `agent.action` (`embeddings`) |
+ *
+ * Spans of one trace may come in one line or many. An ancestor in the same line is followed up
+ * to the nearest agent span; when the chain leaves the line, the first span outside it is taken
+ * as the parent and marked `parent_tentative`: the run counts as a root unless that span turns out
+ * to be an agent run (see `agent-tree.ts`). Tokens are taken from inference spans only, never
+ * from agent spans (which may repeat their children's totals).
+ */
+
+type AnyValue = {
+  stringValue?: string;
+  intValue?: string | number;
+  doubleValue?: number;
+  boolValue?: boolean;
+  arrayValue?: { values?: AnyValue[] };
+  kvlistValue?: { values?: { key: string; value: AnyValue }[] };
+};
+
+interface OtlpSpan {
+  traceId?: string;
+  spanId?: string;
+  parentSpanId?: string;
+  name?: string;
+  startTimeUnixNano?: string | number;
+  endTimeUnixNano?: string | number;
+  attributes?: { key: string; value: AnyValue }[];
+  status?: { code?: number | string; message?: string };
+}
+
+interface Span {
+  readonly id: string;
+  readonly parent?: string;
+  readonly traceId?: string;
+  readonly name: string;
+  readonly start: number;
+  readonly end: number;
+  readonly attrs: ReadonlyMap<string, unknown>;
+  readonly resource: ReadonlyMap<string, unknown>;
+  readonly error: boolean;
+}
+
+const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
+const KNOWN_OPERATIONS = new Set(['invoke_agent', 'execute_tool', 'embeddings', ...INFERENCE]);
+
+function valueOf(v: AnyValue | undefined): unknown {
+  if (!v || typeof v !== 'object') return undefined;
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.intValue !== undefined) return Number(v.intValue);
+  if (v.doubleValue !== undefined) return v.doubleValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  if (v.arrayValue) return (v.arrayValue.values ?? []).map(valueOf);
+  if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
+  return undefined;
+}
+
+function attributes(list: { key: string; value: AnyValue }[] | undefined): Map<string, unknown> {
+  const map = new Map<string, unknown>();
+  for (const a of list ?? []) if (a && typeof a.key === 'string') map.set(a.key, valueOf(a.value));
+  return map;
+}
+
+/** OTLP/JSON times are nanoseconds since the epoch, as a string (int64) or a number. */
+function nanosToMs(value: string | number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const ms = typeof value === 'number' ? Math.floor(value / 1e6) : Number(BigInt(value) / 1_000_000n);
+    return ms > 0 ? ms : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function str(map: ReadonlyMap<string, unknown>, key: string): string | undefined {
+  const v = map.get(key);
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function num(map: ReadonlyMap<string, unknown>, key: string): number | undefined {
+  const v = map.get(key);
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+function isError(status: OtlpSpan['status']): boolean {
+  return status?.code === 2 || status?.code === 'STATUS_CODE_ERROR';
+}
+
+function spansOf(raw: { resourceSpans?: unknown }): Span[] {
+  const out: Span[] = [];
+  for (const rs of Array.isArray(raw.resourceSpans) ? raw.resourceSpans : []) {
+    const resource = attributes((rs as { resource?: { attributes?: [] } })?.resource?.attributes);
+    for (const ss of (rs as { scopeSpans?: unknown[] })?.scopeSpans ?? []) {
+      for (const span of ((ss as { spans?: OtlpSpan[] })?.spans ?? []) as OtlpSpan[]) {
+        if (!span || typeof span.spanId !== 'string' || span.spanId === '') continue;
+        const start = nanosToMs(span.startTimeUnixNano);
+        const end = nanosToMs(span.endTimeUnixNano) ?? start;
+        if (start === undefined || end === undefined) continue;
+        out.push({
+          id: span.spanId,
+          parent: typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined,
+          traceId: span.traceId,
+          name: span.name ?? '',
+          start,
+          end,
+          attrs: attributes(span.attributes),
+          resource,
+          error: isError(span.status),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** The nearest `invoke_agent` ancestor: in the line, or the first ancestor outside it (a guess). */
+function agentAncestor(span: Span, byId: ReadonlyMap<string, Span>): { id: string; tentative: boolean } | undefined {
+  let parentId = span.parent;
+  for (let hops = 0; parentId !== undefined && hops < 64; hops++) {
+    const parent = byId.get(parentId);
+    if (!parent) return { id: parentId, tentative: true };
+    if (parent.attrs.get('gen_ai.operation.name') === 'invoke_agent') return { id: parent.id, tentative: false };
+    parentId = parent.parent;
+  }
+  return undefined;
+}
+
+function agentNameOf(span: Span): string {
+  return (
+    str(span.attrs, 'gen_ai.agent.name') ??
+    str(span.attrs, 'gen_ai.agent.id') ??
+    (span.name.startsWith('invoke_agent ') ? span.name.slice('invoke_agent '.length).trim() || undefined : undefined) ??
+    str(span.resource, 'service.name') ??
+    'unknown-agent'
+  );
+}
+
+function parseArguments(value: unknown): Record<string, unknown> | undefined {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+}
+
+export const otelGenAiParser: LineParser = {
+  format: 'otel',
+  parse(line, ctx) {
+    const start = line.indexOf('{');
+    if (start < 0 || !line.includes('"resourceSpans"')) return undefined;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line.slice(start));
+    } catch (error) {
+      return { kind: 'rejected', reason: `OTLP JSON rejected: not valid JSON (${(error as Error).message})` };
+    }
+    if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { resourceSpans?: unknown }).resourceSpans)) return undefined;
+    const spans = spansOf(raw as { resourceSpans?: unknown });
+    const genAi = spans.filter((s) => KNOWN_OPERATIONS.has(String(s.attrs.get('gen_ai.operation.name'))));
+    if (genAi.length === 0) return undefined;
+    const byId = new Map(spans.map((s) => [s.id, s]));
+    const agentNames = new Map(genAi.filter((s) => s.attrs.get('gen_ai.operation.name') === 'invoke_agent').map((s) => [s.id, agentNameOf(s)]));
+
+    const events: AuditEvent[] = [];
+    const rejected: string[] = [];
+    const emit = (type: InstrumentedType, at: number, body: Record<string, unknown>) => {
+      const result = (INSTRUMENTED_SCHEMAS[type] as z.ZodType).safeParse({ type, ...body });
+      if (result.success) events.push({ at, body: result.data as EventBody, source: ctx.source, format: 'otel' });
+      else rejected.push(`span ${String(body.span_id ?? body.run_id)}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    };
+
+    for (const span of [...genAi].sort((a, b) => a.start - b.start || a.id.localeCompare(b.id))) {
+      const op = String(span.attrs.get('gen_ai.operation.name'));
+      const trace = span.traceId ? { trace_id: span.traceId } : {};
+      if (op === 'invoke_agent') {
+        const agent = agentNames.get(span.id) as string;
+        const parent = agentAncestor(span, byId);
+        const link = parent ? { parent_run_id: parent.id, ...(parent.tentative ? { parent_tentative: true } : {}) } : {};
+        emit('agent.start', span.start, { ts: span.start, agent, run_id: span.id, ...link, ...trace });
+        emit('agent.end', span.end, { ts: span.end, agent, run_id: span.id, status: span.error ? 'error' : 'ok', ...link, ...trace });
+        continue;
+      }
+      const owner = agentAncestor(span, byId);
+      if (!owner) continue; // an LLM or tool call outside any agent: not an agent's action
+      const agent = agentNames.get(owner.id) ?? str(span.attrs, 'gen_ai.agent.name') ?? str(span.resource, 'service.name') ?? 'unknown-agent';
+      const common = { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace };
+      if (op === 'execute_tool') {
+        const tool = str(span.attrs, 'gen_ai.tool.name') ?? (span.name.startsWith('execute_tool ') ? span.name.slice('execute_tool '.length).trim() : undefined) ?? 'unknown-tool';
+        emit('agent.action', span.end, { ...common, action: 'tool_call', name: tool });
+        const args = parseArguments(span.attrs.get('gen_ai.tool.call.arguments'));
+        const callId = str(span.attrs, 'gen_ai.tool.call.id');
+        if (args) emit('tool.call', span.start, { ts: span.start, tool, args, agent, run_id: owner.id, span_id: span.id, ...(callId ? { call_id: callId } : {}) });
+        continue;
+      }
+      const tokensIn = num(span.attrs, 'gen_ai.usage.input_tokens');
+      const tokensOut = num(span.attrs, 'gen_ai.usage.output_tokens');
+      const model = str(span.attrs, 'gen_ai.response.model') ?? str(span.attrs, 'gen_ai.request.model');
+      emit('agent.action', span.end, {
+        ...common,
+        action: INFERENCE.has(op) ? 'llm_call' : op,
+        ...(model ? { name: model } : {}),
+        ...(tokensIn !== undefined ? { tokens_in: Math.round(tokensIn) } : {}),
+        ...(tokensOut !== undefined ? { tokens_out: Math.round(tokensOut) } : {}),
+      });
+    }
+    if (events.length === 0 && rejected.length > 0) return { kind: 'rejected', reason: `OTLP GenAI spans rejected: ${rejected.join(' | ')}` };
+    return { kind: 'events', events } satisfies ParseOutcome;
+  },
+};

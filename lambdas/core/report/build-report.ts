@@ -1,0 +1,157 @@
+import type { Config } from '../../config.ts';
+import { DETECTOR_META } from '../../detectors/index.ts';
+import type { DetectorMeta } from '../../detectors/types.ts';
+import type { Clock, GuardException, RunRecord } from '../../ports.ts';
+import type { Finding, Severity } from '../findings.ts';
+import { buildCoverage } from './coverage.ts';
+import { plural, trend, trendArrow } from './format.ts';
+import { buildGroups, type CarriedGroup } from './groups.ts';
+import { isoSecond, monthSpan, previousMonth } from './month.ts';
+import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
+import { agentsSection, EXPIRING_SOON_DAYS, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
+import type { SubjectSnapshot } from './subjects.ts';
+import { thresholdAppendix } from './thresholds.ts';
+
+export interface ReportInput {
+  /** `YYYY-MM` */
+  readonly month: string;
+  /** The month's findings (any order). */
+  readonly findings: readonly Finding[];
+  /** The previous month's findings, for the trend and the statuses. */
+  readonly previousFindings: readonly Finding[];
+  /** Every stored subject with its state. */
+  readonly subjects: readonly SubjectSnapshot[];
+  /** Run records of the month, all subjects. */
+  readonly runs: readonly RunRecord[];
+  /** The exception registry's entries; undefined when no registry is available. */
+  readonly exceptions?: readonly GuardException[];
+  readonly config: Config;
+  /** The report date: due dates count from it. */
+  readonly clock: Clock;
+  /** Groups as last month's report left them, to carry open-since and due dates. */
+  readonly carried?: readonly CarriedGroup[];
+  /** Detector meta by id; the registry's by default. */
+  readonly meta?: ReadonlyMap<string, DetectorMeta>;
+  readonly notes?: readonly string[];
+}
+
+function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const item of items) out.set(keyOf(item), (out.get(keyOf(item)) ?? 0) + 1);
+  return out;
+}
+
+function charts(findings: readonly Finding[], days: readonly string[]): ReportCharts {
+  const perDay: DayCount[] = days.map((date) => {
+    const today = findings.filter((f) => f.ts.startsWith(date));
+    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, today.filter((f) => f.severity === s).length])) as Record<Severity, number>;
+    return { date, total: today.length, bySeverity };
+  });
+  const sorted = (m: Map<string, number>) => [...m].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
+  const ambiguous = new Set([...countBy([...new Set(findings.map((f) => `${f.subject_kind}#${f.subject}`))], (k) => k.slice(k.indexOf('#') + 1))].filter(([, n]) => n > 1).map(([name]) => name));
+  return {
+    perDay,
+    perDetector: sorted(countBy(findings, (f) => f.detector)),
+    perSubject: sorted(countBy(findings, (f) => (ambiguous.has(f.subject) ? `${f.subject} (${f.subject_kind})` : f.subject))),
+  };
+}
+
+/**
+ * The monthly 5 Cs audit report for a month, from what the store holds: pure, so the same input
+ * always gives the same report. Groups are per detector × subject; statuses come from last
+ * month's findings (and last month's report, when given).
+ */
+export function buildReport(input: ReportInput): AuditReport {
+  const span = monthSpan(input.month);
+  const previousSpan = monthSpan(previousMonth(input.month));
+  const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
+  const generatedAtMs = input.clock.now();
+  const inMonth = (f: Finding, s: typeof span) => f.ts >= s.from && f.ts < s.to;
+  const findings = input.findings.filter((f) => inMonth(f, span));
+  const previousFindings = input.previousFindings.filter((f) => inMonth(f, previousSpan));
+  const runs = input.runs.filter((r) => r.ts >= span.from && r.ts < span.to);
+
+  const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });
+  const groups = buildGroups({
+    span,
+    previousSpan,
+    findings,
+    previousFindings,
+    runs,
+    config: input.config,
+    exceptions: input.exceptions,
+    meta,
+    coverage,
+    carried: input.carried,
+    generatedAtMs,
+  });
+  const exceptions = reviewExceptions({ exceptions: input.exceptions, config: input.config, findings, generatedAtMs, span });
+
+  const detectorCounts = countBy(findings, (f) => f.detector);
+  const previousDetectorCounts = countBy(previousFindings, (f) => f.detector);
+  const byDetector = [...new Set([...detectorCounts.keys(), ...previousDetectorCounts.keys()])]
+    .map((detector) => ({ detector, trend: trend(detectorCounts.get(detector) ?? 0, previousDetectorCounts.get(detector) ?? 0) }))
+    .sort((a, b) => b.trend.current - a.trend.current || b.trend.previous - a.trend.previous || a.detector.localeCompare(b.detector));
+  const subjectsOf = (list: readonly Finding[]) => new Set(list.map((f) => `${f.subject_kind}#${f.subject}`)).size;
+  const statusCount = (s: string) => groups.filter((g) => g.status === s).length;
+  const open = groups.filter((g) => g.status === 'new' || g.status === 'recurring');
+  const findingsTrend = trend(findings.length, previousFindings.length);
+  const live = exceptions.rows.filter((r) => r.state !== 'revoked');
+  const summary: ReportSummary = {
+    headline:
+      `${span.label}: ${plural(findings.length, 'finding')} in ${plural(open.length, 'open group')} across ${plural(subjectsOf(findings), 'subject')} ` +
+      `(${trendArrow(findingsTrend)} vs ${previousSpan.label}); ${statusCount('new')} new, ${statusCount('recurring')} recurring, ${statusCount('resolved')} resolved` +
+      `${statusCount('unverified') ? `, ${statusCount('unverified')} unverified` : ''}; ${coverage.counts.unknown} of ${plural(coverage.counts.monitored, 'monitored subject')} UNKNOWN.`,
+    findings: findingsTrend,
+    bySeverity: SEVERITIES.map((severity) => ({
+      severity,
+      trend: trend(findings.filter((f) => f.severity === severity).length, previousFindings.filter((f) => f.severity === severity).length),
+    })),
+    byDetector,
+    subjectsAffected: trend(subjectsOf(findings), subjectsOf(previousFindings)),
+    groups: { new: statusCount('new'), recurring: statusCount('recurring'), resolved: statusCount('resolved'), unverified: statusCount('unverified') },
+    coverage: coverage.counts,
+    exceptions: {
+      total: live.length,
+      expired: live.filter((r) => r.state === 'expired').length,
+      expiringSoon: live.filter((r) => r.state === 'expiring' && r.daysToExpiry <= EXPIRING_SOON_DAYS).length,
+      unused: exceptions.available
+        ? live.filter((r) => r.state !== 'expired' && (r.bypassCount === 0 || (r.lastBypassAt !== undefined && generatedAtMs - Date.parse(r.lastBypassAt) >= UNUSED_AFTER_DAYS * 86_400_000))).length
+        : 0,
+    },
+    highlights: open.slice(0, 3).map(
+      (g) =>
+        `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${plural(g.condition.occurrences, 'finding')} ` +
+        `${g.condition.occurrences === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
+        `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.occurrences === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
+    ),
+  };
+
+  const firedDetectors = [...new Set([...findings, ...previousFindings].map((f) => f.detector as string))].sort();
+  return {
+    schema: REPORT_SCHEMA,
+    month: span.month,
+    label: span.label,
+    previousMonth: previousSpan.month,
+    previousLabel: previousSpan.label,
+    period: { from: span.from, to: span.to },
+    generatedAt: isoSecond(generatedAtMs),
+    notes: [...(input.notes ?? [])],
+    summary,
+    coverage,
+    exceptions,
+    retries: retriesSection(findings, coverage, input.config),
+    agents: agentsSection(findings, coverage, input.config),
+    findings: groups,
+    charts: charts(findings, span.days),
+    thresholds: thresholdAppendix(
+      input.config,
+      firedDetectors.map((detector) => ({ detector, criteria: meta.get(detector)?.fiveCs.criteria ?? `No description of the "${detector}" rule in this version.` })),
+    ),
+  };
+}
+
+/** What next month's report carries from this one. */
+export function carriedGroups(report: Pick<AuditReport, 'findings'>): CarriedGroup[] {
+  return report.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due }));
+}

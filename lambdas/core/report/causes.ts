@@ -1,0 +1,170 @@
+import type { Finding } from '../findings.ts';
+import type { RunRecord } from '../../ports.ts';
+import { formatBytes, formatDuration, median } from '../stats.ts';
+import { plural } from './format.ts';
+
+/**
+ * Narrowing a pattern's known causes with what the month shows: when it started, whether every
+ * run since was affected (a change at the source) or only some (a flaky dependency), whether it
+ * clusters at one hour or weekday, and what the evidence names (markers, exit codes, sizes).
+ * Each rule reads evidence keys, not detector ids, so new detectors benefit too.
+ */
+
+export interface CauseContext {
+  /** The group's findings this month, oldest first. */
+  readonly findings: readonly Finding[];
+  /** The subject's runs recorded this month, oldest first (empty when it records none). */
+  readonly subjectRuns: readonly RunRecord[];
+  /** Other detectors that fired on the same runs, with how often. */
+  readonly alsoOnSameRuns: readonly { readonly detector: string; readonly count: number }[];
+  /** Still happening at the month's end. */
+  readonly ongoing: boolean;
+}
+
+const KEYWORD_CAUSES: readonly [RegExp, string][] = [
+  [/no space left on device/i, 'the disk is full: free space, or rotate what the job writes'],
+  [/out of memory|oom/i, 'the process ran out of memory'],
+  [/traceback/i, 'an unhandled Python exception that a wrapper logged and swallowed'],
+  [/panic:/i, 'a Go panic that the caller ignored'],
+  [/segmentation fault/i, 'a native crash in a child process'],
+];
+
+const EXIT_CODE_CAUSES: Readonly<Record<number, string>> = {
+  2: 'a usage error (a wrong option or argument, often after an upgrade)',
+  124: 'a `timeout` wrapper stopped it',
+  126: 'the command is not executable',
+  127: 'the command was not found (a changed path or a missing package)',
+  130: 'it was interrupted',
+  137: 'it was killed with SIGKILL, most often by the out-of-memory killer',
+  139: 'it crashed with a segmentation fault',
+  143: 'it was stopped with SIGTERM (a deploy, a shutdown, a scheduler limit)',
+};
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+function day(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+function consecutiveDays(days: readonly string[]): boolean {
+  for (let i = 1; i < days.length; i++) {
+    if (Date.parse(days[i]) - Date.parse(days[i - 1]) !== 86_400_000) return false;
+  }
+  return true;
+}
+
+/** Every run from the first occurrence to the last affected, or some only: the shape over time. */
+function shapeOverTime(ctx: CauseContext): string | undefined {
+  const { findings, subjectRuns, ongoing } = ctx;
+  const first = findings[0];
+  const last = findings[findings.length - 1];
+  if (!first) return undefined;
+  const firstDay = day(first.ts);
+  if (findings.length === 1) {
+    return `A single occurrence (${firstDay}): more likely a one-off, such as a passing upstream fault or an unusual input, than a lasting change. Watch whether it comes back.`;
+  }
+  const recovery = ongoing
+    ? ' It had not recovered by the end of the month.'
+    : ` Runs after ${day(last.ts)} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
+  const affected = new Set(findings.map((f) => f.run_id).filter((id): id is string => id !== undefined));
+  const inWindow = subjectRuns.filter((r) => r.ts >= first.ts && r.ts <= last.ts);
+  if (affected.size > 0 && inWindow.length > 0) {
+    const hit = inWindow.filter((r) => affected.has(r.run_id)).length;
+    if (hit === inWindow.length) {
+      return `Every run from ${firstDay} to ${day(last.ts)} was affected (${hit} of ${inWindow.length}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
+    }
+    return `Intermittent: ${hit} of ${inWindow.length} runs between ${firstDay} and ${day(last.ts)}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
+  }
+  const days = [...new Set(findings.map((f) => day(f.ts)))];
+  if (days.length > 1 && consecutiveDays(days)) {
+    return `On every day from ${days[0]} to ${days[days.length - 1]}: a lasting change at the source on or just before ${days[0]} rather than a passing fault.${recovery}`;
+  }
+  if (days.length > 1) {
+    return `On ${days.length} separate days between ${days[0]} and ${days[days.length - 1]}, not in a row: it comes and goes rather than staying broken, so look for what those days have in common.`;
+  }
+  return `${plural(findings.length, 'occurrence')}, all on ${firstDay}: something that went wrong that day.`;
+}
+
+/** All at one UTC hour, or on one weekday, while the subject runs at others. */
+function clustering(ctx: CauseContext): string[] {
+  const { findings, subjectRuns } = ctx;
+  if (findings.length < 3) return [];
+  const out: string[] = [];
+  const hours = new Set(findings.map((f) => f.ts.slice(11, 13)));
+  const runHours = new Set(subjectRuns.map((r) => r.ts.slice(11, 13)));
+  if (hours.size === 1 && runHours.size >= 3) {
+    const hour = [...hours][0];
+    out.push(`All ${findings.length} between ${hour}:00 and ${hour}:59 UTC, while it also runs at other hours: look at what else happens then (backups, batch loads, maintenance windows, quota resets).`);
+  }
+  const weekdays = new Set(findings.map((f) => new Date(f.ts).getUTCDay()));
+  const runWeekdays = new Set(subjectRuns.map((r) => new Date(r.ts).getUTCDay()));
+  const spanDays = (Date.parse(findings[findings.length - 1].ts) - Date.parse(findings[0].ts)) / 86_400_000;
+  if (weekdays.size === 1 && (runWeekdays.size >= 3 || (subjectRuns.length === 0 && spanDays >= 14))) {
+    out.push(`All on a ${WEEKDAYS[[...weekdays][0]]}: look for a weekly job, report or traffic peak that coincides.`);
+  }
+  return out;
+}
+
+function counted(values: readonly unknown[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const v of values) if (v !== undefined && v !== null) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** What the evidence names: error markers, exit codes, failure kinds, how the size or time changed. */
+function fromEvidence(findings: readonly Finding[]): string[] {
+  const out: string[] = [];
+  const ev = (key: string) => findings.map((f) => f.evidence?.[key]);
+
+  const keywords = counted(ev('keyword'));
+  if (keywords.length) {
+    const meanings = [...new Set(keywords.flatMap(([k]) => KEYWORD_CAUSES.filter(([re]) => re.test(k)).map(([, why]) => why)))];
+    out.push(`Markers seen: ${keywords.map(([k, n]) => `"${k}" ×${n}`).join(', ')}${meanings.length ? `: ${meanings.join('; ')}` : ''}.`);
+  }
+
+  const exitCodes = counted(ev('exit_code')).filter(([code]) => code !== '0');
+  if (exitCodes.length) {
+    const meanings = exitCodes.flatMap(([code]) => (EXIT_CODE_CAUSES[Number(code)] ? [`${code}: ${EXIT_CODE_CAUSES[Number(code)]}`] : []));
+    out.push(`Exit codes: ${exitCodes.map(([c, n]) => `${c} ×${n}`).join(', ')}${meanings.length ? ` (${meanings.join('; ')})` : ''}.`);
+  }
+
+  const failures = counted(ev('failure'));
+  if (failures.length) out.push(`Failure kinds: ${failures.map(([f, n]) => `${f} ×${n}`).join(', ')}.`);
+
+  const reasons = counted(ev('reason'));
+  if (reasons.length === 1 && findings.length > 1) out.push(`The same kind every time (${reasons[0][0]}, ${findings.length} of ${findings.length}): one cause, not several.`);
+
+  for (const [key, unit] of [
+    ['output_bytes', 'bytes'],
+    ['duration_ms', 'ms'],
+  ] as const) {
+    const values = ev(key).filter((v): v is number => typeof v === 'number');
+    const baselines = ev('median').filter((v): v is number => typeof v === 'number');
+    if (values.length < 2 || baselines.length === 0) continue;
+    const show = unit === 'bytes' ? formatBytes : formatDuration;
+    const lo = Math.min(...values);
+    const hi = Math.max(...values);
+    const typical = median(values) ?? lo;
+    const base = median(baselines) ?? baselines[0];
+    const what = unit === 'bytes' ? 'output' : 'duration';
+    if (lo > 0 && hi <= lo * 1.25) {
+      out.push(
+        `The ${what} was steady at about ${show(typical)} (${Math.round((typical / base) * 100)}% of the usual ${show(base)}): the work itself changed (a query, filter, path or upstream that now yields ${unit === 'bytes' ? 'less' : 'a different amount'}), not random truncation.`,
+      );
+    } else {
+      out.push(`The ${what} varied from ${show(lo)} to ${show(hi)} against a usual ${show(base)}: results that differ run to run, as when a timeout or paging cuts work short.`);
+    }
+  }
+  return out;
+}
+
+export function narrowCause(ctx: CauseContext): string[] {
+  const out: string[] = [];
+  const shape = shapeOverTime(ctx);
+  if (shape) out.push(shape);
+  out.push(...clustering(ctx), ...fromEvidence(ctx.findings));
+  if (ctx.alsoOnSameRuns.length) {
+    out.push(`The same runs also raised ${ctx.alsoOnSameRuns.map((a) => `${a.detector} (${a.count})`).join(', ')}: one cause is likely behind all of them.`);
+  }
+  return out;
+}

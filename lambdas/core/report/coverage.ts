@@ -1,0 +1,107 @@
+import type { Config } from '../../config.ts';
+import type { GuardException, RunRecord } from '../../ports.ts';
+import type { Finding, Severity } from '../findings.ts';
+import { isoSecond, type MonthSpan } from './month.ts';
+import type { CoverageRow, CoverageSection } from './model.ts';
+import { SEVERITIES } from './model.ts';
+import { compareSubjects, configuredSubjects, monthRequests, ownerOf, type SubjectSnapshot, stateFacts } from './subjects.ts';
+
+export interface CoverageInput {
+  readonly span: MonthSpan;
+  readonly subjects: readonly SubjectSnapshot[];
+  readonly runs: readonly RunRecord[];
+  readonly findings: readonly Finding[];
+  readonly config: Config;
+  readonly exceptions?: readonly GuardException[];
+}
+
+export function highestSeverity(severities: Iterable<Severity>): Severity | undefined {
+  const present = new Set(severities);
+  return SEVERITIES.find((s) => present.has(s));
+}
+
+/**
+ * Every monitored subject (configured, stored or named by a finding) with what the month shows of
+ * it. A subject with no data, or with too little history for its baseline checks, is UNKNOWN:
+ * silence is never shown as health.
+ */
+export function buildCoverage(input: CoverageInput): CoverageSection {
+  const { span, config } = input;
+  const key = (kind: string, name: string) => `${kind}#${name}`;
+  const universe = new Map<string, { kind: string; name: string; snapshot?: SubjectSnapshot; configured: boolean }>();
+  for (const s of input.subjects) universe.set(key(s.kind, s.name), { kind: s.kind, name: s.name, snapshot: s, configured: false });
+  for (const c of configuredSubjects(config)) {
+    const existing = universe.get(key(c.kind, c.name));
+    universe.set(key(c.kind, c.name), { ...c, snapshot: existing?.snapshot, configured: true });
+  }
+  for (const f of input.findings) {
+    if (!universe.has(key(f.subject_kind, f.subject))) universe.set(key(f.subject_kind, f.subject), { kind: f.subject_kind, name: f.subject, configured: false });
+  }
+
+  const runsBySubject = new Map<string, RunRecord[]>();
+  for (const r of input.runs) {
+    const list = runsBySubject.get(key(r.subject_kind, r.subject)) ?? [];
+    list.push(r);
+    runsBySubject.set(key(r.subject_kind, r.subject), list);
+  }
+  const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
+
+  const rows: CoverageRow[] = [...universe.values()].sort(compareSubjects).map((subject) => {
+    const facts = stateFacts(subject.snapshot?.state);
+    const findings = input.findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
+    const records = runsBySubject.get(key(subject.kind, subject.name)) ?? [];
+    const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
+    const runsInMonth = recordsRuns ? records.length : null;
+    const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
+    const history = facts.runs !== undefined ? Math.max(0, facts.runs - (subject.snapshot?.runsAfterMonth ?? 0)) : null;
+    const minHistory =
+      subject.kind === 'job' ? (config.jobs[subject.name]?.min_history ?? config.defaults.min_history) : subject.kind === 'agent' ? config.defaults.min_history : null;
+    const activeSpanOverlaps =
+      facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
+    const startsOnly = facts.endsLogged === false;
+    const requests = monthRequests(subject.snapshot?.state, span.fromMs);
+    const seen =
+      records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps);
+    const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...records.map((r) => Date.parse(r.ts)));
+    const base = {
+      kind: subject.kind,
+      name: subject.name,
+      runsInMonth,
+      failedRuns,
+      requests,
+      history,
+      minHistory,
+      lastSeen: lastSeenMs > 0 ? isoSecond(lastSeenMs) : undefined,
+      findings: findings.length,
+      highestSeverity: highestSeverity(findings.map((f) => f.severity)),
+      owner: ownerOf(subject.kind, subject.name, config, input.exceptions),
+      configured: subject.configured,
+    };
+    const thinHistory = history !== null && minHistory !== null && history < minHistory;
+    const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet`;
+    if (findings.length > 0) return { ...base, status: 'findings', reason: thinHistory ? thinReason : undefined };
+    if (!seen) {
+      const reason = subject.snapshot
+        ? `no data: nothing from it was seen in ${span.label}`
+        : subject.configured
+          ? 'no data: configured, but nothing from it has ever been seen'
+          : `no data in ${span.label}`;
+      return { ...base, status: 'unknown', reason };
+    }
+    if (thinHistory) return { ...base, status: 'unknown', reason: thinReason };
+    if (startsOnly && records.length === 0) {
+      return { ...base, status: 'unknown', reason: 'only run starts are logged (no ends): output, duration and failure checks cannot run' };
+    }
+    return { ...base, status: 'ok' };
+  });
+
+  return {
+    rows,
+    counts: {
+      monitored: rows.length,
+      ok: rows.filter((r) => r.status === 'ok').length,
+      findings: rows.filter((r) => r.status === 'findings').length,
+      unknown: rows.filter((r) => r.status === 'unknown').length,
+    },
+  };
+}

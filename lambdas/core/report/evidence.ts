@@ -1,0 +1,114 @@
+import type { Finding } from '../findings.ts';
+import { median } from '../stats.ts';
+import type { EvidenceStat, EvidenceUnit } from './model.ts';
+
+/**
+ * Reading findings' evidence without knowing each detector: numbers get a unit from their key
+ * (`_bytes`, `_ms`, `_usd`, `ratio`/`rate`), short text values are counted, the rest is left out.
+ */
+
+const LIMIT_KEY = /^(max_|min_|limit|threshold|budget)/;
+
+/** The unit of an evidence number, from its key and, for a bare `median`, from its siblings. */
+export function unitOf(key: string, siblings: Iterable<string> = []): EvidenceUnit {
+  if (/(^|_)bytes$/.test(key)) return 'bytes';
+  if (/(^|_)ms$/.test(key) || /latency|duration/.test(key)) return 'ms';
+  if (/usd/.test(key)) return 'usd';
+  if (/ratio|rate$|_rate|share|fraction/.test(key)) return 'ratio';
+  if (key === 'median' || key === 'baseline' || key === 'typical') {
+    const keys = [...siblings];
+    if (keys.some((k) => /(^|_)bytes$/.test(k))) return 'bytes';
+    if (keys.some((k) => /(^|_)ms$/.test(k))) return 'ms';
+    if (keys.some((k) => /usd/.test(k))) return 'usd';
+  }
+  if (/count|window|actions|attempts|requests|retried|retries|runs|tokens|records|calls|bypasses/.test(key)) return 'count';
+  return 'number';
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Min, median and max of every numeric evidence key, in the order keys first appear. */
+export function evidenceStats(findings: readonly Finding[]): EvidenceStat[] {
+  const values = new Map<string, number[]>();
+  const siblings = new Set<string>();
+  for (const f of findings) {
+    for (const [key, value] of Object.entries(f.evidence ?? {})) {
+      siblings.add(key);
+      if (!isNumber(value)) continue;
+      const list = values.get(key) ?? [];
+      list.push(value);
+      values.set(key, list);
+    }
+  }
+  return [...values].map(([key, list]) => ({
+    key,
+    unit: unitOf(key, siblings),
+    n: list.length,
+    min: Math.min(...list),
+    median: median(list) ?? list[0],
+    max: Math.max(...list),
+  }));
+}
+
+const MAX_TEXT_LENGTH = 60;
+const MAX_DISTINCT_VALUES = 5;
+
+/**
+ * Short text evidence (`reason`, `keyword`, `failure`) with how often each value was seen; keys
+ * with long or many different values (excerpts, outputs) are left out as noise.
+ */
+export function evidenceValues(findings: readonly Finding[]): { key: string; value: string; count: number }[] {
+  const byKey = new Map<string, Map<string, number>>();
+  const skipped = new Set<string>();
+  for (const f of findings) {
+    for (const [key, value] of Object.entries(f.evidence ?? {})) {
+      if (skipped.has(key)) continue;
+      const text = typeof value === 'string' ? value || '(empty)' : typeof value === 'boolean' ? String(value) : undefined;
+      if (text === undefined) continue;
+      if (text.length > MAX_TEXT_LENGTH) {
+        skipped.add(key);
+        byKey.delete(key);
+        continue;
+      }
+      const counts = byKey.get(key) ?? new Map<string, number>();
+      counts.set(text, (counts.get(text) ?? 0) + 1);
+      byKey.set(key, counts);
+    }
+  }
+  const out: { key: string; value: string; count: number }[] = [];
+  for (const [key, counts] of byKey) {
+    if (counts.size > MAX_DISTINCT_VALUES) continue;
+    for (const [value, count] of [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) out.push({ key, value, count });
+  }
+  return out;
+}
+
+/** Total cost of the findings' runs, from the first `…usd` key that is not a limit (`cost_usd`). */
+export function costOf(findings: readonly Finding[]): number | undefined {
+  const keys = new Set(findings.flatMap((f) => Object.keys(f.evidence ?? {})));
+  const key = keys.has('cost_usd') ? 'cost_usd' : [...keys].find((k) => /usd/.test(k) && !LIMIT_KEY.test(k) && !/median|baseline|reported/.test(k));
+  if (!key) return undefined;
+  const values = findings.map((f) => f.evidence?.[key]).filter(isNumber);
+  return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+}
+
+/** The highest time measurement in the evidence (duration, latency), limits and baselines aside. */
+export function maxLatencyOf(findings: readonly Finding[]): number | undefined {
+  let max: number | undefined;
+  for (const f of findings) {
+    for (const [key, value] of Object.entries(f.evidence ?? {})) {
+      if (!isNumber(value) || unitOf(key) !== 'ms' || LIMIT_KEY.test(key) || /median|baseline|typical/.test(key)) continue;
+      max = max === undefined ? value : Math.max(max, value);
+    }
+  }
+  return max;
+}
+
+/** The worst (highest) measured values of the given units, limits and baselines aside. */
+export function worstValues(findings: readonly Finding[], units: readonly EvidenceUnit[]): { key: string; value: number; unit: EvidenceUnit }[] {
+  return evidenceStats(findings)
+    .filter((s) => units.includes(s.unit) && !LIMIT_KEY.test(s.key) && !/median|baseline|typical|window|factor/.test(s.key))
+    .map((s) => ({ key: s.key, value: s.max, unit: s.unit }));
+}

@@ -1,0 +1,63 @@
+import { formatBytes, formatDuration } from '../stats.ts';
+import type { EvidenceUnit, Trend } from './model.ts';
+
+/** Numbers and trends in words, the same in every output. */
+
+export function formatUsd(value: number): string {
+  if (value !== 0 && Math.abs(value) < 0.01) return `$${value.toFixed(4)}`;
+  return `$${value.toFixed(2)}`;
+}
+
+export function formatPercent(ratio: number): string {
+  const percent = ratio * 100;
+  return `${percent < 10 && percent !== Math.round(percent) ? percent.toFixed(1) : Math.round(percent)}%`;
+}
+
+export function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return value.toLocaleString('en-US');
+  return Number(value.toPrecision(3)).toLocaleString('en-US', { maximumFractionDigits: 3 });
+}
+
+export function formatValue(value: number, unit: EvidenceUnit): string {
+  switch (unit) {
+    case 'bytes':
+      return formatBytes(value);
+    case 'ms':
+      return value >= 1000 && value < 10_000 ? `${(value / 1000).toFixed(1)} s` : formatDuration(value);
+    case 'usd':
+      return formatUsd(value);
+    case 'ratio':
+      return formatPercent(value);
+    default:
+      return formatNumber(value);
+  }
+}
+
+/** `▲ 5`, `▼ 2`, `= 0`: the change against last month. */
+export function trendArrow(trend: Trend): string {
+  if (trend.direction === 'up') return `▲ ${trend.delta}`;
+  if (trend.direction === 'down') return `▼ ${-trend.delta}`;
+  return '= 0';
+}
+
+export function trend(current: number, previous: number): Trend {
+  const delta = current - previous;
+  return { current, previous, delta, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'same' };
+}
+
+/** `3 runs`, `1 run`. */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
+/** `2026-10-14 06:00 UTC` from an ISO time. */
+export function shortTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** A span in days when it is long, else in hours or minutes: `17.3 days`, `5.0 h`. */
+export function formatSpan(ms: number): string {
+  const days = ms / 86_400_000;
+  if (days >= 2) return `${days.toFixed(1)} days`;
+  return formatDuration(ms);
+}

@@ -1,0 +1,255 @@
+import type { Config } from '../../config.ts';
+import type { DetectorMeta } from '../../detectors/types.ts';
+import type { GuardException, RunRecord } from '../../ports.ts';
+import type { Finding } from '../findings.ts';
+import { narrowCause } from './causes.ts';
+import { highestSeverity } from './coverage.ts';
+import { costOf, evidenceStats, evidenceValues, maxLatencyOf } from './evidence.ts';
+import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
+import { addDays, dayOf, type MonthSpan } from './month.ts';
+import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
+import { SEVERITIES } from './model.ts';
+import { ownerKeyOf, ownerOf } from './subjects.ts';
+import { DUE_DAYS, thresholdsFor } from './thresholds.ts';
+
+/** What last month's report said about a group, carried into this month's. */
+export interface CarriedGroup {
+  readonly detector: string;
+  readonly subject: string;
+  readonly status: GroupStatus;
+  readonly openSince: string;
+  readonly due?: string;
+}
+
+export interface GroupsInput {
+  readonly span: MonthSpan;
+  readonly previousSpan: MonthSpan;
+  readonly findings: readonly Finding[];
+  readonly previousFindings: readonly Finding[];
+  readonly runs: readonly RunRecord[];
+  readonly config: Config;
+  readonly exceptions?: readonly GuardException[];
+  readonly meta: ReadonlyMap<string, DetectorMeta>;
+  readonly coverage: CoverageSection;
+  readonly carried?: readonly CarriedGroup[];
+  readonly generatedAtMs: number;
+}
+
+const fallbackFiveCs = (detector: string) => ({
+  criteria: `The "${detector}" detector fired; this version of the report has no description of its rule.`,
+  cause: `No catalogue of causes for "${detector}" in this version; the evidence below is what is known.`,
+  consequence: 'Unknown for this detector; judge it from the runs affected and how long it lasted.',
+  correctiveAction: `Read the findings' messages and evidence, and add "${detector}" to the detector registry so its guidance shows here.`,
+});
+
+export function groupKey(detector: string, subject: string): string {
+  return `${detector}\u0000${subject}`;
+}
+
+function groupBy(findings: readonly Finding[]): Map<string, Finding[]> {
+  const groups = new Map<string, Finding[]>();
+  for (const f of [...findings].sort((a, b) => a.ts.localeCompare(b.ts))) {
+    const key = groupKey(f.detector, f.subject);
+    const list = groups.get(key) ?? [];
+    list.push(f);
+    groups.set(key, list);
+  }
+  return groups;
+}
+
+function anchor(detector: string, subject: string, used: Set<string>): string {
+  const base = `${detector}--${subject}`.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '') || 'group';
+  let id = base;
+  for (let n = 2; used.has(id); n++) id = `${base}-${n}`;
+  used.add(id);
+  return id;
+}
+
+function baselineText(stats: readonly EvidenceStat[]): string | undefined {
+  const med = stats.find((s) => s.key === 'median');
+  if (!med) return undefined;
+  const window = stats.find((s) => s.key === 'window');
+  const value = med.min === med.max ? formatValue(med.median, med.unit) : `${formatValue(med.min, med.unit)} to ${formatValue(med.max, med.unit)}`;
+  return `the median of the previous normal runs: ${value}${window ? ` over the last ${formatValue(window.max, 'count')} runs` : ''}`;
+}
+
+/** Up to three distinct messages with their counts: the first two seen, and the last. */
+function distinctMessages(findings: readonly Finding[]): { text: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const f of findings) counts.set(f.message, (counts.get(f.message) ?? 0) + 1);
+  const distinct = [...counts.keys()];
+  const picked = distinct.length <= 3 ? distinct : [distinct[0], distinct[1], findings[findings.length - 1].message];
+  return [...new Set(picked)].map((text) => ({ text, count: counts.get(text)! }));
+}
+
+const STATUS_ORDER: Record<GroupStatus, number> = { recurring: 0, new: 1, unverified: 2, resolved: 3 };
+
+/**
+ * One group per detector × subject with the 5 Cs, for this month's findings and for last month's
+ * groups that did not come back (resolved, or unverified when the subject reported no data).
+ */
+export function buildGroups(input: GroupsInput): FindingGroup[] {
+  const { span, config, meta } = input;
+  const current = groupBy(input.findings);
+  const previous = groupBy(input.previousFindings);
+  const carried = new Map((input.carried ?? []).map((c) => [groupKey(c.detector, c.subject), c]));
+  const reportDay = dayOf(input.generatedAtMs);
+  const used = new Set<string>();
+
+  const runsOf = (kind: string, subject: string) => input.runs.filter((r) => r.subject === subject && r.subject_kind === kind).sort((a, b) => a.ts.localeCompare(b.ts));
+  const coverageOf = (kind: string, subject: string) => input.coverage.rows.find((r) => r.kind === kind && r.name === subject);
+  const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);
+
+  const groups: FindingGroup[] = [];
+  for (const [key, findings] of current) {
+    const first = findings[0];
+    const last = findings[findings.length - 1];
+    const { detector, subject, subject_kind: kind } = first;
+    const fiveCs = fiveCsOf(detector);
+    const subjectRuns = runsOf(kind, subject);
+    const runIds = new Set(findings.map((f) => f.run_id).filter((id): id is string => id !== undefined));
+    const runsAffected = runIds.size;
+    const laterCleanRun = subjectRuns.some((r) => r.ts > last.ts && !runIds.has(r.run_id));
+    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : dayOf(Date.parse(last.ts)) === span.days[span.days.length - 1];
+    const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(last.ts))) : Date.parse(last.ts);
+    const also = new Map<string, number>();
+    for (const other of input.findings) {
+      if (other.detector !== detector && other.subject === subject && other.run_id !== undefined && runIds.has(other.run_id)) {
+        also.set(other.detector, (also.get(other.detector) ?? 0) + 1);
+      }
+    }
+    const stats = evidenceStats(findings);
+    const runsInMonth = coverageOf(kind, subject)?.runsInMonth ?? (subjectRuns.length || null);
+    const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
+    const before = carried.get(key);
+    const status: GroupStatus = previous.has(key) || before ? 'recurring' : 'new';
+    const openSince = before?.openSince ?? (previous.has(key) ? input.previousSpan.month : span.month);
+    const keepDue = status === 'recurring' && before?.due !== undefined && (before.status === 'new' || before.status === 'recurring');
+    const due = keepDue ? before!.due! : dayOf(addDays(input.generatedAtMs, DUE_DAYS[severity]));
+    const costUsd = costOf(findings);
+    const maxLatencyMs = maxLatencyOf(findings);
+    const persistedMs = Math.max(0, endMs - Date.parse(first.ts));
+    const notes: string[] = [
+      runsInMonth && runsAffected
+        ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
+        : `${plural(findings.length, 'occurrence')} in ${span.label}.`,
+      ongoing
+        ? `Lasted ${formatSpan(persistedMs)} from its first occurrence (${first.ts.slice(0, 10)}) and was still happening at the end of the month.`
+        : findings.length > 1
+          ? `Lasted ${formatSpan(persistedMs)}, from ${first.ts.slice(0, 10)} to ${last.ts.slice(0, 10)}.`
+          : `Happened once, on ${first.ts.slice(0, 10)}.`,
+      ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
+      ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
+    ];
+    const owner = ownerOf(kind, subject, config, input.exceptions);
+    const examples = distinctMessages(findings);
+    groups.push({
+      id: anchor(detector, subject, used),
+      detector,
+      subject,
+      subjectKind: kind,
+      severity,
+      status,
+      openSince,
+      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(detector, subject, config), baseline: baselineText(stats) },
+      condition: {
+        occurrences: findings.length,
+        previousOccurrences: previous.get(key)?.length ?? 0,
+        runsAffected,
+        firstAt: first.ts,
+        lastAt: last.ts,
+        days: [...new Set(findings.map((f) => f.ts.slice(0, 10)))],
+        evidence: stats,
+        values: evidenceValues(findings),
+        examples,
+      },
+      cause: {
+        known: fiveCs.cause,
+        narrowed: narrowCause({ findings, subjectRuns, alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count), ongoing }),
+      },
+      consequence: {
+        known: fiveCs.consequence,
+        runsAffected,
+        runsInMonth,
+        persisted: { from: first.ts, to: new Date(endMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms: persistedMs, ongoing },
+        costUsd,
+        maxLatencyMs,
+        notes,
+      },
+      correctiveAction: {
+        action: fiveCs.correctiveAction,
+        owner,
+        ownerKey: ownerKeyOf(kind, subject),
+        due,
+        overdue: keepDue && due < reportDay,
+        status,
+      },
+    });
+  }
+
+  // Last month's groups that did not come back, and groups still unverified in last month's report.
+  const quiet = new Map<string, { detector: string; subject: string; kind?: string; findings: Finding[] }>();
+  for (const [key, findings] of previous) {
+    if (!current.has(key)) quiet.set(key, { detector: findings[0].detector, subject: findings[0].subject, kind: findings[0].subject_kind, findings });
+  }
+  for (const [key, c] of carried) {
+    if (c.status === 'unverified' && !current.has(key) && !quiet.has(key)) quiet.set(key, { detector: c.detector, subject: c.subject, findings: [] });
+  }
+  for (const [key, q] of quiet) {
+    const kind = q.kind ?? input.meta.get(q.detector)?.subjectKind ?? input.coverage.rows.find((r) => r.name === q.subject)?.kind ?? 'job';
+    const row = coverageOf(kind, q.subject);
+    const noData = row?.status === 'unknown' && row.reason?.startsWith('no data');
+    const status: GroupStatus = noData ? 'unverified' : 'resolved';
+    const fiveCs = fiveCsOf(q.detector);
+    const last = q.findings[q.findings.length - 1];
+    const before = carried.get(key);
+    groups.push({
+      id: anchor(q.detector, q.subject, used),
+      detector: q.detector,
+      subject: q.subject,
+      subjectKind: kind,
+      severity: highestSeverity(q.findings.map((f) => f.severity)) ?? input.meta.get(q.detector)?.defaultSeverity ?? 'medium',
+      status,
+      openSince: before?.openSince ?? input.previousSpan.month,
+      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(q.detector, q.subject, config), baseline: baselineText(evidenceStats(q.findings)) },
+      condition: {
+        occurrences: 0,
+        previousOccurrences: q.findings.length,
+        runsAffected: 0,
+        days: [],
+        evidence: [],
+        values: [],
+        examples: last ? [{ text: last.message, count: 1 }] : [],
+      },
+      cause: {
+        known: fiveCs.cause,
+        narrowed: [
+          noData
+            ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
+            : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${last.ts.slice(0, 10)}` : ''}.`,
+        ],
+      },
+      consequence: { known: fiveCs.consequence, runsAffected: 0, runsInMonth: row?.runsInMonth ?? null, notes: [] },
+      correctiveAction: {
+        action: noData
+          ? `Find out why ${q.subject} sent no data in ${span.label} before calling this fixed.`
+          : 'None: confirm the fix is deliberate and keep the check on.',
+        owner: ownerOf(kind, q.subject, config, input.exceptions),
+        ownerKey: ownerKeyOf(kind, q.subject),
+        overdue: false,
+        status,
+      },
+    });
+  }
+
+  const rank = (g: FindingGroup) => SEVERITIES.indexOf(g.severity);
+  return groups.sort(
+    (a, b) =>
+      Number(a.status === 'resolved' || a.status === 'unverified') - Number(b.status === 'resolved' || b.status === 'unverified') ||
+      rank(a) - rank(b) ||
+      STATUS_ORDER[a.status] - STATUS_ORDER[b.status] ||
+      b.condition.occurrences - a.condition.occurrences ||
+      a.detector.localeCompare(b.detector) ||
+      a.subject.localeCompare(b.subject),
+  );
+}

@@ -1,0 +1,37 @@
+import { formatPercent } from './format.ts';
+import type { CoverageStatus, ExceptionState, GroupStatus, MonitoredRow } from './model.ts';
+
+/** The words every output uses for statuses, so Markdown, HTML and the SNS message agree. */
+
+export const COVERAGE_LABEL: Readonly<Record<CoverageStatus, string>> = { findings: 'FINDINGS', ok: 'OK', unknown: 'UNKNOWN' };
+
+export const GROUP_STATUS_LABEL: Readonly<Record<GroupStatus, string>> = {
+  new: 'new',
+  recurring: 'recurring',
+  resolved: 'resolved',
+  unverified: 'unverified (no data)',
+};
+
+export const EXCEPTION_STATE_LABEL: Readonly<Record<ExceptionState, string>> = {
+  active: 'active',
+  expiring: 'expiring soon',
+  expired: 'EXPIRED',
+  revoked: 'revoked',
+};
+
+/** `8 ▁▂▃█` style: one block per day, scaled to the busiest day. */
+export function sparkline(values: readonly number[]): string {
+  const blocks = '▁▂▃▄▅▆▇█';
+  const max = Math.max(0, ...values);
+  return values.map((v) => (v === 0 ? '·' : blocks[Math.min(blocks.length - 1, Math.ceil((v / max) * blocks.length) - 1)])).join('');
+}
+
+/** A route's requests (`1,240, 3.3% retried`) or an agent's runs in the month; `–` when not counted. */
+export function volumeText(row: MonitoredRow, volume: 'runs' | 'requests'): string {
+  if (volume === 'requests') {
+    if (!row.requests) return '–';
+    const { total, retried } = row.requests;
+    return `${total.toLocaleString('en-US')}${total ? `, ${formatPercent(retried / total)} retried` : ''}`;
+  }
+  return row.runsInMonth === null ? '–' : row.runsInMonth.toLocaleString('en-US');
+}

@@ -1,0 +1,275 @@
+import type { Severity } from '../findings.ts';
+
+/**
+ * The monthly 5 Cs audit report as data: what `buildReport` returns, what the JSON output holds
+ * and what the Markdown and HTML renderers draw. The JSON form is also the archive next month's
+ * report reads to carry statuses, so fields are added, never renamed.
+ */
+
+export const REPORT_SCHEMA = 'silent-audit/monthly-report@1';
+
+/** The report's sections, in order, with the headings every output uses. */
+export const REPORT_SECTIONS = [
+  { id: 'summary', title: 'Summary' },
+  { id: 'coverage', title: 'Coverage' },
+  { id: 'exceptions', title: 'Exception registry review' },
+  { id: 'retries', title: 'Retries per route' },
+  { id: 'agents', title: 'Agent budgets and costs' },
+  { id: 'findings', title: 'Findings (5 Cs)' },
+  { id: 'thresholds', title: 'Appendix: thresholds' },
+] as const;
+
+export type SectionId = (typeof REPORT_SECTIONS)[number]['id'];
+
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+
+/**
+ * Where a group of findings stands against last month: `new` (not seen last month), `recurring`
+ * (seen last month, or open in last month's report, and seen again), `resolved` (seen last month,
+ * not this month, and the subject ran cleanly), `unverified` (seen last month, not this month,
+ * but the subject reported no data: silence is not a fix).
+ */
+export type GroupStatus = 'new' | 'recurring' | 'resolved' | 'unverified';
+
+export interface Trend {
+  readonly current: number;
+  readonly previous: number;
+  readonly delta: number;
+  readonly direction: 'up' | 'down' | 'same';
+}
+
+export interface ReportSummary {
+  /** One sentence: the month in numbers. */
+  readonly headline: string;
+  readonly findings: Trend;
+  readonly bySeverity: readonly { readonly severity: Severity; readonly trend: Trend }[];
+  /** Every detector that fired in either month, most findings first. */
+  readonly byDetector: readonly { readonly detector: string; readonly trend: Trend }[];
+  readonly subjectsAffected: Trend;
+  readonly groups: { readonly new: number; readonly recurring: number; readonly resolved: number; readonly unverified: number };
+  readonly coverage: CoverageCounts;
+  readonly exceptions: { readonly total: number; readonly expired: number; readonly expiringSoon: number; readonly unused: number };
+  /** The groups to look at first, as short lines. */
+  readonly highlights: readonly string[];
+}
+
+export type CoverageStatus = 'findings' | 'ok' | 'unknown';
+
+export interface CoverageRow {
+  readonly kind: string;
+  readonly name: string;
+  readonly status: CoverageStatus;
+  /** Why a subject is UNKNOWN (or a caveat on one with findings). */
+  readonly reason?: string;
+  /** Runs recorded in the month; null when this kind of subject records no runs. */
+  readonly runsInMonth: number | null;
+  readonly failedRuns: number | null;
+  /** Requests in the month, for a route whose state counts them; retried = needed more than one attempt. */
+  readonly requests?: { readonly total: number; readonly retried: number };
+  /** Runs known by the end of the month; null when the state does not count them. */
+  readonly history: number | null;
+  readonly minHistory: number | null;
+  /** ISO-8601, when the subject was last seen (any time, not only this month). */
+  readonly lastSeen?: string;
+  readonly findings: number;
+  readonly highestSeverity?: Severity;
+  readonly owner?: string;
+  /** Named in the config file (as opposed to only seen in logs). */
+  readonly configured: boolean;
+}
+
+export interface CoverageCounts {
+  readonly monitored: number;
+  readonly ok: number;
+  readonly findings: number;
+  readonly unknown: number;
+}
+
+export interface CoverageSection {
+  readonly rows: readonly CoverageRow[];
+  readonly counts: CoverageCounts;
+}
+
+export type ExceptionState = 'active' | 'expiring' | 'expired' | 'revoked';
+
+export interface ExceptionReviewRow {
+  readonly id: string;
+  readonly guard: string;
+  readonly owner: string;
+  readonly reason: string;
+  /** `YYYY-MM-DD`, the last valid day. */
+  readonly expires: string;
+  readonly state: ExceptionState;
+  /** Days from the report date to the expiry (negative: expired that many days ago). */
+  readonly daysToExpiry: number;
+  /** Bypasses under it, all time; null when the registry does not know. */
+  readonly bypassCount: number | null;
+  readonly lastBypassAt?: string;
+  readonly renewals: number;
+  /** Days since it was created, when known. */
+  readonly ageDays?: number;
+  /** Findings about it this month (bypasses after its expiry). */
+  readonly findingsInMonth: number;
+  /** The answer to "is this still needed?" as far as the data goes, and what to do. */
+  readonly review: string;
+}
+
+export interface ExceptionReview {
+  /** False when no registry was available: the rows then come from the config seeds, counts unknown. */
+  readonly available: boolean;
+  readonly rows: readonly ExceptionReviewRow[];
+  /** Guards bypassed this month without a valid exception (`guard-bypass-unregistered`). */
+  readonly unregistered: readonly { readonly guard: string; readonly count: number; readonly lastAt: string }[];
+  readonly note?: string;
+}
+
+/** The worst value of one kind of evidence across a subject's findings. */
+export interface WorstValue {
+  readonly key: string;
+  readonly value: number;
+  readonly unit: EvidenceUnit;
+}
+
+export interface MonitoredRow {
+  readonly name: string;
+  readonly owner?: string;
+  readonly configured: boolean;
+  readonly status: CoverageStatus;
+  /** The limits that apply, as `key: value` pairs in words. */
+  readonly limits: readonly ThresholdUsed[];
+  readonly findings: number;
+  readonly byDetector: readonly { readonly detector: string; readonly count: number }[];
+  readonly worst: readonly WorstValue[];
+  readonly runsInMonth: number | null;
+  /** A route's requests in the month and how many were retried, when its state counts them. */
+  readonly requests?: { readonly total: number; readonly retried: number };
+}
+
+export interface MonitoredSection {
+  readonly rows: readonly MonitoredRow[];
+  /** Set when there is nothing to list: "No routes monitored." */
+  readonly empty?: string;
+}
+
+export type EvidenceUnit = 'bytes' | 'ms' | 'usd' | 'ratio' | 'count' | 'number';
+
+export interface EvidenceStat {
+  readonly key: string;
+  readonly unit: EvidenceUnit;
+  readonly n: number;
+  readonly min: number;
+  readonly median: number;
+  readonly max: number;
+}
+
+export interface ThresholdUsed {
+  readonly key: string;
+  /** As written in words: `0.3`, `5 runs`, `"uploaded \\d+ objects"`. */
+  readonly value: string;
+  /** Where it came from: `defaults`, `jobs.nightly-backup`, `built-in`. */
+  readonly source: string;
+}
+
+export interface FindingGroup {
+  /** A stable anchor: `output-shrink--nightly-backup`. */
+  readonly id: string;
+  readonly detector: string;
+  readonly subject: string;
+  readonly subjectKind: string;
+  /** The highest severity among its findings (last month's, for a resolved group). */
+  readonly severity: Severity;
+  readonly status: GroupStatus;
+  /** The first month it was reported in, carried from last month's report when there is one. */
+  readonly openSince: string;
+  readonly criteria: {
+    readonly rule: string;
+    readonly thresholds: readonly ThresholdUsed[];
+    /** The baseline the findings were measured against, when their evidence names one. */
+    readonly baseline?: string;
+  };
+  readonly condition: {
+    readonly occurrences: number;
+    readonly previousOccurrences: number;
+    /** Distinct runs named by the findings; 0 when they are not about runs (routes, guards). */
+    readonly runsAffected: number;
+    readonly firstAt?: string;
+    readonly lastAt?: string;
+    /** Days with an occurrence, `YYYY-MM-DD`. */
+    readonly days: readonly string[];
+    readonly evidence: readonly EvidenceStat[];
+    /** Text evidence values and how often each was seen (`reason: empty-marker ×3`). */
+    readonly values: readonly { readonly key: string; readonly value: string; readonly count: number }[];
+    /** Up to three distinct messages (the first ones and the last), with how often each was seen. */
+    readonly examples: readonly { readonly text: string; readonly count: number }[];
+  };
+  readonly cause: {
+    readonly known: string;
+    /** What this month's evidence says about which of the known causes it is. */
+    readonly narrowed: readonly string[];
+  };
+  readonly consequence: {
+    readonly known: string;
+    readonly runsAffected: number;
+    readonly runsInMonth: number | null;
+    /** From the first occurrence to the last, or to the month's end while it still happens. */
+    readonly persisted?: { readonly from: string; readonly to: string; readonly ms: number; readonly ongoing: boolean };
+    readonly costUsd?: number;
+    readonly maxLatencyMs?: number;
+    readonly notes: readonly string[];
+  };
+  readonly correctiveAction: {
+    readonly action: string;
+    readonly owner?: string;
+    /** Where the owner is (or should be) configured: `jobs.nightly-backup.owner`. */
+    readonly ownerKey: string;
+    /** `YYYY-MM-DD`; none for a resolved group. */
+    readonly due?: string;
+    /** A carried due date that has passed. */
+    readonly overdue: boolean;
+    readonly status: GroupStatus;
+  };
+}
+
+export interface DayCount {
+  readonly date: string;
+  readonly total: number;
+  readonly bySeverity: Readonly<Record<Severity, number>>;
+}
+
+export interface ReportCharts {
+  readonly perDay: readonly DayCount[];
+  readonly perDetector: readonly { readonly label: string; readonly count: number }[];
+  readonly perSubject: readonly { readonly label: string; readonly count: number }[];
+}
+
+export interface ThresholdAppendix {
+  readonly defaults: readonly { readonly key: string; readonly value: string; readonly builtIn: boolean }[];
+  readonly overrides: readonly ThresholdUsed[];
+  /** Days from the report date to an open group's due date, per severity. */
+  readonly dueDays: Readonly<Record<Severity, number>>;
+  /** The rule of every detector that fired in either month. */
+  readonly rules: readonly { readonly detector: string; readonly criteria: string }[];
+}
+
+export interface AuditReport {
+  readonly schema: typeof REPORT_SCHEMA;
+  readonly month: string;
+  /** `October 2026` */
+  readonly label: string;
+  readonly previousMonth: string;
+  readonly previousLabel: string;
+  /** ISO-8601 bounds: from inclusive, to exclusive. */
+  readonly period: { readonly from: string; readonly to: string };
+  readonly generatedAt: string;
+  /** Notes about the data itself (a previous report that could not be read, …). */
+  readonly notes: readonly string[];
+  readonly summary: ReportSummary;
+  readonly coverage: CoverageSection;
+  readonly exceptions: ExceptionReview;
+  readonly retries: MonitoredSection;
+  readonly agents: MonitoredSection;
+  /** Open groups first (new and recurring, by severity), then resolved and unverified ones. */
+  readonly findings: readonly FindingGroup[];
+  readonly charts: ReportCharts;
+  readonly thresholds: ThresholdAppendix;
+}

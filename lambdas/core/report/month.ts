@@ -1,0 +1,82 @@
+/** Calendar months (`YYYY-MM`, UTC) as the monthly report names and bounds them. */
+
+const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const DAY_MS = 86_400_000;
+
+export class ReportMonthError extends Error {
+  constructor(value: string) {
+    super(`"${value}" is not a month: expected YYYY-MM, e.g. 2026-10`);
+    this.name = 'ReportMonthError';
+  }
+}
+
+export interface MonthSpan {
+  /** `YYYY-MM` */
+  readonly month: string;
+  /** `October 2026` */
+  readonly label: string;
+  /** Inclusive start, `2026-10-01T00:00:00Z`. */
+  readonly from: string;
+  /** Exclusive end, `2026-11-01T00:00:00Z`. */
+  readonly to: string;
+  readonly fromMs: number;
+  readonly toMs: number;
+  /** Every day of the month, `YYYY-MM-DD`. */
+  readonly days: readonly string[];
+}
+
+export function isMonth(value: string): boolean {
+  return MONTH.test(value);
+}
+
+/** The span of a `YYYY-MM` month in UTC; throws ReportMonthError for anything else. */
+export function monthSpan(month: string): MonthSpan {
+  const m = MONTH.exec(month);
+  if (!m) throw new ReportMonthError(month);
+  const year = Number(m[1]);
+  const index = Number(m[2]) - 1;
+  const fromMs = Date.UTC(year, index, 1);
+  const toMs = Date.UTC(year, index + 1, 1);
+  const days: string[] = [];
+  for (let t = fromMs; t < toMs; t += DAY_MS) days.push(dayOf(t));
+  const label = new Date(fromMs).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return { month, label, from: isoSecond(fromMs), to: isoSecond(toMs), fromMs, toMs, days };
+}
+
+/** The month before `month`: `2026-01` → `2025-12`. */
+export function previousMonth(month: string): string {
+  return monthOf(monthSpan(month).fromMs - 1);
+}
+
+/** The month holding an instant. */
+export function monthOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 7);
+}
+
+/** The month a report run at `epochMs` is about: the one before (a run on 1 November reports October). */
+export function reportMonthAt(epochMs: number): string {
+  return previousMonth(monthOf(epochMs));
+}
+
+/** When the schedule reports on a month: 06:00 UTC on the 1st of the month after. */
+export function scheduledReportTime(month: string): number {
+  return monthSpan(month).toMs + 6 * 3_600_000;
+}
+
+/** `YYYY-MM-DD` of an instant, UTC. */
+export function dayOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 10);
+}
+
+export function isoSecond(epochMs: number): string {
+  return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+}
+
+export function addDays(epochMs: number, days: number): number {
+  return epochMs + days * DAY_MS;
+}
+
+/** Whole days from one instant to another, rounded down; negative when `to` is earlier. */
+export function daysBetween(fromMs: number, toMs: number): number {
+  return Math.floor((toMs - fromMs) / DAY_MS);
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import type { Config } from '../../config.ts';
+import type {
+  Clock,
+  ExceptionRegistry,
+  FindingStore,
+  GuardException,
+  PublishedReport,
+  ReportDocument,
+  ReportNotice,
+  ReportNotifier,
+  ReportPublisher,
+  RunRecord,
+  RunRecordStore,
+  SubjectCatalog,
+} from '../../ports.ts';
+import { buildReport, type ReportInput } from './build-report.ts';
+import type { CarriedGroup } from './groups.ts';
+import { monthSpan, previousMonth } from './month.ts';
+import { type AuditReport, REPORT_SCHEMA } from './model.ts';
+import { reportNotice } from './notice.ts';
+import { renderHtml } from './render-html.ts';
+import { renderJson } from './render-json.ts';
+import { renderMarkdown } from './render-markdown.ts';
+import type { SubjectSnapshot } from './subjects.ts';
+
+/** Where a report's data comes from: the audit store's ports, the registry, the config and a clock. */
+export interface ReportSources {
+  readonly findings: FindingStore;
+  readonly runs: RunRecordStore;
+  readonly catalog: SubjectCatalog;
+  /** The exception registry; without one, the config's seed entries are reviewed with unknown counts. */
+  readonly exceptions?: ExceptionRegistry;
+  readonly config: Config;
+  readonly clock: Clock;
+  /** Where last month's report may be read back from, to carry statuses and due dates. */
+  readonly archive?: Pick<ReportPublisher, 'read'>;
+}
+
+export interface ReportDeps extends ReportSources {
+  readonly publisher: ReportPublisher;
+  readonly notifier?: ReportNotifier;
+}
+
+/** Kinds of subject that run (and so can be UNKNOWN for want of data); guards and tools only appear through findings. */
+const RUNNING_KINDS = ['job', 'agent', 'route'] as const;
+const END_OF_TIME = '9999-12-31T23:59:59Z';
+const PARALLEL_READS = 8;
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+const CarriedReportSchema = z.object({
+  schema: z.literal(REPORT_SCHEMA),
+  findings: z.array(
+    z.object({
+      detector: z.string(),
+      subject: z.string(),
+      status: z.enum(['new', 'recurring', 'resolved', 'unverified']),
+      openSince: z.string(),
+      correctiveAction: z.object({ due: z.string().optional() }),
+    }),
+  ),
+});
+
+/** Last month's report as the groups it carries over; a note instead when it cannot be read. */
+export function carriedFromJson(json: string, month: string): { carried?: CarriedGroup[]; note?: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return { note: `The ${month} report is not valid JSON: statuses come from ${month}'s findings alone.` };
+  }
+  const result = CarriedReportSchema.safeParse(parsed);
+  if (!result.success) return { note: `The ${month} report is not a ${REPORT_SCHEMA} report: statuses come from ${month}'s findings alone.` };
+  return {
+    carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due })),
+  };
+}
+
+/** The config's exceptions missing from the registry, as they stand (no bypass is recorded under them). */
+function withConfigSeeds(stored: readonly GuardException[], config: Config, seededAt: string): GuardException[] {
+  const ids = new Set(stored.map((e) => e.id));
+  const seeds = config.exceptions
+    .filter((e) => !ids.has(e.id))
+    .map((e) => ({
+      id: e.id,
+      guard: e.guard,
+      reason: e.reason,
+      owner: e.owner,
+      expires: e.expires.slice(0, 10),
+      status: 'active' as const,
+      created_at: seededAt,
+      created_by: 'config',
+      origin: 'config' as const,
+      renewals: [],
+      bypass_count: 0,
+    }));
+  return [...stored, ...seeds];
+}
+
+/** Reads everything a month's report needs from the ports, once. */
+export async function gatherReportInput(month: string, sources: ReportSources): Promise<ReportInput> {
+  const span = monthSpan(month);
+  const previous = monthSpan(previousMonth(month));
+  const [findings, previousFindings] = await Promise.all([
+    sources.findings.query({ from: span.from, to: span.to }),
+    sources.findings.query({ from: previous.from, to: previous.to }),
+  ]);
+  const stored = (await Promise.all(RUNNING_KINDS.map((kind) => sources.catalog.subjects(kind)))).flat();
+  const snapshots = new Map<string, { kind: string; name: string; state?: unknown }>();
+  for (const s of stored) {
+    const at = s.key.indexOf('#');
+    snapshots.set(s.key, { kind: s.key.slice(0, at), name: s.key.slice(at + 1), state: s.state });
+  }
+  const configured = [
+    ...Object.keys(sources.config.jobs).map((name) => `job#${name}`),
+    ...Object.keys(sources.config.agents).map((name) => `agent#${name}`),
+    ...Object.keys(sources.config.routes).map((name) => `route#${name}`),
+  ];
+  const keys = [...new Set([...snapshots.keys(), ...configured])];
+  const runLists = await mapLimited(keys, PARALLEL_READS, (key) => sources.runs.runs(key, span.from, END_OF_TIME));
+  const runs: RunRecord[] = [];
+  const subjects: SubjectSnapshot[] = [];
+  keys.forEach((key, i) => {
+    const inMonth = runLists[i].filter((r) => r.ts < span.to);
+    runs.push(...inMonth);
+    const snapshot = snapshots.get(key);
+    if (snapshot) subjects.push({ ...snapshot, runsAfterMonth: runLists[i].length - inMonth.length });
+  });
+
+  const notes: string[] = [];
+  let carried: CarriedGroup[] | undefined;
+  const previousJson = await sources.archive?.read(previous.month, 'json');
+  if (previousJson !== undefined) {
+    const read = carriedFromJson(previousJson, previous.month);
+    carried = read.carried;
+    if (read.note) notes.push(read.note);
+  }
+  const exceptions = sources.exceptions ? withConfigSeeds(await sources.exceptions.list(), sources.config, new Date(sources.clock.now()).toISOString()) : undefined;
+  return { month, findings, previousFindings, subjects, runs, exceptions, config: sources.config, clock: sources.clock, carried, notes };
+}
+
+/** The three documents of a report. */
+export function renderReport(report: AuditReport): ReportDocument[] {
+  return [
+    { format: 'md', contentType: 'text/markdown; charset=utf-8', body: renderMarkdown(report) },
+    { format: 'html', contentType: 'text/html; charset=utf-8', body: renderHtml(report) },
+    { format: 'json', contentType: 'application/json', body: renderJson(report) },
+  ];
+}
+
+export async function createMonthlyReport(month: string, sources: ReportSources): Promise<{ report: AuditReport; documents: ReportDocument[] }> {
+  const report = buildReport(await gatherReportInput(month, sources));
+  return { report, documents: renderReport(report) };
+}
+
+export interface MonthlyReportResult {
+  readonly month: string;
+  readonly report: AuditReport;
+  readonly published: PublishedReport;
+  readonly notice?: ReportNotice;
+}
+
+/** Builds a month's report, publishes its documents, then announces it (after publishing, so the link works). */
+export async function publishMonthlyReport(month: string, deps: ReportDeps): Promise<MonthlyReportResult> {
+  const { report, documents } = await createMonthlyReport(month, { ...deps, archive: deps.archive ?? deps.publisher });
+  const published = await deps.publisher.publish(month, documents);
+  if (!deps.notifier) return { month, report, published };
+  const notice = reportNotice(report, published);
+  await deps.notifier.notify(notice);
+  return { month, report, published, notice };
+}

@@ -1,0 +1,39 @@
+import type { PublishedReport, ReportNotice } from '../../ports.ts';
+import { MAX_SUBJECT_LENGTH } from '../alert-format.ts';
+import { plural } from './format.ts';
+import type { AuditReport } from './model.ts';
+
+const FORMAT_NAMES = { html: 'HTML', md: 'Markdown', json: 'JSON' } as const;
+
+/** SNS subjects must be ASCII, on one line, under 100 characters. */
+function asciiSubject(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return clean.length <= MAX_SUBJECT_LENGTH ? clean : `${clean.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
+}
+
+function signed(delta: number): string {
+  return delta > 0 ? `+${delta}` : String(delta);
+}
+
+/** The message that announces a published report: the summary in plain text and where the report is. */
+export function reportNotice(report: AuditReport, published: PublishedReport): ReportNotice {
+  const s = report.summary;
+  const open = report.findings.filter((g) => g.status === 'new' || g.status === 'recurring');
+  const severity = (['critical', 'high', 'medium', 'low'] as const).find((sev) => open.some((g) => g.severity === sev)) ?? 'low';
+  const subject = asciiSubject(
+    `silent-audit ${report.label} report: ${plural(s.findings.current, 'finding')} (${signed(s.findings.delta)}), ${open.length} open, ${s.coverage.unknown} UNKNOWN`,
+  );
+  const lines = [
+    `Monthly audit report for ${report.label} (silent-audit)`,
+    '',
+    s.headline,
+    '',
+    `Findings: ${s.findings.current} (${signed(s.findings.delta)} vs ${report.previousLabel}): ${s.bySeverity.map((b) => `${b.severity} ${b.trend.current}`).join(', ')}`,
+    `Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}`,
+    `Coverage: ${s.coverage.monitored} monitored: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN`,
+    `Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days`,
+  ];
+  if (s.highlights.length) lines.push('', 'Look at first:', ...s.highlights.map((h, i) => `  ${i + 1}. ${h}`));
+  lines.push('', `Report: ${published.location}`, ...published.documents.map((d) => `  ${FORMAT_NAMES[d.format]}: ${d.uri}`));
+  return { subject, message: lines.join('\n'), severity };
+}

@@ -1,0 +1,26 @@
+import type { Clock } from '../../ports.ts';
+import { isMonth, reportMonthAt } from './month.ts';
+
+export class ReportEventError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportEventError';
+  }
+}
+
+/**
+ * The month a report invocation is about: `{"month": "YYYY-MM"}` when given (on demand), else
+ * the month before the EventBridge scheduled event's time (the run on 1 November reports
+ * October), else the month before now.
+ */
+export function reportMonthOf(event: unknown, clock: Clock): string {
+  const e = (event && typeof event === 'object' ? event : {}) as Record<string, unknown>;
+  if (e.month !== undefined) {
+    if (typeof e.month !== 'string' || !isMonth(e.month)) {
+      throw new ReportEventError(`month ${JSON.stringify(e.month)}: expected "YYYY-MM", e.g. {"month": "2026-10"}`);
+    }
+    return e.month;
+  }
+  if (typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time))) return reportMonthAt(Date.parse(e.time));
+  return reportMonthAt(clock.now());
+}

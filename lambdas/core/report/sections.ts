@@ -1,0 +1,171 @@
+import type { Config } from '../../config.ts';
+import type { GuardException } from '../../ports.ts';
+import type { Finding } from '../findings.ts';
+import { worstValues } from './evidence.ts';
+import { plural } from './format.ts';
+import { daysBetween, type MonthSpan } from './month.ts';
+import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
+import { ownerOf } from './subjects.ts';
+import { thresholdsFor } from './thresholds.ts';
+
+/** An exception expiring within this many days of the report is up for a decision now. */
+export const EXPIRING_SOON_DAYS = 30;
+/** An exception with no bypass for this many days is probably no longer needed. */
+export const UNUSED_AFTER_DAYS = 30;
+
+const DAY_MS = 86_400_000;
+
+function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, findingsInMonth: number, registry: boolean): string {
+  const lastBypassDays = e.last_bypass_at ? daysBetween(Date.parse(e.last_bypass_at), reportMs) : undefined;
+  const renewed = e.renewals.length >= 2 ? ` Renewed ${e.renewals.length} times: the temporary bypass is becoming permanent; make it a product decision or restore the guard.` : '';
+  if (state === 'revoked') return `Revoked${e.revoked_at ? ` on ${e.revoked_at.slice(0, 10)}` : ''}${e.revoke_reason ? ` (${e.revoke_reason})` : ''}: nothing to decide.`;
+  if (state === 'expired') {
+    const after = findingsInMonth > 0 ? ` and the guard was still bypassed under it ${plural(findingsInMonth, 'time')} this month` : '';
+    return `Expired ${plural(-daysToExpiry, 'day')} ago${after}: remove the bypass from the code, or renew it with a reason and an owner.${renewed}`;
+  }
+  if (!registry) return `Is it still needed? Bypass counts are unknown (no registry connected); ask ${e.owner}.${renewed}`;
+  if (e.bypass_count === 0) return `Never used: revoke it unless a bypass is planned.${renewed}`;
+  if (lastBypassDays !== undefined && lastBypassDays >= UNUSED_AFTER_DAYS) return `No bypass in ${lastBypassDays} days: probably no longer needed, revoke it.${renewed}`;
+  if (state === 'expiring') return `In use and expires in ${plural(daysToExpiry, 'day')}: decide now whether to restore the guard or renew with a reason.${renewed}`;
+  return `In use (${plural(e.bypass_count, 'bypass', 'bypasses')}${e.last_bypass_at ? `, last ${e.last_bypass_at.slice(0, 10)}` : ''}): is it still needed? Confirm with ${e.owner} and plan the guard's return.${renewed}`;
+}
+
+/** Config seeds as registry entries, for when no registry is connected; counts are unknown. */
+function fromConfig(config: Config): GuardException[] {
+  return config.exceptions.map((e) => ({
+    id: e.id,
+    guard: e.guard,
+    reason: e.reason,
+    owner: e.owner,
+    expires: e.expires.slice(0, 10),
+    status: 'active' as const,
+    created_at: '',
+    origin: 'config' as const,
+    renewals: [],
+    bypass_count: 0,
+  }));
+}
+
+/** The monthly walk through the exception registry: "is this still needed?" for each entry. */
+export function reviewExceptions(input: {
+  exceptions?: readonly GuardException[];
+  config: Config;
+  findings: readonly Finding[];
+  generatedAtMs: number;
+  span: MonthSpan;
+}): ExceptionReview {
+  const registry = input.exceptions !== undefined;
+  const entries = input.exceptions ?? fromConfig(input.config);
+  const reportDayMs = Date.parse(new Date(input.generatedAtMs).toISOString().slice(0, 10));
+  const mentions = (e: GuardException) =>
+    input.findings.filter((f) => f.detector === 'guard-exception-expired' && (f.evidence?.exception_id === e.id || (f.subject === e.guard && f.evidence?.exception_id === undefined))).length;
+  const rows: ExceptionReviewRow[] = entries.map((e) => {
+    const daysToExpiry = daysBetween(reportDayMs, Date.parse(e.expires.slice(0, 10)));
+    const state: ExceptionState = e.status === 'revoked' ? 'revoked' : daysToExpiry < 0 ? 'expired' : daysToExpiry <= EXPIRING_SOON_DAYS ? 'expiring' : 'active';
+    const findingsInMonth = mentions(e);
+    return {
+      id: e.id,
+      guard: e.guard,
+      owner: e.owner,
+      reason: e.reason,
+      expires: e.expires.slice(0, 10),
+      state,
+      daysToExpiry,
+      bypassCount: registry ? e.bypass_count : null,
+      lastBypassAt: e.last_bypass_at,
+      renewals: e.renewals.length,
+      ageDays: e.created_at ? Math.max(0, Math.floor((input.generatedAtMs - Date.parse(e.created_at)) / DAY_MS)) : undefined,
+      findingsInMonth,
+      review: reviewOf(e, state, daysToExpiry, input.generatedAtMs, findingsInMonth, registry),
+    };
+  });
+  const order: Record<ExceptionState, number> = { expired: 0, expiring: 1, active: 2, revoked: 3 };
+  rows.sort((a, b) => order[a.state] - order[b.state] || a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
+
+  const unregistered = new Map<string, { count: number; lastAt: string }>();
+  for (const f of input.findings.filter((f) => f.detector === 'guard-bypass-unregistered')) {
+    const u = unregistered.get(f.subject) ?? { count: 0, lastAt: f.ts };
+    unregistered.set(f.subject, { count: u.count + 1, lastAt: f.ts > u.lastAt ? f.ts : u.lastAt });
+  }
+  return {
+    available: registry,
+    rows,
+    unregistered: [...unregistered].map(([guard, u]) => ({ guard, ...u })).sort((a, b) => b.count - a.count || a.guard.localeCompare(b.guard)),
+    note: registry
+      ? rows.length === 0
+        ? 'The registry holds no exceptions.'
+        : undefined
+      : rows.length === 0
+        ? 'No exception registry was available and the config seeds none.'
+        : 'No exception registry was available: these are the config file’s seed entries, and their bypass counts are unknown.',
+  };
+}
+
+const ROUTE_DETECTORS = new Set(['retry-rate', 'retry-latency']);
+const AGENT_DETECTORS = new Set(['budget-exceeded', 'budget-undercount', 'cost-outlier']);
+
+function monitored(input: {
+  kind: 'route' | 'agent';
+  detectors: ReadonlySet<string>;
+  configured: readonly string[];
+  findings: readonly Finding[];
+  coverage: CoverageSection;
+  config: Config;
+  limits: (name: string) => ThresholdUsed[];
+  worstUnits: Parameters<typeof worstValues>[1];
+  empty: string;
+}): MonitoredSection {
+  const relevant = input.findings.filter((f) => input.detectors.has(f.detector) || f.subject_kind === input.kind);
+  const names = new Set([...input.configured, ...input.coverage.rows.filter((r) => r.kind === input.kind).map((r) => r.name), ...relevant.map((f) => f.subject)]);
+  if (names.size === 0) return { rows: [], empty: input.empty };
+  const rows: MonitoredRow[] = [...names].sort().map((name) => {
+    const own = relevant.filter((f) => f.subject === name);
+    const byDetector = new Map<string, number>();
+    for (const f of own) byDetector.set(f.detector, (byDetector.get(f.detector) ?? 0) + 1);
+    const coverage = input.coverage.rows.find((r) => r.kind === input.kind && r.name === name);
+    const limits = input.limits(name);
+    return {
+      name,
+      owner: ownerOf(input.kind, name, input.config),
+      configured: input.configured.includes(name),
+      status: own.length > 0 ? 'findings' : (coverage?.status ?? 'unknown'),
+      limits,
+      findings: own.length,
+      byDetector: [...byDetector].map(([detector, count]) => ({ detector, count })).sort((a, b) => b.count - a.count || a.detector.localeCompare(b.detector)),
+      worst: worstValues(own, input.worstUnits).filter((w) => !limits.some((l) => l.key === w.key || l.key.endsWith(`.${w.key}`))),
+      runsInMonth: coverage?.runsInMonth ?? null,
+      ...(coverage?.requests ? { requests: coverage.requests } : {}),
+    };
+  });
+  return { rows };
+}
+
+/** Retries per route, from the retry detectors' findings and the routes the config names. */
+export function retriesSection(findings: readonly Finding[], coverage: CoverageSection, config: Config): MonitoredSection {
+  return monitored({
+    kind: 'route',
+    detectors: ROUTE_DETECTORS,
+    configured: Object.keys(config.routes),
+    findings,
+    coverage,
+    config,
+    limits: (name) => [...thresholdsFor('retry-rate', name, config), ...thresholdsFor('retry-latency', name, config)],
+    worstUnits: ['ratio', 'ms', 'count'],
+    empty: 'No routes monitored: no route is configured and no attempt lines were seen.',
+  });
+}
+
+/** Budgets and costs per agent, from the budget and cost detectors' findings and the configured agents. */
+export function agentsSection(findings: readonly Finding[], coverage: CoverageSection, config: Config): MonitoredSection {
+  return monitored({
+    kind: 'agent',
+    detectors: AGENT_DETECTORS,
+    configured: Object.keys(config.agents),
+    findings,
+    coverage,
+    config,
+    limits: (name) => [...thresholdsFor('budget-exceeded', name, config), ...thresholdsFor('cost-outlier', name, config).slice(0, 1)],
+    worstUnits: ['usd', 'count'],
+    empty: 'No agents monitored: no agent is configured and no agent runs were seen.',
+  });
+}

@@ -1,0 +1,125 @@
+import { type Config, DEFAULT_CONFIG } from '../../config.ts';
+import type { Severity } from '../findings.ts';
+import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
+
+/** Days from the report date to an open group's due date. */
+export const DUE_DAYS: Readonly<Record<Severity, number>> = { critical: 3, high: 7, medium: 14, low: 30 };
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return value.length ? value.map(show).join(', ') : '(none)';
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value);
+    return entries.length ? entries.map(([k, v]) => `${k}: ${show(v)}`).join('; ') : '(none)';
+  }
+  return String(value);
+}
+
+function used(key: string, value: unknown, source: string): ThresholdUsed {
+  return { key, value: show(value), source };
+}
+
+/** A key of the subject's own section when set, else the default. */
+function ownOrDefault<K extends keyof Config['defaults']>(
+  config: Config,
+  own: Record<string, unknown> | undefined,
+  ownSource: string,
+  key: K,
+): ThresholdUsed {
+  const value = own?.[key];
+  return value !== undefined ? used(key, value, ownSource) : used(key, config.defaults[key], 'defaults');
+}
+
+/**
+ * The thresholds a detector judged a subject by, as the config sets them (the subject's own
+ * section first, then `defaults`), for the report's Criteria and appendix. A detector this
+ * version does not know gets none; its evidence still shows what it measured.
+ */
+export function thresholdsFor(detector: string, subject: string, config: Config): ThresholdUsed[] {
+  const d = config.defaults;
+  const job = config.jobs[subject] as Record<string, unknown> | undefined;
+  const jobSource = `jobs.${subject}`;
+  const route = config.routes[subject] as Record<string, unknown> | undefined;
+  const agent = config.agents[subject];
+  const baseline = [ownOrDefault(config, job, jobSource, 'min_history'), used('baseline_window', d.baseline_window, 'defaults')];
+  switch (detector) {
+    case 'output-shrink':
+      return [used('output_shrink_ratio', d.output_shrink_ratio, 'defaults'), ...baseline];
+    case 'duration-slow':
+      return [used('duration_slow_factor', d.duration_slow_factor, 'defaults'), ...baseline];
+    case 'duration-fast':
+      return [used('duration_fast_factor', d.duration_fast_factor, 'defaults'), ...baseline];
+    case 'error-keyword':
+      return [job?.error_keywords !== undefined ? used('error_keywords', job.error_keywords, jobSource) : used('error_keywords', d.error_keywords, 'defaults')];
+    case 'expected-pattern-missing':
+      return job?.expect_pattern !== undefined ? [used('expect_pattern', job.expect_pattern, jobSource)] : [];
+    case 'missed-run':
+      return [
+        ...(job?.schedule !== undefined ? [used('schedule', job.schedule, jobSource)] : []),
+        used('timezone', job?.timezone ?? 'UTC', job?.timezone !== undefined ? jobSource : 'built-in'),
+        ownOrDefault(config, job, jobSource, 'grace_minutes'),
+      ];
+    case 'run-unfinished':
+      return [
+        job?.max_runtime_minutes !== undefined
+          ? used('max_runtime_minutes', job.max_runtime_minutes, jobSource)
+          : used('max_runtime_minutes', '3× the median duration, at least 60', 'built-in'),
+      ];
+    case 'audit-trail-drift':
+      return [
+        job?.audit_records_per_run !== undefined
+          ? used('audit_records_per_run', job.audit_records_per_run, jobSource)
+          : used('audit_records_per_run', 'learned from the job’s runs', 'built-in'),
+      ];
+    case 'budget-exceeded':
+      return agent?.budget
+        ? Object.entries(agent.budget)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => used(`budget.${k}`, v, `agents.${subject}`))
+        : [used('budget', 'none configured (the run’s own budget from agent.start)', 'built-in')];
+    case 'cost-outlier':
+      return [
+        agent?.cost_outlier_factor !== undefined ? used('cost_outlier_factor', agent.cost_outlier_factor, `agents.${subject}`) : used('cost_outlier_factor', d.cost_outlier_factor, 'defaults'),
+        used('min_history', d.min_history, 'defaults'),
+      ];
+    case 'retry-rate':
+      return [ownOrDefault(config, route, `routes.${subject}`, 'retry_rate_max'), used('retry_min_requests', d.retry_min_requests, 'defaults')];
+    case 'retry-latency':
+      return [
+        route?.p99_ms !== undefined ? used('p99_ms', route.p99_ms, `routes.${subject}`) : used('p99_ms', '2× the p99 single-attempt latency', 'built-in'),
+      ];
+    case 'tool-arg-invalid': {
+      const tool = config.tools[subject];
+      return [tool && Object.keys(tool.args).length ? used('args', tool.args, `tools.${subject}`) : used('args', 'inferred from argument names', 'built-in')];
+    }
+    case 'guard-exception-expired':
+    case 'guard-bypass-unregistered':
+      return [used('max_exception_days', d.max_exception_days, 'defaults')];
+    default:
+      return [];
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Every default (marked when it is the built-in one) and every per-subject override, for the appendix. */
+export function thresholdAppendix(config: Config, rules: ThresholdAppendix['rules']): ThresholdAppendix {
+  const builtIn = DEFAULT_CONFIG.defaults as Record<string, unknown>;
+  const defaults = Object.entries(config.defaults).map(([key, value]) => ({ key, value: show(value), builtIn: sameValue(value, builtIn[key]) }));
+  const overrides: ThresholdUsed[] = [];
+  const section = (name: string, entries: Record<string, Record<string, unknown> | undefined>, skip: readonly string[]) => {
+    for (const [subject, own] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [key, value] of Object.entries(own ?? {})) {
+        if (value === undefined || skip.includes(key)) continue;
+        overrides.push(used(key, value, `${name}.${subject}`));
+      }
+    }
+  };
+  section('jobs', config.jobs, ['owner']);
+  section('agents', config.agents, ['owner']);
+  section('routes', config.routes, ['owner']);
+  section('tools', config.tools, ['owner']);
+  return { defaults, overrides, dueDays: DUE_DAYS, rules };
+}

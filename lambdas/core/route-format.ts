@@ -1,0 +1,27 @@
+import type { RouteWindow } from '../detectors/agent-kinds.ts';
+import { isoTime } from './findings.ts';
+
+/** Words and evidence shared by the route detectors. */
+
+/** `11%`, `11.5%` */
+export function formatPercent(ratio: number): string {
+  return `${Math.round(ratio * 1000) / 10}%`;
+}
+
+/** `850 ms`, `9.2 s`, `2.5 min` */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 6000) / 10} min`;
+}
+
+/** `in the hour to 2026-10-05T14:15:00Z`, `in the 24 h to …`, `in 2026-10` */
+export function windowText(window: RouteWindow): string {
+  if (window.kind === 'month') return `in ${isoTime(window.from).slice(0, 7)}`;
+  return `in the ${window.kind === 'hour' ? 'hour' : '24 h'} to ${isoTime(window.to)}`;
+}
+
+/** The window's identity and size, the first fields of every route finding's evidence. */
+export function windowEvidence(window: RouteWindow): Record<string, unknown> {
+  return { window: window.kind, from: isoTime(window.from), to: isoTime(window.to), requests: window.requests, retried: window.retried, failed: window.failed, attempts: window.attempts };
+}

@@ -1,0 +1,152 @@
+import { Cron } from 'croner';
+import type { Config } from '../config.ts';
+import { DETECTOR_IDS } from '../detectors/ids.ts';
+import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
+import type { Suppression } from './alert-policy.ts';
+import type { Finding } from './findings.ts';
+
+/**
+ * Snoozes and maintenance windows: findings they cover are stored (and reported) but not alerted.
+ * Each names an owner, a reason and an end; none is open-ended (that would be the bypass pattern
+ * the auditor exists to catch). A snooze covers findings decided while it runs (`now` < `until`);
+ * a maintenance window covers findings whose time (`ts`) falls inside it.
+ */
+
+const DAY_MS = 86_400_000;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS } as const;
+
+export class SnoozeRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnoozeRefusedError';
+  }
+}
+
+/** The config's snoozes as records (id `config-<n>` unless they name one). */
+export function configSnoozes(config: Config): Snooze[] {
+  return config.snoozes.map((s, i) => ({
+    id: s.id ?? `config-${i + 1}`,
+    subject: s.subject,
+    ...(s.detector ? { detector: s.detector } : {}),
+    owner: s.owner,
+    reason: s.reason,
+    until: s.until,
+    status: 'active',
+    origin: 'config',
+  }));
+}
+
+/** Every snooze: the store's, then the config's whose id the store does not hold. */
+export async function allSnoozes(config: Config, registry?: SnoozeRegistry): Promise<Snooze[]> {
+  const stored = registry ? await registry.list() : [];
+  const ids = new Set(stored.map((s) => s.id));
+  return [...stored, ...configSnoozes(config).filter((s) => !ids.has(s.id))];
+}
+
+export type SnoozeStanding = 'active' | 'expired' | 'ended';
+
+export function snoozeStanding(s: Snooze, now: number): SnoozeStanding {
+  if (s.status === 'ended') return 'ended';
+  return Date.parse(s.until) > now ? 'active' : 'expired';
+}
+
+type MaintenanceWindow = Config['maintenance_windows'][number];
+
+/** Whether a moment lies inside a maintenance window (once, or one of its recurring occurrences). */
+export function inMaintenanceWindow(w: MaintenanceWindow, at: number): boolean {
+  if (w.cron === undefined) return w.start !== undefined && w.end !== undefined && at >= Date.parse(w.start) && at < Date.parse(w.end);
+  if (w.until === undefined || w.duration_minutes === undefined || at >= Date.parse(w.until)) return false;
+  const length = w.duration_minutes * 60_000;
+  // The first occurrence starting after `at − length`: `at` is inside it when it started by `at`.
+  const start = new Cron(w.cron, { paused: true, timezone: w.timezone }).nextRun(new Date(at - length));
+  return start !== null && start.getTime() <= at;
+}
+
+function windowId(w: MaintenanceWindow, index: number): string {
+  return w.name ?? `maintenance-${index + 1}`;
+}
+
+/**
+ * The rule that holds a finding back at `now`, if any: an active snooze on its subject (and
+ * detector, when the snooze names one), else a maintenance window of its subject around its time.
+ */
+export function suppressionFor(finding: Finding, now: number, snoozes: readonly Snooze[], windows: readonly MaintenanceWindow[]): Suppression | undefined {
+  const snooze = snoozes.find((s) => s.subject === finding.subject && (s.detector === undefined || s.detector === finding.detector) && snoozeStanding(s, now) === 'active');
+  if (snooze) return { kind: 'snoozed', id: snooze.id, owner: snooze.owner, reason: snooze.reason, until: snooze.until };
+  const at = Date.parse(finding.ts);
+  const index = windows.findIndex(
+    (w) => w.subjects.includes(finding.subject) && (w.detectors === undefined || w.detectors.includes(finding.detector)) && inMaintenanceWindow(w, at),
+  );
+  if (index < 0) return undefined;
+  const w = windows[index];
+  return { kind: 'maintenance', id: windowId(w, index), owner: w.owner, reason: w.reason, until: w.end ?? w.until ?? '' };
+}
+
+/** `+3d`, `12h`, `90m`, `2w` from `now`, or an ISO-8601 time (UTC without an offset), or a date (its end, UTC). */
+export function parseUntil(value: string, now: number): number {
+  const text = value.trim();
+  const relative = /^\+?(\d+)([mhdw])$/.exec(text);
+  if (relative) return now + Number(relative[1]) * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(Date.parse(text))) return Date.parse(text) + DAY_MS;
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(text) ? text : `${text}Z`;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || Number.isNaN(Date.parse(zoned))) {
+    throw new SnoozeRefusedError(`--until ${value}: expected a duration from now (12h, 3d, 2w) or an ISO-8601 time (2026-11-01T06:00:00Z) or a date (its end, UTC)`);
+  }
+  return Date.parse(zoned);
+}
+
+export interface SnoozeRequest {
+  readonly id: string;
+  readonly subject?: string;
+  readonly detector?: string;
+  readonly owner?: string;
+  readonly reason?: string;
+  readonly until?: string;
+  readonly by: string;
+}
+
+/**
+ * Adds a snooze after checking it: a subject, an owner, a reason and an end that lies in the
+ * future and at most `maxDays` ahead. A refusal says what is missing and what to do.
+ */
+export async function addSnooze(store: SnoozeStore, req: SnoozeRequest, rules: { readonly now: number; readonly maxDays: number }): Promise<Snooze> {
+  const missing = (['subject', 'owner', 'reason', 'until'] as const).filter((k) => !req[k]?.trim());
+  if (missing.length > 0) {
+    const hint = missing.includes('until') ? ' A snooze without an end is a bypass, not a pause: give --until (e.g. 3d, at most the max).' : '';
+    throw new SnoozeRefusedError(`a snooze needs ${missing.map((k) => `--${k}`).join(', ')}.${hint}`);
+  }
+  if (req.detector !== undefined && !(DETECTOR_IDS as readonly string[]).includes(req.detector)) {
+    throw new SnoozeRefusedError(`--detector ${req.detector}: not a detector id (${DETECTOR_IDS.join(', ')})`);
+  }
+  const until = parseUntil(req.until!, rules.now);
+  if (until <= rules.now) throw new SnoozeRefusedError(`--until ${req.until}: lies in the past; a snooze must end in the future`);
+  if (until - rules.now > rules.maxDays * DAY_MS) {
+    throw new SnoozeRefusedError(
+      `--until ${req.until}: ends ${Math.ceil((until - rules.now) / DAY_MS)} days from now; a snooze may last at most ${rules.maxDays} days (defaults.max_snooze_days). Snooze again when it ends, or fix the cause.`,
+    );
+  }
+  const snooze: Snooze = {
+    id: req.id,
+    subject: req.subject!.trim(),
+    ...(req.detector ? { detector: req.detector } : {}),
+    owner: req.owner!.trim(),
+    reason: req.reason!.trim(),
+    until: new Date(until).toISOString(),
+    status: 'active',
+    origin: 'cli',
+    created_at: new Date(rules.now).toISOString(),
+    created_by: req.by,
+  };
+  if ((await store.add(snooze)) === 'exists') throw new SnoozeRefusedError(`snooze ${req.id} exists already`);
+  return snooze;
+}
+
+/** Ends an active snooze early, keeping its record. */
+export async function endSnooze(store: SnoozeStore, id: string, req: { readonly by: string; readonly reason?: string }, now: number): Promise<Snooze> {
+  const existing = (await store.list()).find((s) => s.id === id);
+  if (!existing) throw new SnoozeRefusedError(`no stored snooze ${id} (a snooze from the config file ends when it is removed from the file)`);
+  if (existing.status === 'ended') throw new SnoozeRefusedError(`snooze ${id} was ended already (${existing.ended_at} by ${existing.ended_by})`);
+  const ending = { at: new Date(now).toISOString(), by: req.by, reason: req.reason?.trim() || 'ended by hand' };
+  if ((await store.end(id, ending)) === 'conflict') throw new SnoozeRefusedError(`snooze ${id} changed meanwhile; list the snoozes and try again`);
+  return { ...existing, status: 'ended', ended_at: ending.at, ended_by: ending.by, end_reason: ending.reason };
+}

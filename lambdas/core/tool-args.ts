@@ -1,0 +1,329 @@
+import type { ArgType } from '../config.ts';
+
+/**
+ * Semantic checks of tool arguments (contract §2 `tools.<name>.args`): the one definition behind
+ * both the `tool-arg-invalid` detector (after the fact, against the call's time) and the agent
+ * kit's `validateToolArgs` (before dispatch, against now). JSON schema says "a string"; this says
+ * "a UUID, and not the words 'the user mentioned in the conversation'".
+ *
+ * Pure: no clock, no I/O; the reference time for relative date bounds is passed in.
+ */
+
+export type { ArgType };
+
+/** One argument that failed its type, worded so that an LLM can correct the call. */
+export interface ArgError {
+  /** The argument's path: `user_id`, `customer.email`, `items[2].price`. */
+  readonly arg: string;
+  /** What was expected, in words: `a UUID`, `a date between 2026-09-05 and 2027-10-05`. */
+  readonly expected: string;
+  /** The value passed, as JSON, cut to 80 characters. */
+  readonly got: string;
+  readonly message: string;
+  /** Whether the type came from the config or was inferred from the argument's name. */
+  readonly source: 'config' | 'name';
+  /** The value reads as a placeholder or a description ("his email", "TBD", `{{user_id}}`) rather than a value. */
+  readonly placeholder: boolean;
+}
+
+export interface ArgCheckOptions {
+  /** Epoch ms that relative date bounds (`-30d`) count from: the call's time, or now. */
+  readonly now: number;
+  /** Infer types of unconfigured arguments from their names (default true). */
+  readonly inferFromNames?: boolean;
+}
+
+/** Argument names that hold free text: never given a type by inference, whatever they contain. */
+export const FREE_TEXT_ARGS: ReadonlySet<string> = new Set([
+  'reason',
+  'message',
+  'query',
+  'text',
+  'summary',
+  'note',
+  'notes',
+  'description',
+  'content',
+  'prompt',
+  'body',
+  'title',
+  'comment',
+  'comments',
+  'subject',
+  'instructions',
+  'question',
+  'answer',
+  'input',
+  'output',
+]);
+
+const DAY_MS = 86_400_000;
+const MAX_DEPTH = 4;
+const MAX_ID_LENGTH = 256;
+
+/** `userId` → `user_id`, `Customer-Email` → `customer_email`. */
+function snakeName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase();
+}
+
+/**
+ * Contract §2: the type an unconfigured argument gets from its name, or undefined (no check).
+ * `id`/`*_id` an identifier, `email`/`*_email` an email, `amount`/`price`/`count`/`*_count`
+ * a number, `date`/`*_date`/`*_at` a date. camelCase names count as their snake_case form.
+ */
+export function inferArgType(name: string): ArgType | undefined {
+  const n = snakeName(name);
+  if (FREE_TEXT_ARGS.has(n) || FREE_TEXT_ARGS.has(n.split('_').at(-1) ?? '')) return undefined;
+  if (n === 'uuid' || n.endsWith('_uuid')) return 'uuid';
+  if (n === 'id' || n.endsWith('_id')) return 'id';
+  if (n === 'email' || n.endsWith('_email')) return 'email';
+  if (n === 'amount' || n === 'price' || n === 'count' || n.endsWith('_count') || n.endsWith('_amount') || n.endsWith('_price')) return 'number';
+  if (n === 'date' || n.endsWith('_date') || n.endsWith('_at')) return 'date';
+  return undefined;
+}
+
+const TEMPLATE = /^\s*(<[^<>]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\[[A-Za-z_ ]{2,40}\]|%[A-Za-z_]{2,40}%)\s*$/;
+const PLACEHOLDER_WORDS =
+  /^\s*(tbd|tba|tbc|todo|unknown|n\/?a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…)\s*$/i;
+/** Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time". */
+const REFERENTIAL =
+  /\b(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s)\b/i;
+
+/**
+ * Whether a string reads as a stand-in for a value rather than the value: a template slot
+ * (`<user_id>`, `{{user_id}}`, `${ID}`), a filler word (`TBD`, `unknown`, `N/A`), or words that
+ * describe where the value is ("the user mentioned in the conversation", "his email").
+ */
+export function looksLikePlaceholder(value: string): boolean {
+  if (TEMPLATE.test(value) || PLACEHOLDER_WORDS.test(value)) return true;
+  return /\S\s+\S/.test(value.trim()) && REFERENTIAL.test(value);
+}
+
+function gotText(value: unknown): string {
+  const text = value === undefined ? 'undefined' : JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'boolean') return `the boolean ${value}`;
+  return typeof value;
+}
+
+/** What a type expects, with an example, and what to do when a placeholder was passed instead. */
+interface TypeWords {
+  readonly expected: string;
+  readonly example: string;
+  readonly literal: string;
+}
+
+const WORDS: Record<string, TypeWords> = {
+  uuid: { expected: 'a UUID', example: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', literal: 'pass the literal id from the earlier tool result, not a description of it' },
+  id: {
+    expected: 'an identifier (one token, no spaces)',
+    example: 'usr_8412',
+    literal: 'pass the literal id from the earlier tool result, not a description of it',
+  },
+  email: { expected: 'an email address', example: 'jane.doe@example.com', literal: 'pass the literal address from the conversation or an earlier tool result' },
+  number: { expected: 'a number', example: '42.5', literal: 'look the amount up and pass the number itself' },
+  integer: { expected: 'a whole number', example: '3', literal: 'look the value up and pass the number itself' },
+  url: { expected: 'an absolute http(s) URL', example: 'https://example.com/page', literal: 'pass the literal URL from an earlier tool result' },
+  date: { expected: 'a date (ISO 8601)', example: '2026-10-05', literal: 'pass the calendar date itself, as YYYY-MM-DD' },
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL = /^[^\s@"<>()[\],;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
+const NUMERIC = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
+const INTEGER = /^\s*[+-]?\d+\s*$/;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const RELATIVE = /^([+-])(\d+)d$/;
+
+/** Inferred dates must at least be plausible: 1900 to 100 years from now. */
+const PLAUSIBLE_FROM = Date.UTC(1900, 0, 1);
+const PLAUSIBLE_YEARS_AHEAD = 100;
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** A date value as epoch ms and whether it carried a time: ISO-8601 text, or epoch seconds / milliseconds. */
+function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    if (value >= 1e12 && value < 1e14) return { ms: value, dateOnly: false };
+    if (value >= 1e9 && value < 1e11) return { ms: value * 1000, dateOnly: false };
+    return undefined;
+  }
+  if (typeof value !== 'string') return undefined;
+  const m = ISO_DATE.exec(value.trim());
+  if (!m) return undefined;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = Date.UTC(y, mo - 1, d);
+  const check = new Date(day);
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
+  if (m[4] === undefined) return { ms: day, dateOnly: true };
+  const ms = Date.parse(value.trim().replace(' ', 'T'));
+  return Number.isNaN(ms) ? undefined : { ms, dateOnly: false };
+}
+
+/** A bound (`2026-12-31`, `-30d`) as the first (`min`) or last (`max`) millisecond of its day. */
+function boundOf(bound: string, now: number, edge: 'min' | 'max'): number {
+  const rel = RELATIVE.exec(bound);
+  const at = rel ? now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * DAY_MS : Date.parse(bound);
+  const dayStart = Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth(), new Date(at).getUTCDate());
+  const dateOnly = rel !== null || /^\d{4}-\d{2}-\d{2}$/.test(bound);
+  if (!dateOnly) return at;
+  return edge === 'min' ? dayStart : dayStart + DAY_MS - 1;
+}
+
+interface Check {
+  readonly expected: string;
+  readonly problem?: string;
+  readonly hint?: string;
+}
+
+/** Checks one value against one type; a `problem` means it failed. */
+function checkValue(type: ArgType, value: unknown, now: number, inferred: boolean): Check {
+  if (typeof type === 'object') {
+    if ('enum' in type) {
+      const options = type.enum;
+      const list = options.map((o) => JSON.stringify(o)).join(', ');
+      if (options.some((o) => o === value)) return { expected: `one of ${list}` };
+      const near = typeof value === 'string' ? options.find((o) => typeof o === 'string' && o.toLowerCase() === value.trim().toLowerCase()) : undefined;
+      return {
+        expected: `one of ${list}`,
+        problem: `is not one of them`,
+        hint: near !== undefined ? `use the exact value ${JSON.stringify(near)}` : 'pick one of the listed values exactly as written',
+      };
+    }
+    if ('pattern' in type) {
+      const expected = `text matching the pattern ${type.pattern}`;
+      if ((typeof value === 'string' || typeof value === 'number') && new RegExp(type.pattern).test(String(value))) return { expected };
+      return { expected, problem: 'does not match it', hint: 'pass the value in exactly that format' };
+    }
+    const { min, max } = type.date;
+    const low = min === undefined ? undefined : boundOf(min, now, 'min');
+    const high = max === undefined ? undefined : boundOf(max, now, 'max');
+    const range =
+      low !== undefined && high !== undefined
+        ? `a date between ${isoDay(low)} and ${isoDay(high)}`
+        : low !== undefined
+          ? `a date on or after ${isoDay(low)}`
+          : high !== undefined
+            ? `a date on or before ${isoDay(high)}`
+            : 'a date (ISO 8601)';
+    return checkDate(value, range, low, high);
+  }
+  switch (type) {
+    case 'string':
+      return { expected: 'text' };
+    case 'uuid':
+      return typeof value === 'string' && UUID.test(value.trim()) ? { expected: WORDS.uuid.expected } : failed('uuid', value, 'is not a UUID');
+    case 'email':
+      return typeof value === 'string' && EMAIL.test(value.trim()) ? { expected: WORDS.email.expected } : failed('email', value, 'is not an email address');
+    case 'number':
+      if ((typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && NUMERIC.test(value))) return { expected: WORDS.number.expected };
+      return failed('number', value, 'is not a number', 'pass digits only, like 40 or 40.00, without currency symbols or words');
+    case 'integer':
+      if ((typeof value === 'number' && Number.isInteger(value)) || (typeof value === 'string' && INTEGER.test(value))) return { expected: WORDS.integer.expected };
+      return failed('integer', value, 'is not a whole number', 'pass a whole number such as 3');
+    case 'url': {
+      const ok = typeof value === 'string' && URL.canParse(value.trim()) && /^https?:$/.test(new URL(value.trim()).protocol);
+      return ok ? { expected: WORDS.url.expected } : failed('url', value, 'is not an absolute http(s) URL');
+    }
+    case 'id': {
+      const ok =
+        (typeof value === 'string' && value.trim() !== '' && !/\s/.test(value.trim()) && value.length <= MAX_ID_LENGTH && !looksLikePlaceholder(value)) ||
+        (typeof value === 'number' && Number.isInteger(value) && value >= 0);
+      return ok ? { expected: WORDS.id.expected } : failed('id', value, typeof value === 'string' && value.trim() === '' ? 'is empty' : 'is not an identifier');
+    }
+    case 'date':
+      return inferred ? checkDate(value, 'a date (ISO 8601)', PLAUSIBLE_FROM, plausibleUntil(now), true) : checkDate(value, 'a date (ISO 8601)', undefined, undefined);
+  }
+}
+
+function plausibleUntil(now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear() + PLAUSIBLE_YEARS_AHEAD, 11, 31);
+}
+
+function checkDate(value: unknown, expected: string, low: number | undefined, high: number | undefined, plausibility = false): Check {
+  const parsed = parseDateValue(value);
+  if (!parsed) return { ...failed('date', value, 'is not an ISO date'), expected };
+  const { ms, dateOnly } = parsed;
+  const tooEarly = low !== undefined && ms < low;
+  const tooLate = high !== undefined && (dateOnly ? ms > high : ms > high);
+  if (!tooEarly && !tooLate) return { expected };
+  const side = tooEarly ? 'before' : 'after';
+  const edge = isoDay(tooEarly ? (low as number) : (high as number));
+  return {
+    expected,
+    problem: plausibility ? `is not a plausible date (${side} ${edge})` : `is ${side} ${edge}`,
+    hint: 'check the year and month, and pass the intended date',
+  };
+}
+
+function failed(type: keyof typeof WORDS, value: unknown, problem: string, hint?: string): Check {
+  return { expected: WORDS[type].expected, problem, hint: hint ?? (type === 'uuid' || type === 'id' ? 'pass the id exactly as an earlier tool result returned it' : undefined) };
+}
+
+function typeKey(type: ArgType): keyof typeof WORDS | undefined {
+  return typeof type === 'string' && type in WORDS ? (type as keyof typeof WORDS) : typeof type === 'object' && 'date' in type ? 'date' : undefined;
+}
+
+/** The message an LLM reads: what the argument must be, what it got, and what to do instead. */
+function messageFor(arg: string, type: ArgType, value: unknown, check: Check, placeholder: boolean): string {
+  const key = typeKey(type);
+  const words = key ? WORDS[key] : undefined;
+  const must = words && (typeof type === 'string' || check.expected === words.expected) ? `${words.expected} like ${words.example}` : check.expected;
+  if (placeholder && words) {
+    return `${arg} must be ${must}; got the placeholder text ${gotText(value)}: ${words.literal}.`;
+  }
+  const got = typeof value === 'string' || typeof value === 'number' ? `${gotText(value)}, which ${check.problem}` : `${kindOf(value)}, which ${check.problem}`;
+  return `${arg} must be ${must}; got ${got}${check.hint ? `: ${check.hint}` : ''}.`;
+}
+
+/**
+ * Checks a tool call's arguments: those with a configured type against it, the others (unless
+ * `inferFromNames` is false) against the type their name implies. Nested objects are walked
+ * (`customer.email`); a configured type may name a nested path. Absent and `null` arguments are
+ * not checked (whether an argument is required is the JSON schema's business).
+ */
+export function checkToolArgs(args: Readonly<Record<string, unknown>>, configured: Readonly<Record<string, ArgType>> | undefined, options: ArgCheckOptions): ArgError[] {
+  const errors: ArgError[] = [];
+  const infer = options.inferFromNames ?? true;
+  const visit = (value: unknown, path: string, name: string, depth: number) => {
+    if (value === undefined || value === null) return;
+    const own = configured?.[path];
+    const type = own ?? (infer ? inferArgType(name) : undefined);
+    if (type !== undefined && type !== 'string') {
+      const check = checkValue(type, value, options.now, own === undefined);
+      if (check.problem !== undefined) {
+        const placeholder = typeof value === 'string' && looksLikePlaceholder(value);
+        errors.push({
+          arg: path,
+          expected: check.expected,
+          got: gotText(value),
+          message: messageFor(path, type, value, check, placeholder),
+          source: own === undefined ? 'name' : 'config',
+          placeholder,
+        });
+      }
+      return;
+    }
+    if (depth >= MAX_DEPTH || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        if (typeof item === 'object' && item !== null) visit(item, `${path}[${i}]`, name, depth + 1);
+      });
+      return;
+    }
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) visit(inner, `${path}.${key}`, key, depth + 1);
+  };
+  for (const [name, value] of Object.entries(args)) visit(value, name, name, 0);
+  return errors;
+}

@@ -1,0 +1,62 @@
+import { formatCount, formatUsd } from '../core/agent-format.ts';
+import { totalsOf } from '../core/agent-tree.ts';
+import { isoTime } from '../core/findings.ts';
+import { median } from '../core/stats.ts';
+import type { TreeDetector } from './agent-kinds.ts';
+
+export const costOutlierDetector: TreeDetector = {
+  kind: 'agent-tree',
+  meta: {
+    id: 'cost-outlier',
+    description: "A root agent run (with everything under it) cost far more than the median of that agent's previous root runs.",
+    subjectKind: 'agent',
+    defaultSeverity: 'high',
+    fiveCs: {
+      criteria:
+        "A root run's tree cost (the sum of `cost_usd` of every action in it) above 5× (`cost_outlier_factor`) the median of the agent's previous root runs, once `min_history` (5) are known. Without logged costs, tokens (`tokens_in` + `tokens_out`) are compared with the tokens of previous runs instead: like with like. A run that fired does not enter the baseline.",
+      cause:
+        'A loop or recursion with no working budget, a retry storm behind a flaky tool, a prompt or context that grew (whole documents pasted in), a switch to a larger model, an input that makes the agent wander.',
+      consequence: "One feature's spend multiplies per request while totals look like growth; found at the end of the month on the bill, not when it started.",
+      correctiveAction:
+        "Open the run's tree: which sub-agents and actions did the extra work (see budget-exceeded and budget-undercount on the same run). Add or tighten a per-task budget, cap retries, and alert per run rather than on daily totals.",
+    },
+  },
+  check({ tree, history, options }) {
+    if (tree.phase === 'open' || tree.runs.length === 0) return [];
+    const totals = totalsOf(tree.runs);
+    const byCost = totals.costed > 0 && history.costs.length >= options.minHistory;
+    const byTokens = !byCost && totals.tokened > 0 && history.tokens.length >= options.minHistory;
+    if (!byCost && !byTokens) return [];
+    const previous = (byCost ? history.costs : history.tokens).slice(-options.baselineWindow);
+    const typical = median(previous);
+    if (typical === undefined || typical <= 0) return [];
+    const value = byCost ? totals.cost_usd : totals.tokens;
+    // Exactly the factor is within it (with room for float dust: 5 × 0.09 is 0.44999…).
+    if (value <= options.costOutlierFactor * typical * (1 + 1e-9)) return [];
+    const ratio = Math.round((value / typical) * 10) / 10;
+    const root = tree.runs[0];
+    const soFar = tree.phase === 'stale' ? ' so far (it never ended)' : '';
+    const across = tree.runs.length > 1 ? ` across ${tree.runs.length} runs` : '';
+    const message = byCost
+      ? `run ${root.run_id} cost ${formatUsd(value)}${across}${soFar}, ${ratio}× the median ${formatUsd(typical)} of the previous ${previous.length} runs`
+      : `run ${root.run_id} used ${formatCount(value)} tokens${across}${soFar}, ${ratio}× the median ${formatCount(typical)} of the previous ${previous.length} runs (no costs logged)`;
+    return [
+      {
+        subject: tree.agent,
+        run_id: root.run_id,
+        ts: isoTime(tree.ended_at ?? tree.last_at),
+        message,
+        evidence: {
+          metric: byCost ? 'cost_usd' : 'tokens',
+          value,
+          median: typical,
+          ratio,
+          factor: options.costOutlierFactor,
+          window: previous.length,
+          runs: tree.runs.length,
+          ...(tree.phase === 'stale' ? { ended: false } : {}),
+        },
+      },
+    ];
+  },
+};

@@ -1,0 +1,41 @@
+import { isoTime } from '../core/findings.ts';
+import { bypassContext, bypassEvidence, type BypassDetector, namedExceptionId } from '../core/guard-bypass.ts';
+
+export const guardBypassUnregisteredDetector: BypassDetector = {
+  kind: 'bypass',
+  meta: {
+    id: 'guard-bypass-unregistered',
+    description: 'A guard was bypassed with no exception, or under one that is unknown or for another guard.',
+    subjectKind: 'guard',
+    defaultSeverity: 'high',
+    fiveCs: {
+      criteria:
+        'A `guard.bypass` line names no `exception_id`, or an id that is not in the exception registry, or an exception registered for another guard. Repeats of the same kind on the same guard are reported at most once per `alert_cooldown_minutes` (360), the next report counting those in between.',
+      cause:
+        'The "just this once" bypass: a guard (PII redaction, a validation hook, an approval step) was switched off to ship or to debug, and nobody registered it with a reason, an owner and an expiry; or an exception id was copied from another guard or mistyped.',
+      consequence:
+        'The guard is off with nobody answering for it and no date on which it comes back; such bypasses tend to become permanent, and the risk the guard existed for (leaked data, unchecked actions) is live without anyone knowing.',
+      correctiveAction:
+        'Find who bypassed the guard (actor, job, agent) and either restore the guard, or register the bypass: `silent-audit exceptions add --id … --guard … --reason … --owner … --expires …` (at most 90 days), and make the bypass name that id.',
+    },
+  },
+  check({ bypass, at, exception }) {
+    const id = namedExceptionId(bypass);
+    let why: string;
+    const evidence: Record<string, unknown> = { ...bypassEvidence(bypass) };
+    if (id === undefined) {
+      why = 'with no exception';
+      evidence.problem = 'no-exception';
+    } else if (exception === undefined) {
+      why = `under ${id}, which is not in the exception registry`;
+      evidence.problem = 'unknown-exception';
+    } else if (exception.guard !== bypass.guard) {
+      why = `under ${id}, which is an exception for guard "${exception.guard}", not this one`;
+      evidence.problem = 'other-guard';
+      evidence.exception_guard = exception.guard;
+    } else {
+      return [];
+    }
+    return [{ subject: bypass.guard, ts: isoTime(at), message: `guard "${bypass.guard}" bypassed${bypassContext(bypass)} ${why}`, evidence }];
+  },
+};

@@ -1,0 +1,54 @@
+import { formatMs, windowEvidence, windowText } from '../core/route-format.ts';
+import { isoTime } from '../core/findings.ts';
+import type { RouteWindowDetector } from './agent-kinds.ts';
+
+/** End-to-end p99 above this multiple of the single-attempt p99 means retries, not attempts, make the wait. */
+export const RETRY_LATENCY_FACTOR = 2;
+
+export const retryLatencyDetector: RouteWindowDetector = {
+  kind: 'route-window',
+  meta: {
+    id: 'retry-latency',
+    description: "A route's p99 end-to-end latency (first attempt's start to last attempt's end) is above its p99_ms, or above twice its p99 single-attempt latency.",
+    subjectKind: 'route',
+    defaultSeverity: 'medium',
+    fiveCs: {
+      criteria:
+        "Over the rolling hour, the rolling day and each month, with at least 20 (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts. Both p99s come from bounded latency sketches (within 2%). At most once per route per window.",
+      cause:
+        'Retries with backoff that turn each failure into seconds of waiting (3 s, 6 s, 12 s), an upstream that fails often enough that p99 requests always retry, timeouts much longer than a normal answer.',
+      consequence: 'The success rate looks fine and per-attempt latency looks fine, while the slowest users wait many times longer and give up; QA never sees it because its environment never retries.',
+      correctiveAction:
+        "Measure latency after retries, not per attempt; cut the retry chain (fewer attempts, shorter backoff, a hedged request) or fix the upstream's failures (see retry-rate on the same route); set `routes.<name>.p99_ms` to the latency users can accept.",
+    },
+  },
+  check({ route, window, options }) {
+    if (window.requests < options.minRequests) return [];
+    const e2e = window.p99_e2e_ms;
+    const single = window.p99_attempt_ms;
+    if (e2e === undefined || single === undefined) return [];
+    const overLimit = options.p99Ms !== undefined && e2e > options.p99Ms;
+    const overAttempts = single > 0 && e2e > RETRY_LATENCY_FACTOR * single;
+    if (!overLimit && !overAttempts) return [];
+    const ratio = single > 0 ? Math.round((e2e / single) * 10) / 10 : undefined;
+    const reasons = [
+      ...(overLimit ? [`over its p99_ms ${formatMs(options.p99Ms as number)}`] : []),
+      ...(overAttempts ? [`${ratio}× the p99 of single attempts (${formatMs(single)})`] : []),
+    ];
+    return [
+      {
+        subject: route,
+        ts: isoTime(window.to),
+        message: `p99 end-to-end latency of ${route} was ${formatMs(e2e)} ${windowText(window)}, ${reasons.join(' and ')}`,
+        evidence: {
+          ...windowEvidence(window),
+          p99_e2e_ms: Math.round(e2e),
+          p99_attempt_ms: Math.round(single),
+          ...(options.p99Ms !== undefined ? { p99_ms: options.p99Ms } : {}),
+          ...(ratio !== undefined ? { ratio } : {}),
+          limits: [...(overLimit ? ['p99_ms'] : []), ...(overAttempts ? ['attempts'] : [])],
+        },
+      },
+    ];
+  },
+};

@@ -1,0 +1,42 @@
+import { isoTime } from '../core/findings.ts';
+import { checkToolArgs } from '../core/tool-args.ts';
+import type { ToolCallDetector } from './agent-kinds.ts';
+
+export const toolArgInvalidDetector: ToolCallDetector = {
+  kind: 'tool-call',
+  meta: {
+    id: 'tool-arg-invalid',
+    description: 'A tool was called with an argument that fails its type: configured, or inferred from its name (a placeholder instead of an id, email, amount or date).',
+    subjectKind: 'tool',
+    defaultSeverity: 'medium',
+    fiveCs: {
+      criteria:
+        'An argument of a `tool.call` fails its type from `tools.<name>.args` (uuid, email, number, integer, url, date with min/max, enum, pattern), or, unconfigured, the type its name implies: `id`/`*_id` an identifier without spaces, `email`/`*_email` an address, `amount`/`price`/`count`/`*_count` a number, `date`/`*_date`/`*_at` a real date. Placeholders ("the user mentioned in the conversation", "his email", "TBD", `{{user_id}}`) fail; free-text arguments (`reason`, `message`, `query`, …) are never checked by inference.',
+      cause:
+        'The model passed a description of a value instead of the value (it paraphrased an earlier tool result or never had it), and the JSON schema only said "string". Also template slots left unfilled and values copied in the wrong format.',
+      consequence: 'The tool acts on nonsense: a ticket against a user named "the user mentioned in the conversation", an email to "his email", a refund of "the same amount as last time".',
+      correctiveAction:
+        'Validate arguments semantically before dispatch and send the errors back to the model so it can correct itself (`validateToolArgs` in the agent kit writes such messages); tell the model to pass values from earlier tool results verbatim; configure `tools.<name>.args` for the tools that matter.',
+    },
+  },
+  check({ call, configured }) {
+    const errors = checkToolArgs(call.args, configured, { now: call.at });
+    if (errors.length === 0) return [];
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more argument${errors.length > 2 ? 's' : ''})` : '';
+    return [
+      {
+        subject: call.tool,
+        ...(call.run_id ? { run_id: call.run_id } : {}),
+        ts: isoTime(call.at),
+        severity: errors.some((e) => e.placeholder) ? 'high' : undefined,
+        message: `${call.tool}: ${errors[0].message}${more}`,
+        evidence: {
+          errors: errors.map(({ arg, expected, got, message, source }) => ({ arg, expected, got, message, source })),
+          placeholders: errors.filter((e) => e.placeholder).length,
+          ...(call.agent ? { agent: call.agent } : {}),
+          ...(call.call_id ? { call_id: call.call_id } : {}),
+        },
+      },
+    ];
+  },
+};

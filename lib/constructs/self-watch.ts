@@ -1,0 +1,154 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { AlertTopic } from './alert-topic.ts';
+
+/** Where the functions' EMF metrics land (Powertools Metrics: namespace, and the `service` dimension). */
+export const METRICS_NAMESPACE = 'SilentAudit';
+export const METRICS_SERVICE = 'silent-audit';
+
+/** When the monthly report is due: the day of the month and the UTC hour its schedule fires. */
+export interface ReportDue {
+  /** @default 1 */
+  readonly dayOfMonth?: number;
+  /** @default 6 */
+  readonly hourUtc?: number;
+  /**
+   * Hours after the scheduled hour by which the report must have been invoked (EventBridge retries included).
+   * @default 6
+   */
+  readonly withinHours?: number;
+}
+
+/**
+ * When a report scheduled by an EventBridge `cron(min hour day * ? *)` expression is due; undefined
+ * for a schedule that is not one fixed day and hour of every month.
+ */
+export function reportDueOf(expression: string): ReportDue | undefined {
+  const m = /^cron\((\d{1,2}) (\d{1,2}) (\d{1,2}) \* \? \*\)$/.exec(expression.trim());
+  return m ? { dayOfMonth: Number(m[3]), hourUtc: Number(m[2]) } : undefined;
+}
+
+export interface SelfWatchProps {
+  /** The topic every alarm notifies (it must admit alarms named with `alarmNamePrefix`). */
+  readonly alerts: AlertTopic;
+  /** Prefix of every alarm name, e.g. `SilentAudit-`. */
+  readonly alarmNamePrefix: string;
+  /** The ingest function (errors, throttles). */
+  readonly ingest: lambda.IFunction;
+  /** The sweep function, on its 5-minute schedule (not running, errors). */
+  readonly sweep: lambda.IFunction;
+  /**
+   * Hours without a single parsed line before the heartbeat alarm fires (missing data breaches).
+   * Leave it out when nothing is subscribed: the alarm would fire forever.
+   * @default - no heartbeat alarm
+   */
+  readonly heartbeatHours?: number;
+  /**
+   * The monthly report function: an alarm fires when it was not invoked when due.
+   * @default - no report alarm
+   */
+  readonly reportFunction?: lambda.IFunction;
+  /** @default - the 1st of the month, 06:00 UTC, within 6 hours (MONTHLY_REPORT_SCHEDULE) */
+  readonly reportDue?: ReportDue;
+  /**
+   * How long the sweep may not run before its alarm fires.
+   * @default Duration.minutes(15) (three missed 5-minute runs)
+   */
+  readonly sweepWindow?: Duration;
+}
+
+/**
+ * The auditor watching itself: CloudWatch alarms, all to the alerts topic, for ingest errors and
+ * throttles, a sweep that stopped running or keeps failing, no lines parsed for `heartbeatHours`
+ * (missing data breaching), and a monthly report that was not invoked when due.
+ *
+ * "Monthly" does not fit a plain alarm (period × evaluation periods is at most 7 days), so the
+ * report alarm evaluates hourly a metric math expression that is 1 outside the report's window and
+ * the report's invocations inside it (the 1st, 06:00–12:00 UTC); six breaching hours in a row, i.e.
+ * no invocation in the whole window, fire it. The sweep's invocations (every 5 minutes) give the
+ * expression its hourly clock; if the sweep stops too, data goes missing and that breaches.
+ */
+export class SelfWatch extends Construct {
+  readonly ingestErrors: cloudwatch.Alarm;
+  readonly ingestThrottles: cloudwatch.Alarm;
+  readonly sweepNotRunning: cloudwatch.Alarm;
+  readonly sweepErrors: cloudwatch.Alarm;
+  readonly heartbeat?: cloudwatch.Alarm;
+  readonly reportNotRunning?: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: SelfWatchProps) {
+    super(scope, id);
+    const action = new SnsAction(props.alerts.topic);
+    const alarm = (cid: string, name: string, description: string, options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>) => {
+      const created = new cloudwatch.Alarm(this, cid, { alarmName: `${props.alarmNamePrefix}${name}`, alarmDescription: description, ...options });
+      created.addAlarmAction(action);
+      return created;
+    };
+    const anyAtAll = { threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
+
+    this.ingestErrors = alarm('IngestErrors', 'ingest-errors', 'The ingest function failed on a log delivery (it is retried, then lands in the failure queue): findings may be late or missing. Read its log group.', {
+      metric: props.ingest.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      ...anyAtAll,
+    });
+    this.ingestThrottles = alarm('IngestThrottles', 'ingest-throttles', 'The ingest function was throttled: log deliveries wait or are dropped after CloudWatch Logs gives up. Raise its concurrency or the account limit.', {
+      metric: props.ingest.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      ...anyAtAll,
+    });
+
+    const sweepWindow = props.sweepWindow ?? Duration.minutes(15);
+    this.sweepNotRunning = alarm('SweepNotRunning', 'sweep-not-running', `The sweep did not run for ${sweepWindow.toHumanString()}: missed and unfinished runs are not judged and pending alerts wait. Check its schedule rule.`, {
+      metric: props.sweep.metricInvocations({ period: sweepWindow, statistic: 'Sum' }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.sweepErrors = alarm('SweepErrors', 'sweep-errors', 'The sweep failed in three 5-minute periods in a row: absence is not judged and pending alerts are not delivered. Read its log group.', {
+      metric: props.sweep.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    if (props.heartbeatHours !== undefined) {
+      const hours = props.heartbeatHours;
+      this.heartbeat = alarm('Heartbeat', 'no-lines-parsed', `No log line reached silent-audit for ${hours} hours: a subscription filter, the log groups or the ingest function may be broken, and silence here looks like health everywhere.`, {
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'LinesParsed', dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: Duration.hours(hours) }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+
+    if (props.reportFunction) {
+      const day = props.reportDue?.dayOfMonth ?? 1;
+      const hour = props.reportDue?.hourUtc ?? 6;
+      const within = props.reportDue?.withinHours ?? 6;
+      if (hour + within > 24) throw new Error(`SelfWatch reportDue: the report window (${hour}:00 UTC + ${within} h) must end within the day`);
+      const hourly = { period: Duration.hours(1), statistic: 'Sum' };
+      this.reportNotRunning = alarm('ReportNotRunning', 'report-not-running', `The monthly report was not invoked on day ${day} between ${hour}:00 and ${hour + within}:00 UTC: no audit report for last month. Check its schedule rule, then invoke it with {"month": "YYYY-MM"}.`, {
+        metric: new cloudwatch.MathExpression({
+          expression: `IF(DATE(clock) == ${day} AND HOUR(clock) >= ${hour} AND HOUR(clock) < ${hour + within}, FILL(runs, 0), 1)`,
+          usingMetrics: { clock: props.sweep.metricInvocations(hourly), runs: props.reportFunction.metricInvocations(hourly) },
+          period: Duration.hours(1),
+          label: 'report invocations in its due window (1 outside it)',
+        }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: within,
+        datapointsToAlarm: within,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      });
+    }
+  }
+
+  /** Every alarm this construct made. */
+  get alarms(): cloudwatch.Alarm[] {
+    return [this.ingestErrors, this.ingestThrottles, this.sweepNotRunning, this.sweepErrors, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
+  }
+}

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { BudgetExhaustedError, createAgentEmitter } from '../../lambdas/agent-kit/index.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+
+const START = Date.parse('2026-10-05T10:00:00Z');
+
+/** An emitter writing into an array, with a clock that ticks a second per line and readable run ids. */
+function setup(options: { budget?: Parameters<typeof createAgentEmitter>[0]['budget'] } = {}) {
+  const lines: string[] = [];
+  let t = START;
+  let n = 0;
+  const root = createAgentEmitter({ agent: 'support-bot', write: (l) => lines.push(l), budget: options.budget, clock: () => (t += 1000), runId: 'r-1', newRunId: () => `r-1.${++n}` });
+  return { root, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+async function detect(lines: readonly string[], config = validateConfig({})) {
+  const events: AuditEvent[] = lines.flatMap((l, i) => {
+    const outcome = parseLine(l, { source: { origin: 'agent.log', line: i + 1 } });
+    return outcome.kind === 'events' ? outcome.events : [];
+  });
+  expect(events).toHaveLength(lines.length);
+  return (await processBatch(events, REDUCERS, new MemoryAuditStore(), { config, clock: { now: () => START + 3_600_000 } })).findings;
+}
+
+describe('createAgentEmitter', () => {
+  it('writes contract lines and refuses the action after the last one the budget allows', () => {
+    // Prepare
+    const { root, lines, parsed } = setup({ budget: { max_actions: 3 } });
+    // Act
+    const receipts = [root.action('llm_call', { name: 'gpt-4o', tokens_in: 900, tokens_out: 80 }), root.action('tool_call', { name: 'lookup_customer' }), root.action('llm_call')];
+    const refused = root.tryAction('llm_call');
+    // Assess
+    expect(receipts.map((r) => r.remaining)).toEqual([{ actions: 2 }, { actions: 1 }, { actions: 0 }]);
+    expect(refused).toBeInstanceOf(BudgetExhaustedError);
+    expect(() => root.action('llm_call')).toThrow(BudgetExhaustedError);
+    const error = refused as BudgetExhaustedError;
+    expect(error.name).toBe('BudgetExhaustedError');
+    expect({ limit: error.limit, scope: error.scope, max: error.max, used: error.used, budgetRunId: error.budgetRunId, runId: error.runId }).toEqual({
+      limit: 'actions',
+      scope: 'task',
+      max: 3,
+      used: 3,
+      budgetRunId: 'r-1',
+      runId: 'r-1',
+    });
+    expect(error.message).toBe('budget exhausted: 3 of 3 actions used (budget of run r-1); support-bot run r-1 must stop: end the run with status "budget_exhausted" and leave the rest for review');
+    expect(lines).toHaveLength(4);
+    expect(parsed()).toEqual([
+      { type: 'agent.start', agent: 'support-bot', run_id: 'r-1', budget: { max_actions: 3, scope: 'task' }, ts: '2026-10-05T10:00:01.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'llm_call', action_id: 'r-1#1', name: 'gpt-4o', tokens_in: 900, tokens_out: 80, ts: '2026-10-05T10:00:02.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'tool_call', action_id: 'r-1#2', name: 'lookup_customer', ts: '2026-10-05T10:00:03.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'llm_call', action_id: 'r-1#3', ts: '2026-10-05T10:00:04.000Z' },
+    ]);
+  });
+
+  it('shares one pool with every sub-agent, at any depth, and counts each action where it happened', () => {
+    // Prepare
+    const { root, parsed } = setup({ budget: { max_actions: 6 } });
+    const researcher = root.child('researcher');
+    const checker = researcher.child('fact-checker');
+    // Act
+    root.action('llm_call');
+    root.action('llm_call');
+    researcher.action('tool_call', { name: 'web_search' });
+    researcher.action('tool_call', { name: 'web_search' });
+    checker.action('llm_call');
+    researcher.action('llm_call');
+    const refused = [root.tryAction('llm_call'), researcher.tryAction('llm_call'), checker.tryAction('llm_call')];
+    checker.end();
+    researcher.end();
+    root.end('budget_exhausted');
+    // Assess
+    expect(refused.map((r) => (r instanceof BudgetExhaustedError ? r.budgetRunId : 'written'))).toEqual(['r-1', 'r-1', 'r-1']);
+    const lines = parsed();
+    expect(lines.filter((l) => l.type === 'agent.start').map((l) => [l.run_id, l.parent_run_id])).toEqual([
+      ['r-1', undefined],
+      ['r-1.1', 'r-1'],
+      ['r-1.2', 'r-1.1'],
+    ]);
+    expect(lines.filter((l) => l.type === 'agent.action').map((l) => l.run_id)).toEqual(['r-1', 'r-1', 'r-1.1', 'r-1.1', 'r-1.2', 'r-1.1']);
+    expect(lines.filter((l) => l.type === 'agent.end').map((l) => [l.run_id, l.status, l.actions_reported])).toEqual([
+      ['r-1.2', 'ok', 1],
+      ['r-1.1', 'ok', 4],
+      ['r-1', 'budget_exhausted', 6],
+    ]);
+  });
+
+  it("holds a sub-agent to its own smaller budget too, while the others go on", () => {
+    const { root } = setup({ budget: { max_actions: 20 } });
+    const researcher = root.child('researcher', { budget: { max_actions: 2 } });
+    researcher.action('llm_call');
+    expect(researcher.remaining()).toEqual({ actions: 1 });
+    researcher.action('llm_call');
+    const refused = researcher.tryAction('llm_call');
+    expect(refused).toBeInstanceOf(BudgetExhaustedError);
+    expect((refused as BudgetExhaustedError).budgetRunId).toBe('r-1.1');
+    expect(root.action('llm_call').remaining).toEqual({ actions: 17 });
+  });
+
+  it('keeps a per-tick budget per tick', () => {
+    const { root, parsed } = setup({ budget: { max_actions: 2, scope: 'tick' } });
+    root.tick();
+    root.action('llm_call');
+    root.action('tool_call');
+    expect(root.tryAction('llm_call')).toBeInstanceOf(BudgetExhaustedError);
+    expect(root.tick()).toBe(1);
+    expect(root.action('llm_call').remaining).toEqual({ actions: 1 });
+    expect(parsed().filter((l) => l.type === 'agent.action').map((l) => l.tick)).toEqual([0, 0, 1]);
+  });
+
+  it('stops a cost budget at zero: the action that crosses it is written, the next is refused', () => {
+    const { root, parsed } = setup({ budget: { max_cost_usd: 0.05 } });
+    for (let i = 0; i < 3; i++) root.action('llm_call', { cost_usd: 0.02 });
+    const refused = root.tryAction('llm_call', { cost_usd: 0.02 });
+    root.end();
+    expect(refused).toMatchObject({ name: 'BudgetExhaustedError', limit: 'cost', max: 0.05 });
+    expect(parsed().at(-1)).toMatchObject({ type: 'agent.end', actions_reported: 3, cost_reported_usd: 0.06 });
+  });
+
+  it('writes a tool call as its action and its arguments', () => {
+    const { root, parsed } = setup();
+    root.toolCall('escalate_to_human', { user_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', reason: 'refund declined twice' }, { callId: 'call_7' });
+    expect(parsed().slice(1)).toEqual([
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'tool_call', action_id: 'r-1#1', name: 'escalate_to_human', ts: '2026-10-05T10:00:02.000Z' },
+      {
+        type: 'tool.call',
+        tool: 'escalate_to_human',
+        args: { user_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', reason: 'refund declined twice' },
+        agent: 'support-bot',
+        run_id: 'r-1',
+        call_id: 'call_7',
+        ts: '2026-10-05T10:00:03.000Z',
+      },
+    ]);
+  });
+});
+
+describe('one definition for prevention and detection', () => {
+  it('an agent that keeps the kit\'s budget raises no finding; the same agent counting only its top level does', async () => {
+    // Prepare: the kit stops the tree at 6 actions and reports honest counts.
+    const { root, lines } = setup({ budget: { max_actions: 6 } });
+    const researcher = root.child('researcher');
+    root.action('llm_call');
+    for (let i = 0; i < 10; i++) if (researcher.tryAction('tool_call', { name: 'web_search' }) instanceof BudgetExhaustedError) break;
+    researcher.end('budget_exhausted');
+    root.end('budget_exhausted');
+    // The same tree from an agent that counted only its own calls and ignored its sub-agent's.
+    const leaky = lines.map((l) => l.replace('"actions_reported":6', '"actions_reported":1'));
+    const extra = JSON.stringify({ type: 'agent.action', agent: 'researcher', run_id: 'r-1.1', action: 'tool_call', name: 'web_search', ts: '2026-10-05T10:00:30.000Z' });
+    // Act
+    const kept = await detect(lines);
+    const leaked = await detect([...leaky.slice(0, -2), extra, ...leaky.slice(-2)]);
+    // Assess
+    expect(kept).toEqual([]);
+    expect(leaked.map((f) => [f.detector, f.run_id, f.message])).toEqual([
+      ['budget-undercount', 'r-1.1', 'sub-agent researcher (run r-1.1, under r-1) reported 5 actions but its tree shows 6: 1 went uncounted'],
+      ['budget-exceeded', 'r-1', 'run r-1 used 7 actions across 2 runs, over its budget of 6 actions per task; top: researcher r-1.1 with 6, support-bot r-1 with 1, tool_call:web_search ×6'],
+      ['budget-undercount', 'r-1', 'run r-1 reported 1 action but its tree shows 7 (1 own, 6 in 1 sub-agent run): 6 went uncounted'],
+    ]);
+  });
+});

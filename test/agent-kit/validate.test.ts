@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { toolArgsFeedback, validateToolArgs } from '../../lambdas/agent-kit/index.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+
+const CONFIG = validateConfig({ tools: { escalate_to_human: { args: { user_id: 'uuid', email: 'email', amount: 'number', due: { date: { min: '-30d', max: '+365d' } } } } } });
+const NOW = new Date('2026-10-05T13:00:00Z');
+
+describe('validateToolArgs', () => {
+  it('passes a good call', () => {
+    expect(validateToolArgs('escalate_to_human', { user_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', email: 'jane.doe@example.com', amount: 12.5, due: '2026-10-20', reason: 'the user mentioned in the conversation is upset' }, CONFIG, { now: NOW })).toEqual({
+      ok: true,
+      errors: [],
+    });
+  });
+
+  it('returns errors a model can read and correct, before the tool is called', () => {
+    // Act
+    const result = validateToolArgs('escalate_to_human', { user_id: 'the user mentioned in the conversation', email: 'his email', due: '2026-08-01' }, CONFIG, { now: NOW });
+    // Assess
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        {
+          arg: 'user_id',
+          expected: 'a UUID',
+          got: '"the user mentioned in the conversation"',
+          message:
+            'user_id must be a UUID like 3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f; got the placeholder text "the user mentioned in the conversation": pass the literal id from the earlier tool result, not a description of it.',
+        },
+        {
+          arg: 'email',
+          expected: 'an email address',
+          got: '"his email"',
+          message: 'email must be an email address like jane.doe@example.com; got the placeholder text "his email": pass the literal address from the conversation or an earlier tool result.',
+        },
+        {
+          arg: 'due',
+          expected: 'a date between 2026-09-05 and 2027-10-05',
+          got: '"2026-08-01"',
+          message: 'due must be a date between 2026-09-05 and 2027-10-05; got "2026-08-01", which is before 2026-09-05: check the year and month, and pass the intended date.',
+        },
+      ],
+    });
+    expect(toolArgsFeedback('escalate_to_human', result)).toBe(
+      [
+        'The call to escalate_to_human was not made: fix these arguments and call it again.',
+        '- user_id must be a UUID like 3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f; got the placeholder text "the user mentioned in the conversation": pass the literal id from the earlier tool result, not a description of it.',
+        '- email must be an email address like jane.doe@example.com; got the placeholder text "his email": pass the literal address from the conversation or an earlier tool result.',
+        '- due must be a date between 2026-09-05 and 2027-10-05; got "2026-08-01", which is before 2026-09-05: check the year and month, and pass the intended date.',
+      ].join('\n'),
+    );
+  });
+
+  it('types unconfigured tools by argument names, and leaves free text alone', () => {
+    const result = validateToolArgs('issue_refund', { order_id: '{{order_id}}', amount: 'the same amount as last time', note: 'TBD' }, {}, { now: NOW });
+    expect(result.errors.map((e) => e.arg)).toEqual(['order_id', 'amount']);
+    expect(validateToolArgs('issue_refund', { order_id: 'ord_7790', amount: '19.99', note: 'TBD' })).toEqual({ ok: true, errors: [] });
+  });
+
+  it('counts relative date bounds from now by default', () => {
+    const inAYear = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
+    expect(validateToolArgs('escalate_to_human', { due: inAYear }, CONFIG).ok).toBe(false);
+  });
+});

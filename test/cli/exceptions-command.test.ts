@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, inject, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const DAY = 86_400_000;
+/** A day relative to today (UTC), as the CLI judges expiry against the real clock. */
+const inDays = (n: number) => new Date(Date.now() + n * DAY).toISOString().slice(0, 10);
+
+interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(cwd: string, args: string[]): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd, env: { ...process.env, SILENT_AUDIT_ACTOR: 'ci-runner' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
+  // Each step spawns the real command (about 2 s of start-up each).
+  it('adds, refuses, renews, lists and revokes, end to end', { timeout: 180_000 }, async () => {
+    // Prepare: a fresh table in the test DynamoDB Local, and a config with an expired entry.
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-'));
+    writeFileSync(
+      join(cwd, 'silent-audit.config.yaml'),
+      'exceptions:\n  - id: EX-7\n    guard: pii-redaction\n    reason: migration\n    owner: carol@example.com\n    expires: 2026-01-31\n',
+    );
+    const store = ['--store', inject('dynamoEndpoint'), '--table', `cli-${randomUUID()}`];
+    const exceptions = (...args: string[]) => cli(cwd, ['exceptions', ...args, ...store]);
+    const expires = inDays(20);
+
+    // Act, Assess: add.
+    const added = await exceptions('add', '--id', 'EX-13', '--guard', 'pii-redaction', '--reason', 'support needs raw logs', '--owner', 'alice@example.com', '--expires', expires, '--by', 'bob');
+    expect(added.status).toBe(0);
+    expect(added.stdout).toBe(`added EX-13: guard pii-redaction may be bypassed until ${expires} (20 days from today), owner alice@example.com, by bob\n`);
+    expect(added.stderr).toContain('seeded from the config: EX-7');
+
+    // Refusals: exit 2 with the reason, no stack trace.
+    const refused = await Promise.all([
+      exceptions('add', '--id', 'EX-13', '--guard', 'pii-redaction', '--reason', 'again', '--owner', 'alice@example.com', '--expires', expires),
+      exceptions('add', '--id', 'EX-14', '--guard', 'pii-redaction', '--reason', 'too long', '--owner', 'alice@example.com', '--expires', inDays(120)),
+      exceptions('renew', 'EX-99', '--expires', expires, '--reason', 'unknown'),
+      exceptions('frobnicate'),
+    ]);
+    expect(refused.map((r) => r.status)).toEqual([2, 2, 2, 2]);
+    expect(refused[0].stderr).toContain('silent-audit exceptions add: exception EX-13 exists already (guard pii-redaction, expires');
+    expect(refused[1].stderr).toContain(`silent-audit exceptions add: expiry ${inDays(120)} is 120 days ahead; an exception may run at most 90 days (until ${inDays(90)}`);
+    expect(refused[2].stderr).toContain('silent-audit exceptions renew: there is no exception EX-99 in the registry');
+    for (const r of refused) expect(r.stderr).not.toMatch(/\n\s+at /);
+
+    // Renew (by defaults to SILENT_AUDIT_ACTOR), then list as JSON.
+    const renewed = await exceptions('renew', 'EX-13', '--expires', inDays(10), '--reason', 'migration slipped');
+    expect(renewed.status).toBe(0);
+    expect(renewed.stdout).toBe(`renewed EX-13: ${expires} → ${inDays(10)}, by ci-runner ("migration slipped"); renewal 1\n`);
+    const listed = await exceptions('list', '--json');
+    expect(listed.status).toBe(0);
+    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.id, r.standing, r.days_left, r.origin, r.bypass_count, r.renewals.length])).toEqual([
+      ['EX-13', 'expiring', 10, 'cli', 0, 1],
+      ['EX-7', 'expired', expect.any(Number), 'config', 0, 0],
+    ]);
+    expect(rows[0].renewals[0]).toMatchObject({ by: 'ci-runner', reason: 'migration slipped', from_expires: expires, to_expires: inDays(10) });
+
+    // Revoke: the record stays; a second revoke is refused; list hides revoked ones unless --all.
+    const revoked = await exceptions('revoke', 'EX-13', '--reason', 'redaction fixed', '--by', 'alice');
+    expect(revoked.status).toBe(0);
+    expect(revoked.stdout).toBe('revoked EX-13 (guard pii-redaction) by alice ("redaction fixed"); its record stays in the registry\n');
+    const [again, table, all] = await Promise.all([exceptions('revoke', 'EX-13', '--reason', 'twice'), exceptions('list'), exceptions('list', '--all')]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toContain('exception EX-13 was revoked on');
+    expect(table.stdout).toMatch(/^ID\s+GUARD\s+STATE\s+EXPIRES\s+DAYS LEFT\s+BYPASSES\s+LAST BYPASS\s+RENEWED\s+OWNER\s+ORIGIN\s+REASON$/m);
+    expect(table.stdout).toMatch(/^EX-7\s+pii-redaction\s+expired\s+2026-01-31\s/m);
+    expect(table.stdout).not.toContain('EX-13');
+    expect(table.stdout).toContain('1 exception (1 revoked not shown: --all).');
+    expect(all.stdout).toMatch(/^EX-13\s+pii-redaction\s+revoked\s/m);
+  });
+
+  it('needs --table for the deployed table, and refuses a memory store or an endpoint that does not answer', { timeout: 120_000 }, async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-'));
+    const [aws, memory, down] = await Promise.all([
+      cli(cwd, ['exceptions', 'list', '--store', 'aws']),
+      cli(cwd, ['exceptions', 'list', '--store', 'memory']),
+      cli(cwd, ['exceptions', 'list', '--store', 'http://127.0.0.1:9']),
+    ]);
+    expect(aws.status).toBe(2);
+    expect(aws.stderr).toContain('--store aws needs --table NAME: the TableName output of the deployed stack');
+    expect(memory.status).toBe(2);
+    expect(memory.stderr).toContain('the exception registry must persist');
+    expect(down.status).toBe(2);
+    expect(down.stderr).toContain('silent-audit exceptions list: --store http://127.0.0.1:9: cannot reach DynamoDB (ECONNREFUSED)');
+  });
+});

@@ -1,0 +1,43 @@
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+
+const file = fileURLToPath(new URL('../fixtures/instrumented/guard-bypasses.jsonl', import.meta.url));
+
+function sink() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d));
+  return { stream, text: () => text };
+}
+
+describe('silent-audit scan: guard bypasses', () => {
+  it('judges bypasses against the config exceptions as they stand, an expired one included', async () => {
+    // Prepare: EX-12 valid, EX-7 expired; the third bypass names none.
+    const config = validateConfig({
+      exceptions: [
+        { id: 'EX-12', guard: 'pii-redaction', reason: 'support workflow needs raw logs', owner: 'alice@example.com', expires: '2026-12-31' },
+        { id: 'EX-7', guard: 'pii-redaction', reason: 'migration', owner: 'carol@example.com', expires: '2026-09-30' },
+      ],
+    });
+    const out = sink();
+    // Act
+    const result = await runScan({ paths: [file], config, json: true, stdout: out.stream, stderr: sink().stream });
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.subject, f.ts])).toEqual([
+      ['guard-exception-expired', 'pii-redaction', '2026-10-15T09:30:00Z'],
+      ['guard-bypass-unregistered', 'approval-step', '2026-10-15T10:00:00Z'],
+    ]);
+    expect(result.findings[0].message).toBe('guard "pii-redaction" bypassed by export-job for job nightly-export under EX-7, which expired on 2026-09-30 (15 days before); owner carol@example.com');
+    expect(result.findings[1].message).toBe('guard "approval-step" bypassed by dev-bob for route refunds ("hotfix, just this once") with no exception');
+    expect(out.text().trim().split('\n').map((l) => JSON.parse(l).detector)).toEqual(['guard-exception-expired', 'guard-bypass-unregistered']);
+  });
+
+  it('reports every bypass as unregistered without a registry', async () => {
+    const result = await runScan({ paths: [file], config: validateConfig({}), json: true, stdout: sink().stream, stderr: sink().stream });
+    expect(result.findings.map((f) => f.evidence.problem)).toEqual(['unknown-exception', 'unknown-exception', 'no-exception']);
+  });
+});

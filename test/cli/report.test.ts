@@ -1,0 +1,156 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../lambdas/cli/program.ts';
+import { formatFor, runReport } from '../../lambdas/cli/report-command.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import type { AuditReport } from '../../lambdas/core/report/model.ts';
+import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/instrumented/${name}`, import.meta.url));
+
+/** The CLI as a user runs it, in a folder of its own (no config file, no store). */
+function cli(args: string[]) {
+  const cwd = mkdtempSync(join(tmpdir(), 'silent-audit-report-cli-'));
+  const result = spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'report', ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+  return { ...result, cwd };
+}
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+describe('silent-audit report (end to end)', () => {
+  it('scans the given log files first and prints the month’s report as Markdown, exit 0', () => {
+    // Act
+    const { status, stdout, stderr } = cli(['--month', '2026-10', fixture('nightly-backup.jsonl'), fixture('etl-loader.log')]);
+
+    // Assess
+    expect(stderr).toContain('October 2026: 2 findings in 2 open groups across 2 subjects');
+    expect(status).toBe(0);
+    expect(stdout.startsWith('# Monthly audit report: October 2026\n')).toBe(true);
+    expect(stdout.split('\n').filter((l) => l.startsWith('## '))).toEqual(REPORT_SECTIONS.map((s) => `## ${s.title}`));
+    expect(stdout).toContain('### 1. HIGH · `empty-output` on nightly-backup · new');
+    expect(stdout).toContain('### 2. HIGH · `run-failed` on etl-loader · new');
+    expect(stdout).toContain('| job | etl-loader | **FINDINGS** | 3 | 1 | 3/5 | 1 (high) | _unassigned_ | too little history: 3 of 5 runs, so the baseline checks were not active yet |');
+  });
+
+  it('writes HTML to --out, the format taken from the file name', () => {
+    // Prepare
+    const out = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-out-')), 'reports', 'october.html');
+
+    // Act
+    const { status, stdout, stderr } = cli(['--month', '2026-10', '--out', out, fixture('nightly-backup.jsonl')]);
+
+    // Assess
+    expect(status).toBe(0);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`Wrote ${out}`);
+    const html = readFileSync(out, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    for (const s of REPORT_SECTIONS) expect(html).toContain(`<h2 id="${s.id}-h">${s.title}</h2>`);
+  });
+
+  it('prints JSON with --format json, using the config file given', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-config-'));
+    const config = join(dir, 'audit.yaml');
+    writeFileSync(config, 'jobs:\n  nightly-backup:\n    owner: data-platform@example.com\n  monthly-close:\n    owner: finance@example.com\n');
+
+    // Act
+    const { status, stdout } = cli(['--month', '2026-10', '--format', 'json', '--config', config, fixture('nightly-backup.jsonl')]);
+
+    // Assess
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout) as AuditReport;
+    expect(report.findings.map((g) => [g.detector, g.subject, g.correctiveAction.owner])).toEqual([['empty-output', 'nightly-backup', 'data-platform@example.com']]);
+    expect(report.coverage.rows.map((r) => [r.name, r.status])).toEqual([
+      ['monthly-close', 'unknown'],
+      ['nightly-backup', 'findings'],
+    ]);
+  });
+
+  it('exits 2 on a usage error, saying what was expected', () => {
+    // Act
+    const { status, stderr } = cli(['--month', '2026-13', 'x.log']);
+
+    // Assess
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/--month <yyyy-mm>' argument '2026-13' is invalid\. expected a month as YYYY-MM/);
+  });
+});
+
+describe('report options', () => {
+  it.each([
+    [['x.log'], 'commander.missingMandatoryOptionValue', /required option '--month <yyyy-mm>' not specified/],
+    [['--month', '2026-10', '--format', 'pdf', 'x.log'], 'commander.invalidArgument', /argument 'pdf' is invalid\. Allowed choices are md, html, json/],
+    [['--month', 'Oct', 'x.log'], 'commander.invalidArgument', /expected a month as YYYY-MM/],
+  ])('refuses %j', async (args, code, message) => {
+    // Prepare
+    const program = buildProgram();
+    let errors = '';
+    program.commands.find((c) => c.name() === 'report')!.configureOutput({ writeErr: (text) => (errors += text), writeOut: () => undefined });
+
+    // Act and Assess
+    await expect(program.parseAsync(['node', 'silent-audit', 'report', ...args])).rejects.toMatchObject({ code });
+    expect(errors).toMatch(message);
+  });
+});
+
+describe('runReport', () => {
+  it('exits 2 naming a log file that does not exist, and writes nothing', async () => {
+    // Prepare
+    const out = capture();
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-10', paths: [fixture('nope.log')], config: DEFAULT_CONFIG, stdout: out.stream, stderr: err.stream });
+
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(err.text()).toContain('silent-audit report:');
+    expect(err.text()).toContain('nope.log: no such file');
+    expect(out.text()).toBe('');
+  });
+
+  it('dates the report with the given clock, so due dates count from it', async () => {
+    // Prepare
+    const out = capture();
+    const err = capture();
+
+    // Act
+    const result = await runReport({
+      month: '2026-10',
+      format: 'json',
+      paths: [fixture('nightly-backup.jsonl')],
+      config: DEFAULT_CONFIG,
+      clock: { now: () => Date.parse('2026-11-01T06:00:00Z') },
+      stdout: out.stream,
+      stderr: err.stream,
+    });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.report?.generatedAt).toBe('2026-11-01T06:00:00Z');
+    expect(result.report?.findings.map((g) => g.correctiveAction.due)).toEqual(['2026-11-08']);
+  });
+
+  it.each([
+    [undefined, undefined, 'md'],
+    [undefined, 'r.html', 'html'],
+    [undefined, 'r.HTM', 'html'],
+    [undefined, 'r.json', 'json'],
+    [undefined, 'r.txt', 'md'],
+    ['json', 'r.html', 'json'],
+  ] as const)('format %s with --out %s is %s', (format, out, expected) => {
+    expect(formatFor(format, out)).toBe(expected);
+  });
+});

@@ -1,0 +1,153 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { enrichWithContext, TimeOrderedMerger } from '../../lambdas/cli/scan-stream.ts';
+import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const corpus = (name: string) => fileURLToPath(new URL(`../../../shared/corpus/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'scan-stream-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function event(at: number, origin: string, body: Record<string, unknown> = { type: 'run.start', job: 'j', run_id: `r${at}` }): AuditEvent {
+  return { at, body: body as unknown as EventBody, source: { origin, line: at }, format: 'json' };
+}
+
+async function scan(paths: string[], extra: Partial<Parameters<typeof runScan>[0]> = {}) {
+  return runScan({ paths, config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough(), ...extra });
+}
+
+describe('TimeOrderedMerger: a k-way merge of sources by event time', () => {
+  it('hands on only what is older than every unfinished source has reached, in time order', () => {
+    // Prepare
+    const merger = new TimeOrderedMerger(2);
+
+    // Act
+    merger.add(0, [event(1, 'a'), event(5, 'a')]);
+    merger.add(1, [event(3, 'b')]);
+    const first = merger.takeReady();
+    merger.add(1, [event(7, 'b')]);
+    const second = merger.takeReady();
+    merger.sourceDone(0);
+    merger.sourceDone(1);
+    const rest = merger.takeReady(true);
+
+    // Assess
+    expect(first.events.map((e) => [e.source.origin, e.at])).toEqual([['a', 1]]);
+    // a may still bring more events at 5: they wait until a is past it.
+    expect(second.events.map((e) => [e.source.origin, e.at])).toEqual([['b', 3]]);
+    expect(rest.events.map((e) => e.at)).toEqual([5, 7]);
+    expect(merger.stats).toMatchObject({ chunks: 3, late: 0, latest: 7 });
+  });
+
+  it('reads next from the source furthest behind, and forgets finished sources', () => {
+    // Prepare
+    const merger = new TimeOrderedMerger(3);
+    merger.add(0, [event(10, 'a')]);
+    merger.add(1, [event(4, 'b')]);
+
+    // Act and Assess
+    expect(merger.nextSource()).toBe(2);
+    merger.sourceDone(2);
+    expect(merger.nextSource()).toBe(1);
+    expect(merger.watermark()).toBe(4);
+    merger.sourceDone(1);
+    expect(merger.watermark()).toBe(10);
+  });
+
+  it('still merges a source that is not in time order, counting its late events', () => {
+    // Prepare
+    const merger = new TimeOrderedMerger(1);
+    merger.add(0, [event(5, 'a'), event(9, 'a')]);
+    merger.sourceDone(0);
+    merger.takeReady(true);
+
+    // Act
+    merger.add(0, [event(2, 'a'), event(12, 'a'), event(11, 'a')]);
+    const late = merger.takeReady(true);
+
+    // Assess
+    expect(late.events.map((e) => e.at)).toEqual([2, 11, 12]);
+    expect(merger.stats.late).toBe(1);
+  });
+
+  it("gives enrich the earlier events as context: cron's discard line finds its CMD line in the previous chunk", () => {
+    // Prepare
+    const cmd = { ...event(1_000, 'syslog', { type: 'run.start', job: 'backup', run_id: 'cron-1', host: 'h1', pid: 101 }), format: 'cron' };
+    const discard = { ...event(2_000, 'syslog', { type: 'output.discarded', host: 'h1', pid: 100, reason: 'No MTA installed' }), format: 'cron' };
+
+    // Act
+    const alone = enrichWithContext([discard], [], REDUCERS);
+    const withContext = enrichWithContext([discard], [cmd], REDUCERS);
+
+    // Assess
+    expect((alone[0].body as { job?: string }).job).toBeUndefined();
+    expect(withContext).toHaveLength(1);
+    expect((withContext[0].body as { job?: string }).job).toBe('backup');
+  });
+});
+
+describe('scan streams: chunks give what one batch gives', () => {
+  it.each([
+    ['the Linux corpus (cron, logrotate)', [corpus('loghub-linux-2k.log')], { year: 2005 }],
+    ['the Thunderbird corpus (cron on many hosts)', [corpus('loghub-thunderbird-2k.log')], {}],
+    [
+      'instrumented, Lambda and syslog files together, each in its own time range',
+      [fixture('instrumented/nightly-backup.jsonl'), fixture('instrumented/etl-loader.log'), fixture('lambda/etl-loader.log'), fixture('syslog/systemd-failures.log'), fixture('instrumented/audit-trail-invoice-sync.jsonl')],
+      { year: 2026 },
+    ],
+    ['agent runs with sub-agents', [fixture('agents/support-bot.jsonl')], {}],
+  ])('%s: the same findings and counts with chunks of 3 events as with one chunk', async (_name, paths, extra) => {
+    // Act
+    const whole = await scan(paths, extra);
+    const chunked = await scan(paths, { ...extra, chunkEvents: 3 });
+
+    // Assess
+    expect(whole.stream?.chunks).toBe(1);
+    expect(chunked.stream?.chunks).toBeGreaterThan(1);
+    expect(chunked.counts).toEqual(whole.counts);
+    expect(chunked.findings).toEqual(whole.findings);
+  });
+
+  it('holds a bounded number of events however long the file: 200k lines in chunks of 5,000', async () => {
+    // Prepare: the file is written by another process, line by line, never held in this one.
+    const file = join(tmp, 'fleet.log');
+    execFileSync(process.execPath, ['--import', 'tsx', join(repo, 'bench/scan-lines.ts'), file, '200000'], { cwd: repo, stdio: 'pipe' });
+
+    // Act
+    const result = await scan([file], { chunkEvents: 5_000 });
+
+    // Assess
+    expect(result.counts.lines).toBe(200_000);
+    expect(result.counts.rejected).toBe(0);
+    expect(result.counts.events).toBeGreaterThan(100_000);
+    expect(result.stream?.chunks).toBeGreaterThanOrEqual(result.counts.events / 10_000);
+    expect(result.stream?.maxHeldEvents).toBeLessThanOrEqual(2 * 5_000);
+    expect(result.stream?.late).toBe(0);
+  });
+
+  it('merges files that overlap in time: events of both are judged in time order', async () => {
+    // Prepare: one job's runs alternate between two files (two hosts); run r3 is empty.
+    const line = (type: string, run: number, minute: number, extra = {}) =>
+      JSON.stringify({ type, ts: new Date(Date.UTC(2026, 9, 1, 0, minute)).toISOString(), job: 'sync', run_id: `r${run}`, ...extra });
+    const runLines = (run: number) => [line('run.start', run, run * 10), line('run.end', run, run * 10 + 2, { exit_code: 0, duration_ms: 120_000, output_bytes: run === 7 ? 0 : 900 })];
+    writeFileSync(join(tmp, 'host-a.jsonl'), [1, 3, 5, 7].flatMap(runLines).join('\n'));
+    writeFileSync(join(tmp, 'host-b.jsonl'), [2, 4, 6, 8].flatMap(runLines).join('\n'));
+
+    // Act
+    const result = await scan([join(tmp, 'host-a.jsonl'), join(tmp, 'host-b.jsonl')], { chunkEvents: 2 });
+
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r7']]);
+    expect(result.stream?.late).toBe(0);
+    expect(result.stream?.chunks).toBeGreaterThan(4);
+  });
+});

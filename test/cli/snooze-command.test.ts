@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { main } from '../../lambdas/cli/program.ts';
+
+interface Run {
+  readonly code: number | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in this process, capturing its output and exit code. */
+async function cli(args: string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'silent-audit', ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { code, stdout, stderr };
+}
+
+const HOUR = 3_600_000;
+
+describe('silent-audit snooze add|list|end against DynamoDB', () => {
+  const saved = process.env.SILENT_AUDIT_ACTOR;
+  beforeEach(() => {
+    process.env.SILENT_AUDIT_ACTOR = 'ci-runner';
+  });
+  afterEach(() => {
+    if (saved === undefined) delete process.env.SILENT_AUDIT_ACTOR;
+    else process.env.SILENT_AUDIT_ACTOR = saved;
+  });
+
+  it('adds, refuses, lists (with the config’s) and ends snoozes', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sa-snooze-'));
+    const config = join(dir, 'silent-audit.config.yaml');
+    const until = new Date(Date.now() + 5 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(config, `snoozes:\n  - id: planned-move\n    subject: backup\n    owner: dba@example.com\n    reason: storage move\n    until: ${until}\n`);
+    const common = ['--store', inject('dynamoEndpoint'), '--table', `snooze-${randomUUID()}`, '--config', config];
+
+    // Act
+    const added = await cli(['snooze', 'add', '--id', 'SZ-1', '--subject', 'etl', '--detector', 'run-failed', '--owner', 'alice@example.com', '--reason', 'vendor outage', '--until', '12h', ...common]);
+    const refused = await cli(['snooze', 'add', '--subject', 'etl', '--owner', 'alice@example.com', '--reason', 'forever', ...common]);
+    const tooLong = await cli(['snooze', 'add', '--subject', 'etl', '--owner', 'alice@example.com', '--reason', 'r', '--until', '45d', ...common]);
+    const listed = await cli(['snooze', 'list', '--json', ...common]);
+    const ended = await cli(['snooze', 'end', 'SZ-1', '--reason', 'vendor back', ...common]);
+    const again = await cli(['snooze', 'end', 'SZ-1', ...common]);
+    const table = await cli(['snooze', 'list', ...common]);
+    const all = await cli(['snooze', 'list', '--all', ...common]);
+
+    // Assess
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^snoozed etl \(run-failed\) until \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z as SZ-1, owner alice@example\.com: findings are stored and reported, not alerted\n$/);
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toBe('silent-audit snooze add: a snooze needs --until. A snooze without an end is a bypass, not a pause: give --until (e.g. 3d, at most the max).\n');
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/--until 45d: ends 45 days from now; a snooze may last at most 30 days \(defaults\.max_snooze_days\)/);
+    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.id, r.subject, r.standing, r.origin, r.created_by])).toEqual([
+      ['SZ-1', 'etl', 'active', 'cli', 'ci-runner'],
+      ['planned-move', 'backup', 'active', 'config', undefined],
+    ]);
+    expect(rows[0].hours_left).toBe(12);
+    expect(Date.parse(rows[0].until) - Date.parse(rows[0].created_at)).toBe(12 * HOUR);
+    expect(ended).toMatchObject({ code: 0, stdout: 'ended SZ-1 (etl) by ci-runner: its findings alert again\n' });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/^silent-audit snooze end: snooze SZ-1 was ended already/);
+    expect(table.stdout).toMatch(/^ID\s+SUBJECT\s+DETECTOR\s+STATE\s+UNTIL\s+HOURS LEFT\s+OWNER\s+ORIGIN\s+REASON$/m);
+    expect(table.stdout).toMatch(/^planned-move\s+backup\s+\(all\)\s+active\s/m);
+    expect(table.stdout).not.toContain('SZ-1');
+    expect(all.stdout).toMatch(/^SZ-1\s+etl\s+run-failed\s+ended\s/m);
+  });
+
+  it('refuses a store that does not persist', async () => {
+    const run = await cli(['snooze', 'list', '--store', 'memory']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('silent-audit: --store memory: snoozes must persist; expected local, http://host:port or aws\n');
+  });
+});

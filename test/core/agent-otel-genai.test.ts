@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { otelGenAiParser } from '../../lambdas/core/parse/otel-genai.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { contextFor, eventsOf, fixtureLines, parseFile } from '../parse/helpers.ts';
+
+const LINES = fixtureLines('otel/support-bot.otlp.jsonl');
+const bodies = (events: readonly AuditEvent[]) => events.map((e) => e.body as unknown as Record<string, unknown>);
+
+describe('OpenTelemetry GenAI spans (OTLP JSON) as agent events', () => {
+  it('maps a whole trace in one line: agent runs with their parents, LLM calls with tokens, tool calls with their arguments', () => {
+    // Act
+    const outcome = parseLine(LINES[0], contextFor('traces.jsonl', 1));
+    // Assess
+    expect(outcome.kind).toBe('events');
+    const events = outcome.kind === 'events' ? outcome.events : [];
+    expect(events.every((e) => e.format === 'otel')).toBe(true);
+    const b = bodies(events);
+    expect(b.filter((e) => e.type === 'agent.start')).toEqual([
+      { type: 'agent.start', ts: Date.parse('2026-10-05T09:00:00.020Z'), agent: 'support-bot', run_id: 'b7ad6b7169203331', trace_id: '5b8efff798038103d269b633813fc60c' },
+      {
+        type: 'agent.start',
+        ts: Date.parse('2026-10-05T09:00:03.100Z'),
+        agent: 'researcher',
+        run_id: 'c1f0a9e8d7b6a5f4',
+        parent_run_id: 'b7ad6b7169203331',
+        trace_id: '5b8efff798038103d269b633813fc60c',
+      },
+    ]);
+    expect(b.filter((e) => e.type === 'agent.end').map((e) => [e.run_id, e.status, e.ts])).toEqual([
+      ['b7ad6b7169203331', 'ok', Date.parse('2026-10-05T09:00:14.800Z')],
+      ['c1f0a9e8d7b6a5f4', 'ok', Date.parse('2026-10-05T09:00:09.000Z')],
+    ]);
+    const actions = b.filter((e) => e.type === 'agent.action');
+    expect(actions.map((e) => [e.run_id, e.action, e.name, e.tokens_in, e.tokens_out])).toEqual([
+      ['b7ad6b7169203331', 'llm_call', 'gpt-4o-2024-08-06', 1820, 64],
+      ['b7ad6b7169203331', 'tool_call', 'lookup_customer', undefined, undefined],
+      ['b7ad6b7169203331', 'llm_call', 'gpt-4o-2024-08-06', 2410, 58],
+      ['b7ad6b7169203331', 'tool_call', 'research', undefined, undefined],
+      ['c1f0a9e8d7b6a5f4', 'llm_call', 'gpt-4o-2024-08-06', 950, 40],
+      ['c1f0a9e8d7b6a5f4', 'tool_call', 'web_search', undefined, undefined],
+      ['c1f0a9e8d7b6a5f4', 'llm_call', 'gpt-4o-2024-08-06', 3120, 410],
+      ['b7ad6b7169203331', 'llm_call', 'gpt-4o-2024-08-06', 4020, 120],
+      ['b7ad6b7169203331', 'tool_call', 'escalate_to_human', undefined, undefined],
+      ['b7ad6b7169203331', 'llm_call', 'gpt-4o-2024-08-06', 4300, 210],
+    ]);
+    expect(actions[0]).toMatchObject({ agent: 'support-bot', span_id: '00f067aa0ba902b7', duration_ms: 1870 });
+    expect(b.filter((e) => e.type === 'tool.call')).toEqual([
+      expect.objectContaining({ tool: 'lookup_customer', args: { customer_id: 'cus_N4x8QvT2', include: ['orders'] }, call_id: 'call_8f2k1', run_id: 'b7ad6b7169203331' }),
+      expect.objectContaining({ tool: 'research', args: { question: 'Why was the refund for order 7781 declined?' }, call_id: 'call_9a7d2' }),
+      expect.objectContaining({ tool: 'web_search', args: { query: 'refund declined order 7781' }, agent: 'researcher', run_id: 'c1f0a9e8d7b6a5f4' }),
+      expect.objectContaining({
+        tool: 'escalate_to_human',
+        args: { user_id: 'the user mentioned in the conversation', email: 'his email', reason: 'refund declined twice, customer is upset' },
+        call_id: 'call_4x9zq',
+      }),
+    ]);
+    expect(events).toHaveLength(18);
+  });
+
+  it("marks a sub-agent's parent as guessed when the parent span is in another line", () => {
+    const events = eventsOf(parseFile('traces.jsonl', [LINES[1]]));
+    expect(bodies(events).find((e) => e.type === 'agent.start')).toMatchObject({ run_id: '92a3b4c5d6e7f809', parent_run_id: '8192a3b4c5d6e7f8', parent_tentative: true });
+  });
+
+  it('leaves OTLP lines without GenAI spans unrecognised, and rejects broken OTLP JSON', () => {
+    expect(parseLine(LINES[3], contextFor('traces.jsonl', 4))).toEqual({ kind: 'unrecognised' });
+    expect(otelGenAiParser.parse('{"resourceSpans":[{"scopeSpans":[', contextFor('traces.jsonl', 5))).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/^OTLP JSON rejected: not valid JSON/) });
+    expect(otelGenAiParser.parse('{"type":"run.start"}', contextFor('x', 1))).toBeUndefined();
+  });
+
+  it('feeds the same detectors: the trees and their budgets, the placeholder arguments', async () => {
+    // Prepare: support-bot may make 8 actions per task.
+    const config = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 8 } } } });
+    const events = eventsOf(parseFile('traces.jsonl', LINES));
+    // Act
+    const { findings } = await processBatch(events, REDUCERS, new MemoryAuditStore(), { config, clock: { now: () => Date.parse('2026-10-05T10:00:00Z') } });
+    // Assess: trace 1 made 10 actions (7 of support-bot, 3 of the researcher); trace 2 made 6, its sub-agent linked across lines.
+    expect(findings.map((f) => [f.detector, f.subject, f.run_id, f.message])).toEqual([
+      [
+        'tool-arg-invalid',
+        'escalate_to_human',
+        'b7ad6b7169203331',
+        'escalate_to_human: user_id must be an identifier (one token, no spaces) like usr_8412; got the placeholder text "the user mentioned in the conversation": pass the literal id from the earlier tool result, not a description of it. (and 1 more argument)',
+      ],
+      [
+        'budget-exceeded',
+        'support-bot',
+        'b7ad6b7169203331',
+        'run b7ad6b7169203331 used 10 actions across 2 runs, over its budget of 8 actions per task; top: support-bot b7ad6b7169203331 with 7, researcher c1f0a9e8d7b6a5f4 with 3, llm_call:gpt-4o-2024-08-06 ×6',
+      ],
+      [
+        'tool-arg-invalid',
+        'issue_refund',
+        '8192a3b4c5d6e7f8',
+        'issue_refund: amount must be a number like 42.5; got the placeholder text "the same amount as last time": look the amount up and pass the number itself.',
+      ],
+    ]);
+  });
+});

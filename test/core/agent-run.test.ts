@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { AGENT_RUN_TTL_MS, applyAgentRunEvents, initialAgentRun, MAX_SEEN_ACTIONS, OTHER_ACTIONS } from '../../lambdas/core/agent-run.ts';
+import { T0, act, acts, aggregate, ctx, end, start } from './agent-fixtures.ts';
+
+describe('per-run aggregates (agentrun#<run_id>)', () => {
+  it('counts its own actions by kind and tick, with cost and tokens, and what its start and end said', () => {
+    // Prepare
+    const events = [
+      start(0, 'researcher', 'r-1.1', { parent_run_id: 'r-1', budget: { max_actions: 10 } }),
+      act(1, 'researcher', 'r-1.1', { action: 'tool_call', name: 'web_search', tick: 0, cost_usd: 0.02 }),
+      act(2, 'researcher', 'r-1.1', { action: 'tool_call', name: 'web_search', tick: 0, cost_usd: 0.02 }),
+      act(3, 'researcher', 'r-1.1', { tick: 1, tokens_in: 1200, tokens_out: 300 }),
+      act(4, 'researcher', 'r-1.1'),
+      end(5, 'researcher', 'r-1.1', { actions_reported: 3, cost_reported_usd: 0.04 }),
+    ];
+    // Act
+    const run = applyAgentRunEvents(initialAgentRun('r-1.1'), 'r-1.1', events, ctx);
+    // Assess
+    expect(run).toMatchObject({
+      run_id: 'r-1.1',
+      agent: 'researcher',
+      parent_run_id: 'r-1',
+      started_at: T0,
+      ended_at: T0 + 5000,
+      status: 'ok',
+      budget: { max_actions: 10, scope: 'task' },
+      actions_reported: 3,
+      cost_reported_usd: 0.04,
+      actions: 4,
+      cost_usd: 0.04,
+      costed: 2,
+      tokens: 1500,
+      tokened: 1,
+      by_action: { 'tool_call:web_search': [2, 0.04], llm_call: [2, 0] },
+      by_tick: { '0': [2, 0.04], '1': [1, 0] },
+      unticked: 1,
+      children: [],
+      first_at: T0,
+      last_at: T0 + 5000,
+      facts: 6,
+    });
+    expect(run.seen).toHaveLength(4 * 8);
+    expect(run.expires_at).toBe(Date.parse('2026-10-06T00:00:00Z') + AGENT_RUN_TTL_MS);
+  });
+
+  it('returns the very same state when a batch is delivered again, and counts nothing twice', () => {
+    const events = [start(0, 'a', 'r-2'), ...acts(5, 1, 'a', 'r-2'), end(6, 'a', 'r-2')];
+    const once = applyAgentRunEvents(initialAgentRun('r-2'), 'r-2', events, ctx);
+    const twice = applyAgentRunEvents(once, 'r-2', events, ctx);
+    const partly = applyAgentRunEvents(once, 'r-2', events.slice(2, 4), ctx);
+    expect(twice).toBe(once);
+    expect(partly).toBe(once);
+    expect(once.actions).toBe(5);
+  });
+
+  it('counts identical actions on different lines, and one action_id once from whatever line it comes', () => {
+    // Prepare: two llm_calls with the same content on two lines; one agent-kit action seen in two log groups.
+    const twins = [act(1, 'a', 'r-3', {}, 901), act(1, 'a', 'r-3', {}, 902)];
+    const kit = act(2, 'a', 'r-3', { action_id: 'r-3#1' }, 903);
+    const kitElsewhere = { ...kit, source: { origin: '/aws/lambda/other', line: 1, eventId: '3700000000000000000000' } };
+    // Act
+    const run = applyAgentRunEvents(initialAgentRun('r-3'), 'r-3', [...twins, kit, kitElsewhere], ctx);
+    // Assess
+    expect(run.actions).toBe(3);
+  });
+
+  it('learns its children from their starts, before its own start has arrived', () => {
+    // Act: the children's starts come first; the parent's aggregate exists only through them.
+    const runs = aggregate([start(5, 'researcher', 'r-4.1', { parent_run_id: 'r-4' }), start(6, 'writer', 'r-4.2', { parent_run_id: 'r-4' })]);
+    const parentBefore = runs.get('r-4');
+    aggregate([start(0, 'support-bot', 'r-4'), start(5, 'researcher', 'r-4.1', { parent_run_id: 'r-4' })], runs);
+    // Assess
+    expect(parentBefore).toMatchObject({ children: ['r-4.1', 'r-4.2'], facts: 2 });
+    expect(parentBefore?.started_at).toBeUndefined();
+    expect(runs.get('r-4')).toMatchObject({ agent: 'support-bot', children: ['r-4.1', 'r-4.2'], started_at: T0, facts: 3 });
+    expect(runs.get('r-4.1')).toMatchObject({ parent_run_id: 'r-4', facts: 1 });
+  });
+
+  it('keeps its memory bounded: action kinds fold into …other, fingerprints keep the latest 5000', () => {
+    const kinds = acts(45, 0, 'a', 'r-5', (i) => ({ action: 'tool_call', name: `tool_${i}` }));
+    const run = applyAgentRunEvents(initialAgentRun('r-5'), 'r-5', kinds, ctx);
+    expect(Object.keys(run.by_action)).toHaveLength(41);
+    expect(run.by_action[OTHER_ACTIONS]).toEqual([5, 0]);
+
+    const many = applyAgentRunEvents(run, 'r-5', acts(MAX_SEEN_ACTIONS, 100, 'a', 'r-5'), ctx);
+    expect(many.actions).toBe(45 + MAX_SEEN_ACTIONS);
+    expect(many.seen).toHaveLength(MAX_SEEN_ACTIONS * 8);
+  });
+});

@@ -1,0 +1,214 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { type Config, validateConfig } from '../../lambdas/config.ts';
+import type { AgentState } from '../../lambdas/core/agent-reducer.ts';
+import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { T0, act, acts, deepTree, end, start } from './agent-fixtures.ts';
+
+const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
+
+function ctxAt(now: number, config: Config = CONFIG): ReduceContext {
+  return { config, clock: { now: () => now } };
+}
+
+/** Feeds batches one after the other through the whole pipeline (every reducer) into one store. */
+async function feed(batches: readonly (readonly AuditEvent[])[], store = new MemoryAuditStore(), ctx = ctxAt(T0 + 3_600_000)) {
+  const findings: Finding[] = [];
+  for (const batch of batches) findings.push(...(await processBatch(batch, REDUCERS, store, ctx)).findings);
+  return { store, findings };
+}
+
+const brief = (findings: readonly Finding[]) => findings.map((f) => `${f.detector} ${f.run_id} ${f.message}`);
+
+/** What the deep tree gives with the support-bot budget of 20, all lines in. */
+const DEEP_FINDINGS = [
+  'budget-undercount r-1.1 sub-agent researcher (run r-1.1, under r-1) reported 9 actions but its tree shows 15 (9 own, 6 in 1 sub-agent run): 6 went uncounted',
+  'budget-exceeded r-1 run r-1 used 27 actions across 4 runs, over its budget of 20 actions per task; top: researcher r-1.1 with 9, support-bot r-1 with 8, llm_call ×18',
+  'budget-undercount r-1 run r-1 reported 8 actions but its tree shows 27 (8 own, 19 in 3 sub-agent runs): 19 went uncounted',
+];
+
+function byRun(events: readonly AuditEvent[], runId: string): AuditEvent[] {
+  return events.filter((e) => (e.body as unknown as { run_id: string }).run_id === runId);
+}
+
+/** A small deterministic shuffle (mulberry32), so a failing order can be replayed. */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  let a = seed;
+  const random = () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+describe('agent trees through the pipeline', () => {
+  it('judges a tree three levels deep when its root ends', async () => {
+    // Act
+    const { findings, store } = await feed([deepTree()]);
+    // Assess
+    expect(brief(findings)).toEqual(DEEP_FINDINGS);
+    expect(findings.every((f) => f.subject === 'support-bot' && f.subject_kind === 'agent')).toBe(true);
+    const agent = (await store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.48 }]);
+    expect(agent.open).toEqual([]);
+    expect(await store.runs('agent#support-bot', '2026-10-01', '2026-11-01')).toEqual([
+      { subject: 'support-bot', subject_kind: 'agent', run_id: 'r-1', ts: '2026-10-05T10:00:34Z', status: 'ok', duration_ms: 34_000 },
+    ]);
+  });
+
+  it('gives the same findings when each run comes in its own batch, children first, actions before their starts', async () => {
+    // Prepare
+    const all = deepTree();
+    const checkerActions = byRun(all, 'r-1.1.1').filter((e) => e.body.type === 'agent.action');
+    const batches = [checkerActions, byRun(all, 'r-1.1'), byRun(all, 'r-1.1.1').filter((e) => e.body.type !== 'agent.action'), byRun(all, 'r-1.2'), byRun(all, 'r-1')];
+    // Act
+    const { findings } = await feed(batches);
+    // Assess
+    expect(brief(findings)).toEqual(DEEP_FINDINGS);
+  });
+
+  it("judges a root whose end came first as it stands, then again when its children's lines come late: only new findings", async () => {
+    // Prepare
+    const all = deepTree();
+    const rootOnly = byRun(all, 'r-1');
+    const children = all.filter((e) => !rootOnly.includes(e));
+    // Act
+    const first = await feed([rootOnly]);
+    const late = await feed([children], first.store);
+    const again = await feed([children, rootOnly, [act(40, 'support-bot', 'r-1', { cost_usd: 0.02 })]], first.store);
+    // Assess
+    expect(first.findings).toEqual([]);
+    expect(brief(late.findings)).toEqual(DEEP_FINDINGS);
+    expect(again.findings).toEqual([]);
+    const agent = (await first.store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    expect(agent.judged).toEqual([{ run_id: 'r-1', facts: 39, phase: 'ended', fired: ['budget-exceeded#r-1', 'budget-undercount#r-1', 'budget-undercount#r-1.1'] }]);
+    expect(agent.roots).toBe(1);
+    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.5 }]);
+  });
+
+  it('waits for a sub-agent it knows of to end before judging the tree', async () => {
+    // Prepare: the researcher's end is held back.
+    const all = deepTree();
+    const researcherEnd = all.find((e) => e.body.type === 'agent.end' && (e.body as { run_id: string }).run_id === 'r-1.1') as AuditEvent;
+    // Act
+    const held = await feed([all.filter((e) => e !== researcherEnd)]);
+    const agentBefore = (await held.store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    const done = await feed([[researcherEnd]], held.store);
+    // Assess
+    expect(held.findings).toEqual([]);
+    expect(agentBefore.open).toEqual([{ run_id: 'r-1', started_at: T0 }]);
+    expect(brief(done.findings)).toEqual(DEEP_FINDINGS);
+  });
+
+  it('changes nothing when every batch is delivered again', async () => {
+    // Prepare
+    const all = deepTree();
+    const batches = [all.slice(0, 10), all.slice(10, 25), all.slice(25)];
+    const { store } = await feed(batches);
+    const before = store.snapshot().states;
+    // Act
+    const { findings } = await feed(batches, store);
+    // Assess
+    expect(findings).toEqual([]);
+    expect(store.snapshot().states).toEqual(before);
+  });
+
+  it.each([1, 2, 3, 4, 5, 6])('reports the same problems whatever the order of the batches (shuffle %i)', async (seed) => {
+    // Prepare: 8 batches of 4 lines, in a shuffled order.
+    const all = deepTree();
+    const batches = Array.from({ length: Math.ceil(all.length / 4) }, (_, i) => all.slice(i * 4, i * 4 + 4));
+    // Act
+    const { findings } = await feed(shuffled(batches, seed));
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`).sort()).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
+    const exceeded = findings.find((f) => f.detector === 'budget-exceeded') as Finding;
+    expect(exceeded.evidence.actions).toBeGreaterThan(20);
+  });
+
+  it("flags a root run that cost 8× the median of the agent's previous root runs, and keeps it out of the baseline", async () => {
+    // Prepare: 5 normal runs of $0.10 (2 calls of $0.05), then one of $0.80, then a normal one.
+    const runOf = (n: number, calls: number) => {
+      const t = n * 100;
+      return [start(t, 'triage-bot', `t-${n}`), ...acts(calls, t + 1, 'triage-bot', `t-${n}`, { cost_usd: 0.05 }), end(t + 50, 'triage-bot', `t-${n}`)];
+    };
+    // Act
+    const normal = await feed([1, 2, 3, 4, 5].map((n) => runOf(n, 2)));
+    const spike = await feed([runOf(6, 16)], normal.store);
+    const after = await feed([runOf(7, 3)], normal.store);
+    // Assess
+    expect(normal.findings).toEqual([]);
+    expect(brief(spike.findings)).toEqual(['cost-outlier t-6 run t-6 cost $0.80, 8× the median $0.10 of the previous 5 runs']);
+    expect(after.findings).toEqual([]);
+    const agent = (await normal.store.load(['agent#triage-bot'])).get('agent#triage-bot')?.state as AgentState;
+    expect(agent.history.map((h) => [h.run_id, h.cost_usd, h.outlier])).toEqual([
+      ['t-1', 0.1, undefined],
+      ['t-2', 0.1, undefined],
+      ['t-3', 0.1, undefined],
+      ['t-4', 0.1, undefined],
+      ['t-5', 0.1, undefined],
+      ['t-6', 0.8, true],
+      ['t-7', 0.15, undefined],
+    ]);
+  });
+});
+
+describe('the sweep hook for roots that never end', () => {
+  const runaway = [start(0, 'support-bot', 'r-20'), ...acts(25, 1, 'support-bot', 'r-20')];
+
+  it('judges a root whose tree went quiet an hour ago, once', async () => {
+    // Prepare
+    const { store, findings } = await feed([runaway]);
+    // Act
+    const early = await sweepAgentRoots(store, ctxAt(T0 + 30 * 60_000));
+    const late = await sweepAgentRoots(store, ctxAt(T0 + 2 * 3_600_000));
+    const again = await sweepAgentRoots(store, ctxAt(T0 + 3 * 3_600_000));
+    // Assess
+    expect(findings).toEqual([]);
+    expect(early.findings).toEqual([]);
+    expect(brief(late.findings)).toEqual(['budget-exceeded r-20 run r-20 used 25 actions, over its budget of 20 actions per task; top: support-bot r-20 with 25, llm_call ×25']);
+    expect(late.findings[0].ts).toBe('2026-10-05T10:00:25Z');
+    expect(again.findings).toEqual([]);
+  });
+
+  it('judges the root again when it finally ends, without repeating what it found', async () => {
+    const { store } = await feed([runaway]);
+    await sweepAgentRoots(store, ctxAt(T0 + 2 * 3_600_000));
+    const ended = await feed([[end(7300, 'support-bot', 'r-20', { actions_reported: 10 })]], store);
+    expect(brief(ended.findings)).toEqual(['budget-undercount r-20 run r-20 reported 10 actions but its tree shows 25: 15 went uncounted']);
+    const agent = (await store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    expect(agent.open).toEqual([]);
+  });
+
+  it('judges a root whose parent was only guessed (OpenTelemetry) once it has settled, unless the parent turns out to be an agent', async () => {
+    // Prepare: r-30's parent span "http-1" is not an agent; r-31's parent "r-32" is one, whose line comes later.
+    const guessed = (runId: string, parent: string) => ({ parent_run_id: parent, parent_tentative: true });
+    const lonely = [start(0, 'support-bot', 'r-30', guessed('r-30', 'http-1')), ...acts(21, 1, 'support-bot', 'r-30'), end(30, 'support-bot', 'r-30')];
+    const child = [start(0, 'researcher', 'r-31', guessed('r-31', 'r-32')), ...acts(2, 1, 'researcher', 'r-31'), end(5, 'researcher', 'r-31')];
+    const parent = [start(0, 'support-bot', 'r-32'), ...acts(19, 6, 'support-bot', 'r-32'), end(40, 'support-bot', 'r-32')];
+    // Act
+    const ingest = await feed([lonely, child]);
+    const settled = await sweepAgentRoots(ingest.store, ctxAt(T0 + 10 * 60_000));
+    const withParent = await feed([parent], ingest.store);
+    const later = await sweepAgentRoots(ingest.store, ctxAt(T0 + 20 * 60_000));
+    // Assess
+    expect(ingest.findings).toEqual([]);
+    expect(brief(settled.findings)).toEqual([
+      'budget-exceeded r-30 run r-30 used 21 actions, over its budget of 20 actions per task; top: support-bot r-30 with 21, llm_call ×21',
+    ]);
+    expect(brief(withParent.findings)).toEqual([
+      'budget-exceeded r-32 run r-32 used 21 actions across 2 runs, over its budget of 20 actions per task; top: support-bot r-32 with 19, researcher r-31 with 2, llm_call ×21',
+    ]);
+    expect(later.findings).toEqual([]);
+  });
+});

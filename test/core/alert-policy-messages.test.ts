@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { PlannedAlert } from '../../lambdas/core/alert-policy.ts';
+import { alertMessage, fitTitle, messageAsFinding, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+
+const T = Date.parse('2026-10-07T01:10:00Z');
+const failed: Finding = {
+  detector: 'run-failed',
+  subject: 'etl',
+  subject_kind: 'job',
+  run_id: 'r-3',
+  ts: '2026-10-07T01:10:00Z',
+  severity: 'high',
+  message: 'run exited with code 2 after 4 min',
+  evidence: { exit_code: 2 },
+};
+const base = { subject: 'etl', subject_kind: 'job' as const, at: T, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+
+describe('alert messages', () => {
+  it.each([
+    ['a finding', { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', candidate: { key: 'k', finding: failed } }, '[HIGH] run-failed: etl'],
+    ['an escalation', { ...base, kind: 'escalation', detector: 'run-failed', severity: 'critical', streak: 3, candidate: { key: 'k', finding: failed } }, '[CRITICAL] run-failed: etl (3 in a row)'],
+    [
+      'a recovery notice',
+      { ...base, kind: 'recovery', detector: 'run-failed', severity: 'high', notice: { id: 'n', kind: 'recovery', at: T, leaseUntil: T, severity: 'high', detectors: ['run-failed'], detail: { healthy_runs: 3, open_since: T - 3_600_000, suppressed: 2 } } },
+      '[RECOVERED] etl healthy for 3 runs',
+    ],
+    [
+      'a flapping notice',
+      { ...base, kind: 'flapping', detector: 'run-failed', severity: 'high', notice: { id: 'n', kind: 'flapping', at: T, leaseUntil: T, severity: 'high', detectors: ['run-failed'], detail: { transitions: 6, window_hours: 24, suppressed: 0 } } },
+      '[HIGH] flapping: etl (6 switches in 24 h)',
+    ],
+  ] as Array<[string, PlannedAlert, string]>)('titles %s', (_, alert, title) => {
+    // Act
+    const message = alertMessage(alert);
+    // Assess
+    expect(message.title).toBe(title);
+    expect(message.data).toMatchObject({ version: 1, kind: alert.kind, severity: alert.severity, subject: 'etl', title });
+  });
+
+  it('says why an escalation came, what was held and how many more came in the same delivery', () => {
+    // Prepare
+    const alert: PlannedAlert = { ...base, kind: 'escalation', detector: 'run-failed', severity: 'critical', streak: 3, suppressed: 1, snoozed: 0, since: T - 7_200_000, coalesced: 2, candidate: { key: 'k', finding: failed } };
+    // Act
+    const { text, data, findings } = alertMessage(alert);
+    // Assess
+    expect(text.split('\n\n')[0]).toBe(
+      [
+        'Escalated: the 3rd run-failed finding in a row for this job, with no healthy run in between (severity raised to critical).',
+        '2 more findings like it in the same delivery, stored and not alerted one by one.',
+        '1 similar alert suppressed since 2026-10-06T23:10:00Z.',
+      ].join('\n'),
+    );
+    expect(text).toContain('run-failed on job "etl" (critical)');
+    expect(data).toMatchObject({ escalation: { in_a_row: 3 }, coalesced: 2, suppressed: { count: 1, snoozed: 0, since: '2026-10-06T23:10:00Z' } });
+    expect(findings).toEqual([{ ...failed, severity: 'critical' }]);
+  });
+
+  it.each([
+    [0, 0, undefined, undefined],
+    [1, 0, T, '1 similar alert suppressed since 2026-10-07T01:10:00Z.'],
+    [3, 2, T, '3 similar alerts suppressed since 2026-10-07T01:10:00Z (2 while snoozed or in maintenance).'],
+  ])('notes %i suppressed (%i snoozed)', (suppressed, snoozed, since, note) => {
+    expect(suppressedNote(suppressed, snoozed, since)).toBe(note);
+  });
+
+  it('fits any title under 100 characters on one line, keeping the tail', () => {
+    // Act
+    const title = fitTitle('[HIGH] flapping: ', `job\n${'x'.repeat(200)}`, '(6 switches in 24 h)');
+    // Assess
+    expect(title.length).toBeLessThan(100);
+    expect(title).toMatch(/^\[HIGH\] flapping: job x+… \(6 switches in 24 h\)$/);
+  });
+
+  it('turns a message into a finding for sinks that only publish findings', () => {
+    // Prepare
+    const escalation = alertMessage({ ...base, kind: 'escalation', detector: 'run-failed', severity: 'critical', streak: 3, candidate: { key: 'k', finding: failed } });
+    const recovery = alertMessage({ ...base, kind: 'recovery', detector: 'run-failed', severity: 'high', notice: { id: 'n', kind: 'recovery', at: T, leaseUntil: T, severity: 'high', detectors: ['run-failed'], detail: { healthy_runs: 3, open_since: T } } });
+    // Act
+    const asFindings = [escalation, recovery].map((m) => messageAsFinding(m, T));
+    // Assess
+    expect(asFindings[0]).toMatchObject({ detector: 'run-failed', severity: 'critical', run_id: 'r-3', evidence: { exit_code: 2, alert_kind: 'escalation' } });
+    expect(asFindings[0]?.message).toMatch(/^run exited with code 2 after 4 min \[Escalated: the 3rd run-failed finding/);
+    expect(asFindings[1]).toEqual({ detector: 'run-failed', subject: 'etl', subject_kind: 'job', ts: '2026-10-07T01:10:00Z', severity: 'high', message: '[RECOVERED] etl healthy for 3 runs', evidence: { alert_kind: 'recovery' } });
+  });
+});

@@ -1,0 +1,443 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
+import {
+  type AlertState,
+  alertPolicyOptions,
+  capAlerts,
+  decideAlerts,
+  initialAlertState,
+  type PlannedAlert,
+  type PolicyResult,
+  type RunOutcome,
+  runOutcomes,
+  settleNotices,
+  type Suppression,
+} from '../../lambdas/core/alert-policy.ts';
+import type { DetectorId } from '../../lambdas/detectors/ids.ts';
+import { type Finding, findingKey, isoTime } from '../../lambdas/core/findings.ts';
+
+const T0 = Date.parse('2026-10-05T00:00:00Z');
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+function finding(detector: DetectorId, at: number, subject = 'etl', run_id = `r-${at}`): Finding {
+  return { detector, subject, subject_kind: 'job', run_id, ts: isoTime(at), severity: detector === 'duration-slow' ? 'medium' : 'high', message: `${detector} at ${isoTime(at)}`, evidence: {} };
+}
+
+interface Step {
+  /** Minutes after T0: the findings' and outcomes' time, and `now`. */
+  readonly at: number;
+  readonly findings?: readonly DetectorId[];
+  /** Run outcomes at this time, before the findings: `ok` healthy, `fail` failing. */
+  readonly runs?: ReadonlyArray<'ok' | 'fail'>;
+  readonly snoozed?: boolean;
+}
+
+/** What a step did, one string per message or held finding, e.g. `sent finding run-failed (1 held since 00:00)`. */
+function describeResult(result: PolicyResult): string[] {
+  const since = (a: PlannedAlert) => (a.since !== undefined ? ` since ${isoTime(a.since).slice(11, 16)}` : '');
+  return [
+    ...result.alerts.map(
+      (a) =>
+        `${a.retry ? 'resent' : 'sent'} ${a.kind} ${a.candidate ? a.detector : a.subject} ${a.severity}` +
+        (a.coalesced > 0 ? ` +${a.coalesced}` : '') +
+        (a.suppressed > 0 ? ` (${a.suppressed} held${since(a)}${a.snoozed > 0 ? `, ${a.snoozed} snoozed` : ''})` : '') +
+        (a.kind === 'escalation' ? ` streak ${a.streak}` : ''),
+    ),
+    ...result.held.map((h) => `held ${h.disposition}`),
+  ];
+}
+
+/** Runs steps through the policy as consecutive invocations, threading the state. */
+function simulate(steps: readonly Step[], config: unknown = {}, settle = true): { log: string[][]; state: AlertState | undefined; results: PolicyResult[] } {
+  const options = alertPolicyOptions(validateConfig(config, 'test', undefined, { now: T0 }));
+  let state: AlertState | undefined;
+  const log: string[][] = [];
+  const results: PolicyResult[] = [];
+  for (const step of steps) {
+    const at = T0 + step.at * MIN;
+    const findings = (step.findings ?? []).map((d, i) => finding(d, at, 'etl', `r-${step.at}-${i}`));
+    const outcomes: RunOutcome[] = (step.runs ?? []).map((r, i) => ({ at: at - (step.runs!.length - i), healthy: r === 'ok', run_id: `ok-${step.at}-${i}` }));
+    const snooze: Suppression = { kind: 'snoozed', id: 'SZ-1', owner: 'alice', reason: 'migration', until: isoTime(at + HOUR) };
+    const result = decideAlerts(
+      state,
+      { subject: 'etl', subject_kind: 'job' },
+      { candidates: findings.map((f) => ({ key: findingKey(f), finding: f })), outcomes },
+      { now: at, options, leaseMs: MIN, suppressionOf: () => (step.snoozed ? snooze : undefined) },
+    );
+    if (result.changed) state = result.state;
+    // As the adapter does once a notice went out.
+    if (state && settle) state = settleNotices(state, result.alerts.flatMap((a) => (a.notice ? [a.notice.id] : [])));
+    log.push(describeResult(result));
+    results.push(result);
+  }
+  return { log, state, results };
+}
+
+describe('alert policy: cooldown and suppressed counts', () => {
+  it.each([
+    {
+      name: 'sends the first finding of a detector and subject',
+      steps: [{ at: 0, findings: ['run-failed'] }],
+      expected: [['sent finding run-failed high']],
+    },
+    {
+      name: 'holds a second finding within the cooldown (6 h), and the next alert after it says how many since when',
+      steps: [
+        { at: 0, findings: ['output-shrink'] },
+        { at: 60, findings: ['output-shrink'] },
+        { at: 120, findings: ['output-shrink'] },
+        { at: 361, findings: ['output-shrink'] },
+      ],
+      expected: [['sent finding output-shrink high'], ['held suppressed'], ['held suppressed'], ['sent finding output-shrink high (2 held since 00:00)']],
+    },
+    {
+      name: 'keeps one cooldown per detector: another detector on the same subject alerts at once',
+      steps: [
+        { at: 0, findings: ['output-shrink'] },
+        { at: 10, findings: ['duration-slow'] },
+        { at: 20, findings: ['output-shrink', 'duration-slow'] },
+      ],
+      expected: [['sent finding output-shrink high'], ['sent finding duration-slow medium'], ['held suppressed', 'held suppressed']],
+    },
+    {
+      name: 'folds findings of one delivery into its one alert instead of counting them for the next',
+      steps: [
+        { at: 0, findings: ['output-shrink', 'output-shrink', 'output-shrink'] },
+        { at: 400, findings: ['output-shrink'] },
+      ],
+      expected: [['sent finding output-shrink high +2', 'held suppressed', 'held suppressed'], ['sent finding output-shrink high']],
+    },
+    {
+      name: 'sends every finding with a cooldown of 0',
+      steps: [
+        { at: 0, findings: ['output-shrink'] },
+        { at: 1, findings: ['output-shrink'] },
+      ],
+      config: { defaults: { alert_cooldown_minutes: 0 } },
+      expected: [['sent finding output-shrink high'], ['sent finding output-shrink high']],
+    },
+    {
+      name: 'applies the configured severity of a detector',
+      steps: [{ at: 0, findings: ['output-shrink'] }],
+      config: { defaults: { severity: { 'output-shrink': 'low' } } },
+      expected: [['sent finding output-shrink low']],
+    },
+  ] as Array<{ name: string; steps: Step[]; expected: string[][]; config?: unknown }>)('$name', ({ steps, expected, config }) => {
+    // Act
+    const { log } = simulate(steps, config);
+    // Assess
+    expect(log).toEqual(expected);
+  });
+
+  it('decides a finding once: handed in again, it is re-sent as decided (or re-held), and the state does not change', () => {
+    // Prepare
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const f1 = finding('run-failed', T0);
+    const f2 = finding('run-failed', T0 + MIN);
+    const ctx = { now: T0 + MIN, options, leaseMs: MIN, suppressionOf: () => undefined };
+    const input = { candidates: [f1, f2].map((f) => ({ key: findingKey(f), finding: f })), outcomes: [] };
+    const first = decideAlerts(undefined, { subject: 'etl', subject_kind: 'job' }, input, ctx);
+    // Act
+    const again = decideAlerts(first.state, { subject: 'etl', subject_kind: 'job' }, input, { ...ctx, now: T0 + 10 * MIN });
+    // Assess
+    expect(describeResult(first)).toEqual(['sent finding run-failed high +1', 'held suppressed']);
+    expect(again.changed).toBe(false);
+    expect(again.state).toBe(first.state);
+    expect(describeResult(again)).toEqual(['resent finding run-failed high +1', 'held suppressed']);
+  });
+});
+
+describe('alert policy: consecutive-failure escalation', () => {
+  it.each([
+    {
+      name: 'alerts the first run-failed, holds the second in the cooldown, escalates the third in a row (one step up)',
+      steps: [
+        { at: 0, runs: ['fail'], findings: ['run-failed'] },
+        { at: 60, runs: ['fail'], findings: ['run-failed'] },
+        { at: 120, runs: ['fail'], findings: ['run-failed'] },
+      ],
+      expected: [['sent finding run-failed high'], ['held suppressed'], ['sent escalation run-failed critical (1 held since 00:00) streak 3']],
+    },
+    {
+      name: 'escalates once per streak; later alerts of the streak keep the raised severity',
+      steps: [
+        { at: 0, findings: ['run-failed'] },
+        { at: 60, findings: ['run-failed'] },
+        { at: 120, findings: ['run-failed'] },
+        { at: 180, findings: ['run-failed'] },
+        { at: 500, findings: ['run-failed'] },
+      ],
+      expected: [['sent finding run-failed high'], ['held suppressed'], ['sent escalation run-failed critical (1 held since 00:00) streak 3'], ['held suppressed'], ['sent finding run-failed critical (1 held since 02:00)']],
+    },
+    {
+      name: 'starts the count again after a healthy run',
+      steps: [
+        { at: 0, findings: ['run-failed'] },
+        { at: 60, findings: ['run-failed'] },
+        { at: 120, runs: ['ok'] },
+        { at: 180, findings: ['run-failed'] },
+        { at: 240, findings: ['run-failed'] },
+      ],
+      expected: [['sent finding run-failed high'], ['held suppressed'], [], ['held suppressed'], ['held suppressed']],
+    },
+    {
+      name: 'escalates only the configured detectors',
+      steps: [
+        { at: 0, findings: ['output-shrink'] },
+        { at: 60, findings: ['output-shrink'] },
+        { at: 120, findings: ['output-shrink'] },
+      ],
+      expected: [['sent finding output-shrink high'], ['held suppressed'], ['held suppressed']],
+    },
+    {
+      name: 'follows escalate_after_failures',
+      steps: [
+        { at: 0, findings: ['missed-run'] },
+        { at: 60, findings: ['missed-run'] },
+      ],
+      config: { defaults: { escalate_after_failures: 2 } },
+      expected: [['sent finding missed-run high'], ['sent escalation missed-run critical streak 2']],
+    },
+    {
+      name: 'escalates in the same delivery when the streak is reached there',
+      steps: [{ at: 0, findings: ['run-failed', 'run-failed', 'run-failed'] }],
+      expected: [['sent finding run-failed high +1', 'sent escalation run-failed critical streak 3', 'held suppressed']],
+    },
+  ] as Array<{ name: string; steps: Step[]; expected: string[][]; config?: unknown }>)('$name', ({ steps, expected, config }) => {
+    // Act
+    const { log } = simulate(steps, config);
+    // Assess
+    expect(log).toEqual(expected);
+  });
+});
+
+describe('alert policy: flapping', () => {
+  /** An hourly job that fails every other run, each failure with a run-failed finding. */
+  const alternating = (hours: number): Step[] =>
+    Array.from({ length: hours }, (_, h) => (h % 2 === 0 ? { at: h * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] } : { at: h * 60, runs: ['ok'] as const }));
+
+  it.each([
+    {
+      name: 'sends one flapping alert at the 6th switch within 24 h, then holds the subject’s findings as flapping',
+      steps: alternating(12),
+      expected: [
+        ['sent finding run-failed high'],
+        [],
+        ['held suppressed'],
+        [],
+        ['held suppressed'],
+        [],
+        ['sent flapping etl high', 'held flapping'],
+        [],
+        ['held flapping'],
+        [],
+        ['held flapping'],
+        [],
+      ],
+    },
+    {
+      name: 'does not call a daily failure flapping',
+      steps: [0, 1, 2, 3, 4, 5].map((d) => ({ at: d * 24 * 60, runs: [d % 2 === 0 ? 'fail' : 'ok'], findings: d % 2 === 0 ? ['run-failed'] : [] })),
+      expected: [['sent finding run-failed high'], [], ['sent finding run-failed high'], [], ['sent finding run-failed high'], []],
+    },
+    {
+      name: 'follows flapping_transitions_per_day',
+      steps: alternating(6),
+      config: { defaults: { flapping_transitions_per_day: 4 } },
+      expected: [['sent finding run-failed high'], [], ['held suppressed'], [], ['sent flapping etl high', 'held flapping'], []],
+    },
+  ] as Array<{ name: string; steps: Step[]; expected: string[][]; config?: unknown }>)('$name', ({ steps, expected, config }) => {
+    // Act
+    const { log } = simulate(steps, config);
+    // Assess
+    expect(log).toEqual(expected);
+  });
+
+  it('ends flapping when the switches in 24 h fall below half the threshold, and then sends a recovery notice', () => {
+    // Prepare: 12 alternating hours (flapping from hour 6), then healthy runs every 4 hours for two days.
+    const settled: Step[] = Array.from({ length: 12 }, (_, i) => ({ at: 12 * 60 + i * 4 * 60, runs: ['ok'] as const }));
+    // Act
+    const { log, state } = simulate([...alternating(12), ...settled]);
+    // Assess
+    const flat = log.flat();
+    expect(flat.filter((l) => l.startsWith('sent flapping'))).toHaveLength(1);
+    expect(flat.filter((l) => l.startsWith('sent recovery'))).toEqual(['sent recovery etl high']);
+    expect(state?.health?.flapping).toBeUndefined();
+    expect(state?.open).toBeUndefined();
+  });
+});
+
+describe('alert policy: recovery notices', () => {
+  it.each([
+    {
+      name: 'sends a recovery notice after 3 healthy runs since an alert, and the next failure alerts at once',
+      steps: [
+        { at: 0, runs: ['fail'], findings: ['run-failed'] },
+        { at: 60, runs: ['ok'] },
+        { at: 120, runs: ['ok'] },
+        { at: 180, runs: ['ok'] },
+        { at: 240, runs: ['ok'] },
+        { at: 300, runs: ['fail'], findings: ['run-failed'] },
+      ],
+      expected: [['sent finding run-failed high'], [], [], ['sent recovery etl high'], [], ['sent finding run-failed high']],
+    },
+    {
+      name: 'starts counting again when a run fails before the third healthy one',
+      steps: [
+        { at: 0, runs: ['fail'], findings: ['output-shrink'] },
+        { at: 60, runs: ['ok', 'ok'] },
+        { at: 120, runs: ['fail'], findings: ['output-shrink'] },
+        { at: 180, runs: ['ok', 'ok'] },
+        { at: 240, runs: ['ok'] },
+      ],
+      expected: [['sent finding output-shrink high'], [], ['held suppressed'], [], ['sent recovery etl high']],
+    },
+    {
+      name: 'sends none for a subject that never alerted',
+      steps: [
+        { at: 0, runs: ['fail'], findings: ['run-failed'], snoozed: true },
+        { at: 60, runs: ['ok', 'ok', 'ok', 'ok'] },
+      ],
+      expected: [['held snoozed'], []],
+    },
+    {
+      name: 'follows recovery_runs',
+      steps: [
+        { at: 0, runs: ['fail'], findings: ['run-failed'] },
+        { at: 60, runs: ['ok'] },
+      ],
+      config: { defaults: { recovery_runs: 1 } },
+      expected: [['sent finding run-failed high'], ['sent recovery etl high']],
+    },
+  ] as Array<{ name: string; steps: Step[]; expected: string[][]; config?: unknown }>)('$name', ({ steps, expected, config }) => {
+    // Act
+    const { log } = simulate(steps, config);
+    // Assess
+    expect(log).toEqual(expected);
+  });
+
+  it('counts what was held during the episode in the recovery notice, and keeps the notice until it is settled', () => {
+    // Prepare
+    const { results, state } = simulate([
+      { at: 0, runs: ['fail'], findings: ['output-shrink'] },
+      { at: 30, runs: ['fail'], findings: ['output-shrink'] },
+      { at: 60, runs: ['ok', 'ok', 'ok'] },
+    ], {}, false);
+    // Act
+    const notice = results[2].alerts[0].notice!;
+    const settled = settleNotices(state!, [notice.id]);
+    // Assess
+    expect(notice).toMatchObject({ kind: 'recovery', severity: 'high', detectors: ['output-shrink'], detail: { healthy_runs: 3, suppressed: 1, open_since: T0 } });
+    expect(state!.notices.map((n) => n.id)).toEqual([notice.id]);
+    expect(settled.notices).toEqual([]);
+  });
+
+  it('sends an unsettled notice again once its lease ran out', () => {
+    // Prepare
+    const { results, state } = simulate([
+      { at: 0, runs: ['fail'], findings: ['run-failed'] },
+      { at: 60, runs: ['ok', 'ok', 'ok'] },
+    ], {}, false);
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const ctx = (now: number) => ({ now, options, leaseMs: MIN, suppressionOf: () => undefined });
+    // Act
+    const withinLease = decideAlerts(state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [] }, ctx(T0 + 60 * MIN + 30_000));
+    const afterLease = decideAlerts(state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [] }, ctx(T0 + 62 * MIN));
+    // Assess
+    expect(results[1].alerts.map((a) => a.kind)).toEqual(['recovery']);
+    expect(withinLease.alerts).toEqual([]);
+    expect(afterLease.alerts.map((a) => [a.kind, a.retry])).toEqual([['recovery', true]]);
+    expect(afterLease.state.notices[0].leaseUntil).toBe(T0 + 63 * MIN);
+  });
+});
+
+describe('alert policy: snoozes and their expiry', () => {
+  it.each([
+    {
+      name: 'holds findings while snoozed, then alerts with the count once the snooze is over',
+      steps: [
+        { at: 0, findings: ['output-shrink'], snoozed: true },
+        { at: 60, findings: ['output-shrink'], snoozed: true },
+        { at: 120, findings: ['output-shrink'] },
+      ],
+      expected: [['held snoozed'], ['held snoozed'], ['sent finding output-shrink high (2 held since 00:00, 2 snoozed)']],
+    },
+    {
+      name: 'does not start a cooldown while snoozed',
+      steps: [
+        { at: 0, findings: ['run-failed'], snoozed: true },
+        { at: 1, findings: ['run-failed'] },
+      ],
+      config: { defaults: { escalate_after_failures: 10 } },
+      expected: [['held snoozed'], ['sent finding run-failed high (1 held since 00:00, 1 snoozed)']],
+    },
+    {
+      name: 'counts a snoozed failure towards escalation',
+      steps: [
+        { at: 0, findings: ['run-failed'], snoozed: true },
+        { at: 60, findings: ['run-failed'], snoozed: true },
+        { at: 120, findings: ['run-failed'] },
+      ],
+      expected: [['held snoozed'], ['held snoozed'], ['sent escalation run-failed critical (2 held since 00:00, 2 snoozed) streak 3']],
+    },
+  ] as Array<{ name: string; steps: Step[]; expected: string[][]; config?: unknown }>)('$name', ({ steps, expected, config }) => {
+    // Act
+    const { log } = simulate(steps, config);
+    // Assess
+    expect(log).toEqual(expected);
+  });
+});
+
+describe('alert policy: helpers', () => {
+  it('derives run outcomes from records and fresh findings: a finding makes its run failing, a finding without a run is a failure', () => {
+    // Prepare
+    const records = [
+      { subject: 'etl', subject_kind: 'job' as const, run_id: 'a', ts: '2026-10-05T01:00:00Z', status: 'ok' as const },
+      { subject: 'etl', subject_kind: 'job' as const, run_id: 'b', ts: '2026-10-05T02:00:00Z', status: 'ok' as const },
+      { subject: 'etl', subject_kind: 'job' as const, run_id: 'c', ts: '2026-10-05T03:00:00Z', status: 'failed' as const },
+      { subject: 'etl', subject_kind: 'job' as const, run_id: 'd', ts: '2026-10-05T04:00:00Z', status: 'started' as const },
+    ];
+    const fresh = [finding('output-shrink', Date.parse('2026-10-05T02:00:00Z'), 'etl', 'b'), { ...finding('missed-run', Date.parse('2026-10-05T05:00:00Z'), 'backup'), run_id: undefined }];
+    // Act
+    const outcomes = runOutcomes(records, fresh);
+    // Assess
+    expect(Object.fromEntries([...outcomes].map(([k, v]) => [k, v.map((o) => `${o.run_id ?? '-'}:${o.healthy ? 'ok' : 'fail'}`)]))).toEqual({
+      'job#etl': ['a:ok', 'b:fail', 'c:fail'],
+      'job#backup': ['-:fail'],
+    });
+  });
+
+  it('caps a storm: the most severe first (escalations before findings before notices), the rest for the summary', () => {
+    // Prepare
+    const base = { subject_kind: 'job' as const, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+    const alerts: PlannedAlert[] = [
+      { ...base, kind: 'recovery', subject: 'a', detector: 'run-failed', severity: 'high', at: 1 },
+      { ...base, kind: 'finding', subject: 'b', detector: 'duration-slow', severity: 'medium', at: 1 },
+      { ...base, kind: 'finding', subject: 'c', detector: 'run-failed', severity: 'high', at: 2 },
+      { ...base, kind: 'escalation', subject: 'd', detector: 'run-failed', severity: 'high', at: 3 },
+      { ...base, kind: 'finding', subject: 'e', detector: 'empty-output', severity: 'critical', at: 4 },
+    ];
+    // Act
+    const { individual, summarized } = capAlerts(alerts, 3);
+    // Assess
+    expect(individual.map((a) => a.subject)).toEqual(['e', 'd', 'c']);
+    expect(summarized.map((a) => a.subject)).toEqual(['a', 'b']);
+    expect(capAlerts(alerts, 5).summarized).toEqual([]);
+  });
+
+  it('keeps the decisions of a subject bounded', () => {
+    // Prepare
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const many = Array.from({ length: 350 }, (_, i) => finding('output-shrink', T0 + i * 1000, 'etl', `r${i}`));
+    // Act
+    const result = decideAlerts(initialAlertState('etl', 'job'), { subject: 'etl', subject_kind: 'job' }, { candidates: many.map((f) => ({ key: findingKey(f), finding: f })), outcomes: [] }, { now: T0, options, leaseMs: MIN, suppressionOf: () => undefined });
+    // Assess
+    expect(Object.keys(result.state.decided)).toHaveLength(200);
+    expect(result.alerts).toHaveLength(1);
+    expect(result.alerts[0].coalesced).toBe(349);
+    // Decisions older than 3 days go with the next change.
+    const later = decideAlerts(result.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [{ key: 'k', finding: finding('duration-slow', T0 + 4 * 24 * HOUR) }], outcomes: [] }, { now: T0 + 4 * 24 * HOUR, options, leaseMs: MIN, suppressionOf: () => undefined });
+    expect(Object.keys(later.state.decided)).toEqual(['k']);
+  });
+});

@@ -1,0 +1,142 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
+import { type AuditTrailState, auditTrailReducer, initialAuditTrailState } from '../../lambdas/core/audit-trail-reducer.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { ev } from '../helpers/events.ts';
+
+const JOB = 'invoice-sync';
+const configured = validateConfig({ jobs: { [JOB]: { audit_records_per_run: 1 } } });
+const learned = validateConfig({});
+/** A clock before every event: judgement then goes by the events' own times. */
+const early = { now: () => Date.parse('2026-09-01T00:00:00Z') };
+const late = { now: () => Date.parse('2027-01-01T00:00:00Z') };
+
+let line = 0;
+const dd = (n: number) => String(n).padStart(2, '0');
+
+/** Run r-<n> on October <n>: start 02:00, `records` audit writes from 02:05, end 02:30 (unless `end` is false). */
+function day(n: number, records: number, options: { end?: boolean } = {}): AuditEvent[] {
+  const runId = `r-${n}`;
+  const events = [ev(`2026-10-${dd(n)}T02:00:00Z`, { type: 'run.start', job: JOB, run_id: runId }, ++line)];
+  for (let i = 0; i < records; i++) events.push(ev(`2026-10-${dd(n)}T02:05:${dd(i)}Z`, { type: 'audit.write', job: JOB, run_id: runId, record: { invoice: i } }, ++line));
+  if (options.end !== false) events.push(ev(`2026-10-${dd(n)}T02:30:00Z`, { type: 'run.end', job: JOB, run_id: runId, exit_code: 0 }, ++line));
+  return events;
+}
+
+function days(counts: number[], from = 1): AuditEvent[] {
+  return counts.flatMap((c, i) => day(from + i, c));
+}
+
+function apply(state: AuditTrailState, events: AuditEvent[], config = configured, clock = early) {
+  return auditTrailReducer.apply(state, JOB, events, { config, clock } as ReduceContext);
+}
+
+describe('audit-trail reducer', () => {
+  it('fires against a configured rate once per drift episode, naming the run it began with', () => {
+    // Prepare: one record per run for six days, then none.
+    const events = days([1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    // Act
+    const { state, findings } = apply(initialAuditTrailState(JOB), events, configured, late);
+    // Assess: run 7 brings 6 of 7 (86% < 90%); the episode stays open afterwards.
+    expect(findings).toHaveLength(1);
+    expect(findings[0]).toMatchObject({ detector: 'audit-trail-drift', subject: JOB, subject_kind: 'job', severity: 'high', ts: '2026-10-07T02:30:00Z' });
+    expect(findings[0].message).toBe('audit records at 86% of the expected 1 per run (configured) over the last 7 runs: 6 of 7; the drift began with run r-7 (2026-10-07T02:00:00Z)');
+    expect(state.episode).toMatchObject({ began_run_id: 'r-7' });
+    expect(state.window.map((r) => r.records)).toEqual([1, 1, 1, 1, 1, 1, 0, 0, 0, 0]);
+    expect(state).toMatchObject({ runs: 10, records: 6, pending: [] });
+  });
+
+  it('closes the episode when completeness recovers, and reports the next drift anew', () => {
+    const drifted = apply(initialAuditTrailState(JOB), days([1, 1, 1, 1, 1, 1, 0, 0]), configured, late);
+    // Act: 9 good runs bring the last 10 to 9/10 (recovered); then two runs without records again.
+    const recovered = apply(drifted.state, days([1, 1, 1, 1, 1, 1, 1, 1, 1], 9), configured, late);
+    const again = apply(recovered.state, days([0, 0], 18), configured, late);
+    // Assess
+    expect(drifted.findings).toHaveLength(1);
+    expect(recovered.findings).toEqual([]);
+    expect(recovered.state.episode).toBeUndefined();
+    expect(again.findings.map((f) => f.evidence.began_run_id)).toEqual(['r-18']);
+  });
+
+  it('fires against the rate learned from the first normal runs, and the drift does not become the norm', () => {
+    // Prepare: 3 records per run for 8 runs, then 1.
+    const events = days([3, 3, 3, 3, 3, 3, 3, 3, 1, 1, 1, 1]);
+    // Act
+    const { state, findings } = apply(initialAuditTrailState(JOB), events, learned, late);
+    // Assess: runs 3..12 hold 6×3 + 4×1 = 22 of 30 (73% < 80%), fired at run 12.
+    expect(state.learning).toEqual([3, 3, 3, 3, 3, 3, 3, 3]);
+    expect(findings).toHaveLength(1);
+    expect(findings[0].message).toBe('audit records at 73% of the expected 3 per run (learned from 8 runs) over the last 10 runs: 22 of 30; the drift began with run r-9 (2026-10-09T02:00:00Z)');
+    expect(findings[0].evidence).toMatchObject({ basis: 'learned', threshold: 0.8, expected_per_run: 3, began_run_id: 'r-9' });
+  });
+
+  it('waits for min_history runs before a learned rate judges', () => {
+    const { findings, state } = apply(initialAuditTrailState(JOB), days([3, 3, 3, 0]), learned, late);
+    expect(findings).toEqual([]);
+    expect(state.learning).toEqual([3, 3, 3, 0]);
+  });
+
+  it('does not follow a job that never wrote an audit record and has no configured rate', () => {
+    const initial = initialAuditTrailState(JOB);
+    const { state, findings } = apply(initial, days([0, 0, 0, 0, 0, 0]), learned, late);
+    expect(state).toBe(initial);
+    expect(findings).toEqual([]);
+  });
+
+  it("ignores a learned job's runs before its first audit record", () => {
+    const { state } = apply(initialAuditTrailState(JOB), days([0, 0, 2, 2]), learned, late);
+    expect(state.window.map((r) => r.run_id)).toEqual(['r-3', 'r-4']);
+  });
+
+  it('counts audit lines that arrive after the run ended, within the grace period and after it', () => {
+    // Prepare: the runs end at 02:30; their records come at 02:40 (within 15 min) in a later batch.
+    const runsOnly = [1, 2, 3, 4, 5, 6].flatMap((n) => day(n, 0));
+    const lateRecords = [1, 2, 3, 4, 5, 6].map((n) => ev(`2026-10-${dd(n)}T02:40:00Z`, { type: 'audit.write', job: JOB, run_id: `r-${n}` }, ++line));
+    // Act: the first batch arrives at 02:31 of day 6; the records, then a stray line of run 1 a week later.
+    const first = apply(initialAuditTrailState(JOB), runsOnly, configured, { now: () => Date.parse('2026-10-06T02:31:00Z') });
+    const second = apply(first.state, lateRecords.slice(5), configured, { now: () => Date.parse('2026-10-06T02:41:00Z') });
+    // Runs 1–5 were judged in the first batch (a day later each); they fired with 0 of 5.
+    // Assess
+    expect(first.findings).toHaveLength(1);
+    expect(first.state.pending.map((r) => r.run_id)).toEqual(['r-6']);
+    expect(second.state.pending).toEqual([{ run_id: 'r-6', firstAt: Date.parse('2026-10-06T02:00:00Z'), startAt: Date.parse('2026-10-06T02:00:00Z'), endAt: Date.parse('2026-10-06T02:30:00Z'), records: 1 }]);
+    const judged = auditTrailReducer.tick!(second.state, JOB, { config: configured, clock: { now: () => Date.parse('2026-10-06T02:46:00Z') } });
+    expect(judged.state.window.map((r) => [r.run_id, r.records])).toContainEqual(['r-6', 1]);
+    const straggler = apply(judged.state, lateRecords.slice(0, 1), configured, { now: () => Date.parse('2026-10-13T00:00:00Z') });
+    expect(straggler.state.window.find((r) => r.run_id === 'r-1')?.records).toBe(1);
+  });
+
+  it('judges a run that logs no end when a later run has started and the grace passed', () => {
+    // Prepare
+    const events = [...day(1, 1, { end: false }), ...day(2, 1, { end: false })];
+    const seen = apply(initialAuditTrailState(JOB), events, configured, early);
+    // Act: at 02:15 of day 2, 15 minutes after run 2 started.
+    const { state } = auditTrailReducer.tick!(seen.state, JOB, { config: configured, clock: { now: () => Date.parse('2026-10-02T02:15:00Z') } });
+    // Assess: not judged at 02:05 (the batch's latest line); judged at 02:15.
+    expect(seen.state.window).toEqual([]);
+    expect(state.window).toEqual([{ run_id: 'r-1', at: Date.parse('2026-10-01T02:00:00Z'), records: 1 }]);
+    expect(state.pending.map((r) => r.run_id)).toEqual(['r-2']);
+  });
+
+  it('does not count a redelivered batch, nor lines seen before, and returns the same state', () => {
+    const events = days([2, 2, 2]);
+    const once = apply(initialAuditTrailState(JOB), events);
+    // Act: the whole batch again; then the lines of run 3 again with a new run 4.
+    const again = apply(once.state, events);
+    const overlap = apply(once.state, [...events.slice(8), ...day(4, 1)]);
+    // Assess
+    expect(again.state).toBe(once.state);
+    expect(again.findings).toEqual([]);
+    expect(overlap.state.records).toBe(7);
+    expect([...overlap.state.window, ...overlap.state.pending].map((r) => r.records)).toEqual([2, 2, 2, 1]);
+  });
+
+  it('the sweep judges runs whose grace passed, with no new line', () => {
+    const { state } = apply(initialAuditTrailState(JOB), day(1, 0), configured, early);
+    const before = auditTrailReducer.tick!(state, JOB, { config: configured, clock: { now: () => Date.parse('2026-10-01T02:40:00Z') } });
+    const after = auditTrailReducer.tick!(state, JOB, { config: configured, clock: { now: () => Date.parse('2026-10-01T02:45:00Z') } });
+    expect(before.state).toBe(state);
+    expect(after.state.window).toEqual([{ run_id: 'r-1', at: Date.parse('2026-10-01T02:00:00Z'), records: 0 }]);
+  });
+});

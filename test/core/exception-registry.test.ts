@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-store.ts';
+import { currentActor, validateConfig } from '../../lambdas/config.ts';
+import {
+  daysBetween,
+  exceptionStanding,
+  expiringExceptions,
+  parseDay,
+  registryForBatch,
+} from '../../lambdas/core/exception-registry.ts';
+import { exception } from '../detectors/guard-fixtures.ts';
+import { ev } from '../helpers/events.ts';
+
+const config = validateConfig({
+  exceptions: [{ id: 'EX-7', guard: 'pii-redaction', reason: 'migration', owner: 'carol@example.com', expires: '2026-09-30' }],
+});
+const clock = { now: () => Date.parse('2026-10-15T12:00:00Z') };
+
+describe('exception registry rules', () => {
+  it('reads real calendar days only', () => {
+    expect(parseDay('2026-12-31')).toBe('2026-12-31');
+    expect(parseDay('2026-12-31T10:00:00Z')).toBe('2026-12-31');
+    expect(parseDay('2026-02-30')).toBeUndefined();
+    expect(parseDay('31.12.2026')).toBeUndefined();
+    expect(daysBetween('2026-12-17', '2026-12-31')).toBe(14);
+    expect(daysBetween('2027-01-01', '2026-12-31')).toBe(-1);
+  });
+
+  it.each([
+    { name: 'far from its expiry', at: '2026-10-15T12:00:00Z', ex: exception(), standing: 'active', daysLeft: 77 },
+    { name: '14 days before', at: '2026-12-17T00:00:00Z', ex: exception(), standing: 'expiring', daysLeft: 14 },
+    { name: 'on its last day', at: '2026-12-31T23:59:59Z', ex: exception(), standing: 'expiring', daysLeft: 0 },
+    { name: 'the day after', at: '2027-01-01T00:00:00Z', ex: exception(), standing: 'expired', daysLeft: -1 },
+    { name: 'revoked, after the revocation', at: '2026-10-15T12:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00Z' }), standing: 'revoked', daysLeft: 77 },
+    { name: 'revoked, before the revocation', at: '2026-10-15T07:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00Z' }), standing: 'active', daysLeft: 77 },
+  ])('judges an exception $name', ({ at, ex, standing, daysLeft }) => {
+    expect(exceptionStanding(ex, Date.parse(at))).toEqual({ standing, daysLeft });
+  });
+
+  it('lists the active exceptions expiring within 14 days, soonest first', () => {
+    const all = [exception({ id: 'A', expires: '2026-10-29' }), exception({ id: 'B', expires: '2026-10-20' }), exception({ id: 'C', expires: '2026-10-30' }), exception({ id: 'D', expires: '2026-10-14' }), exception({ id: 'E', expires: '2026-10-16', status: 'revoked' })];
+    expect(expiringExceptions(all, clock.now()).map((e) => e.id)).toEqual(['B', 'A']);
+  });
+
+  it('loads the registry for a batch only when it holds a bypass: from the store, else from the config', async () => {
+    const run = [ev('2026-10-15T10:00:00Z', { type: 'run.start', job: 'x', run_id: 'r' })];
+    const bypass = [ev('2026-10-15T10:00:00Z', { type: 'guard.bypass', guard: 'pii-redaction' })];
+    const store = new MemoryExceptionStore();
+    expect(await registryForBatch(run, store, config, clock)).toBeUndefined();
+    expect([...(await registryForBatch(bypass, undefined, config, clock))!.keys()]).toEqual(['EX-7']);
+    expect((await registryForBatch(bypass, store, config, clock))!.get('EX-7')).toMatchObject({ expires: '2026-09-30', origin: 'config' });
+    expect((await store.listRecords()).map((e) => e.id)).toEqual(['EX-7']);
+  });
+
+  it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {
+    expect(currentActor({ SILENT_AUDIT_ACTOR: 'ci', USER: 'bob' })).toBe('ci');
+    expect(currentActor({ USER: 'bob' })).toBe('bob');
+    expect(currentActor({ USERNAME: 'win-bob' })).toBe('win-bob');
+    expect(currentActor({}).length).toBeGreaterThan(0);
+  });
+});

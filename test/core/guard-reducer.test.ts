@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
+import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
+import { guardReducer, guardStateKey, initialGuardState, tallyBypasses, withBypassCounts } from '../../lambdas/core/guard-reducer.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import type { GuardException } from '../../lambdas/ports.ts';
+import { exception } from '../detectors/guard-fixtures.ts';
+import { ev } from '../helpers/events.ts';
+
+const config = validateConfig({
+  exceptions: [
+    { id: 'EX-12', guard: 'pii-redaction', reason: 'support workflow needs raw logs', owner: 'alice@example.com', expires: '2026-12-31' },
+    { id: 'EX-7', guard: 'pii-redaction', reason: 'migration', owner: 'carol@example.com', expires: '2026-09-30' },
+  ],
+});
+const clock = { now: () => Date.parse('2026-10-20T00:00:00Z') };
+const ctx: ReduceContext = { config, clock };
+
+let line = 0;
+function bypassAt(at: string, fields: Partial<GuardBypass> = {}): AuditEvent {
+  return ev(at, { type: 'guard.bypass', guard: 'pii-redaction', ...fields }, ++line);
+}
+
+describe('guard bypass reducer', () => {
+  it('counts bypasses per guard and per exception, and judges each against the registry', () => {
+    // Prepare: one covered, one under an expired config exception, one without, one unknown.
+    const events = [
+      bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }),
+      bypassAt('2026-10-15T11:00:00Z', { exception_id: 'EX-7' }),
+      bypassAt('2026-10-15T12:00:00Z', { actor: 'dev-bob' }),
+      bypassAt('2026-10-15T13:00:00Z', { exception_id: 'EX-99' }),
+    ];
+    // Act
+    const { state, findings, records } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, ctx);
+    // Assess
+    expect(findings.map((f) => [f.detector, f.ts, f.evidence.exception_id ?? null])).toEqual([
+      ['guard-exception-expired', '2026-10-15T11:00:00Z', 'EX-7'],
+      ['guard-bypass-unregistered', '2026-10-15T12:00:00Z', null],
+      ['guard-bypass-unregistered', '2026-10-15T13:00:00Z', 'EX-99'],
+    ]);
+    expect(findings.every((f) => f.subject === 'pii-redaction' && f.subject_kind === 'guard' && f.severity === 'high')).toBe(true);
+    expect(records).toEqual([]);
+    expect(state).toMatchObject({
+      bypasses: 4,
+      outcomes: { covered: 1, unregistered: 2, expired: 1 },
+      withoutException: 1,
+      byException: { 'EX-12': { count: 1 }, 'EX-7': { count: 1 }, 'EX-99': { count: 1 } },
+      firstAt: Date.parse('2026-10-15T10:00:00Z'),
+      lastAt: Date.parse('2026-10-15T13:00:00Z'),
+    });
+  });
+
+  it('judges against the registry the batch loaded: a renewal there outranks the config', () => {
+    const renewed: ReduceContext = { ...ctx, exceptions: new Map([['EX-7', exception({ id: 'EX-7', expires: '2026-11-30', origin: 'config' })]]) };
+    const { findings, state } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-10-15T11:00:00Z', { exception_id: 'EX-7' })], renewed);
+    expect(findings).toEqual([]);
+    expect(state.outcomes).toEqual({ covered: 1, unregistered: 0, expired: 0 });
+  });
+
+  it('does not count a redelivered batch, nor lines seen before in another batch, and returns the same state', () => {
+    const events = [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-10-15T12:00:00Z')];
+    const once = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, ctx);
+    // Act
+    const again = guardReducer.apply(once.state, 'pii-redaction', events, ctx);
+    const overlapping = guardReducer.apply(once.state, 'pii-redaction', [events[1], bypassAt('2026-10-15T14:00:00Z', { exception_id: 'EX-12' })], ctx);
+    // Assess
+    expect(again.state).toBe(once.state);
+    expect(again.findings).toEqual([]);
+    expect(overlapping.state.bypasses).toBe(3);
+    expect(overlapping.state.byException['EX-12'].count).toBe(2);
+    expect(overlapping.findings).toEqual([]);
+  });
+
+  it('reports repeats of one kind at most once per alert cooldown, counting those in between', () => {
+    // Prepare: 5 unregistered bypasses within an hour, then one 7 hours later (cooldown 360 min).
+    const burst = [0, 10, 20, 30, 40].map((m) => bypassAt(`2026-10-15T10:${String(m).padStart(2, '0')}:00Z`));
+    const later = bypassAt('2026-10-15T17:00:00Z');
+    // Act
+    const first = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', burst, ctx);
+    const second = guardReducer.apply(first.state, 'pii-redaction', [later], ctx);
+    // Assess
+    expect(first.findings.map((f) => f.ts)).toEqual(['2026-10-15T10:00:00Z']);
+    expect(first.state.outcomes.unregistered).toBe(5);
+    expect(second.findings).toHaveLength(1);
+    expect(second.findings[0].message).toBe('guard "pii-redaction" bypassed with no exception; 4 more like it since 2026-10-15T10:00:00Z');
+    expect(second.findings[0].evidence).toMatchObject({ suppressed_since_last: 4, last_reported_at: '2026-10-15T10:00:00Z' });
+  });
+
+  it('reports every bypass when the cooldown is 0', () => {
+    const noCooldown = { ...ctx, config: { ...config, defaults: { ...config.defaults, alert_cooldown_minutes: 0 } } };
+    const { findings } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-10-15T10:00:00Z'), bypassAt('2026-10-15T10:01:00Z')], noCooldown);
+    expect(findings).toHaveLength(2);
+  });
+
+  it('announces an exception in use that expires within 14 days once per expiry date, again after a renewal', () => {
+    const registry = (expires: string): ReduceContext => ({ ...ctx, exceptions: new Map([['EX-12', exception({ expires })]]) });
+    const first = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-12-20T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-12-21T10:00:00Z', { exception_id: 'EX-12' })], registry('2026-12-31'));
+    const stillSame = guardReducer.apply(first.state, 'pii-redaction', [bypassAt('2026-12-22T10:00:00Z', { exception_id: 'EX-12' })], registry('2026-12-31'));
+    const renewed = guardReducer.apply(stillSame.state, 'pii-redaction', [bypassAt('2027-01-20T10:00:00Z', { exception_id: 'EX-12' })], registry('2027-01-25'));
+    expect(first.findings.map((f) => [f.detector, f.ts, f.severity])).toEqual([['guard-exception-expiring', '2026-12-20T10:00:00Z', 'medium']]);
+    expect(first.findings[0].message).toBe('exception EX-12 for guard "pii-redaction" expires on 2026-12-31, in 11 days, and is still in use; owner alice@example.com');
+    expect(stillSame.findings).toEqual([]);
+    expect(renewed.findings.map((f) => f.evidence.expires)).toEqual(['2027-01-25']);
+    expect(renewed.state.announced).toEqual(['EX-12@2026-12-31', 'EX-12@2027-01-25']);
+  });
+
+  it('the sweep announces a used exception entering its last 14 days, only against a loaded registry', () => {
+    const used = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-11-01T10:00:00Z', { exception_id: 'EX-12' })], ctx).state;
+    const at = { now: () => Date.parse('2026-12-18T06:00:00Z') };
+    const registry = new Map([['EX-12', exception()], ['EX-30', exception({ id: 'EX-30', expires: '2026-12-20' })]]);
+    // Act
+    const withoutRegistry = guardReducer.tick!(used, 'pii-redaction', { config, clock: at });
+    const swept = guardReducer.tick!(used, 'pii-redaction', { config, clock: at, exceptions: registry });
+    const sweptAgain = guardReducer.tick!(swept.state, 'pii-redaction', { config, clock: at, exceptions: registry });
+    // Assess: EX-30 was never used, so it is not announced.
+    expect(withoutRegistry.state).toBe(used);
+    expect(swept.findings.map((f) => [f.detector, f.ts, f.evidence.exception_id, f.evidence.days_left, f.evidence.last_bypass_at])).toEqual([
+      ['guard-exception-expiring', '2026-12-18T06:00:00Z', 'EX-12', 13, '2026-11-01T10:00:00Z'],
+    ]);
+    expect(sweptAgain.findings).toEqual([]);
+    expect(sweptAgain.state).toBe(swept.state);
+  });
+
+  it('fills registry records with the counts kept in the guard states', () => {
+    const state = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-10-16T10:00:00Z', { exception_id: 'EX-12' })], ctx).state;
+    const records: GuardException[] = [exception(), exception({ id: 'EX-40', guard: 'approval-step' })];
+    const counted = withBypassCounts(records, new Map([[guardStateKey('pii-redaction'), { state, version: 3 }]]));
+    expect(counted.map((e) => [e.id, e.bypass_count, e.last_bypass_at])).toEqual([
+      ['EX-12', 2, '2026-10-16T10:00:00Z'],
+      ['EX-40', 0, undefined],
+    ]);
+  });
+
+  it('tallies a batch per guard and per registered exception (an unknown id makes no metric)', () => {
+    const events = [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-10-15T11:00:00Z', { exception_id: 'EX-99' }), bypassAt('2026-10-15T12:00:00Z', { guard: 'approval-step' })];
+    expect(tallyBypasses(events, new Map([['EX-12', exception()]]))).toEqual({ byGuard: { 'pii-redaction': 2, 'approval-step': 1 }, byException: { 'EX-12': 1 } });
+  });
+
+  it('keeps no state for events that are not bypasses', () => {
+    expect(guardReducer.subjectOf(ev('2026-10-15T10:00:00Z', { type: 'run.start', job: 'x', run_id: 'r' }))).toBeUndefined();
+    const initial = initialGuardState('pii-redaction');
+    expect(guardReducer.apply(initial, 'pii-redaction', [], { config: DEFAULT_CONFIG, clock }).state).toBe(initial);
+  });
+});

@@ -1,0 +1,138 @@
+import { gzipSync } from 'node:zlib';
+import type { CloudWatchLogsEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { findingKey } from '../../lambdas/core/findings.ts';
+import { type IngestDeps, type IngestReport, ingestDelivery } from '../../lambdas/core/ingest.ts';
+import { ingestKinesisBatch, KinesisEventError } from '../../lambdas/core/kinesis-ingest.ts';
+import { controlMessage, monthToDeliveries } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { generateMonth } from '../../lambdas/demo/generate-month.ts';
+import { createKinesisIngestHandler } from '../../lambdas/handlers/ingest-kinesis.ts';
+import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
+
+const month = generateMonth({ month: '2026-10' });
+const config = validateConfig(month.config, 'demo config');
+/** The demo month's first 16 days of deliveries: every job, Lambda platform lines and run lines, the first planted failures. */
+const deliveries = monthToDeliveries(month).filter((d) => d.deliverAt < Date.UTC(2026, 9, 17));
+const NOW = Date.UTC(2026, 9, 17);
+
+/** Kinesis records as CloudWatch Logs puts them: each one subscription payload, base64 of gzip. */
+function kinesisEvent(payloads: readonly CloudWatchLogsEvent[], firstSequence = 1) {
+  return {
+    Records: payloads.map((p, i) => ({
+      eventSource: 'aws:kinesis',
+      eventSourceARN: 'arn:aws:kinesis:eu-central-1:123456789012:stream/silent-audit',
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `partition-${i % 3}`, sequenceNumber: String(49_000_000 + firstSequence + i), data: p.awslogs.data, approximateArrivalTimestamp: 1_790_000_000 },
+    })),
+  };
+}
+
+/** A memory store that counts the state keys read, and can fail the commits of one subject. */
+class CountingStore extends MemoryAuditStore {
+  readonly reads = new Map<string, number>();
+  failKey?: string;
+
+  override async load(keys: readonly string[]) {
+    for (const key of keys) this.reads.set(key, (this.reads.get(key) ?? 0) + 1);
+    return super.load(keys);
+  }
+
+  override async commit(change: SubjectCommit): Promise<CommitResult> {
+    if (change.key === this.failKey) throw new Error(`DynamoDB is unavailable for ${change.key}`);
+    return super.commit(change);
+  }
+}
+
+function deps(store: MemoryAuditStore): IngestDeps {
+  return { store, sink: { publish: async () => undefined }, config, clock: { now: () => NOW } };
+}
+
+describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one batch', () => {
+  it('finds what the Lambda subscription finds payload by payload, reading each subject once per invocation', async () => {
+    // Prepare
+    const perPayload = new MemoryAuditStore();
+    const merged = new CountingStore();
+    const events = deliveries.map((d) => d.event);
+
+    // Act
+    const one: IngestReport[] = [];
+    for (const e of events) one.push(await ingestDelivery(e, deps(perPayload)));
+    const result = await ingestKinesisBatch(kinesisEvent(events), deps(merged));
+
+    // Assess
+    expect(result.response).toEqual({ batchItemFailures: [] });
+    expect(result).toMatchObject({ records: events.length, payloadsRejected: 0, controlMessages: 0, fellBack: false });
+    const report = result.reports[0];
+    expect(report.counts).toEqual({
+      lines: one.reduce((n, r) => n + r.counts.lines, 0),
+      events: one.reduce((n, r) => n + r.counts.events, 0),
+      rejected: 0,
+      unrecognised: one.reduce((n, r) => n + r.counts.unrecognised, 0),
+    });
+    const keys = (findings: readonly { detector: string; subject: string; ts: string; run_id?: string }[]) => findings.map((f) => findingKey(f as never)).sort();
+    expect(keys(report.findings)).toEqual(keys(one.flatMap((r) => r.findings)));
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(Math.max(...merged.reads.values())).toBe(1);
+    expect(merged.reads.size).toBeGreaterThanOrEqual(5);
+  });
+
+  it('skips a control message and counts a record that is not a CloudWatch payload as rejected, processing the rest', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const garbage: CloudWatchLogsEvent = { awslogs: { data: gzipSync('not json').toString('base64') } };
+    const event = kinesisEvent([controlMessage(), garbage, deliveries[0].event]);
+
+    // Act
+    const result = await ingestKinesisBatch(event, deps(store));
+
+    // Assess
+    expect(result).toMatchObject({ records: 3, payloadsRejected: 1, controlMessages: 1, response: { batchItemFailures: [] } });
+    expect(result.reports.map((r) => r.status)).toEqual(['payload-rejected', 'processed']);
+    expect(result.reports[0].rejections[0]).toEqual({ where: 'kinesis record 49000002 (partition key partition-1)', reason: expect.stringContaining('awslogs.data does not hold JSON') });
+    expect(result.reports[1].counts.lines).toBe(deliveries[0].lines);
+  });
+
+  it('when the batch fails, keeps what succeeds record by record and reports the first record that failed, for Lambda to retry from', async () => {
+    // Prepare: the invoice-export job's state cannot be written.
+    const store = new CountingStore();
+    store.failKey = 'job#invoice-export';
+    const firstFailing = deliveries.findIndex((d) => d.logGroup === '/aws/lambda/invoice-export');
+    const events = deliveries.slice(0, firstFailing + 10).map((d) => d.event);
+
+    // Act
+    const result = await ingestKinesisBatch(kinesisEvent(events, 100), deps(store));
+
+    // Assess
+    expect(firstFailing).toBeGreaterThan(0);
+    expect(result.fellBack).toBe(true);
+    expect(result.response).toEqual({ batchItemFailures: [{ itemIdentifier: String(49_000_000 + 100 + firstFailing) }] });
+    expect(result.reports).toHaveLength(firstFailing);
+    expect((await store.load(['job#invoice-export'])).size).toBe(0);
+    expect((await store.load(['job#cache-warmer'])).get('job#cache-warmer')?.version).toBeGreaterThan(0);
+  });
+
+  it('refuses an event that is not a Kinesis event, naming what is missing', async () => {
+    // Act and Assess
+    await expect(ingestKinesisBatch({ Records: [{ kinesis: { data: 'x' } }] }, deps(new MemoryAuditStore()))).rejects.toThrow(KinesisEventError);
+    await expect(ingestKinesisBatch({ awslogs: { data: 'x' } }, deps(new MemoryAuditStore()))).rejects.toThrow(/not a Kinesis stream event: Records: /);
+  });
+
+  it('the handler answers with batchItemFailures and hands every report to the observer', async () => {
+    // Prepare
+    const seen: IngestReport[] = [];
+    const store = new MemoryAuditStore();
+    const handler = createKinesisIngestHandler(
+      () => deps(store),
+      (r) => seen.push(r),
+    );
+
+    // Act
+    const response = await handler(kinesisEvent(deliveries.slice(0, 5).map((d) => d.event)) as never);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(seen).toHaveLength(1);
+    expect(seen[0].counts.lines).toBe(deliveries.slice(0, 5).reduce((n, d) => n + d.lines, 0));
+  });
+});

@@ -1,0 +1,409 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
+import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
+import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
+import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
+import { CONFIG, clock, finding, octoberInput, runRecord } from './report-fixtures.ts';
+
+const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
+  const group = report.findings.find((g) => g.detector === detector && g.subject === subject);
+  if (!group) throw new Error(`no group ${detector} × ${subject}`);
+  return group;
+};
+
+describe('months', () => {
+  it.each([
+    ['2026-10', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z', 31, 'October 2026'],
+    ['2026-02', '2026-02-01T00:00:00Z', '2026-03-01T00:00:00Z', 28, 'February 2026'],
+    ['2028-02', '2028-02-01T00:00:00Z', '2028-03-01T00:00:00Z', 29, 'February 2028'],
+    ['2026-12', '2026-12-01T00:00:00Z', '2027-01-01T00:00:00Z', 31, 'December 2026'],
+  ])('%s spans %s to %s, %i days', (month, from, to, days, label) => {
+    // Act
+    const span = monthSpan(month);
+    // Assess
+    expect([span.from, span.to, span.days.length, span.label]).toEqual([from, to, days, label]);
+  });
+
+  it.each(['2026-13', '2026-1', '26-10', '2026-10-01', ''])('refuses %j', (month) => {
+    expect(() => monthSpan(month)).toThrow(ReportMonthError);
+  });
+
+  it('steps back across a year and reports on the month before a run', () => {
+    expect(previousMonth('2026-01')).toBe('2025-12');
+    expect(reportMonthAt(Date.parse('2026-11-01T06:00:00Z'))).toBe('2026-10');
+    expect(reportMonthAt(Date.parse('2027-01-01T06:00:00Z'))).toBe('2026-12');
+  });
+});
+
+describe('the month of a report invocation', () => {
+  const now = { now: () => Date.parse('2026-12-15T10:00:00Z') };
+
+  it('takes {"month"} when given, the month before a scheduled event, else the month before now', () => {
+    // Prepare
+    const scheduled = { version: '0', id: 'e-1', 'detail-type': 'Scheduled Event', source: 'aws.events', time: '2026-11-01T06:00:00Z', detail: {} };
+
+    // Act and Assess
+    expect(reportMonthOf({ month: '2026-07' }, now)).toBe('2026-07');
+    expect(reportMonthOf(scheduled, now)).toBe('2026-10');
+    expect(reportMonthOf({}, now)).toBe('2026-11');
+    expect(reportMonthOf(undefined, now)).toBe('2026-11');
+  });
+
+  it.each([{ month: '2026-13' }, { month: 202610 }, { month: '' }])('refuses %j with what is expected', (event) => {
+    expect(() => reportMonthOf(event, now)).toThrow(ReportEventError);
+    expect(() => reportMonthOf(event, now)).toThrow(/expected "YYYY-MM"/);
+  });
+});
+
+describe('buildReport for a known month (October 2026 against September)', () => {
+  const report = buildReport(octoberInput());
+
+  it('names the month, the period, the report date and every section', () => {
+    expect(report).toMatchObject({
+      schema: 'silent-audit/monthly-report@1',
+      month: '2026-10',
+      label: 'October 2026',
+      previousMonth: '2026-09',
+      period: { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' },
+      generatedAt: '2026-11-01T06:00:00Z',
+    });
+    expect(REPORT_SECTIONS.map((s) => s.title)).toEqual([
+      'Summary',
+      'Coverage',
+      'Exception registry review',
+      'Retries per route',
+      'Agent budgets and costs',
+      'Findings (5 Cs)',
+      'Appendix: thresholds',
+    ]);
+  });
+
+  it('summarises the month with the trend against the previous one', () => {
+    const s = report.summary;
+    expect(s.headline).toBe(
+      'October 2026: 27 findings in 8 open groups across 6 subjects (▲ 23 vs September 2026); 7 new, 1 recurring, 1 resolved, 1 unverified; 3 of 10 monitored subjects UNKNOWN.',
+    );
+    expect(s.findings).toEqual({ current: 27, previous: 4, delta: 23, direction: 'up' });
+    expect(s.bySeverity.map((b) => [b.severity, b.trend.current, b.trend.previous])).toEqual([
+      ['critical', 0, 0],
+      ['high', 24, 3],
+      ['medium', 3, 1],
+      ['low', 0, 0],
+    ]);
+    expect(s.byDetector.map((d) => [d.detector, d.trend.current, d.trend.previous, d.trend.direction])).toEqual([
+      ['output-shrink', 18, 0, 'up'],
+      ['run-failed', 2, 1, 'up'],
+      ['guard-bypass-unregistered', 2, 0, 'up'],
+      ['budget-exceeded', 1, 0, 'up'],
+      ['cost-outlier', 1, 0, 'up'],
+      ['guard-exception-expired', 1, 0, 'up'],
+      ['retry-latency', 1, 0, 'up'],
+      ['retry-rate', 1, 0, 'up'],
+      ['empty-output', 0, 2, 'down'],
+      ['error-keyword', 0, 1, 'down'],
+    ]);
+    expect(s.subjectsAffected).toEqual({ current: 6, previous: 2, delta: 4, direction: 'up' });
+    expect(s.groups).toEqual({ new: 7, recurring: 1, resolved: 1, unverified: 1 });
+    expect(s.coverage).toEqual({ monitored: 10, ok: 1, findings: 6, unknown: 3 });
+    expect(s.exceptions).toEqual({ total: 4, expired: 1, expiringSoon: 1, unused: 2 });
+    expect(s.highlights).toEqual([
+      'HIGH run-failed on etl-loader: 2 findings from 2026-10-03 to 2026-10-17 (recurring)',
+      'HIGH output-shrink on nightly-backup: 18 findings from 2026-10-14, still happening (new)',
+      'HIGH guard-bypass-unregistered on cost-cap: 2 findings from 2026-10-10 to 2026-10-24 (new)',
+    ]);
+  });
+
+  it('groups findings per detector × subject with their status, owner and due date, open ones first', () => {
+    expect(report.findings.map((g) => [g.detector, g.subject, g.severity, g.status, g.correctiveAction.owner, g.correctiveAction.due ?? null])).toEqual([
+      ['run-failed', 'etl-loader', 'high', 'recurring', 'data-eng@example.com', '2026-11-08'],
+      ['output-shrink', 'nightly-backup', 'high', 'new', 'data-platform@example.com', '2026-11-08'],
+      ['guard-bypass-unregistered', 'cost-cap', 'high', 'new', 'carol@example.com', '2026-11-08'],
+      ['budget-exceeded', 'support-bot', 'high', 'new', 'ai-team@example.com', '2026-11-08'],
+      ['guard-exception-expired', 'schema-validator', 'high', 'new', 'bob@example.com', '2026-11-08'],
+      ['cost-outlier', 'support-bot', 'medium', 'new', 'ai-team@example.com', '2026-11-15'],
+      ['retry-latency', 'search-api', 'medium', 'new', 'search@example.com', '2026-11-15'],
+      ['retry-rate', 'search-api', 'medium', 'new', 'search@example.com', '2026-11-15'],
+      ['empty-output', 'etl-loader', 'high', 'resolved', 'data-eng@example.com', null],
+      ['error-keyword', 'weekly-digest', 'medium', 'unverified', 'growth@example.com', null],
+    ]);
+  });
+
+  it('gives a shrunk output every day from the 14th the 5 Cs: thresholds, counts, a change at the source, 18 of 31 runs, still happening', () => {
+    const g = groupOf(report, 'output-shrink', 'nightly-backup');
+    expect(g.criteria.thresholds).toEqual([
+      { key: 'output_shrink_ratio', value: '0.3', source: 'defaults' },
+      { key: 'min_history', value: '5', source: 'defaults' },
+      { key: 'baseline_window', value: '20', source: 'defaults' },
+    ]);
+    expect(g.criteria.baseline).toBe('the median of the previous normal runs: 6.8 KiB over the last 20 runs');
+    expect(g.condition).toMatchObject({ occurrences: 18, previousOccurrences: 0, runsAffected: 18, firstAt: '2026-10-14T03:10:00Z', lastAt: '2026-10-31T03:10:00Z' });
+    expect(g.condition.days).toHaveLength(18);
+    expect(g.condition.evidence.find((e) => e.key === 'output_bytes')).toEqual({ key: 'output_bytes', unit: 'bytes', n: 18, min: 400, median: 410, max: 420 });
+    expect(g.condition.examples).toEqual([{ text: 'output 412 B is 6% of the median 6.8 KiB of the last 20 runs', count: 18 }]);
+    expect(g.cause.narrowed[0]).toBe(
+      'Every run from 2026-10-14 to 2026-10-31 was affected (18 of 18): a lasting change at the source on or just before 2026-10-14 (a deploy, a credential, a configuration or an upstream change) rather than a passing fault. It had not recovered by the end of the month.',
+    );
+    expect(g.cause.narrowed[1]).toMatch(/^The output was steady at about 410 B \(6% of the usual 6\.8 KiB\)/);
+    expect(g.consequence).toMatchObject({ runsAffected: 18, runsInMonth: 31, persisted: { from: '2026-10-14T03:10:00Z', to: '2026-11-01T00:00:00Z', ongoing: true } });
+    expect(g.consequence.notes).toEqual([
+      '18 runs affected of 31 in October 2026 (58%).',
+      'Lasted 17.9 days from its first occurrence (2026-10-14) and was still happening at the end of the month.',
+    ]);
+    expect(g.correctiveAction).toEqual({
+      action: expect.stringMatching(/^Compare the run's output/),
+      owner: 'data-platform@example.com',
+      ownerKey: 'jobs.nightly-backup.owner',
+      due: '2026-11-08',
+      overdue: false,
+      status: 'new',
+    });
+    expect(g.openSince).toBe('2026-10');
+  });
+
+  it('calls two failures among normal runs intermittent, and reads the exit code', () => {
+    const g = groupOf(report, 'run-failed', 'etl-loader');
+    expect(g.openSince).toBe('2026-09');
+    expect(g.condition.previousOccurrences).toBe(1);
+    expect(g.cause.narrowed).toEqual([
+      'Intermittent: 2 of 15 runs between 2026-10-03 and 2026-10-17, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.',
+      'Exit codes: 137 ×2 (137: it was killed with SIGKILL, most often by the out-of-memory killer).',
+    ]);
+    expect(g.consequence.notes).toEqual(['2 runs affected of 31 in October 2026 (6.5%).', 'Lasted 14.0 days, from 2026-10-03 to 2026-10-17.', 'Longest time measured: 5.0 min.']);
+  });
+
+  it('lists last month’s groups that did not come back: resolved when the subject ran, unverified when it sent nothing', () => {
+    const resolved = groupOf(report, 'empty-output', 'etl-loader');
+    expect(resolved.condition).toMatchObject({ occurrences: 0, previousOccurrences: 2 });
+    expect(resolved.cause.narrowed).toEqual(['No finding in October 2026 across 31 runs; last seen 2026-09-06.']);
+    expect(resolved.correctiveAction).toMatchObject({ status: 'resolved', overdue: false });
+    expect(resolved.correctiveAction.due).toBeUndefined();
+
+    const unverified = groupOf(report, 'error-keyword', 'weekly-digest');
+    expect(unverified.cause.narrowed).toEqual(['No finding in October 2026, but weekly-digest reported no data either: it may still be broken.']);
+    expect(unverified.correctiveAction.action).toBe('Find out why weekly-digest sent no data in October 2026 before calling this fixed.');
+  });
+
+  it('shows cost and the budget limits of agent findings, and the route limits of retry findings', () => {
+    expect(groupOf(report, 'budget-exceeded', 'support-bot').consequence.costUsd).toBe(0.9);
+    expect(groupOf(report, 'cost-outlier', 'support-bot').consequence.costUsd).toBe(2.4);
+    expect(groupOf(report, 'budget-exceeded', 'support-bot').criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`)).toEqual([
+      'budget.max_actions=20@agents.support-bot',
+      'budget.max_cost_usd=0.5@agents.support-bot',
+      'budget.scope="task"@agents.support-bot',
+    ]);
+    expect(groupOf(report, 'retry-rate', 'search-api').criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`)).toEqual([
+      'retry_rate_max=0.1@routes.search-api',
+      'retry_min_requests=20@defaults',
+    ]);
+    expect(groupOf(report, 'retry-latency', 'search-api').consequence.maxLatencyMs).toBe(8200);
+  });
+
+  it('lists every monitored subject, with UNKNOWN for too little history and for no data, never as healthy', () => {
+    expect(report.coverage.rows.map((r) => [r.kind, r.name, r.status, r.runsInMonth, r.history, r.reason ?? null])).toEqual([
+      ['job', 'cache-warmer', 'ok', 10, 400, null],
+      ['job', 'etl-loader', 'findings', 31, 61, null],
+      ['job', 'monthly-close', 'unknown', 0, null, 'no data: configured, but nothing from it has ever been seen'],
+      ['job', 'nightly-backup', 'findings', 31, 61, null],
+      ['job', 'report-mailer', 'unknown', 2, 2, 'too little history: 2 of 5 runs, so the baseline checks were not active yet'],
+      ['job', 'weekly-digest', 'unknown', 0, 4, 'no data: nothing from it was seen in October 2026'],
+      ['agent', 'support-bot', 'findings', 3, 30, null],
+      ['route', 'search-api', 'findings', null, null, null],
+      ['guard', 'cost-cap', 'findings', null, null, null],
+      ['guard', 'schema-validator', 'findings', null, null, null],
+    ]);
+    expect(report.coverage.rows.find((r) => r.name === 'etl-loader')).toMatchObject({ failedRuns: 2, owner: 'data-eng@example.com', configured: true, highestSeverity: 'high' });
+  });
+
+  it('judges history as it stood at the month’s end, not today', () => {
+    // Prepare: report-mailer ran 4 more times in November, which must not lift October's history.
+    const input = octoberInput();
+    const subjects = input.subjects.map((s) => (s.name === 'report-mailer' ? { ...s, state: { ...(s.state as object), runs: 6 }, runsAfterMonth: 4 } : s));
+
+    // Act
+    const row = buildReport({ ...input, subjects }).coverage.rows.find((r) => r.name === 'report-mailer');
+
+    // Assess
+    expect(row).toMatchObject({ status: 'unknown', history: 2, minHistory: 5 });
+  });
+
+  it('walks the exception registry: expiry, bypass count and whether each is still needed', () => {
+    expect(report.exceptions.available).toBe(true);
+    expect(report.exceptions.rows.map((r) => [r.id, r.state, r.expires, r.daysToExpiry, r.bypassCount, r.renewals, r.findingsInMonth])).toEqual([
+      ['EX-7', 'expired', '2026-09-30', -32, 3, 0, 1],
+      ['EX-20', 'expiring', '2026-11-20', 19, 0, 0, 0],
+      ['EX-12', 'active', '2026-12-31', 60, 14, 0, 0],
+      ['EX-9', 'active', '2027-03-01', 120, 5, 2, 0],
+      ['EX-3', 'revoked', '2026-10-15', -17, 1, 0, 0],
+    ]);
+    const review = Object.fromEntries(report.exceptions.rows.map((r) => [r.id, r.review]));
+    expect(review['EX-7']).toBe(
+      'Expired 32 days ago and the guard was still bypassed under it 1 time this month: remove the bypass from the code, or renew it with a reason and an owner.',
+    );
+    expect(review['EX-20']).toBe('Never used: revoke it unless a bypass is planned.');
+    expect(review['EX-12']).toBe('In use (14 bypasses, last 2026-10-28): is it still needed? Confirm with alice@example.com and plan the guard\'s return.');
+    expect(review['EX-9']).toMatch(/^No bypass in 78 days: probably no longer needed, revoke it\. Renewed 2 times/);
+    expect(review['EX-3']).toBe('Revoked on 2026-10-02 (guard fixed): nothing to decide.');
+    expect(report.exceptions.unregistered).toEqual([{ guard: 'cost-cap', count: 2, lastAt: '2026-10-24T09:00:00Z' }]);
+  });
+
+  it('without a registry reviews the config’s seeds and says their counts are unknown', () => {
+    // Act
+    const review = buildReport(octoberInput({ exceptions: undefined })).exceptions;
+
+    // Assess
+    expect(review.available).toBe(false);
+    expect(review.note).toMatch(/No exception registry was available/);
+    expect(review.rows.map((r) => [r.id, r.guard, r.state, r.bypassCount])).toEqual([['EX-12', 'pii-redaction', 'active', null]]);
+    expect(review.rows[0].review).toMatch(/Bypass counts are unknown/);
+  });
+
+  it('derives retries per route and agent budgets from their detectors’ findings', () => {
+    expect(report.retries.rows).toEqual([
+      {
+        name: 'search-api',
+        owner: 'search@example.com',
+        configured: true,
+        status: 'findings',
+        limits: [
+          { key: 'retry_rate_max', value: '0.1', source: 'routes.search-api' },
+          { key: 'retry_min_requests', value: '20', source: 'defaults' },
+          { key: 'p99_ms', value: '3000', source: 'routes.search-api' },
+        ],
+        findings: 2,
+        byDetector: [
+          { detector: 'retry-latency', count: 1 },
+          { detector: 'retry-rate', count: 1 },
+        ],
+        worst: [
+          { key: 'requests', value: 240, unit: 'count' },
+          { key: 'retried', value: 41, unit: 'count' },
+          { key: 'rate', value: 0.17, unit: 'ratio' },
+          { key: 'p99_e2e_ms', value: 8200, unit: 'ms' },
+        ],
+        runsInMonth: null,
+        requests: { total: 1240, retried: 41 },
+      },
+    ]);
+    expect(report.agents.rows.map((r) => [r.name, r.findings, r.runsInMonth, r.worst.map((w) => `${w.key}=${w.value}`)])).toEqual([['support-bot', 2, 3, ['cost_usd=2.4', 'actions=34']]]);
+  });
+
+  it('says plainly when no route or agent is monitored', () => {
+    // Prepare
+    const config = { ...CONFIG, agents: {}, routes: {} };
+    const input = octoberInput({ config, findings: octoberInput().findings.filter((f) => f.subject_kind !== 'agent' && f.subject_kind !== 'route'), subjects: octoberInput().subjects.filter((s) => s.kind === 'job') });
+
+    // Act
+    const r = buildReport(input);
+
+    // Assess
+    expect(r.retries).toEqual({ rows: [], empty: 'No routes monitored: no route is configured and no attempt lines were seen.' });
+    expect(r.agents).toEqual({ rows: [], empty: 'No agents monitored: no agent is configured and no agent runs were seen.' });
+  });
+
+  it('charts findings per day, per detector and per subject', () => {
+    expect(report.charts.perDay).toHaveLength(31);
+    expect(report.charts.perDay.find((d) => d.date === '2026-10-12')).toEqual({ date: '2026-10-12', total: 2, bySeverity: { critical: 0, high: 0, medium: 2, low: 0 } });
+    expect(report.charts.perDay.find((d) => d.date === '2026-10-17')?.total).toBe(2);
+    expect(report.charts.perDetector[0]).toEqual({ label: 'output-shrink', count: 18 });
+    expect(report.charts.perSubject.slice(0, 2)).toEqual([
+      { label: 'nightly-backup', count: 18 },
+      { label: 'cost-cap', count: 2 },
+    ]);
+  });
+
+  it('keeps an appendix of the thresholds used, marking the built-in ones', () => {
+    expect(report.thresholds.defaults.find((d) => d.key === 'min_history')).toEqual({ key: 'min_history', value: '5', builtIn: true });
+    expect(report.thresholds.overrides).toContainEqual({ key: 'expect_pattern', value: '"uploaded \\\\d+ objects"', source: 'jobs.nightly-backup' });
+    expect(report.thresholds.dueDays).toEqual({ critical: 3, high: 7, medium: 14, low: 30 });
+    expect(report.thresholds.rules.map((r) => r.detector)).toContain('output-shrink');
+  });
+});
+
+describe('statuses carried over two months', () => {
+  const august = [finding('run-failed', 'etl-loader', '2026-08-11T06:04:00Z', { run_id: 'etl-08-11', evidence: { exit_code: 1 } })];
+  const september = octoberInput().previousFindings;
+
+  it('carries open-since and due dates from last month’s report and marks a passed due date overdue', () => {
+    // Prepare: September's report, run on 1 October.
+    const septemberReport = buildReport(
+      octoberInput({ month: '2026-09', findings: september, previousFindings: august, runs: [], clock: { now: () => Date.parse('2026-10-01T06:00:00Z') } }),
+    );
+    expect(septemberReport.findings.map((g) => [g.detector, g.subject, g.status, g.openSince, g.correctiveAction.due])).toEqual([
+      ['run-failed', 'etl-loader', 'recurring', '2026-08', '2026-10-08'],
+      ['empty-output', 'etl-loader', 'new', '2026-09', '2026-10-08'],
+      ['error-keyword', 'weekly-digest', 'new', '2026-09', '2026-10-15'],
+    ]);
+
+    // Act: October's report with September's carried over.
+    const october = buildReport(octoberInput({ carried: carriedGroups(septemberReport) }));
+
+    // Assess
+    const failed = groupOf(october, 'run-failed', 'etl-loader');
+    expect([failed.status, failed.openSince, failed.correctiveAction.due, failed.correctiveAction.overdue]).toEqual(['recurring', '2026-08', '2026-10-08', true]);
+    expect(october.summary.highlights[0]).toBe('HIGH run-failed on etl-loader: 2 findings from 2026-10-03 to 2026-10-17 (recurring, overdue)');
+    const shrink = groupOf(october, 'output-shrink', 'nightly-backup');
+    expect([shrink.status, shrink.openSince, shrink.correctiveAction.due, shrink.correctiveAction.overdue]).toEqual(['new', '2026-10', '2026-11-08', false]);
+    expect(groupOf(october, 'empty-output', 'etl-loader')).toMatchObject({ status: 'resolved', openSince: '2026-09' });
+  });
+
+  it('keeps a group unverified while its subject sends nothing, and resolves it once the subject runs clean', () => {
+    // Prepare
+    const octoberReport = buildReport(octoberInput());
+    const november = (runs: ReturnType<typeof runRecord>[]) =>
+      buildReport(
+        octoberInput({
+          month: '2026-11',
+          findings: [],
+          previousFindings: octoberInput().findings,
+          runs,
+          carried: carriedGroups(octoberReport),
+          clock: { now: () => Date.parse('2026-12-01T06:00:00Z') },
+        }),
+      );
+
+    // Act
+    const silent = november([]);
+    const ranClean = november([runRecord('weekly-digest', 'wd-11-02', '2026-11-02T08:02:00Z')]);
+
+    // Assess
+    expect(groupOf(silent, 'error-keyword', 'weekly-digest')).toMatchObject({ status: 'unverified', openSince: '2026-09' });
+    expect(groupOf(ranClean, 'error-keyword', 'weekly-digest')).toMatchObject({ status: 'resolved', openSince: '2026-09' });
+    expect(groupOf(silent, 'output-shrink', 'nightly-backup').status).toBe('unverified');
+  });
+
+  it('calls a group recurring when it was open in last month’s report though last month’s findings are gone', () => {
+    // Act
+    const report = buildReport(
+      octoberInput({ previousFindings: [], carried: [{ detector: 'output-shrink', subject: 'nightly-backup', status: 'new', openSince: '2026-09', due: '2026-10-08' }] }),
+    );
+
+    // Assess
+    expect(groupOf(report, 'output-shrink', 'nightly-backup')).toMatchObject({ status: 'recurring', openSince: '2026-09', correctiveAction: { due: '2026-10-08', overdue: true } });
+  });
+});
+
+describe('detectors the report does not know', () => {
+  it('groups their findings with fallback text and the evidence it can read', () => {
+    // Prepare
+    const input = octoberInput({
+      findings: [finding('made-up-detector', 'nightly-backup', '2026-10-05T03:10:00Z', { run_id: 'nb-2026-10-05', severity: 'low', evidence: { latency_ms: 1200, note: 'x' } })],
+      previousFindings: [],
+      meta: new Map(),
+    });
+
+    // Act
+    const [group] = buildReport(input).findings;
+
+    // Assess
+    expect(group.criteria.rule).toBe('The "made-up-detector" detector fired; this version of the report has no description of its rule.');
+    expect(group.cause.known).toMatch(/No catalogue of causes/);
+    expect(group.correctiveAction).toMatchObject({ owner: 'data-platform@example.com', due: '2026-12-01', status: 'new' });
+    expect(group.condition.evidence).toEqual([{ key: 'latency_ms', unit: 'ms', n: 1, min: 1200, median: 1200, max: 1200 }]);
+    expect(group.condition.values).toEqual([{ key: 'note', value: 'x', count: 1 }]);
+  });
+
+  it('builds the same report from the same input', () => {
+    expect(JSON.stringify(buildReport(octoberInput()))).toBe(JSON.stringify(buildReport(octoberInput())));
+    expect(clock.now()).toBe(Date.parse('2026-11-01T06:00:00Z'));
+  });
+});

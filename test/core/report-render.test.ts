@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { buildReport } from '../../lambdas/core/report/build-report.ts';
+import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
+import { reportNotice } from '../../lambdas/core/report/notice.ts';
+import { renderHtml } from '../../lambdas/core/report/render-html.ts';
+import { renderJson } from '../../lambdas/core/report/render-json.ts';
+import { md, mdCode, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
+import { finding, octoberInput, runRecord } from './report-fixtures.ts';
+
+/** A subject and messages as hostile logs could write them. */
+const HOSTILE_JOB = '<script>alert("job")</script>';
+const HOSTILE_MESSAGE = 'exited 0 but wrote <img src=x onerror=alert(1)> | [click](http://evil.example) **bold**';
+
+function hostileReport() {
+  const input = octoberInput();
+  return buildReport({
+    ...input,
+    findings: [
+      ...input.findings,
+      finding('error-keyword', HOSTILE_JOB, '2026-10-05T10:00:00Z', { run_id: 'h-1', message: HOSTILE_MESSAGE, evidence: { keyword: 'FATAL', excerpt: '<b>FATAL</b>' } }),
+    ],
+    runs: [...input.runs, runRecord(HOSTILE_JOB, 'h-1', '2026-10-05T10:00:00Z')],
+  });
+}
+
+describe('renderHtml', () => {
+  const html = renderHtml(hostileReport());
+
+  it('is one page with every section heading, in order, and a table of contents', () => {
+    // Act
+    const headings = [...html.matchAll(/<h2 id="([a-z]+)-h">([^<]+)<\/h2>/g)].map((m) => [m[1], m[2]]);
+
+    // Assess
+    expect(html.startsWith('<!doctype html>\n<html lang="en">')).toBe(true);
+    expect(html).toContain('<h1>Monthly audit report: October 2026</h1>');
+    expect(headings).toEqual(REPORT_SECTIONS.map((s) => [s.id, s.title]));
+    for (const s of REPORT_SECTIONS) expect(html).toContain(`<a href="#${s.id}">${s.title}</a>`);
+  });
+
+  it('draws three inline SVG charts, each labelled for screen readers', () => {
+    // Act
+    const charts = [...html.matchAll(/<svg class="chart" role="img" aria-labelledby="([\w-]+)-title \1-desc"/g)].map((m) => m[1]);
+
+    // Assess
+    expect(charts).toEqual(['chart-days', 'chart-detectors', 'chart-subjects']);
+    expect(html).toContain('<title id="chart-days-title">Findings per day, October 2026</title>');
+    expect(html).toContain('<desc id="chart-days-desc">Bar chart of findings per day from 2026-10-01 to 2026-10-31, stacked by severity; the busiest day was 2026-10-09 with 2. Weekends are shaded.</desc>');
+    expect(html).toContain('<title>2026-10-12: 2 findings (2 medium)</title>');
+  });
+
+  it('loads nothing from outside the page: no script, stylesheet link, image, font or external URL', () => {
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link/i);
+    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toMatch(/<[^>]*\ssrc=/i);
+    expect(html).not.toMatch(/<[^>]*\shref="(?!#)/i);
+    expect(html).not.toMatch(/@import|url\(|@font-face/i);
+    expect(html.match(/="[a-z]+:\/\/[^"]*"/gi)).toEqual(['="http://www.w3.org/2000/svg"', '="http://www.w3.org/2000/svg"', '="http://www.w3.org/2000/svg"']);
+  });
+
+  it('escapes every string that came from logs', () => {
+    expect(html).toContain('&lt;script&gt;alert(&quot;job&quot;)&lt;/script&gt;');
+    expect(html).toContain('exited 0 but wrote &lt;img src=x onerror=alert(1)&gt; | [click](http://evil.example) **bold**');
+    expect(html).toContain('&lt;b&gt;FATAL&lt;/b&gt;');
+    expect(html).not.toContain(HOSTILE_JOB);
+    expect(html).not.toContain('<img src=x');
+  });
+
+  it('prints well: a print stylesheet without the navigation, and cards kept whole', () => {
+    const print = html.slice(html.indexOf('@media print'));
+    expect(print).toContain('nav.toc { display: none; }');
+    expect(print).toContain('break-inside: avoid');
+    expect(print).toContain('thead { display: table-header-group; }');
+  });
+
+  it('marks UNKNOWN subjects, statuses and overdue actions in words, not only in colour', () => {
+    expect(html).toContain('<span class="pill unknown">UNKNOWN</span>');
+    expect(html).toContain('<span class="pill recurring">recurring</span>');
+    expect(html).toContain('<span class="pill resolved">resolved</span>');
+    expect(html).toContain('<span class="pill unverified">unverified (no data)</span>');
+    expect(html).toContain('<span class="pill expired">EXPIRED</span>');
+  });
+});
+
+describe('renderMarkdown', () => {
+  const text = renderMarkdown(hostileReport());
+
+  it('has every section as a second-level heading, in order, under one title', () => {
+    // Act
+    const headings = text.split('\n').filter((l) => l.startsWith('#'));
+
+    // Assess
+    expect(headings[0]).toBe('# Monthly audit report: October 2026');
+    expect(headings.filter((h) => h.startsWith('## '))).toEqual(REPORT_SECTIONS.map((s) => `## ${s.title}`));
+    expect(headings.filter((h) => h.startsWith('### ')).length).toBe(11);
+  });
+
+  it('writes the 5 Cs of each group', () => {
+    // Act
+    const group = text.slice(text.indexOf('`output-shrink` on nightly-backup'), text.indexOf('### 3.'));
+
+    // Assess
+    for (const c of ['**Criteria.**', '**Condition.**', '**Cause.**', '**Consequence.**', '**Corrective action.**']) expect(group).toContain(c);
+    expect(group).toContain('Owner: data-platform@example.com. Due: **2026-11-08**. Status: **new** (open since 2026-10).');
+    expect(group).toContain('  - `output_bytes`: 400 B / 410 B / 420 B (min / median / max)');
+  });
+
+  it('renders coverage as a table with UNKNOWN called out', () => {
+    expect(text).toContain('| Kind | Subject | Status | Runs | Failed | History | Findings | Owner | Note |');
+    expect(text).toContain('| job | report-mailer | **UNKNOWN** | 2 | 0 | 2/5 | 0 | _unassigned_ | too little history: 2 of 5 runs, so the baseline checks were not active yet |');
+    expect(text).toContain('| job | monthly-close | **UNKNOWN** | 0 | 0 | – | 0 | finance-eng@example.com | no data: configured, but nothing from it has ever been seen |');
+  });
+
+  it('counts a route’s requests and an agent’s runs in their sections', () => {
+    expect(text).toContain('| Route | Status | Requests | Findings | Worst measured | Limits | Owner |');
+    expect(text).toMatch(/^\| search-api \| \*\*FINDINGS\*\* \| 1,240, 3\.3% retried \| 2: `retry-latency` ×1, `retry-rate` ×1 \|/m);
+    expect(text).toMatch(/^\| support-bot \| \*\*FINDINGS\*\* \| 3 \| 2: `budget-exceeded` ×1, `cost-outlier` ×1 \|/m);
+  });
+
+  it('makes log text inert: no HTML, links, emphasis or broken tables', () => {
+    const outsideCode = text.replace(/(`+)[^`]*?\1/g, '');
+    expect(outsideCode).not.toMatch(/(?<!\\)<[a-z/]/i);
+    expect(text).toContain('\\<script\\>alert("job")\\</script\\>');
+    expect(text).toContain('exited 0 but wrote \\<img src=x onerror=alert(1)\\> \\| \\[click\\](http://evil.example) \\*\\*bold\\*\\*');
+    expect(md('a|b\nc')).toBe('a\\|b c');
+    expect(mdCode('x`y|z')).toBe('`` x`y\\|z ``');
+    expect(mdCode('output_bytes')).toBe('`output_bytes`');
+  });
+});
+
+describe('renderJson', () => {
+  it('is the report model itself, which reads back equal', () => {
+    // Prepare
+    const report = buildReport(octoberInput());
+
+    // Act
+    const json = renderJson(report);
+
+    // Assess
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(json.endsWith('}\n')).toBe(true);
+  });
+});
+
+describe('reportNotice', () => {
+  const published = {
+    location: 's3://audit-reports/reports/2026-10/',
+    documents: [
+      { format: 'md' as const, uri: 's3://audit-reports/reports/2026-10/audit-report-2026-10.md' },
+      { format: 'html' as const, uri: 's3://audit-reports/reports/2026-10/audit-report-2026-10.html' },
+    ],
+  };
+
+  it('fits an SNS subject (ASCII, under 100 characters) and says where the report is', () => {
+    // Act
+    const notice = reportNotice(buildReport(octoberInput()), published);
+
+    // Assess
+    expect(notice.subject).toBe('silent-audit October 2026 report: 27 findings (+23), 8 open, 3 UNKNOWN');
+    expect(notice.subject.length).toBeLessThan(100);
+    expect(notice.subject).toMatch(/^[\x20-\x7e]+$/);
+    expect(notice.severity).toBe('high');
+    expect(notice.message).toContain('Findings: 27 (+23 vs September 2026): critical 0, high 24, medium 3, low 0');
+    expect(notice.message).toContain('Report: s3://audit-reports/reports/2026-10/');
+    expect(notice.message).toContain('  HTML: s3://audit-reports/reports/2026-10/audit-report-2026-10.html');
+    expect(notice.message).toContain('  1. HIGH run-failed on etl-loader: 2 findings from 2026-10-03 to 2026-10-17 (recurring)');
+  });
+
+  it('is low severity with nothing open', () => {
+    // Act
+    const notice = reportNotice(buildReport(octoberInput({ findings: [], previousFindings: [] })), published);
+
+    // Assess
+    expect(notice.severity).toBe('low');
+    expect(notice.subject).toBe('silent-audit October 2026 report: 0 findings (0), 0 open, 3 UNKNOWN');
+  });
+});

@@ -1,0 +1,210 @@
+import { describe, expect, it } from 'vitest';
+import { type Config, DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
+import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { initialRouteState, MAX_DONE_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
+
+const T = Date.parse('2026-10-05T10:00:00Z');
+const ctx = (config: Config = DEFAULT_CONFIG, now = T + 86_400_000): ReduceContext => ({ config, clock: { now: () => now } });
+let line = 1;
+
+function attempt(at: number, request: string, n: number, outcome: string, latency: number, route = 'search-api'): AuditEvent {
+  return { at, body: { type: 'attempt', route, request_id: request, attempt: n, outcome, latency_ms: latency } as unknown as EventBody, source: { origin: 'attempts.jsonl', line: line++ }, format: 'json' };
+}
+
+/**
+ * `requests` requests, one every `every` ms from `from`; those whose index is in `retried` fail
+ * once (`outcome`, fast) and succeed on an immediate second attempt, so end to end stays near
+ * a single attempt unless `backoffMs` is given.
+ */
+function traffic(options: { from: number; requests: number; retried: ReadonlySet<number> | number; every?: number; outcome?: string; backoffMs?: number; firstLatency?: number; prefix?: string; route?: string }): AuditEvent[] {
+  const every = options.every ?? 9_000;
+  const count = options.retried;
+  const retried = typeof count === 'number' ? new Set(Array.from({ length: count }, (_, i) => Math.floor((i * options.requests) / count))) : count;
+  return Array.from({ length: options.requests }, (_, i) => {
+    const t = options.from + i * every;
+    const id = `${options.prefix ?? 'q'}-${i}`;
+    if (!retried.has(i)) return [attempt(t + 200, id, 1, 'ok', 200, options.route)];
+    const first = options.firstLatency ?? 50;
+    const second = t + first + (options.backoffMs ?? 0) + 200;
+    return [attempt(t + first, id, 1, options.outcome ?? 'empty', first, options.route), attempt(second, id, 2, 'ok', 200, options.route)];
+  }).flat();
+}
+
+/** One request much later, so that the route's time passes the boundaries before it. */
+const nudge = (at: number, route = 'search-api') => [attempt(at, `nudge-${at}`, 1, 'ok', 200, route)];
+
+function fold(batches: readonly (readonly AuditEvent[])[], state: RouteState = initialRouteState('search-api'), c = ctx()) {
+  const findings: Finding[] = [];
+  for (const batch of batches) {
+    const result = routeReducer.apply(state, 'search-api', [...batch].sort((a, b) => a.at - b.at), c);
+    state = result.state;
+    findings.push(...result.findings);
+  }
+  return { state, findings };
+}
+
+const brief = (findings: readonly Finding[]) => findings.map((f) => `${f.ts} ${f.detector}: ${f.message}`);
+
+describe('retries per route', () => {
+  it.each([
+    ['0%', 0],
+    ['9%', 9],
+    ['exactly 10%', 10],
+  ])('stays quiet at %s of 100 requests', (_, retried) => {
+    // Act
+    const { findings, state } = fold([traffic({ from: T, requests: 100, retried }), nudge(T + 2 * 86_400_000)]);
+    // Assess
+    expect(findings).toEqual([]);
+    expect(state.totals).toEqual({ requests: 101, retried, failed: 0, attempts: 101 + retried });
+  });
+
+  it('fires at 11%, once for the rolling hour and once for the rolling day, never again for the same window', () => {
+    // Prepare: 100 requests in 15 minutes, 11 of which got an empty answer first (a 200 with garbage).
+    const requests = traffic({ from: T, requests: 100, retried: 11 });
+    // Act
+    const { findings } = fold([requests, nudge(T + 5_400_000), nudge(T + 2 * 86_400_000)]);
+    // Assess
+    expect(brief(findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)',
+      '2026-10-05T11:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
+    ]);
+    expect(findings[0].evidence).toEqual({
+      window: 'hour',
+      from: '2026-10-05T09:15:00Z',
+      to: '2026-10-05T10:15:00Z',
+      requests: 100,
+      retried: 11,
+      failed: 0,
+      attempts: 111,
+      rate: 0.11,
+      max_rate: 0.1,
+      min_requests: 20,
+      attempts_per_request: 1.11,
+    });
+  });
+
+  it('needs 20 requests: 19 with half retried stay quiet, 20 with 3 retried (15%) fire', () => {
+    const few = fold([traffic({ from: T, requests: 19, retried: 10 }), nudge(T + 2 * 86_400_000)]);
+    const enough = fold([traffic({ from: T, requests: 20, retried: 3 }), nudge(T + 2 * 86_400_000)]);
+    expect(few.findings).toEqual([]);
+    expect(brief(enough.findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 15% of 20 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)',
+      '2026-10-05T11:00:00Z retry-rate: 15% of 20 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
+    ]);
+  });
+
+  it("counts a request whose only attempt failed (no retry was made) as one that needed a retry, and a route's own limit", () => {
+    const config = validateConfig({ routes: { 'search-api': { retry_rate_max: 0.2 } } });
+    const events = Array.from({ length: 40 }, (_, i) => attempt(T + i * 10_000 + 300, `s-${i}`, 1, i % 4 === 0 ? 'invalid' : 'ok', 300));
+    const { findings, state } = fold([events, nudge(T + 2 * 86_400_000)], initialRouteState('search-api'), ctx(config));
+    expect(state.totals).toMatchObject({ requests: 41, retried: 10, failed: 10 });
+    expect(brief(findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 25% of 40 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 20%)',
+      '2026-10-05T11:00:00Z retry-rate: 25% of 40 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 20%)',
+    ]);
+  });
+
+  it('measures end to end from the first attempt to the last: backoff makes p99 3.2 s against 1 s single attempts', () => {
+    // Prepare: 4 of 100 requests time out after 1 s, wait 2 s, and succeed in 0.2 s; the others take 0.2 s.
+    const requests = traffic({ from: T, requests: 100, retried: 4, outcome: 'timeout', firstLatency: 1_000, backoffMs: 2_000 });
+    // Act
+    const { findings } = fold([requests, nudge(T + 2 * 86_400_000)]);
+    // Assess: both p99s are the sketch's readings, within 2% of the true 3 200 ms and 1 000 ms.
+    expect(brief(findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-latency: p99 end-to-end latency of search-api was 3.2 s in the hour to 2026-10-05T10:15:00Z, 3.1× the p99 of single attempts (1 s)',
+      '2026-10-05T11:00:00Z retry-latency: p99 end-to-end latency of search-api was 3.2 s in the 24 h to 2026-10-05T11:00:00Z, 3.1× the p99 of single attempts (1 s)',
+    ]);
+    expect(findings[0].evidence).toMatchObject({ window: 'hour', requests: 100, retried: 4, p99_e2e_ms: 3_164, p99_attempt_ms: 1_015, ratio: 3.1, limits: ['attempts'] });
+  });
+
+  it("fires retry-latency above the route's p99_ms", () => {
+    const config = validateConfig({ routes: { 'search-api': { p99_ms: 150 } } });
+    const { findings } = fold([traffic({ from: T, requests: 30, retried: 0 }), nudge(T + 5_400_000)], initialRouteState('search-api'), ctx(config));
+    expect(brief(findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-latency: p99 end-to-end latency of search-api was 203 ms in the hour to 2026-10-05T10:15:00Z, over its p99_ms 150 ms',
+      '2026-10-05T11:00:00Z retry-latency: p99 end-to-end latency of search-api was 203 ms in the 24 h to 2026-10-05T11:00:00Z, over its p99_ms 150 ms',
+    ]);
+  });
+
+  it('judges the month at its end, in one finding with the day that ends at the same moment', () => {
+    // Prepare: the last quarter hour of October, 11% retried.
+    const end = Date.parse('2026-10-31T23:45:00Z');
+    const { findings } = fold([traffic({ from: end, requests: 100, retried: 11, every: 8_000 }), nudge(Date.parse('2026-11-01T00:30:00Z'))]);
+    // Assess
+    expect(brief(findings)).toEqual([
+      '2026-11-01T00:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in 2026-10 (limit 10%); 11% of 100 requests to search-api needed a retry in the 24 h to 2026-11-01T00:00:00Z (limit 10%); 11% of 100 requests to search-api needed a retry in the hour to 2026-11-01T00:00:00Z (limit 10%)',
+    ]);
+    expect(findings[0].evidence).toMatchObject({ window: 'month', from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', requests: 100, retried: 11 });
+    expect((findings[0].evidence.also as { window: string }[]).map((w) => w.window)).toEqual(['day', 'hour']);
+  });
+
+  it('gives the same findings however the lines are split into batches, and when they come a little out of order', () => {
+    // Prepare: the attempts in 1-minute batches, every pair of batches swapped.
+    const requests = traffic({ from: T, requests: 100, retried: 11 });
+    const later = nudge(T + 5_400_000);
+    const minutes = new Map<number, AuditEvent[]>();
+    for (const e of requests) minutes.set(Math.floor(e.at / 60_000), [...(minutes.get(Math.floor(e.at / 60_000)) ?? []), e]);
+    const batches = [...minutes.values()];
+    const swapped = batches.map((_, i) => batches[i % 2 === 0 ? Math.min(i + 1, batches.length - 1) : i - 1]);
+    // Act
+    const whole = fold([[...requests, ...later]]);
+    const split = fold([...batches, later]);
+    const late = fold([...swapped, later]);
+    // Assess
+    expect(split.findings).toEqual(whole.findings);
+    expect(late.findings).toEqual(whole.findings);
+    expect(brief(whole.findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)',
+      '2026-10-05T11:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
+    ]);
+    expect(batches.length).toBeGreaterThan(10);
+  });
+
+  it('counts nothing twice: a redelivered batch returns the very same state', () => {
+    const requests = traffic({ from: T, requests: 50, retried: 5 });
+    const { state } = fold([requests]);
+    const again = routeReducer.apply(state, 'search-api', requests, ctx());
+    expect(again.state).toBe(state);
+    expect(again.findings).toEqual([]);
+  });
+
+  it('holds a request whose earlier attempt is missing until it comes, and ignores attempts of finished requests', () => {
+    // Attempt 2 (ok) arrives before attempt 1 (error): the request is complete only when both are in.
+    const second = attempt(T + 3_000, 'r-x', 2, 'ok', 200);
+    const first = attempt(T + 1_000, 'r-x', 1, 'error', 1_000);
+    const a = fold([[second]]);
+    expect(Object.keys(a.state.open)).toEqual(['r-x']);
+    const b = fold([[first]], a.state);
+    expect(b.state.open).toEqual({});
+    expect(b.state.totals).toEqual({ requests: 1, retried: 1, failed: 0, attempts: 2 });
+    const c = fold([[attempt(T + 2_500, 'r-x', 3, 'ok', 100), first]], b.state);
+    expect(c.state).toBe(b.state);
+  });
+
+  it('keeps its state bounded over three days of traffic', () => {
+    const days = Array.from({ length: 3 * 24 * 4 }, (_, q) => traffic({ from: T + q * 900_000, requests: 20, retried: 1, every: 40_000, prefix: `d${q}` }));
+    const { state } = fold(days);
+    expect(state.quarters.length).toBeLessThanOrEqual(9);
+    expect(state.hours.length).toBeLessThanOrEqual(25);
+    expect(state.months.length).toBeLessThanOrEqual(2);
+    expect(state.done.length).toBe(MAX_DONE_REQUESTS * 8);
+    expect(state.totals.requests).toBeGreaterThan(5_700);
+    expect(JSON.stringify(state).length).toBeLessThan(120_000);
+  });
+
+  it('lets the sweep judge a route that went quiet, writing nothing when there is nothing to judge', () => {
+    const { state, findings } = fold([traffic({ from: T, requests: 100, retried: 11 })]);
+    const quiet = routeReducer.tick?.(state, 'search-api', ctx(DEFAULT_CONFIG, T + 10 * 60_000));
+    const swept = routeReducer.tick?.(state, 'search-api', ctx(DEFAULT_CONFIG, T + 2 * 3_600_000));
+    const again = routeReducer.tick?.(swept?.state as RouteState, 'search-api', ctx(DEFAULT_CONFIG, T + 2 * 3_600_000 + 60_000));
+    expect(findings).toEqual([]);
+    expect(quiet?.state).toBe(state);
+    expect(brief(swept?.findings ?? [])).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)',
+      '2026-10-05T11:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
+    ]);
+    expect(again?.state).toBe(swept?.state);
+  });
+});

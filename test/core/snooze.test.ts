@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { MemorySnoozeStore } from '../../lambdas/adapters/memory-snooze-store.ts';
+import { ConfigError, parseConfigText, validateConfig } from '../../lambdas/config.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { addSnooze, allSnoozes, configSnoozes, endSnooze, inMaintenanceWindow, parseUntil, SnoozeRefusedError, snoozeStanding, suppressionFor } from '../../lambdas/core/snooze.ts';
+import type { Snooze } from '../../lambdas/ports.ts';
+
+const NOW = Date.parse('2026-10-05T12:00:00Z');
+const DAY = 86_400_000;
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    validateConfig(raw, 'cfg', undefined, { now: NOW });
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+const snooze = (over: Partial<Snooze> = {}): Snooze => ({ id: 'SZ-1', subject: 'etl', owner: 'alice', reason: 'migration', until: '2026-10-06T00:00:00.000Z', status: 'active', origin: 'cli', ...over });
+const finding = (over: Partial<Finding> = {}): Finding => ({ detector: 'run-failed', subject: 'etl', subject_kind: 'job', run_id: 'r1', ts: '2026-10-05T12:00:00Z', severity: 'high', message: 'm', evidence: {}, ...over });
+
+describe('config: snoozes and maintenance windows', () => {
+  it('accepts a snooze with an owner, a reason and an end, normalising a date to the end of that day', () => {
+    // Act
+    const config = validateConfig({ snoozes: [{ subject: 'etl', detector: 'run-failed', owner: 'alice', reason: 'migration', until: '2026-10-20' }] }, 'cfg', undefined, { now: NOW });
+    // Assess
+    expect(config.snoozes).toEqual([{ subject: 'etl', detector: 'run-failed', owner: 'alice', reason: 'migration', until: '2026-10-21T00:00:00.000Z' }]);
+    expect(configSnoozes(config)).toEqual([{ id: 'config-1', subject: 'etl', detector: 'run-failed', owner: 'alice', reason: 'migration', until: '2026-10-21T00:00:00.000Z', status: 'active', origin: 'config' }]);
+  });
+
+  it.each([
+    ['without an end', { subject: 'etl', owner: 'a', reason: 'r' }, ['snoozes.0.until: a snooze needs an end (until): one that never expires is a bypass, not a pause']],
+    ['without an owner or a reason', { subject: 'etl', until: '2026-10-06' }, ['snoozes.0.owner: a snooze needs an owner', 'snoozes.0.reason: a snooze needs a reason']],
+    ['too far ahead (over max_snooze_days)', { subject: 'etl', owner: 'a', reason: 'r', until: '2026-11-30T00:00:00Z' }, [expect.stringMatching(/^snoozes\.0\.until: ends 56 days from now; a snooze may last at most 30 days \(defaults\.max_snooze_days\)/)]],
+    ['for an unknown detector', { subject: 'etl', detector: 'run-failure', owner: 'a', reason: 'r', until: '2026-10-06' }, ['snoozes.0.detector: not a detector id (see the detector table)']],
+    ['with an end that is no time', { subject: 'etl', owner: 'a', reason: 'r', until: 'next week' }, ['snoozes.0.until: expected a time (ISO-8601) or a date (YYYY-MM-DD)']],
+  ])('refuses a snooze %s', (_, entry, problems) => {
+    expect(problemsOf({ snoozes: [entry] })).toEqual(problems);
+  });
+
+  it('follows defaults.max_snooze_days and refuses more than 90', () => {
+    expect(problemsOf({ defaults: { max_snooze_days: 60 }, snoozes: [{ subject: 'etl', owner: 'a', reason: 'r', until: '2026-11-30T00:00:00Z' }] })).toEqual([]);
+    expect(problemsOf({ defaults: { max_snooze_days: 120 } })).toEqual(['defaults.max_snooze_days: expected at most 90: a longer pause is a bypass']);
+  });
+
+  it.each([
+    ['a one-off window without an end', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10T02:00:00Z' }, ['maintenance_windows.0.end: a one-off window needs an end: one that never ends is a bypass, not maintenance']],
+    ['a one-off window ending before it starts', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10T02:00:00Z', end: '2026-10-10T01:00:00Z' }, ['maintenance_windows.0.end: expected an end after the start']],
+    ['a one-off window longer than max_snooze_days', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10', end: '2026-12-10' }, ['maintenance_windows.0.end: the window lasts 61 days; at most 30 (defaults.max_snooze_days)']],
+    ['a recurring window without until', { subjects: ['etl'], owner: 'a', reason: 'r', cron: '0 2 * * 0', duration_minutes: 120 }, ['maintenance_windows.0.until: a recurring window needs an end (until): one that never ends is a bypass, not maintenance']],
+    ['a recurring window until more than a year ahead', { subjects: ['etl'], owner: 'a', reason: 'r', cron: '0 2 * * 0', duration_minutes: 120, until: '2028-01-01' }, ['maintenance_windows.0.until: more than 366 days ahead; a recurring window must be reviewed at least once a year']],
+    ['a window without subjects', { subjects: [], owner: 'a', reason: 'r', start: '2026-10-10', end: '2026-10-11' }, ['maintenance_windows.0.subjects: name the subjects the window covers']],
+  ])('refuses %s', (_, entry, problems) => {
+    expect(problemsOf({ maintenance_windows: [entry] })).toEqual(problems);
+  });
+
+  it('names the line of a bad snooze in a YAML file', () => {
+    // Prepare
+    const text = ['snoozes:', '  - subject: etl', '    owner: alice', '    reason: migration', 'defaults:', '  alert_storm_cap: 0'].join('\n');
+    // Act and Assess
+    expect(() => parseConfigText(text, 'prod.yaml')).toThrow(/snoozes\.0\.until: a snooze needs an end .* \(line 2\)[\s\S]*defaults\.alert_storm_cap: expected a number above 0 \(line 6\)/);
+  });
+});
+
+describe('snoozes and maintenance windows at work', () => {
+  it.each([
+    ['an active snooze of the subject', [snooze()], finding(), 'SZ-1'],
+    ['a snooze of its detector', [snooze({ detector: 'run-failed' })], finding(), 'SZ-1'],
+    ['not a snooze of another detector', [snooze({ detector: 'output-shrink' })], finding(), undefined],
+    ['not a snooze of another subject', [snooze({ subject: 'backup' })], finding(), undefined],
+    ['not an expired snooze', [snooze({ until: '2026-10-05T11:59:59.000Z' })], finding(), undefined],
+    ['not an ended snooze', [snooze({ status: 'ended' })], finding(), undefined],
+  ] as Array<[string, Snooze[], Finding, string | undefined]>)('holds a finding under %s', (_, snoozes, f, id) => {
+    expect(suppressionFor(f, NOW, snoozes, [])?.id).toBe(id);
+  });
+
+  it('judges expiry at the moment of the decision', () => {
+    const s = snooze({ until: '2026-10-05T13:00:00.000Z' });
+    expect([NOW, NOW + 3_599_999, NOW + 3_600_000].map((t) => snoozeStanding(s, t))).toEqual(['active', 'active', 'expired']);
+    expect([NOW, NOW + 3_600_000].map((t) => suppressionFor(finding(), t, [s], [])?.kind)).toEqual(['snoozed', undefined]);
+  });
+
+  it('holds findings whose time falls in a one-off or recurring maintenance window (in its time zone)', () => {
+    // Prepare: Sundays 02:00–04:00 Berlin time (CEST in October: 00:00–02:00Z), and one night in October.
+    const config = validateConfig(
+      {
+        maintenance_windows: [
+          { name: 'sunday-patching', subjects: ['etl'], owner: 'ops', reason: 'OS patching', cron: '0 2 * * 0', timezone: 'Europe/Berlin', duration_minutes: 120, until: '2026-12-31' },
+          { subjects: ['backup'], detectors: ['missed-run'], owner: 'dba', reason: 'storage move', start: '2026-10-07T22:00:00Z', end: '2026-10-08T04:00:00Z' },
+        ],
+      },
+      'cfg',
+      undefined,
+      { now: NOW },
+    );
+    const [weekly, once] = config.maintenance_windows;
+    // Act and Assess: 2026-10-11 is a Sunday.
+    expect(['2026-10-11T00:00:00Z', '2026-10-11T01:59:59Z', '2026-10-11T02:00:00Z', '2026-10-10T00:30:00Z'].map((t) => inMaintenanceWindow(weekly, Date.parse(t)))).toEqual([true, true, false, false]);
+    expect(inMaintenanceWindow(weekly, Date.parse('2027-01-03T00:30:00Z'))).toBe(false);
+    expect(['2026-10-07T21:59:59Z', '2026-10-07T22:00:00Z', '2026-10-08T03:59:59Z', '2026-10-08T04:00:00Z'].map((t) => inMaintenanceWindow(once, Date.parse(t)))).toEqual([false, true, true, false]);
+    expect(suppressionFor(finding({ ts: '2026-10-11T00:30:00Z' }), NOW, [], config.maintenance_windows)).toEqual({ kind: 'maintenance', id: 'sunday-patching', owner: 'ops', reason: 'OS patching', until: '2027-01-01T00:00:00.000Z' });
+    expect(suppressionFor(finding({ subject: 'backup', detector: 'missed-run', ts: '2026-10-08T02:00:00Z' }), NOW, [], config.maintenance_windows)?.id).toBe('maintenance-2');
+    expect(suppressionFor(finding({ subject: 'backup', detector: 'run-failed', ts: '2026-10-08T02:00:00Z' }), NOW, [], config.maintenance_windows)).toBeUndefined();
+  });
+
+  it.each([
+    ['12h', NOW + 12 * 3_600_000],
+    ['+3d', NOW + 3 * DAY],
+    ['2w', NOW + 14 * DAY],
+    ['2026-10-07', Date.parse('2026-10-08T00:00:00Z')],
+    ['2026-10-07T06:00', Date.parse('2026-10-07T06:00:00Z')],
+    ['2026-10-07T08:00:00+02:00', Date.parse('2026-10-07T06:00:00Z')],
+  ])('reads --until %s', (value, at) => {
+    expect(parseUntil(value, NOW)).toBe(at);
+  });
+});
+
+describe('snooze add and end', () => {
+  const rules = { now: NOW, maxDays: 30 };
+
+  it('adds a checked snooze with who and when, and refuses the same id twice', async () => {
+    // Prepare
+    const store = new MemorySnoozeStore();
+    // Act
+    const added = await addSnooze(store, { id: 'SZ-9', subject: ' etl ', detector: 'run-failed', owner: 'alice', reason: 'vendor outage', until: '3d', by: 'bob' }, rules);
+    // Assess
+    expect(added).toEqual({ id: 'SZ-9', subject: 'etl', detector: 'run-failed', owner: 'alice', reason: 'vendor outage', until: '2026-10-08T12:00:00.000Z', status: 'active', origin: 'cli', created_at: '2026-10-05T12:00:00.000Z', created_by: 'bob' });
+    expect(await store.list()).toEqual([added]);
+    await expect(addSnooze(store, { id: 'SZ-9', subject: 'etl', owner: 'a', reason: 'r', until: '1d', by: 'b' }, rules)).rejects.toThrow('snooze SZ-9 exists already');
+  });
+
+  it.each([
+    [{ subject: 'etl', owner: 'a', reason: 'r' }, /^a snooze needs --until\. A snooze without an end is a bypass, not a pause/],
+    [{ subject: 'etl', until: '1d' }, /^a snooze needs --owner, --reason\.$/],
+    [{ subject: 'etl', owner: 'a', reason: 'r', until: '31d' }, /^--until 31d: ends 31 days from now; a snooze may last at most 30 days/],
+    [{ subject: 'etl', owner: 'a', reason: 'r', until: '2026-10-01' }, /^--until 2026-10-01: lies in the past/],
+    [{ subject: 'etl', owner: 'a', reason: 'r', until: 'soon' }, /^--until soon: expected a duration from now/],
+    [{ subject: 'etl', detector: 'nope', owner: 'a', reason: 'r', until: '1d' }, /^--detector nope: not a detector id/],
+  ])('refuses %o', async (req, message) => {
+    await expect(addSnooze(new MemorySnoozeStore(), { id: 'x', by: 'b', ...req }, rules)).rejects.toThrow(message);
+    await expect(addSnooze(new MemorySnoozeStore(), { id: 'x', by: 'b', ...req }, rules)).rejects.toBeInstanceOf(SnoozeRefusedError);
+  });
+
+  it('ends a snooze once, keeping its record, and lists stored snoozes before the config’s', async () => {
+    // Prepare
+    const store = new MemorySnoozeStore([snooze()]);
+    const config = validateConfig({ snoozes: [{ subject: 'backup', owner: 'o', reason: 'r', until: '2026-10-06' }] }, 'cfg', undefined, { now: NOW });
+    // Act
+    const ended = await endSnooze(store, 'SZ-1', { by: 'carol', reason: 'fixed' }, NOW);
+    // Assess
+    expect(ended).toMatchObject({ id: 'SZ-1', status: 'ended', ended_by: 'carol', end_reason: 'fixed', ended_at: '2026-10-05T12:00:00.000Z' });
+    await expect(endSnooze(store, 'SZ-1', { by: 'carol' }, NOW)).rejects.toThrow(/was ended already/);
+    await expect(endSnooze(store, 'config-1', { by: 'carol' }, NOW)).rejects.toThrow(/no stored snooze config-1 \(a snooze from the config file ends when it is removed from the file\)/);
+    expect((await allSnoozes(config, store)).map((s) => [s.id, s.status, s.origin])).toEqual([
+      ['SZ-1', 'ended', 'cli'],
+      ['config-1', 'active', 'config'],
+    ]);
+  });
+});

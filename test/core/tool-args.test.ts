@@ -1,0 +1,215 @@
+import { describe, expect, it } from 'vitest';
+import type { ArgType } from '../../lambdas/config.ts';
+import { checkToolArgs, inferArgType, looksLikePlaceholder } from '../../lambdas/core/tool-args.ts';
+
+const NOW = Date.parse('2026-10-05T13:00:00Z');
+const check = (args: Record<string, unknown>, configured?: Record<string, ArgType>) => checkToolArgs(args, configured, { now: NOW });
+
+describe('inferArgType (contract §2: types from argument names)', () => {
+  it.each([
+    ['id', 'id'],
+    ['user_id', 'id'],
+    ['userId', 'id'],
+    ['order_uuid', 'uuid'],
+    ['email', 'email'],
+    ['customer_email', 'email'],
+    ['replyEmail', 'email'],
+    ['amount', 'number'],
+    ['price', 'number'],
+    ['count', 'number'],
+    ['retry_count', 'number'],
+    ['refund_amount', 'number'],
+    ['date', 'date'],
+    ['due_date', 'date'],
+    ['created_at', 'date'],
+    ['expiresAt', 'date'],
+  ])('%s → %s', (name, type) => {
+    expect(inferArgType(name)).toBe(type);
+  });
+
+  it.each(['reason', 'message', 'query', 'text', 'summary', 'note', 'description', 'content', 'prompt', 'body', 'title', 'comment', 'error_message', 'search_query', 'paid', 'format', 'chat', 'status'])(
+    '%s has no inferred type',
+    (name) => {
+      expect(inferArgType(name)).toBeUndefined();
+    },
+  );
+});
+
+describe('looksLikePlaceholder', () => {
+  it.each([
+    'the user mentioned in the conversation',
+    'his email',
+    'the same amount as last time',
+    'the email from earlier',
+    "the customer's id",
+    '<user_id>',
+    '{{user_id}}',
+    '${USER_ID}',
+    '[USER ID]',
+    'TBD',
+    'unknown',
+    'N/A',
+    'n/a',
+    'none',
+    '???',
+    'xxx',
+  ])('%j is a placeholder', (value) => {
+    expect(looksLikePlaceholder(value)).toBe(true);
+  });
+
+  it.each(['3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', 'usr_8412', 'jane.doe@example.com', '42.50', '2026-10-05', 'forty dollars', 'Berlin'])('%j is not', (value) => {
+    expect(looksLikePlaceholder(value)).toBe(false);
+  });
+});
+
+describe('checkToolArgs', () => {
+  it('accepts good values of every type', () => {
+    // Prepare
+    const configured: Record<string, ArgType> = {
+      user_id: 'uuid',
+      email: 'email',
+      amount: 'number',
+      seats: 'integer',
+      link: 'url',
+      due: { date: { min: '-30d', max: '+365d' } },
+      priority: { enum: ['low', 'normal', 'high'] },
+      order_ref: { pattern: '^ORD-\\d{6}$' },
+      free: 'string',
+    };
+    const args = {
+      user_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f',
+      email: 'jane.doe@example.com',
+      amount: '42.50',
+      seats: 3,
+      link: 'https://example.com/ticket/7',
+      due: '2026-11-01',
+      priority: 'high',
+      order_ref: 'ORD-004211',
+      free: 'the user mentioned in the conversation',
+      ticket_id: 18_442,
+      customer: { email: 'ops@example.org', created_at: '2026-10-01T08:00:00Z' },
+      reason: 'the user mentioned in the conversation asked twice',
+    };
+    // Act, Assess
+    expect(check(args, configured)).toEqual([]);
+  });
+
+  it("catches the article's three placeholders with messages a model can act on", () => {
+    // Act
+    const errors = check({ user_id: 'the user mentioned in the conversation', email: 'his email', amount: 'the same amount as last time', reason: 'escalation requested' });
+    // Assess
+    expect(errors).toEqual([
+      {
+        arg: 'user_id',
+        expected: 'an identifier (one token, no spaces)',
+        got: '"the user mentioned in the conversation"',
+        message:
+          'user_id must be an identifier (one token, no spaces) like usr_8412; got the placeholder text "the user mentioned in the conversation": pass the literal id from the earlier tool result, not a description of it.',
+        source: 'name',
+        placeholder: true,
+      },
+      {
+        arg: 'email',
+        expected: 'an email address',
+        got: '"his email"',
+        message: 'email must be an email address like jane.doe@example.com; got the placeholder text "his email": pass the literal address from the conversation or an earlier tool result.',
+        source: 'name',
+        placeholder: true,
+      },
+      {
+        arg: 'amount',
+        expected: 'a number',
+        got: '"the same amount as last time"',
+        message: 'amount must be a number like 42.5; got the placeholder text "the same amount as last time": look the amount up and pass the number itself.',
+        source: 'name',
+        placeholder: true,
+      },
+    ]);
+  });
+
+  it('says what a UUID is when the configured type asks for one', () => {
+    const [error] = check({ user_id: 'the user mentioned in the conversation' }, { user_id: 'uuid' });
+    expect(error.message).toBe(
+      'user_id must be a UUID like 3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f; got the placeholder text "the user mentioned in the conversation": pass the literal id from the earlier tool result, not a description of it.',
+    );
+    expect(error.source).toBe('config');
+    expect(check({ user_id: '12345' }, { user_id: 'uuid' })[0].message).toBe(
+      'user_id must be a UUID like 3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f; got "12345", which is not a UUID: pass the id exactly as an earlier tool result returned it.',
+    );
+  });
+
+  it.each([
+    ['<user_id>', 'user_id'],
+    ['{{user_id}}', 'user_id'],
+    ['TBD', 'account_id'],
+    ['unknown', 'customer_id'],
+    ['N/A', 'order_id'],
+  ])('%j in %s is a placeholder id', (value, arg) => {
+    const [error] = check({ [arg]: value });
+    expect(error).toMatchObject({ arg, placeholder: true, source: 'name' });
+    expect(error.message).toContain(`got the placeholder text ${JSON.stringify(value)}`);
+  });
+
+  it('never flags free text by inference, whatever it says', () => {
+    expect(
+      check({
+        reason: 'the user mentioned in the conversation',
+        message: 'his email',
+        query: 'the same amount as last time',
+        summary: 'TBD',
+        note: '{{user_id}}',
+        description: 'N/A',
+        comment: 'unknown',
+      }),
+    ).toEqual([]);
+  });
+
+  it('explains values of the wrong kind without calling them placeholders', () => {
+    const errors = check({ amount: 'forty dollars', count: 2.5, seats: 2.5, email: 'jane at example dot com', ticket_id: { id: 7 } }, { seats: 'integer' });
+    expect(errors.map((e) => [e.arg, e.placeholder, e.message])).toEqual([
+      ['amount', false, 'amount must be a number like 42.5; got "forty dollars", which is not a number: pass digits only, like 40 or 40.00, without currency symbols or words.'],
+      ['seats', false, 'seats must be a whole number like 3; got 2.5, which is not a whole number: pass a whole number such as 3.'],
+      ['email', false, 'email must be an email address like jane.doe@example.com; got "jane at example dot com", which is not an email address.'],
+      ['ticket_id', false, 'ticket_id must be an identifier (one token, no spaces) like usr_8412; got an object, which is not an identifier: pass the id exactly as an earlier tool result returned it.'],
+    ]);
+  });
+
+  it('checks dates: real calendar days, relative bounds from the call time, plausibility when inferred', () => {
+    const configured: Record<string, ArgType> = { due: { date: { min: '-30d', max: '+365d' } }, since: { date: { min: '2026-01-01' } } };
+    const errors = check({ due: '2025-12-01', since: '2025-06-30', created_at: '2026-02-30', start_date: 'next Tuesday', end_date: '1850-01-01', valid: '2026-10-05' }, configured);
+    expect(errors.map((e) => [e.arg, e.expected, e.message])).toEqual([
+      ['due', 'a date between 2026-09-05 and 2027-10-05', 'due must be a date between 2026-09-05 and 2027-10-05; got "2025-12-01", which is before 2026-09-05: check the year and month, and pass the intended date.'],
+      ['since', 'a date on or after 2026-01-01', 'since must be a date on or after 2026-01-01; got "2025-06-30", which is before 2026-01-01: check the year and month, and pass the intended date.'],
+      ['created_at', 'a date (ISO 8601)', 'created_at must be a date (ISO 8601) like 2026-10-05; got "2026-02-30", which is not an ISO date.'],
+      ['start_date', 'a date (ISO 8601)', 'start_date must be a date (ISO 8601) like 2026-10-05; got "next Tuesday", which is not an ISO date.'],
+      ['end_date', 'a date (ISO 8601)', 'end_date must be a date (ISO 8601) like 2026-10-05; got "1850-01-01", which is not a plausible date (before 1900-01-01): check the year and month, and pass the intended date.'],
+    ]);
+  });
+
+  it('takes the relative bound from the time it is given: the same date is fine one month, too old the next', () => {
+    const configured: Record<string, ArgType> = { due: { date: { min: '-30d' } } };
+    expect(checkToolArgs({ due: '2026-09-10' }, configured, { now: NOW })).toEqual([]);
+    expect(checkToolArgs({ due: '2026-09-10' }, configured, { now: Date.parse('2026-11-05T00:00:00Z') })).toHaveLength(1);
+  });
+
+  it('checks enums and patterns, with the exact value when only the case is off', () => {
+    const configured: Record<string, ArgType> = { priority: { enum: ['low', 'normal', 'high'] }, order_ref: { pattern: '^ORD-\\d{6}$' } };
+    expect(check({ priority: 'High', order_ref: 'order 4211' }, configured).map((e) => e.message)).toEqual([
+      'priority must be one of "low", "normal", "high"; got "High", which is not one of them: use the exact value "high".',
+      'order_ref must be text matching the pattern ^ORD-\\d{6}$; got "order 4211", which does not match it: pass the value in exactly that format.',
+    ]);
+  });
+
+  it('walks nested objects and lists, naming the path', () => {
+    const errors = check({ customer: { email: 'his email' }, items: [{ price: 10 }, { price: 'the usual' }] });
+    expect(errors.map((e) => e.arg)).toEqual(['customer.email', 'items[1].price']);
+  });
+
+  it('leaves absent and null arguments alone (required-ness is the JSON schema\'s business)', () => {
+    expect(check({ parent_id: null, email: undefined }, { email: 'email' })).toEqual([]);
+  });
+
+  it('can be told not to infer', () => {
+    expect(checkToolArgs({ user_id: 'his id' }, undefined, { now: NOW, inferFromNames: false })).toEqual([]);
+  });
+});

@@ -1,0 +1,295 @@
+import { budgetExceededDetector } from '../../lambdas/detectors/budget-exceeded.ts';
+import { act, acts, deepTree, end, start, treeOf } from '../core/agent-fixtures.ts';
+import { testTreeDetector } from './agent-detector-tester.ts';
+
+/** The deep tree's contributors, as every task-scope finding on the whole tree lists them. */
+const TOP_RUNS_BY_ACTIONS = [
+  { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
+  { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
+  { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
+];
+const TOP_ACTIONS_BY_COUNT = [
+  { action: 'llm_call', count: 18, cost_usd: 0.3 },
+  { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
+];
+
+/**
+ * A run of scheduler with per-tick budget 5: tick 0 has 3 actions, tick 1 has 2 of its own and 4
+ * of a sub-agent (6: over), tick 2 exactly 5; two actions carry no tick.
+ */
+function tickedTree(budget: Record<string, unknown>) {
+  return [
+    start(0, 'scheduler', 'r-2', { budget }),
+    ...acts(3, 1, 'scheduler', 'r-2', { tick: 0 }),
+    ...acts(2, 4, 'scheduler', 'r-2', { tick: 1 }),
+    start(6, 'mailer', 'r-2.1', { parent_run_id: 'r-2' }),
+    ...acts(4, 7, 'mailer', 'r-2.1', { tick: 1, action: 'tool_call', name: 'send_email' }),
+    end(11, 'mailer', 'r-2.1'),
+    ...acts(5, 12, 'scheduler', 'r-2', { tick: 2 }),
+    ...acts(2, 17, 'scheduler', 'r-2'),
+    end(19, 'scheduler', 'r-2'),
+  ];
+}
+
+testTreeDetector(budgetExceededDetector, {
+  valid: [
+    { name: 'no budget in the start line nor the config', input: { tree: treeOf(deepTree(), 'r-1') } },
+    {
+      name: 'the whole tree exactly at its budget: 27 actions of 27',
+      input: { tree: treeOf(deepTree(), 'r-1'), options: { budgets: { 'support-bot': { max_actions: 27, scope: 'task' } } } },
+    },
+    { name: 'cost exactly at its budget: $0.48 of $0.48', input: { tree: treeOf(deepTree({ rootBudget: { max_cost_usd: 0.48 } }), 'r-1') } },
+    {
+      name: "the start line's budget wins over the config: 30 in the line, 20 configured",
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 30 } }), 'r-1'), options: { budgets: { 'support-bot': { max_actions: 20, scope: 'task' } } } },
+    },
+    {
+      name: "a sub-agent's own budget that is not tighter than the pool is not checked twice (researcher 50, pool 40)",
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 40 }, researcherBudget: { max_actions: 50 } }), 'r-1') },
+    },
+    { name: 'an open tree is not judged', input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 5 } }), 'r-1', 'open') } },
+    { name: 'per tick: every tick within 7 actions and $1', input: { tree: treeOf(tickedTree({ max_actions: 7, max_cost_usd: 1, scope: 'tick' }), 'r-2') } },
+    {
+      name: 'a per-tick budget does not count the task: 16 actions over 3 ticks, 6 at most per tick',
+      input: { tree: treeOf(tickedTree({ max_actions: 6, scope: 'tick' }), 'r-2') },
+    },
+  ],
+  invalid: [
+    {
+      name: 'the configured pool: 27 actions in a tree three levels deep, budget 20',
+      input: { tree: treeOf(deepTree(), 'r-1'), options: { budgets: { 'support-bot': { max_actions: 20, scope: 'task' } } } },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 used 27 actions across 4 runs, over its budget of 20 actions per task; top: researcher r-1.1 with 9, support-bot r-1 with 8, llm_call ×18',
+          evidence: {
+            scope: 'task',
+            budget_source: 'config',
+            root_run_id: 'r-1',
+            runs: 4,
+            max_actions: 20,
+            limits: ['actions'],
+            actions: 27,
+            cost_usd: 0.48,
+            top_runs: TOP_RUNS_BY_ACTIONS,
+            top_actions: TOP_ACTIONS_BY_COUNT,
+          },
+        },
+      ],
+    },
+    {
+      name: "the start line's budget (25) wins over a looser config (40)",
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 25 } }), 'r-1'), options: { budgets: { 'support-bot': { max_actions: 40, scope: 'task' } } } },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 used 27 actions across 4 runs, over its budget of 25 actions per task; top: researcher r-1.1 with 9, support-bot r-1 with 8, llm_call ×18',
+          evidence: {
+            scope: 'task',
+            budget_source: 'event',
+            root_run_id: 'r-1',
+            runs: 4,
+            max_actions: 25,
+            limits: ['actions'],
+            actions: 27,
+            cost_usd: 0.48,
+            top_runs: TOP_RUNS_BY_ACTIONS,
+            top_actions: TOP_ACTIONS_BY_COUNT,
+          },
+        },
+      ],
+    },
+    {
+      name: 'cost over the pool: $0.48 against $0.40, contributors by cost',
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 100, max_cost_usd: 0.4 } }), 'r-1') },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 used $0.48 across 4 runs, over its budget of $0.40 per task; top: researcher r-1.1 with $0.18, fact-checker r-1.1.1 with $0.18, llm_call ×18',
+          evidence: {
+            scope: 'task',
+            budget_source: 'event',
+            root_run_id: 'r-1',
+            runs: 4,
+            max_actions: 100,
+            max_cost_usd: 0.4,
+            limits: ['cost'],
+            actions: 27,
+            cost_usd: 0.48,
+            top_runs: [
+              { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
+              { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
+              { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
+            ],
+            top_actions: [
+              { action: 'llm_call', count: 18, cost_usd: 0.3 },
+              { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
+            ],
+          },
+        },
+      ],
+    },
+    {
+      name: 'both limits at once: 27 actions over 20 and $0.48 over $0.25',
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 20, max_cost_usd: 0.25 } }), 'r-1') },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 used 27 actions and $0.48 across 4 runs, over its budget of 20 actions and $0.25 per task; top: researcher r-1.1 with 9, support-bot r-1 with 8, llm_call ×18',
+          evidence: {
+            scope: 'task',
+            budget_source: 'event',
+            root_run_id: 'r-1',
+            runs: 4,
+            max_actions: 20,
+            max_cost_usd: 0.25,
+            limits: ['actions', 'cost'],
+            actions: 27,
+            cost_usd: 0.48,
+            top_runs: TOP_RUNS_BY_ACTIONS,
+            top_actions: TOP_ACTIONS_BY_COUNT,
+          },
+        },
+      ],
+    },
+    {
+      name: 'a sub-agent with its own smaller budget: researcher and its fact-checker used 15 of its 10, the pool of 40 holds',
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 40 }, researcherBudget: { max_actions: 10 } }), 'r-1') },
+      expected: [
+        {
+          run_id: 'r-1.1',
+          ts: '2026-10-05T10:00:23Z',
+          severity: 'high',
+          message:
+            'sub-agent researcher (run r-1.1, under r-1) used 15 actions across 2 runs, over its own budget of 10 actions per task; top: researcher r-1.1 with 9, fact-checker r-1.1.1 with 6, tool_call:web_search ×9',
+          evidence: {
+            scope: 'task',
+            budget_source: 'event',
+            root_run_id: 'r-1',
+            runs: 2,
+            max_actions: 10,
+            limits: ['actions'],
+            actions: 15,
+            cost_usd: 0.36,
+            top_runs: [
+              { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
+              { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
+            ],
+            top_actions: [
+              { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
+              { action: 'llm_call', count: 6, cost_usd: 0.18 },
+            ],
+          },
+        },
+      ],
+    },
+    {
+      name: "the pool and a sub-agent's own configured budget both broken",
+      input: {
+        tree: treeOf(deepTree(), 'r-1'),
+        options: { budgets: { 'support-bot': { max_actions: 20, scope: 'task' }, 'fact-checker': { max_actions: 3, scope: 'task' } } },
+      },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 used 27 actions across 4 runs, over its budget of 20 actions per task; top: researcher r-1.1 with 9, support-bot r-1 with 8, llm_call ×18',
+          evidence: {
+            scope: 'task',
+            budget_source: 'config',
+            root_run_id: 'r-1',
+            runs: 4,
+            max_actions: 20,
+            limits: ['actions'],
+            actions: 27,
+            cost_usd: 0.48,
+            top_runs: TOP_RUNS_BY_ACTIONS,
+            top_actions: TOP_ACTIONS_BY_COUNT,
+          },
+        },
+        {
+          run_id: 'r-1.1.1',
+          ts: '2026-10-05T10:00:22Z',
+          severity: 'high',
+          message: 'sub-agent fact-checker (run r-1.1.1, under r-1) used 6 actions, over its own budget of 3 actions per task; top: fact-checker r-1.1.1 with 6, llm_call ×6',
+          evidence: {
+            scope: 'task',
+            budget_source: 'config',
+            root_run_id: 'r-1',
+            runs: 1,
+            max_actions: 3,
+            limits: ['actions'],
+            actions: 6,
+            cost_usd: 0.18,
+            top_runs: [{ run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 }],
+            top_actions: [{ action: 'llm_call', count: 6, cost_usd: 0.18 }],
+          },
+        },
+      ],
+    },
+    {
+      name: 'per tick: tick 1 used 6 (2 own, 4 of a sub-agent) over 5; tick 2 exactly at 5 is within it',
+      input: { tree: treeOf(tickedTree({ max_actions: 5, scope: 'tick' }), 'r-2') },
+      expected: [
+        {
+          run_id: 'r-2',
+          ts: '2026-10-05T10:00:19Z',
+          severity: 'high',
+          message: 'tick 1 of run r-2 used 6 actions across 2 runs, over its budget of 5 actions per tick (1 of 3 ticks over); top: mailer r-2.1 with 4, scheduler r-2 with 2',
+          evidence: {
+            scope: 'tick',
+            budget_source: 'event',
+            root_run_id: 'r-2',
+            runs: 2,
+            max_actions: 5,
+            limits: ['actions'],
+            tick: 1,
+            tick_actions: 6,
+            tick_cost_usd: 0,
+            ticks_over: 1,
+            ticks: 3,
+            top_runs: [
+              { run_id: 'r-2.1', agent: 'mailer', actions: 4, cost_usd: 0 },
+              { run_id: 'r-2', agent: 'scheduler', actions: 2, cost_usd: 0 },
+            ],
+          },
+        },
+      ],
+    },
+    {
+      name: 'a tree the sweep judged stale (the root never ended): judged at its last line',
+      input: {
+        tree: treeOf([start(0, 'support-bot', 'r-9', { budget: { max_actions: 3 } }), ...acts(5, 1, 'support-bot', 'r-9'), act(40, 'support-bot', 'r-9')], 'r-9', 'stale'),
+      },
+      expected: [
+        {
+          run_id: 'r-9',
+          ts: '2026-10-05T10:00:40Z',
+          severity: 'high',
+          message: 'run r-9 used 6 actions, over its budget of 3 actions per task; top: support-bot r-9 with 6, llm_call ×6',
+          evidence: {
+            scope: 'task',
+            budget_source: 'event',
+            root_run_id: 'r-9',
+            runs: 1,
+            max_actions: 3,
+            limits: ['actions'],
+            actions: 6,
+            cost_usd: 0,
+            top_runs: [{ run_id: 'r-9', agent: 'support-bot', actions: 6, cost_usd: 0 }],
+            top_actions: [{ action: 'llm_call', count: 6, cost_usd: 0 }],
+          },
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,53 @@
+import { guardBypassUnregisteredDetector } from '../../lambdas/detectors/guard-bypass-unregistered.ts';
+import { testBypassDetector } from './guard-detector-tester.ts';
+import { bypass, exception } from './guard-fixtures.ts';
+
+const AT = '2026-10-15T10:00:00.000Z';
+
+testBypassDetector(guardBypassUnregisteredDetector, {
+  valid: [
+    { name: 'a bypass under a valid exception for this guard', bypass: bypass({ exception_id: 'EX-12' }), at: AT, exception: exception() },
+    { name: 'a bypass under an expired exception for this guard (that is guard-exception-expired)', bypass: bypass({ exception_id: 'EX-12' }), at: AT, exception: exception({ expires: '2026-09-30' }) },
+    {
+      name: 'a bypass under a revoked exception for this guard (that is guard-exception-expired)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: AT,
+      exception: exception({ status: 'revoked', revoked_at: '2026-10-01T00:00:00.000Z' }),
+    },
+  ],
+  invalid: [
+    {
+      name: 'a bypass that names no exception',
+      bypass: bypass({ actor: 'dev-bob', job: 'nightly-export', reason: 'hotfix' }),
+      at: AT,
+      expected: {
+        severity: 'high',
+        message: 'guard "pii-redaction" bypassed by dev-bob for job nightly-export ("hotfix") with no exception',
+        evidence: { guard: 'pii-redaction', actor: 'dev-bob', job: 'nightly-export', reason: 'hotfix', problem: 'no-exception' },
+      },
+    },
+    {
+      name: 'an empty exception id counts as none',
+      bypass: bypass({ exception_id: '  ', agent: 'support-bot' }),
+      at: AT,
+      expected: { severity: 'high', message: 'guard "pii-redaction" bypassed for agent support-bot with no exception', evidence: { guard: 'pii-redaction', exception_id: '  ', agent: 'support-bot', problem: 'no-exception' } },
+    },
+    {
+      name: 'an id that is not in the registry',
+      bypass: bypass({ exception_id: 'EX-99' }),
+      at: AT,
+      expected: { severity: 'high', message: 'guard "pii-redaction" bypassed under EX-99, which is not in the exception registry', evidence: { guard: 'pii-redaction', exception_id: 'EX-99', problem: 'unknown-exception' } },
+    },
+    {
+      name: 'an exception registered for another guard',
+      bypass: bypass({ guard: 'approval-step', exception_id: 'EX-12', route: 'refunds' }),
+      at: AT,
+      exception: exception(),
+      expected: {
+        severity: 'high',
+        message: 'guard "approval-step" bypassed for route refunds under EX-12, which is an exception for guard "pii-redaction", not this one',
+        evidence: { guard: 'approval-step', exception_id: 'EX-12', route: 'refunds', problem: 'other-guard', exception_guard: 'pii-redaction' },
+      },
+    },
+  ],
+});

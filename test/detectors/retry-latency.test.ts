@@ -1,0 +1,96 @@
+import type { RouteWindow } from '../../lambdas/detectors/agent-kinds.ts';
+import { retryLatencyDetector } from '../../lambdas/detectors/retry-latency.ts';
+import { testRouteWindowDetector } from './agent-detector-tester.ts';
+
+const TO = Date.parse('2026-10-05T14:00:00Z');
+/** A rolling day of 500 requests with the given p99s. */
+function day(p99E2e: number | undefined, p99Attempt: number | undefined, requests = 500): RouteWindow {
+  return { kind: 'day', from: TO - 86_400_000, to: TO, requests, retried: 40, failed: 0, attempts: requests + 60, p99_e2e_ms: p99E2e, p99_attempt_ms: p99Attempt };
+}
+
+testRouteWindowDetector(retryLatencyDetector, {
+  valid: [
+    { name: 'no retries: end to end is the single attempt', input: { route: 'search-api', window: day(1_200, 1_200) } },
+    { name: 'retries add a little: 1.9× the attempt p99, no p99_ms', input: { route: 'search-api', window: day(2_280, 1_200) } },
+    { name: 'exactly 2× the attempt p99 is not above it', input: { route: 'search-api', window: day(2_400, 1_200) } },
+    { name: 'within p99_ms 3 s', input: { route: 'search-api', window: day(2_900, 1_500), options: { p99Ms: 3_000 } } },
+    { name: '19 requests: too few to judge', input: { route: 'search-api', window: day(21_000, 3_000, 19) } },
+    { name: 'no latencies known', input: { route: 'search-api', window: day(undefined, undefined) } },
+  ],
+  invalid: [
+    {
+      name: "the article's 3 s + 6 s + 12 s backoff: 21 s end to end against 3 s attempts",
+      input: { route: 'search-api', window: day(21_000, 3_000) },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium',
+          message: 'p99 end-to-end latency of search-api was 21 s in the 24 h to 2026-10-05T14:00:00Z, 7× the p99 of single attempts (3 s)',
+          evidence: {
+            window: 'day',
+            from: '2026-10-04T14:00:00Z',
+            to: '2026-10-05T14:00:00Z',
+            requests: 500,
+            retried: 40,
+            failed: 0,
+            attempts: 560,
+            p99_e2e_ms: 21_000,
+            p99_attempt_ms: 3_000,
+            ratio: 7,
+            limits: ['attempts'],
+          },
+        },
+      ],
+    },
+    {
+      name: "above the route's p99_ms only",
+      input: { route: 'search-api', window: day(3_450, 2_000), options: { p99Ms: 3_000 } },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium',
+          message: 'p99 end-to-end latency of search-api was 3.5 s in the 24 h to 2026-10-05T14:00:00Z, over its p99_ms 3 s',
+          evidence: {
+            window: 'day',
+            from: '2026-10-04T14:00:00Z',
+            to: '2026-10-05T14:00:00Z',
+            requests: 500,
+            retried: 40,
+            failed: 0,
+            attempts: 560,
+            p99_e2e_ms: 3_450,
+            p99_attempt_ms: 2_000,
+            p99_ms: 3_000,
+            ratio: 1.7,
+            limits: ['p99_ms'],
+          },
+        },
+      ],
+    },
+    {
+      name: 'both: over p99_ms and 2.5× the attempts',
+      input: { route: 'search-api', window: day(5_000, 2_000), options: { p99Ms: 3_000 } },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium',
+          message: 'p99 end-to-end latency of search-api was 5 s in the 24 h to 2026-10-05T14:00:00Z, over its p99_ms 3 s and 2.5× the p99 of single attempts (2 s)',
+          evidence: {
+            window: 'day',
+            from: '2026-10-04T14:00:00Z',
+            to: '2026-10-05T14:00:00Z',
+            requests: 500,
+            retried: 40,
+            failed: 0,
+            attempts: 560,
+            p99_e2e_ms: 5_000,
+            p99_attempt_ms: 2_000,
+            p99_ms: 3_000,
+            ratio: 2.5,
+            limits: ['p99_ms', 'attempts'],
+          },
+        },
+      ],
+    },
+  ],
+});

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import type { IngestReport } from '../../lambdas/core/ingest.ts';
+import { powertoolsObserver } from '../../lambdas/handlers/observability.ts';
+
+interface EmfLine {
+  readonly _aws: { readonly Timestamp: number; readonly CloudWatchMetrics: ReadonlyArray<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
+  readonly [key: string]: unknown;
+}
+
+/** Whether an EMF document carries the per-detector dimension set. */
+const byDetector = (line: EmfLine) => line._aws.CloudWatchMetrics[0].Dimensions.some((set) => set.includes('detector'));
+
+/** Runs `act` and returns the EMF documents it wrote to stdout (Powertools Metrics writes one JSON line per flush). */
+function captureEmf(act: () => void): EmfLine[] {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  try {
+    act();
+  } finally {
+    spy.mockRestore();
+  }
+  return written
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as EmfLine);
+}
+
+const finding = (detector: Finding['detector'], run_id: string): Finding => ({ detector, subject: 'etl', subject_kind: 'job', run_id, ts: '2026-10-05T03:00:00Z', severity: 'high', message: 'm', evidence: {} });
+
+const REPORT: IngestReport = {
+  status: 'processed',
+  logGroup: '/jobs/etl',
+  counts: { lines: 18, events: 12, rejected: 2, unrecognised: 4 },
+  rejections: [],
+  findings: [finding('run-failed', 'a'), finding('output-shrink', 'b'), finding('run-failed', 'c')],
+  alerts: { sent: 1, failed: 0, errors: [], suppressed: 2, snoozed: 1, summarized: 0 },
+  batchLagMs: 90_000,
+  conflicts: 0,
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('EMF metrics of a delivery (Powertools Metrics)', () => {
+  it('writes the delivery’s counts in the SilentAudit namespace, by service, with their units', () => {
+    // Act
+    const documents = captureEmf(() => powertoolsObserver(REPORT));
+    const [main] = documents.filter((d) => !byDetector(d));
+    // Assess
+    expect(documents).toHaveLength(3);
+    const directive = main._aws.CloudWatchMetrics[0];
+    expect(directive.Namespace).toBe('SilentAudit');
+    expect(directive.Dimensions).toEqual([['service']]);
+    expect(Object.fromEntries(directive.Metrics.map((m) => [m.Name, m.Unit]))).toEqual({
+      LinesParsed: 'Count',
+      LinesRejected: 'Count',
+      LinesUnrecognised: 'Count',
+      Findings: 'Count',
+      AlertsSent: 'Count',
+      AlertsFailed: 'Count',
+      BatchLag: 'Milliseconds',
+      AlertsSuppressed: 'Count',
+      AlertsSnoozed: 'Count',
+      AlertsSummarized: 'Count',
+    });
+    expect(main).toMatchObject({
+      service: 'silent-audit',
+      LinesParsed: 18,
+      LinesRejected: 2,
+      LinesUnrecognised: 4,
+      Findings: 3,
+      AlertsSent: 1,
+      AlertsFailed: 0,
+      AlertsSuppressed: 2,
+      AlertsSnoozed: 1,
+      AlertsSummarized: 0,
+      BatchLag: 90_000,
+    });
+    expect(typeof main._aws.Timestamp).toBe('number');
+  });
+
+  it('writes findings per detector, one document each with the `detector` dimension', () => {
+    // Act
+    const documents = captureEmf(() => powertoolsObserver(REPORT));
+    const perDetector = documents.filter(byDetector);
+    // Assess
+    expect(perDetector.map((d) => d._aws.CloudWatchMetrics[0])).toEqual([
+      { Namespace: 'SilentAudit', Dimensions: [['service', 'detector']], Metrics: [{ Name: 'Findings', Unit: 'Count' }] },
+      { Namespace: 'SilentAudit', Dimensions: [['service', 'detector']], Metrics: [{ Name: 'Findings', Unit: 'Count' }] },
+    ]);
+    expect(perDetector.map((d) => [d.detector, d.Findings])).toEqual([
+      ['output-shrink', 1],
+      ['run-failed', 2],
+    ]);
+  });
+
+  it('writes LinesParsed 0 for an empty delivery, so the heartbeat alarm sees the function run', () => {
+    // Act
+    const documents = captureEmf(() => powertoolsObserver({ ...REPORT, status: 'control-message', counts: { lines: 0, events: 0, rejected: 0, unrecognised: 0 }, findings: [], batchLagMs: undefined }));
+    // Assess
+    expect(documents).toHaveLength(1);
+    const [main] = documents;
+    expect(main).toMatchObject({ LinesParsed: 0, Findings: 0 });
+    expect(main._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name)).not.toContain('BatchLag');
+  });
+});

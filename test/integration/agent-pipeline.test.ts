@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import type { AgentState } from '../../lambdas/core/agent-reducer.ts';
+import type { AgentRunState } from '../../lambdas/core/agent-run.ts';
+import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { type Finding, findingKey } from '../../lambdas/core/findings.ts';
+import { ingestDelivery } from '../../lambdas/core/ingest.ts';
+import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import type { RouteState } from '../../lambdas/core/route-reducer.ts';
+import type { AlertSink } from '../../lambdas/ports.ts';
+import { T0, acts, deepTree, start } from '../core/agent-fixtures.ts';
+import { freshDynamoStore } from '../helpers/dynamo.ts';
+
+const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
+const NOW = T0 + 3_600_000;
+const ctx: ReduceContext = { config: CONFIG, clock: { now: () => NOW } };
+const brief = (findings: readonly Finding[]) => findings.map((f) => `${f.detector} ${f.run_id ?? f.ts}`).sort();
+
+function byRun(events: readonly AuditEvent[], runId: string): AuditEvent[] {
+  return events.filter((e) => (e.body as unknown as { run_id: string }).run_id === runId);
+}
+
+/** `n` slices of a list, dealt round-robin, so every slice holds lines of every run. */
+function deal<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = Array.from({ length: n }, () => []);
+  items.forEach((item, i) => out[i % n].push(item));
+  return out;
+}
+
+describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
+  it('loses and doubles nothing when one tree comes in 8 concurrent batches, the root\'s end last', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    const all = deepTree();
+    const rootEnd = all.at(-1) as AuditEvent;
+    // Act: 8 invocations at once, then the root's end; then all of it again (a redelivery).
+    const concurrent = await Promise.all(deal(all.slice(0, -1), 8).map((batch) => processBatch(batch, REDUCERS, store, ctx)));
+    const last = await processBatch([rootEnd], REDUCERS, store, ctx);
+    const before = await store.load(['agentrun#r-1', 'agentrun#r-1.1', 'agent#support-bot']);
+    const redelivered = await Promise.all(deal(all, 8).map((batch) => processBatch(batch, REDUCERS, store, ctx)));
+    const after = await store.load(['agentrun#r-1', 'agentrun#r-1.1', 'agent#support-bot']);
+    // Assess
+    expect(concurrent.flatMap((r) => r.findings)).toEqual([]);
+    expect(brief(last.findings)).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
+    expect(last.findings.find((f) => f.detector === 'budget-exceeded')?.evidence).toMatchObject({ actions: 27, cost_usd: 0.48, runs: 4 });
+    const keys = ['agentrun#r-1', 'agentrun#r-1.1', 'agentrun#r-1.1.1', 'agentrun#r-1.2'];
+    const runs = await store.load(keys);
+    expect(keys.map((k) => (runs.get(k)?.state as AgentRunState).actions)).toEqual([8, 9, 6, 4]);
+    expect((runs.get('agentrun#r-1')?.state as AgentRunState).children).toEqual(expect.arrayContaining(['r-1.1', 'r-1.2']));
+    expect(concurrent.reduce((n, r) => n + r.conflicts, 0)).toBeGreaterThan(0);
+    expect(redelivered.flatMap((r) => r.findings)).toEqual([]);
+    expect(after).toEqual(before);
+    expect(await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', detector: 'budget-exceeded' })).toHaveLength(1);
+  });
+
+  it("judges the tree exactly once even when the root's end races its children's lines", async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    // Act: everything at once, the root's end in one of the batches.
+    const results = await Promise.all(deal(deepTree(), 6).map((batch) => processBatch(batch, REDUCERS, store, ctx)));
+    // Assess: whichever invocation judged last saw the whole tree; each finding is stored once.
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    expect(brief(stored)).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
+    expect(brief(results.flatMap((r) => r.findings))).toEqual(brief(stored));
+    const agent = (await store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.48 }]);
+  });
+
+  it('walks the tree past a warm container\'s state cache, which may hold runs another container has since written', async () => {
+    // Prepare: two Lambda containers with state caches, on one table.
+    const { client, table } = await freshDynamoStore();
+    const cachedA = new DynamoAuditStore(client, table, { stateCacheSize: 100 });
+    const b = new DynamoAuditStore(client, table, { stateCacheSize: 100 });
+    const all = deepTree();
+    const of = (runId: string) => byRun(all, runId);
+    const [rootStart, ...rootRest] = of('r-1');
+    const researcher = of('r-1.1');
+    // Act: B caches the researcher with 4 actions; A then adds the rest of the tree; B ends the root.
+    await processBatch([rootStart, ...rootRest.slice(0, 4)], REDUCERS, cachedA, ctx);
+    await processBatch(researcher.slice(0, 5), REDUCERS, b, ctx);
+    await processBatch([...researcher.slice(5), ...of('r-1.1.1'), ...of('r-1.2'), ...rootRest.slice(4, -1)], REDUCERS, cachedA, ctx);
+    const last = await processBatch(rootRest.slice(-1), REDUCERS, b, ctx);
+    // Assess
+    expect(brief(last.findings)).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
+    expect(last.findings.find((f) => f.detector === 'budget-exceeded')?.evidence).toMatchObject({ actions: 27, runs: 4 });
+  });
+
+  it('writes per-run aggregates with a TTL, and the sweep judges a root that never ended', async () => {
+    // Prepare
+    const { store, client, table } = await freshDynamoStore();
+    await processBatch([start(0, 'support-bot', 'r-40'), ...acts(22, 1, 'support-bot', 'r-40')], REDUCERS, store, ctx);
+    // Act
+    const item = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { pk: 'STATE#agentrun#r-40', sk: 'STATE' } }));
+    const agentItem = await DynamoDBDocumentClient.from(client).send(new GetCommand({ TableName: table, Key: { pk: 'STATE#agent#support-bot', sk: 'STATE' } }));
+    const swept = await sweepAgentRoots(store, { config: CONFIG, clock: { now: () => T0 + 2 * 3_600_000 } });
+    // Assess
+    expect(item.Item?.ttl).toBe(Math.floor((NOW + 30 * 86_400_000) / 1000));
+    expect(agentItem.Item?.ttl).toBeUndefined();
+    expect(swept.findings.map((f) => [f.detector, f.run_id, f.message])).toEqual([
+      ['budget-exceeded', 'r-40', 'run r-40 used 22 actions, over its budget of 20 actions per task; top: support-bot r-40 with 22, llm_call ×22'],
+    ]);
+  });
+});
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/agents/support-bot.jsonl', import.meta.url));
+let nextEventId = 1n;
+
+/** A CloudWatch Logs subscription delivery of some lines, exactly as CloudWatch sends it. */
+function delivery(lines: readonly string[]) {
+  const payload = {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/lambda/support-bot',
+    logStream: '2026/10/01/[$LATEST]0123456789abcdef',
+    subscriptionFilters: ['silent-audit-ingest'],
+    logEvents: lines.map((message) => {
+      const ts = /"ts":"([^"]+)"/.exec(message)?.[1] as string;
+      return { id: String(37_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + nextEventId++), timestamp: Date.parse(ts), message };
+    }),
+  };
+  return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } };
+}
+
+describe('the CLI scan and the deployed pipeline give the same answers', () => {
+  it('scanning the agent fixture and ingesting its lines in deliveries of 25 find the same findings', async () => {
+    // Prepare
+    const lines = readFileSync(FIXTURE, 'utf8').trimEnd().split('\n');
+    const now = Date.parse('2026-10-08T00:00:00Z');
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const sent: Finding[] = [];
+    const sink: AlertSink = { publish: async (f) => void sent.push(f) };
+    const { store } = await freshDynamoStore({ clock: () => now });
+    // Act
+    const scan = await runScan({ paths: [FIXTURE], config: CONFIG, json: true, stdout: out, stderr: err, now });
+    const reports = [];
+    for (let i = 0; i < lines.length; i += 25) reports.push(await ingestDelivery(delivery(lines.slice(i, i + 25)), { store, sink, config: CONFIG, clock: { now: () => now } }));
+    // Assess
+    const byKey = (fs: readonly Finding[]) => [...fs].sort((a, b) => findingKey(a).localeCompare(findingKey(b)));
+    const piped = reports.flatMap((r) => r.findings);
+    expect(reports.every((r) => r.counts.rejected === 0 && r.counts.unrecognised === 0)).toBe(true);
+    expect(byKey(piped)).toEqual(byKey(scan.findings));
+    expect(scan.findings.map((f) => `${f.detector} ${f.subject} ${f.run_id ?? f.ts}`)).toEqual([
+      'budget-undercount support-bot sb-106.r1',
+      'tool-arg-invalid escalate_to_human sb-106',
+      'budget-exceeded support-bot sb-106',
+      'budget-undercount support-bot sb-106',
+      'cost-outlier support-bot sb-106',
+      'retry-rate search-api 2026-10-07T10:15:00Z',
+      'retry-rate search-api 2026-10-07T11:00:00Z',
+    ]);
+    expect(scan.findings.find((f) => f.detector === 'cost-outlier')?.message).toBe('run sb-106 cost $0.60 across 3 runs, 6.7× the median $0.089 of the previous 5 runs');
+    expect(await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).toHaveLength(7);
+    expect(sent.length).toBeGreaterThan(0);
+    // And the route's state in DynamoDB holds every request once.
+    const route = (await store.load(['route#search-api'])).get('route#search-api')?.state as RouteState;
+    expect(route.totals).toEqual({ requests: 101, retried: 11, failed: 0, attempts: 112 });
+  });
+
+  it('counts every request of a route once when its lines come through concurrent invocations', async () => {
+    // Prepare: the quarter hour's attempts in 6 deliveries of 2½ minutes each, as CloudWatch sends a
+    // stream, all processed at once; then the line that moves the route's time on.
+    const lines = readFileSync(FIXTURE, 'utf8').trimEnd().split('\n').filter((l) => l.includes('"attempt"'));
+    const now = Date.parse('2026-10-08T00:00:00Z');
+    const { store } = await freshDynamoStore({ clock: () => now });
+    const deps = { store, sink: { publish: async () => undefined }, config: CONFIG, clock: { now: () => now } };
+    const quarter = lines.slice(0, -1);
+    const slices = Array.from({ length: 6 }, (_, i) => quarter.slice(Math.round((i * quarter.length) / 6), Math.round(((i + 1) * quarter.length) / 6)));
+    // Act
+    const first = await Promise.all(slices.map((batch) => ingestDelivery(delivery(batch), deps)));
+    const last = await ingestDelivery(delivery(lines.slice(-1)), deps);
+    // Assess
+    expect(first.flatMap((r) => r.findings)).toEqual([]);
+    expect(first.reduce((n, r) => n + r.conflicts, 0)).toBeGreaterThan(0);
+    expect(last.findings.map((f) => f.message)).toEqual([
+      '11% of 100 requests to search-api needed a retry in the hour to 2026-10-07T10:15:00Z (limit 10%)',
+      '11% of 100 requests to search-api needed a retry in the 24 h to 2026-10-07T11:00:00Z (limit 10%)',
+    ]);
+    // Every request once and every retry seen, whatever order the invocations committed in.
+    const route = (await store.load(['route#search-api'])).get('route#search-api')?.state as RouteState;
+    expect(route.totals).toMatchObject({ requests: 101, retried: 11 });
+  });
+});

@@ -1,0 +1,159 @@
+import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { describe, expect, it } from 'vitest';
+import { reportDueOf } from '../../lib/constructs/self-watch.ts';
+import { buildStack } from './cdk-app.ts';
+
+const SUBSCRIBED = { deploy: { log_groups: ['/aws/lambda/etl-loader'] } };
+
+function logicalId(construct: IConstruct): string {
+  return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+}
+
+/** The template's alarm with this name, its properties. */
+function alarmNamed(template: Template, name: string): Record<string, unknown> {
+  const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: name } }));
+  expect(found, `alarm ${name}`).toHaveLength(1);
+  return found[0].Properties as Record<string, unknown>;
+}
+
+describe('the auditor watching itself: alarms', () => {
+  it.each([
+    {
+      name: 'SilentAudit-ingest-errors',
+      fn: 'ingest' as const,
+      metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Period: 300 },
+      rule: { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' },
+    },
+    {
+      name: 'SilentAudit-ingest-throttles',
+      fn: 'ingest' as const,
+      metric: { Namespace: 'AWS/Lambda', MetricName: 'Throttles', Statistic: 'Sum', Period: 300 },
+      rule: { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' },
+    },
+    {
+      name: 'SilentAudit-sweep-not-running',
+      fn: 'sweep' as const,
+      metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Statistic: 'Sum', Period: 900 },
+      rule: { Threshold: 1, ComparisonOperator: 'LessThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'breaching' },
+    },
+    {
+      name: 'SilentAudit-sweep-errors',
+      fn: 'sweep' as const,
+      metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Statistic: 'Sum', Period: 300 },
+      rule: { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, TreatMissingData: 'notBreaching' },
+    },
+  ])('$name: $metric.MetricName of the $fn function, to the alerts topic', ({ name, fn, metric, rule }) => {
+    // Prepare
+    const { stack } = buildStack();
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), name);
+    // Assess
+    expect(alarm).toMatchObject({
+      ...metric,
+      ...rule,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack[fn]) } }],
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+    expect(alarm.AlarmDescription).toEqual(expect.any(String));
+  });
+
+  it('keeps the failure-queue alarm: any message waiting in the on-failure queue', () => {
+    // Prepare
+    const { stack } = buildStack();
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-ingest-failures');
+    // Assess
+    expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
+  });
+
+  it('raises a heartbeat when no line was parsed for deploy.heartbeat_hours, missing data breaching', () => {
+    // Prepare
+    const { stack } = buildStack({ config: { deploy: { ...SUBSCRIBED.deploy, heartbeat_hours: 4 } } });
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-no-lines-parsed');
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: 'SilentAudit',
+      MetricName: 'LinesParsed',
+      Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
+      Statistic: 'Sum',
+      Period: 4 * 3600,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+  });
+
+  it('has no heartbeat when nothing is subscribed (it would fire forever), and 6 hours by default', () => {
+    const none = Template.fromStack(buildStack().stack);
+    const subscribed = Template.fromStack(buildStack({ config: SUBSCRIBED }).stack);
+    expect(none.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'SilentAudit-no-lines-parsed' } })).toEqual({});
+    expect(alarmNamed(subscribed, 'SilentAudit-no-lines-parsed')).toMatchObject({ Period: 6 * 3600 });
+  });
+
+  it('raises an alarm when the monthly report was not invoked on the 1st between 06:00 and 12:00 UTC', () => {
+    // Prepare
+    const { stack } = buildStack();
+    const dims = (fn: IConstruct) => [{ Name: 'FunctionName', Value: { Ref: logicalId(fn) } }];
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-report-not-running');
+    // Assess
+    expect(alarm).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 6,
+      DatapointsToAlarm: 6,
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+    expect(alarm.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Expression: 'IF(DATE(clock) == 1 AND HOUR(clock) >= 6 AND HOUR(clock) < 12, FILL(runs, 0), 1)',
+        Label: 'report invocations in its due window (1 outside it)',
+        ReturnData: true,
+      },
+      { Id: 'clock', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: dims(stack.sweep) }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'runs', MetricStat: { Metric: { Namespace: 'AWS/Lambda', MetricName: 'Invocations', Dimensions: dims(stack.report.function) }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
+    ]);
+  });
+
+  it('reads when the report is due from its EventBridge schedule', () => {
+    expect(reportDueOf('cron(0 6 1 * ? *)')).toEqual({ dayOfMonth: 1, hourUtc: 6 });
+    expect(reportDueOf('cron(30 9 2 * ? *)')).toEqual({ dayOfMonth: 2, hourUtc: 9 });
+    expect(reportDueOf('rate(1 day)')).toBeUndefined();
+  });
+
+  it('names every alarm with the stack prefix the topic admits, and sends each to the topic', () => {
+    // Prepare
+    const { stack } = buildStack({ config: SUBSCRIBED });
+    // Act
+    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
+    // Assess
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
+      expect.arrayContaining(['SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-throttles', 'SilentAudit-no-lines-parsed', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
+    );
+    for (const a of alarms) {
+      expect(a.AlarmName).toMatch(/^SilentAudit-/);
+      expect(a.AlarmActions).toEqual([{ Ref: logicalId(stack.alerts.topic) }]);
+    }
+  });
+
+  it('synthesises with the AwsSolutions checks clean and no warning (math expression ids included)', () => {
+    // Prepare
+    const { app, stack } = buildStack({ config: { deploy: { ...SUBSCRIBED.deploy, account_policy: true, account_policy_excluded_log_groups: ['/aws/lambda/etl-loader'] } } });
+    const checks = new AwsSolutionsChecks(app, { verbose: true });
+    Validations.of(app).addPlugins(checks);
+    // Act
+    app.synth();
+    const report = checks.validateScope(app);
+    // Assess
+    expect(report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} at ${r.constructPath}`))).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+});

@@ -1,0 +1,137 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { INSTRUMENTED_SCHEMAS, INSTRUMENTED_TYPES, type InstrumentedType } from '../../lambdas/core/events.ts';
+import { fastValidate } from '../../lambdas/core/parse/fast-validate.ts';
+
+/** A valid value for every field of each schema: generated objects start valid, then lose or spoil fields. */
+const VALID: Record<InstrumentedType, Record<string, unknown>> = {
+  'run.start': { job: 'nightly-backup', run_id: 'r-1', host: 'db1' },
+  'run.end': { job: 'j', run_id: 'r', exit_code: 0, duration_ms: 12.5, output_bytes: 3, output_lines: 1, output_head: 'ok', output_tail: 'ok', host: 'h' },
+  'agent.start': { agent: 'a', run_id: 'r', parent_run_id: 'p', budget: { max_actions: 20, max_cost_usd: 0.5, scope: 'tick' } },
+  'agent.action': { agent: 'a', run_id: 'r', action: 'llm_call', name: 'm', tick: 2, cost_usd: 0.01, tokens_in: 10, tokens_out: 3, duration_ms: 5 },
+  'agent.end': { agent: 'a', run_id: 'r', status: 'ok', actions_reported: 3, cost_reported_usd: 0.1, output_bytes: 9 },
+  'tool.call': { tool: 't', args: { user_id: 'u', amount: 3 }, agent: 'a', run_id: 'r', call_id: 'c' },
+  attempt: { route: 'search-api', request_id: 'q', attempt: 2, outcome: 'timeout', latency_ms: 3000, status: 'timeout' },
+  'guard.bypass': { guard: 'g', exception_id: 'EX-1', actor: 'x', reason: 'y', job: 'j', agent: 'a', route: 'r' },
+  'audit.write': { job: 'j', run_id: 'r', record: { id: 1 } },
+};
+
+const scalar = fc.constantFrom<unknown>(
+  '',
+  'x',
+  'ok',
+  'timeout',
+  'task',
+  'tick',
+  '2026-10-03T02:30:00Z',
+  'yesterday',
+  0,
+  -0,
+  1,
+  -1,
+  2.5,
+  7,
+  1e21,
+  2 ** 53,
+  1790000000000,
+  null,
+  true,
+  false,
+);
+const nested = fc.oneof(
+  fc.constant<unknown>([]),
+  fc.constant<unknown>([1, 'a']),
+  fc.dictionary(fc.constantFrom('max_actions', 'max_cost_usd', 'scope', 'user_id', 'extra', '__proto__', '1'), scalar, { maxKeys: 4 }),
+);
+const value = fc.oneof({ weight: 4, arbitrary: scalar }, { weight: 1, arbitrary: nested });
+
+/**
+ * An object as JSON.parse would give it: the type and the valid fields, each kept, dropped or
+ * replaced by any value, maybe a `ts` and unknown keys, the type at any position.
+ */
+function lineObject(type: InstrumentedType) {
+  const fields = Object.keys(VALID[type]);
+  const fate = fc.oneof({ weight: 6, arbitrary: fc.constant<'keep'>('keep') }, { weight: 1, arbitrary: fc.constant<'drop'>('drop') }, { weight: 1, arbitrary: value.map((v) => ({ v })) });
+  const extras = fc.dictionary(fc.constantFrom('ts', 'extra', 'zz', '__proto__', '10'), value, { maxKeys: 3 });
+  return fc.tuple(fc.array(fate, { minLength: fields.length, maxLength: fields.length }), extras, fc.nat(20)).map(([fates, extra, at]) => {
+    const entries: Array<[string, unknown]> = [];
+    fields.forEach((key, i) => {
+      const f = fates[i];
+      if (f === 'keep') entries.push([key, VALID[type][key]]);
+      else if (f !== 'drop') entries.push([key, f.v]);
+    });
+    entries.push(...Object.entries(extra));
+    const cut = at % (entries.length + 1);
+    const all: Array<[string, unknown]> = [...entries.slice(0, cut), ['type', type], ...entries.slice(cut)];
+    const text = `{${all.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+    return JSON.parse(text) as Record<string, unknown>;
+  });
+}
+
+function zodResult(type: InstrumentedType, raw: unknown): { success: boolean; data?: unknown } {
+  const result = INSTRUMENTED_SCHEMAS[type].safeParse(raw);
+  return result.success ? { success: true, data: result.data } : { success: false };
+}
+
+describe('fastValidate: the same answer as the zod schemas, faster', () => {
+  it.each(INSTRUMENTED_TYPES)('%s: answers exactly when zod accepts, with the very same object (keys in the same order)', (type) => {
+    let answered = 0;
+    fc.assert(
+      fc.property(lineObject(type), (raw) => {
+        // Act
+        const fast = fastValidate(type, raw);
+        const zod = zodResult(type, raw);
+
+        // Assess
+        const protoArgs = typeof raw.args === 'object' && raw.args !== null && Object.prototype.hasOwnProperty.call(raw.args, '__proto__');
+        if (zod.success && !protoArgs) expect(fast).toBeDefined();
+        if (fast === undefined) return;
+        answered++;
+        expect(zod.success).toBe(true);
+        expect(fast).toStrictEqual(zod.data);
+        expect(JSON.stringify(fast)).toBe(JSON.stringify(zod.data));
+        expect(Object.getPrototypeOf(fast)).toBe(Object.prototype);
+      }),
+      { numRuns: 3000, seed: 20261009 },
+    );
+    expect(answered).toBeGreaterThan(30);
+  });
+
+  it('answers for the valid lines of every type, budget default and nested copies included', () => {
+    // Prepare
+    const lines: Array<[InstrumentedType, string]> = [
+      ['run.start', '{"type":"run.start","ts":"2026-10-03T02:30:00Z","job":"nightly-backup","run_id":"r-1","host":"db1","extra":{"a":1}}'],
+      ['run.end', '{"type":"run.end","ts":1790000000000,"job":"j","run_id":"r","exit_code":0,"duration_ms":12.5,"output_bytes":3,"output_head":"ok\\n"}'],
+      ['agent.start', '{"type":"agent.start","agent":"support-bot","run_id":"r-1","budget":{"max_actions":20,"note":"x"}}'],
+      ['agent.action', '{"type":"agent.action","agent":"a","run_id":"r","action":"llm_call","tick":0,"cost_usd":0.002,"tokens_in":10,"tokens_out":2}'],
+      ['agent.end', '{"type":"agent.end","agent":"a","run_id":"r","status":"ok","actions_reported":3}'],
+      ['tool.call', '{"type":"tool.call","tool":"escalate","args":{"user_id":"u","10":1},"call_id":"c"}'],
+      ['attempt', '{"type":"attempt","route":"search-api","request_id":"q","attempt":1,"outcome":"ok","latency_ms":120,"status":200}'],
+      ['guard.bypass', '{"type":"guard.bypass","guard":"pii-redaction","exception_id":"EX-12"}'],
+      ['audit.write', '{"type":"audit.write","job":"j","run_id":"r","record":null}'],
+    ];
+
+    for (const [type, text] of lines) {
+      // Act
+      const raw = JSON.parse(text) as Record<string, unknown>;
+      const fast = fastValidate(type, raw);
+
+      // Assess
+      expect(fast, text).toBeDefined();
+      expect(JSON.stringify(fast)).toBe(JSON.stringify(zodResult(type, raw).data));
+    }
+    const budget = fastValidate('agent.start', JSON.parse(lines[2][1]) as Record<string, unknown>) as { budget: unknown };
+    expect(budget.budget).toEqual({ max_actions: 20, scope: 'task', note: 'x' });
+  });
+
+  it('leaves to zod what it cannot be sure of: a __proto__ key in args, an invalid field', () => {
+    // Prepare
+    const proto = JSON.parse('{"type":"tool.call","tool":"t","args":{"__proto__":{"polluted":true}}}') as Record<string, unknown>;
+    const invalid = JSON.parse('{"type":"run.end","job":"j","run_id":"r","exit_code":1.5}') as Record<string, unknown>;
+
+    // Act and Assess
+    expect(fastValidate('tool.call', proto)).toBeUndefined();
+    expect(fastValidate('run.end', invalid)).toBeUndefined();
+    expect(zodResult('run.end', invalid).success).toBe(false);
+  });
+});
