@@ -125,9 +125,9 @@ if (!has('--skip-scan')) {
 log('6. Subscription filter on the demo month');
 const filter = measureFilterShare();
 log(`  ${grouped(filter.lines)} lines, ${grouped(filter.passedLines)} pass: the filter cuts ${(filter.cutLineShare * 100).toFixed(1)}% of the lines and ${(filter.cutByteShare * 100).toFixed(1)}% of the bytes`);
+for (const [group, g] of Object.entries(filter.byLogGroup)) log(`      ${group}: ${grouped(g.lines)} lines, ${(g.cutLineShare * 100).toFixed(1)}% cut`);
 const fleetFilter = measureFleetFilterShare(100_000);
 log(`  the scan's fleet file (application chatter included), first ${grouped(fleetFilter.lines)} lines: ${(fleetFilter.cutLineShare * 100).toFixed(1)}% of the lines and ${(fleetFilter.cutByteShare * 100).toFixed(1)}% of the bytes cut`);
-for (const [group, g] of Object.entries(filter.byLogGroup)) log(`      ${group}: ${grouped(g.lines)} lines, ${(g.cutLineShare * 100).toFixed(1)}% cut`);
 log('');
 
 const summary = {

@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { DEFAULT_TABLE } from '../../lambdas/cli/stores.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { enrichWithContext, TimeOrderedMerger } from '../../lambdas/cli/scan-stream.ts';
@@ -149,5 +153,34 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r7']]);
     expect(result.stream?.late).toBe(0);
     expect(result.stream?.chunks).toBeGreaterThan(4);
+  });
+
+  it('with --store, starts from the stored state and writes each subject back once at the end, however many chunks', async () => {
+    // Prepare: a job's first six runs in one file, a shrunk seventh in another; a name no other test uses.
+    const job = `stream-store-${randomUUID().slice(0, 8)}`;
+    const run = (n: number, bytes: number) => [
+      JSON.stringify({ type: 'run.start', ts: new Date(Date.UTC(2026, 9, 1, n)).toISOString(), job, run_id: `r${n}` }),
+      JSON.stringify({ type: 'run.end', ts: new Date(Date.UTC(2026, 9, 1, n, 2)).toISOString(), job, run_id: `r${n}`, exit_code: 0, duration_ms: 120_000, output_bytes: bytes }),
+    ];
+    writeFileSync(join(tmp, `${job}-week.jsonl`), [1, 2, 3, 4, 5, 6].flatMap((n) => run(n, 900)).join('\n'));
+    writeFileSync(join(tmp, `${job}-today.jsonl`), run(7, 100).join('\n'));
+    const store = inject('dynamoEndpoint');
+    const stored = async () => (await new DynamoAuditStore(localDynamoClient(store), DEFAULT_TABLE).load([`job#${job}`])).get(`job#${job}`);
+
+    // Act
+    const week = await scan([join(tmp, `${job}-week.jsonl`)], { store, chunkEvents: 2 });
+    const afterWeek = await stored();
+    const today = await scan([join(tmp, `${job}-today.jsonl`)], { store, chunkEvents: 2 });
+    const again = await scan([join(tmp, `${job}-today.jsonl`)], { store, chunkEvents: 2 });
+    const afterAgain = await stored();
+
+    // Assess
+    expect(week.stream?.chunks).toBeGreaterThan(3);
+    expect(week.findings.filter((f) => f.subject === job)).toEqual([]);
+    expect(afterWeek?.version).toBe(1);
+    expect(today.findings.filter((f) => f.subject === job).map((f) => [f.detector, f.run_id])).toEqual([['output-shrink', 'r7']]);
+    expect(again.findings.filter((f) => f.subject === job)).toEqual([]);
+    expect(afterAgain?.version).toBe(2);
+    expect((afterAgain?.state as { runs: number }).runs).toBe(7);
   });
 });
