@@ -18,6 +18,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
+import { keptState } from '../core/frozen-state.ts';
 import type {
   CommitResult,
   SubjectCatalog,
@@ -93,7 +94,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     const keys: string[] = [];
     for (const key of requested) {
       const cached = this.stateCache.get(key);
-      if (cached) out.set(key, { state: structuredClone(cached.state), version: cached.version });
+      if (cached) out.set(key, { state: cached.state, version: cached.version });
       else keys.push(key);
     }
     for (let i = 0; i < keys.length; i += 100) {
@@ -177,7 +178,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
             ],
           }),
         );
-        this.remember(change.key, { state: structuredClone(change.state), version: change.expectedVersion + 1 });
+        this.remember(change.key, { state: keptState(change.state), version: change.expectedVersion + 1 });
         return 'committed';
       } catch (error) {
         this.stateCache.delete(change.key);
@@ -311,7 +312,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     const limit = this.options.stateCacheSize ?? 0;
     if (limit <= 0) return;
     this.stateCache.delete(key);
-    this.stateCache.set(key, value);
+    this.stateCache.set(key, { state: keptState(value.state), version: value.version });
     if (this.stateCache.size > limit) this.stateCache.delete(this.stateCache.keys().next().value as string);
   }
 

@@ -1,4 +1,5 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
+import { keptState } from '../core/frozen-state.ts';
 import type {
   CommitResult,
   SubjectCatalog,
@@ -26,7 +27,7 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
     const out = new Map<string, Versioned<unknown>>();
     for (const key of keys) {
       const v = this.states.get(key);
-      if (v) out.set(key, structuredClone(v));
+      if (v) out.set(key, { state: v.state, version: v.version });
     }
     return out;
   }
@@ -35,7 +36,7 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
     return [...this.states]
       .filter(([key]) => key.startsWith(`${stateKind}#`))
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, v]) => ({ key, state: structuredClone(v.state), version: v.version }));
+      .map(([key, v]) => ({ key, state: v.state, version: v.version }));
   }
 
   /** The memory store has no cache: the same as `load`. */
@@ -46,7 +47,7 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const current = this.states.get(change.key)?.version ?? 0;
     if (current !== change.expectedVersion) return 'conflict';
-    this.states.set(change.key, { state: structuredClone(change.state), version: current + 1 });
+    this.states.set(change.key, { state: keptState(change.state), version: current + 1 });
     for (const f of change.findings) this.addFinding(f);
     for (const r of change.records) {
       const key = `${r.subject_kind}#${r.subject}`;

@@ -458,7 +458,7 @@ export function decideAlerts(
       for (const d of Object.keys(detectors)) delete detectors[d];
     }
     health = next;
-    return touched || JSON.stringify(before) !== JSON.stringify(next);
+    return touched || !sameHealth(before, next);
   }
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
@@ -468,6 +468,15 @@ export function decideAlerts(
     changed = true;
     planNotice(notice);
   }
+}
+
+/** Whether two health records say the same (the run-outcome loop's "did anything change", without serialising both). */
+function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {
+  if (!a || a.status !== b.status || a.since !== b.since || a.healthyRuns !== b.healthyRuns) return false;
+  if (a.transitions.length !== b.transitions.length || a.transitions.some((t, i) => t !== b.transitions[i])) return false;
+  const [fa, fb] = [a.flapping, b.flapping];
+  if (!fa || !fb) return fa === fb;
+  return fa.since === fb.since && fa.lastSentAt === fb.lastSentAt && fa.suppressed === fb.suppressed;
 }
 
 /** Removes sent notices from the state (after their message went out). */

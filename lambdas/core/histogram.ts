@@ -44,6 +44,30 @@ export function addToSketch(sketch: LatencySketch, value: number, count = 1): La
   return collapse({ n: sketch.n + count, zero: sketch.zero, bins: { ...sketch.bins, [key]: (sketch.bins[key] ?? 0) + count } });
 }
 
+/**
+ * `addToSketch` for a sketch the caller owns (a fold's working copy, never shared): counts in place
+ * instead of copying up to `MAX_BINS` bins per value. Returns the sketch to keep (a new one only
+ * when a new bin pushed it over `MAX_BINS`).
+ */
+export function countIntoOwnSketch(sketch: LatencySketch, value: number, count = 1): LatencySketch {
+  if (!Number.isFinite(value) || count <= 0) return sketch;
+  const own = sketch as { n: number; zero: number; bins: Record<string, number> };
+  own.n += count;
+  if (value < 1) {
+    own.zero += count;
+    return own;
+  }
+  const key = String(binOf(value));
+  const had = own.bins[key];
+  own.bins[key] = (had ?? 0) + count;
+  return had === undefined ? collapse(own) : own;
+}
+
+/** A copy of a sketch that can be counted into in place. */
+export function copySketch(sketch: LatencySketch): LatencySketch {
+  return { n: sketch.n, zero: sketch.zero, bins: { ...sketch.bins } };
+}
+
 /** One sketch counting every value of both. */
 export function mergeSketches(a: LatencySketch, b: LatencySketch): LatencySketch {
   if (b.n === 0) return a;

@@ -126,7 +126,7 @@ function insertSorted(list: readonly number[], value: number): number[] {
  * The processed tokens of a job while a batch is applied: the same bounded, oldest-first list as
  * `JobState.processed`, with counts for O(1) lookups instead of a scan of up to 1000 tokens per line.
  */
-const LINEAR_LOOKUPS = 24;
+const LINEAR_LOOKUPS = 4;
 
 class ProcessedTokens {
   private list: string[];
@@ -297,7 +297,17 @@ export const jobReducer: SubjectReducer<JobState> = {
   enrich: attributeDiscardedOutput,
   tick: judgeAbsence,
   apply(initial, subject, events, ctx): Reduction<JobState> {
+    // One shallow copy of the state per batch, made on the first change; fields are then replaced
+    // on it (never the arrays and objects it shares with `initial`, which stay as they were).
     let state = initial;
+    let copied = false;
+    const edit = (): { -readonly [K in keyof JobState]: JobState[K] } => {
+      if (!copied) {
+        state = { ...state };
+        copied = true;
+      }
+      return state;
+    };
     const findings: Finding[] = [];
     const records: RunRecord[] = [];
     const window = ctx.config.defaults.baseline_window;
@@ -307,14 +317,13 @@ export const jobReducer: SubjectReducer<JobState> = {
     const seen = (token: string) => processed.has(token);
     const remember = (...tokens: string[]) => {
       processed.add(tokens);
-      state = { ...state };
+      edit();
     };
     const touch = (at: number) => {
-      state = {
-        ...state,
+      Object.assign(edit(), {
         firstSeenAt: state.firstSeenAt === undefined ? at : Math.min(state.firstSeenAt, at),
         lastSeenAt: state.lastSeenAt === undefined ? at : Math.max(state.lastSeenAt, at),
-      };
+      });
     };
 
     for (const event of events) {
@@ -327,27 +336,26 @@ export const jobReducer: SubjectReducer<JobState> = {
         const drafts = DISCARD_DETECTORS.flatMap((d) =>
           d.check({ job: subject, at: event.at, host: body.host, reason: body.reason, lastReportedAt: state.discardReportedAt }).map((draft) => toFinding(draft, d.meta, ctx.config)),
         );
-        if (drafts.length > 0) state = { ...state, discardReportedAt: event.at };
+        if (drafts.length > 0) edit().discardReportedAt = event.at;
         findings.push(...drafts);
         continue;
       }
       const platform = event.format === PLATFORM_FORMAT;
       if (!platform && !state.instrumented) {
         // From now on the function's own run lines speak for its runs: forget runs opened by platform lines.
-        state = { ...state, instrumented: true, open: state.open.filter((r) => r.format !== PLATFORM_FORMAT) };
+        Object.assign(edit(), { instrumented: true, open: state.open.filter((r) => r.format !== PLATFORM_FORMAT) });
       }
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
         const open = [...state.open, { run_id: body.run_id, at: event.at, host: body.host, format: event.format }];
-        state = {
-          ...state,
+        Object.assign(edit(), {
           open: open.slice(-MAX_OPEN),
           lastStartAt: Math.max(state.lastStartAt ?? 0, event.at),
           starts: pushBoundedTimes(state.starts, event.at, MAX_STARTS),
           hosts: countHost(state.hosts, body.host),
           startsSeen: (state.startsSeen ?? 0) + 1,
-        };
+        });
         touch(event.at);
         continue;
       }
@@ -390,8 +398,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       findings.push(...runFindings);
       const fired = new Set(runFindings.map((f) => f.detector));
       const ok = run.exit_code === 0 && run.failure === undefined;
-      state = {
-        ...state,
+      Object.assign(edit(), {
         open: state.open.filter((r) => r.run_id !== runId),
         endsLogged: true,
         runs: state.runs + 1,
@@ -402,7 +409,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         hosts: started ? state.hosts : countHost(state.hosts, run.host),
         outputs: ok && run.output_bytes !== undefined && ![...fired].some((d) => OUTPUT_FINDINGS.has(d)) ? pushBounded(state.outputs, run.output_bytes, window) : state.outputs,
         durations: ok && run.duration_ms !== undefined && ![...fired].some((d) => DURATION_FINDINGS.has(d)) ? pushBounded(state.durations, run.duration_ms, window) : state.durations,
-      };
+      });
       remember(runId);
       touch(event.at);
       records.push({
@@ -417,7 +424,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         host: run.host,
       });
     }
-    if (processed.changed) state = { ...state, processed: processed.toArray() };
+    if (processed.changed) edit().processed = processed.toArray();
     return { state, findings, records };
   },
 };

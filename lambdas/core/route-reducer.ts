@@ -5,7 +5,7 @@ import { ROUTE_WINDOW_DETECTORS } from '../detectors/index.ts';
 import { appendRing, fingerprint, ringSet } from './agent-run.ts';
 import type { Attempt, AuditEvent } from './events.ts';
 import type { Finding } from './findings.ts';
-import { addToSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
+import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 
 /**
@@ -141,11 +141,19 @@ export function windowOf(kind: RouteWindowKind, from: number, to: number, bucket
   return { kind, from, to, requests, retried, failed, attempts, p99_e2e_ms: sketchQuantile(e2e, 0.99), p99_attempt_ms: sketchQuantile(attempt, 0.99) };
 }
 
+/** Whether attempts 1 … ok−1 were all seen (the request is complete once its first ok follows every earlier attempt). */
+function seenAllBefore(seen: readonly number[], ok: number): boolean {
+  for (let n = 1; n < ok; n++) if (!seen.includes(n)) return false;
+  return true;
+}
+
 /** The working fold of one route over one batch: mutates its own copy of the state. */
 class RouteFold {
   changed = false;
   readonly findings: Finding[] = [];
   private readonly done: Set<string>;
+  /** Sketches this fold made itself and may count into in place; any other (from the state, from a merge) is copied first. */
+  private readonly ownSketches = new WeakSet<LatencySketch>();
 
   constructor(
     readonly s: RouteState,
@@ -177,7 +185,7 @@ class RouteFold {
     this.s.open[b.request_id] = req;
     this.changed = true;
     const ok = req.ok;
-    if (ok !== undefined && Array.from({ length: ok - 1 }, (_, i) => i + 1).every((n) => req.seen.includes(n))) this.complete(b.request_id);
+    if (ok !== undefined && seenAllBefore(req.seen, ok)) this.complete(b.request_id);
   }
 
   private complete(requestId: string): void {
@@ -194,8 +202,8 @@ class RouteFold {
       bucket.retried += retried ? 1 : 0;
       bucket.failed += failed ? 1 : 0;
       bucket.attempts += attempts;
-      bucket.e2e = addToSketch(bucket.e2e, req.last - req.first);
-      for (const latency of req.latencies) bucket.attempt = addToSketch(bucket.attempt, latency);
+      bucket.e2e = this.countInto(bucket.e2e, req.last - req.first);
+      for (const latency of req.latencies) bucket.attempt = this.countInto(bucket.attempt, latency);
     };
     const judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS;
     const judgedTo = this.s.judged_to as number;
@@ -205,6 +213,13 @@ class RouteFold {
     const t = this.s.totals;
     this.s.totals = { requests: t.requests + 1, retried: t.retried + (retried ? 1 : 0), failed: t.failed + (failed ? 1 : 0), attempts: t.attempts + attempts };
     this.changed = true;
+  }
+
+  private countInto(sketch: LatencySketch, value: number): LatencySketch {
+    const own = this.ownSketches.has(sketch) ? sketch : copySketch(sketch);
+    const next = countIntoOwnSketch(own, value);
+    this.ownSketches.add(next);
+    return next;
   }
 
   /** Moves the route's time to `to`: closes quiet requests, judges every boundary passed, rolls buckets. */
