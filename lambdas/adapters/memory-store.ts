@@ -1,5 +1,5 @@
-import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import { keptState } from '../core/frozen-state.ts';
+import { MemoryFindingOutbox } from './memory-finding-outbox.ts';
 import type {
   CommitResult,
   SubjectCatalog,
@@ -20,7 +20,7 @@ import type {
  */
 export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   private readonly states = new Map<string, Versioned<unknown>>();
-  private readonly findings = new Map<string, StoredFinding>();
+  private readonly findings = new MemoryFindingOutbox();
   private readonly runRecords = new Map<string, RunRecord[]>();
 
   async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
@@ -48,7 +48,7 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
     const current = this.states.get(change.key)?.version ?? 0;
     if (current !== change.expectedVersion) return 'conflict';
     this.states.set(change.key, { state: keptState(change.state), version: current + 1 });
-    for (const f of change.findings) this.addFinding(f);
+    for (const f of change.findings) this.findings.add(f);
     for (const r of change.records) {
       const key = `${r.subject_kind}#${r.subject}`;
       const list = this.runRecords.get(key) ?? [];
@@ -58,40 +58,24 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
     return 'committed';
   }
 
-  private addFinding(f: Finding): void {
-    const key = findingKey(f);
-    if (!this.findings.has(key)) this.findings.set(key, { ...f, key, alerted: false });
+  query(query: FindingQuery): Promise<StoredFinding[]> {
+    return this.findings.query(query);
   }
 
-  async query(query: FindingQuery): Promise<StoredFinding[]> {
-    const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
-    return [...this.findings.values()]
-      .filter((f) => f.ts >= q.from && f.ts < q.to && (!q.detector || f.detector === q.detector) && (!q.subject || f.subject === q.subject))
-      .sort((a, b) => a.key.localeCompare(b.key));
+  pendingAlerts(limit: number): Promise<StoredFinding[]> {
+    return this.findings.pendingAlerts(limit);
   }
 
-  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
-    return [...this.findings.values()].filter((f) => !f.alerted).sort((a, b) => a.key.localeCompare(b.key)).slice(0, limit);
+  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.findings.claimAlert(key, now, leaseMs);
   }
 
-  private readonly leases = new Map<string, number>();
-
-  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
-    const f = this.findings.get(key);
-    if (!f || f.alerted || (this.leases.get(key) ?? 0) > now) return false;
-    this.leases.set(key, now + leaseMs);
-    return true;
+  releaseAlert(key: string): Promise<void> {
+    return this.findings.releaseAlert(key);
   }
 
-  async releaseAlert(key: string): Promise<void> {
-    this.leases.delete(key);
-  }
-
-  async markAlerted(key: string): Promise<boolean> {
-    const f = this.findings.get(key);
-    if (!f || f.alerted) return false;
-    this.findings.set(key, { ...f, alerted: true });
-    return true;
+  markAlerted(key: string): Promise<boolean> {
+    return this.findings.markAlerted(key);
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
@@ -100,6 +84,6 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
 
   /** Everything held, for copying into a persistent store at the end of a scan. */
   snapshot(): { states: Map<string, Versioned<unknown>>; findings: StoredFinding[]; records: RunRecord[] } {
-    return { states: new Map(this.states), findings: [...this.findings.values()], records: [...this.runRecords.values()].flat() };
+    return { states: new Map(this.states), findings: this.findings.all(), records: [...this.runRecords.values()].flat() };
   }
 }

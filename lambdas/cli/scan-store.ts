@@ -1,4 +1,5 @@
-import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
+import { MemoryFindingOutbox } from '../adapters/memory-finding-outbox.ts';
+import type { Finding } from '../core/findings.ts';
 import type {
   CommitResult,
   FindingQuery,
@@ -41,13 +42,12 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
   /** The version each subject had in the persistent store when first read (0: not stored). */
   private readonly baseVersions = new Map<string, number>();
   private readonly listedKinds = new Set<string>();
-  private readonly findings = new Map<string, StoredFinding>();
+  private readonly findings = new MemoryFindingOutbox();
   /** Finding keys per subject key, in the order they came, for the write-back. */
   private readonly findingsOf = new Map<string, string[]>();
   private readonly records = new Map<string, Map<string, RunRecord>>();
   private readonly recordsOf = new Map<string, RunRecord[]>();
   private readonly changed = new Set<string>();
-  private readonly leases = new Map<string, number>();
 
   private readonly keepRecords: boolean;
 
@@ -77,9 +77,8 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
     this.states.set(change.key, { json: JSON.stringify(change.state), version: current + 1 });
     this.changed.add(change.key);
     for (const f of change.findings) {
-      const key = findingKey(f);
-      if (this.findings.has(key)) continue;
-      this.findings.set(key, { ...f, key, alerted: false });
+      const key = this.findings.add(f);
+      if (key === undefined) continue;
       const list = this.findingsOf.get(change.key) ?? [];
       list.push(key);
       this.findingsOf.set(change.key, list);
@@ -116,33 +115,24 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
   }
 
   /** The findings of this scan (stored ones are the persistent store's business). */
-  async query(query: FindingQuery): Promise<StoredFinding[]> {
-    const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
-    return [...this.findings.values()]
-      .filter((f) => f.ts >= q.from && f.ts < q.to && (!q.detector || f.detector === q.detector) && (!q.subject || f.subject === q.subject))
-      .sort((a, b) => a.key.localeCompare(b.key));
+  query(query: FindingQuery): Promise<StoredFinding[]> {
+    return this.findings.query(query);
   }
 
-  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
-    return [...this.findings.values()].filter((f) => !f.alerted).sort((a, b) => a.key.localeCompare(b.key)).slice(0, limit);
+  pendingAlerts(limit: number): Promise<StoredFinding[]> {
+    return this.findings.pendingAlerts(limit);
   }
 
-  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
-    const f = this.findings.get(key);
-    if (!f || f.alerted || (this.leases.get(key) ?? 0) > now) return false;
-    this.leases.set(key, now + leaseMs);
-    return true;
+  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.findings.claimAlert(key, now, leaseMs);
   }
 
-  async releaseAlert(key: string): Promise<void> {
-    this.leases.delete(key);
+  releaseAlert(key: string): Promise<void> {
+    return this.findings.releaseAlert(key);
   }
 
-  async markAlerted(key: string): Promise<boolean> {
-    const f = this.findings.get(key);
-    if (!f || f.alerted) return false;
-    this.findings.set(key, { ...f, alerted: true });
-    return true;
+  markAlerted(key: string): Promise<boolean> {
+    return this.findings.markAlerted(key);
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
@@ -177,7 +167,7 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
       findings += own.length;
       records += runRecords.length;
     }
-    for (const f of this.findings.values()) if (f.alerted) await this.base.markAlerted(f.key);
+    for (const f of this.findings.all()) if (f.alerted) await this.base.markAlerted(f.key);
     if (conflicts.length > 0) throw new ScanWriteBackError(conflicts);
     return { subjects: this.changed.size, findings, records };
   }

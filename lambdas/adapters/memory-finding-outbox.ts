@@ -1,0 +1,66 @@
+import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
+import type { FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
+
+type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
+
+/**
+ * Findings held in process memory with the DynamoDB store's outbox rules: each written once (by
+ * its key), unalerted until marked, claimed under a lease so two senders never send one twice.
+ * The memory store and a scan's store keep their findings in one of these.
+ */
+export class MemoryFindingOutbox implements OutboxMethods {
+  private readonly findings = new Map<string, StoredFinding>();
+  private readonly leases = new Map<string, number>();
+
+  /** Adds a finding unless one with its key is held; returns its key when it was added. */
+  add(f: Finding): string | undefined {
+    const key = findingKey(f);
+    if (this.findings.has(key)) return undefined;
+    this.findings.set(key, { ...f, key, alerted: false });
+    return key;
+  }
+
+  get(key: string): StoredFinding | undefined {
+    return this.findings.get(key);
+  }
+
+  get size(): number {
+    return this.findings.size;
+  }
+
+  all(): StoredFinding[] {
+    return [...this.findings.values()];
+  }
+
+  async query(query: FindingQuery): Promise<StoredFinding[]> {
+    const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
+    return this.all()
+      .filter((f) => f.ts >= q.from && f.ts < q.to && (!q.detector || f.detector === q.detector) && (!q.subject || f.subject === q.subject))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
+    return this.all()
+      .filter((f) => !f.alerted)
+      .sort((a, b) => a.key.localeCompare(b.key))
+      .slice(0, limit);
+  }
+
+  async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    const f = this.findings.get(key);
+    if (!f || f.alerted || (this.leases.get(key) ?? 0) > now) return false;
+    this.leases.set(key, now + leaseMs);
+    return true;
+  }
+
+  async releaseAlert(key: string): Promise<void> {
+    this.leases.delete(key);
+  }
+
+  async markAlerted(key: string): Promise<boolean> {
+    const f = this.findings.get(key);
+    if (!f || f.alerted) return false;
+    this.findings.set(key, { ...f, alerted: true });
+    return true;
+  }
+}
