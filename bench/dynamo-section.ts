@@ -136,6 +136,24 @@ export interface BatchCounts {
   readonly rru: number;
   readonly wru: number;
   readonly stateBytesWritten: number;
+  /** The most reads and writes of one state key in this batch, per kind of state (`job`, `agentrun`, `alert`, …). */
+  readonly maxPerKind: Record<string, { reads: number; writes: number }>;
+}
+
+/** `STATE#agentrun#r-1` → `agentrun`. */
+function stateKindOf(key: string): string {
+  return key.slice('STATE#'.length).split('#')[0];
+}
+
+function maxPerKind(reads: ReadonlyMap<string, number>, writes: ReadonlyMap<string, number>): Record<string, { reads: number; writes: number }> {
+  const out: Record<string, { reads: number; writes: number }> = {};
+  for (const [map, field] of [[reads, 'reads'], [writes, 'writes']] as const) {
+    for (const [key, n] of map) {
+      const entry = (out[stateKindOf(key)] ??= { reads: 0, writes: 0 });
+      entry[field] = Math.max(entry[field], n);
+    }
+  }
+  return out;
 }
 
 export interface DynamoFigures {
@@ -156,6 +174,8 @@ export interface DynamoFigures {
   readonly wruPerLine: number;
   readonly meanStateItemBytes: number;
   readonly linesPerBatch: number;
+  /** The most reads and writes of one state key in any batch, per kind of state. */
+  readonly maxPerKind: Record<string, { reads: number; writes: number }>;
 }
 
 function summarize(batches: readonly BatchCounts[]): DynamoFigures {
@@ -179,6 +199,10 @@ function summarize(batches: readonly BatchCounts[]): DynamoFigures {
     wruPerLine: Math.round((batches.reduce((n, b) => n + b.wru, 0) / lines) * 1000) / 1000,
     meanStateItemBytes: Math.round(batches.reduce((n, b) => n + b.stateBytesWritten, 0) / Math.max(1, batches.reduce((n, b) => n + b.stateItemsWritten, 0))),
     linesPerBatch: Math.round(lines / batches.length),
+    maxPerKind: batches.reduce<Record<string, { reads: number; writes: number }>>((acc, b) => {
+      for (const [kind, m] of Object.entries(b.maxPerKind)) acc[kind] = { reads: Math.max(acc[kind]?.reads ?? 0, m.reads), writes: Math.max(acc[kind]?.writes ?? 0, m.writes) };
+      return acc;
+    }, {}),
   };
 }
 
@@ -209,6 +233,7 @@ async function runBatches(client: DynamoDBClient, table: string, payloads: reado
       rru: counts.rru,
       wru: counts.wru,
       stateBytesWritten: counts.stateBytesWritten,
+      maxPerKind: maxPerKind(counts.stateReads, counts.stateWrites),
     });
   }
   return out;
