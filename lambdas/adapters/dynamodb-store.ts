@@ -97,27 +97,17 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
       if (cached) out.set(key, { state: cached.state, version: cached.version });
       else keys.push(key);
     }
-    for (let i = 0; i < keys.length; i += 100) {
-      let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-        [this.tableName]: { Keys: keys.slice(i, i + 100).map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })), ConsistentRead: true },
-      };
-      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of res.Responses?.[this.tableName] ?? []) {
-          const key = String(item.pk).slice('STATE#'.length);
-          const value = { state: JSON.parse(item.data as string), version: item.version as number };
-          out.set(key, value);
-          this.remember(key, value);
-        }
-        request = res.UnprocessedKeys as typeof request;
-      }
-    }
+    for (const [key, value] of await this.readTable(keys)) out.set(key, value);
     return out;
   }
 
   /** Like `load`, but always from the table (consistent reads), never from the state cache; refreshes the cache. */
-  async loadCurrent(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+  loadCurrent(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+    return this.readTable(keys);
+  }
+
+  /** Consistent BatchGets of up to 100 keys, unprocessed keys retried with backoff; what is read is remembered in the cache. */
+  private async readTable(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
     const out = new Map<string, Versioned<unknown>>();
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {

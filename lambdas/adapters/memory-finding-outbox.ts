@@ -64,3 +64,28 @@ export class MemoryFindingOutbox implements OutboxMethods {
     return true;
   }
 }
+
+/** A store whose findings live in a `MemoryFindingOutbox`: its outbox methods, once. */
+export abstract class FindingsInMemory implements OutboxMethods {
+  protected readonly findings = new MemoryFindingOutbox();
+
+  query(query: FindingQuery): Promise<StoredFinding[]> {
+    return this.findings.query(query);
+  }
+
+  pendingAlerts(limit: number): Promise<StoredFinding[]> {
+    return this.findings.pendingAlerts(limit);
+  }
+
+  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.findings.claimAlert(key, now, leaseMs);
+  }
+
+  releaseAlert(key: string): Promise<void> {
+    return this.findings.releaseAlert(key);
+  }
+
+  markAlerted(key: string): Promise<boolean> {
+    return this.findings.markAlerted(key);
+  }
+}

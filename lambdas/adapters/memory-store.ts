@@ -1,5 +1,5 @@
 import { keptState } from '../core/frozen-state.ts';
-import { MemoryFindingOutbox } from './memory-finding-outbox.ts';
+import { FindingsInMemory } from './memory-finding-outbox.ts';
 import type {
   CommitResult,
   SubjectCatalog,
@@ -18,9 +18,8 @@ import type {
  * gone when the scan ends. It keeps the same rules as the DynamoDB store (versioned state,
  * findings written once, an outbox of unalerted findings) so the pipeline behaves the same.
  */
-export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
+export class MemoryAuditStore extends FindingsInMemory implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   private readonly states = new Map<string, Versioned<unknown>>();
-  private readonly findings = new MemoryFindingOutbox();
   private readonly runRecords = new Map<string, RunRecord[]>();
 
   async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
@@ -56,26 +55,6 @@ export class MemoryAuditStore implements StateStore, FindingStore, RunRecordStor
       this.runRecords.set(key, list);
     }
     return 'committed';
-  }
-
-  query(query: FindingQuery): Promise<StoredFinding[]> {
-    return this.findings.query(query);
-  }
-
-  pendingAlerts(limit: number): Promise<StoredFinding[]> {
-    return this.findings.pendingAlerts(limit);
-  }
-
-  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
-    return this.findings.claimAlert(key, now, leaseMs);
-  }
-
-  releaseAlert(key: string): Promise<void> {
-    return this.findings.releaseAlert(key);
-  }
-
-  markAlerted(key: string): Promise<boolean> {
-    return this.findings.markAlerted(key);
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {

@@ -18,7 +18,7 @@ import { REDUCERS } from '../core/reducers.ts';
 import { textTable } from '../core/text-table.ts';
 import type { StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import { collectLogGroups, logGroupSource, readSources, type ScanSource, sinceOption } from './scan-sources.ts';
-import { type AuditStore, DEFAULT_TABLE, openStore, type OpenedStore } from './stores.ts';
+import { type AuditStore, DEFAULT_TABLE, openStore, type OpenedStore, storeProblem } from './stores.ts';
 
 /** How far back `backfill` reads by default. */
 export const DEFAULT_BACKFILL_SINCE_MS = 30 * 86_400_000;
@@ -167,18 +167,6 @@ class BackfillScope implements StateStore, SubjectCatalog {
   }
 }
 
-/** An AWS error from the table, in the user's terms; undefined for anything else (a bug keeps its stack). */
-function storeProblem(error: unknown, table: string): string | undefined {
-  const { name = '', message = '' } = (error ?? {}) as Partial<Error>;
-  if (name === 'ResourceNotFoundException') return `table ${table} not found in this account and region: pass --table with the stack's TableName output, and check AWS_REGION`;
-  if (name === 'AccessDeniedException' || name === 'UnrecognizedClientException' || name.startsWith('KMS'))
-    return `access to table ${table} denied (${message}); backfill needs item reads and writes on it and use of its KMS key (see the README)`;
-  if (name === 'CredentialsProviderError') return 'no AWS credentials found: set AWS_PROFILE, run `aws sso login`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY';
-  if (/region is missing/i.test(message)) return 'no AWS region: set AWS_REGION, or a region in your AWS profile';
-  if ((error as { $metadata?: unknown })?.$metadata !== undefined) return `DynamoDB refused: ${name}: ${message}`;
-  return undefined;
-}
-
 function jobStates(loaded: Map<string, Versioned<unknown>>, jobs: readonly string[]): Map<string, JobState | undefined> {
   return new Map(jobs.map((job) => [job, loaded.get(subjectKey('job', job))?.state as JobState | undefined]));
 }
@@ -313,7 +301,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     for (const r of tally.rejections.slice(0, 20)) write(`  rejected ${r.where}: ${r.reason}`);
     return { exitCode: 0, jobs: summaries, findings, spans };
   } catch (error) {
-    const problem = storeProblem(error, table ?? DEFAULT_TABLE);
+    const problem = storeProblem(error, `table ${table ?? DEFAULT_TABLE}`);
     if (problem === undefined) throw error;
     return fail(problem);
   } finally {

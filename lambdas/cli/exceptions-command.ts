@@ -1,7 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
-import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { type Config, currentActor, loadConfig } from '../config.ts';
 import {
   addException,
@@ -15,7 +12,7 @@ import {
 } from '../core/exception-registry.ts';
 import { textTable } from '../core/text-table.ts';
 import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
-import { DEFAULT_TABLE, openStore, StoreSpecError } from './stores.ts';
+import { DEFAULT_TABLE, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 /** Where the registry lives, opened for one command. */
 interface OpenedRegistry {
@@ -30,34 +27,13 @@ interface OpenedRegistry {
  * stack's TableName output) with the default AWS credential chain and region.
  */
 export async function openRegistry(spec: string, table: string | undefined): Promise<OpenedRegistry> {
-  if (spec === 'aws') {
-    if (!table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
-    const client = new DynamoDBClient({ maxAttempts: 8 });
-    const states = new DynamoAuditStore(client, table);
-    return { registry: new DynamoExceptionStore(client, table, { states }), description: `DynamoDB table ${table} (AWS)`, close: async () => client.destroy() };
-  }
   if (spec === 'memory') throw new StoreSpecError('--store memory: the exception registry must persist; use local, http://host:port or aws');
-  const opened = await openStore(spec, { table: table ?? DEFAULT_TABLE });
+  const opened = await openStore(spec, { table });
   if (!opened.exceptions) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);
   }
   return { registry: opened.exceptions, description: opened.description, close: () => opened.close() };
-}
-
-/** An AWS or connection error in the user's terms, or undefined for anything else (a bug). */
-function storeProblem(error: unknown, description: string): string | undefined {
-  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const name = e.name ?? '';
-  if (name === 'ResourceNotFoundException') return `${description}: the table does not exist here; pass the stack's TableName output with --table (and check the region, AWS_REGION)`;
-  if (/Credentials|UnrecognizedClient|InvalidSignature|ExpiredToken|AccessDenied|NotAuthorized/.test(name)) {
-    return `${description}: AWS refused the request (${name}: ${e.message}); check your credentials (AWS_PROFILE, aws sso login) and that they may read and write the table`;
-  }
-  if (name === 'ValidationException') return `${description}: DynamoDB refused the request: ${e.message}`;
-  if (/region is missing/i.test(e.message ?? '')) return `${description}: no AWS region is set; set AWS_REGION or a profile with a region`;
-  const code = e.code ?? e.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') return `${description}: cannot reach DynamoDB (${code ?? name}); is the endpoint running?`;
-  return undefined;
 }
 
 interface CommonOptions {
@@ -83,32 +59,20 @@ function daysLabel(n: number): string {
 async function runSubcommand(name: string, o: CommonOptions, work: (ctx: CommandContext) => Promise<void>): Promise<void> {
   const config = loadConfig(o.config);
   const now = systemClock.now();
-  let opened: OpenedRegistry;
-  try {
-    opened = await openRegistry(o.store, o.table);
-  } catch (error) {
-    const problem = storeProblem(error, `--store ${o.store}`);
-    if (problem === undefined) throw error;
-    process.stderr.write(`silent-audit exceptions ${name}: ${problem}\n`);
-    process.exitCode = 2;
-    return;
-  }
-  try {
-    const seeded = await loadRegistry(opened.registry, config.exceptions, now);
-    if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
-    for (const d of seeded.differing) {
-      process.stderr.write(`note: the config's ${d.id} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
-    }
-    await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days }, say: (l) => process.stdout.write(`${l}\n`), json: o.json });
-    process.exitCode = 0;
-  } catch (error) {
-    const problem = error instanceof ExceptionRefusedError ? error.message : storeProblem(error, opened.description);
-    if (problem === undefined) throw error;
-    process.stderr.write(`silent-audit exceptions ${name}: ${problem}\n`);
-    process.exitCode = 2;
-  } finally {
-    await opened.close();
-  }
+  await runWithStore(
+    `exceptions ${name}`,
+    () => openRegistry(o.store, o.table),
+    async (opened) => {
+      const seeded = await loadRegistry(opened.registry, config.exceptions, now);
+      if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
+      for (const d of seeded.differing) {
+        process.stderr.write(`note: the config's ${d.id} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
+      }
+      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days }, say: (l) => process.stdout.write(`${l}\n`), json: o.json });
+    },
+    (error) => (error instanceof ExceptionRefusedError ? error.message : undefined),
+    `--store ${o.store}`,
+  );
 }
 
 /** One exception as `list --json` prints it: the record with its standing today. */

@@ -1,4 +1,4 @@
-import { MemoryFindingOutbox } from '../adapters/memory-finding-outbox.ts';
+import { FindingsInMemory } from '../adapters/memory-finding-outbox.ts';
 import type { Finding } from '../core/findings.ts';
 import type {
   CommitResult,
@@ -33,7 +33,7 @@ export class ScanWriteBackError extends Error {
  * records. Without one, nothing is written, and unless asked run records are not even kept (a
  * scan does not read them), so memory holds only the subjects' states and the findings.
  */
-export class ScanStore implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
+export class ScanStore extends FindingsInMemory implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   /**
    * Each subject's state as JSON, as DynamoDB holds it: a tenth of the memory of the objects, and
    * every read gets its own copy. A scan of many agent runs keeps one small state per run.
@@ -42,7 +42,6 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
   /** The version each subject had in the persistent store when first read (0: not stored). */
   private readonly baseVersions = new Map<string, number>();
   private readonly listedKinds = new Set<string>();
-  private readonly findings = new MemoryFindingOutbox();
   /** Finding keys per subject key, in the order they came, for the write-back. */
   private readonly findingsOf = new Map<string, string[]>();
   private readonly records = new Map<string, Map<string, RunRecord>>();
@@ -56,6 +55,7 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
     private readonly base?: PersistentStore,
     options: { keepRecords?: boolean } = {},
   ) {
+    super();
     this.keepRecords = options.keepRecords ?? base !== undefined;
   }
 
@@ -115,26 +115,6 @@ export class ScanStore implements StateStore, FindingStore, RunRecordStore, Subj
   }
 
   /** The findings of this scan (stored ones are the persistent store's business). */
-  query(query: FindingQuery): Promise<StoredFinding[]> {
-    return this.findings.query(query);
-  }
-
-  pendingAlerts(limit: number): Promise<StoredFinding[]> {
-    return this.findings.pendingAlerts(limit);
-  }
-
-  claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
-    return this.findings.claimAlert(key, now, leaseMs);
-  }
-
-  releaseAlert(key: string): Promise<void> {
-    return this.findings.releaseAlert(key);
-  }
-
-  markAlerted(key: string): Promise<boolean> {
-    return this.findings.markAlerted(key);
-  }
-
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
     return [...(this.records.get(subjectKey)?.values() ?? [])].filter((r) => r.ts >= from && r.ts < to).sort((a, b) => a.ts.localeCompare(b.ts));
   }

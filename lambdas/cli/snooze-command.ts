@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
-import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
 import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
-import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { type Config, currentActor, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
-import { DEFAULT_TABLE, LOCAL_STORE_DIR, StoreSpecError } from './stores.ts';
+import { DEFAULT_TABLE, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 interface OpenedSnoozes {
   readonly store: SnoozeStore;
@@ -24,46 +20,13 @@ interface OpenedSnoozes {
  * table (`--table`, the stack's TableName output) with the default AWS credential chain and region.
  */
 export async function openSnoozeStore(spec: string, table: string | undefined, cwd = process.cwd()): Promise<OpenedSnoozes> {
-  if (spec === 'aws') {
-    if (!table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
-    const client = new DynamoDBClient({ maxAttempts: 8 });
-    return { store: new DynamoSnoozeStore(client, table), description: `DynamoDB table ${table} (AWS)`, close: async () => client.destroy() };
+  if (spec === 'memory') throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
+  const opened = await openStore(spec, { table, cwd });
+  if (!opened.dynamo) {
+    await opened.close();
+    throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
   }
-  const name = table ?? DEFAULT_TABLE;
-  if (spec === 'local') {
-    const dir = join(cwd, LOCAL_STORE_DIR, 'dynamodb');
-    const local = await startDynamoDbLocal({ dbPath: dir });
-    const client = localDynamoClient(local.endpoint);
-    const close = async () => {
-      client.destroy();
-      await local.stop();
-    };
-    try {
-      await DynamoAuditStore.ensureTable(client, name);
-    } catch (error) {
-      await close();
-      throw error;
-    }
-    return { store: new DynamoSnoozeStore(client, name), description: `DynamoDB Local (${dir})`, close };
-  }
-  if (/^https?:\/\//.test(spec)) {
-    const client = localDynamoClient(spec);
-    await DynamoAuditStore.ensureTable(client, name);
-    return { store: new DynamoSnoozeStore(client, name), description: `DynamoDB at ${spec}, table ${name}`, close: async () => client.destroy() };
-  }
-  throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
-}
-
-/** An AWS or connection error in the user's terms, or undefined for anything else (a bug). */
-function storeProblem(error: unknown, description: string): string | undefined {
-  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string } };
-  const name = e.name ?? '';
-  if (name === 'ResourceNotFoundException') return `${description}: the table does not exist here; pass the stack's TableName output with --table (and check AWS_REGION)`;
-  if (/Credentials|UnrecognizedClient|InvalidSignature|ExpiredToken|AccessDenied|NotAuthorized/.test(name)) return `${description}: AWS refused the request (${name}); check your credentials and that they may read and write the table`;
-  if (/region is missing/i.test(e.message ?? '')) return `${description}: no AWS region is set; set AWS_REGION or a profile with a region`;
-  const code = e.code ?? e.cause?.code;
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') return `${description}: cannot reach DynamoDB (${code ?? name}); is the endpoint running?`;
-  return undefined;
+  return { store: new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table), description: opened.description, close: () => opened.close() };
 }
 
 interface CommonOptions {
@@ -82,18 +45,13 @@ interface Context {
 
 async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context) => Promise<void>): Promise<void> {
   const config = loadConfig(o.config);
-  const opened = await openSnoozeStore(o.store, o.table);
-  try {
-    await work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) });
-    process.exitCode = 0;
-  } catch (error) {
-    const problem = error instanceof SnoozeRefusedError ? error.message : storeProblem(error, opened.description);
-    if (problem === undefined) throw error;
-    process.stderr.write(`silent-audit snooze ${name}: ${problem}\n`);
-    process.exitCode = 2;
-  } finally {
-    await opened.close();
-  }
+  await runWithStore(
+    `snooze ${name}`,
+    () => openSnoozeStore(o.store, o.table),
+    (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) }),
+    (error) => (error instanceof SnoozeRefusedError ? error.message : undefined),
+    `--store ${o.store}`,
+  );
 }
 
 /** One snooze as `list --json` prints it: the record with its standing now. */

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
@@ -15,6 +16,8 @@ export interface OpenedStore {
   /** Where it lives, for messages: `memory`, `DynamoDB Local (.silent-audit/dynamodb)`, an endpoint. */
   readonly description: string;
   readonly persistent: boolean;
+  /** The DynamoDB table behind it (absent for memory), for stores kept in the same table (snoozes). */
+  readonly dynamo?: { readonly client: DynamoDBClient; readonly table: string };
   close(): Promise<void>;
 }
 
@@ -26,6 +29,14 @@ export const LOCAL_STORE_DIR = '.silent-audit';
  * `.silent-audit/`, started and stopped here), or the URL of any DynamoDB endpoint.
  */
 export async function openStore(spec: string | undefined, options: { table?: string; cwd?: string } = {}): Promise<OpenedStore> {
+  if (spec === 'aws') {
+    if (!options.table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
+    const table = options.table;
+    const client = new DynamoDBClient({ maxAttempts: 8 });
+    const store = new DynamoAuditStore(client, table);
+    const exceptions = new DynamoExceptionStore(client, table, { states: store });
+    return { store, exceptions, description: `DynamoDB table ${table} (AWS)`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
+  }
   const table = options.table ?? DEFAULT_TABLE;
   if (spec === undefined || spec === 'memory') {
     const store = new MemoryAuditStore();
@@ -47,6 +58,7 @@ export async function openStore(spec: string | undefined, options: { table?: str
       exceptions: new DynamoExceptionStore(client, table, { states: store }),
       description: `DynamoDB Local (${dir})`,
       persistent: true,
+      dynamo: { client, table },
       close: async () => {
         client.destroy();
         await local.stop();
@@ -58,14 +70,67 @@ export async function openStore(spec: string | undefined, options: { table?: str
     await DynamoAuditStore.ensureTable(client, table);
     const store = new DynamoAuditStore(client, table);
     const exceptions = new DynamoExceptionStore(client, table, { states: store });
-    return { store, exceptions, description: `DynamoDB at ${spec}, table ${table}`, persistent: true, close: async () => client.destroy() };
+    return { store, exceptions, description: `DynamoDB at ${spec}, table ${table}`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }
-  throw new StoreSpecError(`--store ${spec}: expected \`local\` or the URL of a DynamoDB endpoint (http://host:port)`);
+  throw new StoreSpecError(`--store ${spec}: expected \`local\`, the URL of a DynamoDB endpoint (http://host:port), or \`aws\` with --table`);
 }
 
 export class StoreSpecError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreSpecError';
+  }
+}
+
+/** An AWS or connection error in the user's terms (what to check), or undefined for anything else: a bug keeps its stack. */
+export function storeProblem(error: unknown, description: string): string | undefined {
+  const e = (error ?? {}) as { name?: string; code?: string; message?: string; cause?: { code?: string }; $metadata?: unknown };
+  const name = e.name ?? '';
+  const message = e.message ?? '';
+  if (name === 'ResourceNotFoundException') return `${description}: the table does not exist here; pass the stack's TableName output with --table (and check the region, AWS_REGION)`;
+  if (name === 'CredentialsProviderError') return `${description}: no AWS credentials found: set AWS_PROFILE, run \`aws sso login\`, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY`;
+  if (/Credentials|UnrecognizedClient|InvalidSignature|ExpiredToken|AccessDenied|NotAuthorized|^KMS/.test(name)) {
+    return `${description}: AWS refused the request (${name}: ${message}); check your credentials (AWS_PROFILE, aws sso login) and that they may read and write the table and use its KMS key`;
+  }
+  if (/region is missing/i.test(message)) return `${description}: no AWS region is set; set AWS_REGION or a profile with a region`;
+  const code = e.code ?? e.cause?.code;
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || name === 'TimeoutError') return `${description}: cannot reach DynamoDB (${code ?? name}); is the endpoint running?`;
+  if (e.$metadata !== undefined) return `${description}: DynamoDB refused the request: ${name}: ${message}`;
+  return undefined;
+}
+
+/**
+ * Runs one subcommand of a command that keeps its records in a store (exceptions, snooze): opens
+ * the store, runs `work`, and turns a refusal (`refusal` gives its message) or a store problem
+ * into a message on stderr and exit code 2; always closes what it opened.
+ */
+export async function runWithStore<T extends { readonly description: string; close(): Promise<void> }>(
+  label: string,
+  open: () => Promise<T>,
+  work: (opened: T) => Promise<void>,
+  refusal: (error: unknown) => string | undefined,
+  storeLabel: string,
+): Promise<void> {
+  const fail = (problem: string) => {
+    process.stderr.write(`silent-audit ${label}: ${problem}\n`);
+    process.exitCode = 2;
+  };
+  let opened: T;
+  try {
+    opened = await open();
+  } catch (error) {
+    const problem = error instanceof StoreSpecError ? error.message : storeProblem(error, storeLabel);
+    if (problem === undefined) throw error;
+    return fail(problem);
+  }
+  try {
+    await work(opened);
+    process.exitCode = 0;
+  } catch (error) {
+    const problem = refusal(error) ?? storeProblem(error, opened.description);
+    if (problem === undefined) throw error;
+    fail(problem);
+  } finally {
+    await opened.close();
   }
 }

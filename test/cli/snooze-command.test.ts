@@ -85,6 +85,6 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
   it('refuses a store that does not persist', async () => {
     const run = await cli(['snooze', 'list', '--store', 'memory']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe('silent-audit: --store memory: snoozes must persist; expected local, http://host:port or aws\n');
+    expect(run.stderr).toBe('silent-audit snooze list: --store memory: snoozes must persist; expected local, http://host:port or aws\n');
   });
 });
