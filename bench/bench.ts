@@ -114,14 +114,14 @@ let scan: ReturnType<typeof measureScanScale> | undefined;
 if (!has('--skip-scan')) {
   log(`5. scan at scale: ${grouped(scanLines)} lines, streamed`);
   scan = measureScanScale(scanLines, log, SCAN_HEAP_CAP_MB);
-  for (const [label, s] of [['default heap', scan.defaultHeap], [`old space capped at ${SCAN_HEAP_CAP_MB} MB`, scan.cappedHeap]] as const) {
+  for (const [label, s] of [[`as the CLI runs it (old space ${scan.cli.maxOldSpaceMb} MB)`, scan.cli], ["Node's default heap", scan.defaultHeap], [`old space capped at ${SCAN_HEAP_CAP_MB} MB`, scan.cappedHeap]] as const) {
     if (!s) continue;
     log(
       `  ${label}: ${grouped(s.lines)} lines (${(s.fileBytes / 1_048_576).toFixed(0)} MiB, ${grouped(s.events)} events, ${s.findings} findings) in ${(s.wallMs / 1000).toFixed(1)} s: ` +
         `${grouped(s.linesPerSecond)} lines/s wall, ${grouped(s.linesPerCpuSecond)} per CPU-second; peak RSS ${s.maxRssMb} MB; ${s.chunks} chunks, at most ${grouped(s.maxHeldEvents)} events held`,
     );
   }
-  log(`  target peak RSS < ${SCAN_RSS_LIMIT_MB} MB (default heap): ${verdict(scan.defaultHeap.maxRssMb < SCAN_RSS_LIMIT_MB)}; throughput vs the ingest path (3): ${ratio(scan.defaultHeap.linesPerCpuSecond, cpu.ours.linesPerSecond)}×`);
+  log(`  target peak RSS < ${SCAN_RSS_LIMIT_MB} MB (as the CLI runs it): ${verdict(scan.cli.maxRssMb < SCAN_RSS_LIMIT_MB)}; throughput vs the ingest path (3): ${ratio(scan.cli.linesPerCpuSecond, cpu.ours.linesPerSecond)}×`);
   log('');
 }
 
@@ -149,7 +149,7 @@ const summary = {
     oursAtLeastTwiceStandard: standardTarget,
     dynamoOneReadOneWritePerSubject: 'skipped' in dynamo ? null : dynamo.warm.maxReadsPerSubject <= 1 && dynamo.warm.maxWritesPerSubject <= 1,
     peakMemoryFits256MB: peak ? peak.every((p) => p.maxRssMb < LAMBDA_MEMORY_MB) : null,
-    scanRssUnder300MB: scan ? scan.defaultHeap.maxRssMb < SCAN_RSS_LIMIT_MB : null,
+    scanRssUnder300MB: scan ? scan.cli.maxRssMb < SCAN_RSS_LIMIT_MB : null,
   },
   dynamo:
     'skipped' in dynamo

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { SCAN_HEAP_MB } from '../lambdas/cli/scan-heap.ts';
 
 /**
  * The scan at scale: a file of `lines` realistic lines (`scan-lines.ts`, ~320 bytes each) written
@@ -53,9 +54,11 @@ async function scanChild(file: string): Promise<void> {
 }
 
 export interface ScanScaleRuns {
-  /** The scan as the CLI runs it, with Node's default heap sizing. */
+  /** The scan as `bin/silent-audit.mjs` runs it: old space limited to `SCAN_HEAP_MB`. */
+  readonly cli: ScanScaleFigures & { readonly maxOldSpaceMb: number };
+  /** The same with Node's default heap sizing (from the machine's memory), for comparison. */
   readonly defaultHeap: ScanScaleFigures;
-  /** The same with V8's old generation capped (`--max-old-space-size`), which shows the live set, not V8's slack. */
+  /** The same with V8's old generation capped lower (`--max-old-space-size`), which shows the live set, not V8's slack. */
   readonly cappedHeap?: ScanScaleFigures & { readonly maxOldSpaceMb: number };
 }
 
@@ -81,9 +84,10 @@ export function measureScanScale(lines: number, log: (s: string) => void, maxOld
         linesPerCpuSecond: Math.round((child.lines * 1000) / child.cpuMs),
       };
     };
+    const cli = { ...scan([`--max-old-space-size=${SCAN_HEAP_MB}`]), maxOldSpaceMb: SCAN_HEAP_MB };
     const defaultHeap = scan([]);
     const cappedHeap = maxOldSpaceMb === undefined ? undefined : { ...scan([`--max-old-space-size=${maxOldSpaceMb}`]), maxOldSpaceMb };
-    return { defaultHeap, cappedHeap };
+    return { cli, defaultHeap, cappedHeap };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
