@@ -6,26 +6,29 @@ import type { AgentBudget, AgentRunState, CountCost } from './agent-run.ts';
  * tree shares the root's budget, and every action anywhere in it counts, where it happened).
  */
 
+/** The fields of a run's aggregate a tree carries: its own counts (not its children's), its times and status. */
+type TreeRunFields =
+  | 'run_id'
+  | 'parent_run_id'
+  | 'started_at'
+  | 'ended_at'
+  | 'status'
+  | 'budget'
+  | 'actions_reported'
+  | 'cost_reported_usd'
+  | 'actions'
+  | 'cost_usd'
+  | 'costed'
+  | 'tokens'
+  | 'tokened'
+  | 'by_action'
+  | 'by_tick'
+  | 'unticked';
+
 /** One run of a tree, with its own counts (not its children's) and its depth under the root (0). */
-export interface TreeRun {
-  readonly run_id: string;
+export interface TreeRun extends Pick<AgentRunState, TreeRunFields> {
   readonly agent: string;
-  readonly parent_run_id?: string;
   readonly depth: number;
-  readonly started_at?: number;
-  readonly ended_at?: number;
-  readonly status?: string;
-  readonly budget?: AgentBudget;
-  readonly actions_reported?: number;
-  readonly cost_reported_usd?: number;
-  readonly actions: number;
-  readonly cost_usd: number;
-  readonly costed: number;
-  readonly tokens: number;
-  readonly tokened: number;
-  readonly by_action: Readonly<Record<string, CountCost>>;
-  readonly by_tick: Readonly<Record<string, CountCost>>;
-  readonly unticked: number;
 }
 
 /**

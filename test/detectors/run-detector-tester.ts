@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { type Finding, isoTime, type Severity } from '../../lambdas/core/findings.ts';
+import { isoTime, type Severity } from '../../lambdas/core/findings.ts';
 import type { DetectorId } from '../../lambdas/detectors/ids.ts';
-import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, RunCheckInput, RunDetector } from '../../lambdas/detectors/types.ts';
+import type { Baseline, CompletedRun, JobOptions, RunCheckInput, RunDetector } from '../../lambdas/detectors/types.ts';
+import { testDetectorTable } from './detector-table.ts';
 import { DEFAULT_OPTIONS, TYPICAL_BASELINE } from './run-fixtures.ts';
 
 /** One run put before a detector. */
@@ -34,75 +34,25 @@ export interface RunDetectorTable {
   readonly invalid: readonly InvalidRunCase[];
 }
 
-/**
- * Runs a detector over a table of cases, as eslint's RuleTester does for rules. Each input is
- * frozen (a detector must not mutate it) and checked twice (a detector must give the same
- * answer for the same input).
- */
+/** Runs a run detector over a table of cases (`detector-table.ts`); each finding names the run, at its end. */
 export function testRunDetector(detector: RunDetector, table: RunDetectorTable): void {
-  describe(detector.meta.id, () => {
-    describe('valid: stays quiet', () => {
-      it.each(table.valid)('$name', (testCase) => {
-        // Prepare
-        const input = inputOf(testCase);
-
-        // Act
-        const findings = check(detector, input);
-
-        // Assess
-        expect(findings).toEqual([]);
-      });
-    });
-
-    describe('invalid: reports', () => {
-      it.each(table.invalid)('$name', (testCase) => {
-        // Prepare
-        const input = inputOf(testCase);
-
-        // Act
-        const findings = check(detector, input);
-
-        // Assess
-        expect(findings).toHaveLength(1);
-        const [finding] = findings;
-        expect(finding.detector).toBe(detector.meta.id);
-        expect(finding.subject_kind).toBe('job');
-        expect(finding.severity).toBe(testCase.expected.severity);
-        expect(finding.subject).toBe(testCase.run.job);
-        expect(finding.run_id).toBe(testCase.run.run_id);
-        expect(finding.ts).toBe(isoTime(testCase.run.endedAt));
-        expect(finding.message).toEqual(testCase.expected.message);
-        expect(finding.evidence).toEqual(testCase.expected.evidence);
-      });
-    });
-  });
+  const expected = (c: InvalidRunCase) => [{ ...c.expected, run_id: c.run.run_id, ts: isoTime(c.run.endedAt) }];
+  testDetectorTable<RunCase>(
+    detector.meta,
+    (c) => c.run.job,
+    (c) => detector.check(inputOf(c)),
+    {
+      valid: table.valid.map((c) => ({ name: c.name, input: c })),
+      invalid: table.invalid.map(({ expected: _, ...input }, i) => ({ name: input.name, input, expected: expected(table.invalid[i]) })),
+    },
+  );
 }
 
 function inputOf(testCase: RunCase): RunCheckInput {
-  return deepFreeze({
-    run: structuredClone(testCase.run),
-    baseline: structuredClone(testCase.baseline ?? TYPICAL_BASELINE),
-    options: structuredClone({ ...DEFAULT_OPTIONS, ...testCase.options }),
+  return {
+    run: testCase.run,
+    baseline: testCase.baseline ?? TYPICAL_BASELINE,
+    options: { ...DEFAULT_OPTIONS, ...testCase.options },
     firedSoFar: new Set(testCase.firedSoFar ?? []),
-  });
-}
-
-function check(detector: RunDetector, input: RunCheckInput): Finding[] {
-  const first = detector.check(input).map((draft) => asFinding(detector.meta, draft));
-  const again = detector.check(input).map((draft) => asFinding(detector.meta, draft));
-  expect(again, 'a second check of the same input gives the same findings').toEqual(first);
-  return first;
-}
-
-/** What the engine makes of a draft: the detector's id and subject kind, its default severity unless the draft sets one. */
-function asFinding(meta: DetectorMeta, draft: FindingDraft): Finding {
-  return { ...draft, detector: meta.id, subject_kind: meta.subjectKind, severity: draft.severity ?? meta.defaultSeverity };
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
+  };
 }
