@@ -122,15 +122,45 @@ export function appendRing(ring: string, tokens: readonly string[], limit: numbe
   return next.length > max ? next.slice(next.length - max) : next;
 }
 
-/** The map with one more action under `key`; past `limit` keys, new keys go to `overflow` (or are dropped). */
-function addCountCost(map: Readonly<Record<string, CountCost>>, key: string, cost: number, limit: number, overflow: string | undefined): Readonly<Record<string, CountCost>> {
-  let target = key;
-  if (!(key in map) && Object.keys(map).length >= limit) {
-    if (overflow === undefined) return map;
-    target = overflow;
+/**
+ * A count-and-cost map (`by_action`, `by_tick`) being added to during one batch: copied from the
+ * state once, on the first action, then counted into in place; past `limit` keys, new keys go to
+ * `overflow` (or are dropped).
+ */
+class CountCostTally {
+  private map: Record<string, CountCost> | undefined;
+  private keys = 0;
+
+  constructor(
+    private readonly initial: Readonly<Record<string, CountCost>>,
+    private readonly limit: number,
+    private readonly overflow: string | undefined,
+  ) {}
+
+  add(key: string, cost: number): void {
+    if (!this.map) {
+      this.map = { ...this.initial };
+      this.keys = Object.keys(this.map).length;
+    }
+    let target = key;
+    if (!Object.hasOwn(this.map, key)) {
+      if (this.keys >= this.limit) {
+        if (this.overflow === undefined) return;
+        target = this.overflow;
+      }
+      if (!Object.hasOwn(this.map, target)) this.keys++;
+    }
+    const [count, sum] = Object.hasOwn(this.map, target) ? this.map[target] : [0, 0];
+    const value: CountCost = [count + 1, sum + cost];
+    // An own property even for the key `__proto__` (an action name is whatever a line says).
+    if (target === '__proto__') Object.defineProperty(this.map, target, { value, enumerable: true, writable: true, configurable: true });
+    else this.map[target] = value;
   }
-  const [count, sum] = map[target] ?? [0, 0];
-  return { ...map, [target]: [count + 1, sum + cost] };
+
+  /** The map as the state keeps it: the initial one when nothing was added. */
+  result(): Readonly<Record<string, CountCost>> {
+    return this.map ?? this.initial;
+  }
 }
 
 function budgetOf(start: AgentStart): AgentBudget | undefined {
@@ -153,11 +183,21 @@ function isTentative(body: AgentBody): boolean {
  * very state it was given when the lines held nothing new (a redelivered batch).
  */
 export function applyAgentRunEvents(initial: AgentRunState, subject: string, events: readonly AuditEvent[], ctx: ReduceContext): AgentRunState {
+  // One shallow copy per batch, made on the first change; fields are replaced on it, never the
+  // arrays and maps it shares with `initial` (those are copied once, where they change).
   let s = initial;
+  const edit = (): { -readonly [K in keyof AgentRunState]: AgentRunState[K] } => {
+    if (s === initial) s = { ...initial };
+    return s;
+  };
   let seen: Set<string> | undefined;
   const fresh: string[] = [];
+  const byAction = new CountCostTally(initial.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
+  const byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
   const touch = (at: number) => {
-    s = { ...s, first_at: s.first_at === undefined ? at : Math.min(s.first_at, at), last_at: s.last_at === undefined ? at : Math.max(s.last_at, at) };
+    const d = edit();
+    d.first_at = d.first_at === undefined ? at : Math.min(d.first_at, at);
+    d.last_at = d.last_at === undefined ? at : Math.max(d.last_at, at);
   };
 
   for (const event of events) {
@@ -166,10 +206,10 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (body.type === 'agent.start' && body.run_id !== subject) {
       // A child announcing itself to this run, its parent.
       if (parentOf(body) !== subject || s.children.includes(body.run_id)) continue;
-      s =
-        s.children.length < MAX_CHILDREN
-          ? { ...s, children: [...s.children, body.run_id], facts: s.facts + 1 }
-          : { ...s, children_dropped: s.children_dropped + 1, facts: s.facts + 1 };
+      const d = edit();
+      if (d.children.length < MAX_CHILDREN) d.children = [...d.children, body.run_id];
+      else d.children_dropped++;
+      d.facts++;
       continue;
     }
     if (body.run_id !== subject) continue;
@@ -178,14 +218,15 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       if (s.started_at !== undefined) continue;
       const parent = parentOf(body);
       const budget = budgetOf(body);
-      s = {
-        ...s,
-        agent: body.agent,
-        started_at: event.at,
-        facts: s.facts + 1,
-        ...(parent !== undefined && s.parent_run_id === undefined ? { parent_run_id: parent, ...(isTentative(body) ? { parent_tentative: true } : {}) } : {}),
-        ...(budget ? { budget } : {}),
-      };
+      const d = edit();
+      d.agent = body.agent;
+      d.started_at = event.at;
+      d.facts++;
+      if (parent !== undefined && d.parent_run_id === undefined) {
+        d.parent_run_id = parent;
+        if (isTentative(body)) d.parent_tentative = true;
+      }
+      if (budget) d.budget = budget;
       touch(event.at);
       continue;
     }
@@ -193,16 +234,17 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (body.type === 'agent.end') {
       if (s.ended_at !== undefined) continue;
       const parent = parentOf(body);
-      s = {
-        ...s,
-        agent: s.agent ?? body.agent,
-        ended_at: event.at,
-        status: body.status,
-        facts: s.facts + 1,
-        ...(body.actions_reported !== undefined ? { actions_reported: body.actions_reported } : {}),
-        ...(body.cost_reported_usd !== undefined ? { cost_reported_usd: body.cost_reported_usd } : {}),
-        ...(parent !== undefined && s.parent_run_id === undefined ? { parent_run_id: parent, ...(isTentative(body) ? { parent_tentative: true } : {}) } : {}),
-      };
+      const d = edit();
+      d.agent = d.agent ?? body.agent;
+      d.ended_at = event.at;
+      d.status = body.status;
+      d.facts++;
+      if (body.actions_reported !== undefined) d.actions_reported = body.actions_reported;
+      if (body.cost_reported_usd !== undefined) d.cost_reported_usd = body.cost_reported_usd;
+      if (parent !== undefined && d.parent_run_id === undefined) {
+        d.parent_run_id = parent;
+        if (isTentative(body)) d.parent_tentative = true;
+      }
       touch(event.at);
       continue;
     }
@@ -214,26 +256,25 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     seen.add(token);
     fresh.push(token);
     const cost = body.cost_usd ?? 0;
-    const hasTokens = body.tokens_in !== undefined || body.tokens_out !== undefined;
-    const actionKey = body.name ? `${body.action}:${body.name}` : body.action;
-    s = {
-      ...s,
-      agent: s.agent ?? body.agent,
-      actions: s.actions + 1,
-      cost_usd: s.cost_usd + cost,
-      costed: s.costed + (body.cost_usd !== undefined ? 1 : 0),
-      tokens: s.tokens + (body.tokens_in ?? 0) + (body.tokens_out ?? 0),
-      tokened: s.tokened + (hasTokens ? 1 : 0),
-      by_action: addCountCost(s.by_action, actionKey, cost, MAX_ACTION_KEYS, OTHER_ACTIONS),
-      ...(body.tick !== undefined ? { by_tick: addCountCost(s.by_tick, String(body.tick), cost, MAX_TICKS, undefined) } : { unticked: s.unticked + 1 }),
-      facts: s.facts + 1,
-    };
+    const d = edit();
+    d.agent = d.agent ?? body.agent;
+    d.actions++;
+    d.cost_usd += cost;
+    if (body.cost_usd !== undefined) d.costed++;
+    d.tokens += (body.tokens_in ?? 0) + (body.tokens_out ?? 0);
+    if (body.tokens_in !== undefined || body.tokens_out !== undefined) d.tokened++;
+    byAction.add(body.name ? `${body.action}:${body.name}` : body.action, cost);
+    if (body.tick !== undefined) byTick.add(String(body.tick), cost);
+    else d.unticked++;
+    d.facts++;
     touch(event.at);
   }
 
   if (s === initial) return initial;
   return {
     ...s,
+    by_action: byAction.result(),
+    by_tick: byTick.result(),
     seen: fresh.length > 0 ? appendRing(s.seen, fresh, MAX_SEEN_ACTIONS) : s.seen,
     expires_at: Math.max(s.last_at ?? 0, ctx.clock.now()) + AGENT_RUN_TTL_MS,
   };

@@ -43,6 +43,25 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect(run.expires_at).toBe(Date.parse('2026-10-06T00:00:00Z') + AGENT_RUN_TTL_MS);
   });
 
+  it('counts actions named like Object.prototype keys as plain keys, leaving every prototype alone', () => {
+    // Prepare
+    const events = [
+      act(1, 'a', 'r-p', { action: '__proto__' as never, cost_usd: 0.01 }),
+      act(2, 'a', 'r-p', { action: '__proto__' as never, cost_usd: 0.01 }),
+      act(3, 'a', 'r-p', { action: 'constructor' as never }),
+      act(4, 'a', 'r-p', { action: 'tool_call', name: 'toString' }),
+    ];
+    // Act
+    const run = applyAgentRunEvents(initialAgentRun('r-p'), 'r-p', events, ctx);
+    // Assess
+    expect(Object.getPrototypeOf(run.by_action)).toBe(Object.prototype);
+    expect(Object.hasOwn(run.by_action, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(run.by_action, '__proto__')?.value).toEqual([2, 0.02]);
+    expect(run.by_action.constructor).toEqual([1, 0]);
+    expect(run.by_action['tool_call:toString']).toEqual([1, 0]);
+    expect(JSON.parse(JSON.stringify(run.by_action))).toEqual(JSON.parse('{"__proto__":[2,0.02],"constructor":[1,0],"tool_call:toString":[1,0]}'));
+  });
+
   it('returns the very same state when a batch is delivered again, and counts nothing twice', () => {
     const events = [start(0, 'a', 'r-2'), ...acts(5, 1, 'a', 'r-2'), end(6, 'a', 'r-2')];
     const once = applyAgentRunEvents(initialAgentRun('r-2'), 'r-2', events, ctx);
