@@ -34,6 +34,9 @@ import type {
 import { TABLE_SCHEMA } from './dynamodb-schema.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
+/** Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK retries a call. */
+const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
+const MAX_THROTTLED_RETRIES = 7;
 const DAY_MS = 86_400_000;
 
 /** Every month (`YYYY-MM`) from the month of `from` to that of `to`, inclusive. */
@@ -141,7 +144,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     await this.batchPut(recordItems.slice(inTxRecords.length));
 
     let findings = inTxFindings;
-    for (;;) {
+    for (let throttled = 0; ; ) {
       try {
         await this.doc.send(
           new TransactWriteCommand({
@@ -181,6 +184,11 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         );
         if (existing.size === 0) {
           if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
+          // The SDK retries a throttled call, but not a transaction cancelled because an item was throttled.
+          if (reasons.some((r) => THROTTLED_REASONS.has(r.Code ?? '')) && throttled < MAX_THROTTLED_RETRIES) {
+            await backoff(++throttled);
+            continue;
+          }
           throw error;
         }
         // A finding already stored (written by an earlier, interrupted attempt): keep it as it is.

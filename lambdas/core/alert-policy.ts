@@ -26,11 +26,13 @@ export const ALERT_STATE_KIND = 'alert';
 const DAY_MS = 86_400_000;
 /**
  * Decisions kept per subject, to carry out a decision again while its finding is still pending (a
- * failed send, an interrupted invocation): the last 3 days, at most 200. A finding pending longer
- * is decided again. The state item is rewritten on each change, so it stays small.
+ * failed send, an interrupted invocation): the last 14 days, at most 200. A finding pending longer
+ * is decided again. Two weeks, as long as the ingest failure queue keeps a payload: an SNS outage
+ * (or a broken topic policy) of days must not turn old findings into new episodes, escalations and
+ * recovery notices once it ends. The state item is rewritten on each change; 200 decisions keep it small.
  */
 const MAX_DECIDED = 200;
-const DECISION_RETENTION_MS = 3 * DAY_MS;
+const DECISION_RETENTION_MS = 14 * DAY_MS;
 const MAX_NOTICES = 10;
 
 export type AlertKind = 'finding' | 'escalation' | 'flapping' | 'recovery' | 'summary';
@@ -105,7 +107,7 @@ export interface AlertState {
   readonly health?: SubjectHealth;
   /** An alert went out and no recovery notice since. */
   readonly open?: { readonly since: number; readonly severity: Severity; readonly detectors: readonly string[] };
-  /** Recent decisions by finding key (the last 3 days, at most 200). */
+  /** Recent decisions by finding key (the last 14 days, at most 200). */
   readonly decided: Readonly<Record<string, DecisionRecord>>;
   readonly notices: readonly PendingNotice[];
 }

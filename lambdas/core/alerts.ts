@@ -16,7 +16,7 @@ import {
 } from './alert-policy.ts';
 import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } from './alert-policy-messages.ts';
 import { type Finding, findingKey, type SubjectKind } from './findings.ts';
-import { CommitConflictError } from './pipeline.ts';
+import { CommitConflictError, settleAll } from './pipeline.ts';
 import { allSnoozes, suppressionFor } from './snooze.ts';
 
 export interface DeliveryResult {
@@ -95,9 +95,12 @@ export async function deliverAlerts(
     return group;
   };
   for (const c of candidates.values()) groupOf(c.finding.subject_kind, c.finding.subject).candidates.push(c);
+  // Pending findings count as failing runs too: when an invocation died after storing them, its
+  // redelivery writes no run records for them (the state holds them already), yet the policy must see the failure.
+  const findings = [...candidates.values()].map((c) => c.finding);
   const subjectKinds = new Map((options.records ?? []).map((r) => [`${r.subject_kind}#${r.subject}`, { kind: r.subject_kind, subject: r.subject }]));
-  for (const f of fresh) subjectKinds.set(`${f.subject_kind}#${f.subject}`, { kind: f.subject_kind, subject: f.subject });
-  for (const [id, outcomes] of runOutcomes(options.records ?? [], fresh)) {
+  for (const f of findings) subjectKinds.set(`${f.subject_kind}#${f.subject}`, { kind: f.subject_kind, subject: f.subject });
+  for (const [id, outcomes] of runOutcomes(options.records ?? [], findings)) {
     const { kind, subject } = subjectKinds.get(id)!;
     groupOf(kind, subject).outcomes.push(...outcomes);
   }
@@ -106,7 +109,7 @@ export async function deliverAlerts(
   const snoozes = candidates.size > 0 ? await allSnoozes(config, options.snoozes) : [];
   const ctx: PolicyContext = { now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) };
   const loaded = await store.load([...groups.keys()]);
-  const decided = await Promise.all([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, ctx)));
+  const decided = await settleAll([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, ctx)));
 
   let suppressed = 0;
   let snoozed = 0;

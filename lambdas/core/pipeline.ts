@@ -77,6 +77,18 @@ export class CommitConflictError extends Error {
 
 const MAX_ATTEMPTS = 12;
 
+/**
+ * `Promise.all` that lets every promise settle before it rethrows the first failure: an invocation
+ * that fails has no write of its own still under way (Lambda would freeze it mid-retry and let it
+ * land during a later invocation, racing the redelivery of the same batch).
+ */
+export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 export function subjectKey(kind: SubjectKind, subject: string): string {
   return `${kind}#${subject}`;
 }
@@ -178,7 +190,7 @@ export async function processBatch(
   const findings: Finding[] = [];
   const records: RunRecord[] = [];
   let conflicts = 0;
-  await Promise.all(
+  await settleAll(
     [...groups].map(async ([key, group]) => {
       const { reducer, subject } = group;
       const expiresAt = reducer.expiresAt?.bind(reducer);

@@ -436,8 +436,8 @@ describe('alert policy: helpers', () => {
     expect(Object.keys(result.state.decided)).toHaveLength(200);
     expect(result.alerts).toHaveLength(1);
     expect(result.alerts[0].coalesced).toBe(349);
-    // Decisions older than 3 days go with the next change.
-    const later = decideAlerts(result.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [{ key: 'k', finding: finding('duration-slow', T0 + 4 * 24 * HOUR) }], outcomes: [] }, { now: T0 + 4 * 24 * HOUR, options, leaseMs: MIN, suppressionOf: () => undefined });
+    // Decisions older than 14 days go with the next change.
+    const later = decideAlerts(result.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [{ key: 'k', finding: finding('duration-slow', T0 + 15 * 24 * HOUR) }], outcomes: [] }, { now: T0 + 15 * 24 * HOUR, options, leaseMs: MIN, suppressionOf: () => undefined });
     expect(Object.keys(later.state.decided)).toEqual(['k']);
   });
 });
