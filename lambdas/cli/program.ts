@@ -5,6 +5,7 @@ import { registerBackfillCommand } from './backfill-command.ts';
 import { runDemo } from './demo-command.ts';
 import { registerExceptionsCommand } from './exceptions-command.ts';
 import { registerExecCommand } from './exec-command.ts';
+import { registerMcpCommand } from './mcp-command.ts';
 import { registerReportCommand } from './report-command.ts';
 import { runScan } from './scan-command.ts';
 import { registerSnoozeCommand } from './snooze-command.ts';
@@ -74,6 +75,7 @@ export function buildProgram(): Command {
   registerExceptionsCommand(program);
   registerSnoozeCommand(program);
   registerReportCommand(program);
+  registerMcpCommand(program);
 
   return program;
 }

@@ -69,7 +69,7 @@ function countHost(hosts: Record<string, number> | undefined, host: string | und
 }
 const MINUTE_MS = 60_000;
 /** A run may start this long before its expected time and still count (clock skew). */
-const EARLY_MS = 2 * MINUTE_MS;
+export const EARLY_MS = 2 * MINUTE_MS;
 /**
  * A missed-run judgement looks back at most this far: a month of history and some (a scan of last
  * month's logs), not a year of findings for a job that gained a schedule long after it was first seen.

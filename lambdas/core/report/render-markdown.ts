@@ -142,7 +142,8 @@ function monitoredTable(section: MonitoredSection, noun: string, volume: 'runs' 
   );
 }
 
-function group(g: FindingGroup, index: number, r: AuditReport): string[] {
+/** One 5 Cs card as the report writes it (also what the MCP server's explain_finding answers with). */
+export function groupMarkdown(g: FindingGroup, index: number, r: Pick<AuditReport, 'label' | 'previousLabel'>): string[] {
   const c = g.condition;
   const status = `${GROUP_STATUS_LABEL[g.status]}${g.correctiveAction.overdue ? ', OVERDUE' : ''}`;
   const out = [`### ${index}. ${SEVERITY_MARK[g.severity]} · ${mdCode(g.detector)} on ${md(g.subject)} · ${status}`, ''];
@@ -179,7 +180,7 @@ function group(g: FindingGroup, index: number, r: AuditReport): string[] {
 function findings(r: AuditReport): string[] {
   if (r.findings.length === 0) return [`No findings in ${r.label} or ${r.previousLabel}.`];
   const out: string[] = [];
-  r.findings.forEach((g, i) => out.push(...group(g, i + 1, r), ''));
+  r.findings.forEach((g, i) => out.push(...groupMarkdown(g, i + 1, r), ''));
   return out;
 }
 

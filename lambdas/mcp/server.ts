@@ -1,0 +1,54 @@
+import { createRequire } from 'node:module';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import { storeProblem } from '../cli/stores.ts';
+import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
+import type { AuditTool } from './tool.ts';
+import { AUDIT_TOOLS } from './tools/index.ts';
+
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+const INSTRUCTIONS =
+  'silent-audit finds silent failures in scheduled jobs and AI agents: runs that exit 0 with empty or shrunken output, runs that never happened, ' +
+  'agents over budget, guards bypassed without a valid exception. These tools only read the audit. Start with list_subjects or find_findings, ' +
+  'then subject_status for one subject, find_overdue for late jobs, explain_finding for the 5 Cs of a finding, list_exceptions for the bypass registry.';
+
+function errorResult(message: string): CallToolResult {
+  return { content: [{ type: 'text', text: message }], isError: true };
+}
+
+/** Runs one tool: its answer as structured content (and text), a refusal or a store problem as a tool error the model can read. */
+async function answer<I extends z.ZodRawShape, O extends z.ZodRawShape>(tool: AuditTool<I, O>, view: AuditReadView, args: z.infer<z.ZodObject<I>>): Promise<CallToolResult> {
+  try {
+    const { result, text } = await tool.run(view, args);
+    return { content: [{ type: 'text', text: text ?? JSON.stringify(result) }], structuredContent: result as Record<string, unknown> };
+  } catch (error) {
+    if (error instanceof ToolArgumentError) return errorResult(`${tool.name}: ${error.message}`);
+    const problem = storeProblem(error, view.source);
+    if (problem !== undefined) return errorResult(`${tool.name}: ${problem}`);
+    throw error;
+  }
+}
+
+/**
+ * The MCP server of the audit: every tool of `AUDIT_TOOLS`, each given only the read-only view.
+ * Bad arguments come back as tool errors (`isError`), from the SDK's schema check or the tool's own.
+ */
+export function createAuditMcpServer(view: AuditReadView): McpServer {
+  const server = new McpServer({ name: 'silent-audit', version: VERSION }, { instructions: INSTRUCTIONS });
+  for (const tool of AUDIT_TOOLS as readonly AuditTool<z.ZodRawShape, z.ZodRawShape>[]) {
+    server.registerTool(
+      tool.name,
+      {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: tool.inputSchema,
+        outputSchema: tool.outputSchema,
+        annotations: { title: tool.title, readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+      },
+      (args: z.infer<z.ZodObject<z.ZodRawShape>>) => answer(tool, view, args),
+    );
+  }
+  return server;
+}

@@ -1,0 +1,187 @@
+import type { AgentState } from '../core/agent-reducer.ts';
+import { isoTime } from '../core/findings.ts';
+import type { GuardState } from '../core/guard-reducer.ts';
+import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { buildCoverage } from '../core/report/coverage.ts';
+import type { CoverageRow } from '../core/report/model.ts';
+import type { MonthSpan } from '../core/report/month.ts';
+import { compareSubjects, configuredSubjects, type SubjectSnapshot } from '../core/report/subjects.ts';
+import type { RunRecord, StoredFinding } from '../ports.ts';
+import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
+
+/** The kinds of subject the tools list and describe; tools (their arguments) appear only through findings. */
+export const SUBJECT_KINDS = ['job', 'agent', 'route', 'guard'] as const;
+export type ListedKind = (typeof SUBJECT_KINDS)[number];
+
+/** Statuses are judged over this window ending now, as the monthly report judges a month. */
+export const STATUS_WINDOW_DAYS = 30;
+const DAY_MS = 86_400_000;
+const PARALLEL_READS = 8;
+
+export interface KnownSubject {
+  readonly kind: ListedKind;
+  readonly name: string;
+  /** The stored state; absent for a configured subject never seen. */
+  readonly state?: unknown;
+  readonly configured: boolean;
+}
+
+export function subjectKeyOf(s: { readonly kind: string; readonly name: string }): string {
+  return `${s.kind}#${s.name}`;
+}
+
+/** Every stored job, agent, route and guard, and every one the config names (seen or not), in the report's order. */
+export async function knownSubjects(view: AuditReadView): Promise<KnownSubject[]> {
+  const byKey = new Map<string, KnownSubject>();
+  const stored = await Promise.all(SUBJECT_KINDS.map(async (kind) => ({ kind, list: await view.subjects(kind) })));
+  for (const { kind, list } of stored) {
+    for (const s of list) byKey.set(s.key, { kind, name: s.key.slice(kind.length + 1), state: s.state, configured: false });
+  }
+  for (const c of configuredSubjects(view.config)) {
+    const key = subjectKeyOf(c);
+    const existing = byKey.get(key);
+    byKey.set(key, { kind: c.kind as ListedKind, name: c.name, state: existing?.state, configured: true });
+  }
+  return [...byKey.values()].sort(compareSubjects);
+}
+
+/** The one subject a tool call names; a clear refusal for a name that is unknown or names several kinds. */
+export function pickSubject(subjects: readonly KnownSubject[], name: string, kind: ListedKind | undefined): KnownSubject {
+  const matches = subjects.filter((s) => s.name === name && (kind === undefined || s.kind === kind));
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new ToolArgumentError(`"${name}" names ${matches.length} subjects (${matches.map((m) => m.kind).join(', ')}): give kind as well`);
+  }
+  const what = kind ?? 'job, agent, route or guard';
+  const near = subjects.filter((s) => s.name.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(s.name.toLowerCase())).slice(0, 5);
+  const hint = near.length > 0 ? `; did you mean ${near.map((s) => `${s.name} (${s.kind})`).join(', ')}?` : '; list_subjects lists the known ones';
+  throw new ToolArgumentError(`no ${what} named "${name}" is known to the audit (${subjects.length} subjects)${hint}`);
+}
+
+/** A window of `days` ending at `now` (to the second, inclusive), shaped as the report's month span. */
+export function rollingSpan(now: number, days: number): MonthSpan {
+  const toMs = Math.floor(now / 1000) * 1000 + 1000;
+  const fromMs = toMs - days * DAY_MS;
+  return { month: isoTime(now).slice(0, 7), label: `the last ${days} days`, from: isoTime(fromMs), to: isoTime(toMs), fromMs, toMs, days: [] };
+}
+
+async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
+  return out;
+}
+
+/** A guard's state names its first and last bypass `firstAt`/`lastAt`; the report reads `firstSeenAt`/`lastSeenAt`. */
+function coverageState(kind: ListedKind, state: unknown): unknown {
+  if (kind !== 'guard' || !state) return state;
+  const g = state as GuardState;
+  return { ...g, firstSeenAt: g.firstAt, lastSeenAt: g.lastAt };
+}
+
+/**
+ * Findings that still stand: no run of the subject after it was clean of the same detector (the
+ * report's rule for a group that is still happening). For subjects that record no runs (routes,
+ * guards), every finding of the window stands.
+ */
+export function openFindings(findings: readonly StoredFinding[], runs: readonly RunRecord[]): StoredFinding[] {
+  const affected = new Map<string, Set<string>>();
+  for (const f of findings) {
+    if (f.run_id === undefined) continue;
+    const set = affected.get(f.detector) ?? new Set<string>();
+    set.add(f.run_id);
+    affected.set(f.detector, set);
+  }
+  return findings.filter((f) => !runs.some((r) => r.ts > f.ts && r.status === 'ok' && !affected.get(f.detector)?.has(r.run_id)));
+}
+
+export type LastStatus = 'ok' | 'failed' | 'running' | 'started';
+
+/** The last run's outcome: a job's last end (or an open run after it), an agent's last root run. */
+export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[]): LastStatus | undefined {
+  if (subject.kind === 'job' && subject.state) {
+    const s = subject.state as JobState;
+    const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
+    if (s.open.some((o) => o.at > lastEndAt)) return s.endsLogged ? 'running' : 'started';
+    if (s.lastEnd) return s.lastEnd.exit_code === 0 ? 'ok' : 'failed';
+    return undefined;
+  }
+  if (subject.kind === 'agent' && subject.state) {
+    const s = subject.state as AgentState;
+    const last = runs[runs.length - 1];
+    if (s.open.some((o) => last === undefined || o.started_at > Date.parse(last.ts))) return 'running';
+    return last?.status === 'started' ? 'started' : last?.status;
+  }
+  return undefined;
+}
+
+/** A job's schedule as the config sets it, else as learned from its starts (the scan's rule). */
+export interface ScheduleView {
+  readonly source: 'configured' | 'inferred';
+  readonly cron?: string;
+  readonly timezone: string;
+  /** `daily`, `every 1 h`: inferred schedules only. */
+  readonly period?: string;
+  readonly period_ms?: number;
+}
+
+export function scheduleOf(summary: JobSummary | undefined, name: string, view: AuditReadView): ScheduleView | undefined {
+  const configured = view.config.jobs[name];
+  if (configured?.schedule) return { source: 'configured', cron: configured.schedule, timezone: configured.timezone ?? 'UTC' };
+  const inferred = summary?.inferred;
+  if (!inferred) return undefined;
+  return { source: 'inferred', ...(inferred.cron ? { cron: inferred.cron } : {}), timezone: 'UTC', period: inferred.period, period_ms: inferred.period_ms };
+}
+
+/** Each stored job's summary (runs, schedule configured or learned), from states already read. */
+export async function jobSummaries(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<Map<string, JobSummary>> {
+  const jobs = subjects.filter((s) => s.kind === 'job' && s.state !== undefined).map((s) => ({ key: subjectKeyOf(s), state: s.state, version: 0 }));
+  const summaries = await summarizeJobs({ subjects: async (kind) => (kind === 'job' ? jobs : []) }, view.config);
+  return new Map(summaries.map((s) => [s.job, s]));
+}
+
+/** What the window shows of one subject: the report's coverage row, its findings and runs, and what still stands. */
+export interface JudgedSubject {
+  readonly subject: KnownSubject;
+  readonly row: CoverageRow;
+  /** The subject's findings in the window, oldest first. */
+  readonly findings: readonly StoredFinding[];
+  /** The subject's run records in the window, oldest first. */
+  readonly runs: readonly RunRecord[];
+  readonly open: readonly StoredFinding[];
+}
+
+/**
+ * Judges subjects over the status window as the monthly report's coverage does: UNKNOWN when
+ * nothing came from it, or it has fewer runs than `min_history` and no finding (silence is never
+ * health); FINDINGS when it had findings; else OK.
+ */
+export async function judgeSubjects(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<JudgedSubject[]> {
+  const span = rollingSpan(view.now(), STATUS_WINDOW_DAYS);
+  const listed = new Set(subjects.map(subjectKeyOf));
+  const [all, exceptions, runLists] = await Promise.all([
+    view.findings({ from: span.from, to: span.to }),
+    view.exceptions(),
+    mapLimited(subjects, (s) => view.runs(subjectKeyOf(s), span.from, span.to)),
+  ]);
+  const findings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject }))).sort((a, b) => a.ts.localeCompare(b.ts));
+  const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
+  const coverage = buildCoverage({ span, subjects: snapshots, runs: runLists.flat(), findings, config: view.config, exceptions: exceptions ?? undefined });
+  return subjects.map((subject, i) => {
+    const own = findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
+    const runs = [...runLists[i]].sort((a, b) => a.ts.localeCompare(b.ts));
+    const row = coverage.rows.find((r) => r.kind === subject.kind && r.name === subject.name)!;
+    return { subject, row, findings: own, runs, open: openFindings(own, runs) };
+  });
+}
+
+/** Whether the baseline checks are active: enough runs for `min_history` (always, for kinds without a baseline). */
+export function hasEnoughHistory(row: CoverageRow): boolean {
+  return row.minHistory === null || (row.history ?? 0) >= row.minHistory;
+}

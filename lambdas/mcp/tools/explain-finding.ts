@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { isoTime } from '../../core/findings.ts';
+import { buildCoverage } from '../../core/report/coverage.ts';
+import { formatValue } from '../../core/report/format.ts';
+import { buildGroups } from '../../core/report/groups.ts';
+import type { FindingGroup } from '../../core/report/model.ts';
+import { monthOf, monthSpan, previousMonth } from '../../core/report/month.ts';
+import { groupMarkdown } from '../../core/report/render-markdown.ts';
+import { DETECTOR_META } from '../../detectors/index.ts';
+import type { DetectorMeta } from '../../detectors/types.ts';
+import { ToolArgumentError } from '../audit-view.ts';
+import { compactEvidence, defineTool, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
+
+/** A finding id is its key: `<ts>#<detector>#<subject>#<run id or expected time>`. */
+const FINDING_ID = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z)#[^#]+#/;
+
+function conditionLines(g: FindingGroup): { evidence: string[]; examples: string[] } {
+  return {
+    evidence: [
+      ...g.condition.evidence.map(
+        (s) =>
+          `${s.key}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`,
+      ),
+      ...g.condition.values.map((v) => `${v.key}: ${v.value} ×${v.count}`),
+    ],
+    examples: g.condition.examples.map((e) => (e.count > 1 ? `${e.text} ×${e.count}` : e.text)),
+  };
+}
+
+export const explainFindingTool = defineTool({
+  name: 'explain_finding',
+  title: 'Explain a finding (5 Cs)',
+  description:
+    'The 5 Cs of one finding as the monthly audit report writes them for its detector and subject that month: criteria (the rule and thresholds used), ' +
+    'condition (what was seen, with the evidence), cause (known causes narrowed by the month’s data), consequence, and corrective action (owner, due date). ' +
+    'Takes an id from find_findings or subject_status.',
+  inputSchema: {
+    id: z.string().min(1).describe('a finding id, e.g. 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08'),
+  },
+  outputSchema: {
+    finding: FindingSummarySchema.extend({ evidence: z.record(z.string(), z.unknown()) }),
+    month: z.string(),
+    severity: SeveritySchema.describe('the highest among the month’s findings of this detector and subject'),
+    status: z.enum(['new', 'recurring', 'resolved', 'unverified']).describe('against the previous month'),
+    criteria: z.object({ rule: z.string(), thresholds: z.array(z.string()), baseline: z.string().optional() }),
+    condition: z.object({
+      occurrences: z.number().describe('findings of this detector and subject in the month'),
+      runs_affected: z.number(),
+      first_at: z.string().optional(),
+      last_at: z.string().optional(),
+      evidence: z.array(z.string()),
+      examples: z.array(z.string()),
+    }),
+    cause: z.object({ known: z.string(), narrowed: z.array(z.string()) }),
+    consequence: z.object({ known: z.string(), notes: z.array(z.string()) }),
+    corrective_action: z.object({ action: z.string(), owner: z.string().optional(), owner_key: z.string(), due: z.string().optional(), overdue: z.boolean() }),
+  },
+  async run(view, args) {
+    const id = args.id.trim();
+    const m = FINDING_ID.exec(id);
+    if (!m) {
+      throw new ToolArgumentError(
+        `"${args.id}" is not a finding id: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08; find_findings and subject_status give them`,
+      );
+    }
+    const at = Date.parse(m[1]);
+    const finding = (await view.findings({ from: m[1], to: isoTime(at + 1000) })).find((f) => f.key === id);
+    if (!finding) throw new ToolArgumentError(`no finding with id "${id}" is stored; find_findings lists the findings of a time window with their ids`);
+
+    const span = monthSpan(monthOf(at));
+    const previousSpan = monthSpan(previousMonth(span.month));
+    const kind = finding.subject_kind;
+    const subjectKey = `${kind}#${finding.subject}`;
+    const [inMonth, inPrevious, runs, stored, exceptions] = await Promise.all([
+      view.findings({ from: span.from, to: span.to, subject: finding.subject }),
+      view.findings({ from: previousSpan.from, to: previousSpan.to, subject: finding.subject }),
+      view.runs(subjectKey, span.from, span.to),
+      view.subjects(kind),
+      view.exceptions(),
+    ]);
+    const findings = inMonth.filter((f) => f.subject_kind === kind);
+    const state = stored.find((s) => s.key === subjectKey)?.state;
+    const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state }];
+    const coverage = buildCoverage({ span, subjects, runs: [...runs], findings, config: view.config, exceptions });
+    const groups = buildGroups({
+      span,
+      previousSpan,
+      findings,
+      previousFindings: inPrevious.filter((f) => f.subject_kind === kind),
+      runs: [...runs],
+      config: view.config,
+      exceptions,
+      meta: DETECTOR_META as ReadonlyMap<string, DetectorMeta>,
+      coverage,
+      generatedAtMs: view.now(),
+    });
+    const group = groups.find((g) => g.detector === finding.detector && g.subject === finding.subject && g.condition.occurrences > 0)!;
+    const { evidence, examples } = conditionLines(group);
+    const a = group.correctiveAction;
+    const result = {
+      finding: { ...findingSummary(finding), evidence: compactEvidence(finding.evidence) },
+      month: span.label,
+      severity: group.severity,
+      status: group.status,
+      criteria: {
+        rule: group.criteria.rule,
+        thresholds: group.criteria.thresholds.map((t) => `${t.key}: ${t.value} (${t.source})`),
+        ...(group.criteria.baseline !== undefined ? { baseline: group.criteria.baseline } : {}),
+      },
+      condition: {
+        occurrences: group.condition.occurrences,
+        runs_affected: group.condition.runsAffected,
+        ...(group.condition.firstAt !== undefined ? { first_at: group.condition.firstAt } : {}),
+        ...(group.condition.lastAt !== undefined ? { last_at: group.condition.lastAt } : {}),
+        evidence,
+        examples,
+      },
+      cause: { known: group.cause.known, narrowed: [...group.cause.narrowed] },
+      consequence: { known: group.consequence.known, notes: [...group.consequence.notes] },
+      corrective_action: {
+        action: a.action,
+        ...(a.owner !== undefined ? { owner: a.owner } : {}),
+        owner_key: a.ownerKey,
+        ...(a.due !== undefined ? { due: a.due } : {}),
+        overdue: a.overdue,
+      },
+    };
+    const text = [
+      `Finding ${finding.key} (${finding.severity}): ${finding.message}`,
+      `Evidence: ${JSON.stringify(result.finding.evidence)}`,
+      '',
+      ...groupMarkdown(group, 1, { label: span.label, previousLabel: previousSpan.label }),
+    ].join('\n');
+    return { result, text };
+  },
+});

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { isoTime } from '../../core/findings.ts';
+import { parseSince, SinceError } from '../../core/since.ts';
+import { DETECTOR_IDS } from '../../detectors/ids.ts';
+import { ToolArgumentError } from '../audit-view.ts';
+import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
+
+/** `until` as an instant: an ISO-8601 date or time (UTC unless it says otherwise). */
+function parseUntil(value: string): number {
+  const text = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value) ? `${value}Z` : value;
+  const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(at)) throw new ToolArgumentError(`until "${value}" is not an ISO-8601 time; expected e.g. 2026-10-31T23:59:59Z`);
+  return at;
+}
+
+export const findFindingsTool = defineTool({
+  name: 'find_findings',
+  title: 'Find findings',
+  description:
+    'Findings (silent failures the detectors raised) filtered by detector, subject, kind, minimum severity and time window, newest first. ' +
+    'Each has an id to pass to explain_finding.',
+  inputSchema: {
+    detector: z.enum(DETECTOR_IDS).optional().describe('one detector id, e.g. empty-output, missed-run, budget-exceeded'),
+    subject: z.string().min(1).optional().describe('a job, agent, tool, route or guard name'),
+    kind: FindingKindSchema.optional(),
+    min_severity: SeveritySchema.optional().describe('this severity or worse: low < medium < high < critical'),
+    since: z.string().default('7d').describe('start of the window: a duration back from now (7d, 24h, 30m) or an ISO-8601 time'),
+    until: z.string().optional().describe('end of the window (exclusive), ISO-8601; default now'),
+    limit: z.number().int().min(1).max(500).default(50),
+  },
+  outputSchema: {
+    from: z.string(),
+    to: z.string(),
+    total: z.number().describe('findings matching, before the limit'),
+    truncated: z.boolean(),
+    by_detector: z.record(z.string(), z.number()),
+    findings: z.array(FindingSummarySchema.extend({ evidence: z.record(z.string(), z.unknown()) })),
+  },
+  async run(view, args) {
+    const now = view.now();
+    let fromMs: number;
+    try {
+      fromMs = parseSince(args.since, now);
+    } catch (error) {
+      if (error instanceof SinceError) throw new ToolArgumentError(`since "${args.since}": ${error.reason}`);
+      throw error;
+    }
+    const toMs = args.until !== undefined ? parseUntil(args.until) : Math.floor(now / 1000) * 1000 + 1000;
+    if (toMs <= fromMs) throw new ToolArgumentError(`the window is empty: until (${isoTime(toMs)}) must come after since (${isoTime(fromMs)})`);
+    const from = isoTime(fromMs);
+    const to = isoTime(toMs);
+    const found = (await view.findings({ from, to, detector: args.detector, subject: args.subject }))
+      .filter((f) => (args.kind === undefined || f.subject_kind === args.kind) && (args.min_severity === undefined || atLeast(f.severity, args.min_severity)))
+      .sort((a, b) => b.ts.localeCompare(a.ts) || a.key.localeCompare(b.key));
+    const byDetector: Record<string, number> = {};
+    for (const f of found) byDetector[f.detector] = (byDetector[f.detector] ?? 0) + 1;
+    return {
+      result: {
+        from,
+        to,
+        total: found.length,
+        truncated: found.length > args.limit,
+        by_detector: byDetector,
+        findings: found.slice(0, args.limit).map((f) => ({ ...findingSummary(f), evidence: compactEvidence(f.evidence) })),
+      },
+    };
+  },
+});

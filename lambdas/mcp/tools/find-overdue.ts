@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { EARLY_MS, type JobState } from '../../core/job-reducer.ts';
+import { formatSpan } from '../../core/report/format.ts';
+import { expectedStarts } from '../../core/schedule.ts';
+import { jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { defineTool, isoOrNull, ScheduleSchema } from '../tool.ts';
+
+const MINUTE_MS = 60_000;
+/** Expected starts counted at most: an every-minute job silent for weeks is "1000 or more" late. */
+const MAX_EXPECTED = 1000;
+
+export interface Lateness {
+  readonly nextExpectedAt: number;
+  readonly lateByMs: number;
+  /** Expected starts past their grace time since the last run (at most 1000). */
+  readonly missed: number;
+}
+
+/** When a job last started: its latest start (for runs that log only an end, end − duration), else its last end. */
+export function lastStartOf(state: JobState): number | undefined {
+  const starts = state.starts ?? [];
+  const latest = Math.max(starts.length > 0 ? starts[starts.length - 1] : Number.NEGATIVE_INFINITY, state.lastStartAt ?? Number.NEGATIVE_INFINITY);
+  return Number.isFinite(latest) ? latest : state.lastEnd?.at;
+}
+
+/**
+ * How late a job's next run is at `now`: the first start its schedule expected after the last run
+ * (a run may start up to two minutes early and still count, as missed-run judges it), if that is
+ * more than the grace time ago. Undefined when the next run is not due yet.
+ */
+export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: number, now: number): Lateness | undefined {
+  const after = lastStart + EARLY_MS;
+  let expected: number[];
+  if (schedule.cron) expected = expectedStarts(schedule.cron, schedule.timezone, after, now, MAX_EXPECTED);
+  else if (schedule.period_ms) {
+    expected = [];
+    for (let t = lastStart + schedule.period_ms; t <= now && expected.length < MAX_EXPECTED; t += schedule.period_ms) expected.push(t);
+  } else return undefined;
+  const next = expected[0];
+  if (next === undefined || now - next <= graceMs) return undefined;
+  return { nextExpectedAt: next, lateByMs: now - next, missed: expected.filter((t) => t <= now - graceMs).length };
+}
+
+export const findOverdueTool = defineTool({
+  name: 'find_overdue',
+  title: 'Find overdue jobs',
+  description:
+    'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
+    'and none came within the grace time. Gives how late, when it was expected and how many starts were missed, most overdue first; ' +
+    'and the scheduled jobs of the config that were never seen at all.',
+  inputSchema: {
+    min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
+  },
+  outputSchema: {
+    now: z.string(),
+    checked: z.number().describe('jobs with a schedule (configured or inferred)'),
+    overdue: z.array(
+      z.object({
+        subject: z.string(),
+        schedule: ScheduleSchema,
+        grace_minutes: z.number(),
+        last_run_at: z.string(),
+        next_expected_at: z.string(),
+        late_by_ms: z.number(),
+        late_by: z.string().describe('in words: 6.4 days, 10.0 h'),
+        missed_runs: z.number(),
+      }),
+    ),
+    never_seen: z.array(z.object({ subject: z.string(), schedule: ScheduleSchema })),
+  },
+  async run(view, args) {
+    const now = view.now();
+    const subjects = (await knownSubjects(view)).filter((s) => s.kind === 'job');
+    const summaries = await jobSummaries(view, subjects);
+    const overdue = [];
+    const neverSeen = [];
+    let checked = 0;
+    for (const s of subjects) {
+      const schedule = scheduleOf(summaries.get(s.name), s.name, view);
+      if (!schedule) continue;
+      checked++;
+      const lastStart = s.state ? lastStartOf(s.state as JobState) : undefined;
+      if (lastStart === undefined) {
+        neverSeen.push({ subject: s.name, schedule });
+        continue;
+      }
+      const graceMinutes = view.config.jobs[s.name]?.grace_minutes ?? view.config.defaults.grace_minutes;
+      const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now);
+      if (!late || late.lateByMs < args.min_late_minutes * MINUTE_MS) continue;
+      overdue.push({
+        subject: s.name,
+        schedule,
+        grace_minutes: graceMinutes,
+        last_run_at: isoOrNull(lastStart)!,
+        next_expected_at: isoOrNull(late.nextExpectedAt)!,
+        late_by_ms: late.lateByMs,
+        late_by: formatSpan(late.lateByMs),
+        missed_runs: late.missed,
+      });
+    }
+    overdue.sort((a, b) => b.late_by_ms - a.late_by_ms || a.subject.localeCompare(b.subject));
+    return { result: { now: isoOrNull(now)!, checked, overdue, never_seen: neverSeen } };
+  },
+});

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { exceptionFromConfig, exceptionStanding } from '../../core/exception-registry.ts';
+import { type GuardState, withBypassCounts } from '../../core/guard-reducer.ts';
+import type { GuardException, Versioned } from '../../ports.ts';
+import { defineTool, isoOrNull } from '../tool.ts';
+
+export const listExceptionsTool = defineTool({
+  name: 'list_exceptions',
+  title: 'List guard-bypass exceptions',
+  description:
+    'The guard-bypass exception registry: each exception with its guard, owner, reason, expiry, standing now (active, expiring within 14 days, expired, revoked), ' +
+    'days left, how often the guard was bypassed under it and when last, and its renewals; then every guard bypassed, with its bypasses by outcome ' +
+    '(covered by a valid exception, unregistered, under an expired one). The config’s exceptions count even when the registry has not stored them yet.',
+  inputSchema: {
+    guard: z.string().min(1).optional().describe('only exceptions and bypasses of this guard'),
+    include_revoked: z.boolean().default(false),
+  },
+  outputSchema: {
+    now: z.string(),
+    exceptions: z.array(
+      z.object({
+        id: z.string(),
+        guard: z.string(),
+        owner: z.string(),
+        reason: z.string(),
+        expires: z.string(),
+        standing: z.enum(['active', 'expiring', 'expired', 'revoked']),
+        days_left: z.number().describe('days from today to the expiry; negative once expired'),
+        bypass_count: z.number(),
+        last_bypass_at: z.string().optional(),
+        renewals: z.number(),
+        origin: z.enum(['config', 'cli']),
+      }),
+    ),
+    guards: z.array(
+      z.object({
+        guard: z.string(),
+        bypasses: z.number(),
+        covered: z.number(),
+        unregistered: z.number(),
+        expired: z.number(),
+        without_exception: z.number(),
+        last_bypass_at: z.string().nullable(),
+      }),
+    ),
+  },
+  async run(view, args) {
+    const now = view.now();
+    const [registry, guardStates] = await Promise.all([view.exceptions(), view.subjects('guard')]);
+    const states = new Map<string, Versioned<unknown>>(guardStates.map((s) => [s.key, { state: s.state, version: 0 }]));
+    // The config's entries the registry does not hold yet, as the next batch would seed them, counted from the guards' states.
+    const held = new Set((registry ?? []).map((e) => e.id));
+    const seeds = withBypassCounts(
+      view.config.exceptions.filter((e) => !held.has(e.id)).map((e) => exceptionFromConfig(e, now)),
+      states,
+    );
+    const all: GuardException[] = [...(registry ?? []), ...seeds].sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
+    const exceptions = all
+      .map((e) => ({ e, ...exceptionStanding(e, now) }))
+      .filter(({ e, standing }) => (args.guard === undefined || e.guard === args.guard) && (args.include_revoked || standing !== 'revoked'))
+      .map(({ e, standing, daysLeft }) => ({
+        id: e.id,
+        guard: e.guard,
+        owner: e.owner,
+        reason: e.reason,
+        expires: e.expires,
+        standing,
+        days_left: daysLeft,
+        bypass_count: e.bypass_count,
+        ...(e.last_bypass_at !== undefined ? { last_bypass_at: e.last_bypass_at } : {}),
+        renewals: e.renewals.length,
+        origin: e.origin,
+      }));
+    const guards = guardStates
+      .map((s) => s.state as GuardState)
+      .filter((g) => args.guard === undefined || g.guard === args.guard)
+      .map((g) => ({ guard: g.guard, bypasses: g.bypasses, ...g.outcomes, without_exception: g.withoutException, last_bypass_at: isoOrNull(g.lastAt) }))
+      .sort((a, b) => b.bypasses - a.bypasses || a.guard.localeCompare(b.guard));
+    return { result: { now: isoOrNull(now)!, exceptions, guards } };
+  },
+});

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { COVERAGE_LABEL } from '../../core/report/labels.ts';
+import { hasEnoughHistory, type JudgedSubject, jobSummaries, judgeSubjects, knownSubjects, lastStatusOf, scheduleOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import type { AuditReadView } from '../audit-view.ts';
+import { defineTool, isoOrNull, KindSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
+
+export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
+
+export const SubjectRowSchema = z.object({
+  kind: KindSchema,
+  name: z.string(),
+  status: StatusSchema.describe('over the status window: UNKNOWN when nothing came from it or it has too little history to judge'),
+  reason: z.string().optional(),
+  enough_history: z.boolean().describe('enough runs for min_history: the baseline checks are active'),
+  history: z.number().nullable(),
+  min_history: z.number().nullable(),
+  last_run_at: z.string().nullable().describe("the last run (a guard's last bypass); null when never seen, and for routes, whose state keeps no time of the last request"),
+  last_status: LastStatusSchema.nullable(),
+  schedule: ScheduleSchema.nullable(),
+  findings_in_window: z.number(),
+  open_findings: z.number().describe('findings not followed by a clean run'),
+  owner: z.string().optional(),
+  configured: z.boolean(),
+});
+
+export type SubjectRow = z.infer<typeof SubjectRowSchema>;
+
+/** One subject as `list_subjects` and `subject_status` describe it. */
+export function subjectRow(judged: JudgedSubject, schedule: z.infer<typeof ScheduleSchema> | undefined): SubjectRow {
+  const { subject, row } = judged;
+  return {
+    kind: subject.kind,
+    name: subject.name,
+    status: COVERAGE_LABEL[row.status] as SubjectRow['status'],
+    ...(row.reason !== undefined ? { reason: row.reason } : {}),
+    enough_history: hasEnoughHistory(row),
+    history: row.history,
+    min_history: row.minHistory,
+    last_run_at: subject.kind === 'route' ? null : (row.lastSeen ?? null),
+    last_status: lastStatusOf(subject, judged.runs) ?? null,
+    schedule: schedule ?? null,
+    findings_in_window: judged.findings.length,
+    open_findings: judged.open.length,
+    ...(row.owner !== undefined ? { owner: row.owner } : {}),
+    configured: subject.configured,
+  };
+}
+
+/** Every subject judged, with its row; for `list_subjects` and `subject_status`. */
+export async function subjectRows(view: AuditReadView): Promise<{ judged: JudgedSubject[]; rows: SubjectRow[] }> {
+  const subjects = await knownSubjects(view);
+  const [judged, summaries] = await Promise.all([judgeSubjects(view, subjects), jobSummaries(view, subjects)]);
+  const rows = judged.map((j) => subjectRow(j, j.subject.kind === 'job' ? scheduleOf(summaries.get(j.subject.name), j.subject.name, view) : undefined));
+  return { judged, rows };
+}
+
+export const listSubjectsTool = defineTool({
+  name: 'list_subjects',
+  title: 'List monitored subjects',
+  description:
+    `Jobs, agents, routes and guards the audit knows (seen in the logs or named in the config), each with its kind, last run and its status, ` +
+    `schedule (configured, or inferred from its runs), and whether it has enough history to judge. Status is judged over the last ${STATUS_WINDOW_DAYS} days ` +
+    'as the monthly report does: OK, FINDINGS, or UNKNOWN when nothing came from it or it has fewer runs than min_history (silence is never health).',
+  inputSchema: {
+    kind: KindSchema.optional().describe('only subjects of this kind'),
+    status: StatusSchema.optional().describe('only subjects with this status'),
+  },
+  outputSchema: {
+    now: z.string(),
+    window_days: z.number(),
+    counts: z.object({ OK: z.number(), FINDINGS: z.number(), UNKNOWN: z.number() }).describe('over every subject, before the filters'),
+    subjects: z.array(SubjectRowSchema),
+  },
+  async run(view, args) {
+    const { rows } = await subjectRows(view);
+    const counts = { OK: 0, FINDINGS: 0, UNKNOWN: 0 };
+    for (const r of rows) counts[r.status]++;
+    const subjects = rows.filter((r) => (args.kind === undefined || r.kind === args.kind) && (args.status === undefined || r.status === args.status));
+    return { result: { now: isoOrNull(view.now())!, window_days: STATUS_WINDOW_DAYS, counts, subjects } };
+  },
+});

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import { openAuditSource, runMcp } from '../../lambdas/cli/mcp-command.ts';
+import { scanToStore } from '../../lambdas/cli/scan-command.ts';
+import type { AuditStore } from '../../lambdas/cli/stores.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { freshDynamoStore } from '../helpers/dynamo.ts';
+import { CONFIG, connectClient, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const backupLog = fileURLToPath(new URL('../fixtures/instrumented/nightly-backup.jsonl', import.meta.url));
+const OCTOBER = { from: '2026-09-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+/** Writes a scan's states, findings and run records into a DynamoDB table, one commit per subject, as a `scan --store` would have. */
+async function copyScan(from: AuditStore, to: DynamoAuditStore): Promise<void> {
+  const findings = await from.query(OCTOBER);
+  for (const kind of new Set(REDUCERS.map((r) => r.stateKind ?? r.kind))) {
+    for (const s of await from.subjects(kind)) {
+      const own = findings.filter((f) => `${f.subject_kind}#${f.subject}` === s.key).map(({ key: _key, alerted: _alerted, ...f }) => f);
+      const records = await from.runs(s.key, OCTOBER.from, OCTOBER.to);
+      expect(await to.commit({ key: s.key, expectedVersion: 0, state: s.state, findings: own, records })).toBe('committed');
+    }
+  }
+}
+
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+describe('silent-audit mcp (the command)', () => {
+  it('starts over stdio from the CLI on a log file, lists its tools and answers, with only the protocol on stdout', async () => {
+    // Prepare
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [join(repo, 'bin/silent-audit.mjs'), 'mcp', '--now', '2026-10-10T12:00:00Z', backupLog],
+      cwd: mkdtempSync(join(tmpdir(), 'silent-audit-mcp-stdio-')),
+      stderr: 'pipe',
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } as Record<string, string>,
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d) => (stderr += d.toString()));
+    const protocolErrors: Error[] = [];
+    const client = new Client({ name: 'silent-audit-test', version: '1.0.0' });
+    client.onerror = (e) => protocolErrors.push(e);
+
+    // Act
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    const overdue = structured<{ now: string; overdue: { subject: string; missed_runs: number }[] }>((await client.callTool({ name: 'find_overdue', arguments: {} })) as never);
+    await client.close();
+
+    // Assess
+    expect(tools.map((t) => t.name)).toEqual(['explain_finding', 'find_findings', 'find_overdue', 'list_exceptions', 'list_subjects', 'subject_status']);
+    expect(overdue.now).toBe('2026-10-10T12:00:00Z');
+    expect(overdue.overdue.map((o) => [o.subject, o.missed_runs])).toEqual([['nightly-backup', 2]]);
+    expect(stderr).toContain('silent-audit mcp: serving memory (1 file scanned: 16 events, 1 findings), read-only, on stdio');
+    expect(protocolErrors).toEqual([]);
+  });
+
+  it('serving files, judges at their latest event unless --now says otherwise', async () => {
+    // Prepare
+    const files = fixtureMonthFiles();
+
+    // Act
+    const source = await openAuditSource({ paths: files, config: CONFIG, stderr: quietStream() });
+    cleanups.push(() => source.close());
+
+    // Assess
+    expect(new Date(source.view.now()).toISOString()).toBe('2026-10-15T11:00:30.000Z');
+    expect(source.view.source).toMatch(/^memory \(7 files scanned: \d+ events, 25 findings\)$/);
+  });
+
+  it.each<[{ paths: string[]; store?: string }, RegExp]>([
+    [{ paths: ['/nonexistent/cron.log'] }, /^silent-audit mcp: \/nonexistent\/cron\.log: /],
+    [{ paths: [backupLog], store: 'local' }, /^silent-audit mcp: give log files or --store, not both/],
+    [{ paths: ['-'] }, /^silent-audit mcp: - \(stdin\) cannot be served: stdin carries the MCP protocol/],
+    [{ paths: [], store: 'ftp://example.com' }, /^silent-audit mcp: --store ftp:\/\/example\.com: expected `local`/],
+  ])('refuses %j with exit code 2 and a message on stderr, writing nothing to stdout', async (given, message) => {
+    // Prepare
+    const stdout = capture();
+    const stderr = capture();
+
+    // Act
+    const code = await runMcp({ ...given, config: CONFIG, stdin: new PassThrough(), stdout: stdout.stream, stderr: stderr.stream });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.text()).toMatch(message);
+    expect(stdout.text()).toBe('');
+  });
+
+  it('serves a DynamoDB store (--store http://…) with the same answers as the scanned files, and leaves it as it was', async () => {
+    // Prepare: the fixture month scanned into memory, and the same written into a fresh table.
+    const files = fixtureMonthFiles();
+    const scanned = await scanToStore({ paths: files, config: CONFIG, now: NOW, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    cleanups.push(() => scanned.opened.close());
+    const { store, table } = await freshDynamoStore();
+    await copyScan(scanned.opened.store, store);
+    const holdings = async () => ({
+      states: (await Promise.all([...new Set(REDUCERS.map((r) => r.stateKind ?? r.kind))].map((k) => store.subjects(k)))).flat().map((s) => `${s.key}@${s.version}`).sort(),
+      findings: (await store.query(OCTOBER)).map((f) => `${f.key}|${f.alerted}`).sort(),
+    });
+    const before = await holdings();
+    const fromFiles = await openAuditSource({ paths: files, config: CONFIG, now: NOW, stderr: quietStream() });
+    const fromStore = await openAuditSource({ paths: [], store: inject('dynamoEndpoint'), table, config: CONFIG, now: NOW, stderr: quietStream() });
+    cleanups.push(() => fromFiles.close(), () => fromStore.close());
+    const files$ = await connectClient(fromFiles.view);
+    const store$ = await connectClient(fromStore.view);
+    cleanups.push(() => files$.close(), () => store$.close());
+    const calls: [string, Record<string, unknown>][] = [
+      ['list_subjects', {}],
+      ['subject_status', { subject: 'hourly-sync' }],
+      ['subject_status', { subject: 'support-bot' }],
+      ['find_findings', { since: '30d', limit: 500 }],
+      ['find_overdue', {}],
+      ['explain_finding', { id: '2026-10-06T09:00:35Z#cost-outlier#support-bot#sb-106' }],
+      ['list_exceptions', {}],
+    ];
+
+    // Act
+    const answers = [];
+    for (const [name, args] of calls) answers.push([await files$.call(name, args), await store$.call(name, args)]);
+    const after = await holdings();
+
+    // Assess
+    expect(fromStore.view.source).toBe(`DynamoDB at ${inject('dynamoEndpoint')}, table ${table}`);
+    for (const [i, [file, stored]] of answers.entries()) {
+      expect(stored.isError, calls[i][0]).toBeFalsy();
+      expect(stored.structuredContent, calls[i][0]).toEqual(file.structuredContent);
+    }
+    expect(structured<{ findings: unknown[] }>(answers[3][1]).findings).toHaveLength(25);
+    expect(structured<{ overdue: { subject: string }[] }>(answers[4][1]).overdue.map((o) => o.subject)).toEqual(['etl-loader', 'nightly-backup', 'invoice-sync']);
+    expect(before.findings).toHaveLength(25);
+    expect(after).toEqual(before);
+  });
+});

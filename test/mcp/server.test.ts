@@ -1,0 +1,354 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scanToStore } from '../../lambdas/cli/scan-command.ts';
+import type { OpenedStore } from '../../lambdas/cli/stores.ts';
+import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
+import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
+import { DETECTOR_META } from '../../lambdas/detectors/index.ts';
+import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
+import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
+
+interface SubjectRow {
+  kind: string;
+  name: string;
+  status: string;
+  reason?: string;
+  enough_history: boolean;
+  history: number | null;
+  last_run_at: string | null;
+  last_status: string | null;
+  schedule: { source: string; cron?: string; timezone: string; period?: string } | null;
+  findings_in_window: number;
+  open_findings: number;
+  owner?: string;
+}
+interface FindingSummary {
+  id: string;
+  ts: string;
+  detector: string;
+  subject: string;
+  severity: string;
+  run_id?: string;
+  expected_at?: string;
+  evidence?: Record<string, unknown>;
+}
+
+let opened: OpenedStore;
+let mcp: Awaited<ReturnType<typeof connectClient>>;
+
+beforeAll(async () => {
+  const scanned = await scanToStore({ paths: fixtureMonthFiles(), config: CONFIG, now: NOW, stderr: quietStream() });
+  if (!scanned.ok) throw new Error(scanned.error);
+  opened = scanned.opened;
+  const view = readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => NOW }, source: 'the fixture month' });
+  mcp = await connectClient(view);
+});
+
+afterAll(async () => {
+  await mcp?.close();
+  await opened?.close();
+});
+
+describe('silent-audit mcp: the tools on a scanned fixture month', () => {
+  it('offers six tools, each marked read-only, each with an input and an output schema', async () => {
+    // Act
+    const { tools } = await mcp.client.listTools();
+
+    // Assess
+    expect(tools.map((t) => t.name)).toEqual(['explain_finding', 'find_findings', 'find_overdue', 'list_exceptions', 'list_subjects', 'subject_status']);
+    for (const tool of tools) {
+      expect(tool.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+      expect(tool.inputSchema.type).toBe('object');
+      expect(tool.outputSchema?.type).toBe('object');
+      expect(tool.description?.length).toBeGreaterThan(80);
+    }
+    const findFindings = tools.find((t) => t.name === 'find_findings')!;
+    expect((findFindings.inputSchema.properties?.detector as { enum: string[] }).enum).toContain('empty-output');
+    expect(tools.find((t) => t.name === 'subject_status')!.inputSchema.required).toEqual(['subject']);
+  });
+
+  it('list_subjects: every job, agent, route and guard with status, last run, schedule and whether it has history enough to judge', async () => {
+    // Act
+    const all = structured<{ now: string; window_days: number; counts: Record<string, number>; subjects: SubjectRow[] }>(await mcp.call('list_subjects'));
+    const guards = structured<{ subjects: SubjectRow[] }>(await mcp.call('list_subjects', { kind: 'guard' }));
+    const unknown = structured<{ subjects: SubjectRow[] }>(await mcp.call('list_subjects', { status: 'UNKNOWN' }));
+
+    // Assess
+    expect(all.now).toBe('2026-10-15T12:00:00Z');
+    expect(all.window_days).toBe(30);
+    expect(all.subjects.map((s) => [s.kind, s.name, s.status])).toEqual([
+      ['job', 'etl-loader', 'FINDINGS'],
+      ['job', 'hourly-sync', 'FINDINGS'],
+      ['job', 'invoice-sync', 'FINDINGS'],
+      ['job', 'monthly-close', 'UNKNOWN'],
+      ['job', 'nightly-backup', 'FINDINGS'],
+      ['job', 'quiet-job', 'OK'],
+      ['job', 'weekly-report', 'UNKNOWN'],
+      ['agent', 'support-bot', 'FINDINGS'],
+      ['route', 'search-api', 'FINDINGS'],
+      ['guard', 'approval-step', 'FINDINGS'],
+      ['guard', 'pii-redaction', 'FINDINGS'],
+    ]);
+    expect(all.counts).toEqual({ OK: 1, FINDINGS: 8, UNKNOWN: 2 });
+    const row = (name: string) => all.subjects.find((s) => s.name === name)!;
+    expect(row('etl-loader')).toMatchObject({
+      enough_history: false,
+      history: 3,
+      last_run_at: '2026-10-03T06:04:10Z',
+      last_status: 'failed',
+      schedule: { source: 'configured', cron: '0 6 * * *', timezone: 'UTC' },
+      findings_in_window: 13,
+      open_findings: 13,
+      owner: 'data-platform@example.com',
+    });
+    expect(row('nightly-backup')).toMatchObject({ enough_history: true, history: 8, last_status: 'ok', schedule: { source: 'inferred', cron: '30 2 * * *', period: 'daily' }, open_findings: 1 });
+    expect(row('hourly-sync')).toMatchObject({ last_run_at: '2026-10-15T11:00:30Z', schedule: { source: 'inferred', cron: '0 * * * *', period: 'every 1 h' }, findings_in_window: 1, open_findings: 0 });
+    expect(row('weekly-report')).toMatchObject({ enough_history: false, history: 2, reason: 'too little history: 2 of 5 runs, so the baseline checks were not active yet', schedule: null });
+    expect(row('monthly-close')).toMatchObject({ last_run_at: null, reason: 'no data: configured, but nothing from it has ever been seen' });
+    expect(row('support-bot')).toMatchObject({ enough_history: true, history: 6, last_status: 'ok', open_findings: 4, owner: 'ai-team@example.com' });
+    expect(row('pii-redaction')).toMatchObject({ last_run_at: '2026-10-15T09:30:00Z', owner: 'alice@example.com, bob@example.com' });
+    expect(guards.subjects.map((s) => s.name)).toEqual(['approval-step', 'pii-redaction']);
+    expect(unknown.subjects.map((s) => s.name)).toEqual(['monthly-close', 'weekly-report']);
+  });
+
+  it('subject_status: a job’s recent runs, success over 24 h and 7 days, its baseline and open findings', async () => {
+    // Act
+    const hourly = structured<{
+      subject: SubjectRow;
+      recent_runs: { run_id: string; status: string; exit_code?: number; findings: string[] }[];
+      success: Record<string, unknown>;
+      baseline: Record<string, number>;
+      open_findings: FindingSummary[];
+    }>(await mcp.call('subject_status', { subject: 'hourly-sync', runs: 8 }));
+    const backup = structured<{ recent_runs: { run_id: string; output_bytes?: number; findings: string[] }[]; baseline: Record<string, number>; open_findings: FindingSummary[] }>(
+      await mcp.call('subject_status', { subject: 'nightly-backup' }),
+    );
+
+    // Assess
+    expect(hourly.subject).toMatchObject({ kind: 'job', name: 'hourly-sync', status: 'FINDINGS', last_status: 'ok' });
+    expect(hourly.recent_runs.map((r) => r.run_id)).toEqual(['hs-2026-10-15T11', 'hs-2026-10-15T10', 'hs-2026-10-15T09', 'hs-2026-10-15T08', 'hs-2026-10-15T07', 'hs-2026-10-15T06', 'hs-2026-10-15T05', 'hs-2026-10-15T04']);
+    expect(hourly.recent_runs[6]).toMatchObject({ run_id: FAILED_HOURLY_RUN, status: 'failed', exit_code: 2, findings: ['run-failed'] });
+    expect(hourly.success).toEqual({
+      last_24h: { runs: 24, ok: 23, failed: 1, success_rate: 0.9583, with_findings: 1 },
+      last_7d: { runs: 36, ok: 35, failed: 1, success_rate: 0.9722, with_findings: 1 },
+    });
+    // The last 20 normal runs' outputs (2048 + 0..40 bytes) and durations (30 s).
+    expect(hourly.baseline).toEqual({ samples: 20, median_output_bytes: 2068, median_duration_ms: 30_000 });
+    // The failed run was followed by clean ones: nothing stands open.
+    expect(hourly.open_findings).toEqual([]);
+
+    expect(backup.recent_runs.slice(0, 2).map((r) => [r.run_id, r.output_bytes, r.findings])).toEqual([
+      ['nb-08', 0, ['empty-output']],
+      ['nb-07', 6970, []],
+    ]);
+    expect(backup.baseline).toMatchObject({ median_output_bytes: 6940, median_duration_ms: 2_400_000 });
+    expect(backup.open_findings.map((f) => [f.id, f.detector])).toEqual([['2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08', 'empty-output']]);
+  });
+
+  it('subject_status: an agent’s baseline cost, a route’s and a guard’s counts, which record no runs', async () => {
+    // Act
+    const agent = structured<{ baseline: Record<string, number>; open_findings: FindingSummary[]; success: { last_7d: unknown } }>(await mcp.call('subject_status', { subject: 'support-bot' }));
+    const route = structured<{ baseline: Record<string, number>; success: unknown; recent_runs: unknown[] }>(await mcp.call('subject_status', { subject: 'search-api', kind: 'route' }));
+    const guard = structured<{ baseline: Record<string, number>; open_findings: FindingSummary[] }>(await mcp.call('subject_status', { subject: 'pii-redaction' }));
+
+    // Assess
+    expect(agent.baseline).toMatchObject({ samples: 5, median_cost_usd: 0.089 });
+    expect(agent.open_findings.map((f) => f.detector).sort()).toEqual(['budget-exceeded', 'budget-undercount', 'budget-undercount', 'cost-outlier']);
+    expect(agent.success.last_7d).toMatchObject({ runs: 0, success_rate: null });
+    expect(route.baseline).toEqual({ requests: 101, retried: 11, failed: 0, retry_rate: 0.1089 });
+    expect(route.success).toEqual({ last_24h: null, last_7d: null });
+    expect(route.recent_runs).toEqual([]);
+    expect(guard.baseline).toEqual({ bypasses: 2, covered: 1, unregistered: 0, expired: 1 });
+    expect(guard.open_findings.map((f) => f.detector)).toEqual(['guard-exception-expired']);
+  });
+
+  it('find_findings: filtered by detector, subject, kind, severity and time window, newest first', async () => {
+    // Act
+    const lastWeek = structured<{ from: string; to: string; total: number; by_detector: Record<string, number>; findings: FindingSummary[] }>(await mcp.call('find_findings'));
+    const missed = structured<{ total: number; findings: FindingSummary[] }>(await mcp.call('find_findings', { detector: 'missed-run', subject: 'etl-loader', since: '2026-10-01' }));
+    const guards = structured<{ findings: FindingSummary[] }>(await mcp.call('find_findings', { kind: 'guard', since: '30d' }));
+    const medium = structured<{ total: number; by_detector: Record<string, number> }>(await mcp.call('find_findings', { since: '2026-10-01', until: '2026-10-08', min_severity: 'medium' }));
+    const critical = structured<{ total: number }>(await mcp.call('find_findings', { since: '30d', min_severity: 'critical' }));
+    const limited = structured<{ total: number; truncated: boolean; findings: FindingSummary[] }>(await mcp.call('find_findings', { since: '30d', limit: 2 }));
+
+    // Assess
+    expect([lastWeek.from, lastWeek.to]).toEqual(['2026-10-08T12:00:00Z', '2026-10-15T12:00:01Z']);
+    expect(lastWeek.by_detector).toEqual({ 'guard-bypass-unregistered': 1, 'guard-exception-expired': 1, 'missed-run': 7, 'run-failed': 1, 'audit-trail-drift': 1 });
+    expect(lastWeek.total).toBe(11);
+    expect(lastWeek.findings[0]).toMatchObject({ ts: '2026-10-15T10:00:00Z', detector: 'guard-bypass-unregistered', subject: 'approval-step', evidence: { actor: 'dev-bob', problem: 'no-exception' } });
+    expect(missed.total).toBe(12);
+    expect(missed.findings.map((f) => f.expected_at)).toEqual(Array.from({ length: 12 }, (_, i) => `2026-10-${String(15 - i).padStart(2, '0')}T06:00:00Z`));
+    expect(guards.findings.map((f) => [f.subject, f.detector])).toEqual([
+      ['approval-step', 'guard-bypass-unregistered'],
+      ['pii-redaction', 'guard-exception-expired'],
+    ]);
+    expect(medium.by_detector).toEqual({ 'missed-run': 4, 'retry-rate': 2, 'budget-exceeded': 1, 'budget-undercount': 2, 'cost-outlier': 1, 'tool-arg-invalid': 1, 'run-failed': 1 });
+    expect(critical.total).toBe(0);
+    expect(limited.findings).toHaveLength(2);
+    expect(limited.truncated).toBe(true);
+    expect(limited.total).toBeGreaterThan(20);
+  });
+
+  it('find_overdue: jobs whose next expected run is late, most overdue first, with how late and how many starts were missed', async () => {
+    // Act
+    const all = structured<{ now: string; checked: number; overdue: Record<string, unknown>[]; never_seen: { subject: string }[] }>(await mcp.call('find_overdue'));
+    const daysLate = structured<{ overdue: { subject: string }[] }>(await mcp.call('find_overdue', { min_late_minutes: 24 * 60 }));
+
+    // Assess
+    expect(all.checked).toBe(5);
+    expect(all.overdue).toEqual([
+      {
+        subject: 'etl-loader',
+        schedule: { source: 'configured', cron: '0 6 * * *', timezone: 'UTC' },
+        grace_minutes: 30,
+        last_run_at: '2026-10-03T06:00:00Z',
+        next_expected_at: '2026-10-04T06:00:00Z',
+        late_by_ms: 11 * 86_400_000 + 6 * 3_600_000,
+        late_by: '11.3 days',
+        missed_runs: 12,
+      },
+      {
+        subject: 'nightly-backup',
+        schedule: { source: 'inferred', cron: '30 2 * * *', timezone: 'UTC', period: 'daily', period_ms: 86_400_000 },
+        grace_minutes: 15,
+        last_run_at: '2026-10-08T02:30:00Z',
+        next_expected_at: '2026-10-09T02:30:00Z',
+        late_by_ms: 6 * 86_400_000 + 9.5 * 3_600_000,
+        late_by: '6.4 days',
+        missed_runs: 7,
+      },
+      {
+        subject: 'invoice-sync',
+        schedule: { source: 'inferred', cron: '0 2 * * *', timezone: 'UTC', period: 'daily', period_ms: 86_400_000 },
+        grace_minutes: 15,
+        last_run_at: '2026-10-14T02:00:00Z',
+        next_expected_at: '2026-10-15T02:00:00Z',
+        late_by_ms: 10 * 3_600_000,
+        late_by: '10.0 h',
+        missed_runs: 1,
+      },
+    ]);
+    // hourly-sync ran at 11:00 and is due at 12:00, within its grace: not late.
+    expect(all.overdue.map((o) => o.subject)).not.toContain('hourly-sync');
+    expect(all.never_seen).toEqual([{ subject: 'monthly-close', schedule: { source: 'configured', cron: '0 4 1 * *', timezone: 'UTC' } }]);
+    expect(daysLate.overdue.map((o) => o.subject)).toEqual(['etl-loader', 'nightly-backup']);
+  });
+
+  it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {
+    // Prepare
+    const id = '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08';
+    const meta = DETECTOR_META.get('empty-output')!.fiveCs;
+    const { report } = await createMonthlyReport('2026-10', { findings: opened.store, runs: opened.store, catalog: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => NOW } });
+    const reportText = renderMarkdown(report);
+
+    // Act
+    const result = await mcp.call('explain_finding', { id });
+    const explained = structured<{
+      finding: FindingSummary;
+      month: string;
+      status: string;
+      criteria: { rule: string };
+      condition: { occurrences: number; evidence: string[]; examples: string[] };
+      cause: { known: string; narrowed: string[] };
+      consequence: { known: string; notes: string[] };
+      corrective_action: { action: string; owner?: string; due?: string };
+    }>(result);
+    const text = result.content[0].type === 'text' ? result.content[0].text : '';
+
+    // Assess
+    expect(explained.finding).toMatchObject({ id, detector: 'empty-output', run_id: 'nb-08', evidence: { output_bytes: 0, reason: 'zero-bytes' } });
+    expect(explained).toMatchObject({ month: 'October 2026', status: 'new' });
+    expect(explained.criteria.rule).toBe(meta.criteria);
+    expect(explained.condition).toMatchObject({ occurrences: 1, evidence: ['output_bytes: 0 B', 'reason: zero-bytes ×1', 'output: (empty) ×1'], examples: ['exited 0 but wrote no output (0 B)'] });
+    expect(explained.cause.known).toBe(meta.cause);
+    expect(explained.cause.narrowed[0]).toMatch(/^A single occurrence \(2026-10-08\)/);
+    expect(explained.consequence.known).toBe(meta.consequence);
+    expect(explained.consequence.notes[0]).toBe('1 run affected of 8 in October 2026 (13%).');
+    expect(explained.corrective_action).toMatchObject({ action: meta.correctiveAction, owner: 'backup-team@example.com', due: '2026-10-22' });
+    expect(text.split('\n').slice(0, 2)).toEqual([`Finding ${id} (high): exited 0 but wrote no output (0 B)`, 'Evidence: {"output_bytes":0,"reason":"zero-bytes","output":""}']);
+    // The card is the report's own: every line after its heading appears in the month's report as written.
+    const card = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('### ')));
+    expect(card[0]).toBe('### 1. HIGH · `empty-output` on nightly-backup · new');
+    expect(reportText).toContain(card.slice(1).join('\n'));
+  });
+
+  it('explain_finding: a missed run’s cause narrowed by the month, for a subject with no runs after it', async () => {
+    // Act
+    const explained = structured<{ condition: { occurrences: number; evidence: string[] }; cause: { narrowed: string[] }; corrective_action: { owner?: string } }>(
+      await mcp.call('explain_finding', { id: '2026-10-15T06:00:00Z#missed-run#etl-loader#2026-10-15T06:00:00Z' }),
+    );
+
+    // Assess
+    expect(explained.condition.occurrences).toBe(12);
+    expect(explained.condition.evidence).toContain('grace_minutes: 30');
+    expect(explained.cause.narrowed[0]).toBe(
+      'On every day from 2026-10-04 to 2026-10-15: a lasting change at the source on or just before 2026-10-04 rather than a passing fault. It had not recovered by the end of the month.',
+    );
+    expect(explained.corrective_action.owner).toBe('data-platform@example.com');
+  });
+
+  it('list_exceptions: the registry with standing, expiry and bypass counts, and every guard’s bypasses by outcome', async () => {
+    // Act
+    const all = structured<{ exceptions: Record<string, unknown>[]; guards: Record<string, unknown>[] }>(await mcp.call('list_exceptions'));
+    const approval = structured<{ exceptions: unknown[]; guards: { guard: string }[] }>(await mcp.call('list_exceptions', { guard: 'approval-step' }));
+
+    // Assess
+    expect(all.exceptions).toEqual([
+      {
+        id: 'EX-7',
+        guard: 'pii-redaction',
+        owner: 'bob@example.com',
+        reason: 'export migration',
+        expires: '2026-10-01',
+        standing: 'expired',
+        days_left: -14,
+        bypass_count: 1,
+        last_bypass_at: '2026-10-15T09:30:00Z',
+        renewals: 0,
+        origin: 'config',
+      },
+      {
+        id: 'EX-12',
+        guard: 'pii-redaction',
+        owner: 'alice@example.com',
+        reason: 'support workflow needs raw logs',
+        expires: '2026-12-31',
+        standing: 'active',
+        days_left: 77,
+        bypass_count: 1,
+        last_bypass_at: '2026-10-15T09:00:00Z',
+        renewals: 0,
+        origin: 'config',
+      },
+    ]);
+    expect(all.guards).toEqual([
+      { guard: 'pii-redaction', bypasses: 2, covered: 1, unregistered: 0, expired: 1, without_exception: 0, last_bypass_at: '2026-10-15T09:30:00Z' },
+      { guard: 'approval-step', bypasses: 1, covered: 0, unregistered: 1, expired: 0, without_exception: 1, last_bypass_at: '2026-10-15T10:00:00Z' },
+    ]);
+    expect(approval.exceptions).toEqual([]);
+    expect(approval.guards.map((g) => g.guard)).toEqual(['approval-step']);
+  });
+
+  it.each([
+    ['subject_status', { subject: 'nightly-backup', runs: 'ten' }, /^MCP error -32602: Input validation error: Invalid arguments for tool subject_status: .*expected number, received string at runs/],
+    ['subject_status', {}, /Invalid arguments for tool subject_status: .*at subject/],
+    ['subject_status', { subject: 'backup' }, /^subject_status: no job, agent, route or guard named "backup" is known to the audit \(11 subjects\); did you mean nightly-backup \(job\)\?$/],
+    ['subject_status', { subject: 'support-bot', kind: 'route' }, /^subject_status: no route named "support-bot" is known/],
+    ['find_findings', { detector: 'empty-outputs' }, /Invalid arguments for tool find_findings: Invalid option: expected one of .*"empty-output".* at detector/],
+    ['find_findings', { since: 'last tuesday' }, /^find_findings: since "last tuesday": not a duration or a time; expected a duration such as 7d/],
+    ['find_findings', { since: '2026-10-10', until: '2026-10-09' }, /^find_findings: the window is empty: until \(2026-10-09T00:00:00Z\) must come after since \(2026-10-10T00:00:00Z\)$/],
+    ['find_findings', { limit: 0 }, /Invalid arguments for tool find_findings: .*at limit/],
+    ['find_overdue', { min_late_minutes: -5 }, /Invalid arguments for tool find_overdue: .*at min_late_minutes/],
+    ['explain_finding', { id: 'nb-08' }, /^explain_finding: "nb-08" is not a finding id: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08/],
+    ['explain_finding', { id: '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09' }, /^explain_finding: no finding with id "2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09" is stored/],
+    ['list_exceptions', { include_revoked: 'yes' }, /Invalid arguments for tool list_exceptions: .*expected boolean.*at include_revoked/],
+    ['list_subjects', { status: 'BROKEN' }, /Invalid arguments for tool list_subjects: Invalid option: expected one of "OK"\|"FINDINGS"\|"UNKNOWN" at status/],
+  ])('%s %j is a tool error that says what was wrong', async (name, args, message) => {
+    // Act
+    const result = await mcp.call(name, args);
+
+    // Assess
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toBeUndefined();
+    expect(errorText(result)).toMatch(message);
+  });
+});
