@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
+import { BUILTIN_RULE_NAMES, patternProblem } from './core/redact.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
 /**
@@ -210,6 +211,29 @@ export const DeploySchema = z.strictObject({
   kinesis_log_groups: z.array(logGroupName).default([]),
 });
 
+/**
+ * Secret redaction (lambdas/core/redact.ts): patterns of the user's own besides the built-in
+ * rules, and built-in rules to leave out. A pattern's whole match, or its `(?<secret>…)` group,
+ * becomes `[REDACTED:<name>]`.
+ */
+export const RedactSchema = z.strictObject({
+  patterns: z
+    .array(
+      z.strictObject({
+        name: z.string({ error: 'a pattern needs a name' }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
+        regex: z.string({ error: 'a pattern needs a regex' }).superRefine((source, ctx) => {
+          const problem = patternProblem(source);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      }),
+      { error: 'expected a list of { name, regex }' },
+    )
+    .default([]),
+  disable_builtins: z
+    .array(z.string().refine((name) => BUILTIN_RULE_NAMES.includes(name), `not a built-in rule (one of ${BUILTIN_RULE_NAMES.join(', ')})`))
+    .default([]),
+});
+
 export const ConfigSchema = z.strictObject({
   defaults: DefaultsSchema.default(DefaultsSchema.parse({})),
   jobs: z.record(z.string(), JobSchema).default({}),
@@ -220,6 +244,7 @@ export const ConfigSchema = z.strictObject({
   snoozes: z.array(SnoozeSchema).default([]),
   maintenance_windows: z.array(MaintenanceWindowSchema).default([]),
   deploy: DeploySchema.default(DeploySchema.parse({})),
+  redact: RedactSchema.default(RedactSchema.parse({})),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

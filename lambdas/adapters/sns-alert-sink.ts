@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type AlertMessage, singleFindingMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
+import { BUILTIN_REDACTOR, type Redactor } from '../core/redact.ts';
 import type { AlertSink } from '../ports.ts';
 
 /** SNS refuses a message over 256 KiB (body and attributes): stay well below it. */
@@ -31,14 +32,18 @@ export function snsMessageBody(message: AlertMessage): string {
  * Alerts through an SNS topic: `MessageStructure: 'json'` with a plain-text body for email and a
  * JSON body for machines, a Subject under 100 characters, and the message attributes `kind`,
  * `detector`, `severity`, `subject` and `subject_kind` for subscription filter policies.
+ * Findings hold no secrets (lines are redacted as they are parsed); the message is redacted once
+ * more before it leaves, in case a finding came from somewhere else.
  */
 export class SnsAlertSink implements AlertSink {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
+    private readonly redactor: Redactor = BUILTIN_REDACTOR,
   ) {}
 
-  async send(message: AlertMessage): Promise<void> {
+  async send(alert: AlertMessage): Promise<void> {
+    const message = this.redactor.redactValue(alert);
     const attr = (value: string) => ({ DataType: 'String', StringValue: value === '' ? '-' : value });
     await this.client.send(
       new PublishCommand({

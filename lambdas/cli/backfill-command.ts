@@ -15,6 +15,7 @@ import { LineTally } from '../core/line-tally.ts';
 import { OPEN_RUN } from '../core/parse/index.ts';
 import { processBatch, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
+import { redactorFor } from '../core/redact.ts';
 import { textTable } from '../core/text-table.ts';
 import type { StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import { collectLogGroups, logGroupSource, readSources, type ScanSource, sinceOption } from './scan-sources.ts';
@@ -214,7 +215,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
 
     const tally = new LineTally();
     try {
-      await readSources(sources, tally, { now, progress: opts.stderr });
+      await readSources(sources, tally, { now, progress: opts.stderr, redactor: redactorFor(opts.config) });
     } catch (error) {
       if (error instanceof InputError) return fail(error.message);
       throw error;

@@ -5,7 +5,9 @@ import { constants, hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config.ts';
 import { OutputCapture } from '../core/output-capture.ts';
+import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
 
 /** Signals `exec` passes on to the command, so that stopping the wrapper stops the job. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
@@ -34,6 +36,8 @@ export interface ExecOptions {
   /** Wall-clock time for `ts` and the run id, epoch ms. */
   readonly clock?: () => number;
   readonly host?: string;
+  /** Cleans secrets from the run lines (the output's head and tail above all); default: the built-in rules. */
+  readonly redactor?: Redactor;
 }
 
 /** A contract §1a line as `exec` writes it; extra fields (`command`, `stdout_bytes`, …) are ours. */
@@ -42,6 +46,7 @@ export type RunLine = Record<string, unknown> & { readonly type: 'run.start' | '
 export interface ExecResult {
   /** The command's own exit code; 128+n when signal n killed it; 127/126 when it could not start. */
   readonly exitCode: number;
+  /** The run lines as written: redacted. */
   readonly start: RunLine;
   readonly end: RunLine;
   readonly capture: OutputCapture;
@@ -60,8 +65,9 @@ export function signalExitCode(signal: NodeJS.Signals): number {
 
 /**
  * Writes run lines, one JSON object per line, each in one append (so that concurrent wrappers
- * writing the same file do not interleave). If the log file cannot be written, the job still
- * runs: the lines go to stderr instead, after a message saying why.
+ * writing the same file do not interleave), secrets redacted: the output's head and tail go into
+ * logs that are kept. If the log file cannot be written, the job still runs: the lines go to
+ * stderr instead, after a message saying why.
  */
 class RunLineWriter {
   private file: string | undefined;
@@ -69,16 +75,19 @@ class RunLineWriter {
   constructor(
     file: string | undefined,
     private readonly stderr: NodeJS.WritableStream,
+    private readonly redactor: Redactor,
   ) {
     this.file = file;
   }
 
-  write(line: RunLine): void {
-    const text = `${JSON.stringify(line)}\n`;
+  /** Writes the line redacted, and returns what it wrote. */
+  write(line: RunLine): RunLine {
+    const clean = this.redactor.redactValue(line);
+    const text = `${JSON.stringify(clean)}\n`;
     if (this.file !== undefined) {
       try {
         appendTo(this.file, text);
-        return;
+        return clean;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         this.stderr.write(`silent-audit exec: cannot write to --log ${this.file} (${code}); writing the run lines to stderr\n`);
@@ -86,6 +95,7 @@ class RunLineWriter {
       }
     }
     this.stderr.write(text);
+    return clean;
   }
 }
 
@@ -141,9 +151,8 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   const [program, ...args] = opts.command;
   const startedAt = clock();
   const base = { job: opts.job, run_id: newRunId(opts.job, startedAt), host: opts.host ?? hostname() };
-  const writer = new RunLineWriter(opts.log, opts.stderr);
-  const start: RunLine = { type: 'run.start', ts: new Date(startedAt).toISOString(), ...base, command: program };
-  writer.write(start);
+  const writer = new RunLineWriter(opts.log, opts.stderr, opts.redactor ?? BUILTIN_REDACTOR);
+  const start = writer.write({ type: 'run.start', ts: new Date(startedAt).toISOString(), ...base, command: program });
 
   const capture = new OutputCapture();
   const streamBytes = { stdout: 0, stderr: 0 };
@@ -192,7 +201,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     exitCode = ended.code ?? 1;
   }
 
-  const end: RunLine = {
+  const end = writer.write({
     type: 'run.end',
     ts: new Date(clock()).toISOString(),
     ...base,
@@ -202,8 +211,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     stdout_bytes: streamBytes.stdout,
     stderr_bytes: streamBytes.stderr,
     ...capture.summary(),
-  };
-  writer.write(end);
+  });
   opts.stdout.off('error', ignoreBrokenPipe);
   opts.stderr.off('error', ignoreBrokenPipe);
   return { exitCode, start, end, capture };
@@ -214,17 +222,33 @@ function jobName(value: string): string {
   return value;
 }
 
-/** `silent-audit exec --job NAME [--log FILE] -- COMMAND...` */
+/**
+ * The redactor for the run lines: the config's patterns with the built-in rules. A config that
+ * cannot be read must not stop the job: the built-in rules alone, after a warning.
+ */
+function execRedactor(file: string | undefined, stderr: NodeJS.WritableStream): Redactor {
+  try {
+    return redactorFor(loadConfig(file));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr.write(`silent-audit exec: ${error.message}\nsilent-audit exec: running anyway; the run lines are redacted with the built-in rules only\n`);
+    return BUILTIN_REDACTOR;
+  }
+}
+
+/** `silent-audit exec --job NAME [--log FILE] [--config FILE] -- COMMAND...` */
 export function registerExecCommand(program: Command): void {
   program
     .command('exec')
     .description('run a command, pass its output through unchanged, and write its run.start/run.end lines; exits with its exit code')
-    .usage('--job <name> [--log <file>] -- <command> [args...]')
+    .usage('--job <name> [--log <file>] [--config <file>] -- <command> [args...]')
     .requiredOption('--job <name>', 'the job the run belongs to', jobName)
     .option('--log <file>', 'append the run lines to this file (default: stderr)')
+    .option('--config <file>', 'config file whose redact patterns apply to the run lines (default: silent-audit.config.yaml here, if any)')
     .argument('<command...>', 'the command and its arguments, after --; no shell (use sh -c "…" for one)')
-    .action(async (command: string[], o: { job: string; log?: string }) => {
-      const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stderr: process.stderr });
+    .action(async (command: string[], o: { job: string; log?: string; config?: string }) => {
+      const redactor = execRedactor(o.config, process.stderr);
+      const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stderr: process.stderr, redactor });
       process.exitCode = result.exitCode;
     });
 }

@@ -11,6 +11,7 @@ import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { processBatch, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
+import { redactorFor } from '../core/redact.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -102,7 +103,7 @@ export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, op
     const chunkClock = { now: () => chunkNow };
     let streamed;
     try {
-      streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents }, async (chunk, context) => {
+      streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
         chunkNow = Math.min(opts.now ?? Number.POSITIVE_INFINITY, Math.max(chunkNow, chunk[chunk.length - 1].at));
         const events = enrichWithContext(chunk, context, REDUCERS);
         if (!registryRead && events.some((e) => e.body.type === 'guard.bypass')) {

@@ -8,6 +8,7 @@ import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { parseLine } from '../core/parse/index.ts';
+import type { Redactor } from '../core/redact.ts';
 import { parseSince, SinceError } from '../core/since.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -90,6 +91,8 @@ export interface ReadOptions {
   readonly now: number;
   /** Where a progress bar goes (only on a terminal). */
   readonly progress: NodeJS.WritableStream;
+  /** Cleans secrets from what the lines give: `redactorFor(config)`; default the built-in rules. */
+  readonly redactor?: Redactor;
 }
 
 /**
@@ -107,7 +110,7 @@ export async function readSources(sources: readonly ScanSource[], tally: LineTal
         progress.line();
         const origin: LineSource =
           record.eventId === undefined ? { origin: source.name, line: lineNo } : { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
-        const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob });
+        const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
         tally.add(outcome, () => (record.eventId === undefined ? `${source.name}:${lineNo}` : `${source.name} ${record.logStream} event ${record.eventId}`));
       }
     } catch (error) {

@@ -3,6 +3,7 @@ import type { AuditEvent, LineSource } from '../core/events.ts';
 import { LineTally } from '../core/line-tally.ts';
 import { parseLine } from '../core/parse/index.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
+import type { Redactor } from '../core/redact.ts';
 import { ProgressBar } from './progress.ts';
 import type { ScanSource, SourceRecord } from './scan-sources.ts';
 
@@ -168,6 +169,8 @@ export interface StreamOptions {
   readonly progress: NodeJS.WritableStream;
   /** @default DEFAULT_CHUNK_EVENTS */
   readonly chunkEvents?: number;
+  /** Cleans secrets from what the lines give: `redactorFor(config)`; default the built-in rules. */
+  readonly redactor?: Redactor;
 }
 
 export interface StreamResult {
@@ -237,7 +240,7 @@ export async function streamSources(
       progress.line();
       const name = src.source.name;
       const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
-      const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: src.source.defaultJob });
+      const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: src.source.defaultJob, redactor: opts.redactor });
       tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
       if (merger.heldEvents >= checkAt) {
         await flush(false);

@@ -9,6 +9,7 @@ import { LineTally, type Rejection } from './line-tally.ts';
 import { parseLine } from './parse/index.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
+import { redactorFor } from './redact.ts';
 
 export interface IngestDeps {
   readonly store: StateStore & FindingStore;
@@ -46,12 +47,13 @@ const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [], suppressed: 
  */
 export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<IngestReport> {
   const tally = new LineTally();
+  const redactor = redactorFor(deps.config);
   let payload;
   try {
     payload = decodeCloudWatchPayload(event);
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
-    tally.reject('payload', error.message, { isLine: false });
+    tally.reject('payload', redactor.redactText(error.message), { isLine: false });
     return { status: 'payload-rejected', counts: tally.counts, rejections: tally.rejections, findings: [], alerts: NO_ALERTS, conflicts: 0 };
   }
   if (payload.messageType === 'CONTROL_MESSAGE') {
@@ -64,7 +66,7 @@ export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<
   payload.logEvents.forEach((logEvent, index) => {
     oldest = Math.min(oldest, logEvent.timestamp);
     const source = { origin: payload.logGroup, line: index + 1, logStream: payload.logStream, eventId: logEvent.id };
-    const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob });
+    const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
     tally.add(outcome, () => `${payload.logGroup} ${payload.logStream} event ${logEvent.id}`);
   });
 

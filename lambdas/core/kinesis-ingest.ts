@@ -7,6 +7,7 @@ import { type IngestDeps, type IngestReport, ingestDelivery } from './ingest.ts'
 import { LineTally } from './line-tally.ts';
 import { parseLine } from './parse/index.ts';
 import { processBatch } from './pipeline.ts';
+import { redactorFor } from './redact.ts';
 import { REDUCERS } from './reducers.ts';
 
 /**
@@ -85,7 +86,7 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
       else payloads.push({ record, payload });
     } catch (error) {
       if (!(error instanceof PayloadError)) throw error;
-      refusedReports.push(refusedReport(record, error.message));
+      refusedReports.push(refusedReport(record, redactorFor(deps.config).redactText(error.message)));
     }
   }
   const base = { records: records.length, payloadsRejected: refusedReports.length, controlMessages };
@@ -120,6 +121,7 @@ function refusedReport(record: KinesisRecord, reason: string): IngestReport {
 /** Every line of every payload through the pipeline as one batch (contract §6: one read and one write per subject). */
 async function ingestPayloads(payloads: ReadonlyArray<{ record: KinesisRecord; payload: CloudWatchLogsPayload }>, deps: IngestDeps): Promise<IngestReport> {
   const tally = new LineTally();
+  const redactor = redactorFor(deps.config);
   const now = deps.clock.now();
   let oldest = Number.POSITIVE_INFINITY;
   for (const { payload } of payloads) {
@@ -128,7 +130,7 @@ async function ingestPayloads(payloads: ReadonlyArray<{ record: KinesisRecord; p
     payload.logEvents.forEach((logEvent, index) => {
       if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
       const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
-      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob });
+      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
       tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvent.id}`);
     });
   }

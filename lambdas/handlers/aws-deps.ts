@@ -7,6 +7,7 @@ import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { SnsAlertSink } from '../adapters/sns-alert-sink.ts';
 import { readLambdaEnv } from '../config.ts';
 import type { IngestDeps } from '../core/ingest.ts';
+import { redactorFor } from '../core/redact.ts';
 import type { SweepDeps } from '../core/sweep.ts';
 import { systemClock } from '../ports.ts';
 
@@ -16,7 +17,7 @@ export function buildAwsDeps(): IngestDeps & SweepDeps {
   const dynamo = new DynamoDBClient({ endpoint: env.dynamoEndpoint, maxAttempts: 8 });
   // A warm container keeps the state it wrote: most batches of a log group land on the same one.
   const store = new DynamoAuditStore(dynamo, env.tableName, { stateCacheSize: 2000 });
-  const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn) : new ConsoleAlertSink();
+  const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn, redactorFor(env.config)) : new ConsoleAlertSink();
   const exceptions = new DynamoExceptionStore(dynamo, env.tableName, { states: store });
   const snoozes = new DynamoSnoozeStore(dynamo, env.tableName);
   return { store, sink, config: env.config, clock: systemClock, exceptions, snoozes };

@@ -246,6 +246,27 @@ describe('the silent-audit exec command', () => {
     expect(usage.stderr).toContain("required option '--job <name>' not specified");
   });
 
+  it("redacts the run lines with the config's patterns; with a broken config, warns and runs the job anyway", () => {
+    // Prepare
+    const dir = tempDir();
+    const good = join(dir, 'good.yaml');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(good, 'redact:\n  patterns: [{ name: employee-pin, regex: "EMP-PIN-\\\\d+" }]\n');
+    writeFileSync(bad, 'redact:\n  patterns: [{ name: pin, regex: "(" }]\n');
+    const printing = ['--', node, '-e', "console.log('EMP-PIN-4821 password=hunter2')"];
+    // Act
+    const withPatterns = spawnSync(node, [cliPath, 'exec', '--job', 'pins', '--log', join(dir, 'good.log'), '--config', good, ...printing], { encoding: 'utf8' });
+    const withBroken = spawnSync(node, [cliPath, 'exec', '--job', 'pins', '--log', join(dir, 'bad.log'), '--config', bad, ...printing], { encoding: 'utf8' });
+    // Assess
+    expect(withPatterns.status).toBe(0);
+    expect(withPatterns.stdout).toBe('EMP-PIN-4821 password=hunter2\n');
+    expect(logLines(join(dir, 'good.log'))[1].output_head).toBe('[REDACTED:employee-pin] password=[REDACTED:secret-assignment]\n');
+    expect(withBroken.status).toBe(0);
+    expect(withBroken.stderr).toContain('redact.patterns.0.regex: invalid regular expression');
+    expect(withBroken.stderr).toContain('running anyway; the run lines are redacted with the built-in rules only');
+    expect(logLines(join(dir, 'bad.log'))[1].output_head).toBe('EMP-PIN-4821 password=[REDACTED:secret-assignment]\n');
+  });
+
   it('passes a SIGTERM sent to it on to the command, and exits 143 like it', async () => {
     // Prepare
     const log = join(tempDir(), 'long.log');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, parseConfigText } from '../../lambdas/config.ts';
+import { ConfigError, DEFAULT_CONFIG, parseConfigText, readLambdaEnv } from '../../lambdas/config.ts';
 
 function problemsOf(text: string): string[] {
   try {
@@ -83,6 +83,32 @@ tools:
   - { id: EX-1, guard: g, reason: r, owner: "", expires: someday }
 `);
     expect(problems).toEqual([expect.stringMatching(/^exceptions\.0\.owner: an exception needs an owner/), expect.stringMatching(/^exceptions\.0\.expires: expected a date/)]);
+  });
+
+  it('reads redact patterns, and names the bad ones with key path and line', () => {
+    // Prepare
+    const good = parseConfigText('redact:\n  patterns:\n    - { name: employee-pin, regex: "EMP-PIN-\\\\d+" }\n  disable_builtins: [cookie]\n', 'c.yaml');
+    // Act
+    const problems = problemsOf(`redact:
+  patterns:
+    - { name: ok, regex: "TCK-\\\\d+" }
+    - { name: broken, regex: "(unclosed" }
+    - { name: "has space", regex: "a*" }
+  disable_builtins: [no-such-rule]
+`);
+    // Assess
+    expect(good.redact).toEqual({ patterns: [{ name: 'employee-pin', regex: 'EMP-PIN-\\d+' }], disable_builtins: ['cookie'] });
+    expect(problems).toEqual([
+      'redact.patterns.1.regex: invalid regular expression: /(unclosed/: Unterminated group (line 4)',
+      expect.stringMatching(/^redact\.patterns\.2\.name: letters, digits, .* \(line 5\)$/),
+      expect.stringMatching(/^redact\.patterns\.2\.regex: matches the empty string.* \(line 5\)$/),
+      expect.stringMatching(/^redact\.disable_builtins\.0: not a built-in rule \(one of private-key, .*\) \(line 6\)$/),
+    ]);
+  });
+
+  it('refuses a bad redact pattern in the config embedded in a Lambda, naming the key path', () => {
+    const env = { TABLE_NAME: 't', SILENT_AUDIT_CONFIG: JSON.stringify({ redact: { patterns: [{ name: 'pin', regex: 'PIN-(' }] } }) };
+    expect(() => readLambdaEnv(env)).toThrow(/redact\.patterns\.0\.regex: invalid regular expression: \/PIN-\(\/: Unterminated group/);
   });
 
   it('reports YAML syntax errors with their line', () => {

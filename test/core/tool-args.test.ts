@@ -212,4 +212,9 @@ describe('checkToolArgs', () => {
   it('can be told not to infer', () => {
     expect(checkToolArgs({ user_id: 'his id' }, undefined, { now: NOW, inferFromNames: false })).toEqual([]);
   });
+
+  it('leaves a value the redactor replaced whole alone: a secret cannot be judged once it is gone', () => {
+    expect(check({ api_key: '[REDACTED:secret-field]', user_id: '[REDACTED:aws-access-key]' }, { api_key: { pattern: '^sk-' } })).toEqual([]);
+    expect(check({ user_id: 'u [REDACTED:jwt]' }).map((e) => e.arg)).toEqual(['user_id']);
+  });
 });

@@ -23,7 +23,7 @@ describe('bin/app.ts', () => {
   it('refuses a bad config with the file and key paths, exit code 1 and no stack trace', () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-config-')), 'silent-audit.config.yaml');
-    writeFileSync(file, 'deploy:\n  log_groups: ["has space"]\n  alert_emails: [nobody]\n');
+    writeFileSync(file, 'deploy:\n  log_groups: ["has space"]\n  alert_emails: [nobody]\nredact:\n  patterns: [{ name: pin, regex: "PIN-(" }]\n');
 
     // Act
     const { status, stderr } = runApp({ config: file });
@@ -33,6 +33,7 @@ describe('bin/app.ts', () => {
     expect(stderr).toContain(`${file}: invalid config`);
     expect(stderr).toContain('deploy.log_groups.0: not a log group name (line 2)');
     expect(stderr).toContain('deploy.alert_emails.0: not an email address (line 3)');
+    expect(stderr).toContain('redact.patterns.0.regex: invalid regular expression: /PIN-(/: Unterminated group (line 5)');
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 

@@ -1,3 +1,4 @@
+import { BUILTIN_REDACTOR } from '../redact.ts';
 import { cronParser } from './cron.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
@@ -33,8 +34,34 @@ function firstClaim(text: string, ctx: LineContext, parsers: readonly LineParser
  * One line: the first parser that claims it decides. A line nobody claims that begins with an
  * ISO-8601 timestamp, and maybe a log stream name, as `aws logs tail` prints it, is tried again
  * without them, with that timestamp as the record's time (contract §1b).
+ *
+ * This is where every line enters the pipeline, so secrets are redacted here (`ctx.redactor`):
+ * what the events carry (outputs, tool arguments, reasons, records, extra fields) and what a
+ * rejection reason quotes of the line. Nothing downstream sees the line's secrets.
  */
 export function parseLine(line: string, ctx: LineContext, parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome {
+  const outcome = parseUnredacted(line, ctx, parsers);
+  // Unrecognised lines are only counted; an over-long line's reason quotes none of it.
+  if (outcome.kind === 'unrecognised' || line.length > MAX_LINE_BYTES) return outcome;
+  const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
+  if (outcome.kind === 'events') {
+    let changed = false;
+    const events = outcome.events.map((event) => {
+      const body = redactor.redactValue(event.body);
+      if (body === event.body) return event;
+      changed = true;
+      return { ...event, body };
+    });
+    return changed ? { kind: 'events', events } : outcome;
+  }
+  // A reason may quote the line cut short (and JSON.parse quotes a few characters around the
+  // error), cutting a secret where no rule would know it: word the reason from the redacted line.
+  const clean = redactor.redactText(line);
+  const again = clean === line ? outcome : parseUnredacted(clean, ctx, parsers);
+  return { kind: 'rejected', reason: redactor.redactText(again.kind === 'rejected' ? again.reason : outcome.reason) };
+}
+
+function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome {
   if (line.length > MAX_LINE_BYTES) {
     return { kind: 'rejected', reason: `line is ${line.length} characters, over the ${MAX_LINE_BYTES} limit` };
   }

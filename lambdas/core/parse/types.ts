@@ -1,4 +1,5 @@
 import type { AuditEvent, EventBody, LineSource } from '../events.ts';
+import type { Redactor } from '../redact.ts';
 
 /** What the reader knows about a line besides its text. */
 export interface LineContext {
@@ -11,6 +12,8 @@ export interface LineContext {
   readonly now?: number;
   /** The job a format without its own job name refers to: Lambda function, file base name. */
   readonly defaultJob?: string;
+  /** Cleans secrets from what the line gives (events, rejection reasons); default: the built-in rules (`redactorFor(config)` adds the config's). */
+  readonly redactor?: Redactor;
 }
 
 export type ParseOutcome =

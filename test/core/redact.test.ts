@@ -1,0 +1,381 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, Redactor, redactorFor } from '../../lambdas/core/redact.ts';
+import { leaksIn, longKeyOutput, PLANTED, SECRETS_CONFIG, secretsObject, secretsText } from '../helpers/secrets.ts';
+
+/**
+ * One table per built-in rule, as eslint's RuleTester has it: `quiet` texts must come back
+ * unchanged, `redacted` ones exactly as given. Every rule must have both (the meta-check below).
+ */
+interface RuleTable {
+  readonly quiet: readonly string[];
+  readonly redacted: ReadonlyArray<readonly [input: string, output: string]>;
+}
+
+const M = (rule: string) => `[REDACTED:${rule}]`;
+const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun';
+
+const RULES: Readonly<Record<string, RuleTable>> = {
+  'private-key': {
+    quiet: ['-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----', '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----', 'the private key is rotated monthly'],
+    redacted: [
+      [`x\n-----BEGIN RSA PRIVATE KEY-----\n${PEM_BODY}\n-----END RSA PRIVATE KEY-----\ny`, `x\n${M('private-key')}\ny`],
+      [`-----BEGIN OPENSSH PRIVATE KEY-----\n${PEM_BODY}\n-----END OPENSSH PRIVATE KEY-----`, M('private-key')],
+      [`-----BEGIN ENCRYPTED PRIVATE KEY-----\n${PEM_BODY}\n-----END ENCRYPTED PRIVATE KEY-----`, M('private-key')],
+      [`-----BEGIN PGP PRIVATE KEY BLOCK-----\n${PEM_BODY}\n-----END PGP PRIVATE KEY BLOCK-----`, M('private-key')],
+      // A head excerpt that ends inside the key: redacted to the end.
+      [`ERROR: dump\n-----BEGIN PRIVATE KEY-----\n${PEM_BODY}\n${PEM_BODY.slice(0, 20)}`, `ERROR: dump\n${M('private-key')}`],
+      // A tail excerpt that starts inside the key: the key material before the END goes too.
+      [`${PEM_BODY.slice(30)}\n${PEM_BODY}\n-----END PRIVATE KEY-----\nFATAL: done`, `${M('private-key')}\nFATAL: done`],
+      // As JSON text escapes it (a rejected line's reason is worded from the redacted line).
+      [`{"h":"-----BEGIN PRIVATE KEY-----\\n${PEM_BODY}\\n-----END PRIVATE KEY-----","x":1}`, `{"h":"${M('private-key')}","x":1}`],
+      [`{"h":"-----BEGIN PRIVATE KEY-----\\n${PEM_BODY}","x":1}`, `{"h":"${M('private-key')}","x":1}`],
+    ],
+  },
+  'url-password': {
+    quiet: ['https://example.com:8443/path?x=1', 'see https://docs.example.com/a@b', 'ssh git@github.com:org/repo.git', 'mailto:ops@example.com'],
+    redacted: [
+      ['postgres://app:hunter2@db.internal:5432/app', `postgres://app:${M('url-password')}@db.internal:5432/app`],
+      ['redis://:s3cr3t@cache:6379/0', `redis://:${M('url-password')}@cache:6379/0`],
+      ['https://bob:p@ss@host.example.com/x', `https://bob:${M('url-password')}@host.example.com/x`],
+    ],
+  },
+  'bearer-token': {
+    quiet: ['bearer authentication is required', 'the Bearer scheme', 'Bearer tokens expire after an hour'],
+    redacted: [
+      ['Authorization: Bearer abcdef123456.xyz', `Authorization: Bearer ${M('bearer-token')}`],
+      ['curl -H "authorization: bearer 0123456789abcdef0123"', `curl -H "authorization: bearer ${M('bearer-token')}"`],
+    ],
+  },
+  'basic-auth': {
+    quiet: ['Basic authentication is enabled', 'basic settings loaded', 'BASIC mode'],
+    redacted: [['Authorization: Basic dXNlcjpodW50ZXIy', `Authorization: Basic ${M('basic-auth')}`]],
+  },
+  'github-token': {
+    quiet: ['ghp_short', 'the gho_ prefix marks OAuth tokens'],
+    redacted: [
+      ['token ghp_1234567890abcdefghijklmnopqrstuvwxyz12 ok', `token ${M('github-token')} ok`],
+      ['github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz', M('github-token')],
+    ],
+  },
+  'slack-token': {
+    quiet: ['xoxo hugs', 'xoxb-short'],
+    redacted: [['slack xoxb-123456789012-abcdefghijkl', `slack ${M('slack-token')}`]],
+  },
+  'stripe-key': {
+    quiet: ['sk_live_ is the prefix of live keys', 'desk_live_view'],
+    redacted: [
+      ['sk_live_4eC39HqLyjWDarjtT1zdp7dc', M('stripe-key')],
+      ['rk_test_4eC39HqLyjWDarjtT1zdp7dc', M('stripe-key')],
+    ],
+  },
+  'anthropic-key': {
+    quiet: ['sk-ant-short'],
+    redacted: [['key=sk-ant-api03-abcdefghijklmnop1234567890', `key=${M('anthropic-key')}`]],
+  },
+  'openai-key': {
+    quiet: ['risk-assessment-of-the-quarterly-report', 'task-1234567890abcdefghijklmn', 'sk-learn-model-training-pipeline'],
+    redacted: [
+      ['sk-proj-abc123def456ghi789jkl012mno345', M('openai-key')],
+      ['OPENAI=sk-0123456789abcdefghijABCDEFGHIJ', `OPENAI=${M('openai-key')}`],
+    ],
+  },
+  'google-api-key': {
+    quiet: ['AIza is how Google keys begin', 'AIzaShort123'],
+    redacted: [['AIzaSyD-1234567890abcdefghijklmnopqrstu', M('google-api-key')]],
+  },
+  jwt: {
+    quiet: ['eyJ alone', 'eyJhbGciOiJIUzI1NiJ9 only a header'],
+    redacted: [['t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U;', `t=${M('jwt')};`]],
+  },
+  'aws-access-key': {
+    quiet: ['AKIA is the prefix', 'AKIAIOSFODNN7EXAMPLEX1 is too long', 'ASIAN markets'],
+    redacted: [
+      ['key AKIAIOSFODNN7EXAMPLE here', `key ${M('aws-access-key')} here`],
+      ['ASIAY34FZKBOKMUTVV7A', M('aws-access-key')],
+      // Glued to a lower-case word whose trigger (`basic`) ends where `asia` begins.
+      ['basicASIAY34FZKBOKMUTVV7A', `basic${M('aws-access-key')}`],
+    ],
+  },
+  'aws-secret-key': {
+    quiet: ['set aws_secret_access_key in ~/.aws/credentials'],
+    redacted: [
+      ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `aws_secret_access_key = ${M('aws-secret-key')}`],
+      ['{"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}', `{"SecretAccessKey": "${M('aws-secret-key')}"}`],
+      ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG', `AWS_SECRET_ACCESS_KEY=${M('aws-secret-key')}`],
+    ],
+  },
+  cookie: {
+    quiet: ['cookie consent banner shown', 'cookies: 3'],
+    redacted: [
+      ['Cookie: session=abc123; theme=dark', `Cookie: ${M('cookie')}`],
+      ['set-cookie: id=a3fWa; Max-Age=2592000', `set-cookie: ${M('cookie')}`],
+    ],
+  },
+  'secret-assignment': {
+    quiet: [
+      'token bucket refilled',
+      'max_tokens=1000 tokens: 52 input_tokens=12',
+      'password reset email sent',
+      'secret_name=prod/db rotated',
+      'PWD=/home/etl',
+      'passwd file unchanged',
+    ],
+    redacted: [
+      ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
+      ['DB_PASSWORD: "my secret pass"', `DB_PASSWORD: "${M('secret-assignment')}"`],
+      ['{"password": "hunter2", "user": "bob"}', `{"password": "${M('secret-assignment')}", "user": "bob"}`],
+      ['{\\"password\\":\\"hunter2\\"}', `{\\"password\\":\\"${M('secret-assignment')}\\"}`],
+      ['GET /x?api_key=abc&token=def&page=2', `GET /x?api_key=${M('secret-assignment')}&token=${M('secret-assignment')}&page=2`],
+      ["client_secret='s3cr3t'", `client_secret='${M('secret-assignment')}'`],
+      ['Authorization: token0123456789', `Authorization: ${M('secret-assignment')}`],
+      ['X-Api-Key: abcd1234', `X-Api-Key: ${M('secret-assignment')}`],
+      ['private_key=abc', `private_key=${M('secret-assignment')}`],
+    ],
+  },
+};
+
+/** Texts no rule may touch: ordinary ids, times, words. */
+const QUIET_EVERYWHERE = [
+  '',
+  'nightly-backup-20261003T023000Z-3f9a1c',
+  '3f9a1c2b4d5e6f708192a3b4c5d6e7f8',
+  '123e4567-e89b-12d3-a456-426614174000',
+  'd41d8cd98f00b204e9800998ecf8427e',
+  '2026-10-03T02:31:07.123Z INFO uploaded 1243 objects in 412 ms',
+  'arn:aws:sns:eu-west-1:123456789012:silent-audit-alerts',
+  'Traceback (most recent call last):',
+  'Asia/Tokyo',
+];
+
+describe('the built-in rules', () => {
+  it('has a table with quiet and redacted cases for every text rule', () => {
+    const textRules = BUILTIN_RULE_NAMES.filter((r) => r !== 'secret-field');
+    expect(Object.keys(RULES).sort()).toEqual([...textRules].sort());
+    for (const [rule, table] of Object.entries(RULES)) {
+      expect(table.quiet.length, `${rule} quiet cases`).toBeGreaterThan(0);
+      expect(table.redacted.length, `${rule} redacted cases`).toBeGreaterThan(0);
+    }
+  });
+
+  for (const [rule, table] of Object.entries(RULES)) {
+    describe(rule, () => {
+      it.each(table.quiet.map((text) => [text]))('leaves %j as it is', (text) => {
+        // Act, Assess
+        expect(BUILTIN_REDACTOR.redactText(text)).toBe(text);
+      });
+      it.each(table.redacted.map(([input, output]) => [input, output]))('redacts %j', (input, output) => {
+        // Act
+        const once = BUILTIN_REDACTOR.redactText(input);
+        // Assess: as given, and the same when redacted again (markers are left alone)
+        expect(once).toBe(output);
+        expect(BUILTIN_REDACTOR.redactText(once)).toBe(once);
+      });
+      it('is left out when disabled', () => {
+        // Prepare
+        const without = new Redactor({ disable_builtins: [rule] });
+        // Act, Assess
+        expect(without.redactText(table.redacted[0][0])).not.toContain(M(rule));
+      });
+    });
+  }
+
+  it.each(QUIET_EVERYWHERE.map((t) => [t]))('leaves %j as it is', (text) => {
+    expect(BUILTIN_REDACTOR.redactText(text)).toBe(text);
+  });
+
+  it('catches every planted secret, with the marker of its rule', () => {
+    // Prepare
+    const redactor = redactorFor(validateConfig(SECRETS_CONFIG));
+    for (const secret of PLANTED) {
+      // Act
+      const clean = redactor.redactText(secret.text);
+      // Assess
+      expect(leaksIn(clean), secret.text).toEqual([]);
+      expect(clean, secret.text).toContain(M(secret.rule));
+    }
+  });
+
+  it('redacts a private key cut by both 2 KiB excerpts', () => {
+    // Prepare
+    const { head, tail } = longKeyOutput();
+    // Act
+    const cleanHead = BUILTIN_REDACTOR.redactText(head);
+    const cleanTail = BUILTIN_REDACTOR.redactText(tail);
+    // Assess
+    expect(cleanHead).toBe(`ERROR: key dump follows\n${M('private-key')}`);
+    expect(cleanTail).toBe(`${M('private-key')}\nFATAL: done`);
+  });
+});
+
+describe('redactValue', () => {
+  it('redacts strings at any depth and replaces whole what a key names as secret', () => {
+    // Prepare
+    const value = {
+      user_id: 'u-1',
+      password: 'hunter2',
+      tokens_in: 120,
+      max_tokens: 4096,
+      secret_name: 'prod/db',
+      nested: [{ API_KEY: 'k', 'x-auth-token': 'abc', Authorization: 'Bearer zzz', note: 'AKIAIOSFODNN7EXAMPLE', ok: true }],
+      credentials: { user: 'etl', pass: 'p' },
+      pass: 'p',
+      empty_password: '',
+      secret: null,
+    };
+    // Act
+    const clean = BUILTIN_REDACTOR.redactValue(value);
+    // Assess
+    expect(clean).toEqual({
+      user_id: 'u-1',
+      password: M('secret-field'),
+      tokens_in: 120,
+      max_tokens: 4096,
+      secret_name: 'prod/db',
+      nested: [{ API_KEY: M('secret-field'), 'x-auth-token': M('secret-field'), Authorization: M('secret-field'), note: M('aws-access-key'), ok: true }],
+      credentials: M('secret-field'),
+      pass: M('secret-field'),
+      empty_password: '',
+      secret: null,
+    });
+  });
+
+  it('returns the very same object when nothing is secret, and copies only what changed', () => {
+    // Prepare
+    const quiet = { type: 'run.end', job: 'backup', run_id: 'r-1', exit_code: 0, output_head: 'uploaded 12 objects', args: { ids: [1, 2] } };
+    const mixed = { keep: { a: 1 }, change: { token: 'x' } };
+    // Act
+    const same = BUILTIN_REDACTOR.redactValue(quiet);
+    const changed = BUILTIN_REDACTOR.redactValue(mixed);
+    // Assess
+    expect(same).toBe(quiet);
+    expect(changed).not.toBe(mixed);
+    expect(changed.keep).toBe(mixed.keep);
+    expect(mixed.change.token).toBe('x');
+  });
+
+  it('redacts keys that hold a secret, and keeps a __proto__ key a plain key', () => {
+    // Prepare
+    const value = JSON.parse('{"AKIAIOSFODNN7EXAMPLE": 1, "__proto__": {"password": "x"}, "b": 2}') as Record<string, unknown>;
+    // Act
+    const clean = BUILTIN_REDACTOR.redactValue(value);
+    // Assess
+    expect(Object.keys(clean)).toEqual([M('aws-access-key'), '__proto__', 'b']);
+    expect(Object.getPrototypeOf(clean)).toBe(Object.prototype);
+    expect(JSON.stringify(clean)).toBe(`{"${M('aws-access-key')}":1,"__proto__":{"password":"${M('secret-field')}"},"b":2}`);
+  });
+
+  it('replaces whole what is nested too deep to check, without overflowing the stack', () => {
+    // Prepare
+    const depth = 100_000;
+    const deep = JSON.parse(`${'['.repeat(depth)}"password=x"${']'.repeat(depth)}`) as unknown;
+    // Act
+    const clean = JSON.stringify(BUILTIN_REDACTOR.redactValue({ record: deep }));
+    // Assess
+    expect(clean).toContain(M('too-deep'));
+    expect(clean).not.toContain('password=x');
+  });
+
+  it('leaves nothing of the planted secrets in an object holding them every way', () => {
+    const clean = JSON.stringify(redactorFor(validateConfig(SECRETS_CONFIG)).redactValue(secretsObject()));
+    expect(leaksIn(clean)).toEqual([]);
+    expect(clean).toContain(M('secret-field'));
+  });
+});
+
+describe('config patterns', () => {
+  it('redacts the whole match, or only its (?<secret>…) group', () => {
+    // Prepare
+    const redactor = new Redactor({
+      patterns: [
+        { name: 'employee-pin', regex: 'EMP-PIN-(?<secret>[A-Za-z0-9]+)' },
+        { name: 'ticket', regex: 'TCK-\\d{6}' },
+      ],
+    });
+    // Act, Assess
+    expect(redactor.redactText('badge EMP-PIN-ab12 and TCK-123456, TCK-12')).toBe('badge EMP-PIN-[REDACTED:employee-pin] and [REDACTED:ticket], TCK-12');
+    expect(redactor.redactText('uploaded 3 objects')).toBe('uploaded 3 objects');
+  });
+
+  it('is built once per config and falls back to the built-in rules without one', () => {
+    // Prepare
+    const config = validateConfig(SECRETS_CONFIG);
+    // Act, Assess
+    expect(redactorFor(config)).toBe(redactorFor(config));
+    expect(redactorFor(validateConfig({}))).toBe(BUILTIN_REDACTOR);
+  });
+
+  it('refuses a pattern that is not a regular expression or matches the empty string', () => {
+    expect(patternProblem('(unclosed')).toBe('invalid regular expression: /(unclosed/: Unterminated group');
+    expect(patternProblem('a*')).toMatch(/^matches the empty string/);
+    expect(patternProblem('PIN-\\d+')).toBeUndefined();
+  });
+
+  it('can switch the key-name rule off', () => {
+    expect(new Redactor({ disable_builtins: ['secret-field'] }).redactValue({ password: 'plain' })).toEqual({ password: 'plain' });
+  });
+});
+
+describe('linear time', () => {
+  // No timings are asserted: a pattern that backtracks catastrophically would take minutes on
+  // these, far past the test timeout.
+  const N = 256 * 1024;
+  const adversarial: Record<string, string> = {
+    letters: 'a'.repeat(N),
+    'repeated labels': 'password='.repeat(N / 9),
+    'label then spaces': `password${' '.repeat(N)}`,
+    'unclosed quote': `password="${'a'.repeat(N)}`,
+    'scheme separators': '://'.repeat(N / 3),
+    'long user info': `://${'a'.repeat(200)}:${'b'.repeat(N)}`,
+    'BEGIN lines': '-----BEGIN RSA PRIVATE KEY-----'.repeat(N / 31),
+    'END after base64': `${`${'A'.repeat(64)}\n`.repeat(N / 65)}-----END PRIVATE KEY-----`,
+    'END lines': '-----END PRIVATE KEY-----'.repeat(N / 25),
+    'whole blocks, no quote': '-----BEGIN RSA PRIVATE KEY-----x-----END RSA PRIVATE KEY-----'.repeat(N / 60),
+    'blocks and quotes': '-----BEGIN RSA PRIVATE KEY-----"-----END RSA PRIVATE KEY-----'.repeat(N / 60),
+    'bearer words': 'Bearer '.repeat(N / 7),
+    'long basic': `Basic ${'a'.repeat(N)}===`,
+    'JWT starts': 'eyJaaaaa.'.repeat(N / 9),
+    'sk- runs': 'sk-'.repeat(N / 3),
+    'quoted labels': 'token: "'.repeat(N / 8),
+  };
+  it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
+    const clean = BUILTIN_REDACTOR.redactText(text);
+    expect(typeof clean).toBe('string');
+  });
+});
+
+describe('parseLine redacts at entry', () => {
+  const source = { origin: 'secrets.log', line: 1 };
+  const ctx = { source, recordTime: Date.parse('2026-10-03T00:00:00Z'), defaultJob: 'etl', redactor: redactorFor(validateConfig(SECRETS_CONFIG)) };
+
+  it('redacts every field of an event, extra fields included', () => {
+    // Prepare
+    const line = JSON.stringify({ type: 'run.end', job: 'etl', run_id: 'r-1', exit_code: 0, output_head: secretsText(), output_tail: secretsText('FATAL'), extra: secretsObject() });
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess
+    expect(outcome.kind).toBe('events');
+    const body = JSON.stringify(outcome.kind === 'events' ? outcome.events[0].body : undefined);
+    expect(leaksIn(body)).toEqual([]);
+    expect(body).toContain('ERROR: upload failed [REDACTED:aws-access-key] password=[REDACTED:secret-assignment] EMP-PIN-[REDACTED:employee-pin]');
+  });
+
+  it('words a rejection from the redacted line, so a quoted cut never holds part of a secret', () => {
+    // Prepare: the key straddles the 80 characters a reason quotes, and JSON.parse's excerpt.
+    const report = `REPORT RequestId: 8f5e2c1a-0000-4000-8000-000000000000 Billed: 1 ms ${'x'.repeat(3)}AKIAPL4NTQ7X00000001 password=pl4nt-pw-0016`;
+    const json = '{"type":"run.end","job":"etl","run_id":"r","exit_code":0,"output_head":"AKIAPL4NTQ7X00000001" oops}';
+    // Act
+    const outcomes = [parseLine(report, ctx), parseLine(json, ctx)];
+    // Assess
+    for (const outcome of outcomes) {
+      expect(outcome.kind).toBe('rejected');
+      expect(leaksIn(outcome.kind === 'rejected' ? outcome.reason : '')).toEqual([]);
+    }
+  });
+
+  it('applies the built-in rules when no redactor is given', () => {
+    const outcome = parseLine(JSON.stringify({ type: 'guard.bypass', ts: '2026-10-03T00:00:00Z', guard: 'g', reason: 'password=hunter2' }), { source });
+    expect(outcome.kind === 'events' && outcome.events[0].body).toMatchObject({ reason: `password=${M('secret-assignment')}` });
+  });
+});
