@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
+import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { type AuditReadView, readOnlyView } from '../mcp/audit-view.ts';
 import { createAuditMcpServer } from '../mcp/server.ts';
@@ -96,17 +97,6 @@ export async function runMcp(opts: McpOptions): Promise<0 | 2> {
   return 0;
 }
 
-function isoTime(value: string): number {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2026-10-31T23:59:00Z');
-  return t;
-}
-
-function year(value: string): number {
-  if (!/^\d{4}$/.test(value)) throw new InvalidArgumentError('expected a four-digit year');
-  return Number(value);
-}
-
 /** Adds `mcp` to the program. */
 export function registerMcpCommand(program: Command): void {
   program
@@ -116,8 +106,8 @@ export function registerMcpCommand(program: Command): void {
     .addOption(new Option('--store <store>', 'the store to serve: local (DynamoDB Local under .silent-audit/, the default without files), http://host:port, or aws with --table'))
     .option('--table <name>', 'the table (default silent-audit; with --store aws: the stack’s TableName output)')
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
-    .option('--now <iso>', 'the moment statuses and lateness are judged at (default: the latest event of the files, or the current time for a store)', isoTime)
-    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', year)
+    .option('--now <iso>', 'the moment statuses and lateness are judged at (default: the latest event of the files, or the current time for a store)', isoTimeOption)
+    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
     .action(async (paths: string[], o: { store?: string; table?: string; config?: string; now?: number; year?: number }) => {
       process.exitCode = await runMcp({
         paths,

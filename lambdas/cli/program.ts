@@ -1,4 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
 import { registerBackfillCommand } from './backfill-command.ts';
@@ -15,17 +16,6 @@ import { StoreSpecError } from './stores.ts';
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
 const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError];
 
-function isoTime(value: string): number {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2026-10-31T23:59:00Z');
-  return t;
-}
-
-function year(value: string): number {
-  if (!/^\d{4}$/.test(value)) throw new InvalidArgumentError('expected a four-digit year');
-  return Number(value);
-}
-
 export function buildProgram(): Command {
   const program = new Command('silent-audit')
     .description('Finds the failures no alarm sees: jobs that exit 0 and write nothing, runs that never happen, agents over budget.')
@@ -40,8 +30,8 @@ export function buildProgram(): Command {
     .option('--since <when>', 'with --log-group: read from 7d, 24h, 30m ago, or an ISO time (default: 7d)', sinceOption)
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option('--json', 'one finding per line as JSON on stdout', false)
-    .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTime)
-    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', year)
+    .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
+    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
     .addOption(new Option('--store <store>', 'start from and save to a store: local (DynamoDB Local under .silent-audit/) or http://host:port'))
     .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; store?: string; logGroup?: string[]; since?: number }, command: Command) => {
       if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { yearOption } from './option-parsers.ts';
 import { dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -111,11 +112,6 @@ export async function writeReportFiles(month: string, sources: Omit<ReportSource
 function monthOption(value: string): string {
   if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM, e.g. 2026-10');
   return value;
-}
-
-function yearOption(value: string): number {
-  if (!/^\d{4}$/.test(value)) throw new InvalidArgumentError('expected a four-digit year');
-  return Number(value);
 }
 
 /** Adds `report` to the program. */

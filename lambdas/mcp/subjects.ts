@@ -1,4 +1,5 @@
 import type { AgentState } from '../core/agent-reducer.ts';
+import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
 import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
@@ -63,19 +64,6 @@ export function rollingSpan(now: number, days: number): MonthSpan {
   const toMs = Math.floor(now / 1000) * 1000 + 1000;
   const fromMs = toMs - days * DAY_MS;
   return { month: isoTime(now).slice(0, 7), label: `the last ${days} days`, from: isoTime(fromMs), to: isoTime(toMs), fromMs, toMs, days: [] };
-}
-
-async function mapLimited<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
-  return out;
 }
 
 /** A guard's state names its first and last bypass `firstAt`/`lastAt`; the report reads `firstSeenAt`/`lastSeenAt`. */
@@ -168,7 +156,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const [all, exceptions, runLists] = await Promise.all([
     view.findings({ from: span.from, to: span.to }),
     view.exceptions(),
-    mapLimited(subjects, (s) => view.runs(subjectKeyOf(s), span.from, span.to)),
+    mapLimited(subjects, PARALLEL_READS, (s) => view.runs(subjectKeyOf(s), span.from, span.to)),
   ]);
   const findings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject }))).sort((a, b) => a.ts.localeCompare(b.ts));
   const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));

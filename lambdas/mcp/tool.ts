@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SeveritySchema } from '../config.ts';
-import type { Severity } from '../core/findings.ts';
+import { isoTime, type Severity } from '../core/findings.ts';
 import { SEVERITIES } from '../core/report/model.ts';
 import type { StoredFinding } from '../ports.ts';
 import type { AuditReadView } from './audit-view.ts';
@@ -88,5 +88,5 @@ export function atLeast(severity: Severity, min: Severity): boolean {
 }
 
 export function isoOrNull(epochMs: number | undefined): string | null {
-  return epochMs === undefined || !Number.isFinite(epochMs) ? null : `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
+  return epochMs === undefined || !Number.isFinite(epochMs) ? null : isoTime(epochMs);
 }

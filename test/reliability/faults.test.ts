@@ -100,9 +100,7 @@ describe('DynamoDB throttling', () => {
     const now = Date.parse('2026-10-08T06:00:00Z');
     const config = validateConfig({});
     const delivery = mixedDelivery();
-    const clean = await freshDynamoStore({ clock: () => now });
-    await ingestWith(clean.store, config, now)(delivery.history);
-    await ingestWith(clean.store, config, now)(delivery.failing);
+    const clean = await cleanlyDelivered(delivery, config, now);
     const throttled = await freshDynamoStore({ clock: () => now });
     await ingestWith(throttled.store, config, now)(delivery.history);
     const faults = throttle(throttled.client, (command, call) => {
@@ -126,9 +124,7 @@ describe('DynamoDB throttling', () => {
     const now = Date.parse('2026-10-08T06:00:00Z');
     const config = validateConfig({});
     const delivery = mixedDelivery();
-    const clean = await freshDynamoStore({ clock: () => now });
-    await ingestWith(clean.store, config, now)(delivery.history);
-    await ingestWith(clean.store, config, now)(delivery.failing);
+    const clean = await cleanlyDelivered(delivery, config, now);
     const { table } = await freshDynamoStore({ clock: () => now });
     // Fewer SDK attempts than the deployed client's 8, to keep the test short.
     const client = new DynamoDBClient({ endpoint: inject('dynamoEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 3 });
@@ -207,6 +203,14 @@ function mixedDelivery(): { history: CloudWatchLogsEvent; failing: CloudWatchLog
 }
 
 /** A transaction DynamoDB cancelled because one of its items was throttled (a hot partition, an index behind). */
+/** A fresh table that took the mixed delivery's history, then its failing runs, with no fault: what a faulty run must end as. */
+async function cleanlyDelivered(delivery: ReturnType<typeof mixedDelivery>, config: Config, now: number): Promise<Awaited<ReturnType<typeof freshDynamoStore>>> {
+  const clean = await freshDynamoStore({ clock: () => now });
+  await ingestWith(clean.store, config, now)(delivery.history);
+  await ingestWith(clean.store, config, now)(delivery.failing);
+  return clean;
+}
+
 function throttledTransaction(): TransactionCanceledException {
   return new TransactionCanceledException({
     message: 'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mapLimited } from '../map-limited.ts';
 import type { Config } from '../../config.ts';
 import type {
   Clock,
@@ -46,19 +47,6 @@ export interface ReportDeps extends ReportSources {
 const RUNNING_KINDS = ['job', 'agent', 'route'] as const;
 const END_OF_TIME = '9999-12-31T23:59:59Z';
 const PARALLEL_READS = 8;
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 const CarriedReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
