@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { AlertSink, Clock, ExceptionStore, FindingStore, LineCounts, SnoozeRegistry, StateStore } from '../ports.ts';
 import { type DeliveryResult, deliverAlerts } from './alerts.ts';
-import { decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
+import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
 import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
@@ -39,6 +39,11 @@ export interface IngestReport {
 
 const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0 };
 
+/** A delivery (or Kinesis record) refused whole: one rejection, no line read. */
+export function payloadRejected(where: string, reason: string): IngestReport {
+  return { status: 'payload-rejected', counts: { lines: 0, events: 0, rejected: 1, unrecognised: 0 }, rejections: [{ where, reason }], findings: [], alerts: NO_ALERTS, conflicts: 0 };
+}
+
 /**
  * One CloudWatch Logs subscription delivery through the whole pipeline: decode, parse each line
  * (a bad line is counted, never thrown), fold the events into subject state with findings, then
@@ -46,29 +51,40 @@ const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [], suppressed: 
  * Storage errors propagate, so that Lambda retries the delivery rather than losing it.
  */
 export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<IngestReport> {
-  const tally = new LineTally();
-  const redactor = redactorFor(deps.config);
   let payload;
   try {
     payload = decodeCloudWatchPayload(event);
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
-    tally.reject('payload', redactor.redactText(error.message), { isLine: false });
-    return { status: 'payload-rejected', counts: tally.counts, rejections: tally.rejections, findings: [], alerts: NO_ALERTS, conflicts: 0 };
+    return payloadRejected('payload', redactorFor(deps.config).redactText(error.message));
   }
   if (payload.messageType === 'CONTROL_MESSAGE') {
-    return { status: 'control-message', counts: tally.counts, rejections: [], findings: [], alerts: NO_ALERTS, conflicts: 0 };
+    return { status: 'control-message', counts: { lines: 0, events: 0, rejected: 0, unrecognised: 0 }, rejections: [], findings: [], alerts: NO_ALERTS, conflicts: 0 };
   }
 
-  const defaultJob = functionNameOf(payload.logGroup);
+  return ingestPayloads([payload], deps);
+}
+
+/**
+ * Every line of the given payloads through the pipeline as ONE batch (contract §6: one read and
+ * one write per subject, however many payloads held its lines): parse with redaction, fold into
+ * subject state with findings, then alert under the config's alert policy and snoozes.
+ * A Lambda subscription brings one payload; a Kinesis invocation brings several.
+ */
+export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[], deps: IngestDeps): Promise<IngestReport> {
+  const tally = new LineTally();
+  const redactor = redactorFor(deps.config);
   const now = deps.clock.now();
   let oldest = Number.POSITIVE_INFINITY;
-  payload.logEvents.forEach((logEvent, index) => {
-    oldest = Math.min(oldest, logEvent.timestamp);
-    const source = { origin: payload.logGroup, line: index + 1, logStream: payload.logStream, eventId: logEvent.id };
-    const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
-    tally.add(outcome, () => `${payload.logGroup} ${payload.logStream} event ${logEvent.id}`);
-  });
+  for (const { logGroup, logStream, logEvents } of payloads) {
+    const defaultJob = functionNameOf(logGroup);
+    logEvents.forEach((logEvent, index) => {
+      if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
+      const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
+      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
+      tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvent.id}`);
+    });
+  }
 
   const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
   const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
@@ -79,9 +95,10 @@ export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<
     snoozes: deps.snoozes,
     records: batch.records,
   });
+  const groups = [...new Set(payloads.map((p) => p.logGroup))];
   return {
     status: 'processed',
-    logGroup: payload.logGroup,
+    logGroup: groups.length === 1 ? groups[0] : groups.length > 1 ? `${groups.length} log groups` : undefined,
     counts: tally.counts,
     rejections: tally.rejections,
     findings: batch.findings,

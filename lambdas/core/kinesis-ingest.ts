@@ -1,14 +1,7 @@
 import { z } from 'zod';
-import { type DeliveryResult, deliverAlerts } from './alerts.ts';
-import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
-import { registryForBatch } from './exception-registry.ts';
-import { tallyBypasses } from './guard-reducer.ts';
-import { type IngestDeps, type IngestReport, ingestDelivery } from './ingest.ts';
-import { LineTally } from './line-tally.ts';
-import { parseLine } from './parse/index.ts';
-import { processBatch } from './pipeline.ts';
+import { type CloudWatchLogsPayload, decodeCloudWatchPayload, PayloadError } from './envelope.ts';
+import { type IngestDeps, type IngestReport, ingestDelivery, ingestPayloads, payloadRejected } from './ingest.ts';
 import { redactorFor } from './redact.ts';
-import { REDUCERS } from './reducers.ts';
 
 /**
  * CloudWatch Logs → Kinesis Data Streams → this: each Kinesis record holds one subscription
@@ -56,8 +49,6 @@ export interface KinesisIngestResult {
   readonly fellBack: boolean;
 }
 
-const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [] };
-
 function delivery(record: KinesisRecord): { awslogs: { data: string } } {
   return { awslogs: { data: record.kinesis.data } };
 }
@@ -86,12 +77,12 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
       else payloads.push({ record, payload });
     } catch (error) {
       if (!(error instanceof PayloadError)) throw error;
-      refusedReports.push(refusedReport(record, redactorFor(deps.config).redactText(error.message)));
+      refusedReports.push(payloadRejected(`kinesis record ${record.kinesis.sequenceNumber} (partition key ${record.kinesis.partitionKey})`, redactorFor(deps.config).redactText(error.message)));
     }
   }
   const base = { records: records.length, payloadsRejected: refusedReports.length, controlMessages };
   try {
-    const report = await ingestPayloads(payloads, deps);
+    const report = await ingestPayloads(payloads.map((p) => p.payload), deps);
     return { ...base, response: { batchItemFailures: [] }, reports: [...refusedReports, report], fellBack: false };
   } catch {
     // One by one, in order: what succeeds is kept; Lambda retries from the first failure on.
@@ -107,46 +98,3 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
   }
 }
 
-function refusedReport(record: KinesisRecord, reason: string): IngestReport {
-  return {
-    status: 'payload-rejected',
-    counts: { lines: 0, events: 0, rejected: 1, unrecognised: 0 },
-    rejections: [{ where: `kinesis record ${record.kinesis.sequenceNumber} (partition key ${record.kinesis.partitionKey})`, reason }],
-    findings: [],
-    alerts: NO_ALERTS,
-    conflicts: 0,
-  };
-}
-
-/** Every line of every payload through the pipeline as one batch (contract §6: one read and one write per subject). */
-async function ingestPayloads(payloads: ReadonlyArray<{ record: KinesisRecord; payload: CloudWatchLogsPayload }>, deps: IngestDeps): Promise<IngestReport> {
-  const tally = new LineTally();
-  const redactor = redactorFor(deps.config);
-  const now = deps.clock.now();
-  let oldest = Number.POSITIVE_INFINITY;
-  for (const { payload } of payloads) {
-    const defaultJob = functionNameOf(payload.logGroup);
-    const { logGroup, logStream } = payload;
-    payload.logEvents.forEach((logEvent, index) => {
-      if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
-      const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
-      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
-      tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvent.id}`);
-    });
-  }
-  const groups = [...new Set(payloads.map((p) => p.payload.logGroup))];
-  const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
-  const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
-  const alerts = await deliverAlerts(batch.findings, deps.store, deps.sink, deps.clock, { drainLimit: batch.findings.length > 0 ? 50 : 0 });
-  return {
-    status: 'processed',
-    logGroup: groups.length === 1 ? groups[0] : groups.length > 1 ? `${groups.length} log groups` : undefined,
-    counts: tally.counts,
-    rejections: tally.rejections,
-    findings: batch.findings,
-    alerts,
-    batchLagMs: Number.isFinite(oldest) ? now - oldest : undefined,
-    conflicts: batch.conflicts,
-    bypasses: exceptions ? tallyBypasses(tally.events, exceptions) : undefined,
-  };
-}
