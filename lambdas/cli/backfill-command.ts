@@ -296,7 +296,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     const c = tally.counts;
     write(
       `${jobs.length} job${jobs.length === 1 ? '' : 's'} in ${c.lines.toLocaleString('en-US')} lines from ${opts.logGroups.length} log group${opts.logGroups.length === 1 ? '' : 's'}: ` +
-        `${c.events.toLocaleString('en-US')} events, ${c.rejected} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised; ` +
+        `${c.events.toLocaleString('en-US')} events, ${c.rejected.toLocaleString('en-US')} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised; ` +
         `${findings.length} finding${findings.length === 1 ? '' : 's'} from history stored as already alerted; state saved to ${opened.description}`,
     );
     for (const r of tally.rejections.slice(0, 20)) write(`  rejected ${r.where}: ${r.reason}`);

@@ -95,7 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say('');
     const caught = month.planted.filter((p) => findings.some((f) => f.detector === p.detector && f.subject === p.job && (p.run_id ? f.run_id === p.run_id : f.ts.startsWith(p.day))));
     say(
-      `Read ${counts.lines.toLocaleString('en-US')} lines (${counts.events.toLocaleString('en-US')} events, ${counts.rejected} rejected, ` +
+      `Read ${counts.lines.toLocaleString('en-US')} lines (${counts.events.toLocaleString('en-US')} events, ${counts.rejected.toLocaleString('en-US')} rejected, ` +
         `${counts.unrecognised.toLocaleString('en-US')} unrecognised) in ${reports.length} deliveries; ` +
         `${findings.length} findings, ${consoleSink.sent.length} alerts sent.`,
     );

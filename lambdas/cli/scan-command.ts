@@ -173,7 +173,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const c = tally.counts;
   note(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${c.lines.toLocaleString('en-US')} lines from ${describeSources(sources)}: ` +
-      `${c.events.toLocaleString('en-US')} events, ${c.rejected} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised` +
+      `${c.events.toLocaleString('en-US')} events, ${c.rejected.toLocaleString('en-US')} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised` +
       (opened.persistent ? `; state saved to ${opened.description}` : ''),
   );
   if (!opts.json && jobs.length > 0) {
