@@ -103,14 +103,23 @@ export function resolveAgentOptions(config: Config, agent: string): AgentTreeOpt
   };
 }
 
-/** Previous root runs that ended before this one, outliers left out, the latest `window` of each metric. */
+/**
+ * Previous root runs that ended before this one, outliers left out, the latest `window` of each
+ * metric, oldest first. The history is kept in end order, so it is read backwards and only as far
+ * as the window needs (this runs for every judged tree).
+ */
 export function costHistoryFor(state: AgentState, tree: TreeSnapshot, window: number): CostHistory {
   const before = tree.ended_at ?? tree.last_at;
-  const previous = state.history.filter((h) => h.run_id !== tree.root_run_id && h.outlier === undefined && h.ended_at < before);
-  return {
-    costs: previous.flatMap((h) => (h.cost_usd !== undefined ? [h.cost_usd] : [])).slice(-window),
-    tokens: previous.flatMap((h) => (h.tokens !== undefined ? [h.tokens] : [])).slice(-window),
-  };
+  const costs: number[] = [];
+  const tokens: number[] = [];
+  const history = state.history;
+  for (let i = history.length - 1; i >= 0 && (costs.length < window || tokens.length < window); i--) {
+    const h = history[i];
+    if (h.run_id === tree.root_run_id || h.outlier !== undefined || h.ended_at >= before) continue;
+    if (h.cost_usd !== undefined && costs.length < window) costs.push(h.cost_usd);
+    if (h.tokens !== undefined && tokens.length < window) tokens.push(h.tokens);
+  }
+  return { costs: costs.reverse(), tokens: tokens.reverse() };
 }
 
 /** Runs every tree detector on a snapshot, in registry order. */

@@ -115,28 +115,49 @@ export function keywordPattern(keyword: string): RegExp {
   return new RegExp(`${start}${escaped}${end}`, allCaps ? 'gu' : 'giu');
 }
 
-/** Compiled once per keyword, since every finished run is scanned for every keyword; `matchAll` copies the pattern, so sharing it is safe. */
-const keywordPatterns = new Map<string, RegExp>();
-
-function cachedKeywordPattern(keyword: string): RegExp {
-  let pattern = keywordPatterns.get(keyword);
-  if (!pattern) {
-    if (keywordPatterns.size >= 256) keywordPatterns.clear();
-    keywordPatterns.set(keyword, (pattern = keywordPattern(keyword)));
-  }
-  return pattern;
+interface KeywordMatcher {
+  readonly pattern: RegExp;
+  /** What must occur in the text (lower-cased when the pattern ignores case) for the pattern to have a chance. */
+  readonly needle: string;
+  readonly ignoreCase: boolean;
 }
+
+/** Compiled once per keyword, since every finished run is scanned for every keyword; `matchAll` copies the pattern, so sharing it is safe. */
+const keywordMatchers = new Map<string, KeywordMatcher>();
+
+function matcherFor(keyword: string): KeywordMatcher {
+  let matcher = keywordMatchers.get(keyword);
+  if (!matcher) {
+    if (keywordMatchers.size >= 256) keywordMatchers.clear();
+    const pattern = keywordPattern(keyword);
+    const ignoreCase = pattern.ignoreCase;
+    keywordMatchers.set(keyword, (matcher = { pattern, needle: ignoreCase ? keyword.toLowerCase() : keyword, ignoreCase }));
+  }
+  return matcher;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * The first error keyword in `text` that is not negated. A match is negated when a count of
  * nothing stands right next to it: `0`, `no`, `zero`, `not`, `without` or `non-` just before it, or
  * `0`, `none` or `zero` just after it (optionally after `:` or `=`).
+ *
+ * Most outputs hold no keyword at all: a plain substring search rules each one out before its
+ * Unicode-aware pattern runs (case-insensitively only for ASCII text, where lower-casing and
+ * the pattern's case folding agree).
  */
 export function findErrorMarker(text: string, keywords: readonly string[]): ErrorMarkerMatch | undefined {
   let first: ErrorMarkerMatch | undefined;
+  let lower: string | undefined;
+  let ascii: boolean | undefined;
   for (const keyword of keywords) {
     if (keyword.length === 0) continue;
-    for (const match of text.matchAll(cachedKeywordPattern(keyword))) {
+    const { pattern, needle, ignoreCase } = matcherFor(keyword);
+    if (!ignoreCase) {
+      if (!text.includes(needle)) continue;
+    } else if ((ascii ??= !NON_ASCII.test(text)) && !(lower ??= text.toLowerCase()).includes(needle)) continue;
+    for (const match of text.matchAll(pattern)) {
       const index = match.index;
       const end = index + match[0].length;
       if (first !== undefined && index >= first.index) break;

@@ -88,6 +88,16 @@ testRunDetector(errorKeywordDetector, {
       },
     },
     {
+      // Unicode case folding (ſ is a long s, K the Kelvin sign) matches where lower-casing would not.
+      name: 'in non-ASCII text, mixed-case keywords match under Unicode case folding: ſegmentation fault',
+      run: runWithHead('Größe 3 KB\nſegmentation fault (core dumped)\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "Segmentation fault": ſegmentation fault (core dumped)',
+        evidence: { keyword: 'Segmentation fault', excerpt: 'ſegmentation fault (core dumped)', where: 'head' },
+      },
+    },
+    {
       name: 'the earliest marker in the text wins, whatever the keyword order',
       run: runWithHead('Segmentation fault (core dumped)\npanic: runtime error\n'),
       expected: {
