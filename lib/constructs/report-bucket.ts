@@ -1,11 +1,16 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 
 /** The key prefix monthly reports are written under: `reports/YYYY-MM/…`. */
 export const REPORT_PREFIX = 'reports';
+
+// What S3 calls on the caller's behalf for SSE-KMS: a data key to encrypt a put (with the bucket key
+// on, once per bucket key's lifetime), a decrypt to read an object back (and to finish a multipart put).
+const REPORT_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 export interface ReportBucketProps {
   /**
@@ -31,7 +36,6 @@ export interface ReportBucketProps {
 }
 
 const PRIVATE_BUCKET = {
-  encryption: s3.BucketEncryption.S3_MANAGED,
   blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
   enforceSSL: true,
   minimumTLSVersion: 1.2,
@@ -39,13 +43,15 @@ const PRIVATE_BUCKET = {
 } as const;
 
 /**
- * Where the monthly reports are kept: a private, encrypted, TLS-only, versioned bucket whose
- * reports move to Infrequent Access after 90 days, with its server access logs in a second
- * bucket of the same kind.
+ * Where the monthly reports are kept: a private, TLS-only, versioned bucket encrypted with its own
+ * customer-managed key (S3 Bucket Key on), whose reports move to Infrequent Access after 90 days,
+ * with its server access logs in a second private, TLS-only bucket encrypted with SSE-S3.
  */
 export class ReportBucket extends Construct {
   readonly bucket: s3.Bucket;
   readonly accessLogs: s3.Bucket;
+  /** The report bucket's key; the access-log bucket cannot use one (see below). */
+  readonly encryptionKey: kms.Key;
   readonly prefix = REPORT_PREFIX;
 
   constructor(scope: Construct, id: string, props: ReportBucketProps = {}) {
@@ -54,14 +60,26 @@ export class ReportBucket extends Construct {
     this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
+    // SSE-S3, not SSE-KMS: S3 server access logging delivers only to target buckets whose default
+    // encryption is SSE-S3 (AES256); with an SSE-KMS default the logs are not delivered.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       ...PRIVATE_BUCKET,
+      encryption: s3.BucketEncryption.S3_MANAGED,
       removalPolicy,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: props.accessLogRetention ?? Duration.days(365) }],
     });
 
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: 'silent-audit report bucket',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // The default encryption applies to every put, so the report function sends no SSE headers.
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...PRIVATE_BUCKET,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
       versioned: true,
       removalPolicy,
       serverAccessLogsBucket: this.accessLogs,
@@ -86,8 +104,9 @@ export class ReportBucket extends Construct {
     return this.bucket.arnForObjects(`${this.prefix}/*`);
   }
 
-  /** Lets the grantee write reports and read earlier ones under the prefix; nothing else. */
+  /** Lets the grantee write reports and read earlier ones under the prefix, with the bucket key for that; nothing else. */
   grantReportReadWrite(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [this.reportObjectsArn] });
+    const objects = iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [this.reportObjectsArn] });
+    return objects.combine(this.encryptionKey.grant(grantee, ...REPORT_KEY_ACTIONS));
   }
 }

@@ -60,10 +60,11 @@ describe('the monthly report in the stack', () => {
     });
   });
 
-  it('keeps reports in a private, encrypted, TLS-only, versioned bucket with a lifecycle and access logs, retained', () => {
+  it('keeps reports in a private, KMS-encrypted, TLS-only, versioned bucket with a lifecycle and access logs, retained', () => {
     // Prepare
     const bucketId = logicalId(stack.report.reports.bucket);
     const logsId = logicalId(stack.report.reports.accessLogs);
+    const keyId = logicalId(stack.report.reports.encryptionKey);
 
     // Act
     const bucket = template.toJSON().Resources[bucketId];
@@ -71,7 +72,9 @@ describe('the monthly report in the stack', () => {
     // Assess
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [keyId, 'Arn'] } }, BucketKeyEnabled: true }],
+      },
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       VersioningConfiguration: { Status: 'Enabled' },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
@@ -90,6 +93,37 @@ describe('the monthly report in the stack', () => {
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: { Ref: bucketId },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('encrypts the report bucket with its own customer-managed key, rotated and retained like the bucket', () => {
+    // Prepare
+    const keyId = logicalId(stack.report.reports.encryptionKey);
+
+    // Act
+    const key = template.toJSON().Resources[keyId];
+
+    // Assess
+    expect(key).toMatchObject({
+      Type: 'AWS::KMS::Key',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: { Description: 'silent-audit report bucket', EnableKeyRotation: true },
+    });
+  });
+
+  it('keeps the access logs SSE-S3 encrypted and TLS only (server access logging delivers to SSE-S3 targets only)', () => {
+    // Prepare
+    const logsId = logicalId(stack.report.reports.accessLogs);
+
+    // Act
+    const logs = template.toJSON().Resources[logsId];
+
+    // Assess
+    expect(logs.Properties.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logsId },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
   });
@@ -123,7 +157,7 @@ describe('the monthly report in the stack', () => {
     });
   });
 
-  it('grants the report function reads on the table, objects under reports/ and publishing; no table writes', () => {
+  it('grants the report function reads on the table, objects under reports/ with their key, and publishing; no table writes', () => {
     // Prepare
     const roleId = logicalId(stack.report.function.role!);
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
@@ -149,6 +183,12 @@ describe('the monthly report in the stack', () => {
     ]);
     expect(statements).toContainEqual({ Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], Resource: tableArn });
     expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: reportObjects });
+    // SSE-KMS: a data key to put a report, a decrypt to read one back (merged with the topic key's, which takes the same two).
+    const reportKeyArn = { 'Fn::GetAtt': [logicalId(stack.report.reports.encryptionKey), 'Arn'] };
+    const reportKeyStatements = statements.filter((s) => [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(reportKeyArn)));
+    expect(reportKeyStatements).toEqual([
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: expect.arrayContaining([reportKeyArn, { 'Fn::GetAtt': [logicalId(stack.alerts.encryptionKey), 'Arn'] }]) },
+    ]);
     expect(statements).toContainEqual({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: logicalId(stack.alerts.topic) } });
     expect(statements.find((s) => s.Action === 'dynamodb:Query')?.Resource).toEqual(expect.arrayContaining([tableArn]));
   });

@@ -7,6 +7,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
 import { buildStack } from './cdk-app.ts';
+import { identityPolicyStatements, wildcardActions } from './iam-policies.ts';
 
 const DEPLOY_CONFIG = {
   deploy: {
@@ -17,36 +18,6 @@ const DEPLOY_CONFIG = {
 
 function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-}
-
-interface PolicyStatementJson {
-  readonly Action?: string | string[];
-  readonly NotAction?: string | string[];
-}
-
-/** Every statement of every identity policy in the template: standalone, managed and inline. */
-function identityPolicyStatements(template: Template): Array<{ where: string; statement: PolicyStatementJson }> {
-  const found: Array<{ where: string; statement: PolicyStatementJson }> = [];
-  const add = (where: string, document: { Statement?: PolicyStatementJson[] } | undefined) => {
-    for (const statement of document?.Statement ?? []) found.push({ where, statement });
-  };
-  for (const type of ['AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy']) {
-    for (const [id, resource] of Object.entries(template.findResources(type))) add(id, resource.Properties.PolicyDocument);
-  }
-  for (const type of ['AWS::IAM::Role', 'AWS::IAM::User', 'AWS::IAM::Group']) {
-    for (const [id, resource] of Object.entries(template.findResources(type))) {
-      for (const inline of resource.Properties.Policies ?? []) add(`${id}/${inline.PolicyName}`, inline.PolicyDocument);
-    }
-  }
-  return found;
-}
-
-/** Actions with a wildcard (`*`, `s3:*`, `kms:GenerateDataKey*`), and any NotAction at all. */
-function wildcardActions(template: Template): string[] {
-  return identityPolicyStatements(template).flatMap(({ where, statement }) => [
-    ...[statement.Action ?? []].flat().filter((action) => action.includes('*')).map((action) => `${where}: ${action}`),
-    ...[statement.NotAction ?? []].flat().map((action) => `${where}: NotAction ${action}`),
-  ]);
 }
 
 function allowedActions(template: Template): string[] {
