@@ -41,8 +41,11 @@ function isValidRegex(source: string): boolean {
   }
 }
 
+/** A message for a key left out; a value of the wrong type gets the one that names the type. */
+const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined);
+
 const regex = z.string().refine(isValidRegex, 'not a valid regular expression');
-const dateOnly = z.union([z.date(), z.string()]).transform((v, ctx) => {
+const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY-MM-DD)' }).transform((v, ctx) => {
   const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
   if (!/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(s) || Number.isNaN(Date.parse(s))) {
     ctx.addIssue({ code: 'custom', message: 'expected a date (YYYY-MM-DD)' });
@@ -50,7 +53,7 @@ const dateOnly = z.union([z.date(), z.string()]).transform((v, ctx) => {
   }
   return s;
 });
-const dateBound = z.string().refine((s) => /^[+-]\d+d$/.test(s) || !Number.isNaN(Date.parse(s)), 'expected a date or a relative ±Nd');
+const dateBound = z.string({ error: 'expected a date or a relative ±Nd' }).refine((s) => /^[+-]\d+d$/.test(s) || !Number.isNaN(Date.parse(s)), 'expected a date or a relative ±Nd');
 
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
@@ -82,8 +85,8 @@ export const SnoozeSchema = z.strictObject({
   id: z.string().regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only').optional(),
   subject: z.string().min(1, 'a snooze needs a subject'),
   detector: detectorId.optional(),
-  owner: z.string({ error: 'a snooze needs an owner' }).min(1, 'a snooze needs an owner'),
-  reason: z.string({ error: 'a snooze needs a reason' }).min(1, 'a snooze needs a reason'),
+  owner: z.string({ error: whenMissing('a snooze needs an owner') }).min(1, 'a snooze needs an owner'),
+  reason: z.string({ error: whenMissing('a snooze needs a reason') }).min(1, 'a snooze needs a reason'),
   until: instant('a snooze needs an end (until): one that never expires is a bypass, not a pause'),
 });
 
@@ -96,8 +99,8 @@ export const MaintenanceWindowSchema = z
     name: z.string().min(1).optional(),
     subjects: z.array(z.string().min(1), { error: 'expected a list of subjects (jobs, agents, …)' }).min(1, 'name the subjects the window covers'),
     detectors: z.array(detectorId).optional(),
-    owner: z.string({ error: 'a maintenance window needs an owner' }).min(1, 'a maintenance window needs an owner'),
-    reason: z.string({ error: 'a maintenance window needs a reason' }).min(1, 'a maintenance window needs a reason'),
+    owner: z.string({ error: whenMissing('a maintenance window needs an owner') }).min(1, 'a maintenance window needs an owner'),
+    reason: z.string({ error: whenMissing('a maintenance window needs a reason') }).min(1, 'a maintenance window needs a reason'),
     start: instant('expected a start').optional(),
     end: instant('expected an end').optional(),
     cron: z.string().refine(isValidCron, 'not a cron expression').optional(),
@@ -220,8 +223,8 @@ export const RedactSchema = z.strictObject({
   patterns: z
     .array(
       z.strictObject({
-        name: z.string({ error: 'a pattern needs a name' }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
-        regex: z.string({ error: 'a pattern needs a regex' }).superRefine((source, ctx) => {
+        name: z.string({ error: whenMissing('a pattern needs a name') }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
+        regex: z.string({ error: whenMissing('a pattern needs a regex') }).superRefine((source, ctx) => {
           const problem = patternProblem(source);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         }),
@@ -294,17 +297,92 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
   return issues;
 }
 
+const KIND: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  array: 'a list',
+  object: 'a mapping (key: value)',
+  record: 'a mapping (name: settings)',
+  boolean: 'true or false',
+  date: 'a date',
+};
+
+/** A value as the user wrote it in the file, briefly. */
+function describeInput(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (v instanceof Date) return `the date ${Number.isNaN(v.getTime()) ? 'that does not exist' : v.toISOString().slice(0, 10)}`;
+  if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'string') return v.length > 40 ? `text "${v.slice(0, 37)}..."` : `text ${JSON.stringify(v)}`;
+  return String(v);
+}
+
+/**
+ * zod's own messages ("Invalid input: expected number, received string") in the user's terms:
+ * what the key expected, and what the file holds. A message the schema gives wins over these.
+ */
+function configIssueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const got = issue.input === undefined ? '' : ` (got ${describeInput(issue.input)})`;
+  const n = (v: unknown) => Number(v);
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = KIND[issue.expected] ?? issue.expected;
+      return issue.input === undefined ? `required: expected ${expected}` : `expected ${expected}${got}`;
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return n(issue.minimum) <= 1 ? 'expected non-empty text' : `expected at least ${n(issue.minimum)} characters`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of at least ${n(issue.minimum)} item${n(issue.minimum) === 1 ? '' : 's'}`;
+      return issue.inclusive ? `expected ${n(issue.minimum)} or more${got}` : `expected a number above ${n(issue.minimum)}${got}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `expected at most ${n(issue.maximum)} characters`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of at most ${n(issue.maximum)} items`;
+      return issue.inclusive ? `expected at most ${n(issue.maximum)}${got}` : `expected a number below ${n(issue.maximum)}${got}`;
+    case 'invalid_value':
+      return `expected ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}${got}`;
+    case 'invalid_format':
+      if (issue.format === 'email') return 'not an email address';
+      if (issue.format === 'regex' && 'pattern' in issue) return `expected text matching ${String(issue.pattern)}${got}`;
+      return `expected ${issue.format}${got}`;
+    case 'not_multiple_of':
+      return `expected a multiple of ${String(issue.divisor)}${got}`;
+    case 'invalid_union': {
+      // Each option refused the value by its type: name the types it would take.
+      const kinds = issue.errors.map((option) => (option.length === 1 && option[0].code === 'invalid_type' && option[0].path.length === 0 ? option[0].expected : undefined));
+      if (kinds.length > 0 && kinds.every((k) => k !== undefined)) return `expected ${[...new Set(kinds.map((k) => KIND[k!] ?? k!))].join(' or ')}${got}`;
+      return `not one of the accepted forms${got}`;
+    }
+    case 'invalid_key':
+      return `not a valid ${issue.origin === 'record' ? 'name' : 'key'}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A value that none of a union's forms takes is named by the union's own message, unless exactly
+ * one form took its shape (its issues all lie below the value, as for `{date: {min: 5}}`): then
+ * that form's issues, which name the bad key inside it.
+ */
+function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union') return [issue];
+  const shaped = issue.errors.filter((option) => option.length > 0 && option.every((i) => i.path.length > 0));
+  if (shaped.length !== 1) return [issue];
+  return shaped[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] })).flatMap(unionDetail);
+}
+
 /**
  * Validates an already-parsed config object; `lineOf` maps a key path to a line number when known.
  * `now` is the moment snooze lengths are judged at (default: the current time).
  */
 export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined, options: { now?: number } = {}): Config {
-  const result = ConfigSchema.safeParse(raw ?? {});
+  const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const issues = result.success
     ? suppressionIssues(result.data, options.now ?? Date.now()).map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
   if (result.success && issues.length === 0) return result.data;
   const problems = issues
+    .flatMap(unionDetail)
     .flatMap((issue) => {
       const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
       return paths.map((path) => {
