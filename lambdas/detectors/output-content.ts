@@ -11,10 +11,9 @@ export function endedCleanly(run: CompletedRun): boolean {
   return run.exit_code === 0 && !run.failure;
 }
 
-const encoder = new TextEncoder();
-
+/** UTF-8 bytes of the text (a lone surrogate counts as U+FFFD, 3 bytes, as an encoder writes it), without encoding it. */
 export function byteLength(text: string): number {
-  return encoder.encode(text).length;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /** The size up to which a run's head is its whole output (contract §1a: head is the first ≤2 KiB). */
