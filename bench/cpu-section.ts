@@ -1,7 +1,8 @@
 import { validateConfig } from '../lambdas/config.ts';
 import { MemoryAuditStore } from '../lambdas/adapters/memory-store.ts';
+import type { IngestDeps } from '../lambdas/core/ingest.ts';
 import { fullIngest, ingestDeps, ourParseOnly, powertoolsStandard, rawLimit, seededStore } from './cpu-paths.ts';
-import { perSecond, ratio, type Timed, timeRuns } from './stats.ts';
+import { pairedSpeedRatio, perSecond, timeInterleaved, type Timed } from './stats.ts';
 import type { BenchPayload, Workload } from './workload.ts';
 
 export interface PathFigures {
@@ -24,7 +25,7 @@ export interface CpuFigures {
   readonly ours: PathFigures & { readonly findings: number; readonly rejected: number };
   /** (3a) our decode, parse and validation alone (no state, no detectors): the like-for-like of (2). */
   readonly oursParseOnly: PathFigures;
-  /** (3) / (1) and (3) / (2). */
+  /** (3) / (1) and (3) / (2): medians of the ratios of runs timed in the same round. */
   readonly oursVsRaw: number;
   readonly oursVsStandard: number;
   /** Lines/s of each path per kind of payload (job fleet, agent service). */
@@ -42,8 +43,8 @@ function figures(lines: number, t: Timed): PathFigures {
 }
 
 /**
- * Times the three paths on the same payloads: `runs` timed runs each after `warmups` untimed
- * ones, median reported. Our path starts every run from the same warm state (the warm-up
+ * Times the paths on the same payloads, interleaved round by round (`timeInterleaved`): `runs`
+ * timed rounds after `warmups` untimed ones, medians reported, ratios paired by round. Our path starts every run from the same warm state (the warm-up
  * payloads already folded in), as a warm container's in-process cache would hold it.
  */
 export async function measureCpuPaths(workload: Workload, opts: { runs: number; warmups: number; log: (s: string) => void }): Promise<CpuFigures> {
@@ -63,17 +64,18 @@ export async function measureCpuPaths(workload: Workload, opts: { runs: number; 
   const run = async (payloads: readonly BenchPayload[], runs: number, warmups: number) => {
     const events = payloads.map((p) => p.event);
     const lines = payloads.reduce((n, p) => n + p.lines, 0);
-    const raw = await timeRuns({ warmups, runs, prepare: () => undefined, body: () => rawLimit(events) });
     let failing = 0;
-    const standard = await timeRuns({ warmups, runs, prepare: () => undefined, body: () => (failing = powertoolsStandard(events).failed) });
-    const parseOnly = await timeRuns({ warmups, runs, prepare: () => undefined, body: () => ourParseOnly(events) });
     let result = { lines: 0, findings: 0, rejected: 0 };
-    const ours = await timeRuns({
-      warmups,
-      runs,
-      prepare: async () => ingestDeps(await seededStore(warmStates), config, clock),
-      body: async (deps) => (result = await fullIngest(events, deps)),
-    });
+    const none = () => undefined;
+    const { raw, standard, parseOnly, ours } = await timeInterleaved(
+      {
+        raw: { prepare: none, body: () => rawLimit(events) },
+        standard: { prepare: none, body: () => (failing = powertoolsStandard(events).failed) },
+        parseOnly: { prepare: none, body: () => ourParseOnly(events) },
+        ours: { prepare: async () => ingestDeps(await seededStore(warmStates), config, clock), body: async (deps: IngestDeps) => (result = await fullIngest(events, deps)) },
+      },
+      { warmups, runs },
+    );
     if (result.lines !== lines) throw new Error(`our path read ${result.lines} lines, expected ${lines}`);
     return { lines, raw, standard, parseOnly, ours, failing, result };
   };
@@ -106,8 +108,8 @@ export async function measureCpuPaths(workload: Workload, opts: { runs: number; 
     standard,
     ours,
     oursParseOnly: figures(all.lines, all.parseOnly),
-    oursVsRaw: ratio(ours.linesPerSecond, raw.linesPerSecond),
-    oursVsStandard: ratio(ours.linesPerSecond, standard.linesPerSecond),
+    oursVsRaw: pairedSpeedRatio(all.ours, all.raw),
+    oursVsStandard: pairedSpeedRatio(all.ours, all.standard),
     byGroup,
   };
 }

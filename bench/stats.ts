@@ -21,25 +21,46 @@ export interface Timed {
   readonly runsCpuMs: readonly number[];
 }
 
+/** One path to time: an untimed `prepare` before each run, then the timed `body`. */
+export interface TimedPath<P = unknown> {
+  readonly prepare: () => P | Promise<P>;
+  readonly body: (prepared: P) => unknown | Promise<unknown>;
+}
+
 /**
- * Runs `body` `warmups` times untimed (for the JIT), then `runs` times timed, each after an
- * untimed `prepare`, and reports the medians of wall-clock and CPU time. On a shared machine the
- * CPU time is the steadier figure: it leaves out the time the process waited for a core.
+ * Times several paths in rounds: each round runs every path once, in an order rotated from round
+ * to round, so that all of them see the same machine (a shared machine's speed drifts by tens of
+ * percent within a minute, which would skew any comparison of paths timed one after the other).
+ * `warmups` rounds are untimed (for the JIT); of `runs` timed rounds each path reports the medians
+ * of wall-clock and CPU time. CPU time is the steadier figure: it leaves out the time the process
+ * waited for a core.
  */
-export async function timeRuns<P>(opts: { warmups: number; runs: number; prepare: () => P | Promise<P>; body: (prepared: P) => unknown | Promise<unknown> }): Promise<Timed> {
-  for (let i = 0; i < opts.warmups; i++) await opts.body(await opts.prepare());
-  const runsMs: number[] = [];
-  const runsCpuMs: number[] = [];
-  for (let i = 0; i < opts.runs; i++) {
-    const prepared = await opts.prepare();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await opts.body(prepared);
-    runsMs.push(performance.now() - t0);
-    const cpu = process.cpuUsage(cpu0);
-    runsCpuMs.push((cpu.user + cpu.system) / 1000);
+export async function timeInterleaved<K extends string>(paths: Record<K, TimedPath<any>>, opts: { warmups: number; runs: number }): Promise<Record<K, Timed>> {
+  const names = Object.keys(paths) as K[];
+  const samples = Object.fromEntries(names.map((n) => [n, { runsMs: [] as number[], runsCpuMs: [] as number[] }])) as Record<K, { runsMs: number[]; runsCpuMs: number[] }>;
+  for (let round = 0; round < opts.warmups + opts.runs; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(round + i) % names.length];
+      const prepared = await paths[name].prepare();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await paths[name].body(prepared);
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      if (round < opts.warmups) continue;
+      samples[name].runsMs.push(ms);
+      samples[name].runsCpuMs.push((cpu.user + cpu.system) / 1000);
+    }
   }
-  return { medianMs: median(runsMs), medianCpuMs: median(runsCpuMs), runsMs, runsCpuMs };
+  const timed = {} as Record<K, Timed>;
+  for (const n of names) timed[n] = { medianMs: median(samples[n].runsMs), medianCpuMs: median(samples[n].runsCpuMs), ...samples[n] };
+  return timed;
+}
+
+/** The median over rounds of `a`'s speed relative to `b`'s (b's CPU time / a's), paired round by round. */
+export function pairedSpeedRatio(a: Timed, b: Timed): number {
+  const ratios = a.runsCpuMs.map((ms, i) => (ms > 0 ? b.runsCpuMs[i] / ms : 0));
+  return Math.round(median(ratios) * 100) / 100;
 }
 
 /** `12,345` */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { itemBytes } from '../../bench/dynamo-section.ts';
 import { measureFilterShare } from '../../bench/filter-share.ts';
 import { scanLines } from '../../bench/scan-lines.ts';
-import { median, perSecond, ratio } from '../../bench/stats.ts';
+import { median, pairedSpeedRatio, perSecond, ratio, timeInterleaved } from '../../bench/stats.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 describe('bench helpers', () => {
@@ -12,6 +12,27 @@ describe('bench helpers', () => {
     expect(perSecond(24_354, 1_000)).toBe(24_354);
     expect(perSecond(1, 0)).toBe(0);
     expect(ratio(21_985, 126_815)).toBe(0.17);
+  });
+
+  it('times paths in rounds, rotating their order, prepares each run untimed, and skips the warm-up rounds', async () => {
+    // Prepare
+    const calls: string[] = [];
+    const path = (name: string) => ({ prepare: () => calls.push(`prepare ${name}`), body: () => void calls.push(name) });
+
+    // Act
+    const timed = await timeInterleaved({ a: path('a'), b: path('b'), c: path('c') }, { warmups: 1, runs: 3 });
+
+    // Assess
+    expect(calls.filter((c) => !c.startsWith('prepare'))).toEqual(['a', 'b', 'c', 'b', 'c', 'a', 'c', 'a', 'b', 'a', 'b', 'c']);
+    expect(calls.filter((c) => c.startsWith('prepare'))).toHaveLength(12);
+    for (const t of Object.values(timed)) expect(t.runsCpuMs).toHaveLength(3);
+  });
+
+  it('pairs speed ratios round by round, so a machine that slows down for a round skews neither path', () => {
+    // Round 2 ran on a machine twice as slow: both paths took twice as long.
+    const ours = { medianMs: 0, medianCpuMs: 0, runsMs: [], runsCpuMs: [100, 200, 100] };
+    const raw = { medianMs: 0, medianCpuMs: 0, runsMs: [], runsCpuMs: [20, 40, 20] };
+    expect(pairedSpeedRatio(ours, raw)).toBe(0.2);
   });
 
   it('sizes an item the same marshalled or not, as DynamoDB bills it (names and values)', () => {
