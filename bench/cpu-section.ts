@@ -80,7 +80,7 @@ export async function measureCpuPaths(workload: Workload, opts: { runs: number; 
     return { lines, raw, standard, parseOnly, ours, failing, result };
   };
 
-  opts.log(`  timing ${measured.length} payloads, ${opts.runs} runs of each path after ${opts.warmups} warm-up runs…`);
+  opts.log(`  timing ${measured.length} payloads: ${opts.runs} rounds, each running every path once (order rotated), after ${opts.warmups} warm-up rounds…`);
   const all = await run(measured, opts.runs, opts.warmups);
   const byGroup: CpuFigures['byGroup'] = {};
   for (const group of [...new Set(measured.map((p) => p.logGroup))]) {
