@@ -9,6 +9,7 @@ import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
+import { appendRing, fingerprint, ringSet } from './agent-run.ts';
 import { median } from './stats.ts';
 
 /** A run that started and has not ended yet. */
@@ -27,8 +28,13 @@ export interface JobState {
   readonly outputs: number[];
   /** Durations of the latest successful runs that looked normal, oldest first. */
   readonly durations: number[];
-  /** Recently finished run ids and end tokens: a redelivered line is recognised and skipped. */
-  readonly processed: string[];
+  /**
+   * Recently finished run ids and end tokens, as fingerprints (8 characters each, newest last):
+   * a redelivered line is recognised and skipped.
+   */
+  readonly processedRing?: string;
+  /** The same as a plain list, as states written before the ring hold it (read, never written). */
+  readonly processed?: string[];
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number };
   readonly lastStartAt?: number;
@@ -84,7 +90,7 @@ const PLATFORM_FORMAT = 'lambda';
 const SAME_END_WINDOW_MS = 10_000;
 
 export function initialJobState(job: string): JobState {
-  return { job, outputs: [], durations: [], processed: [], open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0 };
+  return { job, outputs: [], durations: [], processedRing: '', open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0 };
 }
 
 type JobEventBody = RunStart | RunEnd | RunFailedMarker | (OutputDiscarded & { readonly job: string });
@@ -123,50 +129,44 @@ function insertSorted(list: readonly number[], value: number): number[] {
 }
 
 /**
- * The processed tokens of a job while a batch is applied: the same bounded, oldest-first list as
- * `JobState.processed`, with counts for O(1) lookups instead of a scan of up to 1000 tokens per line.
+ * The runs (ids and end tokens) a job has finished recently, while a batch is applied: a line
+ * delivered again is recognised and skipped. Kept in the state as one string of fixed-width
+ * fingerprints (`processedRing`, 8 characters per token, newest last, the newest
+ * `MAX_PROCESSED`), as agent runs keep theirs: a run id is often a 36-character UUID, and the
+ * state is rewritten on every delivery, so the list was most of a job's state and of its write
+ * cost. A state written before keeps a plain list (`processed`); it is read as fingerprints and
+ * written back as a ring.
  */
-const LINEAR_LOOKUPS = 4;
-
 class ProcessedTokens {
-  private list: string[];
-  private head = 0;
-  private counts: Map<string, number> | undefined;
-  private lookups = 0;
-  changed = false;
+  private readonly ring: string;
+  private set: Set<string> | undefined;
+  private readonly fresh: string[] = [];
 
-  constructor(private readonly initial: readonly string[]) {
-    this.list = initial as string[];
+  constructor(ring: string | undefined, private readonly legacy: readonly string[] | undefined) {
+    this.ring = ring ?? '';
+  }
+
+  get changed(): boolean {
+    return this.fresh.length > 0;
   }
 
   has(token: string): boolean {
-    // A few lookups (a batch with a few runs of the job) scan the list; many build the counts once.
-    if (!this.counts && ++this.lookups <= LINEAR_LOOKUPS) return this.list.indexOf(token, this.head) >= 0;
-    if (!this.counts) {
-      this.counts = new Map();
-      for (let i = this.head; i < this.list.length; i++) this.counts.set(this.list[i], (this.counts.get(this.list[i]) ?? 0) + 1);
-    }
-    return (this.counts.get(token) ?? 0) > 0;
+    this.set ??= new Set([...(this.legacy ?? []).map(fingerprint), ...ringSet(this.ring)]);
+    return this.set.has(fingerprint(token));
   }
 
   add(tokens: readonly string[]): void {
-    if (!this.changed) {
-      this.list = [...this.initial];
-      this.changed = true;
-    }
     for (const token of tokens) {
-      this.list.push(token);
-      if (this.counts) this.counts.set(token, (this.counts.get(token) ?? 0) + 1);
-    }
-    while (this.list.length - this.head > MAX_PROCESSED) {
-      const evicted = this.list[this.head++];
-      if (this.counts) this.counts.set(evicted, (this.counts.get(evicted) ?? 1) - 1);
+      const print = fingerprint(token);
+      this.set?.add(print);
+      this.fresh.push(print);
     }
   }
 
-  /** The list as `JobState.processed` holds it. */
-  toArray(): string[] {
-    return this.head === 0 ? this.list : this.list.slice(this.head);
+  /** The ring as `JobState.processedRing` holds it: the legacy list first (it is older), then the ring, then this batch's. */
+  toRing(): string {
+    const before = (this.legacy ?? []).map(fingerprint).join('') + this.ring;
+    return appendRing(before, this.fresh, MAX_PROCESSED);
   }
 }
 
@@ -313,7 +313,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     const window = ctx.config.defaults.baseline_window;
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
-    const processed = new ProcessedTokens(state.processed);
+    const processed = new ProcessedTokens(state.processedRing, state.processed);
     const seen = (token: string) => processed.has(token);
     const remember = (...tokens: string[]) => {
       processed.add(tokens);
@@ -424,7 +424,11 @@ export const jobReducer: SubjectReducer<JobState> = {
         host: run.host,
       });
     }
-    if (processed.changed) edit().processed = processed.toArray();
+    if (processed.changed) {
+      const d = edit();
+      d.processedRing = processed.toRing();
+      delete d.processed;
+    }
     return { state, findings, records };
   },
 };
