@@ -49,7 +49,7 @@ describe('the runs a job has processed: a ring of fingerprints', () => {
     expect(again.records).toEqual([]);
     expect(next.records.map((r) => r.run_id)).toEqual(['r-4']);
     expect(next.state.processed).toBeUndefined();
-    expect(next.state.processedRing).toBe(fresh.processedRing + next.state.processedRing?.slice(-8));
+    expect(next.state.processedRing).toBe(`${fresh.processedRing}${next.state.processedRing?.slice(-8)}`);
     expect(jobReducer.apply(next.state, 'sync', hourly(['r-1', 'r-4']), ctx).records).toEqual([]);
   });
 });
