@@ -96,7 +96,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const caught = month.planted.filter((p) => findings.some((f) => f.detector === p.detector && f.subject === p.job && (p.run_id ? f.run_id === p.run_id : f.ts.startsWith(p.day))));
     say(
       `Read ${counts.lines.toLocaleString('en-US')} lines (${counts.events.toLocaleString('en-US')} events, ${counts.rejected.toLocaleString('en-US')} rejected, ` +
-        `${counts.unrecognised.toLocaleString('en-US')} unrecognised) in ${reports.length} deliveries; ` +
+        `${counts.unrecognised.toLocaleString('en-US')} unrecognised) in ${reports.length.toLocaleString('en-US')} deliveries; ` +
         `${findings.length} findings, ${consoleSink.sent.length} alerts sent.`,
     );
     say(`Planted silent failures caught: ${caught.length} of ${month.planted.length}.`);
