@@ -95,6 +95,14 @@ export interface ReadOptions {
   readonly redactor?: Redactor;
 }
 
+/** One record of a source (its `lineNo`th) parsed into `tally`, where a rejection names it as the user finds it: `file:line`, or log group, stream and event id. */
+export function readRecord(source: ScanSource, record: SourceRecord, lineNo: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally): void {
+  const name = source.name;
+  const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
+  const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
+  tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
+}
+
 /**
  * Reads every source line by line into `tally` (any mix of formats; a bad line is counted,
  * never thrown). A source that cannot be read throws an InputError naming it and how far it got.
@@ -108,10 +116,7 @@ export async function readSources(sources: readonly ScanSource[], tally: LineTal
       for await (const record of source.records((n) => progress.advance(n))) {
         lineNo++;
         progress.line();
-        const origin: LineSource =
-          record.eventId === undefined ? { origin: source.name, line: lineNo } : { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
-        const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
-        tally.add(outcome, () => (record.eventId === undefined ? `${source.name}:${lineNo}` : `${source.name} ${record.logStream} event ${record.eventId}`));
+        readRecord(source, record, lineNo, opts, tally);
       }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -1,11 +1,10 @@
 import { InputError } from '../adapters/file-lines.ts';
-import type { AuditEvent, LineSource } from '../core/events.ts';
+import type { AuditEvent } from '../core/events.ts';
 import { LineTally } from '../core/line-tally.ts';
-import { parseLine } from '../core/parse/index.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { ProgressBar } from './progress.ts';
-import type { ScanSource, SourceRecord } from './scan-sources.ts';
+import { readRecord, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
 /**
  * The streaming half of `scan`: every source is read line by line, its lines parsed into events
@@ -238,10 +237,7 @@ export async function streamSources(
       const record = result.value;
       const lineNo = ++src.lineNo;
       progress.line();
-      const name = src.source.name;
-      const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
-      const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: src.source.defaultJob, redactor: opts.redactor });
-      tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
+      readRecord(src.source, record, lineNo, opts, tally);
       if (merger.heldEvents >= checkAt) {
         await flush(false);
         checkAt = merger.heldEvents + chunkEvents;

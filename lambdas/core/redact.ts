@@ -18,6 +18,12 @@ export function redactionMarker(rule: string): string {
 }
 
 const MARKER_START = '[REDACTED:';
+const WHOLE_MARKER = /^\[REDACTED:[\w.-]+\]$/;
+
+/** Whether a value is a marker alone: the redactor replaced all of it (its type and content are unknown now). */
+export function isWhollyRedacted(value: unknown): boolean {
+  return typeof value === 'string' && value.startsWith(MARKER_START) && WHOLE_MARKER.test(value);
+}
 
 export interface RedactPattern {
   /** Names the marker: `[REDACTED:<name>]`. */

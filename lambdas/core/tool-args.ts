@@ -1,4 +1,5 @@
 import type { ArgType } from '../config.ts';
+import { isWhollyRedacted } from './redact.ts';
 
 /**
  * Semantic checks of tool arguments (contract §2 `tools.<name>.args`): the one definition behind
@@ -287,13 +288,6 @@ function messageFor(arg: string, type: ArgType, value: unknown, check: Check, pl
   return `${arg} must be ${must}; got ${got}${check.hint ? `: ${check.hint}` : ''}.`;
 }
 
-/** A value the redactor replaced whole (`[REDACTED:<rule>]`, lambdas/core/redact.ts). */
-const WHOLLY_REDACTED = /^\[REDACTED:[\w.-]+\]$/;
-
-function isRedacted(value: unknown): boolean {
-  return typeof value === 'string' && WHOLLY_REDACTED.test(value);
-}
-
 /**
  * Checks a tool call's arguments: those with a configured type against it, the others (unless
  * `inferFromNames` is false) against the type their name implies. Nested objects are walked
@@ -305,7 +299,7 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
   const infer = options.inferFromNames ?? true;
   const visit = (value: unknown, path: string, name: string, depth: number) => {
     // A value the redactor replaced whole (a secret) cannot be judged: its type is unknown now.
-    if (value === undefined || value === null || isRedacted(value)) return;
+    if (value === undefined || value === null || isWhollyRedacted(value)) return;
     const own = configured?.[path];
     const type = own ?? (infer ? inferArgType(name) : undefined);
     if (type !== undefined && type !== 'string') {
