@@ -4,6 +4,7 @@ import type { GuardState } from '../../core/guard-reducer.ts';
 import type { JobState } from '../../core/job-reducer.ts';
 import type { RouteState } from '../../core/route-reducer.ts';
 import { median } from '../../core/stats.ts';
+import { defined } from '../../core/parse/bodies.ts';
 import type { RunRecord, StoredFinding } from '../../ports.ts';
 import { type JudgedSubject, jobSummaries, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, scheduleOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import { defineTool, FindingSummarySchema, findingSummary, isoOrNull, KindSchema } from '../tool.ts';
@@ -48,10 +49,6 @@ const BaselineSchema = z
   .partial();
 
 type Baseline = z.infer<typeof BaselineSchema>;
-
-function defined<T extends Record<string, unknown>>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
 
 /** What the detectors compare against: a job's medians of its normal runs, an agent's median cost, a route's or guard's counts. */
 export function baselineOf(subject: KnownSubject): Baseline {
