@@ -115,6 +115,12 @@ export function ringSet(ring: string): Set<string> {
   return set;
 }
 
+/** Whether a ring string holds the fingerprint, at a token boundary: no set built, for a few lookups. */
+export function ringHas(ring: string, token: string): boolean {
+  for (let i = ring.indexOf(token); i >= 0; i = ring.indexOf(token, i + 1)) if (i % TOKEN_CHARS === 0) return true;
+  return false;
+}
+
 /** The ring with tokens appended, keeping the newest `limit`. */
 export function appendRing(ring: string, tokens: readonly string[], limit: number): string {
   const next = ring + tokens.join('');

@@ -9,7 +9,7 @@ import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
-import { appendRing, fingerprint, ringSet } from './agent-run.ts';
+import { appendRing, fingerprint, ringHas, ringSet } from './agent-run.ts';
 import { median } from './stats.ts';
 
 /** A run that started and has not ended yet. */
@@ -128,6 +128,9 @@ function insertSorted(list: readonly number[], value: number): number[] {
   return next;
 }
 
+/** Lookups of a batch answered by searching the ring; past them a set is built once. */
+const LINEAR_LOOKUPS = 4;
+
 /**
  * The runs (ids and end tokens) a job has finished recently, while a batch is applied: a line
  * delivered again is recognised and skipped. Kept in the state as one string of fixed-width
@@ -138,35 +141,46 @@ function insertSorted(list: readonly number[], value: number): number[] {
  * written back as a ring.
  */
 class ProcessedTokens {
+  /** The stored ring, after the fingerprints of a legacy list (they are older). */
   private readonly ring: string;
-  private set: Set<string> | undefined;
   private readonly fresh: string[] = [];
+  private set: Set<string> | undefined;
+  private lookups = 0;
+  /** The last token fingerprinted: a run is looked up, then remembered. */
+  private last: { readonly token: string; readonly print: string } | undefined;
 
-  constructor(ring: string | undefined, private readonly legacy: readonly string[] | undefined) {
-    this.ring = ring ?? '';
+  constructor(ring: string | undefined, legacy: readonly string[] | undefined) {
+    this.ring = (legacy ?? []).map(fingerprint).join('') + (ring ?? '');
   }
 
   get changed(): boolean {
     return this.fresh.length > 0;
   }
 
+  private printOf(token: string): string {
+    if (this.last?.token !== token) this.last = { token, print: fingerprint(token) };
+    return this.last.print;
+  }
+
   has(token: string): boolean {
-    this.set ??= new Set([...(this.legacy ?? []).map(fingerprint), ...ringSet(this.ring)]);
-    return this.set.has(fingerprint(token));
+    const print = this.printOf(token);
+    // A few lookups (a batch with a few runs of the job) search the ring; many build a set once.
+    if (!this.set && ++this.lookups <= LINEAR_LOOKUPS) return ringHas(this.ring, print) || this.fresh.includes(print);
+    this.set ??= new Set([...ringSet(this.ring), ...this.fresh]);
+    return this.set.has(print);
   }
 
   add(tokens: readonly string[]): void {
     for (const token of tokens) {
-      const print = fingerprint(token);
+      const print = this.printOf(token);
       this.set?.add(print);
       this.fresh.push(print);
     }
   }
 
-  /** The ring as `JobState.processedRing` holds it: the legacy list first (it is older), then the ring, then this batch's. */
+  /** The ring as `JobState.processedRing` holds it: this batch's fingerprints after the others. */
   toRing(): string {
-    const before = (this.legacy ?? []).map(fingerprint).join('') + this.ring;
-    return appendRing(before, this.fresh, MAX_PROCESSED);
+    return appendRing(this.ring, this.fresh, MAX_PROCESSED);
   }
 }
 
