@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { gzipSync } from 'node:zlib';
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
@@ -19,6 +18,7 @@ import type { SubjectReducer } from '../../lambdas/core/pipeline.ts';
 import { BUILTIN_RULE_NAMES, redactorFor } from '../../lambdas/core/redact.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
 import { powertoolsObserver } from '../../lambdas/handlers/observability.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
@@ -145,7 +145,7 @@ function delivery(lines: readonly Line[]): CloudWatchLogsEvent {
     subscriptionFilters: ['silent-audit-ingest'],
     logEvents: lines.map((l) => ({ id: String(38_000_000_000_000_000_000_000_000_000_000_000_000_000_000n + nextId++), timestamp: Date.parse(l.ts), message: l.message })),
   };
-  return { awslogs: { data: gzipSync(JSON.stringify(payload)).toString('base64') } };
+  return encodePayload(payload);
 }
 
 function capture() {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { controlMessage } from '../../lambdas/demo/cloudwatch-payload.ts';
 
 /**
  * Generators of hostile input for the fuzz tests: log lines and whole CloudWatch Logs
@@ -203,10 +204,7 @@ const prototypePayload: fc.Arbitrary<FuzzDelivery> = fc.constantFrom('top', 'eve
   return { event: { awslogs: { data: encode(text) } }, expect: 'read' as const, messages, logGroup: PAYLOAD.logGroup };
 });
 
-const controlMessage: fc.Arbitrary<FuzzDelivery> = fc.constant({
-  event: { awslogs: { data: encode(JSON.stringify({ ...PAYLOAD, messageType: 'CONTROL_MESSAGE', logEvents: [{ id: '', timestamp: 1_790_000_000_000, message: 'CWL CONTROL MESSAGE: Checking health of destination Firehose.' }] })) } },
-  expect: 'control' as const,
-});
+const controlDelivery: fc.Arbitrary<FuzzDelivery> = fc.constant({ event: controlMessage(), expect: 'control' as const });
 
 /** Any delivery: a third refused, most of the rest readable with hostile lines. */
 export function deliveryArbitrary(options: { heavy?: boolean } = {}): fc.Arbitrary<FuzzDelivery> {
@@ -216,6 +214,6 @@ export function deliveryArbitrary(options: { heavy?: boolean } = {}): fc.Arbitra
     { weight: 16, arbitrary: readable(false) },
     { weight: heavy ? 1 : 0, arbitrary: readable(true) },
     { weight: 1, arbitrary: prototypePayload },
-    { weight: 1, arbitrary: controlMessage },
+    { weight: 1, arbitrary: controlDelivery },
   );
 }
