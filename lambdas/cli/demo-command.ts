@@ -54,7 +54,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const config = validateConfig(month.config, 'demo config');
     const deliveries = monthToDeliveries(month);
     const totalLines = deliveries.reduce((n, d) => n + d.lines, 0);
-    say(`Generated ${new Set(month.logGroups.map((g) => g.logGroup)).size} log groups (${month.logGroups.length} log streams), ${totalLines.toLocaleString('en-US')} log lines, ${deliveries.length} subscription deliveries`);
+    say(`Generated ${new Set(month.logGroups.map((g) => g.logGroup)).size} log groups (${month.logGroups.length} log streams), ${totalLines.toLocaleString('en-US')} log lines, ${deliveries.length.toLocaleString('en-US')} subscription deliveries (and the control message CloudWatch Logs sends first)`);
     say('');
 
     mkdirSync(opts.outDir, { recursive: true });
