@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { AgentAction, AgentEnd, AgentStart, AuditEvent } from './events.ts';
 import type { ReduceContext } from './pipeline.ts';
+import { fingerprint, TokenRing } from './token-ring.ts';
 
 /**
  * Stage one of the agent tree: one compact aggregate per agent run (`agentrun#<run_id>`), holding
@@ -68,7 +68,6 @@ export const AGENT_RUN_STATE_KIND = 'agentrun';
 export const AGENT_RUN_TTL_MS = 30 * 86_400_000;
 /** Fingerprints kept per run: 40 KB; a run with more actions dedups against its latest 5000. */
 export const MAX_SEEN_ACTIONS = 5000;
-const TOKEN_CHARS = 8;
 export const MAX_CHILDREN = 500;
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;
@@ -101,31 +100,6 @@ export function eventIdentity(event: AuditEvent): string {
   const s = event.source;
   const where = s.eventId ? `cw:${s.eventId}` : `${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}`;
   return `${where}|${JSON.stringify(body)}`;
-}
-
-/** 48 bits of SHA-256 in 8 base64url characters: collisions among 5000 tokens are ~1 in 10⁷. */
-export function fingerprint(identity: string): string {
-  return createHash('sha256').update(identity).digest('base64url').slice(0, TOKEN_CHARS);
-}
-
-/** The fingerprints of a ring string (fixed-width, concatenated), as a set. */
-export function ringSet(ring: string): Set<string> {
-  const set = new Set<string>();
-  for (let i = 0; i + TOKEN_CHARS <= ring.length; i += TOKEN_CHARS) set.add(ring.slice(i, i + TOKEN_CHARS));
-  return set;
-}
-
-/** Whether a ring string holds the fingerprint, at a token boundary: no set built, for a few lookups. */
-export function ringHas(ring: string, token: string): boolean {
-  for (let i = ring.indexOf(token); i >= 0; i = ring.indexOf(token, i + 1)) if (i % TOKEN_CHARS === 0) return true;
-  return false;
-}
-
-/** The ring with tokens appended, keeping the newest `limit`. */
-export function appendRing(ring: string, tokens: readonly string[], limit: number): string {
-  const next = ring + tokens.join('');
-  const max = limit * TOKEN_CHARS;
-  return next.length > max ? next.slice(next.length - max) : next;
 }
 
 /**
@@ -196,8 +170,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (s === initial) s = { ...initial };
     return s;
   };
-  let seen: Set<string> | undefined;
-  const fresh: string[] = [];
+  const seen = new TokenRing(initial.seen, MAX_SEEN_ACTIONS);
   const byAction = new CountCostTally(initial.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
   const byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
   const touch = (at: number) => {
@@ -256,11 +229,9 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     }
 
     // agent.action: counted once, however often it is delivered.
-    seen ??= ringSet(s.seen);
     const token = fingerprint(eventIdentity(event));
     if (seen.has(token)) continue;
     seen.add(token);
-    fresh.push(token);
     const cost = body.cost_usd ?? 0;
     const d = edit();
     d.agent = d.agent ?? body.agent;
@@ -281,7 +252,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     ...s,
     by_action: byAction.result(),
     by_tick: byTick.result(),
-    seen: fresh.length > 0 ? appendRing(s.seen, fresh, MAX_SEEN_ACTIONS) : s.seen,
+    seen: seen.toString(),
     expires_at: Math.max(s.last_at ?? 0, ctx.clock.now()) + AGENT_RUN_TTL_MS,
   };
 }

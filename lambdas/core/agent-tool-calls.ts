@@ -1,8 +1,9 @@
 import { TOOL_CALL_DETECTORS } from '../detectors/index.ts';
-import { appendRing, eventIdentity, fingerprint, ringSet } from './agent-run.ts';
+import { eventIdentity } from './agent-run.ts';
 import type { AuditEvent, ToolCall } from './events.ts';
 import { type Finding, findingKey } from './findings.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
+import { fingerprint, TokenRing } from './token-ring.ts';
 
 /**
  * Tool calls (`tool.call` lines), per tool: each call's arguments are checked once against the
@@ -41,8 +42,7 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
   },
   initial: initialToolState,
   apply(state, subject, events, ctx): Reduction<ToolState> {
-    const seen = ringSet(state.seen);
-    const fresh: string[] = [];
+    const seen = new TokenRing(state.seen, MAX_SEEN_CALLS);
     const byKey = new Map<string, Finding>();
     let { calls, invalid, placeholders } = state;
     let lastInvalid = state.last_invalid_at;
@@ -51,7 +51,6 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
       const token = fingerprint(callIdentity(event));
       if (seen.has(token)) continue;
       seen.add(token);
-      fresh.push(token);
       calls++;
       const b = event.body;
       const call = { tool: b.tool, args: b.args, at: event.at, agent: b.agent, run_id: b.run_id, call_id: b.call_id };
@@ -75,9 +74,9 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
         }
       }
     }
-    if (fresh.length === 0) return { state, findings: [], records: [] };
+    if (!seen.changed) return { state, findings: [], records: [] };
     return {
-      state: { tool: subject, calls, invalid, placeholders, seen: appendRing(state.seen, fresh, MAX_SEEN_CALLS), ...(lastInvalid !== undefined ? { last_invalid_at: lastInvalid } : {}) },
+      state: { tool: subject, calls, invalid, placeholders, seen: seen.toString(), ...(lastInvalid !== undefined ? { last_invalid_at: lastInvalid } : {}) },
       findings: [...byKey.values()],
       records: [],
     };

@@ -9,8 +9,8 @@ import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
-import { appendRing, fingerprint, ringHas, ringSet } from './agent-run.ts';
 import { median } from './stats.ts';
+import { fingerprint, TokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
 export interface OpenRun {
@@ -128,9 +128,6 @@ function insertSorted(list: readonly number[], value: number): number[] {
   return next;
 }
 
-/** Lookups of a batch answered by searching the ring; past them a set is built once. */
-const LINEAR_LOOKUPS = 4;
-
 /**
  * The runs (ids and end tokens) a job has finished recently, while a batch is applied: a line
  * delivered again is recognised and skipped. Kept in the state as one string of fixed-width
@@ -141,20 +138,17 @@ const LINEAR_LOOKUPS = 4;
  * written back as a ring.
  */
 class ProcessedTokens {
-  /** The stored ring, after the fingerprints of a legacy list (they are older). */
-  private readonly ring: string;
-  private readonly fresh: string[] = [];
-  private set: Set<string> | undefined;
-  private lookups = 0;
+  private readonly ring: TokenRing;
   /** The last token fingerprinted: a run is looked up, then remembered. */
   private last: { readonly token: string; readonly print: string } | undefined;
 
   constructor(ring: string | undefined, legacy: readonly string[] | undefined) {
-    this.ring = (legacy ?? []).map(fingerprint).join('') + (ring ?? '');
+    // The fingerprints of a legacy list go first: they are older.
+    this.ring = new TokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), MAX_PROCESSED);
   }
 
   get changed(): boolean {
-    return this.fresh.length > 0;
+    return this.ring.changed;
   }
 
   private printOf(token: string): string {
@@ -163,24 +157,16 @@ class ProcessedTokens {
   }
 
   has(token: string): boolean {
-    const print = this.printOf(token);
-    // A few lookups (a batch with a few runs of the job) search the ring; many build a set once.
-    if (!this.set && ++this.lookups <= LINEAR_LOOKUPS) return ringHas(this.ring, print) || this.fresh.includes(print);
-    this.set ??= new Set([...ringSet(this.ring), ...this.fresh]);
-    return this.set.has(print);
+    return this.ring.has(this.printOf(token));
   }
 
   add(tokens: readonly string[]): void {
-    for (const token of tokens) {
-      const print = this.printOf(token);
-      this.set?.add(print);
-      this.fresh.push(print);
-    }
+    for (const token of tokens) this.ring.add(this.printOf(token));
   }
 
   /** The ring as `JobState.processedRing` holds it: this batch's fingerprints after the others. */
   toRing(): string {
-    return appendRing(this.ring, this.fresh, MAX_PROCESSED);
+    return this.ring.toString();
   }
 }
 

@@ -2,11 +2,11 @@ import type { Config } from '../config.ts';
 import type { RouteOptions, RouteWindow, RouteWindowKind } from '../detectors/agent-kinds.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import { ROUTE_WINDOW_DETECTORS } from '../detectors/index.ts';
-import { appendRing, fingerprint, ringSet } from './agent-run.ts';
 import type { Attempt, AuditEvent } from './events.ts';
 import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
+import { fingerprint, TokenRing } from './token-ring.ts';
 
 /**
  * Retries per route (`attempt` lines): attempts are grouped into requests by `request_id`; a
@@ -151,7 +151,8 @@ function seenAllBefore(seen: readonly number[], ok: number): boolean {
 class RouteFold {
   changed = false;
   readonly findings: Finding[] = [];
-  private readonly done: Set<string>;
+  /** Requests completed (stored and this batch's): a redelivered attempt of one is not counted again. */
+  readonly done: TokenRing;
   /** Sketches this fold made itself and may count into in place; any other (from the state, from a merge) is copied first. */
   private readonly ownSketches = new WeakSet<LatencySketch>();
 
@@ -160,7 +161,7 @@ class RouteFold {
     private readonly ctx: ReduceContext,
     private readonly options: RouteOptions,
   ) {
-    this.done = ringSet(s.done);
+    this.done = new TokenRing(s.done, MAX_DONE_REQUESTS);
   }
 
   record(event: AuditEvent<Attempt>): void {
@@ -169,7 +170,8 @@ class RouteFold {
       this.s.watermark = event.at;
       this.s.judged_to = floorTo(event.at - REQUEST_HORIZON_MS, QUARTER);
     }
-    if (this.done.has(fingerprint(`req:${b.request_id}`))) return;
+    const token = fingerprint(`req:${b.request_id}`);
+    if (this.done.has(token)) return;
     const existing = this.s.open[b.request_id];
     if (existing?.seen.includes(b.attempt)) return;
     const start = event.at - b.latency_ms;
@@ -185,15 +187,13 @@ class RouteFold {
     this.s.open[b.request_id] = req;
     this.changed = true;
     const ok = req.ok;
-    if (ok !== undefined && seenAllBefore(req.seen, ok)) this.complete(b.request_id);
+    if (ok !== undefined && seenAllBefore(req.seen, ok)) this.complete(b.request_id, token);
   }
 
-  private complete(requestId: string): void {
+  private complete(requestId: string, token = fingerprint(`req:${requestId}`)): void {
     const req = this.s.open[requestId];
     delete this.s.open[requestId];
-    const token = fingerprint(`req:${requestId}`);
     this.done.add(token);
-    this.s.done = appendRing(this.s.done, [token], MAX_DONE_REQUESTS);
     const retried = !(req.ok === 1 && req.seen.length === 1);
     const failed = req.ok === undefined;
     const attempts = req.seen.length;
@@ -302,6 +302,7 @@ class RouteFold {
 function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f: RouteFold) => void): Reduction<RouteState> {
   const f = new RouteFold(structuredClone(initial), ctx, resolveRouteOptions(ctx.config, subject));
   run(f);
+  if (f.done.changed) f.s.done = f.done.toString();
   return f.changed ? { state: f.s, findings: f.findings, records: [] } : { state: initial, findings: [], records: [] };
 }
 

@@ -1,0 +1,60 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { appendRing, fingerprint, ringHas, TokenRing } from '../../lambdas/core/token-ring.ts';
+
+describe('fingerprint', () => {
+  it('is the first 8 base64url characters of SHA-256, as the rings already stored hold them', () => {
+    for (const id of ['run-1', 'cw:37203982|{"type":"agent.action"}', 'ünïcødé ✓', '']) {
+      expect(fingerprint(id)).toBe(createHash('sha256').update(id).digest('base64url').slice(0, 8));
+    }
+  });
+});
+
+describe('ringHas: a fingerprint in a ring string, at a token boundary only', () => {
+  it('finds tokens where they start, not across two of them', () => {
+    const ring = 'AAAABBBBCCCCDDDD';
+    expect(ringHas(ring, 'AAAABBBB')).toBe(true);
+    expect(ringHas(ring, 'CCCCDDDD')).toBe(true);
+    // Present in the text, but straddling the two tokens: not a token of the ring.
+    expect(ringHas(ring, 'BBBBCCCC')).toBe(false);
+    expect(ringHas(`${ring}BBBBCCCC`, 'BBBBCCCC')).toBe(true);
+    expect(ringHas('', 'AAAABBBB')).toBe(false);
+  });
+});
+
+describe('TokenRing: one batch reading and adding to a stored ring', () => {
+  const stored = Array.from({ length: 300 }, (_, i) => fingerprint(`stored-${i}`));
+  const ring = stored.join('');
+
+  it('answers the same whether it searches the string (first lookups) or a set (after many)', () => {
+    const r = new TokenRing(ring, 1000);
+    const probes = [...stored.slice(0, 50).map((t, i) => (i % 2 ? t : fingerprint(`new-${i}`))), 'BBBBCCCC'];
+    const answers = [...probes, ...probes].map((t) => r.has(t));
+    const expected = [...probes, ...probes].map((t) => stored.includes(t));
+    expect(answers).toEqual(expected);
+    expect(answers.filter(Boolean)).toHaveLength(50);
+  });
+
+  it('knows the tokens added during the batch, before and after it builds its set', () => {
+    const r = new TokenRing(ring, 1000);
+    const added = Array.from({ length: 40 }, () => fingerprint(randomUUID()));
+    for (const t of added) {
+      expect(r.has(t)).toBe(false);
+      r.add(t);
+      expect(r.has(t)).toBe(true);
+    }
+    expect(r.changed).toBe(true);
+  });
+
+  it('keeps the newest `limit` tokens, the batch’s after the stored ones, and leaves an unchanged ring as it was', () => {
+    const r = new TokenRing(ring, 301);
+    expect(r.changed).toBe(false);
+    expect(r.toString()).toBe(ring);
+    r.add('NEWTOKEN');
+    r.add('NEWER123');
+    expect(r.toString()).toBe(appendRing(ring, ['NEWTOKEN', 'NEWER123'], 301));
+    expect(r.toString()).toHaveLength(301 * 8);
+    expect(r.toString().slice(-16)).toBe('NEWTOKENNEWER123');
+    expect(r.toString().startsWith(stored[1])).toBe(true);
+  });
+});
