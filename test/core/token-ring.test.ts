@@ -35,6 +35,18 @@ describe('TokenRing: one batch reading and adding to a stored ring', () => {
     expect(answers.filter(Boolean)).toHaveLength(50);
   });
 
+  it('finds every token of a full 5000-token ring once indexed, and no token that straddles two', () => {
+    const tokens = Array.from({ length: 5000 }, (_, i) => fingerprint(`run-${i}`));
+    const full = tokens.join('');
+    const r = new TokenRing(full, 5000);
+    const absent = Array.from({ length: 2000 }, (_, i) => fingerprint(`other-${i}`)).filter((t) => !tokens.includes(t));
+    const straddling = Array.from({ length: 200 }, (_, i) => full.slice(i * 8 + 4, i * 8 + 12));
+    expect(tokens.every((t) => r.has(t))).toBe(true);
+    expect(absent.some((t) => r.has(t))).toBe(false);
+    expect(straddling.filter((t) => !tokens.includes(t)).some((t) => r.has(t))).toBe(false);
+    expect(r.has('short')).toBe(false);
+  });
+
   it('knows the tokens added during the batch, before and after it builds its set', () => {
     const r = new TokenRing(ring, 1000);
     const added = Array.from({ length: 40 }, () => fingerprint(randomUUID()));
