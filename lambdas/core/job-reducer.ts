@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import type { CompletedRun, DetectorMeta, FindingDraft, RunDetector } from '../detectors/types.ts';
+import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, RunDetector } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
@@ -9,7 +9,7 @@ import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
-import { median } from './stats.ts';
+import { median, medianOfSorted, sortsBefore } from './stats.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
@@ -69,10 +69,6 @@ const MAX_OPEN = 50;
 const MAX_STARTS = 200;
 const MAX_HOSTS = 100;
 
-function countHost(hosts: Record<string, number> | undefined, host: string | undefined): Record<string, number> | undefined {
-  if (!host || (hosts && !(host in hosts) && Object.keys(hosts).length >= MAX_HOSTS)) return hosts;
-  return { ...hosts, [host]: (hosts?.[host] ?? 0) + 1 };
-}
 const MINUTE_MS = 60_000;
 /** A run may start this long before its expected time and still count (clock skew). */
 export const EARLY_MS = 2 * MINUTE_MS;
@@ -104,28 +100,157 @@ function toFinding(draft: FindingDraft, meta: DetectorMeta, config: Config): Fin
   return { ...draft, detector: meta.id, subject_kind: meta.subjectKind, severity: config.defaults.severity[meta.id] ?? draft.severity ?? meta.defaultSeverity };
 }
 
-function pushBoundedTimes(list: readonly number[] | undefined, value: number, limit: number): number[] {
-  const next = insertSorted(list ?? [], value);
-  return next.length > limit ? next.slice(next.length - limit) : next;
+/*
+ * While a batch is applied, each list and record of the state is copied at most once, on its first
+ * change, and changed in place after that: a batch of runs used to copy the start times (up to
+ * MAX_STARTS), both baseline windows, the host counts and the open runs once per run. The copies
+ * belong to the batch's new state alone; the given state's lists are never written.
+ */
+
+/** Whether every time is a number (no NaN) and each is at most the next: a new time then goes in by binary search. */
+function isAscending(list: readonly number[]): boolean {
+  if (list.length > 0 && Number.isNaN(list[0])) return false;
+  for (let i = 1; i < list.length; i++) if (!(list[i - 1] <= list[i])) return false;
+  return true;
 }
 
-/** `[...list, value]` sorted ascending: a binary insertion when `list` is sorted already (it always is), else a sort. */
-function insertSorted(list: readonly number[], value: number): number[] {
-  let sorted = !Number.isNaN(value);
-  for (let i = 1; sorted && i < list.length; i++) sorted = list[i - 1] <= list[i];
-  if (!sorted || (list.length > 0 && Number.isNaN(list[0]))) return [...list, value].sort((a, b) => a - b);
+/** Drops the oldest entries of `list` in place so that at most `limit` remain (as `list.slice(-limit)` would keep). */
+function keepNewest<T>(list: T[], limit: number): T[] {
+  const excess = list.length - limit;
+  if (excess === 1) list.shift();
+  else if (excess > 0) list.splice(0, excess);
+  return list;
+}
+
+/** Start times of recent runs (`JobState.starts`), oldest first, while a batch is applied. */
+class StartTimes {
+  private owned = false;
+  /** Whether `list` is known ascending without NaN; undefined until checked after it was last sorted as a whole. */
+  private ascending: boolean | undefined;
+
+  constructor(public list: number[] | undefined) {}
+
+  /** Adds a start time as `[...list, at]` sorted ascending, then cut to the newest `limit`, would. */
+  add(at: number, limit: number): number[] {
+    if (!this.owned) {
+      this.list = this.list ? this.list.slice() : [];
+      this.owned = true;
+    }
+    const list = this.list!;
+    this.ascending ??= isAscending(list);
+    if (this.ascending && !Number.isNaN(at)) {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid] <= at) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo === list.length) list.push(at);
+      else list.splice(lo, 0, at);
+    } else {
+      // Out of order (a state written so, or a NaN): the whole list is sorted, as it always was.
+      list.push(at);
+      list.sort((a, b) => a - b);
+      this.ascending = undefined;
+    }
+    return keepNewest(list, limit);
+  }
+}
+
+/**
+ * A baseline window (`outputs` or `durations`, oldest first) while a batch is applied, and the
+ * same values in sorted order once a median is asked for: each run's judgement needs both
+ * medians, and the sorted copy is kept up to date by one insertion (and one removal) per run
+ * instead of a sort of the whole window per run.
+ */
+class BaselineWindow {
+  private owned = false;
+  /** The values in `sortsBefore` order (as a `Float64Array` sorts them), so the median is the one `median` gives. */
+  private sorted: number[] | undefined;
+
+  /** The given state's list until the first push (never written), then this batch's copy. */
+  constructor(public list: number[]) {}
+
+  median(): number | undefined {
+    this.sorted ??= Array.from(Float64Array.from(this.list).sort());
+    return medianOfSorted(this.sorted);
+  }
+
+  /** Adds a value as `[...list, value]` cut to the newest `limit` would. */
+  push(value: number, limit: number): number[] {
+    const list = this.owned ? this.list : this.list.slice();
+    this.list = list;
+    this.owned = true;
+    list.push(value);
+    const sorted = this.sorted;
+    if (sorted) sorted.splice(upperBound(sorted, value), 0, value);
+    const excess = list.length - limit;
+    if (excess > 0) {
+      if (sorted) for (let i = 0; i < excess; i++) sorted.splice(lowerBound(sorted, list[i]), 1);
+      keepNewest(list, limit);
+    }
+    return list;
+  }
+}
+
+/** The first index whose value sorts after `value`. */
+function upperBound(sorted: readonly number[], value: number): number {
   let lo = 0;
-  let hi = list.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (list[mid] <= value) lo = mid + 1;
+    if (sortsBefore(value, sorted[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The first index whose value does not sort before `value`: where `value` is, when the list holds it. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sortsBefore(sorted[mid], value)) lo = mid + 1;
     else hi = mid;
   }
-  const next = new Array<number>(list.length + 1);
-  for (let i = 0; i < lo; i++) next[i] = list[i];
-  next[lo] = value;
-  for (let i = lo; i < list.length; i++) next[i + 1] = list[i];
-  return next;
+  return lo;
+}
+
+/** Runs seen per host (`JobState.hosts`) while a batch is applied. */
+class HostCounts {
+  private owned = false;
+
+  constructor(public hosts: Record<string, number> | undefined) {}
+
+  /** Counts a run on `host` as `{ ...hosts, [host]: n + 1 }` would; a new host only while fewer than MAX_HOSTS are known. */
+  count(host: string | undefined): Record<string, number> | undefined {
+    const hosts = this.hosts;
+    if (!host || (hosts && !(host in hosts) && Object.keys(hosts).length >= MAX_HOSTS)) return hosts;
+    const count = (hosts?.[host] ?? 0) + 1;
+    const next = this.owned ? hosts! : { ...hosts };
+    this.hosts = next;
+    this.owned = true;
+    // A spread's computed key is an own property even when it is `__proto__`; an assignment would set the prototype.
+    if (host === '__proto__') Object.defineProperty(next, host, { value: count, writable: true, enumerable: true, configurable: true });
+    else next[host] = count;
+    return next;
+  }
+}
+
+/** Removes, in place, the entries `drop` matches. */
+function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (!drop(list[i])) list[kept++] = list[i];
+  list.length = kept;
+}
+
+/** The open run that started last at or before `at` (the first of those that started together). */
+function latestOpenAt(open: readonly OpenRun[], at: number): OpenRun | undefined {
+  let best: OpenRun | undefined;
+  for (const r of open) if (r.at <= at && (best === undefined || r.at > best.at)) best = r;
+  return best;
 }
 
 /**
@@ -160,8 +285,8 @@ class ProcessedTokens {
     return this.ring.has(this.printOf(token));
   }
 
-  add(tokens: readonly string[]): void {
-    for (const token of tokens) this.ring.add(this.printOf(token));
+  add(token: string): void {
+    this.ring.add(this.printOf(token));
   }
 
   /** The ring as `JobState.processedRing` holds it: this batch's fingerprints after the others. */
@@ -196,13 +321,16 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
 
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
 export function judgeRun(run: CompletedRun, state: JobState, config: Config, detectors: readonly RunDetector[] = RUN_DETECTORS): Finding[] {
-  const options = resolveJobOptions(config, run.job);
   const baseline = {
     outputBytes: state.outputs,
     durations: state.durations,
     medianOutputBytes: median(state.outputs),
     medianDurationMs: median(state.durations),
   };
+  return judgeWith(run, baseline, resolveJobOptions(config, run.job), config, detectors);
+}
+
+function judgeWith(run: CompletedRun, baseline: Baseline, options: JobOptions, config: Config, detectors: readonly RunDetector[]): Finding[] {
   const fired = new Set<DetectorId>();
   const findings: Finding[] = [];
   for (const detector of detectors) {
@@ -217,11 +345,6 @@ export function judgeRun(run: CompletedRun, state: JobState, config: Config, det
 
 const OUTPUT_FINDINGS: ReadonlySet<DetectorId> = new Set(['empty-output', 'output-shrink']);
 const DURATION_FINDINGS: ReadonlySet<DetectorId> = new Set(['duration-slow', 'duration-fast']);
-
-function pushBounded(list: readonly number[], value: number, limit: number): number[] {
-  const next = [...list, value];
-  return next.length > limit ? next.slice(next.length - limit) : next;
-}
 
 /** The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h). */
 export function maxRuntimeOf(state: JobState, config: Config): { ms: number; source: string } {
@@ -311,19 +434,37 @@ export const jobReducer: SubjectReducer<JobState> = {
     const findings: Finding[] = [];
     const records: RunRecord[] = [];
     const window = ctx.config.defaults.baseline_window;
+    // The lists and records a run changes: shared with `initial` until their first change, then
+    // this batch's own copies, changed in place. Fields are still written in the order they always
+    // were, so a new state holds its keys in the same order.
+    const starts = new StartTimes(initial.starts);
+    const outputs = new BaselineWindow(initial.outputs);
+    const durations = new BaselineWindow(initial.durations);
+    const hosts = new HostCounts(initial.hosts);
+    let openOwned = false;
+    const ownOpen = (): OpenRun[] => {
+      const d = edit();
+      if (!openOwned) {
+        d.open = d.open.slice();
+        openOwned = true;
+      }
+      return d.open;
+    };
+    let lastEnd: { run_id: string; at: number; exit_code: number } | undefined;
+    // The job's options are the same for every run of the batch.
+    let options: JobOptions | undefined;
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed);
     const seen = (token: string) => processed.has(token);
-    const remember = (...tokens: string[]) => {
-      processed.add(tokens);
+    const remember = (token: string) => {
+      processed.add(token);
       edit();
     };
     const touch = (at: number) => {
-      Object.assign(edit(), {
-        firstSeenAt: state.firstSeenAt === undefined ? at : Math.min(state.firstSeenAt, at),
-        lastSeenAt: state.lastSeenAt === undefined ? at : Math.max(state.lastSeenAt, at),
-      });
+      const d = edit();
+      d.firstSeenAt = d.firstSeenAt === undefined ? at : Math.min(d.firstSeenAt, at);
+      d.lastSeenAt = d.lastSeenAt === undefined ? at : Math.max(d.lastSeenAt, at);
     };
 
     for (const event of events) {
@@ -343,30 +484,32 @@ export const jobReducer: SubjectReducer<JobState> = {
       const platform = event.format === PLATFORM_FORMAT;
       if (!platform && !state.instrumented) {
         // From now on the function's own run lines speak for its runs: forget runs opened by platform lines.
-        Object.assign(edit(), { instrumented: true, open: state.open.filter((r) => r.format !== PLATFORM_FORMAT) });
+        edit().instrumented = true;
+        if (state.open.some((r) => r.format === PLATFORM_FORMAT)) removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT);
       }
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
-        const open = [...state.open, { run_id: body.run_id, at: event.at, host: body.host, format: event.format }];
-        Object.assign(edit(), {
-          open: open.slice(-MAX_OPEN),
-          lastStartAt: Math.max(state.lastStartAt ?? 0, event.at),
-          starts: pushBoundedTimes(state.starts, event.at, MAX_STARTS),
-          hosts: countHost(state.hosts, body.host),
-          startsSeen: (state.startsSeen ?? 0) + 1,
-        });
+        const d = edit();
+        const open = ownOpen();
+        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format });
+        keepNewest(open, MAX_OPEN);
+        d.lastStartAt = Math.max(d.lastStartAt ?? 0, event.at);
+        d.starts = starts.add(event.at, MAX_STARTS);
+        d.hosts = hosts.count(body.host);
+        d.startsSeen = (d.startsSeen ?? 0) + 1;
         touch(event.at);
         continue;
       }
 
       // An end: resolve which run it closes.
-      const endToken = `${OPEN_RUN}@${event.at}`;
       // A platform failure of an instrumented function (a timeout) ends the run its own lines opened.
       let runId = platform && state.instrumented ? OPEN_RUN : body.run_id;
       if (runId === undefined || runId === OPEN_RUN) {
+        // Only an end that names no run has an end token: no time printed for the others.
+        const endToken = `${OPEN_RUN}@${event.at}`;
         if (seen(endToken)) continue;
-        const open = [...state.open].filter((r) => r.at <= event.at).sort((a, b) => b.at - a.at)[0];
+        const open = latestOpenAt(state.open, event.at);
         if (open) runId = open.run_id;
         else if (state.lastEnd && Math.abs(event.at - state.lastEnd.at) <= SAME_END_WINDOW_MS) {
           remember(endToken);
@@ -394,22 +537,38 @@ export const jobReducer: SubjectReducer<JobState> = {
         failure: body.type === 'run.failed' ? body.reason : undefined,
       };
 
-      const runFindings = judgeRun(run, state, ctx.config);
-      findings.push(...runFindings);
-      const fired = new Set(runFindings.map((f) => f.detector));
+      // Detectors read the windows (never keep them: evidence holds numbers), before this run changes them.
+      const baseline: Baseline = {
+        outputBytes: outputs.list,
+        durations: durations.list,
+        medianOutputBytes: outputs.median(),
+        medianDurationMs: durations.median(),
+      };
+      options ??= resolveJobOptions(ctx.config, subject);
+      const runFindings = judgeWith(run, baseline, options, ctx.config, RUN_DETECTORS);
+      let outputFired = false;
+      let durationFired = false;
+      for (const finding of runFindings) {
+        findings.push(finding);
+        if (OUTPUT_FINDINGS.has(finding.detector)) outputFired = true;
+        if (DURATION_FINDINGS.has(finding.detector)) durationFired = true;
+      }
       const ok = run.exit_code === 0 && run.failure === undefined;
-      Object.assign(edit(), {
-        open: state.open.filter((r) => r.run_id !== runId),
-        endsLogged: true,
-        runs: state.runs + 1,
-        failures: state.failures + (ok ? 0 : 1),
-        consecutiveFailures: ok ? 0 : state.consecutiveFailures + 1,
-        lastEnd: { run_id: runId, at: event.at, exit_code: run.exit_code },
-        starts: started ? state.starts : pushBoundedTimes(state.starts, event.at - (run.duration_ms ?? 0), MAX_STARTS),
-        hosts: started ? state.hosts : countHost(state.hosts, run.host),
-        outputs: ok && run.output_bytes !== undefined && ![...fired].some((d) => OUTPUT_FINDINGS.has(d)) ? pushBounded(state.outputs, run.output_bytes, window) : state.outputs,
-        durations: ok && run.duration_ms !== undefined && ![...fired].some((d) => DURATION_FINDINGS.has(d)) ? pushBounded(state.durations, run.duration_ms, window) : state.durations,
-      });
+      const d = edit();
+      if (started) removeWhere(ownOpen(), (r) => r.run_id === runId);
+      d.endsLogged = true;
+      d.runs = d.runs + 1;
+      d.failures = d.failures + (ok ? 0 : 1);
+      d.consecutiveFailures = ok ? 0 : d.consecutiveFailures + 1;
+      if (lastEnd) {
+        lastEnd.run_id = runId;
+        lastEnd.at = event.at;
+        lastEnd.exit_code = run.exit_code;
+      } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code };
+      d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS);
+      d.hosts = started ? hosts.hosts : hosts.count(run.host);
+      d.outputs = ok && run.output_bytes !== undefined && !outputFired ? outputs.push(run.output_bytes, window) : outputs.list;
+      d.durations = ok && run.duration_ms !== undefined && !durationFired ? durations.push(run.duration_ms, window) : durations.list;
       remember(runId);
       touch(event.at);
       records.push({

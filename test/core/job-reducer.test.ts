@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { median } from '../../lambdas/core/stats.ts';
 import { OPEN_RUN } from '../../lambdas/core/parse/run-ids.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -83,6 +86,58 @@ describe('job runs reducer', () => {
     const config = { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, baseline_window: 3 } };
     const { state } = jobReducer.apply(initialJobState('backup'), 'backup', days(6), { ...ctx, config });
     expect(state.outputs).toHaveLength(3);
+  });
+
+  it('changes only its own copies across a batch of many runs: the frozen input stays as it was, and the result is that of one batch per run', () => {
+    // Prepare: a state with full windows, frozen as a store keeps it; then 260 runs on 3 hosts,
+    // every 7th only logging its end (its start is end − duration, out of order), every 50th slow.
+    const hourly = (from: number, n: number): AuditEvent[] =>
+      Array.from({ length: n }, (_, k) => {
+        const i = from + k;
+        const startIso = new Date(Date.UTC(2026, 9, 1) + i * 3_600_000).toISOString();
+        const [start, end] = run('etl', `r-${i}`, startIso, i % 50 === 49 ? 200 : 10 + (i % 5), { output_bytes: 7000 + i, host: `h${i % 3}` });
+        const withHost = { ...start, body: { ...start.body, host: `h${i % 3}` } } as AuditEvent;
+        return i % 7 === 3 ? [end] : [withHost, end];
+      }).flat();
+    const before = deepFreeze(jobReducer.apply(initialJobState('etl'), 'etl', hourly(0, 30), ctx).state);
+    const snapshot = structuredClone(before);
+    const events = hourly(30, 260);
+
+    // Act: one batch, and the same events one run per batch.
+    const batch = jobReducer.apply(before, 'etl', events, ctx);
+    let state = before;
+    const findings = [];
+    const records = [];
+    const runOf = (e: AuditEvent) => (e.body as { run_id: string }).run_id;
+    for (let i = 0; i < events.length; ) {
+      let j = i + 1;
+      while (j < events.length && runOf(events[j]) === runOf(events[i])) j++;
+      const one = jobReducer.apply(deepFreeze(state), 'etl', events.slice(i, j), ctx);
+      i = j;
+      state = one.state;
+      findings.push(...one.findings);
+      records.push(...one.records);
+    }
+
+    // Assess
+    expect(before).toEqual(snapshot);
+    expect(batch.state).toEqual(state);
+    expect(JSON.stringify(batch.state)).toBe(JSON.stringify(state));
+    expect(batch.findings).toEqual(findings);
+    expect(batch.records).toEqual(records);
+    expect(batch.state.runs).toBe(290);
+    expect(batch.state.outputs).toEqual(records.slice(-20).map((r) => r.output_bytes));
+    expect(batch.state.starts).toHaveLength(200);
+    expect(batch.state.starts).toEqual([...batch.state.starts!].sort((a, b) => a - b));
+    expect(batch.state.hosts).toEqual({ h0: 97, h1: 97, h2: 96 });
+    // The slow runs are judged against the median of the window before them.
+    const slow = batch.findings.filter((f) => f.detector === 'duration-slow');
+    expect(slow.map((f) => f.run_id)).toEqual(['r-49', 'r-99', 'r-149', 'r-199', 'r-249']);
+    expect(slow[0].evidence).toMatchObject({ median: median([...Array(20)].map((_, k) => (10 + ((79 + k) % 5)) * 60_000)), window: 20 });
+    // Applied again, the batch changes nothing.
+    const again = jobReducer.apply(deepFreeze(batch.state), 'etl', events, ctx);
+    expect(again.state).toBe(batch.state);
+    expect(again.findings).toEqual([]);
   });
 
   it('ignores events of other kinds', () => {
