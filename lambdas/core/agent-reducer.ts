@@ -108,7 +108,7 @@ export function resolveAgentOptions(config: Config, agent: string): AgentTreeOpt
  * metric, oldest first. The history is kept in end order, so it is read backwards and only as far
  * as the window needs (this runs for every judged tree).
  */
-export function costHistoryFor(state: AgentState, tree: TreeSnapshot, window: number): CostHistory {
+export function costHistoryFor(state: Pick<AgentState, 'history'>, tree: TreeSnapshot, window: number): CostHistory {
   const before = tree.ended_at ?? tree.last_at;
   const costs: number[] = [];
   const tokens: number[] = [];
@@ -122,31 +122,215 @@ export function costHistoryFor(state: AgentState, tree: TreeSnapshot, window: nu
   return { costs: costs.reverse(), tokens: tokens.reverse() };
 }
 
-/** Runs every tree detector on a snapshot, in registry order. */
-export function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config): Finding[] {
-  const options = resolveAgentOptions(config, tree.agent);
-  return TREE_DETECTORS.flatMap((detector) =>
-    detector.check({ tree, history, options }).map((draft) => ({
-      ...draft,
-      detector: detector.meta.id,
-      subject_kind: detector.meta.subjectKind,
-      severity: config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
-    })),
-  );
+/**
+ * Runs every tree detector on a snapshot, in registry order. `options` may be resolved once for a
+ * batch of the agent's snapshots (resolving walks every configured agent).
+ */
+export function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions = resolveAgentOptions(config, tree.agent)): Finding[] {
+  const findings: Finding[] = [];
+  for (const detector of TREE_DETECTORS) {
+    for (const draft of detector.check({ tree, history, options })) {
+      findings.push({
+        ...draft,
+        detector: detector.meta.id,
+        subject_kind: detector.meta.subjectKind,
+        severity: config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
+      });
+    }
+  }
+  return findings;
 }
 
 function firedId(f: { detector: DetectorId; run_id?: string }): string {
   return `${f.detector}#${f.run_id ?? ''}`;
 }
 
-function upsertHistory(history: readonly AgentHistoryEntry[], entry: AgentHistoryEntry): AgentHistoryEntry[] {
-  const next = [...history.filter((h) => h.run_id !== entry.run_id), entry].sort((a, b) => a.ended_at - b.ended_at || a.run_id.localeCompare(b.run_id));
-  return next.length > MAX_HISTORY ? next.slice(next.length - MAX_HISTORY) : next;
+/** The order the history is kept in: by end time, then run id. */
+function historyOrder(a: AgentHistoryEntry, b: AgentHistoryEntry): number {
+  return a.ended_at - b.ended_at || a.run_id.localeCompare(b.run_id);
+}
+
+/**
+ * One of the state's lists keyed by run id (`judged`, `open`) while a batch is applied. The
+ * stored array is read as it is until the first change, then copied once: a batch carries many
+ * snapshots of one agent, and copying (and scanning) up to 500 entries per snapshot was the
+ * reducer's largest cost. Positions are indexed by run id; a removed entry leaves a hole (closed
+ * when the batch is done), and the oldest live entries are dropped past `max`, exactly as a
+ * `filter`, push and `slice(-max)` per change would.
+ */
+class KeyedList<T extends { readonly run_id: string }> {
+  private items: (T | undefined)[] | undefined;
+  private index: Map<string, number> | undefined;
+  /** Later positions of a run id the stored list holds more than once (never written so, but a filter would drop them all). */
+  private extra: Map<string, number[]> | undefined;
+  /** Positions before `head` hold no live entry. */
+  private head = 0;
+  private live: number;
+
+  constructor(
+    private readonly stored: readonly T[],
+    private readonly max: number,
+  ) {
+    this.live = stored.length;
+  }
+
+  get changed(): boolean {
+    return this.items !== undefined;
+  }
+
+  get(runId: string): T | undefined {
+    const at = this.indexed().get(runId);
+    return at === undefined ? undefined : (this.items ?? this.stored)[at];
+  }
+
+  has(runId: string): boolean {
+    return this.indexed().has(runId);
+  }
+
+  /** Removes every entry of `runId`; the copy is made even when there is none (the list is written anyway). */
+  remove(runId: string): void {
+    this.writable();
+    for (let at = this.index!.get(runId); at !== undefined; at = this.index!.get(runId)) this.dropAt(at);
+  }
+
+  /** Removes the entries `drop` picks (a scan of the live entries). */
+  removeWhere(drop: (entry: T) => boolean): void {
+    const items = this.writable();
+    for (let i = this.head; i < items.length; i++) {
+      const entry = items[i];
+      if (entry !== undefined && drop(entry)) this.dropAt(i);
+    }
+  }
+
+  /** Appends an entry (its run id not in the list), then drops the oldest past `max`. */
+  push(entry: T): void {
+    const items = this.writable();
+    this.index!.set(entry.run_id, items.length);
+    items.push(entry);
+    this.live++;
+    while (this.live > this.max) {
+      while (items[this.head] === undefined) this.head++;
+      this.dropAt(this.head);
+    }
+  }
+
+  /** The list as stored: the same array when nothing changed. */
+  result(): readonly T[] {
+    if (!this.items) return this.stored;
+    const out: T[] = [];
+    for (let i = this.head; i < this.items.length; i++) {
+      const entry = this.items[i];
+      if (entry !== undefined) out.push(entry);
+    }
+    return out;
+  }
+
+  private writable(): (T | undefined)[] {
+    if (!this.items) {
+      this.indexed();
+      this.items = this.stored.slice();
+    }
+    return this.items;
+  }
+
+  private indexed(): Map<string, number> {
+    if (!this.index) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.stored.length; i++) {
+        const id = this.stored[i].run_id;
+        if (!index.has(id)) index.set(id, i);
+        else {
+          this.extra ??= new Map();
+          const more = this.extra.get(id);
+          if (more) more.push(i);
+          else this.extra.set(id, [i]);
+        }
+      }
+      this.index = index;
+    }
+    return this.index;
+  }
+
+  /** Empties one position, keeping the index on the first live entry of its run id. */
+  private dropAt(at: number): void {
+    const items = this.items!;
+    const id = items[at]!.run_id;
+    items[at] = undefined;
+    this.live--;
+    const more = this.extra?.get(id);
+    if (this.index!.get(id) === at) {
+      if (more) this.index!.set(id, more.shift()!);
+      else this.index!.delete(id);
+    } else if (more) {
+      more.splice(more.indexOf(at), 1);
+    }
+    if (more?.length === 0) this.extra!.delete(id);
+  }
+}
+
+/**
+ * The history while a batch is applied, copied on its first change. It is kept sorted, so an
+ * entry is inserted where a stable sort of the list with it appended would put it (after its
+ * equals), instead of filtering and sorting the whole history per ended tree.
+ */
+class HistoryList {
+  private items: AgentHistoryEntry[] | undefined;
+
+  constructor(private readonly stored: readonly AgentHistoryEntry[]) {}
+
+  get view(): readonly AgentHistoryEntry[] {
+    return this.items ?? this.stored;
+  }
+
+  get changed(): boolean {
+    return this.items !== undefined;
+  }
+
+  upsert(entry: AgentHistoryEntry): void {
+    let items = this.items;
+    if (!items) {
+      items = this.stored.filter((h) => h.run_id !== entry.run_id);
+      // A stored history out of order (written by no version of this reducer) is sorted as a whole, as before.
+      if (!isSorted(items)) {
+        items.push(entry);
+        items.sort(historyOrder);
+        this.items = items.length > MAX_HISTORY ? items.slice(items.length - MAX_HISTORY) : items;
+        return;
+      }
+      this.items = items;
+    } else {
+      let kept = 0;
+      for (const h of items) if (h.run_id !== entry.run_id) items[kept++] = h;
+      items.length = kept;
+    }
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (historyOrder(items[mid], entry) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    items.splice(lo, 0, entry);
+    if (items.length > MAX_HISTORY) items.splice(0, items.length - MAX_HISTORY);
+  }
+
+  result(): readonly AgentHistoryEntry[] {
+    return this.items ?? this.stored;
+  }
+}
+
+function isSorted(history: readonly AgentHistoryEntry[]): boolean {
+  for (let i = 1; i < history.length; i++) if (!(historyOrder(history[i - 1], history[i]) <= 0)) return false;
+  return true;
 }
 
 /**
  * The agent state: judges trees as their snapshots arrive. Redelivered or stale snapshots (no
  * more facts than the last judged view) change nothing and return the same state object.
+ *
+ * A batch may carry many snapshots of one agent: its lists are copied at most once per batch (on
+ * their first change) and the new state is put together once, at the end. Per snapshot, the
+ * result is what filtering, appending and slicing the lists would give.
  */
 export const agentTreeReducer: SubjectReducer<AgentState> = {
   kind: 'agent',
@@ -155,46 +339,57 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
   },
   initial: initialAgentState,
   apply(initial, subject, events, ctx: ReduceContext): Reduction<AgentState> {
-    let state = initial;
     const findings: Finding[] = [];
     const records: RunRecord[] = [];
+    const judgedRoots = new KeyedList(initial.judged, MAX_JUDGED);
+    const open = new KeyedList(initial.open, MAX_OPEN);
+    const history = new HistoryList(initial.history);
+    let roots = initial.roots;
+    let rootsChanged = false;
+    /** Every open root started at or after this (NaN: not known); an open snapshot whose age cut-off is not above it drops none. */
+    let openFrom = Number.NaN;
+    let options: AgentTreeOptions | undefined;
     for (const event of events) {
       const tree = treeOf(event);
       if (!tree || tree.agent !== subject) continue;
-      const prev = state.judged.find((j) => j.run_id === tree.root_run_id);
+      const prev = judgedRoots.get(tree.root_run_id);
 
       if (tree.phase === 'open') {
-        if (prev?.phase === 'ended' || state.open.some((o) => o.run_id === tree.root_run_id)) continue;
+        if (prev?.phase === 'ended' || open.has(tree.root_run_id)) continue;
         const startedAt = tree.started_at ?? tree.last_at;
-        const open = [...state.open.filter((o) => o.started_at >= startedAt - OPEN_MAX_AGE_MS), { run_id: tree.root_run_id, started_at: startedAt, ...(tree.tentative ? { tentative: true as const } : {}) }];
-        state = { ...state, open: open.slice(-MAX_OPEN) };
+        const cutoff = startedAt - OPEN_MAX_AGE_MS;
+        if (!(cutoff <= openFrom)) {
+          open.removeWhere((o) => !(o.started_at >= cutoff));
+          openFrom = cutoff;
+        }
+        open.push({ run_id: tree.root_run_id, started_at: startedAt, ...(tree.tentative ? { tentative: true as const } : {}) });
+        openFrom = Math.min(openFrom, startedAt);
         continue;
       }
 
       if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
-      const judged = judgeTree(tree, costHistoryFor(state, tree, ctx.config.defaults.baseline_window), ctx.config);
+      options ??= resolveAgentOptions(ctx.config, subject);
+      const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
       const already = new Set(prev?.fired ?? []);
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
       const fired = [...already, ...fresh.map(firedId)];
-      const judgedRoots = [...state.judged.filter((j) => j.run_id !== tree.root_run_id), { run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired }];
-      state = { ...state, judged: judgedRoots.slice(-MAX_JUDGED) };
+      judgedRoots.remove(tree.root_run_id);
+      judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired });
 
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);
         const outlier = fired.some((id) => id.startsWith('cost-outlier#'));
-        state = {
-          ...state,
-          open: state.open.filter((o) => o.run_id !== tree.root_run_id),
-          roots: state.roots + (prev?.phase === 'ended' ? 0 : 1),
-          history: upsertHistory(state.history, {
-            run_id: tree.root_run_id,
-            ended_at: tree.ended_at ?? tree.last_at,
-            ...(totals.costed > 0 ? { cost_usd: totals.cost_usd } : {}),
-            ...(totals.tokened > 0 ? { tokens: totals.tokens } : {}),
-            ...(outlier ? { outlier: true as const } : {}),
-          }),
-        };
+        open.remove(tree.root_run_id);
+        roots += prev?.phase === 'ended' ? 0 : 1;
+        rootsChanged = true;
+        history.upsert({
+          run_id: tree.root_run_id,
+          ended_at: tree.ended_at ?? tree.last_at,
+          ...(totals.costed > 0 ? { cost_usd: totals.cost_usd } : {}),
+          ...(totals.tokened > 0 ? { tokens: totals.tokens } : {}),
+          ...(outlier ? { outlier: true as const } : {}),
+        });
         if (prev?.phase !== 'ended') {
           const root = tree.runs[0];
           records.push({
@@ -208,6 +403,15 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         }
       }
     }
+    if (!judgedRoots.changed && !open.changed) return { state: initial, findings, records };
+    // Only the fields a snapshot wrote are set, in the stored state's key order (a spread keeps it).
+    const state: AgentState = {
+      ...initial,
+      ...(history.changed ? { history: history.result() } : {}),
+      ...(judgedRoots.changed ? { judged: judgedRoots.result() } : {}),
+      ...(open.changed ? { open: open.result() } : {}),
+      ...(rootsChanged ? { roots } : {}),
+    };
     return { state, findings, records };
   },
 };

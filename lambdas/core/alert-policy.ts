@@ -228,14 +228,26 @@ const NEW_DETECTOR: DetectorAlertState = { suppressed: 0, snoozed: 0, streak: 0,
  */
 export function runOutcomes(records: readonly RunRecord[], fresh: readonly Finding[]): Map<string, RunOutcome[]> {
   const out = new Map<string, RunOutcome[]>();
-  const add = (key: string, outcome: RunOutcome) => out.set(key, [...(out.get(key) ?? []), outcome]);
-  const flagged = new Set(fresh.filter((f) => f.run_id !== undefined).map((f) => `${f.subject_kind}#${f.subject}#${f.run_id}`));
+  // Appended in place: a batch holds hundreds of runs of one subject, and a copy per run made this quadratic.
+  const add = (key: string, outcome: RunOutcome) => {
+    const list = out.get(key);
+    if (list) list.push(outcome);
+    else out.set(key, [outcome]);
+  };
+  const flagged = new Set<string>();
+  for (const f of fresh) if (f.run_id !== undefined) flagged.add(`${f.subject_kind}#${f.subject}#${f.run_id}`);
   const recorded = new Set<string>();
+  // Most batches have no fresh finding: then no run needs its id (neither flagged nor matched below).
+  const withIds = fresh.length > 0;
   for (const r of records) {
     if (r.status === 'started') continue;
-    const id = `${r.subject_kind}#${r.subject}#${r.run_id}`;
-    recorded.add(id);
-    add(`${r.subject_kind}#${r.subject}`, { at: Date.parse(r.ts), healthy: r.status === 'ok' && !flagged.has(id), run_id: r.run_id });
+    let healthy = r.status === 'ok';
+    if (withIds) {
+      const id = `${r.subject_kind}#${r.subject}#${r.run_id}`;
+      recorded.add(id);
+      healthy &&= !flagged.has(id);
+    }
+    add(`${r.subject_kind}#${r.subject}`, { at: Date.parse(r.ts), healthy, run_id: r.run_id });
   }
   const seen = new Set<string>();
   for (const f of fresh) {
@@ -247,7 +259,18 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
   return out;
 }
 
-function pruneDecided(decided: Record<string, DecisionRecord>, now: number): Record<string, DecisionRecord> {
+/** The decisions kept: the last 14 days, at most 200. The same object when none is dropped (most batches drop none). */
+function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: number): Readonly<Record<string, DecisionRecord>> {
+  let count = 0;
+  let expired = false;
+  for (const key in decided) {
+    count++;
+    if (!(decided[key].at > now - DECISION_RETENTION_MS)) {
+      expired = true;
+      break;
+    }
+  }
+  if (!expired && count <= MAX_DECIDED) return decided;
   const entries = Object.entries(decided).filter(([, d]) => d.at > now - DECISION_RETENTION_MS);
   if (entries.length <= MAX_DECIDED) return Object.fromEntries(entries);
   return Object.fromEntries(entries.sort(([ka, a], [kb, b]) => a.at - b.at || ka.localeCompare(kb)).slice(entries.length - MAX_DECIDED));
@@ -264,7 +287,16 @@ export function decideAlerts(
   const base = current ?? initialAlertState(subject.subject, subject.subject_kind);
   let changed = current === undefined && (input.candidates.length > 0 || input.outcomes.length > 0);
   const detectors: Record<string, DetectorAlertState> = { ...base.detectors };
-  const decided: Record<string, DecisionRecord> = { ...base.decided };
+  // Copied on the first decision written: a batch of run outcomes alone writes none, and the 200 kept decisions are the bulk of the state.
+  let decided = base.decided;
+  let decidedOwn = false;
+  const decide = (key: string, record: DecisionRecord) => {
+    if (!decidedOwn) {
+      decided = { ...decided };
+      decidedOwn = true;
+    }
+    (decided as Record<string, DecisionRecord>)[key] = record;
+  };
   let health = base.health;
   let open = base.open;
   let notices = [...base.notices];
@@ -337,11 +369,11 @@ export function decideAlerts(
   }
 
   for (const { alert, key } of planned.values()) {
-    if (alert.coalesced > 0) decided[key] = { ...decided[key], coalesced: alert.coalesced };
+    if (alert.coalesced > 0) decide(key, { ...decided[key], coalesced: alert.coalesced });
   }
 
-  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now), notices };
   if (!changed) return { state: base, changed: false, alerts, held };
+  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now), notices };
   return { state, changed, alerts, held };
 
   function decideFinding(candidate: AlertCandidate): void {
@@ -351,7 +383,7 @@ export function decideAlerts(
     const streak = entry.streak + 1;
     const hold = (disposition: HeldFinding['disposition'], by?: string) => {
       held.push({ key, finding, disposition, by });
-      decided[key] = { at: now, disposition, ...(by ? { by } : {}) };
+      decide(key, { at: now, disposition, ...(by ? { by } : {}) });
     };
     const send = (kind: 'finding' | 'escalation', severity: Severity) => {
       const since = entry.lastSentAt ?? entry.firstHeldAt;
@@ -372,14 +404,14 @@ export function decideAlerts(
       };
       alerts.push(alert);
       planned.set(d, { alert, key });
-      decided[key] = {
+      decide(key, {
         at: now,
         disposition: 'sent',
         kind,
         severity,
         ...(alert.suppressed > 0 ? { suppressed: alert.suppressed, snoozed: alert.snoozed, since: alert.since } : {}),
         ...(kind === 'escalation' ? { streak } : {}),
-      };
+      });
       detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation' };
       openWith(severity, d);
     };
@@ -406,7 +438,7 @@ export function decideAlerts(
         sameDelivery.alert = { ...sameDelivery.alert, coalesced: sameDelivery.alert.coalesced + 1 };
         alerts[alerts.findIndex((a) => a.candidate?.key === sameDelivery.key)] = sameDelivery.alert;
         held.push({ key, finding, disposition: 'suppressed' });
-        decided[key] = { at: now, disposition: 'suppressed', coalescedInto: sameDelivery.key };
+        decide(key, { at: now, disposition: 'suppressed', coalescedInto: sameDelivery.key });
         detectors[d] = { ...entry, streak };
         return;
       }
@@ -423,7 +455,7 @@ export function decideAlerts(
     if (health && outcome.at < health.since) return false;
     const before = health;
     const switched = before !== undefined && before.status !== status;
-    const transitions = [...(before?.transitions ?? []).filter((t) => t > outcome.at - DAY_MS), ...(switched ? [outcome.at] : [])];
+    const transitions = transitionsAt(before?.transitions, outcome.at, switched);
     let next: SubjectHealth = {
       status,
       since: switched || !before ? outcome.at : before.since,
@@ -433,7 +465,9 @@ export function decideAlerts(
     };
     let touched = false;
     if (outcome.healthy) {
-      for (const [d, entry] of Object.entries(detectors)) {
+      // A plain object's keys, in Object.entries order, without an entries array per run.
+      for (const d in detectors) {
+        const entry = detectors[d];
         if (entry.streak === 0 && !entry.escalated) continue;
         detectors[d] = { ...entry, streak: 0, escalated: false };
         touched = true;
@@ -472,10 +506,33 @@ export function decideAlerts(
   }
 }
 
+/**
+ * The switches within 24 h of `at`, and `at` itself when the status switched there. The same
+ * array when none is dropped or added (most runs), so that a run that changes nothing copies nothing.
+ */
+function transitionsAt(before: readonly number[] | undefined, at: number, switched: boolean): readonly number[] {
+  if (!before) return switched ? [at] : [];
+  const cutoff = at - DAY_MS;
+  // A flapping subject keeps many switches and sees hundreds of runs a batch: its list's minimum
+  // (NaN when a switch is not a number, which the filter drops) is worked out once per list.
+  let min = minimumOf.get(before);
+  if (min === undefined) minimumOf.set(before, (min = before.reduce((m, t) => Math.min(m, t), Infinity)));
+  if (min > cutoff && !switched) return before;
+  const out = before.filter((t) => t > cutoff);
+  if (switched) out.push(at);
+  return out;
+}
+
+/** The minimum of a transitions list, by list: lists are never changed once made, and the policy sees the same one run after run. */
+const minimumOf = new WeakMap<readonly number[], number>();
+
 /** Whether two health records say the same (the run-outcome loop's "did anything change", without serialising both). */
 function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {
   if (!a || a.status !== b.status || a.since !== b.since || a.healthyRuns !== b.healthyRuns) return false;
-  if (a.transitions.length !== b.transitions.length || a.transitions.some((t, i) => t !== b.transitions[i])) return false;
+  if (a.transitions !== b.transitions) {
+    if (a.transitions.length !== b.transitions.length) return false;
+    for (let i = 0; i < a.transitions.length; i++) if (a.transitions[i] !== b.transitions[i]) return false;
+  }
   const [fa, fb] = [a.flapping, b.flapping];
   if (!fa || !fb) return fa === fb;
   return fa.since === fb.since && fa.lastSentAt === fb.lastSentAt && fa.suppressed === fb.suppressed;

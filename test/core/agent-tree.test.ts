@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
-import type { AgentState } from '../../lambdas/core/agent-reducer.ts';
+import { agentTreeReducer, type AgentState } from '../../lambdas/core/agent-reducer.ts';
+import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
-import { T0, act, acts, deepTree, end, start } from './agent-fixtures.ts';
+import { T0, act, acts, deepTree, end, start, treeOf } from './agent-fixtures.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
 
@@ -210,5 +212,68 @@ describe('the sweep hook for roots that never end', () => {
       'budget-exceeded r-32 run r-32 used 21 actions across 2 runs, over its budget of 20 actions per task; top: support-bot r-32 with 19, researcher r-31 with 2, llm_call ×21',
     ]);
     expect(later.findings).toEqual([]);
+  });
+});
+
+describe('the agent state over a batch of many snapshots', () => {
+  // A full state: 500 judged roots, 200 open ones (the last 150 of them started in the batch's week), 60 ended runs in the history.
+  const HOUR = 3_600_000;
+  const full: AgentState = deepFreeze({
+    agent: 'support-bot',
+    history: Array.from({ length: 60 }, (_, i) => ({ run_id: `h-${i}`, ended_at: T0 - (60 - i) * HOUR, cost_usd: 0.01 + (i % 5) / 1000 })),
+    judged: Array.from({ length: 500 }, (_, i) => ({ run_id: `j-${i}`, facts: 3, phase: i % 10 === 0 ? ('stale' as const) : ('ended' as const), fired: [] })),
+    open: Array.from({ length: 200 }, (_, i) => ({ run_id: `o-${i}`, started_at: i < 50 ? T0 - 9 * 24 * HOUR : T0 - i * 1000 })),
+    roots: 500,
+  });
+  const ended = (runId: string, actions: number, at: number) => treeEvent(treeOf([start(at, 'support-bot', runId), ...acts(actions, at + 1, 'support-bot', runId), end(at + actions + 2, 'support-bot', runId)], runId));
+  const opened = (runId: string, at: number) => treeEvent(treeOf([start(at, 'support-bot', runId)], runId, 'open'));
+  const batch = [
+    ...Array.from({ length: 40 }, (_, i) => opened(`n-${i}`, i)),
+    ...Array.from({ length: 30 }, (_, i) => ended(`n-${i}`, i % 3 === 0 ? 22 : 3, 100 + i * 60)),
+    ended('o-120', 2, 3000),
+    ended('j-0', 4, 3100),
+    ended('j-1', 3, 3200),
+    ended('n-0', 22, 100),
+    opened('n-1', 1),
+    ended('j-0', 25, 3100),
+  ];
+
+  it('holds what applying the snapshots one batch each would, in one new state, the lists capped', () => {
+    // Act
+    const whole = agentTreeReducer.apply(full, 'support-bot', batch, ctxAt(T0 + 5 * HOUR));
+    let state = full;
+    const findings: Finding[] = [];
+    const records: unknown[] = [];
+    for (const event of batch) {
+      const one = agentTreeReducer.apply(state, 'support-bot', [event], ctxAt(T0 + 5 * HOUR));
+      state = deepFreeze(one.state);
+      findings.push(...one.findings);
+      records.push(...one.records);
+    }
+    // Assess
+    expect(whole.state).toEqual(state);
+    expect(whole.findings).toEqual(findings);
+    expect(whole.records).toEqual(records);
+    expect(brief(whole.findings).filter((f) => f.startsWith('budget-exceeded'))).toHaveLength(11);
+    // j-0 and j-1 had left the judged list (the 500 cap) by the time they ended: judged as new roots, with a run record each.
+    expect(whole.records.map((r) => (r as { run_id: string }).run_id).slice(-3)).toEqual(['o-120', 'j-0', 'j-1']);
+    expect(whole.records).toHaveLength(33);
+    expect(whole.state.judged).toHaveLength(500);
+    expect(whole.state.judged.slice(-2).map((j) => `${j.run_id} ${j.facts}`)).toEqual(['j-1 5', 'j-0 27']);
+    // The 50 open roots older than a week were dropped, as was o-120 when it ended; the ended new roots left again.
+    expect(whole.state.open).toHaveLength(200 - 50 - 1 + 10);
+    expect(whole.state.open.some((o) => o.run_id === 'o-120' || o.run_id === 'o-0')).toBe(false);
+    expect(whole.state.open.slice(-10).map((o) => o.run_id)).toEqual(Array.from({ length: 10 }, (_, i) => `n-${30 + i}`));
+    expect(whole.state.history).toHaveLength(60);
+    expect(whole.state.history.map((h) => h.ended_at)).toEqual([...whole.state.history.map((h) => h.ended_at)].sort((a, b) => a - b));
+    expect(whole.state.roots).toBe(500 + 33);
+  });
+
+  it('returns the very same state when the batch comes again', () => {
+    const first = agentTreeReducer.apply(full, 'support-bot', batch, ctxAt(T0 + 5 * HOUR));
+    const again = agentTreeReducer.apply(deepFreeze(first.state), 'support-bot', batch, ctxAt(T0 + 5 * HOUR));
+    expect(again.state).toBe(first.state);
+    expect(again.findings).toEqual([]);
+    expect(again.records).toEqual([]);
   });
 });

@@ -408,6 +408,42 @@ describe('alert policy: helpers', () => {
     });
   });
 
+  it('keeps every run of a busy subject, in record order, and its failures once per run', () => {
+    // Prepare: 300 runs of one job, every 7th failed; a finding about run 10 and two about run 20.
+    const records = Array.from({ length: 300 }, (_, i) => ({ subject: 'etl', subject_kind: 'job' as const, run_id: `r${i}`, ts: isoTime(T0 + i * MIN), status: i % 7 === 0 ? ('failed' as const) : ('ok' as const) }));
+    const fresh = [finding('output-shrink', T0 + 10 * MIN, 'etl', 'r10'), finding('duration-slow', T0 + 20 * MIN, 'etl', 'r20'), finding('output-shrink', T0 + 20 * MIN, 'etl', 'r20')];
+    // Act
+    const outcomes = runOutcomes(records, fresh).get('job#etl')!;
+    const quiet = runOutcomes(records, []).get('job#etl')!;
+    // Assess
+    expect(outcomes.map((o) => o.run_id)).toEqual(records.map((r) => r.run_id));
+    expect(outcomes.filter((o) => !o.healthy).map((o) => o.run_id)).toEqual(['r0', 'r7', 'r10', 'r14', 'r20', 'r21', ...Array.from({ length: 39 }, (_, i) => `r${28 + i * 7}`)]);
+    expect(outcomes[299]).toEqual({ at: T0 + 299 * MIN, healthy: true, run_id: 'r299' });
+    expect(quiet.filter((o) => !o.healthy)).toHaveLength(43);
+  });
+
+  it('drops switches older than 24 h as runs come in; a run that switches nothing leaves the state as it was', () => {
+    // Prepare: failing since an hour ago, after switches 25 h, 2 h and 1 h ago; one decision of yesterday.
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const state: AlertState = {
+      ...initialAlertState('etl', 'job'),
+      health: { status: 'failing', since: T0 - HOUR, healthyRuns: 0, transitions: [T0 - 25 * HOUR, T0 - 2 * HOUR, T0 - HOUR] },
+      decided: { old: { at: T0 - 24 * HOUR, disposition: 'suppressed' } },
+    };
+    const ctx = { now: T0, options, leaseMs: MIN, suppressionOf: () => undefined };
+    // Act
+    const failing = decideAlerts(state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [{ at: T0 - 30 * MIN, healthy: false, run_id: 'a' }] }, ctx);
+    const healthy = decideAlerts(state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [{ at: T0, healthy: true, run_id: 'b' }] }, ctx);
+    // Assess: the switch of 25 h ago is more than 24 h before either run, so it goes (a change).
+    expect(failing.changed).toBe(true);
+    expect(failing.state.health?.transitions).toEqual([T0 - 2 * HOUR, T0 - HOUR]);
+    expect(healthy.state.health).toEqual({ status: 'healthy', since: T0, healthyRuns: 1, transitions: [T0 - 2 * HOUR, T0 - HOUR, T0] });
+    expect(healthy.state.decided).toEqual({ old: { at: T0 - 24 * HOUR, disposition: 'suppressed' } });
+    const again = decideAlerts(failing.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [{ at: T0 - 20 * MIN, healthy: false, run_id: 'c' }] }, ctx);
+    expect(again.changed).toBe(false);
+    expect(again.state).toBe(failing.state);
+  });
+
   it('caps a storm: the most severe first (escalations before findings before notices), the rest for the summary', () => {
     // Prepare
     const base = { subject_kind: 'job' as const, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
