@@ -108,14 +108,14 @@ function emptyBucket(start: number): RouteBucket {
   return { start, requests: 0, retried: 0, failed: 0, attempts: 0, e2e: emptySketch(), attempt: emptySketch() };
 }
 
-function bucketIn(list: RouteBucket[], start: number): RouteBucket {
-  let bucket = list.find((b) => b.start === start);
-  if (!bucket) {
-    bucket = emptyBucket(start);
-    list.push(bucket);
-    list.sort((a, b) => a.start - b.start);
-  }
-  return bucket;
+/** Buckets in the order the state keeps them: oldest first. */
+function byStart(a: RouteBucket, b: RouteBucket): number {
+  return a.start - b.start;
+}
+
+/** Open requests in the order they are closed: the quietest first, then by id. */
+function byLastThenId([a, x]: [string, OpenRequest], [b, y]: [string, OpenRequest]): number {
+  return x.last - y.last || a.localeCompare(b);
 }
 
 function isAttempt(event: AuditEvent): event is AuditEvent<Attempt> {
@@ -147,21 +147,57 @@ function seenAllBefore(seen: readonly number[], ok: number): boolean {
   return true;
 }
 
-/** The working fold of one route over one batch: mutates its own copy of the state. */
+type BucketList = 'quarters' | 'hours' | 'months';
+
+/**
+ * The working fold of one route over one batch. The state it is given is never written: the fold
+ * works on a shallow copy and copies a part (the open requests, one request, a bucket list, one
+ * bucket, the fired map) only when it first writes into it — a batch changes a few buckets and
+ * requests, and cloning the whole state (every bucket's sketches) per batch cost more than the
+ * batch's own work on small batches.
+ */
 class RouteFold {
   changed = false;
   readonly findings: Finding[] = [];
+  readonly s: RouteState;
   /** Requests completed (stored and this batch's): a redelivered attempt of one is not counted again. */
   readonly done: TokenRing;
   /** Sketches this fold made itself and may count into in place; any other (from the state, from a merge) is copied first. */
   private readonly ownSketches = new WeakSet<LatencySketch>();
+  /** Parts of `s` (the open map, requests, bucket lists, buckets, the fired map and its entries, the totals) this fold copied or made: written in place. */
+  private readonly own = new WeakSet<object>();
+  /** How many requests `s.open` holds. */
+  private openCount = 0;
+  /**
+   * No open request's `last` is below this (NaN ones never go quiet, and are left out): while the
+   * judge time has not passed it, no request can be quiet, and `advance` scans none of them.
+   */
+  private minLast = Number.POSITIVE_INFINITY;
+  /** `judged_to` the two cut-offs below were computed for: it moves once per quarter hour, `advance` runs per line. */
+  private cutsFor = Number.NaN;
+  /** The first hourly bucket a window will still read. */
+  private hoursFrom = 0;
+  /** The first monthly bucket a window will still read. */
+  private monthsFrom = 0;
+  /** The calendar month [monthFrom, monthTo) of the last request completed: most of a batch's requests fall in the same one. */
+  private monthFrom = Number.NaN;
+  private monthTo = Number.NaN;
+  /** The quarter cut-off and `judged_to` of this fold's last `roll` (NaN before it): see `roll`. */
+  private rolledFrom = Number.NaN;
+  private rolledTo: number | undefined = Number.NaN;
 
   constructor(
-    readonly s: RouteState,
+    initial: RouteState,
     private readonly ctx: ReduceContext,
     private readonly options: RouteOptions,
   ) {
-    this.done = new TokenRing(s.done, MAX_DONE_REQUESTS);
+    this.s = { ...initial };
+    this.done = new TokenRing(initial.done, MAX_DONE_REQUESTS);
+    const open = initial.open;
+    for (const id in open) {
+      this.openCount++;
+      if (open[id].last < this.minLast) this.minLast = open[id].last;
+    }
   }
 
   record(event: AuditEvent<Attempt>): void {
@@ -175,51 +211,122 @@ class RouteFold {
     const existing = this.s.open[b.request_id];
     if (existing?.seen.includes(b.attempt)) return;
     const start = event.at - b.latency_ms;
-    const req: OpenRequest = existing ?? { first: start, last: event.at, seen: [], latencies: [], failures: 0 };
-    req.first = Math.min(req.first, start);
-    req.last = Math.max(req.last, event.at);
-    if (req.seen.length < MAX_ATTEMPTS_KEPT) {
-      req.seen.push(b.attempt);
-      req.latencies.push(b.latency_ms);
+    let req: OpenRequest;
+    if (existing) {
+      req = existing;
+      if (!this.own.has(req)) this.own.add((req = { ...existing, seen: existing.seen.slice(), latencies: existing.latencies.slice() }));
+      req.first = Math.min(req.first, start);
+      req.last = Math.max(req.last, event.at);
+      if (req.seen.length < MAX_ATTEMPTS_KEPT) {
+        req.seen.push(b.attempt);
+        req.latencies.push(b.latency_ms);
+      }
+    } else {
+      // Its first attempt, in arrays made to size: an empty array grown by a push reserves over a dozen slots, per array, per request.
+      req = { first: start, last: event.at, seen: [b.attempt], latencies: [b.latency_ms], failures: 0 };
     }
     if (b.outcome === 'ok') req.ok = Math.min(req.ok ?? Number.POSITIVE_INFINITY, b.attempt);
     else req.failures++;
-    this.s.open[b.request_id] = req;
     this.changed = true;
     const ok = req.ok;
-    if (ok !== undefined && seenAllBefore(req.seen, ok)) this.complete(b.request_id, token);
+    if (ok !== undefined && seenAllBefore(req.seen, ok)) {
+      // Most requests are one successful attempt: counted at once, never put in the open map (nor the map copied) only to be taken out again.
+      if (existing) {
+        delete this.openMap()[b.request_id];
+        this.openCount--;
+      }
+      this.count(req, token);
+      return;
+    }
+    if (!existing) {
+      this.own.add(req);
+      this.openCount++;
+      if (req.last < this.minLast) this.minLast = req.last;
+    }
+    this.openMap()[b.request_id] = req;
   }
 
-  private complete(requestId: string, token = fingerprint(`req:${requestId}`)): void {
-    const req = this.s.open[requestId];
-    delete this.s.open[requestId];
+  /** `s.open`, copied before the fold's first write into it. */
+  private openMap(): Record<string, OpenRequest> {
+    if (!this.own.has(this.s.open)) this.own.add((this.s.open = { ...this.s.open }));
+    return this.s.open;
+  }
+
+  /** Completes an open request: quiet, or the oldest past `MAX_OPEN_REQUESTS`. */
+  private complete(requestId: string): void {
+    const open = this.openMap();
+    const req = open[requestId];
+    delete open[requestId];
+    this.openCount--;
+    this.count(req, fingerprint(`req:${requestId}`));
+  }
+
+  /** Counts a completed request (no longer in the open map) into its buckets and the totals, and remembers it as done. */
+  private count(req: OpenRequest, token: string): void {
     this.done.add(token);
     const retried = !(req.ok === 1 && req.seen.length === 1);
     const failed = req.ok === undefined;
     const attempts = req.seen.length;
-    const add = (bucket: RouteBucket) => {
-      bucket.requests++;
-      bucket.retried += retried ? 1 : 0;
-      bucket.failed += failed ? 1 : 0;
-      bucket.attempts += attempts;
-      bucket.e2e = this.countInto(bucket.e2e, req.last - req.first);
-      for (const latency of req.latencies) bucket.attempt = this.countInto(bucket.attempt, latency);
-    };
     const judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS;
-    const judgedTo = this.s.judged_to as number;
-    if (req.first >= floorTo(judgeTime, HOUR) - HOUR) add(bucketIn(this.s.quarters, floorTo(req.first, QUARTER)));
-    else if (req.first >= floorTo(judgedTo, HOUR) + HOUR - DAY) add(bucketIn(this.s.hours, floorTo(req.first, HOUR)));
-    if (monthStart(req.first) >= addMonths(monthStart(judgedTo), -1)) add(bucketIn(this.s.months, monthStart(req.first)));
-    const t = this.s.totals;
-    this.s.totals = { requests: t.requests + 1, retried: t.retried + (retried ? 1 : 0), failed: t.failed + (failed ? 1 : 0), attempts: t.attempts + attempts };
+    this.updateCuts();
+    if (req.first >= floorTo(judgeTime, HOUR) - HOUR) this.add(this.bucketIn('quarters', floorTo(req.first, QUARTER)), req, retried, failed, attempts);
+    else if (req.first >= this.hoursFrom) this.add(this.bucketIn('hours', floorTo(req.first, HOUR)), req, retried, failed, attempts);
+    if (!(req.first >= this.monthFrom && req.first < this.monthTo)) {
+      this.monthFrom = monthStart(req.first);
+      this.monthTo = addMonths(this.monthFrom, 1);
+    }
+    if (this.monthFrom >= this.monthsFrom) this.add(this.bucketIn('months', this.monthFrom), req, retried, failed, attempts);
+    let t = this.s.totals;
+    if (!this.own.has(t)) this.own.add((t = this.s.totals = { requests: t.requests, retried: t.retried, failed: t.failed, attempts: t.attempts }));
+    t.requests++;
+    t.retried += retried ? 1 : 0;
+    t.failed += failed ? 1 : 0;
+    t.attempts += attempts;
     this.changed = true;
   }
 
+  /** Counts a completed request into a bucket the fold owns. */
+  private add(bucket: RouteBucket, req: OpenRequest, retried: boolean, failed: boolean, attempts: number): void {
+    bucket.requests++;
+    bucket.retried += retried ? 1 : 0;
+    bucket.failed += failed ? 1 : 0;
+    bucket.attempts += attempts;
+    bucket.e2e = this.countInto(bucket.e2e, req.last - req.first);
+    for (const latency of req.latencies) bucket.attempt = this.countInto(bucket.attempt, latency);
+  }
+
+  /** The bucket of a list that starts at `start`, made if missing; the list and the bucket are copied before the fold's first write into them. */
+  private bucketIn(kind: BucketList, start: number): RouteBucket {
+    let list = this.s[kind];
+    if (!this.own.has(list)) this.own.add((list = this.s[kind] = list.slice()));
+    let i = 0;
+    while (i < list.length && list[i].start !== start) i++;
+    if (i === list.length) {
+      const bucket = emptyBucket(start);
+      this.own.add(bucket);
+      list.push(bucket);
+      list.sort(byStart);
+      return bucket;
+    }
+    let bucket = list[i];
+    if (!this.own.has(bucket)) this.own.add((bucket = list[i] = { ...bucket }));
+    return bucket;
+  }
+
   private countInto(sketch: LatencySketch, value: number): LatencySketch {
-    const own = this.ownSketches.has(sketch) ? sketch : copySketch(sketch);
-    const next = countIntoOwnSketch(own, value);
-    this.ownSketches.add(next);
+    const own = this.ownSketches.has(sketch);
+    const next = countIntoOwnSketch(own ? sketch : copySketch(sketch), value);
+    if (!own || next !== sketch) this.ownSketches.add(next);
     return next;
+  }
+
+  /** The hourly and monthly cut-offs for the current `judged_to`. */
+  private updateCuts(): void {
+    const judgedTo = this.s.judged_to as number;
+    if (judgedTo === this.cutsFor) return;
+    this.cutsFor = judgedTo;
+    this.hoursFrom = floorTo(judgedTo, HOUR) + HOUR - DAY;
+    this.monthsFrom = addMonths(monthStart(judgedTo), -1);
   }
 
   /** Moves the route's time to `to`: closes quiet requests, judges every boundary passed, rolls buckets. */
@@ -228,13 +335,10 @@ class RouteFold {
     this.s.watermark = to;
     this.changed = true;
     const judgeTime = to - REQUEST_HORIZON_MS;
-    const quiet = Object.entries(this.s.open)
-      .filter(([, r]) => r.last < judgeTime)
-      .sort(([a, x], [b, y]) => x.last - y.last || a.localeCompare(b));
-    for (const [id] of quiet) this.complete(id);
-    const open = Object.entries(this.s.open);
-    if (open.length > MAX_OPEN_REQUESTS) {
-      const oldest = open.sort(([a, x], [b, y]) => x.last - y.last || a.localeCompare(b)).slice(0, open.length - MAX_OPEN_REQUESTS);
+    if (this.minLast < judgeTime) this.closeQuiet(judgeTime);
+    if (this.openCount > MAX_OPEN_REQUESTS) {
+      const open = Object.entries(this.s.open);
+      const oldest = open.sort(byLastThenId).slice(0, open.length - MAX_OPEN_REQUESTS);
       for (const [id] of oldest) this.complete(id);
     }
     for (let boundary = (this.s.judged_to as number) + QUARTER; boundary <= judgeTime; boundary += QUARTER) {
@@ -242,6 +346,20 @@ class RouteFold {
       this.s.judged_to = boundary;
     }
     this.roll(judgeTime);
+  }
+
+  /** Completes the requests quiet since before `judgeTime`, quietest first, and tightens `minLast` to those left. */
+  private closeQuiet(judgeTime: number): void {
+    const quiet: [string, OpenRequest][] = [];
+    let minLast = Number.POSITIVE_INFINITY;
+    for (const entry of Object.entries(this.s.open)) {
+      const last = entry[1].last;
+      if (last < judgeTime) quiet.push(entry);
+      else if (last < minLast) minLast = last;
+    }
+    this.minLast = minLast;
+    quiet.sort(byLastThenId);
+    for (const [id] of quiet) this.complete(id);
   }
 
   /** Judges the windows that end at `boundary`: the hour always, the day on the hour, the month on the 1st. */
@@ -260,12 +378,13 @@ class RouteFold {
     if (windows.length === 0) return;
     for (const detector of ROUTE_WINDOW_DETECTORS) {
       const id = detector.meta.id;
-      const fired = (this.s.fired[id] ??= {});
+      const fired = this.firedOf(id);
       const drafts = windows
         .filter((w) => fired[w.kind] === undefined || boundary >= (fired[w.kind] as number) + WINDOW_LENGTH[w.kind])
         .flatMap((window) => detector.check({ route: this.s.route, window, options: this.options }).map((draft) => ({ window, draft })));
       if (drafts.length === 0) continue;
-      for (const { window } of drafts) fired[window.kind] = boundary;
+      const firing = this.own.has(fired) ? fired : this.ownFired(id, { ...fired });
+      for (const { window } of drafts) firing[window.kind] = boundary;
       const [primary, ...others] = drafts;
       this.findings.push({
         ...primary.draft,
@@ -278,29 +397,64 @@ class RouteFold {
     }
   }
 
-  /** Folds quarters older than the last hour into hourly buckets; drops what no window will read again. */
+  /** A detector's fired windows, as the state has always kept them: an entry (empty at first) once any window is judged. */
+  private firedOf(id: DetectorId): Partial<Record<RouteWindowKind, number>> {
+    return this.s.fired[id] ?? this.ownFired(id, {});
+  }
+
+  /** Sets a detector's fired windows to an object the fold owns (the fired map copied before the fold's first write into it). */
+  private ownFired(id: DetectorId, fired: Partial<Record<RouteWindowKind, number>>): Partial<Record<RouteWindowKind, number>> {
+    if (!this.own.has(this.s.fired)) this.own.add((this.s.fired = { ...this.s.fired }));
+    this.own.add(fired);
+    this.s.fired[id] = fired;
+    return fired;
+  }
+
+  /**
+   * Folds quarters older than the last hour into hourly buckets; drops what no window will read
+   * again. Runs per line, and almost always has nothing to do: each list is only rebuilt when one
+   * of its buckets is past its cut-off. Once it ran in this fold, it has nothing to do until its
+   * cut-offs move: `count` only adds buckets at or past the cut-offs of the current watermark and
+   * `judged_to` (the same floors as here), and both move only in `advance`, which ends here.
+   */
   private roll(judgeTime: number): void {
     const quarterFrom = floorTo(judgeTime, HOUR) - HOUR;
-    for (const q of this.s.quarters.filter((b) => b.start < quarterFrom)) {
-      const h = bucketIn(this.s.hours, floorTo(q.start, HOUR));
-      h.requests += q.requests;
-      h.retried += q.retried;
-      h.failed += q.failed;
-      h.attempts += q.attempts;
-      h.e2e = mergeSketches(h.e2e, q.e2e);
-      h.attempt = mergeSketches(h.attempt, q.attempt);
+    if (quarterFrom === this.rolledFrom && this.s.judged_to === this.rolledTo) return;
+    this.rolledFrom = quarterFrom;
+    this.rolledTo = this.s.judged_to;
+    if (anyBefore(this.s.quarters, quarterFrom)) {
+      for (const q of this.s.quarters) {
+        if (q.start >= quarterFrom) continue;
+        const h = this.bucketIn('hours', floorTo(q.start, HOUR));
+        h.requests += q.requests;
+        h.retried += q.retried;
+        h.failed += q.failed;
+        h.attempts += q.attempts;
+        h.e2e = mergeSketches(h.e2e, q.e2e);
+        h.attempt = mergeSketches(h.attempt, q.attempt);
+      }
+      this.keepFrom('quarters', quarterFrom);
     }
-    this.s.quarters = this.s.quarters.filter((b) => b.start >= quarterFrom);
-    const judgedTo = this.s.judged_to as number;
-    const hoursFrom = floorTo(judgedTo, HOUR) + HOUR - DAY;
-    this.s.hours = this.s.hours.filter((b) => b.start >= hoursFrom);
-    const monthsFrom = addMonths(monthStart(judgedTo), -1);
-    this.s.months = this.s.months.filter((b) => b.start >= monthsFrom);
+    this.updateCuts();
+    if (anyBefore(this.s.hours, this.hoursFrom)) this.keepFrom('hours', this.hoursFrom);
+    if (anyBefore(this.s.months, this.monthsFrom)) this.keepFrom('months', this.monthsFrom);
+  }
+
+  /** Drops a list's buckets that start before `from`. */
+  private keepFrom(kind: BucketList, from: number): void {
+    const kept = this.s[kind].filter((b) => b.start >= from);
+    this.own.add(kept);
+    this.s[kind] = kept;
   }
 }
 
+function anyBefore(list: readonly RouteBucket[], from: number): boolean {
+  for (const b of list) if (b.start < from) return true;
+  return false;
+}
+
 function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f: RouteFold) => void): Reduction<RouteState> {
-  const f = new RouteFold(structuredClone(initial), ctx, resolveRouteOptions(ctx.config, subject));
+  const f = new RouteFold(initial, ctx, resolveRouteOptions(ctx.config, subject));
   run(f);
   if (f.done.changed) f.s.done = f.done.toString();
   return f.changed ? { state: f.s, findings: f.findings, records: [] } : { state: initial, findings: [], records: [] };

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { type Config, DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
-import { initialRouteState, MAX_DONE_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
+import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 
 const T = Date.parse('2026-10-05T10:00:00Z');
 const ctx = (config: Config = DEFAULT_CONFIG, now = T + 86_400_000): ReduceContext => ({ config, clock: { now: () => now } });
@@ -168,6 +169,41 @@ describe('retries per route', () => {
     const again = routeReducer.apply(state, 'search-api', requests, ctx());
     expect(again.state).toBe(state);
     expect(again.findings).toEqual([]);
+  });
+
+  it('never writes into the state it is given, and any split into batches ends in the state one batch ends in', () => {
+    // Prepare: retries over three hours; an attempt 2 before its attempt 1; a request that never succeeds
+    // (closed when quiet); a flood of failed requests past MAX_OPEN_REQUESTS (the oldest closed early).
+    const flood = Array.from({ length: MAX_OPEN_REQUESTS + 50 }, (_, i) => attempt(T + 600_000 + i * 100, `flood-${i}`, 1, 'error', 80));
+    const events = [
+      ...traffic({ from: T, requests: 600, retried: 70, every: 18_000, backoffMs: 1_500 }),
+      attempt(T + 65_000, 'late', 2, 'ok', 200),
+      attempt(T + 66_000, 'never', 1, 'timeout', 3_000),
+      attempt(T + 70_000, 'late', 1, 'error', 900),
+      ...flood,
+    ].sort((a, b) => a.at - b.at);
+    const sweep = ctx(DEFAULT_CONFIG, T + 6 * 3_600_000);
+    // Act: 40 lines a batch, each batch applied to a deep-frozen state (a write into it throws), then the sweep.
+    let state = deepFreeze(initialRouteState('search-api'));
+    const findings: Finding[] = [];
+    for (let i = 0; i < events.length; i += 40) {
+      const before = JSON.stringify(state);
+      const result = routeReducer.apply(state, 'search-api', events.slice(i, i + 40), ctx());
+      expect(JSON.stringify(state)).toBe(before);
+      state = deepFreeze(result.state);
+      findings.push(...result.findings);
+    }
+    const swept = routeReducer.tick?.(state, 'search-api', sweep);
+    const whole = fold([events]);
+    const wholeSwept = routeReducer.tick?.(whole.state, 'search-api', sweep);
+    // Assess
+    expect(state).toEqual(whole.state);
+    expect(findings).toEqual(whole.findings);
+    expect(swept?.state).toEqual(wholeSwept?.state);
+    expect(swept?.findings).toEqual(wholeSwept?.findings);
+    expect(brief([...findings, ...(swept?.findings ?? [])]).length).toBeGreaterThan(0);
+    expect(swept?.state.open).toEqual({});
+    expect(swept?.state.totals).toEqual({ requests: 600 + 2 + MAX_OPEN_REQUESTS + 50, retried: 70 + 2 + MAX_OPEN_REQUESTS + 50, failed: 1 + MAX_OPEN_REQUESTS + 50, attempts: 670 + 3 + MAX_OPEN_REQUESTS + 50 });
   });
 
   it('holds a request whose earlier attempt is missing until it comes, and ignores attempts of finished requests', () => {
