@@ -9,6 +9,7 @@ import { deriveAgentTrees, treeOf } from './agent-tree-loader.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
+import { partitionPoint } from './stats.ts';
 
 /**
  * The agent reducers (issue #5), in the order they run:
@@ -303,13 +304,7 @@ class HistoryList {
       for (const h of items) if (h.run_id !== entry.run_id) items[kept++] = h;
       items.length = kept;
     }
-    let lo = 0;
-    let hi = items.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (historyOrder(items[mid], entry) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(items.length, (i) => historyOrder(items[i], entry) <= 0);
     items.splice(lo, 0, entry);
     if (items.length > MAX_HISTORY) items.splice(0, items.length - MAX_HISTORY);
   }

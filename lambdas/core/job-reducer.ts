@@ -9,7 +9,7 @@ import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
-import { median, medianOfSorted, sortsBefore } from './stats.ts';
+import { median, medianOfSorted, partitionPoint, sortsBefore } from './stats.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
@@ -139,13 +139,7 @@ class StartTimes {
     const list = this.list!;
     this.ascending ??= isAscending(list);
     if (this.ascending && !Number.isNaN(at)) {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid] <= at) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = partitionPoint(list.length, (i) => list[i] <= at);
       if (lo === list.length) list.push(at);
       else list.splice(lo, 0, at);
     } else {
@@ -196,26 +190,12 @@ class BaselineWindow {
 
 /** The first index whose value sorts after `value`. */
 function upperBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sortsBefore(value, sorted[mid])) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
+  return partitionPoint(sorted.length, (i) => !sortsBefore(value, sorted[i]));
 }
 
 /** The first index whose value does not sort before `value`: where `value` is, when the list holds it. */
 function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sortsBefore(sorted[mid], value)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(sorted.length, (i) => sortsBefore(sorted[i], value));
 }
 
 /** Runs seen per host (`JobState.hosts`) while a batch is applied. */

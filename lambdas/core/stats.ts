@@ -9,6 +9,21 @@ export function sortsBefore(a: number, b: number): boolean {
   return a === a && b !== b;
 }
 
+/**
+ * The first index of a list, `0 … length`, at which `before(i)` is false, for a list where it is
+ * true up to some index and false after (a binary search; where a value goes in a sorted list).
+ */
+export function partitionPoint(length: number, before: (index: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The median of values already in `sortsBefore` order (`sorted[0, length)`); undefined for none. */
 export function medianOfSorted(sorted: ArrayLike<number>, length = sorted.length): number | undefined {
   if (length === 0) return undefined;
