@@ -172,16 +172,18 @@ export async function processBatch(
   const groups = new Map<string, { reducer: SubjectReducer<unknown>; subject: string; events: AuditEvent[] }>();
   let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
   for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
+  const join = (reducer: SubjectReducer<unknown>, subject: string | undefined, event: AuditEvent) => {
+    if (subject === undefined) return;
+    const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
+    group.events.push(event);
+  };
   for (const event of ordered) {
     for (const reducer of reducers) {
-      const subjects = reducer.subjectsOf ? reducer.subjectsOf(event) : [reducer.subjectOf(event)];
-      for (const subject of subjects) {
-        if (subject === undefined) continue;
-        const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
-        let group = groups.get(key);
-        if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
-        group.events.push(event);
-      }
+      // Most reducers claim an event for one subject at most: no array made per event and reducer.
+      if (reducer.subjectsOf) for (const subject of reducer.subjectsOf(event)) join(reducer, subject, event);
+      else join(reducer, reducer.subjectOf(event), event);
     }
   }
   if (groups.size === 0) return { findings: [], subjects: 0, conflicts: 0 };
