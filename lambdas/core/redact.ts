@@ -187,7 +187,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * scan it would double the cost on text full of `hh:mm:ss` times. (`basic`, not `basi`: a match
  * must not swallow the start of another word, here `asia`.)
  */
-const TRIGGER_SCAN = /pass|secr|toke|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia/g;
+const TRIGGER_SCAN = /pass|secr|toke|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia/gi;
 const URL_TRIGGER = '://';
 
 const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
@@ -208,16 +208,23 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'secret-assignment': ['pass', 'secr', 'toke', 'key', 'auth', 'cred'],
 };
 
-const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source);
+const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source, 'i');
 
-/** The triggers a text holds; undefined for none (most text: one scan, no allocation but the lower-case copy). */
+/**
+ * The triggers a text holds (in lower case); undefined for none (most text: one scan, nothing
+ * allocated). The scan ignores case as the rules' own patterns do (`/i`, not Unicode), rather than
+ * lower-casing a copy of every string: the two differ only where a non-ASCII letter lower-cases to
+ * an ASCII one (the Kelvin sign to `k`), which no rule's pattern matches either.
+ */
 function triggersIn(text: string): Set<string> | undefined {
-  const lower = text.toLowerCase();
-  const url = lower.includes(URL_TRIGGER);
-  if (!url && !ANY_TRIGGER.test(lower)) return undefined;
+  const url = text.includes(URL_TRIGGER);
+  if (!url && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
-  for (const [word] of lower.matchAll(TRIGGER_SCAN)) found.add(word.startsWith('g') ? 'gh_' : word);
+  for (const [match] of text.matchAll(TRIGGER_SCAN)) {
+    const word = match.toLowerCase();
+    found.add(word.startsWith('g') ? 'gh_' : word);
+  }
   return found;
 }
 
