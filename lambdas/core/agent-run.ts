@@ -1,5 +1,6 @@
 import type { AgentAction, AgentEnd, AgentStart, AuditEvent } from './events.ts';
 import type { ReduceContext } from './pipeline.ts';
+import { setOwn } from './own-property.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
 /**
@@ -133,8 +134,7 @@ class CountCostTally {
     const [count, sum] = Object.hasOwn(this.map, target) ? this.map[target] : [0, 0];
     const value: CountCost = [count + 1, sum + cost];
     // An own property even for the key `__proto__` (an action name is whatever a line says).
-    if (target === '__proto__') Object.defineProperty(this.map, target, { value, enumerable: true, writable: true, configurable: true });
-    else this.map[target] = value;
+    setOwn(this.map, target, value);
   }
 
   /** The map as the state keeps it: the initial one when nothing was added. */

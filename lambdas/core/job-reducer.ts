@@ -7,6 +7,7 @@ import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } f
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
+import { setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, sortsBefore } from './stats.ts';
@@ -212,9 +213,8 @@ class HostCounts {
     const next = this.owned ? hosts! : { ...hosts };
     this.hosts = next;
     this.owned = true;
-    // A spread's computed key is an own property even when it is `__proto__`; an assignment would set the prototype.
-    if (host === '__proto__') Object.defineProperty(next, host, { value: count, writable: true, enumerable: true, configurable: true });
-    else next[host] = count;
+    // A spread's computed key is an own property even when it is `__proto__`.
+    setOwn(next, host, count);
     return next;
   }
 }

@@ -1,3 +1,5 @@
+import { setOwn } from './own-property.ts';
+
 /**
  * Secret redaction: what a log line says is cleaned of credentials before anything is stored,
  * alerted or reported. A `Redactor` holds the built-in rules (AWS keys, bearer and API tokens,
@@ -374,9 +376,9 @@ export class Redactor {
       index++;
     }
     if (!entries) return value;
-    // defineProperty, so that a `__proto__` key (JSON.parse makes it an own property) stays a plain key.
+    // A `__proto__` key (JSON.parse makes it an own property) stays a plain key.
     const copy: Record<string, unknown> = {};
-    for (const [k, v] of entries) Object.defineProperty(copy, k, { value: v, enumerable: true, writable: true, configurable: true });
+    for (const [k, v] of entries) setOwn(copy, k, v);
     return copy;
   }
 
