@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, RunDetector } from '../detectors/types.ts';
+import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
@@ -300,20 +300,10 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
 }
 
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
-export function judgeRun(run: CompletedRun, state: JobState, config: Config, detectors: readonly RunDetector[] = RUN_DETECTORS): Finding[] {
-  const baseline = {
-    outputBytes: state.outputs,
-    durations: state.durations,
-    medianOutputBytes: median(state.outputs),
-    medianDurationMs: median(state.durations),
-  };
-  return judgeWith(run, baseline, resolveJobOptions(config, run.job), config, detectors);
-}
-
-function judgeWith(run: CompletedRun, baseline: Baseline, options: JobOptions, config: Config, detectors: readonly RunDetector[]): Finding[] {
+function judgeRun(run: CompletedRun, baseline: Baseline, options: JobOptions, config: Config): Finding[] {
   const fired = new Set<DetectorId>();
   const findings: Finding[] = [];
-  for (const detector of detectors) {
+  for (const detector of RUN_DETECTORS) {
     const drafts: FindingDraft[] = detector.check({ run, baseline, options, firedSoFar: fired });
     for (const draft of drafts) {
       fired.add(detector.meta.id);
@@ -525,7 +515,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         medianDurationMs: durations.median(),
       };
       options ??= resolveJobOptions(ctx.config, subject);
-      const runFindings = judgeWith(run, baseline, options, ctx.config, RUN_DETECTORS);
+      const runFindings = judgeRun(run, baseline, options, ctx.config);
       let outputFired = false;
       let durationFired = false;
       for (const finding of runFindings) {
