@@ -124,10 +124,10 @@ export function costHistoryFor(state: Pick<AgentState, 'history'>, tree: TreeSna
 }
 
 /**
- * Runs every tree detector on a snapshot, in registry order. `options` may be resolved once for a
- * batch of the agent's snapshots (resolving walks every configured agent).
+ * Runs every tree detector on a snapshot, in registry order, with the agent's options (resolved
+ * once per batch of its snapshots: resolving walks every configured agent).
  */
-export function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions = resolveAgentOptions(config, tree.agent)): Finding[] {
+function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions): Finding[] {
   const findings: Finding[] = [];
   for (const detector of TREE_DETECTORS) {
     for (const draft of detector.check({ tree, history, options })) {
