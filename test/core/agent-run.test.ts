@@ -72,6 +72,19 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect(once.actions).toBe(5);
   });
 
+  it('keeps the fields a stored aggregate holds that this version does not know, and leaves unset fields out', () => {
+    // Prepare: an aggregate as another version may have written it
+    const stored = { ...initialAgentRun('r-6'), agent: 'a', future_field: { kept: true } };
+    // Act
+    const run = applyAgentRunEvents(stored, 'r-6', [act(1, 'a', 'r-6')], ctx);
+    // Assess
+    expect(run).not.toBe(stored);
+    expect(run.actions).toBe(1);
+    expect((run as unknown as Record<string, unknown>).future_field).toEqual({ kept: true });
+    expect(Object.entries(run).filter(([, v]) => v === undefined)).toEqual([]);
+    expect(Object.keys(run)).not.toContain('ended_at');
+  });
+
   it('counts identical actions on different lines, and one action_id once from whatever line it comes', () => {
     // Prepare: two llm_calls with the same content on two lines; one agent-kit action seen in two log groups.
     const twins = [act(1, 'a', 'r-3', {}, 901), act(1, 'a', 'r-3', {}, 902)];
