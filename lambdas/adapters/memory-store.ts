@@ -20,7 +20,8 @@ import type {
  */
 export class MemoryAuditStore extends FindingsInMemory implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   private readonly states = new Map<string, Versioned<unknown>>();
-  private readonly runRecords = new Map<string, RunRecord[]>();
+  /** Run records by subject, then by run id (a run is recorded once, however often its batch is delivered). */
+  private readonly runRecords = new Map<string, Map<string, RunRecord>>();
 
   async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
     const out = new Map<string, Versioned<unknown>>();
@@ -50,19 +51,19 @@ export class MemoryAuditStore extends FindingsInMemory implements StateStore, Fi
     for (const f of change.findings) this.findings.add(f);
     for (const r of change.records) {
       const key = `${r.subject_kind}#${r.subject}`;
-      const list = this.runRecords.get(key) ?? [];
-      if (!list.some((x) => x.run_id === r.run_id)) list.push(r);
-      this.runRecords.set(key, list);
+      let byRun = this.runRecords.get(key);
+      if (!byRun) this.runRecords.set(key, (byRun = new Map()));
+      if (!byRun.has(r.run_id)) byRun.set(r.run_id, r);
     }
     return 'committed';
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
-    return (this.runRecords.get(subjectKey) ?? []).filter((r) => r.ts >= from && r.ts < to).sort((a, b) => a.ts.localeCompare(b.ts));
+    return [...(this.runRecords.get(subjectKey)?.values() ?? [])].filter((r) => r.ts >= from && r.ts < to).sort((a, b) => a.ts.localeCompare(b.ts));
   }
 
   /** Everything held, for copying into a persistent store at the end of a scan. */
   snapshot(): { states: Map<string, Versioned<unknown>>; findings: StoredFinding[]; records: RunRecord[] } {
-    return { states: new Map(this.states), findings: this.findings.all(), records: [...this.runRecords.values()].flat() };
+    return { states: new Map(this.states), findings: this.findings.all(), records: [...this.runRecords.values()].flatMap((byRun) => [...byRun.values()]) };
   }
 }

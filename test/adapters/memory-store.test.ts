@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import type { RunRecord } from '../../lambdas/ports.ts';
+
+const record = (run: number, status: RunRecord['status'] = 'ok'): RunRecord => ({
+  subject: 'nightly-backup',
+  subject_kind: 'job',
+  run_id: `r-${run}`,
+  ts: `2026-10-${String(run).padStart(2, '0')}T02:00:00Z`,
+  status,
+});
+
+describe('memory store run records', () => {
+  it('records a run once however often its batch commits it, and lists a window oldest first', async () => {
+    // Prepare: runs 1–28 committed one per version, then runs 5–9 again (a redelivered batch, with another status)
+    const store = new MemoryAuditStore();
+    let version = 0;
+    for (let run = 1; run <= 28; run++) {
+      expect(await store.commit({ key: 'job#nightly-backup', expectedVersion: version++, state: { run }, findings: [], records: [record(run)] })).toBe('committed');
+    }
+    const again = [9, 8, 7, 6, 5].map((run) => record(run, 'failed'));
+    await store.commit({ key: 'job#nightly-backup', expectedVersion: version, state: {}, findings: [], records: again });
+    // Act
+    const week = await store.runs('job#nightly-backup', '2026-10-05', '2026-10-12');
+    const all = store.snapshot().records;
+    // Assess
+    expect(week.map((r) => r.run_id)).toEqual(['r-5', 'r-6', 'r-7', 'r-8', 'r-9', 'r-10', 'r-11']);
+    expect(week.every((r) => r.status === 'ok')).toBe(true);
+    expect(all).toHaveLength(28);
+    expect(new Set(all.map((r) => r.run_id)).size).toBe(28);
+    expect(await store.runs('job#other', '2026-10-01', '2026-11-01')).toEqual([]);
+  });
+});
