@@ -43,6 +43,7 @@ function firstMarker(
 ): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
   const inHead = head !== undefined ? findErrorMarker(head, keywords) : undefined;
   if (inHead) return { ...inHead, where: 'head' };
-  const inTail = tail !== undefined ? findErrorMarker(tail, keywords) : undefined;
+  // A short output is its own head and tail (`wrap` sends both): it was just searched.
+  const inTail = tail !== undefined && tail !== head ? findErrorMarker(tail, keywords) : undefined;
   return inTail ? { ...inTail, where: 'tail' } : undefined;
 }

@@ -41,6 +41,12 @@ export type EmptyOutputKind = 'zero-bytes' | 'blank' | 'empty-marker' | 'empty-j
 
 /** What tools print for "nothing": psql's `(0 rows)`, `<no rows>`, empty JSON containers. Compared case-insensitively. */
 const EMPTY_MARKERS = new Set(['[]', '{}', 'null', '<no rows>', '(0 rows)', 'no rows']);
+/**
+ * Longer than this, a trimmed output is no marker in any case, so it is not lower-cased (a copy of
+ * the whole output, per run). No code point lower-cases to fewer UTF-16 units (checked over all of
+ * them on Node 20), so the longest marker would do; twice it leaves room to spare.
+ */
+const MARKER_TEXT_MAX = 2 * Math.max(...[...EMPTY_MARKERS].map((m) => m.length));
 
 /**
  * Whether a whole output is empty, and why: nothing but whitespace, an empty marker, or JSON
@@ -51,7 +57,7 @@ export function classifyEmptyOutput(text: string): EmptyOutputKind | undefined {
   if (text.length === 0) return 'zero-bytes';
   const trimmed = text.trim();
   if (trimmed === '') return 'blank';
-  if (EMPTY_MARKERS.has(trimmed.toLowerCase())) return 'empty-marker';
+  if (trimmed.length <= MARKER_TEXT_MAX && EMPTY_MARKERS.has(trimmed.toLowerCase())) return 'empty-marker';
   if (isJsonWithOnlyEmptyArrays(trimmed)) return 'empty-json';
   return undefined;
 }
