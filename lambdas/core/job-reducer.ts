@@ -10,7 +10,7 @@ import { OPEN_RUN } from './parse/run-ids.ts';
 import { setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
-import { median, medianOfSorted, partitionPoint, sortsBefore } from './stats.ts';
+import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
@@ -168,7 +168,7 @@ class BaselineWindow {
   constructor(public list: number[]) {}
 
   median(): number | undefined {
-    this.sorted ??= Array.from(Float64Array.from(this.list).sort());
+    this.sorted ??= sortedCopy(this.list);
     return medianOfSorted(this.sorted);
   }
 

@@ -42,23 +42,31 @@ let scratch = new Float64Array(64);
 export function median(values: readonly number[]): number | undefined {
   const n = values.length;
   if (n === 0) return undefined;
-  if (n <= INSERTION_SORT_MAX) {
-    // `Float64Array.from` and a native sort cost more than the sort itself for a window of 20.
-    const s = scratch;
-    for (let i = 0; i < n; i++) {
-      const v = values[i];
-      let j = i;
-      for (; j > 0 && sortsBefore(v, s[j - 1]); j--) s[j] = s[j - 1];
-      s[j] = v;
-    }
-    return medianOfSorted(s, n);
-  }
+  // `Float64Array.from` and a native sort cost more than the sort itself for a window of 20.
+  if (n <= INSERTION_SORT_MAX) return medianOfSorted(insertionSort(values, scratch), n);
   if (n > SCRATCH_MAX) return medianOfSorted(Float64Array.from(values).sort());
   if (scratch.length < n) scratch = new Float64Array(Math.min(SCRATCH_MAX, Math.max(n, 2 * scratch.length)));
   for (let i = 0; i < n; i++) scratch[i] = values[i];
   // A typed array sorts numerically without a comparator call per pair.
   return medianOfSorted(scratch.subarray(0, n).sort());
 }
+
+/** The values in `sortsBefore` order (the order `Float64Array.prototype.sort` gives), in a new array. */
+export function sortedCopy(values: readonly number[]): number[] {
+  return values.length <= INSERTION_SORT_MAX ? insertionSort(values, []) : Array.from(Float64Array.from(values).sort());
+}
+
+/** Sorts `values` into `into[0, values.length)` by insertion, in `sortsBefore` order; returns `into`. */
+function insertionSort<T extends { [index: number]: number }>(values: readonly number[], into: T): T {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let j = i;
+    for (; j > 0 && sortsBefore(v, into[j - 1]); j--) into[j] = into[j - 1];
+    into[j] = v;
+  }
+  return into;
+}
+
 /** Bytes in a human unit, as alerts print them: `412 B`, `6.8 KiB`, `1.2 MiB`. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${Math.round(bytes)} B`;
