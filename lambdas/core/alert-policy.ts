@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { RunRecord } from '../ports.ts';
 import type { Finding, Severity, SubjectKind } from './findings.ts';
+import { parseTime } from './parse-time.ts';
 
 /**
  * The alert policy: which stored findings become messages, and which are held back. Pure: it
@@ -247,14 +248,14 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
       recorded.add(id);
       healthy &&= !flagged.has(id);
     }
-    add(`${r.subject_kind}#${r.subject}`, { at: Date.parse(r.ts), healthy, run_id: r.run_id });
+    add(`${r.subject_kind}#${r.subject}`, { at: parseTime(r.ts), healthy, run_id: r.run_id });
   }
   const seen = new Set<string>();
   for (const f of fresh) {
     const id = f.run_id !== undefined ? `${f.subject_kind}#${f.subject}#${f.run_id}` : `${f.subject_kind}#${f.subject}@${f.ts}`;
     if (recorded.has(id) || seen.has(id)) continue;
     seen.add(id);
-    add(`${f.subject_kind}#${f.subject}`, { at: Date.parse(f.ts), healthy: false, run_id: f.run_id });
+    add(`${f.subject_kind}#${f.subject}`, { at: parseTime(f.ts), healthy: false, run_id: f.run_id });
   }
   return out;
 }
@@ -331,7 +332,7 @@ export function decideAlerts(
   type Step = { at: number; order: number; outcome?: RunOutcome; candidate?: AlertCandidate };
   const steps: Step[] = [
     ...input.outcomes.map((outcome): Step => ({ at: outcome.at, order: 0, outcome })),
-    ...input.candidates.map((candidate): Step => ({ at: Date.parse(candidate.finding.ts), order: 1, candidate })),
+    ...input.candidates.map((candidate): Step => ({ at: parseTime(candidate.finding.ts), order: 1, candidate })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
 
   for (const step of steps) {
@@ -556,7 +557,7 @@ export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { indiv
       severityRank(b.severity) - severityRank(a.severity) ||
       KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] ||
       a.at - b.at ||
-      (a.candidate ? Date.parse(a.candidate.finding.ts) : a.at) - (b.candidate ? Date.parse(b.candidate.finding.ts) : b.at) ||
+      (a.candidate ? parseTime(a.candidate.finding.ts) : a.at) - (b.candidate ? parseTime(b.candidate.finding.ts) : b.at) ||
       a.subject.localeCompare(b.subject),
   );
   if (ordered.length <= cap) return { individual: ordered, summarized: [] };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTime } from './parse-time.ts';
 
 /**
  * The instrumented events of contract §1a, as zod schemas. Types are inferred from the
@@ -203,5 +204,5 @@ export interface AuditEvent<B extends EventBody = EventBody> {
 
 export function resolveTimestamp(ts: string | number | undefined, recordTime: number): number {
   if (ts === undefined) return recordTime;
-  return typeof ts === 'number' ? ts : Date.parse(ts);
+  return typeof ts === 'number' ? ts : parseTime(ts);
 }

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { INSTRUMENTED_SCHEMAS, type InstrumentedType, resolveTimestamp } from '../events.ts';
+import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { eventsOf, type LineParser, type ParseOutcome } from './types.ts';
 
@@ -57,6 +58,6 @@ function reject(type: string, why: string): ParseOutcome {
 export function leadingTime(line: string): number | undefined {
   const m = LEADING_TIME.exec(line);
   if (!m) return undefined;
-  const t = Date.parse(m[1]);
+  const t = parseTime(m[1]);
   return Number.isNaN(t) ? undefined : t;
 }
