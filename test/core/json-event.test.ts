@@ -47,6 +47,17 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
   });
 
+  it("takes the object's own type, whatever type a nested object names before it", () => {
+    // Prepare: a tool call whose arguments hold a "type" of ours first; an object whose only type of ours is nested
+    const call = '{"args":{"type":"run.start","n":1},"type":"tool.call","tool":"create_job","agent":"ops","run_id":"r-9"}';
+    const foreign = '{"event":{"type":"run.end"},"type":"deploy.finished","job":"a"}';
+    // Act
+    const outcome = parseLine(call, ctx);
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events[0].body).toMatchObject({ type: 'tool.call', tool: 'create_job', args: { type: 'run.start', n: 1 } });
+    expect(parseLine(foreign, ctx)).toEqual({ kind: 'unrecognised' });
+  });
+
   it('rejects an event with no time at all in a plain file', () => {
     const outcome = parseLine('{"type":"run.start","job":"a","run_id":"1"}', { source: { origin: 'f.log', line: 1 } });
     expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/no time/) });

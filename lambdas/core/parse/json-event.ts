@@ -1,10 +1,12 @@
 import type { z } from 'zod';
-import { INSTRUMENTED_SCHEMAS, type InstrumentedType, resolveTimestamp } from '../events.ts';
+import { INSTRUMENTED_SCHEMAS, INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { eventsOf, type LineParser, type ParseOutcome } from './types.ts';
 
 const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
+const OUR_TYPES: ReadonlySet<string> = new Set(INSTRUMENTED_TYPES);
+const isOurType = (value: unknown): value is InstrumentedType => typeof value === 'string' && OUR_TYPES.has(value);
 /** An ISO-8601 time at the start of a line, as Lambda's console output and `aws logs tail` print it. */
 const LEADING_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2}))\s/;
 
@@ -17,18 +19,19 @@ export const jsonEventParser: LineParser = {
   parse(line, ctx) {
     const start = line.indexOf('{');
     if (start < 0) return undefined;
-    const typeMatch = OUR_TYPE.exec(line);
-    if (!typeMatch) return undefined;
-    const type = typeMatch[1] as InstrumentedType;
+    // A line that names none of our types anywhere is not parsed at all (other JSON logs).
+    if (!OUR_TYPE.test(line)) return undefined;
 
     let raw: unknown;
     try {
       raw = JSON.parse(line.slice(start));
     } catch (error) {
-      return reject(type, `not valid JSON (${(error as Error).message})`);
+      return reject((OUR_TYPE.exec(line) as RegExpExecArray)[1], `not valid JSON (${(error as Error).message})`);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-    if ((raw as { type?: unknown }).type !== type) return undefined;
+    // The object's own type decides, wherever in the line a nested object named one of ours.
+    const type = (raw as { type?: unknown }).type;
+    if (!isOurType(type)) return undefined;
 
     // Valid lines, nearly all of them, skip zod; zod decides (and words the reasons) for the rest.
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
