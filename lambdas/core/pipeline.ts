@@ -169,14 +169,23 @@ export async function processBatch(
   store: StateStore,
   ctx: ReduceContext,
 ): Promise<BatchResult> {
-  const groups = new Map<string, { reducer: SubjectReducer<unknown>; subject: string; events: AuditEvent[] }>();
+  type Group = { reducer: SubjectReducer<unknown>; subject: string; events: AuditEvent[] };
+  const groups = new Map<string, Group>();
+  // Each reducer's groups by subject, so that an event finds its group without a state key built per event.
+  const bySubject = new Map<SubjectReducer<unknown>, Map<string, Group>>();
   let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
   for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
   const join = (reducer: SubjectReducer<unknown>, subject: string | undefined, event: AuditEvent) => {
     if (subject === undefined) return;
-    const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
+    let subjects = bySubject.get(reducer);
+    if (!subjects) bySubject.set(reducer, (subjects = new Map()));
+    let group = subjects.get(subject);
+    if (!group) {
+      const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
+      group = groups.get(key);
+      if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
+      subjects.set(subject, group);
+    }
     group.events.push(event);
   };
   for (const event of ordered) {
