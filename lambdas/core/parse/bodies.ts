@@ -1,8 +1,15 @@
+import { setOwn } from '../own-property.ts';
+
 /** Helpers for building event bodies and rejection reasons in the §1b parsers. */
 
 /** The object without its undefined fields, so that bodies carry only what the line said. */
 export function defined<T extends object>(body: T): T {
-  return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(body)) {
+    const value = (body as Record<string, unknown>)[key];
+    if (value !== undefined) setOwn(out, key, value);
+  }
+  return out as T;
 }
 
 const MAX_QUOTED = 80;
