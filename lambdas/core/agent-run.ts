@@ -261,8 +261,9 @@ type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };
 /**
  * A run's aggregate while a batch is folded into it, with every field present and in one order.
  * Stored states differ in which optional fields they hold, and a fold that reads and writes
- * objects of many shapes, line after line, ran 2–3× slower here (V8's property caches go
- * megamorphic). Fields a newer or older version added are carried over after the known ones.
+ * objects of many shapes, line after line, keeps V8's property caches megamorphic: replayed on
+ * the bench's batches, the fold on a copy of the stored state cost ~1.3× as much. Fields a newer
+ * or older version added are carried over after the known ones.
  */
 function draftOf(s: AgentRunState): RunDraft {
   const draft: RunDraft = {

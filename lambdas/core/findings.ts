@@ -29,8 +29,8 @@ export function findingKey(f: Pick<Finding, 'detector' | 'subject' | 'run_id' | 
  */
 export function isoTime(epochMs: number): string {
   if (!(epochMs >= 0 && epochMs < YEAR_10000_MS)) return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
-  // Every run and finding is timed: the date part is made once per day, the time part by hand
-  // (a `Date` and its ISO string per call cost several times as much, measured here).
+  // Every run and finding is timed: the date part is remembered for the last day seen, the time
+  // part written by hand (a `Date` and its ISO string per call cost several times as much).
   const day = Math.floor(epochMs / DAY_MS);
   if (day !== lastDay) {
     lastDay = day;
