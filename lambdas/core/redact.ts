@@ -250,7 +250,10 @@ export const BUILTIN_RULE_NAMES: readonly string[] = BUILTIN_RULES.map((r) => r.
 /** Objects nested deeper than this are replaced whole: they cannot be checked without risking the stack. */
 const MAX_DEPTH = 64;
 const KEY_CACHE_LIMIT = 4096;
-/** Texts at least this long are remembered (the last one): below it, comparing costs about what redacting does. */
+/**
+ * Texts at least this long are remembered (the last one), and shorter ones that hold a trigger:
+ * for a short text without one, comparing costs about what redacting does.
+ */
 const LAST_TEXT_MIN = 256;
 
 interface KeyVerdict {
@@ -328,14 +331,18 @@ export class Redactor {
   /** The text with every secret replaced by its marker; the very same string when there was none. */
   redactText(text: string): string {
     // A run's head and tail are the same text when its output was short: redact it once.
-    if (text.length >= LAST_TEXT_MIN && text === this.lastText) return this.lastClean;
+    if (text === this.lastText) return this.lastClean;
     let out = text;
+    let triggered = false;
     if (this.builtins.length > 0) {
       const present = triggersIn(text);
-      if (present) for (const { rule, triggers } of this.builtins) if (triggers.some((t) => present.has(t))) out = rule.apply(out);
+      if (present) {
+        triggered = true;
+        for (const { rule, triggers } of this.builtins) if (triggers.some((t) => present.has(t))) out = rule.apply(out);
+      }
     }
     for (const rule of this.custom) out = rule.apply(out);
-    if (text.length >= LAST_TEXT_MIN) {
+    if (triggered || text.length >= LAST_TEXT_MIN) {
       this.lastText = text;
       this.lastClean = out;
     }

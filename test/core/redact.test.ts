@@ -209,6 +209,23 @@ describe('the built-in rules', () => {
   });
 });
 
+describe('the last text remembered', () => {
+  it('gives each text its own result, however texts with and without secrets alternate and repeat', () => {
+    // Prepare: a short output that is its own head and tail, one that differs by a character, quiet text, a long one
+    const redactor = new Redactor({ patterns: [{ name: 'acct', regex: 'acct-\\d{4}' }] });
+    const head = 'warming 3 keys; token=abc123';
+    const other = 'warming 3 keys; token=abc124';
+    const long = `${'x'.repeat(300)} password=hunter2 acct-1234`;
+    const texts = [head, head, other, head, 'no secrets here', head, long, long, 'keys: 12', head, 'acct-9999', 'acct-9999', other];
+    // Act
+    const results = texts.map((t) => redactor.redactText(t));
+    // Assess: the same as a fresh redactor per text
+    expect(results).toEqual(texts.map((t) => new Redactor({ patterns: [{ name: 'acct', regex: 'acct-\\d{4}' }] }).redactText(t)));
+    expect(results[0]).toBe('warming 3 keys; token=[REDACTED:secret-assignment]');
+    expect(results[10]).toBe('[REDACTED:acct]');
+  });
+});
+
 describe('redactValue', () => {
   it('redacts strings at any depth and replaces whole what a key names as secret', () => {
     // Prepare
