@@ -27,6 +27,12 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.events[0].body).toMatchObject({ type: 'run.start', job: 'etl', run_id: 'r-1' });
   });
 
+  it("takes the event's own ts over the console prefix's time and the record time", () => {
+    const line = '2026-10-03T06:00:01.123Z\t6f1c2a9e-2b1d-4c55-9a43-0d7c1c1e2f3a\tINFO\t{"type":"run.start","ts":"2026-10-03T05:59:58Z","job":"etl","run_id":"r-1"}';
+    const outcome = parseLine(line, { source: { origin: '/aws/lambda/etl' }, recordTime: Date.parse('2026-10-03T06:00:02Z') });
+    expect(outcome.kind === 'events' && outcome.events[0].at).toBe(Date.parse('2026-10-03T05:59:58Z'));
+  });
+
   it('takes epoch-millisecond ts, and the record time when there is neither ts nor prefix', () => {
     const epoch = parseLine('{"type":"run.start","ts":1790000000000,"job":"a","run_id":"1"}', ctx);
     const bare = parseLine('{"type":"run.start","job":"a","run_id":"2"}', ctx);

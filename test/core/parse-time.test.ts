@@ -19,4 +19,14 @@ describe('parseTime', () => {
     // Act / Assess
     for (const text of texts) expect(parseTime(text), JSON.stringify(text)).toBe(Date.parse(text));
   });
+
+  it('answers a text asked again, or in turn with others, as it did the first time', () => {
+    // Prepare: the same times as equal strings built apart, in and out of turn, with odd ones between
+    const a = '2026-10-03T02:31:07Z';
+    const sameAsA = ['2026-10-03T02:31', ':07Z'].join('');
+    const b = '2026-10-03T02:31:07.124Z';
+    const order = [a, a, sameAsA, b, a, 'not a time', 'not a time', b, b, '', a, '1969-12-31T23:59:59Z', sameAsA];
+    // Act / Assess
+    for (const text of order) expect(parseTime(text), JSON.stringify(text)).toBe(Date.parse(text));
+  });
 });

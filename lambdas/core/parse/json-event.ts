@@ -44,13 +44,11 @@ export const jsonEventParser: LineParser = {
       }
       data = result.data;
     }
-    const prefixTime = start > 0 ? leadingTime(line) : undefined;
-    const recordTime = prefixTime ?? ctx.recordTime;
-    if (data.ts === undefined && recordTime === undefined) {
-      return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
-    }
-    const at = resolveTimestamp(data.ts, recordTime ?? 0);
-    return eventsOf('json', ctx, at, data as never);
+    if (data.ts !== undefined) return eventsOf('json', ctx, resolveTimestamp(data.ts, 0), data as never);
+    // Without its own `ts`, the line's prefix times the event, else the log record.
+    const recordTime = (start > 0 ? leadingTime(line) : undefined) ?? ctx.recordTime;
+    if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
+    return eventsOf('json', ctx, recordTime, data as never);
   },
 };
 
