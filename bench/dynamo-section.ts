@@ -88,7 +88,10 @@ export function countRequests(client: DynamoDBClient, current: () => RequestCoun
         }
       } else if (operation === 'BatchWriteItem' || operation === 'BatchWrite') {
         for (const table of Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>)) counts.itemsWritten += table.length;
-      } else if (operation === 'PutItem' || operation === 'Put' || operation === 'UpdateItem' || operation === 'Update') {
+      } else if (operation === 'PutItem' || operation === 'Put') {
+        counts.itemsWritten++;
+        bump(counts.stateWrites, pkOf(input.Item as AttributeMap));
+      } else if (operation === 'UpdateItem' || operation === 'Update') {
         counts.itemsWritten++;
       }
       if (operation === 'TransactWriteItems' || operation === 'TransactWrite') {
@@ -102,7 +105,9 @@ export function countRequests(client: DynamoDBClient, current: () => RequestCoun
           for (const r of table) counts.wru += Math.ceil(itemBytes(r.PutRequest?.Item) / 1024);
         }
       } else if (operation === 'PutItem' || operation === 'Put') {
-        counts.wru += Math.ceil(itemBytes(input.Item) / 1024);
+        const bytes = itemBytes(input.Item as AttributeMap);
+        counts.wru += Math.ceil(bytes / 1024);
+        if (pkOf(input.Item as AttributeMap)?.startsWith('STATE#')) counts.stateBytesWritten += bytes;
       } else if (operation === 'UpdateItem' || operation === 'Update') {
         counts.wru += 1;
       }

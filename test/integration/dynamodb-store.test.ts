@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
@@ -28,6 +29,41 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     const loaded = await store.load(['job#backup', 'job#none']);
     expect(loaded.get('job#backup')).toEqual({ state: { n: 2 }, version: 2 });
     expect(loaded.has('job#none')).toBe(false);
+  });
+
+  it('writes a state alone as one conditional put (half the write units of a transaction), and a state with findings or records as one transaction', async () => {
+    // Prepare: a store whose client notes every command it sends, and the item it put
+    const { client, table, store } = await freshDynamoStore();
+    const sent: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        sent.push(String((context as { commandName?: string }).commandName).replace(/Command$/, ''));
+        return next(args);
+      },
+      { step: 'initialize', name: 'noteCommands' },
+    );
+    const f = finding('2026-10-05T02:31:07Z');
+    const expiresAt = Date.parse('2026-11-30T00:00:00Z');
+    // Act
+    const results = [
+      await store.commit({ key: 'agentrun#r-1', expectedVersion: 0, state: { n: 1 }, findings: [], records: [], expiresAt }),
+      await store.commit({ key: 'agentrun#r-1', expectedVersion: 0, state: { n: 9 }, findings: [], records: [] }),
+      await store.commit({ key: 'agentrun#r-1', expectedVersion: 1, state: { n: 2 }, findings: [], records: [], expiresAt }),
+      await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [f], records: [] }),
+      await store.commit({ key: 'job#backup', expectedVersion: 1, state: { n: 2 }, findings: [], records: [{ subject: 'backup', subject_kind: 'job', run_id: 'r-2', ts: f.ts, status: 'ok' }] }),
+    ];
+    // Assess: the lost put is a conflict and leaves the state as it was; the put item is the transaction's item
+    expect(results).toEqual(['committed', 'conflict', 'committed', 'committed', 'committed']);
+    expect(sent).toEqual(['PutItem', 'PutItem', 'PutItem', 'TransactWriteItems', 'TransactWriteItems']);
+    expect(await store.loadCurrent(['agentrun#r-1', 'job#backup'])).toEqual(
+      new Map([
+        ['agentrun#r-1', { state: { n: 2 }, version: 2 }],
+        ['job#backup', { state: { n: 2 }, version: 2 }],
+      ]),
+    );
+    const items = await client.send(new ScanCommand({ TableName: table }));
+    const run = items.Items?.find((i) => i.pk.S === 'STATE#agentrun#r-1');
+    expect(run).toMatchObject({ sk: { S: 'STATE' }, version: { N: '2' }, data: { S: '{"n":2}' }, catalog: { S: 'agentrun' }, ttl: { N: String(expiresAt / 1000) } });
   });
 
   it('lists the subjects of a kind with their state through the catalog index', async () => {

@@ -95,7 +95,7 @@ describe('SNS down for a while, then back', () => {
 });
 
 describe('DynamoDB throttling', () => {
-  it('is retried with backoff when it passes: throttled reads, a transaction cancelled for throttling, a throttled outbox query and claim; the delivery ends as a clean one', async () => {
+  it('is retried with backoff when it passes: throttled reads, a transaction cancelled for throttling, a throttled state put, outbox query and claim; the delivery ends as a clean one', async () => {
     // Prepare: a clean table and a throttled one get the same delivery at the same moment.
     const now = Date.parse('2026-10-08T06:00:00Z');
     const config = validateConfig({});
@@ -106,6 +106,7 @@ describe('DynamoDB throttling', () => {
     const faults = throttle(throttled.client, (command, call) => {
       if (command === 'BatchGetItemCommand' && call === 1) return new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} });
       if (command === 'TransactWriteItemsCommand' && call <= 2) return throttledTransaction();
+      if (command === 'PutItemCommand' && call === 1) return new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} });
       if (command === 'QueryCommand' && call === 1) return new ThrottlingException({ message: 'Throughput exceeds the current capacity for your table.', $metadata: {} });
       if (command === 'UpdateItemCommand' && call === 1) return new ThrottlingException({ message: 'Throughput exceeds the current capacity for your table.', $metadata: {} });
       return undefined;
@@ -113,14 +114,14 @@ describe('DynamoDB throttling', () => {
     // Act
     const report = await ingestWith(throttled.store, config, now)(delivery.failing);
     // Assess
-    expect(faults.thrown).toEqual({ BatchGetItemCommand: 1, TransactWriteItemsCommand: 2, QueryCommand: 1, UpdateItemCommand: 1 });
+    expect(faults.thrown).toEqual({ BatchGetItemCommand: 1, TransactWriteItemsCommand: 2, PutItemCommand: 1, QueryCommand: 1, UpdateItemCommand: 1 });
     expect(report.findings.map((f) => `${f.detector} ${f.subject}`).sort()).toEqual(['run-failed etl', 'run-failed export']);
     expect(report.alerts).toMatchObject({ sent: 2, failed: 0 });
     expect(await scanTable(throttled.client, throttled.table)).toEqual(await scanTable(clean.client, clean.table));
   });
 
   it('that does not pass fails the invocation (no write left in flight, no event dropped); after the retries the record holds the payload, and its redrive ends as a clean delivery', async () => {
-    // Prepare: the table takes the delivery's first transaction, then throttles every write.
+    // Prepare: the table takes the delivery's first transaction, then throttles every write (transactions and state puts).
     const now = Date.parse('2026-10-08T06:00:00Z');
     const config = validateConfig({});
     const delivery = mixedDelivery();
@@ -132,7 +133,7 @@ describe('DynamoDB throttling', () => {
     await ingestWith(store, config, now)(delivery.history);
     let down = true;
     const faults = throttle(client, (command, call) =>
-      down && command === 'TransactWriteItemsCommand' && call > 1 ? new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} }) : undefined,
+      down && ((command === 'TransactWriteItemsCommand' && call > 1) || command === 'PutItemCommand') ? new ProvisionedThroughputExceededException({ message: 'The level of configured provisioned throughput for the table was exceeded.', $metadata: {} }) : undefined,
     );
     // Act: Lambda's asynchronous invocation: the first attempt and its two retries (the stack's retryAttempts).
     const attempts: unknown[] = [];
