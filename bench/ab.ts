@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { median, timeInterleaved } from './stats.ts';
+import { ESM_REQUIRE_SHIM } from './bundle-section.ts';
+import { grouped, median, pairedRatios, perSecond, timeInterleaved } from './stats.ts';
 import { buildWorkload } from './workload.ts';
 
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -51,7 +52,7 @@ async function bundle(tree: string, out: string): Promise<PathModule> {
     format: 'esm',
     target: 'node20',
     nodePaths: [join(repo, 'node_modules')],
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+    banner: { js: ESM_REQUIRE_SHIM },
     logLevel: 'warning',
   });
   return (await import(pathToFileURL(outfile).href)) as PathModule;
@@ -100,11 +101,11 @@ try {
   const b = await pathOf(now);
   const timed = await timeInterleaved({ base: a.path, now: b.path }, { warmups: 2, runs: rounds });
 
-  const ratios = timed.now.runsCpuMs.map((ms, i) => timed.base.runsCpuMs[i] / ms).sort((x, y) => x - y);
+  const ratios = pairedRatios(timed.now, timed.base).sort((x, y) => x - y);
   const speed = median(ratios);
-  const perCpuSecond = (ms: number) => Math.round((lines * 1000) / ms);
-  console.log(`  ${ref}: ${perCpuSecond(timed.base.medianCpuMs).toLocaleString('en-US')} lines per CPU-second, ${a.result().findings} findings`);
-  console.log(`  working tree: ${perCpuSecond(timed.now.medianCpuMs).toLocaleString('en-US')} lines per CPU-second, ${b.result().findings} findings`);
+  const perCpuSecond = { base: perSecond(lines, timed.base.medianCpuMs), now: perSecond(lines, timed.now.medianCpuMs) };
+  console.log(`  ${ref}: ${grouped(perCpuSecond.base)} lines per CPU-second, ${a.result().findings} findings`);
+  console.log(`  working tree: ${grouped(perCpuSecond.now)} lines per CPU-second, ${b.result().findings} findings`);
   console.log(`  working tree speed / ${ref}: ${speed.toFixed(2)}× (median of ${rounds} paired rounds; rounds ranged ${ratios[0].toFixed(2)}–${ratios.at(-1)?.toFixed(2)})`);
   if (a.result().findings !== b.result().findings) console.log('  note: the two trees made different findings on the same payloads');
   console.log(
@@ -117,7 +118,7 @@ try {
       lines,
       speedRatio: Math.round(speed * 1000) / 1000,
       ratioRange: [ratios[0], ratios.at(-1)].map((r) => Math.round((r ?? 0) * 1000) / 1000),
-      linesPerCpuSecond: { base: perCpuSecond(timed.base.medianCpuMs), now: perCpuSecond(timed.now.medianCpuMs) },
+      linesPerCpuSecond: perCpuSecond,
       findings: { base: a.result().findings, now: b.result().findings },
     }),
   );

@@ -11,7 +11,8 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const HANDLERS = join(ROOT, 'lambdas/handlers');
 
 /** The banner `lib/constructs/audit-function.ts` puts on every bundle (ESM has no `require`; the SDK's CommonJS parts call it). */
-const ESM_REQUIRE_SHIM = "import { createRequire as __silentAuditCreateRequire } from 'node:module'; const require = __silentAuditCreateRequire(import.meta.url);";
+/** The `require` an ESM bundle of CommonJS dependencies needs, as the stack's bundles get it. */
+export const ESM_REQUIRE_SHIM = "import { createRequire as __silentAuditCreateRequire } from 'node:module'; const require = __silentAuditCreateRequire(import.meta.url);";
 
 /** Every handler module that exports `handler`: the Lambdas the stack deploys. */
 export function handlerEntries(): string[] {

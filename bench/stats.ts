@@ -57,10 +57,14 @@ export async function timeInterleaved<K extends string>(paths: Record<K, TimedPa
   return timed;
 }
 
-/** The median over rounds of `a`'s speed relative to `b`'s (b's CPU time / a's), paired round by round. */
+/** `a`'s speed relative to `b`'s in each round (b's CPU time / a's), paired round by round. */
+export function pairedRatios(a: Timed, b: Timed): number[] {
+  return a.runsCpuMs.map((ms, i) => (ms > 0 ? b.runsCpuMs[i] / ms : 0));
+}
+
+/** The median over rounds of `a`'s speed relative to `b`'s, paired round by round. */
 export function pairedSpeedRatio(a: Timed, b: Timed): number {
-  const ratios = a.runsCpuMs.map((ms, i) => (ms > 0 ? b.runsCpuMs[i] / ms : 0));
-  return Math.round(median(ratios) * 100) / 100;
+  return Math.round(median(pairedRatios(a, b)) * 100) / 100;
 }
 
 /** `12,345` */
