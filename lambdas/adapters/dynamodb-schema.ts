@@ -5,7 +5,10 @@
  * |--------------|--------------------------|-------------------------------------|
  * | state        | `STATE#<kind>#<subject>` | `STATE`                             |
  * | finding      | `FINDING#<YYYY-MM>`      | `<ts>#<detector>#<subject>#<run>`   |
- * | run record   | `RUN#<kind>#<subject>`   | `<ts>#<run_id>` (expires via `ttl`) |
+ * | run records  | `RUN#<kind>#<subject>`   | `<YYYY-MM-DD>#pack#<digest>` (expires via `ttl`) |
+ *
+ * Run records are packed: one item holds a commit's records of one UTC day (`run-record-packs.ts`).
+ * Items of one record each (`<ts>#<run_id>`), as written before packs, are still read.
  */
 export const TABLE_SCHEMA = {
   partitionKey: 'pk',

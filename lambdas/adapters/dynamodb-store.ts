@@ -32,6 +32,7 @@ import type {
   Versioned,
 } from '../ports.ts';
 import { TABLE_SCHEMA } from './dynamodb-schema.ts';
+import { packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from './run-record-packs.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
 /** Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK retries a call. */
@@ -134,10 +135,10 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const now = this.now();
     const findingItems = change.findings.map((f) => this.findingItem(f));
-    const recordItems = change.records.map((r) => this.runItem(r, now));
+    const recordItems = packRunRecords(change.records).map((pack) => this.runPackItem(pack, now));
     const room = MAX_TRANSACTION_ITEMS - 1;
     // Overflow beyond one transaction: findings are written first on their own (put-if-absent),
-    // run records (facts, idempotent) by batch. The state write below still decides the batch.
+    // packs of run records (facts, idempotent) by batch. The state write below still decides the batch.
     const inTxFindings = findingItems.slice(0, room);
     for (const item of findingItems.slice(room)) await this.putFindingIfAbsent(item);
     const inTxRecords = recordItems.slice(0, Math.max(0, room - inTxFindings.length));
@@ -245,9 +246,9 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': from, ':to': to },
+      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': to },
     });
-    return items.map((i) => JSON.parse(i.record as string) as RunRecord).filter((r) => r.ts < to);
+    return unpackRunRecords(items, from, to);
   }
 
   /** Creates the table as the stack defines it, for DynamoDB Local; a no-op when it exists. */
@@ -306,14 +307,16 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f), outbox: 'PENDING' };
   }
 
-  private runItem(r: RunRecord, now: number): Record<string, unknown> {
+  /** One item of a subject's run records (one commit's, one day's): kept `runRetentionDays` after the latest of them. */
+  private runPackItem(pack: RunPack, now: number): Record<string, unknown> {
     const retention = (this.options.runRetentionDays ?? 90) * DAY_MS;
-    const endMs = Date.parse(r.ts);
+    let endMs = now;
+    for (const r of pack.records) endMs = Math.max(endMs, Date.parse(r.ts) || 0);
     return {
-      pk: `RUN#${r.subject_kind}#${r.subject}`,
-      sk: `${r.ts}#${r.run_id}`,
-      record: JSON.stringify(r),
-      ttl: Math.floor((Math.max(endMs, now) + retention) / 1000),
+      pk: pack.pk,
+      sk: pack.sk,
+      records: pack.json,
+      ttl: Math.floor((endMs + retention) / 1000),
     };
   }
 

@@ -1,4 +1,4 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
@@ -114,6 +114,39 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings, records })).toBe('committed');
     expect(await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).toHaveLength(120);
     expect(await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')).toHaveLength(120);
+  });
+
+  it('packs a commit’s run records per UTC day, in the state’s transaction, and reads them back by time, with items of one record', async () => {
+    // Prepare: 30 runs every 2 hours from Oct 30 noon (3 days), and an item of one record as stored before packs
+    const { client, table, store } = await freshDynamoStore({ clock: () => Date.parse('2026-11-01T00:00:00Z') });
+    const records = Array.from({ length: 30 }, (_, i) => ({
+      subject: 'backup',
+      subject_kind: 'job' as const,
+      run_id: `r-${String(i).padStart(2, '0')}`,
+      ts: isoTime(Date.parse('2026-10-30T12:00:00Z') + i * 7_200_000),
+      status: 'ok' as const,
+      exit_code: 0,
+      duration_ms: 60_000,
+    }));
+    const legacy = { ...records[0], run_id: 'r-legacy', ts: '2026-10-31T05:00:00.000Z' };
+    await client.send(
+      new PutItemCommand({ TableName: table, Item: { pk: { S: 'RUN#job#backup' }, sk: { S: `${legacy.ts}#r-legacy` }, record: { S: JSON.stringify(legacy) } } }),
+    );
+    // Act: the runs in two commits, then a writer that lost the race with one more run
+    const lost = { ...records[29], run_id: 'r-lost' };
+    expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 10 }, findings: [], records: records.slice(0, 10) })).toBe('committed');
+    expect(await store.commit({ key: 'job#backup', expectedVersion: 1, state: { n: 30 }, findings: [], records: records.slice(10) })).toBe('committed');
+    expect(await store.commit({ key: 'job#backup', expectedVersion: 1, state: { n: 31 }, findings: [], records: [...records.slice(10), lost] })).toBe('conflict');
+    // Assess: one item per commit and day (Oct 30–31, then Oct 31–Nov 1; none of the lost writer's), expiring 90 days after its latest run
+    const items = (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    const packs = items.filter((i) => i.pk.S === 'RUN#job#backup' && i.records !== undefined);
+    expect(packs.map((i) => i.sk.S?.slice(0, 10)).sort()).toEqual(['2026-10-30', '2026-10-31', '2026-10-31', '2026-11-01']);
+    const nov1 = packs.find((i) => i.sk.S?.startsWith('2026-11-01'));
+    expect(Number(nov1?.ttl.N)).toBe(Date.parse(records[29].ts) / 1000 + 90 * 86_400);
+    // Every record once, in time order, whatever the range cuts through
+    expect(await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-12-01T00:00:00Z')).toEqual([...records.slice(0, 9), legacy, ...records.slice(9)]);
+    expect(await store.runs('job#backup', records[7].ts, records[21].ts)).toEqual([...records.slice(7, 9), legacy, ...records.slice(9, 21)]);
+    expect(await store.runs('job#backup', '2026-11-01T07:00:00Z', '2026-11-01T13:00:00Z')).toEqual(records.filter((r) => r.ts >= '2026-11-01T07' && r.ts < '2026-11-01T13'));
   });
 
   it('serves state from its cache but loses no update when another writer came in between', async () => {
