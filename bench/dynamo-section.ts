@@ -24,8 +24,8 @@ export interface RequestCounts {
   stateWrites: Map<string, number>;
   /**
    * Capacity units the requests would consume on demand, from the item sizes: a strongly consistent
-   * read is 1 RRU per 4 KB (a GSI query half that), a transactional write 2 WRU per 1 KB, a
-   * plain write 1 WRU per 1 KB (an update is counted as 1).
+   * read is 1 RRU per 4 KB, and 1 for a key that finds nothing (a GSI query half that), a
+   * transactional write 2 WRU per 1 KB, a plain write 1 WRU per 1 KB (an update is counted as 1).
    */
   rru: number;
   wru: number;
@@ -114,7 +114,17 @@ export function countRequests(client: DynamoDBClient, current: () => RequestCoun
       const result = await next(args);
       const output = result.output as unknown as Record<string, unknown>;
       if (operation === 'BatchGetItem' || operation === 'BatchGet') {
-        for (const items of Object.values((output.Responses ?? {}) as Record<string, AttributeMap[]>)) for (const item of items) counts.rru += Math.ceil(itemBytes(item) / 4096);
+        // A key that finds no item is billed too: 1 RRU, as a strongly consistent read of up to 4 KB.
+        let asked = 0;
+        let found = 0;
+        let unprocessed = 0;
+        for (const table of Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>)) asked += table.Keys?.length ?? 0;
+        for (const table of Object.values((output.UnprocessedKeys ?? {}) as Record<string, { Keys?: unknown[] }>)) unprocessed += table.Keys?.length ?? 0;
+        for (const items of Object.values((output.Responses ?? {}) as Record<string, AttributeMap[]>)) {
+          for (const item of items) counts.rru += Math.ceil(itemBytes(item) / 4096);
+          found += items.length;
+        }
+        counts.rru += Math.max(0, asked - found - unprocessed);
       } else if (operation === 'Query') {
         const bytes = ((output.Items ?? []) as AttributeMap[]).reduce((n, item) => n + itemBytes(item), 0);
         counts.rru += Math.max(1, Math.ceil(bytes / 4096)) * (input.IndexName ? 0.5 : 1);
