@@ -46,13 +46,22 @@ export interface SubjectCommit {
 
 export type CommitResult = 'committed' | 'conflict';
 
+export interface LoadOptions {
+  /**
+   * Keys whose state is presumably not stored yet (the batch holds the subject's beginning, see
+   * `SubjectReducer.beginsIn`). A store whose reads cost may leave them unread, as if found absent:
+   * the pipeline writes them conditionally on absence, and a wrong guess is a conflict, read then.
+   */
+  readonly presumedAbsent?: ReadonlySet<string>;
+}
+
 /**
  * Per-subject state, read once per batch and written back once, conditionally on the version
  * read (contract §6). Findings are stored in the same write, so that a finding exists exactly
  * when the state that produced it does.
  */
 export interface StateStore {
-  load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>>;
+  load(keys: readonly string[], options?: LoadOptions): Promise<Map<string, Versioned<unknown>>>;
   /**
    * Reads state as it is stored now, past any cache of this process: for state that other
    * invocations write and this one only reads (the runs of an agent tree, the sweep's view of

@@ -17,7 +17,7 @@ import { processBatch, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { redactorFor } from '../core/redact.ts';
 import { textTable } from '../core/text-table.ts';
-import type { StateStore, SubjectCatalog, Versioned } from '../ports.ts';
+import type { LoadOptions, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import { collectLogGroups, logGroupSource, readSources, type ScanSource, sinceOption } from './scan-sources.ts';
 import { type AuditStore, DEFAULT_TABLE, openStore, type OpenedStore, storeProblem } from './stores.ts';
 
@@ -149,8 +149,8 @@ class BackfillScope implements StateStore, SubjectCatalog {
 
   constructor(private readonly store: StateStore) {}
 
-  load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
-    return this.store.load(keys);
+  load(keys: readonly string[], options?: LoadOptions): Promise<Map<string, Versioned<unknown>>> {
+    return this.store.load(keys, options);
   }
 
   commit(change: Parameters<StateStore['commit']>[0]): ReturnType<StateStore['commit']> {

@@ -35,6 +35,11 @@ export const agentRunReducer: SubjectReducer<AgentRunState> = {
     return parent === undefined || parent === body.run_id ? [body.run_id] : [body.run_id, parent];
   },
   initial: initialAgentRun,
+  beginsIn(subject, events) {
+    // Most runs start, act and end within one batch: their aggregate is read once, by the tree stage, not twice.
+    for (const event of events) if (event.body.type === 'agent.start' && event.body.run_id === subject) return true;
+    return false;
+  },
   apply(state, subject, events, ctx): Reduction<AgentRunState> {
     return { state: applyAgentRunEvents(state, subject, events, ctx), findings: [], records: [] };
   },

@@ -46,6 +46,13 @@ export interface SubjectReducer<S> {
    * to its own run and to its parent's). Used instead of `subjectOf` when present.
    */
   subjectsOf?(event: AuditEvent): readonly string[];
+  /**
+   * Whether the batch holds the subject's beginning (an agent run's start), so that its state is
+   * presumably not stored yet: a store whose reads cost (DynamoDB) leaves it unread, and its write
+   * is conditional on its absence, as after a read that found nothing. Presumed wrongly (a
+   * redelivered batch, lines out of order), the write conflicts and the state is read then.
+   */
+  beginsIn?(subject: string, events: readonly AuditEvent[]): boolean;
   /** When the stored state may be deleted (epoch ms, DynamoDB TTL): for per-run state that must not pile up. */
   expiresAt?(state: S): number | undefined;
   /**
@@ -158,9 +165,9 @@ export async function sweepSubjects(
 }
 
 /**
- * Contract §6: a batch is one unit. The state of every subject it touches is read once, the
- * reducers run in memory, and each subject's state is written back once, conditionally on the
- * version read, with its findings. A subject whose write lost to a concurrent invocation is
+ * Contract §6: a batch is one unit. The state of every subject it touches is read once (or, from
+ * DynamoDB, not at all when the batch begins it: `beginsIn`), the reducers run in memory, and each subject's
+ * state is written back once, conditionally on the version read, with its findings. A subject whose write lost to a concurrent invocation is
  * re-read and recomputed, so no update is lost.
  */
 export async function processBatch(
@@ -197,7 +204,9 @@ export async function processBatch(
   }
   if (groups.size === 0) return { findings: [], subjects: 0, conflicts: 0 };
 
-  const loaded = await store.load([...groups.keys()]);
+  const presumedAbsent = new Set<string>();
+  for (const [key, g] of groups) if (g.reducer.beginsIn?.(g.subject, g.events)) presumedAbsent.add(key);
+  const loaded = await store.load([...groups.keys()], presumedAbsent.size > 0 ? { presumedAbsent } : undefined);
   const findings: Finding[] = [];
   const records: RunRecord[] = [];
   let conflicts = 0;

@@ -18,7 +18,7 @@ import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { RouteState } from '../../lambdas/core/route-reducer.ts';
 import type { AlertSink } from '../../lambdas/ports.ts';
-import { T0, acts, deepTree, start } from '../core/agent-fixtures.ts';
+import { T0, acts, deepTree, end, start } from '../core/agent-fixtures.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
@@ -93,6 +93,50 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     // Assess
     expect(brief(last.findings)).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
     expect(last.findings.find((f) => f.detector === 'budget-exceeded')?.evidence).toMatchObject({ actions: 27, runs: 4 });
+  });
+
+  it('reads a run that starts in the batch once (the tree stage), one begun before twice; a redelivered start is read after its conflict, nothing doubled', async () => {
+    // Prepare: a client that notes every state key it reads, per batch
+    const { client, store } = await freshDynamoStore();
+    let reads: string[] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if ((context as { commandName?: string }).commandName === 'BatchGetItemCommand') {
+          // The document client's keys: plain strings, or attribute values once marshalled.
+          const input = args.input as { RequestItems: Record<string, { Keys: Array<{ pk: string | { S: string } }> }> };
+          for (const table of Object.values(input.RequestItems)) for (const { pk } of table.Keys) reads.push((typeof pk === 'string' ? pk : pk.S).replace(/^STATE#/, ''));
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'noteReads' },
+    );
+    const count = (key: string) => reads.filter((k) => k === key).length;
+    const first = [start(0, 'support-bot', 'r-1'), ...acts(3, 1, 'support-bot', 'r-1'), start(5, 'support-bot', 'r-2'), ...acts(2, 6, 'support-bot', 'r-2'), end(9, 'support-bot', 'r-1')];
+    const second = [...acts(2, 20, 'support-bot', 'r-2'), end(30, 'support-bot', 'r-2')];
+    // Act
+    const a = await processBatch(first, REDUCERS, store, ctx);
+    const readsOfFirst = reads;
+    reads = [];
+    const b = await processBatch(second, REDUCERS, store, ctx);
+    const readsOfSecond = reads;
+    reads = [];
+    const again = await processBatch(first, REDUCERS, store, ctx);
+    // Assess: in the batch that starts them, each run is read once, by the tree stage after the commit
+    reads = readsOfFirst;
+    expect([count('agentrun#r-1'), count('agentrun#r-2')]).toEqual([1, 1]);
+    expect(a.conflicts).toBe(0);
+    // r-2 began in the first batch: read before its fold and again by the tree stage
+    reads = readsOfSecond;
+    expect(count('agentrun#r-2')).toBe(2);
+    expect(b.conflicts).toBe(0);
+    // The first batch again: its starts were presumed new, wrongly; the writes conflicted, the runs were read, nothing changed
+    expect(again.conflicts).toBeGreaterThan(0);
+    expect(again.findings).toEqual([]);
+    const runs = await store.load(['agentrun#r-1', 'agentrun#r-2']);
+    expect(['agentrun#r-1', 'agentrun#r-2'].map((k) => [(runs.get(k)?.state as AgentRunState).actions, runs.get(k)?.version])).toEqual([
+      [3, 1],
+      [4, 2],
+    ]);
   });
 
   it('writes per-run aggregates with a TTL, and the sweep judges a root that never ended', async () => {

@@ -149,6 +149,21 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.runs('job#backup', '2026-11-01T07:00:00Z', '2026-11-01T13:00:00Z')).toEqual(records.filter((r) => r.ts >= '2026-11-01T07' && r.ts < '2026-11-01T13'));
   });
 
+  it('leaves keys presumed absent unread, unless its cache holds them', async () => {
+    const { client, table } = await freshDynamoStore();
+    const store = new DynamoAuditStore(client, table, { stateCacheSize: 10 });
+    const other = new DynamoAuditStore(client, table);
+    await other.commit({ key: 'agentrun#a', expectedVersion: 0, state: { n: 1 }, findings: [], records: [] });
+    await other.commit({ key: 'agentrun#b', expectedVersion: 0, state: { n: 2 }, findings: [], records: [] });
+    await store.commit({ key: 'agentrun#c', expectedVersion: 0, state: { n: 3 }, findings: [], records: [] });
+    const presumedAbsent = new Set(['agentrun#b', 'agentrun#c']);
+    // b is stored but presumed absent and not cached: unread, so a commit over it conflicts and then reads it
+    const loaded = await store.load(['agentrun#a', 'agentrun#b', 'agentrun#c'], { presumedAbsent });
+    expect([...loaded.keys()].sort()).toEqual(['agentrun#a', 'agentrun#c']);
+    expect(await store.commit({ key: 'agentrun#b', expectedVersion: 0, state: { n: 9 }, findings: [], records: [] })).toBe('conflict');
+    expect((await store.load(['agentrun#b'])).get('agentrun#b')).toEqual({ state: { n: 2 }, version: 1 });
+  });
+
   it('serves state from its cache but loses no update when another writer came in between', async () => {
     // Prepare: two warm containers, each caching what it wrote, on one table.
     const { client, table } = await freshDynamoStore();
