@@ -110,6 +110,8 @@ export async function deliverAlerts(
   const ctx: PolicyContext = { now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) };
   const loaded = await store.load([...groups.keys()]);
   const decided = await settleAll([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, ctx)));
+  // What each subject's alert state is after this invocation's write: where sent notices are settled from.
+  const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
 
   let suppressed = 0;
   let snoozed = 0;
@@ -169,7 +171,7 @@ export async function deliverAlerts(
     }
   }
 
-  for (const [key, ids] of settled) await commitSettled(store, key, ids);
+  for (const [key, ids] of settled) await commitSettled(store, key, ids, written.get(key));
   return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount };
 }
 
@@ -185,23 +187,27 @@ async function decideAndCommit(
   subject: { subject: string; subject_kind: SubjectKind },
   input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[] },
   ctx: PolicyContext,
-): Promise<PolicyResult> {
+): Promise<PolicyResult & { readonly stored: Versioned<unknown> | undefined }> {
   let current = first;
   for (let attempt = 1; ; attempt++) {
     const result = decideAlerts(current?.state as AlertState | undefined, subject, input, ctx);
-    if (!result.changed) return result;
-    const outcome = await store.commit({ key, expectedVersion: current?.version ?? 0, state: result.state, findings: [], records: [] });
-    if (outcome === 'committed') return result;
+    if (!result.changed) return { ...result, stored: current };
+    const version = (current?.version ?? 0) + 1;
+    const outcome = await store.commit({ key, expectedVersion: version - 1, state: result.state, findings: [], records: [] });
+    if (outcome === 'committed') return { ...result, stored: { state: result.state, version } };
     if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
     await backoff(attempt);
     current = (await store.load([key])).get(key);
   }
 }
 
-/** Removes sent notices from a subject's alert state (conditionally, retrying on conflict). */
-async function commitSettled(store: StateStore, key: string, ids: readonly string[]): Promise<void> {
+/**
+ * Removes sent notices from a subject's alert state (conditionally, retrying on conflict), starting
+ * from the state this invocation wrote: read again only when another writer came in between.
+ */
+async function commitSettled(store: StateStore, key: string, ids: readonly string[], written: Versioned<unknown> | undefined): Promise<void> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const current = (await store.load([key])).get(key);
+    const current = attempt === 1 && written ? written : (await store.load([key])).get(key);
     if (!current) return;
     const next = settleNotices(current.state as AlertState, ids);
     if (next === current.state) return;

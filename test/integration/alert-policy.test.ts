@@ -139,11 +139,19 @@ describe('the alert policy against DynamoDB Local', () => {
     await storeFindings(store, 'seed#etl', [failed], [record(1, 'failed')]);
     const sink = new RecordingSink();
     await deliverAlerts([failed], store, sink, { now: () => NOW }, { config, records: [record(1, 'failed')], drainLimit: 0 });
+    const reads: string[] = [];
+    const load = store.load.bind(store);
+    store.load = (keys, options) => (reads.push(...keys), load(keys, options));
     // Act
     const results = [];
-    for (const run of [2, 3, 4]) results.push(await deliverAlerts([], store, sink, { now: () => NOW + run * 60_000 }, { config, records: [record(run, 'ok')], drainLimit: 0 }));
-    // Assess
+    const readsPerDelivery = [];
+    for (const run of [2, 3, 4]) {
+      results.push(await deliverAlerts([], store, sink, { now: () => NOW + run * 60_000 }, { config, records: [record(run, 'ok')], drainLimit: 0 }));
+      readsPerDelivery.push(reads.splice(0).filter((k) => k === 'alert#job#etl').length);
+    }
+    // Assess: the notice is settled from the state just written, not read again (this store has no cache)
     expect(results.map((r) => r.sent)).toEqual([0, 0, 1]);
+    expect(readsPerDelivery).toEqual([1, 1, 1]);
     expect(sink.messages.map((m) => [m.kind, m.title])).toEqual([
       ['finding', '[HIGH] run-failed: etl'],
       ['recovery', '[RECOVERED] etl healthy for 3 runs'],
