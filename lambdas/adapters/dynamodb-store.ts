@@ -36,6 +36,11 @@ import { TABLE_SCHEMA } from './dynamodb-schema.ts';
 import { packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from './run-record-packs.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
+/**
+ * Run records a transaction carries at most (it holds 4 MB in all, with the state and findings, each
+ * under 400 KB): a backfill's batch of a subject can hold thousands of runs.
+ */
+const MAX_TRANSACTION_RECORD_BYTES = 1024 * 1024;
 /** Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK retries a call. */
 const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 const MAX_THROTTLED_RETRIES = 7;
@@ -137,14 +142,23 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const now = this.now();
     const findingItems = change.findings.map((f) => this.findingItem(f));
-    const recordItems = packRunRecords(change.records).map((pack) => this.runPackItem(pack, now));
     const room = MAX_TRANSACTION_ITEMS - 1;
-    // Overflow beyond one transaction: findings are written first on their own (put-if-absent),
-    // packs of run records (facts, idempotent) by batch. The state write below still decides the batch.
+    // Overflow beyond one transaction (100 items, 4 MB): findings are written first on their own
+    // (put-if-absent), packs of run records (facts, idempotent) by batch. The state write below
+    // still decides the batch.
     const inTxFindings = findingItems.slice(0, room);
     for (const item of findingItems.slice(room)) await this.putFindingIfAbsent(item);
-    const inTxRecords = recordItems.slice(0, Math.max(0, room - inTxFindings.length));
-    await this.batchPut(recordItems.slice(inTxRecords.length));
+    const inTxRecords: Record<string, unknown>[] = [];
+    const overflow: Record<string, unknown>[] = [];
+    let budget = MAX_TRANSACTION_RECORD_BYTES;
+    for (const pack of packRunRecords(change.records)) {
+      const item = this.runPackItem(pack, now);
+      if (inTxRecords.length < room - inTxFindings.length && pack.bytes <= budget) {
+        inTxRecords.push(item);
+        budget -= pack.bytes;
+      } else overflow.push(item);
+    }
+    await this.batchPut(overflow);
 
     // A state alone is one conditional put, at half a transaction's write cost (1 WRU per KB, not 2).
     if (inTxFindings.length === 0 && inTxRecords.length === 0) return this.putState(change, now);

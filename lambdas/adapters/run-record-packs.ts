@@ -26,6 +26,8 @@ export interface RunPack {
   readonly sk: string;
   /** The records, as stored (a JSON array). */
   readonly json: string;
+  /** Its size in UTF-8 bytes. */
+  readonly bytes: number;
   readonly records: readonly RunRecord[];
 }
 
@@ -50,7 +52,7 @@ export function packRunRecords(records: readonly RunRecord[], maxBytes = MAX_PAC
     const flush = () => {
       if (chunk.length === 0) return;
       const digest = hash('sha256', chunk.map(recordKey).join('\n'), 'base64url').slice(0, 16);
-      packs.push({ pk: `RUN#${chunk[0].subject_kind}#${chunk[0].subject}`, sk: `${day}#pack#${digest}`, json: `[${texts.join(',')}]`, records: chunk });
+      packs.push({ pk: `RUN#${chunk[0].subject_kind}#${chunk[0].subject}`, sk: `${day}#pack#${digest}`, json: `[${texts.join(',')}]`, bytes: bytes - 1, records: chunk });
       chunk = [];
       texts = [];
       bytes = 2;

@@ -50,7 +50,10 @@ describe('run records packed per subject and UTC day', () => {
     const day = Array.from({ length: 60 }, (_, i) => rec(i + 6)); // all on Oct 31
     const packs = packRunRecords(day, 1024);
     expect(packs.length).toBeGreaterThan(5);
-    for (const p of packs) expect(Buffer.byteLength(p.json)).toBeLessThanOrEqual(1024);
+    for (const p of packs) {
+      expect(p.bytes).toBe(Buffer.byteLength(p.json));
+      expect(p.bytes).toBeLessThanOrEqual(1024);
+    }
     expect(new Set(packs.map((p) => p.sk)).size).toBe(packs.length);
     expect(packs.flatMap((p) => p.records)).toEqual(day);
   });

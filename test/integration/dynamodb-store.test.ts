@@ -149,6 +149,22 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.runs('job#backup', '2026-11-01T07:00:00Z', '2026-11-01T13:00:00Z')).toEqual(records.filter((r) => r.ts >= '2026-11-01T07' && r.ts < '2026-11-01T13'));
   });
 
+  it('commits a backfill-sized batch of run records (5 MB, past a transaction’s 4 MB): what does not fit goes by batch', async () => {
+    const { store } = await freshDynamoStore();
+    const records = Array.from({ length: 16_000 }, (_, i) => ({
+      subject: 'backup',
+      subject_kind: 'job' as const,
+      run_id: `r-${String(i).padStart(5, '0')}-${'x'.repeat(200)}`,
+      ts: isoTime(Date.parse('2026-10-01T00:00:00Z') + i * 60_000),
+      status: 'ok' as const,
+      host: 'web-1.internal',
+    }));
+    expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: records.length }, findings: [], records })).toBe('committed');
+    const read = await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-12-01T00:00:00Z');
+    expect(read).toHaveLength(records.length);
+    expect(read.at(-1)).toEqual(records.at(-1));
+  });
+
   it('leaves keys presumed absent unread, unless its cache holds them', async () => {
     const { client, table } = await freshDynamoStore();
     const store = new DynamoAuditStore(client, table, { stateCacheSize: 10 });
