@@ -41,6 +41,7 @@ function emptyCounts(): RequestCounts {
 export function itemBytes(value: unknown): number {
   if (value === null || value === undefined) return 1;
   if (typeof value === 'string') return Buffer.byteLength(value);
+  if (value instanceof Uint8Array) return value.byteLength;
   if (typeof value === 'number' || typeof value === 'boolean') return 8;
   if (Array.isArray(value)) return value.reduce((n: number, v) => n + itemBytes(v), 3);
   const entries = Object.entries(value as Record<string, unknown>);

@@ -7,6 +7,7 @@
  * | finding      | `FINDING#<YYYY-MM>`      | `<ts>#<detector>#<subject>#<run>`   |
  * | run records  | `RUN#<kind>#<subject>`   | `<YYYY-MM-DD>#pack#<digest>` (expires via `ttl`) |
  *
+ * A state item holds its state as JSON text (`data`), or deflated (`dataz`, binary) from 1 KB on.
  * Run records are packed: one item holds a commit's records of one UTC day (`run-record-packs.ts`).
  * Items of one record each (`<ts>#<run_id>`), as written before packs, are still read.
  */

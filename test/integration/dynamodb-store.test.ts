@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
@@ -64,6 +65,29 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     const items = await client.send(new ScanCommand({ TableName: table }));
     const run = items.Items?.find((i) => i.pk.S === 'STATE#agentrun#r-1');
     expect(run).toMatchObject({ sk: { S: 'STATE' }, version: { N: '2' }, data: { S: '{"n":2}' }, catalog: { S: 'agentrun' }, ttl: { N: String(expiresAt / 1000) } });
+  });
+
+  it('stores a state of 1 KB or more deflated, reads it back, and still reads states stored as JSON text', async () => {
+    // Prepare: a job-like state (a ring of fingerprints, a baseline window) of ~14 KB, and one stored as text before deflating
+    const { client, table, store } = await freshDynamoStore();
+    const ring = Array.from({ length: 1000 }, (_, i) => createHash('sha256').update(`run-${i}`).digest('base64url').slice(0, 8)).join('');
+    const state = { processedRing: ring, durations: Array.from({ length: 200 }, (_, i) => 60_000 + i * 37), hosts: { 'web-1.internal': 700, 'web-2.internal': 300 } };
+    await client.send(
+      new PutItemCommand({ TableName: table, Item: { pk: { S: 'STATE#job#legacy' }, sk: { S: 'STATE' }, version: { N: '3' }, data: { S: JSON.stringify(state) } } }),
+    );
+    // Act
+    expect(await store.commit({ key: 'job#big', expectedVersion: 0, state, findings: [], records: [] })).toBe('committed');
+    // Assess: binary, and a quarter smaller or more (the ring is random: 6 bits in each 8-bit character)
+    const items = (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
+    const big = items.find((i) => i.pk.S === 'STATE#job#big');
+    expect(big?.data).toBeUndefined();
+    expect(big?.dataz.B?.byteLength).toBeLessThan(0.75 * JSON.stringify(state).length);
+    expect(await store.loadCurrent(['job#big', 'job#legacy'])).toEqual(
+      new Map([
+        ['job#big', { state, version: 1 }],
+        ['job#legacy', { state, version: 3 }],
+      ]),
+    );
   });
 
   it('lists the subjects of a kind with their state through the catalog index', async () => {
