@@ -452,7 +452,8 @@ export function stateData(state: unknown): { data: string } | { dataz: Uint8Arra
 /** The state a stored item holds, from `data` or `dataz`. */
 export function storedState(item: Record<string, unknown>): unknown {
   if (item.dataz instanceof Uint8Array) return JSON.parse(inflateRawSync(item.dataz).toString('utf8'));
-  return JSON.parse(item.data as string);
+  if (typeof item.data === 'string') return JSON.parse(item.data);
+  throw new Error(`state item ${String(item.pk)} holds neither data (JSON text) nor dataz (deflated JSON)`);
 }
 
 async function backoff(attempt: number): Promise<void> {
