@@ -72,6 +72,13 @@ if (!has('--skip-dynamo')) {
       for (const b of f.batches) log(`      ${b.logGroup}: ${b.subjects} subjects, ${b.stateItemsRead} state reads, ${b.stateItemsWritten} state writes, max ${b.maxReadsPerSubject}/${b.maxWritesPerSubject} per subject`);
     }
     log(`  most reads/writes of one state item in a batch, per kind (warm container): ${Object.entries(dynamo.warm.maxPerKind).map(([k, m]) => `${k} ${m.reads}/${m.writes}`).join(', ')}`);
+    for (const [name, figures] of [['warm container', dynamo.warm], ['new container per batch', dynamo.cold]] as const) {
+      const past = Object.entries(figures.maxPerKind).flatMap(([k, m]) => [
+        ...(m.readAgain > 0 ? [`${k} read twice ${m.readAgain} of ${m.keys}`] : []),
+        ...(m.writtenAgain > 0 ? [`${k} written twice ${m.writtenAgain} of ${m.keys}`] : []),
+      ]);
+      if (past.length > 0) log(`      ${name}, states past one read or write (of the state items a batch touched, summed over batches): ${past.join('; ')}`);
+    }
     log('      agentrun: read again, past the cache, after the batch commits: the tree judgement must see runs a concurrent invocation wrote (README, Performance and cost); a run the batch starts is read only then, one begun earlier and not cached twice');
     log('      alert: a subject whose alert carried a notice (recovery, flapping, escalation) is written again to settle it once sent');
     log(`  target ≤ 1 read and ≤ 1 write per subject per batch (warm container): ${verdict(dynamo.warm.maxReadsPerSubject <= 1 && dynamo.warm.maxWritesPerSubject <= 1)}`);

@@ -153,7 +153,16 @@ export interface BatchCounts {
   readonly wru: number;
   readonly stateBytesWritten: number;
   /** The most reads and writes of one state key in this batch, per kind of state (`job`, `agentrun`, `alert`, …). */
-  readonly maxPerKind: Record<string, { reads: number; writes: number }>;
+  readonly maxPerKind: Record<string, KindCounts>;
+}
+
+/** Per kind of state: the most reads and writes of one key, the keys read or written, and those read or written more than once. */
+export interface KindCounts {
+  reads: number;
+  writes: number;
+  keys: number;
+  readAgain: number;
+  writtenAgain: number;
 }
 
 /** `STATE#agentrun#r-1` → `agentrun`. */
@@ -161,13 +170,17 @@ function stateKindOf(key: string): string {
   return key.slice('STATE#'.length).split('#')[0];
 }
 
-function maxPerKind(reads: ReadonlyMap<string, number>, writes: ReadonlyMap<string, number>): Record<string, { reads: number; writes: number }> {
-  const out: Record<string, { reads: number; writes: number }> = {};
-  for (const [map, field] of [[reads, 'reads'], [writes, 'writes']] as const) {
-    for (const [key, n] of map) {
-      const entry = (out[stateKindOf(key)] ??= { reads: 0, writes: 0 });
-      entry[field] = Math.max(entry[field], n);
-    }
+function maxPerKind(reads: ReadonlyMap<string, number>, writes: ReadonlyMap<string, number>): Record<string, KindCounts> {
+  const out: Record<string, KindCounts> = {};
+  for (const key of new Set([...reads.keys(), ...writes.keys()])) {
+    const entry = (out[stateKindOf(key)] ??= { reads: 0, writes: 0, keys: 0, readAgain: 0, writtenAgain: 0 });
+    const r = reads.get(key) ?? 0;
+    const w = writes.get(key) ?? 0;
+    entry.reads = Math.max(entry.reads, r);
+    entry.writes = Math.max(entry.writes, w);
+    entry.keys++;
+    if (r > 1) entry.readAgain++;
+    if (w > 1) entry.writtenAgain++;
   }
   return out;
 }
@@ -190,8 +203,8 @@ export interface DynamoFigures {
   readonly wruPerLine: number;
   readonly meanStateItemBytes: number;
   readonly linesPerBatch: number;
-  /** The most reads and writes of one state key in any batch, per kind of state. */
-  readonly maxPerKind: Record<string, { reads: number; writes: number }>;
+  /** The most reads and writes of one state key in any batch, per kind of state; keys summed over the batches. */
+  readonly maxPerKind: Record<string, KindCounts>;
 }
 
 function summarize(batches: readonly BatchCounts[]): DynamoFigures {
@@ -215,8 +228,13 @@ function summarize(batches: readonly BatchCounts[]): DynamoFigures {
     wruPerLine: Math.round((batches.reduce((n, b) => n + b.wru, 0) / lines) * 1000) / 1000,
     meanStateItemBytes: Math.round(batches.reduce((n, b) => n + b.stateBytesWritten, 0) / Math.max(1, batches.reduce((n, b) => n + b.stateItemsWritten, 0))),
     linesPerBatch: Math.round(lines / batches.length),
-    maxPerKind: batches.reduce<Record<string, { reads: number; writes: number }>>((acc, b) => {
-      for (const [kind, m] of Object.entries(b.maxPerKind)) acc[kind] = { reads: Math.max(acc[kind]?.reads ?? 0, m.reads), writes: Math.max(acc[kind]?.writes ?? 0, m.writes) };
+    maxPerKind: batches.reduce<Record<string, KindCounts>>((acc, b) => {
+      for (const [kind, m] of Object.entries(b.maxPerKind)) {
+        const a = acc[kind];
+        acc[kind] = a
+          ? { reads: Math.max(a.reads, m.reads), writes: Math.max(a.writes, m.writes), keys: a.keys + m.keys, readAgain: a.readAgain + m.readAgain, writtenAgain: a.writtenAgain + m.writtenAgain }
+          : { ...m };
+      }
       return acc;
     }, {}),
   };
