@@ -37,8 +37,11 @@ describe('run records packed per subject and UTC day', () => {
   });
 
   it('names a pack by its records: the same records give the same key, other records of the day another', () => {
+    // Prepare: six runs of one day
     const day = Array.from({ length: 6 }, (_, i) => rec(i + 10));
+    // Act: the first three, the last three, the first three again (as a redelivery rebuilds them)
     const [a, b, again] = [packRunRecords(day.slice(0, 3))[0], packRunRecords(day.slice(3))[0], packRunRecords(structuredClone(day.slice(0, 3)))[0]];
+    // Assess
     expect(a.sk).toBe(again.sk);
     expect(a.sk).not.toBe(b.sk);
     // A pack with the same first record and one more is another item: neither overwrites the other.
@@ -47,8 +50,11 @@ describe('run records packed per subject and UTC day', () => {
   });
 
   it('splits a pack past its size limit, each part under it', () => {
-    const day = Array.from({ length: 60 }, (_, i) => rec(i + 6)); // all on Oct 31
+    // Prepare: 60 runs, all on Oct 31
+    const day = Array.from({ length: 60 }, (_, i) => rec(i + 6));
+    // Act
     const packs = packRunRecords(day, 1024);
+    // Assess
     expect(packs.length).toBeGreaterThan(5);
     for (const p of packs) {
       expect(p.bytes).toBe(Buffer.byteLength(p.json));
@@ -59,7 +65,9 @@ describe('run records packed per subject and UTC day', () => {
   });
 
   it('sorts a pack where a query for any of its records finds it: at or after the start of `from`’s day, before any time of the day', () => {
+    // Prepare
     const records = Array.from({ length: 80 }, (_, i) => rec(i));
+    // Act and assess: every record against the pack that holds it
     for (const pack of packRunRecords(records)) {
       for (const r of pack.records) {
         expect(pack.sk < recordKey(r)).toBe(true);

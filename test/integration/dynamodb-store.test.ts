@@ -174,6 +174,7 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
   });
 
   it('commits a backfill-sized batch of run records (5 MB, past a transaction’s 4 MB): what does not fit goes by batch', async () => {
+    // Prepare: 16,000 runs with long ids, ~5 MB of records
     const { store } = await freshDynamoStore();
     const records = Array.from({ length: 16_000 }, (_, i) => ({
       subject: 'backup',
@@ -183,13 +184,17 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
       status: 'ok' as const,
       host: 'web-1.internal',
     }));
-    expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: records.length }, findings: [], records })).toBe('committed');
+    // Act
+    const committed = await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: records.length }, findings: [], records });
+    // Assess
+    expect(committed).toBe('committed');
     const read = await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-12-01T00:00:00Z');
     expect(read).toHaveLength(records.length);
     expect(read.at(-1)).toEqual(records.at(-1));
   });
 
   it('leaves keys presumed absent unread, unless its cache holds them', async () => {
+    // Prepare: a and b stored by another writer; c written (and so cached) by this store
     const { client, table } = await freshDynamoStore();
     const store = new DynamoAuditStore(client, table, { stateCacheSize: 10 });
     const other = new DynamoAuditStore(client, table);
@@ -197,8 +202,9 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     await other.commit({ key: 'agentrun#b', expectedVersion: 0, state: { n: 2 }, findings: [], records: [] });
     await store.commit({ key: 'agentrun#c', expectedVersion: 0, state: { n: 3 }, findings: [], records: [] });
     const presumedAbsent = new Set(['agentrun#b', 'agentrun#c']);
-    // b is stored but presumed absent and not cached: unread, so a commit over it conflicts and then reads it
+    // Act
     const loaded = await store.load(['agentrun#a', 'agentrun#b', 'agentrun#c'], { presumedAbsent });
+    // Assess: b is stored but presumed absent and not cached: unread, so a commit over it conflicts and then reads it
     expect([...loaded.keys()].sort()).toEqual(['agentrun#a', 'agentrun#c']);
     expect(await store.commit({ key: 'agentrun#b', expectedVersion: 0, state: { n: 9 }, findings: [], records: [] })).toBe('conflict');
     expect((await store.load(['agentrun#b'])).get('agentrun#b')).toEqual({ state: { n: 2 }, version: 1 });
