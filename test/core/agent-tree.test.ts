@@ -9,6 +9,7 @@ import type { Finding } from '../../lambdas/core/findings.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import type { LoadOptions } from '../../lambdas/ports.ts';
 import { T0, act, acts, deepTree, end, start, treeOf } from './agent-fixtures.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
@@ -162,6 +163,29 @@ describe('agent trees through the pipeline', () => {
       ['t-6', 0.8, true],
       ['t-7', 0.15, undefined],
     ]);
+  });
+});
+
+describe('runs the batch begins', () => {
+  it('are presumed absent when the store is asked for state: a run whose start is in the batch, not a parent its sub-agent names', async () => {
+    // Prepare: a store that notes what each load presumes absent; the parent r-1 started in an earlier batch
+    class NotingStore extends MemoryAuditStore {
+      readonly presumed: string[][] = [];
+      override load(keys: readonly string[], options?: LoadOptions) {
+        this.presumed.push([...(options?.presumedAbsent ?? [])].sort());
+        return super.load(keys);
+      }
+    }
+    const store = new NotingStore();
+    await processBatch([start(0, 'support-bot', 'r-1')], REDUCERS, store, ctxAt(T0 + 60_000));
+    store.presumed.length = 0;
+    // Act: a sub-agent starts, acts and ends under r-1, and r-1 acts
+    await processBatch([start(10, 'researcher', 'r-1.1', { parent_run_id: 'r-1' }), ...acts(2, 11, 'researcher', 'r-1.1'), end(20, 'researcher', 'r-1.1'), act(21, 'support-bot', 'r-1')], REDUCERS, store, ctxAt(T0 + 60_000));
+    // Assess: the batch's first load presumes only r-1.1 absent; r-1 is read
+    expect(store.presumed[0]).toEqual(['agentrun#r-1.1']);
+    const runs = await store.load(['agentrun#r-1', 'agentrun#r-1.1']);
+    expect((runs.get('agentrun#r-1')?.state as { children: string[] }).children).toEqual(['r-1.1']);
+    expect((runs.get('agentrun#r-1.1')?.state as { actions: number }).actions).toBe(2);
   });
 });
 
