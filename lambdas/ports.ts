@@ -73,7 +73,11 @@ export interface StateStore {
 
 /** Lists the stored subjects of a kind, with their state. */
 export interface SubjectCatalog {
-  /** Every subject whose state key is `<stateKind>#<name>`, e.g. all `job` subjects. */
+  /**
+   * Every subject whose state key is `<stateKind>#<name>`, e.g. all `job` subjects, with its state
+   * as stored now, past any cache of this process: the sweep judges what did not happen from it,
+   * and a state other invocations wrote since this one last read it may hold a run that is overdue.
+   */
   subjects(stateKind: string): Promise<Array<{ readonly key: string; readonly state: unknown; readonly version: number }>>;
 }
 

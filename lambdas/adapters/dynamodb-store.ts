@@ -210,7 +210,9 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
       ExpressionAttributeNames: { '#c': TABLE_SCHEMA.catalogKey },
       ExpressionAttributeValues: { ':kind': stateKind },
     });
-    const loaded = await this.load(keys.map((k) => String(k.pk).slice('STATE#'.length)));
+    // From the table, not the cache: a warm sweep container would otherwise judge absence on the
+    // state as it last read it, blind to a run that ingest opened since and that never ended.
+    const loaded = await this.readTable(keys.map((k) => String(k.pk).slice('STATE#'.length)));
     return [...loaded].sort(([a], [b]) => a.localeCompare(b)).map(([key, v]) => ({ key, state: v.state, version: v.version }));
   }
 

@@ -1,6 +1,7 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
@@ -40,6 +41,25 @@ describe('the sweep Lambda against DynamoDB Local', () => {
     expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual(['[HIGH] missed-run: nightly-backup']);
     const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', detector: 'missed-run' });
     expect(stored.map((f) => [f.expected_at, f.alerted])).toEqual([['2026-10-24T00:30:00Z', true]]);
+  });
+
+  it('sees what ingest wrote since its last sweep, in a warm container that keeps state', async () => {
+    // Prepare: a job without a schedule ended three runs; the sweep's container (with the deployed state cache) sweeps once
+    sns.on(PublishCommand).resolves({});
+    let now = Date.parse('2026-10-20T06:00:00Z');
+    const { client, table, store: ingest } = await freshDynamoStore({ clock: () => now });
+    const sweepStore = new DynamoAuditStore(client, table, { stateCacheSize: 2000, clock: () => now });
+    const ctx = { config, clock: { now: () => now } };
+    await processBatch([1, 2, 3].flatMap((h) => run('etl', `etl-${h}`, `2026-10-20T0${h}:00:00Z`, 10)), REDUCERS, ingest, ctx);
+    const sweep = createSweepHandler(() => ({ store: sweepStore, sink: new SnsAlertSink(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:1:t'), config, clock: { now: () => now } }));
+    const first = await sweep();
+    // Act: another container ingests a run's start; the run never ends; the sweep runs two hours later
+    await processBatch([run('etl', 'etl-4', '2026-10-20T06:00:00Z', 10)[0]], REDUCERS, ingest, ctx);
+    now = Date.parse('2026-10-20T08:05:00Z');
+    const later = await sweep();
+    // Assess
+    expect(first.findings).toEqual([]);
+    expect(later.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-unfinished', 'etl-4']]);
   });
 
   it('delivers an alert left pending by a failed send', async () => {
