@@ -166,9 +166,10 @@ export async function sweepSubjects(
 
 /**
  * Contract §6: a batch is one unit. The state of every subject it touches is read once (or, from
- * DynamoDB, not at all when the batch begins it: `beginsIn`), the reducers run in memory, and each subject's
- * state is written back once, conditionally on the version read, with its findings. A subject whose write lost to a concurrent invocation is
- * re-read and recomputed, so no update is lost.
+ * DynamoDB, not at all when the batch begins it: `beginsIn`), the reducers run in memory, and
+ * each subject's state is written back once, conditionally on the version read, with its
+ * findings. A subject whose write lost to a concurrent invocation is re-read and recomputed, so
+ * no update is lost.
  */
 export async function processBatch(
   events: readonly AuditEvent[],
