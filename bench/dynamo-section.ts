@@ -72,9 +72,21 @@ export function countRequests(client: DynamoDBClient, current: () => RequestCoun
       const operation = String((context as { commandName?: string }).commandName ?? 'unknown').replace(/Command$/, '');
       counts.requests[operation] = (counts.requests[operation] ?? 0) + 1;
       const input = args.input as Record<string, unknown>;
+      /** An item written at `wruPerKb` write units per started KB: counted, and as a state write when it is one. */
+      const written = (item: AttributeMap | undefined, wruPerKb: number) => {
+        const bytes = itemBytes(item);
+        counts.itemsWritten++;
+        counts.wru += wruPerKb * Math.ceil(bytes / 1024);
+        if (pkOf(item)?.startsWith('STATE#')) {
+          bump(counts.stateWrites, pkOf(item));
+          counts.stateBytesWritten += bytes;
+        }
+      };
+      let asked = 0;
       if (operation === 'BatchGetItem' || operation === 'BatchGet') {
         for (const table of Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: AttributeMap[] }>)) {
           for (const key of table.Keys ?? []) {
+            asked++;
             counts.itemsRead++;
             bump(counts.stateReads, pkOf(key));
           }
@@ -83,43 +95,23 @@ export function countRequests(client: DynamoDBClient, current: () => RequestCoun
         counts.itemsRead++;
         bump(counts.stateReads, pkOf(input.Key as AttributeMap));
       } else if (operation === 'TransactWriteItems' || operation === 'TransactWrite') {
-        for (const item of (input.TransactItems ?? []) as Array<{ Put?: { Item?: AttributeMap } }>) {
-          counts.itemsWritten++;
-          bump(counts.stateWrites, pkOf(item.Put?.Item));
-        }
-      } else if (operation === 'BatchWriteItem' || operation === 'BatchWrite') {
-        for (const table of Object.values((input.RequestItems ?? {}) as Record<string, unknown[]>)) counts.itemsWritten += table.length;
-      } else if (operation === 'PutItem' || operation === 'Put') {
-        counts.itemsWritten++;
-        bump(counts.stateWrites, pkOf(input.Item as AttributeMap));
-      } else if (operation === 'UpdateItem' || operation === 'Update') {
-        counts.itemsWritten++;
-      }
-      if (operation === 'TransactWriteItems' || operation === 'TransactWrite') {
-        for (const item of (input.TransactItems ?? []) as Array<{ Put?: { Item?: AttributeMap } }>) {
-          const bytes = itemBytes(item.Put?.Item);
-          counts.wru += 2 * Math.ceil(bytes / 1024);
-          if (pkOf(item.Put?.Item)?.startsWith('STATE#')) counts.stateBytesWritten += bytes;
-        }
+        for (const item of (input.TransactItems ?? []) as Array<{ Put?: { Item?: AttributeMap } }>) written(item.Put?.Item, 2);
       } else if (operation === 'BatchWriteItem' || operation === 'BatchWrite') {
         for (const table of Object.values((input.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item?: AttributeMap } }>>)) {
-          for (const r of table) counts.wru += Math.ceil(itemBytes(r.PutRequest?.Item) / 1024);
+          for (const r of table) written(r.PutRequest?.Item, 1);
         }
       } else if (operation === 'PutItem' || operation === 'Put') {
-        const bytes = itemBytes(input.Item as AttributeMap);
-        counts.wru += Math.ceil(bytes / 1024);
-        if (pkOf(input.Item as AttributeMap)?.startsWith('STATE#')) counts.stateBytesWritten += bytes;
+        written(input.Item as AttributeMap, 1);
       } else if (operation === 'UpdateItem' || operation === 'Update') {
+        counts.itemsWritten++;
         counts.wru += 1;
       }
       const result = await next(args);
       const output = result.output as unknown as Record<string, unknown>;
       if (operation === 'BatchGetItem' || operation === 'BatchGet') {
         // A key that finds no item is billed too: 1 RRU, as a strongly consistent read of up to 4 KB.
-        let asked = 0;
         let found = 0;
         let unprocessed = 0;
-        for (const table of Object.values((input.RequestItems ?? {}) as Record<string, { Keys?: unknown[] }>)) asked += table.Keys?.length ?? 0;
         for (const table of Object.values((output.UnprocessedKeys ?? {}) as Record<string, { Keys?: unknown[] }>)) unprocessed += table.Keys?.length ?? 0;
         for (const items of Object.values((output.Responses ?? {}) as Record<string, AttributeMap[]>)) {
           for (const item of items) counts.rru += Math.ceil(itemBytes(item) / 4096);
