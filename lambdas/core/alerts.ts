@@ -192,9 +192,9 @@ async function decideAndCommit(
   for (let attempt = 1; ; attempt++) {
     const result = decideAlerts(current?.state as AlertState | undefined, subject, input, ctx);
     if (!result.changed) return { ...result, stored: current };
-    const version = (current?.version ?? 0) + 1;
-    const outcome = await store.commit({ key, expectedVersion: version - 1, state: result.state, findings: [], records: [] });
-    if (outcome === 'committed') return { ...result, stored: { state: result.state, version } };
+    const expectedVersion = current?.version ?? 0;
+    const outcome = await store.commit({ key, expectedVersion, state: result.state, findings: [], records: [] });
+    if (outcome === 'committed') return { ...result, stored: { state: result.state, version: expectedVersion + 1 } };
     if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
     await backoff(attempt);
     current = (await store.load([key])).get(key);

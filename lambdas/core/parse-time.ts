@@ -2,9 +2,9 @@
  * `Date.parse`, with the forms nearly every line carries read by hand: `2026-10-03T02:31:07Z` and
  * `2026-10-03T02:31:07.123Z` (what `toISOString`, `isoTime` and most loggers write). Each line is
  * timed two or three times on the way in (its `ts` when checked and when resolved, the alert
- * policy's records), and `Date.parse` costs several times as much as this. Anything else, or anything odd in these
- * forms (a year before 1970, an hour of 24), is left to `Date.parse`, so the result is always
- * exactly what `Date.parse` gives (test/core/parse-time.test.ts compares them).
+ * policy's records), and `Date.parse` costs several times as much as this. Anything else, or
+ * anything odd in these forms (a year before 1970, an hour of 24), is left to `Date.parse`, so the
+ * result is always exactly what `Date.parse` gives (test/core/parse-time.test.ts compares them).
  */
 export function parseTime(text: string): number {
   // A line's `ts` is read twice (checked, then resolved): the second time is a comparison.
