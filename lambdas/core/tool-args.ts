@@ -300,7 +300,8 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
   const visit = (value: unknown, path: string, name: string, depth: number) => {
     // A value the redactor replaced whole (a secret) cannot be judged: its type is unknown now.
     if (value === undefined || value === null || isWhollyRedacted(value)) return;
-    const own = configured?.[path];
+    // An argument may be named `constructor` or `__proto__`: only the config's own keys count.
+    const own = configured !== undefined && Object.hasOwn(configured, path) ? configured[path] : undefined;
     const type = own ?? (infer ? inferArgType(name) : undefined);
     if (type !== undefined && type !== 'string') {
       const check = checkValue(type, value, options.now, own === undefined);

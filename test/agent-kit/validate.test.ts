@@ -57,6 +57,15 @@ describe('validateToolArgs', () => {
     expect(validateToolArgs('issue_refund', { order_id: 'ord_7790', amount: '19.99', note: 'TBD' })).toEqual({ ok: true, errors: [] });
   });
 
+  it('judges a configured tool whose call has an argument named after an Object member', () => {
+    // Prepare
+    const args = JSON.parse('{"constructor": "abc", "__proto__": "x", "user_id": "not an id"}') as Record<string, unknown>;
+    // Act
+    const result = validateToolArgs('escalate_to_human', args, CONFIG, { now: NOW });
+    // Assess
+    expect(result.errors.map((e) => e.arg)).toEqual(['user_id']);
+  });
+
   it('counts relative date bounds from now by default', () => {
     const inAYear = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
     expect(validateToolArgs('escalate_to_human', { due: inAYear }, CONFIG).ok).toBe(false);

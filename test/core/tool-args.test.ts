@@ -213,6 +213,15 @@ describe('checkToolArgs', () => {
     expect(checkToolArgs({ user_id: 'his id' }, undefined, { now: NOW, inferFromNames: false })).toEqual([]);
   });
 
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])('takes an argument named %s as an argument, not as a configured type every object inherits', (name) => {
+    // Prepare
+    const args = JSON.parse(`{"${name}": "abc", "user_id": "x y"}`) as Record<string, unknown>;
+    // Act
+    const errors = check(args, { user_id: 'uuid' });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.source])).toEqual([['user_id', 'config']]);
+  });
+
   it('leaves a value the redactor replaced whole alone: a secret cannot be judged once it is gone', () => {
     expect(check({ api_key: '[REDACTED:secret-field]', user_id: '[REDACTED:aws-access-key]' }, { api_key: { pattern: '^sk-' } })).toEqual([]);
     expect(check({ user_id: 'u [REDACTED:jwt]' }).map((e) => e.arg)).toEqual(['user_id']);
