@@ -1,3 +1,4 @@
+import { ownValue } from '../core/own-property.ts';
 import { type ArgError, type ArgType, checkToolArgs } from '../core/tool-args.ts';
 
 /** The part of a silent-audit config the validator reads: `tools.<name>.args`. */
@@ -25,7 +26,7 @@ export interface ValidateOptions {
  */
 export function validateToolArgs(tool: string, args: Readonly<Record<string, unknown>>, config: ToolArgsConfig = {}, options: ValidateOptions = {}): ToolArgsResult {
   const now = options.now === undefined ? Date.now() : options.now instanceof Date ? options.now.getTime() : options.now;
-  const errors = checkToolArgs(args, config.tools?.[tool]?.args, { now, inferFromNames: options.inferFromNames });
+  const errors = checkToolArgs(args, ownValue(config.tools, tool)?.args, { now, inferFromNames: options.inferFromNames });
   return { ok: errors.length === 0, errors: errors.map(({ arg, expected, got, message }) => ({ arg, expected, got, message })) };
 }
 

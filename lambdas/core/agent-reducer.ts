@@ -8,6 +8,7 @@ import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
 import { deriveAgentTrees, treeOf } from './agent-tree-loader.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
+import { ownValue } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
 
@@ -104,7 +105,7 @@ export function resolveAgentOptions(config: Config, agent: string): AgentTreeOpt
   return {
     minHistory: d.min_history,
     baselineWindow: d.baseline_window,
-    costOutlierFactor: config.agents[agent]?.cost_outlier_factor ?? d.cost_outlier_factor,
+    costOutlierFactor: ownValue(config.agents, agent)?.cost_outlier_factor ?? d.cost_outlier_factor,
     budgets,
   };
 }

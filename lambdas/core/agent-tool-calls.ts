@@ -2,6 +2,7 @@ import { TOOL_CALL_DETECTORS } from '../detectors/index.ts';
 import { eventIdentity } from './agent-run.ts';
 import type { AuditEvent, ToolCall } from './events.ts';
 import { type Finding, findingKey } from './findings.ts';
+import { ownValue } from './own-property.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
@@ -54,7 +55,7 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
       calls++;
       const b = event.body;
       const call = { tool: b.tool, args: b.args, at: event.at, agent: b.agent, run_id: b.run_id, call_id: b.call_id };
-      const configured = ctx.config.tools[b.tool]?.args;
+      const configured = ownValue(ctx.config.tools, b.tool)?.args;
       for (const detector of TOOL_CALL_DETECTORS) {
         for (const draft of detector.check({ call, configured })) {
           const finding: Finding = {

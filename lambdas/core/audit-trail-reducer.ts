@@ -10,6 +10,7 @@ import { groupFingerprint, lineFingerprint, rememberBounded } from './audit-trai
 import type { AuditEvent, AuditWrite, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import type { Finding } from './findings.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
+import { ownValue } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { median } from './stats.ts';
 
@@ -77,9 +78,9 @@ function runTime(run: PendingAuditRun): number {
 
 /** The expectation a job's runs are judged against, or undefined while it is still being learned. */
 export function auditExpectation(state: AuditTrailState, ctx: ReduceContext): AuditExpectation | undefined {
-  const configured = ctx.config.jobs[state.job]?.audit_records_per_run;
+  const configured = ownValue(ctx.config.jobs, state.job)?.audit_records_per_run;
   if (configured !== undefined) return { perRun: configured, basis: 'configured', threshold: CONFIGURED_THRESHOLD };
-  const minHistory = ctx.config.jobs[state.job]?.min_history ?? ctx.config.defaults.min_history;
+  const minHistory = ownValue(ctx.config.jobs, state.job)?.min_history ?? ctx.config.defaults.min_history;
   if (state.learning.length < minHistory) return undefined;
   const rate = median(state.learning) ?? 0;
   return rate > 0 ? { perRun: rate, basis: 'learned', threshold: LEARNED_THRESHOLD, learnedFrom: state.learning.length } : undefined;
@@ -108,7 +109,7 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
   const findings: Finding[] = [];
   const dueIds = new Set(due.map((r) => r.run_id));
   let state: AuditTrailState = { ...initial, pending: initial.pending.filter((r) => !dueIds.has(r.run_id)) };
-  const minRuns = ctx.config.jobs[state.job]?.min_history ?? ctx.config.defaults.min_history;
+  const minRuns = ownValue(ctx.config.jobs, state.job)?.min_history ?? ctx.config.defaults.min_history;
   const learnUpTo = ctx.config.defaults.baseline_window;
 
   for (const run of due) {
@@ -130,7 +131,7 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
       }
     }
     // Learning: the job's first normal runs; a run already short of the rate does not become the norm.
-    if (ctx.config.jobs[state.job]?.audit_records_per_run === undefined && state.learning.length < learnUpTo) {
+    if (ownValue(ctx.config.jobs, state.job)?.audit_records_per_run === undefined && state.learning.length < learnUpTo) {
       if (!expected || run.records >= LEARNED_THRESHOLD * expected.perRun) state = { ...state, learning: [...state.learning, run.records] };
     }
   }
@@ -155,7 +156,7 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
     const unchanged = { state: initial, findings: [], records: [] };
     const relevant = events.filter(isAuditTrailEvent);
     if (relevant.length === 0) return unchanged;
-    const configured = ctx.config.jobs[subject]?.audit_records_per_run !== undefined;
+    const configured = ownValue(ctx.config.jobs, subject)?.audit_records_per_run !== undefined;
     // A job that never wrote an audit record and has no configured rate is not followed (and costs no write).
     if (!configured && initial.firstRecordAt === undefined && !relevant.some((e) => e.body.type === 'audit.write')) return unchanged;
 

@@ -1,10 +1,11 @@
 import type { Config } from '../config.ts';
 import type { JobOptions } from '../detectors/types.ts';
+import { ownValue } from './own-property.ts';
 
 /** A job's detector options: the defaults with the job's own keys on top. */
 export function resolveJobOptions(config: Config, job: string): JobOptions {
   const d = config.defaults;
-  const own = config.jobs[job] ?? {};
+  const own = ownValue(config.jobs, job) ?? {};
   return {
     minHistory: own.min_history ?? d.min_history,
     baselineWindow: d.baseline_window,

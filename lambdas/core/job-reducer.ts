@@ -7,7 +7,7 @@ import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } f
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
-import { setOwn } from './own-property.ts';
+import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
@@ -318,7 +318,7 @@ const DURATION_FINDINGS: ReadonlySet<DetectorId> = new Set(['duration-slow', 'du
 
 /** The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h). */
 export function maxRuntimeOf(state: JobState, config: Config): { ms: number; source: string } {
-  const configured = config.jobs[state.job]?.max_runtime_minutes;
+  const configured = ownValue(config.jobs, state.job)?.max_runtime_minutes;
   if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
   const typical = median(state.durations);
   if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
@@ -332,14 +332,24 @@ export function maxRuntimeOf(state: JobState, config: Config): { ms: number; sou
  */
 export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
   const now = ctx.clock.now();
-  const job = ctx.config.jobs[subject];
+  const job = ownValue(ctx.config.jobs, subject);
   const graceMs = (job?.grace_minutes ?? ctx.config.defaults.grace_minutes) * MINUTE_MS;
   const judgedUntil = now - graceMs;
   let expected: number[] = [];
+  let following: number[] = [];
   if (job?.schedule && state.firstSeenAt !== undefined) {
-    // Judge from when monitoring began (a little before the first run seen), never further back than MAX_LOOKBACK_MS.
-    const from = Math.max(state.absenceCheckedUntil ?? state.firstSeenAt - graceMs - EARLY_MS, now - MAX_LOOKBACK_MS);
-    if (judgedUntil > from) expected = expectedStarts(job.schedule, job.timezone, from, judgedUntil);
+    const starts = state.starts ?? [];
+    // Judge from when monitoring began: the first run seen may be up to EARLY_MS early for its
+    // own expected time, and an expected time before that is not known to have been watched.
+    // Never further back than MAX_LOOKBACK_MS, nor before the oldest start time kept once older
+    // ones were dropped (their runs are no longer known: they would look missed).
+    let from = Math.max(state.absenceCheckedUntil ?? state.firstSeenAt - EARLY_MS - 1, now - MAX_LOOKBACK_MS);
+    if (starts.length >= MAX_STARTS) from = Math.max(from, starts[0] + EARLY_MS - 1);
+    if (judgedUntil > from) {
+      expected = expectedStarts(job.schedule, job.timezone, from, judgedUntil);
+      // The next expected times bound the last one's slot (see unmatchedExpected).
+      if (expected.length > 0) following = expectedStarts(job.schedule, job.timezone, expected[expected.length - 1], Number.POSITIVE_INFINITY, 2);
+    }
   }
   const runtime = maxRuntimeOf(state, ctx.config);
   const reported = new Set(state.unfinishedReported ?? []);
@@ -349,6 +359,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     schedule: job?.schedule,
     timezone: job?.timezone,
     expected,
+    following,
     starts: state.starts ?? [],
     graceMs,
     earlyMs: EARLY_MS,
@@ -579,7 +590,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config): Pr
   const jobs = await catalog.subjects(jobReducer.kind);
   return jobs.map(({ state }) => {
     const job = state as JobState;
-    const schedule = config.jobs[job.job]?.schedule;
+    const schedule = ownValue(config.jobs, job.job)?.schedule;
     return {
       job: job.job,
       runs: job.endsLogged ? job.runs : (job.startsSeen ?? 0),

@@ -7,3 +7,12 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
   if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
+
+/**
+ * `record[key]` when it is the record's own property, else undefined. A config section
+ * (`jobs`, `tools`, …) looked up by a name from a log line must not find what every object
+ * inherits: `tools.constructor` would otherwise be the `Object` function.
+ */
+export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}

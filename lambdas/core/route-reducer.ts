@@ -5,6 +5,7 @@ import { ROUTE_WINDOW_DETECTORS } from '../detectors/index.ts';
 import type { Attempt, AuditEvent } from './events.ts';
 import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
+import { ownValue } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
@@ -86,7 +87,7 @@ export function initialRouteState(route: string): RouteState {
 }
 
 export function resolveRouteOptions(config: Config, route: string): RouteOptions {
-  const own = config.routes[route];
+  const own = ownValue(config.routes, route);
   return { retryRateMax: own?.retry_rate_max ?? config.defaults.retry_rate_max, minRequests: config.defaults.retry_min_requests, p99Ms: own?.p99_ms };
 }
 

@@ -3,6 +3,7 @@ import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
 import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
@@ -120,7 +121,7 @@ export interface ScheduleView {
 }
 
 export function scheduleOf(summary: JobSummary | undefined, name: string, view: AuditReadView): ScheduleView | undefined {
-  const configured = view.config.jobs[name];
+  const configured = ownValue(view.config.jobs, name);
   if (configured?.schedule) return { source: 'configured', cron: configured.schedule, timezone: configured.timezone ?? 'UTC' };
   const inferred = summary?.inferred;
   if (!inferred) return undefined;

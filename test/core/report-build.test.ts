@@ -407,3 +407,28 @@ describe('detectors the report does not know', () => {
     expect(clock.now()).toBe(Date.parse('2026-11-01T06:00:00Z'));
   });
 });
+
+describe('subjects named like members of every object', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])('reports a tool, job, agent and route named %j with the built-in thresholds', (name) => {
+    // Prepare: names come from log lines; the config names none of them.
+    const input = octoberInput({
+      findings: [
+        finding('tool-arg-invalid', name, '2026-10-05T10:00:00Z', { run_id: 'a1', kind: 'tool', evidence: { arg: 'user_id' } }),
+        finding('missed-run', name, '2026-10-06T10:00:00Z'),
+        finding('budget-exceeded', name, '2026-10-07T10:00:00Z', { run_id: 'a2', kind: 'agent' }),
+        finding('retry-rate', name, '2026-10-08T10:00:00Z', { kind: 'route' }),
+      ],
+      previousFindings: [],
+    });
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess
+    const thresholds = (detector: string) => groupOf(report, detector, name).criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`);
+    expect(thresholds('tool-arg-invalid')).toEqual(['args="inferred from argument names"@built-in']);
+    expect(thresholds('missed-run')).toEqual(['timezone="UTC"@built-in', 'grace_minutes=15@defaults']);
+    expect(thresholds('budget-exceeded')).toEqual(['budget="none configured (the run’s own budget from agent.start)"@built-in']);
+    expect(thresholds('retry-rate')).toEqual(['retry_rate_max=0.1@defaults', 'retry_min_requests=20@defaults']);
+  });
+});

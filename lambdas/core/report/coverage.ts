@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
+import { ownValue } from '../own-property.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
@@ -55,7 +56,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history = facts.runs !== undefined ? Math.max(0, facts.runs - (subject.snapshot?.runsAfterMonth ?? 0)) : null;
     const minHistory =
-      subject.kind === 'job' ? (config.jobs[subject.name]?.min_history ?? config.defaults.min_history) : subject.kind === 'agent' ? config.defaults.min_history : null;
+      subject.kind === 'job' ? (ownValue(config.jobs, subject.name)?.min_history ?? config.defaults.min_history) : subject.kind === 'agent' ? config.defaults.min_history : null;
     const activeSpanOverlaps =
       facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
     const startsOnly = facts.endsLogged === false;

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
+import { ownValue } from '../own-property.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
 export interface SubjectSnapshot {
@@ -73,7 +74,7 @@ export function ownerKeyOf(kind: string, name: string): string {
 /** The owner from the config (for a guard: the owners of its exceptions), if any. */
 export function ownerOf(kind: string, name: string, config: Config, exceptions: readonly GuardException[] = []): string | undefined {
   const section = SECTION_OF_KIND[kind];
-  if (section) return (config[section] as Record<string, { owner?: string } | undefined>)[name]?.owner;
+  if (section) return ownValue(config[section] as Record<string, { owner?: string } | undefined>, name)?.owner;
   if (kind === 'guard') {
     const owners = [...new Set([...exceptions.filter((e) => e.guard === name).map((e) => e.owner), ...config.exceptions.filter((e) => e.guard === name).map((e) => e.owner)])];
     return owners.length ? owners.join(', ') : undefined;

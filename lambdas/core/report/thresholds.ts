@@ -1,5 +1,6 @@
 import { type Config, DEFAULT_CONFIG } from '../../config.ts';
 import type { Severity } from '../findings.ts';
+import { ownValue } from '../own-property.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
 
 /** Days from the report date to an open group's due date. */
@@ -37,10 +38,10 @@ function ownOrDefault<K extends keyof Config['defaults']>(
  */
 export function thresholdsFor(detector: string, subject: string, config: Config): ThresholdUsed[] {
   const d = config.defaults;
-  const job = config.jobs[subject] as Record<string, unknown> | undefined;
+  const job = ownValue(config.jobs, subject) as Record<string, unknown> | undefined;
   const jobSource = `jobs.${subject}`;
-  const route = config.routes[subject] as Record<string, unknown> | undefined;
-  const agent = config.agents[subject];
+  const route = ownValue(config.routes, subject) as Record<string, unknown> | undefined;
+  const agent = ownValue(config.agents, subject);
   const baseline = [ownOrDefault(config, job, jobSource, 'min_history'), used('baseline_window', d.baseline_window, 'defaults')];
   switch (detector) {
     case 'output-shrink':
@@ -89,7 +90,7 @@ export function thresholdsFor(detector: string, subject: string, config: Config)
         route?.p99_ms !== undefined ? used('p99_ms', route.p99_ms, `routes.${subject}`) : used('p99_ms', '2× the p99 single-attempt latency', 'built-in'),
       ];
     case 'tool-arg-invalid': {
-      const tool = config.tools[subject];
+      const tool = ownValue(config.tools, subject);
       return [tool && Object.keys(tool.args).length ? used('args', tool.args, `tools.${subject}`) : used('args', 'inferred from argument names', 'built-in')];
     }
     case 'guard-exception-expired':

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState } from '../../core/job-reducer.ts';
+import { ownValue } from '../../core/own-property.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
@@ -84,7 +85,7 @@ export const findOverdueTool = defineTool({
         neverSeen.push({ subject: s.name, schedule });
         continue;
       }
-      const graceMinutes = view.config.jobs[s.name]?.grace_minutes ?? view.config.defaults.grace_minutes;
+      const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now);
       if (!late || late.lateByMs < args.min_late_minutes * MINUTE_MS) continue;
       overdue.push({
