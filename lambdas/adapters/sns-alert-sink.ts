@@ -6,26 +6,60 @@ import type { AlertSink } from '../ports.ts';
 
 /** SNS refuses a message over 256 KiB (body and attributes): stay well below it. */
 const MAX_MESSAGE_BYTES = 240_000;
-/** What a text body is cut to when a message would be too large. */
-const MAX_TEXT_CHARS = 20_000;
+/** What a text body is cut to, one after the other, while a message is too large. */
+const TEXT_CUTS = [20_000, 4_000, 500] as const;
 
 /** The protocols that get the JSON body; email and SMS get text. */
 const MACHINE_PROTOCOLS = ['email-json', 'sqs', 'lambda', 'http', 'https', 'firehose'] as const;
+
+function fits(body: string): boolean {
+  return Buffer.byteLength(body, 'utf8') <= MAX_MESSAGE_BYTES;
+}
+
+function cutText(text: string, chars: number): string {
+  return text.length <= chars ? text : `${text.slice(0, chars)}\n… (cut: the full record is in the findings table)`;
+}
 
 /**
  * The body of a `MessageStructure: 'json'` publish: one string per protocol. People (email, and
  * `default` for anything else) read the plain text; machines (SQS, Lambda, HTTP/S, Firehose,
  * email-json) get the JSON; SMS gets the one-line title.
+ *
+ * The JSON is repeated once per machine protocol, so a large message is cut until it fits, measured
+ * in UTF-8 bytes each time: the text is cut and a finding's evidence dropped (`evidence_cut`); then a
+ * summary keeps only its first (most urgent) `items` and counts the rest in `items_more`; then the
+ * text is cut shorter.
  */
 export function snsMessageBody(message: AlertMessage): string {
   const compose = (text: string, json: string) =>
     JSON.stringify({ default: text, email: text, sms: message.title, ...Object.fromEntries(MACHINE_PROTOCOLS.map((p) => [p, json])) });
   const body = compose(message.text, JSON.stringify(message.data));
-  if (Buffer.byteLength(body) <= MAX_MESSAGE_BYTES) return body;
-  const text = `${message.text.slice(0, MAX_TEXT_CHARS)}\n… (cut: the full record is in the findings table)`;
-  const { text: _text, finding, ...rest } = message.data as Record<string, unknown> & { finding?: Finding };
-  const slim = { ...rest, text, ...(finding ? { finding: { ...finding, evidence: {}, evidence_cut: true } } : {}) };
-  return compose(text, JSON.stringify(slim));
+  if (fits(body)) return body;
+  const { text: _text, finding, items, ...rest } = message.data as Record<string, unknown> & { finding?: Finding; items?: unknown };
+  const slimFinding = finding ? { finding: { ...finding, evidence: {}, evidence_cut: true } } : {};
+  const list = Array.isArray(items) ? (items as unknown[]) : undefined;
+  const withItems = (text: string, keep: number) => {
+    const listed = list === undefined ? (items === undefined ? {} : { items }) : { items: list.slice(0, keep), ...(keep < list.length ? { items_more: list.length - keep } : {}) };
+    return compose(text, JSON.stringify({ ...rest, text, ...slimFinding, ...listed }));
+  };
+  for (const chars of TEXT_CUTS) {
+    const text = cutText(message.text, chars);
+    const whole = withItems(text, list?.length ?? 0);
+    if (fits(whole)) return whole;
+    // The most items that fit; when none does, the text must be cut shorter.
+    if (list === undefined || list.length === 0 || !fits(withItems(text, 0))) continue;
+    let [lo, hi] = [0, list.length - 1];
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(withItems(text, mid))) lo = mid;
+      else hi = mid - 1;
+    }
+    return withItems(text, lo);
+  }
+  // Still too large (a huge field elsewhere): the fields filter policies and readers need, and the cut text.
+  const text = cutText(message.text, TEXT_CUTS[TEXT_CUTS.length - 1]);
+  const { version, kind, severity, detector, subject, subject_kind, title } = rest;
+  return compose(text, JSON.stringify({ version, kind, severity, detector, subject, subject_kind, title, text, cut: true }));
 }
 
 /**

@@ -158,6 +158,9 @@ export function singleFindingMessage(finding: Finding): AlertMessage {
   return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: '', finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
 }
 
+/** How many detector × subject lines a summary's text lists, the most urgent first: a storm over hundreds of subjects stays readable. */
+export const MAX_SUMMARY_LINES = 50;
+
 /** The one message for the alerts beyond the storm cap, counted by detector × subject. */
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
   const groups = new Map<string, { detector: string; subject: string; subject_kind: string; kind: AlertKind; severity: Severity; count: number }>();
@@ -178,7 +181,8 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',
     '',
     'By detector × subject:',
-    ...items.map((g) => `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})`),
+    ...items.slice(0, MAX_SUMMARY_LINES).map((g) => `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})`),
+    ...(items.length > MAX_SUMMARY_LINES ? [`  … and ${plural(items.length - MAX_SUMMARY_LINES, 'more detector × subject pair')}.`] : []),
   ].join('\n');
   return {
     kind: 'summary',

@@ -114,6 +114,27 @@ describe('SnsAlertSink', () => {
     expect(JSON.parse(bodies(input).sqs).finding).toMatchObject({ detector: 'empty-output', evidence: {}, evidence_cut: true });
   });
 
+  it('stays under the SNS size limit with a storm summary over 300 subjects, keeping the most urgent items and counting the rest', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const storm = Array.from({ length: 300 }, (_, i) => {
+      const subject = `/opt/jobs/etl/nightly-export-customer-partition-${String(i).padStart(4, '0')}.sh`;
+      const severity = i === 299 ? ('critical' as const) : ('high' as const);
+      return { kind: 'finding' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity, at: 0, candidate: { key: subject, finding: { ...finding, detector: 'run-failed' as const, subject, severity } }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+    });
+    // Act
+    await sink.send(summaryMessage(storm, 20));
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(Buffer.byteLength(input.Message ?? '', 'utf8')).toBeLessThanOrEqual(240_000);
+    const data = JSON.parse(bodies(input).sqs) as { alerts: number; items: Array<{ subject: string; severity: string }>; items_more: number };
+    expect(data.alerts).toBe(300);
+    expect(data.items.length).toBeGreaterThan(0);
+    expect(data.items.length + data.items_more).toBe(300);
+    expect(data.items[0]).toMatchObject({ subject: storm[299].subject, severity: 'critical' });
+  });
+
   it('lets a failed publish surface, so the finding stays pending', async () => {
     sns.on(PublishCommand).rejects(new Error('Throttling'));
     const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedAlert } from '../../lambdas/core/alert-policy.ts';
-import { alertMessage, fitTitle, messageAsFinding, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
+import { alertMessage, fitTitle, MAX_SUMMARY_LINES, messageAsFinding, summaryMessage, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 
 const T = Date.parse('2026-10-07T01:10:00Z');
@@ -82,5 +82,20 @@ describe('alert messages', () => {
     expect(asFindings[0]).toMatchObject({ detector: 'run-failed', severity: 'critical', run_id: 'r-3', evidence: { exit_code: 2, alert_kind: 'escalation' } });
     expect(asFindings[0]?.message).toMatch(/^run exited with code 2 after 4 min \[Escalated: the 3rd run-failed finding/);
     expect(asFindings[1]).toEqual({ detector: 'run-failed', subject: 'etl', subject_kind: 'job', ts: '2026-10-07T01:10:00Z', severity: 'high', message: '[RECOVERED] etl healthy for 3 runs', evidence: { alert_kind: 'recovery' } });
+  });
+
+  it('lists at most MAX_SUMMARY_LINES detector × subject pairs in a storm summary, and counts the rest', () => {
+    // Prepare
+    const storm: PlannedAlert[] = Array.from({ length: 300 }, (_, i) => {
+      const subject = `etl-partition-${String(i).padStart(4, '0')}`;
+      return { ...base, subject, kind: 'finding', detector: 'run-failed', severity: 'high', candidate: { key: subject, finding: { ...failed, subject } } };
+    });
+    // Act
+    const message = summaryMessage(storm, 20);
+    // Assess
+    const listed = message.text.split('\n').filter((line) => line.startsWith('  run-failed × job'));
+    expect(listed).toHaveLength(MAX_SUMMARY_LINES);
+    expect(message.text).toContain(`  … and ${300 - MAX_SUMMARY_LINES} more detector × subject pairs.`);
+    expect(message.data.items).toHaveLength(300);
   });
 });
