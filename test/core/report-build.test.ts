@@ -380,6 +380,27 @@ describe('statuses carried over two months', () => {
     // Assess
     expect(groupOf(report, 'output-shrink', 'nightly-backup')).toMatchObject({ status: 'recurring', openSince: '2026-09', correctiveAction: { due: '2026-10-08', overdue: true } });
   });
+
+  it('starts a group resolved in last month’s report over when it comes back: new, open since this month, a new due date', () => {
+    // Prepare: October's report resolves September's empty-output on etl-loader; it fails again in November.
+    const octoberReport = buildReport(octoberInput());
+    expect(groupOf(octoberReport, 'empty-output', 'etl-loader')).toMatchObject({ status: 'resolved', openSince: '2026-09' });
+    const november = octoberInput({
+      month: '2026-11',
+      findings: [finding('empty-output', 'etl-loader', '2026-11-10T06:04:00Z', { run_id: 'etl-11-10' })],
+      previousFindings: octoberInput().findings,
+      runs: [runRecord('etl-loader', 'etl-11-10', '2026-11-10T06:04:00Z')],
+      carried: carriedGroups(octoberReport),
+      clock: { now: () => Date.parse('2026-12-01T06:00:00Z') },
+    });
+
+    // Act
+    const report = buildReport(november);
+
+    // Assess
+    const back = groupOf(report, 'empty-output', 'etl-loader');
+    expect([back.status, back.openSince, back.correctiveAction.due, back.correctiveAction.overdue]).toEqual(['new', '2026-11', '2026-12-08', false]);
+  });
 });
 
 describe('detectors the report does not know', () => {

@@ -122,8 +122,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const runsInMonth = coverageOf(kind, subject)?.runsInMonth ?? (subjectRuns.length || null);
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
-    const status: GroupStatus = previous.has(key) || before ? 'recurring' : 'new';
-    const openSince = before?.openSince ?? (previous.has(key) ? input.previousSpan.month : span.month);
+    // A group last month's report resolved starts over when it comes back; an open or unverified one continues.
+    const stillOpen = before !== undefined && before.status !== 'resolved' ? before : undefined;
+    const status: GroupStatus = previous.has(key) || stillOpen ? 'recurring' : 'new';
+    const openSince = stillOpen?.openSince ?? (previous.has(key) ? input.previousSpan.month : span.month);
     const keepDue = status === 'recurring' && before?.due !== undefined && (before.status === 'new' || before.status === 'recurring');
     const due = keepDue ? before!.due! : dayOf(addDays(input.generatedAtMs, DUE_DAYS[severity]));
     const costUsd = costOf(findings);
