@@ -1,9 +1,10 @@
 import { InvalidArgumentError } from 'commander';
+import { parseTime } from '../core/parse-time.ts';
 
-/** `--now <iso>` and the like: an ISO-8601 time as epoch ms. */
+/** `--now <iso>` and the like: an ISO-8601 time as epoch ms; UTC when it names no offset, as a `ts` is. */
 export function isoTimeOption(value: string): number {
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2026-10-31T23:59:00Z');
+  const t = parseTime(value.trim());
+  if (Number.isNaN(t)) throw new InvalidArgumentError('expected an ISO-8601 time, e.g. 2026-10-31T23:59:00Z (UTC when it names no offset)');
   return t;
 }
 

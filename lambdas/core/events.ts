@@ -9,10 +9,13 @@ import { parseTime } from './parse-time.ts';
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
 const nonNegative = z.number().finite().nonnegative();
 
-/** `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". */
+/**
+ * `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". An ISO time that
+ * names no offset is UTC (`parseTime`), never the local time of the machine that reads it.
+ */
 export const TimestampSchema = z.union([
   z.number().finite().int().positive('must be epoch milliseconds'),
-  z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time'),
+  z.string().refine((s) => !Number.isNaN(parseTime(s)), 'must be an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds'),
 ]);
 
 export const BudgetSchema = z.looseObject({

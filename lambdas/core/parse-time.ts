@@ -1,10 +1,15 @@
 /**
- * `Date.parse`, with the forms nearly every line carries read by hand: `2026-10-03T02:31:07Z` and
- * `2026-10-03T02:31:07.123Z` (what `toISOString`, `isoTime` and most loggers write). Each line is
- * timed two or three times on the way in (its `ts` when checked and when resolved, the alert
- * policy's records), and `Date.parse` costs several times as much as this. Anything else, or
- * anything odd in these forms (a year before 1970, an hour of 24), is left to `Date.parse`, so the
- * result is always exactly what `Date.parse` gives (test/core/parse-time.test.ts compares them).
+ * An ISO-8601 date-time as epoch ms, or `NaN` when the text is none: `2026-10-03T02:31:07Z`,
+ * with or without a fraction (`.123`, `,5`, up to any digits), seconds, or an offset (`Z`,
+ * `+02:00`, `+0200`). A time that names no offset is UTC, as `--since`, the config's instants and
+ * `aws logs tail --format short` prefixes read it; `Date.parse` would read it in the machine's
+ * local time zone, and would take "1" or "Oct 3" as dates in 2001 and Feb 30 as Mar 2. A date
+ * alone, or an impossible date or time (Feb 30, 24:00), is refused.
+ *
+ * The forms nearly every line carries, `2026-10-03T02:31:07Z` and `2026-10-03T02:31:07.123Z`
+ * (what `toISOString`, `isoTime` and most loggers write), are read by hand without a regex: each
+ * line is timed two or three times on the way in (its `ts` when checked and when resolved, the
+ * alert policy's records).
  */
 export function parseTime(text: string): number {
   // A line's `ts` is read twice (checked, then resolved): the second time is a comparison.
@@ -19,8 +24,8 @@ let lastValue = Number.NaN;
 
 function readTime(text: string): number {
   const length = text.length;
-  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== Z) return Date.parse(text);
-  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return Date.parse(text);
+  if ((length !== 20 && length !== 24) || text.charCodeAt(length - 1) !== Z) return readOtherForms(text);
+  if (text.charCodeAt(4) !== DASH || text.charCodeAt(7) !== DASH || text.charCodeAt(10) !== T || text.charCodeAt(13) !== COLON || text.charCodeAt(16) !== COLON) return readOtherForms(text);
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 2);
   const day = digits(text, 8, 2);
@@ -29,17 +34,44 @@ function readTime(text: string): number {
   const second = digits(text, 17, 2);
   let ms = 0;
   if (length === 24) {
-    if (text.charCodeAt(19) !== DOT) return Date.parse(text);
+    if (text.charCodeAt(19) !== DOT) return readOtherForms(text);
     ms = digits(text, 20, 3);
   }
-  // `Date.parse` takes any day up to 31 in any month (Feb 30 is Mar 2), as `Date.UTC` does.
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || (hour | minute | second | ms) < 0 || hour > 23 || minute > 59 || second > 59) return Date.parse(text);
+  if ((year | month | day | hour | minute | second | ms) < 0) return readOtherForms(text);
+  return epochMs(year, month, day, hour, minute, second, ms);
+}
+
+/** Every other form of a date-time; only here is a regex paid for. */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;
+
+function readOtherForms(text: string): number {
+  const m = ISO_DATE_TIME.exec(text);
+  if (!m) return Number.NaN;
+  const [, year, month, day, hour, minute, second, fraction, , sign, offsetHours, offsetMinutes] = m;
+  // Milliseconds from a fraction of any length, cut (not rounded) as `Date.parse` cuts it.
+  const ms = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
+  const at = epochMs(Number(year), Number(month), Number(day), Number(hour), Number(minute), second === undefined ? 0 : Number(second), ms);
+  if (sign === undefined) return at;
+  const offset = Number(offsetHours) * 60 + Number(offsetMinutes);
+  if (Number(offsetMinutes) > 59 || offset > 18 * 60) return Number.NaN;
+  return at - (sign === '-' ? -1 : 1) * offset * 60_000;
+}
+
+/** Epoch ms of a UTC calendar time; `NaN` when a field is out of range (Feb 30, 24:00, :60). */
+function epochMs(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (day > 28 && day > daysInMonth(year, month)) return Number.NaN;
   return (daysBeforeMonth(year, month) + day - 1) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 /**
  * Days from 1970-01-01 to the first of the month (a proleptic Gregorian calendar, as `Date.UTC`
- * counts; `Date.UTC` itself costs most of `Date.parse`). Days past the month's end roll into the next.
+ * counts; `Date.UTC` itself costs most of `Date.parse`).
  */
 function daysBeforeMonth(year: number, month: number): number {
   // Years that begin in March, so that a leap day is the last day of its year.

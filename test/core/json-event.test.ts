@@ -40,6 +40,32 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(bare.kind === 'events' && bare.events[0].at).toBe(ctx.recordTime);
   });
 
+  it("reads a ts without an offset as UTC, whatever the machine's time zone", () => {
+    // Prepare: a machine in Berlin, where the Date reads such a time as local (two hours ahead in October)
+    const machineZone = process.env.TZ;
+    process.env.TZ = 'Europe/Berlin';
+    try {
+      // Act
+      const outcome = parseLine('{"type":"run.end","ts":"2026-10-03T02:30:05","job":"nb","run_id":"r1","exit_code":3}', ctx);
+      // Assess
+      expect(outcome.kind === 'events' && outcome.events[0].at).toBe(Date.UTC(2026, 9, 3, 2, 30, 5));
+    } finally {
+      if (machineZone === undefined) delete process.env.TZ;
+      else process.env.TZ = machineZone;
+    }
+  });
+
+  it.each([
+    ['a number as text', '1'],
+    ['a month and day', 'Oct 3'],
+    ['February 30', '2026-02-30T02:30:00Z'],
+  ])('rejects a ts of %s, naming the field, rather than reading a date it does not say', (_, ts) => {
+    // Act
+    const outcome = parseLine(`{"type":"run.start","ts":"${ts}","job":"a","run_id":"1"}`, ctx);
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/^run\.start event rejected: ts: must be an ISO-8601 time/) });
+  });
+
   it.each([
     ['a wrong-typed field', '{"type":"run.end","job":"a","run_id":"1","exit_code":"zero"}', /run\.end event rejected: exit_code: /],
     ['a missing required field', '{"type":"run.end","job":"a","exit_code":0}', /run_id/],

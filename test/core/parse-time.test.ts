@@ -1,23 +1,75 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { parseTime } from '../../lambdas/core/parse-time.ts';
 
+/**
+ * What `parseTime` should give, worked out another way: the date-time shapes of ISO-8601 by a
+ * regex, the calendar by the Date (a time that rolls over, Feb 30 or 24:00, is refused), a missing
+ * offset as UTC.
+ */
+function reference(text: string): number {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:Z|([+-]\d{2}):?(\d{2}))?$/.exec(text);
+  if (!m) return Number.NaN;
+  const [, dateHourMinute, second = '00', fraction = '0', offsetHours, offsetMinutes] = m;
+  const utc = Date.parse(`${dateHourMinute}:${second}.${fraction.slice(0, 3).padEnd(3, '0')}Z`);
+  if (Number.isNaN(utc) || new Date(utc).toISOString().slice(0, 19) !== `${dateHourMinute}:${second}`) return Number.NaN;
+  if (offsetHours === undefined) return utc;
+  const minutes = Math.abs(Number(offsetHours)) * 60 + Number(offsetMinutes);
+  if (Number(offsetMinutes) > 59 || minutes > 18 * 60) return Number.NaN;
+  return utc - Math.sign(Number(`${offsetHours}1`)) * minutes * 60_000;
+}
+
+const machineZone = process.env.TZ;
+
 describe('parseTime', () => {
+  afterEach(() => {
+    if (machineZone === undefined) delete process.env.TZ;
+    else process.env.TZ = machineZone;
+  });
+
   it('reads the ISO forms loggers write, to the millisecond', () => {
     expect(parseTime('2026-10-03T02:31:07Z')).toBe(Date.UTC(2026, 9, 3, 2, 31, 7));
     expect(parseTime('2026-10-03T02:31:07.123Z')).toBe(Date.UTC(2026, 9, 3, 2, 31, 7, 123));
     expect(parseTime('2024-02-29T23:59:59.999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
     expect(parseTime('1970-01-01T00:00:00Z')).toBe(0);
+    expect(parseTime('2026-10-03T04:31:07.123456+02:00')).toBe(Date.UTC(2026, 9, 3, 2, 31, 7, 123));
+    expect(parseTime('2026-10-02T21:31-0500')).toBe(Date.UTC(2026, 9, 3, 2, 31));
   });
 
-  it('gives exactly what Date.parse gives, for those forms, their near misses and other forms', () => {
+  it("reads a time without an offset as UTC, whatever the machine's time zone", () => {
+    // Prepare: a machine in Berlin, where the Date reads such a time as local (two hours ahead in October)
+    process.env.TZ = 'Europe/Berlin';
+    // Act
+    const times = ['2026-10-03T02:31:07', '2026-10-03T02:31:07.123', '2026-10-03T02:31'].map(parseTime);
+    // Assess
+    expect(times).toEqual([Date.UTC(2026, 9, 3, 2, 31, 7), Date.UTC(2026, 9, 3, 2, 31, 7, 123), Date.UTC(2026, 9, 3, 2, 31)]);
+  });
+
+  it.each([
+    ['a number', '1'],
+    ['a month and day', 'Oct 3'],
+    ['an English date', 'Sat, 03 Oct 2026 02:31:07 GMT'],
+    ['a date alone', '2026-10-03'],
+    ['epoch milliseconds as text', '1790994667000'],
+    ['February 30', '2026-02-30T00:00:00Z'],
+    ['February 29 of a common year', '2025-02-29T12:00:00.000Z'],
+    ['April 31', '2026-04-31T00:00:00'],
+    ['hour 24', '2026-10-03T24:00:00Z'],
+    ['second 60', '2026-10-03T23:59:60Z'],
+    ['an offset past 18 hours', '2026-10-03T02:31:07+19:00'],
+    ['nothing', ''],
+  ])('refuses %s (%j)', (_, text) => {
+    expect(parseTime(text)).toBeNaN();
+  });
+
+  it('agrees with the reference on those forms, their near misses and other forms', () => {
     // Prepare: valid times, then every character of them replaced by characters a typo or another
-    // format would put there, and forms read by Date.parse alone
-    const seeds = ['2026-10-03T02:31:07Z', '2026-10-03T02:31:07.123Z', '2026-02-30T23:59:59.999Z', '1969-12-31T23:59:59Z', '2026-01-01T24:00:00Z', '9999-12-31T23:59:59.999Z'];
-    const swaps = ['0', '1', '2', '3', '5', '9', '-', ':', '.', 'T', 't', 'Z', 'z', ' ', '+', 'x', '٣', '\u0000'];
-    const texts = [...seeds, '2026-10-03T02:31:07.1234Z', '2026-10-03T02:31:07.1Z', '2026-10-03T02:31Z', '2026-10-03T02:31:07+02:00', '2026-10-03', 'Oct 3 2026', '', 'not a time'];
+    // format would put there, and other forms
+    const seeds = ['2026-10-03T02:31:07Z', '2026-10-03T02:31:07.123Z', '2026-02-28T23:59:59.999Z', '1969-12-31T23:59:59Z', '2024-02-29T00:00:00Z', '9999-12-31T23:59:59.999Z', '2026-10-03T02:31:07+02:00'];
+    const swaps = ['0', '1', '2', '3', '5', '9', '-', ':', '.', ',', 'T', 't', 'Z', 'z', ' ', '+', 'x', '٣', '\u0000'];
+    const texts = [...seeds, '2026-10-03T02:31:07.1234Z', '2026-10-03T02:31:07.1Z', '2026-10-03T02:31Z', '2026-10-03T02:31:07+0200', '0050-06-01T00:00:00Z', 'Oct 3 2026', 'not a time'];
     for (const seed of seeds) for (let i = 0; i < seed.length; i++) for (const c of swaps) texts.push(seed.slice(0, i) + c + seed.slice(i + 1));
     // Act / Assess
-    for (const text of texts) expect(parseTime(text), JSON.stringify(text)).toBe(Date.parse(text));
+    for (const text of texts) expect(parseTime(text), JSON.stringify(text)).toBe(reference(text));
   });
 
   it('answers a text asked again, or in turn with others, as it did the first time', () => {
@@ -27,6 +79,6 @@ describe('parseTime', () => {
     const b = '2026-10-03T02:31:07.124Z';
     const order = [a, a, sameAsA, b, a, 'not a time', 'not a time', b, b, '', a, '1969-12-31T23:59:59Z', sameAsA];
     // Act / Assess
-    for (const text of order) expect(parseTime(text), JSON.stringify(text)).toBe(Date.parse(text));
+    for (const text of order) expect(parseTime(text), JSON.stringify(text)).toBe(reference(text));
   });
 });
