@@ -356,7 +356,10 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       const prev = judgedRoots.get(tree.root_run_id);
 
       if (tree.phase === 'open') {
-        if (prev?.phase === 'ended' || open.has(tree.root_run_id)) continue;
+        if (open.has(tree.root_run_id)) continue;
+        // A root with a guessed parent is judged only by the sweep: when its tree grew after it was
+        // judged (a late line), it goes back on the open list, to be judged again once it settles.
+        if (prev?.phase === 'ended' && !(tree.tentative && tree.facts > prev.facts)) continue;
         const startedAt = tree.started_at ?? tree.last_at;
         const cutoff = startedAt - OPEN_MAX_AGE_MS;
         if (!(cutoff <= openFrom)) {

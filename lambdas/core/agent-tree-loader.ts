@@ -78,17 +78,22 @@ export class RunCache {
   }
 }
 
-/** A root that started and is not judged yet: the agent reducer records it for the sweep. */
-export function openMarker(root: AgentRunState): TreeSnapshot {
-  const tree = buildTreeSnapshot(root.run_id, new Map([[root.run_id, { ...root, children: [] }]]), 'open');
-  return tree as TreeSnapshot;
+/**
+ * A root that started and is not judged yet (or, with a guessed parent, whose tree grew since it
+ * was judged): the agent reducer records it for the sweep. It carries the root alone; `facts` is
+ * the whole tree's when the tree is known, so the reducer can tell a grown tree from a redelivery.
+ */
+export function openMarker(root: AgentRunState, tree?: TreeSnapshot): TreeSnapshot {
+  const marker = buildTreeSnapshot(root.run_id, new Map([[root.run_id, { ...root, children: [] }]]), 'open') as TreeSnapshot;
+  return tree === undefined ? marker : { ...marker, facts: tree.facts };
 }
 
 /**
  * The follow-up of the run reducer: snapshots of the trees the batch's runs belong to. A root
  * whose tree ended entirely gives an `ended` snapshot (judged now); a root the batch started, or
  * whose tree is not finished, an `open` one (so the sweep knows it). A root whose parent was only
- * guessed is never judged here: it waits for the sweep, in case its parent turns out to be an agent.
+ * guessed is never judged here: it waits for the sweep, in case its parent turns out to be an agent;
+ * when a late line reaches its tree after the sweep judged it, the marker has it judged again.
  */
 export async function deriveAgentTrees(runIds: readonly string[], store: StateStore): Promise<AuditEvent[]> {
   const cache = new RunCache(store);
@@ -101,7 +106,7 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
     const root = cache.runs.get(id) as AgentRunState;
     const tree = root.ended_at !== undefined ? buildTreeSnapshot(id, cache.runs) : undefined;
     if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
-    else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root)));
+    else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root, tree)));
   }
   return events;
 }

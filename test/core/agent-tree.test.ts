@@ -237,6 +237,27 @@ describe('the sweep hook for roots that never end', () => {
     ]);
     expect(later.findings).toEqual([]);
   });
+  it('judges a root whose parent was only guessed again when a late sub-agent reaches it after the sweep judged it', async () => {
+    // Prepare: r-40 (parent span "http-2", not an agent) ends within its budget and is judged by the sweep.
+    const guessed = { parent_run_id: 'http-2', parent_tentative: true };
+    const root = [start(0, 'support-bot', 'r-40', guessed), ...acts(15, 1, 'support-bot', 'r-40'), end(20, 'support-bot', 'r-40', guessed)];
+    const lateChild = [start(21, 'researcher', 'r-41', { parent_run_id: 'r-40' }), ...acts(10, 22, 'researcher', 'r-41'), end(40, 'researcher', 'r-41')];
+    const ingest = await feed([root], new MemoryAuditStore(), ctxAt(T0 + 60_000));
+    const settled = await sweepAgentRoots(ingest.store, ctxAt(T0 + 10 * 60_000));
+    // Act
+    const late = await feed([lateChild], ingest.store, ctxAt(T0 + 12 * 60_000));
+    const again = await sweepAgentRoots(ingest.store, ctxAt(T0 + 20 * 60_000));
+    const repeat = await sweepAgentRoots(ingest.store, ctxAt(T0 + 60 * 60_000));
+    // Assess
+    expect([ingest.findings, settled.findings, late.findings]).toEqual([[], [], []]);
+    expect(brief(again.findings)).toEqual([
+      'budget-exceeded r-40 run r-40 used 25 actions across 2 runs, over its budget of 20 actions per task; top: support-bot r-40 with 15, researcher r-41 with 10, llm_call ×25',
+    ]);
+    expect(repeat.findings).toEqual([]);
+    const agent = (await ingest.store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+    expect(agent.open).toEqual([]);
+    expect(agent.roots).toBe(1);
+  });
 });
 
 describe('the agent state over a batch of many snapshots', () => {
