@@ -109,3 +109,12 @@ export function sketchQuantile(sketch: LatencySketch, q: number): number | undef
   }
   return valueOfBin(sorted[sorted.length - 1]);
 }
+
+/**
+ * The true values a quantile read back as `reading` may stand for: the edges of its bin, (low, high].
+ * A value is above a limit for certain only when `low` is at least the limit.
+ */
+export function sketchReadingRange(reading: number): { readonly low: number; readonly high: number } {
+  if (reading <= 0) return { low: 0, high: 1 };
+  return { low: reading / (1 + RELATIVE_ACCURACY), high: reading / (1 - RELATIVE_ACCURACY) };
+}

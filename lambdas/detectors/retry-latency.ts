@@ -1,5 +1,6 @@
 import { formatMs, windowEvidence, windowText } from '../core/route-format.ts';
 import { isoTime } from '../core/findings.ts';
+import { sketchReadingRange } from '../core/histogram.ts';
 import type { RouteWindowDetector } from './agent-kinds.ts';
 
 /** End-to-end p99 above this multiple of the single-attempt p99 means retries, not attempts, make the wait. */
@@ -14,7 +15,7 @@ export const retryLatencyDetector: RouteWindowDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        "Over the rolling hour, the rolling day and each month, with at least 20 (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts. Both p99s come from bounded latency sketches (within 2%). At most once per route per window.",
+        "Over the rolling hour, the rolling day and each month, with at least 20 (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts. Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
       cause:
         'Retries with backoff that turn each failure into seconds of waiting (3 s, 6 s, 12 s), an upstream that fails often enough that p99 requests always retry, timeouts much longer than a normal answer.',
       consequence: 'The success rate looks fine and per-attempt latency looks fine, while the slowest users wait many times longer and give up; QA never sees it because its environment never retries.',
@@ -27,8 +28,11 @@ export const retryLatencyDetector: RouteWindowDetector = {
     const e2e = window.p99_e2e_ms;
     const single = window.p99_attempt_ms;
     if (e2e === undefined || single === undefined) return [];
-    const overLimit = options.p99Ms !== undefined && e2e > options.p99Ms;
-    const overAttempts = single > 0 && e2e > RETRY_LATENCY_FACTOR * single;
+    // A sketch reads a value back from the middle of its bin, up to 2% high: above a limit only when
+    // the whole bin is, or a route whose every request takes exactly its p99_ms would be reported.
+    const e2eLow = sketchReadingRange(e2e).low;
+    const overLimit = options.p99Ms !== undefined && e2eLow >= options.p99Ms;
+    const overAttempts = single > 0 && e2eLow >= RETRY_LATENCY_FACTOR * sketchReadingRange(single).high;
     if (!overLimit && !overAttempts) return [];
     const ratio = single > 0 ? Math.round((e2e / single) * 10) / 10 : undefined;
     const reasons = [

@@ -1,3 +1,4 @@
+import { addToSketch, emptySketch, sketchQuantile } from '../../lambdas/core/histogram.ts';
 import type { RouteWindow } from '../../lambdas/detectors/agent-kinds.ts';
 import { retryLatencyDetector } from '../../lambdas/detectors/retry-latency.ts';
 import { testRouteWindowDetector } from './agent-detector-tester.ts';
@@ -8,11 +9,18 @@ function day(p99E2e: number | undefined, p99Attempt: number | undefined, request
   return { kind: 'day', from: TO - 86_400_000, to: TO, requests, retried: 40, failed: 0, attempts: requests + 60, p99_e2e_ms: p99E2e, p99_attempt_ms: p99Attempt };
 }
 
+/** The p99 a route's latency sketch reads back when every request took `ms`: the middle of its bin, up to 2% off. */
+function readBack(ms: number): number | undefined {
+  return sketchQuantile(addToSketch(emptySketch(), ms, 500), 0.99);
+}
+
 testRouteWindowDetector(retryLatencyDetector, {
   valid: [
     { name: 'no retries: end to end is the single attempt', input: { route: 'search-api', window: day(1_200, 1_200) } },
     { name: 'retries add a little: 1.9× the attempt p99, no p99_ms', input: { route: 'search-api', window: day(2_280, 1_200) } },
     { name: 'exactly 2× the attempt p99 is not above it', input: { route: 'search-api', window: day(2_400, 1_200) } },
+    { name: 'every request exactly at p99_ms 3 s, as the sketch reads it back (1.4% high)', input: { route: 'search-api', window: day(readBack(3_000), readBack(3_000)), options: { p99Ms: 3_000 } } },
+    ...[100, 250, 500, 1_500, 2_000].map((ms) => ({ name: `exactly 2× attempts of ${ms} ms, as the sketch reads both back`, input: { route: 'search-api', window: day(readBack(2 * ms), readBack(ms)) } })),
     { name: 'within p99_ms 3 s', input: { route: 'search-api', window: day(2_900, 1_500), options: { p99Ms: 3_000 } } },
     { name: '19 requests: too few to judge', input: { route: 'search-api', window: day(21_000, 3_000, 19) } },
     { name: 'no latencies known', input: { route: 'search-api', window: day(undefined, undefined) } },
