@@ -27,6 +27,18 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.events[0].body).toMatchObject({ type: 'run.start', job: 'etl', run_id: 'r-1' });
   });
 
+  it("reads the object after `aws logs tail --format short`'s time, which names no offset, as UTC", () => {
+    // Prepare: the lines of a file saved from `aws logs tail --format short`, with no record time
+    const lines = ['2026-10-05T13:00:00 {"type":"run.start","job":"etl","run_id":"r1"}', '2026-10-05T13:00:04.250 {"type":"run.end","job":"etl","run_id":"r1","exit_code":2}'];
+    // Act
+    const outcomes = lines.map((line, i) => parseLine(line, { source: { origin: 'tail-short.log', line: i + 1 } }));
+    // Assess
+    expect(outcomes.map((o) => (o.kind === 'events' ? [o.events[0].body.type, o.events[0].at] : o))).toEqual([
+      ['run.start', Date.UTC(2026, 9, 5, 13, 0, 0)],
+      ['run.end', Date.UTC(2026, 9, 5, 13, 0, 4, 250)],
+    ]);
+  });
+
   it("takes the event's own ts over the console prefix's time and the record time", () => {
     const line = '2026-10-03T06:00:01.123Z\t6f1c2a9e-2b1d-4c55-9a43-0d7c1c1e2f3a\tINFO\t{"type":"run.start","ts":"2026-10-03T05:59:58Z","job":"etl","run_id":"r-1"}';
     const outcome = parseLine(line, { source: { origin: '/aws/lambda/etl' }, recordTime: Date.parse('2026-10-03T06:00:02Z') });
