@@ -3,7 +3,7 @@ import { buildReport, carriedGroups } from '../../lambdas/core/report/build-repo
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
-import { CONFIG, clock, finding, octoberInput, runRecord } from './report-fixtures.ts';
+import { CONFIG, clock, day, finding, octoberInput, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
   const group = report.findings.find((g) => g.detector === detector && g.subject === subject);
@@ -400,6 +400,22 @@ describe('statuses carried over two months', () => {
     // Assess
     const back = groupOf(report, 'empty-output', 'etl-loader');
     expect([back.status, back.openSince, back.correctiveAction.due, back.correctiveAction.overdue]).toEqual(['new', '2026-11', '2026-12-08', false]);
+  });
+});
+
+describe('runs affected of the month’s runs', () => {
+  it('counts runs that never ended, and so wrote no run record, among the month’s runs: never more than 100%', () => {
+    // Prepare: 11 runs of hanger started in October; 3 ended, 8 hung and were reported run-unfinished.
+    const ended = [1, 2, 3].map((d) => runRecord('hanger', `h-${d}`, `${day(d)}T01:00:00Z`));
+    const hung = Array.from({ length: 8 }, (_, i) => finding('run-unfinished', 'hanger', `${day(i + 5)}T03:00:00Z`, { run_id: `h-${i + 5}` }));
+    const input = octoberInput({ findings: hung, previousFindings: [], runs: ended });
+
+    // Act
+    const g = groupOf(buildReport(input), 'run-unfinished', 'hanger');
+
+    // Assess
+    expect([g.consequence.runsAffected, g.consequence.runsInMonth]).toEqual([8, 11]);
+    expect(g.consequence.notes[0]).toBe('8 runs affected of 11 in October 2026 (73%).');
   });
 });
 

@@ -119,7 +119,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       }
     }
     const stats = evidenceStats(findings);
-    const runsInMonth = coverageOf(kind, subject)?.runsInMonth ?? (subjectRuns.length || null);
+    // A run writes its record when it ends; one that never ended (run-unfinished) is still one of the month's runs.
+    const recordsRuns = coverageOf(kind, subject)?.runsInMonth !== null || subjectRuns.length > 0;
+    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map((r) => r.run_id), ...runIds]).size : null;
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.
