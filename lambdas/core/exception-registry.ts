@@ -61,8 +61,22 @@ export function registryRules(config: Config, clock: Clock): RegistryRules {
 /** An exception's standing at a moment: what a bypass under it at that moment would meet. */
 export type ExceptionStanding = 'active' | 'expiring' | 'expired' | 'revoked';
 
+/**
+ * The expiry an exception had at a moment: a renewal moves it only from the renewal on, so a
+ * bypass made while the exception had lapsed (and read after it was renewed: a late line, a
+ * backfill) meets the expiry it had then, the `from_expires` of the first renewal after it.
+ */
+export function expiryInForce(exception: GuardException, at: number): string {
+  let first: { readonly at: number; readonly from: string } | undefined;
+  for (const renewal of exception.renewals) {
+    const renewedAt = Date.parse(renewal.at);
+    if (renewedAt > at && (first === undefined || renewedAt < first.at)) first = { at: renewedAt, from: renewal.from_expires };
+  }
+  return first?.from ?? exception.expires;
+}
+
 export function exceptionStanding(exception: GuardException, at: number): { readonly standing: ExceptionStanding; readonly daysLeft: number } {
-  const daysLeft = daysBetween(utcDay(at), exception.expires);
+  const daysLeft = daysBetween(utcDay(at), expiryInForce(exception, at));
   if (exception.status === 'revoked' && (exception.revoked_at === undefined || at >= Date.parse(exception.revoked_at))) {
     return { standing: 'revoked', daysLeft };
   }

@@ -1,4 +1,4 @@
-import { exceptionStanding } from '../core/exception-registry.ts';
+import { exceptionStanding, expiryInForce } from '../core/exception-registry.ts';
 import { isoTime } from '../core/findings.ts';
 import { bypassContext, bypassEvidence, type BypassDetector } from '../core/guard-bypass.ts';
 
@@ -11,7 +11,7 @@ export const guardExceptionExpiredDetector: BypassDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'A `guard.bypass` line names an exception registered for this guard, and on the day of the bypass (UTC) the exception was past its `expires` date, or it had been revoked before the bypass. Exceptions from the config count as they stand, expired ones included. Repeats under the same exception are reported at most once per `alert_cooldown_minutes` (360).',
+        'A `guard.bypass` line names an exception registered for this guard, and on the day of the bypass (UTC) the exception was past the `expires` date it had then (a later renewal does not cover a bypass made while it had lapsed), or it had been revoked before the bypass. Exceptions from the config count as they stand, expired ones included. Repeats under the same exception are reported at most once per `alert_cooldown_minutes` (360).',
       cause:
         'A temporary bypass outlived its term: the code or config that skips the guard was never removed, and nobody renewed or revoked the exception when it ran out, or the bypass kept running after the exception was revoked.',
       consequence:
@@ -23,7 +23,9 @@ export const guardExceptionExpiredDetector: BypassDetector = {
   check({ bypass, at, exception }) {
     if (exception === undefined || exception.guard !== bypass.guard) return [];
     const { standing, daysLeft } = exceptionStanding(exception, at);
-    const base = { ...bypassEvidence(bypass), exception_id: exception.id, expires: exception.expires, owner: exception.owner };
+    // The expiry the bypass met, not one a later renewal set.
+    const expires = expiryInForce(exception, at);
+    const base = { ...bypassEvidence(bypass), exception_id: exception.id, expires, owner: exception.owner };
     const context = bypassContext(bypass);
     if (standing === 'revoked') {
       const when = exception.revoked_at ? ` on ${exception.revoked_at.slice(0, 10)}` : '';
@@ -49,7 +51,7 @@ export const guardExceptionExpiredDetector: BypassDetector = {
       {
         subject: bypass.guard,
         ts: isoTime(at),
-        message: `guard "${bypass.guard}" bypassed${context} under ${exception.id}, which expired on ${exception.expires} (${past} day${past === 1 ? '' : 's'} before); owner ${exception.owner}`,
+        message: `guard "${bypass.guard}" bypassed${context} under ${exception.id}, which expired on ${expires} (${past} day${past === 1 ? '' : 's'} before); owner ${exception.owner}`,
         evidence: { ...base, status: 'expired', days_past: past },
       },
     ];

@@ -1,4 +1,4 @@
-import { EXPIRING_WITHIN_DAYS, exceptionStanding } from '../core/exception-registry.ts';
+import { EXPIRING_WITHIN_DAYS, exceptionStanding, expiryInForce } from '../core/exception-registry.ts';
 import { isoTime } from '../core/findings.ts';
 import type { BypassDetector } from '../core/guard-bypass.ts';
 
@@ -23,7 +23,8 @@ export const guardExceptionExpiringDetector: BypassDetector = {
   check({ bypass, at, exception }) {
     if (exception === undefined || exception.guard !== bypass.guard) return [];
     const { standing, daysLeft } = exceptionStanding(exception, at);
-    if (standing !== 'expiring') return [];
+    // A term that has been renewed since the bypass is not running out any more: nothing to announce.
+    if (standing !== 'expiring' || expiryInForce(exception, at) !== exception.expires) return [];
     const when = daysLeft === 0 ? 'today' : `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
     return [
       {

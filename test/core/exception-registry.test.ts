@@ -16,6 +16,15 @@ const config = validateConfig({
 });
 const clock = { now: () => Date.parse('2026-10-15T12:00:00Z') };
 
+/** Valid through 2026-10-10, renewed on 2026-10-20 (while lapsed) to 2026-11-30, then on 2026-11-20 to 2026-12-31. */
+const LAPSED_THEN_RENEWED = exception({
+  expires: '2026-12-31',
+  renewals: [
+    { at: '2026-10-20T12:00:00.000Z', by: 'alice', reason: 'migration slipped', from_expires: '2026-10-10', to_expires: '2026-11-30' },
+    { at: '2026-11-20T12:00:00.000Z', by: 'alice', reason: 'one more month', from_expires: '2026-11-30', to_expires: '2026-12-31' },
+  ],
+});
+
 describe('exception registry rules', () => {
   it('reads real calendar days only', () => {
     expect(parseDay('2026-12-31')).toBe('2026-12-31');
@@ -33,6 +42,10 @@ describe('exception registry rules', () => {
     { name: 'the day after', at: '2027-01-01T00:00:00Z', ex: exception(), standing: 'expired', daysLeft: -1 },
     { name: 'revoked, after the revocation', at: '2026-10-15T12:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00Z' }), standing: 'revoked', daysLeft: 77 },
     { name: 'revoked, before the revocation', at: '2026-10-15T07:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00Z' }), standing: 'active', daysLeft: 77 },
+    { name: 'lapsed, then renewed: during the lapse', at: '2026-10-15T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'expired', daysLeft: -5 },
+    { name: 'lapsed, then renewed: before the lapse', at: '2026-10-01T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'expiring', daysLeft: 9 },
+    { name: 'lapsed, then renewed: after the second renewal', at: '2026-11-25T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'active', daysLeft: 36 },
+    { name: 'lapsed, then renewed: between the renewals', at: '2026-10-25T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'active', daysLeft: 36 },
   ])('judges an exception $name', ({ at, ex, standing, daysLeft }) => {
     expect(exceptionStanding(ex, Date.parse(at))).toEqual({ standing, daysLeft });
   });

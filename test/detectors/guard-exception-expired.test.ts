@@ -19,8 +19,25 @@ testBypassDetector(guardExceptionExpiredDetector, {
       at: '2026-10-14T23:00:00.000Z',
       exception: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00.000Z', revoked_by: 'bob' }),
     },
+    {
+      name: 'a bypass within the term a later renewal extended',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-10-05T12:00:00.000Z',
+      exception: exception({ renewals: [{ at: '2026-10-08T09:00:00.000Z', by: 'bob', reason: 'still needed', from_expires: '2026-10-10', to_expires: '2026-12-31' }] }),
+    },
   ],
   invalid: [
+    {
+      name: 'a bypass while the exception had lapsed, read after it was renewed (a late line, a backfill)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-10-15T12:00:00.000Z',
+      exception: exception({ renewals: [{ at: '2026-10-20T12:00:00.000Z', by: 'bob', reason: 'migration slipped', from_expires: '2026-10-10', to_expires: '2026-12-31' }] }),
+      expected: {
+        severity: 'high',
+        message: 'guard "pii-redaction" bypassed under EX-12, which expired on 2026-10-10 (5 days before); owner alice@example.com',
+        evidence: { guard: 'pii-redaction', exception_id: 'EX-12', expires: '2026-10-10', owner: 'alice@example.com', status: 'expired', days_past: 5 },
+      },
+    },
     {
       name: 'a bypass the day after the expiry, under an exception from the config taken as it stands',
       bypass: bypass({ exception_id: 'EX-12', actor: 'svc-support' }),

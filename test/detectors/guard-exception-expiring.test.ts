@@ -16,6 +16,12 @@ testBypassDetector(guardExceptionExpiringDetector, {
     },
     { name: 'an exception of another guard', bypass: bypass({ guard: 'approval-step', exception_id: 'EX-12' }), at: '2026-12-20T10:00:00.000Z', exception: exception() },
     { name: 'no exception', bypass: bypass(), at: '2026-12-20T10:00:00.000Z' },
+    {
+      name: 'a bypass near the end of a term that has been renewed since (a late line)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-10-05T10:00:00.000Z',
+      exception: exception({ renewals: [{ at: '2026-10-08T09:00:00.000Z', by: 'bob', reason: 'still needed', from_expires: '2026-10-10', to_expires: '2026-12-31' }] }),
+    },
   ],
   invalid: [
     {
