@@ -481,12 +481,13 @@ export function decideAlerts(
       next = { ...next, flapping: { since: outcome.at, lastSentAt: now, suppressed: 0 } };
       addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
       openWith(severity, names[0] ?? 'flapping');
+    } else if (flapping && transitions.length < Math.ceil(options.flappingTransitions / 2)) {
+      // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
+      next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
     } else if (flapping && switched && now - flapping.lastSentAt >= options.cooldownMs) {
       const severity = open?.severity ?? 'medium';
       addNotice('flapping', outcome.at, severity, open?.detectors ?? Object.keys(detectors), { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: flapping.since });
       next = { ...next, flapping: { ...flapping, lastSentAt: now, suppressed: 0 } };
-    } else if (flapping && transitions.length < Math.ceil(options.flappingTransitions / 2)) {
-      next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
     }
     if (outcome.healthy && open && next.healthyRuns >= options.recoveryRuns && !next.flapping) {
       const suppressed = Object.values(detectors).reduce((n, e) => n + e.suppressed, 0);

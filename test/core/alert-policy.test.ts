@@ -266,6 +266,16 @@ describe('alert policy: flapping', () => {
     expect(state?.health?.flapping).toBeUndefined();
     expect(state?.open).toBeUndefined();
   });
+
+  it('ends flapping at a switch after a quiet day instead of reminding, and alerts the failure', () => {
+    // Prepare: 8 alternating hours (flapping from hour 6), nothing for a day, then a failure at hour 31: 1 switch in 24 h.
+    const steps: Step[] = [...alternating(8), { at: 31 * 60, runs: ['fail'], findings: ['run-failed'] }];
+    // Act
+    const { log, state } = simulate(steps);
+    // Assess
+    expect(log.at(-1)).toEqual(['sent finding run-failed high (3 held since 00:00)']);
+    expect(state?.health?.flapping).toBeUndefined();
+  });
 });
 
 describe('alert policy: recovery notices', () => {
