@@ -1,5 +1,4 @@
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
@@ -36,6 +35,12 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
   return { name: path, size, lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), onBytes) };
 }
 
+/**
+ * The lines of a stream, split on `\n` alone (a `\r` before it is dropped), as a log's line
+ * numbers count them: readline would also split on a lone `\r` (progress bars, `curl` meters) and
+ * so name every later line wrongly. Streams chunk by chunk; memory holds one chunk and the
+ * unfinished line.
+ */
 async function* readLines(input: Readable, gzipped: boolean, onBytes?: (n: number) => void): AsyncIterable<string> {
   const counted = onBytes
     ? input.pipe(
@@ -48,23 +53,34 @@ async function* readLines(input: Readable, gzipped: boolean, onBytes?: (n: numbe
       )
     : input;
   const text = gzipped ? counted.pipe(createGunzip()) : counted;
-  const rl = createInterface({ input: text, crlfDelay: Number.POSITIVE_INFINITY });
-  // A read error closes the reader, which ends the iteration; the error is thrown then. (Racing
-  // every line against one pending "failed" promise would keep a reaction, and the line, per line.)
+  // Decodes across chunk boundaries, so a character split between two chunks stays whole.
+  text.setEncoding('utf8');
+  // A read error anywhere in the chain (`pipe` forwards none) ends the iteration with it.
   let failure: InputError | undefined;
   const fail = (error: Error) => {
     failure ??= new InputError(`cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`, { cause: error });
-    rl.close();
+    text.destroy(failure);
   };
-  text.once('error', fail);
   input.once('error', fail);
+  counted.once('error', fail);
+  text.once('error', fail);
+  let rest = '';
   try {
-    for await (const line of rl) {
-      if (failure) break;
-      yield line;
+    for await (const chunk of text as AsyncIterable<string>) {
+      let from = 0;
+      let end = chunk.indexOf('\n');
+      while (end >= 0) {
+        const line = from === 0 && rest !== '' ? rest + chunk.slice(0, end) : chunk.slice(from, end);
+        if (from === 0) rest = '';
+        yield line.endsWith('\r') ? line.slice(0, -1) : line;
+        from = end + 1;
+        end = chunk.indexOf('\n', from);
+      }
+      rest = from === 0 ? rest + chunk : chunk.slice(from);
     }
-  } finally {
-    rl.close();
+  } catch (error) {
+    throw failure ?? error;
   }
   if (failure) throw failure;
+  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
 }

@@ -1,0 +1,71 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { InputError, openLineSource } from '../../lambdas/adapters/file-lines.ts';
+
+async function collect(lines: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return out;
+}
+
+function tempFile(name: string, content: string | Buffer): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'sa-lines-')), name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('openLineSource', () => {
+  it('splits on line feeds only, so a lone carriage return (a progress bar) does not shift the line numbers', async () => {
+    // Prepare: the first line redraws a progress meter with carriage returns; the second is an event
+    const path = tempFile('cr.log', 'Downloading 10%\r20%\r100%\n{"type":"run.end"}\n');
+    // Act
+    const lines = await collect(openLineSource(path).lines());
+    // Assess
+    expect(lines).toEqual(['Downloading 10%\r20%\r100%', '{"type":"run.end"}']);
+  });
+
+  it('drops the carriage return of CRLF line ends and keeps a last line without an end', async () => {
+    // Prepare
+    const path = tempFile('crlf.log', 'one\r\n\r\nthree\r\nfour');
+    // Act
+    const lines = await collect(openLineSource(path).lines());
+    // Assess
+    expect(lines).toEqual(['one', '', 'three', 'four']);
+  });
+
+  it('keeps lines and characters whole across chunk boundaries, counting every byte', async () => {
+    // Prepare: stdin in chunks that split a line, a CRLF pair and a three-byte character
+    const bytes = Buffer.from('first €uro line\r\nsecond\n', 'utf8');
+    const cuts = [3, 7, 16, 17, bytes.length];
+    const chunks = cuts.map((end, i) => bytes.subarray(i === 0 ? 0 : cuts[i - 1], end));
+    let counted = 0;
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from(chunks)).lines((n) => (counted += n)));
+    // Assess
+    expect(lines).toEqual(['first €uro line', 'second']);
+    expect(counted).toBe(bytes.length);
+  });
+
+  it('reads a gzipped file the same way', async () => {
+    // Prepare
+    const path = tempFile('cr.log.gz', gzipSync('a\rb\nc\r\n'));
+    // Act
+    const lines = await collect(openLineSource(path).lines());
+    // Assess
+    expect(lines).toEqual(['a\rb', 'c']);
+  });
+
+  it('ends with an InputError that names the problem when the input cannot be read', async () => {
+    // Prepare: a file that is not gzip, named as if it were
+    const path = tempFile('plain.log.gz', 'not gzip at all\n');
+    // Act
+    const reading = collect(openLineSource(path).lines(() => {}));
+    // Assess
+    await expect(reading).rejects.toThrow(InputError);
+    await expect(reading).rejects.toThrow(/^cannot read gzip input: /);
+  });
+});
