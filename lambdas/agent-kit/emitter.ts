@@ -1,7 +1,8 @@
 /**
  * The agent emitter: writes the contract's agent lines (§1a) while it keeps the budget, so the
  * rule that detects a leak after the fact is the rule that prevents it. One pool per root run,
- * shared by every sub-agent (`child`), decremented at the innermost call, stopping at zero.
+ * shared by every sub-agent (`child`), decremented at the innermost call, refusing the action that
+ * would go past it.
  */
 
 /** A budget as `agent.start` and the config write it. */
@@ -61,11 +62,12 @@ export class BudgetExhaustedError extends Error {
   readonly runId: string;
   readonly agent: string;
 
-  constructor(detail: { limit: 'actions' | 'cost'; scope: 'task' | 'tick'; max: number; used: number; budgetRunId: string; runId: string; agent: string; tick?: number }) {
+  constructor(detail: { limit: 'actions' | 'cost'; scope: 'task' | 'tick'; max: number; used: number; budgetRunId: string; runId: string; agent: string; tick?: number; actionCost?: number }) {
     const what = detail.limit === 'actions' ? `${detail.used} of ${detail.max} actions` : `$${detail.used.toFixed(4)} of $${detail.max.toFixed(2)}`;
     const per = detail.scope === 'tick' ? ` in tick ${detail.tick ?? 0}` : '';
+    const past = detail.limit === 'cost' && detail.actionCost ? `, and this action's $${detail.actionCost.toFixed(4)} would go past it` : '';
     super(
-      `budget exhausted: ${what} used${per} (budget of run ${detail.budgetRunId}); ${detail.agent} run ${detail.runId} must stop: end the run with status "budget_exhausted" and leave the rest for review`,
+      `budget exhausted: ${what} used${per} (budget of run ${detail.budgetRunId})${past}; ${detail.agent} run ${detail.runId} must stop: end the run with status "budget_exhausted" and leave the rest for review`,
     );
     this.name = 'BudgetExhaustedError';
     this.limit = detail.limit;
@@ -77,6 +79,9 @@ export class BudgetExhaustedError extends Error {
     this.agent = detail.agent;
   }
 }
+
+/** Cost sums differ from exact decimals by float noise; the budget-exceeded detector allows the same. */
+const USD_EPSILON = 1e-6;
 
 /** One budget and what has been spent against it (per tick for a per-tick budget). */
 class Pool {
@@ -97,14 +102,18 @@ class Pool {
     return used;
   }
 
-  /** The error if one more action would break this budget, else undefined. */
-  check(tick: number | undefined, runId: string, agent: string): BudgetExhaustedError | undefined {
+  /**
+   * The error if one more action, costing `cost` (undefined: not known), would break this budget,
+   * else undefined. An action whose cost is not known is refused once nothing is left.
+   */
+  check(tick: number | undefined, cost: number | undefined, runId: string, agent: string): BudgetExhaustedError | undefined {
     const used = this.usage(tick);
     const scope = this.budget.scope ?? 'task';
     const max = this.budget.max_actions;
     if (max !== undefined && used.actions >= max) return new BudgetExhaustedError({ limit: 'actions', scope, max, used: used.actions, budgetRunId: this.runId, runId, agent, tick });
     const maxCost = this.budget.max_cost_usd;
-    if (maxCost !== undefined && used.cost >= maxCost) return new BudgetExhaustedError({ limit: 'cost', scope, max: maxCost, used: used.cost, budgetRunId: this.runId, runId, agent, tick });
+    const pastCost = maxCost !== undefined && (cost === undefined ? used.cost >= maxCost - USD_EPSILON : used.cost + cost > maxCost + USD_EPSILON);
+    if (pastCost) return new BudgetExhaustedError({ limit: 'cost', scope, max: maxCost, used: used.cost, budgetRunId: this.runId, runId, agent, tick, actionCost: cost });
     return undefined;
   }
 
@@ -149,7 +158,8 @@ function tighter(a: Remaining, b: Remaining): Remaining {
 /**
  * One agent run's emitter. Create the root with `createAgentEmitter`, sub-agents with `child()`.
  * Every action is checked against every budget above it (the root's pool and any sub-agent's own
- * tighter one) before it is written: at zero it is refused with a `BudgetExhaustedError`.
+ * tighter one) before it is written: one that would go past a budget (its stated cost included) is
+ * refused with a `BudgetExhaustedError`.
  */
 export class AgentEmitter {
   readonly agent: string;
@@ -210,13 +220,14 @@ export class AgentEmitter {
 
   /**
    * Records one action (an LLM call, a tool call, …) after checking every budget above this run:
-   * returns a receipt, or the `BudgetExhaustedError` when a budget is at zero (nothing written).
+   * returns a receipt, or the `BudgetExhaustedError` when the action would go past a budget, its
+   * `cost_usd` included (nothing written).
    */
   tryAction(action: string, detail: ActionDetail = {}): ActionReceipt | BudgetExhaustedError {
     if (this.ended) throw new Error(`${this.agent} run ${this.runId} already ended: no actions after end()`);
     const tick = detail.tick ?? this.shared.tick;
     for (const pool of this.pools) {
-      const exhausted = pool.check(tick, this.runId, this.agent);
+      const exhausted = pool.check(tick, detail.cost_usd, this.runId, this.agent);
       if (exhausted) return exhausted;
     }
     this.start();

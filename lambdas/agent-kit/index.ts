@@ -3,7 +3,7 @@
  *
  * - `createAgentEmitter` writes the contract's agent lines (`agent.start`, `agent.action`,
  *   `agent.end`, `tool.call`) and keeps one budget pool per root run, shared by sub-agents,
- *   decremented at the innermost call, refusing actions at zero (`BudgetExhaustedError`).
+ *   decremented at the innermost call, refusing the action that would go past it (`BudgetExhaustedError`).
  * - `validateToolArgs` checks tool arguments with the rules of the `tool-arg-invalid` detector
  *   and returns errors a model can read and act on.
  */

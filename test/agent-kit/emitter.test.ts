@@ -113,13 +113,23 @@ describe('createAgentEmitter', () => {
     expect(parsed().filter((l) => l.type === 'agent.action').map((l) => l.tick)).toEqual([0, 0, 1]);
   });
 
-  it('stops a cost budget at zero: the action that crosses it is written, the next is refused', () => {
-    const { root, parsed } = setup({ budget: { max_cost_usd: 0.05 } });
-    for (let i = 0; i < 3; i++) root.action('llm_call', { cost_usd: 0.02 });
-    const refused = root.tryAction('llm_call', { cost_usd: 0.02 });
+  it('refuses the action whose cost would go past the cost budget, as budget-exceeded judges it', async () => {
+    // Prepare
+    const { root, lines, parsed } = setup({ budget: { max_cost_usd: 0.05 } });
+    // Act
+    const receipts = [root.action('llm_call', { cost_usd: 0.02 }), root.action('llm_call', { cost_usd: 0.02 })];
+    const tooDear = root.tryAction('llm_call', { cost_usd: 0.02 });
+    const exactFit = root.action('llm_call', { cost_usd: 0.01 });
+    const unknownCost = root.tryAction('llm_call');
     root.end();
-    expect(refused).toMatchObject({ name: 'BudgetExhaustedError', limit: 'cost', max: 0.05 });
-    expect(parsed().at(-1)).toMatchObject({ type: 'agent.end', actions_reported: 3, cost_reported_usd: 0.06 });
+    // Assess
+    expect(receipts.map((r) => r.remaining.cost_usd)).toEqual([expect.closeTo(0.03, 9), expect.closeTo(0.01, 9)]);
+    expect(tooDear).toMatchObject({ name: 'BudgetExhaustedError', limit: 'cost', max: 0.05, used: expect.closeTo(0.04, 9) });
+    expect((tooDear as BudgetExhaustedError).message).toContain("$0.0400 of $0.05 used (budget of run r-1), and this action's $0.0200 would go past it");
+    expect(exactFit.remaining.cost_usd).toBeCloseTo(0, 9);
+    expect(unknownCost).toMatchObject({ name: 'BudgetExhaustedError', limit: 'cost' });
+    expect(parsed().at(-1)).toMatchObject({ type: 'agent.end', actions_reported: 3, cost_reported_usd: 0.05 });
+    expect(await detect(lines)).toEqual([]);
   });
 
   it('writes a tool call as its action and its arguments', () => {
