@@ -226,6 +226,30 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     expect(row).toMatchObject({ status: 'unknown', history: 2, minHistory: 5 });
   });
 
+  it.each([
+    ['all its starts kept', 14, 14, 0, '14 starts in October 2026'],
+    ['3 more starts in November', 17, 17, 3, '14 starts in October 2026'],
+    ['older starts dropped from the state', 40, 14, 0, 'at least 14 starts in October 2026'],
+  ])('shows a job whose runs log only a start (cron) with its starts, and says that is why it is UNKNOWN: %s', (_, startsSeen, kept, afterMonth, counted) => {
+    // Prepare: run-parts starts hourly on 5 and 6 October (and in November), logging no end.
+    const october = Array.from({ length: 14 }, (__, i) => Date.parse(`${day(5 + Math.floor(i / 12))}T${String(i % 12).padStart(2, '0')}:01:00Z`));
+    const november = Array.from({ length: afterMonth }, (__, i) => Date.parse(`2026-11-01T0${i}:01:00Z`));
+    const starts = [...october, ...november].slice(-kept);
+    const state = { job: 'run-parts', outputs: [], durations: [], open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0, startsSeen, starts, firstSeenAt: starts[0], lastSeenAt: starts.at(-1), lastStartAt: starts.at(-1) };
+    const input = octoberInput();
+
+    // Act
+    const row = buildReport({ ...input, subjects: [...input.subjects, { kind: 'job', name: 'run-parts', state }] }).coverage.rows.find((r) => r.name === 'run-parts');
+
+    // Assess
+    expect(row).toMatchObject({
+      status: 'unknown',
+      runsInMonth: 14,
+      history: startsSeen - afterMonth,
+      reason: `only run starts are logged (no ends): ${counted}, so output, duration and failure checks cannot run`,
+    });
+  });
+
   it('walks the exception registry: expiry, bypass count and whether each is still needed', () => {
     expect(report.exceptions.available).toBe(true);
     expect(report.exceptions.rows.map((r) => [r.id, r.state, r.expires, r.daysToExpiry, r.bypassCount, r.renewals, r.findingsInMonth])).toEqual([

@@ -2,10 +2,11 @@ import type { Config } from '../../config.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
+import { plural } from './format.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
-import { compareSubjects, configuredSubjects, monthRequests, ownerOf, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { compareSubjects, configuredSubjects, monthRequests, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -52,14 +53,22 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const findings = input.findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
     const records = runsBySubject.get(key(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
-    const runsInMonth = recordsRuns ? records.length : null;
+    const startsOnly = facts.endsLogged === false;
+    // A run records itself when it ends; the runs of a job whose runs log no end are its starts.
+    const onlyStarts = startsOnly && records.length === 0;
+    const starts = onlyStarts ? spanStarts(subject.snapshot?.state, span.fromMs, span.toMs) : undefined;
+    const runsInMonth = recordsRuns ? records.length + (starts?.inSpan ?? 0) : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
-    const history = facts.runs !== undefined ? Math.max(0, facts.runs - (subject.snapshot?.runsAfterMonth ?? 0)) : null;
+    const history =
+      onlyStarts && facts.startsSeen !== undefined
+        ? Math.max(0, facts.startsSeen - (starts?.afterSpan ?? 0))
+        : facts.runs !== undefined
+          ? Math.max(0, facts.runs - (subject.snapshot?.runsAfterMonth ?? 0))
+          : null;
     const minHistory =
       subject.kind === 'job' ? (ownValue(config.jobs, subject.name)?.min_history ?? config.defaults.min_history) : subject.kind === 'agent' ? config.defaults.min_history : null;
     const activeSpanOverlaps =
       facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
-    const startsOnly = facts.endsLogged === false;
     const requests = monthRequests(subject.snapshot?.state, span.fromMs);
     const seen =
       records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps);
@@ -80,7 +89,10 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     };
     const thinHistory = history !== null && minHistory !== null && history < minHistory;
     const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet`;
-    if (findings.length > 0) return { ...base, status: 'findings', reason: thinHistory ? thinReason : undefined };
+    const startsCounted = starts ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so ` : '';
+    const startsOnlyReason = `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
+    // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
+    if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : undefined };
     if (!seen) {
       const reason = subject.snapshot
         ? `no data: nothing from it was seen in ${span.label}`
@@ -89,10 +101,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
           : `no data in ${span.label}`;
       return { ...base, status: 'unknown', reason };
     }
+    if (onlyStarts) return { ...base, status: 'unknown', reason: startsOnlyReason };
     if (thinHistory) return { ...base, status: 'unknown', reason: thinReason };
-    if (startsOnly && records.length === 0) {
-      return { ...base, status: 'unknown', reason: 'only run starts are logged (no ends): output, duration and failure checks cannot run' };
-    }
     return { ...base, status: 'ok' };
   });
 

@@ -61,7 +61,7 @@ export interface CoverageRow {
   readonly status: CoverageStatus;
   /** Why a subject is UNKNOWN (or a caveat on one with findings). */
   readonly reason?: string;
-  /** Runs recorded in the month; null when this kind of subject records no runs. */
+  /** Runs recorded in the month (a job whose runs log no end: its starts); null when this kind of subject records no runs. */
   readonly runsInMonth: number | null;
   readonly failedRuns: number | null;
   /** Requests in the month, for a route whose state counts them; retried = needed more than one attempt. */

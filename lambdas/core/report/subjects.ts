@@ -21,6 +21,8 @@ export interface StateFacts {
   readonly lastStartAt?: number;
   /** False for jobs whose runs log no end (cron `CMD` lines). */
   readonly endsLogged?: boolean;
+  /** Run starts seen, all time: the runs of a job whose runs log no end. */
+  readonly startsSeen?: number;
 }
 
 function isNumber(value: unknown): value is number {
@@ -44,6 +46,24 @@ export function stateFacts(state: unknown): StateFacts {
     lastSeenAt: num('lastSeenAt') ?? num('watermark') ?? (ended.length ? Math.max(...ended) : undefined),
     lastStartAt: num('lastStartAt'),
     endsLogged: typeof s.endsLogged === 'boolean' ? s.endsLogged : undefined,
+    startsSeen: num('startsSeen'),
+  };
+}
+
+/**
+ * A job's run starts in a span and after it, from the recent start times its state keeps
+ * (`starts`). `complete` is false when older starts were dropped after the span began: the count
+ * in the span is then a lower bound.
+ */
+export function spanStarts(state: unknown, fromMs: number, toMs: number): { inSpan: number; afterSpan: number; complete: boolean } | undefined {
+  const starts = state && typeof state === 'object' ? (state as Record<string, unknown>).starts : undefined;
+  if (!Array.isArray(starts)) return undefined;
+  const times = starts.filter(isNumber);
+  const seen = stateFacts(state).startsSeen;
+  return {
+    inSpan: times.filter((t) => t >= fromMs && t < toMs).length,
+    afterSpan: times.filter((t) => t >= toMs).length,
+    complete: (seen !== undefined && seen <= times.length) || times.some((t) => t < fromMs),
   };
 }
 
