@@ -443,6 +443,28 @@ describe('runs affected of the month’s runs', () => {
   });
 });
 
+describe('cost of the affected runs', () => {
+  it('counts each agent tree’s cost once, though its root and a sub-agent both broke a budget, or it was judged again', () => {
+    // Prepare: r-1's tree cost $0.48, of which its sub-agent r-1.1.1 $0.18 (both over a budget, as the detector reports them);
+    // r-2's tree was judged at $0.20, then again at $0.25 after late lines.
+    const over = (run_id: string, root_run_id: string, ts: string, cost_usd: number) =>
+      finding('budget-exceeded', 'support-bot', ts, { run_id, kind: 'agent', evidence: { scope: 'task', root_run_id, limits: ['actions'], cost_usd } });
+    const findings = [
+      over('r-1', 'r-1', '2026-10-05T10:00:34Z', 0.48),
+      over('r-1.1.1', 'r-1', '2026-10-05T10:00:22Z', 0.18),
+      over('r-2', 'r-2', '2026-10-06T10:00:00Z', 0.2),
+      over('r-2', 'r-2', '2026-10-06T10:05:00Z', 0.25),
+    ];
+
+    // Act
+    const g = groupOf(buildReport(octoberInput({ findings, previousFindings: [] })), 'budget-exceeded', 'support-bot');
+
+    // Assess
+    expect(g.consequence.costUsd).toBeCloseTo(0.73, 10);
+    expect(g.consequence.notes).toContain('Cost of the affected runs: $0.73.');
+  });
+});
+
 describe('detectors the report does not know', () => {
   it('groups their findings with fallback text and the evidence it can read', () => {
     // Prepare

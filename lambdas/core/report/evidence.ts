@@ -85,13 +85,24 @@ export function evidenceValues(findings: readonly Finding[]): { key: string; val
   return out;
 }
 
-/** Total cost of the findings' runs, from the first `…usd` key that is not a limit (`cost_usd`). */
+/**
+ * Total cost of the findings' runs, from the first `…usd` key that is not a limit (`cost_usd`).
+ * Each agent tree counts once, at its highest cost: a finding on its root and one on a sub-agent
+ * (whose cost is part of the root's), or a tree judged again, would otherwise add it twice.
+ */
 export function costOf(findings: readonly Finding[]): number | undefined {
   const keys = new Set(findings.flatMap((f) => Object.keys(f.evidence ?? {})));
   const key = keys.has('cost_usd') ? 'cost_usd' : [...keys].find((k) => /usd/.test(k) && !LIMIT_KEY.test(k) && !/median|baseline|reported/.test(k));
   if (!key) return undefined;
-  const values = findings.map((f) => f.evidence?.[key]).filter(isNumber);
-  return values.length ? values.reduce((a, b) => a + b, 0) : undefined;
+  const byTree = new Map<unknown, number>();
+  for (const f of findings) {
+    const value = f.evidence?.[key];
+    if (!isNumber(value)) continue;
+    const root = f.evidence?.root_run_id;
+    const tree = typeof root === 'string' ? root : (f.run_id ?? f);
+    byTree.set(tree, Math.max(byTree.get(tree) ?? value, value));
+  }
+  return byTree.size ? [...byTree.values()].reduce((a, b) => a + b, 0) : undefined;
 }
 
 /** The highest time measurement in the evidence (duration, latency), limits and baselines aside. */
