@@ -66,12 +66,36 @@ export type ScanToStoreResult =
       readonly stream: MergeStats;
     };
 
+/** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
+const SWEEP_EVERY_MS = 60 * 60_000;
+
+/**
+ * A chunk's events (in time order, but for a source's late lines) cut where their time enters
+ * the next `everyMs` of log time: the batches the scan runs and sweeps after.
+ */
+export function logTimeSlices<T extends { readonly at: number }>(events: readonly T[], everyMs: number): T[][] {
+  const slices: T[][] = [];
+  let slice: T[] = [];
+  let until = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.at >= until && slice.length > 0) {
+      slices.push(slice);
+      slice = [];
+    }
+    if (slice.length === 0) until = (Math.floor(event.at / everyMs) + 1) * everyMs;
+    slice.push(event);
+  }
+  if (slice.length > 0) slices.push(slice);
+  return slices;
+}
+
 /**
  * The scan's pipeline without its printing: streams the files and log groups (a bad path fails
  * fast, before the store is opened), merging them by event time into chunks that run through the
- * pipeline as they arrive, against the scan's state in memory; then the absence sweep, and the
- * findings marked alerted. With a persistent store, the state starts from what is stored and is
- * written back once at the end (`ScanStore`). `scan` prints what it found; `report` builds the
+ * pipeline as they arrive, an hour of log time at a time, each swept after it (absence), against
+ * the scan's state in memory; then a last sweep at `now`, and the findings marked alerted. With
+ * a persistent store, the state starts from what is stored and is written back once at the end
+ * (`ScanStore`). `scan` prints what it found; `report` builds the
  * month's report from the same store. `keepRecords: false` drops run records a memory store would keep.
  */
 export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, options: { readonly keepRecords?: boolean } = {}): Promise<ScanToStoreResult> {
@@ -98,20 +122,26 @@ export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, op
     const findings: Finding[] = [];
     let registry: Awaited<ReturnType<typeof registryForBatch>>;
     let registryRead = false;
-    // Each chunk is judged as of its latest event (never past --now), as the deployed ingest sees a batch; absence waits for the sweep.
+    // Each chunk is judged an hour of log time at a time, as of its latest event (never past
+    // --now), as the deployed ingest sees a batch, and then swept as of that time, as the deployed
+    // sweep runs between batches: a job's state keeps its latest start times only, so absence is
+    // judged while they are there.
     let chunkNow = Number.NEGATIVE_INFINITY;
     const chunkClock = { now: () => chunkNow };
     let streamed;
     try {
       streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
-        chunkNow = Math.min(opts.now ?? Number.POSITIVE_INFINITY, Math.max(chunkNow, chunk[chunk.length - 1].at));
-        const events = enrichWithContext(chunk, context, REDUCERS);
-        if (!registryRead && events.some((e) => e.body.type === 'guard.bypass')) {
-          registry = await registryForBatch(events, exceptions, opts.config, chunkClock);
-          registryRead = true;
+        const enriched = enrichWithContext(chunk, context, REDUCERS);
+        for (const events of logTimeSlices(enriched, SWEEP_EVERY_MS)) {
+          chunkNow = Math.min(opts.now ?? Number.POSITIVE_INFINITY, Math.max(chunkNow, events[events.length - 1].at));
+          if (!registryRead && events.some((e) => e.body.type === 'guard.bypass')) {
+            registry = await registryForBatch(events, exceptions, opts.config, chunkClock);
+            registryRead = true;
+          }
+          const ctx = { config: opts.config, clock: chunkClock, exceptions: registry };
+          findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
+          findings.push(...(await sweepSubjects(REDUCERS, store, ctx)).findings);
         }
-        const batch = await processBatch(events, REDUCERS, store, { config: opts.config, clock: chunkClock, exceptions: registry });
-        findings.push(...batch.findings);
       });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -1,6 +1,41 @@
 import { isoTime } from '../core/findings.ts';
 import type { AbsenceDetector } from './types.ts';
 
+/**
+ * The expected times no run started for. Each run belongs to one slot of the schedule: that of
+ * the latest expected time it is not more than `earlyMs` before, and it counts for it if it
+ * started within `graceMs` after it. A slot without a run of its own takes the first run of the
+ * next slot when that one had two or more and the first is within its grace (a late run). So a
+ * run is never counted for two expected times, by one judgement or by two (the sweep judges
+ * each expected time once, later ones in later sweeps, from the same start times): a job whose
+ * period is shorter than its grace has each missed run reported at its own time.
+ */
+export function unmatchedExpected(expected: readonly number[], following: readonly number[], starts: readonly number[], earlyMs: number, graceMs: number): number[] {
+  const slots = [...expected, ...following];
+  if (expected.length === 0) return [];
+  const sorted = [...starts].sort((a, b) => a - b);
+  // The runs of each slot, on time for it (ascending).
+  const own: number[][] = slots.map(() => []);
+  let slot = 0;
+  for (const s of sorted) {
+    if (s < slots[0] - earlyMs) continue;
+    while (slot + 1 < slots.length && slots[slot + 1] - earlyMs <= s) slot++;
+    if (slot === slots.length - 1 && slot >= expected.length) break;
+    if (s <= slots[slot] + graceMs) own[slot].push(s);
+  }
+  const missed: number[] = [];
+  for (let i = 0; i < expected.length; i++) {
+    if (own[i].length > 0) continue;
+    const next = own[i + 1];
+    if (next !== undefined && next.length >= 2 && next[0] <= expected[i] + graceMs) {
+      own[i].push(next.shift()!);
+      continue;
+    }
+    missed.push(expected[i]);
+  }
+  return missed;
+}
+
 export const missedRunDetector: AbsenceDetector = {
   kind: 'absence',
   meta: {
@@ -18,15 +53,8 @@ export const missedRunDetector: AbsenceDetector = {
     },
   },
   check(input) {
-    const starts = [...input.starts].sort((a, b) => a - b);
-    const used = new Set<number>();
     const drafts = [];
-    for (const expected of input.expected) {
-      const match = starts.find((s, i) => !used.has(i) && s >= expected - input.earlyMs && s <= expected + input.graceMs);
-      if (match !== undefined) {
-        used.add(starts.indexOf(match));
-        continue;
-      }
+    for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs)) {
       const graceMinutes = Math.round(input.graceMs / 60_000);
       const where = input.timezone && input.timezone !== 'UTC' ? ` (${input.timezone})` : '';
       drafts.push({

@@ -90,8 +90,13 @@ export interface AbsenceCheckInput {
   /** The schedule as configured, for messages: `30 2 * * *`. */
   readonly schedule?: string;
   readonly timezone?: string;
-  /** Expected start times that are due (each at least the grace time ago) and not judged before. */
+  /** Expected start times that are due (each at least the grace time ago) and not judged before, ascending. */
   readonly expected: readonly number[];
+  /**
+   * The schedule's next expected times after the last of `expected` (not judged now): where the
+   * last one's slot ends, and whose runs it may not take.
+   */
+  readonly following?: readonly number[];
   /** Observed start times of recent runs (for runs that log only an end: end − duration). */
   readonly starts: readonly number[];
   readonly graceMs: number;

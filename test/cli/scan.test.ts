@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { jobNameOfFile, runScan } from '../../lambdas/cli/scan-command.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/instrumented/', import.meta.url));
@@ -42,6 +42,25 @@ describe('silent-audit scan (contract §5)', () => {
     const config = { ...DEFAULT_CONFIG, jobs: { 'nightly-backup': { expect_pattern: 'uploaded \\d+ objects' } } };
     const { result } = await scan([fx('nightly-backup.jsonl')], { config });
     expect(result.findings.map((f) => f.detector)).toEqual(['empty-output', 'expected-pattern-missing']);
+  });
+
+  it("finds the one missed run in a month of an hourly job's log, and calls no other run missed", async () => {
+    // Prepare: 700 hourly runs from 1 September, the run of hour 20 missing (more runs than a job's state keeps start times of)
+    const dir = mkdtempSync(join(tmpdir(), 'scan-hourly-'));
+    const file = join(dir, 'hourly.log');
+    const lines: string[] = [];
+    for (let i = 0; i < 700; i++) {
+      if (i === 20) continue;
+      const at = Date.parse('2026-09-01T00:00:05Z') + i * 3_600_000;
+      lines.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'hourly', run_id: `h-${i}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'hourly', run_id: `h-${i}`, exit_code: 0, output_bytes: 1000 }));
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { hourly: { schedule: '0 * * * *' } } });
+    // Act
+    const { result } = await scan([file], { config, chunkEvents: 100 });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-09-01T20:00:00Z']]);
   });
 
   it('exits 0 with no findings', async () => {

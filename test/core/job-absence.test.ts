@@ -44,6 +44,30 @@ describe('job absence, judged by the sweep', () => {
     expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T23:00:00Z')).findings).toEqual([]);
   });
 
+  it('judges a frequent job from its first run seen, not from the slots before it (monitoring began there)', () => {
+    // Prepare: a job every 5 minutes whose log begins with the run of 10:00
+    const c = validateConfig({ jobs: { warm: { schedule: '*/5 * * * *' } } });
+    const events = [0, 5, 10, 15, 20].flatMap((m) => run('warm', `w-${m}`, `2026-10-05T10:${String(m).padStart(2, '0')}:01Z`, 1));
+    const state = jobReducer.apply(initialJobState('warm'), 'warm', events, ctxAt('2026-10-05T10:21:00Z', c)).state;
+    // Act
+    const swept = jobReducer.tick!(state, 'warm', ctxAt('2026-10-05T10:40:00Z', c));
+    // Assess: 10:00 … 10:25 judged (10:25 had no run); 09:45 … 09:55 were before the log began
+    expect(swept.findings.map((f) => f.expected_at)).toEqual(['2026-10-05T10:25:00Z']);
+  });
+
+  it('does not call runs missed whose start times the state no longer keeps (over 200 runs since the last judgement)', () => {
+    // Prepare: 300 hourly runs, none missed, never swept in between
+    const c = validateConfig({ jobs: { hourly: { schedule: '0 * * * *' } } });
+    const events = Array.from({ length: 300 }, (_, i) => run('hourly', `h-${i}`, new Date(Date.parse('2026-09-01T00:00:05Z') + i * 3_600_000).toISOString(), 1)).flat();
+    const state = jobReducer.apply(initialJobState('hourly'), 'hourly', events, ctxAt('2026-09-13T12:00:00Z', c)).state;
+    // Act
+    const swept = jobReducer.tick!(state, 'hourly', ctxAt('2026-09-13T12:10:00Z', c));
+    // Assess: the oldest kept start is run 100's; the slots after it are judged, none missed
+    expect(state.starts).toHaveLength(200);
+    expect(swept.findings).toEqual([]);
+    expect(swept.state.absenceCheckedUntil).toBe(Date.parse('2026-09-13T11:00:00Z'));
+  });
+
   it('reports a run that never ended after its max runtime, once', () => {
     const state = jobReducer.apply(backupRuns([28]), 'nightly-backup', [ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-29T01:30:00Z')).state;
     const early = jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T02:59:00Z'));

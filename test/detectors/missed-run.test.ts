@@ -36,4 +36,40 @@ describe('missed-run', () => {
     const [draft] = missedRunDetector.check(absenceInput({ timezone: 'Europe/Berlin', expected: [at('2026-10-26T01:30:00Z')] }));
     expect(draft.message).toBe('no run started within 20 min of the expected 2026-10-26T01:30:00Z (schedule "30 2 * * *" (Europe/Berlin))');
   });
+
+  describe('a job whose period is shorter than its grace (every 5 min, grace 15)', () => {
+    const five = (from: string, n: number) => Array.from({ length: n }, (_, i) => Date.parse(from) + i * 5 * 60_000);
+    const iso = (t: number) => new Date(t).toISOString().replace('.000', '');
+    const grace = { graceMs: 15 * 60_000, earlyMs: 2 * 60_000 };
+
+    it('reports the expected start that had no run, not a later one whose run an earlier slot took', () => {
+      // Prepare: 10:00 … 11:00 expected, every run 10 s late but the one of 10:30
+      const expected = five('2026-10-05T10:00:00Z', 13);
+      const starts = expected.filter((e) => iso(e) !== '2026-10-05T10:30:00Z').map((e) => e + 10_000);
+      // Act
+      const drafts = missedRunDetector.check(absenceInput({ ...grace, expected, following: five('2026-10-05T11:05:00Z', 2), starts }));
+      // Assess
+      expect(drafts.map((d) => d.expected_at)).toEqual(['2026-10-05T10:30:00Z']);
+    });
+
+    it('finds the miss when the sweep judges the slots in several passes over the same start times', () => {
+      // Prepare: as above, judged five minutes at a time, as a sweep every 5 minutes would
+      const all = five('2026-10-05T10:00:00Z', 15);
+      const starts = all.filter((e) => iso(e) !== '2026-10-05T10:30:00Z').map((e) => e + 10_000);
+      // Act
+      const missed = all.slice(0, 13).flatMap((e, i) => missedRunDetector.check(absenceInput({ ...grace, expected: [e], following: all.slice(i + 1, i + 3), starts })));
+      // Assess
+      expect(missed.map((d) => d.expected_at)).toEqual(['2026-10-05T10:30:00Z']);
+    });
+
+    it("counts a run that came late, into the next slot's early margin, for its own slot when the next slot has its own run", () => {
+      // Prepare: the 10:30 run starts at 10:33:30, the 10:35 one on time
+      const expected = five('2026-10-05T10:00:00Z', 13);
+      const starts = expected.map((e) => (iso(e) === '2026-10-05T10:30:00Z' ? e + 210_000 : e));
+      // Act
+      const drafts = missedRunDetector.check(absenceInput({ ...grace, expected, following: five('2026-10-05T11:05:00Z', 2), starts }));
+      // Assess
+      expect(drafts).toEqual([]);
+    });
+  });
 });
