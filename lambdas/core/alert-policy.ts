@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { RunRecord } from '../ports.ts';
-import type { Finding, Severity, SubjectKind } from './findings.ts';
+import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { parseTime } from './parse-time.ts';
 
 /**
@@ -19,7 +19,8 @@ import { parseTime } from './parse-time.ts';
  * 5. otherwise → sent.
  * Per subject, from its run outcomes: `flapping_transitions_per_day` switches between healthy and
  * failing within 24 h start one flapping alert (a reminder at most once per cooldown); fewer than
- * half as many end it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
+ * half as many end it. A flapping notice is held (counted as snoozed) while a snooze or maintenance
+ * window covers every detector it names; the first switch after it ends sends it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
  * recovery notice and end the episode: the next failure alerts at once.
  */
 
@@ -68,7 +69,14 @@ export interface SubjectHealth {
   readonly healthyRuns: number;
   /** Times of the switches within the last 24 h (of run time). */
   readonly transitions: readonly number[];
-  readonly flapping?: { readonly since: number; readonly lastSentAt: number; readonly suppressed: number };
+  readonly flapping?: {
+    readonly since: number;
+    /** When the last flapping notice was sent; undefined while none was (held by a snooze or maintenance window). */
+    readonly lastSentAt?: number;
+    readonly suppressed: number;
+    /** When a flapping notice was last held by a snooze or maintenance window (counted once per cooldown). */
+    readonly heldAt?: number;
+  };
 }
 
 /** A finding's decision, kept so that a pending finding is never decided twice (a retry re-sends, a hold re-marks). */
@@ -200,6 +208,8 @@ export interface PolicyResult {
   readonly changed: boolean;
   readonly alerts: PlannedAlert[];
   readonly held: HeldFinding[];
+  /** Flapping notices held by a snooze or maintenance window (at most one per subject and cooldown). */
+  readonly snoozedNotices: number;
 }
 
 const SEVERITY_ORDER: readonly Severity[] = ['low', 'medium', 'high', 'critical'];
@@ -303,6 +313,7 @@ export function decideAlerts(
   let notices = [...base.notices];
   const alerts: PlannedAlert[] = [];
   const held: HeldFinding[] = [];
+  let snoozedNotices = 0;
   /** This pass's alert per detector, which later findings of the same detector are folded into. */
   const planned = new Map<string, { alert: PlannedAlert; key: string }>();
 
@@ -373,9 +384,9 @@ export function decideAlerts(
     if (alert.coalesced > 0) decide(key, { ...decided[key], coalesced: alert.coalesced });
   }
 
-  if (!changed) return { state: base, changed: false, alerts, held };
+  if (!changed) return { state: base, changed: false, alerts, held, snoozedNotices };
   const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now), notices };
-  return { state, changed, alerts, held };
+  return { state, changed, alerts, held, snoozedNotices };
 
   function decideFinding(candidate: AlertCandidate): void {
     const { key, finding } = candidate;
@@ -478,16 +489,31 @@ export function decideAlerts(
     if (!flapping && transitions.length >= options.flappingTransitions) {
       const severity = open?.severity ?? 'medium';
       const names = open?.detectors ?? Object.keys(detectors);
-      next = { ...next, flapping: { since: outcome.at, lastSentAt: now, suppressed: 0 } };
-      addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
-      openWith(severity, names[0] ?? 'flapping');
+      if (noticeSuppressed(names, outcome.at)) {
+        next = { ...next, flapping: { since: outcome.at, suppressed: 0, heldAt: now } };
+        snoozedNotices++;
+      } else {
+        next = { ...next, flapping: { since: outcome.at, lastSentAt: now, suppressed: 0 } };
+        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
+        openWith(severity, names[0] ?? 'flapping');
+      }
     } else if (flapping && transitions.length < Math.ceil(options.flappingTransitions / 2)) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
       next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
-    } else if (flapping && switched && now - flapping.lastSentAt >= options.cooldownMs) {
+    } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
       const severity = open?.severity ?? 'medium';
-      addNotice('flapping', outcome.at, severity, open?.detectors ?? Object.keys(detectors), { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: flapping.since });
-      next = { ...next, flapping: { ...flapping, lastSentAt: now, suppressed: 0 } };
+      const names = open?.detectors ?? Object.keys(detectors);
+      if (noticeSuppressed(names, outcome.at)) {
+        if (flapping.heldAt === undefined || now - flapping.heldAt >= options.cooldownMs) {
+          next = { ...next, flapping: { ...flapping, heldAt: now } };
+          snoozedNotices++;
+        }
+      } else {
+        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: flapping.since });
+        // Its first notice (the others were held) opens the episode, as a first flapping alert does.
+        if (flapping.lastSentAt === undefined) openWith(severity, names[0] ?? 'flapping');
+        next = { ...next, flapping: { since: flapping.since, lastSentAt: now, suppressed: 0 } };
+      }
     }
     if (outcome.healthy && open && next.healthyRuns >= options.recoveryRuns && !next.flapping) {
       const suppressed = Object.values(detectors).reduce((n, e) => n + e.suppressed, 0);
@@ -497,6 +523,13 @@ export function decideAlerts(
     }
     health = next;
     return touched || !sameHealth(before, next);
+  }
+
+  /** Whether a snooze or maintenance window holds a flapping notice about these detectors at `at`: one covering every one of them. */
+  function noticeSuppressed(names: readonly string[], at: number): boolean {
+    const ts = isoTime(at);
+    const covered = (detector: string) => ctx.suppressionOf({ detector, subject: base.subject, subject_kind: base.subject_kind, ts, severity: 'low', message: 'flapping', evidence: {} } as Finding) !== undefined;
+    return names.length > 0 ? names.every(covered) : covered('');
   }
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
@@ -537,7 +570,18 @@ function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {
   }
   const [fa, fb] = [a.flapping, b.flapping];
   if (!fa || !fb) return fa === fb;
-  return fa.since === fb.since && fa.lastSentAt === fb.lastSentAt && fa.suppressed === fb.suppressed;
+  return fa.since === fb.since && fa.lastSentAt === fb.lastSentAt && fa.suppressed === fb.suppressed && fa.heldAt === fb.heldAt;
+}
+
+/**
+ * Whether these run outcomes could start flapping or send a flapping reminder for a subject in this
+ * state (over-approximated: every outcome counted as a switch). The adapter reads the stored
+ * snoozes for such a subject even when no finding is to be delivered: the notice asks them too.
+ */
+export function mayNoticeFlapping(state: AlertState | undefined, outcomes: number, options: AlertPolicyOptions): boolean {
+  if (outcomes === 0) return false;
+  const health = state?.health;
+  return health?.flapping !== undefined || (health?.transitions.length ?? 0) + outcomes >= options.flappingTransitions;
 }
 
 /** Removes sent notices from the state (after their message went out). */

@@ -7,6 +7,7 @@ import {
   alertStateKey,
   capAlerts,
   decideAlerts,
+  mayNoticeFlapping,
   type PlannedAlert,
   type PolicyContext,
   type PolicyResult,
@@ -17,7 +18,7 @@ import {
 import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } from './alert-policy-messages.ts';
 import { type Finding, findingKey, type SubjectKind } from './findings.ts';
 import { CommitConflictError, settleAll } from './pipeline.ts';
-import { allSnoozes, suppressionFor } from './snooze.ts';
+import { allSnoozes, configSnoozes, suppressionFor } from './snooze.ts';
 
 export interface DeliveryResult {
   /** Messages published (alerts, escalations, notices, and the storm summary). */
@@ -26,7 +27,7 @@ export interface DeliveryResult {
   readonly errors: string[];
   /** Findings held by the policy (cooldown, flapping, or reported by another alert of the same delivery). */
   readonly suppressed?: number;
-  /** Findings held by a snooze or a maintenance window. */
+  /** Findings and flapping notices held by a snooze or a maintenance window. */
   readonly snoozed?: number;
   /** Alerts beyond the storm cap, folded into the one summary message. */
   readonly summarized?: number;
@@ -106,15 +107,17 @@ export async function deliverAlerts(
   }
   if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0 };
 
-  const snoozes = candidates.size > 0 ? await allSnoozes(config, options.snoozes) : [];
-  const ctx: PolicyContext = { now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) };
   const loaded = await store.load([...groups.keys()]);
+  // The stored snoozes are read when a finding or a flapping notice may be held by one (most batches of runs alone need none).
+  const mayNotice = [...groups].some(([key, group]) => mayNoticeFlapping(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length, policy));
+  const snoozes = candidates.size > 0 || mayNotice ? await allSnoozes(config, options.snoozes) : configSnoozes(config);
+  const ctx: PolicyContext = { now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) };
   const decided = await settleAll([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, ctx)));
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
 
   let suppressed = 0;
-  let snoozed = 0;
+  let snoozed = decided.reduce((n, d) => n + d.snoozedNotices, 0);
   for (const h of decided.flatMap((d) => d.held)) {
     if (!(await store.markAlerted(h.key))) continue;
     if (h.disposition === 'snoozed' || h.disposition === 'maintenance') snoozed++;

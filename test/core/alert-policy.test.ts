@@ -399,6 +399,26 @@ describe('alert policy: snoozes and their expiry', () => {
   });
 });
 
+describe('alert policy: flapping under a snooze', () => {
+  it('holds the flapping notice while the subject is snoozed (counted), and sends it at the first switch after the snooze', () => {
+    // Prepare: an hourly job failing every other run, snoozed for its first 8 hours.
+    const steps: Step[] = Array.from({ length: 12 }, (_, h) => ({
+      at: h * 60,
+      runs: [h % 2 === 0 ? 'fail' : 'ok'] as const,
+      findings: h % 2 === 0 ? (['run-failed'] as DetectorId[]) : [],
+      snoozed: h < 8,
+    }));
+    // Act
+    const { log, results, state } = simulate(steps);
+    // Assess
+    expect(log.slice(0, 8).flat().filter((l) => l.startsWith('sent'))).toEqual([]);
+    expect(results.map((r) => r.snoozedNotices)).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    expect(log[8]).toEqual(['sent flapping etl medium', 'held flapping']);
+    expect(log.slice(9).flat().filter((l) => l.startsWith('sent'))).toEqual([]);
+    expect(state?.health?.flapping).toMatchObject({ since: T0 + 6 * HOUR - 1, lastSentAt: T0 + 8 * HOUR });
+  });
+});
+
 describe('alert policy: helpers', () => {
   it('derives run outcomes from records and fresh findings: a finding makes its run failing, a finding without a run is a failure', () => {
     // Prepare

@@ -114,6 +114,22 @@ describe('the alert policy against DynamoDB Local', () => {
     expect((await alertState(store, 'etl'))?.state.decided).toMatchObject({ [`${a.ts}#output-shrink#etl#etl-1`]: { disposition: 'snoozed', by: 'SZ-1' } });
   });
 
+  it('holds a flapping notice under a stored snooze, even in a delivery of run records alone, and counts it as snoozed', async () => {
+    // Prepare: a job failing every other run, no finding delivered (the runs' records say it), snoozed in the table.
+    const { client, table, store } = await freshDynamoStore();
+    const snoozes = new DynamoSnoozeStore(client, table);
+    await snoozes.add({ id: 'SZ-1', subject: 'etl', owner: 'alice', reason: 'vendor outage', until: isoTime(NOW + 86_400_000), status: 'active', origin: 'cli' });
+    const record = (run: number): RunRecord => ({ subject: 'etl', subject_kind: 'job', run_id: `etl-${run}`, ts: isoTime(NOW - (100 - run) * 60_000), status: run % 2 === 1 ? 'failed' : 'ok' });
+    const sink = new RecordingSink();
+    // Act
+    const results = [];
+    for (let run = 1; run <= 10; run++) results.push(await deliverAlerts([], store, sink, { now: () => NOW + run * 60_000 }, { config, snoozes, records: [record(run)], drainLimit: 0 }));
+    // Assess
+    expect(sink.messages).toEqual([]);
+    expect(results.reduce((n, r) => n + (r.snoozed ?? 0), 0)).toBe(1);
+    expect((await alertState(store, 'etl'))?.state.health?.flapping).toMatchObject({ heldAt: NOW + 7 * 60_000 });
+  });
+
   it('caps a storm at alert_storm_cap messages and sums up the rest in one', async () => {
     // Prepare: 25 jobs fail at once.
     const { store } = await freshDynamoStore();
