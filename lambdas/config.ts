@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
+import { parseTime } from './core/parse-time.ts';
 import { BUILTIN_RULE_NAMES, patternProblem } from './core/redact.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
@@ -45,19 +46,63 @@ function isValidRegex(source: string): boolean {
 const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined);
 
 const regex = z.string().refine(isValidRegex, 'not a valid regular expression');
+
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/**
+ * Epoch ms of a `YYYY-MM-DD` that names a day of the calendar (UTC midnight), else undefined:
+ * `Date.parse` would take `2026-02-30` as the 2nd of March.
+ */
+function calendarDay(text: string): number | undefined {
+  const m = DATE.exec(text);
+  if (!m) return undefined;
+  const at = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+  return new Date(at).toISOString().slice(0, 10) === text ? at : undefined;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** What is wrong with a date or time that does not read: the calendar's reason when its day is no day. */
+function dateProblem(text: string, expected: string): string {
+  const m = DATE.exec(text.slice(0, 10));
+  if (!m || calendarDay(m[0]) !== undefined) return expected;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12) return `there is no month ${m[2]} (in ${m[0]}); ${expected}`;
+  if (day < 1) return `there is no day ${m[3]} (in ${m[0]}); ${expected}`;
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return `there is no ${m[0]}: ${MONTHS[month - 1]} ${year} has ${days} days; ${expected}`;
+}
+
+/** A day (`YYYY-MM-DD`); an ISO time after it is allowed, and dropped where the day is used. */
 const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY-MM-DD)' }).transform((v, ctx) => {
+  if (v instanceof Date && Number.isNaN(v.getTime())) return (ctx.addIssue({ code: 'custom', message: 'expected a date (YYYY-MM-DD): this one does not exist' }), z.NEVER);
   const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
-  if (!/^\d{4}-\d{2}-\d{2}(T.*)?$/.test(s) || Number.isNaN(Date.parse(s))) {
-    ctx.addIssue({ code: 'custom', message: 'expected a date (YYYY-MM-DD)' });
+  if (calendarDay(s.slice(0, 10)) === undefined || (s.length > 10 && (s[10] !== 'T' || Number.isNaN(parseTime(s))))) {
+    ctx.addIssue({ code: 'custom', message: dateProblem(s, 'expected a date (YYYY-MM-DD)') });
     return z.NEVER;
   }
   return s;
 });
-const dateBound = z.string({ error: 'expected a date or a relative ±Nd' }).refine((s) => /^[+-]\d+d$/.test(s) || !Number.isNaN(Date.parse(s)), 'expected a date or a relative ±Nd');
+
+/**
+ * A tool argument's date bound: relative (`-30d`), a day (`2026-12-31`), or an ISO time,
+ * normalised to UTC (`Z`) so that a time without an offset is UTC wherever it is read.
+ */
+const dateBound = z.string({ error: 'expected a date or a relative ±Nd' }).transform((s, ctx) => {
+  if (/^[+-]\d+d$/.test(s) || calendarDay(s) !== undefined) return s;
+  const at = DATE.test(s) ? Number.NaN : parseTime(s);
+  if (Number.isNaN(at)) {
+    ctx.addIssue({ code: 'custom', message: dateProblem(s, 'expected a date or a relative ±Nd') });
+    return z.NEVER;
+  }
+  return new Date(at).toISOString();
+});
 
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
-const detectorId = z.string().refine((id) => (DETECTOR_IDS as readonly string[]).includes(id), 'not a detector id (see the detector table)');
+const isDetectorId = (id: string) => (DETECTOR_IDS as readonly string[]).includes(id);
+const NOT_A_DETECTOR_ID = 'not a detector id (see the detector table)';
+const detectorId = z.string().refine(isDetectorId, NOT_A_DETECTOR_ID);
 
 /** The longest `defaults.max_snooze_days` may be. */
 export const MAX_SNOOZE_DAYS_LIMIT = 90;
@@ -71,13 +116,15 @@ export const MAX_MAINTENANCE_UNTIL_DAYS = 366;
 const instant = (missing: string) =>
   z.union([z.date(), z.string()], { error: (issue) => (issue.input === undefined ? missing : 'expected a time (ISO-8601) or a date (YYYY-MM-DD)') }).transform((v, ctx) => {
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? (ctx.addIssue({ code: 'custom', message: 'not a valid date' }), z.NEVER) : v.toISOString();
-    if (/^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))) return new Date(Date.parse(v) + 86_400_000).toISOString();
-    const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(v) ? v : `${v}Z`;
-    if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(Date.parse(zoned))) {
-      ctx.addIssue({ code: 'custom', message: 'expected a time (ISO-8601) or a date (YYYY-MM-DD)' });
+    const day = calendarDay(v);
+    if (day !== undefined) return new Date(day + 86_400_000).toISOString();
+    // `parseTime` reads a time without an offset as UTC, and refuses a day the calendar lacks.
+    const at = DATE.test(v) ? Number.NaN : parseTime(v);
+    if (Number.isNaN(at)) {
+      ctx.addIssue({ code: 'custom', message: dateProblem(v, 'expected a time (ISO-8601) or a date (YYYY-MM-DD)') });
       return z.NEVER;
     }
-    return new Date(Date.parse(zoned)).toISOString();
+    return new Date(at).toISOString();
   });
 
 /** A pause of one subject's alerts (or one detector's on it): stored and visible, never sent, until it ends. */
@@ -137,7 +184,13 @@ export const DefaultsSchema = z.strictObject({
   alert_cooldown_minutes: z.number().nonnegative().default(360),
   grace_minutes: z.number().nonnegative().default(15),
   max_exception_days: positiveInt.default(90),
-  severity: z.partialRecord(z.string(), SeveritySchema).default({}),
+  // Keyed by detector id: a misspelt id would set nothing, silently.
+  severity: z
+    .partialRecord(z.string(), SeveritySchema)
+    .superRefine((bySeverity, ctx) => {
+      for (const id of Object.keys(bySeverity)) if (!isDetectorId(id)) ctx.addIssue({ code: 'custom', path: [id], message: NOT_A_DETECTOR_ID });
+    })
+    .default({}),
   /** Alert policy (lambdas/core/alert-policy.ts): escalation, flapping, recovery, storm cap, snooze limit. */
   escalate_after_failures: positiveInt.max(100, 'expected at most 100').default(3),
   escalate_detectors: z.array(detectorId).default(['run-failed', 'missed-run']),

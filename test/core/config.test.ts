@@ -85,6 +85,51 @@ tools:
     expect(problems).toEqual([expect.stringMatching(/^exceptions\.0\.owner: an exception needs an owner/), expect.stringMatching(/^exceptions\.0\.expires: expected a date/)]);
   });
 
+  it('refuses a severity set for a detector id that does not exist, naming the key path', () => {
+    // Prepare: a misspelt id beside a real one
+    const text = 'defaults:\n  severity:\n    run-failed: critical\n    duration-fst: low\n';
+    // Act
+    const problems = problemsOf(text);
+    const good = parseConfigText('defaults:\n  severity: { run-failed: critical, duration-fast: low }\n', 'c.yaml');
+    // Assess
+    expect(problems).toEqual(['defaults.severity.duration-fst: not a detector id (see the detector table) (line 4)']);
+    expect(good.defaults.severity).toEqual({ 'run-failed': 'critical', 'duration-fast': 'low' });
+  });
+
+  it('refuses a day the calendar lacks wherever the config takes a date or a time, naming the key path', () => {
+    // Prepare: Feb 30, Feb 29 of a common year, April 31, month 13 and day 00, one in each date key
+    const text = `exceptions:
+  - { id: EX-1, guard: g, reason: r, owner: o@example.com, expires: 2026-02-30 }
+snoozes:
+  - { subject: nightly-backup, owner: o, reason: r, until: "2027-02-29T06:00:00Z" }
+maintenance_windows:
+  - { subjects: [a], owner: o, reason: r, start: 2026-04-31, end: "2026-05-01T02:00" }
+  - { subjects: [b], owner: o, reason: r, cron: "0 2 * * 0", duration_minutes: 60, until: 2026-13-01 }
+tools:
+  t: { args: { due: { date: { min: 2026-02-30, max: 2026-12-00 } } } }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual([
+      'exceptions.0.expires: there is no 2026-02-30: February 2026 has 28 days; expected a date (YYYY-MM-DD) (line 2)',
+      'snoozes.0.until: there is no 2027-02-29: February 2027 has 28 days; expected a time (ISO-8601) or a date (YYYY-MM-DD) (line 4)',
+      'maintenance_windows.0.start: there is no 2026-04-31: April 2026 has 30 days; expected a time (ISO-8601) or a date (YYYY-MM-DD) (line 6)',
+      'maintenance_windows.1.until: there is no month 13 (in 2026-13-01); expected a time (ISO-8601) or a date (YYYY-MM-DD) (line 7)',
+      'tools.t.args.due.date.min: there is no 2026-02-30: February 2026 has 28 days; expected a date or a relative ±Nd (line 9)',
+      'tools.t.args.due.date.max: there is no day 00 (in 2026-12-00); expected a date or a relative ±Nd (line 9)',
+    ]);
+  });
+
+  it('reads a date bound of a tool argument given as a time without an offset as UTC, and refuses one that is no ISO date', () => {
+    // Act
+    const config = parseConfigText('tools:\n  t: { args: { due: { date: { min: "2026-03-01T10:00", max: "+30d" } } } }\n', 'c.yaml');
+    const problems = problemsOf('tools:\n  t: { args: { due: { date: { min: "Oct 3" } } } }\n');
+    // Assess
+    expect(config.tools.t.args.due).toEqual({ date: { min: '2026-03-01T10:00:00.000Z', max: '+30d' } });
+    expect(problems).toEqual(['tools.t.args.due.date.min: expected a date or a relative ±Nd (line 2)']);
+  });
+
   it('reads redact patterns, and names the bad ones with key path and line', () => {
     // Prepare
     const good = parseConfigText('redact:\n  patterns:\n    - { name: employee-pin, regex: "EMP-PIN-\\\\d+" }\n  disable_builtins: [cookie]\n', 'c.yaml');
