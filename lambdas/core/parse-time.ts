@@ -37,8 +37,11 @@ function readTime(text: string): number {
     if (text.charCodeAt(19) !== DOT) return readOtherForms(text);
     ms = digits(text, 20, 3);
   }
-  if ((year | month | day | hour | minute | second | ms) < 0) return readOtherForms(text);
-  return epochMs(year, month, day, hour, minute, second, ms);
+  // Written out rather than a call to `epochMs`: this is the line-by-line path. No other form
+  // has this layout, so a field that is no number, or out of range, is no time at all.
+  if ((year | month | day | hour | minute | second | ms) < 0 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (day > 28 && day > daysInMonth(year, month)) return Number.NaN;
+  return (daysBeforeMonth(year, month) + day - 1) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
 
 /** Every other form of a date-time; only here is a regex paid for. */
