@@ -59,7 +59,11 @@ export interface RouteState {
   /** The last quarter-hour boundary judged. */
   judged_to?: number;
   open: Record<string, OpenRequest>;
-  /** Fingerprints of completed requests (8 characters each): a late or redelivered attempt of one is ignored. */
+  /**
+   * Completed requests (8 characters each: 6 of the request id's fingerprint, 2 of an hour its
+   * attempts spanned): a late or redelivered attempt of one is ignored; the same id an hour or more
+   * away is a new request. Tokens written before they held the hour match nothing and age out.
+   */
   done: string;
   quarters: RouteBucket[];
   hours: RouteBucket[];
@@ -78,6 +82,16 @@ export const REQUEST_HORIZON_MS = 5 * 60_000;
 export const SWEEP_MARGIN_MS = 15 * 60_000;
 export const MAX_OPEN_REQUESTS = 2000;
 export const MAX_DONE_REQUESTS = 3000;
+/**
+ * A completed request is remembered per hour its attempts spanned: request ids repeat (a counter
+ * that restarts on deploy, a daily sequence), and an attempt of an id finished a day ago is a new request.
+ */
+const DONE_BUCKET = HOUR;
+/** An attempt this close to an hour's edge is looked up in the neighbouring hour too (a late attempt, a missing earlier one). */
+const DONE_EDGE = QUARTER;
+/** Hours remembered of one request: the last ones of a request that went on longer. */
+const MAX_DONE_SPAN = 24;
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const MAX_ATTEMPTS_KEPT = 50;
 const WINDOW_LENGTH: Record<RouteWindowKind, number> = { hour: HOUR, day: DAY, month: 0 };
 const WIDTH_ORDER: readonly RouteWindowKind[] = ['month', 'day', 'hour'];
@@ -117,6 +131,12 @@ function byStart(a: RouteBucket, b: RouteBucket): number {
 /** Open requests in the order they are closed: the quietest first, then by id. */
 function byLastThenId([a, x]: [string, OpenRequest], [b, y]: [string, OpenRequest]): number {
   return x.last - y.last || a.localeCompare(b);
+}
+
+/** A completed request's token for one hour: 6 characters of its id's fingerprint, then the hour (modulo 4096) in 2. */
+function doneToken(print: string, hour: number): string {
+  const h = hour & 4095;
+  return print.slice(0, 6) + TOKEN_ALPHABET[h >> 6] + TOKEN_ALPHABET[h & 63];
 }
 
 function isAttempt(event: AuditEvent): event is AuditEvent<Attempt> {
@@ -207,8 +227,8 @@ class RouteFold {
       this.s.watermark = event.at;
       this.s.judged_to = floorTo(event.at - REQUEST_HORIZON_MS, QUARTER);
     }
-    const token = fingerprint(`req:${b.request_id}`);
-    if (this.done.has(token)) return;
+    const print = fingerprint(`req:${b.request_id}`);
+    if (this.isDone(print, event.at)) return;
     const existing = this.s.open[b.request_id];
     if (existing?.seen.includes(b.attempt)) return;
     const start = event.at - b.latency_ms;
@@ -236,7 +256,7 @@ class RouteFold {
         delete this.openMap()[b.request_id];
         this.openCount--;
       }
-      this.count(req, token);
+      this.count(req, print);
       return;
     }
     if (!existing) {
@@ -262,9 +282,18 @@ class RouteFold {
     this.count(req, fingerprint(`req:${requestId}`));
   }
 
+  /** Whether an attempt at `at` belongs to a request completed within about an hour of it. */
+  private isDone(print: string, at: number): boolean {
+    const hour = Math.floor(at / DONE_BUCKET);
+    if (this.done.has(doneToken(print, hour))) return true;
+    const into = at - hour * DONE_BUCKET;
+    return (into < DONE_EDGE && this.done.has(doneToken(print, hour - 1))) || (into >= DONE_BUCKET - DONE_EDGE && this.done.has(doneToken(print, hour + 1)));
+  }
+
   /** Counts a completed request (no longer in the open map) into its buckets and the totals, and remembers it as done. */
-  private count(req: OpenRequest, token: string): void {
-    this.done.add(token);
+  private count(req: OpenRequest, print: string): void {
+    const last = Math.floor(req.last / DONE_BUCKET);
+    for (let hour = Math.max(Math.floor(req.first / DONE_BUCKET), last - MAX_DONE_SPAN + 1); hour <= last; hour++) this.done.add(doneToken(print, hour));
     const retried = !(req.ok === 1 && req.seen.length === 1);
     const failed = req.ok === undefined;
     const attempts = req.seen.length;

@@ -219,6 +219,31 @@ describe('retries per route', () => {
     expect(c.state).toBe(b.state);
   });
 
+  it('counts a request id used again a day later (a counter restarted by a deploy) as a new request', () => {
+    // Prepare: the same 100 request ids on two days; none retried on the first, 20 on the second.
+    const day = 86_400_000;
+    const batches = [traffic({ from: T, requests: 100, retried: 0 }), traffic({ from: T + day, requests: 100, retried: 20 }), nudge(T + 3 * day)];
+    // Act
+    const { state, findings } = fold(batches);
+    // Assess
+    expect(state.totals).toEqual({ requests: 201, retried: 20, failed: 0, attempts: 221 });
+    expect(brief(findings).filter((f) => f.startsWith('2026-10-06'))).toContain(
+      '2026-10-06T10:15:00Z retry-rate: 20% of 100 requests to search-api needed a retry in the hour to 2026-10-06T10:15:00Z (limit 10%)',
+    );
+  });
+
+  it('still ignores a late attempt of a finished request across the edge of an hour', () => {
+    // Prepare: a request retried just before 11:00, then its attempt 3 logged 5 minutes after 11:00.
+    const hourEdge = T + 3_600_000;
+    const { state } = fold([[attempt(hourEdge - 90_000, 'r-edge', 1, 'error', 500), attempt(hourEdge - 60_000, 'r-edge', 2, 'ok', 200)]]);
+    // Act
+    const late = routeReducer.apply(state, 'search-api', [attempt(hourEdge + 5 * 60_000, 'r-edge', 3, 'ok', 100)], ctx());
+    // Assess
+    expect(state.totals.requests).toBe(1);
+    expect(late.state.totals).toEqual(state.totals);
+    expect(late.state.open).toEqual({});
+  });
+
   it('keeps its state bounded over three days of traffic', () => {
     const days = Array.from({ length: 3 * 24 * 4 }, (_, q) => traffic({ from: T + q * 900_000, requests: 20, retried: 1, every: 40_000, prefix: `d${q}` }));
     const { state } = fold(days);
