@@ -83,6 +83,8 @@ const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
 /** cron's "discarding output" line follows the job's CMD line on the same host within this time. */
 const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
 const PLATFORM_FORMAT = 'lambda';
+/** Prefix of the processed token of a start (runs that log no end): never a run id's first character. */
+const START_TOKEN = '\u0000start:';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 
@@ -471,6 +473,13 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
+        // A job whose runs log no end (cron CMD lines) keeps its runs open only up to MAX_OPEN:
+        // its starts are remembered as processed, so a redelivered one is not counted again.
+        if (!state.endsLogged) {
+          const token = `${START_TOKEN}${body.run_id}`;
+          if (seen(token)) continue;
+          remember(token);
+        }
         const d = edit();
         const open = ownOpen();
         open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format });

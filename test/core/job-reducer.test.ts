@@ -47,6 +47,21 @@ describe('job runs reducer', () => {
     expect(twice.records).toEqual([]);
   });
 
+  it('does not count the starts of a job whose runs log no end (cron) twice when a batch of more of them than it keeps open comes again', () => {
+    // Prepare: 60 cron CMD starts a minute apart on one host
+    const job = '/usr/local/bin/sync.sh';
+    const starts = Array.from({ length: 60 }, (_, i) => ({
+      ...ev(new Date(Date.parse('2026-10-05T10:00:00Z') + i * 60_000).toISOString(), { type: 'run.start', job, run_id: `web1:${1000 + i}`, host: 'web1' }),
+      format: 'cron',
+    }));
+    const once = jobReducer.apply(initialJobState(job), job, starts, ctx).state;
+    // Act
+    const again = jobReducer.apply(once, job, starts, ctx);
+    // Assess
+    expect([once.startsSeen, once.hosts, once.starts?.length]).toEqual([60, { web1: 60 }, 60]);
+    expect(again.state).toBe(once);
+  });
+
   it('does not count a run twice when its start arrives after its end (out of order across batches)', () => {
     const [start, end] = run('backup', 'r-1', '2026-10-01T02:30:00Z', 40);
     const afterEnd = jobReducer.apply(initialJobState('backup'), 'backup', [end], ctx).state;
