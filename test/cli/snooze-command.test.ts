@@ -53,6 +53,7 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     const added = await cli(['snooze', 'add', '--id', 'SZ-1', '--subject', 'etl', '--detector', 'run-failed', '--owner', 'alice@example.com', '--reason', 'vendor outage', '--until', '12h', ...common]);
     const refused = await cli(['snooze', 'add', '--subject', 'etl', '--owner', 'alice@example.com', '--reason', 'forever', ...common]);
     const tooLong = await cli(['snooze', 'add', '--subject', 'etl', '--owner', 'alice@example.com', '--reason', 'r', '--until', '45d', ...common]);
+    const noSuchDay = await cli(['snooze', 'add', '--subject', 'etl', '--owner', 'alice@example.com', '--reason', 'r', '--until', '2026-02-31', ...common]);
     const listed = await cli(['snooze', 'list', '--json', ...common]);
     const ended = await cli(['snooze', 'end', 'SZ-1', '--reason', 'vendor back', ...common]);
     const again = await cli(['snooze', 'end', 'SZ-1', ...common]);
@@ -66,6 +67,8 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(refused.stderr).toBe('silent-audit snooze add: a snooze needs --until. A snooze without an end is a bypass, not a pause: give --until (e.g. 3d, at most the max).\n');
     expect(tooLong.code).toBe(2);
     expect(tooLong.stderr).toMatch(/--until 45d: ends 45 days from now; a snooze may last at most 30 days \(defaults\.max_snooze_days\)/);
+    expect(noSuchDay).toMatchObject({ code: 2, stdout: '' });
+    expect(noSuchDay.stderr).toMatch(/--until 2026-02-31: there is no 2026-02-31: February 2026 has 28 days; give a date that exists/);
     const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(rows.map((r) => [r.id, r.subject, r.standing, r.origin, r.created_by])).toEqual([
       ['SZ-1', 'etl', 'active', 'cli', 'ci-runner'],

@@ -112,8 +112,23 @@ describe('snoozes and maintenance windows at work', () => {
     ['2026-10-07', Date.parse('2026-10-08T00:00:00Z')],
     ['2026-10-07T06:00', Date.parse('2026-10-07T06:00:00Z')],
     ['2026-10-07T08:00:00+02:00', Date.parse('2026-10-07T06:00:00Z')],
+    ['2028-02-29', Date.parse('2028-03-01T00:00:00Z')],
   ])('reads --until %s', (value, at) => {
     expect(parseUntil(value, NOW)).toBe(at);
+  });
+
+  it.each([
+    ['2026-02-31', 'there is no 2026-02-31: February 2026 has 28 days'],
+    ['2026-02-29', 'there is no 2026-02-29: February 2026 has 28 days'],
+    ['2026-04-31T06:00:00Z', 'there is no 2026-04-31: April 2026 has 30 days'],
+    ['2026-11-00', 'there is no 2026-11-00: November 2026 has 30 days'],
+    ['2026-13-01', 'there is no month 13 (in 2026-13-01)'],
+  ])('refuses --until %s, a day the calendar does not have, instead of rolling it over', (value, reason) => {
+    // Act
+    const read = () => parseUntil(value, NOW);
+    // Assess
+    expect(read).toThrow(SnoozeRefusedError);
+    expect(read).toThrow(`--until ${value}: ${reason}; give a date that exists`);
   });
 });
 
