@@ -37,7 +37,7 @@ export interface JobState {
   /** The same as a plain list, as states written before the ring hold it (read, never written). */
   readonly processed?: string[];
   readonly open: OpenRun[];
-  readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number };
+  readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
   /** Whether this job's runs log an end (cron `CMD` lines never do). */
   readonly endsLogged: boolean;
@@ -83,6 +83,8 @@ const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
 /** cron's "discarding output" line follows the job's CMD line on the same host within this time. */
 const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
 const PLATFORM_FORMAT = 'lambda';
+/** cron's CMD lines: run starts that never log an end. */
+const CRON_FORMAT = 'cron';
 /** Prefix of the processed token of a start (runs that log no end): never a run id's first character. */
 const START_TOKEN = '\u0000start:';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
@@ -228,10 +230,18 @@ function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
   list.length = kept;
 }
 
-/** The open run that started last at or before `at` (the first of those that started together). */
-function latestOpenAt(open: readonly OpenRun[], at: number): OpenRun | undefined {
+/** Whether an end seen on `host` may close a run started on `other` (an unknown host may be either). */
+function sameHost(host: string | undefined, other: string | undefined): boolean {
+  return host === undefined || other === undefined || host === other;
+}
+
+/**
+ * The open run that started last at or before `at` (the first of those that started together),
+ * on the end's host when both name one: a fleet runs the same unit on many machines at once.
+ */
+function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undefined): OpenRun | undefined {
   let best: OpenRun | undefined;
-  for (const r of open) if (r.at <= at && (best === undefined || r.at > best.at)) best = r;
+  for (const r of open) if (r.at <= at && sameHost(host, r.host) && (best === undefined || r.at > best.at)) best = r;
   return best;
 }
 
@@ -292,7 +302,7 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
     for (let i = index - 1; i >= 0; i--) {
       const candidate = events[i];
       if (event.at - candidate.at > DISCARD_WINDOW_MS) break;
-      if (candidate.body.type !== 'run.start' || candidate.format !== 'cron' || candidate.body.host !== body.host) continue;
+      if (candidate.body.type !== 'run.start' || candidate.format !== CRON_FORMAT || candidate.body.host !== body.host) continue;
       const candidatePid = (candidate.body as { pid?: number }).pid;
       if (pid !== undefined && candidatePid === pid + 1) return { ...event, body: { ...body, job: candidate.body.job } };
       best ??= candidate as AuditEvent<RunStart>;
@@ -433,7 +443,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       return d.open;
     };
-    let lastEnd: { run_id: string; at: number; exit_code: number } | undefined;
+    let lastEnd: { run_id: string; at: number; exit_code: number; host?: string } | undefined;
     // The job's options are the same for every run of the batch.
     let options: JobOptions | undefined;
 
@@ -473,9 +483,9 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
-        // A job whose runs log no end (cron CMD lines) keeps its runs open only up to MAX_OPEN:
-        // its starts are remembered as processed, so a redelivered one is not counted again.
-        if (!state.endsLogged) {
+        // A run that logs no end (cron CMD lines) stays open only among the latest MAX_OPEN: its
+        // start is remembered as processed, so a redelivered one is not counted again.
+        if (event.format === CRON_FORMAT) {
           const token = `${START_TOKEN}${body.run_id}`;
           if (seen(token)) continue;
           remember(token);
@@ -499,9 +509,9 @@ export const jobReducer: SubjectReducer<JobState> = {
         // Only an end that names no run has an end token: no time printed for the others.
         const endToken = `${OPEN_RUN}@${event.at}`;
         if (seen(endToken)) continue;
-        const open = latestOpenAt(state.open, event.at);
+        const open = latestOpenAt(state.open, event.at, body.host);
         if (open) runId = open.run_id;
-        else if (state.lastEnd && Math.abs(event.at - state.lastEnd.at) <= SAME_END_WINDOW_MS) {
+        else if (state.lastEnd && Math.abs(event.at - state.lastEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, state.lastEnd.host)) {
           remember(endToken);
           continue;
         } else runId = `${subject}@${isoTime(event.at)}`;
@@ -554,7 +564,9 @@ export const jobReducer: SubjectReducer<JobState> = {
         lastEnd.run_id = runId;
         lastEnd.at = event.at;
         lastEnd.exit_code = run.exit_code;
-      } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code };
+        if (run.host === undefined) delete lastEnd.host;
+        else lastEnd.host = run.host;
+      } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code, ...(run.host !== undefined ? { host: run.host } : {}) };
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
       d.outputs = ok && run.output_bytes !== undefined && !outputFired ? outputs.push(run.output_bytes, window) : outputs.list;

@@ -63,6 +63,28 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-09-01T20:00:00Z']]);
   });
 
+  it('keeps the runs of one systemd unit on two hosts apart: a failure on one is not taken for the end of the other', async () => {
+    // Prepare: backup.service starts on web1 and web2 in the same second; web1 succeeds, web2 fails
+    const dir = mkdtempSync(join(tmpdir(), 'scan-fleet-'));
+    const file = join(dir, 'fleet.log');
+    writeFileSync(
+      file,
+      [
+        'Oct  5 02:30:00 web1 systemd[1]: Started backup.service - Nightly backup.',
+        'Oct  5 02:30:00 web2 systemd[1]: Started backup.service - Nightly backup.',
+        'Oct  5 02:30:05 web1 systemd[1]: backup.service: Deactivated successfully.',
+        'Oct  5 02:30:05 web1 systemd[1]: Finished backup.service - Nightly backup.',
+        'Oct  5 02:30:08 web2 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE',
+        "Oct  5 02:30:08 web2 systemd[1]: backup.service: Failed with result 'exit-code'.",
+        '',
+      ].join('\n'),
+    );
+    // Act
+    const { result } = await scan([file], { year: 2026, json: true });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-failed', 'backup.service@web2@2026-10-05T02:30:00.000Z', '2026-10-05T02:30:08Z']]);
+  });
+
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);

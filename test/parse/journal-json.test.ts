@@ -21,7 +21,7 @@ describe('journalctl -o json (contract §1b)', () => {
       'run.end backup.service *open exit=0 @2026-11-25T00:47:06.071Z',
       'run.end backup.service *open exit=0 @2026-11-25T00:47:06.150Z',
       'nothing',
-      'run.start report-mailer.service report-mailer.service@2026-11-25T00:47:06.795Z @2026-11-25T00:47:06.795Z',
+      'run.start report-mailer.service report-mailer.service@backup01@2026-11-25T00:47:06.795Z @2026-11-25T00:47:06.795Z',
       'unrecognised',
     ]);
     expect(outcomes.every((o) => o.kind !== 'events' || o.events.every((e) => e.format === 'journal'))).toBe(true);

@@ -21,7 +21,7 @@ function journalTextExpectations(t: (hms: string) => string): string[] {
     `run.end backup.service *open exit=0 @${t('00:47:06.070')}`,
     `run.end backup.service *open exit=0 @${t('00:47:06.150')}`,
     'nothing',
-    `run.start report-mailer.service report-mailer.service@${t('00:47:06.794')} @${t('00:47:06.794')}`,
+    `run.start report-mailer.service report-mailer.service@backup01@${t('00:47:06.794')} @${t('00:47:06.794')}`,
     'unrecognised',
   ];
 }
@@ -40,7 +40,7 @@ describe('systemd as text (contract §1b)', () => {
         'nothing',
         'output.discarded zino @2026-04-28T08:39:01.000Z',
         'run.end phpsessionclean.service *open exit=0 @2026-04-28T08:39:01.000Z',
-        'run.start Clean php session files Clean php session files@2026-04-28T08:39:01.000Z @2026-04-28T08:39:01.000Z',
+        'run.start Clean php session files Clean php session files@zino@2026-04-28T08:39:01.000Z @2026-04-28T08:39:01.000Z',
         'nothing',
         'run.end backup.service *open exit=2 @2026-04-29T02:30:07.000Z',
         `run.failed backup.service *open "systemd result 'exit-code'" @2026-04-29T02:30:07.000Z`,
@@ -55,7 +55,7 @@ describe('systemd as text (contract §1b)', () => {
         'run.end backup.service *open exit=0 @2026-10-05T02:30:07.000Z',
         'run.end Nightly backup *open exit=0 @2026-10-05T02:30:07.000Z',
         'nothing',
-        'run.start Session 214 of User deploy Session 214 of User deploy@2026-10-05T06:00:01.000Z @2026-10-05T06:00:01.000Z',
+        'run.start Session 214 of User deploy Session 214 of User deploy@web1@2026-10-05T06:00:01.000Z @2026-10-05T06:00:01.000Z',
       ],
     ],
     [
@@ -82,7 +82,7 @@ describe('systemd as text (contract §1b)', () => {
         `run.failed thumbnailer.service *open "systemd result 'core-dump'" @2026-10-06T06:00:00.000Z`,
         'nothing',
         'unrecognised',
-        'run.start backup.service backup.service@2026-10-06T07:10:12.000Z @2026-10-06T07:10:12.000Z',
+        'run.start backup.service backup.service@db01@2026-10-06T07:10:12.000Z @2026-10-06T07:10:12.000Z',
         'nothing',
       ],
     ],

@@ -31,7 +31,8 @@ export function scriptRunId(host: string | undefined, name: string, at: number):
   return `${host ?? UNKNOWN_HOST}:${name}:${isoTime(at)}`;
 }
 
-/** A systemd `Started U` line: `backup.service@2026-10-05T02:30:00.000Z`. */
-export function systemdRunId(unit: string, at: number): string {
-  return `${unit}@${isoTime(at)}`;
+/** A systemd `Started U` line: `backup.service@web1@2026-10-05T02:30:00.000Z` (`backup.service@2026-10-05T02:30:00.000Z` when no host is known). */
+export function systemdRunId(unit: string, at: number, host?: string): string {
+  // The host, when known: the same unit started at the same second on two machines is two runs.
+  return host === undefined ? `${unit}@${isoTime(at)}` : `${unit}@${host}@${isoTime(at)}`;
 }

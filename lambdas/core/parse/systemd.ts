@@ -119,7 +119,7 @@ function systemdBodies(message: string, at: number, host: string | undefined, fi
   if (started) {
     if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
     const job = fields.unit ?? jobOfSubject(started[1]);
-    return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at), host })];
+    return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host })];
   }
   const finished = FINISHED.exec(message);
   if (finished) {
