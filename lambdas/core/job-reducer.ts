@@ -311,6 +311,16 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
   });
 }
 
+/** The run ids that failure markers of a batch name, or undefined when none does (most batches). */
+function namedFailures(events: readonly AuditEvent[]): Set<string> | undefined {
+  let named: Set<string> | undefined;
+  for (const event of events) {
+    const body = event.body;
+    if (body.type === 'run.failed' && body.run_id !== undefined && body.run_id !== OPEN_RUN) (named ??= new Set()).add(body.run_id);
+  }
+  return named;
+}
+
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
 function judgeRun(run: CompletedRun, baseline: Baseline, options: JobOptions, config: Config): Finding[] {
   const fired = new Set<DetectorId>();
@@ -447,6 +457,10 @@ export const jobReducer: SubjectReducer<JobState> = {
     // The job's options are the same for every run of the batch.
     let options: JobOptions | undefined;
 
+    // Runs this batch reports failed by name: Lambda may write "Task timed out" after the REPORT
+    // that ends the invocation without a Status, which must not close it as a success first.
+    const failedInBatch = namedFailures(events);
+
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed);
     const seen = (token: string) => processed.has(token);
@@ -518,6 +532,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         remember(endToken);
       }
       if (seen(runId)) continue;
+      if (body.type === 'run.end' && body.exit_code === 0 && failedInBatch?.has(runId)) continue;
 
       const started = state.open.find((r) => r.run_id === runId);
       const exitCode = body.type === 'run.end' ? body.exit_code : (body.exit_code ?? 1);

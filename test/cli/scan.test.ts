@@ -85,6 +85,27 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-failed', 'backup.service@web2@2026-10-05T02:30:00.000Z', '2026-10-05T02:30:08Z']]);
   });
 
+  it('reports a Lambda timeout whose "Task timed out" line comes after the REPORT that has no Status', async () => {
+    // Prepare: the order older runtimes write a timeout in (the REPORT first, without Status: timeout)
+    const dir = mkdtempSync(join(tmpdir(), 'scan-timeout-'));
+    const file = join(dir, 'order-sync.log');
+    const id = '5f3c1a9e-1111-4222-8333-944445555666';
+    writeFileSync(
+      file,
+      [
+        `2026-10-05T13:00:00.000000+00:00 2026/10/05/[$LATEST]ab12 START RequestId: ${id} Version: $LATEST`,
+        `2026-10-05T13:00:03.010000+00:00 2026/10/05/[$LATEST]ab12 END RequestId: ${id}`,
+        `2026-10-05T13:00:03.010000+00:00 2026/10/05/[$LATEST]ab12 REPORT RequestId: ${id}\tDuration: 3003.16 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`,
+        `2026-10-05T13:00:03.012000+00:00 2026/10/05/[$LATEST]ab12 2026-10-05T13:00:03.012Z ${id} Task timed out after 3.00 seconds`,
+        '',
+      ].join('\n'),
+    );
+    // Act
+    const { result } = await scan([file], { json: true });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id, f.evidence?.failure])).toEqual([['run-failed', 'order-sync', id, 'timeout after 3.00 s']]);
+  });
+
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);
