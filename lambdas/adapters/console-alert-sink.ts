@@ -1,24 +1,58 @@
 import { appendFileSync } from 'node:fs';
 import { alertLine } from '../core/alert-format.ts';
+import { type AlertMessage, alertFinding, singleFindingMessage, type SummaryItem, summaryItemLines } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
 import type { AlertSink } from '../ports.ts';
 
-/** Local alerts: one line per alert on a stream (the terminal), as the demo prints them. */
+/**
+ * The terminal's lines of a message: an alert or escalation on one line (`alertLine`), a notice
+ * as its time and title, a storm summary as its title and its detector × subject items.
+ */
+export function consoleLines(message: AlertMessage): string[] {
+  const finding = alertFinding(message);
+  if (finding) return [`ALERT ${alertLine(finding)}`];
+  if (message.kind === 'summary') return [`ALERT ${message.title}`, ...summaryItemLines((message.data.items ?? []) as readonly SummaryItem[])];
+  const at = (message.data.notice as { at?: unknown } | undefined)?.at;
+  return [`ALERT ${typeof at === 'string' ? `${at} ` : ''}${message.title}`];
+}
+
+/**
+ * A message's record in a JSON-lines file: an alert or escalation as the finding it is about (with
+ * `evidence.alert_kind`), as the file has always held; a notice or summary as the JSON body SNS
+ * sends machine subscribers (`kind`, `title`, `text`, and the notice or the summary's `items`).
+ */
+export function fileRecord(message: AlertMessage): unknown {
+  return alertFinding(message) ?? message.data;
+}
+
+/**
+ * Local alerts: one line per alert on a stream (the terminal), as the demo prints them. It shows
+ * every message the SNS sink would send: alerts, escalations, notices and storm summaries.
+ */
 export class ConsoleAlertSink implements AlertSink {
-  readonly sent: Finding[] = [];
+  /** The messages shown. */
+  readonly sent: AlertMessage[] = [];
   constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
 
+  async send(message: AlertMessage): Promise<void> {
+    for (const line of consoleLines(message)) this.write(line);
+    this.sent.push(message);
+  }
+
   async publish(finding: Finding): Promise<void> {
-    this.write(`ALERT ${alertLine(finding)}`);
-    this.sent.push(finding);
+    await this.send(singleFindingMessage(finding));
   }
 }
 
-/** Local alerts appended to a file as JSON lines, one per alert. */
+/** Local alerts appended to a file as JSON lines, one per message (`fileRecord`). */
 export class FileAlertSink implements AlertSink {
   constructor(private readonly path: string) {}
 
+  async send(message: AlertMessage): Promise<void> {
+    appendFileSync(this.path, `${JSON.stringify(fileRecord(message))}\n`);
+  }
+
   async publish(finding: Finding): Promise<void> {
-    appendFileSync(this.path, `${JSON.stringify(finding)}\n`);
+    await this.send(singleFindingMessage(finding));
   }
 }

@@ -5,6 +5,7 @@ import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-loca
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { validateConfig } from '../config.ts';
+import type { AlertMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
 import { runSweep } from '../core/sweep.ts';
@@ -25,10 +26,14 @@ export interface DemoOptions {
 /** How long after a batch's last event CloudWatch delivers it, in the simulated clock. */
 const DELIVERY_DELAY_MS = 30_000;
 
+/** Every message to each of the local sinks (both send messages: notices and storm summaries reach them too). */
 class TeeAlertSink implements AlertSink {
-  constructor(private readonly sinks: readonly AlertSink[]) {}
+  constructor(private readonly sinks: ReadonlyArray<ConsoleAlertSink | FileAlertSink>) {}
   async publish(finding: Finding): Promise<void> {
     for (const sink of this.sinks) await sink.publish(finding);
+  }
+  async send(message: AlertMessage): Promise<void> {
+    for (const sink of this.sinks) await sink.send(message);
   }
 }
 

@@ -161,9 +161,27 @@ export function singleFindingMessage(finding: Finding): AlertMessage {
 /** How many detector × subject lines a summary's text lists, the most urgent first: a storm over hundreds of subjects stays readable. */
 export const MAX_SUMMARY_LINES = 50;
 
+/** One detector × subject pair of a storm summary (`data.items`): how many alerts it held back. */
+export interface SummaryItem {
+  readonly detector: string;
+  readonly subject: string;
+  readonly subject_kind: string;
+  readonly kind: AlertKind;
+  readonly severity: Severity;
+  readonly count: number;
+}
+
+/** A summary's items as its text lists them, indented: at most MAX_SUMMARY_LINES, then how many more. */
+export function summaryItemLines(items: readonly SummaryItem[]): string[] {
+  return [
+    ...items.slice(0, MAX_SUMMARY_LINES).map((g) => `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})`),
+    ...(items.length > MAX_SUMMARY_LINES ? [`  … and ${plural(items.length - MAX_SUMMARY_LINES, 'more detector × subject pair')}.`] : []),
+  ];
+}
+
 /** The one message for the alerts beyond the storm cap, counted by detector × subject. */
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
-  const groups = new Map<string, { detector: string; subject: string; subject_kind: string; kind: AlertKind; severity: Severity; count: number }>();
+  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] }>();
   let severity: Severity = 'low';
   const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
@@ -181,8 +199,7 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',
     '',
     'By detector × subject:',
-    ...items.slice(0, MAX_SUMMARY_LINES).map((g) => `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})`),
-    ...(items.length > MAX_SUMMARY_LINES ? [`  … and ${plural(items.length - MAX_SUMMARY_LINES, 'more detector × subject pair')}.`] : []),
+    ...summaryItemLines(items),
   ].join('\n');
   return {
     kind: 'summary',
@@ -198,17 +215,26 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
 }
 
 /**
+ * The finding an alert or escalation is about, with the message's severity and notes (`evidence.alert_kind`
+ * says which); undefined for a notice or a summary, which are about no one finding.
+ */
+export function alertFinding(message: AlertMessage): Finding | undefined {
+  const first = message.findings[0];
+  if ((message.kind !== 'finding' && message.kind !== 'escalation') || !first) return undefined;
+  const notes = message.text.split('\n\n')[0];
+  const extra = notes !== message.text && !notes.startsWith(first.detector) ? ` [${notes.replace(/\n/g, ' ')}]` : '';
+  return { ...first, severity: message.severity, message: `${first.message}${extra}`, evidence: { ...first.evidence, alert_kind: message.kind } };
+}
+
+/**
  * A message as a finding, for sinks that only publish findings (`AlertSink.publish`): the finding
  * it is about with the message's severity and notes, or, for a notice or summary, a record under
  * the detector of the episode with the title as message. Undefined when no detector is known.
  */
 export function messageAsFinding(message: AlertMessage, now: number): Finding | undefined {
+  const alert = alertFinding(message);
+  if (alert) return alert;
   const first = message.findings[0];
-  if ((message.kind === 'finding' || message.kind === 'escalation') && first) {
-    const notes = message.text.split('\n\n')[0];
-    const extra = notes !== message.text && !notes.startsWith(first.detector) ? ` [${notes.replace(/\n/g, ' ')}]` : '';
-    return { ...first, severity: message.severity, message: `${first.message}${extra}`, evidence: { ...first.evidence, alert_kind: message.kind } };
-  }
   const detector = first?.detector ?? (DETECTOR_META.has(message.detector as DetectorId) ? (message.detector as DetectorId) : undefined);
   if (detector === undefined) return undefined;
   return {
