@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
-import { isMonth, scheduledReportTime } from '../core/report/month.ts';
+import { MONTH_FORMAT, monthProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
@@ -110,8 +110,10 @@ export async function writeReportFiles(month: string, sources: Omit<ReportSource
 }
 
 function monthOption(value: string): string {
-  if (!isMonth(value)) throw new InvalidArgumentError('expected a month as YYYY-MM, e.g. 2026-10');
-  return value;
+  const problem = monthProblem(value);
+  if (problem === undefined) return value;
+  const expected = 'expected a month as YYYY-MM, e.g. 2026-10';
+  throw new InvalidArgumentError(problem === MONTH_FORMAT ? expected : `${problem}: ${expected}`);
 }
 
 /** Adds `report` to the program. */

@@ -93,6 +93,7 @@ describe('report options', () => {
     [['x.log'], 'commander.missingMandatoryOptionValue', /required option '--month <yyyy-mm>' not specified/],
     [['--month', '2026-10', '--format', 'pdf', 'x.log'], 'commander.invalidArgument', /argument 'pdf' is invalid\. Allowed choices are md, html, json/],
     [['--month', 'Oct', 'x.log'], 'commander.invalidArgument', /expected a month as YYYY-MM/],
+    [['--month', '0050-01', 'x.log'], 'commander.invalidArgument', /argument '0050-01' is invalid\. its year is before 1970, the first a log can be from: expected a month as YYYY-MM, e.g\. 2026-10/],
   ])('refuses %j', async (args, code, message) => {
     // Prepare
     const program = buildProgram();

@@ -28,6 +28,15 @@ describe('months', () => {
     expect(() => monthSpan(month)).toThrow(ReportMonthError);
   });
 
+  it.each(['0050-01', '0000-12', '1969-12'])('refuses %j, a year before 1970 (not read as 19xx), saying so', (month) => {
+    expect(() => monthSpan(month)).toThrow(ReportMonthError);
+    expect(() => monthSpan(month)).toThrow(`"${month}" is not a month to report on: its year is before 1970, the first a log can be from`);
+  });
+
+  it('spans January 1970, the first month it reports on', () => {
+    expect(monthSpan('1970-01')).toMatchObject({ from: '1970-01-01T00:00:00Z', to: '1970-02-01T00:00:00Z', label: 'January 1970' });
+  });
+
   it('steps back across a year and reports on the month before a run', () => {
     expect(previousMonth('2026-01')).toBe('2025-12');
     expect(reportMonthAt(Date.parse('2026-11-01T06:00:00Z'))).toBe('2026-10');
@@ -49,9 +58,13 @@ describe('the month of a report invocation', () => {
     expect(reportMonthOf(undefined, now)).toBe('2026-11');
   });
 
-  it.each([{ month: '2026-13' }, { month: 202610 }, { month: '' }])('refuses %j with what is expected', (event) => {
+  it.each([{ month: '2026-13' }, { month: 202610 }, { month: '' }, { month: '0050-01' }])('refuses %j with what is expected', (event) => {
     expect(() => reportMonthOf(event, now)).toThrow(ReportEventError);
     expect(() => reportMonthOf(event, now)).toThrow(/expected "YYYY-MM"/);
+  });
+
+  it('says why a month before 1970 is refused', () => {
+    expect(() => reportMonthOf({ month: '0050-01' }, now)).toThrow('month "0050-01": its year is before 1970, the first a log can be from; expected "YYYY-MM", e.g. {"month": "2026-10"}');
   });
 });
 

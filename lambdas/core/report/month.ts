@@ -3,9 +3,15 @@
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const DAY_MS = 86_400_000;
 
+/** The first year reported on: logs are timed in epoch milliseconds, and Date.UTC reads years 0–99 as 1900–1999. */
+const FIRST_YEAR = 1970;
+/** What a month looks like, as `monthProblem` says when it is not one. */
+export const MONTH_FORMAT = 'expected YYYY-MM, e.g. 2026-10';
+
 export class ReportMonthError extends Error {
   constructor(value: string) {
-    super(`"${value}" is not a month: expected YYYY-MM, e.g. 2026-10`);
+    const problem = monthProblem(value);
+    super(problem === MONTH_FORMAT ? `"${value}" is not a month: ${MONTH_FORMAT}` : `"${value}" is not a month to report on: ${problem}`);
     this.name = 'ReportMonthError';
   }
 }
@@ -25,14 +31,25 @@ export interface MonthSpan {
   readonly days: readonly string[];
 }
 
-export function isMonth(value: string): boolean {
-  return MONTH.test(value);
+/**
+ * What is wrong with a month to report on, in the user's terms, or undefined when it is one:
+ * `YYYY-MM`, from January 1970.
+ */
+export function monthProblem(value: string): string | undefined {
+  const m = MONTH.exec(value);
+  if (!m) return MONTH_FORMAT;
+  if (Number(m[1]) < FIRST_YEAR) return `its year is before ${FIRST_YEAR}, the first a log can be from`;
+  return undefined;
 }
 
-/** The span of a `YYYY-MM` month in UTC; throws ReportMonthError for anything else. */
+export function isMonth(value: string): boolean {
+  return monthProblem(value) === undefined;
+}
+
+/** The span of a `YYYY-MM` month in UTC, from January 1970; throws ReportMonthError for anything else. */
 export function monthSpan(month: string): MonthSpan {
   const m = MONTH.exec(month);
-  if (!m) throw new ReportMonthError(month);
+  if (!m || monthProblem(month) !== undefined) throw new ReportMonthError(month);
   const year = Number(m[1]);
   const index = Number(m[2]) - 1;
   const fromMs = Date.UTC(year, index, 1);

@@ -1,5 +1,5 @@
 import type { Clock } from '../../ports.ts';
-import { isMonth, reportMonthAt } from './month.ts';
+import { MONTH_FORMAT, monthProblem, reportMonthAt } from './month.ts';
 
 export class ReportEventError extends Error {
   constructor(message: string) {
@@ -16,10 +16,10 @@ export class ReportEventError extends Error {
 export function reportMonthOf(event: unknown, clock: Clock): string {
   const e = (event && typeof event === 'object' ? event : {}) as Record<string, unknown>;
   if (e.month !== undefined) {
-    if (typeof e.month !== 'string' || !isMonth(e.month)) {
-      throw new ReportEventError(`month ${JSON.stringify(e.month)}: expected "YYYY-MM", e.g. {"month": "2026-10"}`);
-    }
-    return e.month;
+    const problem = typeof e.month === 'string' ? monthProblem(e.month) : MONTH_FORMAT;
+    if (typeof e.month === 'string' && problem === undefined) return e.month;
+    const why = problem === MONTH_FORMAT ? '' : ` ${problem};`;
+    throw new ReportEventError(`month ${JSON.stringify(e.month)}:${why} expected "YYYY-MM", e.g. {"month": "2026-10"}`);
   }
   if (typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time))) return reportMonthAt(Date.parse(e.time));
   return reportMonthAt(clock.now());
