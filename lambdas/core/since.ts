@@ -1,3 +1,5 @@
+import { noSuchDay, parseTime } from './parse-time.ts';
+
 /**
  * `--since 7d|24h|30m|ISO`: the start of a time window, as epoch ms. Pure: `now` is given.
  */
@@ -21,7 +23,8 @@ export class SinceError extends Error {
 
 /**
  * `7d` → `now` minus 7 days; `2026-10-01` or `2026-10-01T00:00:00Z` → that moment (a date or a
- * time without an offset is UTC). Units: s, m, h, d, w. The result must not lie after `now`.
+ * time without an offset is UTC). Units: s, m, h, d, w. The result must not lie after `now`; a
+ * date the calendar does not have (2026-02-30) is refused, saying why.
  */
 export function parseSince(value: string, now: number): number {
   const text = value.trim();
@@ -32,9 +35,11 @@ export function parseSince(value: string, now: number): number {
     return now - amount * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
   }
   if (!ISO_DATE.test(text)) throw new SinceError(value, 'not a duration or a time');
+  // `Date.parse` would take 2026-02-30 as the 2nd of March, and 24:00 as the next day.
+  const impossible = noSuchDay(text);
+  if (impossible) throw new SinceError(value, impossible);
   const iso = text.replace(' ', 'T');
-  const withOffset = !iso.includes('T') || /(?:Z|[+-]\d{2}:?\d{2})$/.test(iso) ? iso : `${iso}Z`;
-  const at = Date.parse(withOffset);
+  const at = iso.includes('T') ? parseTime(iso) : Date.parse(iso);
   if (Number.isNaN(at)) throw new SinceError(value, 'not a valid date');
   if (at > now) throw new SinceError(value, 'lies in the future');
   return at;

@@ -4,6 +4,7 @@ import { DETECTOR_IDS } from '../detectors/ids.ts';
 import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
 import type { Suppression } from './alert-policy.ts';
 import type { Finding } from './findings.ts';
+import { noSuchDay } from './parse-time.ts';
 
 /**
  * Snoozes and maintenance windows: findings they cover are stored (and reported) but not alerted.
@@ -80,25 +81,6 @@ export function suppressionFor(finding: Finding, now: number, snoozes: readonly 
   if (index < 0) return undefined;
   const w = windows[index];
   return { kind: 'maintenance', id: windowId(w, index), owner: w.owner, reason: w.reason, until: w.end ?? w.until ?? '' };
-}
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
-/**
- * Why the `YYYY-MM-DD` a text starts with is no day of the calendar, or undefined when it is one
- * (or the text starts with no date): `Date.parse` takes `2026-02-31` as the 3rd of March.
- */
-function noSuchDay(text: string): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
-  if (!m) return undefined;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const at = new Date(0);
-  at.setUTCFullYear(year, month - 1, day);
-  if (at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === day) return undefined;
-  if (month < 1 || month > 12) return `there is no month ${m[2]} (in ${m[0]})`;
-  const last = new Date(0);
-  last.setUTCFullYear(year, month, 0);
-  return `there is no ${m[0]}: ${MONTHS[month - 1]} ${m[1]} has ${last.getUTCDate()} days`;
 }
 
 /** `+3d`, `12h`, `90m`, `2w` from `now`, or an ISO-8601 time (UTC without an offset), or a date (its end, UTC). */

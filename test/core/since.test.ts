@@ -17,6 +17,7 @@ describe('parseSince (--since)', () => {
     ['2026-10-01T06:30', '2026-10-01T06:30:00.000Z'],
     ['2026-10-01 06:30:00', '2026-10-01T06:30:00.000Z'],
     ['2026-10-01T06:30:00.250Z', '2026-10-01T06:30:00.250Z'],
+    ['2024-02-29', '2024-02-29T00:00:00.000Z'],
   ])('%j is %s', (value, expected) => {
     expect(new Date(parseSince(value, NOW)).toISOString()).toBe(expected);
   });
@@ -29,7 +30,12 @@ describe('parseSince (--since)', () => {
     ['0d', 'a window of zero length'],
     ['yesterday', 'not a duration or a time'],
     ['Oct 1 2026', 'not a duration or a time'],
-    ['2026-13-01', 'not a valid date'],
+    ['2026-13-01', 'there is no month 13 (in 2026-13-01)'],
+    ['2026-02-30', 'there is no 2026-02-30: February 2026 has 28 days'],
+    ['2026-02-29T10:00:00Z', 'there is no 2026-02-29: February 2026 has 28 days'],
+    ['2026-04-31 06:30', 'there is no 2026-04-31: April 2026 has 30 days'],
+    ['2026-10-00', 'there is no 2026-10-00: October 2026 has 31 days'],
+    ['2026-10-01T24:00', 'not a valid date'],
     ['2026-11-01', 'lies in the future'],
   ])('refuses %j: %s', (value, why) => {
     // Act
