@@ -1,4 +1,5 @@
 import type { ArgType } from '../config.ts';
+import { parseTime } from './parse-time.ts';
 import { isWhollyRedacted } from './redact.ts';
 
 /**
@@ -167,14 +168,15 @@ function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | und
   const check = new Date(day);
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   if (m[4] === undefined) return { ms: day, dateOnly: true };
-  const ms = Date.parse(value.trim().replace(' ', 'T'));
+  // UTC when it names no offset, as every other time is read (Date.parse would take the machine's zone).
+  const ms = parseTime(value.trim().replace(' ', 'T'));
   return Number.isNaN(ms) ? undefined : { ms, dateOnly: false };
 }
 
 /** A bound (`2026-12-31`, `-30d`) as the first (`min`) or last (`max`) millisecond of its day. */
 function boundOf(bound: string, now: number, edge: 'min' | 'max'): number {
   const rel = RELATIVE.exec(bound);
-  const at = rel ? now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * DAY_MS : Date.parse(bound);
+  const at = rel ? now + (rel[1] === '-' ? -1 : 1) * Number(rel[2]) * DAY_MS : /^\d{4}-\d{2}-\d{2}$/.test(bound) ? Date.parse(bound) : parseTime(bound);
   const dayStart = Date.UTC(new Date(at).getUTCFullYear(), new Date(at).getUTCMonth(), new Date(at).getUTCDate());
   const dateOnly = rel !== null || /^\d{4}-\d{2}-\d{2}$/.test(bound);
   if (!dateOnly) return at;

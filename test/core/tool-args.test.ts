@@ -186,6 +186,22 @@ describe('checkToolArgs', () => {
     ]);
   });
 
+  it("reads a time without an offset as UTC, whatever the machine's time zone", () => {
+    // Prepare: a machine in New York, where Date.parse reads a time without an offset as local time
+    const machineZone = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    const configured: Record<string, ArgType> = { from: { date: { min: '2026-10-05' } }, to: { date: { max: '2026-10-05' } } };
+    try {
+      // Act
+      const errors = check({ from: '2026-10-04T22:00:00', to: '2026-10-05T23:00:00' }, configured);
+      // Assess: 22:00 UTC on the 4th is before the 5th; 23:00 UTC on the 5th is on it
+      expect(errors.map((e) => e.message)).toEqual(['from must be a date on or after 2026-10-05; got "2026-10-04T22:00:00", which is before 2026-10-05: check the year and month, and pass the intended date.']);
+    } finally {
+      if (machineZone === undefined) delete process.env.TZ;
+      else process.env.TZ = machineZone;
+    }
+  });
+
   it('takes the relative bound from the time it is given: the same date is fine one month, too old the next', () => {
     const configured: Record<string, ArgType> = { due: { date: { min: '-30d' } } };
     expect(checkToolArgs({ due: '2026-09-10' }, configured, { now: NOW })).toEqual([]);
