@@ -8,6 +8,7 @@ import type { AuditEvent, GuardBypass } from './events.ts';
 import { exceptionsFromConfig } from './exception-registry.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { type BypassDetector, namedExceptionId } from './guard-bypass.ts';
+import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 
 /** Bypasses under one exception id (registered or not) on one guard. */
@@ -168,10 +169,11 @@ export const guardReducer: SubjectReducer<GuardState> = {
         }
       }
 
+      // Own properties only: an id is any text (`__proto__`, `constructor`), and must count as itself.
       const byException = { ...state.byException };
       if (id !== undefined) {
-        const before = byException[id];
-        byException[id] = { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) };
+        const before = ownValue(byException, id);
+        setOwn(byException, id, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
       }
       state = {
         ...state,
@@ -203,7 +205,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
     const findings: Finding[] = [];
     const announced = [...state.announced];
     for (const exception of ctx.exceptions.values()) {
-      const used = state.byException[exception.id];
+      const used = ownValue(state.byException, exception.id);
       const mark = `${exception.id}@${exception.expires}`;
       if (exception.guard !== subject || !used || announced.includes(mark)) continue;
       const bypass = { type: 'guard.bypass' as const, guard: subject, exception_id: exception.id };
@@ -228,7 +230,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
 export function withBypassCounts(exceptions: readonly GuardException[], states: ReadonlyMap<string, Versioned<unknown>>): GuardException[] {
   return exceptions.map((e) => {
     const state = states.get(guardStateKey(e.guard))?.state as GuardState | undefined;
-    const counted = state?.byException[e.id];
+    const counted = ownValue(state?.byException, e.id);
     if (!counted) {
       const { last_bypass_at: _never, ...rest } = e;
       return { ...rest, bypass_count: 0 };
@@ -252,9 +254,9 @@ export function tallyBypasses(events: readonly AuditEvent[], registry: ReadonlyM
   const byException: Record<string, number> = {};
   for (const event of events) {
     if (!isBypass(event)) continue;
-    byGuard[event.body.guard] = (byGuard[event.body.guard] ?? 0) + 1;
+    setOwn(byGuard, event.body.guard, (ownValue(byGuard, event.body.guard) ?? 0) + 1);
     const id = namedExceptionId(event.body);
-    if (id !== undefined && registry.has(id)) byException[id] = (byException[id] ?? 0) + 1;
+    if (id !== undefined && registry.has(id)) setOwn(byException, id, (ownValue(byException, id) ?? 0) + 1);
   }
   return { byGuard, byException };
 }

@@ -136,6 +136,48 @@ describe('guard bypass reducer', () => {
     expect(tallyBypasses(events, new Map([['EX-12', exception()]]))).toEqual({ byGuard: { 'pii-redaction': 2, 'approval-step': 1 }, byException: { 'EX-12': 1 } });
   });
 
+  it('counts an exception id named like a member of every object (__proto__, constructor) as any other id', () => {
+    // Prepare: two bypasses under __proto__, one under constructor
+    const events = [bypassAt('2026-10-15T10:00:00Z', { exception_id: '__proto__' }), bypassAt('2026-10-15T11:00:00Z', { exception_id: '__proto__' }), bypassAt('2026-10-15T12:00:00Z', { exception_id: 'constructor' })];
+    // Act
+    const { state } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, ctx);
+    const stored = JSON.parse(JSON.stringify(state)) as typeof state;
+    // Assess
+    expect(Object.entries(stored.byException)).toEqual([
+      ['__proto__', { count: 2, lastAt: Date.parse('2026-10-15T11:00:00Z') }],
+      ['constructor', { count: 1, lastAt: Date.parse('2026-10-15T12:00:00Z') }],
+    ]);
+    expect(Object.getPrototypeOf(state.byException)).toBe(Object.prototype);
+  });
+
+  it('takes an exception named constructor or toString that no bypass used as unused (no sweep announcement, no count)', () => {
+    // Prepare: exceptions that expire in 2 days; the guard saw one bypass, under EX-12
+    const used = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-11-01T10:00:00Z', { exception_id: 'EX-12' })], ctx).state;
+    const registry = new Map(['constructor', 'toString'].map((id) => [id, exception({ id, expires: '2026-12-20' })]));
+    // Act
+    const swept = guardReducer.tick!(used, 'pii-redaction', { config, clock: { now: () => Date.parse('2026-12-18T06:00:00Z') }, exceptions: registry });
+    const counted = withBypassCounts([...registry.values()], new Map([[guardStateKey('pii-redaction'), { state: used, version: 1 }]]));
+    // Assess
+    expect(swept.findings).toEqual([]);
+    expect(counted.map((e) => [e.id, e.bypass_count, e.last_bypass_at])).toEqual([
+      ['constructor', 0, undefined],
+      ['toString', 0, undefined],
+    ]);
+  });
+
+  it('tallies guards and exceptions named like members of every object', () => {
+    // Prepare
+    const events = ['__proto__', '__proto__', 'constructor'].map((guard, i) => bypassAt(`2026-10-15T1${i}:00:00Z`, { guard, exception_id: guard }));
+    const registry = new Map(['__proto__', 'constructor'].map((id) => [id, exception({ id, guard: id })]));
+    // Act
+    const tally = tallyBypasses(events, registry);
+    // Assess
+    expect([Object.entries(tally.byGuard), Object.entries(tally.byException)]).toEqual([
+      [['__proto__', 2], ['constructor', 1]],
+      [['__proto__', 2], ['constructor', 1]],
+    ]);
+  });
+
   it('keeps no state for events that are not bypasses', () => {
     expect(guardReducer.subjectOf(ev('2026-10-15T10:00:00Z', { type: 'run.start', job: 'x', run_id: 'r' }))).toBeUndefined();
     const initial = initialGuardState('pii-redaction');
