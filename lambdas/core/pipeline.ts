@@ -15,6 +15,14 @@ export interface Reduction<S> {
   readonly state: S;
   readonly findings: Finding[];
   readonly records: RunRecord[];
+  /**
+   * Events for other reducers that this subject's state alone can tell (which cron job a discard
+   * line belongs to: the host's state knows its CMD lines across batches). They are processed
+   * after the batch's states are committed, with the follow-ups' events, by the reducers without
+   * a follow-up. A redelivered batch hands them off again although its state does not change, so
+   * that what a crash lost is re-derived: their reducers must recognise them.
+   */
+  readonly handOff?: readonly AuditEvent[];
 }
 
 /**
@@ -61,7 +69,8 @@ export interface SubjectReducer<S> {
    * touched (changed or not, so a redelivered batch re-derives what a crash lost). It reads what
    * it needs and returns events for other reducers, processed like a batch of their own (one
    * read, one conditional write per subject). Those events must not be claimed by a reducer
-   * with a `followUp`.
+   * with a `followUp`. (A reducer that derives events from its own state alone, without reading
+   * others, returns them as `Reduction.handOff` instead: no second read of its state.)
    */
   followUp?(subjects: readonly string[], store: StateStore, ctx: ReduceContext): Promise<readonly AuditEvent[]>;
 }
@@ -112,13 +121,13 @@ async function commitWithRetry(
   initial: () => unknown,
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt?: (state: unknown) => number | undefined,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[] }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[] }> {
   let current = first;
   for (let attempt = 1; ; attempt++) {
     const version = current?.version ?? 0;
     const state = current ? current.state : initial();
     const result = reduce(state);
-    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [] };
+    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff };
     const expires = expiresAt?.(result.state);
     const outcome = await store.commit({
       key,
@@ -128,7 +137,7 @@ async function commitWithRetry(
       records: result.records,
       ...(expires !== undefined ? { expiresAt: expires } : {}),
     });
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records };
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records, handOff: result.handOff };
     if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
     await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
     current = (await store.load([key])).get(key);
@@ -210,6 +219,9 @@ export async function processBatch(
   const loaded = await store.load([...groups.keys()], presumedAbsent.size > 0 ? { presumedAbsent } : undefined);
   const findings: Finding[] = [];
   const records: RunRecord[] = [];
+  // Second stage: what reducers derive from the committed states (agent trees from their runs,
+  // the jobs of cron's discard lines from their hosts).
+  const derived: AuditEvent[] = [];
   let conflicts = 0;
   await settleAll(
     [...groups].map(async ([key, group]) => {
@@ -218,12 +230,11 @@ export async function processBatch(
       const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx), expiresAt);
       findings.push(...result.findings);
       records.push(...result.records);
+      if (result.handOff) derived.push(...result.handOff);
       conflicts += result.conflicts;
     }),
   );
   let subjects = groups.size;
-  // Second stage: what reducers derive from the committed states (agent trees from their runs).
-  const derived: AuditEvent[] = [];
   for (const reducer of reducers) {
     if (!reducer.followUp) continue;
     const touched = [...groups.values()].filter((g) => g.reducer === reducer).map((g) => g.subject);

@@ -1,0 +1,154 @@
+import type { AuditEvent, OutputDiscarded, RunStart } from './events.ts';
+import { UNKNOWN_HOST } from './parse/run-ids.ts';
+import type { Reduction, SubjectReducer } from './pipeline.ts';
+import { partitionPoint } from './stats.ts';
+
+/**
+ * Which cron job a "(CRON) info (No MTA installed, discarding output)" line belongs to, across
+ * batches. cron writes that line when the job ends, from the cron process that forked the job
+ * (its pid is the job's CMD line's pid − 1), so it often comes in a later delivery than the CMD
+ * line, or more than 10 minutes after it: the job reducer's `enrich` sees only its own batch.
+ * This reducer keeps each host's recent CMD lines (`cronhost#<host>`), gives a discard line that
+ * `enrich` left without a job to the job whose CMD pid is the line's pid + 1 (else, as `enrich`
+ * does, to the host's latest CMD within 10 minutes before it), and hands it, with its job, to the
+ * job reducer (`Reduction.handOff`).
+ */
+
+export const CRON_HOST_STATE_KIND = 'cronhost';
+
+/** A cron `CMD` line: the job the cron child with this pid ran, and when it started. */
+export interface CronStart {
+  readonly at: number;
+  readonly pid: number;
+  readonly job: string;
+}
+
+/** A discard line given to a job: delivered again, it goes to the same job again. */
+export interface DiscardAttribution {
+  readonly at: number;
+  readonly pid?: number;
+  readonly job: string;
+}
+
+/** What the pipeline keeps per host running cron: compact, bounded, JSON-serialisable. */
+export interface CronHostState {
+  readonly host: string;
+  /** The host's latest CMD lines that name a pid, oldest first (the newest MAX_STARTS). */
+  readonly starts: readonly CronStart[];
+  /** The discard lines this reducer gave a job, in the order it did (the latest MAX_ATTRIBUTED). */
+  readonly attributed: readonly DiscardAttribution[];
+  /** The latest line time that changed the state. */
+  readonly lastAt?: number;
+  /** When the state may be deleted (DynamoDB TTL): HOST_TTL_MS after its latest line, or after it was written. */
+  readonly expiresAt?: number;
+}
+
+/** A host with a job every minute starts 200 in over three hours: longer than most cron jobs run. */
+const MAX_STARTS = 200;
+/** Redeliveries come within hours (CloudWatch retries for up to 24 h); a host discards a few outputs an hour. */
+const MAX_ATTRIBUTED = 50;
+/** A discard line whose pid matches no CMD line goes to the latest CMD line this long before it (the job reducer's rule). */
+const DISCARD_WINDOW_MS = 10 * 60_000;
+/** A host whose cron has been quiet this long is forgotten, as agent runs are. */
+export const HOST_TTL_MS = 30 * 86_400_000;
+/** The parsers of cron's lines: syslog text and the journal (`cronOutcome`). */
+const CRON_FORMATS: ReadonlySet<string> = new Set(['cron', 'journal']);
+
+export function cronHostKey(host: string): string {
+  return `${CRON_HOST_STATE_KIND}#${host}`;
+}
+
+export function initialCronHostState(host: string): CronHostState {
+  return { host, starts: [], attributed: [] };
+}
+
+function pidOf(body: RunStart | OutputDiscarded): number | undefined {
+  const pid = (body as { pid?: unknown }).pid;
+  return typeof pid === 'number' && Number.isInteger(pid) ? pid : undefined;
+}
+
+/** A cron CMD line that names its pid (systemd's starts in the journal name none). */
+function isCronStart(event: AuditEvent): event is AuditEvent<RunStart> {
+  return event.body.type === 'run.start' && CRON_FORMATS.has(event.format) && pidOf(event.body) !== undefined;
+}
+
+/** A discard line the job reducer's `enrich` could not give a job to. */
+function isUnattributedDiscard(event: AuditEvent): event is AuditEvent<OutputDiscarded> {
+  return event.body.type === 'output.discarded' && event.body.job === undefined;
+}
+
+/**
+ * The job of a discard line at `at` from cron process `pid`: the newest CMD line at or before it
+ * whose pid is `pid + 1`, else the latest CMD line within DISCARD_WINDOW_MS before it.
+ */
+function jobOfDiscard(starts: readonly CronStart[], at: number, pid: number | undefined): string | undefined {
+  let latest: CronStart | undefined;
+  for (let i = partitionPoint(starts.length, (j) => starts[j].at <= at) - 1; i >= 0; i--) {
+    const start = starts[i];
+    if (pid !== undefined && start.pid === pid + 1) return start.job;
+    if (pid === undefined) return at - start.at <= DISCARD_WINDOW_MS ? start.job : undefined;
+    if (latest === undefined && at - start.at <= DISCARD_WINDOW_MS) latest = start;
+  }
+  return latest?.job;
+}
+
+export const cronHostReducer: SubjectReducer<CronHostState> = {
+  // Its events are jobs' (it reports nothing itself); its state is the host's.
+  kind: 'job',
+  stateKind: CRON_HOST_STATE_KIND,
+  subjectOf(event) {
+    if (!isCronStart(event) && !isUnattributedDiscard(event)) return undefined;
+    return event.body.host ?? UNKNOWN_HOST;
+  },
+  initial: initialCronHostState,
+  apply(initial, _subject, events, ctx): Reduction<CronHostState> {
+    // Copied on their first change only: a redelivered batch returns the very state it was given.
+    let starts: CronStart[] | undefined;
+    let attributed: DiscardAttribution[] | undefined;
+    let lastAt = initial.lastAt;
+    const handOff: AuditEvent[] = [];
+    for (const event of events) {
+      if (isCronStart(event)) {
+        const pid = pidOf(event.body) as number;
+        const job = event.body.job;
+        const list = starts ?? initial.starts;
+        const index = partitionPoint(list.length, (i) => list[i].at <= event.at);
+        // Already kept (a redelivery), or older than every start kept: it would be dropped at once.
+        if (list.some((s) => s.at === event.at && s.pid === pid && s.job === job) || (list.length >= MAX_STARTS && index === 0)) continue;
+        starts ??= initial.starts.slice();
+        starts.splice(index, 0, { at: event.at, pid, job });
+        if (starts.length > MAX_STARTS) starts.shift();
+        lastAt = Math.max(lastAt ?? event.at, event.at);
+        continue;
+      }
+      if (!isUnattributedDiscard(event)) continue;
+      const pid = pidOf(event.body);
+      const ring = attributed ?? initial.attributed;
+      let job = ring.find((a) => a.at === event.at && a.pid === pid)?.job;
+      if (job === undefined) {
+        job = jobOfDiscard(starts ?? initial.starts, event.at, pid);
+        // No CMD line of this host is known before it: no job to report it on, as before.
+        if (job === undefined) continue;
+        attributed ??= initial.attributed.slice();
+        attributed.push(pid === undefined ? { at: event.at, job } : { at: event.at, pid, job });
+        if (attributed.length > MAX_ATTRIBUTED) attributed.shift();
+        lastAt = Math.max(lastAt ?? event.at, event.at);
+      }
+      // Handed off again when redelivered: the job reducer recognises a discard line by its time.
+      handOff.push({ ...event, body: { ...event.body, job } });
+    }
+    const handed = handOff.length > 0 ? { handOff } : {};
+    if (!starts && !attributed) return { state: initial, findings: [], records: [], ...handed };
+    const state: CronHostState = {
+      host: initial.host,
+      starts: starts ?? initial.starts,
+      attributed: attributed ?? initial.attributed,
+      ...(lastAt !== undefined ? { lastAt } : {}),
+      expiresAt: Math.max(lastAt ?? 0, ctx.clock.now()) + HOST_TTL_MS,
+    };
+    return { state, findings: [], records: [], ...handed };
+  },
+  expiresAt(state) {
+    return state.expiresAt;
+  },
+};

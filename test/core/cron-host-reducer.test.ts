@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { type CronHostState, cronHostKey, cronHostReducer, HOST_TTL_MS, initialCronHostState } from '../../lambdas/core/cron-host-reducer.ts';
+import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
+import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
+import { type Finding } from '../../lambdas/core/findings.ts';
+import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { eventsOf, fixtureLines, parseFile } from '../parse/helpers.ts';
+
+const T0 = Date.parse('2026-10-05T02:17:01Z');
+const MINUTE = 60_000;
+const NOW = T0 + 24 * 60 * MINUTE;
+const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => NOW } };
+const REASON = 'No MTA installed, discarding output';
+
+let line = 0;
+function cron(at: number, body: Record<string, unknown>, format = 'cron'): AuditEvent {
+  return { at, body: body as unknown as EventBody, source: { origin: 'syslog', line: ++line }, format };
+}
+
+/** `CRON[pid]: (root) CMD (job)` as the cron parser gives it. */
+function cmd(at: number, job: string, pid: number, host = 'web1'): AuditEvent {
+  return cron(at, { type: 'run.start', job, run_id: `${host}:${pid}:${new Date(at).toISOString()}`, host, user: 'root', pid });
+}
+
+/** `CRON[pid]: (CRON) info (No MTA installed, discarding output)`, from the cron process that forked the job (pid − 1 of its CMD). */
+function discard(at: number, pid: number | undefined, host = 'web1'): AuditEvent {
+  return cron(at, { type: 'output.discarded', host, reason: REASON, ...(pid !== undefined ? { pid } : {}) });
+}
+
+function jobsOf(events: readonly AuditEvent[] | undefined): Array<string | undefined> {
+  return (events ?? []).map((e) => (e.body as { job?: string }).job);
+}
+
+function apply(state: CronHostState, events: readonly AuditEvent[]) {
+  return cronHostReducer.apply(deepFreeze(state), 'web1', events, ctx);
+}
+
+const brief = (findings: readonly Finding[]) => findings.map((f) => `${f.detector} ${f.subject} ${f.ts}`);
+
+describe('cron host reducer: which job a discard line belongs to, across batches', () => {
+  it('claims CMD lines with a pid and discard lines without a job, by host', () => {
+    // Prepare
+    const claimed = [cmd(T0, 'report', 101), discard(T0, 100, 'web2'), cron(T0, { type: 'run.start', job: 'report', run_id: 'x', host: 'web1', user: 'root', pid: 101 }, 'journal')];
+    const ignored = [
+      cron(T0, { type: 'output.discarded', job: 'report', host: 'web1', reason: REASON, pid: 100 }),
+      cron(T0, { type: 'run.start', job: 'backup.service', run_id: 'backup.service@web1@x', host: 'web1' }, 'journal'),
+      cron(T0, { type: 'run.start', job: 'sync', run_id: 'r-1', host: 'web1', pid: 7 }, 'json'),
+    ];
+    // Act
+    const subjects = [...claimed, ...ignored].map((e) => cronHostReducer.subjectOf(e));
+    // Assess
+    expect(subjects).toEqual(['web1', 'web2', 'web1', undefined, undefined, undefined]);
+  });
+
+  it('gives a discard line to the CMD line whose pid is its pid + 1, kept from an earlier batch, and hands it to the job', () => {
+    // Prepare: the job's CMD line, then two other jobs' within the last 10 minutes.
+    const first = apply(initialCronHostState('web1'), [cmd(T0, '/usr/local/bin/report.sh', 20765), cmd(T0 + 60 * MINUTE, 'other-a', 20900)]);
+    const second = apply(first.state, [cmd(T0 + 65 * MINUTE, 'other-b', 20950)]);
+    // Act: report.sh ends 66 minutes after it started.
+    const result = apply(second.state, [discard(T0 + 66 * MINUTE, 20764)]);
+    // Assess
+    expect(jobsOf(result.handOff)).toEqual(['/usr/local/bin/report.sh']);
+    expect(result.handOff?.[0]).toMatchObject({ at: T0 + 66 * MINUTE, format: 'cron', body: { type: 'output.discarded', host: 'web1', reason: REASON, pid: 20764 } });
+    expect(result.findings).toEqual([]);
+    expect(result.records).toEqual([]);
+    expect(result.state.starts.map((s) => s.job)).toEqual(['/usr/local/bin/report.sh', 'other-a', 'other-b']);
+    expect(result.state.attributed).toEqual([{ at: T0 + 66 * MINUTE, pid: 20764, job: '/usr/local/bin/report.sh' }]);
+    expect(result.state.expiresAt).toBe(NOW + HOST_TTL_MS);
+    expect(cronHostReducer.expiresAt?.(result.state)).toBe(NOW + HOST_TTL_MS);
+  });
+
+  it('without a pid match, gives the line to the latest CMD line within 10 minutes before it, else to no job', () => {
+    // Prepare
+    const state = apply(initialCronHostState('web1'), [cmd(T0, 'early', 500), cmd(T0 + 2 * MINUTE, 'latest', 600), cmd(T0 + 30 * MINUTE, 'after', 700)]).state;
+    // Act
+    const near = apply(state, [discard(T0 + 9 * MINUTE, 42)]);
+    const noPid = apply(state, [discard(T0 + 9 * MINUTE, undefined)]);
+    const far = apply(state, [discard(T0 + 13 * MINUTE, 42)]);
+    // Assess
+    expect(jobsOf(near.handOff)).toEqual(['latest']);
+    expect(jobsOf(noPid.handOff)).toEqual(['latest']);
+    expect(far.handOff).toBeUndefined();
+    expect(far.state).toBe(state);
+  });
+
+  it('returns the very state it was given for a redelivered batch, and hands the line to the same job again', () => {
+    // Prepare: the discard line went to `report` by its pid; a later CMD line of `other` reuses nothing.
+    const batch = [cmd(T0, 'report', 101), discard(T0 + 30_000, 100)];
+    const done = apply(initialCronHostState('web1'), batch).state;
+    const later = apply(done, [cmd(T0 + 20_000, 'other', 101)]).state;
+    // Act
+    const again = apply(done, batch);
+    const afterOther = apply(later, [discard(T0 + 30_000, 100)]);
+    // Assess
+    expect(again.state).toBe(done);
+    expect(jobsOf(again.handOff)).toEqual(['report']);
+    expect(afterOther.state).toBe(later);
+    expect(jobsOf(afterOther.handOff)).toEqual(['report']);
+  });
+
+  it('keeps the newest 200 CMD lines and 50 attributions, in time order, without writing into the state it was given', () => {
+    // Prepare: 250 jobs a minute apart, then 60 discard lines in one batch.
+    let state = initialCronHostState('web1');
+    for (let b = 0; b < 250; b += 25) {
+      state = apply(state, Array.from({ length: 25 }, (_, i) => cmd(T0 + (b + i) * MINUTE, `job-${b + i}`, 1000 + 2 * (b + i)))).state;
+    }
+    const discards = Array.from({ length: 60 }, (_, i) => discard(T0 + (190 + i) * MINUTE + 30_000, 1000 + 2 * (190 + i) - 1));
+    // Act
+    const result = apply(state, discards);
+    const outOfOrder = apply(result.state, [cmd(T0 - MINUTE, 'too-old', 3)]);
+    // Assess
+    expect(state.starts).toHaveLength(200);
+    expect(state.starts[0].job).toBe('job-50');
+    expect(state.starts.every((s, i) => i === 0 || state.starts[i - 1].at <= s.at)).toBe(true);
+    expect(jobsOf(result.handOff)).toEqual(Array.from({ length: 60 }, (_, i) => `job-${190 + i}`));
+    expect(result.state.attributed.map((a) => a.job)).toEqual(Array.from({ length: 50 }, (_, i) => `job-${200 + i}`));
+    expect(outOfOrder.state).toBe(result.state);
+  });
+});
+
+describe('discarded output through the pipeline', () => {
+  const job = '/usr/local/bin/report.sh';
+
+  it('is reported once when the discard line comes 30 s later in the next batch, and once only when both batches come again', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const batch1 = [cmd(T0, job, 20765), cmd(T0, 'other', 20767, 'web2')];
+    const batch2 = [discard(T0 + 30_000, 20764)];
+    // Act
+    const first = await processBatch(batch1, REDUCERS, store, ctx);
+    const second = await processBatch(batch2, REDUCERS, store, ctx);
+    const redelivered = [await processBatch(batch1, REDUCERS, store, ctx), await processBatch(batch2, REDUCERS, store, ctx)];
+    // Assess
+    expect(first.findings).toEqual([]);
+    expect(brief(second.findings)).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`]);
+    expect(second.findings[0]).toMatchObject({ subject_kind: 'job', evidence: { host: 'web1', reason: REASON } });
+    expect(redelivered.flatMap((r) => r.findings)).toEqual([]);
+    expect(brief(await store.query({ from: '2026-10-01', to: '2026-11-01' }))).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`]);
+    expect((await store.load([cronHostKey('web1')])).get(cronHostKey('web1'))?.version).toBe(2);
+  });
+
+  it('is reported for a job that ran 12 minutes, its CMD and discard lines in one batch', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    // Act
+    const result = await processBatch([cmd(T0, job, 20765), discard(T0 + 12 * MINUTE, 20764)], REDUCERS, store, ctx);
+    // Assess
+    expect(brief(result.findings)).toEqual([`output-discarded ${job} 2026-10-05T02:29:01Z`]);
+  });
+
+  it('is reported for every job of a real cron log delivered one line at a time', async () => {
+    // Prepare: Debian's syslog: backup.sh (CMD pid 20827, discard 20826) and sync_assets.sh (20954, 20953).
+    const store = new MemoryAuditStore();
+    const events = eventsOf(parseFile('syslog', fixtureLines('syslog/cron-debian.log'), { year: 2026 }));
+    // Act
+    const findings: Finding[] = [];
+    for (const event of events) findings.push(...(await processBatch([event], REDUCERS, store, ctx)).findings);
+    // Assess
+    expect(brief(findings)).toEqual([
+      'output-discarded /usr/local/bin/backup.sh >> /var/log/backup.log 2>&1 2026-10-05T02:30:02Z',
+      'output-discarded bash scripts/sync_assets.sh 2026-10-05T02:35:01Z',
+    ]);
+  });
+
+  it('leaves a discard line the batch attributed to the job reducer, and reports it once when it comes again alone', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const line = discard(T0 + 30_000, 20764);
+    // Act
+    const together = await processBatch([cmd(T0, job, 20765), line], REDUCERS, store, ctx);
+    const alone = await processBatch([line], REDUCERS, store, ctx);
+    // Assess
+    expect(brief(together.findings)).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`]);
+    expect(((await store.load([cronHostKey('web1')])).get(cronHostKey('web1'))?.state as CronHostState).attributed).toEqual([{ at: T0 + 30_000, pid: 20764, job }]);
+    expect(alone.findings).toEqual([]);
+  });
+
+  it('reports a job at most once a day, whichever way its discard lines came', async () => {
+    // Prepare: the job runs hourly; its discard lines come in the next batch each time.
+    const store = new MemoryAuditStore();
+    const findings: Finding[] = [];
+    // Act
+    for (let h = 0; h < 25; h++) {
+      const start = T0 + h * 60 * MINUTE;
+      findings.push(...(await processBatch([cmd(start, job, 20_001 + 10 * h)], REDUCERS, store, ctx)).findings);
+      findings.push(...(await processBatch([discard(start + 30_000, 20_000 + 10 * h)], REDUCERS, store, ctx)).findings);
+    }
+    // Assess
+    expect(brief(findings)).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`, `output-discarded ${job} 2026-10-06T02:17:31Z`]);
+  });
+});
