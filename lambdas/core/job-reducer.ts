@@ -289,8 +289,10 @@ class ProcessedTokens {
 
 /**
  * cron's "(CRON) info (No MTA installed, discarding output)" names no job: it belongs to the job
- * whose CMD line came just before on the same host, from the child of the same cron process
- * (its pid is the discard line's pid + 1) when that can be told.
+ * whose CMD line came from the child of the same cron process (its pid is the discard line's
+ * pid + 1), anywhere in the batch. A line whose CMD line is not in the batch is left to the cron
+ * host reducer (cron-host-reducer.ts), which keeps each host's recent CMD lines across batches; a
+ * line without a pid goes to the latest CMD line on its host within 10 minutes before it.
  */
 function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly AuditEvent[] {
   if (!events.some((e) => e.body.type === 'output.discarded' && e.body.job === undefined)) return events;
@@ -298,16 +300,13 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
     const body = event.body;
     if (body.type !== 'output.discarded' || body.job !== undefined) return event;
     const pid = (body as { pid?: number }).pid;
-    let best: AuditEvent<RunStart> | undefined;
     for (let i = index - 1; i >= 0; i--) {
       const candidate = events[i];
-      if (event.at - candidate.at > DISCARD_WINDOW_MS) break;
+      if (pid === undefined && event.at - candidate.at > DISCARD_WINDOW_MS) break;
       if (candidate.body.type !== 'run.start' || candidate.format !== CRON_FORMAT || candidate.body.host !== body.host) continue;
-      const candidatePid = (candidate.body as { pid?: number }).pid;
-      if (pid !== undefined && candidatePid === pid + 1) return { ...event, body: { ...body, job: candidate.body.job } };
-      best ??= candidate as AuditEvent<RunStart>;
+      if (pid === undefined || (candidate.body as { pid?: number }).pid === pid + 1) return { ...event, body: { ...body, job: candidate.body.job } };
     }
-    return best ? { ...event, body: { ...body, job: best.body.job } } : event;
+    return event;
   });
 }
 

@@ -151,6 +151,17 @@ describe('discarded output through the pipeline', () => {
     expect(brief(result.findings)).toEqual([`output-discarded ${job} 2026-10-05T02:29:01Z`]);
   });
 
+  it("is not given to another job whose CMD line came in the discard line's batch, when its own came in an earlier one", async () => {
+    // Prepare: the job starts in batch 1; in batch 2 a job every 5 minutes starts, then the first one's discard line
+    const store = new MemoryAuditStore();
+    const batches = [[cmd(T0, job, 20765)], [cmd(T0 + 3 * MINUTE, 'every-5-min', 20901), discard(T0 + 3 * MINUTE + 30_000, 20764)]];
+    // Act
+    const findings: Finding[] = [];
+    for (const batch of batches) findings.push(...(await processBatch(batch, REDUCERS, store, ctx)).findings);
+    // Assess
+    expect(brief(findings)).toEqual([`output-discarded ${job} 2026-10-05T02:20:31Z`]);
+  });
+
   it('is reported for every job of a real cron log delivered one line at a time', async () => {
     // Prepare: Debian's syslog: backup.sh (CMD pid 20827, discard 20826) and sync_assets.sh (20954, 20953).
     const store = new MemoryAuditStore();
