@@ -1,6 +1,7 @@
 import type { Config, ExceptionConfig } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
+import { parseTime } from './parse-time.ts';
 
 /**
  * The rules of the guard-bypass exception registry (contract §2 `exceptions`, §5 `exceptions`):
@@ -73,6 +74,17 @@ export function expiryInForce(exception: GuardException, at: number): string {
     if (renewedAt > at && (first === undefined || renewedAt < first.at)) first = { at: renewedAt, from: renewal.from_expires };
   }
   return first?.from ?? exception.expires;
+}
+
+/**
+ * When an exception added with `exceptions add` was added, if that was after `at`: a bypass
+ * before then was made under no exception (a late line, a backfill; a registration after the
+ * fact does not cover it). Undefined for a config entry, whose `created_at` is when the registry
+ * first read it, not when it was written into the config.
+ */
+export function addedAfter(exception: GuardException, at: number): string | undefined {
+  if (exception.origin !== 'cli') return undefined;
+  return parseTime(exception.created_at) > at ? exception.created_at : undefined;
 }
 
 export function exceptionStanding(exception: GuardException, at: number): { readonly standing: ExceptionStanding; readonly daysLeft: number } {

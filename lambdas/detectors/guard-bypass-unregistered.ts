@@ -1,16 +1,18 @@
+import { addedAfter } from '../core/exception-registry.ts';
 import { isoTime } from '../core/findings.ts';
 import { bypassContext, bypassEvidence, type BypassDetector, namedExceptionId } from '../core/guard-bypass.ts';
+import { parseTime } from '../core/parse-time.ts';
 
 export const guardBypassUnregisteredDetector: BypassDetector = {
   kind: 'bypass',
   meta: {
     id: 'guard-bypass-unregistered',
-    description: 'A guard was bypassed with no exception, or under one that is unknown or for another guard.',
+    description: 'A guard was bypassed with no exception, or under one that is unknown, for another guard, or added after the bypass.',
     subjectKind: 'guard',
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'A `guard.bypass` line names no `exception_id`, or an id that is not in the exception registry, or an exception registered for another guard. Repeats of the same kind on the same guard are reported at most once per `alert_cooldown_minutes` (360), the next report counting those in between.',
+        'A `guard.bypass` line names no `exception_id`, or an id that is not in the exception registry, or an exception registered for another guard, or one added with `exceptions add` after the bypass (a late line or a backfill; a registration after the fact covers nothing before it). Repeats of the same kind on the same guard are reported at most once per `alert_cooldown_minutes` (360), the next report counting those in between.',
       cause:
         'The "just this once" bypass: a guard (PII redaction, a validation hook, an approval step) was switched off to ship or to debug, and nobody registered it with a reason, an owner and an expiry; or an exception id was copied from another guard or mistyped.',
       consequence:
@@ -34,7 +36,11 @@ export const guardBypassUnregisteredDetector: BypassDetector = {
       evidence.problem = 'other-guard';
       evidence.exception_guard = exception.guard;
     } else {
-      return [];
+      const added = addedAfter(exception, at);
+      if (added === undefined) return [];
+      why = `under ${id}, which was added to the exception registry only at ${isoTime(parseTime(added))}, after this bypass`;
+      evidence.problem = 'before-exception';
+      evidence.exception_created_at = added;
     }
     return [{ subject: bypass.guard, ts: isoTime(at), message: `guard "${bypass.guard}" bypassed${bypassContext(bypass)} ${why}`, evidence }];
   },

@@ -1,4 +1,4 @@
-import { exceptionStanding, expiryInForce } from '../core/exception-registry.ts';
+import { addedAfter, exceptionStanding, expiryInForce } from '../core/exception-registry.ts';
 import { isoTime } from '../core/findings.ts';
 import { bypassContext, bypassEvidence, type BypassDetector } from '../core/guard-bypass.ts';
 
@@ -21,7 +21,8 @@ export const guardExceptionExpiredDetector: BypassDetector = {
     },
   },
   check({ bypass, at, exception }) {
-    if (exception === undefined || exception.guard !== bypass.guard) return [];
+    // A bypass before the exception was added is guard-bypass-unregistered.
+    if (exception === undefined || exception.guard !== bypass.guard || addedAfter(exception, at) !== undefined) return [];
     const { standing, daysLeft } = exceptionStanding(exception, at);
     // The expiry the bypass met, not one a later renewal set.
     const expires = expiryInForce(exception, at);

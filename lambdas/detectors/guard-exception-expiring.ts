@@ -1,4 +1,4 @@
-import { EXPIRING_WITHIN_DAYS, exceptionStanding, expiryInForce } from '../core/exception-registry.ts';
+import { addedAfter, EXPIRING_WITHIN_DAYS, exceptionStanding, expiryInForce } from '../core/exception-registry.ts';
 import { isoTime } from '../core/findings.ts';
 import type { BypassDetector } from '../core/guard-bypass.ts';
 
@@ -21,7 +21,8 @@ export const guardExceptionExpiringDetector: BypassDetector = {
     },
   },
   check({ bypass, at, exception }) {
-    if (exception === undefined || exception.guard !== bypass.guard) return [];
+    // A bypass before the exception was added is guard-bypass-unregistered.
+    if (exception === undefined || exception.guard !== bypass.guard || addedAfter(exception, at) !== undefined) return [];
     const { standing, daysLeft } = exceptionStanding(exception, at);
     // A term that has been renewed since the bypass is not running out any more: nothing to announce.
     if (standing !== 'expiring' || expiryInForce(exception, at) !== exception.expires) return [];

@@ -14,6 +14,13 @@ testBypassDetector(guardBypassUnregisteredDetector, {
       at: AT,
       exception: exception({ status: 'revoked', revoked_at: '2026-10-01T00:00:00.000Z' }),
     },
+    { name: 'a bypass the moment an exception was added with the CLI', bypass: bypass({ exception_id: 'EX-12' }), at: AT, exception: exception({ origin: 'cli', created_at: AT, created_by: 'bob' }) },
+    {
+      name: 'a bypass before a config exception was seeded into the registry (its created_at is the seeding, not when it was written)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: AT,
+      exception: exception({ origin: 'config', created_at: '2026-10-20T00:00:00.000Z' }),
+    },
   ],
   invalid: [
     {
@@ -47,6 +54,17 @@ testBypassDetector(guardBypassUnregisteredDetector, {
         severity: 'high',
         message: 'guard "approval-step" bypassed for route refunds under EX-12, which is an exception for guard "pii-redaction", not this one',
         evidence: { guard: 'approval-step', exception_id: 'EX-12', route: 'refunds', problem: 'other-guard', exception_guard: 'pii-redaction' },
+      },
+    },
+    {
+      name: 'a bypass before the exception it names was added with the CLI (a late line, a backfill)',
+      bypass: bypass({ exception_id: 'EX-12', actor: 'dev-bob' }),
+      at: AT,
+      exception: exception({ origin: 'cli', created_at: '2026-10-15T12:00:00.000Z', created_by: 'bob' }),
+      expected: {
+        severity: 'high',
+        message: 'guard "pii-redaction" bypassed by dev-bob under EX-12, which was added to the exception registry only at 2026-10-15T12:00:00Z, after this bypass',
+        evidence: { guard: 'pii-redaction', exception_id: 'EX-12', actor: 'dev-bob', problem: 'before-exception', exception_created_at: '2026-10-15T12:00:00.000Z' },
       },
     },
   ],

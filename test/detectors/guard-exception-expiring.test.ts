@@ -17,6 +17,12 @@ testBypassDetector(guardExceptionExpiringDetector, {
     { name: 'an exception of another guard', bypass: bypass({ guard: 'approval-step', exception_id: 'EX-12' }), at: '2026-12-20T10:00:00.000Z', exception: exception() },
     { name: 'no exception', bypass: bypass(), at: '2026-12-20T10:00:00.000Z' },
     {
+      name: 'a bypass before the exception was added with the CLI (that is guard-bypass-unregistered)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-12-20T08:00:00.000Z',
+      exception: exception({ origin: 'cli', created_at: '2026-12-20T09:00:00.000Z' }),
+    },
+    {
       name: 'a bypass near the end of a term that has been renewed since (a late line)',
       bypass: bypass({ exception_id: 'EX-12' }),
       at: '2026-10-05T10:00:00.000Z',
