@@ -3,7 +3,8 @@ import { setOwn } from './own-property.ts';
 /**
  * Secret redaction: what a log line says is cleaned of credentials before anything is stored,
  * alerted or reported. A `Redactor` holds the built-in rules (AWS keys, bearer and API tokens,
- * passwords in URLs, private keys, labelled secrets) and the config's own patterns
+ * passwords in URLs and on command lines, webhook URLs, Azure keys, private keys, labelled
+ * secrets) and the config's own patterns
  * (`redact.patterns`). Every built-in pattern is anchored on a literal (a prefix such as `AKIA`,
  * `://`, `-----BEGIN`, a keyword) and has bounded or unambiguous quantifiers, so redaction is
  * linear in the text (test/core/redact.test.ts runs it on 256 KiB adversarial strings); a string
@@ -72,12 +73,12 @@ function isBasicCredential(b64: string): boolean {
 /**
  * `keyword = value`, `keyword: value`, `"keyword": "value"` (also inside JSON text whose quotes
  * are escaped): the value is replaced, the label kept. A quoted value runs to its closing quote;
- * an unquoted one to the next space, quote, backslash or `&`. A value that is already a marker
- * (an earlier rule's) is left alone.
+ * an unquoted one to the next space, quote, backslash or one of `stops`. A value that is already
+ * a marker (an earlier rule's) is left alone.
  */
-function assignmentRule(name: string, description: string, keywords: string): TextRule {
+function assignmentRule(name: string, description: string, keywords: string, stops = '&'): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["'])?([ \\t]*[:=][ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?((?<=["'])[^"'\\\\\\r\\n]+|[^\\s"'\\\\&]+)`,
+    `(${keywords})(\\\\?["'])?([ \\t]*[:=][ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?((?<=["'])[^"'\\\\\\r\\n]+|[^\\s"'\\\\${stops}]+)`,
     'gi',
   );
   const marker = redactionMarker(name);
@@ -86,6 +87,48 @@ function assignmentRule(name: string, description: string, keywords: string): Te
     return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}`;
   });
 }
+
+/**
+ * A value given to a password option, by its option: `--password VALUE`, `--db-password VALUE`,
+ * `--passphrase VALUE` (the `=` form is a labelled secret; `--no-password`, `--password-file`
+ * and `--password-stdin` give none; a value starting with `-` is the next option).
+ */
+const PASSWORD_OPTION = /(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}pass(?:word|wd|phrase)[ \t]+)(?!-)(\\?["'])?((?<=["'])[^"'\\\r\n]+|[^\s"'\\]+)/gi;
+/** `sshpass -p VALUE` (also glued: `-pVALUE`); only sshpass's own `-p`, not a port flag of the command it runs. */
+const SSHPASS_OPTION = /\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?((?<=["'])[^"'\\\r\n]+|[^\s"'\\]+)/g;
+/** A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, up to the end of its step of a pipeline or list. */
+const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
+/** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
+const MYSQL_PASSWORD = /((?<=[ \t])-p)(\\?["'])?((?<=["'])[^"'\\\r\n]+|[^\s"'\\]+)/g;
+
+/**
+ * Passwords given on a command line, as cron commands (job names) and scripts' output show them:
+ * `mysql -pVALUE` and its kin, `sshpass -p VALUE`, `--password VALUE`. A `-p` of any other
+ * command (a port, `mkdir -p`) is left alone.
+ */
+const cliPasswordRule: TextRule = {
+  name: 'cli-password',
+  description: 'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--passphrase`)',
+  apply(text) {
+    const marker = redactionMarker('cli-password');
+    const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
+    const out = text.replace(PASSWORD_OPTION, replaceValue).replace(SSHPASS_OPTION, replaceValue);
+    return out.replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue));
+  },
+};
+
+const SAS_SIGNATURE_PARAM = /([?&]sig=)([^&#;\s"'\\]{16,})/gi;
+const sasConnectionString = assignmentRule('azure-sas', "a connection string's `SharedAccessSignature=…` (it holds `&`: to the next `;`)", 'sharedaccesssignature', ';');
+
+/** Azure shared access signatures: a connection string's `SharedAccessSignature=…`, and the `sig=` of a SAS URL or token. */
+const azureSasRule: TextRule = {
+  name: 'azure-sas',
+  description: 'Azure shared access signatures: `SharedAccessSignature=…` in a connection string, `sig=…` in a SAS URL or token',
+  apply(text) {
+    const marker = redactionMarker('azure-sas');
+    return sasConnectionString.apply(text).replace(SAS_SIGNATURE_PARAM, (match, param: string, value: string) => (value.startsWith(MARKER_START) ? match : `${param}${marker}`));
+  },
+};
 
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY( BLOCK)?-----/g;
 const PEM_END = /-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/g;
@@ -153,10 +196,20 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   privateKeyRule,
   regexRule(
     'url-password',
-    'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`)',
-    /:\/\/([^\s:/@"'\\]{0,256}):([^\s/?#"'\\]{1,256})@/g,
+    'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`',
+    // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path.
+    /:\/\/([^\s:/@"'\\]{0,256}):(?!\d{0,5}\/)[^\s?#"'\\]{1,256}@/g,
     (_m, user: string) => `://${user}:${redactionMarker('url-password')}@`,
   ),
+  regexRule(
+    'slack-webhook',
+    'Slack webhook URLs (`https://hooks.slack.com/services/…`, also `/workflows/`, `/triggers/`)',
+    /\b(hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{8,}/gi,
+    (_m, path: string) => `${path}${redactionMarker('slack-webhook')}`,
+  ),
+  assignmentRule('azure-key', 'Azure storage account and Service Bus keys (`AccountKey=…`, `SharedAccessKey=…` in connection strings, `AZURE_STORAGE_ACCOUNT_KEY=…`)', 'accountkey|storage[_-]account[_-]key|sharedaccesskey', ';&'),
+  azureSasRule,
+  cliPasswordRule,
   regexRule('bearer-token', '`Bearer <token>` (as in an `Authorization` header)', /\b(bearer[ \t]+)([A-Za-z0-9._~+/=-]{8,})/gi, (match, scheme: string, token: string) =>
     token.startsWith(MARKER_START) || (!hasDigit(token) && token.length < 20) ? match : `${scheme}${redactionMarker('bearer-token')}`,
   ),
@@ -177,8 +230,8 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   ),
   assignmentRule(
     'secret-assignment',
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …` and the like (the label is kept)',
-    'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…` and the like (the label is kept)',
+    'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd',
   ),
 ];
 
@@ -187,14 +240,19 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * them it holds, and only the rules they trigger run. Most text (timestamps, counts, paths) holds
  * none and is left after that one scan. `://` is looked for on its own: as an alternative in the
  * scan it would double the cost on text full of `hh:mm:ss` times. (`basic`, not `basi`: a match
- * must not swallow the start of another word, here `asia`.)
+ * must not swallow the start of another word, here `asia`. `sql` and `adb` for `mysql…` and
+ * `mariadb…`: a word starting with `m`, a new first letter, would slow the scan of every text.)
  */
-const TRIGGER_SCAN = /pass|secr|toke|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia/gi;
+const TRIGGER_SCAN = /pass|secr|toke|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 
 const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'private-key': ['priv'],
   'url-password': [URL_TRIGGER],
+  'slack-webhook': ['slack'],
+  'azure-key': ['key'],
+  'azure-sas': ['sig=', 'signature='],
+  'cli-password': ['pass', 'sql', 'adb'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -207,7 +265,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'aws-access-key': ['akia', 'asia'],
   'aws-secret-key': ['secr'],
   cookie: ['cook'],
-  'secret-assignment': ['pass', 'secr', 'toke', 'key', 'auth', 'cred'],
+  'secret-assignment': ['pass', 'secr', 'toke', 'key', 'auth', 'cred', 'sql'],
 };
 
 const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source, 'i');

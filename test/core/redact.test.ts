@@ -34,11 +34,23 @@ const RULES: Readonly<Record<string, RuleTable>> = {
     ],
   },
   'url-password': {
-    quiet: ['https://example.com:8443/path?x=1', 'see https://docs.example.com/a@b', 'ssh git@github.com:org/repo.git', 'mailto:ops@example.com'],
+    quiet: [
+      'https://example.com:8443/path?x=1',
+      'see https://docs.example.com/a@b',
+      'ssh git@github.com:org/repo.git',
+      'mailto:ops@example.com',
+      // A port, then a path holding an `@`: no password.
+      'http://localhost:5173/@vite/client',
+      'https://registry.example.com:443/@scope/pkg/-/pkg-1.0.0.tgz',
+      'https://host:8443/users/bob@example.com',
+    ],
     redacted: [
       ['postgres://app:hunter2@db.internal:5432/app', `postgres://app:${M('url-password')}@db.internal:5432/app`],
       ['redis://:s3cr3t@cache:6379/0', `redis://:${M('url-password')}@cache:6379/0`],
       ['https://bob:p@ss@host.example.com/x', `https://bob:${M('url-password')}@host.example.com/x`],
+      // A `/` in the password (clients take it as it is): the password still ends at the host's `@`.
+      ['https://user:pa55/word@host/x', `https://user:${M('url-password')}@host/x`],
+      ['git clone https://ci:a/b@c/d@git.example.com/repo.git', `git clone https://ci:${M('url-password')}@git.example.com/repo.git`],
     ],
   },
   'bearer-token': {
@@ -113,6 +125,67 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['set-cookie: id=a3fWa; Max-Age=2592000', `set-cookie: ${M('cookie')}`],
     ],
   },
+  'cli-password': {
+    quiet: [
+      // Port and other `-p` flags of commands whose `-p` is no password.
+      'docker run -p 8080:80 nginx',
+      'ssh -p 2222 deploy@host',
+      'mkdir -p /var/backups/db',
+      'sshpass -f /etc/backup.pw ssh -p 2222 host',
+      // mysql's `-p` alone asks for the password; `-P` is the port.
+      'mysql -u root -p appdb',
+      'mysql -h db -P3306 -uroot appdb',
+      'mysql: [Warning] Using a password on the command line interface can be insecure.',
+      'grep -pi mysql /etc/services',
+      // Options that name a password without giving one.
+      'pg_dump --no-password appdb',
+      'docker login --password-stdin registry.example.com',
+      'restic backup --password-file /run/secrets/restic /srv',
+      'psql --password -h db appdb',
+    ],
+    redacted: [
+      ['mysqldump -uroot -pS3cretPass db > /backup/db.sql', `mysqldump -uroot -p${M('cli-password')} db > /backup/db.sql`],
+      ['/usr/bin/mysql -h db -P3306 -u app -pHunter2Secret! appdb -e "select 1"', `/usr/bin/mysql -h db -P3306 -u app -p${M('cli-password')} appdb -e "select 1"`],
+      ['mysqladmin -uroot -p"two words" ping', `mysqladmin -uroot -p"${M('cli-password')}" ping`],
+      ['cd /srv && mariadb-dump -ubackup -ps3cr3t --all-databases | gzip > all.sql.gz', `cd /srv && mariadb-dump -ubackup -p${M('cli-password')} --all-databases | gzip > all.sql.gz`],
+      ['pg_dump --password Hunter2Secret appdb', `pg_dump --password ${M('cli-password')} appdb`],
+      ["backup --db-password 'a b c' --to s3://bucket", `backup --db-password '${M('cli-password')}' --to s3://bucket`],
+      ['gpg --batch --passphrase pl41n --decrypt k.gpg', `gpg --batch --passphrase ${M('cli-password')} --decrypt k.gpg`],
+      ['sshpass -p Hunter2Secret ssh host', `sshpass -p ${M('cli-password')} ssh host`],
+      ['sshpass -v -pHunter2Secret ssh -p 2222 host', `sshpass -v -p${M('cli-password')} ssh -p 2222 host`],
+    ],
+  },
+  'slack-webhook': {
+    quiet: ['slack notification sent', 'see https://api.slack.com/messaging/webhooks', 'https://hooks.slack.com/services/'],
+    redacted: [
+      ['curl -X POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX -d @msg.json', `curl -X POST https://hooks.slack.com/services/${M('slack-webhook')} -d @msg.json`],
+      ['{"url":"https://hooks.slack.com/workflows/T0AB12CD3/A0123/456789/abcdefABCDEF"}', `{"url":"https://hooks.slack.com/workflows/${M('slack-webhook')}"}`],
+    ],
+  },
+  'azure-key': {
+    quiet: ['DefaultEndpointsProtocol=https;AccountName=acc;EndpointSuffix=core.windows.net', 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey', 'account key rotated'],
+    redacted: [
+      [
+        'DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZmdoaWprbG1ub3A=;EndpointSuffix=core.windows.net',
+        `DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=${M('azure-key')};EndpointSuffix=core.windows.net`,
+      ],
+      [
+        'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=abc+def/123=',
+        `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=${M('azure-key')}`,
+      ],
+      ['AZURE_STORAGE_ACCOUNT_KEY=Zm9vYmFy+YmF6==', `AZURE_STORAGE_ACCOUNT_KEY=${M('azure-key')}`],
+    ],
+  },
+  'azure-sas': {
+    quiet: ['received signal sig=15', 'kill -s SIGTERM 42', 'https://acc.blob.core.windows.net/c/f?sig=short', 'design=minimal signature verified'],
+    redacted: [
+      [
+        'azcopy copy x "https://acc.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2026-12-31T00:00:00Z&spr=https&sig=Xy1%2Bab4Cd5eF6gH7iJ8kL9mN0oP1qR2sT3uV4wX5yZ%3D"',
+        `azcopy copy x "https://acc.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=co&sp=rwl&se=2026-12-31T00:00:00Z&spr=https&sig=${M('azure-sas')}"`,
+      ],
+      ['BlobEndpoint=https://acc.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&ss=b&sig=Xy1%2Bab4Cd5eF6gH7iJ8kL9m;x=1', `BlobEndpoint=https://acc.blob.core.windows.net/;SharedAccessSignature=${M('azure-sas')};x=1`],
+    ],
+  },
   'secret-assignment': {
     quiet: [
       'token bucket refilled',
@@ -132,6 +205,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['Authorization: token0123456789', `Authorization: ${M('secret-assignment')}`],
       ['X-Api-Key: abcd1234', `X-Api-Key: ${M('secret-assignment')}`],
       ['private_key=abc', `private_key=${M('secret-assignment')}`],
+      ['SSHPASS=Hunter2Secret sshpass -e ssh host', `SSHPASS=${M('secret-assignment')} sshpass -e ssh host`],
+      ['MYSQL_PWD=Hunter2Secret mysqldump appdb', `MYSQL_PWD=${M('secret-assignment')} mysqldump appdb`],
     ],
   },
 };
@@ -355,6 +430,18 @@ describe('linear time', () => {
     'JWT starts': 'eyJaaaaa.'.repeat(N / 9),
     'sk- runs': 'sk-'.repeat(N / 3),
     'quoted labels': 'token: "'.repeat(N / 8),
+    'URL ports and slashes': `://h:1${'/'.repeat(N)}`,
+    'URL user infos': '://a:b/'.repeat(N / 7),
+    'URL at signs': `://a:b${'@'.repeat(N)}/`,
+    'mysql words': 'mysql '.repeat(N / 6),
+    'mysql -p flags': `mysql${' -p'.repeat(N / 3)}`,
+    'sshpass flags': `sshpass${' -v'.repeat(N / 3)}`,
+    'option dashes': '-'.repeat(N),
+    'option words': `--${'a-'.repeat(N / 2)}`,
+    'password options': '--password '.repeat(N / 11),
+    'sig parameters': '&sig='.repeat(N / 5),
+    'account keys': 'AccountKey='.repeat(N / 11),
+    'slack hooks': 'hooks.slack.com/services/'.repeat(N / 25),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
@@ -389,6 +476,19 @@ describe('parseLine redacts at entry', () => {
       expect(outcome.kind).toBe('rejected');
       expect(leaksIn(outcome.kind === 'rejected' ? outcome.reason : '')).toEqual([]);
     }
+  });
+
+  it('redacts the password in a cron command, and names its job the same on every run', () => {
+    // Prepare: the command of a cron CMD line is the job's name; the password changed in between
+    const cmd = (at: string, pid: number, password: string) => `Oct  3 ${at} db1 CRON[${pid}]: (root) CMD (mysqldump -uroot -p${password} appdb > /backup/db.sql)`;
+    const lines = [cmd('02:30:01', 101, 'S3cretPass'), cmd('02:30:01', 102, 'S3cretPass'), cmd('03:30:01', 103, 'N3wSecret!')];
+    // Act
+    const jobs = lines.map((line) => {
+      const outcome = parseLine(line, { source, year: 2026 });
+      return outcome.kind === 'events' ? outcome.events[0].body.job : outcome.kind;
+    });
+    // Assess
+    expect(jobs).toEqual(Array(3).fill(`mysqldump -uroot -p${M('cli-password')} appdb > /backup/db.sql`));
   });
 
   it('applies the built-in rules when no redactor is given', () => {

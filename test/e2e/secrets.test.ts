@@ -125,7 +125,7 @@ const INPUT_PATHS: ReadonlyArray<{ readonly path: string; readonly lines: readon
   {
     path: 'syslog cron lines (the command is the job name) and plain lines',
     lines: [
-      { ts: at(10), message: 'Oct  3 10:00:01 web-1 CRON[4242]: (root) CMD (/usr/local/bin/backup --password=pl4nt-pw-0016 --to https://deploy:pl4nt-url-0012@s3.example.com)' },
+      { ts: at(10), message: 'Oct  3 10:00:01 web-1 CRON[4242]: (root) CMD (/usr/local/bin/backup --password=pl4nt-pw-0016 --to https://deploy:pl4nt-url-0012@s3.example.com && mysqldump -uroot -ppl4nt-mysql-0025 appdb)' },
       { ts: at(10, 1), message: `Oct  3 10:00:02 web-1 backup[4243]: ${secretsLine()}` },
       { ts: at(10, 2), message: secretsLine() },
     ],
@@ -187,8 +187,8 @@ describe('planted secrets never leave the pipeline', () => {
   it('plants every kind of secret in every input path', () => {
     // The figure the README quotes.
     expect({ kinds: new Set(PLANTED.map((s) => s.rule)).size, secrets: PLANTED.length, inputPaths: INPUT_PATHS.length, lines: ALL_LINES.length }).toEqual({
-      kinds: 16,
-      secrets: 18,
+      kinds: 20,
+      secrets: 23,
       inputPaths: 12,
       lines: 21,
     });
@@ -248,7 +248,7 @@ describe('planted secrets never leave the pipeline', () => {
     expect(missingMarkers(stored.text, STORED_MARKERS), 'DynamoDB').toEqual([]);
     expect(missingMarkers(snsText, ['aws-access-key', 'secret-assignment']), 'SNS').toEqual([]);
     expect(reportsText).toContain('[REDACTED:aws-access-key]');
-    expect(stored.text).toContain('/usr/local/bin/backup --password=[REDACTED:secret-assignment] --to https://deploy:[REDACTED:url-password]@s3.example.com');
+    expect(stored.text).toContain('/usr/local/bin/backup --password=[REDACTED:secret-assignment] --to https://deploy:[REDACTED:url-password]@s3.example.com && mysqldump -uroot -p[REDACTED:cli-password] appdb');
   });
 
   it('CLI scan and report: nothing on stdout or stderr, in --json or as tables', async () => {

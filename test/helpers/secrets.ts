@@ -44,6 +44,11 @@ export const PLANTED: readonly PlantedSecret[] = [
   { rule: 'secret-assignment', value: 'pl4nt-pw-0016', text: 'login ok password=pl4nt-pw-0016 user=etl' },
   { rule: 'secret-assignment', value: 'pl4nt-apikey-0017', text: '{"api_key": "pl4nt-apikey-0017", "region": "eu-west-1"}' },
   { rule: 'employee-pin', value: 'pl4nt0019', text: 'badge EMP-PIN-pl4nt0019 accepted' },
+  { rule: 'url-password', value: 'pl4nt/url-0024', text: 'mirroring https://ci:pl4nt/url-0024@git.example.com/repo.git' },
+  { rule: 'cli-password', value: 'pl4nt-mysql-0025', text: 'mysqldump -uroot -ppl4nt-mysql-0025 appdb' },
+  { rule: 'slack-webhook', value: 'pl4nt0026hookXXXXXXXXXXXX', text: 'notify https://hooks.slack.com/services/T0PL4NT26/B0PL4NT26/pl4nt0026hookXXXXXXXXXXXX sent' },
+  { rule: 'azure-key', value: 'pl4nt0027AzureKeyMaterialAbCdEfGh==', text: 'DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=pl4nt0027AzureKeyMaterialAbCdEfGh==;EndpointSuffix=core.windows.net' },
+  { rule: 'azure-sas', value: 'pl4nt0028SasSignature%2BAbCd%3D', text: 'GET https://acc.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=pl4nt0028SasSignature%2BAbCd%3D' },
   { rule: 'secret-assignment', value: 'pl4nt-field-0020', text: 'client_secret: pl4nt-field-0020' },
   // Last: a Cookie header runs to the end of its line.
   { rule: 'cookie', value: 'pl4nt-cookie-0018', text: 'Cookie: sid=pl4nt-cookie-0018; theme=dark' },
