@@ -72,19 +72,24 @@ function isBasicCredential(b64: string): boolean {
 
 /**
  * `keyword = value`, `keyword: value`, `"keyword": "value"` (also inside JSON text whose quotes
- * are escaped): the value is replaced, the label kept. A quoted value runs to its closing quote;
- * an unquoted one to the next space, quote, backslash or one of `stops`. A value that is already
- * a marker (an earlier rule's) is left alone.
+ * are escaped): the value is replaced, the label kept. A quoted value runs to its closing quote.
+ * An unquoted one after `=` (logfmt, query strings, options) runs to the next space, quote,
+ * backslash or one of `stops`; after `:` (YAML, headers, `password: a b c`) the value may hold
+ * spaces, so it runs to the end of the line, a quote or a backslash, or up to an earlier rule's
+ * marker (which stays). A value that is already a marker is left alone.
  */
 function assignmentRule(name: string, description: string, keywords: string, stops = '&'): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["'])?([ \\t]*[:=][ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?((?<=["'])[^"'\\\\\\r\\n]+|[^\\s"'\\\\${stops}]+)`,
+    `(${keywords})(\\\\?["'])?([ \\t]*[:=][ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?` +
+      `((?<=["'])[^"'\\\\\\r\\n]+|(?<=:[ \\t]*)[^\\s"'\\\\[](?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:))*|[^\\s"'\\\\${stops}]+)`,
     'gi',
   );
   const marker = redactionMarker(name);
   return regexRule(name, description, pattern, (match, keyword, closeQuote = '', separator, openQuote = '', scheme = '', value) => {
     if (value.startsWith(MARKER_START)) return match;
-    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}`;
+    // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
+    const trailing = value.length - value.trimEnd().length;
+    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.length - trailing)}`;
   });
 }
 
@@ -230,7 +235,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   ),
   assignmentRule(
     'secret-assignment',
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…` and the like (the label is kept)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…` and the like (the label is kept; after `:` the value runs to the end of the line)',
     'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd',
   ),
 ];

@@ -205,6 +205,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['Authorization: token0123456789', `Authorization: ${M('secret-assignment')}`],
       ['X-Api-Key: abcd1234', `X-Api-Key: ${M('secret-assignment')}`],
       ['private_key=abc', `private_key=${M('secret-assignment')}`],
+      // After a colon the value may hold spaces: it runs to the end of the line (or a quote).
+      ['password: correct horse battery staple', `password: ${M('secret-assignment')}`],
+      ['password: correct horse  \nuser: bob', `password: ${M('secret-assignment')}  \nuser: bob`],
+      ['Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261003, Signature=fe5f80f77d5f', `Authorization: ${M('secret-assignment')}`],
+      // … but not over another rule's marker, which stays.
+      ['client_secret: abc def | Cookie: sid=1', `client_secret: ${M('secret-assignment')} ${M('cookie')}`],
       ['SSHPASS=Hunter2Secret sshpass -e ssh host', `SSHPASS=${M('secret-assignment')} sshpass -e ssh host`],
       ['MYSQL_PWD=Hunter2Secret mysqldump appdb', `MYSQL_PWD=${M('secret-assignment')} mysqldump appdb`],
     ],
@@ -430,6 +436,8 @@ describe('linear time', () => {
     'JWT starts': 'eyJaaaaa.'.repeat(N / 9),
     'sk- runs': 'sk-'.repeat(N / 3),
     'quoted labels': 'token: "'.repeat(N / 8),
+    'colon labels': 'password: '.repeat(N / 10),
+    'colon labels and markers': 'token: a [REDACTED:x] '.repeat(N / 22),
     'URL ports and slashes': `://h:1${'/'.repeat(N)}`,
     'URL user infos': '://a:b/'.repeat(N / 7),
     'URL at signs': `://a:b${'@'.repeat(N)}/`,

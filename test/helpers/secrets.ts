@@ -49,6 +49,8 @@ export const PLANTED: readonly PlantedSecret[] = [
   { rule: 'slack-webhook', value: 'pl4nt0026hookXXXXXXXXXXXX', text: 'notify https://hooks.slack.com/services/T0PL4NT26/B0PL4NT26/pl4nt0026hookXXXXXXXXXXXX sent' },
   { rule: 'azure-key', value: 'pl4nt0027AzureKeyMaterialAbCdEfGh==', text: 'DefaultEndpointsProtocol=https;AccountName=acc;AccountKey=pl4nt0027AzureKeyMaterialAbCdEfGh==;EndpointSuffix=core.windows.net' },
   { rule: 'azure-sas', value: 'pl4nt0028SasSignature%2BAbCd%3D', text: 'GET https://acc.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=pl4nt0028SasSignature%2BAbCd%3D' },
+  // After a colon a value runs to the end of its line: these come last but the cookie.
+  { rule: 'secret-assignment', value: 'correct horse pl4nt-0029', text: 'password: correct horse pl4nt-0029' },
   { rule: 'secret-assignment', value: 'pl4nt-field-0020', text: 'client_secret: pl4nt-field-0020' },
   // Last: a Cookie header runs to the end of its line.
   { rule: 'cookie', value: 'pl4nt-cookie-0018', text: 'Cookie: sid=pl4nt-cookie-0018; theme=dark' },
