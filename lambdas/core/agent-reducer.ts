@@ -3,9 +3,10 @@ import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts'
 import type { DetectorId } from '../detectors/ids.ts';
 import { TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
-import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent } from './agent-run.ts';
+import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, markJudgedAlone } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
-import { deriveAgentTrees, treeOf } from './agent-tree-loader.ts';
+import { deriveAgentTrees, judgedAloneEvent, judgedAloneOf, treeEvent, treeOf } from './agent-tree-loader.ts';
+import type { AuditEvent } from './events.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { ownValue } from './own-property.ts';
@@ -21,6 +22,9 @@ import { partitionPoint } from './stats.ts';
  *    ended (again when late lines add to it), keeps the cost history of its root runs, and the
  *    roots still open for the sweep.
  * 3. `agentIndexReducer`: the names of all agents seen (`agentindex#all`), for the sweep.
+ *
+ * The sweep also runs `agentAloneReducer`, which notes on a run's aggregate what its tree gave when
+ * judged without its parent.
  */
 
 export const agentRunReducer: SubjectReducer<AgentRunState> = {
@@ -131,14 +135,22 @@ export function costHistoryFor(state: Pick<AgentState, 'history'>, tree: TreeSna
 
 /**
  * Runs every tree detector on a snapshot, in registry order, with the agent's options (resolved
- * once per batch of its snapshots: resolving walks every configured agent).
+ * once per batch of its snapshots: resolving walks every configured agent). A tree whose root's
+ * named parent has not started is judged as a tree of its own: its findings say so.
  */
 function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions): Finding[] {
   const findings: Finding[] = [];
+  const parent = tree.parent_unseen;
   for (const detector of TREE_DETECTORS) {
     for (const draft of detector.check({ tree, history, options })) {
       findings.push({
         ...draft,
+        ...(parent !== undefined
+          ? {
+              message: `${draft.message} (judged as the root of its own tree: its parent run ${parent} has not started, no agent.start of it was seen)`,
+              evidence: { ...draft.evidence, parent_run_id: parent, parent_seen: false },
+            }
+          : {}),
         detector: detector.meta.id,
         subject_kind: detector.meta.subjectKind,
         severity: config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
@@ -146,6 +158,22 @@ function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, opt
     }
   }
   return findings;
+}
+
+/**
+ * What the sweep notes on a root it judges though it names a parent (guessed, or named and not
+ * started) before it judges it: the findings of its tree, so that if the parent turns out to be an
+ * agent run after all, the parent's tree does not report them again. Written before the judgement
+ * (a sweep that fails between the two writes leaves the root open, to be judged, and noted, again).
+ */
+export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config): AuditEvent[] {
+  const notes: AuditEvent[] = [];
+  for (const tree of trees) {
+    if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale')) continue;
+    const fired = judgeTree(tree, { costs: [], tokens: [] }, config, resolveAgentOptions(config, tree.agent)).map(firedId);
+    if (fired.length > 0) notes.push(judgedAloneEvent({ run_id: tree.root_run_id, fired }, treeEvent(tree).at));
+  }
+  return notes;
 }
 
 function firedId(f: { detector: DetectorId; run_id?: string }): string {
@@ -355,6 +383,12 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       if (!tree || tree.agent !== subject) continue;
       const prev = judgedRoots.get(tree.root_run_id);
 
+      if (tree.phase === 'adopted') {
+        // Its parent's tree judges it now.
+        if (open.has(tree.root_run_id)) open.remove(tree.root_run_id);
+        continue;
+      }
+
       if (tree.phase === 'open') {
         if (open.has(tree.root_run_id)) continue;
         // A root with a guessed parent is judged only by the sweep: when its tree grew after it was
@@ -374,10 +408,10 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
       options ??= resolveAgentOptions(ctx.config, subject);
       const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
-      const already = new Set(prev?.fired ?? []);
+      const already = new Set([...(prev?.fired ?? []), ...(tree.fired_alone ?? [])]);
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
-      const fired = [...already, ...fresh.map(firedId)];
+      const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
       judgedRoots.remove(tree.root_run_id);
       judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired });
 
@@ -417,6 +451,30 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       ...(rootsChanged ? { roots } : {}),
     };
     return { state, findings, records };
+  },
+};
+
+/**
+ * Notes on a run's aggregate (`agentrun#<run_id>`) what its tree gave when the sweep judged it
+ * without its parent (`judged_alone`). The sweep's only: ingest never judges such a tree.
+ */
+export const agentAloneReducer: SubjectReducer<AgentRunState> = {
+  kind: 'agent',
+  stateKind: AGENT_RUN_STATE_KIND,
+  subjectOf(event) {
+    return judgedAloneOf(event)?.run_id;
+  },
+  initial: initialAgentRun,
+  apply(state, _subject, events): Reduction<AgentRunState> {
+    let next = state;
+    for (const event of events) {
+      const note = judgedAloneOf(event);
+      if (note) next = markJudgedAlone(next, note.fired);
+    }
+    return { state: next, findings: [], records: [] };
+  },
+  expiresAt(state) {
+    return state.expires_at;
   },
 };
 

@@ -62,6 +62,12 @@ export interface AgentRunState {
   readonly seen: string;
   /** When DynamoDB may delete the aggregate (epoch ms). */
   readonly expires_at?: number;
+  /**
+   * Findings (`detector#run_id`) its tree gave when the sweep judged it as the root of its own tree
+   * while its parent had not started (`markJudgedAlone`): the parent's tree, if it starts after
+   * all, does not report them again.
+   */
+  readonly judged_alone?: readonly string[];
 }
 
 export const AGENT_RUN_STATE_KIND = 'agentrun';
@@ -70,6 +76,8 @@ export const AGENT_RUN_TTL_MS = 30 * 86_400_000;
 /** Fingerprints kept per run: 40 KB; a run with more actions dedups against its latest 5000. */
 export const MAX_SEEN_ACTIONS = 5000;
 export const MAX_CHILDREN = 500;
+/** Finding ids kept in `judged_alone`: a tree's budget findings are at most two per run. */
+const MAX_JUDGED_ALONE = 1000;
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;
 export const OTHER_ACTIONS = '…other';
@@ -256,6 +264,19 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   return settled(draft);
 }
 
+/**
+ * Notes on a run's aggregate the findings its tree gave when judged without its parent (see
+ * `judged_alone`). The very state it was given when they are noted already, or when the run is not
+ * stored (nothing to hang them on: a tree without its aggregate is not judged again).
+ */
+export function markJudgedAlone(state: AgentRunState, fired: readonly string[]): AgentRunState {
+  if (state.started_at === undefined) return state;
+  const known = new Set(state.judged_alone ?? []);
+  const fresh = [...new Set(fired)].filter((id) => !known.has(id));
+  if (fresh.length === 0) return state;
+  return { ...state, judged_alone: [...(state.judged_alone ?? []), ...fresh].slice(-MAX_JUDGED_ALONE) };
+}
+
 type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };
 
 /**
@@ -292,6 +313,7 @@ function draftOf(s: AgentRunState): RunDraft {
     facts: s.facts,
     seen: s.seen,
     expires_at: s.expires_at,
+    judged_alone: s.judged_alone,
   };
   for (const key of Object.keys(s)) if (!Object.hasOwn(draft, key)) setOwn(draft as unknown as Record<string, unknown>, key, (s as unknown as Record<string, unknown>)[key]);
   return draft;

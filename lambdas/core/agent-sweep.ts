@@ -1,5 +1,14 @@
 import type { StateStore } from '../ports.ts';
-import { AGENT_INDEX_STATE_KIND, AGENT_INDEX_SUBJECT, type AgentIndexState, agentIndexReducer, type AgentState, agentTreeReducer } from './agent-reducer.ts';
+import {
+  AGENT_INDEX_STATE_KIND,
+  AGENT_INDEX_SUBJECT,
+  agentAloneReducer,
+  type AgentIndexState,
+  agentIndexReducer,
+  type AgentState,
+  agentTreeReducer,
+  judgedAloneNotes,
+} from './agent-reducer.ts';
 import { DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
 import { readCurrent, RunCache, treeEvent } from './agent-tree-loader.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer } from './pipeline.ts';
@@ -9,7 +18,9 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
  * index, the open roots of every agent, and their trees; judges those quiet for long enough
  * (`judgeStaleAgentRoots`); and folds the snapshots into the agent states like any batch (one
  * read, one conditional write per agent). Snapshots already judged change nothing, so running
- * it every few minutes is cheap: reads only.
+ * it every few minutes is cheap: reads only. The open roots include runs whose named parent has
+ * not started: judged as roots of their own trees once settled (`orphanSettleMs`), and let go
+ * (`adopted`) once their parent starts.
  */
 export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS): Promise<BatchResult> {
   const indexKey = `${AGENT_INDEX_STATE_KIND}#${AGENT_INDEX_SUBJECT}`;
@@ -17,7 +28,7 @@ export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, opt
   if (!index || index.agents.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
   const states = await readCurrent(store, index.agents.map((a) => `agent#${a}`));
   const now = ctx.clock.now();
-  const quietest = Math.min(options.settleMs, options.staleAfterMs);
+  const quietest = Math.min(options.settleMs, options.staleAfterMs, options.orphanSettleMs);
   const candidates: StaleRootCandidate[] = [];
   for (const agent of index.agents) {
     const state = states.get(`agent#${agent}`)?.state as AgentState | undefined;
@@ -31,6 +42,11 @@ export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, opt
   await cache.load(candidates.flatMap((c) => cache.runs.get(c.run_id)?.parent_run_id ?? []));
   await cache.loadTrees(candidates.map((c) => c.run_id));
   const trees = judgeStaleAgentRoots(candidates, cache.runs, now, options);
+  // Roots judged without their parent first note what they found on their own run, so that a
+  // parent that starts after all does not have its tree report it again.
+  const notes = judgedAloneNotes(trees, ctx.config);
+  const noted = notes.length > 0 ? await processBatch(notes, [agentAloneReducer as SubjectReducer<unknown>], store, ctx) : undefined;
   const reducers: readonly SubjectReducer<unknown>[] = [agentTreeReducer as SubjectReducer<unknown>, agentIndexReducer as SubjectReducer<unknown>];
-  return processBatch(trees.map(treeEvent), reducers, store, ctx);
+  const judged = await processBatch(trees.map(treeEvent), reducers, store, ctx);
+  return noted ? { ...judged, subjects: judged.subjects + noted.subjects, conflicts: judged.conflicts + noted.conflicts } : judged;
 }

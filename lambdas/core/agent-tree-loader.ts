@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
 import { agentRunKey, type AgentRunState } from './agent-run.ts';
-import { buildTreeSnapshot, isRootRun, MAX_TREE_DEPTH, type TreeSnapshot } from './agent-tree.ts';
+import { buildTreeSnapshot, MAX_TREE_DEPTH, standsAlone, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -56,8 +56,9 @@ export class RunCache {
   }
 
   /**
-   * The root each run belongs to, walking parents (loading each level once): a run whose chain
-   * ends at a run without a start (a parent not seen yet) has no root yet and is left out.
+   * The root each run belongs to, walking parents (loading each level once). A chain that ends at
+   * a parent without a start (a parent named but not seen yet) ends at the last run that started:
+   * it stands as a root until its parent starts (`isOrphanRun`), judged by the sweep only.
    */
   async rootsOf(runIds: readonly string[]): Promise<Set<string>> {
     await this.load(runIds);
@@ -69,7 +70,7 @@ export class RunCache {
       for (const id of cursors) {
         const run = this.runs.get(id);
         if (!run) continue;
-        if (isRootRun(run, this.runs)) roots.add(id);
+        if (standsAlone(run, this.runs)) roots.add(id);
         else if (run.parent_run_id !== undefined && this.runs.get(run.parent_run_id)?.started_at !== undefined) next.add(run.parent_run_id);
       }
       cursors = [...next];
@@ -92,8 +93,9 @@ export function openMarker(root: AgentRunState, tree?: TreeSnapshot): TreeSnapsh
  * The follow-up of the run reducer: snapshots of the trees the batch's runs belong to. A root
  * whose tree ended entirely gives an `ended` snapshot (judged now); a root the batch started, or
  * whose tree is not finished, an `open` one (so the sweep knows it). A root whose parent was only
- * guessed is never judged here: it waits for the sweep, in case its parent turns out to be an agent;
- * when a late line reaches its tree after the sweep judged it, the marker has it judged again.
+ * guessed, or named and not started, is never judged here: it waits for the sweep, in case its
+ * parent turns out to be an agent or starts late; when a late line reaches its tree after the sweep
+ * judged it, the marker has it judged again.
  */
 export async function deriveAgentTrees(runIds: readonly string[], store: StateStore): Promise<AuditEvent[]> {
   const cache = new RunCache(store);
@@ -109,4 +111,22 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
     else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root, tree)));
   }
   return events;
+}
+
+/** What the sweep notes on a run judged as the root of its own tree without its parent: the findings its tree gave (`markJudgedAlone`). */
+export interface JudgedAloneNote {
+  readonly type: 'agent.judged-alone';
+  readonly run_id: string;
+  readonly fired: readonly string[];
+}
+
+/** The note as an event for `agentAloneReducer` (in memory only, like a tree snapshot). */
+export function judgedAloneEvent(note: Omit<JudgedAloneNote, 'type'>, at: number): AuditEvent {
+  const body: JudgedAloneNote = { type: 'agent.judged-alone', ...note };
+  return { at, body: body as unknown as EventBody, source: { origin: `agent-tree:${note.run_id}` }, format: TREE_EVENT_FORMAT };
+}
+
+/** The note an event carries, when it is one. */
+export function judgedAloneOf(event: AuditEvent): JudgedAloneNote | undefined {
+  return event.format === TREE_EVENT_FORMAT && (event.body as unknown as { type?: unknown }).type === 'agent.judged-alone' ? (event.body as unknown as JudgedAloneNote) : undefined;
 }

@@ -34,9 +34,12 @@ export interface TreeRun extends Pick<AgentRunState, TreeRunFields> {
 /**
  * `open`: the root started and is not judged yet (recorded so the sweep can find it);
  * `ended`: the root and every run known under it ended — judge the tree;
- * `stale`: the sweep gave up waiting — judge what there is.
+ * `stale`: the sweep gave up waiting — judge what there is;
+ * `adopted`: a root the sweep waited on turned out to have a parent after all (its guessed parent is
+ * an agent run, or its named parent started): its parent's tree judges it, it leaves the open list.
+ * Detectors never see this phase.
  */
-export type TreePhase = 'open' | 'ended' | 'stale';
+export type TreePhase = 'open' | 'ended' | 'stale' | 'adopted';
 
 /** A tree as the agent reducer judges it: the event the loader derives from the run aggregates. */
 export interface TreeSnapshot {
@@ -57,8 +60,19 @@ export interface TreeSnapshot {
   readonly unended: number;
   /** The tree was cut at `MAX_TREE_RUNS` runs or `MAX_TREE_DEPTH` levels, or a run had too many children to link. */
   readonly truncated: boolean;
-  /** The root's parent was only guessed (OpenTelemetry): it is a root because that parent never turned out to be an agent run. */
+  /**
+   * The root names a parent: one only guessed (OpenTelemetry) that never turned out to be an agent
+   * run, or one named in its `agent.start` that has not started (`parent_unseen`). Such a tree is
+   * judged by the sweep only, once it has settled, in case its parent turns up.
+   */
   readonly tentative: boolean;
+  /** The parent the root names in its `agent.start` (not a guess), which has not started: the tree is judged without it. */
+  readonly parent_unseen?: string;
+  /**
+   * Findings (`detector#run_id`) reported when a run under the root was judged as the root of its
+   * own tree, before its parent started (`AgentRunState.judged_alone`): not reported again.
+   */
+  readonly fired_alone?: readonly string[];
 }
 
 export interface Totals {
@@ -77,6 +91,23 @@ export function isRootRun(run: AgentRunState, runs: ReadonlyMap<string, AgentRun
   if (run.started_at === undefined) return false;
   if (run.parent_run_id === undefined) return true;
   return run.parent_tentative === true && runs.get(run.parent_run_id)?.started_at === undefined;
+}
+
+/**
+ * Whether an aggregate started under a parent its `agent.start` names (not a guess) that has not
+ * started: the parent's log group is not subscribed, its lines were lost, it runs in another
+ * account, or its start is merely late. Until that parent starts, the run is judged as the root of
+ * its own tree (by the sweep, once its tree has settled); `runs` must hold the parent's aggregate
+ * when there is one.
+ */
+export function isOrphanRun(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): boolean {
+  if (run.started_at === undefined || run.parent_run_id === undefined || run.parent_tentative === true) return false;
+  return runs.get(run.parent_run_id)?.started_at === undefined;
+}
+
+/** Whether the sweep judges an aggregate as the root of a tree: a root, or a run whose named parent has not started. */
+export function standsAlone(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): boolean {
+  return isRootRun(run, runs) || isOrphanRun(run, runs);
 }
 
 /**
@@ -115,6 +146,11 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     frontier = next;
   }
   const unended = out.filter((r) => r.ended_at === undefined).length;
+  let firedAlone: string[] | undefined;
+  for (let i = 1; i < out.length; i++) {
+    const marks = runs.get(out[i].run_id)?.judged_alone;
+    if (marks && marks.length > 0) (firedAlone ??= []).push(...marks);
+  }
   const lastAt = Math.max(...out.map((r) => runs.get(r.run_id)?.last_at ?? r.started_at ?? 0));
   const facts = out.reduce((n, r) => n + (runs.get(r.run_id)?.facts ?? 0), 0);
   const ended = root.ended_at !== undefined && unended === 0;
@@ -131,6 +167,8 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     unended,
     truncated,
     tentative: root.parent_run_id !== undefined,
+    ...(root.parent_run_id !== undefined && isOrphanRun(root, runs) ? { parent_unseen: root.parent_run_id } : {}),
+    ...(firedAlone ? { fired_alone: firedAlone } : {}),
   };
 }
 
@@ -234,16 +272,25 @@ export interface StaleJudgementOptions {
   readonly staleAfterMs: number;
   /** A finished tree whose root's parent was only guessed is judged once quiet for this long (its parent may yet turn out to be an agent). */
   readonly settleMs: number;
+  /**
+   * A finished tree whose root names a parent that has not started is judged, without it, once
+   * quiet for this long. A parent writes its start before its children's, so a late one is late by
+   * delivery only: seconds to minutes for a subscription, and a Kinesis consumer 15 minutes behind
+   * is alarmed on as broken. Past that, the parent is taken for lost (a log group not subscribed,
+   * another account); if it still comes, its tree is judged whole, without repeating findings.
+   */
+  readonly orphanSettleMs: number;
 }
 
-export const DEFAULT_STALE_OPTIONS: StaleJudgementOptions = { staleAfterMs: 60 * 60_000, settleMs: 5 * 60_000 };
+export const DEFAULT_STALE_OPTIONS: StaleJudgementOptions = { staleAfterMs: 60 * 60_000, settleMs: 5 * 60_000, orphanSettleMs: 15 * 60_000 };
 
 /**
  * The sweep's judgement of roots that did not end (contract §6 and issue #5's "roots that never
  * end"): among the open roots the agent states list, those whose tree has been quiet long enough,
  * as snapshots for the agent reducer — `stale` when something in the tree never ended, `ended`
- * when it did but could not be judged at its end (a guessed parent that had to settle first).
- * `runs` holds the aggregates of the candidates' trees (and their parents, for guessed links).
+ * when it did but could not be judged at its end (a guessed parent, or a named parent that has not
+ * started, had to settle first), `adopted` when the candidate has a parent after all (its parent's
+ * tree judges it). `runs` holds the aggregates of the candidates' trees and of their parents.
  */
 export function judgeStaleAgentRoots(
   candidates: readonly StaleRootCandidate[],
@@ -254,12 +301,20 @@ export function judgeStaleAgentRoots(
   const out: TreeSnapshot[] = [];
   for (const candidate of candidates) {
     const root = runs.get(candidate.run_id);
-    if (!root || !isRootRun(root, runs)) continue;
+    if (!root) continue;
+    if (!standsAlone(root, runs)) {
+      // The root alone (and its parent, which started): the reducer only lets it go.
+      const alone = new Map([[root.run_id, { ...root, children: [] }]]);
+      if (root.parent_run_id !== undefined) alone.set(root.parent_run_id, { ...(runs.get(root.parent_run_id) as AgentRunState), children: [] });
+      if (root.started_at !== undefined) out.push(buildTreeSnapshot(candidate.run_id, alone, 'adopted') as TreeSnapshot);
+      continue;
+    }
     const tree = buildTreeSnapshot(candidate.run_id, runs);
     if (!tree) continue;
     const quietFor = now - tree.last_at;
     if (tree.phase === 'ended') {
-      if (quietFor >= (tree.tentative ? options.settleMs : 0)) out.push(tree);
+      const settle = tree.parent_unseen !== undefined ? options.orphanSettleMs : tree.tentative ? options.settleMs : 0;
+      if (quietFor >= settle) out.push(tree);
     } else if (quietFor >= options.staleAfterMs) {
       out.push({ ...tree, phase: 'stale' });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_RUN_TTL_MS, applyAgentRunEvents, initialAgentRun, MAX_SEEN_ACTIONS, OTHER_ACTIONS } from '../../lambdas/core/agent-run.ts';
+import { AGENT_RUN_TTL_MS, applyAgentRunEvents, initialAgentRun, markJudgedAlone, MAX_SEEN_ACTIONS, OTHER_ACTIONS } from '../../lambdas/core/agent-run.ts';
 import { T0, act, acts, aggregate, ctx, end, start } from './agent-fixtures.ts';
 
 describe('per-run aggregates (agentrun#<run_id>)', () => {
@@ -117,5 +117,20 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     const many = applyAgentRunEvents(run, 'r-5', acts(MAX_SEEN_ACTIONS, 100, 'a', 'r-5'), ctx);
     expect(many.actions).toBe(45 + MAX_SEEN_ACTIONS);
     expect(many.seen).toHaveLength(MAX_SEEN_ACTIONS * 8);
+  });
+
+  it('notes what its tree gave when judged without its parent once, and keeps a run that never started bare', () => {
+    // Prepare
+    const run = applyAgentRunEvents(initialAgentRun('r-6'), 'r-6', [start(0, 'researcher', 'r-6', { parent_run_id: 'r-0' })], ctx);
+    // Act
+    const noted = markJudgedAlone(run, ['budget-exceeded#r-6', 'budget-undercount#r-6.1']);
+    const again = markJudgedAlone(noted, ['budget-exceeded#r-6']);
+    const more = markJudgedAlone(noted, ['budget-undercount#r-6', 'budget-exceeded#r-6']);
+    const bare = initialAgentRun('r-7');
+    // Assess
+    expect(noted.judged_alone).toEqual(['budget-exceeded#r-6', 'budget-undercount#r-6.1']);
+    expect(again).toBe(noted);
+    expect(more.judged_alone).toEqual(['budget-exceeded#r-6', 'budget-undercount#r-6.1', 'budget-undercount#r-6']);
+    expect(markJudgedAlone(bare, ['budget-exceeded#r-7'])).toBe(bare);
   });
 });

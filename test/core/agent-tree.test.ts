@@ -260,6 +260,90 @@ describe('the sweep hook for roots that never end', () => {
   });
 });
 
+describe('sub-agents whose named parent never starts', () => {
+  const MIN = 60_000;
+  const agentState = async (store: MemoryAuditStore, agent: string) => (await store.load([`agent#${agent}`])).get(`agent#${agent}`)?.state as AgentState;
+  /** researcher r-<n> under r-<parent>: 8 actions against its own budget of 5 on its start. */
+  const orphan = (runId: string, parent: string, from = 0) => [
+    start(from, 'researcher', runId, { parent_run_id: parent, budget: { max_actions: 5 } }),
+    ...acts(8, from + 1, 'researcher', runId),
+    end(from + 10, 'researcher', runId),
+  ];
+
+  it('judges the sub-agent as the root of its own tree once it has settled, saying its parent was never seen', async () => {
+    // Prepare: r-50's lines never come (its log group is not subscribed).
+    const lines = orphan('r-51', 'r-50');
+    const ingest = await feed([lines], new MemoryAuditStore(), ctxAt(T0 + MIN));
+    // Act
+    const early = await sweepAgentRoots(ingest.store, ctxAt(T0 + 10 * MIN));
+    const settled = await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN));
+    const redelivered = await feed([lines], ingest.store, ctxAt(T0 + 40 * MIN));
+    const later = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000));
+    // Assess
+    expect([ingest.findings, early.findings]).toEqual([[], []]);
+    expect(brief(settled.findings)).toEqual([
+      'budget-exceeded r-51 run r-51 used 8 actions, over its budget of 5 actions per task; top: researcher r-51 with 8, llm_call ×8 (judged as the root of its own tree: its parent run r-50 has not started, no agent.start of it was seen)',
+    ]);
+    expect(settled.findings[0]).toMatchObject({ subject: 'researcher', evidence: { parent_run_id: 'r-50', parent_seen: false, actions: 8, max_actions: 5 } });
+    expect([redelivered.findings, later.findings]).toEqual([[], []]);
+    const researcher = await agentState(ingest.store, 'researcher');
+    expect(researcher.open).toEqual([]);
+    expect(researcher.roots).toBe(1);
+  });
+
+  it('holds it to the budget its agent is configured with, and judges a tree that never ends once stale', async () => {
+    // Prepare: the researcher's budget of 5 comes from the config; r-53 never ends.
+    const config = validateConfig({ agents: { researcher: { budget: { max_actions: 5 } } } });
+    const lines = [start(0, 'researcher', 'r-53', { parent_run_id: 'r-52' }), ...acts(7, 1, 'researcher', 'r-53')];
+    const ingest = await feed([lines], new MemoryAuditStore(), ctxAt(T0 + MIN, config));
+    // Act
+    const settling = await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN, config));
+    const stale = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000, config));
+    // Assess
+    expect([ingest.findings, settling.findings]).toEqual([[], []]);
+    expect(brief(stale.findings)).toEqual([
+      'budget-exceeded r-53 run r-53 used 7 actions, over its budget of 5 actions per task; top: researcher r-53 with 7, llm_call ×7 (judged as the root of its own tree: its parent run r-52 has not started, no agent.start of it was seen)',
+    ]);
+    expect(stale.findings[0].evidence).toMatchObject({ budget_source: 'config', parent_run_id: 'r-52' });
+  });
+
+  it('judges the whole tree when the parent starts after the sub-agent was judged alone, without repeating its findings', async () => {
+    // Prepare: r-61 is judged alone; then its parent r-60 (support-bot, budget 20) comes with 15 actions.
+    const parent = [start(-5, 'support-bot', 'r-60'), ...acts(15, 20, 'support-bot', 'r-60'), end(40, 'support-bot', 'r-60')];
+    const ingest = await feed([orphan('r-61', 'r-60')], new MemoryAuditStore(), ctxAt(T0 + MIN));
+    const alone = await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN));
+    // Act
+    const withParent = await feed([parent], ingest.store, ctxAt(T0 + 35 * MIN));
+    const later = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000));
+    // Assess
+    expect(brief(alone.findings).map((f) => f.slice(0, 24))).toEqual(['budget-exceeded r-61 run']);
+    expect(brief(withParent.findings)).toEqual([
+      'budget-exceeded r-60 run r-60 used 23 actions across 2 runs, over its budget of 20 actions per task; top: support-bot r-60 with 15, researcher r-61 with 8, llm_call ×23',
+    ]);
+    expect(later.findings).toEqual([]);
+    const run = (await ingest.store.load(['agentrun#r-61'])).get('agentrun#r-61')?.state as { judged_alone?: string[] };
+    expect(run.judged_alone).toEqual(['budget-exceeded#r-61']);
+  });
+
+  it('judges nothing alone when the parent starts late, within the settle time, and lets the sub-agent go from the open list', async () => {
+    // Prepare: the sub-agent's lines come first; its parent's start in a delivery 5 minutes later.
+    const parent = [start(-5, 'support-bot', 'r-70'), ...acts(3, 20, 'support-bot', 'r-70'), end(40, 'support-bot', 'r-70')];
+    const first = await feed([orphan('r-71', 'r-70')], new MemoryAuditStore(), ctxAt(T0 + MIN));
+    const waiting = (await agentState(first.store, 'researcher')).open;
+    // Act
+    const withParent = await feed([parent], first.store, ctxAt(T0 + 5 * MIN));
+    const swept = await sweepAgentRoots(first.store, ctxAt(T0 + 30 * MIN));
+    // Assess
+    expect(first.findings).toEqual([]);
+    expect(waiting).toEqual([{ run_id: 'r-71', started_at: T0, tentative: true }]);
+    expect(brief(withParent.findings)).toEqual([
+      'budget-exceeded r-71 sub-agent researcher (run r-71, under r-70) used 8 actions, over its own budget of 5 actions per task; top: researcher r-71 with 8, llm_call ×8',
+    ]);
+    expect(swept.findings).toEqual([]);
+    expect((await agentState(first.store, 'researcher')).open).toEqual([]);
+  });
+});
+
 describe('the agent state over a batch of many snapshots', () => {
   // A full state: 500 judged roots, 200 open ones (the last 150 of them started in the batch's week), 60 ended runs in the history.
   const HOUR = 3_600_000;

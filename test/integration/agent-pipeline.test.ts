@@ -154,6 +154,30 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
       ['budget-exceeded', 'r-40', 'run r-40 used 22 actions, over its budget of 20 actions per task; top: support-bot r-40 with 22, llm_call ×22'],
     ]);
   });
+
+  it('judges a sub-agent whose parent never started on its own, and once the parent comes after all, its whole tree without a second finding', async () => {
+    // Prepare: researcher r-61 (its own budget of 5) names r-60, whose lines come an hour late.
+    const { store } = await freshDynamoStore();
+    const orphan = [start(0, 'researcher', 'r-61', { parent_run_id: 'r-60', budget: { max_actions: 5 } }), ...acts(8, 1, 'researcher', 'r-61'), end(10, 'researcher', 'r-61')];
+    const parent = [start(-5, 'support-bot', 'r-60'), ...acts(15, 20, 'support-bot', 'r-60'), end(40, 'support-bot', 'r-60')];
+    const at = (minutes: number): ReduceContext => ({ config: CONFIG, clock: { now: () => T0 + minutes * 60_000 } });
+    await processBatch(orphan, REDUCERS, store, at(1));
+    // Act: the sweep twice (a redelivery of the sweep), the parent's lines in 3 concurrent deliveries, then all of them again.
+    const alone = await Promise.all([sweepAgentRoots(store, at(30)), sweepAgentRoots(store, at(30))]);
+    const whole = await Promise.all(deal(parent, 3).map((batch) => processBatch(batch, REDUCERS, store, at(60))));
+    const again = await Promise.all(deal([...orphan, ...parent], 3).map((batch) => processBatch(batch, REDUCERS, store, at(61))));
+    const later = await sweepAgentRoots(store, at(120));
+    // Assess
+    expect(brief(alone.flatMap((r) => r.findings))).toEqual(['budget-exceeded r-61']);
+    expect(alone.flatMap((r) => r.findings)[0].evidence).toMatchObject({ parent_run_id: 'r-60', parent_seen: false });
+    expect(brief(whole.flatMap((r) => r.findings))).toEqual(['budget-exceeded r-60']);
+    expect([...again.flatMap((r) => r.findings), ...later.findings]).toEqual([]);
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', detector: 'budget-exceeded' });
+    expect(stored.map((f) => `${f.subject} ${f.run_id}`).sort()).toEqual(['researcher r-61', 'support-bot r-60']);
+    const runs = await store.load(['agentrun#r-61', 'agent#researcher']);
+    expect((runs.get('agentrun#r-61')?.state as AgentRunState).judged_alone).toEqual(['budget-exceeded#r-61']);
+    expect((runs.get('agent#researcher')?.state as AgentState).open).toEqual([]);
+  });
 });
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/agents/support-bot.jsonl', import.meta.url));
