@@ -104,9 +104,15 @@ export class ReportBucket extends Construct {
     return this.bucket.arnForObjects(`${this.prefix}/*`);
   }
 
-  /** Lets the grantee write reports and read earlier ones under the prefix, with the bucket key for that; nothing else. */
+  /**
+   * Lets the grantee write reports and read earlier ones under the prefix, with the bucket key for
+   * that, and list the bucket: without s3:ListBucket, S3 answers a read of a report that does not
+   * exist (last month's, on the first run) with 403 AccessDenied instead of 404 NoSuchKey, and the
+   * report would fail every month. Nothing else.
+   */
   grantReportReadWrite(grantee: iam.IGrantable): iam.Grant {
     const objects = iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [this.reportObjectsArn] });
-    return objects.combine(this.encryptionKey.grant(grantee, ...REPORT_KEY_ACTIONS));
+    const listing = iam.Grant.addToPrincipal({ grantee, actions: ['s3:ListBucket'], resourceArns: [this.bucket.bucketArn] });
+    return objects.combine(listing).combine(this.encryptionKey.grant(grantee, ...REPORT_KEY_ACTIONS));
   }
 }

@@ -157,7 +157,7 @@ describe('the monthly report in the stack', () => {
     });
   });
 
-  it('grants the report function reads on the table, objects under reports/ with their key, and publishing; no table writes', () => {
+  it('grants the report function reads on the table, objects under reports/ with their key, listing the bucket (so a missing report is a 404, not a 403), and publishing; no table writes', () => {
     // Prepare
     const roleId = logicalId(stack.report.function.role!);
     const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
@@ -178,11 +178,14 @@ describe('the monthly report in the stack', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
+      's3:ListBucket',
       's3:PutObject',
       'sns:Publish',
     ]);
     expect(statements).toContainEqual({ Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'], Resource: tableArn });
     expect(statements).toContainEqual({ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: reportObjects });
+    // The bucket itself, for listing only: S3 tells a missing key (404) from a denied one (403) only to a role that may list.
+    expect(statements).toContainEqual({ Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [logicalId(stack.report.reports.bucket), 'Arn'] } });
     // SSE-KMS: a data key to put a report, a decrypt to read one back (merged with the topic key's, which takes the same two).
     const reportKeyArn = { 'Fn::GetAtt': [logicalId(stack.report.reports.encryptionKey), 'Arn'] };
     const reportKeyStatements = statements.filter((s) => [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(reportKeyArn)));
