@@ -1,5 +1,5 @@
 import { type Config, DEFAULT_CONFIG } from '../config.ts';
-import type { AlertSink, Clock, FindingStore, RunRecord, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
+import type { AlertSink, Clock, FindingStore, RunRecord, Snooze, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
 import {
   type AlertCandidate,
   alertPolicyOptions,
@@ -108,11 +108,18 @@ export async function deliverAlerts(
   if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0 };
 
   const loaded = await store.load([...groups.keys()]);
-  // The stored snoozes are read when a finding or a flapping notice may be held by one (most batches of runs alone need none).
-  const mayNotice = [...groups].some(([key, group]) => mayNoticeFlapping(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length, policy));
-  const snoozes = candidates.size > 0 || mayNotice ? await allSnoozes(config, options.snoozes) : configSnoozes(config);
-  const ctx: PolicyContext = { now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) };
-  const decided = await settleAll([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, ctx)));
+  // The stored snoozes are read when a finding or a flapping notice may be held by one (most batches
+  // of runs alone need none), at most once. That is judged again from every state a decision starts
+  // from: a state re-read after a conflict (the first read was a warm container's cache, or another
+  // writer came in between) may reach the flapping threshold the first one did not.
+  const contextWith = (snoozes: readonly Snooze[]): PolicyContext => ({ now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) });
+  const withConfigSnoozes = contextWith(configSnoozes(config));
+  let withAllSnoozes: Promise<PolicyContext> | undefined;
+  const contextFor = (state: AlertState | undefined, outcomes: number): Promise<PolicyContext> | PolicyContext =>
+    candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (withAllSnoozes ??= allSnoozes(config, options.snoozes).then(contextWith)) : withConfigSnoozes;
+  // Read before any write, so that a failing snooze read leaves every subject as it was.
+  for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length);
+  const decided = await settleAll([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, contextFor)));
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
 
@@ -182,18 +189,22 @@ async function backoff(attempt: number): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
 }
 
-/** Decides a subject's alerts and writes its alert state conditionally; on conflict re-reads and decides again. */
+/**
+ * Decides a subject's alerts and writes its alert state conditionally; on conflict re-reads and
+ * decides again. The policy context (which snoozes hold) is chosen for each state decided from.
+ */
 async function decideAndCommit(
   store: StateStore,
   key: string,
   first: Versioned<unknown> | undefined,
   subject: { subject: string; subject_kind: SubjectKind },
   input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[] },
-  ctx: PolicyContext,
+  contextFor: (state: AlertState | undefined, outcomes: number) => Promise<PolicyContext> | PolicyContext,
 ): Promise<PolicyResult & { readonly stored: Versioned<unknown> | undefined }> {
   let current = first;
   for (let attempt = 1; ; attempt++) {
-    const result = decideAlerts(current?.state as AlertState | undefined, subject, input, ctx);
+    const state = current?.state as AlertState | undefined;
+    const result = decideAlerts(state, subject, input, await contextFor(state, input.outcomes.length));
     if (!result.changed) return { ...result, stored: current };
     const expectedVersion = current?.version ?? 0;
     const outcome = await store.commit({ key, expectedVersion, state: result.state, findings: [], records: [] });
