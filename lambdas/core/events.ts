@@ -7,6 +7,31 @@ import { parseTime } from './parse-time.ts';
  */
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
+
+/**
+ * Identifiers become parts of storage keys (DynamoDB: partition key ≤ 2048 bytes, sort key ≤ 1024
+ * bytes; a finding's sort key is `ts#detector#subject#run_id`), so each is bounded: at most
+ * `MAX_ID_CHARS` characters and `MAX_ID_BYTES` bytes of UTF-8. A longer one rejects its line (one
+ * counted rejection) instead of failing the write of a whole delivery.
+ * `parse/fast-validate.ts` applies the same bound.
+ */
+export const MAX_ID_CHARS = 256;
+export const MAX_ID_BYTES = 400;
+/** Within `MAX_ID_BYTES` for any string of at most this many UTF-16 units (≤ 3 bytes each): no byte count needed. */
+export const ID_CHARS_SURELY_WITHIN_BYTES = Math.floor(MAX_ID_BYTES / 3);
+
+/** Whether an identifier fits the bound; a `.length` check first, bytes counted only for long ones. */
+export function identifierFits(s: string): boolean {
+  if (s.length <= ID_CHARS_SURELY_WITHIN_BYTES) return true;
+  return s.length <= MAX_ID_CHARS && Buffer.byteLength(s, 'utf8') <= MAX_ID_BYTES;
+}
+
+const boundedId = z
+  .string()
+  .max(MAX_ID_CHARS, `must be at most ${MAX_ID_CHARS} characters (identifiers become storage keys)`)
+  .refine((s) => s.length > MAX_ID_CHARS || identifierFits(s), `must be at most ${MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys)`);
+/** A required identifier: non-empty and bounded. */
+const identifier = boundedId.min(1, 'must be a non-empty string');
 const nonNegative = z.number().finite().nonnegative();
 
 /**
@@ -27,16 +52,16 @@ export const BudgetSchema = z.looseObject({
 export const RunStartSchema = z.looseObject({
   type: z.literal('run.start'),
   ts: TimestampSchema.optional(),
-  job: nonEmpty,
-  run_id: nonEmpty,
+  job: identifier,
+  run_id: identifier,
   host: z.string().optional(),
 });
 
 export const RunEndSchema = z.looseObject({
   type: z.literal('run.end'),
   ts: TimestampSchema.optional(),
-  job: nonEmpty,
-  run_id: nonEmpty,
+  job: identifier,
+  run_id: identifier,
   exit_code: z.number().int('must be an integer'),
   duration_ms: nonNegative.optional(),
   output_bytes: z.number().int().nonnegative().optional(),
@@ -49,17 +74,17 @@ export const RunEndSchema = z.looseObject({
 export const AgentStartSchema = z.looseObject({
   type: z.literal('agent.start'),
   ts: TimestampSchema.optional(),
-  agent: nonEmpty,
-  run_id: nonEmpty,
-  parent_run_id: nonEmpty.optional(),
+  agent: identifier,
+  run_id: identifier,
+  parent_run_id: identifier.optional(),
   budget: BudgetSchema.optional(),
 });
 
 export const AgentActionSchema = z.looseObject({
   type: z.literal('agent.action'),
   ts: TimestampSchema.optional(),
-  agent: nonEmpty,
-  run_id: nonEmpty,
+  agent: identifier,
+  run_id: identifier,
   action: nonEmpty,
   name: z.string().optional(),
   tick: z.number().int().nonnegative().optional(),
@@ -72,8 +97,8 @@ export const AgentActionSchema = z.looseObject({
 export const AgentEndSchema = z.looseObject({
   type: z.literal('agent.end'),
   ts: TimestampSchema.optional(),
-  agent: nonEmpty,
-  run_id: nonEmpty,
+  agent: identifier,
+  run_id: identifier,
   status: nonEmpty,
   actions_reported: z.number().int().nonnegative().optional(),
   cost_reported_usd: nonNegative.optional(),
@@ -83,18 +108,18 @@ export const AgentEndSchema = z.looseObject({
 export const ToolCallSchema = z.looseObject({
   type: z.literal('tool.call'),
   ts: TimestampSchema.optional(),
-  tool: nonEmpty,
+  tool: identifier,
   args: z.record(z.string(), z.unknown()),
-  agent: z.string().optional(),
-  run_id: z.string().optional(),
-  call_id: z.string().optional(),
+  agent: boundedId.optional(),
+  run_id: boundedId.optional(),
+  call_id: boundedId.optional(),
 });
 
 export const AttemptSchema = z.looseObject({
   type: z.literal('attempt'),
   ts: TimestampSchema.optional(),
-  route: nonEmpty,
-  request_id: nonEmpty,
+  route: identifier,
+  request_id: identifier,
   attempt: z.number().int().positive('must be a 1-based attempt number'),
   outcome: z.enum(['ok', 'error', 'timeout', 'empty', 'invalid']),
   latency_ms: nonNegative,
@@ -104,20 +129,20 @@ export const AttemptSchema = z.looseObject({
 export const GuardBypassSchema = z.looseObject({
   type: z.literal('guard.bypass'),
   ts: TimestampSchema.optional(),
-  guard: nonEmpty,
-  exception_id: z.string().optional(),
+  guard: identifier,
+  exception_id: boundedId.optional(),
   actor: z.string().optional(),
   reason: z.string().optional(),
-  job: z.string().optional(),
-  agent: z.string().optional(),
-  route: z.string().optional(),
+  job: boundedId.optional(),
+  agent: boundedId.optional(),
+  route: boundedId.optional(),
 });
 
 export const AuditWriteSchema = z.looseObject({
   type: z.literal('audit.write'),
   ts: TimestampSchema.optional(),
-  job: nonEmpty,
-  run_id: nonEmpty,
+  job: identifier,
+  run_id: identifier,
   record: z.unknown().optional(),
 });
 

@@ -23,6 +23,25 @@ function random(seed: number): () => number {
 }
 
 describe('bad input is counted, never thrown', () => {
+  it('rejects an instrumented line whose identifier is too long for a storage key, naming the field and the bound', () => {
+    // Prepare
+    const lines = [
+      JSON.stringify({ type: 'run.end', ts: '2026-10-03T02:31:07Z', job: 'other', run_id: 'x'.repeat(1000), exit_code: 0 }),
+      JSON.stringify({ type: 'guard.bypass', ts: '2026-10-03T02:31:07Z', guard: 'pii', exception_id: '€'.repeat(200) }),
+      JSON.stringify({ type: 'run.start', ts: '2026-10-03T02:31:07Z', job: 'j'.repeat(256), run_id: 'r1' }),
+    ];
+
+    // Act
+    const outcomes = parseNoThrow('long-ids.log', lines, { now: NOW });
+
+    // Assess
+    expect(outcomes.map(summary)).toEqual([
+      'rejected: run.end event rejected: run_id: must be at most 256 characters (identifiers become storage keys)',
+      'rejected: guard.bypass event rejected: exception_id: must be at most 400 bytes of UTF-8 (identifiers become storage keys)',
+      `run.start ${'j'.repeat(256)} r1 @2026-10-03T02:31:07.000Z`,
+    ]);
+  });
+
   it('rejects half-lines of our formats with a reason, or leaves them unrecognised', () => {
     // Prepare
     const lines = fixtureLines('bad/half-lines.log');

@@ -108,6 +108,28 @@ describe('syslog cron (contract §1b)', () => {
     });
   });
 
+  it('shortens a long CMD command to a stable job name that fits a storage key, instead of rejecting the line', () => {
+    // Prepare
+    const command = `/usr/local/bin/sync.sh ${Array.from({ length: 120 }, (_, i) => `--include=/data/share-${i}`).join(' ')}`;
+    const other = `${command} --dry-run`;
+    const line = (cmd: string, pid: number) => `Oct  5 02:30:01 web1 CRON[${pid}]: (root) CMD (${cmd})`;
+
+    // Act
+    const first = parseLine(line(command, 100), contextFor('syslog', 1, { year: 2026 }));
+    const again = parseLine(line(command, 200), contextFor('syslog', 2, { year: 2026 }));
+    const differs = parseLine(line(other, 300), contextFor('syslog', 3, { year: 2026 }));
+
+    // Assess
+    const jobOf = (o: ReturnType<typeof parseLine>) => (o.kind === 'events' ? (o.events[0].body as { job: string }).job : `not events: ${o.kind}`);
+    const job = jobOf(first);
+    expect(command.length).toBeGreaterThan(2048);
+    expect(job).toMatch(/^\/usr\/local\/bin\/sync\.sh --include=\/data\/share-0 .*…[0-9a-f]{8}$/);
+    expect(job.startsWith(command.slice(0, 200))).toBe(true);
+    expect(Buffer.byteLength(job)).toBeLessThanOrEqual(400);
+    expect(jobOf(again)).toBe(job);
+    expect(jobOf(differs)).not.toBe(job);
+  });
+
   it("leaves the job of cron's discarded output unnamed: the line does not say it", () => {
     const outcome = parseLine('Oct  5 02:30:02 web1 CRON[20826]: (CRON) info (No MTA installed, discarding output)', contextFor('syslog', 6, { year: 2026 }));
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'output.discarded', host: 'web1', reason: 'No MTA installed, discarding output', pid: 20826 });

@@ -37,6 +37,13 @@ const scalar = fc.constantFrom<unknown>(
   null,
   true,
   false,
+  // Identifiers are bounded (256 characters, 400 bytes of UTF-8): each side of both bounds.
+  'x'.repeat(256),
+  'x'.repeat(257),
+  'é'.repeat(200),
+  'é'.repeat(201),
+  '€'.repeat(133),
+  '€'.repeat(134),
 );
 const nested = fc.oneof(
   fc.constant<unknown>([]),
@@ -133,5 +140,20 @@ describe('fastValidate: the same answer as the zod schemas, faster', () => {
     expect(fastValidate('tool.call', proto)).toBeUndefined();
     expect(fastValidate('run.end', invalid)).toBeUndefined();
     expect(zodResult('run.end', invalid).success).toBe(false);
+  });
+
+  it('leaves to zod an identifier too long for a storage key, and zod refuses it', () => {
+    // Prepare
+    const longChars = { type: 'run.end', job: 'j'.repeat(257), run_id: 'r', exit_code: 0 };
+    const longBytes = { type: 'tool.call', tool: 't', args: {}, run_id: '€'.repeat(134) };
+    const atBound = { type: 'attempt', route: 'x'.repeat(256), request_id: 'é'.repeat(200), attempt: 1, outcome: 'ok', latency_ms: 1 };
+
+    // Act and Assess
+    expect(fastValidate('run.end', longChars)).toBeUndefined();
+    expect(zodResult('run.end', longChars).success).toBe(false);
+    expect(fastValidate('tool.call', longBytes)).toBeUndefined();
+    expect(zodResult('tool.call', longBytes).success).toBe(false);
+    expect(fastValidate('attempt', atBound)).toBeDefined();
+    expect(zodResult('attempt', atBound).success).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import type { InstrumentedType } from '../events.ts';
+import { identifierFits, type InstrumentedType } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 
 /**
@@ -28,6 +28,9 @@ const UNSURE = undefined;
 
 const isString: Check = (v) => typeof v === 'string';
 const nonEmpty: Check = (v) => typeof v === 'string' && v.length >= 1;
+/** An identifier (it becomes part of a storage key): bounded as in `events.ts`; a `.length` check first. */
+const boundedId: Check = (v) => typeof v === 'string' && identifierFits(v);
+const identifier: Check = (v) => typeof v === 'string' && v.length >= 1 && identifierFits(v);
 /** `z.number()`: finite; `.finite()` adds nothing in zod 4. */
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -104,11 +107,11 @@ function shape(type: string, ...fields: Field[]): Shape {
 const OUTCOMES = oneOf(['ok', 'error', 'timeout', 'empty', 'invalid']);
 
 const SHAPES: Record<InstrumentedType, Shape> = {
-  'run.start': shape('run.start', required('job', nonEmpty), required('run_id', nonEmpty), optional('host', isString)),
+  'run.start': shape('run.start', required('job', identifier), required('run_id', identifier), optional('host', isString)),
   'run.end': shape(
     'run.end',
-    required('job', nonEmpty),
-    required('run_id', nonEmpty),
+    required('job', identifier),
+    required('run_id', identifier),
     required('exit_code', isInt),
     optional('duration_ms', nonNegative),
     optional('output_bytes', nonNegativeInt),
@@ -117,11 +120,11 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     optional('output_tail', isString),
     optional('host', isString),
   ),
-  'agent.start': shape('agent.start', required('agent', nonEmpty), required('run_id', nonEmpty), optional('parent_run_id', nonEmpty), optional('budget', anything, copyBudget)),
+  'agent.start': shape('agent.start', required('agent', identifier), required('run_id', identifier), optional('parent_run_id', identifier), optional('budget', anything, copyBudget)),
   'agent.action': shape(
     'agent.action',
-    required('agent', nonEmpty),
-    required('run_id', nonEmpty),
+    required('agent', identifier),
+    required('run_id', identifier),
     required('action', nonEmpty),
     optional('name', isString),
     optional('tick', nonNegativeInt),
@@ -132,18 +135,18 @@ const SHAPES: Record<InstrumentedType, Shape> = {
   ),
   'agent.end': shape(
     'agent.end',
-    required('agent', nonEmpty),
-    required('run_id', nonEmpty),
+    required('agent', identifier),
+    required('run_id', identifier),
     required('status', nonEmpty),
     optional('actions_reported', nonNegativeInt),
     optional('cost_reported_usd', nonNegative),
     optional('output_bytes', nonNegativeInt),
   ),
-  'tool.call': shape('tool.call', required('tool', nonEmpty), required('args', anything, copyRecord), optional('agent', isString), optional('run_id', isString), optional('call_id', isString)),
+  'tool.call': shape('tool.call', required('tool', identifier), required('args', anything, copyRecord), optional('agent', boundedId), optional('run_id', boundedId), optional('call_id', boundedId)),
   attempt: shape(
     'attempt',
-    required('route', nonEmpty),
-    required('request_id', nonEmpty),
+    required('route', identifier),
+    required('request_id', identifier),
     required('attempt', positiveInt),
     required('outcome', OUTCOMES),
     required('latency_ms', nonNegative),
@@ -151,15 +154,15 @@ const SHAPES: Record<InstrumentedType, Shape> = {
   ),
   'guard.bypass': shape(
     'guard.bypass',
-    required('guard', nonEmpty),
-    optional('exception_id', isString),
+    required('guard', identifier),
+    optional('exception_id', boundedId),
     optional('actor', isString),
     optional('reason', isString),
-    optional('job', isString),
-    optional('agent', isString),
-    optional('route', isString),
+    optional('job', boundedId),
+    optional('agent', boundedId),
+    optional('route', boundedId),
   ),
-  'audit.write': shape('audit.write', required('job', nonEmpty), required('run_id', nonEmpty), optional('record', anything)),
+  'audit.write': shape('audit.write', required('job', identifier), required('run_id', identifier), optional('record', anything)),
 };
 
 /**

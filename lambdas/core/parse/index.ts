@@ -1,5 +1,6 @@
 import { BUILTIN_REDACTOR } from '../redact.ts';
 import { cronParser } from './cron.ts';
+import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser } from './lambda-platform.ts';
@@ -46,13 +47,16 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
     let changed = false;
-    const events = outcome.events.map((event) => {
+    const redacted = outcome.events.map((event) => {
       const body = redactor.redactValue(event.body);
       if (body === event.body) return event;
       changed = true;
       return { ...event, body };
     });
-    return changed ? { kind: 'events', events } : outcome;
+    // Names derived from free text (a cron command, a unit description) are shortened to a stable
+    // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
+    const events = boundKeyFields(redacted);
+    return changed || events !== redacted ? { kind: 'events', events } : outcome;
   }
   // A reason may quote the line cut short (and JSON.parse quotes a few characters around the
   // error), cutting a secret where no rule would know it: word the reason from the redacted line.

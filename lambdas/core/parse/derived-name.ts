@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { identifierFits, MAX_ID_BYTES } from '../events.ts';
+import type { AuditEvent } from '../events.ts';
+
+/** The fields of an event that become parts of storage keys (`events.ts` bounds them on instrumented lines). */
+const KEY_FIELDS = ['job', 'run_id', 'parent_run_id', 'agent', 'tool', 'route', 'guard', 'request_id', 'exception_id', 'call_id'] as const;
+
+/** Characters of a long name kept before the digest. */
+export const SHORT_NAME_PREFIX_CHARS = 200;
+/** Bytes of UTF-8 the kept prefix may take, so that prefix + '…' + digest stays within `MAX_ID_BYTES`. */
+const PREFIX_BYTES = MAX_ID_BYTES - 20;
+
+/**
+ * A name a parser derived from free text (a cron CMD line's command, a systemd unit's description),
+ * bounded like an instrumented identifier: a long one becomes its first ~200 characters, '…' and an
+ * 8-character digest of the whole. The same text always gives the same name, and two long
+ * commands that differ only after the prefix keep different names.
+ */
+export function shortenName(name: string): string {
+  if (identifierFits(name)) return name;
+  let end = Math.min(name.length, SHORT_NAME_PREFIX_CHARS);
+  // Characters beyond ASCII take more bytes: cut further until the prefix fits.
+  for (let bytes = Buffer.byteLength(name.slice(0, end), 'utf8'); bytes > PREFIX_BYTES; bytes = Buffer.byteLength(name.slice(0, end), 'utf8')) {
+    end = Math.min(end - 1, Math.floor((end * PREFIX_BYTES) / bytes));
+  }
+  // Never cut a surrogate pair in two.
+  const last = name.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  const digest = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+  return `${name.slice(0, end)}…${digest}`;
+}
+
+/**
+ * The events with every key field within the identifier bound (`shortenName`). Parsers of system
+ * logs derive names from free text; instrumented lines were already held to the bound by validation,
+ * so this only changes one whose redaction made a field longer. Returns the same array when nothing
+ * changed.
+ */
+export function boundKeyFields(events: AuditEvent[]): AuditEvent[] {
+  let out: AuditEvent[] | undefined;
+  for (let i = 0; i < events.length; i++) {
+    const body = events[i].body as unknown as Record<string, unknown>;
+    let fixed: Record<string, unknown> | undefined;
+    for (const key of KEY_FIELDS) {
+      const value = body[key];
+      if (typeof value !== 'string' || identifierFits(value)) continue;
+      fixed ??= { ...body };
+      fixed[key] = shortenName(value);
+    }
+    if (!fixed) continue;
+    out ??= events.slice();
+    out[i] = { ...events[i], body: fixed as never };
+  }
+  return out ?? events;
+}
