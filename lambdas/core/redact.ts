@@ -1,4 +1,5 @@
 import { setOwn } from './own-property.ts';
+import { fingerprint } from './token-ring.ts';
 
 /**
  * Secret redaction: what a log line says is cleaned of credentials before anything is stored,
@@ -312,6 +313,12 @@ export const BUILTIN_RULE_NAMES: readonly string[] = BUILTIN_RULES.map((r) => r.
 
 /** Objects nested deeper than this are replaced whole: they cannot be checked without risking the stack. */
 const MAX_DEPTH = 64;
+/**
+ * An event's fields that tell one run (or request, or call) from another: redacted like any text,
+ * but one that a rule changed keeps a fingerprint of what it was (`…#Xy3_9aB-`), so that two runs
+ * of a job named like a secret's label (`password:reset_expired`) stay two runs.
+ */
+const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['run_id', 'parent_run_id', 'request_id', 'call_id']);
 const KEY_CACHE_LIMIT = 4096;
 /**
  * Texts at least this long are remembered (the last one), and shorter ones that hold a trigger:
@@ -440,7 +447,8 @@ export class Redactor {
     for (const key of Object.keys(source)) {
       const item = source[key];
       const verdict = this.keyVerdict(key);
-      const clean = verdict.secret && isReplaceable(item) ? redactionMarker(SECRET_FIELD_RULE) : this.walk(item, depth + 1);
+      let clean = verdict.secret && isReplaceable(item) ? redactionMarker(SECRET_FIELD_RULE) : this.walk(item, depth + 1);
+      if (depth === 0 && clean !== item && typeof item === 'string' && IDENTITY_FIELDS.has(key)) clean = `${clean as string}#${fingerprint(item)}`;
       if (entries === undefined && (clean !== item || verdict.key !== key)) entries = Object.entries(source).slice(0, index);
       entries?.push([verdict.key, clean]);
       index++;

@@ -308,6 +308,19 @@ describe('the last text remembered', () => {
 });
 
 describe('redactValue', () => {
+  it("keeps two runs two when their ids are redacted alike (a job named like a secret's label), without the secret", () => {
+    // Prepare: two runs of a Rake task whose name reads as `password: …`
+    const runs = ['20261206T0256-a1', '20261206T0257-b2'].map((suffix) => ({ type: 'run.start', job: 'password:reset_expired', run_id: `password:reset_expired-${suffix}` }));
+    // Act
+    const [a, b] = runs.map((run) => BUILTIN_REDACTOR.redactValue(run));
+    // Assess: the same redacted text, each with the fingerprint of its own id; the job name is redacted as before
+    expect(a.run_id).not.toBe(b.run_id);
+    expect(a.run_id).toMatch(/^password:\[REDACTED:secret-assignment\]#[\w-]{8}$/);
+    expect(JSON.stringify([a, b])).not.toContain('reset_expired');
+    expect(a.job).toBe('password:[REDACTED:secret-assignment]');
+    expect(BUILTIN_REDACTOR.redactValue(runs[0]).run_id).toBe(a.run_id);
+  });
+
   it('redacts strings at any depth and replaces whole what a key names as secret', () => {
     // Prepare
     const value = {
