@@ -51,3 +51,47 @@ let lastDate = '';
 export function normalizeIso(iso: string): string {
   return isoTime(Date.parse(iso));
 }
+
+/**
+ * Evidence is for a person to read, and a finding is stored as one item (DynamoDB: 400 KB): evidence
+ * whose JSON is longer than this is replaced by a note, its short top-level fields and the start of
+ * its JSON (`boundEvidence`).
+ */
+export const MAX_EVIDENCE_BYTES = 64 * 1024;
+/** A top-level field kept whole when evidence is cut: its JSON at most this long. */
+const KEPT_FIELD_CHARS = 512;
+/** Characters of the evidence's JSON kept as an excerpt when it is cut. */
+const EXCERPT_CHARS = 4096;
+
+/**
+ * The finding with its evidence within `MAX_EVIDENCE_BYTES` of JSON; the very same finding when it
+ * already is (nearly always). A detector that can collect much (one entry per argument, per line)
+ * bounds its own evidence; this is the guard for any that does not.
+ */
+export function boundEvidence(f: Finding): Finding {
+  const json = JSON.stringify(f.evidence) ?? '';
+  // Each UTF-16 unit is at most 3 bytes of UTF-8: count bytes only for long JSON.
+  if (json.length <= MAX_EVIDENCE_BYTES / 3) return f;
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes <= MAX_EVIDENCE_BYTES) return f;
+  const kept: Record<string, unknown> = {};
+  let room = MAX_EVIDENCE_BYTES / 4;
+  for (const [key, value] of Object.entries(f.evidence)) {
+    const field = JSON.stringify(value);
+    if (field === undefined || field.length > KEPT_FIELD_CHARS || field.length > room) continue;
+    kept[key] = value;
+    room -= field.length + key.length;
+  }
+  let end = Math.min(json.length, EXCERPT_CHARS);
+  const last = json.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return {
+    ...f,
+    evidence: {
+      ...kept,
+      evidence_truncated: `the evidence was ${bytes} bytes of JSON, over the ${MAX_EVIDENCE_BYTES}-byte limit: its short fields are kept, the rest is cut to the start of its JSON (evidence_excerpt)`,
+      evidence_bytes: bytes,
+      evidence_excerpt: json.slice(0, end),
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
-import type { Finding, SubjectKind } from './findings.ts';
+import { boundEvidence, type Finding, type SubjectKind } from './findings.ts';
 
 /** What a reducer needs besides the state and events: the config and the injected clock. */
 export interface ReduceContext {
@@ -126,7 +126,10 @@ async function commitWithRetry(
   for (let attempt = 1; ; attempt++) {
     const version = current?.version ?? 0;
     const state = current ? current.state : initial();
-    const result = reduce(state);
+    const reduced = reduce(state);
+    // No finding's evidence may outgrow a stored item, whatever its detector collected.
+    const bounded = reduced.findings.map(boundEvidence);
+    const result = bounded.some((f, i) => f !== reduced.findings[i]) ? { ...reduced, findings: bounded } : reduced;
     if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff };
     const expires = expiresAt?.(result.state);
     const outcome = await store.commit({

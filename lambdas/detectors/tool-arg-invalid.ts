@@ -2,6 +2,9 @@ import { isoTime } from '../core/findings.ts';
 import { checkToolArgs } from '../core/tool-args.ts';
 import type { ToolCallDetector } from './agent-kinds.ts';
 
+/** A call with thousands of bad arguments keeps its finding small: the first errors, and how many there were. */
+export const MAX_ERRORS_IN_EVIDENCE = 20;
+
 export const toolArgInvalidDetector: ToolCallDetector = {
   kind: 'tool-call',
   meta: {
@@ -22,7 +25,8 @@ export const toolArgInvalidDetector: ToolCallDetector = {
   check({ call, configured }) {
     const errors = checkToolArgs(call.args, configured, { now: call.at });
     if (errors.length === 0) return [];
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more argument${errors.length > 2 ? 's' : ''})` : '';
+    const shown = errors.length > MAX_ERRORS_IN_EVIDENCE ? `; the first ${MAX_ERRORS_IN_EVIDENCE} in evidence` : '';
+    const more = errors.length > 1 ? ` (and ${errors.length - 1} more argument${errors.length > 2 ? 's' : ''}${shown})` : '';
     return [
       {
         subject: call.tool,
@@ -31,7 +35,8 @@ export const toolArgInvalidDetector: ToolCallDetector = {
         severity: errors.some((e) => e.placeholder) ? 'high' : undefined,
         message: `${call.tool}: ${errors[0].message}${more}`,
         evidence: {
-          errors: errors.map(({ arg, expected, got, message, source }) => ({ arg, expected, got, message, source })),
+          errors: errors.slice(0, MAX_ERRORS_IN_EVIDENCE).map(({ arg, expected, got, message, source }) => ({ arg, expected, got, message, source })),
+          errors_total: errors.length,
           placeholders: errors.filter((e) => e.placeholder).length,
           ...(call.agent ? { agent: call.agent } : {}),
           ...(call.call_id ? { call_id: call.call_id } : {}),

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { toolArgInvalidDetector } from '../../lambdas/detectors/tool-arg-invalid.ts';
 import { testToolCallDetector } from './agent-detector-tester.ts';
 
@@ -36,6 +37,7 @@ testToolCallDetector(toolArgInvalidDetector, {
                 source: 'config',
               },
             ],
+            errors_total: 1,
             placeholders: 1,
             agent: 'support-bot',
             call_id: 'call_7',
@@ -77,6 +79,7 @@ testToolCallDetector(toolArgInvalidDetector, {
                 source: 'name',
               },
             ],
+            errors_total: 3,
             placeholders: 3,
             agent: 'support-bot',
           },
@@ -101,6 +104,7 @@ testToolCallDetector(toolArgInvalidDetector, {
                 source: 'name',
               },
             ],
+            errors_total: 1,
             placeholders: 0,
           },
         },
@@ -125,7 +129,26 @@ testToolCallDetector(toolArgInvalidDetector, {
                 source: 'config',
               },
             ],
+            errors_total: 1,
             placeholders: 0,
+            agent: 'support-bot',
+          },
+        },
+      ],
+    },
+    {
+      name: 'thousands of placeholder arguments: the first 20 errors in evidence, errors_total counts them all',
+      input: { call: call(Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`ref${i}_id`, 'TBD']))) },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T13:00:00Z',
+          severity: 'high',
+          message: expect.stringMatching(/^escalate_to_human: ref0_id must be .* \(and 2999 more arguments; the first 20 in evidence\)$/),
+          evidence: {
+            errors: Array.from({ length: 20 }, (_, i) => expect.objectContaining({ arg: `ref${i}_id`, source: 'name' })),
+            errors_total: 3000,
+            placeholders: 3000,
             agent: 'support-bot',
           },
         },

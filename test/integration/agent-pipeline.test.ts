@@ -12,7 +12,7 @@ import type { AgentState } from '../../lambdas/core/agent-reducer.ts';
 import type { AgentRunState } from '../../lambdas/core/agent-run.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
-import { type Finding, findingKey } from '../../lambdas/core/findings.ts';
+import { type Finding, findingKey, MAX_EVIDENCE_BYTES } from '../../lambdas/core/findings.ts';
 import { ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
@@ -257,5 +257,30 @@ describe('the CLI scan and the deployed pipeline give the same answers', () => {
     // Every request once and every retry seen, whatever order the invocations committed in.
     const route = (await store.load(['route#search-api'])).get('route#search-api')?.state as RouteState;
     expect(route.totals).toMatchObject({ requests: 101, retried: 11 });
+  });
+
+  it('stores a finding whose evidence would be huge (20 bad arguments with very long names) with its evidence cut to the limit, and the rest of the delivery with it', async () => {
+    // Prepare
+    const now = Date.parse('2026-10-08T00:00:00Z');
+    const ts = '2026-10-07T23:58:00Z';
+    const args = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${String(i).padStart(2, '0')}${'x'.repeat(3000)}_id`, 'TBD']));
+    const lines = [
+      JSON.stringify({ type: 'tool.call', ts, tool: 'lookup_customer', agent: 'support-bot', run_id: 'a1', args }),
+      JSON.stringify({ type: 'run.start', ts, job: 'nightly-backup', run_id: 'r1' }),
+      JSON.stringify({ type: 'run.end', ts, job: 'nightly-backup', run_id: 'r1', exit_code: 0, output_bytes: 0 }),
+    ];
+    const { store } = await freshDynamoStore({ clock: () => now });
+
+    // Act
+    const report = await ingestDelivery(delivery(lines), { store, sink: { publish: async () => {} }, config: CONFIG, clock: { now: () => now } });
+
+    // Assess
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    const tool = stored.find((f) => f.detector === 'tool-arg-invalid');
+    expect(report.counts.rejected).toBe(0);
+    expect(stored.map((f) => f.detector).sort()).toEqual(['empty-output', 'tool-arg-invalid']);
+    expect(tool?.evidence).toMatchObject({ errors_total: 20, placeholders: 20, agent: 'support-bot' });
+    expect(tool?.evidence.evidence_truncated).toMatch(/bytes of JSON, over the 65536-byte limit/);
+    expect(Buffer.byteLength(JSON.stringify(tool?.evidence))).toBeLessThanOrEqual(MAX_EVIDENCE_BYTES);
   });
 });
