@@ -11,7 +11,7 @@ import { registerReportCommand } from './report-command.ts';
 import { runScan } from './scan-command.ts';
 import { registerSnoozeCommand } from './snooze-command.ts';
 import { collectLogGroups, sinceOption } from './scan-sources.ts';
-import { StoreSpecError } from './stores.ts';
+import { StoreSpecError, storeProblem } from './stores.ts';
 
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
 const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError];
@@ -80,6 +80,13 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (USER_ERRORS.some((E) => error instanceof E)) {
       process.stderr.write(`silent-audit: ${(error as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // A store that cannot be reached or refuses (scan, report, backfill with --store): what to check, not a stack.
+    const problem = storeProblem(error, 'the state store (--store)');
+    if (problem) {
+      process.stderr.write(`silent-audit: ${problem}\n`);
       process.exitCode = 2;
       return;
     }

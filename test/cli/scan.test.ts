@@ -170,4 +170,13 @@ describe('the silent-audit command', () => {
     expect(cli(['scan', '--now', 'soon', fx('healthy.jsonl')]).status).toBe(2);
     expect(cli(['scan']).status).toBe(2);
   });
+
+  it('exits 2, saying what to check and without a stack, when the --store endpoint cannot be reached', () => {
+    // Act: nothing listens on port 9 of this machine
+    const unreachable = cli(['scan', '--store', 'http://127.0.0.1:9', fx('healthy.jsonl')]);
+    // Assess
+    expect(unreachable.status).toBe(2);
+    expect(unreachable.stderr).toContain('the state store (--store): cannot reach DynamoDB (ECONNREFUSED); is the endpoint running?');
+    expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
 });
