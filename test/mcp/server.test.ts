@@ -336,6 +336,8 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ['find_findings', { detector: 'empty-outputs' }, /Invalid arguments for tool find_findings: Invalid option: expected one of .*"empty-output".* at detector/],
     ['find_findings', { since: 'last tuesday' }, /^find_findings: since "last tuesday": not a duration or a time; expected a duration such as 7d/],
     ['find_findings', { since: '2026-10-10', until: '2026-10-09' }, /^find_findings: the window is empty: until \(2026-10-09T00:00:00Z\) must come after since \(2026-10-10T00:00:00Z\)$/],
+    ['find_findings', { since: '2026-10-09 11:00:00', until: '2026-10-09 10:00:00' }, /^find_findings: the window is empty: until \(2026-10-09T10:00:00Z\) must come after since \(2026-10-09T11:00:00Z\)$/],
+    ['find_findings', { since: '2026-02-01', until: '2026-02-30' }, /^find_findings: until "2026-02-30" is not an ISO-8601 time \(.*February 2026 has 28 days.*\)/],
     ['find_findings', { limit: 0 }, /Invalid arguments for tool find_findings: .*at limit/],
     ['find_overdue', { min_late_minutes: -5 }, /Invalid arguments for tool find_overdue: .*at min_late_minutes/],
     ['explain_finding', { id: 'nb-08' }, /^explain_finding: "nb-08" is not a finding id: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08/],

@@ -1,15 +1,20 @@
 import { z } from 'zod';
 import { isoTime } from '../../core/findings.ts';
+import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
 import { ToolArgumentError } from '../audit-view.ts';
 import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
 
-/** `until` as an instant: an ISO-8601 date or time (UTC unless it says otherwise). */
+/**
+ * `until` as an instant: an ISO-8601 date or time, UTC unless it says otherwise (a space for the
+ * `T` too), read as `since` is; a date the calendar does not have is refused.
+ */
 function parseUntil(value: string): number {
-  const text = /^\d{4}-\d{2}-\d{2}T[\d:.]+$/.test(value) ? `${value}Z` : value;
-  const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(at)) throw new ToolArgumentError(`until "${value}" is not an ISO-8601 time; expected e.g. 2026-10-31T23:59:59Z`);
+  const text = value.trim().replace(' ', 'T');
+  const impossible = /^\d{4}-\d{2}-\d{2}/.test(text) ? noSuchDay(text) : undefined;
+  const at = impossible !== undefined ? Number.NaN : /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(text) : parseTime(text);
+  if (Number.isNaN(at)) throw new ToolArgumentError(`until "${value}" is not an ISO-8601 time${impossible ? ` (${impossible})` : ''}; expected e.g. 2026-10-31T23:59:59Z`);
   return at;
 }
 
