@@ -3,6 +3,9 @@ import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
+
+/** The format of instrumented JSON lines, whose identifiers validation bounds. */
+const INSTRUMENTED_FORMAT = jsonEventParser.format;
 import { lambdaPlatformParser } from './lambda-platform.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
@@ -47,15 +50,20 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
     let changed = false;
+    // Whether a key field may be over the identifier bound: a name derived from free text, or one
+    // redaction rewrote; an instrumented line's (format json) were held to it by validation.
+    let unbounded = false;
     const redacted = outcome.events.map((event) => {
       const body = redactor.redactValue(event.body);
+      if (event.format !== INSTRUMENTED_FORMAT) unbounded = true;
       if (body === event.body) return event;
       changed = true;
+      unbounded = true;
       return { ...event, body };
     });
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
     // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
-    const events = boundKeyFields(redacted);
+    const events = unbounded ? boundKeyFields(redacted) : redacted;
     return changed || events !== redacted ? { kind: 'events', events } : outcome;
   }
   // A reason may quote the line cut short (and JSON.parse quotes a few characters around the
