@@ -102,10 +102,21 @@ export interface ErrorMarkerMatch {
 export const EXCERPT_MAX_CHARS = 120;
 
 const WORD_CHAR = /[\p{L}\p{N}_]/u;
-/** A count of nothing just before the keyword: `0 FATAL`, `no errors`, `without errors`, `NON-FATAL`. */
-const NEGATION_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:0|no|zero|not|without)\s+$|(?:^|[^\p{L}\p{N}_])non-$/iu;
-/** A count of nothing just after the keyword: `ERROR: 0`, `errors=0`, `FATAL: none`, `FATAL 0`. */
-const NEGATION_AFTER = /^\s*[:=]?\s*(?:0(?![\d.])|none(?![\p{L}\p{N}_])|zero(?![\p{L}\p{N}_]))/iu;
+/** A word of nothing just before the keyword: `no errors`, `without errors`, `zero errors`, `NON-FATAL`. */
+const NEGATION_WORD_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:no|zero|not|without)\s+$|(?:^|[^\p{L}\p{N}_])non-$/iu;
+/**
+ * A count of nothing just before the keyword: `0 errors`, `summary: 0 FATAL`. The `0` must stand
+ * alone, so `worker-0 FATAL`, `#0 FATAL` and `x:0 FATAL` name a thing rather than count one.
+ */
+const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
+/**
+ * A count of nothing just after the keyword, on the same line: `ERROR: 0`, `FATAL 0`, `errors: 0,`,
+ * `errors=0 retries=2`, `FATAL: none`. The `0` must end the count (end of line, `,`, `;`, `)`, a
+ * closing `.`): `ERROR: 0x80070005`, `FATAL: 0 of 12 shards`, `ERROR: 0 bytes written` are failures.
+ * Only a `0` bound tight to `=` or `:` (`errors=0 warnings=3`) may be followed by more text.
+ */
+const NEGATION_AFTER =
+  /^(?:[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?![\p{L}\p{N}_]))/iu;
 
 /**
  * The pattern for one error keyword. All-caps markers (`FATAL`, `ERROR:`) match case-sensitively,
@@ -145,8 +156,9 @@ const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * The first error keyword in `text` that is not negated. A match is negated when a count of
- * nothing stands right next to it: `0`, `no`, `zero`, `not`, `without` or `non-` just before it, or
- * `0`, `none` or `zero` just after it (optionally after `:` or `=`).
+ * nothing stands right next to it on its line: `no`, `zero`, `not`, `without` or `non-` just
+ * before it; a lone `0` just before it unless it opens a message (`FATAL:`); or a `0` that ends
+ * the count, `none` or `zero` just after it (optionally after `:` or `=`).
  *
  * Most outputs hold no keyword at all: a plain substring search rules each one out before its
  * Unicode-aware pattern runs (case-insensitively only for ASCII text, where lower-casing and
@@ -167,13 +179,21 @@ export function findErrorMarker(text: string, keywords: readonly string[]): Erro
       const end = index + match[0].length;
       if (first !== undefined && index >= first.index) break;
       const lineStart = text.lastIndexOf('\n', index - 1) + 1;
-      if (NEGATION_BEFORE.test(text.slice(lineStart, index))) continue;
+      const before = text.slice(lineStart, index);
+      if (NEGATION_WORD_BEFORE.test(before)) continue;
+      // A marker used as a message prefix (`rank 0 panic: …`, `partition 0 ERROR: …`) is not counted by a 0 before it.
+      if (!isMessagePrefix(text, keyword, end) && ZERO_COUNT_BEFORE.test(before)) continue;
       if (NEGATION_AFTER.test(text.slice(end, end + 16))) continue;
       first = { keyword, index, excerpt: excerptAround(text, index, end) };
       break;
     }
   }
   return first;
+}
+
+/** Whether the marker ending at `end` opens a message: the keyword ends with `:` or a `:` follows it. */
+function isMessagePrefix(text: string, keyword: string, end: number): boolean {
+  return keyword.endsWith(':') || text[end] === ':';
 }
 
 /** The line holding `text[from, to)`, cut to at most `max` characters around it. */

@@ -29,6 +29,11 @@ testRunDetector(errorKeywordDetector, {
     { name: 'all-caps markers are case-sensitive: fatal, Error:', run: runWithHead('the fatal flaw is gone\nError: none of that\n') },
     { name: 'an error marker after a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, output_tail: 'Traceback (most recent call last):\n' }) },
     { name: 'an error marker after a Lambda timeout (that is run-failed)', run: makeRun({ failure: 'timeout', output_tail: 'FATAL: timed out\n' }) },
+    { name: 'errors: 0, in a list', run: runWithHead('errors: 0, warnings: 3\n'), options: COUNT_KEYWORDS },
+    { name: 'ERROR: 0 closing a sentence', run: runWithHead('ERROR: 0.\n') },
+    { name: '(ERROR: 0) in brackets', run: runWithHead('done (ERROR: 0)\n') },
+    { name: 'ERROR: 0 at the very end of the output', run: runWithHead('rows 1204 ERROR: 0') },
+    { name: 'a lone 0 before a counted marker at the start of a line', run: runWithHead('0 FATAL, 3 WARN\n') },
     { name: 'no keywords configured', run: runWithHead('FATAL: disk full\n'), options: { errorKeywords: [] } },
     { name: 'unknown output: no head or tail', run: makeRun({ output_head: undefined, output_tail: undefined }) },
   ],
@@ -76,6 +81,69 @@ testRunDetector(errorKeywordDetector, {
         severity: 'high',
         message: 'exited 0 but its output holds the error marker "FATAL": FATAL: quota exceeded',
         evidence: { keyword: 'FATAL', excerpt: 'FATAL: quota exceeded', where: 'head' },
+      },
+    },
+    {
+      name: 'a hex code after ERROR: is no count',
+      run: runWithHead('ERROR: 0x80070005 Access is denied\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "ERROR:": ERROR: 0x80070005 Access is denied',
+        evidence: { keyword: 'ERROR:', excerpt: 'ERROR: 0x80070005 Access is denied', where: 'head' },
+      },
+    },
+    {
+      name: '0 of 12 after FATAL: is no count of nothing',
+      run: runWithHead('FATAL: 0 of 12 shards reachable\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "FATAL": FATAL: 0 of 12 shards reachable',
+        evidence: { keyword: 'FATAL', excerpt: 'FATAL: 0 of 12 shards reachable', where: 'head' },
+      },
+    },
+    {
+      name: '0 bytes written after ERROR: is a failure',
+      run: runWithHead('ERROR: 0 bytes written, disk full\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "ERROR:": ERROR: 0 bytes written, disk full',
+        evidence: { keyword: 'ERROR:', excerpt: 'ERROR: 0 bytes written, disk full', where: 'head' },
+      },
+    },
+    {
+      name: 'worker-0 names a worker, not a count',
+      run: runWithHead('worker-0 FATAL: database connection lost\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "FATAL": worker-0 FATAL: database connection lost',
+        evidence: { keyword: 'FATAL', excerpt: 'worker-0 FATAL: database connection lost', where: 'head' },
+      },
+    },
+    {
+      name: 'rank 0 before a message prefix panic: is no count',
+      run: runWithHead('rank 0 panic: runtime error\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "panic:": rank 0 panic: runtime error',
+        evidence: { keyword: 'panic:', excerpt: 'rank 0 panic: runtime error', where: 'head' },
+      },
+    },
+    {
+      name: 'partition 0 before ERROR: is no count',
+      run: runWithHead('partition 0 ERROR: leader not available\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "ERROR:": partition 0 ERROR: leader not available',
+        evidence: { keyword: 'ERROR:', excerpt: 'partition 0 ERROR: leader not available', where: 'head' },
+      },
+    },
+    {
+      name: 'a 0 on the next line does not negate ERROR:',
+      run: runWithHead('ERROR:\n0 rows affected\n'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but its output holds the error marker "ERROR:": ERROR:',
+        evidence: { keyword: 'ERROR:', excerpt: 'ERROR:', where: 'head' },
       },
     },
     {
