@@ -334,8 +334,18 @@ function judgeRun(run: CompletedRun, baseline: Baseline, options: JobOptions, co
   return findings;
 }
 
-const OUTPUT_FINDINGS: ReadonlySet<DetectorId> = new Set(['empty-output', 'output-shrink']);
-const DURATION_FINDINGS: ReadonlySet<DetectorId> = new Set(['duration-slow', 'duration-fast']);
+/**
+ * The output and duration findings: a run that fired any of them enters neither baseline window,
+ * so a broken job (6 minutes of nothing, night after night) never becomes the new normal.
+ */
+const ABNORMAL_RUN_FINDINGS: ReadonlySet<DetectorId> = new Set([
+  'duration-fast',
+  'duration-slow',
+  'empty-output',
+  'error-keyword',
+  'expected-pattern-missing',
+  'output-shrink',
+]);
 
 /** The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h). */
 export function maxRuntimeOf(state: JobState, config: Config): { ms: number; source: string } {
@@ -560,12 +570,10 @@ export const jobReducer: SubjectReducer<JobState> = {
       };
       options ??= resolveJobOptions(ctx.config, subject);
       const runFindings = judgeRun(run, baseline, options, ctx.config);
-      let outputFired = false;
-      let durationFired = false;
+      let abnormal = false;
       for (const finding of runFindings) {
         findings.push(finding);
-        if (OUTPUT_FINDINGS.has(finding.detector)) outputFired = true;
-        if (DURATION_FINDINGS.has(finding.detector)) durationFired = true;
+        if (ABNORMAL_RUN_FINDINGS.has(finding.detector)) abnormal = true;
       }
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();
@@ -583,8 +591,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code, ...(run.host !== undefined ? { host: run.host } : {}) };
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
-      d.outputs = ok && run.output_bytes !== undefined && !outputFired ? outputs.push(run.output_bytes, window) : outputs.list;
-      d.durations = ok && run.duration_ms !== undefined && !durationFired ? durations.push(run.duration_ms, window) : durations.list;
+      d.outputs = ok && run.output_bytes !== undefined && !abnormal ? outputs.push(run.output_bytes, window) : outputs.list;
+      d.durations = ok && run.duration_ms !== undefined && !abnormal ? durations.push(run.duration_ms, window) : durations.list;
       remember(runId);
       touch(event.at);
       records.push({

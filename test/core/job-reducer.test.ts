@@ -30,12 +30,35 @@ describe('job runs reducer', () => {
     expect(records[0]).toMatchObject({ subject: 'backup', status: 'ok', exit_code: 0, duration_ms: 2_400_000, ts: '2026-10-01T03:10:00Z' });
   });
 
-  it('judges a run against the runs before it, and keeps an empty run out of the baseline', () => {
+  it('judges a run against the runs before it, and keeps an empty run out of both baseline windows', () => {
+    // Prepare
     const first = jobReducer.apply(initialJobState('backup'), 'backup', days(6), ctx).state;
+    // Act
     const { state, findings } = jobReducer.apply(first, 'backup', run('backup', 'r-7', '2026-10-07T02:30:00Z', 40, { output_bytes: 0 }), ctx);
+    // Assess
     expect(findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r-7']]);
     expect(state.outputs).toEqual(first.outputs);
-    expect(state.durations).toHaveLength(7);
+    expect(state.durations).toEqual(first.durations);
+  });
+
+  it.each([
+    ['empty-output', { output_bytes: 0 }],
+    ['error-keyword', { output_tail: 'FATAL: could not connect to db-1\n' }],
+  ] as const)('keeps a run that fired %s out of the duration window, so a broken job never becomes the new normal', (detector, fields) => {
+    // Prepare: 11 broken 6-minute runs (30% of the median: not duration-fast) after 6 healthy 20-minute ones
+    const at = (day: number) => `2026-10-${String(day).padStart(2, '0')}T02:30:00Z`;
+    const healthy = Array.from({ length: 6 }, (_, i) => run('backup', `r-${i + 1}`, at(i + 1), 20)).flat();
+    let state = jobReducer.apply(initialJobState('backup'), 'backup', healthy, ctx).state;
+    for (let day = 7; day <= 17; day++) {
+      const broken = jobReducer.apply(state, 'backup', run('backup', `r-${day}`, at(day), 6, fields), ctx);
+      expect(broken.findings.map((f) => f.detector)).toContain(detector);
+      state = broken.state;
+    }
+    // Act: the job is fixed and runs its normal 20 minutes
+    const fixed = jobReducer.apply(state, 'backup', run('backup', 'r-18', at(18), 20), ctx);
+    // Assess
+    expect(fixed.findings).toEqual([]);
+    expect(state.durations).toHaveLength(6);
   });
 
   it('does not count a redelivered batch twice and returns the same state object', () => {
