@@ -9,6 +9,7 @@ import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
+import { DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
 import { processBatch, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { redactorFor } from '../core/redact.ts';
@@ -141,6 +142,7 @@ export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, op
           const ctx = { config: opts.config, clock: chunkClock, exceptions: registry };
           findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepSubjects(REDUCERS, store, ctx)).findings);
+          findings.push(...(await sweepAgentRoots(store, ctx)).findings);
         }
       });
     } catch (error) {
@@ -152,8 +154,9 @@ export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, op
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would.
     const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry };
     const swept = await sweepSubjects(REDUCERS, store, sweepCtx);
-    // Agent trees whose root never ended, judged as the deployed sweep would.
-    const roots = await sweepAgentRoots(store, sweepCtx);
+    // Agent trees whose root never ended, judged as the deployed sweep would; a finished tree that
+    // waits for a parent that may yet turn up is judged now: every line has been read.
+    const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });
     findings.push(...swept.findings, ...roots.findings);
     findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     // The scan shows its findings to the user: that is their alert, so none stays pending.

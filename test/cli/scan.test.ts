@@ -106,6 +106,24 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.subject, f.run_id, f.evidence?.failure])).toEqual([['run-failed', 'order-sync', id, 'timeout after 3.00 s']]);
   });
 
+  it("judges a sub-agent whose parent never started even when its run ended minutes before the log does (nothing more will come)", async () => {
+    // Prepare: researcher r-51 names parent r-50, whose start is not in the log; 8 actions over a budget of 5, ended 5 minutes before the last line
+    const dir = mkdtempSync(join(tmpdir(), 'scan-orphan-'));
+    const file = join(dir, 'agents.jsonl');
+    const at = (s: number) => new Date(Date.parse('2026-10-05T10:00:00Z') + s * 1000).toISOString();
+    const lines = [
+      { type: 'agent.start', ts: at(0), agent: 'researcher', run_id: 'r-51', parent_run_id: 'r-50', budget: { max_actions: 5 } },
+      ...Array.from({ length: 8 }, (_, i) => ({ type: 'agent.action', ts: at(1 + i), agent: 'researcher', run_id: 'r-51', action: 'llm_call' })),
+      { type: 'agent.end', ts: at(10), agent: 'researcher', run_id: 'r-51', status: 'ok' },
+      { type: 'run.start', ts: at(310), job: 'tick', run_id: 't-1' },
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    // Act
+    const { result } = await scan([file], { json: true });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['budget-exceeded', 'r-51']]);
+  });
+
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);
