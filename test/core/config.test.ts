@@ -78,6 +78,20 @@ tools:
     ]);
   });
 
+  it('refuses a min_history the baseline window can never reach, naming the key path', () => {
+    // Prepare: a job's and the defaults' min_history above the window, and one equal to it
+    const text = 'defaults:\n  min_history: 12\n  baseline_window: 10\njobs:\n  report:\n    min_history: 25\n  backup:\n    min_history: 10\n';
+    // Act
+    const problems = problemsOf(text);
+    const good = parseConfigText('defaults:\n  baseline_window: 20\njobs:\n  report:\n    min_history: 20\n', 'c.yaml');
+    // Assess
+    expect(problems).toEqual([
+      'defaults.min_history: at most defaults.baseline_window (10): the baseline keeps 10 runs, so a baseline detector would never fire (line 2)',
+      'jobs.report.min_history: at most defaults.baseline_window (10): the baseline keeps 10 runs, so a baseline detector would never fire (line 6)',
+    ]);
+    expect(good.jobs.report?.min_history).toBe(20);
+  });
+
   it('refuses an exception without owner or with a bad date', () => {
     const problems = problemsOf(`exceptions:
   - { id: EX-1, guard: g, reason: r, owner: "", expires: someday }
