@@ -38,6 +38,14 @@ export interface AuditTrailState {
   readonly learning: readonly number[];
   /** An open drift episode: reported once, closed when completeness is back above the threshold. */
   readonly episode?: { readonly began_run_id?: string; readonly began_at?: number; readonly reported_at: number };
+  /**
+   * Whether the job's runs log their end: then a run without an end is still running (its
+   * records come at its end) and is waited for up to its max runtime, not judged when a later
+   * run starts. Absent in states stored before it was kept: taken from the pending runs.
+   */
+  readonly endsLogged?: boolean;
+  /** Durations of the latest judged runs that logged start and end (at most `AUDIT_WINDOW_RUNS`), ms. */
+  readonly durations?: readonly number[];
   readonly runs: number;
   readonly records: number;
   readonly seen: readonly string[];
@@ -48,6 +56,8 @@ export interface AuditTrailState {
 export const AUDIT_WINDOW_RUNS = 10;
 /** How long after a run's end (or the next run's start) its late audit lines are waited for. */
 export const AUDIT_GRACE_MS = 15 * 60_000;
+/** A run's max runtime without `max_runtime_minutes`: 3× the median duration, at least this. */
+const MIN_DEFAULT_RUNTIME_MS = 60 * 60_000;
 const MAX_PENDING = 50;
 const MAX_JUDGED = 200;
 const MAX_SEEN = 2000;
@@ -86,9 +96,23 @@ export function auditExpectation(state: AuditTrailState, ctx: ReduceContext): Au
   return rate > 0 ? { perRun: rate, basis: 'learned', threshold: LEARNED_THRESHOLD, learnedFrom: state.learning.length } : undefined;
 }
 
+function logsEnds(state: AuditTrailState): boolean {
+  return state.endsLogged ?? state.pending.some((r) => r.endAt !== undefined);
+}
+
+/** A run's max runtime, as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h). */
+export function auditMaxRuntimeMs(state: AuditTrailState, ctx: ReduceContext): number {
+  const configured = ownValue(ctx.config.jobs, state.job)?.max_runtime_minutes;
+  if (configured !== undefined) return configured * 60_000;
+  const typical = median(state.durations ?? []);
+  return typical === undefined ? MIN_DEFAULT_RUNTIME_MS : Math.max(3 * typical, MIN_DEFAULT_RUNTIME_MS);
+}
+
 /**
  * Judges the pending runs whose audit lines are no longer waited for at `horizon`: a run that
- * ended, `AUDIT_GRACE_MS` after its end; a run that logged no end, that long after a later run
+ * ended, `AUDIT_GRACE_MS` after its end. A run that has not logged its end: for a job whose runs
+ * log ends, it is still running (runs may overlap) and is judged only once it is past its max
+ * runtime and the grace; for a job whose runs log no end, `AUDIT_GRACE_MS` after a later run
  * started. Each judged run enters the window (and, while the rate is learned, the learning set),
  * then the window is judged; a drift is reported once per episode.
  */
@@ -97,9 +121,12 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
     const later = [...initial.pending.map(runTime), ...initial.window.map((r) => r.at)].filter((x) => x > t);
     return later.length > 0 ? Math.min(...later) : undefined;
   };
+  const endsLogged = logsEnds(initial);
+  const maxRuntimeMs = auditMaxRuntimeMs(initial, ctx);
   const due = initial.pending
     .filter((run) => {
       if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;
+      if (endsLogged) return horizon >= runTime(run) + maxRuntimeMs + AUDIT_GRACE_MS;
       const next = nextStartAfter(runTime(run));
       return next !== undefined && horizon >= next + AUDIT_GRACE_MS;
     })
@@ -116,6 +143,9 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
     const judged: AuditRunCount = { run_id: run.run_id, at: runTime(run), records: run.records };
     const window = [...state.window, judged].sort((a, b) => a.at - b.at).slice(-AUDIT_WINDOW_RUNS);
     state = { ...state, window, judged: rememberBounded(state.judged, [run.run_id], MAX_JUDGED), runs: state.runs + 1 };
+    if (run.startAt !== undefined && run.endAt !== undefined) {
+      state = { ...state, durations: [...(state.durations ?? []), run.endAt - run.startAt].slice(-AUDIT_WINDOW_RUNS) };
+    }
     const expected = auditExpectation(state, ctx);
     if (expected) {
       if (window.length >= minRuns && completeness(window, expected.perRun) >= expected.threshold) {
@@ -193,6 +223,10 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
         const run = pending.get(runId);
         pending.set(runId, run ? { ...run, records: run.records + 1 } : { run_id: runId, firstAt: at, records: 1 });
         return;
+      }
+      if (body.type === 'run.end' && !state.endsLogged) {
+        state = { ...state, endsLogged: true };
+        changed = true;
       }
       if (judged.has(runId)) return;
       const run = pending.get(runId);

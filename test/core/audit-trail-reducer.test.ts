@@ -119,6 +119,42 @@ describe('audit-trail reducer', () => {
     expect(state.pending.map((r) => r.run_id)).toEqual(['r-2']);
   });
 
+  it('waits for the end of a run still going when a later run starts, in a job whose runs log ends', () => {
+    // Prepare: hourly runs that log start, end and their record at the end; run 3 takes 110 minutes (max runtime 3 h), so runs 4 and 5 start before it ends.
+    const slow = validateConfig({ jobs: { [JOB]: { audit_records_per_run: 1, max_runtime_minutes: 180 } } });
+    const hour = (h: number) => Date.parse(`2026-10-01T${dd(h)}:00:00Z`);
+    const run = (n: number, minutes: number) => [
+      ev(hour(n), { type: 'run.start', job: JOB, run_id: `r-${n}` }, ++line),
+      ev(hour(n) + (minutes - 1) * 60_000, { type: 'audit.write', job: JOB, run_id: `r-${n}` }, ++line),
+      ev(hour(n) + minutes * 60_000, { type: 'run.end', job: JOB, run_id: `r-${n}`, exit_code: 0 }, ++line),
+    ];
+    const events = [1, 2, 3, 4, 5, 6].flatMap((n) => run(n, n === 3 ? 110 : 30)).sort((a, b) => a.at - b.at);
+    const before = events.filter((e) => e.at < hour(4) + 40 * 60_000);
+    // Act: the lines up to 04:40 (run 3 has not ended; run 4 started 40 minutes ago), then the rest.
+    const first = apply(initialAuditTrailState(JOB), before, slow, { now: () => hour(4) + 40 * 60_000 });
+    const rest = apply(first.state, events.slice(before.length), slow, { now: () => hour(8) });
+    // Assess: run 3 is still waited for at 04:40, and counted with its record once it ended; no finding.
+    expect(first.state.pending.map((r) => r.run_id)).toContain('r-3');
+    expect(first.state.window.map((r) => r.run_id)).not.toContain('r-3');
+    expect(first.findings).toEqual([]);
+    expect(rest.findings).toEqual([]);
+    expect(rest.state.window.map((r) => [r.run_id, r.records])).toEqual([1, 2, 3, 4, 5, 6].map((n) => [`r-${n}`, 1]));
+  });
+
+  it('judges a run that never logs its end, in a job whose runs log ends, after its max runtime and the grace', () => {
+    // Prepare: runs 1 and 2 end after 30 minutes; run 3 starts on day 3 and never ends.
+    const events = [...day(1, 1), ...day(2, 1), ...day(3, 0, { end: false })];
+    const seen = apply(initialAuditTrailState(JOB), events, configured, early);
+    const at = (time: string) => ({ config: configured, clock: { now: () => Date.parse(`2026-10-03T${time}Z`) } }) as ReduceContext;
+    // Act: the max runtime is 90 minutes (3× the median 30 minutes), the grace 15 minutes.
+    const waiting = auditTrailReducer.tick!(seen.state, JOB, at('03:44:00'));
+    const judged = auditTrailReducer.tick!(seen.state, JOB, at('03:45:00'));
+    // Assess
+    expect(waiting.state.pending.map((r) => r.run_id)).toEqual(['r-3']);
+    expect(judged.state.pending).toEqual([]);
+    expect(judged.state.window.map((r) => [r.run_id, r.records])).toEqual([['r-1', 1], ['r-2', 1], ['r-3', 0]]);
+  });
+
   it('does not count a redelivered batch, nor lines seen before, and returns the same state', () => {
     const events = days([2, 2, 2]);
     const once = apply(initialAuditTrailState(JOB), events);
