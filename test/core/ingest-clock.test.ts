@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { ingestDelivery } from '../../lambdas/core/ingest.ts';
+import { sweepSubjects } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+
+const T0 = Date.parse('2026-10-05T10:00:00Z');
+let nextId = 1;
+
+/** One subscription delivery of attempt lines, each record written at the time its line names unless `recordAt` says otherwise. */
+function delivery(lines: ReadonlyArray<{ at: number; body: object; recordAt?: number }>) {
+  return encodePayload({
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/aws/lambda/payments',
+    logStream: '2026/10/05/[$LATEST]ab12',
+    subscriptionFilters: ['silent-audit'],
+    logEvents: lines.map(({ at, body, recordAt }) => ({ id: String(nextId++), timestamp: recordAt ?? at, message: JSON.stringify({ ts: new Date(at).toISOString(), ...body }) })),
+  });
+}
+
+/** 200 requests 10 s apart, each failing once and succeeding on its retry: a 100% retry rate. */
+const retried = Array.from({ length: 200 }, (_, i) => [
+  { at: T0 + i * 10_000, body: { type: 'attempt', route: 'pay', request_id: `q${i}`, attempt: 1, outcome: 'error', latency_ms: 100 } },
+  { at: T0 + i * 10_000 + 1000, body: { type: 'attempt', route: 'pay', request_id: `q${i}`, attempt: 2, outcome: 'ok', latency_ms: 100 } },
+]).flat();
+
+describe('an event whose time lies far after its CloudWatch record (a wrong clock)', () => {
+  it('is rejected, naming both times, and does not stop its route from being judged', async () => {
+    // Prepare: one attempt stamped a year ahead, written now, then the retried requests
+    const store = new MemoryAuditStore();
+    const deps = { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3 * 3_600_000 } };
+    const bad = { at: T0 + 365 * 86_400_000, recordAt: T0, body: { type: 'attempt', route: 'pay', request_id: 'bad', attempt: 1, outcome: 'ok', latency_ms: 10 } };
+    // Act
+    const first = await ingestDelivery(delivery([bad]), deps);
+    const rest = await ingestDelivery(delivery(retried), deps);
+    const swept = await sweepSubjects(REDUCERS, store, { config: DEFAULT_CONFIG, clock: deps.clock });
+    // Assess
+    expect(first.counts).toMatchObject({ lines: 1, events: 0, rejected: 1 });
+    expect(first.rejections[0].reason).toBe(
+      "attempt event rejected: its time 2027-10-05T10:00:00Z lies 525600 min after the CloudWatch record's 2026-10-05T10:00:00Z (at most 15 min): the writer's clock is wrong",
+    );
+    expect([...rest.findings, ...swept.findings].map((f) => f.detector)).toContain('retry-rate');
+  });
+
+  it('is taken when it lies within 15 minutes after its record (a writer a little ahead)', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const deps = { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const ahead = { at: T0 + 14 * 60_000, recordAt: T0, body: { type: 'attempt', route: 'pay', request_id: 'early', attempt: 1, outcome: 'ok', latency_ms: 10 } };
+    // Act
+    const report = await ingestDelivery(delivery([ahead]), deps);
+    // Assess
+    expect(report.counts).toMatchObject({ lines: 1, events: 1, rejected: 0 });
+  });
+});
