@@ -29,6 +29,9 @@ export const expectedPatternMissingDetector: RunDetector = {
     // A stateless copy: a shared `g` or `y` pattern would carry `lastIndex` from one run to the next.
     const pattern = new RegExp(expected.source, expected.flags.replace(/[gy]/g, ''));
     if ([head, tail].some((part) => part !== undefined && pattern.test(part))) return [];
+    // Head and tail may together hold the whole output, with the pattern across where they meet.
+    const whole = head !== undefined && tail !== undefined ? wholeOutput(run) : undefined;
+    if (whole !== undefined && whole !== head && pattern.test(whole)) return [];
     const size = run.output_bytes !== undefined ? ` (${formatBytes(run.output_bytes)})` : '';
     return [
       {

@@ -20,20 +20,36 @@ export function byteLength(text: string): number {
 export const HEAD_LIMIT_BYTES = 2048;
 
 /**
- * The run's whole output when the head (or tail) holds all of it; undefined when only part of it,
- * or nothing, is known. A head holds everything when no size is given, when the size fits in it,
- * or when a tail was cut too and the size is within the head limit.
+ * The run's whole output when the head and tail hold all of it; undefined when only part of it,
+ * or nothing, is known.
+ *
+ * With a size: the head alone when the size fits in it (or a tail was cut too and the size is
+ * within the head limit); head and tail together when the size fits in both (joined without the
+ * bytes they share). Without a size: the head when there is no tail or the tail is its end (a
+ * different tail means more was written), else the tail alone when there is no head.
  */
 export function wholeOutput(run: CompletedRun): string | undefined {
   const { output_head: head, output_tail: tail, output_bytes: bytes } = run;
   if (bytes === 0) return '';
+  if (bytes === undefined) {
+    if (head !== undefined) return tail === undefined || head.endsWith(tail) ? head : undefined;
+    return tail;
+  }
   if (head !== undefined) {
-    if (bytes === undefined || bytes <= byteLength(head)) return head;
+    const headBytes = byteLength(head);
+    if (bytes <= headBytes) return head;
     if (tail !== undefined && bytes <= HEAD_LIMIT_BYTES) return head;
+    if (tail !== undefined && bytes <= headBytes + byteLength(tail)) return head + lastBytes(tail, bytes - headBytes);
     return undefined;
   }
-  if (tail !== undefined && (bytes === undefined || bytes <= byteLength(tail))) return tail;
+  if (tail !== undefined && bytes <= byteLength(tail)) return tail;
   return undefined;
+}
+
+/** The last `count` UTF-8 bytes of a text. */
+function lastBytes(text: string, count: number): string {
+  const encoded = Buffer.from(text, 'utf8');
+  return encoded.subarray(Math.max(0, encoded.length - count)).toString('utf8');
 }
 
 /** Why an output counts as empty. */

@@ -20,6 +20,14 @@ testRunDetector(emptyOutputDetector, {
       name: 'a blank head whose output goes on beyond it (head is not the whole output)',
       run: makeRun({ output_head: '\n\n\n', output_tail: 'uploaded 1204 objects\n', output_bytes: 6_963 }),
     },
+    {
+      name: 'a blank head without a size, beside a tail with content (more was written)',
+      run: makeRun({ output_head: '\n'.repeat(2048), output_tail: 'uploaded 4000 objects\ndone\n', output_bytes: undefined }),
+    },
+    {
+      name: 'a blank head and a tail with content that together hold the whole 3 KiB output',
+      run: makeRun({ output_head: ' '.repeat(2048), output_tail: `${' '.repeat(1000)}done\n`, output_bytes: 3072 }),
+    },
     { name: 'unknown output: no size, head or tail', run: makeRun({ output_bytes: undefined, output_head: undefined, output_tail: undefined }) },
     { name: 'a size above 0 with no head or tail', run: makeRun({ output_bytes: 512, output_head: undefined, output_tail: undefined }) },
     { name: 'a non-zero exit with 0 bytes (that is run-failed)', run: makeRun({ exit_code: 1, output_bytes: 0, output_head: '', output_tail: '' }) },
@@ -30,6 +38,16 @@ testRunDetector(emptyOutputDetector, {
       name: 'a 0-byte output',
       run: makeRun({ output_bytes: 0, output_lines: 0, output_head: '', output_tail: '' }),
       expected: { severity: 'high', message: 'exited 0 but wrote no output (0 B)', evidence: { output_bytes: 0, reason: 'zero-bytes', output: '' } },
+    },
+    {
+      name: '3000 newlines: head and tail together hold every byte, all whitespace',
+      run: makeRun({ output_head: '\n'.repeat(2048), output_tail: '\n'.repeat(2048), output_bytes: 3000, output_lines: 3000 }),
+      expected: { severity: 'high', message: 'exited 0 but wrote only whitespace (2.9 KiB)', evidence: { output_bytes: 3000, reason: 'blank', output: '' } },
+    },
+    {
+      name: 'a blank head without a size whose tail is its end',
+      run: makeRun({ output_head: '\n\n  \n', output_tail: '  \n', output_bytes: undefined }),
+      expected: { severity: 'high', message: 'exited 0 but wrote only whitespace (5 B)', evidence: { output_bytes: 5, reason: 'blank', output: '' } },
     },
     {
       name: 'a 0-byte output with no head or tail',

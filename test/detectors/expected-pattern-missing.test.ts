@@ -9,6 +9,11 @@ testRunDetector(expectedPatternMissingDetector, {
   valid: [
     { name: 'the pattern is in the tail', run: makeRun(), options: withPattern },
     {
+      name: 'the pattern spans head and tail, which together hold the whole output',
+      run: makeRun({ output_head: `${'.'.repeat(2040)}uploaded`, output_tail: ` 1204 objects\n${'.'.repeat(2000)}`, output_bytes: 2048 + 2014 }),
+      options: withPattern,
+    },
+    {
       name: 'the pattern is in the head',
       run: makeRun({ output_head: 'uploaded 1204 objects to s3://acme-backups\n', output_tail: 'done\n' }),
       options: withPattern,
