@@ -94,20 +94,43 @@ export interface StoredFinding extends Finding {
   readonly key: string;
   /** Whether the alert for it has been delivered. */
   readonly alerted: boolean;
+  /** Its alert's failed sends, when one failed: it is retried later, or was given up (then no longer pending). */
+  readonly alert_failure?: AlertFailure;
+}
+
+/** What a finding's failed sends left on it. */
+export interface AlertFailure {
+  /** Failed sends so far. */
+  readonly failures: number;
+  /** When the first one failed (epoch ms). */
+  readonly first_at: number;
+  /** The last send's error. */
+  readonly error: string;
+  /** The next send may be tried from then on (epoch ms). */
+  readonly retry_at: number;
+  /** Given up: the finding left the outbox without its alert. */
+  readonly gave_up?: boolean;
 }
 
 /** Findings as stored; the ones not yet alerted form the outbox. */
 export interface FindingStore {
   query(q: FindingQuery): Promise<StoredFinding[]>;
-  /** Findings whose alert is not delivered yet, oldest first. */
-  pendingAlerts(limit: number): Promise<StoredFinding[]>;
+  /**
+   * Findings whose alert is not delivered yet, oldest first. Given `now`, it leaves out those under
+   * a lease or waiting to retry a failed send, so that alerts failing again and again never take
+   * the places of newer ones.
+   */
+  pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]>;
   /**
    * Takes the right to send a finding's alert for `leaseMs` (so two senders never both send it);
    * false if it is delivered already or another sender holds the lease.
    */
   claimAlert(key: string, now: number, leaseMs: number): Promise<boolean>;
-  /** Gives a claim back after a failed send, so the next sender may try at once. */
-  releaseAlert(key: string): Promise<void>;
+  /**
+   * Gives a claim back. With a failure: records it on the finding, which waits until its
+   * `retry_at` (held like a lease), or, given up, leaves the outbox not alerted.
+   */
+  releaseAlert(key: string, failure?: AlertFailure): Promise<void>;
   /** Marks a finding's alert delivered; false if someone else already did. */
   markAlerted(key: string): Promise<boolean>;
 }

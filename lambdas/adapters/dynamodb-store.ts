@@ -21,6 +21,7 @@ import {
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import { keptState } from '../core/frozen-state.ts';
 import type {
+  AlertFailure,
   CommitResult,
   SubjectCatalog,
   FindingQuery,
@@ -70,7 +71,12 @@ interface FindingItem {
   outbox?: string;
   lease_until?: number;
   alerted_at?: number;
+  /** JSON of its alert's `AlertFailure`, once a send failed. */
+  alert_failure?: string;
 }
+
+/** Pages of the outbox index one drain reads at most, passing over findings waiting to retry. */
+const MAX_OUTBOX_PAGES = 10;
 
 /**
  * The audit state in one DynamoDB table (see `dynamodb-schema.ts`): per-subject state items with
@@ -233,17 +239,29 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return out;
   }
 
-  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
-    const res = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: TABLE_SCHEMA.outboxIndex,
-        KeyConditionExpression: 'outbox = :p',
-        ExpressionAttributeValues: { ':p': 'PENDING' },
-        Limit: limit,
-      }),
-    );
-    return (res.Items ?? []).map((i) => this.toStored(i as unknown as FindingItem));
+  async pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]> {
+    const out: StoredFinding[] = [];
+    let start: Record<string, unknown> | undefined;
+    // Findings under a lease (a send under way, or a failed one's wait) are filtered out after the read:
+    // read on, a page at a time, so that they never take the places of the ones behind them.
+    for (let page = 0; page < MAX_OUTBOX_PAGES && out.length < limit; page++) {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.outboxIndex,
+          KeyConditionExpression: 'outbox = :p',
+          ...(now === undefined
+            ? { ExpressionAttributeValues: { ':p': 'PENDING' } }
+            : { FilterExpression: 'attribute_not_exists(lease_until) OR lease_until < :now', ExpressionAttributeValues: { ':p': 'PENDING', ':now': now } }),
+          Limit: limit,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) out.push(this.toStored(item as unknown as FindingItem));
+      start = res.LastEvaluatedKey;
+      if (!start || now === undefined) break;
+    }
+    return out.slice(0, limit);
   }
 
   async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
@@ -253,8 +271,11 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     });
   }
 
-  async releaseAlert(key: string): Promise<void> {
-    await this.conditionalUpdate(key, 'REMOVE lease_until', 'attribute_exists(outbox)', undefined);
+  async releaseAlert(key: string, failure?: AlertFailure): Promise<void> {
+    if (!failure) await this.conditionalUpdate(key, 'REMOVE lease_until', 'attribute_exists(outbox)', undefined);
+    else if (failure.gave_up) await this.conditionalUpdate(key, 'REMOVE outbox, lease_until SET alert_failure = :f', 'attribute_exists(outbox)', { ':f': JSON.stringify(failure) });
+    // A claim needs `lease_until < now`: claimable from `retry_at` on.
+    else await this.conditionalUpdate(key, 'SET lease_until = :until, alert_failure = :f', 'attribute_exists(outbox)', { ':until': failure.retry_at - 1, ':f': JSON.stringify(failure) });
   }
 
   async markAlerted(key: string): Promise<boolean> {
@@ -340,7 +361,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   }
 
   private toStored(item: FindingItem): StoredFinding {
-    return { ...(JSON.parse(item.finding) as Finding), key: item.sk, alerted: item.outbox === undefined };
+    const failure = item.alert_failure === undefined ? undefined : (JSON.parse(item.alert_failure) as AlertFailure);
+    return { ...(JSON.parse(item.finding) as Finding), key: item.sk, alerted: item.outbox === undefined && !failure?.gave_up, ...(failure ? { alert_failure: failure } : {}) };
   }
 
   /** The conditional write of a subject's state: a new version, only over the version it was read at. */

@@ -1,5 +1,5 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
-import type { FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
+import type { AlertFailure, FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
 
 type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
 
@@ -39,27 +39,34 @@ export class MemoryFindingOutbox implements OutboxMethods {
       .sort((a, b) => a.key.localeCompare(b.key));
   }
 
-  async pendingAlerts(limit: number): Promise<StoredFinding[]> {
+  async pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]> {
     return this.all()
-      .filter((f) => !f.alerted)
+      .filter((f) => !f.alerted && !f.alert_failure?.gave_up && (now === undefined || (this.leases.get(f.key) ?? 0) <= now))
       .sort((a, b) => a.key.localeCompare(b.key))
       .slice(0, limit);
   }
 
   async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
     const f = this.findings.get(key);
-    if (!f || f.alerted || (this.leases.get(key) ?? 0) > now) return false;
+    if (!f || f.alerted || f.alert_failure?.gave_up || (this.leases.get(key) ?? 0) > now) return false;
     this.leases.set(key, now + leaseMs);
     return true;
   }
 
-  async releaseAlert(key: string): Promise<void> {
-    this.leases.delete(key);
+  async releaseAlert(key: string, failure?: AlertFailure): Promise<void> {
+    const f = this.findings.get(key);
+    if (!failure || !f || f.alerted || f.alert_failure?.gave_up) {
+      this.leases.delete(key);
+      return;
+    }
+    this.findings.set(key, { ...f, alert_failure: failure });
+    if (failure.gave_up) this.leases.delete(key);
+    else this.leases.set(key, failure.retry_at);
   }
 
   async markAlerted(key: string): Promise<boolean> {
     const f = this.findings.get(key);
-    if (!f || f.alerted) return false;
+    if (!f || f.alerted || f.alert_failure?.gave_up) return false;
     this.findings.set(key, { ...f, alerted: true });
     return true;
   }
@@ -73,16 +80,16 @@ export abstract class FindingsInMemory implements OutboxMethods {
     return this.findings.query(query);
   }
 
-  pendingAlerts(limit: number): Promise<StoredFinding[]> {
-    return this.findings.pendingAlerts(limit);
+  pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]> {
+    return this.findings.pendingAlerts(limit, now);
   }
 
   claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
     return this.findings.claimAlert(key, now, leaseMs);
   }
 
-  releaseAlert(key: string): Promise<void> {
-    return this.findings.releaseAlert(key);
+  releaseAlert(key: string, failure?: AlertFailure): Promise<void> {
+    return this.findings.releaseAlert(key, failure);
   }
 
   markAlerted(key: string): Promise<boolean> {

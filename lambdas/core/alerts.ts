@@ -1,5 +1,5 @@
 import { type Config, DEFAULT_CONFIG } from '../config.ts';
-import type { AlertSink, Clock, FindingStore, RunRecord, Snooze, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
+import type { AlertFailure, AlertSink, Clock, FindingStore, RunRecord, Snooze, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
 import {
   type AlertCandidate,
   alertPolicyOptions,
@@ -31,6 +31,8 @@ export interface DeliveryResult {
   readonly snoozed?: number;
   /** Alerts beyond the storm cap, folded into the one summary message. */
   readonly summarized?: number;
+  /** Findings whose alert was given up: their sends failed for `GIVE_UP_AFTER_MS` (also in `failed` and `errors`). */
+  readonly abandoned?: number;
 }
 
 export interface DeliveryOptions {
@@ -46,10 +48,26 @@ export interface DeliveryOptions {
 
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 12;
+/**
+ * After a first failed send the next delivery may try again at once; after a second one a finding
+ * waits 1 minute, then twice as long after each further failure, at most an hour.
+ */
+const RETRY_FIRST_MS = 60_000;
+const RETRY_MAX_MS = 3_600_000;
+/** As long as the alert policy keeps a finding's decision (alert-policy.ts): an SNS outage of days is waited out. */
+const GIVE_UP_AFTER_MS = 14 * 86_400_000;
 
 function storedAsFinding(stored: StoredFinding): Finding {
-  const { key: _key, alerted: _alerted, ...finding } = stored;
+  const { key: _key, alerted: _alerted, alert_failure: _failure, ...finding } = stored;
   return finding;
+}
+
+/** What a failed send leaves on a finding: when to retry, or, failing for `GIVE_UP_AFTER_MS`, given up. */
+function failedSend(prior: AlertFailure | undefined, error: string, now: number): AlertFailure {
+  const failures = (prior?.failures ?? 0) + 1;
+  const first_at = prior?.first_at ?? now;
+  const retry_at = failures === 1 ? now : now + Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(failures - 2, 20));
+  return { failures, first_at, error: error.slice(0, 1000), retry_at, ...(now - first_at >= GIVE_UP_AFTER_MS ? { gave_up: true } : {}) };
 }
 
 async function deliver(sink: AlertSink, message: AlertMessage, now: number): Promise<void> {
@@ -64,8 +82,10 @@ async function deliver(sink: AlertSink, message: AlertMessage, now: number): Pro
  * subject's alert state conditionally on its version (a writer that loses re-reads and decides
  * again, so two invocations never both alert the same detector and subject), then claims each
  * finding to send (a lease), publishes and marks it. Held findings are marked without a message.
- * A failed send leaves the finding pending with its decision recorded: the next invocation sends
- * it as decided. At most `alert_storm_cap` messages go out one by one; the rest form one summary.
+ * A failed send leaves the finding pending with its decision recorded: a later invocation sends it
+ * as decided, at once after a first failure, then after a wait that doubles (1 minute to an hour), while the
+ * drain passes it over; after 14 days of failing it is given up (out of the outbox, not alerted).
+ * At most `alert_storm_cap` messages go out one by one; the rest form one summary.
  */
 export async function deliverAlerts(
   fresh: readonly Finding[],
@@ -84,9 +104,23 @@ export async function deliverAlerts(
     if (!candidates.has(key)) candidates.set(key, { key, finding });
   }
   const drainLimit = options.drainLimit ?? 50;
+  const priorFailures = new Map<string, AlertFailure>();
   if (drainLimit > 0) {
-    for (const pending of await store.pendingAlerts(drainLimit)) if (!candidates.has(pending.key)) candidates.set(pending.key, { key: pending.key, finding: storedAsFinding(pending) });
+    for (const pending of await store.pendingAlerts(drainLimit, now)) {
+      if (candidates.has(pending.key)) continue;
+      candidates.set(pending.key, { key: pending.key, finding: storedAsFinding(pending) });
+      if (pending.alert_failure) priorFailures.set(pending.key, pending.alert_failure);
+    }
   }
+  let abandoned = 0;
+  /** Records a failed send on the finding; the error as reported, saying so when it is given up. */
+  const failSend = async (key: string, error: string): Promise<string> => {
+    const failure = failedSend(priorFailures.get(key), error, now);
+    await store.releaseAlert(key, failure);
+    if (!failure.gave_up) return error;
+    abandoned++;
+    return `${error} (gave up after ${failure.failures} failed sends since ${new Date(failure.first_at).toISOString()}: not alerted)`;
+  };
 
   const groups = new Map<string, { subject: string; subject_kind: SubjectKind; candidates: AlertCandidate[]; outcomes: RunOutcome[] }>();
   const groupOf = (subject_kind: SubjectKind, subject: string) => {
@@ -105,7 +139,7 @@ export async function deliverAlerts(
     const { kind, subject } = subjectKinds.get(id)!;
     groupOf(kind, subject).outcomes.push(...outcomes);
   }
-  if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0 };
+  if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0, abandoned: 0 };
 
   const loaded = await store.load([...groups.keys()]);
   // The stored snoozes are read when a finding or a flapping notice may be held by one (most batches
@@ -151,8 +185,8 @@ export async function deliverAlerts(
       await deliver(sink, alertMessage(alert), now);
     } catch (error) {
       failed++;
-      errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${(error as Error).message}`);
-      if (alert.candidate) await store.releaseAlert(alert.candidate.key);
+      const message = (error as Error).message;
+      errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message) : message}`);
       continue;
     }
     if (alert.candidate) await store.markAlerted(alert.candidate.key);
@@ -175,14 +209,19 @@ export async function deliverAlerts(
         summarizedCount = included.length;
       } catch (error) {
         failed++;
-        errors.push(`storm summary of ${included.length} alerts: ${(error as Error).message}`);
-        for (const alert of included) if (alert.candidate) await store.releaseAlert(alert.candidate.key);
+        const message = (error as Error).message;
+        errors.push(`storm summary of ${included.length} alerts: ${message}`);
+        for (const alert of included) {
+          if (!alert.candidate) continue;
+          const reported = await failSend(alert.candidate.key, message);
+          if (reported !== message) errors.push(`${alert.candidate.key}: ${reported}`);
+        }
       }
     }
   }
 
   for (const [key, ids] of settled) await commitSettled(store, key, ids, written.get(key));
-  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount };
+  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned };
 }
 
 async function backoff(attempt: number): Promise<void> {

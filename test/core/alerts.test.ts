@@ -3,7 +3,7 @@ import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
-import { isoTime } from '../../lambdas/core/findings.ts';
+import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
 import type { AlertSink, RunRecord, Snooze, Versioned } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-17T08:00:00Z');
@@ -81,5 +81,52 @@ describe('deliverAlerts with stored snoozes', () => {
     // Assess
     expect(result.sent).toBe(0);
     expect(snoozeReads).toBe(0);
+  });
+});
+
+/** A sink whose sends about some subjects always fail (a message SNS refuses), the rest delivered. */
+class RefusingSink extends RecordingSink {
+  constructor(private readonly refused: (subject: string) => boolean) {
+    super();
+  }
+  override async send(message: AlertMessage): Promise<void> {
+    if (this.refused(message.subject)) throw new Error(`InvalidParameter: message about ${message.subject} refused`);
+    return super.send(message);
+  }
+}
+
+function failedRun(subject: string, at: number): Finding {
+  return { detector: 'run-failed', subject, subject_kind: 'job', run_id: `${subject}-1`, ts: isoTime(at), severity: 'high', message: 'exit 1', evidence: { exit_code: 1 } };
+}
+
+describe('deliverAlerts draining the outbox', () => {
+  it('delivers a newer pending alert although the oldest pending ones fail on every send, and gives those up after 14 days of failing', async () => {
+    // Prepare: three old findings whose alerts SNS always refuses fill the drain; a newer one was left pending by an invocation that died.
+    const store = new MemoryAuditStore();
+    const poison = [1, 2, 3].map((i) => failedRun(`poison-${i}`, T0 + i * 1000));
+    const newer = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [...poison, newer], records: [] });
+    const sink = new RefusingSink((subject) => subject.startsWith('poison'));
+    const sweep = (at: number) => deliverAlerts([], store, sink, { now: () => at }, { drainLimit: 3 });
+    // Act: a sweep every 5 minutes for two hours.
+    const results = [];
+    for (let at = T0 + TEN_MIN + 60_000; at < T0 + 2 * 3_600_000; at += 300_000) results.push(await sweep(at));
+    // Assess: the newer alert went out, once; the refused ones are still pending, retried less and less often.
+    expect(sink.messages.map((m) => m.subject)).toEqual(['etl']);
+    expect((await store.pendingAlerts(10)).map((f) => f.subject)).toEqual(['poison-1', 'poison-2', 'poison-3']);
+    const attempts = results.reduce((n, r) => n + r.failed, 0);
+    expect(attempts).toBeLessThan(3 * results.length / 2);
+    // Act: sweeps until the refused ones have failed for 14 days.
+    const later = [];
+    for (let at = T0 + 2 * 3_600_000; at <= T0 + 15 * 86_400_000; at += 3_600_000) later.push(await sweep(at));
+    // Assess: given up, out of the outbox, not counted as alerted, each reported once with its error.
+    expect(await store.pendingAlerts(10)).toEqual([]);
+    const stored = await store.query({ from: isoTime(T0), to: isoTime(T0 + 86_400_000) });
+    expect(stored.filter((f) => f.subject.startsWith('poison')).map((f) => [f.alerted, f.alert_failure?.gave_up, f.alert_failure?.error])).toEqual(
+      [1, 2, 3].map((i) => [false, true, `InvalidParameter: message about poison-${i} refused`]),
+    );
+    expect(later.reduce((n, r) => n + (r.abandoned ?? 0), 0)).toBe(3);
+    expect(later.flatMap((r) => r.errors).filter((e) => e.includes('gave up'))).toHaveLength(3);
+    expect(sink.messages.map((m) => m.subject)).toEqual(['etl']);
   });
 });

@@ -10,6 +10,8 @@ import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { run } from '../helpers/events.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
 import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 
 const ctx = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T00:00:00Z') } };
 
@@ -119,6 +121,39 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.markAlerted(findingKey(f))).toBe(false);
     expect(await store.pendingAlerts(10)).toEqual([]);
     expect((await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }))[0].alerted).toBe(true);
+  });
+
+  it('drains a newer pending alert past older ones whose sends fail every time, and gives a finding up out of the outbox', async () => {
+    // Prepare: three old findings whose alerts SNS refuses fill the drain; a newer one was left pending.
+    const { store } = await freshDynamoStore();
+    const poison = [1, 2, 3].map((i) => ({ ...finding(`2026-10-05T02:3${i}:00Z`), subject: `poison-${i}` }));
+    const newer = finding('2026-10-05T03:00:00Z');
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [...poison, newer], records: [] });
+    const sent: string[] = [];
+    const sink = {
+      publish: async () => undefined,
+      send: async (m: AlertMessage) => {
+        if (m.subject.startsWith('poison')) throw new Error(`InvalidParameter: message about ${m.subject} refused`);
+        sent.push(m.subject);
+      },
+    };
+    const start = Date.parse('2026-10-05T04:00:00Z');
+    // Act: a sweep every 5 minutes for 45 minutes.
+    for (let at = start; at < start + 2_700_000; at += 300_000) await deliverAlerts([], store, sink, { now: () => at }, { drainLimit: 3 });
+    // Assess: the newer alert went out; the refused ones wait, recorded with their error.
+    expect(sent).toEqual(['backup']);
+    const waiting = await store.pendingAlerts(10);
+    expect(waiting.map((f) => [f.subject, f.alert_failure?.error])).toEqual([1, 2, 3].map((i) => [`poison-${i}`, `InvalidParameter: message about poison-${i} refused`]));
+    expect(await store.pendingAlerts(10, start + 2_700_000)).toEqual([]);
+    // Act: one of them given up.
+    const key = findingKey(poison[0]);
+    await store.releaseAlert(key, { ...waiting[0].alert_failure!, gave_up: true });
+    // Assess: out of the outbox, not alerted, cannot be claimed or marked.
+    expect((await store.pendingAlerts(10)).map((f) => f.subject)).toEqual(['poison-2', 'poison-3']);
+    const stored = (await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).find((f) => f.key === key);
+    expect([stored?.alerted, stored?.alert_failure?.gave_up]).toEqual([false, true]);
+    expect(await store.claimAlert(key, start + 86_400_000, 60_000)).toBe(false);
+    expect(await store.markAlerted(key)).toBe(false);
   });
 
   it('queries findings across months and filters by detector and subject', async () => {
