@@ -3,7 +3,7 @@ import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts'
 import type { DetectorId } from '../detectors/ids.ts';
 import { TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
-import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, markJudgedAlone } from './agent-run.ts';
+import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, isPassThroughLink, markJudgedAlone } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
 import { deriveAgentTrees, judgedAloneEvent, judgedAloneOf, treeEvent, treeOf } from './agent-tree-loader.ts';
 import type { AuditEvent } from './events.ts';
@@ -42,7 +42,8 @@ export const agentRunReducer: SubjectReducer<AgentRunState> = {
   initial: initialAgentRun,
   beginsIn(subject, events) {
     // Most runs start, act and end within one batch: their aggregate is read once, by the tree stage, not twice.
-    for (const event of events) if (event.body.type === 'agent.start' && event.body.run_id === subject) return true;
+    // A pass-through span's link is no beginning: its actions were mostly delivered before it (a span ends after its children).
+    for (const event of events) if (event.body.type === 'agent.start' && event.body.run_id === subject && !isPassThroughLink(event.body)) return true;
     return false;
   },
   apply(state, subject, events, ctx): Reduction<AgentRunState> {

@@ -31,6 +31,12 @@ export interface AgentRunState {
    * line): the run is a root unless that parent turns out to be an agent run.
    */
   readonly parent_tentative?: boolean;
+  /**
+   * An OpenTelemetry span that is no agent run (a framework's step or chain span) but holds actions
+   * of the agent run above it (`parent_run_id`): it never starts or ends, and its tree folds its
+   * counts into its nearest started ancestor (`agent-tree.ts`).
+   */
+  readonly pass_through?: boolean;
   readonly started_at?: number;
   readonly ended_at?: number;
   readonly status?: string;
@@ -166,6 +172,11 @@ function isTentative(body: AgentBody): boolean {
   return (body as { parent_tentative?: unknown }).parent_tentative === true;
 }
 
+/** An `agent.start` that only links a pass-through span to the run above it (see `AgentRunState.pass_through`). */
+export function isPassThroughLink(body: { type: string }): boolean {
+  return body.type === 'agent.start' && (body as { pass_through?: unknown }).pass_through === true;
+}
+
 /**
  * Folds one batch's lines of one run (and its children's starts) into its aggregate. Returns the
  * very state it was given when the lines held nothing new (a redelivered batch).
@@ -201,6 +212,20 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       continue;
     }
     if (body.run_id !== subject) continue;
+
+    if (body.type === 'agent.start' && isPassThroughLink(body)) {
+      const parent = parentOf(body);
+      if (s.pass_through === true || s.started_at !== undefined || parent === undefined) continue;
+      const d = edit();
+      d.pass_through = true;
+      d.facts++;
+      if (d.parent_run_id === undefined) {
+        d.parent_run_id = parent;
+        if (isTentative(body)) d.parent_tentative = true;
+      }
+      touch(event.at);
+      continue;
+    }
 
     if (body.type === 'agent.start') {
       if (s.started_at !== undefined) continue;
@@ -292,6 +317,7 @@ function draftOf(s: AgentRunState): RunDraft {
     agent: s.agent,
     parent_run_id: s.parent_run_id,
     parent_tentative: s.parent_tentative,
+    pass_through: s.pass_through,
     started_at: s.started_at,
     ended_at: s.ended_at,
     status: s.status,

@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
 import { agentRunKey, type AgentRunState } from './agent-run.ts';
-import { buildTreeSnapshot, MAX_TREE_DEPTH, standsAlone, type TreeSnapshot } from './agent-tree.ts';
+import { buildTreeSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -58,7 +58,8 @@ export class RunCache {
   /**
    * The root each run belongs to, walking parents (loading each level once). A chain that ends at
    * a parent without a start (a parent named but not seen yet) ends at the last run that started:
-   * it stands as a root until its parent starts (`isOrphanRun`), judged by the sweep only.
+   * it stands as a root until its parent starts (`isOrphanRun`), judged by the sweep only. A
+   * pass-through span's aggregate (never started) is climbed through to the run above it.
    */
   async rootsOf(runIds: readonly string[]): Promise<Set<string>> {
     await this.load(runIds);
@@ -70,8 +71,13 @@ export class RunCache {
       for (const id of cursors) {
         const run = this.runs.get(id);
         if (!run) continue;
-        if (standsAlone(run, this.runs)) roots.add(id);
-        else if (run.parent_run_id !== undefined && this.runs.get(run.parent_run_id)?.started_at !== undefined) next.add(run.parent_run_id);
+        if (standsAlone(run, this.runs)) {
+          roots.add(id);
+          continue;
+        }
+        const parent = run.parent_run_id === undefined ? undefined : this.runs.get(run.parent_run_id);
+        // Up through pass-through spans too (a step span under a step span): their actions are the run's above them.
+        if (parent !== undefined && (parent.started_at !== undefined || isPassThrough(parent))) next.add(parent.run_id);
       }
       cursors = [...next];
     }

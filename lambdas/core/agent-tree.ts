@@ -1,4 +1,5 @@
 import type { AgentBudget, AgentRunState, CountCost } from './agent-run.ts';
+import { setOwn } from './own-property.ts';
 
 /**
  * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
@@ -118,6 +119,8 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
   const root = runs.get(rootId);
   if (!root) return undefined;
   const out: TreeRun[] = [];
+  /** Every aggregate the tree holds, pass-through spans folded into a run included. */
+  const held: AgentRunState[] = [];
   const visited = new Set<string>([rootId]);
   let truncated = false;
   let frontier: { run: AgentRunState; parent?: string }[] = [{ run: root }];
@@ -132,11 +135,14 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
         truncated = true;
         break;
       }
-      out.push(treeRunOf(run, depth, parent));
+      const folded = passThroughsUnder(run, runs, visited);
+      if (folded.truncated) truncated = true;
+      out.push(treeRunOf(folded.runs.length > 0 ? withCountsOf(run, folded.runs) : run, depth, parent));
+      held.push(run, ...folded.runs);
       if (run.children_dropped > 0) truncated = true;
       for (const childId of run.children) {
         const child = runs.get(childId);
-        if (!child || visited.has(childId)) continue;
+        if (!child || visited.has(childId) || isPassThrough(child)) continue;
         // A child names its parent in its own start; a list entry that disagrees is not followed.
         if (child.parent_run_id !== undefined && child.parent_run_id !== run.run_id) continue;
         visited.add(childId);
@@ -151,8 +157,8 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     const marks = runs.get(out[i].run_id)?.judged_alone;
     if (marks && marks.length > 0) (firedAlone ??= []).push(...marks);
   }
-  const lastAt = Math.max(...out.map((r) => runs.get(r.run_id)?.last_at ?? r.started_at ?? 0));
-  const facts = out.reduce((n, r) => n + (runs.get(r.run_id)?.facts ?? 0), 0);
+  const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));
+  const facts = held.reduce((n, r) => n + r.facts, 0);
   const ended = root.ended_at !== undefined && unended === 0;
   return {
     type: 'agent.tree',
@@ -170,6 +176,62 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     ...(root.parent_run_id !== undefined && isOrphanRun(root, runs) ? { parent_unseen: root.parent_run_id } : {}),
     ...(firedAlone ? { fired_alone: firedAlone } : {}),
   };
+}
+
+/** A pass-through span's aggregate (see `AgentRunState.pass_through`): it never started, and holds actions of the run above it. */
+export function isPassThrough(run: AgentRunState): boolean {
+  return run.pass_through === true && run.started_at === undefined;
+}
+
+/**
+ * The pass-through aggregates under a run, through chains of them (a step span under a step
+ * span): their actions are the run's own. Runs that started under a pass-through span are left
+ * out: their parent was only guessed, and they stand as roots of their own (`isRootRun`).
+ */
+function passThroughsUnder(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>, visited: Set<string>): { runs: AgentRunState[]; truncated: boolean } {
+  const out: AgentRunState[] = [];
+  let frontier = [run];
+  for (let depth = 0; frontier.length > 0; depth++) {
+    if (depth >= MAX_TREE_DEPTH) return { runs: out, truncated: true };
+    const next: AgentRunState[] = [];
+    for (const holder of frontier) {
+      for (const childId of holder.children) {
+        const child = runs.get(childId);
+        if (!child || visited.has(childId) || !isPassThrough(child) || child.parent_run_id !== holder.run_id) continue;
+        if (out.length >= MAX_TREE_RUNS) return { runs: out, truncated: true };
+        visited.add(childId);
+        out.push(child);
+        next.push(child);
+      }
+      if (holder !== run && holder.children_dropped > 0) return { runs: out, truncated: true };
+    }
+    frontier = next;
+  }
+  return { runs: out, truncated: false };
+}
+
+/** A run with the counts of the pass-through aggregates under it added to its own. */
+function withCountsOf(run: AgentRunState, passThroughs: readonly AgentRunState[]): AgentRunState {
+  const byAction: Record<string, CountCost> = { ...run.by_action };
+  const byTick: Record<string, CountCost> = { ...run.by_tick };
+  const add = (into: Record<string, CountCost>, from: Readonly<Record<string, CountCost>>) => {
+    for (const [key, [count, cost]] of Object.entries(from)) {
+      const [c, s] = Object.hasOwn(into, key) ? into[key] : [0, 0];
+      setOwn(into, key, [c + count, s + cost]);
+    }
+  };
+  let { actions, cost_usd, costed, tokens, tokened, unticked } = run;
+  for (const p of passThroughs) {
+    actions += p.actions;
+    cost_usd += p.cost_usd;
+    costed += p.costed;
+    tokens += p.tokens;
+    tokened += p.tokened;
+    unticked += p.unticked;
+    add(byAction, p.by_action);
+    add(byTick, p.by_tick);
+  }
+  return { ...run, actions, cost_usd, costed, tokens, tokened, unticked, by_action: byAction, by_tick: byTick };
 }
 
 function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined): TreeRun {

@@ -102,3 +102,92 @@ describe('OpenTelemetry GenAI spans (OTLP JSON) as agent events', () => {
     ]);
   });
 });
+
+/** One OTLP/JSON export line of the given spans (trace t1, service bot), as the Collector's file exporter writes it. */
+function otlpLine(spans: readonly { id: string; parent?: string; name: string; op?: string; at: number; end: number; attrs?: Record<string, string> }[]): string {
+  const nanos = (s: number) => `${Date.parse('2026-10-06T10:00:00Z') + s * 1000}000000`;
+  const attributes = (op: string | undefined, attrs: Record<string, string> = {}) =>
+    Object.entries({ ...(op ? { 'gen_ai.operation.name': op } : {}), ...attrs }).map(([key, value]) => ({ key, value: { stringValue: value } }));
+  const otlp = spans.map((s) => ({
+    traceId: 't1',
+    spanId: s.id,
+    ...(s.parent ? { parentSpanId: s.parent } : {}),
+    name: s.name,
+    startTimeUnixNano: nanos(s.at),
+    endTimeUnixNano: nanos(s.end),
+    attributes: attributes(s.op, s.attrs),
+  }));
+  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'bot' } }] }, scopeSpans: [{ spans: otlp }] }] });
+}
+
+const agentSpan = { id: 'R', name: 'invoke_agent support-bot', op: 'invoke_agent', at: 0, end: 10, attrs: { 'gen_ai.agent.name': 'support-bot' } };
+const chat = (id: string, parent: string, at: number) => ({ id, parent, name: 'chat gpt-4o', op: 'chat', at, end: at + 1, attrs: { 'gen_ai.request.model': 'gpt-4o' } });
+const fiveChats = (parent: string) => [1, 2, 3, 4, 5].map((i) => chat(`c${i}`, parent, i));
+
+describe('LLM and tool calls under a framework span (no GenAI operation) between them and their agent', () => {
+  const config = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 3 } } } });
+  const ctx = { config, clock: { now: () => Date.parse('2026-10-06T11:00:00Z') } };
+  const finding = 'budget-exceeded support-bot R run R used 6 actions, over its budget of 3 actions per task; top: support-bot R with 6, llm_call:gpt-4o ×6';
+  /** Each line in a batch of its own, in the order given; the findings of them all. */
+  async function feedLines(lines: readonly string[], store = new MemoryAuditStore()) {
+    const found: string[] = [];
+    for (const [i, line] of lines.entries()) {
+      const events = eventsOf(parseFile('traces.jsonl', [line])).map((e) => ({ ...e, source: { ...e.source, line: i + 1 } }));
+      const { findings } = await processBatch(events, REDUCERS, store, ctx);
+      found.push(...findings.map((f) => `${f.detector} ${f.subject} ${f.run_id} ${f.message}`));
+    }
+    return { found, store };
+  }
+
+  it("links a step span to its nearest agent span, or to the span outside the line, and not a span under an LLM call", () => {
+    // Prepare: R > step1 > step2 in the line; http under a chat; step3's parent in another line.
+    const line = otlpLine([
+      agentSpan,
+      { id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 },
+      { id: 'step2', parent: 'step1', name: 'workflow step', at: 2, end: 7 },
+      chat('c1', 'step2', 3),
+      { id: 'http', parent: 'c1', name: 'POST /v1/chat/completions', at: 3, end: 4 },
+      { id: 'step3', parent: 'elsewhere', name: 'workflow step', at: 5, end: 6 },
+      chat('c2', 'step3', 5),
+    ]);
+    // Act
+    const events = bodies(eventsOf(parseFile('traces.jsonl', [line])));
+    // Assess
+    expect(events.filter((e) => e.pass_through === true).map((e) => [e.type, e.run_id, e.parent_run_id, e.parent_tentative])).toEqual([
+      ['agent.start', 'step1', 'R', undefined],
+      ['agent.start', 'step2', 'R', undefined],
+      ['agent.start', 'step3', 'elsewhere', true],
+    ]);
+    expect(events.filter((e) => e.type === 'agent.action').map((e) => [e.span_id, e.run_id])).toEqual([
+      ['c1', 'R'],
+      ['c2', 'elsewhere'],
+    ]);
+  });
+
+  it('gives the same finding whether the trace is one line, or its calls are in another line than their step span', async () => {
+    // Prepare
+    const one = [otlpLine([agentSpan, { id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, ...fiveChats('step1'), chat('c9', 'R', 8)])];
+    const split = [otlpLine(fiveChats('step1')), otlpLine([{ id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, agentSpan, chat('c9', 'R', 8)])];
+    // Act
+    const results = [await feedLines(one), await feedLines(split), await feedLines([...split].reverse())];
+    // Assess
+    expect(results.map((r) => r.found)).toEqual([[finding], [finding], [finding]]);
+  });
+
+  it('follows a chain of two step spans split over three lines, and counts nothing twice when the lines come again', async () => {
+    // Prepare: R > step1 > step2 > four calls; one more call under step2 in step2's line, one under R.
+    const lines = [
+      otlpLine([1, 2, 3, 4].map((i) => chat(`c${i}`, 'step2', i))),
+      otlpLine([{ id: 'step2', parent: 'step1', name: 'chain', at: 1, end: 7 }, chat('c5', 'step2', 5)]),
+      otlpLine([{ id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, agentSpan, chat('c9', 'R', 8)]),
+    ];
+    // Act
+    const first = await feedLines(lines);
+    const again = await feedLines(lines, first.store);
+    const reversed = await feedLines([...lines].reverse());
+    // Assess
+    expect(first.found).toEqual([finding]);
+    expect(again.found).toEqual([]);
+    expect(reversed.found).toEqual([finding]);
+  });
+});

@@ -10,7 +10,7 @@ import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { LoadOptions } from '../../lambdas/ports.ts';
-import { T0, act, acts, deepTree, end, start, treeOf } from './agent-fixtures.ts';
+import { T0, act, acts, aggregate, deepTree, end, start, treeOf } from './agent-fixtures.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
 
@@ -341,6 +341,47 @@ describe('sub-agents whose named parent never starts', () => {
     ]);
     expect(swept.findings).toEqual([]);
     expect((await agentState(first.store, 'researcher')).open).toEqual([]);
+  });
+});
+
+describe('pass-through spans (OpenTelemetry step or chain spans between an agent and its calls)', () => {
+  const link = (seconds: number, runId: string, parent: string, extra: Record<string, unknown> = {}) => start(seconds, 'support-bot', runId, { parent_run_id: parent, pass_through: true, ...extra });
+
+  it("folds a chain of them into their agent's run: its counts, not a run of its own, and no run left unended", () => {
+    // Prepare: r-1 > step-1 > step-2, two calls in each step, one in r-1; a sub-agent guessed under step-2.
+    const events = [
+      start(0, 'support-bot', 'r-1'),
+      act(1, 'support-bot', 'r-1', { name: 'gpt-4o' }),
+      ...acts(2, 2, 'support-bot', 'step-1', { name: 'gpt-4o', tick: 1 }),
+      ...acts(2, 4, 'support-bot', 'step-2', { action: 'tool_call', name: 'search', cost_usd: 0.5 }),
+      link(1, 'step-1', 'r-1'),
+      link(2, 'step-2', 'step-1', { parent_tentative: true }),
+      start(6, 'researcher', 'r-9', { parent_run_id: 'step-2', parent_tentative: true }),
+      end(7, 'researcher', 'r-9'),
+      end(9, 'support-bot', 'r-1'),
+    ];
+    // Act
+    const tree = treeOf(events, 'r-1');
+    // Assess
+    expect(tree.phase).toBe('ended');
+    expect(tree.unended).toBe(0);
+    expect(tree.runs.map((r) => [r.run_id, r.actions, r.cost_usd, r.unticked, r.by_action, r.by_tick])).toEqual([
+      ['r-1', 5, 1, 3, { 'llm_call:gpt-4o': [3, 0], 'tool_call:search': [2, 1] }, { '1': [2, 0] }],
+    ]);
+    // Facts of r-1 and both steps (their lines, and the child each learnt), not the researcher's: a late call in a step is a newer view.
+    expect(tree.facts).toBe(4 + 4 + 4);
+  });
+
+  it('changes nothing when a link is delivered again, and starts nothing', () => {
+    // Prepare
+    const runs = aggregate([act(1, 'support-bot', 'step-1'), link(1, 'step-1', 'r-1')]);
+    const once = runs.get('step-1');
+    // Act
+    const again = aggregate([link(1, 'step-1', 'r-1')], runs).get('step-1');
+    // Assess
+    expect(once).toMatchObject({ pass_through: true, parent_run_id: 'r-1', actions: 1 });
+    expect(once?.started_at).toBeUndefined();
+    expect(again).toBe(once);
   });
 });
 

@@ -17,7 +17,10 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * Spans of one trace may come in one line or many. An ancestor in the same line is followed up
  * to the nearest agent span; when the chain leaves the line, the first span outside it is taken
  * as the parent and marked `parent_tentative`: the run counts as a root unless that span turns out
- * to be an agent run (see `agent-tree.ts`). Tokens are taken from inference spans only, never
+ * to be an agent run (see `agent-tree.ts`). When that span is no agent span (a framework's step
+ * or chain span), the line that holds it links it to its own nearest agent ancestor: an
+ * `agent.start` marked `pass_through`, which starts nothing, and the actions counted under the
+ * span's id are folded into that agent's run when its tree is built (`passThroughLinks`). Tokens are taken from inference spans only, never
  * from agent spans (which may repeat their children's totals).
  */
 
@@ -137,6 +140,41 @@ function agentAncestor(span: Span, byId: ReadonlyMap<string, Span>): { id: strin
   return undefined;
 }
 
+/**
+ * The links of the line's pass-through spans (a framework's step, chain or workflow span: no GenAI
+ * operation of its own) to their nearest `invoke_agent` ancestor (or, when the chain leaves the
+ * line, to the first span outside it, tentatively). An LLM or tool call whose parent chain leaves
+ * its line at such a span is counted in a run named after it; the link, from the line that holds
+ * the span, tells the aggregate which run that run's actions belong to (`pass_through`: no start,
+ * no end, never a run of its own). Only spans of a trace with GenAI spans in the line, and not
+ * under an LLM or tool call (an HTTP client span under a chat span holds no agent's actions).
+ */
+function passThroughLinks(spans: readonly Span[], genAi: readonly Span[], byId: ReadonlyMap<string, Span>): { span: Span; parent: { id: string; tentative: boolean } }[] {
+  const traces = new Set(genAi.map((s) => s.traceId ?? ''));
+  const links: { span: Span; parent: { id: string; tentative: boolean } }[] = [];
+  for (const span of spans) {
+    if (span.parent === undefined || KNOWN_OPERATIONS.has(String(span.attrs.get('gen_ai.operation.name'))) || !traces.has(span.traceId ?? '')) continue;
+    if (underAction(span, byId)) continue;
+    const parent = agentAncestor(span, byId);
+    if (parent) links.push({ span, parent });
+  }
+  return links.sort((a, b) => a.span.start - b.span.start || a.span.id.localeCompare(b.span.id));
+}
+
+/** Whether a span's chain in the line meets an LLM, tool or embeddings span before an agent span. */
+function underAction(span: Span, byId: ReadonlyMap<string, Span>): boolean {
+  let parentId = span.parent;
+  for (let hops = 0; parentId !== undefined && hops < 64; hops++) {
+    const parent = byId.get(parentId);
+    if (!parent) return false;
+    const op = String(parent.attrs.get('gen_ai.operation.name'));
+    if (op === 'invoke_agent') return false;
+    if (KNOWN_OPERATIONS.has(op)) return true;
+    parentId = parent.parent;
+  }
+  return false;
+}
+
 function agentNameOf(span: Span): string {
   return (
     str(span.attrs, 'gen_ai.agent.name') ??
@@ -184,6 +222,13 @@ export const otelGenAiParser: LineParser = {
       if (result.success) events.push({ at, body: result.data as EventBody, source: ctx.source, format: 'otel' });
       else rejected.push(`span ${String(body.span_id ?? body.run_id)}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     };
+
+    for (const link of passThroughLinks(spans, genAi, byId)) {
+      const agent = agentNames.get(link.parent.id) ?? str(link.span.resource, 'service.name') ?? 'unknown-agent';
+      const trace = link.span.traceId ? { trace_id: link.span.traceId } : {};
+      const tentative = link.parent.tentative ? { parent_tentative: true } : {};
+      emit('agent.start', link.span.start, { ts: link.span.start, agent, run_id: link.span.id, parent_run_id: link.parent.id, ...tentative, pass_through: true, ...trace });
+    }
 
     for (const span of [...genAi].sort((a, b) => a.start - b.start || a.id.localeCompare(b.id))) {
       const op = String(span.attrs.get('gen_ai.operation.name'));
