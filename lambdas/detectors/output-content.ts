@@ -67,7 +67,9 @@ const MARKER_TEXT_MAX = 2 * Math.max(...[...EMPTY_MARKERS].map((m) => m.length))
 /**
  * Whether a whole output is empty, and why: nothing but whitespace, an empty marker, or JSON
  * holding at least one array where every array (at any depth) is empty, as `{"results": []}`
- * or `{"count": 0, "items": []}`.
+ * or `{"count": 0, "items": []}`. An empty list of bad news (`errors`, `warnings`, `failures`, …)
+ * is no sign of emptiness, and a non-zero count of work done (`processed`, `total`, `*_count`,
+ * `uploaded`, …) makes the output not empty: `{"errors": [], "processed": 1200}` is a healthy run.
  */
 export function classifyEmptyOutput(text: string): EmptyOutputKind | undefined {
   if (text.length === 0) return 'zero-bytes';
@@ -78,6 +80,11 @@ export function classifyEmptyOutput(text: string): EmptyOutputKind | undefined {
   return undefined;
 }
 
+/** Keys of lists that are good news when empty. */
+const BAD_NEWS_LIST = /^(?:errors?|warnings?|failures?|failed|problems?|issues?|rejected|rejections|skipped|exceptions?|retries)$/i;
+/** Keys of numbers that count work done. */
+const WORK_COUNT = /(?:^|[_-])(?:count|total|num|processed|rows|items|records|files|objects|updated|inserted|deleted|uploaded|downloaded|synced|exported|imported|written|sent|created|copied|matched|changed|succeeded)$|^n[_-]|Count$|Total$/i;
+
 function isJsonWithOnlyEmptyArrays(text: string): boolean {
   if (!text.startsWith('{') && !text.startsWith('[')) return false;
   let value: unknown;
@@ -86,18 +93,21 @@ function isJsonWithOnlyEmptyArrays(text: string): boolean {
   } catch {
     return false;
   }
-  const arrays = { empty: 0, nonEmpty: 0 };
-  countArrays(value, arrays);
-  return arrays.empty > 0 && arrays.nonEmpty === 0;
+  const arrays = { empty: 0, nonEmpty: 0, work: 0 };
+  countArrays(value, arrays, undefined);
+  return arrays.empty > 0 && arrays.nonEmpty === 0 && arrays.work === 0;
 }
 
-function countArrays(value: unknown, into: { empty: number; nonEmpty: number }): void {
+function countArrays(value: unknown, into: { empty: number; nonEmpty: number; work: number }, key: string | undefined): void {
   if (Array.isArray(value)) {
+    if (key !== undefined && BAD_NEWS_LIST.test(key)) return;
     if (value.length === 0) into.empty++;
     else into.nonEmpty++;
-    for (const item of value) countArrays(item, into);
+    for (const item of value) countArrays(item, into, undefined);
   } else if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) countArrays(item, into);
+    for (const [k, item] of Object.entries(value)) countArrays(item, into, k);
+  } else if (typeof value === 'number' && value !== 0 && key !== undefined && WORK_COUNT.test(key)) {
+    into.work++;
   }
 }
 

@@ -13,6 +13,10 @@ testRunDetector(emptyOutputDetector, {
     { name: 'JSON with a non-empty array: {"results": [1]}', run: runWithOutput('{"results": [1]}') },
     { name: 'JSON with one empty and one non-empty array', run: runWithOutput('{"errors": [], "results": [{"id": 7}]}') },
     { name: 'JSON without any array: {"count": 3}', run: runWithOutput('{"count": 3}') },
+    { name: 'an empty list of errors beside a count of work done', run: runWithOutput('{"errors": [], "processed": 1200}') },
+    { name: 'an empty list of rows beside a non-zero count', run: runWithOutput('{"rows": [], "count": 5}') },
+    { name: 'an empty list of errors alone (good news)', run: runWithOutput('{"errors": [], "warnings": []}') },
+    { name: 'nested: an empty list of failures beside objects uploaded', run: runWithOutput('{"summary": {"uploaded": 4000, "failed": []}}') },
     { name: 'a psql result with one row', run: runWithOutput(' id \n----\n  1\n(1 row)\n') },
     { name: 'a sentence that merely mentions no rows', run: runWithOutput('sync done: no rows changed in 3 tables\n') },
     { name: 'text that only looks like JSON', run: runWithOutput('[] is what the API returned, retrying with page 2: 40 items\n') },
@@ -105,6 +109,15 @@ testRunDetector(emptyOutputDetector, {
         severity: 'high',
         message: 'exited 0 but wrote JSON whose arrays are all empty: {"a": [], "b": {"c": []}}',
         evidence: { output_bytes: 25, reason: 'empty-json', output: '{"a": [], "b": {"c": []}}' },
+      },
+    },
+    {
+      name: 'a report of no rows with its date and an empty list of errors',
+      run: runWithOutput('{"date": "2026-10-15", "rows": [], "errors": []}'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but wrote JSON whose arrays are all empty: {"date": "2026-10-15", "rows": [], "errors": []}',
+        evidence: { output_bytes: 48, reason: 'empty-json', output: '{"date": "2026-10-15", "rows": [], "errors": []}' },
       },
     },
     {
