@@ -26,6 +26,49 @@ export function groupFingerprint(fingerprints: readonly string[]): string {
   return shortHash(fingerprints.join(','));
 }
 
+/**
+ * The line marks a reducer keeps: fingerprints with the event time of their line (`seenAt`, same
+ * order), and the time up to which marks were forgotten. States stored before `seenAt` was kept
+ * read as marks of unknown time, the first to be forgotten.
+ */
+export interface LineMarks {
+  readonly seen: readonly string[];
+  readonly seenAt?: readonly number[];
+  /** The latest event time of a forgotten mark: a line at or before it that is not remembered is taken as counted. */
+  readonly seenUntil?: number;
+}
+
+/**
+ * Whether a line was counted before: remembered, or as old as the marks already forgotten. A line
+ * that old cannot be told apart from one counted and forgotten, so it is taken as counted: a
+ * re-read of old history never counts twice, at the cost of not counting a line first read only
+ * after the newest `limit` lines of later times.
+ */
+export function seenBefore(marks: LineMarks, remembered: ReadonlySet<string>, print: string, at: number): boolean {
+  return remembered.has(print) || (marks.seenUntil !== undefined && at <= marks.seenUntil);
+}
+
+/**
+ * The marks with the new ones added, keeping the `limit` of the latest event times: a line of old
+ * history read again cannot push out the marks of the lines read next.
+ */
+export function rememberLines(marks: LineMarks, fresh: readonly { readonly print: string; readonly at: number }[], limit: number): Required<Pick<LineMarks, 'seen' | 'seenAt'>> & Pick<LineMarks, 'seenUntil'> {
+  const known = marks.seenAt ?? [];
+  const unknown = Math.max(0, marks.seen.length - known.length);
+  const all = [
+    ...marks.seen.map((print, i) => ({ print, at: i < unknown ? 0 : known[i - unknown] })),
+    ...fresh,
+  ].sort((a, b) => a.at - b.at);
+  const dropped = all.length > limit ? all.slice(0, all.length - limit) : [];
+  const kept = all.slice(dropped.length);
+  const forgotten = dropped.reduce((latest, m) => Math.max(latest, m.at), marks.seenUntil ?? 0);
+  return {
+    seen: kept.map((m) => m.print),
+    seenAt: kept.map((m) => m.at),
+    ...(forgotten > 0 ? { seenUntil: forgotten } : {}),
+  };
+}
+
 /** The list with the new marks appended, keeping only the latest `limit`. */
 export function rememberBounded(list: readonly string[], marks: readonly string[], limit: number): string[] {
   const next = [...list, ...marks];

@@ -6,7 +6,7 @@ import {
   completeness,
   LEARNED_THRESHOLD,
 } from '../detectors/audit-trail-drift.ts';
-import { groupFingerprint, lineFingerprint, rememberBounded } from './audit-trail-dedup.ts';
+import { groupFingerprint, lineFingerprint, rememberBounded, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, AuditWrite, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import type { Finding } from './findings.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
@@ -48,7 +48,10 @@ export interface AuditTrailState {
   readonly durations?: readonly number[];
   readonly runs: number;
   readonly records: number;
+  /** Fingerprints of the audit lines of the latest event times, with those times (see `rememberLines`). */
   readonly seen: readonly string[];
+  readonly seenAt?: readonly number[];
+  readonly seenUntil?: number;
   readonly groups: readonly string[];
 }
 
@@ -197,7 +200,7 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
     let state = initial;
     let changed = false;
     const seen = new Set(state.seen);
-    const fresh: string[] = [];
+    const fresh: { print: string; at: number }[] = [];
     const pending = new Map(state.pending.map((r) => [r.run_id, r]));
     let window = state.window;
     const judged = new Set(state.judged);
@@ -210,9 +213,9 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
       if (runId === undefined) return;
       const follows = configured || (state.firstRecordAt !== undefined && at >= state.firstRecordAt);
       if (body.type === 'audit.write') {
-        if (seen.has(prints[i])) return;
+        if (seenBefore(initial, seen, prints[i], at)) return;
         seen.add(prints[i]);
-        fresh.push(prints[i]);
+        fresh.push({ print: prints[i], at });
         changed = true;
         state = { ...state, records: state.records + 1, firstRecordAt: Math.min(state.firstRecordAt ?? at, at) };
         if (judged.has(runId)) {
@@ -244,7 +247,7 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
     const horizon = Math.max(ctx.clock.now(), latest);
     if (changed) {
       const kept = [...pending.values()].sort((a, b) => runTime(a) - runTime(b)).slice(-MAX_PENDING);
-      state = { ...state, pending: kept, window, seen: rememberBounded(state.seen, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
+      state = { ...state, pending: kept, window, ...rememberLines(state, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
     }
     const judgedNow = judgeDue(state, horizon, ctx);
     if (!changed && judgedNow.state === state) return unchanged;

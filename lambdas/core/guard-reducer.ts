@@ -3,7 +3,7 @@ import { guardExceptionExpiringDetector } from '../detectors/guard-exception-exp
 import { BYPASS_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import type { GuardException, Versioned } from '../ports.ts';
-import { groupFingerprint, lineFingerprint, rememberBounded } from './audit-trail-dedup.ts';
+import { groupFingerprint, lineFingerprint, rememberBounded, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, GuardBypass } from './events.ts';
 import { exceptionsFromConfig } from './exception-registry.ts';
 import { type Finding, isoTime } from './findings.ts';
@@ -32,8 +32,14 @@ export interface GuardState {
   readonly byException: Readonly<Record<string, ExceptionBypassCount>>;
   readonly firstAt?: number;
   readonly lastAt?: number;
-  /** Fingerprints of recent lines and batch groups: a redelivered line is not counted twice. */
+  /**
+   * Fingerprints of the lines of the latest event times (with those times in `seenAt`), and of
+   * recent batch groups: a redelivered line is not counted twice, nor one older than the marks
+   * kept (`seenUntil`, see `seenBefore`).
+   */
   readonly seen: readonly string[];
+  readonly seenAt?: readonly number[];
+  readonly seenUntil?: number;
   readonly groups: readonly string[];
   /** `<id>@<expires>` of exceptions announced as expiring: once per exception and expiry date. */
   readonly announced: readonly string[];
@@ -120,15 +126,15 @@ export const guardReducer: SubjectReducer<GuardState> = {
     const registry = registryOf(ctx);
     const cooldownMs = ctx.config.defaults.alert_cooldown_minutes * 60_000;
     const seen = new Set(initial.seen);
-    const fresh: string[] = [];
+    const fresh: { print: string; at: number }[] = [];
     const findings: Finding[] = [];
     let state = initial;
 
     bypasses.forEach((event, i) => {
-      if (seen.has(prints[i])) return;
-      seen.add(prints[i]);
-      fresh.push(prints[i]);
       const { body, at } = event;
+      if (seenBefore(initial, seen, prints[i], at)) return;
+      seen.add(prints[i]);
+      fresh.push({ print: prints[i], at });
       const id = namedExceptionId(body);
       const exception = id === undefined ? undefined : registry.get(id);
       let outcome: BypassOutcome = 'covered';
@@ -190,7 +196,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
     });
 
     if (fresh.length === 0) return unchanged;
-    state = { ...state, seen: rememberBounded(state.seen, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
+    state = { ...state, ...rememberLines(state, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
     return { state, findings, records: [] };
   },
   /**

@@ -155,6 +155,21 @@ describe('audit-trail reducer', () => {
     expect(judged.state.window.map((r) => [r.run_id, r.records])).toEqual([['r-1', 1], ['r-2', 1], ['r-3', 0]]);
   });
 
+  it('counts nothing twice when a history longer than the lines it remembers is read again', () => {
+    // Prepare: one run writing 2,500 records a second apart (more than the 2,000 marks kept), read in batches of 10.
+    const start = Date.parse('2026-10-01T02:00:00Z');
+    const records = Array.from({ length: 2500 }, (_, i) => ({ ...ev(start + i * 1000, { type: 'audit.write', job: JOB, run_id: 'r-1' }), source: { origin: '/app', logStream: 's', eventId: `ev-${i}` } }));
+    let state = initialAuditTrailState(JOB);
+    for (let i = 0; i < records.length; i += 10) state = apply(state, records.slice(i, i + 10)).state;
+    const live = state;
+    // Act: the same lines read again in batches of 50.
+    for (let i = 0; i < records.length; i += 50) state = apply(state, records.slice(i, i + 50)).state;
+    // Assess
+    expect(live.records).toBe(2500);
+    expect(state.records).toBe(2500);
+    expect(state.pending.map((r) => [r.run_id, r.records])).toEqual([['r-1', 2500]]);
+  });
+
   it('does not count a redelivered batch, nor lines seen before, and returns the same state', () => {
     const events = days([2, 2, 2]);
     const once = apply(initialAuditTrailState(JOB), events);

@@ -71,6 +71,37 @@ describe('guard bypass reducer', () => {
     expect(overlapping.findings).toEqual([]);
   });
 
+  it('counts nothing twice when a history longer than the lines it remembers is read again (backfill over an ingested period)', () => {
+    // Prepare: 2,500 bypasses a minute apart (more than the 2,000 marks kept), read live in batches of 10.
+    const start = Date.parse('2026-10-01T00:00:00Z');
+    const events = Array.from({ length: 2500 }, (_, i) => ({ ...bypassAt(new Date(start + i * 60_000).toISOString(), { exception_id: 'EX-12' }), source: { origin: '/app', logStream: 's', eventId: `ev-${i}` } }));
+    let state = initialGuardState('pii-redaction');
+    for (let i = 0; i < events.length; i += 10) state = guardReducer.apply(state, 'pii-redaction', events.slice(i, i + 10), ctx).state;
+    const live = state;
+    // Act: the same history read again in batches of 50; then a new line.
+    for (let i = 0; i < events.length; i += 50) state = guardReducer.apply(state, 'pii-redaction', events.slice(i, i + 50), ctx).state;
+    const reread = state;
+    const next = guardReducer.apply(reread, 'pii-redaction', [bypassAt(new Date(start + 2500 * 60_000).toISOString(), { exception_id: 'EX-12' })], ctx).state;
+    // Assess
+    expect(live.bypasses).toBe(2500);
+    expect(reread.bypasses).toBe(2500);
+    expect(reread.byException['EX-12'].count).toBe(2500);
+    expect(reread.seen).toHaveLength(2000);
+    expect(next.bypasses).toBe(2501);
+  });
+
+  it('reads a stored state whose marks carry no times, and keeps counting nothing twice', () => {
+    // Prepare: a state as stored before the marks' times were kept.
+    const events = [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-10-15T12:00:00Z')];
+    const { seenAt: _times, ...stored } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, ctx).state;
+    // Act: one old line again with a new one.
+    const { state } = guardReducer.apply(stored, 'pii-redaction', [events[0], bypassAt('2026-10-15T14:00:00Z')], ctx);
+    // Assess
+    expect(state.bypasses).toBe(3);
+    expect(state.seen).toHaveLength(3);
+    expect(state.seenAt).toEqual([0, 0, Date.parse('2026-10-15T14:00:00Z')]);
+  });
+
   it('reports repeats of one kind at most once per alert cooldown, counting those in between', () => {
     // Prepare: 5 unregistered bypasses within an hour, then one 7 hours later (cooldown 360 min).
     const burst = [0, 10, 20, 30, 40].map((m) => bypassAt(`2026-10-15T10:${String(m).padStart(2, '0')}:00Z`));
