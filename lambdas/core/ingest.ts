@@ -3,11 +3,10 @@ import type { AlertSink, Clock, ExceptionStore, FindingStore, LineCounts, Snooze
 import { type DeliveryResult, deliverAlerts } from './alerts.ts';
 import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
 import { registryForBatch } from './exception-registry.ts';
-import { type Finding, isoTime } from './findings.ts';
+import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { LineTally, type Rejection } from './line-tally.ts';
 import { parseLine } from './parse/index.ts';
-import type { ParseOutcome } from './parse/types.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
 import { redactorFor } from './redact.ts';
@@ -67,27 +66,6 @@ export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<
 }
 
 /**
- * How far an event's own time may lie after its CloudWatch record's time (the writer's clock ahead
- * of the log's). A time further ahead is a wrong clock: taken as given it would move its subject's
- * state ahead (a route's watermark a year on ignores every attempt until then).
- */
-export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
-
-/** The outcome, or a rejection when an event's time lies more than MAX_AHEAD_OF_RECORD_MS after the record's. */
-function aheadOfRecord(outcome: ParseOutcome, recordTime: number): ParseOutcome {
-  if (outcome.kind !== 'events') return outcome;
-  for (const event of outcome.events) {
-    if (event.at - recordTime <= MAX_AHEAD_OF_RECORD_MS) continue;
-    const minutes = Math.round((event.at - recordTime) / 60_000);
-    return {
-      kind: 'rejected',
-      reason: `${event.body.type} event rejected: its time ${isoTime(event.at)} lies ${minutes} min after the CloudWatch record's ${isoTime(recordTime)} (at most ${MAX_AHEAD_OF_RECORD_MS / 60_000} min): the writer's clock is wrong`,
-    };
-  }
-  return outcome;
-}
-
-/**
  * Every line of the given payloads through the pipeline as ONE batch (contract §6: one read and
  * one write per subject, however many payloads held its lines): parse with redaction, fold into
  * subject state with findings, then alert under the config's alert policy and snoozes.
@@ -103,7 +81,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
     logEvents.forEach((logEvent, index) => {
       if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
       const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
-      const outcome = aheadOfRecord(parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor }), logEvent.timestamp);
+      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
       tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvent.id}`);
     });
   }

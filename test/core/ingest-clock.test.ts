@@ -40,7 +40,7 @@ describe('an event whose time lies far after its CloudWatch record (a wrong cloc
     // Assess
     expect(first.counts).toMatchObject({ lines: 1, events: 0, rejected: 1 });
     expect(first.rejections[0].reason).toBe(
-      "attempt event rejected: its time 2027-10-05T10:00:00Z lies 525600 min after the CloudWatch record's 2026-10-05T10:00:00Z (at most 15 min): the writer's clock is wrong",
+      "attempt event rejected: its time 2027-10-05T10:00:00Z lies 525600 min after its record's 2026-10-05T10:00:00Z (at most 15 min): the writer's clock is wrong",
     );
     expect([...rest.findings, ...swept.findings].map((f) => f.detector)).toContain('retry-rate');
   });

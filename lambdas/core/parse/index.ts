@@ -1,3 +1,5 @@
+import type { AuditEvent } from '../events.ts';
+import { isoTime } from '../findings.ts';
 import { BUILTIN_REDACTOR } from '../redact.ts';
 import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
@@ -35,6 +37,26 @@ function firstClaim(text: string, ctx: LineContext, parsers: readonly LineParser
 }
 
 /**
+ * How far an event's own time may lie after its record's (a CloudWatch record's time: the writer's
+ * clock ahead of the log's). A time further ahead is a wrong clock: taken as given it would move its
+ * subject's state ahead (a route's watermark a year on ignores every attempt until then).
+ */
+export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
+
+/** A rejection when an event's time lies more than MAX_AHEAD_OF_RECORD_MS after the record's. */
+function aheadOfRecord(events: readonly AuditEvent[], recordTime: number): ParseOutcome | undefined {
+  for (const event of events) {
+    if (event.at - recordTime <= MAX_AHEAD_OF_RECORD_MS) continue;
+    const minutes = Math.round((event.at - recordTime) / 60_000);
+    return {
+      kind: 'rejected',
+      reason: `${event.body.type} event rejected: its time ${isoTime(event.at)} lies ${minutes} min after its record's ${isoTime(recordTime)} (at most ${MAX_AHEAD_OF_RECORD_MS / 60_000} min): the writer's clock is wrong`,
+    };
+  }
+  return undefined;
+}
+
+/**
  * One line: the first parser that claims it decides. A line nobody claims that begins with an
  * ISO-8601 timestamp, and maybe a log stream name, as `aws logs tail` prints it, is tried again
  * without them, with that timestamp as the record's time (contract §1b).
@@ -49,6 +71,8 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
   if (outcome.kind === 'unrecognised' || line.length > MAX_LINE_BYTES) return outcome;
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
+    const ahead = ctx.recordTime === undefined ? undefined : aheadOfRecord(outcome.events, ctx.recordTime);
+    if (ahead) return ahead;
     let changed = false;
     // Whether a key field may be over the identifier bound: a name derived from free text, or one
     // redaction rewrote; an instrumented line's (format json) were held to it by validation.
