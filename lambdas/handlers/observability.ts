@@ -10,12 +10,14 @@ const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-aud
 /**
  * What the alert policy did, and findings per detector (dimension `detector`), as EMF metrics:
  * `AlertsSuppressed` (cooldown, flapping, folded), `AlertsSnoozed` (snooze, maintenance window),
- * `AlertsSummarized` (beyond the storm cap). The caller publishes.
+ * `AlertsSummarized` (beyond the storm cap), and `AlertsAbandoned` (alerts given up after their sends
+ * failed for 14 days; a self-watch alarm fires on any). The caller publishes.
  */
 export function addAlertMetrics(target: Metrics, alerts: DeliveryResult, findings: readonly Finding[]): void {
   target.addMetric('AlertsSuppressed', MetricUnit.Count, alerts.suppressed ?? 0);
   target.addMetric('AlertsSnoozed', MetricUnit.Count, alerts.snoozed ?? 0);
   target.addMetric('AlertsSummarized', MetricUnit.Count, alerts.summarized ?? 0);
+  target.addMetric('AlertsAbandoned', MetricUnit.Count, alerts.abandoned ?? 0);
   const perDetector = new Map<string, number>();
   for (const f of findings) perDetector.set(f.detector, (perDetector.get(f.detector) ?? 0) + 1);
   for (const [detector, count] of [...perDetector].sort(([a], [b]) => a.localeCompare(b))) {
@@ -52,6 +54,7 @@ export function powertoolsObserver(report: IngestReport): void {
     alertsSuppressed: report.alerts.suppressed ?? 0,
     alertsSnoozed: report.alerts.snoozed ?? 0,
     alertsSummarized: report.alerts.summarized ?? 0,
+    alertsAbandoned: report.alerts.abandoned ?? 0,
     alertErrors: report.alerts.errors,
   });
 }

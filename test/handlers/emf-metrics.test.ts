@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import type { IngestReport } from '../../lambdas/core/ingest.ts';
+import type { SweepDeps, SweepReport } from '../../lambdas/core/sweep.ts';
 import { powertoolsObserver } from '../../lambdas/handlers/observability.ts';
+import { createSweepHandler } from '../../lambdas/handlers/sweep.ts';
+
+const { runSweep } = vi.hoisted(() => ({ runSweep: vi.fn<(deps: SweepDeps) => Promise<SweepReport>>() }));
+vi.mock('../../lambdas/core/sweep.ts', () => ({ runSweep }));
 
 interface EmfLine {
   readonly _aws: { readonly Timestamp: number; readonly CloudWatchMetrics: ReadonlyArray<{ Namespace: string; Dimensions: string[][]; Metrics: Array<{ Name: string; Unit: string }> }> };
@@ -26,6 +31,21 @@ function captureEmf(act: () => void): EmfLine[] {
     .map((line) => JSON.parse(line) as EmfLine);
 }
 
+/** `captureEmf` for an asynchronous act. */
+async function captureEmfAsync(act: () => Promise<unknown>): Promise<EmfLine[]> {
+  const written: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  try {
+    await act();
+  } finally {
+    spy.mockRestore();
+  }
+  return written
+    .flatMap((chunk) => chunk.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as EmfLine);
+}
+
 const finding = (detector: Finding['detector'], run_id: string): Finding => ({ detector, subject: 'etl', subject_kind: 'job', run_id, ts: '2026-10-05T03:00:00Z', severity: 'high', message: 'm', evidence: {} });
 
 const REPORT: IngestReport = {
@@ -34,7 +54,7 @@ const REPORT: IngestReport = {
   counts: { lines: 18, events: 12, rejected: 2, unrecognised: 4 },
   rejections: [],
   findings: [finding('run-failed', 'a'), finding('output-shrink', 'b'), finding('run-failed', 'c')],
-  alerts: { sent: 1, failed: 0, errors: [], suppressed: 2, snoozed: 1, summarized: 0 },
+  alerts: { sent: 1, failed: 0, errors: [], suppressed: 2, snoozed: 1, summarized: 0, abandoned: 0 },
   batchLagMs: 90_000,
   conflicts: 0,
 };
@@ -62,6 +82,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
       AlertsSuppressed: 'Count',
       AlertsSnoozed: 'Count',
       AlertsSummarized: 'Count',
+      AlertsAbandoned: 'Count',
     });
     expect(main).toMatchObject({
       service: 'silent-audit',
@@ -74,6 +95,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
       AlertsSuppressed: 2,
       AlertsSnoozed: 1,
       AlertsSummarized: 0,
+      AlertsAbandoned: 0,
       BatchLag: 90_000,
     });
     expect(typeof main._aws.Timestamp).toBe('number');
@@ -92,6 +114,28 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
       ['output-shrink', 1],
       ['run-failed', 2],
     ]);
+  });
+
+  it('writes the alerts given up (AlertsAbandoned) beside the failed sends, for the self-watch alarms', () => {
+    // Prepare
+    const failing: IngestReport = { ...REPORT, alerts: { sent: 0, failed: 3, errors: ['e1', 'e2', 'gave up after 40 failed sends: e3'], abandoned: 1 } };
+    // Act
+    const [main] = captureEmf(() => powertoolsObserver(failing)).filter((d) => !byDetector(d));
+    // Assess
+    expect(main).toMatchObject({ service: 'silent-audit', AlertsFailed: 3, AlertsAbandoned: 1 });
+    expect(main._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'AlertsAbandoned', Unit: 'Count' });
+  });
+
+  it('writes the sweep’s failed and given-up alerts too (it drains the outbox every 5 minutes)', async () => {
+    // Prepare
+    runSweep.mockResolvedValue({ subjects: 4, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0 });
+    const handler = createSweepHandler(() => ({}) as SweepDeps);
+    // Act
+    const documents = await captureEmfAsync(handler);
+    const [main] = documents.filter((d) => !byDetector(d));
+    // Assess
+    expect(main._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'SilentAudit', Dimensions: [['service']] });
+    expect(main).toMatchObject({ service: 'silent-audit', SweepSubjects: 4, AlertsFailed: 2, AlertsAbandoned: 1 });
   });
 
   it('writes LinesParsed 0 for an empty delivery, so the heartbeat alarm sees the function run', () => {
