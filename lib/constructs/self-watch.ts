@@ -62,8 +62,14 @@ export interface SelfWatchProps {
 
 /**
  * The auditor watching itself: CloudWatch alarms, all to the alerts topic, for ingest errors and
- * throttles, a sweep that stopped running or keeps failing, no lines parsed for `heartbeatHours`
- * (missing data breaching), and a monthly report that was not invoked when due.
+ * throttles, a sweep that stopped running or keeps failing, alert sends that keep failing or an
+ * alert given up, no lines parsed for `heartbeatHours` (missing data breaching), and a monthly
+ * report that was not invoked when due.
+ *
+ * The alert alarms read the functions' `AlertsFailed` and `AlertsAbandoned` (EMF). An alarm action
+ * is published by CloudWatch itself, not by our functions, so it still arrives when SNS refuses
+ * the functions' messages (their role, a message the topic rejects); not when the topic or its
+ * KMS key is broken, which stops both.
  *
  * "Monthly" does not fit a plain alarm (period × evaluation periods is at most 7 days), so the
  * report alarm evaluates hourly a metric math expression that is 1 outside the report's window and
@@ -76,6 +82,8 @@ export class SelfWatch extends Construct {
   readonly ingestThrottles: cloudwatch.Alarm;
   readonly sweepNotRunning: cloudwatch.Alarm;
   readonly sweepErrors: cloudwatch.Alarm;
+  readonly alertsFailing: cloudwatch.Alarm;
+  readonly alertsAbandoned: cloudwatch.Alarm;
   readonly heartbeat?: cloudwatch.Alarm;
   readonly reportNotRunning?: cloudwatch.Alarm;
 
@@ -114,6 +122,24 @@ export class SelfWatch extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    const alertMetric = (metricName: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: Duration.minutes(5) });
+    const whatToCheck = "Check the alerts topic's policy (it must let the functions publish), its KMS key (enabled, and usable by the functions: kms:GenerateDataKey, kms:Decrypt), and the alert errors in the ingest and sweep log groups (alertErrors, alerts.errors).";
+    this.alertsFailing = alarm('AlertsFailing', 'alerts-failing', `Alert sends to the topic failed in three 5-minute periods in a row: findings wait unsent in the outbox and are given up after 14 days. ${whatToCheck}`, {
+      metric: alertMetric('AlertsFailed'),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alertsAbandoned = alarm('AlertsAbandoned', 'alerts-abandoned', `An alert was given up after 14 days of failed sends: its finding was never alerted (the stored finding keeps its last error; the log line says 'gave up after N failed sends'). ${whatToCheck}`, {
+      metric: alertMetric('AlertsAbandoned'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     if (props.heartbeatHours !== undefined) {
       const hours = props.heartbeatHours;
       this.heartbeat = alarm('Heartbeat', 'no-lines-parsed', `No log line reached silent-audit for ${hours} hours: a subscription filter, the log groups or the ingest function may be broken, and silence here looks like health everywhere.`, {
@@ -149,6 +175,6 @@ export class SelfWatch extends Construct {
 
   /** Every alarm this construct made. */
   get alarms(): cloudwatch.Alarm[] {
-    return [this.ingestErrors, this.ingestThrottles, this.sweepNotRunning, this.sweepErrors, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
+    return [this.ingestErrors, this.ingestThrottles, this.sweepNotRunning, this.sweepErrors, this.alertsFailing, this.alertsAbandoned, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
   }
 }

@@ -69,6 +69,35 @@ describe('the auditor watching itself: alarms', () => {
     expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
   });
 
+  it.each([
+    {
+      name: 'SilentAudit-alerts-failing',
+      metric: 'AlertsFailed',
+      rule: { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' },
+    },
+    {
+      name: 'SilentAudit-alerts-abandoned',
+      metric: 'AlertsAbandoned',
+      rule: { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' },
+    },
+  ])('$name: the functions’ $metric (EMF, by service), to the alerts topic, saying what to check', ({ name, metric, rule }) => {
+    // Prepare
+    const { stack } = buildStack();
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), name);
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: 'SilentAudit',
+      MetricName: metric,
+      Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
+      Statistic: 'Sum',
+      Period: 300,
+      ...rule,
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/topic's policy.*KMS key.*log groups/s));
+  });
+
   it('raises a heartbeat when no line was parsed for deploy.heartbeat_hours, missing data breaching', () => {
     // Prepare
     const { stack } = buildStack({ config: { deploy: { ...SUBSCRIBED.deploy, heartbeat_hours: 4 } } });
@@ -136,7 +165,7 @@ describe('the auditor watching itself: alarms', () => {
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     // Assess
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      expect.arrayContaining(['SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-throttles', 'SilentAudit-no-lines-parsed', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
+      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-throttles', 'SilentAudit-no-lines-parsed', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
     );
     for (const a of alarms) {
       expect(a.AlarmName).toMatch(/^SilentAudit-/);
