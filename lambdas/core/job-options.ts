@@ -13,6 +13,7 @@ export function resolveJobOptions(config: Config, job: string): JobOptions {
     durationSlowFactor: d.duration_slow_factor,
     durationFastFactor: d.duration_fast_factor,
     errorKeywords: own.error_keywords ?? d.error_keywords,
-    expectPattern: own.expect_pattern ? new RegExp(own.expect_pattern) : undefined,
+    // Multi-line: `^` and `$` match at each line of the output, as a pattern for log output means them.
+    expectPattern: own.expect_pattern ? new RegExp(own.expect_pattern, 'm') : undefined,
   };
 }
