@@ -413,6 +413,7 @@ describe('SilentAuditStack', () => {
         'logs:CreateLogStream',
         'logs:PutLogEvents',
         's3:GetObject',
+        's3:ListBucket',
         's3:PutObject',
         'sns:Publish',
         'sqs:GetQueueAttributes',
