@@ -17,33 +17,39 @@ interface EmfLine {
 const byDetector = (line: EmfLine) => line._aws.CloudWatchMetrics[0].Dimensions.some((set) => set.includes('detector'));
 
 /** Runs `act` and returns the EMF documents it wrote to stdout (Powertools Metrics writes one JSON line per flush). */
-function captureEmf(act: () => void): EmfLine[] {
+/** Stdout captured while a test acts: what the handlers' EMF lines are written to. */
+function spyStdout(): { written: string[]; restore: () => void } {
   const written: string[] = [];
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
-  try {
-    act();
-  } finally {
-    spy.mockRestore();
-  }
+  return { written, restore: () => spy.mockRestore() };
+}
+
+function emfLines(written: readonly string[]): EmfLine[] {
   return written
     .flatMap((chunk) => chunk.split('\n'))
     .filter((line) => line.includes('"_aws"'))
     .map((line) => JSON.parse(line) as EmfLine);
 }
 
+function captureEmf(act: () => void): EmfLine[] {
+  const out = spyStdout();
+  try {
+    act();
+  } finally {
+    out.restore();
+  }
+  return emfLines(out.written);
+}
+
 /** `captureEmf` for an asynchronous act. */
 async function captureEmfAsync(act: () => Promise<unknown>): Promise<EmfLine[]> {
-  const written: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+  const out = spyStdout();
   try {
     await act();
   } finally {
-    spy.mockRestore();
+    out.restore();
   }
-  return written
-    .flatMap((chunk) => chunk.split('\n'))
-    .filter((line) => line.includes('"_aws"'))
-    .map((line) => JSON.parse(line) as EmfLine);
+  return emfLines(out.written);
 }
 
 const finding = (detector: Finding['detector'], run_id: string): Finding => ({ detector, subject: 'etl', subject_kind: 'job', run_id, ts: '2026-10-05T03:00:00Z', severity: 'high', message: 'm', evidence: {} });
