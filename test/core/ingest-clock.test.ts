@@ -40,9 +40,22 @@ describe('an event whose time lies far after its CloudWatch record (a wrong cloc
     // Assess
     expect(first.counts).toMatchObject({ lines: 1, events: 0, rejected: 1 });
     expect(first.rejections[0].reason).toBe(
-      "attempt event rejected: its time 2027-10-05T10:00:00Z lies 525600 min after its record's 2026-10-05T10:00:00Z (at most 15 min): the writer's clock is wrong",
+      "attempt event rejected: its ts 2027-10-05T10:00:00Z lies 525600 min after its record's 2026-10-05T10:00:00Z (at most 15 min): the writer's clock is wrong",
     );
     expect([...rest.findings, ...swept.findings].map((f) => f.detector)).toContain('retry-rate');
+  });
+
+  it.each([
+    ['a syslog line of a host east of UTC (local time, no zone)', 'Oct  5 12:30:01 web1 CRON[4242]: (root) CMD (/usr/local/bin/backup.sh)', T0 + 2.5 * 3_600_000 + 1000],
+    ['a ts without an offset, written in local time', JSON.stringify({ type: 'run.start', ts: '2026-10-05T12:30:00', job: 'backup', run_id: 'b-1' }), T0 + 2.5 * 3_600_000],
+  ])('takes %s, hours after its record: a time zone, not a wrong clock', async (_, message, at) => {
+    // Prepare
+    const { parseLine } = await import('../../lambdas/core/parse/index.ts');
+    // Act
+    const outcome = parseLine(message, { source: { origin: 'x', line: 1 }, recordTime: T0 + 30 * 60_000, now: T0 + 3_600_000 });
+    // Assess
+    expect(outcome.kind).toBe('events');
+    expect(outcome.kind === 'events' && outcome.events[0].at).toBe(at);
   });
 
   it('is taken when it lies within 15 minutes after its record (a writer a little ahead)', async () => {
