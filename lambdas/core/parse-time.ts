@@ -1,10 +1,12 @@
 /**
  * An ISO-8601 date-time as epoch ms, or `NaN` when the text is none: `2026-10-03T02:31:07Z`,
  * with or without a fraction (`.123`, `,5`, up to any digits), seconds, or an offset (`Z`,
- * `+02:00`, `+0200`). A time that names no offset is UTC, as `--since`, the config's instants and
+ * `+02:00`, `+0200`), a space or a lower-case `t` for the `T` and `z` for the `Z` (RFC 3339 allows
+ * both: Python's `str(datetime)` writes `2026-10-03 02:31:07.123456+00:00`), or a date alone (its
+ * midnight). A time that names no offset is UTC, as `--since`, the config's instants and
  * `aws logs tail --format short` prefixes read it; `Date.parse` would read it in the machine's
- * local time zone, and would take "1" or "Oct 3" as dates in 2001 and Feb 30 as Mar 2. A date
- * alone, or an impossible date or time (Feb 30, 24:00), is refused.
+ * local time zone, and would take "1" or "Oct 3" as dates in 2001 and Feb 30 as Mar 2. An
+ * impossible date or time (Feb 30, 24:00) is refused.
  *
  * The forms nearly every line carries, `2026-10-03T02:31:07Z` and `2026-10-03T02:31:07.123Z`
  * (what `toISOString`, `isoTime` and most loggers write), are read by hand without a regex: each
@@ -37,15 +39,16 @@ function readTime(text: string): number {
     if (text.charCodeAt(19) !== DOT) return readOtherForms(text);
     ms = digits(text, 20, 3);
   }
-  // Written out rather than a call to `epochMs`: this is the line-by-line path. No other form
-  // has this layout, so a field that is no number, or out of range, is no time at all.
-  if ((year | month | day | hour | minute | second | ms) < 0 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  // Written out rather than a call to `epochMs`: this is the line-by-line path. A field that is no
+  // number may be another form of the same length (`07.12 Z`); one out of range is no time at all.
+  if ((year | month | day | hour | minute | second | ms) < 0) return readOtherForms(text);
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return Number.NaN;
   if (day > 28 && day > daysInMonth(year, month)) return Number.NaN;
   return (daysBeforeMonth(year, month) + day - 1) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
 
 /** Every other form of a date-time; only here is a regex paid for. */
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:(Z)|([+-])(\d{2}):?(\d{2}))?$/;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?: ?(?:([Zz])|([+-])(\d{2}):?(\d{2})))?)?$/;
 
 function readOtherForms(text: string): number {
   const m = ISO_DATE_TIME.exec(text);
@@ -53,7 +56,8 @@ function readOtherForms(text: string): number {
   const [, year, month, day, hour, minute, second, fraction, , sign, offsetHours, offsetMinutes] = m;
   // Milliseconds from a fraction of any length, cut (not rounded) as `Date.parse` cuts it.
   const ms = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
-  const at = epochMs(Number(year), Number(month), Number(day), Number(hour), Number(minute), second === undefined ? 0 : Number(second), ms);
+  // A date alone is its midnight, UTC (as `Date.parse` reads it).
+  const at = epochMs(Number(year), Number(month), Number(day), hour === undefined ? 0 : Number(hour), minute === undefined ? 0 : Number(minute), second === undefined ? 0 : Number(second), ms);
   if (sign === undefined) return at;
   const offset = Number(offsetHours) * 60 + Number(offsetMinutes);
   if (Number(offsetMinutes) > 59 || offset > 18 * 60) return Number.NaN;

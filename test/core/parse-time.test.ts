@@ -7,9 +7,10 @@ import { parseTime } from '../../lambdas/core/parse-time.ts';
  * offset as UTC.
  */
 function reference(text: string): number {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:Z|([+-]\d{2}):?(\d{2}))?$/.exec(text);
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?: ?(?:[Zz]|([+-]\d{2}):?(\d{2})))?)?$/.exec(text);
   if (!m) return Number.NaN;
-  const [, dateHourMinute, second = '00', fraction = '0', offsetHours, offsetMinutes] = m;
+  const [, date, hourMinute = '00:00', second = '00', fraction = '0', offsetHours, offsetMinutes] = m;
+  const dateHourMinute = `${date}T${hourMinute}`;
   const utc = Date.parse(`${dateHourMinute}:${second}.${fraction.slice(0, 3).padEnd(3, '0')}Z`);
   if (Number.isNaN(utc) || new Date(utc).toISOString().slice(0, 19) !== `${dateHourMinute}:${second}`) return Number.NaN;
   if (offsetHours === undefined) return utc;
@@ -45,10 +46,19 @@ describe('parseTime', () => {
   });
 
   it.each([
+    ['a date alone, as its midnight', '2026-10-03', Date.UTC(2026, 9, 3)],
+    ['a space for the T and an offset after the fraction (Python str(datetime))', '2026-10-03 02:31:07.123456+00:00', Date.UTC(2026, 9, 3, 2, 31, 7, 123)],
+    ['a space for the T and a Z', '2026-10-03 02:31:07Z', Date.UTC(2026, 9, 3, 2, 31, 7)],
+    ['lower-case t and z', '2026-10-03t02:31:07z', Date.UTC(2026, 9, 3, 2, 31, 7)],
+    ['a space before the offset', '2026-10-15 10:00:00 +02:00', Date.UTC(2026, 9, 15, 8)],
+  ])('reads %s (%j), as RFC 3339 and Date.parse allow', (_, text, at) => {
+    expect(parseTime(text)).toBe(at);
+  });
+
+  it.each([
     ['a number', '1'],
     ['a month and day', 'Oct 3'],
     ['an English date', 'Sat, 03 Oct 2026 02:31:07 GMT'],
-    ['a date alone', '2026-10-03'],
     ['epoch milliseconds as text', '1790994667000'],
     ['February 30', '2026-02-30T00:00:00Z'],
     ['February 29 of a common year', '2025-02-29T12:00:00.000Z'],
