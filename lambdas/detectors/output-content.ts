@@ -82,6 +82,8 @@ export function classifyEmptyOutput(text: string): EmptyOutputKind | undefined {
 
 /** Keys of lists that are good news when empty. */
 const BAD_NEWS_LIST = /^(?:errors?|warnings?|failures?|failed|problems?|issues?|rejected|rejections|skipped|exceptions?|retries)$/i;
+/** Keys of numbers that count bad news (`error_count`, `errorsTotal`, `failed_count`): no work done. */
+const BAD_NEWS_COUNT = /^(?:errors?|warnings?|failures?|failed|problems?|issues?|rejected|rejections|skipped|exceptions?|retries)(?:[_-]|(?=[A-Z])|$)/i;
 /** Keys of numbers that count work done. */
 const WORK_COUNT = /(?:^|[_-])(?:count|total|num|processed|rows|items|records|files|objects|updated|inserted|deleted|uploaded|downloaded|synced|exported|imported|written|sent|created|copied|matched|changed|succeeded)$|^n[_-]|Count$|Total$/i;
 
@@ -106,7 +108,7 @@ function countArrays(value: unknown, into: { empty: number; nonEmpty: number; wo
     for (const item of value) countArrays(item, into, undefined);
   } else if (typeof value === 'object' && value !== null) {
     for (const [k, item] of Object.entries(value)) countArrays(item, into, k);
-  } else if (typeof value === 'number' && value !== 0 && key !== undefined && WORK_COUNT.test(key)) {
+  } else if (typeof value === 'number' && value !== 0 && key !== undefined && WORK_COUNT.test(key) && !BAD_NEWS_COUNT.test(key)) {
     into.work++;
   }
 }

@@ -121,6 +121,15 @@ testRunDetector(emptyOutputDetector, {
       },
     },
     {
+      name: 'an empty list beside a count of errors (bad news is no work done)',
+      run: runWithOutput('{"rows": [], "error_count": 3}'),
+      expected: {
+        severity: 'high',
+        message: 'exited 0 but wrote JSON whose arrays are all empty: {"rows": [], "error_count": 3}',
+        evidence: { output_bytes: 30, reason: 'empty-json', output: '{"rows": [], "error_count": 3}' },
+      },
+    },
+    {
       name: 'a zero count beside an empty list',
       run: runWithOutput('{\n  "count": 0,\n  "items": []\n}\n'),
       expected: {
