@@ -130,6 +130,17 @@ describe('syslog cron (contract §1b)', () => {
     expect(jobOf(differs)).not.toBe(job);
   });
 
+  it('shortens a host name too long for a storage key (a cron host is a subject of its own)', () => {
+    // Prepare
+    const host = `web-${'x'.repeat(600)}`;
+    // Act
+    const outcome = parseLine(`Oct  5 02:30:01 ${host} CRON[100]: (root) CMD (/usr/local/bin/backup.sh)`, contextFor('syslog', 1, { year: 2026 }));
+    // Assess
+    const named = outcome.kind === 'events' ? (outcome.events[0].body as { host: string }).host : `not events: ${outcome.kind}`;
+    expect(named).toMatch(/^web-x+…[0-9a-f]{8}$/);
+    expect(Buffer.byteLength(named)).toBeLessThanOrEqual(400);
+  });
+
   it("leaves the job of cron's discarded output unnamed: the line does not say it", () => {
     const outcome = parseLine('Oct  5 02:30:02 web1 CRON[20826]: (CRON) info (No MTA installed, discarding output)', contextFor('syslog', 6, { year: 2026 }));
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'output.discarded', host: 'web1', reason: 'No MTA installed, discarding output', pid: 20826 });

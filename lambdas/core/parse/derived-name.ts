@@ -3,7 +3,7 @@ import { identifierFits, MAX_ID_BYTES } from '../events.ts';
 import type { AuditEvent } from '../events.ts';
 
 /** The fields of an event that become parts of storage keys (`events.ts` bounds them on instrumented lines). */
-const KEY_FIELDS = ['job', 'run_id', 'parent_run_id', 'agent', 'tool', 'route', 'guard', 'request_id', 'exception_id', 'call_id'] as const;
+const KEY_FIELDS = ['job', 'run_id', 'parent_run_id', 'agent', 'tool', 'route', 'guard', 'request_id', 'exception_id', 'call_id', 'host'] as const;
 
 /** Characters of a long name kept before the digest. */
 export const SHORT_NAME_PREFIX_CHARS = 200;
