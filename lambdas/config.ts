@@ -354,11 +354,16 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
  * A `min_history` above `defaults.baseline_window` could never be reached: the window keeps at most
  * that many runs, so the baseline detectors would stay silent for good.
  */
-export function historyIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+export function historyIssues(config: Config, raw?: unknown): Array<{ path: PropertyKey[]; message: string }> {
   const window = config.defaults.baseline_window;
   const message = `at most defaults.baseline_window (${window}): the baseline keeps ${window} runs, so a baseline detector would never fire`;
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
-  if (config.defaults.min_history > window) issues.push({ path: ['defaults', 'min_history'], message });
+  const minHistoryWritten = (raw as { defaults?: { min_history?: unknown } } | undefined)?.defaults?.min_history !== undefined;
+  if (config.defaults.min_history > window) {
+    // Name the key the user wrote: a small window against the default min_history is the window's problem.
+    if (minHistoryWritten || raw === undefined) issues.push({ path: ['defaults', 'min_history'], message });
+    else issues.push({ path: ['defaults', 'baseline_window'], message: `at least defaults.min_history (${config.defaults.min_history}, the default): a window of ${window} runs never reaches it, so a baseline detector would never fire; set defaults.min_history too` });
+  }
   for (const [job, settings] of Object.entries(config.jobs)) {
     if (settings.min_history !== undefined && settings.min_history > window) issues.push({ path: ['jobs', job, 'min_history'], message });
   }
@@ -446,7 +451,7 @@ function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined, options: { now?: number } = {}): Config {
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const issues = result.success
-    ? [...historyIssues(result.data), ...suppressionIssues(result.data, options.now ?? Date.now())].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now())].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
   if (result.success && issues.length === 0) return result.data;
   const problems = issues

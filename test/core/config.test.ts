@@ -92,6 +92,15 @@ tools:
     expect(good.jobs.report?.min_history).toBe(20);
   });
 
+  it('names the baseline window, the key written, when it is set below the default min_history', () => {
+    // Act
+    const problems = problemsOf('defaults:\n  baseline_window: 3\n');
+    // Assess
+    expect(problems).toEqual([
+      'defaults.baseline_window: at least defaults.min_history (5, the default): a window of 3 runs never reaches it, so a baseline detector would never fire; set defaults.min_history too (line 2)',
+    ]);
+  });
+
   it('refuses an exception without owner or with a bad date', () => {
     const problems = problemsOf(`exceptions:
   - { id: EX-1, guard: g, reason: r, owner: "", expires: someday }
