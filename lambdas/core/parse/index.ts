@@ -5,14 +5,14 @@ import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
-
-/** The format of instrumented JSON lines, whose identifiers validation bounds. */
-const INSTRUMENTED_FORMAT = jsonEventParser.format;
 import { lambdaPlatformParser } from './lambda-platform.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix } from './timestamp-prefix.ts';
 import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } from './types.ts';
+
+/** The format of instrumented JSON lines, whose identifiers validation bounds. */
+const INSTRUMENTED_FORMAT = jsonEventParser.format;
 
 /** Lines longer than CloudWatch's classic event limit are refused before any parsing. */
 export const MAX_LINE_BYTES = 256 * 1024;
