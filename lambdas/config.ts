@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
-import { parseTime } from './core/parse-time.ts';
+import { noSuchDay, parseTime } from './core/parse-time.ts';
 import { BUILTIN_RULE_NAMES, patternProblem } from './core/redact.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
@@ -60,17 +60,13 @@ function calendarDay(text: string): number | undefined {
   return new Date(at).toISOString().slice(0, 10) === text ? at : undefined;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-
 /** What is wrong with a date or time that does not read: the calendar's reason when its day is no day. */
 function dateProblem(text: string, expected: string): string {
-  const m = DATE.exec(text.slice(0, 10));
-  if (!m || calendarDay(m[0]) !== undefined) return expected;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (month < 1 || month > 12) return `there is no month ${m[2]} (in ${m[0]}); ${expected}`;
-  if (day < 1) return `there is no day ${m[3]} (in ${m[0]}); ${expected}`;
-  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return `there is no ${m[0]}: ${MONTHS[month - 1]} ${year} has ${days} days; ${expected}`;
+  const why = noSuchDay(text);
+  if (why === undefined) return expected;
+  // Day 00 is no day of any month: said so, not by the month's length.
+  const dayZero = /^\d{4}-(?:0[1-9]|1[0-2])-00/.test(text);
+  return `${dayZero ? `there is no day 00 (in ${text.slice(0, 10)})` : why}; ${expected}`;
 }
 
 /** A day (`YYYY-MM-DD`); an ISO time after it is allowed, and dropped where the day is used. */
