@@ -1,5 +1,4 @@
 import type { AgentBudget, AgentRunState, CountCost } from './agent-run.ts';
-import { setOwn } from './own-property.ts';
 
 /**
  * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
@@ -212,26 +211,20 @@ function passThroughsUnder(run: AgentRunState, runs: ReadonlyMap<string, AgentRu
 
 /** A run with the counts of the pass-through aggregates under it added to its own. */
 function withCountsOf(run: AgentRunState, passThroughs: readonly AgentRunState[]): AgentRunState {
-  const byAction: Record<string, CountCost> = { ...run.by_action };
-  const byTick: Record<string, CountCost> = { ...run.by_tick };
-  const add = (into: Record<string, CountCost>, from: Readonly<Record<string, CountCost>>) => {
-    for (const [key, [count, cost]] of Object.entries(from)) {
-      const [c, s] = Object.hasOwn(into, key) ? into[key] : [0, 0];
-      setOwn(into, key, [c + count, s + cost]);
-    }
+  const all = [run, ...passThroughs];
+  const sum = (field: 'actions' | 'cost_usd' | 'costed' | 'tokens' | 'tokened' | 'unticked') => all.reduce((n, r) => n + r[field], 0);
+  // Object.fromEntries defines own properties, an action named `__proto__` included.
+  return {
+    ...run,
+    actions: sum('actions'),
+    cost_usd: sum('cost_usd'),
+    costed: sum('costed'),
+    tokens: sum('tokens'),
+    tokened: sum('tokened'),
+    unticked: sum('unticked'),
+    by_action: Object.fromEntries(actionsOf(all)),
+    by_tick: Object.fromEntries(ticksOf(all)),
   };
-  let { actions, cost_usd, costed, tokens, tokened, unticked } = run;
-  for (const p of passThroughs) {
-    actions += p.actions;
-    cost_usd += p.cost_usd;
-    costed += p.costed;
-    tokens += p.tokens;
-    tokened += p.tokened;
-    unticked += p.unticked;
-    add(byAction, p.by_action);
-    add(byTick, p.by_tick);
-  }
-  return { ...run, actions, cost_usd, costed, tokens, tokened, unticked, by_action: byAction, by_tick: byTick };
 }
 
 function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined): TreeRun {
@@ -292,7 +285,7 @@ export function roundUsd(usd: number): number {
 }
 
 /** Actions per tick over some runs: tick → [count, cost]. */
-export function ticksOf(runs: readonly TreeRun[]): Map<string, CountCost> {
+export function ticksOf(runs: readonly Pick<TreeRun, 'by_tick'>[]): Map<string, CountCost> {
   const ticks = new Map<string, CountCost>();
   for (const r of runs) {
     for (const [tick, [count, cost]] of Object.entries(r.by_tick)) {
@@ -304,7 +297,7 @@ export function ticksOf(runs: readonly TreeRun[]): Map<string, CountCost> {
 }
 
 /** Actions by kind (and name) over some runs: `tool_call:search` → [count, cost]. */
-export function actionsOf(runs: readonly TreeRun[]): Map<string, CountCost> {
+export function actionsOf(runs: readonly Pick<TreeRun, 'by_action'>[]): Map<string, CountCost> {
   const byAction = new Map<string, CountCost>();
   for (const r of runs) {
     for (const [key, [count, cost]] of Object.entries(r.by_action)) {
