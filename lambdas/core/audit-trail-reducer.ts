@@ -9,6 +9,7 @@ import {
 import { groupFingerprint, lineFingerprint, rememberBounded, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, AuditWrite, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import type { Finding } from './findings.ts';
+import { maxRuntimeOf } from './job-reducer.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import { ownValue } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -59,8 +60,6 @@ export interface AuditTrailState {
 export const AUDIT_WINDOW_RUNS = 10;
 /** How long after a run's end (or the next run's start) its late audit lines are waited for. */
 export const AUDIT_GRACE_MS = 15 * 60_000;
-/** A run's max runtime without `max_runtime_minutes`: 3× the median duration, at least this. */
-const MIN_DEFAULT_RUNTIME_MS = 60 * 60_000;
 const MAX_PENDING = 50;
 const MAX_JUDGED = 200;
 const MAX_SEEN = 2000;
@@ -103,14 +102,6 @@ function logsEnds(state: AuditTrailState): boolean {
   return state.endsLogged ?? state.pending.some((r) => r.endAt !== undefined);
 }
 
-/** A run's max runtime, as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h). */
-export function auditMaxRuntimeMs(state: AuditTrailState, ctx: ReduceContext): number {
-  const configured = ownValue(ctx.config.jobs, state.job)?.max_runtime_minutes;
-  if (configured !== undefined) return configured * 60_000;
-  const typical = median(state.durations ?? []);
-  return typical === undefined ? MIN_DEFAULT_RUNTIME_MS : Math.max(3 * typical, MIN_DEFAULT_RUNTIME_MS);
-}
-
 /**
  * Judges the pending runs whose audit lines are no longer waited for at `horizon`: a run that
  * ended, `AUDIT_GRACE_MS` after its end. A run that has not logged its end: for a job whose runs
@@ -125,7 +116,8 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
     return later.length > 0 ? Math.min(...later) : undefined;
   };
   const endsLogged = logsEnds(initial);
-  const maxRuntimeMs = auditMaxRuntimeMs(initial, ctx);
+  // A run's max runtime as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h).
+  const maxRuntimeMs = maxRuntimeOf(initial, ctx.config).ms;
   const due = initial.pending
     .filter((run) => {
       if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;

@@ -348,10 +348,10 @@ const ABNORMAL_RUN_FINDINGS: ReadonlySet<DetectorId> = new Set([
 ]);
 
 /** The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h). */
-export function maxRuntimeOf(state: JobState, config: Config): { ms: number; source: string } {
+export function maxRuntimeOf(state: { readonly job: string; readonly durations?: readonly number[] }, config: Config): { ms: number; source: string } {
   const configured = ownValue(config.jobs, state.job)?.max_runtime_minutes;
   if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
-  const typical = median(state.durations);
+  const typical = median(state.durations ?? []);
   if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
   return 3 * typical > MIN_DEFAULT_RUNTIME_MS ? { ms: 3 * typical, source: '3× the median duration' } : { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
 }
