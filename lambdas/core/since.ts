@@ -38,8 +38,8 @@ export function parseSince(value: string, now: number): number {
   // `Date.parse` would take 2026-02-30 as the 2nd of March, and 24:00 as the next day.
   const impossible = noSuchDay(text);
   if (impossible) throw new SinceError(value, impossible);
-  const iso = text.replace(' ', 'T');
-  const at = iso.includes('T') ? parseTime(iso) : Date.parse(iso);
+  // A date alone is its midnight, UTC; a space may stand for the `T` (parseTime reads both).
+  const at = parseTime(text);
   if (Number.isNaN(at)) throw new SinceError(value, 'not a valid date');
   if (at > now) throw new SinceError(value, 'lies in the future');
   return at;
