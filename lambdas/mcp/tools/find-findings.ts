@@ -11,9 +11,9 @@ import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummary
  * `T` too), read as `since` is; a date the calendar does not have is refused.
  */
 function parseUntil(value: string): number {
-  const text = value.trim().replace(' ', 'T');
-  const impossible = /^\d{4}-\d{2}-\d{2}/.test(text) ? noSuchDay(text) : undefined;
-  const at = impossible !== undefined ? Number.NaN : /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(text) : parseTime(text);
+  const text = value.trim();
+  const impossible = noSuchDay(text);
+  const at = impossible !== undefined ? Number.NaN : parseTime(text);
   if (Number.isNaN(at)) throw new ToolArgumentError(`until "${value}" is not an ISO-8601 time${impossible ? ` (${impossible})` : ''}; expected e.g. 2026-10-31T23:59:59Z`);
   return at;
 }
