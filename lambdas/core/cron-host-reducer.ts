@@ -1,4 +1,5 @@
 import type { AuditEvent, OutputDiscarded, RunStart } from './events.ts';
+import { DISCARD_WINDOW_MS } from './job-reducer.ts';
 import { UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
@@ -47,8 +48,6 @@ export interface CronHostState {
 const MAX_STARTS = 200;
 /** Redeliveries come within hours (CloudWatch retries for up to 24 h); a host discards a few outputs an hour. */
 const MAX_ATTRIBUTED = 50;
-/** A discard line whose pid matches no CMD line goes to the latest CMD line this long before it (the job reducer's rule). */
-const DISCARD_WINDOW_MS = 10 * 60_000;
 /** A host whose cron has been quiet this long is forgotten, as agent runs are. */
 export const HOST_TTL_MS = 30 * 86_400_000;
 /** The parsers of cron's lines: syslog text and the journal (`cronOutcome`). */

@@ -80,8 +80,12 @@ export const EARLY_MS = 2 * MINUTE_MS;
 const MAX_LOOKBACK_MS = 35 * 24 * 60 * MINUTE_MS;
 /** Default max runtime when none is configured: 3× the median duration, at least this. */
 const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
-/** cron's "discarding output" line follows the job's CMD line on the same host within this time. */
-const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
+/**
+ * How far back a cron "discarding output" line is given to the latest CMD line on its host when its
+ * pid cannot tell the job: it names none (here, within a batch), or, in the cron host reducer, none
+ * of the CMD lines kept has its pid + 1.
+ */
+export const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
 const PLATFORM_FORMAT = 'lambda';
 /** cron's CMD lines: run starts that never log an end. */
 const CRON_FORMAT = 'cron';
