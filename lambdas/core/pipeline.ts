@@ -126,10 +126,13 @@ async function commitWithRetry(
   for (let attempt = 1; ; attempt++) {
     const version = current?.version ?? 0;
     const state = current ? current.state : initial();
-    const reduced = reduce(state);
-    // No finding's evidence may outgrow a stored item, whatever its detector collected.
-    const bounded = reduced.findings.map(boundEvidence);
-    const result = bounded.some((f, i) => f !== reduced.findings[i]) ? { ...reduced, findings: bounded } : reduced;
+    let result = reduce(state);
+    // No finding's evidence may outgrow a stored item, whatever its detector collected (most subjects of a batch have no finding).
+    if (result.findings.length > 0) {
+      const found = result.findings;
+      const bounded = found.map(boundEvidence);
+      if (bounded.some((f, i) => f !== found[i])) result = { ...result, findings: bounded };
+    }
     if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff };
     const expires = expiresAt?.(result.state);
     const outcome = await store.commit({
