@@ -55,18 +55,26 @@ export function seenBefore(marks: LineMarks, remembered: ReadonlySet<string>, pr
 export function rememberLines(marks: LineMarks, fresh: readonly { readonly print: string; readonly at: number }[], limit: number): Required<Pick<LineMarks, 'seen' | 'seenAt'>> & Pick<LineMarks, 'seenUntil'> {
   const known = marks.seenAt ?? [];
   const unknown = Math.max(0, marks.seen.length - known.length);
-  const all = [
-    ...marks.seen.map((print, i) => ({ print, at: i < unknown ? 0 : known[i - unknown] })),
-    ...fresh,
-  ].sort((a, b) => a.at - b.at);
-  const dropped = all.length > limit ? all.slice(0, all.length - limit) : [];
-  const kept = all.slice(dropped.length);
-  const forgotten = dropped.reduce((latest, m) => Math.max(latest, m.at), marks.seenUntil ?? 0);
-  return {
-    seen: kept.map((m) => m.print),
-    seenAt: kept.map((m) => m.at),
-    ...(forgotten > 0 ? { seenUntil: forgotten } : {}),
-  };
+  // The kept marks are in time order already (marks of unknown time first, as time 0): the few new
+  // ones are sorted and merged in, a mark kept before a new one of the same time.
+  const timeOf = (i: number) => (i < unknown ? 0 : known[i - unknown]);
+  const added = fresh.length > 1 ? [...fresh].sort((a, b) => a.at - b.at) : fresh;
+  const total = marks.seen.length + added.length;
+  const drop = Math.max(0, total - limit);
+  const seen: string[] = [];
+  const seenAt: number[] = [];
+  let forgotten = marks.seenUntil ?? 0;
+  for (let i = 0, j = 0, n = 0; n < total; n++) {
+    const old = i < marks.seen.length && (j >= added.length || timeOf(i) <= added[j].at);
+    const print = old ? marks.seen[i] : added[j].print;
+    const at = old ? timeOf(i++) : added[j++].at;
+    if (n < drop) forgotten = Math.max(forgotten, at);
+    else {
+      seen.push(print);
+      seenAt.push(at);
+    }
+  }
+  return { seen, seenAt, ...(forgotten > 0 ? { seenUntil: forgotten } : {}) };
 }
 
 /** The list with the new marks appended, keeping only the latest `limit`. */
