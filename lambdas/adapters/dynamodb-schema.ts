@@ -15,7 +15,7 @@ export const TABLE_SCHEMA = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'ttl',
-  /** Sparse: findings whose alert is not delivered yet carry `outbox = PENDING`. */
+  /** Sparse: findings whose alert is not delivered yet carry `outbox = PENDING`, or `RETRY` once a send failed. */
   outboxIndex: 'outbox',
   outboxKey: 'outbox',
   /** Findings by subject (`<kind>#<subject>`), for status queries. */

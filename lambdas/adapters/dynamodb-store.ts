@@ -75,7 +75,14 @@ interface FindingItem {
   alert_failure?: string;
 }
 
-/** Pages of the outbox index one drain reads at most, passing over findings waiting to retry. */
+/**
+ * The outbox index's two partitions: findings not sent yet, and findings whose send failed. A failed
+ * one waits for its retry (up to an hour, for up to 14 days) under a lease the drain filters out after
+ * reading it; in a partition of its own, however many wait, they never stand in front of the pending ones.
+ */
+const OUTBOX_PENDING = 'PENDING';
+const OUTBOX_RETRY = 'RETRY';
+/** Pages of an outbox partition one drain reads at most, passing over leased findings (each page twice the last). */
 const MAX_OUTBOX_PAGES = 10;
 
 /**
@@ -240,10 +247,19 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   }
 
   async pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]> {
+    const [pending, retrying] = await Promise.all([this.outboxPart(OUTBOX_PENDING, limit, now), this.outboxPart(OUTBOX_RETRY, limit, now)]);
+    return [...pending, ...retrying].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
+  }
+
+  /**
+   * The first `limit` findings of one outbox partition, in key order, that are not under a lease at
+   * `now`. Leased ones are filtered out after the read (`Limit` counts them), so the read goes on
+   * past them, each page twice the size of the one before: its cost follows the leased findings
+   * ahead (sends under way, and in `RETRY` the ones waiting to be tried again).
+   */
+  private async outboxPart(partition: string, limit: number, now: number | undefined): Promise<StoredFinding[]> {
     const out: StoredFinding[] = [];
     let start: Record<string, unknown> | undefined;
-    // Findings under a lease (a send under way, or a failed one's wait) are filtered out after the read:
-    // read on, a page at a time, so that they never take the places of the ones behind them.
     for (let page = 0; page < MAX_OUTBOX_PAGES && out.length < limit; page++) {
       const res = await this.doc.send(
         new QueryCommand({
@@ -251,9 +267,9 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
           IndexName: TABLE_SCHEMA.outboxIndex,
           KeyConditionExpression: 'outbox = :p',
           ...(now === undefined
-            ? { ExpressionAttributeValues: { ':p': 'PENDING' } }
-            : { FilterExpression: 'attribute_not_exists(lease_until) OR lease_until < :now', ExpressionAttributeValues: { ':p': 'PENDING', ':now': now } }),
-          Limit: limit,
+            ? { ExpressionAttributeValues: { ':p': partition } }
+            : { FilterExpression: 'attribute_not_exists(lease_until) OR lease_until < :now', ExpressionAttributeValues: { ':p': partition, ':now': now } }),
+          Limit: limit * 2 ** page,
           ExclusiveStartKey: start,
         }),
       );
@@ -275,7 +291,12 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     if (!failure) await this.conditionalUpdate(key, 'REMOVE lease_until', 'attribute_exists(outbox)', undefined);
     else if (failure.gave_up) await this.conditionalUpdate(key, 'REMOVE outbox, lease_until SET alert_failure = :f', 'attribute_exists(outbox)', { ':f': JSON.stringify(failure) });
     // A claim needs `lease_until < now`: claimable from `retry_at` on.
-    else await this.conditionalUpdate(key, 'SET lease_until = :until, alert_failure = :f', 'attribute_exists(outbox)', { ':until': failure.retry_at - 1, ':f': JSON.stringify(failure) });
+    else
+      await this.conditionalUpdate(key, 'SET outbox = :retry, lease_until = :until, alert_failure = :f', 'attribute_exists(outbox)', {
+        ':retry': OUTBOX_RETRY,
+        ':until': failure.retry_at - 1,
+        ':f': JSON.stringify(failure),
+      });
   }
 
   async markAlerted(key: string): Promise<boolean> {
@@ -344,7 +365,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   private findingItem(f: Finding): FindingItem {
     const key = findingKey(f);
-    return { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f), outbox: 'PENDING' };
+    return { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f), outbox: OUTBOX_PENDING };
   }
 
   /** One item of a subject's run records (one commit's, one day's): kept `runRetentionDays` after the latest of them. */

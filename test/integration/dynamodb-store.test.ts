@@ -156,6 +156,25 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.markAlerted(key)).toBe(false);
   });
 
+  it('drains a newer pending alert, and a failed one due again, past more failed ones waiting to retry than ten pages of the drain hold', async () => {
+    // Prepare: 25 old findings whose sends failed wait an hour to retry, one failed finding is due again
+    // (its key sorts after all of them), and a newer finding was left pending; the drain takes 2.
+    const { store } = await freshDynamoStore();
+    const start = Date.parse('2026-10-05T04:00:00Z');
+    const waiting = Array.from({ length: 25 }, (_, i) => ({ ...finding(isoTime(Date.parse('2026-10-04T00:00:00Z') + i * 60_000)), subject: `poison-${i}` }));
+    const due = finding('2026-10-04T23:00:00Z');
+    const newer = finding('2026-10-05T03:00:00Z');
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [...waiting, due, newer], records: [] });
+    const failure = { failures: 8, first_at: start - 86_400_000, error: 'InvalidParameter: refused' };
+    for (const f of waiting) await store.releaseAlert(findingKey(f), { ...failure, retry_at: start + 3_600_000 });
+    await store.releaseAlert(findingKey(due), { ...failure, retry_at: start - 60_000 });
+    // Act
+    const drained = await store.pendingAlerts(2, start);
+    // Assess: the waiting ones are passed over, however many stand in front
+    expect(drained.map((f) => f.key)).toEqual([findingKey(due), findingKey(newer)]);
+    expect(drained[0].alert_failure?.failures).toBe(8);
+  });
+
   it('queries findings across months and filters by detector and subject', async () => {
     const { store } = await freshDynamoStore();
     const findings = [finding('2026-09-30T23:00:00Z'), finding('2026-10-01T01:00:00Z', 'empty-output'), finding('2026-10-31T23:59:59Z'), finding('2026-11-01T00:00:00Z')];
