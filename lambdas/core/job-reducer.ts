@@ -91,6 +91,16 @@ const PLATFORM_FORMAT = 'lambda';
 const CRON_FORMAT = 'cron';
 /** Prefix of the processed token of a start (runs that log no end): never a run id's first character. */
 const START_TOKEN = '\u0000start:';
+/**
+ * Prefix of the processed token of a Lambda invocation that platform lines closed as a success,
+ * remembered instead of its run id: Lambda may write "Task timed out" after the REPORT, and that
+ * line may come in a later delivery (or a later chunk of a file scan), which must still make the
+ * run a failure. A run id alone cannot tell a success from a failure; states written before keep
+ * run ids only, and a failure line of a run they closed is still skipped (never judged twice).
+ */
+const PLATFORM_OK_TOKEN = '\u0000ok:';
+/** Prefix of the processed token of such an invocation once a later failure line made it a failure: judged once. */
+const LATE_FAILURE_TOKEN = '\u0000late-failed:';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 
@@ -487,6 +497,46 @@ export const jobReducer: SubjectReducer<JobState> = {
       d.lastSeenAt = d.lastSeenAt === undefined ? at : Math.max(d.lastSeenAt, at);
     };
 
+    const currentBaseline = (): Baseline => ({
+      outputBytes: outputs.list,
+      durations: durations.list,
+      medianOutputBytes: outputs.median(),
+      medianDurationMs: durations.median(),
+    });
+
+    /*
+     * A Lambda failure line ("Task timed out") of an invocation an earlier delivery closed as a
+     * success (its REPORT, without Status, came first): the run is judged as the failure it was,
+     * as it would have been with both lines in one delivery, without being counted again (runs,
+     * starts, hosts). Its duration is unknown here (its start is no longer open). The duration its
+     * REPORT put into the baseline window stays there: the window holds numbers, not runs.
+     * No run record is written: a run is recorded once, when it ends (stores keep the first record
+     * of a run, and a second one would either be dropped or count the run twice), so its record
+     * still says ok; the finding says it failed, and the alert policy takes a fresh finding about a
+     * run without a record in the batch as a failing outcome.
+     */
+    const judgeLateFailure = (event: AuditEvent<RunFailedMarker>, runId: string): void => {
+      const token = `${LATE_FAILURE_TOKEN}${runId}`;
+      if (seen(token)) return;
+      const body = event.body;
+      const exitCode = body.exit_code ?? 1;
+      const run: CompletedRun = { job: subject, run_id: runId, endedAt: event.at, exit_code: exitCode === 0 ? 1 : exitCode, host: body.host, failure: body.reason };
+      options ??= resolveJobOptions(ctx.config, subject);
+      findings.push(...judgeRun(run, currentBaseline(), options, ctx.config));
+      const d = edit();
+      d.failures = d.failures + 1;
+      if ((lastEnd ?? state.lastEnd)?.run_id === runId) {
+        // No run ended after it: its success had ended the streak of failures that it now extends,
+        // and it ends where the failure line says, as it would have in one delivery.
+        d.consecutiveFailures = d.consecutiveFailures + 1;
+        if (!lastEnd) d.lastEnd = lastEnd = { ...state.lastEnd! };
+        lastEnd.at = event.at;
+        lastEnd.exit_code = run.exit_code;
+      }
+      remember(token);
+      touch(event.at);
+    };
+
     for (const event of events) {
       if (!isJobEvent(event)) continue;
       const body = event.body;
@@ -509,7 +559,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
-        if (seen(body.run_id) || state.open.some((r) => r.run_id === body.run_id)) continue;
+        if (seen(body.run_id) || (platform && seen(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id)) continue;
         // A run that logs no end (cron CMD lines) stays open only among the latest MAX_OPEN: its
         // start is remembered as processed, so a redelivered one is not counted again.
         if (event.format === CRON_FORMAT) {
@@ -545,6 +595,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         remember(endToken);
       }
       if (seen(runId)) continue;
+      if (platform && seen(`${PLATFORM_OK_TOKEN}${runId}`)) {
+        if (body.type === 'run.failed') judgeLateFailure(event as AuditEvent<RunFailedMarker>, runId);
+        continue;
+      }
       if (body.type === 'run.end' && body.exit_code === 0 && failedInBatch?.has(runId)) continue;
 
       const started = state.open.find((r) => r.run_id === runId);
@@ -566,14 +620,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       };
 
       // Detectors read the windows (never keep them: evidence holds numbers), before this run changes them.
-      const baseline: Baseline = {
-        outputBytes: outputs.list,
-        durations: durations.list,
-        medianOutputBytes: outputs.median(),
-        medianDurationMs: durations.median(),
-      };
       options ??= resolveJobOptions(ctx.config, subject);
-      const runFindings = judgeRun(run, baseline, options, ctx.config);
+      const runFindings = judgeRun(run, currentBaseline(), options, ctx.config);
       let abnormal = false;
       for (const finding of runFindings) {
         findings.push(finding);
@@ -597,7 +645,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
       d.outputs = ok && run.output_bytes !== undefined && !abnormal ? outputs.push(run.output_bytes, window) : outputs.list;
       d.durations = ok && run.duration_ms !== undefined && !abnormal ? durations.push(run.duration_ms, window) : durations.list;
-      remember(runId);
+      remember(platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId);
       touch(event.at);
       records.push({
         subject,

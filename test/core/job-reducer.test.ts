@@ -4,6 +4,7 @@ import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { OPEN_RUN } from '../../lambdas/core/parse/run-ids.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -13,6 +14,31 @@ const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => Date.pa
 function days(n: number, end: Record<string, unknown> = {}) {
   return Array.from({ length: n }, (_, i) => run('backup', `r-${i + 1}`, `2026-10-${String(i + 1).padStart(2, '0')}T02:30:00Z`, 40, end)).flat();
 }
+
+/** Lines of function `order-sync`'s log group as the parser reads them from CloudWatch records (each at its record time). */
+function lambdaLines(...records: ReadonlyArray<readonly [at: string, message: string]>): AuditEvent[] {
+  return records.flatMap(([at, message], line) => {
+    const outcome = parseLine(message, { source: { origin: '/aws/lambda/order-sync', line }, recordTime: Date.parse(at), defaultJob: 'order-sync' });
+    if (outcome.kind !== 'events') throw new Error(`not a Lambda platform line: ${message}`);
+    return outcome.events;
+  });
+}
+
+/** An invocation that timed out, as runtimes whose REPORT names no Status write it: the REPORT, then "Task timed out". */
+const REQUEST = '5f3c1a9e-1111-4222-8333-944445555666';
+const INVOCATION = lambdaLines(
+  ['2026-10-05T13:00:00.000Z', `START RequestId: ${REQUEST} Version: $LATEST`],
+  ['2026-10-05T13:00:03.010Z', `END RequestId: ${REQUEST}`],
+  ['2026-10-05T13:00:03.010Z', `REPORT RequestId: ${REQUEST}\tDuration: 3003.16 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`],
+  ['2026-10-05T13:00:03.012Z', `2026-10-05T13:00:03.012Z ${REQUEST} Task timed out after 3.00 seconds`],
+);
+const UP_TO_REPORT = INVOCATION.slice(0, 2);
+const TIMED_OUT = INVOCATION.slice(2);
+
+/** What a finding says about a run, and what the state counts of it. */
+const failureOf = (findings: readonly { detector: string; run_id?: string; ts: string; severity: string; evidence?: unknown }[]) =>
+  findings.map((f) => [f.detector, f.run_id, f.ts, f.severity, (f.evidence as { exit_code?: number; failure?: string }).exit_code, (f.evidence as { failure?: string }).failure]);
+const countsOf = (s: JobState) => ({ runs: s.runs, failures: s.failures, startsSeen: s.startsSeen, starts: s.starts, hosts: s.hosts, open: s.open, lastEnd: s.lastEnd });
 
 describe('job runs reducer', () => {
   it('pairs starts with ends, counts runs and keeps the baseline windows', () => {
@@ -118,6 +144,62 @@ describe('job runs reducer', () => {
     expect(findings).toHaveLength(3);
     expect(findings[0]).toMatchObject({ detector: 'run-failed', run_id: 'req-1', severity: 'high' });
     expect(findings[0].message).toContain('timeout after 900 s');
+  });
+
+  it('judges a Lambda timeout whose line comes in the delivery after its REPORT (no Status) as the failure one delivery of both shows, the run counted once', () => {
+    // Prepare
+    const together = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION, ctx);
+    const reported = jobReducer.apply(initialJobState('order-sync'), 'order-sync', UP_TO_REPORT, ctx);
+    // Act
+    const late = jobReducer.apply(deepFreeze(reported.state), 'order-sync', TIMED_OUT, ctx);
+    // Assess
+    expect(failureOf(together.findings)).toEqual([['run-failed', REQUEST, '2026-10-05T13:00:03Z', 'high', 1, 'timeout after 3.00 s']]);
+    expect(reported.findings).toEqual([]);
+    expect(failureOf(late.findings)).toEqual(failureOf(together.findings));
+    expect(countsOf(late.state)).toEqual(countsOf(together.state));
+    expect(late.state.consecutiveFailures).toBe(1);
+    // The run was recorded (ok) when its REPORT came; it is recorded once.
+    expect(reported.records.map((r) => [r.run_id, r.status])).toEqual([[REQUEST, 'ok']]);
+    expect(late.records).toEqual([]);
+  });
+
+  it('judges a late Lambda timeout once when its delivery comes again, alone or with the REPORT', () => {
+    // Prepare
+    const reported = jobReducer.apply(initialJobState('order-sync'), 'order-sync', UP_TO_REPORT, ctx).state;
+    const late = jobReducer.apply(reported, 'order-sync', TIMED_OUT, ctx).state;
+    // Act
+    const again = jobReducer.apply(deepFreeze(late), 'order-sync', TIMED_OUT, ctx);
+    const both = jobReducer.apply(deepFreeze(late), 'order-sync', INVOCATION, ctx);
+    // Assess
+    expect([late.runs, late.failures]).toEqual([1, 1]);
+    expect(again.state).toBe(late);
+    expect(again.findings).toEqual([]);
+    expect(both.state).toBe(late);
+    expect(both.findings).toEqual([]);
+  });
+
+  it('does not judge a Lambda timeout twice when its REPORT already said Status: timeout in an earlier delivery', () => {
+    // Prepare: the REPORT of a runtime that names the status, then the timeout line in the next delivery
+    const failed = lambdaLines(
+      ['2026-10-05T13:00:00.000Z', `START RequestId: ${REQUEST} Version: $LATEST`],
+      ['2026-10-05T13:00:03.010Z', `REPORT RequestId: ${REQUEST}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB\tStatus: timeout`],
+    );
+    const reported = jobReducer.apply(initialJobState('order-sync'), 'order-sync', failed, ctx);
+    // Act
+    const late = jobReducer.apply(deepFreeze(reported.state), 'order-sync', TIMED_OUT, ctx);
+    // Assess
+    expect(reported.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', REQUEST]]);
+    expect(late.state).toBe(reported.state);
+    expect(late.findings).toEqual([]);
+  });
+
+  it('does not open a Lambda invocation again when its START comes in a delivery after its REPORT', () => {
+    // Prepare
+    const reported = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION.slice(1, 2), ctx).state;
+    // Act
+    const started = jobReducer.apply(deepFreeze(reported), 'order-sync', INVOCATION.slice(0, 1), ctx);
+    // Assess
+    expect(started.state).toBe(reported);
   });
 
   it('keeps the baseline window at its configured length', () => {
