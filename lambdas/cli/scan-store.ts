@@ -1,5 +1,6 @@
 import { FindingsInMemory } from '../adapters/memory-finding-outbox.ts';
 import type { Finding } from '../core/findings.ts';
+import { keptState } from '../core/frozen-state.ts';
 import type {
   CommitResult,
   FindingQuery,
@@ -14,6 +15,9 @@ import type {
 } from '../ports.ts';
 
 type PersistentStore = StateStore & FindingStore & SubjectCatalog;
+
+/** States kept as objects (`ScanStore.hot`): a few MB for the subjects a scan touches over and over. */
+const HOT_STATES = 1000;
 
 export class ScanWriteBackError extends Error {
   constructor(readonly keys: readonly string[]) {
@@ -35,10 +39,17 @@ export class ScanWriteBackError extends Error {
  */
 export class ScanStore extends FindingsInMemory implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   /**
-   * Each subject's state as JSON, as DynamoDB holds it: a tenth of the memory of the objects, and
-   * every read gets its own copy. A scan of many agent runs keeps one small state per run.
+   * The states of the subjects used last, as objects: handed out and kept without copying (reducers
+   * never change a state they are given, see `frozen-state.ts`), so the subjects every chunk
+   * touches (jobs, routes, agents) are neither parsed nor serialised chunk after chunk. A Map in
+   * order of use: past `HOT_STATES`, the least recently used goes to `cold`.
    */
-  private readonly states = new Map<string, { readonly json: string; readonly version: number }>();
+  private readonly hot = new Map<string, { readonly state: unknown; readonly version: number }>();
+  /**
+   * Every other subject's state as JSON, as DynamoDB holds it: a tenth of the memory of the
+   * objects. A scan of many agent runs keeps one small state per run, most of them never read again.
+   */
+  private readonly cold = new Map<string, { readonly json: string; readonly version: number }>();
   /** The version each subject had in the persistent store when first read (0: not stored). */
   private readonly baseVersions = new Map<string, number>();
   private readonly listedKinds = new Set<string>();
@@ -49,14 +60,19 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
   private readonly changed = new Set<string>();
 
   private readonly keepRecords: boolean;
+  private readonly hotStates: number;
 
-  /** `keepRecords`: keep run records for `runs()` (a report) or the write-back; by default only with a persistent store. */
+  /**
+   * `keepRecords`: keep run records for `runs()` (a report) or the write-back; by default only with
+   * a persistent store. `hotStates`: how many states are kept as objects (`HOT_STATES`).
+   */
   constructor(
     private readonly base?: PersistentStore,
-    options: { keepRecords?: boolean } = {},
+    options: { keepRecords?: boolean; hotStates?: number } = {},
   ) {
     super();
     this.keepRecords = options.keepRecords ?? base !== undefined;
+    this.hotStates = Math.max(1, options.hotStates ?? HOT_STATES);
   }
 
   async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
@@ -64,17 +80,17 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     if (unread.length > 0) await this.readBase(unread);
     const out = new Map<string, Versioned<unknown>>();
     for (const key of keys) {
-      const v = this.states.get(key);
-      if (v) out.set(key, { state: JSON.parse(v.json), version: v.version });
+      const v = this.held(key);
+      if (v) out.set(key, { state: v.state, version: v.version });
     }
     return out;
   }
 
   async commit(change: SubjectCommit): Promise<CommitResult> {
     if (!this.baseVersions.has(change.key)) await this.readBase([change.key]);
-    const current = this.states.get(change.key)?.version ?? 0;
+    const current = this.versionOf(change.key) ?? 0;
     if (current !== change.expectedVersion) return 'conflict';
-    this.states.set(change.key, { json: JSON.stringify(change.state), version: current + 1 });
+    this.keepHot(change.key, { state: keptState(change.state), version: current + 1 });
     this.changed.add(change.key);
     for (const f of change.findings) {
       const key = this.findings.add(f);
@@ -104,14 +120,12 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
       for (const stored of await this.base.subjects(stateKind)) {
         if (this.baseVersions.has(stored.key)) continue;
         this.baseVersions.set(stored.key, stored.version);
-        this.states.set(stored.key, { json: JSON.stringify(stored.state), version: stored.version });
+        this.cold.set(stored.key, { json: JSON.stringify(stored.state), version: stored.version });
       }
     }
     const prefix = `${stateKind}#`;
-    return [...this.states]
-      .filter(([key]) => key.startsWith(prefix))
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, v]) => ({ key, state: JSON.parse(v.json) as unknown, version: v.version }));
+    const keys = [...this.hot.keys(), ...this.cold.keys()].filter((key) => key.startsWith(prefix)).sort((a, b) => a.localeCompare(b));
+    return keys.map((key) => ({ key, ...(this.peek(key) as Versioned<unknown>) }));
   }
 
   /** The findings of this scan (stored ones are the persistent store's business). */
@@ -121,7 +135,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
 
   /** Subjects the scan changed, states held, findings: for the summary and the tests. */
   get size(): { subjects: number; changed: number; findings: number } {
-    return { subjects: this.states.size, changed: this.changed.size, findings: this.findings.size };
+    return { subjects: this.hot.size + this.cold.size, changed: this.changed.size, findings: this.findings.size };
   }
 
   /**
@@ -136,10 +150,10 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     let findings = 0;
     let records = 0;
     for (const key of [...this.changed].sort()) {
-      const held = this.states.get(key) as { json: string; version: number };
+      const { state } = this.peek(key) as Versioned<unknown>;
       const own = (this.findingsOf.get(key) ?? []).map((k) => this.strip(this.findings.get(k) as StoredFinding));
       const runRecords = this.recordsOf.get(key) ?? [];
-      const outcome = await this.base.commit({ key, expectedVersion: this.baseVersions.get(key) ?? 0, state: JSON.parse(held.json), findings: own, records: runRecords });
+      const outcome = await this.base.commit({ key, expectedVersion: this.baseVersions.get(key) ?? 0, state, findings: own, records: runRecords });
       if (outcome === 'conflict') {
         conflicts.push(key);
         continue;
@@ -162,7 +176,44 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     for (const key of keys) {
       const v = loaded.get(key);
       this.baseVersions.set(key, v?.version ?? 0);
-      if (v && !this.states.has(key)) this.states.set(key, { json: JSON.stringify(v.state), version: v.version });
+      if (v && this.versionOf(key) === undefined) this.cold.set(key, { json: JSON.stringify(v.state), version: v.version });
     }
+  }
+
+  private versionOf(key: string): number | undefined {
+    return (this.hot.get(key) ?? this.cold.get(key))?.version;
+  }
+
+  /** A subject's state without moving it between hot and cold (sweeps and the write-back read every subject once). */
+  private peek(key: string): Versioned<unknown> | undefined {
+    const hot = this.hot.get(key);
+    if (hot) return hot;
+    const cold = this.cold.get(key);
+    return cold && { state: keptState(JSON.parse(cold.json)), version: cold.version };
+  }
+
+  /** A subject's state for a batch: made the most recently used, read from JSON if it had gone cold. */
+  private held(key: string): Versioned<unknown> | undefined {
+    const hot = this.hot.get(key);
+    if (hot) {
+      this.hot.delete(key);
+      this.hot.set(key, hot);
+      return hot;
+    }
+    const cold = this.cold.get(key);
+    if (!cold) return undefined;
+    const v = { state: keptState(JSON.parse(cold.json)), version: cold.version };
+    this.keepHot(key, v);
+    return v;
+  }
+
+  private keepHot(key: string, v: Versioned<unknown>): void {
+    this.cold.delete(key);
+    this.hot.delete(key);
+    this.hot.set(key, v);
+    if (this.hot.size <= this.hotStates) return;
+    const [oldest, held] = this.hot.entries().next().value as [string, Versioned<unknown>];
+    this.hot.delete(oldest);
+    this.cold.set(oldest, { json: JSON.stringify(held.state), version: held.version });
   }
 }
