@@ -36,6 +36,19 @@ export function unmatchedExpected(expected: readonly number[], following: readon
   return missed;
 }
 
+/**
+ * The evidence's `last_run_at`: the latest start before the missed time, from the kept start times,
+ * else the job's last run when that was before it. A run after it is no answer to "when did it last
+ * run?": a sweep may judge a slot after the next run came (a scan's sweep after a quiet day, the
+ * deployed sweep after a late delivery).
+ */
+function lastRunBefore(expected: number, starts: readonly number[], lastRunAt: number | undefined): { last_run_at?: string } {
+  let latest: number | undefined;
+  for (const s of starts) if (s < expected && (latest === undefined || s > latest)) latest = s;
+  if (latest === undefined && lastRunAt !== undefined && lastRunAt < expected) latest = lastRunAt;
+  return latest === undefined ? {} : { last_run_at: isoTime(latest) };
+}
+
 export const missedRunDetector: AbsenceDetector = {
   kind: 'absence',
   meta: {
@@ -67,7 +80,7 @@ export const missedRunDetector: AbsenceDetector = {
           grace_minutes: graceMinutes,
           ...(input.schedule ? { schedule: input.schedule } : {}),
           ...(input.timezone ? { timezone: input.timezone } : {}),
-          ...(input.lastRunAt !== undefined ? { last_run_at: isoTime(input.lastRunAt) } : {}),
+          ...lastRunBefore(expected, input.starts, input.lastRunAt),
         },
       });
     }

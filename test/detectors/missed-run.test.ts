@@ -17,19 +17,39 @@ describe('missed-run', () => {
   });
 
   it.each([
-    ['no run at all', ['2026-10-09T02:30:00Z'], [], ['2026-10-09T02:30:00Z']],
-    ['a run 21 min late', ['2026-10-09T02:30:00Z'], ['2026-10-09T02:51:00Z'], ['2026-10-09T02:30:00Z']],
-    ['a run 3 min early', ['2026-10-09T02:30:00Z'], ['2026-10-09T02:27:00Z'], ['2026-10-09T02:30:00Z']],
-    ['one run for two expected starts', ['2026-10-08T02:30:00Z', '2026-10-09T02:30:00Z'], ['2026-10-08T02:31:00Z'], ['2026-10-09T02:30:00Z']],
-  ])('fires for %s, once per expected start, with expected_at', (_, expected, starts, missed) => {
+    ['no run at all', ['2026-10-09T02:30:00Z'], [], ['2026-10-09T02:30:00Z'], '2026-10-08T02:31:00Z'],
+    ['a run 21 min late', ['2026-10-09T02:30:00Z'], ['2026-10-09T02:51:00Z'], ['2026-10-09T02:30:00Z'], '2026-10-08T02:31:00Z'],
+    ['a run 3 min early', ['2026-10-09T02:30:00Z'], ['2026-10-09T02:27:00Z'], ['2026-10-09T02:30:00Z'], '2026-10-09T02:27:00Z'],
+    ['one run for two expected starts', ['2026-10-08T02:30:00Z', '2026-10-09T02:30:00Z'], ['2026-10-08T02:31:00Z'], ['2026-10-09T02:30:00Z'], '2026-10-08T02:31:00Z'],
+  ])('fires for %s, once per expected start, with expected_at and the last run before it', (_, expected, starts, missed, lastRun) => {
     const drafts = missedRunDetector.check(absenceInput({ expected: expected.map(at), starts: starts.map(at), lastRunAt: at('2026-10-08T02:31:00Z') }));
     expect(drafts.map((d) => d.expected_at)).toEqual(missed.map((m) => m.replace('.000', '')));
     expect(drafts[0]).toMatchObject({
       subject: 'nightly-backup',
       ts: missed[0],
       message: `no run started within 20 min of the expected ${missed[0]} (schedule "30 2 * * *")`,
-      evidence: { expected_at: missed[0], grace_minutes: 20, schedule: '30 2 * * *', timezone: 'UTC', last_run_at: '2026-10-08T02:31:00Z' },
+      evidence: { expected_at: missed[0], grace_minutes: 20, schedule: '30 2 * * *', timezone: 'UTC', last_run_at: lastRun },
     });
+  });
+
+  it('names the last run before the missed time, not one after it, when the slot is judged after the next run came', () => {
+    // Prepare: runs on the 6th and the 8th; the 7th is judged by a sweep after the 8th's run (a scan after a quiet day).
+    const starts = ['2026-10-06T02:31:00Z', '2026-10-08T02:31:00Z'].map(at);
+
+    // Act
+    const drafts = missedRunDetector.check(absenceInput({ expected: [at('2026-10-07T02:30:00Z')], starts, lastRunAt: at('2026-10-08T02:31:00Z') }));
+
+    // Assess
+    expect(drafts.map((d) => d.evidence.last_run_at)).toEqual(['2026-10-06T02:31:00Z']);
+  });
+
+  it('leaves last_run_at out when every run it knows of came after the missed time', () => {
+    // Act
+    const drafts = missedRunDetector.check(absenceInput({ expected: [at('2026-10-07T02:30:00Z')], starts: [at('2026-10-08T02:31:00Z')], lastRunAt: at('2026-10-08T02:31:00Z') }));
+
+    // Assess
+    expect(drafts).toHaveLength(1);
+    expect(drafts[0].evidence).not.toHaveProperty('last_run_at');
   });
 
   it('names a non-UTC time zone in the message', () => {
