@@ -33,14 +33,16 @@ export const outputShrinkDetector: RunDetector = {
     if (typical === undefined || typical <= 0) return [];
     const ratio = Math.min(options.outputShrinkRatio, MAX_OUTPUT_SHRINK_RATIO);
     if (outputBytes >= ratio * typical) return [];
-    const percent = percentBelow(outputBytes / typical, ratio);
+    const share = outputBytes / typical;
+    const percent = percentBelow(share, ratio);
     return [
       {
         subject: run.job,
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
         message: `output ${formatBytes(outputBytes)} is ${percent}% of the median ${formatBytes(typical)} of the last ${window} runs`,
-        evidence: { output_bytes: outputBytes, median: typical, window, ratio },
+        // `ratio` is the threshold (kept under its stored name); `share` is this run's output / median.
+        evidence: { output_bytes: outputBytes, median: typical, window, share: Math.round(share * 10_000) / 10_000, ratio },
       },
     ];
   },

@@ -128,6 +128,85 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('evidence in its own unit', () => {
+  /** Findings with the evidence their detectors write: a `ratio` is a multiple for some, a threshold for output-shrink. */
+  function unitsReport() {
+    const input = octoberInput();
+    const route = { kind: 'route' as const, severity: 'medium' as const };
+    return buildReport({
+      ...input,
+      findings: [
+        finding('retry-latency', 'search-api', '2026-10-07T10:15:00Z', {
+          ...route,
+          message: 'p99 end-to-end latency of search-api was 21.6 s in the hour to 2026-10-07T10:15:00Z, 91× the p99 of single attempts (238 ms)',
+          evidence: { window: 'hour', requests: 200, retried: 96, attempts: 368, p99_e2e_ms: 21_600, p99_attempt_ms: 238, ratio: 91, limits: ['attempts'] },
+        }),
+        finding('cost-outlier', 'support-bot', '2026-10-06T15:00:00Z', {
+          kind: 'agent',
+          run_id: 'sb-106',
+          message: 'run sb-106 cost $0.76 across 5 runs, 6.3× the median $0.12 of the previous 6 runs',
+          evidence: { metric: 'cost_usd', value: 0.76, median: 0.12, ratio: 6.3, factor: 5, window: 6, runs: 5 },
+        }),
+        // One stored before output-shrink wrote its `share`, one after.
+        finding('output-shrink', 'nightly-backup', '2026-10-20T03:10:00Z', {
+          run_id: 'nb-2026-10-20',
+          message: 'output 412 B is 6% of the median 6.8 KiB of the last 20 runs',
+          evidence: { output_bytes: 412, median: 6963, window: 20, ratio: 0.3 },
+        }),
+        finding('output-shrink', 'nightly-backup', '2026-10-21T03:10:00Z', {
+          run_id: 'nb-2026-10-21',
+          message: 'output 412 B is 6% of the median 6.8 KiB of the last 20 runs',
+          evidence: { output_bytes: 412, median: 6963, window: 20, share: 0.0592, ratio: 0.3 },
+        }),
+        finding('audit-trail-drift', 'etl-loader', '2026-10-22T06:00:00Z', {
+          message: 'audit records at 40% of the expected 5 per run (configured) over the last 10 runs: 20 of 50',
+          evidence: { completeness: 0.4, expected_per_run: 5, basis: 'configured', threshold: 0.9, window_runs: 10, records: 20, expected_records: 50, runs_below: 10 },
+        }),
+        finding('duration-slow', 'cache-warmer', '2026-10-08T00:15:00Z', {
+          severity: 'medium',
+          run_id: 'cw-7',
+          message: 'run took 10 min, 5.0× the median 2.0 min of the last 9 runs',
+          evidence: { duration_ms: 600_000, median: 120_000, window: 9, factor: 3 },
+        }),
+      ],
+    });
+  }
+  const text = renderMarkdown(unitsReport());
+  const card = (detector: string) => {
+    const start = text.indexOf(`\`${detector}\` on`);
+    return text.slice(start, text.indexOf('- **Cause.**', start));
+  };
+
+  it('shows multiples as multiples, not as percentages', () => {
+    // Assess
+    expect(card('retry-latency')).toContain('  - `ratio`: 91×\n');
+    expect(card('cost-outlier')).toContain('  - `ratio`: 6.3×\n');
+    expect(card('cost-outlier')).toContain('  - `factor`: 5×\n');
+    expect(card('duration-slow')).toContain('  - `factor`: 3×\n');
+    expect(text).toMatch(/^\| search-api \|.*\| requests 200, retried 96, attempts 368, p99\\_e2e\\_ms 22 s, p99\\_attempt\\_ms 238 ms, ratio 91× \|/m);
+    expect(text).not.toMatch(/9100%|630%/);
+  });
+
+  it('shows a cost outlier’s cost and median in dollars', () => {
+    // Assess
+    expect(card('cost-outlier')).toContain('  - `value`: $0.76\n');
+    expect(card('cost-outlier')).toContain('  - `median`: $0.12\n');
+    expect(card('cost-outlier')).toContain('Baseline: the median of the previous normal runs: $0.12 over the last 6 runs.');
+  });
+
+  it('labels a threshold as the threshold and shows the measured share beside it', () => {
+    // Act
+    const html = renderHtml(unitsReport());
+
+    // Assess
+    expect(card('output-shrink')).toContain('  - `ratio` (threshold): 30%\n');
+    expect(card('output-shrink')).toContain('  - `share`: 5.9%\n');
+    expect(card('audit-trail-drift')).toContain('  - `completeness`: 40%\n');
+    expect(card('audit-trail-drift')).toContain('  - `threshold`: 90%\n');
+    expect(html).toContain('<li><code>ratio</code> (threshold): 30%</li>');
+  });
+});
+
 describe('renderJson', () => {
   it('is the report model itself, which reads back equal', () => {
     // Prepare

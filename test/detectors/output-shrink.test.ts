@@ -36,7 +36,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 412 B is 6% of the median 6.8 KiB of the last 20 runs',
-        evidence: { output_bytes: 412, median: 6_963, window: 20, ratio: 0.3 },
+        evidence: { output_bytes: 412, median: 6_963, window: 20, share: 0.0592, ratio: 0.3 },
       },
     },
     {
@@ -46,7 +46,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 2.8 KiB is 29% of the median 9.8 KiB of the last 20 runs',
-        evidence: { output_bytes: 2_900, median: 10_000, window: 20, ratio: 0.3 },
+        evidence: { output_bytes: 2_900, median: 10_000, window: 20, share: 0.29, ratio: 0.3 },
       },
     },
     {
@@ -56,7 +56,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 2.9 KiB is 29.9% of the median 9.8 KiB of the last 20 runs',
-        evidence: { output_bytes: 2_999, median: 10_000, window: 20, ratio: 0.3 },
+        evidence: { output_bytes: 2_999, median: 10_000, window: 20, share: 0.2999, ratio: 0.3 },
       },
     },
     {
@@ -67,7 +67,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 4.8 KiB is 49% of the median 9.8 KiB of the last 20 runs',
-        evidence: { output_bytes: 4_900, median: 10_000, window: 20, ratio: 0.5 },
+        evidence: { output_bytes: 4_900, median: 10_000, window: 20, share: 0.49, ratio: 0.5 },
       },
     },
     {
@@ -78,7 +78,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 412 B is 6% of the median 6.8 KiB of the last 5 runs',
-        evidence: { output_bytes: 412, median: 6_963, window: 5, ratio: 0.3 },
+        evidence: { output_bytes: 412, median: 6_963, window: 5, share: 0.0592, ratio: 0.3 },
       },
     },
     {
@@ -88,7 +88,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 1000 B is 10% of the median 9.8 KiB of the last 5 runs',
-        evidence: { output_bytes: 1_000, median: 10_000, window: 5, ratio: 0.3 },
+        evidence: { output_bytes: 1_000, median: 10_000, window: 5, share: 0.1, ratio: 0.3 },
       },
     },
     {
@@ -97,7 +97,7 @@ testRunDetector(outputShrinkDetector, {
       expected: {
         severity: 'high',
         message: 'output 0 B is 0% of the median 6.8 KiB of the last 20 runs',
-        evidence: { output_bytes: 0, median: 6_963, window: 20, ratio: 0.3 },
+        evidence: { output_bytes: 0, median: 6_963, window: 20, share: 0, ratio: 0.3 },
       },
     },
   ],

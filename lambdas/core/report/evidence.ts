@@ -3,17 +3,45 @@ import { median } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
 
 /**
- * Reading findings' evidence without knowing each detector: numbers get a unit from their key
- * (`_bytes`, `_ms`, `_usd`, `ratio`/`rate`), short text values are counted, the rest is left out.
+ * Reading findings' evidence: numbers get a unit from their key (`_bytes`, `_ms`, `_usd`,
+ * `rate`/`share`, `factor`), or from what their detector means by it where a key alone does not
+ * say (a `ratio` is a multiple for one, a threshold for another); short text values are counted,
+ * the rest is left out.
  */
 
 const LIMIT_KEY = /^(max_|min_|limit|threshold|budget)/;
+
+/** How a detector's evidence key is to be read, where the key alone does not say. */
+interface KeyMeaning {
+  readonly unit: EvidenceUnit | ((evidence: Readonly<Record<string, unknown>>) => EvidenceUnit);
+  /** Set for a configured limit stored beside the measurements: shown as such, never as a worst value. */
+  readonly label?: 'threshold';
+}
+
+/** cost-outlier compares costs, or tokens when no costs were logged (`metric` says which). */
+const costOrTokens = (evidence: Readonly<Record<string, unknown>>): EvidenceUnit => (evidence.metric === 'tokens' ? 'count' : 'usd');
+
+/**
+ * Keys whose unit depends on the detector. Stored findings keep their keys (alerts and stored
+ * findings carry them), so the report reads each by its detector instead.
+ */
+const BY_DETECTOR: Readonly<Record<string, Readonly<Record<string, KeyMeaning>>>> = {
+  // `ratio` is the configured share of the median below which it fires; `share` the run's own.
+  'output-shrink': { ratio: { unit: 'ratio', label: 'threshold' }, share: { unit: 'ratio' } },
+  // `ratio` is the run's cost (or tokens) as a multiple of the median: 6.3 is 6.3×.
+  'cost-outlier': { ratio: { unit: 'multiple' }, value: { unit: costOrTokens }, median: { unit: costOrTokens } },
+  // `ratio` is the p99 end-to-end latency as a multiple of the p99 of single attempts.
+  'retry-latency': { ratio: { unit: 'multiple' } },
+  // Shares of the expected audit records: the measured one and the one it fires below.
+  'audit-trail-drift': { completeness: { unit: 'ratio' }, threshold: { unit: 'ratio' } },
+};
 
 /** The unit of an evidence number, from its key and, for a bare `median`, from its siblings. */
 export function unitOf(key: string, siblings: Iterable<string> = []): EvidenceUnit {
   if (/(^|_)bytes$/.test(key)) return 'bytes';
   if (/(^|_)ms$/.test(key) || /latency|duration/.test(key)) return 'ms';
   if (/usd/.test(key)) return 'usd';
+  if (/(^|_)factor$/.test(key)) return 'multiple';
   if (/ratio|rate$|_rate|share|fraction/.test(key)) return 'ratio';
   if (key === 'median' || key === 'baseline' || key === 'typical') {
     const keys = [...siblings];
@@ -25,30 +53,44 @@ export function unitOf(key: string, siblings: Iterable<string> = []): EvidenceUn
   return 'number';
 }
 
+/** The unit (and label) of a finding's evidence number: by its detector where that decides, else by its key. */
+function meaningOf(finding: Finding, key: string, siblings: Iterable<string>): { unit: EvidenceUnit; label?: 'threshold' } {
+  const meaning = BY_DETECTOR[finding.detector]?.[key];
+  if (!meaning) return { unit: unitOf(key, siblings) };
+  const unit = typeof meaning.unit === 'function' ? meaning.unit(finding.evidence ?? {}) : meaning.unit;
+  return meaning.label ? { unit, label: meaning.label } : { unit };
+}
+
 function isNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
-/** Min, median and max of every numeric evidence key, in the order keys first appear. */
+/**
+ * Min, median and max of every numeric evidence key, in the order keys first appear. A key read in
+ * different units by different detectors gives one entry per unit.
+ */
 export function evidenceStats(findings: readonly Finding[]): EvidenceStat[] {
-  const values = new Map<string, number[]>();
+  const stats = new Map<string, { key: string; unit: EvidenceUnit; label?: 'threshold'; values: number[] }>();
   const siblings = new Set<string>();
+  for (const f of findings) for (const key of Object.keys(f.evidence ?? {})) siblings.add(key);
   for (const f of findings) {
     for (const [key, value] of Object.entries(f.evidence ?? {})) {
-      siblings.add(key);
       if (!isNumber(value)) continue;
-      const list = values.get(key) ?? [];
-      list.push(value);
-      values.set(key, list);
+      const meaning = meaningOf(f, key, siblings);
+      const id = `${key}\u0000${meaning.unit}\u0000${meaning.label ?? ''}`;
+      const stat = stats.get(id) ?? { key, ...meaning, values: [] };
+      stat.values.push(value);
+      stats.set(id, stat);
     }
   }
-  return [...values].map(([key, list]) => ({
+  return [...stats.values()].map(({ key, unit, label, values }) => ({
     key,
-    unit: unitOf(key, siblings),
-    n: list.length,
-    min: Math.min(...list),
-    median: median(list) ?? list[0],
-    max: Math.max(...list),
+    unit,
+    ...(label ? { label } : {}),
+    n: values.length,
+    min: Math.min(...values),
+    median: median(values) ?? values[0],
+    max: Math.max(...values),
   }));
 }
 
@@ -120,6 +162,6 @@ export function maxLatencyOf(findings: readonly Finding[]): number | undefined {
 /** The worst (highest) measured values of the given units, limits and baselines aside. */
 export function worstValues(findings: readonly Finding[], units: readonly EvidenceUnit[]): { key: string; value: number; unit: EvidenceUnit }[] {
   return evidenceStats(findings)
-    .filter((s) => units.includes(s.unit) && !LIMIT_KEY.test(s.key) && !/median|baseline|typical|window|factor/.test(s.key))
+    .filter((s) => units.includes(s.unit) && s.label !== 'threshold' && !LIMIT_KEY.test(s.key) && !/median|baseline|typical|window|factor/.test(s.key))
     .map((s) => ({ key: s.key, value: s.max, unit: s.unit }));
 }

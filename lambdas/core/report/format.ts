@@ -28,6 +28,8 @@ export function formatValue(value: number, unit: EvidenceUnit): string {
       return formatUsd(value);
     case 'ratio':
       return formatPercent(value);
+    case 'multiple':
+      return `${formatNumber(value)}×`;
     default:
       return formatNumber(value);
   }

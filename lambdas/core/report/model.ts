@@ -151,11 +151,14 @@ export interface MonitoredSection {
   readonly empty?: string;
 }
 
-export type EvidenceUnit = 'bytes' | 'ms' | 'usd' | 'ratio' | 'count' | 'number';
+/** `ratio` is a share shown as a percentage (0.3 is 30%); `multiple` a factor shown as such (6.3 is 6.3×). */
+export type EvidenceUnit = 'bytes' | 'ms' | 'usd' | 'ratio' | 'multiple' | 'count' | 'number';
 
 export interface EvidenceStat {
   readonly key: string;
   readonly unit: EvidenceUnit;
+  /** `threshold`: the key holds the limit the detector judged against, not something measured. */
+  readonly label?: 'threshold';
   readonly n: number;
   readonly min: number;
   readonly median: number;

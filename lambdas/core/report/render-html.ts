@@ -344,7 +344,7 @@ function group(g: FindingGroup, r: AuditReport): string {
         ` ${esc(r.previousLabel)}: ${c.previousOccurrences}.</p>` +
         (c.evidence.length || c.values.length
           ? `<ul>${c.evidence
-              .map((s) => `<li>${code(s.key)}: ${s.min === s.max ? esc(formatValue(s.min, s.unit)) : `${esc(formatValue(s.min, s.unit))} / ${esc(formatValue(s.median, s.unit))} / ${esc(formatValue(s.max, s.unit))} <span class="note">(min / median / max)</span>`}</li>`)
+              .map((s) => `<li>${code(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? esc(formatValue(s.min, s.unit)) : `${esc(formatValue(s.min, s.unit))} / ${esc(formatValue(s.median, s.unit))} / ${esc(formatValue(s.max, s.unit))} <span class="note">(min / median / max)</span>`}</li>`)
               .join('')}${c.values.map((v) => `<li>${code(v.key)}: ${esc(v.value)} ×${v.count}</li>`).join('')}</ul>`
           : '') +
         c.examples.map((e) => `<blockquote class="example">${esc(e.text)}${e.count > 1 ? ` <span class="note">×${e.count}</span>` : ''}</blockquote>`).join('')

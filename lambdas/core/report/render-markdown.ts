@@ -157,7 +157,7 @@ export function groupMarkdown(g: FindingGroup, index: number, r: Pick<AuditRepor
         ` (${r.previousLabel}: ${c.previousOccurrences}).`,
     );
     for (const s of c.evidence) {
-      out.push(`  - ${mdCode(s.key)}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`);
+      out.push(`  - ${mdCode(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`);
     }
     for (const v of c.values) out.push(`  - ${mdCode(v.key)}: ${md(v.value)} ×${v.count}`);
     for (const e of c.examples) out.push(`  - “${md(e.text)}”${e.count > 1 ? ` ×${e.count}` : ''}`);

@@ -150,7 +150,7 @@ export function retriesSection(findings: readonly Finding[], coverage: CoverageS
     coverage,
     config,
     limits: (name) => [...thresholdsFor('retry-rate', name, config), ...thresholdsFor('retry-latency', name, config)],
-    worstUnits: ['ratio', 'ms', 'count'],
+    worstUnits: ['ratio', 'multiple', 'ms', 'count'],
     empty: 'No routes monitored: no route is configured and no attempt lines were seen.',
   });
 }

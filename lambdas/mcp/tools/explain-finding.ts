@@ -19,7 +19,7 @@ function conditionLines(g: FindingGroup): { evidence: string[]; examples: string
     evidence: [
       ...g.condition.evidence.map(
         (s) =>
-          `${s.key}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`,
+          `${s.key}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`,
       ),
       ...g.condition.values.map((v) => `${v.key}: ${v.value} ×${v.count}`),
     ],
