@@ -123,4 +123,26 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.kind).toBe('rejected');
     expect(outcome.kind === 'rejected' && outcome.reason).toContain(`over the ${MAX_LINE_BYTES} limit`);
   });
+
+  it('measures the size limit in bytes of UTF-8, not in characters', () => {
+    // Prepare: 150,000 euro signs are 450,000 bytes of UTF-8 in fewer than 262,144 characters
+    const line = `{"type":"run.start","job":"a","run_id":"1","note":"${'€'.repeat(150_000)}"}`;
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess
+    expect(line.length).toBeLessThan(MAX_LINE_BYTES);
+    expect(outcome).toEqual({ kind: 'rejected', reason: `line is ${Buffer.byteLength(line)} bytes, over the ${MAX_LINE_BYTES} limit` });
+  });
+
+  it('accepts a line of multi-byte characters just under the limit in bytes', () => {
+    // Prepare: a line of 3-byte characters over a third of the limit in characters, under it in bytes
+    const head = '{"type":"run.start","job":"a","run_id":"1","note":"';
+    const room = MAX_LINE_BYTES - Buffer.byteLength(`${head}"}`);
+    const line = `${head}${'€'.repeat(Math.floor(room / 3))}"}`;
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    expect(outcome.kind).toBe('events');
+  });
 });

@@ -14,8 +14,19 @@ import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } fr
 /** The format of instrumented JSON lines, whose identifiers validation bounds. */
 const INSTRUMENTED_FORMAT = jsonEventParser.format;
 
-/** Lines longer than CloudWatch's classic event limit are refused before any parsing. */
+/** Lines longer than CloudWatch's classic event limit (in bytes of UTF-8) are refused before any parsing. */
 export const MAX_LINE_BYTES = 256 * 1024;
+
+/**
+ * A line's size in bytes of UTF-8 when it is over MAX_LINE_BYTES, else undefined. A UTF-16 unit
+ * is at most 3 bytes of UTF-8, so a line of at most a third of the limit in units is never
+ * measured: this runs for every line.
+ */
+function bytesOverLimit(line: string): number | undefined {
+  if (line.length <= MAX_LINE_BYTES / 3) return undefined;
+  const bytes = Buffer.byteLength(line, 'utf8');
+  return bytes > MAX_LINE_BYTES ? bytes : undefined;
+}
 
 /**
  * The parsers, tried in order; the first that claims a line decides it. Instrumented JSON comes
@@ -75,9 +86,11 @@ function aheadOfRecord(events: readonly AuditEvent[], recordTime: number): Parse
  * rejection reason quotes of the line. Nothing downstream sees the line's secrets.
  */
 export function parseLine(line: string, ctx: LineContext, parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome {
+  const overLimit = bytesOverLimit(line);
+  if (overLimit !== undefined) return overLong(overLimit);
   const outcome = parseUnredacted(line, ctx, parsers);
-  // Unrecognised lines are only counted; an over-long line's reason quotes none of it.
-  if (outcome.kind === 'unrecognised' || line.length > MAX_LINE_BYTES) return outcome;
+  // Unrecognised lines are only counted.
+  if (outcome.kind === 'unrecognised') return outcome;
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
     const ahead = ctx.recordTime === undefined ? undefined : aheadOfRecord(outcome.events, ctx.recordTime);
@@ -106,10 +119,12 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
   return { kind: 'rejected', reason: redactor.redactText(again.kind === 'rejected' ? again.reason : outcome.reason) };
 }
 
+/** An over-long line's rejection, quoting none of it. */
+function overLong(bytes: number): ParseOutcome {
+  return { kind: 'rejected', reason: `line is ${bytes} bytes, over the ${MAX_LINE_BYTES} limit` };
+}
+
 function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome {
-  if (line.length > MAX_LINE_BYTES) {
-    return { kind: 'rejected', reason: `line is ${line.length} characters, over the ${MAX_LINE_BYTES} limit` };
-  }
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.trim() === '') return UNRECOGNISED;
   const direct = firstClaim(text, ctx, parsers);
