@@ -520,7 +520,15 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (seen(token)) return;
       const body = event.body;
       const exitCode = body.exit_code ?? 1;
-      const run: CompletedRun = { job: subject, run_id: runId, endedAt: event.at, exit_code: exitCode === 0 ? 1 : exitCode, host: body.host, failure: body.reason };
+      const run: CompletedRun = {
+        job: subject,
+        run_id: runId,
+        endedAt: event.at,
+        exit_code: exitCode === 0 ? 1 : exitCode,
+        ...(!body.exit_code ? { exit_code_inferred: true } : {}),
+        host: body.host,
+        failure: body.reason,
+      };
       options ??= resolveJobOptions(ctx.config, subject);
       findings.push(...judgeRun(run, currentBaseline(), options, ctx.config));
       const d = edit();
@@ -610,6 +618,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         endedAt: event.at,
         startedAt: started?.at,
         exit_code: exitCode === 0 && body.type === 'run.failed' ? 1 : exitCode,
+        ...(body.type === 'run.failed' && !body.exit_code ? { exit_code_inferred: true } : {}),
         duration_ms: end?.duration_ms ?? (started ? event.at - started.at : undefined),
         output_bytes: end?.output_bytes,
         output_lines: end?.output_lines,

@@ -3,6 +3,21 @@ import { formatDuration } from '../core/stats.ts';
 import { endedCleanly } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
+/** A Lambda timeout's reason: `timeout after 900.00 s` (its text line) or `timeout` (its report's status). */
+const LAMBDA_TIMEOUT = /^timeout( after .+)?$/;
+
+/**
+ * What happened to a run that ended with a failure and no exit code of its own (it has none to
+ * show: a timed-out Lambda invocation, a unit systemd stopped): `timed out after 900.00 s`,
+ * `timed out after 30.0 min (systemd result 'timeout')`, `failed: main process killed by signal TERM`.
+ */
+function failedWithoutExitCode(failure: string | undefined, after: string): string {
+  const lambda = failure !== undefined ? LAMBDA_TIMEOUT.exec(failure) : null;
+  if (lambda) return `timed out${lambda[1] ?? after}`;
+  if (failure?.includes("'timeout'")) return `timed out${after} (${failure})`;
+  return `failed${after}${failure ? `: ${failure}` : ''}`;
+}
+
 export const runFailedDetector: RunDetector = {
   kind: 'run',
   meta: {
@@ -22,15 +37,16 @@ export const runFailedDetector: RunDetector = {
   },
   check({ run }) {
     if (endedCleanly(run)) return [];
-    const how = run.exit_code !== 0 ? `exited with code ${run.exit_code}` : 'failed';
-    const why = run.failure ? (run.exit_code !== 0 ? ` (${run.failure})` : `: ${run.failure}`) : '';
     const after = run.duration_ms !== undefined ? ` after ${formatDuration(run.duration_ms)}` : '';
+    // A failure marker without an exit code gets 1 in the run's record: not a code to show as the run's.
+    const ownExitCode = run.exit_code !== 0 && !run.exit_code_inferred;
+    const how = ownExitCode ? `exited with code ${run.exit_code}${after}${run.failure ? ` (${run.failure})` : ''}` : failedWithoutExitCode(run.failure, after);
     return [
       {
         subject: run.job,
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
-        message: `run ${how}${after}${why}`,
+        message: `run ${how}`,
         evidence: {
           exit_code: run.exit_code,
           ...(run.failure ? { failure: run.failure } : {}),

@@ -32,6 +32,11 @@ export interface CompletedRun {
   readonly endedAt: number;
   readonly startedAt?: number;
   readonly exit_code: number;
+  /**
+   * True when the run logged no exit code of its own: it ended with a failure marker that has none
+   * (a Lambda timeout, a systemd result, a kill by signal). `exit_code` is then 1, as its run record says.
+   */
+  readonly exit_code_inferred?: boolean;
   readonly duration_ms?: number;
   readonly output_bytes?: number;
   readonly output_lines?: number;

@@ -35,6 +35,15 @@ const INVOCATION = lambdaLines(
 const UP_TO_REPORT = INVOCATION.slice(0, 2);
 const TIMED_OUT = INVOCATION.slice(2);
 
+/** A `pg-dump.service` run as syslog writes systemd's lines: started at 02:30, then `end` at 03:00. */
+function systemdLines(end: string): AuditEvent[] {
+  return [`Oct  6 02:30:00 db01 systemd[1]: Started pg-dump.service - Nightly database dump.`, `Oct  6 03:00:00 db01 systemd[1]: ${end}`].flatMap((message, line) => {
+    const outcome = parseLine(message, { source: { origin: 'syslog', line }, year: 2026 });
+    if (outcome.kind !== 'events') throw new Error(`not a systemd line: ${message}`);
+    return outcome.events;
+  });
+}
+
 /** What a finding says about a run, and what the state counts of it. */
 const failureOf = (findings: readonly { detector: string; run_id?: string; ts: string; severity: string; evidence?: unknown }[]) =>
   findings.map((f) => [f.detector, f.run_id, f.ts, f.severity, (f.evidence as { exit_code?: number; failure?: string }).exit_code, (f.evidence as { failure?: string }).failure]);
@@ -143,7 +152,28 @@ describe('job runs reducer', () => {
     expect(state.consecutiveFailures).toBe(3);
     expect(findings).toHaveLength(3);
     expect(findings[0]).toMatchObject({ detector: 'run-failed', run_id: 'req-1', severity: 'high' });
-    expect(findings[0].message).toContain('timeout after 900 s');
+    expect(findings[0].message).toBe('run timed out after 900 s');
+    expect(findings[0].evidence).toMatchObject({ exit_code: 1, failure: 'timeout after 900 s' });
+  });
+
+  it.each([
+    [
+      'a Lambda timeout',
+      () => lambdaLines(['2026-10-05T13:00:00.000Z', `START RequestId: ${REQUEST} Version: $LATEST`], ['2026-10-05T13:15:00.050Z', `2026-10-05T13:15:00.050Z ${REQUEST} Task timed out after 900.00 seconds`]),
+      'run timed out after 900.00 s',
+    ],
+    ['a Lambda timeout whose line comes after its REPORT, in the next delivery', () => TIMED_OUT, 'run timed out after 3.00 s'],
+    ["systemd's timeout result", () => systemdLines("pg-dump.service: Failed with result 'timeout'."), "run timed out after 30.0 min (systemd result 'timeout')"],
+    ['a kill by signal', () => systemdLines('pg-dump.service: Main process exited, code=killed, status=15/TERM'), 'run failed after 30.0 min: main process killed by signal TERM'],
+    ['a control process exit status (a code of its own)', () => systemdLines('pg-dump.service: Control process exited, code=exited, status=2/INVALIDARGUMENT'), 'run exited with code 2 after 30.0 min (control process exited with status 2)'],
+  ])('says what happened to a run that ended with %s, and an exit code only when it logged one', (_, lines, message) => {
+    // Prepare
+    const name = message.includes('systemd') || message.includes('process') ? 'pg-dump.service' : 'order-sync';
+    const before = lines === TIMED_OUT ? jobReducer.apply(initialJobState(name), name, UP_TO_REPORT, ctx).state : initialJobState(name);
+    // Act
+    const { findings } = jobReducer.apply(before, name, lines(), ctx);
+    // Assess
+    expect(findings.map((f) => [f.detector, f.message, f.evidence.exit_code])).toEqual([['run-failed', message, message.includes('code 2') ? 2 : 1]]);
   });
 
   it('judges a Lambda timeout whose line comes in the delivery after its REPORT (no Status) as the failure one delivery of both shows, the run counted once', () => {

@@ -36,7 +36,36 @@ testRunDetector(runFailedDetector, {
     {
       name: 'a Lambda timeout, which logs no exit code of its own',
       run: makeRun({ exit_code: 0, failure: 'timeout', duration_ms: 900_000, output_bytes: undefined }),
-      expected: { severity: 'high', message: 'run failed after 15.0 min: timeout', evidence: { exit_code: 0, failure: 'timeout', duration_ms: 900_000 } },
+      expected: { severity: 'high', message: 'run timed out after 15.0 min', evidence: { exit_code: 0, failure: 'timeout', duration_ms: 900_000 } },
+    },
+    {
+      name: "a Lambda timeout line, with the exit code 1 its run record stands in for the code it has none of",
+      run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s', duration_ms: 900_000, output_bytes: undefined }),
+      expected: { severity: 'high', message: 'run timed out after 900.00 s', evidence: { exit_code: 1, failure: 'timeout after 900.00 s', duration_ms: 900_000 } },
+    },
+    {
+      name: "a Lambda report's timeout status, without a duration",
+      run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout', duration_ms: undefined, output_bytes: undefined }),
+      expected: { severity: 'high', message: 'run timed out', evidence: { exit_code: 1, failure: 'timeout' } },
+    },
+    {
+      name: "systemd's timeout result, which logs no exit code either",
+      run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: "systemd result 'timeout'", duration_ms: 1_800_000 }),
+      expected: {
+        severity: 'high',
+        message: "run timed out after 30.0 min (systemd result 'timeout')",
+        evidence: { exit_code: 1, failure: "systemd result 'timeout'", duration_ms: 1_800_000 },
+      },
+    },
+    {
+      name: 'a kill by signal (no exit code of its own)',
+      run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'main process killed by signal TERM', duration_ms: undefined }),
+      expected: { severity: 'high', message: 'run failed: main process killed by signal TERM', evidence: { exit_code: 1, failure: 'main process killed by signal TERM' } },
+    },
+    {
+      name: "a systemd control process's own exit status stays an exit code",
+      run: makeRun({ exit_code: 1, failure: 'control process exited with status 1', duration_ms: undefined }),
+      expected: { severity: 'high', message: 'run exited with code 1 (control process exited with status 1)', evidence: { exit_code: 1, failure: 'control process exited with status 1' } },
     },
   ],
 });
