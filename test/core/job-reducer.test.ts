@@ -159,20 +159,28 @@ describe('job runs reducer', () => {
   it.each([
     [
       'a Lambda timeout',
+      'order-sync',
+      [],
       () => lambdaLines(['2026-10-05T13:00:00.000Z', `START RequestId: ${REQUEST} Version: $LATEST`], ['2026-10-05T13:15:00.050Z', `2026-10-05T13:15:00.050Z ${REQUEST} Task timed out after 900.00 seconds`]),
       'run timed out after 900.00 s',
     ],
-    ['a Lambda timeout whose line comes after its REPORT, in the next delivery', () => TIMED_OUT, 'run timed out after 3.00 s'],
-    ["systemd's timeout result", () => systemdLines("pg-dump.service: Failed with result 'timeout'."), "run timed out after 30.0 min (systemd result 'timeout')"],
-    ['a kill by signal', () => systemdLines('pg-dump.service: Main process exited, code=killed, status=15/TERM'), 'run failed after 30.0 min: main process killed by signal TERM'],
-    ['a control process exit status (a code of its own)', () => systemdLines('pg-dump.service: Control process exited, code=exited, status=2/INVALIDARGUMENT'), 'run exited with code 2 after 30.0 min (control process exited with status 2)'],
-  ])('says what happened to a run that ended with %s, and an exit code only when it logged one', (_, lines, message) => {
+    ['a Lambda timeout whose line comes after its REPORT, in the next delivery', 'order-sync', UP_TO_REPORT, () => TIMED_OUT, 'run timed out after 3.00 s'],
+    ["systemd's timeout result", 'pg-dump.service', [], () => systemdLines("pg-dump.service: Failed with result 'timeout'."), "run timed out after 30.0 min (systemd result 'timeout')"],
+    ['a kill by signal', 'pg-dump.service', [], () => systemdLines('pg-dump.service: Main process exited, code=killed, status=15/TERM'), 'run failed after 30.0 min: main process killed by signal TERM'],
+    [
+      'a control process exit status (a code of its own)',
+      'pg-dump.service',
+      [],
+      () => systemdLines('pg-dump.service: Control process exited, code=exited, status=2/INVALIDARGUMENT'),
+      'run exited with code 2 after 30.0 min (control process exited with status 2)',
+    ],
+  ])('says what happened to a run that ended with %s, and an exit code only when it logged one', (_, name, earlier: readonly AuditEvent[], lines, message) => {
     // Prepare
-    const name = message.includes('systemd') || message.includes('process') ? 'pg-dump.service' : 'order-sync';
-    const before = lines === TIMED_OUT ? jobReducer.apply(initialJobState(name), name, UP_TO_REPORT, ctx).state : initialJobState(name);
+    const before = jobReducer.apply(initialJobState(name), name, [...earlier], ctx);
     // Act
-    const { findings } = jobReducer.apply(before, name, lines(), ctx);
+    const { findings } = jobReducer.apply(before.state, name, lines(), ctx);
     // Assess
+    expect(before.findings).toEqual([]);
     expect(findings.map((f) => [f.detector, f.message, f.evidence.exit_code])).toEqual([['run-failed', message, message.includes('code 2') ? 2 : 1]]);
   });
 
