@@ -55,6 +55,46 @@ export function utf8TailStart(bytes: Uint8Array): number {
 /** Bytes as text. A byte-order mark is kept, bytes that are not UTF-8 become U+FFFD. */
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
 
+/** The UTF-8 size of the character whose UTF-16 units start at `text[i]`, and how many units it takes. */
+function charAt(text: string, i: number): { bytes: number; units: number } {
+  const unit = text.charCodeAt(i);
+  if (unit < 0x80) return { bytes: 1, units: 1 };
+  if (unit < 0x800) return { bytes: 2, units: 1 };
+  const next = text.charCodeAt(i + 1);
+  if (unit >= 0xd800 && unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) return { bytes: 4, units: 2 };
+  return { bytes: 3, units: 1 };
+}
+
+/** The longest start of `text` that is at most `limit` bytes of UTF-8, not splitting a character. */
+export function utf8Prefix(text: string, limit: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= limit) return text;
+  let size = 0;
+  let end = 0;
+  while (end < text.length) {
+    const char = charAt(text, end);
+    if (size + char.bytes > limit) break;
+    size += char.bytes;
+    end += char.units;
+  }
+  return text.slice(0, end);
+}
+
+/** The longest end of `text` that is at most `limit` bytes of UTF-8, not splitting a character. */
+export function utf8Suffix(text: string, limit: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= limit) return text;
+  let size = 0;
+  let start = text.length;
+  while (start > 0) {
+    const low = text.charCodeAt(start - 1);
+    const pair = start >= 2 && low >= 0xdc00 && low <= 0xdfff && charAt(text, start - 2).units === 2;
+    const char = pair ? charAt(text, start - 2) : charAt(text, start - 1);
+    if (size + char.bytes > limit) break;
+    size += char.bytes;
+    start -= char.units;
+  }
+  return text.slice(start);
+}
+
 /**
  * Captures a command's output: counts bytes and lines, keeps the head and a ring of the tail.
  * `write` takes the chunks in the order they arrived (stdout and stderr interleaved), so head
@@ -116,19 +156,22 @@ export class OutputCapture {
     return this.headBuffer.byteLength + this.tailBuffer.byteLength;
   }
 
-  /** The first ≤`limit` bytes as text, not ending in a split character. */
+  /**
+   * The first ≤`limit` bytes as text, not ending in a split character. Each byte that is not
+   * UTF-8 decodes to U+FFFD, 3 bytes of UTF-8: the text is cut again to `limit` bytes.
+   */
   head(): string {
     const head = this.headBuffer.subarray(0, this.headLength);
-    return decoder.decode(this.total > this.limit ? head.subarray(0, utf8HeadEnd(head)) : head);
+    return utf8Prefix(decoder.decode(this.total > this.limit ? head.subarray(0, utf8HeadEnd(head)) : head), this.limit);
   }
 
-  /** The last ≤`limit` bytes as text, not starting in a split character. */
+  /** The last ≤`limit` bytes as text, not starting in a split character (cut again after decoding, as the head). */
   tail(): string {
-    if (this.total <= this.limit) return this.head();
+    if (this.total <= this.limit) return utf8Suffix(decoder.decode(this.headBuffer.subarray(0, this.headLength)), this.limit);
     const ordered = new Uint8Array(this.limit);
     ordered.set(this.tailBuffer.subarray(this.tailNext), 0);
     ordered.set(this.tailBuffer.subarray(0, this.tailNext), this.limit - this.tailNext);
-    return decoder.decode(ordered.subarray(utf8TailStart(ordered)));
+    return utf8Suffix(decoder.decode(ordered.subarray(utf8TailStart(ordered))), this.limit);
   }
 
   summary(): OutputSummary {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8HeadEnd, utf8TailStart } from '../../lambdas/core/output-capture.ts';
+import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8HeadEnd, utf8Prefix, utf8Suffix, utf8TailStart } from '../../lambdas/core/output-capture.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -140,6 +140,33 @@ describe('OutputCapture: head and tail', () => {
     );
   });
 
+  it('keeps head and tail within 2 KiB of UTF-8 when bytes that are not UTF-8 become U+FFFD (3 bytes each)', () => {
+    // Prepare: a long output of bytes that are not UTF-8 between ASCII, and a short one
+    const invalid = new Uint8Array(10_000).map((_, i) => (i % 10 === 0 ? 0x41 : 0xff));
+    const short = new Uint8Array(1_000).fill(0xfe);
+    // Act
+    const long = captureOf([invalid]);
+    const brief = captureOf([short]);
+    // Assess
+    for (const text of [long.head(), long.tail(), brief.head(), brief.tail()]) {
+      expect(bytes(text).length).toBeLessThanOrEqual(OUTPUT_EXCERPT_BYTES);
+      expect(bytes(text).length).toBeGreaterThan(OUTPUT_EXCERPT_BYTES - 3);
+    }
+    expect(long.head().startsWith('A\uFFFD')).toBe(true);
+    expect(long.tail().endsWith('\uFFFD')).toBe(true);
+  });
+
+  it('for any bytes and any chunking, head and tail are within the limit in UTF-8', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(400), { maxLength: 8 }), fc.integer({ min: 4, max: 64 }), (data, cuts, limit) => {
+        const capture = captureOf(chunked(data, cuts), limit);
+        expect(bytes(capture.head()).length).toBeLessThanOrEqual(limit);
+        expect(bytes(capture.tail()).length).toBeLessThanOrEqual(limit);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a limit too small to hold a character', () => {
     expect(() => new OutputCapture(3)).toThrow(/limit/);
   });
@@ -166,5 +193,38 @@ describe('UTF-8 cut points', () => {
     [[0x80, 0x80, 0x80, 0x80, 0x61], 3],
   ])('a tail of %j starts at %i', (input, expected) => {
     expect(utf8TailStart(new Uint8Array(input))).toBe(expected);
+  });
+});
+
+describe('UTF-8 prefix and suffix of text', () => {
+  it.each([
+    ['ASCII', 'abcdef', 4, 'abcd', 'cdef'],
+    ['two-byte characters', 'aéé', 4, 'aé', 'éé'],
+    ['three-byte characters', '€€€', 7, '€€', '€€'],
+    ['a surrogate pair is never split', 'a😀b', 4, 'a', 'b'],
+    ['a surrogate pair that fits', 'a😀b', 5, 'a😀', '😀b'],
+    ['text within the limit', '\uFFFD\uFFFD', 6, '\uFFFD\uFFFD', '\uFFFD\uFFFD'],
+  ])('cuts %s at whole characters', (_name, text, limit, prefix, suffix) => {
+    // Act / Assess
+    expect(utf8Prefix(text, limit)).toBe(prefix);
+    expect(utf8Suffix(text, limit)).toBe(suffix);
+  });
+
+  it('for any text, is the longest prefix and suffix within the limit', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.integer({ min: 0, max: 80 }), (text, limit) => {
+        const prefix = utf8Prefix(text, limit);
+        const suffix = utf8Suffix(text, limit);
+        expect(text.startsWith(prefix) && text.endsWith(suffix)).toBe(true);
+        expect(bytes(prefix).length).toBeLessThanOrEqual(limit);
+        expect(bytes(suffix).length).toBeLessThanOrEqual(limit);
+        const codePoints = [...text];
+        const nextPrefix = codePoints.slice(0, [...prefix].length + 1).join('');
+        const nextSuffix = codePoints.slice(codePoints.length - [...suffix].length - 1).join('');
+        if (prefix !== text) expect(bytes(nextPrefix).length).toBeGreaterThan(limit);
+        if (suffix !== text) expect(bytes(nextSuffix).length).toBeGreaterThan(limit);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
