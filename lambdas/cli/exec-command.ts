@@ -6,7 +6,9 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
+import { MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
 import { OutputCapture } from '../core/output-capture.ts';
+import { shortenName } from '../core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
 
 /** Signals `exec` passes on to the command, so that stopping the wrapper stops the job. */
@@ -52,10 +54,16 @@ export interface ExecResult {
   readonly capture: OutputCapture;
 }
 
-/** `nightly-backup-20261003T023000Z-3f9a1c`: the job, the start time (ISO 8601 basic), a random part. */
+/**
+ * `nightly-backup-20261003T023000Z-3f9a1c`: the job, the start time (ISO 8601 basic), a random part.
+ * A run id is an identifier (at most 256 characters, 400 bytes): for a job name too long to take
+ * the 24 characters after it, the job part is its first 200 characters, '…' and a digest of the
+ * whole, the same on every run.
+ */
 export function newRunId(job: string, at: number, random: string = randomBytes(3).toString('hex')): string {
   const iso = new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-  return `${job}-${iso}-${random}`;
+  const suffix = `-${iso}-${random}`;
+  return `${shortenName(job, suffix.length)}${suffix}`;
 }
 
 /** A signal's exit status as a shell reports it: 128 + its number (SIGTERM → 143). */
@@ -150,7 +158,17 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   const signals = opts.signals ?? process;
   const [program, ...args] = opts.command;
   const startedAt = clock();
-  const base = { job: opts.job, run_id: newRunId(opts.job, startedAt), host: opts.host ?? hostname() };
+  // A job name over the identifier bound would have every run line rejected by the readers, and
+  // the job never checked: the lines carry its stable short form. The command still runs: a
+  // wrapper must never be the reason a cron job did not.
+  const job = shortenName(opts.job);
+  if (job !== opts.job) {
+    opts.stderr.write(
+      `silent-audit exec: --job is ${opts.job.length} characters (${Buffer.byteLength(opts.job, 'utf8')} bytes); a job name is at most ${MAX_ID_CHARS} characters and ${MAX_ID_BYTES} bytes, ` +
+        `so the run lines name this job ${JSON.stringify(job)}; give a shorter --job\n`,
+    );
+  }
+  const base = { job, run_id: newRunId(job, startedAt), host: opts.host ?? hostname() };
   const writer = new RunLineWriter(opts.log, opts.stderr, opts.redactor ?? BUILTIN_REDACTOR);
   const start = writer.write({ type: 'run.start', ts: new Date(startedAt).toISOString(), ...base, command: program });
 

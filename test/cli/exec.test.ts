@@ -221,6 +221,48 @@ describe('silent-audit exec: run lines', () => {
     expect(scanned.findings.map((f) => [f.detector, f.subject, f.message])).toEqual([['empty-output', 'nightly-backup', 'exited 0 but wrote no output (0 B)']]);
   });
 
+  it('gives a job name of up to 256 characters (400 bytes) a run id the readers accept, the same job part on every run', async () => {
+    // Prepare: the longest ASCII name, a 233-character one (run id 257 without shortening), and 200 two-byte characters (400 bytes)
+    const jobs = ['j'.repeat(256), 'k'.repeat(233), 'é'.repeat(200)];
+    const at = Date.parse('2026-10-03T02:30:00Z');
+    // Act
+    const ids = jobs.map((job) => [newRunId(job, at, '3f9a1c'), newRunId(job, at + 86_400_000, 'a0b1c2')]);
+    const dir = tempDir();
+    const scanned = [];
+    for (const [i, job] of jobs.entries()) {
+      const log = join(dir, `job-${i}.log`);
+      await exec([node, '-e', 'process.exit(3)'], { job, log });
+      scanned.push(await runScan({ paths: [log], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() }));
+    }
+    // Assess
+    for (const [today, tomorrow] of ids) {
+      expect(today.length).toBeLessThanOrEqual(256);
+      expect(Buffer.byteLength(today, 'utf8')).toBeLessThanOrEqual(400);
+      expect(today.slice(0, -24)).toBe(tomorrow.slice(0, -24));
+      expect(today.slice(0, -24)).toMatch(/…[0-9a-f]{8}$/);
+    }
+    expect(scanned.map((s) => [s.counts.rejected, s.findings.map((f) => [f.detector, f.subject])])).toEqual(jobs.map((job) => [0, [['run-failed', job]]]));
+  });
+
+  it('still runs a job whose name is over 256 characters, and names it in its run lines by a stable short form, saying so', async () => {
+    // Prepare
+    const job = `nightly-${'x'.repeat(300)}`;
+    const dir = tempDir();
+    // Act
+    const first = await exec(['sh', '-c', 'echo ran; exit 3'], { job, log: join(dir, 'a.log') });
+    const second = await exec(['sh', '-c', 'exit 3'], { job, log: join(dir, 'b.log') });
+    const scanned = await runScan({ paths: [join(dir, 'a.log')], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess
+    expect(first.result.exitCode).toBe(3);
+    expect(first.out.text()).toBe('ran\n');
+    const short = String(first.result.start.job);
+    expect(short).toMatch(/^nightly-x{192}…[0-9a-f]{8}$/);
+    expect(second.result.start.job).toBe(short);
+    expect(first.err.text()).toContain(`silent-audit exec: --job is 308 characters (308 bytes); a job name is at most 256 characters and 400 bytes, so the run lines name this job "${short}"; give a shorter --job\n`);
+    expect(scanned.counts.rejected).toBe(0);
+    expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', short]]);
+  });
+
   it('names a run after its job, its start time and a random part', () => {
     expect(newRunId('nightly-backup', Date.parse('2026-10-03T02:30:00.123Z'), '3f9a1c')).toBe('nightly-backup-20261003T023000Z-3f9a1c');
   });

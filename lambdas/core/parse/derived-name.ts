@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { identifierFits, MAX_ID_BYTES } from '../events.ts';
+import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../events.ts';
 import type { AuditEvent } from '../events.ts';
 
 /** The fields of an event that become parts of storage keys (`events.ts` bounds them on instrumented lines). */
@@ -10,18 +10,26 @@ export const SHORT_NAME_PREFIX_CHARS = 200;
 /** Bytes of UTF-8 the kept prefix may take, so that prefix + '…' + digest stays within `MAX_ID_BYTES`. */
 const PREFIX_BYTES = MAX_ID_BYTES - 20;
 
+/** Characters `shortenName` adds after the kept prefix: '…' and an 8-character digest. */
+const DIGEST_PART_CHARS = 9;
+
 /**
  * A name a parser derived from free text (a cron CMD line's command, a systemd unit's description),
  * bounded like an instrumented identifier: a long one becomes its first ~200 characters, '…' and an
  * 8-character digest of the whole. The same text always gives the same name, and two long
  * commands that differ only after the prefix keep different names.
+ *
+ * `suffixChars` leaves room for an ASCII suffix of that many characters that the caller appends
+ * (exec's run id: the job, then its start time and a random part), so name + suffix fits too.
  */
-export function shortenName(name: string): string {
-  if (identifierFits(name)) return name;
-  let end = Math.min(name.length, SHORT_NAME_PREFIX_CHARS);
+export function shortenName(name: string, suffixChars = 0): string {
+  const fits = suffixChars === 0 ? identifierFits(name) : name.length + suffixChars <= MAX_ID_CHARS && Buffer.byteLength(name, 'utf8') + suffixChars <= MAX_ID_BYTES;
+  if (fits) return name;
+  const prefixBytes = PREFIX_BYTES - suffixChars;
+  let end = Math.min(name.length, SHORT_NAME_PREFIX_CHARS, MAX_ID_CHARS - DIGEST_PART_CHARS - suffixChars);
   // Characters beyond ASCII take more bytes: cut further until the prefix fits.
-  for (let bytes = Buffer.byteLength(name.slice(0, end), 'utf8'); bytes > PREFIX_BYTES; bytes = Buffer.byteLength(name.slice(0, end), 'utf8')) {
-    end = Math.min(end - 1, Math.floor((end * PREFIX_BYTES) / bytes));
+  for (let bytes = Buffer.byteLength(name.slice(0, end), 'utf8'); bytes > prefixBytes; bytes = Buffer.byteLength(name.slice(0, end), 'utf8')) {
+    end = Math.min(end - 1, Math.floor((end * prefixBytes) / bytes));
   }
   // Never cut a surrogate pair in two.
   const last = name.charCodeAt(end - 1);
