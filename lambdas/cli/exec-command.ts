@@ -118,13 +118,17 @@ function appendTo(file: string, text: string): void {
   }
 }
 
+/**
+ * Why the command could not start, in words that survive redaction: the command is never followed
+ * by a quote and a colon, which the secret-assignment rule reads as a label (`"/etc/passwd": …`).
+ */
 function startFailure(command: string, error: NodeJS.ErrnoException): { exitCode: number; message: string } {
   if (error.code === 'ENOENT') {
     const where = command.includes('/') ? 'no such file' : 'command not found in PATH';
-    return { exitCode: EXIT_NOT_FOUND, message: `cannot run ${JSON.stringify(command)}: ${where} (ENOENT)` };
+    return { exitCode: EXIT_NOT_FOUND, message: `cannot run ${command} (${where}, ENOENT)` };
   }
-  if (error.code === 'EACCES') return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${JSON.stringify(command)}: permission denied (EACCES); is it executable?` };
-  return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${JSON.stringify(command)}: ${error.code ?? error.message}` };
+  if (error.code === 'EACCES') return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${command} (permission denied, EACCES); is it executable?` };
+  return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${command} (${error.code ?? error.message})` };
 }
 
 interface Ended {

@@ -126,10 +126,10 @@ describe('silent-audit exec: exit codes', () => {
     const { result, err, log } = await exec(['no-such-command-4f1a', '--now']);
     // Assess
     expect(result.exitCode).toBe(127);
-    expect(err.text()).toBe('silent-audit exec: cannot run "no-such-command-4f1a": command not found in PATH (ENOENT)\n');
+    expect(err.text()).toBe('silent-audit exec: cannot run no-such-command-4f1a (command not found in PATH, ENOENT)\n');
     const [start, end] = logLines(log);
     expect(start).toMatchObject({ type: 'run.start', command: 'no-such-command-4f1a' });
-    expect(end).toMatchObject({ type: 'run.end', run_id: start.run_id, exit_code: 127, output_bytes: 0, error: 'cannot run "no-such-command-4f1a": command not found in PATH (ENOENT)' });
+    expect(end).toMatchObject({ type: 'run.end', run_id: start.run_id, exit_code: 127, output_bytes: 0, error: 'cannot run no-such-command-4f1a (command not found in PATH, ENOENT)' });
   });
 
   it('reports a file that is not executable with 126', async () => {
@@ -137,7 +137,20 @@ describe('silent-audit exec: exit codes', () => {
     writeFileSync(script, '#!/bin/sh\necho hi\n', { mode: 0o644 });
     const { result, err } = await exec([script]);
     expect(result.exitCode).toBe(126);
-    expect(err.text()).toContain('permission denied (EACCES)');
+    expect(err.text()).toBe(`silent-audit exec: cannot run ${script} (permission denied, EACCES); is it executable?\n`);
+  });
+
+  it('keeps its own error whole in run.end when the command is named like a secret label (passwd, token)', async () => {
+    // Prepare: a file named passwd that is not executable, and a missing one named …-token
+    const dir = tempDir();
+    const passwd = join(dir, 'passwd');
+    writeFileSync(passwd, 'root:x:0:0\n', { mode: 0o644 });
+    // Act
+    const notExecutable = await exec([passwd]);
+    const missing = await exec([join(dir, 'rotate-token')]);
+    // Assess
+    expect(logLines(notExecutable.log)[1].error).toBe(`cannot run ${passwd} (permission denied, EACCES); is it executable?`);
+    expect(logLines(missing.log)[1].error).toBe(`cannot run ${join(dir, 'rotate-token')} (no such file, ENOENT)`);
   });
 
   it('forwards SIGTERM and SIGINT to the command, and stops listening when it is done', async () => {
