@@ -9,6 +9,17 @@ export class InputError extends Error {
   }
 }
 
+/**
+ * Compressed input that ends early or is corrupt (a `.gz` cut short by a full disk or an
+ * interrupted copy): the lines before the damage were read and stand; nothing after it can be.
+ */
+export class CorruptInputError extends InputError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CorruptInputError';
+  }
+}
+
 export interface LineSourceFile {
   /** What to call it in messages: the path, or `stdin`. */
   readonly name: string;
@@ -55,15 +66,18 @@ async function* readLines(input: Readable, gzipped: boolean, onBytes?: (n: numbe
   const text = gzipped ? counted.pipe(createGunzip()) : counted;
   // Decodes across chunk boundaries, so a character split between two chunks stays whole.
   text.setEncoding('utf8');
-  // A read error anywhere in the chain (`pipe` forwards none) ends the iteration with it.
+  // A read error anywhere in the chain (`pipe` forwards none) ends the iteration with it. One of
+  // the decompressor is the data's fault, not the file's: a CorruptInputError.
   let failure: InputError | undefined;
-  const fail = (error: Error) => {
-    failure ??= new InputError(`cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`, { cause: error });
+  const fail = (error: Error, corrupt = false) => {
+    const message = `cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`;
+    failure ??= corrupt ? new CorruptInputError(message, { cause: error }) : new InputError(message, { cause: error });
     text.destroy(failure);
   };
-  input.once('error', fail);
-  counted.once('error', fail);
-  text.once('error', fail);
+  input.once('error', (error: Error) => fail(error));
+  if (counted !== input) counted.once('error', (error: Error) => fail(error));
+  if (text !== counted) text.once('error', (error: Error) => fail(error, true));
+  else text.once('error', (error: Error) => fail(error));
   let rest = '';
   try {
     for await (const chunk of text as AsyncIterable<string>) {

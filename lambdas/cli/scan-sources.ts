@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { InvalidArgumentError } from 'commander';
 import { CloudWatchReadError, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
-import { InputError, openLineSource } from '../adapters/file-lines.ts';
+import { CorruptInputError, InputError, openLineSource } from '../adapters/file-lines.ts';
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
@@ -104,8 +104,20 @@ export function readRecord(source: ScanSource, record: SourceRecord, lineNo: num
 }
 
 /**
+ * A compressed file found truncated or corrupt after `lineNo` lines: one counted rejection of the
+ * line where the damage starts, naming the file and the last line read. The lines before it have
+ * been read as usual; the scan goes on with the other sources.
+ */
+export function rejectUnreadableRest(source: ScanSource, lineNo: number, error: CorruptInputError, tally: LineTally): void {
+  const read = lineNo === 0 ? 'no line could be read' : `lines 1–${lineNo} were read, the rest of the file cannot be`;
+  tally.reject(`${source.name}:${lineNo + 1}`, `${error.message} (the file is truncated or corrupt: ${read})`);
+}
+
+/**
  * Reads every source line by line into `tally` (any mix of formats; a bad line is counted,
- * never thrown). A source that cannot be read throws an InputError naming it and how far it got.
+ * never thrown). A compressed file that is truncated or corrupt ends with a counted rejection
+ * (`rejectUnreadableRest`). A source that cannot be read otherwise throws an InputError naming it
+ * and how far it got.
  */
 export async function readSources(sources: readonly ScanSource[], tally: LineTally, opts: ReadOptions): Promise<void> {
   for (const source of sources) {
@@ -120,7 +132,8 @@ export async function readSources(sources: readonly ScanSource[], tally: LineTal
       }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      throw new InputError(`${source.name}: ${error.message} (after ${unit} ${lineNo})`, { cause: error });
+      if (!(error instanceof CorruptInputError)) throw new InputError(`${source.name}: ${error.message} (after ${unit} ${lineNo})`, { cause: error });
+      rejectUnreadableRest(source, lineNo, error, tally);
     } finally {
       progress.finish();
     }

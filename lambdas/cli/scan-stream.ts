@@ -1,10 +1,10 @@
-import { InputError } from '../adapters/file-lines.ts';
+import { CorruptInputError, InputError } from '../adapters/file-lines.ts';
 import type { AuditEvent } from '../core/events.ts';
 import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { ProgressBar } from './progress.ts';
-import { readRecord, type ScanSource, type SourceRecord } from './scan-sources.ts';
+import { readRecord, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
 /**
  * The streaming half of `scan`: every source is read line by line, its lines parsed into events
@@ -190,8 +190,10 @@ function label(sources: readonly ScanSource[]): string {
 /**
  * Reads every source line by line (any mix of formats; a bad line is counted, never thrown),
  * merges their events by time and calls `onChunk` with each time-ordered chunk of at most about
- * `chunkEvents` events (and the context for `enrich`), waiting for it before reading on. A source
- * that cannot be read throws an InputError naming it and how far it got.
+ * `chunkEvents` events (and the context for `enrich`), waiting for it before reading on. A
+ * compressed file that is truncated or corrupt ends with a counted rejection, its lines before
+ * it read as usual; a source that cannot be read otherwise throws an InputError naming it and how
+ * far it got.
  */
 export async function streamSources(
   sources: readonly ScanSource[],
@@ -226,6 +228,11 @@ export async function streamSources(
       try {
         result = await src.iterator.next();
       } catch (error) {
+        if (error instanceof CorruptInputError) {
+          rejectUnreadableRest(src.source, src.lineNo, error, tally);
+          merger.sourceDone(next);
+          continue;
+        }
         if (!(error instanceof InputError)) throw error;
         const unit = src.source.kind === 'file' ? 'line' : 'event';
         throw new InputError(`${src.source.name}: ${error.message} (after ${unit} ${src.lineNo})`, { cause: error });

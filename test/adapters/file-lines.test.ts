@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { InputError, openLineSource } from '../../lambdas/adapters/file-lines.ts';
+import { CorruptInputError, InputError, openLineSource } from '../../lambdas/adapters/file-lines.ts';
 
 async function collect(lines: AsyncIterable<string>): Promise<string[]> {
   const out: string[] = [];
@@ -67,5 +67,38 @@ describe('openLineSource', () => {
     // Assess
     await expect(reading).rejects.toThrow(InputError);
     await expect(reading).rejects.toThrow(/^cannot read gzip input: /);
+  });
+
+  it('gives every whole line of a truncated gzip file, then a CorruptInputError', async () => {
+    // Prepare: 500 lines gzipped, cut short in the middle of the compressed data
+    const text = Array.from({ length: 500 }, (_, i) => `line ${i + 1} ${'x'.repeat(i % 37)}`).join('\n');
+    const gz = gzipSync(text);
+    const path = tempFile('cut.log.gz', gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const lines: string[] = [];
+    // Act
+    const reading = (async () => {
+      for await (const line of openLineSource(path).lines()) lines.push(line);
+    })();
+    // Assess
+    await expect(reading).rejects.toThrow(CorruptInputError);
+    await expect(reading).rejects.toThrow(/^cannot read gzip input: unexpected end of file/);
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.length).toBeLessThan(500);
+    expect(lines).toEqual(text.split('\n').slice(0, lines.length));
+  });
+
+  it('keeps a read error of the input itself a plain InputError, not a corrupt file', async () => {
+    // Prepare: stdin that fails after its first chunk
+    const failing = new Readable({
+      read() {
+        this.push('one\n');
+        this.destroy(Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' }));
+      },
+    });
+    // Act
+    const reading = collect(openLineSource('-', failing).lines());
+    // Assess
+    await expect(reading).rejects.toThrow(InputError);
+    await expect(reading).rejects.not.toThrow(CorruptInputError);
   });
 });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -96,6 +97,44 @@ describe('TimeOrderedMerger: a k-way merge of sources by event time', () => {
     expect((alone[0].body as { job?: string }).job).toBeUndefined();
     expect(withContext).toHaveLength(1);
     expect((withContext[0].body as { job?: string }).job).toBe('backup');
+  });
+});
+
+describe('scan: a truncated or corrupt compressed file', () => {
+  it('ends that file with a counted rejection naming it and its last line read; its earlier lines and the other files are judged', async () => {
+    // Prepare: the Linux corpus gzipped and cut short, beside an instrumented file and a file that is not gzip at all
+    const linux = readFileSync(corpus('loghub-linux-2k.log'));
+    const gz = gzipSync(linux);
+    const cut = join(tmp, 'linux-cut.log.gz');
+    writeFileSync(cut, gz.subarray(0, Math.floor(gz.length * 0.8)));
+    const notGzip = join(tmp, 'plain.log.gz');
+    writeFileSync(notGzip, 'not gzip at all\n');
+    const stdout = new PassThrough();
+    const read = () => (stdout.read() ?? '').toString();
+
+    // Act
+    const whole = await scan([corpus('loghub-linux-2k.log')], { year: 2005 });
+    const result = await scan([cut, notGzip, fixture('instrumented/nightly-backup.jsonl')], { year: 2005, json: false, stdout });
+    const text = read();
+
+    // Assess: the lines before the damage are read and judged, the damage is one rejected line
+    const readLines = result.counts.lines - 1 - 1 - readFileSync(fixture('instrumented/nightly-backup.jsonl'), 'utf8').trimEnd().split('\n').length;
+    expect(result.exitCode).toBe(1);
+    expect(readLines).toBeGreaterThan(1_000);
+    expect(readLines).toBeLessThan(2_000);
+    expect(result.counts.rejected).toBe(2);
+    expect(result.findings.filter((f) => f.subject === 'logrotate').length).toBeGreaterThan(0);
+    expect(result.findings.filter((f) => f.subject === 'logrotate').length).toBeLessThan(whole.findings.length);
+    expect(result.findings.some((f) => f.subject === 'nightly-backup')).toBe(true);
+    expect(text).toContain(`rejected ${cut}:${readLines + 1}: cannot read gzip input: unexpected end of file (the file is truncated or corrupt: lines 1–${readLines} were read`);
+    expect(text).toContain(`rejected ${notGzip}:1: cannot read gzip input: incorrect header check (the file is truncated or corrupt: no line could be read)`);
+  });
+
+  it('keeps a missing file a usage error', async () => {
+    // Act
+    const result = await scan([join(tmp, 'missing.log.gz')]);
+    // Assess
+    expect(result.exitCode).toBe(2);
   });
 });
 
