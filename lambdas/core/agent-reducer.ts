@@ -19,8 +19,9 @@ import { partitionPoint } from './stats.ts';
  * 1. `agentRunReducer`: one aggregate per run (`agentrun#<run_id>`); its follow-up walks the
  *    committed aggregates and derives tree snapshots (`agent-tree-loader.ts`).
  * 2. `agentTreeReducer`: one state per root agent (`agent#<name>`): judges each tree once it
- *    ended (again when late lines add to it), keeps the cost history of its root runs, and the
- *    roots still open for the sweep.
+ *    ended (again when late lines add to it), and the budget of a tree still running when the
+ *    sweep finds it over; keeps the cost history of its root runs, and the roots still open for
+ *    the sweep.
  * 3. `agentIndexReducer`: the names of all agents seen (`agentindex#all`), for the sweep.
  *
  * The sweep also runs `agentAloneReducer`, which notes on a run's aggregate what its tree gave when
@@ -67,11 +68,15 @@ export interface AgentHistoryEntry {
   readonly outlier?: true;
 }
 
-/** What has been judged of a root already: a newer view (more facts) is judged again, only new findings are reported. */
+/**
+ * What has been judged of a root already: a newer view (more facts) is judged again, only new
+ * findings are reported. `running`: only a look at a tree still going was judged (budget-exceeded,
+ * see `TreePhase`); its stale or ended view is judged in full even with the same facts.
+ */
 export interface JudgedRoot {
   readonly run_id: string;
   readonly facts: number;
-  readonly phase: 'ended' | 'stale';
+  readonly phase: 'ended' | 'stale' | 'running';
   /** `detector#run_id` of every finding reported for this tree. */
   readonly fired: readonly string[];
 }
@@ -170,11 +175,35 @@ function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, opt
 export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config): AuditEvent[] {
   const notes: AuditEvent[] = [];
   for (const tree of trees) {
-    if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale')) continue;
+    if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale' && tree.phase !== 'running')) continue;
     const fired = judgeTree(tree, { costs: [], tokens: [] }, config, resolveAgentOptions(config, tree.agent)).map(firedId);
     if (fired.length > 0) notes.push(judgedAloneEvent({ run_id: tree.root_run_id, fired }, treeEvent(tree).at));
   }
   return notes;
+}
+
+/**
+ * The running trees (`TreePhase`) worth handing to the agent reducer: those whose judgement (by
+ * budget-exceeded only) finds something not reported yet, by the agent's state (`judged`, read by
+ * the sweep anyway) or by a run under the root judged alone. The sweep looks at every open root
+ * every few minutes; a tree within its budget, or a looping one that already fired, is left out
+ * here, so that those sweeps stay reads only: no write of the agent state per sweep while a root
+ * loops for hours. Other snapshots pass as they are.
+ */
+export function runningTreesToJudge(trees: readonly TreeSnapshot[], stateOf: (agent: string) => AgentState | undefined, config: Config): TreeSnapshot[] {
+  const options = new Map<string, AgentTreeOptions>();
+  const judged = new Map<string, Map<string, JudgedRoot>>();
+  return trees.filter((tree) => {
+    if (tree.phase !== 'running') return true;
+    let own = options.get(tree.agent);
+    if (!own) options.set(tree.agent, (own = resolveAgentOptions(config, tree.agent)));
+    const drafts = judgeTree(tree, { costs: [], tokens: [] }, config, own);
+    if (drafts.length === 0) return false;
+    let byRun = judged.get(tree.agent);
+    if (!byRun) judged.set(tree.agent, (byRun = new Map((stateOf(tree.agent)?.judged ?? []).map((j) => [j.run_id, j]))));
+    const already = new Set([...(byRun.get(tree.root_run_id)?.fired ?? []), ...(tree.fired_alone ?? [])]);
+    return drafts.some((f) => !already.has(firedId(f)));
+  });
 }
 
 function firedId(f: { detector: DetectorId; run_id?: string }): string {
@@ -406,7 +435,26 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         continue;
       }
 
-      if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
+      if (tree.phase === 'running') {
+        // A look at a tree still going (budget-exceeded only): its findings are recorded as fired, so
+        // that its stale or ended judgement does not report them again; the root stays open, enters no
+        // history and gives no run record. The entry of an earlier full judgement keeps its facts and
+        // phase (only its fired ids grow), so that the full judgement of this view still happens.
+        if (prev && tree.facts <= prev.facts) continue;
+        options ??= resolveAgentOptions(ctx.config, subject);
+        const already = new Set([...(prev?.fired ?? []), ...(tree.fired_alone ?? [])]);
+        const fresh = judgeTree(tree, { costs: [], tokens: [] }, ctx.config, options).filter((f) => !already.has(firedId(f)));
+        // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
+        if (fresh.length === 0) continue;
+        findings.push(...fresh);
+        const entry = prev && prev.phase !== 'running' ? prev : { run_id: tree.root_run_id, facts: tree.facts, phase: 'running' as const };
+        judgedRoots.remove(tree.root_run_id);
+        judgedRoots.push({ ...entry, fired: [...(prev?.fired ?? []), ...fresh.map(firedId)] });
+        continue;
+      }
+
+      // A view judged in full already is not judged again; one only looked at running is (`JudgedRoot`).
+      if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && prev.phase !== 'running' && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
       options ??= resolveAgentOptions(ctx.config, subject);
       const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
       const already = new Set([...(prev?.fired ?? []), ...(tree.fired_alone ?? [])]);

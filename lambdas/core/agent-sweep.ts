@@ -8,6 +8,7 @@ import {
   type AgentState,
   agentTreeReducer,
   judgedAloneNotes,
+  runningTreesToJudge,
 } from './agent-reducer.ts';
 import { DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
 import { readCurrent, RunCache, treeEvent } from './agent-tree-loader.ts';
@@ -16,11 +17,14 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
 /**
  * The sweep's hook for agent roots that never end (or whose trees never finish): reads the agent
  * index, the open roots of every agent, and their trees; judges those quiet for long enough
- * (`judgeStaleAgentRoots`); and folds the snapshots into the agent states like any batch (one
- * read, one conditional write per agent). Snapshots already judged change nothing, so running
- * it every few minutes is cheap: reads only. The open roots include runs whose named parent has
- * not started: judged as roots of their own trees once settled (`orphanSettleMs`), and let go
- * (`adopted`) once their parent starts.
+ * (`judgeStaleAgentRoots`), and the budget of those still going, which a root stuck in a loop
+ * never is (`running`: reported as soon as the tree is over its budget, not when it ends or goes
+ * quiet); and folds the snapshots into the agent states like any batch (one read, one conditional
+ * write per agent). Snapshots already judged change nothing, and a running tree is handed on only
+ * when it has something new to report (`runningTreesToJudge`, against the agent states read here),
+ * so running it every few minutes is cheap: reads only. The open roots include runs whose named
+ * parent has not started: judged as roots of their own trees once settled (`orphanSettleMs`), and
+ * let go (`adopted`) once their parent starts.
  */
 export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS): Promise<BatchResult> {
   const indexKey = `${AGENT_INDEX_STATE_KIND}#${AGENT_INDEX_SUBJECT}`;
@@ -41,7 +45,8 @@ export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, opt
   await cache.load(candidates.map((c) => c.run_id));
   await cache.load(candidates.flatMap((c) => cache.runs.get(c.run_id)?.parent_run_id ?? []));
   await cache.loadTrees(candidates.map((c) => c.run_id));
-  const trees = judgeStaleAgentRoots(candidates, cache.runs, now, options);
+  const stateOf = (agent: string) => states.get(`agent#${agent}`)?.state as AgentState | undefined;
+  const trees = runningTreesToJudge(judgeStaleAgentRoots(candidates, cache.runs, now, options), stateOf, ctx.config);
   // Roots judged without their parent first note what they found on their own run, so that a
   // parent that starts after all does not have its tree report it again.
   const notes = judgedAloneNotes(trees, ctx.config);

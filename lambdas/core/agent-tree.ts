@@ -35,11 +35,16 @@ export interface TreeRun extends Pick<AgentRunState, TreeRunFields> {
  * `open`: the root started and is not judged yet (recorded so the sweep can find it);
  * `ended`: the root and every run known under it ended — judge the tree;
  * `stale`: the sweep gave up waiting — judge what there is;
+ * `running`: the sweep's look at a tree that has neither ended nor gone stale (a root stuck in a loop
+ * is never quiet and never ends): only `budget-exceeded` judges it, since the count of a tree only
+ * grows, so a tree over its budget now is over it whatever comes later; the agent's own count
+ * (budget-undercount) comes with its end and its final cost (cost-outlier) is not known yet. The
+ * root stays open, to be judged in full when it ends or goes stale;
  * `adopted`: a root the sweep waited on turned out to have a parent after all (its guessed parent is
  * an agent run, or its named parent started): its parent's tree judges it, it leaves the open list.
  * Detectors never see this phase.
  */
-export type TreePhase = 'open' | 'ended' | 'stale' | 'adopted';
+export type TreePhase = 'open' | 'ended' | 'stale' | 'running' | 'adopted';
 
 /** A tree as the agent reducer judges it: the event the loader derives from the run aggregates. */
 export interface TreeSnapshot {
@@ -345,7 +350,13 @@ export const DEFAULT_STALE_OPTIONS: StaleJudgementOptions = { staleAfterMs: 60 *
  * as snapshots for the agent reducer — `stale` when something in the tree never ended, `ended`
  * when it did but could not be judged at its end (a guessed parent, or a named parent that has not
  * started, had to settle first), `adopted` when the candidate has a parent after all (its parent's
- * tree judges it). `runs` holds the aggregates of the candidates' trees and of their parents.
+ * tree judges it) — and the trees still going, as `running` snapshots: a root stuck in a loop is
+ * never quiet, so its budget is checked while it runs. The caller keeps only the running trees
+ * whose judgement finds something new (`runningTreesToJudge`): most are within their budget. A
+ * root whose parent may yet turn up is looked at running only once it has had the time to settle
+ * (measured from its start: a parent starts before its children), so that a parent that starts
+ * late has its tree judge the run, not the run alone. `runs` holds the aggregates of the
+ * candidates' trees and of their parents.
  */
 export function judgeStaleAgentRoots(
   candidates: readonly StaleRootCandidate[],
@@ -372,6 +383,9 @@ export function judgeStaleAgentRoots(
       if (quietFor >= settle) out.push(tree);
     } else if (quietFor >= options.staleAfterMs) {
       out.push({ ...tree, phase: 'stale' });
+    } else {
+      const settle = tree.parent_unseen !== undefined ? options.orphanSettleMs : tree.tentative ? options.settleMs : 0;
+      if (now - (tree.started_at ?? tree.last_at) >= settle) out.push({ ...tree, phase: 'running' });
     }
   }
   return out;

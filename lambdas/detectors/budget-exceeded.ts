@@ -28,10 +28,27 @@ function usedText(limits: readonly Limit[], actions: number, cost: number): stri
   return limits.map((l) => (l === 'actions' ? actionsText(actions) : formatUsd(cost))).join(' and ');
 }
 
+/**
+ * What a finding on a running tree (the sweep's look at a root that has not ended) adds: the count
+ * is the one so far, and the run, or runs under it, still go on. A sub-agent whose subtree ended
+ * has its final count, though its root runs on: nothing is added.
+ */
+function notEndedText(tree: TreeSnapshot, run: TreeRun, sub: readonly TreeRun[]): { soFar: string; note: string } | undefined {
+  if (tree.phase !== 'running') return undefined;
+  const unended = sub.filter((r) => r.ended_at === undefined).length;
+  if (unended === 0) return undefined;
+  if (run.ended_at === undefined) return { soFar: ' so far', note: '; it has not ended yet' };
+  return { soFar: ' so far', note: `; ${unended} run${unended === 1 ? '' : 's'} under it ha${unended === 1 ? 's' : 've'} not ended yet` };
+}
+
 function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source: 'event' | 'config', limits: readonly Limit[]): FindingDraft | undefined {
   const sub = subtreeOf(tree, run.run_id);
   const its = run.depth === 0 ? 'its budget' : 'its own budget';
   const ts = isoTime(run.depth === 0 ? (tree.ended_at ?? tree.last_at) : (run.ended_at ?? tree.ended_at ?? tree.last_at));
+  const going = notEndedText(tree, run, sub);
+  const soFar = going?.soFar ?? '';
+  const note = going?.note ?? '';
+  const ended = going ? { ended: false } : {};
   const base = {
     scope: budget.scope,
     budget_source: source,
@@ -53,8 +70,8 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       subject: tree.agent,
       run_id: run.run_id,
       ts,
-      message: `${whoOf(tree, run)} used ${usedText(over, totals.actions, totals.cost_usd)}${across}, over ${its} of ${budgetText(budget, over)} per task${contributorsText(runs, actions, by)}`,
-      evidence: { ...base, limits: over, actions: totals.actions, cost_usd: totals.cost_usd, top_runs: runs, top_actions: actions },
+      message: `${whoOf(tree, run)} used ${usedText(over, totals.actions, totals.cost_usd)}${across}${soFar}, over ${its} of ${budgetText(budget, over)} per task${note}${contributorsText(runs, actions, by)}`,
+      evidence: { ...base, limits: over, actions: totals.actions, cost_usd: totals.cost_usd, top_runs: runs, top_actions: actions, ...ended },
     };
   }
 
@@ -77,8 +94,8 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
     run_id: run.run_id,
     ts,
     message:
-      `tick ${worst.tick} of ${whoOf(tree, run)} used ${usedText(over, worst.count, worst.cost)}${across}, over ${its} of ${budgetText(budget, over)} per tick ` +
-      `(${overTicks.length} of ${ticks.length} ticks over)${contributorsText(runs, [], by)}`,
+      `tick ${worst.tick} of ${whoOf(tree, run)} used ${usedText(over, worst.count, worst.cost)}${across}${soFar}, over ${its} of ${budgetText(budget, over)} per tick ` +
+      `(${overTicks.length} of ${ticks.length} ticks over)${note}${contributorsText(runs, [], by)}`,
     evidence: {
       ...base,
       limits: over,
@@ -88,6 +105,7 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       ticks_over: overTicks.length,
       ticks: ticks.length,
       top_runs: runs,
+      ...ended,
     },
   };
 }
@@ -101,7 +119,7 @@ export const budgetExceededDetector: TreeDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        "Every `agent.action` anywhere under a root run counts against the root's budget (its `agent.start` budget, else `agents.<name>.budget`): the tree's actions or cost above `max_actions`/`max_cost_usd` (`scope: task`), or any one tick above them (`scope: tick`). A sub-agent with its own tighter budget is also held to it. Exactly at the limit is within it.",
+        "Every `agent.action` anywhere under a root run counts against the root's budget (its `agent.start` budget, else `agents.<name>.budget`): the tree's actions or cost above `max_actions`/`max_cost_usd` (`scope: task`), or any one tick above them (`scope: tick`). A sub-agent with its own tighter budget is also held to it. Exactly at the limit is within it. Judged when the tree ends, and by the sweep while it runs: a count only grows, so a run stuck in a loop is reported as soon as it is over, before it ends.",
       cause:
         'A budget checked once at the start instead of per action; a loop whose recursion or retries never look at the counter; tool calls that make their own LLM calls; sub-agents with budgets of their own but no shared pool, so "20 actions" means 20 at the top and unbounded below.',
       consequence: 'Runs cost several times what was intended and nobody sees it until the bill: a 20-call agent quietly making 80 calls, on every request.',
@@ -110,6 +128,7 @@ export const budgetExceededDetector: TreeDetector = {
     },
   },
   check({ tree, options }) {
+    // A running tree is judged too (the sweep's look at a root stuck in a loop): its count only grows, over is over.
     if (tree.phase === 'open' || tree.runs.length === 0) return [];
     const drafts: FindingDraft[] = [];
     const root = tree.runs[0];

@@ -26,7 +26,8 @@ export const budgetUndercountDetector: TreeDetector = {
     },
   },
   check({ tree }) {
-    if (tree.phase === 'open') return [];
+    // A running tree (the sweep's look at a root that has not ended) is not judged: the agent's own count comes with its end.
+    if (tree.phase !== 'ended' && tree.phase !== 'stale') return [];
     const drafts: FindingDraft[] = [];
     for (const run of tree.runs) {
       if (run.ended_at === undefined || (run.actions_reported === undefined && run.cost_reported_usd === undefined)) continue;

@@ -22,7 +22,8 @@ export const costOutlierDetector: TreeDetector = {
     },
   },
   check({ tree, history, options }) {
-    if (tree.phase === 'open' || tree.runs.length === 0) return [];
+    // A running tree (the sweep's look at a root that has not ended) is not judged: its cost is not final.
+    if ((tree.phase !== 'ended' && tree.phase !== 'stale') || tree.runs.length === 0) return [];
     const totals = totalsOf(tree.runs);
     const byCost = totals.costed > 0 && history.costs.length >= options.minHistory;
     const byTokens = !byCost && totals.tokened > 0 && history.tokens.length >= options.minHistory;

@@ -106,6 +106,46 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.subject, f.run_id, f.evidence?.failure])).toEqual([['run-failed', 'order-sync', id, 'timeout after 3.00 s']]);
   });
 
+  it('flags an agent stuck in a loop while it runs, once; the rest is judged when it goes stale or ends', async () => {
+    // Prepare: five runs of support-bot cost $0.02 each; then sb-1 (budget 20) makes one $0.01 call a minute for 6 hours.
+    // runaway.jsonl never logs its end; ended.jsonl ends it at 15:00, reporting 20 actions.
+    const dir = mkdtempSync(join(tmpdir(), 'scan-loop-'));
+    const at = (s: number) => new Date(Date.parse('2026-10-09T09:00:00Z') + s * 1000).toISOString();
+    const call = (runId: string, s: number) => ({ type: 'agent.action', ts: at(s), agent: 'support-bot', run_id: runId, action: 'llm_call', name: 'gpt', cost_usd: 0.01 });
+    const earlier = Array.from({ length: 5 }, (_, r) => [
+      { type: 'agent.start', ts: at(r * 60 - 3600), agent: 'support-bot', run_id: `sb-0${r}` },
+      call(`sb-0${r}`, r * 60 - 3599),
+      call(`sb-0${r}`, r * 60 - 3598),
+      { type: 'agent.end', ts: at(r * 60 - 3597), agent: 'support-bot', run_id: `sb-0${r}`, status: 'ok' },
+    ]).flat();
+    const loop = [{ type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-1', budget: { max_actions: 20 } }, ...Array.from({ length: 360 }, (_, i) => call('sb-1', i * 60 + 30))];
+    const write = (name: string, lines: readonly object[]) => {
+      writeFileSync(join(dir, name), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      return join(dir, name);
+    };
+    const runaway = write('runaway.jsonl', [...earlier, ...loop]);
+    const ended = write('ended.jsonl', [...earlier, ...loop, { type: 'agent.end', ts: at(6 * 3600), agent: 'support-bot', run_id: 'sb-1', status: 'ok', actions_reported: 20 }]);
+    const brief = (r: Awaited<ReturnType<typeof scan>>) => r.result.findings.map((f) => [f.detector, f.run_id, f.ts]);
+    // Act
+    const running = await scan([runaway], { json: true });
+    const stale = await scan([runaway], { json: true, now: Date.parse('2026-10-09T17:00:00Z') });
+    const done = await scan([ended], { json: true });
+    // Assess
+    expect(brief(running)).toEqual([['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z']]);
+    expect(running.result.findings[0].message).toBe(
+      'run sb-1 used 60 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot sb-1 with 60, llm_call:gpt ×60',
+    );
+    expect(brief(stale)).toEqual([
+      ['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z'],
+      ['cost-outlier', 'sb-1', '2026-10-09T14:59:30Z'],
+    ]);
+    expect(brief(done)).toEqual([
+      ['budget-exceeded', 'sb-1', '2026-10-09T09:59:30Z'],
+      ['budget-undercount', 'sb-1', '2026-10-09T15:00:00Z'],
+      ['cost-outlier', 'sb-1', '2026-10-09T15:00:00Z'],
+    ]);
+  });
+
   it("judges a sub-agent whose parent never started even when its run ended minutes before the log does (nothing more will come)", async () => {
     // Prepare: researcher r-51 names parent r-50, whose start is not in the log; 8 actions over a budget of 5, ended 5 minutes before the last line
     const dir = mkdtempSync(join(tmpdir(), 'scan-orphan-'));

@@ -196,15 +196,26 @@ describe('the sweep hook for roots that never end', () => {
     // Prepare
     const { store, findings } = await feed([runaway]);
     // Act
-    const early = await sweepAgentRoots(store, ctxAt(T0 + 30 * 60_000));
     const late = await sweepAgentRoots(store, ctxAt(T0 + 2 * 3_600_000));
     const again = await sweepAgentRoots(store, ctxAt(T0 + 3 * 3_600_000));
     // Assess
     expect(findings).toEqual([]);
-    expect(early.findings).toEqual([]);
     expect(brief(late.findings)).toEqual(['budget-exceeded r-20 run r-20 used 25 actions, over its budget of 20 actions per task; top: support-bot r-20 with 25, llm_call ×25']);
     expect(late.findings[0].ts).toBe('2026-10-05T10:00:25Z');
     expect(again.findings).toEqual([]);
+  });
+
+  it('reports its budget while it runs, before it goes quiet, and not again once stale', async () => {
+    // Prepare
+    const { store } = await feed([runaway]);
+    // Act
+    const early = await sweepAgentRoots(store, ctxAt(T0 + 30 * 60_000));
+    const late = await sweepAgentRoots(store, ctxAt(T0 + 2 * 3_600_000));
+    // Assess
+    expect(brief(early.findings)).toEqual([
+      'budget-exceeded r-20 run r-20 used 25 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot r-20 with 25, llm_call ×25',
+    ]);
+    expect(late.findings).toEqual([]);
   });
 
   it('judges the root again when it finally ends, without repeating what it found', async () => {
@@ -260,6 +271,192 @@ describe('the sweep hook for roots that never end', () => {
   });
 });
 
+describe('roots stuck in a loop: over budget while they run', () => {
+  const MIN = 60_000;
+  const HOUR = 3_600_000;
+  const agentState = async (store: MemoryAuditStore, agent: string) => (await store.load([`agent#${agent}`])).get(`agent#${agent}`)?.state as AgentState;
+  /** One LLM call a minute (at :30) of a run, for the minutes given. */
+  const everyMinute = (runId: string, fromMinute: number, minutes: number, extra: Record<string, unknown> = {}, agent = 'support-bot') =>
+    Array.from({ length: minutes }, (_, i) => act((fromMinute + i) * 60 + 30, agent, runId, extra));
+  /** The keys of the states the store commits, from now on. */
+  function recordCommits(store: MemoryAuditStore): string[] {
+    const keys: string[] = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (change) => {
+      keys.push(change.key);
+      return commit(change);
+    };
+    return keys;
+  }
+
+  it('flags a looping root at the first sweep that sees it over its budget, once; the sweeps after it only read', async () => {
+    // Prepare: r-60 (budget 20) makes one call a minute for 6 hours and never ends; the sweep runs after every hour.
+    const store = new MemoryAuditStore();
+    const commits = recordCommits(store);
+    const sweeps: { findings: string[]; commits: string[] }[] = [];
+    // Act
+    for (let hour = 0; hour < 6; hour++) {
+      const lines = [...(hour === 0 ? [start(0, 'support-bot', 'r-60', { budget: { max_actions: 20 } })] : []), ...everyMinute('r-60', hour * 60, 60)];
+      await feed([lines], store, ctxAt(T0 + (hour + 1) * HOUR));
+      commits.length = 0;
+      const swept = await sweepAgentRoots(store, ctxAt(T0 + (hour + 1) * HOUR));
+      sweeps.push({ findings: brief(swept.findings), commits: [...commits] });
+    }
+    // Assess
+    expect(sweeps[0]).toEqual({
+      findings: ['budget-exceeded r-60 run r-60 used 60 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot r-60 with 60, llm_call ×60'],
+      commits: ['agent#support-bot'],
+    });
+    expect(sweeps.slice(1)).toEqual(Array.from({ length: 5 }, () => ({ findings: [], commits: [] })));
+    const agent = await agentState(store, 'support-bot');
+    expect(agent.open.map((o) => o.run_id)).toEqual(['r-60']);
+    expect(agent.judged).toEqual([{ run_id: 'r-60', facts: 61, phase: 'running', fired: ['budget-exceeded#r-60'] }]);
+    expect([agent.history, agent.roots]).toEqual([[], 0]);
+  });
+
+  it('dates the finding at the last line the sweep saw, with the counts of that time', async () => {
+    // Prepare
+    const lines = [start(0, 'support-bot', 'r-61'), ...everyMinute('r-61', 0, 30, { cost_usd: 0.01 })];
+    const { store } = await feed([lines]);
+    // Act
+    const swept = await sweepAgentRoots(store, ctxAt(T0 + 40 * MIN));
+    // Assess
+    expect(swept.findings).toHaveLength(1);
+    expect(swept.findings[0]).toMatchObject({ detector: 'budget-exceeded', ts: '2026-10-05T10:29:30Z', evidence: { actions: 30, cost_usd: 0.3, ended: false, budget_source: 'config' } });
+  });
+
+  it('judges the rest when the looping root goes stale and when it finally ends, without reporting its budget again', async () => {
+    // Prepare: five earlier runs cost $0.02 each; r-62 loops for an hour at $0.01 a call, goes quiet, and ends reporting 20 actions.
+    const earlier = Array.from({ length: 5 }, (_, i) => [
+      start(i * 10, 'support-bot', `r-5${i}`),
+      ...acts(2, i * 10 + 1, 'support-bot', `r-5${i}`, { cost_usd: 0.01 }),
+      end(i * 10 + 5, 'support-bot', `r-5${i}`),
+    ]);
+    const loop = [start(3600, 'support-bot', 'r-62'), ...everyMinute('r-62', 60, 60, { cost_usd: 0.01 })];
+    const { store, findings: before } = await feed([...earlier, loop], new MemoryAuditStore(), ctxAt(T0 + 2 * HOUR));
+    // Act
+    const running = await sweepAgentRoots(store, ctxAt(T0 + 2 * HOUR));
+    const stale = await sweepAgentRoots(store, ctxAt(T0 + 4 * HOUR));
+    const ended = await feed([[end(4 * 3600, 'support-bot', 'r-62', { actions_reported: 20 })]], store, ctxAt(T0 + 4 * HOUR));
+    const later = await sweepAgentRoots(store, ctxAt(T0 + 6 * HOUR));
+    // Assess
+    expect(before).toEqual([]);
+    expect(brief(running.findings)).toEqual([
+      'budget-exceeded r-62 run r-62 used 60 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot r-62 with 60, llm_call ×60',
+    ]);
+    expect(brief(stale.findings)).toEqual(['cost-outlier r-62 run r-62 cost $0.60 so far (it never ended), 30× the median $0.02 of the previous 5 runs']);
+    expect(brief(ended.findings)).toEqual(['budget-undercount r-62 run r-62 reported 20 actions but its tree shows 60: 40 went uncounted']);
+    expect(later.findings).toEqual([]);
+    const agent = await agentState(store, 'support-bot');
+    expect(agent.open).toEqual([]);
+    expect(agent.roots).toBe(6);
+    expect(agent.history.at(-1)).toEqual({ run_id: 'r-62', ended_at: T0 + 4 * HOUR, cost_usd: 0.6, outlier: true });
+  });
+
+  it('gives nothing for a running root within its budget, and writes nothing', async () => {
+    // Prepare: 20 calls of a budget of 20, still running.
+    const { store } = await feed([[start(0, 'support-bot', 'r-63'), ...everyMinute('r-63', 0, 20)]]);
+    const commits = recordCommits(store);
+    // Act
+    const swept = [await sweepAgentRoots(store, ctxAt(T0 + 10 * MIN)), await sweepAgentRoots(store, ctxAt(T0 + 30 * MIN))];
+    // Assess
+    expect(swept.map((s) => s.findings)).toEqual([[], []]);
+    expect(commits).toEqual([]);
+  });
+
+  it('flags a per-tick budget overrun while the run goes on, once', async () => {
+    // Prepare: scheduler r-64, 5 actions a tick at most; tick 3 makes 8 calls, tick 6 later makes 9.
+    const tick = (n: number, calls: number) => acts(calls, n * 60, 'scheduler', 'r-64', { tick: n });
+    const store = new MemoryAuditStore();
+    await feed([[start(0, 'scheduler', 'r-64', { budget: { max_actions: 5, scope: 'tick' } }), tick(0, 3), tick(1, 5), tick(2, 4), tick(3, 8)].flat()], store);
+    const first = await sweepAgentRoots(store, ctxAt(T0 + 10 * MIN));
+    await feed([[tick(4, 2), tick(5, 5), tick(6, 9)].flat()], store);
+    const commits = recordCommits(store);
+    // Act
+    const second = await sweepAgentRoots(store, ctxAt(T0 + 20 * MIN));
+    // Assess
+    expect(brief(first.findings)).toEqual(['budget-exceeded r-64 tick 3 of run r-64 used 8 actions so far, over its budget of 5 actions per tick (1 of 4 ticks over); it has not ended yet; top: scheduler r-64 with 8']);
+    expect(second.findings).toEqual([]);
+    expect(commits).toEqual([]);
+  });
+
+  it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
+    // Prepare: researcher r-66 (own budget 5) names parent r-65, whose start comes an hour late.
+    const orphan = [start(0, 'researcher', 'r-66', { parent_run_id: 'r-65', budget: { max_actions: 5 } }), ...everyMinute('r-66', 0, 10, {}, 'researcher')];
+    const parent = [start(-5, 'support-bot', 'r-65', { budget: { max_actions: 100 } }), end(3600, 'support-bot', 'r-65')];
+    const { store } = await feed([orphan], new MemoryAuditStore(), ctxAt(T0 + 10 * MIN));
+    // Act
+    const waiting = await sweepAgentRoots(store, ctxAt(T0 + 10 * MIN));
+    await feed([everyMinute('r-66', 10, 30, {}, 'researcher')], store, ctxAt(T0 + 40 * MIN));
+    const settled = await sweepAgentRoots(store, ctxAt(T0 + 40 * MIN));
+    const withParent = await feed([[...parent, end(3601, 'researcher', 'r-66')]], store, ctxAt(T0 + HOUR));
+    // Assess
+    expect(waiting.findings).toEqual([]);
+    expect(brief(settled.findings)).toEqual([
+      'budget-exceeded r-66 run r-66 used 40 actions so far, over its budget of 5 actions per task; it has not ended yet; top: researcher r-66 with 40, llm_call ×40 (judged as the root of its own tree: its parent run r-65 has not started, no agent.start of it was seen)',
+    ]);
+    expect(withParent.findings).toEqual([]);
+    const run = (await store.load(['agentrun#r-66'])).get('agentrun#r-66')?.state as { judged_alone?: string[] };
+    expect(run.judged_alone).toEqual(['budget-exceeded#r-66']);
+  });
+});
+
+describe('the agent state judging a running tree', () => {
+  const HOUR = 3_600_000;
+  /** r-70 (budget 20): 25 calls at $0.01, then, in the last view, its end reporting 20. */
+  const lines = [start(0, 'support-bot', 'r-70', { budget: { max_actions: 20 } }), ...acts(25, 1, 'support-bot', 'r-70', { cost_usd: 0.01 })];
+  const state: AgentState = deepFreeze({
+    agent: 'support-bot',
+    history: Array.from({ length: 5 }, (_, i) => ({ run_id: `h-${i}`, ended_at: T0 - (5 - i) * HOUR, cost_usd: 0.02 })),
+    judged: [],
+    open: [{ run_id: 'r-70', started_at: T0 }],
+    roots: 5,
+  });
+  const apply = (from: AgentState, phase: 'running' | 'stale' | 'ended') =>
+    agentTreeReducer.apply(from, 'support-bot', [treeEvent(treeOf(phase === 'ended' ? [...lines, end(30, 'support-bot', 'r-70', { actions_reported: 20 })] : lines, 'r-70', phase))], ctxAt(T0 + 5 * HOUR));
+
+  it('reports only budget-exceeded, keeps the root open, and adds no history nor run record', () => {
+    // Act
+    const running = apply(state, 'running');
+    const again = apply(deepFreeze(running.state), 'running');
+    // Assess
+    expect(running.findings.map((f) => f.detector)).toEqual(['budget-exceeded']);
+    expect(running.records).toEqual([]);
+    expect(running.state.open).toBe(state.open);
+    expect(running.state.history).toBe(state.history);
+    expect(running.state.roots).toBe(5);
+    expect(running.state.judged).toEqual([{ run_id: 'r-70', facts: 26, phase: 'running', fired: ['budget-exceeded#r-70'] }]);
+    expect(again.state).toBe(running.state);
+    expect(again.findings).toEqual([]);
+  });
+
+  it('judges the same facts in full once they are stale, and again when the root ends, budget-exceeded never twice', () => {
+    // Prepare
+    const running = apply(state, 'running');
+    // Act
+    const stale = apply(deepFreeze(running.state), 'stale');
+    const ended = apply(deepFreeze(stale.state), 'ended');
+    // Assess
+    expect(brief(stale.findings)).toEqual(['cost-outlier r-70 run r-70 cost $0.25 so far (it never ended), 12.5× the median $0.02 of the previous 5 runs']);
+    expect(stale.state.judged).toEqual([{ run_id: 'r-70', facts: 26, phase: 'stale', fired: ['budget-exceeded#r-70', 'cost-outlier#r-70'] }]);
+    expect(brief(ended.findings)).toEqual(['budget-undercount r-70 run r-70 reported 20 actions but its tree shows 25: 5 went uncounted']);
+    expect(ended.records.map((r) => r.run_id)).toEqual(['r-70']);
+    expect(ended.state.open).toEqual([]);
+    expect(ended.state.history.map((h) => h.run_id)).toContain('r-70');
+  });
+
+  it('judges a running tree straight after an ending one with the same facts as nothing new', () => {
+    // Prepare: the running view of a tree the stale judgement already saw in full.
+    const stale = apply(state, 'stale');
+    // Act
+    const running = apply(deepFreeze(stale.state), 'running');
+    // Assess
+    expect(brief(stale.findings).map((f) => f.split(' ')[0])).toEqual(['budget-exceeded', 'cost-outlier']);
+    expect(running.state).toBe(stale.state);
+    expect(running.findings).toEqual([]);
+  });
+});
+
 describe('sub-agents whose named parent never starts', () => {
   const MIN = 60_000;
   const agentState = async (store: MemoryAuditStore, agent: string) => (await store.load([`agent#${agent}`])).get(`agent#${agent}`)?.state as AgentState;
@@ -291,20 +488,22 @@ describe('sub-agents whose named parent never starts', () => {
     expect(researcher.roots).toBe(1);
   });
 
-  it('holds it to the budget its agent is configured with, and judges a tree that never ends once stale', async () => {
+  it('holds it to the budget its agent is configured with, while it runs once settled, and not again once stale', async () => {
     // Prepare: the researcher's budget of 5 comes from the config; r-53 never ends.
     const config = validateConfig({ agents: { researcher: { budget: { max_actions: 5 } } } });
     const lines = [start(0, 'researcher', 'r-53', { parent_run_id: 'r-52' }), ...acts(7, 1, 'researcher', 'r-53')];
     const ingest = await feed([lines], new MemoryAuditStore(), ctxAt(T0 + MIN, config));
     // Act
-    const settling = await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN, config));
+    const settling = await sweepAgentRoots(ingest.store, ctxAt(T0 + 10 * MIN, config));
+    const settled = await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN, config));
     const stale = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000, config));
     // Assess
     expect([ingest.findings, settling.findings]).toEqual([[], []]);
-    expect(brief(stale.findings)).toEqual([
-      'budget-exceeded r-53 run r-53 used 7 actions, over its budget of 5 actions per task; top: researcher r-53 with 7, llm_call ×7 (judged as the root of its own tree: its parent run r-52 has not started, no agent.start of it was seen)',
+    expect(brief(settled.findings)).toEqual([
+      'budget-exceeded r-53 run r-53 used 7 actions so far, over its budget of 5 actions per task; it has not ended yet; top: researcher r-53 with 7, llm_call ×7 (judged as the root of its own tree: its parent run r-52 has not started, no agent.start of it was seen)',
     ]);
-    expect(stale.findings[0].evidence).toMatchObject({ budget_source: 'config', parent_run_id: 'r-52' });
+    expect(settled.findings[0].evidence).toMatchObject({ budget_source: 'config', parent_run_id: 'r-52', ended: false });
+    expect(stale.findings).toEqual([]);
   });
 
   it('judges the whole tree when the parent starts after the sub-agent was judged alone, without repeating its findings', async () => {

@@ -28,6 +28,10 @@ testTreeDetector(budgetUndercountDetector, {
     },
     { name: 'an open tree is not judged', input: { tree: treeOf(reporting({ actions_reported: 8 }), 'r-1', 'open') } },
     {
+      name: "a running tree (the sweep's look at a root that has not ended) is not judged: the counts come with the ends",
+      input: { tree: treeOf(reporting({ actions_reported: 8 }, { actions_reported: 9 }), 'r-1', 'running') },
+    },
+    {
       name: 'a run that has not ended is not judged (the sweep judges its stale tree)',
       input: { tree: treeOf([start(0, 'a', 'r-6'), ...acts(3, 1, 'a', 'r-6')], 'r-6', 'stale') },
     },

@@ -24,6 +24,10 @@ testTreeDetector(costOutlierDetector, {
     { name: 'cost without tokens, history with tokens only: nothing like to compare with', input: { tree: DEEP, history: { costs: [], tokens: [100, 100, 100, 100, 100] } } },
     { name: 'tokens within 5×: 96 000 against 20 000', input: { tree: TOKENS_ONLY, history: { costs: [], tokens: [20_000, 20_000, 20_000, 20_000, 20_000] } } },
     { name: 'an open tree is not judged', input: { tree: treeOf(deepTree(), 'r-1', 'open'), history: { costs: [0.01, 0.01, 0.01, 0.01, 0.01], tokens: [] } } },
+    {
+      name: "a running tree (the sweep's look at a root that has not ended) is not judged: its cost is not final",
+      input: { tree: treeOf(deepTree(), 'r-1', 'running'), history: { costs: [0.01, 0.01, 0.01, 0.01, 0.01], tokens: [] } },
+    },
     { name: 'previous runs cost nothing (median 0)', input: { tree: DEEP, history: { costs: [0, 0, 0, 0, 0], tokens: [] } } },
     {
       name: 'a configured factor of 10: 5.3× stays quiet',
