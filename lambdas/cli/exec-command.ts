@@ -184,10 +184,13 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   const forward = (signal: NodeJS.Signals) => {
     if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
-  // A reader that went away (`| head`) must not stop the job or lose its run.end line.
-  const ignoreBrokenPipe = () => undefined;
-  opts.stdout.on('error', ignoreBrokenPipe);
-  opts.stderr.on('error', ignoreBrokenPipe);
+  // A reader that went away (`| head`) must not stop the job or lose its run.end line. Its error
+  // cuts the pipe to it, which pauses the command's stream: resumed, its output is still counted
+  // and kept, and the command never blocks on a full pipe nobody reads.
+  const keepReadingStdout = () => child?.stdout?.resume();
+  const keepReadingStderr = () => child?.stderr?.resume();
+  opts.stdout.on('error', keepReadingStdout);
+  opts.stderr.on('error', keepReadingStderr);
   for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
   try {
     child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false });
@@ -234,8 +237,8 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     stderr_bytes: streamBytes.stderr,
     ...capture.summary(),
   });
-  opts.stdout.off('error', ignoreBrokenPipe);
-  opts.stderr.off('error', ignoreBrokenPipe);
+  opts.stdout.off('error', keepReadingStdout);
+  opts.stderr.off('error', keepReadingStderr);
   return { exitCode, start, end, capture };
 }
 

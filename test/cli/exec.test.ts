@@ -203,6 +203,22 @@ describe('silent-audit exec: run lines', () => {
     expect(logLines(log).map((l) => `${l.type} ${l.exit_code ?? ''}`.trim())).toEqual(['run.start', 'run.end 0', 'run.start', 'run.end 1']);
   });
 
+  it('runs the job to its end when the reader of its output goes away (| head), counting all of it', async () => {
+    // Prepare: a stdout that fails with EPIPE after its first write, and far more output than a pipe holds
+    let writes = 0;
+    const gone = new Writable({
+      write(_chunk, _encoding, callback) {
+        writes += 1;
+        callback(writes === 1 ? null : Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    // Act
+    const { result } = await exec([node, '-e', "for (let i = 0; i < 20000; i++) console.log('line', i); process.exitCode = 5"], { stdout: gone });
+    // Assess
+    expect(result.exitCode).toBe(5);
+    expect(result.end).toMatchObject({ type: 'run.end', exit_code: 5, output_lines: 20000 });
+  }, 20_000);
+
   it('without --log, writes the run lines to stderr around the command’s own stderr', async () => {
     const { err } = await exec(['sh', '-c', 'echo oops >&2'], { log: undefined });
     const lines = err.text().trim().split('\n');
