@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { yearOption } from './option-parsers.ts';
+import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
-import { MONTH_FORMAT, monthProblem, scheduledReportTime } from '../core/report/month.ts';
+import { MONTH_FORMAT, monthProblem, monthSpan, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { scanToStore } from './scan-command.ts';
+import { type InFlightSettlement, scanToStore } from './scan-command.ts';
 import { type OpenedStore, openStore } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -28,7 +28,12 @@ export interface ReportOptions {
   readonly store?: string;
   readonly config: Config;
   readonly year?: number;
-  /** The report date, which due dates count from. */
+  /**
+   * Epoch ms (`--now`): the moment the report is made as of. With log files, absence (missed and
+   * unfinished runs) is judged at it, as `scan --now` does; default the latest event.
+   */
+  readonly now?: number;
+  /** The report date, which due dates count from, and by which what was in flight has settled; default `now`, else the current time. */
   readonly clock?: Clock;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
@@ -51,13 +56,16 @@ export function formatFor(format: ReportFormat | undefined, out: string | undefi
 
 /**
  * `silent-audit report --month YYYY-MM`: the monthly 5 Cs audit report, from the findings the
- * store holds (what scans and the demo wrote), or from log files scanned first. Exit 0 with a
- * report, 2 for a usage or input error.
+ * store holds (what scans and the demo wrote), or from log files scanned first, what they leave
+ * in flight settled (`settlementFor`). Exit 0 with a report, 2 for a usage or input error.
  */
 export async function runReport(opts: ReportOptions): Promise<ReportCommandResult> {
+  const now = opts.now;
+  const clock: Clock = opts.clock ?? (now !== undefined ? { now: () => now } : systemClock);
   let opened: OpenedStore;
   if (opts.paths.length > 0) {
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin });
+    const settle = settlementFor(opts.month, clock.now());
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle });
     if (!scanned.ok) {
       opts.stderr.write(`silent-audit report: ${scanned.error}\n`);
       return { exitCode: 2 };
@@ -76,7 +84,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       catalog: opened.store,
       exceptions: opened.exceptions,
       config: opts.config,
-      clock: opts.clock ?? systemClock,
+      clock,
       // Last month's report beside this one carries open-since and due dates forward.
       archive: opts.out ? new FileReportPublisher(dirname(resolve(opts.out))) : undefined,
     }));
@@ -95,6 +103,20 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   }
   opts.stderr.write(`${report.summary.headline}\n`);
   return { exitCode: 0, report };
+}
+
+/**
+ * What the report settles of the work the files leave in flight (route requests waiting for a
+ * retry, agent runs that never logged their end). The scan judges as of its latest event, as the
+ * deployed stack would at that moment; but the report is made later, when the deployed sweep would
+ * have settled that work. A month that is over is judged as complete: everything still open at its
+ * end is settled, as of its end (not later, so a store the report writes to is not moved past
+ * the month). A month not over yet is settled as the sweep would have by the report date. Missed
+ * and unfinished job runs are left to `--now`: a file that ends says nothing about the runs after it.
+ */
+export function settlementFor(month: string, reportDate: number): InFlightSettlement {
+  const end = monthSpan(month).toMs;
+  return reportDate >= end ? { at: end, complete: true } : { at: reportDate, complete: false };
 }
 
 /**
@@ -120,15 +142,21 @@ function monthOption(value: string): string {
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('the monthly 5 Cs audit report: from the findings the store holds, or from log files scanned first')
+    .description("the monthly 5 Cs audit report: from the findings the store holds, or from log files scanned first (what they leave in flight judged as of the month's end)")
     .argument('[paths...]', 'log files to scan first (- for stdin); without them, the findings in the store')
     .requiredOption('--month <yyyy-mm>', 'the month to report on', monthOption)
     .addOption(new Option('--format <format>', "md, html or json (default: from --out's extension, else md)").choices(FORMATS))
     .option('--out <file>', 'write the report to this file (default: stdout)')
     .addOption(new Option('--store <store>', 'local (DynamoDB Local under .silent-audit/, the default without paths) or http://host:port'))
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
+    .option(
+      '--now <iso>',
+      'the moment the report is made as of (default: the current time): due dates count from it. With log files, missed and unfinished runs are judged at it ' +
+        "(without it: at the latest event, as scan does), and the route requests and agent runs the logs leave in flight are settled by it, or by the month's end once the month is over",
+      isoTimeOption,
+    )
     .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
-    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; year?: number }) => {
+    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; now?: number; year?: number }) => {
       const result = await runReport({
         month: o.month,
         format: o.format,
@@ -136,6 +164,7 @@ export function registerReportCommand(program: Command): void {
         paths,
         store: o.store,
         config: loadConfig(o.config),
+        now: o.now,
         year: o.year,
         stdout: process.stdout,
         stderr: process.stderr,

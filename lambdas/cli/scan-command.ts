@@ -4,17 +4,19 @@ import { defaultCloudWatchLogsClient } from '../adapters/cloudwatch-log-reader.t
 import { InputError } from '../adapters/file-lines.ts';
 import type { Config } from '../config.ts';
 import { registryForBatch } from '../core/exception-registry.ts';
-import { type Finding, findingKey } from '../core/findings.ts';
+import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
-import { processBatch, sweepSubjects } from '../core/pipeline.ts';
+import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
+import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
 import { textTable } from '../core/text-table.ts';
-import type { LineCounts } from '../ports.ts';
+import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { describeSources, fileSource, logGroupSource, type ScanSource } from './scan-sources.ts';
 import { ScanStore } from './scan-store.ts';
@@ -54,6 +56,39 @@ export interface ScanResult {
   readonly stream?: MergeStats;
 }
 
+/**
+ * Work still in flight when the input ends: route requests waiting for a retry (a request is
+ * counted once its route has heard nothing of it for 5 minutes) and agent runs that never logged
+ * their end (judged once their tree has been quiet for an hour). The scan's last sweep runs at
+ * `now`, the latest event by default, so what the log's last minutes left open stays open.
+ */
+export interface InFlight {
+  /** Epoch ms the scan judged at: `now`, else the latest event. */
+  readonly at: number;
+  readonly requests: number;
+  /** Root runs not judged yet (their own, or a sub-agent's, end never came). */
+  readonly agentRuns: number;
+}
+
+/**
+ * Settling what is still in flight when the input ends, as of `at`, beyond the last sweep at `now`.
+ * Only work the log shows is settled: route requests are closed and counted and the retry windows
+ * ending by `at` judged; agent trees are judged as they stand. Absence (missed and unfinished job
+ * runs) is not judged here: it stays at `now`, since a file that ends says nothing about runs after it.
+ */
+export interface InFlightSettlement {
+  /** Epoch ms. */
+  readonly at: number;
+  /**
+   * Nothing more will come before `at` (a month that is over): every request last heard of before
+   * `at` is closed, every window ending by it judged, every agent tree with no line after it judged.
+   * Otherwise the rules of the deployed sweep at `at`: a request is closed 20 minutes after its
+   * last attempt (5 of quiet and 15 of margin for lines on their way), a tree that never ended is
+   * judged after an hour with no line.
+   */
+  readonly complete: boolean;
+}
+
 /** What reading the sources into a store gave: the store stays open for the caller, who closes it. */
 export type ScanToStoreResult =
   | { readonly ok: false; readonly error: string; readonly counts: LineCounts }
@@ -65,6 +100,8 @@ export type ScanToStoreResult =
       readonly opened: OpenedStore;
       /** How the sources were merged and chunked. */
       readonly stream: MergeStats;
+      /** What was left open after the last sweep (and the settlement, if asked for). */
+      readonly inFlight: InFlight;
     };
 
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
@@ -97,9 +134,13 @@ export function logTimeSlices<T extends { readonly at: number }>(events: readonl
  * the scan's state in memory; then a last sweep at `now`, and the findings marked alerted. With
  * a persistent store, the state starts from what is stored and is written back once at the end
  * (`ScanStore`). `scan` prints what it found; `report` builds the
- * month's report from the same store. `keepRecords: false` drops run records a memory store would keep.
+ * month's report from the same store, and settles what was still in flight when the input ended
+ * (`settle`). `keepRecords: false` drops run records a memory store would keep.
  */
-export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, options: { readonly keepRecords?: boolean } = {}): Promise<ScanToStoreResult> {
+export async function scanToStore(
+  opts: Omit<ScanOptions, 'json' | 'stdout'>,
+  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement } = {},
+): Promise<ScanToStoreResult> {
   const empty: LineCounts = { lines: 0, events: 0, rejected: 0, unrecognised: 0 };
   let sources: ScanSource[];
   try {
@@ -158,16 +199,49 @@ export async function scanToStore(opts: Omit<ScanOptions, 'json' | 'stdout'>, op
     // waits for a parent that may yet turn up is judged now: every line has been read.
     const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });
     findings.push(...swept.findings, ...roots.findings);
+    if (options.settle) findings.push(...(await settleInFlight(store, { config: opts.config, clock: sweepCtx.clock, exceptions: registry }, options.settle)).findings);
+    const inFlight = await inFlightIn(store, now);
     findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     // The scan shows its findings to the user: that is their alert, so none stays pending.
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight };
   } catch (error) {
     await opened.close();
     throw error;
   }
+}
+
+/**
+ * Settles the routes and agent trees still in flight (`InFlightSettlement`): the route sweep and
+ * the agent-root sweep run once more, as of `settle.at`, and nothing else, so no job is judged
+ * absent after the input's end.
+ */
+export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
+  // The route sweep judges as of its clock less SWEEP_MARGIN_MS and closes the requests quiet for
+  // REQUEST_HORIZON_MS before that: a clock this far past `at` closes every request last heard of
+  // before `at` and judges every window that ends by `at` (the month's too, at its end).
+  const routeNow = settle.complete ? settle.at + SWEEP_MARGIN_MS + REQUEST_HORIZON_MS : settle.at;
+  const routes = await sweepSubjects([routeReducer as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => routeNow } });
+  // Every line has been read: a finished tree is not kept waiting for a parent that may turn up.
+  const quiet = settle.complete ? { staleAfterMs: 0, settleMs: 0, orphanSettleMs: 0 } : { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 };
+  const agents = await sweepAgentRoots(store, { ...ctx, clock: { now: () => settle.at } }, quiet);
+  return { findings: [...routes.findings, ...agents.findings], subjects: routes.subjects + agents.subjects, conflicts: routes.conflicts + agents.conflicts };
+}
+
+/** The route requests and agent root runs the store still holds open. */
+async function inFlightIn(store: SubjectCatalog, at: number): Promise<InFlight> {
+  let requests = 0;
+  for (const { state } of await store.subjects(routeReducer.kind)) requests += Object.keys((state as RouteState).open).length;
+  let agentRuns = 0;
+  for (const { state } of await store.subjects(agentTreeReducer.kind)) {
+    const agent = state as AgentState;
+    // A root judged as it stood (quiet for an hour) stays open, to be judged again if it ends: it is not waiting any more.
+    const judged = new Set(agent.judged.filter((j) => j.phase === 'stale').map((j) => j.run_id));
+    agentRuns += agent.open.filter((o) => !judged.has(o.run_id)).length;
+  }
+  return { at, requests, agentRuns };
 }
 
 /**
@@ -221,7 +295,29 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
+  const open = inFlightNote(scanned.inFlight, opts.now !== undefined);
+  if (open) {
+    note('');
+    note(open);
+  }
   return { exitCode: findings.length > 0 ? 1 : 0, findings, counts: c, stream };
+}
+
+/**
+ * The scan judges as of `now` (the latest event by default), as the deployed stack would at that
+ * moment: what the log's last minutes left open is not judged yet, and a run-away agent that never
+ * ended shows no finding. Said, so that "0 findings" is not taken for health.
+ */
+function inFlightNote({ at, requests, agentRuns }: InFlight, nowGiven: boolean): string | undefined {
+  if (requests + agentRuns === 0) return undefined;
+  const parts: string[] = [];
+  if (agentRuns > 0) parts.push(`${agentRuns} agent run${agentRuns === 1 ? '' : 's'} that never logged ${agentRuns === 1 ? 'its' : 'their'} end (judged after an hour with no line)`);
+  if (requests > 0) parts.push(`${requests.toLocaleString('en-US')} route request${requests === 1 ? '' : 's'} waiting for a retry (counted 20 minutes after ${requests === 1 ? 'its' : 'their'} last attempt)`);
+  const it = requests + agentRuns === 1 ? 'it' : 'them';
+  return (
+    `Still in flight at ${isoTime(at)}, ${nowGiven ? 'the --now given' : 'the latest event'}, so not judged yet: ${parts.join('; ')}. ` +
+    `Add --now with a later time to judge ${it} (runs missed by then are judged too).`
+  );
 }
 
 function jobRow(j: JobSummary): string[] {

@@ -7,12 +7,28 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../lambdas/cli/program.ts';
 import { formatFor, runReport } from '../../lambdas/cli/report-command.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditReport } from '../../lambdas/core/report/model.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/instrumented/${name}`, import.meta.url));
+const agentFixture = (name: string) => fileURLToPath(new URL(`../fixtures/agents/${name}`, import.meta.url));
+
+/** Five runs of support-bot at $0.09 each, then run sb-906, which spends $2.00 in ten LLM calls on 9 October and never logs its end. */
+function costlyRunThatNeverEnds(): string[] {
+  const line = (at: string, body: object) => JSON.stringify({ ts: at, agent: 'support-bot', ...body });
+  const lines: string[] = [];
+  for (let day = 2; day <= 6; day++) {
+    const run_id = `sb-90${day - 1}`;
+    lines.push(line(`2026-10-0${day}T09:00:00Z`, { type: 'agent.start', run_id }));
+    lines.push(line(`2026-10-0${day}T09:00:02Z`, { type: 'agent.action', run_id, action: 'llm_call', cost_usd: 0.09 }));
+    lines.push(line(`2026-10-0${day}T09:00:10Z`, { type: 'agent.end', run_id, status: 'ok' }));
+  }
+  lines.push(line('2026-10-09T09:00:00Z', { type: 'agent.start', run_id: 'sb-906' }));
+  for (let i = 1; i <= 10; i++) lines.push(line(`2026-10-09T09:00:${String(i * 2).padStart(2, '0')}Z`, { type: 'agent.action', run_id: 'sb-906', action: 'llm_call', cost_usd: 0.2 }));
+  return lines;
+}
 
 /** The CLI as a user runs it, in a folder of its own (no config file, no store). */
 function cli(args: string[]) {
@@ -94,6 +110,7 @@ describe('report options', () => {
     [['--month', '2026-10', '--format', 'pdf', 'x.log'], 'commander.invalidArgument', /argument 'pdf' is invalid\. Allowed choices are md, html, json/],
     [['--month', 'Oct', 'x.log'], 'commander.invalidArgument', /expected a month as YYYY-MM/],
     [['--month', '0050-01', 'x.log'], 'commander.invalidArgument', /argument '0050-01' is invalid\. its year is before 1970, the first a log can be from: expected a month as YYYY-MM, e.g\. 2026-10/],
+    [['--month', '2026-10', '--now', 'end of October', 'x.log'], 'commander.invalidArgument', /'--now <iso>' argument 'end of October' is invalid\. expected an ISO-8601 time/],
   ])('refuses %j', async (args, code, message) => {
     // Prepare
     const program = buildProgram();
@@ -142,6 +159,92 @@ describe('runReport', () => {
     expect(result.exitCode).toBe(0);
     expect(result.report?.generatedAt).toBe('2026-11-01T06:00:00Z');
     expect(result.report?.findings.map((g) => g.correctiveAction.due)).toEqual(['2026-11-08']);
+  });
+
+  it('counts and judges the requests still waiting for a retry when the log ends, in a month that is over', async () => {
+    // Prepare: payments-api answers 100 requests, then the log ends in an outage: 30 requests timed out three times each
+    const out = capture();
+
+    // Act
+    const result = await runReport({
+      month: '2026-10',
+      format: 'json',
+      paths: [agentFixture('payments-outage-at-end.jsonl')],
+      config: DEFAULT_CONFIG,
+      clock: { now: () => Date.parse('2026-11-01T06:00:00Z') },
+      stdout: out.stream,
+      stderr: capture().stream,
+    });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.report?.retries.rows.map((r) => [r.name, r.status, r.requests])).toEqual([['payments-api', 'findings', { total: 130, retried: 30 }]]);
+    expect(result.report?.findings.map((g) => [g.detector, g.subject])).toEqual([['retry-rate', 'payments-api']]);
+  });
+
+  it('judges an agent run that never logged its end as it stands, in a month that is over', async () => {
+    // Prepare: support-bot run sb-900 makes 50 tool calls against a budget of 20 and never ends
+    const out = capture();
+
+    // Act
+    const result = await runReport({
+      month: '2026-10',
+      format: 'json',
+      paths: [agentFixture('support-bot-never-ends.jsonl')],
+      config: DEFAULT_CONFIG,
+      clock: { now: () => Date.parse('2026-11-01T06:00:00Z') },
+      stdout: out.stream,
+      stderr: capture().stream,
+    });
+
+    // Assess
+    expect(result.report?.findings.map((g) => [g.detector, g.subject])).toEqual([['budget-exceeded', 'support-bot']]);
+    expect(result.report?.summary.headline).toMatch(/^October 2026: 1 finding in 1 open group/);
+  });
+
+  it('judges the cost of an agent run that never ended as it stands, in a month that is over, and leaves it to the sweep\'s hour of quiet before', async () => {
+    // Prepare: five runs of support-bot at $0.09, then sb-906 spends $2.00 on 9 October and never logs its end
+    const file = join(mkdtempSync(join(tmpdir(), 'report-agent-')), 'support-bot.jsonl');
+    writeFileSync(file, costlyRunThatNeverEnds().join('\n') + '\n');
+    const reportAt = async (iso: string) =>
+      (await runReport({ month: '2026-10', format: 'json', paths: [file], config: DEFAULT_CONFIG, clock: { now: () => Date.parse(iso) }, stdout: capture().stream, stderr: capture().stream }))
+        .report;
+
+    // Act
+    const halfAnHourLater = await reportAt('2026-10-09T09:30:00Z');
+    const anHourLater = await reportAt('2026-10-09T10:01:00Z');
+    const monthOver = await reportAt('2026-11-01T06:00:00Z');
+
+    // Assess
+    expect(halfAnHourLater?.findings.map((g) => g.detector)).toEqual([]);
+    expect(anHourLater?.findings.map((g) => g.detector)).toEqual(['cost-outlier']);
+    expect(monthOver?.findings.map((g) => [g.detector, g.subject, g.condition.examples.map((e) => e.text)])).toEqual([
+      ['cost-outlier', 'support-bot', ['run sb-906 cost $2.00 so far (it never ended), 22.2× the median $0.09 of the previous 5 runs']],
+    ]);
+  });
+
+  it('calls no run after the end of the log missed, unless --now says when to judge absence', async () => {
+    // Prepare: an hourly job whose log ends on 20 October at 10:00
+    const dir = mkdtempSync(join(tmpdir(), 'report-hourly-'));
+    const file = join(dir, 'hourly.log');
+    const lines: string[] = [];
+    for (let hour = 0; hour <= 10; hour++) {
+      const at = Date.parse('2026-10-20T00:00:05Z') + hour * 3_600_000;
+      lines.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'hourly', run_id: `h-${hour}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'hourly', run_id: `h-${hour}`, exit_code: 0, output_bytes: 1000 }));
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { hourly: { schedule: '0 * * * *' } } });
+    const report = async (now?: number) =>
+      (await runReport({ month: '2026-10', format: 'json', paths: [file], config, now, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream })).report;
+
+    // Act
+    const byDefault = await report();
+    const atNow = await report(Date.parse('2026-10-20T12:30:00Z'));
+
+    // Assess
+    expect(byDefault?.findings).toEqual([]);
+    expect(atNow?.findings.map((g) => [g.detector, g.condition.occurrences])).toEqual([['missed-run', 2]]);
   });
 
   it.each([

@@ -164,6 +164,33 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['budget-exceeded', 'r-51']]);
   });
 
+  it('says what is still in flight when the log ends, and how to judge it: --now', async () => {
+    // Prepare: support-bot run sb-910 makes 5 of the 20 calls of its budget and never logs its end; payments-api ends in an outage
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-in-flight-')), 'support-bot.jsonl');
+    const at = (s: number) => new Date(Date.parse('2026-10-09T09:00:00Z') + s * 1000).toISOString();
+    const lines = [
+      { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-910', budget: { max_actions: 20 } },
+      ...Array.from({ length: 5 }, (_, i) => ({ type: 'agent.action', ts: at(1 + i), agent: 'support-bot', run_id: 'sb-910', action: 'tool_call', name: 'web_search' })),
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+    // Act
+    const agent = await scan([file]);
+    const later = await scan([file], { now: Date.parse('2026-10-09T10:00:05Z') });
+    const route = await scan([fileURLToPath(new URL('../fixtures/agents/payments-outage-at-end.jsonl', import.meta.url))]);
+
+    // Assess
+    expect(agent.result.exitCode).toBe(0);
+    expect(agent.stdout).toContain(
+      'Still in flight at 2026-10-09T09:00:05Z, the latest event, so not judged yet: 1 agent run that never logged its end (judged after an hour with no line). ' +
+        'Add --now with a later time to judge it (runs missed by then are judged too).',
+    );
+    expect(later.stdout).not.toContain('Still in flight');
+    expect(route.stdout).toContain(
+      'Still in flight at 2026-10-20T11:03:59Z, the latest event, so not judged yet: 30 route requests waiting for a retry (counted 20 minutes after their last attempt). Add --now',
+    );
+  });
+
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);
