@@ -3,6 +3,7 @@ import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
 import { registerBackfillCommand } from './backfill-command.ts';
+import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
 import { runDemo } from './demo-command.ts';
 import { registerExceptionsCommand } from './exceptions-command.ts';
 import { registerExecCommand } from './exec-command.ts';
@@ -71,8 +72,14 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  // A reader that went away (`| head`) ends a command quietly; not exec, which keeps the job
+  // running and still writes its run.end line.
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'exec' || action.parent !== program) exitQuietlyOnBrokenPipe([process.stdout, process.stderr]);
+  });
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       process.exitCode = error.exitCode === 0 ? 0 : 2;
