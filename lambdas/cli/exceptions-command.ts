@@ -28,7 +28,7 @@ interface OpenedRegistry {
  */
 export async function openRegistry(spec: string, table: string | undefined): Promise<OpenedRegistry> {
   if (spec === 'memory') throw new StoreSpecError('--store memory: the exception registry must persist; use local, http://host:port or aws');
-  const opened = await openStore(spec, { table });
+  const opened = await openStore(spec, { table, acceptsAws: true });
   if (!opened.exceptions) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);

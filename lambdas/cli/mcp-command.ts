@@ -52,7 +52,7 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
       close: () => opened.close(),
     };
   }
-  const opened = await openStore(opts.store ?? 'local', { table: opts.table });
+  const opened = await openStore(opts.store ?? 'local', { table: opts.table, acceptsAws: true });
   const clock: Clock = opts.now !== undefined ? { now: () => opts.now! } : systemClock;
   return {
     view: readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: opts.config, clock, source: opened.description }),

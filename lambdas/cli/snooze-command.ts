@@ -21,7 +21,7 @@ interface OpenedSnoozes {
  */
 export async function openSnoozeStore(spec: string, table: string | undefined, cwd = process.cwd()): Promise<OpenedSnoozes> {
   if (spec === 'memory') throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
-  const opened = await openStore(spec, { table, cwd });
+  const opened = await openStore(spec, { table, cwd, acceptsAws: true });
   if (!opened.dynamo) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);

@@ -24,12 +24,30 @@ export interface OpenedStore {
 export const DEFAULT_TABLE = 'silent-audit';
 export const LOCAL_STORE_DIR = '.silent-audit';
 
+export interface OpenStoreOptions {
+  /** The table (default `silent-audit`); required with `aws`. */
+  readonly table?: string;
+  readonly cwd?: string;
+  /**
+   * Whether the command reads the deployed table (`--store aws --table NAME`: exceptions, snooze,
+   * mcp). `scan` and `report` do not (contract §6: `local` or an endpoint), and have no `--table`.
+   */
+  readonly acceptsAws?: boolean;
+}
+
 /**
  * Contract §6 stores: none (memory, nothing written), `local` (DynamoDB Local, file-backed under
- * `.silent-audit/`, started and stopped here), or the URL of any DynamoDB endpoint.
+ * `.silent-audit/`, started and stopped here), the URL of any DynamoDB endpoint, or, for the
+ * commands that take it, `aws`: the deployed table.
  */
-export async function openStore(spec: string | undefined, options: { table?: string; cwd?: string } = {}): Promise<OpenedStore> {
+export async function openStore(spec: string | undefined, options: OpenStoreOptions = {}): Promise<OpenedStore> {
+  const expected = options.acceptsAws ? '`local`, the URL of a DynamoDB endpoint (http://host:port), or `aws` with --table' : '`local` or the URL of a DynamoDB endpoint (http://host:port)';
   if (spec === 'aws') {
+    if (!options.acceptsAws) {
+      throw new StoreSpecError(
+        `--store aws: this command reads ${expected}, not the deployed table; the deployed table is read by \`exceptions\`, \`snooze\` and \`mcp\` with --store aws --table NAME, and its monthly report is written by the stack's report function`,
+      );
+    }
     if (!options.table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
     const table = options.table;
     const client = new DynamoDBClient({ maxAttempts: 8 });
@@ -72,7 +90,7 @@ export async function openStore(spec: string | undefined, options: { table?: str
     const exceptions = new DynamoExceptionStore(client, table, { states: store });
     return { store, exceptions, description: `DynamoDB at ${spec}, table ${table}`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }
-  throw new StoreSpecError(`--store ${spec}: expected \`local\`, the URL of a DynamoDB endpoint (http://host:port), or \`aws\` with --table`);
+  throw new StoreSpecError(`--store ${spec}: expected ${expected}`);
 }
 
 export class StoreSpecError extends Error {

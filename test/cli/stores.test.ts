@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { openStore, StoreSpecError } from '../../lambdas/cli/stores.ts';
+
+const cliPath = fileURLToPath(new URL('../../bin/silent-audit.mjs', import.meta.url));
+
+describe('openStore: which --store a command takes', () => {
+  it.each([
+    ['aws', {}, /^--store aws: this command reads `local` or the URL of a DynamoDB endpoint \(http:\/\/host:port\), not the deployed table; the deployed table is read by `exceptions`, `snooze` and `mcp` with --store aws --table NAME/],
+    ['ftp://x', {}, /^--store ftp:\/\/x: expected `local` or the URL of a DynamoDB endpoint \(http:\/\/host:port\)$/],
+    ['aws', { acceptsAws: true }, /^--store aws needs --table NAME: the TableName output of the deployed stack/],
+    ['ftp://x', { acceptsAws: true }, /^--store ftp:\/\/x: expected `local`, the URL of a DynamoDB endpoint \(http:\/\/host:port\), or `aws` with --table$/],
+  ])('refuses --store %s (%o) in the terms of the command', async (spec, options, message) => {
+    // Act
+    const opening = openStore(spec, options);
+    // Assess
+    await expect(opening).rejects.toBeInstanceOf(StoreSpecError);
+    await expect(opening).rejects.toThrow(message);
+  });
+
+  it('tells scan and report users that they read a local store or an endpoint, not the deployed table, with exit 2', () => {
+    // Prepare
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-'));
+    writeFileSync(join(cwd, 'a.log'), '{"type":"run.start","job":"j","run_id":"r1","ts":"2026-10-01T00:00:00Z"}\n');
+    // Act
+    const runs = [
+      ['scan', '--store', 'aws', 'a.log'],
+      ['report', '--month', '2026-10', '--store', 'aws'],
+    ].map((args) => spawnSync(process.execPath, [cliPath, ...args], { cwd, encoding: 'utf8' }));
+    // Assess
+    for (const run of runs) {
+      expect(run.status).toBe(2);
+      expect(run.stderr).toContain('--store aws: this command reads `local` or the URL of a DynamoDB endpoint (http://host:port), not the deployed table');
+      expect(run.stderr).not.toContain('needs --table');
+    }
+  });
+});
