@@ -183,10 +183,19 @@ export interface SnoozeStore extends SnoozeRegistry {
   end(id: string, ending: { readonly at: string; readonly by: string; readonly reason: string }): Promise<'ended' | 'conflict'>;
 }
 
-/** Counters for what a batch or scan read: visible in CLI output and as metrics. */
+/**
+ * Counters for what a batch or scan read: visible in CLI output and as metrics. Every line read is
+ * counted once in `eventLines`, `nothingToJudge`, `rejected` or `unrecognised`, so they add up to
+ * `lines`; `rejected` also counts a whole delivery refused, which is no line.
+ */
 export interface LineCounts {
   lines: number;
+  /** Events the lines gave (a line may give several). */
   events: number;
+  /** Lines that gave one event or more. */
+  eventLines: number;
+  /** Lines a parser recognised that give no event (a cron PAM session line, a journal "Starting …" record). */
+  nothingToJudge: number;
   rejected: number;
   unrecognised: number;
 }

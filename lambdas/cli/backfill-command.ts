@@ -11,7 +11,7 @@ import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { type JobState, jobReducer } from '../core/job-reducer.ts';
 import { resolveJobOptions } from '../core/job-options.ts';
-import { LineTally } from '../core/line-tally.ts';
+import { describeCounts, LineTally, linesCount } from '../core/line-tally.ts';
 import { OPEN_RUN } from '../core/parse/index.ts';
 import { processBatch, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
@@ -295,8 +295,8 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     }
     const c = tally.counts;
     write(
-      `${jobs.length} job${jobs.length === 1 ? '' : 's'} in ${c.lines.toLocaleString('en-US')} lines from ${opts.logGroups.length} log group${opts.logGroups.length === 1 ? '' : 's'}: ` +
-        `${c.events.toLocaleString('en-US')} events, ${c.rejected.toLocaleString('en-US')} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised; ` +
+      `${jobs.length} job${jobs.length === 1 ? '' : 's'} in ${linesCount(c.lines)} from ${opts.logGroups.length} log group${opts.logGroups.length === 1 ? '' : 's'}: ` +
+        `${describeCounts(c)}; ` +
         `${findings.length} finding${findings.length === 1 ? '' : 's'} from history stored as already alerted; state saved to ${opened.description}`,
     );
     for (const r of tally.rejections.slice(0, 20)) write(`  rejected ${r.where}: ${r.reason}`);

@@ -8,6 +8,7 @@ import { validateConfig } from '../config.ts';
 import type { AlertMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
+import { addCounts, describeCounts, linesCount } from '../core/line-tally.ts';
 import { runSweep } from '../core/sweep.ts';
 import { textTable } from '../core/text-table.ts';
 import { controlMessage, type Delivery, monthToDeliveries } from '../demo/cloudwatch-payload.ts';
@@ -91,17 +92,13 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
 
     const findings = [...reports.flatMap((r) => r.findings), ...sweepFindings].sort((a, b) => a.ts.localeCompare(b.ts));
-    const counts = reports.reduce(
-      (acc, r) => ({ lines: acc.lines + r.counts.lines, events: acc.events + r.counts.events, rejected: acc.rejected + r.counts.rejected, unrecognised: acc.unrecognised + r.counts.unrecognised }),
-      { lines: 0, events: 0, rejected: 0, unrecognised: 0 },
-    );
+    const counts = addCounts(reports.map((r) => r.counts));
     say('');
     say(summaryTable(findings));
     say('');
     const caught = month.planted.filter((p) => findings.some((f) => f.detector === p.detector && f.subject === p.job && (p.run_id ? f.run_id === p.run_id : f.ts.startsWith(p.day))));
     say(
-      `Read ${counts.lines.toLocaleString('en-US')} lines (${counts.events.toLocaleString('en-US')} events, ${counts.rejected.toLocaleString('en-US')} rejected, ` +
-        `${counts.unrecognised.toLocaleString('en-US')} unrecognised) in ${reports.length.toLocaleString('en-US')} deliveries; ` +
+      `Read ${linesCount(counts.lines)} in ${reports.length.toLocaleString('en-US')} deliveries: ${describeCounts(counts)}; ` +
         `${findings.length} findings, ${consoleSink.sent.length} alerts sent.`,
     );
     say(`Planted silent failures caught: ${caught.length} of ${month.planted.length}.`);

@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
-import type { LineTally } from '../core/line-tally.ts';
+import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
@@ -141,7 +141,7 @@ export async function scanToStore(
   opts: Omit<ScanOptions, 'json' | 'stdout'>,
   options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement } = {},
 ): Promise<ScanToStoreResult> {
-  const empty: LineCounts = { lines: 0, events: 0, rejected: 0, unrecognised: 0 };
+  const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
   try {
     sources = opts.paths.map((p) => fileSource(p, opts.stdin));
@@ -279,8 +279,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   const c = tally.counts;
   note(
-    `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${c.lines.toLocaleString('en-US')} lines from ${describeSources(sources)}: ` +
-      `${c.events.toLocaleString('en-US')} events, ${c.rejected.toLocaleString('en-US')} rejected, ${c.unrecognised.toLocaleString('en-US')} unrecognised` +
+    `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${linesCount(c.lines)} from ${describeSources(sources)}: ${describeCounts(c)}` +
       (opened.persistent ? `; state saved to ${opened.description}` : ''),
   );
   if (!opts.json && jobs.length > 0) {

@@ -75,13 +75,14 @@ export function logGroupSource(client: CloudWatchLogsClient, query: LogGroupQuer
   };
 }
 
-/** `1 file`, `3 files`, `1 file and 2 log groups`: what a scan read, for its summary line. */
+/** `1 file`, `3 files`, `stdin`, `stdin and 1 file`, `1 file and 2 log groups`: what a scan read, for its summary line. */
 export function describeSources(sources: readonly ScanSource[]): string {
+  const stdin = sources.some((s) => s.kind === 'file' && s.name === 'stdin');
   const count = (kind: ScanSource['kind'], one: string, many: string) => {
-    const n = sources.filter((s) => s.kind === kind).length;
+    const n = sources.filter((s) => s.kind === kind && !(kind === 'file' && s.name === 'stdin')).length;
     return n === 0 ? [] : [`${n} ${n === 1 ? one : many}`];
   };
-  const parts = [...count('file', 'file', 'files'), ...count('log group', 'log group', 'log groups')];
+  const parts = [...(stdin ? ['stdin'] : []), ...count('file', 'file', 'files'), ...count('log group', 'log group', 'log groups')];
   return parts.length === 0 ? '0 files' : parts.join(' and ');
 }
 

@@ -5,7 +5,7 @@ import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, Pa
 import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
-import { LineTally, type Rejection } from './line-tally.ts';
+import { emptyCounts, LineTally, type Rejection } from './line-tally.ts';
 import { parseLine } from './parse/index.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
@@ -41,7 +41,7 @@ const NO_ALERTS: DeliveryResult = { sent: 0, failed: 0, errors: [], suppressed: 
 
 /** A delivery (or Kinesis record) refused whole: one rejection, no line read. */
 export function payloadRejected(where: string, reason: string): IngestReport {
-  return { status: 'payload-rejected', counts: { lines: 0, events: 0, rejected: 1, unrecognised: 0 }, rejections: [{ where, reason }], findings: [], alerts: NO_ALERTS, conflicts: 0 };
+  return { status: 'payload-rejected', counts: { ...emptyCounts(), rejected: 1 }, rejections: [{ where, reason }], findings: [], alerts: NO_ALERTS, conflicts: 0 };
 }
 
 /**
@@ -59,7 +59,7 @@ export async function ingestDelivery(event: unknown, deps: IngestDeps): Promise<
     return payloadRejected('payload', redactorFor(deps.config).redactText(error.message));
   }
   if (payload.messageType === 'CONTROL_MESSAGE') {
-    return { status: 'control-message', counts: { lines: 0, events: 0, rejected: 0, unrecognised: 0 }, rejections: [], findings: [], alerts: NO_ALERTS, conflicts: 0 };
+    return { status: 'control-message', counts: emptyCounts(), rejections: [], findings: [], alerts: NO_ALERTS, conflicts: 0 };
   }
 
   return ingestPayloads([payload], deps);

@@ -11,12 +11,44 @@ export interface Rejection {
 /** Keeps this many rejections verbatim; the rest are only counted. */
 const MAX_KEPT_REJECTIONS = 100;
 
+/** Counts of nothing read yet. */
+export function emptyCounts(): LineCounts {
+  return { lines: 0, events: 0, eventLines: 0, nothingToJudge: 0, rejected: 0, unrecognised: 0 };
+}
+
+/** The sum of several counts (deliveries of a demo month, say). */
+export function addCounts(all: readonly LineCounts[]): LineCounts {
+  const sum = emptyCounts();
+  for (const c of all) for (const key of Object.keys(sum) as (keyof LineCounts)[]) sum[key] += c[key];
+  return sum;
+}
+
+const number = (n: number) => n.toLocaleString('en-US');
+
+/** `2,000 lines`, `1 line`. */
+export function linesCount(n: number): string {
+  return `${number(n)} ${n === 1 ? 'line' : 'lines'}`;
+}
+
 /**
- * Counts what was read (lines, events, rejected, unrecognised) and keeps the events, or, given
- * `onEvents`, hands them on as they come and keeps none (a streaming scan holds no list of all events).
+ * What the lines gave, in parts that add up to the lines read: `19 with events (19 events), 43
+ * recognised with nothing to judge, 0 rejected, 1,938 unrecognised` (the part with nothing to judge
+ * only when there is one).
+ */
+export function describeCounts(c: LineCounts): string {
+  const parts = [`${number(c.eventLines)} with events (${number(c.events)} ${c.events === 1 ? 'event' : 'events'})`];
+  if (c.nothingToJudge > 0) parts.push(`${number(c.nothingToJudge)} recognised with nothing to judge`);
+  parts.push(`${number(c.rejected)} rejected`, `${number(c.unrecognised)} unrecognised`);
+  return parts.join(', ');
+}
+
+/**
+ * Counts what was read (lines, the events and the lines that gave them, the lines recognised that
+ * give none, rejected, unrecognised) and keeps the events, or, given `onEvents`, hands them on as
+ * they come and keeps none (a streaming scan holds no list of all events).
  */
 export class LineTally {
-  readonly counts: LineCounts = { lines: 0, events: 0, rejected: 0, unrecognised: 0 };
+  readonly counts: LineCounts = emptyCounts();
   readonly rejections: Rejection[] = [];
   readonly events: AuditEvent[] = [];
 
@@ -25,6 +57,8 @@ export class LineTally {
   add(outcome: ParseOutcome, where: () => string): void {
     this.counts.lines++;
     if (outcome.kind === 'events') {
+      if (outcome.events.length === 0) this.counts.nothingToJudge++;
+      else this.counts.eventLines++;
       this.counts.events += outcome.events.length;
       if (this.onEvents) this.onEvents(outcome.events);
       else for (const e of outcome.events) this.events.push(e);

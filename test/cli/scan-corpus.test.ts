@@ -20,7 +20,7 @@ describe('scanning real logs (shared corpus)', () => {
     // Act
     const { result, text } = await scan([corpus('loghub-linux-2k.log')], { year: 2005 });
     // Assess
-    expect(result.counts).toEqual({ lines: 2000, events: 43, rejected: 0, unrecognised: 1957 });
+    expect(result.counts).toEqual({ lines: 2000, events: 43, eventLines: 43, nothingToJudge: 0, rejected: 0, unrecognised: 1957 });
     const failures = result.findings.filter((f) => f.detector === 'run-failed' && f.subject === 'logrotate');
     expect(failures).toHaveLength(43);
     expect(new Set(failures.map((f) => f.ts.slice(0, 10))).size).toBe(43);
@@ -33,8 +33,10 @@ describe('scanning real logs (shared corpus)', () => {
 
   it('finds the hourly run-parts /etc/cron.hourly runs on each Thunderbird host, without crashing', async () => {
     const { result, text } = await scan([corpus('loghub-thunderbird-2k.log')]);
-    expect(result.counts).toEqual({ lines: 2000, events: 19, rejected: 0, unrecognised: 1938 });
+    expect(result.counts).toEqual({ lines: 2000, events: 19, eventLines: 19, nothingToJudge: 43, rejected: 0, unrecognised: 1938 });
     expect(result.findings).toEqual([]);
+    // Every line is counted once: the 43 cron PAM session lines are recognised but give no event.
+    expect(text).toContain('0 findings in 2,000 lines from 1 file: 19 with events (19 events), 43 recognised with nothing to judge, 0 rejected, 1,938 unrecognised');
     expect(text).toMatch(/run-parts \/etc\/cron\.hourly\s+14\s+0\s+2005-11-09T20:01:02Z\s+14 hosts/);
   });
 });

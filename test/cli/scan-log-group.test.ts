@@ -59,8 +59,8 @@ describe('silent-audit scan --log-group', () => {
       ['empty-output', 'orders-export', '00000005-7b8e-4c19-9a6d-00000000000d'],
     ]);
     // Only lines the subscription filter passes are fetched: not INIT_START, not the app's own text lines.
-    expect(result.counts).toEqual({ lines: 13 + 30, events: 9 + 24, rejected: 0, unrecognised: 0 });
-    expect(stdout).toContain('4 findings in 43 lines from 2 log groups: 33 events, 0 rejected, 0 unrecognised');
+    expect(result.counts).toEqual({ lines: 13 + 30, events: 9 + 24, eventLines: 9 + 24, nothingToJudge: 10, rejected: 0, unrecognised: 0 });
+    expect(stdout).toContain('4 findings in 43 lines from 2 log groups: 33 with events (33 events), 10 recognised with nothing to judge, 0 rejected, 0 unrecognised');
   });
 
   it('asks for the window from --since on, with the subscription filter pattern, page after page', async () => {
@@ -93,7 +93,7 @@ describe('silent-audit scan --log-group', () => {
     const file = fileURLToPath(new URL('../fixtures/instrumented/healthy.jsonl', import.meta.url));
     const { result, stdout } = await scan({ paths: [file], logGroups: ['/aws/lambda/orders-export'], since: FIRST - DAY });
     expect(result.findings.map((f) => f.detector)).toEqual(['empty-output']);
-    expect(stdout).toContain('1 finding in 36 lines from 1 file and 1 log group: 29 events');
+    expect(stdout).toContain('1 finding in 36 lines from 1 file and 1 log group: 29 with events (29 events)');
   });
 
   it('exits 2 naming the log group when it cannot be read', async () => {

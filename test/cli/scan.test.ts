@@ -35,7 +35,7 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'nb-08']]);
     expect(stdout).toMatch(/^TIME\s+SEVERITY\s+DETECTOR\s+SUBJECT\s+RUN\s+MESSAGE$/m);
     expect(stdout).toMatch(/2026-10-08T03:10:00Z\s+high\s+empty-output\s+nightly-backup\s+nb-08/);
-    expect(stdout).toContain('1 finding in 24 lines from 1 file: 16 events, 0 rejected, 8 unrecognised');
+    expect(stdout).toContain('1 finding in 24 lines from 1 file: 16 with events (16 events), 0 rejected, 8 unrecognised');
   });
 
   it("applies the config's job settings (expect_pattern)", async () => {
@@ -194,7 +194,7 @@ describe('silent-audit scan (contract §5)', () => {
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);
-    expect(stdout).toContain('0 findings in 6 lines from 1 file: 5 events, 0 rejected, 1 unrecognised');
+    expect(stdout).toContain('0 findings in 6 lines from 1 file: 5 with events (5 events), 0 rejected, 1 unrecognised');
   });
 
   it('prints one JSON finding per line with --json, the summary on stderr', async () => {
@@ -214,9 +214,18 @@ describe('silent-audit scan (contract §5)', () => {
     expect(piped.result.findings.map((f) => f.detector)).toEqual(['empty-output']);
   });
 
+  it('says it read stdin, and one line, in the summary', async () => {
+    // Prepare
+    const stdin = Readable.from(['{"type":"run.start","job":"x"}\n']);
+    // Act
+    const { stdout } = await scan(['-'], { stdin });
+    // Assess
+    expect(stdout).toContain('0 findings in 1 line from stdin: 0 with events (0 events), 1 rejected, 0 unrecognised');
+  });
+
   it('counts and shows rejected lines with file and line number, and goes on', async () => {
     const { result, stdout } = await scan([fx('bad-lines.jsonl')]);
-    expect(result.counts).toEqual({ lines: 3, events: 1, rejected: 1, unrecognised: 1 });
+    expect(result.counts).toEqual({ lines: 3, events: 1, eventLines: 1, nothingToJudge: 0, rejected: 1, unrecognised: 1 });
     expect(stdout).toContain(`rejected ${fx('bad-lines.jsonl')}:1: run.end event rejected: exit_code:`);
   });
 

@@ -67,6 +67,8 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     expect(report.counts).toEqual({
       lines: one.reduce((n, r) => n + r.counts.lines, 0),
       events: one.reduce((n, r) => n + r.counts.events, 0),
+      eventLines: one.reduce((n, r) => n + r.counts.eventLines, 0),
+      nothingToJudge: one.reduce((n, r) => n + r.counts.nothingToJudge, 0),
       rejected: 0,
       unrecognised: one.reduce((n, r) => n + r.counts.unrecognised, 0),
     });

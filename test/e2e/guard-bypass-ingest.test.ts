@@ -96,7 +96,7 @@ describe('guard bypasses through the ingest handler, judged against the registry
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
     const report: IngestReport = {
       status: 'processed',
-      counts: { lines: 3, events: 3, rejected: 0, unrecognised: 0 },
+      counts: { lines: 3, events: 3, eventLines: 3, nothingToJudge: 0, rejected: 0, unrecognised: 0 },
       rejections: [],
       findings: [],
       alerts: { sent: 0, failed: 0, errors: [] },

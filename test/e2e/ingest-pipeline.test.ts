@@ -64,7 +64,7 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
     const second = await handler(delivery('/jobs/nightly-backup', backupDay(7, 412)));
     // Assess
     expect(first.findings).toEqual([]);
-    expect(first.counts).toEqual({ lines: 18, events: 12, rejected: 0, unrecognised: 6 });
+    expect(first.counts).toEqual({ lines: 18, events: 12, eventLines: 12, nothingToJudge: 0, rejected: 0, unrecognised: 6 });
     expect(second.findings).toEqual([
       expect.objectContaining({ detector: 'output-shrink', subject: 'nightly-backup', run_id: 'r-07', ts: '2026-10-07T01:10:00Z', severity: 'high' }),
     ]);
@@ -135,7 +135,7 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
         consoleLine('2026-10-01T03:00:05.000Z', { type: 'run.end', job: 'etl', run_id: 'e', exit_code: 4 }),
       ]),
     );
-    expect(report.counts).toEqual({ lines: 6, events: 2, rejected: 3, unrecognised: 1 });
+    expect(report.counts).toEqual({ lines: 6, events: 2, eventLines: 2, nothingToJudge: 0, rejected: 3, unrecognised: 1 });
     expect(report.rejections.map((r) => r.reason)).toEqual([
       expect.stringMatching(/^run\.end event rejected: exit_code: /),
       expect.stringMatching(/^run\.end event rejected: not valid JSON/),

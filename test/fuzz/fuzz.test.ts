@@ -97,7 +97,7 @@ function checkReport(d: FuzzDelivery, report: IngestReport): void {
   }
   if (d.expect === 'refused') {
     expect(report.status).toBe('payload-rejected');
-    expect(c).toEqual({ lines: 0, events: 0, rejected: 1, unrecognised: 0 });
+    expect(c).toEqual({ lines: 0, events: 0, eventLines: 0, nothingToJudge: 0, rejected: 1, unrecognised: 0 });
     expect(report.rejections[0].reason).toMatch(/^(not a CloudWatch Logs subscription event|awslogs\.data (is not base64|is not gzip data|does not hold JSON|is not a CloudWatch Logs payload))/);
     return;
   }
@@ -107,13 +107,16 @@ function checkReport(d: FuzzDelivery, report: IngestReport): void {
   }
   expect(report.status).toBe('processed');
   // Every log event counted as one line, and each line once: as what the parser makes of it alone.
-  const alone = { events: 0, rejected: 0, unrecognised: 0 };
+  const alone = { events: 0, eventLines: 0, nothingToJudge: 0, rejected: 0, unrecognised: 0 };
   for (const [i, message] of (d.messages ?? []).entries()) {
     const outcome = parseLine(message, { source: { origin: 'fuzz', line: i + 1 }, recordTime: 1_790_000_000_000 + i * 1000, now: NOW, defaultJob: functionNameOf(d.logGroup ?? '') });
-    if (outcome.kind === 'events') alone.events += outcome.events.length;
-    else alone[outcome.kind]++;
+    if (outcome.kind === 'events') {
+      alone.events += outcome.events.length;
+      alone[outcome.events.length === 0 ? 'nothingToJudge' : 'eventLines']++;
+    } else alone[outcome.kind]++;
   }
   expect(c).toEqual({ lines: d.messages?.length, ...alone });
+  expect(c.eventLines + c.nothingToJudge + c.rejected + c.unrecognised).toBe(c.lines);
 }
 
 describe('fuzzing the ingest path (25,000 generated deliveries)', () => {

@@ -57,7 +57,7 @@ const finding = (detector: Finding['detector'], run_id: string): Finding => ({ d
 const REPORT: IngestReport = {
   status: 'processed',
   logGroup: '/jobs/etl',
-  counts: { lines: 18, events: 12, rejected: 2, unrecognised: 4 },
+  counts: { lines: 18, events: 12, eventLines: 10, nothingToJudge: 2, rejected: 2, unrecognised: 4 },
   rejections: [],
   findings: [finding('run-failed', 'a'), finding('output-shrink', 'b'), finding('run-failed', 'c')],
   alerts: { sent: 1, failed: 0, errors: [], suppressed: 2, snoozed: 1, summarized: 0, abandoned: 0 },
@@ -146,7 +146,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
 
   it('writes LinesParsed 0 for an empty delivery, so the heartbeat alarm sees the function run', () => {
     // Act
-    const documents = captureEmf(() => powertoolsObserver({ ...REPORT, status: 'control-message', counts: { lines: 0, events: 0, rejected: 0, unrecognised: 0 }, findings: [], batchLagMs: undefined }));
+    const documents = captureEmf(() => powertoolsObserver({ ...REPORT, status: 'control-message', counts: { lines: 0, events: 0, eventLines: 0, nothingToJudge: 0, rejected: 0, unrecognised: 0 }, findings: [], batchLagMs: undefined }));
     // Assess
     expect(documents).toHaveLength(1);
     const [main] = documents;
