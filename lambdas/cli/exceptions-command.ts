@@ -75,10 +75,17 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
   );
 }
 
-/** One exception as `list --json` prints it: the record with its standing today. */
+/** One exception as `list --json` prints it: the record with its standing today, and no days left once revoked. */
 export function exceptionView(e: GuardException, now: number): GuardException & { standing: string; days_left: number } {
   const { standing, daysLeft } = exceptionStanding(e, now);
-  return { ...e, standing, days_left: daysLeft };
+  return { ...e, standing, days_left: standing === 'revoked' ? 0 : daysLeft };
+}
+
+/** The STATE cell: how soon an expiring one expires, and the day a revoked one was revoked. */
+function stateCell(e: GuardException, standing: string, daysLeft: number): string {
+  if (standing === 'expiring') return `expiring (${daysLeft <= 0 ? 'today' : `in ${daysLabel(daysLeft)}`})`;
+  if (standing === 'revoked' && e.revoked_at) return `revoked ${e.revoked_at.slice(0, 10)}`;
+  return standing;
 }
 
 function listTable(exceptions: readonly GuardException[], now: number): string {
@@ -87,8 +94,7 @@ function listTable(exceptions: readonly GuardException[], now: number): string {
     exceptions.map((e) => {
       const { standing, daysLeft } = exceptionStanding(e, now);
       const left = standing === 'revoked' ? '-' : String(daysLeft);
-      const state = standing === 'expiring' ? `expiring (${daysLeft <= 0 ? 'today' : `in ${daysLabel(daysLeft)}`})` : standing;
-      return [e.id, e.guard, state, e.expires, left, String(e.bypass_count), e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, e.origin, e.reason];
+      return [e.id, e.guard, stateCell(e, standing, daysLeft), e.expires, left, String(e.bypass_count), e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, e.origin, e.reason];
     }),
     [24, 32, 24, 10, 9, 8, 20, 7, 40, 6, 80],
   );

@@ -56,7 +56,10 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context
 
 /** One snooze as `list --json` prints it: the record with its standing now. */
 export function snoozeView(s: Snooze, now: number): Snooze & { standing: string; hours_left: number } {
-  return { ...s, standing: snoozeStanding(s, now), hours_left: Math.max(0, Math.round((Date.parse(s.until) - now) / 3_600_000)) };
+  const standing = snoozeStanding(s, now);
+  // An ended snooze holds nothing back any more, whatever its `until` said.
+  const hoursLeft = standing === 'active' ? Math.max(0, Math.round((Date.parse(s.until) - now) / 3_600_000)) : 0;
+  return { ...s, standing, hours_left: hoursLeft };
 }
 
 function newSnoozeId(now: number): string {
@@ -111,7 +114,10 @@ export function registerSnoozeCommand(program: Command): void {
             ['ID', 'SUBJECT', 'DETECTOR', 'STATE', 'UNTIL', 'HOURS LEFT', 'OWNER', 'ORIGIN', 'REASON'],
             shown.map((s) => {
               const v = snoozeView(s, now);
-              return [s.id, s.subject, s.detector ?? '(all)', v.standing, s.until, String(v.hours_left), s.owner, s.origin, s.reason];
+              // One ended early ran until it was ended: that time, not the end it had planned.
+              const ended = v.standing === 'ended';
+              const until = ended && s.ended_at ? s.ended_at : s.until;
+              return [s.id, s.subject, s.detector ?? '(all)', v.standing, until, ended ? '-' : String(v.hours_left), s.owner, s.origin, s.reason];
             }),
             [28, 32, 24, 8, 24, 10, 32, 6, 60],
           ),

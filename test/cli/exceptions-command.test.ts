@@ -78,7 +78,7 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     const revoked = await exceptions('revoke', 'EX-13', '--reason', 'redaction fixed', '--by', 'alice');
     expect(revoked.status).toBe(0);
     expect(revoked.stdout).toBe('revoked EX-13 (guard pii-redaction) by alice ("redaction fixed"); its record stays in the registry\n');
-    const [again, table, all] = await Promise.all([exceptions('revoke', 'EX-13', '--reason', 'twice'), exceptions('list'), exceptions('list', '--all')]);
+    const [again, table, all, allJson] = await Promise.all([exceptions('revoke', 'EX-13', '--reason', 'twice'), exceptions('list'), exceptions('list', '--all'), exceptions('list', '--all', '--json')]);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('exception EX-13 was revoked on');
     expect(table.stdout).toMatch(/^ID\s+GUARD\s+STATE\s+EXPIRES\s+DAYS LEFT\s+BYPASSES\s+LAST BYPASS\s+RENEWED\s+OWNER\s+ORIGIN\s+REASON$/m);
@@ -86,6 +86,10 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     expect(table.stdout).not.toContain('EX-13');
     expect(table.stdout).toContain('1 exception (1 revoked not shown: --all).');
     expect(all.stdout).toMatch(/^EX-13\s+pii-redaction\s+revoked\s/m);
+    // A revoked exception has no days left, whatever its expiry said; the table shows the day it was revoked.
+    const revokedRow = allJson.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.id === 'EX-13');
+    expect(revokedRow).toMatchObject({ standing: 'revoked', days_left: 0, expires: inDays(10), revoked_by: 'alice' });
+    expect(all.stdout).toMatch(new RegExp(`^EX-13\\s+pii-redaction\\s+revoked ${revokedRow.revoked_at.slice(0, 10)}\\s+${inDays(10)}\\s+-\\s`, 'm'));
   });
 
   it('needs --table for the deployed table, and refuses a memory store or an endpoint that does not answer', { timeout: 120_000 }, async () => {

@@ -85,6 +85,24 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(all.stdout).toMatch(/^SZ-1\s+etl\s+run-failed\s+ended\s/m);
   });
 
+  it('shows no time left for a snooze ended early, and when it ended instead of the end it had planned', async () => {
+    // Prepare: a 3-day snooze, ended at once
+    const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');
+    writeFileSync(config, 'snoozes: []\n');
+    const common = ['--store', inject('dynamoEndpoint'), '--table', `snooze-${randomUUID()}`, '--config', config];
+    await cli(['snooze', 'add', '--id', 'SZ-2', '--subject', 'demo-job', '--owner', 'a@example.com', '--reason', 'r', '--until', '3d', ...common]);
+    await cli(['snooze', 'end', 'SZ-2', '--reason', 'done', ...common]);
+    // Act
+    const json = await cli(['snooze', 'list', '--all', '--json', ...common]);
+    const table = await cli(['snooze', 'list', '--all', ...common]);
+    // Assess
+    const [row] = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(row).toMatchObject({ id: 'SZ-2', standing: 'ended', hours_left: 0, ended_by: 'ci-runner' });
+    expect(Date.parse(row.until) - Date.parse(row.ended_at)).toBeGreaterThan(71 * HOUR);
+    expect(table.stdout).toMatch(new RegExp(`^SZ-2\\s+demo-job\\s+\\(all\\)\\s+ended\\s+${row.ended_at.replace(/\./g, '\\.')}\\s+-\\s+a@example\\.com\\s`, 'm'));
+    expect(table.stdout).not.toContain(row.until);
+  });
+
   it('refuses a store that does not persist', async () => {
     const run = await cli(['snooze', 'list', '--store', 'memory']);
     expect(run.code).toBe(2);
