@@ -130,7 +130,7 @@ async function recordCoverage(store: StateStore, logGroup: string, read: Span, n
 
 /** The deployed table through the default credential chain, or a `--store` as scan knows them. */
 async function openBackfillStore(spec: string, table: string | undefined): Promise<OpenedStore> {
-  if (spec !== 'aws') return openStore(spec, { table });
+  if (spec !== 'aws') return openStore(spec, { table, acceptsAws: true });
   if (!table) throw new BackfillError("backfill --store aws needs --table NAME: the stack's TableName output (aws cloudformation describe-stacks --stack-name SilentAudit)");
   const client = new DynamoDBClient({ maxAttempts: 8 });
   const store = new DynamoAuditStore(client, table);

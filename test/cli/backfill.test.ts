@@ -200,4 +200,12 @@ describe('the silent-audit backfill command', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain("silent-audit backfill: backfill --store aws needs --table NAME: the stack's TableName output");
   });
+
+  it('names aws among the stores it takes when --store is none of them', () => {
+    // Act
+    const run = spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'backfill', '--log-group', ORDERS, '--store', 'ftp://x'], { cwd: mkdtempSync(join(tmpdir(), 'sa-')), encoding: 'utf8' });
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--store ftp://x: expected `local`, the URL of a DynamoDB endpoint (http://host:port), or `aws` with --table');
+  });
 });
