@@ -49,6 +49,8 @@ export const runFailedDetector: RunDetector = {
         message: `run ${how}`,
         evidence: {
           exit_code: run.exit_code,
+          // The 1 a failure marker without a code of its own was given: the report names no exit code from it.
+          ...(run.exit_code_inferred && run.exit_code !== 0 ? { exit_code_inferred: true } : {}),
           ...(run.failure ? { failure: run.failure } : {}),
           ...(run.duration_ms !== undefined ? { duration_ms: run.duration_ms } : {}),
         },

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
@@ -526,5 +528,27 @@ describe('subjects named like members of every object', () => {
     expect(thresholds('missed-run')).toEqual(['timezone="UTC"@built-in', 'grace_minutes=15@defaults']);
     expect(thresholds('budget-exceeded')).toEqual(['budget="none configured (the run’s own budget from agent.start)"@built-in']);
     expect(thresholds('retry-rate')).toEqual(['retry_rate_max=0.1@defaults', 'retry_min_requests=20@defaults']);
+  });
+});
+
+describe('exit codes in the narrowed cause', () => {
+  const failed = (ts: string, evidence: Record<string, unknown>): Finding =>
+    ({ detector: 'run-failed', subject: 'etl-loader', subject_kind: 'job', severity: 'high', ts, run_id: `etl-loader@${ts}`, message: 'run failed', evidence }) as Finding;
+
+  it('names the codes runs exited with, not the 1 a timeout or a kill by signal was given for want of one', () => {
+    // Prepare: two timeouts (no code of their own) and one real exit code 2.
+    const findings = [
+      failed('2026-10-03T02:00:00Z', { exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s' }),
+      failed('2026-10-10T02:00:00Z', { exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s' }),
+      failed('2026-10-17T02:00:00Z', { exit_code: 2 }),
+    ];
+
+    // Act
+    const notes = narrowCause({ findings, subjectRuns: [], alsoOnSameRuns: [], ongoing: false });
+
+    // Assess
+    expect(notes).toContain('Exit codes: 2 ×1 (2: a usage error (a wrong option or argument, often after an upgrade)).');
+    expect(notes).toContain('Failure kinds: timeout after 900.00 s ×2.');
+    expect(notes.join('\n')).not.toMatch(/\b1 ×/);
   });
 });

@@ -41,12 +41,12 @@ testRunDetector(runFailedDetector, {
     {
       name: "a Lambda timeout line, with the exit code 1 its run record stands in for the code it has none of",
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s', duration_ms: 900_000, output_bytes: undefined }),
-      expected: { severity: 'high', message: 'run timed out after 900.00 s', evidence: { exit_code: 1, failure: 'timeout after 900.00 s', duration_ms: 900_000 } },
+      expected: { severity: 'high', message: 'run timed out after 900.00 s', evidence: { exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s', duration_ms: 900_000 } },
     },
     {
       name: "a Lambda report's timeout status, without a duration",
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout', duration_ms: undefined, output_bytes: undefined }),
-      expected: { severity: 'high', message: 'run timed out', evidence: { exit_code: 1, failure: 'timeout' } },
+      expected: { severity: 'high', message: 'run timed out', evidence: { exit_code: 1, exit_code_inferred: true, failure: 'timeout' } },
     },
     {
       name: "systemd's timeout result, which logs no exit code either",
@@ -54,13 +54,13 @@ testRunDetector(runFailedDetector, {
       expected: {
         severity: 'high',
         message: "run timed out after 30.0 min (systemd result 'timeout')",
-        evidence: { exit_code: 1, failure: "systemd result 'timeout'", duration_ms: 1_800_000 },
+        evidence: { exit_code: 1, exit_code_inferred: true, failure: "systemd result 'timeout'", duration_ms: 1_800_000 },
       },
     },
     {
       name: 'a kill by signal (no exit code of its own)',
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'main process killed by signal TERM', duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run failed: main process killed by signal TERM', evidence: { exit_code: 1, failure: 'main process killed by signal TERM' } },
+      expected: { severity: 'high', message: 'run failed: main process killed by signal TERM', evidence: { exit_code: 1, exit_code_inferred: true, failure: 'main process killed by signal TERM' } },
     },
     {
       name: "a systemd control process's own exit status stays an exit code",

@@ -122,7 +122,8 @@ function fromEvidence(findings: readonly Finding[]): string[] {
     out.push(`Markers seen: ${keywords.map(([k, n]) => `"${k}" ×${n}`).join(', ')}${meanings.length ? `: ${meanings.join('; ')}` : ''}.`);
   }
 
-  const exitCodes = counted(ev('exit_code')).filter(([code]) => code !== '0');
+  // A code a failure marker did not give (a timeout, a kill by signal: `exit_code_inferred`) says nothing; its `failure` does.
+  const exitCodes = counted(findings.map((f) => (f.evidence?.exit_code_inferred === true ? undefined : f.evidence?.exit_code))).filter(([code]) => code !== '0');
   if (exitCodes.length) {
     const meanings = exitCodes.flatMap(([code]) => (EXIT_CODE_CAUSES[Number(code)] ? [`${code}: ${EXIT_CODE_CAUSES[Number(code)]}`] : []));
     out.push(`Exit codes: ${exitCodes.map(([c, n]) => `${c} ×${n}`).join(', ')}${meanings.length ? ` (${meanings.join('; ')})` : ''}.`);
