@@ -16,7 +16,7 @@ import type {
 
 type PersistentStore = StateStore & FindingStore & SubjectCatalog;
 
-/** States kept as objects (`ScanStore.hot`): a few MB for the subjects a scan touches over and over. */
+/** States kept as objects (`HeldStates`): a few MB for the subjects a scan touches over and over. */
 const HOT_STATES = 1000;
 
 export class ScanWriteBackError extends Error {
@@ -38,18 +38,8 @@ export class ScanWriteBackError extends Error {
  * scan does not read them), so memory holds only the subjects' states and the findings.
  */
 export class ScanStore extends FindingsInMemory implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
-  /**
-   * The states of the subjects used last, as objects: handed out and kept without copying (reducers
-   * never change a state they are given, see `frozen-state.ts`), so the subjects every chunk
-   * touches (jobs, routes, agents) are neither parsed nor serialised chunk after chunk. A Map in
-   * order of use: past `HOT_STATES`, the least recently used goes to `cold`.
-   */
-  private readonly hot = new Map<string, { readonly state: unknown; readonly version: number }>();
-  /**
-   * Every other subject's state as JSON, as DynamoDB holds it: a tenth of the memory of the
-   * objects. A scan of many agent runs keeps one small state per run, most of them never read again.
-   */
-  private readonly cold = new Map<string, { readonly json: string; readonly version: number }>();
+  /** Every subject's state: the latest used as objects, the rest as JSON (`HeldStates`). */
+  private readonly states: HeldStates;
   /** The version each subject had in the persistent store when first read (0: not stored). */
   private readonly baseVersions = new Map<string, number>();
   private readonly listedKinds = new Set<string>();
@@ -60,7 +50,6 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
   private readonly changed = new Set<string>();
 
   private readonly keepRecords: boolean;
-  private readonly hotStates: number;
 
   /**
    * `keepRecords`: keep run records for `runs()` (a report) or the write-back; by default only with
@@ -72,7 +61,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
   ) {
     super();
     this.keepRecords = options.keepRecords ?? base !== undefined;
-    this.hotStates = Math.max(1, options.hotStates ?? HOT_STATES);
+    this.states = new HeldStates(options.hotStates ?? HOT_STATES);
   }
 
   async load(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
@@ -80,7 +69,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     if (unread.length > 0) await this.readBase(unread);
     const out = new Map<string, Versioned<unknown>>();
     for (const key of keys) {
-      const v = this.held(key);
+      const v = this.states.use(key);
       if (v) out.set(key, { state: v.state, version: v.version });
     }
     return out;
@@ -88,9 +77,9 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
 
   async commit(change: SubjectCommit): Promise<CommitResult> {
     if (!this.baseVersions.has(change.key)) await this.readBase([change.key]);
-    const current = this.versionOf(change.key) ?? 0;
+    const current = this.states.versionOf(change.key) ?? 0;
     if (current !== change.expectedVersion) return 'conflict';
-    this.keepHot(change.key, { state: keptState(change.state), version: current + 1 });
+    this.states.keep(change.key, { state: keptState(change.state), version: current + 1 });
     this.changed.add(change.key);
     for (const f of change.findings) {
       const key = this.findings.add(f);
@@ -120,12 +109,12 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
       for (const stored of await this.base.subjects(stateKind)) {
         if (this.baseVersions.has(stored.key)) continue;
         this.baseVersions.set(stored.key, stored.version);
-        this.cold.set(stored.key, { json: JSON.stringify(stored.state), version: stored.version });
+        this.states.keepCold(stored.key, stored);
       }
     }
     const prefix = `${stateKind}#`;
-    const keys = [...this.hot.keys(), ...this.cold.keys()].filter((key) => key.startsWith(prefix)).sort((a, b) => a.localeCompare(b));
-    return keys.map((key) => ({ key, ...(this.peek(key) as Versioned<unknown>) }));
+    const keys = this.states.keys().filter((key) => key.startsWith(prefix)).sort((a, b) => a.localeCompare(b));
+    return keys.map((key) => ({ key, ...(this.states.peek(key) as Versioned<unknown>) }));
   }
 
   /** The findings of this scan (stored ones are the persistent store's business). */
@@ -135,7 +124,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
 
   /** Subjects the scan changed, states held, findings: for the summary and the tests. */
   get size(): { subjects: number; changed: number; findings: number } {
-    return { subjects: this.hot.size + this.cold.size, changed: this.changed.size, findings: this.findings.size };
+    return { subjects: this.states.size, changed: this.changed.size, findings: this.findings.size };
   }
 
   /**
@@ -150,7 +139,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     let findings = 0;
     let records = 0;
     for (const key of [...this.changed].sort()) {
-      const { state } = this.peek(key) as Versioned<unknown>;
+      const { state } = this.states.peek(key) as Versioned<unknown>;
       const own = (this.findingsOf.get(key) ?? []).map((k) => this.strip(this.findings.get(k) as StoredFinding));
       const runRecords = this.recordsOf.get(key) ?? [];
       const outcome = await this.base.commit({ key, expectedVersion: this.baseVersions.get(key) ?? 0, state, findings: own, records: runRecords });
@@ -176,24 +165,50 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     for (const key of keys) {
       const v = loaded.get(key);
       this.baseVersions.set(key, v?.version ?? 0);
-      if (v && this.versionOf(key) === undefined) this.cold.set(key, { json: JSON.stringify(v.state), version: v.version });
+      if (v && this.states.versionOf(key) === undefined) this.states.keepCold(key, v);
     }
   }
+}
 
-  private versionOf(key: string): number | undefined {
+/**
+ * The states of one scan. The subjects used last are kept as objects, handed out and kept without
+ * copying (reducers never change a state they are given, see `frozen-state.ts`), so the subjects
+ * every chunk touches (jobs, routes, agents) are neither parsed nor serialised chunk after chunk;
+ * past `limit`, the least recently used goes to JSON, as DynamoDB holds it: a tenth of the memory
+ * of the objects. A scan of many agent runs keeps one small state per run, most never read again.
+ */
+class HeldStates {
+  /** In order of use, the most recent last. */
+  private readonly hot = new Map<string, Versioned<unknown>>();
+  private readonly cold = new Map<string, { readonly json: string; readonly version: number }>();
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = Math.max(1, limit);
+  }
+
+  get size(): number {
+    return this.hot.size + this.cold.size;
+  }
+
+  keys(): string[] {
+    return [...this.hot.keys(), ...this.cold.keys()];
+  }
+
+  versionOf(key: string): number | undefined {
     return (this.hot.get(key) ?? this.cold.get(key))?.version;
   }
 
-  /** A subject's state without moving it between hot and cold (sweeps and the write-back read every subject once). */
-  private peek(key: string): Versioned<unknown> | undefined {
+  /** A state without moving it between objects and JSON (sweeps and the write-back read every subject once). */
+  peek(key: string): Versioned<unknown> | undefined {
     const hot = this.hot.get(key);
     if (hot) return hot;
     const cold = this.cold.get(key);
     return cold && { state: keptState(JSON.parse(cold.json)), version: cold.version };
   }
 
-  /** A subject's state for a batch: made the most recently used, read from JSON if it had gone cold. */
-  private held(key: string): Versioned<unknown> | undefined {
+  /** A state for a batch: made the most recently used, read from JSON if it had gone cold. */
+  use(key: string): Versioned<unknown> | undefined {
     const hot = this.hot.get(key);
     if (hot) {
       this.hot.delete(key);
@@ -203,17 +218,24 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     const cold = this.cold.get(key);
     if (!cold) return undefined;
     const v = { state: keptState(JSON.parse(cold.json)), version: cold.version };
-    this.keepHot(key, v);
+    this.keep(key, v);
     return v;
   }
 
-  private keepHot(key: string, v: Versioned<unknown>): void {
+  /** A state just written: the most recently used. */
+  keep(key: string, v: Versioned<unknown>): void {
     this.cold.delete(key);
     this.hot.delete(key);
     this.hot.set(key, v);
-    if (this.hot.size <= this.hotStates) return;
+    if (this.hot.size <= this.limit) return;
     const [oldest, held] = this.hot.entries().next().value as [string, Versioned<unknown>];
     this.hot.delete(oldest);
     this.cold.set(oldest, { json: JSON.stringify(held.state), version: held.version });
+  }
+
+  /** A state read from the persistent store, as JSON until a batch uses it. */
+  keepCold(key: string, v: Versioned<unknown>): void {
+    this.hot.delete(key);
+    this.cold.set(key, { json: JSON.stringify(v.state), version: v.version });
   }
 }
