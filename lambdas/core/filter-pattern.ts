@@ -26,13 +26,19 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'CRON',
   'crond',
   'CROND',
+  // Every cron's CMD line, whatever its program's name (FreeBSD's `/usr/sbin/cron[pid]: (root) CMD (…)`).
+  ') CMD (',
   'exited abnormally',
   // §1b systemd, as text or inside `journalctl -o json` MESSAGE fields.
   'Started',
   'Finished',
-  'Main process exited',
+  // `Main`/`main`/`Control` process exited (CentOS 7's systemd writes it in lower case).
+  'process exited',
   'Failed with result',
   'Deactivated successfully',
+  // Older systemd's end of a unit, and a unit that never started for a failed dependency.
+  'Succeeded',
+  'Dependency failed',
   'Consumed',
   // §1b AWS Lambda platform lines, text and JSON log formats.
   'START RequestId',
@@ -41,6 +47,8 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Task timed out',
   'platform.start',
   'platform.report',
+  // §1c OpenTelemetry GenAI spans (OTLP/JSON): every span the parser reads names its operation.
+  'gen_ai.operation.name',
 ];
 
 /** Quotes a term for a filter pattern; terms with `"` or `\` cannot be expressed safely. */

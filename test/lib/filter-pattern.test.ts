@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
 import {
   FILTER_PATTERN_MAX_LENGTH,
   SUBSCRIPTION_FILTER_TERMS,
@@ -74,13 +78,14 @@ describe('subscriptionFilterPattern', () => {
     expect(pattern.length).toBeLessThanOrEqual(FILTER_PATTERN_MAX_LENGTH);
   });
 
-  it('covers the contract §1a event types, cron, systemd and Lambda platform lines', () => {
+  it('covers the contract §1a event types, cron, systemd, Lambda platform lines and OpenTelemetry GenAI spans', () => {
     // Prepare
     const required = [
       'run.start', 'run.end', 'agent.start', 'agent.action', 'agent.end', 'tool.call', 'attempt', 'guard.bypass', 'audit.write',
-      'CRON', 'crond', 'CROND', 'exited abnormally',
-      'Started', 'Finished', 'Main process exited', 'Failed with result', 'Deactivated successfully',
+      'CRON', 'crond', 'CROND', ') CMD (', 'exited abnormally',
+      'Started', 'Finished', 'process exited', 'Failed with result', 'Deactivated successfully', 'Succeeded', 'Dependency failed',
       'START RequestId', 'END RequestId', 'REPORT RequestId', 'Task timed out', 'platform.start', 'platform.report',
+      'gen_ai.operation.name',
     ];
 
     // Assess
@@ -115,5 +120,29 @@ describe('lineMayMatter', () => {
     // Act and Assess
     expect(lineMayMatter('Oct  3 02:30:00 host systemd[1]: started backup.service')).toBe(false);
     expect(lineMayMatter('Oct  3 02:30:00 host systemd[1]: Started backup.service')).toBe(true);
+  });
+});
+
+describe('every line a parser reads passes the filter', () => {
+  /** The fixtures' log files, as systems write them (contract §1). */
+  const FIXTURES = join(import.meta.dirname, '../fixtures');
+  const files = readdirSync(FIXTURES, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && !d.name.endsWith('.md') && !d.parentPath.split(/[\\/]/).includes('bad'))
+    .map((d) => join(d.parentPath, d.name));
+
+  it.each(files.map((f) => [f.slice(FIXTURES.length + 1), f]))('%s', (_name, file) => {
+    // Prepare: the lines of the file that give events.
+    const bytes = readFileSync(file);
+    const lines = (file.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8').split(/\r?\n/);
+    const read = lines.filter((line, i) => {
+      const outcome = parseLine(line, { source: { origin: file, line: i + 1 }, year: 2026, now: Date.parse('2026-12-01T00:00:00Z'), defaultJob: 'fixture' });
+      return outcome.kind === 'events' && outcome.events.length > 0;
+    });
+
+    // Act
+    const dropped = read.filter((line) => !lineMayMatter(line));
+
+    // Assess: a line the filter drops never reaches the deployed ingest, nor scan --log-group.
+    expect(dropped).toEqual([]);
   });
 });
