@@ -551,4 +551,22 @@ describe('exit codes in the narrowed cause', () => {
     expect(notes).toContain('Failure kinds: timeout after 900.00 s ×2.');
     expect(notes.join('\n')).not.toMatch(/\b1 ×/);
   });
+
+  it('reads findings stored before exit_code_inferred was written by their failure: no code for a timeout, a kill by signal, a dependency', () => {
+    // Prepare: findings as stored before (exit_code 1, no flag), and a control process's real exit status 1.
+    const findings = [
+      failed('2026-10-01T02:00:00Z', { exit_code: 1, failure: 'timeout after 900.00 s' }),
+      failed('2026-10-02T02:00:00Z', { exit_code: 1, failure: 'timeout' }),
+      failed('2026-10-03T02:00:00Z', { exit_code: 1, failure: 'main process killed by signal TERM' }),
+      failed('2026-10-04T02:00:00Z', { exit_code: 1, failure: "systemd result 'timeout'" }),
+      failed('2026-10-05T02:00:00Z', { exit_code: 1, failure: 'dependency failed' }),
+      failed('2026-10-06T02:00:00Z', { exit_code: 1, failure: 'control process exited with status 1' }),
+    ];
+
+    // Act
+    const notes = narrowCause({ findings, subjectRuns: [], alsoOnSameRuns: [], ongoing: false });
+
+    // Assess: only the control process's status is an exit code.
+    expect(notes.filter((n) => n.startsWith('Exit codes:'))).toEqual(['Exit codes: 1 ×1.']);
+  });
 });

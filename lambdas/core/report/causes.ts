@@ -105,6 +105,19 @@ function clustering(ctx: CauseContext): string[] {
   return out;
 }
 
+/**
+ * The failures that come without an exit code of their own (Lambda's timeout and report status,
+ * systemd's kill by signal, its result and a failed dependency), as the parsers word them: a
+ * finding stored before `exit_code_inferred` was written holds the 1 its run was given, and one
+ * of these as its `failure`.
+ */
+const FAILURE_WITHOUT_CODE = /^(?:timeout(?: after .+)?|error|failure|systemd result '.*'|dependency failed|.* (?:killed|dumped core|\w+) (?:by|on) signal \w+)$/;
+
+function exitCodeInferred(evidence: Finding['evidence']): boolean {
+  if (evidence?.exit_code_inferred === true) return true;
+  return evidence?.exit_code === 1 && typeof evidence.failure === 'string' && FAILURE_WITHOUT_CODE.test(evidence.failure);
+}
+
 function counted(values: readonly unknown[]): [string, number][] {
   const counts = new Map<string, number>();
   for (const v of values) if (v !== undefined && v !== null) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
@@ -123,7 +136,7 @@ function fromEvidence(findings: readonly Finding[]): string[] {
   }
 
   // A code a failure marker did not give (a timeout, a kill by signal: `exit_code_inferred`) says nothing; its `failure` does.
-  const exitCodes = counted(findings.map((f) => (f.evidence?.exit_code_inferred === true ? undefined : f.evidence?.exit_code))).filter(([code]) => code !== '0');
+  const exitCodes = counted(findings.map((f) => (exitCodeInferred(f.evidence) ? undefined : f.evidence?.exit_code))).filter(([code]) => code !== '0');
   if (exitCodes.length) {
     const meanings = exitCodes.flatMap(([code]) => (EXIT_CODE_CAUSES[Number(code)] ? [`${code}: ${EXIT_CODE_CAUSES[Number(code)]}`] : []));
     out.push(`Exit codes: ${exitCodes.map(([c, n]) => `${c} ×${n}`).join(', ')}${meanings.length ? ` (${meanings.join('; ')})` : ''}.`);
