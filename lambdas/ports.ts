@@ -30,6 +30,12 @@ export interface RunRecord {
   readonly duration_ms?: number;
   readonly output_bytes?: number;
   readonly host?: string;
+  /**
+   * A finding about the run was reported before its record was written (an agent root the sweep
+   * flagged while it ran, or judged once quiet for an hour): the run is failing, as a run with a
+   * fresh finding about it is, though that finding is not in the batch that records it.
+   */
+  readonly flagged?: true;
 }
 
 /** What one subject's processing of a batch writes: its new state, with findings and run records. */

@@ -210,6 +210,11 @@ function firedId(f: { detector: DetectorId; run_id?: string }): string {
   return `${f.detector}#${f.run_id ?? ''}`;
 }
 
+/** The run a fired id (`firedId`) is about. */
+function firedRunId(id: string): string {
+  return id.slice(id.indexOf('#') + 1);
+}
+
 /** The order the history is kept in: by end time, then run id. */
 function historyOrder(a: AgentHistoryEntry, b: AgentHistoryEntry): number {
   return a.ended_at - b.ended_at || a.run_id.localeCompare(b.run_id);
@@ -486,6 +491,8 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
             ts: isoTime(tree.ended_at ?? tree.last_at),
             status: root.status === 'ok' ? 'ok' : 'failed',
             ...(root.started_at !== undefined && root.ended_at !== undefined ? { duration_ms: root.ended_at - root.started_at } : {}),
+            // Reported by the sweep before the root ended (while it ran, or once quiet): not fresh in this batch, still about this run.
+            ...([...already].some((id) => firedRunId(id) === tree.root_run_id) ? { flagged: true as const } : {}),
           });
         }
       }

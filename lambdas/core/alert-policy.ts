@@ -234,7 +234,8 @@ const NEW_DETECTOR: DetectorAlertState = { suppressed: 0, snoozed: 0, streak: 0,
 
 /**
  * Run outcomes per subject key (`kind#subject`) from a batch's run records and its fresh findings:
- * a run is failing when it ended with a failure or a finding is about it; a fresh finding about no
+ * a run is failing when it ended with a failure or a finding is about it (fresh, or reported before
+ * its record: `RunRecord.flagged`); a fresh finding about no
  * recorded run (a missed run) is a failing outcome at its time.
  */
 export function runOutcomes(records: readonly RunRecord[], fresh: readonly Finding[]): Map<string, RunOutcome[]> {
@@ -252,7 +253,7 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
   const withIds = fresh.length > 0;
   for (const r of records) {
     if (r.status === 'started') continue;
-    let healthy = r.status === 'ok';
+    let healthy = r.status === 'ok' && r.flagged !== true;
     if (withIds) {
       const id = `${r.subject_kind}#${r.subject}#${r.run_id}`;
       recorded.add(id);

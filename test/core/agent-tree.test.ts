@@ -4,6 +4,8 @@ import { type Config, validateConfig } from '../../lambdas/config.ts';
 import { agentTreeReducer, type AgentState } from '../../lambdas/core/agent-reducer.ts';
 import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
@@ -380,6 +382,28 @@ describe('roots stuck in a loop: over budget while they run', () => {
     expect(commits).toEqual([]);
   });
 
+  it('counts a looping run flagged while it ran as failing when it ends: the recovery notice waits for three healthy runs after it', async () => {
+    // Prepare: r-67 (budget 20) makes 40 calls and the sweep flags it while it runs; it then ends ok, and three healthy runs follow.
+    const store = new MemoryAuditStore();
+    const sent: AlertMessage['kind'][][] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void sent.at(-1)!.push(m.kind) };
+    const step = async (lines: AuditEvent[], now: number, sweep = false) => {
+      sent.push([]);
+      const ctx = ctxAt(now);
+      const batch = await processBatch(lines, REDUCERS, store, ctx);
+      const swept = sweep ? (await sweepAgentRoots(store, ctx)).findings : [];
+      await deliverAlerts([...batch.findings, ...swept], store, sink, ctx.clock, { config: CONFIG, records: batch.records });
+    };
+    const healthy = (runId: string, minute: number) => [start(minute * 60, 'support-bot', runId), act(minute * 60 + 1, 'support-bot', runId), end(minute * 60 + 2, 'support-bot', runId)];
+    // Act
+    await step([start(0, 'support-bot', 'r-67'), ...everyMinute('r-67', 0, 40)], T0 + 41 * MIN, true);
+    await step([end(45 * 60, 'support-bot', 'r-67')], T0 + 45 * MIN);
+    for (const [i, runId] of ['r-68', 'r-69', 'r-70'].entries()) await step(healthy(runId, 60 + i * 10), T0 + (62 + i * 10) * MIN);
+    // Assess
+    expect(sent).toEqual([['finding'], [], [], [], ['recovery']]);
+    expect(await store.runs('agent#support-bot', '2026-10-05', '2026-10-06')).toContainEqual(expect.objectContaining({ run_id: 'r-67', status: 'ok', flagged: true }));
+  });
+
   it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
     // Prepare: researcher r-66 (own budget 5) names parent r-65, whose start comes an hour late.
     const orphan = [start(0, 'researcher', 'r-66', { parent_run_id: 'r-65', budget: { max_actions: 5 } }), ...everyMinute('r-66', 0, 10, {}, 'researcher')];
@@ -443,6 +467,18 @@ describe('the agent state judging a running tree', () => {
     expect(ended.records.map((r) => r.run_id)).toEqual(['r-70']);
     expect(ended.state.open).toEqual([]);
     expect(ended.state.history.map((h) => h.run_id)).toContain('r-70');
+  });
+
+  it('marks the run record of a root flagged before it ended, while running or once stale, as flagged; not one flagged at its end', () => {
+    // Act
+    const afterRunning = apply(deepFreeze(apply(state, 'running').state), 'ended');
+    const afterStale = apply(deepFreeze(apply(state, 'stale').state), 'ended');
+    const atEnd = apply(state, 'ended');
+    // Assess
+    expect(afterRunning.records).toEqual([expect.objectContaining({ run_id: 'r-70', status: 'ok', flagged: true })]);
+    expect(afterStale.records).toEqual([expect.objectContaining({ run_id: 'r-70', status: 'ok', flagged: true })]);
+    expect(atEnd.findings.map((f) => f.detector)).toContain('budget-exceeded');
+    expect(atEnd.records).toEqual([expect.not.objectContaining({ flagged: true })]);
   });
 
   it('judges a running tree straight after an ending one with the same facts as nothing new', () => {

@@ -438,6 +438,20 @@ describe('alert policy: helpers', () => {
     });
   });
 
+  it('takes a run record flagged by a finding reported before it (not fresh) as failing', () => {
+    // Prepare: agent run r-1 was flagged by the sweep while it ran and ended ok in a later batch; r-2 is healthy.
+    const records = [
+      { subject: 'bot', subject_kind: 'agent' as const, run_id: 'r-1', ts: '2026-10-05T01:00:00Z', status: 'ok' as const, flagged: true as const },
+      { subject: 'bot', subject_kind: 'agent' as const, run_id: 'r-2', ts: '2026-10-05T02:00:00Z', status: 'ok' as const },
+    ];
+    // Act
+    const quiet = runOutcomes(records, []).get('agent#bot')!;
+    const withFinding = runOutcomes(records, [{ ...finding('budget-exceeded', Date.parse('2026-10-05T02:00:00Z'), 'other', 'x'), subject_kind: 'agent' }]).get('agent#bot')!;
+    // Assess
+    expect(quiet.map((o) => `${o.run_id}:${o.healthy ? 'ok' : 'fail'}`)).toEqual(['r-1:fail', 'r-2:ok']);
+    expect(withFinding.map((o) => `${o.run_id}:${o.healthy ? 'ok' : 'fail'}`)).toEqual(['r-1:fail', 'r-2:ok']);
+  });
+
   it('keeps every run of a busy subject, in record order, and its failures once per run', () => {
     // Prepare: 300 runs of one job, every 7th failed; a finding about run 10 and two about run 20.
     const records = Array.from({ length: 300 }, (_, i) => ({ subject: 'etl', subject_kind: 'job' as const, run_id: `r${i}`, ts: isoTime(T0 + i * MIN), status: i % 7 === 0 ? ('failed' as const) : ('ok' as const) }));
