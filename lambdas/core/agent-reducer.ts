@@ -97,6 +97,11 @@ export interface AgentState {
 }
 
 const MAX_HISTORY = 60;
+/**
+ * Judged roots kept. Entries of roots still open (stale, or flagged while running) are never the
+ * ones dropped: the sweep would judge such a root again and report its findings a second time. At
+ * most `MAX_OPEN` of them, so the list stays within the cap.
+ */
 const MAX_JUDGED = 500;
 const MAX_OPEN = 200;
 const OPEN_MAX_AGE_MS = 7 * 86_400_000;
@@ -272,15 +277,24 @@ class KeyedList<T extends { readonly run_id: string }> {
     }
   }
 
-  /** Appends an entry (its run id not in the list), then drops the oldest past `max`. */
-  push(entry: T): void {
+  /**
+   * Appends an entry (its run id not in the list), then drops the oldest past `max`, passing over
+   * those `keep` holds on to (never the entry just appended): with none left to drop, the list
+   * stays longer (`keep` must hold on to few).
+   */
+  push(entry: T, keep?: (entry: T) => boolean): void {
     const items = this.writable();
     this.index!.set(entry.run_id, items.length);
     items.push(entry);
     this.live++;
     while (this.live > this.max) {
       while (items[this.head] === undefined) this.head++;
-      this.dropAt(this.head);
+      let at = this.head;
+      if (keep) {
+        while (at < items.length - 1 && (items[at] === undefined || keep(items[at]!))) at++;
+        if (at === items.length - 1) break;
+      }
+      this.dropAt(at);
     }
   }
 
@@ -408,6 +422,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
     const judgedRoots = new KeyedList(initial.judged, MAX_JUDGED);
     const open = new KeyedList(initial.open, MAX_OPEN);
     const history = new HistoryList(initial.history);
+    const stillOpen = (j: JudgedRoot) => open.has(j.run_id);
     let roots = initial.roots;
     let rootsChanged = false;
     /** Every open root started at or after this (NaN: not known); an open snapshot whose age cut-off is not above it drops none. */
@@ -454,7 +469,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         findings.push(...fresh);
         const entry = prev && prev.phase !== 'running' ? prev : { run_id: tree.root_run_id, facts: tree.facts, phase: 'running' as const };
         judgedRoots.remove(tree.root_run_id);
-        judgedRoots.push({ ...entry, fired: [...(prev?.fired ?? []), ...fresh.map(firedId)] });
+        judgedRoots.push({ ...entry, fired: [...(prev?.fired ?? []), ...fresh.map(firedId)] }, stillOpen);
         continue;
       }
 
@@ -467,7 +482,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       findings.push(...fresh);
       const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
       judgedRoots.remove(tree.root_run_id);
-      judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired });
+      judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired }, stillOpen);
 
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);

@@ -404,6 +404,26 @@ describe('roots stuck in a loop: over budget while they run', () => {
     expect(await store.runs('agent#support-bot', '2026-10-05', '2026-10-06')).toContainEqual(expect.objectContaining({ run_id: 'r-67', status: 'ok', flagged: true }));
   });
 
+  it('reports a looping root and a stale one once, however many other runs of the agent end while they stay open', async () => {
+    // Prepare: r-71 (budget 20) makes one call a minute; r-72 makes 25 calls, then goes quiet without ending. Both are flagged
+    // in the first hour; in the second, r-71 goes on while 600 short runs of the same agent start and end (more than the 500 judged roots kept).
+    const store = new MemoryAuditStore();
+    await feed([[start(0, 'support-bot', 'r-71'), start(0, 'support-bot', 'r-72'), ...acts(25, 1, 'support-bot', 'r-72'), ...everyMinute('r-71', 0, 60)]], store, ctxAt(T0 + 61 * MIN));
+    const first = await sweepAgentRoots(store, ctxAt(T0 + 61 * MIN));
+    const others = Array.from({ length: 600 }, (_, i) => [start(3660 + i * 5, 'support-bot', `r-s${i}`), act(3661 + i * 5, 'support-bot', `r-s${i}`), end(3662 + i * 5, 'support-bot', `r-s${i}`)]).flat();
+    const busy = await feed([[...others, ...everyMinute('r-71', 61, 60)].sort((a, b) => a.at - b.at)], store, ctxAt(T0 + 121 * MIN));
+    // Act
+    const second = await sweepAgentRoots(store, ctxAt(T0 + 121 * MIN));
+    const third = await sweepAgentRoots(store, ctxAt(T0 + 4 * HOUR));
+    // Assess
+    expect(first.findings.filter((f) => f.detector === 'budget-exceeded').map((f) => f.run_id)).toEqual(['r-72', 'r-71']);
+    expect(busy.findings).toEqual([]);
+    expect([second.findings, third.findings.filter((f) => f.detector === 'budget-exceeded')]).toEqual([[], []]);
+    const agent = await agentState(store, 'support-bot');
+    expect(agent.judged).toHaveLength(500);
+    expect(agent.judged.filter((j) => j.run_id === 'r-71' || j.run_id === 'r-72').map((j) => `${j.run_id} ${j.phase}`)).toEqual(['r-72 stale', 'r-71 stale']);
+  });
+
   it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
     // Prepare: researcher r-66 (own budget 5) names parent r-65, whose start comes an hour late.
     const orphan = [start(0, 'researcher', 'r-66', { parent_run_id: 'r-65', budget: { max_actions: 5 } }), ...everyMinute('r-66', 0, 10, {}, 'researcher')];
