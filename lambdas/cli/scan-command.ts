@@ -10,7 +10,8 @@ import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
-import { DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
+import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
+import { RunCache } from '../core/agent-tree-loader.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
@@ -231,15 +232,28 @@ export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: Re
 }
 
 /** The route requests and agent root runs the store still holds open. */
-async function inFlightIn(store: SubjectCatalog, at: number): Promise<InFlight> {
+async function inFlightIn(store: StateStore & SubjectCatalog, at: number): Promise<InFlight> {
   let requests = 0;
   for (const { state } of await store.subjects(routeReducer.kind)) requests += Object.keys((state as RouteState).open).length;
   let agentRuns = 0;
+  /** Open roots judged as they stood (quiet for an hour), with the facts of that view. */
+  const staleFacts = new Map<string, number>();
   for (const { state } of await store.subjects(agentTreeReducer.kind)) {
     const agent = state as AgentState;
-    // A root judged as it stood (quiet for an hour) stays open, to be judged again if it ends: it is not waiting any more.
-    const judged = new Set(agent.judged.filter((j) => j.phase === 'stale').map((j) => j.run_id));
-    agentRuns += agent.open.filter((o) => !judged.has(o.run_id)).length;
+    const stale = new Map(agent.judged.filter((j) => j.phase === 'stale').map((j) => [j.run_id, j.facts]));
+    for (const o of agent.open) {
+      const facts = stale.get(o.run_id);
+      if (facts === undefined) agentRuns++;
+      else staleFacts.set(o.run_id, facts);
+    }
+  }
+  // A root judged as it stood stays open, to be judged again if it ends: it is not waiting any
+  // more, unless its tree went on after that judgement (a tree quiet for an hour again would have
+  // been judged anew by the last sweep, so a grown tree is one still going).
+  if (staleFacts.size > 0) {
+    const cache = new RunCache(store);
+    await cache.loadTrees(staleFacts.keys());
+    for (const [runId, facts] of staleFacts) if ((buildTreeSnapshot(runId, cache.runs)?.facts ?? 0) > facts) agentRuns++;
   }
   return { at, requests, agentRuns };
 }
@@ -304,8 +318,9 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
 
 /**
  * The scan judges as of `now` (the latest event by default), as the deployed stack would at that
- * moment: what the log's last minutes left open is not judged yet, and a run-away agent that never
- * ended shows no finding. Said, so that "0 findings" is not taken for health.
+ * moment: what the log's last minutes left open is not judged yet, and an agent run that never
+ * ended and has not been quiet for an hour is judged on its budget only (a run stuck in a loop is
+ * flagged once over it), not yet on the rest. Said, so that "0 findings" is not taken for health.
  */
 function inFlightNote({ at, requests, agentRuns }: InFlight, nowGiven: boolean): string | undefined {
   if (requests + agentRuns === 0) return undefined;

@@ -191,6 +191,24 @@ describe('silent-audit scan (contract §5)', () => {
     );
   });
 
+  it('counts an agent run judged once quiet that then went on as still in flight', async () => {
+    // Prepare: sb-920 makes 5 calls and goes quiet (judged as it stood by the sweep after 10:30), then makes 3 more calls at 11:01, never ending.
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-resumed-')), 'support-bot.jsonl');
+    const at = (s: number) => new Date(Date.parse('2026-10-09T09:00:00Z') + s * 1000).toISOString();
+    const call = (s: number) => ({ type: 'agent.action', ts: at(s), agent: 'support-bot', run_id: 'sb-920', action: 'tool_call', name: 'web_search' });
+    const lines = [
+      { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-920' },
+      ...Array.from({ length: 5 }, (_, i) => call(1 + i)),
+      { type: 'run.start', ts: at(5400), job: 'tick', run_id: 't-1' },
+      ...Array.from({ length: 3 }, (_, i) => call(2 * 3600 + 60 + i)),
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    // Act
+    const { stdout } = await scan([file]);
+    // Assess
+    expect(stdout).toContain('Still in flight at 2026-10-09T11:01:02Z, the latest event, so not judged yet: 1 agent run that never logged its end');
+  });
+
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);
