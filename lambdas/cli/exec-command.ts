@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
 import { MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
-import { OutputCapture } from '../core/output-capture.ts';
+import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8Prefix, utf8Suffix } from '../core/output-capture.ts';
 import { shortenName } from '../core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
 
@@ -90,7 +90,7 @@ class RunLineWriter {
 
   /** Writes the line redacted, and returns what it wrote. */
   write(line: RunLine): RunLine {
-    const clean = this.redactor.redactValue(line);
+    const clean = withinExcerptLimit(this.redactor.redactValue(line));
     const text = `${JSON.stringify(clean)}\n`;
     if (this.file !== undefined) {
       try {
@@ -105,6 +105,18 @@ class RunLineWriter {
     this.stderr.write(text);
     return clean;
   }
+}
+
+/**
+ * The output excerpts within their 2 KiB of UTF-8 after redaction too: a `[REDACTED:rule]` marker
+ * may be longer than the secret it replaced. The head keeps its start, the tail its end.
+ */
+function withinExcerptLimit(line: RunLine): RunLine {
+  const head = line.output_head;
+  const tail = line.output_tail;
+  const cutHead = typeof head === 'string' ? utf8Prefix(head, OUTPUT_EXCERPT_BYTES) : head;
+  const cutTail = typeof tail === 'string' ? utf8Suffix(tail, OUTPUT_EXCERPT_BYTES) : tail;
+  return cutHead === head && cutTail === tail ? line : { ...line, output_head: cutHead, output_tail: cutTail };
 }
 
 /** Appends, creating the file's folder when it is missing (`/var/log/silent-audit/` on first use). */

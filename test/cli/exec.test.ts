@@ -70,6 +70,22 @@ describe('silent-audit exec: output', () => {
     expect(result.end.output_tail).toBe(result.end.output_head);
   });
 
+  it('keeps head and tail within 2 KiB of UTF-8 after redaction, whose markers are longer than the secrets they replace', async () => {
+    // Prepare: a 1-character password at the start and at the end of 3 KiB of output.
+    const script = "process.stdout.write('password=x\\n' + 'a'.repeat(3000) + '\\npassword=y\\n')";
+
+    // Act
+    const { result, log } = await exec([node, '-e', script]);
+
+    // Assess: redacted, cut back to 2 KiB, the head keeping its start and the tail its end, as written to the log.
+    const [, end] = logLines(log);
+    expect(String(end.output_head)).toMatch(/^password=\[REDACTED:secret-assignment\]\naaa/);
+    expect(String(end.output_tail)).toMatch(/aaa\npassword=\[REDACTED:secret-assignment\]\n$/);
+    expect(Buffer.byteLength(String(end.output_head))).toBe(2048);
+    expect(Buffer.byteLength(String(end.output_tail))).toBe(2048);
+    expect(result.end).toEqual(end);
+  });
+
   it('keeps exactly the first and last 2 KiB of a 10 MiB output, passes all of it on, and holds no more than its 4 KiB of buffers', async () => {
     // Prepare: 10 MiB of numbered 64-byte lines, streamed by a child process
     const line = (i: number) => `line ${String(i).padStart(8, '0')} ${'x'.repeat(49)}\n`;
