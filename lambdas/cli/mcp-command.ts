@@ -15,6 +15,8 @@ export interface AuditSourceOptions {
   /** A store to serve (contract §6): `local` (the default without paths), `http://host:port`, `aws` with `table`. */
   readonly store?: string;
   readonly table?: string;
+  /** The folder `local` is looked for in (default the current one). */
+  readonly cwd?: string;
   readonly config: Config;
   /** Epoch ms that statuses and lateness are judged at; default the latest event of the files, or the clock for a store. */
   readonly now?: number;
@@ -52,7 +54,8 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
       close: () => opened.close(),
     };
   }
-  const opened = await openStore(opts.store ?? 'local', { table: opts.table, acceptsAws: true });
+  // Read-only: a folder or table that is not there is an error, never created and served empty.
+  const opened = await openStore(opts.store ?? 'local', { table: opts.table, cwd: opts.cwd, acceptsAws: true, readOnly: true });
   const clock: Clock = opts.now !== undefined ? { now: () => opts.now! } : systemClock;
   return {
     view: readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: opts.config, clock, source: opened.description }),

@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
@@ -33,7 +34,15 @@ export interface OpenStoreOptions {
    * mcp). `scan` and `report` do not (contract §6: `local` or an endpoint), and have no `--table`.
    */
   readonly acceptsAws?: boolean;
+  /**
+   * Read the store as it stands (mcp): never create the `local` folder or a missing table; a store
+   * or table that is not there is a StoreSpecError instead of an empty audit passed off as a real one.
+   */
+  readonly readOnly?: boolean;
 }
+
+/** What the DynamoDB Local of `local` keeps its tables in (`-sharedDb`). */
+const LOCAL_DB_FILE = 'shared-local-instance.db';
 
 /**
  * Contract §6 stores: none (memory, nothing written), `local` (DynamoDB Local, file-backed under
@@ -61,11 +70,15 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     return { store, exceptions: new MemoryExceptionStore(store), description: 'memory (nothing is written)', persistent: false, close: async () => undefined };
   }
   if (spec === 'local') {
-    const dir = join(options.cwd ?? process.cwd(), LOCAL_STORE_DIR, 'dynamodb');
+    const storeDir = join(options.cwd ?? process.cwd(), LOCAL_STORE_DIR);
+    const dir = join(storeDir, 'dynamodb');
+    const firstScan = `run \`silent-audit scan --store local <log files>\` in this folder first, or give log files`;
+    if (options.readOnly && !existsSync(join(dir, LOCAL_DB_FILE))) throw new StoreSpecError(`no store at ${storeDir}: ${firstScan}`);
     const local = await startDynamoDbLocal({ dbPath: dir });
     const client = localDynamoClient(local.endpoint);
     try {
-      await DynamoAuditStore.ensureTable(client, table);
+      if (options.readOnly) await requireTable(client, table, `no table ${table} in the store at ${storeDir}: ${firstScan}`);
+      else await DynamoAuditStore.ensureTable(client, table);
     } catch (error) {
       await local.stop();
       throw error;
@@ -85,12 +98,30 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
   }
   if (/^https?:\/\//.test(spec)) {
     const client = localDynamoClient(spec);
-    await DynamoAuditStore.ensureTable(client, table);
+    try {
+      if (options.readOnly) {
+        const hint = options.acceptsAws ? ', or name the table with --table' : '';
+        await requireTable(client, table, `--store ${spec}: no table ${table} there: run \`silent-audit scan --store ${spec} <log files>\` first${hint}, or give log files`);
+      } else await DynamoAuditStore.ensureTable(client, table);
+    } catch (error) {
+      client.destroy();
+      throw error;
+    }
     const store = new DynamoAuditStore(client, table);
     const exceptions = new DynamoExceptionStore(client, table, { states: store });
     return { store, exceptions, description: `DynamoDB at ${spec}, table ${table}`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }
   throw new StoreSpecError(`--store ${spec}: expected ${expected}`);
+}
+
+/** Fails with `missing` (a StoreSpecError) when the table is not there; creates nothing. */
+async function requireTable(client: DynamoDBClient, table: string, missing: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: table }));
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) throw new StoreSpecError(missing);
+    throw error;
+  }
 }
 
 export class StoreSpecError extends Error {

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import type { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { openAuditSource, runMcp } from '../../lambdas/cli/mcp-command.ts';
 import { scanToStore } from '../../lambdas/cli/scan-command.ts';
@@ -103,6 +105,39 @@ describe('silent-audit mcp (the command)', () => {
     expect(code).toBe(2);
     expect(stderr.text()).toMatch(message);
     expect(stdout.text()).toBe('');
+  });
+
+  it('refuses a local store that is not there (the default without files), creating nothing in the folder', async () => {
+    // Prepare: a folder with no .silent-audit/ in it, as a client started in the wrong folder sees.
+    const cwd = mkdtempSync(join(tmpdir(), 'mcp-no-store-'));
+    const stdout = capture();
+    const stderr = capture();
+
+    // Act
+    const code = await runMcp({ paths: [], cwd, config: CONFIG, stdin: new PassThrough(), stdout: stdout.stream, stderr: stderr.stream });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.text()).toBe(`silent-audit mcp: no store at ${join(cwd, '.silent-audit')}: run \`silent-audit scan --store local <log files>\` in this folder first, or give log files\n`);
+    expect(stdout.text()).toBe('');
+    expect(readdirSync(cwd)).toEqual([]);
+  });
+
+  it('refuses an endpoint without the table, creating no table there', async () => {
+    // Prepare
+    const endpoint = inject('dynamoEndpoint');
+    const table = `t-missing-${randomUUID()}`;
+    const stderr = capture();
+
+    // Act
+    const code = await runMcp({ paths: [], store: endpoint, table, config: CONFIG, stdin: new PassThrough(), stdout: capture().stream, stderr: stderr.stream });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(stderr.text()).toMatch(new RegExp(`^silent-audit mcp: --store ${endpoint}: no table ${table} there: run \`silent-audit scan --store`));
+    const client = localDynamoClient(endpoint);
+    cleanups.push(async () => client.destroy());
+    expect((await client.send(new ListTablesCommand({}))).TableNames).not.toContain(table);
   });
 
   it('serves a DynamoDB store (--store http://…) with the same answers as the scanned files, and leaves it as it was', async () => {
