@@ -1,4 +1,5 @@
 import type { AgentState } from '../core/agent-reducer.ts';
+import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-reducer.ts';
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
@@ -8,6 +9,7 @@ import { buildCoverage } from '../core/report/coverage.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, type SubjectSnapshot } from '../core/report/subjects.ts';
+import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
 
@@ -74,12 +76,20 @@ function coverageState(kind: ListedKind, state: unknown): unknown {
   return { ...g, firstSeenAt: g.firstAt, lastSeenAt: g.lastAt };
 }
 
+/** A drift that is still going on: its detector's findings since it was reported stand, whatever runs came after. */
+export interface OngoingEpisode {
+  readonly detector: string;
+  /** When the episode's one finding was raised, epoch ms. */
+  readonly reportedAt: number;
+}
+
 /**
  * Findings that still stand: no run of the subject after it was clean of the same detector (the
- * report's rule for a group that is still happening). For subjects that record no runs (routes,
- * guards), every finding of the window stands.
+ * report's rule for a group that is still happening), unless the finding is of an episode still
+ * going on (an audit-trail drift is reported once, so the episode's later runs look clean). For
+ * subjects that record no runs (routes, guards), every finding of the window stands.
  */
-export function openFindings(findings: readonly StoredFinding[], runs: readonly RunRecord[]): StoredFinding[] {
+export function openFindings(findings: readonly StoredFinding[], runs: readonly RunRecord[], ongoing: readonly OngoingEpisode[] = []): StoredFinding[] {
   const affected = new Map<string, Set<string>>();
   for (const f of findings) {
     if (f.run_id === undefined) continue;
@@ -87,7 +97,20 @@ export function openFindings(findings: readonly StoredFinding[], runs: readonly 
     set.add(f.run_id);
     affected.set(f.detector, set);
   }
-  return findings.filter((f) => !runs.some((r) => r.ts > f.ts && r.status === 'ok' && !affected.get(f.detector)?.has(r.run_id)));
+  // Finding times are to the second.
+  const stillGoingOn = (f: StoredFinding) => ongoing.some((e) => e.detector === f.detector && Date.parse(f.ts) >= Math.floor(e.reportedAt / 1000) * 1000);
+  return findings.filter((f) => stillGoingOn(f) || !runs.some((r) => r.ts > f.ts && r.status === 'ok' && !affected.get(f.detector)?.has(r.run_id)));
+}
+
+/** Each job's audit-trail drift still going on (an open episode in its `audit#<job>` state), by job name. */
+async function ongoingDrifts(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<Map<string, OngoingEpisode[]>> {
+  const byJob = new Map<string, OngoingEpisode[]>();
+  if (!subjects.some((s) => s.kind === 'job')) return byJob;
+  for (const { key, state } of await view.subjects(AUDIT_STATE_KIND)) {
+    const episode = (state as AuditTrailState | undefined)?.episode;
+    if (episode) byJob.set(key.slice(AUDIT_STATE_KIND.length + 1), [{ detector: auditTrailDriftDetector.meta.id, reportedAt: episode.reported_at }]);
+  }
+  return byJob;
 }
 
 export type LastStatus = 'ok' | 'failed' | 'running' | 'started';
@@ -154,10 +177,11 @@ export interface JudgedSubject {
 export async function judgeSubjects(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<JudgedSubject[]> {
   const span = rollingSpan(view.now(), STATUS_WINDOW_DAYS);
   const listed = new Set(subjects.map(subjectKeyOf));
-  const [all, exceptions, runLists] = await Promise.all([
+  const [all, exceptions, runLists, drifts] = await Promise.all([
     view.findings({ from: span.from, to: span.to }),
     view.exceptions(),
     mapLimited(subjects, PARALLEL_READS, (s) => view.runs(subjectKeyOf(s), span.from, span.to)),
+    ongoingDrifts(view, subjects),
   ]);
   const findings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject }))).sort((a, b) => a.ts.localeCompare(b.ts));
   const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
@@ -166,7 +190,8 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     const own = findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
     const runs = [...runLists[i]].sort((a, b) => a.ts.localeCompare(b.ts));
     const row = coverage.rows.find((r) => r.kind === subject.kind && r.name === subject.name)!;
-    return { subject, row, findings: own, runs, open: openFindings(own, runs) };
+    const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
+    return { subject, row, findings: own, runs, open: openFindings(own, runs, ongoing) };
   });
 }
 

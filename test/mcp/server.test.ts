@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanToStore } from '../../lambdas/cli/scan-command.ts';
 import type { OpenedStore } from '../../lambdas/cli/stores.ts';
+import { AUDIT_STATE_KIND } from '../../lambdas/core/audit-trail-reducer.ts';
 import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
 import { DETECTOR_META } from '../../lambdas/detectors/index.ts';
@@ -142,6 +143,28 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
     expect(backup.baseline).toMatchObject({ median_output_bytes: 6940, median_duration_ms: 2_400_000 });
     expect(backup.open_findings.map((f) => [f.id, f.detector])).toEqual([['2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08', 'empty-output']]);
+  });
+
+  it('subject_status and list_subjects: an audit-trail drift still going on stays open though its later runs raise nothing', async () => {
+    // Prepare: invoice-sync's drift began with inv-09 and is reported once; every run since writes 1 of its 3 audit records.
+    const [audit] = await opened.store.subjects(AUDIT_STATE_KIND);
+    expect(audit).toMatchObject({ key: 'audit#invoice-sync', state: { episode: { began_run_id: 'inv-09' } } });
+
+    // Act
+    const status = structured<{ subject: SubjectRow; recent_runs: { run_id: string; status: string; findings: string[] }[]; open_findings: FindingSummary[] }>(
+      await mcp.call('subject_status', { subject: 'invoice-sync', runs: 3 }),
+    );
+    const listed = structured<{ subjects: SubjectRow[] }>(await mcp.call('list_subjects', {}));
+
+    // Assess
+    expect(status.recent_runs.map((r) => [r.run_id, r.status, r.findings])).toEqual([
+      ['inv-14', 'ok', []],
+      ['inv-13', 'ok', []],
+      ['inv-12', 'ok', []],
+    ]);
+    expect(status.open_findings.map((f) => [f.detector, f.subject])).toEqual([['audit-trail-drift', 'invoice-sync']]);
+    expect(status.subject.open_findings).toBe(1);
+    expect(listed.subjects.find((r) => r.name === 'invoice-sync')?.open_findings).toBe(1);
   });
 
   it('subject_status: an agent’s baseline cost, a route’s and a guard’s counts, which record no runs', async () => {

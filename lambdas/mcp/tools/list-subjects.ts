@@ -18,7 +18,7 @@ export const SubjectRowSchema = z.object({
   last_status: LastStatusSchema.nullable(),
   schedule: ScheduleSchema.nullable(),
   findings_in_window: z.number(),
-  open_findings: z.number().describe('findings not followed by a clean run'),
+  open_findings: z.number().describe('findings not followed by a clean run, and an audit-trail drift while it goes on'),
   owner: z.string().optional(),
   configured: z.boolean(),
 });
