@@ -1,7 +1,7 @@
 import { TOOL_CALL_DETECTORS } from '../detectors/index.ts';
 import { eventIdentity } from './agent-run.ts';
 import type { AuditEvent, ToolCall } from './events.ts';
-import { type Finding, findingKey } from './findings.ts';
+import type { Finding } from './findings.ts';
 import { ownValue } from './own-property.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
@@ -44,7 +44,7 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
   initial: initialToolState,
   apply(state, subject, events, ctx): Reduction<ToolState> {
     const seen = new TokenRing(state.seen, MAX_SEEN_CALLS);
-    const byKey = new Map<string, Finding>();
+    const findings: Finding[] = [];
     let { calls, invalid, placeholders } = state;
     let lastInvalid = state.last_invalid_at;
     for (const event of events) {
@@ -60,6 +60,10 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
         for (const draft of detector.check({ call, configured })) {
           const finding: Finding = {
             ...draft,
+            // Two bad calls of one tool in one second (of one run, or of runs without ids) are two
+            // findings: when a bad call judged before was at this second or later, this one's
+            // fingerprint tells their keys apart (a call judged once is never judged again).
+            ...(lastInvalid !== undefined && Math.floor(event.at / 1000) <= Math.floor(lastInvalid / 1000) ? { instance: token } : {}),
             detector: detector.meta.id,
             subject_kind: detector.meta.subjectKind,
             severity: ctx.config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
@@ -67,18 +71,14 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
           invalid++;
           placeholders += Number(finding.evidence.placeholders ?? 0) > 0 ? 1 : 0;
           lastInvalid = Math.max(lastInvalid ?? 0, event.at);
-          // Two bad calls of one run in the same second would share a finding key: one finding says both.
-          const key = findingKey(finding);
-          const earlier = byKey.get(key);
-          if (earlier) byKey.set(key, { ...earlier, evidence: { ...earlier.evidence, calls: Number(earlier.evidence.calls ?? 1) + 1 } });
-          else byKey.set(key, finding);
+          findings.push(finding);
         }
       }
     }
     if (!seen.changed) return { state, findings: [], records: [] };
     return {
       state: { tool: subject, calls, invalid, placeholders, seen: seen.toString(), ...(lastInvalid !== undefined ? { last_invalid_at: lastInvalid } : {}) },
-      findings: [...byKey.values()],
+      findings,
       records: [],
     };
   },

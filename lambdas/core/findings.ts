@@ -16,11 +16,24 @@ export interface Finding {
   readonly evidence: Readonly<Record<string, unknown>>;
   /** `missed-run` only: when the run was expected. */
   readonly expected_at?: string;
+  /**
+   * What tells this finding from another of its detector, subject and second when neither
+   * `run_id` nor `expected_at` does: a guard bypass line's fingerprint (two bypasses of one guard
+   * in one second), an exception's id (two exceptions of one guard announced by one sweep), a tool
+   * call's fingerprint (two bad calls of one tool in one second). Deterministic: the same line
+   * always gives the same one.
+   */
+  readonly instance?: string;
 }
 
-/** A stable identity for a finding: the same observation always gets the same key. */
-export function findingKey(f: Pick<Finding, 'detector' | 'subject' | 'run_id' | 'ts' | 'expected_at'>): string {
-  return [f.ts, f.detector, f.subject, f.run_id ?? f.expected_at ?? ''].join('#');
+/**
+ * A stable identity for a finding: the same observation always gets the same key. `instance` is
+ * appended only when the finding has one, so findings without it (all those stored before it
+ * existed) keep the key they were stored under.
+ */
+export function findingKey(f: Pick<Finding, 'detector' | 'subject' | 'run_id' | 'ts' | 'expected_at' | 'instance'>): string {
+  const key = [f.ts, f.detector, f.subject, f.run_id ?? f.expected_at ?? ''].join('#');
+  return f.instance === undefined ? key : `${key}#${f.instance}`;
 }
 
 /**

@@ -101,6 +101,19 @@ function boundRecord<V>(record: Record<string, V>, limit: number, rank: (key: st
 }
 
 /**
+ * What tells a bypass finding's key from another's of its guard, detector and second (`Finding.instance`).
+ * The once-per-expiry announcement: its exception, always (one guard's exceptions may be announced
+ * in one second). Any other: the line's fingerprint, only when a bypass of this guard judged before
+ * was at this second or later (`sharesSecond`), so the findings of a guard bypassed at most once a
+ * second keep the keys they always had. Deterministic: a line judged once is never judged again (a
+ * redelivered line is skipped, and a line's finding is committed with its mark).
+ */
+function instanceOf(detector: DetectorId, exceptionId: string | undefined, print: string, sharesSecond: boolean): { instance?: string } {
+  if (detector === 'guard-exception-expiring') return exceptionId === undefined ? {} : { instance: exceptionId };
+  return sharesSecond ? { instance: print } : {};
+}
+
+/**
  * Guard bypasses (pattern 2, "just this once"): judges each `guard.bypass` against the exception
  * registry the batch loaded (`ReduceContext.exceptions`), and counts bypasses per guard and per
  * exception. Counting in the guard's versioned state makes it exact under concurrent invocations
@@ -137,6 +150,9 @@ export const guardReducer: SubjectReducer<GuardState> = {
       fresh.push({ print: prints[i], at });
       const id = namedExceptionId(body);
       const exception = id === undefined ? undefined : registry.get(id);
+      // A bypass of this guard judged before at this second or later may have a finding of this
+      // second already (alice and bob at 05:00:00; a line read late).
+      const sharesSecond = state.lastAt !== undefined && Math.floor(at / 1000) <= Math.floor(state.lastAt / 1000);
       let outcome: BypassOutcome = 'covered';
       const announced = [...state.announced];
       const cooldowns = { ...state.cooldowns };
@@ -168,6 +184,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
             ...draft,
             message,
             evidence,
+            ...instanceOf(detectorId, exception?.id, prints[i], sharesSecond),
             detector: detectorId,
             subject_kind: detector.meta.subjectKind,
             severity: ctx.config.defaults.severity[detectorId] ?? draft.severity ?? detector.meta.defaultSeverity,
@@ -221,6 +238,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
         findings.push({
           ...draft,
           evidence: { ...draft.evidence, last_bypass_at: isoTime(used.lastAt) },
+          instance: exception.id,
           detector: meta.id,
           subject_kind: meta.subjectKind,
           severity: ctx.config.defaults.severity[meta.id] ?? draft.severity ?? meta.defaultSeverity,

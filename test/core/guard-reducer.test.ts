@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
+import { findingKey } from '../../lambdas/core/findings.ts';
 import { guardReducer, guardStateKey, initialGuardState, tallyBypasses, withBypassCounts } from '../../lambdas/core/guard-reducer.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { MemoryFindingOutbox } from '../../lambdas/adapters/memory-finding-outbox.ts';
 import type { GuardException } from '../../lambdas/ports.ts';
 import { exception } from '../detectors/guard-fixtures.ts';
 import { ev } from '../helpers/events.ts';
@@ -123,6 +125,22 @@ describe('guard bypass reducer', () => {
     expect(findings).toHaveLength(2);
   });
 
+  it('keeps two bypasses of one guard in the same second as two findings with their own keys, the same on a re-read', () => {
+    // Prepare: alice and bob bypass the guard in one second (two lines), then the same file is read afresh.
+    const noCooldown = { ...ctx, config: { ...config, defaults: { ...config.defaults, alert_cooldown_minutes: 0 } } };
+    const events = [bypassAt('2026-10-15T10:00:00Z', { actor: 'alice' }), bypassAt('2026-10-15T10:00:00Z', { actor: 'bob' })];
+    const outbox = new MemoryFindingOutbox();
+    // Act
+    const first = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, noCooldown);
+    const added = first.findings.map((f) => outbox.add(f));
+    const reread = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, noCooldown);
+    // Assess: both are stored (none lost to a shared key), the first under the key such a finding always had, and a fresh read gives the same keys.
+    expect(added.every((key) => key !== undefined)).toBe(true);
+    expect(added[0]).toBe('2026-10-15T10:00:00Z#guard-bypass-unregistered#pii-redaction#');
+    expect(outbox.all().map((f) => f.evidence.actor)).toEqual(['alice', 'bob']);
+    expect(reread.findings.map(findingKey)).toEqual(first.findings.map(findingKey));
+  });
+
   it('announces an exception in use that expires within 14 days once per expiry date, again after a renewal', () => {
     const registry = (expires: string): ReduceContext => ({ ...ctx, exceptions: new Map([['EX-12', exception({ expires })]]) });
     const first = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-12-20T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-12-21T10:00:00Z', { exception_id: 'EX-12' })], registry('2026-12-31'));
@@ -150,6 +168,18 @@ describe('guard bypass reducer', () => {
     ]);
     expect(sweptAgain.findings).toEqual([]);
     expect(sweptAgain.state).toBe(swept.state);
+  });
+
+  it('the sweep announces two exceptions of one guard entering their last 14 days as two findings with their own keys', () => {
+    // Prepare
+    const events = [bypassAt('2026-11-01T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-11-01T11:00:00Z', { exception_id: 'EX-30' })];
+    const registry = new Map([['EX-12', exception()], ['EX-30', exception({ id: 'EX-30', expires: '2026-12-20' })]]);
+    const used = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events, { ...ctx, exceptions: registry }).state;
+    // Act
+    const swept = guardReducer.tick!(used, 'pii-redaction', { config, clock: { now: () => Date.parse('2026-12-18T06:00:00Z') }, exceptions: registry });
+    // Assess
+    expect(swept.findings.map((f) => f.evidence.exception_id)).toEqual(['EX-12', 'EX-30']);
+    expect(new Set(swept.findings.map(findingKey)).size).toBe(2);
   });
 
   it('fills registry records with the counts kept in the guard states', () => {

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryFindingOutbox } from '../../lambdas/adapters/memory-finding-outbox.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { initialToolState, toolCallReducer } from '../../lambdas/core/agent-tool-calls.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { findingKey } from '../../lambdas/core/findings.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { ev } from '../helpers/events.ts';
+
+const ctx: ReduceContext = { config: validateConfig({ tools: { refund: { args: { user_id: 'uuid' } } } }), clock: { now: () => Date.parse('2026-10-05T14:00:00Z') } };
+
+function badCall(line: number, userId: string): AuditEvent {
+  return ev('2026-10-05T13:00:00Z', { type: 'tool.call', tool: 'refund', agent: 'support-bot', run_id: 'r-1', args: { user_id: userId } }, line);
+}
+
+describe('tool call reducer', () => {
+  it('keeps two bad calls of one run in the same second as two findings with their own keys, in one delivery or two', () => {
+    // Prepare: two bad calls in one second, read in one batch, then in two batches.
+    const calls = [badCall(1, 'the customer'), badCall(2, 'his user id')];
+    const together = new MemoryFindingOutbox();
+    const apart = new MemoryFindingOutbox();
+    // Act
+    const one = toolCallReducer.apply(initialToolState('refund'), 'refund', calls, ctx);
+    for (const f of one.findings) together.add(f);
+    const first = toolCallReducer.apply(initialToolState('refund'), 'refund', [calls[0]], ctx);
+    const second = toolCallReducer.apply(first.state, 'refund', [calls[1]], ctx);
+    for (const f of [...first.findings, ...second.findings]) apart.add(f);
+    // Assess: each call's arguments are stored, none lost to a shared key; the keys do not depend on the batching, the first being the key such a finding always had.
+    expect(together.all().map((f) => f.evidence.errors)).toHaveLength(2);
+    expect(apart.all().map((f) => (f.evidence.errors as { got: string }[])[0].got)).toEqual(['"the customer"', '"his user id"']);
+    expect([...first.findings, ...second.findings].map(findingKey)).toEqual(one.findings.map(findingKey));
+    expect(findingKey(one.findings[0])).toBe('2026-10-05T13:00:00Z#tool-arg-invalid#refund#r-1');
+  });
+
+  it('judges a redelivered call once', () => {
+    const calls = [badCall(1, 'the customer')];
+    const once = toolCallReducer.apply(initialToolState('refund'), 'refund', calls, ctx);
+    // Act
+    const again = toolCallReducer.apply(once.state, 'refund', calls, ctx);
+    // Assess
+    expect(once.findings).toHaveLength(1);
+    expect(again.findings).toEqual([]);
+  });
+});
