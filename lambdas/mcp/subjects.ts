@@ -56,10 +56,17 @@ export function pickSubject(subjects: readonly KnownSubject[], name: string, kin
   if (matches.length > 1) {
     throw new ToolArgumentError(`"${name}" names ${matches.length} subjects (${matches.map((m) => m.kind).join(', ')}): give kind as well`);
   }
-  const what = kind ?? 'job, agent, route or guard';
+  throw unknownSubjectError(subjects, name, kind ?? 'job, agent, route or guard');
+}
+
+/**
+ * The refusal for a name none of `subjects` has (`what` says which kinds were looked for), with the
+ * names that contain it or that it contains, in any case, as a hint.
+ */
+export function unknownSubjectError(subjects: readonly { readonly kind: string; readonly name: string }[], name: string, what: string, known = `${subjects.length} subjects`): ToolArgumentError {
   const near = subjects.filter((s) => s.name.toLowerCase().includes(name.toLowerCase()) || name.toLowerCase().includes(s.name.toLowerCase())).slice(0, 5);
   const hint = near.length > 0 ? `; did you mean ${near.map((s) => `${s.name} (${s.kind})`).join(', ')}?` : '; list_subjects lists the known ones';
-  throw new ToolArgumentError(`no ${what} named "${name}" is known to the audit (${subjects.length} subjects)${hint}`);
+  return new ToolArgumentError(`no ${what} named "${name}" is known to the audit (${known})${hint}`);
 }
 
 /** A window of `days` ending at `now` (to the second, inclusive), shaped as the report's month span. */

@@ -352,6 +352,19 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
   });
 
   it.each([
+    ['a job with no finding in the window', { subject: 'hourly-sync', since: '2026-10-01', until: '2026-10-02' }],
+    ['a tool whose only finding is before the window', { subject: 'escalate_to_human', since: '2026-10-10' }],
+    ['a configured job, before its first finding', { subject: 'etl-loader', since: '2026-09-01', until: '2026-09-02' }],
+  ])('find_findings on %s answers with nothing found, not an error', async (_label, args) => {
+    // Act
+    const result = await mcp.call('find_findings', args);
+
+    // Assess
+    expect(result.isError).toBeFalsy();
+    expect(structured<{ total: number }>(result).total).toBe(0);
+  });
+
+  it.each([
     ['subject_status', { subject: 'nightly-backup', runs: 'ten' }, /^MCP error -32602: Input validation error: Invalid arguments for tool subject_status: .*expected number, received string at runs/],
     ['subject_status', {}, /Invalid arguments for tool subject_status: .*at subject/],
     ['subject_status', { subject: 'backup' }, /^subject_status: no job, agent, route or guard named "backup" is known to the audit \(11 subjects\); did you mean nightly-backup \(job\)\?$/],
@@ -362,6 +375,10 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ['find_findings', { since: '2026-10-09 11:00:00', until: '2026-10-09 10:00:00' }, /^find_findings: the window is empty: until \(2026-10-09T10:00:00Z\) must come after since \(2026-10-09T11:00:00Z\)$/],
     ['find_findings', { since: '2026-02-01', until: '2026-02-30' }, /^find_findings: until "2026-02-30" is not an ISO-8601 time \(.*February 2026 has 28 days.*\)/],
     ['find_findings', { limit: 0 }, /Invalid arguments for tool find_findings: .*at limit/],
+    ['find_findings', { subject: 'Nightly-Backup', since: '30d' }, /^find_findings: no job, agent, tool, route or guard named "Nightly-Backup" is known to the audit \(11 subjects, and 1 tool with findings since 2026-09-15T12:00:00Z\); did you mean nightly-backup \(job\)\?$/],
+    ['find_findings', { subject: 'escalate', since: '30d' }, /^find_findings: no job, .* named "escalate" is known to the audit .*; did you mean escalate_to_human \(tool\)\?$/],
+    ['list_exceptions', { guard: 'pii_redaction' }, /^list_exceptions: no guard named "pii_redaction" is known to the audit \(2 guards\); list_subjects lists the known ones$/],
+    ['list_exceptions', { guard: 'approval' }, /^list_exceptions: no guard named "approval" is known to the audit \(2 guards\); did you mean approval-step \(guard\)\?$/],
     ['find_overdue', { min_late_minutes: -5 }, /Invalid arguments for tool find_overdue: .*at min_late_minutes/],
     ['explain_finding', { id: 'nb-08' }, /^explain_finding: "nb-08" is not a finding id: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08/],
     ['explain_finding', { id: '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09' }, /^explain_finding: no finding with id "2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09" is stored/],

@@ -3,7 +3,8 @@ import { isoTime } from '../../core/findings.ts';
 import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
-import { ToolArgumentError } from '../audit-view.ts';
+import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
+import { knownSubjects, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError } from '../subjects.ts';
 import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
 
 /**
@@ -16,6 +17,23 @@ function parseUntil(value: string): number {
   const at = impossible !== undefined ? Number.NaN : parseTime(text);
   if (Number.isNaN(at)) throw new ToolArgumentError(`until "${value}" is not an ISO-8601 time${impossible ? ` (${impossible})` : ''}; expected e.g. 2026-10-31T23:59:59Z`);
   return at;
+}
+
+/**
+ * Nothing found for `subject`: an answer only if the audit knows that name (a job, agent, route or
+ * guard, or a tool with a finding in the window or the status window); else a refusal saying what
+ * to ask instead, so a typo is not taken for a clean record.
+ */
+async function requireKnownSubject(view: AuditReadView, subject: string, fromMs: number, toMs: number): Promise<void> {
+  const subjects = await knownSubjects(view);
+  if (subjects.some((s) => s.name === subject)) return;
+  const recent = rollingSpan(view.now(), STATUS_WINDOW_DAYS);
+  const from = isoTime(Math.min(fromMs, recent.fromMs));
+  const seen = await view.findings({ from, to: isoTime(Math.max(toMs, recent.toMs)) });
+  if (seen.some((f) => f.subject === subject)) return;
+  const tools = [...new Set(seen.filter((f) => f.subject_kind === 'tool').map((f) => f.subject))].map((name) => ({ kind: 'tool', name }));
+  const known = `${subjects.length} subjects, and ${tools.length} tool${tools.length === 1 ? '' : 's'} with findings since ${from}`;
+  throw unknownSubjectError([...subjects, ...tools], subject, 'job, agent, tool, route or guard', known);
 }
 
 export const findFindingsTool = defineTool({
@@ -57,6 +75,7 @@ export const findFindingsTool = defineTool({
     const found = (await view.findings({ from, to, detector: args.detector, subject: args.subject }))
       .filter((f) => (args.kind === undefined || f.subject_kind === args.kind) && (args.min_severity === undefined || atLeast(f.severity, args.min_severity)))
       .sort((a, b) => b.ts.localeCompare(a.ts) || a.key.localeCompare(b.key));
+    if (found.length === 0 && args.subject !== undefined) await requireKnownSubject(view, args.subject, fromMs, toMs);
     const byDetector: Record<string, number> = {};
     for (const f of found) byDetector[f.detector] = (byDetector[f.detector] ?? 0) + 1;
     return {

@@ -2,7 +2,18 @@ import { z } from 'zod';
 import { exceptionFromConfig, exceptionStanding } from '../../core/exception-registry.ts';
 import { type GuardState, withBypassCounts } from '../../core/guard-reducer.ts';
 import type { GuardException, Versioned } from '../../ports.ts';
+import type { AuditReadView } from '../audit-view.ts';
+import { knownSubjects, unknownSubjectError } from '../subjects.ts';
 import { defineTool, isoOrNull } from '../tool.ts';
+
+/** Nothing found for `guard`: an answer only if the audit knows that guard (stored, configured, or named by an exception); else a refusal with the near names. */
+async function requireKnownGuard(view: AuditReadView, guard: string, exceptions: readonly GuardException[]): Promise<void> {
+  const guards = new Map<string, { kind: string; name: string }>();
+  for (const s of await knownSubjects(view)) if (s.kind === 'guard') guards.set(s.name, s);
+  for (const e of exceptions) guards.set(e.guard, { kind: 'guard', name: e.guard });
+  if (guards.has(guard)) return;
+  throw unknownSubjectError([...guards.values()], guard, 'guard', `${guards.size} guard${guards.size === 1 ? '' : 's'}`);
+}
 
 export const listExceptionsTool = defineTool({
   name: 'list_exceptions',
@@ -76,6 +87,7 @@ export const listExceptionsTool = defineTool({
       .filter((g) => args.guard === undefined || g.guard === args.guard)
       .map((g) => ({ guard: g.guard, bypasses: g.bypasses, ...g.outcomes, without_exception: g.withoutException, last_bypass_at: isoOrNull(g.lastAt) }))
       .sort((a, b) => b.bypasses - a.bypasses || a.guard.localeCompare(b.guard));
+    if (args.guard !== undefined && exceptions.length === 0 && guards.length === 0) await requireKnownGuard(view, args.guard, all);
     return { result: { now: isoOrNull(now)!, exceptions, guards } };
   },
 });
