@@ -381,6 +381,8 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ['list_exceptions', { guard: 'approval' }, /^list_exceptions: no guard named "approval" is known to the audit \(2 guards\); did you mean approval-step \(guard\)\?$/],
     ['find_overdue', { min_late_minutes: -5 }, /Invalid arguments for tool find_overdue: .*at min_late_minutes/],
     ['explain_finding', { id: 'nb-08' }, /^explain_finding: "nb-08" is not a finding id: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08/],
+    ['explain_finding', { id: '2026-10-32T03:10:00Z#empty-output#nightly-backup#nb-08' }, /^explain_finding: "2026-10-32T03:10:00Z#empty-output#nightly-backup#nb-08" is not a finding id \(there is no 2026-10-32: October 2026 has 31 days\): ids look like/],
+    ['explain_finding', { id: '2026-10-08T24:10:00Z#empty-output#nightly-backup#nb-08' }, /^explain_finding: "2026-10-08T24:10:00Z#empty-output#nightly-backup#nb-08" is not a finding id \(2026-10-08T24:10:00Z is no time of the day\): ids look like/],
     ['explain_finding', { id: '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09' }, /^explain_finding: no finding with id "2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09" is stored/],
     ['list_exceptions', { include_revoked: 'yes' }, /Invalid arguments for tool list_exceptions: .*expected boolean.*at include_revoked/],
     ['list_subjects', { status: 'BROKEN' }, /Invalid arguments for tool list_subjects: Invalid option: expected one of "OK"\|"FINDINGS"\|"UNKNOWN" at status/],

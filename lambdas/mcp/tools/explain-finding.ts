@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoTime } from '../../core/findings.ts';
+import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { buildCoverage } from '../../core/report/coverage.ts';
 import { formatValue } from '../../core/report/format.ts';
 import { buildGroups } from '../../core/report/groups.ts';
@@ -58,12 +59,14 @@ export const explainFindingTool = defineTool({
   async run(view, args) {
     const id = args.id.trim();
     const m = FINDING_ID.exec(id);
-    if (!m) {
+    // `Date.parse` would take 2026-10-32 or 24:10 as no time at all (or as the next day): say which part is wrong.
+    const at = m ? parseTime(m[1]) : Number.NaN;
+    if (!m || Number.isNaN(at)) {
+      const why = m ? ` (${noSuchDay(m[1]) ?? `${m[1]} is no time of the day`})` : '';
       throw new ToolArgumentError(
-        `"${args.id}" is not a finding id: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08; find_findings and subject_status give them`,
+        `"${args.id}" is not a finding id${why}: ids look like 2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08; find_findings and subject_status give them`,
       );
     }
-    const at = Date.parse(m[1]);
     const finding = (await view.findings({ from: m[1], to: isoTime(at + 1000) })).find((f) => f.key === id);
     if (!finding) throw new ToolArgumentError(`no finding with id "${id}" is stored; find_findings lists the findings of a time window with their ids`);
 
