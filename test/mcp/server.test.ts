@@ -211,6 +211,20 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(limited.total).toBeGreaterThan(20);
   });
 
+  it.each([
+    ['since just after a finding leaves it out', { since: '2026-10-08T03:10:00.500Z', until: '2026-10-09' }, '2026-10-08T03:10:01Z', '2026-10-09T00:00:00Z', []],
+    ['since at the finding keeps it', { since: '2026-10-08T03:10:00.000Z', until: '2026-10-09' }, '2026-10-08T03:10:00Z', '2026-10-09T00:00:00Z', ['nb-08']],
+    ['until just after a finding keeps it', { since: '2026-10-08', until: '2026-10-08T03:10:00.500Z' }, '2026-10-08T00:00:00Z', '2026-10-08T03:10:01Z', ['nb-08']],
+    ['until at the finding leaves it out', { since: '2026-10-08', until: '2026-10-08T03:10:00.000Z' }, '2026-10-08T00:00:00Z', '2026-10-08T03:10:00Z', []],
+  ])('find_findings: %s (findings are timed to the second; fractions of since and until count)', async (_label, window, from, to, runs) => {
+    // Act
+    const found = structured<{ from: string; to: string; findings: FindingSummary[] }>(await mcp.call('find_findings', { detector: 'empty-output', ...window }));
+
+    // Assess
+    expect([found.from, found.to]).toEqual([from, to]);
+    expect(found.findings.map((f) => f.run_id)).toEqual(runs);
+  });
+
   it('find_overdue: jobs whose next expected run is late, most overdue first, with how late and how many starts were missed', async () => {
     // Act
     const all = structured<{ now: string; checked: number; overdue: Record<string, unknown>[]; never_seen: { subject: string }[] }>(await mcp.call('find_overdue'));

@@ -70,8 +70,10 @@ export const findFindingsTool = defineTool({
     }
     const toMs = args.until !== undefined ? parseUntil(args.until) : Math.floor(now / 1000) * 1000 + 1000;
     if (toMs <= fromMs) throw new ToolArgumentError(`the window is empty: until (${isoTime(toMs)}) must come after since (${isoTime(fromMs)})`);
-    const from = isoTime(fromMs);
-    const to = isoTime(toMs);
+    // Findings are timed to the second: the window's bounds are the first whole seconds at or after
+    // since and until (since …00.500Z leaves out a finding at …00Z; until …00.500Z keeps it).
+    const from = isoTime(Math.ceil(fromMs / 1000) * 1000);
+    const to = isoTime(Math.ceil(toMs / 1000) * 1000);
     const found = (await view.findings({ from, to, detector: args.detector, subject: args.subject }))
       .filter((f) => (args.kind === undefined || f.subject_kind === args.kind) && (args.min_severity === undefined || atLeast(f.severity, args.min_severity)))
       .sort((a, b) => b.ts.localeCompare(a.ts) || a.key.localeCompare(b.key));
