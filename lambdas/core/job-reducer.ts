@@ -9,6 +9,7 @@ import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
+import { earlyAllowance } from '../detectors/missed-run.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
@@ -371,6 +372,20 @@ export function maxRuntimeOf(state: { readonly job: string; readonly durations?:
 }
 
 /**
+ * Where a job's first judgement starts (exclusive): just before the expected time its first run
+ * seen belongs to (the latest it is not more than its early allowance before, see unmatchedExpected),
+ * as the expected times before it were not watched. A job every minute first seen at 00:00 is
+ * judged from 00:00, not from 23:58 (which a run 2 minutes early would have been for).
+ */
+function firstJudgedAfter(schedule: string, timezone: string | undefined, firstSeenAt: number): number {
+  const near = expectedStarts(schedule, timezone, firstSeenAt - 2 * EARLY_MS - 1, firstSeenAt + EARLY_MS);
+  for (let i = near.length - 1; i >= 0; i--) {
+    if (near[i] - earlyAllowance(near[i], i > 0 ? near[i - 1] : undefined, EARLY_MS) <= firstSeenAt) return near[i] - 1;
+  }
+  return firstSeenAt - EARLY_MS - 1;
+}
+
+/**
  * The sweep's judgement of one job at `now`: expected starts of its schedule that are due and
  * had no run (`missed-run`), and open runs past their max runtime (`run-unfinished`). Each
  * expected start and each open run is judged once; the state remembers how far it got.
@@ -382,18 +397,22 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const judgedUntil = now - graceMs;
   let expected: number[] = [];
   let following: number[] = [];
+  let previous: number | undefined;
   if (job?.schedule && state.firstSeenAt !== undefined) {
     const starts = state.starts ?? [];
-    // Judge from when monitoring began: the first run seen may be up to EARLY_MS early for its
-    // own expected time, and an expected time before that is not known to have been watched.
-    // Never further back than MAX_LOOKBACK_MS, nor before the oldest start time kept once older
-    // ones were dropped (their runs are no longer known: they would look missed).
-    let from = Math.max(state.absenceCheckedUntil ?? state.firstSeenAt - EARLY_MS - 1, now - MAX_LOOKBACK_MS);
+    // Judge from when monitoring began: from the expected time the first run seen belongs to, and
+    // an expected time before that is not known to have been watched. Never further back than
+    // MAX_LOOKBACK_MS, nor before the oldest start time kept once older ones were dropped (their
+    // runs are no longer known: they would look missed).
+    let from = Math.max(state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt), now - MAX_LOOKBACK_MS);
     if (starts.length >= MAX_STARTS) from = Math.max(from, starts[0] + EARLY_MS - 1);
     if (judgedUntil > from) {
       expected = expectedStarts(job.schedule, job.timezone, from, judgedUntil);
-      // The next expected times bound the last one's slot (see unmatchedExpected).
-      if (expected.length > 0) following = expectedStarts(job.schedule, job.timezone, expected[expected.length - 1], Number.POSITIVE_INFINITY, 2);
+      if (expected.length > 0) {
+        // The next expected times bound the last one's slot, the one before bounds the first's (see unmatchedExpected).
+        following = expectedStarts(job.schedule, job.timezone, expected[expected.length - 1], Number.POSITIVE_INFINITY, 2);
+        previous = expectedStarts(job.schedule, job.timezone, expected[0] - 2 * EARLY_MS - 1, expected[0] - 1).pop();
+      }
     }
   }
   const runtime = maxRuntimeOf(state, ctx.config);
@@ -405,6 +424,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     timezone: job?.timezone,
     expected,
     following,
+    previous,
     starts: state.starts ?? [],
     graceMs,
     earlyMs: EARLY_MS,

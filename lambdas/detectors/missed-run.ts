@@ -2,24 +2,43 @@ import { isoTime } from '../core/findings.ts';
 import type { AbsenceDetector } from './types.ts';
 
 /**
+ * How early a run may be for an expected time and still belong to it: `earlyMs` (clock skew), but
+ * never more than half the time since the expected time before it (`previous`, undefined when
+ * unknown or long before), so a run on time for one minute of a job every minute is not taken as
+ * early for a later one.
+ */
+export function earlyAllowance(expected: number, previous: number | undefined, earlyMs: number): number {
+  return previous === undefined ? earlyMs : Math.min(earlyMs, (expected - previous) / 2);
+}
+
+/**
  * The expected times no run started for. Each run belongs to one slot of the schedule: that of
- * the latest expected time it is not more than `earlyMs` before, and it counts for it if it
- * started within `graceMs` after it. A slot without a run of its own takes the first run of the
+ * the latest expected time it is not more than its early allowance before (`earlyAllowance`; the
+ * expected time before the first is `previous`), and it counts for it if it started within
+ * `graceMs` after it. A slot without a run of its own takes the first run of the
  * next slot when that one had two or more and the first is within its grace (a late run). So a
  * run is never counted for two expected times, by one judgement or by two (the sweep judges
  * each expected time once, later ones in later sweeps, from the same start times): a job whose
  * period is shorter than its grace has each missed run reported at its own time.
  */
-export function unmatchedExpected(expected: readonly number[], following: readonly number[], starts: readonly number[], earlyMs: number, graceMs: number): number[] {
+export function unmatchedExpected(
+  expected: readonly number[],
+  following: readonly number[],
+  starts: readonly number[],
+  earlyMs: number,
+  graceMs: number,
+  previous?: number,
+): number[] {
   const slots = [...expected, ...following];
   if (expected.length === 0) return [];
+  const opens = slots.map((t, i) => t - earlyAllowance(t, i > 0 ? slots[i - 1] : previous, earlyMs));
   const sorted = [...starts].sort((a, b) => a - b);
   // The runs of each slot, on time for it (ascending).
   const own: number[][] = slots.map(() => []);
   let slot = 0;
   for (const s of sorted) {
-    if (s < slots[0] - earlyMs) continue;
-    while (slot + 1 < slots.length && slots[slot + 1] - earlyMs <= s) slot++;
+    if (s < opens[0]) continue;
+    while (slot + 1 < slots.length && opens[slot + 1] <= s) slot++;
     if (slot === slots.length - 1 && slot >= expected.length) break;
     if (s <= slots[slot] + graceMs) own[slot].push(s);
   }
@@ -67,7 +86,7 @@ export const missedRunDetector: AbsenceDetector = {
   },
   check(input) {
     const drafts = [];
-    for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs)) {
+    for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous)) {
       const graceMinutes = Math.round(input.graceMs / 60_000);
       const where = input.timezone && input.timezone !== 'UTC' ? ` (${input.timezone})` : '';
       drafts.push({

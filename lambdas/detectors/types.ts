@@ -102,10 +102,12 @@ export interface AbsenceCheckInput {
    * last one's slot ends, and whose runs it may not take.
    */
   readonly following?: readonly number[];
+  /** The schedule's expected time before the first of `expected`, when it is within 2 × `earlyMs` of it. */
+  readonly previous?: number;
   /** Observed start times of recent runs (for runs that log only an end: end − duration). */
   readonly starts: readonly number[];
   readonly graceMs: number;
-  /** A run may start this much before its expected time and still count (clock skew). */
+  /** A run may start this much before its expected time and still count (clock skew), at most half the time since the one before. */
   readonly earlyMs: number;
   readonly open: readonly OpenRunView[];
   /** Whether this job's runs log an end at all (cron `CMD` lines never do). */

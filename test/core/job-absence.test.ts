@@ -55,6 +55,33 @@ describe('job absence, judged by the sweep', () => {
     expect(swept.findings.map((f) => f.expected_at)).toEqual(['2026-10-05T10:25:00Z']);
   });
 
+  it('judges a job every minute from its first run seen, and counts each run for its own minute', () => {
+    // Prepare: a job every minute (grace 5) that ran on time from 00:00 to 00:09, then stopped
+    const c = validateConfig({ jobs: { 'every-minute': { schedule: '* * * * *', grace_minutes: 5 } } });
+    const events = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((m) => run('every-minute', `m${m}`, `2026-10-01T00:0${m}:00Z`, 5 / 60));
+    const state = jobReducer.apply(initialJobState('every-minute'), 'every-minute', events, ctxAt('2026-10-01T00:10:00Z', c)).state;
+    // Act
+    const swept = jobReducer.tick!(state, 'every-minute', ctxAt('2026-10-01T00:17:00Z', c));
+    // Assess: 23:58 and 23:59 were before the log began, 00:00 … 00:09 had their runs, 00:10 … 00:12 had none
+    expect(swept.findings.map((f) => f.expected_at)).toEqual(['2026-10-01T00:10:00Z', '2026-10-01T00:11:00Z', '2026-10-01T00:12:00Z']);
+  });
+
+  it('judges a job every minute in later sweeps with each run counted for its own minute', () => {
+    // Prepare: runs from 00:00 to 00:09 except 00:06, swept every 5 minutes
+    const c = validateConfig({ jobs: { 'every-minute': { schedule: '* * * * *', grace_minutes: 1 } } });
+    const events = [0, 1, 2, 3, 4, 5, 7, 8, 9].flatMap((m) => run('every-minute', `m${m}`, `2026-10-01T00:0${m}:00Z`, 5 / 60));
+    let state = jobReducer.apply(initialJobState('every-minute'), 'every-minute', events, ctxAt('2026-10-01T00:10:00Z', c)).state;
+    const found: (string | undefined)[] = [];
+    // Act
+    for (const now of ['2026-10-01T00:05:00Z', '2026-10-01T00:09:30Z']) {
+      const swept = jobReducer.tick!(state, 'every-minute', ctxAt(now, c));
+      state = swept.state;
+      found.push(...swept.findings.map((f) => f.expected_at));
+    }
+    // Assess: only 00:06 had no run
+    expect(found).toEqual(['2026-10-01T00:06:00Z']);
+  });
+
   it('does not call runs missed whose start times the state no longer keeps (over 200 runs since the last judgement)', () => {
     // Prepare: 300 hourly runs, none missed, never swept in between
     const c = validateConfig({ jobs: { hourly: { schedule: '0 * * * *' } } });
