@@ -9,6 +9,11 @@ const RELATIVE = /^(\d+)(s|m|h|d|w)$/;
 /** A calendar date, optionally with a time: what we accept as ISO-8601 (Date.parse alone takes far more). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** Whether `text` is written as a calendar date or time `--since` and the MCP `until` read (whether the calendar has it is another check). */
+export function isIsoTimeForm(text: string): boolean {
+  return ISO_DATE.test(text);
+}
+
 export class SinceError extends Error {
   /** What is wrong and what was expected, without the value. */
   readonly reason: string;
@@ -34,7 +39,7 @@ export function parseSince(value: string, now: number): number {
     if (amount === 0) throw new SinceError(value, 'a window of zero length');
     return now - amount * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
   }
-  if (!ISO_DATE.test(text)) throw new SinceError(value, 'not a duration or a time');
+  if (!isIsoTimeForm(text)) throw new SinceError(value, 'not a duration or a time');
   // `Date.parse` would take 2026-02-30 as the 2nd of March, and 24:00 as the next day.
   const impossible = noSuchDay(text);
   if (impossible) throw new SinceError(value, impossible);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isoTime } from '../../core/findings.ts';
 import { noSuchDay, parseTime } from '../../core/parse-time.ts';
-import { parseSince, SinceError } from '../../core/since.ts';
+import { isIsoTimeForm, parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
 import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
 import { knownSubjects, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError } from '../subjects.ts';
@@ -9,12 +9,13 @@ import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummary
 
 /**
  * `until` as an instant: an ISO-8601 date or time, UTC unless it says otherwise (a space for the
- * `T` too), read as `since` is; a date the calendar does not have is refused.
+ * `T` too), in the forms `since` takes (parseTime alone reads more: a lowercase t or z, a space
+ * before the offset, a comma before the fraction); a date the calendar does not have is refused.
  */
 function parseUntil(value: string): number {
   const text = value.trim();
   const impossible = noSuchDay(text);
-  const at = impossible !== undefined ? Number.NaN : parseTime(text);
+  const at = !isIsoTimeForm(text) || impossible !== undefined ? Number.NaN : parseTime(text);
   if (Number.isNaN(at)) throw new ToolArgumentError(`until "${value}" is not an ISO-8601 time${impossible ? ` (${impossible})` : ''}; expected e.g. 2026-10-31T23:59:59Z`);
   return at;
 }
@@ -48,7 +49,7 @@ export const findFindingsTool = defineTool({
     kind: FindingKindSchema.optional(),
     min_severity: SeveritySchema.optional().describe('this severity or worse: low < medium < high < critical'),
     since: z.string().default('7d').describe('start of the window: a duration back from now (7d, 24h, 30m) or an ISO-8601 time'),
-    until: z.string().optional().describe('end of the window (exclusive), ISO-8601; default now'),
+    until: z.string().optional().describe('end of the window (exclusive): an ISO-8601 date or time written as since takes one (2026-10-09, 2026-10-09T12:00:00Z, 2026-10-09T12:00:00+02:00); default now'),
     limit: z.number().int().min(1).max(500).default(50),
   },
   outputSchema: {
