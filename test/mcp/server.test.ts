@@ -225,6 +225,31 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(found.findings.map((f) => f.run_id)).toEqual(runs);
   });
 
+  it('list_subjects and subject_status: long answers are cut at their limit, saying so and how many there are', async () => {
+    // Act
+    const { tools } = await mcp.client.listTools();
+    const everyOne = structured<{ total: number; truncated: boolean; subjects: SubjectRow[] }>(await mcp.call('list_subjects', {}));
+    const firstThree = structured<{ total: number; truncated: boolean; subjects: SubjectRow[] }>(await mcp.call('list_subjects', { limit: 3 }));
+    const etlAll = structured<{ subject: SubjectRow; open_findings: FindingSummary[]; open_findings_truncated: boolean }>(await mcp.call('subject_status', { subject: 'etl-loader' }));
+    const etlTwo = structured<{ subject: SubjectRow; open_findings: FindingSummary[]; open_findings_truncated: boolean }>(await mcp.call('subject_status', { subject: 'etl-loader', limit: 2 }));
+    const tooMany = await mcp.call('list_subjects', { limit: 501 });
+
+    // Assess
+    const limitOf = (name: string) => tools.find((t) => t.name === name)!.inputSchema.properties?.limit as { default: number; maximum: number };
+    expect(limitOf('list_subjects')).toMatchObject({ default: 100, maximum: 500 });
+    expect(limitOf('subject_status')).toMatchObject({ default: 50, maximum: 500 });
+    expect(everyOne).toMatchObject({ total: everyOne.subjects.length, truncated: false });
+    expect(firstThree).toMatchObject({ total: everyOne.total, truncated: true });
+    expect(firstThree.subjects).toEqual(everyOne.subjects.slice(0, 3));
+    expect(etlAll.open_findings_truncated).toBe(false);
+    expect(etlAll.open_findings).toHaveLength(etlAll.subject.open_findings);
+    expect(etlAll.subject.open_findings).toBeGreaterThan(2);
+    expect(etlTwo.open_findings_truncated).toBe(true);
+    expect(etlTwo.open_findings).toEqual(etlAll.open_findings.slice(0, 2));
+    expect(etlTwo.subject.open_findings).toBe(etlAll.subject.open_findings);
+    expect(tooMany.isError).toBe(true);
+  });
+
   it('find_overdue: jobs whose next expected run is late, most overdue first, with how late and how many starts were missed', async () => {
     // Act
     const all = structured<{ now: string; checked: number; overdue: Record<string, unknown>[]; never_seen: { subject: string }[] }>(await mcp.call('find_overdue'));

@@ -64,18 +64,30 @@ export const listSubjectsTool = defineTool({
   inputSchema: {
     kind: KindSchema.optional().describe('only subjects of this kind'),
     status: StatusSchema.optional().describe('only subjects with this status'),
+    limit: z.number().int().min(1).max(500).default(100).describe('at most this many subjects, in the report’s order (narrow with kind or status)'),
   },
   outputSchema: {
     now: z.string(),
     window_days: z.number(),
     counts: z.object({ OK: z.number(), FINDINGS: z.number(), UNKNOWN: z.number() }).describe('over every subject, before the filters'),
+    total: z.number().describe('subjects matching the filters, before the limit'),
+    truncated: z.boolean(),
     subjects: z.array(SubjectRowSchema),
   },
   async run(view, args) {
     const { rows } = await subjectRows(view);
     const counts = { OK: 0, FINDINGS: 0, UNKNOWN: 0 };
     for (const r of rows) counts[r.status]++;
-    const subjects = rows.filter((r) => (args.kind === undefined || r.kind === args.kind) && (args.status === undefined || r.status === args.status));
-    return { result: { now: isoOrNull(view.now())!, window_days: STATUS_WINDOW_DAYS, counts, subjects } };
+    const matching = rows.filter((r) => (args.kind === undefined || r.kind === args.kind) && (args.status === undefined || r.status === args.status));
+    return {
+      result: {
+        now: isoOrNull(view.now())!,
+        window_days: STATUS_WINDOW_DAYS,
+        counts,
+        total: matching.length,
+        truncated: matching.length > args.limit,
+        subjects: matching.slice(0, args.limit),
+      },
+    };
   },
 });

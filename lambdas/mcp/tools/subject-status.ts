@@ -103,7 +103,7 @@ function detectorsByRun(findings: readonly StoredFinding[]): Map<string, string[
 /** Kinds whose runs are recorded (and so have success rates). */
 const RECORDS_RUNS = new Set(['job', 'agent']);
 
-export function statusOf(judged: JudgedSubject, now: number, recent: number) {
+export function statusOf(judged: JudgedSubject, now: number, recent: number, openLimit: number) {
   const byRun = detectorsByRun(judged.findings);
   const flagged = new Set(byRun.keys());
   const records = RECORDS_RUNS.has(judged.subject.kind);
@@ -123,7 +123,8 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number) {
       last_7d: records ? successOver(judged.runs, flagged, now - 7 * 24 * HOUR_MS) : null,
     },
     baseline: baselineOf(judged.subject),
-    open_findings: [...judged.open].reverse().map(findingSummary),
+    open_findings: [...judged.open].reverse().slice(0, openLimit).map(findingSummary),
+    open_findings_truncated: judged.open.length > openLimit,
   };
 }
 
@@ -138,6 +139,7 @@ export const subjectStatusTool = defineTool({
     subject: z.string().min(1).describe('the subject name, e.g. nightly-backup'),
     kind: KindSchema.optional().describe('needed only when the name is used by subjects of several kinds'),
     runs: z.number().int().min(1).max(100).default(10).describe('how many recent runs to return'),
+    limit: z.number().int().min(1).max(500).default(50).describe('at most this many open findings, newest first (subject.open_findings counts them all)'),
   },
   outputSchema: {
     now: z.string(),
@@ -147,12 +149,13 @@ export const subjectStatusTool = defineTool({
     success: z.object({ last_24h: SuccessWindowSchema.nullable(), last_7d: SuccessWindowSchema.nullable() }).describe('null for kinds that record no runs (routes, guards)'),
     baseline: BaselineSchema,
     open_findings: z.array(FindingSummarySchema),
+    open_findings_truncated: z.boolean().describe('more open findings than the limit: subject.open_findings is their total'),
   },
   async run(view, args) {
     const subject = pickSubject(await knownSubjects(view), args.subject, args.kind);
     const [[judged], summaries] = await Promise.all([judgeSubjects(view, [subject]), jobSummaries(view, [subject])]);
     const now = view.now();
     const schedule = subject.kind === 'job' ? scheduleOf(summaries.get(subject.name), subject.name, view) : undefined;
-    return { result: { now: isoOrNull(now)!, window_days: STATUS_WINDOW_DAYS, subject: subjectRow(judged, schedule), ...statusOf(judged, now, args.runs) } };
+    return { result: { now: isoOrNull(now)!, window_days: STATUS_WINDOW_DAYS, subject: subjectRow(judged, schedule), ...statusOf(judged, now, args.runs, args.limit) } };
   },
 });
