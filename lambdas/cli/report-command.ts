@@ -10,7 +10,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
 import { type InFlightSettlement, scanToStore } from './scan-command.ts';
-import { type OpenedStore, openStore } from './stores.ts';
+import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
 const FORMATS: readonly ReportFormat[] = ['md', 'html', 'json'];
@@ -38,6 +38,8 @@ export interface ReportOptions {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly stdin?: Readable;
+  /** The folder whose `.silent-audit/` is the `local` store; default the working directory. */
+  readonly cwd?: string;
 }
 
 export interface ReportCommandResult {
@@ -72,7 +74,15 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     }
     opened = scanned.opened;
   } else {
-    opened = await openStore(opts.store ?? 'local');
+    // Without log files the report reads the store as it stands: a missing store is an error,
+    // never created and reported as an empty month.
+    try {
+      opened = await openStore(opts.store ?? 'local', { readOnly: true, cwd: opts.cwd });
+    } catch (error) {
+      if (!(error instanceof StoreSpecError)) throw error;
+      opts.stderr.write(`silent-audit report: ${error.message}\n`);
+      return { exitCode: 2 };
+    }
   }
 
   let report: AuditReport;

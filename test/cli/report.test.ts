@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -137,6 +137,22 @@ describe('runReport', () => {
     expect(err.text()).toContain('silent-audit report:');
     expect(err.text()).toContain('nope.log: no such file');
     expect(out.text()).toBe('');
+  });
+
+  it('without log files, exits 2 when there is no local store, and creates none', async () => {
+    // Prepare: a folder that never held a store.
+    const cwd = mkdtempSync(join(tmpdir(), 'silent-audit-report-no-store-'));
+    const out = capture();
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-10', paths: [], cwd, config: DEFAULT_CONFIG, stdout: out.stream, stderr: err.stream });
+
+    // Assess: no empty month passed off as a real one, and nothing written.
+    expect(result.exitCode).toBe(2);
+    expect(err.text()).toBe(`silent-audit report: no store at ${join(cwd, '.silent-audit')}: run \`silent-audit scan --store local <log files>\` in this folder first, or give log files\n`);
+    expect(out.text()).toBe('');
+    expect(readdirSync(cwd)).toEqual([]);
   });
 
   it('dates the report with the given clock, so due dates count from it', async () => {
