@@ -570,3 +570,30 @@ describe('exit codes in the narrowed cause', () => {
     expect(notes.filter((n) => n.startsWith('Exit codes:'))).toEqual(['Exit codes: 1 ×1.']);
   });
 });
+
+describe('bypasses held back by the alert cooldown', () => {
+  it('counts the bypasses a finding says came in between, in the registry review and the unregistered bypasses', () => {
+    // Prepare: EX-7 bypassed 4 times (findings at 10:00 and 20 October, the second saying 2 more came after the first);
+    // cost-cap bypassed with no exception 3 times (findings on 10 and 24 October, the second saying 1 came in between);
+    // one held back since a finding of September is not this month's.
+    const expired = (ts: string, evidence: Record<string, unknown> = {}) =>
+      finding('guard-exception-expired', 'schema-validator', ts, { kind: 'guard', evidence: { exception_id: 'EX-7', ...evidence } });
+    const unregistered = (ts: string, evidence: Record<string, unknown> = {}) =>
+      finding('guard-bypass-unregistered', 'cost-cap', ts, { kind: 'guard', evidence: { problem: 'no-exception', ...evidence } });
+    const findings = [
+      expired('2026-10-12T10:00:00Z', { suppressed_since_last: 5, last_reported_at: '2026-09-30T21:00:00Z' }),
+      expired('2026-10-20T09:00:00Z', { suppressed_since_last: 2, last_reported_at: '2026-10-12T10:00:00Z' }),
+      unregistered('2026-10-10T09:00:00Z'),
+      unregistered('2026-10-24T09:00:00Z', { suppressed_since_last: 1, last_reported_at: '2026-10-10T09:00:00Z' }),
+    ];
+
+    // Act
+    const review = buildReport(octoberInput({ findings, previousFindings: [] })).exceptions;
+
+    // Assess
+    const ex7 = review.rows.find((r) => r.id === 'EX-7')!;
+    expect([ex7.findingsInMonth, ex7.bypassesInMonth]).toEqual([2, 4]);
+    expect(ex7.review).toMatch(/^Expired 32 days ago and the guard was still bypassed under it 4 times this month:/);
+    expect(review.unregistered).toEqual([{ guard: 'cost-cap', count: 3, lastAt: '2026-10-24T09:00:00Z' }]);
+  });
+});

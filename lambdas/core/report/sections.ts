@@ -15,12 +15,23 @@ export const UNUSED_AFTER_DAYS = 30;
 
 const DAY_MS = 86_400_000;
 
-function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, findingsInMonth: number, registry: boolean): string {
+/**
+ * The bypasses a guard finding stands for this month: itself, and the repeats the alert cooldown
+ * held back since the previous finding (`suppressed_since_last`) when that finding is of this
+ * month too (then every repeat came between the two, in the month).
+ */
+function bypassesOf(f: Finding, span: MonthSpan): number {
+  const held = f.evidence?.suppressed_since_last;
+  const since = f.evidence?.last_reported_at;
+  return 1 + (typeof held === 'number' && held > 0 && typeof since === 'string' && since >= span.from ? held : 0);
+}
+
+function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean): string {
   const lastBypassDays = e.last_bypass_at ? daysBetween(Date.parse(e.last_bypass_at), reportMs) : undefined;
   const renewed = e.renewals.length >= 2 ? ` Renewed ${e.renewals.length} times: the temporary bypass is becoming permanent; make it a product decision or restore the guard.` : '';
   if (state === 'revoked') return `Revoked${e.revoked_at ? ` on ${e.revoked_at.slice(0, 10)}` : ''}${e.revoke_reason ? ` (${e.revoke_reason})` : ''}: nothing to decide.`;
   if (state === 'expired') {
-    const after = findingsInMonth > 0 ? ` and the guard was still bypassed under it ${plural(findingsInMonth, 'time')} this month` : '';
+    const after = bypassesInMonth > 0 ? ` and the guard was still bypassed under it ${plural(bypassesInMonth, 'time')} this month` : '';
     return `Expired ${plural(-daysToExpiry, 'day')} ago${after}: remove the bypass from the code, or renew it with a reason and an owner.${renewed}`;
   }
   if (!registry) return `Is it still needed? Bypass counts are unknown (no registry connected); ask ${e.owner}.${renewed}`;
@@ -58,11 +69,12 @@ export function reviewExceptions(input: {
   const entries = input.exceptions ?? fromConfig(input.config);
   const reportDayMs = Date.parse(new Date(input.generatedAtMs).toISOString().slice(0, 10));
   const mentions = (e: GuardException) =>
-    input.findings.filter((f) => f.detector === 'guard-exception-expired' && (f.evidence?.exception_id === e.id || (f.subject === e.guard && f.evidence?.exception_id === undefined))).length;
+    input.findings.filter((f) => f.detector === 'guard-exception-expired' && (f.evidence?.exception_id === e.id || (f.subject === e.guard && f.evidence?.exception_id === undefined)));
   const rows: ExceptionReviewRow[] = entries.map((e) => {
     const daysToExpiry = daysBetween(reportDayMs, Date.parse(e.expires.slice(0, 10)));
     const state: ExceptionState = e.status === 'revoked' ? 'revoked' : daysToExpiry < 0 ? 'expired' : daysToExpiry <= EXPIRING_SOON_DAYS ? 'expiring' : 'active';
-    const findingsInMonth = mentions(e);
+    const expiredFindings = mentions(e);
+    const bypassesInMonth = expiredFindings.reduce((n, f) => n + bypassesOf(f, input.span), 0);
     return {
       id: e.id,
       guard: e.guard,
@@ -75,8 +87,9 @@ export function reviewExceptions(input: {
       lastBypassAt: e.last_bypass_at,
       renewals: e.renewals.length,
       ageDays: e.created_at ? Math.max(0, Math.floor((input.generatedAtMs - Date.parse(e.created_at)) / DAY_MS)) : undefined,
-      findingsInMonth,
-      review: reviewOf(e, state, daysToExpiry, input.generatedAtMs, findingsInMonth, registry),
+      findingsInMonth: expiredFindings.length,
+      bypassesInMonth,
+      review: reviewOf(e, state, daysToExpiry, input.generatedAtMs, bypassesInMonth, registry),
     };
   });
   const order: Record<ExceptionState, number> = { expired: 0, expiring: 1, active: 2, revoked: 3 };
@@ -85,7 +98,7 @@ export function reviewExceptions(input: {
   const unregistered = new Map<string, { count: number; lastAt: string }>();
   for (const f of input.findings.filter((f) => f.detector === 'guard-bypass-unregistered')) {
     const u = unregistered.get(f.subject) ?? { count: 0, lastAt: f.ts };
-    unregistered.set(f.subject, { count: u.count + 1, lastAt: f.ts > u.lastAt ? f.ts : u.lastAt });
+    unregistered.set(f.subject, { count: u.count + bypassesOf(f, input.span), lastAt: f.ts > u.lastAt ? f.ts : u.lastAt });
   }
   return {
     available: registry,
