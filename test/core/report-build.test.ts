@@ -597,3 +597,20 @@ describe('bypasses held back by the alert cooldown', () => {
     expect(review.unregistered).toEqual([{ guard: 'cost-cap', count: 3, lastAt: '2026-10-24T09:00:00Z' }]);
   });
 });
+
+describe('sizes and times against the usual in the narrowed cause', () => {
+  it('names a duration above the usual as a multiple, as the findings do, and one below as a share', () => {
+    // Prepare: runs steady at about 7.7 min against a usual 1.5 min (the messages say 5.1×), and at 5 s against it
+    const run = (duration_ms: number) => finding('duration-slow', 'hourly-sync', '2026-10-16T09:12:00Z', { evidence: { duration_ms, median: 92_000, factor: 3 } });
+    const slow = [run(444_000), run(462_000), run(474_000)];
+    const fast = [run(5_000), run(5_200)];
+
+    // Act
+    const slowNotes = narrowCause({ findings: slow, subjectRuns: [], alsoOnSameRuns: [], ongoing: false });
+    const fastNotes = narrowCause({ findings: fast, subjectRuns: [], alsoOnSameRuns: [], ongoing: false });
+
+    // Assess
+    expect(slowNotes.find((n) => n.startsWith('The duration'))).toMatch(/^The duration was steady at about 7\.7 min \(5\.0× the usual 1\.5 min\)/);
+    expect(fastNotes.find((n) => n.startsWith('The duration'))).toMatch(/^The duration was steady at about 5 s \(6% of the usual 1\.5 min\)/);
+  });
+});

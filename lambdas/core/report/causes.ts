@@ -162,8 +162,10 @@ function fromEvidence(findings: readonly Finding[]): string[] {
     const base = median(baselines) ?? baselines[0];
     const what = unit === 'bytes' ? 'output' : 'duration';
     if (lo > 0 && hi <= lo * 1.25) {
+      // Above the usual, a multiple (as the findings word it: 5.1× the median); below it, a share.
+      const against = typical >= base ? `${(typical / base).toFixed(1)}×` : `${Math.round((typical / base) * 100)}% of`;
       out.push(
-        `The ${what} was steady at about ${show(typical)} (${Math.round((typical / base) * 100)}% of the usual ${show(base)}): the work itself changed (a query, filter, path or upstream that now yields ${unit === 'bytes' ? 'less' : 'a different amount'}), not random truncation.`,
+        `The ${what} was steady at about ${show(typical)} (${against} the usual ${show(base)}): the work itself changed (a query, filter, path or upstream that now yields ${unit === 'bytes' ? 'less' : 'a different amount'}), not random truncation.`,
       );
     } else {
       out.push(`The ${what} varied from ${show(lo)} to ${show(hi)} against a usual ${show(base)}: results that differ run to run, as when a timeout or paging cuts work short.`);
