@@ -614,3 +614,18 @@ describe('sizes and times against the usual in the narrowed cause', () => {
     expect(fastNotes.find((n) => n.startsWith('The duration'))).toMatch(/^The duration was steady at about 5 s \(6% of the usual 1\.5 min\)/);
   });
 });
+
+describe('the shape over time of runs that never ended', () => {
+  it('counts the runs its findings name among the runs between the first and the last, though they wrote no run record', () => {
+    // Prepare: r-2 and r-4 never ended (run-unfinished); r-1, r-3 and r-5 ended and recorded themselves
+    const unfinished = (run_id: string, ts: string) => finding('run-unfinished', 'etl-loader', ts, { run_id, severity: 'medium' });
+    const findings = [unfinished('r-2', '2026-10-05T03:00:00Z'), unfinished('r-4', '2026-10-07T03:00:00Z')];
+    const subjectRuns = [runRecord('etl-loader', 'r-1', '2026-10-04T02:10:00Z'), runRecord('etl-loader', 'r-3', '2026-10-06T02:10:00Z'), runRecord('etl-loader', 'r-5', '2026-10-08T02:10:00Z')];
+
+    // Act
+    const notes = narrowCause({ findings, subjectRuns, alsoOnSameRuns: [], ongoing: false });
+
+    // Assess
+    expect(notes[0]).toMatch(/^Intermittent: 2 of 3 runs between 2026-10-05 and 2026-10-07, with normal runs in between/);
+  });
+});

@@ -67,13 +67,15 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     ? ' It had not recovered by the end of the month.'
     : ` Runs after ${day(last.ts)} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
   const affected = new Set(findings.map((f) => f.run_id).filter((id): id is string => id !== undefined));
-  const inWindow = subjectRuns.filter((r) => r.ts >= first.ts && r.ts <= last.ts);
-  if (affected.size > 0 && inWindow.length > 0) {
-    const hit = inWindow.filter((r) => affected.has(r.run_id)).length;
-    if (hit === inWindow.length) {
-      return `Every run from ${firstDay} to ${day(last.ts)} was affected (${hit} of ${inWindow.length}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
+  const recorded = subjectRuns.filter((r) => r.ts >= first.ts && r.ts <= last.ts);
+  if (affected.size > 0 && recorded.length > 0) {
+    // A run records itself when it ends: one that never ended (run-unfinished, an agent run judged as it stands) is one of them too.
+    const inWindow = new Set([...recorded.map((r) => r.run_id), ...affected]);
+    const hit = [...inWindow].filter((id) => affected.has(id)).length;
+    if (hit === inWindow.size) {
+      return `Every run from ${firstDay} to ${day(last.ts)} was affected (${hit} of ${inWindow.size}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
     }
-    return `Intermittent: ${hit} of ${inWindow.length} runs between ${firstDay} and ${day(last.ts)}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
+    return `Intermittent: ${hit} of ${inWindow.size} runs between ${firstDay} and ${day(last.ts)}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
   }
   const days = [...new Set(findings.map((f) => day(f.ts)))];
   if (days.length > 1 && consecutiveDays(days)) {
