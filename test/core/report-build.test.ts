@@ -5,7 +5,7 @@ import { buildReport, carriedGroups } from '../../lambdas/core/report/build-repo
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
-import { CONFIG, clock, day, finding, octoberInput, runRecord } from './report-fixtures.ts';
+import { CONFIG, clock, day, finding, guardException, octoberInput, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
   const group = report.findings.find((g) => g.detector === detector && g.subject === subject);
@@ -627,5 +627,24 @@ describe('the shape over time of runs that never ended', () => {
 
     // Assess
     expect(notes[0]).toMatch(/^Intermittent: 2 of 3 runs between 2026-10-05 and 2026-10-07, with normal runs in between/);
+  });
+});
+
+describe('the owner of a guard finding group', () => {
+  it('is the owner its findings name, not every owner of the guard’s exceptions', () => {
+    // Prepare: schema-validator has EX-7 (bob, expired) and EX-30 (eve); the findings are bypasses under EX-7.
+    const exceptions = [
+      guardException({ id: 'EX-7', guard: 'schema-validator', expires: '2026-09-30', owner: 'bob@example.com' }),
+      guardException({ id: 'EX-30', guard: 'schema-validator', expires: '2027-01-31', owner: 'eve@example.com' }),
+    ];
+    const expired = (ts: string) => finding('guard-exception-expired', 'schema-validator', ts, { kind: 'guard', evidence: { exception_id: 'EX-7', owner: 'bob@example.com' } });
+    const unregistered = finding('guard-bypass-unregistered', 'schema-validator', '2026-10-15T09:00:00Z', { kind: 'guard', evidence: { problem: 'no-exception' } });
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [expired('2026-10-09T10:00:00Z'), expired('2026-10-19T10:00:00Z'), unregistered], previousFindings: [], exceptions }));
+
+    // Assess: a bypass under no exception is still the guard's exception owners' to answer.
+    expect(groupOf(report, 'guard-exception-expired', 'schema-validator').correctiveAction.owner).toBe('bob@example.com');
+    expect(groupOf(report, 'guard-bypass-unregistered', 'schema-validator').correctiveAction.owner).toBe('bob@example.com, eve@example.com');
   });
 });

@@ -42,6 +42,20 @@ const fallbackFiveCs = (detector: string) => ({
   correctiveAction: `Read the findings' messages and evidence, and add "${detector}" to the detector registry so its guidance shows here.`,
 });
 
+
+/**
+ * The owners a group's findings name (a guard's expired or expiring exception names its owner):
+ * they, not every owner of the guard's other exceptions, answer for it. Undefined when none does.
+ */
+function ownersNamedBy(findings: readonly Finding[]): string | undefined {
+  const named = new Set<string>();
+  for (const f of findings) {
+    const owner = f.evidence?.owner;
+    if (typeof owner === 'string' && owner !== '') named.add(owner);
+  }
+  return named.size > 0 ? [...named].join(', ') : undefined;
+}
+
 export function groupKey(detector: string, subject: string): string {
   return `${detector}\u0000${subject}`;
 }
@@ -145,7 +159,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
     ];
-    const owner = ownerOf(kind, subject, config, input.exceptions);
+    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions);
     const examples = distinctMessages(findings);
     groups.push({
       id: anchor(detector, subject, used),
