@@ -648,3 +648,21 @@ describe('the owner of a guard finding group', () => {
     expect(groupOf(report, 'guard-bypass-unregistered', 'schema-validator').correctiveAction.owner).toBe('bob@example.com, eve@example.com');
   });
 });
+
+describe('the shape over time in the narrowed cause', () => {
+  it('says "on" a day rather than "from" it "to" itself, and speaks of a guard in bypasses, not runs', () => {
+    // Prepare: two failed runs of one day out of two; two bypass findings of a guard a week apart.
+    const failed = (ts: string, run_id: string) => finding('run-failed', 'etl-loader', ts, { run_id, evidence: { exit_code: 2 } });
+    const runs = [runRecord('etl-loader', 'e-1', '2026-10-16T02:00:00Z', 'failed'), runRecord('etl-loader', 'e-2', '2026-10-16T14:00:00Z', 'failed')];
+    const bypass = (ts: string) => finding('guard-bypass-unregistered', 'cost-cap', ts, { kind: 'guard', evidence: { problem: 'no-exception' } });
+
+    // Act
+    const [runShape] = narrowCause({ findings: [failed('2026-10-16T02:00:00Z', 'e-1'), failed('2026-10-16T14:00:00Z', 'e-2')], subjectRuns: runs, alsoOnSameRuns: [], ongoing: false });
+    const [guardShape] = narrowCause({ findings: [bypass('2026-10-03T09:00:00Z'), bypass('2026-10-04T09:00:00Z')], subjectRuns: [], alsoOnSameRuns: [], ongoing: false });
+
+    // Assess
+    expect(runShape).toMatch(/^Every run on 2026-10-16 was affected \(2 of 2\)/);
+    expect(guardShape).toMatch(/ Nothing more after 2026-10-04: find out what changed \(the bypass taken out of the code, the exception renewed\)/);
+    expect(guardShape).not.toMatch(/Runs after/);
+  });
+});

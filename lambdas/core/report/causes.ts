@@ -63,9 +63,14 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   if (findings.length === 1) {
     return `A single occurrence (${firstDay}): more likely a one-off, such as a passing upstream fault or an unusual input, than a lasting change. Watch whether it comes back.`;
   }
+  const lastDay = day(last.ts);
+  /** `from A to B`, or `on A` when both are one day. */
+  const span = (from: string, to: string) => (from === to ? `on ${from}` : `from ${from} to ${to}`);
   const recovery = ongoing
     ? ' It had not recovered by the end of the month.'
-    : ` Runs after ${day(last.ts)} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
+    : first.subject_kind === 'guard'
+      ? ` Nothing more after ${lastDay}: find out what changed (the bypass taken out of the code, the exception renewed), so it is known rather than lucky.`
+      : ` ${first.subject_kind === 'route' ? 'Requests' : 'Runs'} after ${lastDay} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
   const affected = new Set(findings.map((f) => f.run_id).filter((id): id is string => id !== undefined));
   const recorded = subjectRuns.filter((r) => r.ts >= first.ts && r.ts <= last.ts);
   if (affected.size > 0 && recorded.length > 0) {
@@ -73,9 +78,9 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     const inWindow = new Set([...recorded.map((r) => r.run_id), ...affected]);
     const hit = [...inWindow].filter((id) => affected.has(id)).length;
     if (hit === inWindow.size) {
-      return `Every run from ${firstDay} to ${day(last.ts)} was affected (${hit} of ${inWindow.size}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
+      return `Every run ${span(firstDay, lastDay)} was affected (${hit} of ${inWindow.size}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
     }
-    return `Intermittent: ${hit} of ${inWindow.size} runs between ${firstDay} and ${day(last.ts)}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
+    return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
   }
   const days = [...new Set(findings.map((f) => day(f.ts)))];
   if (days.length > 1 && consecutiveDays(days)) {
