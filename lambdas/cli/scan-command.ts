@@ -7,7 +7,7 @@ import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
-import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { judgeAbsence, jobReducer, type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
@@ -108,6 +108,30 @@ export type ScanToStoreResult =
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
 const SWEEP_EVERY_MS = 60 * 60_000;
 
+/** How far a job's absence may lag the scan's time in the hourly sweeps (see HOURLY_SWEEP_REDUCERS). */
+const JOB_SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * The reducers of the scan's hourly sweeps: a job's absence is judged there as of its own latest
+ * event (and at most a week behind the scan), and up to `--now` in the last sweep. A file is read
+ * in time order only as far as it is written so: in two hosts' logs one after the other, the
+ * second host's jobs are read hours behind the first's, and a sweep as of the first's time took
+ * their runs still to be read for missed runs and their open runs for unfinished ones. A job that
+ * stopped is judged missed from its last run on by the later sweeps, at its expected times as before.
+ */
+const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) =>
+  reducer === (jobReducer as SubjectReducer<unknown>)
+    ? {
+        ...reducer,
+        tick: (state: unknown, subject: string, ctx: ReduceContext) => {
+          const now = ctx.clock.now();
+          const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - JOB_SWEEP_LAG_MS);
+          return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
+        },
+      }
+    : reducer,
+);
+
 /**
  * A chunk's events (in time order, but for a source's late lines) cut where their time enters
  * the next `everyMs` of log time: the batches the scan runs and sweeps after.
@@ -168,7 +192,7 @@ export async function scanToStore(
     // Each chunk is judged an hour of log time at a time, as of its latest event (never past
     // --now), as the deployed ingest sees a batch, and then swept as of that time, as the deployed
     // sweep runs between batches: a job's state keeps its latest start times only, so absence is
-    // judged while they are there.
+    // judged while they are there (each job as of its own latest event: HOURLY_SWEEP_REDUCERS).
     let chunkNow = Number.NEGATIVE_INFINITY;
     const chunkClock = { now: () => chunkNow };
     let streamed;
@@ -183,7 +207,7 @@ export async function scanToStore(
           }
           const ctx = { config: opts.config, clock: chunkClock, exceptions: registry };
           findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
-          findings.push(...(await sweepSubjects(REDUCERS, store, ctx)).findings);
+          findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepAgentRoots(store, ctx)).findings);
         }
       });
@@ -196,6 +220,13 @@ export async function scanToStore(
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would.
     const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry };
     const swept = await sweepSubjects(REDUCERS, store, sweepCtx);
+    // A sweep judges at most 1,000 expected times of a job: a job that stopped long before `now`
+    // (judged from its last run on here, see HOURLY_SWEEP_REDUCERS) is swept until none is left.
+    for (let more = swept.findings.some((f) => f.detector === 'missed-run'); more; ) {
+      const again = await sweepSubjects([jobReducer as SubjectReducer<unknown>], store, sweepCtx);
+      swept.findings.push(...again.findings);
+      more = again.findings.some((f) => f.detector === 'missed-run');
+    }
     // Agent trees whose root never ended, judged as the deployed sweep would; a finished tree that
     // waits for a parent that may yet turn up is judged now: every line has been read.
     const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { DEFAULT_TABLE } from '../../lambdas/cli/stores.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { enrichWithContext, TimeOrderedMerger } from '../../lambdas/cli/scan-stream.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
@@ -192,6 +192,51 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r7']]);
     expect(result.stream?.late).toBe(0);
     expect(result.stream?.chunks).toBeGreaterThan(4);
+  });
+
+  it('judges absence in a file not in time order by the hour it reads: two hosts\' logs one after the other report no missed run', async () => {
+    // Prepare: web1's day of an hourly job, then web2's day of another (cat web1.log web2.log), both on time, in chunks of 10 events.
+    const runLines = (job: string, hour: number) => {
+      const at = Date.parse('2026-10-05T00:00:05Z') + hour * 3_600_000;
+      return [
+        JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job, run_id: `${job}-${hour}` }),
+        JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job, run_id: `${job}-${hour}`, exit_code: 0, output_bytes: 900 }),
+      ];
+    };
+    const hours = Array.from({ length: 24 }, (_, h) => h);
+    const file = join(tmp, 'two-hosts-concatenated.jsonl');
+    writeFileSync(file, [...hours.flatMap((h) => runLines('sync-web1', h)), ...hours.flatMap((h) => runLines('sync-web2', h))].join('\n'));
+    const config = validateConfig({ jobs: { 'sync-web1': { schedule: '0 * * * *' }, 'sync-web2': { schedule: '0 * * * *' } } });
+
+    // Act
+    const result = await scan([file], { config, chunkEvents: 10 });
+
+    // Assess
+    expect(result.stream?.late).toBeGreaterThan(0);
+    expect(result.findings.map((f) => [f.detector, f.subject, f.ts])).toEqual([]);
+  });
+
+  it('still reports every missed run of a job that stopped long before the last line: 2 days of a job every minute', async () => {
+    // Prepare: two jobs every minute for 3 days; one stops after the first day (2,879 missed minutes, more than one sweep judges).
+    const lines: string[] = [];
+    for (let minute = 0; minute < 3 * 1440; minute++) {
+      const at = Date.parse('2026-10-05T00:00:05Z') + minute * 60_000;
+      for (const job of minute < 1440 ? ['beat', 'stops'] : ['beat']) {
+        lines.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job, run_id: `${job}-${minute}` }));
+        lines.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 20_000).toISOString(), job, run_id: `${job}-${minute}`, exit_code: 0, output_bytes: 900 }));
+      }
+    }
+    const file = join(tmp, 'one-stops.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const config = validateConfig({ jobs: { beat: { schedule: '* * * * *', grace_minutes: 1 }, stops: { schedule: '* * * * *', grace_minutes: 1 } } });
+
+    // Act
+    const result = await scan([file], { config });
+
+    // Assess
+    const missed = result.findings.filter((f) => f.detector === 'missed-run');
+    expect(missed.every((f) => f.subject === 'stops')).toBe(true);
+    expect([missed.length, missed[0]?.expected_at, missed.at(-1)?.expected_at]).toEqual([2_879, '2026-10-06T00:00:00Z', '2026-10-07T23:58:00Z']);
   });
 
   it('with --store, starts from the stored state and writes each subject back once at the end, however many chunks', async () => {
