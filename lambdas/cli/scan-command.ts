@@ -119,18 +119,24 @@ const JOB_SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
  * their runs still to be read for missed runs and their open runs for unfinished ones. A job that
  * stopped is judged missed from its last run on by the later sweeps, at its expected times as before.
  */
-const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) =>
-  reducer === (jobReducer as SubjectReducer<unknown>)
-    ? {
-        ...reducer,
-        tick: (state: unknown, subject: string, ctx: ReduceContext) => {
-          const now = ctx.clock.now();
-          const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - JOB_SWEEP_LAG_MS);
-          return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
-        },
-      }
-    : reducer,
-);
+const HOURLY_JOB_SWEEP: SubjectReducer<unknown> = {
+  ...(jobReducer as SubjectReducer<unknown>),
+  tick: (state: unknown, subject: string, ctx: ReduceContext) => {
+    const now = ctx.clock.now();
+    const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - JOB_SWEEP_LAG_MS);
+    return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
+  },
+};
+const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? HOURLY_JOB_SWEEP : reducer));
+
+/**
+ * The longest stretch of log time the scan goes without sweeping the jobs: a sweep looks back at
+ * most 35 days (MAX_LOOKBACK_MS in job-reducer.ts), so in a log with weeks between its events
+ * (a monthly job's lines), the jobs are swept as of every week in between, as the deployed sweep
+ * runs every 5 minutes whether lines come or not; else the expected times of a job that stopped
+ * fell out of the look-back between two sweeps and were never reported.
+ */
+const JOB_SWEEP_GAP_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * A chunk's events (in time order, but for a source's late lines) cut where their time enters
@@ -195,6 +201,15 @@ export async function scanToStore(
     // judged while they are there (each job as of its own latest event: HOURLY_SWEEP_REDUCERS).
     let chunkNow = Number.NEGATIVE_INFINITY;
     const chunkClock = { now: () => chunkNow };
+    // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
+    let sweptAt: number | undefined;
+    const sweepJobsUpTo = async (until: number) => {
+      for (; sweptAt !== undefined && until - sweptAt > JOB_SWEEP_GAP_MS; sweptAt += JOB_SWEEP_GAP_MS) {
+        const at = sweptAt + JOB_SWEEP_GAP_MS;
+        findings.push(...(await sweepSubjects([HOURLY_JOB_SWEEP], store, { config: opts.config, clock: { now: () => at }, exceptions: registry })).findings);
+      }
+      sweptAt = Math.max(sweptAt ?? until, until);
+    };
     let streamed;
     try {
       streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
@@ -206,6 +221,7 @@ export async function scanToStore(
             registryRead = true;
           }
           const ctx = { config: opts.config, clock: chunkClock, exceptions: registry };
+          await sweepJobsUpTo(chunkNow);
           findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepAgentRoots(store, ctx)).findings);
@@ -217,6 +233,7 @@ export async function scanToStore(
       return { ok: false, error: error.message, counts: empty };
     }
     const now = opts.now ?? streamed.stats.latest;
+    await sweepJobsUpTo(now);
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would.
     const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry };
     const swept = await sweepSubjects(REDUCERS, store, sweepCtx);

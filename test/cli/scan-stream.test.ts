@@ -239,6 +239,28 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect([missed.length, missed[0]?.expected_at, missed.at(-1)?.expected_at]).toEqual([2_879, '2026-10-06T00:00:00Z', '2026-10-07T23:58:00Z']);
   });
 
+  it('reports the missed runs of a job that stopped in a log whose lines come months apart: the sweep\'s 35-day look-back loses none', async () => {
+    // Prepare: a weekly job runs 4 Mondays from 2 February and stops; a job on the 31st logs its runs, 2 months apart (May 31, July 31).
+    const lines: string[] = [];
+    const runLines = (job: string, at: number) => [
+      JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job, run_id: `${job}-${at}` }),
+      JSON.stringify({ type: 'run.end', ts: new Date(at + 20_000).toISOString(), job, run_id: `${job}-${at}`, exit_code: 0, output_bytes: 900 }),
+    ];
+    for (let week = 0; week < 4; week++) lines.push(...runLines('weekly', Date.parse('2026-02-02T09:00:05Z') + week * 7 * 86_400_000));
+    for (const day of ['2026-03-31', '2026-05-31', '2026-07-31']) lines.push(...runLines('month-end', Date.parse(`${day}T00:00:05Z`)));
+    const file = join(tmp, 'months-apart.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const config = validateConfig({ jobs: { weekly: { schedule: '0 9 * * 1' }, 'month-end': { schedule: '0 0 31 * *' } } });
+
+    // Act
+    const result = await scan([file], { config, now: Date.parse('2026-08-01T00:00:00Z') });
+
+    // Assess: every Monday from 2 March to 27 July (22), none of the month-end job's.
+    const missed = result.findings.filter((f) => f.detector === 'missed-run');
+    expect(missed.every((f) => f.subject === 'weekly')).toBe(true);
+    expect([missed.length, missed[0]?.expected_at, missed.at(-1)?.expected_at]).toEqual([22, '2026-03-02T09:00:00Z', '2026-07-27T09:00:00Z']);
+  });
+
   it('with --store, starts from the stored state and writes each subject back once at the end, however many chunks', async () => {
     // Prepare: a job's first six runs in one file, a shrunk seventh in another; a name no other test uses.
     const job = `stream-store-${randomUUID().slice(0, 8)}`;
