@@ -200,7 +200,7 @@ export interface LineCounts {
   events: number;
   /** Lines that gave one event or more. */
   eventLines: number;
-  /** Lines a parser recognised that give no event (a cron PAM session line, a journal "Starting …" record). */
+  /** Lines a parser recognised that give no event (a cron PAM session line, a systemd "Consumed …" record). */
   nothingToJudge: number;
   rejected: number;
   unrecognised: number;

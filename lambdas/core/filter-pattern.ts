@@ -31,6 +31,8 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'exited abnormally',
   // §1b systemd, as text or inside `journalctl -o json` MESSAGE fields.
   'Started',
+  // `Starting U - D...`: the only start line a Type=oneshot unit (a timer's job) logs.
+  'Starting',
   'Finished',
   // `Main`/`main`/`Control` process exited (CentOS 7's systemd writes it in lower case).
   'process exited',

@@ -6,7 +6,7 @@ import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
-import { OPEN_RUN } from './parse/run-ids.ts';
+import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
@@ -104,6 +104,15 @@ const PLATFORM_OK_TOKEN = '\u0000ok:';
 const LATE_FAILURE_TOKEN = '\u0000late-failed:';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
+/** The formats of the service manager's lines: syslog text and `journalctl -o json` records. */
+const SYSTEMD_FORMATS: ReadonlySet<string> = new Set(['systemd', 'journal']);
+/**
+ * systemd logs `Starting U…` when a unit's start job begins and, for all but Type=oneshot units,
+ * `Started U.` when the unit is up: a second start of one run, within its start timeout (90 s by
+ * default; TimeoutStartSec may raise it, hence the margin). A unit runs once at a time on a host,
+ * so a start this close to an open run of the same unit on the same host is that run.
+ */
+export const SYSTEMD_START_WINDOW_MS = 5 * MINUTE_MS;
 
 export function initialJobState(job: string): JobState {
   return { job, outputs: [], durations: [], processedRing: '', open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0 };
@@ -236,6 +245,11 @@ class HostCounts {
     setOwn(next, host, count);
     return next;
   }
+}
+
+/** Whether a start is the service manager's (`Starting U…`, `Started U.`): its id is the one systemd lines derive. */
+function isSystemdStart(format: string | undefined, job: string, runId: string, at: number, host: string | undefined): boolean {
+  return format !== undefined && SYSTEMD_FORMATS.has(format) && runId === systemdRunId(job, at, host);
 }
 
 /** Removes, in place, the entries `drop` matches. */
@@ -588,6 +602,15 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         if (seen(body.run_id) || (platform && seen(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id)) continue;
+        // systemd's `Started U.` after `Starting U…` (or the other way round, lines out of order)
+        // is the same run: remembered, so a redelivered one is skipped once the run has ended.
+        if (
+          isSystemdStart(event.format, subject, body.run_id, event.at, body.host) &&
+          state.open.some((r) => r.host === body.host && Math.abs(event.at - r.at) <= SYSTEMD_START_WINDOW_MS && isSystemdStart(r.format, subject, r.run_id, r.at, r.host))
+        ) {
+          remember(body.run_id);
+          continue;
+        }
         // A run that logs no end (cron CMD lines) stays open only among the latest MAX_OPEN: its
         // start is remembered as processed, so a redelivered one is not counted again.
         if (event.format === CRON_FORMAT) {

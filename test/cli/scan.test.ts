@@ -85,6 +85,31 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-failed', 'backup.service@web2@2026-10-05T02:30:00.000Z', '2026-10-05T02:30:08Z']]);
   });
 
+  it('does not call a daily systemd oneshot missed that runs longer than its grace: its run starts at `Starting`, not at its end', async () => {
+    // Prepare: a timer job at 02:30 (Type=oneshot: `Starting`, then 42 minutes later the end lines, never `Started`), grace 20
+    const dir = mkdtempSync(join(tmpdir(), 'scan-oneshot-'));
+    const file = join(dir, 'backup.log');
+    const days = [1, 2, 3, 4, 5, 6, 7];
+    writeFileSync(
+      file,
+      days
+        .flatMap((d) => [
+          `Oct  ${d} 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...`,
+          `Oct  ${d} 03:12:01 web1 systemd[1]: backup.service: Deactivated successfully.`,
+          `Oct  ${d} 03:12:01 web1 systemd[1]: Finished backup.service - Nightly backup.`,
+          `Oct  ${d} 03:12:01 web1 systemd[1]: backup.service: Consumed 2min 4.512s CPU time.`,
+        ])
+        .concat('')
+        .join('\n'),
+    );
+    const config = validateConfig({ jobs: { 'backup.service': { schedule: '30 2 * * *', grace_minutes: 20 } } });
+    // Act
+    const { result } = await scan([file], { config, year: 2026, json: true });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.expected_at ?? f.run_id])).toEqual([]);
+    expect(result.counts.eventLines).toBe(3 * days.length);
+  });
+
   it('reports a Lambda timeout whose "Task timed out" line comes after the REPORT that has no Status', async () => {
     // Prepare: the order older runtimes write a timeout in (the REPORT first, without Status: timeout)
     const dir = mkdtempSync(join(tmpdir(), 'scan-timeout-'));

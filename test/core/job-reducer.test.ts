@@ -44,6 +44,24 @@ function systemdLines(end: string): AuditEvent[] {
   });
 }
 
+/** systemd's lines as syslog writes them (year 2026), as the parser reads them. */
+function syslogLines(...lines: string[]): AuditEvent[] {
+  return lines.flatMap((message, line) => {
+    const outcome = parseLine(message, { source: { origin: 'syslog', line }, year: 2026 });
+    if (outcome.kind !== 'events') throw new Error(`not a systemd line: ${message}`);
+    return outcome.events;
+  });
+}
+
+/** A day's run of a simple service (web1): `Starting`, `Started` a second later, then its end at 02:35. */
+const simpleRun = (day: number) =>
+  syslogLines(
+    `Oct  ${day} 02:30:00 web1 systemd[1]: Starting report.service - Weekly report...`,
+    `Oct  ${day} 02:30:01 web1 systemd[1]: Started report.service - Weekly report.`,
+    `Oct  ${day} 02:35:00 web1 systemd[1]: report.service: Main process exited, code=exited, status=0/SUCCESS`,
+    `Oct  ${day} 02:35:00 web1 systemd[1]: report.service: Deactivated successfully.`,
+  );
+
 /** What a finding says about a run, and what the state counts of it. */
 const failureOf = (findings: readonly { detector: string; run_id?: string; ts: string; severity: string; evidence?: unknown }[]) =>
   findings.map((f) => [f.detector, f.run_id, f.ts, f.severity, (f.evidence as { exit_code?: number; failure?: string }).exit_code, (f.evidence as { failure?: string }).failure]);
@@ -144,6 +162,73 @@ describe('job runs reducer', () => {
     const again = jobReducer.apply(later.state, 'backup.service', events, ctx);
     expect(again.state.runs).toBe(2);
     expect(again.findings).toEqual([]);
+  });
+
+  it('times a systemd oneshot from its `Starting` line: one run a day, its duration known', () => {
+    // Prepare: a Type=oneshot timer job logs `Starting` and, 42 minutes later, its end lines (never `Started`)
+    const oneshot = (day: number) =>
+      syslogLines(
+        `Oct  ${day} 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...`,
+        `Oct  ${day} 03:12:00 web1 systemd[1]: backup.service: Deactivated successfully.`,
+        `Oct  ${day} 03:12:00 web1 systemd[1]: Finished backup.service - Nightly backup.`,
+      );
+    // Act
+    const { state, records } = jobReducer.apply(initialJobState('backup.service'), 'backup.service', [...oneshot(1), ...oneshot(2)], ctx);
+    // Assess
+    expect(state.runs).toBe(2);
+    expect(state.starts).toEqual([Date.parse('2026-10-01T02:30:00Z'), Date.parse('2026-10-02T02:30:00Z')]);
+    expect(state.durations).toEqual([42 * 60_000, 42 * 60_000]);
+    expect(records.map((r) => [r.run_id, r.duration_ms])).toEqual([
+      ['backup.service@web1@2026-10-01T02:30:00.000Z', 42 * 60_000],
+      ['backup.service@web1@2026-10-02T02:30:00.000Z', 42 * 60_000],
+    ]);
+    expect(state.open).toEqual([]);
+  });
+
+  it('counts `Starting` and the `Started` a second later as one run of a simple service, on consecutive days', () => {
+    // Act
+    const { state, records } = jobReducer.apply(initialJobState('report.service'), 'report.service', [...simpleRun(1), ...simpleRun(2)], ctx);
+    // Assess
+    expect(countsOf(state)).toMatchObject({ runs: 2, startsSeen: 2, hosts: { web1: 2 }, open: [] });
+    expect(state.starts).toEqual([Date.parse('2026-10-01T02:30:00Z'), Date.parse('2026-10-02T02:30:00Z')]);
+    expect(records.map((r) => [r.run_id, r.duration_ms])).toEqual([
+      ['report.service@web1@2026-10-01T02:30:00.000Z', 5 * 60_000],
+      ['report.service@web1@2026-10-02T02:30:00.000Z', 5 * 60_000],
+    ]);
+  });
+
+  it('counts `Starting` and `Started` of a simple service once when they come in two batches, and once again when redelivered', () => {
+    // Prepare
+    const [starting, started, ...ends] = simpleRun(1);
+    const first = jobReducer.apply(initialJobState('report.service'), 'report.service', [starting], ctx).state;
+    // Act
+    const done = jobReducer.apply(first, 'report.service', [started, ...ends], ctx).state;
+    const redelivered = jobReducer.apply(done, 'report.service', simpleRun(1), ctx);
+    const startedAgain = jobReducer.apply(done, 'report.service', [started], ctx);
+    // Assess
+    expect(countsOf(done)).toMatchObject({ runs: 1, startsSeen: 1, starts: [Date.parse('2026-10-01T02:30:00Z')], hosts: { web1: 1 }, open: [] });
+    expect(done.durations).toEqual([5 * 60_000]);
+    expect(redelivered.state).toBe(done);
+    expect(redelivered.records).toEqual([]);
+    expect(startedAgain.state).toBe(done);
+  });
+
+  it('keeps a systemd start apart from an open run of the same unit on another host, or a day before', () => {
+    // Prepare: web1 and web2 start report.service together; web1's run of the day before never logged its end
+    const events = syslogLines(
+      'Oct  1 02:30:00 web1 systemd[1]: Starting report.service - Weekly report...',
+      'Oct  2 02:30:00 web1 systemd[1]: Starting report.service - Weekly report...',
+      'Oct  2 02:30:01 web2 systemd[1]: Started report.service - Weekly report.',
+    );
+    // Act
+    const { state } = jobReducer.apply(initialJobState('report.service'), 'report.service', events, ctx);
+    // Assess
+    expect(state.open.map((r) => r.run_id)).toEqual([
+      'report.service@web1@2026-10-01T02:30:00.000Z',
+      'report.service@web1@2026-10-02T02:30:00.000Z',
+      'report.service@web2@2026-10-02T02:30:01.000Z',
+    ]);
+    expect(state.startsSeen).toBe(3);
   });
 
   it('turns a failure marker into a failed run with its reason, counting consecutive failures', () => {

@@ -11,13 +11,13 @@ describe('journalctl -o json (contract §1b)', () => {
     const outcomes = parseFile('journal.jsonl', lines);
     // Assess
     expect(outcomes.map(summary)).toEqual([
-      'nothing',
+      'run.start backup.service backup.service@backup01@2026-11-25T00:47:01.182Z @2026-11-25T00:47:01.182Z',
       'run.start /usr/local/bin/rotate-exports --keep 14 backup01:23117:2026-11-25T00:47:02.515Z @2026-11-25T00:47:02.515Z',
       'run.end backup.service *open exit=1 @2026-11-25T00:47:02.968Z',
       `run.failed backup.service *open "systemd result 'exit-code'" @2026-11-25T00:47:03.020Z`,
       'nothing',
       'nothing',
-      'nothing',
+      'run.start backup.service backup.service@backup01@2026-11-25T00:47:04.287Z @2026-11-25T00:47:04.287Z',
       'run.end backup.service *open exit=0 @2026-11-25T00:47:06.071Z',
       'run.end backup.service *open exit=0 @2026-11-25T00:47:06.150Z',
       'nothing',
@@ -40,6 +40,7 @@ describe('journalctl -o json (contract §1b)', () => {
     ['EXIT_STATUS over the status in MESSAGE', record('backup.service: Main process exited', { EXIT_STATUS: '75' }), { type: 'run.end', exit_code: 75 }],
     ['UNIT over the unit named in MESSAGE', record('backup.service: Failed with result', { UNIT: 'backup@home.service' }), { type: 'run.failed', job: 'backup@home.service' }],
     ['UNIT for a start whose MESSAGE names only the description', record('Started report-mailer', { MESSAGE: 'Started Weekly report mailer.' }), { type: 'run.start', job: 'report-mailer.service' }],
+    ['UNIT for a Starting whose MESSAGE names only the description', record('Starting backup', { MESSAGE: 'Starting Nightly backup...' }), { type: 'run.start', job: 'backup.service' }],
     ['UNIT_RESULT for the reason', record('backup.service: Failed with result', { UNIT_RESULT: 'oom-kill', MESSAGE: "backup.service: Failed with result 'oom-kill'." }), { reason: "systemd result 'oom-kill'" }],
   ])('takes %s', (_, line, body) => {
     const outcome = parseLine(line, contextFor('journal.jsonl', 1));

@@ -11,13 +11,13 @@ const NOW = Date.parse('2026-11-26T00:00:00Z');
  */
 function journalTextExpectations(t: (hms: string) => string): string[] {
   return [
-    'nothing',
+    `run.start backup.service backup.service@backup01@${t('00:47:01.181')} @${t('00:47:01.181')}`,
     `run.start /usr/local/bin/rotate-exports --keep 14 backup01:23117:${t('00:47:02.515')} @${t('00:47:02.515')}`,
     `run.end backup.service *open exit=1 @${t('00:47:02.968')}`,
     `run.failed backup.service *open "systemd result 'exit-code'" @${t('00:47:03.019')}`,
     'nothing',
     'nothing',
-    'nothing',
+    `run.start backup.service backup.service@backup01@${t('00:47:04.287')} @${t('00:47:04.287')}`,
     `run.end backup.service *open exit=0 @${t('00:47:06.070')}`,
     `run.end backup.service *open exit=0 @${t('00:47:06.150')}`,
     'nothing',
@@ -67,7 +67,7 @@ describe('systemd as text (contract §1b)', () => {
       'signals, timeouts, a failed dependency and a failed control process',
       'syslog/systemd-failures.log',
       [
-        'nothing',
+        'run.start pg-dump.service pg-dump.service@db01@2026-10-06T02:30:00.000Z @2026-10-06T02:30:00.000Z',
         'nothing',
         'run.failed pg-dump.service *open "main process killed by signal TERM" @2026-10-06T03:00:00.000Z',
         `run.failed pg-dump.service *open "systemd result 'timeout'" @2026-10-06T03:00:00.000Z`,
@@ -75,7 +75,7 @@ describe('systemd as text (contract §1b)', () => {
         'nothing',
         'run.failed offsite-sync.service *open "dependency failed" @2026-10-06T04:00:00.000Z',
         'nothing',
-        'nothing',
+        'run.start reindex.service reindex.service@db01@2026-10-06T05:00:00.000Z @2026-10-06T05:00:00.000Z',
         'run.failed reindex.service *open "control process exited with status 1" @2026-10-06T05:00:01.000Z',
         `run.failed reindex.service *open "systemd result 'exit-code'" @2026-10-06T05:00:01.000Z`,
         'run.failed thumbnailer.service *open "main process dumped core on signal SEGV" @2026-10-06T06:00:00.000Z',
@@ -106,6 +106,26 @@ describe('systemd as text (contract §1b)', () => {
         body: { type: 'run.failed', job: 'backup.service', run_id: OPEN_RUN, reason: "systemd result 'exit-code'", host: 'backup01' },
       },
     ]);
+  });
+
+  it.each([
+    ['the unit and its description', 'Oct  1 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...', 'backup.service'],
+    ['an instance with the ellipsis character', 'Oct  1 02:30:00 web1 systemd[1]: Starting backup@home.service - Backup of home…', 'backup@home.service'],
+    ['the unit alone (no description)', 'Oct  1 02:30:00 web1 systemd[1]: Starting backup.service...', 'backup.service'],
+  ])('reads a Starting line that names %s as the start of a run (a oneshot logs no Started)', (_, line, unit) => {
+    // Act
+    const outcome = parseLine(line, contextFor('syslog', 1, { now: NOW }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events.map((e) => e.body)).toEqual([
+      { type: 'run.start', job: unit, run_id: `${unit}@web1@2026-10-01T02:30:00.000Z`, host: 'web1' },
+    ]);
+  });
+
+  it('reads nothing in a Starting line that names only the description (older wording)', () => {
+    // Act
+    const outcome = parseLine('Oct  1 02:30:00 web1 systemd[1]: Starting Nightly backup...', contextFor('syslog', 1, { now: NOW }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events).toEqual([]);
   });
 
   it.each([

@@ -9,16 +9,23 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  * a unit U, in the wording of systemd ≥ 250 (`StatusUnitFormat=combined`) and of older versions:
  *
  *   `Started backup.service - Nightly backup.` / `Started Nightly backup.`          → run.start
+ *   `Starting backup.service - Nightly backup...` (systemd ≥ 249, the unit named)   → run.start
  *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
  *   `backup.service: Main process exited, code=killed, status=9/KILL`               → run.failed
  *   `backup.service: Failed with result 'exit-code'.`                               → run.failed
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
- *   `backup.service: Consumed 1.234s CPU time.`, `Starting …`, `Failed to start …`, … → nothing
+ *   `backup.service: Consumed 1.234s CPU time.`, `Starting Nightly backup...`, `Failed to start …`, … → nothing
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
  * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
+ *
+ * `Starting U…` is the only line a Type=oneshot unit (the usual timer job) logs when its run
+ * begins: it logs no `Started`, only `Finished` when it ends. Other units log `Started` seconds
+ * after it; the job reducer counts the two as one run (see SYSTEMD_START_WINDOW_MS there). A
+ * `Starting` that names no unit (older wording, description only) is still nothing: the
+ * description cannot be told to be the unit's.
  */
 
 const FORMAT = 'systemd';
@@ -28,6 +35,7 @@ const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+), status=(
 const FAILED_RESULT = /^Failed with result '([^']*)'\.?\s*$/;
 const DEACTIVATED = /^(?:Deactivated successfully|Succeeded)\.?\s*$/;
 const STARTED = /^Started (.+?)\.?\s*$/s;
+const STARTING = /^Starting (.+?)(?:\.\.\.|…)?\s*$/s;
 const FINISHED = /^Finished (.+?)\.?\s*$/s;
 const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
@@ -119,6 +127,13 @@ function systemdBodies(message: string, at: number, host: string | undefined, fi
   if (started) {
     if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
     const job = fields.unit ?? jobOfSubject(started[1]);
+    return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host })];
+  }
+  const starting = STARTING.exec(message);
+  if (starting) {
+    // The unit from the journal record's UNIT field, else from a message that names it.
+    const job = fields.unit ?? jobOfSubject(starting[1]);
+    if (!UNIT_NAME.test(job)) return [];
     return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host })];
   }
   const finished = FINISHED.exec(message);
