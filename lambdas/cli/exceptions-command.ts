@@ -26,14 +26,21 @@ interface OpenedRegistry {
  * `.silent-audit/`), the URL of a DynamoDB endpoint, or `aws`: the deployed table (`--table`, the
  * stack's TableName output) with the default AWS credential chain and region.
  */
-export async function openRegistry(spec: string, table: string | undefined): Promise<OpenedRegistry> {
+export async function openRegistry(spec: string, table: string | undefined, { readOnly = false } = {}): Promise<OpenedRegistry> {
   if (spec === 'memory') throw new StoreSpecError('--store memory: the exception registry must persist; use local, http://host:port or aws');
-  const opened = await openStore(spec, { table, acceptsAws: true });
+  // Read-only (`list`): a registry that is not there is an error, never created and listed as empty.
+  const opened = await openStore(spec, { table, acceptsAws: true, readOnly, whenMissing: registryMissing });
   if (!opened.exceptions) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);
   }
   return { registry: opened.exceptions, description: opened.description, close: () => opened.close() };
+}
+
+/** What to do when `list` finds no registry: add an exception (or scan) there first. */
+function registryMissing(spec: string): string {
+  if (spec === 'local') return 'run `silent-audit exceptions add …` (or `silent-audit scan --store local <log files>`) in this folder first, or run this in the folder that holds the store';
+  return `add an exception there first (\`silent-audit exceptions add --store ${spec} …\`), or name the table with --table`;
 }
 
 interface CommonOptions {
@@ -56,12 +63,12 @@ function daysLabel(n: number): string {
 }
 
 /** Opens the registry, seeds the config's entries that are missing, runs one subcommand, and maps refusals to exit 2. */
-async function runSubcommand(name: string, o: CommonOptions, work: (ctx: CommandContext) => Promise<void>): Promise<void> {
+async function runSubcommand(name: string, o: CommonOptions, work: (ctx: CommandContext) => Promise<void>, { readOnly = false } = {}): Promise<void> {
   const config = loadConfig(o.config);
   const now = systemClock.now();
   await runWithStore(
     `exceptions ${name}`,
-    () => openRegistry(o.store, o.table),
+    () => openRegistry(o.store, o.table, { readOnly }),
     async (opened) => {
       const seeded = await loadRegistry(opened.registry, config.exceptions, now);
       if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
@@ -138,7 +145,7 @@ export function registerExceptionsCommand(program: Command): void {
         if (expired.length > 0) say(`Expired: ${expired.map((e) => e.id).join(', ')}: a bypass under them is reported as guard-exception-expired; revoke them once the bypass is gone.`);
         const revoked = all.length - all.filter((e) => e.status !== 'revoked').length;
         say(`${shown.length} exception${shown.length === 1 ? '' : 's'}${!o.all && revoked > 0 ? ` (${revoked} revoked not shown: --all)` : ''}.`);
-      });
+      }, { readOnly: true });
     });
 
   withCommon(exceptions.command('add'))

@@ -19,14 +19,21 @@ interface OpenedSnoozes {
  * (DynamoDB Local under `.silent-audit/`), the URL of a DynamoDB endpoint, or `aws`: the deployed
  * table (`--table`, the stack's TableName output) with the default AWS credential chain and region.
  */
-export async function openSnoozeStore(spec: string, table: string | undefined, cwd = process.cwd()): Promise<OpenedSnoozes> {
+export async function openSnoozeStore(spec: string, table: string | undefined, cwd = process.cwd(), { readOnly = false } = {}): Promise<OpenedSnoozes> {
   if (spec === 'memory') throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
-  const opened = await openStore(spec, { table, cwd, acceptsAws: true });
+  // Read-only (`list`): a store that is not there is an error, never created and listed as empty.
+  const opened = await openStore(spec, { table, cwd, acceptsAws: true, readOnly, whenMissing: snoozesMissing });
   if (!opened.dynamo) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
   }
   return { store: new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table), description: opened.description, close: () => opened.close() };
+}
+
+/** What to do when `list` finds no store: add a snooze (or scan) there first. */
+function snoozesMissing(spec: string): string {
+  if (spec === 'local') return 'run `silent-audit snooze add …` (or `silent-audit scan --store local <log files>`) in this folder first, or run this in the folder that holds the store';
+  return `add a snooze there first (\`silent-audit snooze add --store ${spec} …\`), or name the table with --table`;
 }
 
 interface CommonOptions {
@@ -43,11 +50,11 @@ interface Context {
   readonly say: (line: string) => void;
 }
 
-async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context) => Promise<void>): Promise<void> {
+async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context) => Promise<void>, { readOnly = false } = {}): Promise<void> {
   const config = loadConfig(o.config);
   await runWithStore(
     `snooze ${name}`,
-    () => openSnoozeStore(o.store, o.table),
+    () => openSnoozeStore(o.store, o.table, process.cwd(), { readOnly }),
     (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) }),
     (error) => (error instanceof SnoozeRefusedError ? error.message : undefined),
     `--store ${o.store}`,
@@ -122,7 +129,7 @@ export function registerSnoozeCommand(program: Command): void {
             [28, 32, 24, 8, 24, 10, 32, 6, 60],
           ),
         );
-      });
+      }, { readOnly: true });
     });
 
   withCommon(snooze.command('end'))

@@ -39,6 +39,11 @@ export interface OpenStoreOptions {
    * or table that is not there is a StoreSpecError instead of an empty audit passed off as a real one.
    */
   readonly readOnly?: boolean;
+  /**
+   * With readOnly: what to do when the store named `spec` is not there (the text after 'no store
+   * at …: '). Default: scan log files into it first, or give log files.
+   */
+  readonly whenMissing?: (spec: string) => string;
 }
 
 /** What the DynamoDB Local of `local` keeps its tables in (`-sharedDb`). */
@@ -72,7 +77,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
   if (spec === 'local') {
     const storeDir = join(options.cwd ?? process.cwd(), LOCAL_STORE_DIR);
     const dir = join(storeDir, 'dynamodb');
-    const firstScan = `run \`silent-audit scan --store local <log files>\` in this folder first, or give log files`;
+    const firstScan = options.whenMissing?.(spec) ?? `run \`silent-audit scan --store local <log files>\` in this folder first, or give log files`;
     if (options.readOnly && !existsSync(join(dir, LOCAL_DB_FILE))) throw new StoreSpecError(`no store at ${storeDir}: ${firstScan}`);
     const local = await startDynamoDbLocal({ dbPath: dir });
     const client = localDynamoClient(local.endpoint);
@@ -101,7 +106,8 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     try {
       if (options.readOnly) {
         const hint = options.acceptsAws ? ', or name the table with --table' : '';
-        await requireTable(client, table, `--store ${spec}: no table ${table} there: run \`silent-audit scan --store ${spec} <log files>\` first${hint}, or give log files`);
+        const firstScan = options.whenMissing?.(spec) ?? `run \`silent-audit scan --store ${spec} <log files>\` first${hint}, or give log files`;
+        await requireTable(client, table, `--store ${spec}: no table ${table} there: ${firstScan}`);
       } else await DynamoAuditStore.ensureTable(client, table);
     } catch (error) {
       client.destroy();

@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const DAY = 86_400_000;
@@ -90,6 +92,31 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     const revokedRow = allJson.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.id === 'EX-13');
     expect(revokedRow).toMatchObject({ standing: 'revoked', days_left: 0, expires: inDays(10), revoked_by: 'alice' });
     expect(all.stdout).toMatch(new RegExp(`^EX-13\\s+pii-redaction\\s+revoked ${revokedRow.revoked_at.slice(0, 10)}\\s+${inDays(10)}\\s+-\\s`, 'm'));
+  });
+
+  it('lists no registry that is not there: exit 2 and what to do, creating nothing (no folder, no table)', { timeout: 120_000 }, async () => {
+    // Prepare: a folder with no .silent-audit/ in it, and an endpoint without the table.
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-none-'));
+    const endpoint = inject('dynamoEndpoint');
+    const table = `ex-missing-${randomUUID()}`;
+
+    // Act
+    const [local, remote] = await Promise.all([cli(cwd, ['exceptions', 'list']), cli(cwd, ['exceptions', 'list', '--json', '--store', endpoint, '--table', table])]);
+
+    // Assess
+    expect(local).toMatchObject({ status: 2, stdout: '' });
+    expect(local.stderr).toBe(
+      `silent-audit exceptions list: no store at ${join(cwd, '.silent-audit')}: run \`silent-audit exceptions add …\` (or \`silent-audit scan --store local <log files>\`) in this folder first, or run this in the folder that holds the store\n`,
+    );
+    expect(readdirSync(cwd)).toEqual([]);
+    expect(remote).toMatchObject({ status: 2, stdout: '' });
+    expect(remote.stderr).toBe(`silent-audit exceptions list: --store ${endpoint}: no table ${table} there: add an exception there first (\`silent-audit exceptions add --store ${endpoint} …\`), or name the table with --table\n`);
+    const client = localDynamoClient(endpoint);
+    try {
+      expect((await client.send(new ListTablesCommand({}))).TableNames).not.toContain(table);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('needs --table for the deployed table, and refuses a memory store or an endpoint that does not answer', { timeout: 120_000 }, async () => {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import { main } from '../../lambdas/cli/program.ts';
 
 interface Run {
@@ -101,6 +103,40 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(Date.parse(row.until) - Date.parse(row.ended_at)).toBeGreaterThan(71 * HOUR);
     expect(table.stdout).toMatch(new RegExp(`^SZ-2\\s+demo-job\\s+\\(all\\)\\s+ended\\s+${row.ended_at.replace(/\./g, '\\.')}\\s+-\\s+a@example\\.com\\s`, 'm'));
     expect(table.stdout).not.toContain(row.until);
+  });
+
+  it('lists no store that is not there: exit 2 and what to do, creating nothing (no folder, no table)', async () => {
+    // Prepare: a folder with no .silent-audit/ in it (the command's working folder), and an endpoint without the table.
+    const dir = mkdtempSync(join(tmpdir(), 'sa-snooze-none-'));
+    const endpoint = inject('dynamoEndpoint');
+    const table = `snooze-missing-${randomUUID()}`;
+    const cwd = process.cwd();
+
+    // Act
+    process.chdir(dir);
+    let local: Run;
+    let remote: Run;
+    try {
+      local = await cli(['snooze', 'list']);
+      remote = await cli(['snooze', 'list', '--json', '--store', endpoint, '--table', table]);
+    } finally {
+      process.chdir(cwd);
+    }
+
+    // Assess
+    expect(local).toMatchObject({ code: 2, stdout: '' });
+    expect(local.stderr).toBe(
+      `silent-audit snooze list: no store at ${join(dir, '.silent-audit')}: run \`silent-audit snooze add …\` (or \`silent-audit scan --store local <log files>\`) in this folder first, or run this in the folder that holds the store\n`,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+    expect(remote).toMatchObject({ code: 2, stdout: '' });
+    expect(remote.stderr).toBe(`silent-audit snooze list: --store ${endpoint}: no table ${table} there: add a snooze there first (\`silent-audit snooze add --store ${endpoint} …\`), or name the table with --table\n`);
+    const client = localDynamoClient(endpoint);
+    try {
+      expect((await client.send(new ListTablesCommand({}))).TableNames).not.toContain(table);
+    } finally {
+      client.destroy();
+    }
   });
 
   it('refuses a store that does not persist', async () => {
