@@ -6,6 +6,7 @@ import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
 import { DETECTOR_META } from '../../lambdas/detectors/index.ts';
 import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
+import { latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
 import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
 interface SubjectRow {
@@ -267,6 +268,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
         late_by_ms: 11 * 86_400_000 + 6 * 3_600_000,
         late_by: '11.3 days',
         missed_runs: 12,
+        missed_runs_truncated: false,
       },
       {
         subject: 'nightly-backup',
@@ -277,6 +279,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
         late_by_ms: 6 * 86_400_000 + 9.5 * 3_600_000,
         late_by: '6.4 days',
         missed_runs: 7,
+        missed_runs_truncated: false,
       },
       {
         subject: 'invoice-sync',
@@ -287,12 +290,37 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
         late_by_ms: 10 * 3_600_000,
         late_by: '10.0 h',
         missed_runs: 1,
+        missed_runs_truncated: false,
       },
     ]);
     // hourly-sync ran at 11:00 and is due at 12:00, within its grace: not late.
     expect(all.overdue.map((o) => o.subject)).not.toContain('hourly-sync');
     expect(all.never_seen).toEqual([{ subject: 'monthly-close', schedule: { source: 'configured', cron: '0 4 1 * *', timezone: 'UTC' } }]);
     expect(daysLate.overdue.map((o) => o.subject)).toEqual(['etl-loader', 'nightly-backup']);
+  });
+
+  it('find_overdue: says when a cron schedule\'s missed starts stopped being counted at 1000, and counts a period\'s exactly', async () => {
+    // Prepare: the same store asked about at the end of June 2029, when etl-loader (daily at 06:00, last run
+    // 3 October 2026) has missed 1001 starts (4 October 2026 to 30 June 2029) and nightly-backup (last run 8 October) 996.
+    const later = Date.parse('2029-06-30T12:00:00Z');
+    const laterMcp = await connectClient(readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => later }, source: 'the fixture month, years on' }));
+    const everyMinute = { source: 'inferred', timezone: 'UTC', period: 'every 1 min', period_ms: 60_000 } as const;
+    const lastStart = Date.parse('2029-06-28T12:00:00Z');
+
+    // Act
+    let overdue: { subject: string; missed_runs: number; missed_runs_truncated: boolean }[];
+    try {
+      overdue = structured<{ overdue: typeof overdue }>(await laterMcp.call('find_overdue')).overdue;
+    } finally {
+      await laterMcp.close();
+    }
+    const minutely = latenessOf(everyMinute, lastStart, 5 * 60_000, later);
+
+    // Assess
+    const bySubject = new Map(overdue.map((o) => [o.subject, [o.missed_runs, o.missed_runs_truncated]]));
+    expect(bySubject.get('etl-loader')).toEqual([1000, true]);
+    expect(bySubject.get('nightly-backup')).toEqual([996, false]);
+    expect(minutely).toMatchObject({ missed: 2 * 24 * 60 - 5, missedTruncated: false });
   });
 
   it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {

@@ -7,14 +7,16 @@ import { jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../s
 import { defineTool, isoOrNull, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
-/** Expected starts counted at most: an every-minute job silent for weeks is "1000 or more" late. */
+/** A cron schedule's missed starts counted at most: an every-minute job silent for weeks missed "1000 or more". */
 const MAX_EXPECTED = 1000;
 
 export interface Lateness {
   readonly nextExpectedAt: number;
   readonly lateByMs: number;
-  /** Expected starts past their grace time since the last run (at most 1000). */
+  /** Expected starts past their grace time since the last run: exact for a period, at most 1000 for a cron schedule. */
   readonly missed: number;
+  /** Counting stopped at 1000 (a cron schedule): at least `missed` starts were missed, not exactly that many. */
+  readonly missedTruncated: boolean;
 }
 
 /** When a job last started: its latest start (for runs that log only an end, end − duration), else its last end. */
@@ -30,16 +32,19 @@ export function lastStartOf(state: JobState): number | undefined {
  * more than the grace time ago. Undefined when the next run is not due yet.
  */
 export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: number, now: number): Lateness | undefined {
-  const after = lastStart + EARLY_MS;
-  let expected: number[];
-  if (schedule.cron) expected = expectedStarts(schedule.cron, schedule.timezone, after, now, MAX_EXPECTED);
-  else if (schedule.period_ms) {
-    expected = [];
-    for (let t = lastStart + schedule.period_ms; t <= now && expected.length < MAX_EXPECTED; t += schedule.period_ms) expected.push(t);
-  } else return undefined;
-  const next = expected[0];
-  if (next === undefined || now - next <= graceMs) return undefined;
-  return { nextExpectedAt: next, lateByMs: now - next, missed: expected.filter((t) => t <= now - graceMs).length };
+  if (schedule.cron) {
+    // One start more than is counted tells whether the count stopped short.
+    const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS, now, MAX_EXPECTED + 1);
+    const next = expected[0];
+    if (next === undefined || now - next <= graceMs) return undefined;
+    const missed = expected.filter((t) => t <= now - graceMs).length;
+    return { nextExpectedAt: next, lateByMs: now - next, missed: Math.min(missed, MAX_EXPECTED), missedTruncated: missed > MAX_EXPECTED };
+  }
+  if (!schedule.period_ms) return undefined;
+  // A period's starts are evenly spaced: their count is exact, however many.
+  const next = lastStart + schedule.period_ms;
+  if (next > now || now - next <= graceMs) return undefined;
+  return { nextExpectedAt: next, lateByMs: now - next, missed: Math.floor((now - graceMs - lastStart) / schedule.period_ms), missedTruncated: false };
 }
 
 export const findOverdueTool = defineTool({
@@ -47,7 +52,7 @@ export const findOverdueTool = defineTool({
   title: 'Find overdue jobs',
   description:
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
-    'and none came within the grace time. Gives how late, when it was expected and how many starts were missed, most overdue first; ' +
+    'and none came within the grace time. Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
     'and the scheduled jobs of the config that were never seen at all.',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
@@ -64,7 +69,8 @@ export const findOverdueTool = defineTool({
         next_expected_at: z.string(),
         late_by_ms: z.number(),
         late_by: z.string().describe('in words: 6.4 days, 10.0 h'),
-        missed_runs: z.number(),
+        missed_runs: z.number().describe('expected starts past their grace time since the last run; a cron schedule is counted up to 1000'),
+        missed_runs_truncated: z.boolean().describe('counting stopped at 1000: at least missed_runs starts were missed'),
       }),
     ),
     never_seen: z.array(z.object({ subject: z.string(), schedule: ScheduleSchema })),
@@ -97,6 +103,7 @@ export const findOverdueTool = defineTool({
         late_by_ms: late.lateByMs,
         late_by: formatSpan(late.lateByMs),
         missed_runs: late.missed,
+        missed_runs_truncated: late.missedTruncated,
       });
     }
     overdue.sort((a, b) => b.late_by_ms - a.late_by_ms || a.subject.localeCompare(b.subject));
