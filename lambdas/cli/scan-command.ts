@@ -129,6 +129,9 @@ const HOURLY_JOB_SWEEP: SubjectReducer<unknown> = {
 };
 const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? HOURLY_JOB_SWEEP : reducer));
 
+/** How far an agent's open roots may lag the scan's time in the hourly sweeps (see `agentSeen` in scanToStore). */
+const AGENT_SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
+
 /**
  * The longest stretch of log time the scan goes without sweeping the jobs: a sweep looks back at
  * most 35 days (MAX_LOOKBACK_MS in job-reducer.ts), so in a log with weeks between its events
@@ -201,6 +204,12 @@ export async function scanToStore(
     // judged while they are there (each job as of its own latest event: HOURLY_SWEEP_REDUCERS).
     let chunkNow = Number.NEGATIVE_INFINITY;
     const chunkClock = { now: () => chunkNow };
+    // Likewise an agent's open roots are judged in the hourly sweeps as of its own latest line (at
+    // most a week behind the scan), and up to `--now` in the last sweep: in two services' agent logs
+    // one after the other, the second's roots, read hours behind the first's, were judged quiet
+    // (stale, their budget counted as it stood) while the rest of their trees was still to be read.
+    const agentSeen = new Map<string, number>();
+    const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - AGENT_SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
     const sweepJobsUpTo = async (until: number) => {
@@ -222,9 +231,13 @@ export async function scanToStore(
           }
           const ctx = { config: opts.config, clock: chunkClock, exceptions: registry };
           await sweepJobsUpTo(chunkNow);
+          for (const e of events) {
+            const agent = e.body.type.startsWith('agent.') ? (e.body as { readonly agent?: unknown }).agent : undefined;
+            if (typeof agent === 'string' && e.at > (agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY)) agentSeen.set(agent, e.at);
+          }
           findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
-          findings.push(...(await sweepAgentRoots(store, ctx)).findings);
+          findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt)).findings);
         }
       });
     } catch (error) {

@@ -24,29 +24,41 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
  * when it has something new to report (`runningTreesToJudge`, against the agent states read here),
  * so running it every few minutes is cheap: reads only. The open roots include runs whose named
  * parent has not started: judged as roots of their own trees once settled (`orphanSettleMs`), and
- * let go (`adopted`) once their parent starts.
+ * let go (`adopted`) once their parent starts. `judgeAt` gives the time an agent's open roots are
+ * judged at (never past the clock's): the scan's, for a file whose agents are read hours apart.
  */
-export async function sweepAgentRoots(store: StateStore, ctx: ReduceContext, options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS): Promise<BatchResult> {
+export async function sweepAgentRoots(
+  store: StateStore,
+  ctx: ReduceContext,
+  options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS,
+  judgeAt?: (agent: string) => number,
+): Promise<BatchResult> {
   const indexKey = `${AGENT_INDEX_STATE_KIND}#${AGENT_INDEX_SUBJECT}`;
   const index = (await readCurrent(store, [indexKey])).get(indexKey)?.state as AgentIndexState | undefined;
   if (!index || index.agents.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
   const states = await readCurrent(store, index.agents.map((a) => `agent#${a}`));
   const now = ctx.clock.now();
   const quietest = Math.min(options.settleMs, options.staleAfterMs, options.orphanSettleMs);
-  const candidates: StaleRootCandidate[] = [];
+  // The open roots to judge, by the time they are judged at.
+  const candidatesAt = new Map<number, StaleRootCandidate[]>();
   for (const agent of index.agents) {
     const state = states.get(`agent#${agent}`)?.state as AgentState | undefined;
+    const at = judgeAt ? Math.min(now, judgeAt(agent)) : now;
+    const some = candidatesAt.get(at) ?? [];
     for (const open of state?.open ?? []) {
-      if (now - open.started_at >= quietest) candidates.push({ agent, run_id: open.run_id, started_at: open.started_at });
+      if (at - open.started_at >= quietest) some.push({ agent, run_id: open.run_id, started_at: open.started_at });
     }
+    if (some.length > 0) candidatesAt.set(at, some);
   }
+  const candidates = [...candidatesAt.values()].flat();
   if (candidates.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
   const cache = new RunCache(store);
   await cache.load(candidates.map((c) => c.run_id));
   await cache.load(candidates.flatMap((c) => cache.runs.get(c.run_id)?.parent_run_id ?? []));
   await cache.loadTrees(candidates.map((c) => c.run_id));
   const stateOf = (agent: string) => states.get(`agent#${agent}`)?.state as AgentState | undefined;
-  const trees = runningTreesToJudge(judgeStaleAgentRoots(candidates, cache.runs, now, options), stateOf, ctx.config);
+  const snapshots = [...candidatesAt].flatMap(([at, some]) => judgeStaleAgentRoots(some, cache.runs, at, options));
+  const trees = runningTreesToJudge(snapshots, stateOf, ctx.config);
   // Roots judged without their parent first note what they found on their own run, so that a
   // parent that starts after all does not have its tree report it again.
   const notes = judgedAloneNotes(trees, ctx.config);

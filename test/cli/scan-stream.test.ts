@@ -216,6 +216,45 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(result.findings.map((f) => [f.detector, f.subject, f.ts])).toEqual([]);
   });
 
+  it('judges agent trees in a file not in time order by their own agent\'s lines: two services\' agent logs one after the other count every action', async () => {
+    // Prepare: a day later, planner's roots every 10 minutes (cat planner.log triage.log); a day
+    // earlier, triage's; every root runs a sub-agent with 6 actions (9 in the tree, over a budget of
+    // 6), its trees cut across chunks of 10 events.
+    const treeLines = (agent: string, at: number, i: number) => {
+      const root = `${agent}-${i}`;
+      const sub = `${agent}-sub-${i}`;
+      const line = (ms: number, body: Record<string, unknown>) => JSON.stringify({ ts: new Date(at + ms).toISOString(), ...body });
+      return [
+        line(0, { type: 'agent.start', agent, run_id: root, budget: { max_actions: 6, max_cost_usd: 1, scope: 'task' } }),
+        line(1_000, { type: 'agent.action', agent, run_id: root, action: 'llm_call', cost_usd: 0.01 }),
+        line(2_000, { type: 'agent.action', agent, run_id: root, action: 'subagent_call', cost_usd: 0.01 }),
+        line(3_000, { type: 'agent.start', agent: `${agent}-sub`, run_id: sub, parent_run_id: root }),
+        ...Array.from({ length: 6 }, (_, j) => line(4_000 + j * 1_000, { type: 'agent.action', agent: `${agent}-sub`, run_id: sub, action: 'tool_call', cost_usd: 0.01 })),
+        line(20_000, { type: 'agent.end', agent: `${agent}-sub`, run_id: sub, status: 'ok', actions_reported: 6 }),
+        line(25_000, { type: 'agent.action', agent, run_id: root, action: 'llm_call', cost_usd: 0.01 }),
+        line(30_000, { type: 'agent.end', agent, run_id: root, status: 'ok', actions_reported: 9 }),
+      ];
+    };
+    const service = (agent: string, from: string) => Array.from({ length: 36 }, (_, i) => treeLines(agent, Date.parse(from) + i * 600_000, i)).flat();
+    const planner = service('planner', '2026-10-06T00:00:00Z');
+    const triage = service('triage', '2026-10-05T00:02:00Z');
+    writeFileSync(join(tmp, 'planner.jsonl'), planner.join('\n'));
+    writeFileSync(join(tmp, 'triage.jsonl'), triage.join('\n'));
+    const file = join(tmp, 'two-services-concatenated.jsonl');
+    writeFileSync(file, [...planner, ...triage].join('\n'));
+
+    // Act
+    const concatenated = await scan([file], { chunkEvents: 10 });
+    const separate = await scan([join(tmp, 'planner.jsonl'), join(tmp, 'triage.jsonl')], { chunkEvents: 10 });
+
+    // Assess: each root's whole tree, as the files read in time order show it.
+    const exceeded = (findings: typeof concatenated.findings) => findings.filter((f) => f.detector === 'budget-exceeded').map((f) => [f.run_id, f.ts, f.evidence.actions]);
+    expect(concatenated.stream?.late).toBeGreaterThan(0);
+    expect(exceeded(concatenated.findings).filter(([run]) => String(run).startsWith('triage'))).toHaveLength(36);
+    expect(exceeded(concatenated.findings).every(([, , actions]) => actions === 9)).toBe(true);
+    expect(exceeded(concatenated.findings)).toEqual(exceeded(separate.findings));
+  });
+
   it('still reports every missed run of a job that stopped long before the last line: 2 days of a job every minute', async () => {
     // Prepare: two jobs every minute for 3 days; one stops after the first day (2,879 missed minutes, more than one sweep judges).
     const lines: string[] = [];
