@@ -12,7 +12,8 @@ import {
 } from '../core/exception-registry.ts';
 import { textTable } from '../core/text-table.ts';
 import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
-import { DEFAULT_TABLE, openStore, runWithStore, StoreSpecError } from './stores.ts';
+import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
+import { DEFAULT_TABLE, openStore, runWithStore, StoreMissingError, StoreSpecError } from './stores.ts';
 
 /** Where the registry lives, opened for one command. */
 interface OpenedRegistry {
@@ -68,7 +69,13 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
   const now = systemClock.now();
   await runWithStore(
     `exceptions ${name}`,
-    () => openRegistry(o.store, o.table, { readOnly }),
+    () =>
+      openRegistry(o.store, o.table, { readOnly }).catch((error: unknown) => {
+        // `list` where there is no store: the config's own exceptions are still worth seeing (without bypass counts, which live in the store).
+        if (!(readOnly && error instanceof StoreMissingError && config.exceptions.length > 0)) throw error;
+        process.stderr.write(`${error.message}\nlisting the config's exceptions only: bypass counts live in the store\n`);
+        return { registry: new MemoryExceptionStore(), description: 'the config only (no store)', close: async () => undefined };
+      }),
     async (opened) => {
       const seeded = await loadRegistry(opened.registry, config.exceptions, now);
       if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);

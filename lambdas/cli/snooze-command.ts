@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
+import { MemorySnoozeStore } from '../adapters/memory-snooze-store.ts';
 import { type Config, currentActor, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
-import { DEFAULT_TABLE, openStore, runWithStore, StoreSpecError } from './stores.ts';
+import { DEFAULT_TABLE, openStore, runWithStore, StoreMissingError, StoreSpecError } from './stores.ts';
 
 interface OpenedSnoozes {
   readonly store: SnoozeStore;
@@ -54,7 +55,13 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context
   const config = loadConfig(o.config);
   await runWithStore(
     `snooze ${name}`,
-    () => openSnoozeStore(o.store, o.table, process.cwd(), { readOnly }),
+    () =>
+      openSnoozeStore(o.store, o.table, process.cwd(), { readOnly }).catch((error: unknown) => {
+        // `list` where there is no store: the config's own snoozes are still worth seeing.
+        if (!(readOnly && error instanceof StoreMissingError && config.snoozes.length > 0)) throw error;
+        process.stderr.write(`${error.message}\nlisting the config's snoozes only\n`);
+        return { store: new MemorySnoozeStore(), description: 'the config only (no store)', close: async () => undefined };
+      }),
     (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) }),
     (error) => (error instanceof SnoozeRefusedError ? error.message : undefined),
     `--store ${o.store}`,

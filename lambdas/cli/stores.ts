@@ -78,7 +78,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     const storeDir = join(options.cwd ?? process.cwd(), LOCAL_STORE_DIR);
     const dir = join(storeDir, 'dynamodb');
     const firstScan = options.whenMissing?.(spec) ?? `run \`silent-audit scan --store local <log files>\` in this folder first, or give log files`;
-    if (options.readOnly && !existsSync(join(dir, LOCAL_DB_FILE))) throw new StoreSpecError(`no store at ${storeDir}: ${firstScan}`);
+    if (options.readOnly && !existsSync(join(dir, LOCAL_DB_FILE))) throw new StoreMissingError(`no store at ${storeDir}: ${firstScan}`);
     const local = await startDynamoDbLocal({ dbPath: dir });
     const client = localDynamoClient(local.endpoint);
     try {
@@ -125,7 +125,7 @@ async function requireTable(client: DynamoDBClient, table: string, missing: stri
   try {
     await client.send(new DescribeTableCommand({ TableName: table }));
   } catch (error) {
-    if (error instanceof ResourceNotFoundException) throw new StoreSpecError(missing);
+    if (error instanceof ResourceNotFoundException) throw new StoreMissingError(missing);
     throw error;
   }
 }
@@ -134,6 +134,14 @@ export class StoreSpecError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'StoreSpecError';
+  }
+}
+
+/** A read-only open (`readOnly`) found no store, or no table, where it looked: nothing was created. */
+export class StoreMissingError extends StoreSpecError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreMissingError';
   }
 }
 

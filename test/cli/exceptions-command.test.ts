@@ -94,6 +94,22 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     expect(all.stdout).toMatch(new RegExp(`^EX-13\\s+pii-redaction\\s+revoked ${revokedRow.revoked_at.slice(0, 10)}\\s+${inDays(10)}\\s+-\\s`, 'm'));
   });
 
+  it('lists the config\'s own exceptions where there is no store, saying so, and creates nothing', { timeout: 60_000 }, async () => {
+    // Prepare: a folder with a config holding one exception, and no .silent-audit/.
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-config-only-'));
+    writeFileSync(join(cwd, 'silent-audit.config.yaml'), `exceptions:\n  - id: EX-7\n    guard: pii-redaction\n    reason: migration\n    owner: carol@example.com\n    expires: ${inDays(20)}\n`);
+
+    // Act
+    const listed = await cli(cwd, ['exceptions', 'list', '--json']);
+
+    // Assess
+    expect(listed.status).toBe(0);
+    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['EX-7']);
+    expect(listed.stderr).toContain(`no store at ${join(cwd, '.silent-audit')}`);
+    expect(listed.stderr).toContain("listing the config's exceptions only: bypass counts live in the store");
+    expect(readdirSync(cwd)).toEqual(['silent-audit.config.yaml']);
+  });
+
   it('lists no registry that is not there: exit 2 and what to do, creating nothing (no folder, no table)', { timeout: 120_000 }, async () => {
     // Prepare: a folder with no .silent-audit/ in it, and an endpoint without the table.
     const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-none-'));

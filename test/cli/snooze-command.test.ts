@@ -105,6 +105,30 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(table.stdout).not.toContain(row.until);
   });
 
+  it("lists the config's own snoozes where there is no store, saying so, and creates nothing", async () => {
+    // Prepare: a folder with a config holding one snooze, and no .silent-audit/.
+    const dir = mkdtempSync(join(tmpdir(), 'sa-snooze-config-only-'));
+    const until = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    writeFileSync(join(dir, 'silent-audit.config.yaml'), `snoozes:\n  - subject: nightly-backup\n    owner: carol@example.com\n    reason: migration week\n    until: ${until}\n`);
+    const cwd = process.cwd();
+
+    // Act
+    process.chdir(dir);
+    let run: Run;
+    try {
+      run = await cli(['snooze', 'list', '--json']);
+    } finally {
+      process.chdir(cwd);
+    }
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim().split('\n').map((l) => JSON.parse(l).subject)).toEqual(['nightly-backup']);
+    expect(run.stderr).toContain(`no store at ${join(dir, '.silent-audit')}`);
+    expect(run.stderr).toContain("listing the config's snoozes only");
+    expect(readdirSync(dir)).toEqual(['silent-audit.config.yaml']);
+  });
+
   it('lists no store that is not there: exit 2 and what to do, creating nothing (no folder, no table)', async () => {
     // Prepare: a folder with no .silent-audit/ in it (the command's working folder), and an endpoint without the table.
     const dir = mkdtempSync(join(tmpdir(), 'sa-snooze-none-'));
