@@ -21,7 +21,7 @@ interface CliResult {
 
 function cli(cwd: string, args: string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd, env: { ...process.env, SILENT_AUDIT_ACTOR: 'ci-runner' } });
+    const child = spawn(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd, env: { ...process.env, SILENT_AUDIT_ACTOR: 'ci-runner', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
