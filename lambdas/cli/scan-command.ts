@@ -108,8 +108,11 @@ export type ScanToStoreResult =
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
 const SWEEP_EVERY_MS = 60 * 60_000;
 
-/** How far a job's absence may lag the scan's time in the hourly sweeps (see HOURLY_SWEEP_REDUCERS). */
-const JOB_SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
+/**
+ * How far the hourly sweeps may judge a job's absence, or an agent's open roots, behind the scan's
+ * time: each is judged as of its own latest line (HOURLY_SWEEP_REDUCERS, `agentSeen` in scanToStore).
+ */
+const SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * The reducers of the scan's hourly sweeps: a job's absence is judged there as of its own latest
@@ -123,14 +126,11 @@ const HOURLY_JOB_SWEEP: SubjectReducer<unknown> = {
   ...(jobReducer as SubjectReducer<unknown>),
   tick: (state: unknown, subject: string, ctx: ReduceContext) => {
     const now = ctx.clock.now();
-    const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - JOB_SWEEP_LAG_MS);
+    const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - SWEEP_LAG_MS);
     return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
   },
 };
 const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? HOURLY_JOB_SWEEP : reducer));
-
-/** How far an agent's open roots may lag the scan's time in the hourly sweeps (see `agentSeen` in scanToStore). */
-const AGENT_SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * The longest stretch of log time the scan goes without sweeping the jobs: a sweep looks back at
@@ -209,7 +209,7 @@ export async function scanToStore(
     // one after the other, the second's roots, read hours behind the first's, were judged quiet
     // (stale, their budget counted as it stood) while the rest of their trees was still to be read.
     const agentSeen = new Map<string, number>();
-    const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - AGENT_SWEEP_LAG_MS);
+    const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
     const sweepJobsUpTo = async (until: number) => {

@@ -149,6 +149,9 @@ export function costHistoryFor(state: Pick<AgentState, 'history'>, tree: TreeSna
  * once per batch of its snapshots: resolving walks every configured agent). A tree whose root's
  * named parent has not started is judged as a tree of its own: its findings say so.
  */
+/** No cost history: a tree judged alone or while it runs, where cost-outlier does not judge. */
+const NO_HISTORY: CostHistory = { costs: [], tokens: [] };
+
 function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions): Finding[] {
   const findings: Finding[] = [];
   const parent = tree.parent_unseen;
@@ -181,7 +184,7 @@ export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config)
   const notes: AuditEvent[] = [];
   for (const tree of trees) {
     if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale' && tree.phase !== 'running')) continue;
-    const fired = judgeTree(tree, { costs: [], tokens: [] }, config, resolveAgentOptions(config, tree.agent)).map(firedId);
+    const fired = judgeTree(tree, NO_HISTORY, config, resolveAgentOptions(config, tree.agent)).map(firedId);
     if (fired.length > 0) notes.push(judgedAloneEvent({ run_id: tree.root_run_id, fired }, treeEvent(tree).at));
   }
   return notes;
@@ -202,7 +205,7 @@ export function runningTreesToJudge(trees: readonly TreeSnapshot[], stateOf: (ag
     if (tree.phase !== 'running') return true;
     let own = options.get(tree.agent);
     if (!own) options.set(tree.agent, (own = resolveAgentOptions(config, tree.agent)));
-    const drafts = judgeTree(tree, { costs: [], tokens: [] }, config, own);
+    const drafts = judgeTree(tree, NO_HISTORY, config, own);
     if (drafts.length === 0) return false;
     let byRun = judged.get(tree.agent);
     if (!byRun) judged.set(tree.agent, (byRun = new Map((stateOf(tree.agent)?.judged ?? []).map((j) => [j.run_id, j]))));
@@ -463,7 +466,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         if (prev && tree.facts <= prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
         const already = new Set([...(prev?.fired ?? []), ...(tree.fired_alone ?? [])]);
-        const fresh = judgeTree(tree, { costs: [], tokens: [] }, ctx.config, options).filter((f) => !already.has(firedId(f)));
+        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options).filter((f) => !already.has(firedId(f)));
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
         findings.push(...fresh);

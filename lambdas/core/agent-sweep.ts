@@ -37,12 +37,13 @@ export async function sweepAgentRoots(
   const index = (await readCurrent(store, [indexKey])).get(indexKey)?.state as AgentIndexState | undefined;
   if (!index || index.agents.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
   const states = await readCurrent(store, index.agents.map((a) => `agent#${a}`));
+  const stateOf = (agent: string) => states.get(`agent#${agent}`)?.state as AgentState | undefined;
   const now = ctx.clock.now();
   const quietest = Math.min(options.settleMs, options.staleAfterMs, options.orphanSettleMs);
   // The open roots to judge, by the time they are judged at.
   const candidatesAt = new Map<number, StaleRootCandidate[]>();
   for (const agent of index.agents) {
-    const state = states.get(`agent#${agent}`)?.state as AgentState | undefined;
+    const state = stateOf(agent);
     const at = judgeAt ? Math.min(now, judgeAt(agent)) : now;
     const some = candidatesAt.get(at) ?? [];
     for (const open of state?.open ?? []) {
@@ -56,7 +57,6 @@ export async function sweepAgentRoots(
   await cache.load(candidates.map((c) => c.run_id));
   await cache.load(candidates.flatMap((c) => cache.runs.get(c.run_id)?.parent_run_id ?? []));
   await cache.loadTrees(candidates.map((c) => c.run_id));
-  const stateOf = (agent: string) => states.get(`agent#${agent}`)?.state as AgentState | undefined;
   const snapshots = [...candidatesAt].flatMap(([at, some]) => judgeStaleAgentRoots(some, cache.runs, at, options));
   const trees = runningTreesToJudge(snapshots, stateOf, ctx.config);
   // Roots judged without their parent first note what they found on their own run, so that a

@@ -378,14 +378,14 @@ export function judgeStaleAgentRoots(
     const tree = buildTreeSnapshot(candidate.run_id, runs);
     if (!tree) continue;
     const quietFor = now - tree.last_at;
+    // How long a root whose parent may yet turn up waits (a named parent not started, a guessed one).
+    const settle = tree.parent_unseen !== undefined ? options.orphanSettleMs : tree.tentative ? options.settleMs : 0;
     if (tree.phase === 'ended') {
-      const settle = tree.parent_unseen !== undefined ? options.orphanSettleMs : tree.tentative ? options.settleMs : 0;
       if (quietFor >= settle) out.push(tree);
     } else if (quietFor >= options.staleAfterMs) {
       out.push({ ...tree, phase: 'stale' });
-    } else {
-      const settle = tree.parent_unseen !== undefined ? options.orphanSettleMs : tree.tentative ? options.settleMs : 0;
-      if (now - (tree.started_at ?? tree.last_at) >= settle) out.push({ ...tree, phase: 'running' });
+    } else if (now - (tree.started_at ?? tree.last_at) >= settle) {
+      out.push({ ...tree, phase: 'running' });
     }
   }
   return out;
