@@ -1,7 +1,7 @@
 import { TOOL_CALL_DETECTORS } from '../detectors/index.ts';
 import { eventIdentity } from './agent-run.ts';
 import type { AuditEvent, ToolCall } from './events.ts';
-import type { Finding } from './findings.ts';
+import { type Finding, sharesKeySecond } from './findings.ts';
 import { ownValue } from './own-property.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
@@ -63,7 +63,7 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
             // Two bad calls of one tool in one second (of one run, or of runs without ids) are two
             // findings: when a bad call judged before was at this second or later, this one's
             // fingerprint tells their keys apart (a call judged once is never judged again).
-            ...(lastInvalid !== undefined && Math.floor(event.at / 1000) <= Math.floor(lastInvalid / 1000) ? { instance: token } : {}),
+            ...(sharesKeySecond(event.at, lastInvalid) ? { instance: token } : {}),
             detector: detector.meta.id,
             subject_kind: detector.meta.subjectKind,
             severity: ctx.config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,

@@ -27,6 +27,14 @@ export interface Finding {
 }
 
 /**
+ * Whether a finding at `at` may share its key's second with one judged before, at `lastAt` (a line
+ * read late is earlier still): findings keyed by the second alone then need an `instance`.
+ */
+export function sharesKeySecond(at: number, lastAt: number | undefined): boolean {
+  return lastAt !== undefined && Math.floor(at / 1000) <= Math.floor(lastAt / 1000);
+}
+
+/**
  * A stable identity for a finding: the same observation always gets the same key. `instance` is
  * appended only when the finding has one, so findings without it (all those stored before it
  * existed) keep the key they were stored under.

@@ -6,7 +6,7 @@ import type { GuardException, Versioned } from '../ports.ts';
 import { groupFingerprint, lineFingerprint, rememberBounded, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, GuardBypass } from './events.ts';
 import { exceptionsFromConfig } from './exception-registry.ts';
-import { type Finding, isoTime } from './findings.ts';
+import { type Finding, isoTime, sharesKeySecond } from './findings.ts';
 import { type BypassDetector, namedExceptionId } from './guard-bypass.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
@@ -152,7 +152,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
       const exception = id === undefined ? undefined : registry.get(id);
       // A bypass of this guard judged before at this second or later may have a finding of this
       // second already (alice and bob at 05:00:00; a line read late).
-      const sharesSecond = state.lastAt !== undefined && Math.floor(at / 1000) <= Math.floor(state.lastAt / 1000);
+      const sharesSecond = sharesKeySecond(at, state.lastAt);
       let outcome: BypassOutcome = 'covered';
       const announced = [...state.announced];
       const cooldowns = { ...state.cooldowns };

@@ -252,6 +252,14 @@ function isSystemdStart(format: string | undefined, job: string, runId: string, 
   return format !== undefined && SYSTEMD_FORMATS.has(format) && runId === systemdRunId(job, at, host);
 }
 
+/**
+ * The exit code a failure marker gives its run: its own, else 1 (`exit_code_inferred`: the run
+ * record needs one, and a finding must not show it as the run's); a failure is never 0.
+ */
+function failureExitCode(marker: RunFailedMarker): Pick<CompletedRun, 'exit_code' | 'exit_code_inferred'> {
+  return marker.exit_code ? { exit_code: marker.exit_code } : { exit_code: 1, exit_code_inferred: true };
+}
+
 /** Removes, in place, the entries `drop` matches. */
 function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
   let kept = 0;
@@ -553,13 +561,11 @@ export const jobReducer: SubjectReducer<JobState> = {
       const token = `${LATE_FAILURE_TOKEN}${runId}`;
       if (seen(token)) return;
       const body = event.body;
-      const exitCode = body.exit_code ?? 1;
       const run: CompletedRun = {
         job: subject,
         run_id: runId,
         endedAt: event.at,
-        exit_code: exitCode === 0 ? 1 : exitCode,
-        ...(!body.exit_code ? { exit_code_inferred: true } : {}),
+        ...failureExitCode(body),
         host: body.host,
         failure: body.reason,
       };
@@ -653,15 +659,13 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (body.type === 'run.end' && body.exit_code === 0 && failedInBatch?.has(runId)) continue;
 
       const started = state.open.find((r) => r.run_id === runId);
-      const exitCode = body.type === 'run.end' ? body.exit_code : (body.exit_code ?? 1);
       const end = body.type === 'run.end' ? body : undefined;
       const run: CompletedRun = {
         job: subject,
         run_id: runId,
         endedAt: event.at,
         startedAt: started?.at,
-        exit_code: exitCode === 0 && body.type === 'run.failed' ? 1 : exitCode,
-        ...(body.type === 'run.failed' && !body.exit_code ? { exit_code_inferred: true } : {}),
+        ...(end ? { exit_code: end.exit_code } : failureExitCode(body as RunFailedMarker)),
         duration_ms: end?.duration_ms ?? (started ? event.at - started.at : undefined),
         output_bytes: end?.output_bytes,
         output_lines: end?.output_lines,
