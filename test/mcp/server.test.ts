@@ -6,6 +6,10 @@ import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
 import { DETECTOR_META } from '../../lambdas/detectors/index.ts';
 import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { addException, renewException, revokeException } from '../../lambdas/core/exception-registry.ts';
 import { latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
 import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
@@ -416,6 +420,31 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
     expect(approval.exceptions).toEqual([]);
     expect(approval.guards.map((g) => g.guard)).toEqual(['approval-step']);
+  });
+
+  it('list_exceptions at --now: the registry as it stood then, not the renewals, revocations and additions made after it', async () => {
+    // Prepare: a registry whose changes come after the moment the server judges at
+    const registry = new MemoryExceptionStore();
+    const by = { by: 'carol@example.com' };
+    const before = { now: Date.parse('2026-10-01T00:00:00Z'), maxDays: 90 };
+    const after = { now: Date.parse('2026-10-20T00:00:00Z'), maxDays: 90 };
+    await addException(registry, { id: 'EX-RENEWED', guard: 'pii-redaction', reason: 'migration', owner: 'o@example.com', expires: '2026-10-10', ...by }, before);
+    await addException(registry, { id: 'EX-REVOKED', guard: 'pii-redaction', reason: 'support', owner: 'o@example.com', expires: '2026-12-01', ...by }, before);
+    await renewException(registry, 'EX-RENEWED', { expires: '2026-12-31', reason: 'still migrating', ...by }, after);
+    await revokeException(registry, 'EX-REVOKED', { reason: 'done', ...by }, after);
+    await addException(registry, { id: 'EX-LATER', guard: 'pii-redaction', reason: 'later', owner: 'o@example.com', expires: '2026-12-31', ...by }, after);
+    const view = readOnlyView({ store: new MemoryAuditStore(), exceptions: registry, config: validateConfig({}), clock: { now: () => NOW }, source: 'a registry changed after --now' });
+    const asOfNow = await connectClient(view);
+
+    // Act
+    const result = structured<{ exceptions: Record<string, unknown>[] }>(await asOfNow.call('list_exceptions', { include_revoked: true }));
+    await asOfNow.close();
+
+    // Assess: at NOW (2026-10-15) EX-RENEWED had lapsed on 2026-10-10, EX-REVOKED still held, EX-LATER did not exist
+    expect(result.exceptions.map(({ id, expires, standing, days_left, renewals }) => ({ id, expires, standing, days_left, renewals }))).toEqual([
+      { id: 'EX-RENEWED', expires: '2026-10-10', standing: 'expired', days_left: -5, renewals: 0 },
+      { id: 'EX-REVOKED', expires: '2026-12-01', standing: 'active', days_left: 47, renewals: 0 },
+    ]);
   });
 
   it.each([

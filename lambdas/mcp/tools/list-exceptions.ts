@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { exceptionFromConfig, exceptionStanding } from '../../core/exception-registry.ts';
+import { addedAfter, exceptionFromConfig, exceptionStanding, expiryInForce } from '../../core/exception-registry.ts';
 import { type GuardState, withBypassCounts } from '../../core/guard-reducer.ts';
 import type { GuardException, Versioned } from '../../ports.ts';
 import type { AuditReadView } from '../audit-view.ts';
@@ -15,13 +15,24 @@ async function requireKnownGuard(view: AuditReadView, guard: string, exceptions:
   throw unknownSubjectError([...guards.values()], guard, 'guard', `${guards.size} guard${guards.size === 1 ? '' : 's'}`);
 }
 
+/**
+ * An exception as the registry held it at `at` (the server's `--now`): undefined when it was added
+ * with `exceptions add` after then; else with the expiry then in force and the renewals made by
+ * then. Its standing at `at` (a revocation after it not yet made) is `exceptionStanding`'s.
+ */
+function asItStood(exception: GuardException, at: number): GuardException | undefined {
+  if (addedAfter(exception, at) !== undefined) return undefined;
+  return { ...exception, expires: expiryInForce(exception, at), renewals: exception.renewals.filter((r) => Date.parse(r.at) <= at) };
+}
+
 export const listExceptionsTool = defineTool({
   name: 'list_exceptions',
   title: 'List guard-bypass exceptions',
   description:
-    'The guard-bypass exception registry: each exception with its guard, owner, reason, expiry, standing now (active, expiring within 14 days, expired, revoked), ' +
-    'days left, how often the guard was bypassed under it and when last, and its renewals; then every guard bypassed, with its bypasses by outcome ' +
-    '(covered by a valid exception, unregistered, under an expired one). The config’s exceptions count even when the registry has not stored them yet.',
+    'The guard-bypass exception registry as it stood at `now`: each exception with its guard, owner, reason, expiry then in force, standing (active, expiring within 14 days, expired, revoked), ' +
+    'days left, its renewals made by then, and how often the guard was bypassed under it and when last; then every guard bypassed, with its bypasses by outcome ' +
+    '(covered by a valid exception, unregistered, under an expired one). Exceptions added after `now` are left out; bypass counts are the store’s, of every bypass read (after `now` too). ' +
+    'The config’s exceptions count even when the registry has not stored them yet.',
   inputSchema: {
     guard: z.string().min(1).optional().describe('only exceptions and bypasses of this guard'),
     include_revoked: z.boolean().default(false),
@@ -36,7 +47,7 @@ export const listExceptionsTool = defineTool({
         reason: z.string(),
         expires: z.string(),
         standing: z.enum(['active', 'expiring', 'expired', 'revoked']),
-        days_left: z.number().describe('days from today to the expiry; negative once expired'),
+        days_left: z.number().describe('days from the day of `now` to the expiry then in force; negative once expired'),
         bypass_count: z.number(),
         last_bypass_at: z.string().optional(),
         renewals: z.number(),
@@ -65,8 +76,10 @@ export const listExceptionsTool = defineTool({
       view.config.exceptions.filter((e) => !held.has(e.id)).map((e) => exceptionFromConfig(e, now)),
       states,
     );
-    const all: GuardException[] = [...(registry ?? []), ...seeds].sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
+    const all: GuardException[] = [...(registry ?? []), ...seeds];
     const exceptions = all
+      .flatMap((e) => asItStood(e, now) ?? [])
+      .sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id))
       .map((e) => ({ e, ...exceptionStanding(e, now) }))
       .filter(({ e, standing }) => (args.guard === undefined || e.guard === args.guard) && (args.include_revoked || standing !== 'revoked'))
       .map(({ e, standing, daysLeft }) => ({
