@@ -666,3 +666,19 @@ describe('the shape over time in the narrowed cause', () => {
     expect(guardShape).not.toMatch(/Runs after/);
   });
 });
+
+describe('other findings of the same runs in the narrowed cause', () => {
+  it('names those of the same subject, a job’s with a job’s, not an agent’s of the same name whose run ids match', () => {
+    // Prepare: the job "assistant" failed on run r-1 and ran late on it; the agent "assistant" broke its budget on its own run r-1.
+    const job = (detector: string) => finding(detector, 'assistant', '2026-10-12T02:00:00Z', { run_id: 'r-1', evidence: { exit_code: 1 } });
+    const agent = finding('budget-exceeded', 'assistant', '2026-10-12T02:00:00Z', { kind: 'agent', run_id: 'r-1', evidence: { actions: 30, max_actions: 20 } });
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [job('run-failed'), job('duration-slow'), agent], previousFindings: [] }));
+
+    // Assess
+    const also = (detector: string) => groupOf(report, detector, 'assistant').cause.narrowed.filter((n) => n.startsWith('The same runs also raised'));
+    expect(also('run-failed')).toEqual(['The same runs also raised duration-slow (1): one cause is likely behind all of them.']);
+    expect(also('budget-exceeded')).toEqual([]);
+  });
+});

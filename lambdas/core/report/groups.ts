@@ -126,9 +126,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const laterCleanRun = subjectRuns.some((r) => r.ts > last.ts && !runIds.has(r.run_id));
     const ongoing = subjectRuns.length > 0 ? !laterCleanRun : dayOf(Date.parse(last.ts)) === span.days[span.days.length - 1];
     const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(last.ts))) : Date.parse(last.ts);
+    // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
     for (const other of input.findings) {
-      if (other.detector !== detector && other.subject === subject && other.run_id !== undefined && runIds.has(other.run_id)) {
+      if (other.detector !== detector && other.subject_kind === kind && other.subject === subject && other.run_id !== undefined && runIds.has(other.run_id)) {
         also.set(other.detector, (also.get(other.detector) ?? 0) + 1);
       }
     }
