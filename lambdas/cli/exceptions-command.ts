@@ -13,7 +13,7 @@ import {
 import { textTable } from '../core/text-table.ts';
 import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
-import { DEFAULT_TABLE, openStore, runWithStore, StoreMissingError, StoreSpecError } from './stores.ts';
+import { DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 /** Where the registry lives, opened for one command. */
 interface OpenedRegistry {
@@ -70,11 +70,11 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
   await runWithStore(
     `exceptions ${name}`,
     () =>
-      openRegistry(o.store, o.table, { readOnly }).catch((error: unknown) => {
-        // `list` where there is no store: the config's own exceptions are still worth seeing (without bypass counts, which live in the store).
-        if (!(readOnly && error instanceof StoreMissingError && config.exceptions.length > 0)) throw error;
-        process.stderr.write(`${error.message}\nlisting the config's exceptions only: bypass counts live in the store\n`);
-        return { registry: new MemoryExceptionStore(), description: 'the config only (no store)', close: async () => undefined };
+      openOrConfigOnly(() => openRegistry(o.store, o.table, { readOnly }), {
+        readOnly,
+        configEntries: config.exceptions.length,
+        note: "listing the config's exceptions only: bypass counts live in the store",
+        configOnly: () => ({ registry: new MemoryExceptionStore() }),
       }),
     async (opened) => {
       const seeded = await loadRegistry(opened.registry, config.exceptions, now);

@@ -7,7 +7,7 @@ import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
-import { DEFAULT_TABLE, openStore, runWithStore, StoreMissingError, StoreSpecError } from './stores.ts';
+import { DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 interface OpenedSnoozes {
   readonly store: SnoozeStore;
@@ -56,11 +56,11 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context
   await runWithStore(
     `snooze ${name}`,
     () =>
-      openSnoozeStore(o.store, o.table, process.cwd(), { readOnly }).catch((error: unknown) => {
-        // `list` where there is no store: the config's own snoozes are still worth seeing.
-        if (!(readOnly && error instanceof StoreMissingError && config.snoozes.length > 0)) throw error;
-        process.stderr.write(`${error.message}\nlisting the config's snoozes only\n`);
-        return { store: new MemorySnoozeStore(), description: 'the config only (no store)', close: async () => undefined };
+      openOrConfigOnly(() => openSnoozeStore(o.store, o.table, process.cwd(), { readOnly }), {
+        readOnly,
+        configEntries: config.snoozes.length,
+        note: "listing the config's snoozes only",
+        configOnly: () => ({ store: new MemorySnoozeStore() }),
       }),
     (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) }),
     (error) => (error instanceof SnoozeRefusedError ? error.message : undefined),

@@ -162,6 +162,31 @@ export function storeProblem(error: unknown, description: string): string | unde
   return undefined;
 }
 
+/** What a `list` stands on where there is no store: the config's own entries, nothing to close. */
+export interface ConfigOnlyStore {
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a store with `open`; for a read-only `list` where there is no store (StoreMissingError)
+ * and the config holds entries of its own, writes the error and `note` to stderr and returns the
+ * `configOnly` stores instead (exceptions list, snooze list): those entries are worth seeing still.
+ * Any other error, or a config with nothing of its own, stays the error.
+ */
+export async function openOrConfigOnly<T, S extends object>(
+  open: () => Promise<T>,
+  fallback: { readonly readOnly: boolean; readonly configEntries: number; readonly note: string; readonly configOnly: () => S },
+): Promise<T | (S & ConfigOnlyStore)> {
+  try {
+    return await open();
+  } catch (error) {
+    if (!(fallback.readOnly && error instanceof StoreMissingError && fallback.configEntries > 0)) throw error;
+    process.stderr.write(`${error.message}\n${fallback.note}\n`);
+    return { ...fallback.configOnly(), description: 'the config only (no store)', close: async () => undefined };
+  }
+}
+
 /**
  * Runs one subcommand of a command that keeps its records in a store (exceptions, snooze): opens
  * the store, runs `work`, and turns a refusal (`refusal` gives its message) or a store problem
