@@ -447,6 +447,23 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
   });
 
+  it('list_exceptions: a revoked exception has no days left, as exceptions list --json says', async () => {
+    // Prepare
+    const registry = new MemoryExceptionStore();
+    const by = { by: 'carol@example.com' };
+    await addException(registry, { id: 'EX-ENDED', guard: 'pii-redaction', reason: 'support', owner: 'o@example.com', expires: '2026-12-01', ...by }, { now: Date.parse('2026-10-01T00:00:00Z'), maxDays: 90 });
+    await revokeException(registry, 'EX-ENDED', { reason: 'done', ...by }, { now: Date.parse('2026-10-05T00:00:00Z'), maxDays: 90 });
+    const view = readOnlyView({ store: new MemoryAuditStore(), exceptions: registry, config: validateConfig({}), clock: { now: () => NOW }, source: 'a revoked exception' });
+    const client = await connectClient(view);
+
+    // Act
+    const result = structured<{ exceptions: Record<string, unknown>[] }>(await client.call('list_exceptions', { include_revoked: true }));
+    await client.close();
+
+    // Assess
+    expect(result.exceptions.map(({ id, standing, days_left }) => ({ id, standing, days_left }))).toEqual([{ id: 'EX-ENDED', standing: 'revoked', days_left: 0 }]);
+  });
+
   it.each([
     ['a job with no finding in the window', { subject: 'hourly-sync', since: '2026-10-01', until: '2026-10-02' }],
     ['a tool whose only finding is before the window', { subject: 'escalate_to_human', since: '2026-10-10' }],

@@ -47,7 +47,7 @@ export const listExceptionsTool = defineTool({
         reason: z.string(),
         expires: z.string(),
         standing: z.enum(['active', 'expiring', 'expired', 'revoked']),
-        days_left: z.number().describe('days from the day of `now` to the expiry then in force; negative once expired'),
+        days_left: z.number().describe('days from the day of `now` to the expiry then in force; negative once expired; 0 once revoked'),
         bypass_count: z.number(),
         last_bypass_at: z.string().optional(),
         renewals: z.number(),
@@ -89,7 +89,8 @@ export const listExceptionsTool = defineTool({
         reason: e.reason,
         expires: e.expires,
         standing,
-        days_left: daysLeft,
+        // A revoked exception has no days left, whatever its expiry said (as `exceptions list --json`).
+        days_left: standing === 'revoked' ? 0 : daysLeft,
         bypass_count: e.bypass_count,
         ...(e.last_bypass_at !== undefined ? { last_bypass_at: e.last_bypass_at } : {}),
         renewals: e.renewals.length,
