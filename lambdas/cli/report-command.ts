@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { isoTime } from '../core/findings.ts';
+import { plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
@@ -29,8 +31,9 @@ export interface ReportOptions {
   readonly config: Config;
   readonly year?: number;
   /**
-   * Epoch ms (`--now`): the moment the report is made as of. With log files, absence (missed and
-   * unfinished runs) is judged at it, as `scan --now` does; default the latest event.
+   * Epoch ms (`--now`): the moment the report is made as of. With log files, the lines after it are
+   * left out (the logs are read as they stood then) and absence (missed and unfinished runs) is
+   * judged at it, as `scan --now` does; default the latest event, every line read.
    */
   readonly now?: number;
   /** The report date, which due dates count from, and by which what was in flight has settled; default `now`, else the current time. */
@@ -67,10 +70,14 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   let opened: OpenedStore;
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle });
+    // As of --now: what the logs say after it had not happened yet.
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now });
     if (!scanned.ok) {
       opts.stderr.write(`silent-audit report: ${scanned.error}\n`);
       return { exitCode: 2 };
+    }
+    if (scanned.leftOut > 0 && now !== undefined) {
+      opts.stderr.write(`${plural(scanned.leftOut, 'event')} after --now ${isoTime(now)} left out: the report is as of then.\n`);
     }
     opened = scanned.opened;
   } else {
@@ -161,7 +168,7 @@ export function registerReportCommand(program: Command): void {
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option(
       '--now <iso>',
-      'the moment the report is made as of (default: the current time): due dates count from it. With log files, missed and unfinished runs are judged at it ' +
+      'the moment the report is made as of (default: the current time): due dates count from it. With log files, the lines after it are left out, missed and unfinished runs are judged at it ' +
         "(without it: at the latest event, as scan does), and the route requests and agent runs the logs leave in flight are settled by it, or by the month's end once the month is over",
       isoTimeOption,
     )

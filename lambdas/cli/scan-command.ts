@@ -103,6 +103,8 @@ export type ScanToStoreResult =
       readonly stream: MergeStats;
       /** What was left open after the last sweep (and the settlement, if asked for). */
       readonly inFlight: InFlight;
+      /** Events later than `upTo`, left out (0 without `upTo`). */
+      readonly leftOut: number;
     };
 
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
@@ -169,11 +171,12 @@ export function logTimeSlices<T extends { readonly at: number }>(events: readonl
  * a persistent store, the state starts from what is stored and is written back once at the end
  * (`ScanStore`). `scan` prints what it found; `report` builds the
  * month's report from the same store, and settles what was still in flight when the input ended
- * (`settle`). `keepRecords: false` drops run records a memory store would keep.
+ * (`settle`). `keepRecords: false` drops run records a memory store would keep. `upTo` (epoch ms)
+ * leaves out the events later than it, as if the input ended there: the report as of `--now`.
  */
 export async function scanToStore(
   opts: Omit<ScanOptions, 'json' | 'stdout'>,
-  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement } = {},
+  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number } = {},
 ): Promise<ScanToStoreResult> {
   const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
@@ -220,10 +223,14 @@ export async function scanToStore(
       sweptAt = Math.max(sweptAt ?? until, until);
     };
     let streamed;
+    let leftOut = 0;
+    const upTo = options.upTo;
     try {
       streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
         const enriched = enrichWithContext(chunk, context, REDUCERS);
-        for (const events of logTimeSlices(enriched, SWEEP_EVERY_MS)) {
+        const kept = upTo === undefined ? enriched : enriched.filter((e) => e.at <= upTo);
+        leftOut += enriched.length - kept.length;
+        for (const events of logTimeSlices(kept, SWEEP_EVERY_MS)) {
           chunkNow = Math.min(opts.now ?? Number.POSITIVE_INFINITY, Math.max(chunkNow, events[events.length - 1].at));
           if (!registryRead && events.some((e) => e.body.type === 'guard.bypass')) {
             registry = await registryForBatch(events, exceptions, opts.config, chunkClock);
@@ -268,7 +275,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut };
   } catch (error) {
     await opened.close();
     throw error;

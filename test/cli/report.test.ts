@@ -263,6 +263,28 @@ describe('runReport', () => {
     expect(atNow?.findings.map((g) => [g.detector, g.condition.occurrences])).toEqual([['missed-run', 2]]);
   });
 
+  it('reports as of --now: the lines after it are left out, and stderr says how many', async () => {
+    // Prepare: an hourly job on 20 October from 00:00 to 10:00, whose 09:00 run fails; the report is as of 05:00
+    const file = join(mkdtempSync(join(tmpdir(), 'report-as-of-')), 'hourly.log');
+    const lines: string[] = [];
+    for (let hour = 0; hour <= 10; hour++) {
+      const at = Date.parse('2026-10-20T00:00:05Z') + hour * 3_600_000;
+      lines.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'hourly', run_id: `h-${hour}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'hourly', run_id: `h-${hour}`, exit_code: hour === 9 ? 1 : 0, output_bytes: 1000 }));
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-10', format: 'json', paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-10-20T05:00:00Z'), stdout: capture().stream, stderr: err.stream });
+
+    // Assess: runs h-0 to h-4 ended by 05:00; h-5 to h-10 came after it.
+    expect(result.exitCode).toBe(0);
+    expect(result.report?.findings).toEqual([]);
+    expect(result.report?.coverage.rows.map((r) => [r.name, r.runsInMonth, r.failedRuns, r.lastSeen])).toEqual([['hourly', 5, 0, '2026-10-20T04:00:35Z']]);
+    expect(err.text()).toContain('12 events after --now 2026-10-20T05:00:00Z left out: the report is as of then.\n');
+  });
+
   it.each([
     [undefined, undefined, 'md'],
     [undefined, 'r.html', 'html'],
