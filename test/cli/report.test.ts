@@ -285,6 +285,36 @@ describe('runReport', () => {
     expect(err.text()).toContain('12 events after --now 2026-10-20T05:00:00Z left out: the report is as of then.\n');
   });
 
+  it('counts the guard bypasses the alert cooldown held back behind the month’s last findings, still held or counted by a finding of the next month', async () => {
+    // Prepare: cost-cap bypassed with no exception on 10 October and three times on the 31st (20:00 reported, 21:00 and
+    // 22:00 held back, nothing after); pii bypassed under the expired EX-1 on the 31st at 20:00 (reported) and 21:00 (held
+    // back), then on 1 November at 03:00, reported as the next finding, counting the 21:00 one.
+    const dir = mkdtempSync(join(tmpdir(), 'report-held-'));
+    const file = join(dir, 'bypasses.log');
+    const bypass = (ts: string, guard: string, exception_id?: string) => JSON.stringify({ type: 'guard.bypass', ts, guard, ...(exception_id ? { exception_id } : {}) });
+    writeFileSync(
+      file,
+      [
+        bypass('2026-10-10T09:00:00Z', 'cost-cap'),
+        bypass('2026-10-31T20:00:00Z', 'cost-cap'),
+        bypass('2026-10-31T21:00:00Z', 'cost-cap'),
+        bypass('2026-10-31T22:00:00Z', 'cost-cap'),
+        bypass('2026-10-31T20:00:00Z', 'pii', 'EX-1'),
+        bypass('2026-10-31T21:00:00Z', 'pii', 'EX-1'),
+        bypass('2026-11-01T03:00:00Z', 'pii', 'EX-1'),
+      ].join('\n') + '\n',
+    );
+    const config = validateConfig({ exceptions: [{ id: 'EX-1', guard: 'pii', reason: 'migration', owner: 'a@example.com', expires: '2026-09-30' }] });
+
+    // Act
+    const result = await runReport({ month: '2026-10', format: 'json', paths: [file], config, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream });
+
+    // Assess
+    const review = result.report?.exceptions;
+    expect(review?.unregistered).toEqual([{ guard: 'cost-cap', count: 4, lastAt: '2026-10-31T20:00:00Z' }]);
+    expect(review?.rows.map((r) => [r.id, r.findingsInMonth, r.bypassesInMonth])).toEqual([['EX-1', 1, 2]]);
+  });
+
   it.each([
     [undefined, undefined, 'md'],
     [undefined, 'r.html', 'html'],

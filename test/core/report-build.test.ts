@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
+import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
 import { CONFIG, clock, day, finding, guardException, octoberInput, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
@@ -595,6 +597,34 @@ describe('bypasses held back by the alert cooldown', () => {
     expect([ex7.findingsInMonth, ex7.bypassesInMonth]).toEqual([2, 4]);
     expect(ex7.review).toMatch(/^Expired 32 days ago and the guard was still bypassed under it 4 times this month:/);
     expect(review.unregistered).toEqual([{ guard: 'cost-cap', count: 3, lastAt: '2026-10-24T09:00:00Z' }]);
+  });
+});
+
+describe('bypasses held back behind the month’s last findings', () => {
+  it('counts those still held in a guard’s cooldown and those a later finding counts, in the month of the finding they were held behind', () => {
+    // Prepare: cost-cap's cooldown holds 2 behind a finding of 31 October; EX-7's 1 November finding counts 3 held behind
+    // one of 31 October; a November finding counting 4 held behind a November one, and a cooldown at a September finding, are not October's.
+    const later = [
+      finding('guard-exception-expired', 'schema-validator', '2026-11-01T04:00:00Z', { kind: 'guard', evidence: { exception_id: 'EX-7', suppressed_since_last: 3, last_reported_at: '2026-10-31T21:00:00Z' } }),
+      finding('guard-exception-expired', 'schema-validator', '2026-11-02T04:00:00Z', { kind: 'guard', evidence: { exception_id: 'EX-7', suppressed_since_last: 4, last_reported_at: '2026-11-01T04:00:00Z' } }),
+    ];
+    const guard = (name: string, cooldowns: GuardState['cooldowns']): GuardState => ({ ...initialGuardState(name), cooldowns });
+    const guards = [
+      guard('cost-cap', { 'guard-bypass-unregistered|': { at: Date.parse('2026-10-31T20:00:00Z'), suppressed: 2 } }),
+      guard('schema-validator', { 'guard-bypass-unregistered|': { at: Date.parse('2026-09-30T20:00:00Z'), suppressed: 5 } }),
+    ];
+    const findings = [
+      finding('guard-bypass-unregistered', 'cost-cap', '2026-10-31T20:00:00Z', { kind: 'guard', evidence: { problem: 'no-exception' } }),
+      finding('guard-exception-expired', 'schema-validator', '2026-10-31T21:00:00Z', { kind: 'guard', evidence: { exception_id: 'EX-7' } }),
+    ];
+
+    // Act
+    const heldBack = heldBackAtMonthEnd(monthSpan('2026-10'), later, guards);
+    const review = buildReport(octoberInput({ findings, previousFindings: [], heldBack })).exceptions;
+
+    // Assess
+    expect(review.unregistered).toEqual([{ guard: 'cost-cap', count: 3, lastAt: '2026-10-31T20:00:00Z' }]);
+    expect(review.rows.filter((r) => r.id === 'EX-7').map((r) => [r.findingsInMonth, r.bypassesInMonth])).toEqual([[1, 4]]);
   });
 });
 

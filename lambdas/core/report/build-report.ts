@@ -8,7 +8,7 @@ import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
 import { isoSecond, monthSpan, previousMonth } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
-import { agentsSection, EXPIRING_SOON_DAYS, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
+import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 import { thresholdAppendix } from './thresholds.ts';
 
@@ -25,6 +25,8 @@ export interface ReportInput {
   readonly runs: readonly RunRecord[];
   /** The exception registry's entries; undefined when no registry is available. */
   readonly exceptions?: readonly GuardException[];
+  /** Guard bypasses the alert cooldown held back behind this month's findings that none of them counts (`heldBackAtMonthEnd`). */
+  readonly heldBack?: readonly HeldBypasses[];
   readonly config: Config;
   /** The report date: due dates count from it. */
   readonly clock: Clock;
@@ -85,7 +87,7 @@ export function buildReport(input: ReportInput): AuditReport {
     carried: input.carried,
     generatedAtMs,
   });
-  const exceptions = reviewExceptions({ exceptions: input.exceptions, config: input.config, findings, generatedAtMs, span });
+  const exceptions = reviewExceptions({ exceptions: input.exceptions, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });
 
   const detectorCounts = countBy(findings, (f) => f.detector);
   const previousDetectorCounts = countBy(previousFindings, (f) => f.detector);

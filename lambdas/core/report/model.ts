@@ -110,7 +110,7 @@ export interface ExceptionReviewRow {
   readonly ageDays?: number;
   /** Findings about it this month (bypasses after its expiry). */
   readonly findingsInMonth: number;
-  /** Bypasses after its expiry this month: its findings and the repeats the alert cooldown held back between them. */
+  /** Bypasses after its expiry this month: its findings and the repeats the alert cooldown held back behind them (those after the last one included, counted by a finding after the month or still held). */
   readonly bypassesInMonth: number;
   /** The answer to "is this still needed?" as far as the data goes, and what to do. */
   readonly review: string;
@@ -120,7 +120,7 @@ export interface ExceptionReview {
   /** False when no registry was available: the rows then come from the config seeds, counts unknown. */
   readonly available: boolean;
   readonly rows: readonly ExceptionReviewRow[];
-  /** Guards bypassed this month without a valid exception (`guard-bypass-unregistered`): bypasses, repeats the cooldown held back included. */
+  /** Guards bypassed this month without a valid exception (`guard-bypass-unregistered`): bypasses, repeats the cooldown held back included (behind the month's last finding too). */
   readonly unregistered: readonly { readonly guard: string; readonly count: number; readonly lastAt: string }[];
   readonly note?: string;
 }

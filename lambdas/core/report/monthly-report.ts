@@ -15,14 +15,16 @@ import type {
   RunRecordStore,
   SubjectCatalog,
 } from '../../ports.ts';
+import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
 import type { CarriedGroup } from './groups.ts';
-import { monthSpan, previousMonth } from './month.ts';
+import { isoSecond, monthSpan, previousMonth } from './month.ts';
 import { type AuditReport, REPORT_SCHEMA } from './model.ts';
 import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
+import { heldBackAtMonthEnd } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 
 /** Where a report's data comes from: the audit store's ports, the registry, the config and a clock. */
@@ -136,7 +138,13 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     if (read.note) notes.push(read.note);
   }
   const exceptions = sources.exceptions ? withConfigSeeds(await sources.exceptions.list(), sources.config, new Date(sources.clock.now()).toISOString()) : undefined;
-  return { month, findings, previousFindings, subjects, runs, exceptions, config: sources.config, clock: sources.clock, carried, notes };
+  // Guard bypasses the alert cooldown held back behind the month's last findings are counted in no
+  // finding of the month: in one after it (up to the report date), or in the guard's state still.
+  const reportDateMs = sources.clock.now();
+  const later = reportDateMs >= span.toMs ? await sources.findings.query({ from: span.to, to: isoSecond(reportDateMs + 1000) }) : [];
+  const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
+  const heldBack = heldBackAtMonthEnd(span, later, guards);
+  return { month, findings, previousFindings, subjects, runs, exceptions, heldBack, config: sources.config, clock: sources.clock, carried, notes };
 }
 
 /** The three documents of a report. */

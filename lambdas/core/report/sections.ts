@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
-import type { Finding } from '../findings.ts';
+import { type Finding, isoTime } from '../findings.ts';
+import type { GuardState } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { daysBetween, type MonthSpan } from './month.ts';
@@ -16,14 +17,63 @@ export const UNUSED_AFTER_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /**
- * The bypasses a guard finding stands for this month: itself, and the repeats the alert cooldown
- * held back since the previous finding (`suppressed_since_last`) when that finding is of this
- * month too (then every repeat came between the two, in the month).
+ * Repeats of a guard finding the alert cooldown held back behind one of this month's findings, and
+ * that none of this month's findings counts: the next finding came after the month
+ * (`suppressed_since_last` of a later finding whose `last_reported_at` is in the month), or has not
+ * come yet (the guard state's cooldown, still counting them). A repeat comes within the cooldown of
+ * the finding it is held behind, so it is counted in that finding's month.
  */
-function bypassesOf(f: Finding, span: MonthSpan): number {
+export interface HeldBypasses {
+  readonly detector: string;
+  readonly guard: string;
+  readonly exceptionId?: string;
+  readonly count: number;
+  /** The finding of this month they were held behind. */
+  readonly behind: string;
+}
+
+/** The count a finding says the cooldown held back since `last_reported_at`, with that time. */
+function heldSince(f: Finding): { held: number; since: string } | undefined {
   const held = f.evidence?.suppressed_since_last;
   const since = f.evidence?.last_reported_at;
-  return 1 + (typeof held === 'number' && held > 0 && typeof since === 'string' && since >= span.from ? held : 0);
+  return typeof held === 'number' && held > 0 && typeof since === 'string' ? { held, since } : undefined;
+}
+
+const inSpan = (iso: string, span: MonthSpan) => iso >= span.from && iso < span.to;
+
+/**
+ * The held-back repeats behind this month's guard findings that this month's findings do not
+ * count (`HeldBypasses`): from the findings after the month (`later`), and the guard states'
+ * cooldowns (`guards`, as stored at the report).
+ */
+export function heldBackAtMonthEnd(span: MonthSpan, later: readonly Finding[], guards: readonly GuardState[]): HeldBypasses[] {
+  const out: HeldBypasses[] = [];
+  for (const f of later) {
+    const h = heldSince(f);
+    if (f.subject_kind !== 'guard' || f.ts < span.to || !h || !inSpan(h.since, span)) continue;
+    const exceptionId = f.evidence?.exception_id;
+    out.push({ detector: f.detector, guard: f.subject, ...(typeof exceptionId === 'string' ? { exceptionId } : {}), count: h.held, behind: h.since });
+  }
+  // A cooldown still at a finding of this month: nothing reported since, so its count is not in any finding.
+  for (const state of guards) {
+    for (const [key, { at, suppressed }] of Object.entries(state.cooldowns ?? {})) {
+      if (!(suppressed > 0) || !inSpan(isoTime(at), span)) continue;
+      const bar = key.indexOf('|');
+      const exceptionId = key.slice(bar + 1);
+      out.push({ detector: key.slice(0, bar), guard: state.guard, ...(exceptionId !== '' ? { exceptionId } : {}), count: suppressed, behind: isoTime(at) });
+    }
+  }
+  return out;
+}
+
+/**
+ * The bypasses a guard finding stands for this month: itself, and the repeats the alert cooldown
+ * held back since the previous finding (`suppressed_since_last`) when that finding is of this
+ * month too (then every repeat came within the cooldown after it: counted in its month).
+ */
+function bypassesOf(f: Finding, span: MonthSpan): number {
+  const h = heldSince(f);
+  return 1 + (h && h.since >= span.from ? h.held : 0);
 }
 
 function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean): string {
@@ -62,19 +112,25 @@ export function reviewExceptions(input: {
   exceptions?: readonly GuardException[];
   config: Config;
   findings: readonly Finding[];
+  /** Repeats held back behind this month's findings that no finding of the month counts. */
+  heldBack?: readonly HeldBypasses[];
   generatedAtMs: number;
   span: MonthSpan;
 }): ExceptionReview {
   const registry = input.exceptions !== undefined;
   const entries = input.exceptions ?? fromConfig(input.config);
   const reportDayMs = Date.parse(new Date(input.generatedAtMs).toISOString().slice(0, 10));
+  const heldBack = input.heldBack ?? [];
   const mentions = (e: GuardException) =>
     input.findings.filter((f) => f.detector === 'guard-exception-expired' && (f.evidence?.exception_id === e.id || (f.subject === e.guard && f.evidence?.exception_id === undefined)));
   const rows: ExceptionReviewRow[] = entries.map((e) => {
     const daysToExpiry = daysBetween(reportDayMs, Date.parse(e.expires.slice(0, 10)));
     const state: ExceptionState = e.status === 'revoked' ? 'revoked' : daysToExpiry < 0 ? 'expired' : daysToExpiry <= EXPIRING_SOON_DAYS ? 'expiring' : 'active';
     const expiredFindings = mentions(e);
-    const bypassesInMonth = expiredFindings.reduce((n, f) => n + bypassesOf(f, input.span), 0);
+    const held = heldBack
+      .filter((h) => h.detector === 'guard-exception-expired' && (h.exceptionId === e.id || (h.guard === e.guard && h.exceptionId === undefined)))
+      .reduce((n, h) => n + h.count, 0);
+    const bypassesInMonth = expiredFindings.reduce((n, f) => n + bypassesOf(f, input.span), held);
     return {
       id: e.id,
       guard: e.guard,
@@ -99,6 +155,10 @@ export function reviewExceptions(input: {
   for (const f of input.findings.filter((f) => f.detector === 'guard-bypass-unregistered')) {
     const u = unregistered.get(f.subject) ?? { count: 0, lastAt: f.ts };
     unregistered.set(f.subject, { count: u.count + bypassesOf(f, input.span), lastAt: f.ts > u.lastAt ? f.ts : u.lastAt });
+  }
+  for (const h of heldBack.filter((h) => h.detector === 'guard-bypass-unregistered')) {
+    const u = unregistered.get(h.guard) ?? { count: 0, lastAt: h.behind };
+    unregistered.set(h.guard, { count: u.count + h.count, lastAt: h.behind > u.lastAt ? h.behind : u.lastAt });
   }
   return {
     available: registry,
