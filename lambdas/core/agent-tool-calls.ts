@@ -30,10 +30,14 @@ function isToolCall(event: AuditEvent): event is AuditEvent<ToolCall> {
   return event.body.type === 'tool.call';
 }
 
-/** A call's identity: its `call_id` within its run when it has one, else where the line came from. */
+/**
+ * A call's identity: its `call_id` within its run when it has both, else where the line came from.
+ * A `call_id` without a run (`run_id` is optional) is no identity: `call_1` recurs across agents
+ * and days, and taking each for a redelivery of the first would leave the later calls unjudged.
+ */
 function callIdentity(event: AuditEvent<ToolCall>): string {
   const b = event.body;
-  return b.call_id ? `call:${b.run_id ?? ''}:${b.call_id}` : eventIdentity(event);
+  return b.call_id && b.run_id ? `call:${b.run_id}:${b.call_id}` : eventIdentity(event);
 }
 
 export const toolCallReducer: SubjectReducer<ToolState> = {

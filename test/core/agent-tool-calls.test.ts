@@ -41,4 +41,34 @@ describe('tool call reducer', () => {
     expect(once.findings).toHaveLength(1);
     expect(again.findings).toEqual([]);
   });
+
+  it('judges calls without a run_id that share a call_id (other agents, other days) each on its own, and a redelivered one once', () => {
+    // Prepare: call_1 three times with no run_id (contract §1a: optional): a good call, then two bad calls of other agents and days.
+    const call = (at: string, agent: string, userId: string, line: number) => ev(at, { type: 'tool.call', tool: 'refund', agent, call_id: 'call_1', args: { user_id: userId } }, line);
+    const calls = [
+      call('2026-10-05T09:00:00Z', 'support-bot', '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', 1),
+      call('2026-10-05T11:30:00Z', 'billing-bot', 'the customer', 2),
+      call('2026-10-06T08:00:00Z', 'support-bot', '{{user_id}}', 3),
+    ];
+    // Act
+    const once = toolCallReducer.apply(initialToolState('refund'), 'refund', calls, ctx);
+    const again = toolCallReducer.apply(once.state, 'refund', calls, ctx);
+    // Assess: both bad calls are findings; reading the same lines again adds none.
+    expect(once.findings.map((f) => (f.evidence.errors as { got: string }[])[0].got)).toEqual(['"the customer"', '"{{user_id}}"']);
+    expect(once.state.calls).toBe(3);
+    expect(again.findings).toEqual([]);
+  });
+
+  it('keeps a call with a run_id identified by run and call_id: the same call read from another line is judged once', () => {
+    // Prepare: one call of run r-1, read from two places (a redelivery under another source).
+    const calls = [
+      ev('2026-10-05T13:00:00Z', { type: 'tool.call', tool: 'refund', run_id: 'r-1', call_id: 'call_1', args: { user_id: 'the customer' } }, 1),
+      ev('2026-10-05T13:00:00Z', { type: 'tool.call', tool: 'refund', run_id: 'r-1', call_id: 'call_1', args: { user_id: 'the customer' } }, 9),
+    ];
+    // Act
+    const result = toolCallReducer.apply(initialToolState('refund'), 'refund', calls, ctx);
+    // Assess
+    expect(result.findings).toHaveLength(1);
+    expect(result.state.calls).toBe(1);
+  });
 });
