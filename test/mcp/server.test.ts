@@ -10,7 +10,8 @@ import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { addException, renewException, revokeException } from '../../lambdas/core/exception-registry.ts';
-import { latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
+import type { JobState } from '../../lambdas/core/job-reducer.ts';
+import { lastStartOf, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
 import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
 interface SubjectRow {
@@ -325,6 +326,46 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(bySubject.get('etl-loader')).toEqual([1000, true]);
     expect(bySubject.get('nightly-backup')).toEqual([996, false]);
     expect(minutely).toMatchObject({ missed: 2 * 24 * 60 - 5, missedTruncated: false });
+  });
+
+  it('find_overdue at a --now earlier than the store\'s runs: judged from the last run by then, and a job first seen later is never seen', async () => {
+    // Prepare: the same store asked about on 7 October at 12:00, when invoice-sync (daily at 02:00, runs to
+    // the 14th) and nightly-backup had run that morning, and hourly-sync (from the 14th) had not run at all.
+    const early = Date.parse('2026-10-07T12:00:00Z');
+    const earlyMcp = await connectClient(readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => early }, source: 'the fixture month, a week earlier' }));
+
+    // Act
+    let result: { overdue: { subject: string; last_run_at: string }[]; never_seen: { subject: string }[] };
+    try {
+      result = structured<typeof result>(await earlyMcp.call('find_overdue'));
+    } finally {
+      await earlyMcp.close();
+    }
+
+    // Assess
+    expect(result.overdue).toEqual([expect.objectContaining({ subject: 'etl-loader', last_run_at: '2026-10-03T06:00:00Z' })]);
+    expect(result.never_seen.map((n) => n.subject)).toEqual(['hourly-sync', 'monthly-close']);
+  });
+
+  it('find_overdue\'s last start at a moment: the latest start by then, never when first seen later, unknown when every kept start is later', () => {
+    // Prepare: a daily job that ran on the 1st, 2nd and 5th of October (it missed the 3rd and 4th).
+    const day = (d: number) => Date.parse(`2026-10-0${d}T02:00:00Z`);
+    const job = { starts: [day(1), day(2), day(5)], lastStartAt: day(5), firstSeenAt: day(1), lastEnd: { run_id: 'r5', at: day(5) + 60_000, exit_code: 0 } } as unknown as JobState;
+    const schedule = { source: 'configured', cron: '0 2 * * *', timezone: 'UTC' } as const;
+
+    // Act
+    const onThe4th = lastStartOf(job, day(4) + 10 * 3_600_000);
+    const lateOnThe4th = latenessOf(schedule, onThe4th as number, 15 * 60_000, day(4) + 10 * 3_600_000);
+    const beforeFirst = lastStartOf(job, day(1) - 1);
+    const ringAllLater = lastStartOf({ ...job, firstSeenAt: Date.parse('2026-09-01T00:00:00Z') }, day(1) - 1);
+    const atTheEnd = lastStartOf(job);
+
+    // Assess
+    expect(onThe4th).toBe(day(2));
+    expect(lateOnThe4th).toMatchObject({ nextExpectedAt: day(3), missed: 2 });
+    expect(beforeFirst).toBe('never');
+    expect(ringAllLater).toBeUndefined();
+    expect(atTheEnd).toBe(day(5));
   });
 
   it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {

@@ -19,11 +19,22 @@ export interface Lateness {
   readonly missedTruncated: boolean;
 }
 
-/** When a job last started: its latest start (for runs that log only an end, end − duration), else its last end. */
-export function lastStartOf(state: JobState): number | undefined {
+/**
+ * When a job last started at or before `now`: its latest start (for runs that log only an end,
+ * end − duration), else its last end. Runs after `now` (a `--now` earlier than the store's data)
+ * have not happened yet: `never` when the job was first seen after `now`, `undefined` when its
+ * kept starts (the last 200) all come after `now`, so its last start by then is not known.
+ */
+export function lastStartOf(state: JobState, now = Number.POSITIVE_INFINITY): number | 'never' | undefined {
+  if (state.firstSeenAt !== undefined && state.firstSeenAt > now) return 'never';
   const starts = state.starts ?? [];
-  const latest = Math.max(starts.length > 0 ? starts[starts.length - 1] : Number.NEGATIVE_INFINITY, state.lastStartAt ?? Number.NEGATIVE_INFINITY);
-  return Number.isFinite(latest) ? latest : state.lastEnd?.at;
+  let i = starts.length - 1;
+  while (i >= 0 && starts[i] > now) i--;
+  const lastStartAt = state.lastStartAt !== undefined && state.lastStartAt <= now ? state.lastStartAt : Number.NEGATIVE_INFINITY;
+  const latest = Math.max(i >= 0 ? starts[i] : Number.NEGATIVE_INFINITY, lastStartAt);
+  if (Number.isFinite(latest)) return latest;
+  if (starts.length > 0 || state.lastStartAt !== undefined) return undefined;
+  return state.lastEnd !== undefined && state.lastEnd.at <= now ? state.lastEnd.at : state.lastEnd === undefined ? 'never' : undefined;
 }
 
 /**
@@ -86,11 +97,13 @@ export const findOverdueTool = defineTool({
       const schedule = scheduleOf(summaries.get(s.name), s.name, view);
       if (!schedule) continue;
       checked++;
-      const lastStart = s.state ? lastStartOf(s.state as JobState) : undefined;
-      if (lastStart === undefined) {
+      const lastStart = s.state ? lastStartOf(s.state as JobState, now) : 'never';
+      if (lastStart === 'never') {
         neverSeen.push({ subject: s.name, schedule });
         continue;
       }
+      // Every start it kept is after `now`: how late it was then cannot be told.
+      if (lastStart === undefined) continue;
       const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now);
       if (!late || late.lateByMs < args.min_late_minutes * MINUTE_MS) continue;
