@@ -13,7 +13,7 @@ export interface AgentBudget {
   readonly scope?: 'task' | 'tick';
 }
 
-/** What one action cost; all optional. */
+/** What one action cost; all optional. Numbers are finite and 0 or more (tokens and ticks whole), as the contract accepts them. */
 export interface ActionDetail {
   /** The tool's or model's name: `web_search`, `gpt-4o`. */
   readonly name?: string;
@@ -78,6 +78,39 @@ export class BudgetExhaustedError extends Error {
     this.runId = detail.runId;
     this.agent = detail.agent;
   }
+}
+
+/**
+ * The numbers of an `agent.action` as the contract (§1a) accepts them. Checked before any budget is
+ * touched: one NaN cost would make every later sum NaN and every budget check pass, a negative one
+ * would give budget back, and the pipeline rejects either line.
+ */
+const DETAIL_NUMBERS: readonly { key: keyof ActionDetail; expected: string; whole: boolean }[] = [
+  { key: 'tick', expected: 'a whole number, 0 or more', whole: true },
+  { key: 'cost_usd', expected: 'a number of dollars, 0 or more', whole: false },
+  { key: 'tokens_in', expected: 'a whole number of tokens, 0 or more', whole: true },
+  { key: 'tokens_out', expected: 'a whole number of tokens, 0 or more', whole: true },
+  { key: 'duration_ms', expected: 'a number of milliseconds, 0 or more', whole: false },
+];
+
+/** A value as a message names it: `NaN`, `-0.2`, `the string "0.05"`, `null`. */
+function described(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 39)}…` : value)}`;
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/** Why `detail` cannot be written, or undefined. */
+function detailProblem(detail: ActionDetail): string | undefined {
+  if (detail.name !== undefined && typeof detail.name !== 'string') return `name must be text; got ${described(detail.name)}`;
+  for (const { key, expected, whole } of DETAIL_NUMBERS) {
+    const value: unknown = detail[key];
+    if (value === undefined) continue;
+    const ok = typeof value === 'number' && Number.isFinite(value) && value >= 0 && (!whole || Number.isSafeInteger(value));
+    if (!ok) return `${key} must be ${expected}; got ${described(value)}`;
+  }
+  return undefined;
 }
 
 /** Cost sums differ from exact decimals by float noise; the budget-exceeded detector allows the same. */
@@ -209,6 +242,7 @@ export class AgentEmitter {
 
   /** Starts the next tick (one loop iteration, one turn); per-tick budgets start afresh. Returns its number. */
   tick(n?: number): number {
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new TypeError(`${this.agent} run ${this.runId}: tick(n) takes a whole number, 0 or more; got ${described(n)}`);
     this.shared.tick = n ?? (this.shared.tick === undefined ? 0 : this.shared.tick + 1);
     return this.shared.tick;
   }
@@ -221,10 +255,18 @@ export class AgentEmitter {
   /**
    * Records one action (an LLM call, a tool call, …) after checking every budget above this run:
    * returns a receipt, or the `BudgetExhaustedError` when the action would go past a budget, its
-   * `cost_usd` included (nothing written).
+   * `cost_usd` included (nothing written). Throws a `TypeError`, before any budget is touched and
+   * with nothing written, when a number in `detail` is not one the contract accepts (NaN, negative, …).
    */
   tryAction(action: string, detail: ActionDetail = {}): ActionReceipt | BudgetExhaustedError {
     if (this.ended) throw new Error(`${this.agent} run ${this.runId} already ended: no actions after end()`);
+    if (typeof action !== 'string' || action === '') throw new TypeError(`${this.agent} run ${this.runId}: an action must be named by non-empty text (llm_call, tool_call, …); got ${described(action)}. Nothing was recorded.`);
+    const problem = detailProblem(detail);
+    if (problem !== undefined) {
+      throw new TypeError(
+        `${this.agent} run ${this.runId}: the ${action} action's ${problem}. Nothing was recorded: pass the measured value (a cost computed from a model missing from a price table is NaN), or leave it out when it is not known.`,
+      );
+    }
     const tick = detail.tick ?? this.shared.tick;
     for (const pool of this.pools) {
       const exhausted = pool.check(tick, detail.cost_usd, this.runId, this.agent);

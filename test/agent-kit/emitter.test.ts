@@ -132,6 +132,29 @@ describe('createAgentEmitter', () => {
     expect(await detect(lines)).toEqual([]);
   });
 
+  it.each([
+    ['cost_usd', Number.NaN, 'cost_usd must be a number of dollars, 0 or more; got NaN'],
+    ['cost_usd', -0.2, 'cost_usd must be a number of dollars, 0 or more; got -0.2'],
+    ['cost_usd', '0.05', 'cost_usd must be a number of dollars, 0 or more; got the string "0.05"'],
+    ['duration_ms', Number.POSITIVE_INFINITY, 'duration_ms must be a number of milliseconds, 0 or more; got Infinity'],
+    ['tokens_in', 12.5, 'tokens_in must be a whole number of tokens, 0 or more; got 12.5'],
+    ['tokens_out', -1, 'tokens_out must be a whole number of tokens, 0 or more; got -1'],
+    ['tick', 1.5, 'tick must be a whole number, 0 or more; got 1.5'],
+  ])('refuses an action whose %s is %s before it touches a budget, and keeps the budget', async (key, value, problem) => {
+    // Prepare
+    const { root, lines } = setup({ budget: { max_cost_usd: 0.1 } });
+    // Act
+    const bad = () => root.tryAction('llm_call', { name: 'gpt-4o-mini', [key]: value });
+    // Assess
+    expect(bad).toThrow(TypeError);
+    expect(bad).toThrow(`support-bot run r-1: the llm_call action's ${problem}. Nothing was recorded:`);
+    expect(lines).toEqual([]);
+    const after = [0.05, 0.05, 0.05].map((cost) => root.tryAction('llm_call', { cost_usd: cost }));
+    expect(after.map((r) => (r instanceof BudgetExhaustedError ? 'refused' : r.remaining.cost_usd))).toEqual([expect.closeTo(0.05, 9), expect.closeTo(0, 9), 'refused']);
+    root.end('budget_exhausted');
+    expect(await detect(lines)).toEqual([]);
+  });
+
   it('writes a tool call as its action and its arguments', () => {
     const { root, parsed } = setup();
     root.toolCall('escalate_to_human', { user_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', reason: 'refund declined twice' }, { callId: 'call_7' });
