@@ -139,7 +139,14 @@ const WORDS: Record<string, TypeWords> = {
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EMAIL = /^[^\s@"<>()[\],;:]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,}$/;
+/**
+ * An address with an internationalised domain passes as typed (`ivan@пример.рф`, RFC 6531) or in
+ * punycode (`info@example.xn--p1ai`): labels of letters, digits and marks in any script, a
+ * top-level domain of letters or `xn--…`.
+ */
+const DOMAIN_LABEL = String.raw`[\p{L}\p{N}](?:[\p{L}\p{N}\p{M}-]{0,61}[\p{L}\p{N}\p{M}])?`;
+const TOP_LEVEL_DOMAIN = String.raw`(?:\p{L}[\p{L}\p{M}]+|xn--[A-Za-z0-9](?:[A-Za-z0-9-]{0,57}[A-Za-z0-9])?)`;
+const EMAIL = new RegExp(String.raw`^[^\s@"<>()\[\],;:]+@${DOMAIN_LABEL}(?:\.${DOMAIN_LABEL})*\.${TOP_LEVEL_DOMAIN}$`, 'u');
 const NUMERIC = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
 const INTEGER = /^\s*[+-]?\d+\s*$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;

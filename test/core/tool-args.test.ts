@@ -216,6 +216,27 @@ describe('checkToolArgs', () => {
     ]);
   });
 
+  it.each([
+    'info@example.xn--p1ai',
+    'kontakt@xn--bcher-kva.xn--vermgensberater-ctb',
+    'jane@bücher.de',
+    'ivan@пример.рф',
+    'raj@उदाहरण.भारत',
+    'jane.doe@mail.example.co.uk',
+  ])('accepts the internationalised address %j as an email address', (email) => {
+    // Act
+    const errors = check({ to_email: email }, { contact: 'email' }).concat(check({ contact: email }, { contact: 'email' }));
+    // Assess
+    expect(errors).toEqual([]);
+  });
+
+  it.each(['jane@example', 'jane@example.c', 'jane@-example.com', 'jane@example-.com', 'jane@example.xn--', 'jane@example.123', 'jane@exa mple.com', 'jane@bücher..de'])(
+    'rejects %j as an email address',
+    (email) => {
+      expect(check({ contact: email }, { contact: 'email' }).map((e) => e.arg)).toEqual(['contact']);
+    },
+  );
+
   it('walks nested objects and lists, naming the path', () => {
     const errors = check({ customer: { email: 'his email' }, items: [{ price: 10 }, { price: 'the usual' }] });
     expect(errors.map((e) => e.arg)).toEqual(['customer.email', 'items[1].price']);
