@@ -100,8 +100,24 @@ const REFERENTIAL =
  * describe where the value is ("the user mentioned in the conversation", "his email").
  */
 export function looksLikePlaceholder(value: string): boolean {
-  if (TEMPLATE.test(value) || PLACEHOLDER_WORDS.test(value)) return true;
+  if (isSlotOrFiller(value)) return true;
   return /\S\s+\S/.test(value.trim()) && REFERENTIAL.test(value);
+}
+
+/** A template slot or a filler word: never a value, whatever the format allows. */
+function isSlotOrFiller(value: string): boolean {
+  return TEMPLATE.test(value) || PLACEHOLDER_WORDS.test(value);
+}
+
+/**
+ * Whether a value a configured pattern matches is still a placeholder: a template slot or filler
+ * word (`TBD`, `none`, `{{user_id}}`), unless the pattern spells the word out (`^(none|\d+)$`
+ * allows `none`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
+ */
+function placeholderUnderPattern(value: string, pattern: string): boolean {
+  if (!isSlotOrFiller(value)) return false;
+  const word = value.trim().toLowerCase();
+  return !(/[\p{L}\p{N}]/u.test(word) && pattern.toLowerCase().includes(word));
 }
 
 function gotText(value: unknown): string {
@@ -212,8 +228,13 @@ function checkValue(type: ArgType, value: unknown, now: number, inferred: boolea
     }
     if ('pattern' in type) {
       const expected = `text matching the pattern ${type.pattern}`;
-      if ((typeof value === 'string' || typeof value === 'number') && new RegExp(type.pattern).test(String(value))) return { expected };
-      return { expected, problem: 'does not match it', hint: 'pass the value in exactly that format' };
+      if (!((typeof value === 'string' || typeof value === 'number') && new RegExp(type.pattern).test(String(value)))) {
+        return { expected, problem: 'does not match it', hint: 'pass the value in exactly that format' };
+      }
+      if (typeof value === 'string' && placeholderUnderPattern(value, type.pattern)) {
+        return { expected, problem: 'is a placeholder, not a value', hint: 'pass the literal value in exactly that format' };
+      }
+      return { expected };
     }
     const { min, max } = type.date;
     const low = min === undefined ? undefined : boundOf(min, now, 'min');

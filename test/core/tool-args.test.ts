@@ -237,6 +237,34 @@ describe('checkToolArgs', () => {
     },
   );
 
+  it.each([
+    ['TBD', '^[A-Za-z0-9_]+$'],
+    ['unknown', '^[A-Za-z0-9_]+$'],
+    ['none', '^[A-Za-z0-9_]+$'],
+    ['undefined', '^[A-Za-z0-9_]+$'],
+    ['placeholder', '^[A-Za-z0-9_]+$'],
+    ['-', '^[A-Z0-9-]+$'],
+    ['{{user_id}}', '^[A-Za-z0-9_{}$<>-]+$'],
+    ['<user_id>', '^[A-Za-z0-9_{}$<>-]+$'],
+    ['${USER_ID}', '^[A-Za-z0-9_{}$<>-]+$'],
+  ])('fails the placeholder %j under a pattern it matches (%s), as the inferred id type does', (value, pattern) => {
+    // Act
+    const errors = check({ user_id: value }, { user_id: { pattern } });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.placeholder, e.message])).toEqual([
+      ['user_id', true, `user_id must be text matching the pattern ${pattern}; got ${JSON.stringify(value)}, which is a placeholder, not a value: pass the literal value in exactly that format.`],
+    ]);
+  });
+
+  it('accepts under a pattern a filler word the pattern spells out, descriptions of words that are values, and an enum\'s own values', () => {
+    // Prepare: the pattern and the enum name "none" and "pending" as values; "The Hague" reads like a description but a city pattern admits it.
+    const configured: Record<string, ArgType> = { coupon: { pattern: '^(none|[A-Z]{4}\\d{2})$' }, state: { enum: ['pending', 'done'] }, city: { pattern: '^[A-Za-z ]+$' } };
+    // Act
+    const errors = check({ coupon: 'none', state: 'pending', city: 'The Hague' }, configured);
+    // Assess
+    expect(errors).toEqual([]);
+  });
+
   it('walks nested objects and lists, naming the path', () => {
     const errors = check({ customer: { email: 'his email' }, items: [{ price: 10 }, { price: 'the usual' }] });
     expect(errors.map((e) => e.arg)).toEqual(['customer.email', 'items[1].price']);
