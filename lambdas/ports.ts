@@ -48,6 +48,11 @@ export interface SubjectCommit {
   readonly records: readonly RunRecord[];
   /** When the state may be deleted (epoch ms): per-run state carries it, stores with a TTL honour it. */
   readonly expiresAt?: number;
+  /**
+   * The findings are history (`backfill`): stored as already alerted, never in the outbox, so that
+   * no drain running meanwhile sends one as a live alert.
+   */
+  readonly alreadyAlerted?: true;
 }
 
 export type CommitResult = 'committed' | 'conflict';

@@ -155,7 +155,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const now = this.now();
-    const findingItems = change.findings.map((f) => this.findingItem(f));
+    const findingItems = change.findings.map((f) => this.findingItem(f, change.alreadyAlerted ? now : undefined));
     const room = MAX_TRANSACTION_ITEMS - 1;
     // Overflow beyond one transaction (100 items, 4 MB): findings are written first on their own
     // (put-if-absent), packs of run records (facts, idempotent) by batch. The state write below
@@ -363,9 +363,11 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     if (this.stateCache.size > limit) this.stateCache.delete(this.stateCache.keys().next().value as string);
   }
 
-  private findingItem(f: Finding): FindingItem {
+  /** A finding's item: in the outbox, or (`alertedAt`, history) stored as alerted then and never pending. */
+  private findingItem(f: Finding, alertedAt?: number): FindingItem {
     const key = findingKey(f);
-    return { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f), outbox: OUTBOX_PENDING };
+    const item = { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f) };
+    return alertedAt === undefined ? { ...item, outbox: OUTBOX_PENDING } : { ...item, alerted_at: alertedAt };
   }
 
   /** One item of a subject's run records (one commit's, one day's): kept `runRetentionDays` after the latest of them. */

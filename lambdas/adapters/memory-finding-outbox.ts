@@ -12,11 +12,11 @@ export class MemoryFindingOutbox implements OutboxMethods {
   private readonly findings = new Map<string, StoredFinding>();
   private readonly leases = new Map<string, number>();
 
-  /** Adds a finding unless one with its key is held; returns its key when it was added. */
-  add(f: Finding): string | undefined {
+  /** Adds a finding unless one with its key is held (`alerted`: as history, never pending); returns its key when it was added. */
+  add(f: Finding, alerted = false): string | undefined {
     const key = findingKey(f);
     if (this.findings.has(key)) return undefined;
-    this.findings.set(key, { ...f, key, alerted: false });
+    this.findings.set(key, { ...f, key, alerted });
     return key;
   }
 

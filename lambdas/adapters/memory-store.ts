@@ -48,7 +48,7 @@ export class MemoryAuditStore extends FindingsInMemory implements StateStore, Fi
     const current = this.states.get(change.key)?.version ?? 0;
     if (current !== change.expectedVersion) return 'conflict';
     this.states.set(change.key, { state: keptState(change.state), version: current + 1 });
-    for (const f of change.findings) this.findings.add(f);
+    for (const f of change.findings) this.findings.add(f, change.alreadyAlerted === true);
     for (const r of change.records) {
       const key = `${r.subject_kind}#${r.subject}`;
       let byRun = this.runRecords.get(key);

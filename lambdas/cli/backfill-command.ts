@@ -8,7 +8,7 @@ import { InputError } from '../adapters/file-lines.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { registryForBatch } from '../core/exception-registry.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
-import { type Finding, findingKey, isoTime } from '../core/findings.ts';
+import { type Finding, isoTime } from '../core/findings.ts';
 import { type JobState, jobReducer } from '../core/job-reducer.ts';
 import { resolveJobOptions } from '../core/job-options.ts';
 import { describeCounts, LineTally, linesCount } from '../core/line-tally.ts';
@@ -141,8 +141,10 @@ async function openBackfillStore(spec: string, table: string | undefined): Promi
 /**
  * The state store as the batch and the sweep see it: the batch's writes are noted, and the sweep
  * lists only the subjects the batch wrote. So absence is judged now, once, for the subjects the
- * history touched (what it finds is history, stored as alerted), and never for the others: their
- * absence is news, for the deployed sweep to alert on.
+ * history touched (what it finds is history), and never for the others: their absence is news,
+ * for the deployed sweep to alert on. Every finding is written already alerted, in the commit of
+ * its state: were it written pending and marked after, the deployed stack's drain (ingest, the
+ * hourly sweep) could send it as a live alert in between.
  */
 class BackfillScope implements StateStore, SubjectCatalog {
   readonly written = new Set<string>();
@@ -155,7 +157,7 @@ class BackfillScope implements StateStore, SubjectCatalog {
 
   commit(change: Parameters<StateStore['commit']>[0]): ReturnType<StateStore['commit']> {
     this.written.add(change.key);
-    return this.store.commit(change);
+    return this.store.commit({ ...change, alreadyAlerted: true });
   }
 
   async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
@@ -240,8 +242,6 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     const batch = await processBatch(tally.events, REDUCERS, scope, ctx);
     const swept = await sweepSubjects(REDUCERS, scope, ctx);
     const findings: Finding[] = [...batch.findings, ...swept.findings].sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-    // History is not news: its findings are shown here and kept for the record and the report, never alerted.
-    for (const f of findings) await store.markAlerted(findingKey(f));
     for (const logGroup of opts.logGroups) {
       const read = spans.get(logGroup) ?? [];
       if (read.length > 0) await recordCoverage(store, logGroup, { from: Math.min(...read.map((s) => s.from)), to: Math.max(...read.map((s) => s.to)) }, now);

@@ -31,3 +31,21 @@ describe('memory store run records', () => {
     expect(await store.runs('job#other', '2026-10-01', '2026-11-01')).toEqual([]);
   });
 });
+
+describe('memory store findings', () => {
+  it('writes the findings of a commit of history already alerted, never pending, and the others pending', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const finding = (ts: string) => ({ detector: 'run-failed' as const, subject: 'nightly-backup', subject_kind: 'job' as const, run_id: `r-${ts}`, ts, severity: 'high' as const, message: 'exit 1', evidence: {} });
+    // Act
+    await store.commit({ key: 'job#nightly-backup', expectedVersion: 0, state: {}, findings: [finding('2026-10-01T02:00:00Z')], records: [], alreadyAlerted: true });
+    await store.commit({ key: 'job#nightly-backup', expectedVersion: 1, state: {}, findings: [finding('2026-10-02T02:00:00Z')], records: [] });
+    // Assess
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    expect(stored.map((f) => [f.ts, f.alerted])).toEqual([
+      ['2026-10-01T02:00:00Z', true],
+      ['2026-10-02T02:00:00Z', false],
+    ]);
+    expect((await store.pendingAlerts(10)).map((f) => f.ts)).toEqual(['2026-10-02T02:00:00Z']);
+  });
+});

@@ -8,11 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { REREAD_OVERLAP_MS, runBackfill, spansToRead } from '../../lambdas/cli/backfill-command.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { deliverAlerts } from '../../lambdas/core/alerts.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
 import { processBatch, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -168,6 +170,39 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect((await live.pendingAlerts(100)).map((f) => f.subject)).toEqual([]);
     const sweep = await sweepSubjects(REDUCERS, live, ctx);
     expect(sweep.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-unfinished', 'live-job', 'l-2']]);
+  });
+
+  it('writes its findings already alerted: the deployed drain, running after each of its writes, sends none', async () => {
+    // Prepare: the deployed stack's drain (ingest, the hourly sweep) runs right after every write of findings
+    const table = `t-${randomUUID()}`;
+    await DynamoAuditStore.ensureTable(dynamo, table);
+    const deployed = new DynamoAuditStore(dynamo, table);
+    const sent: Finding[] = [];
+    const sink = { publish: async (f: Finding) => void sent.push(f) };
+    const commit = DynamoAuditStore.prototype.commit;
+    const spy = vi.spyOn(DynamoAuditStore.prototype, 'commit').mockImplementation(async function (this: DynamoAuditStore, change) {
+      const outcome = await commit.call(this, change);
+      if (change.findings.length > 0) await deliverAlerts([], deployed, sink, { now: () => NOW }, { drainLimit: 50, config: DEFAULT_CONFIG });
+      return outcome;
+    });
+    // Act
+    let result: Awaited<ReturnType<typeof backfill>>['result'];
+    try {
+      ({ result } = await backfill(table));
+    } finally {
+      spy.mockRestore();
+    }
+    // Assess: the history's findings are stored, alerted, and none was sent
+    expect(result.findings).toHaveLength(4);
+    expect(sent.map((f) => [f.detector, f.subject, f.ts])).toEqual([]);
+    const { findings, pending } = await snapshot(table);
+    expect(findings.map((f) => [f.detector, f.alerted])).toEqual([
+      ['run-failed', true],
+      ['run-failed', true],
+      ['run-failed', true],
+      ['empty-output', true],
+    ]);
+    expect(pending).toEqual([]);
   });
 
   it('exits 2 with the reason when a log group cannot be read, writing nothing', async () => {
