@@ -3,9 +3,9 @@ import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts'
 import type { DetectorId } from '../detectors/ids.ts';
 import { TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
-import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, isPassThroughLink, markJudgedAlone } from './agent-run.ts';
+import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, isPassThroughLink, markFiredUnended, markJudgedAlone } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
-import { deriveAgentTrees, judgedAloneEvent, judgedAloneOf, treeEvent, treeOf } from './agent-tree-loader.ts';
+import { deriveAgentTrees, runNoteEvent, runNoteOf, treeEvent, treeOf } from './agent-tree-loader.ts';
 import type { AuditEvent } from './events.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
@@ -24,8 +24,8 @@ import { partitionPoint } from './stats.ts';
  *    the sweep.
  * 3. `agentIndexReducer`: the names of all agents seen (`agentindex#all`), for the sweep.
  *
- * The sweep also runs `agentAloneReducer`, which notes on a run's aggregate what its tree gave when
- * judged without its parent.
+ * The sweep also runs `agentRunNoteReducer`, which notes on a run's aggregate what its tree gave when
+ * judged without its parent, and, on a root's, what the sweep reported of its tree before it ended.
  */
 
 export const agentRunReducer: SubjectReducer<AgentRunState> = {
@@ -99,8 +99,9 @@ export interface AgentState {
 const MAX_HISTORY = 60;
 /**
  * Judged roots kept. Entries of roots still open (stale, or flagged while running) are never the
- * ones dropped: the sweep would judge such a root again and report its findings a second time. At
- * most `MAX_OPEN` of them, so the list stays within the cap.
+ * ones dropped: the sweep would judge such a root in full again (nothing is reported twice: what
+ * was reported of a root before it ended is noted on its aggregate, `fired_unended`). At most
+ * `MAX_OPEN` of them, so the list stays within the cap.
  */
 const MAX_JUDGED = 500;
 const MAX_OPEN = 200;
@@ -185,7 +186,39 @@ export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config)
   for (const tree of trees) {
     if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale' && tree.phase !== 'running')) continue;
     const fired = judgeTree(tree, NO_HISTORY, config, resolveAgentOptions(config, tree.agent)).map(firedId);
-    if (fired.length > 0) notes.push(judgedAloneEvent({ run_id: tree.root_run_id, fired }, treeEvent(tree).at));
+    if (fired.length > 0) notes.push(runNoteEvent({ type: 'agent.judged-alone', run_id: tree.root_run_id, fired }, treeEvent(tree).at));
+  }
+  return notes;
+}
+
+/**
+ * What the sweep notes on a root whose tree it looked at before the root ended (`running` or
+ * `stale`), once its judgement is committed: the findings reported of that tree (this sweep's,
+ * `reported`, and those its agent's state, as read before, holds) that the root's aggregate does
+ * not note yet (`AgentRunState.fired_unended`). The agent's state keeps its latest 200 open roots
+ * and 500 judged ones: a root that loops for long falls off both, and without the note would be
+ * reported again when it ends or comes back to the open list. Written after the judgement (a
+ * sweep that fails between the two writes has the next one note it, from the agent's state): a
+ * note written first would have a failed judgement's findings passed over for good.
+ */
+export function firedUnendedNotes(trees: readonly TreeSnapshot[], stateOf: (agent: string) => AgentState | undefined, reported: readonly Finding[]): AuditEvent[] {
+  const unended = trees.filter((tree) => tree.phase === 'running' || tree.phase === 'stale');
+  if (unended.length === 0) return [];
+  const rootOf = new Map<string, TreeSnapshot>();
+  for (const tree of unended) for (const run of tree.runs) rootOf.set(`${tree.agent}#${run.run_id}`, tree);
+  const fresh = new Map<TreeSnapshot, string[]>();
+  for (const f of reported) {
+    const tree = f.run_id === undefined ? undefined : rootOf.get(`${f.subject}#${f.run_id}`);
+    if (tree) fresh.set(tree, [...(fresh.get(tree) ?? []), firedId(f)]);
+  }
+  const judged = new Map<string, Map<string, JudgedRoot>>();
+  const notes: AuditEvent[] = [];
+  for (const tree of unended) {
+    let byRun = judged.get(tree.agent);
+    if (!byRun) judged.set(tree.agent, (byRun = new Map((stateOf(tree.agent)?.judged ?? []).map((j) => [j.run_id, j]))));
+    const noted = new Set(tree.fired_before ?? []);
+    const fired = [...new Set([...(byRun.get(tree.root_run_id)?.fired ?? []), ...(fresh.get(tree) ?? [])])].filter((id) => !noted.has(id));
+    if (fired.length > 0) notes.push(runNoteEvent({ type: 'agent.fired-unended', run_id: tree.root_run_id, fired }, treeEvent(tree).at));
   }
   return notes;
 }
@@ -193,10 +226,10 @@ export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config)
 /**
  * The running trees (`TreePhase`) worth handing to the agent reducer: those whose judgement (by
  * budget-exceeded only) finds something not reported yet, by the agent's state (`judged`, read by
- * the sweep anyway) or by a run under the root judged alone. The sweep looks at every open root
- * every few minutes; a tree within its budget, or a looping one that already fired, is left out
- * here, so that those sweeps stay reads only: no write of the agent state per sweep while a root
- * loops for hours. Other snapshots pass as they are.
+ * the sweep anyway) or by the aggregates of its runs (`TreeSnapshot.fired_before`). The sweep
+ * looks at every open root every few minutes; a tree within its budget, or a looping one that
+ * already fired, is left out here, so that those sweeps stay reads only: no write of the agent
+ * state per sweep while a root loops for hours. Other snapshots pass as they are.
  */
 export function runningTreesToJudge(trees: readonly TreeSnapshot[], stateOf: (agent: string) => AgentState | undefined, config: Config): TreeSnapshot[] {
   const options = new Map<string, AgentTreeOptions>();
@@ -209,7 +242,7 @@ export function runningTreesToJudge(trees: readonly TreeSnapshot[], stateOf: (ag
     if (drafts.length === 0) return false;
     let byRun = judged.get(tree.agent);
     if (!byRun) judged.set(tree.agent, (byRun = new Map((stateOf(tree.agent)?.judged ?? []).map((j) => [j.run_id, j]))));
-    const already = new Set([...(byRun.get(tree.root_run_id)?.fired ?? []), ...(tree.fired_alone ?? [])]);
+    const already = new Set([...(byRun.get(tree.root_run_id)?.fired ?? []), ...(tree.fired_before ?? [])]);
     return drafts.some((f) => !already.has(firedId(f)));
   });
 }
@@ -465,7 +498,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         // phase (only its fired ids grow), so that the full judgement of this view still happens.
         if (prev && tree.facts <= prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
-        const already = new Set([...(prev?.fired ?? []), ...(tree.fired_alone ?? [])]);
+        const already = new Set([...(prev?.fired ?? []), ...(tree.fired_before ?? [])]);
         const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options).filter((f) => !already.has(firedId(f)));
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
@@ -480,7 +513,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && prev.phase !== 'running' && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
       options ??= resolveAgentOptions(ctx.config, subject);
       const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
-      const already = new Set([...(prev?.fired ?? []), ...(tree.fired_alone ?? [])]);
+      const already = new Set([...(prev?.fired ?? []), ...(tree.fired_before ?? [])]);
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
       const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
@@ -489,7 +522,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
 
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);
-        const outlier = fired.some((id) => id.startsWith('cost-outlier#'));
+        const outlier = fired.some((id) => id.startsWith('cost-outlier#')) || already.has(`cost-outlier#${tree.root_run_id}`);
         open.remove(tree.root_run_id);
         roots += prev?.phase === 'ended' ? 0 : 1;
         rootsChanged = true;
@@ -529,21 +562,22 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
 };
 
 /**
- * Notes on a run's aggregate (`agentrun#<run_id>`) what its tree gave when the sweep judged it
- * without its parent (`judged_alone`). The sweep's only: ingest never judges such a tree.
+ * Notes on a run's aggregate (`agentrun#<run_id>`) what the sweep found of its tree: when judged
+ * without its parent (`judged_alone`), and, as a root, before it ended (`fired_unended`). The
+ * sweep's only: ingest never judges such a tree.
  */
-export const agentAloneReducer: SubjectReducer<AgentRunState> = {
+export const agentRunNoteReducer: SubjectReducer<AgentRunState> = {
   kind: 'agent',
   stateKind: AGENT_RUN_STATE_KIND,
   subjectOf(event) {
-    return judgedAloneOf(event)?.run_id;
+    return runNoteOf(event)?.run_id;
   },
   initial: initialAgentRun,
   apply(state, _subject, events): Reduction<AgentRunState> {
     let next = state;
     for (const event of events) {
-      const note = judgedAloneOf(event);
-      if (note) next = markJudgedAlone(next, note.fired);
+      const note = runNoteOf(event);
+      if (note) next = note.type === 'agent.judged-alone' ? markJudgedAlone(next, note.fired) : markFiredUnended(next, note.fired);
     }
     return { state: next, findings: [], records: [] };
   },

@@ -74,6 +74,14 @@ export interface AgentRunState {
    * all, does not report them again.
    */
   readonly judged_alone?: readonly string[];
+  /**
+   * Findings (`detector#run_id`) its tree gave, as a root, before it ended: reported by the sweep
+   * while it ran (budget-exceeded of a run stuck in a loop) or once it went stale, and noted here
+   * once that judgement is committed (`markFiredUnended`). Every later judgement of its tree passes
+   * over them, whatever the agent's state still remembers: it keeps its latest open roots and
+   * judged roots only, and a root that loops for long falls off both.
+   */
+  readonly fired_unended?: readonly string[];
 }
 
 export const AGENT_RUN_STATE_KIND = 'agentrun';
@@ -82,8 +90,8 @@ export const AGENT_RUN_TTL_MS = 30 * 86_400_000;
 /** Fingerprints kept per run: 40 KB; a run with more actions dedups against its latest 5000. */
 export const MAX_SEEN_ACTIONS = 5000;
 export const MAX_CHILDREN = 500;
-/** Finding ids kept in `judged_alone`: a tree's budget findings are at most two per run. */
-const MAX_JUDGED_ALONE = 1000;
+/** Finding ids kept in `judged_alone` and in `fired_unended`: a tree's budget findings are at most two per run. */
+const MAX_FIRED_MARKS = 1000;
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;
 export const OTHER_ACTIONS = '…other';
@@ -295,11 +303,20 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
  * stored (nothing to hang them on: a tree without its aggregate is not judged again).
  */
 export function markJudgedAlone(state: AgentRunState, fired: readonly string[]): AgentRunState {
+  return withMarks(state, 'judged_alone', fired);
+}
+
+/** Notes on a root's aggregate the findings the sweep reported of its tree before it ended (see `fired_unended`); as `markJudgedAlone`. */
+export function markFiredUnended(state: AgentRunState, fired: readonly string[]): AgentRunState {
+  return withMarks(state, 'fired_unended', fired);
+}
+
+function withMarks(state: AgentRunState, field: 'judged_alone' | 'fired_unended', fired: readonly string[]): AgentRunState {
   if (state.started_at === undefined) return state;
-  const known = new Set(state.judged_alone ?? []);
+  const known = new Set(state[field] ?? []);
   const fresh = [...new Set(fired)].filter((id) => !known.has(id));
   if (fresh.length === 0) return state;
-  return { ...state, judged_alone: [...(state.judged_alone ?? []), ...fresh].slice(-MAX_JUDGED_ALONE) };
+  return { ...state, [field]: [...(state[field] ?? []), ...fresh].slice(-MAX_FIRED_MARKS) };
 }
 
 type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };
@@ -340,6 +357,7 @@ function draftOf(s: AgentRunState): RunDraft {
     seen: s.seen,
     expires_at: s.expires_at,
     judged_alone: s.judged_alone,
+    fired_unended: s.fired_unended,
   };
   for (const key of Object.keys(s)) if (!Object.hasOwn(draft, key)) setOwn(draft as unknown as Record<string, unknown>, key, (s as unknown as Record<string, unknown>)[key]);
   return draft;

@@ -2,11 +2,12 @@ import type { StateStore } from '../ports.ts';
 import {
   AGENT_INDEX_STATE_KIND,
   AGENT_INDEX_SUBJECT,
-  agentAloneReducer,
   type AgentIndexState,
   agentIndexReducer,
+  agentRunNoteReducer,
   type AgentState,
   agentTreeReducer,
+  firedUnendedNotes,
   judgedAloneNotes,
   runningTreesToJudge,
 } from './agent-reducer.ts';
@@ -22,9 +23,11 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
  * quiet); and folds the snapshots into the agent states like any batch (one read, one conditional
  * write per agent). Snapshots already judged change nothing, and a running tree is handed on only
  * when it has something new to report (`runningTreesToJudge`, against the agent states read here),
- * so running it every few minutes is cheap: reads only. The open roots include runs whose named
- * parent has not started: judged as roots of their own trees once settled (`orphanSettleMs`), and
- * let go (`adopted`) once their parent starts. `judgeAt` gives the time an agent's open roots are
+ * so running it every few minutes is cheap: reads only. What it reported of a root that has not
+ * ended is then noted on the root's aggregate (`firedUnendedNotes`: one write per root, once), so
+ * that a root that falls off its agent's bounded lists is never reported twice. The open roots
+ * include runs whose named parent has not started: judged as roots of their own trees once settled
+ * (`orphanSettleMs`), and let go (`adopted`) once their parent starts. `judgeAt` gives the time an agent's open roots are
  * judged at (never past the clock's): the scan's, for a file whose agents are read hours apart.
  */
 export async function sweepAgentRoots(
@@ -62,8 +65,13 @@ export async function sweepAgentRoots(
   // Roots judged without their parent first note what they found on their own run, so that a
   // parent that starts after all does not have its tree report it again.
   const notes = judgedAloneNotes(trees, ctx.config);
-  const noted = notes.length > 0 ? await processBatch(notes, [agentAloneReducer as SubjectReducer<unknown>], store, ctx) : undefined;
+  const noteReducers: readonly SubjectReducer<unknown>[] = [agentRunNoteReducer as SubjectReducer<unknown>];
+  const noted = notes.length > 0 ? await processBatch(notes, noteReducers, store, ctx) : undefined;
   const reducers: readonly SubjectReducer<unknown>[] = [agentTreeReducer as SubjectReducer<unknown>, agentIndexReducer as SubjectReducer<unknown>];
   const judged = await processBatch(trees.map(treeEvent), reducers, store, ctx);
-  return noted ? { ...judged, subjects: judged.subjects + noted.subjects, conflicts: judged.conflicts + noted.conflicts } : judged;
+  // Then, on the roots not ended, what was reported of their trees (this sweep's findings, or an earlier one's).
+  const reported = firedUnendedNotes(snapshots, stateOf, judged.findings);
+  const marked = reported.length > 0 ? await processBatch(reported, noteReducers, store, ctx) : undefined;
+  const extra = [noted, marked].filter((r): r is BatchResult => r !== undefined);
+  return extra.reduce((sum, r) => ({ ...sum, subjects: sum.subjects + r.subjects, conflicts: sum.conflicts + r.conflicts }), judged);
 }

@@ -119,20 +119,25 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   return events;
 }
 
-/** What the sweep notes on a run judged as the root of its own tree without its parent: the findings its tree gave (`markJudgedAlone`). */
-export interface JudgedAloneNote {
-  readonly type: 'agent.judged-alone';
+/**
+ * What the sweep notes on a run's aggregate: the findings its tree gave when judged as the root of
+ * its own tree without its parent (`agent.judged-alone`: `markJudgedAlone`), or, as a root, before
+ * it ended (`agent.fired-unended`: `markFiredUnended`).
+ */
+export interface RunNote {
+  readonly type: 'agent.judged-alone' | 'agent.fired-unended';
   readonly run_id: string;
   readonly fired: readonly string[];
 }
 
-/** The note as an event for `agentAloneReducer` (in memory only, like a tree snapshot). */
-export function judgedAloneEvent(note: Omit<JudgedAloneNote, 'type'>, at: number): AuditEvent {
-  const body: JudgedAloneNote = { type: 'agent.judged-alone', ...note };
-  return { at, body: body as unknown as EventBody, source: { origin: `agent-tree:${note.run_id}` }, format: TREE_EVENT_FORMAT };
+/** The note as an event for `agentRunNoteReducer` (in memory only, like a tree snapshot). */
+export function runNoteEvent(note: RunNote, at: number): AuditEvent {
+  return { at, body: note as unknown as EventBody, source: { origin: `agent-tree:${note.run_id}` }, format: TREE_EVENT_FORMAT };
 }
 
 /** The note an event carries, when it is one. */
-export function judgedAloneOf(event: AuditEvent): JudgedAloneNote | undefined {
-  return event.format === TREE_EVENT_FORMAT && (event.body as unknown as { type?: unknown }).type === 'agent.judged-alone' ? (event.body as unknown as JudgedAloneNote) : undefined;
+export function runNoteOf(event: AuditEvent): RunNote | undefined {
+  if (event.format !== TREE_EVENT_FORMAT) return undefined;
+  const type = (event.body as unknown as { type?: unknown }).type;
+  return type === 'agent.judged-alone' || type === 'agent.fired-unended' ? (event.body as unknown as RunNote) : undefined;
 }

@@ -74,10 +74,12 @@ export interface TreeSnapshot {
   /** The parent the root names in its `agent.start` (not a guess), which has not started: the tree is judged without it. */
   readonly parent_unseen?: string;
   /**
-   * Findings (`detector#run_id`) reported when a run under the root was judged as the root of its
-   * own tree, before its parent started (`AgentRunState.judged_alone`): not reported again.
+   * Findings (`detector#run_id`) reported already, as the aggregates of its runs note them: when a
+   * run under the root was judged as the root of its own tree, before its parent started
+   * (`AgentRunState.judged_alone`), and when the sweep judged this tree before its root ended
+   * (`AgentRunState.fired_unended`, on the root). Not reported again.
    */
-  readonly fired_alone?: readonly string[];
+  readonly fired_before?: readonly string[];
 }
 
 export interface Totals {
@@ -156,10 +158,10 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     frontier = next;
   }
   const unended = out.filter((r) => r.ended_at === undefined).length;
-  let firedAlone: string[] | undefined;
+  const firedBefore: string[] = [...(root.fired_unended ?? [])];
   for (let i = 1; i < out.length; i++) {
     const marks = runs.get(out[i].run_id)?.judged_alone;
-    if (marks && marks.length > 0) (firedAlone ??= []).push(...marks);
+    if (marks && marks.length > 0) firedBefore.push(...marks);
   }
   const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));
   const facts = held.reduce((n, r) => n + r.facts, 0);
@@ -178,7 +180,7 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     truncated,
     tentative: root.parent_run_id !== undefined,
     ...(root.parent_run_id !== undefined && isOrphanRun(root, runs) ? { parent_unseen: root.parent_run_id } : {}),
-    ...(firedAlone ? { fired_alone: firedAlone } : {}),
+    ...(firedBefore.length > 0 ? { fired_before: firedBefore } : {}),
   };
 }
 

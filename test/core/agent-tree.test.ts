@@ -307,7 +307,8 @@ describe('roots stuck in a loop: over budget while they run', () => {
     // Assess
     expect(sweeps[0]).toEqual({
       findings: ['budget-exceeded r-60 run r-60 used 60 actions so far, over its budget of 20 actions per task; it has not ended yet; top: support-bot r-60 with 60, llm_call ×60'],
-      commits: ['agent#support-bot'],
+      // The agent's state, with the finding; then the root's aggregate, noting it (fired_unended).
+      commits: ['agent#support-bot', 'agentrun#r-60'],
     });
     expect(sweeps.slice(1)).toEqual(Array.from({ length: 5 }, () => ({ findings: [], commits: [] })));
     const agent = await agentState(store, 'support-bot');
@@ -422,6 +423,62 @@ describe('roots stuck in a loop: over budget while they run', () => {
     const agent = await agentState(store, 'support-bot');
     expect(agent.judged).toHaveLength(500);
     expect(agent.judged.filter((j) => j.run_id === 'r-71' || j.run_id === 'r-72').map((j) => `${j.run_id} ${j.phase}`)).toEqual(['r-72 stale', 'r-71 stale']);
+  });
+
+  it('reports and alerts looping roots once though more roots than the open list holds start after them, and 600 others end', async () => {
+    // Prepare: r-73 and r-74 (budget 20) make one call a minute and are flagged in their first hour. In the second, 250 other
+    // roots of the agent start and stay open (more than the 200 open roots kept: both fall off), then 600 short runs start and
+    // end (more than the 500 judged roots kept); in the third, r-73 goes on looping (back on the open list) while r-74 is
+    // quiet; then both end. Alerts go out after every step.
+    const store = new MemoryAuditStore();
+    const sent: string[] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void sent.push(`${m.kind} ${m.findings.map((f) => `${f.detector} ${f.run_id}`).join(', ')}`) };
+    const step = async (lines: AuditEvent[], now: number, sweep = false) => {
+      const ctx = ctxAt(now);
+      const batch = await processBatch(lines, REDUCERS, store, ctx);
+      const swept = sweep ? (await sweepAgentRoots(store, ctx)).findings : [];
+      await deliverAlerts([...batch.findings, ...swept], store, sink, ctx.clock, { config: CONFIG, records: batch.records });
+      return [...batch.findings, ...swept].filter((f) => f.run_id === 'r-73' || f.run_id === 'r-74').map((f) => `${f.detector} ${f.run_id} ${f.ts}`);
+    };
+    const opened = Array.from({ length: 250 }, (_, i) => start(3660 + i, 'support-bot', `r-o${i}`));
+    const short = Array.from({ length: 600 }, (_, i) => [start(4000 + i * 5, 'support-bot', `r-s${i}`), act(4001 + i * 5, 'support-bot', `r-s${i}`), end(4002 + i * 5, 'support-bot', `r-s${i}`)]).flat();
+    // Act
+    const first = await step([start(0, 'support-bot', 'r-73'), ...everyMinute('r-73', 0, 60), start(0, 'support-bot', 'r-74'), ...everyMinute('r-74', 0, 60)], T0 + 61 * MIN, true);
+    const busy = await step([...opened, ...short], T0 + 121 * MIN, true);
+    const forgotten = await agentState(store, 'support-bot');
+    const looping = await step(everyMinute('r-73', 121, 60), T0 + 181 * MIN, true);
+    const ended = await step([end(181 * 60, 'support-bot', 'r-73'), end(181 * 60, 'support-bot', 'r-74')], T0 + 182 * MIN, true);
+    // Assess
+    expect(first).toEqual(['budget-exceeded r-73 2026-10-05T10:59:30Z', 'budget-exceeded r-74 2026-10-05T10:59:30Z']);
+    expect([busy, looping, ended]).toEqual([[], [], []]);
+    expect([...forgotten.open, ...forgotten.judged].filter((r) => r.run_id === 'r-73' || r.run_id === 'r-74')).toEqual([]);
+    expect(sent.filter((m) => m.includes('r-7'))).toEqual(['finding budget-exceeded r-73']);
+    const runs = await store.runs('agent#support-bot', '2026-10-05', '2026-10-06');
+    expect(runs.filter((r) => r.run_id === 'r-73' || r.run_id === 'r-74')).toEqual([expect.objectContaining({ flagged: true }), expect.objectContaining({ flagged: true })]);
+    const aggregates = await store.load(['agentrun#r-73', 'agentrun#r-74']);
+    expect([...aggregates.values()].map((v) => (v.state as { fired_unended?: string[] }).fired_unended)).toEqual([['budget-exceeded#r-73'], ['budget-exceeded#r-74']]);
+  });
+
+  it('notes a flagged root on its aggregate at the next sweep when the sweep that flagged it failed before noting it, then only reads', async () => {
+    // Prepare: r-75 is flagged; its aggregate then loses the note, as when the sweep dies between the two writes.
+    const store = new MemoryAuditStore();
+    await feed([[start(0, 'support-bot', 'r-75'), ...everyMinute('r-75', 0, 30)]], store, ctxAt(T0 + 31 * MIN));
+    const flagged = await sweepAgentRoots(store, ctxAt(T0 + 31 * MIN));
+    const key = 'agentrun#r-75';
+    const stored = (await store.load([key])).get(key)!;
+    const { fired_unended: _lost, ...unnoted } = stored.state as { fired_unended?: string[] };
+    await store.commit({ key, expectedVersion: stored.version, state: unnoted, findings: [], records: [] });
+    const commits = recordCommits(store);
+    // Act
+    const healed = await sweepAgentRoots(store, ctxAt(T0 + 35 * MIN));
+    const healedCommits = [...commits];
+    const after = await sweepAgentRoots(store, ctxAt(T0 + 40 * MIN));
+    // Assess
+    expect(flagged.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded r-75']);
+    expect([healed.findings, after.findings]).toEqual([[], []]);
+    expect(healedCommits).toEqual([key]);
+    expect(commits).toEqual([key]);
+    expect(((await store.load([key])).get(key)!.state as { fired_unended?: string[] }).fired_unended).toEqual(['budget-exceeded#r-75']);
   });
 
   it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
