@@ -308,6 +308,37 @@ export type ExceptionConfig = z.infer<typeof ExceptionSchema>;
 
 export const DEFAULT_CONFIG: Config = ConfigSchema.parse({});
 
+/**
+ * The `defaults` keys each config sets itself, by its parsed `defaults` (a spread of the config
+ * keeps them): the parsed values alone cannot tell a key set to its built-in value from one left out.
+ */
+const defaultsWritten = new WeakMap<object, ReadonlySet<string>>([[DEFAULT_CONFIG.defaults, new Set()]]);
+
+function rememberDefaultsWritten(config: Config, raw: unknown): void {
+  const written = raw !== null && typeof raw === 'object' ? (raw as { defaults?: unknown }).defaults : undefined;
+  const keys = written !== null && typeof written === 'object' ? Object.entries(written).filter(([, v]) => v !== undefined).map(([k]) => k) : [];
+  defaultsWritten.set(config.defaults, new Set(keys));
+}
+
+/**
+ * The keys of `defaults` the config sets itself, whatever their values (the rest are built-in);
+ * undefined for a config `validateConfig` did not read (or whose `defaults` were rebuilt since).
+ */
+export function defaultsSetIn(config: Config): ReadonlySet<string> | undefined {
+  return defaultsWritten.get(config.defaults);
+}
+
+/**
+ * The config as written, for a reader to validate again (the config compiled into the Lambdas):
+ * `defaults` holds only the keys it set, so the reader tells them from the built-in ones too.
+ * The same config once validated.
+ */
+export function configAsWritten(config: Config): unknown {
+  const written = defaultsSetIn(config);
+  if (written === undefined) return config;
+  return { ...config, defaults: Object.fromEntries(Object.entries(config.defaults).filter(([key]) => written.has(key))) };
+}
+
 export class ConfigError extends Error {
   constructor(
     readonly file: string,
@@ -449,7 +480,10 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
   const issues = result.success
     ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now())].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
-  if (result.success && issues.length === 0) return result.data;
+  if (result.success && issues.length === 0) {
+    rememberDefaultsWritten(result.data, raw);
+    return result.data;
+  }
   const problems = issues
     .flatMap(unionDetail)
     .flatMap((issue) => {

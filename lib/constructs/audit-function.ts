@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Config } from '../../lambdas/config.ts';
+import { type Config, configAsWritten } from '../../lambdas/config.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import type { AuditTable } from './audit-table.ts';
 
@@ -94,7 +94,8 @@ export class AuditFunction extends NodejsFunction {
         sourcesContent: false,
         // The SDK goes into the bundle, so the function runs the versions the tests ran.
         externalModules: [],
-        define: { __SILENT_AUDIT_CONFIG__: JSON.stringify(JSON.stringify(props.config)) },
+        // As written, so that the function tells the defaults the config set from the built-in ones.
+        define: { __SILENT_AUDIT_CONFIG__: JSON.stringify(JSON.stringify(configAsWritten(props.config))) },
       },
     });
   }

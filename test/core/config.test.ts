@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG, parseConfigText, readLambdaEnv } from '../../lambdas/config.ts';
+import { ConfigError, configAsWritten, DEFAULT_CONFIG, defaultsSetIn, parseConfigText, readLambdaEnv } from '../../lambdas/config.ts';
 
 function problemsOf(text: string): string[] {
   try {
@@ -177,6 +177,20 @@ tools:
   it('refuses a bad redact pattern in the config embedded in a Lambda, naming the key path', () => {
     const env = { TABLE_NAME: 't', SILENT_AUDIT_CONFIG: JSON.stringify({ redact: { patterns: [{ name: 'pin', regex: 'PIN-(' }] } }) };
     expect(() => readLambdaEnv(env)).toThrow(/redact\.patterns\.0\.regex: invalid regular expression: \/PIN-\(\/: Unterminated group/);
+  });
+
+  it('keeps which defaults the config set through the copy compiled into a Lambda, a built-in value set there included', () => {
+    // Prepare: min_history set to 5, the built-in value; grace_minutes set to 30
+    const config = parseConfigText('defaults:\n  min_history: 5\n  grace_minutes: 30\n', 'c.yaml');
+    const env = { TABLE_NAME: 't', SILENT_AUDIT_CONFIG: JSON.stringify(configAsWritten(config)) };
+
+    // Act
+    const embedded = readLambdaEnv(env).config;
+
+    // Assess
+    expect(embedded).toEqual(config);
+    expect([...(defaultsSetIn(embedded) ?? [])]).toEqual(['min_history', 'grace_minutes']);
+    expect([...(defaultsSetIn(DEFAULT_CONFIG) ?? [])]).toEqual([]);
   });
 
   it('reports YAML syntax errors with their line', () => {

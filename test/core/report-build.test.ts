@@ -353,7 +353,9 @@ describe('buildReport for a known month (October 2026 against September)', () =>
   });
 
   it('keeps an appendix of the thresholds used, marking the built-in ones', () => {
-    expect(report.thresholds.defaults.find((d) => d.key === 'min_history')).toEqual({ key: 'min_history', value: '5', builtIn: true });
+    // The config sets min_history (to the built-in 5) and no baseline_window.
+    expect(report.thresholds.defaults.find((d) => d.key === 'min_history')).toEqual({ key: 'min_history', value: '5', builtIn: false });
+    expect(report.thresholds.defaults.find((d) => d.key === 'baseline_window')).toEqual({ key: 'baseline_window', value: '20', builtIn: true });
     expect(report.thresholds.overrides).toContainEqual({ key: 'expect_pattern', value: '"uploaded \\\\d+ objects"', source: 'jobs.nightly-backup' });
     expect(report.thresholds.dueDays).toEqual({ critical: 3, high: 7, medium: 14, low: 30 });
     expect(report.thresholds.rules.map((r) => r.detector)).toContain('output-shrink');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
 import { buildReport } from '../../lambdas/core/report/build-report.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { reportNotice } from '../../lambdas/core/report/notice.ts';
@@ -252,5 +253,24 @@ describe('reportNotice', () => {
     // Assess
     expect(notice.severity).toBe('low');
     expect(notice.subject).toBe('silent-audit October 2026 report: 0 findings (0), 0 open, 3 UNKNOWN');
+  });
+});
+
+describe('the thresholds appendix', () => {
+  it('marks a default the config sets as set there though it sets the built-in value, and one it leaves out as built-in', () => {
+    // Prepare: min_history set to 5, the built-in value; grace_minutes set to 30; baseline_window not set
+    const config = validateConfig({ defaults: { min_history: 5, grace_minutes: 30 } });
+    const report = buildReport(octoberInput({ config }));
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+
+    // Assess
+    expect(markdown).toContain('| `min_history` | 5 | configured |');
+    expect(markdown).toContain('| `grace_minutes` | 30 | configured |');
+    expect(markdown).toContain('| `baseline_window` | 20 | _built-in_ |');
+    expect(html).toContain('<tr><td class="nowrap"><code>min_history</code></td><td>5</td><td class="nowrap">in the config</td></tr>');
+    expect(html).toContain('<tr><td class="nowrap"><code>baseline_window</code></td><td>20</td><td class="nowrap"><span class="note">built-in</span></td></tr>');
   });
 });

@@ -1,4 +1,4 @@
-import { type Config, DEFAULT_CONFIG } from '../../config.ts';
+import { type Config, DEFAULT_CONFIG, defaultsSetIn } from '../../config.ts';
 import type { Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
@@ -105,10 +105,19 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Every default (marked when it is the built-in one) and every per-subject override, for the appendix. */
+/**
+ * Every default (marked built-in when the config does not set it: one it sets is its own, whatever
+ * the value) and every per-subject override, for the appendix.
+ */
 export function thresholdAppendix(config: Config, rules: ThresholdAppendix['rules']): ThresholdAppendix {
   const builtIn = DEFAULT_CONFIG.defaults as Record<string, unknown>;
-  const defaults = Object.entries(config.defaults).map(([key, value]) => ({ key, value: show(value), builtIn: sameValue(value, builtIn[key]) }));
+  // A config validateConfig did not read says nothing of what it set: then a built-in value is taken as built-in.
+  const written = defaultsSetIn(config);
+  const defaults = Object.entries(config.defaults).map(([key, value]) => ({
+    key,
+    value: show(value),
+    builtIn: written ? !written.has(key) : sameValue(value, builtIn[key]),
+  }));
   const overrides: ThresholdUsed[] = [];
   const section = (name: string, entries: Record<string, Record<string, unknown> | undefined>, skip: readonly string[]) => {
     for (const [subject, own] of Object.entries(entries).sort(([a], [b]) => a.localeCompare(b))) {
