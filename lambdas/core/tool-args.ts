@@ -122,7 +122,10 @@ function placeholderUnderPattern(value: string, pattern: string): boolean {
 
 function gotText(value: unknown): string {
   const text = value === undefined ? 'undefined' : JSON.stringify(value);
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+  if (text.length <= 80) return text;
+  // Not between the two halves of an astral character (an emoji): a lone surrogate is no text.
+  const cut = /[\uD800-\uDBFF]/.test(text[78]) ? 78 : 79;
+  return `${text.slice(0, cut)}…`;
 }
 
 function kindOf(value: unknown): string {

@@ -265,6 +265,16 @@ describe('checkToolArgs', () => {
     expect(errors).toEqual([]);
   });
 
+  it('cuts a long value on a character boundary: an emoji at the cut is left out whole, not halved', () => {
+    // Prepare: the JSON text's 79th unit is the first half of 😀.
+    const value = `${'a'.repeat(77)}😀 the user`;
+    // Act
+    const [error] = check({ user_id: value });
+    // Assess
+    expect(error.got).toBe(`"${'a'.repeat(77)}…`);
+    expect(error.message).toContain(`got the placeholder text "${'a'.repeat(77)}…: `);
+  });
+
   it('walks nested objects and lists, naming the path', () => {
     const errors = check({ customer: { email: 'his email' }, items: [{ price: 10 }, { price: 'the usual' }] });
     expect(errors.map((e) => e.arg)).toEqual(['customer.email', 'items[1].price']);
