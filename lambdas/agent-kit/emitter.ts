@@ -1,3 +1,5 @@
+import { argumentsObject, described } from './tool-call-args.ts';
+
 /**
  * The agent emitter: writes the contract's agent lines (§1a) while it keeps the budget, so the
  * rule that detects a leak after the fact is the rule that prevents it. One pool per root run,
@@ -92,14 +94,6 @@ const DETAIL_NUMBERS: readonly { key: keyof ActionDetail; expected: string; whol
   { key: 'tokens_out', expected: 'a whole number of tokens, 0 or more', whole: true },
   { key: 'duration_ms', expected: 'a number of milliseconds, 0 or more', whole: false },
 ];
-
-/** A value as a message names it: `NaN`, `-0.2`, `the string "0.05"`, `null`. */
-function described(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 39)}…` : value)}`;
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'a list' : typeof value === 'object' ? 'an object' : typeof value;
-}
 
 /** Why `detail` cannot be written, or undefined. */
 function detailProblem(detail: ActionDetail): string | undefined {
@@ -304,11 +298,16 @@ export class AgentEmitter {
     return result;
   }
 
-  /** A tool call: the `tool_call` action (budget-checked) and the `tool.call` line with its arguments. */
-  toolCall(tool: string, args: Readonly<Record<string, unknown>>, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
+  /**
+   * A tool call: the `tool_call` action (budget-checked) and the `tool.call` line with its arguments:
+   * an object, or its JSON text (OpenAI's `function.arguments`), written as the object. Anything
+   * else throws a `TypeError`, with nothing written.
+   */
+  toolCall(tool: string, args: Readonly<Record<string, unknown>> | string, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
     const { callId, ...rest } = detail;
+    const argsObject = argumentsObject(`${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`, args, '. Nothing was recorded.');
     const receipt = this.action('tool_call', { ...rest, name: tool });
-    this.line({ type: 'tool.call', tool, args, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
+    this.line({ type: 'tool.call', tool, args: argsObject, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
     return receipt;
   }
 

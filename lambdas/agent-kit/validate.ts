@@ -1,5 +1,6 @@
 import { ownValue } from '../core/own-property.ts';
 import { type ArgError, type ArgType, checkToolArgs } from '../core/tool-args.ts';
+import { argumentsObject } from './tool-call-args.ts';
 
 /** The part of a silent-audit config the validator reads: `tools.<name>.args`. */
 export interface ToolArgsConfig {
@@ -23,10 +24,13 @@ export interface ValidateOptions {
  * Checks a tool call's arguments before dispatch, with the same rules the `tool-arg-invalid`
  * detector applies after the fact. On `ok: false`, send the messages back to the model instead of
  * calling the tool: they say what each argument must be, what came instead, and what to pass.
+ * `args` is an object, or its JSON text (OpenAI's `function.arguments`); anything else throws a
+ * `TypeError`.
  */
-export function validateToolArgs(tool: string, args: Readonly<Record<string, unknown>>, config: ToolArgsConfig = {}, options: ValidateOptions = {}): ToolArgsResult {
+export function validateToolArgs(tool: string, args: Readonly<Record<string, unknown>> | string, config: ToolArgsConfig = {}, options: ValidateOptions = {}): ToolArgsResult {
+  const argsObject = argumentsObject(`validateToolArgs(${JSON.stringify(tool)}):`, args);
   const now = options.now === undefined ? Date.now() : options.now instanceof Date ? options.now.getTime() : options.now;
-  const errors = checkToolArgs(args, ownValue(config.tools, tool)?.args, { now, inferFromNames: options.inferFromNames });
+  const errors = checkToolArgs(argsObject, ownValue(config.tools, tool)?.args, { now, inferFromNames: options.inferFromNames });
   return { ok: errors.length === 0, errors: errors.map(({ arg, expected, got, message }) => ({ arg, expected, got, message })) };
 }
 

@@ -171,6 +171,30 @@ describe('createAgentEmitter', () => {
       },
     ]);
   });
+
+  it("writes arguments given as JSON text (OpenAI's function.arguments) as the object, which the pipeline judges", async () => {
+    // Prepare
+    const { root, lines, parsed } = setup();
+    const toolCall = { id: 'call_9', function: { name: 'escalate_to_human', arguments: '{"user_id":"the user mentioned in the conversation","email":"his email"}' } };
+    // Act
+    root.toolCall(toolCall.function.name, toolCall.function.arguments, { callId: toolCall.id });
+    root.end();
+    // Assess
+    expect(parsed()[2]).toMatchObject({ type: 'tool.call', args: { user_id: 'the user mentioned in the conversation', email: 'his email' }, call_id: 'call_9' });
+    const findings = await detect(lines);
+    expect(findings.map((f) => [f.detector, f.evidence.call_id])).toEqual([['tool-arg-invalid', 'call_9']]);
+  });
+
+  it('refuses arguments that are not an object of named arguments, and records nothing', () => {
+    // Prepare
+    const { root, lines } = setup({ budget: { max_actions: 1 } });
+    // Act
+    const calls = [null, ['the user'], 42, 'not JSON'].map((args) => () => root.toolCall('escalate_to_human', args as never));
+    // Assess
+    for (const call of calls) expect(call).toThrow(/^support-bot run r-1: toolCall\("escalate_to_human"\) args must be an object of named arguments .*Nothing was recorded\.$/);
+    expect(lines).toEqual([]);
+    expect(root.remaining()).toEqual({ actions: 1 });
+  });
 });
 
 describe('one definition for prevention and detection', () => {

@@ -66,6 +66,32 @@ describe('validateToolArgs', () => {
     expect(result.errors.map((e) => e.arg)).toEqual(['user_id']);
   });
 
+  it("reads arguments given as JSON text (OpenAI's function.arguments) as the object they encode", () => {
+    // Prepare
+    const asText = '{"user_id":"the user mentioned in the conversation","email":"his email"}';
+    // Act
+    const fromText = validateToolArgs('escalate_to_human', asText, CONFIG, { now: NOW });
+    // Assess
+    expect(fromText.errors.map((e) => e.arg)).toEqual(['user_id', 'email']);
+    expect(fromText).toEqual(validateToolArgs('escalate_to_human', JSON.parse(asText) as Record<string, unknown>, CONFIG, { now: NOW }));
+  });
+
+  it.each([
+    [null, 'got null'],
+    [['the user'], 'got a list'],
+    [42, 'got 42'],
+    [undefined, 'got undefined'],
+    [new Map([['user_id', 'u-1']]), 'got a Map'],
+    ['[1, 2]', 'got JSON text of a list'],
+    ['{"user_id": ', 'got text that is not JSON'],
+  ])('refuses arguments that are not an object of named arguments: %j', (args, got) => {
+    // Act
+    const validate = () => validateToolArgs('escalate_to_human', args as never, CONFIG, { now: NOW });
+    // Assess
+    expect(validate).toThrow(TypeError);
+    expect(validate).toThrow(`validateToolArgs("escalate_to_human"): args must be an object of named arguments ({"user_id": …}) or the JSON text of one; ${got}`);
+  });
+
   it('counts relative date bounds from now by default', () => {
     const inAYear = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
     expect(validateToolArgs('escalate_to_human', { due: inAYear }, CONFIG).ok).toBe(false);
