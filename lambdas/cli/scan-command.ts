@@ -191,7 +191,10 @@ export async function scanToStore(
     const since = opts.since ?? Date.now() - DEFAULT_SCAN_SINCE_MS;
     for (const logGroup of opts.logGroups) sources.push(logGroupSource(client, { logGroup, since, filterPattern: subscriptionFilterPattern() }));
   }
-  const yearNow = opts.now ?? Date.now();
+  // Syslog dates carry no year: a date in the future steps back one (contract §1b). The future
+  // is the clock's, or a later --now's; an earlier --now only sets when absence is judged (the log
+  // lines after it are still this year's, not a year older).
+  const yearNow = Math.max(opts.now ?? Number.NEGATIVE_INFINITY, Date.now());
 
   const opened = await openStore(opts.store);
   const store = new ScanStore(opened.persistent ? opened.store : undefined, { keepRecords: opened.persistent || (options.keepRecords ?? true) });

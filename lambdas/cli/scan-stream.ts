@@ -162,7 +162,7 @@ export function enrichWithContext(events: readonly AuditEvent[], context: readon
 
 export interface StreamOptions {
   readonly year?: number;
-  /** The moment "now" for year inference of syslog dates. */
+  /** The moment "now" for year inference of syslog dates: the clock, or a later `--now` (never an earlier one). */
   readonly now: number;
   /** Where the progress bar goes (only on a terminal). */
   readonly progress: NodeJS.WritableStream;

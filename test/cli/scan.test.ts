@@ -234,6 +234,24 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain('Still in flight at 2026-10-09T11:01:02Z, the latest event, so not judged yet: 1 agent run that never logged its end');
   });
 
+  it('dates syslog lines after an earlier --now in the current year: --now sets when absence is judged, not the year', async () => {
+    // Prepare: logrotate's daily alert from 40 to 5 days ago (no year in the lines), --now 20 days ago
+    const DAY = 86_400_000;
+    const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const days = Array.from({ length: 36 }, (_, i) => today - (40 - i) * DAY);
+    const syslogDate = (day: number) => `${MONTHS[new Date(day).getUTCMonth()]} ${String(new Date(day).getUTCDate()).padStart(2, ' ')}`;
+    const dir = mkdtempSync(join(tmpdir(), 'scan-now-year-'));
+    const file = join(dir, 'messages');
+    writeFileSync(file, days.map((day) => `${syslogDate(day)} 04:03:01 combo logrotate: ALERT exited abnormally with [1]`).concat('').join('\n'));
+    const config = validateConfig({ jobs: { logrotate: { schedule: '3 4 * * *', grace_minutes: 20 } } });
+    // Act
+    const { result } = await scan([file], { config, json: true, now: today - 20 * DAY + 12 * 3_600_000 });
+    // Assess: every day's run where it happened, none missed
+    expect(result.findings.filter((f) => f.detector === 'missed-run').map((f) => f.expected_at)).toEqual([]);
+    expect(result.findings.map((f) => f.ts)).toEqual(days.map((day) => new Date(day + 4 * 3_600_000 + 181_000).toISOString().replace('.000Z', 'Z')));
+  });
+
   it('exits 0 with no findings', async () => {
     const { result, stdout } = await scan([fx('healthy.jsonl')]);
     expect(result.exitCode).toBe(0);
