@@ -207,6 +207,19 @@ export interface OutputDiscarded {
   readonly reason: string;
 }
 
+/**
+ * systemd's older `Starting D...`, which names only the unit's description D: the systemd host
+ * reducer (systemd-host-reducer.ts) makes it a run start of the unit when the host's log tells
+ * which unit D is; else it starts nothing.
+ */
+export interface UnitStarting {
+  readonly type: 'unit.starting';
+  /** None: which unit (job) it is about is what the line does not say. */
+  readonly job?: undefined;
+  readonly description: string;
+  readonly host?: string;
+}
+
 export type EventBody =
   | RunStart
   | RunEnd
@@ -218,7 +231,8 @@ export type EventBody =
   | GuardBypass
   | AuditWrite
   | RunFailedMarker
-  | OutputDiscarded;
+  | OutputDiscarded
+  | UnitStarting;
 
 /** A parsed event with its resolved time (epoch ms) and where it came from. */
 export interface AuditEvent<B extends EventBody = EventBody> {

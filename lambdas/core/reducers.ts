@@ -6,11 +6,13 @@ import { guardReducer } from './guard-reducer.ts';
 import { jobReducer } from './job-reducer.ts';
 import type { SubjectReducer } from './pipeline.ts';
 import { routeReducer } from './route-reducer.ts';
+import { systemdHostReducer } from './systemd-host-reducer.ts';
 
 /** Every subject kind the pipeline keeps state for. */
 export const REDUCERS: readonly SubjectReducer<unknown>[] = [
   jobReducer as SubjectReducer<unknown>,
   cronHostReducer as SubjectReducer<unknown>,
+  systemdHostReducer as SubjectReducer<unknown>,
   guardReducer as SubjectReducer<unknown>,
   auditTrailReducer as SubjectReducer<unknown>,
   ...AGENT_REDUCERS,

@@ -110,6 +110,32 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.counts.eventLines).toBe(3 * days.length);
   });
 
+  it.each([
+    ['systemd 245 (Ubuntu 20.04): `Succeeded.`, then `Started D.`', 'backup.service: Succeeded.', 'Started Nightly backup.'],
+    ['systemd 248/249: `Deactivated successfully.`, then `Finished D.`', 'backup.service: Deactivated successfully.', 'Finished Nightly backup.'],
+  ])('does not call a daily oneshot missed whose `Starting` names only its description, %s', async (_name, succeeded, finished) => {
+    // Prepare: the timer job at 02:30 of the test above, in an older systemd's words (grace 20, 42 minutes a run)
+    const dir = mkdtempSync(join(tmpdir(), 'scan-oneshot-old-'));
+    const file = join(dir, 'backup.log');
+    const days = [1, 2, 3, 4, 5, 6, 7];
+    writeFileSync(
+      file,
+      days
+        .flatMap((d) => [
+          `Oct  ${d} 02:30:00 web1 systemd[1]: Starting Nightly backup...`,
+          `Oct  ${d} 03:12:01 web1 systemd[1]: ${succeeded}`,
+          `Oct  ${d} 03:12:01 web1 systemd[1]: ${finished}`,
+        ])
+        .concat('')
+        .join('\n'),
+    );
+    const config = validateConfig({ jobs: { 'backup.service': { schedule: '30 2 * * *', grace_minutes: 20 } } });
+    // Act
+    const { result } = await scan([file], { config, year: 2026, json: true });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.expected_at ?? f.run_id])).toEqual([]);
+  });
+
   it('reports a Lambda timeout whose "Task timed out" line comes after the REPORT that has no Status', async () => {
     // Prepare: the order older runtimes write a timeout in (the REPORT first, without Status: timeout)
     const dir = mkdtempSync(join(tmpdir(), 'scan-timeout-'));

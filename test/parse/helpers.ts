@@ -41,7 +41,7 @@ export function eventsOf(outcomes: readonly ParseOutcome[]): AuditEvent[] {
 /**
  * One outcome as a short text for table-driven expectations:
  * `run.start <job> <run_id> @<iso>`, `run.end <job> <run_id> exit=<n>`, `run.failed <job> <run_id> "<reason>"`,
- * `output.discarded <host>`; `nothing` for a recognised line without events; `unrecognised`; `rejected: <reason>`.
+ * `output.discarded <host>`, `unit.starting <description>`; `nothing` for a recognised line without events; `unrecognised`; `rejected: <reason>`.
  */
 export function summary(outcome: ParseOutcome): string {
   if (outcome.kind === 'unrecognised') return 'unrecognised';
@@ -60,6 +60,8 @@ export function summary(outcome: ParseOutcome): string {
           return `run.failed ${b.job} ${b.run_id ?? '-'} "${b.reason}" ${at}`;
         case 'output.discarded':
           return `output.discarded ${b.host ?? '-'} ${at}`;
+        case 'unit.starting':
+          return `unit.starting ${b.description} ${at}`;
         default:
           return `${String(b.type)} ${at}`;
       }

@@ -37,11 +37,11 @@ describe('systemd as text (contract §1b)', () => {
       'systemd 245 (Ubuntu 20.04): "Succeeded.", and starts that name only the description',
       'syslog/systemd-ubuntu2004.log',
       [
-        'nothing',
+        'unit.starting Clean php session files @2026-04-28T08:39:01.000Z',
         'output.discarded zino @2026-04-28T08:39:01.000Z',
         'run.end phpsessionclean.service *open exit=0 @2026-04-28T08:39:01.000Z',
         'run.start Clean php session files Clean php session files@zino@2026-04-28T08:39:01.000Z @2026-04-28T08:39:01.000Z',
-        'nothing',
+        'unit.starting Nightly backup @2026-04-29T02:30:00.000Z',
         'run.end backup.service *open exit=2 @2026-04-29T02:30:07.000Z',
         `run.failed backup.service *open "systemd result 'exit-code'" @2026-04-29T02:30:07.000Z`,
         'nothing',
@@ -51,7 +51,7 @@ describe('systemd as text (contract §1b)', () => {
       'systemd 249 (Ubuntu 22.04): "Finished <description>."',
       'syslog/systemd-ubuntu2204.log',
       [
-        'nothing',
+        'unit.starting Nightly backup @2026-10-05T02:30:00.000Z',
         'run.end backup.service *open exit=0 @2026-10-05T02:30:07.000Z',
         'run.end Nightly backup *open exit=0 @2026-10-05T02:30:07.000Z',
         'nothing',
@@ -61,7 +61,7 @@ describe('systemd as text (contract §1b)', () => {
     [
       'systemd 219 (CentOS 7): lower-case "main process exited"',
       'syslog/systemd-centos7.log',
-      ['nothing', 'run.end backup.service *open exit=1 @2026-07-10T03:00:04.000Z', 'nothing', 'nothing', 'nothing'],
+      ['unit.starting Nightly backup @2026-07-10T03:00:01.000Z', 'run.end backup.service *open exit=1 @2026-07-10T03:00:04.000Z', 'nothing', 'nothing', 'nothing'],
     ],
     [
       'signals, timeouts, a failed dependency and a failed control process',
@@ -121,11 +121,11 @@ describe('systemd as text (contract §1b)', () => {
     ]);
   });
 
-  it('reads nothing in a Starting line that names only the description (older wording)', () => {
+  it('reads a Starting line that names only the description (older wording) as a unit starting, no run of its own', () => {
     // Act
     const outcome = parseLine('Oct  1 02:30:00 web1 systemd[1]: Starting Nightly backup...', contextFor('syslog', 1, { now: NOW }));
-    // Assess
-    expect(outcome.kind === 'events' && outcome.events).toEqual([]);
+    // Assess: the systemd host reducer finds its unit, when the host's log tells it
+    expect(outcome.kind === 'events' && outcome.events.map((e) => e.body)).toEqual([{ type: 'unit.starting', description: 'Nightly backup', host: 'web1' }]);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import type { RunEnd, RunFailedMarker, RunStart, UnitStarting } from '../events.ts';
 import { defined, quoted } from './bodies.ts';
 import { OPEN_RUN, systemdRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
@@ -10,13 +10,14 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *
  *   `Started backup.service - Nightly backup.` / `Started Nightly backup.`          → run.start
  *   `Starting backup.service - Nightly backup...` (systemd ≥ 249, the unit named)   → run.start
+ *   `Starting Nightly backup...` (older, the description only)                       → unit.starting
  *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
  *   `backup.service: Main process exited, code=killed, status=9/KILL`               → run.failed
  *   `backup.service: Failed with result 'exit-code'.`                               → run.failed
  *   `backup.service: Deactivated successfully.` (`Succeeded.` before v248)          → run.end, exit 0
  *   `Finished backup.service - Nightly backup.` / `Finished Nightly backup.`        → run.end, exit 0
  *   `Dependency failed for backup.service - Nightly backup.`                        → run.failed
- *   `backup.service: Consumed 1.234s CPU time.`, `Starting Nightly backup...`, `Failed to start …`, … → nothing
+ *   `backup.service: Consumed 1.234s CPU time.`, `Failed to start …`, `Stopping …`, … → nothing
  *
  * The job is the unit name; a line of the older wording that names no unit has only the unit's
  * description, which is then the job. End lines cannot name their run: they carry OPEN_RUN.
@@ -24,8 +25,10 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  * `Starting U…` is the only line a Type=oneshot unit (the usual timer job) logs when its run
  * begins: it logs no `Started`, only `Finished` when it ends. Other units log `Started` seconds
  * after it; the job reducer counts the two as one run (see SYSTEMD_START_WINDOW_MS there). A
- * `Starting` that names no unit (older wording, description only) is still nothing: the
- * description cannot be told to be the unit's.
+ * `Starting` that names no unit (older wording, description only) cannot be told to be the
+ * unit's by the line alone: it is a `unit.starting`, which the systemd host reducer
+ * (systemd-host-reducer.ts) makes a run start of the unit when the host's log shows which unit
+ * that description belongs to, and otherwise drops.
  */
 
 const FORMAT = 'systemd';
@@ -40,6 +43,11 @@ const FINISHED = /^Finished (.+?)\.?\s*$/s;
 const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
 const OTHER_LIFECYCLE = /^(?:Starting .+|Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|Unit \S+ entered failed state\.?|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
+
+/** Whether a name is a systemd unit's (`backup.service`, `backup@home.service`), not a description. */
+export function isUnitName(name: string): boolean {
+  return UNIT_NAME.test(name);
+}
 
 /** Fields a journal record adds to the message (journalctl -o json). */
 export interface SystemdJournalFields {
@@ -102,7 +110,7 @@ export function systemdOutcome(rec: SyslogParse, ctx: LineContext, fields: Syste
   return eventsOf(format, ctx, rec.at, ...bodies);
 }
 
-type Bodies = Array<RunStart | RunEnd | RunFailedMarker>;
+type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting>;
 
 /** The bodies a manager message yields, a rejection reason, or undefined when it is not ours. */
 function systemdBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
@@ -133,7 +141,7 @@ function systemdBodies(message: string, at: number, host: string | undefined, fi
   if (starting) {
     // The unit from the journal record's UNIT field, else from a message that names it.
     const job = fields.unit ?? jobOfSubject(starting[1]);
-    if (!UNIT_NAME.test(job)) return [];
+    if (!UNIT_NAME.test(job)) return [defined<UnitStarting>({ type: 'unit.starting', description: starting[1], host })];
     return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host })];
   }
   const finished = FINISHED.exec(message);

@@ -1,0 +1,318 @@
+import { HOST_TTL_MS } from './cron-host-reducer.ts';
+import type { AuditEvent, RunStart, UnitStarting } from './events.ts';
+import { shortenName } from './parse/derived-name.ts';
+import { systemdRunId } from './parse/run-ids.ts';
+import { isUnitName } from './parse/systemd.ts';
+import type { Reduction, SubjectReducer } from './pipeline.ts';
+
+/**
+ * Which unit an older systemd's `Starting D...` is about. systemd before 249 (Ubuntu 20.04's 245,
+ * CentOS 7 and 8) names only the unit's description D in its job lines: a Type=oneshot timer job
+ * logs `Starting Nightly backup...` when it begins and, when it ends,
+ *
+ *   `backup.service: Succeeded.` (`Deactivated successfully.` from 248 on), then at once
+ *   `Finished Nightly backup.` (`Started Nightly backup.` in older versions)
+ *
+ * The second pair is written in one step of the service manager (the unit's result, then its start
+ * job's), nothing between them: it is the one place such a log ties D to its unit U. Such a run
+ * (a pending `Starting D`, then `U` succeeded and `D` finished right after, on the same host) is
+ * read as U's run from its `Starting` line, and the host's state remembers that D is U, so a later
+ * `Starting D` becomes a run start of U too: its duration is known, and a long daily job is not
+ * taken as started when it ended (`missed-run`).
+ *
+ * Two places do this:
+ * - `enrich`, within a batch: a `Starting D` whose own end pair follows in the batch becomes the
+ *   start of that pair's unit before the job reducer sees it (the end comes after it);
+ * - `apply`, across batches (`systemdhost#<host>`): a `Starting D` whose end is not in its batch
+ *   is handed to the job reducer as U's start when an earlier run taught that D is U.
+ *
+ * Nothing is guessed. A description seen with two units on a host, or a unit with two
+ * descriptions, is never resolved. A `Starting D` is never handed off when an end of U at or after
+ * it is known (in its batch, or remembered): the job reducer has already closed that run without
+ * it (a first run, a redelivered batch, lines out of order), and a start handed on now would open
+ * a run that never ends. Such a start stays what it was before: nothing. Units whose systemd logs
+ * no `U: Succeeded.` (CentOS 7's systemd 219) are never learned, so their starts never open a
+ * run that only `Started D.` would end.
+ */
+
+export const SYSTEMD_HOST_STATE_KIND = 'systemdhost';
+
+/** A description the host's log tied to its unit, or to more than one (`ambiguous`). */
+export interface UnitDescription {
+  readonly description: string;
+  /** Absent when ambiguous. */
+  readonly unit?: string;
+  readonly ambiguous?: true;
+  /** When the pair that taught it was last seen. */
+  readonly at: number;
+  /** The latest end of the unit known on this host: a `Starting` before it is of a run already ended. */
+  readonly lastEndAt?: number;
+}
+
+/** A `Starting D` not yet followed by the pair that ties D to its unit. */
+export interface PendingStart {
+  readonly description: string;
+  readonly at: number;
+}
+
+/** What the pipeline keeps per host whose systemd names only descriptions: compact, bounded, JSON-serialisable. */
+export interface SystemdHostState {
+  readonly host: string;
+  /** The descriptions learned, newest last (the latest MAX_UNITS). */
+  readonly units: readonly UnitDescription[];
+  /** Recent `Starting D` lines, oldest first (the newest MAX_PENDING): the first half of the evidence. */
+  readonly pending: readonly PendingStart[];
+  /** The latest line time that changed the state. */
+  readonly lastAt?: number;
+  /** When the state may be deleted (DynamoDB TTL): HOST_TTL_MS after its latest line, or after it was written. */
+  readonly expiresAt?: number;
+}
+
+/** A host runs tens of timer units; a few hundred descriptions cover it. */
+const MAX_UNITS = 200;
+/** A boot starts a hundred units; a day's timer jobs are a few dozen. */
+const MAX_PENDING = 100;
+/** `U: Succeeded.` and `Finished D.` are written in one step: the same second of a syslog time. */
+const PAIR_WINDOW_MS = 1_000;
+/**
+ * The service manager's lines as text (syslog, `journalctl -o short`): a `journalctl -o json`
+ * record names its unit (`UNIT`) and needs none of this, and cron's records share its format.
+ */
+const SYSTEMD_TEXT_FORMAT = 'systemd';
+
+export function systemdHostKey(host: string): string {
+  return `${SYSTEMD_HOST_STATE_KIND}#${host}`;
+}
+
+export function initialSystemdHostState(host: string): SystemdHostState {
+  return { host, units: [], pending: [] };
+}
+
+type Body = { readonly type: string; readonly job?: string; readonly host?: string; readonly exit_code?: number; readonly description?: string };
+
+function bodyOf(event: AuditEvent): Body {
+  return event.body as unknown as Body;
+}
+
+/** A service manager's line that names its host: the only lines whose order on that host is known. */
+function hostOf(event: AuditEvent): string | undefined {
+  if (event.format !== SYSTEMD_TEXT_FORMAT) return undefined;
+  const body = bodyOf(event);
+  if (body.type !== 'run.start' && body.type !== 'run.end' && body.type !== 'run.failed' && body.type !== 'unit.starting') return undefined;
+  return typeof body.host === 'string' ? body.host : undefined;
+}
+
+function isStarting(event: AuditEvent): event is AuditEvent<UnitStarting> {
+  return event.body.type === 'unit.starting';
+}
+
+/** The description a `Starting D` names, as the job of a `Finished D.` of the same text is named (long ones shortened). */
+function startingDescription(event: AuditEvent): string | undefined {
+  const body = bodyOf(event);
+  if (body.type === 'unit.starting' && typeof body.description === 'string') return shortenName(body.description);
+  // A `Starting D` made U's start (by `enrich`, or handed off): still the first half of the evidence.
+  if (body.type === 'run.start' && typeof body.description === 'string') return shortenName(body.description);
+  return undefined;
+}
+
+/** `U: Succeeded.` / `U: Deactivated successfully.` (or any success end that names its unit). */
+function unitSucceeded(event: AuditEvent): string | undefined {
+  const body = bodyOf(event);
+  return body.type === 'run.end' && body.exit_code === 0 && typeof body.job === 'string' && isUnitName(body.job) ? body.job : undefined;
+}
+
+/** The description a `Finished D.` or `Started D.` completes (a start job's end that names no unit). */
+function completedDescription(event: AuditEvent): string | undefined {
+  const body = bodyOf(event);
+  if (typeof body.job !== 'string' || isUnitName(body.job) || body.description !== undefined) return undefined;
+  return (body.type === 'run.end' && body.exit_code === 0) || body.type === 'run.start' ? body.job : undefined;
+}
+
+/** An end of a unit's run (any result). */
+function unitEnded(event: AuditEvent): string | undefined {
+  const body = bodyOf(event);
+  return (body.type === 'run.end' || body.type === 'run.failed') && typeof body.job === 'string' && isUnitName(body.job) ? body.job : undefined;
+}
+
+interface Pair {
+  readonly at: number;
+  readonly host: string;
+  readonly description: string;
+  readonly unit: string;
+}
+
+/**
+ * The events (by index) that complete a description right after a unit succeeded on the same host
+ * (`U: Succeeded.` then `Finished D.`), with nothing of the service manager's on that host between.
+ */
+function pairsOf(events: readonly AuditEvent[]): Map<number, Pair> {
+  const pairs = new Map<number, Pair>();
+  const previous = new Map<string, AuditEvent>();
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    const host = hostOf(event);
+    if (host === undefined) continue;
+    const description = completedDescription(event);
+    const before = previous.get(host);
+    const unit = before && unitSucceeded(before);
+    if (description !== undefined && unit !== undefined && event.at >= before!.at && event.at - before!.at <= PAIR_WINDOW_MS) pairs.set(i, { at: event.at, host, description, unit });
+    previous.set(host, event);
+  }
+  return pairs;
+}
+
+/** Host + description: the key of a description's facts. */
+function keyOf(host: string, description: string): string {
+  return `${host}\n${description}`;
+}
+
+/** The keys of descriptions that the pairs tie to more than one unit, or whose unit they tie to more than one description. */
+function ambiguousIn(pairs: readonly Pair[]): Set<string> {
+  const unitsOf = new Map<string, Set<string>>();
+  const descriptionsOf = new Map<string, Set<string>>();
+  for (const p of pairs) {
+    const d = keyOf(p.host, p.description);
+    const u = keyOf(p.host, p.unit);
+    if (!unitsOf.has(d)) unitsOf.set(d, new Set());
+    unitsOf.get(d)!.add(p.unit);
+    if (!descriptionsOf.has(u)) descriptionsOf.set(u, new Set());
+    descriptionsOf.get(u)!.add(p.description);
+  }
+  const ambiguous = new Set<string>();
+  for (const p of pairs) {
+    if (unitsOf.get(keyOf(p.host, p.description))!.size > 1 || descriptionsOf.get(keyOf(p.host, p.unit))!.size > 1) ambiguous.add(keyOf(p.host, p.description));
+  }
+  return ambiguous;
+}
+
+/** A `Starting D` as the run start of unit U: the id a `Starting U - D...` line at that time would have. */
+function startOf(event: AuditEvent<UnitStarting>, unit: string): AuditEvent<RunStart> {
+  const host = event.body.host;
+  return { ...event, body: { type: 'run.start', job: unit, run_id: systemdRunId(unit, event.at, host), host, description: event.body.description } };
+}
+
+/**
+ * Within a batch (in time order): each `Starting D` whose next completion of D on its host is the
+ * `Finished D.` right after `U: Succeeded.` becomes U's run start. Run again on its own output it
+ * changes nothing (scan runs it over a chunk with context, the pipeline once more per batch).
+ */
+export function resolveStartsInBatch(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some(isStarting)) return events;
+  const pairs = pairsOf(events);
+  if (pairs.size === 0) return events;
+  const ambiguous = ambiguousIn([...pairs.values()]);
+  let out: AuditEvent[] | undefined;
+  // Walking back: the pair of the next completion of each description, null when that completion is not one.
+  const next = new Map<string, Pair | null>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i];
+    const host = hostOf(event);
+    if (host === undefined) continue;
+    const completed = completedDescription(event);
+    if (completed !== undefined) {
+      next.set(keyOf(host, completed), pairs.get(i) ?? null);
+      continue;
+    }
+    if (!isStarting(event)) continue;
+    const key = keyOf(host, shortenName(event.body.description));
+    const pair = next.get(key);
+    // An earlier `Starting D` never takes this completion: it belongs to the latest start before it.
+    next.delete(key);
+    if (!pair || ambiguous.has(key)) continue;
+    (out ??= events.slice())[i] = startOf(event, pair.unit);
+  }
+  return out ?? events;
+}
+
+export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
+  // Its events are jobs' (it reports nothing itself); its state is the host's.
+  kind: 'job',
+  stateKind: SYSTEMD_HOST_STATE_KIND,
+  subjectOf: hostOf,
+  initial: initialSystemdHostState,
+  enrich: resolveStartsInBatch,
+  apply(initial, host, events, ctx): Reduction<SystemdHostState> {
+    const units = initial.units.map((u) => ({ ...u }) as { -readonly [K in keyof UnitDescription]: UnitDescription[K] });
+    const pending = initial.pending.slice();
+    let lastAt = initial.lastAt;
+    const starts: AuditEvent<UnitStarting>[] = [];
+    const endsInBatch = new Map<string, number>();
+    const pairs = pairsOf(events);
+    const find = (description: string) => units.find((u) => u.description === description);
+
+    const learn = (pair: Pair) => {
+      const known = find(pair.description);
+      if (known && known.unit !== pair.unit) {
+        delete known.unit;
+        known.ambiguous = true;
+      } else if (known) known.lastEndAt = Math.max(known.lastEndAt ?? pair.at, pair.at);
+      else units.push({ description: pair.description, unit: pair.unit, at: pair.at, lastEndAt: pair.at });
+      const entry = find(pair.description)!;
+      entry.at = Math.max(entry.at, pair.at);
+      // A unit with another description: which of them it is cannot be told.
+      for (const other of units) {
+        if (other !== entry && other.unit === pair.unit) {
+          delete other.unit;
+          other.ambiguous = true;
+          delete entry.unit;
+          entry.ambiguous = true;
+        }
+      }
+    };
+
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      const description = startingDescription(event);
+      if (description !== undefined) {
+        if (isStarting(event)) starts.push(event);
+        if (!pending.some((p) => p.description === description && p.at === event.at)) {
+          pending.splice(pending.findLastIndex((p) => p.at <= event.at) + 1, 0, { description, at: event.at });
+          if (pending.length > MAX_PENDING) pending.shift();
+        }
+      }
+      const ended = unitEnded(event);
+      if (ended !== undefined) endsInBatch.set(ended, Math.max(endsInBatch.get(ended) ?? event.at, event.at));
+      const pair = pairs.get(i);
+      // The evidence whole: a `Starting D` before the pair (a `Started D.` without one is another unit's start).
+      if (pair && pending.some((p) => p.description === pair.description && p.at <= pair.at)) {
+        learn(pair);
+        removeWhere(pending, (p) => p.description === pair.description && p.at <= pair.at);
+      }
+    }
+    for (const entry of units) {
+      const end = entry.unit === undefined ? undefined : endsInBatch.get(entry.unit);
+      if (end !== undefined) entry.lastEndAt = Math.max(entry.lastEndAt ?? end, end);
+    }
+    units.sort((a, b) => a.at - b.at);
+    if (units.length > MAX_UNITS) units.splice(0, units.length - MAX_UNITS);
+
+    // Handed off again when redelivered (a crash may have lost them): the job reducer skips a start it has seen.
+    const handOff: AuditEvent[] = [];
+    for (const event of starts) {
+      const entry = find(shortenName(event.body.description));
+      if (entry?.unit === undefined || event.at <= (entry.lastEndAt ?? Number.NEGATIVE_INFINITY)) continue;
+      handOff.push(startOf(event, entry.unit));
+    }
+    const handed = handOff.length > 0 ? { handOff } : {};
+    if (JSON.stringify(units) === JSON.stringify(initial.units) && JSON.stringify(pending) === JSON.stringify(initial.pending)) return { state: initial, findings: [], records: [], ...handed };
+    for (const event of events) lastAt = Math.max(lastAt ?? event.at, event.at);
+    const state: SystemdHostState = {
+      host,
+      units,
+      pending,
+      ...(lastAt !== undefined ? { lastAt } : {}),
+      expiresAt: Math.max(lastAt ?? 0, ctx.clock.now()) + HOST_TTL_MS,
+    };
+    return { state, findings: [], records: [], ...handed };
+  },
+  expiresAt(state) {
+    return state.expiresAt;
+  },
+};
+
+/** Removes, in place, the entries `drop` matches. */
+function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (!drop(list[i])) list[kept++] = list[i];
+  list.length = kept;
+}

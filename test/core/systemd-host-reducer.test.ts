@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { type JobState } from '../../lambdas/core/job-reducer.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { resolveStartsInBatch, type SystemdHostState, systemdHostKey } from '../../lambdas/core/systemd-host-reducer.ts';
+
+const NOW = Date.parse('2026-10-20T00:00:00Z');
+const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => NOW } };
+const MINUTE = 60_000;
+
+/** systemd's lines as syslog writes them (year 2026), as the parser reads them. */
+function syslogLines(...lines: string[]): AuditEvent[] {
+  return lines.flatMap((message, line) => {
+    const outcome = parseLine(message, { source: { origin: 'syslog', line }, year: 2026 });
+    if (outcome.kind !== 'events') throw new Error(`not a systemd line: ${message}`);
+    return outcome.events;
+  });
+}
+
+/** A day's run of a Type=oneshot timer job in systemd 245's words: `Starting D...`, 42 minutes later `U: Succeeded.` and `Started D.`. */
+function oneshot245(day: number, host = 'web1'): { starting: AuditEvent[]; end: AuditEvent[] } {
+  const d = String(day).padStart(2, ' ');
+  return {
+    starting: syslogLines(`Oct ${d} 02:30:00 ${host} systemd[1]: Starting Nightly backup...`),
+    end: syslogLines(`Oct ${d} 03:12:00 ${host} systemd[1]: backup.service: Succeeded.`, `Oct ${d} 03:12:00 ${host} systemd[1]: Started Nightly backup.`),
+  };
+}
+
+const brief = (events: readonly AuditEvent[]) =>
+  events.map((e) => {
+    const b = e.body as { type: string; job?: string; run_id?: string; description?: string };
+    return b.type === 'unit.starting' ? `unit.starting ${b.description}` : `${b.type} ${b.job} ${b.run_id}`;
+  });
+
+async function jobState(store: MemoryAuditStore, job: string): Promise<JobState> {
+  return (await store.load([`job#${job}`])).get(`job#${job}`)?.state as JobState;
+}
+
+describe('systemd host reducer: the unit of an older `Starting D...`', () => {
+  it.each([
+    ['systemd 245: `U: Succeeded.`, then `Started D.`', 'backup.service: Succeeded.', 'Started Nightly backup.'],
+    ['systemd 248+: `U: Deactivated successfully.`, then `Finished D.`', 'backup.service: Deactivated successfully.', 'Finished Nightly backup.'],
+  ])('makes a `Starting D` the start of its unit when its run ends in the batch, %s', (_name, succeeded, finished) => {
+    // Prepare
+    const events = syslogLines(
+      'Oct  5 02:30:00 web1 systemd[1]: Starting Nightly backup...',
+      `Oct  5 03:12:00 web1 systemd[1]: ${succeeded}`,
+      `Oct  5 03:12:00 web1 systemd[1]: ${finished}`,
+    );
+    // Act
+    const enriched = resolveStartsInBatch(events);
+    // Assess
+    expect(brief(enriched)[0]).toBe('run.start backup.service backup.service@web1@2026-10-05T02:30:00.000Z');
+    expect(enriched.slice(1)).toEqual(events.slice(1));
+    expect(resolveStartsInBatch(enriched)).toBe(enriched);
+  });
+
+  it.each([
+    [
+      'a simple service: `Started D.` right after its own `Starting`',
+      ['Oct  5 02:30:00 web1 systemd[1]: Starting Report mailer...', 'Oct  5 02:30:00 web1 systemd[1]: backup.service: Succeeded.', 'Oct  5 02:30:00 web1 systemd[1]: Starting Other...', 'Oct  5 02:30:00 web1 systemd[1]: Started Report mailer.'],
+    ],
+    [
+      'a unit success on another host',
+      ['Oct  5 02:30:00 web1 systemd[1]: Starting Nightly backup...', 'Oct  5 03:12:00 web2 systemd[1]: backup.service: Succeeded.', 'Oct  5 03:12:00 web1 systemd[1]: Started Nightly backup.'],
+    ],
+    [
+      'a success seconds before',
+      ['Oct  5 02:30:00 web1 systemd[1]: Starting Nightly backup...', 'Oct  5 03:11:58 web1 systemd[1]: backup.service: Succeeded.', 'Oct  5 03:12:00 web1 systemd[1]: Started Nightly backup.'],
+    ],
+    [
+      'a description that two units end with',
+      [
+        'Oct  5 02:30:00 web1 systemd[1]: Starting Nightly backup...',
+        'Oct  5 03:12:00 web1 systemd[1]: backup.service: Succeeded.',
+        'Oct  5 03:12:00 web1 systemd[1]: Started Nightly backup.',
+        'Oct  5 04:30:00 web1 systemd[1]: Starting Nightly backup...',
+        'Oct  5 04:40:00 web1 systemd[1]: backup-db.service: Succeeded.',
+        'Oct  5 04:40:00 web1 systemd[1]: Started Nightly backup.',
+      ],
+    ],
+    ['CentOS 7 (systemd 219): no `U: Succeeded.` line', ['Jul 10 03:00:01 centos7 systemd[1]: Starting Nightly backup...', 'Jul 10 03:42:01 centos7 systemd[1]: Started Nightly backup.']],
+  ])('leaves a `Starting D` without a unit when the log does not tie them: %s', (_name, lines) => {
+    // Prepare
+    const events = syslogLines(...lines);
+    // Act
+    const enriched = resolveStartsInBatch(events);
+    // Assess
+    expect(enriched).toBe(events);
+  });
+
+  it('learns the unit from a run whose lines came in two batches, and times the next runs from `Starting`, batch by batch', async () => {
+    // Prepare: every line in its own delivery, four days
+    const store = new MemoryAuditStore();
+    const records = [];
+    // Act
+    for (const day of [1, 2, 3, 4]) {
+      const run = oneshot245(day);
+      records.push(...((await processBatch(run.starting, REDUCERS, store, ctx)).records ?? []));
+      records.push(...((await processBatch(run.end, REDUCERS, store, ctx)).records ?? []));
+    }
+    // Assess: the first run's start is not known when it ends (nothing tied D to U yet); the next ones are
+    expect(records.map((r) => [r.subject, r.run_id, r.duration_ms])).toEqual([
+      ['backup.service', 'backup.service@2026-10-01T03:12:00Z', undefined],
+      ['backup.service', 'backup.service@web1@2026-10-02T02:30:00.000Z', 42 * MINUTE],
+      ['backup.service', 'backup.service@web1@2026-10-03T02:30:00.000Z', 42 * MINUTE],
+      ['backup.service', 'backup.service@web1@2026-10-04T02:30:00.000Z', 42 * MINUTE],
+    ]);
+    const state = await jobState(store, 'backup.service');
+    expect(state.open).toEqual([]);
+    expect(state.starts).toEqual([Date.parse('2026-10-01T03:12:00Z'), Date.parse('2026-10-02T02:30:00Z'), Date.parse('2026-10-03T02:30:00Z'), Date.parse('2026-10-04T02:30:00Z')]);
+    const host = (await store.load([systemdHostKey('web1')])).get(systemdHostKey('web1'))?.state as SystemdHostState;
+    expect(host.units).toEqual([{ description: 'Nightly backup', unit: 'backup.service', at: Date.parse('2026-10-04T03:12:00Z'), lastEndAt: Date.parse('2026-10-04T03:12:00Z') }]);
+    expect(host.pending).toEqual([]);
+  });
+
+  it('opens no run for a `Starting D` delivered again after its run ended, nor for one whose run failed in its batch', async () => {
+    // Prepare: two days learn the unit; day 3's Starting comes again after its end; day 4 fails within one delivery
+    const store = new MemoryAuditStore();
+    for (const day of [1, 2]) {
+      const run = oneshot245(day);
+      await processBatch([...run.starting, ...run.end], REDUCERS, store, ctx);
+    }
+    const third = oneshot245(3);
+    await processBatch(third.starting, REDUCERS, store, ctx);
+    await processBatch(third.end, REDUCERS, store, ctx);
+    const failing = syslogLines(
+      'Oct  4 02:30:00 web1 systemd[1]: Starting Nightly backup...',
+      'Oct  4 02:30:07 web1 systemd[1]: backup.service: Main process exited, code=exited, status=2/INVALIDARGUMENT',
+      "Oct  4 02:30:07 web1 systemd[1]: backup.service: Failed with result 'exit-code'.",
+      'Oct  4 02:30:07 web1 systemd[1]: Failed to start Nightly backup.',
+    );
+    // Act
+    const again = await processBatch(third.starting, REDUCERS, store, ctx);
+    const failed = await processBatch(failing, REDUCERS, store, ctx);
+    const failedAgain = await processBatch(failing, REDUCERS, store, ctx);
+    // Assess
+    expect(again.records ?? []).toEqual([]);
+    expect(failed.findings.map((f) => f.detector)).toEqual(['run-failed']);
+    expect(failedAgain.findings).toEqual([]);
+    const state = await jobState(store, 'backup.service');
+    expect(state.open).toEqual([]);
+    expect(state.runs).toBe(4);
+    expect(state.durations).toEqual([42 * MINUTE, 42 * MINUTE, 42 * MINUTE]);
+  });
+
+  it('keeps what each host taught apart: the same description on another host stays without a unit', async () => {
+    // Prepare: web1 learns; web2's first run starts in a delivery of its own
+    const store = new MemoryAuditStore();
+    const web1 = oneshot245(1, 'web1');
+    await processBatch([...web1.starting, ...web1.end], REDUCERS, store, ctx);
+    const web2 = oneshot245(2, 'web2');
+    // Act
+    await processBatch(web2.starting, REDUCERS, store, ctx);
+    // Assess
+    expect((await jobState(store, 'backup.service')).open).toEqual([]);
+  });
+});
