@@ -72,17 +72,34 @@ function isBasicCredential(b64: string): boolean {
 }
 
 /**
+ * A quoted value, from just after its opening quote to just before its closing one, over the
+ * escapes inside it, as JSON text writes them (`\u00e4`, `\"`, `\/`): after `'` (a `\'` closes
+ * it, as in a shell), after `"`, and after `\"`, the quote of JSON text inside JSON text, whose
+ * own escapes are doubled there (`\\u00e4`, `\\\"`) and whose value a lone `\"` closes.
+ */
+const QUOTED_VALUE = String.raw`(?<=')(?:[^'\\\r\n]|\\[^'\r\n])+|(?<=(?<!\\)")(?:[^"\\\r\n]|\\[^\r\n])+|(?<=\\")(?:[^"\\\r\n]|\\\\(?:\\[^\r\n]|[^"\\\r\n])|\\[^"\\\r\n])+`;
+/**
+ * An escape an unquoted value runs over (`\u00e4`, `\/`, `\$`; doubled inside JSON text within
+ * JSON text), but not an escaped line break or tab (`\n`: JSON text's line ends there), quote or
+ * backslash.
+ */
+const ESCAPE_IN_WORD = String.raw`\\{1,2}(?![nrt"'\\])`;
+/** A `/`, also as JSON text escapes it (`\/`), and inside JSON text within JSON text (`\\\/`, `\\/`). */
+const SLASH = String.raw`\\{0,3}\/`;
+
+/**
  * `keyword = value`, `keyword: value`, `"keyword": "value"` (also inside JSON text whose quotes
- * are escaped): the value is replaced, the label kept. A quoted value runs to its closing quote.
- * An unquoted one after `=` (logfmt, query strings, options) runs to the next space, quote,
- * backslash or one of `stops`; after `:` (YAML, headers, `password: a b c`) the value may hold
- * spaces, so it runs to the end of the line, a quote or a backslash, or up to an earlier rule's
- * marker (which stays). A value that is already a marker is left alone.
+ * are escaped): the value is replaced, the label kept. A quoted value runs to its closing quote
+ * (QUOTED_VALUE). An unquoted one after `=` (logfmt, query strings, options) runs to the next
+ * space, quote, backslash or one of `stops`; after `:` (YAML, headers, `password: a b c`) the
+ * value may hold spaces, so it runs to the end of the line, a quote or a backslash, or up to an
+ * earlier rule's marker (which stays). Either runs over an escape (`\u00e4`) but not over an
+ * escaped line break (`\n`). A value that is already a marker is left alone.
  */
 function assignmentRule(name: string, description: string, keywords: string, stops = '&'): TextRule {
   const pattern = new RegExp(
     `(${keywords})(\\\\?["'])?([ \\t]*[:=][ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?` +
-      `((?<=["'])[^"'\\\\\\r\\n]+|(?<=:[ \\t]*)[^\\s"'\\\\[](?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:))*|[^\\s"'\\\\${stops}]+)`,
+      `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );
   const marker = redactionMarker(name);
@@ -94,18 +111,20 @@ function assignmentRule(name: string, description: string, keywords: string, sto
   });
 }
 
+/** A command-line option's value: quoted (QUOTED_VALUE), or a word (over an escape: `\u00e4`, `\$`). */
+const OPTION_VALUE = `(${QUOTED_VALUE}|(?:[^\\s"'\\\\]|${ESCAPE_IN_WORD}\\S)+)`;
 /**
  * A value given to a password option, by its option: `--password VALUE`, `--db-password VALUE`,
  * `--passphrase VALUE` (the `=` form is a labelled secret; `--no-password`, `--password-file`
  * and `--password-stdin` give none; a value starting with `-` is the next option).
  */
-const PASSWORD_OPTION = /(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}pass(?:word|wd|phrase)[ \t]+)(?!-)(\\?["'])?((?<=["'])[^"'\\\r\n]+|[^\s"'\\]+)/gi;
+const PASSWORD_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}pass(?:word|wd|phrase)[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** `sshpass -p VALUE` (also glued: `-pVALUE`); only sshpass's own `-p`, not a port flag of the command it runs. */
-const SSHPASS_OPTION = /\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?((?<=["'])[^"'\\\r\n]+|[^\s"'\\]+)/g;
+const SSHPASS_OPTION = new RegExp(String.raw`\b(sshpass(?:[ \t]+-v)*[ \t]+-p[ \t]*)(\\?["'])?${OPTION_VALUE}`, 'g');
 /** A MySQL or MariaDB client (`mysql`, `mysqldump`, `mysqladmin`, `mariadb-dump`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
 /** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
-const MYSQL_PASSWORD = /((?<=[ \t])-p)(\\?["'])?((?<=["'])[^"'\\\r\n]+|[^\s"'\\]+)/g;
+const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
 
 /**
  * Passwords given on a command line, as cron commands (job names) and scripts' output show them:
@@ -202,15 +221,15 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   privateKeyRule,
   regexRule(
     'url-password',
-    'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`',
+    'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`)',
     // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path.
-    /:\/\/([^\s:/@"'\\]{0,256}):(?!\d{0,5}\/)[^\s?#"'\\]{1,256}@/g,
-    (_m, user: string) => `://${user}:${redactionMarker('url-password')}@`,
+    new RegExp(String.raw`:(${SLASH}${SLASH})([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
+    (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
   ),
   regexRule(
     'slack-webhook',
-    'Slack webhook URLs (`https://hooks.slack.com/services/…`, also `/workflows/`, `/triggers/`)',
-    /\b(hooks\.slack(?:-gov)?\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9_/-]{8,}/gi,
+    'Slack webhook URLs (`https://hooks.slack.com/services/…`, also `/workflows/`, `/triggers/`; also with `/` escaped as `\\/`)',
+    new RegExp(String.raw`\b(hooks\.slack(?:-gov)?\.com${SLASH}(?:services|workflows|triggers)${SLASH})(?:[A-Za-z0-9_/-]|${SLASH}){8,}`, 'gi'),
     (_m, path: string) => `${path}${redactionMarker('slack-webhook')}`,
   ),
   assignmentRule('azure-key', 'Azure storage account and Service Bus keys (`AccountKey=…`, `SharedAccessKey=…` in connection strings, `AZURE_STORAGE_ACCOUNT_KEY=…`)', 'accountkey|storage[_-]account[_-]key|sharedaccesskey', ';&'),
@@ -244,13 +263,15 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
 /**
  * The words (in lower case) without which a rule cannot match: one scan of a text finds which of
  * them it holds, and only the rules they trigger run. Most text (timestamps, counts, paths) holds
- * none and is left after that one scan. `://` is looked for on its own: as an alternative in the
- * scan it would double the cost on text full of `hh:mm:ss` times. (`basic`, not `basi`: a match
+ * none and is left after that one scan. `://` (and `:\`, for `:\/\/`) is looked for on its own: as an
+ * alternative in the scan it would double the cost on text full of `hh:mm:ss` times. (`basic`, not `basi`: a match
  * must not swallow the start of another word, here `asia`. `sql` and `adb` for `mysql…` and
  * `mariadb…`: a word starting with `m`, a new first letter, would slow the scan of every text.)
  */
 const TRIGGER_SCAN = /pass|secr|toke|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
+/** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
+const ESCAPED_URL_TRIGGER = ':\\';
 
 const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'private-key': ['priv'],
@@ -283,7 +304,7 @@ const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source, 'i');
  * an ASCII one (the Kelvin sign to `k`), which no rule's pattern matches either.
  */
 function triggersIn(text: string): Set<string> | undefined {
-  const url = text.includes(URL_TRIGGER);
+  const url = text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER);
   if (!url && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);

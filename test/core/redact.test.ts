@@ -51,6 +51,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A `/` in the password (clients take it as it is): the password still ends at the host's `@`.
       ['https://user:pa55/word@host/x', `https://user:${M('url-password')}@host/x`],
       ['git clone https://ci:a/b@c/d@git.example.com/repo.git', `git clone https://ci:${M('url-password')}@git.example.com/repo.git`],
+      // As JSON text escapes `/` (PHP's json_encode), once and inside JSON text again.
+      ['{"dsn":"mysql:\\/\\/app:S3cr3tPW@db.internal\\/app"}', `{"dsn":"mysql:\\/\\/app:${M('url-password')}@db.internal\\/app"}`],
+      ['{"dsn":"mysql:\\/\\/app:S3\\/cr3t\\u00e4PW@db\\/app"}', `{"dsn":"mysql:\\/\\/app:${M('url-password')}@db\\/app"}`],
+      ['{\\"dsn\\":\\"mysql:\\\\\\/\\\\\\/app:S3cr3tPW@db\\\\\\/app\\"}', `{\\"dsn\\":\\"mysql:\\\\\\/\\\\\\/app:${M('url-password')}@db\\\\\\/app\\"}`],
     ],
   },
   'bearer-token': {
@@ -153,6 +157,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['gpg --batch --passphrase pl41n --decrypt k.gpg', `gpg --batch --passphrase ${M('cli-password')} --decrypt k.gpg`],
       ['sshpass -p Hunter2Secret ssh host', `sshpass -p ${M('cli-password')} ssh host`],
       ['sshpass -v -pHunter2Secret ssh -p 2222 host', `sshpass -v -p${M('cli-password')} ssh -p 2222 host`],
+      // As JSON text escapes it: the value runs over the escapes.
+      ['"cmd":"mysqldump -uroot -pS3cr\\u00e4t appdb"', `"cmd":"mysqldump -uroot -p${M('cli-password')} appdb"`],
+      ['"cmd":"pg_dump --password \\"two w\\u00f6rds\\" appdb"', `"cmd":"pg_dump --password \\"${M('cli-password')}\\" appdb"`],
+      ['sshpass -p Hunter2\\$ecret ssh host', `sshpass -p ${M('cli-password')} ssh host`],
     ],
   },
   'slack-webhook': {
@@ -160,6 +168,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
     redacted: [
       ['curl -X POST https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX -d @msg.json', `curl -X POST https://hooks.slack.com/services/${M('slack-webhook')} -d @msg.json`],
       ['{"url":"https://hooks.slack.com/workflows/T0AB12CD3/A0123/456789/abcdefABCDEF"}', `{"url":"https://hooks.slack.com/workflows/${M('slack-webhook')}"}`],
+      // As JSON text escapes `/`: the marker keeps the closing quote.
+      ['{"hook":"https:\\/\\/hooks.slack.com\\/services\\/T0001\\/B0001\\/XXXXXXXXXXXXXXXX"}', `{"hook":"https:\\/\\/hooks.slack.com\\/services\\/${M('slack-webhook')}"}`],
+      ['{\\"hook\\":\\"https:\\\\/\\\\/hooks.slack.com\\\\/services\\\\/T0001\\\\/B0001\\\\/XXXXXXXX\\"}', `{\\"hook\\":\\"https:\\\\/\\\\/hooks.slack.com\\\\/services\\\\/${M('slack-webhook')}\\"}`],
     ],
   },
   'azure-key': {
@@ -200,6 +211,18 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['DB_PASSWORD: "my secret pass"', `DB_PASSWORD: "${M('secret-assignment')}"`],
       ['{"password": "hunter2", "user": "bob"}', `{"password": "${M('secret-assignment')}", "user": "bob"}`],
       ['{\\"password\\":\\"hunter2\\"}', `{\\"password\\":\\"${M('secret-assignment')}\\"}`],
+      // A quoted value runs over the escapes in it to its closing quote: `\u00e4`, `\"`, and, inside
+      // JSON text within JSON text, their doubled forms (`\\u00e4`, `\\\"`).
+      ['{"db_password":"p\\u00e4ss-Hunter2","user":"bob"}', `{"db_password":"${M('secret-assignment')}","user":"bob"}`],
+      ['{"token":"abc\\"def-Hunter2","n":1}', `{"token":"${M('secret-assignment')}","n":1}`],
+      ['{"token":"abc\\\\","n":1}', `{"token":"${M('secret-assignment')}","n":1}`],
+      ['{"password": "it\'s-Hunter2"}', `{"password": "${M('secret-assignment')}"}`],
+      ['{\\"db_password\\":\\"p\\\\u00e4ss\\\\\\"x-Hunter2\\",\\"user\\":\\"bob\\"}', `{\\"db_password\\":\\"${M('secret-assignment')}\\",\\"user\\":\\"bob\\"}`],
+      ['{\\"token\\":\\"abc\\u00e4def-Hunter2\\"}', `{\\"token\\":\\"${M('secret-assignment')}\\"}`],
+      // Unquoted, after `=` or `:`: over an escape, but not over an escaped line break.
+      ['"cmd":"run password=p\\u00e4ss-Hunter2 user=bob"', `"cmd":"run password=${M('secret-assignment')} user=bob"`],
+      ['"msg":"password=Hunter2\\nuser=bob"', `"msg":"password=${M('secret-assignment')}\\nuser=bob"`],
+      ['"msg":"password: p\\u00e4ss Hunter2\\nuser: bob"', `"msg":"password: ${M('secret-assignment')}\\nuser: bob"`],
       ['GET /x?api_key=abc&token=def&page=2', `GET /x?api_key=${M('secret-assignment')}&token=${M('secret-assignment')}&page=2`],
       ["client_secret='s3cr3t'", `client_secret='${M('secret-assignment')}'`],
       ['Authorization: token0123456789', `Authorization: ${M('secret-assignment')}`],
@@ -463,6 +486,13 @@ describe('linear time', () => {
     'sig parameters': '&sig='.repeat(N / 5),
     'account keys': 'AccountKey='.repeat(N / 11),
     'slack hooks': 'hooks.slack.com/services/'.repeat(N / 25),
+    'escaped slack hooks': 'hooks.slack.com\\/services\\/'.repeat(N / 27),
+    'escaped URL slashes': `:\\/\\/a:${'\\/'.repeat(N / 2)}`,
+    'escaped URL user infos': ':\\/\\/a:b\\/'.repeat(N / 10),
+    'escapes in a quoted value': `password="${'\\'.repeat(N)}`,
+    'escapes in a doubly quoted value': `password=\\"${'\\\\u'.repeat(N / 3)}`,
+    'escapes in an unquoted value': `password=${'\\u'.repeat(N / 2)}`,
+    'escapes after a colon': `password: ${'\\u'.repeat(N / 2)}`,
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
