@@ -1,4 +1,4 @@
-import { argumentsObject, described } from './tool-call-args.ts';
+import { argumentsAsWritten, described } from './tool-call-args.ts';
 
 /**
  * The agent emitter: writes the contract's agent lines (§1a) while it keeps the budget, so the
@@ -301,11 +301,13 @@ export class AgentEmitter {
   /**
    * A tool call: the `tool_call` action (budget-checked) and the `tool.call` line with its arguments:
    * an object, or its JSON text (OpenAI's `function.arguments`), written as the object. Anything
-   * else throws a `TypeError`, with nothing written.
+   * else, and arguments JSON cannot carry (a BigInt, a circular reference), throws a `TypeError`
+   * before the action is recorded.
    */
   toolCall(tool: string, args: Readonly<Record<string, unknown>> | string, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
     const { callId, ...rest } = detail;
-    const argsObject = argumentsObject(`${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`, args, '. Nothing was recorded.');
+    // Written as JSON before the action is recorded: arguments that cannot be (a BigInt, a cycle) leave nothing behind.
+    const argsObject = argumentsAsWritten(`${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`, args, '. Nothing was recorded.');
     const receipt = this.action('tool_call', { ...rest, name: tool });
     this.line({ type: 'tool.call', tool, args: argsObject, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
     return receipt;

@@ -43,3 +43,22 @@ export function argumentsObject(where: string, args: unknown, after = ''): Recor
   if (!isPlainObject(args)) throw refuse(described(args));
   return args;
 }
+
+/**
+ * `args` as a `tool.call` line carries them and the pipeline reads them: the object of
+ * `argumentsObject` through JSON and back (a Date becomes its ISO text, NaN `null`, `undefined`
+ * goes). Throws a `TypeError` when they cannot be written as JSON (a BigInt, a circular reference).
+ */
+export function argumentsAsWritten(where: string, args: unknown, after = ''): Record<string, unknown> {
+  const object = argumentsObject(where, args, after);
+  let json: string;
+  try {
+    json = JSON.stringify(object);
+  } catch (error) {
+    const reason = (error as Error).message.split('\n')[0];
+    throw new TypeError(`${where} args cannot be written as JSON (${reason}): pass plain data, without BigInt values or circular references${after}`);
+  }
+  const written: unknown = JSON.parse(json);
+  if (!isPlainObject(written)) throw new TypeError(`${where} args must be an object of named arguments ({"user_id": …}); their toJSON() gave ${described(written)}${after}`);
+  return written;
+}

@@ -195,6 +195,27 @@ describe('createAgentEmitter', () => {
     expect(lines).toEqual([]);
     expect(root.remaining()).toEqual({ actions: 1 });
   });
+
+  it.each([
+    ['a circular reference', () => {
+      const args: Record<string, unknown> = { user_id: 'usr_8412' };
+      args.self = args;
+      return args;
+    }, 'Converting circular structure to JSON'],
+    ['a BigInt', () => ({ user_id: 'usr_8412', amount: 10n }), 'Do not know how to serialize a BigInt'],
+  ])('refuses arguments with %s before the action is recorded or counted', (_, makeArgs, reason) => {
+    // Prepare
+    const { root, lines } = setup({ budget: { max_actions: 2 } });
+    // Act
+    const call = () => root.toolCall('escalate_to_human', makeArgs());
+    // Assess
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(`support-bot run r-1: toolCall("escalate_to_human") args cannot be written as JSON (${reason}): pass plain data, without BigInt values or circular references. Nothing was recorded.`);
+    expect(lines).toEqual([]);
+    expect(root.remaining()).toEqual({ actions: 2 });
+    root.end();
+    expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ type: 'agent.end', actions_reported: 0 });
+  });
 });
 
 describe('one definition for prevention and detection', () => {
