@@ -1,6 +1,6 @@
 import { ownValue } from '../core/own-property.ts';
 import { type ArgError, type ArgType, checkToolArgs } from '../core/tool-args.ts';
-import { argumentsObject } from './tool-call-args.ts';
+import { argumentsAsWritten } from './tool-call-args.ts';
 
 /** The part of a silent-audit config the validator reads: `tools.<name>.args`. */
 export interface ToolArgsConfig {
@@ -25,10 +25,11 @@ export interface ValidateOptions {
  * detector applies after the fact. On `ok: false`, send the messages back to the model instead of
  * calling the tool: they say what each argument must be, what came instead, and what to pass.
  * `args` is an object, or its JSON text (OpenAI's `function.arguments`); anything else throws a
- * `TypeError`.
+ * `TypeError`. They are judged as `toolCall` writes them and the detector reads them, through JSON:
+ * a Date is its ISO text, NaN and Infinity are `null` (not checked, like an absent argument).
  */
 export function validateToolArgs(tool: string, args: Readonly<Record<string, unknown>> | string, config: ToolArgsConfig = {}, options: ValidateOptions = {}): ToolArgsResult {
-  const argsObject = argumentsObject(`validateToolArgs(${JSON.stringify(tool)}):`, args);
+  const argsObject = argumentsAsWritten(`validateToolArgs(${JSON.stringify(tool)}):`, args);
   const now = options.now === undefined ? Date.now() : options.now instanceof Date ? options.now.getTime() : options.now;
   const errors = checkToolArgs(argsObject, ownValue(config.tools, tool)?.args, { now, inferFromNames: options.inferFromNames });
   return { ok: errors.length === 0, errors: errors.map(({ arg, expected, got, message }) => ({ arg, expected, got, message })) };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { BudgetExhaustedError, createAgentEmitter } from '../../lambdas/agent-kit/index.ts';
+import { BudgetExhaustedError, createAgentEmitter, validateToolArgs } from '../../lambdas/agent-kit/index.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
@@ -240,5 +240,30 @@ describe('one definition for prevention and detection', () => {
       ['budget-exceeded', 'r-1', 'run r-1 used 7 actions across 2 runs, over its budget of 6 actions per task; top: researcher r-1.1 with 6, support-bot r-1 with 1, tool_call:web_search ×6'],
       ['budget-undercount', 'r-1', 'run r-1 reported 1 action but its tree shows 7 (1 own, 6 in 1 sub-agent run): 6 went uncounted'],
     ]);
+  });
+
+  it('the kit judges the arguments the line carries, so it gives the verdict the pipeline gives', async () => {
+    // Prepare
+    const config = validateConfig({ tools: { schedule_followup: { args: { due: { date: { min: '-30d', max: '+365d' } }, amount: 'number' } } } });
+    const cases: Record<string, unknown>[] = [
+      { due: new Date('2026-10-20T00:00:00Z') },
+      { due: new Date('2030-01-01T00:00:00Z') },
+      { due: new Date(Number.NaN) },
+      { amount: Number.NaN },
+      { amount: Number.POSITIVE_INFINITY },
+      { amount: 'forty' },
+    ];
+    const { root, lines } = setup();
+    // Act
+    const kit = cases.map((args, i) => {
+      const verdict = validateToolArgs('schedule_followup', args, config, { now: START });
+      root.toolCall('schedule_followup', args, { callId: `c${i}` });
+      return verdict.ok;
+    });
+    root.end();
+    const flagged = new Set((await detect(lines, config)).map((f) => f.evidence.call_id));
+    // Assess
+    expect(kit).toEqual([true, false, true, true, true, false]);
+    expect(cases.map((_, i) => !flagged.has(`c${i}`))).toEqual(kit);
   });
 });
