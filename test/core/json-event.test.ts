@@ -102,6 +102,25 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(parseLine(foreign, ctx)).toEqual({ kind: 'unrecognised' });
   });
 
+  it.each([
+    ['a BSD syslog header, as `logger` writes it', 'Jun 14 15:16:01 combo backup[123]: {"type":"run.start","job":"backup","run_id":"b1"}', '2026-06-14T15:16:01.000Z'],
+    ['a collector\'s prefix, whose epoch is the instant', '- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 backup[2916]: {"type":"run.start","job":"tb","run_id":"t1"}', '2005-11-09T20:01:01.000Z'],
+    ['an ISO syslog header (RSYSLOG_FileFormat)', '2026-10-05T02:30:00.5+02:00 web1 backup[9]: {"type":"run.start","job":"backup","run_id":"b2"}', '2026-10-05T00:30:00.500Z'],
+    ['an RFC 5424 header', '<14>1 2026-10-05T02:30:00Z web1 backup 9 - - {"type":"run.start","job":"backup","run_id":"b3"}', '2026-10-05T02:30:00.000Z'],
+  ])('times an event without ts by its syslog time in a plain file: %s', (_, line, at) => {
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'messages', line: 1 }, year: 2026 });
+    // Assess
+    expect(outcome.kind === 'events' && new Date(outcome.events[0].at).toISOString()).toBe(at);
+  });
+
+  it('rejects an event without ts whose syslog date is not a date, naming it, when nothing else times it', () => {
+    // Act
+    const outcome = parseLine('Jun 31 15:16:01 combo backup[123]: {"type":"run.start","job":"backup","run_id":"b1"}', { source: { origin: 'messages', line: 1 }, year: 2026 });
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'run.start event rejected: no time: the event has no `ts` and the line\'s syslog date "Jun 31 15:16:01" is not a date' });
+  });
+
   it('rejects an event with no time at all in a plain file', () => {
     const outcome = parseLine('{"type":"run.start","job":"a","run_id":"1"}', { source: { origin: 'f.log', line: 1 } });
     expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/no time/) });

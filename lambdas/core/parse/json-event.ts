@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import { INSTRUMENTED_SCHEMAS, INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
-import { eventsOf, type LineParser, type ParseOutcome } from './types.ts';
+import { parseSyslog, type SyslogBadDate } from './syslog.ts';
+import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
 const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
 const OUR_TYPES: ReadonlySet<string> = new Set(INSTRUMENTED_TYPES);
@@ -48,8 +49,11 @@ export const jsonEventParser: LineParser = {
       data = result.data;
     }
     if (data.ts !== undefined) return eventsOf('json', ctx, resolveTimestamp(data.ts, 0), data as never);
-    // Without its own `ts`, the line's prefix times the event, else the log record.
-    const recordTime = (start > 0 ? leadingTime(line) : undefined) ?? ctx.recordTime;
+    // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header
+    // as `logger` writes one, a collector's prefix), else the log record.
+    const prefix = start > 0 ? prefixTime(line, ctx) : undefined;
+    const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime;
+    if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
     if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
     return eventsOf('json', ctx, recordTime, data as never);
   },
@@ -57,6 +61,14 @@ export const jsonEventParser: LineParser = {
 
 function reject(type: string, why: string): ParseOutcome {
   return { kind: 'rejected', reason: `${type} event rejected: ${why}` };
+}
+
+/** The time of a line's prefix before the object: a leading ISO time, else its syslog header's. */
+function prefixTime(line: string, ctx: LineContext): { kind: 'record'; at: number } | SyslogBadDate | undefined {
+  const leading = leadingTime(line);
+  if (leading !== undefined) return { kind: 'record', at: leading };
+  const syslog = parseSyslog(line, ctx);
+  return syslog?.kind === 'record' ? { kind: 'record', at: syslog.at } : syslog;
 }
 
 export function leadingTime(line: string): number | undefined {
