@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
 import { BUILTIN_RULE_NAMES, patternProblem } from './core/redact.ts';
+import { canonicalArgPath } from './core/tool-args.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
 /**
@@ -229,8 +230,18 @@ export const ArgTypeSchema = z.union([
   z.strictObject({ pattern: regex }),
 ], { error: ARG_TYPE_EXPECTED });
 
+/** Argument paths into lists: `lines[].sku` and `lines[*].sku` both mean every item's `sku`, so only one may be given. */
+const ToolArgsSchema = z.record(z.string(), ArgTypeSchema).superRefine((args, ctx) => {
+  const first = new Map<string, string>();
+  for (const path of Object.keys(args)) {
+    const same = first.get(canonicalArgPath(path));
+    if (same === undefined) first.set(canonicalArgPath(path), path);
+    else ctx.addIssue({ code: 'custom', path: [path], message: `the same path as ${same} ([] and [*] both mean every item): keep one of them` });
+  }
+});
+
 export const ToolSchema = z.strictObject({
-  args: z.record(z.string(), ArgTypeSchema).default({}),
+  args: ToolArgsSchema.default({}),
   owner: z.string().optional(),
 });
 

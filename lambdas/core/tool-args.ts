@@ -321,20 +321,57 @@ function messageFor(arg: string, type: ArgType, value: unknown, check: Check, pl
   return `${arg} must be ${must}; got ${got}${check.hint ? `: ${check.hint}` : ''}.`;
 }
 
+/** `lines[*].sku` as `lines[].sku`: two spellings of "every item of the list". */
+export function canonicalArgPath(path: string): string {
+  return path.replace(/\[\*\]/g, '[]');
+}
+
+/** A tool's configured types by their paths (`[*]` spelled `[]`), and every path that leads to one. */
+interface ConfiguredPaths {
+  readonly types: ReadonlyMap<string, ArgType>;
+  readonly prefixes: ReadonlySet<string>;
+}
+
+const NO_PATHS: ConfiguredPaths = { types: new Map(), prefixes: new Set() };
+const pathsCache = new WeakMap<object, ConfiguredPaths>();
+
+function configuredPaths(configured: Readonly<Record<string, ArgType>> | undefined): ConfiguredPaths {
+  if (configured === undefined) return NO_PATHS;
+  const cached = pathsCache.get(configured);
+  if (cached) return cached;
+  const types = new Map<string, ArgType>();
+  const prefixes = new Set<string>();
+  // Own keys only: an argument may be named `constructor` or `__proto__`.
+  for (const [key, type] of Object.entries(configured)) {
+    const path = canonicalArgPath(key);
+    if (!types.has(path)) types.set(path, type);
+    prefixes.add(path);
+    for (let i = 1; i < path.length; i++) if (path[i] === '.' || path[i] === '[') prefixes.add(path.slice(0, i));
+  }
+  const paths = { types, prefixes };
+  pathsCache.set(configured, paths);
+  return paths;
+}
+
 /**
  * Checks a tool call's arguments: those with a configured type against it, the others (unless
- * `inferFromNames` is false) against the type their name implies. Nested objects are walked
- * (`customer.email`); a configured type may name a nested path. Absent and `null` arguments are
- * not checked (whether an argument is required is the JSON schema's business).
+ * `inferFromNames` is false) against the type their name implies. Nested objects and lists are
+ * walked (`customer.email`, `lines[1].sku`). A configured type may name a nested path: `lines[0].sku`
+ * one item's field, `lines[].sku` (or `lines[*].sku`, or `lines.sku`) that field of every item,
+ * `recipients[]` every item of a list of values; an item's own index wins over `[]`. Absent and
+ * `null` arguments are not checked (whether an argument is required is the JSON schema's business).
  */
 export function checkToolArgs(args: Readonly<Record<string, unknown>>, configured: Readonly<Record<string, ArgType>> | undefined, options: ArgCheckOptions): ArgError[] {
   const errors: ArgError[] = [];
   const infer = options.inferFromNames ?? true;
-  const visit = (value: unknown, path: string, name: string, depth: number) => {
+  const { types, prefixes } = configuredPaths(configured);
+  const leadingTo = (keys: readonly string[]) => [...new Set(keys)].filter((key) => prefixes.has(key));
+  /** `keys`: the configured paths this value may answer to, most specific first. */
+  const visit = (value: unknown, path: string, name: string, depth: number, keys: readonly string[]) => {
     // A value the redactor replaced whole (a secret) cannot be judged: its type is unknown now.
     if (value === undefined || value === null || isWhollyRedacted(value)) return;
-    // An argument may be named `constructor` or `__proto__`: only the config's own keys count.
-    const own = configured !== undefined && Object.hasOwn(configured, path) ? configured[path] : undefined;
+    const key = keys.find((k) => types.has(k));
+    const own = key === undefined ? undefined : types.get(key);
     const type = own ?? (infer ? inferArgType(name) : undefined);
     if (type !== undefined && type !== 'string') {
       const check = checkValue(type, value, options.now, own === undefined);
@@ -353,13 +390,14 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
     }
     if (depth >= MAX_DEPTH || typeof value !== 'object') return;
     if (Array.isArray(value)) {
-      value.forEach((item, i) => {
-        if (typeof item === 'object' && item !== null) visit(item, `${path}[${i}]`, name, depth + 1);
-      });
+      // A field named after a list (`lines.sku`) can only mean that field of its items.
+      value.forEach((item, i) => visit(item, `${path}[${i}]`, name, depth + 1, leadingTo(keys.flatMap((k) => [`${k}[${i}]`, `${k}[]`, k]))));
       return;
     }
-    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) visit(inner, `${path}.${key}`, key, depth + 1);
+    for (const [field, inner] of Object.entries(value as Record<string, unknown>)) {
+      visit(inner, `${path}.${field}`, field, depth + 1, leadingTo(keys.map((k) => `${k}.${field}`)));
+    }
   };
-  for (const [name, value] of Object.entries(args)) visit(value, name, name, 0);
+  for (const [name, value] of Object.entries(args)) visit(value, name, name, 0, leadingTo([canonicalArgPath(name)]));
   return errors;
 }

@@ -153,6 +153,15 @@ tools:
     expect(problems).toEqual(['tools.t.args.due.date.min: expected a date or a relative ±Nd (line 2)']);
   });
 
+  it('reads argument paths into lists, and refuses two spellings of one path', () => {
+    // Act
+    const config = parseConfigText('tools:\n  t: { args: { "lines[].sku": id, "recipients[*]": email } }\n', 'c.yaml');
+    const problems = problemsOf('tools:\n  t:\n    args:\n      "lines[].sku": id\n      "lines[*].sku": { pattern: "^SKU-" }\n');
+    // Assess
+    expect(config.tools.t.args).toEqual({ 'lines[].sku': 'id', 'recipients[*]': 'email' });
+    expect(problems).toEqual(['tools.t.args.lines[*].sku: the same path as lines[].sku ([] and [*] both mean every item): keep one of them (line 5)']);
+  });
+
   it('reads redact patterns, and names the bad ones with key path and line', () => {
     // Prepare
     const good = parseConfigText('redact:\n  patterns:\n    - { name: employee-pin, regex: "EMP-PIN-\\\\d+" }\n  disable_builtins: [cookie]\n', 'c.yaml');

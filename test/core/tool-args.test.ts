@@ -280,6 +280,37 @@ describe('checkToolArgs', () => {
     expect(errors.map((e) => e.arg)).toEqual(['customer.email', 'items[1].price']);
   });
 
+  it.each(['lines[].sku', 'lines[*].sku', 'lines.sku'])('applies a type configured as %s to that field of every item of the list', (key) => {
+    // Prepare
+    const args = { lines: [{ sku: 'SKU-1' }, { sku: 'TBD' }, { sku: 'the item from earlier' }] };
+    // Act
+    const errors = check(args, { [key]: { pattern: '^SKU-\\d+$' } });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.source])).toEqual([
+      ['lines[1].sku', 'config'],
+      ['lines[2].sku', 'config'],
+    ]);
+  });
+
+  it('applies a type configured for every item of a list of values, and of lists in lists', () => {
+    // Prepare
+    const configured: Record<string, ArgType> = { 'recipients[]': 'email', 'orders[].lines[*].sku': { pattern: '^SKU-\\d+$' } };
+    const args = { recipients: ['jane@example.com', 'his email'], orders: [{ lines: [{ sku: 'SKU-1' }] }, { lines: [{ sku: 'SKU-2' }, { sku: 'none' }] }] };
+    // Act
+    const errors = check(args, configured);
+    // Assess
+    expect(errors.map((e) => e.arg)).toEqual(['recipients[1]', 'orders[1].lines[1].sku']);
+  });
+
+  it("gives an item's own index precedence over the type for every item", () => {
+    // Prepare: the first line is a heading, the others items.
+    const configured: Record<string, ArgType> = { 'lines[0].sku': { enum: ['HEADER'] }, 'lines[].sku': { pattern: '^SKU-\\d+$' } };
+    // Act
+    const errors = check({ lines: [{ sku: 'HEADER' }, { sku: 'SKU-7' }, { sku: 'HEADER' }] }, configured);
+    // Assess
+    expect(errors.map((e) => [e.arg, e.expected])).toEqual([['lines[2].sku', 'text matching the pattern ^SKU-\\d+$']]);
+  });
+
   it('leaves absent and null arguments alone (required-ness is the JSON schema\'s business)', () => {
     expect(check({ parent_id: null, email: undefined }, { email: 'email' })).toEqual([]);
   });
