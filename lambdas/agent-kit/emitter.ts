@@ -42,7 +42,10 @@ export interface AgentEmitterOptions {
   readonly agent: string;
   /** Where lines go: `console.log`, a stream's write, an array's push. One JSON object per call, no newline. */
   readonly write: (line: string) => void;
-  /** The root's budget: the pool every sub-agent shares. */
+  /**
+   * The root's budget: the pool every sub-agent shares. As the config takes it: `max_actions` a
+   * whole number above 0, `max_cost_usd` a number 0 or more; anything else throws a `TypeError`.
+   */
   readonly budget?: AgentBudget;
   /** Epoch ms; default `Date.now`. */
   readonly clock?: () => number;
@@ -105,6 +108,29 @@ function detailProblem(detail: ActionDetail): string | undefined {
     if (!ok) return `${key} must be ${expected}; got ${described(value)}`;
   }
   return undefined;
+}
+
+const BUDGET_KEYS: ReadonlySet<string> = new Set(['max_actions', 'max_cost_usd', 'scope']);
+
+/**
+ * Why `budget` cannot be kept or written, by the rules of `agents.<agent>.budget` in the config
+ * (the pipeline rejects an `agent.start` whose budget breaks them), or undefined.
+ */
+function budgetProblem(budget: unknown): string | undefined {
+  if (budget === undefined) return undefined;
+  if (typeof budget !== 'object' || budget === null || Array.isArray(budget)) return `budget must be an object such as { max_actions: 20, max_cost_usd: 0.5 }; got ${described(budget)}`;
+  const unknown = Object.keys(budget).find((key) => !BUDGET_KEYS.has(key));
+  if (unknown !== undefined) return `budget has no ${unknown}: it takes max_actions, max_cost_usd and scope`;
+  const { max_actions: actions, max_cost_usd: cost, scope } = budget as Record<string, unknown>;
+  if (actions !== undefined && !(Number.isSafeInteger(actions) && (actions as number) > 0)) return `budget.max_actions must be a whole number above 0; got ${described(actions)}`;
+  if (cost !== undefined && !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) return `budget.max_cost_usd must be a number of dollars, 0 or more; got ${described(cost)}`;
+  if (scope !== undefined && scope !== 'task' && scope !== 'tick') return `budget.scope must be "task" or "tick"; got ${described(scope)}`;
+  return undefined;
+}
+
+function checkBudget(where: string, budget: unknown): void {
+  const problem = budgetProblem(budget);
+  if (problem !== undefined) throw new TypeError(`${where}: ${problem} (the rules of agents.<agent>.budget in the config).`);
 }
 
 /** Cost sums differ from exact decimals by float noise; the budget-exceeded detector allows the same. */
@@ -315,9 +341,10 @@ export class AgentEmitter {
 
   /**
    * A sub-agent run under this one: its actions count against this run's pool (and the root's),
-   * and against its own `budget` too when it has one.
+   * and against its own `budget` too when it has one (held to the config's rules, as the root's).
    */
   child(agent: string, options: { budget?: AgentBudget; runId?: string } = {}): AgentEmitter {
+    checkBudget(`${this.agent} run ${this.runId}: child(${JSON.stringify(agent)})`, options.budget);
     this.start();
     return new AgentEmitter(this.shared, { agent, runId: options.runId ?? this.shared.newRunId(), budget: options.budget, parent: this, inherited: this.pools });
   }
@@ -342,6 +369,7 @@ export class AgentEmitter {
 
 /** The root run's emitter; its budget is the pool every `child()` shares. */
 export function createAgentEmitter(options: AgentEmitterOptions): AgentEmitter {
+  checkBudget(`createAgentEmitter(${JSON.stringify(options.agent)})`, options.budget);
   const shared: TreeShared = {
     tick: undefined,
     clock: options.clock ?? Date.now,

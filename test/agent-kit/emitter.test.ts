@@ -216,6 +216,43 @@ describe('createAgentEmitter', () => {
     root.end();
     expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ type: 'agent.end', actions_reported: 0 });
   });
+
+  it.each([
+    [{ max_actions: 0 }, 'budget.max_actions must be a whole number above 0; got 0'],
+    [{ max_actions: 2.5 }, 'budget.max_actions must be a whole number above 0; got 2.5'],
+    [{ max_actions: '20' }, 'budget.max_actions must be a whole number above 0; got the string "20"'],
+    [{ max_cost_usd: -1 }, 'budget.max_cost_usd must be a number of dollars, 0 or more; got -1'],
+    [{ max_cost_usd: Number.NaN }, 'budget.max_cost_usd must be a number of dollars, 0 or more; got NaN'],
+    [{ max_actions: 5, scope: 'day' }, 'budget.scope must be "task" or "tick"; got the string "day"'],
+    [{ max_action: 5 }, 'budget has no max_action: it takes max_actions, max_cost_usd and scope'],
+    [null, 'budget must be an object such as { max_actions: 20, max_cost_usd: 0.5 }; got null'],
+  ])('refuses a budget the config and the pipeline refuse: %j', (budget, problem) => {
+    // Prepare
+    const { root, lines } = setup({ budget: { max_actions: 10 } });
+    // Act
+    const createRoot = () => createAgentEmitter({ agent: 'support-bot', write: (l) => lines.push(l), budget: budget as never });
+    const createChild = () => root.child('researcher', { budget: budget as never });
+    // Assess
+    expect(createRoot).toThrow(TypeError);
+    expect(createRoot).toThrow(`createAgentEmitter("support-bot"): ${problem} (the rules of agents.<agent>.budget in the config).`);
+    expect(createChild).toThrow(`support-bot run r-1: child("researcher"): ${problem} (the rules of agents.<agent>.budget in the config).`);
+    expect(lines).toEqual([]);
+  });
+
+  it('takes a cost budget of $0 and a budget with a scope only', async () => {
+    // Prepare
+    const { root, lines } = setup({ budget: { max_cost_usd: 0 } });
+    // Act
+    const free = root.tryAction('llm_call', { cost_usd: 0 });
+    const dear = root.tryAction('llm_call', { cost_usd: 0.01 });
+    const child = root.child('researcher', { budget: { scope: 'tick' } });
+    child.end();
+    root.end('budget_exhausted');
+    // Assess
+    expect(free).not.toBeInstanceOf(BudgetExhaustedError);
+    expect(dear).toBeInstanceOf(BudgetExhaustedError);
+    expect(await detect(lines)).toEqual([]);
+  });
 });
 
 describe('one definition for prevention and detection', () => {
