@@ -51,6 +51,12 @@ describe('syslog headers', () => {
       { at: '2005-11-09T20:01:01.000Z', host: 'eadmin1', program: 'crond', pid: 4308, message: '(root) CMD (run-parts /etc/cron.hourly)' },
     ],
     [
+      'a collector prefix whose date is not one (2005.13.09): its epoch is still the time, and its host the host',
+      '- 1131566461 2005.13.09 dn261 Nov 9 12:01:01 dn261/dn261 crond[2908]: (root) CMD (run-parts /etc/cron.hourly)',
+      ctx({ now: NOW }),
+      { at: '2005-11-09T20:01:01.000Z', host: 'dn261', program: 'crond', pid: 2908, message: '(root) CMD (run-parts /etc/cron.hourly)' },
+    ],
+    [
       "a collector prefix whose alert tag is not '-'",
       'PBS_CHK 1131567001 2005.11.09 aadmin1 Nov 9 12:10:01 src@aadmin1 crond[16571]: (root) CMD (/projects/tbird/temps/get_temps a)',
       ctx(),

@@ -47,7 +47,7 @@ export type SyslogParse = SyslogRecord | SyslogBadDate;
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAY_MS = 86_400_000;
 
-const COLLECTOR_PREFIX = /^(\S+) (\d{9,11}) (\d{4})\.(\d{2})\.(\d{2}) (\S+) (?=[A-Za-z]{3} +\d)/;
+const COLLECTOR_PREFIX = /^(\S+) (\d{9,11}) \d{4}\.\d{2}\.\d{2} (\S+) (?=[A-Za-z]{3} +\d)/;
 const BSD = /^(?:<\d{1,3}>)?(([A-Za-z]{3}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?) +(\S+) ?(.*)$/s;
 const ISO_HEADER = /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) +(\S+) ?(.*)$/s;
 const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
@@ -91,10 +91,10 @@ function bsd(line: string, ctx: LineContext, collector?: { at: number; host: str
 function collectorPrefixed(line: string, ctx: LineContext): SyslogParse | undefined {
   const m = COLLECTOR_PREFIX.exec(line);
   if (!m) return undefined;
-  const [prefix, , epoch, y, mo, d, host] = m;
-  const inner = line.slice(prefix.length);
-  if (utcTime(Number(y), Number(mo), Number(d), 0, 0, 0) === undefined) return bsd(inner, ctx);
-  return bsd(inner, ctx, { at: Number(epoch) * 1000, host: normaliseHost(host) });
+  const [prefix, , epoch, host] = m;
+  // The epoch is the instant, whatever the date beside it says: a corrupt date (2005.13.09) must
+  // not throw the line back on its BSD date, which has no year and no zone.
+  return bsd(line.slice(prefix.length), ctx, { at: Number(epoch) * 1000, host: normaliseHost(host) });
 }
 
 function isoHeader(line: string): SyslogParse | undefined {
