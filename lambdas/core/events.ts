@@ -242,6 +242,13 @@ export interface AuditEvent<B extends EventBody = EventBody> {
   readonly source: LineSource;
   /** The parser that recognised the line (`json`, `cron`, `systemd`, …). */
   readonly format: string;
+  /**
+   * A `run.end` whose output excerpts redaction changed: its whole output as the head and tail held
+   * it before (joined, then redacted), or null when they did not hold all of it. A marker is not as
+   * long as the secret it replaced, so the redacted excerpts' sizes no longer tell (set where lines
+   * are parsed, `parseLine`).
+   */
+  readonly outputWhole?: string | null;
 }
 
 export function resolveTimestamp(ts: string | number | undefined, recordTime: number): number {

@@ -671,6 +671,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_lines: end?.output_lines,
         output_head: end?.output_head,
         output_tail: end?.output_tail,
+        ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
         failure: body.type === 'run.failed' ? body.reason : undefined,
       };

@@ -27,9 +27,17 @@ export const HEAD_LIMIT_BYTES = 2048;
  * within the head limit); head and tail together when the size fits in both (joined without the
  * bytes they share). Without a size: the head when there is no tail or the tail is its end (a
  * different tail means more was written), else the tail alone when there is no head.
+ *
+ * A run whose head or tail held a secret was judged so before redaction (`outputWhole`): a marker is
+ * shorter or longer than the secret, so the redacted texts' sizes would mislead.
  */
 export function wholeOutput(run: CompletedRun): string | undefined {
-  const { output_head: head, output_tail: tail, output_bytes: bytes } = run;
+  if (run.outputWhole !== undefined) return run.outputWhole ?? undefined;
+  return wholeOfExcerpts(run.output_head, run.output_tail, run.output_bytes);
+}
+
+/** `wholeOutput` by the excerpts and size alone (as a `run.end` line gives them). */
+export function wholeOfExcerpts(head: string | undefined, tail: string | undefined, bytes: number | undefined): string | undefined {
   if (bytes === 0) return '';
   if (bytes === undefined) {
     if (head !== undefined) return tail === undefined || head.endsWith(tail) ? head : undefined;

@@ -42,6 +42,11 @@ export interface CompletedRun {
   readonly output_lines?: number;
   readonly output_head?: string;
   readonly output_tail?: string;
+  /**
+   * Set when redaction changed the head or tail: the whole output as they held it before (redacted),
+   * or null when they did not hold all of it. `wholeOutput` then goes by it rather than by sizes.
+   */
+  readonly outputWhole?: string | null;
   readonly host?: string;
   /** Why the run failed when that is not an exit code of its own: `timeout`, `systemd: exit-code`, … */
   readonly failure?: string;

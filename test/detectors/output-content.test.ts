@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { initialJobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { byteLength, wholeOutput } from '../../lambdas/detectors/output-content.ts';
 import { makeRun } from './run-fixtures.ts';
 
@@ -41,5 +46,57 @@ describe('wholeOutput: what of the output is known', () => {
     const whole = wholeOutput(run);
     // Assess
     expect(whole).toBe(expected);
+  });
+});
+
+describe('wholeOutput of a run whose excerpts held a secret: judged as the line gave them, before redaction', () => {
+  const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-10-04T00:00:00Z') } };
+  const token = 'a1b2c3d4'.repeat(6);
+
+  /** A run's start and end lines as the job wrote them, parsed (and so redacted) as every line is. */
+  function parsedRun(end: Record<string, unknown>): AuditEvent[] {
+    const lines = [
+      { type: 'run.start', ts: '2026-10-03T02:30:00Z', job: 'export', run_id: 'r1' },
+      { type: 'run.end', ts: '2026-10-03T02:31:00Z', job: 'export', run_id: 'r1', exit_code: 0, ...end },
+    ];
+    return lines.flatMap((line, i) => {
+      const outcome = parseLine(JSON.stringify(line), { source: { origin: 'export.log', line: i + 1 } });
+      if (outcome.kind !== 'events') throw new Error(`not an event: ${JSON.stringify(line)}`);
+      return outcome.events;
+    });
+  }
+
+  const findingsOf = (events: AuditEvent[], config = ctx) => jobReducer.apply(initialJobState('export'), 'export', events, config).findings.map((f) => [f.detector, f.message]);
+
+  it('an empty result whose head held a token longer than its marker is empty-output', () => {
+    // Prepare: the head is the whole output; redacted, it is shorter than output_bytes says
+    const head = `{"session_token":"${token}","results":[]}`;
+    // Act
+    const findings = findingsOf(parsedRun({ output_bytes: byteLength(head), output_head: head }));
+    // Assess
+    expect(findings).toEqual([['empty-output', 'exited 0 but wrote JSON whose arrays are all empty: {"session_token":"[REDACTED:secret-assignment]","results":[]}']]);
+  });
+
+  it('head and tail that hold the whole output are joined before redaction: a pattern across them is found', () => {
+    // Prepare: 4096 bytes, head and tail 2048 each; the head starts with a token, the pattern straddles the two
+    const output = `token=${token}\n${'.'.repeat(2048 - 55 - 8)}uploaded 1204 objects\n${'.'.repeat(2048 - 15)}\n`;
+    const withPattern = { ...ctx, config: validateConfig({ jobs: { export: { expect_pattern: 'uploaded \\d+ objects' } } }) };
+    const end = { output_bytes: byteLength(output), output_head: output.slice(0, 2048), output_tail: output.slice(2048) };
+    // Act
+    const findings = findingsOf(parsedRun(end), withPattern);
+    // Assess
+    expect(byteLength(output)).toBe(4096);
+    expect(end.output_head.endsWith('uploaded')).toBe(true);
+    expect(findings).toEqual([]);
+  });
+
+  it('a cut head whose secrets markers made longer than output_bytes is not taken for the whole output', () => {
+    // Prepare: 3000 bytes, of which the head holds the first 2048: short tokens whose markers are longer
+    const head = 'token=ab\n'.repeat(228).slice(0, 2048);
+    const withPattern = { ...ctx, config: validateConfig({ jobs: { export: { expect_pattern: 'uploaded \\d+ objects' } } }) };
+    // Act
+    const findings = findingsOf(parsedRun({ output_bytes: 3000, output_head: head }), withPattern);
+    // Assess
+    expect(findings).toEqual([['expected-pattern-missing', 'expected pattern /uploaded \\d+ objects/m is not in the head of the output (2.9 KiB)']]);
   });
 });

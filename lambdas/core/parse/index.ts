@@ -1,6 +1,7 @@
-import type { AuditEvent } from '../events.ts';
+import { wholeOfExcerpts } from '../../detectors/output-content.ts';
+import type { AuditEvent, EventBody } from '../events.ts';
 import { isoTime } from '../findings.ts';
-import { BUILTIN_REDACTOR } from '../redact.ts';
+import { BUILTIN_REDACTOR, type Redactor } from '../redact.ts';
 import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
@@ -105,7 +106,8 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
       if (body === event.body) return event;
       changed = true;
       unbounded = true;
-      return { ...event, body };
+      const outputWhole = wholeOutputBeforeRedaction(event.body, body, redactor);
+      return outputWhole === undefined ? { ...event, body } : { ...event, body, outputWhole };
     });
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
     // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
@@ -117,6 +119,27 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
   const clean = redactor.redactText(line);
   const again = clean === line ? outcome : parseUnredacted(clean, ctx, parsers);
   return { kind: 'rejected', reason: redactor.redactText(again.kind === 'rejected' ? again.reason : outcome.reason) };
+}
+
+interface OutputExcerpts {
+  readonly type?: unknown;
+  readonly output_head?: unknown;
+  readonly output_tail?: unknown;
+  readonly output_bytes?: unknown;
+}
+
+/**
+ * For a `run.end` whose output head or tail redaction changed: whether they held the whole output,
+ * judged on the texts as the line gave them (its `output_bytes` counts those), and if so that whole
+ * output, redacted (null when they did not hold it all). Undefined when redaction left them alone.
+ */
+function wholeOutputBeforeRedaction(raw: EventBody, clean: EventBody, redactor: Redactor): string | null | undefined {
+  const before = raw as OutputExcerpts;
+  const after = clean as OutputExcerpts;
+  if (before.type !== 'run.end' || (before.output_head === after.output_head && before.output_tail === after.output_tail)) return undefined;
+  const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const whole = wholeOfExcerpts(text(before.output_head), text(before.output_tail), typeof before.output_bytes === 'number' ? before.output_bytes : undefined);
+  return whole === undefined ? null : redactor.redactText(whole);
 }
 
 /** An over-long line's rejection, quoting none of it. */
