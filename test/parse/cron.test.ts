@@ -159,6 +159,7 @@ describe('syslog cron (contract §1b)', () => {
     ['a command cut short', 'Oct  5 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bi', 'cron CMD line without the closing parenthesis of its command (cut short?)'],
     ['an empty command', 'Oct  5 02:30:01 web1 CRON[20827]: (root) CMD ()', 'cron CMD line with an empty command'],
     ['an ALERT without its exit code', 'Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [', 'cron script line "ALERT exited abnormally with [" has no exit code in [N] (cut short?)'],
+    ['an ALERT whose exit code is out of range', 'Jun 15 04:06:20 combo logrotate: ALERT exited abnormally with [99999999999999999999]', 'logrotate cron script line with an exit code out of range: [99999999999999999999]'],
     ['a script line with an unparseable date', 'Oct  5 25:30:01 web1 logrotate: ALERT exited abnormally with [1]', 'logrotate cron script line with an unparseable date "Oct  5 25:30:01"'],
   ])('rejects %s with a reason', (_, line, reason) => {
     expect(parseLine(line, contextFor('syslog', 1, { year: 2026 }))).toEqual({ kind: 'rejected', reason });

@@ -51,7 +51,10 @@ export function cronOutcome(rec: SyslogParse, ctx: LineContext, format = FORMAT)
     const alert = ALERT.exec(rec.message);
     if (!alert) return rejected(`cron script line ${quoted(rec.message)} has no exit code in [N] (cut short?)`);
     const job = basename(rec.program);
-    const body = defined<RunEnd>({ type: 'run.end', job, run_id: scriptRunId(host, job, rec.at), exit_code: Number(alert[1]), host });
+    const exitCode = Number(alert[1]);
+    // Bounded as a run.end's exit_code is: a safe integer.
+    if (!Number.isSafeInteger(exitCode)) return rejected(`${job} cron script line with an exit code out of range: [${alert[1]}]`);
+    const body = defined<RunEnd>({ type: 'run.end', job, run_id: scriptRunId(host, job, rec.at), exit_code: exitCode, host });
     return eventsOf(format, ctx, rec.at, body);
   }
 
