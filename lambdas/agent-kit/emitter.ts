@@ -1,4 +1,4 @@
-import { argumentsAsWritten, described } from './tool-call-args.ts';
+import { argumentsAsWritten, argumentsWithinLine, described } from './tool-call-args.ts';
 
 /**
  * The agent emitter: writes the contract's agent lines (§1a) while it keeps the budget, so the
@@ -132,6 +132,9 @@ function checkBudget(where: string, budget: unknown): void {
   const problem = budgetProblem(budget);
   if (problem !== undefined) throw new TypeError(`${where}: ${problem} (the rules of agents.<agent>.budget in the config).`);
 }
+
+/** What `line()` adds: `,"ts":"…"`, with room for the longest ISO time (`+275760-09-13T00:00:00.000Z`). */
+const TS_FIELD_BYTES = 40;
 
 /** Cost sums differ from exact decimals by float noise; the budget-exceeded detector allows the same. */
 const USD_EPSILON = 1e-6;
@@ -328,14 +331,18 @@ export class AgentEmitter {
    * A tool call: the `tool_call` action (budget-checked) and the `tool.call` line with its arguments:
    * an object, or its JSON text (OpenAI's `function.arguments`), written as the object. Anything
    * else, and arguments JSON cannot carry (a BigInt, a circular reference), throws a `TypeError`
-   * before the action is recorded.
+   * before the action is recorded. Long texts are cut when the line would be too long for the
+   * pipeline (`argumentsWithinLine`).
    */
   toolCall(tool: string, args: Readonly<Record<string, unknown>> | string, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
     const { callId, ...rest } = detail;
     // Written as JSON before the action is recorded: arguments that cannot be (a BigInt, a cycle) leave nothing behind.
-    const argsObject = argumentsAsWritten(`${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`, args, '. Nothing was recorded.');
+    const where = `${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`;
+    const written = argumentsAsWritten(where, args, '. Nothing was recorded.');
+    const body = (a: Record<string, unknown>) => ({ type: 'tool.call', tool, args: a, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
+    const fitted = argumentsWithinLine(where, written, (a) => Buffer.byteLength(JSON.stringify(body(a)), 'utf8') + TS_FIELD_BYTES, this.shared.clock, '. Nothing was recorded.');
     const receipt = this.action('tool_call', { ...rest, name: tool });
-    this.line({ type: 'tool.call', tool, args: argsObject, agent: this.agent, run_id: this.runId, ...(callId !== undefined ? { call_id: callId } : {}) });
+    this.line(body(fitted));
     return receipt;
   }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { BudgetExhaustedError, createAgentEmitter, validateToolArgs } from '../../lambdas/agent-kit/index.ts';
 import { validateConfig } from '../../lambdas/config.ts';
-import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
@@ -252,6 +252,47 @@ describe('createAgentEmitter', () => {
     expect(free).not.toBeInstanceOf(BudgetExhaustedError);
     expect(dear).toBeInstanceOf(BudgetExhaustedError);
     expect(await detect(lines)).toEqual([]);
+  });
+
+  it('cuts long texts in arguments so the tool.call line fits the pipeline, keeping what the detector judges', async () => {
+    // Prepare: a 288 KB document, an id too long to be one, an address long but valid, a placeholder id.
+    const content = 'Quarterly report. '.repeat(16_000);
+    const noteId = `note ${'x'.repeat(3000)}`;
+    const longEmail = `${'a'.repeat(2500)}@example.com`;
+    const args = { document_id: 'the document mentioned in the conversation', content, note_id: noteId, owner_email: longEmail, pages: ['é'.repeat(3000)] };
+    const { root, lines, parsed } = setup();
+    // Act
+    const verdict = validateToolArgs('write_file', args, {}, { now: START });
+    root.toolCall('write_file', args, { callId: 'c1' });
+    root.end();
+    // Assess
+    const written = parsed()[2].args as Record<string, unknown>;
+    expect(Buffer.byteLength(lines[2])).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    expect(written.content).toBe(`${content.slice(0, 2048)}… [${content.length - 2048} more bytes cut]`);
+    expect(written.note_id).toBe(`${noteId.slice(0, 2048)}… [${noteId.length - 2048} more bytes cut]`);
+    expect(written.owner_email).toBe(longEmail);
+    expect(written.pages).toEqual([`${'é'.repeat(1024)}… [${6000 - 2048} more bytes cut]`]);
+    expect(written.document_id).toBe(args.document_id);
+    expect(verdict.errors.map((e) => e.arg)).toEqual(['document_id', 'note_id']);
+    const findings = await detect(lines);
+    expect(findings.map((f) => [f.detector, (f.evidence.errors as { arg: string }[]).map((e) => e.arg), f.evidence.placeholders])).toEqual([['tool-arg-invalid', ['document_id', 'note_id'], 1]]);
+  });
+
+  it('cuts texts shorter when many of them would still make the line too long, and refuses arguments no cut can fit', () => {
+    // Prepare
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`section_${i}`, 'lorem ipsum '.repeat(100)]));
+    const numbers = { samples: Array.from({ length: 60_000 }, (_, i) => i * 1000) };
+    const { root, lines, parsed } = setup({ budget: { max_actions: 5 } });
+    // Act
+    root.toolCall('write_sections', many, { callId: 'c1' });
+    const tooMany = () => root.toolCall('store_samples', numbers, { callId: 'c2' });
+    // Assess
+    expect(Buffer.byteLength(lines[2])).toBeLessThanOrEqual(MAX_LINE_BYTES);
+    expect((parsed()[2].args as Record<string, string>).section_0).toBe(`${'lorem ipsum '.repeat(100).slice(0, 512)}… [${1200 - 512} more bytes cut]`);
+    expect(tooMany).toThrow(TypeError);
+    expect(tooMany).toThrow(/^support-bot run r-1: toolCall\("store_samples"\) args make a tool\.call line of \d+ bytes even with every text cut to 128 bytes; the pipeline drops lines over 262144 bytes: pass smaller arguments \(a reference to the data rather than the data\)\. Nothing was recorded\.$/);
+    expect(lines).toHaveLength(3);
+    expect(root.remaining()).toEqual({ actions: 4 });
   });
 });
 
