@@ -130,6 +130,7 @@ describe('systemd as text (contract §1b)', () => {
 
   it.each([
     ['an exit line cut short', 'Nov 25 00:47:02 backup01 systemd[1]: backup.service: Main process exited, code=exi', /^systemd process-exit line without code= and status= \(cut short\?\)/],
+    ['an exit status out of range', 'Nov 25 00:47:02 backup01 systemd[1]: backup.service: Main process exited, code=exited, status=99999999999999999999/n/a', /^systemd process-exit line with a status out of range: status=99999999999999999999$/],
     ['a result line cut short', 'Nov 25 00:47:03 backup01 systemd[1]: backup.service: Failed with res', /^systemd result line without its result \(cut short\?\)/],
     ['an unparseable date', "Oct  5 25:30:01 web1 systemd[1]: backup.service: Failed with result 'exit-code'.", /^systemd line with an unparseable date "Oct {2}5 25:30:01"$/],
   ])('rejects %s with a reason', (_, line, reason) => {

@@ -120,6 +120,8 @@ function systemdBodies(message: string, at: number, host: string | undefined, fi
     const text = prefixed[2];
     const exit = PROCESS_EXIT.exec(text);
     if (exit) {
+      // No run.end may carry an exit status a number cannot hold exactly (a corrupted line).
+      if (!Number.isSafeInteger(fields.exitStatus ?? Number(exit[3]))) return `systemd process-exit line with a status out of range: status=${exit[3]}`;
       const body = processExit(unit, exit, host, fields);
       return body ? [body] : [];
     }
