@@ -25,14 +25,41 @@ function isValidTimeZone(tz: string): boolean {
   }
 }
 
-function isValidCron(expr: string): boolean {
+/** The @-macros a schedule may be (croner's, but `@reboot`, which names no time), in any case. */
+const CRON_MACROS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+const FIVE_FIELDS = 'write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"';
+const NOT_CRON = 'not a cron expression';
+
+/**
+ * Why a schedule is no cron expression, or undefined when it is one: 5 fields, or an @-macro.
+ * croner takes more (a seconds field first, a year last, an ISO time for a one-off run), and would
+ * read AWS EventBridge's `30 2 * * ? *` (minutes first, a year last) as seconds first: a daily
+ * job expected every hour.
+ */
+function cronProblem(expr: string): string | undefined {
+  const text = expr.trim();
+  if (text.startsWith('@')) {
+    if (CRON_MACROS.includes(text.toLowerCase())) return undefined;
+    return `${NOT_CRON}: ${text} is not a time (use ${CRON_MACROS.slice(0, -1).join(', ')} or ${CRON_MACROS.at(-1)})`;
+  }
+  if (/^\d{4}-\d{2}-\d{2}/.test(text)) return `${NOT_CRON}: a date or time is not a schedule; ${FIVE_FIELDS}`;
+  const fields = text.split(/\s+/).length;
+  if (fields === 6 || fields === 7) {
+    return `${NOT_CRON}: ${fields} fields; AWS EventBridge's cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: ${FIVE_FIELDS}`;
+  }
+  if (fields !== 5) return NOT_CRON;
   try {
-    new Cron(expr, { paused: true });
-    return true;
+    new Cron(text, { paused: true });
+    return undefined;
   } catch {
-    return false;
+    return NOT_CRON;
   }
 }
+
+const cronExpression = z.string().superRefine((expr, ctx) => {
+  const problem = cronProblem(expr);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 function isValidRegex(source: string): boolean {
   try {
@@ -147,7 +174,7 @@ export const MaintenanceWindowSchema = z
     reason: z.string({ error: whenMissing('a maintenance window needs a reason') }).min(1, 'a maintenance window needs a reason'),
     start: instant('expected a start').optional(),
     end: instant('expected an end').optional(),
-    cron: z.string().refine(isValidCron, 'not a cron expression').optional(),
+    cron: cronExpression.optional(),
     duration_minutes: z.number().positive('expected a number above 0').max(1440, 'at most 1440 (a day) per occurrence').optional(),
     timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g. Europe/Berlin)').optional(),
     until: instant('a recurring window needs an end (until)').optional(),
@@ -198,7 +225,7 @@ export const DefaultsSchema = z.strictObject({
 });
 
 export const JobSchema = z.strictObject({
-  schedule: z.string().refine(isValidCron, 'not a cron expression').optional(),
+  schedule: cronExpression.optional(),
   timezone: z.string().refine(isValidTimeZone, 'not an IANA time zone (e.g. Europe/Berlin)').optional(),
   grace_minutes: z.number().nonnegative().optional(),
   max_runtime_minutes: z.number().positive().optional(),

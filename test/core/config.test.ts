@@ -78,6 +78,35 @@ tools:
     ]);
   });
 
+  it.each([
+    ['30 2 * * *'],
+    ['*/15 * * * 1-5'],
+    ['0 4 ? * SUN'],
+    ['@daily'],
+    ['@Hourly'],
+    ['@midnight'],
+  ])('takes the 5-field cron %j and the @-macros, as jobs.*.schedule and maintenance_windows.*.cron', (cron) => {
+    // Act
+    const config = parseConfigText(`jobs:\n  backup: { schedule: "${cron}" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", duration_minutes: 30, until: 2026-12-31 }\n`, 'c.yaml');
+    // Assess
+    expect([config.jobs.backup.schedule, config.maintenance_windows[0].cron]).toEqual([cron, cron]);
+  });
+
+  it.each([
+    ['30 2 * * ? *', 'not a cron expression: 6 fields; AWS EventBridge\'s cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
+    ['0 30 2 * * *', 'not a cron expression: 6 fields; AWS EventBridge\'s cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
+    ['0 30 2 * * * 2026', 'not a cron expression: 7 fields; AWS EventBridge\'s cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
+    ['2026-10-24T02:30:00', 'not a cron expression: a date or time is not a schedule; write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
+    ['@reboot', 'not a cron expression: @reboot is not a time (use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly)'],
+    ['every night', 'not a cron expression'],
+    ['61 2 * * *', 'not a cron expression'],
+  ])('refuses %j as jobs.*.schedule and maintenance_windows.*.cron, saying why', (cron, message) => {
+    // Act
+    const problems = problemsOf(`jobs:\n  backup: { schedule: "${cron}" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", duration_minutes: 30, until: 2026-12-31 }\n`);
+    // Assess
+    expect(problems).toEqual([`jobs.backup.schedule: ${message} (line 2)`, `maintenance_windows.0.cron: ${message} (line 4)`]);
+  });
+
   it('refuses a min_history the baseline window can never reach, naming the key path', () => {
     // Prepare: a job's and the defaults' min_history above the window, and one equal to it
     const text = 'defaults:\n  min_history: 12\n  baseline_window: 10\njobs:\n  report:\n    min_history: 25\n  backup:\n    min_history: 10\n';
