@@ -7,7 +7,7 @@
  * judges nothing).
  */
 
-import { MAX_LINE_BYTES } from '../core/parse/index.ts';
+import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
 import { utf8Prefix } from '../core/output-capture.ts';
 import { checkToolArgs } from '../core/tool-args.ts';
 

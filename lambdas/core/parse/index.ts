@@ -15,8 +15,10 @@ import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } fr
 /** The format of instrumented JSON lines, whose identifiers validation bounds. */
 const INSTRUMENTED_FORMAT = jsonEventParser.format;
 
-/** Lines longer than CloudWatch's classic event limit (in bytes of UTF-8) are refused before any parsing. */
-export const MAX_LINE_BYTES = 256 * 1024;
+// Its own module, so that the agent kit knows the limit without loading every parser.
+import { MAX_LINE_BYTES } from './line-limit.ts';
+
+export { MAX_LINE_BYTES };
 
 /**
  * A line's size in bytes of UTF-8 when it is over MAX_LINE_BYTES, else undefined. A UTF-16 unit
