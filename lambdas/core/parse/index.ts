@@ -7,6 +7,7 @@ import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser } from './lambda-platform.ts';
+import { MAX_LINE_BYTES } from './line-limit.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix } from './timestamp-prefix.ts';
@@ -15,9 +16,7 @@ import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } fr
 /** The format of instrumented JSON lines, whose identifiers validation bounds. */
 const INSTRUMENTED_FORMAT = jsonEventParser.format;
 
-// Its own module, so that the agent kit knows the limit without loading every parser.
-import { MAX_LINE_BYTES } from './line-limit.ts';
-
+// In its own module, so that the agent kit knows the limit without loading every parser.
 export { MAX_LINE_BYTES };
 
 /**
