@@ -135,13 +135,14 @@ export const MAX_MAINTENANCE_UNTIL_DAYS = 366;
 
 /**
  * A moment as ISO-8601 (`2026-11-01T06:00:00Z`, UTC when no offset is named) or a date alone,
- * which means the end of that day (UTC): normalised to the ISO instant it ends at.
+ * normalised to an ISO instant. A date alone means the end of that day (UTC), as an end or an
+ * `until` is meant; with `dateMeans: 'start'` (a window's start), the start of that day.
  */
-const instant = (missing: string) =>
+const instant = (missing: string, dateMeans: 'start' | 'end' = 'end') =>
   z.union([z.date(), z.string()], { error: (issue) => (issue.input === undefined ? missing : 'expected a time (ISO-8601) or a date (YYYY-MM-DD)') }).transform((v, ctx) => {
     if (v instanceof Date) return Number.isNaN(v.getTime()) ? (ctx.addIssue({ code: 'custom', message: 'not a valid date' }), z.NEVER) : v.toISOString();
     const day = calendarDay(v);
-    if (day !== undefined) return new Date(day + 86_400_000).toISOString();
+    if (day !== undefined) return new Date(dateMeans === 'start' ? day : day + 86_400_000).toISOString();
     // `parseTime` reads a time without an offset as UTC, and refuses a day the calendar lacks.
     const at = DATE.test(v) ? Number.NaN : parseTime(v);
     if (Number.isNaN(at)) {
@@ -172,7 +173,7 @@ export const MaintenanceWindowSchema = z
     detectors: z.array(detectorId).optional(),
     owner: z.string({ error: whenMissing('a maintenance window needs an owner') }).min(1, 'a maintenance window needs an owner'),
     reason: z.string({ error: whenMissing('a maintenance window needs a reason') }).min(1, 'a maintenance window needs a reason'),
-    start: instant('expected a start').optional(),
+    start: instant('expected a start', 'start').optional(),
     end: instant('expected an end').optional(),
     cron: cronExpression.optional(),
     duration_minutes: z.number().positive('expected a number above 0').max(1440, 'at most 1440 (a day) per occurrence').optional(),

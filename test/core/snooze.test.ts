@@ -30,6 +30,18 @@ describe('config: snoozes and maintenance windows', () => {
     expect(configSnoozes(config)).toEqual([{ id: 'config-1', subject: 'etl', detector: 'run-failed', owner: 'alice', reason: 'migration', until: '2026-10-21T00:00:00.000Z', status: 'active', origin: 'config' }]);
   });
 
+  it("reads a date alone as the start of that day in a window's start, and as the end of that day in its end (UTC)", () => {
+    // Prepare: a one-day window and a two-day one, given by days
+    const window = (start: string, end: string) => ({ subjects: ['invoice-export'], owner: 'ops', reason: 'DB failover', start, end });
+    // Act
+    const config = validateConfig({ maintenance_windows: [window('2026-10-24', '2026-10-24'), window('2026-10-24', '2026-10-25')] }, 'cfg', undefined, { now: NOW });
+    // Assess
+    const [oneDay, twoDays] = config.maintenance_windows;
+    expect([oneDay.start, oneDay.end]).toEqual(['2026-10-24T00:00:00.000Z', '2026-10-25T00:00:00.000Z']);
+    expect([twoDays.start, twoDays.end]).toEqual(['2026-10-24T00:00:00.000Z', '2026-10-26T00:00:00.000Z']);
+    expect(['2026-10-23T23:59:59Z', '2026-10-24T00:00:00Z', '2026-10-24T01:00:00Z', '2026-10-25T23:59:59Z', '2026-10-26T00:00:00Z'].map((t) => inMaintenanceWindow(twoDays, Date.parse(t)))).toEqual([false, true, true, true, false]);
+  });
+
   it.each([
     ['without an end', { subject: 'etl', owner: 'a', reason: 'r' }, ['snoozes.0.until: a snooze needs an end (until): one that never expires is a bypass, not a pause']],
     ['without an owner or a reason', { subject: 'etl', until: '2026-10-06' }, ['snoozes.0.owner: a snooze needs an owner', 'snoozes.0.reason: a snooze needs a reason']],
@@ -48,7 +60,7 @@ describe('config: snoozes and maintenance windows', () => {
   it.each([
     ['a one-off window without an end', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10T02:00:00Z' }, ['maintenance_windows.0.end: a one-off window needs an end: one that never ends is a bypass, not maintenance']],
     ['a one-off window ending before it starts', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10T02:00:00Z', end: '2026-10-10T01:00:00Z' }, ['maintenance_windows.0.end: expected an end after the start']],
-    ['a one-off window longer than max_snooze_days', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10', end: '2026-12-10' }, ['maintenance_windows.0.end: the window lasts 61 days; at most 30 (defaults.max_snooze_days)']],
+    ['a one-off window longer than max_snooze_days', { subjects: ['etl'], owner: 'a', reason: 'r', start: '2026-10-10', end: '2026-12-10' }, ['maintenance_windows.0.end: the window lasts 62 days; at most 30 (defaults.max_snooze_days)']],
     ['a recurring window without until', { subjects: ['etl'], owner: 'a', reason: 'r', cron: '0 2 * * 0', duration_minutes: 120 }, ['maintenance_windows.0.until: a recurring window needs an end (until): one that never ends is a bypass, not maintenance']],
     ['a recurring window until more than a year ahead', { subjects: ['etl'], owner: 'a', reason: 'r', cron: '0 2 * * 0', duration_minutes: 120, until: '2028-01-01' }, ['maintenance_windows.0.until: more than 366 days ahead; a recurring window must be reviewed at least once a year']],
     ['a window without subjects', { subjects: [], owner: 'a', reason: 'r', start: '2026-10-10', end: '2026-10-11' }, ['maintenance_windows.0.subjects: name the subjects the window covers']],
