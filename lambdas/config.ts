@@ -4,7 +4,9 @@ import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
-import { BUILTIN_RULE_NAMES, patternProblem } from './core/redact.ts';
+import { setOwn } from './core/own-property.ts';
+import { shortenName } from './core/parse/derived-name.ts';
+import { BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
@@ -417,6 +419,42 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
 }
 
 /**
+ * The config with its job names as log lines give them: a line is redacted where it enters the
+ * pipeline, so a job named by its cron command is `mysqldump -p[REDACTED:cli-password] appdb`, and
+ * a name longer than an identifier may be is shortened (`shortenName`). A `jobs` key, a snooze's
+ * subject and a maintenance window's subjects written as the crontab holds the command go through
+ * the same steps, so that they name that job. Two keys that become one name are an issue.
+ */
+function withNamesAsLogged(config: Config): { config: Config; issues: Array<{ path: PropertyKey[]; message: string }> } {
+  const redactor = redactorFor(config);
+  const asLogged = (name: string) => shortenName(redactor.redactText(name));
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const jobs: Record<string, JobConfig> = {};
+  const keyOf = new Map<string, string>();
+  let changed = false;
+  for (const [key, settings] of Object.entries(config.jobs)) {
+    const name = asLogged(key);
+    if (name !== key) changed = true;
+    const first = keyOf.get(name);
+    if (first !== undefined) {
+      issues.push({ path: ['jobs', key], message: `the same job as jobs.${first}: both are ${JSON.stringify(name)} in the logs, where secrets are redacted; keep one` });
+      continue;
+    }
+    keyOf.set(name, key);
+    setOwn(jobs, name, settings);
+  }
+  const snoozes = config.snoozes.map((s) => {
+    const subject = asLogged(s.subject);
+    return subject === s.subject ? s : ((changed = true), { ...s, subject });
+  });
+  const windows = config.maintenance_windows.map((w) => {
+    const subjects = w.subjects.map(asLogged);
+    return subjects.every((s, i) => s === w.subjects[i]) ? w : ((changed = true), { ...w, subjects });
+  });
+  return { config: changed ? { ...config, jobs, snoozes, maintenance_windows: windows } : config, issues };
+}
+
+/**
  * A `min_history` above `defaults.baseline_window` could never be reached: the window keeps at most
  * that many runs, so the baseline detectors would stay silent for good.
  */
@@ -516,12 +554,13 @@ function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
  */
 export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined, options: { now?: number } = {}): Config {
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
+  const named = result.success ? withNamesAsLogged(result.data) : undefined;
   const issues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now())].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
-  if (result.success && issues.length === 0) {
-    rememberDefaultsWritten(result.data, raw);
-    return result.data;
+  if (named && issues.length === 0) {
+    rememberDefaultsWritten(named.config, raw);
+    return named.config;
   }
   const problems = issues
     .flatMap(unionDetail)

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configAsWritten, DEFAULT_CONFIG, defaultsSetIn, parseConfigText, readLambdaEnv } from '../../lambdas/config.ts';
+import { parseDocument } from 'yaml';
+import { ConfigError, configAsWritten, DEFAULT_CONFIG, defaultsSetIn, parseConfigText, readLambdaEnv, validateConfig } from '../../lambdas/config.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 function problemsOf(text: string): string[] {
   try {
@@ -105,6 +107,43 @@ tools:
     const problems = problemsOf(`jobs:\n  backup: { schedule: "${cron}" }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", duration_minutes: 30, until: 2026-12-31 }\n`);
     // Assess
     expect(problems).toEqual([`jobs.backup.schedule: ${message} (line 2)`, `maintenance_windows.0.cron: ${message} (line 4)`]);
+  });
+
+  it('names a job written as its crontab command as its log lines do: the password redacted, a long command shortened', () => {
+    // Prepare: two crontab commands as they stand in the crontab, one with a password, one over 256 characters
+    const dump = 'mysqldump -uroot -pS3cretPW appdb > /backup/db.sql';
+    const sync = `rsync -a /srv/data/ backup@vault:/srv/data/ --exclude-from=/etc/backup/excludes ${'--exclude=/srv/data/cache/* '.repeat(9)}--log-file=/var/log/rsync.log`;
+    const text = [
+      'jobs:',
+      `  ${JSON.stringify(dump)}: { schedule: "30 2 * * *" }`,
+      `  ${JSON.stringify(sync)}: { schedule: "0 3 * * *" }`,
+      'snoozes:',
+      `  - { subject: ${JSON.stringify(dump)}, owner: o, reason: r, until: "2099-01-01T00:00:00Z" }`,
+      'maintenance_windows:',
+      `  - { subjects: [${JSON.stringify(dump)}, ${JSON.stringify(sync)}], owner: o, reason: r, cron: "0 1 * * 0", duration_minutes: 60, until: "2099-01-01T00:00:00Z" }`,
+    ].join('\n');
+    const jobOf = (command: string) => {
+      const outcome = parseLine(`Oct  1 02:30:01 db1 CRON[1001]: (root) CMD (${command})`, { source: { origin: 'syslog', line: 1 }, year: 2026 });
+      return outcome.kind === 'events' ? (outcome.events[0].body.job as string) : undefined;
+    };
+    // Act
+    const config = validateConfig(parseDocument(text).toJS(), 'c.yaml', undefined, { now: Date.parse('2098-12-20T00:00:00Z') });
+    // Assess: the keys and subjects are the names the jobs' lines give them
+    const [dumpJob, syncJob] = [jobOf(dump), jobOf(sync)];
+    expect(dumpJob).toBe('mysqldump -uroot -p[REDACTED:cli-password] appdb > /backup/db.sql');
+    expect(syncJob).toMatch(/…[0-9a-f]{8}$/);
+    expect(Object.keys(config.jobs)).toEqual([dumpJob, syncJob]);
+    expect(config.jobs[dumpJob!]?.schedule).toBe('30 2 * * *');
+    expect(config.snoozes[0].subject).toBe(dumpJob);
+    expect(config.maintenance_windows[0].subjects).toEqual([dumpJob, syncJob]);
+    expect(JSON.stringify(config)).not.toContain('S3cretPW');
+  });
+
+  it('refuses two jobs that are one job once their commands are redacted, naming both', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  "mysqldump -pOldPass appdb": { schedule: "30 2 * * *" }\n  "mysqldump -pNewPass appdb": { schedule: "0 3 * * *" }\n');
+    // Assess
+    expect(problems).toEqual(['jobs.mysqldump -pNewPass appdb: the same job as jobs.mysqldump -pOldPass appdb: both are "mysqldump -p[REDACTED:cli-password] appdb" in the logs, where secrets are redacted; keep one (line 3)']);
   });
 
   it('refuses a min_history the baseline window can never reach, naming the key path', () => {
