@@ -26,7 +26,7 @@ export const DEFAULT_BACKFILL_SINCE_MS = 30 * 86_400_000;
 /**
  * A second backfill re-reads this much before where the last one stopped: CloudWatch may take a
  * while to make an event searchable, so its last minutes may have been incomplete. Runs read twice
- * are recognised by the pipeline's run-id memory and not counted again.
+ * are recognised by the pipeline's run memory and not counted again.
  */
 export const REREAD_OVERLAP_MS = 15 * 60_000;
 /** The state kind under which backfill keeps, per log group, the span of history it has read. */
@@ -48,22 +48,39 @@ interface CoverageState {
 
 /**
  * The parts of `requested` to read, given the span already read (`covered`). What lies inside it
- * is skipped: the pipeline's run-id memory is bounded (the latest runs of each job), so reading
- * months of a busy function twice would count its older runs twice. The parts read always join
- * up with `covered`, so that it stays one span without holes.
+ * is skipped: reading it again would cost as much as the first time and add nothing (the pipeline
+ * takes the runs it reads twice as counted). The parts read join up with `covered`, so that it
+ * stays one span without holes: a later span is read from where the last one stopped (with an
+ * overlap, for events CloudWatch made searchable late), an earlier one up to where it began.
+ *
+ * A `window` (`--until`: a span to read again, as when redriving a failed delivery) is read as
+ * asked, without the gap between it and `covered`: that gap is not read, and the window, unless
+ * it touches `covered`, is not recorded (`coverageAfter`).
  */
-export function spansToRead(requested: Span, covered: Span | undefined, overlapMs = REREAD_OVERLAP_MS): Span[] {
+export function spansToRead(requested: Span, covered: Span | undefined, overlapMs = REREAD_OVERLAP_MS, window = false): Span[] {
   if (!covered) return [requested];
   const spans: Span[] = [];
-  if (requested.from < covered.from) spans.push({ from: requested.from, to: covered.from - 1 });
-  if (requested.to > covered.to) spans.push({ from: Math.max(covered.from, covered.to - overlapMs), to: requested.to });
+  if (requested.from < covered.from) spans.push({ from: requested.from, to: window ? Math.min(requested.to, covered.from - 1) : covered.from - 1 });
+  if (requested.to > covered.to) {
+    const resume = Math.max(covered.from, covered.to - overlapMs);
+    spans.push({ from: window ? Math.max(requested.from, resume) : resume, to: requested.to });
+  }
   return spans;
+}
+
+/** The span backfill has read once it read `read` (spansToRead's parts): one span, or the one before if the two do not touch. */
+export function coverageAfter(covered: Span | undefined, read: Span): Span {
+  if (!covered) return read;
+  if (read.from > covered.to + 1 || read.to < covered.from - 1) return covered;
+  return { from: Math.min(covered.from, read.from), to: Math.max(covered.to, read.to) };
 }
 
 export interface BackfillOptions {
   readonly logGroups: readonly string[];
   /** Epoch ms; default 30 days ago. */
   readonly since?: number;
+  /** Epoch ms: read only up to then (a span read again, e.g. a failed delivery redriven); default now. */
+  readonly until?: number;
   /** `aws` (the deployed table, default credential chain), `local`, or a DynamoDB endpoint URL. */
   readonly store: string;
   readonly table?: string;
@@ -120,7 +137,8 @@ async function recordCoverage(store: StateStore, logGroup: string, read: Span, n
   for (let attempt = 1; attempt <= 5; attempt++) {
     const current = (await store.load([key])).get(key);
     const old = coveredSpan(current);
-    const span = old ? { from: Math.min(old.from, read.from), to: Math.max(old.to, read.to) } : read;
+    const span = coverageAfter(old, read);
+    if (old && span.from === old.from && span.to === old.to) return;
     const state: CoverageState = { log_group: logGroup, from: new Date(span.from).toISOString(), to: new Date(span.to).toISOString(), updated_at: new Date(now).toISOString() };
     const outcome = await store.commit({ key, expectedVersion: current?.version ?? 0, state, findings: [], records: [] });
     if (outcome === 'committed') return;
@@ -184,13 +202,14 @@ function jobStates(loaded: Map<string, Versioned<unknown>>, jobs: readonly strin
  */
 export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult> {
   const now = (opts.clock ?? Date.now)();
-  const requested: Span = { from: opts.since ?? now - DEFAULT_BACKFILL_SINCE_MS, to: now };
+  const requested: Span = { from: opts.since ?? now - DEFAULT_BACKFILL_SINCE_MS, to: Math.min(opts.until ?? now, now) };
   const write = (s: string) => opts.stdout.write(`${s}\n`);
   const fail = (message: string): BackfillResult => {
     opts.stderr.write(`silent-audit backfill: ${message}\n`);
     return { exitCode: 2, jobs: [], findings: [], spans: new Map() };
   };
   if (opts.logGroups.length === 0) return fail('give at least one --log-group NAME');
+  if (requested.to <= requested.from) return fail(`--until ${isoTime(requested.to)} is not after --since ${isoTime(requested.from)}: give a --since before --until`);
   const table = opts.table ?? (opts.store === 'aws' ? undefined : DEFAULT_TABLE);
 
   let opened: OpenedStore;
@@ -208,7 +227,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     const spans = new Map<string, Span[]>();
     for (const logGroup of opts.logGroups) {
       const before = coveredSpan(covered.get(coverageKey(logGroup)));
-      const toRead = spansToRead(requested, before);
+      const toRead = spansToRead(requested, before, REREAD_OVERLAP_MS, opts.until !== undefined);
       spans.set(logGroup, toRead);
       const already = before ? `; already backfilled ${isoTime(before.from)} → ${isoTime(before.to)}` : '';
       write(`${logGroup}: ${toRead.length === 0 ? 'nothing new to read' : `reading ${toRead.map((s) => `${isoTime(s.from)} → ${isoTime(s.to)}`).join(' and ')}`}${already}`);
@@ -310,20 +329,22 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
   }
 }
 
-/** `silent-audit backfill --log-group NAME [--since 30d] --table TABLE [--store aws|local|URL]` */
+/** `silent-audit backfill --log-group NAME [--since 30d] [--until TIME] --table TABLE [--store aws|local|URL]` */
 export function registerBackfillCommand(program: Command): void {
   program
     .command('backfill')
     .description("seed a deployed stack's baselines from CloudWatch history; its findings are stored as already alerted")
     .option('--log-group <name>', 'a CloudWatch log group to read (repeatable)', collectLogGroups)
     .option('--since <when>', 'read from 30d, 24h, 30m ago, or an ISO time (default: 30d)', sinceOption)
+    .option('--until <when>', 'read up to then (24h, 30m ago, or an ISO time; default: now): a span to read again, e.g. a failed delivery, without the time since the last backfill', sinceOption)
     .option('--table <name>', "the state table: the stack's TableName output (needed with --store aws)")
     .option('--store <store>', 'aws (the deployed table, default credentials), local (DynamoDB Local under .silent-audit/) or http://host:port', 'aws')
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
-    .action(async (o: { logGroup?: string[]; since?: number; table?: string; store: string; config?: string }) => {
+    .action(async (o: { logGroup?: string[]; since?: number; until?: number; table?: string; store: string; config?: string }) => {
       const result = await runBackfill({
         logGroups: o.logGroup ?? [],
         since: o.since,
+        until: o.until,
         store: o.store,
         table: o.table,
         config: loadConfig(o.config),

@@ -12,7 +12,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
-import { fingerprint, TokenRing } from './token-ring.ts';
+import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
 export interface OpenRun {
@@ -37,6 +37,19 @@ export interface JobState {
   readonly processedRing?: string;
   /** The same as a plain list, as states written before the ring hold it (read, never written). */
   readonly processed?: string[];
+  /**
+   * The event times of the last tokens of `processedRing`, which is kept in time order: in whole
+   * seconds (rounded up), the first from the epoch, each next one as the seconds after the one
+   * before (small numbers: a compact state). Tokens before them have no known time (states written
+   * before times were kept), and are read as the oldest.
+   */
+  readonly processedAt?: number[];
+  /**
+   * The latest event time of a token forgotten (dropped from the ring): a line at or before it whose
+   * token is not remembered is taken as processed, so a run read again after 1,000 newer ones
+   * (a redrive, a backfill over live history) is not counted twice.
+   */
+  readonly processedUntil?: number;
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
@@ -282,23 +295,43 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
   return best;
 }
 
+/** A token's time as `processedAt` keeps it: whole seconds, rounded up (never before the event), 0 when unknown. */
+function secondsOf(at: number): number {
+  return Number.isFinite(at) && at > 0 ? Math.ceil(at / 1000) : 0;
+}
+
 /**
  * The runs (ids and end tokens) a job has finished recently, while a batch is applied: a line
  * delivered again is recognised and skipped. Kept in the state as one string of fixed-width
- * fingerprints (`processedRing`, 8 characters per token, newest last, the newest
- * `MAX_PROCESSED`), as agent runs keep theirs: a run id is often a 36-character UUID, and the
- * state is rewritten on every delivery, so the list was most of a job's state and of its write
- * cost. A state written before keeps a plain list (`processed`); it is read as fingerprints and
- * written back as a ring.
+ * fingerprints (`processedRing`, 8 characters per token), as agent runs keep theirs: a run id is
+ * often a 36-character UUID, and the state is rewritten on every delivery, so the list was most of
+ * a job's state and of its write cost. A state written before keeps a plain list (`processed`); it
+ * is read as fingerprints and written back as a ring.
+ *
+ * The ring keeps the `MAX_PROCESSED` tokens of the latest event times (`processedAt`), and the
+ * latest time of one it forgot (`processedUntil`): a token at or before that time that is not
+ * remembered cannot be told from one processed and forgotten, so it is taken as processed. Runs
+ * read again however late (a redriven delivery, a backfill over what live ingest counted) then
+ * count once, at the cost of never counting a run first read after `MAX_PROCESSED` newer tokens of
+ * its job (as audit-trail lines, audit-trail-dedup.ts). Old history read again cannot push the
+ * latest runs out of the ring.
  */
 class ProcessedTokens {
   private readonly ring: TokenRing;
   /** The last token fingerprinted: a run is looked up, then remembered. */
   private last: { readonly token: string; readonly print: string } | undefined;
+  private readonly stored: string;
+  private readonly fresh: Array<{ readonly print: string; readonly at: number }> = [];
 
-  constructor(ring: string | undefined, legacy: readonly string[] | undefined) {
+  constructor(
+    ring: string | undefined,
+    legacy: readonly string[] | undefined,
+    private readonly storedAt: readonly number[] | undefined,
+    private readonly until: number | undefined,
+  ) {
     // The fingerprints of a legacy list go first: they are older.
-    this.ring = new TokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), MAX_PROCESSED);
+    this.stored = (legacy ?? []).map(fingerprint).join('') + (ring ?? '');
+    this.ring = new TokenRing(this.stored, MAX_PROCESSED);
   }
 
   get changed(): boolean {
@@ -310,17 +343,72 @@ class ProcessedTokens {
     return this.last.print;
   }
 
+  /** Whether the token is remembered. */
   has(token: string): boolean {
     return this.ring.has(this.printOf(token));
   }
 
-  add(token: string): void {
-    this.ring.add(this.printOf(token));
+  /** Whether a line at `at` is as old as the tokens forgotten: what it would count may have been counted. */
+  forgotten(at: number): boolean {
+    return this.until !== undefined && at <= this.until;
   }
 
-  /** The ring as `JobState.processedRing` holds it: this batch's fingerprints after the others. */
-  toRing(): string {
-    return this.ring.toString();
+  add(token: string, at: number): void {
+    const print = this.printOf(token);
+    this.ring.add(print);
+    this.fresh.push({ print, at });
+  }
+
+  /**
+   * The state's fields: the stored tokens and this batch's merged in time order (a stored token
+   * before a new one of the same time), the `MAX_PROCESSED` of the latest times kept, and the
+   * latest time of those dropped.
+   */
+  toState(): Required<Pick<JobState, 'processedRing' | 'processedAt'>> & Pick<JobState, 'processedUntil'> {
+    const stored = this.stored;
+    const count = Math.floor(stored.length / TOKEN_CHARS);
+    // Seconds of each timed token, from the deltas. Tokens without a time (written before times were
+    // kept) are the oldest: the times are the last tokens'.
+    const deltas = this.storedAt ?? [];
+    const timed = Math.min(count, deltas.length);
+    const untimed = count - timed;
+    const seconds = new Array<number>(count).fill(0);
+    for (let k = 0, sum = 0, skip = deltas.length - timed; k < deltas.length; k++) {
+      sum += deltas[k];
+      if (k >= skip) seconds[untimed + k - skip] = sum;
+    }
+    const added = this.fresh.map((f) => ({ print: f.print, s: secondsOf(f.at) }));
+    if (added.length > 1) added.sort((a, b) => a.s - b.s);
+    const total = count + added.length;
+    const drop = Math.max(0, total - MAX_PROCESSED);
+    let forgotten = this.until !== undefined ? Math.ceil(this.until / 1000) : 0;
+    let ring: string;
+    let kept: number[];
+    if (count === 0 || added.length === 0 || added[0].s >= seconds[count - 1]) {
+      // The usual batch: its runs are the latest, and go after the others.
+      ring = (stored + added.map((a) => a.print).join('')).slice(drop * TOKEN_CHARS);
+      kept = [...seconds, ...added.map((a) => a.s)];
+      for (let n = 0; n < drop; n++) forgotten = Math.max(forgotten, kept[n]);
+      kept = kept.slice(drop);
+    } else {
+      const prints: string[] = [];
+      kept = [];
+      for (let i = 0, j = 0, n = 0; n < total; n++) {
+        const old = i < count && (j >= added.length || seconds[i] <= added[j].s);
+        const print = old ? stored.slice(i * TOKEN_CHARS, (i + 1) * TOKEN_CHARS) : added[j].print;
+        const s = old ? seconds[i++] : added[j++].s;
+        if (n < drop) forgotten = Math.max(forgotten, s);
+        else {
+          prints.push(print);
+          kept.push(s);
+        }
+      }
+      ring = prints.join('');
+    }
+    // Deltas from the first timed token kept (unknown times, 0, come first and stay unknown).
+    const firstTimed = kept.findIndex((s) => s > 0);
+    const processedAt = firstTimed < 0 ? [] : kept.slice(firstTimed).map((s, i, all) => (i === 0 ? s : s - all[i - 1]));
+    return { processedRing: ring, processedAt, ...(forgotten > 0 ? { processedUntil: forgotten * 1000 } : {}) };
   }
 }
 
@@ -527,10 +615,11 @@ export const jobReducer: SubjectReducer<JobState> = {
     const failedInBatch = namedFailures(events);
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
-    const processed = new ProcessedTokens(state.processedRing, state.processed);
-    const seen = (token: string) => processed.has(token);
-    const remember = (token: string) => {
-      processed.add(token);
+    const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil);
+    /** Whether a line at `at` was processed: its token remembered, or the line as old as the tokens forgotten. */
+    const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
+    const remember = (token: string, at: number) => {
+      processed.add(token, at);
       edit();
     };
     const touch = (at: number) => {
@@ -559,7 +648,7 @@ export const jobReducer: SubjectReducer<JobState> = {
      */
     const judgeLateFailure = (event: AuditEvent<RunFailedMarker>, runId: string): void => {
       const token = `${LATE_FAILURE_TOKEN}${runId}`;
-      if (seen(token)) return;
+      if (seen(token, event.at)) return;
       const body = event.body;
       const run: CompletedRun = {
         job: subject,
@@ -581,7 +670,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         lastEnd.at = event.at;
         lastEnd.exit_code = run.exit_code;
       }
-      remember(token);
+      remember(token, event.at);
       touch(event.at);
     };
 
@@ -590,8 +679,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       const body = event.body;
       if (body.type === 'output.discarded') {
         const token = `discard@${event.at}`;
-        if (seen(token)) continue;
-        remember(token);
+        if (seen(token, event.at)) continue;
+        remember(token, event.at);
         const drafts = DISCARD_DETECTORS.flatMap((d) =>
           d.check({ job: subject, at: event.at, host: body.host, reason: body.reason, lastReportedAt: state.discardReportedAt }).map((draft) => toFinding(draft, d.meta, ctx.config)),
         );
@@ -607,22 +696,22 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
-        if (seen(body.run_id) || (platform && seen(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id)) continue;
+        if (seen(body.run_id, event.at) || (platform && seen(`${PLATFORM_OK_TOKEN}${body.run_id}`, event.at)) || state.open.some((r) => r.run_id === body.run_id)) continue;
         // systemd's `Started U.` after `Starting U…` (or the other way round, lines out of order)
         // is the same run: remembered, so a redelivered one is skipped once the run has ended.
         if (
           isSystemdStart(event.format, subject, body.run_id, event.at, body.host) &&
           state.open.some((r) => r.host === body.host && Math.abs(event.at - r.at) <= SYSTEMD_START_WINDOW_MS && isSystemdStart(r.format, subject, r.run_id, r.at, r.host))
         ) {
-          remember(body.run_id);
+          remember(body.run_id, event.at);
           continue;
         }
         // A run that logs no end (cron CMD lines) stays open only among the latest MAX_OPEN: its
         // start is remembered as processed, so a redelivered one is not counted again.
         if (event.format === CRON_FORMAT) {
           const token = `${START_TOKEN}${body.run_id}`;
-          if (seen(token)) continue;
-          remember(token);
+          if (seen(token, event.at)) continue;
+          remember(token, event.at);
         }
         const d = edit();
         const open = ownOpen();
@@ -642,17 +731,19 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (runId === undefined || runId === OPEN_RUN) {
         // Only an end that names no run has an end token: no time printed for the others.
         const endToken = `${OPEN_RUN}@${event.at}`;
-        if (seen(endToken)) continue;
+        if (processed.has(endToken)) continue;
         const open = latestOpenAt(state.open, event.at, body.host);
         if (open) runId = open.run_id;
+        else if (processed.forgotten(event.at)) continue;
         else if (state.lastEnd && Math.abs(event.at - state.lastEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, state.lastEnd.host)) {
-          remember(endToken);
+          remember(endToken, event.at);
           continue;
         } else runId = `${subject}@${isoTime(event.at)}`;
-        remember(endToken);
+        remember(endToken, event.at);
       }
-      if (seen(runId)) continue;
-      if (platform && seen(`${PLATFORM_OK_TOKEN}${runId}`)) {
+      // An end as old as the runs forgotten is taken as processed, unless the run it closes is open (so not ended yet).
+      if (processed.has(runId) || (processed.forgotten(event.at) && !state.open.some((r) => r.run_id === runId))) continue;
+      if (platform && processed.has(`${PLATFORM_OK_TOKEN}${runId}`)) {
         if (body.type === 'run.failed') judgeLateFailure(event as AuditEvent<RunFailedMarker>, runId);
         continue;
       }
@@ -702,7 +793,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
       d.outputs = ok && run.output_bytes !== undefined && !abnormal ? outputs.push(run.output_bytes, window) : outputs.list;
       d.durations = ok && run.duration_ms !== undefined && !abnormal ? durations.push(run.duration_ms, window) : durations.list;
-      remember(platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId);
+      remember(platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId, event.at);
       touch(event.at);
       records.push({
         subject,
@@ -718,7 +809,10 @@ export const jobReducer: SubjectReducer<JobState> = {
     }
     if (processed.changed) {
       const d = edit();
-      d.processedRing = processed.toRing();
+      const kept = processed.toState();
+      d.processedRing = kept.processedRing;
+      d.processedAt = kept.processedAt;
+      if (kept.processedUntil !== undefined) d.processedUntil = kept.processedUntil;
       delete d.processed;
     }
     return { state, findings, records };

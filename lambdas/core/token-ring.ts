@@ -7,7 +7,8 @@ import { hash } from 'node:crypto';
  * and cheap to search without taking it apart.
  */
 
-const TOKEN_CHARS = 8;
+/** The width of a fingerprint in a ring. */
+export const TOKEN_CHARS = 8;
 
 /** 48 bits of SHA-256 in 8 base64url characters: collisions among 5000 tokens are ~1 in 10⁷. */
 export function fingerprint(identity: string): string {

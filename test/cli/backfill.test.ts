@@ -11,10 +11,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
-import { REREAD_OVERLAP_MS, runBackfill, spansToRead } from '../../lambdas/cli/backfill-command.ts';
+import { coverageAfter, REREAD_OVERLAP_MS, runBackfill, spansToRead } from '../../lambdas/cli/backfill-command.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { ingestPayloads } from '../../lambdas/core/ingest.ts';
 import { processBatch, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -205,6 +206,58 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect(pending).toEqual([]);
   });
 
+  it('redrives a span with --since and --until: reads just that window, adds the runs a lost delivery held, and counts nothing twice', async () => {
+    // Prepare: a deploy-time backfill (nothing yet), then a day of a function invoked every minute,
+    // ingested live in 10-minute deliveries but for two lost ones, at 06:00 and at 22:00
+    const table = `t-${randomUUID()}`;
+    const TICKER = '/aws/lambda/ticker';
+    const T0 = Date.parse('2026-10-01T00:00:00Z');
+    const MINUTE = 60_000;
+    const ticks = lambdaInvocations('ticker', Array.from({ length: 1_440 }, (_, i) => ({ at: T0 + i * MINUTE, durationMs: 800 + (i % 5), output: { bytes: 100 + (i % 3), head: 'ok\n' } })));
+    const lostAt = [T0 + 6 * HOUR, T0 + 22 * HOUR];
+    const lost = (e: StoredLogEvent) => lostAt.some((at) => e.timestamp >= at && e.timestamp < at + 10 * MINUTE);
+    cwl.reset();
+    serveLogGroups(cwl, { [TICKER]: [] }, 5000);
+    await backfill(table, { logGroups: [TICKER], clock: () => T0 });
+    const store = new DynamoAuditStore(dynamo, table);
+    for (let start = T0; start < T0 + DAY; start += 10 * MINUTE) {
+      const slice = ticks.filter((e) => e.timestamp >= start && e.timestamp < start + 10 * MINUTE && !lost(e));
+      if (slice.length === 0) continue;
+      const payload = { messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: TICKER, logStream: slice[0].logStream, subscriptionFilters: ['f'], logEvents: slice.map((e) => ({ id: e.eventId, timestamp: e.timestamp, message: e.message })) };
+      await ingestPayloads([payload as never], { store, sink: { publish: async () => {} }, config: DEFAULT_CONFIG, clock: { now: () => start + 10 * MINUTE } });
+    }
+    const runs = async () => ((await store.loadCurrent(['job#ticker'])).get('job#ticker')?.state as { runs: number }).runs;
+    const live = await runs();
+    cwl.reset();
+    serveLogGroups(cwl, { [TICKER]: ticks }, 5000);
+    const at = T0 + DAY + 10 * MINUTE;
+    // Act: the README's redrive of each lost delivery, the recent one first
+    const recent = await backfill(table, { logGroups: [TICKER], since: lostAt[1] - HOUR, until: lostAt[1] + HOUR, clock: () => at });
+    const afterRecent = await runs();
+    const old = await backfill(table, { logGroups: [TICKER], since: lostAt[0] - HOUR, until: lostAt[0] + HOUR, clock: () => at });
+    // Assess: each window read alone, not the day since the deploy-time backfill, whose record stays as it was
+    expect(live).toBe(1_420);
+    expect(recent.stdout).toContain(`${TICKER}: reading 2026-10-01T21:00:00Z → 2026-10-01T23:00:00Z; already backfilled 2026-09-01T00:00:00Z → 2026-10-01T00:00:00Z`);
+    expect(cwl.commandCalls(FilterLogEventsCommand).map((c) => [c.args[0].input.startTime, c.args[0].input.endTime])).toEqual([
+      [lostAt[1] - HOUR, lostAt[1] + HOUR],
+      [lostAt[0] - HOUR, lostAt[0] + HOUR],
+    ]);
+    expect(old.stdout).toContain('already backfilled 2026-09-01T00:00:00Z → 2026-10-01T00:00:00Z');
+    // The recent delivery's 10 runs are added; the 06:00 one lies before the job's latest 1,000 runs, so
+    // its runs cannot be told from runs counted and forgotten: taken as counted (none counted twice).
+    expect(recent.result.jobs.map((j) => [j.job, j.runsSeen, j.runsAdded])).toEqual([['ticker', 121, 10]]);
+    expect(afterRecent).toBe(1_430);
+    expect(old.result.jobs.map((j) => [j.job, j.runsSeen, j.runsAdded])).toEqual([['ticker', 121, 0]]);
+    expect(await runs()).toBe(1_430);
+  });
+
+  it('refuses an --until that is not after --since', async () => {
+    const table = `t-${randomUUID()}`;
+    const { result, stderr } = await backfill(table, { since: NOW - HOUR, until: NOW - 2 * HOUR });
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toBe('silent-audit backfill: --until 2026-10-30T16:00:00Z is not after --since 2026-10-30T17:00:00Z: give a --since before --until\n');
+  });
+
   it('exits 2 with the reason when a log group cannot be read, writing nothing', async () => {
     const table = `t-${randomUUID()}`;
     const { result, stderr } = await backfill(table, { logGroups: ['/aws/lambda/nope'] });
@@ -226,6 +279,27 @@ describe('the spans backfill reads', () => {
     ['an earlier window with a gap: the gap too', span(10, 50), span(100, 200), [span(10, 99)]],
   ])('%s', (_name, requested, covered, expected) => {
     expect(spansToRead(requested, covered, 10)).toEqual(expected);
+  });
+
+  it.each([
+    ['nothing read yet: the window', span(250, 300), undefined, [span(250, 300)]],
+    ['a later window with a gap: the window alone', span(250, 300), span(100, 200), [span(250, 300)]],
+    ['an earlier window with a gap: the window alone', span(10, 50), span(100, 200), [span(10, 50)]],
+    ['a window over where it stopped: from just before there', span(150, 300), span(100, 200), [span(190, 300)]],
+    ['a window starting in the overlap: as asked', span(195, 300), span(100, 200), [span(195, 300)]],
+    ['a window over where it began: up to there', span(50, 150), span(100, 200), [span(50, 99)]],
+    ['a window inside it: nothing', span(120, 150), span(100, 200), []],
+  ])('with --until, %s', (_name, requested, covered, expected) => {
+    expect(spansToRead(requested, covered, 10, true)).toEqual(expected);
+  });
+
+  it.each([
+    ['nothing read before: what was read', undefined, span(250, 300), span(250, 300)],
+    ['read after it, joined: one span', span(100, 200), span(190, 300), span(100, 300)],
+    ['read just before it: one span', span(100, 200), span(50, 99), span(50, 200)],
+    ['a window apart from it: it stays as it was', span(100, 200), span(250, 300), span(100, 200)],
+  ])('the span recorded as read: %s', (_name, covered, read, expected) => {
+    expect(coverageAfter(covered, read)).toEqual(expected);
   });
 });
 

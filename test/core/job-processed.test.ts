@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
@@ -19,26 +20,70 @@ describe('the runs a job has processed: a ring of fingerprints', () => {
     let state = initialJobState('sync');
     for (let b = 0; b < ids.length; b += 50) state = jobReducer.apply(state, 'sync', hourly(ids.slice(b, b + 50), b), ctx).state;
 
-    // Act: the last 1,000 delivered again, and the first one (fallen out of the ring).
+    // Act: the last 1,000 delivered again, and the first ones (fallen out of the ring).
     const again = jobReducer.apply(state, 'sync', hourly(ids.slice(200), 200), ctx);
-    const oldest = jobReducer.apply(state, 'sync', hourly(ids.slice(0, 1), 0), ctx);
+    const oldest = jobReducer.apply(state, 'sync', hourly(ids.slice(0, 10), 0), ctx);
 
-    // Assess
+    // Assess: the forgotten runs are no newer than the latest one forgotten (run 199's end), so taken as counted
     expect(state.runs).toBe(1_200);
     expect(again.state).toBe(state);
     expect(again.records).toEqual([]);
-    expect(oldest.records.map((r) => r.run_id)).toEqual([ids[0]]);
+    expect(oldest.state).toBe(state);
+    expect(oldest.records).toEqual([]);
+    expect(state.processedUntil).toBe(Date.parse('2026-10-09T07:05:00Z'));
     expect(state.processedRing).toHaveLength(1_000 * 8);
+    expect(state.processedAt).toHaveLength(1_000);
     expect(state.processed).toBeUndefined();
-    // 1,000 UUIDs as a list were 39 KB of JSON alone; the whole state is now under 12 KB (11.4).
-    expect(JSON.stringify(state).length).toBeLessThan(12_000);
+    // 1,000 UUIDs as a list were 39 KB of JSON alone; the whole state is now under 17 KB (16.5), and
+    // its times (seconds after the run before) deflate to almost nothing, as a table stores the state.
+    expect(JSON.stringify(state).length).toBeLessThan(17_000);
+    const { processedAt, ...untimed } = state;
+    expect(deflateRawSync(JSON.stringify(state)).length - deflateRawSync(JSON.stringify(untimed)).length).toBeLessThan(200);
+    expect(processedAt?.slice(1)).toEqual(Array.from({ length: 999 }, () => 3_600));
+  });
+
+  it('counts once a run read again after 1,000 newer ones (a redriven delivery, a backfill over live history), and still a run newer than those forgotten', () => {
+    // Prepare: a delivery of 10 runs, then 1,200 more in later deliveries; a run that came out of order, never read
+    const ids = Array.from({ length: 1_210 }, (_, i) => `r-${i}`);
+    const first = hourly(ids.slice(0, 10), 0);
+    let state = jobReducer.apply(initialJobState('sync'), 'sync', first, ctx).state;
+    for (let b = 10; b < ids.length; b += 50) state = jobReducer.apply(state, 'sync', hourly(ids.slice(b, b + 50), b), ctx).state;
+    const unread = hourly(['late-1'], 1_100).map((e) => ({ ...e, at: e.at + 30 * 60_000 }));
+
+    // Act
+    const redriven = jobReducer.apply(state, 'sync', first, ctx);
+    const late = jobReducer.apply(state, 'sync', unread, ctx);
+
+    // Assess
+    expect(state.runs).toBe(1_210);
+    expect(redriven.state).toBe(state);
+    expect(redriven.records).toEqual([]);
+    expect(late.records.map((r) => r.run_id)).toEqual(['late-1']);
+    expect(late.state.runs).toBe(1_211);
+  });
+
+  it('keeps the latest runs by time when old history is read: a backfill cannot push them out of the ring', () => {
+    // Prepare: 600 runs counted live, then 600 older ones read by a backfill
+    const ids = Array.from({ length: 1_200 }, (_, i) => `r-${i}`);
+    let state = jobReducer.apply(initialJobState('sync'), 'sync', hourly(ids.slice(600), 600), ctx).state;
+    state = jobReducer.apply(state, 'sync', hourly(ids.slice(0, 600), 0), ctx).state;
+
+    // Act: the live runs delivered again, and the latest old one; a run between the two never read before
+    const again = jobReducer.apply(state, 'sync', [...hourly(ids.slice(600), 600), ...hourly(ids.slice(599, 600), 599)], ctx);
+    const between = jobReducer.apply(state, 'sync', hourly(['unread'], 300).map((e) => ({ ...e, at: e.at + 30 * 60_000 })), ctx);
+
+    // Assess: the 200 oldest were forgotten, up to run 199's end
+    expect(state.runs).toBe(1_200);
+    expect(again.state).toBe(state);
+    expect(state.processedUntil).toBe(Date.parse('2026-10-09T07:05:00Z'));
+    expect(between.records.map((r) => r.run_id)).toEqual(['unread']);
   });
 
   it('reads the plain list a state written before holds, and writes it back as a ring, oldest first', () => {
     // Prepare: a state as an earlier version wrote it, 3 runs done.
     const ids = ['r-1', 'r-2', 'r-3'];
     const fresh = jobReducer.apply(initialJobState('sync'), 'sync', hourly(ids), ctx).state;
-    const legacy: JobState = { ...fresh, processedRing: undefined, processed: ['r-1', 'r-2', 'r-3'] };
+    const legacy: JobState = { ...fresh, processedRing: undefined, processedAt: undefined, processed: ['r-1', 'r-2', 'r-3'] };
 
     // Act: the same three delivered again, then a fourth run.
     const again = jobReducer.apply(legacy, 'sync', hourly(ids), ctx);
@@ -50,6 +95,9 @@ describe('the runs a job has processed: a ring of fingerprints', () => {
     expect(next.records.map((r) => r.run_id)).toEqual(['r-4']);
     expect(next.state.processed).toBeUndefined();
     expect(next.state.processedRing).toBe(`${fresh.processedRing}${next.state.processedRing?.slice(-8)}`);
+    // The legacy runs have no known time (the oldest, forgotten first); the new one ended at 03:05.
+    expect(next.state.processedAt).toEqual([Date.parse('2026-10-01T03:05:00Z') / 1000]);
+    expect(next.state.processedUntil).toBeUndefined();
     expect(jobReducer.apply(next.state, 'sync', hourly(['r-1', 'r-4']), ctx).records).toEqual([]);
   });
 });
