@@ -20,7 +20,7 @@ describe('OpenTelemetry GenAI spans (OTLP JSON) as agent events', () => {
     const events = outcome.kind === 'events' ? outcome.events : [];
     expect(events.every((e) => e.format === 'otel')).toBe(true);
     const b = bodies(events);
-    expect(b.filter((e) => e.type === 'agent.start')).toEqual([
+    expect(b.filter((e) => e.type === 'agent.start' && e.pass_through === undefined)).toEqual([
       { type: 'agent.start', ts: Date.parse('2026-10-05T09:00:00.020Z'), agent: 'support-bot', run_id: 'b7ad6b7169203331', trace_id: '5b8efff798038103d269b633813fc60c' },
       {
         type: 'agent.start',
@@ -59,12 +59,16 @@ describe('OpenTelemetry GenAI spans (OTLP JSON) as agent events', () => {
         call_id: 'call_4x9zq',
       }),
     ]);
-    expect(events).toHaveLength(18);
+    // Each tool span links to its agent (pass_through), for LLM calls under it that come in another line.
+    expect(b.filter((e) => e.pass_through === true).map((e) => [e.run_id, e.parent_run_id])).toEqual(
+      b.filter((e) => e.type === 'agent.action' && e.action === 'tool_call').map((e) => [e.span_id, e.run_id]),
+    );
+    expect(events).toHaveLength(22);
   });
 
   it("marks a sub-agent's parent as guessed when the parent span is in another line", () => {
     const events = eventsOf(parseFile('traces.jsonl', [LINES[1]]));
-    expect(bodies(events).find((e) => e.type === 'agent.start')).toMatchObject({ run_id: '92a3b4c5d6e7f809', parent_run_id: '8192a3b4c5d6e7f8', parent_tentative: true });
+    expect(bodies(events).find((e) => e.type === 'agent.start' && e.pass_through === undefined)).toMatchObject({ run_id: '92a3b4c5d6e7f809', parent_run_id: '8192a3b4c5d6e7f8', parent_tentative: true });
   });
 
   it('leaves OTLP lines without GenAI spans unrecognised, and rejects broken OTLP JSON', () => {
@@ -189,5 +193,20 @@ describe('LLM and tool calls under a framework span (no GenAI operation) between
     expect(first.found).toEqual([finding]);
     expect(again.found).toEqual([]);
     expect(reversed.found).toEqual([finding]);
+  });
+
+  it('counts the LLM calls a tool makes, and those under a step span within it, also when they come in a line before the tool span', async () => {
+    // Prepare: R > tool T (two chats under T, one more under a step span within T), chat c9: 5 actions, over 3 only with the tool's calls.
+    const tool = { id: 'T', parent: 'R', name: 'execute_tool summarise', op: 'execute_tool', at: 1, end: 7, attrs: { 'gen_ai.tool.name': 'summarise' } };
+    const step = { id: 'stepT', parent: 'T', name: 'workflow step', at: 4, end: 6 };
+    const inner = [chat('c1', 'T', 2), chat('c2', 'T', 3), chat('c3', 'stepT', 5)];
+    const top = [agentSpan, tool, chat('c9', 'R', 8)];
+    const one = [otlpLine([...top, step, ...inner])];
+    const split = [otlpLine(inner.slice(0, 2)), otlpLine([step, inner[2]]), otlpLine(top)];
+    // Act
+    const results = [await feedLines(one), await feedLines(split), await feedLines([...split].reverse())];
+    // Assess
+    const toolFinding = 'budget-exceeded support-bot R run R used 5 actions, over its budget of 3 actions per task; top: support-bot R with 5, llm_call:gpt-4o ×4';
+    expect(results.map((r) => r.found)).toEqual([[toolFinding], [toolFinding], [toolFinding]]);
   });
 });

@@ -18,7 +18,8 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * to the nearest agent span; when the chain leaves the line, the first span outside it is taken
  * as the parent and marked `parent_tentative`: the run counts as a root unless that span turns out
  * to be an agent run (see `agent-tree.ts`). When that span is no agent span (a framework's step
- * or chain span), the line that holds it links it to its own nearest agent ancestor: an
+ * or chain span, or a tool span: a tool may make LLM calls, exported before the tool span), the
+ * line that holds it links it to its own nearest agent ancestor: an
  * `agent.start` marked `pass_through`, which starts nothing, and the actions counted under the
  * span's id are folded into that agent's run when its tree is built (`passThroughLinks`). Tokens are taken from inference spans only, never
  * from agent spans (which may repeat their children's totals).
@@ -57,7 +58,9 @@ interface Span {
 }
 
 const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
-const KNOWN_OPERATIONS = new Set(['invoke_agent', 'execute_tool', 'embeddings', ...INFERENCE]);
+/** Model calls: nothing under one is an agent's action. */
+const CALLS = new Set(['embeddings', ...INFERENCE]);
+const KNOWN_OPERATIONS = new Set(['invoke_agent', 'execute_tool', ...CALLS]);
 
 function valueOf(v: AnyValue | undefined): unknown {
   if (!v || typeof v !== 'object') return undefined;
@@ -142,18 +145,21 @@ function agentAncestor(span: Span, byId: ReadonlyMap<string, Span>): { id: strin
 
 /**
  * The links of the line's pass-through spans (a framework's step, chain or workflow span: no GenAI
- * operation of its own) to their nearest `invoke_agent` ancestor (or, when the chain leaves the
- * line, to the first span outside it, tentatively). An LLM or tool call whose parent chain leaves
- * its line at such a span is counted in a run named after it; the link, from the line that holds
- * the span, tells the aggregate which run that run's actions belong to (`pass_through`: no start,
- * no end, never a run of its own). Only spans of a trace with GenAI spans in the line, and not
- * under an LLM or tool call (an HTTP client span under a chat span holds no agent's actions).
+ * operation of its own; or a tool span, under which a tool's own LLM calls are) to their nearest
+ * `invoke_agent` ancestor (or, when the chain leaves the line, to the first span outside it,
+ * tentatively). An LLM or tool call whose parent chain leaves its line at such a span is counted in
+ * a run named after it; the link, from the line that holds the span, tells the aggregate which run
+ * that run's actions belong to (`pass_through`: no start, no end, never a run of its own). Only
+ * spans of a trace with GenAI spans in the line, and not under an LLM or embeddings call (an HTTP
+ * client span under a chat span holds no agent's actions).
  */
 function passThroughLinks(spans: readonly Span[], genAi: readonly Span[], byId: ReadonlyMap<string, Span>): { span: Span; parent: { id: string; tentative: boolean } }[] {
   const traces = new Set(genAi.map((s) => s.traceId ?? ''));
   const links: { span: Span; parent: { id: string; tentative: boolean } }[] = [];
   for (const span of spans) {
-    if (span.parent === undefined || KNOWN_OPERATIONS.has(String(span.attrs.get('gen_ai.operation.name'))) || !traces.has(span.traceId ?? '')) continue;
+    if (span.parent === undefined || !traces.has(span.traceId ?? '')) continue;
+    const op = String(span.attrs.get('gen_ai.operation.name'));
+    if (op === 'invoke_agent' || CALLS.has(op)) continue;
     if (underAction(span, byId)) continue;
     const parent = agentAncestor(span, byId);
     if (parent) links.push({ span, parent });
@@ -161,7 +167,11 @@ function passThroughLinks(spans: readonly Span[], genAi: readonly Span[], byId: 
   return links.sort((a, b) => a.span.start - b.span.start || a.span.id.localeCompare(b.span.id));
 }
 
-/** Whether a span's chain in the line meets an LLM, tool or embeddings span before an agent span. */
+/**
+ * Whether a span's chain in the line meets an LLM or embeddings span before an agent span. A tool
+ * span is passed through: a tool may make LLM calls of its own (a summarise tool), which are its
+ * agent's actions.
+ */
 function underAction(span: Span, byId: ReadonlyMap<string, Span>): boolean {
   let parentId = span.parent;
   for (let hops = 0; parentId !== undefined && hops < 64; hops++) {
@@ -169,7 +179,7 @@ function underAction(span: Span, byId: ReadonlyMap<string, Span>): boolean {
     if (!parent) return false;
     const op = String(parent.attrs.get('gen_ai.operation.name'));
     if (op === 'invoke_agent') return false;
-    if (KNOWN_OPERATIONS.has(op)) return true;
+    if (CALLS.has(op)) return true;
     parentId = parent.parent;
   }
   return false;
