@@ -5,7 +5,7 @@ import { ROUTE_WINDOW_DETECTORS } from '../detectors/index.ts';
 import type { Attempt, AuditEvent } from './events.ts';
 import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
-import { ownValue } from './own-property.ts';
+import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
@@ -229,7 +229,8 @@ class RouteFold {
     }
     const print = fingerprint(`req:${b.request_id}`);
     if (this.isDone(print, event.at)) return;
-    const existing = this.s.open[b.request_id];
+    // Own properties only: a request id is anything a log line says (`constructor`, `__proto__`).
+    const existing = ownValue(this.s.open, b.request_id);
     if (existing?.seen.includes(b.attempt)) return;
     const start = event.at - b.latency_ms;
     let req: OpenRequest;
@@ -264,7 +265,7 @@ class RouteFold {
       this.openCount++;
       if (req.last < this.minLast) this.minLast = req.last;
     }
-    this.openMap()[b.request_id] = req;
+    setOwn(this.openMap(), b.request_id, req);
   }
 
   /** `s.open`, copied before the fold's first write into it. */
@@ -276,7 +277,7 @@ class RouteFold {
   /** Completes an open request: quiet, or the oldest past `MAX_OPEN_REQUESTS`. */
   private complete(requestId: string): void {
     const open = this.openMap();
-    const req = open[requestId];
+    const req = ownValue(open, requestId) as OpenRequest;
     delete open[requestId];
     this.openCount--;
     this.count(req, fingerprint(`req:${requestId}`));

@@ -219,6 +219,24 @@ describe('retries per route', () => {
     expect(c.state).toBe(b.state);
   });
 
+  it('takes any request id, even one every object inherits (constructor, __proto__, toString, hasOwnProperty)', () => {
+    // Prepare: each id's attempt 1 fails, and its attempt 2 comes in the next batch, after the state went through JSON as stored.
+    const ids = ['constructor', '__proto__', 'toString', 'hasOwnProperty'];
+    const first = ids.map((id, i) => attempt(T + i * 1_000, id, 1, 'error', 100));
+    const second = ids.map((id, i) => attempt(T + 10_000 + i * 1_000, id, 2, 'ok', 100));
+    // Act
+    const opened = fold([first]);
+    const stored = JSON.parse(JSON.stringify(opened.state)) as RouteState;
+    const closed = fold([second], stored);
+    const again = routeReducer.apply(closed.state, 'search-api', first, ctx());
+    // Assess
+    expect(Object.keys(opened.state.open).sort()).toEqual([...ids].sort());
+    expect(Object.getPrototypeOf(opened.state.open)).toBe(Object.prototype);
+    expect(closed.state.open).toEqual({});
+    expect(closed.state.totals).toEqual({ requests: 4, retried: 4, failed: 0, attempts: 8 });
+    expect(again.state).toBe(closed.state);
+  });
+
   it('counts a request id used again a day later (a counter restarted by a deploy) as a new request', () => {
     // Prepare: the same 100 request ids on two days; none retried on the first, 20 on the second.
     const day = 86_400_000;
