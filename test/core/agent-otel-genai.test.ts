@@ -210,3 +210,27 @@ describe('LLM and tool calls under a framework span (no GenAI operation) between
     expect(results.map((r) => r.found)).toEqual([[toolFinding], [toolFinding], [toolFinding]]);
   });
 });
+
+describe('tool spans outside any agent span', () => {
+  it('checks their arguments once, however often the span is delivered, with no agent action', async () => {
+    // Prepare: an app with tool calling and no agent framework: an HTTP server span is the root.
+    const line = otlpLine([
+      { id: 'http', name: 'POST /chat', at: 0, end: 9 },
+      chat('c1', 'http', 1),
+      { id: 'T', parent: 'http', name: 'execute_tool escalate_to_human', op: 'execute_tool', at: 2, end: 3, attrs: { 'gen_ai.tool.name': 'escalate_to_human', 'gen_ai.tool.call.id': 'call_1', 'gen_ai.tool.call.arguments': '{"user_id":"the user mentioned in the conversation"}' } },
+    ]);
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    const ctx = { config, clock: { now: () => Date.parse('2026-10-06T11:00:00Z') } };
+    // Act: the line, then the same line again (a redelivery, from another place).
+    const first = eventsOf(parseFile('traces.jsonl', [line]));
+    const found = (await processBatch(first, REDUCERS, store, ctx)).findings;
+    const again = eventsOf(parseFile('traces-again.jsonl', [line]));
+    const foundAgain = (await processBatch(again, REDUCERS, store, ctx)).findings;
+    // Assess
+    expect(bodies(first)).toEqual([expect.objectContaining({ type: 'tool.call', tool: 'escalate_to_human', span_id: 'T', call_id: 'call_1' })]);
+    expect(bodies(first)[0]).not.toHaveProperty('run_id');
+    expect(found.map((f) => [f.detector, f.subject])).toEqual([['tool-arg-invalid', 'escalate_to_human']]);
+    expect(foundAgain).toEqual([]);
+  });
+});

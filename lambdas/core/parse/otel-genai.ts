@@ -10,7 +10,7 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * | span (`gen_ai.operation.name`)                        | events |
  * |-------------------------------------------------------|--------|
  * | `invoke_agent`                                        | `agent.start` at the span's start, `agent.end` at its end; `run_id` = span id, `agent` = `gen_ai.agent.name`, parent = the nearest `invoke_agent` ancestor |
- * | `execute_tool`                                        | `agent.action` (`tool_call`, name = `gen_ai.tool.name`) and, with `gen_ai.tool.call.arguments`, a `tool.call` |
+ * | `execute_tool`                                        | `agent.action` (`tool_call`, name = `gen_ai.tool.name`) and, with `gen_ai.tool.call.arguments`, a `tool.call` (outside any agent span: the `tool.call` alone, without a run) |
  * | `chat`, `text_completion`, `generate_content`         | `agent.action` (`llm_call`, name = the model) with `gen_ai.usage.input_tokens`/`output_tokens` |
  * | `embeddings`                                          | `agent.action` (`embeddings`) |
  *
@@ -251,18 +251,22 @@ export const otelGenAiParser: LineParser = {
         emit('agent.end', span.end, { ts: span.end, agent, run_id: span.id, status: span.error ? 'error' : 'ok', ...link, ...trace });
         continue;
       }
+      // An LLM or tool call outside any agent (an app calling tools with no agent framework) is no
+      // agent's action; its tool arguments are checked all the same.
       const owner = agentAncestor(span, byId);
-      if (!owner) continue; // an LLM or tool call outside any agent: not an agent's action
-      const agent = agentNames.get(owner.id) ?? str(span.attrs, 'gen_ai.agent.name') ?? str(span.resource, 'service.name') ?? 'unknown-agent';
-      const common = { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace };
+      const agent = owner ? (agentNames.get(owner.id) ?? str(span.attrs, 'gen_ai.agent.name') ?? str(span.resource, 'service.name') ?? 'unknown-agent') : undefined;
       if (op === 'execute_tool') {
         const tool = str(span.attrs, 'gen_ai.tool.name') ?? (span.name.startsWith('execute_tool ') ? span.name.slice('execute_tool '.length).trim() : undefined) ?? 'unknown-tool';
-        emit('agent.action', span.end, { ...common, action: 'tool_call', name: tool });
+        if (owner) emit('agent.action', span.end, { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace, action: 'tool_call', name: tool });
         const args = parseArguments(span.attrs.get('gen_ai.tool.call.arguments'));
         const callId = str(span.attrs, 'gen_ai.tool.call.id');
-        if (args) emit('tool.call', span.start, { ts: span.start, tool, args, agent, run_id: owner.id, span_id: span.id, ...(callId ? { call_id: callId } : {}) });
+        // Without a run, the span id is the call's identity (a redelivered span is judged once).
+        const run = owner ? { agent, run_id: owner.id } : {};
+        if (args) emit('tool.call', span.start, { ts: span.start, tool, args, ...run, span_id: span.id, ...(callId ? { call_id: callId } : {}) });
         continue;
       }
+      if (!owner) continue;
+      const common = { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace };
       const tokensIn = num(span.attrs, 'gen_ai.usage.input_tokens');
       const tokensOut = num(span.attrs, 'gen_ai.usage.output_tokens');
       const model = str(span.attrs, 'gen_ai.response.model') ?? str(span.attrs, 'gen_ai.request.model');
