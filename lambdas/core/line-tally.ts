@@ -45,7 +45,8 @@ export function describeCounts(c: LineCounts): string {
 /**
  * Counts what was read (lines, the events and the lines that gave them, the lines recognised that
  * give none, rejected, unrecognised) and keeps the events, or, given `onEvents`, hands them on as
- * they come and keeps none (a streaming scan holds no list of all events).
+ * they come and keeps none (a streaming scan holds no list of all events). A line rejected in part
+ * (an OTLP batch with a broken span) counts as rejected, and its other events count and are kept.
  */
 export class LineTally {
   readonly counts: LineCounts = emptyCounts();
@@ -57,17 +58,23 @@ export class LineTally {
   add(outcome: ParseOutcome, where: () => string): void {
     this.counts.lines++;
     if (outcome.kind === 'events') {
-      if (outcome.events.length === 0) this.counts.nothingToJudge++;
+      // A line rejected in part counts as rejected, and the events of its valid part are kept.
+      if (outcome.rejected !== undefined) this.keepRejection(where, outcome.rejected);
+      else if (outcome.events.length === 0) this.counts.nothingToJudge++;
       else this.counts.eventLines++;
       this.counts.events += outcome.events.length;
       if (this.onEvents) this.onEvents(outcome.events);
       else for (const e of outcome.events) this.events.push(e);
     } else if (outcome.kind === 'rejected') {
-      this.counts.rejected++;
-      if (this.rejections.length < MAX_KEPT_REJECTIONS) this.rejections.push({ where: where(), reason: outcome.reason });
+      this.keepRejection(where, outcome.reason);
     } else {
       this.counts.unrecognised++;
     }
+  }
+
+  private keepRejection(where: () => string, reason: string): void {
+    this.counts.rejected++;
+    if (this.rejections.length < MAX_KEPT_REJECTIONS) this.rejections.push({ where: where(), reason });
   }
 
   /** A line that could not even be read as text (counted as a line), or a whole payload refused (not a line). */

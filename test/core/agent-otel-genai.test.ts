@@ -5,6 +5,7 @@ import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { otelGenAiParser } from '../../lambdas/core/parse/otel-genai.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { contextFor, eventsOf, fixtureLines, parseFile } from '../parse/helpers.ts';
 
@@ -232,5 +233,64 @@ describe('tool spans outside any agent span', () => {
     expect(bodies(first)[0]).not.toHaveProperty('run_id');
     expect(found.map((f) => [f.detector, f.subject])).toEqual([['tool-arg-invalid', 'escalate_to_human']]);
     expect(foundAgain).toEqual([]);
+  });
+});
+
+describe('broken GenAI spans', () => {
+  /** The line of the spans, with `change` applied to its OTLP spans. */
+  function brokenLine(spans: Parameters<typeof otlpLine>[0], change: (otlp: Record<string, unknown>[]) => void): string {
+    const raw = JSON.parse(otlpLine(spans));
+    change(raw.resourceSpans[0].scopeSpans[0].spans);
+    return JSON.stringify(raw);
+  }
+  const summaryOf = (line: string) => {
+    const outcome = parseLine(line, contextFor('traces.jsonl', 1));
+    if (outcome.kind === 'rejected') return { rejected: outcome.reason, events: [] };
+    if (outcome.kind === 'unrecognised') return { rejected: 'unrecognised', events: [] };
+    return { rejected: outcome.rejected, events: bodies(outcome.events).map((e) => `${e.type} ${e.span_id ?? e.run_id}`) };
+  };
+
+  it.each([
+    [
+      'a chat span without its start time (proto3 JSON leaves a zero out)',
+      brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => delete spans[2].startTimeUnixNano),
+      'OTLP GenAI spans rejected: span c2 (chat): startTimeUnixNano: missing; the line\'s other spans gave 3 events',
+      ['agent.start R', 'agent.end R', 'agent.action c1'],
+    ],
+    [
+      'a span whose end time is no number of nanoseconds',
+      brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => (spans[1].endTimeUnixNano = '2026-10-06T10:00:02Z')),
+      'OTLP GenAI spans rejected: span c1 (chat): endTimeUnixNano: not a time in nanoseconds since the epoch; the line\'s other spans gave 3 events',
+      ['agent.start R', 'agent.end R', 'agent.action c2'],
+    ],
+    [
+      'a sub-agent whose name is over the identifier bound, and its call',
+      otlpLine([agentSpan, chat('c1', 'R', 1), { id: 'X', parent: 'R', name: 'invoke_agent', op: 'invoke_agent', at: 2, end: 5, attrs: { 'gen_ai.agent.name': 'r'.repeat(300) } }, chat('c2', 'X', 3)]),
+      'OTLP GenAI spans rejected: span X: agent: must be at most 256 characters (identifiers become storage keys) | span c2: agent: must be at most 256 characters (identifiers become storage keys); the line\'s other spans gave 3 events',
+      ['agent.start R', 'agent.end R', 'agent.action c1'],
+    ],
+    [
+      'every GenAI span with an ISO time',
+      brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => {
+        for (const span of spans) span.startTimeUnixNano = '2026-10-06T10:00:00Z';
+      }),
+      'OTLP GenAI spans rejected: span R (invoke_agent): startTimeUnixNano: not a time in nanoseconds since the epoch | span c1 (chat): startTimeUnixNano: not a time in nanoseconds since the epoch',
+      [],
+    ],
+  ])('rejects the line naming the span and the field, and keeps its other spans: %s', (_case, line, reason, events) => {
+    // Act
+    const outcome = summaryOf(line);
+    // Assess
+    expect(outcome).toEqual({ rejected: reason, events });
+  });
+
+  it('redacts what the reason of a line rejected in part quotes', () => {
+    // Prepare: a redaction pattern that the broken span's id matches.
+    const line = brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => delete spans[2].startTimeUnixNano);
+    const redactor = redactorFor(validateConfig({ redact: { patterns: [{ name: 'chat-key', regex: '\\bc2\\b' }] } }));
+    // Act
+    const outcome = parseLine(line, contextFor('traces.jsonl', 1, { redactor }));
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'events', rejected: expect.stringMatching(/^OTLP GenAI spans rejected: span \[REDACTED:chat-key\] \(chat\)/) });
   });
 });

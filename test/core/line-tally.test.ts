@@ -35,6 +35,19 @@ describe('LineTally: every line counted once', () => {
     // Assess
     expect(tally.counts).toEqual({ ...emptyCounts(), lines: 1, events: 3, eventLines: 1 });
   });
+
+  it('counts a line rejected in part (an OTLP batch with a broken span) as rejected, with its reason, and keeps its other events', () => {
+    // Prepare
+    const tally = new LineTally();
+    const event = { at: 1, body: { type: 'agent.start', agent: 'a', run_id: 'r' }, source: { origin: 'traces.jsonl', line: 7 }, format: 'otel' } as const;
+    const reason = 'OTLP GenAI spans rejected: span c2 (chat): startTimeUnixNano: missing';
+    // Act
+    tally.add({ kind: 'events', events: [event, { ...event, at: 2 }], rejected: reason }, () => 'traces.jsonl:7');
+    // Assess
+    expect(tally.counts).toEqual({ ...emptyCounts(), lines: 1, events: 2, rejected: 1 });
+    expect(tally.rejections).toEqual([{ where: 'traces.jsonl:7', reason }]);
+    expect(tally.events.map((e) => e.at)).toEqual([1, 2]);
+  });
 });
 
 describe('describeCounts', () => {

@@ -113,6 +113,7 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
     // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
     const events = unbounded ? boundKeyFields(redacted) : redacted;
+    if (outcome.rejected !== undefined) return { kind: 'events', events, rejected: redactor.redactText(outcome.rejected) };
     return changed || events !== redacted ? { kind: 'events', events } : outcome;
   }
   // A reason may quote the line cut short (and JSON.parse quotes a few characters around the

@@ -57,6 +57,9 @@ interface Span {
   readonly error: boolean;
 }
 
+/** A rejection names this many broken spans, and counts the rest. */
+const MAX_NAMED_FAULTS = 5;
+
 const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
 /** Model calls: nothing under one is an agent's action. */
 const CALLS = new Set(['embeddings', ...INFERENCE]);
@@ -104,8 +107,26 @@ function isError(status: OtlpSpan['status']): boolean {
   return status?.code === 2 || status?.code === 'STATUS_CODE_ERROR';
 }
 
-function spansOf(raw: { resourceSpans?: unknown }): Span[] {
+/** Why a span's times are unusable (`startTimeUnixNano: missing`), or undefined when they are fine. */
+function timesFault(span: OtlpSpan, start: number | undefined): string | undefined {
+  if (span.startTimeUnixNano === undefined) return 'startTimeUnixNano: missing';
+  if (start === undefined) return 'startTimeUnixNano: not a time in nanoseconds since the epoch';
+  if (span.endTimeUnixNano !== undefined && nanosToMs(span.endTimeUnixNano) === undefined) return 'endTimeUnixNano: not a time in nanoseconds since the epoch';
+  return undefined;
+}
+
+/** A span id as a rejection names it: cut to 64 characters. */
+function spanName(id: string): string {
+  return id.length > 64 ? `${id.slice(0, 64)}…` : id;
+}
+
+/**
+ * The line's spans, and the faults of the GenAI spans among them whose times are unusable (such a
+ * span is left out; a span of no GenAI operation is left out silently: it is not ours).
+ */
+function spansOf(raw: { resourceSpans?: unknown }): { spans: Span[]; faults: string[] } {
   const out: Span[] = [];
+  const faults: string[] = [];
   for (const rs of Array.isArray(raw.resourceSpans) ? raw.resourceSpans : []) {
     const resource = attributes((rs as { resource?: { attributes?: [] } })?.resource?.attributes);
     for (const ss of (rs as { scopeSpans?: unknown[] })?.scopeSpans ?? []) {
@@ -113,7 +134,12 @@ function spansOf(raw: { resourceSpans?: unknown }): Span[] {
         if (!span || typeof span.spanId !== 'string' || span.spanId === '') continue;
         const start = nanosToMs(span.startTimeUnixNano);
         const end = nanosToMs(span.endTimeUnixNano) ?? start;
-        if (start === undefined || end === undefined) continue;
+        const fault = timesFault(span, start);
+        if (fault !== undefined || start === undefined || end === undefined) {
+          const op = attributes(span.attributes).get('gen_ai.operation.name');
+          if (fault !== undefined && KNOWN_OPERATIONS.has(String(op))) faults.push(`span ${spanName(span.spanId)} (${String(op)}): ${fault}`);
+          continue;
+        }
         out.push({
           id: span.spanId,
           parent: typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined,
@@ -128,7 +154,7 @@ function spansOf(raw: { resourceSpans?: unknown }): Span[] {
       }
     }
   }
-  return out;
+  return { spans: out, faults };
 }
 
 /** The nearest `invoke_agent` ancestor: in the line, or the first ancestor outside it (a guess). */
@@ -219,18 +245,18 @@ export const otelGenAiParser: LineParser = {
       return { kind: 'rejected', reason: `OTLP JSON rejected: not valid JSON (${(error as Error).message})` };
     }
     if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { resourceSpans?: unknown }).resourceSpans)) return undefined;
-    const spans = spansOf(raw as { resourceSpans?: unknown });
+    const { spans, faults } = spansOf(raw as { resourceSpans?: unknown });
     const genAi = spans.filter((s) => KNOWN_OPERATIONS.has(String(s.attrs.get('gen_ai.operation.name'))));
-    if (genAi.length === 0) return undefined;
+    if (genAi.length === 0 && faults.length === 0) return undefined;
     const byId = new Map(spans.map((s) => [s.id, s]));
     const agentNames = new Map(genAi.filter((s) => s.attrs.get('gen_ai.operation.name') === 'invoke_agent').map((s) => [s.id, agentNameOf(s)]));
 
     const events: AuditEvent[] = [];
-    const rejected: string[] = [];
+    const rejected: string[] = [...faults];
     const emit = (type: InstrumentedType, at: number, body: Record<string, unknown>) => {
       const result = (INSTRUMENTED_SCHEMAS[type] as z.ZodType).safeParse({ type, ...body });
       if (result.success) events.push({ at, body: result.data as EventBody, source: ctx.source, format: 'otel' });
-      else rejected.push(`span ${String(body.span_id ?? body.run_id)}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      else rejected.push(`span ${spanName(String(body.span_id ?? body.run_id))}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     };
 
     for (const link of passThroughLinks(spans, genAi, byId)) {
@@ -278,7 +304,13 @@ export const otelGenAiParser: LineParser = {
         ...(tokensOut !== undefined ? { tokens_out: Math.round(tokensOut) } : {}),
       });
     }
-    if (events.length === 0 && rejected.length > 0) return { kind: 'rejected', reason: `OTLP GenAI spans rejected: ${rejected.join(' | ')}` };
-    return { kind: 'events', events } satisfies ParseOutcome;
+    if (rejected.length === 0) return { kind: 'events', events } satisfies ParseOutcome;
+    // An agent span gives a start and an end, which fail alike: named once.
+    const named = [...new Set(rejected)];
+    const shown = named.length > MAX_NAMED_FAULTS ? [...named.slice(0, MAX_NAMED_FAULTS), `and ${named.length - MAX_NAMED_FAULTS} more`] : named;
+    const reason = `OTLP GenAI spans rejected: ${shown.join(' | ')}`;
+    // The valid spans of a line with a broken one are still read (a batch may hold many traces).
+    if (events.length === 0) return { kind: 'rejected', reason };
+    return { kind: 'events', events, rejected: `${reason}; the line's other spans gave ${events.length} ${events.length === 1 ? 'event' : 'events'}` };
   },
 };

@@ -17,7 +17,15 @@ export interface LineContext {
 }
 
 export type ParseOutcome =
-  | { readonly kind: 'events'; readonly events: AuditEvent[] }
+  | {
+      readonly kind: 'events';
+      readonly events: AuditEvent[];
+      /**
+       * Part of the line looked like ours but was invalid (a broken span of an OTLP batch, whose
+       * other spans give `events`): the reason. The line counts as rejected; its events are kept.
+       */
+      readonly rejected?: string;
+    }
   | { readonly kind: 'rejected'; readonly reason: string }
   | { readonly kind: 'unrecognised' };
 
