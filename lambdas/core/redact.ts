@@ -335,11 +335,12 @@ export const BUILTIN_RULE_NAMES: readonly string[] = BUILTIN_RULES.map((r) => r.
 /** Objects nested deeper than this are replaced whole: they cannot be checked without risking the stack. */
 const MAX_DEPTH = 64;
 /**
- * An event's fields that tell one run (or request, or call) from another: redacted like any text,
- * but one that a rule changed keeps a fingerprint of what it was (`…#Xy3_9aB-`), so that two runs
- * of a job named like a secret's label (`password:reset_expired`) stay two runs.
+ * An event's fields that tell one run (or request, call or action) from another: redacted like any
+ * text, but one that a rule changed keeps a fingerprint of what it was (`…#Xy3_9aB-`), so that two
+ * runs of a job named like a secret's label (`password:reset_expired`) stay two runs, and two
+ * actions whose span ids a pattern for hex keys matches are not taken for one delivered twice.
  */
-const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['run_id', 'parent_run_id', 'request_id', 'call_id']);
+const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['run_id', 'parent_run_id', 'request_id', 'call_id', 'span_id', 'action_id']);
 const KEY_CACHE_LIMIT = 4096;
 /**
  * Texts at least this long are remembered (the last one), and shorter ones that hold a trigger:

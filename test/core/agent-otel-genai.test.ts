@@ -294,3 +294,17 @@ describe('broken GenAI spans', () => {
     expect(outcome).toMatchObject({ kind: 'events', rejected: expect.stringMatching(/^OTLP GenAI spans rejected: span \[REDACTED:chat-key\] \(chat\)/) });
   });
 });
+
+describe('span ids a redaction pattern matches', () => {
+  it('still counts every span once: the redacted ids keep a fingerprint of each', async () => {
+    // Prepare: a custom pattern for 16-hex session keys, which every span id matches; 5 LLM calls over a budget of 4.
+    const config = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 4 } } }, redact: { patterns: [{ name: 'session-key', regex: '\\b[0-9a-f]{16}\\b' }] } });
+    const line = otlpLine([{ ...agentSpan, id: 'aaaaaaaaaaaaaaa9' }, ...[1, 2, 3, 4, 5].map((i) => chat(`c00000000000009${i}`, 'aaaaaaaaaaaaaaa9', i))]);
+    // Act
+    const events = eventsOf(parseFile('traces.jsonl', [line], { redactor: redactorFor(config) }));
+    const { findings } = await processBatch(events, REDUCERS, new MemoryAuditStore(), { config, clock: { now: () => Date.parse('2026-10-06T11:00:00Z') } });
+    // Assess
+    expect(JSON.stringify(events)).not.toContain('c00000000000009');
+    expect(findings.map((f) => [f.detector, f.evidence.actions])).toEqual([['budget-exceeded', 5]]);
+  });
+});

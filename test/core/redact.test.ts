@@ -344,6 +344,18 @@ describe('redactValue', () => {
     expect(BUILTIN_REDACTOR.redactValue(runs[0]).run_id).toBe(a.run_id);
   });
 
+  it.each(['span_id', 'action_id'])("keeps two actions two when a pattern redacts their %s alike (OpenTelemetry span ids, the kit's action ids)", (field) => {
+    // Prepare: a custom pattern for 16-hex session keys, which every span id matches.
+    const redactor = new Redactor({ patterns: [{ name: 'session-key', regex: '\\b[0-9a-f]{16}\\b' }] });
+    const actions = ['c000000000000091', 'c000000000000092'].map((id) => ({ type: 'agent.action', agent: 'support-bot', run_id: 'r1', action: 'llm_call', [field]: id }));
+    // Act
+    const [a, b] = actions.map((action) => redactor.redactValue(action));
+    // Assess: redacted, each with the fingerprint of its own id
+    expect(a[field]).toMatch(/^\[REDACTED:session-key\]#[\w-]{8}$/);
+    expect(a[field]).not.toBe(b[field]);
+    expect(JSON.stringify([a, b])).not.toContain('c00000000000009');
+  });
+
   it('redacts strings at any depth and replaces whole what a key names as secret', () => {
     // Prepare
     const value = {
