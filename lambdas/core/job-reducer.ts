@@ -64,6 +64,12 @@ export interface JobState {
   readonly starts?: number[];
   /** Expected starts up to this time have been judged for `missed-run`. */
   readonly absenceCheckedUntil?: number;
+  /**
+   * Older history read after that judgement began (a backfill of an earlier span): the first run
+   * time it brought (`from`) and the first seen time the judgement had begun from (`to`). The next
+   * sweep judges the expected starts between them, once, and clears it.
+   */
+  readonly absenceOlder?: { readonly from: number; readonly to: number };
   /** Open runs already reported as `run-unfinished`. */
   readonly unfinishedReported?: string[];
   /** When `output-discarded` last fired for this job. */
@@ -505,24 +511,24 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const job = ownValue(ctx.config.jobs, subject);
   const graceMs = (job?.grace_minutes ?? ctx.config.defaults.grace_minutes) * MINUTE_MS;
   const judgedUntil = now - graceMs;
-  let expected: number[] = [];
-  let following: number[] = [];
-  let previous: number | undefined;
+  let slots: ExpectedSlots = NO_SLOTS;
+  let older: ExpectedSlots = NO_SLOTS;
   if (job?.schedule && state.firstSeenAt !== undefined) {
     const starts = state.starts ?? [];
     // Judge from when monitoring began: from the expected time the first run seen belongs to, and
     // an expected time before that is not known to have been watched. Never further back than
     // MAX_LOOKBACK_MS, nor before the oldest start time kept once older ones were dropped (their
     // runs are no longer known: they would look missed).
-    let from = Math.max(state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt), now - MAX_LOOKBACK_MS);
-    if (starts.length >= MAX_STARTS) from = Math.max(from, starts[0] + EARLY_MS - 1);
-    if (judgedUntil > from) {
-      expected = expectedStarts(job.schedule, job.timezone, from, judgedUntil);
-      if (expected.length > 0) {
-        // The next expected times bound the last one's slot, the one before bounds the first's (see unmatchedExpected).
-        following = expectedStarts(job.schedule, job.timezone, expected[expected.length - 1], Number.POSITIVE_INFINITY, 2);
-        previous = expectedStarts(job.schedule, job.timezone, expected[0] - 2 * EARLY_MS - 1, expected[0] - 1).pop();
-      }
+    let earliest = now - MAX_LOOKBACK_MS;
+    if (starts.length >= MAX_STARTS) earliest = Math.max(earliest, starts[0] + EARLY_MS - 1);
+    const from = Math.max(state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt), earliest);
+    slots = expectedSlots(job.schedule, job.timezone, from, judgedUntil);
+    // Older history read after that judgement began (a backfill of an earlier span): the expected
+    // times from its first run up to where the judgement began, once.
+    if (state.absenceOlder) {
+      const olderFrom = Math.max(firstJudgedAfter(job.schedule, job.timezone, state.absenceOlder.from), earliest);
+      const olderUntil = Math.min(firstJudgedAfter(job.schedule, job.timezone, state.absenceOlder.to), judgedUntil, from);
+      older = expectedSlots(job.schedule, job.timezone, olderFrom, olderUntil);
     }
   }
   const runtime = maxRuntimeOf(state, ctx.config);
@@ -532,9 +538,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     now,
     schedule: job?.schedule,
     timezone: job?.timezone,
-    expected,
-    following,
-    previous,
+    ...slots,
     starts: state.starts ?? [],
     graceMs,
     earlyMs: EARLY_MS,
@@ -545,19 +549,43 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     reportedUnfinished: reported,
     lastRunAt: state.lastStartAt ?? state.lastEnd?.at,
   };
-  const findings = ABSENCE_DETECTORS.flatMap((d) => d.check(input).map((draft) => toFinding(draft, d.meta, ctx.config)));
+  // The older slots are judged as the others, with no open runs: those are judged once, above.
+  const inputs = older.expected.length > 0 ? [{ ...input, ...older, open: [] }, input] : [input];
+  const findings = inputs.flatMap((i) => ABSENCE_DETECTORS.flatMap((d) => d.check(i).map((draft) => toFinding(draft, d.meta, ctx.config))));
   const unfinished = findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!);
-  const advanced = expected.length > 0;
-  if (findings.length === 0 && !advanced) return { state, findings: [], records: [] };
+  const advanced = slots.expected.length > 0;
+  if (findings.length === 0 && !advanced && state.absenceOlder === undefined) return { state, findings: [], records: [] };
   const openIds = new Set(state.open.map((r) => r.run_id));
+  const { absenceOlder: _judged, ...rest } = state;
   return {
     state: {
-      ...state,
-      absenceCheckedUntil: advanced ? expected[expected.length - 1] : state.absenceCheckedUntil,
+      ...rest,
+      absenceCheckedUntil: advanced ? slots.expected[slots.expected.length - 1] : state.absenceCheckedUntil,
       unfinishedReported: [...reported, ...unfinished].filter((id) => openIds.has(id)),
     },
     findings,
     records: [],
+  };
+}
+
+/** The expected times of a judgement, with the times around them that bound their slots (see unmatchedExpected). */
+interface ExpectedSlots {
+  readonly expected: number[];
+  readonly following: number[];
+  readonly previous: number | undefined;
+}
+
+const NO_SLOTS: ExpectedSlots = { expected: [], following: [], previous: undefined };
+
+/** The expected times in `(from, until]`, the next two after them, and the one before. */
+function expectedSlots(schedule: string, timezone: string | undefined, from: number, until: number): ExpectedSlots {
+  if (!(until > from)) return NO_SLOTS;
+  const expected = expectedStarts(schedule, timezone, from, until);
+  if (expected.length === 0) return NO_SLOTS;
+  return {
+    expected,
+    following: expectedStarts(schedule, timezone, expected[expected.length - 1], Number.POSITIVE_INFINITY, 2),
+    previous: expectedStarts(schedule, timezone, expected[0] - 2 * EARLY_MS - 1, expected[0] - 1).pop(),
   };
 }
 
@@ -607,6 +635,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       return d.open;
     };
     let lastEnd: { run_id: string; at: number; exit_code: number; host?: string } | undefined;
+    // The end applied last, in this batch or before: a second end line of the same run comes right after it.
+    let previousEnd: { readonly at: number; readonly host?: string } | undefined = state.lastEnd;
     // The job's options are the same for every run of the batch.
     let options: JobOptions | undefined;
 
@@ -669,6 +699,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (!lastEnd) d.lastEnd = lastEnd = { ...state.lastEnd! };
         lastEnd.at = event.at;
         lastEnd.exit_code = run.exit_code;
+        previousEnd = lastEnd;
       }
       remember(token, event.at);
       touch(event.at);
@@ -735,7 +766,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         const open = latestOpenAt(state.open, event.at, body.host);
         if (open) runId = open.run_id;
         else if (processed.forgotten(event.at)) continue;
-        else if (state.lastEnd && Math.abs(event.at - state.lastEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, state.lastEnd.host)) {
+        else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
           remember(endToken, event.at);
           continue;
         } else runId = `${subject}@${isoTime(event.at)}`;
@@ -781,14 +812,19 @@ export const jobReducer: SubjectReducer<JobState> = {
       d.endsLogged = true;
       d.runs = d.runs + 1;
       d.failures = d.failures + (ok ? 0 : 1);
-      d.consecutiveFailures = ok ? 0 : d.consecutiveFailures + 1;
-      if (lastEnd) {
-        lastEnd.run_id = runId;
-        lastEnd.at = event.at;
-        lastEnd.exit_code = run.exit_code;
-        if (run.host === undefined) delete lastEnd.host;
-        else lastEnd.host = run.host;
-      } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code, ...(run.host !== undefined ? { host: run.host } : {}) };
+      // The last end and the streak of failures are the latest runs': a run of older history read late leaves them.
+      const latest = lastEnd ?? state.lastEnd;
+      if (latest === undefined || event.at >= latest.at) {
+        d.consecutiveFailures = ok ? 0 : d.consecutiveFailures + 1;
+        if (lastEnd) {
+          lastEnd.run_id = runId;
+          lastEnd.at = event.at;
+          lastEnd.exit_code = run.exit_code;
+          if (run.host === undefined) delete lastEnd.host;
+          else lastEnd.host = run.host;
+        } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code, ...(run.host !== undefined ? { host: run.host } : {}) };
+      }
+      previousEnd = { at: event.at, host: run.host };
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
       d.outputs = ok && run.output_bytes !== undefined && !abnormal ? outputs.push(run.output_bytes, window) : outputs.list;
@@ -806,6 +842,11 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_bytes: run.output_bytes,
         host: run.host,
       });
+    }
+    // Older history than absence was judged from: the sweep judges its expected starts once (judgeAbsence).
+    const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt;
+    if (initial.absenceCheckedUntil !== undefined && firstBefore !== undefined && state.firstSeenAt !== undefined && state.firstSeenAt < (initial.firstSeenAt ?? firstBefore)) {
+      edit().absenceOlder = { from: state.firstSeenAt, to: firstBefore };
     }
     if (processed.changed) {
       const d = edit();

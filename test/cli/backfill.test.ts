@@ -12,10 +12,11 @@ import { afterAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { coverageAfter, REREAD_OVERLAP_MS, runBackfill, spansToRead } from '../../lambdas/cli/backfill-command.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { ingestPayloads } from '../../lambdas/core/ingest.ts';
+import type { JobState } from '../../lambdas/core/job-reducer.ts';
 import { processBatch, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -249,6 +250,26 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect(afterRecent).toBe(1_430);
     expect(old.result.jobs.map((j) => [j.job, j.runsSeen, j.runsAdded])).toEqual([['ticker', 121, 0]]);
     expect(await runs()).toBe(1_430);
+  });
+
+  it('judges the missed runs of older history backfilled after newer, as one backfill of both would, and keeps the latest run as the last', async () => {
+    // Prepare: a daily job that did not run on day 5; one table backfilled 30 days at once, the other 7 days then 30
+    const config = validateConfig({ jobs: { 'orders-export': { schedule: '0 6 * * *' } } }, 'test config');
+    const days = Array.from({ length: 30 }, (_, d) => ({ at: FIRST + d * DAY, durationMs: 1500 + (d % 7) * 10, output: { bytes: 6900 + d, head: 'exported 1204 orders\n' } }));
+    cwl.reset();
+    serveLogGroups(cwl, { [ORDERS]: lambdaInvocations('orders-export', days.filter((_, d) => d !== 5)) }, 25);
+    const [once, twice] = [`t-${randomUUID()}`, `t-${randomUUID()}`];
+    await backfill(once, { logGroups: [ORDERS], config, since: NOW - 31 * DAY });
+    await backfill(twice, { logGroups: [ORDERS], config, since: NOW - 7 * DAY });
+    // Act
+    const older = await backfill(twice, { logGroups: [ORDERS], config, since: NOW - 31 * DAY });
+    // Assess
+    const missed = async (table: string) => (await snapshot(table)).findings.filter((f) => f.detector === 'missed-run').map((f) => [f.expected_at, f.alerted]);
+    expect(older.result.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-10-06T06:00:00Z']]);
+    expect(await missed(twice)).toEqual([['2026-10-06T06:00:00Z', true]]);
+    expect(await missed(twice)).toEqual(await missed(once));
+    const lastEnd = async (table: string) => ((await snapshot(table)).states['job#orders-export'].state as JobState).lastEnd;
+    expect(await lastEnd(twice)).toEqual(await lastEnd(once));
   });
 
   it('refuses an --until that is not after --since', async () => {

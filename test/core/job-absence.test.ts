@@ -32,6 +32,30 @@ describe('job absence, judged by the sweep', () => {
     expect(again.state).toBe(first.state);
   });
 
+  it('judges older history read after the newer was judged (a backfill of an earlier span) once, and keeps the latest run as the last', () => {
+    // Prepare: the 25th to the 30th read and judged; then the 15th to the 24th, which missed the 18th and the 24th
+    const newer = jobReducer.tick!(backupRuns([25, 26, 27, 28, 29, 30]), 'nightly-backup', ctxAt('2026-10-30T12:00:00Z')).state;
+    const olderDays = [15, 16, 17, 19, 20, 21, 22, 23];
+    const olderEvents = olderDays.flatMap((d) => run('nightly-backup', `nb-${d}`, `2026-10-${d}T00:30:10Z`, 40));
+    const read = jobReducer.apply(newer, 'nightly-backup', olderEvents, ctxAt('2026-10-30T12:10:00Z'));
+    // Act
+    const first = jobReducer.tick!(read.state, 'nightly-backup', ctxAt('2026-10-30T12:15:00Z'));
+    const again = jobReducer.tick!(first.state, 'nightly-backup', ctxAt('2026-10-30T12:20:00Z'));
+    // Assess: as if all of it had been read at once
+    const once = jobReducer.tick!(backupRuns([...olderDays, 25, 26, 27, 28, 29, 30]), 'nightly-backup', ctxAt('2026-10-30T12:15:00Z'));
+    expect(first.findings.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2026-10-18T00:30:00Z'],
+      ['missed-run', '2026-10-24T00:30:00Z'],
+    ]);
+    expect(first.findings.map((f) => f.expected_at)).toEqual(once.findings.map((f) => f.expected_at));
+    expect(again.findings).toEqual([]);
+    expect(first.state.absenceOlder).toBeUndefined();
+    expect(first.state.absenceCheckedUntil).toBe(newer.absenceCheckedUntil);
+    expect(read.state.lastEnd).toEqual(newer.lastEnd);
+    expect(read.state.consecutiveFailures).toBe(0);
+    expect(read.state.firstSeenAt).toBe(Date.parse('2026-10-15T00:30:10Z'));
+  });
+
   it('waits for the grace time before calling a run missed', () => {
     const state = backupRuns([28, 29]);
     expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T01:49:00Z')).findings).toEqual([]);
