@@ -274,13 +274,13 @@ class RouteFold {
     return this.s.open;
   }
 
-  /** Completes an open request: quiet, or the oldest past `MAX_OPEN_REQUESTS`. */
-  private complete(requestId: string): void {
+  /** Completes an open request (quiet, or the oldest past `MAX_OPEN_REQUESTS`) as of the route's time `judgeTime`. */
+  private complete(requestId: string, judgeTime: number): void {
     const open = this.openMap();
     const req = ownValue(open, requestId) as OpenRequest;
     delete open[requestId];
     this.openCount--;
-    this.count(req, fingerprint(`req:${requestId}`));
+    this.count(req, fingerprint(`req:${requestId}`), judgeTime);
   }
 
   /** Whether an attempt at `at` belongs to a request completed within about an hour of it. */
@@ -291,14 +291,17 @@ class RouteFold {
     return (into < DONE_EDGE && this.done.has(doneToken(print, hour - 1))) || (into >= DONE_BUCKET - DONE_EDGE && this.done.has(doneToken(print, hour + 1)));
   }
 
-  /** Counts a completed request (no longer in the open map) into its buckets and the totals, and remembers it as done. */
-  private count(req: OpenRequest, print: string): void {
+  /**
+   * Counts a completed request (no longer in the open map) into its buckets and the totals, and
+   * remembers it as done. `judgeTime` is the route's time it is completed at (no later than the next
+   * boundary to judge): it sets which of its quarter and its hour the request is counted in.
+   */
+  private count(req: OpenRequest, print: string, judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS): void {
     const last = Math.floor(req.last / DONE_BUCKET);
     for (let hour = Math.max(Math.floor(req.first / DONE_BUCKET), last - MAX_DONE_SPAN + 1); hour <= last; hour++) this.done.add(doneToken(print, hour));
     const retried = !(req.ok === 1 && req.seen.length === 1);
     const failed = req.ok === undefined;
     const attempts = req.seen.length;
-    const judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS;
     this.updateCuts();
     if (req.first >= floorTo(judgeTime, HOUR) - HOUR) this.add(this.bucketIn('quarters', floorTo(req.first, QUARTER)), req, retried, failed, attempts);
     else if (req.first >= this.hoursFrom) this.add(this.bucketIn('hours', floorTo(req.first, HOUR)), req, retried, failed, attempts);
@@ -360,26 +363,33 @@ class RouteFold {
     this.monthsFrom = addMonths(monthStart(judgedTo), -1);
   }
 
-  /** Moves the route's time to `to`: closes quiet requests, judges every boundary passed, rolls buckets. */
+  /**
+   * Moves the route's time to `to`: closes quiet requests, judges every boundary passed, rolls
+   * buckets. Boundary by boundary: the requests quiet since before a boundary are closed (into
+   * their quarter) before it is judged, those quiet since after it only after. So one line hours
+   * after the route went quiet ends where the sweep, coming by every few minutes, would have:
+   * whatever moments the route's time is moved at, each window holds the same requests.
+   */
   advance(to: number): void {
     if (this.s.watermark === undefined || to <= this.s.watermark) return;
     this.s.watermark = to;
     this.changed = true;
     const judgeTime = to - REQUEST_HORIZON_MS;
+    for (let boundary = (this.s.judged_to as number) + QUARTER; boundary <= judgeTime; boundary += QUARTER) {
+      if (this.minLast < boundary) this.closeQuiet(boundary);
+      this.judgeAt(boundary);
+      this.s.judged_to = boundary;
+    }
     if (this.minLast < judgeTime) this.closeQuiet(judgeTime);
     if (this.openCount > MAX_OPEN_REQUESTS) {
       const open = Object.entries(this.s.open);
       const oldest = open.sort(byLastThenId).slice(0, open.length - MAX_OPEN_REQUESTS);
-      for (const [id] of oldest) this.complete(id);
-    }
-    for (let boundary = (this.s.judged_to as number) + QUARTER; boundary <= judgeTime; boundary += QUARTER) {
-      this.judgeAt(boundary);
-      this.s.judged_to = boundary;
+      for (const [id] of oldest) this.complete(id, judgeTime);
     }
     this.roll(judgeTime);
   }
 
-  /** Completes the requests quiet since before `judgeTime`, quietest first, and tightens `minLast` to those left. */
+  /** Completes the requests quiet since before `judgeTime`, quietest first, as of that time, and tightens `minLast` to those left. */
   private closeQuiet(judgeTime: number): void {
     const quiet: [string, OpenRequest][] = [];
     let minLast = Number.POSITIVE_INFINITY;
@@ -390,7 +400,7 @@ class RouteFold {
     }
     this.minLast = minLast;
     quiet.sort(byLastThenId);
-    for (const [id] of quiet) this.complete(id);
+    for (const [id] of quiet) this.complete(id, judgeTime);
   }
 
   /** Judges the windows that end at `boundary`: the hour always, the day on the hour, the month on the 1st. */
@@ -501,8 +511,9 @@ export const routeReducer: SubjectReducer<RouteState> = {
     return fold(state, subject, ctx, (f) => {
       for (const event of events) {
         if (!isAttempt(event) || event.body.route !== subject) continue;
-        f.record(event);
+        // The route's time first: a request quiet for REQUEST_HORIZON_MS before this attempt is complete, as the sweep would have found it.
         f.advance(event.at);
+        f.record(event);
       }
     });
   },

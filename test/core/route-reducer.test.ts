@@ -163,6 +163,40 @@ describe('retries per route', () => {
     expect(batches.length).toBeGreaterThan(10);
   });
 
+  it('judges a route that went quiet alike whether its next line comes hours later (scan) or the sweep comes by every 5 minutes (the stack)', () => {
+    // Prepare: steady traffic 12:00-13:45, then the upstream down at 13:40-13:45 (ten requests, three failed attempts each, never
+    // closed by a success), quiet until a request at 15:00 whose second attempt comes 25 minutes after its first, then a line at 17:00.
+    const noon = Date.parse('2026-10-05T12:00:00Z');
+    const events = [
+      ...Array.from({ length: 300 }, (_, i) => attempt(noon + i * 15_000 + 100, `h-${i}`, 1, 'ok', 100)),
+      ...Array.from({ length: 30 }, (_, i) => attempt(noon + 75 * 60_000 + i * 60_000 + 100, `m-${i}`, 1, 'ok', 100)),
+      ...Array.from({ length: 10 }, (_, i) => [1, 2, 3].map((n) => attempt(noon + 100 * 60_000 + i * 30_000 + (n - 1) * 5_000 + 100, `f-${i}`, n, 'error', 100))).flat(),
+      attempt(noon + 3 * 3_600_000, 'slow', 1, 'error', 100),
+      attempt(noon + 3 * 3_600_000 + 25 * 60_000, 'slow', 2, 'ok', 100),
+      attempt(noon + 5 * 3_600_000, 'next', 1, 'ok', 100),
+    ].sort((a, b) => a.at - b.at);
+    // Act: the lines alone, and one delivery per line with the sweep every 5 minutes in between.
+    const scan = fold([events]);
+    let state = initialRouteState('search-api');
+    const stack: Finding[] = [];
+    let clock = events[0].at;
+    for (const event of events) {
+      for (; clock + 300_000 <= event.at; clock += 300_000) {
+        const swept = routeReducer.tick?.(state, 'search-api', ctx(DEFAULT_CONFIG, clock + 300_000));
+        state = swept?.state ?? state;
+        stack.push(...(swept?.findings ?? []));
+      }
+      const applied = routeReducer.apply(state, 'search-api', [event], ctx());
+      state = applied.state;
+      stack.push(...applied.findings);
+    }
+    // Assess
+    expect(brief(scan.findings)).toEqual(brief(stack));
+    expect(brief(scan.findings)).toContain('2026-10-05T14:15:00Z retry-rate: 25% of 40 requests to search-api needed a retry in the hour to 2026-10-05T14:15:00Z (limit 10%)');
+    expect(scan.state.totals).toEqual(state.totals);
+    expect(state.totals).toEqual({ requests: 342, retried: 11, failed: 11, attempts: 362 });
+  });
+
   it('counts nothing twice: a redelivered batch returns the very same state', () => {
     const requests = traffic({ from: T, requests: 50, retried: 5 });
     const { state } = fold([requests]);
