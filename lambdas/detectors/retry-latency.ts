@@ -32,13 +32,13 @@ export const retryLatencyDetector: RouteWindowDetector = {
     // the whole bin is, or a route whose every request takes exactly its p99_ms would be reported.
     const e2eLow = sketchReadingRange(e2e).low;
     const overLimit = options.p99Ms !== undefined && e2eLow >= options.p99Ms;
-    const overAttempts = single > 0 && e2eLow >= RETRY_LATENCY_FACTOR * sketchReadingRange(single).high;
+    // A single-attempt p99 of 0 is the sketch's zero bin (attempts under 1 ms): judged against its upper edge, 1 ms.
+    const singleHigh = sketchReadingRange(single).high;
+    const overAttempts = e2eLow >= RETRY_LATENCY_FACTOR * singleHigh;
     if (!overLimit && !overAttempts) return [];
     const ratio = single > 0 ? Math.round((e2e / single) * 10) / 10 : undefined;
-    const reasons = [
-      ...(overLimit ? [`over its p99_ms ${formatMs(options.p99Ms as number)}`] : []),
-      ...(overAttempts ? [`${ratio}× the p99 of single attempts (${formatMs(single)})`] : []),
-    ];
+    const attemptsText = ratio !== undefined ? `${ratio}× the p99 of single attempts (${formatMs(single)})` : `over ${Math.round((e2e / singleHigh) * 10) / 10}× the p99 of single attempts (under ${formatMs(singleHigh)})`;
+    const reasons = [...(overLimit ? [`over its p99_ms ${formatMs(options.p99Ms as number)}`] : []), ...(overAttempts ? [attemptsText] : [])];
     return [
       {
         subject: route,

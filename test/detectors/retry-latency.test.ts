@@ -24,6 +24,8 @@ testRouteWindowDetector(retryLatencyDetector, {
     { name: 'within p99_ms 3 s', input: { route: 'search-api', window: day(2_900, 1_500), options: { p99Ms: 3_000 } } },
     { name: '19 requests: too few to judge', input: { route: 'search-api', window: day(21_000, 3_000, 19) } },
     { name: 'no latencies known', input: { route: 'search-api', window: day(undefined, undefined) } },
+    { name: 'attempts and end to end both under 1 ms', input: { route: 'search-api', window: day(readBack(0), readBack(0)) } },
+    { name: 'end to end 2 ms against attempts under 1 ms: not above 2× for certain', input: { route: 'search-api', window: day(readBack(2), readBack(0)) } },
   ],
   invalid: [
     {
@@ -45,6 +47,29 @@ testRouteWindowDetector(retryLatencyDetector, {
             p99_e2e_ms: 21_000,
             p99_attempt_ms: 3_000,
             ratio: 7,
+            limits: ['attempts'],
+          },
+        },
+      ],
+    },
+    {
+      name: 'a 500 ms backoff against sub-millisecond attempts (logged as latency_ms 0)',
+      input: { route: 'search-api', window: day(500, readBack(0)) },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium',
+          message: 'p99 end-to-end latency of search-api was 500 ms in the 24 h to 2026-10-05T14:00:00Z, over 500× the p99 of single attempts (under 1 ms)',
+          evidence: {
+            window: 'day',
+            from: '2026-10-04T14:00:00Z',
+            to: '2026-10-05T14:00:00Z',
+            requests: 500,
+            retried: 40,
+            failed: 0,
+            attempts: 560,
+            p99_e2e_ms: 500,
+            p99_attempt_ms: 0,
             limits: ['attempts'],
           },
         },
