@@ -3,9 +3,20 @@ import { isoTime } from './findings.ts';
 
 /** Words and evidence shared by the route detectors. */
 
-/** `11%`, `11.5%` */
-export function formatPercent(ratio: number): string {
-  return `${Math.round(ratio * 1000) / 10}%`;
+/** `11%`, `11.5%`; with `decimals`, up to that many digits after the point (`10.04%`). */
+export function formatPercent(ratio: number, decimals = 1): string {
+  const scale = 10 ** decimals;
+  return `${Math.round(ratio * 100 * scale) / scale}%`;
+}
+
+/**
+ * A rate and its limit as percentages, to 0.1% unless they would read the same: then with as many
+ * more digits as tell them apart (`10.04%` against `10%`), so a rate over its limit never reads as the limit.
+ */
+export function formatRateAndLimit(rate: number, limit: number): { readonly rate: string; readonly limit: string } {
+  let decimals = 1;
+  while (decimals < 6 && rate !== limit && formatPercent(rate, decimals) === formatPercent(limit, decimals)) decimals++;
+  return { rate: formatPercent(rate, decimals), limit: formatPercent(limit, decimals) };
 }
 
 /** `850 ms`, `9.2 s`, `2.5 min` */

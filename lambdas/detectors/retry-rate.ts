@@ -1,4 +1,4 @@
-import { formatPercent, windowEvidence, windowText } from '../core/route-format.ts';
+import { formatRateAndLimit, windowEvidence, windowText } from '../core/route-format.ts';
 import { isoTime } from '../core/findings.ts';
 import type { RouteWindowDetector } from './agent-kinds.ts';
 
@@ -23,11 +23,12 @@ export const retryRateDetector: RouteWindowDetector = {
     if (window.requests < options.minRequests || window.requests === 0) return [];
     const rate = window.retried / window.requests;
     if (rate <= options.retryRateMax) return [];
+    const shown = formatRateAndLimit(rate, options.retryRateMax);
     return [
       {
         subject: route,
         ts: isoTime(window.to),
-        message: `${formatPercent(rate)} of ${window.requests.toLocaleString('en-US')} requests to ${route} needed a retry ${windowText(window)} (limit ${formatPercent(options.retryRateMax)})`,
+        message: `${shown.rate} of ${window.requests.toLocaleString('en-US')} requests to ${route} needed a retry ${windowText(window)} (limit ${shown.limit})`,
         evidence: {
           ...windowEvidence(window),
           rate: Math.round(rate * 10_000) / 10_000,

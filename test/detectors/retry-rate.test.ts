@@ -55,6 +55,30 @@ testRouteWindowDetector(retryRateDetector, {
       ],
     },
     {
+      name: 'just over the limit: 201 of 2,001 (10.04%) does not read as the limit itself',
+      input: { route: 'search-api', window: hour(2001, 201) },
+      expected: [
+        {
+          ts: '2026-10-05T14:15:00Z',
+          severity: 'medium',
+          message: '10.04% of 2,001 requests to search-api needed a retry in the hour to 2026-10-05T14:15:00Z (limit 10%)',
+          evidence: { window: 'hour', from: '2026-10-05T13:15:00Z', to: '2026-10-05T14:15:00Z', requests: 2001, retried: 201, failed: 0, attempts: 2202, rate: 0.1004, max_rate: 0.1, min_requests: 20, attempts_per_request: 1.1 },
+        },
+      ],
+    },
+    {
+      name: "just over a route's own limit of 12.5%: 501 of 4,001 (12.52%)",
+      input: { route: 'batch-llm', window: hour(4001, 501), options: { retryRateMax: 0.125 } },
+      expected: [
+        {
+          ts: '2026-10-05T14:15:00Z',
+          severity: 'medium',
+          message: '12.52% of 4,001 requests to batch-llm needed a retry in the hour to 2026-10-05T14:15:00Z (limit 12.5%)',
+          evidence: { window: 'hour', from: '2026-10-05T13:15:00Z', to: '2026-10-05T14:15:00Z', requests: 4001, retried: 501, failed: 0, attempts: 4502, rate: 0.1252, max_rate: 0.125, min_requests: 20, attempts_per_request: 1.13 },
+        },
+      ],
+    },
+    {
       name: 'the month: 12.5% of 4,800',
       input: {
         route: 'search-api',
