@@ -72,6 +72,7 @@ describe('fuzzing the line parser (100,000 generated lines)', () => {
         }
         // A line may be ours and say nothing that matters (a cron line of no run): no events.
         if (outcome.kind === 'events') for (const e of outcome.events) expect(Number.isFinite(e.at)).toBe(true);
+        if (outcome.kind === 'events' && outcome.rejected !== undefined) expect(crashRejection(outcome.rejected), outcome.rejected).toBe(false);
       }),
       { seed: 20261125, numRuns: LINE_RUNS },
     );
@@ -112,7 +113,8 @@ function checkReport(d: FuzzDelivery, report: IngestReport): void {
     const outcome = parseLine(message, { source: { origin: 'fuzz', line: i + 1 }, recordTime: 1_790_000_000_000 + i * 1000, now: NOW, defaultJob: functionNameOf(d.logGroup ?? '') });
     if (outcome.kind === 'events') {
       alone.events += outcome.events.length;
-      alone[outcome.events.length === 0 ? 'nothingToJudge' : 'eventLines']++;
+      // A line rejected in part (an OTLP batch with a broken span) counts as rejected, its events as events.
+      alone[outcome.rejected !== undefined ? 'rejected' : outcome.events.length === 0 ? 'nothingToJudge' : 'eventLines']++;
     } else alone[outcome.kind]++;
   }
   expect(c).toEqual({ lines: d.messages?.length, ...alone });
