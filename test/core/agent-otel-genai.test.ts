@@ -284,6 +284,59 @@ describe('broken GenAI spans', () => {
     expect(outcome).toEqual({ rejected: reason, events });
   });
 
+  it.each([
+    [
+      'attributes as a map',
+      brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => (spans[1].attributes = { 'gen_ai.operation.name': 'chat' })),
+      "OTLP GenAI spans rejected: resourceSpans[0].scopeSpans[0].spans[1].attributes: not a list; the line's other spans gave 2 events",
+    ],
+    [
+      'a list value whose values are no list',
+      brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => (spans[1].attributes as unknown[]).push({ key: 'x', value: { arrayValue: { values: {} } } })),
+      "OTLP GenAI spans rejected: resourceSpans[0].scopeSpans[0].spans[1].attributes[2].value.arrayValue.values: not a list; the line's other spans gave 2 events",
+    ],
+    [
+      'a list value nested 40 levels deep',
+      brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => {
+        let value: unknown = { stringValue: 'deep' };
+        for (let i = 0; i < 40; i++) value = { arrayValue: { values: [value] } };
+        (spans[1].attributes as unknown[]).push({ key: 'x', value });
+      }),
+      "OTLP GenAI spans rejected: resourceSpans[0].scopeSpans[0].spans[1].attributes[2].value: nested over 32 levels; the line's other spans gave 2 events",
+    ],
+    ['a numeric span id', brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => (spans[1].spanId = 123)), "OTLP GenAI spans rejected: resourceSpans[0].scopeSpans[0].spans[1] (chat): spanId: not a string; the line's other spans gave 2 events"],
+    ['a span that is null', brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => (spans[1] = null as never)), "OTLP GenAI spans rejected: resourceSpans[0].scopeSpans[0].spans[1]: not an object; the line's other spans gave 2 events"],
+  ])('rejects the part of a line not of the OTLP shape, naming its path, and reads the rest: %s', (_case, line, reason) => {
+    // Act
+    const outcome = parseLine(line, contextFor('traces.jsonl', 1));
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'events', rejected: reason });
+  });
+
+  it.each([
+    ['scopeSpans as an object', (raw: { resourceSpans: Record<string, unknown>[] }) => (raw.resourceSpans[0].scopeSpans = { spans: [] }), 'resourceSpans[0].scopeSpans: not a list'],
+    ['a resourceSpans item that is null', (raw: { resourceSpans: Record<string, unknown>[] }) => (raw.resourceSpans[0] = null as never), 'resourceSpans[0]: not an object'],
+    ['resource attributes as a map', (raw: { resourceSpans: Record<string, unknown>[] }) => (raw.resourceSpans[0].resource = { attributes: { 'service.name': 'bot' } }), 'resourceSpans[0].resource.attributes: not a list'],
+  ])('rejects a line of no readable span, naming the path: %s', (_case, change, path) => {
+    // Prepare
+    const raw = JSON.parse(otlpLine([agentSpan, chat('c1', 'R', 1)]));
+    change(raw);
+    // Act
+    const outcome = parseLine(JSON.stringify(raw), contextFor('traces.jsonl', 1));
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: `OTLP GenAI spans rejected: ${path}` });
+  });
+
+  it('reads a span whose name is no text as one without a name', () => {
+    // Prepare: an agent span without gen_ai.agent.name, named by its service then.
+    const line = brokenLine([{ ...agentSpan, attrs: {} }, chat('c1', 'R', 1)], (spans) => (spans[0].name = 7));
+    // Act
+    const outcome = parseLine(line, contextFor('traces.jsonl', 1));
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'events', events: expect.arrayContaining([expect.objectContaining({ body: expect.objectContaining({ type: 'agent.start', agent: 'bot' }) })]) });
+    expect(outcome).not.toHaveProperty('rejected');
+  });
+
   it('redacts what the reason of a line rejected in part quotes', () => {
     // Prepare: a redaction pattern that the broken span's id matches.
     const line = brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => delete spans[2].startTimeUnixNano);

@@ -30,19 +30,20 @@ type AnyValue = {
   intValue?: string | number;
   doubleValue?: number;
   boolValue?: boolean;
-  arrayValue?: { values?: AnyValue[] };
-  kvlistValue?: { values?: { key: string; value: AnyValue }[] };
+  arrayValue?: unknown;
+  kvlistValue?: unknown;
 };
 
+/** A span as the export gives it: any field may be of any type (checked as it is read). */
 interface OtlpSpan {
-  traceId?: string;
-  spanId?: string;
-  parentSpanId?: string;
-  name?: string;
-  startTimeUnixNano?: string | number;
-  endTimeUnixNano?: string | number;
-  attributes?: { key: string; value: AnyValue }[];
-  status?: { code?: number | string; message?: string };
+  traceId?: unknown;
+  spanId?: unknown;
+  parentSpanId?: unknown;
+  name?: unknown;
+  startTimeUnixNano?: unknown;
+  endTimeUnixNano?: unknown;
+  attributes?: unknown;
+  status?: unknown;
 }
 
 interface Span {
@@ -65,26 +66,69 @@ const INFERENCE = new Set(['chat', 'text_completion', 'generate_content']);
 const CALLS = new Set(['embeddings', ...INFERENCE]);
 const KNOWN_OPERATIONS = new Set(['invoke_agent', 'execute_tool', ...CALLS]);
 
-function valueOf(v: AnyValue | undefined): unknown {
-  if (!v || typeof v !== 'object') return undefined;
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.intValue !== undefined) return Number(v.intValue);
-  if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(valueOf);
-  if (v.kvlistValue) return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
+/** A part of the export not of the shape OTLP/JSON gives it, at a path (`resourceSpans[0].scopeSpans`). */
+class OtlpShapeError extends Error {
+  constructor(readonly path: string, readonly problem: string) {
+    super(`${path}: ${problem}`);
+    this.name = 'OtlpShapeError';
+  }
+}
+
+/** Attribute values nested deeper than this (lists of lists…) are refused: read recursively, they could exhaust the stack. */
+const MAX_VALUE_DEPTH = 32;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A list at `path`: absent (proto3 JSON leaves an empty list out) is empty; anything else but an array is a fault. */
+function listAt(value: unknown, path: string): unknown[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new OtlpShapeError(path, 'not a list');
+  return value;
+}
+
+function objectAt(value: unknown, path: string): Record<string, unknown> {
+  if (!isObject(value)) throw new OtlpShapeError(path, 'not an object');
+  return value;
+}
+
+function valueOf(v: unknown, path: string, depth = 0): unknown {
+  if (!isObject(v)) return undefined;
+  const any = v as AnyValue;
+  if (any.stringValue !== undefined) return any.stringValue;
+  if (any.intValue !== undefined) return Number(any.intValue);
+  if (any.doubleValue !== undefined) return any.doubleValue;
+  if (any.boolValue !== undefined) return any.boolValue;
+  if (any.arrayValue !== undefined || any.kvlistValue !== undefined) {
+    // Named by the attribute's value (`…attributes[2].value`), not the path down the levels.
+    if (depth >= MAX_VALUE_DEPTH) throw new OtlpShapeError(path.slice(0, path.indexOf('.value') + '.value'.length), `nested over ${MAX_VALUE_DEPTH} levels`);
+  }
+  if (any.arrayValue !== undefined) {
+    const values = listAt(objectAt(any.arrayValue, `${path}.arrayValue`).values, `${path}.arrayValue.values`);
+    return values.map((item, i) => valueOf(item, `${path}.arrayValue.values[${i}]`, depth + 1));
+  }
+  if (any.kvlistValue !== undefined) return attributesAt(objectAt(any.kvlistValue, `${path}.kvlistValue`).values, `${path}.kvlistValue.values`, depth + 1, {});
   return undefined;
 }
 
-function attributes(list: { key: string; value: AnyValue }[] | undefined): Map<string, unknown> {
-  const map = new Map<string, unknown>();
-  for (const a of list ?? []) if (a && typeof a.key === 'string') map.set(a.key, valueOf(a.value));
-  return map;
+/** Key-value pairs (`attributes`, a `kvlistValue`'s `values`) read into `into` (a Map or a plain object). */
+function attributesAt<T extends Map<string, unknown> | Record<string, unknown>>(list: unknown, path: string, depth: number, into: T): T {
+  for (const [i, a] of listAt(list, path).entries()) {
+    const pair = objectAt(a, `${path}[${i}]`);
+    if (typeof pair.key !== 'string') continue;
+    const value = valueOf(pair.value, `${path}[${i}].value`, depth);
+    if (into instanceof Map) into.set(pair.key, value);
+    else Object.defineProperty(into, pair.key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return into;
+}
+
+function attributes(list: unknown, path: string): Map<string, unknown> {
+  return attributesAt(list, path, 0, new Map<string, unknown>());
 }
 
 /** OTLP/JSON times are nanoseconds since the epoch, as a string (int64) or a number. */
-function nanosToMs(value: string | number | undefined): number | undefined {
-  if (value === undefined) return undefined;
+function nanosToMs(value: unknown): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   try {
     const ms = typeof value === 'number' ? Math.floor(value / 1e6) : Number(BigInt(value) / 1_000_000n);
     return ms > 0 ? ms : undefined;
@@ -103,7 +147,7 @@ function num(map: ReadonlyMap<string, unknown>, key: string): number | undefined
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
-function isError(status: OtlpSpan['status']): boolean {
+function isError(status: { code?: unknown } | undefined): boolean {
   return status?.code === 2 || status?.code === 'STATUS_CODE_ERROR';
 }
 
@@ -121,40 +165,71 @@ function spanName(id: string): string {
 }
 
 /**
- * The line's spans, and the faults of the GenAI spans among them whose times are unusable (such a
- * span is left out; a span of no GenAI operation is left out silently: it is not ours).
+ * The line's spans, and the faults found reading them: a part of the export not of OTLP/JSON's
+ * shape (`resourceSpans[0].scopeSpans[0].spans[1].attributes: not a list`: that part is left out,
+ * whatever spans it held), and GenAI spans without a usable id or times (left out; a span of no
+ * GenAI operation with such a fault is left out silently: it is not ours).
  */
 function spansOf(raw: { resourceSpans?: unknown }): { spans: Span[]; faults: string[] } {
   const out: Span[] = [];
   const faults: string[] = [];
-  for (const rs of Array.isArray(raw.resourceSpans) ? raw.resourceSpans : []) {
-    const resource = attributes((rs as { resource?: { attributes?: [] } })?.resource?.attributes);
-    for (const ss of (rs as { scopeSpans?: unknown[] })?.scopeSpans ?? []) {
-      for (const span of ((ss as { spans?: OtlpSpan[] })?.spans ?? []) as OtlpSpan[]) {
-        if (!span || typeof span.spanId !== 'string' || span.spanId === '') continue;
-        const start = nanosToMs(span.startTimeUnixNano);
-        const end = nanosToMs(span.endTimeUnixNano) ?? start;
-        const fault = timesFault(span, start);
-        if (fault !== undefined || start === undefined || end === undefined) {
-          const op = attributes(span.attributes).get('gen_ai.operation.name');
-          if (fault !== undefined && KNOWN_OPERATIONS.has(String(op))) faults.push(`span ${spanName(span.spanId)} (${String(op)}): ${fault}`);
-          continue;
-        }
-        out.push({
-          id: span.spanId,
-          parent: typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined,
-          traceId: span.traceId,
-          name: span.name ?? '',
-          start,
-          end,
-          attrs: attributes(span.attributes),
-          resource,
-          error: isError(span.status),
+  const reading = (read: () => void) => {
+    try {
+      read();
+    } catch (error) {
+      if (!(error instanceof OtlpShapeError)) throw error;
+      faults.push(error.message);
+    }
+  };
+  for (const [r, item] of listAt(raw.resourceSpans, 'resourceSpans').entries()) {
+    reading(() => {
+      const rsPath = `resourceSpans[${r}]`;
+      const rs = objectAt(item, rsPath);
+      const resource = rs.resource === undefined ? new Map<string, unknown>() : attributes(objectAt(rs.resource, `${rsPath}.resource`).attributes, `${rsPath}.resource.attributes`);
+      for (const [c, scope] of listAt(rs.scopeSpans, `${rsPath}.scopeSpans`).entries()) {
+        reading(() => {
+          const ssPath = `${rsPath}.scopeSpans[${c}]`;
+          for (const [i, raw] of listAt(objectAt(scope, ssPath).spans, `${ssPath}.spans`).entries()) {
+            reading(() => {
+              const span = readSpan(raw, `${ssPath}.spans[${i}]`, resource, faults);
+              if (span) out.push(span);
+            });
+          }
         });
       }
-    }
+    });
   }
   return { spans: out, faults };
+}
+
+/** One span; undefined, with a fault when it is a GenAI span, when its id or times are unusable. */
+function readSpan(raw: unknown, path: string, resource: ReadonlyMap<string, unknown>, faults: string[]): Span | undefined {
+  const span = objectAt(raw, path) as OtlpSpan;
+  const attrs = attributes(span.attributes, `${path}.attributes`);
+  const op = attrs.get('gen_ai.operation.name');
+  const genAi = KNOWN_OPERATIONS.has(String(op));
+  if (typeof span.spanId !== 'string' || span.spanId === '') {
+    if (genAi) faults.push(`${path} (${String(op)}): spanId: ${span.spanId === undefined || span.spanId === '' ? 'missing' : 'not a string'}`);
+    return undefined;
+  }
+  const start = nanosToMs(span.startTimeUnixNano);
+  const end = nanosToMs(span.endTimeUnixNano) ?? start;
+  const fault = timesFault(span, start) ?? (span.parentSpanId !== undefined && typeof span.parentSpanId !== 'string' ? 'parentSpanId: not a string' : undefined);
+  if (fault !== undefined || start === undefined || end === undefined) {
+    if (fault !== undefined && genAi) faults.push(`span ${spanName(span.spanId)} (${String(op)}): ${fault}`);
+    return undefined;
+  }
+  return {
+    id: span.spanId,
+    parent: typeof span.parentSpanId === 'string' && span.parentSpanId !== '' ? span.parentSpanId : undefined,
+    traceId: typeof span.traceId === 'string' ? span.traceId : undefined,
+    name: typeof span.name === 'string' ? span.name : '',
+    start,
+    end,
+    attrs,
+    resource,
+    error: isError(isObject(span.status) ? span.status : undefined),
+  };
 }
 
 /** The nearest `invoke_agent` ancestor: in the line, or the first ancestor outside it (a guess). */
