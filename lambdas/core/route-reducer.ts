@@ -7,7 +7,7 @@ import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
-import { fingerprint, TokenRing } from './token-ring.ts';
+import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
 
 /**
  * Retries per route (`attempt` lines): attempts are grouped into requests by `request_id`; a
@@ -60,11 +60,16 @@ export interface RouteState {
   judged_to?: number;
   open: Record<string, OpenRequest>;
   /**
-   * Completed requests (8 characters each: 6 of the request id's fingerprint, 2 of an hour its
-   * attempts spanned): a late or redelivered attempt of one is ignored; the same id an hour or more
-   * away is a new request. Tokens written before they held the hour match nothing and age out.
+   * Completed requests (8 characters each: 6 of the request id's fingerprint, 2 of a 20-minute slot
+   * its attempts spanned): a late or redelivered attempt of one (within 15 minutes of its attempts)
+   * is ignored; the same id 35 minutes or more after its last attempt is a new request.
    */
   done: string;
+  /**
+   * How many of `done`'s last tokens are per 20-minute slot; the ones before (all of them when this
+   * is missing: states written before) are per hour, looked up as they were written, until they age out.
+   */
+  done_slotted?: number;
   quarters: RouteBucket[];
   hours: RouteBucket[];
   months: RouteBucket[];
@@ -83,14 +88,23 @@ export const SWEEP_MARGIN_MS = 15 * 60_000;
 export const MAX_OPEN_REQUESTS = 2000;
 export const MAX_DONE_REQUESTS = 3000;
 /**
- * A completed request is remembered per hour its attempts spanned: request ids repeat (a counter
- * that restarts on deploy, a daily sequence), and an attempt of an id finished a day ago is a new request.
+ * A completed request is remembered per 20-minute slot its attempts spanned: request ids repeat (a
+ * counter that restarts on deploy, a daily sequence), and an attempt of an id finished an hour ago
+ * is a new request. (20 minutes, not 15: a slot number is kept modulo 4096, and 72 slots a day make
+ * an id reused daily at the same time alias only after 512 days, 96 after 128.)
  */
-const DONE_BUCKET = HOUR;
-/** An attempt this close to an hour's edge is looked up in the neighbouring hour too (a late attempt, a missing earlier one). */
+const DONE_SLOT = 20 * 60_000;
+/**
+ * An attempt is looked up in every slot within this of it: one of a request up to this before its
+ * first attempt or after its last (a late attempt, a missing earlier one) is always found, one more
+ * than DONE_SLOT + DONE_EDGE (35 minutes) after its last never.
+ */
 const DONE_EDGE = QUARTER;
-/** Hours remembered of one request: the last ones of a request that went on longer. */
-const MAX_DONE_SPAN = 24;
+/** Slots remembered of one request: the last ones (a day) of a request that went on longer. */
+const MAX_DONE_SPAN = DAY / DONE_SLOT;
+/** Tokens written before `done_slotted` were per hour, an attempt this close to an hour's edge looked up in the neighbouring hour too. */
+const LEGACY_DONE_BUCKET = HOUR;
+const LEGACY_DONE_EDGE = QUARTER;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const MAX_ATTEMPTS_KEPT = 50;
 const WINDOW_LENGTH: Record<RouteWindowKind, number> = { hour: HOUR, day: DAY, month: 0 };
@@ -133,9 +147,9 @@ function byLastThenId([a, x]: [string, OpenRequest], [b, y]: [string, OpenReques
   return x.last - y.last || a.localeCompare(b);
 }
 
-/** A completed request's token for one hour: 6 characters of its id's fingerprint, then the hour (modulo 4096) in 2. */
-function doneToken(print: string, hour: number): string {
-  const h = hour & 4095;
+/** A completed request's token for one slot (20 minutes; an hour in tokens written before): 6 characters of its id's fingerprint, then the slot (modulo 4096) in 2. */
+function doneToken(print: string, slot: number): string {
+  const h = slot & 4095;
   return print.slice(0, 6) + TOKEN_ALPHABET[h >> 6] + TOKEN_ALPHABET[h & 63];
 }
 
@@ -183,6 +197,10 @@ class RouteFold {
   readonly s: RouteState;
   /** Requests completed (stored and this batch's): a redelivered attempt of one is not counted again. */
   readonly done: TokenRing;
+  /** The tokens of `done` written per hour, before `done_slotted` (none once they aged out). */
+  private readonly hourlyDone: TokenRing | undefined;
+  /** Tokens added to `done` by this fold. */
+  doneAdded = 0;
   /** Sketches this fold made itself and may count into in place; any other (from the state, from a merge) is copied first. */
   private readonly ownSketches = new WeakSet<LatencySketch>();
   /** Parts of `s` (the open map, requests, bucket lists, buckets, the fired map and its entries, the totals) this fold copied or made: written in place. */
@@ -214,6 +232,8 @@ class RouteFold {
   ) {
     this.s = { ...initial };
     this.done = new TokenRing(initial.done, MAX_DONE_REQUESTS);
+    const hourly = Math.floor(initial.done.length / TOKEN_CHARS) - (initial.done_slotted ?? 0);
+    if (hourly > 0) this.hourlyDone = new TokenRing(initial.done.slice(0, hourly * TOKEN_CHARS), MAX_DONE_REQUESTS);
     const open = initial.open;
     for (const id in open) {
       this.openCount++;
@@ -283,12 +303,16 @@ class RouteFold {
     this.count(req, fingerprint(`req:${requestId}`), judgeTime);
   }
 
-  /** Whether an attempt at `at` belongs to a request completed within about an hour of it. */
+  /** Whether an attempt at `at` belongs to a request completed within `DONE_EDGE` of it (or, for a request remembered per hour, within about an hour). */
   private isDone(print: string, at: number): boolean {
-    const hour = Math.floor(at / DONE_BUCKET);
-    if (this.done.has(doneToken(print, hour))) return true;
-    const into = at - hour * DONE_BUCKET;
-    return (into < DONE_EDGE && this.done.has(doneToken(print, hour - 1))) || (into >= DONE_BUCKET - DONE_EDGE && this.done.has(doneToken(print, hour + 1)));
+    const last = Math.floor((at + DONE_EDGE) / DONE_SLOT);
+    for (let slot = Math.floor((at - DONE_EDGE) / DONE_SLOT); slot <= last; slot++) if (this.done.has(doneToken(print, slot))) return true;
+    const hourly = this.hourlyDone;
+    if (hourly === undefined) return false;
+    const hour = Math.floor(at / LEGACY_DONE_BUCKET);
+    if (hourly.has(doneToken(print, hour))) return true;
+    const into = at - hour * LEGACY_DONE_BUCKET;
+    return (into < LEGACY_DONE_EDGE && hourly.has(doneToken(print, hour - 1))) || (into >= LEGACY_DONE_BUCKET - LEGACY_DONE_EDGE && hourly.has(doneToken(print, hour + 1)));
   }
 
   /**
@@ -297,8 +321,11 @@ class RouteFold {
    * boundary to judge): it sets which of its quarter and its hour the request is counted in.
    */
   private count(req: OpenRequest, print: string, judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS): void {
-    const last = Math.floor(req.last / DONE_BUCKET);
-    for (let hour = Math.max(Math.floor(req.first / DONE_BUCKET), last - MAX_DONE_SPAN + 1); hour <= last; hour++) this.done.add(doneToken(print, hour));
+    const last = Math.floor(req.last / DONE_SLOT);
+    for (let slot = Math.max(Math.floor(req.first / DONE_SLOT), last - MAX_DONE_SPAN + 1); slot <= last; slot++) {
+      this.done.add(doneToken(print, slot));
+      this.doneAdded++;
+    }
     const retried = !(req.ok === 1 && req.seen.length === 1);
     const failed = req.ok === undefined;
     const attempts = req.seen.length;
@@ -497,7 +524,10 @@ function anyBefore(list: readonly RouteBucket[], from: number): boolean {
 function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f: RouteFold) => void): Reduction<RouteState> {
   const f = new RouteFold(initial, ctx, resolveRouteOptions(ctx.config, subject));
   run(f);
-  if (f.done.changed) f.s.done = f.done.toString();
+  if (f.done.changed) {
+    f.s.done = f.done.toString();
+    f.s.done_slotted = Math.min(f.s.done.length / TOKEN_CHARS, (initial.done_slotted ?? 0) + f.doneAdded);
+  }
   return f.changed ? { state: f.s, findings: f.findings, records: [] } : { state: initial, findings: [], records: [] };
 }
 

@@ -5,6 +5,7 @@ import type { Finding } from '../../lambdas/core/findings.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
+import { fingerprint } from '../../lambdas/core/token-ring.ts';
 
 const T = Date.parse('2026-10-05T10:00:00Z');
 const ctx = (config: Config = DEFAULT_CONFIG, now = T + 86_400_000): ReduceContext => ({ config, clock: { now: () => now } });
@@ -282,6 +283,38 @@ describe('retries per route', () => {
     expect(brief(findings).filter((f) => f.startsWith('2026-10-06'))).toContain(
       '2026-10-06T10:15:00Z retry-rate: 20% of 100 requests to search-api needed a retry in the hour to 2026-10-06T10:15:00Z (limit 10%)',
     );
+  });
+
+  it('counts a request id used again 36 minutes or more after its last attempt as a new request, across the edge of an hour too', () => {
+    // Prepare: 40 requests at 10:00-10:04, the same ids again 36 minutes after each (10:36-10:40, retried) and 72 minutes
+    // after (11:12-11:16: the first 15 minutes of the next hour, 36 minutes after the second use; retried).
+    const ids = Array.from({ length: 40 }, (_, i) => [`req-${i}`, T + (i + 1) * 6_000] as const);
+    const first = ids.map(([id, at]) => attempt(at, id, 1, 'ok', 100));
+    const reused = (after: number) => ids.flatMap(([id, at]) => [attempt(at + after, id, 1, 'error', 100), attempt(at + after + 1_000, id, 2, 'ok', 100)]);
+    // Act
+    const { state } = fold([first, reused(36 * 60_000), reused(72 * 60_000), nudge(T + 86_400_000)]);
+    // Assess
+    expect(state.totals).toEqual({ requests: 121, retried: 80, failed: 0, attempts: 201 });
+  });
+
+  it('still reads a state stored with hourly tokens: a redelivered or late attempt of a request it holds is ignored', () => {
+    // Prepare: a request retried at 10:58:30-10:59, stored as states were before (one token per hour, no done_slotted).
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const hour = Math.floor((T + 3_600_000 - 90_000) / 3_600_000) & 4095;
+    const hourly = fingerprint('req:r-old').slice(0, 6) + alphabet[hour >> 6] + alphabet[hour & 63];
+    const attempts = [attempt(T + 3_600_000 - 90_000, 'r-old', 1, 'error', 500), attempt(T + 3_600_000 - 60_000, 'r-old', 2, 'ok', 200)];
+    const { done_slotted: _slotted, ...counted } = fold([attempts]).state;
+    const stored: RouteState = { ...counted, done: hourly };
+    // Act: the attempts delivered again, then one logged 5 minutes into the next hour, then a new request.
+    const again = routeReducer.apply(stored, 'search-api', attempts, ctx());
+    const late = routeReducer.apply(stored, 'search-api', [attempt(T + 3_600_000 + 5 * 60_000, 'r-old', 3, 'ok', 100)], ctx());
+    const next = fold([[attempt(T + 3_600_000 + 6 * 60_000, 'r-new', 1, 'ok', 100)]], stored);
+    // Assess
+    expect(again.state).toBe(stored);
+    expect(late.state.totals).toEqual(stored.totals);
+    expect(next.state.totals.requests).toBe(2);
+    expect(next.state.done.startsWith(hourly)).toBe(true);
+    expect(next.state.done_slotted).toBe(1);
   });
 
   it('still ignores a late attempt of a finished request across the edge of an hour', () => {
