@@ -361,3 +361,26 @@ describe('span ids a redaction pattern matches', () => {
     expect(findings.map((f) => [f.detector, f.evidence.actions])).toEqual([['budget-exceeded', 5]]);
   });
 });
+
+describe('token counts of older instrumentations', () => {
+  it('reads gen_ai.usage.prompt_tokens and completion_tokens when input_tokens and output_tokens are absent', () => {
+    // Prepare: one chat span with the deprecated names only, one with both (the new names win).
+    const line = otlpLine([
+      agentSpan,
+      { ...chat('c1', 'R', 1), attrs: { 'gen_ai.request.model': 'gpt-4o' } },
+      { ...chat('c2', 'R', 2), attrs: { 'gen_ai.request.model': 'gpt-4o' } },
+    ]);
+    const raw = JSON.parse(line);
+    const [, c1, c2] = raw.resourceSpans[0].scopeSpans[0].spans;
+    const int = (key: string, n: number) => ({ key, value: { intValue: String(n) } });
+    c1.attributes.push(int('gen_ai.usage.prompt_tokens', 812), int('gen_ai.usage.completion_tokens', 40));
+    c2.attributes.push(int('gen_ai.usage.prompt_tokens', 1), int('gen_ai.usage.completion_tokens', 2), int('gen_ai.usage.input_tokens', 900), int('gen_ai.usage.output_tokens', 55));
+    // Act
+    const events = bodies(eventsOf(parseFile('traces.jsonl', [JSON.stringify(raw)])));
+    // Assess
+    expect(events.filter((e) => e.type === 'agent.action').map((e) => [e.span_id, e.tokens_in, e.tokens_out])).toEqual([
+      ['c1', 812, 40],
+      ['c2', 900, 55],
+    ]);
+  });
+});

@@ -11,7 +11,7 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * |-------------------------------------------------------|--------|
  * | `invoke_agent`                                        | `agent.start` at the span's start, `agent.end` at its end; `run_id` = span id, `agent` = `gen_ai.agent.name`, parent = the nearest `invoke_agent` ancestor |
  * | `execute_tool`                                        | `agent.action` (`tool_call`, name = `gen_ai.tool.name`) and, with `gen_ai.tool.call.arguments`, a `tool.call` (outside any agent span: the `tool.call` alone, without a run) |
- * | `chat`, `text_completion`, `generate_content`         | `agent.action` (`llm_call`, name = the model) with `gen_ai.usage.input_tokens`/`output_tokens` |
+ * | `chat`, `text_completion`, `generate_content`         | `agent.action` (`llm_call`, name = the model) with `gen_ai.usage.input_tokens`/`output_tokens` (else the older `prompt_tokens`/`completion_tokens`) |
  * | `embeddings`                                          | `agent.action` (`embeddings`) |
  *
  * Spans of one trace may come in one line or many. An ancestor in the same line is followed up
@@ -368,8 +368,9 @@ export const otelGenAiParser: LineParser = {
       }
       if (!owner) continue;
       const common = { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace };
-      const tokensIn = num(span.attrs, 'gen_ai.usage.input_tokens');
-      const tokensOut = num(span.attrs, 'gen_ai.usage.output_tokens');
+      // Older instrumentations name them prompt_tokens and completion_tokens (the deprecated names).
+      const tokensIn = num(span.attrs, 'gen_ai.usage.input_tokens') ?? num(span.attrs, 'gen_ai.usage.prompt_tokens');
+      const tokensOut = num(span.attrs, 'gen_ai.usage.output_tokens') ?? num(span.attrs, 'gen_ai.usage.completion_tokens');
       const model = str(span.attrs, 'gen_ai.response.model') ?? str(span.attrs, 'gen_ai.request.model');
       emit('agent.action', span.end, {
         ...common,
