@@ -12,7 +12,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
-import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
+import { fingerprint, TimedTokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
 export interface OpenRun {
@@ -301,11 +301,6 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
   return best;
 }
 
-/** A token's time as `processedAt` keeps it: whole seconds, rounded up (never before the event), 0 when unknown. */
-function secondsOf(at: number): number {
-  return Number.isFinite(at) && at > 0 ? Math.ceil(at / 1000) : 0;
-}
-
 /**
  * The runs (ids and end tokens) a job has finished recently, while a batch is applied: a line
  * delivered again is recognised and skipped. Kept in the state as one string of fixed-width
@@ -314,30 +309,22 @@ function secondsOf(at: number): number {
  * a job's state and of its write cost. A state written before keeps a plain list (`processed`); it
  * is read as fingerprints and written back as a ring.
  *
- * The ring keeps the `MAX_PROCESSED` tokens of the latest event times (`processedAt`), and the
- * latest time of one it forgot (`processedUntil`): a token at or before that time that is not
- * remembered cannot be told from one processed and forgotten, so it is taken as processed. Runs
- * read again however late (a redriven delivery, a backfill over what live ingest counted) then
- * count once, at the cost of never counting a run first read after `MAX_PROCESSED` newer tokens of
- * its job (as audit-trail lines, audit-trail-dedup.ts). Old history read again cannot push the
- * latest runs out of the ring.
+ * The ring is a `TimedTokenRing`: it keeps the `MAX_PROCESSED` tokens of the latest event times
+ * (`processedAt`), and the latest time of one it forgot (`processedUntil`): a token at or before
+ * that time that is not remembered cannot be told from one processed and forgotten, so it is taken
+ * as processed. Runs read again however late (a redriven delivery, a backfill over what live ingest
+ * counted) then count once, at the cost of never counting a run first read after `MAX_PROCESSED`
+ * newer tokens of its job (as audit-trail lines, audit-trail-dedup.ts). Old history read again
+ * cannot push the latest runs out of the ring.
  */
 class ProcessedTokens {
-  private readonly ring: TokenRing;
+  private readonly ring: TimedTokenRing;
   /** The last token fingerprinted: a run is looked up, then remembered. */
   private last: { readonly token: string; readonly print: string } | undefined;
-  private readonly stored: string;
-  private readonly fresh: Array<{ readonly print: string; readonly at: number }> = [];
 
-  constructor(
-    ring: string | undefined,
-    legacy: readonly string[] | undefined,
-    private readonly storedAt: readonly number[] | undefined,
-    private readonly until: number | undefined,
-  ) {
+  constructor(ring: string | undefined, legacy: readonly string[] | undefined, storedAt: readonly number[] | undefined, until: number | undefined) {
     // The fingerprints of a legacy list go first: they are older.
-    this.stored = (legacy ?? []).map(fingerprint).join('') + (ring ?? '');
-    this.ring = new TokenRing(this.stored, MAX_PROCESSED);
+    this.ring = new TimedTokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), storedAt, until, MAX_PROCESSED);
   }
 
   get changed(): boolean {
@@ -356,65 +343,17 @@ class ProcessedTokens {
 
   /** Whether a line at `at` is as old as the tokens forgotten: what it would count may have been counted. */
   forgotten(at: number): boolean {
-    return this.until !== undefined && at <= this.until;
+    return this.ring.forgotten(at);
   }
 
   add(token: string, at: number): void {
-    const print = this.printOf(token);
-    this.ring.add(print);
-    this.fresh.push({ print, at });
+    this.ring.add(this.printOf(token), at);
   }
 
-  /**
-   * The state's fields: the stored tokens and this batch's merged in time order (a stored token
-   * before a new one of the same time), the `MAX_PROCESSED` of the latest times kept, and the
-   * latest time of those dropped.
-   */
+  /** The state's fields (see `TimedTokenRing.toState`). */
   toState(): Required<Pick<JobState, 'processedRing' | 'processedAt'>> & Pick<JobState, 'processedUntil'> {
-    const stored = this.stored;
-    const count = Math.floor(stored.length / TOKEN_CHARS);
-    // Seconds of each timed token, from the deltas. Tokens without a time (written before times were
-    // kept) are the oldest: the times are the last tokens'.
-    const deltas = this.storedAt ?? [];
-    const timed = Math.min(count, deltas.length);
-    const untimed = count - timed;
-    const seconds = new Array<number>(count).fill(0);
-    for (let k = 0, sum = 0, skip = deltas.length - timed; k < deltas.length; k++) {
-      sum += deltas[k];
-      if (k >= skip) seconds[untimed + k - skip] = sum;
-    }
-    const added = this.fresh.map((f) => ({ print: f.print, s: secondsOf(f.at) }));
-    if (added.length > 1) added.sort((a, b) => a.s - b.s);
-    const total = count + added.length;
-    const drop = Math.max(0, total - MAX_PROCESSED);
-    let forgotten = this.until !== undefined ? Math.ceil(this.until / 1000) : 0;
-    let ring: string;
-    let kept: number[];
-    if (count === 0 || added.length === 0 || added[0].s >= seconds[count - 1]) {
-      // The usual batch: its runs are the latest, and go after the others.
-      ring = (stored + added.map((a) => a.print).join('')).slice(drop * TOKEN_CHARS);
-      kept = [...seconds, ...added.map((a) => a.s)];
-      for (let n = 0; n < drop; n++) forgotten = Math.max(forgotten, kept[n]);
-      kept = kept.slice(drop);
-    } else {
-      const prints: string[] = [];
-      kept = [];
-      for (let i = 0, j = 0, n = 0; n < total; n++) {
-        const old = i < count && (j >= added.length || seconds[i] <= added[j].s);
-        const print = old ? stored.slice(i * TOKEN_CHARS, (i + 1) * TOKEN_CHARS) : added[j].print;
-        const s = old ? seconds[i++] : added[j++].s;
-        if (n < drop) forgotten = Math.max(forgotten, s);
-        else {
-          prints.push(print);
-          kept.push(s);
-        }
-      }
-      ring = prints.join('');
-    }
-    // Deltas from the first timed token kept (unknown times, 0, come first and stay unknown).
-    const firstTimed = kept.findIndex((s) => s > 0);
-    const processedAt = firstTimed < 0 ? [] : kept.slice(firstTimed).map((s, i, all) => (i === 0 ? s : s - all[i - 1]));
-    return { processedRing: ring, processedAt, ...(forgotten > 0 ? { processedUntil: forgotten * 1000 } : {}) };
+    const kept = this.ring.toState();
+    return { processedRing: kept.ring, processedAt: kept.at, ...(kept.until !== undefined ? { processedUntil: kept.until } : {}) };
   }
 }
 

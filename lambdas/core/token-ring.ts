@@ -106,3 +106,116 @@ export class TokenRing {
     return this.fresh.length > 0 ? appendRing(this.stored, this.fresh, this.limit) : this.stored;
   }
 }
+
+/** An event time as a timed ring keeps it: whole seconds, rounded up (never before the event), 0 when unknown. */
+function secondsOf(at: number): number {
+  return Number.isFinite(at) && at > 0 ? Math.ceil(at / 1000) : 0;
+}
+
+/** A timed ring as a state keeps it. */
+export interface TimedRing {
+  /** The tokens, oldest first by time. */
+  readonly ring: string;
+  /**
+   * The event times of the last tokens of `ring`: in whole seconds (rounded up), the first from the
+   * epoch, each next one as the seconds after the one before (small numbers: a compact state).
+   * Tokens before them have no known time (states written before times were kept): the oldest.
+   */
+  readonly at: number[];
+  /** The latest event time (ms) of a token forgotten (dropped from the ring). */
+  readonly until?: number;
+}
+
+/**
+ * A ring that keeps the `limit` tokens of the latest event times, each with its time, and the latest
+ * time of one it forgot: a token at or before that time that is not remembered cannot be told from
+ * one counted and forgotten, so the owner takes it as counted (`forgotten`). What is read again
+ * however late (a redriven delivery, a backfill over what live ingest counted) then counts once, at
+ * the cost of never counting what is first read after `limit` newer tokens; old history read again
+ * cannot push the latest tokens out of the ring.
+ */
+export class TimedTokenRing {
+  private readonly ring: TokenRing;
+  private readonly fresh: Array<{ readonly print: string; readonly at: number }> = [];
+
+  constructor(
+    private readonly stored: string,
+    private readonly storedAt: readonly number[] | undefined,
+    private readonly until: number | undefined,
+    private readonly limit: number,
+  ) {
+    this.ring = new TokenRing(stored, limit);
+  }
+
+  /** Whether tokens were added during the batch. */
+  get changed(): boolean {
+    return this.fresh.length > 0;
+  }
+
+  /** Whether the token is remembered. */
+  has(print: string): boolean {
+    return this.ring.has(print);
+  }
+
+  /** Whether something at `at` is as old as the tokens forgotten: what it would count may have been counted. */
+  forgotten(at: number): boolean {
+    return this.until !== undefined && at <= this.until;
+  }
+
+  add(print: string, at: number): void {
+    this.ring.add(print);
+    this.fresh.push({ print, at });
+  }
+
+  /**
+   * The ring as the state keeps it: the stored tokens and this batch's merged in time order (a
+   * stored token before a new one of the same time), the `limit` of the latest times kept, and the
+   * latest time of those dropped.
+   */
+  toState(): TimedRing {
+    const stored = this.stored;
+    const count = Math.floor(stored.length / TOKEN_CHARS);
+    // Seconds of each timed token, from the deltas. Tokens without a time (written before times were
+    // kept) are the oldest: the times are the last tokens'.
+    const deltas = this.storedAt ?? [];
+    const timed = Math.min(count, deltas.length);
+    const untimed = count - timed;
+    const seconds = new Array<number>(count).fill(0);
+    for (let k = 0, sum = 0, skip = deltas.length - timed; k < deltas.length; k++) {
+      sum += deltas[k];
+      if (k >= skip) seconds[untimed + k - skip] = sum;
+    }
+    const added = this.fresh.map((f) => ({ print: f.print, s: secondsOf(f.at) }));
+    if (added.length > 1) added.sort((a, b) => a.s - b.s);
+    const total = count + added.length;
+    const drop = Math.max(0, total - this.limit);
+    let forgotten = this.until !== undefined ? Math.ceil(this.until / 1000) : 0;
+    let ring: string;
+    let kept: number[];
+    if (count === 0 || added.length === 0 || added[0].s >= seconds[count - 1]) {
+      // The usual batch: its tokens are the latest, and go after the others.
+      ring = (stored + added.map((a) => a.print).join('')).slice(drop * TOKEN_CHARS);
+      kept = [...seconds, ...added.map((a) => a.s)];
+      for (let n = 0; n < drop; n++) forgotten = Math.max(forgotten, kept[n]);
+      kept = kept.slice(drop);
+    } else {
+      const prints: string[] = [];
+      kept = [];
+      for (let i = 0, j = 0, n = 0; n < total; n++) {
+        const old = i < count && (j >= added.length || seconds[i] <= added[j].s);
+        const print = old ? stored.slice(i * TOKEN_CHARS, (i + 1) * TOKEN_CHARS) : added[j].print;
+        const s = old ? seconds[i++] : added[j++].s;
+        if (n < drop) forgotten = Math.max(forgotten, s);
+        else {
+          prints.push(print);
+          kept.push(s);
+        }
+      }
+      ring = prints.join('');
+    }
+    // Deltas from the first timed token kept (unknown times, 0, come first and stay unknown).
+    const firstTimed = kept.findIndex((s) => s > 0);
+    const at = firstTimed < 0 ? [] : kept.slice(firstTimed).map((s, i, all) => (i === 0 ? s : s - all[i - 1]));
+    return { ring, at, ...(forgotten > 0 ? { until: forgotten * 1000 } : {}) };
+  }
+}
