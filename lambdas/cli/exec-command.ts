@@ -143,6 +143,21 @@ function startFailure(command: string, error: NodeJS.ErrnoException): { exitCode
   return { exitCode: EXIT_CANNOT_EXECUTE, message: `cannot run ${command} (${error.code ?? error.message})` };
 }
 
+const ignoring = new WeakSet<NodeJS.WritableStream>();
+
+/**
+ * A write to our stdout or stderr fails after the fact: Node reports it on the stream's `error`
+ * event once the run is over (the run.end line to a stderr on a full disk, or to a pipe whose
+ * reader went away). Unheard, that error would end the process with 1 instead of the job's exit
+ * code. What could not be written is lost either way; the job's exit code must not be. The
+ * listener stays for the life of the stream, added once however many runs use it.
+ */
+function ignoreLateWriteErrors(stream: NodeJS.WritableStream): void {
+  if (ignoring.has(stream)) return;
+  ignoring.add(stream);
+  stream.on('error', () => {});
+}
+
 interface Ended {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
@@ -201,6 +216,8 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   // and kept, and the command never blocks on a full pipe nobody reads.
   const keepReadingStdout = () => child?.stdout?.resume();
   const keepReadingStderr = () => child?.stderr?.resume();
+  ignoreLateWriteErrors(opts.stdout);
+  ignoreLateWriteErrors(opts.stderr);
   opts.stdout.on('error', keepReadingStdout);
   opts.stderr.on('error', keepReadingStderr);
   for (const s of FORWARDED_SIGNALS) signals.on(s, forward);

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -352,6 +352,22 @@ describe('the silent-audit exec command', () => {
     expect(withBroken.stderr).toContain('redact.patterns.0.regex: invalid regular expression');
     expect(withBroken.stderr).toContain('running anyway; the run lines are redacted with the built-in rules only');
     expect(logLines(join(dir, 'bad.log'))[1].output_head).toBe('EMP-PIN-4821 password=[REDACTED:secret-assignment]\n');
+  });
+
+  it("exits with the command's own code when its stderr cannot be written (a full disk, a reader gone)", async () => {
+    // Prepare: stderr on a full device (a cron line's 2>> on a full disk), and a stderr pipe closed by its reader (2>&1 | true)
+    const full = openSync('/dev/full', 'w');
+    const command = ['exec', '--job', 'x', '--', 'sh', '-c', 'echo out; sleep 0.3; exit 3'];
+    // Act
+    const toFullDisk = spawnSync(node, [cliPath, ...command], { stdio: ['ignore', 'pipe', full], encoding: 'utf8' });
+    closeSync(full);
+    const toGoneReader = spawn(node, [cliPath, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
+    toGoneReader.stderr.destroy();
+    const goneStatus = await new Promise<number | null>((resolve) => toGoneReader.once('exit', (code) => resolve(code)));
+    // Assess
+    expect(toFullDisk.stdout).toBe('out\n');
+    expect(toFullDisk.status).toBe(3);
+    expect(goneStatus).toBe(3);
   });
 
   it('passes a SIGTERM sent to it on to the command, and exits 143 like it', async () => {
