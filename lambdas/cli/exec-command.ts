@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -121,13 +121,40 @@ function withinExcerptLimit(line: RunLine): RunLine {
 
 /** Appends, creating the file's folder when it is missing (`/var/log/silent-audit/` on first use). */
 function appendTo(file: string, text: string): void {
+  let opened: { fd: number; readable: boolean };
   try {
-    appendFileSync(file, text);
+    opened = openToAppend(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     mkdirSync(dirname(file), { recursive: true });
-    appendFileSync(file, text);
+    opened = openToAppend(file);
   }
+  try {
+    writeFileSync(opened.fd, opened.readable && endsUnfinished(opened.fd) ? `\n${text}` : text);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+/** Opens to append, and to read the last byte if we may (a log we may write but not read is still written). */
+function openToAppend(file: string): { fd: number; readable: boolean } {
+  try {
+    return { fd: openSync(file, 'a+'), readable: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+    return { fd: openSync(file, 'a'), readable: false };
+  }
+}
+
+/**
+ * Whether the file's last line has no newline: an append that failed part-way (a disk that filled
+ * up) left half a line. Our line must not be glued onto it, or the reader loses both.
+ */
+function endsUnfinished(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
 }
 
 /**

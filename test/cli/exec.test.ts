@@ -219,6 +219,22 @@ describe('silent-audit exec: run lines', () => {
     expect(logLines(log).map((l) => `${l.type} ${l.exit_code ?? ''}`.trim())).toEqual(['run.start', 'run.end 0', 'run.start', 'run.end 1']);
   });
 
+  it('starts its lines on a line of their own when the --log ends in half a line (an append cut short by a full disk)', async () => {
+    // Prepare: a run.end that a full disk cut off part-way
+    const log = join(tempDir(), 'fill.log');
+    const cut = '{"type":"run.end","ts":"2026-10-03T02:31:00.000Z","job":"fill","run_id":"fill-20261003T023000Z-3f9a1c","exit_code":0,"output_he';
+    writeFileSync(log, cut);
+    // Act
+    const { result } = await exec(['sh', '-c', 'echo uploaded 3 objects'], { job: 'fill', log });
+    // Assess: the cut line stays alone (rejected by a reader), the new run's lines are whole
+    const lines = readFileSync(log, 'utf8').split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toBe(cut);
+    expect(JSON.parse(lines[1])).toEqual(result.start);
+    expect(JSON.parse(lines[2])).toEqual(result.end);
+    expect(lines[3]).toBe('');
+  });
+
   it('runs the job to its end when the reader of its output goes away (| head), counting all of it', async () => {
     // Prepare: a stdout that fails with EPIPE after its first write, and far more output than a pipe holds
     let writes = 0;
