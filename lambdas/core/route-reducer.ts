@@ -7,7 +7,7 @@ import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
-import { fingerprint, TimedTokenRing, TOKEN_CHARS, TokenRing } from './token-ring.ts';
+import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
 
 /**
  * Retries per route (`attempt` lines): attempts are grouped into requests by `request_id`; a
@@ -70,14 +70,6 @@ export interface RouteState {
    * is missing: states written before) are per hour, looked up as they were written, until they age out.
    */
   done_slotted?: number;
-  /** The times of `done`'s tokens (the request's last attempt), kept in time order: see `TimedRing.at`. */
-  done_at?: number[];
-  /**
-   * The latest last-attempt time of a request `done` forgot: an attempt at or before it, of a request
-   * not open, is taken as counted (it may be of one counted and forgotten: a delivery read again
-   * after 3,000 newer requests).
-   */
-  done_until?: number;
   quarters: RouteBucket[];
   hours: RouteBucket[];
   months: RouteBucket[];
@@ -203,8 +195,8 @@ class RouteFold {
   changed = false;
   readonly findings: Finding[] = [];
   readonly s: RouteState;
-  /** Requests completed (stored and this batch's), by the time of their last attempt: a redelivered attempt of one is not counted again. */
-  readonly done: TimedTokenRing;
+  /** Requests completed (stored and this batch's): a redelivered attempt of one is not counted again. */
+  readonly done: TokenRing;
   /** The tokens of `done` written per hour, before `done_slotted` (none once they aged out). */
   private readonly hourlyDone: TokenRing | undefined;
   /** Tokens added to `done` by this fold. */
@@ -239,7 +231,7 @@ class RouteFold {
     private readonly options: RouteOptions,
   ) {
     this.s = { ...initial };
-    this.done = new TimedTokenRing(initial.done, initial.done_at, initial.done_until, MAX_DONE_REQUESTS);
+    this.done = new TokenRing(initial.done, MAX_DONE_REQUESTS);
     const hourly = Math.floor(initial.done.length / TOKEN_CHARS) - (initial.done_slotted ?? 0);
     if (hourly > 0) this.hourlyDone = new TokenRing(initial.done.slice(0, hourly * TOKEN_CHARS), MAX_DONE_REQUESTS);
     const open = initial.open;
@@ -259,8 +251,6 @@ class RouteFold {
     if (this.isDone(print, event.at)) return;
     // Own properties only: a request id is anything a log line says (`constructor`, `__proto__`).
     const existing = ownValue(this.s.open, b.request_id);
-    // As old as the requests forgotten, and of none still open: it may be of one counted and forgotten.
-    if (existing === undefined && this.done.forgotten(event.at)) return;
     if (existing?.seen.includes(b.attempt)) return;
     const start = event.at - b.latency_ms;
     let req: OpenRequest;
@@ -333,7 +323,7 @@ class RouteFold {
   private count(req: OpenRequest, print: string, judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS): void {
     const last = Math.floor(req.last / DONE_SLOT);
     for (let slot = Math.max(Math.floor(req.first / DONE_SLOT), last - MAX_DONE_SPAN + 1); slot <= last; slot++) {
-      this.done.add(doneToken(print, slot), req.last);
+      this.done.add(doneToken(print, slot));
       this.doneAdded++;
     }
     const retried = !(req.ok === 1 && req.seen.length === 1);
@@ -535,12 +525,8 @@ function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f:
   const f = new RouteFold(initial, ctx, resolveRouteOptions(ctx.config, subject));
   run(f);
   if (f.done.changed) {
-    const done = f.done.toState();
-    f.s.done = done.ring;
-    f.s.done_at = done.at;
-    if (done.until !== undefined) f.s.done_until = done.until;
-    // The hourly tokens have no time: the oldest, the first forgotten.
-    f.s.done_slotted = Math.min(done.ring.length / TOKEN_CHARS, (initial.done_slotted ?? 0) + f.doneAdded);
+    f.s.done = f.done.toString();
+    f.s.done_slotted = Math.min(f.s.done.length / TOKEN_CHARS, (initial.done_slotted ?? 0) + f.doneAdded);
   }
   return f.changed ? { state: f.s, findings: f.findings, records: [] } : { state: initial, findings: [], records: [] };
 }
