@@ -86,6 +86,12 @@ export interface JobState {
 }
 
 const MAX_PROCESSED = 1000;
+/**
+ * A line is taken as processed by its time alone (its token forgotten) only when it is this far
+ * behind the job's latest line: the hosts of a fleet deliver their log streams one after another,
+ * so within this lag an older line than the runs forgotten is one not read yet, not one read again.
+ */
+const DELIVERY_LAG_MS = 60 * 60_000;
 const MAX_OPEN = 50;
 const MAX_STARTS = 200;
 const MAX_HOSTS = 100;
@@ -312,19 +318,25 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
  * The ring is a `TimedTokenRing`: it keeps the `MAX_PROCESSED` tokens of the latest event times
  * (`processedAt`), and the latest time of one it forgot (`processedUntil`): a token at or before
  * that time that is not remembered cannot be told from one processed and forgotten, so it is taken
- * as processed. Runs read again however late (a redriven delivery, a backfill over what live ingest
- * counted) then count once, at the cost of never counting a run first read after `MAX_PROCESSED`
- * newer tokens of its job (as audit-trail lines, audit-trail-dedup.ts). Old history read again
- * cannot push the latest runs out of the ring.
+ * as processed once it is also an hour behind the job's latest line (`DELIVERY_LAG_MS`: the hosts
+ * of a fleet deliver their streams one after another, and a host's lines minutes behind the others
+ * are new). Runs read again an hour or more later (a redriven delivery, a backfill over what live
+ * ingest counted) then count once, at the cost of never counting a run first read that late after
+ * `MAX_PROCESSED` newer tokens of its job (as audit-trail lines, audit-trail-dedup.ts). Old history
+ * read again cannot push the latest runs out of the ring.
  */
 class ProcessedTokens {
   private readonly ring: TimedTokenRing;
   /** The last token fingerprinted: a run is looked up, then remembered. */
   private last: { readonly token: string; readonly print: string } | undefined;
 
-  constructor(ring: string | undefined, legacy: readonly string[] | undefined, storedAt: readonly number[] | undefined, until: number | undefined) {
+  /** Lines at or before this are taken as processed when their token is not remembered. */
+  private readonly forgottenUntil: number;
+
+  constructor(ring: string | undefined, legacy: readonly string[] | undefined, storedAt: readonly number[] | undefined, until: number | undefined, latestSeen: number | undefined) {
     // The fingerprints of a legacy list go first: they are older.
     this.ring = new TimedTokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), storedAt, until, MAX_PROCESSED);
+    this.forgottenUntil = until === undefined || latestSeen === undefined ? Number.NEGATIVE_INFINITY : Math.min(until, latestSeen - DELIVERY_LAG_MS);
   }
 
   get changed(): boolean {
@@ -341,9 +353,12 @@ class ProcessedTokens {
     return this.ring.has(this.printOf(token));
   }
 
-  /** Whether a line at `at` is as old as the tokens forgotten: what it would count may have been counted. */
+  /**
+   * Whether a line at `at` is as old as the tokens forgotten, and an hour behind the job's latest
+   * line (`DELIVERY_LAG_MS`): what it would count may have been counted.
+   */
   forgotten(at: number): boolean {
-    return this.ring.forgotten(at);
+    return at <= this.forgottenUntil;
   }
 
   add(token: string, at: number): void {
@@ -584,7 +599,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     const failedInBatch = namedFailures(events);
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
-    const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil);
+    const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt);
     /** Whether a line at `at` was processed: its token remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
     const remember = (token: string, at: number) => {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
-import { run } from '../helpers/events.ts';
+import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
+import { ev, run } from '../helpers/events.ts';
 
 const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-12-01T00:00:00Z') } };
 
@@ -60,6 +61,32 @@ describe('the runs a job has processed: a ring of fingerprints', () => {
     expect(redriven.records).toEqual([]);
     expect(late.records.map((r) => r.run_id)).toEqual(['late-1']);
     expect(late.state.runs).toBe(1_211);
+  });
+
+  it('counts every cron start of a fleet whose hosts\' logs come 30 minutes apart, though the job remembers 1,000', () => {
+    // Prepare: a job cron starts every minute on 50 hosts for an hour (3,000 starts, the job remembers 1,000: 20
+    // minutes of them); CloudWatch delivers each host's syslog stream on its own, ten minutes at a time, and
+    // host 50's stream runs 30 minutes behind the others.
+    const minute = (m: number) => Date.UTC(2026, 9, 1) + m * 60_000;
+    const block = (h: number, b: number) =>
+      Array.from({ length: 10 }, (_, i): AuditEvent => {
+        const m = b * 10 + i;
+        return { ...ev(minute(m), { type: 'run.start', job: 'sync', run_id: `cron-h${h}-${m}`, host: `h${h}` } as EventBody), format: 'cron' };
+      });
+    const deliveries: AuditEvent[][] = [];
+    for (let b = 0; b < 6; b++) {
+      for (let h = 1; h < 50; h++) deliveries.push(block(h, b));
+      if (b >= 3) deliveries.push(block(50, b - 3));
+    }
+    for (let b = 3; b < 6; b++) deliveries.push(block(50, b));
+
+    // Act
+    let state = initialJobState('sync');
+    for (const delivery of deliveries) state = jobReducer.apply(state, 'sync', delivery, ctx).state;
+
+    // Assess: the late host's starts are new, however many the other hosts' deliveries brought meanwhile.
+    expect(state.startsSeen).toBe(3_000);
+    expect(state.hosts?.h50).toBe(60);
   });
 
   it('keeps the latest runs by time when old history is read: a backfill cannot push them out of the ring', () => {
