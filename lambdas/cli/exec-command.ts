@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
-import { MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
+import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
 import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8Prefix, utf8Suffix } from '../core/output-capture.ts';
 import { shortenName } from '../core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
@@ -90,7 +90,7 @@ class RunLineWriter {
 
   /** Writes the line redacted, and returns what it wrote. */
   write(line: RunLine): RunLine {
-    const clean = withinExcerptLimit(this.redactor.redactValue(line));
+    const clean = withinIdentifierBound(withinExcerptLimit(this.redactor.redactValue(line)));
     const text = `${JSON.stringify(clean)}\n`;
     if (this.file !== undefined) {
       try {
@@ -117,6 +117,25 @@ function withinExcerptLimit(line: RunLine): RunLine {
   const cutHead = typeof head === 'string' ? utf8Prefix(head, OUTPUT_EXCERPT_BYTES) : head;
   const cutTail = typeof tail === 'string' ? utf8Suffix(tail, OUTPUT_EXCERPT_BYTES) : tail;
   return cutHead === head && cutTail === tail ? line : { ...line, output_head: cutHead, output_tail: cutTail };
+}
+
+/** The fields of a run line that become parts of storage keys. */
+const KEY_FIELDS = ['job', 'run_id', 'host'] as const;
+
+/**
+ * The key fields within the identifier bound after redaction too, as a reader bounds the names it
+ * derives (`boundKeyFields`): a rule that rewrote one (a run id given a fingerprint) may have made
+ * it longer, and the reader would reject the whole line.
+ */
+function withinIdentifierBound(line: RunLine): RunLine {
+  let bounded: RunLine | undefined;
+  for (const key of KEY_FIELDS) {
+    const value = line[key];
+    if (typeof value !== 'string' || identifierFits(value)) continue;
+    bounded ??= { ...line };
+    (bounded as Record<string, unknown>)[key] = shortenName(value);
+  }
+  return bounded ?? line;
 }
 
 /** Appends, creating the file's folder when it is missing (`/var/log/silent-audit/` on first use). */
@@ -216,18 +235,23 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   const signals = opts.signals ?? process;
   const [program, ...args] = opts.command;
   const startedAt = clock();
+  const redactor = opts.redactor ?? BUILTIN_REDACTOR;
   // A job name over the identifier bound would have every run line rejected by the readers, and
   // the job never checked: the lines carry its stable short form. The command still runs: a
-  // wrapper must never be the reason a cron job did not.
-  const job = shortenName(opts.job);
-  if (job !== opts.job) {
+  // wrapper must never be the reason a cron job did not. The bound holds for the name as written,
+  // redacted (a `[REDACTED:rule]` marker may be longer than the secret), and the name is the one
+  // a config key gives the same job: redacted, then shortened.
+  const redacted = redactor.redactText(opts.job);
+  const job = shortenName(redacted);
+  if (job !== redacted) {
+    const size = (name: string) => `${name.length} characters (${Buffer.byteLength(name, 'utf8')} bytes)`;
     opts.stderr.write(
-      `silent-audit exec: --job is ${opts.job.length} characters (${Buffer.byteLength(opts.job, 'utf8')} bytes); a job name is at most ${MAX_ID_CHARS} characters and ${MAX_ID_BYTES} bytes, ` +
+      `silent-audit exec: --job is ${size(opts.job)}${redacted === opts.job ? '' : `, ${size(redacted)} with its secrets redacted`}; a job name is at most ${MAX_ID_CHARS} characters and ${MAX_ID_BYTES} bytes, ` +
         `so the run lines name this job ${JSON.stringify(job)}; give a shorter --job\n`,
     );
   }
   const base = { job, run_id: newRunId(job, startedAt), host: opts.host ?? hostname() };
-  const writer = new RunLineWriter(opts.log, opts.stderr, opts.redactor ?? BUILTIN_REDACTOR);
+  const writer = new RunLineWriter(opts.log, opts.stderr, redactor);
   const start = writer.write({ type: 'run.start', ts: new Date(startedAt).toISOString(), ...base, command: program });
 
   const capture = new OutputCapture();

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { newRunId, type RunLine, runExec, type SignalSource } from '../../lambdas/cli/exec-command.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, loadConfig } from '../../lambdas/config.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -322,6 +322,40 @@ describe('silent-audit exec: run lines', () => {
     expect(first.err.text()).toContain(`silent-audit exec: --job is 308 characters (308 bytes); a job name is at most 256 characters and 400 bytes, so the run lines name this job "${short}"; give a shorter --job\n`);
     expect(scanned.counts.rejected).toBe(0);
     expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', short]]);
+  });
+
+  it('bounds a job name that fits but grows past 256 characters when redacted, naming it as a config key for the job does', async () => {
+    // Prepare: 249 characters, 275 once the secret becomes its marker; a config naming the job as --job gives it
+    const job = `${'a'.repeat(240)} token=ab`;
+    const dir = tempDir();
+    const configFile = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(configFile, `jobs:\n  ${JSON.stringify(job)}:\n    max_runtime_minutes: 120\n`);
+    const config = loadConfig(configFile);
+    const log = join(dir, 'x.log');
+    // Act
+    const { result, err } = await exec(['sh', '-c', 'exit 3'], { job, log });
+    const scanned = await runScan({ paths: [log], config, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess: no line rejected, the run judged under the config's name for the job, no secret in the lines
+    const [configured] = Object.keys(config.jobs);
+    expect(result.exitCode).toBe(3);
+    expect(scanned.counts.rejected).toBe(0);
+    expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', configured]]);
+    expect(result.start.job).toBe(configured);
+    expect(readFileSync(log, 'utf8')).not.toContain('token=ab');
+    expect(err.text()).toContain('--job is 249 characters (249 bytes), 275 characters (275 bytes) with its secrets redacted; a job name is at most 256 characters');
+  });
+
+  it('bounds a run id that redaction makes longer (a job name ending in a label, whose value the run id’s time becomes)', async () => {
+    // Prepare: a 232-character name ending in `token=`: its run id, 256 characters, reads as `token=-20261003T…`
+    const job = `${'b'.repeat(225)} token=`;
+    const log = join(tempDir(), 'x.log');
+    // Act
+    const { result } = await exec(['sh', '-c', 'exit 3'], { job, log });
+    const scanned = await runScan({ paths: [log], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess
+    expect(String(result.start.run_id).length).toBeLessThanOrEqual(256);
+    expect(scanned.counts.rejected).toBe(0);
+    expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', job]]);
   });
 
   it('names a run after its job, its start time and a random part', () => {
