@@ -210,14 +210,34 @@ interface Ended {
   readonly spawnError?: NodeJS.ErrnoException;
 }
 
-function waitForEnd(child: ChildProcess): Promise<Ended> {
+/**
+ * How long `exec` waits, once the command has exited, for its output pipes to close before it
+ * writes run.end: what the command wrote before it exited is read by then. A process it left in
+ * the background (`start-daemon &`) may hold the pipes open for hours; its later output is still
+ * passed on, but not counted.
+ */
+export const PIPE_GRACE_MS = 1000;
+
+/** The command's exit (not its pipes' close: a background process may keep them open). */
+function waitForExit(child: ChildProcess): Promise<Ended> {
   return new Promise((resolve) => {
     // A command that could not start has no pid: its `error` is the end. Later errors (a failed kill) are not.
     child.once('error', (error) => {
       if (child.pid === undefined) resolve({ code: null, signal: null, spawnError: error });
     });
-    child.once('close', (code, signal) => resolve({ code, signal }));
+    child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+}
+
+/** Resolves when both of the command's output pipes have closed (at once if it has none). */
+function waitForPipes(child: ChildProcess): Promise<void> {
+  const open = [child.stdout, child.stderr].filter((s) => s !== null && !s.closed);
+  return Promise.all(open.map((s) => new Promise<void>((resolve) => s?.once('close', () => resolve())))).then(() => undefined);
+}
+
+/** Resolves after `ms`, without keeping the process alive for it. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 /**
@@ -258,9 +278,13 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   const streamBytes = { stdout: 0, stderr: 0 };
   const t0 = performance.now();
   let child: ChildProcess | undefined;
-  let ended: Ended;
+  let ended: Ended | undefined;
+  // A signal after the command exited (a background process holds its pipes) stops the waiting.
+  let stopWaiting: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopWaiting = resolve));
   const forward = (signal: NodeJS.Signals) => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (ended) stopWaiting();
+    else if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   // A reader that went away (`| head`) must not stop the job or lose its run.end line. Its error
   // cuts the pipe to it, which pauses the command's stream: resumed, its output is still counted
@@ -272,25 +296,37 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   opts.stdout.on('error', keepReadingStdout);
   opts.stderr.on('error', keepReadingStderr);
   for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
+  let durationMs: number;
+  let endedAt: number;
+  let pipesClosed: Promise<void> = Promise.resolve();
+  let counted = { bytes: streamBytes, summary: capture.summary() };
   try {
-    child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false });
-    const ending = waitForEnd(child);
-    for (const name of ['stdout', 'stderr'] as const) {
-      const stream = child[name];
-      if (!stream) continue;
-      stream.on('data', (chunk: Buffer) => {
-        capture.write(chunk, name);
-        streamBytes[name] += chunk.length;
-      });
-      stream.pipe(opts[name], { end: false });
+    try {
+      child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false });
+      const exiting = waitForExit(child);
+      pipesClosed = waitForPipes(child);
+      for (const name of ['stdout', 'stderr'] as const) {
+        const stream = child[name];
+        if (!stream) continue;
+        stream.on('data', (chunk: Buffer) => {
+          capture.write(chunk, name);
+          streamBytes[name] += chunk.length;
+        });
+        stream.pipe(opts[name], { end: false });
+      }
+      ended = await exiting;
+    } catch (error) {
+      ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
     }
-    ended = await ending;
-  } catch (error) {
-    ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
+    durationMs = Math.round(performance.now() - t0);
+    endedAt = clock();
+    // What the command wrote before it exited is still in the pipes: read it, unless a process it
+    // left behind holds them open, or we are told to stop.
+    if (!ended.spawnError) await Promise.race([pipesClosed, delay(PIPE_GRACE_MS), stopped]);
+    counted = { bytes: { ...streamBytes }, summary: capture.summary() };
   } finally {
-    for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
+    if (!ended) for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
   }
-  const durationMs = Math.round(performance.now() - t0);
 
   let exitCode: number;
   const extra: Record<string, unknown> = {};
@@ -308,15 +344,21 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
 
   const end = writer.write({
     type: 'run.end',
-    ts: new Date(clock()).toISOString(),
+    ts: new Date(endedAt).toISOString(),
     ...base,
     exit_code: exitCode,
     duration_ms: durationMs,
     ...extra,
-    stdout_bytes: streamBytes.stdout,
-    stderr_bytes: streamBytes.stderr,
-    ...capture.summary(),
+    stdout_bytes: counted.bytes.stdout,
+    stderr_bytes: counted.bytes.stderr,
+    ...counted.summary,
   });
+  // A process the command left behind may still write: pass its output on as the command's, as
+  // cron (which waits for the pipes to close) would have, until the pipes close or a signal stops us.
+  await Promise.race([pipesClosed, stopped]);
+  for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
+  child?.stdout?.destroy();
+  child?.stderr?.destroy();
   opts.stdout.off('error', keepReadingStdout);
   opts.stderr.off('error', keepReadingStderr);
   return { exitCode, start, end, capture };

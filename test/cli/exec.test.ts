@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { newRunId, type RunLine, runExec, type SignalSource } from '../../lambdas/cli/exec-command.ts';
+import { newRunId, PIPE_GRACE_MS, type RunLine, runExec, type SignalSource } from '../../lambdas/cli/exec-command.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../../lambdas/config.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
@@ -190,6 +190,40 @@ describe('silent-audit exec: exit codes', () => {
     expect(result.end).toMatchObject({ exit_code: 130, signal: 'SIGINT' });
     expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
   });
+});
+
+describe('silent-audit exec: a process left in the background', () => {
+  it('ends the run when the command exits, not when a background process it started lets go of the output; a signal then stops the wait', async () => {
+    // Prepare: a job that starts a background process holding its output pipes, and exits at once
+    const signals = new EventEmitter();
+    const log = join(tempDir(), 'bg.log');
+    const startedAt = Date.now();
+    // Act
+    const running = runExec({
+      job: 'bg',
+      command: ['sh', '-c', 'sleep 10 & echo started; exit 0'],
+      log,
+      stdout: new PassThrough().resume(),
+      stderr: new PassThrough().resume(),
+      stdin: 'ignore',
+      signals: signals as unknown as SignalSource,
+    });
+    let ended: RunLine | undefined;
+    while (!ended && Date.now() - startedAt < 8000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      ended = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunLine).find((l) => l.type === 'run.end');
+    }
+    const endWrittenAfter = Date.now() - startedAt;
+    signals.emit('SIGTERM', 'SIGTERM');
+    const result = await running;
+    // Assess: run.end within the grace after the exit, with the exit's code and the output before it; exec done on the signal
+    expect(endWrittenAfter).toBeLessThan(PIPE_GRACE_MS + 2000);
+    expect(ended).toMatchObject({ exit_code: 0, output_head: 'started\n', output_bytes: 8 });
+    expect(Number(ended?.duration_ms)).toBeLessThan(PIPE_GRACE_MS);
+    expect(result.exitCode).toBe(0);
+    expect(Date.now() - startedAt).toBeLessThan(8000);
+    expect(signals.listenerCount('SIGTERM')).toBe(0);
+  }, 20_000);
 });
 
 describe('silent-audit exec: run lines', () => {
