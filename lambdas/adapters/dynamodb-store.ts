@@ -39,8 +39,14 @@ import { packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from '
 
 const MAX_TRANSACTION_ITEMS = 100;
 /**
- * Run records a transaction carries at most (it holds 4 MB in all, with the state and findings, each
- * under 400 KB): a backfill's batch of a subject can hold thousands of runs.
+ * What the items of one transaction hold at most, in bytes as `itemBytes` counts them: DynamoDB
+ * refuses a transaction over 4 MB, and 70 findings with evidence near its 64 KB bound pass that.
+ * What does not fit is written outside the transaction, as when there are more than 100 items.
+ */
+const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
+/**
+ * Run records a transaction carries at most (within `MAX_TRANSACTION_BYTES`, with the state and
+ * findings): a backfill's batch of a subject can hold thousands of runs.
  */
 const MAX_TRANSACTION_RECORD_BYTES = 1024 * 1024;
 /** Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK retries a call. */
@@ -155,27 +161,36 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const now = this.now();
-    const findingItems = change.findings.map((f) => this.findingItem(f, change.alreadyAlerted ? now : undefined));
+    const statePut = this.statePut(change, now);
     const room = MAX_TRANSACTION_ITEMS - 1;
+    let budget = MAX_TRANSACTION_BYTES - itemBytes(statePut.Item);
     // Overflow beyond one transaction (100 items, 4 MB): findings are written first on their own
     // (put-if-absent), packs of run records (facts, idempotent) by batch. The state write below
     // still decides the batch.
-    const inTxFindings = findingItems.slice(0, room);
-    for (const item of findingItems.slice(room)) await this.putFindingIfAbsent(item);
+    const inTxFindings: FindingItem[] = [];
+    for (const f of change.findings) {
+      const item = this.findingItem(f, change.alreadyAlerted ? now : undefined);
+      const bytes = itemBytes(item);
+      if (inTxFindings.length < room && bytes <= budget) {
+        inTxFindings.push(item);
+        budget -= bytes;
+      } else await this.putFindingIfAbsent(item);
+    }
     const inTxRecords: Record<string, unknown>[] = [];
     const overflow: Record<string, unknown>[] = [];
-    let budget = MAX_TRANSACTION_RECORD_BYTES;
+    budget = Math.min(budget, MAX_TRANSACTION_RECORD_BYTES);
     for (const pack of packRunRecords(change.records)) {
       const item = this.runPackItem(pack, now);
-      if (inTxRecords.length < room - inTxFindings.length && pack.bytes <= budget) {
+      const bytes = itemBytes(item);
+      if (inTxRecords.length < room - inTxFindings.length && bytes <= budget) {
         inTxRecords.push(item);
-        budget -= pack.bytes;
+        budget -= bytes;
       } else overflow.push(item);
     }
     await this.batchPut(overflow);
 
     // A state alone is one conditional put, at half a transaction's write cost (1 WRU per KB, not 2).
-    if (inTxFindings.length === 0 && inTxRecords.length === 0) return this.putState(change, now);
+    if (inTxFindings.length === 0 && inTxRecords.length === 0) return this.putState(change, statePut);
 
     let findings = inTxFindings;
     for (let throttled = 0; ; ) {
@@ -183,7 +198,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         await this.doc.send(
           new TransactWriteCommand({
             TransactItems: [
-            { Put: this.statePut(change, now) },
+            { Put: statePut },
             ...findings.map((Item) => ({ Put: { TableName: this.tableName, Item, ConditionExpression: 'attribute_not_exists(pk)' } })),
             ...inTxRecords.map((Item) => ({ Put: { TableName: this.tableName, Item } })),
             ],
@@ -412,9 +427,9 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
    * does, as a plain conditional put. Lost to another writer (the version moved on, or the item is in
    * another's transaction) it is a conflict; throttling is retried by the SDK, as for any call.
    */
-  private async putState(change: SubjectCommit, now: number): Promise<CommitResult> {
+  private async putState(change: SubjectCommit, statePut: ReturnType<DynamoAuditStore['statePut']>): Promise<CommitResult> {
     try {
-      await this.doc.send(new PutCommand(this.statePut(change, now)));
+      await this.doc.send(new PutCommand(statePut));
     } catch (error) {
       this.stateCache.delete(change.key);
       const name = (error as Error).name;
@@ -501,6 +516,16 @@ export function storedState(item: Record<string, unknown>): unknown {
   if (item.dataz instanceof Uint8Array) return JSON.parse(inflateRawSync(item.dataz).toString('utf8'));
   if (typeof item.data === 'string') return JSON.parse(item.data);
   throw new Error(`state item ${String(item.pk)} holds neither data (JSON text) nor dataz (deflated JSON)`);
+}
+
+/** An item's size as DynamoDB counts it, near enough: its attribute names and values in UTF-8 bytes (a number at most 21). */
+function itemBytes(item: object): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    bytes += Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : value instanceof Uint8Array ? value.length : 21);
+  }
+  return bytes;
 }
 
 async function backoff(attempt: number): Promise<void> {

@@ -85,16 +85,27 @@ const KEPT_FIELD_CHARS = 512;
 const EXCERPT_CHARS = 4096;
 
 /**
- * The finding with its evidence within `MAX_EVIDENCE_BYTES` of JSON; the very same finding when it
- * already is (nearly always). A detector that can collect much (one entry per argument, per line)
- * bounds its own evidence; this is the guard for any that does not.
+ * A finding's message is one line for a person (an alert's subject, a report's row). One longer than
+ * this (it quotes what it is about: an argument's name of 144 KB) keeps its start and its end, with
+ * the count of characters cut between them.
+ */
+export const MAX_MESSAGE_CHARS = 1024;
+/** Characters kept of the end of a message that is cut. */
+const MESSAGE_END_CHARS = 256;
+
+/**
+ * The finding with its evidence within `MAX_EVIDENCE_BYTES` of JSON and its message within
+ * `MAX_MESSAGE_CHARS`; the very same finding when both already are (nearly always). A detector that
+ * can collect much (one entry per argument, per line) bounds its own evidence; this is the guard for
+ * any that does not.
  */
 export function boundEvidence(f: Finding): Finding {
+  const bounded = f.message.length > MAX_MESSAGE_CHARS ? { ...f, message: boundMessage(f.message) } : f;
   const json = JSON.stringify(f.evidence) ?? '';
   // Each UTF-16 unit is at most 3 bytes of UTF-8: count bytes only for long JSON.
-  if (json.length <= MAX_EVIDENCE_BYTES / 3) return f;
+  if (json.length <= MAX_EVIDENCE_BYTES / 3) return bounded;
   const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes <= MAX_EVIDENCE_BYTES) return f;
+  if (bytes <= MAX_EVIDENCE_BYTES) return bounded;
   const kept: Record<string, unknown> = {};
   let room = MAX_EVIDENCE_BYTES / 4;
   for (const [key, value] of Object.entries(f.evidence)) {
@@ -107,7 +118,7 @@ export function boundEvidence(f: Finding): Finding {
   const last = json.charCodeAt(end - 1);
   if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return {
-    ...f,
+    ...bounded,
     evidence: {
       ...kept,
       evidence_truncated: `the evidence was ${bytes} bytes of JSON, over the ${MAX_EVIDENCE_BYTES}-byte limit: its short fields are kept, the rest is cut to the start of its JSON (evidence_excerpt)`,
@@ -115,4 +126,19 @@ export function boundEvidence(f: Finding): Finding {
       evidence_excerpt: json.slice(0, end),
     },
   };
+}
+
+/** A message's start and end, within `MAX_MESSAGE_CHARS`, with how many characters were cut between them. */
+function boundMessage(message: string): string {
+  const cut = (n: number) => `… [${n} characters cut] …`;
+  let start = MAX_MESSAGE_CHARS - MESSAGE_END_CHARS - cut(message.length).length;
+  let end = message.length - MESSAGE_END_CHARS;
+  // Never split a surrogate pair (an emoji) at either edge.
+  if (isHighSurrogate(message.charCodeAt(start - 1))) start -= 1;
+  if (isHighSurrogate(message.charCodeAt(end - 1))) end += 1;
+  return `${message.slice(0, start)}${cut(end - start)}${message.slice(end)}`;
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

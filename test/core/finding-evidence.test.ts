@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundEvidence, type Finding, MAX_EVIDENCE_BYTES } from '../../lambdas/core/findings.ts';
+import { boundEvidence, type Finding, MAX_EVIDENCE_BYTES, MAX_MESSAGE_CHARS } from '../../lambdas/core/findings.ts';
 
 const finding = (evidence: Record<string, unknown>): Finding => ({
   detector: 'tool-arg-invalid',
@@ -54,5 +54,27 @@ describe('boundEvidence: no finding carries evidence too large to store', () => 
     expect(JSON.stringify(f.evidence).length).toBeLessThan(MAX_EVIDENCE_BYTES);
     expect(bounded.evidence.evidence_bytes).toBe(Buffer.byteLength(JSON.stringify(f.evidence)));
     expect(Buffer.byteLength(JSON.stringify(bounded.evidence))).toBeLessThanOrEqual(MAX_EVIDENCE_BYTES);
+  });
+
+  it('cuts a message over the limit to its start and end, saying how much was cut', () => {
+    // Prepare: a message naming an argument of 144 KB, and one of emoji where the cuts fall
+    const argName = `${'customer'.repeat(18_000)}_id`;
+    const f = { ...finding({ placeholders: 1 }), message: `crm.update: ${argName} must be an identifier; got the placeholder text "TBD"` };
+    const emoji = { ...finding({}), message: '😀'.repeat(5000) };
+
+    // Act
+    const bounded = boundEvidence(f);
+    const boundedEmoji = boundEvidence(emoji);
+
+    // Assess
+    expect(bounded.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    const [, head, cut, tail] = /^(.*)… \[(\d+) characters cut\] …(.*)$/s.exec(bounded.message) ?? [];
+    expect(head).toMatch(/^crm\.update: customercustomer/);
+    expect(tail).toMatch(/customer_id must be an identifier; got the placeholder text "TBD"$/);
+    expect(f.message.startsWith(head) && f.message.endsWith(tail)).toBe(true);
+    expect(head.length + Number(cut) + tail.length).toBe(f.message.length);
+    expect(bounded.evidence).toBe(f.evidence);
+    expect(boundedEmoji.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+    expect(boundedEmoji.message).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
   });
 });

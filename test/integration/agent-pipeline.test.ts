@@ -12,13 +12,13 @@ import type { AgentState } from '../../lambdas/core/agent-reducer.ts';
 import type { AgentRunState } from '../../lambdas/core/agent-run.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
-import { type Finding, findingKey, MAX_EVIDENCE_BYTES } from '../../lambdas/core/findings.ts';
+import { type Finding, findingKey, MAX_EVIDENCE_BYTES, MAX_MESSAGE_CHARS } from '../../lambdas/core/findings.ts';
 import { ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { RouteState } from '../../lambdas/core/route-reducer.ts';
 import type { AlertSink } from '../../lambdas/ports.ts';
-import { T0, acts, deepTree, end, start } from '../core/agent-fixtures.ts';
+import { T0, acts, at, deepTree, end, start } from '../core/agent-fixtures.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
@@ -282,5 +282,26 @@ describe('the CLI scan and the deployed pipeline give the same answers', () => {
     expect(tool?.evidence).toMatchObject({ errors_total: 20, placeholders: 20, agent: 'support-bot' });
     expect(tool?.evidence.evidence_truncated).toMatch(/bytes of JSON, over the 65536-byte limit/);
     expect(Buffer.byteLength(JSON.stringify(tool?.evidence))).toBeLessThanOrEqual(MAX_EVIDENCE_BYTES);
+  });
+
+  it('stores a delivery of 30 bad tool calls whose argument name is 144 KB (findings of 4 MB in all, past a transaction), each finding with its message cut', async () => {
+    // Prepare: lines under the 256 KiB limit, each a tool-arg-invalid finding whose message names the argument
+    const argName = `${'customer'.repeat(18_000)}_id`;
+    const events = Array.from({ length: 30 }, (_, i) =>
+      at(i, { type: 'tool.call', tool: 'crm.update', agent: 'support-bot', run_id: `r-${i}`, args: { [argName]: 'TBD' } }),
+    );
+    const { store } = await freshDynamoStore({ clock: () => NOW });
+
+    // Act
+    const result = await processBatch(events, REDUCERS, store, ctx);
+
+    // Assess
+    const stored = await store.query({ from: new Date(T0 - 86_400_000).toISOString(), to: new Date(NOW + 86_400_000).toISOString(), detector: 'tool-arg-invalid' });
+    expect(result.findings).toHaveLength(30);
+    expect(stored).toHaveLength(30);
+    for (const f of stored) {
+      expect(f.message.length).toBeLessThanOrEqual(MAX_MESSAGE_CHARS);
+      expect(f.message).toMatch(/^crm\.update: customercustomer.*characters cut.*customer_id/);
+    }
   });
 });

@@ -194,6 +194,22 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')).toHaveLength(120);
   });
 
+  it('commits findings of more than a transaction’s 4 MB (70 with evidence near its 64 KB bound): what does not fit is written on its own', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    const findings = Array.from({ length: 70 }, (_, i) => ({
+      ...finding(isoTime(Date.parse('2026-10-01T00:00:00Z') + i * 60_000)),
+      evidence: { output_head: `${i}`.padEnd(60_000, 'x') },
+    }));
+    // Act
+    const committed = await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 70 }, findings, records: [] });
+    // Assess
+    expect(committed).toBe('committed');
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    expect(stored.map((f) => f.evidence.output_head)).toEqual(findings.map((f) => f.evidence.output_head));
+    expect((await store.loadCurrent(['job#backup'])).get('job#backup')).toEqual({ state: { n: 70 }, version: 1 });
+  });
+
   it('packs a commit’s run records per UTC day, in the state’s transaction, and reads them back by time, with items of one record', async () => {
     // Prepare: 30 runs every 2 hours from Oct 30 noon (3 days), and an item of one record as stored before packs
     const { client, table, store } = await freshDynamoStore({ clock: () => Date.parse('2026-11-01T00:00:00Z') });
