@@ -137,9 +137,13 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return this.readTable(keys);
   }
 
-  /** Consistent BatchGets of up to 100 keys, unprocessed keys retried with backoff; what is read is remembered in the cache. */
-  private async readTable(keys: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
+  /**
+   * Consistent BatchGets of up to 100 keys, unprocessed keys retried with backoff; what is read is
+   * remembered in the cache. A key asked for twice is read once (BatchGetItem refuses duplicates).
+   */
+  private async readTable(requested: readonly string[]): Promise<Map<string, Versioned<unknown>>> {
     const out = new Map<string, Versioned<unknown>>();
+    const keys = [...new Set(requested)];
     for (let i = 0; i < keys.length; i += 100) {
       let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
         [this.tableName]: { Keys: keys.slice(i, i + 100).map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })), ConsistentRead: true },

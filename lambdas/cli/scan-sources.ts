@@ -154,5 +154,6 @@ export function sinceOption(value: string): number {
 /** Commander's collector for a repeatable `--log-group NAME`. */
 export function collectLogGroups(value: string, previous: readonly string[] = []): string[] {
   if (!/^[\w./#-]+$/.test(value)) throw new InvalidArgumentError('not a log group name (letters, digits, and _ - / . #)');
-  return [...previous, value];
+  // A group given twice is read once: its lines would count twice.
+  return previous.includes(value) ? [...previous] : [...previous, value];
 }

@@ -8,7 +8,7 @@ import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cl
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
-import { logGroupSource, readSources } from '../../lambdas/cli/scan-sources.ts';
+import { collectLogGroups, logGroupSource, readSources } from '../../lambdas/cli/scan-sources.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
 import { LineTally } from '../../lambdas/core/line-tally.ts';
@@ -105,6 +105,13 @@ describe('silent-audit scan --log-group', () => {
 
 describe('the silent-audit scan command with --log-group', () => {
   const cli = (args: string[]) => spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: mkdtempSync(join(tmpdir(), 'sa-')), encoding: 'utf8' });
+
+  it('reads a log group given twice once (--log-group G --log-group G)', () => {
+    // Act
+    const groups = ['/aws/lambda/etl-loader', '/aws/lambda/orders-export', '/aws/lambda/etl-loader'].reduce<string[]>((previous, g) => collectLogGroups(g, previous), []);
+    // Assess
+    expect(groups).toEqual(['/aws/lambda/etl-loader', '/aws/lambda/orders-export']);
+  });
 
   it('refuses a --since it cannot read, and a log group name that cannot be one, with exit 2', () => {
     const badSince = cli(['scan', '--log-group', '/aws/lambda/etl-loader', '--since', 'last week']);

@@ -92,6 +92,18 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     );
   });
 
+  it('loads a key asked for twice once (BatchGetItem refuses a duplicate key)', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    await store.commit({ key: 'job#a', expectedVersion: 0, state: { n: 1 }, findings: [], records: [] });
+    // Act
+    const loaded = await store.load(['job#a', 'job#b', 'job#a']);
+    const current = await store.loadCurrent(['job#a', 'job#a']);
+    // Assess
+    expect(loaded).toEqual(new Map([['job#a', { state: { n: 1 }, version: 1 }]]));
+    expect(current).toEqual(new Map([['job#a', { state: { n: 1 }, version: 1 }]]));
+  });
+
   it('lists the subjects of a kind with their state through the catalog index', async () => {
     const { store } = await freshDynamoStore();
     await store.commit({ key: 'job#b', expectedVersion: 0, state: { n: 2 }, findings: [], records: [] });
