@@ -259,7 +259,8 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     const ctx = { config: opts.config, clock, exceptions: await registryForBatch(tally.events, opened.exceptions, opts.config, clock) };
     const scope = new BackfillScope(store);
     const batch = await processBatch(tally.events, REDUCERS, scope, ctx);
-    const swept = await sweepSubjects(REDUCERS, scope, ctx);
+    // All the history is read and stored: the older span it brought is judged here, as history (historyRead).
+    const swept = await sweepSubjects(REDUCERS, scope, { ...ctx, historyRead: true });
     const findings: Finding[] = [...batch.findings, ...swept.findings].sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     for (const logGroup of opts.logGroups) {
       const read = spans.get(logGroup) ?? [];

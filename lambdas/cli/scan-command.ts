@@ -257,8 +257,10 @@ export async function scanToStore(
     }
     const now = opts.now ?? streamed.stats.latest;
     await sweepJobsUpTo(now);
-    // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would.
-    const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry };
+    // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would; and,
+    // every line read, the older history read after a job was judged (historyRead), not before:
+    // the hourly sweeps ran with part of it still to be read.
+    const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry, historyRead: true };
     const swept = await sweepSubjects(REDUCERS, store, sweepCtx);
     // A sweep judges at most 1,000 expected times of a job: a job that stopped long before `now`
     // (judged from its last run on here, see HOURLY_SWEEP_REDUCERS) is swept until none is left.

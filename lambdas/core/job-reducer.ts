@@ -66,8 +66,9 @@ export interface JobState {
   readonly absenceCheckedUntil?: number;
   /**
    * Older history read after that judgement began (a backfill of an earlier span): the first run
-   * time it brought (`from`) and the first seen time the judgement had begun from (`to`). The next
-   * sweep judges the expected starts between them, once, and clears it.
+   * time it brought (`from`) and the first seen time the judgement had begun from (`to`). The
+   * sweep of the reader once it has read all of it (`ReduceContext.historyRead`: backfill's and
+   * scan's last) judges the expected starts between them, once, and clears it.
    */
   readonly absenceOlder?: { readonly from: number; readonly to: number };
   /** Open runs already reported as `run-unfinished`. */
@@ -467,6 +468,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const judgedUntil = now - graceMs;
   let slots: ExpectedSlots = NO_SLOTS;
   let older: ExpectedSlots = NO_SLOTS;
+  // Judged only by the sweep of a reader that has read all that history (ReduceContext.historyRead).
+  const olderSpan = ctx.historyRead === true ? state.absenceOlder : undefined;
   if (job?.schedule && state.firstSeenAt !== undefined) {
     const starts = state.starts ?? [];
     // Judge from when monitoring began: from the expected time the first run seen belongs to, and
@@ -479,9 +482,9 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     slots = expectedSlots(job.schedule, job.timezone, from, judgedUntil);
     // Older history read after that judgement began (a backfill of an earlier span): the expected
     // times from its first run up to where the judgement began, once.
-    if (state.absenceOlder) {
-      const olderFrom = Math.max(firstJudgedAfter(job.schedule, job.timezone, state.absenceOlder.from), earliest);
-      const olderUntil = Math.min(firstJudgedAfter(job.schedule, job.timezone, state.absenceOlder.to), judgedUntil, from);
+    if (olderSpan) {
+      const olderFrom = Math.max(firstJudgedAfter(job.schedule, job.timezone, olderSpan.from), earliest);
+      const olderUntil = Math.min(firstJudgedAfter(job.schedule, job.timezone, olderSpan.to), judgedUntil, from);
       older = expectedSlots(job.schedule, job.timezone, olderFrom, olderUntil);
     }
   }
@@ -508,12 +511,12 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const findings = inputs.flatMap((i) => ABSENCE_DETECTORS.flatMap((d) => d.check(i).map((draft) => toFinding(draft, d.meta, ctx.config))));
   const unfinished = findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!);
   const advanced = slots.expected.length > 0;
-  if (findings.length === 0 && !advanced && state.absenceOlder === undefined) return { state, findings: [], records: [] };
+  if (findings.length === 0 && !advanced && olderSpan === undefined) return { state, findings: [], records: [] };
   const openIds = new Set(state.open.map((r) => r.run_id));
   const { absenceOlder: _judged, ...rest } = state;
   return {
     state: {
-      ...rest,
+      ...(olderSpan ? rest : state),
       absenceCheckedUntil: advanced ? slots.expected[slots.expected.length - 1] : state.absenceCheckedUntil,
       unfinishedReported: [...reported, ...unfinished].filter((id) => openIds.has(id)),
     },
@@ -797,7 +800,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         host: run.host,
       });
     }
-    // Older history than absence was judged from: the sweep judges its expected starts once (judgeAbsence).
+    // Older history than absence was judged from: the reader's last sweep judges its expected starts once (judgeAbsence).
     const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt;
     if (initial.absenceCheckedUntil !== undefined && firstBefore !== undefined && state.firstSeenAt !== undefined && state.firstSeenAt < (initial.firstSeenAt ?? firstBefore)) {
       edit().absenceOlder = { from: state.firstSeenAt, to: firstBefore };

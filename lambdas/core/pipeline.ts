@@ -9,6 +9,14 @@ export interface ReduceContext {
   readonly clock: Clock;
   /** The guard-bypass exception registry, loaded once per batch by the caller; without it, the config's `exceptions` as they stand. */
   readonly exceptions?: ReadonlyMap<string, GuardException>;
+  /**
+   * Set by the last sweep of a reader that has read all its history (backfill, scan): the sweep
+   * then judges the older history read after a job was judged (`JobState.absenceOlder`). Any
+   * other sweep leaves it for that one: the deployed sweep may run while a backfill is still
+   * reading the span (its unread runs would look missed), and what is found there is history,
+   * which backfill stores already alerted, never a live alert.
+   */
+  readonly historyRead?: boolean;
 }
 
 export interface Reduction<S> {

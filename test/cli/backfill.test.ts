@@ -19,6 +19,7 @@ import { ingestPayloads } from '../../lambdas/core/ingest.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
 import { processBatch, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
 import { ev, run } from '../helpers/events.ts';
 import { eventsOfPayload, type InvocationSpec, lambdaInvocations, serveLogGroups, type StoredLogEvent } from '../helpers/cloudwatch-logs.ts';
 
@@ -270,6 +271,48 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect(await missed(twice)).toEqual(await missed(once));
     const lastEnd = async (table: string) => ((await snapshot(table)).states['job#orders-export'].state as JobState).lastEnd;
     expect(await lastEnd(twice)).toEqual(await lastEnd(once));
+  });
+
+  it('leaves the older history it reads to its own sweep: the deployed sweep, running after each of its writes, judges and sends none of it', async () => {
+    // Prepare: a daily job that did not run on day 5, backfilled 7 days; then the deployed sweep (and its drain) runs after every write of the next backfill's
+    const config = validateConfig({ jobs: { 'orders-export': { schedule: '0 6 * * *' } } }, 'test config');
+    const days = Array.from({ length: 30 }, (_, d) => ({ at: FIRST + d * DAY, durationMs: 1500 + (d % 7) * 10, output: { bytes: 6900 + d, head: 'exported 1204 orders\n' } }));
+    cwl.reset();
+    serveLogGroups(cwl, { [ORDERS]: lambdaInvocations('orders-export', days.filter((_, d) => d !== 5)) }, 25);
+    const table = `t-${randomUUID()}`;
+    await backfill(table, { logGroups: [ORDERS], config, since: NOW - 7 * DAY });
+    const deployed = new DynamoAuditStore(dynamo, table);
+    const sent: Finding[] = [];
+    const sink = { publish: async (f: Finding) => void sent.push(f) };
+    const swept: Finding[] = [];
+    let sweeping = false;
+    const commit = DynamoAuditStore.prototype.commit;
+    const spy = vi.spyOn(DynamoAuditStore.prototype, 'commit').mockImplementation(async function (this: DynamoAuditStore, change) {
+      const outcome = await commit.call(this, change);
+      if (!sweeping) {
+        sweeping = true;
+        try {
+          swept.push(...(await runSweep({ store: deployed, sink, config, clock: { now: () => NOW } })).findings);
+        } finally {
+          sweeping = false;
+        }
+      }
+      return outcome;
+    });
+    // Act
+    let older: Awaited<ReturnType<typeof backfill>>;
+    try {
+      older = await backfill(table, { logGroups: [ORDERS], config, since: NOW - 31 * DAY });
+    } finally {
+      spy.mockRestore();
+    }
+    // Assess: the day-5 run missed is backfill's finding, stored alerted; the deployed sweep found and sent nothing
+    expect(swept.map((f) => [f.detector, f.expected_at])).toEqual([]);
+    expect(sent.map((f) => [f.detector, f.expected_at])).toEqual([]);
+    expect(older.result.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-10-06T06:00:00Z']]);
+    const { findings, pending } = await snapshot(table);
+    expect(findings.filter((f) => f.detector === 'missed-run').map((f) => [f.expected_at, f.alerted])).toEqual([['2026-10-06T06:00:00Z', true]]);
+    expect(pending).toEqual([]);
   });
 
   it('refuses an --until that is not after --since', async () => {

@@ -216,6 +216,35 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(result.findings.map((f) => [f.detector, f.subject, f.ts])).toEqual([]);
   });
 
+  it('judges the missed runs of a job\'s older lines read after its newer ones once all are read: one host\'s log after the other\'s, as in time order', async () => {
+    // Prepare: a daily job run on web2 from the 1st to the 9th (not on the 5th), then on web1 from the 10th to the 30th; web1's log first (cat web1.log web2.log), in chunks of 4 events.
+    const runLines = (day: number) => {
+      const at = Date.parse('2026-10-01T06:00:05Z') + (day - 1) * 86_400_000;
+      return [
+        JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'export', run_id: `export-${day}` }),
+        JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'export', run_id: `export-${day}`, exit_code: 0, output_bytes: 900 }),
+      ];
+    };
+    const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const web1 = days(10, 30).flatMap(runLines);
+    const web2 = days(1, 9).filter((d) => d !== 5).flatMap(runLines);
+    const file = join(tmp, 'moved-hosts-concatenated.jsonl');
+    writeFileSync(file, [...web1, ...web2].join('\n'));
+    writeFileSync(join(tmp, 'moved-hosts-in-order.jsonl'), [...web2, ...web1].join('\n'));
+    const config = validateConfig({ jobs: { export: { schedule: '0 6 * * *' } } });
+    const now = Date.parse('2026-10-30T12:00:00Z');
+
+    // Act
+    const concatenated = await scan([file], { config, chunkEvents: 4, now });
+    const inOrder = await scan([join(tmp, 'moved-hosts-in-order.jsonl')], { config, chunkEvents: 4, now });
+
+    // Assess: the 5th alone, as the lines in time order give
+    const missed = (result: typeof concatenated) => result.findings.filter((f) => f.detector === 'missed-run').map((f) => f.expected_at);
+    expect(concatenated.stream?.late).toBeGreaterThan(0);
+    expect(missed(concatenated)).toEqual(['2026-10-05T06:00:00Z']);
+    expect(missed(concatenated)).toEqual(missed(inOrder));
+  });
+
   it('judges agent trees in a file not in time order by their own agent\'s lines: two services\' agent logs one after the other count every action', async () => {
     // Prepare: a day later, planner's roots every 10 minutes (cat planner.log triage.log); a day
     // earlier, triage's; every root runs a sub-agent with 6 actions (9 in the tree, over a budget of

@@ -6,6 +6,8 @@ import { ev, run } from '../helpers/events.ts';
 
 const config = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 2 * * *', timezone: 'Europe/Berlin', grace_minutes: 20, max_runtime_minutes: 90 } } });
 const ctxAt = (iso: string, c = config): ReduceContext => ({ config: c, clock: { now: () => Date.parse(iso) } });
+/** The last sweep of a reader that has read all its history (backfill's, scan's). */
+const historyReadAt = (iso: string): ReduceContext => ({ ...ctxAt(iso), historyRead: true });
 
 function backupRuns(days: number[]): JobState {
   const events = days.flatMap((d) => {
@@ -39,8 +41,8 @@ describe('job absence, judged by the sweep', () => {
     const olderEvents = olderDays.flatMap((d) => run('nightly-backup', `nb-${d}`, `2026-10-${d}T00:30:10Z`, 40));
     const read = jobReducer.apply(newer, 'nightly-backup', olderEvents, ctxAt('2026-10-30T12:10:00Z'));
     // Act
-    const first = jobReducer.tick!(read.state, 'nightly-backup', ctxAt('2026-10-30T12:15:00Z'));
-    const again = jobReducer.tick!(first.state, 'nightly-backup', ctxAt('2026-10-30T12:20:00Z'));
+    const first = jobReducer.tick!(read.state, 'nightly-backup', historyReadAt('2026-10-30T12:15:00Z'));
+    const again = jobReducer.tick!(first.state, 'nightly-backup', historyReadAt('2026-10-30T12:20:00Z'));
     // Assess: as if all of it had been read at once
     const once = jobReducer.tick!(backupRuns([...olderDays, 25, 26, 27, 28, 29, 30]), 'nightly-backup', ctxAt('2026-10-30T12:15:00Z'));
     expect(first.findings.map((f) => [f.detector, f.expected_at])).toEqual([
@@ -54,6 +56,27 @@ describe('job absence, judged by the sweep', () => {
     expect(read.state.lastEnd).toEqual(newer.lastEnd);
     expect(read.state.consecutiveFailures).toBe(0);
     expect(read.state.firstSeenAt).toBe(Date.parse('2026-10-15T00:30:10Z'));
+  });
+
+  it('leaves older history to the sweep of its reader: the deployed sweep between two of its batches judges none of it', () => {
+    // Prepare: the 25th to the 30th read and judged; then a backfill of the 15th to the 24th (the 18th and 24th missed) in two batches, oldest first
+    const newer = jobReducer.tick!(backupRuns([25, 26, 27, 28, 29, 30]), 'nightly-backup', ctxAt('2026-10-30T12:00:00Z')).state;
+    const runsOf = (days: number[]) => days.flatMap((d) => run('nightly-backup', `nb-${d}`, `2026-10-${d}T00:30:10Z`, 40));
+    const firstBatch = jobReducer.apply(newer, 'nightly-backup', runsOf([15, 16, 17, 19]), ctxAt('2026-10-30T12:10:00Z'));
+    // Act: the deployed sweep runs between the batches and after the last; then the backfill's own sweep
+    const between = jobReducer.tick!(firstBatch.state, 'nightly-backup', ctxAt('2026-10-30T12:15:00Z'));
+    const secondBatch = jobReducer.apply(between.state, 'nightly-backup', runsOf([20, 21, 22, 23]), ctxAt('2026-10-30T12:16:00Z'));
+    const after = jobReducer.tick!(secondBatch.state, 'nightly-backup', ctxAt('2026-10-30T12:17:00Z'));
+    const backfills = jobReducer.tick!(after.state, 'nightly-backup', historyReadAt('2026-10-30T12:18:00Z'));
+    // Assess: the deployed sweeps judged nothing of that history; the backfill's, what all of it shows
+    expect(between.findings).toEqual([]);
+    expect(after.findings).toEqual([]);
+    expect(after.state.absenceOlder).toEqual({ from: Date.parse('2026-10-15T00:30:10Z'), to: newer.firstSeenAt });
+    expect(backfills.findings.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2026-10-18T00:30:00Z'],
+      ['missed-run', '2026-10-24T00:30:00Z'],
+    ]);
+    expect(backfills.state.absenceOlder).toBeUndefined();
   });
 
   it('waits for the grace time before calling a run missed', () => {
