@@ -14,6 +14,27 @@ import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts'
 /** Signals `exec` passes on to the command, so that stopping the wrapper stops the job. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
 
+/**
+ * Where the command runs. `own`: in a process group (and session) of its own, each signal `exec`
+ * gets passed on once to that whole group, as dumb-init does: a signal sent to `exec`'s group
+ * (Ctrl-C, `timeout`, systemd's KillMode=control-group) reaches the job once, from `exec`, not
+ * twice. `shared`: in `exec`'s group, keeping `exec`'s controlling terminal (a person at a prompt:
+ * the job reads the terminal, `sudo` and `ssh` can ask for a password); SIGINT and SIGHUP come
+ * from the terminal to the whole group, so only SIGTERM is passed on.
+ */
+export type ProcessGroup = 'own' | 'shared';
+
+/** `shared` when `exec` has a controlling terminal (run at a prompt), else `own` (cron, systemd, CI). */
+export function defaultProcessGroup(): ProcessGroup {
+  if (process.platform === 'win32') return 'shared';
+  try {
+    closeSync(openSync('/dev/tty', 'r'));
+    return 'shared';
+  } catch {
+    return 'own';
+  }
+}
+
 /** Exit codes a shell gives a command it cannot run: not found, found but not executable. */
 export const EXIT_NOT_FOUND = 127;
 export const EXIT_CANNOT_EXECUTE = 126;
@@ -40,6 +61,8 @@ export interface ExecOptions {
   readonly host?: string;
   /** Cleans secrets from the run lines (the output's head and tail above all); default: the built-in rules. */
   readonly redactor?: Redactor;
+  /** Where the command runs (ProcessGroup); default: `defaultProcessGroup()`. */
+  readonly processGroup?: ProcessGroup;
 }
 
 /** A contract §1a line as `exec` writes it; extra fields (`command`, `stdout_bytes`, …) are ours. */
@@ -282,9 +305,19 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   // A signal after the command exited (a background process holds its pipes) stops the waiting.
   let stopWaiting: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopWaiting = resolve));
+  const group = opts.processGroup ?? defaultProcessGroup();
   const forward = (signal: NodeJS.Signals) => {
+    if (group === 'own' && child?.pid !== undefined) {
+      // The whole group: also what the command left in the background, as a signal to its group would.
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // The group is gone: nothing left to stop.
+      }
+    } else if (!ended && signal === 'SIGTERM' && child && child.exitCode === null && child.signalCode === null) {
+      child.kill(signal);
+    }
     if (ended) stopWaiting();
-    else if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   // A reader that went away (`| head`) must not stop the job or lose its run.end line. Its error
   // cuts the pipe to it, which pauses the command's stream: resumed, its output is still counted
@@ -296,13 +329,19 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   opts.stdout.on('error', keepReadingStdout);
   opts.stderr.on('error', keepReadingStderr);
   for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
+  // A job in its own group does not die with us: if we end before it (a crash, process.exit), stop
+  // it. (Killed hard, we cannot; its writes then fail, as a pipeline's would.)
+  const stopOrphan = () => {
+    if (group === 'own' && child?.pid !== undefined && child.exitCode === null && child.signalCode === null) forward('SIGTERM');
+  };
+  process.once('exit', stopOrphan);
   let durationMs: number;
   let endedAt: number;
   let pipesClosed: Promise<void> = Promise.resolve();
   let counted = { bytes: streamBytes, summary: capture.summary() };
   try {
     try {
-      child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false });
+      child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own' });
       const exiting = waitForExit(child);
       pipesClosed = waitForPipes(child);
       for (const name of ['stdout', 'stderr'] as const) {
@@ -325,8 +364,13 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     if (!ended.spawnError) await Promise.race([pipesClosed, delay(PIPE_GRACE_MS), stopped]);
     counted = { bytes: { ...streamBytes }, summary: capture.summary() };
   } finally {
-    if (!ended) for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
+    if (!ended) {
+      for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
+      stopOrphan();
+      process.off('exit', stopOrphan);
+    }
   }
+  process.off('exit', stopOrphan);
 
   let exitCode: number;
   const extra: Record<string, unknown> = {};

@@ -14,6 +14,7 @@ import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const node = process.execPath;
+const cliPath = join(repo, 'bin/silent-audit.mjs');
 
 /** A sink that keeps every byte written to it. */
 function byteSink() {
@@ -184,11 +185,60 @@ describe('silent-audit exec: exit codes', () => {
       stderr: new PassThrough(),
       stdin: 'ignore',
       signals: signals as unknown as SignalSource,
+      processGroup: 'own',
     });
     // Assess
     expect(result.exitCode).toBe(130);
     expect(result.end).toMatchObject({ exit_code: 130, signal: 'SIGINT' });
     expect(signals.listenerCount('SIGTERM') + signals.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('silent-audit exec: signals', () => {
+  it('at a terminal, keeps the command in its group and passes on only SIGTERM (SIGINT and SIGHUP reach the whole group from the terminal)', async () => {
+    // Prepare
+    const signals = new EventEmitter();
+    const out = new PassThrough();
+    out.on('data', (d: Buffer) => {
+      if (!d.toString().includes('ready')) return;
+      signals.emit('SIGINT', 'SIGINT');
+      signals.emit('SIGHUP', 'SIGHUP');
+      setTimeout(() => signals.emit('SIGTERM', 'SIGTERM'), 200);
+    });
+    const script = "for (const s of ['SIGINT', 'SIGHUP']) process.on(s, () => console.log('got', s)); process.stdout.write('ready\\n'); setTimeout(() => {}, 30000)";
+    // Act
+    const result = await runExec({ job: 'prompt', command: [node, '-e', script], stdout: out, stderr: new PassThrough(), stdin: 'ignore', signals: signals as unknown as SignalSource, processGroup: 'shared' });
+    // Assess: neither SIGINT nor SIGHUP came from exec; SIGTERM did
+    expect(result.end).toMatchObject({ exit_code: 143, signal: 'SIGTERM', output_head: 'ready\n' });
+  });
+
+  it('at a terminal, the command keeps the terminal (it can open /dev/tty)', () => {
+    // Prepare: a terminal made by script(1)
+    const line = `${JSON.stringify(node)} ${JSON.stringify(cliPath)} exec --job tty -- sh -c 'exec 3</dev/tty && echo tty-ok'`;
+    // Act
+    const run = spawnSync('script', ['-qec', line, '/dev/null'], { encoding: 'utf8', timeout: 15_000 });
+    // Assess
+    expect(run.stdout).toContain('tty-ok');
+    expect(run.status).toBe(0);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('without a terminal, a %s sent to its whole process group (timeout, systemd, Ctrl-C) reaches the command once', async (signal) => {
+    // Prepare: exec in a group of its own, as under timeout or a systemd unit; a job that counts the signals it gets
+    const script = `let n = 0; process.on('${signal}', () => { if (n++ === 0) setTimeout(() => { console.log('got', n); process.exit(0); }, 500); }); console.log('ready'); setInterval(() => {}, 1000)`;
+    const child = spawn(node, [cliPath, 'exec', '--job', 'group', '--', node, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    const status = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Act
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('ready')) resolve();
+      }),
+    );
+    process.kill(-(child.pid as number), signal);
+    // Assess
+    expect(await status).toBe(0);
+    expect(stdout).toContain('got 1\n');
   });
 });
 
@@ -398,8 +448,6 @@ describe('silent-audit exec: run lines', () => {
 });
 
 describe('the silent-audit exec command', () => {
-  const cliPath = join(repo, 'bin/silent-audit.mjs');
-
   it('wraps a command line as written after --, keeping its exit code; refuses a missing --job with 2', () => {
     // Prepare
     const log = join(tempDir(), 'etl.log');
