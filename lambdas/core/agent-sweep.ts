@@ -58,7 +58,7 @@ export async function sweepAgentRoots(
   if (candidates.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
   const cache = new RunCache(store);
   await cache.load(candidates.map((c) => c.run_id));
-  await cache.load(candidates.flatMap((c) => cache.runs.get(c.run_id)?.parent_run_id ?? []));
+  await cache.loadParents(candidates.map((c) => c.run_id));
   await cache.loadTrees(candidates.map((c) => c.run_id));
   const snapshots = [...candidatesAt].flatMap(([at, some]) => judgeStaleAgentRoots(some, cache.runs, at, options));
   const trees = runningTreesToJudge(snapshots, stateOf, ctx.config);

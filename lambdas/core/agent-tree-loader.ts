@@ -56,17 +56,34 @@ export class RunCache {
   }
 
   /**
+   * Reads the parents of these runs, and above a parent that is a pass-through span the runs it
+   * links to, up to the first that started (`agentRunAbove`): one `load` per level.
+   */
+  async loadParents(runIds: Iterable<string>): Promise<void> {
+    let frontier = [...new Set(runIds)];
+    for (let depth = 0; frontier.length > 0 && depth <= MAX_TREE_DEPTH; depth++) {
+      const parents = [...new Set(frontier.map((id) => this.runs.get(id)?.parent_run_id).filter((p): p is string => p !== undefined))];
+      await this.load(parents);
+      frontier = parents.filter((id) => {
+        const parent = this.runs.get(id);
+        return parent !== undefined && isPassThrough(parent);
+      });
+    }
+  }
+
+  /**
    * The root each run belongs to, walking parents (loading each level once). A chain that ends at
    * a parent without a start (a parent named but not seen yet) ends at the last run that started:
    * it stands as a root until its parent starts (`isOrphanRun`), judged by the sweep only. A
-   * pass-through span's aggregate (never started) is climbed through to the run above it.
+   * pass-through span's aggregate (never started) is climbed through to the run above it, also from
+   * a run that started under it (a sub-agent run as a tool).
    */
   async rootsOf(runIds: readonly string[]): Promise<Set<string>> {
     await this.load(runIds);
     const roots = new Set<string>();
     let cursors = [...new Set(runIds)];
     for (let step = 0; cursors.length > 0 && step <= MAX_TREE_DEPTH; step++) {
-      await this.load(cursors.map((id) => this.runs.get(id)?.parent_run_id).filter((p): p is string => p !== undefined));
+      await this.loadParents(cursors);
       const next = new Set<string>();
       for (const id of cursors) {
         const run = this.runs.get(id);

@@ -93,11 +93,36 @@ export interface Totals {
 export const MAX_TREE_RUNS = 2000;
 export const MAX_TREE_DEPTH = 32;
 
-/** Whether an aggregate is a root: it started, and has no parent, or only a guessed one that is no agent run. */
+/**
+ * Whether an aggregate is a root: it started, and has no parent, or only a guessed one that leads
+ * to no agent run (`agentRunAbove`). `runs` must hold its parent, and the parents above it through
+ * pass-through spans (`RunCache.loadParents`).
+ */
 export function isRootRun(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): boolean {
   if (run.started_at === undefined) return false;
   if (run.parent_run_id === undefined) return true;
-  return run.parent_tentative === true && runs.get(run.parent_run_id)?.started_at === undefined;
+  return run.parent_tentative === true && agentRunAbove(run, runs) === undefined;
+}
+
+/**
+ * The agent run a run's parent span is, or leads to through pass-through spans (a step or tool
+ * span linked to its agent: a sub-agent run as a tool, whose spans an SDK's batch exporter sends
+ * before the tool span's, or one in another service under the HTTP span the tool made): the first
+ * run up the chain that started. `undefined` when the chain stops before one: a span not linked
+ * (yet), or not in `runs`.
+ */
+export function agentRunAbove(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): AgentRunState | undefined {
+  const seen = new Set<string>([run.run_id]);
+  let parentId = run.parent_run_id;
+  for (let hops = 0; parentId !== undefined && hops <= MAX_TREE_DEPTH && !seen.has(parentId); hops++) {
+    const parent = runs.get(parentId);
+    if (parent === undefined) return undefined;
+    if (parent.started_at !== undefined) return parent;
+    if (!isPassThrough(parent)) return undefined;
+    seen.add(parentId);
+    parentId = parent.parent_run_id;
+  }
+  return undefined;
 }
 
 /**
@@ -146,13 +171,16 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
       out.push(treeRunOf(folded.runs.length > 0 ? withCountsOf(run, folded.runs) : run, depth, parent));
       held.push(run, ...folded.runs);
       if (run.children_dropped > 0) truncated = true;
-      for (const childId of run.children) {
-        const child = runs.get(childId);
-        if (!child || visited.has(childId) || isPassThrough(child)) continue;
-        // A child names its parent in its own start; a list entry that disagrees is not followed.
-        if (child.parent_run_id !== undefined && child.parent_run_id !== run.run_id) continue;
-        visited.add(childId);
-        next.push({ run: child, parent: run.run_id });
+      // Its sub-agents, and those under its pass-through spans (a sub-agent run as a tool): children of the run.
+      for (const holder of [run, ...folded.runs]) {
+        for (const childId of holder.children) {
+          const child = runs.get(childId);
+          if (!child || visited.has(childId) || isPassThrough(child)) continue;
+          // A child names its parent in its own start; a list entry that disagrees is not followed.
+          if (child.parent_run_id !== undefined && child.parent_run_id !== holder.run_id) continue;
+          visited.add(childId);
+          next.push({ run: child, parent: run.run_id });
+        }
       }
     }
     frontier = next;
@@ -191,8 +219,7 @@ export function isPassThrough(run: AgentRunState): boolean {
 
 /**
  * The pass-through aggregates under a run, through chains of them (a step span under a step
- * span): their actions are the run's own. Runs that started under a pass-through span are left
- * out: their parent was only guessed, and they stand as roots of their own (`isRootRun`).
+ * span): their actions are the run's own, and the runs that started under them its sub-agents.
  */
 function passThroughsUnder(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>, visited: Set<string>): { runs: AgentRunState[]; truncated: boolean } {
   const out: AgentRunState[] = [];

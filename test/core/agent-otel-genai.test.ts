@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
+import type { AgentState } from '../../lambdas/core/agent-reducer.ts';
+import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { otelGenAiParser } from '../../lambdas/core/parse/otel-genai.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
@@ -209,6 +212,76 @@ describe('LLM and tool calls under a framework span (no GenAI operation) between
     // Assess
     const toolFinding = 'budget-exceeded support-bot R run R used 5 actions, over its budget of 3 actions per task; top: support-bot R with 5, llm_call:gpt-4o ×4';
     expect(results.map((r) => r.found)).toEqual([[toolFinding], [toolFinding], [toolFinding]]);
+  });
+});
+
+describe('a sub-agent run as a tool (agents-as-tools): its agent span under a tool span of its parent', () => {
+  // R (support-bot, budget 3): chat c1, tool T, chat c9: 3 actions, within its budget alone. Under T, the
+  // researcher X (budget 2 of its own) makes 3 LLM calls: the tree makes 6.
+  const config = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 3 } }, researcher: { budget: { max_actions: 2 } } } });
+  const at = (minutes: number) => ({ config, clock: { now: () => Date.parse('2026-10-06T10:00:00Z') + minutes * 60_000 } });
+  const tool = { id: 'T', parent: 'R', name: 'execute_tool research', op: 'execute_tool', at: 1, end: 7, attrs: { 'gen_ai.tool.name': 'research' } };
+  const researcher = (parent: string) => ({ id: 'X', parent, name: 'invoke_agent researcher', op: 'invoke_agent', at: 2, end: 6, attrs: { 'gen_ai.agent.name': 'researcher' } });
+  const sub = (parent: string) => [researcher(parent), chat('x1', 'X', 2), chat('x2', 'X', 3), chat('x3', 'X', 4)];
+  const top = [agentSpan, chat('c1', 'R', 0), tool, chat('c9', 'R', 8)];
+  // Remote: T's HTTP client span H calls the researcher's service, whose server span S runs X.
+  const client = { id: 'H', parent: 'T', name: 'POST /research', at: 1, end: 7, attrs: { 'http.request.method': 'POST' } };
+  const server = { id: 'S', parent: 'H', name: 'POST /research', at: 1, end: 7 };
+  const treeFinding =
+    'budget-exceeded support-bot R run R used 6 actions across 2 runs, over its budget of 3 actions per task; top: support-bot R with 3, researcher X with 3, llm_call:gpt-4o ×5';
+  const subFinding = 'budget-exceeded support-bot X sub-agent researcher (run X, under R) used 3 actions, over its own budget of 2 actions per task; top: researcher X with 3, llm_call:gpt-4o ×3';
+  const brief = (findings: readonly Finding[]) => findings.map((f) => `${f.detector} ${f.subject} ${f.run_id} ${f.message}`);
+  /** Each line in a batch of its own, in the order given, then the sweep 10 minutes later (the sub-agent's tree has settled by then). */
+  async function deliver(lines: readonly string[], store = new MemoryAuditStore()) {
+    const found: Finding[] = [];
+    for (const [i, line] of lines.entries()) {
+      const events = eventsOf(parseFile('traces.jsonl', [line])).map((e) => ({ ...e, source: { ...e.source, line: i + 1 } }));
+      found.push(...(await processBatch(events, REDUCERS, store, at(1))).findings);
+    }
+    const swept = await sweepAgentRoots(store, at(10));
+    return { found: brief(found), swept: brief(swept.findings), store };
+  }
+  const openRoots = async (store: MemoryAuditStore, agent: string) => ((await store.load([`agent#${agent}`])).get(`agent#${agent}`)?.state as AgentState | undefined)?.open ?? [];
+
+  it("counts the sub-agent's actions in its parent's tree whether its spans come in the parent's line, before it (as a batch exporter sends them) or after it", async () => {
+    // Prepare
+    const one = [otlpLine([...top, ...sub('T')])];
+    const split = [otlpLine(sub('T')), otlpLine(top)];
+    // Act
+    const results = [await deliver(one), await deliver(split), await deliver([...split].reverse())];
+    // Assess: one judgement of the whole tree each time; the sweep judges nothing alone, and lets the researcher go.
+    for (const result of results) {
+      expect(result.found).toEqual([subFinding, treeFinding]);
+      expect(result.swept).toEqual([]);
+      expect(await openRoots(result.store, 'researcher')).toEqual([]);
+    }
+  });
+
+  it('also when the sub-agent runs in another service, under a server span of the HTTP call the tool made', async () => {
+    // Prepare
+    const remote = [otlpLine([server, ...sub('S')]), otlpLine([...top, client])];
+    // Act
+    const results = [await deliver(remote), await deliver([...remote].reverse())];
+    // Assess
+    for (const result of results) {
+      expect(result.found).toEqual([subFinding, treeFinding]);
+      expect(result.swept).toEqual([]);
+    }
+  });
+
+  it("reports what the sub-agent's tree gave when judged alone once, when its parent's spans come after the sweep judged it", async () => {
+    // Prepare: the sub-agent's line, judged alone by the sweep (its guessed parent T is no agent run as far as it knows).
+    const store = new MemoryAuditStore();
+    await processBatch(eventsOf(parseFile('traces.jsonl', [otlpLine(sub('T'))])), REDUCERS, store, at(1));
+    const alone = await sweepAgentRoots(store, at(10));
+    // Act: the parent's line comes 20 minutes late, then the sweep.
+    const late = await processBatch(eventsOf(parseFile('traces.jsonl', [otlpLine(top)])), REDUCERS, store, at(20));
+    const later = await sweepAgentRoots(store, at(30));
+    // Assess
+    expect(brief(alone.findings)).toEqual(['budget-exceeded researcher X run X used 3 actions, over its budget of 2 actions per task; top: researcher X with 3, llm_call:gpt-4o ×3']);
+    expect(brief(late.findings)).toEqual([treeFinding]);
+    expect(later.findings).toEqual([]);
+    expect(await openRoots(store, 'support-bot')).toEqual([]);
   });
 });
 

@@ -659,7 +659,7 @@ describe('sub-agents whose named parent never starts', () => {
 describe('pass-through spans (OpenTelemetry step or chain spans between an agent and its calls)', () => {
   const link = (seconds: number, runId: string, parent: string, extra: Record<string, unknown> = {}) => start(seconds, 'support-bot', runId, { parent_run_id: parent, pass_through: true, ...extra });
 
-  it("folds a chain of them into their agent's run: its counts, not a run of its own, and no run left unended", () => {
+  it("folds a chain of them into their agent's run: its counts, not a run of its own, the sub-agent under them its sub-agent, and no run left unended", () => {
     // Prepare: r-1 > step-1 > step-2, two calls in each step, one in r-1; a sub-agent guessed under step-2.
     const events = [
       start(0, 'support-bot', 'r-1'),
@@ -677,11 +677,12 @@ describe('pass-through spans (OpenTelemetry step or chain spans between an agent
     // Assess
     expect(tree.phase).toBe('ended');
     expect(tree.unended).toBe(0);
-    expect(tree.runs.map((r) => [r.run_id, r.actions, r.cost_usd, r.unticked, r.by_action, r.by_tick])).toEqual([
-      ['r-1', 5, 1, 3, { 'llm_call:gpt-4o': [3, 0], 'tool_call:search': [2, 1] }, { '1': [2, 0] }],
+    expect(tree.runs.map((r) => [r.run_id, r.parent_run_id, r.depth, r.actions, r.cost_usd, r.unticked, r.by_action, r.by_tick])).toEqual([
+      ['r-1', undefined, 0, 5, 1, 3, { 'llm_call:gpt-4o': [3, 0], 'tool_call:search': [2, 1] }, { '1': [2, 0] }],
+      ['r-9', 'r-1', 1, 0, 0, 0, {}, {}],
     ]);
-    // Facts of r-1 and both steps (their lines, and the child each learnt), not the researcher's: a late call in a step is a newer view.
-    expect(tree.facts).toBe(4 + 4 + 4);
+    // Facts of r-1 and both steps (their lines, and the child each learnt), and the researcher's: a late call in a step is a newer view.
+    expect(tree.facts).toBe(4 + 4 + 4 + 2);
   });
 
   it('changes nothing when a link is delivered again, and starts nothing', () => {

@@ -17,11 +17,12 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * Spans of one trace may come in one line or many. An ancestor in the same line is followed up
  * to the nearest agent span; when the chain leaves the line, the first span outside it is taken
  * as the parent and marked `parent_tentative`: the run counts as a root unless that span turns out
- * to be an agent run (see `agent-tree.ts`). When that span is no agent span (a framework's step
- * or chain span, or a tool span: a tool may make LLM calls, exported before the tool span), the
- * line that holds it links it to its own nearest agent ancestor: an
- * `agent.start` marked `pass_through`, which starts nothing, and the actions counted under the
- * span's id are folded into that agent's run when its tree is built (`passThroughLinks`). Tokens are taken from inference spans only, never
+ * to be an agent run, or linked to one (see `agent-tree.ts`). When that span is no agent span (a
+ * framework's step or chain span, or a tool span: a tool may make LLM calls, or run a sub-agent,
+ * exported before the tool span), the line that holds it links it to its own nearest agent
+ * ancestor: an `agent.start` marked `pass_through`, which starts nothing; the actions counted
+ * under the span's id are folded into that agent's run when its tree is built, and the runs
+ * started under it are that run's sub-agents (`passThroughLinks`). Tokens are taken from inference spans only, never
  * from agent spans (which may repeat their children's totals).
  */
 
