@@ -1,4 +1,6 @@
 // The CLI entry: everything else lives in lambdas/cli/; this file only runs it.
+// First, before any library loads and changes the environment: what `exec` gives the command.
+import '../lambdas/cli/launch-env.ts';
 import { main } from '../lambdas/cli/program.ts';
 
 await main(process.argv);

@@ -10,6 +10,7 @@ import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
 import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8Prefix, utf8Suffix } from '../core/output-capture.ts';
 import { shortenName } from '../core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
+import { LAUNCH_ENV } from './launch-env.ts';
 
 /** Signals `exec` passes on to the command, so that stopping the wrapper stops the job. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
@@ -63,6 +64,8 @@ export interface ExecOptions {
   readonly redactor?: Redactor;
   /** Where the command runs (ProcessGroup); default: `defaultProcessGroup()`. */
   readonly processGroup?: ProcessGroup;
+  /** The command's environment; default: ours as we were started (LAUNCH_ENV), before a library changed it. */
+  readonly env?: Readonly<NodeJS.ProcessEnv>;
 }
 
 /** A contract §1a line as `exec` writes it; extra fields (`command`, `stdout_bytes`, …) are ours. */
@@ -341,7 +344,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   let counted = { bytes: streamBytes, summary: capture.summary() };
   try {
     try {
-      child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own' });
+      child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own', env: opts.env ?? LAUNCH_ENV });
       const exiting = waitForExit(child);
       pipesClosed = waitForPipes(child);
       for (const name of ['stdout', 'stderr'] as const) {

@@ -465,6 +465,19 @@ describe('the silent-audit exec command', () => {
     expect(usage.stderr).toContain("required option '--job <name>' not specified");
   });
 
+  it('gives the command its environment as exec was given it (AWS_SDK_UA_APP_ID, which a library of ours sets on load)', () => {
+    // Prepare
+    const { AWS_SDK_UA_APP_ID: _ours, ...without } = process.env;
+    const command = [cliPath, 'exec', '--job', 'env', '--', 'printenv', 'AWS_SDK_UA_APP_ID'];
+    // Act
+    const given = spawnSync(node, command, { encoding: 'utf8', env: { ...without, AWS_SDK_UA_APP_ID: 'myapp' } });
+    const unset = spawnSync(node, command, { encoding: 'utf8', env: without });
+    // Assess: printenv prints it as given, and finds none when it was not set
+    expect(given.stdout).toBe('myapp\n');
+    expect(unset.stdout).toBe('');
+    expect(unset.status).toBe(1);
+  });
+
   it("redacts the run lines with the config's patterns; with a broken config, warns and runs the job anyway", () => {
     // Prepare
     const dir = tempDir();
