@@ -372,7 +372,8 @@ export function defaultsSetIn(config: Config): ReadonlySet<string> | undefined {
 /**
  * The config as written, for a reader to validate again (the config compiled into the Lambdas):
  * `defaults` holds only the keys it set, so the reader tells them from the built-in ones too.
- * The same config once validated.
+ * Its names are as logged (redacted: no secret of a job's command goes into the bundle); the
+ * reader takes them so (`validateConfig`'s `namesAsLogged`). The same config once validated.
  */
 export function configAsWritten(config: Config): unknown {
   const written = defaultsSetIn(config);
@@ -550,11 +551,19 @@ function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
 
 /**
  * Validates an already-parsed config object; `lineOf` maps a key path to a line number when known.
- * `now` is the moment snooze lengths are judged at (default: the current time).
+ * `now` is the moment snooze lengths are judged at (default: the current time). `namesAsLogged`:
+ * the job names and subjects are already as the logs give them (`configAsWritten` of a validated
+ * config: the copy compiled into the Lambdas) and are taken as they are. Mapped again, a name cut
+ * inside a redaction marker would be redacted anew into another name, no longer the job's.
  */
-export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined, options: { now?: number } = {}): Config {
+export function validateConfig(
+  raw: unknown,
+  file = 'config',
+  lineOf?: (path: PropertyKey[]) => number | undefined,
+  options: { now?: number; namesAsLogged?: boolean } = {},
+): Config {
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
-  const named = result.success ? withNamesAsLogged(result.data) : undefined;
+  const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const issues = result.success
     ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
@@ -635,9 +644,10 @@ export class EnvError extends Error {
 export function readLambdaEnv(env: NodeJS.ProcessEnv = process.env): LambdaEnv {
   const tableName = env.TABLE_NAME;
   if (!tableName) throw new EnvError('TABLE_NAME is not set: the function needs the state table name');
-  // The config is compiled into the bundle at synth (esbuild define), or given as JSON in tests.
+  // The config is compiled into the bundle at synth (esbuild define), or given as JSON in tests:
+  // validated by the CDK app, its names already as logged (configAsWritten), not mapped again.
   const embedded = typeof __SILENT_AUDIT_CONFIG__ === 'string' ? __SILENT_AUDIT_CONFIG__ : env.SILENT_AUDIT_CONFIG;
-  const config = embedded ? validateConfig(JSON.parse(embedded), 'embedded config') : DEFAULT_CONFIG;
+  const config = embedded ? validateConfig(JSON.parse(embedded), 'embedded config', undefined, { namesAsLogged: true }) : DEFAULT_CONFIG;
   return {
     tableName,
     topicArn: env.TOPIC_ARN || undefined,

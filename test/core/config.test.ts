@@ -139,6 +139,33 @@ tools:
     expect(JSON.stringify(config)).not.toContain('S3cretPW');
   });
 
+  it('gives the Lambdas the names as logged: the config compiled into them, read there, has the same job keys and subjects, a name cut inside a redaction marker too', () => {
+    // Prepare: a long crontab command whose password's marker the 200-character cut of a long name falls inside
+    const long = `/usr/bin/backup ${'x'.repeat(163)} --password=Hunter2secret ${'y'.repeat(100)}`;
+    const dump = 'mysqldump -uroot -pS3cretPW appdb';
+    const until = new Date(Date.now() + 10 * 86_400_000).toISOString();
+    const raw = {
+      jobs: { [long]: { schedule: '0 2 * * *' }, [dump]: { schedule: '30 2 * * *' } },
+      snoozes: [{ subject: long, owner: 'o', reason: 'r', until }],
+      maintenance_windows: [{ subjects: [long, dump], owner: 'o', reason: 'r', cron: '0 1 * * 0', duration_minutes: 60, until }],
+    };
+    const config = validateConfig(raw, 'c.yaml');
+    const compiled = JSON.stringify(configAsWritten(config));
+    const outcome = parseLine(`Oct  1 02:00:01 db1 CRON[1001]: (root) CMD (${long})`, { source: { origin: 'syslog', line: 1 }, year: 2026 });
+    const logged = outcome.kind === 'events' ? (outcome.events[0].body.job as string) : undefined;
+    // Act
+    const embedded = readLambdaEnv({ TABLE_NAME: 't', SILENT_AUDIT_CONFIG: compiled }).config;
+    // Assess: the Lambda applies each job's config under the name its lines give it, as the CLI does
+    expect(logged).toMatch(/\[REDAC[A-Z:-]*…[0-9a-f]{8}$/);
+    expect(Object.keys(config.jobs)).toContain(logged);
+    expect(Object.keys(embedded.jobs)).toEqual(Object.keys(config.jobs));
+    expect(embedded.jobs[logged!]?.schedule).toBe('0 2 * * *');
+    expect(embedded.snoozes.map((z) => z.subject)).toEqual([logged]);
+    expect(embedded.maintenance_windows[0].subjects).toEqual(config.maintenance_windows[0].subjects);
+    expect(compiled).not.toContain('Hunter2secret');
+    expect(compiled).not.toContain('S3cretPW');
+  });
+
   it('refuses two jobs that are one job once their commands are redacted, naming both', () => {
     // Act
     const problems = problemsOf('jobs:\n  "mysqldump -pOldPass appdb": { schedule: "30 2 * * *" }\n  "mysqldump -pNewPass appdb": { schedule: "0 3 * * *" }\n');
