@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { RouteOptions, RouteWindow, RouteWindowKind } from '../detectors/agent-kinds.ts';
 import type { DetectorId } from '../detectors/ids.ts';
@@ -58,6 +59,11 @@ export interface RouteState {
   watermark?: number;
   /** The last quarter-hour boundary judged. */
   judged_to?: number;
+  /**
+   * Requests still open, by request id; an id longer than `MAX_OPEN_ID_CHARS` (or one that starts
+   * with `HASHED_OPEN_ID`) by a fixed-length fingerprint of it (`openKey`). At most
+   * `MAX_OPEN_REQUESTS` of them, of `MAX_OPEN_BYTES` in all: the state is one DynamoDB item (400 KB).
+   */
   open: Record<string, OpenRequest>;
   /**
    * Completed requests (8 characters each: 6 of the request id's fingerprint, 2 of a 20-minute slot
@@ -86,6 +92,21 @@ export const REQUEST_HORIZON_MS = 5 * 60_000;
 /** The sweep judges a quiet route's windows as of its own time less this, in case lines are still on their way. */
 export const SWEEP_MARGIN_MS = 15 * 60_000;
 export const MAX_OPEN_REQUESTS = 2000;
+/** Request ids up to this long are their own key in `open`; longer ones are keyed by a fingerprint (`openKey`). */
+const MAX_OPEN_ID_CHARS = 64;
+/** What starts the key of a request kept by its fingerprint: an id that starts so is always fingerprinted too. */
+const HASHED_OPEN_ID = '#sha256:';
+/** Base64url characters of SHA-256 in a fingerprinted key: 132 bits, never the same for two ids in practice. */
+const HASHED_OPEN_ID_CHARS = 22;
+/**
+ * The open requests' JSON bytes at most (as `openRequestBytes` counts them), the quietest closed
+ * early past it as past `MAX_OPEN_REQUESTS`: 2,000 requests of 10 attempts each with fractional
+ * latencies are 700 KB of JSON, 340 KB deflated, and the whole state must fit in a 400 KB item.
+ * 2,000 requests of 3 attempts with UUIDs for ids (about 290 KB) fit.
+ */
+export const MAX_OPEN_BYTES = 360_000;
+/** An open request's JSON besides its key and attempts: two times of 13 digits, the field names, a failure count. */
+const OPEN_REQUEST_BYTES = 90;
 export const MAX_DONE_REQUESTS = 3000;
 /**
  * A completed request is remembered per 20-minute slot its attempts spanned: request ids repeat (a
@@ -153,6 +174,30 @@ function doneToken(print: string, slot: number): string {
   return print.slice(0, 6) + TOKEN_ALPHABET[h >> 6] + TOKEN_ALPHABET[h & 63];
 }
 
+/**
+ * A request's key in `open`, and the fingerprint it is remembered by once done (`fingerprint` of
+ * `req:<id>`): the id itself when short, else `HASHED_OPEN_ID` and the start of the same hash, whose
+ * first `TOKEN_CHARS` are that fingerprint, so the key alone gives it back (`donePrintOf`).
+ */
+function openKey(requestId: string): { key: string; print: string } {
+  if (requestId.length <= MAX_OPEN_ID_CHARS && !requestId.startsWith(HASHED_OPEN_ID)) return { key: requestId, print: fingerprint(`req:${requestId}`) };
+  const digest = hash('sha256', `req:${requestId}`, 'base64url');
+  return { key: HASHED_OPEN_ID + digest.slice(0, HASHED_OPEN_ID_CHARS), print: digest.slice(0, TOKEN_CHARS) };
+}
+
+/** The fingerprint an open request's key (`openKey`; a long id as states written before kept it) is remembered by once done. */
+function donePrintOf(key: string): string {
+  const hashed = key.length === HASHED_OPEN_ID.length + HASHED_OPEN_ID_CHARS && key.startsWith(HASHED_OPEN_ID);
+  return hashed ? key.slice(HASHED_OPEN_ID.length, HASHED_OPEN_ID.length + TOKEN_CHARS) : fingerprint(`req:${key}`);
+}
+
+/** An open request's size in the state's JSON, near enough: its key, its fields, each attempt's number and latency. */
+function openRequestBytes(key: string, req: OpenRequest): number {
+  let bytes = Buffer.byteLength(JSON.stringify(key)) + OPEN_REQUEST_BYTES;
+  for (let i = 0; i < req.seen.length; i++) bytes += String(req.seen[i]).length + String(req.latencies[i]).length + 2;
+  return bytes;
+}
+
 function isAttempt(event: AuditEvent): event is AuditEvent<Attempt> {
   return event.body.type === 'attempt';
 }
@@ -205,8 +250,9 @@ class RouteFold {
   private readonly ownSketches = new WeakSet<LatencySketch>();
   /** Parts of `s` (the open map, requests, bucket lists, buckets, the fired map and its entries, the totals) this fold copied or made: written in place. */
   private readonly own = new WeakSet<object>();
-  /** How many requests `s.open` holds. */
+  /** How many requests `s.open` holds, and their bytes (`openRequestBytes`). */
   private openCount = 0;
+  private openBytes = 0;
   /**
    * No open request's `last` is below this (NaN ones never go quiet, and are left out): while the
    * judge time has not passed it, no request can be quiet, and `advance` scans none of them.
@@ -237,6 +283,7 @@ class RouteFold {
     const open = initial.open;
     for (const id in open) {
       this.openCount++;
+      this.openBytes += openRequestBytes(id, open[id]);
       if (open[id].last < this.minLast) this.minLast = open[id].last;
     }
   }
@@ -247,11 +294,22 @@ class RouteFold {
       this.s.watermark = event.at;
       this.s.judged_to = floorTo(event.at - REQUEST_HORIZON_MS, QUARTER);
     }
-    const print = fingerprint(`req:${b.request_id}`);
+    const { key, print } = openKey(b.request_id);
     if (this.isDone(print, event.at)) return;
     // Own properties only: a request id is anything a log line says (`constructor`, `__proto__`).
-    const existing = ownValue(this.s.open, b.request_id);
+    let existing = ownValue(this.s.open, key);
+    if (existing === undefined && key !== b.request_id) {
+      // A long id kept whole by a state written before: kept by its fingerprint from now on.
+      existing = ownValue(this.s.open, b.request_id);
+      if (existing) {
+        const open = this.openMap();
+        delete open[b.request_id];
+        setOwn(open, key, existing);
+        this.openBytes += openRequestBytes(key, existing) - openRequestBytes(b.request_id, existing);
+      }
+    }
     if (existing?.seen.includes(b.attempt)) return;
+    const bytesBefore = existing ? openRequestBytes(key, existing) : 0;
     const start = event.at - b.latency_ms;
     let req: OpenRequest;
     if (existing) {
@@ -274,8 +332,9 @@ class RouteFold {
     if (ok !== undefined && seenAllBefore(req.seen, ok)) {
       // Most requests are one successful attempt: counted at once, never put in the open map (nor the map copied) only to be taken out again.
       if (existing) {
-        delete this.openMap()[b.request_id];
+        delete this.openMap()[key];
         this.openCount--;
+        this.openBytes -= bytesBefore;
       }
       this.count(req, print);
       return;
@@ -285,7 +344,8 @@ class RouteFold {
       this.openCount++;
       if (req.last < this.minLast) this.minLast = req.last;
     }
-    setOwn(this.openMap(), b.request_id, req);
+    this.openBytes += openRequestBytes(key, req) - bytesBefore;
+    setOwn(this.openMap(), key, req);
   }
 
   /** `s.open`, copied before the fold's first write into it. */
@@ -294,13 +354,14 @@ class RouteFold {
     return this.s.open;
   }
 
-  /** Completes an open request (quiet, or the oldest past `MAX_OPEN_REQUESTS`) as of the route's time `judgeTime`. */
-  private complete(requestId: string, judgeTime: number): void {
+  /** Completes an open request (its key in `open`; quiet, or the oldest past `MAX_OPEN_REQUESTS` or `MAX_OPEN_BYTES`) as of the route's time `judgeTime`. */
+  private complete(key: string, judgeTime: number): void {
     const open = this.openMap();
-    const req = ownValue(open, requestId) as OpenRequest;
-    delete open[requestId];
+    const req = ownValue(open, key) as OpenRequest;
+    delete open[key];
     this.openCount--;
-    this.count(req, fingerprint(`req:${requestId}`), judgeTime);
+    this.openBytes -= openRequestBytes(key, req);
+    this.count(req, donePrintOf(key), judgeTime);
   }
 
   /** Whether an attempt at `at` belongs to a request completed within `DONE_EDGE` of it (or, for a request remembered per hour, within about an hour). */
@@ -408,10 +469,12 @@ class RouteFold {
       this.s.judged_to = boundary;
     }
     if (this.minLast < judgeTime) this.closeQuiet(judgeTime);
-    if (this.openCount > MAX_OPEN_REQUESTS) {
-      const open = Object.entries(this.s.open);
-      const oldest = open.sort(byLastThenId).slice(0, open.length - MAX_OPEN_REQUESTS);
-      for (const [id] of oldest) this.complete(id, judgeTime);
+    if (this.openCount > MAX_OPEN_REQUESTS || this.openBytes > MAX_OPEN_BYTES) {
+      // The quietest first, until both bounds hold again.
+      for (const [key] of Object.entries(this.s.open).sort(byLastThenId)) {
+        if (this.openCount <= MAX_OPEN_REQUESTS && this.openBytes <= MAX_OPEN_BYTES) break;
+        this.complete(key, judgeTime);
+      }
     }
     this.roll(judgeTime);
   }

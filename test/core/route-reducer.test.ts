@@ -4,7 +4,7 @@ import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
-import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
+import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_BYTES, MAX_OPEN_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { fingerprint } from '../../lambdas/core/token-ring.ts';
 
 const T = Date.parse('2026-10-05T10:00:00Z');
@@ -350,6 +350,55 @@ describe('retries per route', () => {
     expect(state.done.length).toBe(MAX_DONE_REQUESTS * 8);
     expect(state.totals.requests).toBeGreaterThan(5_700);
     expect(JSON.stringify(state).length).toBeLessThan(120_000);
+  });
+
+  it('keeps 2,000 open requests of 256-character ids within a DynamoDB item, and counts each once whether it ends by its retry or goes quiet', () => {
+    // Prepare: 2,000 requests whose first attempt failed (ids of the contract's 256 characters, 713 KB of JSON when kept whole)
+    const id = (i: number) => `${String(i).padStart(4, '0')}-${'k'.repeat(251)}`;
+    const failed = Array.from({ length: MAX_OPEN_REQUESTS }, (_, i) => attempt(T + i * 100, id(i), 1, 'error', 80));
+    const retries = Array.from({ length: 1000 }, (_, i) => attempt(T + 200_000 + i * 100, id(i), 2, 'ok', 90));
+    // Act: the failures; the retries of half of them (the state gone through JSON in between); then the rest goes quiet; then all again (a redelivery)
+    const opened = fold([failed]);
+    const stored = JSON.parse(JSON.stringify(opened.state)) as RouteState;
+    const retried = fold([retries], stored);
+    const quiet = fold([nudge(T + 900_000)], retried.state);
+    const again = fold([[...failed, ...retries]], quiet.state);
+    // Assess
+    expect(Object.keys(opened.state.open)).toHaveLength(MAX_OPEN_REQUESTS);
+    expect(Buffer.byteLength(JSON.stringify(opened.state))).toBeLessThan(400_000);
+    expect(retried.state.totals).toEqual({ requests: 1000, retried: 1000, failed: 0, attempts: 2000 });
+    expect(quiet.state.open).toEqual({});
+    expect(quiet.state.totals).toEqual({ requests: 2001, retried: 2000, failed: 1000, attempts: 3001 });
+    expect(again.state.totals).toEqual(quiet.state.totals);
+  });
+
+  it('still reads a state that kept a long request id whole: its retry closes it, counted once', () => {
+    // Prepare: a state stored before long ids were fingerprinted, with one such request open
+    const longId = `req-${'x'.repeat(200)}`;
+    const before = fold([[attempt(T, 'short', 1, 'error', 80)]]).state;
+    const stored: RouteState = { ...before, open: { ...before.open, [longId]: { first: T - 80, last: T, seen: [1], latencies: [80], failures: 1 } } };
+    // Act
+    const { state } = fold([[attempt(T + 2_000, longId, 2, 'ok', 90), attempt(T + 2_000, longId, 2, 'ok', 90)]], stored);
+    // Assess
+    expect(Object.keys(state.open)).toEqual(['short']);
+    expect(state.totals).toEqual({ requests: 1, retried: 1, failed: 0, attempts: 2 });
+  });
+
+  it('closes the quietest open requests early once they pass MAX_OPEN_BYTES (2,000 of 10 attempts), in any split into batches', () => {
+    // Prepare: 2,000 requests failing 10 times each with fractional latencies: 700 KB of JSON if all kept open
+    const events = Array.from({ length: 10 }, (_, a) =>
+      Array.from({ length: MAX_OPEN_REQUESTS }, (_, i) => attempt(T + (a * MAX_OPEN_REQUESTS + i) * 2, `r-${i}`, a + 1, 'error', 1_000 + ((i * 7919 + a * 104_729) % 99_991) / 7)),
+    ).flat();
+    // Act
+    const whole = fold([events]);
+    const split = fold(Array.from({ length: 20 }, (_, b) => events.slice(b * 1_000, (b + 1) * 1_000)));
+    // Assess: the state stays within the bound, the requests closed early are counted (failed), and none twice
+    const open = Object.keys(whole.state.open).length;
+    expect(Buffer.byteLength(JSON.stringify(whole.state.open))).toBeLessThanOrEqual(MAX_OPEN_BYTES * 1.1);
+    expect(open).toBeLessThan(MAX_OPEN_REQUESTS);
+    expect(whole.state.totals.requests).toBe(MAX_OPEN_REQUESTS - open);
+    expect(whole.state.totals.failed).toBe(MAX_OPEN_REQUESTS - open);
+    expect(split.state).toEqual(whole.state);
   });
 
   it('lets the sweep judge a route that went quiet, writing nothing when there is nothing to judge', () => {
