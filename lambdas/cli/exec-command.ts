@@ -145,6 +145,28 @@ function withinExcerptLimit(line: RunLine): RunLine {
   return cutHead === head && cutTail === tail ? line : { ...line, output_head: cutHead, output_tail: cutTail };
 }
 
+/**
+ * run.end's output fields. When head and tail hold the whole output (at most 4 KiB), it is
+ * redacted as one text, so that a secret they would cut in two is found whole; if that changed it,
+ * head and tail are its first and last 2 KiB, and `output_redacted_bytes` gives its size as
+ * redacted. `output_bytes` counts what the command wrote, so a reader that judged from it whether
+ * head and tail hold the whole output (empty-output, a pattern across the two) would be misled by
+ * markers shorter or longer than their secrets; it goes by `output_redacted_bytes` instead.
+ */
+function outputFacts(capture: OutputCapture, redactor: Redactor): Record<string, unknown> {
+  const summary = capture.summary();
+  const whole = capture.whole();
+  if (whole === undefined) return { ...summary };
+  const clean = redactor.redactText(whole);
+  if (clean === whole) return { ...summary };
+  return {
+    ...summary,
+    output_head: utf8Prefix(clean, OUTPUT_EXCERPT_BYTES),
+    output_tail: utf8Suffix(clean, OUTPUT_EXCERPT_BYTES),
+    output_redacted_bytes: Buffer.byteLength(clean, 'utf8'),
+  };
+}
+
 /** The fields of a run line that become parts of storage keys. */
 const KEY_FIELDS = ['job', 'run_id', 'host'] as const;
 
@@ -341,7 +363,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   let durationMs: number;
   let endedAt: number;
   let pipesClosed: Promise<void> = Promise.resolve();
-  let counted = { bytes: streamBytes, summary: capture.summary() };
+  let counted: { bytes: typeof streamBytes; summary: Record<string, unknown> } = { bytes: streamBytes, summary: {} };
   try {
     try {
       child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own', env: opts.env ?? LAUNCH_ENV });
@@ -365,7 +387,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     // What the command wrote before it exited is still in the pipes: read it, unless a process it
     // left behind holds them open, or we are told to stop.
     if (!ended.spawnError) await Promise.race([pipesClosed, delay(PIPE_GRACE_MS), stopped]);
-    counted = { bytes: { ...streamBytes }, summary: capture.summary() };
+    counted = { bytes: { ...streamBytes }, summary: outputFacts(capture, redactor) };
   } finally {
     if (!ended) {
       for (const s of FORWARDED_SIGNALS) signals.off(s, forward);

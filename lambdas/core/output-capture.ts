@@ -174,6 +174,25 @@ export class OutputCapture {
     return utf8Suffix(decoder.decode(ordered.subarray(utf8TailStart(ordered))), this.limit);
   }
 
+  /**
+   * The whole output as text when the head and the tail together hold all of it (at most twice
+   * `limit` bytes), else undefined: what `exec` redacts as one text, so that a secret the head and
+   * tail would cut in two is found whole, and the excerpts' size after redaction is known.
+   */
+  whole(): string | undefined {
+    if (this.total <= this.limit) return decoder.decode(this.headBuffer.subarray(0, this.headLength));
+    if (this.total > 2 * this.limit) return undefined;
+    const rest = this.total - this.limit;
+    const bytes = new Uint8Array(this.total);
+    bytes.set(this.headBuffer, 0);
+    // The ring's last `rest` bytes, which end just before `tailNext`.
+    const from = (this.tailNext - rest + this.limit) % this.limit;
+    const first = Math.min(rest, this.limit - from);
+    bytes.set(this.tailBuffer.subarray(from, from + first), this.limit);
+    bytes.set(this.tailBuffer.subarray(0, rest - first), this.limit + first);
+    return decoder.decode(bytes);
+  }
+
   summary(): OutputSummary {
     return { output_bytes: this.bytes, output_lines: this.lines, output_head: this.head(), output_tail: this.tail() };
   }

@@ -366,6 +366,21 @@ describe('silent-audit exec: run lines', () => {
     expect(scanned.findings.map((f) => [f.detector, f.subject, f.message])).toEqual([['empty-output', 'nightly-backup', 'exited 0 but wrote no output (0 B)']]);
   });
 
+  it('gives what a scan needs to judge an output whose secret its head and tail cut in two (an empty result with a 3 KB access token)', async () => {
+    // Prepare: 3,050 bytes, all but 50 of them a token; its tail half has no label of its own
+    const token = 'a1B2c3D4'.repeat(375);
+    const log = join(tempDir(), 'search.log');
+    // Act
+    const { result } = await exec([node, '-e', `console.log(JSON.stringify({ access_token: '${token}', results: [] }))`], { job: 'search', log });
+    const scanned = await runScan({ paths: [log], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess: no piece of the token written; judged empty by the output as it was, redacted whole
+    expect(result.end.output_bytes).toBe(token.length + 33);
+    expect(readFileSync(log, 'utf8')).not.toContain(token.slice(0, 16));
+    expect(scanned.findings.map((f) => [f.detector, f.message])).toEqual([
+      ['empty-output', 'exited 0 but wrote JSON whose arrays are all empty: {"access_token":"[REDACTED:secret-assignment]","results":[]}'],
+    ]);
+  });
+
   it('gives a job name of up to 256 characters (400 bytes) a run id the readers accept, the same job part on every run', async () => {
     // Prepare: the longest ASCII name, a 233-character one (run id 257 without shortening), and 200 two-byte characters (400 bytes)
     const jobs = ['j'.repeat(256), 'k'.repeat(233), 'é'.repeat(200)];

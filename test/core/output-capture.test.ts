@@ -228,3 +228,19 @@ describe('UTF-8 prefix and suffix of text', () => {
     );
   });
 });
+
+describe('OutputCapture: the whole output', () => {
+  it('for any text and any chunking, gives the whole output while head and tail hold all of it (twice the limit), and nothing after', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 60 }), fc.array(fc.nat(200), { maxLength: 12 }), fc.integer({ min: 4, max: 32 }), (text, cuts, limit) => {
+        // Prepare
+        const data = bytes(text);
+        // Act
+        const capture = captureOf(chunked(data, cuts), limit);
+        // Assess
+        expect(capture.whole()).toBe(data.length <= 2 * limit ? text : undefined);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

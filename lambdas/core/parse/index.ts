@@ -104,10 +104,10 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
     const redacted = outcome.events.map((event) => {
       const body = redactor.redactValue(event.body);
       if (event.format !== INSTRUMENTED_FORMAT) unbounded = true;
-      if (body === event.body) return event;
-      changed = true;
-      unbounded = true;
       const outputWhole = wholeOutputBeforeRedaction(event.body, body, redactor);
+      if (body === event.body && outputWhole === undefined) return event;
+      changed = true;
+      if (body !== event.body) unbounded = true;
       return outputWhole === undefined ? { ...event, body } : { ...event, body, outputWhole };
     });
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
@@ -128,19 +128,25 @@ interface OutputExcerpts {
   readonly output_head?: unknown;
   readonly output_tail?: unknown;
   readonly output_bytes?: unknown;
+  readonly output_redacted_bytes?: unknown;
 }
 
 /**
  * For a `run.end` whose output head or tail redaction changed: whether they held the whole output,
  * judged on the texts as the line gave them (its `output_bytes` counts those), and if so that whole
  * output, redacted (null when they did not hold it all). Undefined when redaction left them alone.
+ *
+ * A line whose excerpts were redacted where it was written (`silent-audit exec`) gives their whole
+ * output's size as redacted (`output_redacted_bytes`), which its excerpts are judged by instead.
  */
 function wholeOutputBeforeRedaction(raw: EventBody, clean: EventBody, redactor: Redactor): string | null | undefined {
   const before = raw as OutputExcerpts;
   const after = clean as OutputExcerpts;
-  if (before.type !== 'run.end' || (before.output_head === after.output_head && before.output_tail === after.output_tail)) return undefined;
+  if (before.type !== 'run.end') return undefined;
+  const redactedBytes = typeof before.output_redacted_bytes === 'number' ? before.output_redacted_bytes : undefined;
+  if (redactedBytes === undefined && before.output_head === after.output_head && before.output_tail === after.output_tail) return undefined;
   const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const whole = wholeOfExcerpts(text(before.output_head), text(before.output_tail), typeof before.output_bytes === 'number' ? before.output_bytes : undefined);
+  const whole = wholeOfExcerpts(text(before.output_head), text(before.output_tail), redactedBytes ?? (typeof before.output_bytes === 'number' ? before.output_bytes : undefined));
   return whole === undefined ? null : redactor.redactText(whole);
 }
 
