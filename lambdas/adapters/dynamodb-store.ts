@@ -251,6 +251,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   async query(query: FindingQuery): Promise<StoredFinding[]> {
     const q = { ...query, from: normalizeIso(query.from), to: normalizeIso(query.to) };
     const out: StoredFinding[] = [];
+    // An empty range, as the memory store answers it (a key condition BETWEEN a later and an earlier key is refused).
+    if (q.from >= q.to) return out;
     for (const month of monthsBetween(q.from, q.to)) {
       const items = await this.queryAll({
         TableName: this.tableName,
@@ -323,6 +325,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   }
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
+    if (from >= to) return [];
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',

@@ -222,6 +222,20 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect((await store.loadCurrent(['job#backup'])).get('job#backup')).toEqual({ state: { n: 70 }, version: 1 });
   });
 
+  it('answers a range that ends before it starts with nothing, as the memory store does', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    const f = finding('2026-10-05T02:31:07Z');
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [f], records: [{ subject: 'backup', subject_kind: 'job', run_id: 'r-1', ts: f.ts, status: 'ok' }] });
+    // Act
+    const findings = await store.query({ from: '2026-11-01T00:00:00Z', to: '2026-10-01T00:00:00Z' });
+    const runs = await store.runs('job#backup', '2026-10-06T00:00:00Z', '2026-10-05T00:00:00Z');
+    // Assess
+    expect(findings).toEqual([]);
+    expect(runs).toEqual([]);
+    expect(await store.runs('job#backup', '2026-10-05T00:00:00Z', '2026-10-06T00:00:00Z')).toHaveLength(1);
+  });
+
   it('packs a commit’s run records per UTC day, in the state’s transaction, and reads them back by time, with items of one record', async () => {
     // Prepare: 30 runs every 2 hours from Oct 30 noon (3 days), and an item of one record as stored before packs
     const { client, table, store } = await freshDynamoStore({ clock: () => Date.parse('2026-11-01T00:00:00Z') });
