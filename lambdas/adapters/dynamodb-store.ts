@@ -49,6 +49,8 @@ const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
  * findings): a backfill's batch of a subject can hold thousands of runs.
  */
 const MAX_TRANSACTION_RECORD_BYTES = 1024 * 1024;
+/** DynamoDB refuses an item over 400 KB: a state item measured larger than this (`itemBytes`) is refused before it is sent, by name. */
+const MAX_STATE_ITEM_BYTES = 390 * 1024;
 /** Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK retries a call. */
 const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 const MAX_THROTTLED_RETRIES = 7;
@@ -90,6 +92,20 @@ const OUTBOX_PENDING = 'PENDING';
 const OUTBOX_RETRY = 'RETRY';
 /** Pages of an outbox partition one drain reads at most, passing over leased findings (each page twice the last). */
 const MAX_OUTBOX_PAGES = 10;
+
+/** A subject's state too large for one DynamoDB item: its batch cannot be committed, however often it is delivered. */
+export class StateTooLargeError extends Error {
+  constructor(
+    readonly subjectKey: string,
+    readonly bytes: number,
+  ) {
+    super(
+      `the state of ${subjectKey} is ${bytes} bytes stored, over DynamoDB's 400 KB item limit, so the batch that changed it cannot be committed: ` +
+        'a state is meant to stay bounded whatever the lines say, so report this with the subject and the lines of that batch',
+    );
+    this.name = 'StateTooLargeError';
+  }
+}
 
 /**
  * The audit state in one DynamoDB table (see `dynamodb-schema.ts`): per-subject state items with
@@ -166,8 +182,10 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   async commit(change: SubjectCommit): Promise<CommitResult> {
     const now = this.now();
     const statePut = this.statePut(change, now);
+    const stateBytes = itemBytes(statePut.Item);
+    if (stateBytes > MAX_STATE_ITEM_BYTES) throw new StateTooLargeError(change.key, stateBytes);
     const room = MAX_TRANSACTION_ITEMS - 1;
-    let budget = MAX_TRANSACTION_BYTES - itemBytes(statePut.Item);
+    let budget = MAX_TRANSACTION_BYTES - stateBytes;
     // Overflow beyond one transaction (100 items, 4 MB): findings are written first on their own
     // (put-if-absent), packs of run records (facts, idempotent) by batch. The state write below
     // still decides the batch.

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
@@ -220,6 +220,17 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
     expect(stored.map((f) => f.evidence.output_head)).toEqual(findings.map((f) => f.evidence.output_head));
     expect((await store.loadCurrent(['job#backup'])).get('job#backup')).toEqual({ state: { n: 70 }, version: 1 });
+  });
+
+  it('refuses a state too large for one DynamoDB item with an error that names the subject', async () => {
+    // Prepare: a state that does not deflate below 400 KB
+    const { store } = await freshDynamoStore();
+    const state = { blob: randomBytes(400_000).toString('base64') };
+    // Act
+    const commit = store.commit({ key: 'route#search', expectedVersion: 0, state, findings: [], records: [] });
+    // Assess
+    await expect(commit).rejects.toThrow(/^the state of route#search is \d+ bytes stored, over DynamoDB's 400 KB item limit/);
+    expect(await store.loadCurrent(['route#search'])).toEqual(new Map());
   });
 
   it('answers a range that ends before it starts with nothing, as the memory store does', async () => {
