@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
   CreateTableCommand,
@@ -20,6 +21,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import { keptState } from '../core/frozen-state.ts';
+import { utf8Prefix } from '../core/output-capture.ts';
 import type {
   AlertFailure,
   CommitResult,
@@ -38,6 +40,19 @@ import { TABLE_SCHEMA } from './dynamodb-schema.ts';
 import { packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from './run-record-packs.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
+/** DynamoDB's limit of a sort key, in bytes of UTF-8. */
+const MAX_SORT_KEY_BYTES = 1024;
+
+/**
+ * A finding's sort key: its key (`findingKey`), or, for a key over DynamoDB's 1,024 bytes (a
+ * subject and a run id of 256 characters each, not ASCII), its first 900 bytes and a fingerprint
+ * of the whole, so that the finding is stored (once) rather than refused with its whole batch.
+ * Times stay first, so time ranges still find it; a short key is kept as it is.
+ */
+export function findingSortKey(key: string): string {
+  if (key.length * 3 <= MAX_SORT_KEY_BYTES || Buffer.byteLength(key, 'utf8') <= MAX_SORT_KEY_BYTES) return key;
+  return `${utf8Prefix(key, 900)}#~${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
+}
 /**
  * What the items of one transaction hold at most, in bytes as `itemBytes` counts them: DynamoDB
  * refuses a transaction over 4 MB, and 70 findings with evidence near its 64 KB bound pass that.
@@ -406,7 +421,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   /** A finding's item: in the outbox, or (`alertedAt`, history) stored as alerted then and never pending. */
   private findingItem(f: Finding, alertedAt?: number): FindingItem {
     const key = findingKey(f);
-    const item = { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: key, subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f) };
+    const item = { pk: `FINDING#${f.ts.slice(0, 7)}`, sk: findingSortKey(key), subject_key: `${f.subject_kind}#${f.subject}`, finding: JSON.stringify(f) };
     return alertedAt === undefined ? { ...item, outbox: OUTBOX_PENDING } : { ...item, alerted_at: alertedAt };
   }
 
@@ -425,7 +440,9 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   private toStored(item: FindingItem): StoredFinding {
     const failure = item.alert_failure === undefined ? undefined : (JSON.parse(item.alert_failure) as AlertFailure);
-    return { ...(JSON.parse(item.finding) as Finding), key: item.sk, alerted: item.outbox === undefined && !failure?.gave_up, ...(failure ? { alert_failure: failure } : {}) };
+    const finding = JSON.parse(item.finding) as Finding;
+    // The finding's own key, also where its sort key is a shortened one (`findingSortKey`).
+    return { ...finding, key: item.sk.includes('#~') ? findingKey(finding) : item.sk, alerted: item.outbox === undefined && !failure?.gave_up, ...(failure ? { alert_failure: failure } : {}) };
   }
 
   /** The conditional write of a subject's state: a new version, only over the version it was read at. */
@@ -502,7 +519,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `FINDING#${key.slice(0, 7)}`, sk: key },
+          Key: { pk: `FINDING#${key.slice(0, 7)}`, sk: findingSortKey(key) },
           UpdateExpression,
           ConditionExpression,
           ExpressionAttributeValues: values,

@@ -135,6 +135,27 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect((await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }))[0].alerted).toBe(true);
   });
 
+  it('stores a finding whose key passes DynamoDB\'s 1,024-byte sort key (names of 256 characters not in ASCII), once, and alerts it by its key', async () => {
+    // Prepare: a job and run named in 256 Japanese characters each: a key of 1,568 bytes.
+    const { store } = await freshDynamoStore();
+    const f = { ...finding('2026-10-05T02:31:07Z'), subject: '日'.repeat(256), run_id: '本'.repeat(256) };
+
+    // Act
+    await store.commit({ key: `job#${f.subject}`, expectedVersion: 0, state: {}, findings: [f], records: [] });
+    await store.commit({ key: `job#${f.subject}`, expectedVersion: 1, state: {}, findings: [f], records: [] });
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    const pending = (await store.pendingAlerts(10)).map((p) => p.key);
+    const claimed = await store.claimAlert(findingKey(f), 1000, 60_000);
+    const marked = await store.markAlerted(findingKey(f));
+
+    // Assess
+    expect(Buffer.byteLength(findingKey(f))).toBeGreaterThan(1024);
+    expect(stored).toEqual([{ ...f, key: findingKey(f), alerted: false }]);
+    expect(pending).toEqual([findingKey(f)]);
+    expect([claimed, marked]).toEqual([true, true]);
+    expect(await store.pendingAlerts(10)).toEqual([]);
+  });
+
   it('drains a newer pending alert past older ones whose sends fail every time, and gives a finding up out of the outbox', async () => {
     // Prepare: three old findings whose alerts SNS refuses fill the drain; a newer one was left pending.
     const { store } = await freshDynamoStore();
