@@ -424,11 +424,12 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
  * pipeline, so a job named by its cron command is `mysqldump -p[REDACTED:cli-password] appdb`, and
  * a name longer than an identifier may be is shortened (`shortenName`). A `jobs` key, a snooze's
  * subject and a maintenance window's subjects written as the crontab holds the command go through
- * the same steps, so that they name that job. Two keys that become one name are an issue.
+ * the same steps (`redactName`, which also keeps a task name like `token:refresh` apart from
+ * `token:purge`), so that they name that job. Two keys that become one name are an issue.
  */
 function withNamesAsLogged(config: Config): { config: Config; issues: Array<{ path: PropertyKey[]; message: string }> } {
   const redactor = redactorFor(config);
-  const asLogged = (name: string) => shortenName(redactor.redactText(name));
+  const asLogged = (name: string) => shortenName(redactor.redactName(name));
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
   const jobs: Record<string, JobConfig> = {};
   const keyOf = new Map<string, string>();

@@ -309,7 +309,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   // wrapper must never be the reason a cron job did not. The bound holds for the name as written,
   // redacted (a `[REDACTED:rule]` marker may be longer than the secret), and the name is the one
   // a config key gives the same job: redacted, then shortened.
-  const redacted = redactor.redactText(opts.job);
+  const redacted = redactor.redactName(opts.job);
   const job = shortenName(redacted);
   if (job !== redacted) {
     const size = (name: string) => `${name.length} characters (${Buffer.byteLength(name, 'utf8')} bytes)`;

@@ -45,12 +45,21 @@ export interface RedactConfig {
 interface TextRule {
   readonly name: string;
   readonly description: string;
-  apply(text: string): string;
+  /**
+   * `asName`: the text is a name (a job's, an agent's), where `label:word` with nothing between
+   * the colon and the word (`token:refresh`, a Rake task) is a part of the name rather than a
+   * secret's label: such a match is left as it is.
+   */
+  apply(text: string, asName?: boolean): string;
 }
 
-/** A rule replacing each match of `pattern` (flag g) by what `replace` returns for it. */
-function regexRule(name: string, description: string, pattern: RegExp, replace: (match: string, ...groups: string[]) => string): TextRule {
-  return { name, description, apply: (text) => text.replace(pattern, replace as (substring: string, ...args: unknown[]) => string) };
+/** A rule replacing each match of `pattern` (flag g) by what `replace` returns for it (given whether the text is a name). */
+function regexRule(name: string, description: string, pattern: RegExp, replace: (match: string, ...groups: string[]) => string, replaceInName?: (match: string, ...groups: string[]) => string): TextRule {
+  return {
+    name,
+    description,
+    apply: (text, asName = false) => text.replace(pattern, (asName && replaceInName ? replaceInName : replace) as (substring: string, ...args: unknown[]) => string),
+  };
 }
 
 /** A rule replacing each whole match of `pattern` by its marker, unless `keep` says the match is not a secret. */
@@ -103,12 +112,15 @@ function assignmentRule(name: string, description: string, keywords: string, sto
     'gi',
   );
   const marker = redactionMarker(name);
-  return regexRule(name, description, pattern, (match, keyword, closeQuote = '', separator, openQuote = '', scheme = '', value) => {
+  const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string) => {
     if (value.startsWith(MARKER_START)) return match;
     // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
     const trailing = value.length - value.trimEnd().length;
     return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.length - trailing)}`;
-  });
+  };
+  const replaceInName = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string) =>
+    separator === ':' && closeQuote === '' && openQuote === '' && scheme === '' ? match : replace(match, keyword, closeQuote, separator, openQuote, scheme, value);
+  return regexRule(name, description, pattern, replace as (match: string, ...groups: string[]) => string, replaceInName as (match: string, ...groups: string[]) => string);
 }
 
 /** A command-line option's value: quoted (QUOTED_VALUE), or a word (over an escape: `\u00e4`, `\$`). */
@@ -250,8 +262,12 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   shapeRule('jwt', 'JSON Web Tokens (`eyJ….eyJ….…`)', /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g),
   shapeRule('aws-access-key', 'AWS access key ids (`AKIA…`, `ASIA…`: 20 characters)', /(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g),
   assignmentRule('aws-secret-key', 'AWS secret access keys where labelled (`aws_secret_access_key=…`, `"SecretAccessKey": "…"`)', 'secret[_-]?access[_-]?key'),
-  regexRule('cookie', 'the value of a `Cookie:` or `Set-Cookie:` header', /\b((?:set-)?cookie[ \t]*:[ \t]*)([^\r\n"\\]+)/gi, (match, label: string, value: string) =>
-    value.startsWith(MARKER_START) ? match : `${label}${redactionMarker('cookie')}`,
+  regexRule(
+    'cookie',
+    'the value of a `Cookie:` or `Set-Cookie:` header',
+    /\b((?:set-)?cookie[ \t]*:[ \t]*)([^\r\n"\\]+)/gi,
+    (match, label: string, value: string) => (value.startsWith(MARKER_START) ? match : `${label}${redactionMarker('cookie')}`),
+    (match, label: string, value: string) => (label.endsWith(':') || value.startsWith(MARKER_START) ? match : `${label}${redactionMarker('cookie')}`),
   ),
   assignmentRule(
     'secret-assignment',
@@ -341,6 +357,11 @@ const MAX_DEPTH = 64;
  * actions whose span ids a pattern for hex keys matches are not taken for one delivered twice.
  */
 const IDENTITY_FIELDS: ReadonlySet<string> = new Set(['run_id', 'parent_run_id', 'request_id', 'call_id', 'span_id', 'action_id']);
+/**
+ * An event's fields that name what is judged (`redactName`): a job named like a secret's label
+ * (`token:refresh`, `token:purge`) must not become one job with another.
+ */
+const NAME_FIELDS: ReadonlySet<string> = new Set(['job', 'agent', 'tool', 'route', 'guard']);
 const KEY_CACHE_LIMIT = 4096;
 /**
  * Texts at least this long are remembered (the last one), and shorter ones that hold a trigger:
@@ -424,21 +445,43 @@ export class Redactor {
   redactText(text: string): string {
     // A run's head and tail are the same text when its output was short: redact it once.
     if (text === this.lastText) return this.lastClean;
+    const { out, triggered } = this.apply(text, false);
+    if (triggered || text.length >= LAST_TEXT_MIN) {
+      this.lastText = text;
+      this.lastClean = out;
+    }
+    return out;
+  }
+
+  /**
+   * A name (a job's, an agent's, a route's: what findings, config keys and snoozes name), redacted
+   * as text. `label:word` with nothing after the colon (`token:refresh`, `password:reset_expired`,
+   * `credentials:rotate`: Rake, Artisan, Thor task names) reads as a secret's label, so names that
+   * differ only there would all become `token:[REDACTED:secret-assignment]`, one job. A name that
+   * only such a match changed keeps a fingerprint of itself with every other secret redacted
+   * (`token:[REDACTED:secret-assignment]#Xy3_9aB-`): two names stay two, the same name gets the
+   * same fingerprint on every run, and a secret redacted elsewhere (`mysqldump -pS3cret`) keeps
+   * the name whatever its value, also after it changes. A config key goes through this too.
+   */
+  redactName(name: string): string {
+    const clean = this.redactText(name);
+    if (clean === name) return name;
+    const asName = this.apply(name, true).out;
+    return asName === clean ? clean : `${clean}#${fingerprint(asName)}`;
+  }
+
+  private apply(text: string, asName: boolean): { out: string; triggered: boolean } {
     let out = text;
     let triggered = false;
     if (this.builtins.length > 0) {
       const present = triggersIn(text);
       if (present) {
         triggered = true;
-        for (const { rule, triggers } of this.builtins) if (triggers.some((t) => present.has(t))) out = rule.apply(out);
+        for (const { rule, triggers } of this.builtins) if (triggers.some((t) => present.has(t))) out = rule.apply(out, asName);
       }
     }
     for (const rule of this.custom) out = rule.apply(out);
-    if (triggered || text.length >= LAST_TEXT_MIN) {
-      this.lastText = text;
-      this.lastClean = out;
-    }
-    return out;
+    return { out, triggered };
   }
 
   /**
@@ -470,7 +513,10 @@ export class Redactor {
       const item = source[key];
       const verdict = this.keyVerdict(key);
       let clean = verdict.secret && isReplaceable(item) ? redactionMarker(SECRET_FIELD_RULE) : this.walk(item, depth + 1);
-      if (depth === 0 && clean !== item && typeof item === 'string' && IDENTITY_FIELDS.has(key)) clean = `${clean as string}#${fingerprint(item)}`;
+      if (depth === 0 && clean !== item && typeof item === 'string') {
+        if (IDENTITY_FIELDS.has(key)) clean = `${clean as string}#${fingerprint(item)}`;
+        else if (NAME_FIELDS.has(key)) clean = this.redactName(item);
+      }
       if (entries === undefined && (clean !== item || verdict.key !== key)) entries = Object.entries(source).slice(0, index);
       entries?.push([verdict.key, clean]);
       index++;

@@ -457,6 +457,24 @@ describe('silent-audit exec: run lines', () => {
     expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', job]]);
   });
 
+  it("keeps two jobs named like a secret's label and a word (token:refresh, token:purge) two, the config of each applied to it", async () => {
+    // Prepare: a config that expects token:refresh to say what it refreshed
+    const dir = tempDir();
+    const log = join(dir, 'jobs.log');
+    const configFile = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(configFile, 'jobs:\n  "token:refresh":\n    expect_pattern: "refreshed \\\\d+ tokens"\n');
+    const config = loadConfig(configFile);
+    // Act
+    const refresh = await exec(['sh', '-c', 'echo refresh failed quietly'], { job: 'token:refresh', log });
+    const purge = await exec(['sh', '-c', 'echo purged 4 tokens'], { job: 'token:purge', log });
+    const scanned = await runScan({ paths: [log], config, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess
+    expect(refresh.result.start.job).not.toBe(purge.result.start.job);
+    expect(logLines(log).map((l) => `${l.job} ${l.run_id}`).join(' ')).not.toMatch(/refresh|purge/);
+    expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['expected-pattern-missing', refresh.result.start.job]]);
+    expect(Object.keys(config.jobs)).toEqual([refresh.result.start.job]);
+  });
+
   it('names a run after its job, its start time and a random part', () => {
     expect(newRunId('nightly-backup', Date.parse('2026-10-03T02:30:00.123Z'), '3f9a1c')).toBe('nightly-backup-20261003T023000Z-3f9a1c');
   });

@@ -173,6 +173,27 @@ tools:
     expect(problems).toEqual(['jobs.mysqldump -pNewPass appdb: the same job as jobs.mysqldump -pOldPass appdb: both are "mysqldump -p[REDACTED:cli-password] appdb" in the logs, where secrets are redacted; keep one (line 3)']);
   });
 
+  it("keeps jobs named like a secret's label and a word (Rake tasks token:refresh, token:purge) two, each named as its lines give it", () => {
+    // Prepare: an instrumented line's job and a crontab command, each in two tasks
+    const text = 'jobs:\n  "token:refresh": { schedule: "0 * * * *" }\n  "token:purge": { schedule: "30 2 * * *" }\n  "cd /app && bundle exec rake password:reset_expired": { schedule: "0 4 * * *" }\n  "cd /app && bundle exec rake password:notify": { schedule: "0 5 * * *" }\n';
+    const jobOf = (line: string) => {
+      const outcome = parseLine(line, { source: { origin: 'x', line: 1 }, year: 2026 });
+      return outcome.kind === 'events' ? (outcome.events[0].body.job as string) : undefined;
+    };
+    // Act
+    const config = validateConfig(parseDocument(text).toJS(), 'c.yaml');
+    const logged = [
+      jobOf('{"type":"run.start","ts":"2026-10-01T02:00:00Z","job":"token:refresh","run_id":"r1"}'),
+      jobOf('{"type":"run.start","ts":"2026-10-01T02:00:00Z","job":"token:purge","run_id":"r2"}'),
+      jobOf('Oct  1 04:00:01 app1 CRON[1001]: (deploy) CMD (cd /app && bundle exec rake password:reset_expired)'),
+      jobOf('Oct  1 05:00:01 app1 CRON[1002]: (deploy) CMD (cd /app && bundle exec rake password:notify)'),
+    ];
+    // Assess: four jobs (none refused as the same), keyed as their lines name them, none of the task words kept
+    expect(Object.keys(config.jobs)).toEqual(logged);
+    expect(Object.values(config.jobs).map((j) => j.schedule)).toEqual(['0 * * * *', '30 2 * * *', '0 4 * * *', '0 5 * * *']);
+    expect(JSON.stringify(config.jobs)).not.toMatch(/refresh|purge|reset_expired|notify/);
+  });
+
   it('refuses a min_history the baseline window can never reach, naming the key path', () => {
     // Prepare: a job's and the defaults' min_history above the window, and one equal to it
     const text = 'defaults:\n  min_history: 12\n  baseline_window: 10\njobs:\n  report:\n    min_history: 25\n  backup:\n    min_history: 10\n';

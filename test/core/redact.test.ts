@@ -336,12 +336,39 @@ describe('redactValue', () => {
     const runs = ['20261206T0256-a1', '20261206T0257-b2'].map((suffix) => ({ type: 'run.start', job: 'password:reset_expired', run_id: `password:reset_expired-${suffix}` }));
     // Act
     const [a, b] = runs.map((run) => BUILTIN_REDACTOR.redactValue(run));
-    // Assess: the same redacted text, each with the fingerprint of its own id; the job name is redacted as before
+    // Assess: the same redacted text, each with the fingerprint of its own id; the job name with the fingerprint of the name
     expect(a.run_id).not.toBe(b.run_id);
     expect(a.run_id).toMatch(/^password:\[REDACTED:secret-assignment\]#[\w-]{8}$/);
     expect(JSON.stringify([a, b])).not.toContain('reset_expired');
-    expect(a.job).toBe('password:[REDACTED:secret-assignment]');
+    expect(a.job).toBe(BUILTIN_REDACTOR.redactName('password:reset_expired'));
+    expect(a.job).toBe(b.job);
     expect(BUILTIN_REDACTOR.redactValue(runs[0]).run_id).toBe(a.run_id);
+  });
+
+  it("keeps jobs two when their names differ only after a secret's label and a colon (Rake tasks), each the same on every line", () => {
+    // Prepare: task names that read as `label:secret`, and cron commands whose real secrets change
+    const tasks = ['token:refresh', 'token:purge', 'password:reset_expired', 'password:notify', 'credentials:rotate', 'cookie:purge', 'bundle exec rake token:refresh'];
+    const rotated = [
+      ['mysqldump -uroot -pS3cret appdb', 'mysqldump -uroot -pN3wer appdb'],
+      ['backup --password=hunter2 /srv', 'backup --password=hunter3 /srv'],
+      ['deploy password: correct horse', 'deploy password: battery staple'],
+    ];
+    // Act
+    const names = tasks.map((job) => BUILTIN_REDACTOR.redactValue({ type: 'run.start', job, run_id: 'r1' }).job);
+    const again = tasks.map((job) => BUILTIN_REDACTOR.redactValue({ type: 'run.end', job, run_id: 'r2', exit_code: 0 }).job);
+    const rotations = rotated.map((pair) => pair.map((job) => BUILTIN_REDACTOR.redactValue({ type: 'run.start', job, run_id: 'r1' }).job));
+    // Assess: distinct, stable, none of the words after the colon kept; a real secret's change keeps the name
+    expect(new Set(names).size).toBe(tasks.length);
+    expect(again).toEqual(names);
+    expect(names[0]).toMatch(/^token:\[REDACTED:secret-assignment\]#[\w-]{8}$/);
+    expect(names.join(' ')).not.toMatch(/refresh|purge|reset_expired|notify|rotate/);
+    expect(names.map((n) => BUILTIN_REDACTOR.redactName(n))).toEqual(names);
+    for (const [before, after] of rotations) expect(before).toBe(after);
+    expect(rotations.map(([name]) => name)).toEqual([
+      'mysqldump -uroot -p[REDACTED:cli-password] appdb',
+      'backup --password=[REDACTED:secret-assignment] /srv',
+      'deploy password: [REDACTED:secret-assignment]',
+    ]);
   });
 
   it.each(['span_id', 'action_id'])("keeps two actions two when a pattern redacts their %s alike (OpenTelemetry span ids, the kit's action ids)", (field) => {
