@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { snsSubject } from '../core/alert-format.ts';
 import { type AlertMessage, singleFindingMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
 import { BUILTIN_REDACTOR, type Redactor } from '../core/redact.ts';
@@ -64,7 +65,8 @@ export function snsMessageBody(message: AlertMessage): string {
 
 /**
  * Alerts through an SNS topic: `MessageStructure: 'json'` with a plain-text body for email and a
- * JSON body for machines, a Subject under 100 characters, and the message attributes `kind`,
+ * JSON body for machines, a Subject in printable ASCII under 100 characters (`snsSubject`: SNS
+ * refuses any other; the title keeps its own characters in the bodies), and the message attributes `kind`,
  * `detector`, `severity`, `subject` and `subject_kind` for subscription filter policies.
  * Findings hold no secrets (lines are redacted as they are parsed); the message is redacted once
  * more before it leaves, in case a finding came from somewhere else.
@@ -79,10 +81,12 @@ export class SnsAlertSink implements AlertSink {
   async send(alert: AlertMessage): Promise<void> {
     const message = this.redactor.redactValue(alert);
     const attr = (value: string) => ({ DataType: 'String', StringValue: value === '' ? '-' : value });
+    // Made last, from the redacted title: redaction can lengthen a title cut inside a marker.
+    const subject = snsSubject(message.title);
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,
-        Subject: message.title,
+        ...(subject ? { Subject: subject } : {}),
         MessageStructure: 'json',
         Message: snsMessageBody(message),
         MessageAttributes: {

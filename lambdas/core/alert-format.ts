@@ -7,6 +7,16 @@ function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
+/**
+ * An SNS `Subject`: SNS refuses one that is not printable ASCII, holds a line break or control
+ * character, or is 100 characters or more. Anything else becomes a space ('…' becomes '...'),
+ * spaces collapse, and a longer text is cut with '...'.
+ */
+export function snsSubject(text: string): string {
+  const ascii = text.replace(/…/g, '...').replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
+}
+
 /** `[HIGH] empty-output: nightly-backup` — fits an email subject and an SNS Subject. */
 export function alertSubject(f: Finding): string {
   const subject = clean(`[${f.severity.toUpperCase()}] ${f.detector}: ${f.subject}`);

@@ -15,7 +15,7 @@ export interface AlertMessage {
   readonly subject_kind: SubjectKind | 'multiple';
   readonly detector: string;
   readonly severity: Severity;
-  /** One line under 100 characters: the email subject and the SNS `Subject`. */
+  /** One line under 100 characters, for people (console, SMS); the SNS `Subject` is made from it, in ASCII (`snsSubject`). */
   readonly title: string;
   /** The plain-text body for email. */
   readonly text: string;

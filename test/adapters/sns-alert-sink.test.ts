@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
 import { summaryMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { BUILTIN_REDACTOR } from '../../lambdas/core/redact.ts';
 
 const sns = mockClient(SNSClient);
 afterEach(() => sns.reset());
@@ -72,6 +73,41 @@ describe('SnsAlertSink', () => {
     expect(subject.length).toBeLessThan(100);
     expect(subject).not.toMatch(/[\r\n]/);
     expect(subject.startsWith('[HIGH] empty-output: /opt/jobs/very-long-name-')).toBe(true);
+  });
+
+  it.each([
+    ['a long cron command', '/usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily --retain 30', '[HIGH] empty-output: /usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily...'],
+    ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donn es'],
+    ['an emoji', 'nightly 🚀 deploy', '[HIGH] empty-output: nightly deploy'],
+    ['Japanese', '夜間バックアップ', '[HIGH] empty-output:'],
+    ['an emoji where the title is cut', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, `[HIGH] empty-output: ${'a'.repeat(70)} ...`],
+  ])('publishes a Subject SNS accepts (printable ASCII, under 100 characters) for a name with %s, keeping the name in the bodies', async (_, subject, expected) => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    // Act
+    await sink.publish({ ...finding, subject });
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    expect(input.Subject).toBe(expected);
+    expect(input.Subject).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
+    expect(bodies(input).email).toContain(`"${subject}"`);
+  });
+
+  it('keeps the Subject under 100 characters when redacting the title again lengthens it', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const names = Array.from({ length: 40 }, (_, i) => BUILTIN_REDACTOR.redactName(`/opt/bin/${'x'.repeat(40 + i)} --password=hunter2secret --verbose`));
+    // Act
+    for (const subject of names) await sink.publish({ ...finding, detector: 'run-failed', subject });
+    // Assess
+    const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
+    expect(subjects).toHaveLength(40);
+    for (const s of subjects) {
+      expect(s.length).toBeLessThan(100);
+      expect(s).not.toContain('hunter2');
+    }
   });
 
   it('sends a storm summary with subject and detector `multiple` and its highest severity', async () => {

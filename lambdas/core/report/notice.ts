@@ -1,15 +1,9 @@
 import type { PublishedReport, ReportNotice } from '../../ports.ts';
-import { MAX_SUBJECT_LENGTH } from '../alert-format.ts';
+import { snsSubject } from '../alert-format.ts';
 import { plural } from './format.ts';
 import type { AuditReport } from './model.ts';
 
 const FORMAT_NAMES = { html: 'HTML', md: 'Markdown', json: 'JSON' } as const;
-
-/** SNS subjects must be ASCII, on one line, under 100 characters. */
-function asciiSubject(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return clean.length <= MAX_SUBJECT_LENGTH ? clean : `${clean.slice(0, MAX_SUBJECT_LENGTH - 3)}...`;
-}
 
 function signed(delta: number): string {
   return delta > 0 ? `+${delta}` : String(delta);
@@ -20,7 +14,7 @@ export function reportNotice(report: AuditReport, published: PublishedReport): R
   const s = report.summary;
   const open = report.findings.filter((g) => g.status === 'new' || g.status === 'recurring');
   const severity = (['critical', 'high', 'medium', 'low'] as const).find((sev) => open.some((g) => g.severity === sev)) ?? 'low';
-  const subject = asciiSubject(
+  const subject = snsSubject(
     `silent-audit ${report.label} report: ${plural(s.findings.current, 'finding')} (${signed(s.findings.delta)}), ${open.length} open, ${s.coverage.unknown} UNKNOWN`,
   );
   const lines = [
