@@ -32,6 +32,12 @@ function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
+/** The first `chars` UTF-16 units of a text, one fewer rather than half an emoji (a surrogate pair). */
+function cutAt(text: string, chars: number): string {
+  const last = text.charCodeAt(chars - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? chars - 1 : chars);
+}
+
 /** `<head><name><tail>` on one line under 100 characters, shortening the name (a subject) when needed. */
 export function fitTitle(head: string, name: string, tail = ''): string {
   const h = head.replace(/[\u0000-\u001f\u007f]+/g, ' ');
@@ -39,8 +45,8 @@ export function fitTitle(head: string, name: string, tail = ''): string {
   const full = `${h}${n}${t ? ` ${t}` : ''}`;
   if (full.length <= MAX_SUBJECT_LENGTH) return full;
   const room = MAX_SUBJECT_LENGTH - h.length - (t ? t.length + 1 : 0) - 1;
-  if (room < 8) return `${full.slice(0, MAX_SUBJECT_LENGTH - 1)}…`;
-  return `${h}${n.slice(0, room)}…${t ? ` ${t}` : ''}`;
+  if (room < 8) return `${cutAt(full, MAX_SUBJECT_LENGTH - 1)}…`;
+  return `${h}${cutAt(n, room)}…${t ? ` ${t}` : ''}`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

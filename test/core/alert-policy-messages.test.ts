@@ -72,6 +72,19 @@ describe('alert messages', () => {
     expect(title).toMatch(/^\[HIGH\] flapping: job x+… \(6 switches in 24 h\)$/);
   });
 
+  it.each([
+    ['a name', '[HIGH] run-failed: ', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, ''],
+    ['a name before a tail', '[HIGH] flapping: ', `${'b'.repeat(51)}${'🚀'.repeat(20)}`, '(6 switches in 24 h)'],
+    ['a head with no room for the name', `[HIGH] ${'🚀'.repeat(60)}: `, 'etl', ''],
+  ])('cuts %s between characters, never inside an emoji', (_, head, name, tail) => {
+    // Act
+    const title = fitTitle(head, name, tail);
+    // Assess
+    expect(title.length).toBeLessThan(100);
+    expect(title).toMatch(/…/);
+    expect(title).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+  });
+
   it('turns a message into a finding for sinks that only publish findings', () => {
     // Prepare
     const escalation = alertMessage({ ...base, kind: 'escalation', detector: 'run-failed', severity: 'critical', streak: 3, candidate: { key: 'k', finding: failed } });
