@@ -420,6 +420,16 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
 }
 
 /**
+ * A job's name as its log lines give it: redacted as a name (`redactName`, with the config's own
+ * `redact` patterns), then shortened when longer than an identifier may be (`shortenName`), as a
+ * line is where it enters the pipeline. A `jobs` key, a snooze's subject (in the config or from
+ * `snooze add`) and a maintenance window's subjects go through it, so they name that job.
+ */
+export function nameAsLogged(name: string, config: { readonly redact?: Config['redact'] } = {}): string {
+  return shortenName(redactorFor(config).redactName(name));
+}
+
+/**
  * The config with its job names as log lines give them: a line is redacted where it enters the
  * pipeline, so a job named by its cron command is `mysqldump -p[REDACTED:cli-password] appdb`, and
  * a name longer than an identifier may be is shortened (`shortenName`). A `jobs` key, a snooze's
@@ -428,8 +438,7 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
  * `token:purge`), so that they name that job. Two keys that become one name are an issue.
  */
 function withNamesAsLogged(config: Config): { config: Config; issues: Array<{ path: PropertyKey[]; message: string }> } {
-  const redactor = redactorFor(config);
-  const asLogged = (name: string) => shortenName(redactor.redactName(name));
+  const asLogged = (name: string) => nameAsLogged(name, config);
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
   const jobs: Record<string, JobConfig> = {};
   const keyOf = new Map<string, string>();

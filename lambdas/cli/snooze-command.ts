@@ -103,7 +103,7 @@ export function registerSnoozeCommand(program: Command): void {
     .option('--by <name>', 'who adds it (default: $SILENT_AUDIT_ACTOR, else your login name)')
     .action(async (o: CommonOptions & { subject?: string; detector?: string; owner?: string; reason?: string; until?: string; id?: string; by?: string }) => {
       await runSubcommand('add', o, async ({ store, config, now, say }) => {
-        const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days });
+        const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days, redact: config.redact });
         say(o.json ? JSON.stringify(snoozeView(s, now)) : `snoozed ${s.subject}${s.detector ? ` (${s.detector})` : ''} until ${s.until} as ${s.id}, owner ${s.owner}: findings are stored and reported, not alerted`);
       });
     });

@@ -1,5 +1,5 @@
 import { Cron } from 'croner';
-import type { Config } from '../config.ts';
+import { type Config, nameAsLogged } from '../config.ts';
 import { DETECTOR_IDS } from '../detectors/ids.ts';
 import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
 import type { Suppression } from './alert-policy.ts';
@@ -110,9 +110,15 @@ export interface SnoozeRequest {
 
 /**
  * Adds a snooze after checking it: a subject, an owner, a reason and an end that lies in the
- * future and at most `maxDays` ahead. A refusal says what is missing and what to do.
+ * future and at most `maxDays` ahead. A refusal says what is missing and what to do. The subject
+ * is stored as log lines name it (`nameAsLogged`, with the config's `redact`), as a config
+ * snooze's is: a cron job written as its command holds that job, and no secret in it is stored.
  */
-export async function addSnooze(store: SnoozeStore, req: SnoozeRequest, rules: { readonly now: number; readonly maxDays: number }): Promise<Snooze> {
+export async function addSnooze(
+  store: SnoozeStore,
+  req: SnoozeRequest,
+  rules: { readonly now: number; readonly maxDays: number; readonly redact?: Config['redact'] },
+): Promise<Snooze> {
   const missing = (['subject', 'owner', 'reason', 'until'] as const).filter((k) => !req[k]?.trim());
   if (missing.length > 0) {
     const hint = missing.includes('until') ? ' A snooze without an end is a bypass, not a pause: give --until (e.g. 3d, at most the max).' : '';
@@ -130,7 +136,7 @@ export async function addSnooze(store: SnoozeStore, req: SnoozeRequest, rules: {
   }
   const snooze: Snooze = {
     id: req.id,
-    subject: req.subject!.trim(),
+    subject: nameAsLogged(req.subject!.trim(), rules),
     ...(req.detector ? { detector: req.detector } : {}),
     owner: req.owner!.trim(),
     reason: req.reason!.trim(),

@@ -87,6 +87,23 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(all.stdout).toMatch(/^SZ-1\s+etl\s+run-failed\s+ended\s/m);
   });
 
+  it('stores a subject written as the crontab command as its lines name the job: redacted with the config’s patterns too, no secret kept', async () => {
+    // Prepare
+    const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');
+    writeFileSync(config, 'redact:\n  patterns:\n    - { name: employee-pin, regex: "EMP-PIN-\\\\d+" }\nsnoozes: []\n');
+    const common = ['--store', inject('dynamoEndpoint'), '--table', `snooze-${randomUUID()}`, '--config', config];
+    const add = (id: string, subject: string) => cli(['snooze', 'add', '--id', id, '--subject', subject, '--owner', 'a@example.com', '--reason', 'migration', '--until', '3d', ...common]);
+    // Act
+    const dump = await add('SZ-3', 'mysqldump -uroot -pS3cret appdb');
+    const pin = await add('SZ-4', 'etl --pin EMP-PIN-4242');
+    const listed = await cli(['snooze', 'list', '--json', ...common]);
+    // Assess
+    expect(dump).toMatchObject({ code: 0, stdout: expect.stringMatching(/^snoozed mysqldump -uroot -p\[REDACTED:cli-password\] appdb until /) });
+    expect(pin).toMatchObject({ code: 0, stdout: expect.stringMatching(/^snoozed etl --pin \[REDACTED:employee-pin\] until /) });
+    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l).subject).sort()).toEqual(['etl --pin [REDACTED:employee-pin]', 'mysqldump -uroot -p[REDACTED:cli-password] appdb']);
+    expect(listed.stdout).not.toMatch(/S3cret|EMP-PIN-4242/);
+  });
+
   it('shows no time left for a snooze ended early, and when it ended instead of the end it had planned', async () => {
     // Prepare: a 3-day snooze, ended at once
     const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');

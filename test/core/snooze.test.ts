@@ -146,6 +146,7 @@ describe('snoozes and maintenance windows at work', () => {
 
 describe('snooze add and end', () => {
   const rules = { now: NOW, maxDays: 30 };
+  const LONG_COMMAND = `/opt/etl/run.sh ${'--table customer_partition_0001 '.repeat(10)}`.trim();
 
   it('adds a checked snooze with who and when, and refuses the same id twice', async () => {
     // Prepare
@@ -156,6 +157,24 @@ describe('snooze add and end', () => {
     expect(added).toEqual({ id: 'SZ-9', subject: 'etl', detector: 'run-failed', owner: 'alice', reason: 'vendor outage', until: '2026-10-08T12:00:00.000Z', status: 'active', origin: 'cli', created_at: '2026-10-05T12:00:00.000Z', created_by: 'bob' });
     expect(await store.list()).toEqual([added]);
     await expect(addSnooze(store, { id: 'SZ-9', subject: 'etl', owner: 'a', reason: 'r', until: '1d', by: 'b' }, rules)).rejects.toThrow('snooze SZ-9 exists already');
+  });
+
+  it.each([
+    ['a password', 'mysqldump -uroot -pS3cret appdb', {}, 'S3cret'],
+    ['the config’s own redact pattern', 'etl --pin EMP-PIN-4242', { redact: { patterns: [{ name: 'employee-pin', regex: 'EMP-PIN-\\d+' }] } }, 'EMP-PIN-4242'],
+    ['over 256 characters', LONG_COMMAND, {}, LONG_COMMAND],
+  ])('snoozes a job named by a command with %s as its lines and the config name it, keeping no secret', async (_, command, raw, secret) => {
+    // Prepare
+    const config = validateConfig({ ...raw, jobs: { [command]: { schedule: '0 2 * * *' } } }, 'cfg', undefined, { now: NOW });
+    const [asLogged] = Object.keys(config.jobs);
+    const store = new MemorySnoozeStore();
+    // Act
+    const added = await addSnooze(store, { id: 'SZ-1', subject: command, owner: 'alice', reason: 'migration', until: '3d', by: 'alice' }, { ...rules, redact: config.redact });
+    // Assess
+    expect(asLogged).not.toBe(command);
+    expect(added.subject).toBe(asLogged);
+    expect(JSON.stringify(await store.list())).not.toContain(secret);
+    expect(suppressionFor(finding({ subject: asLogged }), NOW, await store.list(), [])?.id).toBe('SZ-1');
   });
 
   it.each([
