@@ -13,6 +13,15 @@ const TEXT_CUTS = [20_000, 4_000, 500] as const;
 /** The protocols that get the JSON body; email and SMS get text. */
 const MACHINE_PROTOCOLS = ['email-json', 'sqs', 'lambda', 'http', 'https', 'firehose'] as const;
 
+/** What SNS refuses in a message attribute's value: control characters other than tab, LF and CR, a lone surrogate, U+FFFE and U+FFFF. */
+const NOT_IN_ATTRIBUTE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A `String` message attribute SNS accepts: what it refuses dropped, `-` for an empty value. */
+function stringAttribute(value: string): { DataType: 'String'; StringValue: string } {
+  const kept = value.replace(NOT_IN_ATTRIBUTE, '');
+  return { DataType: 'String', StringValue: kept === '' ? '-' : kept };
+}
+
 function fits(body: string): boolean {
   return Buffer.byteLength(body, 'utf8') <= MAX_MESSAGE_BYTES;
 }
@@ -80,7 +89,6 @@ export class SnsAlertSink implements AlertSink {
 
   async send(alert: AlertMessage): Promise<void> {
     const message = this.redactor.redactValue(alert);
-    const attr = (value: string) => ({ DataType: 'String', StringValue: value === '' ? '-' : value });
     // Made last, from the redacted title: redaction can lengthen a title cut inside a marker.
     const subject = snsSubject(message.title);
     await this.client.send(
@@ -90,11 +98,11 @@ export class SnsAlertSink implements AlertSink {
         MessageStructure: 'json',
         Message: snsMessageBody(message),
         MessageAttributes: {
-          detector: attr(message.detector),
-          severity: attr(message.severity),
-          subject: attr(message.subject),
-          subject_kind: attr(message.subject_kind),
-          kind: attr(message.kind),
+          detector: stringAttribute(message.detector),
+          severity: stringAttribute(message.severity),
+          subject: stringAttribute(message.subject),
+          subject_kind: stringAttribute(message.subject_kind),
+          kind: stringAttribute(message.kind),
         },
       }),
     );

@@ -110,6 +110,19 @@ describe('SnsAlertSink', () => {
     }
   });
 
+  it('drops the control characters SNS refuses in a message attribute, keeping the rest of the subject', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    // Act
+    await sink.publish({ ...finding, subject: 'nightly\u0007backup\u001b 🚀' });
+    await sink.publish({ ...finding, subject: '\u0000' });
+    // Assess
+    const [first, second] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.subject);
+    expect(first).toEqual({ DataType: 'String', StringValue: 'nightlybackup 🚀' });
+    expect(second).toEqual({ DataType: 'String', StringValue: '-' });
+  });
+
   it('sends a storm summary with subject and detector `multiple` and its highest severity', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});
