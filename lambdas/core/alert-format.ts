@@ -3,10 +3,6 @@ import type { Finding } from './findings.ts';
 /** SNS refuses subjects of 100 characters or more, and any with line breaks or control characters. */
 export const MAX_SUBJECT_LENGTH = 99;
 
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
 /**
  * An SNS `Subject`: SNS refuses one that is not printable ASCII, holds a line break or control
  * character, or is 100 characters or more. Anything else becomes a space ('…' becomes '...'),
@@ -15,12 +11,6 @@ function clean(text: string): string {
 export function snsSubject(text: string): string {
   const ascii = text.replace(/…/g, '...').replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
   return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
-}
-
-/** `[HIGH] empty-output: nightly-backup` — fits an email subject and an SNS Subject. */
-export function alertSubject(f: Finding): string {
-  const subject = clean(`[${f.severity.toUpperCase()}] ${f.detector}: ${f.subject}`);
-  return subject.length <= MAX_SUBJECT_LENGTH ? subject : `${subject.slice(0, MAX_SUBJECT_LENGTH - 1)}…`;
 }
 
 /** The human-readable body of an alert: what happened, where, and the evidence. */
