@@ -12,7 +12,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
-import { fingerprint, TimedTokenRing } from './token-ring.ts';
+import { fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
 export interface OpenRun {
@@ -130,6 +130,19 @@ const PLATFORM_OK_TOKEN = '\u0000ok:';
 const LATE_FAILURE_TOKEN = '\u0000late-failed:';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
+/**
+ * How far apart in time a line may be from the remembered one whose run id (or token) it shares and
+ * still be that line delivered again: a redelivered line has the same time, and a ring keeps times
+ * in whole seconds, rounded up. Further apart, the id is one used again (a PID as run id, a counter
+ * that restarted, `run_id: "1"`): a new run.
+ */
+const SAME_LINE_MS = 1_000;
+/**
+ * The same for a Lambda invocation's lines: its failure line ("Task timed out") and REPORT come
+ * within seconds of each other, and Lambda gives a request id again only to a retry, a minute or
+ * more later.
+ */
+const SAME_INVOCATION_MS = SAME_END_WINDOW_MS;
 /** The formats of the service manager's lines: syslog text and `journalctl -o json` records. */
 const SYSTEMD_FORMATS: ReadonlySet<string> = new Set(['systemd', 'journal']);
 /**
@@ -309,6 +322,22 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
 }
 
 /**
+ * The open run with this id that an end at `at` closes. There is more than one when a run with the
+ * id never ended and the id was used again: the one that started last at or before the end (on its
+ * host when both name one), else the first with the id.
+ */
+function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined): OpenRun | undefined {
+  let first: OpenRun | undefined;
+  let best: OpenRun | undefined;
+  for (const r of open) {
+    if (r.run_id !== runId) continue;
+    first ??= r;
+    if (r.at <= at && sameHost(host, r.host) && (best === undefined || r.at > best.at)) best = r;
+  }
+  return best ?? first;
+}
+
+/**
  * The runs (ids and end tokens) a job has finished recently, while a batch is applied: a line
  * delivered again is recognised and skipped. Kept in the state as one string of fixed-width
  * fingerprints (`processedRing`, 8 characters per token), as agent runs keep theirs: a run id is
@@ -349,9 +378,31 @@ class ProcessedTokens {
     return this.last.print;
   }
 
-  /** Whether the token is remembered. */
+  /** Whether the token is remembered (whenever it was added: for tokens that hold their line's time). */
   has(token: string): boolean {
     return this.ring.has(this.printOf(token));
+  }
+
+  /**
+   * Whether the token is remembered at a time within `toleranceMs` of `at`: the same line, or a line
+   * of the same run, delivered again. A token remembered without a time (a state written before
+   * times were kept) is taken as the same, as it always was.
+   */
+  hasNear(token: string, at: number, toleranceMs: number): boolean {
+    const s = secondsOf(at);
+    const tolerance = Math.ceil(toleranceMs / 1000);
+    return this.ring.timesOf(this.printOf(token)).some((t) => t === 0 || s === 0 || Math.abs(t - s) <= tolerance);
+  }
+
+  /**
+   * Whether the token is remembered at `at` or later (within `toleranceMs`), or without a time: a run
+   * id is remembered at its run's end, so a start at or before the end of a run with its id is that
+   * run's start delivered again; a later one starts a new run with an id used again.
+   */
+  hasSince(token: string, at: number, toleranceMs: number): boolean {
+    const s = secondsOf(at);
+    const tolerance = Math.ceil(toleranceMs / 1000);
+    return this.ring.timesOf(this.printOf(token)).some((t) => t === 0 || s === 0 || t >= s - tolerance);
   }
 
   /**
@@ -603,8 +654,10 @@ export const jobReducer: SubjectReducer<JobState> = {
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt);
-    /** Whether a line at `at` was processed: its token remembered, or the line as old as the tokens forgotten. */
+    /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
+    /** The same for a token a run id names, which a later run may use again: remembered at about the same time. */
+    const seenNear = (token: string, at: number, toleranceMs: number) => processed.hasNear(token, at, toleranceMs) || processed.forgotten(at);
     const remember = (token: string, at: number) => {
       processed.add(token, at);
       edit();
@@ -635,7 +688,7 @@ export const jobReducer: SubjectReducer<JobState> = {
      */
     const judgeLateFailure = (event: AuditEvent<RunFailedMarker>, runId: string): void => {
       const token = `${LATE_FAILURE_TOKEN}${runId}`;
-      if (seen(token, event.at)) return;
+      if (seenNear(token, event.at, SAME_INVOCATION_MS)) return;
       const body = event.body;
       const run: CompletedRun = {
         job: subject,
@@ -684,7 +737,12 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
-        if (seen(body.run_id, event.at) || (platform && seen(`${PLATFORM_OK_TOKEN}${body.run_id}`, event.at)) || state.open.some((r) => r.run_id === body.run_id)) continue;
+        // A start is delivered again when a run with its id ended at or after it, or one with its id
+        // is open since that time; a start after (an id used again: a PID, a counter that restarted)
+        // is a new run, opened beside a run of the old one that never ended (each end closes the
+        // latest one started before it; the old one may still be reported unfinished).
+        const ended = (token: string) => processed.hasSince(token, event.at, SAME_LINE_MS) || processed.forgotten(event.at);
+        if (ended(body.run_id) || (platform && ended(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id && Math.abs(r.at - event.at) <= SAME_LINE_MS)) continue;
         // systemd's `Started U.` after `Starting U…` (or the other way round, lines out of order)
         // is the same run: remembered, so a redelivered one is skipped once the run has ended.
         if (
@@ -698,10 +756,14 @@ export const jobReducer: SubjectReducer<JobState> = {
         // start is remembered as processed, so a redelivered one is not counted again.
         if (event.format === CRON_FORMAT) {
           const token = `${START_TOKEN}${body.run_id}`;
-          if (seen(token, event.at)) continue;
+          if (seenNear(token, event.at, SAME_LINE_MS)) continue;
           remember(token, event.at);
         }
         const d = edit();
+        // An id reported unfinished whose run has ended since names a new run now, which may be reported in turn.
+        if (d.unfinishedReported?.includes(body.run_id) && !state.open.some((r) => r.run_id === body.run_id)) {
+          d.unfinishedReported = d.unfinishedReported.filter((id) => id !== body.run_id);
+        }
         const open = ownOpen();
         open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format });
         keepNewest(open, MAX_OPEN);
@@ -716,11 +778,13 @@ export const jobReducer: SubjectReducer<JobState> = {
       // An end: resolve which run it closes.
       // A platform failure of an instrumented function (a timeout) ends the run its own lines opened.
       let runId = platform && state.instrumented ? OPEN_RUN : body.run_id;
+      let closes: OpenRun | undefined;
       if (runId === undefined || runId === OPEN_RUN) {
         // Only an end that names no run has an end token: no time printed for the others.
         const endToken = `${OPEN_RUN}@${event.at}`;
         if (processed.has(endToken)) continue;
         const open = latestOpenAt(state.open, event.at, body.host);
+        closes = open;
         if (open) runId = open.run_id;
         else if (processed.forgotten(event.at)) continue;
         else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
@@ -729,15 +793,18 @@ export const jobReducer: SubjectReducer<JobState> = {
         } else runId = `${subject}@${isoTime(event.at)}`;
         remember(endToken, event.at);
       }
-      // An end as old as the runs forgotten is taken as processed, unless the run it closes is open (so not ended yet).
-      if (processed.has(runId) || (processed.forgotten(event.at) && !state.open.some((r) => r.run_id === runId))) continue;
-      if (platform && processed.has(`${PLATFORM_OK_TOKEN}${runId}`)) {
+      // A run id is remembered at its run's end: an end at that time is delivered again, at another an
+      // end of a later run with the id. An end as old as the runs forgotten is taken as processed,
+      // unless the run it closes is open (so not ended yet).
+      const sameRunMs = platform ? SAME_INVOCATION_MS : SAME_LINE_MS;
+      if (processed.hasNear(runId, event.at, sameRunMs) || (processed.forgotten(event.at) && !state.open.some((r) => r.run_id === runId))) continue;
+      if (platform && processed.hasNear(`${PLATFORM_OK_TOKEN}${runId}`, event.at, sameRunMs)) {
         if (body.type === 'run.failed') judgeLateFailure(event as AuditEvent<RunFailedMarker>, runId);
         continue;
       }
       if (body.type === 'run.end' && body.exit_code === 0 && failedInBatch?.has(runId)) continue;
 
-      const started = state.open.find((r) => r.run_id === runId);
+      const started = closes ?? openRunWithId(state.open, runId, event.at, body.host);
       const end = body.type === 'run.end' ? body : undefined;
       const run: CompletedRun = {
         job: subject,
@@ -765,7 +832,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();
-      if (started) removeWhere(ownOpen(), (r) => r.run_id === runId);
+      if (started) removeWhere(ownOpen(), (r) => r === started);
       d.endsLogged = true;
       d.runs = d.runs + 1;
       d.failures = d.failures + (ok ? 0 : 1);

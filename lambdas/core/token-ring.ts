@@ -108,7 +108,7 @@ export class TokenRing {
 }
 
 /** An event time as a timed ring keeps it: whole seconds, rounded up (never before the event), 0 when unknown. */
-function secondsOf(at: number): number {
+export function secondsOf(at: number): number {
   return Number.isFinite(at) && at > 0 ? Math.ceil(at / 1000) : 0;
 }
 
@@ -137,6 +137,8 @@ export interface TimedRing {
 export class TimedTokenRing {
   private readonly ring: TokenRing;
   private readonly fresh: Array<{ readonly print: string; readonly at: number }> = [];
+  /** The seconds of each stored token, worked out from `storedAt` once it is asked for. */
+  private seconds: number[] | undefined;
 
   constructor(
     private readonly stored: string,
@@ -155,6 +157,37 @@ export class TimedTokenRing {
   /** Whether the token is remembered. */
   has(print: string): boolean {
     return this.ring.has(print);
+  }
+
+  /**
+   * The times (seconds, as `toState` keeps them) at which the token was added, one per time it is
+   * in the ring: 0 for one stored without a time (a state written before times were kept).
+   */
+  timesOf(print: string): number[] {
+    if (!this.ring.has(print)) return [];
+    const times: number[] = [];
+    const stored = this.stored;
+    for (let i = stored.indexOf(print); i >= 0; i = stored.indexOf(print, i + 1)) {
+      if (i % TOKEN_CHARS === 0) times.push(this.storedSeconds()[i / TOKEN_CHARS]);
+    }
+    for (const f of this.fresh) if (f.print === print) times.push(secondsOf(f.at));
+    return times;
+  }
+
+  /** The seconds of each stored token, 0 for those without a time (the oldest). */
+  private storedSeconds(): number[] {
+    if (this.seconds) return this.seconds;
+    const count = Math.floor(this.stored.length / TOKEN_CHARS);
+    const deltas = this.storedAt ?? [];
+    const timed = Math.min(count, deltas.length);
+    const untimed = count - timed;
+    const seconds = new Array<number>(count).fill(0);
+    for (let k = 0, sum = 0, skip = deltas.length - timed; k < deltas.length; k++) {
+      sum += deltas[k];
+      if (k >= skip) seconds[untimed + k - skip] = sum;
+    }
+    this.seconds = seconds;
+    return seconds;
   }
 
   /** Whether something at `at` is as old as the tokens forgotten: what it would count may have been counted. */
@@ -177,14 +210,7 @@ export class TimedTokenRing {
     const count = Math.floor(stored.length / TOKEN_CHARS);
     // Seconds of each timed token, from the deltas. Tokens without a time (written before times were
     // kept) are the oldest: the times are the last tokens'.
-    const deltas = this.storedAt ?? [];
-    const timed = Math.min(count, deltas.length);
-    const untimed = count - timed;
-    const seconds = new Array<number>(count).fill(0);
-    for (let k = 0, sum = 0, skip = deltas.length - timed; k < deltas.length; k++) {
-      sum += deltas[k];
-      if (k >= skip) seconds[untimed + k - skip] = sum;
-    }
+    const seconds = this.storedSeconds();
     const added = this.fresh.map((f) => ({ print: f.print, s: secondsOf(f.at) }));
     if (added.length > 1) added.sort((a, b) => a.s - b.s);
     const total = count + added.length;

@@ -151,6 +151,25 @@ describe('job absence, judged by the sweep', () => {
     expect(jobReducer.tick!(late.state, 'nightly-backup', ctxAt('2026-10-29T04:00:00Z')).findings).toEqual([]);
   });
 
+  it('reports a run unfinished whose id a run reported unfinished had used, once that run ended', () => {
+    // Prepare: nb-29 reported unfinished, then one delivery of its late end and of the next day's run, which uses its id again
+    const state = jobReducer.apply(backupRuns([28]), 'nightly-backup', [ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-29T01:30:00Z')).state;
+    const reported = jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T03:01:00Z'));
+    const delivery = [
+      ev('2026-10-29T03:10:00Z', { type: 'run.end', job: 'nightly-backup', run_id: 'nb-29', exit_code: 0, duration_ms: 6_000_000 }),
+      ev('2026-10-30T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' }),
+    ];
+    const next = jobReducer.apply(reported.state, 'nightly-backup', delivery, ctxAt('2026-10-30T01:30:00Z'));
+
+    // Act
+    const swept = jobReducer.tick!(next.state, 'nightly-backup', ctxAt('2026-10-30T03:01:00Z'));
+
+    // Assess
+    expect(reported.findings.map((f) => f.run_id)).toEqual(['nb-29']);
+    expect(next.records.map((r) => r.ts)).toEqual(['2026-10-29T03:10:00Z']);
+    expect(swept.findings).toEqual([expect.objectContaining({ detector: 'run-unfinished', run_id: 'nb-29', ts: '2026-10-30T03:00:00Z' })]);
+  });
+
   it('never reports unfinished runs of a job whose runs log no end (cron CMD lines)', () => {
     const cronStart = ev('2026-10-29T01:30:00Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:1:x', host: 'web1' });
     const state = jobReducer.apply(initialJobState('/usr/local/bin/backup.sh'), '/usr/local/bin/backup.sh', [cronStart], ctxAt('2026-10-29T01:30:00Z')).state;

@@ -125,6 +125,52 @@ describe('the runs a job has processed: a ring of fingerprints', () => {
     // The legacy runs have no known time (the oldest, forgotten first); the new one ended at 03:05.
     expect(next.state.processedAt).toEqual([Date.parse('2026-10-01T03:05:00Z') / 1000]);
     expect(next.state.processedUntil).toBeUndefined();
-    expect(jobReducer.apply(next.state, 'sync', hourly(['r-1', 'r-4']), ctx).records).toEqual([]);
+    expect(jobReducer.apply(next.state, 'sync', [...hourly(['r-1']), ...hourly(['r-4'], 3)], ctx).records).toEqual([]);
+  });
+  it('counts a run id used again on a later day (a PID, a counter that restarted) as a new run, and a redelivery of either once', () => {
+    // Prepare: run "1" on 1 October succeeds; the same id on 2 October fails, with no end line of its own
+    // for its first start (a crash), then "1" again on 3 October, started and ended.
+    const first = run('etl', '1', '2026-10-01T02:00:00Z', 5);
+    const second = run('etl', '1', '2026-10-02T02:00:00Z', 5, { exit_code: 1 });
+    const crashed = run('etl', '1', '2026-10-03T02:00:00Z', 5).slice(0, 1);
+    const third = run('etl', '1', '2026-10-04T02:00:00Z', 5);
+    const day1 = jobReducer.apply(initialJobState('etl'), 'etl', first, ctx);
+
+    // Act
+    const day2 = jobReducer.apply(day1.state, 'etl', second, ctx);
+    const redelivered = jobReducer.apply(day2.state, 'etl', [...first, ...second], ctx);
+    const inOne = jobReducer.apply(initialJobState('etl'), 'etl', [...first, ...second, ...first, ...second], ctx);
+    const day3 = jobReducer.apply(day2.state, 'etl', crashed, ctx);
+    const day4 = jobReducer.apply(day3.state, 'etl', third, ctx);
+    const day4Again = jobReducer.apply(day4.state, 'etl', [...crashed, ...third], ctx);
+
+    // Assess: two runs, the second a failure with its finding; the same lines again count nothing
+    expect(day2.records.map((r) => `${r.run_id}@${r.ts}:${r.status}`)).toEqual(['1@2026-10-02T02:05:00Z:failed']);
+    expect(day2.findings.map((f) => f.detector)).toContain('run-failed');
+    expect(day2.state.runs).toBe(2);
+    expect(day2.state.failures).toBe(1);
+    expect(redelivered.state).toBe(day2.state);
+    expect(redelivered.records).toEqual([]);
+    expect(redelivered.findings).toEqual([]);
+    expect(inOne.records.map((r) => r.status)).toEqual(['ok', 'failed']);
+    expect(inOne.state.runs).toBe(2);
+    // The crashed run stays open beside the next one with its id; the next end closes the next run (5 minutes), not the crashed one.
+    expect(day3.state.open.map((r) => r.at)).toEqual([Date.parse('2026-10-03T02:00:00Z')]);
+    expect(day4.records.map((r) => `${r.ts}:${r.duration_ms}`)).toEqual(['2026-10-04T02:05:00Z:300000']);
+    expect(day4.state.open.map((r) => r.at)).toEqual([Date.parse('2026-10-03T02:00:00Z')]);
+    expect(day4Again.state).toBe(day4.state);
+  });
+
+  it('recognises a run id written before times were kept as counted, whenever its lines come (as before)', () => {
+    // Prepare: a state whose ring has no times
+    const fresh = jobReducer.apply(initialJobState('etl'), 'etl', run('etl', '1', '2026-10-01T02:00:00Z', 5), ctx).state;
+    const untimed: JobState = { ...fresh, processedAt: undefined };
+
+    // Act
+    const later = jobReducer.apply(untimed, 'etl', run('etl', '1', '2026-10-02T02:00:00Z', 5, { exit_code: 1 }), ctx);
+
+    // Assess
+    expect(later.records).toEqual([]);
+    expect(later.state).toBe(untimed);
   });
 });

@@ -286,6 +286,28 @@ describe('job runs reducer', () => {
     expect(late.records).toEqual([]);
   });
 
+  it("counts Lambda's retry of an invocation (the same request id, a minute later) as a run of its own, and its lines delivered again once", () => {
+    // Prepare: the invocation that timed out, then its retry, which succeeds
+    const retry = lambdaLines(
+      ['2026-10-05T13:01:03.500Z', `START RequestId: ${REQUEST} Version: $LATEST`],
+      ['2026-10-05T13:01:04.200Z', `END RequestId: ${REQUEST}`],
+      ['2026-10-05T13:01:04.200Z', `REPORT RequestId: ${REQUEST}\tDuration: 700.00 ms\tBilled Duration: 700 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`],
+    );
+    const first = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION, ctx);
+
+    // Act
+    const retried = jobReducer.apply(first.state, 'order-sync', retry, ctx);
+    const again = jobReducer.apply(retried.state, 'order-sync', [...INVOCATION, ...retry], ctx);
+
+    // Assess
+    expect(first.records.map((r) => r.status)).toEqual(['failed']);
+    expect(retried.records.map((r) => [r.run_id, r.status, r.duration_ms])).toEqual([[REQUEST, 'ok', 700]]);
+    expect(retried.state.runs).toBe(2);
+    expect(retried.state.consecutiveFailures).toBe(0);
+    expect(again.state).toBe(retried.state);
+    expect(again.findings).toEqual([]);
+  });
+
   it('judges a late Lambda timeout once when its delivery comes again, alone or with the REPORT', () => {
     // Prepare
     const reported = jobReducer.apply(initialJobState('order-sync'), 'order-sync', UP_TO_REPORT, ctx).state;

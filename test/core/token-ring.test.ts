@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { appendRing, fingerprint, ringHas, TokenRing } from '../../lambdas/core/token-ring.ts';
+import { appendRing, fingerprint, ringHas, TimedTokenRing, TokenRing } from '../../lambdas/core/token-ring.ts';
 
 describe('fingerprint', () => {
   it('is the first 8 base64url characters of SHA-256, as the rings already stored hold them', () => {
@@ -68,5 +68,23 @@ describe('TokenRing: one batch reading and adding to a stored ring', () => {
     expect(r.toString()).toHaveLength(301 * 8);
     expect(r.toString().slice(-16)).toBe('NEWTOKENNEWER123');
     expect(r.toString().startsWith(stored[1])).toBe(true);
+  });
+});
+
+describe('TimedTokenRing.timesOf: when a token was added, once per time it is in the ring', () => {
+  it('gives the stored times (0 for tokens stored without one) and the batch\'s, in seconds rounded up', () => {
+    // Prepare: a stored ring of 3 tokens, the first without a time, then "b" at 100 s and "a" again at 160 s
+    const [a, b, c] = ['a', 'b', 'c'].map(fingerprint);
+    const ring = new TimedTokenRing(a + b + a, [100, 60], undefined, 10);
+
+    // Act
+    ring.add(a, 200_400);
+    ring.add(c, 300_000);
+
+    // Assess
+    expect(ring.timesOf(a)).toEqual([0, 160, 201]);
+    expect(ring.timesOf(b)).toEqual([100]);
+    expect(ring.timesOf(c)).toEqual([300]);
+    expect(ring.timesOf(fingerprint('d'))).toEqual([]);
   });
 });
