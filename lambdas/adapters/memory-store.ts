@@ -53,7 +53,9 @@ export class MemoryAuditStore extends FindingsInMemory implements StateStore, Fi
       const key = `${r.subject_kind}#${r.subject}`;
       let byRun = this.runRecords.get(key);
       if (!byRun) this.runRecords.set(key, (byRun = new Map()));
-      if (!byRun.has(r.run_id)) byRun.set(r.run_id, r);
+      // By time and run id, as the table keys them: a run id used again on a later run is another run.
+      const runKey = `${r.ts}#${r.run_id}`;
+      if (!byRun.has(runKey)) byRun.set(runKey, r);
     }
     return 'committed';
   }

@@ -93,8 +93,10 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
         const subject = `${r.subject_kind}#${r.subject}`;
         let byRun = this.records.get(subject);
         if (!byRun) this.records.set(subject, (byRun = new Map()));
-        if (byRun.has(r.run_id)) continue;
-        byRun.set(r.run_id, r);
+        // By time and run id, as the table keys them: a run id used again on a later run is another run.
+        const runKey = `${r.ts}#${r.run_id}`;
+        if (byRun.has(runKey)) continue;
+        byRun.set(runKey, r);
         const list = this.recordsOf.get(change.key) ?? [];
         list.push(r);
         this.recordsOf.set(change.key, list);

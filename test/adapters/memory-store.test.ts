@@ -33,6 +33,24 @@ describe('memory store run records', () => {
 });
 
 describe('memory store findings', () => {
+  it('keeps two runs that used one run id at different times, as the table does (time and run id)', async () => {
+    // Prepare: run id "1" on two days, the second failing; the first delivered again
+    const store = new MemoryAuditStore();
+    const day = (d: number, status: RunRecord['status']): RunRecord => ({ ...record(d, status), run_id: '1' });
+
+    // Act
+    await store.commit({ key: 'job#nightly-backup', expectedVersion: 0, state: {}, findings: [], records: [day(1, 'ok')] });
+    await store.commit({ key: 'job#nightly-backup', expectedVersion: 1, state: {}, findings: [], records: [day(2, 'failed')] });
+    await store.commit({ key: 'job#nightly-backup', expectedVersion: 2, state: {}, findings: [], records: [day(1, 'ok')] });
+
+    // Assess
+    const runs = await store.runs('job#nightly-backup', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z');
+    expect(runs.map((r) => [r.run_id, r.ts, r.status])).toEqual([
+      ['1', '2026-10-01T02:00:00Z', 'ok'],
+      ['1', '2026-10-02T02:00:00Z', 'failed'],
+    ]);
+  });
+
   it('writes the findings of a commit of history already alerted, never pending, and the others pending', async () => {
     // Prepare
     const store = new MemoryAuditStore();

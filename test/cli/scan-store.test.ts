@@ -76,4 +76,22 @@ describe('ScanStore: the states of one scan, the latest used as objects and the 
       'job#new2': { state: { n: 2 }, version: 1 },
     });
   });
+
+  it('keeps two runs that used one run id at different times (time and run id, as the table keys them)', async () => {
+    // Prepare: run id "1" on two days, the second failing; the first committed again
+    const store = new ScanStore(undefined, { keepRecords: true });
+    const run = (day: string, status: 'ok' | 'failed') => ({ subject: 'nightly-backup', subject_kind: 'job' as const, run_id: '1', ts: `2026-10-0${day}T02:00:00Z`, status });
+
+    // Act
+    await store.commit({ ...commitOf('job#nightly-backup', 0, {}), records: [run('1', 'ok')] });
+    await store.commit({ ...commitOf('job#nightly-backup', 1, {}), records: [run('2', 'failed')] });
+    await store.commit({ ...commitOf('job#nightly-backup', 2, {}), records: [run('1', 'ok')] });
+
+    // Assess
+    const runs = await store.runs('job#nightly-backup', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z');
+    expect(runs.map((r) => [r.ts, r.status])).toEqual([
+      ['2026-10-01T02:00:00Z', 'ok'],
+      ['2026-10-02T02:00:00Z', 'failed'],
+    ]);
+  });
 });
