@@ -205,8 +205,13 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     // (put-if-absent), packs of run records (facts, idempotent) by batch. The state write below
     // still decides the batch.
     const inTxFindings: FindingItem[] = [];
+    // DynamoDB refuses a transaction with two writes to one item: a finding whose key came twice is
+    // kept once, the first (as a put-if-absent of the second would).
+    const keys = new Set<string>();
     for (const f of change.findings) {
       const item = this.findingItem(f, change.alreadyAlerted ? now : undefined);
+      if (keys.has(item.sk)) continue;
+      keys.add(item.sk);
       const bytes = itemBytes(item);
       if (inTxFindings.length < room && bytes <= budget) {
         inTxFindings.push(item);

@@ -156,6 +156,33 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.pendingAlerts(10)).toEqual([]);
   });
 
+  it('writes a finding whose key came twice in one commit once: DynamoDB refuses a transaction with two writes to one item', async () => {
+    // Prepare: a store whose client notes the items of every transaction it sends
+    const { client, store } = await freshDynamoStore();
+    const transactions: string[][] = [];
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { TransactItems?: { Put?: { Item?: Record<string, { S?: string }> } }[] };
+        if ((context as { commandName?: string }).commandName === 'TransactWriteItemsCommand') {
+          transactions.push((input.TransactItems ?? []).map((t) => `${t.Put?.Item?.pk?.S}|${t.Put?.Item?.sk?.S}`));
+        }
+        return next(args);
+      },
+      { step: 'serialize', name: 'noteTransactions', priority: 'low' },
+    );
+    const f = finding('2026-10-05T02:31:07Z');
+
+    // Act
+    const result = await store.commit({ key: 'job#backup', expectedVersion: 0, state: {}, findings: [f, { ...f }, finding('2026-10-05T02:31:08Z')], records: [] });
+
+    // Assess
+    expect(result).toBe('committed');
+    expect(transactions).toHaveLength(1);
+    expect(new Set(transactions[0]).size).toBe(transactions[0].length);
+    expect(transactions[0]).toHaveLength(3);
+    expect(await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).toHaveLength(2);
+  });
+
   it('drains a newer pending alert past older ones whose sends fail every time, and gives a finding up out of the outbox', async () => {
     // Prepare: three old findings whose alerts SNS refuses fill the drain; a newer one was left pending.
     const { store } = await freshDynamoStore();
