@@ -39,13 +39,24 @@ export interface LineMarks {
 }
 
 /**
- * Whether a line was counted before: remembered, or as old as the marks already forgotten. A line
- * that old cannot be told apart from one counted and forgotten, so it is taken as counted: a
- * re-read of old history never counts twice, at the cost of not counting a line first read only
- * after the newest `limit` lines of later times.
+ * A line is taken as counted by its time alone only this far behind the latest line remembered:
+ * the hosts of a busy job deliver their log streams one after another, so a host's lines minutes
+ * behind the others' are new, however many lines the others brought.
+ */
+const DELIVERY_LAG_MS = 60 * 60_000;
+
+/**
+ * Whether a line was counted before: remembered, or as old as the marks already forgotten and an
+ * hour behind the latest mark (`DELIVERY_LAG_MS`). A line that old cannot be told apart from one
+ * counted and forgotten, so it is taken as counted: a re-read of old history never counts twice,
+ * at the cost of not counting a line first read that late, after the newest `limit` lines of later
+ * times. (Marks stored without times take the forgotten time alone, as before.)
  */
 export function seenBefore(marks: LineMarks, remembered: ReadonlySet<string>, print: string, at: number): boolean {
-  return remembered.has(print) || (marks.seenUntil !== undefined && at <= marks.seenUntil);
+  if (remembered.has(print)) return true;
+  if (marks.seenUntil === undefined || at > marks.seenUntil) return false;
+  const latest = marks.seenAt !== undefined && marks.seenAt.length > 0 ? marks.seenAt[marks.seenAt.length - 1] : undefined;
+  return latest === undefined || at <= latest - DELIVERY_LAG_MS;
 }
 
 /**

@@ -30,8 +30,11 @@ describe('rememberLines: the latest marks by event time, within a limit', () => 
 
     // Assess: 'old' is the earliest, so the one forgotten.
     expect(next).toEqual({ seen: ['a', 'b', 'late', 'c'], seenAt: [10, 20, 25, 30], seenUntil: 5 });
-    expect(seenBefore(next, new Set(next.seen), 'never-seen', 5)).toBe(true);
-    expect(seenBefore(next, new Set(next.seen), 'never-seen', 6)).toBe(false);
+    // A line never seen, as old as the mark forgotten, is taken as counted once it is an hour behind the latest mark.
+    const hourOn: LineMarks = { ...next, seenAt: [10, 20, 25, 5 + 3_600_000] };
+    expect(seenBefore(hourOn, new Set(next.seen), 'never-seen', 5)).toBe(true);
+    expect(seenBefore(hourOn, new Set(next.seen), 'never-seen', 6)).toBe(false);
+    expect(seenBefore(next, new Set(next.seen), 'never-seen', 5)).toBe(false);
   });
 
   it('puts a kept mark before a new one of the same time, and marks of states stored without times first', () => {

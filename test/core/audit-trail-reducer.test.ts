@@ -156,9 +156,10 @@ describe('audit-trail reducer', () => {
   });
 
   it('counts nothing twice when a history longer than the lines it remembers is read again', () => {
-    // Prepare: one run writing 2,500 records a second apart (more than the 2,000 marks kept), read in batches of 10.
+    // Prepare: one run writing 2,500 records two seconds apart (more than the 2,000 marks kept; the first
+    // 500, forgotten, over an hour before the last), read in batches of 10.
     const start = Date.parse('2026-10-01T02:00:00Z');
-    const records = Array.from({ length: 2500 }, (_, i) => ({ ...ev(start + i * 1000, { type: 'audit.write', job: JOB, run_id: 'r-1' }), source: { origin: '/app', logStream: 's', eventId: `ev-${i}` } }));
+    const records = Array.from({ length: 2500 }, (_, i) => ({ ...ev(start + i * 2000, { type: 'audit.write', job: JOB, run_id: 'r-1' }), source: { origin: '/app', logStream: 's', eventId: `ev-${i}` } }));
     let state = initialAuditTrailState(JOB);
     for (let i = 0; i < records.length; i += 10) state = apply(state, records.slice(i, i + 10)).state;
     const live = state;
@@ -168,6 +169,21 @@ describe('audit-trail reducer', () => {
     expect(live.records).toBe(2500);
     expect(state.records).toBe(2500);
     expect(state.pending.map((r) => [r.run_id, r.records])).toEqual([['r-1', 2500]]);
+  });
+
+  it('counts every audit line of a job whose hosts\' logs come one after another, though it remembers 2,000', () => {
+    // Prepare: run r-1 writes from four worker hosts, 1,000 records each in the same 50 seconds; CloudWatch
+    // delivers each host's log stream on its own, one after the other.
+    const start = Date.parse('2026-10-01T02:00:00Z');
+    const host = (h: number) =>
+      Array.from({ length: 1000 }, (_, i) => ({ ...ev(start + h + i * 50, { type: 'audit.write', job: JOB, run_id: 'r-1' }), source: { origin: '/app', logStream: `host${h}`, eventId: `ev-${h}-${i}` } }));
+
+    // Act
+    let state = initialAuditTrailState(JOB);
+    for (const h of [1, 2, 3, 4]) state = apply(state, host(h)).state;
+
+    // Assess: a later host's lines are new, however many the earlier hosts' deliveries brought.
+    expect(state.records).toBe(4000);
   });
 
   it('does not count a redelivered batch, nor lines seen before, and returns the same state', () => {
