@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AuditEvent } from './events.ts';
+import { takenAsCounted } from './token-ring.ts';
 
 /**
  * Recognising lines seen before, for reducers that count lines rather than runs (guard bypasses,
@@ -39,13 +40,6 @@ export interface LineMarks {
 }
 
 /**
- * A line is taken as counted by its time alone only this far behind the latest line remembered:
- * the hosts of a busy job deliver their log streams one after another, so a host's lines minutes
- * behind the others' are new, however many lines the others brought.
- */
-const DELIVERY_LAG_MS = 60 * 60_000;
-
-/**
  * Whether a line was counted before: remembered, or as old as the marks already forgotten and an
  * hour behind the latest mark (`DELIVERY_LAG_MS`). A line that old cannot be told apart from one
  * counted and forgotten, so it is taken as counted: a re-read of old history never counts twice,
@@ -53,10 +47,8 @@ const DELIVERY_LAG_MS = 60 * 60_000;
  * times. (Marks stored without times take the forgotten time alone, as before.)
  */
 export function seenBefore(marks: LineMarks, remembered: ReadonlySet<string>, print: string, at: number): boolean {
-  if (remembered.has(print)) return true;
-  if (marks.seenUntil === undefined || at > marks.seenUntil) return false;
-  const latest = marks.seenAt !== undefined && marks.seenAt.length > 0 ? marks.seenAt[marks.seenAt.length - 1] : undefined;
-  return latest === undefined || at <= latest - DELIVERY_LAG_MS;
+  const latest = marks.seenAt !== undefined && marks.seenAt.length > 0 ? marks.seenAt[marks.seenAt.length - 1] : Number.POSITIVE_INFINITY;
+  return remembered.has(print) || takenAsCounted(at, marks.seenUntil, latest);
 }
 
 /**

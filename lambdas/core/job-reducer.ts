@@ -87,12 +87,6 @@ export interface JobState {
 }
 
 const MAX_PROCESSED = 1000;
-/**
- * A line is taken as processed by its time alone (its token forgotten) only when it is this far
- * behind the job's latest line: the hosts of a fleet deliver their log streams one after another,
- * so within this lag an older line than the runs forgotten is one not read yet, not one read again.
- */
-const DELIVERY_LAG_MS = 60 * 60_000;
 const MAX_OPEN = 50;
 const MAX_STARTS = 200;
 const MAX_HOSTS = 100;
@@ -360,13 +354,16 @@ class ProcessedTokens {
   /** The last token fingerprinted: a run is looked up, then remembered. */
   private last: { readonly token: string; readonly print: string } | undefined;
 
-  /** Lines at or before this are taken as processed when their token is not remembered. */
-  private readonly forgottenUntil: number;
-
-  constructor(ring: string | undefined, legacy: readonly string[] | undefined, storedAt: readonly number[] | undefined, until: number | undefined, latestSeen: number | undefined) {
+  constructor(
+    ring: string | undefined,
+    legacy: readonly string[] | undefined,
+    storedAt: readonly number[] | undefined,
+    until: number | undefined,
+    /** The job's latest line before the batch (none: nothing is taken as processed by its time). */
+    private readonly latestSeen: number | undefined,
+  ) {
     // The fingerprints of a legacy list go first: they are older.
     this.ring = new TimedTokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), storedAt, until, MAX_PROCESSED);
-    this.forgottenUntil = until === undefined || latestSeen === undefined ? Number.NEGATIVE_INFINITY : Math.min(until, latestSeen - DELIVERY_LAG_MS);
   }
 
   get changed(): boolean {
@@ -410,7 +407,7 @@ class ProcessedTokens {
    * line (`DELIVERY_LAG_MS`): what it would count may have been counted.
    */
   forgotten(at: number): boolean {
-    return at <= this.forgottenUntil;
+    return this.ring.forgotten(at, this.latestSeen ?? Number.NEGATIVE_INFINITY);
   }
 
   add(token: string, at: number): void {

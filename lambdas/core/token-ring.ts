@@ -107,6 +107,22 @@ export class TokenRing {
   }
 }
 
+/**
+ * A line is taken as counted by its time alone (its token or mark forgotten) only this far behind
+ * its owner's latest line: the hosts of a busy job or fleet deliver their log streams one after
+ * another, so within this lag a line older than those forgotten is one not read yet, not one read
+ * again (a redriven delivery, a backfill over live history).
+ */
+export const DELIVERY_LAG_MS = 60 * 60_000;
+
+/**
+ * Whether a line at `at` that is not remembered is taken as counted: as old as the latest one
+ * forgotten (`until`), and `DELIVERY_LAG_MS` behind the owner's latest line (`latest`).
+ */
+export function takenAsCounted(at: number, until: number | undefined, latest: number): boolean {
+  return until !== undefined && at <= until && at <= latest - DELIVERY_LAG_MS;
+}
+
 /** An event time as a timed ring keeps it: whole seconds, rounded up (never before the event), 0 when unknown. */
 export function secondsOf(at: number): number {
   return Number.isFinite(at) && at > 0 ? Math.ceil(at / 1000) : 0;
@@ -128,11 +144,11 @@ export interface TimedRing {
 
 /**
  * A ring that keeps the `limit` tokens of the latest event times, each with its time, and the latest
- * time of one it forgot: a token at or before that time that is not remembered cannot be told from
- * one counted and forgotten, so the owner takes it as counted (`forgotten`). What is read again
- * however late (a redriven delivery, a backfill over what live ingest counted) then counts once, at
- * the cost of never counting what is first read after `limit` newer tokens; old history read again
- * cannot push the latest tokens out of the ring.
+ * time of one it forgot: a token at or before that time that is not remembered, and an hour behind
+ * the owner's latest line, cannot be told from one counted and forgotten, so the owner takes it as
+ * counted (`forgotten`). What is read again that late (a redriven delivery, a backfill over what
+ * live ingest counted) then counts once, at the cost of never counting what is first read that late
+ * after `limit` newer tokens; old history read again cannot push the latest tokens out of the ring.
  */
 export class TimedTokenRing {
   private readonly ring: TokenRing;
@@ -190,9 +206,12 @@ export class TimedTokenRing {
     return seconds;
   }
 
-  /** Whether something at `at` is as old as the tokens forgotten: what it would count may have been counted. */
-  forgotten(at: number): boolean {
-    return this.until !== undefined && at <= this.until;
+  /**
+   * Whether something at `at` is as old as the tokens forgotten and `DELIVERY_LAG_MS` behind the
+   * owner's latest line: what it would count may have been counted (`takenAsCounted`).
+   */
+  forgotten(at: number, latest: number): boolean {
+    return takenAsCounted(at, this.until, latest);
   }
 
   add(print: string, at: number): void {
