@@ -3,6 +3,7 @@ import type { DetectorId } from '../detectors/ids.ts';
 import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
 import type { AlertKind, PlannedAlert } from './alert-policy.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
+import { unitPrefix } from './output-capture.ts';
 
 /**
  * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
@@ -32,11 +33,6 @@ function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-/** The first `chars` UTF-16 units of a text, one fewer rather than half an emoji (a surrogate pair). */
-function cutAt(text: string, chars: number): string {
-  const last = text.charCodeAt(chars - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? chars - 1 : chars);
-}
 
 /** `<head><name><tail>` on one line under 100 characters, shortening the name (a subject) when needed. */
 export function fitTitle(head: string, name: string, tail = ''): string {
@@ -45,8 +41,8 @@ export function fitTitle(head: string, name: string, tail = ''): string {
   const full = `${h}${n}${t ? ` ${t}` : ''}`;
   if (full.length <= MAX_SUBJECT_LENGTH) return full;
   const room = MAX_SUBJECT_LENGTH - h.length - (t ? t.length + 1 : 0) - 1;
-  if (room < 8) return `${cutAt(full, MAX_SUBJECT_LENGTH - 1)}…`;
-  return `${h}${cutAt(n, room)}…${t ? ` ${t}` : ''}`;
+  if (room < 8) return `${unitPrefix(full, MAX_SUBJECT_LENGTH - 1)}…`;
+  return `${h}${unitPrefix(n, room)}…${t ? ` ${t}` : ''}`;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -1,4 +1,5 @@
 import type { DetectorId } from '../detectors/ids.ts';
+import { isHighSurrogate, unitPrefix } from './output-capture.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
 export type SubjectKind = 'job' | 'agent' | 'tool' | 'route' | 'guard';
@@ -114,16 +115,13 @@ export function boundEvidence(f: Finding): Finding {
     kept[key] = value;
     room -= field.length + key.length;
   }
-  let end = Math.min(json.length, EXCERPT_CHARS);
-  const last = json.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   return {
     ...bounded,
     evidence: {
       ...kept,
       evidence_truncated: `the evidence was ${bytes} bytes of JSON, over the ${MAX_EVIDENCE_BYTES}-byte limit: its short fields are kept, the rest is cut to the start of its JSON (evidence_excerpt)`,
       evidence_bytes: bytes,
-      evidence_excerpt: json.slice(0, end),
+      evidence_excerpt: unitPrefix(json, Math.min(json.length, EXCERPT_CHARS)),
     },
   };
 }
@@ -137,8 +135,4 @@ function boundMessage(message: string): string {
   if (isHighSurrogate(message.charCodeAt(start - 1))) start -= 1;
   if (isHighSurrogate(message.charCodeAt(end - 1))) end += 1;
   return `${message.slice(0, start)}${cut(end - start)}${message.slice(end)}`;
-}
-
-function isHighSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -65,6 +65,16 @@ function charAt(text: string, i: number): { bytes: number; units: number } {
   return { bytes: 3, units: 1 };
 }
 
+/** Whether a UTF-16 unit is the first half of a surrogate pair (an astral character: an emoji). */
+export function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+/** The first `units` UTF-16 units of `text`, one fewer rather than half a surrogate pair (an emoji). */
+export function unitPrefix(text: string, units: number): string {
+  return text.slice(0, isHighSurrogate(text.charCodeAt(units - 1)) ? units - 1 : units);
+}
+
 /** The longest start of `text` that is at most `limit` bytes of UTF-8, not splitting a character. */
 export function utf8Prefix(text: string, limit: number): string {
   if (Buffer.byteLength(text, 'utf8') <= limit) return text;

@@ -1,4 +1,5 @@
 import type { ArgType } from '../config.ts';
+import { unitPrefix } from './output-capture.ts';
 import { parseTime } from './parse-time.ts';
 import { isWhollyRedacted } from './redact.ts';
 
@@ -124,8 +125,7 @@ function gotText(value: unknown): string {
   const text = value === undefined ? 'undefined' : JSON.stringify(value);
   if (text.length <= 80) return text;
   // Not between the two halves of an astral character (an emoji): a lone surrogate is no text.
-  const cut = /[\uD800-\uDBFF]/.test(text[78]) ? 78 : 79;
-  return `${text.slice(0, cut)}…`;
+  return `${unitPrefix(text, 79)}…`;
 }
 
 function kindOf(value: unknown): string {

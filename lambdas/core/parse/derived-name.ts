@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../events.ts';
 import type { AuditEvent } from '../events.ts';
+import { unitPrefix } from '../output-capture.ts';
 
 /** The fields of an event that become parts of storage keys (`events.ts` bounds them on instrumented lines). */
 const KEY_FIELDS = ['job', 'run_id', 'parent_run_id', 'agent', 'tool', 'route', 'guard', 'request_id', 'exception_id', 'call_id', 'host'] as const;
@@ -31,11 +32,9 @@ export function shortenName(name: string, suffixChars = 0): string {
   for (let bytes = Buffer.byteLength(name.slice(0, end), 'utf8'); bytes > prefixBytes; bytes = Buffer.byteLength(name.slice(0, end), 'utf8')) {
     end = Math.min(end - 1, Math.floor((end * prefixBytes) / bytes));
   }
-  // Never cut a surrogate pair in two.
-  const last = name.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
   const digest = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
-  return `${name.slice(0, end)}…${digest}`;
+  // Never cut a surrogate pair in two.
+  return `${unitPrefix(name, end)}…${digest}`;
 }
 
 /**
