@@ -50,6 +50,11 @@ const MAX_STARTS = 200;
 const MAX_ATTRIBUTED = 50;
 /** A host whose cron has been quiet this long is forgotten, as agent runs are. */
 export const HOST_TTL_MS = 30 * 86_400_000;
+
+/** When a host's state may be deleted: `HOST_TTL_MS` after its latest line, or after it is written. */
+export function hostStateExpiry(lastAt: number | undefined, now: number): number {
+  return Math.max(lastAt ?? 0, now) + HOST_TTL_MS;
+}
 /** The parsers of cron's lines: syslog text and the journal (`cronOutcome`). */
 const CRON_FORMATS: ReadonlySet<string> = new Set(['cron', 'journal']);
 
@@ -143,7 +148,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       starts: starts ?? initial.starts,
       attributed: attributed ?? initial.attributed,
       ...(lastAt !== undefined ? { lastAt } : {}),
-      expiresAt: Math.max(lastAt ?? 0, ctx.clock.now()) + HOST_TTL_MS,
+      expiresAt: hostStateExpiry(lastAt, ctx.clock.now()),
     };
     return { state, findings: [], records: [], ...handed };
   },

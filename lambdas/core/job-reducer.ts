@@ -11,7 +11,7 @@ import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
-import { median, medianOfSorted, partitionPoint, sortedCopy, sortsBefore } from './stats.ts';
+import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
@@ -291,13 +291,6 @@ function isSystemdStart(format: string | undefined, job: string, runId: string, 
  */
 function failureExitCode(marker: RunFailedMarker): Pick<CompletedRun, 'exit_code' | 'exit_code_inferred'> {
   return marker.exit_code ? { exit_code: marker.exit_code } : { exit_code: 1, exit_code_inferred: true };
-}
-
-/** Removes, in place, the entries `drop` matches. */
-function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
-  let kept = 0;
-  for (let i = 0; i < list.length; i++) if (!drop(list[i])) list[kept++] = list[i];
-  list.length = kept;
 }
 
 /** Whether an end seen on `host` may close a run started on `other` (an unknown host may be either). */

@@ -1,3 +1,10 @@
+/** Removes, in place, the entries `drop` matches. */
+export function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (!drop(list[i])) list[kept++] = list[i];
+  list.length = kept;
+}
+
 /**
  * Whether `a` sorts before `b` as a `Float64Array` sorts numbers: ascending, -0 before +0, NaN
  * last. The medians below and the job reducer's sorted windows order values this way, so they

@@ -1,9 +1,10 @@
-import { HOST_TTL_MS } from './cron-host-reducer.ts';
+import { hostStateExpiry } from './cron-host-reducer.ts';
 import type { AuditEvent, RunStart, UnitStarting } from './events.ts';
 import { shortenName } from './parse/derived-name.ts';
 import { systemdRunId } from './parse/run-ids.ts';
 import { isUnitName } from './parse/systemd.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
+import { removeWhere } from './stats.ts';
 
 /**
  * Which unit an older systemd's `Starting D...` is about. systemd before 249 (Ubuntu 20.04's 245,
@@ -301,7 +302,7 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
       units,
       pending,
       ...(lastAt !== undefined ? { lastAt } : {}),
-      expiresAt: Math.max(lastAt ?? 0, ctx.clock.now()) + HOST_TTL_MS,
+      expiresAt: hostStateExpiry(lastAt, ctx.clock.now()),
     };
     return { state, findings: [], records: [], ...handed };
   },
@@ -309,10 +310,3 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
     return state.expiresAt;
   },
 };
-
-/** Removes, in place, the entries `drop` matches. */
-function removeWhere<T>(list: T[], drop: (item: T) => boolean): void {
-  let kept = 0;
-  for (let i = 0; i < list.length; i++) if (!drop(list[i])) list[kept++] = list[i];
-  list.length = kept;
-}
