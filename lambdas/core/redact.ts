@@ -462,9 +462,9 @@ export class Redactor {
    * (`token:[REDACTED:secret-assignment]#Xy3_9aB-`): two names stay two, the same name gets the
    * same fingerprint on every run, and a secret redacted elsewhere (`mysqldump -pS3cret`) keeps
    * the name whatever its value, also after it changes. A config key goes through this too.
+   * `clean`: the name as text redaction gives it, when the caller has it already.
    */
-  redactName(name: string): string {
-    const clean = this.redactText(name);
+  redactName(name: string, clean = this.redactText(name)): string {
     if (clean === name) return name;
     const asName = this.apply(name, true).out;
     return asName === clean ? clean : `${clean}#${fingerprint(asName)}`;
@@ -515,7 +515,8 @@ export class Redactor {
       let clean = verdict.secret && isReplaceable(item) ? redactionMarker(SECRET_FIELD_RULE) : this.walk(item, depth + 1);
       if (depth === 0 && clean !== item && typeof item === 'string') {
         if (IDENTITY_FIELDS.has(key)) clean = `${clean as string}#${fingerprint(item)}`;
-        else if (NAME_FIELDS.has(key)) clean = this.redactName(item);
+        // A name field is not a secret's key, so `clean` is the name redacted as text.
+        else if (NAME_FIELDS.has(key)) clean = this.redactName(item, clean as string);
       }
       if (entries === undefined && (clean !== item || verdict.key !== key)) entries = Object.entries(source).slice(0, index);
       entries?.push([verdict.key, clean]);
