@@ -42,7 +42,7 @@ const STARTING = /^Starting (.+?)(?:\.\.\.|…)?\s*$/s;
 const FINISHED = /^Finished (.+?)\.?\s*$/s;
 const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
-const OTHER_LIFECYCLE = /^(?:Starting .+|Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|Unit \S+ entered failed state\.?|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
+const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|Unit \S+ entered failed state\.?|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
 
 /** Whether a name is a systemd unit's (`backup.service`, `backup@home.service`), not a description. */
 export function isUnitName(name: string): boolean {
@@ -73,6 +73,10 @@ function jobOfSubject(subject: string): string {
   const dash = subject.indexOf(' - ');
   if (dash > 0 && UNIT_NAME.test(subject.slice(0, dash))) return subject.slice(0, dash);
   return subject;
+}
+
+function runStart(job: string, at: number, host: string | undefined): RunStart {
+  return defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host });
 }
 
 function endOk(job: string, host: string | undefined): RunEnd {
@@ -136,15 +140,14 @@ function systemdBodies(message: string, at: number, host: string | undefined, fi
   const started = STARTED.exec(message);
   if (started) {
     if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
-    const job = fields.unit ?? jobOfSubject(started[1]);
-    return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host })];
+    return [runStart(fields.unit ?? jobOfSubject(started[1]), at, host)];
   }
   const starting = STARTING.exec(message);
   if (starting) {
     // The unit from the journal record's UNIT field, else from a message that names it.
     const job = fields.unit ?? jobOfSubject(starting[1]);
     if (!UNIT_NAME.test(job)) return [defined<UnitStarting>({ type: 'unit.starting', description: starting[1], host })];
-    return [defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host })];
+    return [runStart(job, at, host)];
   }
   const finished = FINISHED.exec(message);
   if (finished) {
