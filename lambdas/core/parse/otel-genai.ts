@@ -357,9 +357,11 @@ export const otelGenAiParser: LineParser = {
       // agent's action; its tool arguments are checked all the same.
       const owner = agentAncestor(span, byId);
       const agent = owner ? (agentNames.get(owner.id) ?? str(span.attrs, 'gen_ai.agent.name') ?? str(span.resource, 'service.name') ?? 'unknown-agent') : undefined;
+      // The fields of the owner's action for this span.
+      const common = owner ? { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace } : undefined;
       if (op === 'execute_tool') {
         const tool = str(span.attrs, 'gen_ai.tool.name') ?? (span.name.startsWith('execute_tool ') ? span.name.slice('execute_tool '.length).trim() : undefined) ?? 'unknown-tool';
-        if (owner) emit('agent.action', span.end, { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace, action: 'tool_call', name: tool });
+        if (common) emit('agent.action', span.end, { ...common, action: 'tool_call', name: tool });
         const args = parseArguments(span.attrs.get('gen_ai.tool.call.arguments'));
         const callId = str(span.attrs, 'gen_ai.tool.call.id');
         // Without a run, the span id is the call's identity (a redelivered span is judged once).
@@ -367,8 +369,7 @@ export const otelGenAiParser: LineParser = {
         if (args) emit('tool.call', span.start, { ts: span.start, tool, args, ...run, span_id: span.id, ...(callId ? { call_id: callId } : {}) });
         continue;
       }
-      if (!owner) continue;
-      const common = { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace };
+      if (!common) continue;
       // Older instrumentations name them prompt_tokens and completion_tokens (the deprecated names).
       const tokensIn = num(span.attrs, 'gen_ai.usage.input_tokens') ?? num(span.attrs, 'gen_ai.usage.prompt_tokens');
       const tokensOut = num(span.attrs, 'gen_ai.usage.output_tokens') ?? num(span.attrs, 'gen_ai.usage.completion_tokens');
