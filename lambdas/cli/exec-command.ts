@@ -6,9 +6,9 @@ import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
-import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
+import { MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
 import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8Prefix, utf8Suffix } from '../core/output-capture.ts';
-import { shortenName } from '../core/parse/derived-name.ts';
+import { boundKeyFieldsOf, shortenName } from '../core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
 import { LAUNCH_ENV } from './launch-env.ts';
 
@@ -116,7 +116,9 @@ class RunLineWriter {
 
   /** Writes the line redacted, and returns what it wrote. */
   write(line: RunLine): RunLine {
-    const clean = withinIdentifierBound(withinExcerptLimit(this.redactor.redactValue(line)));
+    // The key fields within the identifier bound after redaction too, as a reader bounds the names it
+    // derives: a rule that rewrote one (a run id given a fingerprint) may have made it longer.
+    const clean = boundKeyFieldsOf(withinExcerptLimit(this.redactor.redactValue(line)));
     const text = `${JSON.stringify(clean)}\n`;
     if (this.file !== undefined) {
       try {
@@ -165,25 +167,6 @@ function outputFacts(capture: OutputCapture, redactor: Redactor): Record<string,
     output_tail: utf8Suffix(clean, OUTPUT_EXCERPT_BYTES),
     output_redacted_bytes: Buffer.byteLength(clean, 'utf8'),
   };
-}
-
-/** The fields of a run line that become parts of storage keys. */
-const KEY_FIELDS = ['job', 'run_id', 'host'] as const;
-
-/**
- * The key fields within the identifier bound after redaction too, as a reader bounds the names it
- * derives (`boundKeyFields`): a rule that rewrote one (a run id given a fingerprint) may have made
- * it longer, and the reader would reject the whole line.
- */
-function withinIdentifierBound(line: RunLine): RunLine {
-  let bounded: RunLine | undefined;
-  for (const key of KEY_FIELDS) {
-    const value = line[key];
-    if (typeof value !== 'string' || identifierFits(value)) continue;
-    bounded ??= { ...line };
-    (bounded as Record<string, unknown>)[key] = shortenName(value);
-  }
-  return bounded ?? line;
 }
 
 /** Appends, creating the file's folder when it is missing (`/var/log/silent-audit/` on first use). */
@@ -360,41 +343,30 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     if (group === 'own' && child?.pid !== undefined && child.exitCode === null && child.signalCode === null) forward('SIGTERM');
   };
   process.once('exit', stopOrphan);
-  let durationMs: number;
-  let endedAt: number;
   let pipesClosed: Promise<void> = Promise.resolve();
-  let counted: { bytes: typeof streamBytes; summary: Record<string, unknown> } = { bytes: streamBytes, summary: {} };
   try {
-    try {
-      child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own', env: opts.env ?? LAUNCH_ENV });
-      const exiting = waitForExit(child);
-      pipesClosed = waitForPipes(child);
-      for (const name of ['stdout', 'stderr'] as const) {
-        const stream = child[name];
-        if (!stream) continue;
-        stream.on('data', (chunk: Buffer) => {
-          capture.write(chunk, name);
-          streamBytes[name] += chunk.length;
-        });
-        stream.pipe(opts[name], { end: false });
-      }
-      ended = await exiting;
-    } catch (error) {
-      ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
+    child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own', env: opts.env ?? LAUNCH_ENV });
+    const exiting = waitForExit(child);
+    pipesClosed = waitForPipes(child);
+    for (const name of ['stdout', 'stderr'] as const) {
+      const stream = child[name];
+      if (!stream) continue;
+      stream.on('data', (chunk: Buffer) => {
+        capture.write(chunk, name);
+        streamBytes[name] += chunk.length;
+      });
+      stream.pipe(opts[name], { end: false });
     }
-    durationMs = Math.round(performance.now() - t0);
-    endedAt = clock();
-    // What the command wrote before it exited is still in the pipes: read it, unless a process it
-    // left behind holds them open, or we are told to stop.
-    if (!ended.spawnError) await Promise.race([pipesClosed, delay(PIPE_GRACE_MS), stopped]);
-    counted = { bytes: { ...streamBytes }, summary: outputFacts(capture, redactor) };
-  } finally {
-    if (!ended) {
-      for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
-      stopOrphan();
-      process.off('exit', stopOrphan);
-    }
+    ended = await exiting;
+  } catch (error) {
+    ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
   }
+  const durationMs = Math.round(performance.now() - t0);
+  const endedAt = clock();
+  // What the command wrote before it exited is still in the pipes: read it, unless a process it
+  // left behind holds them open, or we are told to stop.
+  if (!ended.spawnError) await Promise.race([pipesClosed, delay(PIPE_GRACE_MS), stopped]);
+  const counted = { bytes: { ...streamBytes }, summary: outputFacts(capture, redactor) };
   process.off('exit', stopOrphan);
 
   let exitCode: number;

@@ -46,17 +46,24 @@ export function shortenName(name: string, suffixChars = 0): string {
 export function boundKeyFields(events: AuditEvent[]): AuditEvent[] {
   let out: AuditEvent[] | undefined;
   for (let i = 0; i < events.length; i++) {
-    const body = events[i].body as unknown as Record<string, unknown>;
-    let fixed: Record<string, unknown> | undefined;
-    for (const key of KEY_FIELDS) {
-      const value = body[key];
-      if (typeof value !== 'string' || identifierFits(value)) continue;
-      fixed ??= { ...body };
-      fixed[key] = shortenName(value);
-    }
-    if (!fixed) continue;
+    const body = events[i].body;
+    const fixed = boundKeyFieldsOf(body);
+    if (fixed === body) continue;
     out ??= events.slice();
-    out[i] = { ...events[i], body: fixed as never };
+    out[i] = { ...events[i], body: fixed };
   }
   return out ?? events;
+}
+
+/** One body with every key field within the identifier bound: the same object when nothing changed. */
+export function boundKeyFieldsOf<T extends object>(body: T): T {
+  const fields = body as Record<string, unknown>;
+  let fixed: Record<string, unknown> | undefined;
+  for (const key of KEY_FIELDS) {
+    const value = fields[key];
+    if (typeof value !== 'string' || identifierFits(value)) continue;
+    fixed ??= { ...fields };
+    fixed[key] = shortenName(value);
+  }
+  return (fixed as T | undefined) ?? body;
 }
