@@ -9,6 +9,7 @@
 
 import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
 import { utf8Prefix } from '../core/output-capture.ts';
+import { isPlainObject } from '../core/own-property.ts';
 import { checkToolArgs } from '../core/tool-args.ts';
 
 /** A value as a message names it: `NaN`, `-0.2`, `the string "0.05"`, `null`, `a list`, `a Map`. */
@@ -20,12 +21,6 @@ export function described(value: unknown): string {
   if (typeof value !== 'object') return typeof value;
   const name = (Object.getPrototypeOf(value) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
   return typeof name === 'string' && name !== '' && name !== 'Object' ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object';
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value) as unknown;
-  return proto === Object.prototype || proto === null;
 }
 
 /**

@@ -16,3 +16,10 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
 export function ownValue<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
   return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+/** Whether a value is a plain object (`{…}` or `Object.create(null)`), not an array, a class instance or a Map. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}

@@ -1,4 +1,5 @@
 import { identifierFits, type InstrumentedType } from '../events.ts';
+import { isPlainObject } from '../own-property.ts';
 import { parseTime } from '../parse-time.ts';
 
 /**
@@ -45,12 +46,6 @@ const oneOf = (values: readonly string[]): Check => {
   const set = new Set(values);
   return (v) => typeof v === 'string' && set.has(v);
 };
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v) as unknown;
-  return proto === Object.prototype || proto === null;
-}
 
 const required = (key: string, check: Check, copy?: Copy): Field => ({ key, optional: false, check, copy });
 const optional = (key: string, check: Check, copy?: Copy): Field => ({ key, optional: true, check, copy });
