@@ -247,6 +247,11 @@ export function runningTreesToJudge(trees: readonly TreeSnapshot[], stateOf: (ag
   });
 }
 
+/** What was reported of a root already: in its judged entry, and noted on its run before (`fired_before`). */
+function alreadyFired(prev: JudgedRoot | undefined, tree: TreeSnapshot): Set<string> {
+  return new Set([...(prev?.fired ?? []), ...(tree.fired_before ?? [])]);
+}
+
 function firedId(f: { detector: DetectorId; run_id?: string }): string {
   return `${f.detector}#${f.run_id ?? ''}`;
 }
@@ -498,7 +503,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         // phase (only its fired ids grow), so that the full judgement of this view still happens.
         if (prev && tree.facts <= prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
-        const already = new Set([...(prev?.fired ?? []), ...(tree.fired_before ?? [])]);
+        const already = alreadyFired(prev, tree);
         const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options).filter((f) => !already.has(firedId(f)));
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
@@ -513,7 +518,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       if (prev && (tree.facts < prev.facts || (tree.facts === prev.facts && prev.phase !== 'running' && (prev.phase === 'ended' || tree.phase === 'stale')))) continue;
       options ??= resolveAgentOptions(ctx.config, subject);
       const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
-      const already = new Set([...(prev?.fired ?? []), ...(tree.fired_before ?? [])]);
+      const already = alreadyFired(prev, tree);
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
       const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
