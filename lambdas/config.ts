@@ -264,8 +264,9 @@ export const ArgTypeSchema = z.union([
 const ToolArgsSchema = z.record(z.string(), ArgTypeSchema).superRefine((args, ctx) => {
   const first = new Map<string, string>();
   for (const path of Object.keys(args)) {
-    const same = first.get(canonicalArgPath(path));
-    if (same === undefined) first.set(canonicalArgPath(path), path);
+    const canonical = canonicalArgPath(path);
+    const same = first.get(canonical);
+    if (same === undefined) first.set(canonical, path);
     else ctx.addIssue({ code: 'custom', path: [path], message: `the same path as ${same} ([] and [*] both mean every item): keep one of them` });
   }
 });
