@@ -13,7 +13,7 @@ import {
 import { textTable } from '../core/text-table.ts';
 import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
-import { DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
+import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 /** Where the registry lives, opened for one command. */
 interface OpenedRegistry {
@@ -30,18 +30,12 @@ interface OpenedRegistry {
 export async function openRegistry(spec: string, table: string | undefined, { readOnly = false } = {}): Promise<OpenedRegistry> {
   if (spec === 'memory') throw new StoreSpecError('--store memory: the exception registry must persist; use local, http://host:port or aws');
   // Read-only (`list`): a registry that is not there is an error, never created and listed as empty.
-  const opened = await openStore(spec, { table, acceptsAws: true, readOnly, whenMissing: registryMissing });
+  const opened = await openStore(spec, { table, acceptsAws: true, readOnly, whenMissing: addFirstHint('exceptions', 'an exception') });
   if (!opened.exceptions) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);
   }
   return { registry: opened.exceptions, description: opened.description, close: () => opened.close() };
-}
-
-/** What to do when `list` finds no registry: add an exception (or scan) there first. */
-function registryMissing(spec: string): string {
-  if (spec === 'local') return 'run `silent-audit exceptions add …` (or `silent-audit scan --store local <log files>`) in this folder first, or run this in the folder that holds the store';
-  return `add an exception there first (\`silent-audit exceptions add --store ${spec} …\`), or name the table with --table`;
 }
 
 interface CommonOptions {

@@ -7,7 +7,7 @@ import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
-import { DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
+import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 interface OpenedSnoozes {
   readonly store: SnoozeStore;
@@ -23,18 +23,12 @@ interface OpenedSnoozes {
 export async function openSnoozeStore(spec: string, table: string | undefined, cwd = process.cwd(), { readOnly = false } = {}): Promise<OpenedSnoozes> {
   if (spec === 'memory') throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
   // Read-only (`list`): a store that is not there is an error, never created and listed as empty.
-  const opened = await openStore(spec, { table, cwd, acceptsAws: true, readOnly, whenMissing: snoozesMissing });
+  const opened = await openStore(spec, { table, cwd, acceptsAws: true, readOnly, whenMissing: addFirstHint('snooze', 'a snooze') });
   if (!opened.dynamo) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
   }
   return { store: new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table), description: opened.description, close: () => opened.close() };
-}
-
-/** What to do when `list` finds no store: add a snooze (or scan) there first. */
-function snoozesMissing(spec: string): string {
-  if (spec === 'local') return 'run `silent-audit snooze add …` (or `silent-audit scan --store local <log files>`) in this folder first, or run this in the folder that holds the store';
-  return `add a snooze there first (\`silent-audit snooze add --store ${spec} …\`), or name the table with --table`;
 }
 
 interface CommonOptions {

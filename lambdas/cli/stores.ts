@@ -222,3 +222,14 @@ export async function runWithStore<T extends { readonly description: string; clo
     await opened.close();
   }
 }
+
+/**
+ * What to do when a registry command's `list` finds no store (`whenMissing`): add an entry (or
+ * scan) there first. `command`: `exceptions` or `snooze`; `entry`: `an exception`, `a snooze`.
+ */
+export function addFirstHint(command: string, entry: string): (spec: string) => string {
+  return (spec) =>
+    spec === 'local'
+      ? `run \`silent-audit ${command} add …\` (or \`silent-audit scan --store local <log files>\`) in this folder first, or run this in the folder that holds the store`
+      : `add ${entry} there first (\`silent-audit ${command} add --store ${spec} …\`), or name the table with --table`;
+}
