@@ -16,6 +16,7 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
 import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
+import { plural } from '../core/report/format.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -399,7 +400,7 @@ function inFlightNote({ at, requests, agentRuns }: InFlight, nowGiven: boolean):
   if (requests + agentRuns === 0) return undefined;
   const parts: string[] = [];
   if (agentRuns > 0) parts.push(`${agentRuns} agent run${agentRuns === 1 ? '' : 's'} that never logged ${agentRuns === 1 ? 'its' : 'their'} end (judged after an hour with no line)`);
-  if (requests > 0) parts.push(`${requests.toLocaleString('en-US')} route request${requests === 1 ? '' : 's'} waiting for a retry (counted 20 minutes after ${requests === 1 ? 'its' : 'their'} last attempt)`);
+  if (requests > 0) parts.push(`${plural(requests, 'route request')} waiting for a retry (counted 20 minutes after ${requests === 1 ? 'its' : 'their'} last attempt)`);
   const it = requests + agentRuns === 1 ? 'it' : 'them';
   return (
     `Still in flight at ${isoTime(at)}, ${nowGiven ? 'the --now given' : 'the latest event'}, so not judged yet: ${parts.join('; ')}. ` +
