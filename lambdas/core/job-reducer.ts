@@ -10,6 +10,7 @@ import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
+import { keyNamesRun, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
@@ -550,16 +551,18 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   // The older slots are judged as the others, with no open runs: those are judged once, above.
   const inputs = older.expected.length > 0 ? [{ ...input, ...older, open: [] }, input] : [input];
   const findings = inputs.flatMap((i) => ABSENCE_DETECTORS.flatMap((d) => d.check(i).map((draft) => toFinding(draft, d.meta, ctx.config))));
-  const unfinished = findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id!);
+  // The runs reported now, by id and start (an id may be open twice: only the one reported is remembered).
+  const unfinished = findings
+    .filter((f) => f.detector === 'run-unfinished')
+    .flatMap((f) => input.open.filter((r) => r.run_id === f.run_id && isoTime(r.startedAt) === f.evidence?.started_at).map(unfinishedRunKey));
   const advanced = slots.expected.length > 0;
   if (findings.length === 0 && !advanced && olderSpan === undefined) return { state, findings: [], records: [] };
-  const openIds = new Set(state.open.map((r) => r.run_id));
   const { absenceOlder: _judged, ...rest } = state;
   return {
     state: {
       ...(olderSpan ? rest : state),
       absenceCheckedUntil: advanced ? slots.expected[slots.expected.length - 1] : state.absenceCheckedUntil,
-      unfinishedReported: [...reported, ...unfinished].filter((id) => openIds.has(id)),
+      unfinishedReported: [...new Set([...reported, ...unfinished])].filter((key) => input.open.some((r) => keyNamesRun(key, r))),
     },
     findings,
     records: [],
@@ -750,9 +753,11 @@ export const jobReducer: SubjectReducer<JobState> = {
           remember(token, event.at);
         }
         const d = edit();
-        // An id reported unfinished whose run has ended since names a new run now, which may be reported in turn.
-        if (d.unfinishedReported?.includes(body.run_id) && !state.open.some((r) => r.run_id === body.run_id)) {
-          d.unfinishedReported = d.unfinishedReported.filter((id) => id !== body.run_id);
+        // Runs reported unfinished that have ended since are forgotten: an id remembered alone (older
+        // states) whose runs have all ended names a new run now, which may be reported in turn.
+        if (d.unfinishedReported?.length) {
+          const stillOpen = state.open.map((r) => ({ run_id: r.run_id, startedAt: r.at }));
+          d.unfinishedReported = d.unfinishedReported.filter((key) => stillOpen.some((r) => keyNamesRun(key, r)));
         }
         const open = ownOpen();
         open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format });

@@ -1,6 +1,21 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
-import type { AbsenceDetector } from './types.ts';
+import type { AbsenceDetector, OpenRunView } from './types.ts';
+
+/**
+ * How a run reported unfinished is remembered: its id and its start time, since an id may name a
+ * new run while an older run with it is still open (a job that always logs run_id "1").
+ */
+export function unfinishedRunKey(run: OpenRunView): string {
+  return `${run.run_id}@${run.startedAt}`;
+}
+
+/** Whether a remembered key names a run: its `unfinishedRunKey`, or its id alone, as states written before the key hold it. */
+export function keyNamesRun(key: string, run: OpenRunView): boolean {
+  return key === unfinishedRunKey(run) || key === run.run_id;
+}
+
+const wasReported = (reported: ReadonlySet<string>, run: OpenRunView) => reported.has(unfinishedRunKey(run)) || reported.has(run.run_id);
 
 export const runUnfinishedDetector: AbsenceDetector = {
   kind: 'absence',
@@ -21,7 +36,7 @@ export const runUnfinishedDetector: AbsenceDetector = {
   check(input) {
     if (!input.endsLogged) return [];
     return input.open
-      .filter((run) => !input.reportedUnfinished.has(run.run_id) && input.now - run.startedAt > input.maxRuntimeMs)
+      .filter((run) => !wasReported(input.reportedUnfinished, run) && input.now - run.startedAt > input.maxRuntimeMs)
       .map((run) => ({
         subject: input.job,
         run_id: run.run_id,

@@ -120,7 +120,7 @@ export interface AbsenceCheckInput {
   readonly maxRuntimeMs: number;
   /** How max runtime was set, for messages: `configured` or `3× the median duration`. */
   readonly maxRuntimeSource: string;
-  /** Open runs already reported as unfinished. */
+  /** Open runs already reported as unfinished, by `unfinishedRunKey` (id@start), or by id alone in older states. */
   readonly reportedUnfinished: ReadonlySet<string>;
   readonly lastRunAt?: number;
 }

@@ -170,6 +170,34 @@ describe('job absence, judged by the sweep', () => {
     expect(swept.findings).toEqual([expect.objectContaining({ detector: 'run-unfinished', run_id: 'nb-29', ts: '2026-10-30T03:00:00Z' })]);
   });
 
+  it('reports a run unfinished whose id an older run, reported unfinished and still open, uses too', () => {
+    // Prepare: nb-29 (a job that logs one id for every run) reported unfinished and never ended; the next day's run uses its id again
+    const state = jobReducer.apply(backupRuns([28]), 'nightly-backup', [ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-29T01:30:00Z')).state;
+    const reported = jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T03:01:00Z'));
+    const next = jobReducer.apply(reported.state, 'nightly-backup', [ev('2026-10-30T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-30T01:30:00Z'));
+
+    // Act
+    const swept = jobReducer.tick!(next.state, 'nightly-backup', ctxAt('2026-10-30T03:01:00Z'));
+    const later = jobReducer.tick!(swept.state, 'nightly-backup', ctxAt('2026-10-31T00:00:00Z'));
+
+    // Assess: each run reported once
+    expect(next.state.open.map((r) => r.run_id)).toEqual(['nb-29', 'nb-29']);
+    expect(swept.findings).toEqual([expect.objectContaining({ detector: 'run-unfinished', run_id: 'nb-29', ts: '2026-10-30T03:00:00Z' })]);
+    expect(later.findings.filter((f) => f.detector === 'run-unfinished')).toEqual([]);
+  });
+
+  it('reads a state that remembers a reported run by its id alone (written before the start time was kept)', () => {
+    // Prepare: nb-29 open, remembered as reported by its id alone
+    const state = jobReducer.apply(backupRuns([28]), 'nightly-backup', [ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-29T01:30:00Z')).state;
+    const older: JobState = { ...state, unfinishedReported: ['nb-29'] };
+
+    // Act
+    const swept = jobReducer.tick!(older, 'nightly-backup', ctxAt('2026-10-29T03:01:00Z'));
+
+    // Assess
+    expect(swept.findings.filter((f) => f.detector === 'run-unfinished')).toEqual([]);
+  });
+
   it('never reports unfinished runs of a job whose runs log no end (cron CMD lines)', () => {
     const cronStart = ev('2026-10-29T01:30:00Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:1:x', host: 'web1' });
     const state = jobReducer.apply(initialJobState('/usr/local/bin/backup.sh'), '/usr/local/bin/backup.sh', [cronStart], ctxAt('2026-10-29T01:30:00Z')).state;
