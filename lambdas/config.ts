@@ -424,7 +424,9 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
  * A job's name as its log lines give it: redacted as a name (`redactName`, with the config's own
  * `redact` patterns), then shortened when longer than an identifier may be (`shortenName`), as a
  * line is where it enters the pipeline. A `jobs` key, a snooze's subject (in the config or from
- * `snooze add`) and a maintenance window's subjects go through it, so they name that job.
+ * `snooze add`) and a maintenance window's subjects go through it, so they name that job; an
+ * exception's guard (in the config or from `exceptions add`) too, so it names the guard its
+ * bypass lines name.
  */
 export function nameAsLogged(name: string, config: { readonly redact?: Config['redact'] } = {}): string {
   return shortenName(redactorFor(config).redactName(name));
@@ -436,7 +438,9 @@ export function nameAsLogged(name: string, config: { readonly redact?: Config['r
  * a name longer than an identifier may be is shortened (`shortenName`). A `jobs` key, a snooze's
  * subject and a maintenance window's subjects written as the crontab holds the command go through
  * the same steps (`redactName`, which also keeps a task name like `token:refresh` apart from
- * `token:purge`), so that they name that job. Two keys that become one name are an issue.
+ * `token:purge`), so that they name that job. An exception's guard goes through them too: a
+ * `guard.bypass` line's `guard` is a name, so `password:policy` is redacted there as well. Two
+ * keys that become one name are an issue.
  */
 function withNamesAsLogged(config: Config): { config: Config; issues: Array<{ path: PropertyKey[]; message: string }> } {
   const asLogged = (name: string) => nameAsLogged(name, config);
@@ -463,7 +467,11 @@ function withNamesAsLogged(config: Config): { config: Config; issues: Array<{ pa
     const subjects = w.subjects.map(asLogged);
     return subjects.every((s, i) => s === w.subjects[i]) ? w : ((changed = true), { ...w, subjects });
   });
-  return { config: changed ? { ...config, jobs, snoozes, maintenance_windows: windows } : config, issues };
+  const exceptions = config.exceptions.map((e) => {
+    const guard = asLogged(e.guard);
+    return guard === e.guard ? e : ((changed = true), { ...e, guard });
+  });
+  return { config: changed ? { ...config, jobs, snoozes, maintenance_windows: windows, exceptions } : config, issues };
 }
 
 /**

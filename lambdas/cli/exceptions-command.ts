@@ -76,7 +76,7 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
       for (const d of seeded.differing) {
         process.stderr.write(`note: the config's ${d.id} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
       }
-      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days }, say: (l) => process.stdout.write(`${l}\n`), json: o.json });
+      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${l}\n`), json: o.json });
     },
     (error) => (error instanceof ExceptionRefusedError ? error.message : undefined),
     `--store ${o.store}`,

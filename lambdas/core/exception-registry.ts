@@ -1,4 +1,4 @@
-import type { Config, ExceptionConfig } from '../config.ts';
+import { type Config, type ExceptionConfig, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { parseTime } from './parse-time.ts';
@@ -53,10 +53,12 @@ export interface RegistryRules {
   readonly now: number;
   /** `defaults.max_exception_days` (90 unless configured). */
   readonly maxDays: number;
+  /** The config's `redact`: a new exception's guard is stored as bypass lines name it (`nameAsLogged`). */
+  readonly redact?: Config['redact'];
 }
 
 export function registryRules(config: Config, clock: Clock): RegistryRules {
-  return { now: clock.now(), maxDays: config.defaults.max_exception_days };
+  return { now: clock.now(), maxDays: config.defaults.max_exception_days, redact: config.redact };
 }
 
 /** An exception's standing at a moment: what a bypass under it at that moment would meet. */
@@ -144,11 +146,15 @@ export interface NewExceptionRequest {
   readonly by: string;
 }
 
-/** Judges an `exceptions add` request and builds the record it stores; throws `ExceptionRefusedError`. */
+/**
+ * Judges an `exceptions add` request and builds the record it stores; throws `ExceptionRefusedError`.
+ * The guard is stored as bypass lines name it (`nameAsLogged`, with the config's `redact`), as a
+ * config entry's is: `password:policy` is the guard its lines call `password:[REDACTED:…]#…`.
+ */
 export function newException(request: Partial<NewExceptionRequest>, rules: RegistryRules): GuardException {
   const id = required(request.id, 'an exception needs an id, e.g. EX-13');
   if (!ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
-  const guard = required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction');
+  const guard = nameAsLogged(required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction'), rules);
   const reason = required(request.reason, 'an exception needs a reason: why may the guard be bypassed?');
   const owner = required(request.owner, 'an exception needs an owner who answers for it, e.g. alice@example.com');
   const expires = checkExpiry(request.expires, rules);

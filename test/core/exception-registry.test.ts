@@ -1,13 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-store.ts';
-import { currentActor, validateConfig } from '../../lambdas/config.ts';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { type Config, currentActor, validateConfig } from '../../lambdas/config.ts';
+import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
 import {
+  addException,
   daysBetween,
   exceptionStanding,
   expiringExceptions,
   parseDay,
   registryForBatch,
+  registryRules,
 } from '../../lambdas/core/exception-registry.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { exception } from '../detectors/guard-fixtures.ts';
 import { ev } from '../helpers/events.ts';
 
@@ -70,5 +78,41 @@ describe('exception registry rules', () => {
     expect(currentActor({ USER: 'bob' })).toBe('bob');
     expect(currentActor({ USERNAME: 'win-bob' })).toBe('win-bob');
     expect(currentActor({}).length).toBeGreaterThan(0);
+  });
+});
+
+describe('exceptions for a guard whose name redaction rewrites', () => {
+  /** The guard bypass lines as the parser gives them: `password:policy` is redacted as a name. */
+  function bypassLines(config: Config, lines: readonly Record<string, unknown>[]): AuditEvent[] {
+    return lines.flatMap((body, i) => {
+      const outcome = parseLine(JSON.stringify({ type: 'guard.bypass', actor: 'importer', ...body }), { source: { origin: 'test', line: i + 1 }, now: clock.now(), redactor: redactorFor(config) });
+      if (outcome.kind !== 'events') throw new Error(`line ${i + 1} was not parsed: ${outcome.kind}`);
+      return outcome.events;
+    });
+  }
+
+  it('covers the bypasses of that guard and counts them, for a config entry and one added with the CLI', async () => {
+    // Prepare
+    const config = validateConfig({
+      exceptions: [{ id: 'EX-1', guard: 'password:policy', reason: 'legacy import needs weak passwords', owner: 'alice@example.com', expires: '2026-12-31' }],
+    });
+    const states = new MemoryAuditStore();
+    const store = new MemoryExceptionStore(states);
+    await addException(store, { id: 'EX-2', guard: 'token:rotate', reason: 'rotation job is rewritten', owner: 'bob@example.com', expires: '2026-12-31', by: 'bob' }, registryRules(config, { now: () => Date.parse('2026-10-14T12:00:00Z') }));
+    const events = bypassLines(config, [
+      { ts: '2026-10-15T09:30:00Z', guard: 'password:policy', exception_id: 'EX-1' },
+      { ts: '2026-10-15T09:31:00Z', guard: 'token:rotate', exception_id: 'EX-2' },
+    ]);
+    // Act
+    const exceptions = await registryForBatch(events, store, config, clock);
+    const { findings } = await processBatch(events, REDUCERS, states, { config, clock, exceptions });
+    const listed = await store.list();
+    // Assess
+    expect(events[0].body).toMatchObject({ guard: expect.stringMatching(/^password:\[REDACTED:secret-assignment\]#/) });
+    expect(findings).toEqual([]);
+    expect(listed.map((e) => [e.id, e.guard, e.bypass_count])).toEqual([
+      ['EX-1', (events[0].body as GuardBypass).guard, 1],
+      ['EX-2', (events[1].body as GuardBypass).guard, 1],
+    ]);
   });
 });
