@@ -99,15 +99,20 @@ function dateProblem(text: string, expected: string): string {
   return `${dayZero ? `there is no day 00 (in ${text.slice(0, 10)})` : why}; ${expected}`;
 }
 
-/** A day (`YYYY-MM-DD`); an ISO time after it is allowed, and dropped where the day is used. */
+/**
+ * A day (`YYYY-MM-DD`). An ISO time after it is allowed and read as the UTC day of that moment, its
+ * offset included (`2026-10-16T01:00:00+05:00` is 2026-10-15; a time without an offset is UTC), as
+ * a YAML timestamp is: expiries are UTC days.
+ */
 const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY-MM-DD)' }).transform((v, ctx) => {
   if (v instanceof Date && Number.isNaN(v.getTime())) return (ctx.addIssue({ code: 'custom', message: 'expected a date (YYYY-MM-DD): this one does not exist' }), z.NEVER);
   const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
-  if (calendarDay(s.slice(0, 10)) === undefined || (s.length > 10 && (s[10] !== 'T' || Number.isNaN(parseTime(s))))) {
+  const at = s.length > 10 && s[10] === 'T' ? parseTime(s) : Number.NaN;
+  if (calendarDay(s.slice(0, 10)) === undefined || (s.length > 10 && Number.isNaN(at))) {
     ctx.addIssue({ code: 'custom', message: dateProblem(s, 'expected a date (YYYY-MM-DD)') });
     return z.NEVER;
   }
-  return s;
+  return s.length > 10 ? new Date(at).toISOString().slice(0, 10) : s;
 });
 
 /**

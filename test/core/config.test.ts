@@ -224,6 +224,25 @@ tools:
     expect(problems).toEqual([expect.stringMatching(/^exceptions\.0\.owner: an exception needs an owner/), expect.stringMatching(/^exceptions\.0\.expires: expected a date/)]);
   });
 
+  it("reads an exception's expiry given as a time as the UTC day of that moment, its offset included", () => {
+    // Prepare: 01:00 at +05:00 is the 15th in UTC, 23:00 at -05:00 the 16th; no offset is UTC
+    const text = `exceptions:
+  - { id: EX-EAST, guard: g, reason: r, owner: o@example.com, expires: "2026-10-16T01:00:00+05:00" }
+  - { id: EX-WEST, guard: g, reason: r, owner: o@example.com, expires: "2026-10-15T23:00:00-05:00" }
+  - { id: EX-UTC, guard: g, reason: r, owner: o@example.com, expires: "2026-10-15T23:00" }
+  - { id: EX-DAY, guard: g, reason: r, owner: o@example.com, expires: 2026-10-15 }
+`;
+    // Act
+    const config = parseConfigText(text, 'c.yaml');
+    // Assess
+    expect(config.exceptions.map((e) => [e.id, e.expires])).toEqual([
+      ['EX-EAST', '2026-10-15'],
+      ['EX-WEST', '2026-10-16'],
+      ['EX-UTC', '2026-10-15'],
+      ['EX-DAY', '2026-10-15'],
+    ]);
+  });
+
   it('refuses a severity set for a detector id that does not exist, naming the key path', () => {
     // Prepare: a misspelt id beside a real one
     const text = 'defaults:\n  severity:\n    run-failed: critical\n    duration-fst: low\n';
