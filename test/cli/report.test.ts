@@ -155,6 +155,32 @@ describe('runReport', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  it('reports on January 1970, the first month it takes, against an empty December 1969', async () => {
+    // Prepare: a log of a run that failed on 5 January 1970.
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-1970-'));
+    const log = join(dir, 'jan-1970.jsonl');
+    const line = (ts: string, body: object) => JSON.stringify({ ts, job: 'nightly', run_id: '1', ...body });
+    writeFileSync(log, [line('1970-01-05T00:00:00Z', { type: 'run.start' }), line('1970-01-05T00:00:10Z', { type: 'run.end', status: 'failed', exit_code: 2 })].join('\n') + '\n');
+    const err = capture();
+
+    // Act
+    const result = await runReport({
+      month: '1970-01',
+      format: 'json',
+      paths: [log],
+      config: DEFAULT_CONFIG,
+      clock: { now: () => Date.parse('1970-02-01T06:00:00Z') },
+      stdout: capture().stream,
+      stderr: err.stream,
+    });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.report?.previousMonth).toBe('1969-12');
+    expect(result.report?.summary.findings.previous).toBe(0);
+    expect(result.report?.findings.map((g) => [g.detector, g.subject, g.status])).toEqual([['run-failed', 'nightly', 'new']]);
+  });
+
   it('dates the report with the given clock, so due dates count from it', async () => {
     // Prepare
     const out = capture();

@@ -41,6 +41,27 @@ describe('months', () => {
     expect(monthSpan('1970-01')).toMatchObject({ from: '1970-01-01T00:00:00Z', to: '1970-02-01T00:00:00Z', label: 'January 1970' });
   });
 
+  it('reports on January 1970 against December 1969, a month before any log and so an empty one', () => {
+    // Prepare: a failed run on 5 January 1970, the first month a report is made for.
+    const at = '1970-01-05T00:00:10Z';
+    const input = {
+      ...octoberInput(),
+      month: '1970-01',
+      findings: [finding('run-failed', 'nightly-backup', at, { run_id: 'r1' })],
+      previousFindings: [],
+      runs: [runRecord('nightly-backup', 'r1', at, 'failed')],
+      carried: undefined,
+    };
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess
+    expect([report.month, report.previousMonth, report.previousLabel]).toEqual(['1970-01', '1969-12', 'December 1969']);
+    expect(report.summary.findings).toEqual({ current: 1, previous: 0, delta: 1, direction: 'up' });
+    expect(groupOf(report, 'run-failed', 'nightly-backup').status).toBe('new');
+  });
+
   it('steps back across a year and reports on the month before a run', () => {
     expect(previousMonth('2026-01')).toBe('2025-12');
     expect(reportMonthAt(Date.parse('2026-11-01T06:00:00Z'))).toBe('2026-10');

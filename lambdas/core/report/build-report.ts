@@ -6,7 +6,7 @@ import type { Finding, Severity } from '../findings.ts';
 import { buildCoverage } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
-import { isoSecond, monthSpan, previousMonth } from './month.ts';
+import { isoSecond, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
@@ -65,7 +65,7 @@ function charts(findings: readonly Finding[], days: readonly string[]): ReportCh
  */
 export function buildReport(input: ReportInput): AuditReport {
   const span = monthSpan(input.month);
-  const previousSpan = monthSpan(previousMonth(input.month));
+  const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
   const inMonth = (f: Finding, s: typeof span) => f.ts >= s.from && f.ts < s.to;

@@ -50,8 +50,20 @@ export function isMonth(value: string): boolean {
 export function monthSpan(month: string): MonthSpan {
   const m = MONTH.exec(month);
   if (!m || monthProblem(month) !== undefined) throw new ReportMonthError(month);
-  const year = Number(m[1]);
-  const index = Number(m[2]) - 1;
+  return spanOf(month, Number(m[1]), Number(m[2]) - 1);
+}
+
+/**
+ * The span of the month before a month reported on, which a report compares with: December 1969
+ * for January 1970, a month before any log, so one that holds nothing.
+ */
+export function previousMonthSpan(month: string): MonthSpan {
+  const previous = previousMonth(month);
+  const m = MONTH.exec(previous)!;
+  return spanOf(previous, Number(m[1]), Number(m[2]) - 1);
+}
+
+function spanOf(month: string, year: number, index: number): MonthSpan {
   const fromMs = Date.UTC(year, index, 1);
   const toMs = Date.UTC(year, index + 1, 1);
   const days: string[] = [];

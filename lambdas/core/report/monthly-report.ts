@@ -18,7 +18,7 @@ import type {
 import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
 import type { CarriedGroup } from './groups.ts';
-import { isoSecond, monthSpan, previousMonth } from './month.ts';
+import { isoSecond, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, REPORT_SCHEMA } from './model.ts';
 import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
@@ -102,7 +102,7 @@ function withConfigSeeds(stored: readonly GuardException[], config: Config, seed
 /** Reads everything a month's report needs from the ports, once. */
 export async function gatherReportInput(month: string, sources: ReportSources): Promise<ReportInput> {
   const span = monthSpan(month);
-  const previous = monthSpan(previousMonth(month));
+  const previous = previousMonthSpan(month);
   const [findings, previousFindings] = await Promise.all([
     sources.findings.query({ from: span.from, to: span.to }),
     sources.findings.query({ from: previous.from, to: previous.to }),

@@ -5,7 +5,7 @@ import { buildCoverage } from '../../core/report/coverage.ts';
 import { formatValue } from '../../core/report/format.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
-import { monthOf, monthSpan, previousMonth } from '../../core/report/month.ts';
+import { monthOf, monthSpan, previousMonthSpan } from '../../core/report/month.ts';
 import { groupMarkdown } from '../../core/report/render-markdown.ts';
 import { DETECTOR_META } from '../../detectors/index.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
@@ -71,7 +71,7 @@ export const explainFindingTool = defineTool({
     if (!finding) throw new ToolArgumentError(`no finding with id "${id}" is stored; find_findings lists the findings of a time window with their ids`);
 
     const span = monthSpan(monthOf(at));
-    const previousSpan = monthSpan(previousMonth(span.month));
+    const previousSpan = previousMonthSpan(span.month);
     const kind = finding.subject_kind;
     const subjectKey = `${kind}#${finding.subject}`;
     const [inMonth, inPrevious, runs, stored, exceptions] = await Promise.all([
