@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { ConfigSchema, DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
@@ -67,5 +67,36 @@ describe('an event whose time lies far after its CloudWatch record (a wrong cloc
     const report = await ingestDelivery(delivery([ahead]), deps);
     // Assess
     expect(report.counts).toMatchObject({ lines: 1, events: 1, rejected: 0 });
+  });
+});
+
+describe('syslog lines of a host east of UTC across New Year (CloudWatch record times in UTC)', () => {
+  it('keep a daily job on consecutive days: no run a year back, no missed run', async () => {
+    // Prepare: logrotate at 04:06 Auckland time (UTC+13), CloudWatch stamping each line 15:06Z the day before
+    const config = ConfigSchema.parse({ jobs: { logrotate: { schedule: '3 4 * * *', grace_minutes: 20 } } });
+    const store = new MemoryAuditStore();
+    const days = [['Dec 30', '2026-12-29'], ['Dec 31', '2026-12-30'], ['Jan  1', '2026-12-31'], ['Jan  2', '2027-01-01']];
+    const deliveries = days.map(([localDay, utcDay]) =>
+      encodePayload({
+        messageType: 'DATA_MESSAGE',
+        owner: '123456789012',
+        logGroup: '/var/log/messages',
+        logStream: 'combo',
+        subscriptionFilters: ['silent-audit'],
+        logEvents: [{ id: String(nextId++), timestamp: Date.parse(`${utcDay}T15:06:20Z`), message: `${localDay} 04:06:20 combo logrotate: ALERT exited abnormally with [1]` }],
+      }),
+    );
+    const clock = { now: () => Date.parse('2027-01-01T16:00:00Z') };
+    const deps = { store, sink: { publish: async () => undefined }, config, clock };
+
+    // Act
+    const reports = [];
+    for (const payload of deliveries) reports.push(await ingestDelivery(payload, deps));
+    const swept = await sweepSubjects(REDUCERS, store, { config, clock });
+
+    // Assess
+    expect(reports.map((r) => r.counts.events)).toEqual([1, 1, 1, 1]);
+    const findings = [...reports.flatMap((r) => r.findings), ...swept.findings];
+    expect(findings.filter((f) => f.detector === 'missed-run')).toEqual([]);
   });
 });

@@ -133,9 +133,38 @@ describe('the year of a syslog date', () => {
     ["December's lines read in January", { now: at('2026-01-02T08:00:00Z') }, [12, 31, 23, 59, 59], '2025-12-31T23:59:59.000Z'],
     ['the record time is the reference when there is one', { now: at('2030-01-01T00:00:00Z'), recordTime: at('2026-10-05T03:00:00Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
     ['February 29 steps back to the leap year', { now: at('2029-03-01T00:00:00Z') }, [2, 29, 1, 0, 0], '2028-02-29T01:00:00.000Z'],
+    ['a January 1 line within a day after a December 31 now is next year', { now: at('2026-12-31T20:00:00Z') }, [1, 1, 9, 0, 0], '2027-01-01T09:00:00.000Z'],
+    ['a January 2 line more than a day after a December 31 now stays this year', { now: at('2026-12-31T20:00:00Z') }, [1, 2, 21, 0, 0], '2026-01-02T21:00:00.000Z'],
   ])('%s', (_, extra, [month, day, h, m, s], expected) => {
     const t = syslogTime(month, day, h, m, s, 0, ctx(extra));
     expect(t === undefined ? undefined : new Date(t).toISOString()).toBe(expected);
+  });
+
+  it("reads a January 1 line against a December 31 record time in the next year (a host east of UTC)", () => {
+    // Prepare: Auckland (UTC+13) writes Jan 1 04:06:20 local, which CloudWatch stamps 2026-12-31T15:06:20Z
+    const recordTime = at('2026-12-31T15:06:20Z');
+
+    // Act
+    const t = syslogTime(1, 1, 4, 6, 20, 0, ctx({ recordTime }));
+
+    // Assess
+    expect(t === undefined ? undefined : new Date(t).toISOString()).toBe('2027-01-01T04:06:20.000Z');
+  });
+
+  it('gives a New Year run of a daily job a day after the last, not a year before it', () => {
+    // Prepare: the same host's Dec 31 and Jan 1 runs, each with the record time CloudWatch gave it
+    const decemberLine = 'Dec 31 04:06:20 combo logrotate: ALERT exited abnormally with [1]';
+    const januaryLine = 'Jan  1 04:06:20 combo logrotate: ALERT exited abnormally with [1]';
+
+    // Act
+    const december = parseSyslog(decemberLine, ctx({ recordTime: at('2026-12-30T15:06:20Z') }));
+    const january = parseSyslog(januaryLine, ctx({ recordTime: at('2026-12-31T15:06:20Z') }));
+
+    // Assess
+    expect(december).toMatchObject({ kind: 'record' });
+    expect(january).toMatchObject({ kind: 'record' });
+    const gap = (january as { at: number }).at - (december as { at: number }).at;
+    expect(gap).toBe(86_400_000);
   });
 
   it('has no answer for a day the year lacks', () => {

@@ -18,7 +18,8 @@ import type { LineContext } from './types.ts';
  *
  * Syslog dates carry no year: `ctx.year` if given, else the year of the reference time (the record
  * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than a day
- * after the reference. Times without an offset are read as UTC. A collector prefix carries the
+ * after the reference, one year later when that still lies within a day after it (`Jan 1` against
+ * a Dec 31 reference). Times without an offset are read as UTC. A collector prefix carries the
  * exact instant (epoch seconds), which is then the time.
  */
 export interface SyslogRecord {
@@ -60,14 +61,21 @@ export function normaliseHost(field: string): string {
   return withoutSource.split('/')[0] || field;
 }
 
-/** Year for a syslog date without one; undefined when the day does not exist in the year tried. */
+/**
+ * Year for a syslog date without one: the latest of the reference's year, the year after and the
+ * year before that puts the date at most a day after the reference (a local clock runs up to 14 h
+ * ahead of UTC, so a host east of UTC writes `Jan 1` while the reference is still Dec 31);
+ * undefined when the day does not exist in the years tried.
+ */
 export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
   if (ctx.year !== undefined) return utcTime(ctx.year, month1, day, h, m, s, ms);
   const reference = ctx.recordTime ?? ctx.now ?? Date.now();
   const year = new Date(reference).getUTCFullYear();
-  const thisYear = utcTime(year, month1, day, h, m, s, ms);
-  if (thisYear !== undefined && thisYear <= reference + DAY_MS) return thisYear;
-  return utcTime(year - 1, month1, day, h, m, s, ms);
+  for (const candidate of [year + 1, year, year - 1]) {
+    const at = utcTime(candidate, month1, day, h, m, s, ms);
+    if (at !== undefined && at <= reference + DAY_MS) return at;
+  }
+  return undefined;
 }
 
 function splitTag(rest: string): { program: string; pid?: number; message: string } {
