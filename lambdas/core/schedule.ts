@@ -5,21 +5,55 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/** No zone's clock goes back by more than this: a window looks back over it for the wall times it repeats. */
+const CLOCK_BACK_MAX_MS = 3 * HOUR;
+
 /**
  * The times a cron schedule expects a start in `(after, until]`, in its time zone (DST-correct:
- * croner computes wall-clock times), at most `limit` of them.
+ * croner computes wall-clock times), at most `limit` of them. When the clock goes back, a
+ * fixed-time schedule (`0 2,3 * * *`, `15 1-6 * * *`) is expected once at a repeated wall time,
+ * the first: cron runs only jobs whose minute or hour field starts with `*` again in the repeated
+ * hour, and croner would name the repeated time of a range or a list twice.
  */
 export function expectedStarts(schedule: string, timezone: string | undefined, after: number, until: number, limit = 1000): number[] {
-  const cron = new Cron(schedule, { timezone: timezone ?? 'UTC', paused: true });
+  const zone = timezone ?? 'UTC';
+  const cron = new Cron(schedule, { timezone: zone, paused: true });
+  const wallTimes = isFixedTime(schedule) && zone !== 'UTC' ? new Set<string>() : undefined;
   const times: number[] = [];
-  let cursor = new Date(after);
+  // The times just before the window are read too, so that a repeat of one of them is known.
+  let cursor = new Date(wallTimes ? after - CLOCK_BACK_MAX_MS : after);
   while (times.length < limit) {
     const next = cron.nextRun(cursor);
     if (!next || next.getTime() > until) break;
-    times.push(next.getTime());
     cursor = next;
+    if (wallTimes) {
+      const wall = wallClockFormatter(zone).format(next);
+      if (wallTimes.has(wall)) continue;
+      wallTimes.add(wall);
+    }
+    if (next.getTime() > after) times.push(next.getTime());
   }
   return times;
+}
+
+/** Whether a schedule names fixed times of day: its minute and hour fields are no wildcard (`@hourly` is `0 * * * *`). */
+function isFixedTime(schedule: string): boolean {
+  const text = schedule.trim().toLowerCase();
+  if (text.startsWith('@')) return text !== '@hourly';
+  const [minute = '*', hour = '*'] = text.split(/\s+/);
+  return !minute.startsWith('*') && !hour.startsWith('*');
+}
+
+const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** A formatter of the wall-clock date and time to the minute in a time zone. */
+function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = wallClockFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+    wallClockFormatters.set(timeZone, formatter);
+  }
+  return formatter;
 }
 
 /** A schedule learned from history, for a user to copy into the config. */

@@ -18,6 +18,19 @@ describe('expected starts of a cron schedule', () => {
     ]);
   });
 
+  it.each([
+    ['an hour range', '15 1-6 * * *', 'Europe/Berlin', '2026-10-24T21:00:00Z', '2026-10-25T06:00:00Z', ['23:15', '00:15', '02:15', '03:15', '04:15', '05:15']],
+    ['an hour list', '0 2,3 * * *', 'Europe/Berlin', '2026-10-24T21:00:00Z', '2026-10-25T06:00:00Z', ['00:00', '02:00']],
+    ['an hour list in New York', '0 1,2 * * *', 'America/New_York', '2026-11-01T03:00:00Z', '2026-11-01T10:00:00Z', ['05:00', '07:00']],
+    ['a window that begins inside the repeated hour', '15 1-6 * * *', 'Europe/Berlin', '2026-10-25T01:00:00Z', '2026-10-25T03:00:00Z', ['02:15']],
+    ['a wildcard minute, which cron runs again in the repeated hour', '*/30 2-3 * * *', 'Europe/Berlin', '2026-10-24T23:45:00Z', '2026-10-25T02:00:00Z', ['00:00', '00:30', '01:00', '01:30', '02:00']],
+  ])('expects a fixed time once when the clock goes back, for %s (%s)', (_, schedule, timezone, after, until, expected) => {
+    // Act
+    const times = expectedStarts(schedule, timezone, Date.parse(after), Date.parse(until));
+    // Assess: UTC hours and minutes
+    expect(times.map((t) => iso(t).slice(11, 16))).toEqual(expected);
+  });
+
   it('defaults to UTC, excludes the lower bound and includes the upper one', () => {
     const times = expectedStarts('5 * * * *', undefined, Date.parse('2026-10-01T00:05:00Z'), Date.parse('2026-10-01T03:05:00Z'));
     expect(times.map(iso)).toEqual(['2026-10-01T01:05:00.000Z', '2026-10-01T02:05:00.000Z', '2026-10-01T03:05:00.000Z']);
