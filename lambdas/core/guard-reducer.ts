@@ -174,11 +174,16 @@ export const guardReducer: SubjectReducer<GuardState> = {
               cooldowns[key] = { at: last.at, suppressed: last.suppressed + 1 };
               continue;
             }
-            if (last && last.suppressed > 0) {
-              message = `${message}; ${last.suppressed} more like it since ${isoTime(last.at)}`;
-              evidence = { ...evidence, suppressed_since_last: last.suppressed, last_reported_at: isoTime(last.at) };
+            // A line read late, older than the last report by more than the cooldown, is reported
+            // on its own: the repeats held back since that report came after it, and the next
+            // report after them says how many.
+            if (!last || at >= last.at) {
+              if (last && last.suppressed > 0) {
+                message = `${message}; ${last.suppressed} more like it since ${isoTime(last.at)}`;
+                evidence = { ...evidence, suppressed_since_last: last.suppressed, last_reported_at: isoTime(last.at) };
+              }
+              cooldowns[key] = { at, suppressed: 0 };
             }
-            cooldowns[key] = { at: Math.max(at, last?.at ?? at), suppressed: 0 };
           }
           findings.push({
             ...draft,

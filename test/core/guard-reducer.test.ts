@@ -119,6 +119,21 @@ describe('guard bypass reducer', () => {
     expect(second.findings[0].evidence).toMatchObject({ suppressed_since_last: 4, last_reported_at: '2026-10-15T10:00:00Z' });
   });
 
+  it('reports a line read late, older than the last report by more than the cooldown, without taking the count of those held back since', () => {
+    // Prepare: 12:00 reported, 13:00 and 14:00 held back; then a line of 05:00 read late; then 18:30.
+    const burst = [bypassAt('2026-10-15T12:00:00Z'), bypassAt('2026-10-15T13:00:00Z'), bypassAt('2026-10-15T14:00:00Z')];
+    // Act
+    const first = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', burst, ctx);
+    const late = guardReducer.apply(first.state, 'pii-redaction', [bypassAt('2026-10-15T05:00:00Z')], ctx);
+    const next = guardReducer.apply(late.state, 'pii-redaction', [bypassAt('2026-10-15T18:30:00Z')], ctx);
+    // Assess
+    expect(late.findings.map((f) => [f.ts, f.message])).toEqual([['2026-10-15T05:00:00Z', 'guard "pii-redaction" bypassed with no exception']]);
+    expect(late.findings[0].evidence).not.toHaveProperty('suppressed_since_last');
+    expect(next.findings.map((f) => [f.ts, f.message])).toEqual([
+      ['2026-10-15T18:30:00Z', 'guard "pii-redaction" bypassed with no exception; 2 more like it since 2026-10-15T12:00:00Z'],
+    ]);
+  });
+
   it('reports every bypass when the cooldown is 0', () => {
     const noCooldown = { ...ctx, config: { ...config, defaults: { ...config.defaults, alert_cooldown_minutes: 0 } } };
     const { findings } = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-10-15T10:00:00Z'), bypassAt('2026-10-15T10:01:00Z')], noCooldown);
