@@ -438,12 +438,16 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
   });
 }
 
-/** The run ids that failure markers of a batch name, or undefined when none does (most batches). */
-function namedFailures(events: readonly AuditEvent[]): Set<string> | undefined {
-  let named: Set<string> | undefined;
+/** The times of the failure markers of a batch by the run id they name, or undefined when none names one (most batches). */
+function namedFailures(events: readonly AuditEvent[]): Map<string, number[]> | undefined {
+  let named: Map<string, number[]> | undefined;
   for (const event of events) {
     const body = event.body;
-    if (body.type === 'run.failed' && body.run_id !== undefined && body.run_id !== OPEN_RUN) (named ??= new Set()).add(body.run_id);
+    if (body.type !== 'run.failed' || body.run_id === undefined || body.run_id === OPEN_RUN) continue;
+    named ??= new Map();
+    const times = named.get(body.run_id);
+    if (times) times.push(event.at);
+    else named.set(body.run_id, [event.at]);
   }
   return named;
 }
@@ -642,8 +646,11 @@ export const jobReducer: SubjectReducer<JobState> = {
     let options: JobOptions | undefined;
 
     // Runs this batch reports failed by name: Lambda may write "Task timed out" after the REPORT
-    // that ends the invocation without a Status, which must not close it as a success first.
+    // that ends the invocation without a Status, which must not close it as a success first. Only
+    // that invocation's REPORT, within seconds of it: a retry (the same request id, a minute or
+    // more later) is a run of its own.
     const failedInBatch = namedFailures(events);
+    const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((t) => Math.abs(t - at) <= SAME_INVOCATION_MS) === true;
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt);
@@ -797,7 +804,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (body.type === 'run.failed') judgeLateFailure(event as AuditEvent<RunFailedMarker>, runId);
         continue;
       }
-      if (body.type === 'run.end' && body.exit_code === 0 && failedInBatch?.has(runId)) continue;
+      if (body.type === 'run.end' && body.exit_code === 0 && failedNear(runId, event.at)) continue;
 
       const started = closes ?? openRunWithId(state.open, runId, event.at, body.host);
       const end = body.type === 'run.end' ? body : undefined;

@@ -33,6 +33,12 @@ const INVOCATION = lambdaLines(
   ['2026-10-05T13:00:03.012Z', `2026-10-05T13:00:03.012Z ${REQUEST} Task timed out after 3.00 seconds`],
 );
 const UP_TO_REPORT = INVOCATION.slice(0, 2);
+/** Lambda's retry of that invocation (the same request id, a minute later), which succeeds. */
+const RETRY = lambdaLines(
+  ['2026-10-05T13:01:03.500Z', `START RequestId: ${REQUEST} Version: $LATEST`],
+  ['2026-10-05T13:01:04.200Z', `END RequestId: ${REQUEST}`],
+  ['2026-10-05T13:01:04.200Z', `REPORT RequestId: ${REQUEST}\tDuration: 700.00 ms\tBilled Duration: 700 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`],
+);
 const TIMED_OUT = INVOCATION.slice(2);
 
 /** A `pg-dump.service` run as syslog writes systemd's lines: started at 02:30, then `end` at 03:00. */
@@ -288,16 +294,11 @@ describe('job runs reducer', () => {
 
   it("counts Lambda's retry of an invocation (the same request id, a minute later) as a run of its own, and its lines delivered again once", () => {
     // Prepare: the invocation that timed out, then its retry, which succeeds
-    const retry = lambdaLines(
-      ['2026-10-05T13:01:03.500Z', `START RequestId: ${REQUEST} Version: $LATEST`],
-      ['2026-10-05T13:01:04.200Z', `END RequestId: ${REQUEST}`],
-      ['2026-10-05T13:01:04.200Z', `REPORT RequestId: ${REQUEST}\tDuration: 700.00 ms\tBilled Duration: 700 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`],
-    );
     const first = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION, ctx);
 
     // Act
-    const retried = jobReducer.apply(first.state, 'order-sync', retry, ctx);
-    const again = jobReducer.apply(retried.state, 'order-sync', [...INVOCATION, ...retry], ctx);
+    const retried = jobReducer.apply(first.state, 'order-sync', RETRY, ctx);
+    const again = jobReducer.apply(retried.state, 'order-sync', [...INVOCATION, ...RETRY], ctx);
 
     // Assess
     expect(first.records.map((r) => r.status)).toEqual(['failed']);
@@ -306,6 +307,23 @@ describe('job runs reducer', () => {
     expect(retried.state.consecutiveFailures).toBe(0);
     expect(again.state).toBe(retried.state);
     expect(again.findings).toEqual([]);
+  });
+
+  it("counts Lambda's retry of an invocation as a run of its own when both come in one delivery", () => {
+    // Prepare: the invocation that timed out (its REPORT, then "Task timed out") and its retry, one delivery
+    const delivery = [...INVOCATION, ...RETRY];
+
+    // Act
+    const both = jobReducer.apply(initialJobState('order-sync'), 'order-sync', delivery, ctx);
+    const swept = jobReducer.tick!(both.state, 'order-sync', { ...ctx, clock: { now: () => Date.parse('2026-10-05T15:00:00Z') } });
+
+    // Assess: as in two deliveries
+    expect(both.records.map((r) => [r.run_id, r.status])).toEqual([
+      [REQUEST, 'failed'],
+      [REQUEST, 'ok'],
+    ]);
+    expect([both.state.runs, both.state.failures, both.state.consecutiveFailures, both.state.open.length]).toEqual([2, 1, 0, 0]);
+    expect(swept.findings).toEqual([]);
   });
 
   it('judges a late Lambda timeout once when its delivery comes again, alone or with the REPORT', () => {
