@@ -735,3 +735,51 @@ describe('other findings of the same runs in the narrowed cause', () => {
     expect(also('budget-exceeded')).toEqual([]);
   });
 });
+
+describe('a job that uses one run id for every run', () => {
+  // nightly logs run_id "1" every night (README: an id need not be unique forever); each night is a run of its own.
+  const night = (d: number) => `${day(d)}T02:00:10Z`;
+  const failed = (d: number) => finding('run-failed', 'nightly', night(d), { run_id: '1', evidence: { exit_code: 2 } });
+
+  it('counts the runs of the month and the runs affected, and sees the clean runs after the last failure', () => {
+    // Prepare: the run fails on 1–11 October and is clean from the 12th; error-keyword fired on the clean run of the 20th.
+    const runs = Array.from({ length: 31 }, (_, i) => runRecord('nightly', '1', night(i + 1), i < 11 ? 'failed' : 'ok'));
+    const findings = [...Array.from({ length: 11 }, (_, i) => failed(i + 1)), finding('error-keyword', 'nightly', night(20), { run_id: '1', severity: 'medium', evidence: { keyword: 'warning' } })];
+
+    // Act
+    const report = buildReport(octoberInput({ findings, previousFindings: [], runs }));
+
+    // Assess
+    const g = groupOf(report, 'run-failed', 'nightly');
+    expect([g.consequence.runsAffected, g.consequence.runsInMonth, g.consequence.persisted?.ongoing]).toEqual([11, 31, false]);
+    expect(g.consequence.notes[0]).toBe('11 runs affected of 31 in October 2026 (35%).');
+    expect(g.cause.narrowed[0]).toMatch(/^Every run from 2026-10-01 to 2026-10-11 was affected \(11 of 11\)/);
+    expect(g.cause.narrowed.filter((n) => n.startsWith('The same runs also raised'))).toEqual([]);
+    expect(report.summary.highlights[0]).toBe('HIGH run-failed on nightly: 11 findings from 2026-10-01 to 2026-10-11 (new)');
+  });
+
+  it('matches a finding to the run nearest its time when it is not at its end, and tells failures among clean runs apart', () => {
+    // Prepare: odd nights fail from the 7th; each failure is found 1 s before its run's record.
+    const runs = Array.from({ length: 31 }, (_, i) => runRecord('nightly', '1', night(i + 1), i + 1 >= 7 && (i + 1) % 2 === 1 ? 'failed' : 'ok'));
+    const odd = Array.from({ length: 13 }, (_, i) => finding('run-failed', 'nightly', `${day(7 + 2 * i)}T02:00:09Z`, { run_id: '1', evidence: { exit_code: 2 } }));
+
+    // Act
+    const g = groupOf(buildReport(octoberInput({ findings: odd, previousFindings: [], runs })), 'run-failed', 'nightly');
+
+    // Assess
+    expect([g.consequence.runsAffected, g.consequence.runsInMonth, g.consequence.persisted?.ongoing]).toEqual([13, 31, true]);
+    expect(g.cause.narrowed[0]).toMatch(/^Intermittent: 13 of 25 runs between 2026-10-07 and 2026-10-31/);
+  });
+
+  it('counts a run that never ended as a run of its own, not as the run of that id the day after', () => {
+    // Prepare: the run of the 5th hung (run-unfinished at 03:00); the others, 1–10 October, ended clean.
+    const runs = [1, 2, 3, 4, 6, 7, 8, 9, 10].map((d) => runRecord('nightly', '1', night(d)));
+    const hung = finding('run-unfinished', 'nightly', `${day(5)}T03:00:00Z`, { run_id: '1', evidence: { started_at: `${day(5)}T02:00:00Z`, max_runtime_ms: 3_600_000 } });
+
+    // Act
+    const g = groupOf(buildReport(octoberInput({ findings: [hung], previousFindings: [], runs })), 'run-unfinished', 'nightly');
+
+    // Assess
+    expect([g.consequence.runsAffected, g.consequence.runsInMonth, g.consequence.persisted?.ongoing]).toEqual([1, 10, false]);
+  });
+});

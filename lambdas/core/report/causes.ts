@@ -2,6 +2,7 @@ import type { Finding } from '../findings.ts';
 import type { RunRecord } from '../../ports.ts';
 import { formatBytes, formatDuration, median } from '../stats.ts';
 import { plural } from './format.ts';
+import { RunIndex, runKey } from './run-keys.ts';
 
 /**
  * Narrowing a pattern's known causes with what the month shows: when it started, whether every
@@ -71,11 +72,12 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     : first.subject_kind === 'guard'
       ? ` Nothing more after ${lastDay}: find out what changed (the bypass taken out of the code, the exception renewed), so it is known rather than lucky.`
       : ` ${first.subject_kind === 'route' ? 'Requests' : 'Runs'} after ${lastDay} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
-  const affected = new Set(findings.map((f) => f.run_id).filter((id): id is string => id !== undefined));
+  // A run is its id at a time: a job may use one id for every run.
+  const affected = new RunIndex(subjectRuns).runsOf(findings);
   const recorded = subjectRuns.filter((r) => r.ts >= first.ts && r.ts <= last.ts);
   if (affected.size > 0 && recorded.length > 0) {
     // A run records itself when it ends: one that never ended (run-unfinished, an agent run judged as it stands) is one of them too.
-    const inWindow = new Set([...recorded.map((r) => r.run_id), ...affected]);
+    const inWindow = new Set([...recorded.map(runKey), ...affected]);
     const hit = [...inWindow].filter((id) => affected.has(id)).length;
     if (hit === inWindow.size) {
       return `Every run ${span(firstDay, lastDay)} was affected (${hit} of ${inWindow.size}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;

@@ -9,6 +9,7 @@ import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
 import { addDays, dayOf, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
 import { SEVERITIES } from './model.ts';
+import { RunIndex, runKey } from './run-keys.ts';
 import { ownerKeyOf, ownerOf } from './subjects.ts';
 import { DUE_DAYS, thresholdsFor } from './thresholds.ts';
 
@@ -121,22 +122,24 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const { detector, subject, subject_kind: kind } = first;
     const fiveCs = fiveCsOf(detector);
     const subjectRuns = runsOf(kind, subject);
-    const runIds = new Set(findings.map((f) => f.run_id).filter((id): id is string => id !== undefined));
-    const runsAffected = runIds.size;
-    const laterCleanRun = subjectRuns.some((r) => r.ts > last.ts && !runIds.has(r.run_id));
+    // A run is its id at a time: a job may use one id for every run.
+    const runIndex = new RunIndex(subjectRuns);
+    const affected = runIndex.runsOf(findings);
+    const runsAffected = affected.size;
+    const laterCleanRun = subjectRuns.some((r) => r.ts > last.ts && !affected.has(runKey(r)));
     const ongoing = subjectRuns.length > 0 ? !laterCleanRun : dayOf(Date.parse(last.ts)) === span.days[span.days.length - 1];
     const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(last.ts))) : Date.parse(last.ts);
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
     for (const other of input.findings) {
-      if (other.detector !== detector && other.subject_kind === kind && other.subject === subject && other.run_id !== undefined && runIds.has(other.run_id)) {
+      if (other.detector !== detector && other.subject_kind === kind && other.subject === subject && affected.has(runIndex.runOf(other) ?? '')) {
         also.set(other.detector, (also.get(other.detector) ?? 0) + 1);
       }
     }
     const stats = evidenceStats(findings);
     // A run writes its record when it ends; one that never ended (run-unfinished) is still one of the month's runs.
     const recordsRuns = coverageOf(kind, subject)?.runsInMonth !== null || subjectRuns.length > 0;
-    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map((r) => r.run_id), ...runIds]).size : null;
+    const runsInMonth = recordsRuns ? new Set([...subjectRuns.map(runKey), ...affected]).size : null;
     const severity = highestSeverity(findings.map((f) => f.severity)) ?? 'medium';
     const before = carried.get(key);
     // A group last month's report resolved starts over when it comes back; an open or unverified one continues.

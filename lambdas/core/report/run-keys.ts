@@ -1,0 +1,64 @@
+import type { RunRecord } from '../../ports.ts';
+import type { Finding } from '../findings.ts';
+
+/**
+ * Which run a record or a finding is about. A run id need not be unique forever (a job that logs
+ * run_id "1" every night), so a run is its id at a time: a record's key is its time and id, as the
+ * stores key it (`ts#run_id`).
+ */
+export function runKey(record: Pick<RunRecord, 'ts' | 'run_id'>): string {
+  return `${record.ts}#${record.run_id}`;
+}
+
+/** Where a finding's run starts, when its evidence says (run-unfinished). */
+function startedAtOf(finding: Finding): number | undefined {
+  const at = finding.evidence?.started_at;
+  return typeof at === 'string' ? Date.parse(at) : undefined;
+}
+
+/**
+ * The runs of one subject, by id, to find the run a finding is about: the record of that id at
+ * the finding's time (a run's findings are stamped with its end, when it records itself); else
+ * one whose run was going on then (found while it ran); else the nearest of that id. A finding
+ * of a run whose start it names (one that never ended) and that no record spans is a run of its
+ * own; one whose id no record has is keyed by the id alone, as its other findings are.
+ */
+export class RunIndex {
+  private readonly byId = new Map<string, RunRecord[]>();
+
+  constructor(runs: readonly RunRecord[]) {
+    for (const r of runs) {
+      const list = this.byId.get(r.run_id) ?? [];
+      list.push(r);
+      this.byId.set(r.run_id, list);
+    }
+  }
+
+  /** The key of the run a finding is about; undefined for a finding about no run. */
+  runOf(finding: Finding): string | undefined {
+    const id = finding.run_id;
+    if (id === undefined) return undefined;
+    const records = this.byId.get(id);
+    if (!records) return `#${id}`;
+    const at = Date.parse(finding.ts);
+    const exact = records.find((r) => r.ts === finding.ts);
+    if (exact) return runKey(exact);
+    const spanning = records.find((r) => r.duration_ms !== undefined && Date.parse(r.ts) - r.duration_ms <= at && at <= Date.parse(r.ts));
+    if (spanning) return runKey(spanning);
+    const startedAt = startedAtOf(finding);
+    if (startedAt !== undefined) return `${new Date(startedAt).toISOString()}#${id}`;
+    let nearest = records[0];
+    for (const r of records) if (Math.abs(Date.parse(r.ts) - at) < Math.abs(Date.parse(nearest.ts) - at)) nearest = r;
+    return runKey(nearest);
+  }
+
+  /** The keys of the runs some findings are about. */
+  runsOf(findings: readonly Finding[]): Set<string> {
+    const out = new Set<string>();
+    for (const f of findings) {
+      const key = this.runOf(f);
+      if (key !== undefined) out.add(key);
+    }
+    return out;
+  }
+}
