@@ -4,7 +4,7 @@ import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { MemorySnoozeStore } from '../adapters/memory-snooze-store.ts';
 import { type Config, currentActor, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
-import { addSnooze, allSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
+import { addSnooze, allSnoozes, configSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
 import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
@@ -93,11 +93,11 @@ export function registerSnoozeCommand(program: Command): void {
     .option('--owner <who>', 'who answers for the snooze')
     .option('--reason <text>', 'why the alerts may pause')
     .option('--until <when>', 'when it ends: 12h, 3d, 2w from now, an ISO-8601 time, or a date (its end, UTC)')
-    .option('--id <id>', 'an id of your own (default: SZ-<date>-<random>)')
+    .option('--id <id>', 'an id of your own, not a config snooze\'s nor config-… (default: SZ-<date>-<random>)')
     .option('--by <name>', 'who adds it (default: $SILENT_AUDIT_ACTOR, else your login name)')
     .action(async (o: CommonOptions & { subject?: string; detector?: string; owner?: string; reason?: string; until?: string; id?: string; by?: string }) => {
       await runSubcommand('add', o, async ({ store, config, now, say }) => {
-        const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days, redact: config.redact });
+        const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days, redact: config.redact, configIds: configSnoozes(config).map((c) => c.id) });
         say(o.json ? JSON.stringify(snoozeView(s, now)) : `snoozed ${s.subject}${s.detector ? ` (${s.detector})` : ''} until ${s.until} as ${s.id}, owner ${s.owner}: findings are stored and reported, not alerted`);
       });
     });

@@ -37,12 +37,20 @@ export function configSnoozes(config: Config): Snooze[] {
   }));
 }
 
-/** Every snooze: the store's, then the config's whose id the store does not hold. */
+/**
+ * Every snooze: the store's, then the config's. The config's all hold: a stored snooze never hides
+ * one (`snooze add` refuses their ids; one stored before it did stands beside it). Only a stored
+ * record of config origin gives way to the config's entry of its id.
+ */
 export async function allSnoozes(config: Config, registry?: SnoozeRegistry): Promise<Snooze[]> {
   const stored = registry ? await registry.list() : [];
-  const ids = new Set(stored.map((s) => s.id));
-  return [...stored, ...configSnoozes(config).filter((s) => !ids.has(s.id))];
+  const configured = configSnoozes(config);
+  const ids = new Set(configured.map((s) => s.id));
+  return [...stored.filter((s) => s.origin !== 'config' || !ids.has(s.id)), ...configured];
 }
+
+/** The id a snooze of the config file takes when it names none: `config-<n>`. */
+const CONFIG_ID = /^config-/;
 
 export type SnoozeStanding = 'active' | 'expired' | 'ended';
 
@@ -117,8 +125,18 @@ export interface SnoozeRequest {
 export async function addSnooze(
   store: SnoozeStore,
   req: SnoozeRequest,
-  rules: { readonly now: number; readonly maxDays: number; readonly redact?: Config['redact'] },
+  rules: {
+    readonly now: number;
+    readonly maxDays: number;
+    readonly redact?: Config['redact'];
+    /** The ids of the config file's snoozes (`configSnoozes`): refused, as a stored snooze of one would stand beside it under one id. */
+    readonly configIds?: readonly string[];
+  },
 ): Promise<Snooze> {
+  const id = req.id.trim();
+  if (id === '') throw new SnoozeRefusedError('--id is empty: give an id, or leave --id out for one made up (SZ-<date>-<random>)');
+  if (CONFIG_ID.test(id)) throw new SnoozeRefusedError(`--id ${id}: ids config-<n> name the config file's snoozes; choose another id, or leave --id out`);
+  if (rules.configIds?.includes(id)) throw new SnoozeRefusedError(`--id ${id}: the config file has a snooze with this id; choose another id, or leave --id out`);
   const missing = (['subject', 'owner', 'reason', 'until'] as const).filter((k) => !req[k]?.trim());
   if (missing.length > 0) {
     const hint = missing.includes('until') ? ' A snooze without an end is a bypass, not a pause: give --until (e.g. 3d, at most the max).' : '';
@@ -135,7 +153,7 @@ export async function addSnooze(
     );
   }
   const snooze: Snooze = {
-    id: req.id,
+    id,
     subject: nameAsLogged(req.subject!.trim(), rules),
     ...(req.detector ? { detector: req.detector } : {}),
     owner: req.owner!.trim(),
@@ -146,7 +164,7 @@ export async function addSnooze(
     created_at: new Date(rules.now).toISOString(),
     created_by: req.by,
   };
-  if ((await store.add(snooze)) === 'exists') throw new SnoozeRefusedError(`snooze ${req.id} exists already`);
+  if ((await store.add(snooze)) === 'exists') throw new SnoozeRefusedError(`snooze ${id} exists already`);
   return snooze;
 }
 

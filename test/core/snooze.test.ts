@@ -189,6 +189,48 @@ describe('snooze add and end', () => {
     await expect(addSnooze(new MemorySnoozeStore(), { id: 'x', by: 'b', ...req }, rules)).rejects.toBeInstanceOf(SnoozeRefusedError);
   });
 
+  it("refuses an empty id and the id of a config snooze, or one of the config's form, so that no stored snooze hides one of the config's", async () => {
+    // Prepare: config-1, and a config snooze named db-move
+    const config = validateConfig(
+      { snoozes: [{ subject: 'backup', owner: 'o', reason: 'r', until: '2026-10-06' }, { id: 'db-move', subject: 'etl', owner: 'o', reason: 'r', until: '2026-10-06' }] },
+      'cfg',
+      undefined,
+      { now: NOW },
+    );
+    const store = new MemorySnoozeStore();
+    const withConfig = { ...rules, configIds: configSnoozes(config).map((s) => s.id) };
+    const add = (id: string) => addSnooze(store, { id, subject: 'loader', owner: 'bob', reason: 'other job', until: '3d', by: 'bob' }, withConfig);
+    // Act
+    const refusals = await Promise.all(['config-1', 'config-7', 'db-move', '', '  '].map((id) => add(id).then(() => 'added', (e: Error) => `${e.name}: ${e.message}`)));
+    const all = await allSnoozes(config, store);
+    // Assess
+    expect(refusals).toEqual([
+      'SnoozeRefusedError: --id config-1: ids config-<n> name the config file\'s snoozes; choose another id, or leave --id out',
+      'SnoozeRefusedError: --id config-7: ids config-<n> name the config file\'s snoozes; choose another id, or leave --id out',
+      'SnoozeRefusedError: --id db-move: the config file has a snooze with this id; choose another id, or leave --id out',
+      'SnoozeRefusedError: --id is empty: give an id, or leave --id out for one made up (SZ-<date>-<random>)',
+      'SnoozeRefusedError: --id is empty: give an id, or leave --id out for one made up (SZ-<date>-<random>)',
+    ]);
+    expect(all.map((s) => [s.id, s.subject, s.origin])).toEqual([
+      ['config-1', 'backup', 'config'],
+      ['db-move', 'etl', 'config'],
+    ]);
+  });
+
+  it("keeps every config snooze in force beside a stored snooze of the same id (one stored before such ids were refused)", async () => {
+    // Prepare
+    const store = new MemorySnoozeStore([snooze({ id: 'config-1', subject: 'loader' })]);
+    const config = validateConfig({ snoozes: [{ subject: 'backup', owner: 'o', reason: 'r', until: '2026-10-06' }] }, 'cfg', undefined, { now: NOW });
+    // Act
+    const all = await allSnoozes(config, store);
+    // Assess
+    expect(all.map((s) => [s.id, s.subject, s.origin])).toEqual([
+      ['config-1', 'loader', 'cli'],
+      ['config-1', 'backup', 'config'],
+    ]);
+    expect(suppressionFor(finding({ subject: 'backup' }), NOW, all, [])).toMatchObject({ kind: 'snoozed', id: 'config-1' });
+  });
+
   it('ends a snooze once, keeping its record, and lists stored snoozes before the config’s', async () => {
     // Prepare
     const store = new MemorySnoozeStore([snooze()]);
