@@ -82,6 +82,26 @@ function describePeriod(ms: number): string {
 }
 
 /**
+ * The day-of-week field that fits a daily job's starts: the UTC weekdays they fall on (`1-6` for a
+ * job that rests on Sundays, `0-4` for one at 00:30 Berlin time on weekdays), `*` when all seven
+ * occur, or when the starts span less than a week (a day not seen had no turn yet).
+ */
+function daysOfWeek(starts: readonly number[]): string {
+  if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return '*';
+  const seen = new Set(starts.map((t) => new Date(t).getUTCDay()));
+  if (seen.size === 7) return '*';
+  const days = [...seen].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < days.length; i++) {
+    let j = i;
+    while (j + 1 < days.length && days[j + 1] === days[j] + 1) j++;
+    ranges.push(j > i ? `${days[i]}-${days[j]}` : `${days[i]}`);
+    i = j;
+  }
+  return ranges.join(',');
+}
+
+/**
  * Learns the period of a job from its start times, when its runs are regular: at least
  * `minSamples` intervals, and most of them (80%) within 10% (at least two minutes) of the median.
  * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say.
@@ -108,8 +128,7 @@ export function inferSchedule(startTimes: readonly number[], minSamples = 5): In
   else if (period % HOUR === 0 && 24 % (period / HOUR) === 0) {
     const step = period / HOUR;
     const offset = mode(hours.map((h) => h % step));
-    const weekdaysOnly = step === 24 && starts.every((t) => new Date(t).getUTCDay() % 6 !== 0);
-    cron = step === 24 ? `${mode(minutes)} ${mode(hours)} * * ${weekdaysOnly ? '1-5' : '*'}` : `${mode(minutes)} ${offset}-23/${step} * * *`;
+    cron = step === 24 ? `${mode(minutes)} ${mode(hours)} * * ${daysOfWeek(starts)}` : `${mode(minutes)} ${offset}-23/${step} * * *`;
   } else if (period === 7 * DAY) cron = `${mode(minutes)} ${mode(hours)} * * ${mode(starts.map((t) => new Date(t).getUTCDay()))}`;
   return { period_ms: period, period: describePeriod(period), cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
 }

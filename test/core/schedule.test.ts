@@ -60,6 +60,18 @@ describe('inferring a schedule from history', () => {
   });
 
   it.each([
+    ['Monday to Saturday at 06:00 UTC', series('2026-06-01T06:00:00Z', 24 * 60 * MIN, 28, () => 0).filter((t) => new Date(t).getUTCDay() !== 0), '0 6 * * 1-6'],
+    ['weekdays at 00:30 Europe/Berlin (22:30Z, Sunday to Thursday)', series('2026-05-31T22:30:00Z', 24 * 60 * MIN, 28, () => 0).filter((t) => new Date(t).getUTCDay() <= 4), '30 22 * * 0-4'],
+    ['Monday to Saturday seen for less than a week, when Sunday had no turn yet', series('2026-06-01T06:00:00Z', 24 * 60 * MIN, 6, () => 0), '0 6 * * *'],
+  ])('suggests the weekdays a daily job runs on: %s', (_, starts, cron) => {
+    // Act
+    const inferred = inferSchedule(starts);
+    // Assess: the suggested cron expects a run on every day one came, and on no other
+    expect(inferred).toMatchObject({ period: 'daily', cron });
+    expect(expectedStarts(cron, 'UTC', starts[0] - 1, starts[starts.length - 1])).toEqual(starts);
+  });
+
+  it.each([
     ['too few runs', series('2026-10-01T00:05:00Z', 60 * MIN, 5)],
     ['irregular runs', [0, 7, 9, 30, 31, 55, 80, 81, 140].map((m) => Date.parse('2026-10-01T00:00:00Z') + m * MIN * 10)],
   ])('learns nothing from %s', (_, starts) => {
