@@ -181,6 +181,33 @@ describe('runReport', () => {
     expect(result.report?.findings.map((g) => [g.detector, g.subject, g.status])).toEqual([['run-failed', 'nightly', 'new']]);
   });
 
+  it("reports a route's month window, stamped midnight on the 1st, in the month it judged and not in the next", async () => {
+    // Prepare: search-api answers 10 requests a day through October, 2 of them retried: 20% over the month,
+    // but no hour or day reaches 20 requests, so only October's month window fires (at 2026-11-01T00:00:00Z).
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-window-'));
+    const log = join(dir, 'search-api.jsonl');
+    const lines: string[] = [];
+    for (let d = 1; d <= 31; d++) {
+      for (let k = 0; k < 10; k++) {
+        const at = Date.UTC(2026, 9, d, 9, k * 5);
+        const attempt = (ms: number, n: number, outcome: string) => JSON.stringify({ ts: new Date(ms).toISOString(), type: 'attempt', route: 'search-api', request_id: `q${d}-${k}`, attempt: n, outcome, latency_ms: 100 });
+        lines.push(...(k < 2 ? [attempt(at, 1, 'timeout'), attempt(at + 3000, 2, 'ok')] : [attempt(at, 1, 'ok')]));
+      }
+    }
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const report = (month: string, at: string) =>
+      runReport({ month, format: 'json', paths: [log], config: DEFAULT_CONFIG, clock: { now: () => Date.parse(at) }, stdout: capture().stream, stderr: capture().stream });
+
+    // Act
+    const october = await report('2026-10', '2026-11-01T06:00:00Z');
+    const november = await report('2026-11', '2026-12-01T06:00:00Z');
+
+    // Assess
+    expect(october.report?.findings.filter((g) => g.detector === 'retry-rate').map((g) => [g.status, g.condition.occurrences])).toEqual([['new', 1]]);
+    expect(november.report?.summary.findings).toMatchObject({ current: 0 });
+    expect(november.report?.findings.filter((g) => g.detector === 'retry-rate').map((g) => g.condition.occurrences)).toEqual([0]);
+  });
+
   it('dates the report with the given clock, so due dates count from it', async () => {
     // Prepare
     const out = capture();

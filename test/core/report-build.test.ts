@@ -783,3 +783,39 @@ describe('a job that uses one run id for every run', () => {
     expect([g.consequence.runsAffected, g.consequence.runsInMonth, g.consequence.persisted?.ongoing]).toEqual([1, 10, false]);
   });
 });
+
+describe('findings over a window that ends at midnight on the 1st', () => {
+  // Stamped with the window's end, the first instant after it: the month it judged is the one before.
+  const windowed = (window: string, from: string, to: string) =>
+    finding('retry-rate', 'search-api', to, { kind: 'route', severity: 'medium', evidence: { window, from, to, requests: 310, retried: 62, rate: 0.2 } });
+  const october = windowed('month', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z');
+  const september30 = windowed('day', '2026-09-30T00:00:00Z', '2026-10-01T00:00:00Z');
+
+  it('are in the report of the month they judged, charted on its last day', () => {
+    // Act
+    const report = buildReport(octoberInput({ findings: [september30, october], previousFindings: [september30], runs: [] }));
+
+    // Assess: October's window is October's, September's last day is September's.
+    expect(groupOf(report, 'retry-rate', 'search-api').condition.occurrences).toBe(1);
+    expect(report.summary.findings).toMatchObject({ current: 1, previous: 1 });
+    expect(report.charts.perDay.find((d) => d.date === '2026-10-31')?.total).toBe(1);
+    expect(report.charts.perDay.find((d) => d.date === '2026-10-01')?.total).toBe(0);
+  });
+
+  it('are left out of the month after', () => {
+    // Act
+    const report = buildReport(octoberInput({ month: '2026-11', findings: [october], previousFindings: [october], runs: [], carried: undefined, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') } }));
+
+    // Assess
+    expect(report.summary.findings).toMatchObject({ current: 0, previous: 1 });
+    expect(report.findings.map((g) => [g.detector, g.condition.occurrences, g.condition.previousOccurrences])).toEqual([['retry-rate', 0, 1]]);
+  });
+
+  it('keep a finding stamped at midnight that judged no window in the month it is stamped', () => {
+    // Act
+    const report = buildReport(octoberInput({ findings: [finding('run-failed', 'etl-loader', '2026-11-01T00:00:00Z', { run_id: 'e-1' })], previousFindings: [], runs: [] }));
+
+    // Assess
+    expect(report.summary.findings.current).toBe(0);
+  });
+});

@@ -6,7 +6,8 @@ import type { Finding, Severity } from '../findings.ts';
 import { buildCoverage } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
-import { isoSecond, monthSpan, previousMonthSpan } from './month.ts';
+import { happenedAt } from './evidence.ts';
+import { dayOf, isoSecond, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
@@ -45,7 +46,7 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 
 function charts(findings: readonly Finding[], days: readonly string[]): ReportCharts {
   const perDay: DayCount[] = days.map((date) => {
-    const today = findings.filter((f) => f.ts.startsWith(date));
+    const today = findings.filter((f) => dayOf(happenedAt(f)) === date);
     const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, today.filter((f) => f.severity === s).length])) as Record<Severity, number>;
     return { date, total: today.length, bySeverity };
   });
@@ -68,7 +69,8 @@ export function buildReport(input: ReportInput): AuditReport {
   const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
-  const inMonth = (f: Finding, s: typeof span) => f.ts >= s.from && f.ts < s.to;
+  // A finding over a window ending at midnight on the 1st is the month before's (happenedAt).
+  const inMonth = (f: Finding, s: typeof span) => happenedAt(f) >= s.fromMs && happenedAt(f) < s.toMs;
   const findings = input.findings.filter((f) => inMonth(f, span));
   const previousFindings = input.previousFindings.filter((f) => inMonth(f, previousSpan));
   const runs = input.runs.filter((r) => r.ts >= span.from && r.ts < span.to);

@@ -11,6 +11,19 @@ import type { EvidenceStat, EvidenceUnit } from './model.ts';
 
 const LIMIT_KEY = /^(max_|min_|limit|threshold|budget)/;
 
+/**
+ * When a finding happened, for the month and the day it counts in: its time, but a finding over a
+ * window (retry-rate, retry-latency) is stamped with the window's end, which is the first instant
+ * after it: it counts at the window's last millisecond, so a month's window, or a day's ending at
+ * midnight on the 1st, is in the report of the month it judged.
+ */
+export function happenedAt(finding: Finding): number {
+  const at = Date.parse(finding.ts);
+  const end = finding.evidence?.to;
+  if (typeof finding.evidence?.window !== 'string' || typeof end !== 'string' || Date.parse(end) !== at) return at;
+  return at - 1;
+}
+
 /** How a detector's evidence key is to be read, where the key alone does not say. */
 interface KeyMeaning {
   readonly unit: EvidenceUnit | ((evidence: Readonly<Record<string, unknown>>) => EvidenceUnit);

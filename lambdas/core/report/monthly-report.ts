@@ -103,9 +103,11 @@ function withConfigSeeds(stored: readonly GuardException[], config: Config, seed
 export async function gatherReportInput(month: string, sources: ReportSources): Promise<ReportInput> {
   const span = monthSpan(month);
   const previous = previousMonthSpan(month);
+  // Up to each month's end inclusive: a finding over a window that ends there is stamped with its
+  // end and is that month's (happenedAt); buildReport keeps each finding in its own month.
   const [findings, previousFindings] = await Promise.all([
-    sources.findings.query({ from: span.from, to: span.to }),
-    sources.findings.query({ from: previous.from, to: previous.to }),
+    sources.findings.query({ from: span.from, to: isoSecond(span.toMs + 1000) }),
+    sources.findings.query({ from: previous.from, to: isoSecond(previous.toMs + 1000) }),
   ]);
   const stored = (await Promise.all(RUNNING_KINDS.map((kind) => sources.catalog.subjects(kind)))).flat();
   const snapshots = new Map<string, { kind: string; name: string; state?: unknown }>();
