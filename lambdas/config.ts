@@ -287,8 +287,16 @@ export const RouteSchema = z.strictObject({
   owner: z.string().optional(),
 });
 
+/** What an exception id may hold (`exceptions add --id` and the config alike): no spaces, so a bypass line can name it. */
+export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+
 export const ExceptionSchema = z.strictObject({
-  id: z.string().min(1),
+  // Trimmed as a bypass line's `exception_id` is: "EX-12 " is EX-12.
+  id: z
+    .string()
+    .trim()
+    .min(1, { abort: true })
+    .regex(EXCEPTION_ID_PATTERN, 'not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13)'),
   guard: z.string().min(1),
   reason: z.string().min(1, 'an exception needs a reason'),
   owner: z.string().min(1, 'an exception needs an owner'),
@@ -499,6 +507,18 @@ export function historyIssues(config: Config, raw?: unknown): Array<{ path: Prop
   return issues;
 }
 
+/** Two config exceptions with one id: the registry holds one record per id, so one of them would be lost. */
+export function exceptionIdIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+  const first = new Map<string, number>();
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  config.exceptions.forEach((e, i) => {
+    const same = first.get(e.id);
+    if (same === undefined) first.set(e.id, i);
+    else issues.push({ path: ['exceptions', i, 'id'], message: `the same id as exceptions.${same} (${e.id}): each exception needs an id of its own` });
+  });
+  return issues;
+}
+
 const KIND: Record<string, string> = {
   number: 'a number',
   int: 'a whole number',
@@ -589,7 +609,7 @@ export function validateConfig(
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const issues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...exceptionIdIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
   if (named && issues.length === 0) {
     rememberDefaultsWritten(named.config, raw);

@@ -1,4 +1,4 @@
-import { type Config, type ExceptionConfig, nameAsLogged } from '../config.ts';
+import { type Config, EXCEPTION_ID_PATTERN, type ExceptionConfig, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { parseTime } from './parse-time.ts';
@@ -15,7 +15,6 @@ import { parseTime } from './parse-time.ts';
 export const EXPIRING_WITHIN_DAYS = 14;
 
 const DAY_MS = 86_400_000;
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 const MAX_ATTEMPTS = 5;
 
 /** A request the registry refuses; the message says what was wrong and what to do. */
@@ -153,7 +152,7 @@ export interface NewExceptionRequest {
  */
 export function newException(request: Partial<NewExceptionRequest>, rules: RegistryRules): GuardException {
   const id = required(request.id, 'an exception needs an id, e.g. EX-13');
-  if (!ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
+  if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
   const guard = nameAsLogged(required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction'), rules);
   const reason = required(request.reason, 'an exception needs a reason: why may the guard be bypassed?');
   const owner = required(request.owner, 'an exception needs an owner who answers for it, e.g. alice@example.com');

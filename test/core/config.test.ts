@@ -243,6 +243,41 @@ tools:
     ]);
   });
 
+  it("reads an exception's id without the spaces around it, as a bypass line's exception_id is read", () => {
+    // Act
+    const config = parseConfigText('exceptions:\n  - { id: "EX-12 ", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }\n', 'c.yaml');
+    // Assess
+    expect(config.exceptions.map((e) => e.id)).toEqual(['EX-12']);
+  });
+
+  it('refuses an exception id the CLI would refuse, naming the key path and line', () => {
+    // Prepare: a space inside an id, and an id of spaces only
+    const text = `exceptions:
+  - { id: "EX 12", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: "  ", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual([
+      'exceptions.0.id: not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13) (line 2)',
+      'exceptions.1.id: expected non-empty text (line 3)',
+    ]);
+  });
+
+  it('refuses two exceptions with one id, a space after one of them too, naming the key path and line', () => {
+    // Prepare
+    const text = `exceptions:
+  - { id: EX-12, guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: EX-13, guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: "EX-12 ", guard: h, reason: r, owner: o@example.com, expires: 2026-11-30 }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual(['exceptions.2.id: the same id as exceptions.0 (EX-12): each exception needs an id of its own (line 4)']);
+  });
+
   it('refuses a severity set for a detector id that does not exist, naming the key path', () => {
     // Prepare: a misspelt id beside a real one
     const text = 'defaults:\n  severity:\n    run-failed: critical\n    duration-fst: low\n';
