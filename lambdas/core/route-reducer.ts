@@ -33,6 +33,16 @@ export interface RouteBucket {
   attempt: LatencySketch;
 }
 
+/** A calendar month's request counts, without sketches. */
+export interface RouteMonthCounts {
+  /** Epoch ms of the month's start. */
+  start: number;
+  requests: number;
+  retried: number;
+  failed: number;
+  attempts: number;
+}
+
 /** A request still open: attempts seen so far. */
 export interface OpenRequest {
   /** The earliest attempt's start (its `ts` minus its latency). */
@@ -79,6 +89,14 @@ export interface RouteState {
   quarters: RouteBucket[];
   hours: RouteBucket[];
   months: RouteBucket[];
+  /**
+   * The request counts of the `PAST_MONTHS` calendar months before `months` (oldest first), kept
+   * when their bucket and its sketches are dropped: the monthly report of an older month still has
+   * its requests. Missing in states written before.
+   */
+  past_months?: RouteMonthCounts[];
+  /** The start of the first request counted (epoch ms); missing in states written before. */
+  first_seen?: number;
   /** Detector → window kind → the end of the window it last fired for. */
   fired: Partial<Record<DetectorId, Partial<Record<RouteWindowKind, number>>>>;
   totals: RouteTotals;
@@ -130,6 +148,8 @@ const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 const MAX_ATTEMPTS_KEPT = 50;
 const WINDOW_LENGTH: Record<RouteWindowKind, number> = { hour: HOUR, day: DAY, month: 0 };
 const WIDTH_ORDER: readonly RouteWindowKind[] = ['month', 'day', 'hour'];
+/** Months of request counts kept before the monthly buckets (`past_months`): with those, over a year back, at about 70 bytes each. */
+export const PAST_MONTHS = 12;
 
 export function initialRouteState(route: string): RouteState {
   return { route, open: {}, done: '', quarters: [], hours: [], months: [], fired: {}, totals: { requests: 0, retried: 0, failed: 0, attempts: 0 } };
@@ -398,6 +418,9 @@ class RouteFold {
       this.monthTo = addMonths(this.monthFrom, 1);
     }
     if (this.monthFrom >= this.monthsFrom) this.add(this.bucketIn('months', this.monthFrom), req, retried, failed, attempts);
+    else this.keepPast([{ start: this.monthFrom, requests: 1, retried: retried ? 1 : 0, failed: failed ? 1 : 0, attempts }]);
+    // A state written before first_seen was kept has counted requests it cannot date: it gets none.
+    if (this.s.first_seen !== undefined ? req.first < this.s.first_seen : this.s.totals.requests === 0) this.s.first_seen = req.first;
     let t = this.s.totals;
     if (!this.own.has(t)) this.own.add((t = this.s.totals = { requests: t.requests, retried: t.retried, failed: t.failed, attempts: t.attempts }));
     t.requests++;
@@ -568,7 +591,26 @@ class RouteFold {
     }
     this.updateCuts();
     if (anyBefore(this.s.hours, this.hoursFrom)) this.keepFrom('hours', this.hoursFrom);
-    if (anyBefore(this.s.months, this.monthsFrom)) this.keepFrom('months', this.monthsFrom);
+    if (anyBefore(this.s.months, this.monthsFrom)) {
+      this.keepPast(this.s.months.filter((b) => b.start < this.monthsFrom));
+      this.keepFrom('months', this.monthsFrom);
+    }
+  }
+
+  /** Adds months' counts into `past_months` (a new list), keeping the latest `PAST_MONTHS`. */
+  private keepPast(counts: readonly RouteMonthCounts[]): void {
+    const kept = new Map((this.s.past_months ?? []).map((m) => [m.start, m]));
+    for (const c of counts) {
+      const was = kept.get(c.start);
+      kept.set(c.start, {
+        start: c.start,
+        requests: (was?.requests ?? 0) + c.requests,
+        retried: (was?.retried ?? 0) + c.retried,
+        failed: (was?.failed ?? 0) + c.failed,
+        attempts: (was?.attempts ?? 0) + c.attempts,
+      });
+    }
+    this.s.past_months = [...kept.values()].sort((a, b) => a.start - b.start).slice(-PAST_MONTHS);
   }
 
   /** Drops a list's buckets that start before `from`. */

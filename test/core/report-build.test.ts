@@ -819,3 +819,48 @@ describe('findings over a window that ends at midnight on the 1st', () => {
     expect(report.summary.findings.current).toBe(0);
   });
 });
+
+describe('a route in the report of an older month', () => {
+  // A route seen since May 2025 whose state, in November 2026, keeps buckets for October and November
+  // and the counts of the 12 months before (October 2025 to September 2026).
+  const monthStart = (year: number, month: number) => Date.UTC(year, month - 1, 1);
+  const counts = (start: number) => ({ start, requests: 300, retried: 6, failed: 0, attempts: 306 });
+  const state = {
+    route: 'search-api',
+    watermark: Date.parse('2026-11-01T00:10:00Z'),
+    first_seen: Date.parse('2025-05-02T09:00:00Z'),
+    months: [counts(monthStart(2026, 10)), counts(monthStart(2026, 11))],
+    past_months: Array.from({ length: 12 }, (_, i) => counts(monthStart(2025, 10 + i))),
+  };
+  const reportOn = (month: string, previousFindings: Finding[] = []) =>
+    buildReport({ month, findings: [], previousFindings, subjects: [{ kind: 'route', name: 'search-api', state }], runs: [], config: CONFIG, clock });
+  const rowOf = (report: ReturnType<typeof buildReport>) => report.coverage.rows.find((r) => r.name === 'search-api')!;
+
+  it('counts the requests of a month its state keeps only the counts of', () => {
+    // Act
+    const row = rowOf(reportOn('2026-08'));
+
+    // Assess
+    expect([row.status, row.requests]).toEqual(['ok', { total: 300, retried: 6 }]);
+  });
+
+  it('says the requests of a month older than it keeps were not kept, and leaves last month’s findings resolved, not unverified', () => {
+    // Prepare: a retry-rate finding in July 2025.
+    const july = finding('retry-rate', 'search-api', '2025-07-20T10:00:00Z', { kind: 'route', severity: 'medium', evidence: { rate: 0.2 } });
+
+    // Act
+    const report = reportOn('2025-08', [july]);
+
+    // Assess
+    expect([rowOf(report).status, rowOf(report).reason]).toEqual(['unknown', "requests not kept for August 2025: the route's state keeps the counts of its last 14 months"]);
+    expect(groupOf(report, 'retry-rate', 'search-api').status).toBe('resolved');
+  });
+
+  it('still says no data for a month before its first request', () => {
+    // Act
+    const row = rowOf(reportOn('2025-04'));
+
+    // Assess
+    expect([row.status, row.reason]).toEqual(['unknown', 'no data: nothing from it was seen in April 2025']);
+  });
+});

@@ -4,7 +4,7 @@ import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
-import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_BYTES, MAX_OPEN_REQUESTS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
+import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_BYTES, MAX_OPEN_REQUESTS, PAST_MONTHS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { fingerprint } from '../../lambdas/core/token-ring.ts';
 
 const T = Date.parse('2026-10-05T10:00:00Z');
@@ -350,6 +350,21 @@ describe('retries per route', () => {
     expect(state.done.length).toBe(MAX_DONE_REQUESTS * 8);
     expect(state.totals.requests).toBeGreaterThan(5_700);
     expect(JSON.stringify(state).length).toBeLessThan(120_000);
+  });
+
+  it('keeps the request counts of its past months, for the monthly report of an older month, and never more than PAST_MONTHS of them', () => {
+    // Prepare: 10 requests (2 retried) on the 3rd of every month from August 2025 to March 2027, frozen as stored states are.
+    const months = Array.from({ length: 20 }, (_, i) => Date.UTC(2025, 7 + i, 3, 9));
+    let state = initialRouteState('search-api');
+    // Act
+    for (const [i, at] of months.entries()) state = deepFreeze(fold([traffic({ from: at, requests: 10, retried: 2, every: 60_000, prefix: `m${i}` })], state).state);
+    // Assess: January 2027 and before are counts only; February and March keep their buckets.
+    const monthOf = (start: number) => new Date(start).toISOString().slice(0, 7);
+    expect(state.months.map((b) => monthOf(b.start))).toEqual(['2027-02', '2027-03']);
+    expect(state.past_months?.map((m) => monthOf(m.start))).toEqual(['2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10', '2026-11', '2026-12', '2027-01']);
+    expect(state.past_months?.[0]).toEqual({ start: Date.UTC(2026, 1, 1), requests: 10, retried: 2, failed: 0, attempts: 12 });
+    expect(state.past_months).toHaveLength(PAST_MONTHS);
+    expect(state.first_seen).toBe(Date.UTC(2025, 7, 3, 9));
   });
 
   it('keeps 2,000 open requests of 256-character ids within a DynamoDB item, and counts each once whether it ends by its retry or goes quiet', () => {

@@ -6,7 +6,8 @@ import { plural } from './format.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
-import { compareSubjects, configuredSubjects, monthRequests, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { PAST_MONTHS } from '../route-reducer.ts';
+import { compareSubjects, configuredSubjects, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -94,7 +95,10 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
     if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : undefined };
     if (!seen) {
-      const reason = subject.snapshot
+      // Not "no data": the route may have had requests then, its state keeps no count that old.
+      const reason = monthRequestsDropped(subject.snapshot?.state, span.fromMs, span.toMs)
+        ? `requests not kept for ${span.label}: the route's state keeps the counts of its last ${PAST_MONTHS + 2} months`
+        : subject.snapshot
         ? `no data: nothing from it was seen in ${span.label}`
         : subject.configured
           ? 'no data: configured, but nothing from it has ever been seen'

@@ -67,13 +67,32 @@ export function spanStarts(state: unknown, fromMs: number, toMs: number): { inSp
   };
 }
 
-/** A route's requests in a calendar month, when its state keeps a bucket for that month (`months[].start`). */
+/** The month entries of a route's state that hold a month's requests: its buckets (`months`) and the counts kept after them (`past_months`). */
+function monthEntries(state: unknown): Record<string, unknown>[] | undefined {
+  const s = state && typeof state === 'object' ? (state as Record<string, unknown>) : undefined;
+  if (!s || !Array.isArray(s.months)) return undefined;
+  const entries = [...s.months, ...(Array.isArray(s.past_months) ? s.past_months : [])];
+  return entries.filter((b): b is Record<string, unknown> => b !== null && typeof b === 'object' && isNumber((b as Record<string, unknown>).start));
+}
+
+/** A route's requests in a calendar month, when its state keeps them (`months[]`, `past_months[]`). */
 export function monthRequests(state: unknown, monthStartMs: number): { total: number; retried: number } | undefined {
-  const months = state && typeof state === 'object' ? (state as Record<string, unknown>).months : undefined;
-  if (!Array.isArray(months)) return undefined;
-  const bucket = months.find((b) => b && typeof b === 'object' && (b as Record<string, unknown>).start === monthStartMs) as Record<string, unknown> | undefined;
+  const bucket = monthEntries(state)?.find((b) => b.start === monthStartMs);
   if (!bucket || !isNumber(bucket.requests)) return undefined;
   return { total: bucket.requests, retried: isNumber(bucket.retried) ? bucket.retried : 0 };
+}
+
+/**
+ * Whether a route's state no longer keeps the requests of a month it may have had some in: the
+ * month is before the oldest it keeps, and after its first request (`first_seen`; a state written
+ * before it was kept cannot say, and is taken to have been seen then).
+ */
+export function monthRequestsDropped(state: unknown, fromMs: number, toMs: number): boolean {
+  const entries = monthEntries(state);
+  if (entries === undefined || entries.length === 0) return false;
+  if (!(fromMs < Math.min(...entries.map((b) => b.start as number)))) return false;
+  const firstSeen = (state as Record<string, unknown>).first_seen;
+  return !isNumber(firstSeen) || firstSeen < toMs;
 }
 
 const SECTION_OF_KIND: Readonly<Record<string, 'jobs' | 'agents' | 'routes' | 'tools' | undefined>> = {
