@@ -5,6 +5,7 @@ import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { reportNotice } from '../../lambdas/core/report/notice.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderJson } from '../../lambdas/core/report/render-json.ts';
+import { barChart } from '../../lambdas/core/report/svg-charts.ts';
 import { md, mdCode, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { finding, octoberInput, runRecord } from './report-fixtures.ts';
 
@@ -272,5 +273,19 @@ describe('the thresholds appendix', () => {
     expect(markdown).toContain('| `baseline_window` | 20 | _built-in_ |');
     expect(html).toContain('<tr><td class="nowrap"><code>min_history</code></td><td>5</td><td class="nowrap">in the config</td></tr>');
     expect(html).toContain('<tr><td class="nowrap"><code>baseline_window</code></td><td>20</td><td class="nowrap"><span class="note">built-in</span></td></tr>');
+  });
+});
+
+describe('chart labels', () => {
+  it('cuts a long label before an emoji rather than through it', () => {
+    // Prepare: the 26th UTF-16 unit of the label is the first half of 🚀.
+    const label = `${'x'.repeat(24)}🚀rocket-job`;
+
+    // Act
+    const svg = barChart([{ label, count: 3 }], { id: 'c', title: 'Findings per subject', color: '#000' });
+
+    // Assess
+    const shown = /font-size="12" fill="#3e4c59">([^<]*)<\/text>/.exec(svg)?.[1];
+    expect(shown).toBe(`${'x'.repeat(24)}…`);
   });
 });

@@ -1,4 +1,5 @@
 import type { Severity } from '../findings.ts';
+import { unitPrefix } from '../output-capture.ts';
 import type { DayCount } from './model.ts';
 import { SEVERITIES } from './model.ts';
 
@@ -29,8 +30,9 @@ function niceStep(max: number, ticks = 4): number {
   return [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
 }
 
+/** A label cut to `max` UTF-16 units with an ellipsis, never through an emoji. */
 function truncate(label: string, max: number): string {
-  return label.length > max ? `${label.slice(0, max - 1)}…` : label;
+  return label.length > max ? `${unitPrefix(label, max - 1)}…` : label;
 }
 
 function frame(id: string, title: string, desc: string, width: number, height: number, body: string): string {
