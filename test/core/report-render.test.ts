@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
+import { boundEvidence } from '../../lambdas/core/findings.ts';
 import { buildReport } from '../../lambdas/core/report/build-report.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { reportNotice } from '../../lambdas/core/report/notice.ts';
@@ -287,5 +288,26 @@ describe('chart labels', () => {
     // Assess
     const shown = /font-size="12" fill="#3e4c59">([^<]*)<\/text>/.exec(svg)?.[1];
     expect(shown).toBe(`${'x'.repeat(24)}…`);
+  });
+});
+
+describe('evidence cut for its size', () => {
+  it('is said to be cut, and its size is not shown as a measurement', () => {
+    // Prepare: a budget-exceeded finding whose evidence (a tree of 3,000 sub-agent runs) is over the 64 KiB limit.
+    const tree = Array.from({ length: 3000 }, (_, i) => ({ run: `sub-${i}`, actions: 1, cost_usd: 0.0003 }));
+    const cut = boundEvidence(finding('budget-exceeded', 'support-bot', '2026-10-06T10:00:00Z', { kind: 'agent', run_id: 'r1', evidence: { actions: 34, max_actions: 20, tree } }));
+    const report = buildReport({ ...octoberInput(), findings: [cut], previousFindings: [] });
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+
+    // Assess
+    const group = report.findings.find((g) => g.detector === 'budget-exceeded')!;
+    expect(group.condition.evidence.map((s) => s.key)).toEqual(['actions', 'max_actions']);
+    expect(group.condition.evidenceCut).toBe(1);
+    expect(markdown).not.toContain('evidence_bytes');
+    expect(markdown).toContain('  - Evidence cut on 1 finding: it was over 64 KiB of JSON, so only its short fields are shown');
+    expect(html).toContain('<p class="note">Evidence cut on 1 finding: it was over 64 KiB of JSON');
   });
 });

@@ -11,6 +11,14 @@ import type { EvidenceStat, EvidenceUnit } from './model.ts';
 
 const LIMIT_KEY = /^(max_|min_|limit|threshold|budget)/;
 
+/** What `boundEvidence` puts in place of evidence over `MAX_EVIDENCE_BYTES`: facts about the cut, never measurements. */
+const CUT_KEYS: ReadonlySet<string> = new Set(['evidence_truncated', 'evidence_bytes', 'evidence_excerpt']);
+
+/** Whether a finding's evidence was cut to its short fields for its size (`boundEvidence`). */
+export function evidenceWasCut(finding: Finding): boolean {
+  return typeof finding.evidence?.evidence_truncated === 'string';
+}
+
 /**
  * When a finding happened, for the month and the day it counts in: its time, but a finding over a
  * window (retry-rate, retry-latency) is stamped with the window's end, which is the first instant
@@ -88,7 +96,7 @@ export function evidenceStats(findings: readonly Finding[]): EvidenceStat[] {
   for (const f of findings) for (const key of Object.keys(f.evidence ?? {})) siblings.add(key);
   for (const f of findings) {
     for (const [key, value] of Object.entries(f.evidence ?? {})) {
-      if (!isNumber(value)) continue;
+      if (!isNumber(value) || CUT_KEYS.has(key)) continue;
       const meaning = meaningOf(f, key, siblings);
       const id = `${key}\u0000${meaning.unit}\u0000${meaning.label ?? ''}`;
       const stat = stats.get(id) ?? { key, ...meaning, values: [] };
@@ -119,7 +127,7 @@ export function evidenceValues(findings: readonly Finding[]): { key: string; val
   const skipped = new Set<string>();
   for (const f of findings) {
     for (const [key, value] of Object.entries(f.evidence ?? {})) {
-      if (skipped.has(key)) continue;
+      if (skipped.has(key) || CUT_KEYS.has(key)) continue;
       const text = typeof value === 'string' ? value || '(empty)' : typeof value === 'boolean' ? String(value) : undefined;
       if (text === undefined) continue;
       if (text.length > MAX_TEXT_LENGTH) {

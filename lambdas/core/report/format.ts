@@ -1,4 +1,7 @@
+import { MAX_EVIDENCE_BYTES } from '../findings.ts';
 import { formatBytes, formatDuration } from '../stats.ts';
+
+const MAX_EVIDENCE_KIB = MAX_EVIDENCE_BYTES / 1024;
 import type { EvidenceUnit, Trend } from './model.ts';
 
 /** Numbers and trends in words, the same in every output. */
@@ -50,6 +53,11 @@ export function trend(current: number, previous: number): Trend {
 /** `3 runs`, `1 run`. */
 export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
+/** What a 5 Cs card says when findings' evidence was cut for its size (`boundEvidence`): the figures shown are from what was kept. */
+export function evidenceCutNote(cut: number): string {
+  return `Evidence cut on ${plural(cut, 'finding')}: it was over ${MAX_EVIDENCE_KIB} KiB of JSON, so only its short fields are shown (the stored finding keeps the start of the rest, evidence_excerpt).`;
 }
 
 /** `2026-10-14 06:00 UTC` from an ISO time. */

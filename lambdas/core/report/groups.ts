@@ -4,7 +4,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { costOf, evidenceStats, evidenceValues, maxLatencyOf } from './evidence.ts';
+import { costOf, evidenceStats, evidenceValues, evidenceWasCut, maxLatencyOf } from './evidence.ts';
 import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
 import { addDays, dayOf, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
@@ -165,6 +165,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     ];
     const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions);
     const examples = distinctMessages(findings);
+    const evidenceCut = findings.filter(evidenceWasCut).length;
     groups.push({
       id: anchor(detector, subject, used),
       detector,
@@ -184,6 +185,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         evidence: stats,
         values: evidenceValues(findings),
         examples,
+        ...(evidenceCut > 0 ? { evidenceCut } : {}),
       },
       cause: {
         known: fiveCs.cause,

@@ -206,6 +206,8 @@ export interface FindingGroup {
     readonly values: readonly { readonly key: string; readonly value: string; readonly count: number }[];
     /** Up to three distinct messages (the first ones and the last), with how often each was seen. */
     readonly examples: readonly { readonly text: string; readonly count: number }[];
+    /** Findings whose evidence was over the size limit and cut to its short fields (`evidence_truncated`); absent when none was. */
+    readonly evidenceCut?: number;
   };
   readonly cause: {
     readonly known: string;

@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
@@ -347,6 +347,7 @@ function group(g: FindingGroup, r: AuditReport): string {
               .map((s) => `<li>${code(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? esc(formatValue(s.min, s.unit)) : `${esc(formatValue(s.min, s.unit))} / ${esc(formatValue(s.median, s.unit))} / ${esc(formatValue(s.max, s.unit))} <span class="note">(min / median / max)</span>`}</li>`)
               .join('')}${c.values.map((v) => `<li>${code(v.key)}: ${esc(v.value)} ×${v.count}</li>`).join('')}</ul>`
           : '') +
+        (c.evidenceCut ? `<p class="note">${esc(evidenceCutNote(c.evidenceCut))}</p>` : '') +
         c.examples.map((e) => `<blockquote class="example">${esc(e.text)}${e.count > 1 ? ` <span class="note">×${e.count}</span>` : ''}</blockquote>`).join('')
       : `<p>No finding in ${esc(r.label)} (${esc(r.previousLabel)}: ${c.previousOccurrences}).</p>${c.examples[0] ? `<blockquote class="example">${esc(c.examples[0].text)}</blockquote>` : ''}`;
   const list = (items: readonly string[]) => (items.length ? `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');

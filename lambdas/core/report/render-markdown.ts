@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
@@ -160,6 +160,7 @@ export function groupMarkdown(g: FindingGroup, index: number, r: Pick<AuditRepor
       out.push(`  - ${mdCode(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`);
     }
     for (const v of c.values) out.push(`  - ${mdCode(v.key)}: ${md(v.value)} ×${v.count}`);
+    if (c.evidenceCut) out.push(`  - ${md(evidenceCutNote(c.evidenceCut))}`);
     for (const e of c.examples) out.push(`  - “${md(e.text)}”${e.count > 1 ? ` ×${e.count}` : ''}`);
   } else {
     out.push(`- **Condition.** No finding in ${r.label} (${r.previousLabel}: ${c.previousOccurrences}).${c.examples[0] ? ` Last message: “${md(c.examples[0].text)}”` : ''}`);
