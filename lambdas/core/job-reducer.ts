@@ -61,8 +61,18 @@ export interface JobState {
   readonly consecutiveFailures: number;
   readonly firstSeenAt?: number;
   readonly lastSeenAt?: number;
-  /** Start times of recent runs (end − duration for runs that log only an end), oldest first. */
+  /**
+   * Start times of recent runs, oldest first: for a run whose start was not seen, its end − its
+   * duration, or its end itself when the end gives no duration (`startsFromEnd`).
+   */
   readonly starts?: number[];
+  /**
+   * Which of `starts` are a run's end and not its start, one character each: `1` for the end of a
+   * run whose start and duration are unknown (logrotate's `ALERT exited abnormally` line, a systemd
+   * end whose start was not read; the run started at some time before it), `0` for the others.
+   * Left out while none is (and in states written before it was kept).
+   */
+  readonly startsFromEnd?: string;
   /** Expected starts up to this time have been judged for `missed-run`. */
   readonly absenceCheckedUntil?: number;
   /**
@@ -185,33 +195,78 @@ function keepNewest<T>(list: T[], limit: number): T[] {
   return list;
 }
 
-/** Start times of recent runs (`JobState.starts`), oldest first, while a batch is applied. */
+/**
+ * Which of `starts` are ends (`JobState.startsFromEnd`), as flags in the same order, or undefined
+ * when none is, or the text does not belong to those times (not one character per time).
+ */
+function fromEndFlags(starts: readonly number[] | undefined, text: string | undefined): boolean[] | undefined {
+  if (text === undefined || starts === undefined || text.length !== starts.length || !text.includes('1')) return undefined;
+  return Array.from(text, (c) => c === '1');
+}
+
+/** The times of a job's kept starts that are a run's end with its start unknown (`JobState.startsFromEnd`), oldest first. */
+export function startsFromEndOf(state: Pick<JobState, 'starts' | 'startsFromEnd'>): number[] {
+  const flags = fromEndFlags(state.starts, state.startsFromEnd);
+  return flags ? state.starts!.filter((_, i) => flags[i]) : [];
+}
+
+/** Start times of recent runs (`JobState.starts`), oldest first, and which are ends (`startsFromEnd`), while a batch is applied. */
 class StartTimes {
   private owned = false;
   /** Whether `list` is known ascending without NaN; undefined until checked after it was last sorted as a whole. */
   private ascending: boolean | undefined;
+  /** Whether each time of `list` is a run's end, once owned; undefined while none is. */
+  private fromEnd: boolean[] | undefined;
 
-  constructor(public list: number[] | undefined) {}
+  constructor(
+    public list: number[] | undefined,
+    private readonly initialFromEnd: string | undefined,
+  ) {}
 
-  /** Adds a start time as `[...list, at]` sorted ascending, then cut to the newest `limit`, would. */
-  add(at: number, limit: number): number[] {
+  /**
+   * Adds a start time as `[...list, at]` sorted ascending, then cut to the newest `limit`, would;
+   * `fromEnd` when it is the end of a run whose start and duration are unknown.
+   */
+  add(at: number, limit: number, fromEnd = false): number[] {
     if (!this.owned) {
+      this.fromEnd = fromEndFlags(this.list, this.initialFromEnd);
       this.list = this.list ? this.list.slice() : [];
       this.owned = true;
     }
     const list = this.list!;
+    if (fromEnd && !this.fromEnd) this.fromEnd = list.map(() => false);
+    const flags = this.fromEnd;
     this.ascending ??= isAscending(list);
     if (this.ascending && !Number.isNaN(at)) {
       const lo = partitionPoint(list.length, (i) => list[i] <= at);
-      if (lo === list.length) list.push(at);
-      else list.splice(lo, 0, at);
+      if (lo === list.length) {
+        list.push(at);
+        flags?.push(fromEnd);
+      } else {
+        list.splice(lo, 0, at);
+        flags?.splice(lo, 0, fromEnd);
+      }
     } else {
       // Out of order (a state written so, or a NaN): the whole list is sorted, as it always was.
       list.push(at);
-      list.sort((a, b) => a - b);
+      if (flags) {
+        flags.push(fromEnd);
+        const order = list.map((_, i) => i).sort((a, b) => list[a] - list[b]);
+        const times = order.map((i) => list[i]);
+        const marks = order.map((i) => flags[i]);
+        list.splice(0, list.length, ...times);
+        flags.splice(0, flags.length, ...marks);
+      } else list.sort((a, b) => a - b);
       this.ascending = undefined;
     }
+    if (flags) keepNewest(flags, limit);
     return keepNewest(list, limit);
+  }
+
+  /** The state's `startsFromEnd` for the list as it is now: undefined when none of its times is an end. */
+  fromEndText(): string | undefined {
+    if (!this.owned) return this.initialFromEnd;
+    return this.fromEnd?.includes(true) ? this.fromEnd.map((f) => (f ? '1' : '0')).join('') : undefined;
   }
 }
 
@@ -543,6 +598,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     timezone: job?.timezone,
     ...slots,
     starts: state.starts ?? [],
+    startsFromEnd: startsFromEndOf(state),
     graceMs,
     earlyMs: EARLY_MS,
     open: state.open.map((r) => ({ run_id: r.run_id, startedAt: r.at, host: r.host })),
@@ -626,7 +682,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     // The lists and records a run changes: shared with `initial` until their first change, then
     // this batch's own copies, changed in place. Fields are still written in the order they always
     // were, so a new state holds its keys in the same order.
-    const starts = new StartTimes(initial.starts);
+    const starts = new StartTimes(initial.starts, initial.startsFromEnd);
     const outputs = new BaselineWindow(initial.outputs);
     const durations = new BaselineWindow(initial.durations);
     const hosts = new HostCounts(initial.hosts);
@@ -851,7 +907,8 @@ export const jobReducer: SubjectReducer<JobState> = {
         } else d.lastEnd = lastEnd = { run_id: runId, at: event.at, exit_code: run.exit_code, ...(run.host !== undefined ? { host: run.host } : {}) };
       }
       previousEnd = { at: event.at, host: run.host };
-      d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS);
+      // A run known only from its end, which gives no duration: its end is kept, marked, as it started at some time before it.
+      d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS, run.duration_ms === undefined);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
       d.outputs = ok && run.output_bytes !== undefined && !abnormal ? outputs.push(run.output_bytes, window) : outputs.list;
       d.durations = ok && run.duration_ms !== undefined && !abnormal ? durations.push(run.duration_ms, window) : durations.list;
@@ -873,6 +930,12 @@ export const jobReducer: SubjectReducer<JobState> = {
     const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt;
     if (initial.absenceCheckedUntil !== undefined && firstBefore !== undefined && state.firstSeenAt !== undefined && state.firstSeenAt < (initial.firstSeenAt ?? firstBefore)) {
       edit().absenceOlder = { from: state.firstSeenAt, to: firstBefore };
+    }
+    const fromEnd = starts.fromEndText();
+    if (fromEnd !== state.startsFromEnd) {
+      const d = edit();
+      if (fromEnd === undefined) delete d.startsFromEnd;
+      else d.startsFromEnd = fromEnd;
     }
     if (processed.changed) {
       const d = edit();
@@ -911,7 +974,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config): Pr
       lastSeenAt: job.lastSeenAt,
       hosts: job.hosts ?? {},
       schedule,
-      inferred: schedule ? undefined : inferSchedule(job.starts ?? []),
+      inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job)),
     };
   });
 }

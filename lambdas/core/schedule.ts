@@ -101,12 +101,43 @@ function daysOfWeek(starts: readonly number[]): string {
   return ranges.join(',');
 }
 
+/** `value` modulo `period`, from 0 up to `period` (a time before the epoch too). */
+function modulo(value: number, period: number): number {
+  return ((value % period) + period) % period;
+}
+
+/**
+ * Where in each period (ms after its start, modulo the period: whole periods from the epoch, a
+ * week from a Thursday) the runs' expected time is: the most common minute (and hour, weekday) of
+ * their starts, as runs start on time or a little late. A run known only from its end (`ends`)
+ * started at some time before it, at its expected time or later: the time is moved back to the
+ * earliest of their ends that come up to `tolerance` before it (an earlier one is taken as
+ * irregular, as a run by hand), so that each of them comes after its expected time.
+ */
+function offsetInPeriod(period: number, starts: readonly number[], ends: readonly number[], tolerance: number): number {
+  const minutes = starts.map((t) => new Date(t).getUTCMinutes());
+  const hours = starts.map((t) => new Date(t).getUTCHours());
+  let typical: number;
+  if (period < HOUR) typical = mode(minutes.map((m) => m % (period / MINUTE))) * MINUTE;
+  else if (period === HOUR) typical = mode(minutes) * MINUTE;
+  else if (period < 7 * DAY) typical = mode(hours.map((h) => h % (period / HOUR))) * HOUR + mode(minutes) * MINUTE;
+  else typical = modulo(mode(starts.map((t) => new Date(t).getUTCDay())) - 4, 7) * DAY + mode(hours) * HOUR + mode(minutes) * MINUTE;
+  let before = 0;
+  for (const end of ends) {
+    const early = modulo(typical - Math.floor(end / MINUTE) * MINUTE, period);
+    if (early <= tolerance && early > before) before = early;
+  }
+  return modulo(typical - before, period);
+}
+
 /**
  * Learns the period of a job from its start times, when its runs are regular: at least
  * `minSamples` intervals, and most of them (80%) within 10% (at least two minutes) of the median.
- * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say.
+ * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say,
+ * at the time the starts come at (for runs known only from their end, `startsFromEnd`, at or before
+ * the earliest of those: see offsetInPeriod).
  */
-export function inferSchedule(startTimes: readonly number[], minSamples = 5): InferredSchedule | undefined {
+export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = 5): InferredSchedule | undefined {
   // Runs start on time or a little late: the minute they start in is the scheduled one.
   const starts = [...new Set(startTimes.map((t) => Math.floor(t / MINUTE) * MINUTE))].sort((a, b) => a - b);
   const intervals = starts.slice(1).map((t, i) => t - starts[i]);
@@ -117,18 +148,22 @@ export function inferSchedule(startTimes: readonly number[], minSamples = 5): In
   if (regular < 0.8 || typical < MINUTE) return undefined;
 
   const period = Math.round(typical / MINUTE) * MINUTE;
-  const minutes = starts.map((t) => new Date(t).getUTCMinutes());
-  const hours = starts.map((t) => new Date(t).getUTCHours());
+  const cronSays = (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
   let cron: string | undefined;
-  if (period < HOUR && 60 % (period / MINUTE) === 0) {
-    const step = period / MINUTE;
-    const offset = mode(minutes.map((m) => m % step));
-    cron = offset === 0 ? `*/${step} * * * *` : `${offset}-59/${step} * * * *`;
-  } else if (period === HOUR) cron = `${mode(minutes)} * * * *`;
-  else if (period % HOUR === 0 && 24 % (period / HOUR) === 0) {
-    const step = period / HOUR;
-    const offset = mode(hours.map((h) => h % step));
-    cron = step === 24 ? `${mode(minutes)} ${mode(hours)} * * ${daysOfWeek(starts)}` : `${mode(minutes)} ${offset}-23/${step} * * *`;
-  } else if (period === 7 * DAY) cron = `${mode(minutes)} ${mode(hours)} * * ${mode(starts.map((t) => new Date(t).getUTCDay()))}`;
+  if (cronSays) {
+    const offset = offsetInPeriod(period, starts, startsFromEnd, tolerance);
+    const minute = Math.floor(offset / MINUTE) % 60;
+    const hour = Math.floor(offset / HOUR) % 24;
+    if (period < HOUR) cron = minute === 0 ? `*/${period / MINUTE} * * * *` : `${minute}-59/${period / MINUTE} * * * *`;
+    else if (period === HOUR) cron = `${minute} * * * *`;
+    else if (period === DAY) cron = `${minute} ${hour} * * ${daysOfWeek(starts.map((t) => slotOf(t, offset, period)))}`;
+    else if (period < DAY) cron = `${minute} ${hour}-23/${period / HOUR} * * *`;
+    else cron = `${minute} ${hour} * * ${new Date(offset).getUTCDay()}`;
+  }
   return { period_ms: period, period: describePeriod(period), cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
+}
+
+/** The expected time at `offset` in each period nearest to a run at `t` (its day, for a daily job near midnight). */
+function slotOf(t: number, offset: number, period: number): number {
+  return t - modulo(t - offset + period / 2, period) + period / 2;
 }

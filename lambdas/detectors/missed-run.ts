@@ -15,7 +15,9 @@ export function earlyAllowance(expected: number, previous: number | undefined, e
  * The expected times no run started for. Each run belongs to one slot of the schedule: that of
  * the latest expected time it is not more than its early allowance before (`earlyAllowance`; the
  * expected time before the first is `previous`), and it counts for it if it started within
- * `graceMs` after it. A slot without a run of its own takes the first run of the
+ * `graceMs` after it. A run known only from its end (`startsFromEnd`: those of `starts` that are
+ * ends with no duration) started at some time before it, on time or not: it counts for its slot
+ * however long after the expected time it ended. A slot without a run of its own takes the first run of the
  * next slot when that one had two or more and the first is within its grace (a late run). So a
  * run is never counted for two expected times, by one judgement or by two (the sweep judges
  * each expected time once, later ones in later sweeps, from the same start times): a job whose
@@ -28,11 +30,21 @@ export function unmatchedExpected(
   earlyMs: number,
   graceMs: number,
   previous?: number,
+  startsFromEnd: readonly number[] = [],
 ): number[] {
   const slots = [...expected, ...following];
   if (expected.length === 0) return [];
   const opens = slots.map((t, i) => t - earlyAllowance(t, i > 0 ? slots[i - 1] : previous, earlyMs));
   const sorted = [...starts].sort((a, b) => a - b);
+  // How many of the times at each value are ends (a time may be kept twice).
+  const ends = new Map<number, number>();
+  for (const t of startsFromEnd) ends.set(t, (ends.get(t) ?? 0) + 1);
+  const isEnd = (t: number): boolean => {
+    const n = ends.get(t);
+    if (!n) return false;
+    ends.set(t, n - 1);
+    return true;
+  };
   // The runs of each slot, on time for it (ascending).
   const own: number[][] = slots.map(() => []);
   let slot = 0;
@@ -40,7 +52,7 @@ export function unmatchedExpected(
     if (s < opens[0]) continue;
     while (slot + 1 < slots.length && opens[slot + 1] <= s) slot++;
     if (slot === slots.length - 1 && slot >= expected.length) break;
-    if (s <= slots[slot] + graceMs) own[slot].push(s);
+    if (isEnd(s) || s <= slots[slot] + graceMs) own[slot].push(s);
   }
   const missed: number[] = [];
   for (let i = 0; i < expected.length; i++) {
@@ -76,7 +88,8 @@ export const missedRunDetector: AbsenceDetector = {
     subjectKind: 'job',
     defaultSeverity: 'high',
     fiveCs: {
-      criteria: 'Every start the schedule expects (cron expression, in its time zone) must be followed by a run start within `grace_minutes` (default 15).',
+      criteria:
+        'Every start the schedule expects (cron expression, in its time zone) must be followed by a run start within `grace_minutes` (default 15); a run known only from its end, with no duration, counts when it ended before the next expected start.',
       cause:
         'The scheduler did not fire (crontab edited or lost in a redeploy, timer disabled, host down or replaced), the job was paused and never resumed, or its logs stopped reaching CloudWatch.',
       consequence: 'Whatever the run should have produced does not exist: no backup, no report, no sync. Nothing fails, so nothing alerts.',
@@ -86,7 +99,7 @@ export const missedRunDetector: AbsenceDetector = {
   },
   check(input) {
     const drafts = [];
-    for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous)) {
+    for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous, input.startsFromEnd)) {
       const graceMinutes = Math.round(input.graceMs / 60_000);
       const where = input.timezone && input.timezone !== 'UTC' ? ` (${input.timezone})` : '';
       drafts.push({

@@ -109,8 +109,13 @@ export interface AbsenceCheckInput {
   readonly following?: readonly number[];
   /** The schedule's expected time before the first of `expected`, when it is within 2 × `earlyMs` of it. */
   readonly previous?: number;
-  /** Observed start times of recent runs (for runs that log only an end: end − duration). */
+  /** Observed start times of recent runs (for runs that log only an end: end − duration, else the end). */
   readonly starts: readonly number[];
+  /**
+   * Those of `starts` that are a run's end with its start and duration unknown (logrotate's
+   * `ALERT exited abnormally` line): the run started at some time before it.
+   */
+  readonly startsFromEnd?: readonly number[];
   readonly graceMs: number;
   /** A run may start this much before its expected time and still count (clock skew), at most half the time since the one before. */
   readonly earlyMs: number;

@@ -27,8 +27,24 @@ describe('scanning real logs (shared corpus)', () => {
     expect(failures[0]).toMatchObject({ ts: '2005-06-15T04:06:20Z', evidence: { exit_code: 1 } });
     expect(failures[42].ts).toBe('2005-07-27T04:16:09Z');
     expect(result.exitCode).toBe(1);
-    // Its schedule is learned from those runs, for the user to copy.
-    expect(text).toMatch(/logrotate\s+43\s+43\s+2005-07-27T04:16:09Z\s+combo ×43\s+daily "3 4 \* \* \*" \(inferred\)/);
+    // Its schedule is learned from those runs, for the user to copy: at or before the earliest of their ends.
+    expect(text).toMatch(/logrotate\s+43\s+43\s+2005-07-27T04:16:09Z\s+combo ×43\s+daily "2 4 \* \* \*" \(inferred\)/);
+  });
+
+  it.each([
+    ['the schedule the scan learned', undefined],
+    ["RHEL's cron.daily time", '2 4 * * *'],
+    ['the minute most of its ends fall in', '3 4 * * *'],
+  ])("finds no missed logrotate run with %s in the config, though its ALERT line is written when the run ends (Jul 24's at 04:20:42)", async (_, given) => {
+    // Prepare: the schedule copied into the config (default grace, 15 min)
+    const schedule = given ?? /logrotate: "([^"]+)"/.exec((await scan([corpus('loghub-linux-2k.log')], { year: 2005 })).text)?.[1];
+    expect(schedule).toMatch(/^\d+ 4 \* \* \*$/);
+    const config = validateConfig({ jobs: { logrotate: { schedule } } });
+    // Act
+    const { result } = await scan([corpus('loghub-linux-2k.log')], { year: 2005, config });
+    // Assess
+    expect(result.findings.filter((f) => f.detector === 'missed-run')).toEqual([]);
+    expect(result.findings.filter((f) => f.detector === 'run-failed')).toHaveLength(43);
   });
 
   it('finds the hourly run-parts /etc/cron.hourly runs on each Thunderbird host, without crashing', async () => {

@@ -142,6 +142,39 @@ describe('job absence, judged by the sweep', () => {
     expect(swept.state.absenceCheckedUntil).toBe(Date.parse('2026-09-13T11:00:00Z'));
   });
 
+  it("counts a run known only from its end (no start, no duration) for the expected start before it, past the grace time", () => {
+    // Prepare: logrotate's daily ALERT line, written when the run ends, 0 to 20 min after 04:02 (grace 15); no run on the 4th
+    const c = validateConfig({ jobs: { logrotate: { schedule: '2 4 * * *', grace_minutes: 15 } } });
+    const endsAfter: Record<number, number> = { 1: 0, 2: 1, 3: 16, 5: 18, 6: 20, 7: 7, 8: 19 };
+    const events = Object.entries(endsAfter).map(([day, minutes], i) =>
+      ev(Date.parse(`2026-07-0${day}T04:02:42Z`) + minutes * 60_000, { type: 'run.end', job: 'logrotate', run_id: `lr-${day}`, exit_code: 1 }, i + 1),
+    );
+    const read = jobReducer.apply(initialJobState('logrotate'), 'logrotate', events, ctxAt('2026-07-08T05:00:00Z', c)).state;
+    // The state as stored (JSON) and read back
+    const state = JSON.parse(JSON.stringify(read)) as JobState;
+    // Act
+    const swept = jobReducer.tick!(state, 'logrotate', ctxAt('2026-07-08T05:00:00Z', c));
+    // Assess: only the day without a run is missed; every kept time is known to be an end
+    expect(swept.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-07-04T04:02:00Z']]);
+    expect(state.startsFromEnd).toBe('1111111');
+  });
+
+  it('keeps a start taken from an end with its duration as a start, held to the grace time', () => {
+    // Prepare: the same job's end lines, one of them with its duration (its start known: 04:19, 17 min late)
+    const c = validateConfig({ jobs: { logrotate: { schedule: '2 4 * * *', grace_minutes: 15 } } });
+    const events = [
+      ev('2026-07-01T04:05:00Z', { type: 'run.end', job: 'logrotate', run_id: 'lr-1', exit_code: 0 }, 1),
+      ev('2026-07-02T04:20:00Z', { type: 'run.end', job: 'logrotate', run_id: 'lr-2', exit_code: 0, duration_ms: 60_000 }, 2),
+      ev('2026-07-03T04:20:00Z', { type: 'run.end', job: 'logrotate', run_id: 'lr-3', exit_code: 0 }, 3),
+    ];
+    const state = jobReducer.apply(initialJobState('logrotate'), 'logrotate', events, ctxAt('2026-07-03T05:00:00Z', c)).state;
+    // Act
+    const swept = jobReducer.tick!(state, 'logrotate', ctxAt('2026-07-03T05:00:00Z', c));
+    // Assess
+    expect(state.startsFromEnd).toBe('101');
+    expect(swept.findings.map((f) => f.expected_at)).toEqual(['2026-07-02T04:02:00Z']);
+  });
+
   it('reports a run that never ended after its max runtime, once', () => {
     const state = jobReducer.apply(backupRuns([28]), 'nightly-backup', [ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nightly-backup', run_id: 'nb-29' })], ctxAt('2026-10-29T01:30:00Z')).state;
     const early = jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-29T02:59:00Z'));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedStarts, inferSchedule } from '../../lambdas/core/schedule.ts';
+import { unmatchedExpected } from '../../lambdas/detectors/missed-run.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const MIN = 60_000;
@@ -69,6 +70,35 @@ describe('inferring a schedule from history', () => {
     // Assess: the suggested cron expects a run on every day one came, and on no other
     expect(inferred).toMatchObject({ period: 'daily', cron });
     expect(expectedStarts(cron, 'UTC', starts[0] - 1, starts[starts.length - 1])).toEqual(starts);
+  });
+
+  describe('a daily job known only from its end (logrotate writes its ALERT line when the run ends)', () => {
+    // The times of day of logrotate's ends in the loghub Linux corpus: most at 04:03, the earliest 04:02:49, the latest 04:20:42
+    const times = ['04:06:20', '04:10:24', '04:03:36', '04:02:49', '04:03:17', '04:03:12', '04:03:43', '04:05:19', '04:03:08', '04:03:18', '04:20:42', '04:04:00', '04:16:09'];
+    const ends = times.map((time, i) => Date.parse(`2026-07-${String(i + 1).padStart(2, '0')}T${time}Z`));
+
+    it('suggests the time at or before the earliest end, not the most common one, and the suggestion fits every run', () => {
+      // Act
+      const inferred = inferSchedule(ends, ends);
+      // Assess: with the suggestion in the config (grace 15), no day is missed
+      expect(inferred).toMatchObject({ period: 'daily', cron: '2 4 * * *' });
+      const expected = expectedStarts(inferred!.cron!, 'UTC', ends[0] - 24 * 60 * MIN, ends[ends.length - 1]);
+      expect(expected).toHaveLength(ends.length);
+      expect(unmatchedExpected(expected, [], ends, 2 * MIN, 15 * MIN, undefined, ends)).toEqual([]);
+    });
+
+    it('takes the most common minute when the same times are starts', () => {
+      expect(inferSchedule(ends)).toMatchObject({ period: 'daily', cron: '3 4 * * *' });
+    });
+
+    it('leaves an end far earlier than the others (a run by hand) out of the suggested time', () => {
+      // Prepare: one more run, by hand, at 01:10
+      const withManual = [...ends, Date.parse('2026-07-14T01:10:00Z'), Date.parse('2026-07-15T04:05:00Z')];
+      // Act
+      const inferred = inferSchedule(withManual, withManual);
+      // Assess
+      expect(inferred).toMatchObject({ period: 'daily', cron: '2 4 * * *' });
+    });
   });
 
   it.each([

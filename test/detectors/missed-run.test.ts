@@ -92,4 +92,40 @@ describe('missed-run', () => {
       expect(drafts).toEqual([]);
     });
   });
+
+  describe('a daily job known only from its end (a line written when the run ends, with no duration)', () => {
+    const DAY = 24 * 60 * 60_000;
+    // 04:02 every day from the 1st to the 7th, grace 15; each run's end comes 0 to 20 minutes after it
+    const expected = Array.from({ length: 7 }, (_, i) => at('2026-07-01T04:02:00Z') + i * DAY);
+    const following = [at('2026-07-08T04:02:00Z'), at('2026-07-09T04:02:00Z')];
+    const endsAfter = [0, 1, 16, 18, 20, 7, 19];
+    const ends = expected.map((e, i) => e + endsAfter[i] * 60_000 + 42_000);
+    const judge = (kept: number[]) =>
+      missedRunDetector.check(absenceInput({ schedule: '2 4 * * *', graceMs: 15 * 60_000, expected, following, starts: kept, startsFromEnd: kept }));
+
+    it('counts each end for the expected start before it, however long after it the run ended', () => {
+      // Act
+      const drafts = judge(ends);
+      // Assess
+      expect(drafts).toEqual([]);
+    });
+
+    it('still reports a day with no run', () => {
+      // Prepare: the 4th had no run
+      const kept = ends.filter((_, i) => i !== 3);
+      // Act
+      const drafts = judge(kept);
+      // Assess
+      expect(drafts.map((d) => d.expected_at)).toEqual(['2026-07-04T04:02:00Z']);
+    });
+
+    it('still holds a start that was seen (not an end) to the grace time', () => {
+      // Prepare: the 3rd's time (16 min 42 s after 04:02) is a start seen, not an end
+      const endsOnly = ends.filter((_, i) => i !== 2);
+      // Act
+      const drafts = missedRunDetector.check(absenceInput({ schedule: '2 4 * * *', graceMs: 15 * 60_000, expected, following, starts: ends, startsFromEnd: endsOnly }));
+      // Assess
+      expect(drafts.map((d) => d.expected_at)).toEqual(['2026-07-03T04:02:00Z']);
+    });
+  });
 });
