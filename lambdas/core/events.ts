@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseTime } from './parse-time.ts';
+import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 
 /**
  * The instrumented events of contract §1a, as zod schemas. Types are inferred from the
@@ -36,10 +36,16 @@ const nonNegative = z.number().finite().nonnegative();
 
 /**
  * `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". An ISO time that
- * names no offset is UTC (`parseTime`), never the local time of the machine that reads it.
+ * names no offset is UTC (`parseTime`), never the local time of the machine that reads it. Epoch
+ * milliseconds lie before the year 10000, as an ISO time's four-digit year does.
  */
 export const TimestampSchema = z.union([
-  z.number().finite().int().positive('must be epoch milliseconds'),
+  z
+    .number()
+    .finite()
+    .int()
+    .positive('must be epoch milliseconds')
+    .lt(TIME_LIMIT_MS, `must be epoch milliseconds before the year 10000 (below ${TIME_LIMIT_MS}); a larger number may be microseconds or nanoseconds`),
   z.string().refine((s) => !Number.isNaN(parseTime(s)), 'must be an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds'),
 ]);
 

@@ -1,4 +1,19 @@
 /**
+ * The range of every time the pipeline takes, epoch ms: the years 0000 to 9999. An ISO-8601 time
+ * has a four-digit year; an epoch-ms `ts`, an OTLP span's nanoseconds and a log record's time are
+ * held to the same range, so that each can be written as a time (`toISOString` throws past the
+ * year 275760) and sorts as text (`isoTime`).
+ */
+export const EARLIEST_TIME_MS = -62_167_219_200_000;
+/** 10000-01-01T00:00:00Z: the first instant after the range. */
+export const TIME_LIMIT_MS = 253_402_300_800_000;
+
+/** Whether an epoch-ms time lies in the years 0000 to 9999 (`NaN` does not). */
+export function isTimeInRange(at: number): boolean {
+  return at >= EARLIEST_TIME_MS && at < TIME_LIMIT_MS;
+}
+
+/**
  * An ISO-8601 date-time as epoch ms, or `NaN` when the text is none: `2026-10-03T02:31:07Z`,
  * with or without a fraction (`.123`, `,5`, up to any digits), seconds, or an offset (`Z`,
  * `+02:00`, `+0200`), a space or a lower-case `t` for the `T` and `z` for the `Z` (RFC 3339 allows

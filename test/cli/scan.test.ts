@@ -316,6 +316,28 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain(`rejected ${fx('bad-lines.jsonl')}:1: run.end event rejected: exit_code:`);
   });
 
+  it.each([false, true])('rejects a line whose ts is past the year 9999, counts it and goes on (json: %s)', async (json) => {
+    // Prepare: a start and an end stamped in the year 285,000 (epoch ms 9e15), then a failed run
+    const dir = mkdtempSync(join(tmpdir(), 'scan-bigts-'));
+    const file = join(dir, 'nightly.log');
+    writeFileSync(
+      file,
+      [
+        '{"type":"run.start","job":"nightly","run_id":"r1","ts":9000000000000000}',
+        '{"type":"run.end","job":"nightly","run_id":"r1","exit_code":0,"ts":9000000000000001}',
+        '{"type":"run.end","job":"nightly","run_id":"r2","exit_code":1,"ts":"2026-10-05T02:30:00Z"}',
+        '',
+      ].join('\n'),
+    );
+    // Act
+    const { result, stdout } = await scan([file], { json, now: Date.parse('2026-10-05T03:00:00Z') });
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.counts).toMatchObject({ lines: 3, events: 1, rejected: 2 });
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r2']]);
+    if (!json) expect(stdout).toContain(`rejected ${file}:1: run.start event rejected: ts: must be epoch milliseconds before the year 10000`);
+  });
+
   it('exits 2 for a missing file, naming it', async () => {
     const { result, stderr } = await scan([fx('nope.log')]);
     expect(result.exitCode).toBe(2);

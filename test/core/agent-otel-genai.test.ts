@@ -343,6 +343,18 @@ describe('broken GenAI spans', () => {
       ['agent.start R', 'agent.end R', 'agent.action c1'],
     ],
     [
+      'a span whose end time is past the year 9999 (a date cannot hold it)',
+      brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => (spans[1].endTimeUnixNano = '9000000000000000000000')),
+      'OTLP GenAI spans rejected: span c1 (chat): endTimeUnixNano: after the year 9999: not a time in nanoseconds since the epoch; the line\'s other spans gave 3 events',
+      ['agent.start R', 'agent.end R', 'agent.action c2'],
+    ],
+    [
+      'a span whose start time is past the year 9999, as a number',
+      brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => (spans[2].startTimeUnixNano = 9e21)),
+      'OTLP GenAI spans rejected: span c2 (chat): startTimeUnixNano: after the year 9999: not a time in nanoseconds since the epoch; the line\'s other spans gave 3 events',
+      ['agent.start R', 'agent.end R', 'agent.action c1'],
+    ],
+    [
       'every GenAI span with an ISO time',
       brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => {
         for (const span of spans) span.startTimeUnixNano = '2026-10-06T10:00:00Z';

@@ -100,3 +100,72 @@ describe('syslog lines of a host east of UTC across New Year (CloudWatch record 
     expect(findings.filter((f) => f.detector === 'missed-run')).toEqual([]);
   });
 });
+
+describe('a time past the year 9999 (epoch ms far too large: microseconds, or a corrupt number)', () => {
+  /** One delivery of lines with their own `ts`, each record written at T0 + 1 min. */
+  function lines(bodies: readonly object[]) {
+    return encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/jobs/nightly',
+      logStream: 'web1',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: bodies.map((body) => ({ id: String(nextId++), timestamp: T0 + 60_000, message: JSON.stringify(body) })),
+    });
+  }
+
+  it.each([
+    ['year 275760 and later, past what a date can hold', 9_000_000_000_000_000],
+    ['the first millisecond of the year 10000', Date.UTC(10000, 0, 1)],
+    ['microseconds', T0 * 1000],
+  ])('rejects the line of a ts of %s, naming the field, and keeps the rest of its delivery', async (_, ts) => {
+    // Prepare: a failed run and, in the same delivery, a start stamped far ahead
+    const store = new MemoryAuditStore();
+    const deps = { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const payload = lines([
+      { type: 'run.start', ts, job: 'nightly', run_id: 'r2' },
+      { type: 'run.end', ts: T0, job: 'nightly', run_id: 'r1', exit_code: 1 },
+    ]);
+    // Act
+    const report = await ingestDelivery(payload, deps);
+    // Assess
+    expect(report.counts).toMatchObject({ lines: 2, events: 1, rejected: 1 });
+    expect(report.rejections.map((r) => r.reason)).toEqual([expect.stringMatching(/^run\.start event rejected: ts: must be epoch milliseconds before the year 10000 /)]);
+    expect(report.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r1']]);
+  });
+
+  it('takes a ts of the last millisecond of the year 9999 (as an ISO time can say)', async () => {
+    // Prepare
+    const { parseLine } = await import('../../lambdas/core/parse/index.ts');
+    const last = Date.UTC(10000, 0, 1) - 1;
+    // Act
+    const asNumber = parseLine(JSON.stringify({ type: 'run.start', ts: last, job: 'j', run_id: 'r' }), { source: { origin: 'x', line: 1 } });
+    const asText = parseLine(JSON.stringify({ type: 'run.start', ts: '9999-12-31T23:59:59.999Z', job: 'j', run_id: 'r' }), { source: { origin: 'x', line: 1 } });
+    // Assess
+    expect(asNumber.kind === 'events' && asNumber.events[0].at).toBe(last);
+    expect(asText.kind === 'events' && asText.events[0].at).toBe(last);
+  });
+
+  it("rejects a line without ts whose CloudWatch record's time is past the year 9999, and keeps the rest", async () => {
+    // Prepare: a record time no log can have, beside a failed run
+    const store = new MemoryAuditStore();
+    const deps = { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const payload = encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/jobs/nightly',
+      logStream: 'web1',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: [
+        { id: String(nextId++), timestamp: 9_000_000_000_000_000, message: JSON.stringify({ type: 'run.start', job: 'nightly', run_id: 'r2' }) },
+        { id: String(nextId++), timestamp: T0, message: JSON.stringify({ type: 'run.end', job: 'nightly', run_id: 'r1', exit_code: 1 }) },
+      ],
+    });
+    // Act
+    const report = await ingestDelivery(payload, deps);
+    // Assess
+    expect(report.counts).toMatchObject({ lines: 2, events: 1, rejected: 1 });
+    expect(report.rejections[0].reason).toBe("the log record's time 9000000000000000 (epoch ms) lies outside the years 0000 to 9999: not a time");
+    expect(report.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r1']]);
+  });
+});

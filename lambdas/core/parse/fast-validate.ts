@@ -1,6 +1,6 @@
 import { identifierFits, type InstrumentedType } from '../events.ts';
 import { isPlainObject } from '../own-property.ts';
-import { parseTime } from '../parse-time.ts';
+import { parseTime, TIME_LIMIT_MS } from '../parse-time.ts';
 
 /**
  * A fast path in front of the zod schemas of `events.ts`, for the hot loop of ingest: a line that
@@ -39,7 +39,7 @@ const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) &&
 const isInt: Check = (v) => Number.isSafeInteger(v);
 const nonNegativeInt: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
 const positiveInt: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
-const timestamp: Check = (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v > 0 : typeof v === 'string' && !Number.isNaN(parseTime(v)));
+const timestamp: Check = (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v > 0 && v < TIME_LIMIT_MS : typeof v === 'string' && !Number.isNaN(parseTime(v)));
 const numberOrString: Check = (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 const anything: Check = () => true;
 const oneOf = (values: readonly string[]): Check => {

@@ -1,6 +1,7 @@
 import { wholeOfExcerpts } from '../../detectors/output-content.ts';
 import type { AuditEvent, EventBody } from '../events.ts';
 import { isoTime } from '../findings.ts';
+import { isTimeInRange } from '../parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from '../redact.ts';
 import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
@@ -79,6 +80,23 @@ function aheadOfRecord(events: readonly AuditEvent[], recordTime: number): Parse
 }
 
 /**
+ * A rejection when the log record's time or an event's lies outside the years 0000 to 9999, which
+ * every time the pipeline keeps is written in (`isoTime`; `toISOString` throws past the year
+ * 275760). Each parser bounds the times it reads (an epoch-ms `ts`, an OTLP span's nanoseconds);
+ * this holds the rest, such as the time of a CloudWatch record that gives a line without `ts`.
+ */
+function outOfRange(events: readonly AuditEvent[], recordTime: number | undefined): ParseOutcome | undefined {
+  if (recordTime !== undefined && !isTimeInRange(recordTime)) {
+    return { kind: 'rejected', reason: `the log record's time ${recordTime} (epoch ms) lies outside the years 0000 to 9999: not a time` };
+  }
+  for (const event of events) {
+    if (isTimeInRange(event.at)) continue;
+    return { kind: 'rejected', reason: `${event.body.type} event rejected: its time ${event.at} (epoch ms) lies outside the years 0000 to 9999: not a time` };
+  }
+  return undefined;
+}
+
+/**
  * One line: the first parser that claims it decides. A line nobody claims that begins with an
  * ISO-8601 timestamp, and maybe a log stream name, as `aws logs tail` prints it, is tried again
  * without them, with that timestamp as the record's time (contract §1b).
@@ -95,7 +113,7 @@ export function parseLine(line: string, ctx: LineContext, parsers: readonly Line
   if (outcome.kind === 'unrecognised') return outcome;
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
-    const ahead = ctx.recordTime === undefined ? undefined : aheadOfRecord(outcome.events, ctx.recordTime);
+    const ahead = outOfRange(outcome.events, ctx.recordTime) ?? (ctx.recordTime === undefined ? undefined : aheadOfRecord(outcome.events, ctx.recordTime));
     if (ahead) return ahead;
     let changed = false;
     // Whether a key field may be over the identifier bound: a name derived from free text, or one

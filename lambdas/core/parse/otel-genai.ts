@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { type AuditEvent, type EventBody, INSTRUMENTED_SCHEMAS, type InstrumentedType } from '../events.ts';
+import { TIME_LIMIT_MS } from '../parse-time.ts';
 import type { LineParser, ParseOutcome } from './types.ts';
 
 /**
@@ -127,15 +128,26 @@ function attributes(list: unknown, path: string): Map<string, unknown> {
   return attributesAt(list, path, 0, new Map<string, unknown>());
 }
 
-/** OTLP/JSON times are nanoseconds since the epoch, as a string (int64) or a number. */
-function nanosToMs(value: unknown): number | undefined {
+/** OTLP/JSON times are nanoseconds since the epoch, as a string (int64) or a number: epoch ms, whatever its range. */
+function nanosAsMs(value: unknown): number | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   try {
-    const ms = typeof value === 'number' ? Math.floor(value / 1e6) : Number(BigInt(value) / 1_000_000n);
-    return ms > 0 ? ms : undefined;
+    return typeof value === 'number' ? Math.floor(value / 1e6) : Number(BigInt(value) / 1_000_000n);
   } catch {
     return undefined;
   }
+}
+
+/** A span time as epoch ms: undefined unless it lies after 1970 and before the year 10000 (`TIME_LIMIT_MS`). */
+function nanosToMs(value: unknown): number | undefined {
+  const ms = nanosAsMs(value);
+  return ms !== undefined && ms > 0 && ms < TIME_LIMIT_MS ? ms : undefined;
+}
+
+/** Why a span time `nanosToMs` refuses is unusable. */
+function nanosFault(value: unknown): string {
+  const ms = nanosAsMs(value);
+  return ms !== undefined && ms >= TIME_LIMIT_MS ? 'after the year 9999: not a time in nanoseconds since the epoch' : 'not a time in nanoseconds since the epoch';
 }
 
 function str(map: ReadonlyMap<string, unknown>, key: string): string | undefined {
@@ -155,8 +167,8 @@ function isError(status: { code?: unknown } | undefined): boolean {
 /** Why a span's times are unusable (`startTimeUnixNano: missing`), or undefined when they are fine. */
 function timesFault(span: OtlpSpan, start: number | undefined): string | undefined {
   if (span.startTimeUnixNano === undefined) return 'startTimeUnixNano: missing';
-  if (start === undefined) return 'startTimeUnixNano: not a time in nanoseconds since the epoch';
-  if (span.endTimeUnixNano !== undefined && nanosToMs(span.endTimeUnixNano) === undefined) return 'endTimeUnixNano: not a time in nanoseconds since the epoch';
+  if (start === undefined) return `startTimeUnixNano: ${nanosFault(span.startTimeUnixNano)}`;
+  if (span.endTimeUnixNano !== undefined && nanosToMs(span.endTimeUnixNano) === undefined) return `endTimeUnixNano: ${nanosFault(span.endTimeUnixNano)}`;
   return undefined;
 }
 
