@@ -811,6 +811,30 @@ describe('findings over a window that ends at midnight on the 1st', () => {
     expect(report.findings.map((g) => [g.detector, g.condition.occurrences, g.condition.previousOccurrences])).toEqual([['retry-rate', 0, 1]]);
   });
 
+  it('are dated by the day they judged in their card, cause, highlight and the next month’s last seen, not by their stamp', () => {
+    // Prepare: the days of 30 and 31 October, stamped at midnight on the 31st and on 1 November.
+    const day30 = windowed('day', '2026-10-30T00:00:00Z', '2026-10-31T00:00:00Z');
+    const day31 = windowed('day', '2026-10-31T00:00:00Z', '2026-11-01T00:00:00Z');
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [day31, day30], previousFindings: [], runs: [], subjects: [] }));
+    const quietNovember = [{ kind: 'route', name: 'search-api', state: { route: 'search-api', months: [{ start: Date.parse('2026-11-01T00:00:00Z'), requests: 300, retried: 3 }] } }];
+    const november = buildReport(
+      octoberInput({ month: '2026-11', findings: [], previousFindings: [day31], runs: [], subjects: quietNovember, carried: undefined, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') } }),
+    );
+
+    // Assess: each counts at its window's last second, the 31st's still at the month's end.
+    const g = groupOf(report, 'retry-rate', 'search-api');
+    expect([g.condition.firstAt, g.condition.lastAt, g.condition.days]).toEqual(['2026-10-30T23:59:59Z', '2026-10-31T23:59:59Z', ['2026-10-30', '2026-10-31']]);
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-30T23:59:59Z', to: '2026-11-01T00:00:00Z', ms: 86_401_000, ongoing: true });
+    expect(g.consequence.notes[1]).toBe('Lasted 24.0 h from its first occurrence (2026-10-30) and was still happening at the end of the month.');
+    expect(g.cause.narrowed[0]).toMatch(/^On every day from 2026-10-30 to 2026-10-31: .* It had not recovered by the end of the month\.$/);
+    expect(report.summary.highlights).toContain('MEDIUM retry-rate on search-api: 2 findings from 2026-10-30, still happening (new)');
+    expect(groupOf(november, 'retry-rate', 'search-api').cause.narrowed[0]).toBe('No finding in November 2026; last seen 2026-10-31.');
+    // The finding keeps its own time and evidence.
+    expect(report.findings.flatMap((x) => x.condition.values).filter((v) => v.key === 'to').map((v) => v.value)).toContain('2026-11-01T00:00:00Z');
+  });
+
   it('keep a finding stamped at midnight that judged no window in the month it is stamped', () => {
     // Act
     const report = buildReport(octoberInput({ findings: [finding('run-failed', 'etl-loader', '2026-11-01T00:00:00Z', { run_id: 'e-1' })], previousFindings: [], runs: [] }));

@@ -311,3 +311,26 @@ describe('evidence cut for its size', () => {
     expect(html).toContain('<p class="note">Evidence cut on 1 finding: it was over 64 KiB of JSON');
   });
 });
+
+describe('a finding over a window that ends at midnight on the 1st', () => {
+  it('is dated in its card by the last day of the month it judged, in Markdown and HTML', () => {
+    // Prepare: October's month window of a route, stamped with its end, 2026-11-01T00:00:00Z.
+    const october = finding('retry-rate', 'search-api', '2026-11-01T00:00:00Z', {
+      kind: 'route',
+      severity: 'medium',
+      evidence: { window: 'month', from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', requests: 310, retried: 62, rate: 0.2 },
+    });
+    const report = buildReport({ ...octoberInput(), findings: [october], previousFindings: [], runs: [] });
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+
+    // Assess
+    expect(markdown).toContain('- **Condition.** 1 finding, 2026-10-31 23:59 UTC (September 2026: 0).');
+    expect(markdown).toContain('  - A single occurrence (2026-10-31)');
+    expect(html).toContain('<p>1 finding: 2026-10-31 23:59 UTC. September 2026: 0.</p>');
+    expect(html).toContain('A single occurrence (2026-10-31)');
+    expect(`${markdown}\n${html}`).not.toMatch(/2026-11-01 00:00 UTC|\(2026-11-01\)|on 2026-11-01/);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Finding } from '../findings.ts';
 import type { RunRecord } from '../../ports.ts';
 import { formatBytes, formatDuration, median } from '../stats.ts';
+import { happenedAtIso } from './evidence.ts';
 import { plural } from './format.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 
@@ -12,7 +13,7 @@ import { RunIndex, runKey } from './run-keys.ts';
  */
 
 export interface CauseContext {
-  /** The group's findings this month, oldest first. */
+  /** The group's findings this month, oldest first (by `happenedAt`, when they count in the month). */
   readonly findings: readonly Finding[];
   /** The subject's runs recorded this month, oldest first (empty when it records none). */
   readonly subjectRuns: readonly RunRecord[];
@@ -60,11 +61,14 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   const first = findings[0];
   const last = findings[findings.length - 1];
   if (!first) return undefined;
-  const firstDay = day(first.ts);
+  // Read as counted in the month (happenedAt): a window's finding on its last day, not on its stamp.
+  const firstAt = happenedAtIso(first);
+  const lastAt = happenedAtIso(last);
+  const firstDay = day(firstAt);
   if (findings.length === 1) {
     return `A single occurrence (${firstDay}): more likely a one-off, such as a passing upstream fault or an unusual input, than a lasting change. Watch whether it comes back.`;
   }
-  const lastDay = day(last.ts);
+  const lastDay = day(lastAt);
   /** `from A to B`, or `on A` when both are one day. */
   const span = (from: string, to: string) => (from === to ? `on ${from}` : `from ${from} to ${to}`);
   const recovery = ongoing
@@ -74,7 +78,7 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
       : ` ${first.subject_kind === 'route' ? 'Requests' : 'Runs'} after ${lastDay} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
   // A run is its id at a time: a job may use one id for every run.
   const affected = new RunIndex(subjectRuns).runsOf(findings);
-  const recorded = subjectRuns.filter((r) => r.ts >= first.ts && r.ts <= last.ts);
+  const recorded = subjectRuns.filter((r) => r.ts >= firstAt && r.ts <= lastAt);
   if (affected.size > 0 && recorded.length > 0) {
     // A run records itself when it ends: one that never ended (run-unfinished, an agent run judged as it stands) is one of them too.
     const inWindow = new Set([...recorded.map(runKey), ...affected]);
@@ -84,7 +88,7 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     }
     return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
   }
-  const days = [...new Set(findings.map((f) => day(f.ts)))];
+  const days = [...new Set(findings.map((f) => day(happenedAtIso(f))))];
   if (days.length > 1 && consecutiveDays(days)) {
     return `On every day from ${days[0]} to ${days[days.length - 1]}: a lasting change at the source on or just before ${days[0]} rather than a passing fault.${recovery}`;
   }
@@ -99,15 +103,16 @@ function clustering(ctx: CauseContext): string[] {
   const { findings, subjectRuns } = ctx;
   if (findings.length < 3) return [];
   const out: string[] = [];
-  const hours = new Set(findings.map((f) => f.ts.slice(11, 13)));
+  const at = findings.map(happenedAtIso);
+  const hours = new Set(at.map((iso) => iso.slice(11, 13)));
   const runHours = new Set(subjectRuns.map((r) => r.ts.slice(11, 13)));
   if (hours.size === 1 && runHours.size >= 3) {
     const hour = [...hours][0];
     out.push(`All ${findings.length} between ${hour}:00 and ${hour}:59 UTC, while it also runs at other hours: look at what else happens then (backups, batch loads, maintenance windows, quota resets).`);
   }
-  const weekdays = new Set(findings.map((f) => new Date(f.ts).getUTCDay()));
+  const weekdays = new Set(at.map((iso) => new Date(iso).getUTCDay()));
   const runWeekdays = new Set(subjectRuns.map((r) => new Date(r.ts).getUTCDay()));
-  const spanDays = (Date.parse(findings[findings.length - 1].ts) - Date.parse(findings[0].ts)) / 86_400_000;
+  const spanDays = (Date.parse(at[at.length - 1]) - Date.parse(at[0])) / 86_400_000;
   if (weekdays.size === 1 && (runWeekdays.size >= 3 || (subjectRuns.length === 0 && spanDays >= 14))) {
     out.push(`All on a ${WEEKDAYS[[...weekdays][0]]}: look for a weekly job, report or traffic peak that coincides.`);
   }

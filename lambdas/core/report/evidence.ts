@@ -1,6 +1,7 @@
 import type { Finding } from '../findings.ts';
 import { median } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
+import { isoSecond } from './month.ts';
 
 /**
  * Reading findings' evidence: numbers get a unit from their key (`_bytes`, `_ms`, `_usd`,
@@ -30,6 +31,11 @@ export function happenedAt(finding: Finding): number {
   const end = finding.evidence?.to;
   if (typeof finding.evidence?.window !== 'string' || typeof end !== 'string' || Date.parse(end) !== at) return at;
   return at - 1;
+}
+
+/** `happenedAt` as the report dates a finding, to the second: `2026-10-31T23:59:59Z` for October's month window. */
+export function happenedAtIso(finding: Finding): string {
+  return isoSecond(happenedAt(finding));
 }
 
 /** How a detector's evidence key is to be read, where the key alone does not say. */

@@ -4,7 +4,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { costOf, evidenceStats, evidenceValues, evidenceWasCut, maxLatencyOf } from './evidence.ts';
+import { costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, maxLatencyOf } from './evidence.ts';
 import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
 import { addDays, dayOf, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
@@ -63,7 +63,9 @@ export function groupKey(detector: string, subject: string): string {
 
 function groupBy(findings: readonly Finding[]): Map<string, Finding[]> {
   const groups = new Map<string, Finding[]>();
-  for (const f of [...findings].sort((a, b) => a.ts.localeCompare(b.ts))) {
+  // Oldest first as counted in the month (happenedAt), then by stamp.
+  const dated = findings.map((f) => ({ f, at: happenedAtIso(f) })).sort((a, b) => a.at.localeCompare(b.at) || a.f.ts.localeCompare(b.f.ts));
+  for (const { f } of dated) {
     const key = groupKey(f.detector, f.subject);
     const list = groups.get(key) ?? [];
     list.push(f);
@@ -119,6 +121,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   for (const [key, findings] of current) {
     const first = findings[0];
     const last = findings[findings.length - 1];
+    // Dated as counted in the month (happenedAt): a window's finding on its last day, not on its stamp, the next day.
+    const firstAt = happenedAtIso(first);
+    const lastAt = happenedAtIso(last);
     const { detector, subject, subject_kind: kind } = first;
     const fiveCs = fiveCsOf(detector);
     const subjectRuns = runsOf(kind, subject);
@@ -126,9 +131,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const runIndex = new RunIndex(subjectRuns);
     const affected = runIndex.runsOf(findings);
     const runsAffected = affected.size;
-    const laterCleanRun = subjectRuns.some((r) => r.ts > last.ts && !affected.has(runKey(r)));
-    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : dayOf(Date.parse(last.ts)) === span.days[span.days.length - 1];
-    const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(last.ts))) : Date.parse(last.ts);
+    const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
+    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : dayOf(Date.parse(lastAt)) === span.days[span.days.length - 1];
+    const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(lastAt))) : Date.parse(lastAt);
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
     for (const other of input.findings) {
@@ -150,16 +155,16 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const due = keepDue ? before!.due! : dayOf(addDays(input.generatedAtMs, DUE_DAYS[severity]));
     const costUsd = costOf(findings);
     const maxLatencyMs = maxLatencyOf(findings);
-    const persistedMs = Math.max(0, endMs - Date.parse(first.ts));
+    const persistedMs = Math.max(0, endMs - Date.parse(firstAt));
     const notes: string[] = [
       runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
         : `${plural(findings.length, 'occurrence')} in ${span.label}.`,
       ongoing
-        ? `Lasted ${formatSpan(persistedMs)} from its first occurrence (${first.ts.slice(0, 10)}) and was still happening at the end of the month.`
+        ? `Lasted ${formatSpan(persistedMs)} from its first occurrence (${firstAt.slice(0, 10)}) and was still happening at the end of the month.`
         : findings.length > 1
-          ? `Lasted ${formatSpan(persistedMs)}, from ${first.ts.slice(0, 10)} to ${last.ts.slice(0, 10)}.`
-          : `Happened once, on ${first.ts.slice(0, 10)}.`,
+          ? `Lasted ${formatSpan(persistedMs)}, from ${firstAt.slice(0, 10)} to ${lastAt.slice(0, 10)}.`
+          : `Happened once, on ${firstAt.slice(0, 10)}.`,
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
     ];
@@ -179,9 +184,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         occurrences: findings.length,
         previousOccurrences: previous.get(key)?.length ?? 0,
         runsAffected,
-        firstAt: first.ts,
-        lastAt: last.ts,
-        days: [...new Set(findings.map((f) => f.ts.slice(0, 10)))],
+        firstAt,
+        lastAt,
+        days: [...new Set(findings.map((f) => happenedAtIso(f).slice(0, 10)))],
         evidence: stats,
         values: evidenceValues(findings),
         examples,
@@ -195,7 +200,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         known: fiveCs.consequence,
         runsAffected,
         runsInMonth,
-        persisted: { from: first.ts, to: new Date(endMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms: persistedMs, ongoing },
+        persisted: { from: firstAt, to: new Date(endMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms: persistedMs, ongoing },
         costUsd,
         maxLatencyMs,
         notes,
@@ -250,7 +255,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         narrowed: [
           noData
             ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
-            : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${last.ts.slice(0, 10)}` : ''}.`,
+            : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
         ],
       },
       consequence: { known: fiveCs.consequence, runsAffected: 0, runsInMonth: row?.runsInMonth ?? null, notes: [] },

@@ -197,9 +197,10 @@ export interface FindingGroup {
     readonly previousOccurrences: number;
     /** Distinct runs named by the findings; 0 when they are not about runs (routes, guards). */
     readonly runsAffected: number;
+    /** When the first and the last happened, as the month counts them (`happenedAt`: a window's finding at its last second). */
     readonly firstAt?: string;
     readonly lastAt?: string;
-    /** Days with an occurrence, `YYYY-MM-DD`. */
+    /** Days with an occurrence, `YYYY-MM-DD`, as the month counts them. */
     readonly days: readonly string[];
     readonly evidence: readonly EvidenceStat[];
     /** Text evidence values and how often each was seen (`reason: empty-marker ×3`). */
