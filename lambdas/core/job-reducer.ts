@@ -507,6 +507,32 @@ function namedFailures(events: readonly AuditEvent[]): Map<string, number[]> | u
   return named;
 }
 
+/**
+ * The systemd starts of a batch whose run had ended before they were read: the next end on the
+ * start's host (a unit runs once at a time on a host, so it ends the run that start began) is a line
+ * read before the batch (`endRead`), before the start was known: it closed no run of that start (a
+ * delivery cut after the end, then delivered again whole; lines out of order). Each is mapped to its
+ * end's time; undefined when there is none (most batches). Events are in time order.
+ */
+function systemdStartsEndedBefore(events: readonly AuditEvent[], subject: string, endRead: (at: number) => boolean): Map<AuditEvent, number> | undefined {
+  let found: Map<AuditEvent, number> | undefined;
+  // Walking back: the time of the next end that names no run (the service manager's), by host.
+  const nextEnd = new Map<string | undefined, number>();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i];
+    if (!isJobEvent(event) || event.format === undefined || !SYSTEMD_FORMATS.has(event.format)) continue;
+    const body = event.body;
+    if (body.type === 'run.end' || body.type === 'run.failed') {
+      if (body.run_id === undefined || body.run_id === OPEN_RUN) nextEnd.set(body.host, event.at);
+      continue;
+    }
+    if (body.type !== 'run.start' || !isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) continue;
+    const end = nextEnd.get(body.host);
+    if (end !== undefined && endRead(end)) (found ??= new Map()).set(event, end);
+  }
+  return found;
+}
+
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
 function judgeRun(run: CompletedRun, baseline: Baseline, options: JobOptions, config: Config): Finding[] {
   const fired = new Set<DetectorId>();
@@ -710,6 +736,8 @@ export const jobReducer: SubjectReducer<JobState> = {
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt);
+    // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered again).
+    const endedBefore = systemdStartsEndedBefore(events, subject, (at) => processed.has(`${OPEN_RUN}@${at}`));
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
     /** The same for a token a run id names, which a later run may use again: remembered at about the same time. */
@@ -799,6 +827,15 @@ export const jobReducer: SubjectReducer<JobState> = {
         // latest one started before it; the old one may still be reported unfinished).
         const ended = (token: string) => processed.hasSince(token, event.at, SAME_LINE_MS) || processed.forgotten(event.at);
         if (ended(body.run_id) || (platform && ended(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id && Math.abs(r.at - event.at) <= SAME_LINE_MS)) continue;
+        // A systemd start whose run's end was read before it (a delivery cut after that end, then
+        // delivered again whole; an older systemd's `Starting D` that the pair in the batch names now)
+        // starts nothing: that end closed no run of it and is now skipped, so the run would never
+        // end. Its id is remembered at that end, as a run's is, so it is skipped again on its own.
+        const endAt = endedBefore?.get(event);
+        if (endAt !== undefined) {
+          remember(body.run_id, endAt);
+          continue;
+        }
         // systemd's `Started U.` after `Starting U…` (or the other way round, lines out of order)
         // is the same run: remembered, so a redelivered one is skipped once the run has ended.
         if (

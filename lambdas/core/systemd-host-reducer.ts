@@ -23,7 +23,8 @@ import { removeWhere } from './stats.ts';
  *
  * Two places do this:
  * - `enrich`, within a batch: a `Starting D` whose own end pair follows in the batch becomes the
- *   start of that pair's unit before the job reducer sees it (the end comes after it);
+ *   start of that pair's unit before the job reducer sees it (the end comes after it; when that
+ *   end was read in an earlier delivery, cut after it, the job reducer lets the start open nothing);
  * - `apply`, across batches (`systemdhost#<host>`): a `Starting D` whose end is not in its batch
  *   is handed to the job reducer as U's start when an earlier run taught that D is U.
  *

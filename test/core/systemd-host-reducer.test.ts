@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { type JobState } from '../../lambdas/core/job-reducer.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
-import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { processBatch, type ReduceContext, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { resolveStartsInBatch, type SystemdHostState, systemdHostKey } from '../../lambdas/core/systemd-host-reducer.ts';
 
@@ -146,6 +146,48 @@ describe('systemd host reducer: the unit of an older `Starting D...`', () => {
     expect(state.open).toEqual([]);
     expect(state.runs).toBe(4);
     expect(state.durations).toEqual([42 * MINUTE, 42 * MINUTE, 42 * MINUTE]);
+  });
+
+  it.each([
+    ['one delivery', [[0, 1, 2]]],
+    ['the same delivery twice', [[0, 1, 2], [0, 1, 2]]],
+    ['the first two lines, then the third', [[0, 1], [2]]],
+    ['one line per delivery', [[0], [1], [2]]],
+    ['the first two lines, then all three again (a crash mid-batch, a scan --store over the grown log)', [[0, 1], [0, 1, 2]]],
+    ['the end first, then all three (lines out of order, a backfill over live ingest)', [[1, 2], [0, 1, 2]]],
+  ])('counts a first run once and leaves it closed, however its lines are delivered: %s', async (_name, deliveries) => {
+    // Prepare: the first run on a host of a 40-minute job, in systemd 245's words
+    const store = new MemoryAuditStore();
+    const lines = syslogLines(
+      'Oct  5 02:30:00 db1 systemd[1]: Starting Nightly backup...',
+      'Oct  5 03:10:00 db1 systemd[1]: backup.service: Succeeded.',
+      'Oct  5 03:10:00 db1 systemd[1]: Finished Nightly backup.',
+    );
+    // Act
+    for (const picked of deliveries) await processBatch(picked.map((i) => lines[i]), REDUCERS, store, ctx);
+    const swept = await sweepSubjects(REDUCERS, store, ctx);
+    // Assess
+    expect(swept.findings.map((f) => `${f.detector} ${f.subject}`)).toEqual([]);
+    const state = await jobState(store, 'backup.service');
+    expect(state.open).toEqual([]);
+    expect(state.runs).toBe(1);
+  });
+
+  it('still reports a run that never ends after a first run whose delivery was cut then delivered again whole', async () => {
+    // Prepare: day 5's run cut after `U: Succeeded.`, then delivered whole; day 6's run starts and never ends
+    const store = new MemoryAuditStore();
+    const day5 = syslogLines(
+      'Oct  5 02:30:00 db1 systemd[1]: Starting Nightly backup...',
+      'Oct  5 03:10:00 db1 systemd[1]: backup.service: Succeeded.',
+      'Oct  5 03:10:00 db1 systemd[1]: Finished Nightly backup.',
+    );
+    await processBatch(day5.slice(0, 2), REDUCERS, store, ctx);
+    await processBatch(day5, REDUCERS, store, ctx);
+    // Act
+    await processBatch(syslogLines('Oct  6 02:30:00 db1 systemd[1]: Starting Nightly backup...'), REDUCERS, store, ctx);
+    const swept = await sweepSubjects(REDUCERS, store, ctx);
+    // Assess
+    expect(swept.findings.map((f) => `${f.detector} ${f.subject} ${f.run_id}`)).toEqual(['run-unfinished backup.service backup.service@db1@2026-10-06T02:30:00.000Z']);
   });
 
   it('keeps what each host taught apart: the same description on another host stays without a unit', async () => {
