@@ -28,12 +28,20 @@ export const ALERT_STATE_KIND = 'alert';
 const DAY_MS = 86_400_000;
 /**
  * Decisions kept per subject, to carry out a decision again while its finding is still pending (a
- * failed send, an interrupted invocation): the last 14 days, at most 200. A finding pending longer
- * is decided again. Two weeks, as long as the ingest failure queue keeps a payload: an SNS outage
- * (or a broken topic policy) of days must not turn old findings into new episodes, escalations and
- * recovery notices once it ends. The state item is rewritten on each change; 200 decisions keep it small.
+ * failed send, an interrupted invocation): the last 14 days. A finding pending longer is decided
+ * again. Two weeks, as long as the ingest failure queue keeps a payload: an SNS outage (or a broken
+ * topic policy) of days must not turn old findings into new episodes, escalations and recovery
+ * notices once it ends. The state item is rewritten on each change, so the count is bounded too,
+ * apart for each disposition: held decisions (one per held finding, a burst writes hundreds) at most
+ * 200, the oldest dropped first; sent decisions at most 300. A sent one is what a failed send is
+ * retried from: dropped, its still-pending finding would be decided again inside the cooldown its
+ * own alert started, held, and never sent. They are few (about one per detector per cooldown, plus
+ * escalations: a few dozen a fortnight at the default 6 h), so 300 is reached only with a cooldown
+ * near 0, where a finding decided again is sent anyway. Decisions of the findings being decided are
+ * dropped last.
  */
-const MAX_DECIDED = 200;
+const MAX_HELD_DECIDED = 200;
+const MAX_SENT_DECIDED = 300;
 const DECISION_RETENTION_MS = 14 * DAY_MS;
 const MAX_NOTICES = 10;
 
@@ -116,7 +124,7 @@ export interface AlertState {
   readonly health?: SubjectHealth;
   /** An alert went out and no recovery notice since. */
   readonly open?: { readonly since: number; readonly severity: Severity; readonly detectors: readonly string[] };
-  /** Recent decisions by finding key (the last 14 days, at most 200). */
+  /** Recent decisions by finding key (the last 14 days, at most 200 held and 300 sent). */
   readonly decided: Readonly<Record<string, DecisionRecord>>;
   readonly notices: readonly PendingNotice[];
 }
@@ -271,21 +279,31 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
   return out;
 }
 
-/** The decisions kept: the last 14 days, at most 200. The same object when none is dropped (most batches drop none). */
-function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: number): Readonly<Record<string, DecisionRecord>> {
-  let count = 0;
+/**
+ * The decisions kept: the last 14 days, at most MAX_HELD_DECIDED held and MAX_SENT_DECIDED sent ones,
+ * the oldest dropped first but those of `pending` (the findings this pass decided or re-read) last.
+ * The same object when none is dropped (most batches drop none).
+ */
+function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: number, pending: ReadonlySet<string>): Readonly<Record<string, DecisionRecord>> {
+  let sent = 0;
+  let held = 0;
   let expired = false;
   for (const key in decided) {
-    count++;
     if (!(decided[key].at > now - DECISION_RETENTION_MS)) {
       expired = true;
       break;
     }
+    if (decided[key].disposition === 'sent') sent++;
+    else held++;
   }
-  if (!expired && count <= MAX_DECIDED) return decided;
-  const entries = Object.entries(decided).filter(([, d]) => d.at > now - DECISION_RETENTION_MS);
-  if (entries.length <= MAX_DECIDED) return Object.fromEntries(entries);
-  return Object.fromEntries(entries.sort(([ka, a], [kb, b]) => a.at - b.at || ka.localeCompare(kb)).slice(entries.length - MAX_DECIDED));
+  if (!expired && sent <= MAX_SENT_DECIDED && held <= MAX_HELD_DECIDED) return decided;
+  const live = Object.entries(decided).filter(([, d]) => d.at > now - DECISION_RETENTION_MS);
+  const newest = (entries: Array<[string, DecisionRecord]>, cap: number) =>
+    entries.length <= cap
+      ? entries
+      : entries.sort(([ka, a], [kb, b]) => Number(pending.has(ka)) - Number(pending.has(kb)) || a.at - b.at || ka.localeCompare(kb)).slice(entries.length - cap);
+  const kept = new Set([...newest(live.filter(([, d]) => d.disposition === 'sent'), MAX_SENT_DECIDED), ...newest(live.filter(([, d]) => d.disposition !== 'sent'), MAX_HELD_DECIDED)].map(([key]) => key));
+  return Object.fromEntries(live.filter(([key]) => kept.has(key)));
 }
 
 /** Decides one subject's alerts. The state may be undefined (never alerted); the result's state is new only when `changed`. */
@@ -299,7 +317,7 @@ export function decideAlerts(
   const base = current ?? initialAlertState(subject.subject, subject.subject_kind);
   let changed = current === undefined && (input.candidates.length > 0 || input.outcomes.length > 0);
   const detectors: Record<string, DetectorAlertState> = { ...base.detectors };
-  // Copied on the first decision written: a batch of run outcomes alone writes none, and the 200 kept decisions are the bulk of the state.
+  // Copied on the first decision written: a batch of run outcomes alone writes none, and the kept decisions are the bulk of the state.
   let decided = base.decided;
   let decidedOwn = false;
   const decide = (key: string, record: DecisionRecord) => {
@@ -386,7 +404,7 @@ export function decideAlerts(
   }
 
   if (!changed) return { state: base, changed: false, alerts, held, snoozedNotices };
-  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now), notices };
+  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now, new Set(input.candidates.map((c) => c.key))), notices };
   return { state, changed, alerts, held, snoozedNotices };
 
   function decideFinding(candidate: AlertCandidate): void {

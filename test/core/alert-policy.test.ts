@@ -506,18 +506,39 @@ describe('alert policy: helpers', () => {
     expect(capAlerts(alerts, 5).summarized).toEqual([]);
   });
 
-  it('keeps the decisions of a subject bounded', () => {
+  it('keeps the decisions of a subject bounded: at most 200 held and 300 sent', () => {
     // Prepare
     const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const noCooldown = alertPolicyOptions(validateConfig({ defaults: { alert_cooldown_minutes: 0 } }, 'test', undefined, { now: T0 }));
     const many = Array.from({ length: 350 }, (_, i) => finding('output-shrink', T0 + i * 1000, 'etl', `r${i}`));
+    const candidates = many.map((f) => ({ key: findingKey(f), finding: f }));
+    const dispositions = (state: AlertState) => Object.values(state.decided).map((d) => d.disposition);
     // Act
-    const result = decideAlerts(initialAlertState('etl', 'job'), { subject: 'etl', subject_kind: 'job' }, { candidates: many.map((f) => ({ key: findingKey(f), finding: f })), outcomes: [] }, { now: T0, options, leaseMs: MIN, suppressionOf: () => undefined });
+    const result = decideAlerts(initialAlertState('etl', 'job'), { subject: 'etl', subject_kind: 'job' }, { candidates, outcomes: [] }, { now: T0, options, leaseMs: MIN, suppressionOf: () => undefined });
+    const allSent = decideAlerts(initialAlertState('etl', 'job'), { subject: 'etl', subject_kind: 'job' }, { candidates, outcomes: [] }, { now: T0, options: noCooldown, leaseMs: MIN, suppressionOf: () => undefined });
     // Assess
-    expect(Object.keys(result.state.decided)).toHaveLength(200);
+    expect(dispositions(result.state).filter((d) => d === 'sent')).toHaveLength(1);
+    expect(dispositions(result.state).filter((d) => d !== 'sent')).toHaveLength(200);
     expect(result.alerts).toHaveLength(1);
     expect(result.alerts[0].coalesced).toBe(349);
+    expect(allSent.alerts).toHaveLength(350);
+    expect(dispositions(allSent.state)).toEqual(Array(300).fill('sent'));
     // Decisions older than 14 days go with the next change.
     const later = decideAlerts(result.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [{ key: 'k', finding: finding('duration-slow', T0 + 15 * 24 * HOUR) }], outcomes: [] }, { now: T0 + 15 * 24 * HOUR, options, leaseMs: MIN, suppressionOf: () => undefined });
     expect(Object.keys(later.state.decided)).toEqual(['k']);
+  });
+
+  it('keeps the decision of an alert whose send failed however many findings were held after it, and sends it as decided', () => {
+    // Prepare: 250 findings of one tool in one delivery: the first alerted (its send then fails), 249 held.
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const burst = Array.from({ length: 250 }, (_, i) => finding('output-shrink', T0 + i * 1000, 'etl', `call-${i}`));
+    const ctx = (now: number) => ({ now, options, leaseMs: MIN, suppressionOf: () => undefined });
+    const first = decideAlerts(undefined, { subject: 'etl', subject_kind: 'job' }, { candidates: burst.map((f) => ({ key: findingKey(f), finding: f })), outcomes: [] }, ctx(T0 + 5 * MIN));
+    // Act: the next sweep hands the still-pending first finding in again.
+    const retried = decideAlerts(first.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [{ key: findingKey(burst[0]), finding: burst[0] }], outcomes: [] }, ctx(T0 + 10 * MIN));
+    // Assess
+    expect(describeResult(first)[0]).toBe('sent finding output-shrink high +249');
+    expect(first.state.decided[findingKey(burst[0])]).toMatchObject({ disposition: 'sent', coalesced: 249 });
+    expect(describeResult(retried)).toEqual(['resent finding output-shrink high +249']);
   });
 });
