@@ -1,3 +1,4 @@
+import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../core/quantity-limits.ts';
 import { argumentsAsWritten, argumentsWithinLine, described } from './tool-call-args.ts';
 
 /**
@@ -90,22 +91,24 @@ export class BudgetExhaustedError extends Error {
  * touched: one NaN cost would make every later sum NaN and every budget check pass, a negative one
  * would give budget back, and the pipeline rejects either line.
  */
-const DETAIL_NUMBERS: readonly { key: keyof ActionDetail; expected: string; whole: boolean }[] = [
+const DETAIL_NUMBERS: readonly { key: keyof ActionDetail; expected: string; whole: boolean; max?: { value: number; text: string } }[] = [
   { key: 'tick', expected: 'a whole number, 0 or more', whole: true },
-  { key: 'cost_usd', expected: 'a number of dollars, 0 or more', whole: false },
-  { key: 'tokens_in', expected: 'a whole number of tokens, 0 or more', whole: true },
-  { key: 'tokens_out', expected: 'a whole number of tokens, 0 or more', whole: true },
-  { key: 'duration_ms', expected: 'a number of milliseconds, 0 or more', whole: false },
+  { key: 'cost_usd', expected: 'a number of dollars, 0 or more', whole: false, max: { value: MAX_COST_USD, text: `${MAX_COST_USD} dollars` } },
+  { key: 'tokens_in', expected: 'a whole number of tokens, 0 or more', whole: true, max: { value: MAX_TOKENS, text: `${MAX_TOKENS} tokens` } },
+  { key: 'tokens_out', expected: 'a whole number of tokens, 0 or more', whole: true, max: { value: MAX_TOKENS, text: `${MAX_TOKENS} tokens` } },
+  { key: 'duration_ms', expected: 'a number of milliseconds, 0 or more', whole: false, max: { value: MAX_DURATION_MS, text: `${MAX_DURATION_MS} (366 days)` } },
 ];
 
 /** Why `detail` cannot be written, or undefined. */
 function detailProblem(detail: ActionDetail): string | undefined {
   if (detail.name !== undefined && typeof detail.name !== 'string') return `name must be text; got ${described(detail.name)}`;
-  for (const { key, expected, whole } of DETAIL_NUMBERS) {
+  for (const { key, expected, whole, max } of DETAIL_NUMBERS) {
     const value: unknown = detail[key];
     if (value === undefined) continue;
     const ok = typeof value === 'number' && Number.isFinite(value) && value >= 0 && (!whole || Number.isSafeInteger(value));
     if (!ok) return `${key} must be ${expected}; got ${described(value)}`;
+    // The pipeline's bound: a larger number is a wrong unit or a corrupt one, and sums of it overflow.
+    if (max !== undefined && value > max.value) return `${key} must be at most ${max.text}; got ${described(value)}`;
   }
   return undefined;
 }

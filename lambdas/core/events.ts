@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
+import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
 
 /**
  * The instrumented events of contract §1a, as zod schemas. Types are inferred from the
@@ -33,6 +34,11 @@ const boundedId = z
 /** A required identifier: non-empty and bounded. */
 const identifier = boundedId.min(1, 'must be a non-empty string');
 const nonNegative = z.number().finite().nonnegative();
+
+/** Quantities, bounded (`quantity-limits.ts`). */
+const dollars = nonNegative.max(MAX_COST_USD, 'must be at most 1000000 (dollars): a larger cost is a wrong unit or a corrupt number');
+const tokens = z.number().int().nonnegative().max(MAX_TOKENS, 'must be at most 1000000000 tokens: a larger count is a corrupt number');
+const milliseconds = nonNegative.max(MAX_DURATION_MS, 'must be at most 31622400000 (366 days of milliseconds): a longer time is a wrong unit or a corrupt number');
 
 /**
  * `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". An ISO time that
@@ -69,7 +75,7 @@ export const RunEndSchema = z.looseObject({
   job: identifier,
   run_id: identifier,
   exit_code: z.number().int('must be an integer'),
-  duration_ms: nonNegative.optional(),
+  duration_ms: milliseconds.optional(),
   output_bytes: z.number().int().nonnegative().optional(),
   output_lines: z.number().int().nonnegative().optional(),
   output_head: z.string().optional(),
@@ -94,10 +100,10 @@ export const AgentActionSchema = z.looseObject({
   action: nonEmpty,
   name: z.string().optional(),
   tick: z.number().int().nonnegative().optional(),
-  cost_usd: nonNegative.optional(),
-  tokens_in: z.number().int().nonnegative().optional(),
-  tokens_out: z.number().int().nonnegative().optional(),
-  duration_ms: nonNegative.optional(),
+  cost_usd: dollars.optional(),
+  tokens_in: tokens.optional(),
+  tokens_out: tokens.optional(),
+  duration_ms: milliseconds.optional(),
 });
 
 export const AgentEndSchema = z.looseObject({
@@ -107,7 +113,7 @@ export const AgentEndSchema = z.looseObject({
   run_id: identifier,
   status: nonEmpty,
   actions_reported: z.number().int().nonnegative().optional(),
-  cost_reported_usd: nonNegative.optional(),
+  cost_reported_usd: dollars.optional(),
   output_bytes: z.number().int().nonnegative().optional(),
 });
 
@@ -128,7 +134,7 @@ export const AttemptSchema = z.looseObject({
   request_id: identifier,
   attempt: z.number().int().positive('must be a 1-based attempt number'),
   outcome: z.enum(['ok', 'error', 'timeout', 'empty', 'invalid']),
-  latency_ms: nonNegative,
+  latency_ms: milliseconds,
   status: z.union([z.number(), z.string()]).optional(),
 });
 

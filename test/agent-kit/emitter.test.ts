@@ -140,6 +140,9 @@ describe('createAgentEmitter', () => {
     ['tokens_in', 12.5, 'tokens_in must be a whole number of tokens, 0 or more; got 12.5'],
     ['tokens_out', -1, 'tokens_out must be a whole number of tokens, 0 or more; got -1'],
     ['tick', 1.5, 'tick must be a whole number, 0 or more; got 1.5'],
+    ['cost_usd', 1e308, 'cost_usd must be at most 1000000 dollars; got 1e+308'],
+    ['tokens_in', 1e12, 'tokens_in must be at most 1000000000 tokens; got 1000000000000'],
+    ['duration_ms', 4e10, 'duration_ms must be at most 31622400000 (366 days); got 40000000000'],
   ])('refuses an action whose %s is %s before it touches a budget, and keeps the budget', async (key, value, problem) => {
     // Prepare
     const { root, lines } = setup({ budget: { max_cost_usd: 0.1 } });

@@ -355,6 +355,12 @@ describe('broken GenAI spans', () => {
       ['agent.start R', 'agent.end R', 'agent.action c1'],
     ],
     [
+      'a span that ends more than 366 days after it starts (its action\'s duration_ms would be past the bound)',
+      brokenLine([agentSpan, chat('c1', 'R', 1), chat('c2', 'R', 2)], (spans) => (spans[1].endTimeUnixNano = String(BigInt(spans[1].startTimeUnixNano as string) + 367n * 86_400_000_000_000n))),
+      'OTLP GenAI spans rejected: span c1 (chat): endTimeUnixNano: more than 366 days after startTimeUnixNano; the line\'s other spans gave 3 events',
+      ['agent.start R', 'agent.end R', 'agent.action c2'],
+    ],
+    [
       'every GenAI span with an ISO time',
       brokenLine([agentSpan, chat('c1', 'R', 1)], (spans) => {
         for (const span of spans) span.startTimeUnixNano = '2026-10-06T10:00:00Z';

@@ -165,3 +165,71 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.kind).toBe('events');
   });
 });
+
+describe('quantities past what one line can sanely say (a wrong unit, a corrupt number)', () => {
+  const line = (body: object) => JSON.stringify({ ts: '2026-10-03T05:00:00Z', ...body });
+  const action = { type: 'agent.action', agent: 'a', run_id: 'r1', action: 'llm_call' };
+  const runEnd = { type: 'run.end', job: 'j', run_id: 'r', exit_code: 0 };
+  const attempt = { type: 'attempt', route: 'pay', request_id: 'q', attempt: 1, outcome: 'ok' };
+  const agentEnd = { type: 'agent.end', agent: 'a', run_id: 'r1', status: 'ok' };
+
+  it.each([
+    ['cost_usd', { ...action, cost_usd: 1e308 }, 'agent.action event rejected: cost_usd: must be at most 1000000 (dollars): a larger cost is a wrong unit or a corrupt number'],
+    ['cost_reported_usd', { ...agentEnd, cost_reported_usd: 2e6 }, 'agent.end event rejected: cost_reported_usd: must be at most 1000000 (dollars): a larger cost is a wrong unit or a corrupt number'],
+    ['tokens_in', { ...action, tokens_in: 1_000_000_001 }, 'agent.action event rejected: tokens_in: must be at most 1000000000 tokens: a larger count is a corrupt number'],
+    ['tokens_out', { ...action, tokens_out: 9_007_199_254_740_991 }, 'agent.action event rejected: tokens_out: must be at most 1000000000 tokens: a larger count is a corrupt number'],
+    ['agent.action duration_ms', { ...action, duration_ms: 1e308 }, 'agent.action event rejected: duration_ms: must be at most 31622400000 (366 days of milliseconds): a longer time is a wrong unit or a corrupt number'],
+    ['run.end duration_ms', { ...runEnd, duration_ms: 31_622_400_001 }, 'run.end event rejected: duration_ms: must be at most 31622400000 (366 days of milliseconds): a longer time is a wrong unit or a corrupt number'],
+    ['latency_ms', { ...attempt, latency_ms: 1e308 }, 'attempt event rejected: latency_ms: must be at most 31622400000 (366 days of milliseconds): a longer time is a wrong unit or a corrupt number'],
+  ])('rejects a line whose %s is over its bound, naming the field and the bound', (_, body, reason) => {
+    // Act
+    const outcome = parseLine(line(body), ctx);
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason });
+  });
+
+  it('takes each quantity at its bound', () => {
+    // Prepare
+    const lines = [
+      { ...action, cost_usd: 1_000_000, tokens_in: 1_000_000_000, tokens_out: 1_000_000_000, duration_ms: 31_622_400_000 },
+      { ...agentEnd, cost_reported_usd: 1_000_000 },
+      { ...runEnd, duration_ms: 31_622_400_000 },
+      { ...attempt, latency_ms: 31_622_400_000 },
+    ].map(line);
+    // Act
+    const outcomes = lines.map((l) => parseLine(l, ctx).kind);
+    // Assess
+    expect(outcomes).toEqual(['events', 'events', 'events', 'events']);
+  });
+
+  it('keeps a run with two absurd costs finite: both lines rejected and counted, no "$Infinity" finding', async () => {
+    // Prepare: a budgeted run whose two actions say they cost 1e308 each (which sum to Infinity)
+    const { MemoryAuditStore } = await import('../../lambdas/adapters/memory-store.ts');
+    const { DEFAULT_CONFIG } = await import('../../lambdas/config.ts');
+    const { ingestDelivery } = await import('../../lambdas/core/ingest.ts');
+    const { encodePayload } = await import('../../lambdas/demo/cloudwatch-payload.ts');
+    const T = Date.parse('2026-10-05T02:30:00Z');
+    const bodies = [
+      { type: 'agent.start', agent: 'a', run_id: 'r1', budget: { max_cost_usd: 1 } },
+      { ...action, cost_usd: 1e308 },
+      { ...action, cost_usd: 1e308 },
+      { ...action, cost_usd: 0.5 },
+      { ...agentEnd, actions_reported: 3 },
+    ];
+    const payload = encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/agents/a',
+      logStream: 's',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: bodies.map((body, i) => ({ id: String(i + 1), timestamp: T + i * 1000, message: JSON.stringify({ ts: T + i * 1000, ...body }) })),
+    });
+    const deps = { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T + 60_000 } };
+    // Act
+    const report = await ingestDelivery(payload, deps);
+    // Assess
+    expect(report.counts).toMatchObject({ lines: 5, events: 3, rejected: 2 });
+    expect(report.rejections.map((r) => r.reason)).toEqual([expect.stringMatching(/^agent\.action event rejected: cost_usd: must be at most 1000000/), expect.stringMatching(/^agent\.action event rejected: cost_usd: /)]);
+    expect(report.findings.map((f) => f.message).join('\n')).not.toContain('Infinity');
+  });
+});

@@ -38,6 +38,13 @@ const scalar = fc.constantFrom<unknown>(
   253402300799999,
   253402300800000,
   9e15,
+  // Quantities are bounded (dollars, tokens, milliseconds): each side of each bound.
+  1_000_000,
+  1_000_000.5,
+  1_000_000_000,
+  1_000_000_001,
+  31_622_400_000,
+  31_622_400_000.5,
   null,
   true,
   false,

@@ -72,6 +72,15 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     });
   });
 
+  it("leaves out a platform.report's durationMs that no invocation runs, as it leaves out a negative one", () => {
+    // Prepare
+    const line = `{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"${R1}","status":"success","metrics":{"durationMs":1e308}}}`;
+    // Act
+    const outcome = parseLine(line, contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader' }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.end', job: 'etl-loader', run_id: R1, exit_code: 0 });
+  });
+
   it("reads the JSON log format's platform.start and platform.report records", () => {
     // Act
     const outcomes = parsePayload('lambda/invoice-mailer-json.cloudwatch.json');
@@ -101,6 +110,7 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
   it.each([
     ['a text line without any time', `REPORT RequestId: ${R1}\tDuration: 1746.52 ms\tBilled Duration: 1747 ms\tMemory Size: 512 MB\tMax Memory Used: 118 MB\t`, /^Lambda platform line without a time/],
     ['a REPORT cut before its Duration', `REPORT RequestId: ${R1}\tDura`, /^Lambda REPORT line without a Duration \(cut short\?\)/],
+    ['a REPORT whose Duration no invocation runs (a number too long for a double)', `REPORT RequestId: ${R1}\tDuration: ${'9'.repeat(400)} ms\tBilled Duration: 5 ms`, /^Lambda REPORT line with a Duration over 366 days, which no invocation runs/],
     ['a platform.report without its request id', '{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"metrics":{"durationMs":516.37}}}', /^Lambda platform\.report record without record\.requestId$/],
     ['a JSON record cut short', '{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"5a2c', /^Lambda platform record is not valid JSON/],
   ])('rejects %s', (_, line, reason) => {

@@ -1,6 +1,7 @@
 import { identifierFits, type InstrumentedType } from '../events.ts';
 import { isPlainObject } from '../own-property.ts';
 import { parseTime, TIME_LIMIT_MS } from '../parse-time.ts';
+import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../quantity-limits.ts';
 
 /**
  * A fast path in front of the zod schemas of `events.ts`, for the hot loop of ingest: a line that
@@ -39,6 +40,10 @@ const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) &&
 const isInt: Check = (v) => Number.isSafeInteger(v);
 const nonNegativeInt: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
 const positiveInt: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
+/** Quantities bounded as in `events.ts`. */
+const dollars: Check = (v) => typeof v === 'number' && v >= 0 && v <= MAX_COST_USD;
+const tokens: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TOKENS;
+const milliseconds: Check = (v) => typeof v === 'number' && v >= 0 && v <= MAX_DURATION_MS;
 const timestamp: Check = (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v > 0 && v < TIME_LIMIT_MS : typeof v === 'string' && !Number.isNaN(parseTime(v)));
 const numberOrString: Check = (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 const anything: Check = () => true;
@@ -108,7 +113,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     required('job', identifier),
     required('run_id', identifier),
     required('exit_code', isInt),
-    optional('duration_ms', nonNegative),
+    optional('duration_ms', milliseconds),
     optional('output_bytes', nonNegativeInt),
     optional('output_lines', nonNegativeInt),
     optional('output_head', isString),
@@ -123,10 +128,10 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     required('action', nonEmpty),
     optional('name', isString),
     optional('tick', nonNegativeInt),
-    optional('cost_usd', nonNegative),
-    optional('tokens_in', nonNegativeInt),
-    optional('tokens_out', nonNegativeInt),
-    optional('duration_ms', nonNegative),
+    optional('cost_usd', dollars),
+    optional('tokens_in', tokens),
+    optional('tokens_out', tokens),
+    optional('duration_ms', milliseconds),
   ),
   'agent.end': shape(
     'agent.end',
@@ -134,7 +139,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     required('run_id', identifier),
     required('status', nonEmpty),
     optional('actions_reported', nonNegativeInt),
-    optional('cost_reported_usd', nonNegative),
+    optional('cost_reported_usd', dollars),
     optional('output_bytes', nonNegativeInt),
   ),
   'tool.call': shape('tool.call', required('tool', identifier), required('args', anything, copyRecord), optional('agent', boundedId), optional('run_id', boundedId), optional('call_id', boundedId)),
@@ -144,7 +149,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     required('request_id', identifier),
     required('attempt', positiveInt),
     required('outcome', OUTCOMES),
-    required('latency_ms', nonNegative),
+    required('latency_ms', milliseconds),
     optional('status', numberOrString),
   ),
   'guard.bypass': shape(

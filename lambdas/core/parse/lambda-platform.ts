@@ -1,4 +1,5 @@
 import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
@@ -84,6 +85,7 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const fields = reportFields(rest);
     const durationMs = milliseconds(fields.get('Duration'));
     if (durationMs === undefined) return `Lambda REPORT line without a Duration (cut short?): ${quoted(line)}`;
+    if (durationMs > MAX_DURATION_MS) return `Lambda REPORT line with a Duration over 366 days, which no invocation runs: ${quoted(line)}`;
     return { requestId, body: (job) => endBody(job, requestId, fields.get('Status'), durationMs, fields.get('Error Type')) };
   }
   const timedOut = TIMED_OUT.exec(line);
@@ -121,7 +123,7 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
   const duration = rec.metrics?.durationMs;
   const status = typeof rec.status === 'string' ? rec.status : undefined;
   const errorType = typeof rec.errorType === 'string' ? rec.errorType : undefined;
-  return eventsOf(FORMAT, ctx, at, endBody(job, requestId, status, typeof duration === 'number' && duration >= 0 ? duration : undefined, errorType));
+  return eventsOf(FORMAT, ctx, at, endBody(job, requestId, status, typeof duration === 'number' && duration >= 0 && duration <= MAX_DURATION_MS ? duration : undefined, errorType));
 }
 
 export const lambdaPlatformParser: LineParser = {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { type AuditEvent, type EventBody, INSTRUMENTED_SCHEMAS, type InstrumentedType } from '../events.ts';
 import { TIME_LIMIT_MS } from '../parse-time.ts';
+import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import type { LineParser, ParseOutcome } from './types.ts';
 
 /**
@@ -168,7 +169,11 @@ function isError(status: { code?: unknown } | undefined): boolean {
 function timesFault(span: OtlpSpan, start: number | undefined): string | undefined {
   if (span.startTimeUnixNano === undefined) return 'startTimeUnixNano: missing';
   if (start === undefined) return `startTimeUnixNano: ${nanosFault(span.startTimeUnixNano)}`;
-  if (span.endTimeUnixNano !== undefined && nanosToMs(span.endTimeUnixNano) === undefined) return `endTimeUnixNano: ${nanosFault(span.endTimeUnixNano)}`;
+  if (span.endTimeUnixNano === undefined) return undefined;
+  const end = nanosToMs(span.endTimeUnixNano);
+  if (end === undefined) return `endTimeUnixNano: ${nanosFault(span.endTimeUnixNano)}`;
+  // Its actions' duration_ms, bounded as an instrumented line's is.
+  if (end - start > MAX_DURATION_MS) return 'endTimeUnixNano: more than 366 days after startTimeUnixNano';
   return undefined;
 }
 
