@@ -103,6 +103,33 @@ describe('instrumented JSON lines (contract §1a)', () => {
   });
 
   it.each([
+    ['an MDC', '{requestId=abc}'],
+    ['an empty MDC', '{}'],
+    ['two maps', '{requestId=abc} {user=ops}'],
+  ])('reads the object after a prefix holding braces of its own, as log4j prints its MDC: %s', (_, mdc) => {
+    // Prepare: log4j's `%d %p [%t] %X - %m`, the event without ts
+    const line = `2026-10-03T06:00:01.123Z INFO [main] ${mdc} - {"type":"run.end","job":"j","run_id":"r1","exit_code":4}`;
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'app.log', line: 1 } });
+    // Assess
+    expect(outcome.kind === 'events' ? [outcome.events[0].at, outcome.events[0].body] : outcome).toEqual([Date.parse('2026-10-03T06:00:01.123Z'), { type: 'run.end', job: 'j', run_id: 'r1', exit_code: 4 }]);
+  });
+
+  it("names the event's own JSON error, not that of the prefix's braces, when the object after them is bad", () => {
+    // Act
+    const outcome = parseLine('2026-10-03T06:00:01.123Z INFO [main] {requestId=abc} - {"type":"run.end","job":"j","run_id":"r1","exit_code":4,}', ctx);
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'run.end event rejected: not valid JSON (Expected double-quoted property name in JSON at position 56)' });
+  });
+
+  it("names the object's first error, not that of a nested object's brace, when the JSON is bad", () => {
+    // Act
+    const outcome = parseLine('{"type":"tool.call","args":{"n":1},"tool":"create_job","agent":"ops","run_id":"r-9",}', ctx);
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'tool.call event rejected: not valid JSON (Expected double-quoted property name in JSON at position 84)' });
+  });
+
+  it.each([
     ['a BSD syslog header, as `logger` writes it', 'Jun 14 15:16:01 combo backup[123]: {"type":"run.start","job":"backup","run_id":"b1"}', '2026-06-14T15:16:01.000Z'],
     ['a collector\'s prefix, whose epoch is the instant', '- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 backup[2916]: {"type":"run.start","job":"tb","run_id":"t1"}', '2005-11-09T20:01:01.000Z'],
     ['an ISO syslog header (RSYSLOG_FileFormat)', '2026-10-05T02:30:00.5+02:00 web1 backup[9]: {"type":"run.start","job":"backup","run_id":"b2"}', '2026-10-05T00:30:00.500Z'],

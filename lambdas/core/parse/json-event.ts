@@ -27,10 +27,13 @@ export const jsonEventParser: LineParser = {
     if (!OUR_TYPE.test(line)) return undefined;
 
     let raw: unknown;
+    let objectStart = start;
     try {
       raw = JSON.parse(line.slice(start));
     } catch (error) {
-      return reject((OUR_TYPE.exec(line) as RegExpExecArray)[1], `not valid JSON (${(error as Error).message})`);
+      const later = objectAfterPrefixBraces(line, start, error as Error);
+      if ('error' in later) return reject((OUR_TYPE.exec(line) as RegExpExecArray)[1], `not valid JSON (${later.error.message})`);
+      ({ raw, start: objectStart } = later);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
     // The object's own type decides, wherever in the line a nested object named one of ours.
@@ -51,13 +54,49 @@ export const jsonEventParser: LineParser = {
     if (data.ts !== undefined) return eventsOf('json', ctx, resolveTimestamp(data.ts, 0), data as never);
     // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header
     // as `logger` writes one, a collector's prefix), else the log record.
-    const prefix = start > 0 ? prefixTime(line, ctx) : undefined;
+    const prefix = objectStart > 0 ? prefixTime(line, ctx) : undefined;
     const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime;
     if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
     if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
     return eventsOf('json', ctx, recordTime, data as never);
   },
 };
+
+/** How many `{` after the first a line's prefix may hold (log4j's `%X` MDC, `{}` or `{requestId=abc}`). */
+const MAX_PREFIX_BRACES = 16;
+
+/**
+ * The object at the end of a line whose text from its first `{` is not JSON: a prefix may hold
+ * braces of its own (`... {requestId=abc} - {"type":"run.end",...}`). Tries from each later `{`,
+ * at most MAX_PREFIX_BRACES of them, and takes the first that parses to the end of the line.
+ * When none does, the line's JSON is bad: the error is that of the try that read furthest into
+ * the line before failing, which is the event's own (a prefix's braces fail at once).
+ */
+function objectAfterPrefixBraces(line: string, first: number, firstError: Error): { raw: unknown; start: number } | { error: Error } {
+  let error = firstError;
+  let reach = first + errorOffset(firstError, line.length - first);
+  let start = line.indexOf('{', first + 1);
+  for (let tries = 0; start >= 0 && tries < MAX_PREFIX_BRACES; tries++) {
+    try {
+      return { raw: JSON.parse(line.slice(start)), start };
+    } catch (later) {
+      const laterReach = start + errorOffset(later as Error, line.length - start);
+      if (laterReach > reach) [error, reach] = [later as Error, laterReach];
+    }
+    start = line.indexOf('{', start + 1);
+  }
+  return { error };
+}
+
+/**
+ * Where in its text JSON.parse failed, from its message ("... at position 12"); the end when the
+ * message names no position (it ran out of input, or an unexpected token inside a value, which a
+ * prefix's braces, `{}` or `{requestId=abc}`, never give).
+ */
+function errorOffset(error: Error, length: number): number {
+  const at = /at position (\d+)/.exec(error.message);
+  return at ? Number(at[1]) : length;
+}
 
 function reject(type: string, why: string): ParseOutcome {
   return { kind: 'rejected', reason: `${type} event rejected: ${why}` };
