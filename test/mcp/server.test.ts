@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanToStore } from '../../lambdas/cli/scan-command.ts';
 import type { OpenedStore } from '../../lambdas/cli/stores.ts';
@@ -419,6 +422,42 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
       'On every day from 2026-10-04 to 2026-10-15: a lasting change at the source on or just before 2026-10-04 rather than a passing fault. It had not recovered by the end of the month.',
     );
     expect(explained.corrective_action.owner).toBe('data-platform@example.com');
+  });
+
+  it('explain_finding: a route’s month window, stamped midnight on the 1st, explained in the month it judged, as that month’s report has it', async () => {
+    // Prepare: search-api answers 10 requests a day through October, 2 of them retried: 20% over the month, but no
+    // hour or day reaches 20 requests, so only October's month window fires, stamped 2026-11-01T00:00:00Z.
+    const lines: string[] = [];
+    for (let d = 1; d <= 31; d++) {
+      for (let k = 0; k < 10; k++) {
+        const at = Date.UTC(2026, 9, d, 9, k * 5);
+        const attempt = (ms: number, n: number, outcome: string) => JSON.stringify({ ts: new Date(ms).toISOString(), type: 'attempt', route: 'search-api', request_id: `q${d}-${k}`, attempt: n, outcome, latency_ms: 100 });
+        lines.push(...(k < 2 ? [attempt(at, 1, 'timeout'), attempt(at + 3000, 2, 'ok')] : [attempt(at, 1, 'ok')]));
+      }
+    }
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-window-')), 'search-api.jsonl');
+    writeFileSync(log, `${lines.join('\n')}\n`);
+    const at = Date.parse('2026-11-01T06:00:00Z');
+    const config = validateConfig({});
+    const scanned = await scanToStore({ paths: [log], config, now: at, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const store = scanned.opened;
+    const client = await connectClient(readOnlyView({ store: store.store, exceptions: store.exceptions, config, clock: { now: () => at }, source: 'a route’s October' }));
+    const { report } = await createMonthlyReport('2026-10', { findings: store.store, runs: store.store, catalog: store.store, exceptions: store.exceptions, config, clock: { now: () => at } });
+    const id = '2026-11-01T00:00:00Z#retry-rate#search-api#';
+
+    // Act
+    const result = await client.call('explain_finding', { id });
+    await client.close();
+    await store.close();
+
+    // Assess
+    const explained = structured<{ finding: FindingSummary; month: string; status: string; condition: { occurrences: number; first_at?: string } }>(result);
+    expect(explained.finding).toMatchObject({ id, ts: '2026-11-01T00:00:00Z' });
+    expect(explained).toMatchObject({ month: 'October 2026', status: 'new', condition: { occurrences: 1, first_at: '2026-10-31T23:59:59Z' } });
+    const text = result.content[0].type === 'text' ? result.content[0].text : '';
+    const card = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('### ')) + 1);
+    expect(renderMarkdown(report)).toContain(card.join('\n'));
   });
 
   it('list_exceptions: the registry with standing, expiry and bypass counts, and every guard’s bypasses by outcome', async () => {

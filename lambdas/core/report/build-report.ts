@@ -6,7 +6,7 @@ import type { Finding, Severity } from '../findings.ts';
 import { buildCoverage } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
-import { happenedAt } from './evidence.ts';
+import { happenedAt, happenedIn } from './evidence.ts';
 import { dayOf, isoSecond, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
@@ -70,9 +70,8 @@ export function buildReport(input: ReportInput): AuditReport {
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
   // A finding over a window ending at midnight on the 1st is the month before's (happenedAt).
-  const inMonth = (f: Finding, s: typeof span) => happenedAt(f) >= s.fromMs && happenedAt(f) < s.toMs;
-  const findings = input.findings.filter((f) => inMonth(f, span));
-  const previousFindings = input.previousFindings.filter((f) => inMonth(f, previousSpan));
+  const findings = input.findings.filter((f) => happenedIn(f, span));
+  const previousFindings = input.previousFindings.filter((f) => happenedIn(f, previousSpan));
   const runs = input.runs.filter((r) => r.ts >= span.from && r.ts < span.to);
 
   const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });

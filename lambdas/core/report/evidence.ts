@@ -1,7 +1,7 @@
 import type { Finding } from '../findings.ts';
 import { median } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
-import { isoSecond } from './month.ts';
+import { isoSecond, type MonthSpan } from './month.ts';
 
 /**
  * Reading findings' evidence: numbers get a unit from their key (`_bytes`, `_ms`, `_usd`,
@@ -31,6 +31,20 @@ export function happenedAt(finding: Finding): number {
   const end = finding.evidence?.to;
   if (typeof finding.evidence?.window !== 'string' || typeof end !== 'string' || Date.parse(end) !== at) return at;
   return at - 1;
+}
+
+/** Whether a finding is one of a month's, by `happenedAt`. */
+export function happenedIn(finding: Finding, span: MonthSpan): boolean {
+  const at = happenedAt(finding);
+  return at >= span.fromMs && at < span.toMs;
+}
+
+/**
+ * The end, exclusive, of a query for a month's findings: a second past the month's end, so a
+ * finding over a window ending there, stamped with that end, is read (`happenedIn` keeps it in its month).
+ */
+export function findingsQueryEnd(span: MonthSpan): string {
+  return isoSecond(span.toMs + 1000);
 }
 
 /** `happenedAt` as the report dates a finding, to the second: `2026-10-31T23:59:59Z` for October's month window. */

@@ -18,6 +18,7 @@ import type {
 import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
 import type { CarriedGroup } from './groups.ts';
+import { findingsQueryEnd } from './evidence.ts';
 import { isoSecond, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, REPORT_SCHEMA } from './model.ts';
 import { reportNotice } from './notice.ts';
@@ -106,8 +107,8 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   // Up to each month's end inclusive: a finding over a window that ends there is stamped with its
   // end and is that month's (happenedAt); buildReport keeps each finding in its own month.
   const [findings, previousFindings] = await Promise.all([
-    sources.findings.query({ from: span.from, to: isoSecond(span.toMs + 1000) }),
-    sources.findings.query({ from: previous.from, to: isoSecond(previous.toMs + 1000) }),
+    sources.findings.query({ from: span.from, to: findingsQueryEnd(span) }),
+    sources.findings.query({ from: previous.from, to: findingsQueryEnd(previous) }),
   ]);
   const stored = (await Promise.all(RUNNING_KINDS.map((kind) => sources.catalog.subjects(kind)))).flat();
   const snapshots = new Map<string, { kind: string; name: string; state?: unknown }>();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isoTime } from '../../core/findings.ts';
 import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { buildCoverage } from '../../core/report/coverage.ts';
+import { findingsQueryEnd, happenedAt, happenedIn } from '../../core/report/evidence.ts';
 import { formatValue } from '../../core/report/format.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
@@ -70,18 +71,19 @@ export const explainFindingTool = defineTool({
     const finding = (await view.findings({ from: m[1], to: isoTime(at + 1000) })).find((f) => f.key === id);
     if (!finding) throw new ToolArgumentError(`no finding with id "${id}" is stored; find_findings lists the findings of a time window with their ids`);
 
-    const span = monthSpan(monthOf(at));
+    // The month the report lists it in (happenedAt): a window's finding, stamped with its end, is the month it judged.
+    const span = monthSpan(monthOf(happenedAt(finding)));
     const previousSpan = previousMonthSpan(span.month);
     const kind = finding.subject_kind;
     const subjectKey = `${kind}#${finding.subject}`;
     const [inMonth, inPrevious, runs, stored, exceptions] = await Promise.all([
-      view.findings({ from: span.from, to: span.to, subject: finding.subject }),
-      view.findings({ from: previousSpan.from, to: previousSpan.to, subject: finding.subject }),
+      view.findings({ from: span.from, to: findingsQueryEnd(span), subject: finding.subject }),
+      view.findings({ from: previousSpan.from, to: findingsQueryEnd(previousSpan), subject: finding.subject }),
       view.runs(subjectKey, span.from, span.to),
       view.subjects(kind),
       view.exceptions(),
     ]);
-    const findings = inMonth.filter((f) => f.subject_kind === kind);
+    const findings = inMonth.filter((f) => f.subject_kind === kind && happenedIn(f, span));
     const state = stored.find((s) => s.key === subjectKey)?.state;
     const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state }];
     const coverage = buildCoverage({ span, subjects, runs: [...runs], findings, config: view.config, exceptions });
@@ -89,7 +91,7 @@ export const explainFindingTool = defineTool({
       span,
       previousSpan,
       findings,
-      previousFindings: inPrevious.filter((f) => f.subject_kind === kind),
+      previousFindings: inPrevious.filter((f) => f.subject_kind === kind && happenedIn(f, previousSpan)),
       runs: [...runs],
       config: view.config,
       exceptions,
