@@ -44,6 +44,8 @@ const MAX_HELD_DECIDED = 200;
 const MAX_SENT_DECIDED = 300;
 const DECISION_RETENTION_MS = 14 * DAY_MS;
 const MAX_NOTICES = 10;
+/** Healthy runs in a row counted while an episode is open: more than a day of runs a minute, which is as long as flapping outlasts its last switch. */
+const MAX_HEALTHY_RUNS_COUNTED = 10_000;
 
 export type AlertKind = 'finding' | 'escalation' | 'flapping' | 'recovery' | 'summary';
 /** What became of a finding: sent, or held and why. */
@@ -73,7 +75,11 @@ export interface SubjectHealth {
   readonly status: 'healthy' | 'failing';
   /** When the status last switched (or was first seen); older run outcomes are ignored. */
   readonly since: number;
-  /** Healthy runs in a row, counted up to `recovery_runs`. */
+  /**
+   * Healthy runs in a row: counted up to `recovery_runs`, or, while an alert episode is open (a
+   * flapping subject's recovery waits for it to settle), up to MAX_HEALTHY_RUNS_COUNTED, which its
+   * recovery notice reports. Capped, a run that changes nothing writes nothing.
+   */
   readonly healthyRuns: number;
   /** Times of the switches within the last 24 h (of run time). */
   readonly transitions: readonly number[];
@@ -490,7 +496,7 @@ export function decideAlerts(
     let next: SubjectHealth = {
       status,
       since: switched || !before ? outcome.at : before.since,
-      healthyRuns: outcome.healthy ? Math.min((before?.healthyRuns ?? 0) + 1, options.recoveryRuns) : 0,
+      healthyRuns: outcome.healthy ? Math.min((before?.healthyRuns ?? 0) + 1, open ? MAX_HEALTHY_RUNS_COUNTED : options.recoveryRuns) : 0,
       transitions,
       ...(before?.flapping ? { flapping: before.flapping } : {}),
     };

@@ -267,6 +267,18 @@ describe('alert policy: flapping', () => {
     expect(state?.open).toBeUndefined();
   });
 
+  it('reports in the recovery notice after flapping every healthy run in a row, not recovery_runs', () => {
+    // Prepare: 12 alternating hours (the last failure at hour 10), then a healthy run every hour until flapping ends.
+    const healthyHours: Step[] = Array.from({ length: 36 }, (_, i) => ({ at: (12 + i) * 60, runs: ['ok'] as const }));
+    // Act
+    const { results } = simulate([...alternating(12), ...healthyHours]);
+    // Assess: hour 11 and every hour from 12 on were healthy runs.
+    const at = results.findIndex((r) => r.alerts.some((a) => a.kind === 'recovery'));
+    const notice = results[at].alerts.find((a) => a.kind === 'recovery')!.notice!;
+    expect(at).toBeGreaterThan(12 + 3);
+    expect(notice.detail.healthy_runs).toBe(at - 10);
+  });
+
   it('ends flapping at a switch after a quiet day instead of reminding, and alerts the failure', () => {
     // Prepare: 8 alternating hours (flapping from hour 6), nothing for a day, then a failure at hour 31: 1 switch in 24 h.
     const steps: Step[] = [...alternating(8), { at: 31 * 60, runs: ['fail'], findings: ['run-failed'] }];
