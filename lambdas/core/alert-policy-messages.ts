@@ -55,12 +55,17 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-/** `3 similar alerts suppressed since 2026-10-07T01:10:00Z (1 while snoozed).` */
+/** `3 similar alerts suppressed since 2026-10-07T01:10:00Z (1 while snoozed or in maintenance)`, without a full stop. */
+function heldText(suppressed: number, snoozed: number, since: string | undefined): string {
+  const when = since !== undefined ? ` since ${since}` : '';
+  const snoozedPart = snoozed > 0 ? ` (${snoozed} while snoozed or in maintenance)` : '';
+  return `${plural(suppressed, 'similar alert')} suppressed${when}${snoozedPart}`;
+}
+
+/** `3 similar alerts suppressed since 2026-10-07T01:10:00Z (1 while snoozed or in maintenance).` */
 export function suppressedNote(suppressed: number, snoozed: number, since: number | undefined): string | undefined {
   if (suppressed <= 0) return undefined;
-  const when = since !== undefined ? ` since ${isoTime(since)}` : '';
-  const snoozedPart = snoozed > 0 ? ` (${snoozed} while snoozed or in maintenance)` : '';
-  return `${plural(suppressed, 'similar alert')} suppressed${when}${snoozedPart}.`;
+  return `${heldText(suppressed, snoozed, since !== undefined ? isoTime(since) : undefined)}.`;
 }
 
 function guidanceFor(detector: string) {
@@ -163,7 +168,11 @@ export function singleFindingMessage(finding: Finding): AlertMessage {
 /** How many detector × subject lines a summary's text lists, the most urgent first: a storm over hundreds of subjects stays readable. */
 export const MAX_SUMMARY_LINES = 50;
 
-/** One detector × subject pair of a storm summary (`data.items`): how many alerts it held back. */
+/**
+ * One detector × subject pair of a storm summary (`data.items`): how many alerts it held back, and
+ * how many similar ones the cooldown, flapping or a snooze held before them (`suppressed`, as an
+ * alert's `data.suppressed`): those were counted for these alerts, which the summary reports instead.
+ */
 export interface SummaryItem {
   readonly detector: string;
   readonly subject: string;
@@ -171,33 +180,45 @@ export interface SummaryItem {
   readonly kind: AlertKind;
   readonly severity: Severity;
   readonly count: number;
+  readonly suppressed?: { readonly count: number; readonly snoozed: number; readonly since?: string };
 }
 
 /** A summary's items as its text lists them, indented: at most MAX_SUMMARY_LINES, then how many more. */
 export function summaryItemLines(items: readonly SummaryItem[]): string[] {
   return [
-    ...items.slice(0, MAX_SUMMARY_LINES).map((g) => `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})`),
+    ...items
+      .slice(0, MAX_SUMMARY_LINES)
+      .map(
+        (g) =>
+          `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})` +
+          (g.suppressed && g.suppressed.count > 0 ? `; ${heldText(g.suppressed.count, g.suppressed.snoozed, g.suppressed.since)}` : ''),
+      ),
     ...(items.length > MAX_SUMMARY_LINES ? [`  … and ${plural(items.length - MAX_SUMMARY_LINES, 'more detector × subject pair')}.`] : []),
   ];
 }
 
 /** The one message for the alerts beyond the storm cap, counted by detector × subject. */
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
-  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] }>();
+  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { held: number; snoozed: number; since?: number }>();
   let severity: Severity = 'low';
   const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
     if (order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
     const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}`;
-    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0 };
+    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, held: 0, snoozed: 0 };
     g.count += 1 + a.coalesced;
+    g.held += a.suppressed;
+    g.snoozed += a.snoozed;
+    if (a.suppressed > 0 && a.since !== undefined && !(g.since !== undefined && g.since <= a.since)) g.since = a.since;
     if (order.indexOf(a.severity) > order.indexOf(g.severity)) g.severity = a.severity;
     groups.set(id, g);
   }
-  const items = [...groups.values()].sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject));
+  const items: SummaryItem[] = [...groups.values()]
+    .sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject))
+    .map(({ held, snoozed, since, ...item }) => (held > 0 ? { ...item, suppressed: { count: held, snoozed, ...(since !== undefined ? { since: isoTime(since) } : {}) } } : item));
   const title = fitTitle(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
   const text = [
-    `More than ${plural(cap, 'alert')} in one delivery: the ${cap} most urgent went out one by one, these ${alerts.length} are summed up here.`,
+    `More than ${plural(cap, 'alert')} in one delivery: ${cap === 1 ? 'the most urgent one went out on its own' : `the ${cap} most urgent went out one by one`}, ${alerts.length === 1 ? 'this one is' : `these ${alerts.length} are`} summed up here.`,
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',
     '',
     'By detector × subject:',

@@ -97,6 +97,17 @@ describe('alert messages', () => {
     expect(asFindings[1]).toEqual({ detector: 'run-failed', subject: 'etl', subject_kind: 'job', ts: '2026-10-07T01:10:00Z', severity: 'high', message: '[RECOVERED] etl healthy for 3 runs', evidence: { alert_kind: 'recovery' } });
   });
 
+  it('keeps in a storm summary the similar alerts held before the alerts it sums up', () => {
+    // Prepare: the next alert about etl after a cooldown that held 6 (2 of them snoozed), beyond a storm cap of 1.
+    const alert: PlannedAlert = { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', suppressed: 6, snoozed: 2, since: T - 6 * 3_600_000, candidate: { key: 'k', finding: failed } };
+    // Act
+    const message = summaryMessage([alert], 1);
+    // Assess
+    expect(message.text.split('\n')[0]).toBe('More than 1 alert in one delivery: the most urgent one went out on its own, this one is summed up here.');
+    expect(message.text).toContain('  run-failed × job "etl": 1 (high); 6 similar alerts suppressed since 2026-10-06T19:10:00Z (2 while snoozed or in maintenance)');
+    expect(message.data.items).toEqual([{ detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', count: 1, suppressed: { count: 6, snoozed: 2, since: '2026-10-06T19:10:00Z' } }]);
+  });
+
   it('lists at most MAX_SUMMARY_LINES detector × subject pairs in a storm summary, and counts the rest', () => {
     // Prepare
     const storm: PlannedAlert[] = Array.from({ length: 300 }, (_, i) => {
