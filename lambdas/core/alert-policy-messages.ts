@@ -197,13 +197,19 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
   ];
 }
 
-/** The one message for the alerts beyond the storm cap, counted by detector × subject. */
+/**
+ * The one message for the alerts beyond the storm cap, counted by detector × subject. Its severity
+ * (title and the `severity` attribute filter policies route on) is the highest of the findings,
+ * escalations and flapping notices it sums up: a pager filtering on `kind` and `severity` gets the
+ * summary that holds a critical escalation. Recovery notices are good news and do not raise it: a
+ * summary of recoveries alone is `low`.
+ */
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
   const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { held: number; snoozed: number; since?: number }>();
   let severity: Severity = 'low';
   const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
-    if (order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
+    if (a.kind !== 'recovery' && order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
     const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}`;
     const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, held: 0, snoozed: 0 };
     g.count += 1 + a.coalesced;

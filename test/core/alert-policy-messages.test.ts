@@ -108,6 +108,25 @@ describe('alert messages', () => {
     expect(message.data.items).toEqual([{ detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', count: 1, suppressed: { count: 6, snoozed: 2, since: '2026-10-06T19:10:00Z' } }]);
   });
 
+  it.each([
+    ['a critical escalation and a recovery notice', 'critical', ['escalation', 'recovery']],
+    ['a high finding and a recovery notice', 'high', ['finding', 'recovery']],
+    ['recovery notices alone', 'low', ['recovery', 'recovery']],
+  ] as Array<[string, string, Array<'escalation' | 'finding' | 'recovery'>]>)('gives a storm summary of %s the severity %s', (_, severity, kinds) => {
+    // Prepare: an escalation is critical; a recovery notice carries its episode's severity, critical here.
+    const alerts: PlannedAlert[] = kinds.map((kind, i) => {
+      const subject = `etl-${i}`;
+      if (kind === 'recovery') return { ...base, subject, kind, detector: 'run-failed', severity: 'critical', notice: { id: `n${i}`, kind, at: T, leaseUntil: T, severity: 'critical', detectors: ['run-failed'], detail: { healthy_runs: 3, open_since: T } } };
+      return { ...base, subject, kind, detector: 'run-failed', severity: kind === 'escalation' ? 'critical' : 'high', candidate: { key: subject, finding: { ...failed, subject } } };
+    });
+    // Act
+    const message = summaryMessage(alerts, 20);
+    // Assess
+    expect(message.severity).toBe(severity);
+    expect(message.title).toBe(`[${severity.toUpperCase()}] silent-audit: 2 more alerts (storm cap 20)`);
+    expect(message.data.severity).toBe(severity);
+  });
+
   it('lists at most MAX_SUMMARY_LINES detector × subject pairs in a storm summary, and counts the rest', () => {
     // Prepare
     const storm: PlannedAlert[] = Array.from({ length: 300 }, (_, i) => {
