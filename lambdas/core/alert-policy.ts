@@ -69,6 +69,8 @@ export interface DetectorAlertState {
   readonly streak: number;
   /** Whether this streak was escalated (once per streak). */
   readonly escalated: boolean;
+  /** The highest severity of its findings decided since the last recovery (held ones too): a flapping notice with no episode open takes it. */
+  readonly severity?: Severity;
 }
 
 export interface SubjectHealth {
@@ -416,7 +418,8 @@ export function decideAlerts(
   function decideFinding(candidate: AlertCandidate): void {
     const { key, finding } = candidate;
     const d = finding.detector;
-    const entry = detectors[d] ?? NEW_DETECTOR;
+    const known = detectors[d] ?? NEW_DETECTOR;
+    const entry: DetectorAlertState = { ...known, severity: known.severity ? maxSeverity(known.severity, severityOf(finding)) : severityOf(finding) };
     const streak = entry.streak + 1;
     const hold = (disposition: HeldFinding['disposition'], by?: string) => {
       held.push({ key, finding, disposition, by });
@@ -449,7 +452,7 @@ export function decideAlerts(
         ...(alert.suppressed > 0 ? { suppressed: alert.suppressed, snoozed: alert.snoozed, since: alert.since } : {}),
         ...(kind === 'escalation' ? { streak } : {}),
       });
-      detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation' };
+      detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation', severity: entry.severity };
       openWith(severity, d);
     };
 
@@ -512,8 +515,8 @@ export function decideAlerts(
     }
     const flapping = next.flapping;
     if (!flapping && transitions.length >= options.flappingTransitions) {
-      const severity = open?.severity ?? 'medium';
       const names = open?.detectors ?? Object.keys(detectors);
+      const severity = open?.severity ?? severityOfDetectors(names);
       if (noticeSuppressed(names, outcome.at)) {
         next = { ...next, flapping: { since: outcome.at, suppressed: 0, heldAt: now } };
         snoozedNotices++;
@@ -526,8 +529,8 @@ export function decideAlerts(
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
       next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
-      const severity = open?.severity ?? 'medium';
       const names = open?.detectors ?? Object.keys(detectors);
+      const severity = open?.severity ?? severityOfDetectors(names);
       if (noticeSuppressed(names, outcome.at)) {
         if (flapping.heldAt === undefined || now - flapping.heldAt >= options.cooldownMs) {
           next = { ...next, flapping: { ...flapping, heldAt: now } };
@@ -548,6 +551,20 @@ export function decideAlerts(
     }
     health = next;
     return touched || !sameHealth(before, next);
+  }
+
+  /**
+   * A flapping notice's severity when no episode is open (its findings were held: snoozed, in a
+   * maintenance window): the highest of these detectors' findings, `medium` when none is known (a
+   * state from before detectors kept it).
+   */
+  function severityOfDetectors(names: readonly string[]): Severity {
+    let severity: Severity | undefined;
+    for (const name of names) {
+      const seen = detectors[name]?.severity;
+      if (seen) severity = severity ? maxSeverity(severity, seen) : seen;
+    }
+    return severity ?? 'medium';
   }
 
   /** Whether a snooze or maintenance window holds a flapping notice about these detectors at `at`: one covering every one of them. */

@@ -412,7 +412,7 @@ describe('alert policy: snoozes and their expiry', () => {
 });
 
 describe('alert policy: flapping under a snooze', () => {
-  it('holds the flapping notice while the subject is snoozed (counted), and sends it at the first switch after the snooze', () => {
+  it('holds the flapping notice while the subject is snoozed (counted), and sends it at the first switch after the snooze, as severe as the findings it held', () => {
     // Prepare: an hourly job failing every other run, snoozed for its first 8 hours.
     const steps: Step[] = Array.from({ length: 12 }, (_, h) => ({
       at: h * 60,
@@ -425,7 +425,7 @@ describe('alert policy: flapping under a snooze', () => {
     // Assess
     expect(log.slice(0, 8).flat().filter((l) => l.startsWith('sent'))).toEqual([]);
     expect(results.map((r) => r.snoozedNotices)).toEqual([0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
-    expect(log[8]).toEqual(['sent flapping etl medium', 'held flapping']);
+    expect(log[8]).toEqual(['sent flapping etl high', 'held flapping']);
     expect(log.slice(9).flat().filter((l) => l.startsWith('sent'))).toEqual([]);
     expect(state?.health?.flapping).toMatchObject({ since: T0 + 6 * HOUR - 1, lastSentAt: T0 + 8 * HOUR });
   });
