@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeValue } from './event-issues.ts';
 import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts';
 
@@ -45,15 +46,18 @@ const milliseconds = nonNegative.max(MAX_DURATION_MS, 'must be at most 316224000
  * names no offset is UTC (`parseTime`), never the local time of the machine that reads it. Epoch
  * milliseconds lie before the year 10000, as an ISO time's four-digit year does.
  */
-export const TimestampSchema = z.union([
-  z
-    .number()
-    .finite()
-    .int()
-    .positive('must be epoch milliseconds')
-    .lt(TIME_LIMIT_MS, `must be epoch milliseconds before the year 10000 (below ${TIME_LIMIT_MS}); a larger number may be microseconds or nanoseconds`),
-  z.string().refine((s) => !Number.isNaN(parseTime(s)), 'must be an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds'),
-]);
+export const TimestampSchema = z.custom<string | number>((value) => timestampFault(value) === undefined, { error: (issue) => timestampFault(issue.input) });
+
+const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds';
+
+/** Why a `ts` is none, in the terms of who wrote it, or undefined when it is one. */
+function timestampFault(value: unknown): string | undefined {
+  if (typeof value === 'string') return Number.isNaN(parseTime(value)) ? `must be ${TS_FORMS}, got ${describeValue(value)}` : undefined;
+  if (typeof value !== 'number') return `must be ${TS_FORMS}, got ${describeValue(value)}`;
+  if (!Number.isInteger(value) || value <= 0) return `must be ${TS_FORMS} (a whole number above 0), got ${describeValue(value)}`;
+  if (value >= TIME_LIMIT_MS) return `must be epoch milliseconds before the year 10000 (below ${TIME_LIMIT_MS}), got ${value}: a larger number may be microseconds or nanoseconds`;
+  return undefined;
+}
 
 export const BudgetSchema = z.looseObject({
   max_actions: z.number().int().positive().optional(),

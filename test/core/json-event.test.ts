@@ -260,3 +260,34 @@ describe('quantities past what one line can sanely say (a wrong unit, a corrupt 
     expect(report.findings.map((f) => f.message).join('\n')).not.toContain('Infinity');
   });
 });
+
+describe('rejection reasons, in the terms of who wrote the line', () => {
+  const action = { type: 'agent.action', ts: '2026-10-03T05:00:00Z', agent: 'a', run_id: 'r1', action: 'llm_call' };
+  const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds';
+
+  it.each([
+    ['a fractional ts', { ...action, ts: 1.5 }, `agent.action event rejected: ts: must be ${TS_FORMS} (a whole number above 0), got 1.5`],
+    ['a ts of 0', { ...action, ts: 0 }, `agent.action event rejected: ts: must be ${TS_FORMS} (a whole number above 0), got 0`],
+    ['a null ts', { ...action, ts: null }, `agent.action event rejected: ts: must be ${TS_FORMS}, got null`],
+    ['a ts in an array', { ...action, ts: ['2026-10-03T05:00:00Z'] }, `agent.action event rejected: ts: must be ${TS_FORMS}, got an array`],
+    ['a ts that is no time', { ...action, ts: 'yesterday' }, `agent.action event rejected: ts: must be ${TS_FORMS}, got "yesterday"`],
+    ['a ts past the safe integers', { ...action, ts: 1e308 }, 'agent.action event rejected: ts: must be epoch milliseconds before the year 10000 (below 253402300800000), got 1e+308: a larger number may be microseconds or nanoseconds'],
+    ['a missing run_id', { type: 'agent.action', agent: 'a', action: 'llm_call' }, 'agent.action event rejected: run_id: missing'],
+    ['a field of the wrong type', { ...action, action: null, tokens_out: '50' }, 'agent.action event rejected: action: expected a string, got null; tokens_out: expected a number, got "50"'],
+    ['a fractional token count', { ...action, tokens_in: 1.5 }, 'agent.action event rejected: tokens_in: expected a whole number, got 1.5'],
+    ['a negative cost', { ...action, cost_usd: -1 }, 'agent.action event rejected: cost_usd: expected 0 or more, got -1'],
+    [
+      'an unknown outcome and a status of neither type',
+      { type: 'attempt', route: 'r', request_id: 'q', attempt: 1, outcome: 'meh', latency_ms: 3, status: {} },
+      'attempt event rejected: outcome: expected one of "ok", "error", "timeout", "empty", "invalid", got "meh"; status: expected a number or a string, got an object',
+    ],
+    ['a null budget', { type: 'agent.start', agent: 'a', run_id: 'r', budget: null }, 'agent.start event rejected: budget: expected an object, got null'],
+    ['a budget of no actions', { type: 'agent.start', agent: 'a', run_id: 'r', budget: { max_actions: 0 } }, 'agent.start event rejected: budget.max_actions: expected more than 0, got 0'],
+    ['a count past the safe integers', { type: 'run.end', job: 'j', run_id: 'r', exit_code: 0, output_bytes: 1e308 }, 'run.end event rejected: output_bytes: expected a whole number from -9007199254740991 to 9007199254740991, got 1e+308'],
+  ])('words %s as the contract does', (_, body, reason) => {
+    // Act
+    const outcome = parseLine(JSON.stringify(body), ctx);
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason });
+  });
+});

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_SCHEMAS, INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
@@ -44,11 +45,8 @@ export const jsonEventParser: LineParser = {
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
     if (data === undefined) {
       const schema = INSTRUMENTED_SCHEMAS[type] as z.ZodType<{ ts?: string | number }>;
-      const result = schema.safeParse(raw);
-      if (!result.success) {
-        const issues = result.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
-        return reject(type, issues);
-      }
+      const result = schema.safeParse(raw, { error: eventIssueMessage });
+      if (!result.success) return reject(type, describeIssues(result.error.issues));
       data = result.data;
     }
     if (data.ts !== undefined) return eventsOf('json', ctx, resolveTimestamp(data.ts, 0), data as never);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { type AuditEvent, type EventBody, INSTRUMENTED_SCHEMAS, type InstrumentedType } from '../events.ts';
 import { TIME_LIMIT_MS } from '../parse-time.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
@@ -347,9 +348,9 @@ export const otelGenAiParser: LineParser = {
     const events: AuditEvent[] = [];
     const rejected: string[] = [...faults];
     const emit = (type: InstrumentedType, at: number, body: Record<string, unknown>) => {
-      const result = (INSTRUMENTED_SCHEMAS[type] as z.ZodType).safeParse({ type, ...body });
+      const result = (INSTRUMENTED_SCHEMAS[type] as z.ZodType).safeParse({ type, ...body }, { error: eventIssueMessage });
       if (result.success) events.push({ at, body: result.data as EventBody, source: ctx.source, format: 'otel' });
-      else rejected.push(`span ${spanName(String(body.span_id ?? body.run_id))}: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      else rejected.push(`span ${spanName(String(body.span_id ?? body.run_id))}: ${describeIssues(result.error.issues)}`);
     };
 
     for (const link of passThroughLinks(spans, genAi, byId)) {
