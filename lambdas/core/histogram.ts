@@ -93,19 +93,22 @@ function collapse(sketch: LatencySketch): LatencySketch {
 
 /**
  * The q-quantile (0 ≤ q ≤ 1) of the values counted, within `RELATIVE_ACCURACY`; undefined for an
- * empty sketch. The rank is q·(n−1), the convention of "p99 of 100 values is the 99th smallest".
+ * empty sketch. Nearest rank: the ⌈q·n⌉-th smallest value (at least the smallest), so the p99 of
+ * 100 values is the 99th smallest and of up to 99 values the largest: one request in 20 that
+ * waited 10 s is the p99 of the 20, not hidden behind the 19 fast ones.
  */
 export function sketchQuantile(sketch: LatencySketch, q: number): number | undefined {
   if (sketch.n === 0) return undefined;
-  const rank = Math.min(1, Math.max(0, q)) * (sketch.n - 1);
+  // The small allowance keeps q·n that floating point puts a hair above a whole number (0.99·300) on it.
+  const rank = Math.max(1, Math.ceil(Math.min(1, Math.max(0, q)) * sketch.n - 1e-9));
   let seen = sketch.zero;
-  if (rank < seen) return 0;
+  if (seen >= rank) return 0;
   const sorted = Object.keys(sketch.bins)
     .map(Number)
     .sort((x, y) => x - y);
   for (const bin of sorted) {
     seen += sketch.bins[String(bin)];
-    if (rank < seen) return valueOfBin(bin);
+    if (seen >= rank) return valueOfBin(bin);
   }
   return valueOfBin(sorted[sorted.length - 1]);
 }

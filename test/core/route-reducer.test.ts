@@ -130,6 +130,19 @@ describe('retries per route', () => {
     ]);
   });
 
+  it('takes one slow request in 20 as their p99: 10.3 s end to end is over p99_ms 3 s', () => {
+    // Prepare: 20 requests in a quarter hour; 19 answer in 100 ms, one fails and succeeds after a 10 s backoff.
+    const config = validateConfig({ routes: { 'search-api': { p99_ms: 3_000 } } });
+    const requests = traffic({ from: T, requests: 20, retried: new Set([10]), every: 10_000, outcome: 'error', firstLatency: 100, backoffMs: 10_000 });
+    // Act
+    const { findings } = fold([requests, nudge(T + 3 * 3_600_000)], initialRouteState('search-api'), ctx(config));
+    // Assess: the p99 of 20 by nearest rank is the slowest (10.3 s, read within 2%), over p99_ms and 2× the attempts.
+    const latency = findings.filter((f) => f.detector === 'retry-latency');
+    expect(latency.map((f) => f.evidence.window)).toEqual(['hour', 'day']);
+    expect(latency[0].evidence).toMatchObject({ requests: 20, retried: 1, p99_ms: 3_000, limits: ['p99_ms', 'attempts'] });
+    expect(Math.abs((latency[0].evidence.p99_e2e_ms as number) - 10_300) / 10_300).toBeLessThanOrEqual(0.02);
+  });
+
   it('judges the month at its end, in one finding with the day that ends at the same moment', () => {
     // Prepare: the last quarter hour of October, 11% retried.
     const end = Date.parse('2026-10-31T23:45:00Z');

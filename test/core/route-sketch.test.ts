@@ -5,10 +5,10 @@ function sketchOf(values: readonly number[]) {
   return values.reduce((s, v) => addToSketch(s, v), emptySketch());
 }
 
-/** The exact q-quantile by the sketch's rank convention (q·(n−1), rounded down to a value). */
+/** The exact q-quantile by nearest rank: the ⌈q·n⌉-th smallest value. */
 function exactQuantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(q * (sorted.length - 1))];
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1];
 }
 
 describe('the latency sketch', () => {
@@ -38,6 +38,17 @@ describe('the latency sketch', () => {
     expect(sketch.n).toBe(2_000);
     const p99 = sketchQuantile(sketch, 0.99) as number;
     expect(Math.abs(p99 - exactQuantile(values, 0.99)) / exactQuantile(values, 0.99)).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-9);
+  });
+
+  it.each([20, 50, 99, 100, 101, 150, 1_000])('reads the p99 of %i values by nearest rank: one slow value in up to 99 is their p99', (n) => {
+    // Prepare: n−1 requests of 100 ms and one of 10 s.
+    const values = [...Array.from({ length: n - 1 }, () => 100), 10_000];
+    // Act
+    const p99 = sketchQuantile(sketchOf(values), 0.99) as number;
+    // Assess: within the sketch's accuracy of the ⌈0.99·n⌉-th smallest (the 10 s one while n < 100).
+    const exact = exactQuantile(values, 0.99);
+    expect(exact).toBe(n < 100 ? 10_000 : 100);
+    expect(Math.abs(p99 - exact) / exact).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-9);
   });
 
   it('reads nothing from an empty sketch and 0 for sub-millisecond values', () => {
