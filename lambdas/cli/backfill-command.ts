@@ -6,6 +6,9 @@ import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { InputError } from '../adapters/file-lines.ts';
 import { type Config, loadConfig } from '../config.ts';
+import { agentTreeReducer } from '../core/agent-reducer.ts';
+import { sweepAgentRoots } from '../core/agent-sweep.ts';
+import { DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
 import { registryForBatch } from '../core/exception-registry.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { type Finding, isoTime } from '../core/findings.ts';
@@ -158,8 +161,8 @@ async function openBackfillStore(spec: string, table: string | undefined): Promi
 
 /**
  * The state store as the batch and the sweep see it: the batch's writes are noted, and the sweep
- * lists only the subjects the batch wrote. So absence is judged now, once, for the subjects the
- * history touched (what it finds is history), and never for the others: their absence is news,
+ * lists only the subjects the batch wrote (and judges the open roots of only the agents it wrote).
+ * So absence is judged now, once, for the subjects the history touched (what it finds is history), and never for the others: their absence is news,
  * for the deployed sweep to alert on. Every finding is written already alerted, in the commit of
  * its state: were it written pending and marked after, the deployed stack's drain (ingest, the
  * hourly sweep) could send it as a live alert in between.
@@ -176,6 +179,11 @@ class BackfillScope implements StateStore, SubjectCatalog {
   commit(change: Parameters<StateStore['commit']>[0]): ReturnType<StateStore['commit']> {
     this.written.add(change.key);
     return this.store.commit({ ...change, alreadyAlerted: true });
+  }
+
+  /** When an agent's open roots are judged (`sweepAgentRoots`): now if the batch wrote its state, else never (-Infinity). */
+  judgedAt(agent: string, now: number): number {
+    return this.written.has(`${agentTreeReducer.stateKind ?? agentTreeReducer.kind}#${agent}`) ? now : Number.NEGATIVE_INFINITY;
   }
 
   async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
@@ -196,7 +204,7 @@ function jobStates(loaded: Map<string, Versioned<unknown>>, jobs: readonly strin
  * `silent-audit backfill`: reads log groups' history like `scan --log-group` and runs it through
  * the pipeline into a deployed table, so that baselines hold the history and detectors need not
  * wait for fresh runs. Absence is judged now for the subjects it wrote, as the deployed sweep
- * would. Its findings are printed and stored as already alerted: history sends no alert storm.
+ * would, and so are the agent roots of the history that never ended. Its findings are printed and stored as already alerted: history sends no alert storm.
  * Running it again counts nothing twice: history it has read is skipped (it keeps the span per
  * log group), and runs read twice at the edges are recognised by id.
  */
@@ -260,8 +268,13 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
     const scope = new BackfillScope(store);
     const batch = await processBatch(tally.events, REDUCERS, scope, ctx);
     // All the history is read and stored: the older span it brought is judged here, as history (historyRead).
-    const swept = await sweepSubjects(REDUCERS, scope, { ...ctx, historyRead: true });
-    const findings: Finding[] = [...batch.findings, ...swept.findings].sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
+    const sweepCtx = { ...ctx, historyRead: true };
+    const swept = await sweepSubjects(REDUCERS, scope, sweepCtx);
+    // The agent roots of the history that never ended (over budget, quiet, or waiting for a parent
+    // that never started), judged as scan judges them once every line is read: their findings are
+    // history too. Only the agents the history wrote: other agents' open roots are news.
+    const roots = await sweepAgentRoots(scope, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 }, (agent) => scope.judgedAt(agent, now));
+    const findings: Finding[] = [...batch.findings, ...swept.findings, ...roots.findings].sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     for (const logGroup of opts.logGroups) {
       const read = spans.get(logGroup) ?? [];
       if (read.length > 0) await recordCoverage(store, logGroup, { from: Math.min(...read.map((s) => s.from)), to: Math.max(...read.map((s) => s.to)) }, now);

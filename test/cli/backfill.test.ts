@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -14,6 +14,7 @@ import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { coverageAfter, REREAD_OVERLAP_MS, runBackfill, spansToRead } from '../../lambdas/cli/backfill-command.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
+import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { ingestPayloads } from '../../lambdas/core/ingest.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
@@ -313,6 +314,36 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     const { findings, pending } = await snapshot(table);
     expect(findings.filter((f) => f.detector === 'missed-run').map((f) => [f.expected_at, f.alerted])).toEqual([['2026-10-06T06:00:00Z', true]]);
     expect(pending).toEqual([]);
+  });
+
+  it('judges the agent roots of the history that never ended (stored as alerted), and leaves other agents to the deployed sweep', async () => {
+    // Prepare: an agent log group whose root run went over its budget of 20 actions and never logged its end;
+    // a live agent, not in the history, with a root open and over its budget too
+    const SUPPORT = '/agents/support-bot';
+    const lines = readFileSync(new URL('../fixtures/agents/support-bot-never-ends.jsonl', import.meta.url), 'utf8').trim().split('\n');
+    const history = lines.map((message, i): StoredLogEvent => ({ timestamp: Date.parse(JSON.parse(message).ts), message, logStream: 'host-a', eventId: String(i) }));
+    cwl.reset();
+    serveLogGroups(cwl, { [SUPPORT]: history }, 25);
+    const table = `t-${randomUUID()}`;
+    await DynamoAuditStore.ensureTable(dynamo, table);
+    const deployed = new DynamoAuditStore(dynamo, table);
+    const shift = NOW - 3 * HOUR - history[0].timestamp;
+    const liveRun = lines.map((line) => {
+      const body = JSON.parse(line) as { ts: string };
+      const at = Date.parse(body.ts) + shift;
+      return ev(at, { ...body, ts: new Date(at).toISOString(), agent: 'live-bot', run_id: 'lb-1' } as unknown as EventBody);
+    });
+    await processBatch(liveRun, REDUCERS, deployed, { config: DEFAULT_CONFIG, clock: { now: () => liveRun[liveRun.length - 1].at } });
+    // Act
+    const { result, stdout } = await backfill(table, { logGroups: [SUPPORT] });
+    // Assess: the history's budget finding is backfill's, printed and stored alerted; the deployed sweep sends only the live agent's
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['budget-exceeded', 'support-bot', 'sb-900']]);
+    expect(stdout).toMatch(/budget-exceeded\s+support-bot\s+sb-900/);
+    expect((await deployed.pendingAlerts(100)).map((f) => f.subject)).toEqual([]);
+    const sent: Finding[] = [];
+    const swept = await runSweep({ store: deployed, sink: { publish: async (f: Finding) => void sent.push(f) }, config: DEFAULT_CONFIG, clock: { now: () => NOW + 5 * 60_000 } });
+    expect(swept.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['budget-exceeded', 'live-bot', 'lb-1']]);
+    expect(sent.map((f) => [f.detector, f.subject])).toEqual([['budget-exceeded', 'live-bot']]);
   });
 
   it('refuses an --until that is not after --since', async () => {
