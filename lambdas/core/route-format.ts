@@ -19,11 +19,23 @@ export function formatRateAndLimit(rate: number, limit: number): { readonly rate
   return { rate: formatPercent(rate, decimals), limit: formatPercent(limit, decimals) };
 }
 
-/** `850 ms`, `9.2 s`, `2.5 min` */
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${Math.round(ms / 100) / 10} s`;
-  return `${Math.round(ms / 6000) / 10} min`;
+/** `850 ms`, `9.2 s`, `2.5 min`; with `digits`, that many more after the point (`9.25 s`). */
+export function formatMs(ms: number, digits = 0): string {
+  const scale = 10 ** digits;
+  if (ms < 1000) return `${Math.round(ms * scale) / scale} ms`;
+  if (ms < 60_000) return `${Math.round(ms / (100 / scale)) / (10 * scale)} s`;
+  return `${Math.round(ms / (6000 / scale)) / (10 * scale)} min`;
+}
+
+/**
+ * A latency and its limit, as `formatMs` words them unless they would read the same: then with as
+ * many more digits as tell them apart (`1.04 min` against `1 min`), so a p99 over its limit never
+ * reads as the limit.
+ */
+export function formatMsAndLimit(ms: number, limit: number): { readonly ms: string; readonly limit: string } {
+  let digits = 0;
+  while (digits < 6 && ms !== limit && formatMs(ms, digits) === formatMs(limit, digits)) digits++;
+  return { ms: formatMs(ms, digits), limit: formatMs(limit, digits) };
 }
 
 /** `in the hour to 2026-10-05T14:15:00Z`, `in the 24 h to …`, `in 2026-10` */

@@ -1,4 +1,4 @@
-import { formatMs, windowEvidence, windowText } from '../core/route-format.ts';
+import { formatMs, formatMsAndLimit, windowEvidence, windowText } from '../core/route-format.ts';
 import { isoTime } from '../core/findings.ts';
 import { sketchReadingRange } from '../core/histogram.ts';
 import type { RouteWindowDetector } from './agent-kinds.ts';
@@ -38,12 +38,14 @@ export const retryLatencyDetector: RouteWindowDetector = {
     if (!overLimit && !overAttempts) return [];
     const ratio = single > 0 ? Math.round((e2e / single) * 10) / 10 : undefined;
     const attemptsText = ratio !== undefined ? `${ratio}× the p99 of single attempts (${formatMs(single)})` : `over ${Math.round((e2e / singleHigh) * 10) / 10}× the p99 of single attempts (under ${formatMs(singleHigh)})`;
-    const reasons = [...(overLimit ? [`over its p99_ms ${formatMs(options.p99Ms as number)}`] : []), ...(overAttempts ? [attemptsText] : [])];
+    // Over p99_ms by as little as 2%: both worded with as many digits as tell them apart (`1.04 min`, not `1 min`).
+    const shown = overLimit ? formatMsAndLimit(e2e, options.p99Ms as number) : { ms: formatMs(e2e), limit: '' };
+    const reasons = [...(overLimit ? [`over its p99_ms ${shown.limit}`] : []), ...(overAttempts ? [attemptsText] : [])];
     return [
       {
         subject: route,
         ts: isoTime(window.to),
-        message: `p99 end-to-end latency of ${route} was ${formatMs(e2e)} ${windowText(window)}, ${reasons.join(' and ')}`,
+        message: `p99 end-to-end latency of ${route} was ${shown.ms} ${windowText(window)}, ${reasons.join(' and ')}`,
         evidence: {
           ...windowEvidence(window),
           p99_e2e_ms: Math.round(e2e),

@@ -100,6 +100,36 @@ testRouteWindowDetector(retryLatencyDetector, {
         },
       ],
     },
+    ...[
+      { p99Ms: 60_000, reading: 62_345, shown: 'was 1.04 min in the 24 h to 2026-10-05T14:00:00Z, over its p99_ms 1 min' },
+      { p99Ms: 1_000, reading: 1_030, shown: 'was 1.03 s in the 24 h to 2026-10-05T14:00:00Z, over its p99_ms 1 s' },
+      { p99Ms: 3_000, reading: 3_120, shown: 'was 3.1 s in the 24 h to 2026-10-05T14:00:00Z, over its p99_ms 3 s' },
+      { p99Ms: 500, reading: 510.4, shown: 'was 510 ms in the 24 h to 2026-10-05T14:00:00Z, over its p99_ms 500 ms' },
+    ].map(({ p99Ms, reading, shown }) => ({
+      name: `over p99_ms ${p99Ms} by 2–4%, worded with as many digits as tell the p99 from the limit: ${shown}`,
+      input: { route: 'search-api', window: day(reading, reading * 0.6), options: { p99Ms } },
+      expected: [
+        {
+          ts: '2026-10-05T14:00:00Z',
+          severity: 'medium' as const,
+          message: `p99 end-to-end latency of search-api ${shown}`,
+          evidence: {
+            window: 'day',
+            from: '2026-10-04T14:00:00Z',
+            to: '2026-10-05T14:00:00Z',
+            requests: 500,
+            retried: 40,
+            failed: 0,
+            attempts: 560,
+            p99_e2e_ms: Math.round(reading),
+            p99_attempt_ms: Math.round(reading * 0.6),
+            p99_ms: p99Ms,
+            ratio: 1.7,
+            limits: ['p99_ms'],
+          },
+        },
+      ],
+    })),
     {
       name: 'both: over p99_ms and 2.5× the attempts',
       input: { route: 'search-api', window: day(5_000, 2_000), options: { p99Ms: 3_000 } },
