@@ -28,10 +28,15 @@ export interface LineSourceFile {
   lines(onBytes?: (n: number) => void): AsyncIterable<string>;
 }
 
-/** A path (`-` for stdin; `.gz` decompressed) as a stream of lines; checks it can be read first. */
+/**
+ * A path (`-` for stdin) as a stream of lines; checks it can be read first. Gzip is decompressed:
+ * a path named `.gz` is gzip (one whose data is not is reported, as a damaged one is), and any
+ * other input whose first bytes are gzip's magic number (`gzip -c app.log | silent-audit scan -`,
+ * a rotated log saved without its `.gz`) is too.
+ */
 export function openLineSource(path: string, stdin: Readable = process.stdin): LineSourceFile {
   if (path === '-') {
-    return { name: 'stdin', lines: (onBytes) => readLines(stdin, path.endsWith('.gz'), onBytes) };
+    return { name: 'stdin', lines: (onBytes) => readLines(stdin, false, onBytes) };
   }
   let size: number;
   try {
@@ -50,36 +55,39 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
  * The lines of a stream, split on `\n` alone (a `\r` before it is dropped), as a log's line
  * numbers count them: readline would also split on a lone `\r` (progress bars, `curl` meters) and
  * so name every later line wrongly. Streams chunk by chunk; memory holds one chunk and the
- * unfinished line.
+ * unfinished line. Decompresses gzip when `gzipByName` says so or the data starts with its magic.
  */
-async function* readLines(input: Readable, gzipped: boolean, onBytes?: (n: number) => void): AsyncIterable<string> {
-  const counted = onBytes
-    ? input.pipe(
-        new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            onBytes(chunk.length);
-            done(null, chunk);
-          },
-        }),
-      )
-    : input;
-  const text = gzipped ? counted.pipe(createGunzip()) : counted;
-  // Decodes across chunk boundaries, so a character split between two chunks stays whole.
-  text.setEncoding('utf8');
+async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: number) => void): AsyncIterable<string> {
+  // Bytes, whatever the input gives (a stream of strings or of objects, as `Readable.from`
+  // makes), so that its first bytes can be looked at and left for the reader.
+  const counted = input.pipe(
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        onBytes?.(chunk.length);
+        done(null, chunk);
+      },
+    }),
+  );
   // A read error anywhere in the chain (`pipe` forwards none) ends the iteration with it. One of
   // the decompressor is the data's fault, not the file's: a CorruptInputError.
+  let gzipped = gzipByName;
+  let text: Readable | undefined;
   let failure: InputError | undefined;
   const fail = (error: Error, corrupt = false) => {
     const message = `cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`;
     failure ??= corrupt ? new CorruptInputError(message, { cause: error }) : new InputError(message, { cause: error });
-    text.destroy(failure);
+    (text ?? counted).destroy(failure);
   };
   input.once('error', (error: Error) => fail(error));
-  if (counted !== input) counted.once('error', (error: Error) => fail(error));
-  if (text !== counted) text.once('error', (error: Error) => fail(error, true));
-  else text.once('error', (error: Error) => fail(error));
+  counted.once('error', (error: Error) => fail(error));
   let rest = '';
   try {
+    gzipped ||= isGzip(await peekBytes(counted, GZIP_MAGIC.length));
+    text = gzipped ? counted.pipe(createGunzip()) : counted;
+    if (text !== counted) text.once('error', (error: Error) => fail(error, true));
+    else text.once('error', (error: Error) => fail(error));
+    // Decodes across chunk boundaries, so a character split between two chunks stays whole.
+    text.setEncoding('utf8');
     for await (const chunk of text as AsyncIterable<string>) {
       let from = 0;
       let end = chunk.indexOf('\n');
@@ -97,4 +105,40 @@ async function* readLines(input: Readable, gzipped: boolean, onBytes?: (n: numbe
   }
   if (failure) throw failure;
   if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
+/** The first bytes of every gzip stream (RFC 1952): no text log starts with them. */
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+
+function isGzip(head: Buffer): boolean {
+  return head.subarray(0, GZIP_MAGIC.length).equals(GZIP_MAGIC);
+}
+
+/**
+ * The first `n` bytes of a stream, fewer if it ends first, left in it for its reader: waits for
+ * them without reading further (memory holds the chunks that brought them).
+ */
+function peekBytes(stream: Readable, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const settle = (head: Buffer | undefined, error?: Error) => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      if (error) return reject(error);
+      const bytes = head ?? Buffer.alloc(0);
+      // Put back in the same tick as the read, before the stream can end for want of them.
+      if (bytes.length > 0) stream.unshift(bytes);
+      resolve(bytes);
+    };
+    // Null until `n` bytes have come, or once the stream has ended, what is left of them.
+    const onReadable = () => {
+      const head = stream.read(n) as Buffer | null;
+      if (head !== null) settle(head);
+    };
+    const onEnd = () => settle(undefined);
+    const onError = (error: Error) => settle(undefined, error);
+    stream.on('readable', onReadable);
+    stream.once('end', onEnd);
+    stream.once('error', onError);
+  });
 }

@@ -59,8 +59,51 @@ describe('openLineSource', () => {
     expect(lines).toEqual(['a\rb', 'c']);
   });
 
+  it('reads gzip on stdin, known by its first bytes, however the pipe chunks them', async () => {
+    // Prepare: `gzip -c | silent-audit scan -`, its magic number split across the first two chunks
+    const gz = gzipSync('one\ntwo €\n');
+    const chunks = [gz.subarray(0, 1), gz.subarray(1, 5), gz.subarray(5)];
+    let counted = 0;
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from(chunks)).lines((n) => (counted += n)));
+    // Assess
+    expect(lines).toEqual(['one', 'two €']);
+    expect(counted).toBe(gz.length);
+  });
+
+  it('reads a gzip file saved without its .gz name', async () => {
+    // Prepare
+    const path = tempFile('app.log.1', gzipSync('a\nb\n'));
+    // Act
+    const lines = await collect(openLineSource(path).lines());
+    // Assess
+    expect(lines).toEqual(['a', 'b']);
+  });
+
+  it.each([
+    ['nothing', '', []],
+    ['one byte', 'x', ['x']],
+    ["gzip's first byte alone", '\x1f', ['\x1f']],
+    ['a line', 'plain\n', ['plain']],
+  ])('reads stdin too short to be gzip as text: %s', async (_, text, expected) => {
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from([Buffer.from(text, 'latin1')])).lines());
+    // Assess
+    expect(lines).toEqual(expected);
+  });
+
+  it('ends gzip on stdin cut short with a CorruptInputError', async () => {
+    // Prepare
+    const gz = gzipSync('one\ntwo\n');
+    // Act
+    const reading = collect(openLineSource('-', Readable.from([gz.subarray(0, 12)])).lines());
+    // Assess
+    await expect(reading).rejects.toThrow(CorruptInputError);
+    await expect(reading).rejects.toThrow(/^cannot read gzip input: unexpected end of file/);
+  });
+
   it('ends with an InputError that names the problem when the input cannot be read', async () => {
-    // Prepare: a file that is not gzip, named as if it were
+    // Prepare: a file that is not gzip, named as if it were (the name insists, so a damaged header is reported, not read as text)
     const path = tempFile('plain.log.gz', 'not gzip at all\n');
     // Act
     const reading = collect(openLineSource(path).lines(() => {}));

@@ -301,6 +301,17 @@ describe('silent-audit scan (contract §5)', () => {
     expect(piped.result.findings.map((f) => f.detector)).toEqual(['empty-output']);
   });
 
+  it('reads gzip piped to stdin (gzip -c app.log | silent-audit scan -), known by its first bytes', async () => {
+    // Prepare: the gzipped fixture as stdin, in small chunks as a pipe may give it
+    const gz = readFileSync(fx('etl-loader.log.gz'));
+    const stdin = Readable.from(Array.from({ length: Math.ceil(gz.length / 7) }, (_, i) => gz.subarray(i * 7, i * 7 + 7)));
+    // Act
+    const { result, stdout } = await scan(['-'], { stdin });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-03']]);
+    expect(stdout).toContain('1 finding in 6 lines from stdin');
+  });
+
   it('says it read stdin, and one line, in the summary', async () => {
     // Prepare
     const stdin = Readable.from(['{"type":"run.start","job":"x"}\n']);
