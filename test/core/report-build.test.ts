@@ -233,6 +233,11 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       'retry_rate_max=0.1@routes.search-api',
       'retry_min_requests=20@defaults',
     ]);
+    // Both limits retry-latency applies: the route's p99_ms, and 2× its single attempts' p99 whether p99_ms is set or not.
+    expect(groupOf(report, 'retry-latency', 'search-api').criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`)).toEqual([
+      'p99_ms=3000@routes.search-api',
+      'p99_ms="2× the p99 single-attempt latency"@built-in',
+    ]);
     expect(groupOf(report, 'retry-latency', 'search-api').consequence.maxLatencyMs).toBe(8200);
   });
 
@@ -330,6 +335,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
           { key: 'retry_rate_max', value: '0.1', source: 'routes.search-api' },
           { key: 'retry_min_requests', value: '20', source: 'defaults' },
           { key: 'p99_ms', value: '3000', source: 'routes.search-api' },
+          { key: 'p99_ms', value: '"2× the p99 single-attempt latency"', source: 'built-in' },
         ],
         findings: 2,
         byDetector: [

@@ -1,4 +1,5 @@
 import { type Config, DEFAULT_CONFIG, defaultsSetIn } from '../../config.ts';
+import { RETRY_LATENCY_FACTOR } from '../../detectors/retry-latency.ts';
 import type { Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
@@ -86,8 +87,10 @@ export function thresholdsFor(detector: string, subject: string, config: Config)
     case 'retry-rate':
       return [ownOrDefault(config, route, `routes.${subject}`, 'retry_rate_max'), used('retry_min_requests', d.retry_min_requests, 'defaults')];
     case 'retry-latency':
+      // The detector applies both limits: the route's p99_ms when set, and always the multiple of single attempts.
       return [
-        route?.p99_ms !== undefined ? used('p99_ms', route.p99_ms, `routes.${subject}`) : used('p99_ms', '2× the p99 single-attempt latency', 'built-in'),
+        ...(route?.p99_ms !== undefined ? [used('p99_ms', route.p99_ms, `routes.${subject}`)] : []),
+        used('p99_ms', `${RETRY_LATENCY_FACTOR}× the p99 single-attempt latency`, 'built-in'),
       ];
     case 'tool-arg-invalid': {
       const tool = ownValue(config.tools, subject);
