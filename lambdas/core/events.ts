@@ -44,9 +44,12 @@ const milliseconds = nonNegative.max(MAX_DURATION_MS, 'must be at most 316224000
 /**
  * `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". An ISO time that
  * names no offset is UTC (`parseTime`), never the local time of the machine that reads it. Epoch
- * milliseconds lie before the year 10000, as an ISO time's four-digit year does.
+ * milliseconds lie before the year 10000, as an ISO time's four-digit year does; a fraction
+ * (Python's `time.time() * 1000`) is cut to the whole millisecond, as an ISO time's is.
  */
-export const TimestampSchema = z.custom<string | number>((value) => timestampFault(value) === undefined, { error: (issue) => timestampFault(issue.input) });
+export const TimestampSchema = z
+  .custom<string | number>((value) => timestampFault(value) === undefined, { error: (issue) => timestampFault(issue.input) })
+  .transform((value) => (typeof value === 'number' ? Math.floor(value) : value));
 
 const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds';
 
@@ -54,7 +57,7 @@ const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it nam
 function timestampFault(value: unknown): string | undefined {
   if (typeof value === 'string') return Number.isNaN(parseTime(value)) ? `must be ${TS_FORMS}, got ${describeValue(value)}` : undefined;
   if (typeof value !== 'number') return `must be ${TS_FORMS}, got ${describeValue(value)}`;
-  if (!Number.isInteger(value) || value <= 0) return `must be ${TS_FORMS} (a whole number above 0), got ${describeValue(value)}`;
+  if (!(value >= 1)) return `must be ${TS_FORMS} (1 or more), got ${describeValue(value)}`;
   if (value >= TIME_LIMIT_MS) return `must be epoch milliseconds before the year 10000 (below ${TIME_LIMIT_MS}), got ${value}: a larger number may be microseconds or nanoseconds`;
   return undefined;
 }

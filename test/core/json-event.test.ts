@@ -52,6 +52,18 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(bare.kind === 'events' && bare.events[0].at).toBe(ctx.recordTime);
   });
 
+  it("takes epoch-millisecond ts with a fraction (Python's time.time() * 1000), cut to the whole millisecond", () => {
+    // Prepare: a failed run timed as Python writes it
+    const lines = ['{"type":"run.start","ts":1790994600123.456,"job":"py","run_id":"r1"}', '{"type":"run.end","ts":1790994660123.789,"job":"py","run_id":"r1","exit_code":2}'];
+    // Act
+    const outcomes = lines.map((line) => parseLine(line, ctx));
+    // Assess
+    expect(outcomes.map((o) => (o.kind === 'events' ? [o.events[0].at, (o.events[0].body as { ts?: unknown }).ts] : o))).toEqual([
+      [1790994600123, 1790994600123],
+      [1790994660123, 1790994660123],
+    ]);
+  });
+
   it("reads a ts without an offset as UTC, whatever the machine's time zone", () => {
     // Prepare: a machine in Berlin, where the Date reads such a time as local (two hours ahead in October)
     const machineZone = process.env.TZ;
@@ -266,8 +278,8 @@ describe('rejection reasons, in the terms of who wrote the line', () => {
   const TS_FORMS = 'an ISO-8601 time such as 2026-10-03T02:31:07Z (UTC when it names no offset), or epoch milliseconds';
 
   it.each([
-    ['a fractional ts', { ...action, ts: 1.5 }, `agent.action event rejected: ts: must be ${TS_FORMS} (a whole number above 0), got 1.5`],
-    ['a ts of 0', { ...action, ts: 0 }, `agent.action event rejected: ts: must be ${TS_FORMS} (a whole number above 0), got 0`],
+    ['a ts below 1 ms', { ...action, ts: 0.5 }, `agent.action event rejected: ts: must be ${TS_FORMS} (1 or more), got 0.5`],
+    ['a ts of 0', { ...action, ts: 0 }, `agent.action event rejected: ts: must be ${TS_FORMS} (1 or more), got 0`],
     ['a null ts', { ...action, ts: null }, `agent.action event rejected: ts: must be ${TS_FORMS}, got null`],
     ['a ts in an array', { ...action, ts: ['2026-10-03T05:00:00Z'] }, `agent.action event rejected: ts: must be ${TS_FORMS}, got an array`],
     ['a ts that is no time', { ...action, ts: 'yesterday' }, `agent.action event rejected: ts: must be ${TS_FORMS}, got "yesterday"`],

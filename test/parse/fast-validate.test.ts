@@ -34,6 +34,9 @@ const scalar = fc.constantFrom<unknown>(
   1e21,
   2 ** 53,
   1790000000000,
+  // Epoch milliseconds with a fraction (Python's time.time() * 1000), and below 1 ms.
+  1790994600123.456,
+  0.5,
   // A ts lies before the year 10000: each side of that bound, and a number a date cannot hold.
   253402300799999,
   253402300800000,

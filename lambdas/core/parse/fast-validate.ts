@@ -44,7 +44,9 @@ const positiveInt: Check = (v) => Number.isSafeInteger(v) && (v as number) > 0;
 const dollars: Check = (v) => typeof v === 'number' && v >= 0 && v <= MAX_COST_USD;
 const tokens: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= MAX_TOKENS;
 const milliseconds: Check = (v) => typeof v === 'number' && v >= 0 && v <= MAX_DURATION_MS;
-const timestamp: Check = (v) => (typeof v === 'number' ? Number.isSafeInteger(v) && v > 0 && v < TIME_LIMIT_MS : typeof v === 'string' && !Number.isNaN(parseTime(v)));
+const timestamp: Check = (v) => (typeof v === 'number' ? v >= 1 && v < TIME_LIMIT_MS : typeof v === 'string' && !Number.isNaN(parseTime(v)));
+/** `TimestampSchema`'s transform: epoch milliseconds with a fraction are cut to the whole millisecond. */
+const wholeMs: Copy = (v) => (typeof v === 'number' ? Math.floor(v) : v);
 const numberOrString: Check = (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 const anything: Check = () => true;
 const oneOf = (values: readonly string[]): Check => {
@@ -100,7 +102,7 @@ interface Shape {
 }
 
 function shape(type: string, ...fields: Field[]): Shape {
-  const all = [required('type', (v) => v === type), optional('ts', timestamp), ...fields];
+  const all = [required('type', (v) => v === type), optional('ts', timestamp, wholeMs), ...fields];
   return { fields: all, keys: new Set(all.map((f) => f.key)) };
 }
 
