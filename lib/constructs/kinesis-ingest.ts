@@ -158,7 +158,8 @@ export class KinesisIngest extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    // The stream holds log lines for a day at most; its key goes with the stack.
+    // The stream holds log lines for a day at most: it and its key go with the stack. Kept (CDK's
+    // default), the stream would stay billed by the hour, unreadable once its key is deleted.
     this.encryptionKey = new kms.Key(this, 'Key', { description: 'silent-audit log stream', enableKeyRotation: true, removalPolicy: RemovalPolicy.DESTROY });
     this.stream = new kinesis.Stream(this, 'Stream', {
       encryption: kinesis.StreamEncryption.KMS,
@@ -166,6 +167,7 @@ export class KinesisIngest extends Construct {
       streamMode: props.shardCount === undefined ? kinesis.StreamMode.ON_DEMAND : kinesis.StreamMode.PROVISIONED,
       shardCount: props.shardCount,
       retentionPeriod: Duration.hours(24),
+      removalPolicy: RemovalPolicy.DESTROY,
     });
     Validations.of(this.stream).acknowledge({
       id: 'AwsSolutions-KDS3',

@@ -68,6 +68,21 @@ describe('KinesisIngest: high-volume log groups through a Kinesis data stream', 
     template.hasResourceProperties('AWS::KMS::Key', { Description: 'silent-audit log stream', EnableKeyRotation: true });
   });
 
+  it('deletes the stream with its key when the stack or the Kinesis routing goes, leaving no billed, unreadable stream', () => {
+    // Prepare
+    const { stack } = buildStack({ config: KINESIS_CONFIG });
+    const kinesis = stack.kinesisIngest!;
+
+    // Act
+    const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
+
+    // Assess
+    const stream = resources[logicalId(kinesis.stream)]!;
+    const key = resources[logicalId(kinesis.encryptionKey)]!;
+    expect(key).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    expect(stream).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
   it('subscribes the config and -c kinesisLogGroups log groups to the stream, by log stream, through its delivery role', () => {
     // Prepare
     const { stack } = buildStack({ config: KINESIS_CONFIG, context: { kinesisLogGroups: '/jobs/more,/jobs/fleet' } });
