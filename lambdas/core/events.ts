@@ -5,7 +5,8 @@ import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from './quantity-limits.ts'
 
 /**
  * The instrumented events of contract §1a, as zod schemas. Types are inferred from the
- * schemas; unknown extra fields are kept (`z.looseObject`).
+ * schemas; unknown extra fields are kept (`z.looseObject`), and `null` in an optional field is
+ * absent (`validateEvent`).
  */
 
 const nonEmpty = z.string().min(1, 'must be a non-empty string');
@@ -62,11 +63,36 @@ function timestampFault(value: unknown): string | undefined {
   return undefined;
 }
 
-export const BudgetSchema = z.looseObject({
+/**
+ * `null` in an optional field is read as absent (Python's `None`, a serializer's "no value"), so
+ * `"exception_id":null` is no exception and `"parent_run_id":null` a root, as an absent field is:
+ * such a key is left out before the fields are checked (`validateEvent`, and a budget's own). A
+ * required field's `null` is still refused, and a field that takes `null` as a value
+ * (`audit.write`'s `record`) keeps it. `parse/fast-validate.ts` reads `null` alike.
+ */
+function nullMeansAbsent(shape: z.ZodRawShape): readonly string[] {
+  return Object.keys(shape).filter((key) => z.safeParse(shape[key], undefined).success && !z.safeParse(shape[key], null).success);
+}
+
+/** `raw` without its `null`-valued `keys`: a copy when it holds one, else `raw` itself. */
+function withoutNulls(raw: unknown, keys: readonly string[]): unknown {
+  if (typeof raw !== 'object' || raw === null) return raw;
+  let out: Record<string, unknown> | undefined;
+  for (const key of keys) {
+    if (!Object.hasOwn(raw, key) || (raw as Record<string, unknown>)[key] !== null) continue;
+    out ??= { ...raw };
+    delete out[key];
+  }
+  return out ?? raw;
+}
+
+const BudgetObject = z.looseObject({
   max_actions: z.number().int().positive().optional(),
   max_cost_usd: nonNegative.optional(),
   scope: z.enum(['task', 'tick']).default('task'),
 });
+const BUDGET_NULLS = nullMeansAbsent(BudgetObject.shape);
+export const BudgetSchema = z.preprocess((raw) => withoutNulls(raw, BUDGET_NULLS), BudgetObject);
 
 export const RunStartSchema = z.looseObject({
   type: z.literal('run.start'),
@@ -179,6 +205,13 @@ export const INSTRUMENTED_SCHEMAS = {
 
 export type InstrumentedType = keyof typeof INSTRUMENTED_SCHEMAS;
 export const INSTRUMENTED_TYPES = Object.keys(INSTRUMENTED_SCHEMAS) as InstrumentedType[];
+
+const INSTRUMENTED_NULLS = Object.fromEntries(INSTRUMENTED_TYPES.map((type) => [type, nullMeansAbsent(INSTRUMENTED_SCHEMAS[type].shape)])) as Record<InstrumentedType, readonly string[]>;
+
+/** Checks an instrumented line's object against its type's schema, `null` in an optional field read as absent. */
+export function validateEvent(type: InstrumentedType, raw: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>): z.ZodSafeParseResult<unknown> {
+  return (INSTRUMENTED_SCHEMAS[type] as z.ZodType).safeParse(withoutNulls(raw, INSTRUMENTED_NULLS[type]), params);
+}
 
 export type RunStart = z.infer<typeof RunStartSchema>;
 export type RunEnd = z.infer<typeof RunEndSchema>;

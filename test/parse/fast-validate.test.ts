@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { INSTRUMENTED_SCHEMAS, INSTRUMENTED_TYPES, type InstrumentedType } from '../../lambdas/core/events.ts';
+import { INSTRUMENTED_TYPES, type InstrumentedType, validateEvent } from '../../lambdas/core/events.ts';
 import { fastValidate } from '../../lambdas/core/parse/fast-validate.ts';
 
 /** A valid value for every field of each schema: generated objects start valid, then lose or spoil fields. */
@@ -90,7 +90,7 @@ function lineObject(type: InstrumentedType) {
 }
 
 function zodResult(type: InstrumentedType, raw: unknown): { success: boolean; data?: unknown } {
-  const result = INSTRUMENTED_SCHEMAS[type].safeParse(raw);
+  const result = validateEvent(type, raw);
   return result.success ? { success: true, data: result.data } : { success: false };
 }
 

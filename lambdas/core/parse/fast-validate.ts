@@ -5,11 +5,12 @@ import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../quantity-limits.ts
 
 /**
  * A fast path in front of the zod schemas of `events.ts`, for the hot loop of ingest: a line that
- * is valid gets exactly the object `schema.safeParse(raw).data` would give (the same keys in the
- * same order: declared keys in schema order, then the unknown ones in input order; defaults
- * filled in; nested objects copied), without zod's per-field machinery. Anything it is not sure
- * of — an invalid field, a key named `__proto__`, a value of an unusual shape — returns
- * `undefined`, and the caller asks zod, which decides and words the reasons.
+ * is valid gets exactly the object `validateEvent(type, raw).data` would give (the same keys in
+ * the same order: declared keys in schema order, then the unknown ones in input order; defaults
+ * filled in; nested objects copied; `null` in an optional field left out), without zod's
+ * per-field machinery. Anything it is not sure of — an invalid field, a key named `__proto__`, a
+ * value of an unusual shape — returns `undefined`, and the caller asks zod, which decides and
+ * words the reasons.
  *
  * Keep it in step with `events.ts`: `test/parse/fast-validate.test.ts` checks every schema against
  * this file on generated input.
@@ -49,6 +50,8 @@ const timestamp: Check = (v) => (typeof v === 'number' ? v >= 1 && v < TIME_LIMI
 const wholeMs: Copy = (v) => (typeof v === 'number' ? Math.floor(v) : v);
 const numberOrString: Check = (v) => typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 const anything: Check = () => true;
+/** Any object (or array): a budget's value, which its copy checks; not `null`, which is absent. */
+const isObject: Check = (v) => typeof v === 'object' && v !== null;
 const oneOf = (values: readonly string[]): Check => {
   const set = new Set(values);
   return (v) => typeof v === 'string' && set.has(v);
@@ -68,16 +71,16 @@ const BUDGET_FIELDS: readonly Field[] = [optional('max_actions', positiveInt), o
 const BUDGET_KEYS = new Set(['max_actions', 'max_cost_usd', 'scope']);
 const budgetScope = oneOf(['task', 'tick']);
 
-/** `BudgetSchema`: a loose object whose `scope` defaults to `task`. */
+/** `BudgetSchema`: a loose object whose `scope` defaults to `task`; `null` in a field is absent. */
 const copyBudget: Copy = (v) => {
   if (!isPlainObject(v)) return UNSURE;
   const out: Record<string, unknown> = {};
   for (const field of BUDGET_FIELDS) {
-    if (!(field.key in v)) continue;
+    if (!(field.key in v) || v[field.key] === null) continue;
     if (!field.check(v[field.key])) return UNSURE;
     out[field.key] = v[field.key];
   }
-  if ('scope' in v) {
+  if ('scope' in v && v.scope !== null) {
     if (!budgetScope(v.scope)) return UNSURE;
     out.scope = v.scope;
   } else {
@@ -122,7 +125,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     optional('output_tail', isString),
     optional('host', isString),
   ),
-  'agent.start': shape('agent.start', required('agent', identifier), required('run_id', identifier), optional('parent_run_id', identifier), optional('budget', anything, copyBudget)),
+  'agent.start': shape('agent.start', required('agent', identifier), required('run_id', identifier), optional('parent_run_id', identifier), optional('budget', isObject, copyBudget)),
   'agent.action': shape(
     'agent.action',
     required('agent', identifier),
@@ -180,7 +183,11 @@ export function fastValidate(type: InstrumentedType, raw: Record<string, unknown
       return UNSURE;
     }
     const value = raw[field.key];
-    if (!field.check(value)) return UNSURE;
+    if (!field.check(value)) {
+      // `null` in an optional field is absent, as `validateEvent` reads it (a field taking null passed its check).
+      if (value === null && field.optional) continue;
+      return UNSURE;
+    }
     if (field.copy) {
       const copied = field.copy(value);
       if (copied === UNSURE) return UNSURE;

@@ -1,6 +1,5 @@
-import type { z } from 'zod';
 import { describeIssues, eventIssueMessage } from '../event-issues.ts';
-import { INSTRUMENTED_SCHEMAS, INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp } from '../events.ts';
+import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
@@ -44,10 +43,9 @@ export const jsonEventParser: LineParser = {
     // Valid lines, nearly all of them, skip zod; zod decides (and words the reasons) for the rest.
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
     if (data === undefined) {
-      const schema = INSTRUMENTED_SCHEMAS[type] as z.ZodType<{ ts?: string | number }>;
-      const result = schema.safeParse(raw, { error: eventIssueMessage });
+      const result = validateEvent(type, raw, { error: eventIssueMessage });
       if (!result.success) return reject(type, describeIssues(result.error.issues));
-      data = result.data;
+      data = result.data as { ts?: string | number };
     }
     if (data.ts !== undefined) return eventsOf('json', ctx, resolveTimestamp(data.ts, 0), data as never);
     // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header

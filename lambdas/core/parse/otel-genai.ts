@@ -1,6 +1,5 @@
-import type { z } from 'zod';
 import { describeIssues, eventIssueMessage } from '../event-issues.ts';
-import { type AuditEvent, type EventBody, INSTRUMENTED_SCHEMAS, type InstrumentedType } from '../events.ts';
+import { type AuditEvent, type EventBody, type InstrumentedType, validateEvent } from '../events.ts';
 import { TIME_LIMIT_MS } from '../parse-time.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import type { LineParser, ParseOutcome } from './types.ts';
@@ -348,7 +347,7 @@ export const otelGenAiParser: LineParser = {
     const events: AuditEvent[] = [];
     const rejected: string[] = [...faults];
     const emit = (type: InstrumentedType, at: number, body: Record<string, unknown>) => {
-      const result = (INSTRUMENTED_SCHEMAS[type] as z.ZodType).safeParse({ type, ...body }, { error: eventIssueMessage });
+      const result = validateEvent(type, { type, ...body }, { error: eventIssueMessage });
       if (result.success) events.push({ at, body: result.data as EventBody, source: ctx.source, format: 'otel' });
       else rejected.push(`span ${spanName(String(body.span_id ?? body.run_id))}: ${describeIssues(result.error.issues)}`);
     };
