@@ -13,7 +13,7 @@ import { earlyAllowance } from '../detectors/missed-run.ts';
 import { keyNamesRun, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
-import { fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
+import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
 /** A run that started and has not ended yet. */
 export interface OpenRun {
@@ -51,6 +51,13 @@ export interface JobState {
    * (a redrive, a backfill over live history) is not counted twice.
    */
   readonly processedUntil?: number;
+  /**
+   * The Lambda invocations a `REPORT` without Status closed as a success whose duration (or output
+   * size) entered the baseline windows: the latest `MAX_PLATFORM_OK_KEPT`, within an hour of the
+   * latest of them. A `Task timed out` line of one that comes in a later delivery takes its values
+   * back out (the run failed). Left out while there are none.
+   */
+  readonly platformOkEntered?: PlatformOkEntry[];
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
@@ -97,7 +104,22 @@ export interface JobState {
   readonly hosts?: Record<string, number>;
 }
 
+/** A Lambda invocation closed as a success whose values entered the baseline windows (`JobState.platformOkEntered`). */
+export interface PlatformOkEntry {
+  /** The fingerprint of the invocation's success token (`PLATFORM_OK_TOKEN` and its request id), as the processed ring keeps it. */
+  readonly run: string;
+  readonly at: number;
+  readonly duration_ms?: number;
+  readonly output_bytes?: number;
+}
+
 const MAX_PROCESSED = 1000;
+/**
+ * How many Lambda invocations closed as a success keep the values they put into the baseline
+ * windows: a delivery holds one log stream, and those of other streams (other concurrent
+ * invocations) may come between a REPORT and its stream's next delivery with the timeout line.
+ */
+const MAX_PLATFORM_OK_KEPT = 20;
 const MAX_OPEN = 50;
 const MAX_STARTS = 200;
 const MAX_HOSTS = 100;
@@ -304,6 +326,19 @@ class BaselineWindow {
     }
     return list;
   }
+
+  /** Takes out the newest value equal to `value` (a run's that should not have entered), when the window still holds one. */
+  remove(value: number): number[] {
+    const index = this.list.lastIndexOf(value);
+    if (index < 0) return this.list;
+    const list = this.owned ? this.list : this.list.slice();
+    this.list = list;
+    this.owned = true;
+    list.splice(index, 1);
+    const sorted = this.sorted;
+    if (sorted) sorted.splice(lowerBound(sorted, value), 1);
+    return list;
+  }
 }
 
 /** The first index whose value sorts after `value`. */
@@ -419,7 +454,8 @@ class ProcessedTokens {
     return this.ring.changed;
   }
 
-  private printOf(token: string): string {
+  /** The token's fingerprint, as the ring keeps it. */
+  printOf(token: string): string {
     if (this.last?.token !== token) this.last = { token, print: fingerprint(token) };
     return this.last.print;
   }
@@ -736,6 +772,17 @@ export const jobReducer: SubjectReducer<JobState> = {
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt);
+    // The Lambda invocations closed as a success whose values entered the windows: this batch's copy once changed.
+    let okEntered: PlatformOkEntry[] | undefined;
+    const ownOkEntered = (): PlatformOkEntry[] => (okEntered ??= (initial.platformOkEntered ?? []).slice());
+    const noteOkEntered = (entry: PlatformOkEntry): void => {
+      const list = ownOkEntered();
+      list.push(entry);
+      let latest = entry.at;
+      for (const e of list) latest = Math.max(latest, e.at);
+      removeWhere(list, (e) => e.at < latest - DELIVERY_LAG_MS);
+      keepNewest(list, MAX_PLATFORM_OK_KEPT);
+    };
     // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered again).
     const endedBefore = systemdStartsEndedBefore(events, subject, (at) => processed.has(`${OPEN_RUN}@${at}`));
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
@@ -764,16 +811,25 @@ export const jobReducer: SubjectReducer<JobState> = {
      * success (its REPORT, without Status, came first): the run is judged as the failure it was,
      * as it would have been with both lines in one delivery, without being counted again (runs,
      * starts, hosts). Its duration is unknown here (its start is no longer open). The duration its
-     * REPORT put into the baseline window stays there: the window holds numbers, not runs.
-     * No run record is written: a run is recorded once, when it ends (stores keep the first record
-     * of a run, and a second one would either be dropped or count the run twice), so its record
-     * still says ok; the finding says it failed, and the alert policy takes a fresh finding about a
-     * run without a record in the batch as a failing outcome.
+     * REPORT put into the baseline window is taken back out (`platformOkEntered`), so that the
+     * failed run sets no baseline, as in one delivery; a finding the REPORT gave (`duration-*`)
+     * stays reported: it may have been sent. No run record is written: a run is recorded once, when
+     * it ends (stores keep the first record of a run, and a second one would either be dropped or
+     * count the run twice), so its record still says ok; the finding says it failed, and the alert
+     * policy takes a fresh finding about a run without a record in the batch as a failing outcome.
      */
     const judgeLateFailure = (event: AuditEvent<RunFailedMarker>, runId: string): void => {
       const token = `${LATE_FAILURE_TOKEN}${runId}`;
       if (seenNear(token, event.at, SAME_INVOCATION_MS)) return;
       const body = event.body;
+      const okPrint = processed.printOf(`${PLATFORM_OK_TOKEN}${runId}`);
+      const entered = (okEntered ?? initial.platformOkEntered)?.findIndex((e) => e.run === okPrint && Math.abs(e.at - event.at) <= SAME_INVOCATION_MS) ?? -1;
+      if (entered >= 0) {
+        const [values] = ownOkEntered().splice(entered, 1);
+        const d = edit();
+        if (values.duration_ms !== undefined) d.durations = durations.remove(values.duration_ms);
+        if (values.output_bytes !== undefined) d.outputs = outputs.remove(values.output_bytes);
+      }
       const run: CompletedRun = {
         job: subject,
         run_id: runId,
@@ -947,9 +1003,15 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run known only from its end, which gives no duration: its end is kept, marked, as it started at some time before it.
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS, run.duration_ms === undefined);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
-      d.outputs = ok && run.output_bytes !== undefined && !abnormal ? outputs.push(run.output_bytes, window) : outputs.list;
-      d.durations = ok && run.duration_ms !== undefined && !abnormal ? durations.push(run.duration_ms, window) : durations.list;
-      remember(platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId, event.at);
+      const outputEntered = ok && run.output_bytes !== undefined && !abnormal;
+      const durationEntered = ok && run.duration_ms !== undefined && !abnormal;
+      d.outputs = outputEntered ? outputs.push(run.output_bytes!, window) : outputs.list;
+      d.durations = durationEntered ? durations.push(run.duration_ms!, window) : durations.list;
+      const token = platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId;
+      if (platform && ok && (outputEntered || durationEntered)) {
+        noteOkEntered({ run: processed.printOf(token), at: event.at, ...(durationEntered ? { duration_ms: run.duration_ms } : {}), ...(outputEntered ? { output_bytes: run.output_bytes } : {}) });
+      }
+      remember(token, event.at);
       touch(event.at);
       records.push({
         subject,
@@ -967,6 +1029,11 @@ export const jobReducer: SubjectReducer<JobState> = {
     const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt;
     if (initial.absenceCheckedUntil !== undefined && firstBefore !== undefined && state.firstSeenAt !== undefined && state.firstSeenAt < (initial.firstSeenAt ?? firstBefore)) {
       edit().absenceOlder = { from: state.firstSeenAt, to: firstBefore };
+    }
+    if (okEntered) {
+      const d = edit();
+      if (okEntered.length > 0) d.platformOkEntered = okEntered;
+      else delete d.platformOkEntered;
     }
     const fromEnd = starts.fromEndText();
     if (fromEnd !== state.startsFromEnd) {

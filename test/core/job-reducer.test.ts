@@ -292,6 +292,45 @@ describe('job runs reducer', () => {
     expect(late.records).toEqual([]);
   });
 
+  it('takes the duration a REPORT (no Status) put into the baseline window back out when its timeout line comes in a later delivery, as one delivery of both would leave it', () => {
+    // Prepare: six earlier invocations of about 3 s each, the baseline the timed-out one's 3 s REPORT fits in
+    const earlier = Array.from({ length: 6 }, (_, i) => {
+      const id = `5f3c1a9e-1111-4222-8333-00000000000${i}`;
+      const at = Date.parse('2026-10-05T12:00:00.000Z') + i * 600_000;
+      const ms = 2990 + i * 5;
+      return lambdaLines([new Date(at).toISOString(), `START RequestId: ${id} Version: $LATEST`], [new Date(at + ms).toISOString(), `REPORT RequestId: ${id}\tDuration: ${ms}.00 ms\tBilled Duration: ${ms} ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`]);
+    }).flat();
+    const history = jobReducer.apply(initialJobState('order-sync'), 'order-sync', earlier, ctx).state;
+    const together = jobReducer.apply(history, 'order-sync', INVOCATION, ctx);
+    const reported = jobReducer.apply(history, 'order-sync', UP_TO_REPORT, ctx);
+    // Act
+    const late = jobReducer.apply(deepFreeze(reported.state), 'order-sync', TIMED_OUT, ctx);
+    // Assess: the REPORT entered the window, and the failure took it out
+    expect(reported.findings).toEqual([]);
+    expect(reported.state.durations).toContain(3003.16);
+    expect(failureOf(late.findings)).toEqual(failureOf(together.findings));
+    expect(late.state.durations).toEqual(together.state.durations);
+    expect(late.state.durations).toEqual(history.durations);
+  });
+
+  it('leaves the baseline window as one delivery would when a REPORT judged slow comes before its timeout line, and the slow finding stays reported', () => {
+    // Prepare: six earlier invocations of 1 s: the timed-out one's 3 s REPORT is slow, and stays out of the window
+    const earlier = Array.from({ length: 6 }, (_, i) => {
+      const id = `5f3c1a9e-1111-4222-8333-00000000000${i}`;
+      const at = Date.parse('2026-10-05T12:00:00.000Z') + i * 600_000;
+      return lambdaLines([new Date(at).toISOString(), `START RequestId: ${id} Version: $LATEST`], [new Date(at + 1000).toISOString(), `REPORT RequestId: ${id}\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`]);
+    }).flat();
+    const history = jobReducer.apply(initialJobState('order-sync'), 'order-sync', earlier, ctx).state;
+    const together = jobReducer.apply(history, 'order-sync', INVOCATION, ctx);
+    const reported = jobReducer.apply(history, 'order-sync', UP_TO_REPORT, ctx);
+    // Act
+    const late = jobReducer.apply(deepFreeze(reported.state), 'order-sync', TIMED_OUT, ctx);
+    // Assess
+    expect(reported.findings.map((f) => f.detector)).toEqual(['duration-slow']);
+    expect(failureOf(late.findings)).toEqual(failureOf(together.findings));
+    expect(late.state.durations).toEqual(together.state.durations);
+  });
+
   it("counts Lambda's retry of an invocation (the same request id, a minute later) as a run of its own, and its lines delivered again once", () => {
     // Prepare: the invocation that timed out, then its retry, which succeeds
     const first = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION, ctx);
