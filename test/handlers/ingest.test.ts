@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import type { IngestReport } from '../../lambdas/core/ingest.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createIngestHandler, ingestResponse, MAX_RESPONSE_FINDING_BYTES, MAX_RESPONSE_FINDINGS } from '../../lambdas/handlers/ingest.ts';
+
+/** Lambda's limit on a synchronous invocation's response: over it, the invocation is a function error. */
+const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+const T0 = Date.parse('2026-10-05T10:00:00Z');
+
+/** One subscription delivery of `count` failed runs (exit code 1), spread over 300 jobs. */
+function failedRuns(count: number) {
+  return encodePayload({
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/jobs/fleet',
+    logStream: 'host-1',
+    subscriptionFilters: ['silent-audit'],
+    logEvents: Array.from({ length: count }, (_, i) => ({
+      id: String(i + 1),
+      timestamp: T0 + i * 1000,
+      message: JSON.stringify({ ts: new Date(T0 + i * 1000).toISOString(), type: 'run.end', job: `job-${i % 300}`, run_id: `r${i}`, exit_code: 1 }),
+    })),
+  });
+}
+
+const sizeOf = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+describe('the ingest handler response', () => {
+  it('holds the counts and the first findings of a delivery of thousands, saying how many it left out', async () => {
+    // Prepare
+    const observed: IngestReport[] = [];
+    const deps = { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const handler = createIngestHandler(() => deps, (report) => observed.push(report));
+
+    // Act
+    const response = await handler(failedRuns(3000));
+
+    // Assess
+    expect(observed[0].findings).toHaveLength(3000);
+    expect(response.status).toBe('processed');
+    expect(response.counts).toMatchObject({ lines: 3000, events: 3000, rejected: 0 });
+    expect(response.findings).toEqual(observed[0].findings.slice(0, MAX_RESPONSE_FINDINGS));
+    expect(response.findingsLeftOut).toBe(3000 - MAX_RESPONSE_FINDINGS);
+    expect(sizeOf(response)).toBeLessThan(sizeOf(observed[0]) / 10);
+  });
+
+  it('stays under Lambda\'s 6 MB response limit when the findings carry large evidence', () => {
+    // Prepare: 3,000 findings of 4 KiB of evidence each, 12 MB of JSON
+    const finding = (i: number): Finding => ({
+      detector: 'run-failed',
+      subject: `job-${i}`,
+      subject_kind: 'job',
+      run_id: `r${i}`,
+      ts: '2026-10-05T10:00:00Z',
+      severity: 'high',
+      message: 'run exited with code 1',
+      evidence: { output_tail: 'x'.repeat(4096) },
+    });
+    const report: IngestReport = {
+      status: 'processed',
+      logGroup: '/jobs/fleet',
+      counts: { lines: 3000, events: 3000, eventLines: 3000, nothingToJudge: 0, rejected: 0, unrecognised: 0 },
+      rejections: [],
+      findings: Array.from({ length: 3000 }, (_, i) => finding(i)),
+      alerts: { sent: 21, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 2979 },
+      conflicts: 0,
+    };
+    expect(sizeOf(report)).toBeGreaterThan(LAMBDA_RESPONSE_LIMIT_BYTES);
+
+    // Act
+    const response = ingestResponse(report);
+
+    // Assess
+    expect(sizeOf(response.findings)).toBeLessThanOrEqual(MAX_RESPONSE_FINDING_BYTES);
+    expect(sizeOf(response)).toBeLessThan(LAMBDA_RESPONSE_LIMIT_BYTES);
+    expect(response.findings).toEqual(report.findings.slice(0, response.findings.length));
+    expect(response.findings.length + response.findingsLeftOut).toBe(3000);
+    expect(response.counts).toEqual(report.counts);
+    expect(response.alerts).toEqual(report.alerts);
+  });
+
+  it('holds every finding of an ordinary delivery', async () => {
+    // Prepare
+    const deps = { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const handler = createIngestHandler(() => deps, () => undefined);
+
+    // Act
+    const response = await handler(failedRuns(3));
+
+    // Assess
+    expect(response.findings.map((f) => f.run_id)).toEqual(['r0', 'r1', 'r2']);
+    expect(response.findingsLeftOut).toBe(0);
+  });
+});
