@@ -86,11 +86,23 @@ function withoutNulls(raw: unknown, keys: readonly string[]): unknown {
   return out ?? raw;
 }
 
-const BudgetObject = z.looseObject({
-  max_actions: z.number().int().positive().optional(),
-  max_cost_usd: nonNegative.optional(),
-  scope: z.enum(['task', 'tick']).default('task'),
-});
+/**
+ * A budget takes these keys and no other, as `agents.<agent>.budget` in the config and the agent
+ * kit do: a misspelt one (`max_action`) would leave the run with no limit, silently.
+ */
+const BudgetObject = z.strictObject(
+  {
+    max_actions: z.number().int().positive().optional(),
+    max_cost_usd: nonNegative.optional(),
+    scope: z.enum(['task', 'tick']).default('task'),
+  },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? notBudgetKeys(issue.keys) : undefined) },
+);
+
+function notBudgetKeys(keys: readonly string[]): string {
+  const named = keys.map((key) => JSON.stringify(key)).join(', ');
+  return `${keys.length === 1 ? 'not a budget key' : 'not budget keys'}: ${named} (a budget takes max_actions, max_cost_usd and scope)`;
+}
 const BUDGET_NULLS = nullMeansAbsent(BudgetObject.shape);
 export const BudgetSchema = z.preprocess((raw) => withoutNulls(raw, BUDGET_NULLS), BudgetObject);
 

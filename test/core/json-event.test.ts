@@ -323,6 +323,8 @@ describe('rejection reasons, in the terms of who wrote the line', () => {
       'attempt event rejected: outcome: expected one of "ok", "error", "timeout", "empty", "invalid", got "meh"; status: expected a number or a string, got an object',
     ],
     ['a null required field', { ...action, run_id: null }, 'agent.action event rejected: run_id: expected a string, got null'],
+    ['a misspelt budget key', { type: 'agent.start', agent: 'a', run_id: 'r', budget: { max_action: 1 } }, 'agent.start event rejected: budget: not a budget key: "max_action" (a budget takes max_actions, max_cost_usd and scope)'],
+    ['two keys no budget takes', { type: 'agent.start', agent: 'a', run_id: 'r', budget: { max_actions: 5, maxCost: 1, note: 'x' } }, 'agent.start event rejected: budget: not budget keys: "maxCost", "note" (a budget takes max_actions, max_cost_usd and scope)'],
     ['a budget of no actions', { type: 'agent.start', agent: 'a', run_id: 'r', budget: { max_actions: 0 } }, 'agent.start event rejected: budget.max_actions: expected more than 0, got 0'],
     ['a count past the safe integers', { type: 'run.end', job: 'j', run_id: 'r', exit_code: 0, output_bytes: 1e308 }, 'run.end event rejected: output_bytes: expected a whole number from -9007199254740991 to 9007199254740991, got 1e+308'],
   ])('words %s as the contract does', (_, body, reason) => {

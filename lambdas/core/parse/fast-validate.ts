@@ -71,7 +71,7 @@ const BUDGET_FIELDS: readonly Field[] = [optional('max_actions', positiveInt), o
 const BUDGET_KEYS = new Set(['max_actions', 'max_cost_usd', 'scope']);
 const budgetScope = oneOf(['task', 'tick']);
 
-/** `BudgetSchema`: a loose object whose `scope` defaults to `task`; `null` in a field is absent. */
+/** `BudgetSchema`: a strict object whose `scope` defaults to `task`; `null` in a field is absent. */
 const copyBudget: Copy = (v) => {
   if (!isPlainObject(v)) return UNSURE;
   const out: Record<string, unknown> = {};
@@ -86,7 +86,9 @@ const copyBudget: Copy = (v) => {
   } else {
     out.scope = 'task';
   }
-  return copyUnknownKeys(v, BUDGET_KEYS, out);
+  // Any other key (a misspelt `max_action`) rejects the line: zod words why.
+  for (const key in v) if (!BUDGET_KEYS.has(key)) return UNSURE;
+  return out;
 };
 
 function copyUnknownKeys(raw: Record<string, unknown>, declared: ReadonlySet<string>, out: Record<string, unknown>): Record<string, unknown> | undefined {
