@@ -47,6 +47,14 @@ export interface KinesisIngestResult {
   readonly controlMessages: number;
   /** Whether the merged batch failed and the records were then processed one by one. */
   readonly fellBack: boolean;
+  /** Why the merged batch failed (redacted), when it fell back. */
+  readonly fallbackError?: string;
+  /** The record processed alone that failed too, and why (redacted): Lambda retries from it. */
+  readonly failedRecord?: { readonly sequenceNumber: string; readonly error: string };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function delivery(record: KinesisRecord): { awslogs: { data: string } } {
@@ -84,17 +92,20 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
   try {
     const report = await ingestPayloads(payloads.map((p) => p.payload), deps);
     return { ...base, response: { batchItemFailures: [] }, reports: [...refusedReports, report], fellBack: false };
-  } catch {
+  } catch (batchError) {
     // One by one, in order: what succeeds is kept; Lambda retries from the first failure on.
+    const redact = (error: unknown) => redactorFor(deps.config).redactText(messageOf(error));
+    const fallen = { ...base, fellBack: true, fallbackError: redact(batchError) };
     const reports = [...refusedReports];
     for (const { record } of payloads) {
       try {
         reports.push(await ingestDelivery(delivery(record), deps));
-      } catch {
-        return { ...base, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports, fellBack: true };
+      } catch (recordError) {
+        const failedRecord = { sequenceNumber: record.kinesis.sequenceNumber, error: redact(recordError) };
+        return { ...fallen, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports, failedRecord };
       }
     }
-    return { ...base, response: { batchItemFailures: [] }, reports, fellBack: true };
+    return { ...fallen, response: { batchItemFailures: [] }, reports };
   }
 }
 

@@ -4,7 +4,8 @@ import type { DeliveryResult } from '../core/alerts.ts';
 import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
 
-const logger = new Logger({ serviceName: 'silent-audit' });
+/** The functions' structured logger (JSON lines in CloudWatch Logs). */
+export const logger = new Logger({ serviceName: 'silent-audit' });
 const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
 
 /**

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { findingKey } from '../../lambdas/core/findings.ts';
@@ -129,6 +129,7 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     // Assess
     expect(firstFailing).toBeGreaterThan(0);
     expect(result.fellBack).toBe(true);
+    expect(result.fallbackError).toBe('Error: DynamoDB is unavailable for job#invoice-export');
     expect(result.response).toEqual({ batchItemFailures: [{ itemIdentifier: String(49_000_000 + 100 + firstFailing) }] });
     expect(result.reports).toHaveLength(firstFailing);
     expect((await store.load(['job#invoice-export'])).size).toBe(0);
@@ -157,5 +158,39 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     expect(response).toEqual({ batchItemFailures: [] });
     expect(seen).toHaveLength(1);
     expect(seen[0].counts.lines).toBe(deliveries.slice(0, 5).reduce((n, d) => n + d.lines, 0));
+  });
+
+  it('the handler logs once why the batch fell back to one record at a time, and which record failed alone', async () => {
+    // Prepare: the invoice-export job's state cannot be written.
+    const store = new CountingStore();
+    store.failKey = 'job#invoice-export';
+    const firstFailing = deliveries.findIndex((d) => d.logGroup === '/aws/lambda/invoice-export');
+    const events = deliveries.slice(0, firstFailing + 10).map((d) => d.event);
+    const log = { warn: vi.fn() };
+    const handler = createKinesisIngestHandler(() => deps(store), () => undefined, log);
+
+    // Act
+    await handler(kinesisEvent(events, 100) as never);
+
+    // Assess
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(log.warn).toHaveBeenCalledWith(expect.stringContaining('its records were processed one at a time'), {
+      error: 'Error: DynamoDB is unavailable for job#invoice-export',
+      records: events.length,
+      failedRecord: String(49_000_000 + 100 + firstFailing),
+      failedRecordError: 'Error: DynamoDB is unavailable for job#invoice-export',
+    });
+  });
+
+  it('the handler logs no warning when the batch goes through as one', async () => {
+    // Prepare
+    const log = { warn: vi.fn() };
+    const handler = createKinesisIngestHandler(() => deps(new MemoryAuditStore()), () => undefined, log);
+
+    // Act
+    await handler(kinesisEvent(deliveries.slice(0, 5).map((d) => d.event)) as never);
+
+    // Assess
+    expect(log.warn).not.toHaveBeenCalled();
   });
 });
