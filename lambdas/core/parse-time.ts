@@ -16,9 +16,10 @@ export function isTimeInRange(at: number): boolean {
 /**
  * An ISO-8601 date-time as epoch ms, or `NaN` when the text is none: `2026-10-03T02:31:07Z`,
  * with or without a fraction (`.123`, `,5`, up to any digits), seconds, or an offset (`Z`,
- * `+02:00`, `+0200`), a space or a lower-case `t` for the `T` and `z` for the `Z` (RFC 3339 allows
- * both: Python's `str(datetime)` writes `2026-10-03 02:31:07.123456+00:00`), or a date alone (its
- * midnight). A time that names no offset is UTC, as `--since`, the config's instants and
+ * `+02:00`, `+0200`, or hours alone, `+02`), a space or a lower-case `t` for the `T` and `z` for
+ * the `Z` (RFC 3339 allows both: Python's `str(datetime)` writes `2026-10-03 02:31:07.123456+00:00`),
+ * a date alone (its midnight), or the basic format with its time (`20261003T023000Z`). A time
+ * that names no offset is UTC, as `--since`, the config's instants and
  * `aws logs tail --format short` prefixes read it; `Date.parse` would read it in the machine's
  * local time zone, and would take "1" or "Oct 3" as dates in 2001 and Feb 30 as Mar 2. An
  * impossible date or time (Feb 30, 24:00) is refused.
@@ -62,13 +63,18 @@ function readTime(text: string): number {
   return (daysBeforeMonth(year, month) + day - 1) * 86_400_000 + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
 
-/** Every other form of a date-time; only here is a regex paid for. */
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?: ?(?:([Zz])|([+-])(\d{2}):?(\d{2})))?)?$/;
+/**
+ * Every other form of a date-time; only here is a regex paid for. An offset may name hours alone
+ * (`+05`, `+00`, as PostgreSQL prints it). The basic format (`20261003T023000Z`, digits without
+ * separators) is taken with its `T` and time only: a date alone in it is eight digits, as a count is.
+ */
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?: ?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?))?)?$/;
+const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})[Tt](\d{2})(\d{2})(?:(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(\d{2})?)?$/;
 
 function readOtherForms(text: string): number {
-  const m = ISO_DATE_TIME.exec(text);
+  const m = ISO_DATE_TIME.exec(text) ?? ISO_BASIC.exec(text);
   if (!m) return Number.NaN;
-  const [, year, month, day, hour, minute, second, fraction, , sign, offsetHours, offsetMinutes] = m;
+  const [, year, month, day, hour, minute, second, fraction, , sign, offsetHours, offsetMinutes = '00'] = m;
   // Milliseconds from a fraction of any length, cut (not rounded) as `Date.parse` cuts it.
   const ms = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
   // A date alone is its midnight, UTC (as `Date.parse` reads it).
