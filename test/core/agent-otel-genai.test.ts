@@ -81,6 +81,27 @@ describe('OpenTelemetry GenAI spans (OTLP JSON) as agent events', () => {
     expect(otelGenAiParser.parse('{"type":"run.start"}', contextFor('x', 1))).toBeUndefined();
   });
 
+  it.each([
+    ['an MDC', '{requestId=abc}'],
+    ['an empty MDC', '{}'],
+    ['two maps', '{requestId=abc} {user=ops}'],
+  ])('reads the export after a prefix holding braces of its own, as log4j prints its MDC: %s', (_, mdc) => {
+    // Prepare: log4j's `%d %p [%t] %X - %m` around the first export line
+    const line = `2026-10-05T10:00:00.000Z INFO [exporter] ${mdc} - ${LINES[0]}`;
+    // Act
+    const outcome = parseLine(line, contextFor('traces.jsonl', 1));
+    // Assess
+    expect(outcome).toEqual(parseLine(LINES[0], contextFor('traces.jsonl', 1)));
+    expect(outcome.kind === 'events' && outcome.events.length).toBeGreaterThan(0);
+  });
+
+  it("names the export's own JSON error, not that of the prefix's braces, when the export after them is bad", () => {
+    // Act
+    const outcome = parseLine('2026-10-05T10:00:00.000Z INFO [exporter] {requestId=abc} - {"resourceSpans":[],}', contextFor('traces.jsonl', 1));
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'OTLP JSON rejected: not valid JSON (Expected double-quoted property name in JSON at position 20)' });
+  });
+
   it('feeds the same detectors: the trees and their budgets, the placeholder arguments', async () => {
     // Prepare: support-bot may make 8 actions per task.
     const config = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 8 } } } });

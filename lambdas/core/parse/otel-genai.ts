@@ -2,6 +2,7 @@ import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { type AuditEvent, type EventBody, type InstrumentedType, validateEvent } from '../events.ts';
 import { TIME_LIMIT_MS } from '../parse-time.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
+import { objectAfterPrefixBraces } from './prefix-braces.ts';
 import type { LineParser, ParseOutcome } from './types.ts';
 
 /**
@@ -335,7 +336,10 @@ export const otelGenAiParser: LineParser = {
     try {
       raw = JSON.parse(line.slice(start));
     } catch (error) {
-      return { kind: 'rejected', reason: `OTLP JSON rejected: not valid JSON (${(error as Error).message})` };
+      // A prefix may hold braces of its own (log4j's MDC, `{requestId=abc}`): try from later ones.
+      const later = objectAfterPrefixBraces(line, start, error as Error);
+      if ('error' in later) return { kind: 'rejected', reason: `OTLP JSON rejected: not valid JSON (${later.error.message})` };
+      raw = later.raw;
     }
     if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { resourceSpans?: unknown }).resourceSpans)) return undefined;
     const { spans, faults } = spansOf(raw as { resourceSpans?: unknown });
