@@ -79,6 +79,12 @@ export interface JudgedRoot {
   readonly phase: 'ended' | 'stale' | 'running';
   /** `detector#run_id` of every finding reported for this tree. */
   readonly fired: readonly string[];
+  /**
+   * Its root's end was counted (in `roots`, by a run record) when its tree was judged `ended`,
+   * before a late sub-agent that has not ended reached it: judged again as `stale`, or at the end
+   * of that sub-agent, the root is not counted again.
+   */
+  readonly counted?: true;
 }
 
 export interface OpenRoot {
@@ -411,6 +417,13 @@ class HistoryList {
     return this.items !== undefined;
   }
 
+  /** Removes the entry of a run, if there is one (the list is copied only then). */
+  remove(runId: string): void {
+    const items = this.view;
+    if (!items.some((h) => h.run_id === runId)) return;
+    this.items = items.filter((h) => h.run_id !== runId);
+  }
+
   upsert(entry: AgentHistoryEntry): void {
     let items = this.items;
     if (!items) {
@@ -482,9 +495,14 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
 
       if (tree.phase === 'open') {
         if (open.has(tree.root_run_id)) continue;
-        // A root with a guessed parent is judged only by the sweep: when its tree grew after it was
-        // judged (a late line), it goes back on the open list, to be judged again once it settles.
-        if (prev?.phase === 'ended' && !(tree.tentative && tree.facts > prev.facts)) continue;
+        // A root judged ended whose tree grew since (a late line) and is not judged by ingest (a sub-agent
+        // that has not ended, or a guessed parent: the sweep's only) goes back on the open list, to be
+        // judged again once it ends, settles or goes stale (or while it runs, its budget). A tree not
+        // finished has no final cost: it leaves the history until it ends.
+        if (prev?.phase === 'ended') {
+          if (!(tree.facts > prev.facts)) continue;
+          if (tree.unended > 0) history.remove(tree.root_run_id);
+        }
         const startedAt = tree.started_at ?? tree.last_at;
         const cutoff = startedAt - OPEN_MAX_AGE_MS;
         if (!(cutoff <= openFrom)) {
@@ -522,14 +540,16 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
       const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
+      // Its root ended and was counted already: judged ended before a late sub-agent reached it.
+      const counted = prev?.phase === 'ended' || prev?.counted === true;
       judgedRoots.remove(tree.root_run_id);
-      judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired }, stillOpen);
+      judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired, ...(counted && tree.phase !== 'ended' ? { counted: true as const } : {}) }, stillOpen);
 
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);
         const outlier = fired.some((id) => id.startsWith('cost-outlier#')) || already.has(`cost-outlier#${tree.root_run_id}`);
         open.remove(tree.root_run_id);
-        roots += prev?.phase === 'ended' ? 0 : 1;
+        roots += counted ? 0 : 1;
         rootsChanged = true;
         history.upsert({
           run_id: tree.root_run_id,
@@ -538,7 +558,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
           ...(totals.tokened > 0 ? { tokens: totals.tokens } : {}),
           ...(outlier ? { outlier: true as const } : {}),
         });
-        if (prev?.phase !== 'ended') {
+        if (!counted) {
           const root = tree.runs[0];
           records.push({
             subject,

@@ -103,13 +103,15 @@ export class RunCache {
 }
 
 /**
- * A root that started and is not judged yet (or, with a guessed parent, whose tree grew since it
- * was judged): the agent reducer records it for the sweep. It carries the root alone; `facts` is
- * the whole tree's when the tree is known, so the reducer can tell a grown tree from a redelivery.
+ * A root that started and is not judged yet (or, judged ended, whose tree grew since: a late
+ * sub-agent that has not ended, or a line under a root with a guessed parent): the agent reducer
+ * records it for the sweep. It carries the root alone; `facts` and `unended` are the whole tree's
+ * when the tree is known, so the reducer can tell a grown tree from a redelivery, and a finished
+ * one from one still going.
  */
 export function openMarker(root: AgentRunState, tree?: TreeSnapshot): TreeSnapshot {
   const marker = buildTreeSnapshot(root.run_id, new Map([[root.run_id, { ...root, children: [] }]]), 'open') as TreeSnapshot;
-  return tree === undefined ? marker : { ...marker, facts: tree.facts };
+  return tree === undefined ? marker : { ...marker, facts: tree.facts, unended: tree.unended };
 }
 
 /**
@@ -118,7 +120,8 @@ export function openMarker(root: AgentRunState, tree?: TreeSnapshot): TreeSnapsh
  * whose tree is not finished, an `open` one (so the sweep knows it). A root whose parent was only
  * guessed, or named and not started, is never judged here: it waits for the sweep, in case its
  * parent turns out to be an agent or starts late; when a late line reaches its tree after the sweep
- * judged it, the marker has it judged again.
+ * judged it, the marker has it judged again, as it does a root judged ended that a late sub-agent,
+ * not ended, reached.
  */
 export async function deriveAgentTrees(runIds: readonly string[], store: StateStore): Promise<AuditEvent[]> {
   const cache = new RunCache(store);

@@ -273,6 +273,60 @@ describe('the sweep hook for roots that never end', () => {
   });
 });
 
+describe('a root judged ended before a late sub-agent that never ends reached it', () => {
+  const MIN = 60_000;
+  const HOUR = 3_600_000;
+  /** Five earlier runs of support-bot at $0.02 each: the baseline cost-outlier compares with. */
+  const earlier = [1, 2, 3, 4, 5].map((n) => [start(-1000 + n * 100, 'support-bot', `h-${n}`), ...acts(2, -999 + n * 100, 'support-bot', `h-${n}`, { cost_usd: 0.01 }), end(-950 + n * 100, 'support-bot', `h-${n}`)]);
+  /** r-80 (budget 20) ends after 2 calls at $0.01, before its sub-agent's lines come. */
+  const root = [start(0, 'support-bot', 'r-80'), ...acts(2, 1, 'support-bot', 'r-80', { cost_usd: 0.01 }), end(10, 'support-bot', 'r-80', { actions_reported: 2 })];
+  /** researcher r-80.1 under it: 25 calls at $0.01, and its end is lost. */
+  const lateChild = [start(3, 'researcher', 'r-80.1', { parent_run_id: 'r-80' }), ...acts(25, 4, 'researcher', 'r-80.1', { cost_usd: 0.01 })];
+  const agentState = async (store: MemoryAuditStore) => (await store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
+  const records = (store: MemoryAuditStore) => store.runs('agent#support-bot', '2026-10-01', '2026-11-01');
+
+  it('is judged again by the sweep: its budget while the sub-agent runs, the rest once quiet; counted once', async () => {
+    // Prepare
+    const ingest = await feed([...earlier, root], new MemoryAuditStore(), ctxAt(T0 + MIN));
+    const late = await feed([lateChild], ingest.store, ctxAt(T0 + 2 * MIN));
+    // Act
+    const running = await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN));
+    const stale = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * HOUR));
+    const again = await sweepAgentRoots(ingest.store, ctxAt(T0 + 3 * HOUR));
+    // Assess
+    expect([ingest.findings, late.findings]).toEqual([[], []]);
+    expect(brief(running.findings)).toEqual([
+      'budget-exceeded r-80 run r-80 used 27 actions across 2 runs so far, over its budget of 20 actions per task; 1 run under it has not ended yet; top: researcher r-80.1 with 25, support-bot r-80 with 2, llm_call ×27',
+    ]);
+    expect(brief(stale.findings)).toEqual([
+      'budget-undercount r-80 run r-80 reported 2 actions but its tree shows 27 (2 own, 25 in 1 sub-agent run): 25 went uncounted',
+      'cost-outlier r-80 run r-80 cost $0.27 across 2 runs so far (it never ended), 13.5× the median $0.02 of the previous 5 runs',
+    ]);
+    expect(again.findings).toEqual([]);
+    const agent = await agentState(ingest.store);
+    expect(agent.roots).toBe(6);
+    expect(agent.open.map((o) => o.run_id)).toEqual(['r-80']);
+    expect(agent.history.map((h) => h.run_id)).toEqual(['h-1', 'h-2', 'h-3', 'h-4', 'h-5']);
+    expect((await records(ingest.store)).filter((r) => r.run_id === 'r-80')).toHaveLength(1);
+  });
+
+  it('is judged again when the sub-agent ends after all: nothing reported twice, not counted twice, back in the history', async () => {
+    // Prepare
+    const { store } = await feed([...earlier, root], new MemoryAuditStore(), ctxAt(T0 + MIN));
+    await feed([lateChild], store, ctxAt(T0 + 2 * MIN));
+    await sweepAgentRoots(store, ctxAt(T0 + 2 * HOUR));
+    // Act
+    const ended = await feed([[end(7300, 'researcher', 'r-80.1')]], store, ctxAt(T0 + 3 * HOUR));
+    // Assess
+    expect(ended.findings).toEqual([]);
+    const agent = await agentState(store);
+    expect(agent.roots).toBe(6);
+    expect(agent.open).toEqual([]);
+    expect(agent.history.at(-1)).toEqual({ run_id: 'r-80', ended_at: T0 + 10_000, cost_usd: 0.27, outlier: true });
+    expect((await records(store)).filter((r) => r.run_id === 'r-80')).toEqual([expect.objectContaining({ run_id: 'r-80', status: 'ok' })]);
+  });
+});
+
 describe('roots stuck in a loop: over budget while they run', () => {
   const MIN = 60_000;
   const HOUR = 3_600_000;
