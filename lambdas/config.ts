@@ -4,7 +4,7 @@ import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
-import { setOwn } from './core/own-property.ts';
+import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
 import { BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
@@ -593,6 +593,48 @@ function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
   return shaped[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] })).flatMap(unionDetail);
 }
 
+/** Top-level keys that hold a mapping, and those that hold a list. */
+const MAPPING_SECTIONS = ['defaults', 'jobs', 'agents', 'tools', 'routes', 'deploy', 'redact'] as const;
+const LIST_SECTIONS = ['exceptions', 'snoozes', 'maintenance_windows'] as const;
+/** Sections of named entries, each entry a mapping; and, in each, the keys that hold a mapping (the value an empty one reads as). */
+const NAMED_SECTIONS: Readonly<Record<string, Readonly<Record<string, object | undefined>>>> = { jobs: {}, agents: { budget: undefined }, tools: { args: {} }, routes: {} };
+
+/**
+ * A key left empty in YAML (`defaults:` with its keys commented out, `jobs:` then `  nb:` alone)
+ * holds null. Every key is optional (contract §2), so a mapping left empty reads as an empty
+ * mapping: a section, a named job, agent, tool or route, `defaults.severity`, a tool's `args`; an
+ * agent's `budget` left empty as no budget; a top-level list (`exceptions:`) as an empty list.
+ * Returns `raw` with those nulls replaced (copies on the way to them); a key of the wrong type
+ * (a number, a list for a mapping) is left for the schema to refuse by name.
+ */
+function emptyKeysFilled(raw: unknown): unknown {
+  if (!isPlainObject(raw)) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  for (const key of MAPPING_SECTIONS) if (out[key] === null) out[key] = {};
+  for (const key of LIST_SECTIONS) if (out[key] === null) out[key] = [];
+  if (isPlainObject(out.defaults) && out.defaults.severity === null) out.defaults = { ...out.defaults, severity: {} };
+  for (const [section, mappingKeys] of Object.entries(NAMED_SECTIONS)) {
+    const entries = out[section];
+    if (!isPlainObject(entries)) continue;
+    const filled: Record<string, unknown> = {};
+    for (const [name, entry] of Object.entries(entries)) setOwn(filled, name, entry === null ? {} : withMappingKeysFilled(entry, mappingKeys));
+    out[section] = filled;
+  }
+  return out;
+}
+
+function withMappingKeysFilled(entry: unknown, mappingKeys: Readonly<Record<string, object | undefined>>): unknown {
+  if (!isPlainObject(entry)) return entry;
+  let out: Record<string, unknown> | undefined;
+  for (const [key, empty] of Object.entries(mappingKeys)) {
+    if (!Object.hasOwn(entry, key) || entry[key] !== null) continue;
+    out ??= { ...entry };
+    if (empty === undefined) delete out[key];
+    else out[key] = { ...empty };
+  }
+  return out ?? entry;
+}
+
 /**
  * Validates an already-parsed config object; `lineOf` maps a key path to a line number when known.
  * `now` is the moment snooze lengths are judged at (default: the current time). `namesAsLogged`:
@@ -606,6 +648,7 @@ export function validateConfig(
   lineOf?: (path: PropertyKey[]) => number | undefined,
   options: { now?: number; namesAsLogged?: boolean } = {},
 ): Config {
+  raw = emptyKeysFilled(raw);
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const issues = result.success

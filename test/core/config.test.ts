@@ -372,6 +372,61 @@ tools:
     expect([...(defaultsSetIn(DEFAULT_CONFIG) ?? [])]).toEqual([]);
   });
 
+  it('reads a mapping key left empty (null in YAML) as an empty mapping, every key being optional', () => {
+    // Prepare: sections and entries whose keys are all commented out or not yet written
+    const text = `defaults:
+#  min_history: 5
+jobs:
+  nb:
+  etl:
+    schedule: "30 2 * * *"
+agents:
+  support-bot:
+    budget:
+tools:
+  escalate_to_human:
+    args:
+routes:
+  search-api:
+deploy:
+redact:
+exceptions:
+snoozes:
+maintenance_windows:
+`;
+
+    // Act
+    const config = parseConfigText(text, 'silent-audit.config.yaml');
+
+    // Assess
+    expect(config.defaults).toEqual(DEFAULT_CONFIG.defaults);
+    expect(config.jobs).toEqual({ nb: {}, etl: { schedule: '30 2 * * *' } });
+    expect(config.agents).toEqual({ 'support-bot': {} });
+    expect(config.tools).toEqual({ escalate_to_human: { args: {} } });
+    expect(config.routes).toEqual({ 'search-api': {} });
+    expect({ deploy: config.deploy, redact: config.redact, exceptions: config.exceptions, snoozes: config.snoozes, maintenance_windows: config.maintenance_windows }).toEqual({
+      deploy: DEFAULT_CONFIG.deploy,
+      redact: DEFAULT_CONFIG.redact,
+      exceptions: [],
+      snoozes: [],
+      maintenance_windows: [],
+    });
+    expect([...(defaultsSetIn(config) ?? ['not read'])]).toEqual([]);
+  });
+
+  it('still refuses a mapping key of the wrong type, and a value left empty, naming the key path and line', () => {
+    // Act
+    const problems = problemsOf('defaults: 5\njobs:\n  nb: [a]\nagents:\n  bot:\n    budget: 3\nroutes:\n  api:\n    p99_ms:\n');
+
+    // Assess
+    expect(problems).toEqual([
+      'defaults: expected a mapping (key: value) (got 5) (line 1)',
+      'jobs.nb: expected a mapping (key: value) (got a list) (line 3)',
+      'agents.bot.budget: expected a mapping (key: value) (got 3) (line 6)',
+      'routes.api.p99_ms: expected a number (got null) (line 9)',
+    ]);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     const problems = problemsOf('jobs:\n  a: [1, 2\n');
     expect(problems[0]).toMatch(/^line \d+, column \d+: /);
