@@ -486,7 +486,13 @@ class RouteFold {
     this.s.watermark = to;
     this.changed = true;
     const judgeTime = to - REQUEST_HORIZON_MS;
+    const last = floorTo(judgeTime, QUARTER);
     for (let boundary = (this.s.judged_to as number) + QUARTER; boundary <= judgeTime; boundary += QUARTER) {
+      // Past the last bucket's day, with no request to close, a boundary judges nothing: a line stamped
+      // years away (Go's zero time, 0001-01-01) goes straight to the next one that may, not through millions.
+      const next = Math.min(this.nextBoundaryToJudge(boundary), last);
+      // As judged up to the boundary before: `count` takes its cut-offs from `judged_to`.
+      if (next > boundary) this.s.judged_to = (boundary = next) - QUARTER;
       if (this.minLast < boundary) this.closeQuiet(boundary);
       this.judgeAt(boundary);
       this.s.judged_to = boundary;
@@ -500,6 +506,26 @@ class RouteFold {
       }
     }
     this.roll(judgeTime);
+  }
+
+  /**
+   * The first boundary from `from` on at which anything may happen, as far as the state holds
+   * before it: a request closed (the first past `minLast`), a month judged (the end of a monthly
+   * bucket's month), a rolling hour or day that holds a bucket (up to a day after the latest bucket
+   * starts). Every boundary before it judges no window and closes no request, so skipping them
+   * ends where judging each would.
+   */
+  private nextBoundaryToJudge(from: number): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (const b of this.s.quarters) if (b.start > latest) latest = b.start;
+    for (const b of this.s.hours) if (b.start > latest) latest = b.start;
+    if (from <= latest + DAY) return from;
+    let next = Number.isFinite(this.minLast) ? Math.max(from, floorTo(this.minLast, QUARTER) + QUARTER) : Number.POSITIVE_INFINITY;
+    for (const b of this.s.months) {
+      const end = addMonths(b.start, 1);
+      if (end >= from && end < next) next = end;
+    }
+    return next;
   }
 
   /** Completes the requests quiet since before `judgeTime`, quietest first, as of that time, and tightens `minLast` to those left. */

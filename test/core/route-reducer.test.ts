@@ -211,6 +211,30 @@ describe('retries per route', () => {
     expect(state.totals).toEqual({ requests: 342, retried: 11, failed: 11, attempts: 362 });
   });
 
+  it("goes straight through years no line fell in: a first line stamped with Go's zero time, a last one in 9999", () => {
+    // Prepare: an unset Go time.Time (0001-01-01T00:00:00Z) on one failed attempt, October's traffic with 11% retried, then
+    // a line stamped 9999-12-31. Judged boundary by boundary, the batch would walk 71 million quarter hours to October and
+    // 280 million after it (minutes; the ingest Lambda has 60 s); no window holds anything there.
+    const zero = attempt(Date.parse('0001-01-01T00:00:00Z'), 'unset-time', 1, 'error', 12);
+    const requests = traffic({ from: T, requests: 100, retried: 11 });
+    const farFuture = attempt(Date.parse('9999-12-31T00:00:00Z'), 'far-future', 1, 'ok', 12);
+    // Act: in one batch, and split into three; against the same traffic judged to the next year without the far lines.
+    const whole = fold([[zero, ...requests, farFuture]]);
+    const split = fold([[zero], requests, [farFuture]]);
+    const near = fold([requests, nudge(Date.parse('2027-01-01T00:00:00Z'))]);
+    // Assess: October's windows, the month's too, judged as without the far lines; both far requests counted.
+    expect(brief(whole.findings)).toEqual(brief(near.findings));
+    expect(brief(whole.findings)).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)',
+      '2026-10-05T11:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
+      '2026-11-01T00:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in 2026-10 (limit 10%)',
+    ]);
+    expect(split.findings).toEqual(whole.findings);
+    expect(split.state).toEqual(whole.state);
+    expect(whole.state.totals).toEqual({ requests: 102, retried: 12, failed: 1, attempts: 113 });
+    expect(whole.state.judged_to).toBe(Date.parse('9999-12-30T23:45:00Z'));
+  });
+
   it('counts nothing twice: a redelivered batch returns the very same state', () => {
     const requests = traffic({ from: T, requests: 50, retried: 5 });
     const { state } = fold([requests]);
