@@ -22,6 +22,14 @@ testTreeDetector(budgetUndercountDetector, {
       name: 'a reported cost rounded within 0.5%: $0.479 for $0.48',
       input: { tree: treeOf(reporting({ actions_reported: 27, cost_reported_usd: 0.479 }), 'r-1') },
     },
+    ...[
+      [0.2, 0.199],
+      [1, 0.995],
+      [0.4, 0.398],
+    ].map(([cost, reported]) => ({
+      name: `a reported cost short by exactly 0.5%: $${reported} for $${cost} (float dust is not beyond it)`,
+      input: { tree: treeOf([start(0, 'a', 'r-7'), ...acts(1, 1, 'a', 'r-7', { cost_usd: cost }), end(2, 'a', 'r-7', { cost_reported_usd: reported })], 'r-7') },
+    })),
     {
       name: 'a reported cost with no cost logged on any action',
       input: { tree: treeOf([start(0, 'a', 'r-5'), ...acts(2, 1, 'a', 'r-5'), end(3, 'a', 'r-5', { actions_reported: 2, cost_reported_usd: 0 })], 'r-5') },
