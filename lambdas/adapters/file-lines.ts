@@ -29,20 +29,23 @@ export interface LineSourceFile {
 }
 
 /**
- * A path (`-` for stdin) as a stream of lines; checks it can be read first. Gzip is decompressed:
- * a path named `.gz` is gzip (one whose data is not is reported, as a damaged one is), and any
- * other input whose first bytes are gzip's magic number (`gzip -c app.log | silent-audit scan -`,
- * a rotated log saved without its `.gz`) is too.
+ * A path (`-` for stdin) as a stream of lines; checks it can be read first. A named pipe, a
+ * process substitution (`<(zcat app.log.gz)`, `/dev/fd/63`) or a character device is read as a
+ * stream, like stdin, its size unknown. Gzip is decompressed: a path named `.gz` is gzip (one
+ * whose data is not is reported, as a damaged one is), and any other input whose first bytes are
+ * gzip's magic number (`gzip -c app.log | silent-audit scan -`, a rotated log saved without its
+ * `.gz`) is too.
  */
 export function openLineSource(path: string, stdin: Readable = process.stdin): LineSourceFile {
   if (path === '-') {
     return { name: 'stdin', lines: (onBytes) => readLines(stdin, false, onBytes) };
   }
-  let size: number;
+  let size: number | undefined;
   try {
     const stat = statSync(path);
-    if (!stat.isFile()) throw new InputError(`${path}: not a file`);
-    size = stat.size;
+    if (stat.isDirectory()) throw new InputError(`${path}: is a directory; name the log files in it (${path}/*.log)`);
+    if (!stat.isFile() && !stat.isFIFO() && !stat.isCharacterDevice()) throw new InputError(`${path}: not a file, a pipe or a character device`);
+    size = stat.isFile() ? stat.size : undefined;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code;

@@ -33,9 +33,12 @@ export interface ScanSource {
   records(onBytes?: (n: number) => void): AsyncIterable<SourceRecord>;
 }
 
+/** A process substitution's path (`<(zcat app.log.gz)`: bash's `/dev/fd/63`, zsh's `/proc/self/fd/12`): its name is no job's. */
+const FD_PATH = /^\/(?:dev|proc\/self)\/fd\/\d+$/;
+
 /** Contract §1b: the job of a file's Lambda platform lines is its base name without extensions (`etl-loader.log.gz` → `etl-loader`). */
 export function jobNameOfFile(path: string): string | undefined {
-  if (path === '-') return undefined;
+  if (path === '-' || FD_PATH.test(path)) return undefined;
   const name = basename(path);
   const dot = name.indexOf('.');
   return dot > 0 ? name.slice(0, dot) : name;

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -143,5 +145,32 @@ describe('openLineSource', () => {
     // Assess
     await expect(reading).rejects.toThrow(InputError);
     await expect(reading).rejects.not.toThrow(CorruptInputError);
+  });
+
+  it.each([
+    ['text', Buffer.from('one\ntwo €\n')],
+    ['gzip, known by its first bytes', gzipSync('one\ntwo €\n')],
+  ])('reads a named pipe as a stream, as stdin: %s', async (_, bytes) => {
+    // Prepare: a FIFO that a writer fills once the scan opens it (`mkfifo p; zcat x.gz > p &`)
+    const fifo = join(mkdtempSync(join(tmpdir(), 'sa-fifo-')), 'app.log');
+    execFileSync('mkfifo', [fifo]);
+    let counted = 0;
+    // Act
+    const source = openLineSource(fifo);
+    const writing = writeFile(fifo, bytes);
+    const lines = await collect(source.lines((n) => (counted += n)));
+    await writing;
+    // Assess
+    expect(lines).toEqual(['one', 'two €']);
+    expect(source).toMatchObject({ name: fifo, size: undefined });
+    expect(counted).toBe(bytes.length);
+  });
+
+  it('refuses a directory, saying to name the files in it', () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sa-dir-'));
+    // Act and Assess
+    expect(() => openLineSource(dir)).toThrow(InputError);
+    expect(() => openLineSource(dir)).toThrow(`${dir}: is a directory; name the log files in it (${dir}/*.log)`);
   });
 });

@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -312,6 +313,20 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain('1 finding in 6 lines from stdin');
   });
 
+  it('reads a named pipe as a stream (mkfifo p; zcat x.gz > p &), gzip known by its first bytes', async () => {
+    // Prepare
+    const fifo = join(mkdtempSync(join(tmpdir(), 'sa-fifo-')), 'etl-loader.pipe');
+    execFileSync('mkfifo', [fifo]);
+    const writing = writeFile(fifo, readFileSync(fx('etl-loader.log.gz')));
+    // Act
+    const { result, stdout } = await scan([fifo]);
+    await writing;
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'etl-loader', 'etl-03']]);
+    expect(stdout).toContain('1 finding in 6 lines from 1 file');
+  });
+
   it('says it read stdin, and one line, in the summary', async () => {
     // Prepare
     const stdin = Readable.from(['{"type":"run.start","job":"x"}\n']);
@@ -358,6 +373,8 @@ describe('silent-audit scan (contract §5)', () => {
   it("names a file's job after its base name without extensions", () => {
     expect(jobNameOfFile('/var/log/etl-loader.log.gz')).toBe('etl-loader');
     expect(jobNameOfFile('etl-loader')).toBe('etl-loader');
+    expect(jobNameOfFile('/dev/fd/63')).toBeUndefined();
+    expect(jobNameOfFile('/proc/self/fd/12')).toBeUndefined();
   });
 });
 
@@ -371,6 +388,21 @@ describe('the silent-audit command', () => {
     const piped = cli(['scan', '--json', '-'], readFileSync(fx('etl-loader.log'), 'utf8'));
     expect(piped.status).toBe(1);
     expect(JSON.parse(piped.stdout.trim())).toMatchObject({ detector: 'run-failed', run_id: 'etl-03' });
+  });
+
+  it("reads a process substitution, scan <(zcat app.log.gz), and refuses a directory with exit 2", () => {
+    // Act
+    const substituted = spawnSync('bash', ['-c', `"${process.execPath}" "${join(repo, 'bin/silent-audit.mjs')}" scan --json <(gzip -dc "${fx('etl-loader.log.gz')}")`], {
+      cwd: mkdtempSync(join(tmpdir(), 'sa-')),
+      encoding: 'utf8',
+    });
+    const directory = cli(['scan', fixtures]);
+    // Assess
+    expect(substituted.stderr).not.toContain('not a file');
+    expect(substituted.status).toBe(1);
+    expect(JSON.parse(substituted.stdout.trim())).toMatchObject({ detector: 'run-failed', run_id: 'etl-03' });
+    expect(directory.status).toBe(2);
+    expect(directory.stderr).toContain('is a directory; name the log files in it');
   });
 
   it('exits 2 with the key path for a bad config, and for bad usage', () => {
