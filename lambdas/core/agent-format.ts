@@ -9,6 +9,21 @@ export function formatUsd(usd: number): string {
   return `$${Number(usd.toPrecision(2))}`;
 }
 
+/**
+ * Two amounts as `formatUsd` writes them; when they differ but would read the same, both with as
+ * many more decimals as tell them apart (`$0.1989` against `$0.2000`), so an amount over or short of
+ * another never reads as equal to it.
+ */
+export function formatUsdApart(usd: number, other: number): readonly [string, string] {
+  const shown = [formatUsd(usd), formatUsd(other)] as const;
+  if (usd === other || shown[0] !== shown[1]) return shown;
+  for (let decimals = 3; decimals <= 9; decimals++) {
+    const apart = [`$${usd.toFixed(decimals)}`, `$${other.toFixed(decimals)}`] as const;
+    if (apart[0] !== apart[1]) return apart;
+  }
+  return shown;
+}
+
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -58,6 +73,7 @@ export function contributorsText(runs: readonly RunContribution[], actions: read
 }
 
 /** `20 actions and $0.50` for the limits named. */
-export function budgetText(budget: AgentBudget, limits: readonly ('actions' | 'cost')[]): string {
-  return limits.map((l) => (l === 'actions' ? actionsText(budget.max_actions ?? 0) : formatUsd(budget.max_cost_usd ?? 0))).join(' and ');
+export function budgetText(budget: AgentBudget, limits: readonly ('actions' | 'cost')[], usedUsd?: number): string {
+  const max = budget.max_cost_usd ?? 0;
+  return limits.map((l) => (l === 'actions' ? actionsText(budget.max_actions ?? 0) : usedUsd === undefined ? formatUsd(max) : formatUsdApart(usedUsd, max)[1])).join(' and ');
 }

@@ -1,4 +1,4 @@
-import { actionsText, budgetText, contributorsText, formatUsd, topActions, topRuns } from '../core/agent-format.ts';
+import { actionsText, budgetText, contributorsText, formatUsdApart, topActions, topRuns } from '../core/agent-format.ts';
 import type { AgentBudget } from '../core/agent-run.ts';
 import { effectiveBudget, roundUsd, subtreeOf, ticksOf, totalsOf, type TreeRun, type TreeSnapshot } from '../core/agent-tree.ts';
 import { isoTime } from '../core/findings.ts';
@@ -24,8 +24,9 @@ function whoOf(tree: TreeSnapshot, run: TreeRun): string {
   return run.depth === 0 ? `run ${run.run_id}` : `sub-agent ${run.agent} (run ${run.run_id}, under ${tree.root_run_id})`;
 }
 
-function usedText(limits: readonly Limit[], actions: number, cost: number): string {
-  return limits.map((l) => (l === 'actions' ? actionsText(actions) : formatUsd(cost))).join(' and ');
+/** What was used against the limits crossed; a cost with as many decimals as tell it from its budget's. */
+function usedText(limits: readonly Limit[], actions: number, cost: number, budget: AgentBudget): string {
+  return limits.map((l) => (l === 'actions' ? actionsText(actions) : formatUsdApart(cost, budget.max_cost_usd ?? 0)[0])).join(' and ');
 }
 
 /**
@@ -70,7 +71,7 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       subject: tree.agent,
       run_id: run.run_id,
       ts,
-      message: `${whoOf(tree, run)} used ${usedText(over, totals.actions, totals.cost_usd)}${across}${soFar}, over ${its} of ${budgetText(budget, over)} per task${note}${contributorsText(runs, actions, by)}`,
+      message: `${whoOf(tree, run)} used ${usedText(over, totals.actions, totals.cost_usd, budget)}${across}${soFar}, over ${its} of ${budgetText(budget, over, totals.cost_usd)} per task${note}${contributorsText(runs, actions, by)}`,
       evidence: { ...base, limits: over, actions: totals.actions, cost_usd: totals.cost_usd, top_runs: runs, top_actions: actions, ...ended },
     };
   }
@@ -94,7 +95,7 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
     run_id: run.run_id,
     ts,
     message:
-      `tick ${worst.tick} of ${whoOf(tree, run)} used ${usedText(over, worst.count, worst.cost)}${across}${soFar}, over ${its} of ${budgetText(budget, over)} per tick ` +
+      `tick ${worst.tick} of ${whoOf(tree, run)} used ${usedText(over, worst.count, worst.cost, budget)}${across}${soFar}, over ${its} of ${budgetText(budget, over, worst.cost)} per tick ` +
       `(${overTicks.length} of ${ticks.length} ticks over)${note}${contributorsText(runs, [], by)}`,
     evidence: {
       ...base,

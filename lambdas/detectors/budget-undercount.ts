@@ -1,4 +1,4 @@
-import { actionsText, formatCount, formatUsd, topRuns } from '../core/agent-format.ts';
+import { actionsText, formatCount, formatUsdApart, topRuns } from '../core/agent-format.ts';
 import { subtreeOf, totalsOf } from '../core/agent-tree.ts';
 import { isoTime } from '../core/findings.ts';
 import type { TreeDetector } from './agent-kinds.ts';
@@ -50,7 +50,10 @@ export const budgetUndercountDetector: TreeDetector = {
         const inside = nested.length > 0 ? ` (${formatCount(run.actions)} own, ${formatCount(nestedActions)} in ${nested.length} sub-agent run${nested.length === 1 ? '' : 's'})` : '';
         parts.push(`reported ${actionsText(run.actions_reported as number)} but its tree shows ${formatCount(totals.actions)}${inside}: ${formatCount(missed)} went uncounted`);
       }
-      if (costShort) parts.push(`reported ${formatUsd(run.cost_reported_usd as number)} but its tree cost ${formatUsd(totals.cost_usd)}`);
+      if (costShort) {
+        const [reported, observed] = formatUsdApart(run.cost_reported_usd as number, totals.cost_usd);
+        parts.push(`reported ${reported} but its tree cost ${observed}`);
+      }
       drafts.push({
         subject: tree.agent,
         run_id: run.run_id,

@@ -140,6 +140,38 @@ testTreeDetector(budgetExceededDetector, {
       ],
     },
     {
+      name: 'cost just over the pool reads apart from it: $0.480 against $0.479, not "$0.48 … of $0.48"',
+      input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 100, max_cost_usd: 0.479 } }), 'r-1') },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 used $0.480 across 4 runs, over its budget of $0.479 per task; top: researcher r-1.1 with $0.18, fact-checker r-1.1.1 with $0.18, llm_call ×18',
+          evidence: {
+            scope: 'task',
+            budget_source: 'event',
+            root_run_id: 'r-1',
+            runs: 4,
+            max_actions: 100,
+            max_cost_usd: 0.479,
+            limits: ['cost'],
+            actions: 27,
+            cost_usd: 0.48,
+            top_runs: [
+              { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
+              { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
+              { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
+            ],
+            top_actions: [
+              { action: 'llm_call', count: 18, cost_usd: 0.3 },
+              { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
+            ],
+          },
+        },
+      ],
+    },
+    {
       name: 'both limits at once: 27 actions over 20 and $0.48 over $0.25',
       input: { tree: treeOf(deepTree({ rootBudget: { max_actions: 20, max_cost_usd: 0.25 } }), 'r-1') },
       expected: [

@@ -46,6 +46,19 @@ testTreeDetector(budgetUndercountDetector, {
   ],
   invalid: [
     {
+      name: 'a reported cost short by just over 0.5% reads apart from the cost: $0.199 for $0.200, not "$0.20 but $0.20"',
+      input: { tree: treeOf([start(0, 'a', 'r-8'), ...acts(1, 1, 'a', 'r-8', { cost_usd: 0.2 }), end(2, 'a', 'r-8', { cost_reported_usd: 0.1989 })], 'r-8') },
+      expected: [
+        {
+          run_id: 'r-8',
+          ts: '2026-10-05T10:00:02Z',
+          severity: 'medium',
+          message: 'run r-8 reported $0.199 but its tree cost $0.200',
+          evidence: { root_run_id: 'r-8', actions_observed: 1, own_actions: 1, nested_actions: 0, cost_reported_usd: 0.1989, cost_observed_usd: 0.2, top_nested: [] },
+        },
+      ],
+    },
+    {
       name: "the root counted only its own 8 and the researcher only its own 9: nested calls went uncounted at two levels",
       input: { tree: treeOf(reporting({ actions_reported: 8 }, { actions_reported: 9 }), 'r-1') },
       expected: [
