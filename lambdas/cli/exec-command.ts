@@ -148,17 +148,32 @@ function withinExcerptLimit(line: RunLine): RunLine {
 }
 
 /**
+ * How much more of the output `exec` keeps after the head and before the tail, to redact with
+ * them: a secret the head's end cuts in two is found whole with what follows it, and one the
+ * tail's start cuts has its label (`AWS_SECRET_ACCESS_KEY=`, `ghp_`) there, if within this many
+ * bytes of the cut.
+ */
+export const REDACTION_MARGIN_BYTES = 1024;
+
+/**
  * run.end's output fields. When head and tail hold the whole output (at most 4 KiB), it is
  * redacted as one text, so that a secret they would cut in two is found whole; if that changed it,
  * head and tail are its first and last 2 KiB, and `output_redacted_bytes` gives its size as
  * redacted. `output_bytes` counts what the command wrote, so a reader that judged from it whether
  * head and tail hold the whole output (empty-output, a pattern across the two) would be misled by
  * markers shorter or longer than their secrets; it goes by `output_redacted_bytes` instead.
+ * A longer output has its head and tail redacted each with its margin (REDACTION_MARGIN_BYTES).
  */
 function outputFacts(capture: OutputCapture, redactor: Redactor): Record<string, unknown> {
   const summary = capture.summary();
   const whole = capture.whole();
-  if (whole === undefined) return { ...summary };
+  if (whole === undefined) {
+    return {
+      ...summary,
+      output_head: redactedHead(capture, redactor, summary.output_head),
+      output_tail: redactedTail(capture, redactor, summary.output_tail),
+    };
+  }
   const clean = redactor.redactText(whole);
   if (clean === whole) return { ...summary };
   return {
@@ -167,6 +182,42 @@ function outputFacts(capture: OutputCapture, redactor: Redactor): Record<string,
     output_tail: utf8Suffix(clean, OUTPUT_EXCERPT_BYTES),
     output_redacted_bytes: Buffer.byteLength(clean, 'utf8'),
   };
+}
+
+/**
+ * The far end of a margin may cut a secret in two, whose piece no rule knows for one: it is left
+ * as it was, and markers shorter than their secrets could pull it into the excerpt. The excerpt
+ * never shows it: the part of the redacted margin before its first line break (a built-in rule's
+ * secret ends at one; a PEM key's rule finds a key's pieces), or when the margin has none, its
+ * first half. These give where the excerpt may start (`clean`: margin and tail, redacted) or end
+ * (`clean`: head and margin).
+ */
+function pastMarginCut(clean: string, margin: number): number {
+  const lineEnd = clean.indexOf('\n') + 1;
+  if (lineEnd > 0 && Buffer.byteLength(clean.slice(0, lineEnd), 'utf8') <= margin) return lineEnd;
+  return utf8Prefix(clean, Math.ceil(margin / 2)).length;
+}
+
+function beforeMarginCut(clean: string, margin: number): number {
+  const lineEnd = clean.lastIndexOf('\n') + 1;
+  if (lineEnd > 0 && Buffer.byteLength(clean.slice(lineEnd), 'utf8') <= margin) return lineEnd;
+  return clean.length - utf8Suffix(clean, Math.ceil(margin / 2)).length;
+}
+
+/** The head of an output over 4 KiB, redacted with the margin after it, then cut back to 2 KiB. */
+function redactedHead(capture: OutputCapture, redactor: Redactor, head: string): string {
+  const reach = capture.headAndMargin();
+  const clean = redactor.redactText(reach);
+  if (clean === reach) return head;
+  return utf8Prefix(capture.cutsMargins ? clean.slice(0, beforeMarginCut(clean, capture.margin)) : clean, OUTPUT_EXCERPT_BYTES);
+}
+
+/** The tail of an output over 4 KiB, redacted with the margin before it, then cut back to 2 KiB. */
+function redactedTail(capture: OutputCapture, redactor: Redactor, tail: string): string {
+  const reach = capture.tailAndMargin();
+  const clean = redactor.redactText(reach);
+  if (clean === reach) return tail;
+  return utf8Suffix(capture.cutsMargins ? clean.slice(pastMarginCut(clean, capture.margin)) : clean, OUTPUT_EXCERPT_BYTES);
 }
 
 /** Appends, creating the file's folder when it is missing (`/var/log/silent-audit/` on first use). */
@@ -305,7 +356,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   const writer = new RunLineWriter(opts.log, opts.stderr, redactor);
   const start = writer.write({ type: 'run.start', ts: new Date(startedAt).toISOString(), ...base, command: program });
 
-  const capture = new OutputCapture();
+  const capture = new OutputCapture(OUTPUT_EXCERPT_BYTES, REDACTION_MARGIN_BYTES);
   const streamBytes = { stdout: 0, stderr: 0 };
   const t0 = performance.now();
   let child: ChildProcess | undefined;

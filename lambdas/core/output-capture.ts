@@ -1,8 +1,8 @@
 /**
  * What `silent-audit exec` keeps of a command's output (contract §1a `run.end`): its size in
  * bytes and lines, the first ≤2 KiB (`output_head`) and the last ≤2 KiB (`output_tail`). Memory
- * stays bounded however much the command prints: two fixed buffers of `limit` bytes, the tail
- * one used as a ring.
+ * stays bounded however much the command prints: two fixed buffers of `limit` bytes (and a margin
+ * each, for redaction), the tail one used as a ring.
  */
 
 /** Contract §1a: `output_head` is the first ≤2 KiB of the output, `output_tail` the last ≤2 KiB. */
@@ -109,10 +109,17 @@ export function utf8Suffix(text: string, limit: number): string {
  * Captures a command's output: counts bytes and lines, keeps the head and a ring of the tail.
  * `write` takes the chunks in the order they arrived (stdout and stderr interleaved), so head
  * and tail show them as a terminal or a cron mail would.
+ *
+ * With a `margin`, it keeps that many bytes more of each: after the head and before the tail.
+ * The excerpts are still `limit` bytes; the margins are for redaction (`exec`): a secret the
+ * head's end or the tail's start cuts in two is whole in the head and its margin, or has its
+ * label (`password=`, `ghp_`) in the margin and the tail.
  */
 export class OutputCapture {
   private readonly headBuffer: Uint8Array;
   private readonly tailBuffer: Uint8Array;
+  /** How many bytes each buffer holds: the excerpt and its margin. */
+  private readonly kept: number;
   private headLength = 0;
   /** Where the next tail byte goes in the ring. */
   private tailNext = 0;
@@ -121,10 +128,15 @@ export class OutputCapture {
   /** The last byte of each stream written: whether it ended its last line. */
   private readonly lastBytes = new Map<string, number>();
 
-  constructor(readonly limit: number = OUTPUT_EXCERPT_BYTES) {
+  constructor(
+    readonly limit: number = OUTPUT_EXCERPT_BYTES,
+    readonly margin: number = 0,
+  ) {
     if (!Number.isInteger(limit) || limit < 4) throw new RangeError(`limit: expected a whole number of bytes ≥ 4, got ${limit}`);
-    this.headBuffer = new Uint8Array(limit);
-    this.tailBuffer = new Uint8Array(limit);
+    if (!Number.isInteger(margin) || margin < 0) throw new RangeError(`margin: expected a whole number of bytes ≥ 0, got ${margin}`);
+    this.kept = limit + margin;
+    this.headBuffer = new Uint8Array(this.kept);
+    this.tailBuffer = new Uint8Array(this.kept);
   }
 
   /**
@@ -138,17 +150,17 @@ export class OutputCapture {
     for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.newlines++;
     this.lastBytes.set(stream, chunk[chunk.length - 1]);
 
-    if (this.headLength < this.limit) {
-      const take = Math.min(this.limit - this.headLength, chunk.length);
+    if (this.headLength < this.kept) {
+      const take = Math.min(this.kept - this.headLength, chunk.length);
       this.headBuffer.set(chunk.subarray(0, take), this.headLength);
       this.headLength += take;
     }
 
-    const recent = chunk.length > this.limit ? chunk.subarray(chunk.length - this.limit) : chunk;
-    const first = Math.min(this.limit - this.tailNext, recent.length);
+    const recent = chunk.length > this.kept ? chunk.subarray(chunk.length - this.kept) : chunk;
+    const first = Math.min(this.kept - this.tailNext, recent.length);
     this.tailBuffer.set(recent.subarray(0, first), this.tailNext);
     this.tailBuffer.set(recent.subarray(first), 0);
-    this.tailNext = (this.tailNext + recent.length) % this.limit;
+    this.tailNext = (this.tailNext + recent.length) % this.kept;
   }
 
   get bytes(): number {
@@ -171,17 +183,49 @@ export class OutputCapture {
    * UTF-8 decodes to U+FFFD, 3 bytes of UTF-8: the text is cut again to `limit` bytes.
    */
   head(): string {
-    const head = this.headBuffer.subarray(0, this.headLength);
-    return utf8Prefix(decoder.decode(this.total > this.limit ? head.subarray(0, utf8HeadEnd(head)) : head), this.limit);
+    return this.firstText(this.limit);
   }
 
   /** The last ≤`limit` bytes as text, not starting in a split character (cut again after decoding, as the head). */
   tail(): string {
-    if (this.total <= this.limit) return utf8Suffix(decoder.decode(this.headBuffer.subarray(0, this.headLength)), this.limit);
-    const ordered = new Uint8Array(this.limit);
-    ordered.set(this.tailBuffer.subarray(this.tailNext), 0);
-    ordered.set(this.tailBuffer.subarray(0, this.tailNext), this.limit - this.tailNext);
-    return utf8Suffix(decoder.decode(ordered.subarray(utf8TailStart(ordered))), this.limit);
+    return this.lastText(this.limit);
+  }
+
+  /** The first ≤`limit` + `margin` bytes as text, cut as the head is. */
+  headAndMargin(): string {
+    return this.firstText(this.kept);
+  }
+
+  /** The last ≤`limit` + `margin` bytes as text, cut as the tail is. */
+  tailAndMargin(): string {
+    return this.lastText(this.kept);
+  }
+
+  /** Whether the output is longer than the head and its margin: whether `headAndMargin` is cut off after its end (and `tailAndMargin` before its start). */
+  get cutsMargins(): boolean {
+    return this.total > this.kept;
+  }
+
+  private firstText(size: number): string {
+    const first = this.headBuffer.subarray(0, Math.min(this.headLength, size));
+    return utf8Prefix(decoder.decode(this.total > size ? first.subarray(0, utf8HeadEnd(first)) : first), size);
+  }
+
+  private lastText(size: number): string {
+    if (this.total <= size) return utf8Suffix(decoder.decode(this.headBuffer.subarray(0, this.headLength)), size);
+    const last = this.lastWritten(size);
+    return utf8Suffix(decoder.decode(last.subarray(utf8TailStart(last))), size);
+  }
+
+  /** The last `count` bytes written, in order (`count` at most what the ring holds). */
+  private lastWritten(count: number): Uint8Array {
+    const bytes = new Uint8Array(count);
+    // They end just before `tailNext`, whether the ring has come round yet or not.
+    const from = (this.tailNext - count + this.kept) % this.kept;
+    const first = Math.min(count, this.kept - from);
+    bytes.set(this.tailBuffer.subarray(from, from + first), 0);
+    bytes.set(this.tailBuffer.subarray(0, count - first), first);
+    return bytes;
   }
 
   /**
@@ -190,16 +234,11 @@ export class OutputCapture {
    * tail would cut in two is found whole, and the excerpts' size after redaction is known.
    */
   whole(): string | undefined {
-    if (this.total <= this.limit) return decoder.decode(this.headBuffer.subarray(0, this.headLength));
     if (this.total > 2 * this.limit) return undefined;
-    const rest = this.total - this.limit;
+    if (this.total <= this.kept) return decoder.decode(this.headBuffer.subarray(0, this.headLength));
     const bytes = new Uint8Array(this.total);
     bytes.set(this.headBuffer, 0);
-    // The ring's last `rest` bytes, which end just before `tailNext`.
-    const from = (this.tailNext - rest + this.limit) % this.limit;
-    const first = Math.min(rest, this.limit - from);
-    bytes.set(this.tailBuffer.subarray(from, from + first), this.limit);
-    bytes.set(this.tailBuffer.subarray(0, rest - first), this.limit + first);
+    bytes.set(this.lastWritten(this.total - this.kept), this.kept);
     return decoder.decode(bytes);
   }
 

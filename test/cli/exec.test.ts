@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { newRunId, PIPE_GRACE_MS, type RunLine, runExec, type SignalSource } from '../../lambdas/cli/exec-command.ts';
+import { newRunId, PIPE_GRACE_MS, REDACTION_MARGIN_BYTES, type RunLine, runExec, type SignalSource } from '../../lambdas/cli/exec-command.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { DEFAULT_CONFIG, loadConfig } from '../../lambdas/config.ts';
+import { OUTPUT_EXCERPT_BYTES } from '../../lambdas/core/output-capture.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,7 +88,56 @@ describe('silent-audit exec: output', () => {
     expect(result.end).toEqual(end);
   });
 
-  it('keeps exactly the first and last 2 KiB of a 10 MiB output, passes all of it on, and holds no more than its 4 KiB of buffers', async () => {
+  it.each([
+    ['a labelled AWS secret key', 'AWS_SECRET_ACCESS_KEY=', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws-secret-key'],
+    ['a GitHub token', 'deploy with ', 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8', 'github-token'],
+  ])('redacts %s that the tail of an output over 4 KiB starts inside of, its label before the cut', async (_name, label, secret, rule) => {
+    // Prepare: 3,001 bytes, then the secret, its first 12 characters before the tail's 2 KiB
+    const after = ' '.padEnd(OUTPUT_EXCERPT_BYTES - (secret.length - 12) - 1, 'z');
+    const script = `process.stdout.write('y'.repeat(3000) + '\\n' + ${JSON.stringify(label + secret + after)} + '\\n')`;
+    // Act
+    const { result, log } = await exec([node, '-e', script]);
+    // Assess: no piece of the secret written; the tail is 2 KiB, ending as the output did
+    const [, end] = logLines(log);
+    const text = readFileSync(log, 'utf8');
+    for (let i = 0; i + 8 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 8));
+    expect(String(end.output_tail)).toMatch(new RegExp(`^.{0,30}\\] ${after.slice(1, 10)}`));
+    expect(String(end.output_tail)).toContain(`${rule}]`);
+    expect(String(end.output_tail).endsWith(`${after}\n`)).toBe(true);
+    expect(Buffer.byteLength(String(end.output_tail))).toBe(OUTPUT_EXCERPT_BYTES);
+    expect(result.end).toEqual(end);
+  });
+
+  it('redacts a token that the head of an output over 4 KiB ends inside of, too short there for its rule', async () => {
+    // Prepare: the head's 2 KiB end 12 characters into the token (ghp_ and 8: a GitHub token has 20 or more after ghp_)
+    const token = 'ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+    const script = `process.stdout.write('x'.repeat(${OUTPUT_EXCERPT_BYTES - 13}) + ' ' + ${JSON.stringify(token)} + ' ' + 'y'.repeat(4000) + '\\n')`;
+    // Act
+    const { log } = await exec([node, '-e', script]);
+    // Assess: the head ends in the token's marker, cut to 2 KiB; none of the token written
+    const [, end] = logLines(log);
+    expect(readFileSync(log, 'utf8')).not.toContain(token.slice(0, 8));
+    expect(String(end.output_head)).toMatch(/x \[REDACTED:gi$/);
+    expect(Buffer.byteLength(String(end.output_head))).toBe(OUTPUT_EXCERPT_BYTES);
+  });
+
+  it('never shows the piece of a secret that the start of the tail\'s margin cut off, however much redaction shortens the rest', async () => {
+    // Prepare: the 3 KiB the tail and its margin hold start 100 characters into a 300-character
+    // labelled secret, then eleven GitHub tokens, each 236 bytes shorter once redacted.
+    const secret = 'Q'.repeat(300);
+    const tokens = Array.from({ length: 11 }, (_, i) => `ghp_${String.fromCharCode(65 + i).repeat(255)}\n`).join('');
+    const last = `${secret.slice(100)}\n${tokens}${'b'.repeat(11)}`;
+    expect(Buffer.byteLength(last)).toBe(OUTPUT_EXCERPT_BYTES + REDACTION_MARGIN_BYTES);
+    const script = `process.stdout.write(${JSON.stringify(`${'a'.repeat(3000)}\npassword=${secret.slice(0, 100)}${last}`)})`;
+    // Act
+    const { log } = await exec([node, '-e', script]);
+    // Assess: the tail is what follows the line the margin cut, redacted
+    const [, end] = logLines(log);
+    expect(end.output_tail).toBe(`${'[REDACTED:github-token]\n'.repeat(11)}${'b'.repeat(11)}`);
+    expect(readFileSync(log, 'utf8')).not.toContain('QQQQ');
+  });
+
+  it('keeps exactly the first and last 2 KiB of a 10 MiB output, passes all of it on, and holds no more than its 4 KiB of excerpts and their margins', async () => {
     // Prepare: 10 MiB of numbered 64-byte lines, streamed by a child process
     const line = (i: number) => `line ${String(i).padStart(8, '0')} ${'x'.repeat(49)}\n`;
     const lines = (10 * 1024 * 1024) / 64;
@@ -121,7 +171,7 @@ describe('silent-audit exec: output', () => {
     let tail = '';
     for (let i = lines - 32; i < lines; i++) tail += line(i);
     expect(result.end).toMatchObject({ output_bytes: 10 * 1024 * 1024, output_lines: lines, output_head: head, output_tail: tail });
-    expect(result.capture.retainedBytes).toBeLessThanOrEqual(4096);
+    expect(result.capture.retainedBytes).toBeLessThanOrEqual(2 * (OUTPUT_EXCERPT_BYTES + REDACTION_MARGIN_BYTES));
   });
 });
 

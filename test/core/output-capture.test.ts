@@ -4,8 +4,8 @@ import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8HeadEnd, utf8Prefix, utf8Suffi
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-function captureOf(chunks: readonly (string | Uint8Array)[], limit?: number): OutputCapture {
-  const capture = new OutputCapture(limit);
+function captureOf(chunks: readonly (string | Uint8Array)[], limit?: number, margin?: number): OutputCapture {
+  const capture = new OutputCapture(limit, margin);
   for (const c of chunks) capture.write(typeof c === 'string' ? bytes(c) : c);
   return capture;
 }
@@ -169,6 +169,57 @@ describe('OutputCapture: head and tail', () => {
 
   it('refuses a limit too small to hold a character', () => {
     expect(() => new OutputCapture(3)).toThrow(/limit/);
+  });
+});
+
+describe('OutputCapture: margins', () => {
+  it('keeps a margin after the head and before the tail, leaving head and tail as they were', () => {
+    // Prepare: 5,000 numbered bytes (digits), in chunks of 333
+    const text = Array.from({ length: 5000 }, (_, i) => String(i % 10)).join('');
+    // Act
+    const capture = captureOf(chunked(bytes(text), Array.from({ length: 15 }, (_, i) => (i + 1) * 333)), 2048, 512);
+    // Assess
+    expect(capture.head()).toBe(text.slice(0, 2048));
+    expect(capture.tail()).toBe(text.slice(-2048));
+    expect(capture.headAndMargin()).toBe(text.slice(0, 2560));
+    expect(capture.tailAndMargin()).toBe(text.slice(-2560));
+    expect(capture.cutsMargins).toBe(true);
+    expect(capture.retainedBytes).toBe(2 * 2560);
+  });
+
+  it('for any text, chunking, limit and margin: head, tail and whole as without a margin; with it, a prefix and a suffix as long as the cut allows', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 120 }),
+        fc.array(fc.nat(600), { maxLength: 12 }),
+        fc.integer({ min: 4, max: 32 }),
+        fc.integer({ min: 0, max: 40 }),
+        (text, cuts, limit, margin) => {
+          // Prepare
+          const data = bytes(text);
+          const plain = captureOf(chunked(data, cuts), limit);
+          // Act
+          const capture = captureOf(chunked(data, cuts), limit, margin);
+          // Assess
+          expect([capture.head(), capture.tail(), capture.whole()]).toEqual([plain.head(), plain.tail(), plain.whole()]);
+          const head = capture.headAndMargin();
+          const tail = capture.tailAndMargin();
+          expect(text.startsWith(head) && text.endsWith(tail)).toBe(true);
+          for (const excerpt of [head, tail]) {
+            expect(bytes(excerpt).length).toBeLessThanOrEqual(limit + margin);
+            expect(bytes(excerpt).length).toBeGreaterThanOrEqual(Math.min(data.length, limit + margin - 3));
+          }
+          expect(capture.cutsMargins).toBe(data.length > limit + margin);
+          expect(capture.retainedBytes).toBe(2 * (limit + margin));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('refuses a margin that is not a whole number of bytes', () => {
+    expect(() => new OutputCapture(2048, -1)).toThrow(/margin/);
+    expect(() => new OutputCapture(2048, 1.5)).toThrow(/margin/);
   });
 });
 
