@@ -19,7 +19,9 @@ import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
  *
  * Windows are judged at fixed moments, so any split of the same lines into batches gives the same
  * answer: the rolling hour at every quarter hour, the rolling day at every hour, each calendar
- * month at its end — each once the route's lines have reached `REQUEST_HORIZON_MS` past it.
+ * month at its end — each once the route's lines have reached `REQUEST_HORIZON_MS` past it. A
+ * month whose last requests are still open then (a retry past midnight) is judged once they are
+ * complete, at most `MONTH_HOLD_MS` later, still as of its end: its bucket counts them.
  */
 
 export interface RouteBucket {
@@ -70,6 +72,11 @@ export interface RouteState {
   /** The last quarter-hour boundary judged. */
   judged_to?: number;
   /**
+   * The end of a month not judged yet: a request begun in it was still open at its end. Judged (as
+   * of its end) once none is, or `MONTH_HOLD_MS` after its end. Missing when no month waits.
+   */
+  month_held?: number;
+  /**
    * Requests still open, by request id; an id longer than `MAX_OPEN_ID_CHARS` (or one that starts
    * with `HASHED_OPEN_ID`) by a fixed-length fingerprint of it (`openKey`). At most
    * `MAX_OPEN_REQUESTS` of them, of `MAX_OPEN_BYTES` in all: the state is one DynamoDB item (400 KB).
@@ -107,6 +114,11 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 /** A request with no new attempt for this long (route time) is complete: no retry is coming. */
 export const REQUEST_HORIZON_MS = 5 * 60_000;
+/**
+ * A month's judgement waits at most this long past its end for the requests begun in it and still
+ * open (a retry chain past midnight); one still going on then is left out of it.
+ */
+export const MONTH_HOLD_MS = HOUR;
 /** The sweep judges a quiet route's windows as of its own time less this, in case lines are still on their way. */
 export const SWEEP_MARGIN_MS = 15 * 60_000;
 export const MAX_OPEN_REQUESTS = 2000;
@@ -287,6 +299,8 @@ class RouteFold {
   /** The calendar month [monthFrom, monthTo) of the last request completed: most of a batch's requests fall in the same one. */
   private monthFrom = Number.NaN;
   private monthTo = Number.NaN;
+  /** A request begun before `month_held` was completed since the held month was last looked at: it may be judged now. */
+  private heldMayEnd = false;
   /** The quarter cut-off and `judged_to` of this fold's last `roll` (NaN before it): see `roll`. */
   private rolledFrom = Number.NaN;
   private rolledTo: number | undefined = Number.NaN;
@@ -357,6 +371,7 @@ class RouteFold {
         this.openBytes -= bytesBefore;
       }
       this.count(req, print);
+      if (this.s.month_held !== undefined && req.first < this.s.month_held) this.judgeHeldMonth(this.s.month_held);
       return;
     }
     if (!existing) {
@@ -382,6 +397,7 @@ class RouteFold {
     this.openCount--;
     this.openBytes -= openRequestBytes(key, req);
     this.count(req, donePrintOf(key), judgeTime);
+    if (this.s.month_held !== undefined && req.first < this.s.month_held) this.heldMayEnd = true;
   }
 
   /** Whether an attempt at `at` belongs to a request completed within `DONE_EDGE` of it (or, for a request remembered per hour, within about an hour). */
@@ -494,6 +510,8 @@ class RouteFold {
       // As judged up to the boundary before: `count` takes its cut-offs from `judged_to`.
       if (next > boundary) this.s.judged_to = (boundary = next) - QUARTER;
       if (this.minLast < boundary) this.closeQuiet(boundary);
+      const held = this.s.month_held;
+      if (held !== undefined && (this.heldMayEnd || boundary >= held + MONTH_HOLD_MS)) this.judgeHeldMonth(held, boundary >= held + MONTH_HOLD_MS);
       this.judgeAt(boundary);
       this.s.judged_to = boundary;
     }
@@ -505,22 +523,28 @@ class RouteFold {
         this.complete(key, judgeTime);
       }
     }
+    if (this.s.month_held !== undefined && this.heldMayEnd) this.judgeHeldMonth(this.s.month_held);
     this.roll(judgeTime);
   }
 
   /**
    * The first boundary from `from` on at which anything may happen, as far as the state holds
    * before it: a request closed (the first past `minLast`), a month judged (the end of a monthly
-   * bucket's month), a rolling hour or day that holds a bucket (up to a day after the latest bucket
-   * starts). Every boundary before it judges no window and closes no request, so skipping them
-   * ends where judging each would.
+   * bucket's month, or of any month while a request is open, which holds its judgement), a rolling
+   * hour or day that holds a bucket (up to a day after the latest bucket starts). Every boundary
+   * before it judges no window and closes no request, so skipping them ends where judging each would.
    */
   private nextBoundaryToJudge(from: number): number {
+    if (this.s.month_held !== undefined) return from;
     let latest = Number.NEGATIVE_INFINITY;
     for (const b of this.s.quarters) if (b.start > latest) latest = b.start;
     for (const b of this.s.hours) if (b.start > latest) latest = b.start;
     if (from <= latest + DAY) return from;
     let next = Number.isFinite(this.minLast) ? Math.max(from, floorTo(this.minLast, QUARTER) + QUARTER) : Number.POSITIVE_INFINITY;
+    if (this.openCount > 0) {
+      const month = monthStart(from);
+      next = Math.min(next, month === from ? from : addMonths(month, 1));
+    }
     for (const b of this.s.months) {
       const end = addMonths(b.start, 1);
       if (end >= from && end < next) next = end;
@@ -542,11 +566,40 @@ class RouteFold {
     for (const [id] of quiet) this.complete(id, judgeTime);
   }
 
-  /** Judges the windows that end at `boundary`: the hour always, the day on the hour, the month on the 1st. */
+  /**
+   * Judges the windows that end at `boundary`: the hour always, the day on the hour, the month on
+   * the 1st, unless a request begun before it is still open: then the month is held (`month_held`).
+   */
   private judgeAt(boundary: number): void {
     const due: RouteWindowKind[] = ['hour'];
     if (boundary % HOUR === 0) due.push('day');
-    if (boundary === monthStart(boundary)) due.push('month');
+    if (boundary === monthStart(boundary)) {
+      if (this.openSince(boundary)) this.s.month_held = boundary;
+      else due.push('month');
+    }
+    this.judgeWindows(boundary, due);
+  }
+
+  /** Whether a request begun before `at` is still open. */
+  private openSince(at: number): boolean {
+    const open = this.s.open;
+    for (const key in open) if (Object.hasOwn(open, key) && open[key].first < at) return true;
+    return false;
+  }
+
+  /**
+   * Judges the month held at its end `held`, as of that end, once no request begun in it is still
+   * open (or, with `expired`, `MONTH_HOLD_MS` after it, whatever is still open).
+   */
+  private judgeHeldMonth(held: number, expired = false): void {
+    this.heldMayEnd = false;
+    if (!expired && this.openSince(held)) return;
+    delete this.s.month_held;
+    this.judgeWindows(held, ['month']);
+  }
+
+  /** Judges the windows of the given kinds that end at `boundary`, in one finding per detector. */
+  private judgeWindows(boundary: number, due: readonly RouteWindowKind[]): void {
     const windows = due
       .map((kind) => {
         const from = kind === 'hour' ? boundary - HOUR : kind === 'day' ? boundary - DAY : addMonths(boundary, -1);

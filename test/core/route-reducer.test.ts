@@ -155,6 +155,44 @@ describe('retries per route', () => {
     expect((findings[0].evidence.also as { window: string }[]).map((w) => w.window)).toEqual(['day', 'hour']);
   });
 
+  it('judges a month once the request begun in its last minutes and retried past midnight is complete, as of its end', () => {
+    // Prepare: 20 requests over October, one every 36 hours (no rolling hour or day holds 20), 2 retried; then one begun at
+    // 23:59:50 that fails, fails again at 00:03 and succeeds at 00:07; November's traffic moves the route's time on.
+    const oct = Date.parse('2026-10-01T00:10:00Z');
+    const nov = Date.parse('2026-11-01T00:00:00Z');
+    const october = traffic({ from: oct, requests: 20, retried: new Set([3, 11]), every: 36 * 3_600_000 });
+    const straddler = [attempt(nov - 10_000, 'late', 1, 'error', 100), attempt(nov + 180_000, 'late', 2, 'error', 100), attempt(nov + 420_000, 'late', 3, 'ok', 100)];
+    const november = Array.from({ length: 5 }, (_, i) => attempt(nov + (5 + i) * 60_000 + 500, `n-${i}`, 1, 'ok', 100));
+    const lines = [...october, ...straddler, ...november, ...nudge(nov + 2 * 86_400_000)].sort((a, b) => a.at - b.at);
+    // Act: in one batch and one line per batch.
+    const whole = fold([lines]);
+    const perLine = fold(lines.map((line) => [line]));
+    // Assess: the month holds the 21 requests begun in it, 3 retried (14.3% over 10%), stamped with its end.
+    const month = whole.findings.filter((f) => f.evidence.window === 'month');
+    expect(brief(month)).toEqual([
+      '2026-11-01T00:00:00Z retry-latency: p99 end-to-end latency of search-api was 7.1 min in 2026-10, 2096.5× the p99 of single attempts (203 ms)',
+      '2026-11-01T00:00:00Z retry-rate: 14.3% of 21 requests to search-api needed a retry in 2026-10 (limit 10%)',
+    ]);
+    expect(month[1].evidence).toMatchObject({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', requests: 21, retried: 3, attempts: 25 });
+    expect(whole.state.months.find((b) => b.start === Date.parse('2026-10-01T00:00:00Z'))).toMatchObject({ requests: 21, retried: 3 });
+    expect(whole.state.month_held).toBeUndefined();
+    expect(perLine.findings).toEqual(whole.findings);
+    expect(perLine.state).toEqual(whole.state);
+  });
+
+  it('judges a held month an hour after its end at the latest, without a request still retrying then', () => {
+    // Prepare: October's 20 requests, 3 retried; one begun at 23:59 that fails every 4 minutes until 01:35 and then succeeds.
+    const nov = Date.parse('2026-11-01T00:00:00Z');
+    const october = traffic({ from: Date.parse('2026-10-01T00:10:00Z'), requests: 20, retried: new Set([3, 11, 15]), every: 36 * 3_600_000 });
+    const endless = Array.from({ length: 25 }, (_, i) => attempt(nov - 60_000 + i * 240_000, 'endless', i + 1, i === 24 ? 'ok' : 'timeout', 100));
+    const lines = [...october, ...endless, ...nudge(nov + 2 * 86_400_000)].sort((a, b) => a.at - b.at);
+    // Act
+    const { findings, state } = fold([lines]);
+    // Assess: judged at 01:00 with the 20 requests complete then, still as of October's end; the endless one is counted in October's bucket later.
+    expect(brief(findings.filter((f) => f.evidence.window === 'month'))).toEqual(['2026-11-01T00:00:00Z retry-rate: 15% of 20 requests to search-api needed a retry in 2026-10 (limit 10%)']);
+    expect(state.months.find((b) => b.start === Date.parse('2026-10-01T00:00:00Z'))).toMatchObject({ requests: 21, retried: 4 });
+  });
+
   it('gives the same findings however the lines are split into batches, and when they come a little out of order', () => {
     // Prepare: the attempts in 1-minute batches, every pair of batches swapped.
     const requests = traffic({ from: T, requests: 100, retried: 11 });
