@@ -1,4 +1,4 @@
-import { noSuchDay, parseTime } from './parse-time.ts';
+import { EARLIEST_TIME_MS, noSuchDay, parseTime } from './parse-time.ts';
 
 /**
  * `--since 7d|24h|30m|ISO`: the start of a time window, as epoch ms. Pure: `now` is given.
@@ -28,8 +28,8 @@ export class SinceError extends Error {
 
 /**
  * `7d` → `now` minus 7 days; `2026-10-01` or `2026-10-01T00:00:00Z` → that moment (a date or a
- * time without an offset is UTC). Units: s, m, h, d, w. The result must not lie after `now`; a
- * date the calendar does not have (2026-02-30) is refused, saying why.
+ * time without an offset is UTC). Units: s, m, h, d, w. The result must not lie after `now`, nor
+ * before the year 0000; a date the calendar does not have (2026-02-30) is refused, saying why.
  */
 export function parseSince(value: string, now: number): number {
   const text = value.trim();
@@ -37,7 +37,10 @@ export function parseSince(value: string, now: number): number {
   if (relative) {
     const amount = Number(relative[1]);
     if (amount === 0) throw new SinceError(value, 'a window of zero length');
-    return now - amount * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
+    const at = now - amount * UNIT_MS[relative[2] as keyof typeof UNIT_MS];
+    // Times are held to the years 0000 to 9999 (parse-time.ts); past them a time cannot be written.
+    if (!(at >= EARLIEST_TIME_MS)) throw new SinceError(value, 'reaches back before the year 0000');
+    return at;
   }
   if (!isIsoTimeForm(text)) throw new SinceError(value, 'not a duration or a time');
   // `Date.parse` would take 2026-02-30 as the 2nd of March, and 24:00 as the next day.

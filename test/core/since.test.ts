@@ -18,6 +18,7 @@ describe('parseSince (--since)', () => {
     ['2026-10-01 06:30:00', '2026-10-01T06:30:00.000Z'],
     ['2026-10-01T06:30:00.250Z', '2026-10-01T06:30:00.250Z'],
     ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+    ['740285d', '0000-01-01T12:00:00.000Z'],
   ])('%j is %s', (value, expected) => {
     expect(new Date(parseSince(value, NOW)).toISOString()).toBe(expected);
   });
@@ -37,6 +38,10 @@ describe('parseSince (--since)', () => {
     ['2026-10-00', 'there is no 2026-10-00: October 2026 has 31 days'],
     ['2026-10-01T24:00', 'not a valid date'],
     ['2026-11-01', 'lies in the future'],
+    ['740286d', 'reaches back before the year 0000'],
+    ['99999999999d', 'reaches back before the year 0000'],
+    ['20000000w', 'reaches back before the year 0000'],
+    ['1000000000000000000000000s', 'reaches back before the year 0000'],
   ])('refuses %j: %s', (value, why) => {
     // Act
     const attempt = () => parseSince(value, NOW);

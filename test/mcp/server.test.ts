@@ -564,6 +564,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ['subject_status', { subject: 'support-bot', kind: 'route' }, /^subject_status: no route named "support-bot" is known/],
     ['find_findings', { detector: 'empty-outputs' }, /Invalid arguments for tool find_findings: Invalid option: expected one of .*"empty-output".* at detector/],
     ['find_findings', { since: 'last tuesday' }, /^find_findings: since "last tuesday": not a duration or a time; expected a duration such as 7d/],
+    ['find_findings', { since: '99999999999d' }, /^find_findings: since "99999999999d": reaches back before the year 0000; expected a duration such as 7d/],
     ['find_findings', { since: '2026-10-10', until: '2026-10-09' }, /^find_findings: the window is empty: until \(2026-10-09T00:00:00Z\) must come after since \(2026-10-10T00:00:00Z\)$/],
     ['find_findings', { since: '2026-10-09 11:00:00', until: '2026-10-09 10:00:00' }, /^find_findings: the window is empty: until \(2026-10-09T10:00:00Z\) must come after since \(2026-10-09T11:00:00Z\)$/],
     ['find_findings', { since: '2026-10-01', until: '2026-10-09t00:00:00z' }, /^find_findings: until "2026-10-09t00:00:00z" is not an ISO-8601 time; expected e.g. 2026-10-31T23:59:59Z$/],
