@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -227,13 +227,45 @@ function appendTo(file: string, text: string): void {
     opened = openToAppend(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    mkdirSync(dirname(file), { recursive: true });
+    makeFolders(dirname(file));
     opened = openToAppend(file);
   }
   try {
     writeFileSync(opened.fd, opened.readable && endsUnfinished(opened.fd) ? `\n${text}` : text);
   } finally {
     closeSync(opened.fd);
+  }
+}
+
+/**
+ * Makes `folder` and the folders missing above it, one level at a time: the missing ones are
+ * found going up, then made going down. Node 20's recursive mkdirSync spins forever on a file
+ * system that answers ENOENT to a mkdir in a folder that exists (`--log /proc/x/job.log`); here a
+ * folder that cannot be made once its parent is there is an error, so the job still runs and the
+ * run lines go to stderr.
+ */
+function makeFolders(folder: string): void {
+  const missing: string[] = [];
+  for (let current = resolve(folder); ; ) {
+    try {
+      mkdirSync(current);
+      break;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') break;
+      const parent = dirname(current);
+      if (code !== 'ENOENT' || parent === current) throw error;
+      missing.push(current);
+      current = parent;
+    }
+  }
+  for (const below of missing.reverse()) {
+    try {
+      mkdirSync(below);
+    } catch (error) {
+      // Made meanwhile by another wrapper writing the same log.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -405,6 +405,29 @@ describe('silent-audit exec: run lines', () => {
     expect(err.text()).toMatch(/^silent-audit exec: cannot write to --log .*not-a-dir\/job\.log \(ENOTDIR\); writing the run lines to stderr\n\{"type":"run\.start"/);
     expect(err.text().trim().split('\n').pop()).toMatch(/^\{"type":"run\.end"/);
   });
+
+  it('creates the missing folders of the --log file, however many', async () => {
+    // Prepare
+    const log = join(tempDir(), 'var', 'log', 'silent-audit', 'job.log');
+    // Act
+    const { result } = await exec(['sh', '-c', 'echo backed up'], { log });
+    // Assess
+    expect(logLines(log).map((l) => l.type)).toEqual(['run.start', 'run.end']);
+    expect(result.end).toMatchObject({ exit_code: 0 });
+  });
+
+  it.skipIf(!existsSync('/proc/self'))('still runs the command when the --log folder cannot be made though its parent is there (/proc), and says so', () => {
+    // Prepare: /proc answers ENOENT to a mkdir; Node's recursive mkdirSync spins on it forever
+    const log = '/proc/silent-audit-no-such-dir/job.log';
+    // Act: in a child process, which a spin would never let end
+    const run = spawnSync(node, [cliPath, 'exec', '--job', 'nightly-backup', '--log', log, '--', 'sh', '-c', 'echo backed up'], { encoding: 'utf8', timeout: 20_000 });
+    // Assess
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('backed up\n');
+    expect(run.stderr).toMatch(/^silent-audit exec: cannot write to --log \/proc\/silent-audit-no-such-dir\/job\.log \(ENOENT\); writing the run lines to stderr\n\{"type":"run\.start"/);
+    expect(run.stderr.trim().split('\n').pop()).toMatch(/^\{"type":"run\.end".*"exit_code":0/);
+  }, 30_000);
 
   it('gives what a scan of its log needs to find a run that printed nothing', async () => {
     // Prepare
