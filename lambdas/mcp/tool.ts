@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SeveritySchema } from '../config.ts';
 import { isoTime, type Severity } from '../core/findings.ts';
+import { unitPrefix } from '../core/output-capture.ts';
 import { SEVERITIES } from '../core/report/model.ts';
 import type { StoredFinding } from '../ports.ts';
 import type { AuditReadView } from './audit-view.ts';
@@ -75,10 +76,13 @@ export function findingSummary(f: StoredFinding): FindingSummary {
 
 const MAX_EVIDENCE_TEXT = 240;
 
-/** A finding's evidence with long texts (output excerpts) cut short: enough to read, not to flood a context window. */
+/**
+ * A finding's evidence with long texts (output excerpts) cut short: enough to read, not to flood a
+ * context window. The cut never splits an emoji (a surrogate pair) in two.
+ */
 export function compactEvidence(evidence: Readonly<Record<string, unknown>>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(evidence ?? {}).map(([k, v]) => [k, typeof v === 'string' && v.length > MAX_EVIDENCE_TEXT ? `${v.slice(0, MAX_EVIDENCE_TEXT)}… (${v.length} characters)` : v]),
+    Object.entries(evidence ?? {}).map(([k, v]) => [k, typeof v === 'string' && v.length > MAX_EVIDENCE_TEXT ? `${unitPrefix(v, MAX_EVIDENCE_TEXT)}… (${v.length} characters)` : v]),
   );
 }
 
