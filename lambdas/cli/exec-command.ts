@@ -184,21 +184,28 @@ function outputFacts(capture: OutputCapture, redactor: Redactor): Record<string,
   };
 }
 
+const STARTS_WITH_MARKER = /^\[REDACTED:[^\]\s]*\]/;
+const ENDS_WITH_MARKER = /\[REDACTED:[^\]\s]*\]$/;
+
 /**
  * The far end of a margin may cut a secret in two, whose piece no rule knows for one: it is left
  * as it was, and markers shorter than their secrets could pull it into the excerpt. The excerpt
  * never shows it: the part of the redacted margin before its first line break (a built-in rule's
  * secret ends at one; a PEM key's rule finds a key's pieces), or when the margin has none, its
- * first half. These give where the excerpt may start (`clean`: margin and tail, redacted) or end
- * (`clean`: head and margin).
+ * first half; unless a marker stands at that end (what the cut fell in was found all the same, as a
+ * PEM key's pieces are), which is kept. These give where the excerpt may start (`clean`: margin and
+ * tail, redacted) or end (`clean`: head and margin).
  */
 function pastMarginCut(clean: string, margin: number): number {
+  // A marker where the margin starts: what the cut fell in was found and redacted (a PEM key's piece), nothing of it is left to hide.
+  if (STARTS_WITH_MARKER.test(clean)) return 0;
   const lineEnd = clean.indexOf('\n') + 1;
   if (lineEnd > 0 && Buffer.byteLength(clean.slice(0, lineEnd), 'utf8') <= margin) return lineEnd;
   return utf8Prefix(clean, Math.ceil(margin / 2)).length;
 }
 
 function beforeMarginCut(clean: string, margin: number): number {
+  if (ENDS_WITH_MARKER.test(clean)) return clean.length;
   const lineEnd = clean.lastIndexOf('\n') + 1;
   if (lineEnd > 0 && Buffer.byteLength(clean.slice(lineEnd), 'utf8') <= margin) return lineEnd;
   return clean.length - utf8Suffix(clean, Math.ceil(margin / 2)).length;
