@@ -10,6 +10,7 @@ import { formatFor, runReport } from '../../lambdas/cli/report-command.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditReport } from '../../lambdas/core/report/model.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
+import { octoberMonthWindowLines } from '../helpers/events.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/instrumented/${name}`, import.meta.url));
@@ -182,18 +183,10 @@ describe('runReport', () => {
   });
 
   it("reports a route's month window, stamped midnight on the 1st, in the month it judged and not in the next", async () => {
-    // Prepare: search-api answers 10 requests a day through October, 2 of them retried: 20% over the month,
-    // but no hour or day reaches 20 requests, so only October's month window fires (at 2026-11-01T00:00:00Z).
+    // Prepare: a route of which only October's month window fires, stamped 2026-11-01T00:00:00Z
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-window-'));
     const log = join(dir, 'search-api.jsonl');
-    const lines: string[] = [];
-    for (let d = 1; d <= 31; d++) {
-      for (let k = 0; k < 10; k++) {
-        const at = Date.UTC(2026, 9, d, 9, k * 5);
-        const attempt = (ms: number, n: number, outcome: string) => JSON.stringify({ ts: new Date(ms).toISOString(), type: 'attempt', route: 'search-api', request_id: `q${d}-${k}`, attempt: n, outcome, latency_ms: 100 });
-        lines.push(...(k < 2 ? [attempt(at, 1, 'timeout'), attempt(at + 3000, 2, 'ok')] : [attempt(at, 1, 'ok')]));
-      }
-    }
+    const lines = octoberMonthWindowLines();
     writeFileSync(log, `${lines.join('\n')}\n`);
     const report = (month: string, at: string) =>
       runReport({ month, format: 'json', paths: [log], config: DEFAULT_CONFIG, clock: { now: () => Date.parse(at) }, stdout: capture().stream, stderr: capture().stream });

@@ -15,6 +15,7 @@ import { validateConfig } from '../../lambdas/config.ts';
 import { addException, renewException, revokeException } from '../../lambdas/core/exception-registry.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
 import { lastStartOf, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
+import { octoberMonthWindowLines } from '../helpers/events.ts';
 import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
 interface SubjectRow {
@@ -425,16 +426,8 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
   });
 
   it('explain_finding: a route’s month window, stamped midnight on the 1st, explained in the month it judged, as that month’s report has it', async () => {
-    // Prepare: search-api answers 10 requests a day through October, 2 of them retried: 20% over the month, but no
-    // hour or day reaches 20 requests, so only October's month window fires, stamped 2026-11-01T00:00:00Z.
-    const lines: string[] = [];
-    for (let d = 1; d <= 31; d++) {
-      for (let k = 0; k < 10; k++) {
-        const at = Date.UTC(2026, 9, d, 9, k * 5);
-        const attempt = (ms: number, n: number, outcome: string) => JSON.stringify({ ts: new Date(ms).toISOString(), type: 'attempt', route: 'search-api', request_id: `q${d}-${k}`, attempt: n, outcome, latency_ms: 100 });
-        lines.push(...(k < 2 ? [attempt(at, 1, 'timeout'), attempt(at + 3000, 2, 'ok')] : [attempt(at, 1, 'ok')]));
-      }
-    }
+    // Prepare: a route of which only October's month window fires, stamped 2026-11-01T00:00:00Z
+    const lines = octoberMonthWindowLines();
     const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-window-')), 'search-api.jsonl');
     writeFileSync(log, `${lines.join('\n')}\n`);
     const at = Date.parse('2026-11-01T06:00:00Z');
