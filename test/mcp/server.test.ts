@@ -14,7 +14,7 @@ import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-st
 import { validateConfig } from '../../lambdas/config.ts';
 import { addException, renewException, revokeException } from '../../lambdas/core/exception-registry.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
-import { lastStartOf, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
+import { endAfter, lastStartOf, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
 import { octoberMonthWindowLines } from '../helpers/events.ts';
 import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
@@ -370,6 +370,55 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(beforeFirst).toBe('never');
     expect(ringAllLater).toBeUndefined();
     expect(atTheEnd).toBe(day(5));
+  });
+
+  it('find_overdue counts a run seen only from its end for the expected start it ended in, as missed-run does, though it ended after the grace time and after --now', async () => {
+    // Prepare: logrotate (daily at 04:02, grace 15 min) writes only its ALERT line when a run ends, as on
+    // the loghub Linux corpus: 04:05 to 04:09 on 20-23 July, 04:20:42 on the 24th; asked on the 24th at
+    // 04:19 (its run under way, past the grace time) and, through its ends, on the 26th and the 27th.
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-overdue-'));
+    const file = join(dir, 'messages');
+    const ends = ['Jul 20 04:05:04', 'Jul 21 04:11:28', 'Jul 22 04:07:47', 'Jul 23 04:09:37', 'Jul 24 04:20:42'];
+    writeFileSync(file, ends.map((t) => `${t} combo logrotate: ALERT exited abnormally with [1]\n`).join(''));
+    const config = validateConfig({ jobs: { logrotate: { schedule: '2 4 * * *' } } });
+    const scanned = await scanToStore({ paths: [file], config, year: 2026, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const state = (await scanned.opened.store.subjects('job')).find((s) => s.key === 'job#logrotate')!.state as JobState;
+    const schedule = { source: 'configured', cron: '2 4 * * *', timezone: 'UTC' } as const;
+    const at = (iso: string) => Date.parse(iso);
+    const daily = { source: 'inferred', timezone: 'UTC', period: 'daily', period_ms: 86_400_000 } as const;
+
+    // Act
+    const overdueAt = async (now: number) => {
+      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => now }, source: 'logrotate ends' }));
+      try {
+        return structured<{ overdue: { subject: string; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
+      } finally {
+        await asked.close();
+      }
+    };
+    let underWay: Awaited<ReturnType<typeof overdueAt>>;
+    let twoLater: Awaited<ReturnType<typeof overdueAt>>;
+    try {
+      underWay = await overdueAt(at('2026-07-24T04:19:00Z'));
+      twoLater = await overdueAt(at('2026-07-26T04:19:00Z'));
+    } finally {
+      await scanned.opened.close();
+    }
+    // From the 23rd's end, at 04:19 on the 26th, with a run that ends at 04:20:42 that day.
+    const threeDue = latenessOf(schedule, at('2026-07-23T04:09:37Z'), 15 * 60_000, at('2026-07-26T04:19:00Z'), at('2026-07-26T04:20:42Z'));
+    const endInTheNextSlot = latenessOf(schedule, at('2026-07-23T04:09:37Z'), 15 * 60_000, at('2026-07-24T04:19:00Z'), at('2026-07-25T04:01:00Z'));
+    const periodEnd = latenessOf(daily, at('2026-07-23T04:02:00Z'), 15 * 60_000, at('2026-07-24T04:19:00Z'), at('2026-07-24T04:20:42Z'));
+
+    // Assess
+    expect(endAfter(state, at('2026-07-24T04:19:00Z'))).toBe(at('2026-07-24T04:20:42Z'));
+    expect(underWay).toEqual([]);
+    // Past its last end (the 24th), the 25th and 26th had no run: still overdue, from the 25th.
+    expect(twoLater).toEqual([expect.objectContaining({ subject: 'logrotate', next_expected_at: '2026-07-25T04:02:00Z', missed_runs: 2 })]);
+    expect(threeDue).toMatchObject({ nextExpectedAt: at('2026-07-24T04:02:00Z'), missed: 2 });
+    // An end at 04:01 the next day is within 2 minutes of that day's start: it counts for that one, not the 24th's.
+    expect(endInTheNextSlot).toMatchObject({ nextExpectedAt: at('2026-07-24T04:02:00Z'), missed: 1 });
+    expect(periodEnd).toBeUndefined();
   });
 
   it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EARLY_MS, type JobState } from '../../core/job-reducer.ts';
+import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
+import { earlyAllowance } from '../../detectors/missed-run.ts';
 import { ownValue } from '../../core/own-property.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
@@ -38,24 +39,54 @@ export function lastStartOf(state: JobState, now = Number.POSITIVE_INFINITY): nu
 }
 
 /**
+ * The first of a job's kept times after `now` that is a run's end with its start unknown
+ * (`startsFromEnd`: logrotate's `ALERT exited abnormally` line): that run started at some time
+ * before it, perhaps before `now`. Undefined when there is none.
+ */
+export function endAfter(state: JobState, now: number): number | undefined {
+  return startsFromEndOf(state).find((t) => t > now);
+}
+
+/**
  * How late a job's next run is at `now`: the first start its schedule expected after the last run
  * (a run may start up to two minutes early and still count, as missed-run judges it), if that is
- * more than the grace time ago. Undefined when the next run is not due yet.
+ * more than the grace time ago. Undefined when the next run is not due yet. `laterEnd` (`endAfter`)
+ * is a run's end after `now` whose start is unknown: as missed-run counts it, it answers the latest
+ * expected start it is at most its early allowance after (however long after its grace time it
+ * ended), so that start is not missed and, when it was the only one, the job is not late.
  */
-export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: number, now: number): Lateness | undefined {
+export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: number, now: number, laterEnd?: number): Lateness | undefined {
   if (schedule.cron) {
-    // One start more than is counted tells whether the count stopped short.
-    const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS, now, MAX_EXPECTED + 1);
+    // One start more than is counted tells whether the count stopped short; the starts up to a later
+    // run end tell which one that end counts for.
+    const until = laterEnd === undefined ? now : Math.max(now, laterEnd + EARLY_MS);
+    const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS, until, MAX_EXPECTED + 1);
     const next = expected[0];
     if (next === undefined || now - next <= graceMs) return undefined;
-    const missed = expected.filter((t) => t <= now - graceMs).length;
-    return { nextExpectedAt: next, lateByMs: now - next, missed: Math.min(missed, MAX_EXPECTED), missedTruncated: missed > MAX_EXPECTED };
+    let missed = expected.filter((t) => t <= now - graceMs).length;
+    const truncated = missed > MAX_EXPECTED;
+    if (!truncated && countsForLastDue(expected[missed - 1], expected[missed], laterEnd)) missed--;
+    if (missed === 0) return undefined;
+    return { nextExpectedAt: next, lateByMs: now - next, missed: Math.min(missed, MAX_EXPECTED), missedTruncated: truncated };
   }
   if (!schedule.period_ms) return undefined;
   // A period's starts are evenly spaced: their count is exact, however many.
   const next = lastStart + schedule.period_ms;
   if (next > now || now - next <= graceMs) return undefined;
-  return { nextExpectedAt: next, lateByMs: now - next, missed: Math.floor((now - graceMs - lastStart) / schedule.period_ms), missedTruncated: false };
+  let missed = Math.floor((now - graceMs - lastStart) / schedule.period_ms);
+  const lastDue = lastStart + missed * schedule.period_ms;
+  if (countsForLastDue(lastDue, lastDue + schedule.period_ms, laterEnd)) missed--;
+  if (missed === 0) return undefined;
+  return { nextExpectedAt: next, lateByMs: now - next, missed, missedTruncated: false };
+}
+
+/**
+ * Whether a run end after `now` (its start unknown) counts for `lastDue`, the last expected start
+ * past its grace time: it does unless the expected start after it (`following`) is open by then.
+ */
+function countsForLastDue(lastDue: number, following: number | undefined, laterEnd: number | undefined): boolean {
+  if (laterEnd === undefined || laterEnd < lastDue) return false;
+  return following === undefined || laterEnd < following - earlyAllowance(following, lastDue, EARLY_MS);
 }
 
 export const findOverdueTool = defineTool({
@@ -105,7 +136,7 @@ export const findOverdueTool = defineTool({
       // Every start it kept is after `now`: how late it was then cannot be told.
       if (lastStart === undefined) continue;
       const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
-      const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now);
+      const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now, s.state ? endAfter(s.state as JobState, now) : undefined);
       if (!late || late.lateByMs < args.min_late_minutes * MINUTE_MS) continue;
       overdue.push({
         subject: s.name,
