@@ -14,7 +14,7 @@ import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts'
 import { RunCache } from '../core/agent-tree-loader.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
-import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
+import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
 import { plural } from '../core/report/format.ts';
 import { textTable } from '../core/text-table.ts';
@@ -296,9 +296,11 @@ export async function scanToStore(
 export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
   // The route sweep judges as of its clock less SWEEP_MARGIN_MS and closes the requests quiet for
   // REQUEST_HORIZON_MS before that: a clock this far past `at` closes every request last heard of
-  // before `at` and judges every window that ends by `at` (the month's too, at its end).
+  // before `at` and judges every window that ends by `at` (the month's too, at its end; a month
+  // held for a request begun in it and still going on past `at` is judged without it: no line is coming).
   const routeNow = settle.complete ? settle.at + SWEEP_MARGIN_MS + REQUEST_HORIZON_MS : settle.at;
-  const routes = await sweepSubjects([routeReducer as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => routeNow } });
+  const routeSweep = settle.complete ? settledRouteReducer : routeReducer;
+  const routes = await sweepSubjects([routeSweep as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => routeNow } });
   // Every line has been read: a finished tree is not kept waiting for a parent that may turn up.
   const quiet = settle.complete ? { staleAfterMs: 0, settleMs: 0, orphanSettleMs: 0 } : { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 };
   const agents = await sweepAgentRoots(store, { ...ctx, clock: { now: () => settle.at } }, quiet);

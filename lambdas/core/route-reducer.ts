@@ -588,6 +588,17 @@ class RouteFold {
   }
 
   /**
+   * Every line has been read up to route time `at`: a month held at an end by then is judged now,
+   * as of its end, as the hold's expiry would (no line is coming that could complete what is open).
+   */
+  settleHold(at: number): void {
+    const held = this.s.month_held;
+    if (held === undefined || held > at) return;
+    this.changed = true;
+    this.judgeHeldMonth(held, true);
+  }
+
+  /**
    * Judges the month held at its end `held`, as of that end, once no request begun in it is still
    * open (or, with `expired`, `MONTH_HOLD_MS` after it, whatever is still open).
    */
@@ -731,15 +742,36 @@ export const routeReducer: SubjectReducer<RouteState> = {
       }
     });
   },
-  /** The sweep: a route that went quiet still gets its windows judged, as of the sweep's time less a margin. */
+  tick: tickRoute,
+};
+
+/** The sweep: a route that went quiet still gets its windows judged, as of the sweep's time less a margin. */
+function tickRoute(state: RouteState, subject: string, ctx: ReduceContext): Reduction<RouteState> {
+  const to = ctx.clock.now() - SWEEP_MARGIN_MS;
+  if (state.watermark === undefined || to <= state.watermark) return { state, findings: [], records: [] };
+  // Only write when the sweep has something to do: a request to close or a boundary to judge.
+  const judgeTime = to - REQUEST_HORIZON_MS;
+  const closes = Object.values(state.open).some((r) => r.last < judgeTime);
+  if (!closes && judgeTime < (state.judged_to ?? 0) + QUARTER) return { state, findings: [], records: [] };
+  return fold(state, subject, ctx, (f) => f.advance(to));
+}
+
+/**
+ * The route sweep once every line has been read (a report's settlement of a month that is over):
+ * as `tick`, then a month still held for a request begun in it and going on past its end is judged,
+ * as of its end, without it, as the hold's expiry would be (it holds at most `MONTH_HOLD_MS`; the
+ * clock is not moved that far, which would judge the windows after the month from lines not read).
+ * Only a month that ends by the sweep's judging time, its clock less `SWEEP_MARGIN_MS` and `REQUEST_HORIZON_MS`.
+ */
+export const settledRouteReducer: SubjectReducer<RouteState> = {
+  ...routeReducer,
   tick(state, subject, ctx) {
-    const to = ctx.clock.now() - SWEEP_MARGIN_MS;
-    if (state.watermark === undefined || to <= state.watermark) return { state, findings: [], records: [] };
-    // Only write when the sweep has something to do: a request to close or a boundary to judge.
-    const judgeTime = to - REQUEST_HORIZON_MS;
-    const closes = Object.values(state.open).some((r) => r.last < judgeTime);
-    if (!closes && judgeTime < (state.judged_to ?? 0) + QUARTER) return { state, findings: [], records: [] };
-    return fold(state, subject, ctx, (f) => f.advance(to));
+    const ticked = tickRoute(state, subject, ctx);
+    const at = ctx.clock.now() - SWEEP_MARGIN_MS - REQUEST_HORIZON_MS;
+    const held = ticked.state.month_held;
+    if (held === undefined || held > at) return ticked;
+    const settled = fold(ticked.state, subject, ctx, (f) => f.settleHold(at));
+    return { state: settled.state, findings: [...ticked.findings, ...settled.findings], records: [] };
   },
 };
 

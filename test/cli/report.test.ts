@@ -201,6 +201,25 @@ describe('runReport', () => {
     expect(november.report?.findings.filter((g) => g.detector === 'retry-rate').map((g) => g.condition.occurrences)).toEqual([0]);
   });
 
+  it("judges a route's month when the log ends minutes after it with a request begun in it still retrying", async () => {
+    // Prepare: October of search-api (its month window fires), then request q-late fails at 23:59:50 and
+    // again at 00:03 on 1 November, and the log ends at 00:05 with one more request: October waits for q-late
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-held-'));
+    const log = join(dir, 'search-api.jsonl');
+    const attempt = (ts: string, request_id: string, n: number, outcome: string) => JSON.stringify({ ts, type: 'attempt', route: 'search-api', request_id, attempt: n, outcome, latency_ms: 100 });
+    const straddler = [attempt('2026-10-31T23:59:50Z', 'q-late', 1, 'timeout'), attempt('2026-11-01T00:03:00Z', 'q-late', 2, 'timeout'), attempt('2026-11-01T00:05:00Z', 'q-nov', 1, 'ok')];
+    writeFileSync(log, `${[...octoberMonthWindowLines(), ...straddler].join('\n')}\n`);
+
+    // Act
+    const october = await runReport({ month: '2026-10', format: 'json', paths: [log], config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream });
+
+    // Assess: October's month is judged, as of its end, without the request still going on past it
+    const monthly = october.report?.findings.filter((g) => g.detector === 'retry-rate') ?? [];
+    expect(monthly.map((g) => [g.status, g.condition.occurrences])).toEqual([['new', 1]]);
+    const evidence = Object.fromEntries((monthly[0]?.condition.evidence ?? []).map((e) => [e.key, e.max]));
+    expect(evidence).toMatchObject({ requests: 310, retried: 62, failed: 0 });
+  });
+
   it('dates the report with the given clock, so due dates count from it', async () => {
     // Prepare
     const out = capture();
