@@ -39,6 +39,21 @@ describe('instrumented JSON lines (contract §1a)', () => {
     ]);
   });
 
+  it('reads a prefix time whose offset is hours alone (+02, -03, +00), as a ts is read, not the record time or no time', () => {
+    // Prepare: the same run.start after a prefix time with each offset form, in a file (no record time) and a log group
+    const offsets = ['+02', '+02:00', '+0200', '-03', '+00'];
+    const lines = offsets.map((offset) => `2026-10-05T02:30:00${offset} {"type":"run.start","job":"etl","run_id":"r1"}`);
+    const recordTime = Date.parse('2026-10-05T06:31:00Z');
+    // Act
+    const inFile = lines.map((line) => parseLine(line, { source: { origin: 'console.log', line: 1 } }));
+    const inGroup = lines.map((line) => parseLine(line, { source: { origin: '/app/etl' }, recordTime }));
+    // Assess
+    const times = (outcomes: typeof inFile) => outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o.kind));
+    const expected = ['2026-10-05T00:30:00.000Z', '2026-10-05T00:30:00.000Z', '2026-10-05T00:30:00.000Z', '2026-10-05T05:30:00.000Z', '2026-10-05T02:30:00.000Z'];
+    expect(times(inFile)).toEqual(expected);
+    expect(times(inGroup)).toEqual(expected);
+  });
+
   it("takes the event's own ts over the console prefix's time and the record time", () => {
     const line = '2026-10-03T06:00:01.123Z\t6f1c2a9e-2b1d-4c55-9a43-0d7c1c1e2f3a\tINFO\t{"type":"run.start","ts":"2026-10-03T05:59:58Z","job":"etl","run_id":"r-1"}';
     const outcome = parseLine(line, { source: { origin: '/aws/lambda/etl' }, recordTime: Date.parse('2026-10-03T06:00:02Z') });

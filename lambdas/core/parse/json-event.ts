@@ -11,9 +11,10 @@ const OUR_TYPES: ReadonlySet<string> = new Set(INSTRUMENTED_TYPES);
 const isOurType = (value: unknown): value is InstrumentedType => typeof value === 'string' && OUR_TYPES.has(value);
 /**
  * An ISO-8601 time at the start of a line, as Lambda's console output and `aws logs tail` print
- * it; `--format short` prints it without an offset, in UTC (which `parseTime` assumes).
+ * it; `--format short` prints it without an offset, in UTC (which `parseTime` assumes). Its offset
+ * in any form `parseTime` reads in a `ts`: `+02:00`, `+0200` or hours alone, `+02`.
  */
-const LEADING_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2})?)\s/;
+const LEADING_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)\s/;
 
 /**
  * Contract §1a: one JSON object per line, alone or at the end of a prefixed line
