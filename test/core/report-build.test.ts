@@ -832,13 +832,24 @@ describe('findings over a window that ends at midnight on the 1st', () => {
     // Assess: each counts at its window's last second, the 31st's still at the month's end.
     const g = groupOf(report, 'retry-rate', 'search-api');
     expect([g.condition.firstAt, g.condition.lastAt, g.condition.days]).toEqual(['2026-10-30T23:59:59Z', '2026-10-31T23:59:59Z', ['2026-10-30', '2026-10-31']]);
-    expect(g.consequence.persisted).toEqual({ from: '2026-10-30T23:59:59Z', to: '2026-11-01T00:00:00Z', ms: 86_401_000, ongoing: true });
-    expect(g.consequence.notes[1]).toBe('Lasted 24.0 h from its first occurrence (2026-10-30) and was still happening at the end of the month.');
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-30T00:00:00Z', to: '2026-11-01T00:00:00Z', ms: 2 * 86_400_000, ongoing: true });
+    expect(g.consequence.notes[1]).toBe('Lasted 2.0 days from the start of its first window (2026-10-30) and was still happening at the end of the month.');
     expect(g.cause.narrowed[0]).toMatch(/^On every day from 2026-10-30 to 2026-10-31: .* It had not recovered by the end of the month\.$/);
     expect(report.summary.highlights).toContain('MEDIUM retry-rate on search-api: 2 findings from 2026-10-30, still happening (new)');
     expect(groupOf(november, 'retry-rate', 'search-api').cause.narrowed[0]).toBe('No finding in November 2026; last seen 2026-10-31.');
     // The finding keeps its own time and evidence.
     expect(report.findings.flatMap((x) => x.condition.values).filter((v) => v.key === 'to').map((v) => v.value)).toContain('2026-11-01T00:00:00Z');
+  });
+
+  it('are timed in their card from the start of the window they judged, not from its last second', () => {
+    // Act: October's month window, counted at 2026-10-31T23:59:59Z
+    const report = buildReport(octoberInput({ findings: [october], previousFindings: [], runs: [], subjects: [] }));
+
+    // Assess: the month it judged, not the second before its stamp
+    const g = groupOf(report, 'retry-rate', 'search-api');
+    expect(g.condition.firstAt).toBe('2026-10-31T23:59:59Z');
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', ms: 31 * 86_400_000, ongoing: true });
+    expect(g.consequence.notes[1]).toBe('Lasted 31.0 days from the start of its first window (2026-10-01) and was still happening at the end of the month.');
   });
 
   it('keep a finding stamped at midnight that judged no window in the month it is stamped', () => {

@@ -33,6 +33,13 @@ export function happenedAt(finding: Finding): number {
   return at - 1;
 }
 
+/** When what a finding reports began: for a finding over a window (`window`, `from`, `to`), the window's start; else `happenedAt`. */
+export function beganAt(finding: Finding): number {
+  const e = finding.evidence;
+  const from = typeof e?.window === 'string' && typeof e.from === 'string' && typeof e.to === 'string' ? Date.parse(e.from) : Number.NaN;
+  return Number.isNaN(from) ? happenedAt(finding) : from;
+}
+
 /** Whether a finding is one of a month's, by `happenedAt`. */
 export function happenedIn(finding: Finding, span: MonthSpan): boolean {
   const at = happenedAt(finding);

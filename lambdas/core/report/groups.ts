@@ -4,9 +4,9 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, maxLatencyOf } from './evidence.ts';
+import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, maxLatencyOf } from './evidence.ts';
 import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
-import { addDays, dayOf, type MonthSpan } from './month.ts';
+import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
@@ -155,15 +155,20 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const due = keepDue ? before!.due! : dayOf(addDays(input.generatedAtMs, DUE_DAYS[severity]));
     const costUsd = costOf(findings);
     const maxLatencyMs = maxLatencyOf(findings);
-    const persistedMs = Math.max(0, endMs - Date.parse(firstAt));
+    // Timed from when it began: a finding over a window (a month's, counted at its last second) from the window's start.
+    let beganMs = Date.parse(firstAt);
+    for (const f of findings) beganMs = Math.min(beganMs, beganAt(f));
+    const began = isoSecond(beganMs);
+    const sinceText = beganMs < Date.parse(firstAt) ? `the start of its first window (${began.slice(0, 10)})` : `its first occurrence (${firstAt.slice(0, 10)})`;
+    const persistedMs = Math.max(0, endMs - beganMs);
     const notes: string[] = [
       runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
         : `${plural(findings.length, 'occurrence')} in ${span.label}.`,
       ongoing
-        ? `Lasted ${formatSpan(persistedMs)} from its first occurrence (${firstAt.slice(0, 10)}) and was still happening at the end of the month.`
+        ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} and was still happening at the end of the month.`
         : findings.length > 1
-          ? `Lasted ${formatSpan(persistedMs)}, from ${firstAt.slice(0, 10)} to ${lastAt.slice(0, 10)}.`
+          ? `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`
           : `Happened once, on ${firstAt.slice(0, 10)}.`,
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
@@ -200,7 +205,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         known: fiveCs.consequence,
         runsAffected,
         runsInMonth,
-        persisted: { from: firstAt, to: new Date(endMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms: persistedMs, ongoing },
+        persisted: { from: began, to: new Date(endMs).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms: persistedMs, ongoing },
         costUsd,
         maxLatencyMs,
         notes,

@@ -219,7 +219,7 @@ export interface FindingGroup {
     readonly known: string;
     readonly runsAffected: number;
     readonly runsInMonth: number | null;
-    /** From the first occurrence to the last, or to the month's end while it still happens. */
+    /** From the first occurrence (a finding over a window: from the window's start) to the last, or to the month's end while it still happens. */
     readonly persisted?: { readonly from: string; readonly to: string; readonly ms: number; readonly ongoing: boolean };
     readonly costUsd?: number;
     readonly maxLatencyMs?: number;
