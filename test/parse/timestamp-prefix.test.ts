@@ -12,6 +12,11 @@ describe('ISO-8601 times', () => {
     ['an offset with a colon and microseconds', '2026-10-05T13:00:00.123456+02:00', false, '2026-10-05T11:00:00.123Z'],
     ['an offset without a colon (journalctl -o short-iso)', '2026-11-25T00:47:02+0000', false, '2026-11-25T00:47:02.000Z'],
     ['a negative offset', '2026-10-05T22:30:00-07:00', false, '2026-10-06T05:30:00.000Z'],
+    ['an offset of hours alone, as parseTime reads it in a ts', '2026-10-05T13:00:00.5+02', false, '2026-10-05T11:00:00.500Z'],
+    ['a negative offset of hours alone', '2026-10-05T22:30:00-03', false, '2026-10-06T01:30:00.000Z'],
+    ['an offset of hours alone at UTC', '2026-10-05T13:00:00+00', false, '2026-10-05T13:00:00.000Z'],
+    ['offset minutes past 59, refused as parseTime refuses them', '2026-10-05T13:00:00+02:99', false, undefined],
+    ['an offset of three digits', '2026-10-05T13:00:00+023', false, undefined],
     ['no offset, read as UTC when asked', '2026-10-05T13:00:00', true, '2026-10-05T13:00:00.000Z'],
     ['no offset, refused otherwise', '2026-10-05T13:00:00', false, undefined],
     ['month 13', '2026-13-05T13:00:00Z', false, undefined],
@@ -30,6 +35,17 @@ describe('a leading timestamp and log stream, as `aws logs tail` prints them (co
       at: Date.parse('2026-10-05T13:00:01.934Z'),
       messages: [`${STREAM} END RequestId: ${RID}`, `END RequestId: ${RID}`],
     });
+  });
+
+  it('reads a leading time whose offset is hours alone (+02) at its own time, not refused', () => {
+    // Prepare: Lambda's START line after a leading time 15:00:00.187 at +02, i.e. 13:00:00.187 UTC
+    const line = `2026-10-05T15:00:00.187000+02 ${STREAM} START RequestId: ${RID} Version: $LATEST`;
+    // Act
+    const prefix = splitTimestampPrefix(line);
+    const outcome = parseLine(line, contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader' }));
+    // Assess
+    expect(prefix?.at).toBe(Date.parse('2026-10-05T13:00:00.187Z'));
+    expect(summary(outcome)).toBe(`run.start etl-loader ${RID} @2026-10-05T13:00:00.187Z`);
   });
 
   it.each([

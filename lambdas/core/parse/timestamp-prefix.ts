@@ -6,7 +6,8 @@
  *   `2026-10-05T13:00:00 REPORT RequestId: …`                                          (--format short, UTC)
  */
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+/** Its offset in any form `parseTime` reads in a `ts`: `+02:00`, `+0200` or hours alone, `+02`. */
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** Days in each month of a year; February follows the Gregorian leap rule. */
 export function daysInMonth(year: number, month1: number): number {
@@ -27,7 +28,7 @@ export function fractionMs(digits: string | undefined): number {
 }
 
 /**
- * Epoch ms of an ISO-8601 date-time (`Z`, `+02:00` or `+0200`; up to nanoseconds). A time without
+ * Epoch ms of an ISO-8601 date-time (`Z`, `+02:00`, `+0200` or `+02`; up to nanoseconds). A time without
  * an offset is read as UTC only when `assumeUtc` is set, as `aws logs tail --format short` prints
  * it; otherwise it is refused.
  */
@@ -41,12 +42,14 @@ export function parseIsoTime(text: string, assumeUtc = false): number | undefine
   if (zone === undefined || zone === 'Z') return local;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
-  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
-  if (offsetMinutes > 18 * 60) return undefined;
+  // Hours alone (`+02`) leave no minutes: `Number('')` is 0. Minutes past 59 are refused, as `parseTime` refuses them.
+  const minutes = Number(digits.slice(2, 4));
+  const offsetMinutes = Number(digits.slice(0, 2)) * 60 + minutes;
+  if (minutes > 59 || offsetMinutes > 18 * 60) return undefined;
   return local - sign * offsetMinutes * 60_000;
 }
 
-const PREFIX = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})?)\s+(\S.*)$/s;
+const PREFIX = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)?)\s+(\S.*)$/s;
 const STREAM_THEN_MESSAGE = /^(\S+)\s+(\S.*)$/s;
 
 export interface TimestampPrefix {
