@@ -61,6 +61,7 @@ export const FREE_TEXT_ARGS: ReadonlySet<string> = new Set([
 ]);
 
 const DAY_MS = 86_400_000;
+/** How deep name inference looks; a configured path is followed as deep as it leads (see `reach`). */
 const MAX_DEPTH = 4;
 const MAX_ID_LENGTH = 256;
 
@@ -330,9 +331,14 @@ export function canonicalArgPath(path: string): string {
 interface ConfiguredPaths {
   readonly types: ReadonlyMap<string, ArgType>;
   readonly prefixes: ReadonlySet<string>;
+  /**
+   * The deepest level a configured path can reach: its steps, plus one list level before each field
+   * (`lines.sku` names the field of the list's items). Bounds the walk in lists nested without end.
+   */
+  readonly reach: number;
 }
 
-const NO_PATHS: ConfiguredPaths = { types: new Map(), prefixes: new Set() };
+const NO_PATHS: ConfiguredPaths = { types: new Map(), prefixes: new Set(), reach: 0 };
 const pathsCache = new WeakMap<object, ConfiguredPaths>();
 
 function configuredPaths(configured: Readonly<Record<string, ArgType>> | undefined): ConfiguredPaths {
@@ -341,14 +347,23 @@ function configuredPaths(configured: Readonly<Record<string, ArgType>> | undefin
   if (cached) return cached;
   const types = new Map<string, ArgType>();
   const prefixes = new Set<string>();
+  let reach = 0;
   // Own keys only: an argument may be named `constructor` or `__proto__`.
   for (const [key, type] of Object.entries(configured)) {
     const path = canonicalArgPath(key);
     if (!types.has(path)) types.set(path, type);
     prefixes.add(path);
-    for (let i = 1; i < path.length; i++) if (path[i] === '.' || path[i] === '[') prefixes.add(path.slice(0, i));
+    let fields = 0;
+    let lists = 0;
+    for (let i = 1; i < path.length; i++) {
+      if (path[i] !== '.' && path[i] !== '[') continue;
+      prefixes.add(path.slice(0, i));
+      if (path[i] === '.') fields++;
+      else lists++;
+    }
+    reach = Math.max(reach, 2 * fields + lists);
   }
-  const paths = { types, prefixes };
+  const paths = { types, prefixes, reach };
   pathsCache.set(configured, paths);
   return paths;
 }
@@ -364,7 +379,7 @@ function configuredPaths(configured: Readonly<Record<string, ArgType>> | undefin
 export function checkToolArgs(args: Readonly<Record<string, unknown>>, configured: Readonly<Record<string, ArgType>> | undefined, options: ArgCheckOptions): ArgError[] {
   const errors: ArgError[] = [];
   const infer = options.inferFromNames ?? true;
-  const { types, prefixes } = configuredPaths(configured);
+  const { types, prefixes, reach } = configuredPaths(configured);
   const leadingTo = (keys: readonly string[]) => [...new Set(keys)].filter((key) => prefixes.has(key));
   /** `keys`: the configured paths this value may answer to, most specific first. */
   const visit = (value: unknown, path: string, name: string, depth: number, keys: readonly string[]) => {
@@ -372,7 +387,8 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
     if (value === undefined || value === null || isWhollyRedacted(value)) return;
     const key = keys.find((k) => types.has(k));
     const own = key === undefined ? undefined : types.get(key);
-    const type = own ?? (infer ? inferArgType(name) : undefined);
+    // Inference looks MAX_DEPTH levels down; deeper, only a configured path is followed.
+    const type = own ?? (infer && depth <= MAX_DEPTH ? inferArgType(name) : undefined);
     if (type !== undefined && type !== 'string') {
       const check = checkValue(type, value, options.now, own === undefined);
       if (check.problem !== undefined) {
@@ -388,7 +404,7 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
       }
       return;
     }
-    if (depth >= MAX_DEPTH || typeof value !== 'object') return;
+    if (typeof value !== 'object' || (depth >= MAX_DEPTH && (keys.length === 0 || depth >= reach))) return;
     if (Array.isArray(value)) {
       // A field named after a list (`lines.sku`) can only mean that field of its items.
       value.forEach((item, i) => visit(item, `${path}[${i}]`, name, depth + 1, leadingTo(keys.flatMap((k) => [`${k}[${i}]`, `${k}[]`, k]))));

@@ -302,6 +302,32 @@ describe('checkToolArgs', () => {
     expect(errors.map((e) => e.arg)).toEqual(['recipients[1]', 'orders[1].lines[1].sku']);
   });
 
+  it('follows a configured path past the depth that name inference stops at, and no deeper than the path leads', () => {
+    // Prepare: sku sits six levels down, user_id five; the unconfigured order_id five levels down is past inference's reach.
+    const configured: Record<string, ArgType> = { 'shipments[].packages[].items[].sku': { pattern: '^SKU-\\d+$' }, 'a.b.c.d.e.user_id': 'uuid' };
+    const args = {
+      shipments: [{ packages: [{ items: [{ sku: 'SKU-1' }, { sku: 'TBD' }] }] }],
+      a: { b: { c: { d: { e: { user_id: 'nope', order_id: 'the order above' } } } } },
+    };
+    // Act
+    const errors = check(args, configured);
+    // Assess
+    expect(errors.map((e) => [e.arg, e.source, e.placeholder])).toEqual([
+      ['shipments[0].packages[0].items[1].sku', 'config', true],
+      ['a.b.c.d.e.user_id', 'config', false],
+    ]);
+  });
+
+  it('stops at a configured path\'s own depth in lists nested without end', () => {
+    // Prepare: `lines.sku` names the field of items of lists in lists; 20,000 lists deep would overflow the stack if followed.
+    let lines: unknown = [{ sku: 'TBD' }];
+    for (let i = 0; i < 20_000; i++) lines = [lines];
+    // Act
+    const errors = check({ lines }, { 'lines.sku': { pattern: '^SKU-\\d+$' } });
+    // Assess
+    expect(errors).toEqual([]);
+  });
+
   it("gives an item's own index precedence over the type for every item", () => {
     // Prepare: the first line is a heading, the others items.
     const configured: Record<string, ArgType> = { 'lines[0].sku': { enum: ['HEADER'] }, 'lines[].sku': { pattern: '^SKU-\\d+$' } };
