@@ -31,12 +31,16 @@ function isToolCall(event: AuditEvent): event is AuditEvent<ToolCall> {
 }
 
 /**
- * A call's identity: its `call_id` within its run when it has both, else where the line came from.
- * A `call_id` without a run (`run_id` is optional) is no identity: `call_1` recurs across agents
- * and days, and taking each for a redelivery of the first would leave the later calls unjudged.
+ * A call's identity: its span id when it has one (an OpenTelemetry tool span: its `run_id` depends
+ * on how the trace's spans were grouped into lines, its span id does not), else its `call_id`
+ * within its run when it has both, else where the line came from. A `call_id` without a run
+ * (`run_id` is optional) is no identity: `call_1` recurs across agents and days, and taking each
+ * for a redelivery of the first would leave the later calls unjudged.
  */
 function callIdentity(event: AuditEvent<ToolCall>): string {
   const b = event.body;
+  const spanId = (b as { span_id?: unknown }).span_id;
+  if (typeof spanId === 'string' && spanId !== '') return `span:${spanId}`;
   return b.call_id && b.run_id ? `call:${b.run_id}:${b.call_id}` : eventIdentity(event);
 }
 

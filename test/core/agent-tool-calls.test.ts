@@ -71,4 +71,17 @@ describe('tool call reducer', () => {
     expect(result.findings).toHaveLength(1);
     expect(result.state.calls).toBe(1);
   });
+
+  it('judges an OpenTelemetry tool span once when it comes again with another run_id (its spans grouped into other lines)', () => {
+    // Prepare: tool span T1 (call_1, a placeholder user_id) read whole, under its agent R, then from a line without R, under its step span.
+    const span = (runId: string, line: number) =>
+      ev('2026-10-05T13:00:00Z', { type: 'tool.call', tool: 'refund', agent: 'support-bot', run_id: runId, span_id: 'T1', call_id: 'call_1', args: { user_id: '{{user_id}}' } }, line);
+    // Act
+    const whole = toolCallReducer.apply(initialToolState('refund'), 'refund', [span('R', 1)], ctx);
+    const split = toolCallReducer.apply(whole.state, 'refund', [span('step1', 7)], ctx);
+    // Assess
+    expect(whole.findings).toHaveLength(1);
+    expect(split.findings).toEqual([]);
+    expect(split.state.calls).toBe(1);
+  });
 });
