@@ -89,7 +89,11 @@ export function inferArgType(name: string): ArgType | undefined {
   return undefined;
 }
 
-const TEMPLATE = /^\s*(<[^<>]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\[[A-Za-z_ ]{2,40}\]|%[A-Za-z_]{2,40}%)\s*$/;
+/**
+ * Template slots. An angle-bracket slot holds a name (letters, digits, `_`, `-`, spaces: `<user_id>`,
+ * `<USER ID>`), not an address: `<CAF7k2x9Q@mail.gmail.com>` is an RFC 5322 Message-ID, a value.
+ */
+const TEMPLATE = /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\[[A-Za-z_ ]{2,40}\]|%[A-Za-z_]{2,40}%)\s*$/;
 const PLACEHOLDER_WORDS =
   /^\s*(tbd|tba|tbc|todo|unknown|n\/?a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…)\s*$/i;
 /** Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time". */

@@ -43,6 +43,8 @@ describe('looksLikePlaceholder', () => {
     'the email from earlier',
     "the customer's id",
     '<user_id>',
+    '<USER ID>',
+    '<customer-email>',
     '{{user_id}}',
     '${USER_ID}',
     '[USER ID]',
@@ -57,7 +59,7 @@ describe('looksLikePlaceholder', () => {
     expect(looksLikePlaceholder(value)).toBe(true);
   });
 
-  it.each(['3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', 'usr_8412', 'jane.doe@example.com', '42.50', '2026-10-05', 'forty dollars', 'Berlin'])('%j is not', (value) => {
+  it.each(['3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', 'usr_8412', 'jane.doe@example.com', '42.50', '2026-10-05', 'forty dollars', 'Berlin', '<CAF7k2x9Q@mail.gmail.com>', '<20261005.4f2a@example.org>'])('%j is not', (value) => {
     expect(looksLikePlaceholder(value)).toBe(false);
   });
 });
@@ -273,6 +275,13 @@ describe('checkToolArgs', () => {
     // Assess
     expect(error.got).toBe(`"${'a'.repeat(77)}…`);
     expect(error.message).toContain(`got the placeholder text "${'a'.repeat(77)}…: `);
+  });
+
+  it('takes an RFC 5322 Message-ID under *_id as an identifier, not as a template slot', () => {
+    // Act
+    const errors = check({ message_id: '<CAF7k2x9Q@mail.gmail.com>', in_reply_to_id: '<user_id>' });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.placeholder])).toEqual([['in_reply_to_id', true]]);
   });
 
   it('walks nested objects and lists, naming the path', () => {
