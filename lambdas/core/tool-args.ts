@@ -118,12 +118,26 @@ function isSlotOrFiller(value: string): boolean {
 /**
  * Whether a value a configured pattern matches is still a placeholder: a template slot or filler
  * word (`TBD`, `none`, `{{user_id}}`), unless the pattern spells the word out (`^(none|\d+)$`
- * allows `none`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
+ * allows `none`, `^(N\/A|\d+)$` `N/A`, `^(same\s+as before)$` "same as before"; `none_required`
+ * does not spell `none`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
  */
 function placeholderUnderPattern(value: string, pattern: string): boolean {
   if (!isSlotOrFiller(value)) return false;
-  const word = value.trim().toLowerCase();
-  return !(/[\p{L}\p{N}]/u.test(word) && pattern.toLowerCase().includes(word));
+  const word = value.trim().toLowerCase().replace(/\s+/g, ' ');
+  return !(/[\p{L}\p{N}]/u.test(word) && spellsOut(pattern, word));
+}
+
+const WORD_CHAR = /^[\p{L}\p{N}_]$/u;
+
+/** Whether a pattern's text holds the word whole, reading `\/` as `/` and `\s`, `\s+`, ` +` as a space. */
+function spellsOut(pattern: string, word: string): boolean {
+  const text = pattern
+    .toLowerCase()
+    .replace(/\\s[+*]?| [+*]?|\\([^\p{L}\p{N}])/gu, (_, escaped: string | undefined) => escaped ?? ' ');
+  for (let at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) {
+    if (!WORD_CHAR.test(text[at - 1] ?? '') && !WORD_CHAR.test(text[at + word.length] ?? '')) return true;
+  }
+  return false;
 }
 
 function gotText(value: unknown): string {

@@ -249,6 +249,8 @@ describe('checkToolArgs', () => {
     ['{{user_id}}', '^[A-Za-z0-9_{}$<>-]+$'],
     ['<user_id>', '^[A-Za-z0-9_{}$<>-]+$'],
     ['${USER_ID}', '^[A-Za-z0-9_{}$<>-]+$'],
+    ['none', '^(none_required|[a-z]{4})$'],
+    ['TBD', '^(TBDX|[A-Z]{3})$'],
   ])('fails the placeholder %j under a pattern it matches (%s), as the inferred id type does', (value, pattern) => {
     // Act
     const errors = check({ user_id: value }, { user_id: { pattern } });
@@ -256,6 +258,17 @@ describe('checkToolArgs', () => {
     expect(errors.map((e) => [e.arg, e.placeholder, e.message])).toEqual([
       ['user_id', true, `user_id must be text matching the pattern ${pattern}; got ${JSON.stringify(value)}, which is a placeholder, not a value: pass the literal value in exactly that format.`],
     ]);
+  });
+
+  it.each([
+    ['N/A', '^(N\\/A|\\d+)$'],
+    ['same as before', '^(same\\s+as\\s+before|\\d+)$'],
+    ['same as before', '^(same\\sas before|\\d+)$'],
+  ])('accepts the filler word %j under the pattern %s, which spells it out with escapes or \\s', (value, pattern) => {
+    // Act
+    const errors = check({ code: value }, { code: { pattern } });
+    // Assess
+    expect(errors).toEqual([]);
   });
 
   it('accepts under a pattern a filler word the pattern spells out, descriptions of words that are values, and an enum\'s own values', () => {
