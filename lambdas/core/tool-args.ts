@@ -187,7 +187,8 @@ const TOP_LEVEL_DOMAIN = String.raw`(?:\p{L}[\p{L}\p{M}]+|xn--[A-Za-z0-9](?:[A-Z
 const EMAIL = new RegExp(String.raw`^[^\s@"<>()\[\],;:]+@${DOMAIN_LABEL}(?:\.${DOMAIN_LABEL})*\.${TOP_LEVEL_DOMAIN}$`, 'u');
 const NUMERIC = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
 const INTEGER = /^\s*[+-]?\d+\s*$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** RFC 3339 allows a lowercase `t` and `z`. */
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 const RELATIVE = /^([+-])(\d+)d$/;
 
 /** Inferred dates must at least be plausible: 1900 to 100 years from now. */
@@ -214,7 +215,7 @@ function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | und
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   if (m[4] === undefined) return { ms: day, dateOnly: true };
   // UTC when it names no offset, as every other time is read (Date.parse would take the machine's zone).
-  const ms = parseTime(value.trim().replace(' ', 'T'));
+  const ms = parseTime(value.trim().toUpperCase().replace(' ', 'T'));
   return Number.isNaN(ms) ? undefined : { ms, dateOnly: false };
 }
 

@@ -204,6 +204,15 @@ describe('checkToolArgs', () => {
     }
   });
 
+  it('reads an RFC 3339 time with a lowercase t or z as the same time', () => {
+    // Prepare
+    const configured: Record<string, ArgType> = { to: { date: { max: '2026-10-05' } } };
+    // Act
+    const errors = check({ created_at: '2026-10-05T10:00:00z', updated_at: '2026-10-05t10:00:00.5Z', to: '2026-10-06t00:30:00+01:00', expires_at: '2026-10-06t00:00:00z' }, configured);
+    // Assess: 00:30 at +01:00 on the 6th is 23:30 UTC on the 5th, within the bound
+    expect(errors).toEqual([]);
+  });
+
   it('takes the relative bound from the time it is given: the same date is fine one month, too old the next', () => {
     const configured: Record<string, ArgType> = { due: { date: { min: '-30d' } } };
     expect(checkToolArgs({ due: '2026-09-10' }, configured, { now: NOW })).toEqual([]);
