@@ -187,10 +187,32 @@ describe('LLM and tool calls under a framework span (no GenAI operation) between
       ['agent.start', 'step2', 'R', undefined],
       ['agent.start', 'step3', 'elsewhere', true],
     ]);
-    expect(events.filter((e) => e.type === 'agent.action').map((e) => [e.span_id, e.run_id])).toEqual([
-      ['c1', 'R'],
-      ['c2', 'elsewhere'],
+    expect(events.filter((e) => e.type === 'agent.action').map((e) => [e.span_id, e.run_id, e.agent])).toEqual([
+      ['c1', 'step2', 'support-bot'],
+      ['c2', 'step3', 'bot'],
     ]);
+  });
+
+  it('counts a call under its parent span however the lines are grouped, so a trace re-sent in another grouping counts nothing twice', async () => {
+    // Prepare: R > step1 > five calls, and c9 under R: 6 actions. Sent whole then again split (calls first, as a batch exporter sends them), and the reverse.
+    const whole = otlpLine([agentSpan, { id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, ...fiveChats('step1'), chat('c9', 'R', 8)]);
+    const split = [otlpLine(fiveChats('step1')), otlpLine([{ id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, agentSpan, chat('c9', 'R', 8)])];
+    const atSix = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 6 } } } });
+    // Act
+    const runOf = (line: string) => bodies(eventsOf(parseFile('traces.jsonl', [line]))).filter((e) => e.type === 'agent.action').map((e) => [e.span_id, e.run_id]);
+    const wholeThenSplit = await feedLines([whole, ...split]);
+    const splitThenWhole = await feedLines([...split, whole]);
+    const withinSix: string[] = [];
+    const store = new MemoryAuditStore();
+    for (const [i, line] of [whole, ...split].entries()) {
+      const events = eventsOf(parseFile('traces.jsonl', [line])).map((e) => ({ ...e, source: { ...e.source, line: i + 1 } }));
+      withinSix.push(...(await processBatch(events, REDUCERS, store, { ...ctx, config: atSix })).findings.map((f) => f.message));
+    }
+    // Assess: each call has one run whichever line it came in; 6 actions counted once (within a budget of 6, over one of 3).
+    expect(runOf(split[0])).toEqual(runOf(whole).filter(([id]) => id !== 'c9'));
+    expect(wholeThenSplit.found).toEqual([finding]);
+    expect(splitThenWhole.found).toEqual([finding]);
+    expect(withinSix).toEqual([]);
   });
 
   it('gives the same finding whether the trace is one line, or its calls are in another line than their step span', async () => {

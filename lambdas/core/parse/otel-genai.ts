@@ -25,7 +25,10 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * exported before the tool span), the line that holds it links it to its own nearest agent
  * ancestor: an `agent.start` marked `pass_through`, which starts nothing; the actions counted
  * under the span's id are folded into that agent's run when its tree is built, and the runs
- * started under it are that run's sub-agents (`passThroughLinks`). Tokens are taken from inference spans only, never
+ * started under it are that run's sub-agents (`passThroughLinks`). An LLM or tool call is counted
+ * under its parent span (its agent span, a linked step or tool span, or a span outside the line),
+ * however the trace's spans were grouped into lines, so a span re-sent in another grouping counts
+ * once. Tokens are taken from inference spans only, never
  * from agent spans (which may repeat their children's totals).
  */
 
@@ -264,6 +267,17 @@ function agentAncestor(span: Span, byId: ReadonlyMap<string, Span>): { id: strin
 }
 
 /**
+ * The run an LLM or tool call of an agent is counted in: its parent span, whether that is its agent
+ * span, a pass-through span linked from this line, or a span outside the line (tentatively), so
+ * that a span is counted in the same run however the trace's spans were grouped into lines (a
+ * redelivery in another grouping is then recognised by that run). A call whose parent is neither
+ * (an LLM call's child, a span not linked) keeps its nearest agent ancestor (`agentAncestor`).
+ */
+function ownerOf(span: Span, ancestor: { id: string; tentative: boolean }, linked: ReadonlySet<string>): { id: string; tentative: boolean } {
+  return span.parent !== undefined && linked.has(span.parent) ? { id: span.parent, tentative: false } : ancestor;
+}
+
+/**
  * The links of the line's pass-through spans (a framework's step, chain or workflow span: no GenAI
  * operation of its own; or a tool span, under which a tool's own LLM calls are) to their nearest
  * `invoke_agent` ancestor (or, when the chain leaves the line, to the first span outside it,
@@ -356,7 +370,9 @@ export const otelGenAiParser: LineParser = {
       else rejected.push(`span ${spanName(String(body.span_id ?? body.run_id))}: ${describeIssues(result.error.issues)}`);
     };
 
-    for (const link of passThroughLinks(spans, genAi, byId)) {
+    const links = passThroughLinks(spans, genAi, byId);
+    const linked = new Set(links.map((link) => link.span.id));
+    for (const link of links) {
       const agent = agentNames.get(link.parent.id) ?? str(link.span.resource, 'service.name') ?? 'unknown-agent';
       const trace = link.span.traceId ? { trace_id: link.span.traceId } : {};
       const tentative = link.parent.tentative ? { parent_tentative: true } : {};
@@ -376,8 +392,9 @@ export const otelGenAiParser: LineParser = {
       }
       // An LLM or tool call outside any agent (an app calling tools with no agent framework) is no
       // agent's action; its tool arguments are checked all the same.
-      const owner = agentAncestor(span, byId);
-      const agent = owner ? (agentNames.get(owner.id) ?? str(span.attrs, 'gen_ai.agent.name') ?? str(span.resource, 'service.name') ?? 'unknown-agent') : undefined;
+      const ancestor = agentAncestor(span, byId);
+      const owner = ancestor && ownerOf(span, ancestor, linked);
+      const agent = ancestor ? (agentNames.get(ancestor.id) ?? str(span.attrs, 'gen_ai.agent.name') ?? str(span.resource, 'service.name') ?? 'unknown-agent') : undefined;
       // The fields of the owner's action for this span.
       const common = owner ? { ts: span.end, agent, run_id: owner.id, span_id: span.id, duration_ms: Math.max(0, span.end - span.start), ...trace } : undefined;
       if (op === 'execute_tool') {
