@@ -193,6 +193,19 @@ describe('LLM and tool calls under a framework span (no GenAI operation) between
     ]);
   });
 
+  it("gives a tool span's tool.call its agent's run when the line holds the agent span, and no run when it does not", () => {
+    // Prepare: R > step1 > tool T with arguments; the whole trace in one line, and T alone.
+    const tool = { id: 'T', parent: 'step1', name: 'execute_tool refund', op: 'execute_tool', at: 2, end: 3, attrs: { 'gen_ai.tool.name': 'refund', 'gen_ai.tool.call.arguments': '{"user_id":"u-1"}' } };
+    const toolCall = (line: string) => bodies(eventsOf(parseFile('traces.jsonl', [line]))).find((e) => e.type === 'tool.call');
+    // Act
+    const whole = toolCall(otlpLine([agentSpan, { id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, tool]));
+    const alone = toolCall(otlpLine([tool]));
+    // Assess
+    expect(whole).toMatchObject({ agent: 'support-bot', run_id: 'R', span_id: 'T' });
+    expect(alone).toMatchObject({ span_id: 'T' });
+    expect([alone?.agent, alone?.run_id]).toEqual([undefined, undefined]);
+  });
+
   it('counts a call under its parent span however the lines are grouped, so a trace re-sent in another grouping counts nothing twice', async () => {
     // Prepare: R > step1 > five calls, and c9 under R: 6 actions. Sent whole then again split (calls first, as a batch exporter sends them), and the reverse.
     const whole = otlpLine([agentSpan, { id: 'step1', parent: 'R', name: 'workflow step', at: 1, end: 8 }, ...fiveChats('step1'), chat('c9', 'R', 8)]);

@@ -13,7 +13,7 @@ import type { LineParser, ParseOutcome } from './types.ts';
  * | span (`gen_ai.operation.name`)                        | events |
  * |-------------------------------------------------------|--------|
  * | `invoke_agent`                                        | `agent.start` at the span's start, `agent.end` at its end; `run_id` = span id, `agent` = `gen_ai.agent.name`, parent = the nearest `invoke_agent` ancestor |
- * | `execute_tool`                                        | `agent.action` (`tool_call`, name = `gen_ai.tool.name`) and, with `gen_ai.tool.call.arguments`, a `tool.call` (outside any agent span: the `tool.call` alone, without a run) |
+ * | `execute_tool`                                        | `agent.action` (`tool_call`, name = `gen_ai.tool.name`) and, with `gen_ai.tool.call.arguments`, a `tool.call` (its `agent` and `run_id` those of its agent span when the line holds it; outside any agent span: the `tool.call` alone, without a run) |
  * | `chat`, `text_completion`, `generate_content`         | `agent.action` (`llm_call`, name = the model) with `gen_ai.usage.input_tokens`/`output_tokens` (else the older `prompt_tokens`/`completion_tokens`) |
  * | `embeddings`                                          | `agent.action` (`embeddings`) |
  *
@@ -402,8 +402,9 @@ export const otelGenAiParser: LineParser = {
         if (common) emit('agent.action', span.end, { ...common, action: 'tool_call', name: tool });
         const args = parseArguments(span.attrs.get('gen_ai.tool.call.arguments'));
         const callId = str(span.attrs, 'gen_ai.tool.call.id');
-        // Without a run, the span id is the call's identity (a redelivered span is judged once).
-        const run = owner ? { agent, run_id: owner.id } : {};
+        // Its agent's run when the line holds its agent span; else (no agent, or one in another line:
+        // the run it is counted in is no agent's) none. The span id is the call's identity either way.
+        const run = ancestor && !ancestor.tentative ? { agent, run_id: ancestor.id } : {};
         if (args) emit('tool.call', span.start, { ts: span.start, tool, args, ...run, span_id: span.id, ...(callId ? { call_id: callId } : {}) });
         continue;
       }
