@@ -1,5 +1,6 @@
 import type { AgentBudget } from './agent-run.ts';
 import { actionsOf, roundUsd, type TreeRun } from './agent-tree.ts';
+import { formatApart } from './format-apart.ts';
 
 /** Words and evidence shared by the agent detectors: money, top contributors, budgets. */
 
@@ -9,19 +10,9 @@ export function formatUsd(usd: number): string {
   return `$${Number(usd.toPrecision(2))}`;
 }
 
-/**
- * Two amounts as `formatUsd` writes them; when they differ but would read the same, both with as
- * many more decimals as tell them apart (`$0.1989` against `$0.2000`), so an amount over or short of
- * another never reads as equal to it.
- */
+/** Two amounts as `formatUsd` writes them, or to more decimals when that would read them as equal (`formatApart`: `$0.199` against `$0.200`). */
 export function formatUsdApart(usd: number, other: number): readonly [string, string] {
-  const shown = [formatUsd(usd), formatUsd(other)] as const;
-  if (usd === other || shown[0] !== shown[1]) return shown;
-  for (let decimals = 3; decimals <= 9; decimals++) {
-    const apart = [`$${usd.toFixed(decimals)}`, `$${other.toFixed(decimals)}`] as const;
-    if (apart[0] !== apart[1]) return apart;
-  }
-  return shown;
+  return formatApart(usd, other, (v, extra) => (extra === 0 ? formatUsd(v) : `$${v.toFixed(2 + extra)}`), 7);
 }
 
 export function formatCount(n: number): string {

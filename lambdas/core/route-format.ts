@@ -1,5 +1,6 @@
 import type { RouteWindow } from '../detectors/agent-kinds.ts';
 import { isoTime } from './findings.ts';
+import { formatApart } from './format-apart.ts';
 
 /** Words and evidence shared by the route detectors. */
 
@@ -14,9 +15,8 @@ export function formatPercent(ratio: number, decimals = 1): string {
  * more digits as tell them apart (`10.04%` against `10%`), so a rate over its limit never reads as the limit.
  */
 export function formatRateAndLimit(rate: number, limit: number): { readonly rate: string; readonly limit: string } {
-  let decimals = 1;
-  while (decimals < 6 && rate !== limit && formatPercent(rate, decimals) === formatPercent(limit, decimals)) decimals++;
-  return { rate: formatPercent(rate, decimals), limit: formatPercent(limit, decimals) };
+  const [shownRate, shownLimit] = formatApart(rate, limit, (v, extra) => formatPercent(v, 1 + extra), 5);
+  return { rate: shownRate, limit: shownLimit };
 }
 
 /** `850 ms`, `9.2 s`, `2.5 min`; with `digits`, that many more after the point (`9.25 s`). */
@@ -33,9 +33,8 @@ export function formatMs(ms: number, digits = 0): string {
  * reads as the limit.
  */
 export function formatMsAndLimit(ms: number, limit: number): { readonly ms: string; readonly limit: string } {
-  let digits = 0;
-  while (digits < 6 && ms !== limit && formatMs(ms, digits) === formatMs(limit, digits)) digits++;
-  return { ms: formatMs(ms, digits), limit: formatMs(limit, digits) };
+  const [shownMs, shownLimit] = formatApart(ms, limit, formatMs, 6);
+  return { ms: shownMs, limit: shownLimit };
 }
 
 /** `in the hour to 2026-10-05T14:15:00Z`, `in the 24 h to …`, `in 2026-10` */
