@@ -38,9 +38,9 @@ const identifier = boundedId.min(1, 'must be a non-empty string');
 const nonNegative = z.number().finite().nonnegative();
 
 /** Quantities, bounded (`quantity-limits.ts`). */
-const dollars = nonNegative.max(MAX_COST_USD, 'must be at most 1000000 (dollars): a larger cost is a wrong unit or a corrupt number');
-const tokens = z.number().int().nonnegative().max(MAX_TOKENS, 'must be at most 1000000000 tokens: a larger count is a corrupt number');
-const milliseconds = nonNegative.max(MAX_DURATION_MS, 'must be at most 31622400000 (366 days of milliseconds): a longer time is a wrong unit or a corrupt number');
+const dollars = nonNegative.max(MAX_COST_USD, `must be at most ${MAX_COST_USD} (dollars): a larger cost is a wrong unit or a corrupt number`);
+const tokens = z.number().int().nonnegative().max(MAX_TOKENS, `must be at most ${MAX_TOKENS} tokens: a larger count is a corrupt number`);
+const milliseconds = nonNegative.max(MAX_DURATION_MS, `must be at most ${MAX_DURATION_MS} (366 days of milliseconds): a longer time is a wrong unit or a corrupt number`);
 
 /**
  * `ts` is ISO-8601 or epoch milliseconds; absent means "the log record's time". An ISO time that
