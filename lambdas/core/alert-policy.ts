@@ -289,10 +289,10 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
 
 /**
  * The decisions kept: the last 14 days, at most MAX_HELD_DECIDED held and MAX_SENT_DECIDED sent ones,
- * the oldest dropped first but those of `pending` (the findings this pass decided or re-read) last.
+ * the oldest dropped first but those of `decidedNow` (the findings this pass decided or re-read) last.
  * The same object when none is dropped (most batches drop none).
  */
-function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: number, pending: ReadonlySet<string>): Readonly<Record<string, DecisionRecord>> {
+function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: number, decidedNow: readonly AlertCandidate[]): Readonly<Record<string, DecisionRecord>> {
   let sent = 0;
   let held = 0;
   let expired = false;
@@ -306,6 +306,7 @@ function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: nu
   }
   if (!expired && sent <= MAX_SENT_DECIDED && held <= MAX_HELD_DECIDED) return decided;
   const live = Object.entries(decided).filter(([, d]) => d.at > now - DECISION_RETENTION_MS);
+  const pending = new Set(decidedNow.map((c) => c.key));
   const newest = (entries: Array<[string, DecisionRecord]>, cap: number) =>
     entries.length <= cap
       ? entries
@@ -412,7 +413,7 @@ export function decideAlerts(
   }
 
   if (!changed) return { state: base, changed: false, alerts, held, snoozedNotices };
-  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now, new Set(input.candidates.map((c) => c.key))), notices };
+  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now, input.candidates), notices };
   return { state, changed, alerts, held, snoozedNotices };
 
   function decideFinding(candidate: AlertCandidate): void {
