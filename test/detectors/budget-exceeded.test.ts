@@ -8,6 +8,11 @@ const TOP_RUNS_BY_ACTIONS = [
   { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
   { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
 ];
+const TOP_RUNS_BY_COST = [
+  { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
+  { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
+  { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
+];
 const TOP_ACTIONS_BY_COUNT = [
   { action: 'llm_call', count: 18, cost_usd: 0.3 },
   { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
@@ -126,15 +131,8 @@ testTreeDetector(budgetExceededDetector, {
             limits: ['cost'],
             actions: 27,
             cost_usd: 0.48,
-            top_runs: [
-              { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
-              { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
-              { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
-            ],
-            top_actions: [
-              { action: 'llm_call', count: 18, cost_usd: 0.3 },
-              { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
-            ],
+            top_runs: TOP_RUNS_BY_COST,
+            top_actions: TOP_ACTIONS_BY_COUNT,
           },
         },
       ],
@@ -158,15 +156,8 @@ testTreeDetector(budgetExceededDetector, {
             limits: ['cost'],
             actions: 27,
             cost_usd: 0.48,
-            top_runs: [
-              { run_id: 'r-1.1', agent: 'researcher', actions: 9, cost_usd: 0.18 },
-              { run_id: 'r-1.1.1', agent: 'fact-checker', actions: 6, cost_usd: 0.18 },
-              { run_id: 'r-1', agent: 'support-bot', actions: 8, cost_usd: 0.08 },
-            ],
-            top_actions: [
-              { action: 'llm_call', count: 18, cost_usd: 0.3 },
-              { action: 'tool_call:web_search', count: 9, cost_usd: 0.18 },
-            ],
+            top_runs: TOP_RUNS_BY_COST,
+            top_actions: TOP_ACTIONS_BY_COUNT,
           },
         },
       ],
