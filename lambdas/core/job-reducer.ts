@@ -155,6 +155,12 @@ const START_TOKEN = '\u0000start:';
 const PLATFORM_OK_TOKEN = '\u0000ok:';
 /** Prefix of the processed token of such an invocation once a later failure line made it a failure: judged once. */
 const LATE_FAILURE_TOKEN = '\u0000late-failed:';
+/**
+ * Prefix of the processed token of a systemd end read alone (no run of its unit open), by host: the
+ * token is remembered at each such end's time, so a `Starting U…` read later (its own delivery, out
+ * of order) finds the end of its run (`lateSystemdStartEnd`).
+ */
+const SYSTEMD_END_ALONE_TOKEN = '\u0000systemd-end-alone:';
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 /**
@@ -488,6 +494,19 @@ class ProcessedTokens {
   }
 
   /**
+   * The earliest time (ms, as the ring keeps it: whole seconds, rounded up) at which the token was
+   * remembered in `[from, from + withinMs]`; undefined when it was at none (times unknown do not count).
+   */
+  firstTimeIn(token: string, from: number, withinMs: number): number | undefined {
+    let first: number | undefined;
+    for (const t of this.ring.timesOf(this.printOf(token))) {
+      const ms = t * 1000;
+      if (t !== 0 && ms >= from && ms - from <= withinMs && (first === undefined || ms < first)) first = ms;
+    }
+    return first;
+  }
+
+  /**
    * Whether a line at `at` is as old as the tokens forgotten, and an hour behind the job's latest
    * line (`DELIVERY_LAG_MS`): what it would count may have been counted.
    */
@@ -567,6 +586,19 @@ function systemdStartsEndedBefore(events: readonly AuditEvent[], subject: string
     if (end !== undefined && endRead(end)) (found ??= new Map()).set(event, end);
   }
   return found;
+}
+
+/** The time of the latest end of the service manager's (one that names no run) in a batch, by host; undefined when there is none. */
+function latestSystemdEnds(events: readonly AuditEvent[]): Map<string | undefined, number> | undefined {
+  let latest: Map<string | undefined, number> | undefined;
+  for (const event of events) {
+    if (!isJobEvent(event) || event.format === undefined || !SYSTEMD_FORMATS.has(event.format)) continue;
+    const body = event.body;
+    if ((body.type !== 'run.end' && body.type !== 'run.failed') || (body.run_id !== undefined && body.run_id !== OPEN_RUN)) continue;
+    latest ??= new Map();
+    latest.set(body.host, Math.max(latest.get(body.host) ?? event.at, event.at));
+  }
+  return latest;
 }
 
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
@@ -785,6 +817,20 @@ export const jobReducer: SubjectReducer<JobState> = {
     };
     // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered again).
     const endedBefore = systemdStartsEndedBefore(events, subject, (at) => processed.has(`${OPEN_RUN}@${at}`));
+    // The latest systemd end of the job in the batch, by host: a start before it ends there.
+    const lastSystemdEnd = latestSystemdEnds(events);
+    /**
+     * A systemd start read after an end of its unit that was read alone (no run open) on the same
+     * host, at or after it, in an earlier delivery (the start came late, in a delivery of its own):
+     * that end's time. A unit runs once at a time on a host, so the start's run had ended by then;
+     * opened now, it would never end (`run-unfinished`). Only an end within the job's max runtime
+     * after the start, and only when no end of the batch on that host comes after the start: a run
+     * read whole later (a backfill) keeps its duration.
+     */
+    const lateSystemdStartEnd = (at: number, host: string | undefined): number | undefined => {
+      if ((lastSystemdEnd?.get(host) ?? Number.NEGATIVE_INFINITY) >= at) return undefined;
+      return processed.firstTimeIn(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at, maxRuntimeOf(state, ctx.config).ms);
+    };
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
     /** The same for a token a run id names, which a later run may use again: remembered at about the same time. */
@@ -884,10 +930,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         const ended = (token: string) => processed.hasSince(token, event.at, SAME_LINE_MS) || processed.forgotten(event.at);
         if (ended(body.run_id) || (platform && ended(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id && Math.abs(r.at - event.at) <= SAME_LINE_MS)) continue;
         // A systemd start whose run's end was read before it (a delivery cut after that end, then
-        // delivered again whole; an older systemd's `Starting D` that the pair in the batch names now)
-        // starts nothing: that end closed no run of it and is now skipped, so the run would never
+        // delivered again whole; an older systemd's `Starting D` that the pair in the batch names now;
+        // a start that comes alone after its run's end came alone, `lateSystemdStartEnd`) starts nothing: that end closed no run of it and is now skipped, so the run would never
         // end. Its id is remembered at that end, as a run's is, so it is skipped again on its own.
-        const endAt = endedBefore?.get(event);
+        const endAt = endedBefore?.get(event) ?? (isSystemdStart(event.format, subject, body.run_id, event.at, body.host) ? lateSystemdStartEnd(event.at, body.host) : undefined);
         if (endAt !== undefined) {
           remember(body.run_id, endAt);
           continue;
@@ -941,7 +987,11 @@ export const jobReducer: SubjectReducer<JobState> = {
         else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
           remember(endToken, event.at);
           continue;
-        } else runId = `${subject}@${isoTime(event.at)}`;
+        } else {
+          runId = `${subject}@${isoTime(event.at)}`;
+          // The end of a run whose start was not read: a systemd start read later finds it by host.
+          if (event.format !== undefined && SYSTEMD_FORMATS.has(event.format)) remember(`${SYSTEMD_END_ALONE_TOKEN}${body.host ?? ''}`, event.at);
+        }
         remember(endToken, event.at);
       }
       // A run id is remembered at its run's end: an end at that time is delivered again, at another an

@@ -237,6 +237,60 @@ describe('job runs reducer', () => {
     expect(state.startsSeen).toBe(3);
   });
 
+  it('matches a `Starting U - D...` read after its run\'s end alone to that end: no run left open, nor reported unfinished', () => {
+    // Prepare: one delivery holds the end of web1's oneshot run alone; its `Starting` line comes in a later one of its own
+    const [starting, ...ends] = syslogLines(
+      'Oct  6 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 03:12:00 web1 systemd[1]: backup.service: Deactivated successfully.',
+      'Oct  6 03:12:00 web1 systemd[1]: Finished backup.service - Nightly backup.',
+    );
+    const afterEnd = jobReducer.apply(initialJobState('backup.service'), 'backup.service', ends, ctx).state;
+    // Act
+    const afterStart = jobReducer.apply(afterEnd, 'backup.service', [starting], ctx).state;
+    const redelivered = jobReducer.apply(afterStart, 'backup.service', [starting], ctx).state;
+    const swept = jobReducer.tick!(afterStart, 'backup.service', { ...ctx, clock: { now: () => Date.parse('2026-10-06T09:00:00Z') } });
+    // Assess
+    expect(afterEnd.runs).toBe(1);
+    expect(countsOf(afterStart)).toMatchObject({ runs: 1, startsSeen: afterEnd.startsSeen, open: [] });
+    expect(redelivered).toBe(afterStart);
+    expect(swept.findings.map((f) => f.detector)).not.toContain('run-unfinished');
+  });
+
+  it('still opens a late systemd start that its end alone cannot be: on another host, after it, or beyond the max runtime before it', () => {
+    // Prepare: web1's run ended alone at 03:12 (max runtime 1 h by default)
+    const ends = syslogLines('Oct  6 03:12:00 web1 systemd[1]: backup.service: Deactivated successfully.');
+    const afterEnd = jobReducer.apply(initialJobState('backup.service'), 'backup.service', ends, ctx).state;
+    const starts = syslogLines(
+      'Oct  6 01:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 02:30:00 web2 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 03:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+    );
+    // Act
+    const opened = starts.map((start) => jobReducer.apply(afterEnd, 'backup.service', [start], ctx).state.open.map((r) => r.run_id));
+    // Assess
+    expect(opened).toEqual([
+      ['backup.service@web1@2026-10-06T01:30:00.000Z'],
+      ['backup.service@web2@2026-10-06T02:30:00.000Z'],
+      ['backup.service@web1@2026-10-06T03:30:00.000Z'],
+    ]);
+  });
+
+  it('keeps the duration of an earlier run read late whole, before an end read alone', () => {
+    // Prepare: live ingest read 03:12's end alone; a backfill then brings the whole run of 02:00–02:20 on the same host
+    const ends = syslogLines('Oct  6 03:12:00 web1 systemd[1]: backup.service: Deactivated successfully.');
+    const afterEnd = jobReducer.apply(initialJobState('backup.service'), 'backup.service', ends, ctx).state;
+    const backfill = syslogLines(
+      'Oct  6 02:00:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 02:20:00 web1 systemd[1]: backup.service: Deactivated successfully.',
+    );
+    // Act
+    const { state, records } = jobReducer.apply(afterEnd, 'backup.service', backfill, ctx);
+    // Assess
+    expect(records.map((r) => [r.run_id, r.duration_ms])).toEqual([['backup.service@web1@2026-10-06T02:00:00.000Z', 20 * 60_000]]);
+    expect(state.durations).toEqual([20 * 60_000]);
+    expect(state.open).toEqual([]);
+  });
+
   it('turns a failure marker into a failed run with its reason, counting consecutive failures', () => {
     const events = [1, 2, 3].map((d) => ev(`2026-10-0${d}T03:00:00Z`, { type: 'run.failed', job: 'etl', run_id: `req-${d}`, reason: 'timeout after 900 s' }));
     const { state, findings } = jobReducer.apply(initialJobState('etl'), 'etl', events, ctx);
