@@ -75,6 +75,24 @@ describe('syslog headers', () => {
       { at: '2026-11-25T00:47:02.000Z', host: 'backup01', program: 'systemd', pid: 1, message: 'backup.service: Main process exited, code=exited, status=1/FAILURE' },
     ],
     [
+      'an ISO timestamp whose offset names hours alone (+HH), as parseTime reads a ts',
+      '2026-10-05T02:30:01.204113+02 web2 CRON[40390]: (root) CMD (/usr/local/bin/backup.sh)',
+      ctx(),
+      { at: '2026-10-05T00:30:01.204Z', host: 'web2', program: 'CRON', pid: 40390, message: '(root) CMD (/usr/local/bin/backup.sh)' },
+    ],
+    [
+      'an ISO timestamp west of UTC, hours alone (-HH)',
+      '2026-10-05T02:30:01-05 web2 systemd[1]: backup.service: Deactivated successfully.',
+      ctx(),
+      { at: '2026-10-05T07:30:01.000Z', host: 'web2', program: 'systemd', pid: 1, message: 'backup.service: Deactivated successfully.' },
+    ],
+    [
+      'an ISO timestamp west of UTC without a colon (-HHMM)',
+      '2026-10-05T02:30:01-0530 web2 systemd[1]: backup.service: Deactivated successfully.',
+      ctx(),
+      { at: '2026-10-05T08:00:01.000Z', host: 'web2', program: 'systemd', pid: 1, message: 'backup.service: Deactivated successfully.' },
+    ],
+    [
       'RFC 5424 without structured data',
       '<78>1 2026-10-05T02:30:01.204113+02:00 web3 CRON 40390 - - (root) CMD (/usr/local/bin/backup.sh)',
       ctx(),
@@ -116,6 +134,7 @@ describe('syslog headers', () => {
     ['the 32nd of October', 'Oct 32 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh)', 'Oct 32 02:30:01'],
     ['hour 25', 'Oct  5 25:30:01 web1 logrotate: ALERT exited abnormally with [1]', 'Oct  5 25:30:01'],
     ['month 13 in an ISO time', '2026-13-05T02:30:01.204113+02:00 web2 CRON[40390]: (root) CMD (/usr/local/bin/backup.sh)', '2026-13-05T02:30:01.204113+02:00'],
+    ['an ISO offset of 25 hours', '2026-10-05T02:30:01+25 web2 CRON[40390]: (root) CMD (/usr/local/bin/backup.sh)', '2026-10-05T02:30:01+25'],
     ['February 29 in 2005', 'Feb 29 02:30:01 web1 CRON[20827]: (root) CMD (/usr/local/bin/backup.sh)', 'Feb 29 02:30:01'],
   ])('reports a date that is not one: %s', (_, line, dateText) => {
     const rec = parseSyslog(line, ctx({ year: 2005 }));

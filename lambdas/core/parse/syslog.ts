@@ -11,7 +11,8 @@ import type { LineContext } from './types.ts';
  * - the same after a collector's prefix (alert tag, epoch seconds, date, host), as in the
  *   Thunderbird corpus: `- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond[2916]: …`
  * - ISO-8601 timestamped (rsyslog's RSYSLOG_FileFormat, `journalctl -o short-iso`):
- *   `2026-10-05T02:30:00.123456+02:00 web1 CRON[123]: …`, `2026-10-05T02:30:00+0200 …`
+ *   `2026-10-05T02:30:00.123456+02:00 web1 CRON[123]: …`, `2026-10-05T02:30:00+0200 …`, or the
+ *   offset's hours alone, `2026-10-05T02:30:00+02 …` (as a `ts` may name it)
  * - RFC 5424: `<78>1 2026-10-05T02:30:00.003+02:00 web1 CRON 12345 - - (root) CMD (…)`
  * - a bare tag without header (`CRON[123]: …`) when the reader knows the record's time
  *   (a CloudWatch event, or a line whose leading timestamp was already split off).
@@ -50,7 +51,8 @@ const DAY_MS = 86_400_000;
 
 const COLLECTOR_PREFIX = /^(\S+) (\d{9,11}) \d{4}\.\d{2}\.\d{2} (\S+) (?=[A-Za-z]{3} +\d)/;
 const BSD = /^(?:<\d{1,3}>)?(([A-Za-z]{3}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?) +(\S+) ?(.*)$/s;
-const ISO_HEADER = /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) +(\S+) ?(.*)$/s;
+/** Its offset in any form `parseIsoTime` (and `parseTime`, in a `ts`) reads: `+02:00`, `+0200` or hours alone, `+02`. */
+const ISO_HEADER = /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)) +(\S+) ?(.*)$/s;
 const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
 const TAG = /^([^\s[\]:]+?(?:\([^\s()]*\))?)(?:\[(\d+)\])?: ?(.*)$/s;
 const BARE_TAG = /^([A-Za-z/][\w./-]*(?:\([^\s()]*\))?)\[(\d+)\]: ?(.*)$/s;
