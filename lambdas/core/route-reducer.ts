@@ -158,7 +158,8 @@ const LEGACY_DONE_BUCKET = HOUR;
 const LEGACY_DONE_EDGE = QUARTER;
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const MAX_ATTEMPTS_KEPT = 50;
-const WINDOW_LENGTH: Record<RouteWindowKind, number> = { hour: HOUR, day: DAY, month: 0 };
+/** How long after a window it fired for a detector may fire again for one of the same kind (a rolling window: once per window); a month's window is judged once, at its end. */
+export const WINDOW_LENGTH: Readonly<Record<RouteWindowKind, number>> = { hour: HOUR, day: DAY, month: 0 };
 const WIDTH_ORDER: readonly RouteWindowKind[] = ['month', 'day', 'hour'];
 /** Months of request counts kept before the monthly buckets (`past_months`): with those, over a year back, at about 70 bytes each. */
 export const PAST_MONTHS = 12;

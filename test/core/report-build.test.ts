@@ -861,6 +861,48 @@ describe('findings over a window that ends at midnight on the 1st', () => {
   });
 });
 
+describe('a route finding over a window on the month’s last day', () => {
+  // A route has no run records: what says it stopped is that a later window of the same kind was judged in the month and did not fire.
+  const windowed = (window: string, from: string, to: string) =>
+    finding('retry-rate', 'search-api', to, { kind: 'route', severity: 'medium', evidence: { window, from, to, requests: 310, retried: 62, rate: 0.2 } });
+  const groupFor = (findings: Finding[]) => groupOf(buildReport(octoberInput({ findings, previousFindings: [], runs: [], subjects: [] })), 'retry-rate', 'search-api');
+
+  it('is not still happening at the month’s end when it ended with hours left for another hour to be judged', () => {
+    // Prepare: one hour, 02:00 to 03:00 on the 31st; the hours judged every quarter hour after it to midnight did not fire.
+    const early = windowed('hour', '2026-10-31T02:00:00Z', '2026-10-31T03:00:00Z');
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [early], previousFindings: [], runs: [], subjects: [] }));
+
+    // Assess
+    const g = groupOf(report, 'retry-rate', 'search-api');
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-31T02:00:00Z', to: '2026-10-31T02:59:59Z', ms: 3_599_000, ongoing: false });
+    expect(g.consequence.notes[1]).toBe('Happened once, on 2026-10-31.');
+    expect(report.summary.highlights).toContain('MEDIUM retry-rate on search-api: 1 finding on 2026-10-31 (new)');
+  });
+
+  it.each([
+    ['an hour ending in the month’s last hour', windowed('hour', '2026-10-31T22:30:00Z', '2026-10-31T23:30:00Z')],
+    ['the month’s last hour', windowed('hour', '2026-10-31T23:00:00Z', '2026-11-01T00:00:00Z')],
+    ['a day ending on the 31st, which cannot fire again before the next day', windowed('day', '2026-10-30T03:00:00Z', '2026-10-31T03:00:00Z')],
+    ['the month', windowed('month', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')],
+  ])('is still happening at the month’s end after %s, as no later window of its kind was judged in the month', (_, last) => {
+    // Act
+    const g = groupFor([windowed('hour', '2026-10-31T02:00:00Z', '2026-10-31T03:00:00Z'), last]);
+
+    // Assess
+    expect(g.consequence.persisted?.ongoing).toBe(true);
+  });
+
+  it('is not still happening when its last hour and day both ended with time left for another to be judged', () => {
+    // Prepare: the day to midnight on the 30th, and an hour on the 31st: the day's next window ends on 1 November at 00:00, in October.
+    const g = groupFor([windowed('day', '2026-10-30T00:00:00Z', '2026-10-31T00:00:00Z'), windowed('hour', '2026-10-31T05:00:00Z', '2026-10-31T06:00:00Z')]);
+
+    // Assess
+    expect(g.consequence.persisted?.ongoing).toBe(false);
+  });
+});
+
 describe('a route in the report of an older month', () => {
   // A route seen since May 2025 whose state, in November 2026, keeps buckets for October and November
   // and the counts of the 12 months before (October 2025 to September 2026).

@@ -1,7 +1,8 @@
 import type { Finding } from '../findings.ts';
 import { median } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
-import { isoSecond, type MonthSpan } from './month.ts';
+import { WINDOW_LENGTH } from '../route-reducer.ts';
+import { dayOf, isoSecond, type MonthSpan } from './month.ts';
 
 /**
  * Reading findings' evidence: numbers get a unit from their key (`_bytes`, `_ms`, `_usd`,
@@ -38,6 +39,21 @@ export function beganAt(finding: Finding): number {
   const e = finding.evidence;
   const from = typeof e?.window === 'string' && typeof e.from === 'string' && typeof e.to === 'string' ? Date.parse(e.from) : Number.NaN;
   return Number.isNaN(from) ? happenedAt(finding) : from;
+}
+
+/**
+ * Whether a finding of a subject with no run records (no later clean run can say it stopped) still
+ * held at the end of the month `span`: one over a route's window (`window`, `from`, `to`) when no later
+ * window of its kind could be judged in the month (a route fires at most once per window: the next
+ * hour's an hour after it, the next day's a day after it; a month's window ends with the month), so
+ * its silence after says nothing; any other finding when it happened on the month's last day.
+ */
+export function heldAtMonthEnd(finding: Finding, span: MonthSpan): boolean {
+  const e = finding.evidence;
+  const kind = e?.window;
+  const to = typeof kind === 'string' && Object.hasOwn(WINDOW_LENGTH, kind) && typeof e.to === 'string' ? Date.parse(e.to) : Number.NaN;
+  if (!Number.isNaN(to)) return to >= span.toMs || to + WINDOW_LENGTH[kind as keyof typeof WINDOW_LENGTH] > span.toMs;
+  return dayOf(happenedAt(finding)) === span.days[span.days.length - 1];
 }
 
 /** Whether a finding is one of a month's, by `happenedAt`. */

@@ -4,7 +4,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, maxLatencyOf } from './evidence.ts';
+import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
 import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
 import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
@@ -132,7 +132,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const affected = runIndex.runsOf(findings);
     const runsAffected = affected.size;
     const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
-    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : dayOf(Date.parse(lastAt)) === span.days[span.days.length - 1];
+    // Without run records, nothing later says it stopped: a finding on the last day, or a window no later window of its kind followed in the month.
+    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : findings.some((f) => heldAtMonthEnd(f, span));
     const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(lastAt))) : Date.parse(lastAt);
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
