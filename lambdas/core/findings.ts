@@ -80,6 +80,11 @@ export function normalizeIso(iso: string): string {
  * its JSON (`boundEvidence`).
  */
 export const MAX_EVIDENCE_BYTES = 64 * 1024;
+/**
+ * The keys `boundEvidence` writes in place of the evidence it cuts: facts about the cut (a note, the
+ * evidence's size, the start of its JSON), never measurements, which the report reads them as.
+ */
+export const CUT_EVIDENCE_KEYS = { note: 'evidence_truncated', bytes: 'evidence_bytes', excerpt: 'evidence_excerpt' } as const;
 /** A top-level field kept whole when evidence is cut: its JSON at most this long. */
 const KEPT_FIELD_CHARS = 512;
 /** Characters of the evidence's JSON kept as an excerpt when it is cut. */
@@ -119,9 +124,9 @@ export function boundEvidence(f: Finding): Finding {
     ...bounded,
     evidence: {
       ...kept,
-      evidence_truncated: `the evidence was ${bytes} bytes of JSON, over the ${MAX_EVIDENCE_BYTES}-byte limit: its short fields are kept, the rest is cut to the start of its JSON (evidence_excerpt)`,
-      evidence_bytes: bytes,
-      evidence_excerpt: unitPrefix(json, Math.min(json.length, EXCERPT_CHARS)),
+      [CUT_EVIDENCE_KEYS.note]: `the evidence was ${bytes} bytes of JSON, over the ${MAX_EVIDENCE_BYTES}-byte limit: its short fields are kept, the rest is cut to the start of its JSON (${CUT_EVIDENCE_KEYS.excerpt})`,
+      [CUT_EVIDENCE_KEYS.bytes]: bytes,
+      [CUT_EVIDENCE_KEYS.excerpt]: unitPrefix(json, Math.min(json.length, EXCERPT_CHARS)),
     },
   };
 }

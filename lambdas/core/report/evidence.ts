@@ -1,4 +1,4 @@
-import type { Finding } from '../findings.ts';
+import { CUT_EVIDENCE_KEYS, type Finding } from '../findings.ts';
 import { median } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
 import { WINDOW_LENGTH } from '../route-reducer.ts';
@@ -14,11 +14,11 @@ import { dayOf, isoSecond, type MonthSpan } from './month.ts';
 const LIMIT_KEY = /^(max_|min_|limit|threshold|budget)/;
 
 /** What `boundEvidence` puts in place of evidence over `MAX_EVIDENCE_BYTES`: facts about the cut, never measurements. */
-const CUT_KEYS: ReadonlySet<string> = new Set(['evidence_truncated', 'evidence_bytes', 'evidence_excerpt']);
+const CUT_KEYS: ReadonlySet<string> = new Set(Object.values(CUT_EVIDENCE_KEYS));
 
 /** Whether a finding's evidence was cut to its short fields for its size (`boundEvidence`). */
 export function evidenceWasCut(finding: Finding): boolean {
-  return typeof finding.evidence?.evidence_truncated === 'string';
+  return typeof finding.evidence?.[CUT_EVIDENCE_KEYS.note] === 'string';
 }
 
 /**
