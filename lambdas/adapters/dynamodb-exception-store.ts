@@ -1,5 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../config.ts';
+import { recordAsLogged } from '../core/exception-registry.ts';
 import { guardStateKey, withBypassCounts } from '../core/guard-reducer.ts';
 import type { ExceptionRenewal, ExceptionRevocation, ExceptionStore, GuardException, StateStore } from '../ports.ts';
 
@@ -25,10 +27,11 @@ const RECORD_FIELDS = [
   'revoke_reason',
 ] as const;
 
-function toRecord(item: Record<string, unknown>): GuardException {
+/** An item as a record, its guard as bypass lines name it (`recordAsLogged`): an item written before guards were redacted holds it as written. */
+function toRecord(item: Record<string, unknown>, redact: Config['redact'] | undefined): GuardException {
   const record: Record<string, unknown> = { renewals: [], bypass_count: 0 };
   for (const field of RECORD_FIELDS) if (item[field] !== undefined) record[field] = item[field];
-  return record as unknown as GuardException;
+  return recordAsLogged(record as unknown as GuardException, redact);
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -41,7 +44,9 @@ function isConditionFailure(error: unknown): boolean {
  * the expiry the renewal was judged against, `revoke` only while it is active. Renewals are
  * appended to a list; nothing is deleted. Bypass counts are not stored here: the guard reducer
  * keeps them in the guards' versioned states (exact under concurrency and redelivery), and
- * `list`/`get` fill them in from there when given the state store of the same table.
+ * `list`/`get` fill them in from there when given the state store of the same table. A record's
+ * guard is read as bypass lines name it, with `options.redact` (the config's; default the built-in
+ * rules), so that an item written before guards were redacted still names its guard.
  */
 export class DynamoExceptionStore implements ExceptionStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -49,7 +54,7 @@ export class DynamoExceptionStore implements ExceptionStore {
   constructor(
     client: DynamoDBClient,
     private readonly tableName: string,
-    private readonly options: { states?: StateStore } = {},
+    private readonly options: { states?: StateStore; redact?: Config['redact'] } = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
@@ -67,7 +72,7 @@ export class DynamoExceptionStore implements ExceptionStore {
           ExclusiveStartKey,
         }),
       );
-      for (const item of res.Items ?? []) records.push(toRecord(item));
+      for (const item of res.Items ?? []) records.push(toRecord(item, this.options.redact));
       ExclusiveStartKey = res.LastEvaluatedKey;
     } while (ExclusiveStartKey);
     return records;
@@ -79,7 +84,7 @@ export class DynamoExceptionStore implements ExceptionStore {
 
   async get(id: string): Promise<GuardException | undefined> {
     const res = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: EXCEPTIONS_PARTITION, sk: id }, ConsistentRead: true }));
-    return res.Item ? (await this.withCounts([toRecord(res.Item)]))[0] : undefined;
+    return res.Item ? (await this.withCounts([toRecord(res.Item, this.options.redact)]))[0] : undefined;
   }
 
   async add(exception: GuardException): Promise<'added' | 'exists'> {

@@ -1,18 +1,24 @@
+import type { Config } from '../config.ts';
+import { recordAsLogged } from '../core/exception-registry.ts';
 import { guardStateKey, withBypassCounts } from '../core/guard-reducer.ts';
 import type { ExceptionRenewal, ExceptionRevocation, ExceptionStore, GuardException, StateStore } from '../ports.ts';
 
 /**
  * The exception registry of a run without a store (a scan without `--store`, tests): in process
  * memory, with the same conditional rules as the DynamoDB registry. Bypass counts come from the
- * guards' states in `states` (the scan's memory store), as they do in DynamoDB.
+ * guards' states in `states` (the scan's memory store), as they do in DynamoDB. A record's guard
+ * is read as bypass lines name it (`recordAsLogged`, with `options.redact`), as in DynamoDB.
  */
 export class MemoryExceptionStore implements ExceptionStore {
   private readonly records = new Map<string, GuardException>();
 
-  constructor(private readonly states?: StateStore) {}
+  constructor(
+    private readonly states?: StateStore,
+    private readonly options: { redact?: Config['redact'] } = {},
+  ) {}
 
   async listRecords(): Promise<GuardException[]> {
-    return [...this.records.values()].sort((a, b) => a.id.localeCompare(b.id)).map((e) => structuredClone(e));
+    return [...this.records.values()].sort((a, b) => a.id.localeCompare(b.id)).map((e) => this.read(e));
   }
 
   async list(): Promise<GuardException[]> {
@@ -21,7 +27,11 @@ export class MemoryExceptionStore implements ExceptionStore {
 
   async get(id: string): Promise<GuardException | undefined> {
     const record = this.records.get(id);
-    return record ? (await this.withCounts([structuredClone(record)]))[0] : undefined;
+    return record ? (await this.withCounts([this.read(record)]))[0] : undefined;
+  }
+
+  private read(record: GuardException): GuardException {
+    return recordAsLogged(structuredClone(record), this.options.redact);
   }
 
   async add(exception: GuardException): Promise<'added' | 'exists'> {

@@ -108,7 +108,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     writeFileSync(join(opts.outDir, 'findings.jsonl'), findings.map((f) => JSON.stringify(f)).join('\n') + (findings.length ? '\n' : ''));
     writeFileSync(join(opts.outDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     say(`Wrote ${alertsFile}, ${join(opts.outDir, 'findings.jsonl')} and ${join(opts.outDir, 'summary.json')}.`);
-    const reportFiles = await writeReportFiles(opts.month, { findings: store, runs: store, catalog: store, exceptions: new DynamoExceptionStore(client, table, { states: store }), config }, opts.outDir);
+    const reportFiles = await writeReportFiles(opts.month, { findings: store, runs: store, catalog: store, exceptions: new DynamoExceptionStore(client, table, { states: store, redact: config.redact }), config }, opts.outDir);
     say(`Wrote the ${opts.month} audit report: ${reportFiles.documents.map((d) => d.uri).join(', ')}.`);
     say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     return 0;

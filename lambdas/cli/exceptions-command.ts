@@ -27,10 +27,10 @@ interface OpenedRegistry {
  * `.silent-audit/`), the URL of a DynamoDB endpoint, or `aws`: the deployed table (`--table`, the
  * stack's TableName output) with the default AWS credential chain and region.
  */
-export async function openRegistry(spec: string, table: string | undefined, { readOnly = false } = {}): Promise<OpenedRegistry> {
+export async function openRegistry(spec: string, table: string | undefined, { readOnly = false, redact }: { readOnly?: boolean; redact?: Config['redact'] } = {}): Promise<OpenedRegistry> {
   if (spec === 'memory') throw new StoreSpecError('--store memory: the exception registry must persist; use local, http://host:port or aws');
   // Read-only (`list`): a registry that is not there is an error, never created and listed as empty.
-  const opened = await openStore(spec, { table, acceptsAws: true, readOnly, whenMissing: addFirstHint('exceptions', 'an exception') });
+  const opened = await openStore(spec, { table, acceptsAws: true, readOnly, redact, whenMissing: addFirstHint('exceptions', 'an exception') });
   if (!opened.exceptions) {
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: this store keeps no exception registry`);
@@ -64,7 +64,7 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
   await runWithStore(
     `exceptions ${name}`,
     () =>
-      openOrConfigOnly(() => openRegistry(o.store, o.table, { readOnly }), {
+      openOrConfigOnly(() => openRegistry(o.store, o.table, { readOnly, redact: config.redact }), {
         readOnly,
         configEntries: config.exceptions.length,
         note: "listing the config's exceptions only: bypass counts live in the store",

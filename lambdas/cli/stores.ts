@@ -6,6 +6,7 @@ import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { MemoryAuditStore } from '../adapters/memory-store.ts';
+import type { Config } from '../config.ts';
 import type { ExceptionStore, FindingStore, RunRecordStore, StateStore, SubjectCatalog } from '../ports.ts';
 
 export type AuditStore = StateStore & FindingStore & RunRecordStore & SubjectCatalog;
@@ -44,6 +45,12 @@ export interface OpenStoreOptions {
    * at …: '). Default: scan log files into it first, or give log files.
    */
   readonly whenMissing?: (spec: string) => string;
+  /**
+   * The config's `redact`: the exception registry reads a record's guard as bypass lines name it
+   * with these patterns too (a record stored before guards were redacted holds it as written).
+   * @default the built-in rules only
+   */
+  readonly redact?: Config['redact'];
 }
 
 /** What the DynamoDB Local of `local` keeps its tables in (`-sharedDb`). */
@@ -66,13 +73,13 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     const table = options.table;
     const client = new DynamoDBClient({ maxAttempts: 8 });
     const store = new DynamoAuditStore(client, table);
-    const exceptions = new DynamoExceptionStore(client, table, { states: store });
+    const exceptions = new DynamoExceptionStore(client, table, { states: store, redact: options.redact });
     return { store, exceptions, description: `DynamoDB table ${table} (AWS)`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }
   const table = options.table ?? DEFAULT_TABLE;
   if (spec === undefined || spec === 'memory') {
     const store = new MemoryAuditStore();
-    return { store, exceptions: new MemoryExceptionStore(store), description: 'memory (nothing is written)', persistent: false, close: async () => undefined };
+    return { store, exceptions: new MemoryExceptionStore(store, { redact: options.redact }), description: 'memory (nothing is written)', persistent: false, close: async () => undefined };
   }
   if (spec === 'local') {
     const storeDir = join(options.cwd ?? process.cwd(), LOCAL_STORE_DIR);
@@ -91,7 +98,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     const store = new DynamoAuditStore(client, table);
     return {
       store,
-      exceptions: new DynamoExceptionStore(client, table, { states: store }),
+      exceptions: new DynamoExceptionStore(client, table, { states: store, redact: options.redact }),
       description: `DynamoDB Local (${dir})`,
       persistent: true,
       dynamo: { client, table },
@@ -114,7 +121,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
       throw error;
     }
     const store = new DynamoAuditStore(client, table);
-    const exceptions = new DynamoExceptionStore(client, table, { states: store });
+    const exceptions = new DynamoExceptionStore(client, table, { states: store, redact: options.redact });
     return { store, exceptions, description: `DynamoDB at ${spec}, table ${table}`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }
   throw new StoreSpecError(`--store ${spec}: expected ${expected}`);

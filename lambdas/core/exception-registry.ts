@@ -161,6 +161,18 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   return { id, guard, reason, owner, expires, status: 'active', created_at: iso(rules.now), created_by: by, origin: 'cli', renewals: [], bypass_count: 0 };
 }
 
+/**
+ * A stored record with its guard as bypass lines name it (`nameAsLogged`, with the config's
+ * `redact`). A record written before guards were redacted keeps its guard as written
+ * (`password:policy`), which no bypass line names any more (`password:[REDACTED:…]#…`): read
+ * through this, it still covers, counts and lists its bypasses, with no migration. A guard stored
+ * as logged comes back unchanged. The stores apply it once per record read, never per event.
+ */
+export function recordAsLogged(record: GuardException, redact?: Config['redact']): GuardException {
+  const guard = nameAsLogged(record.guard, { redact });
+  return guard === record.guard ? record : { ...record, guard };
+}
+
 function describe(existing: GuardException): string {
   return existing.status === 'revoked'
     ? `revoked on ${existing.revoked_at?.slice(0, 10) ?? 'an unknown day'}${existing.revoked_by ? ` by ${existing.revoked_by}` : ''}`

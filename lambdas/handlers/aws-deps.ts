@@ -18,7 +18,7 @@ export function buildAwsDeps(): IngestDeps & SweepDeps {
   // A warm container keeps the state it wrote: most batches of a log group land on the same one.
   const store = new DynamoAuditStore(dynamo, env.tableName, { stateCacheSize: 2000 });
   const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn, redactorFor(env.config)) : new ConsoleAlertSink();
-  const exceptions = new DynamoExceptionStore(dynamo, env.tableName, { states: store });
+  const exceptions = new DynamoExceptionStore(dynamo, env.tableName, { states: store, redact: env.config.redact });
   const snoozes = new DynamoSnoozeStore(dynamo, env.tableName);
   return { store, sink, config: env.config, clock: systemClock, exceptions, snoozes };
 }

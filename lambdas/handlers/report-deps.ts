@@ -19,7 +19,7 @@ export function buildReportDeps(env = readLambdaEnv()): ReportDeps {
     findings: store,
     runs: store,
     catalog: store,
-    exceptions: new DynamoExceptionStore(dynamo, env.tableName, { states: store }),
+    exceptions: new DynamoExceptionStore(dynamo, env.tableName, { states: store, redact: env.config.redact }),
     config: env.config,
     clock: systemClock,
     publisher: new S3ReportPublisher(new S3Client({}), env.reportBucket),

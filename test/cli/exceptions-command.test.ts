@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
+import { DynamoExceptionStore } from '../../lambdas/adapters/dynamodb-exception-store.ts';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const DAY = 86_400_000;
@@ -92,6 +94,34 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     const revokedRow = allJson.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.id === 'EX-13');
     expect(revokedRow).toMatchObject({ standing: 'revoked', days_left: 0, expires: inDays(10), revoked_by: 'alice' });
     expect(all.stdout).toMatch(new RegExp(`^EX-13\\s+pii-redaction\\s+revoked ${revokedRow.revoked_at.slice(0, 10)}\\s+${inDays(10)}\\s+-\\s`, 'm'));
+  });
+
+  it('lists and revokes a record stored before guard names were redacted under its guard as bypass lines name it, with the config\'s redact patterns', { timeout: 120_000 }, async () => {
+    // Prepare: the record as a version before guards were redacted stored it (the guard as written),
+    // and a config whose own pattern redacts that guard; its entry for the same exception.
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-raw-guard-'));
+    const table = `cli-${randomUUID()}`;
+    const client = localDynamoClient(inject('dynamoEndpoint'));
+    await DynamoAuditStore.ensureTable(client, table);
+    const record = { id: 'EX-40', guard: 'export vault/payroll', reason: 'payroll export', owner: 'alice@example.com', expires: inDays(20) };
+    await new DynamoExceptionStore(client, table).add({ ...record, status: 'active', created_at: new Date().toISOString(), created_by: 'bob', origin: 'config', renewals: [], bypass_count: 0 });
+    client.destroy();
+    writeFileSync(
+      join(cwd, 'silent-audit.config.yaml'),
+      `redact:\n  patterns:\n    - name: vault-path\n      regex: 'vault/[a-z]+'\nexceptions:\n  - id: EX-40\n    guard: ${record.guard}\n    reason: ${record.reason}\n    owner: ${record.owner}\n    expires: ${record.expires}\n`,
+    );
+    const store = ['--store', inject('dynamoEndpoint'), '--table', table];
+
+    // Act
+    const listed = await cli(cwd, ['exceptions', 'list', '--json', ...store]);
+    const revoked = await cli(cwd, ['exceptions', 'revoke', 'EX-40', '--reason', 'export rewritten', '--by', 'alice', ...store]);
+
+    // Assess: the config's entry and the record name one guard (no 'differs from the registry' note).
+    expect(listed.status).toBe(0);
+    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l).guard)).toEqual(['export [REDACTED:vault-path]']);
+    expect(listed.stderr).not.toContain('differs from the registry');
+    expect(revoked.status).toBe(0);
+    expect(revoked.stdout).toBe('revoked EX-40 (guard export [REDACTED:vault-path]) by alice ("export rewritten"); its record stays in the registry\n');
   });
 
   it('lists the config\'s own exceptions where there is no store, saying so, and creates nothing', { timeout: 60_000 }, async () => {

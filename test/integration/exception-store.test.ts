@@ -2,19 +2,22 @@ import { describe, expect, it } from 'vitest';
 import { DynamoExceptionStore } from '../../lambdas/adapters/dynamodb-exception-store.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-store.ts';
-import { validateConfig } from '../../lambdas/config.ts';
-import type { AuditEvent } from '../../lambdas/core/events.ts';
+import { type Config, validateConfig } from '../../lambdas/config.ts';
+import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
 import {
   addException,
   ExceptionRefusedError,
   loadRegistry,
   type NewExceptionRequest,
   type RegistryRules,
+  registryForBatch,
   renewException,
   revokeException,
 } from '../../lambdas/core/exception-registry.ts';
 import { type GuardState, guardStateKey } from '../../lambdas/core/guard-reducer.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { ExceptionStore, StateStore } from '../../lambdas/ports.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
@@ -24,19 +27,21 @@ const rules: RegistryRules = { now: NOW, maxDays: 90 };
 const later: RegistryRules = { now: NOW + 86_400_000, maxDays: 90 };
 const request: NewExceptionRequest = { id: 'EX-13', guard: 'pii-redaction', reason: 'support workflow needs raw logs', owner: 'alice@example.com', expires: '2026-12-31', by: 'bob' };
 
-const STORES: { name: string; open: () => Promise<{ registry: ExceptionStore; states: StateStore }> }[] = [
+type OpenRegistry = (options?: { redact?: Config['redact'] }) => Promise<{ registry: ExceptionStore; states: StateStore }>;
+
+const STORES: { name: string; open: OpenRegistry }[] = [
   {
     name: 'memory',
-    open: async () => {
+    open: async ({ redact } = {}) => {
       const states = new MemoryAuditStore();
-      return { registry: new MemoryExceptionStore(states), states };
+      return { registry: new MemoryExceptionStore(states, { redact }), states };
     },
   },
   {
     name: 'DynamoDB Local',
-    open: async () => {
+    open: async ({ redact } = {}) => {
       const { store, client, table } = await freshDynamoStore();
-      return { registry: new DynamoExceptionStore(client, table, { states: store }), states: store };
+      return { registry: new DynamoExceptionStore(client, table, { states: store, redact }), states: store };
     },
   },
 ];
@@ -164,6 +169,41 @@ describe.each(STORES)('the exception registry ($name)', ({ open }) => {
     expect(second.exceptions.get('EX-12')?.created_at).toBe('2026-10-15T12:00:00.000Z');
     expect(third.exceptions.get('EX-12')?.expires).toBe('2027-01-10');
     expect(third.differing).toEqual([{ id: 'EX-12', fields: ['expires'] }]);
+  });
+
+  it('matches, lists and revokes a record stored before guard names were redacted, by its guard as bypass lines name it', async () => {
+    // Prepare: records as a version before 4f69f36 stored them, the guard as written.
+    const config = validateConfig({
+      redact: { patterns: [{ name: 'vault-path', regex: 'vault/[a-z]+' }] },
+      exceptions: [{ id: 'EX-30', guard: 'password:policy', reason: 'legacy import', owner: 'alice@example.com', expires: '2026-12-31' }],
+    });
+    const { registry, states } = await open({ redact: config.redact });
+    const stored = { reason: 'legacy import', owner: 'alice@example.com', expires: '2026-12-31', status: 'active', created_at: '2026-09-01T00:00:00.000Z', created_by: 'bob', origin: 'cli', renewals: [], bypass_count: 0 } as const;
+    await registry.add({ ...stored, id: 'EX-30', guard: 'password:policy' });
+    await registry.add({ ...stored, id: 'EX-31', guard: 'export vault/payroll' });
+    const events = ['password:policy', 'export vault/payroll'].flatMap((guard, i) => {
+      const line = JSON.stringify({ type: 'guard.bypass', ts: `2026-10-15T09:3${i}:00Z`, actor: 'importer', guard, exception_id: `EX-3${i}` });
+      const outcome = parseLine(line, { source: { origin: 'test', line: i + 1 }, now: NOW, redactor: redactorFor(config) });
+      if (outcome.kind !== 'events') throw new Error(`line ${i + 1} was not parsed: ${outcome.kind}`);
+      return outcome.events;
+    });
+    const asLogged = events.map((e) => (e.body as GuardBypass).guard);
+    // Act
+    const seeded = await loadRegistry(registry, config.exceptions, NOW);
+    const exceptions = await registryForBatch(events, registry, config, { now: () => NOW });
+    const { findings } = await processBatch(events, REDUCERS, states, { config, clock: { now: () => NOW }, exceptions });
+    const listed = await registry.list();
+    const revoked = await revokeException(registry, 'EX-30', { reason: 'import rewritten', by: 'alice' }, rules);
+    // Assess
+    expect(asLogged).toEqual([expect.stringMatching(/^password:\[REDACTED:secret-assignment\]#/), 'export [REDACTED:vault-path]']);
+    expect(seeded.differing).toEqual([]);
+    expect(findings).toEqual([]);
+    expect(listed.map((e) => [e.id, e.guard, e.bypass_count])).toEqual([
+      ['EX-30', asLogged[0], 1],
+      ['EX-31', asLogged[1], 1],
+    ]);
+    expect([revoked.guard, revoked.status]).toEqual([asLogged[0], 'revoked']);
+    expect(await registry.get('EX-30')).toMatchObject({ guard: asLogged[0], status: 'revoked', bypass_count: 1 });
   });
 });
 
