@@ -179,48 +179,63 @@ export async function deliverAlerts(
     decided.flatMap((d) => d.alerts),
     policy.stormCap,
   );
-  for (const alert of individual) {
-    if (alert.candidate && !(await store.claimAlert(alert.candidate.key, now, LEASE_MS))) continue;
-    try {
-      await deliver(sink, alertMessage(alert), now);
-    } catch (error) {
-      failed++;
-      const message = (error as Error).message;
-      errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message) : message}`);
-      continue;
-    }
-    if (alert.candidate) await store.markAlerted(alert.candidate.key);
-    settle(alert);
-    sent++;
-  }
-
   let summarizedCount = 0;
-  if (summarized.length > 0) {
-    const included: PlannedAlert[] = [];
-    for (const alert of summarized) if (!alert.candidate || (await store.claimAlert(alert.candidate.key, now, LEASE_MS))) included.push(alert);
-    if (included.length > 0) {
+  const sendAll = async (): Promise<void> => {
+    for (const alert of individual) {
+      if (alert.candidate && !(await store.claimAlert(alert.candidate.key, now, LEASE_MS))) continue;
       try {
-        await deliver(sink, summaryMessage(included, policy.stormCap), now);
-        for (const alert of included) {
-          if (alert.candidate) await store.markAlerted(alert.candidate.key);
-          settle(alert);
-        }
-        sent++;
-        summarizedCount = included.length;
+        await deliver(sink, alertMessage(alert), now);
       } catch (error) {
         failed++;
         const message = (error as Error).message;
-        errors.push(`storm summary of ${included.length} alerts: ${message}`);
-        for (const alert of included) {
-          if (!alert.candidate) continue;
-          const reported = await failSend(alert.candidate.key, message);
-          if (reported !== message) errors.push(`${alert.candidate.key}: ${reported}`);
-        }
+        errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message) : message}`);
+        continue;
       }
+      settle(alert);
+      sent++;
+      if (alert.candidate) await store.markAlerted(alert.candidate.key);
+    }
+
+    if (summarized.length === 0) return;
+    const included: PlannedAlert[] = [];
+    for (const alert of summarized) if (!alert.candidate || (await store.claimAlert(alert.candidate.key, now, LEASE_MS))) included.push(alert);
+    if (included.length === 0) return;
+    try {
+      await deliver(sink, summaryMessage(included, policy.stormCap), now);
+    } catch (error) {
+      failed++;
+      const message = (error as Error).message;
+      errors.push(`storm summary of ${included.length} alerts: ${message}`);
+      for (const alert of included) {
+        if (!alert.candidate) continue;
+        const reported = await failSend(alert.candidate.key, message);
+        if (reported !== message) errors.push(`${alert.candidate.key}: ${reported}`);
+      }
+      return;
+    }
+    for (const alert of included) settle(alert);
+    sent++;
+    summarizedCount = included.length;
+    for (const alert of included) if (alert.candidate) await store.markAlerted(alert.candidate.key);
+  };
+
+  // A published notice is settled even when a later step throws (a claim, a mark, a release, another
+  // subject's settle): left in its state, it would be published again once its lease is over. Each
+  // subject is settled on its own, in the one write per subject it always took; the first error is rethrown.
+  let failure: { error: unknown } | undefined;
+  try {
+    await sendAll();
+  } catch (error) {
+    failure = { error };
+  }
+  for (const [key, ids] of settled) {
+    try {
+      await commitSettled(store, key, ids, written.get(key));
+    } catch (error) {
+      failure ??= { error };
     }
   }
-
-  for (const [key, ids] of settled) await commitSettled(store, key, ids, written.get(key));
+  if (failure) throw failure.error;
   return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned };
 }
 

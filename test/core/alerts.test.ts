@@ -4,7 +4,7 @@ import { validateConfig } from '../../lambdas/config.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
-import type { AlertSink, RunRecord, Snooze, Versioned } from '../../lambdas/ports.ts';
+import type { AlertSink, CommitResult, RunRecord, Snooze, SubjectCommit, Versioned } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-17T08:00:00Z');
 const TEN_MIN = 600_000;
@@ -128,5 +128,44 @@ describe('deliverAlerts draining the outbox', () => {
     expect(later.reduce((n, r) => n + (r.abandoned ?? 0), 0)).toBe(3);
     expect(later.flatMap((r) => r.errors).filter((e) => e.includes('gave up'))).toHaveLength(3);
     expect(sink.messages.map((m) => m.subject)).toEqual(['etl']);
+  });
+});
+
+/** A store whose alert-state writes throw (throttled past the SDK's retries) while `failWrite` says so. */
+class ThrottledStore extends MemoryAuditStore {
+  failWrite: (key: string) => boolean = () => false;
+  override async commit(commit: SubjectCommit): Promise<CommitResult> {
+    if (commit.key.startsWith('alert#') && this.failWrite(commit.key)) throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), { name: 'ProvisionedThroughputExceededException' });
+    return super.commit(commit);
+  }
+}
+
+function subjectRecord(subject: string, run: number, status: 'ok' | 'failed'): RunRecord {
+  return { ...record(run, status), subject, run_id: `${subject}-${run}` };
+}
+
+describe('deliverAlerts settling notices', () => {
+  it('settles the published notices of the other subjects although one subject\'s settle throws, so only that one is published again', async () => {
+    // Prepare: two jobs alerted for a failed run; three healthy runs of each then make two recovery notices in one delivery.
+    const store = new ThrottledStore();
+    const sink = new RecordingSink();
+    const subjects = ['etl', 'export'];
+    const failures = subjects.map((s) => ({ ...failedRun(s, T0 + TEN_MIN), run_id: `${s}-1` }));
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: failures, records: [] });
+    await deliverAlerts(failures, store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: subjects.map((s) => subjectRecord(s, 1, 'failed')), drainLimit: 0 });
+    const healthy = subjects.flatMap((s) => [2, 3, 4].map((run) => subjectRecord(s, run, 'ok')));
+    const recovering = T0 + 4 * TEN_MIN + 1000;
+    // the delivery's first two alert-state writes are its decisions; the third, the first subject's settle, is throttled
+    let writes = 0;
+    store.failWrite = () => ++writes === 3;
+    // Act: the recovering delivery throws; the next delivery about both jobs comes after the notices' lease.
+    const first = await deliverAlerts([], store, sink, { now: () => recovering }, { records: healthy, drainLimit: 0 }).then(() => 'ok', (error: Error) => error.name);
+    store.failWrite = () => false;
+    await deliverAlerts([], store, sink, { now: () => recovering + 2 * 60_000 }, { records: subjects.map((s) => subjectRecord(s, 5, 'ok')), drainLimit: 0 });
+    // Assess: the throttling is reported; only the notice whose settle was throttled goes out again.
+    expect(first).toBe('ProvisionedThroughputExceededException');
+    const recoveries = sink.messages.filter((m) => m.kind === 'recovery').map((m) => m.subject);
+    expect(new Set(recoveries)).toEqual(new Set(subjects));
+    expect(recoveries).toHaveLength(subjects.length + 1);
   });
 });
