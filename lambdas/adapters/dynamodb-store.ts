@@ -66,7 +66,10 @@ const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
 const MAX_TRANSACTION_RECORD_BYTES = 1024 * 1024;
 /** DynamoDB refuses an item over 400 KB: a state item measured larger than this (`itemBytes`) is refused before it is sent, by name. */
 const MAX_STATE_ITEM_BYTES = 390 * 1024;
-/** Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK retries a call. */
+/**
+ * Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK
+ * retries a call. Keys and items a batch call left unprocessed are retried as often, then refused by name.
+ */
 const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 const MAX_THROTTLED_RETRIES = 7;
 const DAY_MS = 86_400_000;
@@ -123,6 +126,28 @@ export class StateTooLargeError extends Error {
 }
 
 /**
+ * Keys (BatchGetItem) or items (BatchWriteItem) DynamoDB still left unprocessed after every retry
+ * (a table or partition throttled for longer than the backoff): the invocation fails, so that it is
+ * retried whole, rather than running on until Lambda times it out.
+ */
+export class UnprocessedItemsError extends Error {
+  constructor(
+    readonly tableName: string,
+    readonly operation: 'BatchGetItem' | 'BatchWriteItem',
+    readonly unprocessed: number,
+    readonly attempts: number,
+  ) {
+    const what = operation === 'BatchGetItem' ? (unprocessed === 1 ? 'state key was' : 'state keys were') : unprocessed === 1 ? 'item was' : 'items were';
+    super(
+      `DynamoDB table ${tableName}: ${unprocessed} ${what} still unprocessed by ${operation} after ${attempts} attempts with backoff ` +
+        `(the table or one of its partitions is throttled: check its ${operation === 'BatchGetItem' ? 'read' : 'write'} capacity); ` +
+        'given up rather than retried until the Lambda times out, so that the batch fails visibly and is retried whole',
+    );
+    this.name = 'UnprocessedItemsError';
+  }
+}
+
+/**
  * The audit state in one DynamoDB table (see `dynamodb-schema.ts`): per-subject state items with
  * a version, finding items (the unalerted ones also in the sparse `outbox` index) and raw run
  * records with a TTL. One class serves the three ports since one table holds them.
@@ -143,6 +168,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
        * entry is dropped and the pipeline's re-read goes to the table. Off (0) by default.
        */
       stateCacheSize?: number;
+      /** How a retry waits its backoff (tests wait for nothing). Default: a timer. */
+      sleep?: (ms: number) => Promise<void>;
     } = {},
   ) {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -180,7 +207,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         [this.tableName]: { Keys: keys.slice(i, i + 100).map((k) => ({ pk: `STATE#${k}`, sk: 'STATE' })), ConsistentRead: true },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt > 0) await backoff(attempt);
+        if (attempt > MAX_THROTTLED_RETRIES) throw new UnprocessedItemsError(this.tableName, 'BatchGetItem', request[this.tableName]?.Keys.length ?? 0, attempt);
+        if (attempt > 0) await this.backoff(attempt);
         const res = await this.doc.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of res.Responses?.[this.tableName] ?? []) {
           const key = String(item.pk).slice('STATE#'.length);
@@ -261,7 +289,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
           if (reasons.some((r) => r.Code === 'TransactionConflict')) return 'conflict';
           // The SDK retries a throttled call, but not a transaction cancelled because an item was throttled.
           if (reasons.some((r) => THROTTLED_REASONS.has(r.Code ?? '')) && throttled < MAX_THROTTLED_RETRIES) {
-            await backoff(++throttled);
+            await this.backoff(++throttled);
             continue;
           }
           throw error;
@@ -501,7 +529,8 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         [this.tableName]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })),
       };
       for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
-        if (attempt > 0) await backoff(attempt);
+        if (attempt > MAX_THROTTLED_RETRIES) throw new UnprocessedItemsError(this.tableName, 'BatchWriteItem', pending[this.tableName]?.length ?? 0, attempt);
+        if (attempt > 0) await this.backoff(attempt);
         const res = await this.doc.send(new BatchWriteCommand({ RequestItems: pending }));
         pending = res.UnprocessedItems as typeof pending;
       }
@@ -540,6 +569,11 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   private now(): number {
     return (this.options.clock ?? Date.now)();
   }
+
+  /** Exponential backoff with jitter before retry `attempt` (1, 2, …): half to all of 25 ms × 2^attempt, at most 1 s. */
+  private async backoff(attempt: number): Promise<void> {
+    await (this.options.sleep ?? sleep)(Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2));
+  }
 }
 
 /**
@@ -575,6 +609,6 @@ function itemBytes(item: object): number {
   return bytes;
 }
 
-async function backoff(attempt: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,0 +1,83 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, type BatchGetCommandInput, BatchWriteCommand, type BatchWriteCommandInput, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoAuditStore, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
+
+// Offline: the store's document client answers as a throttled table does (its calls succeed, but leave keys or items unprocessed).
+const doc = mockClient(DynamoDBDocumentClient);
+const TABLE = 'silent-audit-state';
+
+/** A store that records the backoff it would wait, and waits for nothing. */
+function storeWithoutWaiting(): { store: DynamoAuditStore; delays: number[] } {
+  const delays: number[] = [];
+  const store = new DynamoAuditStore(new DynamoDBClient({ region: 'eu-west-1' }), TABLE, { sleep: async (ms) => void delays.push(ms) });
+  return { store, delays };
+}
+
+describe('DynamoAuditStore: keys and items a batch call leaves unprocessed', () => {
+  beforeEach(() => doc.reset());
+  afterAll(() => doc.restore());
+
+  it('retries unprocessed keys with growing backoff, and returns what was read once DynamoDB takes them', async () => {
+    // Prepare: the first two BatchGetItem calls leave job#b unprocessed.
+    let calls = 0;
+    doc.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => {
+      calls++;
+      const keys = input.RequestItems?.[TABLE]?.Keys ?? [];
+      const answered = calls <= 2 ? keys.filter((k) => k.pk !== 'STATE#job#b') : keys;
+      const left = keys.filter((k) => !answered.includes(k));
+      return {
+        Responses: { [TABLE]: answered.map((k) => ({ ...k, version: 3, data: JSON.stringify({ of: k.pk }) })) },
+        UnprocessedKeys: left.length > 0 ? { [TABLE]: { Keys: left, ConsistentRead: true } } : {},
+      };
+    });
+    const { store, delays } = storeWithoutWaiting();
+    // Act
+    const loaded = await store.loadCurrent(['job#a', 'job#b']);
+    // Assess
+    expect([...loaded]).toEqual([
+      ['job#a', { state: { of: 'STATE#job#a' }, version: 3 }],
+      ['job#b', { state: { of: 'STATE#job#b' }, version: 3 }],
+    ]);
+    expect(doc.commandCalls(BatchGetCommand)).toHaveLength(3);
+    expect(delays).toHaveLength(2);
+    expect(delays[1]).toBeGreaterThanOrEqual(delays[0]);
+  });
+
+  it('gives up on keys still unprocessed after 7 retries with backoff, with an error naming the table, the operation and the keys left', async () => {
+    // Prepare: every BatchGetItem leaves every key unprocessed (a partition throttled for longer than the backoff).
+    doc.on(BatchGetCommand).callsFake((input: BatchGetCommandInput) => ({ Responses: { [TABLE]: [] }, UnprocessedKeys: input.RequestItems }));
+    const { store, delays } = storeWithoutWaiting();
+    // Act
+    const loading = store.load(['job#a', 'job#b', 'agent#triage-bot']);
+    // Assess
+    await expect(loading).rejects.toThrow(UnprocessedItemsError);
+    await expect(loading).rejects.toThrow(/^DynamoDB table silent-audit-state: 3 state keys were still unprocessed by BatchGetItem after 8 attempts with backoff/);
+    expect(doc.commandCalls(BatchGetCommand)).toHaveLength(8);
+    // Exponential backoff with jitter: half to all of 50 ms, 100 ms, … doubling up to 1 s.
+    expect(delays).toHaveLength(7);
+    delays.forEach((ms, i) => {
+      const ceiling = Math.min(1000, 50 * 2 ** i);
+      expect(ms).toBeGreaterThanOrEqual(ceiling / 2);
+      expect(ms).toBeLessThanOrEqual(ceiling);
+    });
+  });
+
+  it('gives up on run records still unprocessed by BatchWriteItem after 7 retries, naming the table and the items left, before the state is written', async () => {
+    // Prepare: 150 runs of one subject on 150 days (more run packs than one transaction holds); every BatchWriteItem leaves its items unprocessed.
+    doc.on(BatchWriteCommand).callsFake((input: BatchWriteCommandInput) => ({ UnprocessedItems: input.RequestItems }));
+    doc.on(TransactWriteCommand).resolves({});
+    const day = 86_400_000;
+    const records = Array.from({ length: 150 }, (_, i) => ({ subject: 'backup', subject_kind: 'job' as const, run_id: `r-${i}`, ts: new Date(Date.parse('2026-01-01T02:00:00Z') + i * day).toISOString(), status: 'ok' as const }));
+    const { store, delays } = storeWithoutWaiting();
+    // Act
+    const commit = store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [], records });
+    // Assess
+    await expect(commit).rejects.toThrow(UnprocessedItemsError);
+    await expect(commit).rejects.toThrow(/^DynamoDB table silent-audit-state: \d+ items were still unprocessed by BatchWriteItem after 8 attempts with backoff/);
+    expect(doc.commandCalls(BatchWriteCommand)).toHaveLength(8);
+    expect(delays).toHaveLength(7);
+    expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
