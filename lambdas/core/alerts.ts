@@ -182,7 +182,7 @@ export async function deliverAlerts(
   let summarizedCount = 0;
   const sendAll = async (): Promise<void> => {
     for (const alert of individual) {
-      if (alert.candidate && !(await store.claimAlert(alert.candidate.key, now, LEASE_MS))) continue;
+      if (alert.candidate && !(await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS))) continue;
       try {
         await deliver(sink, alertMessage(alert), now);
       } catch (error) {
@@ -198,7 +198,7 @@ export async function deliverAlerts(
 
     if (summarized.length === 0) return;
     const included: PlannedAlert[] = [];
-    for (const alert of summarized) if (!alert.candidate || (await store.claimAlert(alert.candidate.key, now, LEASE_MS))) included.push(alert);
+    for (const alert of summarized) if (!alert.candidate || (await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS))) included.push(alert);
     if (included.length === 0) return;
     try {
       await deliver(sink, summaryMessage(included, policy.stormCap), now);

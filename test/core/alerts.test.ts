@@ -169,3 +169,26 @@ describe('deliverAlerts settling notices', () => {
     expect(recoveries).toHaveLength(subjects.length + 1);
   });
 });
+
+describe('deliverAlerts claiming findings', () => {
+  it('leases a finding from when it is claimed, so a sweep during a slow delivery does not send it too', async () => {
+    // Prepare: three stored failures; each publish takes 40 s, and a sweep runs (another container) while the third is published.
+    let clock = T0 + TEN_MIN;
+    const store = new MemoryAuditStore();
+    const failures = ['a', 'b', 'c'].map((s) => failedRun(s, T0));
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: failures, records: [] });
+    const sweepSink = new RecordingSink();
+    const sink = new RecordingSink();
+    sink.send = async (message: AlertMessage) => {
+      clock += 40_000;
+      if (message.subject === 'c') await deliverAlerts([], store, sweepSink, { now: () => clock }, { drainLimit: 50 });
+      sink.messages.push(message);
+    };
+    // Act
+    const result = await deliverAlerts(failures, store, sink, { now: () => clock }, { drainLimit: 0 });
+    // Assess: each alert went out once, the sweep sent none.
+    expect(sink.messages.map((m) => m.subject)).toEqual(['a', 'b', 'c']);
+    expect(result.sent).toBe(3);
+    expect(sweepSink.messages).toEqual([]);
+  });
+});
