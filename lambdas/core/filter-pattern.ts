@@ -42,6 +42,16 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Succeeded',
   'Dependency failed',
   'Consumed',
+  // §1b `journalctl -o json` records whose MESSAGE journalctl wrote as an array of byte values
+  // (not printable UTF-8: an ANSI colour escape, Latin-1 text). The parser decodes it, but in the
+  // raw line the message is numbers, so no term above can match a systemd run line or a §1a event
+  // in it. A journal record's other fields are strings or null (arrays only for bytes and for a
+  // field the record holds more than once), so an array marks such a record: `"MESSAGE":[27,91,…]`
+  // from systemd 246 on, `"MESSAGE" : [ 27, 91, … ]` before. A term cannot hold the double quote
+  // that would tie it to MESSAGE, so any journal record with an array field passes, whoever wrote
+  // it, and so does any other line holding `:[` (a JSON log line with an array, say).
+  ':[',
+  ' : [ ',
   // §1b AWS Lambda platform lines, text and JSON log formats.
   'START RequestId',
   'END RequestId',
@@ -71,10 +81,12 @@ export function subscriptionFilterPattern(terms: readonly string[] = SUBSCRIPTIO
 }
 
 /**
- * Whether a line passes the subscription filter, judged locally with the same terms, so a scan
- * can report the share of lines the filter would cut. CloudWatch matches a quoted term as a
- * case-sensitive phrase; a substring test is the same or looser, so this never drops a line
- * that CloudWatch would deliver.
+ * Whether a line passes the subscription filter, judged locally with the same terms (a plain
+ * substring test of each, case-sensitive): `npm run bench` measures with it the share of lines the
+ * filter would cut, and the tests check with it that every line a parser reads passes. `scan
+ * --log-group` and `backfill` do not call it: CloudWatch Logs applies the pattern itself
+ * (FilterLogEvents). A quoted term is a case-sensitive phrase to CloudWatch, so it delivers no line
+ * that holds none of the terms: a line this drops, CloudWatch drops too.
  */
 export function lineMayMatter(line: string): boolean {
   return SUBSCRIPTION_FILTER_TERMS.some((term) => line.includes(term));

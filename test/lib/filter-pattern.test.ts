@@ -123,6 +123,53 @@ describe('lineMayMatter', () => {
   });
 });
 
+describe('journal records whose MESSAGE journalctl wrote as bytes', () => {
+  /** A field as `journalctl -o json` prints text that is not printable UTF-8: its bytes. */
+  const bytes = (text: string, encoding: BufferEncoding) => [...Buffer.from(text, encoding)];
+  const record = (unit: string, identifier: string, message: number[]) => ({
+    __CURSOR: 's=2f431ec4e9d54785a30d615cdf55832d;i=9;b=d9733860043a45f8aa52bc3873835096',
+    __REALTIME_TIMESTAMP: '1790000000000000',
+    _BOOT_ID: 'd9733860043a45f8aa52bc3873835096',
+    _PID: identifier === 'systemd' ? '1' : '4242',
+    SYSLOG_IDENTIFIER: identifier,
+    _HOSTNAME: 'db01',
+    ...(identifier === 'systemd' ? { UNIT: unit } : {}),
+    MESSAGE: message,
+  });
+  /** systemd ≥ 246 writes compact JSON, as JSON.stringify does. */
+  const compact = (r: Record<string, unknown>) => JSON.stringify(r);
+  /** systemd < 246: `{ "K" : "v", "K" : [ 1, 2 ] }`. */
+  const beforeSystemd246 = (r: Record<string, unknown>) =>
+    `{ ${Object.entries(r).map(([k, v]) => `"${k}" : ${Array.isArray(v) ? `[ ${v.join(', ')} ]` : JSON.stringify(v)}`).join(', ')} }`;
+  const started = record('backup.service', 'systemd', bytes('Started backup.service - \x1b[1mNightly backup\x1b[0m.', 'utf8'));
+  const runEnd = record('', 'backup', bytes('{"type":"run.end","job":"backup","run_id":"r1","exit_code":0,"output_bytes":6,"output_tail":"écrit"}', 'latin1'));
+  const cases: ReadonlyArray<[string, string, string]> = [
+    ['systemd Started with an ANSI escape, systemd ≥ 246', compact(started), 'run.start'],
+    ['systemd Started with an ANSI escape, systemd < 246', beforeSystemd246(started), 'run.start'],
+    ['a run.end event in Latin-1, systemd ≥ 246', compact(runEnd), 'run.end'],
+    ['a run.end event in Latin-1, systemd < 246', beforeSystemd246(runEnd), 'run.end'],
+  ];
+
+  it.each(cases)('passes %s, which the parser reads', (_name, line, type) => {
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'journal.jsonl', line: 1 }, year: 2026, defaultJob: 'fixture' });
+
+    // Assess: the parser decodes the bytes, so the filter must not drop the line before it.
+    expect(outcome.kind === 'events' ? outcome.events.map((e) => e.body.type) : outcome).toEqual([type]);
+    expect(line).not.toContain(type);
+    expect(lineMayMatter(line)).toBe(true);
+  });
+
+  it('puts the array terms in the pattern CloudWatch Logs applies', () => {
+    // Act
+    const pattern = subscriptionFilterPattern();
+
+    // Assess
+    expect(pattern).toContain('?":["');
+    expect(pattern).toContain('?" : [ "');
+  });
+});
+
 describe('every line a parser reads passes the filter', () => {
   /** The fixtures' log files, as systems write them (contract §1). */
   const FIXTURES = join(import.meta.dirname, '../fixtures');
