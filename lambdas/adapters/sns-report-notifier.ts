@@ -3,7 +3,9 @@ import type { ReportNotice, ReportNotifier } from '../ports.ts';
 
 /**
  * Announces a monthly report on the alerts topic, with the attributes a subscription filter
- * policy can match like an alert's: `detector=report`, `severity`, `subject=monthly-report`.
+ * policy can match like an alert's: `kind=report`, `detector=report`, `severity`,
+ * `subject=monthly-report` (no `subject_kind`). `kind` lets a filter on alert kinds leave
+ * reports out, or take only them.
  */
 export class SnsReportNotifier implements ReportNotifier {
   constructor(
@@ -19,6 +21,7 @@ export class SnsReportNotifier implements ReportNotifier {
         Subject: notice.subject,
         Message: notice.message,
         MessageAttributes: {
+          kind: attr('report'),
           detector: attr('report'),
           severity: attr(notice.severity),
           subject: attr('monthly-report'),

@@ -99,7 +99,7 @@ describe('FileReportPublisher', () => {
 });
 
 describe('SnsReportNotifier', () => {
-  it('publishes the notice with the report attributes a filter policy can match', async () => {
+  it('publishes the notice with the report attributes a filter policy can match, kind=report among them', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
     const notifier = new SnsReportNotifier(new SNSClient({ region: 'eu-west-1' }), 'arn:aws:sns:eu-west-1:123456789012:alerts');
@@ -114,6 +114,7 @@ describe('SnsReportNotifier', () => {
         Subject: 'silent-audit October 2026 report: 3 findings (+1), 2 open, 0 UNKNOWN',
         Message: 'body',
         MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'report' },
           detector: { DataType: 'String', StringValue: 'report' },
           severity: { DataType: 'String', StringValue: 'high' },
           subject: { DataType: 'String', StringValue: 'monthly-report' },

@@ -121,6 +121,7 @@ describe('the report Lambda against DynamoDB Local, with S3 and SNS mocked', () 
     expect(publish.Message).toContain(`Report: s3://${BUCKET}/reports/2026-09/`);
     expect(publish.Message).toContain(`  HTML: s3://${BUCKET}/reports/2026-09/audit-report-2026-09.html`);
     expect(publish.MessageAttributes).toEqual({
+      kind: { DataType: 'String', StringValue: 'report' },
       detector: { DataType: 'String', StringValue: 'report' },
       severity: { DataType: 'String', StringValue: 'high' },
       subject: { DataType: 'String', StringValue: 'monthly-report' },
