@@ -232,16 +232,36 @@ function summarize(batches: readonly BatchCounts[]): DynamoFigures {
   };
 }
 
-async function runBatches(client: DynamoDBClient, table: string, payloads: readonly BenchPayload[], workload: Workload, stateCacheSize: number): Promise<BatchCounts[]> {
+/**
+ * The measured payloads of `workload` through ingest on `table`, each counted as one batch, after
+ * its warm-up payloads, which fill the table with the baselines the measured batches build on (as
+ * the CPU section's warm state does) and are not counted. `container: 'warm'`: the warm-up and the
+ * measured payloads go through one store (a warm container: its state cache, `stateCacheSize`,
+ * holds what it last read or wrote); `'new'`: the measured payloads through a store of their own.
+ */
+async function runBatches(
+  client: DynamoDBClient,
+  table: string,
+  workload: Pick<Workload, 'config' | 'warmup' | 'measured'>,
+  opts: { stateCacheSize: number; container: 'warm' | 'new' },
+): Promise<BatchCounts[]> {
+  // Requests during the warm-up are counted into a record nobody reads.
   let counts = emptyCounts();
   countRequests(client, () => counts);
   const config = validateConfig(workload.config, 'bench config');
-  const lastAt = Math.max(...payloads.map((p) => p.lastTimestamp));
-  const clock = { now: () => lastAt + 60_000 };
-  const store = new DynamoAuditStore(client, table, { stateCacheSize, clock: clock.now });
-  const deps = { store, sink: { publish: async () => undefined }, config, clock, exceptions: new DynamoExceptionStore(client, table, { states: store }) };
+  const endOf = (payloads: readonly BenchPayload[]) => Math.max(...payloads.map((p) => p.lastTimestamp)) + 60_000;
+  let now = workload.warmup.length > 0 ? endOf(workload.warmup) : endOf(workload.measured);
+  const clock = { now: () => now };
+  const depsOf = (stateCacheSize: number) => {
+    const store = new DynamoAuditStore(client, table, { stateCacheSize, clock: clock.now });
+    return { store, sink: { publish: async () => undefined }, config, clock, exceptions: new DynamoExceptionStore(client, table, { states: store }) };
+  };
+  const warmupDeps = depsOf(opts.container === 'warm' ? opts.stateCacheSize : 2000);
+  for (const payload of workload.warmup) await ingestDelivery(payload.event, warmupDeps);
+  now = endOf(workload.measured);
+  const deps = opts.container === 'warm' ? warmupDeps : depsOf(opts.stateCacheSize);
   const out: BatchCounts[] = [];
-  for (const payload of payloads) {
+  for (const payload of workload.measured) {
     counts = emptyCounts();
     await ingestDelivery(payload.event, deps);
     const keys = new Set([...counts.stateReads.keys(), ...counts.stateWrites.keys()]);
@@ -266,10 +286,34 @@ async function runBatches(client: DynamoDBClient, table: string, payloads: reado
 }
 
 /**
- * The timed payloads against DynamoDB Local twice: as one warm container (the in-process state
- * cache of the deployed function, `stateCacheSize: 2000`) and as a new container per batch (no
- * cache: every subject read from the table). Both start from an empty table.
+ * The timed payloads against DynamoDB Local twice, each on its own table filled by the workload's
+ * warm-up payloads first (not counted): as one warm container (the in-process state cache of the
+ * deployed function, `stateCacheSize: 2000`, that also ingested the warm-up) and as a new container
+ * per batch (no cache: every subject read from the table).
  */
+export async function countDynamo(
+  endpoint: string,
+  workload: Pick<Workload, 'config' | 'warmup' | 'measured'>,
+  log: (s: string) => void,
+  tables: { warm: string; cold: string } = { warm: 'bench-warm', cold: 'bench-cold' },
+): Promise<{ warm: DynamoFigures; cold: DynamoFigures }> {
+  const run = async (table: string, opts: { stateCacheSize: number; container: 'warm' | 'new' }) => {
+    const client = localDynamoClient(endpoint);
+    try {
+      await DynamoAuditStore.ensureTable(client, table);
+      return summarize(await runBatches(client, table, workload, opts));
+    } finally {
+      client.destroy();
+    }
+  };
+  log(`  ${workload.warmup.length} warm-up payloads (not counted), then ${workload.measured.length} through a warm container (state cache on)…`);
+  const warm = await run(tables.warm, { stateCacheSize: 2000, container: 'warm' });
+  log(`  the same warm-up, then the ${workload.measured.length} through a new container per batch (no cache)…`);
+  const cold = await run(tables.cold, { stateCacheSize: 0, container: 'new' });
+  return { warm, cold };
+}
+
+/** {@link countDynamo} on a DynamoDB Local of its own. */
 export async function measureDynamo(workload: Workload, log: (s: string) => void): Promise<{ warm: DynamoFigures; cold: DynamoFigures } | { skipped: string }> {
   let local;
   try {
@@ -278,21 +322,7 @@ export async function measureDynamo(workload: Workload, log: (s: string) => void
     return { skipped: `DynamoDB Local did not start: ${(error as Error).message}` };
   }
   try {
-    const payloads = workload.measured;
-    const run = async (table: string, cache: number) => {
-      const client = localDynamoClient(local.endpoint);
-      try {
-        await DynamoAuditStore.ensureTable(client, table);
-        return summarize(await runBatches(client, table, payloads, workload, cache));
-      } finally {
-        client.destroy();
-      }
-    };
-    log(`  ${payloads.length} payloads through a warm container (state cache on)…`);
-    const warm = await run('bench-warm', 2000);
-    log(`  the same through a new container per batch (no cache)…`);
-    const cold = await run('bench-cold', 0);
-    return { warm, cold };
+    return await countDynamo(local.endpoint, workload, log);
   } finally {
     await local.stop();
   }

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { itemBytes } from '../../bench/dynamo-section.ts';
+import { randomUUID } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, inject, it } from 'vitest';
+import { countDynamo, itemBytes } from '../../bench/dynamo-section.ts';
+import type { BenchPayload } from '../../bench/workload.ts';
 import { measureFilterShare } from '../../bench/filter-share.ts';
 import { scanLines } from '../../bench/scan-lines.ts';
 import { median, pairedSpeedRatio, perSecond, ratio, timeInterleaved } from '../../bench/stats.ts';
@@ -70,5 +73,42 @@ describe('bench helpers', () => {
     // Assess
     expect(share).toMatchObject({ lines: 18_903, passedLines: 16_690, cutLineShare: 0.117 });
     expect(share.byLogGroup['/jobs/nightly-backup'].cutLineShare).toBeGreaterThan(0.8);
+  });
+
+  it('counts DynamoDB requests of the measured batches only, on a table the warm-up payloads filled first', async () => {
+    // Prepare: an hourly job's 40 runs as warm-up, then its next run as the measured batch.
+    const hour = 3_600_000;
+    const t0 = Date.UTC(2026, 9, 1, 0, 5);
+    const payload = (runs: number[]): BenchPayload => {
+      const logEvents = runs.flatMap((i) => {
+        const at = t0 + i * hour;
+        const run = `run-${i}`;
+        return [
+          { id: `${i}a`, timestamp: at, message: JSON.stringify({ type: 'run.start', job: 'hourly-sync', run_id: run, ts: new Date(at).toISOString() }) },
+          { id: `${i}b`, timestamp: at + 60_000, message: JSON.stringify({ type: 'run.end', job: 'hourly-sync', run_id: run, exit_code: 0, duration_ms: 60_000, output_bytes: 1_000 + i, ts: new Date(at + 60_000).toISOString() }) },
+        ];
+      });
+      const data = gzipSync(JSON.stringify({ messageType: 'DATA_MESSAGE', owner: '1', logGroup: '/jobs/hourly-sync', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+      return { event: { awslogs: { data: data.toString('base64') } }, logGroup: '/jobs/hourly-sync', lines: logEvents.length, decodedBytes: 0, compressedBytes: data.length, lastTimestamp: logEvents[logEvents.length - 1].timestamp };
+    };
+    const config = { jobs: { 'hourly-sync': { schedule: '5 * * * *', grace_minutes: 10, max_runtime_minutes: 30 } } };
+    const warmup = [payload(Array.from({ length: 20 }, (_, i) => i)), payload(Array.from({ length: 20 }, (_, i) => 20 + i))];
+    const measured = [payload([40])];
+    const tables = () => ({ warm: `bench-${randomUUID()}`, cold: `bench-${randomUUID()}` });
+
+    // Act
+    const afterWarmup = await countDynamo(inject('dynamoEndpoint'), { config, warmup, measured }, () => undefined, tables());
+    const fromEmpty = await countDynamo(inject('dynamoEndpoint'), { config, warmup: [], measured }, () => undefined, tables());
+
+    // Assess: one counted batch of the measured lines, whose job state carries the warm-up's runs.
+    for (const figures of [afterWarmup.warm, afterWarmup.cold]) {
+      expect(figures.batches.map((b) => b.lines)).toEqual([2]);
+      expect(figures.itemsWrittenPerBatch).toBeLessThanOrEqual(fromEmpty.cold.itemsWrittenPerBatch);
+      expect(figures.meanStateItemBytes).toBeGreaterThan(fromEmpty.cold.meanStateItemBytes);
+    }
+    // The warm container has the job's state cached from the warm-up; a new container reads it.
+    expect(afterWarmup.warm.maxPerKind.job).toMatchObject({ reads: 0, writes: 1 });
+    expect(afterWarmup.cold.maxPerKind.job).toMatchObject({ reads: 1, writes: 1 });
+    expect(fromEmpty.warm.maxPerKind.job).toMatchObject({ reads: 1, writes: 1 });
   });
 });
