@@ -466,6 +466,7 @@ function isSorted(history: readonly AgentHistoryEntry[]): boolean {
  */
 export const agentTreeReducer: SubjectReducer<AgentState> = {
   kind: 'agent',
+  recordsRuns: true,
   subjectOf(event) {
     return treeOf(event)?.agent;
   },

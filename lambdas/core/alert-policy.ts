@@ -135,6 +135,23 @@ export interface AlertState {
   /** Recent decisions by finding key (the last 14 days, at most 200 held and 300 sent). */
   readonly decided: Readonly<Record<string, DecisionRecord>>;
   readonly notices: readonly PendingNotice[];
+  /**
+   * The latest run outcome folded in (by time, then run id), as of the last write: a redelivered batch
+   * whose runs were recorded before reads them back, and applies only those after it.
+   */
+  readonly outcomesThrough?: OutcomeMark;
+}
+
+/** A run outcome's place in a subject's history: its time, then its run id. */
+export interface OutcomeMark {
+  readonly at: number;
+  readonly run_id?: string;
+}
+
+/** Whether an outcome comes after the mark (every outcome does when there is none). */
+export function isAfterMark(outcome: OutcomeMark, mark: OutcomeMark | undefined): boolean {
+  if (!mark) return true;
+  return outcome.at > mark.at || (outcome.at === mark.at && (outcome.run_id ?? '') > (mark.run_id ?? ''));
 }
 
 export interface AlertPolicyOptions {
@@ -319,12 +336,18 @@ function pruneDecided(decided: Readonly<Record<string, DecisionRecord>>, now: nu
 export function decideAlerts(
   current: AlertState | undefined,
   subject: { readonly subject: string; readonly subject_kind: SubjectKind },
-  input: { readonly candidates: readonly AlertCandidate[]; readonly outcomes: readonly RunOutcome[] },
+  input: {
+    readonly candidates: readonly AlertCandidate[];
+    readonly outcomes: readonly RunOutcome[];
+    /** Outcomes of runs recorded before (read back for a redelivered batch): only those after `outcomesThrough` are applied. */
+    readonly replayed?: readonly RunOutcome[];
+  },
   ctx: PolicyContext,
 ): PolicyResult {
   const { now, options } = ctx;
   const base = current ?? initialAlertState(subject.subject, subject.subject_kind);
-  let changed = current === undefined && (input.candidates.length > 0 || input.outcomes.length > 0);
+  const outcomes = input.replayed?.length ? [...input.outcomes, ...input.replayed.filter((o) => isAfterMark(o, base.outcomesThrough))] : input.outcomes;
+  let changed = current === undefined && (input.candidates.length > 0 || outcomes.length > 0);
   const detectors: Record<string, DetectorAlertState> = { ...base.detectors };
   // Copied on the first decision written: a batch of run outcomes alone writes none, and the kept decisions are the bulk of the state.
   let decided = base.decided;
@@ -370,7 +393,7 @@ export function decideAlerts(
 
   type Step = { at: number; order: number; outcome?: RunOutcome; candidate?: AlertCandidate };
   const steps: Step[] = [
-    ...input.outcomes.map((outcome): Step => ({ at: outcome.at, order: 0, outcome })),
+    ...outcomes.map((outcome): Step => ({ at: outcome.at, order: 0, outcome })),
     ...input.candidates.map((candidate): Step => ({ at: parseTime(candidate.finding.ts), order: 1, candidate })),
   ].sort((a, b) => a.at - b.at || a.order - b.order);
 
@@ -413,7 +436,18 @@ export function decideAlerts(
   }
 
   if (!changed) return { state: base, changed: false, alerts, held, snoozedNotices };
-  const state: AlertState = { subject: base.subject, subject_kind: base.subject_kind, detectors, health, open, decided: pruneDecided(decided, now, input.candidates), notices };
+  let outcomesThrough = base.outcomesThrough;
+  for (const outcome of outcomes) if (isAfterMark(outcome, outcomesThrough)) outcomesThrough = { at: outcome.at, ...(outcome.run_id !== undefined ? { run_id: outcome.run_id } : {}) };
+  const state: AlertState = {
+    subject: base.subject,
+    subject_kind: base.subject_kind,
+    detectors,
+    health,
+    open,
+    decided: pruneDecided(decided, now, input.candidates),
+    notices,
+    ...(outcomesThrough ? { outcomesThrough } : {}),
+  };
   return { state, changed, alerts, held, snoozedNotices };
 
   function decideFinding(candidate: AlertCandidate): void {

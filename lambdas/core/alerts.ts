@@ -1,5 +1,5 @@
 import { type Config, DEFAULT_CONFIG } from '../config.ts';
-import type { AlertFailure, AlertSink, Clock, FindingStore, RunRecord, Snooze, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
+import type { AlertFailure, AlertSink, Clock, FindingStore, RunRecord, RunRecordStore, Snooze, SnoozeRegistry, StateStore, StoredFinding, Versioned } from '../ports.ts';
 import {
   type AlertCandidate,
   alertPolicyOptions,
@@ -7,6 +7,7 @@ import {
   alertStateKey,
   capAlerts,
   decideAlerts,
+  isAfterMark,
   mayNoticeFlapping,
   type PlannedAlert,
   type PolicyContext,
@@ -16,8 +17,9 @@ import {
   settleNotices,
 } from './alert-policy.ts';
 import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } from './alert-policy-messages.ts';
-import { type Finding, findingKey, type SubjectKind } from './findings.ts';
-import { CommitConflictError, settleAll } from './pipeline.ts';
+import { type Finding, findingKey, isoTime, type SubjectKind } from './findings.ts';
+import { parseTime } from './parse-time.ts';
+import { CommitConflictError, type ReplayedSpan, settleAll } from './pipeline.ts';
 import { allSnoozes, configSnoozes, suppressionFor } from './snooze.ts';
 
 export interface DeliveryResult {
@@ -44,6 +46,11 @@ export interface DeliveryOptions {
   readonly snoozes?: SnoozeRegistry;
   /** The run records the batch produced: healthy and failing runs drive flapping and recovery. */
   readonly records?: readonly RunRecord[];
+  /**
+   * Subjects whose runs of a span were recorded by an earlier invocation (a redelivery): when their
+   * alert state has not seen the span's runs, they are read back from the store (`runs`) and applied.
+   */
+  readonly replayed?: readonly ReplayedSpan[];
 }
 
 const LEASE_MS = 60_000;
@@ -85,11 +92,12 @@ async function deliver(sink: AlertSink, message: AlertMessage, now: number): Pro
  * A failed send leaves the finding pending with its decision recorded: a later invocation sends it
  * as decided, at once after a first failure, then after a wait that doubles (1 minute to an hour), while the
  * drain passes it over; after 14 days of failing it is given up (out of the outbox, not alerted).
- * At most `alert_storm_cap` messages go out one by one; the rest form one summary.
+ * At most `alert_storm_cap` messages go out one by one; the rest form one summary. The runs of a
+ * redelivered batch (`replayed`) that the alert state has not seen are read back from the store.
  */
 export async function deliverAlerts(
   fresh: readonly Finding[],
-  store: StateStore & FindingStore,
+  store: StateStore & FindingStore & Partial<RunRecordStore>,
   sink: AlertSink,
   clock: Clock,
   options: DeliveryOptions = {},
@@ -122,11 +130,12 @@ export async function deliverAlerts(
     return `${error} (gave up after ${failure.failures} failed sends since ${new Date(failure.first_at).toISOString()}: not alerted)`;
   };
 
-  const groups = new Map<string, { subject: string; subject_kind: SubjectKind; candidates: AlertCandidate[]; outcomes: RunOutcome[] }>();
+  type Group = { subject: string; subject_kind: SubjectKind; candidates: AlertCandidate[]; outcomes: RunOutcome[]; replayed: RunOutcome[] };
+  const groups = new Map<string, Group>();
   const groupOf = (subject_kind: SubjectKind, subject: string) => {
     const key = alertStateKey(subject_kind, subject);
     let group = groups.get(key);
-    if (!group) groups.set(key, (group = { subject, subject_kind, candidates: [], outcomes: [] }));
+    if (!group) groups.set(key, (group = { subject, subject_kind, candidates: [], outcomes: [], replayed: [] }));
     return group;
   };
   for (const c of candidates.values()) groupOf(c.finding.subject_kind, c.finding.subject).candidates.push(c);
@@ -139,9 +148,13 @@ export async function deliverAlerts(
     const { kind, subject } = subjectKinds.get(id)!;
     groupOf(kind, subject).outcomes.push(...outcomes);
   }
+  // A redelivered span's subjects: their alert state is read with the others (a redelivery alone reads it).
+  const replayedSpans = store.runs ? (options.replayed ?? []) : [];
+  for (const span of replayedSpans) groupOf(span.subject_kind, span.subject);
   if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0, abandoned: 0 };
 
   const loaded = await store.load([...groups.keys()]);
+  await readBackRuns(store as RunRecordStore, replayedSpans, loaded, groupOf);
   // The stored snoozes are read when a finding or a flapping notice may be held by one (most batches
   // of runs alone need none), at most once. That is judged again from every state a decision starts
   // from: a state re-read after a conflict (the first read was a warm container's cache, or another
@@ -152,8 +165,10 @@ export async function deliverAlerts(
   const contextFor = (state: AlertState | undefined, outcomes: number): Promise<PolicyContext> | PolicyContext =>
     candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (withAllSnoozes ??= allSnoozes(config, options.snoozes).then(contextWith)) : withConfigSnoozes;
   // Read before any write, so that a failing snooze read leaves every subject as it was.
-  for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length);
-  const decided = await settleAll([...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes }, contextFor)));
+  for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length + group.replayed.length);
+  const decided = await settleAll(
+    [...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed }, contextFor)),
+  );
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
 
@@ -239,6 +254,27 @@ export async function deliverAlerts(
   return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned };
 }
 
+/**
+ * The runs of redelivered spans that their subject's alert state has not seen (recorded by an
+ * invocation that failed before its alert-state write): read from the store, one query per
+ * subject whose `outcomesThrough` is behind the span's end, none when it is not.
+ */
+async function readBackRuns(
+  store: RunRecordStore,
+  spans: readonly ReplayedSpan[],
+  loaded: ReadonlyMap<string, Versioned<unknown>>,
+  groupOf: (kind: SubjectKind, subject: string) => { replayed: RunOutcome[] },
+): Promise<void> {
+  for (const span of spans) {
+    const through = (loaded.get(alertStateKey(span.subject_kind, span.subject))?.state as AlertState | undefined)?.outcomesThrough;
+    if (through && through.at >= parseTime(span.to)) continue;
+    // Run times are whole seconds: the query's end (exclusive) is the second after the span's.
+    const recorded = await store.runs(`${span.subject_kind}#${span.subject}`, span.from, isoTime(parseTime(span.to) + 1000));
+    const unseen = recorded.filter((r) => isAfterMark({ at: parseTime(r.ts), run_id: r.run_id }, through));
+    for (const outcomes of runOutcomes(unseen, []).values()) groupOf(span.subject_kind, span.subject).replayed.push(...outcomes);
+  }
+}
+
 async function backoff(attempt: number): Promise<void> {
   await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
 }
@@ -252,13 +288,13 @@ async function decideAndCommit(
   key: string,
   first: Versioned<unknown> | undefined,
   subject: { subject: string; subject_kind: SubjectKind },
-  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[] },
+  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[] },
   contextFor: (state: AlertState | undefined, outcomes: number) => Promise<PolicyContext> | PolicyContext,
 ): Promise<PolicyResult & { readonly stored: Versioned<unknown> | undefined }> {
   let current = first;
   for (let attempt = 1; ; attempt++) {
     const state = current?.state as AlertState | undefined;
-    const result = decideAlerts(state, subject, input, await contextFor(state, input.outcomes.length));
+    const result = decideAlerts(state, subject, input, await contextFor(state, input.outcomes.length + input.replayed.length));
     if (!result.changed) return { ...result, stored: current };
     const expectedVersion = current?.version ?? 0;
     const outcome = await store.commit({ key, expectedVersion, state: result.state, findings: [], records: [] });

@@ -94,6 +94,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
     config: deps.config,
     snoozes: deps.snoozes,
     records: batch.records,
+    replayed: batch.replayed,
   });
   const groups = [...new Set(payloads.map((p) => p.logGroup))];
   return {

@@ -83,6 +83,13 @@ export interface JobState {
   /** Expected starts up to this time have been judged for `missed-run`. */
   readonly absenceCheckedUntil?: number;
   /**
+   * The schedule and time zone that judgement was made under (`absenceScheduleKey`). A config that
+   * gives the job another has its expected starts judged from the sweep that first sees it, not back
+   * to `absenceCheckedUntil`. Left out in states written before it was kept: taken as the configured
+   * one, and written with the next judgement.
+   */
+  readonly absenceSchedule?: string;
+  /**
    * Older history read after that judgement began (a backfill of an earlier span): the first run
    * time it brought (`from`) and the first seen time the judgement had begun from (`to`). The
    * sweep of the reader once it has read all of it (`ReduceContext.historyRead`: backfill's and
@@ -651,6 +658,11 @@ function firstJudgedAfter(schedule: string, timezone: string | undefined, firstS
   return firstSeenAt - EARLY_MS - 1;
 }
 
+/** A schedule and its time zone as `JobState.absenceSchedule` keeps them: `<cron>|<time zone>`, the zone empty for UTC. */
+function absenceScheduleKey(schedule: string, timezone: string | undefined): string {
+  return `${schedule}|${timezone ?? ''}`;
+}
+
 /**
  * The sweep's judgement of one job at `now`: expected starts of its schedule that are due and
  * had no run (`missed-run`), and open runs past their max runtime (`run-unfinished`). Each
@@ -665,7 +677,14 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   let older: ExpectedSlots = NO_SLOTS;
   // Judged only by the sweep of a reader that has read all that history (ReduceContext.historyRead).
   const olderSpan = ctx.historyRead === true ? state.absenceOlder : undefined;
+  let scheduleKey: string | undefined;
+  let changedFrom: number | undefined;
   if (job?.schedule && state.firstSeenAt !== undefined) {
+    scheduleKey = absenceScheduleKey(job.schedule, job.timezone);
+    // The schedule or its time zone changed since the last judgement: the times since then were
+    // under the old one, whose expected starts the new one would call missed. The new one is judged
+    // from now on (its grace time past), as the change cannot be dated more closely.
+    if (state.absenceSchedule !== undefined && state.absenceSchedule !== scheduleKey) changedFrom = Math.max(state.absenceCheckedUntil ?? Number.NEGATIVE_INFINITY, judgedUntil);
     const starts = state.starts ?? [];
     // Judge from when monitoring began: from the expected time the first run seen belongs to, and
     // an expected time before that is not known to have been watched. Never further back than
@@ -673,7 +692,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     // runs are no longer known: they would look missed).
     let earliest = now - MAX_LOOKBACK_MS;
     if (starts.length >= MAX_STARTS) earliest = Math.max(earliest, starts[0] + EARLY_MS - 1);
-    const from = Math.max(state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt), earliest);
+    const from = Math.max(changedFrom ?? state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt), earliest);
     slots = expectedSlots(job.schedule, job.timezone, from, judgedUntil);
     // Older history read after that judgement began (a backfill of an earlier span): the expected
     // times from its first run up to where the judgement began, once.
@@ -710,12 +729,13 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     .filter((f) => f.detector === 'run-unfinished')
     .flatMap((f) => input.open.filter((r) => r.run_id === f.run_id && isoTime(r.startedAt) === f.evidence?.started_at).map(unfinishedRunKey));
   const advanced = slots.expected.length > 0;
-  if (findings.length === 0 && !advanced && olderSpan === undefined) return { state, findings: [], records: [] };
+  if (findings.length === 0 && !advanced && olderSpan === undefined && changedFrom === undefined) return { state, findings: [], records: [] };
   const { absenceOlder: _judged, ...rest } = state;
   return {
     state: {
       ...(olderSpan ? rest : state),
-      absenceCheckedUntil: advanced ? slots.expected[slots.expected.length - 1] : state.absenceCheckedUntil,
+      absenceCheckedUntil: advanced ? slots.expected[slots.expected.length - 1] : (changedFrom ?? state.absenceCheckedUntil),
+      ...(scheduleKey !== undefined ? { absenceSchedule: scheduleKey } : {}),
       unfinishedReported: [...new Set([...reported, ...unfinished])].filter((key) => input.open.some((r) => keyNamesRun(key, r))),
     },
     findings,
@@ -752,6 +772,7 @@ function expectedSlots(schedule: string, timezone: string | undefined, from: num
  */
 export const jobReducer: SubjectReducer<JobState> = {
   kind: 'job',
+  recordsRuns: true,
   subjectOf(event) {
     return isJobEvent(event) ? event.body.job : undefined;
   },

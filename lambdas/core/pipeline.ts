@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
-import { boundEvidence, type Finding, type SubjectKind } from './findings.ts';
+import { boundEvidence, type Finding, isoTime, type SubjectKind } from './findings.ts';
 
 /** What a reducer needs besides the state and events: the config and the injected clock. */
 export interface ReduceContext {
@@ -55,6 +55,11 @@ export interface SubjectReducer<S> {
    * cron job's output was discarded: the job started just before on the same host).
    */
   enrich?(events: readonly AuditEvent[]): readonly AuditEvent[];
+  /**
+   * Whether its reductions write run records (jobs, agent trees): a subject whose state already held
+   * every event of a batch (a redelivery) is then reported in `BatchResult.replayed`.
+   */
+  readonly recordsRuns?: boolean;
   /** Judges what did not happen by `ctx.clock.now()` (missed and unfinished runs): the sweep. */
   tick?(state: S, subject: string, ctx: ReduceContext): Reduction<S>;
   /**
@@ -90,6 +95,20 @@ export interface BatchResult {
   readonly conflicts: number;
   /** The run records written with the committed states (the alert policy's healthy and failing runs). */
   readonly records?: RunRecord[];
+  /**
+   * Subjects of a reducer that records runs whose state already held every event of the batch (a
+   * redelivery, after an invocation that failed once the state was written): the runs of that span
+   * may have been recorded without reaching the alert policy, which reads them back if its state lags.
+   */
+  readonly replayed?: ReplayedSpan[];
+}
+
+/** A subject's span of a batch (its first and last events' times, ISO-8601) whose runs were recorded before. */
+export interface ReplayedSpan {
+  readonly subject_kind: SubjectKind;
+  readonly subject: string;
+  readonly from: string;
+  readonly to: string;
 }
 
 export class CommitConflictError extends Error {
@@ -129,7 +148,7 @@ async function commitWithRetry(
   initial: () => unknown,
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt?: (state: unknown) => number | undefined,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[] }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; unchanged?: true }> {
   let current = first;
   for (let attempt = 1; ; attempt++) {
     const version = current?.version ?? 0;
@@ -141,7 +160,7 @@ async function commitWithRetry(
       const bounded = found.map(boundEvidence);
       if (bounded.some((f, i) => f !== found[i])) result = { ...result, findings: bounded };
     }
-    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff };
+    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff, unchanged: true };
     const expires = expiresAt?.(result.state);
     const outcome = await store.commit({
       key,
@@ -233,6 +252,7 @@ export async function processBatch(
   const loaded = await store.load([...groups.keys()], presumedAbsent.size > 0 ? { presumedAbsent } : undefined);
   const findings: Finding[] = [];
   const records: RunRecord[] = [];
+  const replayed: ReplayedSpan[] = [];
   // Second stage: what reducers derive from the committed states (agent trees from their runs,
   // the jobs of cron's discard lines from their hosts).
   const derived: AuditEvent[] = [];
@@ -245,6 +265,11 @@ export async function processBatch(
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);
+      if (result.unchanged && reducer.recordsRuns) {
+        let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+        for (const { at } of group.events) [from, to] = [Math.min(from, at), Math.max(to, at)];
+        replayed.push({ subject_kind: reducer.kind, subject, from: isoTime(from), to: isoTime(to) });
+      }
       conflicts += result.conflicts;
     }),
   );
@@ -258,9 +283,10 @@ export async function processBatch(
     const next = await processBatch(derived, reducers.filter((r) => !r.followUp), store, ctx);
     findings.push(...next.findings);
     records.push(...(next.records ?? []));
+    replayed.push(...(next.replayed ?? []));
     conflicts += next.conflicts;
     subjects += next.subjects;
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts, records };
+  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}) };
 }

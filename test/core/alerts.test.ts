@@ -192,3 +192,38 @@ describe('deliverAlerts claiming findings', () => {
     expect(sweepSink.messages).toEqual([]);
   });
 });
+
+/** A memory store that counts its queries of run records. */
+class CountingRunsStore extends MemoryAuditStore {
+  runQueries = 0;
+  override async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
+    this.runQueries++;
+    return super.runs(subjectKey, from, to);
+  }
+}
+
+describe('deliverAlerts after a redelivery', () => {
+  it('reads back the runs an earlier invocation recorded but never brought to the alert policy, once', async () => {
+    // Prepare: a failed run alerted; then an invocation recorded three healthy runs and failed before its alert-state write.
+    const store = new CountingRunsStore();
+    const sink = new RecordingSink();
+    const failure = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    await deliverAlerts([failure], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const healthy = [2, 3, 4].map((run) => record(run, 'ok'));
+    await store.commit({ key: 'job#etl', expectedVersion: 0, state: {}, findings: [], records: healthy });
+    // The redelivered span: from the first run's start to the last run's end.
+    const replayed = [{ subject_kind: 'job' as const, subject: 'etl', from: isoTime(T0 + 2 * TEN_MIN - 60_000), to: healthy[2].ts }];
+    const redeliver = (at: number) => deliverAlerts([], store, sink, { now: () => at }, { records: [], replayed, drainLimit: 0 });
+    // Act: the redelivery (it recorded nothing: its runs were recorded), then another one.
+    const first = await redeliver(T0 + 5 * TEN_MIN);
+    const queriesAfterFirst = store.runQueries;
+    const second = await redeliver(T0 + 6 * TEN_MIN);
+    // Assess: the recovery notice went out once; the second redelivery found the alert state up to date without a query.
+    expect(sink.messages.map((m) => `${m.kind} ${m.subject}`)).toEqual(['finding etl', 'recovery etl']);
+    expect(sink.messages[1].title).toContain('healthy for 3 runs');
+    expect([first.sent, second.sent]).toEqual([1, 0]);
+    expect(queriesAfterFirst).toBe(1);
+    expect(store.runQueries).toBe(1);
+  });
+});

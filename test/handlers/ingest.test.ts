@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { IngestReport } from '../../lambdas/core/ingest.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
 import { createIngestHandler, ingestResponse, MAX_RESPONSE_FINDING_BYTES, MAX_RESPONSE_FINDINGS } from '../../lambdas/handlers/ingest.ts';
 
 /** Lambda's limit on a synchronous invocation's response: over it, the invocation is a function error. */
@@ -93,5 +95,52 @@ describe('the ingest handler response', () => {
     // Assess
     expect(response.findings.map((f) => f.run_id)).toEqual(['r0', 'r1', 'r2']);
     expect(response.findingsLeftOut).toBe(0);
+  });
+});
+
+const DAY = 86_400_000;
+
+/** One delivery of daily runs `first`..`last` of job `etl` (start and end lines), exiting with `exitOf(n)`. */
+function dailyRuns(first: number, last: number, exitOf: (n: number) => number = () => 0) {
+  const logEvents = [];
+  for (let n = first; n <= last; n++) {
+    const at = T0 + n * DAY;
+    logEvents.push({ id: `${n}-start`, timestamp: at, message: JSON.stringify({ type: 'run.start', job: 'etl', run_id: `etl-${n}` }) });
+    logEvents.push({ id: `${n}-end`, timestamp: at + 60_000, message: JSON.stringify({ type: 'run.end', job: 'etl', run_id: `etl-${n}`, exit_code: exitOf(n), duration_ms: 60_000 }) });
+  }
+  return encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/batch', logStream: 'host-1', subscriptionFilters: ['silent-audit'], logEvents });
+}
+
+/** A memory store whose alert-state writes are throttled (past the SDK's retries) while `throttled` is set. */
+class ThrottledAlertsStore extends MemoryAuditStore {
+  throttled = false;
+  override async commit(commit: SubjectCommit): Promise<CommitResult> {
+    if (this.throttled && commit.key.startsWith('alert#')) throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), { name: 'ThrottlingException' });
+    return super.commit(commit);
+  }
+}
+
+describe('the ingest handler after a failed alert-state write', () => {
+  it('sends the recovery notice when the delivery is retried, although its runs were recorded by the failed attempt', async () => {
+    // Prepare: a job alerted for a failed run; its next three healthy runs come in one delivery whose alert-state write is throttled.
+    const store = new ThrottledAlertsStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => undefined, send: async (m: AlertMessage) => void messages.push(m) };
+    const at = (n: number) => T0 + n * DAY + 300_000;
+    const handlerAt = (now: number) => createIngestHandler(() => ({ store, sink, config: DEFAULT_CONFIG, clock: { now: () => now } }), () => undefined);
+    await handlerAt(at(3))(dailyRuns(1, 3));
+    await handlerAt(at(4))(dailyRuns(4, 4, () => 2));
+    const healthy = dailyRuns(5, 7);
+    store.throttled = true;
+    const failedAttempt = await handlerAt(at(7))(structuredClone(healthy)).then(() => 'ok', (error: Error) => error.name);
+    store.throttled = false;
+
+    // Act: Lambda retries the delivery.
+    const retry = await handlerAt(at(7) + 60_000)(structuredClone(healthy));
+
+    // Assess
+    expect(failedAttempt).toBe('ThrottlingException');
+    expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
+    expect(retry.alerts.sent).toBe(1);
   });
 });
