@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
@@ -7,7 +8,7 @@ import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../..
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
-import { CONFIG, clock, day, finding, guardException, octoberInput, runRecord } from './report-fixtures.ts';
+import { CONFIG, clock, day, finding, guardException, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
   const group = report.findings.find((g) => g.detector === detector && g.subject === subject);
@@ -945,5 +946,99 @@ describe('a route in the report of an older month', () => {
 
     // Assess
     expect([row.status, row.reason]).toEqual(['unknown', 'no data: nothing from it was seen in April 2025']);
+  });
+});
+
+describe('a job whose configured schedule expected no run in the month', () => {
+  // month-end runs at midnight on the 31st (UTC); leap-day at noon on 29 February; tokyo-march at
+  // 02:00 on 1 March in Tokyo, which is 17:00 UTC on the last day of February.
+  const config = validateConfig(
+    {
+      ...RAW_CONFIG,
+      jobs: {
+        ...RAW_CONFIG.jobs,
+        'month-end': { schedule: '0 0 31 * *', owner: 'finance-eng@example.com' },
+        'leap-day': { schedule: '0 12 29 2 *', min_history: 1 },
+        'tokyo-march': { schedule: '0 2 1 3 *', timezone: 'Asia/Tokyo', min_history: 1 },
+      },
+    },
+    'report test config',
+  );
+  const jobState = (job: string, runs: number, lastRun: string) => ({
+    job,
+    outputs: [],
+    durations: [],
+    processed: [],
+    open: [],
+    endsLogged: true,
+    runs,
+    failures: 0,
+    consecutiveFailures: 0,
+    firstSeenAt: Date.parse('2024-01-31T00:00:00Z'),
+    lastSeenAt: Date.parse(lastRun),
+  });
+  const subjects = [
+    { kind: 'job', name: 'month-end', state: jobState('month-end', 12, '2026-10-31T00:04:00Z') },
+    { kind: 'job', name: 'leap-day', state: jobState('leap-day', 1, '2024-02-29T12:03:00Z') },
+    { kind: 'job', name: 'tokyo-march', state: jobState('tokyo-march', 3, '2026-02-28T17:02:00Z') },
+  ];
+  const reportOn = (month: string, previousFindings: Finding[] = []) => buildReport({ month, findings: [], previousFindings, subjects, runs: [], config, clock });
+  const rowOf = (report: ReturnType<typeof buildReport>, name: string) => report.coverage.rows.find((r) => r.name === name)!;
+
+  it.each([
+    ['month-end', '2026-11', 'no run was due in November 2026: its schedule "0 0 31 * *" (UTC) has no time in it'],
+    ['leap-day', '2027-02', 'no run was due in February 2027: its schedule "0 12 29 2 *" (UTC) has no time in it'],
+    ['tokyo-march', '2027-03', 'no run was due in March 2027: its schedule "0 2 1 3 *" (Asia/Tokyo) has no time in it'],
+  ])('shows %s, silent in %s, as OK with a note, not as UNKNOWN with no data', (name, month, note) => {
+    // Act
+    const row = rowOf(reportOn(month), name);
+
+    // Assess
+    expect([row.status, row.reason, row.notDue, row.runsInMonth]).toEqual(['ok', note, true, 0]);
+  });
+
+  it.each([
+    ['month-end', '2026-12'],
+    ['leap-day', '2028-02'],
+    ['tokyo-march', '2027-02'],
+  ])('still shows %s, due in %s and silent, as UNKNOWN with no data', (name, month) => {
+    // Act
+    const row = rowOf(reportOn(month), name);
+
+    // Assess
+    expect([row.status, row.reason, row.notDue]).toEqual(['unknown', `no data: nothing from it was seen in ${monthSpan(month).label}`, undefined]);
+  });
+
+  it('keeps UNKNOWN for a job with too little history, or never seen, and says no run was due', () => {
+    // Prepare: month-end with 3 of its 5 runs; monthly-close and a never-seen one configured.
+    const thin = subjects.map((s) => (s.name === 'month-end' ? { ...s, state: jobState('month-end', 3, '2026-10-31T00:04:00Z') } : s));
+    const neverSeen = validateConfig({ ...RAW_CONFIG, jobs: { 'never-seen': { schedule: '0 0 31 * *' } } }, 'report test config');
+
+    // Act
+    const thinRow = rowOf(buildReport({ month: '2026-11', findings: [], previousFindings: [], subjects: thin, runs: [], config, clock }), 'month-end');
+    const unseenRow = rowOf(buildReport({ month: '2026-11', findings: [], previousFindings: [], subjects: [], runs: [], config: neverSeen, clock }), 'never-seen');
+
+    // Assess
+    expect([thinRow.status, thinRow.reason]).toEqual([
+      'unknown',
+      'too little history: 3 of 5 runs, so the baseline checks were not active yet; no run was due in November 2026: its schedule "0 0 31 * *" (UTC) has no time in it',
+    ]);
+    expect([unseenRow.status, unseenRow.reason]).toEqual([
+      'unknown',
+      'no data: configured, but nothing from it has ever been seen; no run was due in November 2026: its schedule "0 0 31 * *" (UTC) has no time in it',
+    ]);
+  });
+
+  it('leaves last month’s finding of a job not due unverified, not resolved, waiting for its next run', () => {
+    // Prepare: month-end failed on 31 October.
+    const failed = finding('run-failed', 'month-end', '2026-10-31T00:04:00Z', { run_id: 'me-10' });
+
+    // Act
+    const group = groupOf(reportOn('2026-11', [failed]), 'run-failed', 'month-end');
+
+    // Assess
+    expect(group.status).toBe('unverified');
+    expect(group.cause.narrowed).toEqual(['No finding in November 2026, and no run of month-end was due in it: its next run will tell.']);
+    expect(group.correctiveAction.action).toBe('Check month-end’s next scheduled run before calling this fixed.');
   });
 });

@@ -7,6 +7,7 @@ import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
+import { expectedStarts } from '../schedule.ts';
 import { compareSubjects, configuredSubjects, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
 
 export interface CoverageInput {
@@ -24,9 +25,26 @@ export function highestSeverity(severities: Iterable<Severity>): Severity | unde
 }
 
 /**
+ * Why a job's silence in a span is no sign of trouble: its configured schedule (read in its time
+ * zone, as the sweep reads it) has no expected start in the span, e.g. `0 0 31 * *` in a month
+ * without a 31st. Undefined when the subject is no job, has no configured schedule (an inferred
+ * one is not the user's word), or was due at least once.
+ */
+export function notDueNote(kind: string, name: string, config: Config, span: MonthSpan): string | undefined {
+  if (kind !== 'job') return undefined;
+  const job = ownValue(config.jobs, name);
+  if (!job?.schedule) return undefined;
+  // expectedStarts reads (after, until]; the span is [fromMs, toMs).
+  if (expectedStarts(job.schedule, job.timezone, span.fromMs - 1, span.toMs - 1, 1).length > 0) return undefined;
+  return `no run was due in ${span.label}: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) has no time in it`;
+}
+
+/**
  * Every monitored subject (configured, stored or named by a finding) with what the month shows of
  * it. A subject with no data, or with too little history for its baseline checks, is UNKNOWN:
- * silence is never shown as health.
+ * silence is never shown as health. A job whose configured schedule expected no run in the span
+ * and that sent nothing is not silent but not due: OK with a note (`notDue`) when its history is
+ * enough, else UNKNOWN for that reason, the note added.
  */
 export function buildCoverage(input: CoverageInput): CoverageSection {
   const { span, config } = input;
@@ -94,7 +112,10 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const startsOnlyReason = `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
     if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : undefined };
-    if (!seen) {
+    const notDue = seen ? undefined : notDueNote(subject.kind, subject.name, config, span);
+    const noted = (reason: string) => (notDue ? { reason: `${reason}; ${notDue}`, notDue: true } : { reason });
+    // A job never seen is not known to exist: not due or not, nothing vouches for it.
+    if (!seen && (!notDue || !subject.snapshot)) {
       // Not "no data": the route may have had requests then, its state keeps no count that old.
       const reason = monthRequestsDropped(subject.snapshot?.state, span.fromMs, span.toMs)
         ? `requests not kept for ${span.label}: the route's state keeps the counts of its last ${PAST_MONTHS + 2} months`
@@ -103,11 +124,11 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
         : subject.configured
           ? 'no data: configured, but nothing from it has ever been seen'
           : `no data in ${span.label}`;
-      return { ...base, status: 'unknown', reason };
+      return { ...base, status: 'unknown', ...noted(reason) };
     }
-    if (onlyStarts) return { ...base, status: 'unknown', reason: startsOnlyReason };
-    if (thinHistory) return { ...base, status: 'unknown', reason: thinReason };
-    return { ...base, status: 'ok' };
+    if (onlyStarts) return { ...base, status: 'unknown', ...noted(startsOnlyReason) };
+    if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
+    return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
 
   return {

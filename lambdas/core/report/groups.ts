@@ -234,7 +234,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const kind = q.kind ?? input.meta.get(q.detector)?.subjectKind ?? input.coverage.rows.find((r) => r.name === q.subject)?.kind ?? 'job';
     const row = coverageOf(kind, q.subject);
     const noData = row?.status === 'unknown' && row.reason?.startsWith('no data');
-    const status: GroupStatus = noData ? 'unverified' : 'resolved';
+    // Not due: nothing ran that could have shown the fix, so it waits for the next run.
+    const notDue = row?.notDue === true && !noData;
+    const status: GroupStatus = noData || notDue ? 'unverified' : 'resolved';
     const fiveCs = fiveCsOf(q.detector);
     const last = q.findings[q.findings.length - 1];
     const before = carried.get(key);
@@ -261,14 +263,18 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         narrowed: [
           noData
             ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
-            : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
+            : notDue
+              ? `No finding in ${span.label}, and no run of ${q.subject} was due in it: its next run will tell.`
+              : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
         ],
       },
       consequence: { known: fiveCs.consequence, runsAffected: 0, runsInMonth: row?.runsInMonth ?? null, notes: [] },
       correctiveAction: {
         action: noData
           ? `Find out why ${q.subject} sent no data in ${span.label} before calling this fixed.`
-          : 'None: confirm the fix is deliberate and keep the check on.',
+          : notDue
+            ? `Check ${q.subject}’s next scheduled run before calling this fixed.`
+            : 'None: confirm the fix is deliberate and keep the check on.',
         owner: ownerOf(kind, q.subject, config, input.exceptions),
         ownerKey: ownerKeyOf(kind, q.subject),
         overdue: false,

@@ -59,8 +59,10 @@ export interface CoverageRow {
   readonly kind: string;
   readonly name: string;
   readonly status: CoverageStatus;
-  /** Why a subject is UNKNOWN (or a caveat on one with findings). */
+  /** Why a subject is UNKNOWN (or a caveat on one with findings, or why an OK job sent nothing). */
   readonly reason?: string;
+  /** A job that sent nothing in the month and whose configured schedule expected no run in it. */
+  readonly notDue?: boolean;
   /** Runs recorded in the month (a job whose runs log no end: its starts); null when this kind of subject records no runs. */
   readonly runsInMonth: number | null;
   readonly failedRuns: number | null;
