@@ -4,6 +4,9 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { MemoryAuditStore } from '../lambdas/adapters/memory-store.ts';
+import { validateConfig } from '../lambdas/config.ts';
+import { ingestPayloads } from '../lambdas/core/ingest.ts';
 import { median } from './stats.ts';
 import type { BenchPayload } from './workload.ts';
 
@@ -105,25 +108,67 @@ export interface PeakMemory {
   readonly rssBeforeMb: number;
   readonly ms: number;
   readonly findings: number;
+  /** States held in the warm container's cache while the batch ran, and the JSON bytes of each. */
+  readonly cachedStates: number;
+  readonly cachedStateBytes: number;
 }
 
-/** One payload through the bundled ingest path in a fresh child process: its peak RSS. */
+/**
+ * The state of an hourly job after `runs` runs (1,100: past the 1,000 it remembers, the steady
+ * state of the README's cost model), as JSON: what a warm container's state cache holds per job.
+ */
+export async function steadyHourlyJobState(runs = 1_100): Promise<string> {
+  const config = validateConfig({ jobs: { 'hourly-sync': { schedule: '5 * * * *', grace_minutes: 10, max_runtime_minutes: 30 } } }, 'steady-state config');
+  const store = new MemoryAuditStore();
+  const hour = 3_600_000;
+  const t0 = Date.UTC(2026, 8, 1, 0, 5);
+  let logEvents: Array<{ id: string; timestamp: number; message: string }> = [];
+  for (let i = 0; i < runs; i++) {
+    const at = t0 + i * hour;
+    const run = `${i.toString(16).padStart(8, '0')}-7c1e-4d2a-9b3f-${(i * 7919).toString(16).padStart(12, '0')}`;
+    logEvents.push({ id: `${i}a`, timestamp: at, message: JSON.stringify({ type: 'run.start', job: 'hourly-sync', run_id: run, ts: new Date(at).toISOString() }) });
+    logEvents.push({
+      id: `${i}b`,
+      timestamp: at + 60_000 + (i % 7) * 1000,
+      message: JSON.stringify({ type: 'run.end', job: 'hourly-sync', run_id: run, exit_code: 0, duration_ms: 60_000 + (i % 7) * 1000, output_bytes: 1000 + (i % 13), output_lines: 10, ts: new Date(at + 60_000 + (i % 7) * 1000).toISOString() }),
+    });
+    if (logEvents.length >= 48 || i === runs - 1) {
+      const last = logEvents[logEvents.length - 1].timestamp;
+      const payload = { messageType: 'DATA_MESSAGE', owner: '1', logGroup: '/jobs/hourly-sync', logStream: 's', subscriptionFilters: [], logEvents };
+      await ingestPayloads([payload], { store, sink: { publish: async () => undefined }, config, clock: { now: () => last + 60_000 } });
+      logEvents = [];
+    }
+  }
+  const job = [...store.snapshot().states].find(([key]) => key.startsWith('job#'));
+  if (!job) throw new Error('steady-state job: no job state after ingesting its runs');
+  return JSON.stringify(job[1].state);
+}
+
+/**
+ * One payload through the bundled ingest handler in a fresh child process holding what a warm
+ * container holds (the AWS SDK clients, Powertools, a state cache full of steady-state job states):
+ * its peak RSS.
+ */
 export async function measurePeakMemory(dir: string, config: unknown, payloads: ReadonlyArray<{ name: string; payload: BenchPayload }>): Promise<PeakMemory[]> {
   const bundle = join(dir, 'peak-memory', 'index.mjs');
   await bundleLikeTheStack(join(ROOT, 'bench/peak-memory-entry.ts'), bundle, config);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
+  const warmState = join(dir, 'warm-state.json');
+  writeFileSync(warmState, await steadyHourlyJobState());
   return payloads.map(({ name, payload }) => {
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(payload.event));
-    const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', bundle, file, join(dir, 'config.json')], { env: ENV, encoding: 'utf8' })) as {
+    const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', bundle, file, join(dir, 'config.json'), warmState], { env: ENV, encoding: 'utf8' })) as {
       status: string;
       lines: number;
       findings: number;
       ms: number;
       rssBeforeMb: number;
       maxRssMb: number;
+      cachedStates: number;
+      cachedStateBytes: number;
     };
     if (out.status !== 'processed') throw new Error(`peak memory payload ${name}: ${out.status}`);
-    return { payload: name, lines: out.lines, decodedBytes: payload.decodedBytes, compressedBytes: payload.compressedBytes, maxRssMb: out.maxRssMb, rssBeforeMb: out.rssBeforeMb, ms: out.ms, findings: out.findings };
+    return { payload: name, lines: out.lines, decodedBytes: payload.decodedBytes, compressedBytes: payload.compressedBytes, maxRssMb: out.maxRssMb, rssBeforeMb: out.rssBeforeMb, ms: out.ms, findings: out.findings, cachedStates: out.cachedStates, cachedStateBytes: out.cachedStateBytes };
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, inject, it } from 'vitest';
+import { steadyHourlyJobState } from '../../bench/bundle-section.ts';
 import { countDynamo, itemBytes } from '../../bench/dynamo-section.ts';
 import type { BenchPayload } from '../../bench/workload.ts';
 import { measureFilterShare } from '../../bench/filter-share.ts';
@@ -110,5 +111,17 @@ describe('bench helpers', () => {
     expect(afterWarmup.warm.maxPerKind.job).toMatchObject({ reads: 0, writes: 1 });
     expect(afterWarmup.cold.maxPerKind.job).toMatchObject({ reads: 1, writes: 1 });
     expect(fromEmpty.warm.maxPerKind.job).toMatchObject({ reads: 1, writes: 1 });
+  });
+
+  it("builds the steady-state hourly job's state a warm container's cache holds in the peak-memory figure", async () => {
+    // Act
+    const steady = await steadyHourlyJobState();
+    const young = await steadyHourlyJobState(100);
+
+    // Assess: past the 1,000 runs a job remembers, ~16 KB of JSON (README, cost model), far more than a young job's.
+    expect(steady.length).toBeGreaterThan(14_000);
+    expect(steady.length).toBeLessThan(20_000);
+    expect(steady.length).toBeGreaterThan(3 * young.length);
+    expect(JSON.parse(steady)).toMatchObject({ job: 'hourly-sync' });
   });
 });
