@@ -126,6 +126,26 @@ describe('bad input is counted, never thrown', () => {
     expect(outcomes).toHaveLength(lines.length);
   });
 
+  it.each([
+    ['syslog cron', 'Oct  3 06:00:01 host1 CRON[123]: (root) CMD (/usr/local/bin/backup.sh)'],
+    ['syslog systemd', 'Oct  3 06:00:01 host1 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE'],
+    ['journal JSON', fixtureLines('journal/backup-oneshot.jsonl')[2]],
+    ['Lambda platform', 'START RequestId: 11111111-1111-1111-1111-111111111111 Version: $LATEST', Date.parse('2026-10-05T13:00:00Z')],
+    ['aws logs tail', '2026-10-05T13:00:00.123000+00:00 2026/10/05/[$LATEST]ab12 START RequestId: 11111111-1111-1111-1111-111111111111 Version: $LATEST'],
+    ['instrumented JSON, CRLF', '{"type":"run.start","job":"a","run_id":"r1","ts":"2026-10-03T06:00:00Z"}\r'],
+  ])('reads a %s line after a UTF-8 byte order mark (a file saved by Notepad, or one of `cat a.log b.log`) as without it', (_, line, recordTime?: number) => {
+    // Prepare
+    const ctx = contextFor('bom.log', 1, { year: 2026, now: NOW, defaultJob: 'etl-loader', recordTime });
+    const plain = parseLine(line, ctx);
+
+    // Act
+    const withBom = parseLine(`\uFEFF${line}`, ctx);
+
+    // Assess
+    expect(plain.kind).toBe('events');
+    expect(summary(withBom)).toBe(summary(plain));
+  });
+
   it('counts an empty or whitespace-only line as unrecognised', () => {
     for (const line of ['', '   ', '\t', '\r']) expect(parseLine(line, contextFor('x', 1))).toEqual({ kind: 'unrecognised' });
   });

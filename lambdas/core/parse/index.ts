@@ -105,7 +105,8 @@ function outOfRange(events: readonly AuditEvent[], recordTime: number | undefine
  * what the events carry (outputs, tool arguments, reasons, records, extra fields) and what a
  * rejection reason quotes of the line. Nothing downstream sees the line's secrets.
  */
-export function parseLine(line: string, ctx: LineContext, parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome {
+export function parseLine(text: string, ctx: LineContext, parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome {
+  const line = withoutByteOrderMark(text);
   const overLimit = bytesOverLimit(line);
   if (overLimit !== undefined) return overLong(overLimit);
   const outcome = parseUnredacted(line, ctx, parsers);
@@ -171,6 +172,16 @@ function wholeOutputBeforeRedaction(raw: EventBody, clean: EventBody, redactor: 
 /** An over-long line's rejection, quoting none of it. */
 function overLong(bytes: number): ParseOutcome {
   return { kind: 'rejected', reason: `line is ${bytes} bytes, over the ${MAX_LINE_BYTES} limit` };
+}
+
+/**
+ * A line without the UTF-8 byte order mark it may begin with: a file saved by Notepad or
+ * PowerShell starts with one, and `cat a.log b.log` puts it in the middle of the input. Left on,
+ * it hid the line's start from every parser but the JSON ones (a syslog date, `START`, an
+ * `aws logs tail` timestamp), and the line was lost.
+ */
+function withoutByteOrderMark(line: string): string {
+  return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
 }
 
 function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome {
