@@ -238,6 +238,75 @@ describe('job absence, judged by the sweep', () => {
   });
 });
 
+describe('a schedule or time zone changed in the config', () => {
+  const weekly = validateConfig({ jobs: { report: { schedule: '0 3 * * 1' } } });
+  const daily = validateConfig({ jobs: { report: { schedule: '0 3 * * *' } } });
+
+  /** Runs at 03:00:01Z on the given days of 2027 (MM-DD), each ingested after it ended and swept the same morning. */
+  function runsSwept(days: string[], c = daily, state = initialJobState('report')): JobState {
+    for (const day of days) {
+      state = jobReducer.apply(state, 'report', run('report', `r-${day}`, `2027-${day}T03:00:01Z`, 1), ctxAt(`2027-${day}T03:05:00Z`, c)).state;
+      state = jobReducer.tick!(state, 'report', ctxAt(`2027-${day}T04:00:00Z`, c)).state;
+    }
+    return state;
+  }
+
+  it('judges the new schedule from the first sweep that sees it: the starts the old one did not expect are not missed', () => {
+    // Prepare: a weekly job (Mondays 03:00 UTC) that ran six Mondays; on Sunday the config makes it daily
+    const state = runsSwept(['03-01', '03-08', '03-15', '03-22', '03-29', '04-05'], weekly);
+    // Act: the first sweep under the daily schedule; Monday's run ingested under it; the sweeps of Monday and Tuesday
+    const changed = jobReducer.tick!(state, 'report', ctxAt('2027-04-11T12:05:00Z', daily));
+    const monday = jobReducer.apply(changed.state, 'report', run('report', 'r-04-12', '2027-04-12T03:00:01Z', 1), ctxAt('2027-04-12T03:05:00Z', daily));
+    const mondaySwept = jobReducer.tick!(monday.state, 'report', ctxAt('2027-04-12T04:00:00Z', daily));
+    const tuesdaySwept = jobReducer.tick!(mondaySwept.state, 'report', ctxAt('2027-04-13T04:00:00Z', daily));
+    // Assess: Tuesday to Sunday were judged under neither schedule; from the change on, every day is
+    expect(changed.findings).toEqual([]);
+    expect(changed.state.absenceSchedule).toBe('0 3 * * *|');
+    expect(mondaySwept.findings).toEqual([]);
+    expect(tuesdaySwept.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-13T03:00:00Z']]);
+  });
+
+  it('judges a time zone change from the first sweep that sees it', () => {
+    // Prepare: a daily job at 03:00 UTC that ran every day to Sunday; at noon the config puts it in New York time (03:00 EDT, 07:00Z)
+    const newYork = validateConfig({ jobs: { report: { schedule: '0 3 * * *', timezone: 'America/New_York' } } });
+    const state = runsSwept(['04-08', '04-09', '04-10', '04-11']);
+    // Act
+    const changed = jobReducer.tick!(state, 'report', ctxAt('2027-04-11T12:00:00Z', newYork));
+    const next = jobReducer.tick!(changed.state, 'report', ctxAt('2027-04-12T08:00:00Z', newYork));
+    // Assess: Sunday 07:00Z came before the change was seen; Monday's is the first New York start judged
+    expect(changed.findings).toEqual([]);
+    expect(changed.state.absenceSchedule).toBe('0 3 * * *|America/New_York');
+    expect(next.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-12T07:00:00Z']]);
+  });
+
+  it('reads a state written before the schedule was kept as judged under the configured one, and keeps it with its next judgement', () => {
+    // Prepare: a daily job's state as written before (no absenceSchedule), judged to Saturday; Sunday's run never came
+    const { absenceSchedule: _none, ...legacy } = runsSwept(['04-08', '04-09', '04-10']);
+    // Act
+    const quiet = jobReducer.tick!(legacy, 'report', ctxAt('2027-04-10T12:00:00Z', daily));
+    const due = jobReducer.tick!(legacy, 'report', ctxAt('2027-04-11T04:00:00Z', daily));
+    // Assess: a sweep with nothing due writes nothing; the missed run is judged as before, and the schedule kept with it
+    expect(quiet.state).toBe(legacy);
+    expect(due.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-11T03:00:00Z']]);
+    expect(due.state.absenceSchedule).toBe('0 3 * * *|');
+  });
+
+  it('still judges a job added to the config from its first run seen', () => {
+    // Prepare: runs on the 8th and the 10th of a job with no schedule configured, swept on the 11th
+    const events = ['04-08', '04-10'].flatMap((day) => run('report', `r-${day}`, `2027-${day}T03:00:01Z`, 1));
+    const state = jobReducer.apply(initialJobState('report'), 'report', events, ctxAt('2027-04-10T03:05:00Z', DEFAULT_CONFIG)).state;
+    const unscheduled = jobReducer.tick!(state, 'report', ctxAt('2027-04-11T04:00:00Z', DEFAULT_CONFIG));
+    // Act: the config now gives it a daily schedule
+    const added = jobReducer.tick!(unscheduled.state, 'report', ctxAt('2027-04-11T12:00:00Z', daily));
+    // Assess
+    expect(unscheduled.state).toBe(state);
+    expect(added.findings.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2027-04-09T03:00:00Z'],
+      ['missed-run', '2027-04-11T03:00:00Z'],
+    ]);
+  });
+});
+
 describe('Lambda functions that also write instrumented run lines', () => {
   const reqId = '8f5e2c1a-0000-4000-8000-000000000001';
   const platform = (at: string, body: object) => ({ ...ev(at, body as never), format: 'lambda' });
