@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, nameAsLogged } from '../config.ts';
 import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { boundEvidence, type Finding, isoTime, type SubjectKind } from './findings.ts';
@@ -180,6 +180,12 @@ async function commitWithRetry(
 /**
  * The sweep: every stored subject of each reducer that judges absence is ticked at
  * `ctx.clock.now()`, and what changed is written back like a batch (conditionally, with findings).
+ *
+ * A subject is judged under its name as lines now give it (`nameAsLogged`): a redact pattern
+ * added to the config since its state was stored may hide part of the name, and the sweep must
+ * not send out what the user chose to redact (nor miss the job's settings, keyed by that name).
+ * Once lines have arrived under the new name, the state stored under the old one is left alone:
+ * the job goes on under the new name, and the old state would only report it missed.
  */
 export async function sweepSubjects(
   reducers: readonly SubjectReducer<unknown>[],
@@ -194,9 +200,12 @@ export async function sweepSubjects(
     const tick = reducer.tick.bind(reducer);
     const stateKind = reducer.stateKind ?? reducer.kind;
     const stored = await store.subjects(stateKind);
+    const keys = new Set(stored.map((s) => s.key));
     subjects += stored.length;
     for (const { key, state, version } of stored) {
-      const subject = key.slice(stateKind.length + 1);
+      const subject = nameAsLogged(key.slice(stateKind.length + 1), ctx.config);
+      const renamed = `${stateKind}#${subject}`;
+      if (renamed !== key && keys.has(renamed)) continue;
       const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
       findings.push(...result.findings);
       conflicts += result.conflicts;
