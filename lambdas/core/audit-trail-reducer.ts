@@ -117,7 +117,8 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
   };
   const endsLogged = logsEnds(initial);
   // A run's max runtime as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h).
-  const maxRuntimeMs = maxRuntimeOf(initial, ctx.config).ms;
+  // Its durations are its own judged runs' (the last AUDIT_WINDOW_RUNS), not the job's baseline window.
+  const maxRuntimeMs = maxRuntimeOf(initial, ctx.config, AUDIT_WINDOW_RUNS).ms;
   const due = initial.pending
     .filter((run) => {
       if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;

@@ -316,8 +316,20 @@ class BaselineWindow {
   /** The values in `sortsBefore` order (as a `Float64Array` sorts them), so the median is the one `median` gives. */
   private sorted: number[] | undefined;
 
-  /** The given state's list until the first push (never written), then this batch's copy. */
-  constructor(public list: number[]) {}
+  /**
+   * The given state's list until the first push (never written), then this batch's copy. A list
+   * longer than `limit` (kept under a longer `baseline_window` before the config lowered it) is
+   * cut to its newest `limit` values, so runs are judged against the window the config names.
+   */
+  constructor(
+    public list: number[],
+    limit: number,
+  ) {
+    if (list.length > limit) {
+      this.list = list.slice(-limit);
+      this.owned = true;
+    }
+  }
 
   median(): number | undefined {
     this.sorted ??= sortedCopy(this.list);
@@ -635,11 +647,20 @@ const ABNORMAL_RUN_FINDINGS: ReadonlySet<DetectorId> = new Set([
   'output-shrink',
 ]);
 
-/** The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h). */
-export function maxRuntimeOf(state: { readonly job: string; readonly durations?: readonly number[] }, config: Config): { ms: number; source: string } {
+/**
+ * The max runtime of a job's runs: configured, else 3× the median duration (at least 1 h) of the
+ * newest `window` durations (by default the baseline window: a list kept under a longer one before
+ * the config lowered it counts only its newest values).
+ */
+export function maxRuntimeOf(
+  state: { readonly job: string; readonly durations?: readonly number[] },
+  config: Config,
+  window: number = config.defaults.baseline_window,
+): { ms: number; source: string } {
   const configured = ownValue(config.jobs, state.job)?.max_runtime_minutes;
   if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
-  const typical = median(state.durations ?? []);
+  const durations = state.durations ?? [];
+  const typical = median(durations.length > window ? durations.slice(-window) : durations);
   if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
   return 3 * typical > MIN_DEFAULT_RUNTIME_MS ? { ms: 3 * typical, source: '3× the median duration' } : { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
 }
@@ -798,8 +819,8 @@ export const jobReducer: SubjectReducer<JobState> = {
     // this batch's own copies, changed in place. Fields are still written in the order they always
     // were, so a new state holds its keys in the same order.
     const starts = new StartTimes(initial.starts, initial.startsFromEnd);
-    const outputs = new BaselineWindow(initial.outputs);
-    const durations = new BaselineWindow(initial.durations);
+    const outputs = new BaselineWindow(initial.outputs, window);
+    const durations = new BaselineWindow(initial.durations, window);
     const hosts = new HostCounts(initial.hosts);
     let openOwned = false;
     const ownOpen = (): OpenRun[] => {

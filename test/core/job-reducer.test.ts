@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
-import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
+import { initialJobState, type JobState, jobReducer, maxRuntimeOf } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
@@ -462,6 +462,34 @@ describe('job runs reducer', () => {
     const config = { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, baseline_window: 3 } };
     const { state } = jobReducer.apply(initialJobState('backup'), 'backup', days(6), { ...ctx, config });
     expect(state.outputs).toHaveLength(3);
+  });
+
+  it('judges the next run against the newest runs of a lowered baseline window, as a store kept under it would', () => {
+    // Prepare: 15 runs of 1,000 B, then 5 of 10,000 B, kept under a window of 20; then the window is lowered to 5
+    const windowOf = (baseline_window: number) => ({ ...ctx, config: { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, min_history: 5, baseline_window } } });
+    const day = (i: number) => new Date(Date.UTC(2026, 9, 1 + i, 2, 30)).toISOString();
+    const history = Array.from({ length: 20 }, (_, i) => run('backup', `r-${i + 1}`, day(i), 40, { output_bytes: i < 15 ? 1000 : 10_000 })).flat();
+    const keptUnder20 = jobReducer.apply(initialJobState('backup'), 'backup', history, windowOf(20)).state;
+    const keptUnder5 = jobReducer.apply(initialJobState('backup'), 'backup', history, windowOf(5)).state;
+    const next = run('backup', 'r-21', day(20), 40, { output_bytes: 2000 });
+    // Act
+    const judged = jobReducer.apply(keptUnder20, 'backup', next, windowOf(5));
+    // Assess: 2,000 B is 20% of the median 10,000 B of the last 5 runs
+    const expected = jobReducer.apply(keptUnder5, 'backup', next, windowOf(5));
+    expect(judged.findings.map((f) => f.detector)).toEqual(['output-shrink']);
+    expect(judged.findings).toEqual(expected.findings);
+    expect(judged.state.outputs).toEqual(expected.state.outputs);
+    expect(judged.state.durations).toEqual(expected.state.durations);
+  });
+
+  it('reads the default max runtime from the newest runs of a lowered baseline window', () => {
+    // Prepare: 15 runs of 60 minutes, then 5 of 30, kept under a window of 20; the window is then 5
+    const state = { job: 'backup', durations: [...Array(15).fill(60 * 60_000), ...Array(5).fill(30 * 60_000)] };
+    const config = { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, min_history: 5, baseline_window: 5 } };
+    // Act
+    const runtime = maxRuntimeOf(state, config);
+    // Assess: 3× the median of the last 5 (30 minutes), not of all 20 stored (60 minutes)
+    expect(runtime).toEqual({ ms: 90 * 60_000, source: '3× the median duration' });
   });
 
   it('changes only its own copies across a batch of many runs: the frozen input stays as it was, and the result is that of one batch per run', () => {
