@@ -1,6 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
 
 export class InputError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -25,8 +26,21 @@ export interface LineSourceFile {
   readonly name: string;
   /** Total bytes when known (a file), for progress. */
   readonly size?: number;
-  lines(onBytes?: (n: number) => void): AsyncIterable<string>;
+  lines(onBytes?: (n: number) => void): AsyncIterable<Line>;
 }
+
+/**
+ * A line over MAX_LINE_BYTES, of which only the size is kept: its text is dropped as it streams,
+ * so that a file with no line end in hundreds of MiB (a binary dump) neither fills the memory nor
+ * passes V8's longest string; the reader rejects it unread.
+ */
+export interface OverLongLine {
+  /** Its size in bytes of UTF-8, without its line end. */
+  readonly overLongBytes: number;
+}
+
+/** A line's text, or an over-long line's size. */
+export type Line = string | OverLongLine;
 
 /**
  * A path (`-` for stdin) as a stream of lines; checks it can be read first. A named pipe, a
@@ -57,10 +71,11 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
 /**
  * The lines of a stream, split on `\n` alone (a `\r` before it is dropped), as a log's line
  * numbers count them: readline would also split on a lone `\r` (progress bars, `curl` meters) and
- * so name every later line wrongly. Streams chunk by chunk; memory holds one chunk and the
- * unfinished line. Decompresses gzip when `gzipByName` says so or the data starts with its magic.
+ * so name every later line wrongly. Streams chunk by chunk; memory holds one chunk and at most
+ * MAX_LINE_BYTES of the unfinished line (a longer line comes out as its size: UnfinishedLine).
+ * Decompresses gzip when `gzipByName` says so or the data starts with its magic.
  */
-async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: number) => void): AsyncIterable<string> {
+async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: number) => void): AsyncIterable<Line> {
   // Bytes, whatever the input gives (a stream of strings or of objects, as `Readable.from`
   // makes), so that its first bytes can be looked at and left for the reader.
   const counted = input.pipe(
@@ -83,7 +98,7 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
   };
   input.once('error', (error: Error) => fail(error));
   counted.once('error', (error: Error) => fail(error));
-  let rest = '';
+  const unfinished = new UnfinishedLine();
   try {
     gzipped ||= isGzip(await peekBytes(counted, GZIP_MAGIC.length));
     text = gzipped ? counted.pipe(createGunzip()) : counted;
@@ -94,20 +109,88 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
     for await (const chunk of text as AsyncIterable<string>) {
       let from = 0;
       let end = chunk.indexOf('\n');
-      while (end >= 0) {
-        const line = from === 0 && rest !== '' ? rest + chunk.slice(0, end) : chunk.slice(from, end);
-        if (from === 0) rest = '';
-        yield line.endsWith('\r') ? line.slice(0, -1) : line;
+      if (end >= 0) {
+        yield unfinished.finish(chunk.slice(0, end));
         from = end + 1;
         end = chunk.indexOf('\n', from);
       }
-      rest = from === 0 ? rest + chunk : chunk.slice(from);
+      while (end >= 0) {
+        yield withoutCr(chunk.slice(from, end));
+        from = end + 1;
+        end = chunk.indexOf('\n', from);
+      }
+      unfinished.append(from === 0 ? chunk : chunk.slice(from));
     }
   } catch (error) {
     throw failure ?? error;
   }
   if (failure) throw failure;
-  if (rest !== '') yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+  const last = unfinished.end();
+  if (last !== undefined) yield last;
+}
+
+function withoutCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line;
+}
+
+/**
+ * The line that the chunks read so far have begun and not ended. Holds its text only while it may
+ * be within MAX_LINE_BYTES: once it is surely over, the text is dropped and only its size counted,
+ * and it ends as an OverLongLine. The lines after it are read as usual.
+ */
+export class UnfinishedLine {
+  /** Its text while it may be within the limit. */
+  private text = '';
+  /** Its bytes so far once it is known to be over the limit (its text dropped); -1 until then. */
+  private overBytes = -1;
+  /** Whether those bytes end with `\r`, which the line's size leaves out when `\n` follows. */
+  private overEndsWithCr = false;
+
+  /** UTF-16 units held of its text: at most MAX_LINE_BYTES + 1 (its `\r` may be the last). */
+  get heldUnits(): number {
+    return this.text.length;
+  }
+
+  /** More of it, a chunk that ends no line or what follows a chunk's last line end. */
+  append(more: string): void {
+    if (this.overBytes >= 0) return this.countOver(more);
+    this.text += more;
+    // Every UTF-16 unit is at least one byte of UTF-8, and only the last may be a `\r` left out:
+    // past this many the line is over the limit, however it ends.
+    if (this.text.length > MAX_LINE_BYTES + 1) {
+      this.overBytes = 0;
+      this.countOver(this.text);
+      this.text = '';
+    }
+  }
+
+  /** The line that `tail`, the text before a line end, finishes (`\r` before it dropped); a new one begins. */
+  finish(tail: string): Line {
+    if (this.overBytes >= 0) return this.finishOverLong(tail);
+    const line = this.text === '' ? tail : this.text + tail;
+    this.text = '';
+    return withoutCr(line);
+  }
+
+  /** The last line, when the input ended without a line end after it; undefined when it ended with one. */
+  end(): Line | undefined {
+    if (this.overBytes >= 0) return this.finishOverLong('');
+    return this.text === '' ? undefined : this.finish('');
+  }
+
+  private countOver(text: string): void {
+    if (text === '') return;
+    this.overBytes += Buffer.byteLength(text, 'utf8');
+    this.overEndsWithCr = text.endsWith('\r');
+  }
+
+  private finishOverLong(tail: string): OverLongLine {
+    this.countOver(tail);
+    const line = { overLongBytes: this.overBytes - (this.overEndsWithCr ? 1 : 0) };
+    this.overBytes = -1;
+    this.overEndsWithCr = false;
+    return line;
+  }
 }
 
 /** The first bytes of every gzip stream (RFC 1952): no text log starts with them. */

@@ -7,7 +7,7 @@ import { CorruptInputError, InputError, openLineSource } from '../adapters/file-
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
-import { parseLine } from '../core/parse/index.ts';
+import { overLong, parseLine } from '../core/parse/index.ts';
 import type { Redactor } from '../core/redact.ts';
 import { parseSince, SinceError } from '../core/since.ts';
 import { ProgressBar } from './progress.ts';
@@ -15,6 +15,8 @@ import { ProgressBar } from './progress.ts';
 /** One line of a scan source, with what its source knows about it besides the text. */
 export interface SourceRecord {
   readonly text: string;
+  /** A line over the size limit that its reader did not keep (text empty): its size in bytes, for its rejection. */
+  readonly overLongBytes?: number;
   /** The log record's time (a CloudWatch event's timestamp), epoch ms. */
   readonly recordTime?: number;
   readonly logStream?: string;
@@ -53,7 +55,7 @@ export function fileSource(path: string, stdin?: Readable): ScanSource {
     size: file.size,
     defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name),
     async *records(onBytes) {
-      for await (const text of file.lines(onBytes)) yield { text };
+      for await (const line of file.lines(onBytes)) yield typeof line === 'string' ? { text: line } : { text: '', overLongBytes: line.overLongBytes };
     },
   };
 }
@@ -103,7 +105,10 @@ export interface ReadOptions {
 export function readRecord(source: ScanSource, record: SourceRecord, lineNo: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally): void {
   const name = source.name;
   const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
-  const outcome = parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
+  const outcome =
+    record.overLongBytes !== undefined
+      ? overLong(record.overLongBytes)
+      : parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
   tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
 }
 

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CorruptInputError, InputError, openLineSource } from '../../lambdas/adapters/file-lines.ts';
+import { CorruptInputError, InputError, type Line, openLineSource, UnfinishedLine } from '../../lambdas/adapters/file-lines.ts';
+import { MAX_LINE_BYTES } from '../../lambdas/core/parse/line-limit.ts';
 
-async function collect(lines: AsyncIterable<string>): Promise<string[]> {
-  const out: string[] = [];
+async function collect(lines: AsyncIterable<Line>): Promise<Line[]> {
+  const out: Line[] = [];
   for await (const line of lines) out.push(line);
   return out;
 }
@@ -119,7 +120,7 @@ describe('openLineSource', () => {
     const text = Array.from({ length: 500 }, (_, i) => `line ${i + 1} ${'x'.repeat(i % 37)}`).join('\n');
     const gz = gzipSync(text);
     const path = tempFile('cut.log.gz', gz.subarray(0, Math.floor(gz.length * 0.6)));
-    const lines: string[] = [];
+    const lines: Line[] = [];
     // Act
     const reading = (async () => {
       for await (const line of openLineSource(path).lines()) lines.push(line);
@@ -166,11 +167,68 @@ describe('openLineSource', () => {
     expect(counted).toBe(bytes.length);
   });
 
+  it('gives a line over the size limit as its size alone, then reads the next lines', async () => {
+    // Prepare: stdin in 64 KiB chunks with a line of a few MiB (multibyte characters, a CRLF end) between two short ones
+    const long = `{"blob":"${'€x'.repeat(1_200_000)}"}`;
+    const bytes = Buffer.from(`first\n${long}\r\n{"type":"run.end"}\n`, 'utf8');
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 65536) }, (_, i) => bytes.subarray(i * 65536, (i + 1) * 65536));
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from(chunks)).lines());
+    // Assess
+    expect(lines).toEqual(['first', { overLongBytes: Buffer.byteLength(long, 'utf8') }, '{"type":"run.end"}']);
+  });
+
+  it('reads a gzipped line over the size limit the same way, and one that ends the file without a line end', async () => {
+    // Prepare
+    const long = 'y'.repeat(MAX_LINE_BYTES * 3);
+    const path = tempFile('long.log.gz', gzipSync(`${long}\nnext\n${long}\r`));
+    // Act
+    const lines = await collect(openLineSource(path).lines());
+    // Assess
+    expect(lines).toEqual([{ overLongBytes: long.length }, 'next', { overLongBytes: long.length }]);
+  });
+
   it('refuses a directory, saying to name the files in it', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'sa-dir-'));
     // Act and Assess
     expect(() => openLineSource(dir)).toThrow(InputError);
     expect(() => openLineSource(dir)).toThrow(`${dir}: is a directory; name the log files in it (${dir}/*.log)`);
+  });
+});
+
+describe('UnfinishedLine', () => {
+  it('holds no more of a line than the size limit, however long the line grows', () => {
+    // Prepare: a 4 MiB line with no line end yet, read in 64 KiB chunks
+    const unfinished = new UnfinishedLine();
+    const chunk = 'z'.repeat(65536);
+    let mostHeld = 0;
+    // Act
+    for (let i = 0; i < 64; i++) {
+      unfinished.append(chunk);
+      mostHeld = Math.max(mostHeld, unfinished.heldUnits);
+    }
+    const line = unfinished.finish('z\r');
+    unfinished.append('next');
+    // Assess
+    expect(mostHeld).toBeLessThanOrEqual(MAX_LINE_BYTES + 1);
+    expect(line).toEqual({ overLongBytes: 64 * 65536 + 1 });
+    expect(unfinished.end()).toBe('next');
+  });
+
+  it.each([
+    ['at the limit', MAX_LINE_BYTES],
+    ['at the limit before its carriage return', MAX_LINE_BYTES + 1],
+  ])('keeps a line %s as text', (_, units) => {
+    // Prepare: the line in two chunks, so that it is held before its end comes
+    const unfinished = new UnfinishedLine();
+    const text = `${'x'.repeat(MAX_LINE_BYTES)}\r`.slice(0, units);
+    // Act
+    unfinished.append(text.slice(0, 1000));
+    unfinished.append(text.slice(1000));
+    const line = unfinished.finish('');
+    // Assess
+    expect(line).toBe('x'.repeat(MAX_LINE_BYTES));
+    expect(unfinished.end()).toBeUndefined();
   });
 });

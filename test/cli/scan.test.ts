@@ -313,6 +313,20 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain('1 finding in 6 lines from stdin');
   });
 
+  it('rejects a line of several MiB with its size and file:line, and reads the lines after it', async () => {
+    // Prepare: a file whose second line is a 5 MiB dump with no line end in it, then a failed run
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-long-')), 'app.log');
+    const dump = 'x'.repeat(5 * 1024 * 1024);
+    const runEnd = JSON.stringify({ type: 'run.end', job: 'etl', run_id: 'r1', exit_code: 1, ts: '2026-10-03T06:00:05Z' });
+    writeFileSync(file, `starting\n${dump}\n${runEnd}\n`);
+    // Act
+    const { result, stdout } = await scan([file]);
+    // Assess
+    expect(stdout).toContain(`rejected ${file}:2: line is ${dump.length} bytes, over the 262144 limit`);
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r1']]);
+    expect(result.counts.lines).toBe(3);
+  });
+
   it('reads a named pipe as a stream (mkfifo p; zcat x.gz > p &), gzip known by its first bytes', async () => {
     // Prepare
     const fifo = join(mkdtempSync(join(tmpdir(), 'sa-fifo-')), 'etl-loader.pipe');

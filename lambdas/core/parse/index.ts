@@ -169,8 +169,8 @@ function wholeOutputBeforeRedaction(raw: EventBody, clean: EventBody, redactor: 
   return whole === undefined ? null : redactor.redactText(whole);
 }
 
-/** An over-long line's rejection, quoting none of it. */
-function overLong(bytes: number): ParseOutcome {
+/** An over-long line's rejection, quoting none of it: also of one whose text a reader dropped as it streamed, knowing only its size. */
+export function overLong(bytes: number): ParseOutcome {
   return { kind: 'rejected', reason: `line is ${bytes} bytes, over the ${MAX_LINE_BYTES} limit` };
 }
 
