@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { defaultCloudWatchLogsClient } from '../adapters/cloudwatch-log-reader.ts';
@@ -165,6 +166,43 @@ export function logTimeSlices<T extends { readonly at: number }>(events: readonl
 }
 
 /**
+ * The paths less the second names of a file already given (`x.log ./x.log`, a link to it; `-`
+ * twice), the first kept, each one left out told to `note`: a file read twice counts its lines
+ * twice (an agent's actions, against its budget), and stdin read by two readers at once gives
+ * each part of it, lines cut in two. A path that cannot be read is kept: its reader says why.
+ */
+export function distinctPaths(paths: readonly string[], note: (text: string) => void): string[] {
+  const firstOf = new Map<string, string>();
+  const kept: string[] = [];
+  let stdinNoted = false;
+  for (const path of paths) {
+    const identity = fileIdentity(path);
+    const first = firstOf.get(identity);
+    if (first === undefined) {
+      firstOf.set(identity, path);
+      kept.push(path);
+    } else if (path !== '-') {
+      note(`${path} is ${first} again: read once`);
+    } else if (!stdinNoted) {
+      note('- (stdin) is given more than once: read once');
+      stdinNoted = true;
+    }
+  }
+  return kept;
+}
+
+/** What a path names, the same for every name of one file: its device and inode, else the path as given. */
+function fileIdentity(path: string): string {
+  if (path === '-') return 'stdin';
+  try {
+    const { dev, ino } = statSync(path, { bigint: true });
+    return ino === 0n ? `path:${realpathSync(path)}` : `file:${dev}:${ino}`;
+  } catch {
+    return `path:${path}`;
+  }
+}
+
+/**
  * The scan's pipeline without its printing: streams the files and log groups (a bad path fails
  * fast, before the store is opened), merging them by event time into chunks that run through the
  * pipeline as they arrive, an hour of log time at a time, each swept after it (absence), against
@@ -182,7 +220,7 @@ export async function scanToStore(
   const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
   try {
-    sources = opts.paths.map((p) => fileSource(p, opts.stdin));
+    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${note}\n`)).map((p) => fileSource(p, opts.stdin));
   } catch (error) {
     if (error instanceof InputError) return { ok: false, error: error.message, counts: empty };
     throw error;

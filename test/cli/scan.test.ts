@@ -341,6 +341,31 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain('1 finding in 6 lines from 1 file');
   });
 
+  it('reads a file named twice in two spellings (x.log ./x.log) once, saying so: its agent actions are not counted twice', async () => {
+    // Prepare: an agent's log, and a second name of it
+    const agents = fileURLToPath(new URL('../fixtures/agents/support-bot.jsonl', import.meta.url));
+    const again = agents.replace(/support-bot\.jsonl$/, './support-bot.jsonl');
+    const once = await scan([agents], { json: true });
+    // Act
+    const twice = await scan([agents, again], { json: true });
+    // Assess
+    expect(twice.result.counts.lines).toBe(once.result.counts.lines);
+    expect(twice.result.findings).toEqual(once.result.findings);
+    expect(twice.stderr).toContain(`silent-audit: ${again} is ${agents} again: read once`);
+    expect(twice.stderr).toContain('from 1 file:');
+  });
+
+  it('reads stdin given twice (- -) once, saying so', async () => {
+    // Prepare
+    const stdin = Readable.from([readFileSync(fx('nightly-backup.jsonl'))]);
+    // Act
+    const { result, stderr } = await scan(['-', '-'], { stdin, json: true });
+    // Assess
+    expect(result.counts.lines).toBe(24);
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'nb-08']]);
+    expect(stderr).toContain('silent-audit: - (stdin) is given more than once: read once');
+  });
+
   it('says it read stdin, and one line, in the summary', async () => {
     // Prepare
     const stdin = Readable.from(['{"type":"run.start","job":"x"}\n']);
