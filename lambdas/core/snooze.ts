@@ -40,10 +40,15 @@ export function configSnoozes(config: Config): Snooze[] {
 /**
  * Every snooze: the store's, then the config's. The config's all hold: a stored snooze never hides
  * one (`snooze add` refuses their ids; one stored before it did stands beside it). Only a stored
- * record of config origin gives way to the config's entry of its id.
+ * record of config origin gives way to the config's entry of its id. A stored snooze's subject is
+ * read as log lines now name it (`nameAsLogged`, with the config's `redact`), as the config's
+ * are: one added before a redact pattern matching its job was goes on holding that job.
  */
 export async function allSnoozes(config: Config, registry?: SnoozeRegistry): Promise<Snooze[]> {
-  const stored = registry ? await registry.list() : [];
+  const stored = (registry ? await registry.list() : []).map((s) => {
+    const subject = nameAsLogged(s.subject, config);
+    return subject === s.subject ? s : { ...s, subject };
+  });
   const configured = configSnoozes(config);
   const ids = new Set(configured.map((s) => s.id));
   return [...stored.filter((s) => s.origin !== 'config' || !ids.has(s.id)), ...configured];

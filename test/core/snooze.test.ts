@@ -177,6 +177,19 @@ describe('snooze add and end', () => {
     expect(suppressionFor(finding({ subject: asLogged }), NOW, await store.list(), [])?.id).toBe('SZ-1');
   });
 
+  it('goes on holding its job after a redact pattern matching the job is added to the config', async () => {
+    // Prepare: added under a config without the pattern, so stored with the name in full
+    const command = 'sync-tickets --key TCK-0123456789abcdef0123456789abcdef';
+    const store = new MemorySnoozeStore();
+    await addSnooze(store, { id: 'SZ-1', subject: command, owner: 'alice', reason: 'migration', until: '3d', by: 'alice' }, rules);
+    const config = validateConfig({ redact: { patterns: [{ name: 'ticket-token', regex: 'TCK-[0-9a-f]{32}' }] } }, 'cfg', undefined, { now: NOW });
+    // Act
+    const loaded = await allSnoozes(config, store);
+    // Assess: listed and matched as the job's lines now name it
+    expect(loaded.map((s) => s.subject)).toEqual(['sync-tickets --key [REDACTED:ticket-token]']);
+    expect(suppressionFor(finding({ subject: 'sync-tickets --key [REDACTED:ticket-token]' }), NOW, loaded, [])?.id).toBe('SZ-1');
+  });
+
   it.each([
     [{ subject: 'etl', owner: 'a', reason: 'r' }, /^a snooze needs --until\. A snooze without an end is a bypass, not a pause/],
     [{ subject: 'etl', until: '1d' }, /^a snooze needs --owner, --reason\.$/],
