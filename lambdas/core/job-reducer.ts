@@ -86,7 +86,9 @@ export interface JobState {
    * The schedule and time zone that judgement was made under (`absenceScheduleKey`). A config that
    * gives the job another has its expected starts judged from the sweep that first sees it, not back
    * to `absenceCheckedUntil`. Left out in states written before it was kept: taken as the configured
-   * one, and written with the next judgement.
+   * one, and written with the next judgement. `NO_SCHEDULE` while the config gives the job none (its
+   * runs ingested then, a sweep after it was taken out): nothing was expected of it, so a schedule
+   * given (back) later is judged from the sweep that first sees it.
    */
   readonly absenceSchedule?: string;
   /**
@@ -679,6 +681,9 @@ function firstJudgedAfter(schedule: string, timezone: string | undefined, firstS
   return firstSeenAt - EARLY_MS - 1;
 }
 
+/** `JobState.absenceSchedule` of a job the config gives no schedule (no `|`: never a schedule's key). */
+const NO_SCHEDULE = 'none';
+
 /** A schedule and its time zone as `JobState.absenceSchedule` keeps them: `<cron>|<time zone>`, the zone empty for UTC. */
 function absenceScheduleKey(schedule: string, timezone: string | undefined): string {
   return `${schedule}|${timezone ?? ''}`;
@@ -750,13 +755,17 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     .filter((f) => f.detector === 'run-unfinished')
     .flatMap((f) => input.open.filter((r) => r.run_id === f.run_id && isoTime(r.startedAt) === f.evidence?.started_at).map(unfinishedRunKey));
   const advanced = slots.expected.length > 0;
-  if (findings.length === 0 && !advanced && olderSpan === undefined && changedFrom === undefined) return { state, findings: [], records: [] };
+  // No schedule now (the job or its schedule taken out of the config) for a state judged under one:
+  // the time it has none expects nothing, so it keeps NO_SCHEDULE, written once, and a schedule given
+  // back is a change, judged from the sweep that sees it (not across the time it was out).
+  const unscheduled = !job?.schedule && state.absenceSchedule !== NO_SCHEDULE && (state.absenceSchedule !== undefined || state.absenceCheckedUntil !== undefined);
+  if (findings.length === 0 && !advanced && olderSpan === undefined && changedFrom === undefined && !unscheduled) return { state, findings: [], records: [] };
   const { absenceOlder: _judged, ...rest } = state;
   return {
     state: {
       ...(olderSpan ? rest : state),
       absenceCheckedUntil: advanced ? slots.expected[slots.expected.length - 1] : (changedFrom ?? state.absenceCheckedUntil),
-      ...(scheduleKey !== undefined ? { absenceSchedule: scheduleKey } : {}),
+      ...(scheduleKey !== undefined ? { absenceSchedule: scheduleKey } : unscheduled ? { absenceSchedule: NO_SCHEDULE } : {}),
       unfinishedReported: [...new Set([...reported, ...unfinished])].filter((key) => input.open.some((r) => keyNamesRun(key, r))),
     },
     findings,
@@ -1141,6 +1150,10 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (kept.processedUntil !== undefined) d.processedUntil = kept.processedUntil;
       delete d.processed;
     }
+    // Runs of a job the config gives no schedule: nothing was expected of it up to now, so a schedule
+    // given later is judged from the sweep that first sees it (judgeAbsence), not from these runs.
+    // Kept only with a change the batch writes anyway.
+    if (copied && !ownValue(ctx.config.jobs, subject)?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
     return { state, findings, records };
   },
 };

@@ -291,19 +291,49 @@ describe('a schedule or time zone changed in the config', () => {
     expect(due.state.absenceSchedule).toBe('0 3 * * *|');
   });
 
-  it('still judges a job added to the config from its first run seen', () => {
-    // Prepare: runs on the 8th and the 10th of a job with no schedule configured, swept on the 11th
+  it('still judges a job whose first run came with its schedule in the config from that run', () => {
+    // Prepare: runs on the 8th and the 10th of a job the config gave a daily schedule before it first ran
     const events = ['04-08', '04-10'].flatMap((day) => run('report', `r-${day}`, `2027-${day}T03:00:01Z`, 1));
-    const state = jobReducer.apply(initialJobState('report'), 'report', events, ctxAt('2027-04-10T03:05:00Z', DEFAULT_CONFIG)).state;
-    const unscheduled = jobReducer.tick!(state, 'report', ctxAt('2027-04-11T04:00:00Z', DEFAULT_CONFIG));
-    // Act: the config now gives it a daily schedule
-    const added = jobReducer.tick!(unscheduled.state, 'report', ctxAt('2027-04-11T12:00:00Z', daily));
+    const state = jobReducer.apply(initialJobState('report'), 'report', events, ctxAt('2027-04-10T03:05:00Z', daily)).state;
+    // Act: its first sweep
+    const swept = jobReducer.tick!(state, 'report', ctxAt('2027-04-11T12:00:00Z', daily));
     // Assess
-    expect(unscheduled.state).toBe(state);
-    expect(added.findings.map((f) => [f.detector, f.expected_at])).toEqual([
+    expect(state.absenceSchedule).toBeUndefined();
+    expect(swept.findings.map((f) => [f.detector, f.expected_at])).toEqual([
       ['missed-run', '2027-04-09T03:00:00Z'],
       ['missed-run', '2027-04-11T03:00:00Z'],
     ]);
+  });
+
+  it('judges a schedule given to a job whose runs came while it had none from the first sweep that sees it', () => {
+    // Prepare: runs on the 8th and the 10th of a job with no schedule configured, never swept since
+    const events = ['04-08', '04-10'].flatMap((day) => run('report', `r-${day}`, `2027-${day}T03:00:01Z`, 1));
+    const state = jobReducer.apply(initialJobState('report'), 'report', events, ctxAt('2027-04-10T03:05:00Z', DEFAULT_CONFIG)).state;
+    // Act: the config now gives it a daily schedule; the first sweep under it, then the next morning's
+    const added = jobReducer.tick!(state, 'report', ctxAt('2027-04-11T12:00:00Z', daily));
+    const next = jobReducer.tick!(added.state, 'report', ctxAt('2027-04-12T04:00:00Z', daily));
+    // Assess: nothing was expected of it before the schedule was seen; the first start after is judged
+    expect(added.findings).toEqual([]);
+    expect(state.absenceSchedule).toBe('none');
+    expect(added.state.absenceSchedule).toBe('0 3 * * *|');
+    expect(next.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-12T03:00:00Z']]);
+  });
+
+  it('judges a job taken out of the config and given back from the sweep that sees it again, not across the time it was out', () => {
+    // Prepare: a daily job judged to the 10th, then taken out of the config (paused) for three days
+    const judged = runsSwept(['04-08', '04-09', '04-10']);
+    const out = jobReducer.tick!(judged, 'report', ctxAt('2027-04-11T04:00:00Z', DEFAULT_CONFIG));
+    const stillOut = jobReducer.tick!(out.state, 'report', ctxAt('2027-04-12T04:00:00Z', DEFAULT_CONFIG));
+    // Act: the same schedule back in the config; the first sweep under it, then the next morning's
+    const back = jobReducer.tick!(stillOut.state, 'report', ctxAt('2027-04-13T12:00:00Z', daily));
+    const next = jobReducer.tick!(back.state, 'report', ctxAt('2027-04-14T04:00:00Z', daily));
+    // Assess: the removal is written once; the days it was out are not missed, the first start after is
+    expect(back.findings).toEqual([]);
+    expect(out.findings).toEqual([]);
+    expect(out.state.absenceSchedule).toBe('none');
+    expect(stillOut.state).toBe(out.state);
+    expect(back.state.absenceSchedule).toBe('0 3 * * *|');
+    expect(next.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2027-04-14T03:00:00Z']]);
   });
 });
 
