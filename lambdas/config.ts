@@ -446,6 +446,16 @@ export function nameAsLogged(name: string, config: { readonly redact?: Config['r
 }
 
 /**
+ * A run's id as its log lines give it: redacted as an identity field (`redactId`, with the
+ * config's own `redact` patterns), then shortened when longer than an identifier may be, as a
+ * line is where it enters the pipeline. A run stored open before a redact pattern matching its id
+ * was added is found through it by its end.
+ */
+export function runIdAsLogged(id: string, config: { readonly redact?: Config['redact'] } = {}): string {
+  return shortenName(redactorFor(config).redactId(id));
+}
+
+/**
  * The config with its job names as log lines give them: a line is redacted where it enters the
  * pipeline, so a job named by its cron command is `mysqldump -p[REDACTED:cli-password] appdb`, and
  * a name longer than an identifier may be is shortened (`shortenName`). A `jobs` key, a snooze's

@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, runIdAsLogged } from '../config.ts';
 import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions } from '../detectors/types.ts';
@@ -7,6 +7,7 @@ import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } f
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
+import { holdsRedaction } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
@@ -431,15 +432,26 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
  * id never ended and the id was used again: the one that started last at or before the end (on its
  * host when both name one), else the first with the id.
  */
-function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined): OpenRun | undefined {
+function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined, idOf: (r: OpenRun) => string = (r) => r.run_id): OpenRun | undefined {
   let first: OpenRun | undefined;
   let best: OpenRun | undefined;
   for (const r of open) {
-    if (r.run_id !== runId) continue;
+    if (idOf(r) !== runId) continue;
     first ??= r;
     if (r.at <= at && sameHost(host, r.host) && (best === undefined || r.at > best.at)) best = r;
   }
   return best ?? first;
+}
+
+/**
+ * The open run that an end with a redacted id closes when none is open under that id: a redact
+ * pattern matching the run's id was added to the config while it ran, so its start is stored under
+ * the id in full. Only on that miss, and only for an id that holds a marker, are the open runs'
+ * ids redacted with the config's patterns (`runIdAsLogged`).
+ */
+function openRunRedactedAs(open: readonly OpenRun[], runId: string, at: number, host: string | undefined, config: Config): OpenRun | undefined {
+  if (open.length === 0 || !holdsRedaction(runId)) return undefined;
+  return openRunWithId(open, runId, at, host, (r) => runIdAsLogged(r.run_id, config));
 }
 
 /**
@@ -1056,7 +1068,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       if (body.type === 'run.end' && body.exit_code === 0 && failedNear(runId, event.at)) continue;
 
-      const started = closes ?? openRunWithId(state.open, runId, event.at, body.host);
+      const started = closes ?? openRunWithId(state.open, runId, event.at, body.host) ?? openRunRedactedAs(state.open, runId, event.at, body.host, ctx.config);
       const end = body.type === 'run.end' ? body : undefined;
       const run: CompletedRun = {
         job: subject,

@@ -24,6 +24,11 @@ export function redactionMarker(rule: string): string {
 const MARKER_START = '[REDACTED:';
 const WHOLE_MARKER = /^\[REDACTED:[\w.-]+\]$/;
 
+/** Whether a text holds a marker: something in it was redacted. */
+export function holdsRedaction(text: string): boolean {
+  return text.includes(MARKER_START);
+}
+
 /** Whether a value is a marker alone: the redactor replaced all of it (its type and content are unknown now). */
 export function isWhollyRedacted(value: unknown): boolean {
   return typeof value === 'string' && value.startsWith(MARKER_START) && WHOLE_MARKER.test(value);
@@ -470,6 +475,15 @@ export class Redactor {
     return asName === clean ? clean : `${clean}#${fingerprint(asName)}`;
   }
 
+  /**
+   * An identifier (a run's, a request's: an event's identity field), redacted as text; one that a
+   * rule changed keeps a fingerprint of what it was (`…#Xy3_9aB-`). `clean`: the id as text
+   * redaction gives it, when the caller has it already.
+   */
+  redactId(id: string, clean = this.redactText(id)): string {
+    return clean === id ? id : `${clean}#${fingerprint(id)}`;
+  }
+
   private apply(text: string, asName: boolean): { out: string; triggered: boolean } {
     let out = text;
     let triggered = false;
@@ -514,7 +528,7 @@ export class Redactor {
       const verdict = this.keyVerdict(key);
       let clean = verdict.secret && isReplaceable(item) ? redactionMarker(SECRET_FIELD_RULE) : this.walk(item, depth + 1);
       if (depth === 0 && clean !== item && typeof item === 'string') {
-        if (IDENTITY_FIELDS.has(key)) clean = `${clean as string}#${fingerprint(item)}`;
+        if (IDENTITY_FIELDS.has(key)) clean = this.redactId(item, clean as string);
         // A name field is not a secret's key, so `clean` is the name redacted as text.
         else if (NAME_FIELDS.has(key)) clean = this.redactName(item, clean as string);
       }

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { type Config, DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { initialJobState, type JobState, jobReducer, maxRuntimeOf } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
 import { OPEN_RUN } from '../../lambdas/core/parse/run-ids.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { ev, run } from '../helpers/events.ts';
@@ -548,5 +549,29 @@ describe('job runs reducer', () => {
     const state: JobState = initialJobState('x');
     const result = jobReducer.apply(state, 'x', [ev('2026-10-01T00:00:00Z', { type: 'guard.bypass', guard: 'g' })], ctx);
     expect(result.state).toBe(state);
+  });
+});
+
+describe('a redact pattern matching run ids added to the config while a run is open', () => {
+  const withHexKeys = validateConfig({ redact: { patterns: [{ name: 'hex-key', regex: '\\b[0-9a-f]{16}\\b' }] } }, 'cfg', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+  /** A line as the pipeline reads it under a config: redacted with its patterns. */
+  const read = (config: Config, at: string, body: Record<string, unknown>): AuditEvent[] => {
+    const outcome = parseLine(JSON.stringify({ ts: at, ...body }), { source: { origin: '/jobs/etl', line: 1 }, redactor: redactorFor(config) });
+    if (outcome.kind !== 'events') throw new Error(`not a job line: ${JSON.stringify(body)}`);
+    return outcome.events;
+  };
+
+  it('closes the run when its end comes with the id redacted', () => {
+    // Prepare: the start read before the redeploy, under the id in full
+    const runId = '06c0ffee1234abcd';
+    const started = jobReducer.apply(initialJobState('etl'), 'etl', read(DEFAULT_CONFIG, '2026-10-05T06:00:00Z', { type: 'run.start', job: 'etl', run_id: runId }), ctx).state;
+    const end = read(withHexKeys, '2026-10-05T06:01:00Z', { type: 'run.end', job: 'etl', run_id: runId, exit_code: 0, output_bytes: 500 });
+    const endId = (end[0].body as { run_id?: string }).run_id;
+    // Act
+    const { state, records } = jobReducer.apply(started, 'etl', end, { ...ctx, config: withHexKeys });
+    // Assess
+    expect(endId).toMatch(/^\[REDACTED:hex-key\]#/);
+    expect(state.open).toEqual([]);
+    expect(records.map((r) => [r.run_id, r.duration_ms])).toEqual([[endId, 60_000]]);
   });
 });
