@@ -17,7 +17,7 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
 import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
-import { plural } from '../core/report/format.ts';
+import { formatSpan, plural } from '../core/report/format.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -422,6 +422,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
+  const late = lateNote(stream);
+  if (late) {
+    note('');
+    note(late);
+  }
   const open = inFlightNote(scanned.inFlight, opts.now !== undefined);
   if (open) {
     note('');
@@ -445,6 +450,21 @@ function inFlightNote({ at, requests, agentRuns }: InFlight, nowGiven: boolean):
   return (
     `Still in flight at ${isoTime(at)}, ${nowGiven ? 'the --now given' : 'the latest event'}, so not judged yet: ${parts.join('; ')}. ` +
     `Add --now with a later time to judge ${it} (runs missed by then are judged too).`
+  );
+}
+
+/**
+ * Events that came after later ones of their own file had been judged (a log whose parts are not
+ * in time order, `cat app.log app.log.1`, past a chunk of the merge) are judged as they come, against
+ * state that keeps only the recent past (a job's latest 1,000 runs), so their findings may be
+ * missing. Said, with how to get them all: in time order, or one file per part.
+ */
+function lateNote(stream: MergeStats): string | undefined {
+  if (stream.late === 0) return undefined;
+  return (
+    `Out of time order: ${plural(stream.late, 'event')} came after events of ${stream.late === 1 ? 'its' : 'their'} own file up to ${formatSpan(stream.maxLateMs)} later ` +
+    `had been judged, so findings about ${stream.late === 1 ? 'it' : 'them'} may be missing. ` +
+    `For full results give the input in time order, or each part as its own file (rotated logs: \`scan app.log.1 app.log\`, not \`cat app.log app.log.1 | scan -\`).`
   );
 }
 

@@ -33,6 +33,8 @@ export interface MergeStats {
   maxHeldEvents: number;
   /** Events that came after a later event of their own source had been handed on. */
   late: number;
+  /** How far the latest-coming of those lay behind what had been handed on, ms (0: none late). */
+  maxLateMs: number;
   /** The latest event time seen, epoch ms (0: none). */
   latest: number;
 }
@@ -53,7 +55,7 @@ interface SourceBuffer {
  * source, in the order read) and `sourceDone`; `takeReady` hands out what is ready.
  */
 export class TimeOrderedMerger {
-  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, latest: 0 };
+  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, maxLateMs: 0, latest: 0 };
   private readonly buffers: SourceBuffer[];
   private held = 0;
   private handedUpTo = Number.NEGATIVE_INFINITY;
@@ -73,7 +75,10 @@ export class TimeOrderedMerger {
     for (const event of events) {
       const last = buffer.events.length > 0 ? buffer.events[buffer.events.length - 1].at : Number.NEGATIVE_INFINITY;
       if (event.at < last) buffer.sorted = false;
-      if (event.at < this.handedUpTo) this.stats.late++;
+      if (event.at < this.handedUpTo) {
+        this.stats.late++;
+        this.stats.maxLateMs = Math.max(this.stats.maxLateMs, this.handedUpTo - event.at);
+      }
       buffer.events.push(event);
       if (event.at > buffer.head) buffer.head = event.at;
       if (event.at > this.stats.latest) this.stats.latest = event.at;

@@ -82,6 +82,7 @@ describe('TimeOrderedMerger: a k-way merge of sources by event time', () => {
     // Assess
     expect(late.events.map((e) => e.at)).toEqual([2, 11, 12]);
     expect(merger.stats.late).toBe(1);
+    expect(merger.stats.maxLateMs).toBe(7);
   });
 
   it("gives enrich the earlier events as context: cron's discard line finds its CMD line in the previous chunk", () => {
@@ -243,6 +244,41 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(concatenated.stream?.late).toBeGreaterThan(0);
     expect(missed(concatenated)).toEqual(['2026-10-05T06:00:00Z']);
     expect(missed(concatenated)).toEqual(missed(inOrder));
+  });
+
+  it('says how many events came out of time order and how to get full results, and says nothing of a file in time order', async () => {
+    // Prepare: a daily job's second week, then its first (cat app.log app.log.1), in chunks of 4 events
+    const runLines = (day: number) => {
+      const at = Date.parse('2026-10-01T06:00:05Z') + (day - 1) * 86_400_000;
+      return [
+        JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'export', run_id: `export-${day}` }),
+        JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'export', run_id: `export-${day}`, exit_code: 0, output_bytes: 900 }),
+      ];
+    };
+    const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    const reversed = join(tmp, 'rotated-concatenated.jsonl');
+    const inOrder = join(tmp, 'rotated-in-order.jsonl');
+    writeFileSync(reversed, [...days(8, 14), ...days(1, 7)].flatMap(runLines).join('\n'));
+    writeFileSync(inOrder, days(1, 14).flatMap(runLines).join('\n'));
+    const scanTelling = async (path: string) => {
+      const stderr = new PassThrough();
+      let told = '';
+      stderr.on('data', (d) => (told += d.toString()));
+      const result = await scan([path], { chunkEvents: 4, stderr });
+      return { result, told };
+    };
+
+    // Act
+    const outOfOrder = await scanTelling(reversed);
+    const ordered = await scanTelling(inOrder);
+
+    // Assess
+    const late = outOfOrder.result.stream?.late ?? 0;
+    expect(late).toBeGreaterThan(0);
+    expect(outOfOrder.told).toContain(`Out of time order: ${late} events came after events of their own file up to 12.0 days later had been judged, so findings about them may be missing.`);
+    expect(outOfOrder.told).toContain('For full results give the input in time order, or each part as its own file');
+    expect(ordered.result.stream?.late).toBe(0);
+    expect(ordered.told).not.toContain('Out of time order');
   });
 
   it('judges agent trees in a file not in time order by their own agent\'s lines: two services\' agent logs one after the other count every action', async () => {
