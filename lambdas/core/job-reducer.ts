@@ -752,7 +752,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     startsFromEnd: startsFromEndOf(state),
     graceMs,
     earlyMs: EARLY_MS,
-    open: state.open.map((r) => ({ run_id: r.run_id, startedAt: r.at, host: r.host })),
+    // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
+    open: state.open.map((r) => ({ run_id: runIdAsLogged(r.run_id, ctx.config), startedAt: r.at, host: r.host })),
     endsLogged: state.endsLogged,
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,

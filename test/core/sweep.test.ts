@@ -68,3 +68,29 @@ describe('the sweep after a redact pattern matching a job name was added', () =>
     expect(JSON.stringify(w.sent)).not.toContain(TOKEN);
   });
 });
+
+describe('the sweep after a redact pattern matching run ids was added', () => {
+  const RUN_ID = '06c0ffee1234abcd';
+  const HEX_KEYS = config({ redact: { patterns: [{ name: 'hex-key', regex: '\\b[0-9a-f]{16}\\b' }] } });
+
+  it('reports a run open at the redeploy that never ends under its id as the new config redacts it', async () => {
+    // Prepare: three runs, then one open at the redeploy; the job sends nothing after it
+    const w = world();
+    for (let i = 0; i < 3; i++) {
+      await w.ingest(BEFORE, T0 + i * H + 61_000, [
+        { type: 'run.start', job: 'etl', run_id: `r${i}`, ts: iso(T0 + i * H) },
+        { type: 'run.end', job: 'etl', run_id: `r${i}`, exit_code: 0, duration_ms: 60_000, ts: iso(T0 + i * H + 60_000) },
+      ]);
+    }
+    await w.ingest(BEFORE, T0 + 3 * H + 1000, [{ type: 'run.start', job: 'etl', run_id: RUN_ID, ts: iso(T0 + 3 * H) }]);
+
+    // Act
+    const swept = await w.sweep(HEX_KEYS, T0 + 6 * H);
+
+    // Assess
+    expect(swept.findings.map((f) => [f.detector, f.subject])).toEqual([['run-unfinished', 'etl']]);
+    expect(swept.findings[0].run_id).toMatch(/^\[REDACTED:hex-key\]#/);
+    expect(JSON.stringify(swept.findings)).not.toContain(RUN_ID);
+    expect(JSON.stringify(w.sent)).not.toContain(RUN_ID);
+  });
+});
