@@ -1,3 +1,4 @@
+import { nameAsLogged, runIdAsLogged } from '../config.ts';
 import type { StateStore } from '../ports.ts';
 import {
   AGENT_INDEX_STATE_KIND,
@@ -49,8 +50,11 @@ export async function sweepAgentRoots(
     const state = stateOf(agent);
     const at = judgeAt ? Math.min(now, judgeAt(agent)) : now;
     const some = candidatesAt.get(at) ?? [];
+    // An agent or root whose name or id a redact pattern added since it started now hides is left
+    // out: its later lines come under the redacted name, and a finding would send out the raw one.
+    if (nameAsLogged(agent, ctx.config) !== agent) continue;
     for (const open of state?.open ?? []) {
-      if (at - open.started_at >= quietest) some.push({ agent, run_id: open.run_id, started_at: open.started_at });
+      if (at - open.started_at >= quietest && runIdAsLogged(open.run_id, ctx.config) === open.run_id) some.push({ agent, run_id: open.run_id, started_at: open.started_at });
     }
     if (some.length > 0) candidatesAt.set(at, some);
   }

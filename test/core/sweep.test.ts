@@ -94,3 +94,28 @@ describe('the sweep after a redact pattern matching run ids was added', () => {
     expect(JSON.stringify(w.sent)).not.toContain(RUN_ID);
   });
 });
+
+describe('the sweep after a redact pattern matching agent run ids was added', () => {
+  const ROOT = 'aaaabbbbccccdddd';
+  const agents = { bot: { budget: { max_actions: 20 } } };
+  const lines = [
+    { type: 'agent.start', agent: 'bot', run_id: ROOT, ts: iso(T0) },
+    ...Array.from({ length: 25 }, (_, i) => ({ type: 'agent.action', agent: 'bot', run_id: ROOT, action: 'llm_call', ts: iso(T0 + 200 + i) })),
+  ];
+
+  it.each([
+    ['reports', 'unchanged', config({ agents }), 1],
+    ['leaves out', 'given a pattern that now hides its id', config({ agents, redact: { patterns: [{ name: 'hex-key', regex: '\\b[0-9a-f]{16}\\b' }] } }), 0],
+  ])('%s a root over its budget, still going, under a config %s', async (_, _config, after, count) => {
+    // Prepare: started and over its budget before the redeploy
+    const w = world();
+    await w.ingest(config({ agents }), T0 + 1000, lines);
+
+    // Act
+    const swept = await w.sweep(after, T0 + H);
+
+    // Assess
+    expect(swept.findings.map((f) => f.detector)).toEqual(Array(count).fill('budget-exceeded'));
+    if (count === 0) expect(JSON.stringify(w.sent)).not.toContain(ROOT);
+  });
+});
