@@ -528,13 +528,16 @@ class ProcessedTokens {
 
   /**
    * The earliest time (ms, as the ring keeps it: whole seconds, rounded up) at which the token was
-   * remembered in `[from, from + withinMs]`; undefined when it was at none (times unknown do not count).
+   * remembered strictly after `after` and within `withinMs` of it; undefined when it was at none
+   * (times unknown do not count). A kept second `t` stands for a time in `(t − 1 s, t]`, so only a
+   * `t − 1 s` at or after `after` is surely later: a line of the same second (an end at .200 kept
+   * as the next second, a start at .900; two whole-second lines of one second) is not.
    */
-  firstTimeIn(token: string, from: number, withinMs: number): number | undefined {
+  firstTimeAfter(token: string, after: number, withinMs: number): number | undefined {
     let first: number | undefined;
     for (const t of this.ring.timesOf(this.printOf(token))) {
       const ms = t * 1000;
-      if (t !== 0 && ms >= from && ms - from <= withinMs && (first === undefined || ms < first)) first = ms;
+      if (t !== 0 && ms - 1000 >= after && ms - after <= withinMs && (first === undefined || ms < first)) first = ms;
     }
     return first;
   }
@@ -885,15 +888,18 @@ export const jobReducer: SubjectReducer<JobState> = {
     const lastSystemdEnd = latestSystemdEnds(events);
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same
-     * host, at or after it, in an earlier delivery (the start came late, in a delivery of its own):
+     * host, strictly after it, in an earlier delivery (the start came late, in a delivery of its own):
      * that end's time. A unit runs once at a time on a host, so the start's run had ended by then;
      * opened now, it would never end (`run-unfinished`). Only an end within the job's max runtime
      * after the start, and only when no end of the batch on that host comes after the start: a run
-     * read whole later (a backfill) keeps its duration.
+     * read whole later (a backfill) keeps its duration. An end of the start's own second is not
+     * taken: it may be the previous run's, the start a new run's (Restart= a few ms later), which
+     * must open; nor is an end alone earlier in this batch (kept at its second rounded up), which
+     * the start follows.
      */
     const lateSystemdStartEnd = (at: number, host: string | undefined): number | undefined => {
       if ((lastSystemdEnd?.get(host) ?? Number.NEGATIVE_INFINITY) >= at) return undefined;
-      return processed.firstTimeIn(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at, maxRuntimeOf(state, ctx.config).ms);
+      return processed.firstTimeAfter(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at, maxRuntimeOf(state, ctx.config).ms);
     };
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);

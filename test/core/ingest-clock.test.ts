@@ -5,6 +5,7 @@ import { ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
 
 const T0 = Date.parse('2026-10-05T10:00:00Z');
 let nextId = 1;
@@ -47,7 +48,6 @@ describe('an event whose time lies far after its CloudWatch record (a wrong cloc
 
   it.each([
     ['a syslog line of a host east of UTC (local time, no zone)', 'Oct  5 12:30:01 web1 CRON[4242]: (root) CMD (/usr/local/bin/backup.sh)', T0 + 2.5 * 3_600_000 + 1000],
-    ['a ts without an offset, written in local time', JSON.stringify({ type: 'run.start', ts: '2026-10-05T12:30:00', job: 'backup', run_id: 'b-1' }), T0 + 2.5 * 3_600_000],
   ])('takes %s, hours after its record: a time zone, not a wrong clock', async (_, message, at) => {
     // Prepare
     const { parseLine } = await import('../../lambdas/core/parse/index.ts');
@@ -67,6 +67,77 @@ describe('an event whose time lies far after its CloudWatch record (a wrong cloc
     const report = await ingestDelivery(delivery([ahead]), deps);
     // Assess
     expect(report.counts).toMatchObject({ lines: 1, events: 1, rejected: 0 });
+  });
+});
+
+describe('a ts without an offset (a local time), delivered with its record\'s time', () => {
+  const parseAt = async (ts: string, recordTime: number | undefined) => {
+    const { parseLine } = await import('../../lambdas/core/parse/index.ts');
+    const line = JSON.stringify({ type: 'run.start', ts, job: 'backup', run_id: 'b-1' });
+    return parseLine(line, { source: { origin: 'x', line: 1 }, recordTime, now: T0 + 3_600_000 });
+  };
+
+  it.each([
+    ['of a host 10 h east of UTC (Sydney) at its record time, in its zone', '2026-10-05T20:00:00', T0, '2026-10-05T10:00:00.000Z'],
+    ['of a host 2 h east (Berlin), written half an hour before its record, in its zone', '2026-10-05T12:30:00', T0 + 30 * 60_000, '2026-10-05T10:30:00.000Z'],
+    ['of a host +05:45 (Kathmandu), in its zone, keeping its seconds and fraction', '2026-10-05T15:45:07.250', T0 + 5_000, '2026-10-05T10:00:07.250Z'],
+    ['of a host +14:00 (Kiribati), a second behind its record, in its zone', '2026-10-06 00:00:00', T0 + 1000, '2026-10-05T10:00:00.000Z'],
+    ['of a host 4 h west (New York), seconds before its record, in its zone', '2026-10-05T06:00:00.500', T0 + 1000, '2026-10-05T10:00:00.500Z'],
+    ['within 15 min after its record (a clock a little ahead): as given', '2026-10-05T10:14:00', T0, '2026-10-05T10:14:00.000Z'],
+    ['delivered 3 h 7 min late, near no zone: as given', '2026-10-05T06:53:00', T0, '2026-10-05T06:53:00.000Z'],
+    ['in a file, with no record time: UTC, as given', '2026-10-05T20:00:00', undefined, '2026-10-05T20:00:00.000Z'],
+  ])('reads one %s', async (_, ts, recordTime, expected) => {
+    // Act
+    const outcome = await parseAt(ts, recordTime);
+    // Assess
+    expect(outcome.kind === 'events' ? new Date(outcome.events[0].at).toISOString() : outcome).toBe(expected);
+  });
+
+  it('keeps the duration between two times of one host', async () => {
+    // Prepare: a Sydney host's start and end a minute apart, each delivered a few seconds later
+    const start = '2026-10-05T20:00:05';
+    const end = '2026-10-05T20:01:05';
+    // Act
+    const [a, b] = [await parseAt(start, T0 + 9_000), await parseAt(end, T0 + 60_000 + 2_000)];
+    // Assess
+    const at = (o: Awaited<ReturnType<typeof parseAt>>) => (o.kind === 'events' ? o.events[0].at : Number.NaN);
+    expect([at(a), at(b) - at(a)]).toEqual([T0 + 5_000, 60_000]);
+  });
+
+  it.each([
+    ['more than 14 h ahead, further than any zone', '2026-10-06T00:30:00', 870],
+    ['naming its zone (Z), 10 h ahead', '2026-10-05T20:00:00Z', 600],
+  ])('rejects one %s as a wrong clock', async (_, ts, minutes) => {
+    // Act
+    const outcome = await parseAt(ts, T0);
+    // Assess
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(new RegExp(`^run\\.start event rejected: its ts \\S+ lies ${minutes} min after its record's 2026-10-05T10:00:00Z \\(at most 15 min\\)`));
+  });
+
+  it("does not stop its route from being judged when a host east of UTC writes one (through the ingest handler)", async () => {
+    // Prepare: one attempt of a Sydney host, '20:00' local at 10:00Z, then an hour of retried requests
+    const store = new MemoryAuditStore();
+    const deps = { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 2 * 3_600_000 } };
+    const reports: Awaited<ReturnType<typeof ingestDelivery>>[] = [];
+    const handler = createIngestHandler(() => deps, (report) => reports.push(report));
+    const sydney = encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/aws/lambda/payments',
+      logStream: 'sydney',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: [{ id: String(nextId++), timestamp: T0, message: JSON.stringify({ type: 'attempt', ts: '2026-10-05T20:00:00', route: 'pay', request_id: 'syd', attempt: 1, outcome: 'ok', latency_ms: 10 }) }],
+    });
+    // Act
+    const first = await handler(sydney);
+    await handler(delivery(retried.map((line) => ({ ...line, at: line.at + 60_000 }))));
+    const swept = await sweepSubjects(REDUCERS, store, { config: DEFAULT_CONFIG, clock: deps.clock });
+    // Assess
+    expect(first.counts).toMatchObject({ lines: 1, events: 1, rejected: 0 });
+    const findings = [...reports.flatMap((r) => r.findings), ...swept.findings].filter((f) => f.detector === 'retry-rate');
+    // its quarter hour judged as it ends, and nothing stamped at the line's 20:00 read as UTC
+    expect(findings.map((f) => f.ts)).toContain('2026-10-05T10:15:00Z');
+    expect(findings.filter((f) => Date.parse(f.ts) >= T0 + 10 * 3_600_000)).toEqual([]);
   });
 });
 

@@ -276,6 +276,31 @@ describe('job runs reducer', () => {
     ]);
   });
 
+  it('opens a new systemd run started in the same second as an end read alone (Restart=), and still pairs a start a second before it', () => {
+    // Prepare: web1's run failed alone at 03:12:00; the unit restarts 100 ms later and hangs
+    const failed = 'Oct  6 03:12:00 web1 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE';
+    const afterEnd = jobReducer.apply(initialJobState('backup.service'), 'backup.service', syslogLines(failed), ctx).state;
+    const [restart, ownStart] = syslogLines(
+      'Oct  6 03:12:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 03:11:59 web1 systemd[1]: Starting backup.service - Nightly backup...',
+    );
+    // the same with sub-second times, in one delivery: the end at .200 (kept as 03:12:01), the restart at .900
+    const subSecond = syslogLines(
+      '2026-10-06T03:12:00.200000+00:00 web1 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE',
+      '2026-10-06T03:12:00.900000+00:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+    );
+    // Act
+    const restarted = jobReducer.apply(afterEnd, 'backup.service', [restart], ctx).state;
+    const paired = jobReducer.apply(afterEnd, 'backup.service', [ownStart], ctx).state;
+    const oneDelivery = jobReducer.apply(initialJobState('backup.service'), 'backup.service', subSecond, ctx).state;
+    const swept = jobReducer.tick!(restarted, 'backup.service', { ...ctx, clock: { now: () => Date.parse('2026-10-06T09:00:00Z') } });
+    // Assess
+    expect(restarted.open.map((r) => r.run_id)).toEqual(['backup.service@web1@2026-10-06T03:12:00.000Z']);
+    expect(swept.findings.map((f) => f.detector)).toContain('run-unfinished');
+    expect(paired.open).toEqual([]);
+    expect(oneDelivery.open.map((r) => r.run_id)).toEqual(['backup.service@web1@2026-10-06T03:12:00.900Z']);
+  });
+
   it('keeps the duration of an earlier run read late whole, before an end read alone', () => {
     // Prepare: live ingest read 03:12's end alone; a backfill then brings the whole run of 02:00–02:20 on the same host
     const ends = syslogLines('Oct  6 03:12:00 web1 systemd[1]: backup.service: Deactivated successfully.');

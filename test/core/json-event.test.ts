@@ -79,13 +79,13 @@ describe('instrumented JSON lines (contract §1a)', () => {
     ]);
   });
 
-  it("reads a ts without an offset as UTC, whatever the machine's time zone", () => {
+  it("reads a ts without an offset in a file (no record time) as UTC, whatever the machine's time zone", () => {
     // Prepare: a machine in Berlin, where the Date reads such a time as local (two hours ahead in October)
     const machineZone = process.env.TZ;
     process.env.TZ = 'Europe/Berlin';
     try {
       // Act
-      const outcome = parseLine('{"type":"run.end","ts":"2026-10-03T02:30:05","job":"nb","run_id":"r1","exit_code":3}', ctx);
+      const outcome = parseLine('{"type":"run.end","ts":"2026-10-03T02:30:05","job":"nb","run_id":"r1","exit_code":3}', { source: ctx.source });
       // Assess
       expect(outcome.kind === 'events' && outcome.events[0].at).toBe(Date.UTC(2026, 9, 3, 2, 30, 5));
     } finally {

@@ -9,6 +9,7 @@ import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser } from './lambda-platform.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
+import { MAX_AHEAD_OF_RECORD_MS } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix } from './timestamp-prefix.ts';
@@ -54,26 +55,20 @@ function firstClaim(text: string, ctx: LineContext, parsers: readonly LineParser
  * How far an instrumented event's own `ts` may lie after its record's time (a CloudWatch record's:
  * the writer's clock ahead of the log's). A time further ahead is a wrong clock: taken as given it
  * would move its subject's state ahead (a route's watermark a year on ignores every attempt until
- * then). A `ts` that names no offset is read as UTC and may be a local time: it may lie up to a
- * day's worth of time zones further ahead. Times of system logs (syslog, systemd) are local times
- * without a zone and are not judged here (the syslog reader bounds them to a day).
+ * then). A `ts` that names no offset is a local time, already read in the zone its record's time
+ * shows (`local-time.ts`): one still too far ahead is further than any zone. Times of system logs
+ * (syslog, systemd) are not judged here (the syslog reader bounds them to a day).
  */
-export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
-const MAX_ZONE_AHEAD_MS = 14 * 3_600_000;
-const NAMES_ITS_ZONE = /(?:z|[+-]\d{2}(?::?\d{2})?)$/i;
+export { MAX_AHEAD_OF_RECORD_MS };
 
 /** A rejection when an instrumented event's `ts` lies further after the record's time than a clock can be off. */
 function aheadOfRecord(events: readonly AuditEvent[], recordTime: number): ParseOutcome | undefined {
   for (const event of events) {
     if (event.format !== INSTRUMENTED_FORMAT || event.at - recordTime <= MAX_AHEAD_OF_RECORD_MS) continue;
-    const ts = (event.body as { ts?: unknown }).ts;
-    const zoned = typeof ts === 'number' || (typeof ts === 'string' && NAMES_ITS_ZONE.test(ts));
-    const limit = zoned ? MAX_AHEAD_OF_RECORD_MS : MAX_AHEAD_OF_RECORD_MS + MAX_ZONE_AHEAD_MS;
-    if (event.at - recordTime <= limit) continue;
     const minutes = Math.round((event.at - recordTime) / 60_000);
     return {
       kind: 'rejected',
-      reason: `${event.body.type} event rejected: its ts ${isoTime(event.at)} lies ${minutes} min after its record's ${isoTime(recordTime)} (at most ${limit / 60_000} min): the writer's clock is wrong`,
+      reason: `${event.body.type} event rejected: its ts ${isoTime(event.at)} lies ${minutes} min after its record's ${isoTime(recordTime)} (at most ${MAX_AHEAD_OF_RECORD_MS / 60_000} min): the writer's clock is wrong`,
     };
   }
   return undefined;

@@ -2,6 +2,7 @@ import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
+import { inRecordZone, namesNoZone } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
@@ -49,7 +50,7 @@ export const jsonEventParser: LineParser = {
       if (!result.success) return reject(type, describeIssues(result.error.issues));
       data = result.data as { ts?: string | number };
     }
-    if (data.ts !== undefined) return eventsOf('json', ctx, resolveTimestamp(data.ts, 0), data as never);
+    if (data.ts !== undefined) return eventsOf('json', ctx, timeOfTs(data.ts, ctx), data as never);
     // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header
     // as `logger` writes one, a collector's prefix), else the log record.
     const prefix = objectStart > 0 ? prefixTime(line, ctx) : undefined;
@@ -59,6 +60,16 @@ export const jsonEventParser: LineParser = {
     return eventsOf('json', ctx, recordTime, data as never);
   },
 };
+
+/**
+ * The instant a `ts` names. One without an offset is a local time read as UTC; delivered with its
+ * record's time, it is read in the zone their gap shows (`local-time.ts`), so a host east of UTC
+ * does not move its subject's state hours ahead, nor one west of UTC hours back.
+ */
+function timeOfTs(ts: string | number, ctx: LineContext): number {
+  const at = resolveTimestamp(ts, 0);
+  return typeof ts === 'string' && namesNoZone(ts) ? inRecordZone(at, ctx.recordTime) : at;
+}
 
 function reject(type: string, why: string): ParseOutcome {
   return { kind: 'rejected', reason: `${type} event rejected: ${why}` };

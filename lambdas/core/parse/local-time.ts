@@ -1,0 +1,52 @@
+/**
+ * Times written without a zone (a `ts` without an offset, a syslog BSD date) are a host's local
+ * wall time, read as UTC. A log record's own time (a CloudWatch event's timestamp, an `aws logs
+ * tail` line's) is the true instant: a wall time hours away from it by a time zone's offset was
+ * written in that zone, and is read in it.
+ */
+
+/** How far a time may lie after its record's and be taken as given: a writer's clock a little ahead. */
+export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
+
+/** Time zones are whole quarter hours from UTC (+05:45, -09:30, +01:00). */
+const QUARTER_HOUR_MS = 15 * 60_000;
+/** The widest offset of a zone from UTC: +14:00 (Kiribati); the widest west is -12:00. */
+const MAX_ZONE_OFFSET_MS = 14 * 3_600_000;
+/**
+ * How near a whole quarter-hour offset a wall time behind its record's must lie to be one: a record
+ * is made seconds after its line. Further from it, the line was read late (an agent catching up),
+ * and its own time is kept.
+ */
+const ZONE_MATCH_MS = 60_000;
+
+/** A `ts` that gives a time of day and names no zone (`2026-10-05T20:00:00`, `2026-10-05 20:00:00.5`, `20261005T200000`). */
+const TIME_WITHOUT_ZONE = /[Tt ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?$/;
+
+export function namesNoZone(ts: string): boolean {
+  return TIME_WITHOUT_ZONE.test(ts);
+}
+
+/**
+ * The offset from UTC of the zone a wall time (read as UTC) was written in, judged by its
+ * record's true time; 0 for a time within 15 minutes of it, or too far from it for any zone.
+ *
+ * A wall time more than 15 minutes ahead cannot be when the line was written: it is read in the
+ * nearest whole quarter hour up to 14 h (a Sydney host's `20:00` against a 10:00Z record is 10:00Z),
+ * so it lies at most 7.5 minutes from its record and its seconds are kept. One behind is read so
+ * only within a minute of a whole quarter hour (a New York host's `02:00:01` against a 06:00:01Z
+ * record); one further from it was delivered late, and keeps its time. Lines of one host read
+ * alike, so a duration between two of its times is unchanged.
+ */
+export function zoneOffsetMs(wallAsUtc: number, recordTime: number): number {
+  const gap = wallAsUtc - recordTime;
+  if (Math.abs(gap) <= MAX_AHEAD_OF_RECORD_MS) return 0;
+  const offset = Math.round(gap / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
+  if (Math.abs(offset) > MAX_ZONE_OFFSET_MS) return 0;
+  if (gap > 0) return offset;
+  return Math.abs(gap - offset) <= ZONE_MATCH_MS ? offset : 0;
+}
+
+/** A wall time without a zone (read as UTC), as the instant it names in the zone its record's time shows; as read without a record time. */
+export function inRecordZone(wallAsUtc: number, recordTime: number | undefined): number {
+  return recordTime === undefined ? wallAsUtc : wallAsUtc - zoneOffsetMs(wallAsUtc, recordTime);
+}
