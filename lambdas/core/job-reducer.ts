@@ -318,6 +318,8 @@ class BaselineWindow {
   private owned = false;
   /** The values in `sortsBefore` order (as a `Float64Array` sorts them), so the median is the one `median` gives. */
   private sorted: number[] | undefined;
+  /** How many of the oldest values this batch inserted as older history (`insertOlder`): the next goes after them. */
+  private olderCount = 0;
 
   /**
    * The given state's list until the first push (never written), then this batch's copy. A list
@@ -351,8 +353,38 @@ class BaselineWindow {
     if (excess > 0) {
       if (sorted) for (let i = 0; i < excess; i++) sorted.splice(lowerBound(sorted, list[i]), 1);
       keepNewest(list, limit);
+      this.olderCount = Math.max(0, this.olderCount - excess);
     }
     return list;
+  }
+
+  /**
+   * Adds the value of a run older than the job's latest end (older history read late) at the
+   * oldest end of the window, after the older values this batch has placed there (a batch reads
+   * them oldest first), with the oldest value dropped when the window is full: a value older than
+   * all the window holds is not kept.
+   */
+  insertOlder(value: number, limit: number): number[] {
+    if (!this.admitsOlder(limit)) return this.list;
+    const list = this.owned ? this.list : this.list.slice();
+    this.list = list;
+    this.owned = true;
+    list.splice(this.olderCount, 0, value);
+    this.olderCount++;
+    const sorted = this.sorted;
+    if (sorted) sorted.splice(upperBound(sorted, value), 0, value);
+    const excess = list.length - limit;
+    if (excess > 0) {
+      if (sorted) for (let i = 0; i < excess; i++) sorted.splice(lowerBound(sorted, list[i]), 1);
+      list.splice(0, excess);
+      this.olderCount = Math.max(0, this.olderCount - excess);
+    }
+    return list;
+  }
+
+  /** Whether `insertOlder` keeps a value: the window has room, or holds older values of this batch that it drops first. */
+  admitsOlder(limit: number): boolean {
+    return this.list.length < limit || this.olderCount > 0;
   }
 
   /** Takes out the newest value equal to `value` (a run's that should not have entered), when the window still holds one. */
@@ -363,6 +395,7 @@ class BaselineWindow {
     this.list = list;
     this.owned = true;
     list.splice(index, 1);
+    if (index < this.olderCount) this.olderCount--;
     const sorted = this.sorted;
     if (sorted) sorted.splice(lowerBound(sorted, value), 1);
     return list;
@@ -636,6 +669,9 @@ function latestSystemdEnds(events: readonly AuditEvent[]): Map<string | undefine
   }
   return latest;
 }
+
+/** The baseline of a run older than the windows' runs: none, so the detectors that compare with it stay silent. */
+const NO_BASELINE: Baseline = { outputBytes: [], durations: [] };
 
 /** Runs every run detector in registry order, so later ones can see which fired before them. */
 function judgeRun(run: CompletedRun, baseline: Baseline, options: JobOptions, config: Config): Finding[] {
@@ -1093,9 +1129,14 @@ export const jobReducer: SubjectReducer<JobState> = {
         failure: body.type === 'run.failed' ? body.reason : undefined,
       };
 
+      // A run that ended an hour or more before the job's latest end is older history read late (a
+      // backfill of an earlier span): the windows hold later runs, so the baseline detectors do not
+      // judge it. Within the hour it is a host or log stream delivered behind the others, judged as usual.
+      const latest = lastEnd ?? state.lastEnd;
+      const older = latest !== undefined && event.at <= latest.at - DELIVERY_LAG_MS;
       // Detectors read the windows (never keep them: evidence holds numbers), before this run changes them.
       options ??= resolveJobOptions(ctx.config, subject);
-      const runFindings = judgeRun(run, currentBaseline(), options, ctx.config);
+      const runFindings = judgeRun(run, older ? NO_BASELINE : currentBaseline(), options, ctx.config);
       let abnormal = false;
       for (const finding of runFindings) {
         findings.push(finding);
@@ -1108,7 +1149,6 @@ export const jobReducer: SubjectReducer<JobState> = {
       d.runs = d.runs + 1;
       d.failures = d.failures + (ok ? 0 : 1);
       // The last end and the streak of failures are the latest runs': a run of older history read late leaves them.
-      const latest = lastEnd ?? state.lastEnd;
       if (latest === undefined || event.at >= latest.at) {
         d.consecutiveFailures = ok ? 0 : d.consecutiveFailures + 1;
         if (lastEnd) {
@@ -1123,10 +1163,12 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run known only from its end, which gives no duration: its end is kept, marked, as it started at some time before it.
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS, run.duration_ms === undefined);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
-      const outputEntered = ok && run.output_bytes !== undefined && !abnormal;
-      const durationEntered = ok && run.duration_ms !== undefined && !abnormal;
-      d.outputs = outputEntered ? outputs.push(run.output_bytes!, window) : outputs.list;
-      d.durations = durationEntered ? durations.push(run.duration_ms!, window) : durations.list;
+      // An older run's values go in at the oldest end of the windows, where there is room for them.
+      const outputEntered = ok && run.output_bytes !== undefined && !abnormal && (!older || outputs.admitsOlder(window));
+      const durationEntered = ok && run.duration_ms !== undefined && !abnormal && (!older || durations.admitsOlder(window));
+      const enter = (values: BaselineWindow, value: number) => (older ? values.insertOlder(value, window) : values.push(value, window));
+      d.outputs = outputEntered ? enter(outputs, run.output_bytes!) : outputs.list;
+      d.durations = durationEntered ? enter(durations, run.duration_ms!) : durations.list;
       const token = platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId;
       if (platform && ok && (outputEntered || durationEntered)) {
         noteOkEntered({ run: processed.printOf(token), at: event.at, ...(durationEntered ? { duration_ms: run.duration_ms } : {}), ...(outputEntered ? { output_bytes: run.output_bytes } : {}) });

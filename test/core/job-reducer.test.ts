@@ -518,6 +518,35 @@ describe('job runs reducer', () => {
     expect(runtime).toEqual({ ms: 90 * 60_000, source: '3× the median duration' });
   });
 
+  it('keeps the latest runs in the baseline windows, oldest first, when older history comes after them (a backfill of an earlier span)', () => {
+    // Prepare: 30 daily runs, day N lasting 30+N minutes with 7,000+N bytes; days 15–30 read first (live), then days 1–14
+    const month = Array.from({ length: 30 }, (_, i) => run('backup', `r-${i + 1}`, `2026-10-${String(i + 1).padStart(2, '0')}T02:30:00Z`, 31 + i, { output_bytes: 7001 + i }));
+    const live = jobReducer.apply(initialJobState('backup'), 'backup', month.slice(14).flat(), ctx).state;
+    // Act
+    const { state, findings } = jobReducer.apply(live, 'backup', month.slice(0, 14).flat(), ctx);
+    // Assess: days 11–30, as one batch of the whole month leaves them
+    const days11to30 = Array.from({ length: 20 }, (_, i) => 11 + i);
+    expect(findings).toEqual([]);
+    expect(state.durations).toEqual(days11to30.map((day) => (30 + day) * 60_000));
+    expect(state.outputs).toEqual(days11to30.map((day) => 7000 + day));
+    expect(state.durations).toEqual(jobReducer.apply(initialJobState('backup'), 'backup', month.flat(), ctx).state.durations);
+  });
+
+  it('does not judge older history read late against the later runs in the windows, and still judges what needs no baseline', () => {
+    // Prepare: the job got faster on Oct 15 (100 minutes, then 20); Oct 15–30 read first, then Oct 1–14, Oct 3's run empty
+    const at = (day: number) => `2026-10-${String(day).padStart(2, '0')}T02:30:00Z`;
+    const live = Array.from({ length: 16 }, (_, i) => run('backup', `r-${15 + i}`, at(15 + i), 20)).flat();
+    const older = Array.from({ length: 14 }, (_, i) => run('backup', `r-${1 + i}`, at(1 + i), 100, i === 2 ? { output_bytes: 0 } : {})).flat();
+    const judged = jobReducer.apply(initialJobState('backup'), 'backup', live, ctx).state;
+    // Act
+    const { state, findings } = jobReducer.apply(judged, 'backup', older, ctx);
+    // Assess: no duration-slow against the later 20-minute runs; the empty run is found and kept out of the windows
+    expect(findings.map((f) => [f.detector, f.run_id])).toEqual([['empty-output', 'r-3']]);
+    expect(state.durations).toEqual([...Array(4).fill(100 * 60_000), ...Array(16).fill(20 * 60_000)]);
+    expect(state.outputs).not.toContain(0);
+    expect(state.lastEnd?.run_id).toBe('r-30');
+  });
+
   it('changes only its own copies across a batch of many runs: the frozen input stays as it was, and the result is that of one batch per run', () => {
     // Prepare: a state with full windows, frozen as a store keeps it; then 260 runs on 3 hosts,
     // every 7th only logging its end (its start is end − duration, out of order), every 50th slow.
