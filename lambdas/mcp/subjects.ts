@@ -6,6 +6,7 @@ import type { GuardState } from '../core/guard-reducer.ts';
 import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
+import { retractLateRuns } from '../core/report/late-runs.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, type SubjectSnapshot } from '../core/report/subjects.ts';
@@ -190,7 +191,9 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     mapLimited(subjects, PARALLEL_READS, (s) => view.runs(subjectKeyOf(s), span.from, span.to)),
     ongoingDrifts(view, subjects),
   ]);
-  const findings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject }))).sort((a, b) => a.ts.localeCompare(b.ts));
+  // As the report: a missed or unfinished run whose lines arrived after the sweep judged it is no problem.
+  const listedFindings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject })));
+  const findings = retractLateRuns(listedFindings, runLists.flat()).kept.sort((a, b) => a.ts.localeCompare(b.ts));
   const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
   const coverage = buildCoverage({ span, subjects: snapshots, runs: runLists.flat(), findings, config: view.config, exceptions: exceptions ?? undefined });
   return subjects.map((subject, i) => {

@@ -12,6 +12,9 @@ import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { MemoryExceptionStore } from '../../lambdas/adapters/memory-exception-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
 import { addException, renewException, revokeException } from '../../lambdas/core/exception-registry.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
 import { endAfter, lastStartOf, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
@@ -633,5 +636,47 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toBeUndefined();
     expect(errorText(result)).toMatch(message);
+  });
+});
+
+describe('a missed run whose lines arrived after the sweep judged it', () => {
+  it('list_subjects and subject_status count it nowhere; explain_finding says it is retracted', async () => {
+    // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00; the 10:00 run's lines (start 10:00:05)
+    // reach the audit at 10:26, after the 10:20 sweep reported its start missed.
+    const config = validateConfig({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 15 } } }, 'silent-audit.yaml');
+    const store = new MemoryAuditStore();
+    const sink = { publish: async () => {} };
+    const at = (time: string) => Date.parse(`2026-10-05T${time}Z`);
+    let id = 0;
+    const deliver = async (now: number, hour: string) => {
+      const startedAt = at(`${hour}:00:05`);
+      const lines = [
+        { type: 'run.start', job: 'backup', run_id: `r${hour}`, ts: new Date(startedAt).toISOString() },
+        { type: 'run.end', job: 'backup', run_id: `r${hour}`, exit_code: 0, duration_ms: 60_000, output_bytes: 1000, ts: new Date(startedAt + 60_000).toISOString() },
+      ];
+      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+      await createIngestHandler(() => ({ store, sink, config, clock: { now: () => now } }), () => {})(
+        encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }),
+      );
+    };
+    for (const hour of ['06', '07', '08', '09']) await deliver(at(`${hour}:01:10`), hour);
+    await runSweep({ store, sink, config, clock: { now: () => at('10:20:00') } });
+    await deliver(at('10:26:00'), '10');
+    for (const hour of ['11', '12']) await deliver(at(`${hour}:01:10`), hour);
+    const client = await connectClient(readOnlyView({ store, config, clock: { now: () => at('12:30:00') }, source: 'memory' }));
+
+    // Act
+    const listed = structured<{ subjects: SubjectRow[] }>(await client.call('list_subjects', {}));
+    const status = structured<{ subject: SubjectRow; open_findings: FindingSummary[] }>(await client.call('subject_status', { subject: 'backup' }));
+    const explained = structured<{ retracted?: string }>(await client.call('explain_finding', { id: '2026-10-05T10:00:00Z#missed-run#backup#2026-10-05T10:00:00Z' }));
+    await client.close();
+
+    // Assess
+    expect((await store.query({ from: '2026-10-05T00:00:00Z', to: '2026-10-06T00:00:00Z' })).map((f) => f.key)).toEqual(['2026-10-05T10:00:00Z#missed-run#backup#2026-10-05T10:00:00Z']);
+    expect(listed.subjects.find((r) => r.name === 'backup')).toMatchObject({ status: 'OK', findings_in_window: 0, open_findings: 0 });
+    expect(status.open_findings).toEqual([]);
+    expect(explained.retracted).toBe(
+      "the run's lines arrived late: its run r10 started 2026-10-05T10:00:05Z, within the 15 min grace time; the run's lines reached the audit after the sweep had judged the start missed",
+    );
   });
 });

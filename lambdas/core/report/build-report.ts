@@ -7,6 +7,7 @@ import { buildCoverage } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
 import { happenedAt, happenedIn } from './evidence.ts';
+import { retractionNotes, retractLateRuns } from './late-runs.ts';
 import { dayOf, isoSecond, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
@@ -69,10 +70,15 @@ export function buildReport(input: ReportInput): AuditReport {
   const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
-  // A finding over a window ending at midnight on the 1st is the month before's (happenedAt).
-  const findings = input.findings.filter((f) => happenedIn(f, span));
-  const previousFindings = input.previousFindings.filter((f) => happenedIn(f, previousSpan));
   const runs = input.runs.filter((r) => r.ts >= span.from && r.ts < span.to);
+  // A finding over a window ending at midnight on the 1st is the month before's (happenedAt). A
+  // missed or unfinished run whose lines arrived after the sweep judged it is no problem (scan over
+  // the same lines reports none): the stored finding stays, the report shows it retracted.
+  const { kept: findings, retracted } = retractLateRuns(
+    input.findings.filter((f) => happenedIn(f, span)),
+    input.runs,
+  );
+  const previousFindings = input.previousFindings.filter((f) => happenedIn(f, previousSpan));
 
   const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });
   const groups = buildGroups({
@@ -139,13 +145,14 @@ export function buildReport(input: ReportInput): AuditReport {
     previousLabel: previousSpan.label,
     period: { from: span.from, to: span.to },
     generatedAt: isoSecond(generatedAtMs),
-    notes: [...(input.notes ?? [])],
+    notes: [...(input.notes ?? []), ...retractionNotes(retracted)],
     summary,
     coverage,
     exceptions,
     retries: retriesSection(findings, coverage, input.config),
     agents: agentsSection(findings, coverage, input.config),
     findings: groups,
+    retracted,
     charts: charts(findings, span.days),
     thresholds: thresholdAppendix(
       input.config,

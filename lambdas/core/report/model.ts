@@ -261,6 +261,21 @@ export interface ThresholdAppendix {
   readonly rules: readonly { readonly detector: string; readonly criteria: string }[];
 }
 
+/**
+ * A missed-run or run-unfinished finding that the run records answer: the run's lines arrived
+ * after the sweep judged it (`retractLateRuns`). Kept out of the groups and counts.
+ */
+export interface RetractedFinding {
+  readonly detector: string;
+  readonly subject: string;
+  readonly ts: string;
+  readonly expected_at?: string;
+  /** The recorded run that answers it. */
+  readonly run_id: string;
+  /** Why it is retracted, in words. */
+  readonly reason: string;
+}
+
 export interface AuditReport {
   readonly schema: typeof REPORT_SCHEMA;
   readonly month: string;
@@ -280,6 +295,8 @@ export interface AuditReport {
   readonly agents: MonitoredSection;
   /** Open groups first (new and recurring, by severity), then resolved and unverified ones. */
   readonly findings: readonly FindingGroup[];
+  /** The month's missed-run and run-unfinished findings whose run's lines arrived late: in no group or count. */
+  readonly retracted: readonly RetractedFinding[];
   readonly charts: ReportCharts;
   readonly thresholds: ThresholdAppendix;
 }

@@ -4,6 +4,7 @@ import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { buildCoverage } from '../../core/report/coverage.ts';
 import { findingsQueryEnd, happenedAt, happenedIn } from '../../core/report/evidence.ts';
 import { formatValue } from '../../core/report/format.ts';
+import { retractLateRuns } from '../../core/report/late-runs.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
 import { monthOf, monthSpan, previousMonthSpan } from '../../core/report/month.ts';
@@ -41,6 +42,7 @@ export const explainFindingTool = defineTool({
   },
   outputSchema: {
     finding: FindingSummarySchema.extend({ evidence: z.record(z.string(), z.unknown()) }),
+    retracted: z.string().optional().describe('why the monthly report retracts this finding (its run’s lines arrived after the sweep judged it) and counts it in no group'),
     month: z.string(),
     severity: SeveritySchema.describe('the highest among the month’s findings of this detector and subject'),
     status: z.enum(['new', 'recurring', 'resolved', 'unverified']).describe('against the previous month'),
@@ -83,7 +85,12 @@ export const explainFindingTool = defineTool({
       view.subjects(kind),
       view.exceptions(),
     ]);
-    const findings = inMonth.filter((f) => f.subject_kind === kind && happenedIn(f, span));
+    // As the report: a missed or unfinished run whose lines arrived late is retracted and in no group;
+    // explained on its own, it is judged with the month's findings as the sweep reported it.
+    const ofMonth = inMonth.filter((f) => f.subject_kind === kind && happenedIn(f, span));
+    const late = retractLateRuns(ofMonth, runs);
+    const retracted = late.retracted.find((r) => r.detector === finding.detector && r.ts === finding.ts && (r.expected_at ?? r.run_id) === (finding.expected_at ?? finding.run_id));
+    const findings = retracted ? ofMonth : late.kept;
     const state = stored.find((s) => s.key === subjectKey)?.state;
     const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state }];
     const coverage = buildCoverage({ span, subjects, runs: [...runs], findings, config: view.config, exceptions });
@@ -104,6 +111,7 @@ export const explainFindingTool = defineTool({
     const a = group.correctiveAction;
     const result = {
       finding: { ...findingSummary(finding), evidence: compactEvidence(finding.evidence) },
+      ...(retracted ? { retracted: `the run's lines arrived late: ${retracted.reason}` } : {}),
       month: span.label,
       severity: group.severity,
       status: group.status,
@@ -133,6 +141,7 @@ export const explainFindingTool = defineTool({
     const text = [
       `Finding ${finding.key} (${finding.severity}): ${finding.message}`,
       `Evidence: ${JSON.stringify(result.finding.evidence)}`,
+      ...(retracted ? [`Retracted: ${result.retracted}. The monthly report counts it in no group.`] : []),
       '',
       ...groupMarkdown(group, 1, { label: span.label, previousLabel: previousSpan.label }),
     ].join('\n');

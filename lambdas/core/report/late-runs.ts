@@ -1,0 +1,117 @@
+import { EARLY_MS } from '../job-reducer.ts';
+import { earlyAllowance } from '../../detectors/missed-run.ts';
+import type { RunRecord } from '../../ports.ts';
+import { type Finding, isoTime } from '../findings.ts';
+import { expectedStarts } from '../schedule.ts';
+import { formatSpan } from './format.ts';
+import type { RetractedFinding } from './model.ts';
+
+/**
+ * Findings of absence that the run records answer: the run's lines reached the pipeline after the
+ * sweep had judged it (a CloudWatch or Kinesis delivery lag, a backfill after a lost delivery).
+ * A `missed-run` whose slot has a recorded run that started within it, as the sweep counts one
+ * (from the expected time less its early allowance, up to the grace time, before the next slot
+ * opens; a run known only from its end counts for the slot it ended in), and a `run-unfinished`
+ * whose run recorded its end within its maximum runtime, are no problem: `scan` over the same
+ * lines reports neither. The finding records stay as stored; the report shows them as retracted.
+ */
+export function retractLateRuns<F extends Finding>(findings: readonly F[], runs: readonly RunRecord[]): { kept: F[]; retracted: RetractedFinding[] } {
+  const runsOf = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    if (r.subject_kind !== 'job') continue;
+    const list = runsOf.get(r.subject) ?? [];
+    list.push(r);
+    runsOf.set(r.subject, list);
+  }
+  const kept: F[] = [];
+  const retracted: RetractedFinding[] = [];
+  for (const f of findings) {
+    const subjectRuns = f.subject_kind === 'job' ? runsOf.get(f.subject) : undefined;
+    const answer = !subjectRuns ? undefined : f.detector === 'missed-run' ? runForSlot(f, subjectRuns) : f.detector === 'run-unfinished' ? endWithinLimit(f, subjectRuns) : undefined;
+    if (answer) retracted.push(answer);
+    else kept.push(f);
+  }
+  return { kept, retracted };
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+
+/** A recorded run that answers a missed-run finding's slot, read with the schedule its evidence names. */
+function runForSlot(f: Finding, runs: readonly RunRecord[]): RetractedFinding | undefined {
+  const expectedIso = f.expected_at ?? text(f.evidence?.expected_at);
+  const schedule = text(f.evidence?.schedule);
+  const graceMinutes = count(f.evidence?.grace_minutes);
+  if (expectedIso === undefined || schedule === undefined || graceMinutes === undefined) return undefined;
+  const expected = Date.parse(expectedIso);
+  if (Number.isNaN(expected)) return undefined;
+  const timezone = text(f.evidence?.timezone);
+  let previous: number | undefined;
+  let next: number | undefined;
+  try {
+    previous = expectedStarts(schedule, timezone, expected - 2 * EARLY_MS - 1, expected - 1).pop();
+    next = expectedStarts(schedule, timezone, expected, Number.POSITIVE_INFINITY, 1)[0];
+  } catch {
+    return undefined;
+  }
+  const opens = expected - earlyAllowance(expected, previous, EARLY_MS);
+  const nextOpens = next === undefined ? Number.POSITIVE_INFINITY : next - earlyAllowance(next, expected, EARLY_MS);
+  const graceEnds = expected + graceMinutes * 60_000;
+  for (const r of runs) {
+    const at = Date.parse(r.ts);
+    // A run that logs no end is recorded at its start; one that ended with no duration at its end (its start unknown).
+    const startedAt = r.status === 'started' ? at : r.duration_ms !== undefined ? at - r.duration_ms : undefined;
+    const counts = startedAt !== undefined ? startedAt >= opens && startedAt < nextOpens && startedAt <= graceEnds : at >= opens && at < nextOpens;
+    if (!counts) continue;
+    const when = startedAt !== undefined ? `started ${isoTime(startedAt)}, within the ${graceMinutes} min grace time` : `ended ${isoTime(at)}, before the next expected start`;
+    return {
+      detector: f.detector,
+      subject: f.subject,
+      ts: f.ts,
+      expected_at: expectedIso,
+      run_id: r.run_id,
+      reason: `its run ${r.run_id} ${when}; the run's lines reached the audit after the sweep had judged the start missed`,
+    };
+  }
+  return undefined;
+}
+
+/** The recorded end of a run-unfinished finding's run, when it came within the run's maximum runtime. */
+function endWithinLimit(f: Finding, runs: readonly RunRecord[]): RetractedFinding | undefined {
+  const startedIso = text(f.evidence?.started_at);
+  const limitMs = count(f.evidence?.max_runtime_ms);
+  if (f.run_id === undefined || startedIso === undefined || limitMs === undefined) return undefined;
+  const startedAt = Date.parse(startedIso);
+  if (Number.isNaN(startedAt)) return undefined;
+  for (const r of runs) {
+    if (r.run_id !== f.run_id || r.status === 'started') continue;
+    const endedAt = Date.parse(r.ts);
+    if (endedAt < startedAt || endedAt > startedAt + limitMs) continue;
+    return {
+      detector: f.detector,
+      subject: f.subject,
+      ts: f.ts,
+      run_id: r.run_id,
+      reason: `its run ${r.run_id} ended ${isoTime(endedAt)}, after ${formatSpan(endedAt - startedAt)}, within its max runtime of ${formatSpan(limitMs)}; the end line reached the audit after the sweep had judged the run unfinished`,
+    };
+  }
+  return undefined;
+}
+
+/** The report's notes on retracted findings: one per detector and subject, so the operator learns that delivery lagged. */
+export function retractionNotes(retracted: readonly RetractedFinding[]): string[] {
+  const groups = new Map<string, RetractedFinding[]>();
+  for (const r of retracted) {
+    const key = `${r.detector}\u0000${r.subject}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((list) => {
+    const first = list[0];
+    const which = first.expected_at !== undefined ? `expected ${first.expected_at}` : `run ${first.run_id}`;
+    const what = list.length === 1 ? `${first.detector} on ${first.subject}, ${which}` : `${list.length} ${first.detector} findings on ${first.subject}, the first ${which}`;
+    return (
+      `Retracted: ${what}: the run's lines arrived late. ${first.reason[0].toUpperCase()}${first.reason.slice(1)}. ` +
+      'Not counted as a problem: delivery of the logs lagged behind the sweep; if it happens often, check the subscription filter or the stream backlog.'
+    );
+  });
+}

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { type Config, validateConfig } from '../../lambdas/config.ts';
+import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+
+const MIN = 60_000;
+const REPORT_DATE = Date.parse('2026-11-01T06:00:00Z');
+const iso = (t: number) => new Date(t).toISOString();
+const at = (time: string) => Date.parse(`2026-10-${time}Z`);
+
+/** An in-memory audit that lines reach through the ingest handler, swept and reported on as deployed. */
+function audit(raw: unknown) {
+  const config: Config = validateConfig(raw, 'silent-audit.yaml', undefined, { now: at('01T00:00:00') });
+  const store = new MemoryAuditStore();
+  const sink = { publish: async () => {} };
+  let id = 0;
+  const deliver = async (now: number, lines: Array<Record<string, unknown>>) => {
+    const handler = createIngestHandler(() => ({ store, sink, config, clock: { now: () => now } }), () => {});
+    const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts as string), message: JSON.stringify(line) }));
+    await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+  };
+  const sweep = (now: number) => runSweep({ store, sink, config, clock: { now: () => now } });
+  const report = () => createMonthlyReport('2026-10', { findings: store, runs: store, catalog: store, config, clock: { now: () => REPORT_DATE } });
+  return { deliver, sweep, report, store };
+}
+
+const start = (job: string, run_id: string, startedAt: number) => ({ type: 'run.start', job, run_id, ts: iso(startedAt) });
+const end = (job: string, run_id: string, startedAt: number, ms: number) => ({ type: 'run.end', job, run_id, exit_code: 0, duration_ms: ms, output_bytes: 1000, ts: iso(startedAt + ms) });
+
+describe('a run whose lines reached the audit after the sweep judged it', () => {
+  it('retracts the missed-run of a start that came within the grace time: in no group or count, with a note', async () => {
+    // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00 on 5 October; the 10:00 run's lines
+    // (start 10:00:05) arrive at 10:26, after the 10:20 sweep reported its start missed.
+    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 15 } } });
+    const run = (hour: number) => {
+      const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:05`);
+      return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
+    };
+    for (const hour of [6, 7, 8, 9]) {
+      await a.deliver(at(`05T0${hour}:01:10`), run(hour));
+      await a.sweep(at(`05T0${hour}:20:00`));
+    }
+    const judged = await a.sweep(at('05T10:20:00'));
+    await a.deliver(at('05T10:26:00'), run(10));
+    for (const hour of [11, 12]) {
+      await a.deliver(at(`05T${hour}:01:10`), run(hour));
+      await a.sweep(at(`05T${hour}:20:00`));
+    }
+
+    // Act
+    const { report, documents } = await a.report();
+
+    // Assess: the sweep did report it, the stored record stays, the report does not count it.
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
+    expect((await a.store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).map((f) => f.detector)).toEqual(['missed-run']);
+    expect(report.findings).toEqual([]);
+    expect(report.summary.findings.current).toBe(0);
+    expect(report.coverage.rows.find((r) => r.name === 'backup')?.status).toBe('ok');
+    expect(report.retracted).toEqual([
+      expect.objectContaining({ detector: 'missed-run', subject: 'backup', expected_at: '2026-10-05T10:00:00Z', run_id: 'r10' }),
+    ]);
+    const markdown = documents.find((d) => d.format === 'md')!.body;
+    expect(markdown).not.toMatch(/HIGH missed-run on backup/);
+    expect(markdown).toContain("Retracted: missed-run on backup, expected 2026-10-05T10:00:00Z: the run's lines arrived late");
+    expect(markdown).toContain('started 2026-10-05T10:00:05Z, within the 15 min grace time');
+  });
+
+  it('keeps the missed-run of a start that came after the grace time, however late its lines arrived', async () => {
+    // Prepare: the 10:00 run really started at 10:30, past its 15 min grace.
+    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 15 } } });
+    for (const hour of [6, 7, 8, 9]) {
+      const startedAt = at(`05T0${hour}:00:05`);
+      await a.deliver(startedAt + 65_000, [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)]);
+    }
+    await a.sweep(at('05T10:20:00'));
+    const lateStart = at('05T10:30:00');
+    await a.deliver(lateStart + 65_000, [start('backup', 'r10', lateStart), end('backup', 'r10', lateStart, MIN)]);
+
+    // Act
+    const { report } = await a.report();
+
+    // Assess
+    expect(report.retracted).toEqual([]);
+    expect(report.findings.map((g) => `${g.detector} ${g.subject} ${g.status}`)).toEqual(['missed-run backup new']);
+  });
+
+  it('retracts the run-unfinished of a run whose end, within its max runtime, arrived after the sweep', async () => {
+    // Prepare: a nightly job (max runtime 60 min) runs 40 min from 03:00; on the 6th its end line
+    // (ts 03:40) arrives at 05:30, after the 04:05 sweep reported the run unfinished.
+    const a = audit({ jobs: { nightly: { schedule: '0 3 * * *', max_runtime_minutes: 60 } } });
+    const night = (d: string) => at(`${d}T03:00:00`);
+    for (const d of ['01', '02', '03', '04', '05']) {
+      await a.deliver(night(d) + 41 * MIN, [start('nightly', `n${d}`, night(d)), end('nightly', `n${d}`, night(d), 40 * MIN)]);
+      await a.sweep(night(d) + 90 * MIN);
+    }
+    await a.deliver(night('06') + 10_000, [start('nightly', 'n06', night('06'))]);
+    const judged = await a.sweep(night('06') + 65 * MIN);
+    await a.deliver(at('06T05:30:00'), [end('nightly', 'n06', night('06'), 40 * MIN)]);
+
+    // Act
+    const { report, documents } = await a.report();
+
+    // Assess
+    expect(judged.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-unfinished n06']);
+    expect(report.findings).toEqual([]);
+    expect(report.retracted).toEqual([expect.objectContaining({ detector: 'run-unfinished', subject: 'nightly', run_id: 'n06' })]);
+    const markdown = documents.find((d) => d.format === 'md')!.body;
+    expect(markdown).toContain("Retracted: run-unfinished on nightly, run n06: the run's lines arrived late");
+    expect(markdown).toContain('ended 2026-10-06T03:40:00Z, after 40.0 min, within its max runtime of 1.0 h');
+  });
+
+  it('keeps the run-unfinished of a run that ended past its max runtime', async () => {
+    // Prepare: after a night of 40 min, the run of the 6th hung for 2 h before it ended.
+    const a = audit({ jobs: { nightly: { schedule: '0 3 * * *', max_runtime_minutes: 60 } } });
+    const night = (d: string) => at(`${d}T03:00:00`);
+    await a.deliver(night('05') + 41 * MIN, [start('nightly', 'n05', night('05')), end('nightly', 'n05', night('05'), 40 * MIN)]);
+    await a.deliver(night('06') + 10_000, [start('nightly', 'n06', night('06'))]);
+    await a.sweep(night('06') + 65 * MIN);
+    await a.deliver(night('06') + 121 * MIN, [end('nightly', 'n06', night('06'), 120 * MIN)]);
+
+    // Act
+    const { report } = await a.report();
+
+    // Assess
+    expect(report.retracted).toEqual([]);
+    expect(report.findings.map((g) => `${g.detector} ${g.subject}`)).toEqual(['run-unfinished nightly']);
+  });
+});
