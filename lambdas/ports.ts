@@ -32,8 +32,10 @@ export interface RunRecord {
   readonly host?: string;
   /**
    * A finding about the run was reported before its record was written (an agent root the sweep
-   * flagged while it ran, or judged once quiet for an hour): the run is failing, as a run with a
-   * fresh finding about it is, though that finding is not in the batch that records it.
+   * flagged while it ran, or judged once quiet for an hour), or with it (a job run that exited 0 but
+   * that a run detector fired on): the run is failing, as a run with a fresh finding about it is,
+   * though that finding may not be in the batch that reads the record (a retried delivery reads
+   * its records back without them).
    */
   readonly flagged?: true;
 }

@@ -1185,6 +1185,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         duration_ms: run.duration_ms,
         output_bytes: run.output_bytes,
         host: run.host,
+        // A run that exited 0 but that a detector fired on (empty-output, output-shrink, …) is failing:
+        // said on its record, so that a delivery retried without its findings (their state already
+        // written) does not read it back as healthy. A failed run says so by its status.
+        ...(ok && runFindings.length > 0 ? { flagged: true as const } : {}),
       });
     }
     // Older history than absence was judged from: the reader's last sweep judges its expected starts once (judgeAbsence).

@@ -100,13 +100,14 @@ describe('the ingest handler response', () => {
 
 const DAY = 86_400_000;
 
-/** One delivery of daily runs `first`..`last` of job `etl` (start and end lines), exiting with `exitOf(n)`. */
-function dailyRuns(first: number, last: number, exitOf: (n: number) => number = () => 0) {
+/** One delivery of daily runs `first`..`last` of job `etl` (start and end lines), exiting with `exitOf(n)`, writing `bytesOf(n)` bytes when given. */
+function dailyRuns(first: number, last: number, exitOf: (n: number) => number = () => 0, bytesOf?: (n: number) => number) {
   const logEvents = [];
   for (let n = first; n <= last; n++) {
     const at = T0 + n * DAY;
+    const output = bytesOf ? { output_bytes: bytesOf(n) } : {};
     logEvents.push({ id: `${n}-start`, timestamp: at, message: JSON.stringify({ type: 'run.start', job: 'etl', run_id: `etl-${n}` }) });
-    logEvents.push({ id: `${n}-end`, timestamp: at + 60_000, message: JSON.stringify({ type: 'run.end', job: 'etl', run_id: `etl-${n}`, exit_code: exitOf(n), duration_ms: 60_000 }) });
+    logEvents.push({ id: `${n}-end`, timestamp: at + 60_000, message: JSON.stringify({ type: 'run.end', job: 'etl', run_id: `etl-${n}`, exit_code: exitOf(n), duration_ms: 60_000, ...output }) });
   }
   return encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/batch', logStream: 'host-1', subscriptionFilters: ['silent-audit'], logEvents });
 }
@@ -142,5 +143,27 @@ describe('the ingest handler after a failed alert-state write', () => {
     expect(failedAttempt).toBe('ThrottlingException');
     expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
     expect(retry.alerts.sent).toBe(1);
+  });
+
+  it('sends no recovery notice when the retried delivery\'s runs exited 0 but a detector found them empty', async () => {
+    // Prepare: a job alerted for a failed run; its next three runs exit 0 with no output, in one delivery whose alert-state write is throttled.
+    const store = new ThrottledAlertsStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => undefined, send: async (m: AlertMessage) => void messages.push(m) };
+    const at = (n: number) => T0 + n * DAY + 300_000;
+    const handlerAt = (now: number) => createIngestHandler(() => ({ store, sink, config: DEFAULT_CONFIG, clock: { now: () => now } }), () => undefined);
+    await handlerAt(at(3))(dailyRuns(1, 3, () => 0, () => 5000));
+    await handlerAt(at(4))(dailyRuns(4, 4, () => 2, () => 5000));
+    const empty = dailyRuns(5, 7, () => 0, () => 0);
+    store.throttled = true;
+    const failedAttempt = await handlerAt(at(7))(structuredClone(empty)).then(() => 'ok', (error: Error) => error.name);
+    store.throttled = false;
+
+    // Act: Lambda retries the delivery; its runs are read back from their records.
+    await handlerAt(at(7) + 60_000)(structuredClone(empty));
+
+    // Assess: the runs are still failing (silently): no recovery
+    expect(failedAttempt).toBe('ThrottlingException');
+    expect(messages.map((m) => m.kind)).not.toContain('recovery');
   });
 });
