@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
+import { GzipMembers } from './gzip-members.ts';
 
 export class InputError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -86,8 +86,9 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
       },
     }),
   );
-  // A read error anywhere in the chain (`pipe` forwards none) ends the iteration with it. One of
-  // the decompressor is the data's fault, not the file's: a CorruptInputError.
+  // A read error anywhere in the chain (`pipe` forwards none) ends the iteration with it. Damage
+  // to gzip data is the data's fault, not the file's: a CorruptInputError, thrown once the lines
+  // before it are read.
   let gzipped = gzipByName;
   let text: Readable | undefined;
   let failure: InputError | undefined;
@@ -99,11 +100,13 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
   input.once('error', (error: Error) => fail(error));
   counted.once('error', (error: Error) => fail(error));
   const unfinished = new UnfinishedLine();
+  let gunzip: GzipMembers | undefined;
   try {
     gzipped ||= isGzip(await peekBytes(counted, GZIP_MAGIC.length));
-    text = gzipped ? counted.pipe(createGunzip()) : counted;
-    if (text !== counted) text.once('error', (error: Error) => fail(error, true));
-    else text.once('error', (error: Error) => fail(error));
+    // Damage to gzip data ends its text, every line before it read first (see GzipMembers).
+    gunzip = gzipped ? counted.pipe(new GzipMembers()) : undefined;
+    text = gunzip ?? counted;
+    text.once('error', (error: Error) => fail(error, text !== counted));
     // Decodes across chunk boundaries, so a character split between two chunks stays whole.
     text.setEncoding('utf8');
     for await (const chunk of text as AsyncIterable<string>) {
@@ -125,8 +128,11 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
     throw failure ?? error;
   }
   if (failure) throw failure;
-  const last = unfinished.end();
+  const damage = gunzip?.damage;
+  // After trailing garbage the data was whole: its last line is too, line end or not.
+  const last = damage === undefined || gunzip?.complete ? unfinished.end() : undefined;
   if (last !== undefined) yield last;
+  if (damage !== undefined) throw new CorruptInputError(`cannot read gzip input: ${damage.message}`, { cause: damage });
 }
 
 function withoutCr(line: string): string {

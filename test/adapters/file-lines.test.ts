@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { crc32, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CorruptInputError, InputError, type Line, openLineSource, UnfinishedLine } from '../../lambdas/adapters/file-lines.ts';
 import { MAX_LINE_BYTES } from '../../lambdas/core/parse/line-limit.ts';
@@ -13,6 +13,15 @@ async function collect(lines: AsyncIterable<Line>): Promise<Line[]> {
   const out: Line[] = [];
   for await (const line of lines) out.push(line);
   return out;
+}
+
+/** A gzip header with FEXTRA, FNAME, FCOMMENT and FHCRC set, for data deflated as gzipSync does. */
+function gzipHeaderWithFields(): Buffer {
+  const extra = Buffer.from([4, 0, 0x41, 0x42, 0x43, 0x44]);
+  const header = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0x1e, 0, 0, 0, 0, 0, 3]), extra, Buffer.from('app.log\0note\0')]);
+  const headerCrc = Buffer.alloc(2);
+  headerCrc.writeUInt16LE(crc32(header) & 0xffff);
+  return Buffer.concat([header, headerCrc]);
 }
 
 function tempFile(name: string, content: string | Buffer): string {
@@ -131,6 +140,78 @@ describe('openLineSource', () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThan(500);
     expect(lines).toEqual(text.split('\n').slice(0, lines.length));
+  });
+
+  it('gives every line of a gzip file with trailing garbage, then one CorruptInputError naming it', async () => {
+    // Prepare: 2,000 lines (over 16 KiB: more than one write of the decompressor's output) and a last line with no end, then bytes that are not gzip
+    const text = Array.from({ length: 2000 }, (_, i) => `line ${i + 1} ${'x'.repeat(i % 37)}`).join('\n');
+    const path = tempFile('garbage.log.gz', Buffer.concat([gzipSync(text), Buffer.from('garbage\n')]));
+    const lines: Line[] = [];
+    // Act
+    const reading = (async () => {
+      for await (const line of openLineSource(path).lines()) lines.push(line);
+    })();
+    // Assess: as zcat reads it ("trailing garbage ignored"), and the garbage is said
+    await expect(reading).rejects.toThrow(CorruptInputError);
+    await expect(reading).rejects.toThrow('cannot read gzip input: trailing garbage: 8 bytes after the end of the gzip data are not gzip');
+    expect(lines).toEqual(text.split('\n'));
+  });
+
+  it('keeps every line before trailing garbage on stdin, however the pipe chunks it', async () => {
+    // Prepare: a few lines, all decompressed from the chunk that holds the garbage (or one byte at a time)
+    const gz = Buffer.concat([gzipSync('one\ntwo\n'), Buffer.from('garbage\n')]);
+    for (const size of [gz.length, 5, 1]) {
+      const chunks = Array.from({ length: Math.ceil(gz.length / size) }, (_, i) => gz.subarray(i * size, (i + 1) * size));
+      const lines: Line[] = [];
+      // Act
+      const reading = (async () => {
+        for await (const line of openLineSource('-', Readable.from(chunks)).lines()) lines.push(line);
+      })();
+      // Assess
+      await expect(reading).rejects.toThrow('cannot read gzip input: trailing garbage: 8 bytes after the end of the gzip data are not gzip');
+      expect(lines).toEqual(['one', 'two']);
+    }
+  });
+
+  it('ends at a second member whose header is damaged, keeping the lines of the first', async () => {
+    // Prepare: a gzip magic number after the first member, then a header no gzip writes
+    const gz = Buffer.concat([gzipSync('one\ntwo\n'), Buffer.from([0x1f, 0x8b, 0x99, 0, 0, 0, 0, 0, 0, 3, 0x41])]);
+    const lines: Line[] = [];
+    // Act
+    const reading = (async () => {
+      for await (const line of openLineSource(tempFile('bad-member.log.gz', gz)).lines()) lines.push(line);
+    })();
+    // Assess
+    await expect(reading).rejects.toThrow(CorruptInputError);
+    await expect(reading).rejects.toThrow('cannot read gzip input: unknown compression method');
+    expect(lines).toEqual(['one', 'two']);
+  });
+
+  it.each([
+    ['concatenated members (cat a.gz b.gz)', Buffer.concat([gzipSync('one\ntwo\n'), gzipSync('three\n')])],
+    ['zero padding after the data (a tape block)', Buffer.concat([gzipSync('one\ntwo\nthree\n'), Buffer.alloc(512)])],
+    ['a member with a name, a comment and extra fields', Buffer.concat([gzipHeaderWithFields(), gzipSync('one\ntwo\nthree\n').subarray(10)])],
+  ])('reads %s whole', async (_, gz) => {
+    // Prepare
+    const path = tempFile('members.log.gz', gz);
+    // Act
+    const lines = await collect(openLineSource(path).lines());
+    // Assess
+    expect(lines).toEqual(['one', 'two', 'three']);
+  });
+
+  it.each([
+    ['stored CRC does not match', (gz: Buffer) => (gz[gz.length - 8] ^= 1), /^cannot read gzip input: incorrect data check$/],
+    ['compressed data is overwritten', (gz: Buffer) => gz.fill(0xff, 200, 260), /^cannot read gzip input: invalid /],
+  ])('ends a gzip file whose %s with a CorruptInputError', async (_, damage, reason) => {
+    // Prepare
+    const gz = gzipSync(Array.from({ length: 300 }, (_, i) => `line ${i} ${(i * 7919) % 1000}`).join('\n'));
+    damage(gz);
+    // Act
+    const reading = collect(openLineSource(tempFile('damaged.log.gz', gz)).lines());
+    // Assess
+    await expect(reading).rejects.toThrow(CorruptInputError);
+    await expect(reading).rejects.toThrow(reason);
   });
 
   it('keeps a read error of the input itself a plain InputError, not a corrupt file', async () => {

@@ -131,6 +131,26 @@ describe('scan: a truncated or corrupt compressed file', () => {
     expect(text).toContain(`rejected ${notGzip}:1: cannot read gzip input: incorrect header check (the file is truncated or corrupt: no line could be read)`);
   });
 
+  it('judges every line of a .gz with trailing garbage after its data, as zcat reads it, and rejects the garbage once', async () => {
+    // Prepare: the Linux corpus gzipped with bytes that are not gzip after it
+    const linux = readFileSync(corpus('loghub-linux-2k.log'));
+    const lineCount = linux.toString('utf8').trimEnd().split('\n').length;
+    const garbage = join(tmp, 'linux-garbage.log.gz');
+    writeFileSync(garbage, Buffer.concat([gzipSync(linux), Buffer.from('garbage\n')]));
+    const stdout = new PassThrough();
+
+    // Act
+    const whole = await scan([corpus('loghub-linux-2k.log')], { year: 2005 });
+    const result = await scan([garbage], { year: 2005, json: false, stdout });
+    const text = (stdout.read() ?? '').toString();
+
+    // Assess
+    expect(result.counts.lines).toBe(lineCount + 1);
+    expect(result.counts.rejected).toBe(whole.counts.rejected + 1);
+    expect(result.findings).toEqual(whole.findings);
+    expect(text).toContain(`rejected ${garbage}:${lineCount + 1}: cannot read gzip input: trailing garbage: 8 bytes after the end of the gzip data are not gzip (the file is truncated or corrupt: lines 1–${lineCount} were read`);
+  });
+
   it('keeps a missing file a usage error', async () => {
     // Act
     const result = await scan([join(tmp, 'missing.log.gz')]);
