@@ -46,16 +46,15 @@ describe('an event whose time lies far after its CloudWatch record (a wrong cloc
     expect([...rest.findings, ...swept.findings].map((f) => f.detector)).toContain('retry-rate');
   });
 
-  it.each([
-    ['a syslog line of a host east of UTC (local time, no zone)', 'Oct  5 12:30:01 web1 CRON[4242]: (root) CMD (/usr/local/bin/backup.sh)', T0 + 2.5 * 3_600_000 + 1000],
-  ])('takes %s, hours after its record: a time zone, not a wrong clock', async (_, message, at) => {
-    // Prepare
+  it('takes a syslog line of a host east of UTC (local time, no zone), hours after its record: a time zone, read in it, not a wrong clock', async () => {
+    // Prepare: a Berlin host's 12:30:01, recorded at 10:30Z
     const { parseLine } = await import('../../lambdas/core/parse/index.ts');
+    const message = 'Oct  5 12:30:01 web1 CRON[4242]: (root) CMD (/usr/local/bin/backup.sh)';
     // Act
     const outcome = parseLine(message, { source: { origin: 'x', line: 1 }, recordTime: T0 + 30 * 60_000, now: T0 + 3_600_000 });
     // Assess
     expect(outcome.kind).toBe('events');
-    expect(outcome.kind === 'events' && outcome.events[0].at).toBe(at);
+    expect(outcome.kind === 'events' && outcome.events[0].at).toBe(T0 + 30 * 60_000 + 1000);
   });
 
   it('is taken when it lies within 15 minutes after its record (a writer a little ahead)', async () => {
@@ -144,7 +143,7 @@ describe('a ts without an offset (a local time), delivered with its record\'s ti
 describe('syslog lines of a host east of UTC across New Year (CloudWatch record times in UTC)', () => {
   it('keep a daily job on consecutive days: no run a year back, no missed run', async () => {
     // Prepare: logrotate at 04:06 Auckland time (UTC+13), CloudWatch stamping each line 15:06Z the day before
-    const config = ConfigSchema.parse({ jobs: { logrotate: { schedule: '3 4 * * *', grace_minutes: 20 } } });
+    const config = ConfigSchema.parse({ jobs: { logrotate: { schedule: '3 4 * * *', timezone: 'Pacific/Auckland', grace_minutes: 20 } } });
     const store = new MemoryAuditStore();
     const days = [['Dec 30', '2026-12-29'], ['Dec 31', '2026-12-30'], ['Jan  1', '2026-12-31'], ['Jan  2', '2027-01-01']];
     const deliveries = days.map(([localDay, utcDay]) =>
@@ -169,6 +168,41 @@ describe('syslog lines of a host east of UTC across New Year (CloudWatch record 
     expect(reports.map((r) => r.counts.events)).toEqual([1, 1, 1, 1]);
     const findings = [...reports.flatMap((r) => r.findings), ...swept.findings];
     expect(findings.filter((f) => f.detector === 'missed-run')).toEqual([]);
+  });
+});
+
+describe('cron lines of a host west of UTC (syslog local time), delivered by CloudWatch', () => {
+  it('find each run of a job configured in its zone on time: no missed run (through the ingest handler)', async () => {
+    // Prepare: a daily 02:00 New York job; each CMD line says 02:00:01 local, CloudWatch records it at 06:00:01Z
+    const config = ConfigSchema.parse({ jobs: { '/usr/local/bin/backup.sh': { schedule: '0 2 * * *', timezone: 'America/New_York' } } });
+    const store = new MemoryAuditStore();
+    let now = 0;
+    const deps = { store, sink: { publish: async () => undefined }, config, clock: { now: () => now } };
+    const reports: Awaited<ReturnType<typeof ingestDelivery>>[] = [];
+    const handler = createIngestHandler(() => deps, (report) => reports.push(report));
+    const swept = [];
+    // Act
+    for (let day = 1; day <= 4; day++) {
+      const recordTime = Date.parse(`2026-10-0${day}T06:00:01Z`);
+      now = recordTime + 5_000;
+      await handler(
+        encodePayload({
+          messageType: 'DATA_MESSAGE',
+          owner: '123456789012',
+          logGroup: '/var/log/syslog',
+          logStream: 'nyhost',
+          subscriptionFilters: ['silent-audit'],
+          logEvents: [{ id: String(nextId++), timestamp: recordTime, message: `Oct  ${day} 02:00:01 nyhost CRON[${1000 + day}]: (root) CMD (/usr/local/bin/backup.sh)` }],
+        }),
+      );
+      now = recordTime + 30 * 60_000;
+      swept.push(...(await sweepSubjects(REDUCERS, store, { config, clock: deps.clock })).findings);
+    }
+    // Assess
+    expect(reports.map((r) => r.counts.events)).toEqual([1, 1, 1, 1]);
+    expect([...reports.flatMap((r) => r.findings), ...swept].map((f) => f.detector)).toEqual([]);
+    const state = (await store.load(['job#/usr/local/bin/backup.sh'])).get('job#/usr/local/bin/backup.sh')?.state as { starts?: number[] } | undefined;
+    expect(state?.starts?.map((t) => new Date(t).toISOString())).toEqual(['2026-10-01T06:00:01.000Z', '2026-10-02T06:00:01.000Z', '2026-10-03T06:00:01.000Z', '2026-10-04T06:00:01.000Z']);
   });
 });
 

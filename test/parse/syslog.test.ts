@@ -150,7 +150,7 @@ describe('the year of a syslog date', () => {
     ['a day later than now is still this year', { now: at('2026-10-05T00:00:00Z') }, [10, 5, 23, 0, 0], '2026-10-05T23:00:00.000Z'],
     ['more than a day after now steps back a year', { now: at('2026-10-05T00:00:00Z') }, [10, 7, 0, 0, 0], '2025-10-07T00:00:00.000Z'],
     ["December's lines read in January", { now: at('2026-01-02T08:00:00Z') }, [12, 31, 23, 59, 59], '2025-12-31T23:59:59.000Z'],
-    ['the record time is the reference when there is one', { now: at('2030-01-01T00:00:00Z'), recordTime: at('2026-10-05T03:00:00Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
+    ['the record time is the reference when there is one', { now: at('2030-01-01T00:00:00Z'), recordTime: at('2026-10-05T02:30:04Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
     ['February 29 steps back to the leap year', { now: at('2029-03-01T00:00:00Z') }, [2, 29, 1, 0, 0], '2028-02-29T01:00:00.000Z'],
     ['a January 1 line within a day after a December 31 now is next year', { now: at('2026-12-31T20:00:00Z') }, [1, 1, 9, 0, 0], '2027-01-01T09:00:00.000Z'],
     ['a January 2 line more than a day after a December 31 now stays this year', { now: at('2026-12-31T20:00:00Z') }, [1, 2, 21, 0, 0], '2026-01-02T21:00:00.000Z'],
@@ -159,15 +159,15 @@ describe('the year of a syslog date', () => {
     expect(t === undefined ? undefined : new Date(t).toISOString()).toBe(expected);
   });
 
-  it("reads a January 1 line against a December 31 record time in the next year (a host east of UTC)", () => {
+  it("reads a January 1 line against a December 31 record time in the next year, in its host's zone (east of UTC)", () => {
     // Prepare: Auckland (UTC+13) writes Jan 1 04:06:20 local, which CloudWatch stamps 2026-12-31T15:06:20Z
     const recordTime = at('2026-12-31T15:06:20Z');
 
     // Act
     const t = syslogTime(1, 1, 4, 6, 20, 0, ctx({ recordTime }));
 
-    // Assess
-    expect(t === undefined ? undefined : new Date(t).toISOString()).toBe('2027-01-01T04:06:20.000Z');
+    // Assess: 2027-01-01T04:06:20 at +13:00
+    expect(t === undefined ? undefined : new Date(t).toISOString()).toBe('2026-12-31T15:06:20.000Z');
   });
 
   it('gives a New Year run of a daily job a day after the last, not a year before it', () => {
@@ -188,6 +188,27 @@ describe('the year of a syslog date', () => {
 
   it('has no answer for a day the year lacks', () => {
     expect(syslogTime(2, 29, 0, 0, 0, 0, ctx({ year: 2005 }))).toBeUndefined();
+  });
+});
+
+describe('the zone of a syslog date (a local time), judged by its record time', () => {
+  const at = (iso: string) => Date.parse(iso);
+  it.each([
+    ['a New York host (UTC-4 in October), recorded a second later', 'Oct  5 02:00:01', at('2026-10-05T06:00:02Z'), '2026-10-05T06:00:01.000Z'],
+    ['a Berlin host (UTC+2), recorded at once', 'Oct  5 12:30:01', at('2026-10-05T10:30:01Z'), '2026-10-05T10:30:01.000Z'],
+    ['a Kathmandu host (+05:45), with a fraction', 'Oct  5 15:45:07.250', at('2026-10-05T10:00:08Z'), '2026-10-05T10:00:07.250Z'],
+    ['a UTC host, recorded seconds later', 'Oct  5 10:00:01', at('2026-10-05T10:00:05Z'), '2026-10-05T10:00:01.000Z'],
+    ['a UTC host\'s line read 3 h 7 min late (an agent catching up): its own time', 'Oct  5 02:00:01', at('2026-10-05T05:07:01Z'), '2026-10-05T02:00:01.000Z'],
+    ['a line in a file (no record time): UTC', 'Oct  5 02:00:01', undefined, '2026-10-05T02:00:01.000Z'],
+  ])('reads the date of %s', (_, date, recordTime, expected) => {
+    // Prepare
+    const line = `${date} nyhost CRON[1001]: (root) CMD (/usr/local/bin/backup.sh)`;
+
+    // Act
+    const rec = parseSyslog(line, ctx({ recordTime, now: at('2026-10-06T00:00:00Z') }));
+
+    // Assess
+    expect(rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec).toBe(expected);
   });
 });
 

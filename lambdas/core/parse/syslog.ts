@@ -1,3 +1,4 @@
+import { inRecordZone } from './local-time.ts';
 import { fractionMs, parseIsoTime, utcTime } from './timestamp-prefix.ts';
 import type { LineContext } from './types.ts';
 
@@ -20,8 +21,9 @@ import type { LineContext } from './types.ts';
  * Syslog dates carry no year: `ctx.year` if given, else the year of the reference time (the record
  * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than a day
  * after the reference, one year later when that still lies within a day after it (`Jan 1` against
- * a Dec 31 reference). Times without an offset are read as UTC. A collector prefix carries the
- * exact instant (epoch seconds), which is then the time.
+ * a Dec 31 reference). Times without an offset are a local time: with a record time they are read
+ * in the zone their gap to it shows (`local-time.ts`), without one (a file) as UTC. A collector
+ * prefix carries the exact instant (epoch seconds), which is then the time.
  */
 export interface SyslogRecord {
   readonly kind: 'record';
@@ -64,12 +66,20 @@ export function normaliseHost(field: string): string {
 }
 
 /**
- * Year for a syslog date without one: the latest of the reference's year, the year after and the
- * year before that puts the date at most a day after the reference (a local clock runs up to 14 h
- * ahead of UTC, so a host east of UTC writes `Jan 1` while the reference is still Dec 31);
- * undefined when the day does not exist in the years tried.
+ * The instant of a syslog date, a local wall time without year or zone. Its year: the latest of the
+ * reference's year, the year after and the year before that puts the date at most a day after the
+ * reference (a local clock runs up to 14 h ahead of UTC, so a host east of UTC writes `Jan 1` while
+ * the reference is still Dec 31); undefined when the day does not exist in the years tried. Its
+ * zone: the one its gap to the record's time shows, when there is a record time (a New York host's
+ * `02:00:01` recorded at 06:00:01Z is 06:00:01Z); else it is read as UTC.
  */
 export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
+  const wall = wallTime(month1, day, h, m, s, ms, ctx);
+  return wall === undefined ? undefined : inRecordZone(wall, ctx.recordTime);
+}
+
+/** A syslog date as UTC, in the year `syslogTime` gives it. */
+function wallTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
   if (ctx.year !== undefined) return utcTime(ctx.year, month1, day, h, m, s, ms);
   const reference = ctx.recordTime ?? ctx.now ?? Date.now();
   const year = new Date(reference).getUTCFullYear();
