@@ -257,7 +257,9 @@ export async function deliverAlerts(
 /**
  * The runs of redelivered spans that their subject's alert state has not seen (recorded by an
  * invocation that failed before its alert-state write): read from the store, one query per
- * subject whose `outcomesThrough` is behind the span's end, none when it is not.
+ * subject whose `outcomesThrough` is not after the span's end, none when it is. A mark in the span's
+ * last second is read again: another run (another host's) may have ended in that second, with a
+ * later run id, unseen (`isAfterMark` admits it).
  */
 async function readBackRuns(
   store: RunRecordStore,
@@ -267,7 +269,7 @@ async function readBackRuns(
 ): Promise<void> {
   for (const span of spans) {
     const through = (loaded.get(alertStateKey(span.subject_kind, span.subject))?.state as AlertState | undefined)?.outcomesThrough;
-    if (through && through.at >= parseTime(span.to)) continue;
+    if (through && through.at > parseTime(span.to)) continue;
     // Run times are whole seconds: the query's end (exclusive) is the second after the span's.
     const recorded = await store.runs(`${span.subject_kind}#${span.subject}`, span.from, isoTime(parseTime(span.to) + 1000));
     const unseen = recorded.filter((r) => isAfterMark({ at: parseTime(r.ts), run_id: r.run_id }, through));

@@ -215,15 +215,43 @@ describe('deliverAlerts after a redelivery', () => {
     // The redelivered span: from the first run's start to the last run's end.
     const replayed = [{ subject_kind: 'job' as const, subject: 'etl', from: isoTime(T0 + 2 * TEN_MIN - 60_000), to: healthy[2].ts }];
     const redeliver = (at: number) => deliverAlerts([], store, sink, { now: () => at }, { records: [], replayed, drainLimit: 0 });
-    // Act: the redelivery (it recorded nothing: its runs were recorded), then another one.
+    // Act: the redelivery (it recorded nothing: its runs were recorded), then another one, then one of an earlier span.
     const first = await redeliver(T0 + 5 * TEN_MIN);
     const queriesAfterFirst = store.runQueries;
     const second = await redeliver(T0 + 6 * TEN_MIN);
-    // Assess: the recovery notice went out once; the second redelivery found the alert state up to date without a query.
+    const queriesAfterSecond = store.runQueries;
+    const earlier = [{ ...replayed[0], to: healthy[1].ts }];
+    const third = await deliverAlerts([], store, sink, { now: () => T0 + 7 * TEN_MIN }, { records: [], replayed: earlier, drainLimit: 0 });
+    // Assess: the recovery notice went out once; the second redelivery, whose span ends in the second of
+    // the latest run applied (another run may have ended in it), read it again and sent nothing; the span
+    // that ends before that run needed no query.
     expect(sink.messages.map((m) => `${m.kind} ${m.subject}`)).toEqual(['finding etl', 'recovery etl']);
     expect(sink.messages[1].title).toContain('healthy for 3 runs');
-    expect([first.sent, second.sent]).toEqual([1, 0]);
+    expect([first.sent, second.sent, third.sent]).toEqual([1, 0, 0]);
     expect(queriesAfterFirst).toBe(1);
-    expect(store.runQueries).toBe(1);
+    expect(queriesAfterSecond).toBe(2);
+    expect(store.runQueries).toBe(2);
+  });
+
+  it('reads back a run that ended in the same second as the latest run applied, with a later run id', async () => {
+    // Prepare: a failed run alerted; host A's delivery applied two healthy runs, the second at T3;
+    // host B's invocation recorded a healthy run of the same second and failed before its alert-state write.
+    const store = new CountingRunsStore();
+    const sink = new RecordingSink();
+    const failure = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    await deliverAlerts([failure], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const T3 = T0 + 3 * TEN_MIN;
+    const hostA: RunRecord = { ...record(3, 'ok'), run_id: 'etl@hostA@3' };
+    await deliverAlerts([], store, sink, { now: () => T3 + 1000 }, { records: [record(2, 'ok'), hostA], drainLimit: 0 });
+    const hostB: RunRecord = { ...record(3, 'ok'), run_id: 'etl@hostB@3' };
+    await store.commit({ key: 'job#etl', expectedVersion: 0, state: {}, findings: [], records: [hostB] });
+    const replayed = [{ subject_kind: 'job' as const, subject: 'etl', from: isoTime(T3 - 60_000), to: hostB.ts }];
+    // Act: host B's delivery is retried (its runs were recorded)
+    const retry = await deliverAlerts([], store, sink, { now: () => T3 + 60_000 }, { records: [], replayed, drainLimit: 0 });
+    // Assess: host B's run is the third healthy one
+    expect(sink.messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
+    expect(sink.messages[1].title).toContain('healthy for 3 runs');
+    expect(retry.sent).toBe(1);
   });
 });
