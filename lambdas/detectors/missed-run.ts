@@ -23,7 +23,16 @@ export function earlyAllowance(expected: number, previous: number | undefined, e
  * each expected time once, later ones in later sweeps, from the same start times): a job whose
  * period is shorter than its grace has each missed run reported at its own time.
  */
-export function unmatchedExpected(
+export function unmatchedExpected(...args: Parameters<typeof runsCounted>): number[] {
+  const counted = runsCounted(...args);
+  return args[0].filter((_, i) => counted[i].length === 0);
+}
+
+/**
+ * The times of `starts` that count for each of `expected` (ascending; empty when it was missed), by
+ * the rule of `unmatchedExpected`, with the same arguments: the one place that rule is written.
+ */
+export function runsCounted(
   expected: readonly number[],
   following: readonly number[],
   starts: readonly number[],
@@ -31,7 +40,7 @@ export function unmatchedExpected(
   graceMs: number,
   previous?: number,
   startsFromEnd: readonly number[] = [],
-): number[] {
+): number[][] {
   const slots = [...expected, ...following];
   if (expected.length === 0) return [];
   const opens = slots.map((t, i) => t - earlyAllowance(t, i > 0 ? slots[i - 1] : previous, earlyMs));
@@ -54,17 +63,11 @@ export function unmatchedExpected(
     if (slot === slots.length - 1 && slot >= expected.length) break;
     if (isEnd(s) || s <= slots[slot] + graceMs) own[slot].push(s);
   }
-  const missed: number[] = [];
   for (let i = 0; i < expected.length; i++) {
-    if (own[i].length > 0) continue;
     const next = own[i + 1];
-    if (next !== undefined && next.length >= 2 && next[0] <= expected[i] + graceMs) {
-      own[i].push(next.shift()!);
-      continue;
-    }
-    missed.push(expected[i]);
+    if (own[i].length === 0 && next !== undefined && next.length >= 2 && next[0] <= expected[i] + graceMs) own[i].push(next.shift()!);
   }
-  return missed;
+  return own.slice(0, expected.length);
 }
 
 /**
