@@ -631,6 +631,13 @@ function namedFailures(events: readonly AuditEvent[]): Map<string, number[]> | u
   return named;
 }
 
+/** Whether an event is an end of the service manager's: a systemd run end or failure that names no run (it ends its host's run of the unit). */
+function isSystemdManagerEnd(event: AuditEvent): event is AuditEvent<RunEnd | RunFailedMarker> {
+  const body = event.body;
+  if ((body.type !== 'run.end' && body.type !== 'run.failed') || event.format === undefined || !SYSTEMD_FORMATS.has(event.format)) return false;
+  return body.run_id === undefined || body.run_id === OPEN_RUN;
+}
+
 /**
  * The systemd starts of a batch whose run had ended before they were read: the next end on the
  * start's host (a unit runs once at a time on a host, so it ends the run that start began) is a line
@@ -644,15 +651,12 @@ function systemdStartsEndedBefore(events: readonly AuditEvent[], subject: string
   const nextEnd = new Map<string | undefined, number>();
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i];
-    if (!isJobEvent(event) || event.format === undefined || !SYSTEMD_FORMATS.has(event.format)) continue;
     const body = event.body;
-    if (body.type === 'run.end' || body.type === 'run.failed') {
-      if (body.run_id === undefined || body.run_id === OPEN_RUN) nextEnd.set(body.host, event.at);
-      continue;
+    if (isSystemdManagerEnd(event)) nextEnd.set(event.body.host, event.at);
+    else if (body.type === 'run.start' && isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) {
+      const end = nextEnd.get(body.host);
+      if (end !== undefined && endRead(end)) (found ??= new Map()).set(event, end);
     }
-    if (body.type !== 'run.start' || !isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) continue;
-    const end = nextEnd.get(body.host);
-    if (end !== undefined && endRead(end)) (found ??= new Map()).set(event, end);
   }
   return found;
 }
@@ -661,11 +665,10 @@ function systemdStartsEndedBefore(events: readonly AuditEvent[], subject: string
 function latestSystemdEnds(events: readonly AuditEvent[]): Map<string | undefined, number> | undefined {
   let latest: Map<string | undefined, number> | undefined;
   for (const event of events) {
-    if (!isJobEvent(event) || event.format === undefined || !SYSTEMD_FORMATS.has(event.format)) continue;
-    const body = event.body;
-    if ((body.type !== 'run.end' && body.type !== 'run.failed') || (body.run_id !== undefined && body.run_id !== OPEN_RUN)) continue;
+    if (!isSystemdManagerEnd(event)) continue;
+    const host = event.body.host;
     latest ??= new Map();
-    latest.set(body.host, Math.max(latest.get(body.host) ?? event.at, event.at));
+    latest.set(host, Math.max(latest.get(host) ?? event.at, event.at));
   }
   return latest;
 }
