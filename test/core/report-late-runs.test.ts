@@ -87,6 +87,30 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(report.findings.map((g) => `${g.detector} ${g.subject} ${g.status}`)).toEqual(['missed-run backup new']);
   });
 
+  it('retracts the missed-run of a start within the grace time that came in the next slot, as the sweep counts a late run', async () => {
+    // Prepare: a job every 5 min (grace 15 min) ran on time to 09:55; its 10:00 run started late at
+    // 10:06 and the 10:05 run at 10:07 (both in the 10:05 slot), and their lines arrived at 10:30,
+    // after the 10:16 sweep reported the 10:00 start missed. Had they arrived on time, the sweep
+    // would have counted the 10:06 run for 10:00 (the first of two in the next slot, within grace).
+    const a = audit({ jobs: { poll: { schedule: '*/5 * * * *', grace_minutes: 15 } } });
+    for (const minute of ['40', '45', '50', '55']) {
+      const startedAt = at(`05T09:${minute}:05`);
+      await a.deliver(startedAt + 65_000, [start('poll', `p${minute}`, startedAt), end('poll', `p${minute}`, startedAt, MIN)]);
+    }
+    const judged = await a.sweep(at('05T10:16:00'));
+    const late = [at('05T10:06:00'), at('05T10:07:00')];
+    await a.deliver(at('05T10:30:00'), late.flatMap((t, i) => [start('poll', `late${i}`, t), end('poll', `late${i}`, t, 20_000)]));
+
+    // Act
+    const { report, documents } = await a.report();
+
+    // Assess
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
+    expect(report.findings).toEqual([]);
+    expect(report.retracted).toEqual([expect.objectContaining({ detector: 'missed-run', subject: 'poll', expected_at: '2026-10-05T10:00:00Z', run_id: 'late0' })]);
+    expect(documents.find((d) => d.format === 'md')!.body).toContain('Its run late0 started 2026-10-05T10:06:00Z, within the 15 min grace time');
+  });
+
   it('retracts the run-unfinished of a run whose end, within its max runtime, arrived after the sweep', async () => {
     // Prepare: a nightly job (max runtime 60 min) runs 40 min from 03:00; on the 6th its end line
     // (ts 03:40) arrives at 05:30, after the 04:05 sweep reported the run unfinished.

@@ -1,5 +1,5 @@
 import { EARLY_MS } from '../job-reducer.ts';
-import { earlyAllowance } from '../../detectors/missed-run.ts';
+import { runsCounted } from '../../detectors/missed-run.ts';
 import type { RunRecord } from '../../ports.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { expectedStarts } from '../schedule.ts';
@@ -10,8 +10,9 @@ import type { RetractedFinding } from './model.ts';
  * Findings of absence that the run records answer: the run's lines reached the pipeline after the
  * sweep had judged it (a CloudWatch or Kinesis delivery lag, a backfill after a lost delivery).
  * A `missed-run` whose slot has a recorded run that started within it, as the sweep counts one
- * (from the expected time less its early allowance, up to the grace time, before the next slot
- * opens; a run known only from its end counts for the slot it ended in), and a `run-unfinished`
+ * (`runsCounted`: from the expected time less its early allowance, up to the grace time, before the
+ * next slot opens; a run known only from its end counts for the slot it ended in; a late run, the
+ * first of two or more in the next slot, within the grace time), and a `run-unfinished`
  * whose run recorded its end within its maximum runtime, are no problem: `scan` over the same
  * lines reports neither. The finding records stay as stored; the report shows them as retracted.
  */
@@ -47,33 +48,30 @@ function runForSlot(f: Finding, runs: readonly RunRecord[]): RetractedFinding | 
   if (Number.isNaN(expected)) return undefined;
   const timezone = text(f.evidence?.timezone);
   let previous: number | undefined;
-  let next: number | undefined;
+  let following: number[];
   try {
     previous = expectedStarts(schedule, timezone, expected - 2 * EARLY_MS - 1, expected - 1).pop();
-    next = expectedStarts(schedule, timezone, expected, Number.POSITIVE_INFINITY, 1)[0];
+    following = expectedStarts(schedule, timezone, expected, Number.POSITIVE_INFINITY, 2);
   } catch {
     return undefined;
   }
-  const opens = expected - earlyAllowance(expected, previous, EARLY_MS);
-  const nextOpens = next === undefined ? Number.POSITIVE_INFINITY : next - earlyAllowance(next, expected, EARLY_MS);
-  const graceEnds = expected + graceMinutes * 60_000;
-  for (const r of runs) {
-    const at = Date.parse(r.ts);
-    // A run that logs no end is recorded at its start; one that ended with no duration at its end (its start unknown).
-    const startedAt = r.status === 'started' ? at : r.duration_ms !== undefined ? at - r.duration_ms : undefined;
-    const counts = startedAt !== undefined ? startedAt >= opens && startedAt < nextOpens && startedAt <= graceEnds : at >= opens && at < nextOpens;
-    if (!counts) continue;
-    const when = startedAt !== undefined ? `started ${isoTime(startedAt)}, within the ${graceMinutes} min grace time` : `ended ${isoTime(at)}, before the next expected start`;
-    return {
-      detector: f.detector,
-      subject: f.subject,
-      ts: f.ts,
-      expected_at: expectedIso,
-      run_id: r.run_id,
-      reason: `its run ${r.run_id} ${when}; the run's lines reached the audit after the sweep had judged the start missed`,
-    };
-  }
-  return undefined;
+  // A run that logs no end is recorded at its start; one that ended with no duration at its end (its start unknown).
+  const fromEnd = (r: RunRecord): boolean => r.status !== 'started' && r.duration_ms === undefined;
+  const startOf = (r: RunRecord): number => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0));
+  const starts = runs.map(startOf).filter((t) => !Number.isNaN(t));
+  // The slot's run as the sweep counts it (runsCounted, with the two expected times after it as the sweep has them).
+  const at = runsCounted([expected], following, starts, EARLY_MS, graceMinutes * 60_000, previous, runs.filter(fromEnd).map(startOf))[0][0];
+  const r = at === undefined ? undefined : (runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at));
+  if (r === undefined) return undefined;
+  const when = !fromEnd(r) ? `started ${isoTime(at)}, within the ${graceMinutes} min grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
+  return {
+    detector: f.detector,
+    subject: f.subject,
+    ts: f.ts,
+    expected_at: expectedIso,
+    run_id: r.run_id,
+    reason: `its run ${r.run_id} ${when}; the run's lines reached the audit after the sweep had judged the start missed`,
+  };
 }
 
 /** The recorded end of a run-unfinished finding's run, when it came within the run's maximum runtime. */
