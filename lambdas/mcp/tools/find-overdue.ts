@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
-import { earlyAllowance } from '../../detectors/missed-run.ts';
+import { unmatchedExpected } from '../../detectors/missed-run.ts';
 import { ownValue } from '../../core/own-property.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
@@ -81,12 +81,13 @@ export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: n
 }
 
 /**
- * Whether a run end after `now` (its start unknown) counts for `lastDue`, the last expected start
- * past its grace time: it does unless the expected start after it (`following`) is open by then.
+ * Whether a run end after `now` (its start unknown, so counted however late) counts for `lastDue`,
+ * the last expected start past its grace time, as missed-run counts it: unless the expected start
+ * after it (`following`) is open by then.
  */
 function countsForLastDue(lastDue: number, following: number | undefined, laterEnd: number | undefined): boolean {
-  if (laterEnd === undefined || laterEnd < lastDue) return false;
-  return following === undefined || laterEnd < following - earlyAllowance(following, lastDue, EARLY_MS);
+  if (laterEnd === undefined) return false;
+  return unmatchedExpected([lastDue], following === undefined ? [] : [following], [laterEnd], EARLY_MS, 0, undefined, [laterEnd]).length === 0;
 }
 
 export const findOverdueTool = defineTool({
