@@ -3,7 +3,7 @@ import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts'
 import type { DetectorId } from '../detectors/ids.ts';
 import { TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
-import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, isPassThroughLink, markFiredUnended, markJudgedAlone } from './agent-run.ts';
+import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
 import { deriveAgentTrees, runNoteEvent, runNoteOf, treeEvent, treeOf } from './agent-tree-loader.ts';
 import type { AuditEvent } from './events.ts';
@@ -184,15 +184,20 @@ function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, opt
 /**
  * What the sweep notes on a root it judges though it names a parent (guessed, or named and not
  * started) before it judges it: the findings of its tree, so that if the parent turns out to be an
- * agent run after all, the parent's tree does not report them again. Written before the judgement
- * (a sweep that fails between the two writes leaves the root open, to be judged, and noted, again).
+ * agent run after all, the parent's tree does not report them again; and, when it judges the tree
+ * ended under a named parent not started, that the root is counted in its agent's root runs and
+ * cost history, which the parent's tree then takes it out of (`counted_alone`: one write, in that
+ * rare case only; a guessed parent, as most OpenTelemetry roots have, is not noted so). Written
+ * before the judgement (a sweep that fails between the two writes leaves the root open, to be
+ * judged, and noted, again).
  */
 export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config): AuditEvent[] {
   const notes: AuditEvent[] = [];
   for (const tree of trees) {
     if (!tree.tentative || (tree.phase !== 'ended' && tree.phase !== 'stale' && tree.phase !== 'running')) continue;
     const fired = judgeTree(tree, NO_HISTORY, config, resolveAgentOptions(config, tree.agent)).map(firedId);
-    if (fired.length > 0) notes.push(runNoteEvent({ type: 'agent.judged-alone', run_id: tree.root_run_id, fired }, treeEvent(tree).at));
+    const counted = tree.phase === 'ended' && tree.parent_unseen !== undefined;
+    if (fired.length > 0 || counted) notes.push(runNoteEvent({ type: 'agent.judged-alone', run_id: tree.root_run_id, fired, ...(counted ? { counted: true as const } : {}) }, treeEvent(tree).at));
   }
   return notes;
 }
@@ -489,8 +494,17 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       const prev = judgedRoots.get(tree.root_run_id);
 
       if (tree.phase === 'adopted') {
-        // Its parent's tree judges it now.
+        // Its parent's tree judges it now. Judged ended alone before, it was counted as a root run and its
+        // tree's cost entered the history, where it would stand for a whole tree's: both are taken back.
         if (open.has(tree.root_run_id)) open.remove(tree.root_run_id);
+        if (prev) {
+          if (prev.phase === 'ended' || prev.counted === true) {
+            roots = Math.max(0, roots - 1);
+            rootsChanged = true;
+          }
+          judgedRoots.remove(tree.root_run_id);
+        }
+        history.remove(tree.root_run_id);
         continue;
       }
 
@@ -574,7 +588,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         }
       }
     }
-    if (!judgedRoots.changed && !open.changed) return { state: initial, findings, records };
+    if (!judgedRoots.changed && !open.changed && !history.changed) return { state: initial, findings, records };
     // Only the fields a snapshot wrote are set, in the stored state's key order (a spread keeps it).
     const state: AgentState = {
       ...initial,
@@ -603,7 +617,8 @@ export const agentRunNoteReducer: SubjectReducer<AgentRunState> = {
     let next = state;
     for (const event of events) {
       const note = runNoteOf(event);
-      if (note) next = note.type === 'agent.judged-alone' ? markJudgedAlone(next, note.fired) : markFiredUnended(next, note.fired);
+      if (note?.type === 'agent.judged-alone') next = note.counted === true ? markCountedAlone(markJudgedAlone(next, note.fired)) : markJudgedAlone(next, note.fired);
+      else if (note) next = markFiredUnended(next, note.fired);
     }
     return { state: next, findings: [], records: [] };
   },

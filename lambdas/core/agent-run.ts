@@ -75,6 +75,12 @@ export interface AgentRunState {
    */
   readonly judged_alone?: readonly string[];
   /**
+   * The sweep judged its tree ended as the root of its own tree while its named parent had not
+   * started (`markCountedAlone`): counted in its own agent's root runs and cost history. A parent's
+   * tree that holds it after all takes it out of both (`agentTreeReducer`, phase `adopted`).
+   */
+  readonly counted_alone?: true;
+  /**
    * Findings (`detector#run_id`) its tree gave, as a root, before it ended: reported by the sweep
    * while it ran (budget-exceeded of a run stuck in a loop) or once it went stale, and noted here
    * once that judgement is committed (`markFiredUnended`). Every later judgement of its tree passes
@@ -306,6 +312,11 @@ export function markJudgedAlone(state: AgentRunState, fired: readonly string[]):
   return withMarks(state, 'judged_alone', fired);
 }
 
+/** Notes on a run's aggregate that its tree, judged alone, was counted as a root of its agent (see `counted_alone`); as `markJudgedAlone`. */
+export function markCountedAlone(state: AgentRunState): AgentRunState {
+  return state.started_at === undefined || state.counted_alone === true ? state : { ...state, counted_alone: true };
+}
+
 /** Notes on a root's aggregate the findings the sweep reported of its tree before it ended (see `fired_unended`); as `markJudgedAlone`. */
 export function markFiredUnended(state: AgentRunState, fired: readonly string[]): AgentRunState {
   return withMarks(state, 'fired_unended', fired);
@@ -357,6 +368,7 @@ function draftOf(s: AgentRunState): RunDraft {
     seen: s.seen,
     expires_at: s.expires_at,
     judged_alone: s.judged_alone,
+    counted_alone: s.counted_alone,
     fired_unended: s.fired_unended,
   };
   for (const key of Object.keys(s)) if (!Object.hasOwn(draft, key)) setOwn(draft as unknown as Record<string, unknown>, key, (s as unknown as Record<string, unknown>)[key]);

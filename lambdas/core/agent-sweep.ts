@@ -13,7 +13,7 @@ import {
   runningTreesToJudge,
 } from './agent-reducer.ts';
 import { DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
-import { readCurrent, RunCache, treeEvent } from './agent-tree-loader.ts';
+import { readCurrent, RunCache, takenBackEvents, treeEvent } from './agent-tree-loader.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer } from './pipeline.ts';
 
 /**
@@ -72,7 +72,9 @@ export async function sweepAgentRoots(
   const noteReducers: readonly SubjectReducer<unknown>[] = [agentRunNoteReducer as SubjectReducer<unknown>];
   const noted = notes.length > 0 ? await processBatch(notes, noteReducers, store, ctx) : undefined;
   const reducers: readonly SubjectReducer<unknown>[] = [agentTreeReducer as SubjectReducer<unknown>, agentIndexReducer as SubjectReducer<unknown>];
-  const judged = await processBatch(trees.map(treeEvent), reducers, store, ctx);
+  // Sub-agents counted as roots of their own agent before their parent started leave those agents' histories first.
+  const takenBack = trees.flatMap((tree) => takenBackEvents(tree, cache.runs));
+  const judged = await processBatch([...takenBack, ...trees.map(treeEvent)], reducers, store, ctx);
   // Then, on the roots not ended, what was reported of their trees (this sweep's findings, or an earlier one's).
   const reported = firedUnendedNotes(snapshots, stateOf, judged.findings);
   const marked = reported.length > 0 ? await processBatch(reported, noteReducers, store, ctx) : undefined;

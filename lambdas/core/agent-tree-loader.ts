@@ -130,11 +130,31 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   const ended = [...roots].filter((id) => cache.runs.get(id)?.ended_at !== undefined);
   await cache.loadTrees(ended);
   const events: AuditEvent[] = [];
+  const takenBack: AuditEvent[] = [];
   for (const id of [...roots].sort()) {
     const root = cache.runs.get(id) as AgentRunState;
     const tree = root.ended_at !== undefined ? buildTreeSnapshot(id, cache.runs) : undefined;
+    if (tree) takenBack.push(...takenBackEvents(tree, cache.runs));
     if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
     else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root, tree)));
+  }
+  // First: a sub-agent of the same agent as its parent leaves the history before the parent's tree is judged against it.
+  return [...takenBack, ...events];
+}
+
+/**
+ * For every run under the root that the sweep counted as a root of its own agent before its parent
+ * started (`TreeSnapshot.counted_alone`), an `adopted` snapshot of it alone, for its agent's state:
+ * it leaves that agent's root runs and cost history, where its cost would stand for a whole tree's.
+ * Rare (a named parent that started 15 minutes late or more), so the write to that agent's state,
+ * often another subject than the tree's, happens in that case only.
+ */
+export function takenBackEvents(tree: TreeSnapshot, runs: ReadonlyMap<string, AgentRunState | undefined>): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  for (const id of tree.counted_alone ?? []) {
+    const run = runs.get(id);
+    const alone = run ? buildTreeSnapshot(id, new Map([[id, { ...run, children: [] }]]), 'adopted') : undefined;
+    if (alone) events.push(treeEvent(alone));
   }
   return events;
 }
@@ -148,6 +168,8 @@ export interface RunNote {
   readonly type: 'agent.judged-alone' | 'agent.fired-unended';
   readonly run_id: string;
   readonly fired: readonly string[];
+  /** `agent.judged-alone` of a tree judged ended: counted as a root of its agent (`markCountedAlone`). */
+  readonly counted?: true;
 }
 
 /** The note as an event for `agentRunNoteReducer` (in memory only, like a tree snapshot). */

@@ -80,6 +80,12 @@ export interface TreeSnapshot {
    * (`AgentRunState.fired_unended`, on the root). Not reported again.
    */
   readonly fired_before?: readonly string[];
+  /**
+   * Runs under the root whose own tree the sweep judged ended, as a root, before their parent
+   * started (`AgentRunState.counted_alone`): each is taken out of its agent's root runs and cost
+   * history (`takenBackEvents`).
+   */
+  readonly counted_alone?: readonly string[];
 }
 
 export interface Totals {
@@ -187,9 +193,12 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
   }
   const unended = out.filter((r) => r.ended_at === undefined).length;
   const firedBefore: string[] = [...(root.fired_unended ?? [])];
+  const countedAlone: string[] = [];
   for (let i = 1; i < out.length; i++) {
-    const marks = runs.get(out[i].run_id)?.judged_alone;
+    const run = runs.get(out[i].run_id);
+    const marks = run?.judged_alone;
     if (marks && marks.length > 0) firedBefore.push(...marks);
+    if (run?.counted_alone === true) countedAlone.push(out[i].run_id);
   }
   const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));
   const facts = held.reduce((n, r) => n + r.facts, 0);
@@ -209,6 +218,7 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     tentative: root.parent_run_id !== undefined,
     ...(root.parent_run_id !== undefined && isOrphanRun(root, runs) ? { parent_unseen: root.parent_run_id } : {}),
     ...(firedBefore.length > 0 ? { fired_before: firedBefore } : {}),
+    ...(countedAlone.length > 0 ? { counted_alone: countedAlone } : {}),
   };
 }
 

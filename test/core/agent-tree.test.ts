@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
-import { agentTreeReducer, type AgentState } from '../../lambdas/core/agent-reducer.ts';
+import { agentTreeReducer, type AgentState, costHistoryFor } from '../../lambdas/core/agent-reducer.ts';
 import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
@@ -689,6 +689,76 @@ describe('sub-agents whose named parent never starts', () => {
     expect(later.findings).toEqual([]);
     const run = (await ingest.store.load(['agentrun#r-61'])).get('agentrun#r-61')?.state as { judged_alone?: string[] };
     expect(run.judged_alone).toEqual(['budget-exceeded#r-61']);
+  });
+
+  describe("once judged alone, leaves its own agent's root runs and cost history when its parent comes", () => {
+    /** The researcher's own root runs, an hour apart before T0, $0.01 each: its cost baseline. */
+    const ownRuns = Array.from({ length: 5 }, (_, i) => {
+      const from = -3600 * (i + 1);
+      return [start(from, 'researcher', `own-${i}`), act(from + 1, 'researcher', `own-${i}`, { cost_usd: 0.01 }), end(from + 2, 'researcher', `own-${i}`)];
+    }).flat();
+    /** r-81, under r-80, with $0.04 of its own: a sub-run's cost, not a tree's. */
+    const child = [start(0, 'researcher', 'r-81', { parent_run_id: 'r-80' }), act(1, 'researcher', 'r-81', { cost_usd: 0.04 }), end(10, 'researcher', 'r-81')];
+    const parentStart = [start(-5, 'support-bot', 'r-80'), act(20, 'support-bot', 'r-80', { cost_usd: 0.5 })];
+    const parentEnd = [end(40, 'support-bot', 'r-80')];
+    /** What cost-outlier would compare a researcher root run ending an hour after T0 with. */
+    const baseline = (state: AgentState) => costHistoryFor(state, { ...treeOf(child, 'r-81'), root_run_id: 'next', ended_at: T0 + 3_600_000 }, 20).costs;
+
+    it('when the parent ends in the delivery that brings it', async () => {
+      // Prepare: the child's lines in one delivery, judged alone by the sweep; its parent's in a later one.
+      const ingest = await feed([ownRuns, child], new MemoryAuditStore(), ctxAt(T0 + MIN));
+      await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN));
+      const alone = await agentState(ingest.store, 'researcher');
+      // Act
+      const withParent = await feed([[...parentStart, ...parentEnd]], ingest.store, ctxAt(T0 + 35 * MIN));
+      const later = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000));
+      // Assess
+      expect(alone.history.map((h) => h.run_id)).toContain('r-81');
+      expect(alone.roots).toBe(6);
+      expect(baseline(alone)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01, 0.04]);
+      expect([withParent.findings, later.findings]).toEqual([[], []]);
+      const researcher = await agentState(ingest.store, 'researcher');
+      expect(researcher.history.map((h) => h.run_id)).toEqual(['own-4', 'own-3', 'own-2', 'own-1', 'own-0']);
+      expect(researcher.judged.map((j) => j.run_id)).not.toContain('r-81');
+      expect(researcher.roots).toBe(5);
+      expect(baseline(researcher)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
+      const bot = await agentState(ingest.store, 'support-bot');
+      expect(bot.history).toEqual([{ run_id: 'r-80', ended_at: T0 + 40_000, cost_usd: 0.54 }]);
+      expect(bot.roots).toBe(1);
+    });
+
+    it('when the parent never ends and the sweep judges its tree stale', async () => {
+      // Prepare
+      const ingest = await feed([ownRuns, child], new MemoryAuditStore(), ctxAt(T0 + MIN));
+      await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN));
+      await feed([parentStart], ingest.store, ctxAt(T0 + 35 * MIN));
+      const waiting = await agentState(ingest.store, 'researcher');
+      // Act
+      const stale = await sweepAgentRoots(ingest.store, ctxAt(T0 + 2 * 3_600_000));
+      // Assess
+      expect(waiting.history.map((h) => h.run_id)).toContain('r-81');
+      expect(stale.findings).toEqual([]);
+      const researcher = await agentState(ingest.store, 'researcher');
+      expect(researcher.history.map((h) => h.run_id)).not.toContain('r-81');
+      expect(researcher.roots).toBe(5);
+      expect(baseline(researcher)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
+      expect((await agentState(ingest.store, 'support-bot')).judged).toEqual([{ run_id: 'r-80', facts: expect.any(Number), phase: 'stale', fired: [] }]);
+    });
+
+    it('and a sub-agent of the same agent as its parent is not in the baseline its parent is judged against', async () => {
+      // Prepare: r-91 (researcher) under r-90, also a researcher, whose own cost is 6 times the usual.
+      const sub = [start(0, 'researcher', 'r-91', { parent_run_id: 'r-90' }), act(1, 'researcher', 'r-91', { cost_usd: 0.04 }), end(10, 'researcher', 'r-91')];
+      const parent = [start(-5, 'researcher', 'r-90'), act(20, 'researcher', 'r-90', { cost_usd: 0.02 }), end(40, 'researcher', 'r-90')];
+      const ingest = await feed([ownRuns, sub], new MemoryAuditStore(), ctxAt(T0 + MIN));
+      await sweepAgentRoots(ingest.store, ctxAt(T0 + 30 * MIN));
+      // Act
+      const withParent = await feed([parent], ingest.store, ctxAt(T0 + 35 * MIN));
+      // Assess: the tree's $0.06 is 6 times the median of the researcher's own runs, not of a history holding r-91's $0.04.
+      expect(brief(withParent.findings)).toEqual(['cost-outlier r-90 run r-90 cost $0.06 across 2 runs, 6× the median $0.01 of the previous 5 runs']);
+      const researcher = await agentState(ingest.store, 'researcher');
+      expect(researcher.history.map((h) => h.run_id)).toEqual(['own-4', 'own-3', 'own-2', 'own-1', 'own-0', 'r-90']);
+      expect(researcher.roots).toBe(6);
+    });
   });
 
   it('judges nothing alone when the parent starts late, within the settle time, and lets the sub-agent go from the open list', async () => {
