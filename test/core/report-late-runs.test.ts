@@ -23,7 +23,7 @@ function audit(raw: unknown) {
     await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
   };
   const sweep = (now: number) => runSweep({ store, sink, config, clock: { now: () => now } });
-  const report = () => createMonthlyReport('2026-10', { findings: store, runs: store, catalog: store, config, clock: { now: () => REPORT_DATE } });
+  const report = (month = '2026-10', reportDate = REPORT_DATE) => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => reportDate } });
   return { deliver, sweep, report, store };
 }
 
@@ -66,6 +66,32 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(markdown).not.toMatch(/HIGH missed-run on backup/);
     expect(markdown).toContain("Retracted: missed-run on backup, expected 2026-10-05T10:00:00Z: the run's lines arrived late");
     expect(markdown).toContain('started 2026-10-05T10:00:05Z, within the 15 min grace time');
+  });
+
+  it("retracts the missed-run of a run that started within the grace time and ended after the month's end", async () => {
+    // Prepare: a daily 23:00 job (grace 15 min) runs 70 min; on 31 October its run started at
+    // 23:00:05 and ended at 00:10:05 on 1 November, and its lines arrived at 00:30, after the 23:20
+    // sweep reported the start missed.
+    const a = audit({ jobs: { nightly: { schedule: '0 23 * * *', grace_minutes: 15, max_runtime_minutes: 180 } } });
+    const run = (d: string) => {
+      const startedAt = at(`${d}T23:00:05`);
+      return [start('nightly', `n${d}`, startedAt), end('nightly', `n${d}`, startedAt, 70 * MIN)];
+    };
+    for (const d of ['25', '26', '27', '28', '29', '30']) {
+      await a.deliver(at(`${d}T23:00:05`) + 71 * MIN, run(d));
+      await a.sweep(at(`${d}T23:00:05`) + 75 * MIN);
+    }
+    const judged = await a.sweep(at('31T23:20:00'));
+    await a.deliver(Date.parse('2026-11-01T00:30:00Z'), run('31'));
+
+    // Act
+    const { report, documents } = await a.report();
+
+    // Assess
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-31T23:00:00Z']);
+    expect(report.findings).toEqual([]);
+    expect(report.retracted).toEqual([expect.objectContaining({ detector: 'missed-run', subject: 'nightly', expected_at: '2026-10-31T23:00:00Z', run_id: 'n31' })]);
+    expect(documents.find((d) => d.format === 'md')!.body).toContain('Its run n31 started 2026-10-31T23:00:05Z, within the 15 min grace time');
   });
 
   it('keeps the missed-run of a start that came after the grace time, however late its lines arrived', async () => {

@@ -23,7 +23,10 @@ export interface ReportInput {
   readonly previousFindings: readonly Finding[];
   /** Every stored subject with its state. */
   readonly subjects: readonly SubjectSnapshot[];
-  /** Run records of the month, all subjects. */
+  /**
+   * Run records of all subjects: the month's, for coverage and groups, and any after it (to the
+   * report date), whose late runs may answer a missed or unfinished run of the month.
+   */
   readonly runs: readonly RunRecord[];
   /** The exception registry's entries; undefined when no registry is available. */
   readonly exceptions?: readonly GuardException[];

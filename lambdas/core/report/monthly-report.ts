@@ -125,11 +125,13 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   const runLists = await mapLimited(keys, PARALLEL_READS, (key) => sources.runs.runs(key, span.from, END_OF_TIME));
   const runs: RunRecord[] = [];
   const subjects: SubjectSnapshot[] = [];
+  // All of them, not only the month's: a run record's time is its end, and a run that started in
+  // the month's last slot may end after it and still answer a missed-run (buildReport keeps the
+  // month's runs for coverage and groups).
   keys.forEach((key, i) => {
-    const inMonth = runLists[i].filter((r) => r.ts < span.to);
-    runs.push(...inMonth);
+    runs.push(...runLists[i]);
     const snapshot = snapshots.get(key);
-    if (snapshot) subjects.push({ ...snapshot, runsAfterMonth: runLists[i].length - inMonth.length });
+    if (snapshot) subjects.push({ ...snapshot, runsAfterMonth: runLists[i].filter((r) => r.ts >= span.to).length });
   });
 
   const notes: string[] = [];
