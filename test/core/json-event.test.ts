@@ -39,6 +39,17 @@ describe('instrumented JSON lines (contract §1a)', () => {
     ]);
   });
 
+  it("reads the ts of an `aws logs tail` line against the line's timestamp, the record's time: a local time in its zone, one too far ahead rejected", () => {
+    // Prepare: lines of a file saved from `aws logs tail` (no record time of their own), recorded at 10:00Z
+    const tail = (ts: string) => `2026-10-05T10:00:00.000000+00:00 2026/10/05/[$LATEST]ab12 {"type":"run.start","job":"etl","run_id":"r1","ts":"${ts}"}`;
+    const lines = [tail('2026-10-05T20:00:00'), tail('2026-10-05T20:00:00Z')];
+    // Act
+    const [sydney, wrongClock] = lines.map((line, i) => parseLine(line, { source: { origin: 'tail.log', line: i + 1 } }));
+    // Assess: a Sydney host's local 20:00 is 10:00Z; a ts naming its zone 10 h ahead is a wrong clock
+    expect(sydney.kind === 'events' && new Date(sydney.events[0].at).toISOString()).toBe('2026-10-05T10:00:00.000Z');
+    expect(wrongClock.kind === 'rejected' && wrongClock.reason).toMatch(/^run\.start event rejected: its ts 2026-10-05T20:00:00Z lies 600 min after its record's 2026-10-05T10:00:00Z/);
+  });
+
   it('reads a prefix time whose offset is hours alone (+02, -03, +00), as a ts is read, not the record time or no time', () => {
     // Prepare: the same run.start after a prefix time with each offset form, in a file (no record time) and a log group
     const offsets = ['+02', '+02:00', '+0200', '-03', '+00'];

@@ -104,12 +104,12 @@ export function parseLine(text: string, ctx: LineContext, parsers: readonly Line
   const line = withoutByteOrderMark(text);
   const overLimit = bytesOverLimit(line);
   if (overLimit !== undefined) return overLong(overLimit);
-  const outcome = parseUnredacted(line, ctx, parsers);
+  const { outcome, recordTime } = parseUnredacted(line, ctx, parsers);
   // Unrecognised lines are only counted.
   if (outcome.kind === 'unrecognised') return outcome;
   const redactor = ctx.redactor ?? BUILTIN_REDACTOR;
   if (outcome.kind === 'events') {
-    const ahead = outOfRange(outcome.events, ctx.recordTime) ?? (ctx.recordTime === undefined ? undefined : aheadOfRecord(outcome.events, ctx.recordTime));
+    const ahead = outOfRange(outcome.events, recordTime) ?? (recordTime === undefined ? undefined : aheadOfRecord(outcome.events, recordTime));
     if (ahead) return ahead;
     let changed = false;
     // Whether a key field may be over the identifier bound: a name derived from free text, or one
@@ -133,7 +133,7 @@ export function parseLine(text: string, ctx: LineContext, parsers: readonly Line
   // A reason may quote the line cut short (and JSON.parse quotes a few characters around the
   // error), cutting a secret where no rule would know it: word the reason from the redacted line.
   const clean = redactor.redactText(line);
-  const again = clean === line ? outcome : parseUnredacted(clean, ctx, parsers);
+  const again = clean === line ? outcome : parseUnredacted(clean, ctx, parsers).outcome;
   return { kind: 'rejected', reason: redactor.redactText(again.kind === 'rejected' ? again.reason : outcome.reason) };
 }
 
@@ -179,20 +179,26 @@ function withoutByteOrderMark(line: string): string {
   return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
 }
 
-function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome {
+/** A line's outcome, and the record time its events were read against (the context's, or its `aws logs tail` timestamp's). */
+function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): { outcome: ParseOutcome; recordTime?: number } {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (text.trim() === '') return UNRECOGNISED;
-  const direct = firstClaim(text, ctx, parsers);
-  if (direct) return direct;
-  const prefix = splitTimestampPrefix(text);
+  if (text.trim() === '') return { outcome: UNRECOGNISED };
+  // Without a record time of its own (a file), a line that begins with an `aws logs tail`
+  // timestamp carries its record's: a parser that claims the whole line (the JSON one, which finds
+  // its object after any prefix) reads a zoneless `ts` and the wrong-clock bound against it too.
+  const tailed = ctx.recordTime === undefined ? splitTimestampPrefix(text) : undefined;
+  const whole: LineContext = tailed ? { ...ctx, recordTime: tailed.at } : ctx;
+  const direct = firstClaim(text, whole, parsers);
+  if (direct) return { outcome: direct, recordTime: whole.recordTime };
+  const prefix = tailed ?? splitTimestampPrefix(text);
   if (prefix) {
     const inner: LineContext = { ...ctx, recordTime: prefix.at };
     for (const message of prefix.messages) {
       const outcome = firstClaim(message, inner, parsers);
-      if (outcome) return outcome;
+      if (outcome) return { outcome, recordTime: prefix.at };
     }
   }
-  return UNRECOGNISED;
+  return { outcome: UNRECOGNISED };
 }
 
 export type { LineContext, LineParser, ParseOutcome } from './types.ts';
