@@ -3,6 +3,8 @@ import type { AuditEvent } from '../core/events.ts';
 import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
+import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
+import { SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
 import { readRecord, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
@@ -25,6 +27,14 @@ export const DEFAULT_CHUNK_EVENTS = 10_000;
 /** Events of the previous chunks that `enrich` may look back at (cron's discard line, 10 minutes). */
 export const CONTEXT_MS = 15 * 60_000;
 export const CONTEXT_EVENTS = 2_000;
+/**
+ * How late an event may come without its findings at risk: the pipeline waits this long for lines
+ * still on their way (a route's requests, SWEEP_MARGIN_MS; a run's audit lines, AUDIT_GRACE_MS)
+ * and `enrich` looks back as far (CONTEXT_MS); the jobs' redelivery check allows an hour. Lines of
+ * several threads or hosts a second or a minute out of order are late by less; a file whose parts
+ * are not in time order (`cat app.log app.log.1`) by more.
+ */
+export const LATE_TOLERANCE_MS = Math.min(SWEEP_MARGIN_MS, AUDIT_GRACE_MS, CONTEXT_MS);
 
 export interface MergeStats {
   /** Chunks handed on. */
@@ -33,6 +43,8 @@ export interface MergeStats {
   maxHeldEvents: number;
   /** Events that came after a later event of their own source had been handed on. */
   late: number;
+  /** Those of them that came more than `LATE_TOLERANCE_MS` behind: their findings may be missing. */
+  lateBeyondTolerance: number;
   /** How far the latest-coming of those lay behind what had been handed on, ms (0: none late). */
   maxLateMs: number;
   /** The latest event time seen, epoch ms (0: none). */
@@ -55,7 +67,7 @@ interface SourceBuffer {
  * source, in the order read) and `sourceDone`; `takeReady` hands out what is ready.
  */
 export class TimeOrderedMerger {
-  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, maxLateMs: 0, latest: 0 };
+  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, lateBeyondTolerance: 0, maxLateMs: 0, latest: 0 };
   private readonly buffers: SourceBuffer[];
   private held = 0;
   private handedUpTo = Number.NEGATIVE_INFINITY;
@@ -77,6 +89,7 @@ export class TimeOrderedMerger {
       if (event.at < last) buffer.sorted = false;
       if (event.at < this.handedUpTo) {
         this.stats.late++;
+        if (this.handedUpTo - event.at > LATE_TOLERANCE_MS) this.stats.lateBeyondTolerance++;
         this.stats.maxLateMs = Math.max(this.stats.maxLateMs, this.handedUpTo - event.at);
       }
       buffer.events.push(event);

@@ -12,7 +12,7 @@ import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { DEFAULT_TABLE } from '../../lambdas/cli/stores.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
-import { enrichWithContext, TimeOrderedMerger } from '../../lambdas/cli/scan-stream.ts';
+import { enrichWithContext, LATE_TOLERANCE_MS, TimeOrderedMerger } from '../../lambdas/cli/scan-stream.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 
@@ -83,6 +83,23 @@ describe('TimeOrderedMerger: a k-way merge of sources by event time', () => {
     expect(late.events.map((e) => e.at)).toEqual([2, 11, 12]);
     expect(merger.stats.late).toBe(1);
     expect(merger.stats.maxLateMs).toBe(7);
+  });
+
+  it('counts apart the late events beyond what the pipeline waits for: a second late is not, a quarter hour and more is', () => {
+    // Prepare
+    const t = Date.parse('2026-10-05T10:00:00Z');
+    const merger = new TimeOrderedMerger(1);
+    merger.add(0, [event(t, 'a'), event(t + 20 * 60_000, 'a')]);
+    merger.takeReady(true);
+
+    // Act
+    merger.add(0, [event(t + 20 * 60_000 - 1_000, 'a'), event(t + 20 * 60_000 - LATE_TOLERANCE_MS, 'a'), event(t + 20 * 60_000 - LATE_TOLERANCE_MS - 1, 'a')]);
+    merger.takeReady(true);
+
+    // Assess
+    expect(merger.stats.late).toBe(3);
+    expect(merger.stats.lateBeyondTolerance).toBe(1);
+    expect(merger.stats.maxLateMs).toBe(LATE_TOLERANCE_MS + 1);
   });
 
   it("gives enrich the earlier events as context: cron's discard line finds its CMD line in the previous chunk", () => {
@@ -293,12 +310,33 @@ describe('scan streams: chunks give what one batch gives', () => {
     const ordered = await scanTelling(inOrder);
 
     // Assess
-    const late = outOfOrder.result.stream?.late ?? 0;
+    const late = outOfOrder.result.stream?.lateBeyondTolerance ?? 0;
     expect(late).toBeGreaterThan(0);
     expect(outOfOrder.told).toContain(`Out of time order: ${late} events came after events of their own file up to 12.0 days later had been judged, so findings about them may be missing.`);
     expect(outOfOrder.told).toContain('For full results give the input in time order, or each part as its own file');
     expect(ordered.result.stream?.late).toBe(0);
     expect(ordered.told).not.toContain('Out of time order');
+  });
+
+  it('says nothing of lines a second out of order at a chunk\'s edge (threads writing one log): none of their findings is at risk', async () => {
+    // Prepare: a route's attempts every 100 ms, each 8 lines written the other way round (under a second), in chunks of 4 events
+    const start = Date.parse('2026-10-05T10:00:00Z');
+    const attempt = (i: number) => JSON.stringify({ ts: new Date(start + i * 100).toISOString(), type: 'attempt', route: 'pay', request_id: `q${i}`, attempt: 1, outcome: 'ok', latency_ms: 100 });
+    const order = Array.from({ length: 400 }, (_, i) => i - (i % 8) + 7 - (i % 8));
+    const file = join(tmp, 'threads-jittered.jsonl');
+    writeFileSync(file, order.map(attempt).join('\n'));
+    const stderr = new PassThrough();
+    let told = '';
+    stderr.on('data', (d) => (told += d.toString()));
+
+    // Act
+    const result = await scan([file], { chunkEvents: 4, stderr });
+
+    // Assess
+    expect(result.counts.events).toBe(400);
+    expect(result.stream?.late).toBeGreaterThan(0);
+    expect(result.stream?.lateBeyondTolerance).toBe(0);
+    expect(told).not.toContain('Out of time order');
   });
 
   it('judges agent trees in a file not in time order by their own agent\'s lines: two services\' agent logs one after the other count every action', async () => {
