@@ -33,6 +33,14 @@ export interface JobState {
   /** Durations of the latest successful runs that looked normal, oldest first. */
   readonly durations: number[];
   /**
+   * When the run of each value of `outputs` ended, in the same order, in whole seconds (rounded
+   * up): older history read late goes in at its place in time. Left out in states written before
+   * it was kept (or not of the same length as `outputs`): their values are taken as the latest.
+   */
+  readonly outputEnds?: number[];
+  /** The same for `durations`. */
+  readonly durationEnds?: number[];
+  /**
    * Recently finished run ids and end tokens, as fingerprints (8 characters each, newest last):
    * a redelivered line is recognised and skipped.
    */
@@ -312,26 +320,34 @@ class StartTimes {
  * A baseline window (`outputs` or `durations`, oldest first) while a batch is applied, and the
  * same values in sorted order once a median is asked for: each run's judgement needs both
  * medians, and the sorted copy is kept up to date by one insertion (and one removal) per run
- * instead of a sort of the whole window per run.
+ * instead of a sort of the whole window per run. Beside the values, when each one's run ended
+ * (`JobState.outputEnds`, `durationEnds`), so that older history read late goes in at its place.
  */
 class BaselineWindow {
   private owned = false;
   /** The values in `sortsBefore` order (as a `Float64Array` sorts them), so the median is the one `median` gives. */
   private sorted: number[] | undefined;
-  /** How many of the oldest values this batch inserted as older history (`insertOlder`): the next goes after them. */
-  private olderCount = 0;
+  /** When each value's run ended, in whole seconds (`secondsOf`), in the order of `list`: the given state's until the first change. */
+  public ends: number[];
 
   /**
    * The given state's list until the first push (never written), then this batch's copy. A list
    * longer than `limit` (kept under a longer `baseline_window` before the config lowered it) is
    * cut to its newest `limit` values, so runs are judged against the window the config names.
+   * Values whose end times the state does not hold (written before they were kept) are taken as
+   * the latest runs', ended at `latestEnd`.
    */
   constructor(
     public list: number[],
     limit: number,
+    ends: number[] | undefined,
+    latestEnd: number | undefined,
   ) {
+    const unknownEnd = latestEnd === undefined ? Number.MAX_SAFE_INTEGER : secondsOf(latestEnd);
+    this.ends = ends?.length === list.length ? ends : list.map(() => unknownEnd);
     if (list.length > limit) {
       this.list = list.slice(-limit);
+      this.ends = this.ends.slice(-limit);
       this.owned = true;
     }
   }
@@ -341,61 +357,66 @@ class BaselineWindow {
     return medianOfSorted(this.sorted);
   }
 
-  /** Adds a value as `[...list, value]` cut to the newest `limit` would. */
-  push(value: number, limit: number): number[] {
-    const list = this.owned ? this.list : this.list.slice();
-    this.list = list;
-    this.owned = true;
-    list.push(value);
+  /** This batch's own copies of the values and their end times, made on the first change. */
+  private own(): number[] {
+    if (!this.owned) {
+      this.list = this.list.slice();
+      this.ends = this.ends.slice();
+      this.owned = true;
+    }
+    return this.list;
+  }
+
+  /** Adds the value of a run that ended at `at` as `[...list, value]` cut to the newest `limit` would. */
+  push(value: number, at: number, limit: number): number[] {
+    return this.insertAt(this.list.length, value, at, limit);
+  }
+
+  /**
+   * Adds the value of a run older than the job's latest end (older history read late) at its place
+   * in time: before the first value whose run ended after it, as one batch read oldest first would
+   * have placed it. The oldest value is dropped when the window is full: a value older than all the
+   * window holds is not kept.
+   */
+  insertOlder(value: number, at: number, limit: number): number[] {
+    if (!this.admitsOlder(at, limit)) return this.list;
+    return this.insertAt(this.olderPlace(at), value, at, limit);
+  }
+
+  /** Whether `insertOlder` keeps the value of a run that ended at `at`: the window has room, or holds a value older than it. */
+  admitsOlder(at: number, limit: number): boolean {
+    return this.list.length < limit || this.olderPlace(at) > 0;
+  }
+
+  /** Where the value of an older run that ended at `at` goes: before the first value whose run ended after it. */
+  private olderPlace(at: number): number {
+    const end = secondsOf(at);
+    const index = this.ends.findIndex((e) => e > end);
+    return index < 0 ? this.ends.length : index;
+  }
+
+  private insertAt(index: number, value: number, at: number, limit: number): number[] {
+    const list = this.own();
+    list.splice(index, 0, value);
+    this.ends.splice(index, 0, secondsOf(at));
     const sorted = this.sorted;
     if (sorted) sorted.splice(upperBound(sorted, value), 0, value);
     const excess = list.length - limit;
     if (excess > 0) {
       if (sorted) for (let i = 0; i < excess; i++) sorted.splice(lowerBound(sorted, list[i]), 1);
       keepNewest(list, limit);
-      this.olderCount = Math.max(0, this.olderCount - excess);
+      keepNewest(this.ends, limit);
     }
     return list;
-  }
-
-  /**
-   * Adds the value of a run older than the job's latest end (older history read late) at the
-   * oldest end of the window, after the older values this batch has placed there (a batch reads
-   * them oldest first), with the oldest value dropped when the window is full: a value older than
-   * all the window holds is not kept.
-   */
-  insertOlder(value: number, limit: number): number[] {
-    if (!this.admitsOlder(limit)) return this.list;
-    const list = this.owned ? this.list : this.list.slice();
-    this.list = list;
-    this.owned = true;
-    list.splice(this.olderCount, 0, value);
-    this.olderCount++;
-    const sorted = this.sorted;
-    if (sorted) sorted.splice(upperBound(sorted, value), 0, value);
-    const excess = list.length - limit;
-    if (excess > 0) {
-      if (sorted) for (let i = 0; i < excess; i++) sorted.splice(lowerBound(sorted, list[i]), 1);
-      list.splice(0, excess);
-      this.olderCount = Math.max(0, this.olderCount - excess);
-    }
-    return list;
-  }
-
-  /** Whether `insertOlder` keeps a value: the window has room, or holds older values of this batch that it drops first. */
-  admitsOlder(limit: number): boolean {
-    return this.list.length < limit || this.olderCount > 0;
   }
 
   /** Takes out the newest value equal to `value` (a run's that should not have entered), when the window still holds one. */
   remove(value: number): number[] {
     const index = this.list.lastIndexOf(value);
     if (index < 0) return this.list;
-    const list = this.owned ? this.list : this.list.slice();
-    this.list = list;
-    this.owned = true;
+    const list = this.own();
     list.splice(index, 1);
-    if (index < this.olderCount) this.olderCount--;
+    this.ends.splice(index, 1);
     const sorted = this.sorted;
     if (sorted) sorted.splice(lowerBound(sorted, value), 1);
     return list;
@@ -883,8 +904,8 @@ export const jobReducer: SubjectReducer<JobState> = {
     // this batch's own copies, changed in place. Fields are still written in the order they always
     // were, so a new state holds its keys in the same order.
     const starts = new StartTimes(initial.starts, initial.startsFromEnd);
-    const outputs = new BaselineWindow(initial.outputs, window);
-    const durations = new BaselineWindow(initial.durations, window);
+    const outputs = new BaselineWindow(initial.outputs, window, initial.outputEnds, initial.lastEnd?.at);
+    const durations = new BaselineWindow(initial.durations, window, initial.durationEnds, initial.lastEnd?.at);
     const hosts = new HostCounts(initial.hosts);
     let openOwned = false;
     const ownOpen = (): OpenRun[] => {
@@ -982,8 +1003,14 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (entered >= 0) {
         const [values] = ownOkEntered().splice(entered, 1);
         const d = edit();
-        if (values.duration_ms !== undefined) d.durations = durations.remove(values.duration_ms);
-        if (values.output_bytes !== undefined) d.outputs = outputs.remove(values.output_bytes);
+        if (values.duration_ms !== undefined) {
+          d.durations = durations.remove(values.duration_ms);
+          d.durationEnds = durations.ends;
+        }
+        if (values.output_bytes !== undefined) {
+          d.outputs = outputs.remove(values.output_bytes);
+          d.outputEnds = outputs.ends;
+        }
       }
       const run: CompletedRun = {
         job: subject,
@@ -1166,12 +1193,14 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run known only from its end, which gives no duration: its end is kept, marked, as it started at some time before it.
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS, run.duration_ms === undefined);
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
-      // An older run's values go in at the oldest end of the windows, where there is room for them.
-      const outputEntered = ok && run.output_bytes !== undefined && !abnormal && (!older || outputs.admitsOlder(window));
-      const durationEntered = ok && run.duration_ms !== undefined && !abnormal && (!older || durations.admitsOlder(window));
-      const enter = (values: BaselineWindow, value: number) => (older ? values.insertOlder(value, window) : values.push(value, window));
+      // An older run's values go in at their place in time, where there is room for them.
+      const outputEntered = ok && run.output_bytes !== undefined && !abnormal && (!older || outputs.admitsOlder(event.at, window));
+      const durationEntered = ok && run.duration_ms !== undefined && !abnormal && (!older || durations.admitsOlder(event.at, window));
+      const enter = (values: BaselineWindow, value: number) => (older ? values.insertOlder(value, event.at, window) : values.push(value, event.at, window));
       d.outputs = outputEntered ? enter(outputs, run.output_bytes!) : outputs.list;
       d.durations = durationEntered ? enter(durations, run.duration_ms!) : durations.list;
+      d.outputEnds = outputs.ends;
+      d.durationEnds = durations.ends;
       const token = platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId;
       if (platform && ok && (outputEntered || durationEntered)) {
         noteOkEntered({ run: processed.printOf(token), at: event.at, ...(durationEntered ? { duration_ms: run.duration_ms } : {}), ...(outputEntered ? { output_bytes: run.output_bytes } : {}) });

@@ -532,6 +532,35 @@ describe('job runs reducer', () => {
     expect(state.durations).toEqual(jobReducer.apply(initialJobState('backup'), 'backup', month.flat(), ctx).state.durations);
   });
 
+  it('keeps the latest runs in the baseline windows when older history comes in several batches, oldest first', () => {
+    // Prepare: 30 daily runs, day N lasting 30+N minutes with 7,000+N bytes; days 26–30 read first (live)
+    const month = Array.from({ length: 30 }, (_, i) => run('backup', `r-${i + 1}`, `2026-10-${String(i + 1).padStart(2, '0')}T02:30:00Z`, 31 + i, { output_bytes: 7001 + i }));
+    const live = jobReducer.apply(initialJobState('backup'), 'backup', month.slice(25).flat(), ctx).state;
+    // Act: days 1–10, then days 11–25 (a lagging stream catching up over two batches, oldest first)
+    const first = jobReducer.apply(live, 'backup', month.slice(0, 10).flat(), ctx).state;
+    const { state, findings } = jobReducer.apply(first, 'backup', month.slice(10, 25).flat(), ctx);
+    // Assess: days 11–30, as one batch of the whole month leaves them
+    const days11to30 = Array.from({ length: 20 }, (_, i) => 11 + i);
+    const whole = jobReducer.apply(initialJobState('backup'), 'backup', month.flat(), ctx).state;
+    expect(findings).toEqual([]);
+    expect(state.durations).toEqual(days11to30.map((day) => (30 + day) * 60_000));
+    expect(state.outputs).toEqual(days11to30.map((day) => 7000 + day));
+    expect([state.durations, state.outputs]).toEqual([whole.durations, whole.outputs]);
+  });
+
+  it('puts older history read late after the values of a state written before end times were kept, as if all were the latest', () => {
+    // Prepare: a state holding the windows of days 21–30 without their end times
+    const month = Array.from({ length: 30 }, (_, i) => run('backup', `r-${i + 1}`, `2026-10-${String(i + 1).padStart(2, '0')}T02:30:00Z`, 31 + i, { output_bytes: 7001 + i }));
+    const { outputEnds, durationEnds, ...stored } = jobReducer.apply(initialJobState('backup'), 'backup', month.slice(20).flat(), ctx).state;
+    // Act: days 1–15 read late
+    const { state } = jobReducer.apply(stored, 'backup', month.slice(0, 15).flat(), ctx);
+    // Assess: days 6–15 go in before days 21–30, which stay
+    const days = [...Array.from({ length: 10 }, (_, i) => 6 + i), ...Array.from({ length: 10 }, (_, i) => 21 + i)];
+    expect([outputEnds?.length, durationEnds?.length]).toEqual([10, 10]);
+    expect(state.durations).toEqual(days.map((day) => (30 + day) * 60_000));
+    expect(state.outputs).toEqual(days.map((day) => 7000 + day));
+  });
+
   it('does not judge older history read late against the later runs in the windows, and still judges what needs no baseline', () => {
     // Prepare: the job got faster on Oct 15 (100 minutes, then 20); Oct 15–30 read first, then Oct 1–14, Oct 3's run empty
     const at = (day: number) => `2026-10-${String(day).padStart(2, '0')}T02:30:00Z`;
