@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
@@ -92,6 +92,39 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(report.findings).toEqual([]);
     expect(report.retracted).toEqual([expect.objectContaining({ detector: 'missed-run', subject: 'nightly', expected_at: '2026-10-31T23:00:00Z', run_id: 'n31' })]);
     expect(documents.find((d) => d.format === 'md')!.body).toContain('Its run n31 started 2026-10-31T23:00:05Z, within the 15 min grace time');
+  });
+
+  it("counts a finding retracted last month in none of next month's statuses or trends", async () => {
+    // Prepare: the hourly backup's 10:00 run on 5 October reached the audit after the sweep, as in
+    // the first case, so October's report retracts that missed-run; November has no finding. A
+    // second job had no finding in October.
+    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 15 }, archive: { owner: 'data@example.com' } } });
+    const run = (hour: number) => {
+      const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:05`);
+      return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
+    };
+    for (const hour of [6, 7, 8, 9]) {
+      await a.deliver(at(`05T0${hour}:01:10`), run(hour));
+      await a.sweep(at(`05T0${hour}:20:00`));
+    }
+    await a.sweep(at('05T10:20:00'));
+    await a.deliver(at('05T10:26:00'), run(10));
+    const october = await a.report();
+    const reads = vi.spyOn(a.store, 'runs');
+
+    // Act
+    const { report } = await a.report('2026-11', Date.parse('2026-12-01T06:00:00Z'));
+
+    // Assess: October's own report retracted it; November counts it neither as resolved nor as last month's.
+    expect(october.report.retracted.map((r) => `${r.detector} ${r.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
+    expect(october.report.summary.findings).toMatchObject({ current: 0 });
+    expect(report.findings).toEqual([]);
+    expect(report.summary.findings).toMatchObject({ current: 0, previous: 0 });
+    expect(report.summary.byDetector).toEqual([]);
+    expect(report.summary.subjectsAffected).toMatchObject({ current: 0, previous: 0 });
+    expect(report.summary.headline).toContain('(= 0 vs October 2026); 0 new, 0 recurring, 0 resolved');
+    // Only the job with such a finding in October is read from October's start.
+    expect(reads.mock.calls.map(([key, from]) => `${key} ${from}`).sort()).toEqual(['job#archive 2026-11-01T00:00:00Z', 'job#backup 2026-10-01T00:00:00Z']);
   });
 
   it('keeps the missed-run of a start that came after the grace time, however late its lines arrived', async () => {

@@ -25,7 +25,8 @@ export interface ReportInput {
   readonly subjects: readonly SubjectSnapshot[];
   /**
    * Run records of all subjects: the month's, for coverage and groups, and any after it (to the
-   * report date), whose late runs may answer a missed or unfinished run of the month.
+   * report date), whose late runs may answer a missed or unfinished run of the month; and last
+   * month's of the jobs with such a finding then, which last month's report retracted with them.
    */
   readonly runs: readonly RunRecord[];
   /** The exception registry's entries; undefined when no registry is available. */
@@ -81,7 +82,11 @@ export function buildReport(input: ReportInput): AuditReport {
     input.findings.filter((f) => happenedIn(f, span)),
     input.runs,
   );
-  const previousFindings = input.previousFindings.filter((f) => happenedIn(f, previousSpan));
+  // Last month's report retracted those too: they are no status or trend here either.
+  const previousFindings = retractLateRuns(
+    input.previousFindings.filter((f) => happenedIn(f, previousSpan)),
+    input.runs,
+  ).kept;
 
   const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });
   const groups = buildGroups({

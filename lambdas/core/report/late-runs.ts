@@ -6,6 +6,9 @@ import { expectedStarts } from '../schedule.ts';
 import { formatSpan } from './format.ts';
 import type { RetractedFinding } from './model.ts';
 
+/** The detectors whose findings a late run can answer (`retractLateRuns`). */
+export const LATE_RUN_DETECTORS: ReadonlySet<string> = new Set(['missed-run', 'run-unfinished']);
+
 /**
  * Findings of absence that the run records answer: the run's lines reached the pipeline after the
  * sweep had judged it (a CloudWatch or Kinesis delivery lag, a backfill after a lost delivery).

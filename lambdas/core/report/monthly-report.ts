@@ -25,6 +25,7 @@ import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
+import { LATE_RUN_DETECTORS } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 
@@ -121,13 +122,16 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     ...Object.keys(sources.config.agents).map((name) => `agent#${name}`),
     ...Object.keys(sources.config.routes).map((name) => `route#${name}`),
   ];
-  const keys = [...new Set([...snapshots.keys(), ...configured])];
-  const runLists = await mapLimited(keys, PARALLEL_READS, (key) => sources.runs.runs(key, span.from, END_OF_TIME));
+  // Last month's missed or unfinished runs that late runs answer were retracted in its report and
+  // are no trend or status here either: the jobs with such a finding are read from last month's start.
+  const answerable = new Set(previousFindings.filter((f) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector)).map((f) => `job#${f.subject}`));
+  const keys = [...new Set([...snapshots.keys(), ...configured, ...answerable])];
+  const runLists = await mapLimited(keys, PARALLEL_READS, (key) => sources.runs.runs(key, answerable.has(key) ? previous.from : span.from, END_OF_TIME));
   const runs: RunRecord[] = [];
   const subjects: SubjectSnapshot[] = [];
   // All of them, not only the month's: a run record's time is its end, and a run that started in
   // the month's last slot may end after it and still answer a missed-run (buildReport keeps the
-  // month's runs for coverage and groups).
+  // month's runs for coverage and groups, and retracts last month's findings with the rest).
   keys.forEach((key, i) => {
     runs.push(...runLists[i]);
     const snapshot = snapshots.get(key);
