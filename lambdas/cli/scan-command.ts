@@ -1,4 +1,4 @@
-import { realpathSync, statSync } from 'node:fs';
+import { fstatSync, realpathSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { defaultCloudWatchLogsClient } from '../adapters/cloudwatch-log-reader.ts';
@@ -167,22 +167,24 @@ export function logTimeSlices<T extends { readonly at: number }>(events: readonl
 
 /**
  * The paths less the second names of a file already given (`x.log ./x.log`, a link to it; `-`
- * twice), the first kept, each one left out told to `note`: a file read twice counts its lines
- * twice (an agent's actions, against its budget), and stdin read by two readers at once gives
- * each part of it, lines cut in two. A path that cannot be read is kept: its reader says why.
+ * twice; `-` and the file or `/dev/stdin` it is redirected from, when `stdinIsFd0`), the first
+ * kept, each one left out told to `note`: a file read twice counts its lines twice (an agent's
+ * actions, against its budget), and stdin read by two readers at once gives each part of it, lines
+ * cut in two. A path that cannot be read is kept: its reader says why.
  */
-export function distinctPaths(paths: readonly string[], note: (text: string) => void): string[] {
+export function distinctPaths(paths: readonly string[], note: (text: string) => void, stdinIsFd0 = true): string[] {
   const firstOf = new Map<string, string>();
   const kept: string[] = [];
   let stdinNoted = false;
+  const named = (path: string) => (path === '-' ? '- (stdin)' : path);
   for (const path of paths) {
-    const identity = fileIdentity(path);
+    const identity = path === '-' ? stdinIdentity(stdinIsFd0) : fileIdentity(path);
     const first = firstOf.get(identity);
     if (first === undefined) {
       firstOf.set(identity, path);
       kept.push(path);
-    } else if (path !== '-') {
-      note(`${path} is ${first} again: read once`);
+    } else if (path !== '-' || first !== '-') {
+      note(`${named(path)} is ${named(first)} again: read once`);
     } else if (!stdinNoted) {
       note('- (stdin) is given more than once: read once');
       stdinNoted = true;
@@ -193,12 +195,25 @@ export function distinctPaths(paths: readonly string[], note: (text: string) => 
 
 /** What a path names, the same for every name of one file: its device and inode, else the path as given. */
 function fileIdentity(path: string): string {
-  if (path === '-') return 'stdin';
   try {
     const { dev, ino } = statSync(path, { bigint: true });
     return ino === 0n ? `path:${realpathSync(path)}` : `file:${dev}:${ino}`;
   } catch {
     return `path:${path}`;
+  }
+}
+
+/**
+ * What `-` names: when it reads file descriptor 0, the file, pipe or terminal there (its device and
+ * inode, as `fileIdentity` gives them: `scan x.log - < x.log`, `scan - /dev/stdin`), else stdin alone.
+ */
+function stdinIdentity(isFd0: boolean): string {
+  if (!isFd0) return 'stdin';
+  try {
+    const { dev, ino } = fstatSync(0, { bigint: true });
+    return ino === 0n ? 'stdin' : `file:${dev}:${ino}`;
+  } catch {
+    return 'stdin';
   }
 }
 
@@ -220,7 +235,9 @@ export async function scanToStore(
   const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
   try {
-    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${note}\n`)).map((p) => fileSource(p, opts.stdin));
+    // `-` reads fd 0 unless another stream is given for it (the tests'): only then is it the file there.
+    const stdinIsFd0 = opts.stdin === undefined || opts.stdin === process.stdin;
+    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${note}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin));
   } catch (error) {
     if (error instanceof InputError) return { ok: false, error: error.message, counts: empty };
     throw error;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -427,6 +427,29 @@ describe('the silent-audit command', () => {
     const piped = cli(['scan', '--json', '-'], readFileSync(fx('etl-loader.log'), 'utf8'));
     expect(piped.status).toBe(1);
     expect(JSON.parse(piped.stdout.trim())).toMatchObject({ detector: 'run-failed', run_id: 'etl-03' });
+  });
+
+  it('reads a file once when stdin is redirected from it too (scan x.log - < x.log, scan - /dev/stdin < x.log), saying so', () => {
+    // Prepare: the CLI's stdin is the file itself, as the shell redirects it
+    const file = fx('nightly-backup.jsonl');
+    const redirected = (args: string[]) => {
+      const fd = openSync(file, 'r');
+      try {
+        return spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'scan', ...args], { cwd: mkdtempSync(join(tmpdir(), 'sa-')), stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+      } finally {
+        closeSync(fd);
+      }
+    };
+
+    // Act
+    const fileThenStdin = redirected([file, '-']);
+    const stdinThenDevStdin = redirected(['-', '/dev/stdin']);
+
+    // Assess
+    expect(fileThenStdin.stdout).toContain('1 finding in 24 lines from 1 file');
+    expect(fileThenStdin.stderr).toContain(`silent-audit: - (stdin) is ${file} again: read once`);
+    expect(stdinThenDevStdin.stdout).toContain('1 finding in 24 lines from stdin');
+    expect(stdinThenDevStdin.stderr).toContain('silent-audit: /dev/stdin is - (stdin) again: read once');
   });
 
   it("reads a process substitution, scan <(zcat app.log.gz), and refuses a directory with exit 2", () => {
