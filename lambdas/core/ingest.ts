@@ -6,7 +6,7 @@ import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { emptyCounts, LineTally, type Rejection } from './line-tally.ts';
-import { parseLine } from './parse/index.ts';
+import { parseDelivery } from './parse/index.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
 import { redactorFor } from './redact.ts';
@@ -78,12 +78,13 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
   let oldest = Number.POSITIVE_INFINITY;
   for (const { logGroup, logStream, logEvents } of payloads) {
     const defaultJob = functionNameOf(logGroup);
-    logEvents.forEach((logEvent, index) => {
+    // A payload holds one log stream, whose lines' zoneless times are judged together (parseDelivery).
+    const lines = logEvents.map((logEvent, index) => {
       if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
       const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
-      const outcome = parseLine(logEvent.message, { source, recordTime: logEvent.timestamp, now, defaultJob, redactor });
-      tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvent.id}`);
+      return { text: logEvent.message, ctx: { source, recordTime: logEvent.timestamp, now, defaultJob, redactor } };
     });
+    parseDelivery(lines).forEach((outcome, index) => tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvents[index].id}`));
   }
 
   const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { ConfigSchema, DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { ingestDelivery } from '../../lambdas/core/ingest.ts';
+import { type ParseOutcome, parseDelivery } from '../../lambdas/core/parse/index.ts';
 import { sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
@@ -84,6 +85,7 @@ describe('a ts without an offset (a local time), delivered with its record\'s ti
     ['of a host 4 h west (New York), seconds before its record, in its zone', '2026-10-05T06:00:00.500', T0 + 1000, '2026-10-05T10:00:00.500Z'],
     ['within 15 min after its record (a clock a little ahead): as given', '2026-10-05T10:14:00', T0, '2026-10-05T10:14:00.000Z'],
     ['delivered 3 h 7 min late, near no zone: as given', '2026-10-05T06:53:00', T0, '2026-10-05T06:53:00.000Z'],
+    ['delivered 4 h and 40 s late (a lag, not seconds from a whole quarter hour): as given', '2026-10-05T06:00:00', T0 + 40_000, '2026-10-05T06:00:00.000Z'],
     ['in a file, with no record time: UTC, as given', '2026-10-05T20:00:00', undefined, '2026-10-05T20:00:00.000Z'],
   ])('reads one %s', async (_, ts, recordTime, expected) => {
     // Act
@@ -137,6 +139,80 @@ describe('a ts without an offset (a local time), delivered with its record\'s ti
     // its quarter hour judged as it ends, and nothing stamped at the line's 20:00 read as UTC
     expect(findings.map((f) => f.ts)).toContain('2026-10-05T10:15:00Z');
     expect(findings.filter((f) => Date.parse(f.ts) >= T0 + 10 * 3_600_000)).toEqual([]);
+  });
+});
+
+describe("the zoneless times of one delivery (one log stream), behind their records' near whole quarter hours", () => {
+  /** One payload's lines: each a zoneless ts (run.start of its own run) recorded at its record time. */
+  const lines = (pairs: ReadonlyArray<[ts: string, recordAt: string]>) =>
+    pairs.map(([ts, recordAt], i) => ({
+      text: JSON.stringify({ type: 'run.start', job: 'sync', run_id: `r${i}`, ts }),
+      ctx: { source: { origin: '/app/sync', line: i + 1 }, recordTime: Date.parse(recordAt) },
+    }));
+  const times = (outcomes: ParseOutcome[]) => outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o.kind));
+
+  it.each([
+    [
+      'an agent catching up (lines written hours apart, read at once: each another gap) keep their times',
+      [['2026-10-05T07:00:00', '2026-10-05T10:00:05Z'], ['2026-10-05T08:00:00', '2026-10-05T10:00:05Z'], ['2026-10-05T09:00:00', '2026-10-05T10:00:05Z']],
+      ['2026-10-05T07:00:00.000Z', '2026-10-05T08:00:00.000Z', '2026-10-05T09:00:00.000Z'],
+    ],
+    [
+      'a late line among lines in step with their records (a UTC host) keeps its time',
+      [['2026-10-05T09:00:00', '2026-10-05T10:00:05Z'], ['2026-10-05T10:00:06', '2026-10-05T10:00:07Z']],
+      ['2026-10-05T09:00:00.000Z', '2026-10-05T10:00:06.000Z'],
+    ],
+    [
+      'a New York host (every line 4 h behind) is read in its zone',
+      [['2026-10-05T06:00:00', '2026-10-05T10:00:01Z'], ['2026-10-05T06:10:00.500', '2026-10-05T10:10:03Z']],
+      ['2026-10-05T10:00:00.000Z', '2026-10-05T10:10:00.500Z'],
+    ],
+  ])('%s', (_, pairs, expected) => {
+    // Act
+    const outcomes = parseDelivery(lines(pairs as Array<[string, string]>));
+    // Assess
+    expect(times(outcomes)).toEqual(expected);
+  });
+});
+
+describe('a UTC host whose CloudWatch agent catches up hours late, writing zoneless ts', () => {
+  it('keeps the runs it delivers late at their times: no missed run (through the ingest handler)', async () => {
+    // Prepare: an hourly job; its 07:00, 08:00 and 09:00 runs' lines are read by the agent at 10:00:05Z, in one delivery
+    const config = ConfigSchema.parse({ jobs: { sync: { schedule: '0 * * * *', grace_minutes: 15 } } });
+    const store = new MemoryAuditStore();
+    let now = 0;
+    const deps = { store, sink: { publish: async () => undefined }, config, clock: { now: () => now } };
+    const reports: Awaited<ReturnType<typeof ingestDelivery>>[] = [];
+    const handler = createIngestHandler(() => deps, (report) => reports.push(report));
+    const at = (hour: number, rest: string) => Date.parse(`2026-10-05T${String(hour).padStart(2, '0')}:${rest}Z`);
+    const run = (hour: number, recordAt?: number) => {
+      const ts = (rest: string) => new Date(at(hour, rest)).toISOString().slice(0, 19);
+      return [
+        { timestamp: recordAt ?? at(hour, '00:01'), message: JSON.stringify({ type: 'run.start', job: 'sync', run_id: `r${hour}`, ts: ts('00:00') }) },
+        { timestamp: recordAt ?? at(hour, '00:06'), message: JSON.stringify({ type: 'run.end', job: 'sync', run_id: `r${hour}`, exit_code: 0, output_bytes: 100, ts: ts('00:05') }) },
+      ];
+    };
+    const deliver = (events: ReturnType<typeof run>) =>
+      handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/app/sync', logStream: 'i-1', subscriptionFilters: ['silent-audit'], logEvents: events.map((e) => ({ id: String(nextId++), ...e })) }));
+    const swept = [];
+    // Act
+    for (let hour = 0; hour < 12; hour++) {
+      if (hour >= 7 && hour <= 9) continue;
+      if (hour === 10) {
+        now = at(10, '00:06');
+        await deliver([7, 8, 9].flatMap((late) => run(late, at(10, '00:05'))));
+      }
+      now = at(hour, '00:08');
+      await deliver(run(hour));
+      for (const minute of ['05', '20', '35', '50']) {
+        now = at(hour, `${minute}:00`);
+        swept.push(...(await sweepSubjects(REDUCERS, store, { config, clock: deps.clock })).findings);
+      }
+    }
+    // Assess
+    expect(reports.map((r) => r.counts.events)).toEqual([2, 2, 2, 2, 2, 2, 2, 6, 2, 2]);
+    const missed = [...reports.flatMap((r) => r.findings), ...swept].filter((f) => f.detector === 'missed-run');
+    expect(missed.map((f) => f.expected_at)).toEqual([]);
   });
 });
 

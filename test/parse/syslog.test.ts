@@ -199,6 +199,7 @@ describe('the zone of a syslog date (a local time), judged by its record time', 
     ['a Kathmandu host (+05:45), with a fraction', 'Oct  5 15:45:07.250', at('2026-10-05T10:00:08Z'), '2026-10-05T10:00:07.250Z'],
     ['a UTC host, recorded seconds later', 'Oct  5 10:00:01', at('2026-10-05T10:00:05Z'), '2026-10-05T10:00:01.000Z'],
     ['a UTC host\'s line read 3 h 7 min late (an agent catching up): its own time', 'Oct  5 02:00:01', at('2026-10-05T05:07:01Z'), '2026-10-05T02:00:01.000Z'],
+    ['a UTC host\'s line read 4 h and 40 s late (a lag, not seconds from a whole quarter hour): its own time', 'Oct  5 02:00:01', at('2026-10-05T06:00:41Z'), '2026-10-05T02:00:01.000Z'],
     ['a line in a file (no record time): UTC', 'Oct  5 02:00:01', undefined, '2026-10-05T02:00:01.000Z'],
   ])('reads the date of %s', (_, date, recordTime, expected) => {
     // Prepare

@@ -9,7 +9,7 @@ import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser } from './lambda-platform.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
-import { MAX_AHEAD_OF_RECORD_MS } from './local-time.ts';
+import { MAX_AHEAD_OF_RECORD_MS, StreamZones } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix } from './timestamp-prefix.ts';
@@ -135,6 +135,35 @@ export function parseLine(text: string, ctx: LineContext, parsers: readonly Line
   const clean = redactor.redactText(line);
   const again = clean === line ? outcome : parseUnredacted(clean, ctx, parsers).outcome;
   return { kind: 'rejected', reason: redactor.redactText(again.kind === 'rejected' ? again.reason : outcome.reason) };
+}
+
+/** One line of a delivery, with what its reader knows about it. */
+export interface DeliveredLine {
+  readonly text: string;
+  readonly ctx: LineContext;
+}
+
+/**
+ * The lines of one log stream's delivery (a CloudWatch subscription payload), as `parseLine` reads
+ * each, except that a zoneless time behind its record's near a whole quarter hour is read in that
+ * zone only when the delivery's zoneless times agree on one offset (`StreamZones`: a host writes in
+ * one zone; the lines of an agent catching up hours late each show another gap). When they
+ * disagree, the lines read in a zone behind are read again and keep their times as given. A
+ * delivery without such a line is read once.
+ */
+export function parseDelivery(lines: readonly DeliveredLine[], parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome[] {
+  const zones = new StreamZones();
+  const readBehind: number[] = [];
+  const outcomes = lines.map(({ text, ctx }, index) => {
+    const before = zones.behindReads;
+    const outcome = parseLine(text, { ...ctx, zones }, parsers);
+    if (zones.behindReads > before) readBehind.push(index);
+    return outcome;
+  });
+  if (!zones.disagree || readBehind.length === 0) return outcomes;
+  const asGiven = new StreamZones(false);
+  for (const index of readBehind) outcomes[index] = parseLine(lines[index].text, { ...lines[index].ctx, zones: asGiven }, parsers);
+  return outcomes;
 }
 
 interface OutputExcerpts {

@@ -13,11 +13,15 @@ const QUARTER_HOUR_MS = 15 * 60_000;
 /** The widest offset of a zone from UTC: +14:00 (Kiribati); the widest west is -12:00. */
 const MAX_ZONE_OFFSET_MS = 14 * 3_600_000;
 /**
- * How near a whole quarter-hour offset a wall time behind its record's must lie to be one: a record
- * is made seconds after its line. Further from it, the line was read late (an agent catching up),
- * and its own time is kept.
+ * How near a whole quarter-hour offset a wall time behind its record's must lie to be one. A line in
+ * step with its host is recorded seconds after it is written: Lambda stamps its record as the line
+ * is written, the CloudWatch agent (without a `timestamp_format`) as it reads the file it tails,
+ * which it follows within a second or so. 15 s either way leaves room for a busy host and lets a
+ * thirtieth of lags between 15 min and 14 h pass for a zone (a minute let 13% through); a delivery's
+ * other lines decide those (`StreamZones`). Further from one, the line was read late (an agent
+ * catching up), and its own time is kept.
  */
-const ZONE_MATCH_MS = 60_000;
+const ZONE_MATCH_MS = 15_000;
 
 /** A `ts` that gives a time of day and names no zone (`2026-10-05T20:00:00`, `2026-10-05 20:00:00.5`, `20261005T200000`). */
 const TIME_WITHOUT_ZONE = /[Tt ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?$/;
@@ -33,20 +37,54 @@ export function namesNoZone(ts: string): boolean {
  * A wall time more than 15 minutes ahead cannot be when the line was written: it is read in the
  * nearest whole quarter hour up to 14 h (a Sydney host's `20:00` against a 10:00Z record is 10:00Z),
  * so it lies at most 7.5 minutes from its record and its seconds are kept. One behind is read so
- * only within a minute of a whole quarter hour (a New York host's `02:00:01` against a 06:00:01Z
- * record); one further from it was delivered late, and keeps its time. Lines of one host read
- * alike, so a duration between two of its times is unchanged.
+ * only within 15 s of a whole quarter hour (a New York host's `02:00:01` against a 06:00:01Z
+ * record), and only when `behindIsZone`; one further from it was delivered late, and keeps its
+ * time. Lines of one host read alike, so a duration between two of its times is unchanged.
  */
-export function zoneOffsetMs(wallAsUtc: number, recordTime: number): number {
+export function zoneOffsetMs(wallAsUtc: number, recordTime: number, behindIsZone = true): number {
   const gap = wallAsUtc - recordTime;
   if (Math.abs(gap) <= MAX_AHEAD_OF_RECORD_MS) return 0;
   const offset = Math.round(gap / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
   if (Math.abs(offset) > MAX_ZONE_OFFSET_MS) return 0;
   if (gap > 0) return offset;
-  return Math.abs(gap - offset) <= ZONE_MATCH_MS ? offset : 0;
+  return behindIsZone && Math.abs(gap - offset) <= ZONE_MATCH_MS ? offset : 0;
+}
+
+/**
+ * The zoneless times of one log stream's delivery (a CloudWatch subscription payload holds one
+ * stream), as its lines read them. A gap behind the record near a whole quarter hour is a zone
+ * (a New York host) or a lag (an agent catching up hours late): a host writes in one zone, so its
+ * times agree on one offset, while a catch-up batch's lines, written hours apart and read at once,
+ * each show another gap. When they disagree, the lines read with an offset behind are read again,
+ * with `behindIsZone` off, and keep their times.
+ */
+export class StreamZones {
+  private offset: number | undefined;
+  /** Whether two zoneless times read so far were read with different offsets (0 for one as given). */
+  disagree = false;
+  /** How many zoneless times were read in a zone behind their record's (west of UTC). */
+  behindReads = 0;
+
+  /** `behindIsZone` off: a gap behind is never a zone (the re-read of a delivery whose times disagreed). */
+  constructor(readonly behindIsZone = true) {}
+
+  note(offset: number): void {
+    if (offset < 0) this.behindReads++;
+    if (this.offset === undefined) this.offset = offset;
+    else if (offset !== this.offset) this.disagree = true;
+  }
+}
+
+/** What `inRecordZone` reads a wall time against: its record's time, and the delivery's other zoneless times. */
+export interface ZoneContext {
+  readonly recordTime?: number;
+  readonly zones?: StreamZones;
 }
 
 /** A wall time without a zone (read as UTC), as the instant it names in the zone its record's time shows; as read without a record time. */
-export function inRecordZone(wallAsUtc: number, recordTime: number | undefined): number {
-  return recordTime === undefined ? wallAsUtc : wallAsUtc - zoneOffsetMs(wallAsUtc, recordTime);
+export function inRecordZone(wallAsUtc: number, ctx: ZoneContext): number {
+  if (ctx.recordTime === undefined) return wallAsUtc;
+  const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone ?? true);
+  ctx.zones?.note(offset);
+  return wallAsUtc - offset;
 }

@@ -1,11 +1,14 @@
 import type { AuditEvent, EventBody, LineSource } from '../events.ts';
 import type { Redactor } from '../redact.ts';
+import type { StreamZones } from './local-time.ts';
 
 /** What the reader knows about a line besides its text. */
 export interface LineContext {
   readonly source: LineSource;
   /** The log record's time (CloudWatch event timestamp), epoch ms; absent in a plain file. */
   readonly recordTime?: number;
+  /** The zoneless times of the other lines of this line's delivery (one log stream), which decide whether a gap behind the record is a zone. */
+  readonly zones?: StreamZones;
   /** Year for syslog dates, which carry none (`--year`). */
   readonly year?: number;
   /** The moment "now" for year inference of syslog dates (a date in the future steps back a year). */
