@@ -19,9 +19,11 @@ import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
  *
  * Windows are judged at fixed moments, so any split of the same lines into batches gives the same
  * answer: the rolling hour at every quarter hour, the rolling day at every hour, each calendar
- * month at its end — each once the route's lines have reached `REQUEST_HORIZON_MS` past it. A
- * month whose last requests are still open then (a retry past midnight) is judged once they are
- * complete, at most `MONTH_HOLD_MS` later, still as of its end: its bucket counts them.
+ * month at its end — each once the route's time (its newest line's, or the sweep's clock, less
+ * `SWEEP_MARGIN_MS`: another host's lines of the same minutes may still be on their way) has
+ * reached `REQUEST_HORIZON_MS` past it. A month whose last requests are still open then (a retry
+ * past midnight) is judged once they are complete, at most `MONTH_HOLD_MS` later, still as of its
+ * end: its bucket counts them.
  */
 
 export interface RouteBucket {
@@ -67,7 +69,10 @@ export interface RouteTotals {
 
 export interface RouteState {
   route: string;
-  /** The latest attempt time seen (or the sweep's time less its margin): what "now" is for this route. */
+  /**
+   * What "now" is for this route: the latest attempt time seen, or the sweep's time, less
+   * `SWEEP_MARGIN_MS` (in case another host's lines of the same minutes are still on their way).
+   */
   watermark?: number;
   /** The last quarter-hour boundary judged. */
   judged_to?: number;
@@ -119,7 +124,11 @@ export const REQUEST_HORIZON_MS = 5 * 60_000;
  * open (a retry chain past midnight); one still going on then is left out of it.
  */
 export const MONTH_HOLD_MS = HOUR;
-/** The sweep judges a quiet route's windows as of its own time less this, in case lines are still on their way. */
+/**
+ * A route's time is its newest line's (the ingest) or the sweep's clock less this, in case lines are
+ * still on their way: another host's stream of the same minutes up to this far behind is counted
+ * before a window is judged.
+ */
 export const SWEEP_MARGIN_MS = 15 * 60_000;
 export const MAX_OPEN_REQUESTS = 2000;
 /** Request ids up to this long are their own key in `open`; longer ones are keyed by a fingerprint (`openKey`). */
@@ -326,8 +335,8 @@ class RouteFold {
   record(event: AuditEvent<Attempt>): void {
     const b = event.body;
     if (this.s.watermark === undefined) {
-      this.s.watermark = event.at;
-      this.s.judged_to = floorTo(event.at - REQUEST_HORIZON_MS, QUARTER);
+      this.s.watermark = event.at - SWEEP_MARGIN_MS;
+      this.s.judged_to = floorTo(this.s.watermark - REQUEST_HORIZON_MS, QUARTER);
     }
     const { key, print } = openKey(b.request_id);
     if (this.isDone(print, event.at)) return;
@@ -737,8 +746,10 @@ export const routeReducer: SubjectReducer<RouteState> = {
     return fold(state, subject, ctx, (f) => {
       for (const event of events) {
         if (!isAttempt(event) || event.body.route !== subject) continue;
-        // The route's time first: a request quiet for REQUEST_HORIZON_MS before this attempt is complete, as the sweep would have found it.
-        f.advance(event.at);
+        // The route's time first, SWEEP_MARGIN_MS behind its newest line as the sweep's is behind its clock: another
+        // host's stream up to that far behind is counted before a window is judged. A request quiet for
+        // REQUEST_HORIZON_MS before that time is complete, as the sweep would have found it.
+        f.advance(event.at - SWEEP_MARGIN_MS);
         f.record(event);
       }
     });

@@ -193,6 +193,37 @@ describe('retries per route', () => {
     expect(state.months.find((b) => b.start === Date.parse('2026-10-01T00:00:00Z'))).toMatchObject({ requests: 21, retried: 4 });
   });
 
+  it("counts another host's lines of a window that come up to 15 minutes after the first host's before judging it, in any order", () => {
+    // Prepare: host A's 20 requests at 10:00-10:09:30, 3 retried, and one at 10:21; host B's 40 requests of the same
+    // minutes, all ok: 3 of 60 retried (5%) in the hour to 10:15.
+    const a = [...traffic({ from: T, requests: 20, retried: new Set([0, 1, 2]), every: 30_000, prefix: 'a' }), ...nudge(T + 21 * 60_000)];
+    const b = traffic({ from: T + 500, requests: 40, retried: 0, every: 15_000, prefix: 'b' });
+    const later = nudge(T + 2 * 86_400_000);
+    // Act: A's delivery then B's, B's then A's, and both in one.
+    const aThenB = fold([a, b, later]);
+    const bThenA = fold([b, a, later]);
+    const together = fold([[...a, ...b], later]);
+    // Assess
+    expect(brief(aThenB.findings)).toEqual([]);
+    expect(brief(bThenA.findings)).toEqual([]);
+    expect(brief(together.findings)).toEqual([]);
+    expect(aThenB.state.totals).toEqual(together.state.totals);
+    expect(together.state.totals).toMatchObject({ requests: 62, retried: 3 });
+  });
+
+  it("judges a window once the route's newest line is 20 minutes past its end (or the sweep's clock is)", () => {
+    // Prepare: 100 requests from 10:00, 11% retried; a line at 10:34:59 and one at 10:35.
+    const requests = traffic({ from: T, requests: 100, retried: 11 });
+    // Act
+    const early = fold([requests, nudge(T + 35 * 60_000 - 1_000)]);
+    const due = fold([nudge(T + 35 * 60_000)], early.state);
+    const swept = routeReducer.tick?.(fold([requests]).state, 'search-api', ctx(DEFAULT_CONFIG, T + 35 * 60_000));
+    // Assess
+    expect(early.findings).toEqual([]);
+    expect(brief(due.findings)).toEqual(['2026-10-05T10:15:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)']);
+    expect(brief(swept?.findings ?? [])).toEqual(brief(due.findings));
+  });
+
   it('gives the same findings however the lines are split into batches, and when they come a little out of order', () => {
     // Prepare: the attempts in 1-minute batches, every pair of batches swapped.
     const requests = traffic({ from: T, requests: 100, retried: 11 });
@@ -270,7 +301,7 @@ describe('retries per route', () => {
     expect(split.findings).toEqual(whole.findings);
     expect(split.state).toEqual(whole.state);
     expect(whole.state.totals).toEqual({ requests: 102, retried: 12, failed: 1, attempts: 113 });
-    expect(whole.state.judged_to).toBe(Date.parse('9999-12-30T23:45:00Z'));
+    expect(whole.state.judged_to).toBe(Date.parse('9999-12-30T23:30:00Z'));
   });
 
   it('counts nothing twice: a redelivered batch returns the very same state', () => {
@@ -451,7 +482,7 @@ describe('retries per route', () => {
     const opened = fold([failed]);
     const stored = JSON.parse(JSON.stringify(opened.state)) as RouteState;
     const retried = fold([retries], stored);
-    const quiet = fold([nudge(T + 900_000)], retried.state);
+    const quiet = fold([nudge(T + 1_500_000)], retried.state);
     const again = fold([[...failed, ...retries]], quiet.state);
     // Assess
     expect(Object.keys(opened.state.open)).toHaveLength(MAX_OPEN_REQUESTS);
