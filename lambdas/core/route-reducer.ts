@@ -23,7 +23,8 @@ import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
  * `SWEEP_MARGIN_MS`: another host's lines of the same minutes may still be on their way) has
  * reached `REQUEST_HORIZON_MS` past it. A month whose last requests are still open then (a retry
  * past midnight) is judged once they are complete, at most `MONTH_HOLD_MS` later, still as of its
- * end: its bucket counts them.
+ * end: its bucket counts them. A month's request whose lines come after it was judged is counted in
+ * its bucket, and the month judged again (`judgeLateMonth`); a rolling hour or day is not.
  */
 
 export interface RouteBucket {
@@ -311,6 +312,8 @@ class RouteFold {
   private monthTo = Number.NaN;
   /** A request begun before `month_held` was completed since the held month was last looked at: it may be judged now. */
   private heldMayEnd = false;
+  /** The end of a month judged before and not held whose bucket a late line's request was counted into since: judged again (`judgeLateMonth`). */
+  private lateMonth: number | undefined;
   /** The quarter cut-off and `judged_to` of this fold's last `roll` (NaN before it): see `roll`. */
   private rolledFrom = Number.NaN;
   private rolledTo: number | undefined = Number.NaN;
@@ -443,8 +446,11 @@ class RouteFold {
       this.monthFrom = monthStart(req.first);
       this.monthTo = addMonths(this.monthFrom, 1);
     }
-    if (this.monthFrom >= this.monthsFrom) this.add(this.bucketIn('months', this.monthFrom), req, retried, failed, attempts);
-    else this.keepPast([{ start: this.monthFrom, requests: 1, retried: retried ? 1 : 0, failed: failed ? 1 : 0, attempts }]);
+    if (this.monthFrom >= this.monthsFrom) {
+      this.add(this.bucketIn('months', this.monthFrom), req, retried, failed, attempts);
+      // A late line's request in a month judged already (not one still retrying past the month's hold, which its verdict leaves out).
+      if (this.monthTo <= (this.s.judged_to as number) && this.s.month_held !== this.monthTo && req.last < this.monthTo + MONTH_HOLD_MS) this.lateMonth = this.monthTo;
+    } else this.keepPast([{ start: this.monthFrom, requests: 1, retried: retried ? 1 : 0, failed: failed ? 1 : 0, attempts }]);
     // A state written before first_seen was kept has counted requests it cannot date: it gets none.
     if (this.s.first_seen !== undefined ? req.first < this.s.first_seen : this.s.totals.requests === 0) this.s.first_seen = req.first;
     let t = this.s.totals;
@@ -509,6 +515,7 @@ class RouteFold {
    */
   advance(to: number): void {
     if (this.s.watermark === undefined || to <= this.s.watermark) return;
+    this.judgeLateMonth();
     this.s.watermark = to;
     this.changed = true;
     const judgeTime = to - REQUEST_HORIZON_MS;
@@ -534,6 +541,8 @@ class RouteFold {
       }
     }
     if (this.s.month_held !== undefined && this.heldMayEnd) this.judgeHeldMonth(this.s.month_held);
+    // Before `roll` may drop the month's bucket.
+    this.judgeLateMonth();
     this.roll(judgeTime);
   }
 
@@ -619,6 +628,19 @@ class RouteFold {
     this.judgeWindows(held, ['month']);
   }
 
+  /**
+   * Judges again, as of its end, a month judged before that a late line's request was counted into
+   * since (a host's lines delivered after the month was judged): its verdict counts what its bucket
+   * and the monthly report count. A month that fired already does not fire again (`judgeWindows`).
+   * Once per batch, or before the route's time moves on: the month as the batch's lines leave it.
+   */
+  judgeLateMonth(): void {
+    const end = this.lateMonth;
+    if (end === undefined) return;
+    this.lateMonth = undefined;
+    if (this.s.month_held !== end) this.judgeWindows(end, ['month']);
+  }
+
   /** Judges the windows of the given kinds that end at `boundary`, in one finding per detector. */
   private judgeWindows(boundary: number, due: readonly RouteWindowKind[]): void {
     const windows = due
@@ -634,7 +656,7 @@ class RouteFold {
       const id = detector.meta.id;
       const fired = this.firedOf(id);
       const drafts = windows
-        .filter((w) => fired[w.kind] === undefined || boundary >= (fired[w.kind] as number) + WINDOW_LENGTH[w.kind])
+        .filter((w) => fired[w.kind] === undefined || (boundary > (fired[w.kind] as number) && boundary >= (fired[w.kind] as number) + WINDOW_LENGTH[w.kind]))
         .flatMap((window) => detector.check({ route: this.s.route, window, options: this.options }).map((draft) => ({ window, draft })));
       if (drafts.length === 0) continue;
       const firing = this.own.has(fired) ? fired : this.ownFired(id, { ...fired });
@@ -729,6 +751,7 @@ function anyBefore(list: readonly RouteBucket[], from: number): boolean {
 function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f: RouteFold) => void): Reduction<RouteState> {
   const f = new RouteFold(initial, ctx, resolveRouteOptions(ctx.config, subject));
   run(f);
+  f.judgeLateMonth();
   if (f.done.changed) {
     f.s.done = f.done.toString();
     f.s.done_slotted = Math.min(f.s.done.length / TOKEN_CHARS, (initial.done_slotted ?? 0) + f.doneAdded);

@@ -193,6 +193,26 @@ describe('retries per route', () => {
     expect(state.months.find((b) => b.start === Date.parse('2026-10-01T00:00:00Z'))).toMatchObject({ requests: 21, retried: 4 });
   });
 
+  it("judges a month again when a late line's request lands in it after it was judged: stamped with its end, at most once", () => {
+    // Prepare: 15 ok requests in October, one a day (no hour or day holds 20), the month judged by the sweep at 00:30 with
+    // them alone; then 5 requests begun at 23:50 on the 31st, each retried, whose lines come 40 minutes late.
+    const nov = Date.parse('2026-11-01T00:00:00Z');
+    const october = fold([traffic({ from: Date.parse('2026-10-10T12:00:00Z'), requests: 15, retried: 0, every: 86_400_000 })]);
+    const swept = routeReducer.tick?.(october.state, 'search-api', ctx(DEFAULT_CONFIG, nov + 30 * 60_000));
+    const late = traffic({ from: nov - 600_000, requests: 5, retried: 5, every: 10_000, prefix: 'late' });
+    const later = traffic({ from: nov - 300_000, requests: 2, retried: 2, prefix: 'later' });
+    // Act
+    const judged = fold([late], swept?.state);
+    const again = fold([later], judged.state);
+    // Assess: 5 of 20 retried (25%), in October's finding; more late lines of the month do not fire it again.
+    expect(swept?.findings).toEqual([]);
+    expect(swept?.state.judged_to).toBeGreaterThanOrEqual(nov);
+    expect(brief(judged.findings)).toEqual(['2026-11-01T00:00:00Z retry-rate: 25% of 20 requests to search-api needed a retry in 2026-10 (limit 10%)']);
+    expect(judged.findings[0].evidence).toMatchObject({ window: 'month', from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', requests: 20, retried: 5 });
+    expect(again.findings).toEqual([]);
+    expect(again.state.months.find((b) => b.start === Date.parse('2026-10-01T00:00:00Z'))).toMatchObject({ requests: 22, retried: 7 });
+  });
+
   it("counts another host's lines of a window that come up to 15 minutes after the first host's before judging it, in any order", () => {
     // Prepare: host A's 20 requests at 10:00-10:09:30, 3 retried, and one at 10:21; host B's 40 requests of the same
     // minutes, all ok: 3 of 60 retried (5%) in the hour to 10:15.
