@@ -33,9 +33,18 @@ export interface JobState {
   /** Durations of the latest successful runs that looked normal, oldest first. */
   readonly durations: number[];
   /**
-   * When the run of each value of `outputs` ended, in the same order, in whole seconds (rounded
-   * up): older history read late goes in at its place in time. Left out in states written before
-   * it was kept (or not of the same length as `outputs`): their values are taken as the latest.
+   * When the runs of the first values of `outputs` ended, in whole seconds (rounded up), oldest
+   * first: the values older history read late put there (`BaselineWindow.insertOlder`), one time
+   * per value. The values after them are the live runs', which ended after all of them. Left out
+   * while the window holds no older history (as it does for a job read live): a live job's state
+   * pays nothing for it.
+   */
+  readonly olderOutputEnds?: number[];
+  /** The same for `durations`. */
+  readonly olderDurationEnds?: number[];
+  /**
+   * The end times of every window value, as one earlier build kept them: never read, dropped when
+   * the state is written (the values are then taken as live).
    */
   readonly outputEnds?: number[];
   /** The same for `durations`. */
@@ -320,34 +329,34 @@ class StartTimes {
  * A baseline window (`outputs` or `durations`, oldest first) while a batch is applied, and the
  * same values in sorted order once a median is asked for: each run's judgement needs both
  * medians, and the sorted copy is kept up to date by one insertion (and one removal) per run
- * instead of a sort of the whole window per run. Beside the values, when each one's run ended
- * (`JobState.outputEnds`, `durationEnds`), so that older history read late goes in at its place.
+ * instead of a sort of the whole window per run. Beside the values, when the runs of its first
+ * values, those older history read late put there, ended (`JobState.olderOutputEnds`,
+ * `olderDurationEnds`), so that more older history goes in at its place; the values after them
+ * are live runs', later than all of them, and keep no end time.
  */
 class BaselineWindow {
   private owned = false;
   /** The values in `sortsBefore` order (as a `Float64Array` sorts them), so the median is the one `median` gives. */
   private sorted: number[] | undefined;
-  /** When each value's run ended, in whole seconds (`secondsOf`), in the order of `list`: the given state's until the first change. */
-  public ends: number[];
+  /** When the runs of the first `olderEnds.length` values ended, in whole seconds (`secondsOf`), oldest first: the given state's until the first change. */
+  public olderEnds: number[];
 
   /**
    * The given state's list until the first push (never written), then this batch's copy. A list
    * longer than `limit` (kept under a longer `baseline_window` before the config lowered it) is
    * cut to its newest `limit` values, so runs are judged against the window the config names.
-   * Values whose end times the state does not hold (written before they were kept) are taken as
-   * the latest runs', ended at `latestEnd`.
+   * End times that cannot be the first values' (more of them than values) are not taken: the
+   * values are then all taken as live.
    */
   constructor(
     public list: number[],
     limit: number,
-    ends: number[] | undefined,
-    latestEnd: number | undefined,
+    olderEnds: number[] | undefined,
   ) {
-    const unknownEnd = latestEnd === undefined ? Number.MAX_SAFE_INTEGER : secondsOf(latestEnd);
-    this.ends = ends?.length === list.length ? ends : list.map(() => unknownEnd);
+    this.olderEnds = olderEnds && olderEnds.length <= list.length ? olderEnds : [];
     if (list.length > limit) {
       this.list = list.slice(-limit);
-      this.ends = this.ends.slice(-limit);
+      this.olderEnds = this.olderEnds.slice(list.length - limit);
       this.owned = true;
     }
   }
@@ -357,55 +366,62 @@ class BaselineWindow {
     return medianOfSorted(this.sorted);
   }
 
+  /** Whether the batch changed the window (its values or end times). */
+  get changed(): boolean {
+    return this.owned;
+  }
+
   /** This batch's own copies of the values and their end times, made on the first change. */
   private own(): number[] {
     if (!this.owned) {
       this.list = this.list.slice();
-      this.ends = this.ends.slice();
+      this.olderEnds = this.olderEnds.slice();
       this.owned = true;
     }
     return this.list;
   }
 
-  /** Adds the value of a run that ended at `at` as `[...list, value]` cut to the newest `limit` would. */
-  push(value: number, at: number, limit: number): number[] {
-    return this.insertAt(this.list.length, value, at, limit);
+  /** Adds a live run's value as `[...list, value]` cut to the newest `limit` would. */
+  push(value: number, limit: number): number[] {
+    return this.insertAt(this.list.length, value, undefined, limit);
   }
 
   /**
    * Adds the value of a run older than the job's latest end (older history read late) at its place
-   * in time: before the first value whose run ended after it, as one batch read oldest first would
-   * have placed it. The oldest value is dropped when the window is full: a value older than all the
-   * window holds is not kept.
+   * in time: among the older values, before the first whose run ended after it, or after them all,
+   * but before the live values, as one batch read oldest first would have placed it. The oldest
+   * value is dropped when the window is full: a value older than all the window holds is not kept.
    */
   insertOlder(value: number, at: number, limit: number): number[] {
     if (!this.admitsOlder(at, limit)) return this.list;
-    return this.insertAt(this.olderPlace(at), value, at, limit);
+    return this.insertAt(this.olderPlace(at), value, secondsOf(at), limit);
   }
 
-  /** Whether `insertOlder` keeps the value of a run that ended at `at`: the window has room, or holds a value older than it. */
+  /** Whether `insertOlder` keeps the value of a run that ended at `at`: the window has room, or holds an older value older than it. */
   admitsOlder(at: number, limit: number): boolean {
     return this.list.length < limit || this.olderPlace(at) > 0;
   }
 
-  /** Where the value of an older run that ended at `at` goes: before the first value whose run ended after it. */
+  /** Where the value of an older run that ended at `at` goes: before the first older value whose run ended after it, else after the older values. */
   private olderPlace(at: number): number {
     const end = secondsOf(at);
-    const index = this.ends.findIndex((e) => e > end);
-    return index < 0 ? this.ends.length : index;
+    const index = this.olderEnds.findIndex((e) => e > end);
+    return index < 0 ? this.olderEnds.length : index;
   }
 
-  private insertAt(index: number, value: number, at: number, limit: number): number[] {
+  /** Inserts `value` at `index`, with its end time among the older values' when given (an older value, `index` at most their count). */
+  private insertAt(index: number, value: number, olderEnd: number | undefined, limit: number): number[] {
     const list = this.own();
     list.splice(index, 0, value);
-    this.ends.splice(index, 0, secondsOf(at));
+    if (olderEnd !== undefined) this.olderEnds.splice(index, 0, olderEnd);
     const sorted = this.sorted;
     if (sorted) sorted.splice(upperBound(sorted, value), 0, value);
     const excess = list.length - limit;
     if (excess > 0) {
       if (sorted) for (let i = 0; i < excess; i++) sorted.splice(lowerBound(sorted, list[i]), 1);
       keepNewest(list, limit);
-      keepNewest(this.ends, limit);
+      // The values dropped are the first: the older ones first, with their end times.
+      this.olderEnds.splice(0, excess);
     }
     return list;
   }
@@ -416,7 +432,7 @@ class BaselineWindow {
     if (index < 0) return this.list;
     const list = this.own();
     list.splice(index, 1);
-    this.ends.splice(index, 1);
+    if (index < this.olderEnds.length) this.olderEnds.splice(index, 1);
     const sorted = this.sorted;
     if (sorted) sorted.splice(lowerBound(sorted, value), 1);
     return list;
@@ -904,8 +920,9 @@ export const jobReducer: SubjectReducer<JobState> = {
     // this batch's own copies, changed in place. Fields are still written in the order they always
     // were, so a new state holds its keys in the same order.
     const starts = new StartTimes(initial.starts, initial.startsFromEnd);
-    const outputs = new BaselineWindow(initial.outputs, window, initial.outputEnds, initial.lastEnd?.at);
-    const durations = new BaselineWindow(initial.durations, window, initial.durationEnds, initial.lastEnd?.at);
+    // The end times 4a40e77's states kept for every value (outputEnds, durationEnds) are not read: their values are taken as live.
+    const outputs = new BaselineWindow(initial.outputs, window, initial.olderOutputEnds);
+    const durations = new BaselineWindow(initial.durations, window, initial.olderDurationEnds);
     const hosts = new HostCounts(initial.hosts);
     let openOwned = false;
     const ownOpen = (): OpenRun[] => {
@@ -1003,14 +1020,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (entered >= 0) {
         const [values] = ownOkEntered().splice(entered, 1);
         const d = edit();
-        if (values.duration_ms !== undefined) {
-          d.durations = durations.remove(values.duration_ms);
-          d.durationEnds = durations.ends;
-        }
-        if (values.output_bytes !== undefined) {
-          d.outputs = outputs.remove(values.output_bytes);
-          d.outputEnds = outputs.ends;
-        }
+        if (values.duration_ms !== undefined) d.durations = durations.remove(values.duration_ms);
+        if (values.output_bytes !== undefined) d.outputs = outputs.remove(values.output_bytes);
       }
       const run: CompletedRun = {
         job: subject,
@@ -1196,11 +1207,9 @@ export const jobReducer: SubjectReducer<JobState> = {
       // An older run's values go in at their place in time, where there is room for them.
       const outputEntered = ok && run.output_bytes !== undefined && !abnormal && (!older || outputs.admitsOlder(event.at, window));
       const durationEntered = ok && run.duration_ms !== undefined && !abnormal && (!older || durations.admitsOlder(event.at, window));
-      const enter = (values: BaselineWindow, value: number) => (older ? values.insertOlder(value, event.at, window) : values.push(value, event.at, window));
+      const enter = (values: BaselineWindow, value: number) => (older ? values.insertOlder(value, event.at, window) : values.push(value, window));
       d.outputs = outputEntered ? enter(outputs, run.output_bytes!) : outputs.list;
       d.durations = durationEntered ? enter(durations, run.duration_ms!) : durations.list;
-      d.outputEnds = outputs.ends;
-      d.durationEnds = durations.ends;
       const token = platform && ok ? `${PLATFORM_OK_TOKEN}${runId}` : runId;
       if (platform && ok && (outputEntered || durationEntered)) {
         noteOkEntered({ run: processed.printOf(token), at: event.at, ...(durationEntered ? { duration_ms: run.duration_ms } : {}), ...(outputEntered ? { output_bytes: run.output_bytes } : {}) });
@@ -1227,6 +1236,23 @@ export const jobReducer: SubjectReducer<JobState> = {
     const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt;
     if (initial.absenceCheckedUntil !== undefined && firstBefore !== undefined && state.firstSeenAt !== undefined && state.firstSeenAt < (initial.firstSeenAt ?? firstBefore)) {
       edit().absenceOlder = { from: state.firstSeenAt, to: firstBefore };
+    }
+    // The end times of the windows' older values, written with the values (not when only cut to a
+    // lowered window, which is not written), and only while the windows hold some.
+    if (outputs.changed && state.outputs === outputs.list) {
+      const d = edit();
+      if (outputs.olderEnds.length > 0) d.olderOutputEnds = outputs.olderEnds;
+      else delete d.olderOutputEnds;
+    }
+    if (durations.changed && state.durations === durations.list) {
+      const d = edit();
+      if (durations.olderEnds.length > 0) d.olderDurationEnds = durations.olderEnds;
+      else delete d.olderDurationEnds;
+    }
+    if (copied) {
+      const d = edit();
+      delete d.outputEnds;
+      delete d.durationEnds;
     }
     if (okEntered) {
       const d = edit();

@@ -551,14 +551,36 @@ describe('job runs reducer', () => {
   it('puts older history read late after the values of a state written before end times were kept, as if all were the latest', () => {
     // Prepare: a state holding the windows of days 21–30 without their end times
     const month = Array.from({ length: 30 }, (_, i) => run('backup', `r-${i + 1}`, `2026-10-${String(i + 1).padStart(2, '0')}T02:30:00Z`, 31 + i, { output_bytes: 7001 + i }));
-    const { outputEnds, durationEnds, ...stored } = jobReducer.apply(initialJobState('backup'), 'backup', month.slice(20).flat(), ctx).state;
+    const stored = jobReducer.apply(initialJobState('backup'), 'backup', month.slice(20).flat(), ctx).state;
     // Act: days 1–15 read late
     const { state } = jobReducer.apply(stored, 'backup', month.slice(0, 15).flat(), ctx);
     // Assess: days 6–15 go in before days 21–30, which stay
     const days = [...Array.from({ length: 10 }, (_, i) => 6 + i), ...Array.from({ length: 10 }, (_, i) => 21 + i)];
-    expect([outputEnds?.length, durationEnds?.length]).toEqual([10, 10]);
+    expect([stored.olderOutputEnds, stored.olderDurationEnds]).toEqual([undefined, undefined]);
     expect(state.durations).toEqual(days.map((day) => (30 + day) * 60_000));
     expect(state.outputs).toEqual(days.map((day) => 7000 + day));
+  });
+
+  it('keeps no end times in the state of a job whose runs are all live, and those of older history only while the windows hold it', () => {
+    // Prepare: 45 daily runs from Sep 1, day i lasting 31+i minutes with 7,001+i bytes
+    const daily = Array.from({ length: 45 }, (_, i) => run('backup', `r-${i + 1}`, new Date(Date.UTC(2026, 8, 1 + i, 2, 30)).toISOString(), 31 + i, { output_bytes: 7001 + i }));
+    const endSeconds = (i: number) => (Date.UTC(2026, 8, 1 + i, 2, 30) + (31 + i) * 60_000) / 1000;
+    const apply = (state: JobState, from: number, to: number) => jobReducer.apply(state, 'backup', daily.slice(from, to).flat(), ctx).state;
+    const endKeys = (state: JobState) => Object.keys(state).filter((key) => key.endsWith('Ends'));
+    // Act: all 45 read live, in three batches; days 26–30 live, then days 11–25 read late, then days 31–45 live
+    const live = apply(apply(apply(initialJobState('backup'), 0, 15), 15, 30), 30, 45);
+    const withOlder = apply(apply(initialJobState('backup'), 25, 30), 10, 25);
+    const olderPushedOut = apply(withOlder, 30, 45);
+    const fromEarlierBuild = apply({ ...apply(initialJobState('backup'), 25, 30), outputEnds: [1, 2, 3, 4, 5], durationEnds: [1, 2, 3, 4, 5] }, 30, 31);
+    // Assess: end times only for the 15 values read late, dropped with them; an earlier build's end times of every value dropped
+    expect(endKeys(live)).toEqual([]);
+    expect(live.durations).toHaveLength(20);
+    expect(withOlder.olderOutputEnds).toEqual(Array.from({ length: 15 }, (_, i) => endSeconds(10 + i)));
+    expect(withOlder.olderDurationEnds).toEqual(withOlder.olderOutputEnds);
+    expect(endKeys(olderPushedOut)).toEqual([]);
+    expect(olderPushedOut.outputs).toEqual(live.outputs);
+    expect(endKeys(fromEarlierBuild)).toEqual([]);
+    expect(fromEarlierBuild.outputs).toEqual(Array.from({ length: 6 }, (_, i) => 7026 + i));
   });
 
   it('does not judge older history read late against the later runs in the windows, and still judges what needs no baseline', () => {
