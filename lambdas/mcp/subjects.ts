@@ -193,7 +193,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   ]);
   // As the report: a missed or unfinished run whose lines arrived after the sweep judged it is no problem.
   const listedFindings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject })));
-  const findings = retractLateRuns(listedFindings, runLists.flat()).kept.sort((a, b) => a.ts.localeCompare(b.ts));
+  const findings = retractLateRuns(listedFindings, runLists.flat(), subjects).kept.sort((a, b) => a.ts.localeCompare(b.ts));
   const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
   const coverage = buildCoverage({ span, subjects: snapshots, runs: runLists.flat(), findings, config: view.config, exceptions: exceptions ?? undefined });
   return subjects.map((subject, i) => {

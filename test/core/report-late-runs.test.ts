@@ -22,9 +22,15 @@ function audit(raw: unknown) {
     const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts as string), message: JSON.stringify(line) }));
     await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
   };
+  const deliverSyslog = async (now: number, logEvents: Array<{ timestamp: number; message: string }>) => {
+    const handler = createIngestHandler(() => ({ store, sink, config, clock: { now: () => now } }), () => {});
+    await handler(
+      encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/var/log/syslog', logStream: 'web1', subscriptionFilters: ['f'], logEvents: logEvents.map((e) => ({ id: String(++id), ...e })) }),
+    );
+  };
   const sweep = (now: number) => runSweep({ store, sink, config, clock: { now: () => now } });
   const report = (month = '2026-10', reportDate = REPORT_DATE) => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => reportDate } });
-  return { deliver, sweep, report, store };
+  return { deliver, deliverSyslog, sweep, report, store };
 }
 
 const start = (job: string, run_id: string, startedAt: number) => ({ type: 'run.start', job, run_id, ts: iso(startedAt) });
@@ -66,6 +72,36 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(markdown).not.toMatch(/HIGH missed-run on backup/);
     expect(markdown).toContain("Retracted: missed-run on backup, expected 2026-10-05T10:00:00Z: the run's lines arrived late");
     expect(markdown).toContain('started 2026-10-05T10:00:05Z, within the 15 min grace time');
+  });
+
+  it('retracts the missed-run of a cron run that logs only its CMD line, from the kept starts (it writes no run record)', async () => {
+    // Prepare: an hourly cron job known only from syslog's CMD lines (no end is ever logged); the
+    // 10:00 run's line (10:00:05) reaches the audit at 10:26, after the 10:20 sweep reported it missed.
+    const a = audit({ jobs: { '/usr/local/bin/backup.sh': { schedule: '0 * * * *', grace_minutes: 15 } } });
+    const cmd = (hour: number) => ({
+      timestamp: at(`05T${String(hour).padStart(2, '0')}:00:05`),
+      message: `Oct  5 ${String(hour).padStart(2, '0')}:00:05 web1 CRON[${4000 + hour}]: (root) CMD (/usr/local/bin/backup.sh)`,
+    });
+    for (const hour of [6, 7, 8, 9]) {
+      await a.deliverSyslog(cmd(hour).timestamp + 1000, [cmd(hour)]);
+      await a.sweep(at(`05T0${hour}:20:00`));
+    }
+    const judged = await a.sweep(at('05T10:20:00'));
+    await a.deliverSyslog(at('05T10:26:00'), [cmd(10)]);
+    for (const hour of [11, 12]) {
+      await a.deliverSyslog(cmd(hour).timestamp + 1000, [cmd(hour)]);
+      await a.sweep(at(`05T${hour}:20:00`));
+    }
+
+    // Act
+    const { report, documents } = await a.report();
+
+    // Assess: no run record answers it, the job's kept starts do.
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
+    expect(await a.store.runs('job#/usr/local/bin/backup.sh', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')).toEqual([]);
+    expect(report.findings).toEqual([]);
+    expect(report.retracted).toEqual([{ detector: 'missed-run', subject: '/usr/local/bin/backup.sh', ts: '2026-10-05T10:00:00Z', expected_at: '2026-10-05T10:00:00Z', reason: expect.any(String) }]);
+    expect(documents.find((d) => d.format === 'md')!.body).toContain('Its run started 2026-10-05T10:00:05Z, within the 15 min grace time');
   });
 
   it("retracts the missed-run of a run that started within the grace time and ended after the month's end", async () => {

@@ -81,11 +81,13 @@ export function buildReport(input: ReportInput): AuditReport {
   const { kept: findings, retracted } = retractLateRuns(
     input.findings.filter((f) => happenedIn(f, span)),
     input.runs,
+    input.subjects,
   );
   // Last month's report retracted those too: they are no status or trend here either.
   const previousFindings = retractLateRuns(
     input.previousFindings.filter((f) => happenedIn(f, previousSpan)),
     input.runs,
+    input.subjects,
   ).kept;
 
   const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });

@@ -1,25 +1,51 @@
-import { EARLY_MS } from '../job-reducer.ts';
+import { EARLY_MS, startsFromEndOf } from '../job-reducer.ts';
 import { runsCounted } from '../../detectors/missed-run.ts';
 import type { RunRecord } from '../../ports.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { expectedStarts } from '../schedule.ts';
 import { formatSpan } from './format.ts';
 import type { RetractedFinding } from './model.ts';
+import type { SubjectSnapshot } from './subjects.ts';
 
 /** The detectors whose findings a late run can answer (`retractLateRuns`). */
 export const LATE_RUN_DETECTORS: ReadonlySet<string> = new Set(['missed-run', 'run-unfinished']);
 
+/** A job's kept start times (`JobState.starts`, oldest first) and those of them that are a run's end. */
+interface KeptStarts {
+  readonly starts: readonly number[];
+  readonly fromEnd: readonly number[];
+}
+
+function keptStartsOf(state: unknown): KeptStarts | undefined {
+  if (!state || typeof state !== 'object') return undefined;
+  const s = state as { starts?: unknown; startsFromEnd?: unknown };
+  if (!Array.isArray(s.starts) || s.starts.length === 0 || !s.starts.every((t) => typeof t === 'number' && Number.isFinite(t))) return undefined;
+  const starts = s.starts as number[];
+  return { starts, fromEnd: startsFromEndOf({ starts, startsFromEnd: typeof s.startsFromEnd === 'string' ? s.startsFromEnd : undefined }) };
+}
+
 /**
- * Findings of absence that the run records answer: the run's lines reached the pipeline after the
+ * Findings of absence that the recorded runs answer: the run's lines reached the pipeline after the
  * sweep had judged it (a CloudWatch or Kinesis delivery lag, a backfill after a lost delivery).
- * A `missed-run` whose slot has a recorded run that started within it, as the sweep counts one
+ * A `missed-run` whose slot has a run that started within it, as the sweep counts one
  * (`runsCounted`: from the expected time less its early allowance, up to the grace time, before the
  * next slot opens; a run known only from its end counts for the slot it ended in; a late run, the
  * first of two or more in the next slot, within the grace time), and a `run-unfinished`
  * whose run recorded its end within its maximum runtime, are no problem: `scan` over the same
  * lines reports neither. The finding records stay as stored; the report shows them as retracted.
+ *
+ * The runs a missed-run is judged against are those the sweep judges with: the job's kept start
+ * times in its state (`subjects`, `JobState.starts`), where a run that logs no end (a cron `CMD`
+ * line) is known, as no run record is written for it; before the oldest kept start (the state keeps
+ * the latest `MAX_STARTS`), the run records' starts. So a late `CMD`-only run older than the kept
+ * starts (an hourly job's of more than about eight days before the report) is no longer seen, and
+ * its missed-run is kept.
  */
-export function retractLateRuns<F extends Finding>(findings: readonly F[], runs: readonly RunRecord[]): { kept: F[]; retracted: RetractedFinding[] } {
+export function retractLateRuns<F extends Finding>(
+  findings: readonly F[],
+  runs: readonly RunRecord[],
+  subjects: readonly Pick<SubjectSnapshot, 'kind' | 'name' | 'state'>[] = [],
+): { kept: F[]; retracted: RetractedFinding[] } {
   const runsOf = new Map<string, RunRecord[]>();
   for (const r of runs) {
     if (r.subject_kind !== 'job') continue;
@@ -27,11 +53,18 @@ export function retractLateRuns<F extends Finding>(findings: readonly F[], runs:
     list.push(r);
     runsOf.set(r.subject, list);
   }
+  const keptOf = new Map<string, KeptStarts>();
+  for (const s of subjects) {
+    const kept = s.kind === 'job' ? keptStartsOf(s.state) : undefined;
+    if (kept) keptOf.set(s.name, kept);
+  }
   const kept: F[] = [];
   const retracted: RetractedFinding[] = [];
   for (const f of findings) {
-    const subjectRuns = f.subject_kind === 'job' ? runsOf.get(f.subject) : undefined;
-    const answer = !subjectRuns ? undefined : f.detector === 'missed-run' ? runForSlot(f, subjectRuns) : f.detector === 'run-unfinished' ? endWithinLimit(f, subjectRuns) : undefined;
+    const subjectRuns = f.subject_kind === 'job' ? (runsOf.get(f.subject) ?? []) : [];
+    const keptStarts = f.subject_kind === 'job' ? keptOf.get(f.subject) : undefined;
+    const answer =
+      f.detector === 'missed-run' && (subjectRuns.length > 0 || keptStarts) ? runForSlot(f, subjectRuns, keptStarts) : f.detector === 'run-unfinished' ? endWithinLimit(f, subjectRuns) : undefined;
     if (answer) retracted.push(answer);
     else kept.push(f);
   }
@@ -41,8 +74,8 @@ export function retractLateRuns<F extends Finding>(findings: readonly F[], runs:
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 const count = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
-/** A recorded run that answers a missed-run finding's slot, read with the schedule its evidence names. */
-function runForSlot(f: Finding, runs: readonly RunRecord[]): RetractedFinding | undefined {
+/** A run that answers a missed-run finding's slot, read with the schedule its evidence names. */
+function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | undefined): RetractedFinding | undefined {
   const expectedIso = f.expected_at ?? text(f.evidence?.expected_at);
   const schedule = text(f.evidence?.schedule);
   const graceMinutes = count(f.evidence?.grace_minutes);
@@ -58,22 +91,31 @@ function runForSlot(f: Finding, runs: readonly RunRecord[]): RetractedFinding | 
   } catch {
     return undefined;
   }
-  // A run that logs no end is recorded at its start; one that ended with no duration at its end (its start unknown).
+  // A run record's time is its end (a record 'started' is at its start): its start is its end less
+  // its duration, or its end itself when it gives none (its start unknown).
   const fromEnd = (r: RunRecord): boolean => r.status !== 'started' && r.duration_ms === undefined;
   const startOf = (r: RunRecord): number => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0));
-  const starts = runs.map(startOf).filter((t) => !Number.isNaN(t));
+  // The job's kept starts, as the sweep has them (a cron CMD run is only there: it writes no run
+  // record); the records' starts before the oldest kept one.
+  const keptFrom = kept ? Math.min(...kept.starts) : Number.POSITIVE_INFINITY;
+  const older = runs.filter((r) => startOf(r) < keptFrom);
+  const starts = [...(kept?.starts ?? []), ...older.map(startOf)].filter((t) => !Number.isNaN(t));
+  const ends = [...(kept?.fromEnd ?? []), ...older.filter(fromEnd).map(startOf)];
   // The slot's run as the sweep counts it (runsCounted, with the two expected times after it as the sweep has them).
-  const at = runsCounted([expected], following, starts, EARLY_MS, graceMinutes * 60_000, previous, runs.filter(fromEnd).map(startOf))[0][0];
-  const r = at === undefined ? undefined : (runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at));
-  if (r === undefined) return undefined;
-  const when = !fromEnd(r) ? `started ${isoTime(at)}, within the ${graceMinutes} min grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
+  const at = runsCounted([expected], following, starts, EARLY_MS, graceMinutes * 60_000, previous, ends)[0][0];
+  if (at === undefined) return undefined;
+  // Named by its record when there is one (an end read alone preferred at an equal time); a run
+  // known only from the kept starts (a CMD line) has none.
+  const r = runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at);
+  const endOnly = r !== undefined ? fromEnd(r) : ends.includes(at);
+  const when = !endOnly ? `started ${isoTime(at)}, within the ${graceMinutes} min grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
   return {
     detector: f.detector,
     subject: f.subject,
     ts: f.ts,
     expected_at: expectedIso,
-    run_id: r.run_id,
-    reason: `its run ${r.run_id} ${when}; the run's lines reached the audit after the sweep had judged the start missed`,
+    ...(r !== undefined ? { run_id: r.run_id } : {}),
+    reason: `its run ${r !== undefined ? `${r.run_id} ` : ''}${when}; the run's lines reached the audit after the sweep had judged the start missed`,
   };
 }
 

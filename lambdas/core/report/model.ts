@@ -270,8 +270,8 @@ export interface RetractedFinding {
   readonly subject: string;
   readonly ts: string;
   readonly expected_at?: string;
-  /** The recorded run that answers it. */
-  readonly run_id: string;
+  /** The recorded run that answers it; absent for a run known only from the job's kept starts (a cron `CMD` line, which writes no run record). */
+  readonly run_id?: string;
   /** Why it is retracted, in words. */
   readonly reason: string;
 }
