@@ -679,4 +679,79 @@ describe('a missed run whose lines arrived after the sweep judged it', () => {
       "the run's lines arrived late: its run r10 started 2026-10-05T10:00:05Z, within the 15 min grace time; the run's lines reached the audit after the sweep had judged the start missed",
     );
   });
+
+  /** An in-memory audit that run lines reach through the ingest handler, as deployed. */
+  function lateAudit(raw: unknown) {
+    const config = validateConfig(raw, 'silent-audit.yaml', undefined, { now: Date.parse('2026-09-01T00:00:00Z') });
+    const store = new MemoryAuditStore();
+    const sink = { publish: async () => {} };
+    let id = 0;
+    const run = async (now: number, job: string, runId: string, startedAt: number, ms: number) => {
+      const lines = [
+        { type: 'run.start', job, run_id: runId, ts: new Date(startedAt).toISOString() },
+        { type: 'run.end', job, run_id: runId, exit_code: 0, duration_ms: ms, output_bytes: 1000, ts: new Date(startedAt + ms).toISOString() },
+      ];
+      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+      await createIngestHandler(() => ({ store, sink, config, clock: { now: () => now } }), () => {})(
+        encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }),
+      );
+    };
+    const sweep = (now: number) => runSweep({ store, sink, config, clock: { now: () => now } });
+    const explain = async (now: number, id: string) => {
+      const client = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'memory' }));
+      try {
+        return structured<{ retracted?: string; status: string; month: string; condition: { occurrences: number } }>(await client.call('explain_finding', { id }));
+      } finally {
+        await client.close();
+      }
+    };
+    return { run, sweep, explain };
+  }
+
+  it("explain_finding retracts a missed-run whose run started within the grace time and ended after the month's end, as the report does", async () => {
+    // Prepare: a daily 23:00 job (grace 15 min) runs 70 min; its run of 31 October started at
+    // 23:00:05 and ended at 00:10:05 on 1 November, and its lines arrived at 00:30, after the 23:20
+    // sweep reported the start missed.
+    const a = lateAudit({ jobs: { nightly: { schedule: '0 23 * * *', grace_minutes: 15, max_runtime_minutes: 180 } } });
+    for (const d of ['25', '26', '27', '28', '29', '30']) {
+      const startedAt = Date.parse(`2026-10-${d}T23:00:05Z`);
+      await a.run(startedAt + 71 * 60_000, 'nightly', `n${d}`, startedAt, 70 * 60_000);
+      await a.sweep(startedAt + 75 * 60_000);
+    }
+    const judged = await a.sweep(Date.parse('2026-10-31T23:20:00Z'));
+    await a.run(Date.parse('2026-11-01T00:30:00Z'), 'nightly', 'n31', Date.parse('2026-10-31T23:00:05Z'), 70 * 60_000);
+
+    // Act
+    const explained = await a.explain(Date.parse('2026-11-01T06:00:00Z'), '2026-10-31T23:00:00Z#missed-run#nightly#2026-10-31T23:00:00Z');
+
+    // Assess
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-31T23:00:00Z']);
+    expect(explained.retracted).toBe(
+      "the run's lines arrived late: its run n31 started 2026-10-31T23:00:05Z, within the 15 min grace time; the run's lines reached the audit after the sweep had judged the start missed",
+    );
+  });
+
+  it("explain_finding counts last month's retracted missed-run in no status, as the report does", async () => {
+    // Prepare: a daily 03:00 backup (grace 15 min) runs a minute each day from 1 October; the run of
+    // 5 October reached the audit at 03:26, after the 03:20 sweep (October's report retracts its
+    // missed-run); on 3 November the run really did not come.
+    const a = lateAudit({ jobs: { backup: { schedule: '0 3 * * *', grace_minutes: 15 } } });
+    const day = (d: number) => Date.parse('2026-10-01T03:00:05Z') + (d - 1) * 86_400_000;
+    const judged: string[] = [];
+    for (let d = 1; d <= 34; d++) {
+      if (d === 5) {
+        judged.push(...(await a.sweep(day(d) + 20 * 60_000)).findings.map((f) => `${f.detector} ${f.expected_at}`));
+        await a.run(day(d) + 26 * 60_000, 'backup', `b${d}`, day(d), 60_000);
+      } else if (d !== 34) await a.run(day(d) + 65_000, 'backup', `b${d}`, day(d), 60_000);
+      judged.push(...(await a.sweep(day(d) + 30 * 60_000)).findings.map((f) => `${f.detector} ${f.expected_at}`));
+    }
+
+    // Act
+    const explained = await a.explain(Date.parse('2026-12-01T06:00:00Z'), '2026-11-03T03:00:00Z#missed-run#backup#2026-11-03T03:00:00Z');
+
+    // Assess: new in November, not recurring from a finding October's report retracted.
+    expect(judged).toEqual(['missed-run 2026-10-05T03:00:00Z', 'missed-run 2026-11-03T03:00:00Z']);
+    expect(explained).toMatchObject({ month: 'November 2026', status: 'new', condition: { occurrences: 1 } });
+    expect(explained.retracted).toBeUndefined();
+  });
 });

@@ -8,8 +8,8 @@ import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
 import { happenedAt, happenedIn } from './evidence.ts';
 import { retractionNotes, retractLateRuns } from './late-runs.ts';
-import { dayOf, isoSecond, monthSpan, previousMonthSpan } from './month.ts';
-import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type ReportSummary, SEVERITIES } from './model.ts';
+import { dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
+import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 import { thresholdAppendix } from './thresholds.ts';
@@ -65,6 +65,36 @@ function charts(findings: readonly Finding[], days: readonly string[]): ReportCh
 }
 
 /**
+ * The month's findings and last month's as the report counts them, and the month's runs. A finding
+ * over a window ending at midnight on the 1st is the month before's (happenedAt). A missed or
+ * unfinished run whose lines arrived after the sweep judged it is no problem (scan over the same
+ * lines reports none): the stored finding stays, the report shows it retracted, judged against all
+ * the runs read (`lateRunReads`) and the jobs' kept starts (`retractLateRuns`). Last month's report
+ * retracted those too: they are no status or trend here either. explain_finding counts the same way.
+ */
+export function retractForMonth(
+  input: Pick<ReportInput, 'findings' | 'previousFindings' | 'runs' | 'subjects'>,
+  span: MonthSpan,
+  previousSpan: MonthSpan,
+): { runs: RunRecord[]; findings: Finding[]; retracted: RetractedFinding[]; previousFindings: Finding[] } {
+  const { kept: findings, retracted } = retractLateRuns(
+    input.findings.filter((f) => happenedIn(f, span)),
+    input.runs,
+    input.subjects,
+  );
+  return {
+    runs: input.runs.filter((r) => r.ts >= span.from && r.ts < span.to),
+    findings,
+    retracted,
+    previousFindings: retractLateRuns(
+      input.previousFindings.filter((f) => happenedIn(f, previousSpan)),
+      input.runs,
+      input.subjects,
+    ).kept,
+  };
+}
+
+/**
  * The monthly 5 Cs audit report for a month, from what the store holds: pure, so the same input
  * always gives the same report. Groups are per detector × subject; statuses come from last
  * month's findings (and last month's report, when given).
@@ -74,21 +104,7 @@ export function buildReport(input: ReportInput): AuditReport {
   const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
-  const runs = input.runs.filter((r) => r.ts >= span.from && r.ts < span.to);
-  // A finding over a window ending at midnight on the 1st is the month before's (happenedAt). A
-  // missed or unfinished run whose lines arrived after the sweep judged it is no problem (scan over
-  // the same lines reports none): the stored finding stays, the report shows it retracted.
-  const { kept: findings, retracted } = retractLateRuns(
-    input.findings.filter((f) => happenedIn(f, span)),
-    input.runs,
-    input.subjects,
-  );
-  // Last month's report retracted those too: they are no status or trend here either.
-  const previousFindings = retractLateRuns(
-    input.previousFindings.filter((f) => happenedIn(f, previousSpan)),
-    input.runs,
-    input.subjects,
-  ).kept;
+  const { runs, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan);
 
   const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });
   const groups = buildGroups({

@@ -10,6 +10,28 @@ import type { SubjectSnapshot } from './subjects.ts';
 /** The detectors whose findings a late run can answer (`retractLateRuns`). */
 export const LATE_RUN_DETECTORS: ReadonlySet<string> = new Set(['missed-run', 'run-unfinished']);
 
+/** Up to where a report reads run records (`lateRunReads`): every run after the month may answer one of its findings. */
+export const RUNS_READ_TO = '9999-12-31T23:59:59Z';
+
+/**
+ * The subjects (`job#name`) whose run records a report reads from the month before's start
+ * (`lateRunReads`): the jobs with a missed-run or run-unfinished finding then, which late runs may
+ * answer, as that month's report retracted them.
+ */
+export function lateRunSubjects(previousFindings: readonly Finding[]): Set<string> {
+  return new Set(previousFindings.filter((f) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector)).map((f) => `job#${f.subject}`));
+}
+
+/**
+ * The span of run records a month's report reads for a subject: from the month's start (from last
+ * month's for the subjects of `lateRunSubjects`) to any time after it, since a run record's time is
+ * its end and a run that started in the month's last slot, or whose lines came late, may be recorded
+ * after it. The report and explain_finding read them the same way.
+ */
+export function lateRunReads(subjectKey: string, monthFrom: string, previousFrom: string, answerable: ReadonlySet<string>): { from: string; to: string } {
+  return { from: answerable.has(subjectKey) ? previousFrom : monthFrom, to: RUNS_READ_TO };
+}
+
 /** A job's kept start times (`JobState.starts`, oldest first) and those of them that are a run's end. */
 interface KeptStarts {
   readonly starts: readonly number[];

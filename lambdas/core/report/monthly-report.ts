@@ -25,7 +25,7 @@ import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
-import { LATE_RUN_DETECTORS } from './late-runs.ts';
+import { lateRunReads, lateRunSubjects } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 
@@ -49,7 +49,6 @@ export interface ReportDeps extends ReportSources {
 
 /** Kinds of subject that run (and so can be UNKNOWN for want of data); guards and tools only appear through findings. */
 const RUNNING_KINDS = ['job', 'agent', 'route'] as const;
-const END_OF_TIME = '9999-12-31T23:59:59Z';
 const PARALLEL_READS = 8;
 
 const CarriedReportSchema = z.object({
@@ -124,9 +123,12 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   ];
   // Last month's missed or unfinished runs that late runs answer were retracted in its report and
   // are no trend or status here either: the jobs with such a finding are read from last month's start.
-  const answerable = new Set(previousFindings.filter((f) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector)).map((f) => `job#${f.subject}`));
+  const answerable = lateRunSubjects(previousFindings);
   const keys = [...new Set([...snapshots.keys(), ...configured, ...answerable])];
-  const runLists = await mapLimited(keys, PARALLEL_READS, (key) => sources.runs.runs(key, answerable.has(key) ? previous.from : span.from, END_OF_TIME));
+  const runLists = await mapLimited(keys, PARALLEL_READS, (key) => {
+    const read = lateRunReads(key, span.from, previous.from, answerable);
+    return sources.runs.runs(key, read.from, read.to);
+  });
   const runs: RunRecord[] = [];
   const subjects: SubjectSnapshot[] = [];
   // All of them, not only the month's: a run record's time is its end, and a run that started in

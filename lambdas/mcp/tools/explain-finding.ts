@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { isoTime } from '../../core/findings.ts';
 import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { buildCoverage } from '../../core/report/coverage.ts';
-import { findingsQueryEnd, happenedAt, happenedIn } from '../../core/report/evidence.ts';
+import { findingsQueryEnd, happenedAt } from '../../core/report/evidence.ts';
 import { formatValue } from '../../core/report/format.ts';
-import { retractLateRuns } from '../../core/report/late-runs.ts';
+import { retractForMonth } from '../../core/report/build-report.ts';
+import { lateRunReads, lateRunSubjects } from '../../core/report/late-runs.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
 import { monthOf, monthSpan, previousMonthSpan } from '../../core/report/month.ts';
@@ -78,28 +79,31 @@ export const explainFindingTool = defineTool({
     const previousSpan = previousMonthSpan(span.month);
     const kind = finding.subject_kind;
     const subjectKey = `${kind}#${finding.subject}`;
-    const [inMonth, inPrevious, runs, stored, exceptions] = await Promise.all([
+    const [inMonth, inPrevious, stored, exceptions] = await Promise.all([
       view.findings({ from: span.from, to: findingsQueryEnd(span), subject: finding.subject }),
       view.findings({ from: previousSpan.from, to: findingsQueryEnd(previousSpan), subject: finding.subject }),
-      view.runs(subjectKey, span.from, span.to),
       view.subjects(kind),
       view.exceptions(),
     ]);
-    // As the report: a missed or unfinished run whose lines arrived late is retracted and in no group;
-    // explained on its own, it is judged with the month's findings as the sweep reported it.
-    const ofMonth = inMonth.filter((f) => f.subject_kind === kind && happenedIn(f, span));
-    const late = retractLateRuns(ofMonth, runs);
-    const retracted = late.retracted.find((r) => r.detector === finding.detector && r.ts === finding.ts && (r.expected_at ?? r.run_id) === (finding.expected_at ?? finding.run_id));
-    const findings = retracted ? ofMonth : late.kept;
+    const ofKind = (list: typeof inMonth) => list.filter((f) => f.subject_kind === kind);
+    // The runs the report reads for the subject (to the report date, from last month's start after a missed or unfinished run then).
+    const read = lateRunReads(subjectKey, span.from, previousSpan.from, lateRunSubjects(ofKind(inPrevious)));
+    const allRuns = await view.runs(subjectKey, read.from, read.to);
     const state = stored.find((s) => s.key === subjectKey)?.state;
-    const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state }];
-    const coverage = buildCoverage({ span, subjects, runs: [...runs], findings, config: view.config, exceptions });
+    const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state, runsAfterMonth: allRuns.filter((r) => r.ts >= span.to).length }];
+    // As the report: a missed or unfinished run whose lines arrived late is retracted and in no group,
+    // this month or last; explained on its own, it is judged in its group as the sweep reported it.
+    const month = retractForMonth({ findings: ofKind(inMonth), previousFindings: ofKind(inPrevious), runs: allRuns, subjects }, span, previousSpan);
+    const retracted = month.retracted.find((r) => r.detector === finding.detector && r.ts === finding.ts && (r.expected_at ?? r.run_id) === (finding.expected_at ?? finding.run_id));
+    const { runs } = month;
+    const findings = retracted ? [...month.findings, finding] : month.findings;
+    const coverage = buildCoverage({ span, subjects, runs, findings, config: view.config, exceptions });
     const groups = buildGroups({
       span,
       previousSpan,
       findings,
-      previousFindings: inPrevious.filter((f) => f.subject_kind === kind && happenedIn(f, previousSpan)),
-      runs: [...runs],
+      previousFindings: month.previousFindings,
+      runs,
       config: view.config,
       exceptions,
       meta: DETECTOR_META as ReadonlyMap<string, DetectorMeta>,
