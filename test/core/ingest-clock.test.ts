@@ -175,6 +175,23 @@ describe("the zoneless times of one delivery (one log stream), behind their reco
   });
 });
 
+describe('a delivery mixing kinds of zoneless time (a New York host\'s /var/log/syslog stream)', () => {
+  it("reads cron's local syslog dates in the host's zone and an app's UTC ts as given", () => {
+    // Prepare: a CMD line at 02:00:01 local (06:00:01Z), and an app's JSON line through syslog whose ts is zoneless UTC (utcnow().isoformat())
+    const ctx = (line: number, recordAt: string) => ({ source: { origin: '/var/log/syslog', line }, recordTime: Date.parse(recordAt), now: Date.parse(recordAt) + 5000 });
+    const lines = [
+      { text: 'Oct  5 02:00:01 nyhost CRON[1001]: (root) CMD (/usr/local/bin/backup.sh)', ctx: ctx(1, '2026-10-05T06:00:01Z') },
+      { text: 'Oct  5 02:00:02 nyhost app[77]: {"type":"run.start","job":"sync","run_id":"a1","ts":"2026-10-05T06:00:02"}', ctx: ctx(2, '2026-10-05T06:00:02Z') },
+    ];
+
+    // Act
+    const outcomes = parseDelivery(lines);
+
+    // Assess
+    expect(outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o.kind))).toEqual(['2026-10-05T06:00:01.000Z', '2026-10-05T06:00:02.000Z']);
+  });
+});
+
 describe('a UTC host whose CloudWatch agent catches up hours late, writing zoneless ts', () => {
   it('keeps the runs it delivers late at their times: no missed run (through the ingest handler)', async () => {
     // Prepare: an hourly job; its 07:00, 08:00 and 09:00 runs' lines are read by the agent at 10:00:05Z, in one delivery

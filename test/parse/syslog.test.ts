@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type ParseOutcome, parseDelivery } from '../../lambdas/core/parse/index.ts';
 import { normaliseHost, parseSyslog, syslogTime } from '../../lambdas/core/parse/syslog.ts';
 import type { LineContext } from '../../lambdas/core/parse/types.ts';
 
@@ -210,6 +211,43 @@ describe('the zone of a syslog date (a local time), judged by its record time', 
 
     // Assess
     expect(rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec).toBe(expected);
+  });
+});
+
+describe('the syslog dates of one delivery (one log stream) across a DST change', () => {
+  /** One payload's cron CMD lines: each a local date recorded at its record time. */
+  const cronLines = (pairs: ReadonlyArray<[date: string, recordAt: string]>) =>
+    pairs.map(([date, recordAt], i) => ({
+      text: `${date} nyhost CRON[${100 + i}]: (root) CMD (/usr/local/bin/job${i}.sh)`,
+      ctx: { source: { origin: '/var/log/syslog', line: i + 1 }, recordTime: Date.parse(recordAt), now: Date.parse(recordAt) + 5000 },
+    }));
+  const times = (outcomes: ParseOutcome[]) => outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o.kind));
+
+  it.each([
+    [
+      'a New York host falling back (02:00 EDT is 01:00 EST, 06:00Z) is read in its zone on both sides',
+      [['Nov  1 01:59:59', '2026-11-01T05:59:59Z'], ['Nov  1 01:00:01', '2026-11-01T06:00:01Z']],
+      ['2026-11-01T05:59:59.000Z', '2026-11-01T06:00:01.000Z'],
+    ],
+    [
+      'a New York host springing forward (02:00 EST is 03:00 EDT, 07:00Z) is read in its zone on both sides',
+      [['Mar  8 01:59:59', '2026-03-08T06:59:59Z'], ['Mar  8 03:00:01', '2026-03-08T07:00:01Z']],
+      ['2026-03-08T06:59:59.000Z', '2026-03-08T07:00:01.000Z'],
+    ],
+    [
+      'a UTC host whose agent reads two lines an hour apart at once (no change between them) keeps their times',
+      [['Oct  5 08:00:00', '2026-10-05T10:00:05Z'], ['Oct  5 09:00:00', '2026-10-05T10:00:05Z']],
+      ['2026-10-05T08:00:00.000Z', '2026-10-05T09:00:00.000Z'],
+    ],
+  ])('%s', (_, pairs, expected) => {
+    // Prepare
+    const lines = cronLines(pairs as Array<[string, string]>);
+
+    // Act
+    const outcomes = parseDelivery(lines);
+
+    // Assess
+    expect(times(outcomes)).toEqual(expected);
   });
 });
 

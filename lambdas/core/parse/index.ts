@@ -9,7 +9,7 @@ import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
 import { lambdaPlatformParser } from './lambda-platform.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
-import { MAX_AHEAD_OF_RECORD_MS, StreamZones } from './local-time.ts';
+import { MAX_AHEAD_OF_RECORD_MS, StreamZones, type ZonelessKind } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
 import { splitTimestampPrefix } from './timestamp-prefix.ts';
@@ -146,23 +146,30 @@ export interface DeliveredLine {
 /**
  * The lines of one log stream's delivery (a CloudWatch subscription payload), as `parseLine` reads
  * each, except that a zoneless time behind its record's near a whole quarter hour is read in that
- * zone only when the delivery's zoneless times agree on one offset (`StreamZones`: a host writes in
- * one zone; the lines of an agent catching up hours late each show another gap). When they
- * disagree, the lines read in a zone behind are read again and keep their times as given. A
+ * zone only when the delivery's zoneless times of its kind agree on one offset, or on two across a
+ * DST change (`StreamZones`: a host writes in one zone; the lines of an agent catching up hours
+ * late each show another gap). Syslog dates and `ts` are judged apart: a New York host's cron
+ * dates are local while an app on it may write its `ts` in UTC. When the times of a kind disagree,
+ * the lines read in a zone behind by that kind are read again and keep those times as given. A
  * delivery without such a line is read once.
  */
 export function parseDelivery(lines: readonly DeliveredLine[], parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome[] {
   const zones = new StreamZones();
-  const readBehind: number[] = [];
+  const kinds: readonly ZonelessKind[] = ['syslog-date', 'ts'];
+  const readBehind = new Map<number, ZonelessKind[]>();
   const outcomes = lines.map(({ text, ctx }, index) => {
-    const before = zones.behindReads;
+    const before = kinds.map((kind) => zones.behindReads(kind));
     const outcome = parseLine(text, { ...ctx, zones }, parsers);
-    if (zones.behindReads > before) readBehind.push(index);
+    const behind = kinds.filter((kind, k) => zones.behindReads(kind) > before[k]);
+    if (behind.length > 0) readBehind.set(index, behind);
     return outcome;
   });
-  if (!zones.disagree || readBehind.length === 0) return outcomes;
-  const asGiven = new StreamZones(false);
-  for (const index of readBehind) outcomes[index] = parseLine(lines[index].text, { ...lines[index].ctx, zones: asGiven }, parsers);
+  const disagreeing = zones.disagreeing();
+  if (disagreeing.length === 0 || readBehind.size === 0) return outcomes;
+  const asGiven = new StreamZones(disagreeing);
+  for (const [index, behind] of readBehind) {
+    if (behind.some((kind) => disagreeing.includes(kind))) outcomes[index] = parseLine(lines[index].text, { ...lines[index].ctx, zones: asGiven }, parsers);
+  }
   return outcomes;
 }
 

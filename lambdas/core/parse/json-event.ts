@@ -68,7 +68,7 @@ export const jsonEventParser: LineParser = {
  */
 function timeOfTs(ts: string | number, ctx: LineContext): number {
   const at = resolveTimestamp(ts, 0);
-  return typeof ts === 'string' && namesNoZone(ts) ? inRecordZone(at, ctx) : at;
+  return typeof ts === 'string' && namesNoZone(ts) ? inRecordZone(at, ctx, 'ts') : at;
 }
 
 function reject(type: string, why: string): ParseOutcome {

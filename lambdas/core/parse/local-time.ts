@@ -50,28 +50,79 @@ export function zoneOffsetMs(wallAsUtc: number, recordTime: number, behindIsZone
   return behindIsZone && Math.abs(gap - offset) <= ZONE_MATCH_MS ? offset : 0;
 }
 
+/** The kinds of zoneless time a line may carry: one host may write them in different zones (cron's syslog date local, an app's `ts` in UTC). */
+export type ZonelessKind = 'syslog-date' | 'ts';
+
+const HOUR_MS = 3_600_000;
+
+/** One zoneless time as read: the offset it was read with, and the instant it was read as. */
+interface ZoneRead {
+  readonly offset: number;
+  readonly at: number;
+}
+
 /**
- * The zoneless times of one log stream's delivery (a CloudWatch subscription payload holds one
- * stream), as its lines read them. A gap behind the record near a whole quarter hour is a zone
- * (a New York host) or a lag (an agent catching up hours late): a host writes in one zone, so its
- * times agree on one offset, while a catch-up batch's lines, written hours apart and read at once,
- * each show another gap. When they disagree, the lines read with an offset behind are read again,
- * with `behindIsZone` off, and keep their times.
+ * The zoneless times of one kind in one log stream's delivery, as its lines read them. A host
+ * writes them in one zone, so they agree on one offset; across a DST change in the delivery, on
+ * two an hour apart, the old one's times all before the new one's and the change at a whole hour
+ * of the old one's wall time (New York's 02:00 EDT, 06:00Z, in November). A catch-up batch's lines,
+ * written hours apart and read at once, each show another gap, and read an hour apart they name
+ * the same instant, with no whole hour between them.
  */
-export class StreamZones {
-  private offset: number | undefined;
-  /** Whether two zoneless times read so far were read with different offsets (0 for one as given). */
-  disagree = false;
-  /** How many zoneless times were read in a zone behind their record's (west of UTC). */
+class KindZones {
+  private readonly reads: ZoneRead[] = [];
+  /** How many times were read in a zone behind their record's (west of UTC). */
   behindReads = 0;
 
-  /** `behindIsZone` off: a gap behind is never a zone (the re-read of a delivery whose times disagreed). */
-  constructor(readonly behindIsZone = true) {}
-
-  note(offset: number): void {
+  note(offset: number, at: number): void {
     if (offset < 0) this.behindReads++;
-    if (this.offset === undefined) this.offset = offset;
-    else if (offset !== this.offset) this.disagree = true;
+    this.reads.push({ offset, at });
+  }
+
+  get disagree(): boolean {
+    const offsets = [...new Set(this.reads.map((r) => r.offset))];
+    if (offsets.length <= 1) return false;
+    if (offsets.length > 2 || Math.abs(offsets[0] - offsets[1]) !== HOUR_MS) return true;
+    const first = this.reads.reduce((a, b) => (b.at < a.at ? b : a));
+    const lastOld = Math.max(...this.reads.filter((r) => r.offset === first.offset).map((r) => r.at));
+    const firstNew = Math.min(...this.reads.filter((r) => r.offset !== first.offset).map((r) => r.at));
+    // The first whole hour of the old zone's wall time after its last time: when the change came.
+    const change = (Math.floor((lastOld + first.offset) / HOUR_MS) + 1) * HOUR_MS - first.offset;
+    return !(lastOld < firstNew && change <= firstNew);
+  }
+}
+
+/**
+ * The zoneless times of one log stream's delivery (a CloudWatch subscription payload holds one
+ * stream), each kind on its own (`KindZones`). A gap behind the record near a whole quarter hour is
+ * a zone (a New York host) or a lag (an agent catching up hours late): when the times of its kind
+ * disagree, the lines read with an offset behind are read again, with that kind's `behindIsZone`
+ * off, and keep their times.
+ */
+export class StreamZones {
+  private readonly kinds = new Map<ZonelessKind, KindZones>();
+
+  /** `asGiven`: the kinds whose gaps behind are never a zone (the re-read of a delivery whose times of those kinds disagreed). */
+  constructor(private readonly asGiven: readonly ZonelessKind[] = []) {}
+
+  behindIsZone(kind: ZonelessKind): boolean {
+    return !this.asGiven.includes(kind);
+  }
+
+  note(kind: ZonelessKind, offset: number, at: number): void {
+    let zones = this.kinds.get(kind);
+    if (!zones) this.kinds.set(kind, (zones = new KindZones()));
+    zones.note(offset, at);
+  }
+
+  /** How many times of a kind were read in a zone behind their record's. */
+  behindReads(kind: ZonelessKind): number {
+    return this.kinds.get(kind)?.behindReads ?? 0;
+  }
+
+  /** The kinds whose times disagree on their zone. */
+  disagreeing(): ZonelessKind[] {
+    return [...this.kinds].filter(([, zones]) => zones.disagree).map(([kind]) => kind);
   }
 }
 
@@ -81,10 +132,13 @@ export interface ZoneContext {
   readonly zones?: StreamZones;
 }
 
-/** A wall time without a zone (read as UTC), as the instant it names in the zone its record's time shows; as read without a record time. */
-export function inRecordZone(wallAsUtc: number, ctx: ZoneContext): number {
+/**
+ * A wall time without a zone (read as UTC), as the instant it names in the zone its record's time
+ * shows; as read without a record time. `kind` says which times of the delivery it must agree with.
+ */
+export function inRecordZone(wallAsUtc: number, ctx: ZoneContext, kind: ZonelessKind): number {
   if (ctx.recordTime === undefined) return wallAsUtc;
-  const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone ?? true);
-  ctx.zones?.note(offset);
+  const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone(kind) ?? true);
+  ctx.zones?.note(kind, offset, wallAsUtc - offset);
   return wallAsUtc - offset;
 }

@@ -75,7 +75,7 @@ export function normaliseHost(field: string): string {
  */
 export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
   const wall = wallTime(month1, day, h, m, s, ms, ctx);
-  return wall === undefined ? undefined : inRecordZone(wall, ctx);
+  return wall === undefined ? undefined : inRecordZone(wall, ctx, 'syslog-date');
 }
 
 /** A syslog date as UTC, in the year `syslogTime` gives it. */
