@@ -167,6 +167,16 @@ describe("the zoneless times of one delivery (one log stream), behind their reco
       [['2026-10-05T06:00:00', '2026-10-05T10:00:01Z'], ['2026-10-05T06:10:00.500', '2026-10-05T10:10:03Z']],
       ['2026-10-05T10:00:00.000Z', '2026-10-05T10:10:00.500Z'],
     ],
+    [
+      "a New York host's ts cut to the minute, recorded 30 s into it, is read in its zone",
+      [['2026-10-05T02:00', '2026-10-05T06:00:30Z']],
+      ['2026-10-05T06:00:00.000Z'],
+    ],
+    [
+      'a ts cut to the minute, recorded 4 h and 80 s after it (more than its minute and 15 s), keeps its time',
+      [['2026-10-05T02:00', '2026-10-05T06:01:20Z']],
+      ['2026-10-05T02:00:00.000Z'],
+    ],
   ])('%s', (_, pairs, expected) => {
     // Act
     const outcomes = parseDelivery(lines(pairs as Array<[string, string]>));

@@ -2,7 +2,7 @@ import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
 import { parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
-import { inRecordZone, namesNoZone } from './local-time.ts';
+import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
@@ -68,7 +68,7 @@ export const jsonEventParser: LineParser = {
  */
 function timeOfTs(ts: string | number, ctx: LineContext): number {
   const at = resolveTimestamp(ts, 0);
-  return typeof ts === 'string' && namesNoZone(ts) ? inRecordZone(at, ctx, 'ts') : at;
+  return typeof ts === 'string' && namesNoZone(ts) ? inRecordZone(at, ctx, 'ts', tsPrecisionMs(ts)) : at;
 }
 
 function reject(type: string, why: string): ParseOutcome {

@@ -30,6 +30,19 @@ export function namesNoZone(ts: string): boolean {
   return TIME_WITHOUT_ZONE.test(ts);
 }
 
+/** A zoneless `ts`'s time of day: its minutes and seconds, when it gives them. */
+const TIME_OF_DAY = /[Tt ]\d{2}(?::?(\d{2}))?(?::?(\d{2}))?(?:[.,]\d+)?$/;
+
+/**
+ * How much of its time a zoneless `ts` was cut to: a minute for one without seconds (`02:00`),
+ * an hour for one without minutes; 0 for one with seconds (within the 15 s a record may lag).
+ */
+export function tsPrecisionMs(ts: string): number {
+  const time = TIME_OF_DAY.exec(ts);
+  if (!time || time[2] !== undefined) return 0;
+  return time[1] === undefined ? 3_600_000 : 60_000;
+}
+
 /**
  * The offset from UTC of the zone a wall time (read as UTC) was written in, judged by its
  * record's true time; 0 for a time within 15 minutes of it, or too far from it for any zone.
@@ -39,15 +52,18 @@ export function namesNoZone(ts: string): boolean {
  * so it lies at most 7.5 minutes from its record and its seconds are kept. One behind is read so
  * only within 15 s of a whole quarter hour (a New York host's `02:00:01` against a 06:00:01Z
  * record), and only when `behindIsZone`; one further from it was delivered late, and keeps its
- * time. Lines of one host read alike, so a duration between two of its times is unchanged.
+ * time. Lines of one host read alike, so a duration between two of its times is unchanged. A wall
+ * time cut to `precisionMs` (a `ts` to the minute) lags its record by up to that much more: a line
+ * written at 02:00:30 says `02:00`.
  */
-export function zoneOffsetMs(wallAsUtc: number, recordTime: number, behindIsZone = true): number {
+export function zoneOffsetMs(wallAsUtc: number, recordTime: number, behindIsZone = true, precisionMs = 0): number {
   const gap = wallAsUtc - recordTime;
   if (Math.abs(gap) <= MAX_AHEAD_OF_RECORD_MS) return 0;
   const offset = Math.round(gap / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
   if (Math.abs(offset) > MAX_ZONE_OFFSET_MS) return 0;
   if (gap > 0) return offset;
-  return behindIsZone && Math.abs(gap - offset) <= ZONE_MATCH_MS ? offset : 0;
+  const fromZone = gap - offset;
+  return behindIsZone && fromZone <= ZONE_MATCH_MS && fromZone >= -(ZONE_MATCH_MS + precisionMs) ? offset : 0;
 }
 
 /** The kinds of zoneless time a line may carry: one host may write them in different zones (cron's syslog date local, an app's `ts` in UTC). */
@@ -134,11 +150,12 @@ export interface ZoneContext {
 
 /**
  * A wall time without a zone (read as UTC), as the instant it names in the zone its record's time
- * shows; as read without a record time. `kind` says which times of the delivery it must agree with.
+ * shows; as read without a record time. `kind` says which times of the delivery it must agree with;
+ * `precisionMs`, what its time was cut to (`tsPrecisionMs`).
  */
-export function inRecordZone(wallAsUtc: number, ctx: ZoneContext, kind: ZonelessKind): number {
+export function inRecordZone(wallAsUtc: number, ctx: ZoneContext, kind: ZonelessKind, precisionMs = 0): number {
   if (ctx.recordTime === undefined) return wallAsUtc;
-  const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone(kind) ?? true);
+  const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone(kind) ?? true, precisionMs);
   ctx.zones?.note(kind, offset, wallAsUtc - offset);
   return wallAsUtc - offset;
 }
