@@ -8,7 +8,7 @@ import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../..
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
-import { CONFIG, clock, day, finding, guardException, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
+import { CONFIG, clock, day, finding, guardException, jobState as fixtureJobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
   const group = report.findings.find((g) => g.detector === detector && g.subject === subject);
@@ -964,19 +964,7 @@ describe('a job whose configured schedule expected no run in the month', () => {
     },
     'report test config',
   );
-  const jobState = (job: string, runs: number, lastRun: string) => ({
-    job,
-    outputs: [],
-    durations: [],
-    processed: [],
-    open: [],
-    endsLogged: true,
-    runs,
-    failures: 0,
-    consecutiveFailures: 0,
-    firstSeenAt: Date.parse('2024-01-31T00:00:00Z'),
-    lastSeenAt: Date.parse(lastRun),
-  });
+  const jobState = (job: string, runs: number, lastRun: string) => fixtureJobState(job, runs, '2024-01-31T00:00:00Z', lastRun);
   const subjects = [
     { kind: 'job', name: 'month-end', state: jobState('month-end', 12, '2026-10-31T00:04:00Z') },
     { kind: 'job', name: 'leap-day', state: jobState('leap-day', 1, '2024-02-29T12:03:00Z') },

@@ -124,7 +124,8 @@ export function octoberRuns(): RunRecord[] {
   ];
 }
 
-function jobState(job: string, runs: number, firstSeen: string, lastSeen: string): Record<string, unknown> {
+/** A job's stored state as the report reads it: its run count and when it was first and last seen. */
+export function jobState(job: string, runs: number, firstSeen: string, lastSeen: string): Record<string, unknown> {
   return {
     job,
     outputs: [],
