@@ -110,6 +110,12 @@ export interface RouteState {
   past_months?: RouteMonthCounts[];
   /** The start of the first request counted (epoch ms); missing in states written before. */
   first_seen?: number;
+  /**
+   * The newest attempt time recorded (epoch ms): when the route was last seen. Not `watermark`,
+   * which the sweep moves on with its clock while the route is silent. Missing in states written
+   * before, until their next line.
+   */
+  last_at?: number;
   /** Detector → window kind → the end of the window it last fired for. */
   fired: Partial<Record<DetectorId, Partial<Record<RouteWindowKind, number>>>>;
   totals: RouteTotals;
@@ -374,6 +380,7 @@ class RouteFold {
     }
     if (b.outcome === 'ok') req.ok = Math.min(req.ok ?? Number.POSITIVE_INFINITY, b.attempt);
     else req.failures++;
+    if (this.s.last_at === undefined || event.at > this.s.last_at) this.s.last_at = event.at;
     this.changed = true;
     const ok = req.ok;
     if (ok !== undefined && seenAllBefore(req.seen, ok)) {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
+import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
+import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
 import { CONFIG, clock, day, finding, guardException, jobState as fixtureJobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
@@ -946,6 +948,47 @@ describe('a route in the report of an older month', () => {
 
     // Assess
     expect([row.status, row.reason]).toEqual(['unknown', 'no data: nothing from it was seen in April 2025']);
+  });
+});
+
+describe('a route silent since September, its time moved on by the sweep', () => {
+  // 10 requests on 2026-09-20 from 10:00 to 10:09, then nothing; the deployed sweep moves the route's time on hourly until 2026-11-01 06:00.
+  const at = Date.parse('2026-11-01T06:00:00Z');
+  const ctxAt = (now: number) => ({ config: CONFIG, clock: { now: () => now } });
+  const from = Date.parse('2026-09-20T10:00:00Z');
+  const attempts = Array.from({ length: 10 }, (_, i) => ({
+    at: from + i * 60_000,
+    body: { type: 'attempt', route: 'search-api', request_id: `r${i}`, attempt: 1, outcome: 'ok', latency_ms: 100 } as unknown as EventBody,
+    source: { origin: 'attempts.jsonl', line: i + 1 },
+    format: 'json' as const,
+  }));
+  let state = routeReducer.apply(initialRouteState('search-api'), 'search-api', attempts, ctxAt(from + 11 * 60_000)).state;
+  for (let now = from + 3_600_000; now <= at; now += 3_600_000) state = routeReducer.tick?.(state, 'search-api', ctxAt(now)).state ?? state;
+  const rowOf = (month: string, routeState: unknown) =>
+    buildReport({ month, findings: [], previousFindings: [], subjects: [{ kind: 'route', name: 'search-api', state: routeState }], runs: [], config: CONFIG, clock: { now: () => at } }).coverage.rows.find(
+      (r) => r.name === 'search-api',
+    )!;
+
+  it('is unknown in the month under way and the month before, last seen when its last request came', () => {
+    // Act
+    const november = rowOf('2026-11', state);
+    const october = rowOf('2026-10', state);
+
+    // Assess
+    expect([november.status, november.reason, november.lastSeen]).toEqual(['unknown', 'no data: nothing from it was seen in November 2026', '2026-09-20T10:09:00Z']);
+    expect([october.status, october.lastSeen]).toEqual(['unknown', '2026-09-20T10:09:00Z']);
+    expect(rowOf('2026-09', state).status).toBe('ok');
+  });
+
+  it('is unknown when its state was stored before the last attempt was kept: the sweep’s time is no sighting', () => {
+    // Prepare
+    const { last_at: _dropped, ...stored } = state;
+
+    // Act
+    const november = rowOf('2026-11', stored);
+
+    // Assess
+    expect([november.status, november.lastSeen]).toEqual(['unknown', undefined]);
   });
 });
 

@@ -493,6 +493,21 @@ describe('retries per route', () => {
     expect(state.first_seen).toBe(Date.UTC(2025, 7, 3, 9));
   });
 
+  it('keeps its newest attempt time as last seen, which the sweep moving its time on while it is silent leaves alone', () => {
+    // Prepare: 10 requests from 10:00 to 10:09 (the last answered at 10:09:00.2), an out-of-order earlier one after them
+    const requests = traffic({ from: T, requests: 10, retried: 0, every: 60_000 });
+    const { state } = fold([requests, [attempt(T + 30_000, 'late', 1, 'ok', 100)]]);
+
+    // Act: the sweep, hourly for six weeks
+    let swept = state;
+    for (let now = T + 3_600_000; now <= T + 42 * 86_400_000; now += 3_600_000) swept = routeReducer.tick?.(swept, 'search-api', ctx(DEFAULT_CONFIG, now)).state ?? swept;
+
+    // Assess
+    expect(state.last_at).toBe(T + 9 * 60_000 + 200);
+    expect(swept.watermark).toBeGreaterThan(T + 41 * 86_400_000);
+    expect(swept.last_at).toBe(T + 9 * 60_000 + 200);
+  });
+
   it('keeps 2,000 open requests of 256-character ids within a DynamoDB item, and counts each once whether it ends by its retry or goes quiet', () => {
     // Prepare: 2,000 requests whose first attempt failed (ids of the contract's 256 characters, 713 KB of JSON when kept whole)
     const id = (i: number) => `${String(i).padStart(4, '0')}-${'k'.repeat(251)}`;

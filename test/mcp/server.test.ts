@@ -639,6 +639,33 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
   });
 });
 
+describe('a route silent for six weeks while the sweep ran', () => {
+  it('list_subjects says UNKNOWN over the last 30 days, not OK by the sweep’s time', async () => {
+    // Prepare: 10 requests on 2026-09-20 from 10:00 to 10:09, then nothing; the sweep runs hourly until 2026-11-01 06:00.
+    const config = validateConfig({ routes: { 'search-api': { retry_rate_max: 0.1 } } }, 'silent-audit.yaml');
+    const store = new MemoryAuditStore();
+    const sink = { publish: async () => {} };
+    const from = Date.parse('2026-09-20T10:00:00Z');
+    const at = Date.parse('2026-11-01T06:00:00Z');
+    const logEvents = Array.from({ length: 10 }, (_, i) => {
+      const ts = from + i * 60_000;
+      return { id: String(i + 1), timestamp: ts, message: JSON.stringify({ type: 'attempt', ts: new Date(ts).toISOString(), route: 'search-api', request_id: `r${i}`, attempt: 1, outcome: 'ok', latency_ms: 100 }) };
+    });
+    await createIngestHandler(() => ({ store, sink, config, clock: { now: () => from + 11 * 60_000 } }), () => {})(
+      encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/svc', logStream: 'h1', subscriptionFilters: ['f'], logEvents }),
+    );
+    for (let now = from + 3_600_000; now <= at; now += 3_600_000) await runSweep({ store, sink, config, clock: { now: () => now } });
+    const client = await connectClient(readOnlyView({ store, config, clock: { now: () => at }, source: 'memory' }));
+
+    // Act
+    const listed = structured<{ subjects: SubjectRow[] }>(await client.call('list_subjects', {}));
+    await client.close();
+
+    // Assess
+    expect(listed.subjects.find((r) => r.name === 'search-api')).toMatchObject({ kind: 'route', status: 'UNKNOWN', reason: 'no data: nothing from it was seen in the last 30 days' });
+  });
+});
+
 describe('a missed run whose lines arrived after the sweep judged it', () => {
   it('list_subjects and subject_status count it nowhere; explain_finding says it is retracted', async () => {
     // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00; the 10:00 run's lines (start 10:00:05)

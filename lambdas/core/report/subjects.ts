@@ -32,7 +32,10 @@ function isNumber(value: unknown): value is number {
 /**
  * Reads the facts any reducer's state may hold, tolerating others: a JobState holds all of them;
  * an agent's state counts root runs (`roots`) and keeps ended runs (`history[].ended_at`); a
- * route's knows the latest attempt it saw (`watermark`).
+ * route's knows its first request's start (`first_seen`) and the latest attempt it recorded
+ * (`last_at`). Not a route's `watermark`: the sweep moves it on with its clock while the route is
+ * silent, so read as a sighting it would show silence as health. A route state written before
+ * `last_at` was kept has no last sighting until its next line: its month's requests still count.
  */
 export function stateFacts(state: unknown): StateFacts {
   if (!state || typeof state !== 'object') return {};
@@ -42,8 +45,8 @@ export function stateFacts(state: unknown): StateFacts {
   return {
     runs: num('runs') ?? num('roots'),
     failures: num('failures'),
-    firstSeenAt: num('firstSeenAt') ?? (ended.length ? Math.min(...ended) : undefined),
-    lastSeenAt: num('lastSeenAt') ?? num('watermark') ?? (ended.length ? Math.max(...ended) : undefined),
+    firstSeenAt: num('firstSeenAt') ?? num('first_seen') ?? (ended.length ? Math.min(...ended) : undefined),
+    lastSeenAt: num('lastSeenAt') ?? num('last_at') ?? (ended.length ? Math.max(...ended) : undefined),
     lastStartAt: num('lastStartAt'),
     endsLogged: typeof s.endsLogged === 'boolean' ? s.endsLogged : undefined,
     startsSeen: num('startsSeen'),
