@@ -86,6 +86,8 @@ describe('a ts without an offset (a local time), delivered with its record\'s ti
     ['within 15 min after its record (a clock a little ahead): as given', '2026-10-05T10:14:00', T0, '2026-10-05T10:14:00.000Z'],
     ['delivered 3 h 7 min late, near no zone: as given', '2026-10-05T06:53:00', T0, '2026-10-05T06:53:00.000Z'],
     ['delivered 4 h and 40 s late (a lag, not seconds from a whole quarter hour): as given', '2026-10-05T06:00:00', T0 + 40_000, '2026-10-05T06:00:00.000Z'],
+    ['delivered 15 min late, 5 s after its line (UTC-00:15 is no zone): as given', '2026-10-05T09:45:00', T0 + 5_000, '2026-10-05T09:45:00.000Z'],
+    ['delivered 45 min late, 5 s after its line (UTC-00:45 is no zone): as given', '2026-10-05T09:15:00', T0 + 5_000, '2026-10-05T09:15:00.000Z'],
     ['in a file, with no record time: UTC, as given', '2026-10-05T20:00:00', undefined, '2026-10-05T20:00:00.000Z'],
   ])('reads one %s', async (_, ts, recordTime, expected) => {
     // Act
@@ -107,6 +109,7 @@ describe('a ts without an offset (a local time), delivered with its record\'s ti
 
   it.each([
     ['more than 14 h ahead, further than any zone', '2026-10-06T00:30:00', 870],
+    ['1 h 15 min ahead (UTC+01:15 is no zone)', '2026-10-05T11:15:00', 75],
     ['naming its zone (Z), 10 h ahead', '2026-10-05T20:00:00Z', 600],
   ])('rejects one %s as a wrong clock', async (_, ts, minutes) => {
     // Act

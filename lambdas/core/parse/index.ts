@@ -145,7 +145,7 @@ export interface DeliveredLine {
 
 /**
  * The lines of one log stream's delivery (a CloudWatch subscription payload), as `parseLine` reads
- * each, except that a zoneless time behind its record's near a whole quarter hour is read in that
+ * each, except that a zoneless time behind its record's near a zone's offset is read in that
  * zone only when the delivery's zoneless times of its kind agree on one offset, or on two across a
  * DST change (`StreamZones`: a host writes in one zone; the lines of an agent catching up hours
  * late each show another gap). Syslog dates and `ts` are judged apart: a New York host's cron

@@ -8,18 +8,33 @@
 /** How far a time may lie after its record's and be taken as given: a writer's clock a little ahead. */
 export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
 
-/** Time zones are whole quarter hours from UTC (+05:45, -09:30, +01:00). */
+/** Time zones are whole quarter hours from UTC (+05:45, -09:30, +01:00), though few quarter hours are a zone's. */
 const QUARTER_HOUR_MS = 15 * 60_000;
-/** The widest offset of a zone from UTC: +14:00 (Kiribati); the widest west is -12:00. */
-const MAX_ZONE_OFFSET_MS = 14 * 3_600_000;
 /**
- * How near a whole quarter-hour offset a wall time behind its record's must lie to be one. A line in
+ * The offsets from UTC that time zones use, standard or DST, in minutes, from the IANA time zone
+ * database (as Node's Intl reads it: each zone of `Intl.supportedValuesOf('timeZone')` in January
+ * and July): the whole hours from -12:00 (Etc/GMT+12, Baker Island) to +14:00 (Kiribati), and
+ * -09:30 (Marquesas), -03:30 and -02:30 (Newfoundland, standard and DST), +03:30 (Iran), +04:30
+ * (Afghanistan), +05:30 (India), +05:45 (Nepal), +06:30 (Myanmar), +08:45 (Eucla), +09:30 and +10:30
+ * (South Australia, standard and DST; +10:30 also Lord Howe's standard), +12:45 and +13:45
+ * (Chatham, standard and DST). Any other gap is no zone: a line 15 minutes late is not UTC-00:15.
+ * A constant, as reading it from Intl costs near 100 ms of a Lambda's cold start; a test
+ * (test/parse/local-time.test.ts) checks it against Intl so it cannot go stale unseen.
+ */
+export const ZONE_OFFSET_MINUTES: readonly number[] = [
+  ...Array.from({ length: 27 }, (_, i) => (i - 12) * 60),
+  -(9 * 60 + 30), -(3 * 60 + 30), -(2 * 60 + 30),
+  3 * 60 + 30, 4 * 60 + 30, 5 * 60 + 30, 5 * 60 + 45, 6 * 60 + 30, 8 * 60 + 45, 9 * 60 + 30, 10 * 60 + 30, 12 * 60 + 45, 13 * 60 + 45,
+];
+const ZONE_OFFSETS_MS: ReadonlySet<number> = new Set(ZONE_OFFSET_MINUTES.map((minutes) => minutes * 60_000));
+/**
+ * How near a zone's offset a wall time behind its record's must lie to be one. A line in
  * step with its host is recorded seconds after it is written: Lambda stamps its record as the line
  * is written, the CloudWatch agent (without a `timestamp_format`) as it reads the file it tails,
- * which it follows within a second or so. 15 s either way leaves room for a busy host and lets a
- * thirtieth of lags between 15 min and 14 h pass for a zone (a minute let 13% through); a delivery's
- * other lines decide those (`StreamZones`). Further from one, the line was read late (an agent
- * catching up), and its own time is kept.
+ * which it follows within a second or so. 15 s either way leaves room for a busy host and lets about
+ * one in a hundred lags between 15 min and 12 h pass for a zone (a minute near any quarter hour let
+ * 13% through); a delivery's other lines decide those (`StreamZones`). Further from one, the line
+ * was read late (an agent catching up), and its own time is kept.
  */
 const ZONE_MATCH_MS = 15_000;
 
@@ -48,19 +63,21 @@ export function tsPrecisionMs(ts: string): number {
  * record's true time; 0 for a time within 15 minutes of it, or too far from it for any zone.
  *
  * A wall time more than 15 minutes ahead cannot be when the line was written: it is read in the
- * nearest whole quarter hour up to 14 h (a Sydney host's `20:00` against a 10:00Z record is 10:00Z),
- * so it lies at most 7.5 minutes from its record and its seconds are kept. One behind is read so
- * only within 15 s of a whole quarter hour (a New York host's `02:00:01` against a 06:00:01Z
- * record), and only when `behindIsZone`; one further from it was delivered late, and keeps its
- * time. Lines of one host read alike, so a duration between two of its times is unchanged. A wall
- * time cut to `precisionMs` (a `ts` to the minute) lags its record by up to that much more: a line
- * written at 02:00:30 says `02:00`.
+ * nearest whole quarter hour when that is a zone's offset (`ZONE_OFFSET_MINUTES`; a Sydney host's
+ * `20:00` against a 10:00Z record is 10:00Z), so it lies at most 7.5 minutes from its record and
+ * its seconds are kept; near no zone's it is read as given (and rejected as a wrong clock). One
+ * behind is read so only within 15 s of a zone's offset (a New York host's `02:00:01` against a
+ * 06:00:01Z record), and only when `behindIsZone`; one further from it, or near a quarter hour no
+ * zone uses (a line 15 minutes late), was delivered late, and keeps its time. Lines of one host
+ * read alike, so a duration between two of its times is unchanged. A wall time cut to
+ * `precisionMs` (a `ts` to the minute) lags its record by up to that much more: a line written at
+ * 02:00:30 says `02:00`.
  */
 export function zoneOffsetMs(wallAsUtc: number, recordTime: number, behindIsZone = true, precisionMs = 0): number {
   const gap = wallAsUtc - recordTime;
   if (Math.abs(gap) <= MAX_AHEAD_OF_RECORD_MS) return 0;
   const offset = Math.round(gap / QUARTER_HOUR_MS) * QUARTER_HOUR_MS;
-  if (Math.abs(offset) > MAX_ZONE_OFFSET_MS) return 0;
+  if (!ZONE_OFFSETS_MS.has(offset)) return 0;
   if (gap > 0) return offset;
   const fromZone = gap - offset;
   return behindIsZone && fromZone <= ZONE_MATCH_MS && fromZone >= -(ZONE_MATCH_MS + precisionMs) ? offset : 0;
@@ -110,7 +127,7 @@ class KindZones {
 
 /**
  * The zoneless times of one log stream's delivery (a CloudWatch subscription payload holds one
- * stream), each kind on its own (`KindZones`). A gap behind the record near a whole quarter hour is
+ * stream), each kind on its own (`KindZones`). A gap behind the record near a zone's offset is
  * a zone (a New York host) or a lag (an agent catching up hours late): when the times of its kind
  * disagree, the lines read with an offset behind are read again, with that kind's `behindIsZone`
  * off, and keep their times.
