@@ -239,6 +239,16 @@ describe('the syslog dates of one delivery (one log stream) across a DST change'
       [['Oct  5 08:00:00', '2026-10-05T10:00:05Z'], ['Oct  5 09:00:00', '2026-10-05T10:00:05Z']],
       ['2026-10-05T08:00:00.000Z', '2026-10-05T09:00:00.000Z'],
     ],
+    [
+      'a UTC host whose agent reads an hour late, 02:00:00 (1 h behind) beside 02:40:00 (in step), keeps their times: no zone changes from +00:00 to -01:00 at 03:00Z',
+      [['Oct  5 02:00:00', '2026-10-05T03:00:05Z'], ['Oct  5 02:40:00', '2026-10-05T03:00:05Z']],
+      ['2026-10-05T02:00:00.000Z', '2026-10-05T02:40:00.000Z'],
+    ],
+    [
+      'a New York host whose agent reads an hour late in October (5 h and 4 h behind, no change then) keeps their times',
+      [['Oct  5 05:00:00', '2026-10-05T10:00:05Z'], ['Oct  5 05:59:55', '2026-10-05T10:00:05Z']],
+      ['2026-10-05T05:00:00.000Z', '2026-10-05T05:59:55.000Z'],
+    ],
   ])('%s', (_, pairs, expected) => {
     // Prepare
     const lines = cronLines(pairs as Array<[string, string]>);

@@ -98,7 +98,9 @@ interface ZoneRead {
  * The zoneless times of one kind in one log stream's delivery, as its lines read them. A host
  * writes them in one zone, so they agree on one offset; across a DST change in the delivery, on
  * two an hour apart, the old one's times all before the new one's and the change at a whole hour
- * of the old one's wall time (New York's 02:00 EDT, 06:00Z, in November). A catch-up batch's lines,
+ * of the old one's wall time (New York's 02:00 EDT, 06:00Z, in November), when a real zone changes
+ * from the one to the other then (`aZoneChanges`): a UTC host's agent an hour behind reads a line
+ * 1 h behind beside one in step, and no zone goes from UTC to UTC-1 at that hour. A catch-up batch's lines,
  * written hours apart and read at once, each show another gap, and read an hour apart they name
  * the same instant, with no whole hour between them.
  */
@@ -121,8 +123,66 @@ class KindZones {
     const firstNew = Math.min(...this.reads.filter((r) => r.offset !== first.offset).map((r) => r.at));
     // The first whole hour of the old zone's wall time after its last time: when the change came.
     const change = (Math.floor((lastOld + first.offset) / HOUR_MS) + 1) * HOUR_MS - first.offset;
-    return !(lastOld < firstNew && change <= firstNew);
+    const newOffset = offsets[0] === first.offset ? offsets[1] : offsets[0];
+    return !(lastOld < firstNew && change <= firstNew && aZoneChanges(first.offset, newOffset, change));
   }
+}
+
+/**
+ * Zones that change their offset by an hour (DST), one for each rule and offset, tried first so a
+ * real change is found without asking every zone: US and Canada, Cuba, Chile, Paraguay, Greenland,
+ * Europe (UTC-1 to +2), Moldova, Lebanon, Israel, Palestine, Egypt, Morocco, Australia, New Zealand,
+ * Chatham, Norfolk, Easter Island.
+ */
+const DST_ZONES: readonly string[] = [
+  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage', 'America/Adak',
+  'America/Halifax', 'America/St_Johns', 'America/Miquelon', 'America/Havana', 'America/Santiago', 'America/Asuncion',
+  'America/Nuuk', 'America/Scoresbysund', 'Atlantic/Azores', 'Europe/London', 'Europe/Paris', 'Europe/Helsinki',
+  'Europe/Chisinau', 'Asia/Beirut', 'Asia/Jerusalem', 'Asia/Gaza', 'Africa/Cairo', 'Africa/Casablanca',
+  'Australia/Sydney', 'Australia/Adelaide', 'Pacific/Auckland', 'Pacific/Chatham', 'Pacific/Norfolk', 'Pacific/Easter',
+];
+
+/** One formatter per zone, made when first asked (never at load: each costs a Lambda's cold start). */
+const zoneFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+/** A zone's offset from UTC at an instant, in ms (`GMT-04:00` is -4 h); undefined for a zone this Node does not know. */
+function offsetIn(zone: string, at: number): number | undefined {
+  let format = zoneFormats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
+    } catch {
+      format = null;
+    }
+    zoneFormats.set(zone, format);
+  }
+  if (!format) return undefined;
+  const name = format.formatToParts(at).find((part) => part.type === 'timeZoneName')?.value ?? '';
+  const m = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(name);
+  if (!m) return undefined;
+  if (!m[1]) return 0;
+  const ms = ((Number(m[2]) * 60 + Number(m[3])) * 60 + Number(m[4] ?? 0)) * 1000;
+  return m[1] === '-' ? -ms : ms;
+}
+
+/** Answers of `aZoneChanges`, by old offset, new offset and instant: a stream's deliveries ask the same again. */
+const zoneChanges = new Map<string, boolean>();
+
+/**
+ * Whether some real zone (the IANA database, as Node's Intl reads it) goes from offset `from` to
+ * `to` at instant `at` (its offset a millisecond before is `from`, at it `to`). Asked only of a
+ * delivery whose times show two offsets an hour apart; the zones that observe DST
+ * (`DST_ZONES`) first, then every zone, the answer kept (a first "no" costs ~75 ms, once).
+ */
+export function aZoneChanges(from: number, to: number, at: number): boolean {
+  const key = `${from} ${to} ${at}`;
+  const known = zoneChanges.get(key);
+  if (known !== undefined) return known;
+  const changes = (zone: string) => offsetIn(zone, at - 1) === from && offsetIn(zone, at) === to;
+  const answer = DST_ZONES.some(changes) || Intl.supportedValuesOf('timeZone').some(changes);
+  if (zoneChanges.size >= 4096) zoneChanges.clear();
+  zoneChanges.set(key, answer);
+  return answer;
 }
 
 /**
