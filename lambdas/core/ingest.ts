@@ -7,6 +7,7 @@ import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { emptyCounts, LineTally, type Rejection } from './line-tally.ts';
 import { parseDelivery } from './parse/index.ts';
+import { StreamZones } from './parse/local-time.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
 import { redactorFor } from './redact.ts';
@@ -79,10 +80,11 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
   for (const { logGroup, logStream, logEvents } of payloads) {
     const defaultJob = functionNameOf(logGroup);
     // A payload holds one log stream, whose lines' zoneless times are judged together (parseDelivery).
+    const zones = new StreamZones();
     const lines = logEvents.map((logEvent, index) => {
       if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
       const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
-      return { text: logEvent.message, ctx: { source, recordTime: logEvent.timestamp, now, defaultJob, redactor } };
+      return { text: logEvent.message, ctx: { source, recordTime: logEvent.timestamp, now, defaultJob, redactor, zones } };
     });
     parseDelivery(lines).forEach((outcome, index) => tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvents[index].id}`));
   }

@@ -154,18 +154,22 @@ export interface DeliveredLine {
  * delivery without such a line is read once.
  */
 export function parseDelivery(lines: readonly DeliveredLine[], parsers: readonly LineParser[] = LINE_PARSERS): ParseOutcome[] {
-  const zones = new StreamZones();
-  const kinds: readonly ZonelessKind[] = ['syslog-date', 'ts'];
+  // The caller may build each line's context with the delivery's zones in it (the ingest does):
+  // then no context is copied per line, which a hot loop of a thousand lines would pay for.
+  const zones = lines[0]?.ctx.zones ?? new StreamZones();
   const readBehind = new Map<number, ZonelessKind[]>();
   const outcomes = lines.map(({ text, ctx }, index) => {
-    const before = kinds.map((kind) => zones.behindReads(kind));
-    const outcome = parseLine(text, { ...ctx, zones }, parsers);
-    const behind = kinds.filter((kind, k) => zones.behindReads(kind) > before[k]);
-    if (behind.length > 0) readBehind.set(index, behind);
+    const dates = zones.behindReads('syslog-date');
+    const times = zones.behindReads('ts');
+    const outcome = parseLine(text, ctx.zones === zones ? ctx : { ...ctx, zones }, parsers);
+    if (zones.behindReads('syslog-date') > dates || zones.behindReads('ts') > times) {
+      readBehind.set(index, [...(zones.behindReads('syslog-date') > dates ? ['syslog-date' as const] : []), ...(zones.behindReads('ts') > times ? ['ts' as const] : [])]);
+    }
     return outcome;
   });
+  if (readBehind.size === 0) return outcomes;
   const disagreeing = zones.disagreeing();
-  if (disagreeing.length === 0 || readBehind.size === 0) return outcomes;
+  if (disagreeing.length === 0) return outcomes;
   const asGiven = new StreamZones(disagreeing);
   for (const [index, behind] of readBehind) {
     if (behind.some((kind) => disagreeing.includes(kind))) outcomes[index] = parseLine(lines[index].text, { ...lines[index].ctx, zones: asGiven }, parsers);
