@@ -20,6 +20,18 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const corpus = (name: string) => fileURLToPath(new URL(`../../../shared/corpus/${name}`, import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'scan-stream-'));
+
+/** A daily export job's run on an October day: its start at 06:00:05 and its end 30 s later. */
+function exportRunLines(day: number): string[] {
+  const at = Date.parse('2026-10-01T06:00:05Z') + (day - 1) * 86_400_000;
+  return [
+    JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'export', run_id: `export-${day}` }),
+    JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'export', run_id: `export-${day}`, exit_code: 0, output_bytes: 900 }),
+  ];
+}
+
+/** The days from `from` to `to`, both counted. */
+const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function event(at: number, origin: string, body: Record<string, unknown> = { type: 'run.start', job: 'j', run_id: `r${at}` }): AuditEvent {
@@ -256,16 +268,8 @@ describe('scan streams: chunks give what one batch gives', () => {
 
   it('judges the missed runs of a job\'s older lines read after its newer ones once all are read: one host\'s log after the other\'s, as in time order', async () => {
     // Prepare: a daily job run on web2 from the 1st to the 9th (not on the 5th), then on web1 from the 10th to the 30th; web1's log first (cat web1.log web2.log), in chunks of 4 events.
-    const runLines = (day: number) => {
-      const at = Date.parse('2026-10-01T06:00:05Z') + (day - 1) * 86_400_000;
-      return [
-        JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'export', run_id: `export-${day}` }),
-        JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'export', run_id: `export-${day}`, exit_code: 0, output_bytes: 900 }),
-      ];
-    };
-    const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-    const web1 = days(10, 30).flatMap(runLines);
-    const web2 = days(1, 9).filter((d) => d !== 5).flatMap(runLines);
+    const web1 = days(10, 30).flatMap(exportRunLines);
+    const web2 = days(1, 9).filter((d) => d !== 5).flatMap(exportRunLines);
     const file = join(tmp, 'moved-hosts-concatenated.jsonl');
     writeFileSync(file, [...web1, ...web2].join('\n'));
     writeFileSync(join(tmp, 'moved-hosts-in-order.jsonl'), [...web2, ...web1].join('\n'));
@@ -285,18 +289,10 @@ describe('scan streams: chunks give what one batch gives', () => {
 
   it('says how many events came out of time order and how to get full results, and says nothing of a file in time order', async () => {
     // Prepare: a daily job's second week, then its first (cat app.log app.log.1), in chunks of 4 events
-    const runLines = (day: number) => {
-      const at = Date.parse('2026-10-01T06:00:05Z') + (day - 1) * 86_400_000;
-      return [
-        JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'export', run_id: `export-${day}` }),
-        JSON.stringify({ type: 'run.end', ts: new Date(at + 30_000).toISOString(), job: 'export', run_id: `export-${day}`, exit_code: 0, output_bytes: 900 }),
-      ];
-    };
-    const days = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
     const reversed = join(tmp, 'rotated-concatenated.jsonl');
     const inOrder = join(tmp, 'rotated-in-order.jsonl');
-    writeFileSync(reversed, [...days(8, 14), ...days(1, 7)].flatMap(runLines).join('\n'));
-    writeFileSync(inOrder, days(1, 14).flatMap(runLines).join('\n'));
+    writeFileSync(reversed, [...days(8, 14), ...days(1, 7)].flatMap(exportRunLines).join('\n'));
+    writeFileSync(inOrder, days(1, 14).flatMap(exportRunLines).join('\n'));
     const scanTelling = async (path: string) => {
       const stderr = new PassThrough();
       let told = '';
