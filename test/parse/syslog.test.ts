@@ -235,6 +235,16 @@ describe('the syslog dates of one delivery (one log stream) across a DST change'
       ['2026-03-08T06:59:59.000Z', '2026-03-08T07:00:01.000Z'],
     ],
     [
+      'a New York host quiet in the hours around its spring change (00:30 EST, then 04:00 EDT) is read in its zone on both sides',
+      [['Mar  8 00:30:00', '2026-03-08T05:30:00Z'], ['Mar  8 04:00:00', '2026-03-08T08:00:00Z']],
+      ['2026-03-08T05:30:00.000Z', '2026-03-08T08:00:00.000Z'],
+    ],
+    [
+      'a New York host quiet in the hours around its fall change (23:30 EDT, then 03:00 EST) is read in its zone on both sides',
+      [['Oct 31 23:30:00', '2026-11-01T03:30:00Z'], ['Nov  1 03:00:00', '2026-11-01T08:00:00Z']],
+      ['2026-11-01T03:30:00.000Z', '2026-11-01T08:00:00.000Z'],
+    ],
+    [
       'a UTC host whose agent reads two lines an hour apart at once (no change between them) keeps their times',
       [['Oct  5 08:00:00', '2026-10-05T10:00:05Z'], ['Oct  5 09:00:00', '2026-10-05T10:00:05Z']],
       ['2026-10-05T08:00:00.000Z', '2026-10-05T09:00:00.000Z'],

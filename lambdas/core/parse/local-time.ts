@@ -98,12 +98,15 @@ interface ZoneRead {
  * The zoneless times of one kind in one log stream's delivery, as its lines read them. A host
  * writes them in one zone, so they agree on one offset; across a DST change in the delivery, on
  * two an hour apart, the old one's times all before the new one's and the change at a whole hour
- * of the old one's wall time (New York's 02:00 EDT, 06:00Z, in November), when a real zone changes
+ * of the old one's wall time between them (New York's 02:00 EDT, 06:00Z, in November), when a real zone changes
  * from the one to the other then (`aZoneChanges`): a UTC host's agent an hour behind reads a line
  * 1 h behind beside one in step, and no zone goes from UTC to UTC-1 at that hour. A catch-up batch's lines,
  * written hours apart and read at once, each show another gap, and read an hour apart they name
  * the same instant, with no whole hour between them.
  */
+/** How far after a delivery's last time in the old offset its DST change is looked for. */
+const MAX_CHANGE_SPAN_MS = 24 * HOUR_MS;
+
 class KindZones {
   private readonly reads: ZoneRead[] = [];
   /** How many times were read in a zone behind their record's (west of UTC). */
@@ -121,10 +124,15 @@ class KindZones {
     const first = this.reads.reduce((a, b) => (b.at < a.at ? b : a));
     const lastOld = Math.max(...this.reads.filter((r) => r.offset === first.offset).map((r) => r.at));
     const firstNew = Math.min(...this.reads.filter((r) => r.offset !== first.offset).map((r) => r.at));
-    // The first whole hour of the old zone's wall time after its last time: when the change came.
-    const change = (Math.floor((lastOld + first.offset) / HOUR_MS) + 1) * HOUR_MS - first.offset;
+    if (lastOld >= firstNew) return true;
     const newOffset = offsets[0] === first.offset ? offsets[1] : offsets[0];
-    return !(lastOld < firstNew && change <= firstNew && aZoneChanges(first.offset, newOffset, change));
+    // The change came at a whole hour of the old zone's wall time after its last time and at or
+    // before the new one's first: any such hour, as the host may be quiet around it (a day at most).
+    const firstHour = (Math.floor((lastOld + first.offset) / HOUR_MS) + 1) * HOUR_MS - first.offset;
+    for (let change = firstHour; change <= firstNew && change < firstHour + MAX_CHANGE_SPAN_MS; change += HOUR_MS) {
+      if (aZoneChanges(first.offset, newOffset, change)) return false;
+    }
+    return true;
   }
 }
 
