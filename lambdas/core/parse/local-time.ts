@@ -88,10 +88,10 @@ export type ZonelessKind = 'syslog-date' | 'ts';
 
 const HOUR_MS = 3_600_000;
 
-/** One zoneless time as read: the offset it was read with, and the instant it was read as. */
-interface ZoneRead {
-  readonly offset: number;
-  readonly at: number;
+/** The zoneless times read with one offset: the earliest and the latest instant they were read as. */
+interface OffsetSpan {
+  first: number;
+  last: number;
 }
 
 /**
@@ -108,29 +108,37 @@ interface ZoneRead {
 const MAX_CHANGE_SPAN_MS = 24 * HOUR_MS;
 
 class KindZones {
-  private readonly reads: ZoneRead[] = [];
+  /**
+   * The times read with each offset, kept as their span only: the agreement asks no more, and a
+   * line of the hot loop then adds nothing to hold (a delivery shows an offset or two).
+   */
+  private readonly spans = new Map<number, OffsetSpan>();
   /** How many times were read in a zone behind their record's (west of UTC). */
   behindReads = 0;
 
   note(offset: number, at: number): void {
     if (offset < 0) this.behindReads++;
-    this.reads.push({ offset, at });
+    const span = this.spans.get(offset);
+    if (!span) this.spans.set(offset, { first: at, last: at });
+    else if (at < span.first) span.first = at;
+    else if (at > span.last) span.last = at;
   }
 
   get disagree(): boolean {
-    const offsets = [...new Set(this.reads.map((r) => r.offset))];
-    if (offsets.length <= 1) return false;
-    if (offsets.length > 2 || Math.abs(offsets[0] - offsets[1]) !== HOUR_MS) return true;
-    const first = this.reads.reduce((a, b) => (b.at < a.at ? b : a));
-    const lastOld = Math.max(...this.reads.filter((r) => r.offset === first.offset).map((r) => r.at));
-    const firstNew = Math.min(...this.reads.filter((r) => r.offset !== first.offset).map((r) => r.at));
+    if (this.spans.size <= 1) return false;
+    if (this.spans.size > 2) return true;
+    const [[a, spanA], [b, spanB]] = this.spans;
+    if (Math.abs(a - b) !== HOUR_MS) return true;
+    // The old offset is that of the earliest time (on a tie the two overlap, which disagrees either way).
+    const [oldOffset, old, newOffset, later] = spanA.first <= spanB.first ? [a, spanA, b, spanB] : [b, spanB, a, spanA];
+    const lastOld = old.last;
+    const firstNew = later.first;
     if (lastOld >= firstNew) return true;
-    const newOffset = offsets[0] === first.offset ? offsets[1] : offsets[0];
     // The change came at a whole hour of the old zone's wall time after its last time and at or
     // before the new one's first: any such hour, as the host may be quiet around it (a day at most).
-    const firstHour = (Math.floor((lastOld + first.offset) / HOUR_MS) + 1) * HOUR_MS - first.offset;
+    const firstHour = (Math.floor((lastOld + oldOffset) / HOUR_MS) + 1) * HOUR_MS - oldOffset;
     for (let change = firstHour; change <= firstNew && change < firstHour + MAX_CHANGE_SPAN_MS; change += HOUR_MS) {
-      if (aZoneChanges(first.offset, newOffset, change)) return false;
+      if (aZoneChanges(oldOffset, newOffset, change)) return false;
     }
     return true;
   }
