@@ -7,7 +7,7 @@ import { buildCoverage } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
 import { happenedAt, happenedIn } from './evidence.ts';
-import { retractionNotes, retractLateRuns } from './late-runs.ts';
+import { lateRunJudge, retractionNotes } from './late-runs.ts';
 import { dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
@@ -77,20 +77,14 @@ export function retractForMonth(
   span: MonthSpan,
   previousSpan: MonthSpan,
 ): { runs: RunRecord[]; findings: Finding[]; retracted: RetractedFinding[]; previousFindings: Finding[] } {
-  const { kept: findings, retracted } = retractLateRuns(
-    input.findings.filter((f) => happenedIn(f, span)),
-    input.runs,
-    input.subjects,
-  );
+  // One index of the runs and kept starts judges both months' findings.
+  const retract = lateRunJudge(input.runs, input.subjects);
+  const { kept: findings, retracted } = retract(input.findings.filter((f) => happenedIn(f, span)));
   return {
     runs: input.runs.filter((r) => r.ts >= span.from && r.ts < span.to),
     findings,
     retracted,
-    previousFindings: retractLateRuns(
-      input.previousFindings.filter((f) => happenedIn(f, previousSpan)),
-      input.runs,
-      input.subjects,
-    ).kept,
+    previousFindings: retract(input.previousFindings.filter((f) => happenedIn(f, previousSpan))).kept,
   };
 }
 

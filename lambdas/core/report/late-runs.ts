@@ -68,6 +68,17 @@ export function retractLateRuns<F extends Finding>(
   runs: readonly RunRecord[],
   subjects: readonly Pick<SubjectSnapshot, 'kind' | 'name' | 'state'>[] = [],
 ): { kept: F[]; retracted: RetractedFinding[] } {
+  return lateRunJudge(runs, subjects)(findings);
+}
+
+/**
+ * `retractLateRuns` over the same runs and subjects for several lists of findings (a month's and
+ * the month before's): the jobs' runs and kept starts are indexed once.
+ */
+export function lateRunJudge(
+  runs: readonly RunRecord[],
+  subjects: readonly Pick<SubjectSnapshot, 'kind' | 'name' | 'state'>[] = [],
+): <F extends Finding>(findings: readonly F[]) => { kept: F[]; retracted: RetractedFinding[] } {
   const runsOf = new Map<string, RunRecord[]>();
   for (const r of runs) {
     if (r.subject_kind !== 'job') continue;
@@ -80,17 +91,19 @@ export function retractLateRuns<F extends Finding>(
     const kept = s.kind === 'job' ? keptStartsOf(s.state) : undefined;
     if (kept) keptOf.set(s.name, kept);
   }
-  const kept: F[] = [];
-  const retracted: RetractedFinding[] = [];
-  for (const f of findings) {
-    const subjectRuns = f.subject_kind === 'job' ? (runsOf.get(f.subject) ?? []) : [];
-    const keptStarts = f.subject_kind === 'job' ? keptOf.get(f.subject) : undefined;
-    const answer =
-      f.detector === 'missed-run' && (subjectRuns.length > 0 || keptStarts) ? runForSlot(f, subjectRuns, keptStarts) : f.detector === 'run-unfinished' ? endWithinLimit(f, subjectRuns) : undefined;
-    if (answer) retracted.push(answer);
-    else kept.push(f);
-  }
-  return { kept, retracted };
+  return <F extends Finding>(findings: readonly F[]) => {
+    const kept: F[] = [];
+    const retracted: RetractedFinding[] = [];
+    for (const f of findings) {
+      const subjectRuns = f.subject_kind === 'job' ? (runsOf.get(f.subject) ?? []) : [];
+      const keptStarts = f.subject_kind === 'job' ? keptOf.get(f.subject) : undefined;
+      const answer =
+        f.detector === 'missed-run' && (subjectRuns.length > 0 || keptStarts) ? runForSlot(f, subjectRuns, keptStarts) : f.detector === 'run-unfinished' ? endWithinLimit(f, subjectRuns) : undefined;
+      if (answer) retracted.push(answer);
+      else kept.push(f);
+    }
+    return { kept, retracted };
+  };
 }
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
