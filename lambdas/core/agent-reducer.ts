@@ -87,6 +87,11 @@ export interface JudgedRoot {
   readonly counted?: true;
 }
 
+/** Whether a judged root's end was counted already: judged ended, or judged ended before a late sub-agent reached it (`counted`). */
+function rootCounted(prev: JudgedRoot | undefined): boolean {
+  return prev?.phase === 'ended' || prev?.counted === true;
+}
+
 export interface OpenRoot {
   readonly run_id: string;
   readonly started_at: number;
@@ -498,7 +503,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         // tree's cost entered the history, where it would stand for a whole tree's: both are taken back.
         if (open.has(tree.root_run_id)) open.remove(tree.root_run_id);
         if (prev) {
-          if (prev.phase === 'ended' || prev.counted === true) {
+          if (rootCounted(prev)) {
             roots = Math.max(0, roots - 1);
             rootsChanged = true;
           }
@@ -555,8 +560,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
       const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
-      // Its root ended and was counted already: judged ended before a late sub-agent reached it.
-      const counted = prev?.phase === 'ended' || prev?.counted === true;
+      const counted = rootCounted(prev);
       judgedRoots.remove(tree.root_run_id);
       judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired, ...(counted && tree.phase !== 'ended' ? { counted: true as const } : {}) }, stillOpen);
 
@@ -617,8 +621,10 @@ export const agentRunNoteReducer: SubjectReducer<AgentRunState> = {
     let next = state;
     for (const event of events) {
       const note = runNoteOf(event);
-      if (note?.type === 'agent.judged-alone') next = note.counted === true ? markCountedAlone(markJudgedAlone(next, note.fired)) : markJudgedAlone(next, note.fired);
-      else if (note) next = markFiredUnended(next, note.fired);
+      if (note?.type === 'agent.judged-alone') {
+        next = markJudgedAlone(next, note.fired);
+        if (note.counted === true) next = markCountedAlone(next);
+      } else if (note) next = markFiredUnended(next, note.fired);
     }
     return { state: next, findings: [], records: [] };
   },
