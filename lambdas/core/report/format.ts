@@ -1,7 +1,5 @@
 import { CUT_EVIDENCE_KEYS, MAX_EVIDENCE_BYTES } from '../findings.ts';
 import { formatBytes, formatDuration } from '../stats.ts';
-
-const MAX_EVIDENCE_KIB = MAX_EVIDENCE_BYTES / 1024;
 import type { EvidenceUnit, Trend } from './model.ts';
 
 /** Numbers and trends in words, the same in every output. */
@@ -57,7 +55,7 @@ export function plural(count: number, one: string, many = `${one}s`): string {
 
 /** What a 5 Cs card says when findings' evidence was cut for its size (`boundEvidence`): the figures shown are from what was kept. */
 export function evidenceCutNote(cut: number): string {
-  return `Evidence cut on ${plural(cut, 'finding')}: it was over ${MAX_EVIDENCE_KIB} KiB of JSON, so only its short fields are shown (the stored finding keeps the start of the rest, ${CUT_EVIDENCE_KEYS.excerpt}).`;
+  return `Evidence cut on ${plural(cut, 'finding')}: it was over ${MAX_EVIDENCE_BYTES / 1024} KiB of JSON, so only its short fields are shown (the stored finding keeps the start of the rest, ${CUT_EVIDENCE_KEYS.excerpt}).`;
 }
 
 /** `2026-10-14 06:00 UTC` from an ISO time. */
