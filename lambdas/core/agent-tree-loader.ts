@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
 import { agentRunKey, type AgentRunState } from './agent-run.ts';
-import { buildTreeSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreeSnapshot } from './agent-tree.ts';
+import { buildTreeSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -110,8 +110,13 @@ export class RunCache {
  * one from one still going.
  */
 export function openMarker(root: AgentRunState, tree?: TreeSnapshot): TreeSnapshot {
-  const marker = buildTreeSnapshot(root.run_id, new Map([[root.run_id, { ...root, children: [] }]]), 'open') as TreeSnapshot;
+  const marker = snapshotAlone(root, 'open');
   return tree === undefined ? marker : { ...marker, facts: tree.facts, unended: tree.unended };
+}
+
+/** A run as a tree of its own, without its children, in `phase`. */
+function snapshotAlone(run: AgentRunState, phase: TreePhase): TreeSnapshot {
+  return buildTreeSnapshot(run.run_id, new Map([[run.run_id, { ...run, children: [] }]]), phase) as TreeSnapshot;
 }
 
 /**
@@ -153,8 +158,7 @@ export function takenBackEvents(tree: TreeSnapshot, runs: ReadonlyMap<string, Ag
   const events: AuditEvent[] = [];
   for (const id of tree.counted_alone ?? []) {
     const run = runs.get(id);
-    const alone = run ? buildTreeSnapshot(id, new Map([[id, { ...run, children: [] }]]), 'adopted') : undefined;
-    if (alone) events.push(treeEvent(alone));
+    if (run) events.push(treeEvent(snapshotAlone(run, 'adopted')));
   }
   return events;
 }
