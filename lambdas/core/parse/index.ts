@@ -230,7 +230,8 @@ function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineP
   const whole: LineContext = tailed ? { ...ctx, recordTime: tailed.at } : ctx;
   const direct = firstClaim(text, whole, parsers);
   if (direct) return { outcome: direct, recordTime: whole.recordTime };
-  const prefix = tailed ?? splitTimestampPrefix(text);
+  // Without a record time the prefix was split above (undefined: none); not split twice.
+  const prefix = ctx.recordTime === undefined ? tailed : splitTimestampPrefix(text);
   if (prefix) {
     const inner: LineContext = { ...ctx, recordTime: prefix.at };
     for (const message of prefix.messages) {
