@@ -162,9 +162,11 @@ export function parseDelivery(lines: readonly DeliveredLine[], parsers: readonly
     const dates = zones.behindReads('syslog-date');
     const times = zones.behindReads('ts');
     const outcome = parseLine(text, ctx.zones === zones ? ctx : { ...ctx, zones }, parsers);
-    if (zones.behindReads('syslog-date') > dates || zones.behindReads('ts') > times) {
-      readBehind.set(index, [...(zones.behindReads('syslog-date') > dates ? ['syslog-date' as const] : []), ...(zones.behindReads('ts') > times ? ['ts' as const] : [])]);
-    }
+    const dateBehind = zones.behindReads('syslog-date') > dates;
+    const tsBehind = zones.behindReads('ts') > times;
+    if (dateBehind && tsBehind) readBehind.set(index, ['syslog-date', 'ts']);
+    else if (dateBehind) readBehind.set(index, ['syslog-date']);
+    else if (tsBehind) readBehind.set(index, ['ts']);
     return outcome;
   });
   if (readBehind.size === 0) return outcomes;
