@@ -598,16 +598,17 @@ class ProcessedTokens {
 
   /**
    * The earliest time (ms, as the ring keeps it: whole seconds, rounded up) at which the token was
-   * remembered strictly after `after` and within `withinMs` of it; undefined when it was at none
-   * (times unknown do not count). A kept second `t` stands for a time in `(t − 1 s, t]`, so only a
-   * `t − 1 s` at or after `after` is surely later: a line of the same second (an end at .200 kept
-   * as the next second, a start at .900; two whole-second lines of one second) is not.
+   * remembered strictly after `after`; undefined when it was at none (times unknown do not count).
+   * A kept second `t` stands for a time in `(t − 1 s, t]`, so only a `t − 1 s` at or after `after`
+   * is surely later: a line of the same second (an end at .200 kept as the next second, a start at
+   * .900; two whole-second lines of one second) is not. A caller that wants one within a bound
+   * checks this one: when it is past the bound, every later one is.
    */
-  firstTimeAfter(token: string, after: number, withinMs: number): number | undefined {
+  firstTimeAfter(token: string, after: number): number | undefined {
     let first: number | undefined;
     for (const t of this.ring.timesOf(this.printOf(token))) {
       const ms = t * 1000;
-      if (t !== 0 && ms - 1000 >= after && ms - after <= withinMs && (first === undefined || ms < first)) first = ms;
+      if (t !== 0 && ms - 1000 >= after && (first === undefined || ms < first)) first = ms;
     }
     return first;
   }
@@ -976,7 +977,9 @@ export const jobReducer: SubjectReducer<JobState> = {
      */
     const lateSystemdStartEnd = (at: number, host: string | undefined): number | undefined => {
       if ((lastSystemdEnd?.get(host) ?? Number.NEGATIVE_INFINITY) >= at) return undefined;
-      return processed.firstTimeAfter(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at, maxRuntimeOf(state, ctx.config).ms);
+      // The max runtime (a median of the durations) only when such an end was read: most starts have none.
+      const end = processed.firstTimeAfter(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at);
+      return end !== undefined && end - at <= maxRuntimeOf(state, ctx.config).ms ? end : undefined;
     };
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
