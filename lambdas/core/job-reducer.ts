@@ -677,38 +677,37 @@ function isSystemdManagerEnd(event: AuditEvent): event is AuditEvent<RunEnd | Ru
 }
 
 /**
- * The systemd starts of a batch whose run had ended before they were read: the next end on the
- * start's host (a unit runs once at a time on a host, so it ends the run that start began) is a line
- * read before the batch (`endRead`), before the start was known: it closed no run of that start (a
- * delivery cut after the end, then delivered again whole; lines out of order). Each is mapped to its
- * end's time; undefined when there is none (most batches). Events are in time order.
+ * A batch's systemd ends, in one walk over its events. `endedBefore`: the systemd starts whose run
+ * had ended before they were read: the next end on the start's host (a unit runs once at a time on
+ * a host, so it ends the run that start began) is a line read before the batch (`endRead`), before
+ * the start was known: it closed no run of that start (a delivery cut after the end, then delivered
+ * again whole; lines out of order). Each is mapped to its end's time; undefined when there is none
+ * (most batches). `latestEnd`: the time of the latest end of the service manager's (one that names
+ * no run), by host; undefined when there is none. Events are in time order.
  */
-function systemdStartsEndedBefore(events: readonly AuditEvent[], subject: string, endRead: (at: number) => boolean): Map<AuditEvent, number> | undefined {
-  let found: Map<AuditEvent, number> | undefined;
+function systemdEndsOf(
+  events: readonly AuditEvent[],
+  subject: string,
+  endRead: (at: number) => boolean,
+): { endedBefore: Map<AuditEvent, number> | undefined; latestEnd: Map<string | undefined, number> | undefined } {
+  let endedBefore: Map<AuditEvent, number> | undefined;
+  let latestEnd: Map<string | undefined, number> | undefined;
   // Walking back: the time of the next end that names no run (the service manager's), by host.
   const nextEnd = new Map<string | undefined, number>();
   for (let i = events.length - 1; i >= 0; i--) {
     const event = events[i];
     const body = event.body;
-    if (isSystemdManagerEnd(event)) nextEnd.set(event.body.host, event.at);
-    else if (body.type === 'run.start' && isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) {
+    if (isSystemdManagerEnd(event)) {
+      const host = event.body.host;
+      nextEnd.set(host, event.at);
+      latestEnd ??= new Map();
+      latestEnd.set(host, Math.max(latestEnd.get(host) ?? event.at, event.at));
+    } else if (body.type === 'run.start' && isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) {
       const end = nextEnd.get(body.host);
-      if (end !== undefined && endRead(end)) (found ??= new Map()).set(event, end);
+      if (end !== undefined && endRead(end)) (endedBefore ??= new Map()).set(event, end);
     }
   }
-  return found;
-}
-
-/** The time of the latest end of the service manager's (one that names no run) in a batch, by host; undefined when there is none. */
-function latestSystemdEnds(events: readonly AuditEvent[]): Map<string | undefined, number> | undefined {
-  let latest: Map<string | undefined, number> | undefined;
-  for (const event of events) {
-    if (!isSystemdManagerEnd(event)) continue;
-    const host = event.body.host;
-    latest ??= new Map();
-    latest.set(host, Math.max(latest.get(host) ?? event.at, event.at));
-  }
-  return latest;
+  return { endedBefore, latestEnd };
 }
 
 /** The baseline of a run older than the windows' runs: none, so the detectors that compare with it stay silent. */
@@ -960,10 +959,9 @@ export const jobReducer: SubjectReducer<JobState> = {
       removeWhere(list, (e) => e.at < latest - DELIVERY_LAG_MS);
       keepNewest(list, MAX_PLATFORM_OK_KEPT);
     };
-    // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered again).
-    const endedBefore = systemdStartsEndedBefore(events, subject, (at) => processed.has(`${OPEN_RUN}@${at}`));
-    // The latest systemd end of the job in the batch, by host: a start before it ends there.
-    const lastSystemdEnd = latestSystemdEnds(events);
+    // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered
+    // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
+    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at) => processed.has(`${OPEN_RUN}@${at}`));
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same
      * host, strictly after it, in an earlier delivery (the start came late, in a delivery of its own):
