@@ -317,6 +317,23 @@ describe('job runs reducer', () => {
     expect(state.open).toEqual([]);
   });
 
+  it('keeps the duration of an earlier run read late whole within the max runtime before an end read alone: its own end pairs it', () => {
+    // Prepare: live ingest read 03:12's end alone; a backfill then brings the whole run of 02:30–02:50 on the same host,
+    // whose start is within the max runtime (1 h) before that end, so only its own end in the batch tells it apart
+    const ends = syslogLines('Oct  6 03:12:00 web1 systemd[1]: backup.service: Deactivated successfully.');
+    const afterEnd = jobReducer.apply(initialJobState('backup.service'), 'backup.service', ends, ctx).state;
+    const backfill = syslogLines(
+      'Oct  6 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 02:50:00 web1 systemd[1]: backup.service: Deactivated successfully.',
+    );
+    // Act
+    const { state, records } = jobReducer.apply(afterEnd, 'backup.service', backfill, ctx);
+    // Assess
+    expect(records.map((r) => [r.run_id, r.duration_ms])).toEqual([['backup.service@web1@2026-10-06T02:30:00.000Z', 20 * 60_000]]);
+    expect(state.durations).toEqual([20 * 60_000]);
+    expect(state.open).toEqual([]);
+  });
+
   it('turns a failure marker into a failed run with its reason, counting consecutive failures', () => {
     const events = [1, 2, 3].map((d) => ev(`2026-10-0${d}T03:00:00Z`, { type: 'run.failed', job: 'etl', run_id: `req-${d}`, reason: 'timeout after 900 s' }));
     const { state, findings } = jobReducer.apply(initialJobState('etl'), 'etl', events, ctx);
