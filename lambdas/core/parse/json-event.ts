@@ -5,6 +5,7 @@ import { fastValidate } from './fast-validate.ts';
 import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
+import { UTC_OFFSET_PATTERN } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
 const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
@@ -15,7 +16,7 @@ const isOurType = (value: unknown): value is InstrumentedType => typeof value ==
  * it; `--format short` prints it without an offset, in UTC (which `parseTime` assumes). Its offset
  * in any form `parseTime` reads in a `ts`: `+02:00`, `+0200` or hours alone, `+02`.
  */
-const LEADING_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)\s/;
+const LEADING_TIME = new RegExp(String.raw`^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:${UTC_OFFSET_PATTERN})?)\s`);
 
 /**
  * Contract §1a: one JSON object per line, alone or at the end of a prefixed line

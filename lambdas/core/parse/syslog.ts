@@ -1,5 +1,5 @@
 import { inRecordZone } from './local-time.ts';
-import { fractionMs, parseIsoTime, utcTime } from './timestamp-prefix.ts';
+import { fractionMs, parseIsoTime, UTC_OFFSET_PATTERN, utcTime } from './timestamp-prefix.ts';
 import type { LineContext } from './types.ts';
 
 /**
@@ -54,7 +54,7 @@ const DAY_MS = 86_400_000;
 const COLLECTOR_PREFIX = /^(\S+) (\d{9,11}) \d{4}\.\d{2}\.\d{2} (\S+) (?=[A-Za-z]{3} +\d)/;
 const BSD = /^(?:<\d{1,3}>)?(([A-Za-z]{3}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?) +(\S+) ?(.*)$/s;
 /** Its offset in any form `parseIsoTime` (and `parseTime`, in a `ts`) reads: `+02:00`, `+0200` or hours alone, `+02`. */
-const ISO_HEADER = /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)) +(\S+) ?(.*)$/s;
+const ISO_HEADER = new RegExp(String.raw`^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:${UTC_OFFSET_PATTERN})) +(\S+) ?(.*)$`, 's');
 const RFC5424 = /^<\d{1,3}>1 (\S+) (\S+) (\S+) (\S+) (\S+) (.*)$/s;
 const TAG = /^([^\s[\]:]+?(?:\([^\s()]*\))?)(?:\[(\d+)\])?: ?(.*)$/s;
 const BARE_TAG = /^([A-Za-z/][\w./-]*(?:\([^\s()]*\))?)\[(\d+)\]: ?(.*)$/s;

@@ -6,8 +6,14 @@
  *   `2026-10-05T13:00:00 REPORT RequestId: …`                                          (--format short, UTC)
  */
 
-/** Its offset in any form `parseTime` reads in a `ts`: `+02:00`, `+0200` or hours alone, `+02`. */
-const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+/**
+ * An ISO-8601 UTC offset in any form `parseTime` reads in a `ts`: `Z`, `+02:00`, `+0200` or hours
+ * alone, `+02`. Pattern source without a group, composed into every ISO time pattern of the parsers
+ * (here, syslog's header, json-event's leading time) so that they read the same offsets.
+ */
+export const UTC_OFFSET_PATTERN = String.raw`Z|[+-]\d{2}(?::?\d{2})?`;
+
+const ISO = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(${UTC_OFFSET_PATTERN})?$`);
 
 /** Days in each month of a year; February follows the Gregorian leap rule. */
 export function daysInMonth(year: number, month1: number): number {
@@ -49,7 +55,7 @@ export function parseIsoTime(text: string, assumeUtc = false): number | undefine
   return local - sign * offsetMinutes * 60_000;
 }
 
-const PREFIX = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|[+-]\d{2}(?::?\d{2})?)?)\s+(\S.*)$/s;
+const PREFIX = new RegExp(String.raw`^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:${UTC_OFFSET_PATTERN})?)\s+(\S.*)$`, 's');
 const STREAM_THEN_MESSAGE = /^(\S+)\s+(\S.*)$/s;
 
 export interface TimestampPrefix {
