@@ -750,10 +750,15 @@ export function maxRuntimeOf(
   config: Config,
   window: number = config.defaults.baseline_window,
 ): { ms: number; source: string } {
-  const configured = ownValue(config.jobs, state.job)?.max_runtime_minutes;
-  if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
   const durations = state.durations ?? [];
-  const typical = median(durations.length > window ? durations.slice(-window) : durations);
+  return maxRuntimeWith(state.job, config, () => median(durations.length > window ? durations.slice(-window) : durations));
+}
+
+/** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
+function maxRuntimeWith(job: string, config: Config, medianDuration: () => number | undefined): { ms: number; source: string } {
+  const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
+  if (configured !== undefined) return { ms: configured * MINUTE_MS, source: 'configured' };
+  const typical = medianDuration();
   if (typical === undefined) return { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
   return 3 * typical > MIN_DEFAULT_RUNTIME_MS ? { ms: 3 * typical, source: '3× the median duration' } : { ms: MIN_DEFAULT_RUNTIME_MS, source: 'default 1 h' };
 }
@@ -976,8 +981,9 @@ export const jobReducer: SubjectReducer<JobState> = {
     const lateSystemdStartEnd = (at: number, host: string | undefined): number | undefined => {
       if ((lastSystemdEnd?.get(host) ?? Number.NEGATIVE_INFINITY) >= at) return undefined;
       // The max runtime (a median of the durations) only when such an end was read: most starts have none.
+      // The median is the durations window's (state.durations is its list, cut to the baseline window as maxRuntimeOf cuts it).
       const end = processed.firstTimeAfter(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at);
-      return end !== undefined && end - at <= maxRuntimeOf(state, ctx.config).ms ? end : undefined;
+      return end !== undefined && end - at <= maxRuntimeWith(state.job, ctx.config, () => durations.median()).ms ? end : undefined;
     };
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
