@@ -1,7 +1,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
-import { GzipMembers } from './gzip-members.ts';
+import { beginsGzip, GZIP_MAGIC_BYTES, GzipMembers } from './gzip-members.ts';
 
 export class InputError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -102,7 +102,7 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
   const unfinished = new UnfinishedLine();
   let gunzip: GzipMembers | undefined;
   try {
-    gzipped ||= isGzip(await peekBytes(counted, GZIP_MAGIC.length));
+    gzipped ||= beginsGzip(await peekBytes(counted, GZIP_MAGIC_BYTES));
     // Damage to gzip data ends its text, every line before it read first (see GzipMembers).
     gunzip = gzipped ? counted.pipe(new GzipMembers()) : undefined;
     text = gunzip ?? counted;
@@ -197,13 +197,6 @@ export class UnfinishedLine {
     this.overEndsWithCr = false;
     return line;
   }
-}
-
-/** The first bytes of every gzip stream (RFC 1952): no text log starts with them. */
-const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
-
-function isGzip(head: Buffer): boolean {
-  return head.subarray(0, GZIP_MAGIC.length).equals(GZIP_MAGIC);
 }
 
 /**

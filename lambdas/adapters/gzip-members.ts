@@ -12,6 +12,20 @@ const TRAILER_BYTES = 8;
 const MAX_HEADER_BYTES = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
 
+/** The first bytes of every gzip member (RFC 1952 §2.3.1: ID1, ID2): no text log starts with them. */
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+/** How many bytes tell whether data begins as gzip. */
+export const GZIP_MAGIC_BYTES = GZIP_MAGIC.length;
+
+/**
+ * Whether `bytes` begin with gzip's magic. With `partial`, a first byte that begins it, the second
+ * not yet read, counts too (a header still arriving); no bytes never do.
+ */
+export function beginsGzip(bytes: Uint8Array, partial = false): boolean {
+  if (bytes.length < GZIP_MAGIC_BYTES) return partial && bytes.length > 0 && bytes[0] === GZIP_MAGIC[0];
+  return bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
 type State = 'header' | 'body' | 'trailer' | 'padding' | 'garbage';
 
 /**
@@ -103,7 +117,7 @@ export class GzipMembers extends Transform {
       this.state = 'padding';
       return data;
     }
-    if (data[0] !== 0x1f || (data.length > 1 && data[1] !== 0x8b)) {
+    if (!beginsGzip(data, true)) {
       if (this.members === 0) this.damage = new Error('incorrect header check');
       else this.state = 'garbage';
       return data;
