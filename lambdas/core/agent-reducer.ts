@@ -217,7 +217,7 @@ export function judgedAloneNotes(trees: readonly TreeSnapshot[], config: Config)
  * sweep that fails between the two writes has the next one note it, from the agent's state): a
  * note written first would have a failed judgement's findings passed over for good.
  */
-export function firedUnendedNotes(trees: readonly TreeSnapshot[], stateOf: (agent: string) => AgentState | undefined, reported: readonly Finding[]): AuditEvent[] {
+export function firedUnendedNotes(trees: readonly TreeSnapshot[], judgedOf: JudgedRootsOf, reported: readonly Finding[]): AuditEvent[] {
   const unended = trees.filter((tree) => tree.phase === 'running' || tree.phase === 'stale');
   if (unended.length === 0) return [];
   const rootOf = new Map<string, TreeSnapshot>();
@@ -227,13 +227,10 @@ export function firedUnendedNotes(trees: readonly TreeSnapshot[], stateOf: (agen
     const tree = f.run_id === undefined ? undefined : rootOf.get(`${f.subject}#${f.run_id}`);
     if (tree) fresh.set(tree, [...(fresh.get(tree) ?? []), firedId(f)]);
   }
-  const judged = new Map<string, Map<string, JudgedRoot>>();
   const notes: AuditEvent[] = [];
   for (const tree of unended) {
-    let byRun = judged.get(tree.agent);
-    if (!byRun) judged.set(tree.agent, (byRun = new Map((stateOf(tree.agent)?.judged ?? []).map((j) => [j.run_id, j]))));
     const noted = new Set(tree.fired_before ?? []);
-    const fired = [...new Set([...(byRun.get(tree.root_run_id)?.fired ?? []), ...(fresh.get(tree) ?? [])])].filter((id) => !noted.has(id));
+    const fired = [...new Set([...(judgedOf(tree.agent).get(tree.root_run_id)?.fired ?? []), ...(fresh.get(tree) ?? [])])].filter((id) => !noted.has(id));
     if (fired.length > 0) notes.push(runNoteEvent({ type: 'agent.fired-unended', run_id: tree.root_run_id, fired }, treeEvent(tree).at));
   }
   return notes;
@@ -247,20 +244,33 @@ export function firedUnendedNotes(trees: readonly TreeSnapshot[], stateOf: (agen
  * already fired, is left out here, so that those sweeps stay reads only: no write of the agent
  * state per sweep while a root loops for hours. Other snapshots pass as they are.
  */
-export function runningTreesToJudge(trees: readonly TreeSnapshot[], stateOf: (agent: string) => AgentState | undefined, config: Config): TreeSnapshot[] {
+export function runningTreesToJudge(trees: readonly TreeSnapshot[], judgedOf: JudgedRootsOf, config: Config): TreeSnapshot[] {
   const options = new Map<string, AgentTreeOptions>();
-  const judged = new Map<string, Map<string, JudgedRoot>>();
   return trees.filter((tree) => {
     if (tree.phase !== 'running') return true;
     let own = options.get(tree.agent);
     if (!own) options.set(tree.agent, (own = resolveAgentOptions(config, tree.agent)));
     const drafts = judgeTree(tree, NO_HISTORY, config, own);
     if (drafts.length === 0) return false;
-    let byRun = judged.get(tree.agent);
-    if (!byRun) judged.set(tree.agent, (byRun = new Map((stateOf(tree.agent)?.judged ?? []).map((j) => [j.run_id, j]))));
-    const already = new Set([...(byRun.get(tree.root_run_id)?.fired ?? []), ...(tree.fired_before ?? [])]);
+    const already = alreadyFired(judgedOf(tree.agent).get(tree.root_run_id), tree);
     return drafts.some((f) => !already.has(firedId(f)));
   });
+}
+
+/** An agent's judged roots by run id (`AgentState.judged`), as the sweep read its state. */
+export type JudgedRootsOf = (agent: string) => ReadonlyMap<string, JudgedRoot>;
+
+/**
+ * `JudgedRootsOf` over the agent states the sweep read, each agent's map built once, when first
+ * asked: `runningTreesToJudge` and `firedUnendedNotes` look in the same one.
+ */
+export function judgedRootsOf(stateOf: (agent: string) => AgentState | undefined): JudgedRootsOf {
+  const byAgent = new Map<string, ReadonlyMap<string, JudgedRoot>>();
+  return (agent) => {
+    let byRun = byAgent.get(agent);
+    if (!byRun) byAgent.set(agent, (byRun = new Map((stateOf(agent)?.judged ?? []).map((j) => [j.run_id, j]))));
+    return byRun;
+  };
 }
 
 /** What was reported of a root already: in its judged entry, and noted on its run before (`fired_before`). */

@@ -10,6 +10,7 @@ import {
   agentTreeReducer,
   firedUnendedNotes,
   judgedAloneNotes,
+  judgedRootsOf,
   runningTreesToJudge,
 } from './agent-reducer.ts';
 import { DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
@@ -65,7 +66,9 @@ export async function sweepAgentRoots(
   await cache.loadParents(candidates.map((c) => c.run_id));
   await cache.loadTrees(candidates.map((c) => c.run_id));
   const snapshots = [...candidatesAt].flatMap(([at, some]) => judgeStaleAgentRoots(some, cache.runs, at, options));
-  const trees = runningTreesToJudge(snapshots, stateOf, ctx.config);
+  // The agents' judged roots as read here, for both the running trees' judgement and the notes after it.
+  const judgedOf = judgedRootsOf(stateOf);
+  const trees = runningTreesToJudge(snapshots, judgedOf, ctx.config);
   // Roots judged without their parent first note what they found on their own run, so that a
   // parent that starts after all does not have its tree report it again.
   const notes = judgedAloneNotes(trees, ctx.config);
@@ -76,7 +79,7 @@ export async function sweepAgentRoots(
   const takenBack = trees.flatMap((tree) => takenBackEvents(tree, cache.runs));
   const judged = await processBatch([...takenBack, ...trees.map(treeEvent)], reducers, store, ctx);
   // Then, on the roots not ended, what was reported of their trees (this sweep's findings, or an earlier one's).
-  const reported = firedUnendedNotes(snapshots, stateOf, judged.findings);
+  const reported = firedUnendedNotes(snapshots, judgedOf, judged.findings);
   const marked = reported.length > 0 ? await processBatch(reported, noteReducers, store, ctx) : undefined;
   const extra = [noted, marked].filter((r): r is BatchResult => r !== undefined);
   return extra.reduce((sum, r) => ({ ...sum, subjects: sum.subjects + r.subjects, conflicts: sum.conflicts + r.conflicts }), judged);
