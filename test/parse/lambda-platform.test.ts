@@ -72,13 +72,39 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     });
   });
 
-  it("leaves out a platform.report's durationMs that no invocation runs, as it leaves out a negative one", () => {
+  it.each([
+    ['a REPORT line', `REPORT RequestId: ${R1}\tDuration: 31622400001 ms\tBilled Duration: 5 ms`, /^Lambda REPORT line with a Duration over 366 days, which no invocation runs: /],
+    [
+      'a platform.report record',
+      `{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"${R1}","status":"success","metrics":{"durationMs":31622400001}}}`,
+      /^Lambda platform\.report record with a Duration over 366 days, which no invocation runs: /,
+    ],
+    ['a platform.report record (a durationMs too long for a double)', `{"type":"platform.report","record":{"requestId":"${R1}","metrics":{"durationMs":1e999}}}`, /^Lambda platform\.report record with a Duration over 366 days/],
+  ])('rejects %s whose Duration is over 366 days, which no invocation runs', (_, line, reason) => {
     // Prepare
-    const line = `{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"${R1}","status":"success","metrics":{"durationMs":1e308}}}`;
+    const ctx = contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader', recordTime: Date.parse('2026-10-05T16:00:00.692Z') });
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess
+    expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
+  });
+
+  it("leaves out a platform.report's negative durationMs, which a REPORT line cannot write", () => {
+    // Prepare
+    const line = `{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"${R1}","status":"success","metrics":{"durationMs":-5}}}`;
     // Act
     const outcome = parseLine(line, contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader' }));
     // Assess
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.end', job: 'etl-loader', run_id: R1, exit_code: 0 });
+  });
+
+  it('keeps a platform.report whose durationMs is exactly 366 days', () => {
+    // Prepare
+    const line = `{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"${R1}","status":"success","metrics":{"durationMs":31622400000}}}`;
+    // Act
+    const outcome = parseLine(line, contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader' }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.end', job: 'etl-loader', run_id: R1, exit_code: 0, duration_ms: 31_622_400_000 });
   });
 
   it("reads the JSON log format's platform.start and platform.report records", () => {

@@ -30,6 +30,8 @@ const TIMED_OUT = /^(?:(\d{4}-\d{2}-\d{2}T\S+)\s+)?(?:([0-9a-fA-F]{8}(?:-[0-9a-f
 const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;
 const PLATFORM_JSON = /"type"\s*:\s*"platform\./;
 const FAILED_STATUSES = new Set(['timeout', 'error', 'failure']);
+/** Why a REPORT line or a `platform.report` record whose duration is over MAX_DURATION_MS is rejected. */
+const DURATION_TOO_LONG = 'with a Duration over 366 days, which no invocation runs';
 
 function rejected(reason: string): ParseOutcome {
   return { kind: 'rejected', reason };
@@ -85,7 +87,7 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const fields = reportFields(rest);
     const durationMs = milliseconds(fields.get('Duration'));
     if (durationMs === undefined) return `Lambda REPORT line without a Duration (cut short?): ${quoted(line)}`;
-    if (durationMs > MAX_DURATION_MS) return `Lambda REPORT line with a Duration over 366 days, which no invocation runs: ${quoted(line)}`;
+    if (durationMs > MAX_DURATION_MS) return `Lambda REPORT line ${DURATION_TOO_LONG}: ${quoted(line)}`;
     return { requestId, body: (job) => endBody(job, requestId, fields.get('Status'), durationMs, fields.get('Error Type')) };
   }
   const timedOut = TIMED_OUT.exec(line);
@@ -121,9 +123,11 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
     return eventsOf(FORMAT, ctx, at, defined<RunStart & { version?: string }>({ type: 'run.start', job, run_id: requestId, version }));
   }
   const duration = rec.metrics?.durationMs;
+  // As a REPORT line's Duration: a wrong unit or a corrupt number, which would otherwise end the run without one.
+  if (typeof duration === 'number' && duration > MAX_DURATION_MS) return rejected(`Lambda ${type} record ${DURATION_TOO_LONG}: ${quoted(line)}`);
   const status = typeof rec.status === 'string' ? rec.status : undefined;
   const errorType = typeof rec.errorType === 'string' ? rec.errorType : undefined;
-  return eventsOf(FORMAT, ctx, at, endBody(job, requestId, status, typeof duration === 'number' && duration >= 0 && duration <= MAX_DURATION_MS ? duration : undefined, errorType));
+  return eventsOf(FORMAT, ctx, at, endBody(job, requestId, status, typeof duration === 'number' && duration >= 0 ? duration : undefined, errorType));
 }
 
 export const lambdaPlatformParser: LineParser = {
