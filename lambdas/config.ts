@@ -7,6 +7,7 @@ import { noSuchDay, parseTime } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
 import { BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
+import { neverFiresReason } from './core/schedule.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
@@ -434,6 +435,24 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
 }
 
 /**
+ * Schedules that never fire (`0 0 30 2 *`), read in their time zone: a job's `schedule` and a
+ * recurring maintenance window's `cron`. croner takes them, but a job whose schedule names no time
+ * expects no run, so `missed-run` is silently off for it; a window that never opens covers nothing.
+ */
+export function scheduleIssues(config: Config, now: number): Array<{ path: PropertyKey[]; message: string }> {
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  for (const [name, job] of Object.entries(config.jobs)) {
+    const reason = job.schedule === undefined ? undefined : neverFiresReason(job.schedule, job.timezone, now);
+    if (reason) issues.push({ path: ['jobs', name, 'schedule'], message: reason });
+  }
+  config.maintenance_windows.forEach((w, i) => {
+    const reason = w.cron === undefined ? undefined : neverFiresReason(w.cron, w.timezone, now);
+    if (reason) issues.push({ path: ['maintenance_windows', i, 'cron'], message: reason });
+  });
+  return issues;
+}
+
+/**
  * A job's name as its log lines give it: redacted as a name (`redactName`, with the config's own
  * `redact` patterns), then shortened when longer than an identifier may be (`shortenName`), as a
  * line is where it enters the pipeline. A `jobs` key, a snooze's subject (in the config or from
@@ -647,7 +666,7 @@ function withMappingKeysFilled(entry: unknown, mappingKeys: Readonly<Record<stri
 
 /**
  * Validates an already-parsed config object; `lineOf` maps a key path to a line number when known.
- * `now` is the moment snooze lengths are judged at (default: the current time). `namesAsLogged`:
+ * `now` is the moment snooze lengths are judged at, and schedules looked ahead from (default: the current time). `namesAsLogged`:
  * the job names and subjects are already as the logs give them (`configAsWritten` of a validated
  * config: the copy compiled into the Lambdas) and are taken as they are. Mapped again, a name cut
  * inside a redaction marker would be redacted anew into another name, no longer the job's.
@@ -662,7 +681,7 @@ export function validateConfig(
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const issues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...exceptionIdIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...exceptionIdIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
   if (named && issues.length === 0) {
     rememberDefaultsWritten(named.config, raw);

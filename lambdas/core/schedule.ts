@@ -167,3 +167,61 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
 function slotOf(t: number, offset: number, period: number): number {
   return t - modulo(t - offset + period / 2, period) + period / 2;
 }
+
+/** How far ahead a schedule must name a time: two leap cycles, so that `0 12 29 2 *` always has one. */
+export const SCHEDULE_HORIZON_YEARS = 8;
+
+const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** The most days each month has (February's in a leap year). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Why a cron schedule never fires, or undefined when it names a time within
+ * SCHEDULE_HORIZON_YEARS after `from`, read in `timezone` (UTC when none). A schedule that names
+ * no time (`0 0 30 2 *`) expects no run, so no run could ever be missed: it is a mistake, not a
+ * rare job. The reason names the days the months lack when it can (`February has no 30th`).
+ */
+export function neverFiresReason(schedule: string, timezone: string | undefined, from: number): string | undefined {
+  const next = new Cron(schedule, { timezone: timezone ?? 'UTC', paused: true }).nextRun(new Date(from));
+  if (next && next.getTime() - from <= SCHEDULE_HORIZON_YEARS * 365.25 * 86_400_000) return undefined;
+  const missing = missingDays(schedule);
+  return `never fires: ${missing ? `${missing}, so it` : 'it'} names no time in the next ${SCHEDULE_HORIZON_YEARS} years${timezone ? ` (in ${timezone})` : ''}; fix its day of month or month (for a month's last day write L, e.g. "0 0 L * *")`;
+}
+
+/** `February has no 30th`, `April and June have no 31st`: the days of month a schedule names that its months lack; undefined when its fields cannot be read so. */
+function missingDays(schedule: string): string | undefined {
+  const [, , dayField, monthField, weekdayField] = schedule.trim().toLowerCase().split(/\s+/);
+  if (weekdayField !== '*' && weekdayField !== '?') return undefined;
+  const days = cronFieldValues(dayField ?? '', 1, 31);
+  const months = cronFieldValues(monthField ?? '', 1, 12, MONTH_NAMES.map((m) => m.slice(0, 3).toLowerCase()));
+  if (!days?.length || !months?.length) return undefined;
+  if (months.some((m) => days.some((d) => d <= MONTH_DAYS[m - 1]))) return undefined;
+  const names = months.map((m) => MONTH_NAMES[m - 1]);
+  const ordinals = days.map(ordinal);
+  const list = (items: string[], and: string) => (items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} ${and} ${items.at(-1)}`);
+  return `${list(names, 'and')} ${names.length === 1 ? 'has' : 'have'} no ${list(ordinals, 'or')}`;
+}
+
+/** The values of a numeric cron field (`30`, `29-31`, `1,3`, `*`, `*\/2`, `10-20/5`, month names), in order; undefined for anything else. */
+function cronFieldValues(field: string, min: number, max: number, names: readonly string[] = []): number[] | undefined {
+  const value = (text: string) => {
+    const named = names.indexOf(text);
+    if (named >= 0) return named + min;
+    return /^\d+$/.test(text) ? Number(text) : NaN;
+  };
+  const values = new Set<number>();
+  for (const part of field.split(',')) {
+    const m = /^(\*|[a-z0-9]+(?:-[a-z0-9]+)?)(?:\/(\d+))?$/.exec(part);
+    if (!m) return undefined;
+    const [from, to] = m[1] === '*' ? [min, max] : m[1].includes('-') ? m[1].split('-').map(value) : [value(m[1]), m[2] ? max : value(m[1])];
+    const step = m[2] ? Number(m[2]) : 1;
+    if (!(from >= min && to <= max && from <= to && step >= 1)) return undefined;
+    for (let v = from; v <= to; v += step) values.add(v);
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
+}

@@ -109,6 +109,40 @@ tools:
     expect(problems).toEqual([`jobs.backup.schedule: ${message} (line 2)`, `maintenance_windows.0.cron: ${message} (line 4)`]);
   });
 
+  it.each([
+    ['0 0 30 2 *', 'February has no 30th'],
+    ['0 0 31 4 *', 'April has no 31st'],
+    ['0 0 31 2,4,6,9,11 *', 'February, April, June, September and November have no 31st'],
+    ['0 0 30,31 feb ?', 'February has no 30th or 31st'],
+  ])('refuses %j, which never fires, as jobs.*.schedule and maintenance_windows.*.cron, in their time zone, saying why', (cron, why) => {
+    // Prepare
+    const message = `never fires: ${why}, so it names no time in the next 8 years (in Europe/Berlin); fix its day of month or month (for a month's last day write L, e.g. "0 0 L * *")`;
+    // Act
+    const problems = problemsOf(`jobs:\n  backup: { schedule: "${cron}", timezone: Europe/Berlin }\nmaintenance_windows:\n  - { subjects: [backup], owner: o, reason: r, cron: "${cron}", timezone: Europe/Berlin, duration_minutes: 30, until: 2026-12-31 }\n`);
+    // Assess
+    expect(problems).toEqual([`jobs.backup.schedule: ${message} (line 2)`, `maintenance_windows.0.cron: ${message} (line 4)`]);
+  });
+
+  it.each([
+    ['0 12 29 2 *', 'UTC', '2025-03-01T00:00:00Z'],
+    ['0 12 29 2 *', 'Pacific/Auckland', '2096-03-01T00:00:00Z'],
+    ['0 0 31 * *', 'Europe/Berlin', '2026-10-01T00:00:00Z'],
+    ['0 0 L 2 *', 'UTC', '2026-10-01T00:00:00Z'],
+    ['0 0 30 2 1', 'UTC', '2026-10-01T00:00:00Z'],
+  ])('takes %j in %s, which is due rarely but within 8 years of %s', (cron, timezone, now) => {
+    // Act
+    const config = validateConfig({ jobs: { rare: { schedule: cron, timezone } } }, 'c.yaml', undefined, { now: Date.parse(now) });
+    // Assess
+    expect(config.jobs.rare.schedule).toBe(cron);
+  });
+
+  it('refuses a schedule that never fires in UTC (no timezone key)', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  a: { schedule: "0 0 31 2 *" }\n');
+    // Assess
+    expect(problems).toEqual(['jobs.a.schedule: never fires: February has no 31st, so it names no time in the next 8 years; fix its day of month or month (for a month\'s last day write L, e.g. "0 0 L * *") (line 2)']);
+  });
+
   it('names a job written as its crontab command as its log lines do: the password redacted, a long command shortened', () => {
     // Prepare: two crontab commands as they stand in the crontab, one with a password, one over 256 characters
     const dump = 'mysqldump -uroot -pS3cretPW appdb > /backup/db.sql';
