@@ -116,6 +116,14 @@ export interface JobState {
    * scan's last) judges the expected starts between them, once, and clears it.
    */
   readonly absenceOlder?: { readonly from: number; readonly to: number };
+  /**
+   * When the deployed sweep first saw the job in the config with a schedule while nothing of it was
+   * stored (`jobReducer.configured`: its name differs from its lines', its log group is not
+   * subscribed, it has not run since deploy): its expected starts are judged from then, from its
+   * grace time back (`absenceCheckedUntil`), as a changed schedule is. Kept after its first run,
+   * whose `firstSeenAt` then says it was seen.
+   */
+  readonly unseenSince?: number;
   /** Open runs already reported as `run-unfinished`. */
   readonly unfinishedReported?: string[];
   /** When `output-discarded` last fired for this job. */
@@ -801,7 +809,13 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const olderSpan = ctx.historyRead === true ? state.absenceOlder : undefined;
   let scheduleKey: string | undefined;
   let changedFrom: number | undefined;
-  if (job?.schedule && state.firstSeenAt !== undefined) {
+  // A scheduled job nothing of which was ever seen (jobReducer.configured), first watched now: when
+  // is remembered, once, and its expected starts are judged from its grace time back, as a changed
+  // schedule is. Nothing before was watched.
+  if (job?.schedule && state.firstSeenAt === undefined && state.unseenSince === undefined) {
+    return { state: { ...state, unseenSince: now, absenceCheckedUntil: judgedUntil, absenceSchedule: absenceScheduleKey(job.schedule, job.timezone) }, findings: [], records: [] };
+  }
+  if (job?.schedule && (state.firstSeenAt !== undefined || state.unseenSince !== undefined)) {
     scheduleKey = absenceScheduleKey(job.schedule, job.timezone);
     // The schedule or its time zone changed since the last judgement: the times since then were
     // under the old one, whose expected starts the new one would call missed. The new one is judged
@@ -814,7 +828,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     // runs are no longer known: they would look missed).
     let earliest = now - MAX_LOOKBACK_MS;
     if (starts.length >= MAX_STARTS) earliest = Math.max(earliest, starts[0] + EARLY_MS - 1);
-    const from = Math.max(changedFrom ?? state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt), earliest);
+    const from = Math.max(changedFrom ?? state.absenceCheckedUntil ?? firstJudgedAfter(job.schedule, job.timezone, state.firstSeenAt ?? state.unseenSince!), earliest);
     slots = expectedSlots(job.schedule, job.timezone, from, judgedUntil);
     // Older history read after that judgement began (a backfill of an earlier span): the expected
     // times from its first run up to where the judgement began, once.
@@ -843,6 +857,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     maxRuntimeSource: runtime.source,
     reportedUnfinished: reported,
     lastRunAt: state.lastStartAt ?? state.lastEnd?.at,
+    ...(state.firstSeenAt === undefined && state.unseenSince !== undefined ? { unseenSince: state.unseenSince } : {}),
   };
   // The older slots are judged as the others, with no open runs: those are judged once, above.
   const inputs = older.expected.length > 0 ? [{ ...input, ...older, open: [] }, input] : [input];
@@ -906,6 +921,11 @@ export const jobReducer: SubjectReducer<JobState> = {
   initial: initialJobState,
   enrich: attributeDiscardedOutput,
   tick: judgeAbsence,
+  configured(config) {
+    return Object.entries(config.jobs)
+      .filter(([, job]) => job.schedule)
+      .map(([name]) => name);
+  },
   apply(initial, subject, events, ctx): Reduction<JobState> {
     // One shallow copy of the state per batch, made on the first change; fields are then replaced
     // on it (never the arrays and objects it shares with `initial`, which stay as they were).

@@ -63,6 +63,13 @@ export interface SubjectReducer<S> {
   /** Judges what did not happen by `ctx.clock.now()` (missed and unfinished runs): the sweep. */
   tick?(state: S, subject: string, ctx: ReduceContext): Reduction<S>;
   /**
+   * The subjects the config names whose absence is judged before any line of theirs is stored (a
+   * job with a schedule: one never seen is missed too). The deployed sweep (`sweepSubjects` with
+   * `configured`) ticks each one nothing is stored for from `initial`; `tick` writes what it must
+   * remember of it (when it was first watched), once.
+   */
+  configured?(config: Config): readonly string[];
+  /**
    * Every subject an event belongs to, when it may be more than one (a sub-agent's start belongs
    * to its own run and to its parent's). Used instead of `subjectOf` when present.
    */
@@ -186,11 +193,17 @@ async function commitWithRetry(
  * not send out what the user chose to redact (nor miss the job's settings, keyed by that name).
  * Once lines have arrived under the new name, the state stored under the old one is left alone:
  * the job goes on under the new name, and the old state would only report it missed.
+ *
+ * With `configured` (the deployed sweep), the subjects the config names that nothing is stored for
+ * (`SubjectReducer.configured`: a scheduled job never seen) are ticked too, from their initial
+ * state. A reader of one span of logs (`scan`, `backfill`) leaves them out: a job absent from its
+ * files is not known to be absent from the fleet.
  */
 export async function sweepSubjects(
   reducers: readonly SubjectReducer<unknown>[],
   store: StateStore & SubjectCatalog,
   ctx: ReduceContext,
+  options: { readonly configured?: boolean } = {},
 ): Promise<BatchResult> {
   const findings: Finding[] = [];
   let conflicts = 0;
@@ -209,6 +222,19 @@ export async function sweepSubjects(
       const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
       findings.push(...result.findings);
       conflicts += result.conflicts;
+    }
+    if (options.configured && reducer.configured) {
+      const names = new Set(stored.map((s) => nameAsLogged(s.key.slice(stateKind.length + 1), ctx.config)));
+      for (const subject of reducer.configured(ctx.config)) {
+        const key = `${stateKind}#${subject}`;
+        if (keys.has(key) || names.has(subject)) continue;
+        subjects++;
+        // Stored by nothing yet: written on the condition that it still is not (a line of it may
+        // arrive meanwhile, and is then read and judged as stored).
+        const result = await commitWithRetry(store, key, undefined, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
+        findings.push(...result.findings);
+        conflicts += result.conflicts;
+      }
     }
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));

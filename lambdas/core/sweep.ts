@@ -37,7 +37,8 @@ const SWEEP_DRAIN_LIMIT = 200;
 export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now())).exceptions : undefined;
   const ctx = { config: deps.config, clock: deps.clock, exceptions };
-  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx);
+  // Configured subjects nothing was ever seen of are judged too (a scheduled job never seen is missed).
+  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true });
   // Agent trees whose root never ended are judged once they have been quiet long enough.
   const roots = await sweepAgentRoots(deps.store, ctx);
   const result = {

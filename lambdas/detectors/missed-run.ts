@@ -83,6 +83,10 @@ function lastRunBefore(expected: number, starts: readonly number[], lastRunAt: n
   return latest === undefined ? {} : { last_run_at: isoTime(latest) };
 }
 
+/** Why a configured job may never have been seen, for the message of its missed runs. */
+const NEVER_SEEN_CAUSES =
+  'its name in the config may differ from the one its lines give, its log group may not be subscribed, or it has not run since';
+
 export const missedRunDetector: AbsenceDetector = {
   kind: 'absence',
   meta: {
@@ -109,13 +113,16 @@ export const missedRunDetector: AbsenceDetector = {
         subject: input.job,
         ts: isoTime(expected),
         expected_at: isoTime(expected),
-        message: `no run started within ${graceMinutes} min of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}`,
+        message: `no run started within ${graceMinutes} min of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}${
+          input.unseenSince !== undefined ? `; nothing of ${input.job} has been seen since it was first watched at ${isoTime(input.unseenSince)}: ${NEVER_SEEN_CAUSES}` : ''
+        }`,
         evidence: {
           expected_at: isoTime(expected),
           grace_minutes: graceMinutes,
           ...(input.schedule ? { schedule: input.schedule } : {}),
           ...(input.timezone ? { timezone: input.timezone } : {}),
           ...lastRunBefore(expected, input.starts, input.lastRunAt),
+          ...(input.unseenSince !== undefined ? { never_seen_since: isoTime(input.unseenSince) } : {}),
         },
       });
     }

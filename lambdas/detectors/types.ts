@@ -128,6 +128,11 @@ export interface AbsenceCheckInput {
   /** Open runs already reported as unfinished, by `unfinishedRunKey` (id@start), or by id alone in older states. */
   readonly reportedUnfinished: ReadonlySet<string>;
   readonly lastRunAt?: number;
+  /**
+   * When the sweep first saw the job configured with a schedule while nothing of it had been seen
+   * (`JobState.unseenSince`): set only while nothing has, for the message.
+   */
+  readonly unseenSince?: number;
 }
 
 /** A detector of what did not happen: judged by the sweep (and by `scan` at `--now`). Pure. */

@@ -64,6 +64,17 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-09-01T20:00:00Z']]);
   });
 
+  it('reports no missed run for a scheduled job of the config that the scanned file does not hold', async () => {
+    // Prepare: a fleet-wide config that also names an hourly job, absent from this host's file
+    const config = validateConfig({ jobs: { 'nightly-backup': {}, 'hourly-sync': { schedule: '0 * * * *' } } });
+
+    // Act
+    const { result } = await scan([fx('nightly-backup.jsonl')], { config, now: Date.parse('2026-10-09T00:00:00Z') });
+
+    // Assess: the file's own finding only; a job absent from one file is not known to be absent from the fleet
+    expect(result.findings.map((f) => [f.detector, f.subject])).toEqual([['empty-output', 'nightly-backup']]);
+  });
+
   it('keeps the runs of one systemd unit on two hosts apart: a failure on one is not taken for the end of the other', async () => {
     // Prepare: backup.service starts on web1 and web2 in the same second; web1 succeeds, web2 fails
     const dir = mkdtempSync(join(tmpdir(), 'scan-fleet-'));

@@ -119,3 +119,86 @@ describe('the sweep after a redact pattern matching agent run ids was added', ()
     if (count === 0) expect(JSON.stringify(w.sent)).not.toContain(ROOT);
   });
 });
+
+describe('the sweep of a scheduled job of the config never seen', () => {
+  const M = 60_000;
+  const NIGHTLY = config({ jobs: { 'nightly-backup': { schedule: '0 2 * * *' } } });
+  const HOURLY = config({ jobs: { 'hourly-sync': { schedule: '0 * * * *' } } });
+  const WITHOUT = config({});
+  const run = (job: string, at: number) => [
+    { type: 'run.start', job, run_id: `${job}-${at}`, ts: iso(at) },
+    { type: 'run.end', job, run_id: `${job}-${at}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + M) },
+  ];
+  /** Sweeps every `step` from `from` up to `to` (inclusive): each sweep's findings, by its time. */
+  async function sweepEvery(w: ReturnType<typeof world>, cfg: Config, from: number, to: number, step: number) {
+    const found: Array<{ at: number; findings: readonly import('../../lambdas/core/findings.ts').Finding[] }> = [];
+    for (let at = from; at <= to; at += step) found.push({ at, findings: (await w.sweep(cfg, at)).findings });
+    return found;
+  }
+
+  it('reports its first expected start missed once its grace time has passed, saying nothing of it was ever seen, and nothing before', async () => {
+    // Prepare: the config names nightly-backup (daily at 02:00); no line of it ever arrives
+    const w = world();
+
+    // Act: a sweep every 5 minutes from midnight to 03:00
+    const swept = await sweepEvery(w, NIGHTLY, T0, T0 + 3 * H, 5 * M);
+
+    // Assess: nothing up to 02:15 (02:00 + the 15 min grace), then one missed-run for 02:00
+    const withFindings = swept.filter((s) => s.findings.length > 0);
+    expect(withFindings.map((s) => iso(s.at))).toEqual([iso(T0 + 2 * H + 15 * M)]);
+    const [missed] = withFindings[0].findings;
+    expect([missed.detector, missed.subject, missed.expected_at, missed.severity]).toEqual(['missed-run', 'nightly-backup', '2026-10-05T02:00:00Z', 'high']);
+    expect(missed.message).toContain('nothing of nightly-backup has been seen since it was first watched at 2026-10-05T00:00:00Z');
+    expect(missed.evidence).toMatchObject({ expected_at: '2026-10-05T02:00:00Z', never_seen_since: '2026-10-05T00:00:00Z', schedule: '0 2 * * *' });
+    expect(w.sent).toHaveLength(1);
+  });
+
+  it('reports each later expected start missed as for a job that stopped, its alerts held by the cooldown', async () => {
+    // Prepare: an hourly job of the config that never sends a line
+    const w = world();
+
+    // Act: a sweep every hour for a day
+    const swept = await sweepEvery(w, HOURLY, T0, T0 + 24 * H, H);
+
+    // Assess: each hour's start reported once, by the sweep after its grace time (midnight's too: still
+    // within its grace at the first sweep, so watched); fewer alerts sent than findings
+    const missed = swept.flatMap((s) => s.findings).filter((f) => f.detector === 'missed-run');
+    const expected = Array.from({ length: 24 }, (_, i) => iso(T0 + i * H).replace('.000', ''));
+    expect(missed.map((f) => f.expected_at)).toEqual(expected);
+    expect(w.sent.length).toBeGreaterThan(0);
+    expect(w.sent.length).toBeLessThan(missed.length);
+  });
+
+  it('judges the job as any other once its first run arrives: runs on time are not missed, a later silence is', async () => {
+    // Prepare: first watched at midnight; runs arrive at 02:00 on the first two days, none on the third
+    const w = world();
+    await w.sweep(NIGHTLY, T0);
+    for (const day of [0, 1]) await w.ingest(NIGHTLY, T0 + day * 24 * H + 2 * H + 2 * M, run('nightly-backup', T0 + day * 24 * H + 2 * H));
+
+    // Act: a sweep every hour for three days
+    const swept = await sweepEvery(w, NIGHTLY, T0 + H, T0 + 72 * H, H);
+
+    // Assess: only the third day's start is missed, reported as any job's missed run
+    const missed = swept.flatMap((s) => s.findings);
+    expect(missed.map((f) => [f.detector, f.expected_at])).toEqual([['missed-run', '2026-10-07T02:00:00Z']]);
+    expect(missed[0].message).not.toContain('first watched');
+    expect(missed[0].evidence?.never_seen_since).toBeUndefined();
+    expect(missed[0].evidence?.last_run_at).toBe('2026-10-06T02:00:00Z');
+  });
+
+  it('expects nothing while the job is out of the config, and watches it again from when it is back', async () => {
+    // Prepare: watched from midnight, taken out of the config from 01:00 to 03:00 of the third day
+    const w = world();
+    await w.sweep(NIGHTLY, T0);
+    const before = await sweepEvery(w, NIGHTLY, T0 + H, T0 + 49 * H, H);
+    await sweepEvery(w, WITHOUT, T0 + 50 * H, T0 + 51 * H, H);
+
+    // Act: back in the config from 03:00 of the third day to the end of the fourth
+    const after = await sweepEvery(w, NIGHTLY, T0 + 51 * H + 30 * M, T0 + 96 * H, H);
+
+    // Assess: the first two days missed before it was taken out, the fourth after it was back
+    const expectedAt = (s: typeof before) => s.flatMap((x) => x.findings).map((f) => f.expected_at);
+    expect(expectedAt(before)).toEqual(['2026-10-05T02:00:00Z', '2026-10-06T02:00:00Z']);
+    expect(expectedAt(after)).toEqual(['2026-10-08T02:00:00Z']);
+  });
+});
