@@ -135,6 +135,11 @@ export interface FindingStore {
    */
   pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]>;
   /**
+   * How many findings wait for a retry of a failed send (in the outbox with a failure recorded, not
+   * given up), leased or not: the sweep's `AlertsAwaitingRetry` gauge.
+   */
+  alertsAwaitingRetry(): Promise<number>;
+  /**
    * Takes the right to send a finding's alert for `leaseMs` (so two senders never both send it);
    * false if it is delivered already or another sender holds the lease.
    */

@@ -367,6 +367,27 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return out.slice(0, limit);
   }
 
+  /** The `RETRY` partition of the outbox, counted (`Select: COUNT`, page by page): its findings wait for a retry. */
+  async alertsAwaitingRetry(): Promise<number> {
+    let count = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: TABLE_SCHEMA.outboxIndex,
+          KeyConditionExpression: 'outbox = :p',
+          ExpressionAttributeValues: { ':p': OUTBOX_RETRY },
+          Select: 'COUNT',
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += res.Count ?? 0;
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
   async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
     return this.conditionalUpdate(key, 'SET lease_until = :until', 'attribute_exists(outbox) AND (attribute_not_exists(lease_until) OR lease_until < :now)', {
       ':until': now + leaseMs,

@@ -1,7 +1,7 @@
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import type { AlertFailure, FindingQuery, FindingStore, StoredFinding } from '../ports.ts';
 
-type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
+type OutboxMethods = Pick<FindingStore, 'query' | 'pendingAlerts' | 'alertsAwaitingRetry' | 'claimAlert' | 'releaseAlert' | 'markAlerted'>;
 
 /**
  * Findings held in process memory with the DynamoDB store's outbox rules: each written once (by
@@ -46,6 +46,10 @@ export class MemoryFindingOutbox implements OutboxMethods {
       .slice(0, limit);
   }
 
+  async alertsAwaitingRetry(): Promise<number> {
+    return this.all().filter((f) => !f.alerted && f.alert_failure !== undefined && !f.alert_failure.gave_up).length;
+  }
+
   async claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
     const f = this.findings.get(key);
     if (!f || f.alerted || f.alert_failure?.gave_up || (this.leases.get(key) ?? 0) > now) return false;
@@ -82,6 +86,10 @@ export abstract class FindingsInMemory implements OutboxMethods {
 
   pendingAlerts(limit: number, now?: number): Promise<StoredFinding[]> {
     return this.findings.pendingAlerts(limit, now);
+  }
+
+  alertsAwaitingRetry(): Promise<number> {
+    return this.findings.alertsAwaitingRetry();
   }
 
   claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {

@@ -24,6 +24,8 @@ export interface SweepReport {
   readonly findings: readonly Finding[];
   readonly alerts: DeliveryResult;
   readonly conflicts: number;
+  /** Findings waiting for a retry of a failed send after this sweep's delivery (a gauge: `AlertsAwaitingRetry`). */
+  readonly awaitingRetry: number;
 }
 
 /** How many older pending alerts one sweep delivers, besides its own. */
@@ -47,5 +49,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
     conflicts: subjects.conflicts + roots.conflicts,
   };
   const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes });
-  return { subjects: result.subjects, findings: result.findings, alerts, conflicts: result.conflicts };
+  // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
+  const awaitingRetry = await deps.store.alertsAwaitingRetry();
+  return { subjects: result.subjects, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
 }

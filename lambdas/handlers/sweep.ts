@@ -15,9 +15,11 @@ export function createSweepHandler(deps: () => SweepDeps) {
     metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
     metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
+    // A gauge, written every run (0 too): the alerts-failing alarm holds while it stays above 0.
+    metrics.addMetric('AlertsAwaitingRetry', MetricUnit.Count, report.awaitingRetry);
     addAlertMetrics(metrics, report.alerts, report.findings);
     metrics.publishStoredMetrics();
-    logger.info('sweep done', { subjects: report.subjects, findings: report.findings.length, alerts: report.alerts });
+    logger.info('sweep done', { subjects: report.subjects, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
     return report;
   };
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, type BatchGetCommandInput, BatchWriteCommand, type BatchWriteCommandInput, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandInput, BatchWriteCommand, type BatchWriteCommandInput, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAuditStore, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
@@ -79,5 +79,27 @@ describe('DynamoAuditStore: keys and items a batch call leaves unprocessed', () 
     expect(doc.commandCalls(BatchWriteCommand)).toHaveLength(8);
     expect(delays).toHaveLength(7);
     expect(doc.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+});
+
+describe('DynamoAuditStore: the count of alerts waiting for a retry', () => {
+  beforeEach(() => doc.reset());
+  afterAll(() => doc.restore());
+
+  it('counts the outbox index’s RETRY partition page by page (Select COUNT), reading no item', async () => {
+    // Prepare: two pages, 1 MB each as DynamoDB cuts them
+    doc
+      .on(QueryCommand)
+      .resolvesOnce({ Count: 3, LastEvaluatedKey: { outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' } })
+      .resolvesOnce({ Count: 2 });
+    const { store } = storeWithoutWaiting();
+    // Act
+    const waiting = await store.alertsAwaitingRetry();
+    // Assess
+    expect(waiting).toBe(5);
+    const inputs = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(inputs).toHaveLength(2);
+    expect(inputs[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', ExpressionAttributeValues: { ':p': 'RETRY' }, Select: 'COUNT' });
+    expect(inputs[1].ExclusiveStartKey).toEqual({ outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' });
   });
 });

@@ -120,6 +120,59 @@ describe('the sweep after a redact pattern matching agent run ids was added', ()
   });
 });
 
+describe('the sweep’s gauge of alerts waiting for a retry (AlertsAwaitingRetry)', () => {
+  const M = 60_000;
+  const failedRun = { type: 'run.end', job: 'etl', run_id: 'f1', exit_code: 2, ts: iso(T0 + 30_000) };
+
+  /** A store whose failed run reached the ingest while SNS refused every send; `up` lets sends through. */
+  async function failingWorld() {
+    const store = new MemoryAuditStore();
+    let up = false;
+    const sink = {
+      publish: async () => {
+        if (!up) throw new Error('KMSAccessDenied: not authorized to perform kms:GenerateDataKey');
+      },
+    };
+    const handler = createIngestHandler(() => ({ store, sink, config: BEFORE, clock: { now: () => T0 + M } }), () => {});
+    await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents: [{ id: '1', timestamp: T0 + 30_000, message: JSON.stringify(failedRun) }] }));
+    const sweep = (now: number) => runSweep({ store, sink, config: BEFORE, clock: { now: () => now } });
+    return { sweep, recover: () => void (up = true) };
+  }
+
+  it('stays above 0 at every sweep while sends keep failing, also between the backed-off retries', async () => {
+    // Prepare: SNS down from the first send on; a sweep every 5 minutes for 3 hours
+    const w = await failingWorld();
+    const gauges: number[] = [];
+    const failedSends: number[] = [];
+
+    // Act
+    for (let t = T0 + 5 * M + 7_000; t < T0 + 3 * H; t += 5 * M) {
+      const report = await w.sweep(t);
+      gauges.push(report.awaitingRetry);
+      failedSends.push(report.alerts.failed);
+    }
+
+    // Assess: the retries back off (most sweeps send nothing), the gauge never drops to 0
+    expect(failedSends.filter((n) => n === 0).length).toBeGreaterThan(failedSends.length / 2);
+    expect(gauges.every((n) => n === 1)).toBe(true);
+  });
+
+  it('drops to 0 once the waiting alert is sent', async () => {
+    // Prepare: a failed send, then SNS recovers
+    const w = await failingWorld();
+    const before = await w.sweep(T0 + 5 * M + 7_000);
+    w.recover();
+
+    // Act: the next retry is due a minute after the second failure
+    const after = await w.sweep(T0 + 10 * M + 7_000);
+
+    // Assess
+    expect(before.awaitingRetry).toBe(1);
+    expect(after.alerts.sent).toBe(1);
+    expect(after.awaitingRetry).toBe(0);
+  });
+});
+
 describe('the sweep of a scheduled job of the config never seen', () => {
   const M = 60_000;
   const NIGHTLY = config({ jobs: { 'nightly-backup': { schedule: '0 2 * * *' } } });

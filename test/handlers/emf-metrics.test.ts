@@ -134,7 +134,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
 
   it('writes the sweep’s failed and given-up alerts too (it drains the outbox every 5 minutes)', async () => {
     // Prepare
-    runSweep.mockResolvedValue({ subjects: 4, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0 });
+    runSweep.mockResolvedValue({ subjects: 4, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0, awaitingRetry: 3 });
     const handler = createSweepHandler(() => ({}) as SweepDeps);
     // Act
     const documents = await captureEmfAsync(handler);
@@ -142,6 +142,20 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     // Assess
     expect(main._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'SilentAudit', Dimensions: [['service']] });
     expect(main).toMatchObject({ service: 'silent-audit', SweepSubjects: 4, AlertsFailed: 2, AlertsAbandoned: 1 });
+  });
+
+  it('writes the sweep’s gauge of findings waiting for a retry (AlertsAwaitingRetry), 0 too, for the alerts-failing alarm', async () => {
+    // Prepare
+    const handler = createSweepHandler(() => ({}) as SweepDeps);
+    runSweep.mockResolvedValueOnce({ subjects: 1, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 2 });
+    runSweep.mockResolvedValueOnce({ subjects: 1, findings: [], alerts: { sent: 1, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    // Act
+    const waiting = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
+    const drained = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
+    // Assess
+    expect(waiting[0]).toMatchObject({ service: 'silent-audit', AlertsAwaitingRetry: 2, AlertsFailed: 0 });
+    expect(waiting[0]._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'AlertsAwaitingRetry', Unit: 'Count' });
+    expect(drained[0]).toMatchObject({ AlertsAwaitingRetry: 0 });
   });
 
   it('writes LinesParsed 0 for an empty delivery, so the heartbeat alarm sees the function run', () => {

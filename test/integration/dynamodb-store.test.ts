@@ -205,11 +205,14 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     const waiting = await store.pendingAlerts(10);
     expect(waiting.map((f) => [f.subject, f.alert_failure?.error])).toEqual([1, 2, 3].map((i) => [`poison-${i}`, `InvalidParameter: message about poison-${i} refused`]));
     expect(await store.pendingAlerts(10, start + 2_700_000)).toEqual([]);
+    // Assess: all three counted as waiting for a retry (the sweep's gauge), leased as they are.
+    expect(await store.alertsAwaitingRetry()).toBe(3);
     // Act: one of them given up.
     const key = findingKey(poison[0]);
     await store.releaseAlert(key, { ...waiting[0].alert_failure!, gave_up: true });
     // Assess: out of the outbox, not alerted, cannot be claimed or marked.
     expect((await store.pendingAlerts(10)).map((f) => f.subject)).toEqual(['poison-2', 'poison-3']);
+    expect(await store.alertsAwaitingRetry()).toBe(2);
     const stored = (await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' })).find((f) => f.key === key);
     expect([stored?.alerted, stored?.alert_failure?.gave_up]).toEqual([false, true]);
     expect(await store.claimAlert(key, start + 86_400_000, 60_000)).toBe(false);
