@@ -26,9 +26,15 @@ export function addAlertMetrics(target: Metrics, alerts: DeliveryResult, finding
   }
 }
 
-/** Structured logs (Powertools Logger) and EMF metrics (Powertools Metrics) for one delivery. */
+/**
+ * Structured logs (Powertools Logger) and EMF metrics (Powertools Metrics) for one delivery:
+ * `LinesParsed` (every line), `LinesRecognised` (read by a parser: the heartbeat's), `LinesRejected`,
+ * `LinesUnrecognised`, `PayloadsRejected` (a delivery refused whole), and the alert counts.
+ */
 export function powertoolsObserver(report: IngestReport): void {
   metrics.addMetric('LinesParsed', MetricUnit.Count, report.counts.lines);
+  // What the heartbeat counts: lines a parser read, not the rejected and unrecognised ones.
+  metrics.addMetric('LinesRecognised', MetricUnit.Count, report.counts.eventLines + report.counts.nothingToJudge);
   metrics.addMetric('LinesRejected', MetricUnit.Count, report.counts.rejected);
   metrics.addMetric('LinesUnrecognised', MetricUnit.Count, report.counts.unrecognised);
   metrics.addMetric('Findings', MetricUnit.Count, report.findings.length);

@@ -9,6 +9,11 @@ import type { AlertTopic } from './alert-topic.ts';
 export const METRICS_NAMESPACE = 'SilentAudit';
 export const METRICS_SERVICE = 'silent-audit';
 
+/** The share of an hour's lines (percent) that, rejected, fires `lines-rejected`. */
+export const REJECTED_SHARE_PERCENT = 5;
+/** Lines an hour needs before its rejected share is judged (a few bad lines among a handful are no format change). */
+export const REJECTED_MIN_LINES = 20;
+
 /** When the monthly report is due: the day of the month and the UTC hour its schedule fires. */
 export interface ReportDue {
   /** @default 1 */
@@ -41,7 +46,7 @@ export interface SelfWatchProps {
   /** The sweep function, on its 5-minute schedule (not running, errors). */
   readonly sweep: lambda.IFunction;
   /**
-   * Hours without a single parsed line before the heartbeat alarm fires (missing data breaches).
+   * Hours without a single line read (`LinesRecognised`) before the heartbeat alarm fires (missing data breaches).
    * Leave it out when nothing is subscribed: the alarm would fire forever.
    * @default - no heartbeat alarm
    */
@@ -62,11 +67,21 @@ export interface SelfWatchProps {
 
 /**
  * The auditor watching itself: CloudWatch alarms, all to the alerts topic, for ingest errors and
- * throttles, a sweep that stopped running or keeps failing, alert sends that keep failing or an
- * alert given up, no lines parsed for `heartbeatHours` (missing data breaching), and a monthly
- * report that was not invoked when due.
+ * throttles, deliveries refused whole and a share of rejected lines, a sweep that stopped running or
+ * keeps failing, alert sends that keep failing or an alert given up, no line read (recognised) for
+ * `heartbeatHours` (missing data breaching), and a monthly report that was not invoked when due.
  *
- * The alert alarms read the functions' `AlertsFailed` and `AlertsAbandoned` (EMF). An alarm action
+ * The heartbeat counts `LinesRecognised` (lines a parser read: with events or nothing to judge), not
+ * `LinesParsed` (every line that reached the function): lines that all stop being read after a
+ * format change (rejected or unrecognised) are silence too. Rejected lines have their own alarm, on
+ * their share of the lines in an hour (`LinesRejected / LinesParsed`, from `REJECTED_MIN_LINES`
+ * lines, at `REJECTED_SHARE_PERCENT`); unrecognised lines are normal in some volume (other
+ * programs' lines that pass the subscription filter), so the heartbeat is what watches them.
+ *
+ * `alerts-failing` reads the sweep's `AlertsAwaitingRetry` (a gauge: findings whose send failed
+ * and wait for a retry, counted after each sweep's delivery) with `AlertsFailed`: a failed send
+ * retried later backs off to hourly, so failures alone leave most 5-minute periods empty; the
+ * gauge stays above 0 until the finding is sent or given up (`alerts-abandoned`). An alarm action
  * is published by CloudWatch itself, not by our functions, so it still arrives when SNS refuses
  * the functions' messages (their role, a message the topic rejects); not when the topic or its
  * KMS key is broken, which stops both.
@@ -80,6 +95,8 @@ export interface SelfWatchProps {
 export class SelfWatch extends Construct {
   readonly ingestErrors: cloudwatch.Alarm;
   readonly ingestThrottles: cloudwatch.Alarm;
+  readonly payloadsRejected: cloudwatch.Alarm;
+  readonly linesRejected: cloudwatch.Alarm;
   readonly sweepNotRunning: cloudwatch.Alarm;
   readonly sweepErrors: cloudwatch.Alarm;
   readonly alertsFailing: cloudwatch.Alarm;
@@ -122,15 +139,42 @@ export class SelfWatch extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const alertMetric = (metricName: string) => new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: Duration.minutes(5) });
+    const serviceMetric = (metricName: string, period: Duration, statistic = 'Sum') =>
+      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+    this.payloadsRejected = alarm('PayloadsRejected', 'payloads-rejected', 'A log delivery was refused whole (not base64, gzip or the subscription JSON): none of its lines were read, and it is not retried. The log line "line rejected" of the ingest function says where and why.', {
+      metric: serviceMetric('PayloadsRejected', Duration.minutes(5)),
+      ...anyAtAll,
+    });
+    const hour = Duration.hours(1);
+    this.linesRejected = alarm('LinesRejected', 'lines-rejected', `At least ${REJECTED_SHARE_PERCENT}% of the log lines of an hour (of ${REJECTED_MIN_LINES} or more) were rejected: they look like silent-audit events but break the contract (a log format changed by an upgrade, e.g. exit_code written as a string), so their runs look missed or their agents healthy. The ingest function's "line rejected" log lines name the field and the reason.`, {
+      metric: new cloudwatch.MathExpression({
+        expression: `IF(lines >= ${REJECTED_MIN_LINES}, 100 * rejected / lines, 0)`,
+        usingMetrics: { lines: serviceMetric('LinesParsed', hour), rejected: serviceMetric('LinesRejected', hour) },
+        period: hour,
+        label: 'rejected lines, percent of the lines of the hour',
+      }),
+      threshold: REJECTED_SHARE_PERCENT,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const alertMetric = (metricName: string) => serviceMetric(metricName, Duration.minutes(5));
     const whatToCheck = "Check the alerts topic's policy (it must let the functions publish), its KMS key (enabled, and usable by the functions: kms:GenerateDataKey, kms:Decrypt), and the alert errors in the ingest and sweep log groups (alertErrors, alerts.errors).";
-    this.alertsFailing = alarm('AlertsFailing', 'alerts-failing', `Alert sends to the topic failed in three 5-minute periods in a row: findings wait unsent in the outbox and are given up after 14 days. ${whatToCheck}`, {
-      metric: alertMetric('AlertsFailed'),
+    this.alertsFailing = alarm('AlertsFailing', 'alerts-failing', `Alert sends to the topic have been failing for three 5-minute periods in a row (sends failed, or findings wait for a retry of a failed send): findings wait unsent in the outbox and are given up after 14 days. It stays in ALARM while they wait. ${whatToCheck}`, {
+      metric: new cloudwatch.MathExpression({
+        // The gauge is written by each sweep (every 5 minutes); a period it missed keeps the last count.
+        expression: 'MAX([FILL(waiting, REPEAT), FILL(failed, 0)])',
+        usingMetrics: { waiting: serviceMetric('AlertsAwaitingRetry', Duration.minutes(5), 'Maximum'), failed: alertMetric('AlertsFailed') },
+        period: Duration.minutes(5),
+        label: 'findings waiting for a retry, or failed sends',
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
       datapointsToAlarm: 3,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      // No data at all: no sweep and no delivery ran (sweep-not-running says so); the alarm keeps its state.
+      treatMissingData: cloudwatch.TreatMissingData.IGNORE,
     });
     this.alertsAbandoned = alarm('AlertsAbandoned', 'alerts-abandoned', `An alert was given up after 14 days of failed sends: its finding was never alerted (the stored finding keeps its last error; the log line says 'gave up after N failed sends'). ${whatToCheck}`, {
       metric: alertMetric('AlertsAbandoned'),
@@ -142,8 +186,8 @@ export class SelfWatch extends Construct {
 
     if (props.heartbeatHours !== undefined) {
       const hours = props.heartbeatHours;
-      this.heartbeat = alarm('Heartbeat', 'no-lines-parsed', `No log line reached silent-audit for ${hours} hours: a subscription filter, the log groups or the ingest function may be broken, and silence here looks like health everywhere.`, {
-        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'LinesParsed', dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: Duration.hours(hours) }),
+      this.heartbeat = alarm('Heartbeat', 'no-lines-parsed', `No log line was read by silent-audit for ${hours} hours (none reached it, or every one was rejected or unrecognised): a subscription filter, the log groups or the ingest function may be broken, or the logs' format changed, and silence here looks like health everywhere.`, {
+        metric: serviceMetric('LinesRecognised', Duration.hours(hours)),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
         evaluationPeriods: 1,
@@ -175,6 +219,6 @@ export class SelfWatch extends Construct {
 
   /** Every alarm this construct made. */
   get alarms(): cloudwatch.Alarm[] {
-    return [this.ingestErrors, this.ingestThrottles, this.sweepNotRunning, this.sweepErrors, this.alertsFailing, this.alertsAbandoned, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
+    return [this.ingestErrors, this.ingestThrottles, this.payloadsRejected, this.linesRejected, this.sweepNotRunning, this.sweepErrors, this.alertsFailing, this.alertsAbandoned, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
   }
 }

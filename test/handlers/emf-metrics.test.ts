@@ -79,6 +79,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(directive.Dimensions).toEqual([['service']]);
     expect(Object.fromEntries(directive.Metrics.map((m) => [m.Name, m.Unit]))).toEqual({
       LinesParsed: 'Count',
+      LinesRecognised: 'Count',
       LinesRejected: 'Count',
       LinesUnrecognised: 'Count',
       Findings: 'Count',
@@ -93,6 +94,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(main).toMatchObject({
       service: 'silent-audit',
       LinesParsed: 18,
+      LinesRecognised: 12,
       LinesRejected: 2,
       LinesUnrecognised: 4,
       Findings: 3,
@@ -156,6 +158,18 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(waiting[0]).toMatchObject({ service: 'silent-audit', AlertsAwaitingRetry: 2, AlertsFailed: 0 });
     expect(waiting[0]._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'AlertsAwaitingRetry', Unit: 'Count' });
     expect(drained[0]).toMatchObject({ AlertsAwaitingRetry: 0 });
+  });
+
+  it('writes the lines a parser read (LinesRecognised, the heartbeat’s) apart from the rejected and unrecognised ones', () => {
+    // Prepare: a log format changed by an upgrade: every line rejected or unrecognised
+    const unread: IngestReport = { ...REPORT, counts: { lines: 9, events: 0, eventLines: 0, nothingToJudge: 0, rejected: 7, unrecognised: 2 }, findings: [] };
+    const read: IngestReport = { ...REPORT, counts: { lines: 9, events: 6, eventLines: 5, nothingToJudge: 1, rejected: 1, unrecognised: 2 }, findings: [] };
+    // Act
+    const [whenUnread] = captureEmf(() => powertoolsObserver(unread));
+    const [whenRead] = captureEmf(() => powertoolsObserver(read));
+    // Assess
+    expect(whenUnread).toMatchObject({ LinesParsed: 9, LinesRecognised: 0, LinesRejected: 7, LinesUnrecognised: 2 });
+    expect(whenRead).toMatchObject({ LinesParsed: 9, LinesRecognised: 6 });
   });
 
   it('writes LinesParsed 0 for an empty delivery, so the heartbeat alarm sees the function run', () => {

@@ -69,36 +69,80 @@ describe('the auditor watching itself: alarms', () => {
     expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
   });
 
-  it.each([
-    {
-      name: 'SilentAudit-alerts-failing',
-      metric: 'AlertsFailed',
-      rule: { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'notBreaching' },
-    },
-    {
-      name: 'SilentAudit-alerts-abandoned',
-      metric: 'AlertsAbandoned',
-      rule: { Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching' },
-    },
-  ])('$name: the functions’ $metric (EMF, by service), to the alerts topic, saying what to check', ({ name, metric, rule }) => {
+  it('SilentAudit-alerts-abandoned: the functions’ AlertsAbandoned (EMF, by service), to the alerts topic, saying what to check', () => {
     // Prepare
     const { stack } = buildStack();
     // Act
-    const alarm = alarmNamed(Template.fromStack(stack), name);
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-alerts-abandoned');
     // Assess
     expect(alarm).toMatchObject({
       Namespace: 'SilentAudit',
-      MetricName: metric,
+      MetricName: 'AlertsAbandoned',
       Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
       Statistic: 'Sum',
       Period: 300,
-      ...rule,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
     });
     expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/topic's policy.*KMS key.*log groups/s));
   });
 
-  it('raises a heartbeat when no line was parsed for deploy.heartbeat_hours, missing data breaching', () => {
+  it('SilentAudit-alerts-failing: holds while findings wait for a retry (the sweep’s AlertsAwaitingRetry, kept between sweeps) or sends fail, saying what to check', () => {
+    // Prepare
+    const { stack } = buildStack();
+    const service = [{ Name: 'service', Value: 'silent-audit' }];
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-alerts-failing');
+    // Assess: 3 of 3 five-minute periods above 0; no data at all (nothing ran) keeps the alarm's state
+    expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, DatapointsToAlarm: 3, TreatMissingData: 'ignore', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
+    expect(alarm.Metrics).toEqual([
+      { Id: 'expr_1', Expression: 'MAX([FILL(waiting, REPEAT), FILL(failed, 0)])', Label: 'findings waiting for a retry, or failed sends', ReturnData: true },
+      { Id: 'waiting', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'AlertsAwaitingRetry', Dimensions: service }, Period: 300, Stat: 'Maximum' }, ReturnData: false },
+      { Id: 'failed', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'AlertsFailed', Dimensions: service }, Period: 300, Stat: 'Sum' }, ReturnData: false },
+    ]);
+    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/stays in ALARM while they wait.*topic's policy.*KMS key.*log groups/s));
+  });
+
+  it('SilentAudit-lines-rejected: 5% or more of an hour’s lines (of 20 or more) rejected, saying where the reasons are', () => {
+    // Prepare
+    const { stack } = buildStack();
+    const service = [{ Name: 'service', Value: 'silent-audit' }];
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-lines-rejected');
+    // Assess
+    expect(alarm).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
+    expect(alarm.Metrics).toEqual([
+      { Id: 'expr_1', Expression: 'IF(lines >= 20, 100 * rejected / lines, 0)', Label: 'rejected lines, percent of the lines of the hour', ReturnData: true },
+      { Id: 'lines', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'LinesParsed', Dimensions: service }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'rejected', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'LinesRejected', Dimensions: service }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
+    ]);
+    expect(alarm.AlarmDescription).toEqual(expect.stringContaining('"line rejected"'));
+  });
+
+  it('SilentAudit-payloads-rejected: any delivery refused whole (PayloadsRejected) in 5 minutes', () => {
+    // Prepare
+    const { stack } = buildStack();
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-payloads-rejected');
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: 'SilentAudit',
+      MetricName: 'PayloadsRejected',
+      Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+  });
+
+  it('raises a heartbeat when no line was read (recognised: not rejected, not unrecognised) for deploy.heartbeat_hours, missing data breaching', () => {
     // Prepare
     const { stack } = buildStack({ config: { deploy: { ...SUBSCRIBED.deploy, heartbeat_hours: 4 } } });
     // Act
@@ -106,7 +150,7 @@ describe('the auditor watching itself: alarms', () => {
     // Assess
     expect(alarm).toMatchObject({
       Namespace: 'SilentAudit',
-      MetricName: 'LinesParsed',
+      MetricName: 'LinesRecognised',
       Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
       Statistic: 'Sum',
       Period: 4 * 3600,
@@ -165,7 +209,7 @@ describe('the auditor watching itself: alarms', () => {
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     // Assess
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-throttles', 'SilentAudit-no-lines-parsed', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
+      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-throttles', 'SilentAudit-lines-rejected', 'SilentAudit-no-lines-parsed', 'SilentAudit-payloads-rejected', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
     );
     for (const a of alarms) {
       expect(a.AlarmName).toMatch(/^SilentAudit-/);
