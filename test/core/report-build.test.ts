@@ -969,7 +969,7 @@ describe('a route silent since September, its time moved on by the sweep', () =>
       (r) => r.name === 'search-api',
     )!;
 
-  it('is unknown in the month under way and the month before, last seen when its last request came', () => {
+  it('is unknown in the month under way and the month before, last seen when its last request came, and silent for the rest of September', () => {
     // Act
     const november = rowOf('2026-11', state);
     const october = rowOf('2026-10', state);
@@ -977,7 +977,10 @@ describe('a route silent since September, its time moved on by the sweep', () =>
     // Assess
     expect([november.status, november.reason, november.lastSeen]).toEqual(['unknown', 'no data: nothing from it was seen in November 2026', '2026-09-20T10:09:00Z']);
     expect([october.status, october.lastSeen]).toEqual(['unknown', '2026-09-20T10:09:00Z']);
-    expect(rowOf('2026-09', state).status).toBe('ok');
+    expect([rowOf('2026-09', state).status, rowOf('2026-09', state).reason]).toEqual([
+      'unknown',
+      'silent since 2026-09-20, 10 days (last seen 2026-09-20T10:09:00Z, up to 2026-10-01T00:00:00Z): longer than 3 × its usual gap of 1.0 min (at least 3.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running',
+    ]);
   });
 
   it('is unknown when its state was stored before the last attempt was kept: the sweep’s time is no sighting', () => {
@@ -1071,5 +1074,68 @@ describe('a job whose configured schedule expected no run in the month', () => {
     expect(group.status).toBe('unverified');
     expect(group.cause.narrowed).toEqual(['No finding in November 2026, and no run of month-end was due in it: its next run will tell.']);
     expect(group.correctiveAction.action).toBe('Check month-end’s next scheduled run before calling this fixed.');
+  });
+});
+
+describe('a subject whose lines stopped early in the month (a subscription filter removed on 4 October)', () => {
+  // adhoc-export (no schedule), the support agent and the payments-api route sent lines on 1-3
+  // October, daily for months before; backup (scheduled) too, with a missed-run a day after.
+  // weekly-export (no schedule) runs weekly, last on 23 October.
+  const config = validateConfig({ ...RAW_CONFIG, jobs: { backup: { schedule: '0 2 * * *' } } }, 'report test config', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+  const at = (d: number) => `${day(d)}T02:01:00Z`;
+  const runs = [
+    ...[1, 2, 3].flatMap((d) => [runRecord('adhoc-export', `ax-${d}`, at(d)), runRecord('backup', `b-${d}`, at(d)), runRecord('support', `a-${d}`, at(d), 'ok', 'agent')]),
+    ...[2, 9, 16, 23].map((d) => runRecord('weekly-export', `wx-${d}`, at(d))),
+  ];
+  const missed = [4, 5, 6].map((d) => finding('missed-run', 'backup', `${day(d)}T02:16:00Z`));
+  const subjects = [
+    { kind: 'job', name: 'adhoc-export', state: fixtureJobState('adhoc-export', 120, '2026-06-06T02:01:00Z', at(3)) },
+    { kind: 'job', name: 'backup', state: fixtureJobState('backup', 120, '2026-06-06T02:01:00Z', at(3)) },
+    { kind: 'job', name: 'weekly-export', state: fixtureJobState('weekly-export', 30, '2026-04-03T02:01:00Z', at(23)) },
+    {
+      kind: 'agent',
+      name: 'support',
+      state: { agent: 'support', history: [1, 2, 3].map((d) => ({ run_id: `a-${d}`, ended_at: Date.parse(at(d)) })), judged: [], open: [], roots: 120 },
+    },
+    {
+      kind: 'route',
+      name: 'payments-api',
+      state: { route: 'payments-api', first_seen: Date.parse('2026-06-06T02:00:00Z'), last_at: Date.parse(at(3)), totals: { requests: 2_400, retried: 0, failed: 0, attempts: 2_400 }, months: [{ start: Date.parse(day(1)), requests: 60, retried: 0 }] },
+    },
+  ];
+  const rowsAt = (now: string) =>
+    buildReport({ month: '2026-10', findings: missed, previousFindings: [], subjects, runs, config, clock: { now: () => Date.parse(now) } }).coverage.rows;
+  const silentNote = (gap: string, lastSeen: string, until: string, days: number) =>
+    `silent since ${lastSeen.slice(0, 10)}, ${days} days (last seen ${lastSeen}, up to ${until}): longer than 3 × its usual gap of ${gap} (at least 3.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+
+  it('shows the job with no schedule, the agent and the route UNKNOWN after the month, saying since when and how long they were silent', () => {
+    // Act
+    const rows = rowsAt('2026-11-01T06:00:00Z');
+    const rowOf = (name: string) => rows.find((r) => r.name === name)!;
+
+    // Assess
+    expect([rowOf('adhoc-export').status, rowOf('adhoc-export').reason]).toEqual(['unknown', silentNote('24.0 h', '2026-10-03T02:01:00Z', '2026-11-01T00:00:00Z', 28)]);
+    expect([rowOf('support').status, rowOf('support').reason]).toEqual(['unknown', silentNote('24.0 h', '2026-10-03T02:01:00Z', '2026-11-01T00:00:00Z', 28)]);
+    expect([rowOf('payments-api').status, rowOf('payments-api').reason?.slice(0, 101)]).toEqual(['unknown', 'silent since 2026-10-03, 28 days (last seen 2026-10-03T02:01:00Z, up to 2026-11-01T00:00:00Z): longer']);
+  });
+
+  it('leaves the scheduled job to missed-run (FINDINGS) and a weekly job, quiet for 8 days at the month’s end, OK', () => {
+    // Act
+    const rows = rowsAt('2026-11-01T06:00:00Z');
+    const rowOf = (name: string) => rows.find((r) => r.name === name)!;
+
+    // Assess
+    expect([rowOf('backup').status, rowOf('backup').reason]).toEqual(['findings', undefined]);
+    expect([rowOf('weekly-export').status, rowOf('weekly-export').reason]).toEqual(['ok', undefined]);
+  });
+
+  it('judges a month not over yet up to the report’s time: silent for 12 days by 15 October, not yet by 5 October', () => {
+    // Act
+    const midMonth = rowsAt('2026-10-15T12:00:00Z').find((r) => r.name === 'adhoc-export')!;
+    const early = rowsAt('2026-10-05T12:00:00Z').find((r) => r.name === 'adhoc-export')!;
+
+    // Assess
+    expect([midMonth.status, midMonth.reason]).toEqual(['unknown', silentNote('24.0 h', '2026-10-03T02:01:00Z', '2026-10-15T12:00:00Z', 12)]);
+    expect([early.status, early.reason]).toEqual(['ok', undefined]);
   });
 });

@@ -14,7 +14,7 @@ import type { ExceptionRegistry, GuardException, RunRecord } from '../../lambdas
  * - weekly-digest: error-keyword on 7 September, nothing at all in October (unverified).
  * - report-mailer: 2 runs, min_history 5 (UNKNOWN: too little history).
  * - monthly-close: configured, never seen (UNKNOWN: no data).
- * - cache-warmer: runs, no finding (OK).
+ * - cache-warmer: runs every third day to the month's end, no finding (OK).
  * - support-bot (agent), search-api (route), guards cost-cap and schema-validator.
  */
 
@@ -112,7 +112,7 @@ export function octoberRuns(): RunRecord[] {
     const id = `etl-10-${String(d).padStart(2, '0')}`;
     return runRecord('etl-loader', id, `${day(d)}T06:04:10Z`, d === 3 || d === 17 ? 'failed' : 'ok');
   });
-  const warmer = Array.from({ length: 10 }, (_, i) => runRecord('cache-warmer', `cw-${i}`, `${day(i + 1)}T00:15:00Z`));
+  const warmer = Array.from({ length: 10 }, (_, i) => runRecord('cache-warmer', `cw-${i}`, `${day(3 * i + 1)}T00:15:00Z`));
   const agent = ['2026-10-09T11:00:00Z', '2026-10-21T15:30:00Z', '2026-10-28T10:00:00Z'].map((ts, i) => runRecord('support-bot', `sb-${i}`, ts, 'ok', 'agent'));
   return [
     ...backupRuns(),
@@ -147,7 +147,7 @@ export function octoberSubjects(): SubjectSnapshot[] {
     { kind: 'job', name: 'etl-loader', state: jobState('etl-loader', 61, '2026-09-01T06:00:00Z', '2026-10-31T06:04:10Z') },
     { kind: 'job', name: 'weekly-digest', state: jobState('weekly-digest', 4, '2026-09-07T08:00:00Z', '2026-09-28T08:02:00Z') },
     { kind: 'job', name: 'report-mailer', state: jobState('report-mailer', 2, '2026-10-20T09:00:00Z', '2026-10-27T09:00:00Z') },
-    { kind: 'job', name: 'cache-warmer', state: jobState('cache-warmer', 400, '2026-08-01T00:15:00Z', '2026-10-10T00:15:00Z') },
+    { kind: 'job', name: 'cache-warmer', state: jobState('cache-warmer', 400, '2026-08-01T00:15:00Z', '2026-10-28T00:15:00Z') },
     {
       kind: 'agent',
       name: 'support-bot',

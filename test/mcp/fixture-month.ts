@@ -14,7 +14,8 @@ import { createAuditMcpServer } from '../../lambdas/mcp/server.ts';
  * The fixture month the MCP tests ask about: October 2026 up to 15 October, 12:00 UTC, from the
  * captured fixtures (a nightly backup that went empty on the 8th and then stopped, a Lambda ETL
  * whose third run failed before it stopped, a support agent whose sixth run blew its budget, a
- * route with retries, guard bypasses, an audit trail that drifted, a quiet healthy job) and one
+ * route with retries, guard bypasses, an audit trail that drifted, a job whose daily runs were
+ * healthy and stopped on 5 October: silent for 10 days, UNKNOWN) and one
  * generated file: an hourly job with one failed run in the last day, and a weekly job with too
  * little history to judge.
  */

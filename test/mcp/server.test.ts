@@ -95,14 +95,14 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
       ['job', 'invoice-sync', 'FINDINGS'],
       ['job', 'monthly-close', 'UNKNOWN'],
       ['job', 'nightly-backup', 'FINDINGS'],
-      ['job', 'quiet-job', 'OK'],
+      ['job', 'quiet-job', 'UNKNOWN'],
       ['job', 'weekly-report', 'UNKNOWN'],
       ['agent', 'support-bot', 'FINDINGS'],
       ['route', 'search-api', 'FINDINGS'],
       ['guard', 'approval-step', 'FINDINGS'],
       ['guard', 'pii-redaction', 'FINDINGS'],
     ]);
-    expect(all.counts).toEqual({ OK: 1, FINDINGS: 8, UNKNOWN: 2 });
+    expect(all.counts).toEqual({ OK: 0, FINDINGS: 8, UNKNOWN: 3 });
     const row = (name: string) => all.subjects.find((s) => s.name === name)!;
     expect(row('etl-loader')).toMatchObject({
       enough_history: false,
@@ -121,7 +121,8 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(row('support-bot')).toMatchObject({ enough_history: true, history: 6, last_status: 'ok', open_findings: 4, owner: 'ai-team@example.com' });
     expect(row('pii-redaction')).toMatchObject({ last_run_at: '2026-10-15T09:30:00Z', owner: 'alice@example.com, bob@example.com' });
     expect(guards.subjects.map((s) => s.name)).toEqual(['approval-step', 'pii-redaction']);
-    expect(unknown.subjects.map((s) => s.name)).toEqual(['monthly-close', 'weekly-report']);
+    expect(row('quiet-job').reason).toMatch(/^silent since 2026-10-05, 10 days \(last seen 2026-10-05T01:00:00Z, up to 2026-10-15T12:00:01Z\): longer than 3 × its usual gap of 24\.0 h /);
+    expect(unknown.subjects.map((s) => s.name)).toEqual(['monthly-close', 'quiet-job', 'weekly-report']);
   });
 
   it('subject_status: a job’s recent runs, success over 24 h and 7 days, its baseline and open findings', async () => {

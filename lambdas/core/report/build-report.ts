@@ -100,7 +100,7 @@ export function buildReport(input: ReportInput): AuditReport {
   const generatedAtMs = input.clock.now();
   const { runs, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan);
 
-  const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions });
+  const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions, now: generatedAtMs });
   const groups = buildGroups({
     span,
     previousSpan,

@@ -2,7 +2,7 @@ import type { Config } from '../../config.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
-import { plural } from './format.ts';
+import { formatSpan, plural } from './format.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
@@ -17,6 +17,8 @@ export interface CoverageInput {
   readonly findings: readonly Finding[];
   readonly config: Config;
   readonly exceptions?: readonly GuardException[];
+  /** When the report is made: a span not over yet is judged up to it (trailing silence). */
+  readonly now?: number;
 }
 
 export function highestSeverity(severities: Iterable<Severity>): Severity | undefined {
@@ -39,6 +41,71 @@ export function notDueNote(kind: string, name: string, config: Config, span: Mon
   return `no run was due in ${span.label}: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) has no time in it`;
 }
 
+const DAY_MS = 86_400_000;
+/** Trailing silence shorter than this is never judged: a weekend, a long weekend. */
+export const SILENCE_MIN_MS = 3 * DAY_MS;
+/** Trailing silence is judged against this many times the subject's own rhythm. */
+export const SILENCE_RHYTHM_FACTOR = 3;
+
+function finite(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** The times a subject's state keeps of its activity: a job's recent starts (`starts`), an agent's ended runs (`history[].ended_at`). */
+function keptActivity(state: unknown): number[] {
+  if (!state || typeof state !== 'object') return [];
+  const s = state as Record<string, unknown>;
+  const starts = Array.isArray(s.starts) ? s.starts.filter(finite) : [];
+  const ended = Array.isArray(s.history) ? s.history.map((h) => (h && typeof h === 'object' ? (h as Record<string, unknown>).ended_at : undefined)).filter(finite) : [];
+  return [...starts, ...ended];
+}
+
+/** How many sightings a state counts over its whole life: runs, agent roots, route requests. */
+function sightingsCounted(state: unknown): number | undefined {
+  const facts = stateFacts(state);
+  if (facts.runs !== undefined) return facts.runs;
+  const totals = state && typeof state === 'object' ? (state as Record<string, unknown>).totals : undefined;
+  const requests = totals && typeof totals === 'object' ? (totals as Record<string, unknown>).requests : undefined;
+  return finite(requests) ? requests : facts.startsSeen;
+}
+
+/**
+ * Why a subject seen in the span went quiet before its end (`end`: the span's end, or the report's
+ * time in a span not over yet): its last sighting before then is further back than its own rhythm
+ * allows, SILENCE_RHYTHM_FACTOR × the longer of its longest gap (between the sightings its runs
+ * and kept state give, in earlier months too) and its average interval over its life (first to
+ * last sighting, by the runs, agent roots or route requests its state counts), and at least
+ * SILENCE_MIN_MS. Lines that stop (a subscription filter removed, a log group renamed, a service
+ * dead) leave a subject with data in the month: without this it would show OK for the month.
+ * Only jobs, agents and routes: a tool is called when an agent needs it, and a guard without
+ * bypasses is healthy. A job with a configured schedule is not judged so: missed-run reports its
+ * expected runs. Undefined when the subject's silence is within its rhythm, or its last sighting
+ * before `end` is unknown (a route seen again after the span keeps no time of its last request in it).
+ */
+export function trailingSilenceNote(kind: string, name: string, config: Config, state: unknown, runs: readonly RunRecord[], span: MonthSpan, end: number): string | undefined {
+  if (kind !== 'job' && kind !== 'agent' && kind !== 'route') return undefined;
+  if (kind === 'job' && ownValue(config.jobs, name)?.schedule) return undefined;
+  const facts = stateFacts(state);
+  const times = [...runs.map((r) => Date.parse(r.ts)), ...keptActivity(state), facts.lastSeenAt, facts.lastStartAt]
+    .filter((t): t is number => finite(t) && t < end)
+    .sort((a, b) => a - b);
+  const last = times.at(-1);
+  if (last === undefined || last < span.fromMs) return undefined;
+  const silence = end - last;
+  if (silence <= SILENCE_MIN_MS) return undefined;
+  let longestGap = 0;
+  for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i] - times[i - 1]);
+  const count = sightingsCounted(state);
+  const first = facts.firstSeenAt ?? times[0];
+  const lastEver = Math.max(last, facts.lastSeenAt ?? 0);
+  const averageGap = count !== undefined && count >= 2 ? (lastEver - first) / (count - 1) : 0;
+  const rhythm = Math.max(longestGap, averageGap);
+  const allowed = Math.max(SILENCE_MIN_MS, SILENCE_RHYTHM_FACTOR * rhythm);
+  if (silence <= allowed) return undefined;
+  const rhythmText = rhythm > 0 ? `${SILENCE_RHYTHM_FACTOR} × its usual gap of ${formatSpan(rhythm)} (at least ${formatSpan(SILENCE_MIN_MS)})` : `${formatSpan(SILENCE_MIN_MS)} (nothing shows its rhythm)`;
+  return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+}
+
 /**
  * Every monitored subject (configured, stored or named by a finding) with what the month shows of
  * it. A subject with no data, or with too little history for its baseline checks, is UNKNOWN:
@@ -48,6 +115,8 @@ export function notDueNote(kind: string, name: string, config: Config, span: Mon
  */
 export function buildCoverage(input: CoverageInput): CoverageSection {
   const { span, config } = input;
+  // A span not over yet is judged up to the report's time (one before the span says nothing of it).
+  const end = input.now !== undefined && input.now > span.fromMs && input.now < span.toMs ? input.now : span.toMs;
   const key = (kind: string, name: string) => `${kind}#${name}`;
   const universe = new Map<string, { kind: string; name: string; snapshot?: SubjectSnapshot; configured: boolean }>();
   for (const s of input.subjects) universe.set(key(s.kind, s.name), { kind: s.kind, name: s.name, snapshot: s, configured: false });
@@ -128,6 +197,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     }
     if (onlyStarts) return { ...base, status: 'unknown', ...noted(startsOnlyReason) };
     if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
+    const silent = trailingSilenceNote(subject.kind, subject.name, config, subject.snapshot?.state, records, span, end);
+    if (silent) return { ...base, status: 'unknown', reason: silent };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
 
