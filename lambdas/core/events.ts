@@ -13,7 +13,8 @@ const nonEmpty = z.string().min(1, 'must be a non-empty string');
 
 /**
  * Identifiers become parts of storage keys (DynamoDB: partition key ≤ 2048 bytes, sort key ≤ 1024
- * bytes; a finding's sort key is `ts#detector#subject#run_id`), so each is bounded: at most
+ * bytes; a finding's sort key is `ts#detector#subject#run_id`), so each is bounded (and so is a
+ * run's `host`, which a job's state keeps, up to 100 of them, and keys a host's systemd log): at most
  * `MAX_ID_CHARS` characters and `MAX_ID_BYTES` bytes of UTF-8. A longer one rejects its line (one
  * counted rejection) instead of failing the write of a whole delivery.
  * `parse/fast-validate.ts` applies the same bound.
@@ -111,7 +112,7 @@ export const RunStartSchema = z.looseObject({
   ts: TimestampSchema.optional(),
   job: identifier,
   run_id: identifier,
-  host: z.string().optional(),
+  host: boundedId.optional(),
 });
 
 export const RunEndSchema = z.looseObject({
@@ -125,7 +126,7 @@ export const RunEndSchema = z.looseObject({
   output_lines: z.number().int().nonnegative().optional(),
   output_head: z.string().optional(),
   output_tail: z.string().optional(),
-  host: z.string().optional(),
+  host: boundedId.optional(),
 });
 
 export const AgentStartSchema = z.looseObject({

@@ -42,6 +42,29 @@ describe('bad input is counted, never thrown', () => {
     ]);
   });
 
+  it('rejects a run line whose host is longer than an identifier may be, as a long identifier is: a job keeps its hosts in its state', () => {
+    // Prepare: a host of 100,000 characters (a line far under the 256 KiB limit), one of 257, and one of 256
+    const lines = [
+      JSON.stringify({ type: 'run.start', ts: '2026-10-03T02:31:07Z', job: 'backup', run_id: 'r1', host: 'h'.repeat(100_000) }),
+      JSON.stringify({ type: 'run.end', ts: '2026-10-03T02:32:07Z', job: 'backup', run_id: 'r1', exit_code: 0, host: 'h'.repeat(257) }),
+      JSON.stringify({ type: 'run.end', ts: '2026-10-03T02:32:07Z', job: 'backup', run_id: 'r2', exit_code: 0, host: '€'.repeat(134) }),
+      JSON.stringify({ type: 'run.start', ts: '2026-10-03T02:31:07Z', job: 'backup', run_id: 'r3', host: 'h'.repeat(256) }),
+    ];
+
+    // Act
+    const outcomes = parseNoThrow('long-host.log', lines, { now: NOW });
+
+    // Assess
+    expect(outcomes.map(summary)).toEqual([
+      'rejected: run.start event rejected: host: must be at most 256 characters (identifiers become storage keys)',
+      'rejected: run.end event rejected: host: must be at most 256 characters (identifiers become storage keys)',
+      'rejected: run.end event rejected: host: must be at most 400 bytes of UTF-8 (identifiers become storage keys)',
+      'run.start backup r3 @2026-10-03T02:31:07.000Z',
+    ]);
+    const kept = outcomes[3];
+    expect(kept.kind === 'events' ? (kept.events[0].body as { host?: string }).host : undefined).toBe('h'.repeat(256));
+  });
+
   it('rejects half-lines of our formats with a reason, or leaves them unrecognised', () => {
     // Prepare
     const lines = fixtureLines('bad/half-lines.log');

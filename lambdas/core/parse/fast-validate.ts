@@ -114,7 +114,7 @@ function shape(type: string, ...fields: Field[]): Shape {
 const OUTCOMES = oneOf(['ok', 'error', 'timeout', 'empty', 'invalid']);
 
 const SHAPES: Record<InstrumentedType, Shape> = {
-  'run.start': shape('run.start', required('job', identifier), required('run_id', identifier), optional('host', isString)),
+  'run.start': shape('run.start', required('job', identifier), required('run_id', identifier), optional('host', boundedId)),
   'run.end': shape(
     'run.end',
     required('job', identifier),
@@ -125,7 +125,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
     optional('output_lines', nonNegativeInt),
     optional('output_head', isString),
     optional('output_tail', isString),
-    optional('host', isString),
+    optional('host', boundedId),
   ),
   'agent.start': shape('agent.start', required('agent', identifier), required('run_id', identifier), optional('parent_run_id', identifier), optional('budget', isObject, copyBudget)),
   'agent.action': shape(
