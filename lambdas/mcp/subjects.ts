@@ -9,7 +9,7 @@ import { buildCoverage } from '../core/report/coverage.ts';
 import { retractLateRuns } from '../core/report/late-runs.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
-import { compareSubjects, configuredSubjects, type SubjectSnapshot } from '../core/report/subjects.ts';
+import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
 import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
@@ -35,12 +35,20 @@ export function subjectKeyOf(s: { readonly kind: string; readonly name: string }
   return `${s.kind}#${s.name}`;
 }
 
-/** Every stored job, agent, route and guard, and every one the config names (seen or not), in the report's order. */
+/**
+ * Every stored job, agent, route and guard, and every one the config names (seen or not), in the
+ * report's order. Not a job the sweep only watched for the config, never seen and since taken out
+ * of it (`isUnseenJobLeftConfig`: a misspelt name corrected): it is no subject.
+ */
 export async function knownSubjects(view: AuditReadView): Promise<KnownSubject[]> {
   const byKey = new Map<string, KnownSubject>();
   const stored = await Promise.all(SUBJECT_KINDS.map(async (kind) => ({ kind, list: await view.subjects(kind) })));
   for (const { kind, list } of stored) {
-    for (const s of list) byKey.set(s.key, { kind, name: s.key.slice(kind.length + 1), state: s.state, configured: false });
+    for (const s of list) {
+      const name = s.key.slice(kind.length + 1);
+      if (isUnseenJobLeftConfig(kind, name, s.state, view.config)) continue;
+      byKey.set(s.key, { kind, name, state: s.state, configured: false });
+    }
   }
   for (const c of configuredSubjects(view.config)) {
     const key = subjectKeyOf(c);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../lambdas/config.ts';
+import { type Config, validateConfig } from '../../lambdas/config.ts';
 import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
+import { initialJobState, judgeAbsence, type JobState } from '../../lambdas/core/job-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
@@ -10,6 +11,7 @@ import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
+import type { SubjectSnapshot } from '../../lambdas/core/report/subjects.ts';
 import { CONFIG, clock, day, finding, guardException, jobState as fixtureJobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
@@ -1137,5 +1139,62 @@ describe('a subject whose lines stopped early in the month (a subscription filte
     // Assess
     expect([midMonth.status, midMonth.reason]).toEqual(['unknown', silentNote('24.0 h', '2026-10-03T02:01:00Z', '2026-10-15T12:00:00Z', 12)]);
     expect([early.status, early.reason]).toEqual(['ok', undefined]);
+  });
+});
+
+describe('a job whose name was misspelt in the config, corrected on 3 October', () => {
+  // The config named "nightly-bakup" (daily at 02:00) from 1 October; the deployed sweep, seeing
+  // nothing of it, stored its never-seen marker and reported its 02:00 starts of 1 and 2 October
+  // missed. On 3 October the name was corrected to nightly-backup, whose runs have come in since.
+  const TYPO = 'nightly-bakup';
+  const withTypo = validateConfig({ ...RAW_CONFIG, jobs: { ...RAW_CONFIG.jobs, [TYPO]: { schedule: '0 2 * * *' } } }, 'report test config');
+  const swept = (() => {
+    let state: JobState = initialJobState(TYPO);
+    const findings: Finding[] = [];
+    for (let at = Date.parse('2026-10-01T00:00:00Z'); at <= Date.parse('2026-10-03T00:00:00Z'); at += 3_600_000) {
+      const result = judgeAbsence(state, TYPO, { config: withTypo, clock: { now: () => at } });
+      state = result.state;
+      findings.push(...result.findings);
+    }
+    return { state, findings };
+  })();
+  const subjects = [...octoberInput().subjects, { kind: 'job', name: TYPO, state: swept.state }];
+  const reportOn = (month: string, config: Config, findings: Finding[], previousFindings: Finding[], stored: readonly SubjectSnapshot[] = subjects) =>
+    buildReport({ ...octoberInput(), month, findings, previousFindings, subjects: stored, runs: [], carried: undefined, config, clock: { now: () => Date.parse(monthSpan(month).to) + 6 * 3_600_000 } });
+  const rowOf = (report: ReturnType<typeof buildReport>) => report.coverage.rows.find((r) => r.name === TYPO);
+
+  it('keeps it in October’s coverage with its missed runs, its findings reported', () => {
+    // Act
+    const report = reportOn('2026-10', CONFIG, swept.findings, []);
+
+    // Assess: the sweep's two missed runs, shown as findings of a subject the month had
+    expect(swept.findings.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2026-10-01T02:00:00Z'],
+      ['missed-run', '2026-10-02T02:00:00Z'],
+    ]);
+    expect([rowOf(report)?.status, rowOf(report)?.findings]).toEqual(['findings', 2]);
+    expect(groupOf(report, 'missed-run', TYPO).condition.occurrences).toBe(2);
+  });
+
+  it('leaves it out of the coverage of the months after, its October group resolved rather than waiting for data', () => {
+    // Act
+    const november = reportOn('2026-11', CONFIG, [], swept.findings);
+    const december = reportOn('2026-12', CONFIG, [], []);
+
+    // Assess: no UNKNOWN "no data" row, month after month, for a job that never existed
+    expect(rowOf(november)).toBeUndefined();
+    expect(rowOf(december)).toBeUndefined();
+    expect(november.coverage.counts).toEqual(reportOn('2026-11', CONFIG, [], [], octoberInput().subjects).coverage.counts);
+    const group = groupOf(november, 'missed-run', TYPO);
+    expect(group.status).toBe('resolved');
+    expect(group.cause.narrowed).toEqual(['No finding in November 2026; last seen 2026-10-02.']);
+  });
+
+  it('still shows it UNKNOWN with no data while the config names it', () => {
+    // Act
+    const row = rowOf(reportOn('2026-11', withTypo, [], []));
+
+    // Assess
+    expect([row?.status, row?.reason]).toEqual(['unknown', 'no data: nothing from it was seen in November 2026']);
   });
 });

@@ -783,3 +783,59 @@ describe('a missed run whose lines arrived after the sweep judged it', () => {
     expect(explained.retracted).toBeUndefined();
   });
 });
+
+describe('a job whose name was misspelt in the config, corrected on 3 October', () => {
+  it('list_subjects and subject_status know it while the config names it, and not once the name is corrected and the real job runs', async () => {
+    // Prepare: the config names "nightly-bakup" (daily at 02:00) from 1 October; the sweep (every 6 h)
+    // finds nothing of it. On 3 October the name is corrected to nightly-backup, whose runs arrive daily.
+    const typo = validateConfig({ jobs: { 'nightly-bakup': { schedule: '0 2 * * *' } } }, 'silent-audit.yaml');
+    const fixed = validateConfig({ jobs: { 'nightly-backup': { schedule: '0 2 * * *' } } }, 'silent-audit.yaml');
+    const store = new MemoryAuditStore();
+    const sink = { publish: async () => {} };
+    const H = 3_600_000;
+    const corrected = Date.parse('2026-10-03T00:00:00Z');
+    const until = Date.parse('2026-11-20T12:00:00Z');
+    let id = 0;
+    for (let now = Date.parse('2026-10-01T00:00:00Z'); now <= until; now += 6 * H) {
+      const config = now < corrected ? typo : fixed;
+      const startedAt = now - 4 * H;
+      if (now >= corrected && new Date(startedAt).getUTCHours() === 2) {
+        const lines = [
+          { type: 'run.start', job: 'nightly-backup', run_id: `r${startedAt}`, ts: new Date(startedAt).toISOString() },
+          { type: 'run.end', job: 'nightly-backup', run_id: `r${startedAt}`, exit_code: 0, duration_ms: 60_000, output_bytes: 1000, ts: new Date(startedAt + 60_000).toISOString() },
+        ];
+        const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+        await createIngestHandler(() => ({ store, sink, config, clock: { now: () => now } }), () => {})(
+          encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }),
+        );
+      }
+      await runSweep({ store, sink, config, clock: { now: () => now } });
+    }
+    const ask = async (config: typeof typo, at: number, tool: string, args: Record<string, unknown>) => {
+      const client = await connectClient(readOnlyView({ store, config, clock: { now: () => at }, source: 'memory' }));
+      try {
+        return await client.call(tool, args);
+      } finally {
+        await client.close();
+      }
+    };
+
+    // Act
+    const whileNamed = structured<{ subjects: SubjectRow[] }>(await ask(typo, until, 'list_subjects', {}));
+    const listed = structured<{ subjects: SubjectRow[] }>(await ask(fixed, until, 'list_subjects', {}));
+    const status = await ask(fixed, until, 'subject_status', { subject: 'nightly-bakup' });
+
+    // Assess: the sweep kept the misspelt job's never-seen state and reported its missed runs until the
+    // correction, none after; it is UNKNOWN while named; once corrected, only the real job is listed
+    const kept = (await store.subjects('job')).find((s) => s.key === 'job#nightly-bakup')?.state as JobState | undefined;
+    expect([kept?.unseenSince, kept?.firstSeenAt]).toEqual([Date.parse('2026-10-01T00:00:00Z'), undefined]);
+    const missed = (await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-21T00:00:00Z' })).filter((f) => f.subject === 'nightly-bakup');
+    expect(missed.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2026-10-01T02:00:00Z'],
+      ['missed-run', '2026-10-02T02:00:00Z'],
+    ]);
+    expect(whileNamed.subjects.find((r) => r.name === 'nightly-bakup')).toMatchObject({ kind: 'job', status: 'UNKNOWN' });
+    expect(listed.subjects.map((r) => [r.name, r.status])).toEqual([['nightly-backup', 'OK']]);
+    expect(errorText(status)).toContain('no job, agent, route or guard named "nightly-bakup" is known to the audit');
+  });
+});

@@ -8,7 +8,7 @@ import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
-import { compareSubjects, configuredSubjects, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -108,7 +108,8 @@ export function trailingSilenceNote(kind: string, name: string, config: Config, 
 
 /**
  * Every monitored subject (configured, stored or named by a finding) with what the month shows of
- * it. A subject with no data, or with too little history for its baseline checks, is UNKNOWN:
+ * it; not a stored job never seen and no longer configured (`isUnseenJobLeftConfig`) in a span
+ * with no finding of it. A subject with no data, or with too little history for its baseline checks, is UNKNOWN:
  * silence is never shown as health. A job whose configured schedule expected no run in the span
  * and that sent nothing is not silent but not due: OK with a note (`notDue`) when its history is
  * enough, else UNKNOWN for that reason, the note added.
@@ -119,7 +120,13 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   const end = input.now !== undefined && input.now > span.fromMs && input.now < span.toMs ? input.now : span.toMs;
   const key = (kind: string, name: string) => `${kind}#${name}`;
   const universe = new Map<string, { kind: string; name: string; snapshot?: SubjectSnapshot; configured: boolean }>();
-  for (const s of input.subjects) universe.set(key(s.kind, s.name), { kind: s.kind, name: s.name, snapshot: s, configured: false });
+  // A job the sweep only watched for the config, never seen and since taken out of it (a misspelt
+  // name corrected) is no subject: left out, but in a span with findings of it (its missed runs happened).
+  const named = new Set(input.findings.map((f) => key(f.subject_kind, f.subject)));
+  for (const s of input.subjects) {
+    if (!named.has(key(s.kind, s.name)) && isUnseenJobLeftConfig(s.kind, s.name, s.state, config)) continue;
+    universe.set(key(s.kind, s.name), { kind: s.kind, name: s.name, snapshot: s, configured: false });
+  }
   for (const c of configuredSubjects(config)) {
     const existing = universe.get(key(c.kind, c.name));
     universe.set(key(c.kind, c.name), { ...c, snapshot: existing?.snapshot, configured: true });
