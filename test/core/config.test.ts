@@ -251,6 +251,19 @@ tools:
     ]);
   });
 
+  it('refuses a baseline window longer than a job state can hold, naming the key path; takes the longest it can', () => {
+    // Prepare: 100,000 runs (an every-minute job's state would pass 400 KB in about 60 days), and the bound itself
+    const text = 'defaults:\n  baseline_window: 100000\n';
+    // Act
+    const problems = problemsOf(text);
+    const good = parseConfigText('defaults:\n  baseline_window: 5000\n', 'c.yaml');
+    // Assess
+    expect(problems).toEqual([
+      "defaults.baseline_window: expected at most 5000: a job's state keeps its window of output sizes and durations, and a larger one would outgrow what the state store holds (line 2)",
+    ]);
+    expect(good.defaults.baseline_window).toBe(5000);
+  });
+
   it('refuses an exception without owner or with a bad date', () => {
     const problems = problemsOf(`exceptions:
   - { id: EX-1, guard: g, reason: r, owner: "", expires: someday }
