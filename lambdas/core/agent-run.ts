@@ -1,6 +1,7 @@
 import type { AgentAction, AgentEnd, AgentStart, AuditEvent } from './events.ts';
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
+import { shortenName } from './parse/derived-name.ts';
 import { fingerprint, TokenRing } from './token-ring.ts';
 
 /**
@@ -39,6 +40,7 @@ export interface AgentRunState {
   readonly pass_through?: boolean;
   readonly started_at?: number;
   readonly ended_at?: number;
+  /** Its `agent.end`'s status; one longer than an identifier may be is kept shortened (`shortenName`). */
   readonly status?: string;
   /** The budget its own `agent.start` carried (it wins over the config for this run). */
   readonly budget?: AgentBudget;
@@ -52,7 +54,12 @@ export interface AgentRunState {
   readonly tokens: number;
   /** How many of its actions carried `tokens_in`/`tokens_out`. */
   readonly tokened: number;
-  /** `action` or `action:name` → [count, cost]; the rarest fold into `…other` past the limit. */
+  /**
+   * `action` or `action:name` → [count, cost]; the rarest fold into `…other` past the limit. A key
+   * longer than an identifier may be (a name of free text: a whole prompt, a URL) is kept shortened
+   * (`shortenName`: its first ~200 characters, '…' and a digest of the whole), so the 40 keys stay
+   * within ~16 KB and one name always keeps one key.
+   */
   readonly by_action: Readonly<Record<string, CountCost>>;
   /** Tick number → [count, cost]; actions without a tick are in `unticked`. */
   readonly by_tick: Readonly<Record<string, CountCost>>;
@@ -264,7 +271,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       const d = edit();
       d.agent = d.agent ?? body.agent;
       d.ended_at = event.at;
-      d.status = body.status;
+      d.status = shortenName(body.status);
       d.facts++;
       if (body.actions_reported !== undefined) d.actions_reported = body.actions_reported;
       if (body.cost_reported_usd !== undefined) d.cost_reported_usd = body.cost_reported_usd;
@@ -288,7 +295,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (body.cost_usd !== undefined) d.costed++;
     d.tokens += (body.tokens_in ?? 0) + (body.tokens_out ?? 0);
     if (body.tokens_in !== undefined || body.tokens_out !== undefined) d.tokened++;
-    byAction.add(body.name ? `${body.action}:${body.name}` : body.action, cost);
+    byAction.add(shortenName(body.name ? `${body.action}:${body.name}` : body.action), cost);
     if (body.tick !== undefined) byTick.add(String(body.tick), cost);
     else d.unticked++;
     d.facts++;

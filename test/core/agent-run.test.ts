@@ -1,6 +1,21 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { stateData } from '../../lambdas/adapters/dynamodb-store.ts';
 import { AGENT_RUN_TTL_MS, applyAgentRunEvents, initialAgentRun, markJudgedAlone, MAX_SEEN_ACTIONS, OTHER_ACTIONS } from '../../lambdas/core/agent-run.ts';
 import { T0, act, acts, aggregate, ctx, end, start } from './agent-fixtures.ts';
+
+/** Bytes the DynamoDB store writes for a state's data (its own codec: JSON, deflated when larger). */
+function storedBytes(state: unknown): number {
+  const data = stateData(state);
+  return 'dataz' in data ? data.dataz.length : Buffer.byteLength(data.data, 'utf8');
+}
+
+/** `n` characters of text that does not deflate (hex of chained digests), the same on every run. */
+function noise(n: number, seed: string): string {
+  let out = '';
+  for (let h = seed; out.length < n; ) out += h = createHash('sha256').update(h).digest('hex');
+  return out.slice(0, n);
+}
 
 describe('per-run aggregates (agentrun#<run_id>)', () => {
   it('counts its own actions by kind and tick, with cost and tokens, and what its start and end said', () => {
@@ -117,6 +132,32 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     const many = applyAgentRunEvents(run, 'r-5', acts(MAX_SEEN_ACTIONS, 100, 'a', 'r-5'), ctx);
     expect(many.actions).toBe(45 + MAX_SEEN_ACTIONS);
     expect(many.seen).toHaveLength(MAX_SEEN_ACTIONS * 8);
+  });
+
+  it('keeps action names and a status of any length shortened, so a run of long names stays a small item', () => {
+    // Prepare: 40 actions named by 16,000 characters each (a whole prompt; 16 KB lines, far under the
+    // 256 KiB limit), then the first name again, and an end whose status is 200,000 characters
+    const names = Array.from({ length: 40 }, (_, i) => `search ${noise(16_000, `n${i}`)}`);
+    const first = acts(40, 0, 'researcher', 'r-long', (i) => ({ action: 'tool_call', name: names[i], cost_usd: 0.01 }));
+    const status = `error ${noise(200_000, 's')}`;
+    const later = [act(100, 'researcher', 'r-long', { action: 'tool_call', name: names[0], cost_usd: 0.01 }), end(101, 'researcher', 'r-long', { status })];
+
+    // Act
+    const once = applyAgentRunEvents(initialAgentRun('r-long'), 'r-long', first, ctx);
+    const run = applyAgentRunEvents(once, 'r-long', later, ctx);
+
+    // Assess: each key and the status within an identifier's bound, its start kept; one name, one key
+    const keys = Object.keys(run.by_action);
+    expect(keys).toHaveLength(40);
+    for (const key of keys) {
+      expect(key.length).toBeLessThanOrEqual(256);
+      expect(key.startsWith('tool_call:search ')).toBe(true);
+    }
+    expect(Object.values(run.by_action).map(([count]) => count).sort()).toEqual([...Array(39).fill(1), 2]);
+    expect(run.actions).toBe(41);
+    expect(run.status!.length).toBeLessThanOrEqual(256);
+    expect(run.status!.startsWith('error ')).toBe(true);
+    expect(storedBytes(run)).toBeLessThan(24 * 1024);
   });
 
   it('notes what its tree gave when judged without its parent once, and keeps a run that never started bare', () => {
