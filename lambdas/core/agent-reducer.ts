@@ -648,10 +648,17 @@ export interface AgentIndexState {
 }
 
 const MAX_AGENTS = 2000;
+/**
+ * Bytes of UTF-8 the index's names may take together: names are up to 400 bytes, and 2,000 of them
+ * (577 KB) would outgrow a state item (DynamoDB's 400 KB). The sweep reads each agent's state by its
+ * name, so names are kept as written, and the oldest fall off first past either bound (at most
+ * 655 names of 400 bytes; 2,000 of up to 131).
+ */
+export const MAX_AGENT_INDEX_BYTES = 256 * 1024;
 export const AGENT_INDEX_STATE_KIND = 'agentindex';
 export const AGENT_INDEX_SUBJECT = 'all';
 
-/** The names of every agent with a root run: the sweep starts here. Written only when a new name appears. */
+/** The names of every agent with a root run (the latest 2,000, within `MAX_AGENT_INDEX_BYTES`): the sweep starts here. Written only when a new name appears. */
 export const agentIndexReducer: SubjectReducer<AgentIndexState> = {
   kind: 'agent',
   stateKind: AGENT_INDEX_STATE_KIND,
@@ -663,7 +670,10 @@ export const agentIndexReducer: SubjectReducer<AgentIndexState> = {
     const names = new Set(state.agents);
     const added = [...new Set(events.flatMap((e) => treeOf(e)?.agent ?? []))].filter((a) => !names.has(a));
     if (added.length === 0) return { state, findings: [], records: [] };
-    return { state: { agents: [...state.agents, ...added].slice(-MAX_AGENTS) }, findings: [], records: [] };
+    const agents = [...state.agents, ...added].slice(-MAX_AGENTS);
+    let from = 0;
+    for (let bytes = agents.reduce((sum, a) => sum + Buffer.byteLength(a, 'utf8'), 0); bytes > MAX_AGENT_INDEX_BYTES; from++) bytes -= Buffer.byteLength(agents[from], 'utf8');
+    return { state: { agents: from === 0 ? agents : agents.slice(from) }, findings: [], records: [] };
   },
 };
 

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { stateData } from '../../lambdas/adapters/dynamodb-store.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
-import { agentTreeReducer, type AgentState, costHistoryFor } from '../../lambdas/core/agent-reducer.ts';
+import { agentIndexReducer, agentTreeReducer, type AgentState, costHistoryFor } from '../../lambdas/core/agent-reducer.ts';
 import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
+import type { TreeSnapshot } from '../../lambdas/core/agent-tree.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
@@ -882,5 +884,39 @@ describe('the agent state over a batch of many snapshots', () => {
     expect(again.state).toBe(first.state);
     expect(again.findings).toEqual([]);
     expect(again.records).toEqual([]);
+  });
+});
+
+describe('the agent index (agentindex#all)', () => {
+  /** Bytes the DynamoDB store writes for a state's data (its own codec: JSON, deflated when larger). */
+  const storedBytes = (state: unknown) => {
+    const data = stateData(state);
+    return 'dataz' in data ? data.dataz.length : Buffer.byteLength(data.data, 'utf8');
+  };
+  /** An open root of each agent, as the loader hands the reducers its snapshot. */
+  const roots = (agents: readonly string[]) => agents.map((agent, i) => treeEvent({ type: 'agent.tree', agent, root_run_id: `r${i}`, phase: 'open', started_at: T0 + i, last_at: T0 + i } as unknown as TreeSnapshot));
+  /** A name of `chars` CJK characters (3 bytes each) that does not deflate, the same on every run. */
+  const cjkName = (i: number, chars: number) => `a${i}-${Array.from({ length: chars }, (_, k) => String.fromCharCode(0x4e00 + ((i * 7919 + k * 104_729 + ((k * k) % 997)) % 20_000))).join('')}`;
+
+  it('keeps names as written within a byte bound, the oldest falling off first, so the item stays under 400 KB', () => {
+    // Prepare: 2,000 agents named by 130 CJK characters (~400 bytes each, within the identifier bound), in batches of 250
+    const names = Array.from({ length: 2000 }, (_, i) => cjkName(i, 130));
+    // Act
+    let state = agentIndexReducer.initial('all');
+    for (let b = 0; b < names.length; b += 250) state = agentIndexReducer.apply(state, 'all', roots(names.slice(b, b + 250)), ctxAt(T0)).state;
+    // Assess
+    expect(storedBytes(state)).toBeLessThan(300 * 1024);
+    expect(state.agents.at(-1)).toBe(names.at(-1));
+    expect(state.agents).toEqual(names.slice(names.length - state.agents.length));
+    expect(state.agents.length).toBeGreaterThan(600);
+  });
+
+  it('keeps 2,000 names of usual length, every one', () => {
+    // Prepare
+    const names = Array.from({ length: 2000 }, (_, i) => `support-bot-${i}-${'x'.repeat(100)}`);
+    // Act
+    const state = agentIndexReducer.apply(agentIndexReducer.initial('all'), 'all', roots(names), ctxAt(T0)).state;
+    // Assess
+    expect(state.agents).toEqual(names);
   });
 });
