@@ -42,7 +42,9 @@ const ZONE_MATCH_MS = 15_000;
 const TIME_WITHOUT_ZONE = /[Tt ]\d{2}(?::?\d{2}){0,2}(?:[.,]\d+)?$/;
 
 export function namesNoZone(ts: string): boolean {
-  return TIME_WITHOUT_ZONE.test(ts);
+  // Such a time ends in a digit: one ending in `Z`, as most do, is not searched.
+  const last = ts.charCodeAt(ts.length - 1);
+  return last >= 0x30 && last <= 0x39 && TIME_WITHOUT_ZONE.test(ts);
 }
 
 /** A zoneless `ts`'s time of day: its minutes and seconds, when it gives them. */
