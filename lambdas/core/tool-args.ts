@@ -74,11 +74,30 @@ function snakeName(name: string): string {
 }
 
 /**
+ * The type each argument name seen implies (`inferArgType`): the calls of a tool name the same few
+ * arguments, and every argument of every call asked again (two regular expressions and a copy of
+ * the name). Emptied when full, and only names of up to `MAX_INFERRED_NAME_CHARS`: names are whatever calls say.
+ */
+const inferredTypes = new Map<string, ArgType | undefined>();
+const MAX_INFERRED_NAMES = 1024;
+const MAX_INFERRED_NAME_CHARS = 64;
+
+/**
  * Contract §2: the type an unconfigured argument gets from its name, or undefined (no check).
  * `id`/`*_id` an identifier, `email`/`*_email` an email, `amount`/`price`/`count`/`*_count`
  * a number, `date`/`*_date`/`*_at` a date. camelCase names count as their snake_case form.
  */
 export function inferArgType(name: string): ArgType | undefined {
+  if (name.length > MAX_INFERRED_NAME_CHARS) return typeFromName(name);
+  const known = inferredTypes.get(name);
+  if (known !== undefined || inferredTypes.has(name)) return known;
+  if (inferredTypes.size >= MAX_INFERRED_NAMES) inferredTypes.clear();
+  const type = typeFromName(name);
+  inferredTypes.set(name, type);
+  return type;
+}
+
+function typeFromName(name: string): ArgType | undefined {
   const n = snakeName(name);
   if (FREE_TEXT_ARGS.has(n) || FREE_TEXT_ARGS.has(n.split('_').at(-1) ?? '')) return undefined;
   if (n === 'uuid' || n.endsWith('_uuid')) return 'uuid';
