@@ -325,7 +325,8 @@ const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source, 'i');
  * an ASCII one (the Kelvin sign to `k`), which no rule's pattern matches either.
  */
 function triggersIn(text: string): Set<string> | undefined {
-  const url = text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER);
+  // Both URL triggers begin with `:`, which most values (ids, names, types) lack: one scan rules both out.
+  const url = text.includes(':') && (text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER));
   if (!url && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
