@@ -217,6 +217,114 @@ function byLastThenId([a, x]: [string, OpenRequest], [b, y]: [string, OpenReques
   return x.last - y.last || a.localeCompare(b);
 }
 
+/** The place of an open request's key in the open map's order: integer-like keys (`"42"`) first, by their number, then the others as they were added (`seq`). */
+function placeOf(key: string, seq: number): number {
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) <= 4_294_967_294 ? Number(key) - 4_294_967_295 : seq;
+}
+
+/** An open request as `QuietestFirst` holds it: its `last`, key and place in the open map (`placeOf`) when it was put in. */
+interface QuietEntry {
+  last: number;
+  key: string;
+  place: number;
+}
+
+/** Whether `a` is closed before `b`: `byLastThenId`, then (as that sort is stable) the open map's order. */
+function quieterThan(a: QuietEntry, b: QuietEntry): boolean {
+  if (a.last !== b.last) return a.last < b.last;
+  const c = a.key.localeCompare(b.key);
+  return c !== 0 ? c < 0 : a.place < b.place;
+}
+
+/**
+ * The open requests in the order `byLastThenId` sorts the open map (`Object.entries`, a stable
+ * sort) into, as a binary heap: a route past `MAX_OPEN_REQUESTS` closes its quietest request at
+ * nearly every line, and sorting the 2,000 each time cost a millisecond a line. Made once per fold,
+ * the first time the bounds are passed; from then every request put in or heard again is added
+ * (`put`), and an entry no longer true of the map (its request closed, heard again since, or taken
+ * out and put back) is skipped when it comes up.
+ */
+class QuietestFirst {
+  private heap: QuietEntry[] = [];
+  /** Each open request's key, its place in the open map (`placeOf`) and its `last`, as the map holds them. */
+  private readonly current = new Map<string, { place: number; last: number }>();
+  private nextSeq = 0;
+
+  /** Undefined when a request's `last` is not a number (a state no line wrote): the sort is left to do. */
+  static of(open: Record<string, OpenRequest>): QuietestFirst | undefined {
+    const order = new QuietestFirst();
+    for (const key of Object.keys(open)) {
+      const last = open[key].last;
+      if (typeof last !== 'number' || Number.isNaN(last)) return undefined;
+      order.put(key, last, true);
+    }
+    return order;
+  }
+
+  /** A request put in the open map or heard again: `added` when its key was added to the map (not there before), which puts it at the map's end. */
+  put(key: string, last: number, added: boolean): void {
+    const was = this.current.get(key);
+    if (was !== undefined && !added) {
+      if (was.last === last) return;
+      was.last = last;
+    } else this.current.set(key, { place: placeOf(key, this.nextSeq++), last });
+    const heap = this.heap;
+    if (heap.length > 1024 && heap.length > 4 * this.current.size) this.compact();
+    const entry = { key, ...(this.current.get(key) as { place: number; last: number }) };
+    let i = this.heap.push(entry) - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!quieterThan(entry, this.heap[parent])) break;
+      this.heap[i] = this.heap[parent];
+      i = parent;
+    }
+    this.heap[i] = entry;
+  }
+
+  /** A request taken out of the open map. */
+  remove(key: string): void {
+    this.current.delete(key);
+  }
+
+  /** The key of the quietest open request (`byLastThenId`), left in the map; undefined when none is open. */
+  quietest(): string | undefined {
+    const heap = this.heap;
+    while (heap.length > 0) {
+      if (this.isCurrent(heap[0])) return heap[0].key;
+      this.pop();
+    }
+    return undefined;
+  }
+
+  private isCurrent(entry: QuietEntry): boolean {
+    const now = this.current.get(entry.key);
+    return now !== undefined && now.place === entry.place && now.last === entry.last;
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const end = heap.pop() as QuietEntry;
+    if (heap.length === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const c = l + 1 < heap.length && quieterThan(heap[l + 1], heap[l]) ? l + 1 : l;
+      if (!quieterThan(heap[c], end)) break;
+      heap[i] = heap[c];
+      i = c;
+    }
+    heap[i] = end;
+  }
+
+  /** Keeps one entry per open request: a sorted array is a heap. */
+  private compact(): void {
+    const kept = this.heap.filter((e) => this.isCurrent(e));
+    kept.sort((a, b) => (quieterThan(a, b) ? -1 : quieterThan(b, a) ? 1 : 0));
+    this.heap = kept;
+  }
+}
+
 /** A completed request's token for one slot (20 minutes; an hour in tokens written before): 6 characters of its id's fingerprint, then the slot (modulo 4096) in 2. */
 function doneToken(print: string, slot: number): string {
   const h = slot & 4095;
@@ -323,6 +431,11 @@ class RouteFold {
   /** The quarter cut-off and `judged_to` of this fold's last `roll` (NaN before it): see `roll`. */
   private rolledFrom = Number.NaN;
   private rolledTo: number | undefined = Number.NaN;
+  /**
+   * The open requests quietest first, from the first time this fold passed `MAX_OPEN_REQUESTS` or
+   * `MAX_OPEN_BYTES` (undefined before; null for a state whose requests it cannot order: `advance` sorts them).
+   */
+  private quiet: QuietestFirst | null | undefined;
 
   constructor(
     initial: RouteState,
@@ -359,6 +472,8 @@ class RouteFold {
         delete open[b.request_id];
         setOwn(open, key, existing);
         this.openBytes += openRequestBytes(key, existing) - openRequestBytes(b.request_id, existing);
+        this.quiet?.remove(b.request_id);
+        this.quiet?.put(key, existing.last, true);
       }
     }
     if (existing?.seen.includes(b.attempt)) return;
@@ -389,6 +504,7 @@ class RouteFold {
         delete this.openMap()[key];
         this.openCount--;
         this.openBytes -= bytesBefore;
+        this.quiet?.remove(key);
       }
       this.count(req, print);
       if (this.s.month_held !== undefined && req.first < this.s.month_held) this.judgeHeldMonth(this.s.month_held);
@@ -401,6 +517,7 @@ class RouteFold {
     }
     this.openBytes += openRequestBytes(key, req) - bytesBefore;
     setOwn(this.openMap(), key, req);
+    this.quiet?.put(key, req.last, !existing);
   }
 
   /** `s.open`, copied before the fold's first write into it. */
@@ -416,6 +533,7 @@ class RouteFold {
     delete open[key];
     this.openCount--;
     this.openBytes -= openRequestBytes(key, req);
+    this.quiet?.remove(key);
     this.count(req, donePrintOf(key), judgeTime);
     if (this.s.month_held !== undefined && req.first < this.s.month_held) this.heldMayEnd = true;
   }
@@ -541,10 +659,21 @@ class RouteFold {
     }
     if (this.minLast < judgeTime) this.closeQuiet(judgeTime);
     if (this.openCount > MAX_OPEN_REQUESTS || this.openBytes > MAX_OPEN_BYTES) {
-      // The quietest first, until both bounds hold again.
-      for (const [key] of Object.entries(this.s.open).sort(byLastThenId)) {
-        if (this.openCount <= MAX_OPEN_REQUESTS && this.openBytes <= MAX_OPEN_BYTES) break;
-        this.complete(key, judgeTime);
+      // The quietest first, until both bounds hold again: in the order of a sort of the open map by
+      // `byLastThenId`, kept from the first time (`QuietestFirst`) rather than sorted again at each line.
+      if (this.quiet === undefined) this.quiet = QuietestFirst.of(this.s.open) ?? null;
+      const quiet = this.quiet;
+      if (quiet === null) {
+        for (const [key] of Object.entries(this.s.open).sort(byLastThenId)) {
+          if (this.openCount <= MAX_OPEN_REQUESTS && this.openBytes <= MAX_OPEN_BYTES) break;
+          this.complete(key, judgeTime);
+        }
+      } else {
+        while (this.openCount > MAX_OPEN_REQUESTS || this.openBytes > MAX_OPEN_BYTES) {
+          const key = quiet.quietest();
+          if (key === undefined) break;
+          this.complete(key, judgeTime);
+        }
       }
     }
     if (this.s.month_held !== undefined && this.heldMayEnd) this.judgeHeldMonth(this.s.month_held);

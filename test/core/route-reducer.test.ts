@@ -557,6 +557,53 @@ describe('retries per route', () => {
     expect(split.state).toEqual(whole.state);
   });
 
+  it('past MAX_OPEN_REQUESTS closes, line by line, the request a sort of all open ones by last attempt then id would (ties, ids like numbers, lines out of order, retries), in any split into batches', () => {
+    // Prepare: 12½ minutes of failed attempts (none goes quiet, none succeeds) of 3,000 lines, some
+    // retried, several per millisecond, a few lines late; ids that sort alike ('a' and 'a\u0001'), like numbers ('7'), or inherited names.
+    const names = ['a', 'a\u0001', 'A', '7', '42', '0', '01', '__proto__', 'constructor'];
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+    const lines = Array.from({ length: MAX_OPEN_REQUESTS + 1_000 }, (_, i) => {
+      const r = next();
+      const id = r < 0.1 ? `${names[Math.floor(next() * names.length)]}${next() < 0.5 ? '' : Math.floor(next() * 20)}` : r < 0.25 ? `${Math.floor(next() * 4000)}` : `q${r < 0.4 ? Math.floor(next() * i) : i}`;
+      return attempt(T + Math.floor(i / 4) * 1_000 - (next() < 0.05 ? 3_000 : 0), id, 1 + Math.floor(next() * 3), 'error', 50 + Math.floor(next() * 400));
+    });
+    // The quietest: ids that sort alike at the same time, closed in the open map's order ('5000' before '5000\u0000', put in before it).
+    lines.unshift(...['5000\u0000', 'c\u0001', 'c', '5000'].map((id) => attempt(T - 10_000, id, 1, 'error', 50)));
+    // The open requests as the reducer has always bounded them: a sort of them all whenever the route's time moves on.
+    const open: Record<string, { last: number; seen: number[] }> = {};
+    const closed: string[] = [];
+    let routeTime = Number.NEGATIVE_INFINITY;
+    for (const { at, body } of lines) {
+      const { request_id: id, attempt: n } = body as unknown as { request_id: string; attempt: number };
+      if (at > routeTime) {
+        routeTime = at;
+        const quietest = Object.entries(open).sort(([a, x], [b, y]) => x.last - y.last || a.localeCompare(b));
+        for (const [key] of quietest.slice(0, Math.max(0, quietest.length - MAX_OPEN_REQUESTS))) {
+          closed.push(key);
+          delete open[key];
+        }
+      }
+      if (closed.includes(id) || (Object.hasOwn(open, id) && open[id].seen.includes(n))) continue;
+      if (Object.hasOwn(open, id)) open[id].last = Math.max(open[id].last, at);
+      else Object.defineProperty(open, id, { value: { last: at, seen: [] }, enumerable: true, writable: true, configurable: true });
+      open[id].seen.push(n);
+    }
+    const run = (batches: readonly AuditEvent[][]) => batches.reduce((state, batch) => routeReducer.apply(state, 'search-api', batch, ctx()).state, initialRouteState('search-api'));
+    // Act
+    const whole = run([lines]);
+    const split = run(Array.from({ length: 7 }, (_, b) => lines.slice(b * 451, (b + 1) * 451)));
+    // Assess: the same requests left open, in the same order, with the same attempts; those closed early counted, in the order closed
+    expect(closed.length).toBeGreaterThan(300);
+    expect(closed.slice(0, 4)).toEqual(['5000', '5000\u0000', 'c\u0001', 'c']);
+    expect(Object.keys(whole.open)).toEqual(Object.keys(open));
+    for (const key of Object.keys(open)) expect([whole.open[key].last, whole.open[key].seen]).toEqual([open[key].last, open[key].seen]);
+    const closedOrder = (state: RouteState) => [...new Set(state.done.match(/.{8}/g)?.map((token) => token.slice(0, 6)))];
+    expect(closedOrder(whole)).toEqual(closed.map((k) => fingerprint(`req:${k}`).slice(0, 6)));
+    expect([whole.totals.requests, whole.totals.failed]).toEqual([closed.length, closed.length]);
+    expect(split).toEqual(whole);
+  });
+
   it('lets the sweep judge a route that went quiet, writing nothing when there is nothing to judge', () => {
     const { state, findings } = fold([traffic({ from: T, requests: 100, retried: 11 })]);
     const quiet = routeReducer.tick?.(state, 'search-api', ctx(DEFAULT_CONFIG, T + 10 * 60_000));
