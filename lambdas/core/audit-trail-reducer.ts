@@ -60,7 +60,12 @@ export interface AuditTrailState {
 export const AUDIT_WINDOW_RUNS = 10;
 /** How long after a run's end (or the next run's start) its late audit lines are waited for. */
 export const AUDIT_GRACE_MS = 15 * 60_000;
-const MAX_PENDING = 50;
+/**
+ * Runs a job keeps waiting for: past it, the oldest are judged at once on the records they have
+ * (as if their wait had ended), so that a delivery of many runs or a job running every few
+ * seconds is judged the same whatever the lines' partitioning, and its state stays bounded.
+ */
+export const MAX_PENDING_AUDIT_RUNS = 50;
 const MAX_JUDGED = 200;
 const MAX_SEEN = 2000;
 const MAX_GROUPS = 200;
@@ -107,8 +112,9 @@ function logsEnds(state: AuditTrailState): boolean {
  * ended, `AUDIT_GRACE_MS` after its end. A run that has not logged its end: for a job whose runs
  * log ends, it is still running (runs may overlap) and is judged only once it is past its max
  * runtime and the grace; for a job whose runs log no end, `AUDIT_GRACE_MS` after a later run
- * started. Each judged run enters the window (and, while the rate is learned, the learning set),
- * then the window is judged; a drift is reported once per episode.
+ * started. Past `MAX_PENDING_AUDIT_RUNS` runs still waited for, the oldest are judged too, on the
+ * records they have. Each judged run enters the window (and, while the rate is learned, the
+ * learning set), in time order, then the window is judged; a drift is reported once per episode.
  */
 function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext): { state: AuditTrailState; findings: Finding[] } {
   const nextStartAfter = (t: number) => {
@@ -119,14 +125,17 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
   // A run's max runtime as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h).
   // Its durations are its own judged runs' (the last AUDIT_WINDOW_RUNS), not the job's baseline window.
   const maxRuntimeMs = maxRuntimeOf(initial, ctx.config, AUDIT_WINDOW_RUNS).ms;
-  const due = initial.pending
-    .filter((run) => {
-      if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;
-      if (endsLogged) return horizon >= runTime(run) + maxRuntimeMs + AUDIT_GRACE_MS;
-      const next = nextStartAfter(runTime(run));
-      return next !== undefined && horizon >= next + AUDIT_GRACE_MS;
-    })
-    .sort((a, b) => runTime(a) - runTime(b));
+  const isDue = (run: PendingAuditRun) => {
+    if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;
+    if (endsLogged) return horizon >= runTime(run) + maxRuntimeMs + AUDIT_GRACE_MS;
+    const next = nextStartAfter(runTime(run));
+    return next !== undefined && horizon >= next + AUDIT_GRACE_MS;
+  };
+  const byTime = (a: PendingAuditRun, b: PendingAuditRun) => runTime(a) - runTime(b) || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0);
+  const waiting = initial.pending.filter((run) => !isDue(run)).sort(byTime);
+  // The oldest runs past the bound leave the pending list judged, never dropped unjudged.
+  const overflow = new Set(waiting.slice(0, Math.max(0, waiting.length - MAX_PENDING_AUDIT_RUNS)));
+  const due = initial.pending.filter((run) => overflow.has(run) || isDue(run)).sort(byTime);
   if (due.length === 0) return { state: initial, findings: [] };
 
   const findings: Finding[] = [];
@@ -239,7 +248,8 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
 
     const horizon = Math.max(ctx.clock.now(), latest);
     if (changed) {
-      const kept = [...pending.values()].sort((a, b) => runTime(a) - runTime(b)).slice(-MAX_PENDING);
+      // Kept whole here: judgeDue judges the oldest past MAX_PENDING_AUDIT_RUNS, on the records they have.
+      const kept = [...pending.values()].sort((a, b) => runTime(a) - runTime(b));
       state = { ...state, pending: kept, window, ...rememberLines(state, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
     }
     const judgedNow = judgeDue(state, horizon, ctx);

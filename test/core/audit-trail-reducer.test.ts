@@ -199,6 +199,44 @@ describe('audit-trail reducer', () => {
     expect([...overlap.state.window, ...overlap.state.pending].map((r) => r.records)).toEqual([2, 2, 2, 1]);
   });
 
+  /** `count` runs r-0.. every `everyMs` from 10:00, 5 s long, the first 5 writing none of their record. */
+  function frequentRuns(count: number, everyMs: number): AuditEvent[][] {
+    const from = Date.parse('2026-10-05T10:00:00Z');
+    return Array.from({ length: count }, (_, i) => {
+      const t = from + i * everyMs;
+      const body = { job: JOB, run_id: `r-${i}` };
+      const events = [ev(t, { type: 'run.start', ...body }, ++line)];
+      if (i >= 5) events.push(ev(t + 1000, { type: 'audit.write', ...body }, ++line));
+      events.push(ev(t + 5000, { type: 'run.end', ...body, exit_code: 0 }, ++line));
+      return events;
+    });
+  }
+
+  it.each([
+    ['60 one-minute runs', 60, 60_000, '2026-10-05T10:04:05Z'],
+    ['80 runs 10 s apart, all within the 15-minute wait', 80, 10_000, '2026-10-05T10:00:45Z'],
+  ])('judges runs past the bound of pending runs instead of dropping them, whatever the delivery: %s', (_name, count, everyMs, firedAt) => {
+    // Prepare: runs r-0..r-4 wrote none of their one record, the others theirs.
+    const runs = frequentRuns(count, everyMs);
+
+    // Act: all runs in one delivery, and one delivery per run.
+    const whole = apply(initialAuditTrailState(JOB), runs.flat());
+    let state = initialAuditTrailState(JOB);
+    const perRun = runs.flatMap((events) => {
+      const reduced = apply(state, events);
+      state = reduced.state;
+      return reduced.findings;
+    });
+
+    // Assess: the drift is reported once either way, at r-4's end, from r-0; no run is lost; pending stays bounded.
+    for (const [findings, final] of [[whole.findings, whole.state], [perRun, state]] as const) {
+      expect(findings.map((f) => [f.ts, f.evidence.began_run_id, f.evidence.window_runs])).toEqual([[firedAt, 'r-0', 5]]);
+      expect(final.pending.length).toBeLessThanOrEqual(50);
+      expect(final.runs + final.pending.length).toBe(count);
+    }
+    expect(whole.state.window).toEqual(state.window);
+  });
+
   it('the sweep judges runs whose grace passed, with no new line', () => {
     const { state } = apply(initialAuditTrailState(JOB), day(1, 0), configured, early);
     const before = auditTrailReducer.tick!(state, JOB, { config: configured, clock: { now: () => Date.parse('2026-10-01T02:40:00Z') } });
