@@ -10,6 +10,7 @@ import type { AuditEvent } from './events.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { ownValue } from './own-property.ts';
+import { fingerprint, TOKEN_CHARS } from './token-ring.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
 
@@ -77,7 +78,11 @@ export interface JudgedRoot {
   readonly run_id: string;
   readonly facts: number;
   readonly phase: 'ended' | 'stale' | 'running';
-  /** `detector#run_id` of every finding reported for this tree. */
+  /**
+   * A mark of every finding reported for this tree (`firedId`: a fingerprint of `detector#run_id`,
+   * 8 characters whatever the run id's length; states written before hold `detector#run_id` as
+   * such, read as its fingerprint). Across the list at most `MAX_FIRED_KEPT` marks are kept.
+   */
   readonly fired: readonly string[];
   /**
    * Its root's end was counted (in `roots`, by a run record) when its tree was judged `ended`,
@@ -115,6 +120,15 @@ const MAX_HISTORY = 60;
  * `MAX_OPEN` of them, so the list stays within the cap.
  */
 const MAX_JUDGED = 500;
+/**
+ * Marks of reported findings (`JudgedRoot.fired`) kept across the judged roots: every finding of
+ * a tree of `MAX_TREE_RUNS` runs (budget-exceeded and budget-undercount of each, cost-outlier of
+ * the root: 4,001) fits, and with 500 judged and 200 open roots of 400-byte run ids the state stays
+ * near 290 KB, under DynamoDB's 400 KB item. Past it, the oldest roots' marks are let go first
+ * (roots still open last: what was reported of them is noted on their aggregates too,
+ * `fired_unended`), their entries kept, so their judged views are still not judged again.
+ */
+export const MAX_FIRED_KEPT = 6000;
 const MAX_OPEN = 200;
 const OPEN_MAX_AGE_MS = 7 * 86_400_000;
 
@@ -229,8 +243,8 @@ export function firedUnendedNotes(trees: readonly TreeSnapshot[], judgedOf: Judg
   }
   const notes: AuditEvent[] = [];
   for (const tree of unended) {
-    const noted = new Set(tree.fired_before ?? []);
-    const fired = [...new Set([...(judgedOf(tree.agent).get(tree.root_run_id)?.fired ?? []), ...(fresh.get(tree) ?? [])])].filter((id) => !noted.has(id));
+    const noted = new Set(asMarks(tree.fired_before ?? []));
+    const fired = [...new Set([...asMarks(judgedOf(tree.agent).get(tree.root_run_id)?.fired ?? []), ...(fresh.get(tree) ?? [])])].filter((id) => !noted.has(id));
     if (fired.length > 0) notes.push(runNoteEvent({ type: 'agent.fired-unended', run_id: tree.root_run_id, fired }, treeEvent(tree).at));
   }
   return notes;
@@ -273,18 +287,66 @@ export function judgedRootsOf(stateOf: (agent: string) => AgentState | undefined
   };
 }
 
-/** What was reported of a root already: in its judged entry, and noted on its run before (`fired_before`). */
+/** What was reported of a root already: in its judged entry, and noted on its run before (`fired_before`); as marks (`firedId`). */
 function alreadyFired(prev: JudgedRoot | undefined, tree: TreeSnapshot): Set<string> {
-  return new Set([...(prev?.fired ?? []), ...(tree.fired_before ?? [])]);
+  return new Set([...asMarks(prev?.fired ?? []), ...asMarks(tree.fired_before ?? [])]);
 }
 
-function firedId(f: { detector: DetectorId; run_id?: string }): string {
-  return `${f.detector}#${f.run_id ?? ''}`;
+/**
+ * The mark of a reported finding, as the agent state and the notes on run aggregates keep it: a
+ * fingerprint of `detector#run_id`, of fixed size whatever the run id's length (a tree may give
+ * thousands of findings, each naming its run).
+ */
+export function firedId(f: { detector: DetectorId; run_id?: string }): string {
+  return fingerprint(`${f.detector}#${f.run_id ?? ''}`);
 }
 
-/** The run a fired id (`firedId`) is about. */
-function firedRunId(id: string): string {
-  return id.slice(id.indexOf('#') + 1);
+/** A stored mark as a mark: one written before marks were fingerprints is `detector#run_id` as such. */
+function asMark(stored: string): string {
+  return stored.length === TOKEN_CHARS && !stored.includes('#') ? stored : fingerprint(stored);
+}
+
+/** Stored marks as marks: the same array when every one is already (no copy for a current state). */
+function asMarks(stored: readonly string[]): readonly string[] {
+  for (let i = 0; i < stored.length; i++) if (stored[i].length !== TOKEN_CHARS || stored[i].includes('#')) return stored.map(asMark);
+  return stored;
+}
+
+/** A judged root with its marks as marks (`asMarks`): the same entry when they are. */
+function withMarks(j: JudgedRoot): JudgedRoot {
+  const fired = asMarks(j.fired);
+  return fired === j.fired ? j : { ...j, fired };
+}
+
+/** Whether any tree detector reported a finding about `runId` (its mark is among `marks`). */
+function firedAbout(marks: ReadonlySet<string>, runId: string): boolean {
+  return TREE_DETECTORS.some((d) => marks.has(firedId({ detector: d.meta.id, run_id: runId })));
+}
+
+/**
+ * The judged roots with at most `MAX_FIRED_KEPT` marks in all: the oldest roots' marks let go first,
+ * those of roots still open (`isOpen`) last, the newest root's own newest kept; their entries stay.
+ * Marks written as `detector#run_id` are written as fingerprints. The same array when it fits.
+ */
+function withinFiredCap(judged: readonly JudgedRoot[], isOpen: (j: JudgedRoot) => boolean): readonly JudgedRoot[] {
+  let total = 0;
+  let legacy = false;
+  for (const j of judged) {
+    total += j.fired.length;
+    if (!legacy && asMarks(j.fired) !== j.fired) legacy = true;
+  }
+  if (total <= MAX_FIRED_KEPT && !legacy) return judged;
+  const out = legacy ? judged.map(withMarks) : judged.slice();
+  for (const open of [false, true]) {
+    for (let i = 0; i < out.length - 1 && total > MAX_FIRED_KEPT; i++) {
+      if (out[i].fired.length === 0 || isOpen(out[i]) !== open) continue;
+      total -= out[i].fired.length;
+      out[i] = { ...out[i], fired: [] };
+    }
+  }
+  const last = out.length - 1;
+  if (total > MAX_FIRED_KEPT && last >= 0) out[last] = { ...out[last], fired: out[last].fired.slice(-MAX_FIRED_KEPT) };
+  return out;
 }
 
 /** The order the history is kept in: by end time, then run id. */
@@ -558,7 +620,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         findings.push(...fresh);
         const entry = prev && prev.phase !== 'running' ? prev : { run_id: tree.root_run_id, facts: tree.facts, phase: 'running' as const };
         judgedRoots.remove(tree.root_run_id);
-        judgedRoots.push({ ...entry, fired: [...(prev?.fired ?? []), ...fresh.map(firedId)] }, stillOpen);
+        judgedRoots.push({ ...entry, fired: [...asMarks(prev?.fired ?? []), ...fresh.map(firedId)] }, stillOpen);
         continue;
       }
 
@@ -569,14 +631,14 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       const already = alreadyFired(prev, tree);
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
-      const fired = [...(prev?.fired ?? []), ...fresh.map(firedId)];
+      const fired = [...asMarks(prev?.fired ?? []), ...fresh.map(firedId)];
       const counted = rootCounted(prev);
       judgedRoots.remove(tree.root_run_id);
       judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired, ...(counted && tree.phase !== 'ended' ? { counted: true as const } : {}) }, stillOpen);
 
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);
-        const outlier = fired.some((id) => id.startsWith('cost-outlier#')) || already.has(`cost-outlier#${tree.root_run_id}`);
+        const outlier = fresh.some((f) => f.detector === 'cost-outlier') || already.has(firedId({ detector: 'cost-outlier', run_id: tree.root_run_id }));
         open.remove(tree.root_run_id);
         roots += counted ? 0 : 1;
         rootsChanged = true;
@@ -597,7 +659,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
             status: root.status === 'ok' ? 'ok' : 'failed',
             ...(root.started_at !== undefined && root.ended_at !== undefined ? { duration_ms: root.ended_at - root.started_at } : {}),
             // Reported by the sweep before the root ended (while it ran, or once quiet): not fresh in this batch, still about this run.
-            ...([...already].some((id) => firedRunId(id) === tree.root_run_id) ? { flagged: true as const } : {}),
+            ...(firedAbout(already, tree.root_run_id) ? { flagged: true as const } : {}),
           });
         }
       }
@@ -607,7 +669,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
     const state: AgentState = {
       ...initial,
       ...(history.changed ? { history: history.result() } : {}),
-      ...(judgedRoots.changed ? { judged: judgedRoots.result() } : {}),
+      ...(judgedRoots.changed ? { judged: withinFiredCap(judgedRoots.result(), stillOpen) } : {}),
       ...(open.changed ? { open: open.result() } : {}),
       ...(rootsChanged ? { roots } : {}),
     };

@@ -76,7 +76,7 @@ export interface AgentRunState {
   /** When DynamoDB may delete the aggregate (epoch ms). */
   readonly expires_at?: number;
   /**
-   * Findings (`detector#run_id`) its tree gave when the sweep judged it as the root of its own tree
+   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`; written before, that id as such) its tree gave when the sweep judged it as the root of its own tree
    * while its parent had not started (`markJudgedAlone`): the parent's tree, if it starts after
    * all, does not report them again.
    */
@@ -88,7 +88,7 @@ export interface AgentRunState {
    */
   readonly counted_alone?: true;
   /**
-   * Findings (`detector#run_id`) its tree gave, as a root, before it ended: reported by the sweep
+   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`; written before, that id as such) its tree gave, as a root, before it ended: reported by the sweep
    * while it ran (budget-exceeded of a run stuck in a loop) or once it went stale, and noted here
    * once that judgement is committed (`markFiredUnended`). Every later judgement of its tree passes
    * over them, whatever the agent's state still remembers: it keeps its latest open roots and
@@ -103,7 +103,7 @@ export const AGENT_RUN_TTL_MS = 30 * 86_400_000;
 /** Fingerprints kept per run: 40 KB; a run with more actions dedups against its latest 5000. */
 export const MAX_SEEN_ACTIONS = 5000;
 export const MAX_CHILDREN = 500;
-/** Finding ids kept in `judged_alone` and in `fired_unended`: a tree's budget findings are at most two per run. */
+/** Finding marks kept in `judged_alone` and in `fired_unended` (8 characters each): a tree's budget findings are at most two per run. */
 const MAX_FIRED_MARKS = 1000;
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;

@@ -74,7 +74,7 @@ export interface TreeSnapshot {
   /** The parent the root names in its `agent.start` (not a guess), which has not started: the tree is judged without it. */
   readonly parent_unseen?: string;
   /**
-   * Findings (`detector#run_id`) reported already, as the aggregates of its runs note them: when a
+   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`; written before, that id as such) reported already, as the aggregates of its runs note them: when a
    * run under the root was judged as the root of its own tree, before its parent started
    * (`AgentRunState.judged_alone`), and when the sweep judged this tree before its root ended
    * (`AgentRunState.fired_unended`, on the root). Not reported again.

@@ -1,11 +1,17 @@
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
-import { agentRunReducer } from '../../lambdas/core/agent-reducer.ts';
+import { agentRunReducer, firedId } from '../../lambdas/core/agent-reducer.ts';
 import { type AgentRunState, applyAgentRunEvents, initialAgentRun } from '../../lambdas/core/agent-run.ts';
 import { buildTreeSnapshot, type TreePhase, type TreeSnapshot } from '../../lambdas/core/agent-tree.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import type { DetectorId } from '../../lambdas/detectors/ids.ts';
 
 /** Agent lines as the parser gives them, for reducer, detector and pipeline tests. */
+
+/** The mark the agent state and the notes on run aggregates keep of a reported finding (`firedId`). */
+export function mark(detector: DetectorId, runId: string): string {
+  return firedId({ detector, run_id: runId });
+}
 
 export const T0 = Date.parse('2026-10-05T10:00:00Z');
 export const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-10-06T00:00:00Z') } };

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { stateData } from '../../lambdas/adapters/dynamodb-store.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { createHash } from 'node:crypto';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
-import { agentIndexReducer, agentTreeReducer, type AgentState, costHistoryFor } from '../../lambdas/core/agent-reducer.ts';
+import { agentIndexReducer, agentTreeReducer, type AgentState, costHistoryFor, MAX_FIRED_KEPT } from '../../lambdas/core/agent-reducer.ts';
 import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
 import type { TreeSnapshot } from '../../lambdas/core/agent-tree.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
@@ -14,7 +15,7 @@ import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { LoadOptions } from '../../lambdas/ports.ts';
-import { T0, act, acts, aggregate, deepTree, end, start, treeOf } from './agent-fixtures.ts';
+import { T0, act, acts, aggregate, deepTree, end, mark, start, treeOf } from './agent-fixtures.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
 
@@ -99,7 +100,7 @@ describe('agent trees through the pipeline', () => {
     expect(brief(late.findings)).toEqual(DEEP_FINDINGS);
     expect(again.findings).toEqual([]);
     const agent = (await first.store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
-    expect(agent.judged).toEqual([{ run_id: 'r-1', facts: 39, phase: 'ended', fired: ['budget-exceeded#r-1', 'budget-undercount#r-1', 'budget-undercount#r-1.1'] }]);
+    expect(agent.judged).toEqual([{ run_id: 'r-1', facts: 39, phase: 'ended', fired: [mark('budget-exceeded', 'r-1'), mark('budget-undercount', 'r-1'), mark('budget-undercount', 'r-1.1')] }]);
     expect(agent.roots).toBe(1);
     expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.5 }]);
   });
@@ -369,7 +370,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     expect(sweeps.slice(1)).toEqual(Array.from({ length: 5 }, () => ({ findings: [], commits: [] })));
     const agent = await agentState(store, 'support-bot');
     expect(agent.open.map((o) => o.run_id)).toEqual(['r-60']);
-    expect(agent.judged).toEqual([{ run_id: 'r-60', facts: 61, phase: 'running', fired: ['budget-exceeded#r-60'] }]);
+    expect(agent.judged).toEqual([{ run_id: 'r-60', facts: 61, phase: 'running', fired: [mark('budget-exceeded', 'r-60')] }]);
     expect([agent.history, agent.roots]).toEqual([[], 0]);
   });
 
@@ -512,7 +513,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     const runs = await store.runs('agent#support-bot', '2026-10-05', '2026-10-06');
     expect(runs.filter((r) => r.run_id === 'r-73' || r.run_id === 'r-74')).toEqual([expect.objectContaining({ flagged: true }), expect.objectContaining({ flagged: true })]);
     const aggregates = await store.load(['agentrun#r-73', 'agentrun#r-74']);
-    expect([...aggregates.values()].map((v) => (v.state as { fired_unended?: string[] }).fired_unended)).toEqual([['budget-exceeded#r-73'], ['budget-exceeded#r-74']]);
+    expect([...aggregates.values()].map((v) => (v.state as { fired_unended?: string[] }).fired_unended)).toEqual([[mark('budget-exceeded', 'r-73')], [mark('budget-exceeded', 'r-74')]]);
   });
 
   it('notes a flagged root on its aggregate at the next sweep when the sweep that flagged it failed before noting it, then only reads', async () => {
@@ -534,7 +535,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     expect([healed.findings, after.findings]).toEqual([[], []]);
     expect(healedCommits).toEqual([key]);
     expect(commits).toEqual([key]);
-    expect(((await store.load([key])).get(key)!.state as { fired_unended?: string[] }).fired_unended).toEqual(['budget-exceeded#r-75']);
+    expect(((await store.load([key])).get(key)!.state as { fired_unended?: string[] }).fired_unended).toEqual([mark('budget-exceeded', 'r-75')]);
   });
 
   it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
@@ -554,7 +555,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     ]);
     expect(withParent.findings).toEqual([]);
     const run = (await store.load(['agentrun#r-66'])).get('agentrun#r-66')?.state as { judged_alone?: string[] };
-    expect(run.judged_alone).toEqual(['budget-exceeded#r-66']);
+    expect(run.judged_alone).toEqual([mark('budget-exceeded', 'r-66')]);
   });
 });
 
@@ -582,7 +583,7 @@ describe('the agent state judging a running tree', () => {
     expect(running.state.open).toBe(state.open);
     expect(running.state.history).toBe(state.history);
     expect(running.state.roots).toBe(5);
-    expect(running.state.judged).toEqual([{ run_id: 'r-70', facts: 26, phase: 'running', fired: ['budget-exceeded#r-70'] }]);
+    expect(running.state.judged).toEqual([{ run_id: 'r-70', facts: 26, phase: 'running', fired: [mark('budget-exceeded', 'r-70')] }]);
     expect(again.state).toBe(running.state);
     expect(again.findings).toEqual([]);
   });
@@ -595,7 +596,7 @@ describe('the agent state judging a running tree', () => {
     const ended = apply(deepFreeze(stale.state), 'ended');
     // Assess
     expect(brief(stale.findings)).toEqual(['cost-outlier r-70 run r-70 cost $0.25 so far (it never ended), 12.5× the median $0.02 of the previous 5 runs']);
-    expect(stale.state.judged).toEqual([{ run_id: 'r-70', facts: 26, phase: 'stale', fired: ['budget-exceeded#r-70', 'cost-outlier#r-70'] }]);
+    expect(stale.state.judged).toEqual([{ run_id: 'r-70', facts: 26, phase: 'stale', fired: [mark('budget-exceeded', 'r-70'), mark('cost-outlier', 'r-70')] }]);
     expect(brief(ended.findings)).toEqual(['budget-undercount r-70 run r-70 reported 20 actions but its tree shows 25: 5 went uncounted']);
     expect(ended.records.map((r) => r.run_id)).toEqual(['r-70']);
     expect(ended.state.open).toEqual([]);
@@ -690,7 +691,7 @@ describe('sub-agents whose named parent never starts', () => {
     ]);
     expect(later.findings).toEqual([]);
     const run = (await ingest.store.load(['agentrun#r-61'])).get('agentrun#r-61')?.state as { judged_alone?: string[] };
-    expect(run.judged_alone).toEqual(['budget-exceeded#r-61']);
+    expect(run.judged_alone).toEqual([mark('budget-exceeded', 'r-61')]);
   });
 
   describe("once judged alone, leaves its own agent's root runs and cost history when its parent comes", () => {
@@ -918,5 +919,89 @@ describe('the agent index (agentindex#all)', () => {
     const state = agentIndexReducer.apply(agentIndexReducer.initial('all'), 'all', roots(names), ctxAt(T0)).state;
     // Assess
     expect(state.agents).toEqual(names);
+  });
+});
+
+describe('what the agent state keeps of reported findings (judged[].fired)', () => {
+  /** Bytes the DynamoDB store writes for a state's data (its own codec: JSON, deflated when larger). */
+  const storedBytes = (state: unknown) => {
+    const data = stateData(state);
+    return 'dataz' in data ? data.dataz.length : Buffer.byteLength(data.data, 'utf8');
+  };
+  /** A run id of `chars` characters that does not deflate (hex of a digest chain), the same on every run. */
+  const runId = (seed: string, chars: number) => {
+    let out = '';
+    for (let h = seed; out.length < chars; ) out += h = createHash('sha256').update(h).digest('hex');
+    return out.slice(0, chars);
+  };
+  /**
+   * A root of planner with `subs` sub-agents, each over its own budget of 1 action and reporting
+   * none: two findings of each (budget-exceeded, budget-undercount), every one naming its run.
+   */
+  function rootLines(root: string, subs: number, idChars: number, from: number, extra = 0): AuditEvent[] {
+    const lines = [start(from, 'planner', root)];
+    // A run links at most 500 children: the sub-agents are spread under coordinators (no findings of their own).
+    const mids = Array.from({ length: Math.ceil(subs / 400) }, (_, m) => runId(`${root}/mid${m}`, idChars));
+    for (const mid of mids) lines.push(start(from + 1, 'coordinator', mid, { parent_run_id: root }), end(from + 8, 'coordinator', mid));
+    for (let i = 0; i < subs; i++) {
+      const sub = runId(`${root}/${i}`, idChars);
+      const parent = mids[Math.floor(i / 400)];
+      lines.push(start(from + 2, 'worker', sub, { parent_run_id: parent, budget: { max_actions: 1 } }), ...acts(2, from + 3, 'worker', sub), end(from + 5, 'worker', sub, { actions_reported: 0 }));
+    }
+    lines.push(...acts(extra, from + 6, 'planner', root), end(from + 9, 'planner', root));
+    return lines;
+  }
+  const judgeRoot = (state: AgentState, lines: readonly AuditEvent[], root: string) => agentTreeReducer.apply(state, 'planner', [treeEvent(treeOf(lines, root))], ctxAt(T0 + 30 * 86_400_000));
+
+  it('keeps at most MAX_FIRED_KEPT marks of fixed size over many roots, and the newest roots still report nothing twice', () => {
+    // Prepare: 70 roots of 100 under-reporting sub-agents with UUID-length ids (14,000 findings)
+    let state = agentTreeReducer.initial('planner');
+    const roots = Array.from({ length: 70 }, (_, k) => runId(`root-${k}`, 36));
+    let reported = 0;
+    // Act
+    for (const [k, root] of roots.entries()) {
+      const judged = judgeRoot(state, rootLines(root, 100, 36, k * 10), root);
+      reported += judged.findings.length;
+      state = judged.state;
+    }
+    const last = roots.length - 1;
+    const lateLine = judgeRoot(state, rootLines(roots[last], 100, 36, last * 10, 1), roots[last]);
+    // Assess
+    expect(reported).toBe(70 * 200);
+    const marks = state.judged.flatMap((j) => j.fired);
+    expect(marks.length).toBeLessThanOrEqual(MAX_FIRED_KEPT);
+    expect(marks.every((m) => m.length === 8)).toBe(true);
+    expect(state.judged).toHaveLength(70);
+    expect(storedBytes(state)).toBeLessThan(120 * 1024);
+    expect(lateLine.findings).toEqual([]);
+  });
+
+  it('reads marks a state stored before as detector#run_id, reports none of them again, and writes them as fingerprints', () => {
+    // Prepare: a tree judged once, its state as an earlier version stored it (the findings' ids as such)
+    const lines = deepTree({ rootBudget: { max_actions: 10 } });
+    const judged = agentTreeReducer.apply(agentTreeReducer.initial('support-bot'), 'support-bot', [treeEvent(treeOf(lines, 'r-1'))], ctxAt(T0 + 3_600_000));
+    const legacy: AgentState = { ...judged.state, judged: judged.state.judged.map((j) => ({ ...j, fired: judged.findings.map((f) => `${f.detector}#${f.run_id}`) })) };
+    // Act: a late line of the root
+    const late = agentTreeReducer.apply(deepFreeze(legacy), 'support-bot', [treeEvent(treeOf([...lines, act(33, 'support-bot', 'r-1')], 'r-1'))], ctxAt(T0 + 3_600_000));
+    // Assess
+    expect(judged.findings.length).toBeGreaterThan(0);
+    expect(late.findings.filter((f) => judged.findings.some((g) => g.detector === f.detector && g.run_id === f.run_id))).toEqual([]);
+    expect(late.state.judged[0].fired).toEqual(expect.arrayContaining(judged.findings.map((f) => mark(f.detector, f.run_id!))));
+    expect(late.state.judged[0].fired.every((m) => m.length === 8)).toBe(true);
+  });
+
+  it('keeps a tree of 1,200 sub-agents with 256-character ids within an item, and judges its late line without reporting again', () => {
+    // Prepare
+    const root = runId('big-root', 256);
+    const lines = rootLines(root, 1200, 256, 0);
+    // Act
+    const first = judgeRoot(agentTreeReducer.initial('planner'), lines, root);
+    const late = judgeRoot(first.state, rootLines(root, 1200, 256, 0, 1), root);
+    // Assess
+    expect(first.findings).toHaveLength(2400);
+    expect(first.state.judged[0].fired).toHaveLength(2400);
+    expect(storedBytes(first.state)).toBeLessThan(60 * 1024);
+    expect(late.findings).toEqual([]);
+    expect(late.state.judged[0].facts).toBeGreaterThan(first.state.judged[0].facts);
   });
 });

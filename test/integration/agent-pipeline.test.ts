@@ -18,7 +18,7 @@ import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import type { RouteState } from '../../lambdas/core/route-reducer.ts';
 import type { AlertSink } from '../../lambdas/ports.ts';
-import { T0, acts, at, deepTree, end, start } from '../core/agent-fixtures.ts';
+import { T0, acts, at, deepTree, end, mark, start } from '../core/agent-fixtures.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
 
 const CONFIG = validateConfig({ agents: { 'support-bot': { budget: { max_actions: 20 } } } });
@@ -175,7 +175,7 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', detector: 'budget-exceeded' });
     expect(stored.map((f) => `${f.subject} ${f.run_id}`).sort()).toEqual(['researcher r-61', 'support-bot r-60']);
     const runs = await store.load(['agentrun#r-61', 'agent#researcher']);
-    expect((runs.get('agentrun#r-61')?.state as AgentRunState).judged_alone).toEqual(['budget-exceeded#r-61']);
+    expect((runs.get('agentrun#r-61')?.state as AgentRunState).judged_alone).toEqual([mark('budget-exceeded', 'r-61')]);
     expect((runs.get('agent#researcher')?.state as AgentState).open).toEqual([]);
   });
 });
