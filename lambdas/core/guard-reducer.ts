@@ -93,11 +93,83 @@ const OUTCOME_OF: Partial<Record<DetectorId, BypassOutcome>> = {
   'guard-exception-expired': 'expired',
 };
 
-function boundRecord<V>(record: Record<string, V>, limit: number, rank: (key: string, value: V) => number): Record<string, V> {
-  const keys = Object.keys(record);
-  if (keys.length <= limit) return record;
-  const kept = keys.sort((a, b) => rank(b, record[b]) - rank(a, record[a])).slice(0, limit);
-  return Object.fromEntries(kept.map((k) => [k, record[k]]));
+/** Whether a key is an array index (`"42"`), which an object lists first, by number, before its other keys in the order they were added. */
+function isIndexKey(key: string): boolean {
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) <= 4_294_967_294;
+}
+
+/**
+ * A record of the state (`byException`, `cooldowns`) as one batch changes it: copied once, on the
+ * first write, not per line (a copy and a sort of 200 to 500 keys per line cost nearly a millisecond
+ * a line). Bounded after each line as it always was: past `limit` keys, the keys in the record's
+ * order (`Object.keys`) are sorted (stable) by `rank`, highest first, and the first `limit` kept, in
+ * that order. A key dropped at one line is not found at the next (a cooldown starts over), so the
+ * bound cannot wait for the batch's end; it sorts the key list, mostly in order already, not the record.
+ */
+class BoundedRecord<V> {
+  private values: Map<string, V> | undefined;
+  /** The record's keys in its order (`Object.keys`), once copied. */
+  private keys: string[] = [];
+  private readonly ranks = new Map<string, number>();
+
+  constructor(
+    private readonly initial: Readonly<Record<string, V>>,
+    private readonly limit: number,
+    private readonly rank: (key: string, value: V) => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    return this.values ? this.values.get(key) : ownValue(this.initial, key);
+  }
+
+  set(key: string, value: V): void {
+    const values = this.own();
+    if (!values.has(key)) {
+      if (isIndexKey(key)) {
+        let i = 0;
+        while (i < this.keys.length && isIndexKey(this.keys[i]) && Number(this.keys[i]) < Number(key)) i++;
+        this.keys.splice(i, 0, key);
+      } else this.keys.push(key);
+    }
+    values.set(key, value);
+    this.ranks.delete(key);
+  }
+
+  /** Keeps the `limit` keys of the highest rank, as the record's own bound after each line. */
+  bound(): void {
+    if ((this.values ? this.keys.length : Object.keys(this.initial).length) <= this.limit) return;
+    const values = this.own();
+    const rankOf = (key: string): number => {
+      let r = this.ranks.get(key);
+      if (r === undefined) this.ranks.set(key, (r = this.rank(key, values.get(key) as V)));
+      return r;
+    };
+    const sorted = this.keys.sort((a, b) => rankOf(b) - rankOf(a));
+    for (let i = this.limit; i < sorted.length; i++) {
+      values.delete(sorted[i]);
+      this.ranks.delete(sorted[i]);
+    }
+    sorted.length = this.limit;
+    // Made again from the kept keys in that order, the record lists its index keys first, by number.
+    if (sorted.some(isIndexKey)) this.keys = [...sorted.filter(isIndexKey).sort((a, b) => Number(a) - Number(b)), ...sorted.filter((k) => !isIndexKey(k))];
+  }
+
+  /** The record as the batch leaves it: the one given when the batch never wrote into it. */
+  record(): Record<string, V> {
+    const values = this.values;
+    if (!values) return this.initial as Record<string, V>;
+    const out: Record<string, V> = {};
+    for (const key of this.keys) setOwn(out, key, values.get(key) as V);
+    return out;
+  }
+
+  private own(): Map<string, V> {
+    if (!this.values) {
+      this.keys = Object.keys(this.initial);
+      this.values = new Map(this.keys.map((k) => [k, this.initial[k]]));
+    }
+    return this.values;
+  }
 }
 
 /**
@@ -141,7 +213,13 @@ export const guardReducer: SubjectReducer<GuardState> = {
     const seen = new Set(initial.seen);
     const fresh: { print: string; at: number }[] = [];
     const findings: Finding[] = [];
-    let state = initial;
+    // The batch's own copies, written in place and bounded after each line as they always were.
+    // Registered ids are kept before unknown ones, then the most recent.
+    const byException = new BoundedRecord(initial.byException, MAX_EXCEPTION_IDS, (k, v) => (registry.has(k) ? 1e15 : 0) + v.lastAt);
+    const cooldowns = new BoundedRecord(initial.cooldowns, MAX_COOLDOWNS, (_, v) => v.at);
+    let announced: string[] | undefined;
+    let outcomes: Record<BypassOutcome, number> | undefined;
+    let { bypasses: count, withoutException, firstAt, lastAt } = initial;
 
     bypasses.forEach((event, i) => {
       const { body, at } = event;
@@ -152,10 +230,9 @@ export const guardReducer: SubjectReducer<GuardState> = {
       const exception = id === undefined ? undefined : registry.get(id);
       // A bypass of this guard judged before at this second or later may have a finding of this
       // second already (alice and bob at 05:00:00; a line read late).
-      const sharesSecond = sharesKeySecond(at, state.lastAt);
+      const sharesSecond = sharesKeySecond(at, lastAt);
       let outcome: BypassOutcome = 'covered';
-      const announced = [...state.announced];
-      const cooldowns = { ...state.cooldowns };
+      announced ??= [...initial.announced];
 
       for (const detector of BYPASS_DETECTORS as readonly BypassDetector[]) {
         for (const draft of detector.check({ bypass: body, at, exception })) {
@@ -169,9 +246,9 @@ export const guardReducer: SubjectReducer<GuardState> = {
             announced.push(mark);
           } else if (cooldownMs > 0) {
             const key = `${detectorId}|${id ?? ''}`;
-            const last = cooldowns[key];
+            const last = cooldowns.get(key);
             if (last && Math.abs(at - last.at) < cooldownMs) {
-              cooldowns[key] = { at: last.at, suppressed: last.suppressed + 1 };
+              cooldowns.set(key, { at: last.at, suppressed: last.suppressed + 1 });
               continue;
             }
             // A line read late, older than the last report by more than the cooldown, is reported
@@ -182,7 +259,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
                 message = `${message}; ${last.suppressed} more like it since ${isoTime(last.at)}`;
                 evidence = { ...evidence, suppressed_since_last: last.suppressed, last_reported_at: isoTime(last.at) };
               }
-              cooldowns[key] = { at, suppressed: 0 };
+              cooldowns.set(key, { at, suppressed: 0 });
             }
           }
           findings.push({
@@ -198,28 +275,34 @@ export const guardReducer: SubjectReducer<GuardState> = {
       }
 
       // Own properties only: an id is any text (`__proto__`, `constructor`), and must count as itself.
-      const byException = { ...state.byException };
       if (id !== undefined) {
-        const before = ownValue(byException, id);
-        setOwn(byException, id, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
+        const before = byException.get(id);
+        byException.set(id, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
       }
-      state = {
-        ...state,
-        bypasses: state.bypasses + 1,
-        outcomes: { ...state.outcomes, [outcome]: state.outcomes[outcome] + 1 },
-        withoutException: state.withoutException + (id === undefined ? 1 : 0),
-        // Registered ids are kept before unknown ones, then the most recent.
-        byException: boundRecord(byException, MAX_EXCEPTION_IDS, (k, v) => (registry.has(k) ? 1e15 : 0) + v.lastAt),
-        firstAt: Math.min(state.firstAt ?? at, at),
-        lastAt: Math.max(state.lastAt ?? at, at),
-        announced: announced.length > MAX_ANNOUNCED ? announced.slice(announced.length - MAX_ANNOUNCED) : announced,
-        cooldowns: boundRecord(cooldowns, MAX_COOLDOWNS, (_, v) => v.at),
-      };
+      count += 1;
+      outcomes ??= { ...initial.outcomes };
+      outcomes[outcome] = outcomes[outcome] + 1;
+      withoutException += id === undefined ? 1 : 0;
+      byException.bound();
+      firstAt = Math.min(firstAt ?? at, at);
+      lastAt = Math.max(lastAt ?? at, at);
+      if (announced.length > MAX_ANNOUNCED) announced.splice(0, announced.length - MAX_ANNOUNCED);
+      cooldowns.bound();
     });
 
     if (fresh.length === 0) return unchanged;
-    state = { ...state, ...rememberLines(state, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
-    return { state, findings, records: [] };
+    const state: GuardState = {
+      ...initial,
+      bypasses: count,
+      outcomes: outcomes as Record<BypassOutcome, number>,
+      withoutException,
+      byException: byException.record(),
+      firstAt,
+      lastAt,
+      announced: announced as string[],
+      cooldowns: cooldowns.record(),
+    };
+    return { state: { ...state, ...rememberLines(state, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) }, findings, records: [] };
   },
   /**
    * The sweep: announces the exceptions of this guard that have been used and now expire within

@@ -119,6 +119,49 @@ describe('guard bypass reducer', () => {
     expect(second.findings[0].evidence).toMatchObject({ suppressed_since_last: 4, last_reported_at: '2026-10-15T10:00:00Z' });
   });
 
+  it('bounds its cooldowns and exception counts after each line of a batch, as line by line: an id dropped before it comes again is reported again', () => {
+    // Prepare: 1,400 unregistered bypasses naming 700 ids in turn, several a second, ids like numbers and
+    // inherited names among them: past 200 cooldowns and 500 ids, each id dropped before it comes again.
+    const ids = Array.from({ length: 700 }, (_, i) => (i % 7 === 0 ? String(i) : i === 3 ? '__proto__' : `ex-${i}`));
+    const at = (i: number) => Date.parse('2026-10-15T10:00:00Z') + Math.floor(i / 3) * 1_000;
+    const lines = Array.from({ length: 1_400 }, (_, i) => ev(at(i), { type: 'guard.bypass', guard: 'pii-redaction', exception_id: ids[i % 700] }, 50_000 + i));
+    // Bounded as the reducer always bounded them: after each line, a sort of all the keys (stable, in the record's order), highest first.
+    const bound = <V>(record: Record<string, V>, limit: number, rank: (v: V) => number) => {
+      const keys = Object.keys(record);
+      return keys.length <= limit ? record : Object.fromEntries(keys.sort((a, b) => rank(record[b]) - rank(record[a])).slice(0, limit).map((k) => [k, record[k]]));
+    };
+    let cooldowns: Record<string, { at: number; suppressed: number }> = {};
+    let counts: Record<string, { count: number; lastAt: number }> = {};
+    const reported: number[] = [];
+    lines.forEach((line, i) => {
+      const id = ids[i % 700];
+      const key = `guard-bypass-unregistered|${id}`;
+      const last = Object.hasOwn(cooldowns, key) ? cooldowns[key] : undefined;
+      cooldowns = { ...cooldowns };
+      if (last && line.at - last.at < 3_600_000) cooldowns[key] = { at: last.at, suppressed: last.suppressed + 1 };
+      else {
+        reported.push(line.at);
+        Object.defineProperty(cooldowns, key, { value: { at: line.at, suppressed: 0 }, enumerable: true, writable: true, configurable: true });
+      }
+      const was = Object.hasOwn(counts, id) ? counts[id] : undefined;
+      counts = { ...counts };
+      Object.defineProperty(counts, id, { value: { count: (was?.count ?? 0) + 1, lastAt: line.at }, enumerable: true, writable: true, configurable: true });
+      counts = bound(counts, 500, (v) => v.lastAt);
+      cooldowns = bound(cooldowns, 200, (v) => v.at);
+    });
+    const cooled = validateConfig({ defaults: { alert_cooldown_minutes: 60 } });
+    // Act
+    const whole = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', lines, { config: cooled, clock });
+    const split = [0, 1, 2, 3].reduce((state, b) => guardReducer.apply(state, 'pii-redaction', lines.slice(b * 350, (b + 1) * 350), { config: cooled, clock }).state, initialGuardState('pii-redaction'));
+    // Assess: every line reported (none held back), the same keys kept, in the same order
+    expect(whole.findings.map((f) => Date.parse(f.ts))).toEqual(reported);
+    expect(reported).toHaveLength(1_400);
+    expect(Object.entries(whole.state.cooldowns)).toEqual(Object.entries(cooldowns));
+    expect(Object.entries(whole.state.byException)).toEqual(Object.entries(counts));
+    expect(Object.entries(split.cooldowns)).toEqual(Object.entries(cooldowns));
+    expect(Object.entries(split.byException)).toEqual(Object.entries(counts));
+  });
+
   it('reports a line read late, older than the last report by more than the cooldown, without taking the count of those held back since', () => {
     // Prepare: 12:00 reported, 13:00 and 14:00 held back; then a line of 05:00 read late; then 18:30.
     const burst = [bypassAt('2026-10-15T12:00:00Z'), bypassAt('2026-10-15T13:00:00Z'), bypassAt('2026-10-15T14:00:00Z')];
