@@ -18,9 +18,20 @@ export interface ToolState {
   /** Fingerprints of the calls judged (8 characters each, newest last): a redelivered call is not judged again. */
   readonly seen: string;
   readonly last_invalid_at?: number;
+  /**
+   * The seconds (epoch s, ascending) of the bad calls judged from `invalid_seconds_from` on (the
+   * latest MAX_INVALID_SECONDS): a bad call read late takes an `instance` only when one judged
+   * before shares its second, so its key does not depend on the order its lines were read in.
+   * Absent in states stored before it was kept: every second up to `last_invalid_at`'s is unknown.
+   */
+  readonly invalid_seconds?: readonly number[];
+  /** The first second `invalid_seconds` is complete from (the seconds before it were let go). */
+  readonly invalid_seconds_from?: number;
 }
 
 export const MAX_SEEN_CALLS = 3000;
+/** Seconds of bad calls kept per tool (20 minutes of one every second; a line is rarely later than 15). */
+export const MAX_INVALID_SECONDS = 1200;
 
 export function initialToolState(tool: string): ToolState {
   return { tool, calls: 0, invalid: 0, placeholders: 0, seen: '' };
@@ -55,6 +66,15 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
     const findings: Finding[] = [];
     let { calls, invalid, placeholders } = state;
     let lastInvalid = state.last_invalid_at;
+    const invalidSeconds = new Set(state.invalid_seconds ?? []);
+    // Up to where the seconds judged are unknown: those let go, or those of a state stored before they were kept.
+    let knownFrom = state.invalid_seconds_from ?? (state.invalid_seconds === undefined && lastInvalid !== undefined ? Math.floor(lastInvalid / 1000) + 1 : undefined);
+    // Whether a bad call judged before may have a finding of this second already: it did (same
+    // second), or its second is before those known (as far as the state knows, it may have).
+    const sharesSecond = (at: number) => {
+      const second = Math.floor(at / 1000);
+      return invalidSeconds.has(second) || (knownFrom !== undefined && second < knownFrom && sharesKeySecond(at, lastInvalid));
+    };
     for (const event of events) {
       if (!isToolCall(event) || event.body.tool !== subject) continue;
       const token = fingerprint(callIdentity(event));
@@ -69,9 +89,9 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
           const finding: Finding = {
             ...draft,
             // Two bad calls of one tool in one second (of one run, or of runs without ids) are two
-            // findings: when a bad call judged before was at this second or later, this one's
-            // fingerprint tells their keys apart (a call judged once is never judged again).
-            ...(sharesKeySecond(event.at, lastInvalid) ? { instance: token } : {}),
+            // findings: when a bad call judged before was at this second, this one's fingerprint
+            // tells their keys apart (a call judged once is never judged again).
+            ...(sharesSecond(event.at) ? { instance: token } : {}),
             detector: detector.meta.id,
             subject_kind: detector.meta.subjectKind,
             severity: ctx.config.defaults.severity[detector.meta.id] ?? draft.severity ?? detector.meta.defaultSeverity,
@@ -79,13 +99,20 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
           invalid++;
           placeholders += Number(finding.evidence.placeholders ?? 0) > 0 ? 1 : 0;
           lastInvalid = Math.max(lastInvalid ?? 0, event.at);
+          invalidSeconds.add(Math.floor(event.at / 1000));
           findings.push(finding);
         }
       }
     }
     if (!seen.changed) return { state, findings: [], records: [] };
+    let seconds = [...invalidSeconds].sort((a, b) => a - b);
+    if (seconds.length > MAX_INVALID_SECONDS) {
+      knownFrom = Math.max(knownFrom ?? Number.NEGATIVE_INFINITY, seconds[seconds.length - MAX_INVALID_SECONDS - 1] + 1);
+      seconds = seconds.slice(-MAX_INVALID_SECONDS);
+    }
+    const judgedSeconds = lastInvalid === undefined ? {} : { invalid_seconds: seconds, ...(knownFrom !== undefined ? { invalid_seconds_from: knownFrom } : {}) };
     return {
-      state: { tool: subject, calls, invalid, placeholders, seen: seen.toString(), ...(lastInvalid !== undefined ? { last_invalid_at: lastInvalid } : {}) },
+      state: { tool: subject, calls, invalid, placeholders, seen: seen.toString(), ...(lastInvalid !== undefined ? { last_invalid_at: lastInvalid } : {}), ...judgedSeconds },
       findings,
       records: [],
     };

@@ -22,7 +22,8 @@ export interface Finding {
    * `run_id` nor `expected_at` does: a guard bypass line's fingerprint (two bypasses of one guard
    * in one second), an exception's id (two exceptions of one guard announced by one sweep), a tool
    * call's fingerprint (two bad calls of one tool in one second). Deterministic: the same line
-   * always gives the same one.
+   * always gives the same one, and a finding alone in its second has none whatever the order its
+   * lines were read in; of two sharing a second, the one judged later takes it.
    */
   readonly instance?: string;
 }

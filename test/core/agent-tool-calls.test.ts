@@ -32,6 +32,60 @@ describe('tool call reducer', () => {
     expect(findingKey(one.findings[0])).toBe('2026-10-05T13:00:00Z#tool-arg-invalid#refund#r-1');
   });
 
+  it('gives a bad call read late, in a second no other bad call has, the key it has in any delivery', () => {
+    // Prepare: two bad calls of one run two seconds apart, from two log streams: the later one may be read first.
+    const at = (iso: string, line: number, userId: string) => ev(iso, { type: 'tool.call', tool: 'refund', agent: 'support-bot', run_id: 'r-1', args: { user_id: userId } }, line);
+    const later = at('2026-10-05T13:00:05Z', 1, 'the customer');
+    const earlier = at('2026-10-05T13:00:03Z', 2, 'his user id');
+    const keysOf = (deliveries: AuditEvent[][]) => {
+      let state = initialToolState('refund');
+      return deliveries
+        .flatMap((events) => {
+          const reduced = toolCallReducer.apply(state, 'refund', events, ctx);
+          state = reduced.state;
+          return reduced.findings.map(findingKey);
+        })
+        .sort();
+    };
+
+    // Act
+    const inOrder = keysOf([[earlier], [later]]);
+    const lateFirst = keysOf([[later], [earlier]]);
+    const together = keysOf([[later, earlier]]);
+
+    // Assess: no finding shares its second, so each keeps the plain key, whatever the order of reading.
+    const plain = ['2026-10-05T13:00:03Z#tool-arg-invalid#refund#r-1', '2026-10-05T13:00:05Z#tool-arg-invalid#refund#r-1'];
+    expect(inOrder).toEqual(plain);
+    expect(lateFirst).toEqual(plain);
+    expect(together).toEqual(plain);
+  });
+
+  it('keeps a key apart for a late bad call at or before the last one judged by a state stored without the seconds it judged', () => {
+    // Prepare: a state stored before the judged seconds were kept: only its latest bad call's time.
+    const stored = { ...initialToolState('refund'), calls: 1, invalid: 1, last_invalid_at: Date.parse('2026-10-05T13:00:05Z') };
+    const late = ev('2026-10-05T13:00:03Z', { type: 'tool.call', tool: 'refund', run_id: 'r-1', args: { user_id: 'the customer' } }, 3);
+    // Act
+    const { findings } = toolCallReducer.apply(stored, 'refund', [late], ctx);
+    // Assess: its second may hold a finding already, as far as the state knows.
+    expect(findings).toHaveLength(1);
+    expect(findings[0].instance).toMatch(/^\S+$/);
+  });
+
+  it('keeps the seconds of the latest 1,200 bad calls, and a key apart for a late one before them', () => {
+    // Prepare: 1,300 bad calls two seconds apart (even seconds from 13:00:00).
+    const from = Date.parse('2026-10-05T13:00:00Z');
+    const calls = Array.from({ length: 1300 }, (_, i) => ev(from + i * 2000, { type: 'tool.call', tool: 'refund', run_id: `r-${i}`, args: { user_id: 'the customer' } }, 100 + i));
+    const { state } = toolCallReducer.apply(initialToolState('refund'), 'refund', calls, ctx);
+    const late = (second: number) => ev(from + second * 1000, { type: 'tool.call', tool: 'refund', run_id: 'r-late', args: { user_id: 'his user id' } }, 5000 + second);
+    // Act: late bad calls in an odd second among those let go, and among those kept.
+    const letGo = toolCallReducer.apply(state, 'refund', [late(51)], ctx);
+    const kept = toolCallReducer.apply(state, 'refund', [late(301)], ctx);
+    // Assess: the state is bounded; a second it let go may hold a finding, one it kept holds none.
+    expect(state.invalid_seconds).toHaveLength(1200);
+    expect(letGo.findings[0].instance).toBeDefined();
+    expect(kept.findings[0].instance).toBeUndefined();
+  });
+
   it('judges a redelivered call once', () => {
     const calls = [badCall(1, 'the customer')];
     const once = toolCallReducer.apply(initialToolState('refund'), 'refund', calls, ctx);
