@@ -74,9 +74,11 @@ export interface SelfWatchProps {
  * The heartbeat counts `LinesRecognised` (lines a parser read: with events or nothing to judge), not
  * `LinesParsed` (every line that reached the function): lines that all stop being read after a
  * format change (rejected or unrecognised) are silence too. Rejected lines have their own alarm, on
- * their share of the lines in an hour (`LinesRejected / LinesParsed`, from `REJECTED_MIN_LINES`
- * lines, at `REJECTED_SHARE_PERCENT`); unrecognised lines are normal in some volume (other
- * programs' lines that pass the subscription filter), so the heartbeat is what watches them.
+ * their share of the lines in an hour (`(LinesRejected - PayloadsRejected) / LinesParsed`, from
+ * `REJECTED_MIN_LINES` lines, at `REJECTED_SHARE_PERCENT`: `LinesRejected` also counts a delivery
+ * refused whole, which is no line and has its own alarm, `payloads-rejected`); unrecognised lines
+ * are normal in some volume (other programs' lines that pass the subscription filter), so the
+ * heartbeat is what watches them.
  *
  * `alerts-failing` reads the sweep's `AlertsAwaitingRetry` (a gauge: findings whose send failed
  * and wait for a retry, counted after each sweep's delivery) with `AlertsFailed`: a failed send
@@ -148,8 +150,10 @@ export class SelfWatch extends Construct {
     const hour = Duration.hours(1);
     this.linesRejected = alarm('LinesRejected', 'lines-rejected', `At least ${REJECTED_SHARE_PERCENT}% of the log lines of an hour (of ${REJECTED_MIN_LINES} or more) were rejected: they look like silent-audit events but break the contract (a log format changed by an upgrade, e.g. exit_code written as a string), so their runs look missed or their agents healthy. The ingest function's "line rejected" log lines name the field and the reason.`, {
       metric: new cloudwatch.MathExpression({
-        expression: `IF(lines >= ${REJECTED_MIN_LINES}, 100 * rejected / lines, 0)`,
-        usingMetrics: { lines: serviceMetric('LinesParsed', hour), rejected: serviceMetric('LinesRejected', hour) },
+        // LinesRejected also counts each delivery refused whole (LineCounts.rejected), which is no line
+        // and not in LinesParsed: payloads-rejected reports those, so they are taken out of the share.
+        expression: `IF(lines >= ${REJECTED_MIN_LINES}, 100 * (rejected - FILL(payloads, 0)) / lines, 0)`,
+        usingMetrics: { lines: serviceMetric('LinesParsed', hour), rejected: serviceMetric('LinesRejected', hour), payloads: serviceMetric('PayloadsRejected', hour) },
         period: hour,
         label: 'rejected lines, percent of the lines of the hour',
       }),

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Finding } from '../../lambdas/core/findings.ts';
-import type { IngestReport } from '../../lambdas/core/ingest.ts';
+import { type IngestReport, payloadRejected } from '../../lambdas/core/ingest.ts';
 import type { SweepDeps, SweepReport } from '../../lambdas/core/sweep.ts';
 import { powertoolsObserver } from '../../lambdas/handlers/observability.ts';
 import { createSweepHandler } from '../../lambdas/handlers/sweep.ts';
@@ -170,6 +170,15 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     // Assess
     expect(whenUnread).toMatchObject({ LinesParsed: 9, LinesRecognised: 0, LinesRejected: 7, LinesUnrecognised: 2 });
     expect(whenRead).toMatchObject({ LinesParsed: 9, LinesRecognised: 6 });
+  });
+
+  it('writes a delivery refused whole as one LinesRejected and one PayloadsRejected, no LinesParsed (lines-rejected subtracts it)', () => {
+    // Prepare
+    const refused = payloadRejected('payload', 'not gzip');
+    // Act
+    const [main] = captureEmf(() => powertoolsObserver(refused));
+    // Assess
+    expect(main).toMatchObject({ LinesParsed: 0, LinesRecognised: 0, LinesRejected: 1, PayloadsRejected: 1 });
   });
 
   it('writes LinesParsed 0 for an empty delivery, so the heartbeat alarm sees the function run', () => {

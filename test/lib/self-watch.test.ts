@@ -115,11 +115,37 @@ describe('the auditor watching itself: alarms', () => {
     // Assess
     expect(alarm).toMatchObject({ Threshold: 5, ComparisonOperator: 'GreaterThanOrEqualToThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
     expect(alarm.Metrics).toEqual([
-      { Id: 'expr_1', Expression: 'IF(lines >= 20, 100 * rejected / lines, 0)', Label: 'rejected lines, percent of the lines of the hour', ReturnData: true },
+      { Id: 'expr_1', Expression: 'IF(lines >= 20, 100 * (rejected - FILL(payloads, 0)) / lines, 0)', Label: 'rejected lines, percent of the lines of the hour', ReturnData: true },
       { Id: 'lines', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'LinesParsed', Dimensions: service }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
       { Id: 'rejected', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'LinesRejected', Dimensions: service }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
+      { Id: 'payloads', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'PayloadsRejected', Dimensions: service }, Period: 3600, Stat: 'Sum' }, ReturnData: false },
     ]);
     expect(alarm.AlarmDescription).toEqual(expect.stringContaining('"line rejected"'));
+  });
+
+  it('SilentAudit-lines-rejected: a delivery refused whole (counted in LinesRejected, not in LinesParsed) is no rejected line', () => {
+    // Prepare: hours' sums as the ingest writes them: a delivery refused whole counts 1 in LinesRejected
+    // and PayloadsRejected and 0 in LinesParsed; PayloadsRejected is written only when one was refused.
+    const { stack } = buildStack();
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-lines-rejected');
+    const metrics = alarm.Metrics as Array<{ Id: string; Expression?: string; MetricStat?: { Metric: { MetricName: string } } }>;
+    const expression = metrics.find((m) => m.Expression)?.Expression ?? '';
+    const idOf = Object.fromEntries(metrics.filter((m) => m.MetricStat).map((m) => [m.MetricStat!.Metric.MetricName, m.Id]));
+    // The expression's IF and FILL (arguments evaluated eagerly; IF picks one), on one hour's sums.
+    const evaluate = (sums: Record<string, number>) =>
+      new Function('IF', 'FILL', ...Object.values(idOf), `return ${expression};`)(
+        (cond: boolean, then: number, otherwise: number) => (cond ? then : otherwise),
+        (value: number | undefined, fill: number) => value ?? fill,
+        ...Object.keys(idOf).map((name) => sums[name]),
+      ) as number;
+    // Act
+    const refusedOnly = evaluate({ LinesParsed: 20, LinesRejected: 1, PayloadsRejected: 1 });
+    const oneLineOf20 = evaluate({ LinesParsed: 20, LinesRejected: 1 });
+    const twoLinesAndRefused = evaluate({ LinesParsed: 20, LinesRejected: 3, PayloadsRejected: 1 });
+    // Assess: 20 valid lines and a refused delivery (payloads-rejected's case) stay under 5%; rejected lines still count
+    expect(refusedOnly).toBe(0);
+    expect(oneLineOf20).toBe(5);
+    expect(twoLinesAndRefused).toBe(10);
   });
 
   it('SilentAudit-payloads-rejected: any delivery refused whole (PayloadsRejected) in 5 minutes', () => {
