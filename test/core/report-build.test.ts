@@ -1194,7 +1194,25 @@ describe('a job whose name was misspelt in the config, corrected on 3 October', 
     // Act
     const row = rowOf(reportOn('2026-11', withTypo, [], []));
 
+    // Assess: the never-seen marker is no data of it
+    expect([row?.status, row?.reason]).toEqual(['unknown', 'no data: configured, but nothing from it has ever been seen']);
+  });
+
+  it('explains it by its missed runs and as never seen, not as a job whose runs log only starts (the marker’s endsLogged: false)', () => {
+    // Prepare: a configured yearly job the sweep stored its never-seen marker for, not due in October
+    const yearly = validateConfig({ ...RAW_CONFIG, jobs: { ...RAW_CONFIG.jobs, [TYPO]: { schedule: '0 2 * * *' }, 'new-year': { schedule: '0 0 1 1 *' } } }, 'report test config');
+    const yearlyState = judgeAbsence(initialJobState('new-year'), 'new-year', { config: yearly, clock: { now: () => Date.parse('2026-10-01T03:00:00Z') } }).state;
+
+    // Act
+    const report = reportOn('2026-10', yearly, swept.findings, [], [...subjects, { kind: 'job', name: 'new-year', state: yearlyState }]);
+    const newYear = report.coverage.rows.find((r) => r.name === 'new-year');
+
     // Assess
-    expect([row?.status, row?.reason]).toEqual(['unknown', 'no data: nothing from it was seen in November 2026']);
+    expect(yearlyState.unseenSince).toBeDefined();
+    expect([rowOf(report)?.status, rowOf(report)?.reason]).toEqual(['findings', undefined]);
+    expect([newYear?.status, newYear?.reason]).toEqual([
+      'unknown',
+      'no data: configured, but nothing from it has ever been seen; no run was due in October 2026: its schedule "0 0 1 1 *" (UTC) has no time in it',
+    ]);
   });
 });

@@ -8,7 +8,7 @@ import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
-import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -144,27 +144,29 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
 
   const rows: CoverageRow[] = [...universe.values()].sort(compareSubjects).map((subject) => {
-    const facts = stateFacts(subject.snapshot?.state);
+    // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
+    const snapshot = hasOnlyUnseenMarker(subject.kind, subject.snapshot?.state) ? undefined : subject.snapshot;
+    const facts = stateFacts(snapshot?.state);
     const findings = input.findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
     const records = runsBySubject.get(key(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
     const startsOnly = facts.endsLogged === false;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts.
     const onlyStarts = startsOnly && records.length === 0;
-    const starts = onlyStarts ? spanStarts(subject.snapshot?.state, span.fromMs, span.toMs) : undefined;
+    const starts = onlyStarts ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
     const runsInMonth = recordsRuns ? records.length + (starts?.inSpan ?? 0) : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
       onlyStarts && facts.startsSeen !== undefined
         ? Math.max(0, facts.startsSeen - (starts?.afterSpan ?? 0))
         : facts.runs !== undefined
-          ? Math.max(0, facts.runs - (subject.snapshot?.runsAfterMonth ?? 0))
+          ? Math.max(0, facts.runs - (snapshot?.runsAfterMonth ?? 0))
           : null;
     const minHistory =
       subject.kind === 'job' ? (ownValue(config.jobs, subject.name)?.min_history ?? config.defaults.min_history) : subject.kind === 'agent' ? config.defaults.min_history : null;
     const activeSpanOverlaps =
       facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
-    const requests = monthRequests(subject.snapshot?.state, span.fromMs);
+    const requests = monthRequests(snapshot?.state, span.fromMs);
     const seen =
       records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps);
     const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...records.map((r) => Date.parse(r.ts)));
@@ -191,11 +193,11 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const notDue = seen ? undefined : notDueNote(subject.kind, subject.name, config, span);
     const noted = (reason: string) => (notDue ? { reason: `${reason}; ${notDue}`, notDue: true } : { reason });
     // A job never seen is not known to exist: not due or not, nothing vouches for it.
-    if (!seen && (!notDue || !subject.snapshot)) {
+    if (!seen && (!notDue || !snapshot)) {
       // Not "no data": the route may have had requests then, its state keeps no count that old.
-      const reason = monthRequestsDropped(subject.snapshot?.state, span.fromMs, span.toMs)
+      const reason = monthRequestsDropped(snapshot?.state, span.fromMs, span.toMs)
         ? `requests not kept for ${span.label}: the route's state keeps the counts of its last ${PAST_MONTHS + 2} months`
-        : subject.snapshot
+        : snapshot
         ? `no data: nothing from it was seen in ${span.label}`
         : subject.configured
           ? 'no data: configured, but nothing from it has ever been seen'
@@ -204,7 +206,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     }
     if (onlyStarts) return { ...base, status: 'unknown', ...noted(startsOnlyReason) };
     if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
-    const silent = trailingSilenceNote(subject.kind, subject.name, config, subject.snapshot?.state, records, span, end);
+    const silent = trailingSilenceNote(subject.kind, subject.name, config, snapshot?.state, records, span, end);
     if (silent) return { ...base, status: 'unknown', reason: silent };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });

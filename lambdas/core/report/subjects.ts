@@ -134,15 +134,12 @@ export function configuredSubjects(config: Config): { kind: string; name: string
 }
 
 /**
- * Whether a stored subject is one the sweep only watched for the config and that is no longer
- * there: a job state with nothing but the never-seen marker (`unseenSince`, written by the deployed
- * sweep for a scheduled job of the config of which nothing was ever seen: no run, no start, no
- * sighting) whose job the config no longer names, typically a misspelt name the user has since
- * corrected. It is not a monitored subject (nothing of it ever existed, and nothing is expected of
- * it): the report's coverage and `list_subjects` leave it out. While configured it is, and stays
- * UNKNOWN with its missed runs; once a run of it is seen it is a job as any.
+ * Whether a stored job state holds nothing but the never-seen marker (`unseenSince`, written by the
+ * deployed sweep for a scheduled job of the config of which nothing was ever seen): no run, no
+ * start, no sighting. Its other fields are those of `initialJobState` (`endsLogged: false` among
+ * them) and say nothing of the job: the report reads it as no state.
  */
-export function isUnseenJobLeftConfig(kind: string, name: string, state: unknown, config: Config): boolean {
+export function hasOnlyUnseenMarker(kind: string, state: unknown): boolean {
   if (kind !== 'job' || !state || typeof state !== 'object') return false;
   const s = state as Record<string, unknown>;
   if (!isNumber(s.unseenSince)) return false;
@@ -150,8 +147,20 @@ export function isUnseenJobLeftConfig(kind: string, name: string, state: unknown
   const starts = Array.isArray(s.starts) ? s.starts.length : 0;
   const open = Array.isArray(s.open) ? s.open.length : 0;
   const sighted = facts.firstSeenAt !== undefined || facts.lastSeenAt !== undefined || facts.lastStartAt !== undefined || (facts.runs ?? 0) > 0 || (facts.startsSeen ?? 0) > 0;
-  if (sighted || starts > 0 || open > 0 || s.lastEnd !== undefined) return false;
-  return ownValue(config.jobs, name) === undefined;
+  return !sighted && starts === 0 && open === 0 && s.lastEnd === undefined;
+}
+
+/**
+ * Whether a stored subject is one the sweep only watched for the config and that is no longer
+ * there: a job state with nothing but the never-seen marker (`hasOnlyUnseenMarker`) whose job the
+ * config no longer names, typically a misspelt name the user has since corrected. It is not a
+ * monitored subject (nothing of it ever existed, and nothing is expected of it): the report's
+ * coverage and `list_subjects` leave it out. While configured it is, and stays UNKNOWN with its
+ * missed runs ("no data: configured, but nothing from it has ever been seen"); once a run of it
+ * is seen it is a job as any.
+ */
+export function isUnseenJobLeftConfig(kind: string, name: string, state: unknown, config: Config): boolean {
+  return hasOnlyUnseenMarker(kind, state) && ownValue(config.jobs, name) === undefined;
 }
 
 const KIND_ORDER = ['job', 'agent', 'route', 'tool', 'guard'];
