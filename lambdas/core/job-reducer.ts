@@ -119,9 +119,9 @@ export interface JobState {
   /**
    * When the deployed sweep first saw the job in the config with a schedule while nothing of it was
    * stored (`jobReducer.configured`: its name differs from its lines', its log group is not
-   * subscribed, it has not run since deploy): its expected starts are judged from then, from its
-   * grace time back (`absenceCheckedUntil`), as a changed schedule is. Kept after its first run,
-   * whose `firstSeenAt` then says it was seen.
+   * subscribed, it has not run since deploy): its expected starts are judged from then, as from a
+   * first run seen (`absenceCheckedUntil`), not those before. Kept after its first run, whose
+   * `firstSeenAt` then says it was seen.
    */
   readonly unseenSince?: number;
   /** Open runs already reported as `run-unfinished`. */
@@ -810,10 +810,16 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   let scheduleKey: string | undefined;
   let changedFrom: number | undefined;
   // A scheduled job nothing of which was ever seen (jobReducer.configured), first watched now: when
-  // is remembered, once, and its expected starts are judged from its grace time back, as a changed
-  // schedule is. Nothing before was watched.
+  // is remembered, once, and its expected starts are judged from then, as a job's are from its first
+  // run seen (firstJudgedAfter: the expected start at now, or just after within its early allowance,
+  // is the first). Nothing before was watched: a start expected before the first sweep (a fresh
+  // deploy) may have had its run, its lines sent before the job was watched.
   if (job?.schedule && state.firstSeenAt === undefined && state.unseenSince === undefined) {
-    return { state: { ...state, unseenSince: now, absenceCheckedUntil: judgedUntil, absenceSchedule: absenceScheduleKey(job.schedule, job.timezone) }, findings: [], records: [] };
+    return {
+      state: { ...state, unseenSince: now, absenceCheckedUntil: firstJudgedAfter(job.schedule, job.timezone, now), absenceSchedule: absenceScheduleKey(job.schedule, job.timezone) },
+      findings: [],
+      records: [],
+    };
   }
   if (job?.schedule && (state.firstSeenAt !== undefined || state.unseenSince !== undefined)) {
     scheduleKey = absenceScheduleKey(job.schedule, job.timezone);

@@ -254,4 +254,37 @@ describe('the sweep of a scheduled job of the config never seen', () => {
     expect(expectedAt(before)).toEqual(['2026-10-05T02:00:00Z', '2026-10-06T02:00:00Z']);
     expect(expectedAt(after)).toEqual(['2026-10-08T02:00:00Z']);
   });
+
+  it('judges no start expected before the first sweep watched it: a job every 5 minutes whose runs arrive from then is never missed', async () => {
+    // Prepare: a fresh deploy whose first sweep is at 02:05:00; the job runs every 5 minutes from 02:05,
+    // each run's lines arriving 30 s after its start
+    const POLLER = config({ jobs: { poller: { schedule: '*/5 * * * *' } } });
+    const w = world();
+    const first = T0 + 2 * H + 5 * M;
+    const swept = [await w.sweep(POLLER, first)];
+
+    // Act: a sweep 5 minutes after each run's start, for half an hour
+    for (let at = first; at <= first + 30 * M; at += 5 * M) {
+      await w.ingest(POLLER, at + 30_000, run('poller', at));
+      swept.push(await w.sweep(POLLER, at + 5 * M));
+    }
+
+    // Assess: neither 01:55 nor 02:00 (before the first sweep) reported, nor any start a run came for
+    expect(swept.flatMap((s) => s.findings).map((f) => [f.detector, f.expected_at])).toEqual([]);
+    expect(w.sent).toEqual([]);
+  });
+
+  it('judges a nightly start expected before the first sweep watched it not at all, and the one of the next night', async () => {
+    // Prepare: the config names nightly-backup (daily at 02:00); the first sweep is at 02:05, after its start
+    const w = world();
+
+    // Act: a sweep every hour from 02:05 to 03:05 of the next day, no line of it ever arriving
+    const swept = await sweepEvery(w, NIGHTLY, T0 + 2 * H + 5 * M, T0 + 27 * H + 5 * M, H);
+
+    // Assess: only the next night's start, the first expected after it was watched, with the note
+    const missed = swept.flatMap((s) => s.findings);
+    expect(missed.map((f) => [f.detector, f.expected_at, f.evidence?.never_seen_since])).toEqual([
+      ['missed-run', '2026-10-06T02:00:00Z', '2026-10-05T02:05:00Z'],
+    ]);
+  });
 });
