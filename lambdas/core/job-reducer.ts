@@ -121,7 +121,8 @@ export interface JobState {
    * stored (`jobReducer.configured`: its name differs from its lines', its log group is not
    * subscribed, it has not run since deploy): its expected starts are judged from then, as from a
    * first run seen (`absenceCheckedUntil`), not those before. Kept after its first run, whose
-   * `firstSeenAt` then says it was seen.
+   * `firstSeenAt` then says it was seen; runs older than it read later (a backfill) are older
+   * history (`absenceOlder`), judged up to it.
    */
   readonly unseenSince?: number;
   /** Open runs already reported as `run-unfinished`. */
@@ -1266,7 +1267,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       });
     }
     // Older history than absence was judged from: the reader's last sweep judges its expected starts once (judgeAbsence).
-    const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt;
+    // Of a job first watched never seen (unseenSince), judged from then: its runs from before then, as for a first run seen.
+    const firstBefore = initial.absenceOlder?.to ?? initial.firstSeenAt ?? initial.unseenSince;
     if (initial.absenceCheckedUntil !== undefined && firstBefore !== undefined && state.firstSeenAt !== undefined && state.firstSeenAt < (initial.firstSeenAt ?? firstBefore)) {
       edit().absenceOlder = { from: state.firstSeenAt, to: firstBefore };
     }

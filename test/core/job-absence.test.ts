@@ -79,6 +79,31 @@ describe('job absence, judged by the sweep', () => {
     expect(backfills.state.absenceOlder).toBeUndefined();
   });
 
+  it('judges the older history of a job first watched never seen (a backfill of it read later) once, as for any job, by the sweep of its reader', () => {
+    // Prepare: the deployed sweep first watches nightly-backup at noon of the 30th, nothing of it seen;
+    // a backfill then reads its runs of the 15th to the 30th, which missed the 18th and the 24th
+    const watched = jobReducer.tick!(initialJobState('nightly-backup'), 'nightly-backup', ctxAt('2026-10-30T12:00:00Z')).state;
+    const days = [15, 16, 17, 19, 20, 21, 22, 23, 25, 26, 27, 28, 29, 30];
+    const events = days.flatMap((d) => run('nightly-backup', `nb-${d}`, `2026-10-${d}T${d <= 25 ? '00' : '01'}:30:10Z`, 40));
+    const read = jobReducer.apply(watched, 'nightly-backup', events, ctxAt('2026-10-30T12:10:00Z'));
+
+    // Act: the deployed sweep after the backfill's batch; then the backfill's own sweep, and again
+    const deployed = jobReducer.tick!(read.state, 'nightly-backup', ctxAt('2026-10-30T12:12:00Z'));
+    const backfills = jobReducer.tick!(deployed.state, 'nightly-backup', historyReadAt('2026-10-30T12:15:00Z'));
+    const again = jobReducer.tick!(backfills.state, 'nightly-backup', historyReadAt('2026-10-30T12:20:00Z'));
+
+    // Assess: the deployed sweep judged none of that history; the backfill's, its two missed starts, as
+    // for a job first seen live; judged once, and with no never-seen note (its runs were seen)
+    expect(deployed.findings).toEqual([]);
+    expect(read.state.absenceOlder).toEqual({ from: Date.parse('2026-10-15T00:30:10Z'), to: Date.parse('2026-10-30T12:00:00Z') });
+    expect(backfills.findings.map((f) => [f.detector, f.expected_at, f.evidence?.never_seen_since])).toEqual([
+      ['missed-run', '2026-10-18T00:30:00Z', undefined],
+      ['missed-run', '2026-10-24T00:30:00Z', undefined],
+    ]);
+    expect(backfills.state.absenceOlder).toBeUndefined();
+    expect(again.findings).toEqual([]);
+  });
+
   it('waits for the grace time before calling a run missed', () => {
     const state = backupRuns([28, 29]);
     expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T01:49:00Z')).findings).toEqual([]);
