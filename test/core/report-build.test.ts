@@ -981,7 +981,7 @@ describe('a route silent since September, its time moved on by the sweep', () =>
     expect([october.status, october.lastSeen]).toEqual(['unknown', '2026-09-20T10:09:00Z']);
     expect([rowOf('2026-09', state).status, rowOf('2026-09', state).reason]).toEqual([
       'unknown',
-      'silent since 2026-09-20, 10 days (last seen 2026-09-20T10:09:00Z, up to 2026-10-01T00:00:00Z): longer than 3 × its usual gap of 1.0 min (at least 3.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running',
+      'silent since 2026-09-20, 10 days (last seen 2026-09-20T10:09:00Z, up to 2026-10-01T00:00:00Z): longer than 3 × its usual gap of 1.0 min (at least 5.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running',
     ]);
   });
 
@@ -1108,7 +1108,7 @@ describe('a subject whose lines stopped early in the month (a subscription filte
   const rowsAt = (now: string) =>
     buildReport({ month: '2026-10', findings: missed, previousFindings: [], subjects, runs, config, clock: { now: () => Date.parse(now) } }).coverage.rows;
   const silentNote = (gap: string, lastSeen: string, until: string, days: number) =>
-    `silent since ${lastSeen.slice(0, 10)}, ${days} days (last seen ${lastSeen}, up to ${until}): longer than 3 × its usual gap of ${gap} (at least 3.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+    `silent since ${lastSeen.slice(0, 10)}, ${days} days (last seen ${lastSeen}, up to ${until}): longer than 3 × its usual gap of ${gap} (at least 5.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
 
   it('shows the job with no schedule, the agent and the route UNKNOWN after the month, saying since when and how long they were silent', () => {
     // Act
@@ -1139,6 +1139,68 @@ describe('a subject whose lines stopped early in the month (a subscription filte
     // Assess
     expect([midMonth.status, midMonth.reason]).toEqual(['unknown', silentNote('24.0 h', '2026-10-03T02:01:00Z', '2026-10-15T12:00:00Z', 12)]);
     expect([early.status, early.reason]).toEqual(['ok', undefined]);
+  });
+});
+
+describe('a business-hours route over a long weekend (Monday to Friday, 08:00 to 18:00, a request every 10 minutes)', () => {
+  // Its state keeps no time of its requests but the last: its rhythm is its average interval
+  // (~33 min), so only the minimum silence keeps a weekend with a holiday from being judged.
+  const DAY_MS = 86_400_000;
+  const businessRoute = (firstDay: string, lastDay: string, holidays: readonly string[]) => {
+    let state = initialRouteState('orders-api');
+    let n = 0;
+    for (let d = Date.parse(firstDay); d <= Date.parse(lastDay); d += DAY_MS) {
+      const weekday = new Date(d).getUTCDay();
+      if (weekday === 0 || weekday === 6 || holidays.includes(new Date(d).toISOString().slice(0, 10))) continue;
+      const attempts = [];
+      for (let t = d + 8 * 3_600_000; t < d + 18 * 3_600_000; t += 600_000) {
+        n += 1;
+        attempts.push({ at: t, body: { type: 'attempt', route: 'orders-api', request_id: `q${n}`, attempt: 1, outcome: 'ok', latency_ms: 80 } as unknown as EventBody, source: { origin: 'attempts.jsonl', line: n }, format: 'json' as const });
+      }
+      state = routeReducer.apply(state, 'orders-api', attempts, { config: CONFIG, clock: { now: () => d + 19 * 3_600_000 } }).state;
+      state = routeReducer.tick?.(state, 'orders-api', { config: CONFIG, clock: { now: () => d + DAY_MS - 1 } }).state ?? state;
+    }
+    return state;
+  };
+  const rowOf = (month: string, reportAt: string, state: unknown) =>
+    buildReport({ month, findings: [], previousFindings: [], subjects: [{ kind: 'route', name: 'orders-api', state }], runs: [], config: CONFIG, clock: { now: () => Date.parse(reportAt) } }).coverage.rows.find(
+      (r) => r.name === 'orders-api',
+    )!;
+
+  it('shows it OK in May 2027, which ends on a Monday holiday: last request Friday 28 May 17:50', () => {
+    // Prepare
+    const state = businessRoute('2027-03-01', '2027-05-31', ['2027-05-31']);
+
+    // Act
+    const may = rowOf('2027-05', '2027-06-01T06:00:00Z', state);
+
+    // Assess
+    expect([may.status, may.reason, may.lastSeen]).toEqual(['ok', undefined, '2027-05-28T17:50:00Z']);
+  });
+
+  it('shows it OK on the Tuesday morning after Easter (Good Friday and Easter Monday off), in a month not over', () => {
+    // Prepare
+    const state = businessRoute('2027-01-04', '2027-04-05', ['2027-04-02', '2027-04-05']);
+
+    // Act
+    const april = rowOf('2027-04', '2027-04-06T08:00:00Z', state);
+
+    // Assess
+    expect([april.status, april.reason, april.lastSeen]).toEqual(['ok', undefined, '2027-04-01T17:50:00Z']);
+  });
+
+  it('still shows it UNKNOWN when it stopped on the Wednesday before such a weekend, 6 days before the report', () => {
+    // Prepare: its lines stop after Wednesday 26 May
+    const state = businessRoute('2027-03-01', '2027-05-26', []);
+
+    // Act
+    const may = rowOf('2027-05', '2027-06-01T06:00:00Z', state);
+
+    // Assess
+    expect([may.status, may.reason]).toEqual([
+      'unknown',
+      'silent since 2027-05-26, 5 days (last seen 2027-05-26T17:50:00Z, up to 2027-06-01T00:00:00Z): longer than 3 × its usual gap of 32.9 min (at least 5.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running',
+    ]);
   });
 });
 

@@ -42,8 +42,13 @@ export function notDueNote(kind: string, name: string, config: Config, span: Mon
 }
 
 const DAY_MS = 86_400_000;
-/** Trailing silence shorter than this is never judged: a weekend, a long weekend. */
-export const SILENCE_MIN_MS = 3 * DAY_MS;
+/**
+ * Trailing silence shorter than this is never judged: a weekend, a long weekend with a holiday on
+ * each side (Thursday evening to Tuesday evening, Easter). A route's state keeps no time of its
+ * requests but the last, so a business-hours route's rhythm is its average interval (minutes):
+ * this minimum alone keeps its weekends from being judged.
+ */
+export const SILENCE_MIN_MS = 5 * DAY_MS;
 /** Trailing silence is judged against this many times the subject's own rhythm. */
 export const SILENCE_RHYTHM_FACTOR = 3;
 
