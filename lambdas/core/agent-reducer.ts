@@ -32,6 +32,7 @@ import { partitionPoint } from './stats.ts';
 export const agentRunReducer: SubjectReducer<AgentRunState> = {
   kind: 'agent',
   stateKind: AGENT_RUN_STATE_KIND,
+  bodyTypes: ['agent.start', 'agent.action', 'agent.end'],
   subjectOf(event) {
     return isAgentEvent(event) ? event.body.run_id : undefined;
   },
@@ -549,6 +550,7 @@ function isSorted(history: readonly AgentHistoryEntry[]): boolean {
 export const agentTreeReducer: SubjectReducer<AgentState> = {
   kind: 'agent',
   recordsRuns: true,
+  bodyTypes: ['agent.tree'],
   subjectOf(event) {
     return treeOf(event)?.agent;
   },
@@ -685,6 +687,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
 export const agentRunNoteReducer: SubjectReducer<AgentRunState> = {
   kind: 'agent',
   stateKind: AGENT_RUN_STATE_KIND,
+  bodyTypes: ['agent.judged-alone', 'agent.fired-unended'],
   subjectOf(event) {
     return runNoteOf(event)?.run_id;
   },
@@ -724,6 +727,7 @@ export const AGENT_INDEX_SUBJECT = 'all';
 export const agentIndexReducer: SubjectReducer<AgentIndexState> = {
   kind: 'agent',
   stateKind: AGENT_INDEX_STATE_KIND,
+  bodyTypes: ['agent.tree'],
   subjectOf(event) {
     return treeOf(event) ? AGENT_INDEX_SUBJECT : undefined;
   },

@@ -57,6 +57,7 @@ function callIdentity(event: AuditEvent<ToolCall>): string {
 
 export const toolCallReducer: SubjectReducer<ToolState> = {
   kind: 'tool',
+  bodyTypes: ['tool.call'],
   subjectOf(event) {
     return isToolCall(event) ? event.body.tool : undefined;
   },

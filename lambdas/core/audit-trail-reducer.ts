@@ -183,6 +183,7 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
 export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
   kind: 'job',
   stateKind: AUDIT_STATE_KIND,
+  bodyTypes: ['audit.write', 'run.start', 'run.end', 'run.failed'],
   subjectOf(event) {
     return isAuditTrailEvent(event) ? event.body.job : undefined;
   },

@@ -100,6 +100,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
   // Its events are jobs' (it reports nothing itself); its state is the host's.
   kind: 'job',
   stateKind: CRON_HOST_STATE_KIND,
+  bodyTypes: ['run.start', 'output.discarded'],
   subjectOf(event) {
     if (!isCronStart(event) && !isUnattributedDiscard(event)) return undefined;
     return event.body.host ?? UNKNOWN_HOST;

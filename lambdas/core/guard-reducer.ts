@@ -196,6 +196,7 @@ function instanceOf(detector: DetectorId, exceptionId: string | undefined, print
 export const guardReducer: SubjectReducer<GuardState> = {
   kind: 'guard',
   stateKind: GUARD_STATE_KIND,
+  bodyTypes: ['guard.bypass'],
   subjectOf(event) {
     return isBypass(event) ? event.body.guard : undefined;
   },

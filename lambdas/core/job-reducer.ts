@@ -922,6 +922,7 @@ function expectedSlots(schedule: string, timezone: string | undefined, from: num
 export const jobReducer: SubjectReducer<JobState> = {
   kind: 'job',
   recordsRuns: true,
+  bodyTypes: ['run.start', 'run.end', 'run.failed', 'output.discarded'],
   subjectOf(event) {
     return isJobEvent(event) ? event.body.job : undefined;
   },

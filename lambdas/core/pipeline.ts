@@ -48,6 +48,11 @@ export interface SubjectReducer<S> {
   readonly stateKind?: string;
   /** The subject name an event belongs to, or undefined when it is not this reducer's. */
   subjectOf(event: AuditEvent): string | undefined;
+  /**
+   * The body types of the events it may claim (`subjectOf` and `subjectsOf` answer nothing for
+   * any other): the pipeline asks it only about events of these types. Absent: about every event.
+   */
+  readonly bodyTypes?: readonly string[];
   initial(subject: string): S;
   apply(state: S, subject: string, events: readonly AuditEvent[], ctx: ReduceContext): Reduction<S>;
   /**
@@ -241,6 +246,52 @@ export async function sweepSubjects(
   return { findings, subjects, conflicts };
 }
 
+interface Group {
+  readonly reducer: SubjectReducer<unknown>;
+  readonly subject: string;
+  readonly events: AuditEvent[];
+}
+
+/**
+ * The batch's events by state key, each key's events in the batch's order, the keys in the order
+ * their first events claimed them (reducers in their order for each event). Each reducer is asked
+ * only about the body types it declares (`bodyTypes`), which it alone would claim anyway.
+ */
+function groupBySubject(ordered: readonly AuditEvent[], reducers: readonly SubjectReducer<unknown>[]): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  // Each reducer's groups by subject, so that an event finds its group without a state key built per event.
+  const bySubject = new Map<SubjectReducer<unknown>, Map<string, Group>>();
+  // The reducers that may claim an event of each body type, in their order: built on the type's first event.
+  const claimants = new Map<unknown, readonly SubjectReducer<unknown>[]>();
+  const join = (reducer: SubjectReducer<unknown>, subject: string, event: AuditEvent) => {
+    let subjects = bySubject.get(reducer);
+    if (!subjects) bySubject.set(reducer, (subjects = new Map()));
+    let group = subjects.get(subject);
+    if (!group) {
+      const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
+      group = groups.get(key);
+      if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
+      subjects.set(subject, group);
+    }
+    group.events.push(event);
+  };
+  for (const event of ordered) {
+    const type: unknown = event.body.type;
+    let asked = claimants.get(type);
+    if (!asked) claimants.set(type, (asked = reducers.filter((r) => !r.bodyTypes || r.bodyTypes.includes(type as string))));
+    for (const reducer of asked) {
+      // Most reducers claim an event for one subject at most: no array made per event and reducer.
+      if (reducer.subjectsOf) {
+        for (const subject of reducer.subjectsOf(event)) if (subject !== undefined) join(reducer, subject, event);
+      } else {
+        const subject = reducer.subjectOf(event);
+        if (subject !== undefined) join(reducer, subject, event);
+      }
+    }
+  }
+  return groups;
+}
+
 /**
  * Contract §6: a batch is one unit. The state of every subject it touches is read once (or, from
  * DynamoDB, not at all when the batch begins it: `beginsIn`), the reducers run in memory, and
@@ -254,32 +305,9 @@ export async function processBatch(
   store: StateStore,
   ctx: ReduceContext,
 ): Promise<BatchResult> {
-  type Group = { reducer: SubjectReducer<unknown>; subject: string; events: AuditEvent[] };
-  const groups = new Map<string, Group>();
-  // Each reducer's groups by subject, so that an event finds its group without a state key built per event.
-  const bySubject = new Map<SubjectReducer<unknown>, Map<string, Group>>();
   let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
   for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
-  const join = (reducer: SubjectReducer<unknown>, subject: string | undefined, event: AuditEvent) => {
-    if (subject === undefined) return;
-    let subjects = bySubject.get(reducer);
-    if (!subjects) bySubject.set(reducer, (subjects = new Map()));
-    let group = subjects.get(subject);
-    if (!group) {
-      const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
-      group = groups.get(key);
-      if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
-      subjects.set(subject, group);
-    }
-    group.events.push(event);
-  };
-  for (const event of ordered) {
-    for (const reducer of reducers) {
-      // Most reducers claim an event for one subject at most: no array made per event and reducer.
-      if (reducer.subjectsOf) for (const subject of reducer.subjectsOf(event)) join(reducer, subject, event);
-      else join(reducer, reducer.subjectOf(event), event);
-    }
-  }
+  const groups = groupBySubject(ordered, reducers);
   if (groups.size === 0) return { findings: [], subjects: 0, conflicts: 0 };
 
   const presumedAbsent = new Set<string>();

@@ -897,6 +897,7 @@ function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f:
 
 export const routeReducer: SubjectReducer<RouteState> = {
   kind: 'route',
+  bodyTypes: ['attempt'],
   subjectOf(event) {
     return isAttempt(event) ? event.body.route : undefined;
   },

@@ -230,6 +230,7 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
   // Its events are jobs' (it reports nothing itself); its state is the host's.
   kind: 'job',
   stateKind: SYSTEMD_HOST_STATE_KIND,
+  bodyTypes: ['run.start', 'run.end', 'run.failed', 'unit.starting'],
   subjectOf: hostOf,
   initial: initialSystemdHostState,
   enrich: resolveStartsInBatch,
