@@ -1142,6 +1142,59 @@ describe('a subject whose lines stopped early in the month (a subscription filte
   });
 });
 
+describe('an agent and a route busy all September, silent for all of October, back on 1 November 01:00', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const ctxAt = (now: number) => ({ config: CONFIG, clock: { now: () => now } });
+  // The route: a request every 10 minutes through September, built with the route reducer; the
+  // sweep moves its time on hourly through October.
+  const routeState = (() => {
+    let n = 0;
+    const attempt = (t: number) => {
+      n += 1;
+      return { at: t, body: { type: 'attempt', route: 'payments-api', request_id: `q${n}`, attempt: 1, outcome: 'ok', latency_ms: 80 } as unknown as EventBody, source: { origin: 'attempts.jsonl', line: n }, format: 'json' as const };
+    };
+    let state = initialRouteState('payments-api');
+    for (let d = at('2026-09-01T00:00:00Z'); d < at('2026-10-01T00:00:00Z'); d += 86_400_000) {
+      state = routeReducer.apply(state, 'payments-api', Array.from({ length: 144 }, (_, i) => attempt(d + i * 600_000)), ctxAt(d + 86_400_000)).state;
+    }
+    for (let now = at('2026-10-01T00:00:00Z'); now < at('2026-11-01T00:00:00Z'); now += 3_600_000) state = routeReducer.tick?.(state, 'payments-api', ctxAt(now)).state ?? state;
+    return routeReducer.apply(state, 'payments-api', [attempt(at('2026-11-01T01:00:00Z'))], ctxAt(at('2026-11-01T01:01:00Z'))).state;
+  })();
+  // The agent: a root run ended daily at 10:00 in September, the next on 1 November 01:00.
+  const ended = [...Array.from({ length: 30 }, (_, i) => at(`${day(i + 1, '2026-09')}T10:00:00Z`)), at('2026-11-01T01:00:00Z')];
+  const agentState = (open: { run_id: string; started_at: number }[] = []) => ({ agent: 'support', history: ended.map((t, i) => ({ run_id: `a${i}`, ended_at: t })), judged: [], open, roots: 120 });
+  const rowsOf = (subjects: SubjectSnapshot[]) =>
+    buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects, runs: [], config: CONFIG, clock: { now: () => at('2026-11-01T06:00:00Z') } }).coverage.rows;
+
+  it('shows both UNKNOWN in October’s report, silent for all of October, not OK', () => {
+    // Act
+    const rows = rowsOf([
+      { kind: 'agent', name: 'support', state: agentState() },
+      { kind: 'route', name: 'payments-api', state: routeState },
+    ]);
+    const rowOf = (name: string) => rows.find((r) => r.name === name)!;
+
+    // Assess
+    expect([rowOf('support').status, rowOf('support').reason]).toEqual([
+      'unknown',
+      'silent for all of October 2026: no run of it ended in it (the last before it 2026-09-30T10:00:00Z, the next 2026-11-01T01:00:00Z)',
+    ]);
+    expect([rowOf('payments-api').status, rowOf('payments-api').reason, rowOf('payments-api').requests]).toEqual([
+      'unknown',
+      'silent for all of October 2026: its state counts no request in it (seen again 2026-11-01T01:00:00Z)',
+      undefined,
+    ]);
+  });
+
+  it('shows the agent OK when a root run of it started in October is still open', () => {
+    // Act
+    const row = rowsOf([{ kind: 'agent', name: 'support', state: agentState([{ run_id: 'long', started_at: at('2026-10-20T09:00:00Z') }]) }]).find((r) => r.name === 'support')!;
+
+    // Assess
+    expect([row.status, row.reason]).toEqual(['ok', undefined]);
+  });
+});
+
 describe('a business-hours route over a long weekend (Monday to Friday, 08:00 to 18:00, a request every 10 minutes)', () => {
   // Its state keeps no time of its requests but the last: its rhythm is its average interval
   // (~33 min), so only the minimum silence keeps a weekend with a holiday from being judged.

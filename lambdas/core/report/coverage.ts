@@ -8,7 +8,7 @@ import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
-import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -85,7 +85,8 @@ function sightingsCounted(state: unknown): number | undefined {
  * Only jobs, agents and routes: a tool is called when an agent needs it, and a guard without
  * bypasses is healthy. A job with a configured schedule is not judged so: missed-run reports its
  * expected runs. Undefined when the subject's silence is within its rhythm, or its last sighting
- * before `end` is unknown (a route seen again after the span keeps no time of its last request in it).
+ * before `end` is unknown (a route seen again after the span keeps no time of its last request in it)
+ * or before the span (one seen before and after it but not in it is `wholeSpanSilenceNote`'s).
  */
 export function trailingSilenceNote(kind: string, name: string, config: Config, state: unknown, runs: readonly RunRecord[], span: MonthSpan, end: number): string | undefined {
   if (kind !== 'job' && kind !== 'agent' && kind !== 'route') return undefined;
@@ -109,6 +110,38 @@ export function trailingSilenceNote(kind: string, name: string, config: Config, 
   if (silence <= allowed) return undefined;
   const rhythmText = rhythm > 0 ? `${SILENCE_RHYTHM_FACTOR} × its usual gap of ${formatSpan(rhythm)} (at least ${formatSpan(SILENCE_MIN_MS)})` : `${formatSpan(SILENCE_MIN_MS)} (nothing shows its rhythm)`;
   return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+}
+
+/**
+ * Why an agent or route whose sightings straddle the span (seen before it and after it) sent
+ * nothing in it, when its state can tell: an agent whose kept ended runs (kept in end order, the
+ * oldest let go first) reach back before the span and none ended in it, with no root open since
+ * before its end; a route whose state keeps its monthly counts from before the month and none of
+ * the month. Without it such a subject counts as seen (its first and last sightings span the
+ * month) and, its last sighting before the span's end being before the span, escapes the
+ * trailing silence too: a month of silence shown as health. A job is seen in a span only by its
+ * runs in it. Undefined when it was active in the span or its state cannot tell.
+ */
+export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSpan): string | undefined {
+  if (!state || typeof state !== 'object') return undefined;
+  const s = state as Record<string, unknown>;
+  const inSpan = (t: number) => t >= span.fromMs && t < span.toMs;
+  if (kind === 'agent') {
+    const ended = keptActivity(state);
+    const before = ended.filter((t) => t < span.fromMs);
+    const after = ended.filter((t) => t >= span.toMs);
+    if (before.length === 0 || after.length === 0 || ended.some(inSpan)) return undefined;
+    // A root still open that started before the span's end was running in it.
+    const open = Array.isArray(s.open) ? s.open : [];
+    if (open.some((o) => !(o && typeof o === 'object' && finite((o as Record<string, unknown>).started_at) && ((o as Record<string, unknown>).started_at as number) >= span.toMs))) return undefined;
+    return `silent for all of ${span.label}: no run of it ended in it (the last before it ${isoSecond(Math.max(...before))}, the next ${isoSecond(Math.min(...after))})`;
+  }
+  if (kind === 'route') {
+    const lastAt = stateFacts(state).lastSeenAt;
+    if (!monthWithoutRequests(state, span.fromMs) || lastAt === undefined || lastAt < span.toMs) return undefined;
+    return `silent for all of ${span.label}: its state counts no request in it (seen again ${isoSecond(lastAt)})`;
+  }
+  return undefined;
 }
 
 /**
@@ -172,8 +205,11 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const activeSpanOverlaps =
       facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
     const requests = monthRequests(snapshot?.state, span.fromMs);
+    // Seen before and after the span but not in it: silent for all of it, as a job with no run in it.
+    const silentAll = records.length === 0 && findings.length === 0 && (requests?.total ?? 0) === 0 && activeSpanOverlaps ? wholeSpanSilenceNote(subject.kind, snapshot?.state, span) : undefined;
     const seen =
-      records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps);
+      silentAll === undefined &&
+      (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
     const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...records.map((r) => Date.parse(r.ts)));
     const base = {
       kind: subject.kind,
@@ -199,14 +235,16 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const noted = (reason: string) => (notDue ? { reason: `${reason}; ${notDue}`, notDue: true } : { reason });
     // A job never seen is not known to exist: not due or not, nothing vouches for it.
     if (!seen && (!notDue || !snapshot)) {
-      // Not "no data": the route may have had requests then, its state keeps no count that old.
-      const reason = monthRequestsDropped(snapshot?.state, span.fromMs, span.toMs)
-        ? `requests not kept for ${span.label}: the route's state keeps the counts of its last ${PAST_MONTHS + 2} months`
-        : snapshot
-        ? `no data: nothing from it was seen in ${span.label}`
-        : subject.configured
-          ? 'no data: configured, but nothing from it has ever been seen'
-          : `no data in ${span.label}`;
+      const reason =
+        silentAll ??
+        // Not "no data": the route may have had requests then, its state keeps no count that old.
+        (monthRequestsDropped(snapshot?.state, span.fromMs, span.toMs)
+          ? `requests not kept for ${span.label}: the route's state keeps the counts of its last ${PAST_MONTHS + 2} months`
+          : snapshot
+            ? `no data: nothing from it was seen in ${span.label}`
+            : subject.configured
+              ? 'no data: configured, but nothing from it has ever been seen'
+              : `no data in ${span.label}`);
       return { ...base, status: 'unknown', ...noted(reason) };
     }
     if (onlyStarts) return { ...base, status: 'unknown', ...noted(startsOnlyReason) };

@@ -86,6 +86,18 @@ export function monthRequests(state: unknown, monthStartMs: number): { total: nu
 }
 
 /**
+ * Whether a route's state shows it had no request in a calendar month: it keeps the months from
+ * one before it on (a month's entry is made by its first request, the oldest are let go first),
+ * and none of them for that month holds a request. False when it cannot tell (no months kept, or
+ * none before that month: a state written before they were kept, or the month let go).
+ */
+export function monthWithoutRequests(state: unknown, monthStartMs: number): boolean {
+  const entries = monthEntries(state);
+  if (entries === undefined || !entries.some((b) => (b.start as number) < monthStartMs)) return false;
+  return !entries.some((b) => b.start === monthStartMs && isNumber(b.requests) && b.requests > 0);
+}
+
+/**
  * Whether a route's state no longer keeps the requests of a month it may have had some in: the
  * month is before the oldest it keeps, and after its first request (`first_seen`; a state written
  * before it was kept cannot say, and is taken to have been seen then).
