@@ -65,7 +65,7 @@ const MAX_TRANSACTION_BYTES = 3.5 * 1024 * 1024;
  */
 const MAX_TRANSACTION_RECORD_BYTES = 1024 * 1024;
 /** DynamoDB refuses an item over 400 KB: a state item measured larger than this (`itemBytes`) is refused before it is sent, by name. */
-const MAX_STATE_ITEM_BYTES = 390 * 1024;
+export const MAX_STATE_ITEM_BYTES = 390 * 1024;
 /**
  * Cancellation reasons of a transaction that was throttled: retried with backoff, as often as the SDK
  * retries a call. Keys and items a batch call left unprocessed are retried as often, then refused by name.
@@ -503,16 +503,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   private statePut(change: SubjectCommit, now: number) {
     return {
       TableName: this.tableName,
-      Item: {
-        pk: `STATE#${change.key}`,
-        sk: 'STATE',
-        [TABLE_SCHEMA.catalogKey]: change.key.slice(0, change.key.indexOf('#')),
-        version: change.expectedVersion + 1,
-        ...stateData(change.state),
-        updated_at: now,
-        // Per-run state (agent runs) expires with the table's TTL; other state lives on.
-        ...(change.expiresAt !== undefined ? { [TABLE_SCHEMA.ttlAttribute]: Math.floor(change.expiresAt / 1000) } : {}),
-      },
+      Item: stateItem(change, now),
       ConditionExpression: change.expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
       ExpressionAttributeValues: change.expectedVersion === 0 ? undefined : { ':v': change.expectedVersion },
     };
@@ -618,6 +609,28 @@ export function storedState(item: Record<string, unknown>): unknown {
   if (item.dataz instanceof Uint8Array) return JSON.parse(inflateRawSync(item.dataz).toString('utf8'));
   if (typeof item.data === 'string') return JSON.parse(item.data);
   throw new Error(`state item ${String(item.pk)} holds neither data (JSON text) nor dataz (deflated JSON)`);
+}
+
+/** The item holding a subject's state, as a commit writes it. */
+function stateItem(change: Pick<SubjectCommit, 'key' | 'expectedVersion' | 'state' | 'expiresAt'>, now: number) {
+  return {
+    pk: `STATE#${change.key}`,
+    sk: 'STATE',
+    [TABLE_SCHEMA.catalogKey]: change.key.slice(0, change.key.indexOf('#')),
+    version: change.expectedVersion + 1,
+    ...stateData(change.state),
+    updated_at: now,
+    // Per-run state (agent runs) expires with the table's TTL; other state lives on.
+    ...(change.expiresAt !== undefined ? { [TABLE_SCHEMA.ttlAttribute]: Math.floor(change.expiresAt / 1000) } : {}),
+  };
+}
+
+/**
+ * The bytes (`itemBytes`) of the item a commit of this state writes, as `commit` measures it
+ * against `MAX_STATE_ITEM_BYTES`: for tests of a state's worst case.
+ */
+export function stateItemBytes(change: Pick<SubjectCommit, 'key' | 'expectedVersion' | 'state' | 'expiresAt'>, now = Date.now()): number {
+  return itemBytes(stateItem(change, now));
 }
 
 /** An item's size as DynamoDB counts it, near enough: its attribute names and values in UTF-8 bytes (a number at most 21). */

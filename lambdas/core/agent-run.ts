@@ -2,7 +2,7 @@ import type { AgentAction, AgentEnd, AgentStart, AuditEvent } from './events.ts'
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
 import { shortenName } from './parse/derived-name.ts';
-import { fingerprint, TokenRing } from './token-ring.ts';
+import { appendRing, fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
 
 /**
  * Stage one of the agent tree: one compact aggregate per agent run (`agentrun#<run_id>`), holding
@@ -76,11 +76,12 @@ export interface AgentRunState {
   /** When DynamoDB may delete the aggregate (epoch ms). */
   readonly expires_at?: number;
   /**
-   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`; written before, that id as such) its tree gave when the sweep judged it as the root of its own tree
-   * while its parent had not started (`markJudgedAlone`): the parent's tree, if it starts after
-   * all, does not report them again.
+   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`) its tree gave
+   * when the sweep judged it as the root of its own tree while its parent had not started
+   * (`markJudgedAlone`): the parent's tree, if it starts after all, does not report them again.
+   * One string of marks, newest last (`StoredMarks`; read with `firedMarks`).
    */
-  readonly judged_alone?: readonly string[];
+  readonly judged_alone?: StoredMarks;
   /**
    * The sweep judged its tree ended as the root of its own tree while its named parent had not
    * started (`markCountedAlone`): counted in its own agent's root runs and cost history. A parent's
@@ -88,13 +89,15 @@ export interface AgentRunState {
    */
   readonly counted_alone?: true;
   /**
-   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`; written before, that id as such) its tree gave, as a root, before it ended: reported by the sweep
-   * while it ran (budget-exceeded of a run stuck in a loop) or once it went stale, and noted here
-   * once that judgement is committed (`markFiredUnended`). Every later judgement of its tree passes
-   * over them, whatever the agent's state still remembers: it keeps its latest open roots and
-   * judged roots only, and a root that loops for long falls off both.
+   * Marks of findings (`firedId`, as `judged_alone`) its tree gave, as a root, before it ended:
+   * reported by the sweep while it ran (budget-exceeded of a run stuck in a loop) or once it went
+   * stale, and noted here once that judgement is committed (`markFiredUnended`). Every later
+   * judgement of its tree passes over them, whatever the agent's state still remembers: it keeps
+   * its latest open roots and judged roots only, and lets the marks of open roots go past its
+   * bound, trusting this note to hold them; a root that loops for long falls off both. Holds every
+   * finding of the largest tree (`MAX_FIRED_MARKS`).
    */
-  readonly fired_unended?: readonly string[];
+  readonly fired_unended?: StoredMarks;
 }
 
 export const AGENT_RUN_STATE_KIND = 'agentrun';
@@ -103,8 +106,35 @@ export const AGENT_RUN_TTL_MS = 30 * 86_400_000;
 /** Fingerprints kept per run: 40 KB; a run with more actions dedups against its latest 5000. */
 export const MAX_SEEN_ACTIONS = 5000;
 export const MAX_CHILDREN = 500;
-/** Finding marks kept in `judged_alone` and in `fired_unended` (8 characters each): a tree's budget findings are at most two per run. */
-const MAX_FIRED_MARKS = 1000;
+/**
+ * Finding marks kept in `judged_alone` and in `fired_unended`: every finding one tree can give (a
+ * budget-exceeded and a budget-undercount of each of its `MAX_TREE_RUNS` runs, a cost-outlier of
+ * its root: 4,001), so that the agent's state may let a root's marks go (`MAX_FIRED_KEPT`) and
+ * none is reported again. 32 KB each as one string of marks: with 500 children of 400-byte ids
+ * and a full `seen` ring the aggregate stays under DynamoDB's item limit (agent-run.test.ts).
+ */
+export const MAX_FIRED_MARKS = 4001;
+
+/**
+ * Marks of findings as an aggregate stores them: one string of 8-character marks, newest last (a
+ * ring, as `seen`: 8 bytes a mark, where a JSON array of strings takes 11). Aggregates written
+ * before hold an array, of marks or (older still) of `detector#run_id` as such.
+ */
+export type StoredMarks = string | readonly string[];
+
+/** A stored mark as a mark: one written before marks were fingerprints is `detector#run_id` as such. */
+function asMark(stored: string): string {
+  return stored.length === TOKEN_CHARS && !stored.includes('#') ? stored : fingerprint(stored);
+}
+
+/** The marks a note holds (`judged_alone`, `fired_unended`), oldest first, whichever form it was stored in. */
+export function firedMarks(stored: StoredMarks | undefined): readonly string[] {
+  if (stored === undefined) return [];
+  if (typeof stored !== 'string') return stored.map(asMark);
+  const marks: string[] = [];
+  for (let i = 0; i + TOKEN_CHARS <= stored.length; i += TOKEN_CHARS) marks.push(stored.slice(i, i + TOKEN_CHARS));
+  return marks;
+}
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;
 export const OTHER_ACTIONS = '…other';
@@ -329,12 +359,14 @@ export function markFiredUnended(state: AgentRunState, fired: readonly string[])
   return withMarks(state, 'fired_unended', fired);
 }
 
+/** The note with `fired` added, as one string of marks (a note stored as an array is written so), the newest `MAX_FIRED_MARKS` kept. */
 function withMarks(state: AgentRunState, field: 'judged_alone' | 'fired_unended', fired: readonly string[]): AgentRunState {
   if (state.started_at === undefined) return state;
-  const known = new Set(state[field] ?? []);
-  const fresh = [...new Set(fired)].filter((id) => !known.has(id));
+  const noted = firedMarks(state[field]);
+  const known = new Set(noted);
+  const fresh = [...new Set(fired.map(asMark))].filter((id) => !known.has(id));
   if (fresh.length === 0) return state;
-  return { ...state, [field]: [...(state[field] ?? []), ...fresh].slice(-MAX_FIRED_MARKS) };
+  return { ...state, [field]: appendRing(noted.join(''), fresh, MAX_FIRED_MARKS) };
 }
 
 type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };

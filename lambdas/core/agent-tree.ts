@@ -1,4 +1,4 @@
-import type { AgentBudget, AgentRunState, CountCost } from './agent-run.ts';
+import { type AgentBudget, type AgentRunState, type CountCost, firedMarks } from './agent-run.ts';
 
 /**
  * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
@@ -74,7 +74,7 @@ export interface TreeSnapshot {
   /** The parent the root names in its `agent.start` (not a guess), which has not started: the tree is judged without it. */
   readonly parent_unseen?: string;
   /**
-   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`; written before, that id as such) reported already, as the aggregates of its runs note them: when a
+   * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`) reported already, as the aggregates of its runs note them (`firedMarks`): when a
    * run under the root was judged as the root of its own tree, before its parent started
    * (`AgentRunState.judged_alone`), and when the sweep judged this tree before its root ended
    * (`AgentRunState.fired_unended`, on the root). Not reported again.
@@ -192,12 +192,12 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     frontier = next;
   }
   const unended = out.filter((r) => r.ended_at === undefined).length;
-  const firedBefore: string[] = [...(root.fired_unended ?? [])];
+  const firedBefore: string[] = [...firedMarks(root.fired_unended)];
   const countedAlone: string[] = [];
   for (let i = 1; i < out.length; i++) {
     const run = runs.get(out[i].run_id);
     const marks = run?.judged_alone;
-    if (marks && marks.length > 0) firedBefore.push(...marks);
+    if (marks && marks.length > 0) firedBefore.push(...firedMarks(marks));
     if (run?.counted_alone === true) countedAlone.push(out[i].run_id);
   }
   const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));

@@ -1,8 +1,23 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { stateData } from '../../lambdas/adapters/dynamodb-store.ts';
-import { AGENT_RUN_TTL_MS, applyAgentRunEvents, initialAgentRun, markJudgedAlone, MAX_SEEN_ACTIONS, OTHER_ACTIONS } from '../../lambdas/core/agent-run.ts';
-import { T0, act, acts, aggregate, ctx, end, start } from './agent-fixtures.ts';
+import { MAX_STATE_ITEM_BYTES, stateData, stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
+import {
+  AGENT_RUN_TTL_MS,
+  agentRunKey,
+  type AgentRunState,
+  applyAgentRunEvents,
+  firedMarks,
+  initialAgentRun,
+  markFiredUnended,
+  markJudgedAlone,
+  MAX_CHILDREN,
+  MAX_FIRED_MARKS,
+  MAX_SEEN_ACTIONS,
+  OTHER_ACTIONS,
+} from '../../lambdas/core/agent-run.ts';
+import { MAX_TREE_RUNS } from '../../lambdas/core/agent-tree.ts';
+import { fingerprint } from '../../lambdas/core/token-ring.ts';
+import { T0, act, acts, aggregate, ctx, end, mark, start } from './agent-fixtures.ts';
 
 /** Bytes the DynamoDB store writes for a state's data (its own codec: JSON, deflated when larger). */
 function storedBytes(state: unknown): number {
@@ -15,6 +30,14 @@ function noise(n: number, seed: string): string {
   let out = '';
   for (let h = seed; out.length < n; ) out += h = createHash('sha256').update(h).digest('hex');
   return out.slice(0, n);
+}
+
+/** A run id of 400 bytes (the most an identifier may take): an ASCII letter and 133 CJK characters, the same on every run. */
+function id400(seed: string): string {
+  const digest = createHash('sha512').update(seed).digest();
+  let out = 'x';
+  for (let i = 0; i < 133; i++) out += String.fromCharCode(0x4e00 + ((digest[i % 64] * 97 + i * 131 + digest[(i * 7) % 64]) % 20_000));
+  return out;
 }
 
 describe('per-run aggregates (agentrun#<run_id>)', () => {
@@ -160,18 +183,74 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect(storedBytes(run)).toBeLessThan(24 * 1024);
   });
 
-  it('notes what its tree gave when judged without its parent once, and keeps a run that never started bare', () => {
+  it('notes what its tree gave when judged without its parent once, as one string of marks, and keeps a run that never started bare', () => {
     // Prepare
     const run = applyAgentRunEvents(initialAgentRun('r-6'), 'r-6', [start(0, 'researcher', 'r-6', { parent_run_id: 'r-0' })], ctx);
     // Act
-    const noted = markJudgedAlone(run, ['budget-exceeded#r-6', 'budget-undercount#r-6.1']);
-    const again = markJudgedAlone(noted, ['budget-exceeded#r-6']);
-    const more = markJudgedAlone(noted, ['budget-undercount#r-6', 'budget-exceeded#r-6']);
+    const noted = markJudgedAlone(run, [mark('budget-exceeded', 'r-6'), mark('budget-undercount', 'r-6.1')]);
+    const again = markJudgedAlone(noted, [mark('budget-exceeded', 'r-6')]);
+    const more = markJudgedAlone(noted, [mark('budget-undercount', 'r-6'), mark('budget-exceeded', 'r-6')]);
     const bare = initialAgentRun('r-7');
     // Assess
-    expect(noted.judged_alone).toEqual(['budget-exceeded#r-6', 'budget-undercount#r-6.1']);
+    expect(noted.judged_alone).toBe(mark('budget-exceeded', 'r-6') + mark('budget-undercount', 'r-6.1'));
     expect(again).toBe(noted);
-    expect(more.judged_alone).toEqual(['budget-exceeded#r-6', 'budget-undercount#r-6.1', 'budget-undercount#r-6']);
-    expect(markJudgedAlone(bare, ['budget-exceeded#r-7'])).toBe(bare);
+    expect(firedMarks(more.judged_alone)).toEqual([mark('budget-exceeded', 'r-6'), mark('budget-undercount', 'r-6.1'), mark('budget-undercount', 'r-6')]);
+    expect(markJudgedAlone(bare, [mark('budget-exceeded', 'r-7')])).toBe(bare);
+  });
+
+  it('keeps every finding the largest tree can give in a note, the newest past that', () => {
+    // Prepare: a budget-exceeded and a budget-undercount of each of MAX_TREE_RUNS runs, a cost-outlier of the root, noted over 5 sweeps
+    const run = applyAgentRunEvents(initialAgentRun('r-8'), 'r-8', [start(0, 'planner', 'r-8')], ctx);
+    const ids = Array.from({ length: MAX_TREE_RUNS }, (_, i) => `r-8.${i}`);
+    const all = [...ids.map((id) => mark('budget-exceeded', id)), ...ids.map((id) => mark('budget-undercount', id)), mark('cost-outlier', 'r-8')];
+    // Act
+    let noted = run;
+    for (let from = 0; from < all.length; from += 1000) noted = markFiredUnended(noted, all.slice(from, from + 1000));
+    const past = markFiredUnended(noted, [mark('budget-exceeded', 'r-9')]);
+    // Assess
+    expect(all).toHaveLength(2 * MAX_TREE_RUNS + 1);
+    expect(firedMarks(noted.fired_unended)).toEqual(all);
+    expect(noted.fired_unended).toHaveLength(all.length * 8);
+    expect(firedMarks(past.fired_unended)).toEqual([...all.slice(1 + all.length - MAX_FIRED_MARKS), mark('budget-exceeded', 'r-9')]);
+  });
+
+  it('reads notes stored before as arrays (of marks, or of detector#run_id as such), and writes them as one string', () => {
+    // Prepare: a note of marks in an array, and an older one of the findings' ids
+    const run = applyAgentRunEvents(initialAgentRun('r-9'), 'r-9', [start(0, 'planner', 'r-9')], ctx);
+    const ofMarks: AgentRunState = { ...run, fired_unended: [mark('budget-exceeded', 'r-9')] };
+    const ofIds: AgentRunState = { ...run, judged_alone: ['budget-exceeded#r-9', 'budget-undercount#r-9.1'] };
+    // Act
+    const known = markJudgedAlone(ofIds, [mark('budget-undercount', 'r-9.1')]);
+    const added = markJudgedAlone(ofIds, [mark('budget-undercount', 'r-9')]);
+    const addedToMarks = markFiredUnended(ofMarks, [mark('cost-outlier', 'r-9')]);
+    // Assess
+    expect(firedMarks(ofIds.judged_alone)).toEqual([mark('budget-exceeded', 'r-9'), mark('budget-undercount', 'r-9.1')]);
+    expect(known).toBe(ofIds);
+    expect(added.judged_alone).toBe(mark('budget-exceeded', 'r-9') + mark('budget-undercount', 'r-9.1') + mark('budget-undercount', 'r-9'));
+    expect(addedToMarks.fired_unended).toBe(mark('budget-exceeded', 'r-9') + mark('cost-outlier', 'r-9'));
+  });
+
+  it('stays under the store item limit at its largest: 500 children of 400-byte ids, its seen ring, both notes full', () => {
+    // Prepare: a root of a 256-character name and a 400-byte id under a 400-byte parent, with 600
+    // children of 400-byte ids, 5,200 actions of 45 names of 2,000 characters over 600 ticks, a
+    // long status, and more marks than a note keeps in both notes; ids of CJK characters that
+    // deflate little, the rest digests.
+    const runId = id400('root');
+    const agent = noise(256, 'agent');
+    const lines = [start(0, agent, runId, { parent_run_id: id400('parent'), budget: { max_actions: 1, max_cost_usd: 1 } })];
+    for (let i = 0; i < MAX_CHILDREN + 100; i++) lines.push(start(1, 'worker', id400(`child ${i}`), { parent_run_id: runId }));
+    lines.push(...acts(MAX_SEEN_ACTIONS + 200, 2, agent, runId, (i) => ({ action: 'tool_call', name: noise(2000, `name ${i % 45}`), tick: i % 600, cost_usd: 0.01, tokens_in: 1 })));
+    lines.push(end(9000, agent, runId, { status: noise(5000, 'status'), actions_reported: 1, cost_reported_usd: 0.5 }));
+    const marks = (seed: string) => Array.from({ length: MAX_FIRED_MARKS + 50 }, (_, i) => fingerprint(`${seed} ${i}`));
+    // Act
+    const aggregated = applyAgentRunEvents(initialAgentRun(runId), runId, lines, ctx);
+    const run = markFiredUnended(markJudgedAlone(aggregated, marks('alone')), marks('unended'));
+    const bytes = stateItemBytes({ key: agentRunKey(runId), expectedVersion: 1, state: run, expiresAt: run.expires_at });
+    // Assess: as large as it gets, and under the limit stored by the store's codec, and even as plain JSON
+    expect([run.children.length, run.seen.length, Object.keys(run.by_tick).length, Object.keys(run.by_action).length]).toEqual([MAX_CHILDREN, MAX_SEEN_ACTIONS * 8, 500, 41]);
+    expect([firedMarks(run.judged_alone).length, firedMarks(run.fired_unended).length]).toEqual([MAX_FIRED_MARKS, MAX_FIRED_MARKS]);
+    expect(Buffer.byteLength(run.children[0])).toBe(400);
+    expect(bytes).toBeLessThan(MAX_STATE_ITEM_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(run)) + 1024).toBeLessThan(MAX_STATE_ITEM_BYTES);
   });
 });

@@ -4,6 +4,7 @@ import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { createHash } from 'node:crypto';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
 import { agentIndexReducer, agentTreeReducer, type AgentState, costHistoryFor, MAX_FIRED_KEPT } from '../../lambdas/core/agent-reducer.ts';
+import { type AgentRunState, firedMarks } from '../../lambdas/core/agent-run.ts';
 import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
 import type { TreeSnapshot } from '../../lambdas/core/agent-tree.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
@@ -513,7 +514,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     const runs = await store.runs('agent#support-bot', '2026-10-05', '2026-10-06');
     expect(runs.filter((r) => r.run_id === 'r-73' || r.run_id === 'r-74')).toEqual([expect.objectContaining({ flagged: true }), expect.objectContaining({ flagged: true })]);
     const aggregates = await store.load(['agentrun#r-73', 'agentrun#r-74']);
-    expect([...aggregates.values()].map((v) => (v.state as { fired_unended?: string[] }).fired_unended)).toEqual([[mark('budget-exceeded', 'r-73')], [mark('budget-exceeded', 'r-74')]]);
+    expect([...aggregates.values()].map((v) => firedMarks((v.state as AgentRunState).fired_unended))).toEqual([[mark('budget-exceeded', 'r-73')], [mark('budget-exceeded', 'r-74')]]);
   });
 
   it('notes a flagged root on its aggregate at the next sweep when the sweep that flagged it failed before noting it, then only reads', async () => {
@@ -535,7 +536,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     expect([healed.findings, after.findings]).toEqual([[], []]);
     expect(healedCommits).toEqual([key]);
     expect(commits).toEqual([key]);
-    expect(((await store.load([key])).get(key)!.state as { fired_unended?: string[] }).fired_unended).toEqual([mark('budget-exceeded', 'r-75')]);
+    expect(firedMarks(((await store.load([key])).get(key)!.state as AgentRunState).fired_unended)).toEqual([mark('budget-exceeded', 'r-75')]);
   });
 
   it('flags a looping sub-agent whose parent never started, once it had time to; its parent, when it comes, does not report it again', async () => {
@@ -554,8 +555,8 @@ describe('roots stuck in a loop: over budget while they run', () => {
       'budget-exceeded r-66 run r-66 used 40 actions so far, over its budget of 5 actions per task; it has not ended yet; top: researcher r-66 with 40, llm_call ×40 (judged as the root of its own tree: its parent run r-65 has not started, no agent.start of it was seen)',
     ]);
     expect(withParent.findings).toEqual([]);
-    const run = (await store.load(['agentrun#r-66'])).get('agentrun#r-66')?.state as { judged_alone?: string[] };
-    expect(run.judged_alone).toEqual([mark('budget-exceeded', 'r-66')]);
+    const run = (await store.load(['agentrun#r-66'])).get('agentrun#r-66')?.state as AgentRunState;
+    expect(firedMarks(run.judged_alone)).toEqual([mark('budget-exceeded', 'r-66')]);
   });
 });
 
@@ -690,8 +691,8 @@ describe('sub-agents whose named parent never starts', () => {
       'budget-exceeded r-60 run r-60 used 23 actions across 2 runs, over its budget of 20 actions per task; top: support-bot r-60 with 15, researcher r-61 with 8, llm_call ×23',
     ]);
     expect(later.findings).toEqual([]);
-    const run = (await ingest.store.load(['agentrun#r-61'])).get('agentrun#r-61')?.state as { judged_alone?: string[] };
-    expect(run.judged_alone).toEqual([mark('budget-exceeded', 'r-61')]);
+    const run = (await ingest.store.load(['agentrun#r-61'])).get('agentrun#r-61')?.state as AgentRunState;
+    expect(firedMarks(run.judged_alone)).toEqual([mark('budget-exceeded', 'r-61')]);
   });
 
   describe("once judged alone, leaves its own agent's root runs and cost history when its parent comes", () => {
@@ -1003,5 +1004,52 @@ describe('what the agent state keeps of reported findings (judged[].fired)', () 
     expect(storedBytes(first.state)).toBeLessThan(60 * 1024);
     expect(late.findings).toEqual([]);
     expect(late.state.judged[0].facts).toBeGreaterThan(first.state.judged[0].facts);
+  });
+
+  it('reports every finding of open roots whose marks it lets go once, sweep after sweep, and again none when they end', async () => {
+    // Prepare: 4 roots of planner that loop on (one call an hour), each with 1,600 finished
+    // sub-agents over their budget of 1 action: 6,400 budget-exceeded, more than MAX_FIRED_KEPT,
+    // so the state lets the marks of open roots go, 1,600 of each: their notes must hold them all.
+    const HOUR = 3_600_000;
+    const config = validateConfig({});
+    const store = new MemoryAuditStore();
+    const roots = ['loop-0', 'loop-1', 'loop-2', 'loop-3'];
+    const subs = 1600;
+    const first: AuditEvent[] = [];
+    for (const [k, root] of roots.entries()) {
+      first.push(start(k, 'planner', root));
+      for (let m = 0; m < subs / 400; m++) first.push(start(k + 1, 'coordinator', `${root}-mid${m}`, { parent_run_id: root }), end(k + 8, 'coordinator', `${root}-mid${m}`));
+      for (let i = 0; i < subs; i++) {
+        const sub = `${root}-w${i}`;
+        first.push(start(k + 2, 'worker', sub, { parent_run_id: `${root}-mid${Math.floor(i / 400)}`, budget: { max_actions: 1 } }), ...acts(2, k + 3, 'worker', sub), end(k + 5, 'worker', sub, { actions_reported: 2 }));
+      }
+    }
+    const times = new Map<string, number>();
+    const perHour: number[] = [];
+    const count = (findings: readonly Finding[]) => {
+      for (const f of findings) times.set(`${f.detector}#${f.run_id}`, (times.get(`${f.detector}#${f.run_id}`) ?? 0) + 1);
+      return findings.length;
+    };
+    // Act: an hour of lines, then the sweep, four times; then the roots end
+    for (let hour = 0; hour < 4; hour++) {
+      const lines = [...(hour === 0 ? first : []), ...roots.map((root) => act((hour * HOUR + 600_000) / 1000, 'planner', root))];
+      const ingest = await processBatch(lines, REDUCERS, store, ctxAt(T0 + hour * HOUR + 700_000, config));
+      const swept = await sweepAgentRoots(store, ctxAt(T0 + hour * HOUR + 900_000, config));
+      perHour.push(count(ingest.findings) + count(swept.findings));
+    }
+    const ends = await processBatch(
+      roots.map((root) => end((4 * HOUR) / 1000, 'planner', root)),
+      REDUCERS,
+      store,
+      ctxAt(T0 + 4 * HOUR + 60_000, config),
+    );
+    const ended = count(ends.findings.filter((f) => f.detector === 'budget-exceeded'));
+    // Assess: each of the 6,400 reported once, at the first sweep
+    expect(perHour).toEqual([roots.length * subs, 0, 0, 0]);
+    expect(ended).toBe(0);
+    expect(times.size).toBe(roots.length * subs);
+    expect([...times.values()].filter((n) => n > 1)).toEqual([]);
+    const agent = (await store.load(['agent#planner'])).get('agent#planner')?.state as AgentState;
+    expect(agent.judged.flatMap((j) => j.fired).length).toBeLessThanOrEqual(MAX_FIRED_KEPT);
   });
 });
