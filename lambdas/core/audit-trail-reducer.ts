@@ -61,11 +61,19 @@ export const AUDIT_WINDOW_RUNS = 10;
 /** How long after a run's end (or the next run's start) its late audit lines are waited for. */
 export const AUDIT_GRACE_MS = 15 * 60_000;
 /**
- * Runs a job keeps waiting for: past it, the oldest are judged at once on the records they have
- * (as if their wait had ended), so that a delivery of many runs or a job running every few
- * seconds is judged the same whatever the lines' partitioning, and its state stays bounded.
+ * Runs a job keeps waiting for: past it, the oldest of those that can be judged (ended, or in a
+ * job whose runs log no end, followed by a later start) are judged at once on the records they
+ * have, without the rest of their grace, so that a delivery of many runs or a job running every
+ * few seconds is judged the same whatever the lines' partitioning. Runs still running are not:
+ * their records may come at their end (see `MAX_RUNNING_AUDIT_RUNS`).
  */
 export const MAX_PENDING_AUDIT_RUNS = 50;
+/**
+ * Runs still running a job keeps waiting for, past `MAX_PENDING_AUDIT_RUNS` (a job every minute
+ * whose runs last hours): past it, the oldest are let go unjudged, so the state stays bounded
+ * (with 256-character run ids, well under `MAX_STATE_ITEM_BYTES`).
+ */
+export const MAX_RUNNING_AUDIT_RUNS = 400;
 const MAX_JUDGED = 200;
 const MAX_SEEN = 2000;
 const MAX_GROUPS = 200;
@@ -112,9 +120,11 @@ function logsEnds(state: AuditTrailState): boolean {
  * ended, `AUDIT_GRACE_MS` after its end. A run that has not logged its end: for a job whose runs
  * log ends, it is still running (runs may overlap) and is judged only once it is past its max
  * runtime and the grace; for a job whose runs log no end, `AUDIT_GRACE_MS` after a later run
- * started. Past `MAX_PENDING_AUDIT_RUNS` runs still waited for, the oldest are judged too, on the
- * records they have. Each judged run enters the window (and, while the rate is learned, the
- * learning set), in time order, then the window is judged; a drift is reported once per episode.
+ * started. Past `MAX_PENDING_AUDIT_RUNS` runs still waited for, the oldest whose wait would be over
+ * without the grace are judged too, on the records they have; runs still running keep waiting, and
+ * past `MAX_RUNNING_AUDIT_RUNS` of them the oldest are let go unjudged. Each judged run enters the
+ * window (and, while the rate is learned, the learning set), in time order, then the window is
+ * judged; a drift is reported once per episode.
  */
 function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext): { state: AuditTrailState; findings: Finding[] } {
   const nextStartAfter = (t: number) => {
@@ -125,22 +135,30 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
   // A run's max runtime as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h).
   // Its durations are its own judged runs' (the last AUDIT_WINDOW_RUNS), not the job's baseline window.
   const maxRuntimeMs = maxRuntimeOf(initial, ctx.config, AUDIT_WINDOW_RUNS).ms;
-  const isDue = (run: PendingAuditRun) => {
-    if (run.endAt !== undefined) return horizon >= run.endAt + AUDIT_GRACE_MS;
-    if (endsLogged) return horizon >= runTime(run) + maxRuntimeMs + AUDIT_GRACE_MS;
+  // Whether a run's wait is over when its late lines are waited for `graceMs` after its end (or, in a
+  // job whose runs log no end, after the next start; a run still running, after its max runtime).
+  const waitOver = (run: PendingAuditRun, graceMs: number) => {
+    if (run.endAt !== undefined) return horizon >= run.endAt + graceMs;
+    if (endsLogged) return horizon >= runTime(run) + maxRuntimeMs + graceMs;
     const next = nextStartAfter(runTime(run));
-    return next !== undefined && horizon >= next + AUDIT_GRACE_MS;
+    return next !== undefined && horizon >= next + graceMs;
   };
+  const isDue = (run: PendingAuditRun) => waitOver(run, AUDIT_GRACE_MS);
   const byTime = (a: PendingAuditRun, b: PendingAuditRun) => runTime(a) - runTime(b) || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0);
   const waiting = initial.pending.filter((run) => !isDue(run)).sort(byTime);
-  // The oldest runs past the bound leave the pending list judged, never dropped unjudged.
-  const overflow = new Set(waiting.slice(0, Math.max(0, waiting.length - MAX_PENDING_AUDIT_RUNS)));
+  // Past the bound, the oldest runs whose wait is over but for the grace are judged at once, never
+  // dropped unjudged; a run still running is not judged on part of its records (they may come at its end).
+  const excess = Math.max(0, waiting.length - MAX_PENDING_AUDIT_RUNS);
+  const overflow = new Set(excess > 0 ? waiting.filter((run) => waitOver(run, 0)).slice(0, excess) : []);
+  // Runs still running past their own, larger bound: the oldest are let go unjudged, to bound the state.
+  const running = waiting.filter((run) => !overflow.has(run) && !waitOver(run, 0));
+  const letGo = new Set(running.slice(0, Math.max(0, running.length - MAX_RUNNING_AUDIT_RUNS)).map((r) => r.run_id));
   const due = initial.pending.filter((run) => overflow.has(run) || isDue(run)).sort(byTime);
-  if (due.length === 0) return { state: initial, findings: [] };
+  if (due.length === 0 && letGo.size === 0) return { state: initial, findings: [] };
 
   const findings: Finding[] = [];
   const dueIds = new Set(due.map((r) => r.run_id));
-  let state: AuditTrailState = { ...initial, pending: initial.pending.filter((r) => !dueIds.has(r.run_id)) };
+  let state: AuditTrailState = { ...initial, pending: initial.pending.filter((r) => !dueIds.has(r.run_id) && !letGo.has(r.run_id)) };
   const minRuns = ownValue(ctx.config.jobs, state.job)?.min_history ?? ctx.config.defaults.min_history;
   const learnUpTo = ctx.config.defaults.baseline_window;
 
@@ -249,7 +267,7 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
 
     const horizon = Math.max(ctx.clock.now(), latest);
     if (changed) {
-      // Kept whole here: judgeDue judges the oldest past MAX_PENDING_AUDIT_RUNS, on the records they have.
+      // Kept whole here: judgeDue judges the oldest past MAX_PENDING_AUDIT_RUNS that can be judged, and bounds those still running.
       const kept = [...pending.values()].sort((a, b) => runTime(a) - runTime(b));
       state = { ...state, pending: kept, window, ...rememberLines(state, fresh, MAX_SEEN), groups: rememberBounded(state.groups, [group], MAX_GROUPS) };
     }

@@ -1,6 +1,15 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
-import { type AuditTrailState, auditTrailReducer, initialAuditTrailState } from '../../lambdas/core/audit-trail-reducer.ts';
+import { MAX_STATE_ITEM_BYTES, stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
+import {
+  AUDIT_GRACE_MS,
+  type AuditTrailState,
+  auditTrailReducer,
+  initialAuditTrailState,
+  MAX_PENDING_AUDIT_RUNS,
+  MAX_RUNNING_AUDIT_RUNS,
+} from '../../lambdas/core/audit-trail-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { ev } from '../helpers/events.ts';
@@ -235,6 +244,91 @@ describe('audit-trail reducer', () => {
       expect(final.runs + final.pending.length).toBe(count);
     }
     expect(whole.state.window).toEqual(state.window);
+  });
+
+  it('keeps waiting for runs still running past the bound of pending runs, and judges them at their end', () => {
+    // Prepare: a job starting every minute whose runs last 60 minutes (some 60 running at once) and
+    // write their 2 records just before they end; its lines delivered live, one delivery per minute.
+    const twoPerRun = validateConfig({ jobs: { [JOB]: { audit_records_per_run: 2 } } });
+    const from = Date.parse('2026-10-05T00:00:00Z');
+    let state: AuditTrailState = { ...initialAuditTrailState(JOB), endsLogged: true };
+    const findings = [];
+    let mostPending = 0;
+
+    // Act: 240 runs, then a sweep once all have ended and their grace passed.
+    for (let m = 0; m < 300; m++) {
+      const now = from + m * 60_000;
+      const events = m < 240 ? [ev(now, { type: 'run.start', job: JOB, run_id: `r-${m}` }, ++line)] : [];
+      const ended = m - 60;
+      if (ended >= 0 && ended < 240) {
+        const body = { job: JOB, run_id: `r-${ended}` };
+        events.push(ev(now - 2000, { type: 'audit.write', ...body }, ++line), ev(now - 1000, { type: 'audit.write', ...body }, ++line));
+        events.push(ev(now, { type: 'run.end', ...body, exit_code: 0 }, ++line));
+      }
+      const reduced = apply(state, events, twoPerRun, { now: () => now });
+      state = reduced.state;
+      findings.push(...reduced.findings);
+      mostPending = Math.max(mostPending, state.pending.length);
+    }
+    const swept = auditTrailReducer.tick!(state, JOB, { config: twoPerRun, clock: { now: () => from + 400 * 60_000 } });
+
+    // Assess: no run was judged before its records came; all were judged in the end.
+    expect([...findings, ...swept.findings]).toEqual([]);
+    expect(mostPending).toBeGreaterThan(MAX_PENDING_AUDIT_RUNS);
+    expect([swept.state.runs, swept.state.pending.length]).toEqual([240, 0]);
+    expect(swept.state.window.map((r) => r.records)).toEqual(Array(10).fill(2));
+  });
+
+  it('lets the oldest runs still running go unjudged past their own bound', () => {
+    // Prepare: one ended run, then more runs started a second apart than the bound of runs still running, none ended.
+    const long = validateConfig({ jobs: { [JOB]: { audit_records_per_run: 1, max_runtime_minutes: 24 * 60 } } });
+    const from = Date.parse('2026-10-05T00:00:00Z');
+    const first = [ev(from - 60_000, { type: 'run.start', job: JOB, run_id: 'r-first' }, ++line), ev(from - 59_000, { type: 'audit.write', job: JOB, run_id: 'r-first' }, ++line), ev(from - 58_000, { type: 'run.end', job: JOB, run_id: 'r-first', exit_code: 0 }, ++line)];
+    const count = MAX_RUNNING_AUDIT_RUNS + 30;
+    const starts = Array.from({ length: count }, (_, i) => ev(from + i * 1000, { type: 'run.start', job: JOB, run_id: `r-${i}` }, ++line));
+
+    // Act
+    const { state, findings } = apply(initialAuditTrailState(JOB), [...first, ...starts], long, { now: () => from + count * 1000 });
+
+    // Assess: the ended run is judged at once (more than 50 runs waited for); none of the running
+    // runs is judged on its missing records, and the oldest 30 are let go.
+    expect(findings).toEqual([]);
+    expect([state.runs, state.window.map((r) => [r.run_id, r.records])]).toEqual([1, [['r-first', 1]]]);
+    expect(state.pending.map((r) => r.run_id)).toEqual(Array.from({ length: MAX_RUNNING_AUDIT_RUNS }, (_, i) => `r-${i + 30}`));
+  });
+
+  it('stays far under the state item limit with as many runs still running as it keeps, of 256-character ids', () => {
+    // Prepare: 250 ended runs of 9 records each (more ids judged, lines and deliveries than remembered),
+    // then more runs still running than kept, each with a record; run ids of 256 characters that deflate little.
+    const long = validateConfig({ jobs: { [JOB]: { audit_records_per_run: 9, max_runtime_minutes: 24 * 60 } } });
+    const id = (seed: string) => {
+      let out = '';
+      for (let h = seed; out.length < 256; ) out += h = createHash('sha256').update(h).digest('base64url');
+      return out.slice(0, 256);
+    };
+    const from = Date.parse('2026-10-05T00:00:00Z');
+    let state = initialAuditTrailState(JOB);
+    for (let i = 0; i < 250; i++) {
+      const t = from + i * 60_000;
+      const body = { job: JOB, run_id: id(`ended ${i}`) };
+      const records = Array.from({ length: 9 }, (_, k) => ev(t + 1000 + k, { type: 'audit.write', ...body }, ++line));
+      state = apply(state, [ev(t, { type: 'run.start', ...body }, ++line), ...records, ev(t + 5000, { type: 'run.end', ...body, exit_code: 0 }, ++line)], long, { now: () => t + 6000 }).state;
+    }
+    const later = from + 250 * 60_000 + AUDIT_GRACE_MS;
+    for (let i = 0; i < MAX_RUNNING_AUDIT_RUNS + 20; i++) {
+      const t = later + i * 1000;
+      const body = { job: JOB, run_id: id(`running ${i}`) };
+      state = apply(state, [ev(t, { type: 'run.start', ...body }, ++line), ev(t + 500, { type: 'audit.write', ...body }, ++line)], long, { now: () => t + 500 }).state;
+    }
+
+    // Act
+    const bytes = stateItemBytes({ key: `audit#${JOB}`, expectedVersion: 1, state });
+
+    // Assess: as large as it gets; under the limit by a wide margin stored, and even as plain JSON.
+    expect([state.pending.length, state.judged.length, state.seen.length, state.groups.length]).toEqual([MAX_RUNNING_AUDIT_RUNS, 200, 2000, 200]);
+    expect(state.pending.every((r) => r.run_id.length === 256)).toBe(true);
+    expect(bytes).toBeLessThan(MAX_STATE_ITEM_BYTES / 2);
+    expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThan(MAX_STATE_ITEM_BYTES * 0.75);
   });
 
   it('the sweep judges runs whose grace passed, with no new line', () => {
