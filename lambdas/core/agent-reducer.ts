@@ -64,6 +64,11 @@ export const agentRunReducer: SubjectReducer<AgentRunState> = {
 export interface AgentHistoryEntry {
   readonly run_id: string;
   readonly ended_at: number;
+  /**
+   * When the root started, when its tree knows: the report tells by it that a root ended after a
+   * month ran in it (`wholeSpanSilenceNote`). Entries written before it was kept have none.
+   */
+  readonly started_at?: number;
   readonly cost_usd?: number;
   readonly tokens?: number;
   /** It fired cost-outlier: left out of the baseline, so a broken agent never becomes the norm. */
@@ -647,6 +652,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         history.upsert({
           run_id: tree.root_run_id,
           ended_at: tree.ended_at ?? tree.last_at,
+          ...(tree.started_at !== undefined ? { started_at: tree.started_at } : {}),
           ...(totals.costed > 0 ? { cost_usd: totals.cost_usd } : {}),
           ...(totals.tokened > 0 ? { tokens: totals.tokens } : {}),
           ...(outlier ? { outlier: true as const } : {}),

@@ -69,7 +69,7 @@ describe('agent trees through the pipeline', () => {
     expect(brief(findings)).toEqual(DEEP_FINDINGS);
     expect(findings.every((f) => f.subject === 'support-bot' && f.subject_kind === 'agent')).toBe(true);
     const agent = (await store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
-    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.48 }]);
+    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, started_at: T0, cost_usd: 0.48 }]);
     expect(agent.open).toEqual([]);
     expect(await store.runs('agent#support-bot', '2026-10-01', '2026-11-01')).toEqual([
       { subject: 'support-bot', subject_kind: 'agent', run_id: 'r-1', ts: '2026-10-05T10:00:34Z', status: 'ok', duration_ms: 34_000 },
@@ -103,7 +103,7 @@ describe('agent trees through the pipeline', () => {
     const agent = (await first.store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
     expect(agent.judged).toEqual([{ run_id: 'r-1', facts: 39, phase: 'ended', fired: [mark('budget-exceeded', 'r-1'), mark('budget-undercount', 'r-1'), mark('budget-undercount', 'r-1.1')] }]);
     expect(agent.roots).toBe(1);
-    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.5 }]);
+    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, started_at: T0, cost_usd: 0.5 }]);
   });
 
   it('waits for a sub-agent it knows of to end before judging the tree', async () => {
@@ -326,7 +326,7 @@ describe('a root judged ended before a late sub-agent that never ends reached it
     const agent = await agentState(store);
     expect(agent.roots).toBe(6);
     expect(agent.open).toEqual([]);
-    expect(agent.history.at(-1)).toEqual({ run_id: 'r-80', ended_at: T0 + 10_000, cost_usd: 0.27, outlier: true });
+    expect(agent.history.at(-1)).toEqual({ run_id: 'r-80', ended_at: T0 + 10_000, started_at: T0, cost_usd: 0.27, outlier: true });
     expect((await records(store)).filter((r) => r.run_id === 'r-80')).toEqual([expect.objectContaining({ run_id: 'r-80', status: 'ok' })]);
   });
 });
@@ -411,7 +411,7 @@ describe('roots stuck in a loop: over budget while they run', () => {
     const agent = await agentState(store, 'support-bot');
     expect(agent.open).toEqual([]);
     expect(agent.roots).toBe(6);
-    expect(agent.history.at(-1)).toEqual({ run_id: 'r-62', ended_at: T0 + 4 * HOUR, cost_usd: 0.6, outlier: true });
+    expect(agent.history.at(-1)).toEqual({ run_id: 'r-62', ended_at: T0 + 4 * HOUR, started_at: T0 + HOUR, cost_usd: 0.6, outlier: true });
   });
 
   it('gives nothing for a running root within its budget, and writes nothing', async () => {
@@ -727,7 +727,7 @@ describe('sub-agents whose named parent never starts', () => {
       expect(researcher.roots).toBe(5);
       expect(baseline(researcher)).toEqual([0.01, 0.01, 0.01, 0.01, 0.01]);
       const bot = await agentState(ingest.store, 'support-bot');
-      expect(bot.history).toEqual([{ run_id: 'r-80', ended_at: T0 + 40_000, cost_usd: 0.54 }]);
+      expect(bot.history).toEqual([{ run_id: 'r-80', ended_at: T0 + 40_000, started_at: T0 - 5_000, cost_usd: 0.54 }]);
       expect(bot.roots).toBe(1);
     });
 

@@ -9,6 +9,9 @@ import { buildReport, carriedGroups } from '../../lambdas/core/report/build-repo
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
 import type { SubjectSnapshot } from '../../lambdas/core/report/subjects.ts';
@@ -1162,7 +1165,13 @@ describe('an agent and a route busy all September, silent for all of October, ba
   })();
   // The agent: a root run ended daily at 10:00 in September, the next on 1 November 01:00.
   const ended = [...Array.from({ length: 30 }, (_, i) => at(`${day(i + 1, '2026-09')}T10:00:00Z`)), at('2026-11-01T01:00:00Z')];
-  const agentState = (open: { run_id: string; started_at: number }[] = []) => ({ agent: 'support', history: ended.map((t, i) => ({ run_id: `a${i}`, ended_at: t })), judged: [], open, roots: 120 });
+  const agentState = (open: { run_id: string; started_at: number }[] = []) => ({
+    agent: 'support',
+    history: ended.map((t, i) => ({ run_id: `a${i}`, ended_at: t, started_at: t - 3_600_000 })),
+    judged: [],
+    open,
+    roots: 120,
+  });
   const rowsOf = (subjects: SubjectSnapshot[]) =>
     buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects, runs: [], config: CONFIG, clock: { now: () => at('2026-11-01T06:00:00Z') } }).coverage.rows;
 
@@ -1189,6 +1198,72 @@ describe('an agent and a route busy all September, silent for all of October, ba
   it('shows the agent OK when a root run of it started in October is still open', () => {
     // Act
     const row = rowsOf([{ kind: 'agent', name: 'support', state: agentState([{ run_id: 'long', started_at: at('2026-10-20T09:00:00Z') }]) }]).find((r) => r.name === 'support')!;
+
+    // Assess
+    expect([row.status, row.reason]).toEqual(['ok', undefined]);
+  });
+});
+
+describe('an agent busy all September whose root runs ended after October ran in it (states built with the pipeline)', () => {
+  const at = (iso: string) => Date.parse(iso);
+  /** The agent's state after root runs `[started, ended]` of it, each fed through every reducer once it ended. */
+  const agentStateAfter = async (agent: string, runs: readonly (readonly [string, string])[]) => {
+    const store = new MemoryAuditStore();
+    let line = 0;
+    const event = (t: number, body: Record<string, unknown>) => ({ at: t, body: body as unknown as EventBody, source: { origin: 'agents.jsonl', line: ++line }, format: 'json' as const });
+    for (const [i, [from, to]] of runs.entries()) {
+      const run = `${agent}-${i}`;
+      const lines = [
+        event(at(from), { type: 'agent.start', agent, run_id: run }),
+        event(at(from) + 1000, { type: 'agent.action', agent, run_id: run, action: 'llm_call', cost_usd: 0.01 }),
+        event(at(to), { type: 'agent.end', agent, run_id: run, status: 'ok' }),
+      ];
+      await processBatch(lines, REDUCERS, store, { config: CONFIG, clock: { now: () => at(to) + 60_000 } });
+    }
+    return (await store.subjects('agent')).find((s) => s.key === `agent#${agent}`)!.state;
+  };
+  const september = Array.from({ length: 30 }, (_, i) => [`${day(i + 1, '2026-09')}T09:00:00Z`, `${day(i + 1, '2026-09')}T10:00:00Z`] as const);
+  const rowOf = async (agent: string, runs: readonly (readonly [string, string])[]) =>
+    buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects: [{ kind: 'agent', name: agent, state: await agentStateAfter(agent, runs) }], runs: [], config: CONFIG, clock: { now: () => at('2026-11-03T06:00:00Z') } }).coverage.rows.find(
+      (r) => r.name === agent,
+    )!;
+
+  it('shows it OK when its only October run started on 31 October 23:00 and ended on 1 November 00:30', async () => {
+    // Act
+    const row = await rowOf('night-agent', [...september, ['2026-10-31T23:00:00Z', '2026-11-01T00:30:00Z']]);
+
+    // Assess
+    expect([row.status, row.reason]).toEqual(['ok', undefined]);
+  });
+
+  it('shows it OK when one root ran from 29 September to 2 November', async () => {
+    // Act
+    const row = await rowOf('long-agent', [...september.slice(0, 28), ['2026-09-29T12:00:00Z', '2026-11-02T08:00:00Z']]);
+
+    // Assess
+    expect([row.status, row.reason]).toEqual(['ok', undefined]);
+  });
+
+  it('still shows it UNKNOWN, silent for all of October, when its next run started on 1 November', async () => {
+    // Act
+    const row = await rowOf('quiet-agent', [...september, ['2026-11-01T00:10:00Z', '2026-11-01T01:00:00Z']]);
+
+    // Assess
+    expect([row.status, row.reason]).toEqual([
+      'unknown',
+      'silent for all of October 2026: no run of it ended in it (the last before it 2026-09-30T10:00:00Z, the next 2026-11-01T01:00:00Z)',
+    ]);
+  });
+
+  it('shows it OK when its state was written before starts were kept: it cannot tell', async () => {
+    // Prepare: the silent agent's state as an earlier version wrote it, its entries without started_at.
+    const state = (await agentStateAfter('old-agent', [...september, ['2026-11-01T00:10:00Z', '2026-11-01T01:00:00Z']])) as { history: Record<string, unknown>[] };
+    const written = { ...state, history: state.history.map(({ started_at: _started, ...entry }) => entry) };
+
+    // Act
+    const row = buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects: [{ kind: 'agent', name: 'old-agent', state: written }], runs: [], config: CONFIG, clock: { now: () => at('2026-11-03T06:00:00Z') } }).coverage.rows.find(
+      (r) => r.name === 'old-agent',
+    )!;
 
     // Assess
     expect([row.status, row.reason]).toEqual(['ok', undefined]);

@@ -73,7 +73,7 @@ describe('agent trees in DynamoDB Local, across concurrent invocations', () => {
     expect(brief(stored)).toEqual(['budget-exceeded r-1', 'budget-undercount r-1', 'budget-undercount r-1.1']);
     expect(brief(results.flatMap((r) => r.findings))).toEqual(brief(stored));
     const agent = (await store.load(['agent#support-bot'])).get('agent#support-bot')?.state as AgentState;
-    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, cost_usd: 0.48 }]);
+    expect(agent.history).toEqual([{ run_id: 'r-1', ended_at: T0 + 34_000, started_at: T0, cost_usd: 0.48 }]);
   });
 
   it('walks the tree past a warm container\'s state cache, which may hold runs another container has since written', async () => {

@@ -115,7 +115,8 @@ export function trailingSilenceNote(kind: string, name: string, config: Config, 
 /**
  * Why an agent or route whose sightings straddle the span (seen before it and after it) sent
  * nothing in it, when its state can tell: an agent whose kept ended runs (kept in end order, the
- * oldest let go first) reach back before the span and none ended in it, with no root open since
+ * oldest let go first) reach back before the span and none ended in it, each that ended after it
+ * started after it too (`started_at`; an entry without it cannot tell), with no root open since
  * before its end; a route whose state keeps its monthly counts from before the month and none of
  * the month. Without it such a subject counts as seen (its first and last sightings span the
  * month) and, its last sighting before the span's end being before the span, escapes the
@@ -131,6 +132,14 @@ export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSp
     const before = ended.filter((t) => t < span.fromMs);
     const after = ended.filter((t) => t >= span.toMs);
     if (before.length === 0 || after.length === 0 || ended.some(inSpan)) return undefined;
+    // A root that ended after the span ran in it if it started before its end (one started on the
+    // span's last evening, one running all of it); an entry written before starts were kept cannot tell.
+    const history = Array.isArray(s.history) ? (s.history as unknown[]) : [];
+    const startedBeforeEnd = (h: unknown) => {
+      const entry = h && typeof h === 'object' ? (h as Record<string, unknown>) : {};
+      return finite(entry.ended_at) && entry.ended_at >= span.toMs && !(finite(entry.started_at) && entry.started_at >= span.toMs);
+    };
+    if (history.some(startedBeforeEnd)) return undefined;
     // A root still open that started before the span's end was running in it.
     const open = Array.isArray(s.open) ? s.open : [];
     if (open.some((o) => !(o && typeof o === 'object' && finite((o as Record<string, unknown>).started_at) && ((o as Record<string, unknown>).started_at as number) >= span.toMs))) return undefined;
