@@ -450,6 +450,21 @@ describe('redactValue', () => {
     expect(clean).not.toContain('password=x');
   });
 
+  it("redacts an event's ts as it redacts the same text elsewhere: a time by the config's patterns, anything else by every rule", () => {
+    // Prepare
+    const redactor = new Redactor({ patterns: [{ name: 'october', regex: '2026-10' }] });
+    const texts = ['2026-10-03T02:31:07Z', '2026-10-03 02:31:07.5 +02:00', '20261003T023107Z', '2026-11-01T00:00:00.000Z', 'token=abc123def', 'sk-ant-0123456789abcdefghijklmnop'];
+    // Act
+    const asTs = texts.map((ts) => redactor.redactValue({ type: 'run.start', job: 'j', ts }).ts);
+    const asText = texts.map((text) => redactor.redactValue({ type: 'run.start', job: 'j', note: text }).note);
+    // Assess
+    expect(asTs).toEqual(asText);
+    expect(asTs[0]).toBe('[REDACTED:october]-03T02:31:07Z');
+    expect(asTs[3]).toBe('2026-11-01T00:00:00.000Z');
+    expect(asTs[4]).toBe(`token=${M('secret-assignment')}`);
+    expect(asTs[5]).toBe(M('anthropic-key'));
+  });
+
   it('leaves nothing of the planted secrets in an object holding them every way', () => {
     const clean = JSON.stringify(redactorFor(validateConfig(SECRETS_CONFIG)).redactValue(secretsObject()));
     expect(leaksIn(clean)).toEqual([]);
