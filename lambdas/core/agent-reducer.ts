@@ -116,7 +116,26 @@ export interface AgentState {
   readonly judged: readonly JudgedRoot[];
   readonly open: readonly OpenRoot[];
   readonly roots: number;
+  /**
+   * Other agents that ran in its trees (as sub-agents, at any depth), with the latest time one of
+   * their runs there was seen (its end, else the tree's latest line), oldest first: an agent's own state
+   * learns only the runs it started as a root, so the report reads these to tell that an agent with
+   * no root run in a month may still have run in it under another (`wholeSpanSilenceNote`). Written
+   * with a tree's judgement (ended, stale, or running with findings), at most `MAX_SUBAGENTS` names.
+   */
+  readonly subagents?: readonly (readonly [string, number])[];
+  /** The latest time of a name let go past `MAX_SUBAGENTS`: that agent may have run here up to then. */
+  readonly subagents_dropped_at?: number;
+  /**
+   * Trees judged from then on have their sub-agents in `subagents`: 0 for a state that recorded
+   * them from its first tree; for one written before they were kept, when it began (the trees it
+   * judged before are not known).
+   */
+  readonly subagents_since?: number;
 }
+
+/** Names kept in `AgentState.subagents` (each at most `MAX_ID_BYTES`: ~42 KB at worst). */
+export const MAX_SUBAGENTS = 100;
 
 const MAX_HISTORY = 60;
 /**
@@ -572,6 +591,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
     /** Every open root started at or after this (NaN: not known); an open snapshot whose age cut-off is not above it drops none. */
     let openFrom = Number.NaN;
     let options: AgentTreeOptions | undefined;
+    const subagents = new SubagentList(initial);
     for (const event of events) {
       const tree = treeOf(event);
       if (!tree || tree.agent !== subject) continue;
@@ -625,6 +645,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
         findings.push(...fresh);
+        subagents.note(tree);
         const entry = prev && prev.phase !== 'running' ? prev : { run_id: tree.root_run_id, facts: tree.facts, phase: 'running' as const };
         judgedRoots.remove(tree.root_run_id);
         judgedRoots.push({ ...entry, fired: [...asMarks(prev?.fired ?? []), ...fresh.map(firedId)] }, stillOpen);
@@ -639,6 +660,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       const fresh = judged.filter((f) => !already.has(firedId(f)));
       findings.push(...fresh);
       const fired = [...asMarks(prev?.fired ?? []), ...fresh.map(firedId)];
+      subagents.note(tree);
       const counted = rootCounted(prev);
       judgedRoots.remove(tree.root_run_id);
       judgedRoots.push({ run_id: tree.root_run_id, facts: tree.facts, phase: tree.phase, fired, ...(counted && tree.phase !== 'ended' ? { counted: true as const } : {}) }, stillOpen);
@@ -680,10 +702,58 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       ...(judgedRoots.changed ? { judged: withinFiredCap(judgedRoots.result(), stillOpen) } : {}),
       ...(open.changed ? { open: open.result() } : {}),
       ...(rootsChanged ? { roots } : {}),
+      ...subagents.result(ctx.clock.now()),
     };
     return { state, findings, records };
   },
 };
+
+/** A state that has judged nothing yet: its sub-agents are recorded from its first tree. */
+function isFresh(s: AgentState): boolean {
+  return s.history.length === 0 && s.judged.length === 0 && s.open.length === 0 && s.roots === 0;
+}
+
+/**
+ * The other agents that ran in an agent's judged trees (`AgentState.subagents`): noted per tree
+ * judged, put together once per batch, the names seen latest kept.
+ */
+class SubagentList {
+  private readonly latest = new Map<string, number>();
+  private changed = false;
+  private noted = false;
+
+  constructor(private readonly initial: AgentState) {
+    for (const [name, at] of initial.subagents ?? []) this.latest.set(name, at);
+  }
+
+  note(tree: TreeSnapshot): void {
+    this.noted = true;
+    for (const run of tree.runs) {
+      if (run.agent === tree.agent) continue;
+      // A run not ended yet was seen up to the tree's latest line at most.
+      const at = run.ended_at ?? tree.last_at;
+      const known = this.latest.get(run.agent);
+      if (known !== undefined && known >= at) continue;
+      this.latest.set(run.agent, at);
+      this.changed = true;
+    }
+  }
+
+  /** The fields to write: none when no tree was judged; `subagents_since` set on the first write. */
+  result(now: number): Partial<AgentState> {
+    const s = this.initial;
+    const since = s.subagents_since ?? (isFresh(s) ? 0 : Math.max(now, ...s.history.map((h) => h.ended_at), ...s.open.map((o) => o.started_at)));
+    if (!this.changed) return s.subagents_since === undefined && this.noted ? { subagents_since: since } : {};
+    const sorted = [...this.latest].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const dropped = sorted.slice(0, Math.max(0, sorted.length - MAX_SUBAGENTS));
+    const droppedAt = Math.max(s.subagents_dropped_at ?? Number.NEGATIVE_INFINITY, ...dropped.map(([, at]) => at));
+    return {
+      subagents: sorted.slice(dropped.length),
+      ...(Number.isFinite(droppedAt) ? { subagents_dropped_at: droppedAt } : {}),
+      subagents_since: since,
+    };
+  }
+}
 
 /**
  * Notes on a run's aggregate (`agentrun#<run_id>`) what the sweep found of its tree: when judged

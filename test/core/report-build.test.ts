@@ -10,6 +10,7 @@ import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../..
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
@@ -1267,6 +1268,108 @@ describe('an agent busy all September whose root runs ended after October ran in
 
     // Assess
     expect([row.status, row.reason]).toEqual(['ok', undefined]);
+  });
+});
+
+describe('an agent that ran in October only as a sub-agent under another agent (states built with the pipeline)', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const DAY = 86_400_000;
+  interface Root {
+    readonly agent: string;
+    readonly from: number;
+    /** Agents it calls, one run each, in turn. */
+    readonly calls?: readonly string[];
+  }
+  /** Each root of an hour fed through every reducer once it ended; the agents' states and October's coverage rows. */
+  const monthAfter = async (roots: readonly Root[]) => {
+    const store = new MemoryAuditStore();
+    let line = 0;
+    const event = (t: number, body: Record<string, unknown>) => ({ at: t, body: body as unknown as EventBody, source: { origin: 'agents.jsonl', line: ++line }, format: 'json' as const });
+    for (const [i, { agent, from, calls = [] }] of roots.entries()) {
+      const run = `${agent}-${i}`;
+      const lines = [event(from, { type: 'agent.start', agent, run_id: run }), event(from + 1000, { type: 'agent.action', agent, run_id: run, action: 'llm_call', cost_usd: 0.01 })];
+      for (const [j, sub] of calls.entries()) {
+        const t = from + 2000 + j * 3000;
+        lines.push(
+          event(t, { type: 'agent.start', agent: sub, run_id: `${run}.${j}`, parent_run_id: run }),
+          event(t + 1000, { type: 'agent.action', agent: sub, run_id: `${run}.${j}`, action: 'llm_call', cost_usd: 0.01 }),
+          event(t + 2000, { type: 'agent.end', agent: sub, run_id: `${run}.${j}`, status: 'ok' }),
+        );
+      }
+      lines.push(event(from + 3_600_000, { type: 'agent.end', agent, run_id: run, status: 'ok' }));
+      await processBatch(lines, REDUCERS, store, { config: CONFIG, clock: { now: () => from + 3_660_000 } });
+    }
+    const subjects: SubjectSnapshot[] = (await store.subjects('agent')).map((s) => ({ kind: 'agent', name: s.key.slice('agent#'.length), state: s.state }));
+    const rows = (states: SubjectSnapshot[]) =>
+      buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects: states, runs: [], config: CONFIG, clock: { now: () => at('2026-11-03T06:00:00Z') } }).coverage.rows;
+    return { subjects, rows };
+  };
+  const daily = (agent: string, first: string, days: number, calls?: readonly string[]): Root[] =>
+    Array.from({ length: days }, (_, i) => ({ agent, from: at(first) + i * DAY, ...(calls ? { calls } : {}) }));
+  // helper runs on its own every day of September and on 2 November.
+  const helperOwn = [...daily('helper', '2026-09-01T10:00:00Z', 30), ...daily('helper', '2026-11-02T10:00:00Z', 1)];
+  const statusOf = (rows: readonly { name: string; status: string; reason?: string }[], name: string) => rows.filter((r) => r.name === name).map((r) => [r.status, r.reason]);
+  const silentReason = 'silent for all of October 2026: no run of it ended in it (the last before it 2026-09-30T11:00:00Z, the next 2026-11-02T11:00:00Z)';
+
+  it('shows it OK when it ran under boss every day of October', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter([...helperOwn.slice(0, 30), ...daily('boss', '2026-10-01T10:00:00Z', 31, ['helper']), helperOwn[30]]);
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'helper')).toEqual([['ok', undefined]]);
+    expect(statusOf(shown, 'boss')).toEqual([['ok', undefined]]);
+  });
+
+  it('still shows it UNKNOWN, silent for all of October, when boss called it only in September and others in October', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter([
+      ...helperOwn.slice(0, 30),
+      ...daily('boss', '2026-09-01T12:00:00Z', 30, ['helper']),
+      ...daily('boss', '2026-10-01T10:00:00Z', 31, ['writer']),
+      helperOwn[30],
+    ]);
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'helper')).toEqual([['unknown', silentReason]]);
+  });
+
+  it('shows it OK when boss, busy in October, has a state written before sub-agents were kept: it cannot tell', async () => {
+    // Prepare: boss's state as an earlier version wrote it, without the sub-agent fields.
+    const { subjects, rows } = await monthAfter([...helperOwn.slice(0, 30), ...daily('boss', '2026-10-01T10:00:00Z', 31, ['writer']), helperOwn[30]]);
+    const written = subjects.map((s) => {
+      if (s.name !== 'boss') return s;
+      const { subagents: _names, subagents_since: _since, ...state } = s.state as Record<string, unknown>;
+      return { ...s, state };
+    });
+
+    // Act
+    const shown = rows(written);
+
+    // Assess
+    expect(statusOf(rows(subjects), 'helper')).toEqual([['unknown', silentReason]]);
+    expect(statusOf(shown, 'helper')).toEqual([['ok', undefined]]);
+  });
+
+  it('shows it OK when boss let its name go past 100 sub-agents seen in October, and the state stays small', async () => {
+    // Prepare: boss calls helper, then 100 agents of 256-character names, on 31 October.
+    const others = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(252)}`);
+    const { subjects, rows } = await monthAfter([...helperOwn.slice(0, 30), { agent: 'boss', from: at('2026-10-31T10:00:00Z'), calls: ['helper', ...others] }, helperOwn[30]]);
+    const boss = subjects.find((s) => s.name === 'boss')!.state as { subagents: [string, number][]; subagents_dropped_at?: number };
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(boss.subagents.map(([name]) => name)).toEqual(others);
+    expect(boss.subagents_dropped_at).toBe(at('2026-10-31T10:00:04Z'));
+    expect(statusOf(shown, 'helper')).toEqual([['ok', undefined]]);
+    expect(stateItemBytes({ key: 'agent#boss', expectedVersion: 1, state: boss })).toBeLessThan(40_000);
   });
 });
 

@@ -112,18 +112,50 @@ export function trailingSilenceNote(kind: string, name: string, config: Config, 
   return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
 }
 
+/** Whether an agent state has a root still open that started before the span's end (or at a time not known). */
+function openBeforeEnd(s: Record<string, unknown>, span: MonthSpan): boolean {
+  const open = Array.isArray(s.open) ? s.open : [];
+  return open.some((o) => !(o && typeof o === 'object' && finite((o as Record<string, unknown>).started_at) && ((o as Record<string, unknown>).started_at as number) >= span.toMs));
+}
+
+/**
+ * Whether agent `name` may have run in the span as a sub-agent in a tree of the agent whose state
+ * is `state`: a root of it still open that started before the span's end (its sub-agents are
+ * recorded when it is judged); its recorded sub-agents (`subagents`, kept from `subagents_since`)
+ * holding `name` seen in the span or after it (only the latest time is kept), or, without it,
+ * names let go seen then (`subagents_dropped_at`). A state that did not record them for all of
+ * the span (written before they were kept) can tell only that its own roots did not run in it:
+ * none ended in or after it but one that started after it.
+ */
+function mayHaveRunUnder(name: string, state: unknown, span: MonthSpan): boolean {
+  if (!state || typeof state !== 'object') return false;
+  const s = state as Record<string, unknown>;
+  if (openBeforeEnd(s, span)) return true;
+  if (finite(s.subagents_since) && s.subagents_since <= span.fromMs) {
+    const kept = Array.isArray(s.subagents) ? s.subagents.find((e) => Array.isArray(e) && e[0] === name) : undefined;
+    if (kept) return !(finite(kept[1]) && kept[1] < span.fromMs);
+    return finite(s.subagents_dropped_at) && s.subagents_dropped_at >= span.fromMs;
+  }
+  const history = Array.isArray(s.history) ? (s.history as unknown[]) : [];
+  return history.some((h) => {
+    const entry = h && typeof h === 'object' ? (h as Record<string, unknown>) : {};
+    return !finite(entry.ended_at) || (entry.ended_at >= span.fromMs && !(finite(entry.started_at) && entry.started_at >= span.toMs));
+  });
+}
+
 /**
  * Why an agent or route whose sightings straddle the span (seen before it and after it) sent
  * nothing in it, when its state can tell: an agent whose kept ended runs (kept in end order, the
  * oldest let go first) reach back before the span and none ended in it, each that ended after it
  * started after it too (`started_at`; an entry without it cannot tell), with no root open since
- * before its end; a route whose state keeps its monthly counts from before the month and none of
+ * before its end, and no other agent's state shows it may have run in its trees then
+ * (`mayHaveRunUnder`: its own state learns only its root runs); a route whose state keeps its monthly counts from before the month and none of
  * the month. Without it such a subject counts as seen (its first and last sightings span the
  * month) and, its last sighting before the span's end being before the span, escapes the
  * trailing silence too: a month of silence shown as health. A job is seen in a span only by its
  * runs in it. Undefined when it was active in the span or its state cannot tell.
  */
-export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSpan): string | undefined {
+export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSpan, name?: string, agents: readonly SubjectSnapshot[] = []): string | undefined {
   if (!state || typeof state !== 'object') return undefined;
   const s = state as Record<string, unknown>;
   const inSpan = (t: number) => t >= span.fromMs && t < span.toMs;
@@ -141,8 +173,9 @@ export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSp
     };
     if (history.some(startedBeforeEnd)) return undefined;
     // A root still open that started before the span's end was running in it.
-    const open = Array.isArray(s.open) ? s.open : [];
-    if (open.some((o) => !(o && typeof o === 'object' && finite((o as Record<string, unknown>).started_at) && ((o as Record<string, unknown>).started_at as number) >= span.toMs))) return undefined;
+    if (openBeforeEnd(s, span)) return undefined;
+    // Its own state learns only the runs it started as a root: it may have run under another agent.
+    if (name !== undefined && agents.some((other) => other.name !== name && mayHaveRunUnder(name, other.state, span))) return undefined;
     return `silent for all of ${span.label}: no run of it ended in it (the last before it ${isoSecond(Math.max(...before))}, the next ${isoSecond(Math.min(...after))})`;
   }
   if (kind === 'route') {
@@ -189,6 +222,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     runsBySubject.set(key(r.subject_kind, r.subject), list);
   }
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
+  // Where an agent's runs as a sub-agent are recorded: the states of the agents above it.
+  const agentStates = input.subjects.filter((s) => s.kind === 'agent');
 
   const rows: CoverageRow[] = [...universe.values()].sort(compareSubjects).map((subject) => {
     // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
@@ -215,7 +250,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
     const requests = monthRequests(snapshot?.state, span.fromMs);
     // Seen before and after the span but not in it: silent for all of it, as a job with no run in it.
-    const silentAll = records.length === 0 && findings.length === 0 && (requests?.total ?? 0) === 0 && activeSpanOverlaps ? wholeSpanSilenceNote(subject.kind, snapshot?.state, span) : undefined;
+    const silentAll = records.length === 0 && findings.length === 0 && (requests?.total ?? 0) === 0 && activeSpanOverlaps ? wholeSpanSilenceNote(subject.kind, snapshot?.state, span, subject.name, agentStates) : undefined;
     const seen =
       silentAll === undefined &&
       (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
