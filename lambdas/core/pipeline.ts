@@ -219,9 +219,12 @@ export async function sweepSubjects(
     const stateKind = reducer.stateKind ?? reducer.kind;
     const stored = await store.subjects(stateKind);
     const keys = new Set(stored.map((s) => s.key));
+    // The stored subjects' names as lines now give them (a configured one stored under its old name is not unseen).
+    const names = new Set<string>();
     subjects += stored.length;
     for (const { key, state, version } of stored) {
       const subject = nameAsLogged(key.slice(stateKind.length + 1), ctx.config);
+      names.add(subject);
       const renamed = `${stateKind}#${subject}`;
       if (renamed !== key && keys.has(renamed)) continue;
       const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
@@ -229,7 +232,6 @@ export async function sweepSubjects(
       conflicts += result.conflicts;
     }
     if (options.configured && reducer.configured) {
-      const names = new Set(stored.map((s) => nameAsLogged(s.key.slice(stateKind.length + 1), ctx.config)));
       for (const subject of reducer.configured(ctx.config)) {
         const key = `${stateKind}#${subject}`;
         if (keys.has(key) || names.has(subject)) continue;
