@@ -8,7 +8,7 @@ import type { AuditEvent, GuardBypass } from './events.ts';
 import { exceptionsFromConfig } from './exception-registry.ts';
 import { type Finding, isoTime, sharesKeySecond } from './findings.ts';
 import { type BypassDetector, namedExceptionId } from './guard-bypass.ts';
-import { ownValue, setOwn } from './own-property.ts';
+import { isIndexKey, ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 
 /** Bypasses under one exception id (registered or not) on one guard. */
@@ -92,11 +92,6 @@ const OUTCOME_OF: Partial<Record<DetectorId, BypassOutcome>> = {
   'guard-bypass-unregistered': 'unregistered',
   'guard-exception-expired': 'expired',
 };
-
-/** Whether a key is an array index (`"42"`), which an object lists first, by number, before its other keys in the order they were added. */
-function isIndexKey(key: string): boolean {
-  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) <= 4_294_967_294;
-}
 
 /**
  * A record of the state (`byException`, `cooldowns`) as one batch changes it: copied once, on the

@@ -9,6 +9,15 @@ export function setOwn<T>(target: Record<string, T>, key: string, value: T): voi
 }
 
 /**
+ * Whether a key is an array index (`"42"`: an integer below 2^32 - 1 written without sign or
+ * leading zero), which an object lists first, by number, before its other keys in the order they
+ * were added.
+ */
+export function isIndexKey(key: string): boolean {
+  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) <= 4_294_967_294;
+}
+
+/**
  * `record[key]` when it is the record's own property, else undefined. A config section
  * (`jobs`, `tools`, …) looked up by a name from a log line must not find what every object
  * inherits: `tools.constructor` would otherwise be the `Object` function.

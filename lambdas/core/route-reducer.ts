@@ -6,7 +6,7 @@ import { ROUTE_WINDOW_DETECTORS } from '../detectors/index.ts';
 import type { Attempt, AuditEvent } from './events.ts';
 import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
-import { ownValue, setOwn } from './own-property.ts';
+import { isIndexKey, ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
 
@@ -217,9 +217,9 @@ function byLastThenId([a, x]: [string, OpenRequest], [b, y]: [string, OpenReques
   return x.last - y.last || a.localeCompare(b);
 }
 
-/** The place of an open request's key in the open map's order: integer-like keys (`"42"`) first, by their number, then the others as they were added (`seq`). */
+/** The place of an open request's key in the open map's order: integer-like keys (`"42"`, `isIndexKey`) first, by their number, then the others as they were added (`seq`). */
 function placeOf(key: string, seq: number): number {
-  return /^(?:0|[1-9][0-9]{0,9})$/.test(key) && Number(key) <= 4_294_967_294 ? Number(key) - 4_294_967_295 : seq;
+  return isIndexKey(key) ? Number(key) - 4_294_967_295 : seq;
 }
 
 /** An open request as `QuietestFirst` holds it: its `last`, key and place in the open map (`placeOf`) when it was put in. */
