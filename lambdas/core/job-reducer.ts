@@ -563,9 +563,11 @@ class ProcessedTokens {
     until: number | undefined,
     /** The job's latest line before the batch (none: nothing is taken as processed by its time). */
     private readonly latestSeen: number | undefined,
+    /** The batch's events: about as many lookups (see `TokenRing`). */
+    events: number,
   ) {
     // The fingerprints of a legacy list go first: they are older.
-    this.ring = new TimedTokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), storedAt, until, MAX_PROCESSED);
+    this.ring = new TimedTokenRing((legacy ?? []).map(fingerprint).join('') + (ring ?? ''), storedAt, until, MAX_PROCESSED, events);
   }
 
   get changed(): boolean {
@@ -980,7 +982,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((t) => Math.abs(t - at) <= SAME_INVOCATION_MS) === true;
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
-    const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt);
+    const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt, events.length);
     // The Lambda invocations closed as a success whose values entered the windows: this batch's copy once changed.
     let okEntered: PlatformOkEntry[] | undefined;
     const ownOkEntered = (): PlatformOkEntry[] => (okEntered ??= (initial.platformOkEntered ?? []).slice());

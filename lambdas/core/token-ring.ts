@@ -78,12 +78,19 @@ const LINEAR_LOOKUPS = 8;
 export class TokenRing {
   private readonly fresh: string[] = [];
   private index: { readonly stored: RingIndex; readonly fresh: Set<string> } | undefined;
-  private lookups = 0;
+  private lookups: number;
 
+  /**
+   * `expectedLookups`: how many lookups the batch will make, when its owner knows; more than
+   * `LINEAR_LOOKUPS` and the ring is indexed at the first, rather than after searching it that often.
+   */
   constructor(
     private readonly stored: string,
     private readonly limit: number,
-  ) {}
+    expectedLookups = 0,
+  ) {
+    this.lookups = expectedLookups > LINEAR_LOOKUPS ? LINEAR_LOOKUPS : 0;
+  }
 
   /** Whether tokens were added during the batch. */
   get changed(): boolean {
@@ -161,8 +168,10 @@ export class TimedTokenRing {
     private readonly storedAt: readonly number[] | undefined,
     private readonly until: number | undefined,
     private readonly limit: number,
+    /** As `TokenRing`'s. */
+    expectedLookups = 0,
   ) {
-    this.ring = new TokenRing(stored, limit);
+    this.ring = new TokenRing(stored, limit, expectedLookups);
   }
 
   /** Whether tokens were added during the batch. */

@@ -47,6 +47,27 @@ describe('TokenRing: one batch reading and adding to a stored ring', () => {
     expect(r.has('short')).toBe(false);
   });
 
+  it('answers the same when told the batch makes many lookups (indexed at the first) as when told nothing', () => {
+    // Prepare
+    const told = new TokenRing(ring, 1000, 100);
+    const untold = new TokenRing(ring, 1000);
+    const added = Array.from({ length: 20 }, (_, i) => fingerprint(`added-${i}`));
+    const probes = [...stored.slice(0, 30).map((t, i) => (i % 3 ? t : fingerprint(`new-${i}`))), 'BBBBCCCC', ring.slice(4, 12)];
+    // Act
+    const answer = (r: TokenRing) =>
+      probes.flatMap((t, i) => {
+        const before = r.has(t);
+        if (i < added.length) r.add(added[i]);
+        return [before, r.has(added[Math.min(i, added.length - 1)])];
+      });
+    const fromTold = answer(told);
+    const fromUntold = answer(untold);
+    // Assess
+    expect(fromTold).toEqual(fromUntold);
+    expect(fromTold.filter((_, i) => i % 2 === 0)).toEqual(probes.map((t) => stored.includes(t)));
+    expect(told.toString()).toBe(untold.toString());
+  });
+
   it('knows the tokens added during the batch, before and after it builds its set', () => {
     const r = new TokenRing(ring, 1000);
     const added = Array.from({ length: 40 }, () => fingerprint(randomUUID()));
