@@ -13,7 +13,7 @@ import { maxRuntimeOf } from './job-reducer.ts';
 import { OPEN_RUN } from './parse/run-ids.ts';
 import { ownValue } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
-import { median } from './stats.ts';
+import { median, partitionPoint } from './stats.ts';
 
 /** A run whose audit records are still being counted. */
 export interface PendingAuditRun {
@@ -127,11 +127,15 @@ function logsEnds(state: AuditTrailState): boolean {
  * judged; a drift is reported once per episode.
  */
 function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext): { state: AuditTrailState; findings: Finding[] } {
-  const nextStartAfter = (t: number) => {
-    const later = [...initial.pending.map(runTime), ...initial.window.map((r) => r.at)].filter((x) => x > t);
-    return later.length > 0 ? Math.min(...later) : undefined;
-  };
   const endsLogged = logsEnds(initial);
+  // The start times of the runs pending and judged, in order (only a job whose runs log no end asks for them).
+  let startTimes: number[] | undefined;
+  const nextStartAfter = (t: number) => {
+    startTimes ??= [...initial.pending.map(runTime), ...initial.window.map((r) => r.at)].sort((a, b) => a - b);
+    const sorted = startTimes;
+    const i = partitionPoint(sorted.length, (k) => sorted[k] <= t);
+    return i < sorted.length ? sorted[i] : undefined;
+  };
   // A run's max runtime as `run-unfinished` takes it: configured, else 3× the median duration of the judged runs (at least 1 h).
   // Its durations are its own judged runs' (the last AUDIT_WINDOW_RUNS), not the job's baseline window.
   const maxRuntimeMs = maxRuntimeOf(initial, ctx.config, AUDIT_WINDOW_RUNS).ms;
@@ -143,17 +147,19 @@ function judgeDue(initial: AuditTrailState, horizon: number, ctx: ReduceContext)
     const next = nextStartAfter(runTime(run));
     return next !== undefined && horizon >= next + graceMs;
   };
-  const isDue = (run: PendingAuditRun) => waitOver(run, AUDIT_GRACE_MS);
   const byTime = (a: PendingAuditRun, b: PendingAuditRun) => runTime(a) - runTime(b) || (a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0);
-  const waiting = initial.pending.filter((run) => !isDue(run)).sort(byTime);
+  // The runs due, the runs whose wait is over but for the grace (ended), and those still running, each asked once.
+  const due: PendingAuditRun[] = [];
+  const ended: PendingAuditRun[] = [];
+  const running: PendingAuditRun[] = [];
+  for (const run of initial.pending) (waitOver(run, AUDIT_GRACE_MS) ? due : waitOver(run, 0) ? ended : running).push(run);
   // Past the bound, the oldest runs whose wait is over but for the grace are judged at once, never
   // dropped unjudged; a run still running is not judged on part of its records (they may come at its end).
-  const excess = Math.max(0, waiting.length - MAX_PENDING_AUDIT_RUNS);
-  const overflow = new Set(excess > 0 ? waiting.filter((run) => waitOver(run, 0)).slice(0, excess) : []);
+  const excess = Math.max(0, ended.length + running.length - MAX_PENDING_AUDIT_RUNS);
+  if (excess > 0) due.push(...ended.sort(byTime).slice(0, excess));
+  due.sort(byTime);
   // Runs still running past their own, larger bound: the oldest are let go unjudged, to bound the state.
-  const running = waiting.filter((run) => !overflow.has(run) && !waitOver(run, 0));
-  const letGo = new Set(running.slice(0, Math.max(0, running.length - MAX_RUNNING_AUDIT_RUNS)).map((r) => r.run_id));
-  const due = initial.pending.filter((run) => overflow.has(run) || isDue(run)).sort(byTime);
+  const letGo = new Set(running.sort(byTime).slice(0, Math.max(0, running.length - MAX_RUNNING_AUDIT_RUNS)).map((r) => r.run_id));
   if (due.length === 0 && letGo.size === 0) return { state: initial, findings: [] };
 
   const findings: Finding[] = [];
