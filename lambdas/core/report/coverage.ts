@@ -119,38 +119,47 @@ function openBeforeEnd(s: Record<string, unknown>, span: MonthSpan): boolean {
 }
 
 /**
+ * Whether an agent's own roots may have run in the span, as its state tells: one still open that
+ * started before the span's end (`openBeforeEnd`), or a kept one (`history`) that ended in the span
+ * or after it having started before its end (one started on the span's last evening, one running
+ * all of it; an entry written before starts were kept cannot tell, nor one without a readable end).
+ */
+function ownRootsMayHaveRunIn(s: Record<string, unknown>, span: MonthSpan): boolean {
+  if (openBeforeEnd(s, span)) return true;
+  const history = Array.isArray(s.history) ? (s.history as unknown[]) : [];
+  return history.some((h) => {
+    const entry = h && typeof h === 'object' ? (h as Record<string, unknown>) : {};
+    if (!finite(entry.ended_at)) return true;
+    return entry.ended_at >= span.fromMs && (entry.ended_at < span.toMs || !(finite(entry.started_at) && entry.started_at >= span.toMs));
+  });
+}
+
+/**
  * Whether agent `name` may have run in the span as a sub-agent in a tree of the agent whose state
  * is `state`: a root of it still open that started before the span's end (its sub-agents are
  * recorded when it is judged); its recorded sub-agents (`subagents`, kept from `subagents_since`)
  * holding `name` seen in the span or after it (only the latest time is kept), or, without it,
  * names let go seen then (`subagents_dropped_at`). A state that did not record them for all of
- * the span (written before they were kept) can tell only that its own roots did not run in it:
- * none ended in or after it but one that started after it.
+ * the span (written before they were kept) can tell only that its own roots did not run in it
+ * (`ownRootsMayHaveRunIn`).
  */
 function mayHaveRunUnder(name: string, state: unknown, span: MonthSpan): boolean {
   if (!state || typeof state !== 'object') return false;
   const s = state as Record<string, unknown>;
+  if (!(finite(s.subagents_since) && s.subagents_since <= span.fromMs)) return ownRootsMayHaveRunIn(s, span);
   if (openBeforeEnd(s, span)) return true;
-  if (finite(s.subagents_since) && s.subagents_since <= span.fromMs) {
-    const kept = Array.isArray(s.subagents) ? s.subagents.find((e) => Array.isArray(e) && e[0] === name) : undefined;
-    if (kept) return !(finite(kept[1]) && kept[1] < span.fromMs);
-    return finite(s.subagents_dropped_at) && s.subagents_dropped_at >= span.fromMs;
-  }
-  const history = Array.isArray(s.history) ? (s.history as unknown[]) : [];
-  return history.some((h) => {
-    const entry = h && typeof h === 'object' ? (h as Record<string, unknown>) : {};
-    return !finite(entry.ended_at) || (entry.ended_at >= span.fromMs && !(finite(entry.started_at) && entry.started_at >= span.toMs));
-  });
+  const kept = Array.isArray(s.subagents) ? s.subagents.find((e) => Array.isArray(e) && e[0] === name) : undefined;
+  if (kept) return !(finite(kept[1]) && kept[1] < span.fromMs);
+  return finite(s.subagents_dropped_at) && s.subagents_dropped_at >= span.fromMs;
 }
 
 /**
  * Why an agent or route whose sightings straddle the span (seen before it and after it) sent
  * nothing in it, when its state can tell: an agent whose kept ended runs (kept in end order, the
- * oldest let go first) reach back before the span and none ended in it, each that ended after it
- * started after it too (`started_at`; an entry without it cannot tell), with no root open since
- * before its end, and no other agent's state shows it may have run in its trees then
- * (`mayHaveRunUnder`: its own state learns only its root runs); a route whose state keeps its monthly counts from before the month and none of
- * the month. Without it such a subject counts as seen (its first and last sightings span the
+ * oldest let go first) reach back before the span and after it, none of whose own roots may have
+ * run in it (`ownRootsMayHaveRunIn`), and no other agent's state shows it may have run in its
+ * trees then (`mayHaveRunUnder`: its own state learns only its root runs); a route whose state
+ * keeps its monthly counts from before the month and none of the month. Without it such a subject counts as seen (its first and last sightings span the
  * month) and, its last sighting before the span's end being before the span, escapes the
  * trailing silence too: a month of silence shown as health. A job is seen in a span only by its
  * runs in it. Undefined when it was active in the span or its state cannot tell.
@@ -158,22 +167,12 @@ function mayHaveRunUnder(name: string, state: unknown, span: MonthSpan): boolean
 export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSpan, name?: string, agents: readonly SubjectSnapshot[] = []): string | undefined {
   if (!state || typeof state !== 'object') return undefined;
   const s = state as Record<string, unknown>;
-  const inSpan = (t: number) => t >= span.fromMs && t < span.toMs;
   if (kind === 'agent') {
     const ended = keptActivity(state);
     const before = ended.filter((t) => t < span.fromMs);
     const after = ended.filter((t) => t >= span.toMs);
-    if (before.length === 0 || after.length === 0 || ended.some(inSpan)) return undefined;
-    // A root that ended after the span ran in it if it started before its end (one started on the
-    // span's last evening, one running all of it); an entry written before starts were kept cannot tell.
-    const history = Array.isArray(s.history) ? (s.history as unknown[]) : [];
-    const startedBeforeEnd = (h: unknown) => {
-      const entry = h && typeof h === 'object' ? (h as Record<string, unknown>) : {};
-      return finite(entry.ended_at) && entry.ended_at >= span.toMs && !(finite(entry.started_at) && entry.started_at >= span.toMs);
-    };
-    if (history.some(startedBeforeEnd)) return undefined;
-    // A root still open that started before the span's end was running in it.
-    if (openBeforeEnd(s, span)) return undefined;
+    if (before.length === 0 || after.length === 0) return undefined;
+    if (ownRootsMayHaveRunIn(s, span)) return undefined;
     // Its own state learns only the runs it started as a root: it may have run under another agent.
     if (name !== undefined && agents.some((other) => other.name !== name && mayHaveRunUnder(name, other.state, span))) return undefined;
     return `silent for all of ${span.label}: no run of it ended in it (the last before it ${isoSecond(Math.max(...before))}, the next ${isoSecond(Math.min(...after))})`;
