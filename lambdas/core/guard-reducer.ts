@@ -106,12 +106,17 @@ class BoundedRecord<V> {
   /** The record's keys in its order (`Object.keys`), once copied. */
   private keys: string[] = [];
   private readonly ranks = new Map<string, number>();
+  /** Whether the record as given holds at most `limit` keys: then, until the batch writes into it, there is nothing to bound. */
+  private readonly initialWithin: boolean;
 
   constructor(
     private readonly initial: Readonly<Record<string, V>>,
     private readonly limit: number,
     private readonly rank: (key: string, value: V) => number,
-  ) {}
+  ) {
+    // Counted once, not at every line: the cooldowns go unwritten on every line that fires nothing.
+    this.initialWithin = Object.keys(initial).length <= limit;
+  }
 
   get(key: string): V | undefined {
     return this.values ? this.values.get(key) : ownValue(this.initial, key);
@@ -132,7 +137,7 @@ class BoundedRecord<V> {
 
   /** Keeps the `limit` keys of the highest rank, as the record's own bound after each line. */
   bound(): void {
-    if ((this.values ? this.keys.length : Object.keys(this.initial).length) <= this.limit) return;
+    if (this.values ? this.keys.length <= this.limit : this.initialWithin) return;
     const values = this.own();
     const rankOf = (key: string): number => {
       let r = this.ranks.get(key);
