@@ -3,14 +3,14 @@ import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts'
 import type { DetectorId } from '../detectors/ids.ts';
 import { TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
-import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone } from './agent-run.ts';
+import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, asMark, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
 import { deriveAgentTrees, runNoteEvent, runNoteOf, treeEvent, treeOf } from './agent-tree-loader.ts';
 import type { AuditEvent } from './events.ts';
 import type { AgentStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { ownValue } from './own-property.ts';
-import { fingerprint, TOKEN_CHARS } from './token-ring.ts';
+import { fingerprint } from './token-ring.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
 
@@ -326,14 +326,9 @@ export function firedId(f: { detector: DetectorId; run_id?: string }): string {
   return fingerprint(`${f.detector}#${f.run_id ?? ''}`);
 }
 
-/** A stored mark as a mark: one written before marks were fingerprints is `detector#run_id` as such. */
-function asMark(stored: string): string {
-  return stored.length === TOKEN_CHARS && !stored.includes('#') ? stored : fingerprint(stored);
-}
-
 /** Stored marks as marks: the same array when every one is already (no copy for a current state). */
 function asMarks(stored: readonly string[]): readonly string[] {
-  for (let i = 0; i < stored.length; i++) if (stored[i].length !== TOKEN_CHARS || stored[i].includes('#')) return stored.map(asMark);
+  for (let i = 0; i < stored.length; i++) if (asMark(stored[i]) !== stored[i]) return stored.map(asMark);
   return stored;
 }
 

@@ -123,7 +123,7 @@ export const MAX_FIRED_MARKS = 4001;
 export type StoredMarks = string | readonly string[];
 
 /** A stored mark as a mark: one written before marks were fingerprints is `detector#run_id` as such. */
-function asMark(stored: string): string {
+export function asMark(stored: string): string {
   return stored.length === TOKEN_CHARS && !stored.includes('#') ? stored : fingerprint(stored);
 }
 
