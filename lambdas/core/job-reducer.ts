@@ -824,7 +824,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
       records: [],
     };
   }
-  if (job?.schedule && (state.firstSeenAt !== undefined || state.unseenSince !== undefined)) {
+  // Seen (firstSeenAt) or first watched unseen (unseenSince), as the return above leaves it.
+  if (job?.schedule) {
     scheduleKey = absenceScheduleKey(job.schedule, job.timezone);
     // The schedule or its time zone changed since the last judgement: the times since then were
     // under the old one, whose expected starts the new one would call missed. The new one is judged
