@@ -16,6 +16,7 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
+  type QueryCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -370,21 +371,14 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
   /** The `RETRY` partition of the outbox, counted (`Select: COUNT`, page by page): its findings wait for a retry. */
   async alertsAwaitingRetry(): Promise<number> {
     let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: TABLE_SCHEMA.outboxIndex,
-          KeyConditionExpression: 'outbox = :p',
-          ExpressionAttributeValues: { ':p': OUTBOX_RETRY },
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      count += res.Count ?? 0;
-      start = res.LastEvaluatedKey;
-    } while (start);
+    const pages = this.queryPages({
+      TableName: this.tableName,
+      IndexName: TABLE_SCHEMA.outboxIndex,
+      KeyConditionExpression: 'outbox = :p',
+      ExpressionAttributeValues: { ':p': OUTBOX_RETRY },
+      Select: 'COUNT',
+    });
+    for await (const page of pages) count += page.Count ?? 0;
     return count;
   }
 
@@ -551,13 +545,18 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
+    for await (const page of this.queryPages(input)) items.push(...(page.Items ?? []));
+    return items;
+  }
+
+  /** Every page of a query, each asked from where the one before ended (`LastEvaluatedKey`). */
+  private async *queryPages(input: QueryCommandInput): AsyncGenerator<QueryCommandOutput> {
     let ExclusiveStartKey: Record<string, unknown> | undefined;
     do {
       const res = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
-      items.push(...(res.Items ?? []));
+      yield res;
       ExclusiveStartKey = res.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    return items;
   }
 
   private async conditionalUpdate(key: string, UpdateExpression: string, ConditionExpression: string, values: Record<string, unknown> | undefined): Promise<boolean> {
