@@ -736,9 +736,10 @@ class SubagentList {
 
   /** The fields to write: none when no tree was judged; `subagents_since` set on the first write. */
   result(now: number): Partial<AgentState> {
+    if (!this.noted) return {};
     const s = this.initial;
     const since = s.subagents_since ?? (isFresh(s) ? 0 : Math.max(now, ...s.history.map((h) => h.ended_at), ...s.open.map((o) => o.started_at)));
-    if (!this.changed) return s.subagents_since === undefined && this.noted ? { subagents_since: since } : {};
+    if (!this.changed) return s.subagents_since === undefined ? { subagents_since: since } : {};
     const sorted = [...this.latest].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const dropped = sorted.slice(0, Math.max(0, sorted.length - MAX_SUBAGENTS));
     const droppedAt = Math.max(s.subagents_dropped_at ?? Number.NEGATIVE_INFINITY, ...dropped.map(([, at]) => at));
