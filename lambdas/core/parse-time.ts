@@ -128,7 +128,8 @@ function digits(text: string, from: number, count: number): number {
   return value;
 }
 
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+/** The months' names in English, January first. */
+export const MONTHS: readonly string[] = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
 /**
  * Why the `YYYY-MM-DD` a text starts with is no day of the calendar, or undefined when it is one

@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { MONTHS } from './parse-time.ts';
 import { median } from './stats.ts';
 
 const MINUTE = 60_000;
@@ -171,7 +172,6 @@ function slotOf(t: number, offset: number, period: number): number {
 /** How far ahead a schedule must name a time: two leap cycles, so that `0 12 29 2 *` always has one. */
 export const SCHEDULE_HORIZON_YEARS = 8;
 
-const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 /** The most days each month has (February's in a leap year). */
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -193,10 +193,10 @@ function missingDays(schedule: string): string | undefined {
   const [, , dayField, monthField, weekdayField] = schedule.trim().toLowerCase().split(/\s+/);
   if (weekdayField !== '*' && weekdayField !== '?') return undefined;
   const days = cronFieldValues(dayField ?? '', 1, 31);
-  const months = cronFieldValues(monthField ?? '', 1, 12, MONTH_NAMES.map((m) => m.slice(0, 3).toLowerCase()));
+  const months = cronFieldValues(monthField ?? '', 1, 12, MONTHS.map((m) => m.slice(0, 3).toLowerCase()));
   if (!days?.length || !months?.length) return undefined;
   if (months.some((m) => days.some((d) => d <= MONTH_DAYS[m - 1]))) return undefined;
-  const names = months.map((m) => MONTH_NAMES[m - 1]);
+  const names = months.map((m) => MONTHS[m - 1]);
   const ordinals = days.map(ordinal);
   const list = (items: string[], and: string) => (items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} ${and} ${items.at(-1)}`);
   return `${list(names, 'and')} ${names.length === 1 ? 'has' : 'have'} no ${list(ordinals, 'or')}`;
