@@ -147,14 +147,14 @@ export class SelfWatch extends Construct {
       metric: serviceMetric('PayloadsRejected', Duration.minutes(5)),
       ...anyAtAll,
     });
-    const hour = Duration.hours(1);
+    const anHour = Duration.hours(1);
     this.linesRejected = alarm('LinesRejected', 'lines-rejected', `At least ${REJECTED_SHARE_PERCENT}% of the log lines of an hour (of ${REJECTED_MIN_LINES} or more) were rejected: they look like silent-audit events but break the contract (a log format changed by an upgrade, e.g. exit_code written as a string), so their runs look missed or their agents healthy. The ingest function's "line rejected" log lines name the field and the reason.`, {
       metric: new cloudwatch.MathExpression({
         // LinesRejected also counts each delivery refused whole (LineCounts.rejected), which is no line
         // and not in LinesParsed: payloads-rejected reports those, so they are taken out of the share.
         expression: `IF(lines >= ${REJECTED_MIN_LINES}, 100 * (rejected - FILL(payloads, 0)) / lines, 0)`,
-        usingMetrics: { lines: serviceMetric('LinesParsed', hour), rejected: serviceMetric('LinesRejected', hour), payloads: serviceMetric('PayloadsRejected', hour) },
-        period: hour,
+        usingMetrics: { lines: serviceMetric('LinesParsed', anHour), rejected: serviceMetric('LinesRejected', anHour), payloads: serviceMetric('PayloadsRejected', anHour) },
+        period: anHour,
         label: 'rejected lines, percent of the lines of the hour',
       }),
       threshold: REJECTED_SHARE_PERCENT,
