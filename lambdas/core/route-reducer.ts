@@ -263,22 +263,22 @@ class QuietestFirst {
 
   /** A request put in the open map or heard again: `added` when its key was added to the map (not there before), which puts it at the map's end. */
   put(key: string, last: number, added: boolean): void {
-    const was = this.current.get(key);
-    if (was !== undefined && !added) {
-      if (was.last === last) return;
-      was.last = last;
-    } else this.current.set(key, { place: placeOf(key, this.nextSeq++), last });
+    let now = this.current.get(key);
+    if (now !== undefined && !added) {
+      if (now.last === last) return;
+      now.last = last;
+    } else this.current.set(key, (now = { place: placeOf(key, this.nextSeq++), last }));
+    if (this.heap.length > 1024 && this.heap.length > 4 * this.current.size) this.compact();
     const heap = this.heap;
-    if (heap.length > 1024 && heap.length > 4 * this.current.size) this.compact();
-    const entry = { key, ...(this.current.get(key) as { place: number; last: number }) };
-    let i = this.heap.push(entry) - 1;
+    const entry: QuietEntry = { key, place: now.place, last };
+    let i = heap.push(entry) - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!quieterThan(entry, this.heap[parent])) break;
-      this.heap[i] = this.heap[parent];
+      if (!quieterThan(entry, heap[parent])) break;
+      heap[i] = heap[parent];
       i = parent;
     }
-    this.heap[i] = entry;
+    heap[i] = entry;
   }
 
   /** A request taken out of the open map. */
