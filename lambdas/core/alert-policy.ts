@@ -284,6 +284,8 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
   const recorded = new Set<string>();
   // Most batches have no fresh finding: then no run needs its id (neither flagged nor matched below).
   const withIds = fresh.length > 0;
+  // A subject's records come together: its key is built, and its list found, once for them.
+  let last: { readonly record: RunRecord; readonly list: RunOutcome[] } | undefined;
   for (const r of records) {
     if (r.status === 'started') continue;
     let healthy = r.status === 'ok' && r.flagged !== true;
@@ -292,7 +294,13 @@ export function runOutcomes(records: readonly RunRecord[], fresh: readonly Findi
       recorded.add(id);
       healthy &&= !flagged.has(id);
     }
-    add(`${r.subject_kind}#${r.subject}`, { at: parseTime(r.ts), healthy, run_id: r.run_id });
+    if (last === undefined || last.record.subject !== r.subject || last.record.subject_kind !== r.subject_kind) {
+      const key = `${r.subject_kind}#${r.subject}`;
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
+      last = { record: r, list };
+    }
+    last.list.push({ at: parseTime(r.ts), healthy, run_id: r.run_id });
   }
   const seen = new Set<string>();
   for (const f of fresh) {

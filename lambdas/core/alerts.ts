@@ -142,7 +142,14 @@ export async function deliverAlerts(
   // Pending findings count as failing runs too: when an invocation died after storing them, its
   // redelivery writes no run records for them (the state holds them already), yet the policy must see the failure.
   const findings = [...candidates.values()].map((c) => c.finding);
-  const subjectKinds = new Map((options.records ?? []).map((r) => [`${r.subject_kind}#${r.subject}`, { kind: r.subject_kind, subject: r.subject }]));
+  const subjectKinds = new Map<string, { kind: SubjectKind; subject: string }>();
+  // A subject's records come together: its key is built once for them.
+  let lastRecord: RunRecord | undefined;
+  for (const r of options.records ?? []) {
+    if (lastRecord?.subject === r.subject && lastRecord.subject_kind === r.subject_kind) continue;
+    lastRecord = r;
+    subjectKinds.set(`${r.subject_kind}#${r.subject}`, { kind: r.subject_kind, subject: r.subject });
+  }
   for (const f of findings) subjectKinds.set(`${f.subject_kind}#${f.subject}`, { kind: f.subject_kind, subject: f.subject });
   for (const [id, outcomes] of runOutcomes(options.records ?? [], findings)) {
     const { kind, subject } = subjectKinds.get(id)!;

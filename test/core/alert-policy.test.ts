@@ -450,6 +450,21 @@ describe('alert policy: helpers', () => {
     });
   });
 
+  it("gives each subject its runs in record order when subjects' records alternate, a name shared by a job and an agent kept apart", () => {
+    // Prepare: runs of etl, then bot, then etl again; an agent also named etl in between.
+    const rec = (subject: string, subject_kind: 'job' | 'agent', run_id: string, status: 'ok' | 'failed' = 'ok') => ({ subject, subject_kind, run_id, ts: '2026-10-05T01:00:00Z', status });
+    const records = [rec('etl', 'job', 'j1'), rec('etl', 'job', 'j2', 'failed'), rec('bot', 'agent', 'b1'), rec('etl', 'agent', 'a1'), rec('etl', 'job', 'j3'), rec('bot', 'agent', 'b2', 'failed')];
+    // Act
+    const outcomes = runOutcomes(records, []);
+    // Assess
+    expect(Object.fromEntries([...outcomes].map(([k, v]) => [k, v.map((o) => `${o.run_id}:${o.healthy ? 'ok' : 'fail'}`)]))).toEqual({
+      'job#etl': ['j1:ok', 'j2:fail', 'j3:ok'],
+      'agent#bot': ['b1:ok', 'b2:fail'],
+      'agent#etl': ['a1:ok'],
+    });
+    expect([...outcomes.keys()]).toEqual(['job#etl', 'agent#bot', 'agent#etl']);
+  });
+
   it('takes a run record flagged by a finding reported before it (not fresh) as failing', () => {
     // Prepare: agent run r-1 was flagged by the sweep while it ran and ended ok in a later batch; r-2 is healthy.
     const records = [
