@@ -1371,6 +1371,38 @@ describe('an agent that ran in October only as a sub-agent under another agent (
     expect(statusOf(shown, 'helper')).toEqual([['ok', undefined]]);
     expect(stateItemBytes({ key: 'agent#boss', expectedVersion: 1, state: boss })).toBeLessThan(40_000);
   });
+
+  // helper on its own every day from 1 September to 3 October, and on 2 November.
+  const helperToOctober3 = [...daily('helper', '2026-09-01T10:00:00Z', 33), ...daily('helper', '2026-11-02T10:00:00Z', 1)];
+
+  it('shows it OK, not silent since 3 October, when it ran under boss every day from 4 October to the month’s end', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter([...helperToOctober3.slice(0, 33), ...daily('boss', '2026-10-04T10:00:00Z', 28, ['helper']), helperToOctober3[33]]);
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    expect(statusOf(shown, 'helper')).toEqual([['ok', undefined]]);
+  });
+
+  it('still shows it UNKNOWN, silent since 4 October, when boss, busy all month after, called it only on 4 October', async () => {
+    // Prepare
+    const { subjects, rows } = await monthAfter([
+      ...helperToOctober3.slice(0, 33),
+      { agent: 'boss', from: at('2026-10-04T10:00:00Z'), calls: ['helper'] },
+      ...daily('boss', '2026-10-05T10:00:00Z', 27, ['writer']),
+      helperToOctober3[33],
+    ]);
+
+    // Act
+    const shown = rows(subjects);
+
+    // Assess
+    const [[status, reason]] = statusOf(shown, 'helper');
+    expect(status).toBe('unknown');
+    expect(reason).toMatch(/^silent since 2026-10-04, 27 days \(last seen 2026-10-04T10:00:04Z, up to 2026-11-01T00:00:00Z\): longer than 3 × its usual gap of /);
+  });
 });
 
 describe('a business-hours route over a long weekend (Monday to Friday, 08:00 to 18:00, a request every 10 minutes)', () => {

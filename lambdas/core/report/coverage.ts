@@ -87,23 +87,40 @@ function sightingsCounted(state: unknown): number | undefined {
  * expected runs. Undefined when the subject's silence is within its rhythm, or its last sighting
  * before `end` is unknown (a route seen again after the span keeps no time of its last request in it)
  * or before the span (one seen before and after it but not in it is `wholeSpanSilenceNote`'s).
+ * An agent's own state learns only the runs it starts as a root: its last sighting is also the
+ * latest time another agent's state (`agents`) saw it run in its trees before `end`, and it is
+ * unknown when another's state may hide a later run there (`mayHaveRunUnder` over the silence).
  */
-export function trailingSilenceNote(kind: string, name: string, config: Config, state: unknown, runs: readonly RunRecord[], span: MonthSpan, end: number): string | undefined {
+export function trailingSilenceNote(
+  kind: string,
+  name: string,
+  config: Config,
+  state: unknown,
+  runs: readonly RunRecord[],
+  span: MonthSpan,
+  end: number,
+  agents: readonly SubjectSnapshot[] = [],
+): string | undefined {
   if (kind !== 'job' && kind !== 'agent' && kind !== 'route') return undefined;
   if (kind === 'job' && ownValue(config.jobs, name)?.schedule) return undefined;
   const facts = stateFacts(state);
   const times = [...runs.map((r) => Date.parse(r.ts)), ...keptActivity(state), facts.lastSeenAt, facts.lastStartAt]
     .filter((t): t is number => finite(t) && t < end)
     .sort((a, b) => a - b);
-  const last = times.at(-1);
+  const others = kind === 'agent' ? agents.filter((other) => other.name !== name) : [];
+  // Only the latest time under each other agent is kept: not a gap of its rhythm, only its last sighting.
+  const underOthers = others.map((other) => subagentSeenAt(name, other.state)).filter((t): t is number => finite(t) && t < end);
+  const last = times.length + underOthers.length > 0 ? Math.max(...times, ...underOthers) : undefined;
   if (last === undefined || last < span.fromMs) return undefined;
+  if (others.some((other) => mayHaveRunUnder(name, other.state, { fromMs: last + 1, toMs: end }))) return undefined;
   const silence = end - last;
   if (silence <= SILENCE_MIN_MS) return undefined;
   let longestGap = 0;
   for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i] - times[i - 1]);
   const count = sightingsCounted(state);
-  const first = facts.firstSeenAt ?? times[0];
-  const lastEver = Math.max(last, facts.lastSeenAt ?? 0);
+  const first = facts.firstSeenAt ?? times[0] ?? last;
+  // Its average interval is over the runs its own state counts, from its first to its last own sighting.
+  const lastEver = Math.max(times.at(-1) ?? last, facts.lastSeenAt ?? 0);
   const averageGap = count !== undefined && count >= 2 ? (lastEver - first) / (count - 1) : 0;
   const rhythm = Math.max(longestGap, averageGap);
   const allowed = Math.max(SILENCE_MIN_MS, SILENCE_RHYTHM_FACTOR * rhythm);
@@ -112,8 +129,11 @@ export function trailingSilenceNote(kind: string, name: string, config: Config, 
   return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
 }
 
+/** A stretch of time, [fromMs, toMs): a month, or a subject's silence up to the span's end. */
+type Stretch = Pick<MonthSpan, 'fromMs' | 'toMs'>;
+
 /** Whether an agent state has a root still open that started before the span's end (or at a time not known). */
-function openBeforeEnd(s: Record<string, unknown>, span: MonthSpan): boolean {
+function openBeforeEnd(s: Record<string, unknown>, span: Stretch): boolean {
   const open = Array.isArray(s.open) ? s.open : [];
   return open.some((o) => !(o && typeof o === 'object' && finite((o as Record<string, unknown>).started_at) && ((o as Record<string, unknown>).started_at as number) >= span.toMs));
 }
@@ -124,7 +144,7 @@ function openBeforeEnd(s: Record<string, unknown>, span: MonthSpan): boolean {
  * or after it having started before its end (one started on the span's last evening, one running
  * all of it; an entry written before starts were kept cannot tell, nor one without a readable end).
  */
-function ownRootsMayHaveRunIn(s: Record<string, unknown>, span: MonthSpan): boolean {
+function ownRootsMayHaveRunIn(s: Record<string, unknown>, span: Stretch): boolean {
   if (openBeforeEnd(s, span)) return true;
   const history = Array.isArray(s.history) ? (s.history as unknown[]) : [];
   return history.some((h) => {
@@ -143,14 +163,24 @@ function ownRootsMayHaveRunIn(s: Record<string, unknown>, span: MonthSpan): bool
  * the span (written before they were kept) can tell only that its own roots did not run in it
  * (`ownRootsMayHaveRunIn`).
  */
-function mayHaveRunUnder(name: string, state: unknown, span: MonthSpan): boolean {
+function mayHaveRunUnder(name: string, state: unknown, span: Stretch): boolean {
   if (!state || typeof state !== 'object') return false;
   const s = state as Record<string, unknown>;
   if (!(finite(s.subagents_since) && s.subagents_since <= span.fromMs)) return ownRootsMayHaveRunIn(s, span);
   if (openBeforeEnd(s, span)) return true;
-  const kept = Array.isArray(s.subagents) ? s.subagents.find((e) => Array.isArray(e) && e[0] === name) : undefined;
+  const kept = keptSubagent(name, s);
   if (kept) return !(finite(kept[1]) && kept[1] < span.fromMs);
   return finite(s.subagents_dropped_at) && s.subagents_dropped_at >= span.fromMs;
+}
+
+function keptSubagent(name: string, s: Record<string, unknown>): unknown[] | undefined {
+  return Array.isArray(s.subagents) ? s.subagents.find((e): e is unknown[] => Array.isArray(e) && e[0] === name) : undefined;
+}
+
+/** The latest time agent `name` was seen running in the trees of the agent whose state is `state`, when kept. */
+function subagentSeenAt(name: string, state: unknown): number | undefined {
+  const seenAt = state && typeof state === 'object' ? keptSubagent(name, state as Record<string, unknown>)?.[1] : undefined;
+  return finite(seenAt) ? seenAt : undefined;
 }
 
 /**
@@ -292,7 +322,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     }
     if (onlyStarts) return { ...base, status: 'unknown', ...noted(startsOnlyReason) };
     if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
-    const silent = trailingSilenceNote(subject.kind, subject.name, config, snapshot?.state, records, span, end);
+    const silent = trailingSilenceNote(subject.kind, subject.name, config, snapshot?.state, records, span, end, agentStates);
     if (silent) return { ...base, status: 'unknown', reason: silent };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
