@@ -120,9 +120,11 @@ export interface JobState {
    * When the deployed sweep first saw the job in the config with a schedule while nothing of it was
    * stored (`jobReducer.configured`: its name differs from its lines', its log group is not
    * subscribed, it has not run since deploy): its expected starts are judged from then, as from a
-   * first run seen (`absenceCheckedUntil`), not those before. Kept after its first run, whose
-   * `firstSeenAt` then says it was seen; runs older than it read later (a backfill) are older
-   * history (`absenceOlder`), judged up to it.
+   * first run seen (`absenceCheckedUntil`), not those before; also of a job whose only lines so far
+   * are cron's "discarding output" (no run: no `firstSeenAt`), its missed runs then without the
+   * never-seen note (`anyLineArrived`). Kept after its first run, whose `firstSeenAt` then says it
+   * was seen; runs older than it read later (a backfill) are older history (`absenceOlder`), judged
+   * up to it.
    */
   readonly unseenSince?: number;
   /** Open runs already reported as `run-unfinished`. */
@@ -797,6 +799,17 @@ function absenceScheduleKey(schedule: string, timezone: string | undefined): str
 }
 
 /**
+ * Whether any line of the job has arrived, for the never-seen note of its missed runs
+ * (`unseenSince`) and the report, which reads a state without one as none. A run's line sets
+ * `firstSeenAt`; a cron "discarding output" line sets no sighting (it is no run), but the first one
+ * always reports `output-discarded` (nothing reported before it to hold it back), and so sets
+ * `discardReportedAt`.
+ */
+export function anyLineArrived(state: { readonly firstSeenAt?: number; readonly discardReportedAt?: number }): boolean {
+  return state.firstSeenAt !== undefined || state.discardReportedAt !== undefined;
+}
+
+/**
  * The sweep's judgement of one job at `now`: expected starts of its schedule that are due and
  * had no run (`missed-run`), and open runs past their max runtime (`run-unfinished`). Each
  * expected start and each open run is judged once; the state remembers how far it got.
@@ -867,7 +880,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     maxRuntimeSource: runtime.source,
     reportedUnfinished: reported,
     lastRunAt: state.lastStartAt ?? state.lastEnd?.at,
-    ...(state.firstSeenAt === undefined && state.unseenSince !== undefined ? { unseenSince: state.unseenSince } : {}),
+    ...(state.unseenSince !== undefined && !anyLineArrived(state) ? { unseenSince: state.unseenSince } : {}),
   };
   // The older slots are judged as the others, with no open runs: those are judged once, above.
   const inputs = older.expected.length > 0 ? [{ ...input, ...older, open: [] }, input] : [input];

@@ -104,6 +104,49 @@ describe('job absence, judged by the sweep', () => {
     expect(again.findings).toEqual([]);
   });
 
+  /** A line of cron's "discarding output" given to nightly-backup (as `enrich` or the cron host reducer give it): no run. */
+  const discarded = (iso: string) => ev(iso, { type: 'output.discarded', job: 'nightly-backup', host: 'web1', reason: 'No MTA installed, discarding output' });
+  /** Sweeps every hour from `fromIso` to `toIso` (inclusive): the state after, and the findings. */
+  const sweepHourly = (state: JobState, fromIso: string, toIso: string) => {
+    const findings = [];
+    for (let at = Date.parse(fromIso); at <= Date.parse(toIso); at += 3_600_000) {
+      const r = jobReducer.tick!(state, 'nightly-backup', ctxAt(new Date(at).toISOString()));
+      state = r.state;
+      findings.push(...r.findings);
+    }
+    return { state, findings };
+  };
+
+  it('does not say nothing of a job was seen when its only lines so far are cron’s discarded output', () => {
+    // Prepare: nightly-backup's only line, at 00:40 on the 5th, is cron's "discarding output" (reported output-discarded)
+    const read = jobReducer.apply(initialJobState('nightly-backup'), 'nightly-backup', [discarded('2026-10-05T00:40:00Z')], ctxAt('2026-10-05T00:41:00Z'));
+
+    // Act: the deployed sweep every hour from 01:00 on the 5th to 02:00 on the 7th, no run arriving
+    const swept = sweepHourly(read.state, '2026-10-05T01:00:00Z', '2026-10-07T02:00:00Z');
+
+    // Assess: the starts of the 6th and the 7th missed, as for any job, with no never-seen note
+    expect(read.findings.map((f) => f.detector)).toEqual(['output-discarded']);
+    expect(swept.findings.map((f) => [f.detector, f.expected_at, f.evidence?.never_seen_since])).toEqual([
+      ['missed-run', '2026-10-06T00:30:00Z', undefined],
+      ['missed-run', '2026-10-07T00:30:00Z', undefined],
+    ]);
+    expect(swept.findings.filter((f) => f.message.includes('first watched'))).toEqual([]);
+  });
+
+  it('stops saying nothing of a job first watched never seen was seen once a line of its discarded output arrives', () => {
+    // Prepare: first watched at midnight on the 5th, nothing of it seen; its 00:30 start missed with the note;
+    // then cron's "discarding output" of it at 03:00
+    const watched = sweepHourly(initialJobState('nightly-backup'), '2026-10-05T00:00:00Z', '2026-10-05T01:00:00Z');
+    const read = jobReducer.apply(watched.state, 'nightly-backup', [discarded('2026-10-05T03:00:00Z')], ctxAt('2026-10-05T03:01:00Z'));
+
+    // Act: the deployed sweep every hour up to 01:00 on the 6th
+    const swept = sweepHourly(read.state, '2026-10-05T04:00:00Z', '2026-10-06T01:00:00Z');
+
+    // Assess: the 5th's start with the note, the 6th's without it
+    expect(watched.findings.map((f) => [f.expected_at, f.evidence?.never_seen_since])).toEqual([['2026-10-05T00:30:00Z', '2026-10-05T00:00:00Z']]);
+    expect(swept.findings.map((f) => [f.detector, f.expected_at, f.evidence?.never_seen_since])).toEqual([['missed-run', '2026-10-06T00:30:00Z', undefined]]);
+  });
+
   it('waits for the grace time before calling a run missed', () => {
     const state = backupRuns([28, 29]);
     expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T01:49:00Z')).findings).toEqual([]);

@@ -3,7 +3,7 @@ import { type Config, validateConfig } from '../../lambdas/config.ts';
 import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
-import { initialJobState, judgeAbsence, type JobState } from '../../lambdas/core/job-reducer.ts';
+import { initialJobState, judgeAbsence, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
@@ -16,6 +16,7 @@ import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
 import { heldBackAtMonthEnd } from '../../lambdas/core/report/sections.ts';
 import type { SubjectSnapshot } from '../../lambdas/core/report/subjects.ts';
+import { ev } from '../helpers/events.ts';
 import { CONFIG, clock, day, finding, guardException, jobState as fixtureJobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 const groupOf = (report: ReturnType<typeof buildReport>, detector: string, subject: string) => {
@@ -1521,6 +1522,24 @@ describe('a job whose name was misspelt in the config, corrected on 3 October', 
 
     // Assess: the never-seen marker is no data of it
     expect([row?.status, row?.reason]).toEqual(['unknown', 'no data: configured, but nothing from it has ever been seen']);
+  });
+
+  it('does not call a job whose only line was cron’s discarded output never seen, in the config or out of it', () => {
+    // Prepare: the typo's only line is cron's "discarding output" (on 30 September, reported output-discarded);
+    // the deployed sweep then watches it as from 1 October
+    const discard = ev('2026-09-30T23:00:00Z', { type: 'output.discarded', job: TYPO, host: 'web1', reason: 'No MTA installed, discarding output' });
+    const read = jobReducer.apply(initialJobState(TYPO), TYPO, [discard], { config: withTypo, clock: { now: () => Date.parse('2026-09-30T23:01:00Z') } }).state;
+    const watched = judgeAbsence(read, TYPO, { config: withTypo, clock: { now: () => Date.parse('2026-10-01T00:00:00Z') } }).state;
+    const stored = [...octoberInput().subjects, { kind: 'job', name: TYPO, state: watched }];
+
+    // Act
+    const configured = rowOf(reportOn('2026-11', withTypo, [], [], stored));
+    const leftOut = rowOf(reportOn('2026-11', CONFIG, [], [], stored));
+
+    // Assess: a line of it did arrive: a subject whose November had nothing, not one never seen
+    expect(watched.unseenSince).toBeDefined();
+    expect([configured?.status, configured?.reason]).toEqual(['unknown', 'no data: nothing from it was seen in November 2026']);
+    expect(leftOut?.name).toBe(TYPO);
   });
 
   it('explains it by its missed runs and as never seen, not as a job whose runs log only starts (the marker’s endsLogged: false)', () => {

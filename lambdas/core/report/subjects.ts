@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
+import { anyLineArrived } from '../job-reducer.ts';
 import { ownValue } from '../own-property.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
@@ -148,8 +149,9 @@ export function configuredSubjects(config: Config): { kind: string; name: string
 /**
  * Whether a stored job state holds nothing but the never-seen marker (`unseenSince`, written by the
  * deployed sweep for a scheduled job of the config of which nothing was ever seen): no run, no
- * start, no sighting. Its other fields are those of `initialJobState` (`endsLogged: false` among
- * them) and say nothing of the job: the report reads it as no state.
+ * start, no sighting, no line at all (a cron "discarding output" line of it is one). Its other
+ * fields are those of `initialJobState` (`endsLogged: false` among them) and say nothing of the
+ * job: the report reads it as no state.
  */
 export function hasOnlyUnseenMarker(kind: string, state: unknown): boolean {
   if (kind !== 'job' || !state || typeof state !== 'object') return false;
@@ -158,7 +160,9 @@ export function hasOnlyUnseenMarker(kind: string, state: unknown): boolean {
   const facts = stateFacts(state);
   const starts = Array.isArray(s.starts) ? s.starts.length : 0;
   const open = Array.isArray(s.open) ? s.open.length : 0;
-  const sighted = facts.firstSeenAt !== undefined || facts.lastSeenAt !== undefined || facts.lastStartAt !== undefined || (facts.runs ?? 0) > 0 || (facts.startsSeen ?? 0) > 0;
+  // A discard line of it sets no sighting but did arrive (anyLineArrived, as the never-seen note of its missed runs).
+  const arrived = anyLineArrived({ firstSeenAt: facts.firstSeenAt, discardReportedAt: isNumber(s.discardReportedAt) ? s.discardReportedAt : undefined });
+  const sighted = arrived || facts.lastSeenAt !== undefined || facts.lastStartAt !== undefined || (facts.runs ?? 0) > 0 || (facts.startsSeen ?? 0) > 0;
   return !sighted && starts === 0 && open === 0 && s.lastEnd === undefined;
 }
 
