@@ -31,6 +31,30 @@ export function partitionPoint(length: number, before: (index: number) => boolea
   return lo;
 }
 
+/**
+ * The largest of the values, as `Math.max(...values)` gives it (-Infinity for none, NaN if any is
+ * NaN, 0 over -0), without spreading them into a call's arguments: a list of a month's runs (one
+ * every 10 s is 267,840) overflows the call stack when spread.
+ */
+export function maxOf(values: Iterable<number>): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v !== v) return Number.NaN;
+    if (v > max || (v === 0 && max === 0 && 1 / max < 0)) max = v;
+  }
+  return max;
+}
+
+/** The smallest of the values, as `Math.min(...values)` gives it (Infinity for none, NaN if any is NaN, -0 under 0), without a spread. */
+export function minOf(values: Iterable<number>): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const v of values) {
+    if (v !== v) return Number.NaN;
+    if (v < min || (v === 0 && min === 0 && 1 / v < 0)) min = v;
+  }
+  return min;
+}
+
 /** The median of values already in `sortsBefore` order (`sorted[0, length)`); undefined for none. */
 export function medianOfSorted(sorted: ArrayLike<number>, length = sorted.length): number | undefined {
   if (length === 0) return undefined;

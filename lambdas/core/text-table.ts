@@ -1,3 +1,5 @@
+import { maxOf } from './stats.ts';
+
 /** A plain-text table with a header rule, columns padded to their widest cell; long cells are cut. */
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[], maxWidths: readonly number[] = []): string {
   const cut = (s: string, i: number) => {
@@ -5,7 +7,7 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
     return max && s.length > max ? `${s.slice(0, max - 1)}…` : s;
   };
   const cells = [header, ...rows].map((r) => r.map((c, i) => cut(c, i)));
-  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((_, i) => maxOf(cells.map((r) => (r[i] ?? '').length)));
   const line = (r: readonly string[]) =>
     r
       .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i])))

@@ -5,6 +5,7 @@ import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
 import { initialJobState, judgeAbsence, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
+import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
@@ -518,6 +519,23 @@ describe('cost of the affected runs', () => {
     // Assess
     expect(g.consequence.costUsd).toBeCloseTo(0.73, 10);
     expect(g.consequence.notes).toContain('Cost of the affected runs: $0.73.');
+  });
+});
+
+describe('coverage of a subject with a great many runs in the month', () => {
+  it('counts 200,000 runs of one job (one every 10 s) without overflowing the call stack', () => {
+    // Prepare: a job run every 10 s from 1 October, its records latest first (the latest is not the last in the list)
+    const from = Date.parse('2026-10-01T00:00:00Z');
+    const count = 200_000;
+    const runs = Array.from({ length: count }, (_, i) => runRecord('tick', `t${i}`, new Date(from + (count - 1 - i) * 10_000).toISOString()));
+    const latest = new Date(from + (count - 1) * 10_000).toISOString().replace(/\.000Z$/, 'Z');
+    // Act
+    const coverage = buildCoverage({ span: monthSpan('2026-10'), subjects: [], runs, findings: [], config: validateConfig({ jobs: { tick: {} } }) });
+    // Assess
+    const row = coverage.rows.find((r) => r.name === 'tick');
+    expect(row?.runsInMonth).toBe(count);
+    expect(row?.lastSeen).toBe(latest);
+    expect(row?.reason).toContain(`silent since ${latest.slice(0, 10)}`);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, sortedCopy } from '../../lambdas/core/stats.ts';
+import { maxOf, median, minOf, sortedCopy } from '../../lambdas/core/stats.ts';
 
 /** The order the detectors have always used: a typed array's numeric sort (-0 before 0, NaN last). */
 const byTypedArray = (values: readonly number[]) => Array.from(Float64Array.from(values).sort());
@@ -27,5 +27,32 @@ describe('sortedCopy and median', () => {
       const mid = typed.length >> 1;
       expect(median(list)).toEqual(typed.length === 0 ? undefined : typed.length % 2 ? typed[mid] : (typed[mid - 1] + typed[mid]) / 2);
     }
+  });
+});
+
+describe('maxOf and minOf', () => {
+  it('give what Math.max and Math.min give over the same values, empty lists, NaN and -0 included', () => {
+    // Prepare: lists with ties, signed zeros, NaN and infinities, and none at all
+    const show = (v: number) => (Object.is(v, -0) ? '-0' : String(v));
+    const lists = [[], [3], [2, 7, 1], [-0, 0], [0, -0], [-0], [5, Number.NaN, 9], [Number.POSITIVE_INFINITY, -4], [Number.NEGATIVE_INFINITY]];
+    for (const list of lists) {
+      // Act
+      const max = maxOf(list);
+      const min = minOf(new Set(list));
+      // Assess
+      expect(show(max)).toBe(show(Math.max(...list)));
+      expect(show(min)).toBe(show(Math.min(...new Set(list))));
+    }
+  });
+
+  it('take a list too long to spread into a call', () => {
+    // Prepare: 300,000 values, the largest and smallest in the middle
+    const values = Array.from({ length: 300_000 }, (_, i) => (i === 150_000 ? 1e9 : i === 150_001 ? -1e9 : i));
+    // Act
+    const max = maxOf(values);
+    const min = minOf(values);
+    // Assess
+    expect(max).toBe(1e9);
+    expect(min).toBe(-1e9);
   });
 });

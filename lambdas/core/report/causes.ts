@@ -1,6 +1,6 @@
 import type { Finding } from '../findings.ts';
 import type { RunRecord } from '../../ports.ts';
-import { formatBytes, formatDuration, median } from '../stats.ts';
+import { formatBytes, formatDuration, maxOf, median, minOf } from '../stats.ts';
 import { happenedAtIso } from './evidence.ts';
 import { plural } from './format.ts';
 import { RunIndex, runKey } from './run-keys.ts';
@@ -170,8 +170,8 @@ function fromEvidence(findings: readonly Finding[]): string[] {
     const baselines = ev('median').filter((v): v is number => typeof v === 'number');
     if (values.length < 2 || baselines.length === 0) continue;
     const show = unit === 'bytes' ? formatBytes : formatDuration;
-    const lo = Math.min(...values);
-    const hi = Math.max(...values);
+    const lo = minOf(values);
+    const hi = maxOf(values);
     const typical = median(values) ?? lo;
     const base = median(baselines) ?? baselines[0];
     const what = unit === 'bytes' ? 'output' : 'duration';

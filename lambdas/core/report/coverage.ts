@@ -2,6 +2,7 @@ import type { Config } from '../../config.ts';
 import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
+import { maxOf } from '../stats.ts';
 import { formatSpan, plural } from './format.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
@@ -110,7 +111,8 @@ export function trailingSilenceNote(
   const others = kind === 'agent' ? agents.filter((other) => other.name !== name) : [];
   // Only the latest time under each other agent is kept: not a gap of its rhythm, only its last sighting.
   const underOthers = others.map((other) => subagentSeenAt(name, other.state)).filter((t): t is number => finite(t) && t < end);
-  const last = times.length + underOthers.length > 0 ? Math.max(...times, ...underOthers) : undefined;
+  // `times` is sorted: its last is its latest (no spread: a month of runs every 10 s overflows the stack).
+  const last = times.length + underOthers.length > 0 ? Math.max(times[times.length - 1] ?? Number.NEGATIVE_INFINITY, maxOf(underOthers)) : undefined;
   if (last === undefined || last < span.fromMs) return undefined;
   if (others.some((other) => mayHaveRunUnder(name, other.state, { fromMs: last + 1, toMs: end }))) return undefined;
   const silence = end - last;
@@ -283,7 +285,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const seen =
       silentAll === undefined &&
       (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
-    const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...records.map((r) => Date.parse(r.ts)));
+    const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, maxOf(records.map((r) => Date.parse(r.ts))));
     const base = {
       kind: subject.kind,
       name: subject.name,

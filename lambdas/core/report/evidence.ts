@@ -1,5 +1,5 @@
 import { CUT_EVIDENCE_KEYS, type Finding } from '../findings.ts';
-import { median } from '../stats.ts';
+import { maxOf, median, minOf } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
 import { WINDOW_LENGTH } from '../route-reducer.ts';
 import { dayOf, isoSecond, type MonthSpan } from './month.ts';
@@ -152,9 +152,9 @@ export function evidenceStats(findings: readonly Finding[]): EvidenceStat[] {
     unit,
     ...(label ? { label } : {}),
     n: values.length,
-    min: Math.min(...values),
+    min: minOf(values),
     median: median(values) ?? values[0],
-    max: Math.max(...values),
+    max: maxOf(values),
   }));
 }
 
