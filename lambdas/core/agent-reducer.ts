@@ -734,9 +734,13 @@ class SubagentList {
     }
   }
 
-  /** The fields to write: none when no tree was judged; `subagents_since` set on the first write. */
+  /**
+   * The fields to write: `subagents_since` on the first write (0 for a state this code begins, so that
+   * one written before its first tree is judged is not taken for a state written before sub-agents
+   * were kept), the list when a tree was judged.
+   */
   result(now: number): Partial<AgentState> {
-    if (!this.noted) return {};
+    if (!this.noted) return this.initial.subagents_since === undefined && isFresh(this.initial) ? { subagents_since: 0 } : {};
     const s = this.initial;
     const since = s.subagents_since ?? (isFresh(s) ? 0 : Math.max(now, ...s.history.map((h) => h.ended_at), ...s.open.map((o) => o.started_at)));
     if (!this.changed) return s.subagents_since === undefined ? { subagents_since: since } : {};
