@@ -24,6 +24,10 @@ const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', impo
 const SWEEP_ENTRY = fileURLToPath(new URL('../lambdas/handlers/sweep.ts', import.meta.url));
 /** How often the sweep judges absence: a missed run is seen at most this long after its grace time. */
 export const SWEEP_RATE = Duration.minutes(5);
+/** How long the ingest failure queue keeps a message (the SQS maximum): then it is deleted, unredriven or not. */
+const INGEST_FAILURES_RETENTION = Duration.days(14);
+/** The age of the failure queue's oldest message that warns again, leaving 4 days to redrive it. */
+const INGEST_FAILURES_EXPIRING_AGE = Duration.days(10);
 
 export interface SilentAuditStackProps extends StackProps {
   /** The validated config; it drives the subscriptions and is compiled into the functions. */
@@ -54,7 +58,8 @@ function subscriptionId(logGroupName: string): string {
 /**
  * The deployed pipeline: subscribed log groups feed the ingest function, which keeps state and
  * findings in one table and alerts through one topic. Invocations that still fail after their
- * retries land in a queue, and an alarm on that queue alerts through the same topic.
+ * retries land in a queue; alarms on that queue alert through the same topic when a message arrives
+ * and again before SQS deletes it.
  */
 export class SilentAuditStack extends Stack {
   readonly table: AuditTable;
@@ -88,7 +93,7 @@ export class SilentAuditStack extends Stack {
     this.ingestFailures = new sqs.Queue(this, 'IngestFailures', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: INGEST_FAILURES_RETENTION,
     });
     Validations.of(this.ingestFailures).acknowledge({
       id: 'AwsSolutions-SQS3',
@@ -138,6 +143,18 @@ export class SilentAuditStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     failuresAlarm.addAlarmAction(new SnsAction(this.alerts.topic));
+    // ingest-failures notifies once, on its way to ALARM; without a second warning a message left
+    // there would be deleted at the end of its retention, the alarm returning to OK with no word.
+    const expiringAlarm = new cloudwatch.Alarm(this, 'IngestFailuresExpiringAlarm', {
+      alarmName: `${alarmNamePrefix}ingest-failures-expiring`,
+      alarmDescription: `A message has waited ${INGEST_FAILURES_EXPIRING_AGE.toDays()} days in the ingest failure queue: SQS deletes it, and its log lines are lost, at ${INGEST_FAILURES_RETENTION.toDays()} days. Redrive it now (README, Redriving the ingest failure queue).`,
+      metric: this.ingestFailures.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(15), statistic: 'Maximum' }),
+      threshold: INGEST_FAILURES_EXPIRING_AGE.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    expiringAlarm.addAlarmAction(new SnsAction(this.alerts.topic));
 
     const withAccountPolicy = accountPolicyEnabled(this, config);
     // Before the account policy lists the stack's own log groups: the Kinesis consumer's is one of them.

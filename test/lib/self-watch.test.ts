@@ -69,6 +69,30 @@ describe('the auditor watching itself: alarms', () => {
     expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Namespace: 'AWS/SQS', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }] });
   });
 
+  it('warns again before the failure queue deletes a message: its oldest message 10 days old, 4 days before the 14-day retention', () => {
+    // Prepare
+    const { stack } = buildStack();
+    const template = Template.fromStack(stack);
+    const retentionSeconds = template.findResources('AWS::SQS::Queue')[logicalId(stack.ingestFailures)].Properties.MessageRetentionPeriod as number;
+    // Act
+    const alarm = alarmNamed(template, 'SilentAudit-ingest-failures-expiring');
+    // Assess
+    expect(alarm).toMatchObject({
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(stack.ingestFailures), 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Period: 900,
+      Threshold: 10 * 24 * 3600,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+    expect(retentionSeconds - (alarm.Threshold as number)).toBe(4 * 24 * 3600);
+    expect(alarm.AlarmDescription).toMatch(/deletes it.* at 14 days\. Redrive it/);
+  });
+
   it('SilentAudit-alerts-abandoned: the functions’ AlertsAbandoned (EMF, by service), to the alerts topic, saying what to check', () => {
     // Prepare
     const { stack } = buildStack();
@@ -235,7 +259,7 @@ describe('the auditor watching itself: alarms', () => {
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     // Assess
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-throttles', 'SilentAudit-lines-rejected', 'SilentAudit-no-lines-parsed', 'SilentAudit-payloads-rejected', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
+      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-failures-expiring', 'SilentAudit-ingest-throttles', 'SilentAudit-lines-rejected', 'SilentAudit-no-lines-parsed', 'SilentAudit-payloads-rejected', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
     );
     for (const a of alarms) {
       expect(a.AlarmName).toMatch(/^SilentAudit-/);
