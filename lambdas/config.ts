@@ -1,13 +1,12 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { Cron } from 'croner';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
 import { BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
-import { neverFiresReason } from './core/schedule.ts';
+import { cronOf, neverFiresReason } from './core/schedule.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
 
@@ -52,7 +51,7 @@ function cronProblem(expr: string): string | undefined {
   }
   if (fields !== 5) return NOT_CRON;
   try {
-    new Cron(text, { paused: true });
+    cronOf(text, { paused: true });
     return undefined;
   } catch {
     return NOT_CRON;

@@ -1,10 +1,25 @@
-import { Cron } from 'croner';
+import { Cron, type CronOptions } from 'croner';
 import { MONTHS } from './parse-time.ts';
 import { median } from './stats.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
+
+/**
+ * A croner schedule read with cron's day rule. Vixie cron and cronie run a job on a day that
+ * matches its day of month OR its day of week only when both fields are restricted, neither
+ * starting with `*`; when either starts with `*` (`*`, `*\/2`), the day must match both. croner
+ * ORs them unless a field is exactly `*`, so `0 0 *\/2 * 1-5` would run on every weekday and on odd
+ * weekend days; cron runs it on odd-numbered weekdays. `?` (croner's wildcard) counts as `*`. A
+ * seconds field first (6 or 7 fields) shifts the day fields by one; an @-macro has a `*` day field.
+ */
+export function cronOf(schedule: string, options: CronOptions = {}): Cron {
+  const fields = schedule.trim().split(/\s+/);
+  const [dayOfMonth, dayOfWeek] = fields.length >= 6 ? [fields[3], fields[5]] : [fields[2], fields[4]];
+  const unrestricted = (field: string | undefined) => field === undefined || field.startsWith('*') || field === '?';
+  return new Cron(schedule, { ...options, domAndDow: unrestricted(dayOfMonth) || unrestricted(dayOfWeek) });
+}
 
 /** No zone's clock goes back by more than this: a window looks back over it for the wall times it repeats. */
 const CLOCK_BACK_MAX_MS = 3 * HOUR;
@@ -18,7 +33,7 @@ const CLOCK_BACK_MAX_MS = 3 * HOUR;
  */
 export function expectedStarts(schedule: string, timezone: string | undefined, after: number, until: number, limit = 1000): number[] {
   const zone = timezone ?? 'UTC';
-  const cron = new Cron(schedule, { timezone: zone, paused: true });
+  const cron = cronOf(schedule, { timezone: zone, paused: true });
   const wallTimes = isFixedTime(schedule) && zone !== 'UTC' ? new Set<string>() : undefined;
   const times: number[] = [];
   // The times just before the window are read too, so that a repeat of one of them is known.
@@ -182,7 +197,7 @@ const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
  * rare job. The reason names the days the months lack when it can (`February has no 30th`).
  */
 export function neverFiresReason(schedule: string, timezone: string | undefined, from: number): string | undefined {
-  const next = new Cron(schedule, { timezone: timezone ?? 'UTC', paused: true }).nextRun(new Date(from));
+  const next = cronOf(schedule, { timezone: timezone ?? 'UTC', paused: true }).nextRun(new Date(from));
   if (next && next.getTime() - from <= SCHEDULE_HORIZON_YEARS * 365.25 * 86_400_000) return undefined;
   const missing = missingDays(schedule);
   return `never fires: ${missing ? `${missing}, so it` : 'it'} names no time in the next ${SCHEDULE_HORIZON_YEARS} years${timezone ? ` (in ${timezone})` : ''}; fix its day of month or month (for a month's last day write L, e.g. "0 0 L * *")`;
@@ -191,7 +206,8 @@ export function neverFiresReason(schedule: string, timezone: string | undefined,
 /** `February has no 30th`, `April and June have no 31st`: the days of month a schedule names that its months lack; undefined when its fields cannot be read so. */
 function missingDays(schedule: string): string | undefined {
   const [, , dayField, monthField, weekdayField] = schedule.trim().toLowerCase().split(/\s+/);
-  if (weekdayField !== '*' && weekdayField !== '?') return undefined;
+  // A restricted day of week is ORed with the day of month (cron's rule, see cronOf): its days fire.
+  if (weekdayField !== undefined && !weekdayField.startsWith('*') && weekdayField !== '?') return undefined;
   const days = cronFieldValues(dayField ?? '', 1, 31);
   const months = cronFieldValues(monthField ?? '', 1, 12, MONTHS.map((m) => m.slice(0, 3).toLowerCase()));
   if (!days?.length || !months?.length) return undefined;

@@ -1,10 +1,10 @@
-import { Cron } from 'croner';
 import { type Config, nameAsLogged } from '../config.ts';
 import { DETECTOR_IDS } from '../detectors/ids.ts';
 import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
 import type { Suppression } from './alert-policy.ts';
 import type { Finding } from './findings.ts';
 import { noSuchDay } from './parse-time.ts';
+import { cronOf } from './schedule.ts';
 
 /**
  * Snoozes and maintenance windows: findings they cover are stored (and reported) but not alerted.
@@ -72,7 +72,7 @@ export function inMaintenanceWindow(w: MaintenanceWindow, at: number): boolean {
   if (w.until === undefined || w.duration_minutes === undefined || at >= Date.parse(w.until)) return false;
   const length = w.duration_minutes * 60_000;
   // The first occurrence starting after `at − length`: `at` is inside it when it started by `at`.
-  const start = new Cron(w.cron, { paused: true, timezone: w.timezone }).nextRun(new Date(at - length));
+  const start = cronOf(w.cron, { paused: true, timezone: w.timezone }).nextRun(new Date(at - length));
   return start !== null && start.getTime() <= at;
 }
 

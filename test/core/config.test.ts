@@ -114,6 +114,7 @@ tools:
     ['0 0 31 4 *', 'April has no 31st'],
     ['0 0 31 2,4,6,9,11 *', 'February, April, June, September and November have no 31st'],
     ['0 0 30,31 feb ?', 'February has no 30th or 31st'],
+    ['0 0 30 2 */7', 'February has no 30th'],
   ])('refuses %j, which never fires, as jobs.*.schedule and maintenance_windows.*.cron, in their time zone, saying why', (cron, why) => {
     // Prepare
     const message = `never fires: ${why}, so it names no time in the next 8 years (in Europe/Berlin); fix its day of month or month (for a month's last day write L, e.g. "0 0 L * *")`;
@@ -129,6 +130,7 @@ tools:
     ['0 0 31 * *', 'Europe/Berlin', '2026-10-01T00:00:00Z'],
     ['0 0 L 2 *', 'UTC', '2026-10-01T00:00:00Z'],
     ['0 0 30 2 1', 'UTC', '2026-10-01T00:00:00Z'],
+    ['0 0 29 2 */7', 'UTC', '2026-10-01T00:00:00Z'],
   ])('takes %j in %s, which is due rarely but within 8 years of %s', (cron, timezone, now) => {
     // Act
     const config = validateConfig({ jobs: { rare: { schedule: cron, timezone } } }, 'c.yaml', undefined, { now: Date.parse(now) });

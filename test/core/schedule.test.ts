@@ -40,6 +40,38 @@ describe('expected starts of a cron schedule', () => {
   it('stops at the limit', () => {
     expect(expectedStarts('* * * * *', 'UTC', 0, Date.parse('2026-10-01T00:00:00Z'), 10)).toHaveLength(10);
   });
+
+  describe("combines day of month and day of week as cron does: both must match when either field starts with '*', either may when both are restricted", () => {
+    const december = (schedule: string) => expectedStarts(schedule, undefined, Date.parse('2026-12-01T00:00:00Z') - 1, Date.parse('2026-12-31T00:00:00Z'));
+    const daysOf = (times: number[]) => times.map((t) => new Date(t).getUTCDate());
+    const isWeekday = (day: number) => new Date(Date.UTC(2026, 11, day)).getUTCDay() % 6 !== 0;
+    const decemberDays = Array.from({ length: 31 }, (_, i) => i + 1);
+
+    it.each([
+      ['0 0 */2 * 1-5', '*/2 in day of month'],
+      ['0 0 0 */2 * 1-5', 'a seconds field first'],
+    ])('runs %j (%s) on the odd-numbered weekdays only', (schedule) => {
+      // Act
+      const days = daysOf(december(schedule));
+      // Assess: 2026-12-01 is a Tuesday
+      expect(days).toEqual(decemberDays.filter((d) => d % 2 === 1 && isWeekday(d)));
+      expect(days.slice(0, 4)).toEqual([1, 3, 7, 9]);
+    });
+
+    it("runs '0 0 1 * */7' (*/7 in day of week: Sundays) only on a 1st that is a Sunday", () => {
+      // Act
+      const times = expectedStarts('0 0 1 * */7', undefined, Date.parse('2026-01-01T00:00:00Z'), Date.parse('2028-01-01T00:00:00Z'));
+      // Assess
+      expect(times.map((t) => iso(t).slice(0, 10))).toEqual(['2026-02-01', '2026-03-01', '2026-11-01', '2027-08-01']);
+    });
+
+    it("runs '0 0 1-7 * 1' (neither field starts with '*') on the first seven days and on every Monday", () => {
+      // Act
+      const days = daysOf(december('0 0 1-7 * 1'));
+      // Assess
+      expect(days).toEqual([1, 2, 3, 4, 5, 6, 7, 14, 21, 28]);
+    });
+  });
 });
 
 describe('inferring a schedule from history', () => {

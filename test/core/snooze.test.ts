@@ -117,6 +117,21 @@ describe('snoozes and maintenance windows at work', () => {
     expect(suppressionFor(finding({ subject: 'backup', detector: 'run-failed', ts: '2026-10-08T02:00:00Z' }), NOW, [], config.maintenance_windows)).toBeUndefined();
   });
 
+  it("reads a recurring window's day fields as cron does: '*/2' in day of month with weekdays is the odd-numbered weekdays", () => {
+    // Prepare: 02:00–03:00 UTC on odd-numbered weekdays
+    const config = validateConfig(
+      { maintenance_windows: [{ subjects: ['etl'], owner: 'ops', reason: 'patching', cron: '0 2 */2 * 1-5', duration_minutes: 60, until: '2026-12-31' }] },
+      'cfg',
+      undefined,
+      { now: NOW },
+    );
+    const [window] = config.maintenance_windows;
+    // Act: 2026-10-07 is an odd-numbered Wednesday, 10-06 an even-numbered Tuesday, 10-03 an odd-numbered Saturday
+    const inside = ['2026-10-07T02:30:00Z', '2026-10-06T02:30:00Z', '2026-10-03T02:30:00Z'].map((t) => inMaintenanceWindow(window, Date.parse(t)));
+    // Assess
+    expect(inside).toEqual([true, false, false]);
+  });
+
   it.each([
     ['12h', NOW + 12 * 3_600_000],
     ['+3d', NOW + 3 * DAY],
