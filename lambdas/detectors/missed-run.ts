@@ -83,6 +83,17 @@ function lastRunBefore(expected: number, starts: readonly number[], lastRunAt: n
   return latest === undefined ? {} : { last_run_at: isoTime(latest) };
 }
 
+/**
+ * A grace time for a message: whole minutes as such ("15 min"), less than a minute in seconds
+ * ("36 s"), else in minutes to two decimals ("1.5 min"). Only for display: the evidence keeps
+ * `grace_minutes` exact, as the report re-judges the finding with it.
+ */
+export function formatGrace(graceMs: number): string {
+  if (graceMs % 60_000 === 0) return `${graceMs / 60_000} min`;
+  if (graceMs < 60_000) return `${Number((graceMs / 1000).toFixed(1))} s`;
+  return `${Number((graceMs / 60_000).toFixed(2))} min`;
+}
+
 /** Why a configured job may never have been seen, for the message of its missed runs. */
 const NEVER_SEEN_CAUSES =
   'its name in the config may differ from the one its lines give, its log group may not be subscribed, or it has not run since';
@@ -107,18 +118,18 @@ export const missedRunDetector: AbsenceDetector = {
   check(input) {
     const drafts = [];
     for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous, input.startsFromEnd)) {
-      const graceMinutes = Math.round(input.graceMs / 60_000);
       const where = input.timezone && input.timezone !== 'UTC' ? ` (${input.timezone})` : '';
       drafts.push({
         subject: input.job,
         ts: isoTime(expected),
         expected_at: isoTime(expected),
-        message: `no run started within ${graceMinutes} min of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}${
+        message: `no run started within ${formatGrace(input.graceMs)} of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}${
           input.unseenSince !== undefined ? `; nothing of ${input.job} has been seen since it was first watched at ${isoTime(input.unseenSince)}: ${NEVER_SEEN_CAUSES}` : ''
         }`,
         evidence: {
           expected_at: isoTime(expected),
-          grace_minutes: graceMinutes,
+          // Exact (not rounded): the monthly report re-judges the finding with it (late-runs.ts).
+          grace_minutes: input.graceMs / 60_000,
           ...(input.schedule ? { schedule: input.schedule } : {}),
           ...(input.timezone ? { timezone: input.timezone } : {}),
           ...lastRunBefore(expected, input.starts, input.lastRunAt),

@@ -182,6 +182,58 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(report.findings.map((g) => `${g.detector} ${g.subject} ${g.status}`)).toEqual(['missed-run backup new']);
   });
 
+  it('keeps the missed-run of a start after a grace of a fraction of a minute, judged with the grace the sweep used', async () => {
+    // Prepare: an hourly backup with a grace of 0.6 min (36 s); the 10:00 run started at 10:00:50,
+    // 50 s late, and its lines came after the sweep of 10:00:45 had judged the start missed.
+    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 0.6 } } });
+    const run = (hour: number, second: number) => {
+      const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:${String(second).padStart(2, '0')}`);
+      return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
+    };
+    for (const hour of [6, 7, 8, 9]) {
+      await a.deliver(at(`05T0${hour}:01:10`), run(hour, 5));
+      await a.sweep(at(`05T0${hour}:20:00`));
+    }
+    const judged = await a.sweep(at('05T10:00:45'));
+    await a.deliver(at('05T10:02:00'), run(10, 50));
+    for (const hour of [11, 12]) {
+      await a.deliver(at(`05T${hour}:01:10`), run(hour, 5));
+      await a.sweep(at(`05T${hour}:20:00`));
+    }
+
+    // Act
+    const { report } = await a.report();
+
+    // Assess: the sweep reported it, and the report keeps it rather than retract it as "within the 1 min grace time".
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
+    expect(report.retracted).toEqual([]);
+    expect(report.findings.map((g) => `${g.detector} ${g.subject}`)).toEqual(['missed-run backup']);
+  });
+
+  it('retracts, with its grace shown in seconds, the missed-run of a start within a grace of a fraction of a minute', async () => {
+    // Prepare: as above, but the 10:00 run started at 10:00:30, within the 36 s grace; its lines came after the sweep of 10:00:45.
+    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 0.6 } } });
+    const run = (hour: number, second: number) => {
+      const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:${String(second).padStart(2, '0')}`);
+      return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
+    };
+    for (const hour of [6, 7, 8, 9]) {
+      await a.deliver(at(`05T0${hour}:01:10`), run(hour, 5));
+      await a.sweep(at(`05T0${hour}:20:00`));
+    }
+    const judged = await a.sweep(at('05T10:00:45'));
+    await a.deliver(at('05T10:02:00'), run(10, 30));
+
+    // Act
+    const { report } = await a.report();
+
+    // Assess
+    expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
+    expect(report.retracted.map((r) => r.reason)).toEqual([
+      "its run r10 started 2026-10-05T10:00:30Z, within the 36 s grace time; the run's lines reached the audit after the sweep had judged the start missed",
+    ]);
+  });
+
   it('retracts the missed-run of a start within the grace time that came in the next slot, as the sweep counts a late run', async () => {
     // Prepare: a job every 5 min (grace 15 min) ran on time to 09:55; its 10:00 run started late at
     // 10:06 and the 10:05 run at 10:07 (both in the 10:05 slot), and their lines arrived at 10:30,

@@ -52,6 +52,19 @@ describe('missed-run', () => {
     expect(drafts[0].evidence).not.toHaveProperty('last_run_at');
   });
 
+  it.each([
+    ['0.6 min (36 s)', 0.6, '36 s'],
+    ['1.5 min', 1.5, '1.5 min'],
+    ['20 min', 20, '20 min'],
+  ])('keeps a grace of %s exact in its evidence, and shows it in the message', (_, graceMinutes, shown) => {
+    // Act
+    const [draft] = missedRunDetector.check(absenceInput({ graceMs: graceMinutes * 60_000, expected: [at('2026-10-09T02:30:00Z')] }));
+
+    // Assess: the report re-judges the finding from evidence.grace_minutes, so it must be the grace the sweep used.
+    expect(draft.evidence.grace_minutes).toBe(graceMinutes);
+    expect(draft.message).toMatch(new RegExp(`^no run started within ${shown} of the expected `));
+  });
+
   it('names a non-UTC time zone in the message', () => {
     const [draft] = missedRunDetector.check(absenceInput({ timezone: 'Europe/Berlin', expected: [at('2026-10-26T01:30:00Z')] }));
     expect(draft.message).toBe('no run started within 20 min of the expected 2026-10-26T01:30:00Z (schedule "30 2 * * *" (Europe/Berlin))');

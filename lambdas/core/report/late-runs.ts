@@ -1,5 +1,5 @@
 import { EARLY_MS, startsFromEndOf } from '../job-reducer.ts';
-import { runsCounted } from '../../detectors/missed-run.ts';
+import { formatGrace, runsCounted } from '../../detectors/missed-run.ts';
 import type { RunRecord } from '../../ports.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { expectedStarts } from '../schedule.ts';
@@ -113,6 +113,7 @@ const count = (value: unknown): number | undefined => (typeof value === 'number'
 function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | undefined): RetractedFinding | undefined {
   const expectedIso = f.expected_at ?? text(f.evidence?.expected_at);
   const schedule = text(f.evidence?.schedule);
+  // Exact since the grace of a fraction of a minute was kept so; rounded to whole minutes in findings stored before.
   const graceMinutes = count(f.evidence?.grace_minutes);
   if (expectedIso === undefined || schedule === undefined || graceMinutes === undefined) return undefined;
   const expected = Date.parse(expectedIso);
@@ -143,7 +144,7 @@ function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | u
   // known only from the kept starts (a CMD line) has none.
   const r = runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at);
   const endOnly = r !== undefined ? fromEnd(r) : ends.includes(at);
-  const when = !endOnly ? `started ${isoTime(at)}, within the ${graceMinutes} min grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
+  const when = !endOnly ? `started ${isoTime(at)}, within the ${formatGrace(graceMinutes * 60_000)} grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
   return {
     detector: f.detector,
     subject: f.subject,
