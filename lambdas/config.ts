@@ -8,7 +8,10 @@ import { shortenName } from './core/parse/derived-name.ts';
 import { BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
 import { cronOf, neverFiresReason } from './core/schedule.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
+import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
+import { MIN_DURATION_SLOW_FACTOR } from './detectors/duration-slow.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
+import { MAX_OUTPUT_SHRINK_RATIO } from './detectors/output-shrink.ts';
 
 /**
  * The config file (contract §2), validated with zod; and the only reader of `process.env`.
@@ -17,6 +20,7 @@ import { DETECTOR_IDS } from './detectors/ids.ts';
 
 const positiveInt = z.number({ error: 'expected a whole number' }).int('expected a whole number').positive('expected a number above 0');
 const ratio = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
+const positiveNumber = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0');
 
 function isValidTimeZone(tz: string): boolean {
   try {
@@ -212,9 +216,18 @@ export const MAX_BASELINE_WINDOW = 5000;
 export const DefaultsSchema = z.strictObject({
   min_history: positiveInt.default(5),
   baseline_window: positiveInt.max(MAX_BASELINE_WINDOW, `expected at most ${MAX_BASELINE_WINDOW}: a job's state keeps its window of output sizes and durations, and a larger one would outgrow what the state store holds`).default(20),
-  output_shrink_ratio: ratio.default(0.3),
-  duration_slow_factor: z.number().gt(1, 'expected a factor above 1').default(3),
-  duration_fast_factor: ratio.default(0.25),
+  // Bounded as the detectors bound them (never within ±50% of the median): a value past the bound
+  // would be replaced by it without a word, and the report would show the one configured.
+  output_shrink_ratio: positiveNumber
+    .max(MAX_OUTPUT_SHRINK_RATIO, `expected at most ${MAX_OUTPUT_SHRINK_RATIO} (an output of half the median or more is never flagged)`)
+    .default(0.3),
+  duration_slow_factor: z
+    .number({ error: 'expected a number' })
+    .min(MIN_DURATION_SLOW_FACTOR, `expected at least ${MIN_DURATION_SLOW_FACTOR} (a run that takes at most 1.5× the median is never flagged as slow)`)
+    .default(3),
+  duration_fast_factor: positiveNumber
+    .max(MAX_DURATION_FAST_FACTOR, `expected at most ${MAX_DURATION_FAST_FACTOR} (a run that takes half the median or more is never flagged as fast)`)
+    .default(0.25),
   error_keywords: z
     .array(z.string().min(1))
     .default(['Traceback (most recent call last)', 'FATAL', 'panic:', 'No space left on device', 'ERROR:', 'Segmentation fault', 'Out of memory']),

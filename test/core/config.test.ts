@@ -72,7 +72,7 @@ tools:
 `);
     expect(problems).toEqual([
       'defaults.min_histroy: unknown key (line 2)',
-      'defaults.output_shrink_ratio: expected a number below 1 (line 3)',
+      'defaults.output_shrink_ratio: expected at most 0.5 (an output of half the median or more is never flagged) (line 3)',
       'jobs.backup.schedule: not a cron expression (line 6)',
       'jobs.backup.timezone: not an IANA time zone (e.g. Europe/Berlin) (line 7)',
       'jobs.backup.expect_pattern: not a valid regular expression (line 8)',
@@ -264,6 +264,30 @@ tools:
       "defaults.baseline_window: expected at most 5000: a job's state keeps its window of output sizes and durations, and a larger one would outgrow what the state store holds (line 2)",
     ]);
     expect(good.defaults.baseline_window).toBe(5000);
+  });
+
+  it('refuses a shrink ratio or duration factor the detectors would bound without a word, naming the key path, the bound and why', () => {
+    // Act
+    const problems = problemsOf(`defaults:
+  output_shrink_ratio: 0.8
+  duration_slow_factor: 1.2
+  duration_fast_factor: 0.6
+`);
+
+    // Assess
+    expect(problems).toEqual([
+      'defaults.output_shrink_ratio: expected at most 0.5 (an output of half the median or more is never flagged) (line 2)',
+      'defaults.duration_slow_factor: expected at least 1.5 (a run that takes at most 1.5× the median is never flagged as slow) (line 3)',
+      'defaults.duration_fast_factor: expected at most 0.5 (a run that takes half the median or more is never flagged as fast) (line 4)',
+    ]);
+  });
+
+  it('takes a shrink ratio or duration factor at the bound the detectors keep', () => {
+    // Act
+    const config = parseConfigText('defaults:\n  output_shrink_ratio: 0.5\n  duration_slow_factor: 1.5\n  duration_fast_factor: 0.5\n', 'c.yaml');
+
+    // Assess
+    expect(config.defaults).toMatchObject({ output_shrink_ratio: 0.5, duration_slow_factor: 1.5, duration_fast_factor: 0.5 });
   });
 
   it('refuses an exception without owner or with a bad date', () => {
