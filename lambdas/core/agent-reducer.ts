@@ -292,7 +292,7 @@ export function runningTreesToJudge(trees: readonly TreeSnapshot[], judgedOf: Ju
     const drafts = judgeTree(tree, NO_HISTORY, config, own);
     if (drafts.length === 0) return false;
     const already = alreadyFired(judgedOf(tree.agent).get(tree.root_run_id), tree);
-    return drafts.some((f) => !already.has(firedId(f)));
+    return drafts.some((f) => !reportedBefore(already, f));
   });
 }
 
@@ -338,9 +338,17 @@ function withMarks(j: JudgedRoot): JudgedRoot {
   return fired === j.fired ? j : { ...j, fired };
 }
 
+/**
+ * Whether a finding's mark (`firedId`) is among the marks reported already (`alreadyFired`): no
+ * fingerprint taken when there are none, as for most roots.
+ */
+function reportedBefore(already: ReadonlySet<string>, f: { detector: DetectorId; run_id?: string }): boolean {
+  return already.size > 0 && already.has(firedId(f));
+}
+
 /** Whether any tree detector reported a finding about `runId` (its mark is among `marks`). */
 function firedAbout(marks: ReadonlySet<string>, runId: string): boolean {
-  return TREE_DETECTORS.some((d) => marks.has(firedId({ detector: d.meta.id, run_id: runId })));
+  return TREE_DETECTORS.some((d) => reportedBefore(marks, { detector: d.meta.id, run_id: runId }));
 }
 
 /**
@@ -636,7 +644,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
         if (prev && tree.facts <= prev.facts) continue;
         options ??= resolveAgentOptions(ctx.config, subject);
         const already = alreadyFired(prev, tree);
-        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options).filter((f) => !already.has(firedId(f)));
+        const fresh = judgeTree(tree, NO_HISTORY, ctx.config, options).filter((f) => !reportedBefore(already, f));
         // Nothing new: nothing written (the sweep looks at every running tree every few minutes).
         if (fresh.length === 0) continue;
         findings.push(...fresh);
@@ -652,7 +660,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
       options ??= resolveAgentOptions(ctx.config, subject);
       const judged = judgeTree(tree, costHistoryFor({ history: history.view }, tree, ctx.config.defaults.baseline_window), ctx.config, options);
       const already = alreadyFired(prev, tree);
-      const fresh = judged.filter((f) => !already.has(firedId(f)));
+      const fresh = judged.filter((f) => !reportedBefore(already, f));
       findings.push(...fresh);
       const fired = [...asMarks(prev?.fired ?? []), ...fresh.map(firedId)];
       subagents.note(tree);
@@ -662,7 +670,7 @@ export const agentTreeReducer: SubjectReducer<AgentState> = {
 
       if (tree.phase === 'ended') {
         const totals = totalsOf(tree.runs);
-        const outlier = fresh.some((f) => f.detector === 'cost-outlier') || already.has(firedId({ detector: 'cost-outlier', run_id: tree.root_run_id }));
+        const outlier = fresh.some((f) => f.detector === 'cost-outlier') || reportedBefore(already, { detector: 'cost-outlier', run_id: tree.root_run_id });
         open.remove(tree.root_run_id);
         roots += counted ? 0 : 1;
         rootsChanged = true;
