@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { z } from 'zod';
+import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
@@ -163,9 +164,27 @@ const instant = (missing: string, dateMeans: 'start' | 'end' = 'end') =>
     return new Date(at).toISOString();
   });
 
+/**
+ * Why an id (an exception's or a snooze's) is too long, or undefined when it fits: it becomes a
+ * storage key, so it is bounded as a log line's identifiers are (a bypass line's `exception_id`
+ * among them): at most `MAX_ID_CHARS` characters and `MAX_ID_BYTES` bytes of UTF-8.
+ */
+export function idTooLong(id: string): string | undefined {
+  if (identifierFits(id)) return undefined;
+  return `at most ${MAX_ID_CHARS} characters and ${MAX_ID_BYTES} bytes of UTF-8, as a log line's identifiers; this one has ${id.length} characters (${Buffer.byteLength(id, 'utf8')} bytes)`;
+}
+
+function boundedIdCheck(id: string, ctx: z.RefinementCtx): void {
+  const problem = idTooLong(id);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+}
+
+/** What a snooze id may hold (in the config and from `snooze add --id` alike). */
+export const SNOOZE_ID_PATTERN = /^[\w.-]+$/;
+
 /** A pause of one subject's alerts (or one detector's on it): stored and visible, never sent, until it ends. */
 export const SnoozeSchema = z.strictObject({
-  id: z.string().regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only').optional(),
+  id: z.string().regex(SNOOZE_ID_PATTERN, 'letters, digits, `.`, `_` and `-` only').superRefine(boundedIdCheck).optional(),
   subject: z.string().min(1, 'a snooze needs a subject'),
   detector: detectorId.optional(),
   owner: z.string({ error: whenMissing('a snooze needs an owner') }).min(1, 'a snooze needs an owner'),
@@ -317,7 +336,8 @@ export const ExceptionSchema = z.strictObject({
     .string()
     .trim()
     .min(1, { abort: true })
-    .regex(EXCEPTION_ID_PATTERN, 'not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13)'),
+    .regex(EXCEPTION_ID_PATTERN, 'not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13)')
+    .superRefine(boundedIdCheck),
   guard: z.string().min(1),
   reason: z.string().min(1, 'an exception needs a reason'),
   owner: z.string().min(1, 'an exception needs an owner'),

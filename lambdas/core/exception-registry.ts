@@ -1,4 +1,4 @@
-import { type Config, EXCEPTION_ID_PATTERN, type ExceptionConfig, nameAsLogged } from '../config.ts';
+import { type Config, EXCEPTION_ID_PATTERN, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { parseTime } from './parse-time.ts';
@@ -152,6 +152,8 @@ export interface NewExceptionRequest {
  */
 export function newException(request: Partial<NewExceptionRequest>, rules: RegistryRules): GuardException {
   const id = required(request.id, 'an exception needs an id, e.g. EX-13');
+  const tooLong = idTooLong(id);
+  if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
   if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
   const guard = nameAsLogged(required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction'), rules);
   const reason = required(request.reason, 'an exception needs a reason: why may the guard be bypassed?');
@@ -209,7 +211,9 @@ export interface RenewRequest {
  * `exceptions renew`: moves an active exception's expiry (at most `maxDays` from today, never
  * into the past) and appends {at, by, reason, from_expires, to_expires} to its renewals.
  */
-export async function renewException(store: ExceptionStore, id: string, request: Partial<RenewRequest>, rules: RegistryRules): Promise<GuardException> {
+export async function renewException(store: ExceptionStore, given: string, request: Partial<RenewRequest>, rules: RegistryRules): Promise<GuardException> {
+  // Read without spaces around it, as `add --id` and a bypass line's `exception_id` are.
+  const id = given.trim();
   const reason = required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?');
   const by = required(request.by, 'a renewal needs the name of whoever renews it');
   const to = checkExpiry(request.expires, rules);
@@ -228,7 +232,8 @@ export interface RevokeRequest {
 }
 
 /** `exceptions revoke`: ends an active exception; its record stays, with who, when and why. */
-export async function revokeException(store: ExceptionStore, id: string, request: Partial<RevokeRequest>, rules: RegistryRules): Promise<GuardException> {
+export async function revokeException(store: ExceptionStore, given: string, request: Partial<RevokeRequest>, rules: RegistryRules): Promise<GuardException> {
+  const id = given.trim();
   const reason = required(request.reason, 'a revocation needs a reason');
   const by = required(request.by, 'a revocation needs the name of whoever revokes it');
   for (let attempt = 1; ; attempt++) {

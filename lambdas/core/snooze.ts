@@ -1,4 +1,4 @@
-import { type Config, nameAsLogged } from '../config.ts';
+import { type Config, idTooLong, nameAsLogged, SNOOZE_ID_PATTERN } from '../config.ts';
 import { DETECTOR_IDS } from '../detectors/ids.ts';
 import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
 import type { Suppression } from './alert-policy.ts';
@@ -140,6 +140,9 @@ export async function addSnooze(
 ): Promise<Snooze> {
   const id = req.id.trim();
   if (id === '') throw new SnoozeRefusedError('--id is empty: give an id, or leave --id out for one made up (SZ-<date>-<random>)');
+  const tooLong = idTooLong(id);
+  if (tooLong) throw new SnoozeRefusedError(`--id: a snooze id is ${tooLong}; choose a shorter one, or leave --id out`);
+  if (!SNOOZE_ID_PATTERN.test(id)) throw new SnoozeRefusedError(`--id ${id}: letters, digits, \`.\`, \`_\` and \`-\` only, as a config snooze's id; choose another id, or leave --id out`);
   if (CONFIG_ID.test(id)) throw new SnoozeRefusedError(`--id ${id}: ids config-<n> name the config file's snoozes; choose another id, or leave --id out`);
   if (rules.configIds?.includes(id)) throw new SnoozeRefusedError(`--id ${id}: the config file has a snooze with this id; choose another id, or leave --id out`);
   const missing = (['subject', 'owner', 'reason', 'until'] as const).filter((k) => !req[k]?.trim());
@@ -174,7 +177,9 @@ export async function addSnooze(
 }
 
 /** Ends an active snooze early, keeping its record. */
-export async function endSnooze(store: SnoozeStore, id: string, req: { readonly by: string; readonly reason?: string }, now: number): Promise<Snooze> {
+export async function endSnooze(store: SnoozeStore, given: string, req: { readonly by: string; readonly reason?: string }, now: number): Promise<Snooze> {
+  // Read without spaces around it, as `add --id` is.
+  const id = given.trim();
   const existing = (await store.list()).find((s) => s.id === id);
   if (!existing) throw new SnoozeRefusedError(`no stored snooze ${id} (a snooze from the config file ends when it is removed from the file)`);
   if (existing.status === 'ended') throw new SnoozeRefusedError(`snooze ${id} was ended already (${existing.ended_at} by ${existing.ended_by})`);

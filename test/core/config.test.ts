@@ -338,6 +338,22 @@ tools:
     ]);
   });
 
+  it('refuses an exception id longer than a bypass line may name (256 characters), naming the key path and line', () => {
+    // Prepare: 256 characters are the most a line's exception_id holds; DynamoDB refuses a key past 1024 bytes
+    const text = `exceptions:
+  - { id: "${'E'.repeat(256)}", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: "${'E'.repeat(257)}", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: "${'E'.repeat(1100)}", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual([
+      "exceptions.1.id: at most 256 characters and 400 bytes of UTF-8, as a log line's identifiers; this one has 257 characters (257 bytes) (line 3)",
+      "exceptions.2.id: at most 256 characters and 400 bytes of UTF-8, as a log line's identifiers; this one has 1100 characters (1100 bytes) (line 4)",
+    ]);
+  });
+
   it('refuses two exceptions with one id, a space after one of them too, naming the key path and line', () => {
     // Prepare
     const text = `exceptions:

@@ -11,6 +11,8 @@ import {
   parseDay,
   registryForBatch,
   registryRules,
+  renewException,
+  revokeException,
 } from '../../lambdas/core/exception-registry.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
@@ -71,6 +73,34 @@ describe('exception registry rules', () => {
     expect([...(await registryForBatch(bypass, undefined, config, clock))!.keys()]).toEqual(['EX-7']);
     expect((await registryForBatch(bypass, store, config, clock))!.get('EX-7')).toMatchObject({ expires: '2026-09-30', origin: 'config' });
     expect((await store.listRecords()).map((e) => e.id)).toEqual(['EX-7']);
+  });
+
+  it('refuses an id longer than a bypass line may name (256 characters), as the config does, before it reaches the store', async () => {
+    // Prepare: DynamoDB refuses a key over 1024 bytes
+    const store = new MemoryExceptionStore();
+    const rules = { now: clock.now(), maxDays: 90 };
+    const request = { guard: 'pii-redaction', reason: 'migration', owner: 'alice@example.com', expires: '2026-12-31', by: 'bob' };
+    // Act
+    const added = await addException(store, { ...request, id: 'E'.repeat(256) }, rules);
+    const refused = await addException(store, { ...request, id: 'E'.repeat(1100) }, rules).then(() => 'added', (e: Error) => `${e.name}: ${e.message}`);
+    // Assess
+    expect(added.id).toHaveLength(256);
+    expect(refused).toBe("ExceptionRefusedError: --id: an exception id is at most 256 characters and 400 bytes of UTF-8, as a log line's identifiers; this one has 1100 characters (1100 bytes); choose a shorter one, e.g. EX-13");
+    expect((await store.listRecords()).map((e) => e.id)).toEqual([added.id]);
+  });
+
+  it('renews and revokes an exception named with spaces around its id, as add reads --id', async () => {
+    // Prepare
+    const store = new MemoryExceptionStore();
+    const rules = { now: clock.now(), maxDays: 90 };
+    await addException(store, { id: ' EX-13 ', guard: 'pii-redaction', reason: 'migration', owner: 'alice@example.com', expires: '2026-12-31', by: 'bob' }, rules);
+    // Act
+    const renewed = await renewException(store, ' EX-13 ', { expires: '2027-01-05', reason: 'slipped', by: 'bob' }, rules);
+    const revoked = await revokeException(store, 'EX-13 ', { reason: 'done', by: 'bob' }, rules);
+    // Assess
+    expect([renewed.id, renewed.expires]).toEqual(['EX-13', '2027-01-05']);
+    expect([revoked.id, revoked.status]).toEqual(['EX-13', 'revoked']);
+    expect((await store.listRecords()).map((e) => [e.id, e.status, e.expires])).toEqual([['EX-13', 'revoked', '2027-01-05']]);
   });
 
   it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {

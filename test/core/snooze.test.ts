@@ -52,6 +52,15 @@ describe('config: snoozes and maintenance windows', () => {
     expect(problemsOf({ snoozes: [entry] })).toEqual(problems);
   });
 
+  it('refuses a snooze id longer than an identifier may be (256 characters), naming the key path', () => {
+    // Prepare
+    const entry = (id: string) => ({ id, subject: 'etl', owner: 'a', reason: 'r', until: '2026-10-06' });
+    // Act
+    const problems = problemsOf({ snoozes: [entry('S'.repeat(256)), entry('S'.repeat(1100))] });
+    // Assess
+    expect(problems).toEqual(["snoozes.1.id: at most 256 characters and 400 bytes of UTF-8, as a log line's identifiers; this one has 1100 characters (1100 bytes)"]);
+  });
+
   it('follows defaults.max_snooze_days and refuses more than 90', () => {
     expect(problemsOf({ defaults: { max_snooze_days: 60 }, snoozes: [{ subject: 'etl', owner: 'a', reason: 'r', until: '2026-11-30T00:00:00Z' }] })).toEqual([]);
     expect(problemsOf({ defaults: { max_snooze_days: 120 } })).toEqual(['defaults.max_snooze_days: expected at most 90: a longer pause is a bypass']);
@@ -245,6 +254,23 @@ describe('snooze add and end', () => {
     ]);
   });
 
+  it('refuses an --id the config would refuse: too long for a storage key, or with a space or a slash', async () => {
+    // Prepare
+    const store = new MemorySnoozeStore();
+    const add = (id: string) => addSnooze(store, { id, subject: 'etl', owner: 'bob', reason: 'vendor outage', until: '3d', by: 'bob' }, rules);
+    // Act
+    const refusals = await Promise.all(['S'.repeat(1100), 'SZ 1', 'team/SZ-1'].map((id) => add(id).then(() => 'added', (e: Error) => `${e.name}: ${e.message}`)));
+    const longest = await add(` ${'S'.repeat(256)} `);
+    // Assess
+    expect(refusals).toEqual([
+      "SnoozeRefusedError: --id: a snooze id is at most 256 characters and 400 bytes of UTF-8, as a log line's identifiers; this one has 1100 characters (1100 bytes); choose a shorter one, or leave --id out",
+      "SnoozeRefusedError: --id SZ 1: letters, digits, `.`, `_` and `-` only, as a config snooze's id; choose another id, or leave --id out",
+      "SnoozeRefusedError: --id team/SZ-1: letters, digits, `.`, `_` and `-` only, as a config snooze's id; choose another id, or leave --id out",
+    ]);
+    expect((await store.list()).map((s) => s.id)).toEqual([longest.id]);
+    expect(longest.id).toBe('S'.repeat(256));
+  });
+
   it("keeps every config snooze in force beside a stored snooze of the same id (one stored before such ids were refused)", async () => {
     // Prepare
     const store = new MemorySnoozeStore([snooze({ id: 'config-1', subject: 'loader' })]);
@@ -263,8 +289,8 @@ describe('snooze add and end', () => {
     // Prepare
     const store = new MemorySnoozeStore([snooze()]);
     const config = validateConfig({ snoozes: [{ subject: 'backup', owner: 'o', reason: 'r', until: '2026-10-06' }] }, 'cfg', undefined, { now: NOW });
-    // Act
-    const ended = await endSnooze(store, 'SZ-1', { by: 'carol', reason: 'fixed' }, NOW);
+    // Act: the id as typed, with spaces around it
+    const ended = await endSnooze(store, ' SZ-1 ', { by: 'carol', reason: 'fixed' }, NOW);
     // Assess
     expect(ended).toMatchObject({ id: 'SZ-1', status: 'ended', ended_by: 'carol', end_reason: 'fixed', ended_at: '2026-10-05T12:00:00.000Z' });
     await expect(endSnooze(store, 'SZ-1', { by: 'carol' }, NOW)).rejects.toThrow(/was ended already/);
