@@ -492,6 +492,47 @@ export function scheduleIssues(config: Config, now: number): Array<{ path: Prope
   return issues;
 }
 
+/** A marker `redactText` writes, naming its rule. */
+const MARKER = /\[REDACTED:([^\]]+)\]/g;
+
+/**
+ * An `expect_pattern` or `error_keywords` entry that a redaction rule changes: detectors see the
+ * output already redacted (`password: rotated for 12 users` reaches them as
+ * `password: [REDACTED:secret-assignment]`), so a text that holds a secret's label and its value
+ * can never be found there. Judged on the text as written, a pattern's source included (a
+ * heuristic: the text a pattern matches is not its source; `uploaded \d+ objects` is left as it
+ * is). One that names a marker itself (`password: \[REDACTED:secret-assignment\]`) is written for
+ * redacted output and is taken.
+ */
+export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+  const redactor = redactorFor(config);
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const check = (path: PropertyKey[], text: string, what: string, never: string) => {
+    if (text.includes('REDACTED:')) return;
+    const redacted = redactor.redactText(text);
+    if (redacted === text) return;
+    const rules = [...new Set([...redacted.matchAll(MARKER)].map((m) => m[1]))];
+    const builtin = rules.filter((r) => BUILTIN_RULE_NAMES.includes(r));
+    const own = rules.filter((r) => !BUILTIN_RULE_NAMES.includes(r));
+    const ways = [
+      ...(builtin.length > 0 ? [`leave the rule out (redact.disable_builtins: [${builtin.join(', ')}])`] : []),
+      ...(own.length > 0 ? [`narrow redact.patterns ${own.join(', ')}`] : []),
+    ];
+    issues.push({
+      path,
+      message:
+        `${what} is redacted by rule ${rules.join(', ')} before it is checked (it becomes "${redacted}"), so it ${never}; ` +
+        `match text the rule leaves (not a secret's label with its value), or ${ways.join(', or ')}`,
+    });
+  };
+  config.defaults.error_keywords.forEach((k, i) => check(['defaults', 'error_keywords', i], k, 'output holding it', 'is never found'));
+  for (const [name, job] of Object.entries(config.jobs)) {
+    if (job.expect_pattern !== undefined) check(['jobs', name, 'expect_pattern'], job.expect_pattern, 'output matching it', 'never matches');
+    job.error_keywords?.forEach((k, i) => check(['jobs', name, 'error_keywords', i], k, 'output holding it', 'is never found'));
+  }
+  return issues;
+}
+
 /**
  * A job's name as its log lines give it: redacted as a name (`redactName`, with the config's own
  * `redact` patterns), then shortened when longer than an identifier may be (`shortenName`), as a
@@ -721,7 +762,7 @@ export function validateConfig(
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const issues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...exceptionIdIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
   if (named && issues.length === 0) {
     rememberDefaultsWritten(named.config, raw);

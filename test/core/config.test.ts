@@ -290,6 +290,59 @@ tools:
     expect(config.defaults).toMatchObject({ output_shrink_ratio: 0.5, duration_slow_factor: 1.5, duration_fast_factor: 0.5 });
   });
 
+  it('refuses an expect_pattern or error keyword that a redaction rule changes (output is redacted before it is checked), naming the key path, the rule and the line', () => {
+    // Act
+    const problems = problemsOf(`defaults:
+  error_keywords: ["FATAL", "token: expired"]
+jobs:
+  rotate-creds:
+    expect_pattern: "password: rotated for \\\\d+ users"
+    error_keywords: ["api_key=rejected", "ERROR:"]
+`);
+
+    // Assess
+    expect(problems).toEqual([
+      'defaults.error_keywords.1: output holding it is redacted by rule secret-assignment before it is checked (it becomes "token: [REDACTED:secret-assignment]"), so it is never found; match text the rule leaves (not a secret\'s label with its value), or leave the rule out (redact.disable_builtins: [secret-assignment]) (line 2)',
+      'jobs.rotate-creds.expect_pattern: output matching it is redacted by rule secret-assignment before it is checked (it becomes "password: [REDACTED:secret-assignment]"), so it never matches; match text the rule leaves (not a secret\'s label with its value), or leave the rule out (redact.disable_builtins: [secret-assignment]) (line 5)',
+      'jobs.rotate-creds.error_keywords.0: output holding it is redacted by rule secret-assignment before it is checked (it becomes "api_key=[REDACTED:secret-assignment]"), so it is never found; match text the rule leaves (not a secret\'s label with its value), or leave the rule out (redact.disable_builtins: [secret-assignment]) (line 6)',
+    ]);
+  });
+
+  it("names the config's own redact pattern that changes an expect_pattern", () => {
+    // Act
+    const problems = problemsOf(`jobs:
+  triage:
+    expect_pattern: "closed TCK-1234"
+redact:
+  patterns: [{ name: ticket, regex: "TCK-\\\\d+" }]
+`);
+
+    // Assess
+    expect(problems).toEqual([
+      'jobs.triage.expect_pattern: output matching it is redacted by rule ticket before it is checked (it becomes "closed [REDACTED:ticket]"), so it never matches; match text the rule leaves (not a secret\'s label with its value), or narrow redact.patterns ticket (line 3)',
+    ]);
+  });
+
+  it.each([
+    ['an ordinary pattern', 'jobs:\n  backup: { expect_pattern: "uploaded \\\\d+ objects", error_keywords: ["FATAL", "password rejected"] }\n'],
+    ['a pattern written for the redacted output', 'jobs:\n  backup: { expect_pattern: "password: \\\\[REDACTED:secret-assignment\\\\]" }\n'],
+    ['a pattern whose rule is left out', 'jobs:\n  backup: { expect_pattern: "password: rotated" }\nredact: { disable_builtins: [secret-assignment] }\n'],
+  ])('takes %s', (_, text) => {
+    // Act
+    const config = parseConfigText(text, 'c.yaml');
+
+    // Assess
+    expect(config.jobs.backup).toBeDefined();
+  });
+
+  it('takes the built-in error keywords: no rule changes them', () => {
+    // Act
+    const config = parseConfigText(`defaults:\n  error_keywords: ${JSON.stringify(DEFAULT_CONFIG.defaults.error_keywords)}\n`, 'c.yaml');
+
+    // Assess
+    expect(config.defaults.error_keywords).toEqual(DEFAULT_CONFIG.defaults.error_keywords);
+  });
+
   it('refuses an exception without owner or with a bad date', () => {
     const problems = problemsOf(`exceptions:
   - { id: EX-1, guard: g, reason: r, owner: "", expires: someday }
