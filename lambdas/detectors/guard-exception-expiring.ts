@@ -24,8 +24,9 @@ export const guardExceptionExpiringDetector: BypassDetector = {
     // A bypass before the exception was added is guard-bypass-unregistered.
     if (exception === undefined || exception.guard !== bypass.guard || addedAfter(exception, at) !== undefined) return [];
     const { standing, daysLeft } = exceptionStanding(exception, at);
-    // A term that has been renewed since the bypass is not running out any more: nothing to announce.
-    if (standing !== 'expiring' || expiryInForce(exception, at) !== exception.expires) return [];
+    // A term that has been renewed since the bypass is not running out any more, and one revoked
+    // since (a late line) has ended: nothing to announce, no renewal to ask for.
+    if (standing !== 'expiring' || expiryInForce(exception, at) !== exception.expires || exception.status === 'revoked') return [];
     const when = daysLeft === 0 ? 'today' : `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
     return [
       {

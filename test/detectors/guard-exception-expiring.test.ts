@@ -23,6 +23,12 @@ testBypassDetector(guardExceptionExpiringDetector, {
       exception: exception({ origin: 'cli', created_at: '2026-12-20T09:00:00.000Z' }),
     },
     {
+      name: 'a bypass near the end of a term, the exception revoked since (a late line)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-12-20T10:00:00.000Z',
+      exception: exception({ status: 'revoked', revoked_at: '2026-12-21T00:00:00.000Z', revoked_by: 'bob', revoke_reason: 'fixed upstream' }),
+    },
+    {
       name: 'a bypass near the end of a term that has been renewed since (a late line)',
       bypass: bypass({ exception_id: 'EX-12' }),
       at: '2026-10-05T10:00:00.000Z',
