@@ -75,7 +75,7 @@ function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
 /** A schedule learned from history, for a user to copy into the config. */
 export interface InferredSchedule {
   readonly period_ms: number;
-  /** `every 1 h`, `every 15 min`, `daily`, `weekly`. */
+  /** `every 1 h`, `every 15 min`, `daily`, `weekly`, `monthly`, `yearly` (the last two only with their cron). */
   readonly period: string;
   /** A cron expression (UTC) that fits the observed starts, when one does. */
   readonly cron?: string;
@@ -149,7 +149,8 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
 /**
  * Learns the period of a job from its start times, when its runs are regular: at least
  * `minSamples` intervals, and most of them (80%) within 10% (at least two minutes) of the median.
- * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say,
+ * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say
+ * (and a calendar one for a monthly or yearly job: calendarCron),
  * at the time the starts come at (for runs known only from their end, `startsFromEnd`, at or before
  * the earliest of those: see offsetInPeriod).
  */
@@ -176,7 +177,33 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     else if (period < DAY) cron = `${minute} ${hour}-23/${period / HOUR} * * *`;
     else cron = `${minute} ${hour} * * ${new Date(offset).getUTCDay()}`;
   }
+  const calendar = cronSays ? undefined : calendarCron(period, starts, startsFromEnd);
+  if (calendar) return { period_ms: period, period: calendar.period, cron: calendar.cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
   return { period_ms: period, period: describePeriod(period), cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
+}
+
+/**
+ * A monthly or yearly job's calendar schedule: months are 28 to 31 days long, so a job run on the
+ * 1st has no fixed period (a period of the median gap would expect it on the 31st). When the gaps
+ * are about a month (a year) and most runs (80%) fall on the same day of month (and month) at
+ * about the same time of day (within a day's tolerance, 2.4 h, of the most common minute and hour,
+ * taken as a daily job's), that is `M H D * *` (`M H D Mo *`), in UTC. Undefined for other periods,
+ * or runs that do not share a day (such as the 1st in Berlin, the last day of a month in UTC).
+ */
+function calendarCron(period: number, starts: readonly number[], ends: readonly number[]): { cron: string; period: string } | undefined {
+  const monthly = period >= 27.5 * DAY && period <= 31.5 * DAY;
+  const yearly = period >= 364.5 * DAY && period <= 366.5 * DAY;
+  if (!monthly && !yearly) return undefined;
+  const dayTolerance = Math.max(2 * MINUTE, DAY * 0.1);
+  const timeOfDay = offsetInPeriod(DAY, starts, ends, dayTolerance);
+  const slots = starts.map((t) => new Date(slotOf(t, timeOfDay, DAY)));
+  const day = mode(slots.map((d) => d.getUTCDate()));
+  const month = mode(slots.map((d) => d.getUTCMonth()));
+  const fits = starts.filter((t, i) => slots[i].getUTCDate() === day && (monthly || slots[i].getUTCMonth() === month) && Math.abs(t - slots[i].getTime()) <= dayTolerance);
+  if (fits.length < 0.8 * starts.length) return undefined;
+  const minute = Math.floor(timeOfDay / MINUTE) % 60;
+  const hour = Math.floor(timeOfDay / HOUR);
+  return monthly ? { cron: `${minute} ${hour} ${day} * *`, period: 'monthly' } : { cron: `${minute} ${hour} ${day} ${month + 1} *`, period: 'yearly' };
 }
 
 /** The expected time at `offset` in each period nearest to a run at `t` (its day, for a daily job near midnight). */

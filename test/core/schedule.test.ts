@@ -104,6 +104,35 @@ describe('inferring a schedule from history', () => {
     expect(expectedStarts(cron, 'UTC', starts[0] - 1, starts[starts.length - 1])).toEqual(starts);
   });
 
+  describe('a monthly or yearly job: months and years have no fixed length, so its schedule is a calendar one', () => {
+    const monthly = (fromMonth: number, n: number, day: number, time: string) =>
+      Array.from({ length: n }, (_, i) => Date.parse(`${new Date(Date.UTC(2026, fromMonth + i, day)).toISOString().slice(0, 10)}T${time}Z`) + ((i * 7919) % 60) * 1000);
+
+    it.each([
+      ['on the 1st at 03:00, June to December (gaps of 30 and 31 days)', monthly(5, 7, 1, '03:00:00'), 'monthly', '0 3 1 * *'],
+      ['on the 15th at 22:45, a year of it (February too)', monthly(0, 12, 15, '22:45:00'), 'monthly', '45 22 15 * *'],
+      ['on 1 January at 00:00, 2021 to 2028 (a leap year among them)', [2021, 2022, 2023, 2024, 2025, 2026, 2027, 2028].map((y) => Date.UTC(y, 0, 1, 0, 0, 5)), 'yearly', '0 0 1 1 *'],
+    ])('learns a job run %s', (_, starts, period, cron) => {
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess: the cron expects a run on every day one came, and on no other
+      expect(inferred).toMatchObject({ period, cron });
+      expect(expectedStarts(cron, 'UTC', starts[0] - MIN, starts[starts.length - 1]).map((t) => iso(t).slice(0, 16))).toEqual(starts.map((t) => iso(t).slice(0, 16)));
+    });
+
+    it.each([
+      ['every 30 days, whatever the date', series('2026-01-01T03:00:00Z', 30 * 24 * 60 * MIN, 8)],
+      ['about monthly, on no fixed day', [1, 33, 62, 95, 124, 157, 186].map((d) => Date.parse('2026-01-01T03:00:00Z') + d * 24 * 60 * MIN)],
+    ])('keeps a period, with no cron, for a job run %s', (_, starts) => {
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess
+      expect(inferred).toBeDefined();
+      expect(inferred!.period).toMatch(/^every \d+ h$/);
+      expect(inferred!.cron).toBeUndefined();
+    });
+  });
+
   describe('a daily job known only from its end (logrotate writes its ALERT line when the run ends)', () => {
     // The times of day of logrotate's ends in the loghub Linux corpus: most at 04:03, the earliest 04:02:49, the latest 04:20:42
     const times = ['04:06:20', '04:10:24', '04:03:36', '04:02:49', '04:03:17', '04:03:12', '04:03:43', '04:05:19', '04:03:08', '04:03:18', '04:20:42', '04:04:00', '04:16:09'];

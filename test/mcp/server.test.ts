@@ -425,6 +425,47 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(periodEnd).toBeUndefined();
   });
 
+  it('find_overdue: a job run on the 1st of each month is not late on the 31st, and late once the 1st passes its grace time', async () => {
+    // Prepare: month-close (no schedule in the config) ran at 03:00 UTC on the 1st, June to December 2026
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-monthly-'));
+    const file = join(dir, 'month-close.log');
+    const lines = [5, 6, 7, 8, 9, 10, 11].flatMap((m) => {
+      const start = Date.UTC(2026, m, 1, 3, 0, 5);
+      return [
+        JSON.stringify({ type: 'run.start', job: 'month-close', run_id: `mc-${m}`, ts: new Date(start).toISOString() }),
+        JSON.stringify({ type: 'run.end', job: 'month-close', run_id: `mc-${m}`, exit_code: 0, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() }),
+      ];
+    });
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({});
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-12-02T00:00:00Z'), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const overdueAt = async (iso: string) => {
+      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'month-close' }));
+      try {
+        return structured<{ overdue: { subject: string; schedule: { cron?: string; period?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
+      } finally {
+        await asked.close();
+      }
+    };
+
+    // Act
+    let onThe31st: Awaited<ReturnType<typeof overdueAt>>;
+    let onThe1st: Awaited<ReturnType<typeof overdueAt>>;
+    try {
+      onThe31st = await overdueAt('2026-12-31T23:00:00Z');
+      onThe1st = await overdueAt('2027-01-01T05:00:00Z');
+    } finally {
+      await scanned.opened.close();
+    }
+
+    // Assess
+    expect(onThe31st).toEqual([]);
+    expect(onThe1st).toEqual([
+      expect.objectContaining({ subject: 'month-close', schedule: expect.objectContaining({ cron: '0 3 1 * *', period: 'monthly' }), next_expected_at: '2027-01-01T03:00:00Z', missed_runs: 1 }),
+    ]);
+  });
+
   it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {
     // Prepare
     const id = '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08';
