@@ -51,6 +51,8 @@ interface CommandContext {
   readonly rules: RegistryRules;
   readonly say: (line: string) => void;
   readonly json: boolean;
+  /** False where there is no store (`list` of the config's entries): bypass counts live in the store. */
+  readonly countsKnown: boolean;
 }
 
 function daysLabel(n: number): string {
@@ -68,15 +70,17 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
         readOnly,
         configEntries: config.exceptions.length,
         note: "listing the config's exceptions only: bypass counts live in the store",
-        configOnly: () => ({ registry: new MemoryExceptionStore() }),
+        configOnly: () => ({ registry: new MemoryExceptionStore(), configOnly: true as const }),
       }),
     async (opened) => {
+      const countsKnown = !('configOnly' in opened);
       const seeded = await loadRegistry(opened.registry, config.exceptions, now);
-      if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
+      // Without a store the entries are read into memory only: nothing was seeded anywhere.
+      if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
       for (const d of seeded.differing) {
         process.stderr.write(`note: the config's ${d.id} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
       }
-      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${l}\n`), json: o.json });
+      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${l}\n`), json: o.json, countsKnown });
     },
     (error) => (error instanceof ExceptionRefusedError ? error.message : undefined),
     `--store ${o.store}`,
@@ -96,13 +100,13 @@ function stateCell(e: GuardException, standing: string, daysLeft: number): strin
   return standing;
 }
 
-function listTable(exceptions: readonly GuardException[], now: number): string {
+function listTable(exceptions: readonly GuardException[], now: number, countsKnown: boolean): string {
   return textTable(
     ['ID', 'GUARD', 'STATE', 'EXPIRES', 'DAYS LEFT', 'BYPASSES', 'LAST BYPASS', 'RENEWED', 'OWNER', 'ORIGIN', 'REASON'],
     exceptions.map((e) => {
       const { standing, daysLeft } = exceptionStanding(e, now);
       const left = standing === 'revoked' ? '-' : String(daysLeft);
-      return [e.id, e.guard, stateCell(e, standing, daysLeft), e.expires, left, String(e.bypass_count), e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, e.origin, e.reason];
+      return [e.id, e.guard, stateCell(e, standing, daysLeft), e.expires, left, countsKnown ? String(e.bypass_count) : '-', e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, e.origin, e.reason];
     }),
     [24, 32, 24, 10, 9, 8, 20, 7, 40, 6, 80],
   );
@@ -127,18 +131,18 @@ export function registerExceptionsCommand(program: Command): void {
     .description(`list the exceptions with their state, expiry, days left and bypass counts (expiring = within ${EXPIRING_WITHIN_DAYS} days)`)
     .option('--all', 'include revoked exceptions', false)
     .action(async (o: CommonOptions & { all: boolean }) => {
-      await runSubcommand('list', o, async ({ registry, rules, say, json }) => {
+      await runSubcommand('list', o, async ({ registry, rules, say, json, countsKnown }) => {
         const all = await registry.list();
         const shown = all.filter((e) => o.all || e.status !== 'revoked');
         if (json) {
-          for (const e of shown) say(JSON.stringify(exceptionView(e, rules.now)));
+          for (const e of shown) say(JSON.stringify(countsKnown ? exceptionView(e, rules.now) : { ...exceptionView(e, rules.now), bypass_count: null }));
           return;
         }
         if (shown.length === 0) {
           say(all.length === 0 ? 'The registry holds no exceptions.' : `No active exceptions (${all.length} revoked: --all shows them).`);
           return;
         }
-        say(listTable(shown, rules.now));
+        say(listTable(shown, rules.now, countsKnown));
         const expiring = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expiring');
         const expired = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expired');
         say('');

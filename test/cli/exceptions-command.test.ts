@@ -131,12 +131,18 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
 
     // Act
     const listed = await cli(cwd, ['exceptions', 'list', '--json']);
+    const table = await cli(cwd, ['exceptions', 'list']);
 
-    // Assess
+    // Assess: no bypass count (`-`, null), and nothing said to be seeded, since nothing was written
     expect(listed.status).toBe(0);
-    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['EX-7']);
+    expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((r) => [r.id, r.bypass_count])).toEqual([['EX-7', null]]);
     expect(listed.stderr).toContain(`no store at ${join(cwd, '.silent-audit')}`);
     expect(listed.stderr).toContain("listing the config's exceptions only: bypass counts live in the store");
+    expect(table.status).toBe(0);
+    const [header] = table.stdout.split('\n');
+    const row = table.stdout.split('\n').find((l) => l.startsWith('EX-7')) ?? '';
+    expect(row.slice(header.indexOf('BYPASSES')).split(/\s+/)[0]).toBe('-');
+    expect(listed.stderr + table.stderr).not.toContain('seeded');
     expect(readdirSync(cwd)).toEqual(['silent-audit.config.yaml']);
   });
 
