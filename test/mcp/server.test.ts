@@ -466,6 +466,40 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
   });
 
+  it('find_overdue: a start is late at exactly its grace time, when the sweep reports it missed', async () => {
+    // Prepare: etl (daily at 06:00, grace 30 min) ran 1-10 October; asked at 06:30:00 on the 11th, the instant its grace ends.
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-grace-'));
+    const file = join(dir, 'etl.jsonl');
+    const lines = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((d) => {
+      const start = Date.UTC(2026, 9, d, 6, 0, 5);
+      return [
+        JSON.stringify({ type: 'run.start', job: 'etl', run_id: `etl-${d}`, ts: new Date(start).toISOString() }),
+        JSON.stringify({ type: 'run.end', job: 'etl', run_id: `etl-${d}`, exit_code: 0, duration_ms: 30_000, output_bytes: 1000, ts: new Date(start + 30_000).toISOString() }),
+      ];
+    });
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { etl: { schedule: '0 6 * * *', grace_minutes: 30 } } });
+    const now = Date.parse('2026-10-11T06:30:00Z');
+    const scanned = await scanToStore({ paths: [file], config, now, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => now }, source: 'etl' }));
+
+    // Act
+    let overdue: { subject: string; next_expected_at: string; missed_runs: number }[];
+    try {
+      overdue = structured<{ overdue: typeof overdue }>(await asked.call('find_overdue')).overdue;
+    } finally {
+      await asked.close();
+      await scanned.opened.close();
+    }
+    const aMomentBefore = latenessOf({ source: 'configured', cron: '0 6 * * *', timezone: 'UTC' }, Date.parse('2026-10-10T06:00:05Z'), 30 * 60_000, now - 1);
+
+    // Assess
+    expect(scanned.findings.filter((f) => f.detector === 'missed-run').map((f) => f.expected_at)).toEqual(['2026-10-11T06:00:00Z']);
+    expect(overdue).toEqual([expect.objectContaining({ subject: 'etl', next_expected_at: '2026-10-11T06:00:00Z', missed_runs: 1 })]);
+    expect(aMomentBefore).toBeUndefined();
+  });
+
   it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {
     // Prepare
     const id = '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08';

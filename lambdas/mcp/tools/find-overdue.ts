@@ -50,8 +50,9 @@ export function endAfter(state: JobState, now: number): number | undefined {
 /**
  * How late a job's next run is at `now`: the first start its schedule expected after the last run
  * (a run may start up to two minutes early and still count, as missed-run judges it), if that is
- * more than the grace time ago. Undefined when the next run is not due yet. `laterEnd` (`endAfter`)
- * is a run's end after `now` whose start is unknown: as missed-run counts it, it answers the latest
+ * the grace time ago or more (the sweep judges a slot once it is at or before `now − grace`).
+ * Undefined when the next run is not due yet. `laterEnd` (`endAfter`) is a run's end after `now`
+ * whose start is unknown: as missed-run counts it, it answers the latest
  * expected start it is at most its early allowance after (however long after its grace time it
  * ended), so that start is not missed and, when it was the only one, the job is not late.
  */
@@ -62,7 +63,7 @@ export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: n
     const until = laterEnd === undefined ? now : Math.max(now, laterEnd + EARLY_MS);
     const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS, until, MAX_EXPECTED + 1);
     const next = expected[0];
-    if (next === undefined || now - next <= graceMs) return undefined;
+    if (next === undefined || now - next < graceMs) return undefined;
     let missed = expected.filter((t) => t <= now - graceMs).length;
     const truncated = missed > MAX_EXPECTED;
     if (!truncated && countsForLastDue(expected[missed - 1], expected[missed], laterEnd)) missed--;
@@ -72,7 +73,7 @@ export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: n
   if (!schedule.period_ms) return undefined;
   // A period's starts are evenly spaced: their count is exact, however many.
   const next = lastStart + schedule.period_ms;
-  if (next > now || now - next <= graceMs) return undefined;
+  if (next > now || now - next < graceMs) return undefined;
   let missed = Math.floor((now - graceMs - lastStart) / schedule.period_ms);
   const lastDue = lastStart + missed * schedule.period_ms;
   if (countsForLastDue(lastDue, lastDue + schedule.period_ms, laterEnd)) missed--;
