@@ -176,13 +176,15 @@ export async function addSnooze(
   return snooze;
 }
 
-/** Ends an active snooze early, keeping its record. */
+/** Ends an active snooze early, keeping its record; refuses one ended or expired already. */
 export async function endSnooze(store: SnoozeStore, given: string, req: { readonly by: string; readonly reason?: string }, now: number): Promise<Snooze> {
   // Read without spaces around it, as `add --id` is.
   const id = given.trim();
   const existing = (await store.list()).find((s) => s.id === id);
   if (!existing) throw new SnoozeRefusedError(`no stored snooze ${id} (a snooze from the config file ends when it is removed from the file)`);
   if (existing.status === 'ended') throw new SnoozeRefusedError(`snooze ${id} was ended already (${existing.ended_at} by ${existing.ended_by})`);
+  // One past its end holds nothing back any more; ending it would record a later end than it had.
+  if (snoozeStanding(existing, now) === 'expired') throw new SnoozeRefusedError(`snooze ${id} expired at ${existing.until}; nothing to end`);
   const ending = { at: new Date(now).toISOString(), by: req.by, reason: req.reason?.trim() || 'ended by hand' };
   if ((await store.end(id, ending)) === 'conflict') throw new SnoozeRefusedError(`snooze ${id} changed meanwhile; list the snoozes and try again`);
   return { ...existing, status: 'ended', ended_at: ending.at, ended_by: ending.by, end_reason: ending.reason };

@@ -285,6 +285,17 @@ describe('snooze add and end', () => {
     expect(suppressionFor(finding({ subject: 'backup' }), NOW, all, [])).toMatchObject({ kind: 'snoozed', id: 'config-1' });
   });
 
+  it('refuses to end a snooze that has expired, keeping the end it had', async () => {
+    // Prepare: SZ-1 ran until 2026-10-06T00:00Z
+    const store = new MemorySnoozeStore([snooze()]);
+    const later = Date.parse('2026-10-07T09:00:00Z');
+    // Act
+    const refusal = await endSnooze(store, 'SZ-1', { by: 'carol', reason: 'fixed' }, later).then(() => 'ended', (e: Error) => `${e.name}: ${e.message}`);
+    // Assess
+    expect(refusal).toBe('SnoozeRefusedError: snooze SZ-1 expired at 2026-10-06T00:00:00.000Z; nothing to end');
+    expect(await store.list()).toEqual([snooze()]);
+  });
+
   it('ends a snooze once, keeping its record, and lists stored snoozes before the config’s', async () => {
     // Prepare
     const store = new MemorySnoozeStore([snooze()]);
