@@ -3,10 +3,10 @@ import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-redu
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
-import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { EARLY_MS, type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
-import { retractLateRuns } from '../core/report/late-runs.ts';
+import { LATE_RUN_DETECTORS, lateRunJudge, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
@@ -211,6 +211,37 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
     return { subject, row, findings: own, runs, open: openFindings(own, runs, ongoing) };
   });
+}
+
+/**
+ * Why the report retracts each of `findings` that a late run answers (a missed-run or run-unfinished
+ * finding whose run's lines arrived after the sweep judged it), by finding key; as explain_finding
+ * judges one: against the job's kept starts and its run records from the earliest time such a
+ * run could have started (the expected start less its early allowance, an unfinished run's start)
+ * to any time after.
+ */
+export async function lateRunRetractions(view: AuditReadView, findings: readonly StoredFinding[]): Promise<Map<string, string>> {
+  const answerable = findings.filter((f) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector));
+  const reasons = new Map<string, string>();
+  if (answerable.length === 0) return reasons;
+  const readFrom = new Map<string, number>();
+  for (const f of answerable) {
+    const startedAt = typeof f.evidence?.started_at === 'string' ? Date.parse(f.evidence.started_at) : Number.NaN;
+    const from = Math.min(Date.parse(f.ts), Number.isNaN(startedAt) ? Number.POSITIVE_INFINITY : startedAt) - EARLY_MS;
+    readFrom.set(f.subject, Math.min(readFrom.get(f.subject) ?? Number.POSITIVE_INFINITY, from));
+  }
+  const names = [...readFrom.keys()];
+  const [stored, runLists] = await Promise.all([
+    view.subjects('job'),
+    mapLimited(names, PARALLEL_READS, (name) => view.runs(subjectKeyOf({ kind: 'job', name }), isoTime(readFrom.get(name)!), RUNS_READ_TO)),
+  ]);
+  const states = stored.filter((s) => readFrom.has(s.key.slice('job#'.length))).map((s) => ({ kind: 'job', name: s.key.slice('job#'.length), state: s.state }));
+  const judge = lateRunJudge(runLists.flat(), states);
+  for (const f of answerable) {
+    const retracted = judge([f]).retracted[0];
+    if (retracted) reasons.set(f.key, `the run's lines arrived late: ${retracted.reason}`);
+  }
+  return reasons;
 }
 
 /** Whether the baseline checks are active: enough runs for `min_history` (always, for kinds without a baseline). */

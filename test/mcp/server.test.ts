@@ -743,7 +743,7 @@ describe('a route silent for six weeks while the sweep ran', () => {
 });
 
 describe('a missed run whose lines arrived after the sweep judged it', () => {
-  it('list_subjects and subject_status count it nowhere; explain_finding says it is retracted', async () => {
+  it('list_subjects, subject_status and find_findings count it nowhere; explain_finding and find_findings with include_retracted say it is retracted', async () => {
     // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00; the 10:00 run's lines (start 10:00:05)
     // reach the audit at 10:26, after the 10:20 sweep reported its start missed.
     const config = validateConfig({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 15 } } }, 'silent-audit.yaml');
@@ -772,6 +772,9 @@ describe('a missed run whose lines arrived after the sweep judged it', () => {
     const listed = structured<{ subjects: SubjectRow[] }>(await client.call('list_subjects', {}));
     const status = structured<{ subject: SubjectRow; open_findings: FindingSummary[] }>(await client.call('subject_status', { subject: 'backup' }));
     const explained = structured<{ retracted?: string }>(await client.call('explain_finding', { id: '2026-10-05T10:00:00Z#missed-run#backup#2026-10-05T10:00:00Z' }));
+    type Found = { total: number; by_detector: Record<string, number>; retracted: number; findings: (FindingSummary & { retracted?: string })[] };
+    const found = structured<Found>(await client.call('find_findings', { subject: 'backup' }));
+    const withRetracted = structured<Found>(await client.call('find_findings', { subject: 'backup', include_retracted: true }));
     await client.close();
 
     // Assess
@@ -781,6 +784,9 @@ describe('a missed run whose lines arrived after the sweep judged it', () => {
     expect(explained.retracted).toBe(
       "the run's lines arrived late: its run r10 started 2026-10-05T10:00:05Z, within the 15 min grace time; the run's lines reached the audit after the sweep had judged the start missed",
     );
+    expect(found).toMatchObject({ total: 0, by_detector: {}, retracted: 1, findings: [] });
+    expect(withRetracted).toMatchObject({ total: 1, by_detector: {}, retracted: 1 });
+    expect(withRetracted.findings.map((f) => [f.id, f.retracted])).toEqual([['2026-10-05T10:00:00Z#missed-run#backup#2026-10-05T10:00:00Z', explained.retracted]]);
   });
 
   /** An in-memory audit that run lines reach through the ingest handler, as deployed. */

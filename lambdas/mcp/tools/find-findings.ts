@@ -4,7 +4,7 @@ import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { isIsoTimeForm, parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
 import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
-import { knownSubjects, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError } from '../subjects.ts';
+import { knownSubjects, lateRunRetractions, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError } from '../subjects.ts';
 import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
 
 /**
@@ -42,7 +42,8 @@ export const findFindingsTool = defineTool({
   title: 'Find findings',
   description:
     'Findings (silent failures the detectors raised) filtered by detector, subject, kind, minimum severity and time window, newest first. ' +
-    'Each has an id to pass to explain_finding.',
+    'Each has an id to pass to explain_finding. A missed or unfinished run whose lines arrived after the sweep judged it is retracted, as the monthly report retracts it: ' +
+    'left out and counted in `retracted` (include_retracted lists it, marked with why).',
   inputSchema: {
     detector: z.enum(DETECTOR_IDS).optional().describe('one detector id, e.g. empty-output, missed-run, budget-exceeded'),
     subject: z.string().min(1).optional().describe('a job, agent, tool, route or guard name'),
@@ -51,14 +52,21 @@ export const findFindingsTool = defineTool({
     since: z.string().default('7d').describe('start of the window: a duration back from now (7d, 24h, 30m) or an ISO-8601 time'),
     until: z.string().optional().describe('end of the window (exclusive): an ISO-8601 date or time written as since takes one (2026-10-09, 2026-10-09T12:00:00Z, 2026-10-09T12:00:00+02:00); default now'),
     limit: z.number().int().min(1).max(500).default(50),
+    include_retracted: z.boolean().default(false).describe('list the findings the report retracts too, each with `retracted` saying why'),
   },
   outputSchema: {
     from: z.string(),
     to: z.string(),
-    total: z.number().describe('findings matching, before the limit'),
+    total: z.number().describe('findings matching, before the limit (the retracted ones only with include_retracted)'),
     truncated: z.boolean(),
-    by_detector: z.record(z.string(), z.number()),
-    findings: z.array(FindingSummarySchema.extend({ evidence: z.record(z.string(), z.unknown()) })),
+    by_detector: z.record(z.string(), z.number()).describe('findings matching that are not retracted, by detector'),
+    retracted: z.number().describe('findings matching that the monthly report retracts: their run’s lines arrived after the sweep judged it'),
+    findings: z.array(
+      FindingSummarySchema.extend({
+        evidence: z.record(z.string(), z.unknown()),
+        retracted: z.string().optional().describe('why the report retracts it and counts it in no group (include_retracted only)'),
+      }),
+    ),
   },
   async run(view, args) {
     const now = view.now();
@@ -75,12 +83,15 @@ export const findFindingsTool = defineTool({
     // since and until (since …00.500Z leaves out a finding at …00Z; until …00.500Z keeps it).
     const from = isoTime(Math.ceil(fromMs / 1000) * 1000);
     const to = isoTime(Math.ceil(toMs / 1000) * 1000);
-    const found = (await view.findings({ from, to, detector: args.detector, subject: args.subject }))
+    const matching = (await view.findings({ from, to, detector: args.detector, subject: args.subject }))
       .filter((f) => (args.kind === undefined || f.subject_kind === args.kind) && (args.min_severity === undefined || atLeast(f.severity, args.min_severity)))
       .sort((a, b) => b.ts.localeCompare(a.ts) || a.key.localeCompare(b.key));
-    if (found.length === 0 && args.subject !== undefined) await requireKnownSubject(view, args.subject, fromMs, toMs);
+    if (matching.length === 0 && args.subject !== undefined) await requireKnownSubject(view, args.subject, fromMs, toMs);
+    // As the report, list_subjects and explain_finding: a missed or unfinished run whose lines arrived late is no problem.
+    const retractions = await lateRunRetractions(view, matching);
+    const found = args.include_retracted ? matching : matching.filter((f) => !retractions.has(f.key));
     const byDetector: Record<string, number> = {};
-    for (const f of found) byDetector[f.detector] = (byDetector[f.detector] ?? 0) + 1;
+    for (const f of matching) if (!retractions.has(f.key)) byDetector[f.detector] = (byDetector[f.detector] ?? 0) + 1;
     return {
       result: {
         from,
@@ -88,7 +99,11 @@ export const findFindingsTool = defineTool({
         total: found.length,
         truncated: found.length > args.limit,
         by_detector: byDetector,
-        findings: found.slice(0, args.limit).map((f) => ({ ...findingSummary(f), evidence: compactEvidence(f.evidence) })),
+        retracted: retractions.size,
+        findings: found.slice(0, args.limit).map((f) => {
+          const retracted = retractions.get(f.key);
+          return { ...findingSummary(f), evidence: compactEvidence(f.evidence), ...(retracted !== undefined ? { retracted } : {}) };
+        }),
       },
     };
   },
