@@ -9,6 +9,8 @@ export interface BypassCheckInput {
   readonly at: number;
   /** The registry's exception named by `exception_id`, whatever its guard or status; undefined when none is named or the id is unknown. */
   readonly exception?: GuardException;
+  /** When it is judged (the batch's clock), epoch ms; a line read late is judged after its bypass. Undefined: at the bypass. */
+  readonly now?: number;
 }
 
 /** A detector judging one guard bypass against the exception registry. Pure. */

@@ -210,6 +210,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
     if (initial.groups.includes(group)) return unchanged;
 
     const registry = registryOf(ctx);
+    const now = ctx.clock.now();
     const cooldownMs = ctx.config.defaults.alert_cooldown_minutes * 60_000;
     const seen = new Set(initial.seen);
     const fresh: { print: string; at: number }[] = [];
@@ -236,7 +237,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
       announced ??= [...initial.announced];
 
       for (const detector of BYPASS_DETECTORS as readonly BypassDetector[]) {
-        for (const draft of detector.check({ bypass: body, at, exception })) {
+        for (const draft of detector.check({ bypass: body, at, exception, now })) {
           const detectorId = detector.meta.id;
           outcome = OUTCOME_OF[detectorId] ?? outcome;
           let message = draft.message;

@@ -20,13 +20,14 @@ export const guardExceptionExpiringDetector: BypassDetector = {
         "Ask the exception's owner to decide before the date: remove the bypass and restore the guard, or renew it with the reason it is still needed (`silent-audit exceptions renew ID --expires … --reason …`).",
     },
   },
-  check({ bypass, at, exception }) {
+  check({ bypass, at, exception, now }) {
     // A bypass before the exception was added is guard-bypass-unregistered.
     if (exception === undefined || exception.guard !== bypass.guard || addedAfter(exception, at) !== undefined) return [];
     const { standing, daysLeft } = exceptionStanding(exception, at);
     // A term that has been renewed since the bypass is not running out any more, and one revoked
-    // since (a late line) has ended: nothing to announce, no renewal to ask for.
+    // or expired since (a late line, a backfill) has ended: nothing to announce, no renewal to ask for.
     if (standing !== 'expiring' || expiryInForce(exception, at) !== exception.expires || exception.status === 'revoked') return [];
+    if (now !== undefined && exceptionStanding(exception, now).daysLeft < 0) return [];
     const when = daysLeft === 0 ? 'today' : `in ${daysLeft} day${daysLeft === 1 ? '' : 's'}`;
     return [
       {

@@ -211,6 +211,19 @@ describe('guard bypass reducer', () => {
     expect(renewed.state.announced).toEqual(['EX-12@2026-12-31', 'EX-12@2027-01-25']);
   });
 
+  it('announces nothing for a bypass of the last 14 days read after the exception expired (a backfill), and counts it as covered', () => {
+    // Prepare: EX-12 expired on 2026-12-31 and was never renewed; its bypass of 2026-12-20 is read on 2027-01-05
+    const late: ReduceContext = { config, clock: { now: () => Date.parse('2027-01-05T00:00:00Z') }, exceptions: new Map([['EX-12', exception({ expires: '2026-12-31' })]]) };
+
+    // Act
+    const result = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-12-20T10:00:00Z', { exception_id: 'EX-12' })], late);
+
+    // Assess: no renewal asked for a term that has ended; the bypass was covered when it happened
+    expect(result.findings).toEqual([]);
+    expect(result.state.bypasses).toBe(1);
+    expect(result.state.withoutException).toBe(0);
+  });
+
   it('the sweep announces a used exception entering its last 14 days, only against a loaded registry', () => {
     const used = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-11-01T10:00:00Z', { exception_id: 'EX-12' })], ctx).state;
     const at = { now: () => Date.parse('2026-12-18T06:00:00Z') };

@@ -12,6 +12,8 @@ export interface BypassCase {
   readonly at: string;
   /** The registry entry the bypass names, if any. */
   readonly exception?: GuardException;
+  /** ISO time it is judged at (a line read late); the bypass's own when absent. */
+  readonly now?: string;
 }
 
 export interface InvalidBypassCase extends BypassCase {
@@ -33,5 +35,5 @@ export function testBypassDetector(detector: BypassDetector, table: { valid: rea
 }
 
 function inputOf(testCase: BypassCase): BypassCheckInput {
-  return { bypass: testCase.bypass, at: Date.parse(testCase.at), exception: testCase.exception };
+  return { bypass: testCase.bypass, at: Date.parse(testCase.at), exception: testCase.exception, now: testCase.now === undefined ? undefined : Date.parse(testCase.now) };
 }

@@ -29,6 +29,13 @@ testBypassDetector(guardExceptionExpiringDetector, {
       exception: exception({ status: 'revoked', revoked_at: '2026-12-21T00:00:00.000Z', revoked_by: 'bob', revoke_reason: 'fixed upstream' }),
     },
     {
+      name: 'a bypass near the end of a term read after the exception expired (a backfill)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-12-20T10:00:00.000Z',
+      exception: exception(),
+      now: '2027-01-05T00:00:00.000Z',
+    },
+    {
       name: 'a bypass near the end of a term that has been renewed since (a late line)',
       bypass: bypass({ exception_id: 'EX-12' }),
       at: '2026-10-05T10:00:00.000Z',
@@ -49,6 +56,14 @@ testBypassDetector(guardExceptionExpiringDetector, {
       at: '2026-12-31T22:00:00.000Z',
       exception: exception(),
       expected: { severity: 'medium', message: 'exception EX-12 for guard "pii-redaction" expires on 2026-12-31, today, and is still in use; owner alice@example.com', evidence: evidence(0) },
+    },
+    {
+      name: 'a late line read on the last valid day (its days counted from the bypass)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-12-20T10:00:00.000Z',
+      exception: exception(),
+      now: '2026-12-31T23:00:00.000Z',
+      expected: { severity: 'medium', message: 'exception EX-12 for guard "pii-redaction" expires on 2026-12-31, in 11 days, and is still in use; owner alice@example.com', evidence: evidence(11) },
     },
   ],
 });
