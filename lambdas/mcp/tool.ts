@@ -46,6 +46,14 @@ export const ScheduleSchema = z.object({
   period_ms: z.number().optional(),
 });
 
+/** The most items a list tool returns in one answer, whatever `limit` asks: enough to read, not to flood a context window. */
+export const MAX_LIMIT = 500;
+
+/** A list tool's `limit` input: at most this many items (1 to `MAX_LIMIT`), `what` saying of what and in which order. */
+export function limitSchema(defaultLimit: number, what: string) {
+  return z.number().int().min(1).max(MAX_LIMIT).default(defaultLimit).describe(`at most this many ${what}`);
+}
+
 export const FindingSummarySchema = z.object({
   id: z.string().describe('the finding id: give it to explain_finding'),
   ts: z.string(),

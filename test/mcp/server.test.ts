@@ -264,6 +264,38 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(tooMany.isError).toBe(true);
   });
 
+  it('find_overdue and list_exceptions: long answers are cut at their limit, most overdue and soonest expiring first, saying so and how many there are', async () => {
+    // Act
+    const { tools } = await mcp.client.listTools();
+    type Overdue = { total: number; truncated: boolean; overdue: { subject: string }[]; never_seen: unknown[]; never_seen_total: number; never_seen_truncated: boolean };
+    type Exceptions = { total: number; truncated: boolean; exceptions: { id: string }[]; guards: { guard: string }[]; guards_total: number; guards_truncated: boolean };
+    const overdueAll = structured<Overdue>(await mcp.call('find_overdue'));
+    const overdueOne = structured<Overdue>(await mcp.call('find_overdue', { limit: 1 }));
+    const exceptionsAll = structured<Exceptions>(await mcp.call('list_exceptions', { include_revoked: true }));
+    const exceptionsOne = structured<Exceptions>(await mcp.call('list_exceptions', { include_revoked: true, limit: 1 }));
+    const tooMany = await mcp.call('find_overdue', { limit: 501 });
+
+    // Assess
+    const limitOf = (name: string) => tools.find((t) => t.name === name)!.inputSchema.properties?.limit as { default: number; maximum: number };
+    expect(limitOf('find_overdue')).toMatchObject({ default: 100, maximum: 500 });
+    expect(limitOf('list_exceptions')).toMatchObject({ default: 100, maximum: 500 });
+    expect(overdueAll).toMatchObject({ total: 3, truncated: false, never_seen_total: 1, never_seen_truncated: false });
+    expect(overdueOne).toMatchObject({ total: 3, truncated: true, overdue: [overdueAll.overdue[0]], never_seen: overdueAll.never_seen, never_seen_total: 1, never_seen_truncated: false });
+    expect(exceptionsAll.total).toBe(exceptionsAll.exceptions.length);
+    expect(exceptionsAll.guards_total).toBe(exceptionsAll.guards.length);
+    expect(exceptionsAll.exceptions.length).toBeGreaterThan(1);
+    expect(exceptionsAll.guards.length).toBeGreaterThan(1);
+    expect(exceptionsOne).toMatchObject({
+      total: exceptionsAll.total,
+      truncated: true,
+      exceptions: exceptionsAll.exceptions.slice(0, 1),
+      guards: exceptionsAll.guards.slice(0, 1),
+      guards_total: exceptionsAll.guards_total,
+      guards_truncated: true,
+    });
+    expect(tooMany.isError).toBe(true);
+  });
+
   it('find_overdue: jobs whose next expected run is late, most overdue first, with how late and how many starts were missed', async () => {
     // Act
     const all = structured<{ now: string; checked: number; overdue: Record<string, unknown>[]; never_seen: { subject: string }[] }>(await mcp.call('find_overdue'));

@@ -5,7 +5,7 @@ import { ownValue } from '../../core/own-property.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
-import { defineTool, isoOrNull, ScheduleSchema } from '../tool.ts';
+import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
 /** A cron schedule's missed starts counted at most: an every-minute job silent for weeks missed "1000 or more". */
@@ -97,13 +97,16 @@ export const findOverdueTool = defineTool({
   description:
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
     'and none came within the grace time. Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
-    'and the scheduled jobs of the config that were never seen at all.',
+    'and the scheduled jobs of the config that were never seen at all. Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated).',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
+    limit: limitSchema(100, 'overdue jobs (most overdue first) and as many jobs never seen'),
   },
   outputSchema: {
     now: z.string(),
     checked: z.number().describe('jobs with a schedule (configured or inferred)'),
+    total: z.number().describe('overdue jobs later than min_late_minutes, before the limit'),
+    truncated: z.boolean().describe('more overdue jobs than the limit: the most overdue are listed'),
     overdue: z.array(
       z.object({
         subject: z.string(),
@@ -118,6 +121,8 @@ export const findOverdueTool = defineTool({
       }),
     ),
     never_seen: z.array(z.object({ subject: z.string(), schedule: ScheduleSchema })),
+    never_seen_total: z.number().describe('scheduled jobs never seen, before the limit'),
+    never_seen_truncated: z.boolean(),
   },
   async run(view, args) {
     const now = view.now();
@@ -153,6 +158,17 @@ export const findOverdueTool = defineTool({
       });
     }
     overdue.sort((a, b) => b.late_by_ms - a.late_by_ms || a.subject.localeCompare(b.subject));
-    return { result: { now: isoOrNull(now)!, checked, overdue, never_seen: neverSeen } };
+    return {
+      result: {
+        now: isoOrNull(now)!,
+        checked,
+        total: overdue.length,
+        truncated: overdue.length > args.limit,
+        overdue: overdue.slice(0, args.limit),
+        never_seen: neverSeen.slice(0, args.limit),
+        never_seen_total: neverSeen.length,
+        never_seen_truncated: neverSeen.length > args.limit,
+      },
+    };
   },
 });

@@ -4,7 +4,7 @@ import { type GuardState, withBypassCounts } from '../../core/guard-reducer.ts';
 import type { GuardException, Versioned } from '../../ports.ts';
 import type { AuditReadView } from '../audit-view.ts';
 import { knownSubjects, unknownSubjectError } from '../subjects.ts';
-import { defineTool, isoOrNull } from '../tool.ts';
+import { defineTool, isoOrNull, limitSchema } from '../tool.ts';
 
 /** Nothing found for `guard`: an answer only if the audit knows that guard (stored, configured, or named by an exception); else a refusal with the near names. */
 async function requireKnownGuard(view: AuditReadView, guard: string, exceptions: readonly GuardException[]): Promise<void> {
@@ -32,13 +32,16 @@ export const listExceptionsTool = defineTool({
     'The guard-bypass exception registry as it stood at `now`: each exception with its guard, owner, reason, expiry then in force, standing (active, expiring within 14 days, expired, revoked), ' +
     'days left, its renewals made by then, and how often the guard was bypassed under it and when last; then every guard bypassed, with its bypasses by outcome ' +
     '(covered by a valid exception, unregistered, under an expired one). Exceptions added after `now` are left out; bypass counts are the store’s, of every bypass read (after `now` too). ' +
-    'The config’s exceptions count even when the registry has not stored them yet.',
+    'The config’s exceptions count even when the registry has not stored them yet. Each list is cut at limit (total, truncated; guards_total, guards_truncated).',
   inputSchema: {
     guard: z.string().min(1).optional().describe('only exceptions and bypasses of this guard'),
     include_revoked: z.boolean().default(false),
+    limit: limitSchema(100, 'exceptions (soonest expiry first) and as many guards (most bypassed first)'),
   },
   outputSchema: {
     now: z.string(),
+    total: z.number().describe('exceptions matching, before the limit'),
+    truncated: z.boolean(),
     exceptions: z.array(
       z.object({
         id: z.string(),
@@ -65,6 +68,8 @@ export const listExceptionsTool = defineTool({
         last_bypass_at: z.string().nullable(),
       }),
     ),
+    guards_total: z.number().describe('guards bypassed, before the limit'),
+    guards_truncated: z.boolean(),
   },
   async run(view, args) {
     const now = view.now();
@@ -102,6 +107,16 @@ export const listExceptionsTool = defineTool({
       .map((g) => ({ guard: g.guard, bypasses: g.bypasses, ...g.outcomes, without_exception: g.withoutException, last_bypass_at: isoOrNull(g.lastAt) }))
       .sort((a, b) => b.bypasses - a.bypasses || a.guard.localeCompare(b.guard));
     if (args.guard !== undefined && exceptions.length === 0 && guards.length === 0) await requireKnownGuard(view, args.guard, all);
-    return { result: { now: isoOrNull(now)!, exceptions, guards } };
+    return {
+      result: {
+        now: isoOrNull(now)!,
+        total: exceptions.length,
+        truncated: exceptions.length > args.limit,
+        exceptions: exceptions.slice(0, args.limit),
+        guards: guards.slice(0, args.limit),
+        guards_total: guards.length,
+        guards_truncated: guards.length > args.limit,
+      },
+    };
   },
 });
