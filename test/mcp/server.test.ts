@@ -498,6 +498,57 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
   });
 
+  it('find_overdue: a job run at 02:30 Berlin time, with no schedule in the config, is not late after the clocks change, and is late when a run is missing', async () => {
+    // Prepare: berlin-job (no schedule in the config) runs daily at 02:30 Europe/Berlin: 00:30Z to
+    // 24 October, 01:30Z from the 25th to the 30th; its schedule is learned as "30 0 * * *" (UTC).
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-dst-'));
+    const file = join(dir, 'berlin-job.jsonl');
+    const starts: number[] = [];
+    for (let t = Date.parse('2026-09-01T00:30:05Z'); t < Date.parse('2026-10-25T00:00:00Z'); t += 86_400_000) starts.push(t);
+    for (let t = Date.parse('2026-10-25T01:30:05Z'); t < Date.parse('2026-10-31T00:00:00Z'); t += 86_400_000) starts.push(t);
+    const lines = starts.flatMap((start, i) => [
+      JSON.stringify({ type: 'run.start', job: 'berlin-job', run_id: `b${i}`, ts: new Date(start).toISOString() }),
+      JSON.stringify({ type: 'run.end', job: 'berlin-job', run_id: `b${i}`, exit_code: 0, duration_ms: 30_000, output_bytes: 1000, ts: new Date(start + 30_000).toISOString() }),
+    ]);
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({});
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-10-31T00:00:00Z'), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const overdueAt = async (iso: string) => {
+      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'berlin-job' }));
+      try {
+        return structured<{ overdue: { subject: string; schedule: { cron?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
+      } finally {
+        await asked.close();
+      }
+    };
+    const inferredDaily = { source: 'inferred', cron: '30 1 * * *', timezone: 'UTC', period: 'daily', period_ms: 86_400_000 } as const;
+    const configuredDaily = { source: 'configured', cron: '30 0 * * *', timezone: 'UTC' } as const;
+
+    // Act
+    let beforeItsRun: Awaited<ReturnType<typeof overdueAt>>;
+    let afterItsGrace: Awaited<ReturnType<typeof overdueAt>>;
+    try {
+      beforeItsRun = await overdueAt('2026-10-31T01:20:00Z');
+      afterItsGrace = await overdueAt('2026-10-31T01:46:00Z');
+    } finally {
+      await scanned.opened.close();
+    }
+    // In spring, learned as "30 1 * * *" in winter, it runs at 00:30Z: that run counts for the 01:30Z start.
+    const afterSpringRun = latenessOf(inferredDaily, Date.parse('2027-03-28T00:30:05Z'), 15 * 60_000, Date.parse('2027-03-28T12:00:00Z'));
+    const configured = latenessOf(configuredDaily, Date.parse('2026-10-30T01:30:05Z'), 15 * 60_000, Date.parse('2026-10-31T01:20:00Z'));
+
+    // Assess
+    expect(scanned.findings.filter((f) => f.detector === 'missed-run')).toEqual([]);
+    expect(beforeItsRun).toEqual([]);
+    expect(afterItsGrace).toEqual([
+      expect.objectContaining({ subject: 'berlin-job', schedule: expect.objectContaining({ cron: '30 0 * * *' }), next_expected_at: '2026-10-31T00:30:00Z', missed_runs: 1 }),
+    ]);
+    expect(afterSpringRun).toBeUndefined();
+    // A configured schedule names its zone: its start is judged to the minute.
+    expect(configured).toMatchObject({ nextExpectedAt: Date.parse('2026-10-31T00:30:00Z'), missed: 1 });
+  });
+
   it('find_overdue: a start is late at exactly its grace time, when the sweep reports it missed', async () => {
     // Prepare: etl (daily at 06:00, grace 30 min) ran 1-10 October; asked at 06:30:00 on the 11th, the instant its grace ends.
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-grace-'));

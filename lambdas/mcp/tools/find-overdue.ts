@@ -8,6 +8,7 @@ import { jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../s
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
 /** A cron schedule's missed starts counted at most: an every-minute job silent for weeks missed "1000 or more". */
 const MAX_EXPECTED = 1000;
 
@@ -50,21 +51,23 @@ export function endAfter(state: JobState, now: number): number | undefined {
 /**
  * How late a job's next run is at `now`: the first start its schedule expected after the last run
  * (a run may start up to two minutes early and still count, as missed-run judges it), if that is
- * the grace time ago or more (the sweep judges a slot once it is at or before `now − grace`).
+ * the grace time ago or more (the sweep judges a slot once it is at or before `now − grace`; an
+ * hour more either way for a learned schedule: clockChangeSlack).
  * Undefined when the next run is not due yet. `laterEnd` (`endAfter`) is a run's end after `now`
  * whose start is unknown: as missed-run counts it, it answers the latest
  * expected start it is at most its early allowance after (however long after its grace time it
  * ended), so that start is not missed and, when it was the only one, the job is not late.
  */
 export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: number, now: number, laterEnd?: number): Lateness | undefined {
+  const slackMs = clockChangeSlack(schedule);
   if (schedule.cron) {
     // One start more than is counted tells whether the count stopped short; the starts up to a later
     // run end tell which one that end counts for.
     const until = laterEnd === undefined ? now : Math.max(now, laterEnd + EARLY_MS);
-    const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS, until, MAX_EXPECTED + 1);
+    const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS + slackMs, until, MAX_EXPECTED + 1);
     const next = expected[0];
-    if (next === undefined || now - next < graceMs) return undefined;
-    let missed = expected.filter((t) => t <= now - graceMs).length;
+    if (next === undefined || now - next < graceMs + slackMs) return undefined;
+    let missed = expected.filter((t) => t <= now - graceMs - slackMs).length;
     const truncated = missed > MAX_EXPECTED;
     if (!truncated && countsForLastDue(expected[missed - 1], expected[missed], laterEnd)) missed--;
     if (missed === 0) return undefined;
@@ -73,12 +76,25 @@ export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: n
   if (!schedule.period_ms) return undefined;
   // A period's starts are evenly spaced: their count is exact, however many.
   const next = lastStart + schedule.period_ms;
-  if (next > now || now - next < graceMs) return undefined;
-  let missed = Math.floor((now - graceMs - lastStart) / schedule.period_ms);
+  if (next > now || now - next < graceMs + slackMs) return undefined;
+  let missed = Math.floor((now - graceMs - slackMs - lastStart) / schedule.period_ms);
   const lastDue = lastStart + missed * schedule.period_ms;
   if (countsForLastDue(lastDue, lastDue + schedule.period_ms, laterEnd)) missed--;
   if (missed === 0) return undefined;
   return { nextExpectedAt: next, lateByMs: now - next, missed, missedTruncated: false };
+}
+
+/**
+ * How far from its expected time a start may come and still count, besides the grace time, for a
+ * schedule learned from the runs: one hour, either way, when its period is two hours or more. Such
+ * a schedule is in UTC, learned from the most common start hour, but a cron job on a host in local
+ * time starts an hour earlier or later in UTC after a clock change (02:30 in Berlin is 00:30Z in
+ * summer, 01:30Z in winter), for months, and the sweep reports no missed run for it: a start of the
+ * learned time is judged missed only when no run came within an hour and the grace time after it,
+ * and a run up to an hour before it counts for it. A configured schedule names its zone: none.
+ */
+export function clockChangeSlack(schedule: ScheduleView): number {
+  return schedule.source === 'inferred' && (schedule.period_ms ?? 0) >= 2 * HOUR_MS ? HOUR_MS : 0;
 }
 
 /**
@@ -96,7 +112,7 @@ export const findOverdueTool = defineTool({
   title: 'Find overdue jobs',
   description:
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
-    'and none came within the grace time. Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
+    'and none came within the grace time (for an inferred schedule, in UTC, an hour more either way: a job in local time moves an hour when the clocks change). Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
     'and the scheduled jobs of the config that were never seen at all. Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated).',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
