@@ -160,6 +160,22 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(drained[0]).toMatchObject({ AlertsAwaitingRetry: 0 });
   });
 
+  it('returns the sweep’s report under Lambda’s 6 MB response limit, its findings cut and counted, all of them in its metrics', async () => {
+    // Prepare: a sweep after an outage judges 3,000 missed runs of 4 KiB of evidence each (12 MB of JSON)
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ...finding('missed-run', `r${i}`), evidence: { note: 'x'.repeat(4096) } }));
+    runSweep.mockResolvedValueOnce({ subjects: 3000, findings: many, alerts: { sent: 21, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    const handler = createSweepHandler(() => ({}) as SweepDeps);
+    let response: Awaited<ReturnType<typeof handler>> | undefined;
+    // Act
+    const [main] = (await captureEmfAsync(async () => void (response = await handler()))).filter((d) => !byDetector(d));
+    // Assess
+    expect(Buffer.byteLength(JSON.stringify(response))).toBeLessThan(6 * 1024 * 1024);
+    expect(response?.findings).toEqual(many.slice(0, response?.findings.length));
+    expect((response?.findings.length ?? 0) + (response?.findingsLeftOut ?? 0)).toBe(3000);
+    expect(response).toMatchObject({ subjects: 3000, alerts: { sent: 21 }, awaitingRetry: 0 });
+    expect(main).toMatchObject({ SweepFindings: 3000 });
+  });
+
   it('writes the lines a parser read (LinesRecognised, the heartbeat’s) apart from the rejected and unrecognised ones', () => {
     // Prepare: a log format changed by an upgrade: every line rejected or unrecognised
     const unread: IngestReport = { ...REPORT, counts: { lines: 9, events: 0, eventLines: 0, nothingToJudge: 0, rejected: 7, unrecognised: 2 }, findings: [] };
