@@ -155,6 +155,11 @@ export interface FindingStore {
 
 export interface RunRecordStore {
   runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]>;
+  /**
+   * How many days a run record is kept after its run (the store then deletes it); undefined when
+   * records are kept for good. A report of a month older than that has only part of its runs.
+   */
+  readonly runRetentionDays?: number;
 }
 
 export interface AlertSink {

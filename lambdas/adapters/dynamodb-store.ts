@@ -74,6 +74,13 @@ export const MAX_STATE_ITEM_BYTES = 390 * 1024;
 const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 const MAX_THROTTLED_RETRIES = 7;
 const DAY_MS = 86_400_000;
+/**
+ * How many days a run record is kept after its run (its item's TTL; DynamoDB deletes it within a
+ * day or two after). Long enough for a year's audit: a month's report made up to a year after the
+ * month ended still has all its runs (365 + 31 < 400), as a route's state keeps 14 months of
+ * request counts. A report of an older month says its runs are not all known (`coverage.ts`).
+ */
+export const RUN_RETENTION_DAYS = 400;
 
 /** Every month (`YYYY-MM`) from the month of `from` to that of `to`, inclusive. */
 function monthsBetween(from: string, to: string): string[] {
@@ -473,9 +480,14 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return alertedAt === undefined ? { ...item, outbox: OUTBOX_PENDING } : { ...item, alerted_at: alertedAt };
   }
 
+  /** How many days a run record is kept after its run: `RUN_RETENTION_DAYS` unless told. */
+  get runRetentionDays(): number {
+    return this.options.runRetentionDays ?? RUN_RETENTION_DAYS;
+  }
+
   /** One item of a subject's run records (one commit's, one day's): kept `runRetentionDays` after the latest of them. */
   private runPackItem(pack: RunPack, now: number): Record<string, unknown> {
-    const retention = (this.options.runRetentionDays ?? 90) * DAY_MS;
+    const retention = this.runRetentionDays * DAY_MS;
     let endMs = now;
     for (const r of pack.records) endMs = Math.max(endMs, Date.parse(r.ts) || 0);
     return {

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandInput, BatchWriteCommand, type BatchWriteCommandInput, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoAuditStore, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
+import { DynamoAuditStore, RUN_RETENTION_DAYS, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
 
 // Offline: the store's document client answers as a throttled table does (its calls succeed, but leave keys or items unprocessed).
 const doc = mockClient(DynamoDBDocumentClient);
@@ -101,5 +101,28 @@ describe('DynamoAuditStore: the count of alerts waiting for a retry', () => {
     expect(inputs).toHaveLength(2);
     expect(inputs[0]).toMatchObject({ TableName: TABLE, IndexName: 'outbox', KeyConditionExpression: 'outbox = :p', ExpressionAttributeValues: { ':p': 'RETRY' }, Select: 'COUNT' });
     expect(inputs[1].ExclusiveStartKey).toEqual({ outbox: 'RETRY', pk: 'FINDING#a', sk: 'x' });
+  });
+});
+
+describe('DynamoAuditStore: how long run records are kept', () => {
+  beforeEach(() => doc.reset());
+  afterAll(() => doc.restore());
+
+  it('writes a run record with a TTL of RUN_RETENTION_DAYS after its run, the retention it tells the report', async () => {
+    // Prepare: a run that ended a day before the commit, a month's report made a year after its end reads it back.
+    doc.on(TransactWriteCommand).resolves({});
+    const now = Date.parse('2026-09-02T02:00:00Z');
+    const store = new DynamoAuditStore(new DynamoDBClient({ region: 'eu-west-1' }), TABLE, { clock: () => now });
+    const record = { subject: 'backup', subject_kind: 'job' as const, run_id: 'r-1', ts: '2026-09-01T02:00:00Z', status: 'ok' as const };
+
+    // Act
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [], records: [record] });
+
+    // Assess
+    const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
+    const run = items.find((i) => String(i.pk).startsWith('RUN#'));
+    expect(run?.ttl).toBe((now + RUN_RETENTION_DAYS * 86_400_000) / 1000);
+    expect(store.runRetentionDays).toBe(RUN_RETENTION_DAYS);
+    expect(RUN_RETENTION_DAYS).toBeGreaterThanOrEqual(365 + 31);
   });
 });

@@ -7,11 +7,12 @@ import { initialJobState, judgeAbsence, type JobState, jobReducer } from '../../
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
+import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
+import { RUN_RETENTION_DAYS, stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
@@ -1576,5 +1577,74 @@ describe('a job whose name was misspelt in the config, corrected on 3 October', 
       'unknown',
       'no data: configured, but nothing from it has ever been seen; no run was due in October 2026: its schedule "0 0 1 1 *" (UTC) has no time in it',
     ]);
+  });
+});
+
+describe('a job in the report of a month older than its run records are kept', () => {
+  // nightly-backup (configured "30 2 * * *") runs every night from 1 August to 31 October 2026, its lines delivered a minute after each run.
+  const DAY = 86_400_000;
+  const auditOfRuns = async () => {
+    const store = new MemoryAuditStore();
+    let line = 0;
+    const event = (t: number, body: Record<string, unknown>) => ({ at: t, body: body as unknown as EventBody, source: { origin: 'jobs.jsonl', line: ++line }, format: 'json' as const });
+    for (let t = Date.parse('2026-08-01T02:30:05Z'); t < Date.parse('2026-11-01T00:00:00Z'); t += DAY) {
+      const run = `nb-${new Date(t).toISOString().slice(0, 10)}`;
+      const lines = [
+        event(t, { type: 'run.start', job: 'nightly-backup', run_id: run }),
+        event(t + 60_000, { type: 'run.end', job: 'nightly-backup', run_id: run, exit_code: 0, duration_ms: 60_000, output_bytes: 1000 }),
+      ];
+      await processBatch(lines, REDUCERS, store, { config: CONFIG, clock: { now: () => t + 120_000 } });
+    }
+    return store;
+  };
+  /** September's report made at `at`, from a store that has let go the run records older than its retention (as DynamoDB's TTL does). */
+  const septemberAt = async (store: MemoryAuditStore, at: string) => {
+    const now = Date.parse(at);
+    const runs = {
+      runRetentionDays: RUN_RETENTION_DAYS,
+      runs: async (key: string, from: string, to: string) => (await store.runs(key, from, to)).filter((r) => Date.parse(r.ts) >= now - RUN_RETENTION_DAYS * DAY),
+    };
+    const { report, documents } = await createMonthlyReport('2026-09', { findings: store, runs, catalog: store, config: CONFIG, clock: { now: () => now } });
+    return { report, row: report.coverage.rows.find((r) => r.name === 'nightly-backup')!, markdown: documents.find((d) => d.format === 'md')!.body };
+  };
+
+  it('counts all its runs in a month within the retention, with no note', async () => {
+    // Prepare
+    const store = await auditOfRuns();
+
+    // Act
+    const { report, row } = await septemberAt(store, '2026-10-01T06:00:00Z');
+
+    // Assess
+    expect([row.status, row.runsInMonth, row.reason]).toEqual(['ok', 30, undefined]);
+    expect(report.notes.filter((n) => n.startsWith('Run records are kept'))).toEqual([]);
+  });
+
+  it('says its runs are not all known when part of the month is older than the retention, at the row and at the top', async () => {
+    // Prepare: 2027-10-16 06:00 less the retention is 2026-09-11 06:00: the 1st to the 11th are gone.
+    const store = await auditOfRuns();
+
+    // Act
+    const { report, row, markdown } = await septemberAt(store, '2027-10-16T06:00:00Z');
+
+    // Assess
+    expect([row.status, row.runsInMonth, row.reason]).toEqual([
+      'unknown',
+      19,
+      `run records not kept for September 2026 (kept ${RUN_RETENTION_DAYS} days): its runs in it before 2026-09-11 may be gone, so they are not all known`,
+    ]);
+    expect(report.notes.filter((n) => n.startsWith(`Run records are kept ${RUN_RETENTION_DAYS} days after their run: at this report's date, those before 2026-09-11 may be gone. So September 2026's runs are not all known`))).toHaveLength(1);
+    expect(markdown).toContain(`> Run records are kept ${RUN_RETENTION_DAYS} days`);
+  });
+
+  it('says its run records are not kept, not "no data", when all of the month is older than the retention', async () => {
+    // Prepare
+    const store = await auditOfRuns();
+
+    // Act
+    const { row } = await septemberAt(store, '2027-11-20T06:00:00Z');
+
+    // Assess
+    expect([row.status, row.runsInMonth, row.reason]).toEqual(['unknown', 0, `run records not kept for September 2026 (kept ${RUN_RETENTION_DAYS} days): any of its runs in it may be gone, so they are not all known`]);
   });
 });

@@ -3,7 +3,7 @@ import { DETECTOR_META } from '../../detectors/index.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
 import type { Clock, GuardException, RunRecord } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
-import { buildCoverage } from './coverage.ts';
+import { buildCoverage, runsKeptFrom } from './coverage.ts';
 import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
 import { happenedAt, happenedIn } from './evidence.ts';
@@ -41,6 +41,26 @@ export interface ReportInput {
   /** Detector meta by id; the registry's by default. */
   readonly meta?: ReadonlyMap<string, DetectorMeta>;
   readonly notes?: readonly string[];
+  /** How many days the store keeps a run record after its run (`RunRecordStore.runRetentionDays`); undefined: for good. */
+  readonly runRetentionDays?: number;
+}
+
+/**
+ * What the report says at its top when the store no longer keeps all the run records it reads
+ * (`runsKeptFrom`): the month's (its jobs' and agents' rows say so too), or the month before's,
+ * which judge late runs and last month's findings.
+ */
+function runsNotKeptNote(span: MonthSpan, previousSpan: MonthSpan, now: number, days: number | undefined): string | undefined {
+  const keptFrom = runsKeptFrom(previousSpan, now, days);
+  if (keptFrom === undefined) return undefined;
+  const since = isoSecond(keptFrom).slice(0, 10);
+  const kept = `Run records are kept ${days} days after their run: at this report's date, those before ${since} may be gone.`;
+  if (runsKeptFrom(span, now, days) !== undefined)
+    return (
+      `${kept} So ${span.label}'s runs are not all known: its jobs and agents are UNKNOWN for that reason, their run counts are of the records left, ` +
+      `and a missed or unfinished run that a late run answered may be shown here as a finding, not retracted (in ${previousSpan.label} too, for the trend and statuses).`
+    );
+  return `${kept} A missed or unfinished run of ${previousSpan.label} that a late run answered may count here as a finding of that month (trend and statuses), not retracted.`;
 }
 
 function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number> {
@@ -100,7 +120,16 @@ export function buildReport(input: ReportInput): AuditReport {
   const generatedAtMs = input.clock.now();
   const { runs, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan);
 
-  const coverage = buildCoverage({ span, subjects: input.subjects, runs, findings, config: input.config, exceptions: input.exceptions, now: generatedAtMs });
+  const coverage = buildCoverage({
+    span,
+    subjects: input.subjects,
+    runs,
+    findings,
+    config: input.config,
+    exceptions: input.exceptions,
+    now: generatedAtMs,
+    runRetentionDays: input.runRetentionDays,
+  });
   const groups = buildGroups({
     span,
     previousSpan,
@@ -165,7 +194,7 @@ export function buildReport(input: ReportInput): AuditReport {
     previousLabel: previousSpan.label,
     period: { from: span.from, to: span.to },
     generatedAt: isoSecond(generatedAtMs),
-    notes: [...(input.notes ?? []), ...retractionNotes(retracted)],
+    notes: [...(input.notes ?? []), ...[runsNotKeptNote(span, previousSpan, generatedAtMs, input.runRetentionDays)].filter((n) => n !== undefined), ...retractionNotes(retracted)],
     summary,
     coverage,
     exceptions,

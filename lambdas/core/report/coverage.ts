@@ -20,6 +20,31 @@ export interface CoverageInput {
   readonly exceptions?: readonly GuardException[];
   /** When the report is made: a span not over yet is judged up to it (trailing silence). */
   readonly now?: number;
+  /** How many days the store keeps a run record after its run (`RunRecordStore.runRetentionDays`); undefined: for good. */
+  readonly runRetentionDays?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * From when the store still keeps every run record at the report's time (`now` less the
+ * retention), when that is after the span's start: the span's runs before it may be gone (a
+ * record is kept `days` after its run). Undefined when all of the span's records are kept, or
+ * the store keeps them for good.
+ */
+export function runsKeptFrom(span: Pick<MonthSpan, 'fromMs'>, now: number | undefined, days: number | undefined): number | undefined {
+  if (days === undefined || now === undefined) return undefined;
+  const keptFrom = now - days * DAY_MS;
+  return span.fromMs < keptFrom ? keptFrom : undefined;
+}
+
+/** The kinds of subject whose runs are run records (a route's requests are counted in its state). */
+const RECORDING_KINDS: ReadonlySet<string> = new Set(['job', 'agent']);
+
+/** Why a job's or agent's runs in a span are not all known: the store no longer keeps all of its run records (`runsKeptFrom`). */
+export function runsNotKeptReason(span: MonthSpan, keptFrom: number, days: number): string {
+  const which = keptFrom >= span.toMs ? 'any of its runs in it' : `its runs in it before ${isoSecond(keptFrom).slice(0, 10)}`;
+  return `run records not kept for ${span.label} (kept ${days} days): ${which} may be gone, so they are not all known`;
 }
 
 export function highestSeverity(severities: Iterable<Severity>): Severity | undefined {
@@ -42,7 +67,6 @@ export function notDueNote(kind: string, name: string, config: Config, span: Mon
   return `no run was due in ${span.label}: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) has no time in it`;
 }
 
-const DAY_MS = 86_400_000;
 /**
  * Trailing silence shorter than this is never judged: a weekend, a long weekend with a holiday on
  * each side (Thursday evening to Tuesday evening, Easter). A route's state keeps no time of its
@@ -253,6 +277,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     runsBySubject.set(key(r.subject_kind, r.subject), list);
   }
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
+  // Before it, the store may have let the span's run records go.
+  const keptFrom = runsKeptFrom(span, input.now, input.runRetentionDays);
   // Where an agent's runs as a sub-agent are recorded: the states of the agents above it.
   const agentStates = input.subjects.filter((s) => s.kind === 'agent');
 
@@ -304,10 +330,16 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet`;
     const startsCounted = starts ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so ` : '';
     const startsOnlyReason = `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
+    // Not OK, not "no data": its runs in the span may have been in the records the store let go
+    // (not for one never seen, or first seen after the span: it had no run then).
+    const mayHaveRunThen = snapshot !== undefined && !(subject.kind === 'job' && facts.firstSeenAt !== undefined && facts.firstSeenAt >= span.toMs);
+    const notKept =
+      keptFrom !== undefined && RECORDING_KINDS.has(subject.kind) && !onlyStarts && mayHaveRunThen ? runsNotKeptReason(span, keptFrom, input.runRetentionDays as number) : undefined;
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
-    if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : undefined };
+    if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : notKept };
     const notDue = seen ? undefined : notDueNote(subject.kind, subject.name, config, span);
     const noted = (reason: string) => (notDue ? { reason: `${reason}; ${notDue}`, notDue: true } : { reason });
+    if (notKept && silentAll === undefined) return { ...base, status: 'unknown', ...noted(notKept) };
     // A job never seen is not known to exist: not due or not, nothing vouches for it.
     if (!seen && (!notDue || !snapshot)) {
       const reason =

@@ -155,7 +155,7 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   const later = reportDateMs >= span.toMs ? await sources.findings.query({ from: span.to, to: isoSecond(reportDateMs + 1000) }) : [];
   const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const heldBack = heldBackAtMonthEnd(span, later, guards);
-  return { month, findings, previousFindings, subjects, runs, exceptions, heldBack, config: sources.config, clock: sources.clock, carried, notes };
+  return { month, findings, previousFindings, subjects, runs, exceptions, heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays };
 }
 
 /** The three documents of a report. */
