@@ -3,10 +3,10 @@ import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-redu
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
-import { EARLY_MS, type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
-import { LATE_RUN_DETECTORS, lateRunJudge, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
+import { earliestRunStart, LATE_RUN_DETECTORS, lateRunJudge, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
@@ -226,8 +226,7 @@ export async function lateRunRetractions(view: AuditReadView, findings: readonly
   if (answerable.length === 0) return reasons;
   const readFrom = new Map<string, number>();
   for (const f of answerable) {
-    const startedAt = typeof f.evidence?.started_at === 'string' ? Date.parse(f.evidence.started_at) : Number.NaN;
-    const from = Math.min(Date.parse(f.ts), Number.isNaN(startedAt) ? Number.POSITIVE_INFINITY : startedAt) - EARLY_MS;
+    const from = earliestRunStart(f);
     readFrom.set(f.subject, Math.min(readFrom.get(f.subject) ?? Number.POSITIVE_INFINITY, from));
   }
   const names = [...readFrom.keys()];

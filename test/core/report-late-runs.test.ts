@@ -283,6 +283,28 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(markdown).toContain('ended 2026-10-06T03:40:00Z, after 40.0 min, within its max runtime of 1.0 h');
   });
 
+  it("retracts the run-unfinished judged on the month's first minutes of a run begun and ended last month, its end read late", async () => {
+    // Prepare: a nightly job (max runtime 60 min) starts 23:00:05 on 31 October; the 00:10 sweep of
+    // 1 November reports it unfinished; its end line (23:55:05, 31 October) arrives at 00:20.
+    const a = audit({ jobs: { nightly: { schedule: '0 23 * * *', max_runtime_minutes: 60 } } });
+    const night = (d: string) => at(`${d}T23:00:05`);
+    for (const d of ['25', '26', '27', '28', '29', '30']) {
+      await a.deliver(night(d) + 21 * MIN, [start('nightly', `n${d}`, night(d)), end('nightly', `n${d}`, night(d), 20 * MIN)]);
+      await a.sweep(night(d) + 30 * MIN);
+    }
+    await a.deliver(night('31') + MIN, [start('nightly', 'n31', night('31'))]);
+    const judged = await a.sweep(Date.parse('2026-11-01T00:10:00Z'));
+    await a.deliver(Date.parse('2026-11-01T00:20:00Z'), [end('nightly', 'n31', night('31'), 55 * MIN)]);
+
+    // Act
+    const { report } = await a.report('2026-11', Date.parse('2026-12-01T06:00:00Z'));
+
+    // Assess: the report reads the job's runs from October too, where the run's record is
+    expect(judged.findings.map((f) => `${f.detector} ${f.ts}`)).toEqual(['run-unfinished 2026-11-01T00:00:05Z']);
+    expect(report.findings).toEqual([]);
+    expect(report.retracted).toEqual([expect.objectContaining({ detector: 'run-unfinished', subject: 'nightly', run_id: 'n31' })]);
+  });
+
   it('keeps the run-unfinished of a run that ended past its max runtime', async () => {
     // Prepare: after a night of 40 min, the run of the 6th hung for 2 h before it ended.
     const a = audit({ jobs: { nightly: { schedule: '0 3 * * *', max_runtime_minutes: 60 } } });

@@ -16,10 +16,23 @@ export const RUNS_READ_TO = '9999-12-31T23:59:59Z';
 /**
  * The subjects (`job#name`) whose run records a report reads from the month before's start
  * (`lateRunReads`): the jobs with a missed-run or run-unfinished finding then, which late runs may
- * answer, as that month's report retracted them.
+ * answer, as that month's report retracted them; and the jobs with one this month whose run may have
+ * begun before the month (an unfinished run started last month, its end stamped then but read after
+ * the sweep judged it; a start allowed `EARLY_MS` before a slot at the month's first minutes).
  */
-export function lateRunSubjects(previousFindings: readonly Finding[]): Set<string> {
-  return new Set(previousFindings.filter((f) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector)).map((f) => `job#${f.subject}`));
+export function lateRunSubjects(previousFindings: readonly Finding[], monthFindings: readonly Finding[] = [], monthFrom?: string): Set<string> {
+  const answerable = (f: Finding) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector);
+  const subjects = new Set(previousFindings.filter(answerable).map((f) => `job#${f.subject}`));
+  if (monthFrom === undefined) return subjects;
+  const monthFromMs = Date.parse(monthFrom);
+  for (const f of monthFindings) if (answerable(f) && earliestRunStart(f) < monthFromMs) subjects.add(`job#${f.subject}`);
+  return subjects;
+}
+
+/** The earliest time the run that answers a late-run finding may have started: its expected start (or an unfinished run's start) less `EARLY_MS`. */
+export function earliestRunStart(f: Finding): number {
+  const startedAt = typeof f.evidence?.started_at === 'string' ? Date.parse(f.evidence.started_at) : Number.NaN;
+  return Math.min(Date.parse(f.ts), Number.isNaN(startedAt) ? Number.POSITIVE_INFINITY : startedAt) - EARLY_MS;
 }
 
 /**

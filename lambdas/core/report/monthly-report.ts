@@ -122,8 +122,9 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     ...Object.keys(sources.config.routes).map((name) => `route#${name}`),
   ];
   // Last month's missed or unfinished runs that late runs answer were retracted in its report and
-  // are no trend or status here either: the jobs with such a finding are read from last month's start.
-  const answerable = lateRunSubjects(previousFindings);
+  // are no trend or status here either: the jobs with such a finding are read from last month's start,
+  // as are those with one this month whose run may have begun last month.
+  const answerable = lateRunSubjects(previousFindings, findings, span.from);
   const keys = [...new Set([...snapshots.keys(), ...configured, ...answerable])];
   const runLists = await mapLimited(keys, PARALLEL_READS, (key) => {
     const read = lateRunReads(key, span.from, previous.from, answerable);

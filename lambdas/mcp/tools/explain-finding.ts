@@ -86,8 +86,8 @@ export const explainFindingTool = defineTool({
       view.exceptions(),
     ]);
     const ofKind = (list: typeof inMonth) => list.filter((f) => f.subject_kind === kind);
-    // The runs the report reads for the subject (to the report date, from last month's start after a missed or unfinished run then).
-    const read = lateRunReads(subjectKey, span.from, previousSpan.from, lateRunSubjects(ofKind(inPrevious)));
+    // The runs the report reads for the subject (to the report date, from last month's start after a missed or unfinished run then, or one now whose run may have begun then).
+    const read = lateRunReads(subjectKey, span.from, previousSpan.from, lateRunSubjects(ofKind(inPrevious), ofKind(inMonth), span.from));
     const allRuns = await view.runs(subjectKey, read.from, read.to);
     const state = stored.find((s) => s.key === subjectKey)?.state;
     const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state, runsAfterMonth: allRuns.filter((r) => r.ts >= span.to).length }];
