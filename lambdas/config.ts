@@ -12,6 +12,7 @@ import { canonicalArgPath } from './core/tool-args.ts';
 import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
 import { MIN_DURATION_SLOW_FACTOR } from './detectors/duration-slow.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
+import { findErrorMarker } from './detectors/output-content.ts';
 import { MAX_OUTPUT_SHRINK_RATIO } from './detectors/output-shrink.ts';
 
 /**
@@ -504,13 +505,20 @@ const MARKER = /\[REDACTED:([^\]]+)\]/g;
  * is). One that names a marker itself (`password: \[REDACTED:secret-assignment\]`) is written for
  * redacted output and is taken.
  */
+/** A secret-like value put after a pattern's text to see what redaction leaves of a line holding it. */
+const SAMPLE_SECRET = 'x7Qz91kLm2Ab';
+
 export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
   const redactor = redactorFor(config);
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
-  const check = (path: PropertyKey[], text: string, what: string, never: string) => {
+  const check = (path: PropertyKey[], text: string, what: string, never: string, foundIn: (output: string) => boolean) => {
     if (text.includes('REDACTED:')) return;
     const redacted = redactor.redactText(text);
     if (redacted === text) return;
+    // What the detectors see of a line holding it, with a value after it: a rule that keeps the
+    // words before the secret (`Authorization: Bearer [REDACTED:bearer-token]`), or a pattern whose
+    // value is a wildcard (`session token: .+`), still finds it there.
+    if (foundIn(redactor.redactText(`${text} ${SAMPLE_SECRET}`))) return;
     const rules = [...new Set([...redacted.matchAll(MARKER)].map((m) => m[1]))];
     const builtin = rules.filter((r) => BUILTIN_RULE_NAMES.includes(r));
     const own = rules.filter((r) => !BUILTIN_RULE_NAMES.includes(r));
@@ -525,10 +533,12 @@ export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]
         `match text the rule leaves (not a secret's label with its value), or ${ways.join(', or ')}`,
     });
   };
-  config.defaults.error_keywords.forEach((k, i) => check(['defaults', 'error_keywords', i], k, 'output holding it', 'is never found'));
+  const holdsKeyword = (keyword: string) => (output: string) => findErrorMarker(output, [keyword]) !== undefined;
+  config.defaults.error_keywords.forEach((k, i) => check(['defaults', 'error_keywords', i], k, 'output holding it', 'is never found', holdsKeyword(k)));
   for (const [name, job] of Object.entries(config.jobs)) {
-    if (job.expect_pattern !== undefined) check(['jobs', name, 'expect_pattern'], job.expect_pattern, 'output matching it', 'never matches');
-    job.error_keywords?.forEach((k, i) => check(['jobs', name, 'error_keywords', i], k, 'output holding it', 'is never found'));
+    const pattern = job.expect_pattern;
+    if (pattern !== undefined) check(['jobs', name, 'expect_pattern'], pattern, 'output matching it', 'never matches', (output) => new RegExp(pattern, 'm').test(output));
+    job.error_keywords?.forEach((k, i) => check(['jobs', name, 'error_keywords', i], k, 'output holding it', 'is never found', holdsKeyword(k)));
   }
   return issues;
 }

@@ -327,6 +327,8 @@ redact:
     ['an ordinary pattern', 'jobs:\n  backup: { expect_pattern: "uploaded \\\\d+ objects", error_keywords: ["FATAL", "password rejected"] }\n'],
     ['a pattern written for the redacted output', 'jobs:\n  backup: { expect_pattern: "password: \\\\[REDACTED:secret-assignment\\\\]" }\n'],
     ['a pattern whose rule is left out', 'jobs:\n  backup: { expect_pattern: "password: rotated" }\nredact: { disable_builtins: [secret-assignment] }\n'],
+    ['a pattern of the words a rule keeps before the secret', 'jobs:\n  backup: { expect_pattern: "Authorization: Bearer" }\n'],
+    ['a pattern whose value is a wildcard, which the redacted value matches', 'jobs:\n  backup: { expect_pattern: "session token: .+" }\n'],
   ])('takes %s', (_, text) => {
     // Act
     const config = parseConfigText(text, 'c.yaml');
