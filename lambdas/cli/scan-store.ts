@@ -48,6 +48,8 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
   private readonly records = new Map<string, Map<string, RunRecord>>();
   private readonly recordsOf = new Map<string, RunRecord[]>();
   private readonly changed = new Set<string>();
+  /** When each changed subject's state may be deleted (`SubjectCommit.expiresAt`), as its latest commit says. */
+  private readonly expiresOf = new Map<string, number>();
 
   private readonly keepRecords: boolean;
 
@@ -81,6 +83,8 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     if (current !== change.expectedVersion) return 'conflict';
     this.states.keep(change.key, { state: keptState(change.state), version: current + 1 });
     this.changed.add(change.key);
+    if (change.expiresAt !== undefined) this.expiresOf.set(change.key, change.expiresAt);
+    else this.expiresOf.delete(change.key);
     for (const f of change.findings) {
       const key = this.findings.add(f);
       if (key === undefined) continue;
@@ -131,7 +135,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
 
   /**
    * Saves what the scan changed into the persistent store: each changed subject's state once,
-   * conditionally on the version the scan read, with its findings and run records; then marks the
+   * conditionally on the version the scan read, with its findings, run records and expiry; then marks the
    * findings the scan showed as alerted. A subject whose stored state moved meanwhile is not
    * saved (the scan cannot recompute it without reading everything again): the error names them.
    */
@@ -144,7 +148,16 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
       const { state } = this.states.peek(key) as Versioned<unknown>;
       const own = (this.findingsOf.get(key) ?? []).map((k) => this.strip(this.findings.get(k) as StoredFinding));
       const runRecords = this.recordsOf.get(key) ?? [];
-      const outcome = await this.base.commit({ key, expectedVersion: this.baseVersions.get(key) ?? 0, state, findings: own, records: runRecords });
+      // With its expiry: the write replaces the stored item, a TTL on it included.
+      const expiresAt = this.expiresOf.get(key);
+      const outcome = await this.base.commit({
+        key,
+        expectedVersion: this.baseVersions.get(key) ?? 0,
+        state,
+        findings: own,
+        records: runRecords,
+        ...(expiresAt !== undefined ? { expiresAt } : {}),
+      });
       if (outcome === 'conflict') {
         conflicts.push(key);
         continue;

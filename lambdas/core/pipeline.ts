@@ -216,6 +216,8 @@ export async function sweepSubjects(
   for (const reducer of reducers) {
     if (!reducer.tick) continue;
     const tick = reducer.tick.bind(reducer);
+    // A tick's write replaces the stored item: with the state's expiry, as a batch's write has it.
+    const expiresAt = reducer.expiresAt?.bind(reducer);
     const stateKind = reducer.stateKind ?? reducer.kind;
     const stored = await store.subjects(stateKind);
     const keys = new Set(stored.map((s) => s.key));
@@ -227,7 +229,7 @@ export async function sweepSubjects(
       names.add(subject);
       const renamed = `${stateKind}#${subject}`;
       if (renamed !== key && keys.has(renamed)) continue;
-      const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
+      const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
       findings.push(...result.findings);
       conflicts += result.conflicts;
     }
@@ -238,7 +240,7 @@ export async function sweepSubjects(
         subjects++;
         // Stored by nothing yet: written on the condition that it still is not (a line of it may
         // arrive meanwhile, and is then read and judged as stored).
-        const result = await commitWithRetry(store, key, undefined, () => reducer.initial(subject), (s) => tick(s, subject, ctx));
+        const result = await commitWithRetry(store, key, undefined, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
         findings.push(...result.findings);
         conflicts += result.conflicts;
       }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { ScanStore } from '../../lambdas/cli/scan-store.ts';
 
@@ -74,6 +74,25 @@ describe('ScanStore: the states of one scan, the latest used as objects and the 
       'job#stored': { state: { n: 'after' }, version: 2 },
       'job#new1': { state: { n: 1 }, version: 1 },
       'job#new2': { state: { n: 2 }, version: 1 },
+    });
+  });
+
+  it('writes each subject back with the expiry of its latest commit, and none for one committed without', async () => {
+    // Prepare: an agent run's aggregate expires (its expiry moved on by its second commit); a job's state does not.
+    const base = new MemoryAuditStore();
+    const written = vi.spyOn(base, 'commit');
+    const store = new ScanStore(base, { hotStates: 1 });
+    await store.commit({ ...commitOf('agentrun#r-1', 0, { n: 1 }), expiresAt: Date.parse('2026-11-01T00:00:00Z') });
+    await store.commit(commitOf('job#backup', 0, { n: 1 }));
+    await store.commit({ ...commitOf('agentrun#r-1', 1, { n: 2 }), expiresAt: Date.parse('2026-11-02T00:00:00Z') });
+
+    // Act
+    await store.writeBack();
+
+    // Assess
+    expect(Object.fromEntries(written.mock.calls.map(([change]) => [change.key, change.expiresAt]))).toEqual({
+      'agentrun#r-1': Date.parse('2026-11-02T00:00:00Z'),
+      'job#backup': undefined,
     });
   });
 

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { agentRunNoteReducer } from '../../lambdas/core/agent-reducer.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
-import { processBatch, type ReduceContext, type SubjectReducer } from '../../lambdas/core/pipeline.ts';
+import { processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 
 const T0 = Date.parse('2026-10-05T02:17:01Z');
@@ -67,5 +67,31 @@ describe('pipeline: which reducers are asked about an event', () => {
     expect(asked).toEqual(['run.start', 'unknown.type', 'text']);
     expect(result.subjects).toBe(4);
     expect([...store.snapshot().states.keys()]).toEqual(['job#report', 'everything#run.start', 'everything#unknown.type', 'everything#text']);
+  });
+});
+
+describe('the sweep of a reducer whose states expire', () => {
+  it('writes each ticked state with its expiry, as a batch does (the write replaces the stored item, its TTL included)', async () => {
+    // Prepare: a reducer whose state expires a day after its last tick, one subject stored.
+    const DAY = 86_400_000;
+    const expiring: SubjectReducer<{ ticked: number }> = {
+      kind: 'agent',
+      stateKind: 'expiring',
+      subjectOf: () => undefined,
+      initial: () => ({ ticked: 0 }),
+      apply: (state) => ({ state, findings: [], records: [] }),
+      tick: (state, _subject, c) => ({ state: { ticked: c.clock.now() }, findings: [], records: [] }),
+      expiresAt: (state) => state.ticked + DAY,
+    };
+    const store = new MemoryAuditStore();
+    await store.commit({ key: 'expiring#r-1', expectedVersion: 0, state: { ticked: 0 }, findings: [], records: [], expiresAt: DAY });
+    const written = vi.spyOn(store, 'commit');
+    const now = Date.parse('2026-10-05T12:00:00Z');
+
+    // Act
+    await sweepSubjects([expiring as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => now } });
+
+    // Assess
+    expect(written.mock.calls.map(([change]) => [change.key, change.expiresAt])).toEqual([['expiring#r-1', now + DAY]]);
   });
 });
