@@ -347,6 +347,21 @@ export const ExceptionSchema = z.strictObject({
 
 const logGroupName = z.string().regex(/^[\w./#-]+$/, 'not a log group name');
 
+/**
+ * How many days a run record (`RUN#<kind>#<subject>`) is kept after its run by default
+ * (`deploy.run_retention_days`): a month's report made up to a year after the month ended still
+ * has all its runs (365 + 31 < 400), as a route's state keeps 14 months of request counts.
+ */
+export const DEFAULT_RUN_RETENTION_DAYS = 400;
+/**
+ * The fewest days a run record may be kept: the report scheduled for 06:00 UTC on the 1st reads
+ * the runs of the month before last too (a missed or unfinished run a late run answered is
+ * retracted, for the trend and statuses): two 31-day months and 6 hours back (62.25 days), so 63.
+ */
+export const MIN_RUN_RETENTION_DAYS = 63;
+/** The most: ten years, past any audit's need (a larger figure is more likely a slip of the keyboard). */
+export const MAX_RUN_RETENTION_DAYS = 3650;
+
 export const DeploySchema = z.strictObject({
   log_groups: z.array(logGroupName).default([]),
   alert_emails: z.array(z.email('not an email address')).default([]),
@@ -358,6 +373,13 @@ export const DeploySchema = z.strictObject({
   account_policy_excluded_log_groups: z.array(logGroupName).default([]),
   /** High-volume log groups fed through a Kinesis data stream (batched) instead of straight to the ingest function. */
   kinesis_log_groups: z.array(logGroupName).default([]),
+  /** Days a run record is kept after its run (its item's TTL); the report says when a month's runs are older. */
+  run_retention_days: z
+    .number({ error: 'expected a whole number of days' })
+    .int('expected a whole number of days')
+    .min(MIN_RUN_RETENTION_DAYS, `at least ${MIN_RUN_RETENTION_DAYS} days: the monthly report on the 1st reads the runs of the two months before (up to 62 days and 6 hours back)`)
+    .max(MAX_RUN_RETENTION_DAYS, `at most ${MAX_RUN_RETENTION_DAYS} days (ten years)`)
+    .default(DEFAULT_RUN_RETENTION_DAYS),
 });
 
 /**

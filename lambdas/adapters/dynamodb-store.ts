@@ -20,6 +20,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { DEFAULT_RUN_RETENTION_DAYS } from '../config.ts';
 import { findingKey, normalizeIso, type Finding } from '../core/findings.ts';
 import { keptState } from '../core/frozen-state.ts';
 import { utf8Prefix } from '../core/output-capture.ts';
@@ -75,12 +76,13 @@ const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExce
 const MAX_THROTTLED_RETRIES = 7;
 const DAY_MS = 86_400_000;
 /**
- * How many days a run record is kept after its run (its item's TTL; DynamoDB deletes it within a
- * day or two after). Long enough for a year's audit: a month's report made up to a year after the
- * month ended still has all its runs (365 + 31 < 400), as a route's state keeps 14 months of
- * request counts. A report of an older month says its runs are not all known (`coverage.ts`).
+ * How many days a run record is kept after its run unless the store is told otherwise (its item's
+ * TTL; DynamoDB deletes it within a day or two after): `deploy.run_retention_days`' default.
+ * Long enough for a year's audit: a month's report made up to a year after the month ended still
+ * has all its runs (365 + 31 < 400). A report of an older month says its runs are not all known
+ * (`coverage.ts`).
  */
-export const RUN_RETENTION_DAYS = 400;
+export const RUN_RETENTION_DAYS = DEFAULT_RUN_RETENTION_DAYS;
 
 /** Every month (`YYYY-MM`) from the month of `from` to that of `to`, inclusive. */
 function monthsBetween(from: string, to: string): string[] {
@@ -167,6 +169,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     client: DynamoDBClient,
     private readonly tableName: string,
     private readonly options: {
+      /** Days a run record is kept after its run (`deploy.run_retention_days`). @default RUN_RETENTION_DAYS */
       runRetentionDays?: number;
       clock?: () => number;
       /**

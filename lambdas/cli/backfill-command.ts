@@ -150,11 +150,13 @@ async function recordCoverage(store: StateStore, logGroup: string, read: Span, n
 }
 
 /** The deployed table through the default credential chain, or a `--store` as scan knows them. */
-async function openBackfillStore(spec: string, table: string | undefined, redact: Config['redact']): Promise<OpenedStore> {
-  if (spec !== 'aws') return openStore(spec, { table, acceptsAws: true, redact });
+async function openBackfillStore(spec: string, table: string | undefined, { redact, deploy }: Pick<Config, 'redact' | 'deploy'>): Promise<OpenedStore> {
+  // The run records it writes are kept as long as the deployed stack's own (the same config).
+  const runRetentionDays = deploy.run_retention_days;
+  if (spec !== 'aws') return openStore(spec, { table, acceptsAws: true, redact, runRetentionDays });
   if (!table) throw new BackfillError("backfill --store aws needs --table NAME: the stack's TableName output (aws cloudformation describe-stacks --stack-name SilentAudit)");
   const client = new DynamoDBClient({ maxAttempts: 8 });
-  const store = new DynamoAuditStore(client, table);
+  const store = new DynamoAuditStore(client, table, { runRetentionDays });
   const exceptions = new DynamoExceptionStore(client, table, { states: store, redact });
   return { store, exceptions, description: `DynamoDB table ${table}`, persistent: true, close: async () => client.destroy() };
 }
@@ -222,7 +224,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
 
   let opened: OpenedStore;
   try {
-    opened = await openBackfillStore(opts.store, table, opts.config.redact);
+    opened = await openBackfillStore(opts.store, table, opts.config);
   } catch (error) {
     if (error instanceof BackfillError) return fail(error.message);
     throw error;

@@ -55,7 +55,7 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
     };
   }
   // Read-only: a folder or table that is not there is an error, never created and served empty.
-  const opened = await openStore(opts.store ?? 'local', { table: opts.table, cwd: opts.cwd, acceptsAws: true, readOnly: true, redact: opts.config.redact });
+  const opened = await openStore(opts.store ?? 'local', { table: opts.table, cwd: opts.cwd, acceptsAws: true, readOnly: true, redact: opts.config.redact, runRetentionDays: opts.config.deploy.run_retention_days });
   const clock: Clock = opts.now !== undefined ? { now: () => opts.now! } : systemClock;
   return {
     view: readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: opts.config, clock, source: opened.description }),

@@ -84,7 +84,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     // Without log files the report reads the store as it stands: a missing store is an error,
     // never created and reported as an empty month.
     try {
-      opened = await openStore(opts.store ?? 'local', { readOnly: true, cwd: opts.cwd, redact: opts.config.redact });
+      opened = await openStore(opts.store ?? 'local', { readOnly: true, cwd: opts.cwd, redact: opts.config.redact, runRetentionDays: opts.config.deploy.run_retention_days });
     } catch (error) {
       if (!(error instanceof StoreSpecError)) throw error;
       opts.stderr.write(`silent-audit report: ${error.message}\n`);

@@ -51,6 +51,12 @@ export interface OpenStoreOptions {
    * @default the built-in rules only
    */
   readonly redact?: Config['redact'];
+  /**
+   * The config's `deploy.run_retention_days`: how long the DynamoDB store keeps the run records it
+   * writes, and what it tells a report made from it.
+   * @default RUN_RETENTION_DAYS (400)
+   */
+  readonly runRetentionDays?: number;
 }
 
 /** What the DynamoDB Local of `local` keeps its tables in (`-sharedDb`). */
@@ -72,7 +78,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     if (!options.table) throw new StoreSpecError('--store aws needs --table NAME: the TableName output of the deployed stack (`aws cloudformation describe-stacks`)');
     const table = options.table;
     const client = new DynamoDBClient({ maxAttempts: 8 });
-    const store = new DynamoAuditStore(client, table);
+    const store = new DynamoAuditStore(client, table, { runRetentionDays: options.runRetentionDays });
     const exceptions = new DynamoExceptionStore(client, table, { states: store, redact: options.redact });
     return { store, exceptions, description: `DynamoDB table ${table} (AWS)`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }
@@ -95,7 +101,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
       await local.stop();
       throw error;
     }
-    const store = new DynamoAuditStore(client, table);
+    const store = new DynamoAuditStore(client, table, { runRetentionDays: options.runRetentionDays });
     return {
       store,
       exceptions: new DynamoExceptionStore(client, table, { states: store, redact: options.redact }),
@@ -120,7 +126,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
       client.destroy();
       throw error;
     }
-    const store = new DynamoAuditStore(client, table);
+    const store = new DynamoAuditStore(client, table, { runRetentionDays: options.runRetentionDays });
     const exceptions = new DynamoExceptionStore(client, table, { states: store, redact: options.redact });
     return { store, exceptions, description: `DynamoDB at ${spec}, table ${table}`, persistent: true, dynamo: { client, table }, close: async () => client.destroy() };
   }

@@ -12,11 +12,11 @@ import type { SweepDeps } from '../core/sweep.ts';
 import { systemClock } from '../ports.ts';
 
 /** The Lambdas' adapters, built once per cold start from the environment. */
-export function buildAwsDeps(): IngestDeps & SweepDeps {
-  const env = readLambdaEnv();
+export function buildAwsDeps(env = readLambdaEnv()): IngestDeps & SweepDeps {
   const dynamo = new DynamoDBClient({ endpoint: env.dynamoEndpoint, maxAttempts: 8 });
   // A warm container keeps the state it wrote: most batches of a log group land on the same one.
-  const store = new DynamoAuditStore(dynamo, env.tableName, { stateCacheSize: 2000 });
+  // Its run records are kept as the config compiled into the bundle says.
+  const store = new DynamoAuditStore(dynamo, env.tableName, { stateCacheSize: 2000, runRetentionDays: env.config.deploy.run_retention_days });
   const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn, redactorFor(env.config)) : new ConsoleAlertSink();
   const exceptions = new DynamoExceptionStore(dynamo, env.tableName, { states: store, redact: env.config.redact });
   const snoozes = new DynamoSnoozeStore(dynamo, env.tableName);

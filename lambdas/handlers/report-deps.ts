@@ -14,7 +14,8 @@ import { systemClock } from '../ports.ts';
 export function buildReportDeps(env = readLambdaEnv()): ReportDeps {
   if (!env.reportBucket) throw new EnvError('REPORT_BUCKET is not set: the report function needs the bucket to write reports to');
   const dynamo = new DynamoDBClient({ endpoint: env.dynamoEndpoint, maxAttempts: 8 });
-  const store = new DynamoAuditStore(dynamo, env.tableName);
+  // The retention it tells the report is the one the ingest and sweep functions write (the same config).
+  const store = new DynamoAuditStore(dynamo, env.tableName, { runRetentionDays: env.config.deploy.run_retention_days });
   return {
     findings: store,
     runs: store,

@@ -125,4 +125,20 @@ describe('DynamoAuditStore: how long run records are kept', () => {
     expect(store.runRetentionDays).toBe(RUN_RETENTION_DAYS);
     expect(RUN_RETENTION_DAYS).toBeGreaterThanOrEqual(365 + 31);
   });
+
+  it('writes a run record with a TTL of the retention it is given (deploy.run_retention_days), and tells the report that one', async () => {
+    // Prepare: a store told to keep run records 63 days, the fewest the config takes.
+    doc.on(TransactWriteCommand).resolves({});
+    const now = Date.parse('2026-09-02T02:00:00Z');
+    const store = new DynamoAuditStore(new DynamoDBClient({ region: 'eu-west-1' }), TABLE, { clock: () => now, runRetentionDays: 63 });
+    const record = { subject: 'backup', subject_kind: 'job' as const, run_id: 'r-1', ts: '2026-09-01T02:00:00Z', status: 'ok' as const };
+
+    // Act
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [], records: [record] });
+
+    // Assess
+    const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
+    expect(items.find((i) => String(i.pk).startsWith('RUN#'))?.ttl).toBe((now + 63 * 86_400_000) / 1000);
+    expect(store.runRetentionDays).toBe(63);
+  });
 });

@@ -22,6 +22,16 @@ describe('openStore: which --store a command takes', () => {
     await expect(opening).rejects.toThrow(message);
   });
 
+  it("opens a DynamoDB store that keeps run records for the config's deploy.run_retention_days (400 when not given)", async () => {
+    // Act: the deployed table (nothing is read or written here)
+    const configured = await openStore('aws', { acceptsAws: true, table: 'silent-audit', runRetentionDays: 90 });
+    const byDefault = await openStore('aws', { acceptsAws: true, table: 'silent-audit' });
+    await Promise.all([configured.close(), byDefault.close()]);
+
+    // Assess
+    expect([configured.store.runRetentionDays, byDefault.store.runRetentionDays]).toEqual([90, 400]);
+  });
+
   it('tells scan and report users that they read a local store or an endpoint, not the deployed table, with exit 2', () => {
     // Prepare
     const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-'));

@@ -136,6 +136,7 @@ const SAMPLE = {
     account_policy: false,
     account_policy_excluded_log_groups: ['/aws/lambda/noisy'],
     kinesis_log_groups: ['/aws/lambda/busy'],
+    run_retention_days: 400,
   },
   redact: { patterns: [{ name: 'employee-pin', regex: 'EMP-PIN-\\d+' }], disable_builtins: ['cookie'] },
 };

@@ -497,6 +497,32 @@ tools:
     ]);
   });
 
+  it('keeps run records 400 days unless deploy.run_retention_days says otherwise, from the 63 the monthly report needs', () => {
+    // Act
+    const set = parseConfigText('deploy:\n  run_retention_days: 63\n', 'c.yaml');
+    const problems = problemsOf('deploy:\n  log_groups: [/aws/lambda/etl]\n  run_retention_days: 62\n');
+
+    // Assess
+    expect([DEFAULT_CONFIG.deploy.run_retention_days, set.deploy.run_retention_days]).toEqual([400, 63]);
+    expect(problems).toEqual([
+      'deploy.run_retention_days: at least 63 days: the monthly report on the 1st reads the runs of the two months before (up to 62 days and 6 hours back) (line 3)',
+    ]);
+  });
+
+  it('refuses a run retention that is no whole number of days, or over ten years, naming the key path and line', () => {
+    // Act
+    const fraction = problemsOf('deploy:\n  run_retention_days: 90.5\n');
+    const text = problemsOf('deploy:\n  run_retention_days: a year\n');
+    const tooLong = problemsOf('deploy:\n  run_retention_days: 36500\n');
+
+    // Assess
+    expect([...fraction, ...text, ...tooLong]).toEqual([
+      'deploy.run_retention_days: expected a whole number of days (line 2)',
+      'deploy.run_retention_days: expected a whole number of days (line 2)',
+      'deploy.run_retention_days: at most 3650 days (ten years) (line 2)',
+    ]);
+  });
+
   it('refuses a bad redact pattern in the config embedded in a Lambda, naming the key path', () => {
     const env = { TABLE_NAME: 't', SILENT_AUDIT_CONFIG: JSON.stringify({ redact: { patterns: [{ name: 'pin', regex: 'PIN-(' }] } }) };
     expect(() => readLambdaEnv(env)).toThrow(/redact\.patterns\.0\.regex: invalid regular expression: \/PIN-\(\/: Unterminated group/);

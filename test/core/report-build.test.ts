@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Config, validateConfig } from '../../lambdas/config.ts';
+import { type Config, MIN_RUN_RETENTION_DAYS, validateConfig } from '../../lambdas/config.ts';
 import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
@@ -8,7 +8,7 @@ import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
-import { monthSpan, previousMonth, ReportMonthError, reportMonthAt } from '../../lambdas/core/report/month.ts';
+import { monthSpan, previousMonth, ReportMonthError, reportMonthAt, scheduledReportTime } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
@@ -1597,14 +1597,14 @@ describe('a job in the report of a month older than its run records are kept', (
     }
     return store;
   };
-  /** September's report made at `at`, from a store that has let go the run records older than its retention (as DynamoDB's TTL does). */
-  const septemberAt = async (store: MemoryAuditStore, at: string) => {
+  /** A month's report (September's by default) made at `at`, from a store that has let go the run records older than its retention (as DynamoDB's TTL does). */
+  const septemberAt = async (store: MemoryAuditStore, at: string, days = RUN_RETENTION_DAYS, month = '2026-09') => {
     const now = Date.parse(at);
     const runs = {
-      runRetentionDays: RUN_RETENTION_DAYS,
-      runs: async (key: string, from: string, to: string) => (await store.runs(key, from, to)).filter((r) => Date.parse(r.ts) >= now - RUN_RETENTION_DAYS * DAY),
+      runRetentionDays: days,
+      runs: async (key: string, from: string, to: string) => (await store.runs(key, from, to)).filter((r) => Date.parse(r.ts) >= now - days * DAY),
     };
-    const { report, documents } = await createMonthlyReport('2026-09', { findings: store, runs, catalog: store, config: CONFIG, clock: { now: () => now } });
+    const { report, documents } = await createMonthlyReport(month, { findings: store, runs, catalog: store, config: CONFIG, clock: { now: () => now } });
     return { report, row: report.coverage.rows.find((r) => r.name === 'nightly-backup')!, markdown: documents.find((d) => d.format === 'md')!.body };
   };
 
@@ -1646,5 +1646,37 @@ describe('a job in the report of a month older than its run records are kept', (
 
     // Assess
     expect([row.status, row.runsInMonth, row.reason]).toEqual(['unknown', 0, `run records not kept for September 2026 (kept ${RUN_RETENTION_DAYS} days): any of its runs in it may be gone, so they are not all known`]);
+  });
+
+  it('names the retention deploy.run_retention_days configured, in the row and the note', async () => {
+    // Prepare: kept 63 days; 2026-11-16 06:00 less 63 days is 2026-09-14 06:00.
+    const store = await auditOfRuns();
+    const days = validateConfig({ deploy: { run_retention_days: 63 } }).deploy.run_retention_days;
+
+    // Act
+    const { report, row } = await septemberAt(store, '2026-11-16T06:00:00Z', days);
+
+    // Assess
+    expect([row.status, row.runsInMonth, row.reason]).toEqual([
+      'unknown',
+      16,
+      'run records not kept for September 2026 (kept 63 days): its runs in it before 2026-09-14 may be gone, so they are not all known',
+    ]);
+    expect(report.notes.filter((n) => n.startsWith("Run records are kept 63 days after their run: at this report's date, those before 2026-09-14 may be gone."))).toHaveLength(1);
+  });
+
+  it('keeps, at the fewest days the config takes, all the runs the scheduled report reads: two 31-day months back and 6 hours', async () => {
+    // Prepare: August's report at its scheduled time reads July's runs too (62 days and 6 hours before).
+    const store = await auditOfRuns();
+    const at = new Date(scheduledReportTime('2026-08')).toISOString();
+
+    // Act
+    const atTheMinimum = await septemberAt(store, at, MIN_RUN_RETENTION_DAYS, '2026-08');
+    const aDayLess = await septemberAt(store, at, MIN_RUN_RETENTION_DAYS - 1, '2026-08');
+
+    // Assess
+    const keptNotes = (r: { report: { notes: readonly string[] } }) => r.report.notes.filter((n) => n.startsWith('Run records are kept'));
+    expect([atTheMinimum.row.status, atTheMinimum.row.runsInMonth, keptNotes(atTheMinimum)]).toEqual(['ok', 31, []]);
+    expect(keptNotes(aDayLess)).toEqual([expect.stringContaining('A missed or unfinished run of July 2026 that a late run answered may count here')]);
   });
 });

@@ -167,6 +167,15 @@ describe('the report Lambda against DynamoDB Local, with S3 and SNS mocked', () 
     expect(sns.commandCalls(PublishCommand)).toEqual([]);
   });
 
+  it('tells the report how long the table keeps run records: deploy.run_retention_days of the config compiled into the bundle', () => {
+    // Act
+    const configured = buildReportDeps({ tableName: 't', reportBucket: BUCKET, config: validateConfig({ ...config, deploy: { run_retention_days: 90 } }) });
+    const byDefault = buildReportDeps({ tableName: 't', reportBucket: BUCKET, config });
+
+    // Assess
+    expect([configured.runs.runRetentionDays, byDefault.runs.runRetentionDays]).toEqual([90, 400]);
+  });
+
   it('fails fast at cold start without the bucket, naming the variable', () => {
     expect(() => buildReportDeps({ tableName: 't', config, topicArn: TOPIC })).toThrow(EnvError);
     expect(() => buildReportDeps({ tableName: 't', config })).toThrow('REPORT_BUCKET is not set');
