@@ -6,7 +6,7 @@ import type { GuardState } from '../core/guard-reducer.ts';
 import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
-import { earliestRunStart, LATE_RUN_DETECTORS, lateRunJudge, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
+import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
@@ -224,17 +224,13 @@ export async function lateRunRetractions(view: AuditReadView, findings: readonly
   const answerable = findings.filter((f) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector));
   const reasons = new Map<string, string>();
   if (answerable.length === 0) return reasons;
-  const readFrom = new Map<string, number>();
-  for (const f of answerable) {
-    const from = earliestRunStart(f);
-    readFrom.set(f.subject, Math.min(readFrom.get(f.subject) ?? Number.POSITIVE_INFINITY, from));
-  }
-  const names = [...readFrom.keys()];
+  const readFrom = lateRunReadsFrom({ findings: answerable });
+  const keys = [...readFrom.keys()];
   const [stored, runLists] = await Promise.all([
     view.subjects('job'),
-    mapLimited(names, PARALLEL_READS, (name) => view.runs(subjectKeyOf({ kind: 'job', name }), isoTime(readFrom.get(name)!), RUNS_READ_TO)),
+    mapLimited(keys, PARALLEL_READS, (key) => view.runs(key, isoTime(readFrom.get(key)!), RUNS_READ_TO)),
   ]);
-  const states = stored.filter((s) => readFrom.has(s.key.slice('job#'.length))).map((s) => ({ kind: 'job', name: s.key.slice('job#'.length), state: s.state }));
+  const states = stored.filter((s) => readFrom.has(s.key)).map((s) => ({ kind: 'job', name: s.key.slice('job#'.length), state: s.state }));
   const judge = lateRunJudge(runLists.flat(), states);
   for (const f of answerable) {
     const retracted = judge([f]).retracted[0];

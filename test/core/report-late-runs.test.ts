@@ -305,6 +305,35 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     expect(report.retracted).toEqual([expect.objectContaining({ detector: 'run-unfinished', subject: 'nightly', run_id: 'n31' })]);
   });
 
+  it("counts in none of next month's statuses or trends the run-unfinished of a run begun two months before, retracted last month", async () => {
+    // Prepare: the nightly job's run of 31 October (23:00:05) is judged unfinished on 1 November at
+    // 00:10 and its end (23:55:05, within its 60 min) arrives at 00:20, as in the case above, so
+    // November's report retracts it; every other night of November and December runs and is swept on time.
+    const a = audit({ jobs: { nightly: { schedule: '0 23 * * *', max_runtime_minutes: 60 } } });
+    for (let t = at('25T23:00:05'); t < Date.parse('2026-12-31T23:30:00Z'); t += 24 * 60 * MIN) {
+      if (t === at('31T23:00:05')) {
+        await a.deliver(t + MIN, [start('nightly', 'n31', t)]);
+        await a.sweep(Date.parse('2026-11-01T00:10:00Z'));
+        await a.deliver(Date.parse('2026-11-01T00:20:00Z'), [end('nightly', 'n31', t, 55 * MIN)]);
+        continue;
+      }
+      await a.deliver(t + 21 * MIN, [start('nightly', `n${t}`, t), end('nightly', `n${t}`, t, 20 * MIN)]);
+      await a.sweep(t + 30 * MIN);
+    }
+    const november = await a.report('2026-11', Date.parse('2026-12-01T06:00:00Z'));
+
+    // Act
+    const { report } = await a.report('2026-12', Date.parse('2027-01-01T06:00:00Z'));
+
+    // Assess: November's report retracted it and counted nothing; December counts it neither as resolved nor as last month's.
+    expect(november.report.retracted).toEqual([expect.objectContaining({ detector: 'run-unfinished', subject: 'nightly', run_id: 'n31' })]);
+    expect(november.report.summary.findings).toMatchObject({ current: 0 });
+    expect(report.findings).toEqual([]);
+    expect(report.summary.findings).toMatchObject({ current: 0, previous: 0 });
+    expect(report.summary.subjectsAffected).toMatchObject({ current: 0, previous: 0 });
+    expect(report.summary.headline).toContain('(= 0 vs November 2026); 0 new, 0 recurring, 0 resolved');
+  });
+
   it('keeps the run-unfinished of a run that ended past its max runtime', async () => {
     // Prepare: after a night of 40 min, the run of the 6th hung for 2 h before it ended.
     const a = audit({ jobs: { nightly: { schedule: '0 3 * * *', max_runtime_minutes: 60 } } });

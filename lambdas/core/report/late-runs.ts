@@ -13,20 +13,33 @@ export const LATE_RUN_DETECTORS: ReadonlySet<string> = new Set(['missed-run', 'r
 /** Up to where a report reads run records (`lateRunReads`): every run after the month may answer one of its findings. */
 export const RUNS_READ_TO = '9999-12-31T23:59:59Z';
 
+/** A list of findings and the time (epoch ms) from which its report reads the runs of a job it names (none: from where its late runs may have begun). */
+export interface LateRunFindings {
+  readonly findings: readonly Finding[];
+  readonly fromMs?: number;
+}
+
 /**
- * The subjects (`job#name`) whose run records a report reads from the month before's start
- * (`lateRunReads`): the jobs with a missed-run or run-unfinished finding then, which late runs may
- * answer, as that month's report retracted them; and the jobs with one this month whose run may have
- * begun before the month (an unfinished run started last month, its end stamped then but read after
- * the sweep judged it; a start allowed `EARLY_MS` before a slot at the month's first minutes).
+ * Where each job's run records are read from (epoch ms, by `job#name`), so that every late run that
+ * may answer one of its missed-run or run-unfinished findings is read: for each such finding, the
+ * earlier of its list's `fromMs` and the time its run may have begun (`earliestRunStart`: an
+ * unfinished run started the month before, its end stamped then but read after the sweep judged it;
+ * a start allowed `EARLY_MS` before a slot at the month's first minutes); the earliest over the
+ * job's findings. A month's report reads the month before's findings from that month's start
+ * (their runs answer them as that month's report retracted them) and its own from its start; a job
+ * with no such finding is not in the map, and is read from the month's start. The report,
+ * explain_finding and find_findings read them the same way.
  */
-export function lateRunSubjects(previousFindings: readonly Finding[], monthFindings: readonly Finding[] = [], monthFrom?: string): Set<string> {
-  const answerable = (f: Finding) => f.subject_kind === 'job' && LATE_RUN_DETECTORS.has(f.detector);
-  const subjects = new Set(previousFindings.filter(answerable).map((f) => `job#${f.subject}`));
-  if (monthFrom === undefined) return subjects;
-  const monthFromMs = Date.parse(monthFrom);
-  for (const f of monthFindings) if (answerable(f) && earliestRunStart(f) < monthFromMs) subjects.add(`job#${f.subject}`);
-  return subjects;
+export function lateRunReadsFrom(...lists: readonly LateRunFindings[]): Map<string, number> {
+  const readFrom = new Map<string, number>();
+  for (const { findings, fromMs = Number.POSITIVE_INFINITY } of lists) {
+    for (const f of findings) {
+      if (f.subject_kind !== 'job' || !LATE_RUN_DETECTORS.has(f.detector)) continue;
+      const key = `job#${f.subject}`;
+      readFrom.set(key, Math.min(readFrom.get(key) ?? Number.POSITIVE_INFINITY, fromMs, earliestRunStart(f)));
+    }
+  }
+  return readFrom;
 }
 
 /** The earliest time the run that answers a late-run finding may have started: its expected start (or an unfinished run's start) less `EARLY_MS`. */
@@ -36,13 +49,13 @@ export function earliestRunStart(f: Finding): number {
 }
 
 /**
- * The span of run records a month's report reads for a subject: from the month's start (from last
- * month's for the subjects of `lateRunSubjects`) to any time after it, since a run record's time is
- * its end and a run that started in the month's last slot, or whose lines came late, may be recorded
+ * The span of run records a month's report reads for a subject: from the month's start, or from
+ * earlier where `lateRunReadsFrom` has it, to any time after it, since a run record's time is its
+ * end and a run that started in the month's last slot, or whose lines came late, may be recorded
  * after it. The report and explain_finding read them the same way.
  */
-export function lateRunReads(subjectKey: string, monthFrom: string, previousFrom: string, answerable: ReadonlySet<string>): { from: string; to: string } {
-  return { from: answerable.has(subjectKey) ? previousFrom : monthFrom, to: RUNS_READ_TO };
+export function lateRunReads(subjectKey: string, monthFromMs: number, readsFrom: ReadonlyMap<string, number>): { from: string; to: string } {
+  return { from: isoTime(Math.min(monthFromMs, readsFrom.get(subjectKey) ?? Number.POSITIVE_INFINITY)), to: RUNS_READ_TO };
 }
 
 /** A job's kept start times (`JobState.starts`, oldest first) and those of them that are a run's end. */

@@ -25,7 +25,7 @@ import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
-import { lateRunReads, lateRunSubjects } from './late-runs.ts';
+import { lateRunReads, lateRunReadsFrom } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 
@@ -122,12 +122,13 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     ...Object.keys(sources.config.routes).map((name) => `route#${name}`),
   ];
   // Last month's missed or unfinished runs that late runs answer were retracted in its report and
-  // are no trend or status here either: the jobs with such a finding are read from last month's start,
-  // as are those with one this month whose run may have begun last month.
-  const answerable = lateRunSubjects(previousFindings, findings, span.from);
-  const keys = [...new Set([...snapshots.keys(), ...configured, ...answerable])];
+  // are no trend or status here either: the jobs with such a finding are read from last month's start
+  // or from where its run may have begun, if earlier (a run begun the month before that); those with
+  // one this month, from where its run may have begun, if before the month.
+  const readsFrom = lateRunReadsFrom({ findings: previousFindings, fromMs: previous.fromMs }, { findings, fromMs: span.fromMs });
+  const keys = [...new Set([...snapshots.keys(), ...configured, ...readsFrom.keys()])];
   const runLists = await mapLimited(keys, PARALLEL_READS, (key) => {
-    const read = lateRunReads(key, span.from, previous.from, answerable);
+    const read = lateRunReads(key, span.fromMs, readsFrom);
     return sources.runs.runs(key, read.from, read.to);
   });
   const runs: RunRecord[] = [];

@@ -5,7 +5,7 @@ import { buildCoverage } from '../../core/report/coverage.ts';
 import { findingsQueryEnd, happenedAt } from '../../core/report/evidence.ts';
 import { formatValue } from '../../core/report/format.ts';
 import { retractForMonth } from '../../core/report/build-report.ts';
-import { lateRunReads, lateRunSubjects } from '../../core/report/late-runs.ts';
+import { lateRunReads, lateRunReadsFrom } from '../../core/report/late-runs.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
 import { monthOf, monthSpan, previousMonthSpan } from '../../core/report/month.ts';
@@ -86,8 +86,9 @@ export const explainFindingTool = defineTool({
       view.exceptions(),
     ]);
     const ofKind = (list: typeof inMonth) => list.filter((f) => f.subject_kind === kind);
-    // The runs the report reads for the subject (to the report date, from last month's start after a missed or unfinished run then, or one now whose run may have begun then).
-    const read = lateRunReads(subjectKey, span.from, previousSpan.from, lateRunSubjects(ofKind(inPrevious), ofKind(inMonth), span.from));
+    // The runs the report reads for the subject (to the report date, from last month's start after a missed or unfinished run then, or from where such a run of either month may have begun, if earlier).
+    const readsFrom = lateRunReadsFrom({ findings: ofKind(inPrevious), fromMs: previousSpan.fromMs }, { findings: ofKind(inMonth), fromMs: span.fromMs });
+    const read = lateRunReads(subjectKey, span.fromMs, readsFrom);
     const allRuns = await view.runs(subjectKey, read.from, read.to);
     const state = stored.find((s) => s.key === subjectKey)?.state;
     const subjects = state === undefined ? [] : [{ kind, name: finding.subject, state, runsAfterMonth: allRuns.filter((r) => r.ts >= span.to).length }];
