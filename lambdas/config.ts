@@ -530,17 +530,57 @@ const MARKER = /\[REDACTED:([^\]]+)\]/g;
 /** A secret-like value put after a pattern's text to see what redaction leaves of a line holding it. */
 const SAMPLE_SECRET = 'x7Qz91kLm2Ab';
 
+/**
+ * Lines that would hold a keyword or match a pattern, as a guess from its text: the text, and for a
+ * regular expression each of its top-level alternatives, as written and with its common escapes
+ * read as what they match (`\s` a space, `\d` a digit, `\w` a letter, `\.` a dot; anchors left
+ * out), each alone and followed by a secret-like value.
+ */
+function samplesOf(text: string, regex: boolean): string[] {
+  const forms = regex ? [text, ...topLevelAlternatives(text)].flatMap((t) => [t, literalText(t)]) : [text];
+  return [...new Set(forms)].flatMap((t) => [t, `${t} ${SAMPLE_SECRET}`]);
+}
+
+/** A regular expression's alternatives at its top level (`a|b(c|d)` gives `a` and `b(c|d)`); one when it has none. */
+function topLevelAlternatives(source: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let inClass = false;
+  let from = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '\\') i++;
+    else if (inClass) inClass = c !== ']';
+    else if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === '|' && depth === 0) {
+      parts.push(source.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(source.slice(from));
+  return parts.length > 1 ? parts : [];
+}
+
+const ESCAPE_READ: Record<string, string> = { s: ' ', d: '0', w: 'a', b: '', B: '', S: 'x', D: 'x', W: '-' };
+
+/** A regular expression's text with its escapes read as a character they match and its line anchors left out. */
+function literalText(source: string): string {
+  return source.replace(/^\^|\$$/g, '').replace(/\\(.)/g, (_, c: string) => ESCAPE_READ[c] ?? c);
+}
+
 export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
   const redactor = redactorFor(config);
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
-  const check = (path: PropertyKey[], text: string, what: string, never: string, foundIn: (output: string) => boolean) => {
+  const check = (path: PropertyKey[], text: string, what: string, never: string, foundIn: (output: string) => boolean, regex = false) => {
     if (text.includes('REDACTED:')) return;
     const redacted = redactor.redactText(text);
     if (redacted === text) return;
-    // What the detectors see of a line holding it, with a value after it: a rule that keeps the
-    // words before the secret (`Authorization: Bearer [REDACTED:bearer-token]`), or a pattern whose
-    // value is a wildcard (`session token: .+`), still finds it there.
-    if (foundIn(redactor.redactText(`${text} ${SAMPLE_SECRET}`))) return;
+    // What the detectors see of a line holding it, alone or with a value after it: a rule that
+    // keeps the words before the secret (`Authorization: Bearer [REDACTED:bearer-token]`), or a
+    // pattern whose value is a wildcard (`session token: .+`), still finds it there.
+    if (samplesOf(text, regex).some((sample) => foundIn(redactor.redactText(sample)))) return;
     const rules = [...new Set([...redacted.matchAll(MARKER)].map((m) => m[1]))];
     const builtin = rules.filter((r) => BUILTIN_RULE_NAMES.includes(r));
     const own = rules.filter((r) => !BUILTIN_RULE_NAMES.includes(r));
@@ -559,7 +599,7 @@ export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]
   config.defaults.error_keywords.forEach((k, i) => check(['defaults', 'error_keywords', i], k, 'output holding it', 'is never found', holdsKeyword(k)));
   for (const [name, job] of Object.entries(config.jobs)) {
     const pattern = job.expect_pattern;
-    if (pattern !== undefined) check(['jobs', name, 'expect_pattern'], pattern, 'output matching it', 'never matches', (output) => new RegExp(pattern, 'm').test(output));
+    if (pattern !== undefined) check(['jobs', name, 'expect_pattern'], pattern, 'output matching it', 'never matches', (output) => new RegExp(pattern, 'm').test(output), true);
     job.error_keywords?.forEach((k, i) => check(['jobs', name, 'error_keywords', i], k, 'output holding it', 'is never found', holdsKeyword(k)));
   }
   return issues;

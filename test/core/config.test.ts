@@ -329,6 +329,8 @@ redact:
     ['a pattern whose rule is left out', 'jobs:\n  backup: { expect_pattern: "password: rotated" }\nredact: { disable_builtins: [secret-assignment] }\n'],
     ['a pattern of the words a rule keeps before the secret', 'jobs:\n  backup: { expect_pattern: "Authorization: Bearer" }\n'],
     ['a pattern whose value is a wildcard, which the redacted value matches', 'jobs:\n  backup: { expect_pattern: "session token: .+" }\n'],
+    ['a pattern whose escapes read as those words', 'jobs:\n  backup: { expect_pattern: "Authorization:\\\\sBearer" }\n'],
+    ['a pattern with an alternative redaction leaves alone', 'jobs:\n  backup: { expect_pattern: "password: ok|^done$" }\n'],
   ])('takes %s', (_, text) => {
     // Act
     const config = parseConfigText(text, 'c.yaml');
