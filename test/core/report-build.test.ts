@@ -1583,11 +1583,11 @@ describe('a job whose name was misspelt in the config, corrected on 3 October', 
 describe('a job in the report of a month older than its run records are kept', () => {
   // nightly-backup (configured "30 2 * * *") runs every night from 1 August to 31 October 2026, its lines delivered a minute after each run.
   const DAY = 86_400_000;
-  const auditOfRuns = async () => {
+  const auditOfRuns = async (firstNight = '2026-08-01') => {
     const store = new MemoryAuditStore();
     let line = 0;
     const event = (t: number, body: Record<string, unknown>) => ({ at: t, body: body as unknown as EventBody, source: { origin: 'jobs.jsonl', line: ++line }, format: 'json' as const });
-    for (let t = Date.parse('2026-08-01T02:30:05Z'); t < Date.parse('2026-11-01T00:00:00Z'); t += DAY) {
+    for (let t = Date.parse(`${firstNight}T02:30:05Z`); t < Date.parse('2026-11-01T00:00:00Z'); t += DAY) {
       const run = `nb-${new Date(t).toISOString().slice(0, 10)}`;
       const lines = [
         event(t, { type: 'run.start', job: 'nightly-backup', run_id: run }),
@@ -1635,6 +1635,17 @@ describe('a job in the report of a month older than its run records are kept', (
     ]);
     expect(report.notes.filter((n) => n.startsWith(`Run records are kept ${RUN_RETENTION_DAYS} days after their run: at this report's date, those before 2026-09-11 may be gone. So September 2026's runs are not all known`))).toHaveLength(1);
     expect(markdown).toContain(`> Run records are kept ${RUN_RETENTION_DAYS} days`);
+  });
+
+  it('counts all its runs, with no note at the row, when it was first seen after the time run records are kept from', async () => {
+    // Prepare: the job first runs on 20 September; 2027-10-16 06:00 less the retention is 2026-09-11 06:00, before it.
+    const store = await auditOfRuns('2026-09-20');
+
+    // Act
+    const { row } = await septemberAt(store, '2027-10-16T06:00:00Z');
+
+    // Assess: its eleven runs of 20–30 September are all kept.
+    expect([row.status, row.runsInMonth, row.reason]).toEqual(['ok', 11, undefined]);
   });
 
   it('says its run records are not kept, not "no data", when all of the month is older than the retention', async () => {

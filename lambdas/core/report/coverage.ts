@@ -331,8 +331,10 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const startsCounted = starts ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so ` : '';
     const startsOnlyReason = `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
     // Not OK, not "no data": its runs in the span may have been in the records the store let go
-    // (not for one never seen, or first seen after the span: it had no run then).
-    const mayHaveRunThen = snapshot !== undefined && !(subject.kind === 'job' && facts.firstSeenAt !== undefined && facts.firstSeenAt >= span.toMs);
+    // (not for one never seen, or first seen after the span, when it had no run then, or after the
+    // time the records are kept from, when all its records are kept).
+    const mayHaveRunThen =
+      snapshot !== undefined && !(subject.kind === 'job' && facts.firstSeenAt !== undefined && facts.firstSeenAt >= Math.min(keptFrom ?? span.toMs, span.toMs));
     const notKept =
       keptFrom !== undefined && RECORDING_KINDS.has(subject.kind) && !onlyStarts && mayHaveRunThen ? runsNotKeptReason(span, keptFrom, input.runRetentionDays as number) : undefined;
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
