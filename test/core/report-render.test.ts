@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
 import { boundEvidence } from '../../lambdas/core/findings.ts';
 import { buildReport } from '../../lambdas/core/report/build-report.ts';
+import { gatherReportInput } from '../../lambdas/core/report/monthly-report.ts';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { reportNotice } from '../../lambdas/core/report/notice.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
@@ -332,5 +334,36 @@ describe('a finding over a window that ends at midnight on the 1st', () => {
     expect(html).toContain('<p>1 finding: 2026-10-31 23:59 UTC. September 2026: 0.</p>');
     expect(html).toContain('A single occurrence (2026-10-31)');
     expect(`${markdown}\n${html}`).not.toMatch(/2026-11-01 00:00 UTC|\(2026-11-01\)|on 2026-11-01/);
+  });
+});
+
+describe('a fleet month', () => {
+  it('renders a findings section of more lines than a call takes arguments (8,000 groups), in order', () => {
+    // Prepare: the October report's first group as 12,000 groups (over 150,000 lines of markdown)
+    const report = buildReport(octoberInput());
+    const many = { ...report, findings: Array.from({ length: 12_000 }, () => report.findings[0]) };
+
+    // Act
+    const markdown = renderMarkdown(many);
+
+    // Assess
+    expect(markdown.split('\n').length).toBeGreaterThan(150_000);
+    expect(markdown).toContain('### 12000. ');
+    expect(markdown.indexOf('## Findings')).toBeLessThan(markdown.indexOf('### 1. '));
+  });
+
+  it("gathers a job's 200,000 run records of the month (one every 10 s) without overflowing the call stack", async () => {
+    // Prepare: the run store holds a job run every 10 s through October
+    const from = Date.parse('2026-10-01T00:00:00Z');
+    const runs = Array.from({ length: 200_000 }, (_, i) => runRecord('tick', `t${i}`, new Date(from + i * 10_000).toISOString()));
+    const store = new MemoryAuditStore();
+    const sources = { findings: store, catalog: store, runs: { runs: async (key: string) => (key === 'job#tick' ? runs : []) }, config: validateConfig({ jobs: { tick: {} } }), clock: { now: () => Date.parse('2026-11-01T06:00:00Z') } };
+
+    // Act
+    const input = await gatherReportInput('2026-10', sources);
+
+    // Assess
+    expect(input.runs).toHaveLength(200_000);
+    expect(input.runs[199_999].run_id).toBe('t199999');
   });
 });

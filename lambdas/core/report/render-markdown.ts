@@ -215,6 +215,10 @@ export function renderMarkdown(r: AuditReport): string {
     `silent-audit · ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)} (UTC, end exclusive) · compared with ${r.previousLabel} · generated ${r.generatedAt}`,
     ...r.notes.map((n) => `\n> ${md(n)}`),
   ];
-  for (const { id } of REPORT_SECTIONS) out.push('', `## ${title(id)}`, '', ...sections[id]);
+  for (const { id } of REPORT_SECTIONS) {
+    out.push('', `## ${title(id)}`, '');
+    // One line at a time: a section of a fleet's month (8,000 groups) holds more lines than a call takes arguments.
+    for (const line of sections[id]) out.push(line);
+  }
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;
 }
