@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { type Config, DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
-import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { processBatch, type ReduceContext, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { initialRouteState, MAX_DONE_REQUESTS, MAX_OPEN_BYTES, MAX_OPEN_REQUESTS, PAST_MONTHS, type RouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { fingerprint } from '../../lambdas/core/token-ring.ts';
 
@@ -616,5 +617,28 @@ describe('retries per route', () => {
       '2026-10-05T11:00:00Z retry-rate: 11% of 100 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
     ]);
     expect(again?.state).toBe(swept?.state);
+  });
+
+  it('lets the sweep (every 5 minutes) write a quiet route only when it passes a quarter-hour boundary to judge', async () => {
+    // Prepare: three routes' traffic stored, then silence; a store that counts its writes
+    const routes = ['search-api', 'checkout-api', 'login-api'];
+    const store = new MemoryAuditStore();
+    const lines = routes.flatMap((route) => traffic({ from: T, requests: 100, retried: 11, route, prefix: route })).sort((a, b) => a.at - b.at);
+    await processBatch(lines, [routeReducer], store, ctx(DEFAULT_CONFIG, T + 15 * 60_000));
+    let writes = 0;
+    const commit = store.commit.bind(store);
+    store.commit = (change) => {
+      writes++;
+      return commit(change);
+    };
+    // Act: sweeps from 12:00 to 12:40, two hours after the traffic
+    const perSweep: string[] = [];
+    for (let minute = 0; minute <= 40; minute += 5) {
+      writes = 0;
+      await sweepSubjects([routeReducer], store, ctx(DEFAULT_CONFIG, T + 2 * 3_600_000 + minute * 60_000));
+      perSweep.push(`12:${String(minute).padStart(2, '0')} ${writes}`);
+    }
+    // Assess: the route's time (the sweep's clock less 20 minutes) passes 11:45, 12:00 and 12:15 at 12:05, 12:20 and 12:35; the sweeps between write nothing
+    expect(perSweep).toEqual(['12:00 3', '12:05 3', '12:10 0', '12:15 0', '12:20 3', '12:25 0', '12:30 0', '12:35 3', '12:40 0']);
   });
 });
