@@ -1691,3 +1691,48 @@ describe('a job in the report of a month older than its run records are kept', (
     expect(keptNotes(aDayLess)).toEqual([expect.stringContaining('A missed or unfinished run of July 2026 that a late run answered may count here')]);
   });
 });
+
+describe('buildReport at a fleet’s scale', () => {
+  /** Records that count how often their fields are read. */
+  function counted<T extends object>(records: readonly T[]): { records: T[]; reads: () => number } {
+    let reads = 0;
+    const handler: ProxyHandler<T> = {
+      get(target, key, receiver) {
+        reads += 1;
+        return Reflect.get(target, key, receiver);
+      },
+    };
+    return { records: records.map((r) => new Proxy(r, handler)), reads: () => reads };
+  }
+
+  function fleet(size: number) {
+    const jobs = Array.from({ length: size }, (_, i) => `job-${String(i).padStart(4, '0')}`);
+    const agents = Array.from({ length: size }, (_, i) => `agent-${String(i).padStart(4, '0')}`);
+    const findings = counted([
+      ...jobs.map((job) => finding('run-failed', job, `${day(10)}T03:00:00Z`, { run_id: 'r1' })),
+      ...agents.map((agent) => finding('budget-exceeded', agent, `${day(11)}T04:00:00Z`, { run_id: 'a1', kind: 'agent' })),
+    ]);
+    const runs = counted([
+      ...jobs.flatMap((job) => [runRecord(job, 'r1', `${day(10)}T03:00:00Z`, 'failed'), runRecord(job, 'r2', `${day(11)}T03:00:00Z`)]),
+      ...agents.map((agent) => runRecord(agent, 'a1', `${day(11)}T04:00:00Z`, 'ok', 'agent')),
+    ]);
+    const config = validateConfig({ jobs: Object.fromEntries(jobs.map((job) => [job, {}])), agents: Object.fromEntries(agents.map((agent) => [agent, {}])) });
+    return { findings, runs, input: octoberInput({ findings: findings.records, previousFindings: [], runs: runs.records, subjects: [], exceptions: [], carried: undefined, config }) };
+  }
+
+  it('reads each finding and run record a bounded number of times, not once per subject or group', () => {
+    // Prepare: a fleet of 400 jobs and 400 agents, a finding and a run or two each (a real fleet has thousands, and 100,000 of each).
+    const { findings, runs, input } = fleet(400);
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess: as many reads per record as at a tenth the size (a scan per subject or group reads each record hundreds of times).
+    expect(report.findings).toHaveLength(800);
+    const small = fleet(40);
+    buildReport(small.input);
+    const perRecord = (f: { reads: () => number }, n: number) => f.reads() / n;
+    expect(perRecord(findings, 800)).toBeLessThan(2 * perRecord(small.findings, 80));
+    expect(perRecord(runs, 1200)).toBeLessThan(2 * perRecord(small.runs, 120));
+  });
+});

@@ -70,11 +70,15 @@ function countBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
 }
 
 function charts(findings: readonly Finding[], days: readonly string[]): ReportCharts {
-  const perDay: DayCount[] = days.map((date) => {
-    const today = findings.filter((f) => dayOf(happenedAt(f)) === date);
-    const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, today.filter((f) => f.severity === s).length])) as Record<Severity, number>;
-    return { date, total: today.length, bySeverity };
-  });
+  // Each finding read once, into its day: not every finding for each of the month's days.
+  const counted = new Map(days.map((date) => [date, { total: 0, bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number> }]));
+  for (const f of findings) {
+    const day = counted.get(dayOf(happenedAt(f)));
+    if (!day) continue;
+    day.total += 1;
+    if (Object.hasOwn(day.bySeverity, f.severity)) day.bySeverity[f.severity] += 1;
+  }
+  const perDay: DayCount[] = days.map((date) => ({ date, ...counted.get(date)! }));
   const sorted = (m: Map<string, number>) => [...m].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
   const ambiguous = new Set([...countBy([...new Set(findings.map((f) => `${f.subject_kind}#${f.subject}`))], (k) => k.slice(k.indexOf('#') + 1))].filter(([, n]) => n > 1).map(([name]) => name));
   return {

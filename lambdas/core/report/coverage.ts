@@ -4,6 +4,7 @@ import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
 import { maxOf } from '../stats.ts';
 import { formatSpan, plural } from './format.ts';
+import { listsBy } from './lookup.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageRow, CoverageSection } from './model.ts';
 import { SEVERITIES } from './model.ts';
@@ -270,12 +271,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (!universe.has(key(f.subject_kind, f.subject))) universe.set(key(f.subject_kind, f.subject), { kind: f.subject_kind, name: f.subject, configured: false });
   }
 
-  const runsBySubject = new Map<string, RunRecord[]>();
-  for (const r of input.runs) {
-    const list = runsBySubject.get(key(r.subject_kind, r.subject)) ?? [];
-    list.push(r);
-    runsBySubject.set(key(r.subject_kind, r.subject), list);
-  }
+  const runsBySubject = listsBy(input.runs, (r) => key(r.subject_kind, r.subject));
+  const findingsBySubject = listsBy(input.findings, (f) => key(f.subject_kind, f.subject));
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
   // Before it, the store may have let the span's run records go.
   const keptFrom = runsKeptFrom(span, input.now, input.runRetentionDays);
@@ -286,7 +283,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
     const snapshot = hasOnlyUnseenMarker(subject.kind, subject.snapshot?.state) ? undefined : subject.snapshot;
     const facts = stateFacts(snapshot?.state);
-    const findings = input.findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
+    const findings = findingsBySubject.get(key(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(key(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
     const startsOnly = facts.endsLogged === false;

@@ -6,6 +6,7 @@ import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
 import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
 import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
+import { firstBy, listsBy } from './lookup.ts';
 import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
 import { SEVERITIES } from './model.ts';
@@ -113,8 +114,15 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const reportDay = dayOf(input.generatedAtMs);
   const used = new Set<string>();
 
-  const runsOf = (kind: string, subject: string) => input.runs.filter((r) => r.subject === subject && r.subject_kind === kind).sort((a, b) => a.ts.localeCompare(b.ts));
-  const coverageOf = (kind: string, subject: string) => input.coverage.rows.find((r) => r.kind === kind && r.name === subject);
+  // Indexed once by subject (a fleet's month has thousands of groups and over 100,000 runs and findings).
+  const subjectKey = (kind: string, subject: string) => `${kind}#${subject}`;
+  const runsBySubject = listsBy(input.runs, (r) => subjectKey(r.subject_kind, r.subject));
+  for (const list of runsBySubject.values()) list.sort((a, b) => a.ts.localeCompare(b.ts));
+  const findingsBySubject = listsBy(input.findings, (f) => subjectKey(f.subject_kind, f.subject));
+  const coverageRows = firstBy(input.coverage.rows, (r) => subjectKey(r.kind, r.name));
+  const coverageRowsByName = firstBy(input.coverage.rows, (r) => r.name);
+  const runsOf = (kind: string, subject: string): readonly RunRecord[] => runsBySubject.get(subjectKey(kind, subject)) ?? [];
+  const coverageOf = (kind: string, subject: string) => coverageRows.get(subjectKey(kind, subject));
   const fiveCsOf = (detector: string) => meta.get(detector)?.fiveCs ?? fallbackFiveCs(detector);
 
   const groups: FindingGroup[] = [];
@@ -137,8 +145,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(lastAt))) : Date.parse(lastAt);
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
-    for (const other of input.findings) {
-      if (other.detector !== detector && other.subject_kind === kind && other.subject === subject && affected.has(runIndex.runOf(other) ?? '')) {
+    for (const other of findingsBySubject.get(subjectKey(kind, subject)) ?? []) {
+      if (other.detector !== detector && affected.has(runIndex.runOf(other) ?? '')) {
         also.set(other.detector, (also.get(other.detector) ?? 0) + 1);
       }
     }
@@ -231,7 +239,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     if (c.status === 'unverified' && !current.has(key) && !quiet.has(key)) quiet.set(key, { detector: c.detector, subject: c.subject, findings: [] });
   }
   for (const [key, q] of quiet) {
-    const kind = q.kind ?? input.meta.get(q.detector)?.subjectKind ?? input.coverage.rows.find((r) => r.name === q.subject)?.kind ?? 'job';
+    const kind = q.kind ?? input.meta.get(q.detector)?.subjectKind ?? coverageRowsByName.get(q.subject)?.kind ?? 'job';
     const row = coverageOf(kind, q.subject);
     const noData = row?.status === 'unknown' && row.reason?.startsWith('no data');
     // Not due: nothing ran that could have shown the fix, so it waits for the next run.

@@ -4,6 +4,7 @@ import { type Finding, isoTime } from '../findings.ts';
 import type { GuardState } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
+import { firstBy, listsBy } from './lookup.ts';
 import { daysBetween, type MonthSpan } from './month.ts';
 import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
 import { ownerOf } from './subjects.ts';
@@ -191,16 +192,19 @@ function monitored(input: {
   const relevant = input.findings.filter((f) => input.detectors.has(f.detector) || f.subject_kind === input.kind);
   const names = new Set([...input.configured, ...input.coverage.rows.filter((r) => r.kind === input.kind).map((r) => r.name), ...relevant.map((f) => f.subject)]);
   if (names.size === 0) return { rows: [], empty: input.empty };
+  const findingsByName = listsBy(relevant, (f) => f.subject);
+  const coverageByName = firstBy(input.coverage.rows.filter((r) => r.kind === input.kind), (r) => r.name);
+  const configured = new Set(input.configured);
   const rows: MonitoredRow[] = [...names].sort().map((name) => {
-    const own = relevant.filter((f) => f.subject === name);
+    const own = findingsByName.get(name) ?? [];
     const byDetector = new Map<string, number>();
     for (const f of own) byDetector.set(f.detector, (byDetector.get(f.detector) ?? 0) + 1);
-    const coverage = input.coverage.rows.find((r) => r.kind === input.kind && r.name === name);
+    const coverage = coverageByName.get(name);
     const limits = input.limits(name);
     return {
       name,
       owner: ownerOf(input.kind, name, input.config),
-      configured: input.configured.includes(name),
+      configured: configured.has(name),
       status: own.length > 0 ? 'findings' : (coverage?.status ?? 'unknown'),
       limits,
       findings: own.length,
