@@ -2,6 +2,7 @@ import { type Config, nameAsLogged } from '../config.ts';
 import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { boundEvidence, type Finding, isoTime, type SubjectKind } from './findings.ts';
+import { settleLimited } from './map-limited.ts';
 
 /** What a reducer needs besides the state and events: the config and the injected clock. */
 export interface ReduceContext {
@@ -131,6 +132,18 @@ export class CommitConflictError extends Error {
 }
 
 const MAX_ATTEMPTS = 12;
+/** How many subjects' state commits one invocation keeps under way at once (the sweep, alert states). */
+export const PARALLEL_COMMITS = 16;
+
+export interface SweepOptions {
+  /** Also tick the subjects the config names that nothing is stored for (the deployed sweep). */
+  readonly configured?: boolean;
+  /**
+   * Whether the invocation must stop starting subjects (its time is nearly up): the subjects not
+   * started are left as they are, counted in `left`, for the next sweep.
+   */
+  readonly outOfTime?: () => boolean;
+}
 
 /**
  * `Promise.all` that lets every promise settle before it rethrows the first failure: an invocation
@@ -208,11 +221,12 @@ export async function sweepSubjects(
   reducers: readonly SubjectReducer<unknown>[],
   store: StateStore & SubjectCatalog,
   ctx: ReduceContext,
-  options: { readonly configured?: boolean } = {},
-): Promise<BatchResult> {
+  options: SweepOptions = {},
+): Promise<BatchResult & { readonly left: number }> {
   const findings: Finding[] = [];
   let conflicts = 0;
   let subjects = 0;
+  let left = 0;
   for (const reducer of reducers) {
     if (!reducer.tick) continue;
     const tick = reducer.tick.bind(reducer);
@@ -224,14 +238,14 @@ export async function sweepSubjects(
     // The stored subjects' names as lines now give them (a configured one stored under its old name is not unseen).
     const names = new Set<string>();
     subjects += stored.length;
+    // Each subject to tick, with the state it is ticked from (undefined: stored by nothing yet).
+    const due: { key: string; subject: string; first: Versioned<unknown> | undefined }[] = [];
     for (const { key, state, version } of stored) {
       const subject = nameAsLogged(key.slice(stateKind.length + 1), ctx.config);
       names.add(subject);
       const renamed = `${stateKind}#${subject}`;
       if (renamed !== key && keys.has(renamed)) continue;
-      const result = await commitWithRetry(store, key, { state, version }, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
-      findings.push(...result.findings);
-      conflicts += result.conflicts;
+      due.push({ key, subject, first: { state, version } });
     }
     if (options.configured && reducer.configured) {
       for (const subject of reducer.configured(ctx.config)) {
@@ -240,14 +254,27 @@ export async function sweepSubjects(
         subjects++;
         // Stored by nothing yet: written on the condition that it still is not (a line of it may
         // arrive meanwhile, and is then read and judged as stored).
-        const result = await commitWithRetry(store, key, undefined, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
-        findings.push(...result.findings);
-        conflicts += result.conflicts;
+        due.push({ key, subject, first: undefined });
       }
+    }
+    // Subjects are independent: their commits go out side by side, a bounded number at once (a
+    // fleet of thousands committed one by one outlasts the Lambda). Findings are gathered per
+    // subject and joined in the subjects' order, as one by one.
+    const results = await settleLimited(due, PARALLEL_COMMITS, async ({ key, subject, first }) => {
+      if (options.outOfTime?.()) return undefined;
+      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
+    });
+    for (const result of results) {
+      if (!result) {
+        left++;
+        continue;
+      }
+      findings.push(...result.findings);
+      conflicts += result.conflicts;
     }
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts };
+  return { findings, subjects, conflicts, left };
 }
 
 interface Group {

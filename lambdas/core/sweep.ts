@@ -17,10 +17,17 @@ export interface SweepDeps {
   readonly snoozes?: SnoozeRegistry;
   /** The guard-bypass exception registry, for announcing exceptions about to expire. */
   readonly exceptions?: ExceptionStore;
+  /**
+   * Whether the invocation must stop ticking subjects (its time is nearly up): the rest is left to
+   * the next sweep, and the agent roots and the alerts are still handled in the time kept for them.
+   */
+  readonly outOfTime?: () => boolean;
 }
 
 export interface SweepReport {
   readonly subjects: number;
+  /** Subjects not ticked because the invocation's time was nearly up (`outOfTime`): the next sweep takes them. */
+  readonly subjectsLeft?: number;
   readonly findings: readonly Finding[];
   readonly alerts: DeliveryResult;
   readonly conflicts: number;
@@ -40,7 +47,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now())).exceptions : undefined;
   const ctx = { config: deps.config, clock: deps.clock, exceptions };
   // Configured subjects nothing was ever seen of are judged too (a scheduled job never seen is missed).
-  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true });
+  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime });
   // Agent trees whose root never ended are judged once they have been quiet long enough.
   const roots = await sweepAgentRoots(deps.store, ctx);
   const result = {
@@ -51,5 +58,5 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   const awaitingRetry = await deps.store.alertsAwaitingRetry();
-  return { subjects: result.subjects, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
+  return { subjects: result.subjects, subjectsLeft: subjects.left, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
 }

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
@@ -7,6 +8,8 @@ import { type CutResponse, withFindingsCut } from './response.ts';
 
 const logger = new Logger({ serviceName: 'silent-audit' });
 const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
+/** Of the sweep's 60 s: what the agent roots and the alert delivery are left at least. */
+const RESERVED_FOR_DELIVERY_MS = 20_000;
 
 /**
  * The sweep Lambda, on an EventBridge rate schedule: absence judged against the stored state. It
@@ -14,9 +17,13 @@ const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-aud
  * thousands of missed runs: a response over Lambda's 6 MB would count as an error and be retried).
  */
 export function createSweepHandler(deps: () => SweepDeps) {
-  return async (): Promise<CutResponse<SweepReport>> => {
-    const report = await runSweep(deps());
+  return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CutResponse<SweepReport>> => {
+    // Subjects stop being ticked while the agent roots and the alerts still fit in the time left.
+    const outOfTime = context ? () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS : undefined;
+    const report = await runSweep({ ...deps(), ...(outOfTime ? { outOfTime } : {}) });
     metrics.addMetric('SweepSubjects', MetricUnit.Count, report.subjects);
+    // Above 0 when the fleet outgrew one invocation's time: the next sweep (5 minutes on) takes the rest.
+    metrics.addMetric('SweepSubjectsLeft', MetricUnit.Count, report.subjectsLeft ?? 0);
     metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
     metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
@@ -24,7 +31,7 @@ export function createSweepHandler(deps: () => SweepDeps) {
     metrics.addMetric('AlertsAwaitingRetry', MetricUnit.Count, report.awaitingRetry);
     addAlertMetrics(metrics, report.alerts, report.findings);
     metrics.publishStoredMetrics();
-    logger.info('sweep done', { subjects: report.subjects, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
+    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft ?? 0, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
     return withFindingsCut(report);
   };
 }

@@ -3,8 +3,10 @@ import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { agentRunNoteReducer } from '../../lambdas/core/agent-reducer.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
+import { isoTime } from '../../lambdas/core/findings.ts';
 import { processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-05T02:17:01Z');
 const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
@@ -93,5 +95,85 @@ describe('the sweep of a reducer whose states expire', () => {
 
     // Assess
     expect(written.mock.calls.map(([change]) => [change.key, change.expiresAt])).toEqual([['expiring#r-1', now + DAY]]);
+  });
+});
+
+/** A store whose commits take a few milliseconds, counting how many are under way at once and which keys were written. */
+class SlowCommitStore extends MemoryAuditStore {
+  inFlight = 0;
+  maxInFlight = 0;
+  readonly committed: string[] = [];
+  override async commit(change: SubjectCommit): Promise<CommitResult> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    // Varied delays, so that commits end in another order than they started.
+    await new Promise((r) => setTimeout(r, 1 + (this.inFlight % 4)));
+    try {
+      this.committed.push(change.key);
+      return await super.commit(change);
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+describe('the sweep of many subjects', () => {
+  const SECOND = Date.parse('2026-10-05T12:00:00Z');
+  const FIRST = SECOND - 3_600_000;
+  /** A job-like reducer that reports each subject missed at each tick (findings all of one time: their order is the subjects' order), configured: 10 jobs never seen. */
+  const missing: SubjectReducer<{ ticked: number }> = {
+    kind: 'job',
+    stateKind: 'missing',
+    subjectOf: () => undefined,
+    initial: () => ({ ticked: 0 }),
+    apply: (state) => ({ state, findings: [], records: [] }),
+    tick: (state, subject, c) => ({
+      state: { ticked: c.clock.now() },
+      findings: [{ detector: 'missed-run', subject, subject_kind: 'job', ts: isoTime(FIRST), severity: 'high', message: `${subject} did not run`, evidence: { ticked_from: state.ticked } }],
+      records: [],
+    }),
+    configured: () => Array.from({ length: 10 }, (_, i) => `new-${i}`),
+  };
+  const stored = Array.from({ length: 100 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+
+  async function fleet(): Promise<SlowCommitStore> {
+    const store = new SlowCommitStore();
+    for (const subject of stored) await store.commit({ key: `missing#${subject}`, expectedVersion: 0, state: { ticked: 0 }, findings: [], records: [] });
+    store.maxInFlight = 0;
+    store.committed.length = 0;
+    return store;
+  }
+
+  it('commits a bounded number of subjects at a time, with the findings in the order one by one gives them', async () => {
+    // Prepare
+    const store = await fleet();
+
+    // Act
+    const result = await sweepSubjects([missing as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true });
+
+    // Assess: the stored subjects in their order, then the configured ones never seen.
+    expect(store.maxInFlight).toBeGreaterThan(1);
+    expect(store.maxInFlight).toBeLessThanOrEqual(16);
+    const expected = [...stored, ...Array.from({ length: 10 }, (_, i) => `new-${i}`)];
+    expect(result.findings.map((f) => [f.subject, f.message, f.evidence])).toEqual(
+      expected.map((s) => [s, `${s} did not run`, { ticked_from: 0 }]),
+    );
+    expect(result).toMatchObject({ subjects: 110, conflicts: 0, left: 0 });
+    expect(new Set(store.committed)).toEqual(new Set(expected.map((s) => `missing#${s}`)));
+  });
+
+  it('starts no further subject once the invocation is out of time, and counts those left for the next sweep', async () => {
+    // Prepare: out of time once 40 subjects have been started.
+    const store = await fleet();
+    let started = 0;
+    const outOfTime = () => started++ >= 40;
+
+    // Act
+    const result = await sweepSubjects([missing as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime });
+
+    // Assess: the first 40 subjects judged and written, the other 70 untouched.
+    expect(result.findings.map((f) => f.subject)).toEqual(stored.slice(0, 40));
+    expect(result.left).toBe(70);
+    expect(store.committed.sort()).toEqual(stored.slice(0, 40).map((s) => `missing#${s}`));
   });
 });
