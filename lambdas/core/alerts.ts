@@ -19,7 +19,8 @@ import {
 import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } from './alert-policy-messages.ts';
 import { type Finding, findingKey, isoTime, type SubjectKind } from './findings.ts';
 import { parseTime } from './parse-time.ts';
-import { CommitConflictError, type ReplayedSpan, settleAll } from './pipeline.ts';
+import { settleLimited } from './map-limited.ts';
+import { CommitConflictError, PARALLEL_COMMITS, type ReplayedSpan } from './pipeline.ts';
 import { allSnoozes, configSnoozes, suppressionFor } from './snooze.ts';
 
 export interface DeliveryResult {
@@ -173,19 +174,23 @@ export async function deliverAlerts(
     candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (withAllSnoozes ??= allSnoozes(config, options.snoozes).then(contextWith)) : withConfigSnoozes;
   // Read before any write, so that a failing snooze read leaves every subject as it was.
   for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length + group.replayed.length);
-  const decided = await settleAll(
-    [...groups].map(([key, group]) => decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed }, contextFor)),
+  // A bounded number of subjects' commits at once: an outage's thousands of subjects started
+  // together queue in the SDK and hold every decision in memory at the same time.
+  const decided = await settleLimited([...groups], PARALLEL_COMMITS, ([key, group]) =>
+    decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed }, contextFor),
   );
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
 
   let suppressed = 0;
   let snoozed = decided.reduce((n, d) => n + d.snoozedNotices, 0);
-  for (const h of decided.flatMap((d) => d.held)) {
-    if (!(await store.markAlerted(h.key))) continue;
+  const held = decided.flatMap((d) => d.held);
+  const marked = await settleLimited(held, PARALLEL_COMMITS, (h) => store.markAlerted(h.key));
+  held.forEach((h, i) => {
+    if (!marked[i]) return;
     if (h.disposition === 'snoozed' || h.disposition === 'maintenance') snoozed++;
     else suppressed++;
-  }
+  });
 
   let sent = 0;
   let failed = 0;
@@ -219,8 +224,9 @@ export async function deliverAlerts(
     }
 
     if (summarized.length === 0) return;
-    const included: PlannedAlert[] = [];
-    for (const alert of summarized) if (!alert.candidate || (await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS))) included.push(alert);
+    // An outage's summary may hold thousands of findings: claimed and marked a bounded number at a time, in their order.
+    const claimed = await settleLimited(summarized, PARALLEL_COMMITS, async (alert) => !alert.candidate || (await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS)));
+    const included = summarized.filter((_, i) => claimed[i]);
     if (included.length === 0) return;
     try {
       await deliver(sink, summaryMessage(included, policy.stormCap), now);
@@ -228,17 +234,18 @@ export async function deliverAlerts(
       failed++;
       const message = (error as Error).message;
       errors.push(`storm summary of ${included.length} alerts: ${message}`);
-      for (const alert of included) {
-        if (!alert.candidate) continue;
-        const reported = await failSend(alert.candidate.key, message);
-        if (reported !== message) errors.push(`${alert.candidate.key}: ${reported}`);
-      }
+      const reports = await settleLimited(included, PARALLEL_COMMITS, async (alert) => (alert.candidate ? failSend(alert.candidate.key, message) : message));
+      included.forEach((alert, i) => {
+        if (alert.candidate && reports[i] !== message) errors.push(`${alert.candidate.key}: ${reports[i]}`);
+      });
       return;
     }
     for (const alert of included) settle(alert);
     sent++;
     summarizedCount = included.length;
-    for (const alert of included) if (alert.candidate) await store.markAlerted(alert.candidate.key);
+    await settleLimited(included, PARALLEL_COMMITS, async (alert) => {
+      if (alert.candidate) await store.markAlerted(alert.candidate.key);
+    });
   };
 
   // A published notice is settled even when a later step throws (a claim, a mark, a release, another

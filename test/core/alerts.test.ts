@@ -255,3 +255,81 @@ describe('deliverAlerts after a redelivery', () => {
     expect(retry.sent).toBe(1);
   });
 });
+
+/** A store whose alert-state commits, claims and marks take a few milliseconds, counting how many are under way at once. */
+class SlowWriteStore extends MemoryAuditStore {
+  inFlight = 0;
+  maxCommits = 0;
+  maxMarks = 0;
+  maxClaims = 0;
+  private async slowly<T>(write: () => Promise<T>, track: 'maxCommits' | 'maxMarks' | 'maxClaims'): Promise<T> {
+    this.inFlight++;
+    this[track] = Math.max(this[track], this.inFlight);
+    // Varied delays, so that writes end in another order than they started.
+    await new Promise((r) => setTimeout(r, 1 + (this.inFlight % 4)));
+    try {
+      return await write();
+    } finally {
+      this.inFlight--;
+    }
+  }
+  override commit(change: SubjectCommit): Promise<CommitResult> {
+    return change.key.startsWith('alert#') ? this.slowly(() => super.commit(change), 'maxCommits') : super.commit(change);
+  }
+  override markAlerted(key: string): Promise<boolean> {
+    return this.slowly(() => super.markAlerted(key), 'maxMarks');
+  }
+  override claimAlert(key: string, now: number, leaseMs: number): Promise<boolean> {
+    return this.slowly(() => super.claimAlert(key, now, leaseMs), 'maxClaims');
+  }
+}
+
+describe('deliverAlerts for many subjects at once', () => {
+  it('writes a bounded number of alert states and marks at a time, and alerts in the findings order as one by one', async () => {
+    // Prepare: 100 failing jobs, every other one snoozed (its finding held and marked without a message); a storm cap above them all.
+    const jobs = Array.from({ length: 100 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+    const snoozes = jobs.filter((_, i) => i % 2 === 1).map((subject) => ({ subject, owner: 'alice', reason: 'migration', until: isoTime(T0 + 86_400_000) }));
+    const config = validateConfig({ defaults: { alert_storm_cap: 1000 }, snoozes }, 'test', undefined, { now: T0 });
+    const findings = jobs.map((job, i) => failedRun(job, T0 + (i % 3) * 1000));
+    const store = new SlowWriteStore();
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings, records: [] });
+    const sink = new RecordingSink();
+
+    // Act
+    const result = await deliverAlerts(findings, store, sink, { now: () => T0 + TEN_MIN }, { config, drainLimit: 0 });
+
+    // Assess
+    expect(store.maxCommits).toBeGreaterThan(1);
+    expect(store.maxCommits).toBeLessThanOrEqual(16);
+    expect(store.maxMarks).toBeGreaterThan(1);
+    expect(store.maxMarks).toBeLessThanOrEqual(16);
+    // As one by one: the unsnoozed jobs, earliest failure first (job-000, job-006, …, then job-004, job-010, …), each alerted once.
+    const unsnoozed = jobs.map((job, i) => ({ job, i })).filter(({ i }) => i % 2 === 0);
+    const earliestFirst = [0, 1, 2].flatMap((second) => unsnoozed.filter(({ i }) => i % 3 === second).map(({ job }) => job));
+    expect(sink.messages.map((m) => m.subject)).toEqual(earliestFirst);
+    expect(result).toMatchObject({ sent: 50, failed: 0, snoozed: 50, suppressed: 0 });
+    expect(await store.pendingAlerts(1000, T0 + TEN_MIN)).toEqual([]);
+  });
+
+  it('claims and marks the findings of a storm summary a bounded number at a time, and summarizes them all', async () => {
+    // Prepare: 100 failing jobs against the default storm cap of 20.
+    const jobs = Array.from({ length: 100 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+    const findings = jobs.map((job, i) => failedRun(job, T0 + i * 1000));
+    const store = new SlowWriteStore();
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings, records: [] });
+    const sink = new RecordingSink();
+
+    // Act
+    const result = await deliverAlerts(findings, store, sink, { now: () => T0 + TEN_MIN }, { drainLimit: 0 });
+
+    // Assess: the 20 earliest alerted one by one, the other 80 in one summary, none left pending.
+    expect(store.maxClaims).toBeGreaterThan(1);
+    expect(store.maxClaims).toBeLessThanOrEqual(16);
+    expect(store.maxMarks).toBeGreaterThan(1);
+    expect(store.maxMarks).toBeLessThanOrEqual(16);
+    expect(sink.messages.slice(0, 20).map((m) => m.subject)).toEqual(jobs.slice(0, 20));
+    expect(sink.messages).toHaveLength(21);
+    expect(result).toMatchObject({ sent: 21, failed: 0, summarized: 80 });
+    expect(await store.pendingAlerts(1000, T0 + TEN_MIN)).toEqual([]);
+  });
+});
