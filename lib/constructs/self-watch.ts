@@ -68,7 +68,7 @@ export interface SelfWatchProps {
 /**
  * The auditor watching itself: CloudWatch alarms, all to the alerts topic, for ingest errors and
  * throttles, deliveries refused whole and a share of rejected lines, a sweep that stopped running or
- * keeps failing, alert sends that keep failing or an alert given up, no line read (recognised) for
+ * keeps failing or keeps running out of time before every subject is judged, alert sends that keep failing or an alert given up, no line read (recognised) for
  * `heartbeatHours` (missing data breaching), and a monthly report that was not invoked when due.
  *
  * The heartbeat counts `LinesRecognised` (lines a parser read: with events or nothing to judge), not
@@ -101,6 +101,7 @@ export class SelfWatch extends Construct {
   readonly linesRejected: cloudwatch.Alarm;
   readonly sweepNotRunning: cloudwatch.Alarm;
   readonly sweepErrors: cloudwatch.Alarm;
+  readonly sweepIncomplete: cloudwatch.Alarm;
   readonly alertsFailing: cloudwatch.Alarm;
   readonly alertsAbandoned: cloudwatch.Alarm;
   readonly heartbeat?: cloudwatch.Alarm;
@@ -143,6 +144,16 @@ export class SelfWatch extends Construct {
 
     const serviceMetric = (metricName: string, period: Duration, statistic = 'Sum') =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+    // The subjects a sweep leaves when it runs out of time are always the same end of the list: a shortfall
+    // that lasts leaves the same jobs unjudged for good. One slow sweep (after an outage) is caught up by the next.
+    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft above 0): the subjects it leaves are always the same ones, so their missed and unfinished runs are never judged. The log line "sweep done" gives subjectsLeft. Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
+      metric: serviceMetric('SweepSubjectsLeft', Duration.minutes(5), 'Maximum'),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.payloadsRejected = alarm('PayloadsRejected', 'payloads-rejected', 'A log delivery was refused whole (not base64, gzip or the subscription JSON): none of its lines were read, and it is not retried. The log line "line rejected" of the ingest function says where and why.', {
       metric: serviceMetric('PayloadsRejected', Duration.minutes(5)),
       ...anyAtAll,
@@ -223,6 +234,6 @@ export class SelfWatch extends Construct {
 
   /** Every alarm this construct made. */
   get alarms(): cloudwatch.Alarm[] {
-    return [this.ingestErrors, this.ingestThrottles, this.payloadsRejected, this.linesRejected, this.sweepNotRunning, this.sweepErrors, this.alertsFailing, this.alertsAbandoned, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
+    return [this.ingestErrors, this.ingestThrottles, this.payloadsRejected, this.linesRejected, this.sweepNotRunning, this.sweepErrors, this.sweepIncomplete, this.alertsFailing, this.alertsAbandoned, ...(this.heartbeat ? [this.heartbeat] : []), ...(this.reportNotRunning ? [this.reportNotRunning] : [])];
   }
 }

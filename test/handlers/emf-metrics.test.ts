@@ -160,6 +160,20 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(drained[0]).toMatchObject({ AlertsAwaitingRetry: 0 });
   });
 
+  it('writes the subjects the sweep left for lack of time (SweepSubjectsLeft), 0 too, for the sweep-incomplete alarm', async () => {
+    // Prepare
+    const handler = createSweepHandler(() => ({}) as SweepDeps);
+    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 70, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 110, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    // Act
+    const short = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
+    const whole = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
+    // Assess
+    expect(short[0]).toMatchObject({ service: 'silent-audit', SweepSubjects: 110, SweepSubjectsLeft: 70 });
+    expect(short[0]._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'SweepSubjectsLeft', Unit: 'Count' });
+    expect(whole[0]).toMatchObject({ SweepSubjectsLeft: 0 });
+  });
+
   it('returns the sweep’s report under Lambda’s 6 MB response limit, its findings cut and counted, all of them in its metrics', async () => {
     // Prepare: a sweep after an outage judges 3,000 missed runs of 4 KiB of evidence each (12 MB of JSON)
     const many = Array.from({ length: 3000 }, (_, i) => ({ ...finding('missed-run', `r${i}`), evidence: { note: 'x'.repeat(4096) } }));

@@ -114,6 +114,28 @@ describe('the auditor watching itself: alarms', () => {
     expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/topic's policy.*KMS key.*log groups/s));
   });
 
+  it('SilentAudit-sweep-incomplete: the sweep’s SweepSubjectsLeft above 0 in three 5-minute periods in a row, saying what to change', () => {
+    // Prepare
+    const { stack } = buildStack();
+    // Act
+    const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-sweep-incomplete');
+    // Assess: one slow sweep (after an outage) fires nothing, a lasting shortfall does
+    expect(alarm).toMatchObject({
+      Namespace: 'SilentAudit',
+      MetricName: 'SweepSubjectsLeft',
+      Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/same ones.*subjectsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
+  });
+
   it('SilentAudit-alerts-failing: holds while findings wait for a retry (the sweep’s AlertsAwaitingRetry, kept between sweeps) or sends fail, saying what to check', () => {
     // Prepare
     const { stack } = buildStack();
@@ -259,7 +281,7 @@ describe('the auditor watching itself: alarms', () => {
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm')).map((r) => r.Properties);
     // Assess
     expect(alarms.map((a) => a.AlarmName).sort()).toEqual(
-      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-failures-expiring', 'SilentAudit-ingest-throttles', 'SilentAudit-lines-rejected', 'SilentAudit-no-lines-parsed', 'SilentAudit-payloads-rejected', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-not-running']),
+      expect.arrayContaining(['SilentAudit-alerts-abandoned', 'SilentAudit-alerts-failing', 'SilentAudit-ingest-errors', 'SilentAudit-ingest-failures', 'SilentAudit-ingest-failures-expiring', 'SilentAudit-ingest-throttles', 'SilentAudit-lines-rejected', 'SilentAudit-no-lines-parsed', 'SilentAudit-payloads-rejected', 'SilentAudit-report-not-running', 'SilentAudit-sweep-errors', 'SilentAudit-sweep-incomplete', 'SilentAudit-sweep-not-running']),
     );
     for (const a of alarms) {
       expect(a.AlarmName).toMatch(/^SilentAudit-/);
