@@ -57,7 +57,7 @@ function runsNotKeptNote(span: MonthSpan, previousSpan: MonthSpan, now: number, 
   const kept = `Run records are kept ${days} days after their run: at this report's date, those before ${since} may be gone.`;
   if (runsKeptFrom(span, now, days) !== undefined)
     return (
-      `${kept} So ${span.label}'s runs are not all known: its agents, and its jobs seen before then, are UNKNOWN for that reason, their run counts are of the records left, ` +
+      `${kept} So ${span.label}'s runs are not all known: its agents, and its jobs seen before then, are UNKNOWN for that reason (or FINDINGS, giving it), their run counts are of the records left, ` +
       `and a missed or unfinished run that a late run answered may be shown here as a finding, not retracted (in ${previousSpan.label} too, for the trend and statuses).`
     );
   return `${kept} A missed or unfinished run of ${previousSpan.label} that a late run answered may count here as a finding of that month (trend and statuses), not retracted.`;
