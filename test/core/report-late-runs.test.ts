@@ -36,6 +36,26 @@ function audit(raw: unknown) {
 const start = (job: string, run_id: string, startedAt: number) => ({ type: 'run.start', job, run_id, ts: iso(startedAt) });
 const end = (job: string, run_id: string, startedAt: number, ms: number) => ({ type: 'run.end', job, run_id, exit_code: 0, duration_ms: ms, output_bytes: 1000, ts: iso(startedAt + ms) });
 
+/**
+ * An hourly backup with a grace of 0.6 min (36 s), run on time from 06:00 to 09:00 on 5 October; its
+ * 10:00 run starts `second` s past the hour, and its lines come at 10:02, after the sweep of 10:00:45
+ * judged the start (`judged`).
+ */
+async function lateRunAfterShortGrace(second: number) {
+  const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 0.6 } } });
+  const run = (hour: number, s: number) => {
+    const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:${String(s).padStart(2, '0')}`);
+    return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
+  };
+  for (const hour of [6, 7, 8, 9]) {
+    await a.deliver(at(`05T0${hour}:01:10`), run(hour, 5));
+    await a.sweep(at(`05T0${hour}:20:00`));
+  }
+  const judged = await a.sweep(at('05T10:00:45'));
+  await a.deliver(at('05T10:02:00'), run(10, second));
+  return { a, judged, run };
+}
+
 describe('a run whose lines reached the audit after the sweep judged it', () => {
   it('retracts the missed-run of a start that came within the grace time: in no group or count, with a note', async () => {
     // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00 on 5 October; the 10:00 run's lines
@@ -183,19 +203,8 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
   });
 
   it('keeps the missed-run of a start after a grace of a fraction of a minute, judged with the grace the sweep used', async () => {
-    // Prepare: an hourly backup with a grace of 0.6 min (36 s); the 10:00 run started at 10:00:50,
-    // 50 s late, and its lines came after the sweep of 10:00:45 had judged the start missed.
-    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 0.6 } } });
-    const run = (hour: number, second: number) => {
-      const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:${String(second).padStart(2, '0')}`);
-      return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
-    };
-    for (const hour of [6, 7, 8, 9]) {
-      await a.deliver(at(`05T0${hour}:01:10`), run(hour, 5));
-      await a.sweep(at(`05T0${hour}:20:00`));
-    }
-    const judged = await a.sweep(at('05T10:00:45'));
-    await a.deliver(at('05T10:02:00'), run(10, 50));
+    // Prepare: the 10:00 run started at 10:00:50, 50 s late, after a grace of 36 s
+    const { a, judged, run } = await lateRunAfterShortGrace(50);
     for (const hour of [11, 12]) {
       await a.deliver(at(`05T${hour}:01:10`), run(hour, 5));
       await a.sweep(at(`05T${hour}:20:00`));
@@ -211,18 +220,8 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
   });
 
   it('retracts, with its grace shown in seconds, the missed-run of a start within a grace of a fraction of a minute', async () => {
-    // Prepare: as above, but the 10:00 run started at 10:00:30, within the 36 s grace; its lines came after the sweep of 10:00:45.
-    const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 0.6 } } });
-    const run = (hour: number, second: number) => {
-      const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:${String(second).padStart(2, '0')}`);
-      return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
-    };
-    for (const hour of [6, 7, 8, 9]) {
-      await a.deliver(at(`05T0${hour}:01:10`), run(hour, 5));
-      await a.sweep(at(`05T0${hour}:20:00`));
-    }
-    const judged = await a.sweep(at('05T10:00:45'));
-    await a.deliver(at('05T10:02:00'), run(10, 30));
+    // Prepare: as above, but the 10:00 run started at 10:00:30, within the 36 s grace
+    const { a, judged } = await lateRunAfterShortGrace(30);
 
     // Act
     const { report } = await a.report();
