@@ -143,6 +143,13 @@ export interface SweepOptions {
    * started are left as they are, counted in `left`, for the next sweep.
    */
   readonly outOfTime?: () => boolean;
+  /**
+   * Where in each kind's list the commits start (any integer, taken modulo the list's length; 0 by
+   * default). The deployed sweep turns it with the clock, so that sweeps that keep running out of
+   * time leave other subjects each time, not the same ones for good. Findings are joined in the
+   * subjects' order whatever it is.
+   */
+  readonly startAt?: number;
 }
 
 /**
@@ -260,10 +267,13 @@ export async function sweepSubjects(
     // Subjects are independent: their commits go out side by side, a bounded number at once (a
     // fleet of thousands committed one by one outlasts the Lambda). Findings are gathered per
     // subject and joined in the subjects' order, as one by one.
-    const results = await settleLimited(due, PARALLEL_COMMITS, async ({ key, subject, first }) => {
+    const start = due.length === 0 ? 0 : (((options.startAt ?? 0) % due.length) + due.length) % due.length;
+    const turned = [...due.slice(start), ...due.slice(0, start)];
+    const settled = await settleLimited(turned, PARALLEL_COMMITS, async ({ key, subject, first }) => {
       if (options.outOfTime?.()) return undefined;
       return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
     });
+    const results = [...settled.slice(due.length - start), ...settled.slice(0, due.length - start)];
     for (const result of results) {
       if (!result) {
         left++;

@@ -35,6 +35,9 @@ export interface SweepReport {
   readonly awaitingRetry: number;
 }
 
+/** The sweep's schedule (every 5 minutes): the period its starting point turns by. */
+const SWEEP_PERIOD_MS = 5 * 60_000;
+
 /** How many older pending alerts one sweep delivers, besides its own. */
 const SWEEP_DRAIN_LIMIT = 200;
 
@@ -47,7 +50,11 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now())).exceptions : undefined;
   const ctx = { config: deps.config, clock: deps.clock, exceptions };
   // Configured subjects nothing was ever seen of are judged too (a scheduled job never seen is missed).
-  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime });
+  // With a time limit, each sweep starts its commits elsewhere in the list (the clock's 5-minute
+  // period, scattered by a multiplicative hash), so sweeps that keep running out of time leave
+  // other subjects each time.
+  const startAt = deps.outOfTime ? Math.imul(Math.floor(deps.clock.now() / SWEEP_PERIOD_MS), 0x9e3779b1) >>> 0 : 0;
+  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt });
   // Agent trees whose root never ended are judged once they have been quiet long enough.
   const roots = await sweepAgentRoots(deps.store, ctx);
   const result = {

@@ -146,7 +146,7 @@ export class SelfWatch extends Construct {
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
     // The subjects a sweep leaves when it runs out of time are always the same end of the list: a shortfall
     // that lasts leaves the same jobs unjudged for good. One slow sweep (after an outage) is caught up by the next.
-    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft above 0): the subjects it leaves are always the same ones, so their missed and unfinished runs are never judged. The log line "sweep done" gives subjectsLeft. Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
+    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft above 0): each sweep starts elsewhere in its list, but the subjects it leaves are judged late, their missed and unfinished runs reported a sweep or more behind. The log line "sweep done" gives subjectsLeft. Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
       metric: serviceMetric('SweepSubjectsLeft', Duration.minutes(5), 'Maximum'),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

@@ -176,4 +176,36 @@ describe('the sweep of many subjects', () => {
     expect(result.left).toBe(70);
     expect(store.committed.sort()).toEqual(stored.slice(0, 40).map((s) => `missing#${s}`));
   });
+
+  it('starts its commits where startAt says, so a sweep out of time leaves other subjects than the last, findings still in the subjects’ order', async () => {
+    // Prepare: two sweeps out of time after 40 subjects, the second starting at the 60th
+    const [first, second] = [await fleet(), await fleet()];
+    const limit = () => {
+      let started = 0;
+      return () => started++ >= 40;
+    };
+    const sweepFrom = (store: SlowCommitStore, startAt: number) => sweepSubjects([missing as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime: limit(), startAt });
+
+    // Act
+    const [a, b] = [await sweepFrom(first, 0), await sweepFrom(second, 60 + 110 * 3)];
+
+    // Assess: 0–39, then 60–99 (startAt is taken modulo the 110 subjects), in the subjects' order
+    expect(a.findings.map((f) => f.subject)).toEqual(stored.slice(0, 40));
+    expect(b.findings.map((f) => f.subject)).toEqual(stored.slice(60, 100));
+    expect(b.left).toBe(70);
+    expect(second.committed.sort()).toEqual(stored.slice(60, 100).map((s) => `missing#${s}`));
+  });
+
+  it('gives the same findings in the same order whatever startAt, when nothing runs out of time', async () => {
+    // Prepare
+    const [plain, turned] = [await fleet(), await fleet()];
+
+    // Act
+    const a = await sweepSubjects([missing as SubjectReducer<unknown>], plain, { ...ctx, clock: { now: () => SECOND } }, { configured: true });
+    const b = await sweepSubjects([missing as SubjectReducer<unknown>], turned, { ...ctx, clock: { now: () => SECOND } }, { configured: true, startAt: 2_654_435_761 });
+
+    // Assess
+    expect(b.findings).toEqual(a.findings);
+    expect(b).toMatchObject({ subjects: 110, left: 0 });
+  });
 });

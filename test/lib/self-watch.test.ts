@@ -133,7 +133,7 @@ describe('the auditor watching itself: alarms', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
     });
-    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/same ones.*subjectsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
+    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/elsewhere in its list.*judged late.*subjectsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
   });
 
   it('SilentAudit-alerts-failing: holds while findings wait for a retry (the sweep’s AlertsAwaitingRetry, kept between sweeps) or sends fail, saying what to check', () => {
