@@ -5,7 +5,7 @@ import { isIsoTimeForm, parseSince, SinceError } from '../../core/since.ts';
 import { DETECTOR_IDS } from '../../detectors/ids.ts';
 import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
 import { knownSubjects, lateRunRetractions, rollingSpan, STATUS_WINDOW_DAYS, unknownSubjectError } from '../subjects.ts';
-import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
+import { atLeast, compactEvidence, defineTool, FindingKindSchema, FindingSummarySchema, findingSummary, limitSchema, SeveritySchema } from '../tool.ts';
 
 /**
  * `until` as an instant: an ISO-8601 date or time, UTC unless it says otherwise (a space for the
@@ -51,7 +51,7 @@ export const findFindingsTool = defineTool({
     min_severity: SeveritySchema.optional().describe('this severity or worse: low < medium < high < critical'),
     since: z.string().default('7d').describe('start of the window: a duration back from now (7d, 24h, 30m) or an ISO-8601 time'),
     until: z.string().optional().describe('end of the window (exclusive): an ISO-8601 date or time written as since takes one (2026-10-09, 2026-10-09T12:00:00Z, 2026-10-09T12:00:00+02:00); default now'),
-    limit: z.number().int().min(1).max(500).default(50),
+    limit: limitSchema(50, 'findings, newest first'),
     include_retracted: z.boolean().default(false).describe('list the findings the report retracts too, each with `retracted` saying why'),
   },
   outputSchema: {

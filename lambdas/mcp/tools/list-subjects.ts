@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { COVERAGE_LABEL } from '../../core/report/labels.ts';
 import { hasEnoughHistory, type JudgedSubject, jobSummaries, judgeSubjects, knownSubjects, lastStatusOf, scheduleOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import type { AuditReadView } from '../audit-view.ts';
-import { defineTool, isoOrNull, KindSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
+import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
 export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
 
@@ -64,7 +64,7 @@ export const listSubjectsTool = defineTool({
   inputSchema: {
     kind: KindSchema.optional().describe('only subjects of this kind'),
     status: StatusSchema.optional().describe('only subjects with this status'),
-    limit: z.number().int().min(1).max(500).default(100).describe('at most this many subjects, in the report’s order (narrow with kind or status)'),
+    limit: limitSchema(100, 'subjects, in the report’s order (narrow with kind or status)'),
   },
   outputSchema: {
     now: z.string(),

@@ -7,7 +7,7 @@ import { median } from '../../core/stats.ts';
 import { defined } from '../../core/parse/bodies.ts';
 import type { RunRecord, StoredFinding } from '../../ports.ts';
 import { type JudgedSubject, jobSummaries, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, scheduleOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
-import { defineTool, FindingSummarySchema, findingSummary, isoOrNull, KindSchema } from '../tool.ts';
+import { defineTool, FindingSummarySchema, findingSummary, isoOrNull, KindSchema, limitSchema } from '../tool.ts';
 import { SubjectRowSchema, subjectRow } from './list-subjects.ts';
 
 const HOUR_MS = 3_600_000;
@@ -139,7 +139,7 @@ export const subjectStatusTool = defineTool({
     subject: z.string().min(1).describe('the subject name, e.g. nightly-backup'),
     kind: KindSchema.optional().describe('needed only when the name is used by subjects of several kinds'),
     runs: z.number().int().min(1).max(100).default(10).describe('how many recent runs to return'),
-    limit: z.number().int().min(1).max(500).default(50).describe('at most this many open findings, newest first (subject.open_findings counts them all)'),
+    limit: limitSchema(50, 'open findings, newest first (subject.open_findings counts them all)'),
   },
   outputSchema: {
     now: z.string(),
