@@ -144,8 +144,8 @@ export class SelfWatch extends Construct {
 
     const serviceMetric = (metricName: string, period: Duration, statistic = 'Sum') =>
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
-    // The subjects a sweep leaves when it runs out of time are always the same end of the list: a shortfall
-    // that lasts leaves the same jobs unjudged for good. One slow sweep (after an outage) is caught up by the next.
+    // A sweep out of time leaves some subjects to the next one (each starts elsewhere in its list), so they
+    // are judged late: a shortfall that lasts warns. One slow sweep (after an outage) is caught up by the next.
     this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft above 0): each sweep starts elsewhere in its list, but the subjects it leaves are judged late, their missed and unfinished runs reported a sweep or more behind. The log line "sweep done" gives subjectsLeft. Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
       metric: serviceMetric('SweepSubjectsLeft', Duration.minutes(5), 'Maximum'),
       threshold: 0,
