@@ -518,15 +518,6 @@ export function scheduleIssues(config: Config, now: number): Array<{ path: Prope
 /** A marker `redactText` writes, naming its rule. */
 const MARKER = /\[REDACTED:([^\]]+)\]/g;
 
-/**
- * An `expect_pattern` or `error_keywords` entry that a redaction rule changes: detectors see the
- * output already redacted (`password: rotated for 12 users` reaches them as
- * `password: [REDACTED:secret-assignment]`), so a text that holds a secret's label and its value
- * can never be found there. Judged on the text as written, a pattern's source included (a
- * heuristic: the text a pattern matches is not its source; `uploaded \d+ objects` is left as it
- * is). One that names a marker itself (`password: \[REDACTED:secret-assignment\]`) is written for
- * redacted output and is taken.
- */
 /** A secret-like value put after a pattern's text to see what redaction leaves of a line holding it. */
 const SAMPLE_SECRET = 'x7Qz91kLm2Ab';
 
@@ -570,6 +561,15 @@ function literalText(source: string): string {
   return source.replace(/^\^|\$$/g, '').replace(/\\(.)/g, (_, c: string) => ESCAPE_READ[c] ?? c);
 }
 
+/**
+ * An `expect_pattern` or `error_keywords` entry that a redaction rule changes: detectors see the
+ * output already redacted (`password: rotated for 12 users` reaches them as
+ * `password: [REDACTED:secret-assignment]`), so a text that holds a secret's label and its value
+ * can never be found there. Judged on the text as written, a pattern's source included (a
+ * heuristic: the text a pattern matches is not its source; `uploaded \d+ objects` is left as it
+ * is). One that names a marker itself (`password: \[REDACTED:secret-assignment\]`) is written for
+ * redacted output and is taken.
+ */
 export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
   const redactor = redactorFor(config);
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
