@@ -75,14 +75,6 @@ export const MAX_STATE_ITEM_BYTES = 390 * 1024;
 const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 const MAX_THROTTLED_RETRIES = 7;
 const DAY_MS = 86_400_000;
-/**
- * How many days a run record is kept after its run unless the store is told otherwise (its item's
- * TTL; DynamoDB deletes it within a day or two after): `deploy.run_retention_days`' default.
- * Long enough for a year's audit: a month's report made up to a year after the month ended still
- * has all its runs (365 + 31 < 400). A report of an older month says its runs are not all known
- * (`coverage.ts`).
- */
-export const RUN_RETENTION_DAYS = DEFAULT_RUN_RETENTION_DAYS;
 
 /** Every month (`YYYY-MM`) from the month of `from` to that of `to`, inclusive. */
 function monthsBetween(from: string, to: string): string[] {
@@ -169,7 +161,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     client: DynamoDBClient,
     private readonly tableName: string,
     private readonly options: {
-      /** Days a run record is kept after its run (`deploy.run_retention_days`). @default RUN_RETENTION_DAYS */
+      /** Days a run record is kept after its run (`deploy.run_retention_days`). @default DEFAULT_RUN_RETENTION_DAYS */
       runRetentionDays?: number;
       clock?: () => number;
       /**
@@ -483,9 +475,12 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return alertedAt === undefined ? { ...item, outbox: OUTBOX_PENDING } : { ...item, alerted_at: alertedAt };
   }
 
-  /** How many days a run record is kept after its run: `RUN_RETENTION_DAYS` unless told. */
+  /**
+   * How many days a run record is kept after its run (its item's TTL: DynamoDB deletes it within a
+   * day or two after), `DEFAULT_RUN_RETENTION_DAYS` unless told; what the report is told.
+   */
   get runRetentionDays(): number {
-    return this.options.runRetentionDays ?? RUN_RETENTION_DAYS;
+    return this.options.runRetentionDays ?? DEFAULT_RUN_RETENTION_DAYS;
   }
 
   /** One item of a subject's run records (one commit's, one day's): kept `runRetentionDays` after the latest of them. */

@@ -54,7 +54,7 @@ export interface OpenStoreOptions {
   /**
    * The config's `deploy.run_retention_days`: how long the DynamoDB store keeps the run records it
    * writes, and what it tells a report made from it.
-   * @default RUN_RETENTION_DAYS (400)
+   * @default DEFAULT_RUN_RETENTION_DAYS (400)
    */
   readonly runRetentionDays?: number;
 }

@@ -2,7 +2,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, type BatchGetCommandInput, BatchWriteCommand, type BatchWriteCommandInput, DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoAuditStore, RUN_RETENTION_DAYS, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
+import { DynamoAuditStore, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
+import { DEFAULT_RUN_RETENTION_DAYS } from '../../lambdas/config.ts';
 
 // Offline: the store's document client answers as a throttled table does (its calls succeed, but leave keys or items unprocessed).
 const doc = mockClient(DynamoDBDocumentClient);
@@ -108,7 +109,7 @@ describe('DynamoAuditStore: how long run records are kept', () => {
   beforeEach(() => doc.reset());
   afterAll(() => doc.restore());
 
-  it('writes a run record with a TTL of RUN_RETENTION_DAYS after its run, the retention it tells the report', async () => {
+  it('writes a run record with a TTL of DEFAULT_RUN_RETENTION_DAYS after its run, the retention it tells the report', async () => {
     // Prepare: a run that ended a day before the commit, a month's report made a year after its end reads it back.
     doc.on(TransactWriteCommand).resolves({});
     const now = Date.parse('2026-09-02T02:00:00Z');
@@ -121,9 +122,9 @@ describe('DynamoAuditStore: how long run records are kept', () => {
     // Assess
     const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
     const run = items.find((i) => String(i.pk).startsWith('RUN#'));
-    expect(run?.ttl).toBe((now + RUN_RETENTION_DAYS * 86_400_000) / 1000);
-    expect(store.runRetentionDays).toBe(RUN_RETENTION_DAYS);
-    expect(RUN_RETENTION_DAYS).toBeGreaterThanOrEqual(365 + 31);
+    expect(run?.ttl).toBe((now + DEFAULT_RUN_RETENTION_DAYS * 86_400_000) / 1000);
+    expect(store.runRetentionDays).toBe(DEFAULT_RUN_RETENTION_DAYS);
+    expect(DEFAULT_RUN_RETENTION_DAYS).toBeGreaterThanOrEqual(365 + 31);
   });
 
   it('writes a run record with a TTL of the retention it is given (deploy.run_retention_days), and tells the report that one', async () => {

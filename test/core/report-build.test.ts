@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Config, MIN_RUN_RETENTION_DAYS, validateConfig } from '../../lambdas/config.ts';
+import { type Config, DEFAULT_RUN_RETENTION_DAYS, MIN_RUN_RETENTION_DAYS, validateConfig } from '../../lambdas/config.ts';
 import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
@@ -12,7 +12,7 @@ import { monthSpan, previousMonth, ReportMonthError, reportMonthAt, scheduledRep
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { RUN_RETENTION_DAYS, stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
+import { stateItemBytes } from '../../lambdas/adapters/dynamodb-store.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { ReportEventError, reportMonthOf } from '../../lambdas/core/report/report-event.ts';
@@ -1598,7 +1598,7 @@ describe('a job in the report of a month older than its run records are kept', (
     return store;
   };
   /** A month's report (September's by default) made at `at`, from a store that has let go the run records older than its retention (as DynamoDB's TTL does). */
-  const septemberAt = async (store: MemoryAuditStore, at: string, days = RUN_RETENTION_DAYS, month = '2026-09') => {
+  const septemberAt = async (store: MemoryAuditStore, at: string, days = DEFAULT_RUN_RETENTION_DAYS, month = '2026-09') => {
     const now = Date.parse(at);
     const runs = {
       runRetentionDays: days,
@@ -1631,10 +1631,10 @@ describe('a job in the report of a month older than its run records are kept', (
     expect([row.status, row.runsInMonth, row.reason]).toEqual([
       'unknown',
       19,
-      `run records not kept for September 2026 (kept ${RUN_RETENTION_DAYS} days): its runs in it before 2026-09-11 may be gone, so they are not all known`,
+      `run records not kept for September 2026 (kept ${DEFAULT_RUN_RETENTION_DAYS} days): its runs in it before 2026-09-11 may be gone, so they are not all known`,
     ]);
-    expect(report.notes.filter((n) => n.startsWith(`Run records are kept ${RUN_RETENTION_DAYS} days after their run: at this report's date, those before 2026-09-11 may be gone. So September 2026's runs are not all known`))).toHaveLength(1);
-    expect(markdown).toContain(`> Run records are kept ${RUN_RETENTION_DAYS} days`);
+    expect(report.notes.filter((n) => n.startsWith(`Run records are kept ${DEFAULT_RUN_RETENTION_DAYS} days after their run: at this report's date, those before 2026-09-11 may be gone. So September 2026's runs are not all known`))).toHaveLength(1);
+    expect(markdown).toContain(`> Run records are kept ${DEFAULT_RUN_RETENTION_DAYS} days`);
   });
 
   it('counts all its runs, with no note at the row, when it was first seen after the time run records are kept from', async () => {
@@ -1656,7 +1656,7 @@ describe('a job in the report of a month older than its run records are kept', (
     const { row } = await septemberAt(store, '2027-11-20T06:00:00Z');
 
     // Assess
-    expect([row.status, row.runsInMonth, row.reason]).toEqual(['unknown', 0, `run records not kept for September 2026 (kept ${RUN_RETENTION_DAYS} days): any of its runs in it may be gone, so they are not all known`]);
+    expect([row.status, row.runsInMonth, row.reason]).toEqual(['unknown', 0, `run records not kept for September 2026 (kept ${DEFAULT_RUN_RETENTION_DAYS} days): any of its runs in it may be gone, so they are not all known`]);
   });
 
   it('names the retention deploy.run_retention_days configured, in the row and the note', async () => {

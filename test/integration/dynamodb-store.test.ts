@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, DEFAULT_RUN_RETENTION_DAYS } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { findingKey, isoTime } from '../../lambdas/core/findings.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
@@ -9,7 +9,7 @@ import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { run } from '../helpers/events.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
-import { DynamoAuditStore, RUN_RETENTION_DAYS } from '../../lambdas/adapters/dynamodb-store.ts';
+import { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 
@@ -319,12 +319,12 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 10 }, findings: [], records: records.slice(0, 10) })).toBe('committed');
     expect(await store.commit({ key: 'job#backup', expectedVersion: 1, state: { n: 30 }, findings: [], records: records.slice(10) })).toBe('committed');
     expect(await store.commit({ key: 'job#backup', expectedVersion: 1, state: { n: 31 }, findings: [], records: [...records.slice(10), lost] })).toBe('conflict');
-    // Assess: one item per commit and day (Oct 30–31, then Oct 31–Nov 1; none of the lost writer's), expiring RUN_RETENTION_DAYS (400) after its latest run
+    // Assess: one item per commit and day (Oct 30–31, then Oct 31–Nov 1; none of the lost writer's), expiring DEFAULT_RUN_RETENTION_DAYS (400) after its latest run
     const items = (await client.send(new ScanCommand({ TableName: table }))).Items ?? [];
     const packs = items.filter((i) => i.pk.S === 'RUN#job#backup' && i.records !== undefined);
     expect(packs.map((i) => i.sk.S?.slice(0, 10)).sort()).toEqual(['2026-10-30', '2026-10-31', '2026-10-31', '2026-11-01']);
     const nov1 = packs.find((i) => i.sk.S?.startsWith('2026-11-01'));
-    expect(Number(nov1?.ttl.N)).toBe(Date.parse(records[29].ts) / 1000 + RUN_RETENTION_DAYS * 86_400);
+    expect(Number(nov1?.ttl.N)).toBe(Date.parse(records[29].ts) / 1000 + DEFAULT_RUN_RETENTION_DAYS * 86_400);
     // Every record once, in time order, whatever the range cuts through
     expect(await store.runs('job#backup', '2026-10-01T00:00:00Z', '2026-12-01T00:00:00Z')).toEqual([...records.slice(0, 9), legacy, ...records.slice(9)]);
     expect(await store.runs('job#backup', records[7].ts, records[21].ts)).toEqual([...records.slice(7, 9), legacy, ...records.slice(9, 21)]);
