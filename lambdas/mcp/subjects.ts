@@ -7,6 +7,7 @@ import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reduc
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
+import { firstBy, listsBy } from '../core/report/lookup.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
@@ -204,10 +205,13 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const findings = retractLateRuns(listedFindings, runLists.flat(), subjects).kept.sort((a, b) => a.ts.localeCompare(b.ts));
   const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
   const coverage = buildCoverage({ span, subjects: snapshots, runs: runLists.flat(), findings, config: view.config, exceptions: exceptions ?? undefined });
+  // Indexed once, as the report does: a fleet has thousands of subjects and findings.
+  const findingsOf = listsBy(findings, (f) => subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
+  const rowOf = firstBy(coverage.rows, subjectKeyOf);
   return subjects.map((subject, i) => {
-    const own = findings.filter((f) => f.subject_kind === subject.kind && f.subject === subject.name);
+    const own = findingsOf.get(subjectKeyOf(subject)) ?? [];
     const runs = [...runLists[i]].sort((a, b) => a.ts.localeCompare(b.ts));
-    const row = coverage.rows.find((r) => r.kind === subject.kind && r.name === subject.name)!;
+    const row = rowOf.get(subjectKeyOf(subject))!;
     const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
     return { subject, row, findings: own, runs, open: openFindings(own, runs, ongoing) };
   });
