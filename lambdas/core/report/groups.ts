@@ -63,16 +63,9 @@ export function groupKey(detector: string, subject: string): string {
 }
 
 function groupBy(findings: readonly Finding[]): Map<string, Finding[]> {
-  const groups = new Map<string, Finding[]>();
   // Oldest first as counted in the month (happenedAt), then by stamp.
   const dated = findings.map((f) => ({ f, at: happenedAtIso(f) })).sort((a, b) => a.at.localeCompare(b.at) || a.f.ts.localeCompare(b.f.ts));
-  for (const { f } of dated) {
-    const key = groupKey(f.detector, f.subject);
-    const list = groups.get(key) ?? [];
-    list.push(f);
-    groups.set(key, list);
-  }
-  return groups;
+  return listsBy(dated.map(({ f }) => f), (f) => groupKey(f.detector, f.subject));
 }
 
 function anchor(detector: string, subject: string, used: Set<string>): string {

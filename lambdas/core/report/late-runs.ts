@@ -4,6 +4,7 @@ import type { RunRecord } from '../../ports.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { expectedStarts } from '../schedule.ts';
 import { formatSpan } from './format.ts';
+import { listsBy } from './lookup.ts';
 import type { RetractedFinding } from './model.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 
@@ -105,13 +106,7 @@ export function lateRunJudge(
   runs: readonly RunRecord[],
   subjects: readonly Pick<SubjectSnapshot, 'kind' | 'name' | 'state'>[] = [],
 ): <F extends Finding>(findings: readonly F[]) => { kept: F[]; retracted: RetractedFinding[] } {
-  const runsOf = new Map<string, RunRecord[]>();
-  for (const r of runs) {
-    if (r.subject_kind !== 'job') continue;
-    const list = runsOf.get(r.subject) ?? [];
-    list.push(r);
-    runsOf.set(r.subject, list);
-  }
+  const runsOf = listsBy(runs.filter((r) => r.subject_kind === 'job'), (r) => r.subject);
   const keptOf = new Map<string, KeptStarts>();
   for (const s of subjects) {
     const kept = s.kind === 'job' ? keptStartsOf(s.state) : undefined;

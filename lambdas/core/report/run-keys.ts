@@ -1,5 +1,6 @@
 import type { RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
+import { listsBy } from './lookup.ts';
 
 /**
  * Which run a record or a finding is about. A run id need not be unique forever (a job that logs
@@ -24,14 +25,10 @@ function startedAtOf(finding: Finding): number | undefined {
  * own; one whose id no record has is keyed by the id alone, as its other findings are.
  */
 export class RunIndex {
-  private readonly byId = new Map<string, RunRecord[]>();
+  private readonly byId: ReadonlyMap<string, RunRecord[]>;
 
   constructor(runs: readonly RunRecord[]) {
-    for (const r of runs) {
-      const list = this.byId.get(r.run_id) ?? [];
-      list.push(r);
-      this.byId.set(r.run_id, list);
-    }
+    this.byId = listsBy(runs, (r) => r.run_id);
   }
 
   /** The key of the run a finding is about; undefined for a finding about no run. */
