@@ -9,6 +9,7 @@ import type { AlertMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
 import type { IngestReport } from '../core/ingest.ts';
 import { addCounts, describeCounts, linesCount } from '../core/line-tally.ts';
+import { listsBy } from '../core/report/lookup.ts';
 import { runSweep } from '../core/sweep.ts';
 import { textTable } from '../core/text-table.ts';
 import { controlMessage, type Delivery, monthToDeliveries } from '../demo/cloudwatch-payload.ts';
@@ -83,7 +84,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     if (deliveries.length > 0) await handlerAt(deliveries[0].deliverAt)(controlMessage());
     for (const day of deliveriesByDay(deliveries)) {
       await Promise.all(
-        [...groupBy(day.deliveries, (d) => d.logGroup).values()].map(async (group) => {
+        [...listsBy(day.deliveries, (d) => d.logGroup).values()].map(async (group) => {
           for (const delivery of group) await handlerAt(delivery.deliverAt + DELIVERY_DELAY_MS)(delivery.event);
         }),
       );
@@ -118,20 +119,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   }
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = groups.get(k);
-    if (list) list.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
 /** Deliveries split by the UTC day they are delivered on, with each day's end. */
 function deliveriesByDay(deliveries: readonly Delivery[]): { end: number; deliveries: Delivery[] }[] {
-  const days = groupBy(deliveries, (d) => new Date(d.deliverAt + DELIVERY_DELAY_MS).toISOString().slice(0, 10));
+  const days = listsBy(deliveries, (d) => new Date(d.deliverAt + DELIVERY_DELAY_MS).toISOString().slice(0, 10));
   return [...days].map(([day, list]) => ({ end: Date.parse(`${day}T00:00:00Z`) + 86_400_000 - 1, deliveries: list }));
 }
 
