@@ -140,7 +140,7 @@ export interface SweepOptions {
   readonly configured?: boolean;
   /**
    * Whether the invocation must stop starting subjects (its time is nearly up): the subjects not
-   * started are left as they are, counted in `left`, for the next sweep.
+   * started are left as they are, counted in `left`, for a later sweep (see `startAt`).
    */
   readonly outOfTime?: () => boolean;
   /**

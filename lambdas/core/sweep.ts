@@ -19,15 +19,15 @@ export interface SweepDeps {
   readonly exceptions?: ExceptionStore;
   /**
    * Whether the invocation must stop ticking subjects (its time is nearly up): the rest is left to
-   * the next sweep, and the agent roots and the alerts are still handled in the time kept for them.
+   * a later sweep, and the agent roots and the alerts are still handled in the time kept for them.
    */
   readonly outOfTime?: () => boolean;
 }
 
 export interface SweepReport {
   readonly subjects: number;
-  /** Subjects not ticked because the invocation's time was nearly up (`outOfTime`): the next sweep takes them. */
-  readonly subjectsLeft?: number;
+  /** Subjects not ticked because the invocation's time was nearly up (`outOfTime`), 0 without a limit: a later sweep, starting elsewhere in the list, takes them. */
+  readonly subjectsLeft: number;
   readonly findings: readonly Finding[];
   readonly alerts: DeliveryResult;
   readonly conflicts: number;

@@ -22,8 +22,8 @@ export function createSweepHandler(deps: () => SweepDeps) {
     const outOfTime = context ? () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS : undefined;
     const report = await runSweep({ ...deps(), ...(outOfTime ? { outOfTime } : {}) });
     metrics.addMetric('SweepSubjects', MetricUnit.Count, report.subjects);
-    // Above 0 when the fleet outgrew one invocation's time: the next sweep (5 minutes on) takes the rest.
-    metrics.addMetric('SweepSubjectsLeft', MetricUnit.Count, report.subjectsLeft ?? 0);
+    // Above 0 when the fleet outgrew one invocation's time: a later sweep, starting elsewhere in the list, takes the rest.
+    metrics.addMetric('SweepSubjectsLeft', MetricUnit.Count, report.subjectsLeft);
     metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
     metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
@@ -31,7 +31,7 @@ export function createSweepHandler(deps: () => SweepDeps) {
     metrics.addMetric('AlertsAwaitingRetry', MetricUnit.Count, report.awaitingRetry);
     addAlertMetrics(metrics, report.alerts, report.findings);
     metrics.publishStoredMetrics();
-    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft ?? 0, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
+    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
     return withFindingsCut(report);
   };
 }
