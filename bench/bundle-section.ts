@@ -115,7 +115,7 @@ export interface PeakMemory {
 
 /**
  * The state of an hourly job after `runs` runs (1,100: past the 1,000 it remembers, the steady
- * state of the README's cost model), as JSON: what a warm container's state cache holds per job.
+ * state of the cost model in docs/performance.md), as JSON: what a warm container's state cache holds per job.
  */
 export async function steadyHourlyJobState(runs = 1_100): Promise<string> {
   const config = validateConfig({ jobs: { 'hourly-sync': { schedule: '5 * * * *', grace_minutes: 10, max_runtime_minutes: 30 } } }, 'steady-state config');

@@ -147,7 +147,7 @@ export class SilentAuditStack extends Stack {
     // there would be deleted at the end of its retention, the alarm returning to OK with no word.
     const expiringAlarm = new cloudwatch.Alarm(this, 'IngestFailuresExpiringAlarm', {
       alarmName: `${alarmNamePrefix}ingest-failures-expiring`,
-      alarmDescription: `A message has waited ${INGEST_FAILURES_EXPIRING_AGE.toDays()} days in the ingest failure queue: SQS deletes it, and its log lines are lost, at ${INGEST_FAILURES_RETENTION.toDays()} days. Redrive it now (README, Redriving the ingest failure queue).`,
+      alarmDescription: `A message has waited ${INGEST_FAILURES_EXPIRING_AGE.toDays()} days in the ingest failure queue: SQS deletes it, and its log lines are lost, at ${INGEST_FAILURES_RETENTION.toDays()} days. Redrive it now (docs/reliability.md, Redriving the ingest failure queue).`,
       metric: this.ingestFailures.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(15), statistic: 'Maximum' }),
       threshold: INGEST_FAILURES_EXPIRING_AGE.toSeconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
