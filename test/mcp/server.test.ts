@@ -498,6 +498,51 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
   });
 
+  it('find_overdue: a job run at midnight on the 1st Tokyo time (15:00Z on the last day of the month before) is learned as monthly, not as a fixed period, as is a configured schedule in Asia/Tokyo', async () => {
+    // Prepare: tokyo-close (no schedule in the config) and tokyo-configured ("0 0 1 * *" in Asia/Tokyo)
+    // ran at 00:00 Tokyo time on the 1st, January to July 2026: gaps of 28 to 31 days, median 30.5
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-tokyo-'));
+    const file = join(dir, 'tokyo.jsonl');
+    const lines = ['tokyo-close', 'tokyo-configured'].flatMap((job) =>
+      [0, 1, 2, 3, 4, 5, 6].flatMap((m) => {
+        const start = Date.UTC(2026, m, 0, 15, 0, 5);
+        return [
+          JSON.stringify({ type: 'run.start', job, run_id: `${job}-${m}`, ts: new Date(start).toISOString() }),
+          JSON.stringify({ type: 'run.end', job, run_id: `${job}-${m}`, exit_code: 0, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() }),
+        ];
+      }),
+    );
+    writeFileSync(file, lines.sort((a, b) => (JSON.parse(a) as { ts: string }).ts.localeCompare((JSON.parse(b) as { ts: string }).ts)).join('\n') + '\n');
+    const config = validateConfig({ jobs: { 'tokyo-configured': { schedule: '0 0 1 * *', timezone: 'Asia/Tokyo' } } });
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-07-01T00:00:00Z'), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const overdueAt = async (iso: string) => {
+      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'tokyo' }));
+      try {
+        return structured<{ overdue: { subject: string; schedule: { cron?: string; period?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
+      } finally {
+        await asked.close();
+      }
+    };
+
+    // Act
+    let beforeItsRun: Awaited<ReturnType<typeof overdueAt>>;
+    let afterItsGrace: Awaited<ReturnType<typeof overdueAt>>;
+    try {
+      beforeItsRun = await overdueAt('2026-07-31T06:00:00Z');
+      afterItsGrace = await overdueAt('2026-08-01T00:00:00Z');
+    } finally {
+      await scanned.opened.close();
+    }
+
+    // Assess: a period of 30.5 days would expect the run at 03:00Z on 31 July, 12 hours early
+    expect(beforeItsRun).toEqual([]);
+    expect(afterItsGrace).toEqual([
+      expect.objectContaining({ subject: 'tokyo-close', schedule: expect.objectContaining({ cron: '0 15 L * *', period: 'monthly' }), next_expected_at: '2026-07-31T15:00:00Z', missed_runs: 1 }),
+      expect.objectContaining({ subject: 'tokyo-configured', schedule: { source: 'configured', cron: '0 0 1 * *', timezone: 'Asia/Tokyo' }, next_expected_at: '2026-07-31T15:00:00Z', missed_runs: 1 }),
+    ]);
+  });
+
   it('find_overdue: a job run at 02:30 Berlin time, with no schedule in the config, is not late after the clocks change, and is late when a run is missing', async () => {
     // Prepare: berlin-job (no schedule in the config) runs daily at 02:30 Europe/Berlin: 00:30Z to
     // 24 October, 01:30Z from the 25th to the 30th; its schedule is learned as "30 0 * * *" (UTC).
