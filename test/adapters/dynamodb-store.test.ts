@@ -142,4 +142,20 @@ describe('DynamoAuditStore: how long run records are kept', () => {
     expect(items.find((i) => String(i.pk).startsWith('RUN#'))?.ttl).toBe((now + 63 * 86_400_000) / 1000);
     expect(store.runRetentionDays).toBe(63);
   });
+
+  it('tells the report run records are kept for good when the table deletes none (DynamoDB Local), its records still written with their TTL', async () => {
+    // Prepare: a run of July 2025 scanned on 2026-12-06, 500 days later, into a table that never deletes.
+    doc.on(TransactWriteCommand).resolves({});
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const store = new DynamoAuditStore(new DynamoDBClient({ region: 'eu-west-1' }), TABLE, { clock: () => now, runRetentionDays: 400, deletesExpired: false });
+    const record = { subject: 'backup', subject_kind: 'job' as const, run_id: 'r-1', ts: '2025-07-24T02:00:00Z', status: 'ok' as const };
+
+    // Act
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [], records: [record] });
+
+    // Assess
+    const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
+    expect(items.find((i) => String(i.pk).startsWith('RUN#'))?.ttl).toBe((now + 400 * 86_400_000) / 1000);
+    expect(store.runRetentionDays).toBeUndefined();
+  });
 });
