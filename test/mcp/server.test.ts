@@ -1048,3 +1048,40 @@ describe('a job whose name was misspelt in the config, corrected on 3 October', 
     expect(errorText(status)).toContain('no job, agent, route or guard named "nightly-bakup" is known to the audit');
   });
 });
+
+describe('explain_finding of a month older than the run records are kept', () => {
+  it('notes, as the monthly report does, that the runs its condition and cause are read from may be gone, and not when the store keeps them for good', async () => {
+    // Prepare: a job's failed run on 2026-07-10, ingested then; explained on 2026-12-06 from a table
+    // that keeps run records 63 days (deleting them), and from one that keeps them for good.
+    const config = validateConfig({ jobs: { backup: {} } }, 'silent-audit.yaml');
+    const startedAt = Date.parse('2026-07-10T02:00:00Z');
+    const lines = [
+      { type: 'run.start', job: 'backup', run_id: 'b-1', ts: new Date(startedAt).toISOString() },
+      { type: 'run.end', job: 'backup', run_id: 'b-1', exit_code: 1, duration_ms: 60_000, output_bytes: 10, ts: new Date(startedAt + 60_000).toISOString() },
+    ];
+    const logEvents = lines.map((line, i) => ({ id: String(i + 1), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+    const explainFrom = async (store: MemoryAuditStore) => {
+      await createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => startedAt + 120_000 } }), () => {})(
+        encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/backup', logStream: 's', subscriptionFilters: ['f'], logEvents }),
+      );
+      const [finding] = await store.query({ from: '2026-07-10T00:00:00Z', to: '2026-07-11T00:00:00Z' });
+      const client = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-12-06T12:00:00Z') }, source: 'memory' }));
+      const call = await client.call('explain_finding', { id: finding.key });
+      await client.close();
+      return call;
+    };
+
+    // Act
+    const deleting = await explainFrom(Object.assign(new MemoryAuditStore(), { runRetentionDays: 63 }));
+    const keeping = await explainFrom(new MemoryAuditStore());
+
+    // Assess
+    const note =
+      "Run records are kept 63 days after their run: at this report's date, those before 2026-10-04 may be gone. So July 2026's runs are not all known: its agents, and its jobs seen before then, are UNKNOWN for that reason (or FINDINGS, giving it), their run counts are of the records left, " +
+      'and a missed or unfinished run that a late run answered may be shown here as a finding, not retracted (in June 2026 too, for the trend and statuses).';
+    expect(structured<{ runs_not_kept?: string }>(deleting).runs_not_kept).toBe(note);
+    expect(errorText(deleting)).toContain(`Note: ${note}`);
+    expect(structured<{ runs_not_kept?: string }>(keeping).runs_not_kept).toBeUndefined();
+    expect(errorText(keeping)).not.toContain('may be gone');
+  });
+});
