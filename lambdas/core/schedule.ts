@@ -52,6 +52,12 @@ export function expectedStarts(schedule: string, timezone: string | undefined, a
   return times;
 }
 
+/** The last time a cron schedule expected a start before `before`, in its time zone (UTC when none); undefined when it names none in the SCHEDULE_HORIZON_YEARS before. */
+export function lastExpectedStart(schedule: string, timezone: string | undefined, before: number): number | undefined {
+  const last = cronOf(schedule, { timezone: timezone ?? 'UTC', paused: true }).previousRuns(1, new Date(before))[0];
+  return last !== undefined && before - last.getTime() <= SCHEDULE_HORIZON_YEARS * 365.25 * DAY ? last.getTime() : undefined;
+}
+
 /** Whether a schedule names fixed times of day: its minute and hour fields are no wildcard (`@hourly` is `0 * * * *`). */
 function isFixedTime(schedule: string): boolean {
   const text = schedule.trim().toLowerCase();

@@ -870,6 +870,82 @@ describe('a route silent for six weeks while the sweep ran', () => {
   });
 });
 
+describe('jobs run once a month, at 09:00 on the 1st', () => {
+  /** The jobs' runs, January to October 2026 (configured-monthly's of 1 October failed), and `extra` lines, scanned at `now`. */
+  async function scanMonthly(now: string, extra: Record<string, unknown>[] = []) {
+    const config = validateConfig({ jobs: { 'configured-monthly': { schedule: '0 9 1 * *' } } }, 'silent-audit.yaml');
+    const lines = ['configured-monthly', 'learned-monthly'].flatMap((job) =>
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((m) => {
+        const start = Date.UTC(2026, m, 1, 9, 0, 5);
+        const exitCode = job === 'configured-monthly' && m === 9 ? 1 : 0;
+        return [
+          { type: 'run.start', job, run_id: `${job}-${m}`, ts: new Date(start).toISOString() },
+          { type: 'run.end', job, run_id: `${job}-${m}`, exit_code: exitCode, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() },
+        ];
+      }),
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-monthly-window-')), 'monthly.jsonl');
+    writeFileSync(file, [...lines, ...extra].map((line) => JSON.stringify(line)).sort().join('\n') + '\n');
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse(now), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    return { config, opened: scanned.opened };
+  }
+
+  async function askAt(audit: Awaited<ReturnType<typeof scanMonthly>>, now: string) {
+    const client = await connectClient(readOnlyView({ store: audit.opened.store, config: audit.config, clock: { now: () => Date.parse(now) }, source: 'monthly' }));
+    try {
+      const listed = structured<{ window_days: number; subjects: (SubjectRow & { window_days: number })[] }>(await client.call('list_subjects'));
+      const status = structured<{ window_days: number; recent_runs: { run_id: string }[] }>(await client.call('subject_status', { subject: 'learned-monthly' }));
+      return { listed, status, rows: listed.subjects.map((r) => [r.name, r.status, r.window_days, r.findings_in_window]) };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('list_subjects and subject_status judge each by its run of the 1st on the 31st of a 31-day month and on the 1st before 09:00, their windows long enough to hold it', async () => {
+    // Prepare
+    const audit = await scanMonthly('2026-10-31T12:00:00Z');
+
+    // Act
+    let onThe31st: Awaited<ReturnType<typeof askAt>>;
+    let earlyOnThe1st: Awaited<ReturnType<typeof askAt>>;
+    try {
+      onThe31st = await askAt(audit, '2026-10-31T12:00:00Z');
+      earlyOnThe1st = await askAt(audit, '2026-11-01T08:00:00Z');
+    } finally {
+      await audit.opened.close();
+    }
+
+    // Assess: not OK as "not due" with its failed run out of a 30-day window, nor UNKNOWN for no data.
+    // On the 1st at 08:00 the learned schedule's window is a day longer: its run may come an hour before its time.
+    for (const [asked, learnedDays] of [[onThe31st, 31], [earlyOnThe1st, 32]] as const) {
+      expect(asked.listed.window_days).toBe(30);
+      expect(asked.rows).toEqual([
+        ['configured-monthly', 'FINDINGS', 31, 1],
+        ['learned-monthly', 'OK', learnedDays, 0],
+      ]);
+      expect(asked.status.window_days).toBe(learnedDays);
+      expect(asked.status.recent_runs.map((r) => r.run_id)).toEqual(['learned-monthly-9']);
+    }
+  });
+
+  it('list_subjects holds the run before while the run of the 1st is still going on (a run records itself when it ends)', async () => {
+    // Prepare: configured-monthly's run of 1 November started at 09:00:05 and has not ended at 10:00
+    const audit = await scanMonthly('2026-11-01T10:00:00Z', [{ type: 'run.start', job: 'configured-monthly', run_id: 'configured-monthly-10', ts: '2026-11-01T09:00:05.000Z' }]);
+
+    // Act
+    let running: Awaited<ReturnType<typeof askAt>>;
+    try {
+      running = await askAt(audit, '2026-11-01T10:00:00Z');
+    } finally {
+      await audit.opened.close();
+    }
+
+    // Assess
+    expect(running.listed.subjects.find((r) => r.name === 'configured-monthly')).toMatchObject({ status: 'FINDINGS', window_days: 32, last_status: 'running' });
+  });
+});
+
 describe('a missed run whose lines arrived after the sweep judged it', () => {
   it('list_subjects, subject_status and find_findings count it nowhere; explain_finding and find_findings with include_retracted say it is retracted', async () => {
     // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00; the 10:00 run's lines (start 10:00:05)
