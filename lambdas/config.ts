@@ -357,6 +357,10 @@ export const DEFAULT_RUN_RETENTION_DAYS = 400;
  * The fewest days a run record may be kept: the report scheduled for 06:00 UTC on the 1st reads
  * the runs of the month before last too (a missed or unfinished run a late run answered is
  * retracted, for the trend and statuses): two 31-day months and 6 hours back (62.25 days), so 63.
+ * It reads further back for a run-unfinished whose run began before that month (from its start,
+ * `lateRunReadsFrom`), however long its max runtime: the record that answers it is written after
+ * the sweep judged it, in that month, and a record's TTL counts from its write when that is later
+ * than its run, so it too is kept past the report.
  */
 export const MIN_RUN_RETENTION_DAYS = 63;
 /** The most: ten years, past any audit's need (a larger figure is more likely a slip of the keyboard). */

@@ -2,6 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { alertLine } from '../core/alert-format.ts';
 import { type AlertMessage, alertFinding, singleFindingMessage, type SummaryItem, summaryItemLines } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
+import { escapeControls } from '../core/terminal-text.ts';
 import type { AlertSink } from '../ports.ts';
 
 /**
@@ -35,7 +36,8 @@ export class ConsoleAlertSink implements AlertSink {
   constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
 
   async send(message: AlertMessage): Promise<void> {
-    for (const line of consoleLines(message)) this.write(line);
+    // Subjects and messages come from logs: a control in one would erase or overwrite the terminal's rows.
+    for (const line of consoleLines(message)) this.write(escapeControls(line));
     this.sent.push(message);
   }
 

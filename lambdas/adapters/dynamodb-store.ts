@@ -163,6 +163,12 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     private readonly options: {
       /** Days a run record is kept after its run (`deploy.run_retention_days`). @default DEFAULT_RUN_RETENTION_DAYS */
       runRetentionDays?: number;
+      /**
+       * Whether the table deletes a run record once its TTL has passed: DynamoDB does; DynamoDB
+       * Local never does, so a report read from it has every run it was given, however old
+       * (`runRetentionDays` is then undefined: records kept for good). @default true
+       */
+      deletesExpired?: boolean;
       clock?: () => number;
       /**
        * Keep up to this many subjects' state as this process last read or wrote it, so a warm
@@ -477,15 +483,21 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   /**
    * How many days a run record is kept after its run (its item's TTL: DynamoDB deletes it within a
-   * day or two after), `DEFAULT_RUN_RETENTION_DAYS` unless told; what the report is told.
+   * day or two after), `DEFAULT_RUN_RETENTION_DAYS` unless told; what the report is told. Undefined
+   * for a table that never deletes (`deletesExpired: false`, DynamoDB Local): its records are kept for good.
    */
-  get runRetentionDays(): number {
+  get runRetentionDays(): number | undefined {
+    return this.options.deletesExpired === false ? undefined : this.ttlDays;
+  }
+
+  /** The days of a run record's TTL, written whether or not the table acts on it. */
+  private get ttlDays(): number {
     return this.options.runRetentionDays ?? DEFAULT_RUN_RETENTION_DAYS;
   }
 
-  /** One item of a subject's run records (one commit's, one day's): kept `runRetentionDays` after the latest of them. */
+  /** One item of a subject's run records (one commit's, one day's): kept `ttlDays` after the latest of them (or its write, when later). */
   private runPackItem(pack: RunPack, now: number): Record<string, unknown> {
-    const retention = this.runRetentionDays * DAY_MS;
+    const retention = this.ttlDays * DAY_MS;
     let endMs = now;
     for (const r of pack.records) endMs = Math.max(endMs, Date.parse(r.ts) || 0);
     return {

@@ -19,6 +19,7 @@ import { OPEN_RUN } from '../core/parse/index.ts';
 import { processBatch, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { redactorFor } from '../core/redact.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LoadOptions, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import { collectLogGroups, logGroupSource, readSources, type ScanSource, sinceOption } from './scan-sources.ts';
@@ -213,9 +214,10 @@ function jobStates(loaded: Map<string, Versioned<unknown>>, jobs: readonly strin
 export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult> {
   const now = (opts.clock ?? Date.now)();
   const requested: Span = { from: opts.since ?? now - DEFAULT_BACKFILL_SINCE_MS, to: Math.min(opts.until ?? now, now) };
-  const write = (s: string) => opts.stdout.write(`${s}\n`);
+  // Its output is human text quoting names and texts from logs: their control characters are shown escaped.
+  const write = (s: string) => opts.stdout.write(`${terminalText(s)}\n`);
   const fail = (message: string): BackfillResult => {
-    opts.stderr.write(`silent-audit backfill: ${message}\n`);
+    opts.stderr.write(`silent-audit backfill: ${terminalText(message)}\n`);
     return { exitCode: 2, jobs: [], findings: [], spans: new Map() };
   };
   if (opts.logGroups.length === 0) return fail('give at least one --log-group NAME');

@@ -10,6 +10,7 @@ import {
   renewException,
   revokeException,
 } from '../core/exception-registry.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -76,11 +77,11 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
       const countsKnown = !('configOnly' in opened);
       const seeded = await loadRegistry(opened.registry, config.exceptions, now);
       // Without a store the entries are read into memory only: nothing was seeded anywhere.
-      if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${seeded.added.join(', ')}\n`);
+      if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${terminalText(seeded.added.join(', '))}\n`);
       for (const d of seeded.differing) {
-        process.stderr.write(`note: the config's ${d.id} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
+        process.stderr.write(`note: the config's ${terminalText(d.id)} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
       }
-      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${l}\n`), json: o.json, countsKnown });
+      await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${o.json ? l : terminalText(l)}\n`), json: o.json, countsKnown });
     },
     (error) => (error instanceof ExceptionRefusedError ? error.message : undefined),
     `--store ${o.store}`,

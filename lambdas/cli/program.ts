@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import { registerBackfillCommand } from './backfill-command.ts';
 import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
 import { runDemo } from './demo-command.ts';
@@ -86,14 +87,15 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (USER_ERRORS.some((E) => error instanceof E)) {
-      process.stderr.write(`silent-audit: ${(error as Error).message}\n`);
+      // A user error may quote names from logs or the command line: their control characters are shown escaped.
+      process.stderr.write(`silent-audit: ${terminalText((error as Error).message)}\n`);
       process.exitCode = 2;
       return;
     }
     // A store that cannot be reached or refuses (scan, report, backfill with --store): what to check, not a stack.
     const problem = storeProblem(error, 'the state store (--store)');
     if (problem) {
-      process.stderr.write(`silent-audit: ${problem}\n`);
+      process.stderr.write(`silent-audit: ${terminalText(problem)}\n`);
       process.exitCode = 2;
       return;
     }

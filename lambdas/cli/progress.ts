@@ -1,5 +1,6 @@
 import type { WriteStream } from 'node:tty';
 import { formatBytes } from '../core/stats.ts';
+import { escapeControls } from '../core/terminal-text.ts';
 
 /** A one-line progress bar on a terminal (stderr), redrawn at most every 200 ms; silent elsewhere. */
 export class ProgressBar {
@@ -40,6 +41,7 @@ export class ProgressBar {
     const bar = share === undefined ? '' : `[${'#'.repeat(Math.round(share * width)).padEnd(width, '.')}] ${String(Math.round(share * 100)).padStart(3)}% `;
     const size = this.total ? `${formatBytes(this.done)}/${formatBytes(this.total)}` : formatBytes(this.done);
     const text = `${this.label} ${bar}${size} ${this.lines.toLocaleString('en-US')} lines`;
-    this.stream.write(`\r\u001b[K${text.slice(0, (this.stream.columns ?? 100) - 1)}`);
+    // The label names a file or log group: a control in it would move the cursor off the bar's line.
+    this.stream.write(`\r\u001b[K${escapeControls(text).slice(0, (this.stream.columns ?? 100) - 1)}`);
   }
 }

@@ -10,6 +10,7 @@ import { plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
 import { type InFlightSettlement, scanToStore } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
@@ -73,7 +74,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     // As of --now: what the logs say after it had not happened yet.
     const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now });
     if (!scanned.ok) {
-      opts.stderr.write(`silent-audit report: ${scanned.error}\n`);
+      opts.stderr.write(`silent-audit report: ${terminalText(scanned.error)}\n`);
       return { exitCode: 2 };
     }
     if (scanned.leftOut > 0 && now !== undefined) {
@@ -87,7 +88,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       opened = await openStore(opts.store ?? 'local', { readOnly: true, cwd: opts.cwd, redact: opts.config.redact, runRetentionDays: opts.config.deploy.run_retention_days });
     } catch (error) {
       if (!(error instanceof StoreSpecError)) throw error;
-      opts.stderr.write(`silent-audit report: ${error.message}\n`);
+      opts.stderr.write(`silent-audit report: ${terminalText(error.message)}\n`);
       return { exitCode: 2 };
     }
   }
@@ -118,7 +119,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   } else {
     opts.stdout.write(body);
   }
-  opts.stderr.write(`${report.summary.headline}\n`);
+  opts.stderr.write(`${terminalText(report.summary.headline)}\n`);
   return { exitCode: 0, report };
 }
 

@@ -18,6 +18,7 @@ import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
 import { formatSpan, plural } from '../core/report/format.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -237,7 +238,7 @@ export async function scanToStore(
   try {
     // `-` reads fd 0 unless another stream is given for it (the tests'): only then is it the file there.
     const stdinIsFd0 = opts.stdin === undefined || opts.stdin === process.stdin;
-    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${note}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin));
+    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${terminalText(note)}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin));
   } catch (error) {
     if (error instanceof InputError) return { ok: false, error: error.message, counts: empty };
     throw error;
@@ -396,10 +397,11 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number): Promi
  */
 export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const write = (s: string) => opts.stdout.write(`${s}\n`);
-  const note = (s: string) => (opts.json ? opts.stderr : opts.stdout).write(`${s}\n`);
+  // Human text quotes names and texts from logs: their control characters are shown escaped (JSON escapes its own).
+  const note = (s: string) => (opts.json ? opts.stderr : opts.stdout).write(`${terminalText(s)}\n`);
   const scanned = await scanToStore(opts, { keepRecords: false });
   if (!scanned.ok) {
-    opts.stderr.write(`silent-audit scan: ${scanned.error}\n`);
+    opts.stderr.write(`silent-audit scan: ${terminalText(scanned.error)}\n`);
     return { exitCode: 2, findings: [], counts: scanned.counts };
   }
   const { findings, tally, sources, opened, stream } = scanned;

@@ -7,6 +7,7 @@ import { CorruptInputError, InputError, openLineSource } from '../adapters/file-
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
+import { ContainerLineJoiner } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { Redactor } from '../core/redact.ts';
 import { parseSince, SinceError } from '../core/since.ts';
@@ -17,8 +18,16 @@ export interface SourceRecord {
   readonly text: string;
   /** A line over the size limit that its reader did not keep (text empty): its size in bytes, for its rejection. */
   readonly overLongBytes?: number;
-  /** The log record's time (a CloudWatch event's timestamp), epoch ms. */
+  /** A line its reader rejected unread (text empty): why (a split container line joined over the size limit). */
+  readonly rejected?: string;
+  /** The log record's time (a CloudWatch event's timestamp, a container runtime's record), epoch ms. */
   readonly recordTime?: number;
+  /**
+   * Set by a source whose records are not one per line (a file, whose container runtime may have
+   * split a line over several): the line the record begins on, and how many lines were read so far.
+   */
+  readonly line?: number;
+  readonly linesRead?: number;
   readonly logStream?: string;
   readonly eventId?: string;
 }
@@ -46,7 +55,10 @@ export function jobNameOfFile(path: string): string | undefined {
   return dot > 0 ? name.slice(0, dot) : name;
 }
 
-/** A path (`-` for stdin, `.gz` too); throws an InputError at once when it cannot be read. */
+/**
+ * A path (`-` for stdin, `.gz` too); throws an InputError at once when it cannot be read. A line a
+ * container runtime wrapped is handed on unwrapped, the parts of one it split joined first.
+ */
 export function fileSource(path: string, stdin?: Readable): ScanSource {
   const file = openLineSource(path, stdin);
   return {
@@ -55,7 +67,18 @@ export function fileSource(path: string, stdin?: Readable): ScanSource {
     size: file.size,
     defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name),
     async *records(onBytes) {
-      for await (const line of file.lines(onBytes)) yield typeof line === 'string' ? { text: line } : { text: '', overLongBytes: line.overLongBytes };
+      const joiner = new ContainerLineJoiner();
+      let linesRead = 0;
+      for await (const line of file.lines(onBytes)) {
+        linesRead++;
+        if (typeof line !== 'string') {
+          yield { text: '', overLongBytes: line.overLongBytes, line: linesRead, linesRead };
+          continue;
+        }
+        const joined = joiner.add(line, linesRead);
+        if (joined !== undefined) yield 'rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead };
+      }
+      for (const joined of joiner.end()) yield 'rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead };
     },
   };
 }
@@ -106,7 +129,9 @@ export function readRecord(source: ScanSource, record: SourceRecord, lineNo: num
   const name = source.name;
   const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
   const outcome =
-    record.overLongBytes !== undefined
+    record.rejected !== undefined
+      ? ({ kind: 'rejected', reason: record.rejected } as const)
+      : record.overLongBytes !== undefined
       ? overLong(record.overLongBytes)
       : parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
   tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
@@ -135,9 +160,9 @@ export async function readSources(sources: readonly ScanSource[], tally: LineTal
     let lineNo = 0;
     try {
       for await (const record of source.records((n) => progress.advance(n))) {
-        lineNo++;
+        lineNo = record.linesRead ?? lineNo + 1;
         progress.line();
-        readRecord(source, record, lineNo, opts, tally);
+        readRecord(source, record, record.line ?? lineNo, opts, tally);
       }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -260,9 +260,9 @@ export async function streamSources(
         continue;
       }
       const record = result.value;
-      const lineNo = ++src.lineNo;
+      src.lineNo = record.linesRead ?? src.lineNo + 1;
       progress.line();
-      readRecord(src.source, record, lineNo, opts, tally);
+      readRecord(src.source, record, record.line ?? src.lineNo, opts, tally);
       if (merger.heldEvents >= checkAt) {
         await flush(false);
         checkAt = merger.heldEvents + chunkEvents;

@@ -5,6 +5,7 @@ import { MemorySnoozeStore } from '../adapters/memory-snooze-store.ts';
 import { type Config, currentActor, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, configSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
 import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
@@ -56,7 +57,7 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context
         note: "listing the config's snoozes only",
         configOnly: () => ({ store: new MemorySnoozeStore() }),
       }),
-    (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${line}\n`) }),
+    (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${o.json ? line : terminalText(line)}\n`) }),
     (error) => (error instanceof SnoozeRefusedError ? error.message : undefined),
     `--store ${o.store}`,
   );

@@ -7,6 +7,7 @@ import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { MemoryAuditStore } from '../adapters/memory-store.ts';
 import type { Config } from '../config.ts';
+import { terminalText } from '../core/terminal-text.ts';
 import type { ExceptionStore, FindingStore, RunRecordStore, StateStore, SubjectCatalog } from '../ports.ts';
 
 export type AuditStore = StateStore & FindingStore & RunRecordStore & SubjectCatalog;
@@ -53,7 +54,8 @@ export interface OpenStoreOptions {
   readonly redact?: Config['redact'];
   /**
    * The config's `deploy.run_retention_days`: how long the DynamoDB store keeps the run records it
-   * writes, and what it tells a report made from it.
+   * writes, and what it tells a report made from it (but `local`'s, DynamoDB Local, deletes none:
+   * it tells the report they are kept for good).
    * @default DEFAULT_RUN_RETENTION_DAYS (400)
    */
   readonly runRetentionDays?: number;
@@ -101,7 +103,8 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
       await local.stop();
       throw error;
     }
-    const store = new DynamoAuditStore(client, table, { runRetentionDays: options.runRetentionDays });
+    // DynamoDB Local never deletes an expired item: a report read from it has every run it was given (a scan of logs however old).
+    const store = new DynamoAuditStore(client, table, { runRetentionDays: options.runRetentionDays, deletesExpired: false });
     return {
       store,
       exceptions: new DynamoExceptionStore(client, table, { states: store, redact: options.redact }),
@@ -195,7 +198,7 @@ export async function openOrConfigOnly<T, S extends object>(
     return await open();
   } catch (error) {
     if (!(fallback.readOnly && error instanceof StoreMissingError && fallback.configEntries > 0)) throw error;
-    process.stderr.write(`${error.message}\n${fallback.note}\n`);
+    process.stderr.write(`${terminalText(error.message)}\n${fallback.note}\n`);
     return { ...fallback.configOnly(), description: 'the config only (no store)', close: async () => undefined };
   }
 }
@@ -213,7 +216,7 @@ export async function runWithStore<T extends { readonly description: string; clo
   storeLabel: string,
 ): Promise<void> {
   const fail = (problem: string) => {
-    process.stderr.write(`silent-audit ${label}: ${problem}\n`);
+    process.stderr.write(`silent-audit ${label}: ${terminalText(problem)}\n`);
     process.exitCode = 2;
   };
   let opened: T;

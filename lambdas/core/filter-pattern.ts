@@ -5,6 +5,10 @@
  * could recognise (and some that none will, which the parsers then count as unrecognised), and
  * drops the rest before they cost an invocation. Terms are matched case-sensitively, as
  * CloudWatch Logs does, and the pattern uses its OR form: `?"term1" ?"term2" ...`.
+ *
+ * A line a container runtime wrapped passes as the line inside would: a CRI record holds it as it
+ * is, and a Docker `json-file` record escapes it as a JSON string (`\"type\":\"run.start\"`), which
+ * changes no term (none holds a quote, a backslash, a control character or Go's `< > &`).
  */
 
 /** CloudWatch Logs refuses subscription filter patterns longer than this. */

@@ -140,16 +140,29 @@ export interface SweepOptions {
   readonly configured?: boolean;
   /**
    * Whether the invocation must stop starting subjects (its time is nearly up): the subjects not
-   * started are left as they are, counted in `left`, for a later sweep (see `startAt`).
+   * started are left as they are, counted in `left`, for a later sweep (see `startAt`); the kinds
+   * not listed yet are not listed at all (a Query or Scan each, time there is no more of), counted
+   * in `kindsLeft`.
    */
   readonly outOfTime?: () => boolean;
   /**
-   * Where in each kind's list the commits start (any integer, taken modulo the list's length; 0 by
-   * default). The deployed sweep turns it with the clock, so that sweeps that keep running out of
-   * time leave other subjects each time, not the same ones for good. Findings are joined in the
-   * subjects' order whatever it is.
+   * Where the commits start (any integer, taken modulo the length; 0 by default): in the list of
+   * kinds, and in each kind's list of subjects. The deployed sweep turns it with the clock, so that
+   * sweeps that keep running out of time leave other kinds and subjects each time, not the same
+   * ones for good. Findings are joined in the subjects' order whatever it is.
    */
   readonly startAt?: number;
+}
+
+/** What a sweep did: `subjects` counts the subjects ticked (judged), not those left. */
+export interface SweepResult extends BatchResult {
+  /** Subjects listed but not ticked because the invocation was out of time (`outOfTime`). */
+  readonly left: number;
+  /**
+   * Kinds (reducers that tick) not even listed because the invocation was out of time: their
+   * subjects are not in `left`, which is then a lower bound of what was not judged.
+   */
+  readonly kindsLeft: number;
 }
 
 /**
@@ -229,12 +242,22 @@ export async function sweepSubjects(
   store: StateStore & SubjectCatalog,
   ctx: ReduceContext,
   options: SweepOptions = {},
-): Promise<BatchResult & { readonly left: number }> {
+): Promise<SweepResult> {
   const findings: Finding[] = [];
   let conflicts = 0;
   let subjects = 0;
   let left = 0;
-  for (const reducer of reducers) {
+  let kindsLeft = 0;
+  const ticking = reducers.filter((r) => r.tick);
+  // Kinds are started in turn from startAt too: a sweep out of time leaves other kinds each time,
+  // not those after the largest kind for good.
+  const firstKind = ticking.length === 0 ? 0 : (((options.startAt ?? 0) % ticking.length) + ticking.length) % ticking.length;
+  for (const [i, reducer] of [...ticking.slice(firstKind), ...ticking.slice(0, firstKind)].entries()) {
+    // Out of time, the kinds still to go are not listed (their subjects are not counted in `left`).
+    if (options.outOfTime?.()) {
+      kindsLeft = ticking.length - i;
+      break;
+    }
     if (!reducer.tick) continue;
     const tick = reducer.tick.bind(reducer);
     // A tick's write replaces the stored item: with the state's expiry, as a batch's write has it.
@@ -244,7 +267,6 @@ export async function sweepSubjects(
     const keys = new Set(stored.map((s) => s.key));
     // The stored subjects' names as lines now give them (a configured one stored under its old name is not unseen).
     const names = new Set<string>();
-    subjects += stored.length;
     // Each subject to tick, with the state it is ticked from (undefined: stored by nothing yet).
     const due: { key: string; subject: string; first: Versioned<unknown> | undefined }[] = [];
     for (const { key, state, version } of stored) {
@@ -258,7 +280,6 @@ export async function sweepSubjects(
       for (const subject of reducer.configured(ctx.config)) {
         const key = `${stateKind}#${subject}`;
         if (keys.has(key) || names.has(subject)) continue;
-        subjects++;
         // Stored by nothing yet: written on the condition that it still is not (a line of it may
         // arrive meanwhile, and is then read and judged as stored).
         due.push({ key, subject, first: undefined });
@@ -279,12 +300,13 @@ export async function sweepSubjects(
         left++;
         continue;
       }
+      subjects++;
       findings.push(...result.findings);
       conflicts += result.conflicts;
     }
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts, left };
+  return { findings, subjects, conflicts, left, kindsLeft };
 }
 
 interface Group {

@@ -52,6 +52,12 @@ export function expectedStarts(schedule: string, timezone: string | undefined, a
   return times;
 }
 
+/** The last time a cron schedule expected a start before `before`, in its time zone (UTC when none); undefined when it names none in the SCHEDULE_HORIZON_YEARS before. */
+export function lastExpectedStart(schedule: string, timezone: string | undefined, before: number): number | undefined {
+  const last = cronOf(schedule, { timezone: timezone ?? 'UTC', paused: true }).previousRuns(1, new Date(before))[0];
+  return last !== undefined && before - last.getTime() <= SCHEDULE_HORIZON_YEARS * 365.25 * DAY ? last.getTime() : undefined;
+}
+
 /** Whether a schedule names fixed times of day: its minute and hour fields are no wildcard (`@hourly` is `0 * * * *`). */
 function isFixedTime(schedule: string): boolean {
   const text = schedule.trim().toLowerCase();
@@ -187,8 +193,11 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
  * 1st has no fixed period (a period of the median gap would expect it on the 31st). When the gaps
  * are about a month (a year) and most runs (80%) fall on the same day of month (and month) at
  * about the same time of day (within a day's tolerance, 2.4 h, of the most common minute and hour,
- * taken as a daily job's), that is `M H D * *` (`M H D Mo *`), in UTC. Undefined for other periods,
- * or runs that do not share a day (such as the 1st in Berlin, the last day of a month in UTC).
+ * taken as a daily job's), that is `M H D * *` (`M H D Mo *`), in UTC. When most fall on the last
+ * day of their month instead, that is `M H L * *` (`M H L Mo *`): a job run on the 1st shortly after
+ * midnight in a zone east of UTC (`0 0 1 * *` in Asia/Tokyo is 15:00Z on the last day of the month
+ * before; in Europe/Berlin 22:00Z or 23:00Z, the clock change within the time tolerance), or on a
+ * month's last day in UTC. Undefined for other periods, or runs that share no day.
  */
 function calendarCron(period: number, starts: readonly number[], ends: readonly number[]): { cron: string; period: string } | undefined {
   const monthly = period >= 27.5 * DAY && period <= 31.5 * DAY;
@@ -199,11 +208,18 @@ function calendarCron(period: number, starts: readonly number[], ends: readonly 
   const slots = starts.map((t) => new Date(slotOf(t, timeOfDay, DAY)));
   const day = mode(slots.map((d) => d.getUTCDate()));
   const month = mode(slots.map((d) => d.getUTCMonth()));
-  const fits = starts.filter((t, i) => slots[i].getUTCDate() === day && (monthly || slots[i].getUTCMonth() === month) && Math.abs(t - slots[i].getTime()) <= dayTolerance);
-  if (fits.length < 0.8 * starts.length) return undefined;
+  const onTime = (t: number, i: number) => (monthly || slots[i].getUTCMonth() === month) && Math.abs(t - slots[i].getTime()) <= dayTolerance;
+  const share = (onDay: (slot: Date) => boolean) => starts.filter((t, i) => onDay(slots[i]) && onTime(t, i)).length / starts.length;
+  const dayField = share((slot) => slot.getUTCDate() === day) >= 0.8 ? String(day) : share(isLastDayOfMonth) >= 0.8 ? 'L' : undefined;
+  if (dayField === undefined) return undefined;
   const minute = Math.floor(timeOfDay / MINUTE) % 60;
   const hour = Math.floor(timeOfDay / HOUR);
-  return monthly ? { cron: `${minute} ${hour} ${day} * *`, period: 'monthly' } : { cron: `${minute} ${hour} ${day} ${month + 1} *`, period: 'yearly' };
+  return monthly ? { cron: `${minute} ${hour} ${dayField} * *`, period: 'monthly' } : { cron: `${minute} ${hour} ${dayField} ${month + 1} *`, period: 'yearly' };
+}
+
+/** Whether a UTC date is the last day of its month. */
+function isLastDayOfMonth(date: Date): boolean {
+  return new Date(date.getTime() + DAY).getUTCDate() === 1;
 }
 
 /** The expected time at `offset` in each period nearest to a run at `t` (its day, for a daily job near midnight). */

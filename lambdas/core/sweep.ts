@@ -25,9 +25,16 @@ export interface SweepDeps {
 }
 
 export interface SweepReport {
+  /** Subjects ticked (judged), agent roots included: not those left for lack of time. */
   readonly subjects: number;
-  /** Subjects not ticked because the invocation's time was nearly up (`outOfTime`), 0 without a limit: a later sweep, starting elsewhere in the list, takes them. */
+  /**
+   * Subjects listed but not ticked because the invocation's time was nearly up (`outOfTime`), 0
+   * without a limit: a later sweep, starting elsewhere in the list, takes them. A lower bound when
+   * `kindsLeft` is above 0 (the subjects of kinds never listed are not counted).
+   */
   readonly subjectsLeft: number;
+  /** Subject kinds not even listed because the invocation's time was up: a later sweep, starting at another kind, takes them. */
+  readonly kindsLeft: number;
   readonly findings: readonly Finding[];
   readonly alerts: DeliveryResult;
   readonly conflicts: number;
@@ -50,9 +57,9 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now())).exceptions : undefined;
   const ctx = { config: deps.config, clock: deps.clock, exceptions };
   // Configured subjects nothing was ever seen of are judged too (a scheduled job never seen is missed).
-  // With a time limit, each sweep starts its commits elsewhere in the list (the clock's 5-minute
-  // period, scattered by a multiplicative hash), so sweeps that keep running out of time leave
-  // other subjects each time.
+  // With a time limit, each sweep starts its commits elsewhere in the lists of kinds and subjects
+  // (the clock's 5-minute period, scattered by a multiplicative hash), so sweeps that keep running
+  // out of time leave other kinds and subjects each time.
   const startAt = deps.outOfTime ? Math.imul(Math.floor(deps.clock.now() / SWEEP_PERIOD_MS), 0x9e3779b1) >>> 0 : 0;
   const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt });
   // Agent trees whose root never ended are judged once they have been quiet long enough.
@@ -65,5 +72,5 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   const awaitingRetry = await deps.store.alertsAwaitingRetry();
-  return { subjects: result.subjects, subjectsLeft: subjects.left, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
+  return { subjects: result.subjects, subjectsLeft: subjects.left, kindsLeft: subjects.kindsLeft, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
 }

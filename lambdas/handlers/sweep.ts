@@ -21,9 +21,12 @@ export function createSweepHandler(deps: () => SweepDeps) {
     // Subjects stop being ticked while the agent roots and the alerts still fit in the time left.
     const outOfTime = context ? () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS : undefined;
     const report = await runSweep({ ...deps(), ...(outOfTime ? { outOfTime } : {}) });
+    // The subjects judged: those left for lack of time are in SweepSubjectsLeft, not here.
     metrics.addMetric('SweepSubjects', MetricUnit.Count, report.subjects);
-    // Above 0 when the fleet outgrew one invocation's time: a later sweep, starting elsewhere in the list, takes the rest.
+    // Above 0 when the fleet outgrew one invocation's time: a later sweep, starting elsewhere in the lists, takes the rest.
+    // Kinds never listed have their subjects in neither count: SweepKindsLeft says so (sweep-incomplete watches both).
     metrics.addMetric('SweepSubjectsLeft', MetricUnit.Count, report.subjectsLeft);
+    metrics.addMetric('SweepKindsLeft', MetricUnit.Count, report.kindsLeft);
     metrics.addMetric('SweepFindings', MetricUnit.Count, report.findings.length);
     metrics.addMetric('AlertsSent', MetricUnit.Count, report.alerts.sent);
     metrics.addMetric('AlertsFailed', MetricUnit.Count, report.alerts.failed);
@@ -31,7 +34,7 @@ export function createSweepHandler(deps: () => SweepDeps) {
     metrics.addMetric('AlertsAwaitingRetry', MetricUnit.Count, report.awaitingRetry);
     addAlertMetrics(metrics, report.alerts, report.findings);
     metrics.publishStoredMetrics();
-    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
+    logger.info('sweep done', { subjects: report.subjects, subjectsLeft: report.subjectsLeft, kindsLeft: report.kindsLeft, findings: report.findings.length, alerts: report.alerts, awaitingRetry: report.awaitingRetry });
     return withFindingsCut(report);
   };
 }

@@ -24,6 +24,8 @@ export interface AuditReadView {
   runs(subjectKey: string, from: string, to: string): Promise<readonly RunRecord[]>;
   /** The exception registry's entries with their bypass counts; undefined when no registry is connected. */
   exceptions(): Promise<readonly GuardException[] | undefined>;
+  /** How many days the store keeps a run record after its run (`RunRecordStore.runRetentionDays`); undefined: for good. */
+  readonly runRetentionDays?: number;
 }
 
 export interface ReadableStore extends SubjectCatalog, Pick<FindingStore, 'query'>, RunRecordStore {}
@@ -48,6 +50,7 @@ export function readOnlyView(parts: {
     findings: (query: FindingQuery) => store.query(query),
     runs: (subjectKey: string, from: string, to: string) => store.runs(subjectKey, from, to),
     exceptions: async () => (exceptions ? exceptions.list() : undefined),
+    runRetentionDays: store.runRetentionDays,
   });
 }
 

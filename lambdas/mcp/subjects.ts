@@ -3,15 +3,16 @@ import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-redu
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
-import { type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { EARLY_MS, type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
-import { firstBy, listsBy } from '../core/report/lookup.ts';
+import { listsBy } from '../core/report/lookup.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
 import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
+import { lastExpectedStart } from '../core/schedule.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
 
@@ -19,9 +20,13 @@ import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
 export const SUBJECT_KINDS = ['job', 'agent', 'route', 'guard'] as const;
 export type ListedKind = (typeof SUBJECT_KINDS)[number];
 
-/** Statuses are judged over this window ending now, as the monthly report judges a month. */
+/**
+ * Statuses are judged over this window ending now, as the monthly report judges a month; a job
+ * whose schedule expects runs further apart is judged over a longer one (statusWindowDays).
+ */
 export const STATUS_WINDOW_DAYS = 30;
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 const PARALLEL_READS = 8;
 
 export interface KnownSubject {
@@ -168,6 +173,51 @@ export function scheduleOf(summary: JobSummary | undefined, name: string, view: 
   return { source: 'inferred', ...(inferred.cron ? { cron: inferred.cron } : {}), timezone: 'UTC', period: inferred.period, period_ms: inferred.period_ms };
 }
 
+/**
+ * How far from its expected time a start may come and still count, besides the grace time, for a
+ * schedule learned from the runs: one hour, either way, when its period is two hours or more. Such
+ * a schedule is in UTC, learned from the most common start hour, but a cron job on a host in local
+ * time starts an hour earlier or later in UTC after a clock change (02:30 in Berlin is 00:30Z in
+ * summer, 01:30Z in winter), for months, and the sweep reports no missed run for it: a start of the
+ * learned time is judged missed only when no run came within an hour and the grace time after it,
+ * and a run up to an hour before it counts for it. A configured schedule names its zone: none.
+ */
+export function clockChangeSlack(schedule: ScheduleView): number {
+  return schedule.source === 'inferred' && (schedule.period_ms ?? 0) >= 2 * HOUR_MS ? HOUR_MS : 0;
+}
+
+/**
+ * How many days a subject's status window reaches back from `now`: STATUS_WINDOW_DAYS, or, for a
+ * job with a schedule (`schedule`, configured or learned), as many whole days more as it takes to
+ * hold the last start it expected that is past its grace time (less the two minutes a run may start
+ * early, and for a learned schedule the hour of clockChangeSlack either way): a job run at 09:00 on
+ * the 1st, asked on the 31st, is judged by that run (or the missed-run finding of it), not found
+ * silent. A run records itself when it ends: while a run of the job is still going on
+ * (`runningSince`, its start), the window holds the start expected before that run's. A learned
+ * period without a cron: its period and grace time, once more.
+ */
+export function statusWindowDays(schedule: ScheduleView | undefined, graceMs: number, now: number, runningSince?: number): number {
+  if (!schedule) return STATUS_WINDOW_DAYS;
+  const slackMs = clockChangeSlack(schedule);
+  const dueBy = Math.min(now, runningSince === undefined ? now : runningSince - 1) - graceMs - slackMs;
+  let reachMs: number | undefined;
+  if (schedule.cron) {
+    const last = lastExpectedStart(schedule.cron, schedule.timezone, dueBy + 1);
+    if (last !== undefined) reachMs = now - last;
+  } else if (schedule.period_ms) reachMs = now - dueBy + schedule.period_ms;
+  if (reachMs === undefined) return STATUS_WINDOW_DAYS;
+  return Math.max(STATUS_WINDOW_DAYS, Math.ceil((reachMs + EARLY_MS + slackMs) / DAY_MS));
+}
+
+/** When a job's run still going on started (one opened after its last end); undefined when none is. */
+function runningSinceOf(subject: KnownSubject): number | undefined {
+  if (subject.kind !== 'job' || !subject.state) return undefined;
+  const s = subject.state as JobState;
+  const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
+  const open = s.open.filter((o) => o.at > lastEndAt).map((o) => o.at);
+  return open.length > 0 ? Math.min(...open) : undefined;
+}
+
 /** Each stored job's summary (runs, schedule configured or learned), from states already read. */
 export async function jobSummaries(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<Map<string, JobSummary>> {
   const jobs = subjects.filter((s) => s.kind === 'job' && s.state !== undefined).map((s) => ({ key: subjectKeyOf(s), state: s.state, version: 0 }));
@@ -178,6 +228,10 @@ export async function jobSummaries(view: AuditReadView, subjects: readonly Known
 /** What the window shows of one subject: the report's coverage row, its findings and runs, and what still stands. */
 export interface JudgedSubject {
   readonly subject: KnownSubject;
+  /** A job's schedule, configured or learned (`scheduleOf`). */
+  readonly schedule?: ScheduleView;
+  /** How many days its status window reaches back from now (`statusWindowDays`). */
+  readonly windowDays: number;
   readonly row: CoverageRow;
   /** The subject's findings in the window, oldest first. */
   readonly findings: readonly StoredFinding[];
@@ -187,33 +241,63 @@ export interface JudgedSubject {
 }
 
 /**
- * Judges subjects over the status window as the monthly report's coverage does: UNKNOWN when
- * nothing came from it, or it has fewer runs than `min_history` and no finding (silence is never
- * health); FINDINGS when it had findings; else OK.
+ * Judges subjects over their status windows (`statusWindowDays`) as the monthly report's coverage
+ * judges a month: UNKNOWN when nothing came from it, or it has fewer runs than `min_history` and no
+ * finding (silence is never health); FINDINGS when it had findings; else OK. Subjects whose windows
+ * are as long are judged together, as the report judges a month's subjects.
  */
 export async function judgeSubjects(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<JudgedSubject[]> {
-  const span = rollingSpan(view.now(), STATUS_WINDOW_DAYS);
-  const listed = new Set(subjects.map(subjectKeyOf));
+  const now = view.now();
+  const summaries = await jobSummaries(view, subjects);
+  const schedules = subjects.map((s) => (s.kind === 'job' ? scheduleOf(summaries.get(s.name), s.name, view) : undefined));
+  const windowDays = subjects.map((s, i) => {
+    const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
+    return statusWindowDays(schedules[i], graceMinutes * 60_000, now, runningSinceOf(s));
+  });
+  const spans = new Map<number, MonthSpan>([...new Set(windowDays)].map((days) => [days, rollingSpan(now, days)]));
+  const widest = spans.get(Math.max(...windowDays, STATUS_WINDOW_DAYS)) ?? rollingSpan(now, STATUS_WINDOW_DAYS);
   const [all, exceptions, runLists, drifts] = await Promise.all([
-    view.findings({ from: span.from, to: span.to }),
+    view.findings({ from: widest.from, to: widest.to }),
     view.exceptions(),
-    mapLimited(subjects, PARALLEL_READS, (s) => view.runs(subjectKeyOf(s), span.from, span.to)),
+    mapLimited(
+      subjects.map((s, i) => ({ key: subjectKeyOf(s), span: spans.get(windowDays[i])! })),
+      PARALLEL_READS,
+      ({ key, span }) => view.runs(key, span.from, span.to),
+    ),
     ongoingDrifts(view, subjects),
   ]);
+  const spanOf = new Map(subjects.map((s, i) => [subjectKeyOf(s), spans.get(windowDays[i])!]));
+  // Each subject's findings in its own window.
+  const inWindow = all.filter((f) => {
+    const span = spanOf.get(subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
+    return span !== undefined && f.ts >= span.from && f.ts < span.to;
+  });
   // As the report: a missed or unfinished run whose lines arrived after the sweep judged it is no problem.
-  const listedFindings = [...all].filter((f) => listed.has(subjectKeyOf({ kind: f.subject_kind, name: f.subject })));
-  const findings = retractLateRuns(listedFindings, runLists.flat(), subjects).kept.sort((a, b) => a.ts.localeCompare(b.ts));
-  const snapshots: SubjectSnapshot[] = subjects.filter((s) => s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
-  const coverage = buildCoverage({ span, subjects: snapshots, runs: runLists.flat(), findings, config: view.config, exceptions: exceptions ?? undefined });
+  const findings = retractLateRuns(inWindow, runLists.flat(), subjects).kept.sort((a, b) => a.ts.localeCompare(b.ts));
   // Indexed once, as the report does: a fleet has thousands of subjects and findings.
   const findingsOf = listsBy(findings, (f) => subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
-  const rowOf = firstBy(coverage.rows, subjectKeyOf);
+  const rowOf = new Map<string, CoverageRow>();
+  for (const [days, span] of spans) {
+    const group = subjects.flatMap((s, i) => (windowDays[i] === days ? [{ s, runs: runLists[i] }] : []));
+    const snapshots: SubjectSnapshot[] = group.filter(({ s }) => s.state !== undefined).map(({ s }) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
+    const coverage = buildCoverage({
+      span,
+      subjects: snapshots,
+      runs: group.flatMap((g) => g.runs),
+      findings: group.flatMap(({ s }) => findingsOf.get(subjectKeyOf(s)) ?? []),
+      config: view.config,
+      exceptions: exceptions ?? undefined,
+    });
+    const groupKeys = new Set(group.map(({ s }) => subjectKeyOf(s)));
+    for (const row of coverage.rows) if (groupKeys.has(subjectKeyOf(row))) rowOf.set(subjectKeyOf(row), row);
+  }
   return subjects.map((subject, i) => {
     const own = findingsOf.get(subjectKeyOf(subject)) ?? [];
     const runs = [...runLists[i]].sort((a, b) => a.ts.localeCompare(b.ts));
     const row = rowOf.get(subjectKeyOf(subject))!;
     const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
-    return { subject, row, findings: own, runs, open: openFindings(own, runs, ongoing) };
+    const schedule = schedules[i];
+    return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: own, runs, open: openFindings(own, runs, ongoing) };
   });
 }
 

@@ -146,8 +146,16 @@ export class SelfWatch extends Construct {
       new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
     // A sweep out of time leaves some subjects to the next one (each starts elsewhere in its list), so they
     // are judged late: a shortfall that lasts warns. One slow sweep (after an outage) is caught up by the next.
-    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft above 0): each sweep starts elsewhere in its list, but the subjects it leaves are judged late, their missed and unfinished runs reported a sweep or more behind. The log line "sweep done" gives subjectsLeft. Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
-      metric: serviceMetric('SweepSubjectsLeft', Duration.minutes(5), 'Maximum'),
+    // A kind the sweep had no time to list leaves subjects that SweepSubjectsLeft cannot count: SweepKindsLeft counts the kinds.
+    const fiveMinutes = Duration.minutes(5);
+    this.sweepIncomplete = alarm('SweepIncomplete', 'sweep-incomplete', 'The sweep ran out of time before judging every subject in three 5-minute periods in a row (SweepSubjectsLeft or SweepKindsLeft above 0): each sweep starts elsewhere in its lists, but the subjects it leaves are judged late, their missed and unfinished runs reported a sweep or more behind. The log line "sweep done" gives subjectsLeft and kindsLeft (kinds not even listed). Raise the sweep\'s timeout or memory (its AuditFunction in lib/silent-audit-stack.ts), or split the fleet between two deployments.', {
+      metric: new cloudwatch.MathExpression({
+        // FILL: a sweep deployed before SweepKindsLeft existed writes none.
+        expression: 'subjectsLeft + FILL(kindsLeft, 0)',
+        usingMetrics: { subjectsLeft: serviceMetric('SweepSubjectsLeft', fiveMinutes, 'Maximum'), kindsLeft: serviceMetric('SweepKindsLeft', fiveMinutes, 'Maximum') },
+        period: fiveMinutes,
+        label: 'subjects and kinds the sweep left for lack of time',
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,

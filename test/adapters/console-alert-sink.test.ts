@@ -79,4 +79,23 @@ describe('the local alert sinks', () => {
     expect(summary).toMatchObject({ version: 1, kind: 'summary', subject: 'multiple', storm_cap: 1, alerts: 3 });
     expect((summary.items as Array<{ subject: string }>).map((i) => i.subject)).toEqual(['b-job', 'c-job', 'd-job']);
   });
+
+  it('show the control characters of a subject and a message escaped on the terminal, the file keeping them as they are', async () => {
+    // Prepare: a job name and message that would erase the row above and turn the text around
+    const config = validateConfig({}, 'test', undefined, { now: T0 });
+    const finding = { ...failure('nightly\u001b[2K\u001b[1Aevil', T0), message: 'exit 1\r\u202Eko' };
+    const { sinks, lines, records } = localSinks();
+    // Act
+    for (const sink of sinks) {
+      const store = new MemoryAuditStore();
+      await store.commit({ key: 'seed', expectedVersion: 0, state: {}, findings: [finding], records: [] });
+      await deliverAlerts([finding], store, sink, { now: () => T0 }, { config });
+    }
+    // Assess
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('nightly\\x1b[2K\\x1b[1Aevil');
+    expect(lines[0]).toContain('exit 1\\x0d\\u202eko');
+    expect(lines[0]).not.toMatch(/[\u0000-\u001f\u202e]/);
+    expect(records()).toEqual([expect.objectContaining({ subject: finding.subject, message: finding.message })]);
+  });
 });

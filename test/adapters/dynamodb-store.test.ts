@@ -3,7 +3,8 @@ import { BatchGetCommand, type BatchGetCommandInput, BatchWriteCommand, type Bat
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAuditStore, UnprocessedItemsError } from '../../lambdas/adapters/dynamodb-store.ts';
-import { DEFAULT_RUN_RETENTION_DAYS } from '../../lambdas/config.ts';
+import { DEFAULT_RUN_RETENTION_DAYS, MIN_RUN_RETENTION_DAYS } from '../../lambdas/config.ts';
+import { scheduledReportTime } from '../../lambdas/core/report/month.ts';
 
 // Offline: the store's document client answers as a throttled table does (its calls succeed, but leave keys or items unprocessed).
 const doc = mockClient(DynamoDBDocumentClient);
@@ -141,5 +142,45 @@ describe('DynamoAuditStore: how long run records are kept', () => {
     const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
     expect(items.find((i) => String(i.pk).startsWith('RUN#'))?.ttl).toBe((now + 63 * 86_400_000) / 1000);
     expect(store.runRetentionDays).toBe(63);
+  });
+
+  it.each([
+    [MIN_RUN_RETENTION_DAYS, true],
+    [MIN_RUN_RETENTION_DAYS - 1, false],
+  ])(
+    'keeps (%i days: %s) the late end of a run begun 12 days before July, answering its run-unfinished of July, until August’s scheduled report: its TTL counts from its write',
+    async (days, keptForTheReport) => {
+      // Prepare: the run began 2026-06-19 (max runtime 12 days), the sweep judged it unfinished at the
+      // earliest July allows, 2026-07-01T00:00Z; its end line (stamped 2026-06-20) is written just after.
+      // August's report, on 1 September at 06:00, reads the job's runs from 2026-06-19 to retract it.
+      doc.on(TransactWriteCommand).resolves({});
+      const writtenAt = Date.parse('2026-07-01T00:00:00Z');
+      const store = new DynamoAuditStore(new DynamoDBClient({ region: 'eu-west-1' }), TABLE, { clock: () => writtenAt, runRetentionDays: days });
+      const lateEnd = { subject: 'export', subject_kind: 'job' as const, run_id: 'e-1', ts: '2026-06-20T00:00:00Z', status: 'ok' as const };
+
+      // Act
+      await store.commit({ key: 'job#export', expectedVersion: 1, state: { n: 2 }, findings: [], records: [lateEnd] });
+
+      // Assess
+      const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
+      const ttlMs = Number(items.find((i) => String(i.pk).startsWith('RUN#'))?.ttl) * 1000;
+      expect(ttlMs > scheduledReportTime('2026-08')).toBe(keptForTheReport);
+    },
+  );
+
+  it('tells the report run records are kept for good when the table deletes none (DynamoDB Local), its records still written with their TTL', async () => {
+    // Prepare: a run of July 2025 scanned on 2026-12-06, 500 days later, into a table that never deletes.
+    doc.on(TransactWriteCommand).resolves({});
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const store = new DynamoAuditStore(new DynamoDBClient({ region: 'eu-west-1' }), TABLE, { clock: () => now, runRetentionDays: 400, deletesExpired: false });
+    const record = { subject: 'backup', subject_kind: 'job' as const, run_id: 'r-1', ts: '2025-07-24T02:00:00Z', status: 'ok' as const };
+
+    // Act
+    await store.commit({ key: 'job#backup', expectedVersion: 0, state: { n: 1 }, findings: [], records: [record] });
+
+    // Assess
+    const items = doc.commandCalls(TransactWriteCommand).flatMap((c) => c.args[0].input.TransactItems ?? []).map((t) => t.Put?.Item ?? {});
+    expect(items.find((i) => String(i.pk).startsWith('RUN#'))?.ttl).toBe((now + 400 * 86_400_000) / 1000);
+    expect(store.runRetentionDays).toBeUndefined();
   });
 });

@@ -360,6 +360,21 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect(stderr).toBe('silent-audit backfill: /aws/lambda/nope: not found (check the name, and the region: AWS_REGION or your profile) (after event 0)\n');
     expect((await snapshot(table)).findings).toEqual([]);
   });
+
+  it('shows the control characters of the names it prints escaped: the log group read, and one in an error', async () => {
+    // Prepare: a log group whose name would erase the row above, served, and another one not there
+    const table = `t-${randomUUID()}`;
+    const evil = '/aws/lambda/orders\u001b[2K\u001b[1Aexport';
+    serveLogGroups(cwl, { [evil]: ordersMonth() }, 25);
+    // Act
+    const read = await backfill(table, { logGroups: [evil] });
+    const missing = await backfill(`t-${randomUUID()}`, { logGroups: ['/aws/lambda/gone\u001b[2J'] });
+    // Assess
+    expect(read.result.exitCode).toBe(0);
+    expect(read.stdout).toContain('/aws/lambda/orders\\x1b[2K\\x1b[1Aexport: reading ');
+    expect(missing.stderr).toContain('/aws/lambda/gone\\x1b[2J: not found');
+    expect(read.stdout + read.stderr + missing.stderr).not.toContain('\u001b');
+  });
 });
 
 describe('the spans backfill reads', () => {

@@ -146,6 +146,26 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     expect(readdirSync(cwd)).toEqual(['silent-audit.config.yaml']);
   });
 
+  it('lists names and reasons with their control characters escaped, the JSON as stored', { timeout: 60_000 }, async () => {
+    // Prepare: a config whose exception's guard would erase the row above and whose reason turns text around (YAML \\e is ESC)
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-esc-'));
+    writeFileSync(join(cwd, 'silent-audit.config.yaml'), `exceptions:\n  - id: EX-7\n    guard: "pii\\e[2K\\e[1Aredaction"\n    reason: "migration \\u202Eenod"\n    owner: carol@example.com\n    expires: ${inDays(20)}\n`);
+
+    // Act
+    const table = await cli(cwd, ['exceptions', 'list']);
+    const listed = await cli(cwd, ['exceptions', 'list', '--json']);
+
+    // Assess: no control on the terminal, the columns in line; the JSON keeps the guard as written
+    expect(table.status).toBe(0);
+    expect(table.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+    const [header] = table.stdout.split('\n');
+    const row = table.stdout.split('\n').find((l) => l.startsWith('EX-7')) ?? '';
+    expect(row).toContain('pii\\x1b[2K\\x1b[1Aredaction');
+    expect(row).toContain('migration \\u202eenod');
+    expect(row.indexOf(inDays(20))).toBe(header.indexOf('EXPIRES'));
+    expect(JSON.parse(listed.stdout.trim())).toMatchObject({ guard: 'pii\u001b[2K\u001b[1Aredaction', reason: 'migration \u202Eenod' });
+  });
+
   it('lists no registry that is not there: exit 2 and what to do, creating nothing (no folder, no table)', { timeout: 120_000 }, async () => {
     // Prepare: a folder with no .silent-audit/ in it, and an endpoint without the table.
     const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-none-'));

@@ -93,6 +93,22 @@ describe('ProgressBar', () => {
   });
 });
 
+describe('ProgressBar with a file name from the command line or a log group', () => {
+  it('shows the control characters of its label escaped, so the bar stays on its line', async () => {
+    // Prepare
+    const out = screen(true, 200);
+    const bar = new ProgressBar(out.stream, 'scanning app\u001b[1A\rx.log', undefined);
+
+    // Act
+    bar.advance(1024);
+    lines(bar, 1024);
+    await new Promise((r) => setImmediate(r));
+
+    // Assess
+    expect(draws(out.text())).toEqual(['scanning app\\x1b[1A\\x0dx.log 1.0 KiB 1,024 lines']);
+  });
+});
+
 describe('scan shows its progress on a terminal', () => {
   // A file of 5,000 run lines of an hourly job, so the bar is drawn at least once (every 1,024 lines).
   const file = join(tmp, 'nightly.log');

@@ -140,6 +140,27 @@ describe('runReport', () => {
     expect(out.text()).toBe('');
   });
 
+  it('shows the control characters of a file name escaped in its error, and of log text in the Markdown it prints', async () => {
+    // Prepare: a missing file whose name clears the screen; a log whose job name erases a row
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-esc-'));
+    const log = join(dir, 'esc.jsonl');
+    const job = 'nightly\u001b[2K\u001b[1Aevil';
+    const line = (ts: string, body: object) => JSON.stringify({ ts, job, run_id: 'r1', ...body });
+    writeFileSync(log, [line('2026-10-05T00:00:00Z', { type: 'run.start' }), line('2026-10-05T00:00:10Z', { type: 'run.end', exit_code: 2 })].join('\n') + '\n');
+    const [missingErr, out, err] = [capture(), capture(), capture()];
+
+    // Act
+    const missing = await runReport({ month: '2026-10', paths: [join(dir, 'gone\u001b[2J.log')], config: DEFAULT_CONFIG, stdout: capture().stream, stderr: missingErr.stream });
+    const printed = await runReport({ month: '2026-10', paths: [log], config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: out.stream, stderr: err.stream });
+
+    // Assess
+    expect(missing.exitCode).toBe(2);
+    expect(missingErr.text()).toContain('gone\\x1b[2J.log');
+    expect(printed.exitCode).toBe(0);
+    expect(out.text()).toContain('nightly\\x1b\\[2K\\x1b\\[1Aevil');
+    expect(out.text() + err.text() + missingErr.text()).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+
   it('without log files, exits 2 when there is no local store, and creates none', async () => {
     // Prepare: a folder that never held a store.
     const cwd = mkdtempSync(join(tmpdir(), 'silent-audit-report-no-store-'));

@@ -303,6 +303,42 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stderr).toContain('1 finding in 6 lines');
   });
 
+  it('shows the control characters of names from the log escaped in its tables and notes, its JSON as it was', async () => {
+    // Prepare: a job name that would erase the findings table's row and move up a line
+    const job = 'nightly\u001b[2K\u001b[1Aevil';
+    const dir = mkdtempSync(join(tmpdir(), 'sa-esc-'));
+    const file = join(dir, 'esc.log');
+    writeFileSync(file, [
+      JSON.stringify({ ts: '2026-10-01T00:00:00Z', type: 'run.start', job, run_id: 'r1', host: 'h1' }),
+      JSON.stringify({ ts: '2026-10-01T00:00:05Z', type: 'run.end', job, run_id: 'r1', host: 'h1', exit_code: 1, duration_ms: 5000, output_bytes: 0 }),
+      '',
+    ].join('\n'));
+
+    // Act
+    const text = await scan([file]);
+    const json = await scan([file], { json: true });
+
+    // Assess: no control reaches the terminal; the rows line up under their headers; the JSON finding names the job as logged
+    expect(text.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    const rows = text.stdout.split('\n');
+    const finding = rows.find((r) => r.includes('run-failed'))!;
+    expect(finding).toContain('nightly\\x1b[2K\\x1b[1Aevil');
+    expect(finding.indexOf('r1')).toBe(rows[0].indexOf('RUN'));
+    const jobRow = rows.find((r) => r.startsWith('nightly'))!;
+    const jobsHeader = rows.find((r) => r.startsWith('JOB'))!;
+    expect(jobRow.indexOf('2026-10-01T00:00:05Z')).toBe(jobsHeader.indexOf('LAST SEEN'));
+    expect(JSON.parse(json.stdout.trim())).toMatchObject({ detector: 'run-failed', subject: job });
+  });
+
+  it('shows the control characters of a file name escaped in its error message', async () => {
+    // Act
+    const { result, stderr } = await scan([join(tmpdir(), 'no-such-\u001b[2J.log')]);
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toContain('no-such-\\x1b[2J.log');
+    expect(stderr).not.toContain('\u001b');
+  });
+
   it('reads .gz files, several files at once, and stdin (-) in time order', async () => {
     const gz = await scan([fx('etl-loader.log.gz'), fx('healthy.jsonl')]);
     expect(gz.result.findings.map((f) => f.run_id)).toEqual(['etl-03']);
@@ -322,6 +358,32 @@ describe('silent-audit scan (contract §5)', () => {
     // Assess
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-03']]);
     expect(stdout).toContain('1 finding in 6 lines from stdin');
+  });
+
+  it.each([
+    ['Docker json-file', 'docker-json.log', 'nightly-export', 'ne-01', '2026-10-01T02:04:10Z', '1 finding in 4 lines from 1 file: 2 with events (2 events), 0 rejected, 2 unrecognised'],
+    ['Kubernetes CRI', 'cri.log', 'report-builder', 'rb-01', '2026-10-01T03:07:30Z', '1 finding in 6 lines from 1 file: 3 with events (3 events), 0 rejected, 3 unrecognised'],
+  ])("reads a container's log as its runtime wrote it (%s), a line it split over 16 KiB joined", async (_runtime, file, job, runId, ts, summary) => {
+    // Prepare: the run.end without ts, split into four records, fails the run
+    const path = fileURLToPath(new URL(`../fixtures/containers/${file}`, import.meta.url));
+    // Act
+    const { result, stdout } = await scan([path]);
+    // Assess: its time is its first record's; every record of it counts as one line
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id, f.ts])).toEqual([['run-failed', job, runId, ts]]);
+    expect(stdout).toContain(summary);
+  });
+
+  it('rejects a line a container runtime split that joins over the line limit, naming where it begins, and reads the lines after it', async () => {
+    // Prepare: a 320 KiB line in 20 Docker records, then a failed run
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-docker-')), 'app-json.log');
+    const part = (ends: boolean) => JSON.stringify({ log: `${'x'.repeat(16 * 1024)}${ends ? '\n' : ''}`, stream: 'stdout', time: '2026-10-03T06:00:01.5Z' });
+    const runEnd = JSON.stringify({ log: `${JSON.stringify({ type: 'run.end', job: 'etl', run_id: 'r1', exit_code: 1, ts: '2026-10-03T06:00:05Z' })}\n`, stream: 'stdout', time: '2026-10-03T06:00:05.1Z' });
+    writeFileSync(file, `${Array.from({ length: 20 }, (_, i) => part(i === 19)).join('\n')}\n${runEnd}\n`);
+    // Act
+    const { result, stdout } = await scan([file]);
+    // Assess
+    expect(stdout).toContain(`rejected ${file}:1: line is ${20 * 16 * 1024} bytes, over the 262144 limit (a line the container runtime split into 20 records, lines 1–20)`);
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r1']]);
   });
 
   it('rejects a line of several MiB with its size and file:line, and reads the lines after it', async () => {
@@ -488,6 +550,20 @@ describe('the silent-audit command', () => {
     expect(bad.stderr).not.toMatch(/\n\s+at /);
     expect(cli(['scan', '--now', 'soon', fx('healthy.jsonl')]).status).toBe(2);
     expect(cli(['scan']).status).toBe(2);
+  });
+
+  it('shows the control characters of a name its error quotes escaped, the message still on its lines', () => {
+    // Prepare: a job of the config whose name would clear the screen (YAML \\e is ESC)
+    const dir = mkdtempSync(join(tmpdir(), 'sa-'));
+    const config = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(config, 'jobs:\n  "nightly\\e[2J":\n    schedule: "at night"\n');
+    // Act
+    const bad = cli(['scan', '--config', config, fx('healthy.jsonl')]);
+    // Assess
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('jobs.nightly\\x1b[2J.schedule: not a cron expression');
+    expect(bad.stderr).not.toContain('\u001b');
+    expect(bad.stderr.split('\n').length).toBeGreaterThan(2);
   });
 
   it('exits 2, saying what to check and without a stack, when the --store endpoint cannot be reached', () => {

@@ -104,6 +104,27 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(listed.stdout).not.toMatch(/S3cret|EMP-PIN-4242/);
   });
 
+  it('lists subjects and reasons with their control characters escaped, and says them so when added; the JSON as stored', async () => {
+    // Prepare
+    const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');
+    writeFileSync(config, 'snoozes: []\n');
+    const common = ['--store', inject('dynamoEndpoint'), '--table', `snooze-${randomUUID()}`, '--config', config];
+    const subject = 'nightly\u001b[2K\u001b[1Aevil';
+    // Act
+    const added = await cli(['snooze', 'add', '--id', 'SZ-5', '--subject', subject, '--owner', 'a@example.com', '--reason', 'vendor\routage \u202Eenod', '--until', '3d', ...common]);
+    const table = await cli(['snooze', 'list', ...common]);
+    const json = await cli(['snooze', 'list', '--json', ...common]);
+    // Assess
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^snoozed nightly\\x1b\[2K\\x1b\[1Aevil until /);
+    expect(table.stdout + added.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202e]/);
+    const [header] = table.stdout.split('\n');
+    const row = table.stdout.split('\n').find((l) => l.startsWith('SZ-5')) ?? '';
+    expect(row).toContain('vendor\\x0doutage \\u202eenod');
+    expect(row.indexOf('(all)')).toBe(header.indexOf('DETECTOR'));
+    expect(JSON.parse(json.stdout.trim())).toMatchObject({ subject, reason: 'vendor\routage \u202Eenod' });
+  });
+
   it('shows no time left for a snooze ended early, and when it ended instead of the end it had planned', async () => {
     // Prepare: a 3-day snooze, ended at once
     const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');

@@ -32,6 +32,16 @@ describe('openStore: which --store a command takes', () => {
     expect([configured.store.runRetentionDays, byDefault.store.runRetentionDays]).toEqual([90, 400]);
   });
 
+  it("opens `local` (DynamoDB Local, which deletes no expired item) as keeping run records for good, so a report of logs older than deploy.run_retention_days says none may be gone", async () => {
+    // Prepare
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-local-'));
+    // Act
+    const local = await openStore('local', { cwd, runRetentionDays: 90 });
+    await local.close();
+    // Assess
+    expect(local.store.runRetentionDays).toBeUndefined();
+  }, 60_000);
+
   it('tells scan and report users that they read a local store or an endpoint, not the deployed table, with exit 2', () => {
     // Prepare
     const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-'));

@@ -163,17 +163,17 @@ describe('the sweep of many subjects', () => {
   });
 
   it('starts no further subject once the invocation is out of time, and counts those left for the next sweep', async () => {
-    // Prepare: out of time once 40 subjects have been started.
+    // Prepare: out of time once 40 subjects have been started (asked once before the kind is listed, then before each subject).
     const store = await fleet();
-    let started = 0;
-    const outOfTime = () => started++ >= 40;
+    let asked = 0;
+    const outOfTime = () => asked++ > 40;
 
     // Act
     const result = await sweepSubjects([missing as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime });
 
-    // Assess: the first 40 subjects judged and written, the other 70 untouched.
+    // Assess: the first 40 subjects judged and written (counted as the subjects swept), the other 70 untouched.
     expect(result.findings.map((f) => f.subject)).toEqual(stored.slice(0, 40));
-    expect(result.left).toBe(70);
+    expect(result).toMatchObject({ subjects: 40, left: 70, kindsLeft: 0 });
     expect(store.committed.sort()).toEqual(stored.slice(0, 40).map((s) => `missing#${s}`));
   });
 
@@ -181,8 +181,8 @@ describe('the sweep of many subjects', () => {
     // Prepare: two sweeps out of time after 40 subjects, the second starting at the 60th
     const [first, second] = [await fleet(), await fleet()];
     const limit = () => {
-      let started = 0;
-      return () => started++ >= 40;
+      let asked = 0;
+      return () => asked++ > 40;
     };
     const sweepFrom = (store: SlowCommitStore, startAt: number) => sweepSubjects([missing as SubjectReducer<unknown>], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime: limit(), startAt });
 
@@ -207,5 +207,61 @@ describe('the sweep of many subjects', () => {
     // Assess
     expect(b.findings).toEqual(a.findings);
     expect(b).toMatchObject({ subjects: 110, left: 0 });
+  });
+
+  /** The `missing` reducer under another state kind, as a second kind of subjects. */
+  const missingToo = { ...missing, stateKind: 'missing-too' } as SubjectReducer<unknown>;
+
+  /** A fleet whose store counts the kinds it was asked to list. */
+  async function listedFleet(): Promise<SlowCommitStore & { listed: string[] }> {
+    const store = Object.assign(await fleet(), { listed: [] as string[] });
+    const list = store.subjects.bind(store);
+    store.subjects = async (kind: string) => {
+      store.listed.push(kind);
+      return list(kind);
+    };
+    return store;
+  }
+
+  it('lists no further kind once out of time, and counts the kinds left apart from the subjects left', async () => {
+    // Prepare: time runs out while the first kind's subjects are ticked.
+    const store = await listedFleet();
+    let asked = 0;
+    const outOfTime = () => asked++ > 40;
+
+    // Act
+    const result = await sweepSubjects([missing as SubjectReducer<unknown>, missingToo], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime });
+
+    // Assess: the second kind is never listed; its subjects are in no count, the kind is.
+    expect(store.listed).toEqual(['missing']);
+    expect(result).toMatchObject({ subjects: 40, left: 70, kindsLeft: 1 });
+  });
+
+  it('counts a kind left even when every subject listed was judged before the time ran out', async () => {
+    // Prepare: out of time right after the first kind's 110 subjects.
+    const store = await listedFleet();
+    let asked = 0;
+    const outOfTime = () => asked++ > 110;
+
+    // Act
+    const result = await sweepSubjects([missing as SubjectReducer<unknown>, missingToo], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime });
+
+    // Assess: nothing left of what was listed, but the sweep was not complete.
+    expect(result).toMatchObject({ subjects: 110, left: 0, kindsLeft: 1 });
+  });
+
+  it('starts at another kind with startAt, so a sweep out of time does not leave the same kinds for good', async () => {
+    // Prepare: out of time once 50 subjects have been started (asked before each of the two kinds and each subject).
+    const store = await listedFleet();
+    let asked = 0;
+    const outOfTime = () => asked++ >= 52;
+
+    // Act
+    const result = await sweepSubjects([missing as SubjectReducer<unknown>, missingToo], store, { ...ctx, clock: { now: () => SECOND } }, { configured: true, outOfTime, startAt: 1 });
+
+    // Assess: the second kind first (its 10 configured subjects, nothing stored under it), then 40 of the first's 110.
+    expect(store.listed).toEqual(['missing-too', 'missing']);
+    expect(result.findings.filter((f) => f.subject.startsWith('new-'))).toHaveLength(10);
+    expect(result).toMatchObject({ subjects: 50, left: 70, kindsLeft: 0 });
   });
 });

@@ -131,6 +131,27 @@ describe('renderMarkdown', () => {
     expect(mdCode('x`y|z')).toBe('`` x`y\\|z ``');
     expect(mdCode('output_bytes')).toBe('`output_bytes`');
   });
+
+  it('shows the control characters of log text escaped, so `cat report.md` in a terminal shows what the logs said', () => {
+    // Prepare: a job and a message that would erase rows and turn text around in a terminal
+    const job = 'nightly\u001b[2K\u001b[1Aevil';
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      findings: [...input.findings, finding('error-keyword', job, '2026-10-05T10:00:00Z', { run_id: 'e-1', message: 'FATAL\u0008\u0008\u0008\u0008\u0008ok \u202Egnp.exe', evidence: { keyword: 'FATAL', excerpt: 'x\u009b2J' } })],
+      runs: [...input.runs, runRecord(job, 'e-1', '2026-10-05T10:00:00Z')],
+    });
+
+    // Act
+    const rendered = renderMarkdown(report);
+
+    // Assess: no control character but the document's own newlines
+    expect(rendered).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(rendered).toContain('nightly\\x1b\\[2K\\x1b\\[1Aevil');
+    expect(rendered).toContain('FATAL\\x08\\x08\\x08\\x08\\x08ok \\u202egnp.exe');
+    expect(md('a\u001bb\u202Ec')).toBe('a\\x1bb\\u202ec');
+    expect(mdCode('a\u001b|b')).toBe('`a\\x1b\\|b`');
+  });
 });
 
 describe('evidence in its own unit', () => {

@@ -112,12 +112,26 @@ describe('inferring a schedule from history', () => {
       ['on the 1st at 03:00, June to December (gaps of 30 and 31 days)', monthly(5, 7, 1, '03:00:00'), 'monthly', '0 3 1 * *'],
       ['on the 15th at 22:45, a year of it (February too)', monthly(0, 12, 15, '22:45:00'), 'monthly', '45 22 15 * *'],
       ['on 1 January at 00:00, 2021 to 2028 (a leap year among them)', [2021, 2022, 2023, 2024, 2025, 2026, 2027, 2028].map((y) => Date.UTC(y, 0, 1, 0, 0, 5)), 'yearly', '0 0 1 1 *'],
+      ['on the 1st at 00:00 Asia/Tokyo (15:00Z on the last day of the month before), a year of it', monthly(0, 12, 0, '15:00:00'), 'monthly', '0 15 L * *'],
+      ['on the last day of the month at 23:10 UTC, June to November', monthly(6, 6, 0, '23:10:00'), 'monthly', '10 23 L * *'],
+      ['on 1 March at 06:00 Asia/Tokyo (21:00Z on the last day of February), 2023 to 2029 (leap years among them)', [2023, 2024, 2025, 2026, 2027, 2028, 2029].map((y) => Date.UTC(y, 2, 0, 21, 0, 5)), 'yearly', '0 21 L 2 *'],
     ])('learns a job run %s', (_, starts, period, cron) => {
       // Act
       const inferred = inferSchedule(starts);
       // Assess: the cron expects a run on every day one came, and on no other
       expect(inferred).toMatchObject({ period, cron });
       expect(expectedStarts(cron, 'UTC', starts[0] - MIN, starts[starts.length - 1]).map((t) => iso(t).slice(0, 16))).toEqual(starts.map((t) => iso(t).slice(0, 16)));
+    });
+
+    it('learns a job run on the 1st at 00:30 Europe/Berlin as the last day at 22:30Z, each winter run an hour later (within the clock-change slack)', () => {
+      // Prepare: 22:30Z from April to October (summer time), 23:30Z from November to March
+      const starts = Array.from({ length: 12 }, (_, i) => Date.UTC(2026, i + 1, 1) - 30 * MIN - (i + 1 >= 3 && i + 1 <= 9 ? 60 * MIN : 0));
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess: one expected start on the day of each run, at its time or an hour before it
+      expect(inferred).toMatchObject({ period: 'monthly', cron: '30 22 L * *' });
+      const expected = expectedStarts(inferred!.cron!, 'UTC', starts[0] - 2 * 60 * MIN, starts[starts.length - 1]);
+      expect(starts.map((t, i) => (t - expected[i]) / MIN)).toEqual(starts.map((t) => (new Date(t).getUTCHours() === 23 ? 60 : 0)));
     });
 
     it.each([

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { runSweep } from '../../lambdas/core/sweep.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
@@ -117,6 +118,36 @@ describe('the sweep after a redact pattern matching agent run ids was added', ()
     // Assess
     expect(swept.findings.map((f) => f.detector)).toEqual(Array(count).fill('budget-exceeded'));
     if (count === 0) expect(JSON.stringify(w.sent)).not.toContain(ROOT);
+  });
+});
+
+describe('the sweep out of time', () => {
+  it('lists no kind once its time is up, judges nothing, and reports every kind left, not 0 subjects left', async () => {
+    // Prepare: a job with a run open for hours; the sweep is out of time from its start
+    const store = new MemoryAuditStore();
+    const listed: string[] = [];
+    const list = store.subjects.bind(store);
+    store.subjects = async (kind: string) => (listed.push(kind), list(kind));
+    const sink = { publish: async () => {} };
+    for (const [i, line] of [start(0), end(0), start(1)].entries()) {
+      const handler = createIngestHandler(() => ({ store, sink, config: BEFORE, clock: { now: () => T0 + i * H + 61_000 } }), () => {});
+      await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents: [{ id: String(i), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }] }));
+    }
+    listed.length = 0;
+
+    // Act
+    const late = await runSweep({ store, sink, config: BEFORE, clock: { now: () => T0 + 8 * H }, outOfTime: () => true });
+    const listedLate = [...listed];
+    const inTime = await runSweep({ store, sink, config: BEFORE, clock: { now: () => T0 + 8 * H }, outOfTime: () => false });
+
+    // Assess: no subject kind listed by the late sweep, all of them counted left; the sweep in time judges the open run
+    const kinds = REDUCERS.filter((r) => r.tick).length;
+    expect(listedLate).toEqual([]);
+    expect(listed).toContain('job');
+    expect(late).toMatchObject({ subjects: 0, subjectsLeft: 0, kindsLeft: kinds, findings: [] });
+    expect(inTime).toMatchObject({ subjectsLeft: 0, kindsLeft: 0 });
+    expect(inTime.subjects).toBeGreaterThan(0);
+    expect(inTime.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-unfinished', 'r1']]);
   });
 });
 

@@ -136,7 +136,7 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
 
   it('writes the sweep’s failed and given-up alerts too (it drains the outbox every 5 minutes)', async () => {
     // Prepare
-    runSweep.mockResolvedValue({ subjects: 4, subjectsLeft: 0, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0, awaitingRetry: 3 });
+    runSweep.mockResolvedValue({ subjects: 4, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 2, errors: ['e1', 'gave up after 40 failed sends: e2'], abandoned: 1 }, conflicts: 0, awaitingRetry: 3 });
     const handler = createSweepHandler(() => ({}) as SweepDeps);
     // Act
     const documents = await captureEmfAsync(handler);
@@ -149,8 +149,8 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
   it('writes the sweep’s gauge of findings waiting for a retry (AlertsAwaitingRetry), 0 too, for the alerts-failing alarm', async () => {
     // Prepare
     const handler = createSweepHandler(() => ({}) as SweepDeps);
-    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 2 });
-    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, findings: [], alerts: { sent: 1, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 2 });
+    runSweep.mockResolvedValueOnce({ subjects: 1, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 1, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
     // Act
     const waiting = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
     const drained = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
@@ -160,24 +160,43 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     expect(drained[0]).toMatchObject({ AlertsAwaitingRetry: 0 });
   });
 
-  it('writes the subjects the sweep left for lack of time (SweepSubjectsLeft), 0 too, for the sweep-incomplete alarm', async () => {
+  it('writes the subjects the sweep judged (SweepSubjects) apart from those it left for lack of time (SweepSubjectsLeft), 0 too, for the sweep-incomplete alarm', async () => {
     // Prepare
     const handler = createSweepHandler(() => ({}) as SweepDeps);
-    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 70, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
-    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 40, subjectsLeft: 70, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, kindsLeft: 0, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
     // Act
     const short = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
     const whole = (await captureEmfAsync(handler)).filter((d) => !byDetector(d));
     // Assess
-    expect(short[0]).toMatchObject({ service: 'silent-audit', SweepSubjects: 110, SweepSubjectsLeft: 70 });
+    expect(short[0]).toMatchObject({ service: 'silent-audit', SweepSubjects: 40, SweepSubjectsLeft: 70 });
     expect(short[0]._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'SweepSubjectsLeft', Unit: 'Count' });
-    expect(whole[0]).toMatchObject({ SweepSubjectsLeft: 0 });
+    expect(whole[0]).toMatchObject({ SweepSubjects: 110, SweepSubjectsLeft: 0, SweepKindsLeft: 0 });
+  });
+
+  it('writes the kinds the sweep had no time to list (SweepKindsLeft), for the sweep-incomplete alarm, and logs them', async () => {
+    // Prepare: every subject listed was judged, but two kinds were never listed
+    const handler = createSweepHandler(() => ({}) as SweepDeps);
+    runSweep.mockResolvedValueOnce({ subjects: 110, subjectsLeft: 0, kindsLeft: 2, findings: [], alerts: { sent: 0, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    // Act
+    const out = spyStdout();
+    try {
+      await handler();
+    } finally {
+      out.restore();
+    }
+    // Assess
+    const [main] = emfLines(out.written).filter((d) => !byDetector(d));
+    expect(main).toMatchObject({ service: 'silent-audit', SweepSubjects: 110, SweepSubjectsLeft: 0, SweepKindsLeft: 2 });
+    expect(main._aws.CloudWatchMetrics[0].Metrics).toContainEqual({ Name: 'SweepKindsLeft', Unit: 'Count' });
+    const done = out.written.flatMap((chunk) => chunk.split('\n')).find((line) => line.includes('"sweep done"'));
+    expect(done && JSON.parse(done)).toMatchObject({ subjectsLeft: 0, kindsLeft: 2 });
   });
 
   it('returns the sweep’s report under Lambda’s 6 MB response limit, its findings cut and counted, all of them in its metrics', async () => {
     // Prepare: a sweep after an outage judges 3,000 missed runs of 4 KiB of evidence each (12 MB of JSON)
     const many = Array.from({ length: 3000 }, (_, i) => ({ ...finding('missed-run', `r${i}`), evidence: { note: 'x'.repeat(4096) } }));
-    runSweep.mockResolvedValueOnce({ subjects: 3000, subjectsLeft: 0, findings: many, alerts: { sent: 21, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
+    runSweep.mockResolvedValueOnce({ subjects: 3000, subjectsLeft: 0, kindsLeft: 0, findings: many, alerts: { sent: 21, failed: 0, errors: [] }, conflicts: 0, awaitingRetry: 0 });
     const handler = createSweepHandler(() => ({}) as SweepDeps);
     let response: Awaited<ReturnType<typeof handler>> | undefined;
     // Act

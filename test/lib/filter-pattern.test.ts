@@ -123,6 +123,24 @@ describe('lineMayMatter', () => {
   });
 });
 
+describe('lines a container runtime wrapped (Docker json-file, Kubernetes CRI)', () => {
+  it.each(LINES_THAT_MATTER)('passes %s as a Docker record, its quotes escaped, and as a CRI record', (_name, line) => {
+    // Prepare: Docker's json-file driver escapes the line as a JSON string (Go's encoder, which also escapes < > &)
+    const docker = JSON.stringify({ log: `${line}\n`, stream: 'stdout', time: '2026-10-05T13:00:03.123456789Z' }).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
+    const cri = `2026-10-05T13:00:03.123456789Z stdout F ${line}`;
+    // Act and Assess
+    expect(lineMayMatter(docker)).toBe(true);
+    expect(lineMayMatter(cri)).toBe(true);
+  });
+
+  it('holds no term that JSON escaping would change: a wrapped line keeps every term as it is', () => {
+    // Act
+    const changed = SUBSCRIPTION_FILTER_TERMS.filter((term) => JSON.stringify(term).slice(1, -1) !== term || /[<>&]/.test(term));
+    // Assess
+    expect(changed).toEqual([]);
+  });
+});
+
 describe('journal records whose MESSAGE journalctl wrote as bytes', () => {
   /** A field as `journalctl -o json` prints text that is not printable UTF-8: its bytes. */
   const bytes = (text: string, encoding: BufferEncoding) => [...Buffer.from(text, encoding)];

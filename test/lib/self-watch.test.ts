@@ -114,18 +114,14 @@ describe('the auditor watching itself: alarms', () => {
     expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/topic's policy.*KMS key.*log groups/s));
   });
 
-  it('SilentAudit-sweep-incomplete: the sweep’s SweepSubjectsLeft above 0 in three 5-minute periods in a row, saying what to change', () => {
+  it('SilentAudit-sweep-incomplete: the sweep’s SweepSubjectsLeft or SweepKindsLeft above 0 in three 5-minute periods in a row, saying what to change', () => {
     // Prepare
     const { stack } = buildStack();
+    const service = [{ Name: 'service', Value: 'silent-audit' }];
     // Act
     const alarm = alarmNamed(Template.fromStack(stack), 'SilentAudit-sweep-incomplete');
-    // Assess: one slow sweep (after an outage) fires nothing, a lasting shortfall does
+    // Assess: one slow sweep (after an outage) fires nothing, a lasting shortfall does, also one of kinds never listed (no subject counted left)
     expect(alarm).toMatchObject({
-      Namespace: 'SilentAudit',
-      MetricName: 'SweepSubjectsLeft',
-      Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
-      Statistic: 'Maximum',
-      Period: 300,
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 3,
@@ -133,7 +129,12 @@ describe('the auditor watching itself: alarms', () => {
       TreatMissingData: 'notBreaching',
       AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
     });
-    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/elsewhere in its list.*judged late.*subjectsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
+    expect(alarm.Metrics).toEqual([
+      { Id: 'expr_1', Expression: 'subjectsLeft + FILL(kindsLeft, 0)', Label: 'subjects and kinds the sweep left for lack of time', ReturnData: true },
+      { Id: 'subjectsLeft', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'SweepSubjectsLeft', Dimensions: service }, Period: 300, Stat: 'Maximum' }, ReturnData: false },
+      { Id: 'kindsLeft', MetricStat: { Metric: { Namespace: 'SilentAudit', MetricName: 'SweepKindsLeft', Dimensions: service }, Period: 300, Stat: 'Maximum' }, ReturnData: false },
+    ]);
+    expect(alarm.AlarmDescription).toEqual(expect.stringMatching(/elsewhere in its lists.*judged late.*subjectsLeft and kindsLeft.*timeout or memory.*lib\/silent-audit-stack\.ts.*split the fleet/s));
   });
 
   it('SilentAudit-alerts-failing: holds while findings wait for a retry (the sweep’s AlertsAwaitingRetry, kept between sweeps) or sends fail, saying what to check', () => {

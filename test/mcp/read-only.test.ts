@@ -49,7 +49,7 @@ describe('silent-audit mcp is read-only by design', () => {
     const view = readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => NOW }, source: 'test' });
 
     // Assess
-    expect(Object.keys(view).sort()).toEqual(['config', 'exceptions', 'findings', 'now', 'runs', 'source', 'subjects']);
+    expect(Object.keys(view).sort()).toEqual(['config', 'exceptions', 'findings', 'now', 'runRetentionDays', 'runs', 'source', 'subjects']);
     expect(Object.isFrozen(view)).toBe(true);
     for (const write of WRITES) expect(write in view).toBe(false);
   });

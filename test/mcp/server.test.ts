@@ -498,6 +498,51 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ]);
   });
 
+  it('find_overdue: a job run at midnight on the 1st Tokyo time (15:00Z on the last day of the month before) is learned as monthly, not as a fixed period, as is a configured schedule in Asia/Tokyo', async () => {
+    // Prepare: tokyo-close (no schedule in the config) and tokyo-configured ("0 0 1 * *" in Asia/Tokyo)
+    // ran at 00:00 Tokyo time on the 1st, January to July 2026: gaps of 28 to 31 days, median 30.5
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-tokyo-'));
+    const file = join(dir, 'tokyo.jsonl');
+    const lines = ['tokyo-close', 'tokyo-configured'].flatMap((job) =>
+      [0, 1, 2, 3, 4, 5, 6].flatMap((m) => {
+        const start = Date.UTC(2026, m, 0, 15, 0, 5);
+        return [
+          JSON.stringify({ type: 'run.start', job, run_id: `${job}-${m}`, ts: new Date(start).toISOString() }),
+          JSON.stringify({ type: 'run.end', job, run_id: `${job}-${m}`, exit_code: 0, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() }),
+        ];
+      }),
+    );
+    writeFileSync(file, lines.sort((a, b) => (JSON.parse(a) as { ts: string }).ts.localeCompare((JSON.parse(b) as { ts: string }).ts)).join('\n') + '\n');
+    const config = validateConfig({ jobs: { 'tokyo-configured': { schedule: '0 0 1 * *', timezone: 'Asia/Tokyo' } } });
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-07-01T00:00:00Z'), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const overdueAt = async (iso: string) => {
+      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'tokyo' }));
+      try {
+        return structured<{ overdue: { subject: string; schedule: { cron?: string; period?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
+      } finally {
+        await asked.close();
+      }
+    };
+
+    // Act
+    let beforeItsRun: Awaited<ReturnType<typeof overdueAt>>;
+    let afterItsGrace: Awaited<ReturnType<typeof overdueAt>>;
+    try {
+      beforeItsRun = await overdueAt('2026-07-31T06:00:00Z');
+      afterItsGrace = await overdueAt('2026-08-01T00:00:00Z');
+    } finally {
+      await scanned.opened.close();
+    }
+
+    // Assess: a period of 30.5 days would expect the run at 03:00Z on 31 July, 12 hours early
+    expect(beforeItsRun).toEqual([]);
+    expect(afterItsGrace).toEqual([
+      expect.objectContaining({ subject: 'tokyo-close', schedule: expect.objectContaining({ cron: '0 15 L * *', period: 'monthly' }), next_expected_at: '2026-07-31T15:00:00Z', missed_runs: 1 }),
+      expect.objectContaining({ subject: 'tokyo-configured', schedule: { source: 'configured', cron: '0 0 1 * *', timezone: 'Asia/Tokyo' }, next_expected_at: '2026-07-31T15:00:00Z', missed_runs: 1 }),
+    ]);
+  });
+
   it('find_overdue: a job run at 02:30 Berlin time, with no schedule in the config, is not late after the clocks change, and is late when a run is missing', async () => {
     // Prepare: berlin-job (no schedule in the config) runs daily at 02:30 Europe/Berlin: 00:30Z to
     // 24 October, 01:30Z from the 25th to the 30th; its schedule is learned as "30 0 * * *" (UTC).
@@ -825,6 +870,82 @@ describe('a route silent for six weeks while the sweep ran', () => {
   });
 });
 
+describe('jobs run once a month, at 09:00 on the 1st', () => {
+  /** The jobs' runs, January to October 2026 (configured-monthly's of 1 October failed), and `extra` lines, scanned at `now`. */
+  async function scanMonthly(now: string, extra: Record<string, unknown>[] = []) {
+    const config = validateConfig({ jobs: { 'configured-monthly': { schedule: '0 9 1 * *' } } }, 'silent-audit.yaml');
+    const lines = ['configured-monthly', 'learned-monthly'].flatMap((job) =>
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].flatMap((m) => {
+        const start = Date.UTC(2026, m, 1, 9, 0, 5);
+        const exitCode = job === 'configured-monthly' && m === 9 ? 1 : 0;
+        return [
+          { type: 'run.start', job, run_id: `${job}-${m}`, ts: new Date(start).toISOString() },
+          { type: 'run.end', job, run_id: `${job}-${m}`, exit_code: exitCode, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() },
+        ];
+      }),
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-monthly-window-')), 'monthly.jsonl');
+    writeFileSync(file, [...lines, ...extra].map((line) => JSON.stringify(line)).sort().join('\n') + '\n');
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse(now), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    return { config, opened: scanned.opened };
+  }
+
+  async function askAt(audit: Awaited<ReturnType<typeof scanMonthly>>, now: string) {
+    const client = await connectClient(readOnlyView({ store: audit.opened.store, config: audit.config, clock: { now: () => Date.parse(now) }, source: 'monthly' }));
+    try {
+      const listed = structured<{ window_days: number; subjects: (SubjectRow & { window_days: number })[] }>(await client.call('list_subjects'));
+      const status = structured<{ window_days: number; recent_runs: { run_id: string }[] }>(await client.call('subject_status', { subject: 'learned-monthly' }));
+      return { listed, status, rows: listed.subjects.map((r) => [r.name, r.status, r.window_days, r.findings_in_window]) };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('list_subjects and subject_status judge each by its run of the 1st on the 31st of a 31-day month and on the 1st before 09:00, their windows long enough to hold it', async () => {
+    // Prepare
+    const audit = await scanMonthly('2026-10-31T12:00:00Z');
+
+    // Act
+    let onThe31st: Awaited<ReturnType<typeof askAt>>;
+    let earlyOnThe1st: Awaited<ReturnType<typeof askAt>>;
+    try {
+      onThe31st = await askAt(audit, '2026-10-31T12:00:00Z');
+      earlyOnThe1st = await askAt(audit, '2026-11-01T08:00:00Z');
+    } finally {
+      await audit.opened.close();
+    }
+
+    // Assess: not OK as "not due" with its failed run out of a 30-day window, nor UNKNOWN for no data.
+    // On the 1st at 08:00 the learned schedule's window is a day longer: its run may come an hour before its time.
+    for (const [asked, learnedDays] of [[onThe31st, 31], [earlyOnThe1st, 32]] as const) {
+      expect(asked.listed.window_days).toBe(30);
+      expect(asked.rows).toEqual([
+        ['configured-monthly', 'FINDINGS', 31, 1],
+        ['learned-monthly', 'OK', learnedDays, 0],
+      ]);
+      expect(asked.status.window_days).toBe(learnedDays);
+      expect(asked.status.recent_runs.map((r) => r.run_id)).toEqual(['learned-monthly-9']);
+    }
+  });
+
+  it('list_subjects holds the run before while the run of the 1st is still going on (a run records itself when it ends)', async () => {
+    // Prepare: configured-monthly's run of 1 November started at 09:00:05 and has not ended at 10:00
+    const audit = await scanMonthly('2026-11-01T10:00:00Z', [{ type: 'run.start', job: 'configured-monthly', run_id: 'configured-monthly-10', ts: '2026-11-01T09:00:05.000Z' }]);
+
+    // Act
+    let running: Awaited<ReturnType<typeof askAt>>;
+    try {
+      running = await askAt(audit, '2026-11-01T10:00:00Z');
+    } finally {
+      await audit.opened.close();
+    }
+
+    // Assess
+    expect(running.listed.subjects.find((r) => r.name === 'configured-monthly')).toMatchObject({ status: 'FINDINGS', window_days: 32, last_status: 'running' });
+  });
+});
+
 describe('a missed run whose lines arrived after the sweep judged it', () => {
   it('list_subjects, subject_status and find_findings count it nowhere; explain_finding and find_findings with include_retracted say it is retracted', async () => {
     // Prepare: an hourly backup (grace 15 min) runs 06:00–12:00; the 10:00 run's lines (start 10:00:05)
@@ -1001,5 +1122,42 @@ describe('a job whose name was misspelt in the config, corrected on 3 October', 
     expect(whileNamed.subjects.find((r) => r.name === 'nightly-bakup')).toMatchObject({ kind: 'job', status: 'UNKNOWN' });
     expect(listed.subjects.map((r) => [r.name, r.status])).toEqual([['nightly-backup', 'OK']]);
     expect(errorText(status)).toContain('no job, agent, route or guard named "nightly-bakup" is known to the audit');
+  });
+});
+
+describe('explain_finding of a month older than the run records are kept', () => {
+  it('notes, as the monthly report does, that the runs its condition and cause are read from may be gone, and not when the store keeps them for good', async () => {
+    // Prepare: a job's failed run on 2026-07-10, ingested then; explained on 2026-12-06 from a table
+    // that keeps run records 63 days (deleting them), and from one that keeps them for good.
+    const config = validateConfig({ jobs: { backup: {} } }, 'silent-audit.yaml');
+    const startedAt = Date.parse('2026-07-10T02:00:00Z');
+    const lines = [
+      { type: 'run.start', job: 'backup', run_id: 'b-1', ts: new Date(startedAt).toISOString() },
+      { type: 'run.end', job: 'backup', run_id: 'b-1', exit_code: 1, duration_ms: 60_000, output_bytes: 10, ts: new Date(startedAt + 60_000).toISOString() },
+    ];
+    const logEvents = lines.map((line, i) => ({ id: String(i + 1), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+    const explainFrom = async (store: MemoryAuditStore) => {
+      await createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => startedAt + 120_000 } }), () => {})(
+        encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/backup', logStream: 's', subscriptionFilters: ['f'], logEvents }),
+      );
+      const [finding] = await store.query({ from: '2026-07-10T00:00:00Z', to: '2026-07-11T00:00:00Z' });
+      const client = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-12-06T12:00:00Z') }, source: 'memory' }));
+      const call = await client.call('explain_finding', { id: finding.key });
+      await client.close();
+      return call;
+    };
+
+    // Act
+    const deleting = await explainFrom(Object.assign(new MemoryAuditStore(), { runRetentionDays: 63 }));
+    const keeping = await explainFrom(new MemoryAuditStore());
+
+    // Assess
+    const note =
+      "Run records are kept 63 days after their run: at this report's date, those before 2026-10-04 may be gone. So July 2026's runs are not all known: its agents, and its jobs seen before then, are UNKNOWN for that reason (or FINDINGS, giving it), their run counts are of the records left, " +
+      'and a missed or unfinished run that a late run answered may be shown here as a finding, not retracted (in June 2026 too, for the trend and statuses).';
+    expect(structured<{ runs_not_kept?: string }>(deleting).runs_not_kept).toBe(note);
+    expect(errorText(deleting)).toContain(`Note: ${note}`);
+    expect(structured<{ runs_not_kept?: string }>(keeping).runs_not_kept).toBeUndefined();
+    expect(errorText(keeping)).not.toContain('may be gone');
   });
 });

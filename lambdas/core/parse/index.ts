@@ -3,6 +3,7 @@ import type { AuditEvent, EventBody } from '../events.ts';
 import { isoTime } from '../findings.ts';
 import { isTimeInRange } from '../parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from '../redact.ts';
+import { containerRecord } from './container.ts';
 import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
@@ -221,8 +222,19 @@ function withoutByteOrderMark(line: string): string {
   return line.charCodeAt(0) === 0xfeff ? line.slice(1) : line;
 }
 
-/** A line's outcome, and the record time its events were read against (the context's, or its `aws logs tail` timestamp's). */
+/**
+ * A line's outcome, and the record time its events were read against (the context's, its
+ * container record's, or its `aws logs tail` timestamp's). A line a container runtime wrapped (a
+ * Docker `json-file` record, a Kubernetes CRI record) is read as the line inside, with the record's
+ * time as its record time: the runtime's clock read it as it was written. A record that is one
+ * part of a split line is read on its own here; `scan` joins the parts first (`ContainerLineJoiner`).
+ */
 function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): { outcome: ParseOutcome; recordTime?: number } {
+  const record = containerRecord(line);
+  return record ? parseMessage(record.text, { ...ctx, recordTime: record.at }, parsers) : parseMessage(line, ctx, parsers);
+}
+
+function parseMessage(line: string, ctx: LineContext, parsers: readonly LineParser[]): { outcome: ParseOutcome; recordTime?: number } {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.trim() === '') return { outcome: UNRECOGNISED };
   // Without a record time of its own (a file), a line that begins with an `aws logs tail`

@@ -48,9 +48,9 @@ export interface ReportInput {
 /**
  * What the report says at its top when the store no longer keeps all the run records it reads
  * (`runsKeptFrom`): the month's (its jobs' and agents' rows say so too), or the month before's,
- * which judge late runs and last month's findings.
+ * which judge late runs and last month's findings. explain_finding gives it too.
  */
-function runsNotKeptNote(span: MonthSpan, previousSpan: MonthSpan, now: number, days: number | undefined): string | undefined {
+export function runsNotKeptNote(span: MonthSpan, previousSpan: MonthSpan, now: number, days: number | undefined): string | undefined {
   const keptFrom = runsKeptFrom(previousSpan, now, days);
   if (keptFrom === undefined) return undefined;
   const since = isoSecond(keptFrom).slice(0, 10);

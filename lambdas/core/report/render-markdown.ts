@@ -1,4 +1,5 @@
 import type { Severity } from '../findings.ts';
+import { escapeControls } from '../terminal-text.ts';
 import { evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
@@ -6,18 +7,21 @@ import { REPORT_SECTIONS } from './model.ts';
 
 /**
  * Text from logs (subjects, messages, evidence) made inert in Markdown: no links, emphasis, HTML
- * or table breaks. The report's own texts (detector meta) are trusted Markdown and pass as written.
+ * or table breaks, and no control character (shown escaped, `\x1b`: the report is read with `cat`
+ * in a terminal too). The report's own texts (detector meta) are trusted Markdown and pass as written.
  */
 export function md(text: string): string {
-  return text
-    .replace(/[\r\n\t]+/g, ' ')
-    .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;');
+  return escapeControls(
+    text
+      .replace(/[\r\n\t]+/g, ' ')
+      .replace(/[\\`*_[\]<>|#~!]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;'),
+  );
 }
 
-/** A code span holding any text: fenced with more backticks than it contains, pipes escaped for tables. */
+/** A code span holding any text: fenced with more backticks than it contains, pipes escaped for tables, control characters shown escaped. */
 export function mdCode(text: string): string {
-  const clean = text.replace(/[\r\n\t]+/g, ' ').replace(/\|/g, '\\|');
+  const clean = escapeControls(text.replace(/[\r\n\t]+/g, ' ').replace(/\|/g, '\\|'));
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = longest > 0 || clean.startsWith(' ') || clean.endsWith(' ') ? ' ' : '';

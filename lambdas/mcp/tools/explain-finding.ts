@@ -4,7 +4,7 @@ import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { buildCoverage } from '../../core/report/coverage.ts';
 import { findingsQueryEnd, happenedAt } from '../../core/report/evidence.ts';
 import { formatValue } from '../../core/report/format.ts';
-import { retractForMonth } from '../../core/report/build-report.ts';
+import { retractForMonth, runsNotKeptNote } from '../../core/report/build-report.ts';
 import { lateRunReads, lateRunReadsFrom } from '../../core/report/late-runs.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
@@ -44,6 +44,10 @@ export const explainFindingTool = defineTool({
   outputSchema: {
     finding: FindingSummarySchema.extend({ evidence: z.record(z.string(), z.unknown()) }),
     retracted: z.string().optional().describe('why the monthly report retracts this finding (its run’s lines arrived after the sweep judged it) and counts it in no group'),
+    runs_not_kept: z
+      .string()
+      .optional()
+      .describe('the note the monthly report gives when the store may have let go of run records of the month or the month before (kept deploy.run_retention_days): the condition and cause may rest on part of its runs'),
     month: z.string(),
     severity: SeveritySchema.describe('the highest among the month’s findings of this detector and subject'),
     status: z.enum(['new', 'recurring', 'resolved', 'unverified']).describe('against the previous month'),
@@ -113,10 +117,13 @@ export const explainFindingTool = defineTool({
     });
     const group = groups.find((g) => g.detector === finding.detector && g.subject === finding.subject && g.condition.occurrences > 0)!;
     const { evidence, examples } = conditionLines(group);
+    // As the report notes it: the runs the condition and cause are read from may be gone in part.
+    const runsNotKept = runsNotKeptNote(span, previousSpan, view.now(), view.runRetentionDays);
     const a = group.correctiveAction;
     const result = {
       finding: { ...findingSummary(finding), evidence: compactEvidence(finding.evidence) },
       ...(retracted ? { retracted: `the run's lines arrived late: ${retracted.reason}` } : {}),
+      ...(runsNotKept ? { runs_not_kept: runsNotKept } : {}),
       month: span.label,
       severity: group.severity,
       status: group.status,
@@ -147,6 +154,7 @@ export const explainFindingTool = defineTool({
       `Finding ${finding.key} (${finding.severity}): ${finding.message}`,
       `Evidence: ${JSON.stringify(result.finding.evidence)}`,
       ...(retracted ? [`Retracted: ${result.retracted}. The monthly report counts it in no group.`] : []),
+      ...(runsNotKept ? [`Note: ${runsNotKept}`] : []),
       '',
       ...groupMarkdown(group, 1, { label: span.label, previousLabel: previousSpan.label }),
     ].join('\n');

@@ -4,11 +4,10 @@ import { unmatchedExpected } from '../../detectors/missed-run.ts';
 import { ownValue } from '../../core/own-property.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
-import { jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { clockChangeSlack, jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
 /** A cron schedule's missed starts counted at most: an every-minute job silent for weeks missed "1000 or more". */
 const MAX_EXPECTED = 1000;
 
@@ -82,19 +81,6 @@ export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: n
   if (countsForLastDue(lastDue, lastDue + schedule.period_ms, laterEnd)) missed--;
   if (missed === 0) return undefined;
   return { nextExpectedAt: next, lateByMs: now - next, missed, missedTruncated: false };
-}
-
-/**
- * How far from its expected time a start may come and still count, besides the grace time, for a
- * schedule learned from the runs: one hour, either way, when its period is two hours or more. Such
- * a schedule is in UTC, learned from the most common start hour, but a cron job on a host in local
- * time starts an hour earlier or later in UTC after a clock change (02:30 in Berlin is 00:30Z in
- * summer, 01:30Z in winter), for months, and the sweep reports no missed run for it: a start of the
- * learned time is judged missed only when no run came within an hour and the grace time after it,
- * and a run up to an hour before it counts for it. A configured schedule names its zone: none.
- */
-export function clockChangeSlack(schedule: ScheduleView): number {
-  return schedule.source === 'inferred' && (schedule.period_ms ?? 0) >= 2 * HOUR_MS ? HOUR_MS : 0;
 }
 
 /**

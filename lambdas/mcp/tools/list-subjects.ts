@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COVERAGE_LABEL } from '../../core/report/labels.ts';
-import { hasEnoughHistory, type JudgedSubject, jobSummaries, judgeSubjects, knownSubjects, lastStatusOf, scheduleOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastStatusOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import type { AuditReadView } from '../audit-view.ts';
 import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
@@ -9,7 +9,10 @@ export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
 export const SubjectRowSchema = z.object({
   kind: KindSchema,
   name: z.string(),
-  status: StatusSchema.describe('over the status window: UNKNOWN when nothing came from it or it has too little history to judge'),
+  status: StatusSchema.describe('over its status window (window_days): UNKNOWN when nothing came from it or it has too little history to judge'),
+  window_days: z
+    .number()
+    .describe(`the days up to now its status, findings and runs are judged over: ${STATUS_WINDOW_DAYS}, or more for a job whose schedule expects runs further apart, back to the last start it expected past its grace time`),
   reason: z.string().optional(),
   enough_history: z.boolean().describe('enough runs for min_history: the baseline checks are active'),
   history: z.number().nullable(),
@@ -26,19 +29,20 @@ export const SubjectRowSchema = z.object({
 export type SubjectRow = z.infer<typeof SubjectRowSchema>;
 
 /** One subject as `list_subjects` and `subject_status` describe it. */
-export function subjectRow(judged: JudgedSubject, schedule: z.infer<typeof ScheduleSchema> | undefined): SubjectRow {
+export function subjectRow(judged: JudgedSubject): SubjectRow {
   const { subject, row } = judged;
   return {
     kind: subject.kind,
     name: subject.name,
     status: COVERAGE_LABEL[row.status] as SubjectRow['status'],
+    window_days: judged.windowDays,
     ...(row.reason !== undefined ? { reason: row.reason } : {}),
     enough_history: hasEnoughHistory(row),
     history: row.history,
     min_history: row.minHistory,
     last_run_at: subject.kind === 'route' ? null : (row.lastSeen ?? null),
     last_status: lastStatusOf(subject, judged.runs) ?? null,
-    schedule: schedule ?? null,
+    schedule: judged.schedule ?? null,
     findings_in_window: judged.findings.length,
     open_findings: judged.open.length,
     ...(row.owner !== undefined ? { owner: row.owner } : {}),
@@ -48,10 +52,8 @@ export function subjectRow(judged: JudgedSubject, schedule: z.infer<typeof Sched
 
 /** Every subject judged, with its row; for `list_subjects` and `subject_status`. */
 export async function subjectRows(view: AuditReadView): Promise<{ judged: JudgedSubject[]; rows: SubjectRow[] }> {
-  const subjects = await knownSubjects(view);
-  const [judged, summaries] = await Promise.all([judgeSubjects(view, subjects), jobSummaries(view, subjects)]);
-  const rows = judged.map((j) => subjectRow(j, j.subject.kind === 'job' ? scheduleOf(summaries.get(j.subject.name), j.subject.name, view) : undefined));
-  return { judged, rows };
+  const judged = await judgeSubjects(view, await knownSubjects(view));
+  return { judged, rows: judged.map(subjectRow) };
 }
 
 export const listSubjectsTool = defineTool({
@@ -60,6 +62,7 @@ export const listSubjectsTool = defineTool({
   description:
     `Jobs, agents, routes and guards the audit knows (seen in the logs or named in the config), each with its kind, last run and its status, ` +
     `schedule (configured, or inferred from its runs), and whether it has enough history to judge. Status is judged over the last ${STATUS_WINDOW_DAYS} days ` +
+    '(longer for a job whose schedule expects runs further apart, such as a monthly one: back to the last start it expected, its window_days) ' +
     'as the monthly report does: OK, FINDINGS, or UNKNOWN when nothing came from it or it has fewer runs than min_history (silence is never health).',
   inputSchema: {
     kind: KindSchema.optional().describe('only subjects of this kind'),
@@ -68,7 +71,7 @@ export const listSubjectsTool = defineTool({
   },
   outputSchema: {
     now: z.string(),
-    window_days: z.number(),
+    window_days: z.number().describe("the status window's days for most subjects; a job's row says its own (window_days), longer when its schedule expects runs further apart"),
     counts: z.object({ OK: z.number(), FINDINGS: z.number(), UNKNOWN: z.number() }).describe('over every subject, before the filters'),
     total: z.number().describe('subjects matching the filters, before the limit'),
     truncated: z.boolean(),

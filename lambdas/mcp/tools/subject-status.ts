@@ -6,7 +6,7 @@ import type { RouteState } from '../../core/route-reducer.ts';
 import { median } from '../../core/stats.ts';
 import { defined } from '../../core/parse/bodies.ts';
 import type { RunRecord, StoredFinding } from '../../ports.ts';
-import { type JudgedSubject, jobSummaries, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, scheduleOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { type JudgedSubject, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import { defineTool, FindingSummarySchema, findingSummary, isoOrNull, KindSchema, limitSchema } from '../tool.ts';
 import { SubjectRowSchema, subjectRow } from './list-subjects.ts';
 
@@ -132,7 +132,8 @@ export const subjectStatusTool = defineTool({
   name: 'subject_status',
   title: 'Status of one subject',
   description:
-    `One job, agent, route or guard in detail: its status and schedule as list_subjects gives them, its recent runs (last ${STATUS_WINDOW_DAYS} days, newest first, ` +
+    `One job, agent, route or guard in detail: its status and schedule as list_subjects gives them, its recent runs (in its status window: the last ${STATUS_WINDOW_DAYS} days, ` +
+    'longer for a job whose schedule expects runs further apart, back to the last start it expected; window_days says; newest first, ' +
     'with the detectors that fired on each), success rate over 24 h and 7 days, the baseline its runs are judged against ' +
     '(median output and duration of normal runs, median cost of an agent’s runs, a route’s or guard’s counts), and its open findings.',
   inputSchema: {
@@ -143,7 +144,7 @@ export const subjectStatusTool = defineTool({
   },
   outputSchema: {
     now: z.string(),
-    window_days: z.number(),
+    window_days: z.number().describe('the days up to now its status, runs and findings are judged over (as subject.window_days)'),
     subject: SubjectRowSchema,
     recent_runs: z.array(RecentRunSchema),
     success: z.object({ last_24h: SuccessWindowSchema.nullable(), last_7d: SuccessWindowSchema.nullable() }).describe('null for kinds that record no runs (routes, guards)'),
@@ -153,9 +154,8 @@ export const subjectStatusTool = defineTool({
   },
   async run(view, args) {
     const subject = pickSubject(await knownSubjects(view), args.subject, args.kind);
-    const [[judged], summaries] = await Promise.all([judgeSubjects(view, [subject]), jobSummaries(view, [subject])]);
+    const [judged] = await judgeSubjects(view, [subject]);
     const now = view.now();
-    const schedule = subject.kind === 'job' ? scheduleOf(summaries.get(subject.name), subject.name, view) : undefined;
-    return { result: { now: isoOrNull(now)!, window_days: STATUS_WINDOW_DAYS, subject: subjectRow(judged, schedule), ...statusOf(judged, now, args.runs, args.limit) } };
+    return { result: { now: isoOrNull(now)!, window_days: judged.windowDays, subject: subjectRow(judged), ...statusOf(judged, now, args.runs, args.limit) } };
   },
 });

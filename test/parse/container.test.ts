@@ -1,0 +1,161 @@
+import { describe, expect, it } from 'vitest';
+import { ContainerLineJoiner, containerRecord, type JoinedLine } from '../../lambdas/core/parse/container.ts';
+import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
+import { contextFor, fixtureLines, summary } from './helpers.ts';
+
+const RID = '3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91';
+const RUN_START = JSON.stringify({ ts: '2026-10-01T00:00:00Z', type: 'run.start', job: 'n', run_id: 'r1', host: 'h1' });
+const RUN_END_NO_TS = JSON.stringify({ type: 'run.end', job: 'n', run_id: 'r1', exit_code: 3 });
+const CRON = 'Oct  1 00:00:05 h1 CRON[12]: (root) CMD (/usr/local/bin/backup.sh)';
+const SYSTEMD = 'Oct  1 00:00:05 h1 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE';
+
+/** A record of Docker's json-file driver, as it writes one: the line with its `\n`, unless it goes on. */
+function docker(line: string, time = '2026-10-01T00:00:07.123456789Z', stream = 'stdout', ends = true): string {
+  return JSON.stringify({ log: ends ? `${line}\n` : line, stream, time });
+}
+
+const ctx = (extra = {}) => contextFor('container.log', 1, { year: 2026, now: Date.parse('2026-12-01T00:00:00Z'), defaultJob: 'etl-loader', ...extra });
+
+describe('lines a container runtime wrapped are read as the line inside', () => {
+  it.each([
+    ['a Docker record of a JSON event with its ts', docker(RUN_START), 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+    ["a Docker record of a JSON event without ts, at the record's time", docker(RUN_END_NO_TS), 'run.end n r1 exit=3 @2026-10-01T00:00:07.123Z'],
+    ['a Docker record of a cron line', docker(CRON, '2026-10-01T00:00:05.5Z', 'stderr'), 'run.start /usr/local/bin/backup.sh h1:12:2026-10-01T00:00:05.000Z @2026-10-01T00:00:05.000Z'],
+    ['a Docker record of a systemd line', docker(SYSTEMD), 'run.end backup.service *open exit=1 @2026-10-01T00:00:05.000Z'],
+    ["a Docker record of Lambda's START line", docker(`START RequestId: ${RID} Version: $LATEST`), `run.start etl-loader ${RID} @2026-10-01T00:00:07.123Z`],
+    ['a Docker record of a line written with CRLF', docker(`${RUN_START}\r`), 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+    ['a CRI record of a JSON event', `2026-10-01T00:00:07.123456789Z stdout F ${RUN_START}`, 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+    ["a CRI record of a JSON event without ts, at the record's time", `2026-10-01T00:00:07.123456789Z stdout F ${RUN_END_NO_TS}`, 'run.end n r1 exit=3 @2026-10-01T00:00:07.123Z'],
+    ['a CRI record of a cron line, its stream and tag not part of the message', `2026-10-01T00:00:05.2Z stderr F ${CRON}`, 'run.start /usr/local/bin/backup.sh h1:12:2026-10-01T00:00:05.000Z @2026-10-01T00:00:05.000Z'],
+    ["a CRI record of Lambda's START line", `2026-10-01T00:00:07.123Z stdout F START RequestId: ${RID} Version: $LATEST`, `run.start etl-loader ${RID} @2026-10-01T00:00:07.123Z`],
+    ['a Docker record of a line none of ours', docker('listening on :8080'), 'unrecognised'],
+    ['a CRI record of a line none of ours', '2026-10-01T00:00:07Z stdout F listening on :8080', 'unrecognised'],
+    ['an empty CRI record', '2026-10-01T00:00:07Z stdout F ', 'unrecognised'],
+    ['an empty Docker record', docker(''), 'unrecognised'],
+  ])('%s', (_name, line, expected) => {
+    // Act
+    const outcome = parseLine(line, ctx());
+    // Assess
+    expect(summary(outcome)).toBe(expected);
+  });
+
+  it("reads the line at its container record's time, not the CloudWatch event's that shipped it", () => {
+    // Prepare: a Docker record of an event without ts, shipped a minute later
+    const line = docker(RUN_END_NO_TS, '2026-10-01T00:00:07Z');
+    // Act
+    const outcome = parseLine(line, ctx({ recordTime: Date.parse('2026-10-01T00:01:07Z') }));
+    // Assess
+    expect(summary(outcome)).toBe('run.end n r1 exit=3 @2026-10-01T00:00:07.000Z');
+  });
+
+  it("rejects an event whose ts lies far after its container record's time, as after a CloudWatch record's", () => {
+    // Prepare: a ts an hour after the runtime read the line
+    const line = docker(RUN_START, '2026-09-30T23:00:00Z');
+    // Act
+    const outcome = parseLine(line, ctx());
+    // Assess
+    expect(summary(outcome)).toMatch(/^rejected: run\.start event rejected: its ts 2026-10-01T00:00:00Z lies 60 min after its record's 2026-09-30T23:00:00Z/);
+  });
+
+  it('reads one part of a split line on its own: a JSON event cut short is rejected as such', () => {
+    // Prepare: the first part of a run.end, as a CloudWatch event may carry it
+    const line = docker(RUN_END_NO_TS.slice(0, 30), '2026-10-01T00:00:07Z', 'stdout', false);
+    // Act
+    const outcome = parseLine(line, ctx());
+    // Assess
+    expect(summary(outcome)).toMatch(/^rejected: run\.end event rejected: not valid JSON/);
+  });
+
+  it.each([
+    ['JSON with a log but no time', JSON.stringify({ log: `${RUN_START}\n`, stream: 'stdout' })],
+    ['JSON whose time is not one', JSON.stringify({ log: `${RUN_START}\n`, stream: 'stdout', time: 'yesterday' })],
+    ['a Docker record cut short', docker(RUN_START).slice(0, 60)],
+    ['a time and a stream without a P or F tag', `2026-10-01T00:00:07Z stdout ${CRON}`],
+  ])('takes %s for no container record', (_name, line) => {
+    // Act and Assess
+    expect(containerRecord(line)).toBeUndefined();
+  });
+});
+
+/** Every line through a joiner, as a scan's file source reads them. */
+function joinAll(lines: readonly string[]): JoinedLine[] {
+  const joiner = new ContainerLineJoiner();
+  const out: JoinedLine[] = [];
+  lines.forEach((line, i) => {
+    const joined = joiner.add(line, i + 1);
+    if (joined !== undefined) out.push(joined);
+  });
+  return [...out, ...joiner.end()];
+}
+
+describe("the parts of a line a container runtime split are joined, per stream", () => {
+  it('joins Docker records whose log goes on, a stderr record between them handed on as it comes', () => {
+    // Prepare: a run.end in three parts on stdout, a stderr line after the first
+    const [a, b, c] = [RUN_END_NO_TS.slice(0, 20), RUN_END_NO_TS.slice(20, 40), RUN_END_NO_TS.slice(40)];
+    const lines = [docker(a, '2026-10-01T00:00:07Z', 'stdout', false), docker('warning: slow', '2026-10-01T00:00:07.1Z', 'stderr'), docker(b, '2026-10-01T00:00:07.2Z', 'stdout', false), docker(c, '2026-10-01T00:00:07.3Z')];
+    // Act
+    const joined = joinAll(lines);
+    // Assess: the line begins on line 1, at its first record's time
+    expect(joined).toEqual([
+      { text: 'warning: slow', recordTime: Date.parse('2026-10-01T00:00:07.1Z'), line: 2 },
+      { text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 },
+    ]);
+  });
+
+  it('joins CRI P records with the F record that ends them, and hands on other lines unwrapped or as they are', () => {
+    // Prepare
+    const lines = [`2026-10-01T00:00:07Z stdout P ${RUN_END_NO_TS.slice(0, 25)}`, 'plain text', `2026-10-01T00:00:07.5Z stdout F ${RUN_END_NO_TS.slice(25)}`, `2026-10-01T00:00:08Z stderr F ${CRON}`];
+    // Act
+    const joined = joinAll(lines);
+    // Assess
+    expect(joined).toEqual([
+      { text: 'plain text', line: 2 },
+      { text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 },
+      { text: CRON, recordTime: Date.parse('2026-10-01T00:00:08Z'), line: 4 },
+    ]);
+  });
+
+  it('hands on a line still unfinished when the file ends, as far as it got', () => {
+    // Prepare: the container stopped in the middle of a line
+    const lines = [`2026-10-01T00:00:07Z stdout P ${RUN_END_NO_TS.slice(0, 25)}`];
+    // Act
+    const joined = joinAll(lines);
+    // Assess
+    expect(joined).toEqual([{ text: RUN_END_NO_TS.slice(0, 25), recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 }]);
+  });
+
+  it('rejects a joined line over the line limit, naming its records and lines, and keeps none of it', () => {
+    // Prepare: 20 records of 16 KiB and an end: 320 KiB, over the 256 KiB limit
+    const part = 'x'.repeat(16 * 1024);
+    const lines = [...Array.from({ length: 20 }, () => docker(part, '2026-10-01T00:00:07Z', 'stdout', false)), docker('end'), docker(RUN_START)];
+    // Act
+    const joined = joinAll(lines);
+    // Assess: the line after it is read as usual
+    expect(joined).toEqual([
+      { rejected: `line is ${20 * part.length + 3} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into 21 records, lines 1–21)`, line: 1 },
+      { text: RUN_START, recordTime: Date.parse('2026-10-01T00:00:07.123456789Z'), line: 22 },
+    ]);
+  });
+
+  it.each([
+    ['docker-json.log', ['unrecognised', 'run.start nightly-export ne-01 @2026-10-01T02:00:01.000Z', 'unrecognised', 'run.end nightly-export ne-01 exit=1 @2026-10-01T02:04:10.123Z']],
+    [
+      'cri.log',
+      [
+        'unrecognised',
+        'run.start report-builder rb-01 @2026-10-01T03:00:00.500Z',
+        'run.start /usr/local/bin/rotate-reports.sh node-7:41:2026-10-01T03:00:01.000Z @2026-10-01T03:00:01.000Z',
+        'unrecognised',
+        'run.end report-builder rb-01 exit=2 @2026-10-01T03:07:30.000Z',
+        'unrecognised',
+      ],
+    ],
+  ])('reads the fixture %s: its split run.end whole', (file, expected) => {
+    // Prepare
+    const lines = fixtureLines(`containers/${file}`);
+    // Act
+    const outcomes = joinAll(lines).map((joined) => ('rejected' in joined ? { kind: 'rejected' as const, reason: joined.rejected } : parseLine(joined.text, ctx({ recordTime: joined.recordTime }))));
+    // Assess
+    expect(outcomes.map(summary)).toEqual(expected);
+  });
+});
