@@ -194,7 +194,8 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
  * are about a month (a year) and most runs (80%) fall on the same day of month (and month) at
  * about the same time of day (within a day's tolerance, 2.4 h, of the most common minute and hour,
  * taken as a daily job's), that is `M H D * *` (`M H D Mo *`), in UTC. When most fall on the last
- * day of their month instead, that is `M H L * *` (`M H L Mo *`): a job run on the 1st shortly after
+ * day of their month, at least as many as on that day (28 February in five years of six, the 29th
+ * in the leap year), that is `M H L * *` (`M H L Mo *`): a job run on the 1st shortly after
  * midnight in a zone east of UTC (`0 0 1 * *` in Asia/Tokyo is 15:00Z on the last day of the month
  * before; in Europe/Berlin 22:00Z or 23:00Z, the clock change within the time tolerance), or on a
  * month's last day in UTC. Undefined for other periods, or runs that share no day.
@@ -210,7 +211,11 @@ function calendarCron(period: number, starts: readonly number[], ends: readonly 
   const month = mode(slots.map((d) => d.getUTCMonth()));
   const onTime = (t: number, i: number) => (monthly || slots[i].getUTCMonth() === month) && Math.abs(t - slots[i].getTime()) <= dayTolerance;
   const share = (onDay: (slot: Date) => boolean) => starts.filter((t, i) => onDay(slots[i]) && onTime(t, i)).length / starts.length;
-  const dayField = share((slot) => slot.getUTCDate() === day) >= 0.8 ? String(day) : share(isLastDayOfMonth) >= 0.8 ? 'L' : undefined;
+  // The last day wins a tie or more: a run on 1 March in Tokyo falls on 28 February (15:00Z) five
+  // years in six, but on the 29th in a leap year, where `28` would expect it a day early.
+  const onDayShare = share((slot) => slot.getUTCDate() === day);
+  const lastDayShare = share(isLastDayOfMonth);
+  const dayField = lastDayShare >= 0.8 && lastDayShare >= onDayShare ? 'L' : onDayShare >= 0.8 ? String(day) : undefined;
   if (dayField === undefined) return undefined;
   const minute = Math.floor(timeOfDay / MINUTE) % 60;
   const hour = Math.floor(timeOfDay / HOUR);

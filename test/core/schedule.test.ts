@@ -115,6 +115,10 @@ describe('inferring a schedule from history', () => {
       ['on the 1st at 00:00 Asia/Tokyo (15:00Z on the last day of the month before), a year of it', monthly(0, 12, 0, '15:00:00'), 'monthly', '0 15 L * *'],
       ['on the last day of the month at 23:10 UTC, June to November', monthly(6, 6, 0, '23:10:00'), 'monthly', '10 23 L * *'],
       ['on 1 March at 06:00 Asia/Tokyo (21:00Z on the last day of February), 2023 to 2029 (leap years among them)', [2023, 2024, 2025, 2026, 2027, 2028, 2029].map((y) => Date.UTC(y, 2, 0, 21, 0, 5)), 'yearly', '0 21 L 2 *'],
+      ['on 1 March at 00:00 Asia/Tokyo, 2021 to 2026 (15:00Z on the 28th in five years of six, the 29th in 2024)', [2021, 2022, 2023, 2024, 2025, 2026].map((y) => Date.UTC(y, 2, 0, 15, 0, 30)), 'yearly', '0 15 L 2 *'],
+      ['on 28 February at 12:00, 2021 to 2026 (the 28th in the leap year too)', [2021, 2022, 2023, 2024, 2025, 2026].map((y) => Date.UTC(y, 1, 28, 12, 0, 5)), 'yearly', '0 12 28 2 *'],
+      ['on the 28th at 03:00, 2023 and 2024 (the last day of February 2023)', [2023, 2024].flatMap((y) => Array.from({ length: 12 }, (_, m) => Date.UTC(y, m, 28, 3, 0, 5))), 'monthly', '0 3 28 * *'],
+      ['on the 30th at 03:00, a year of it (February has none; the last day of April, June, September, November)', [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((m) => Date.UTC(2026, m, 30, 3, 0, 5)), 'monthly', '0 3 30 * *'],
     ])('learns a job run %s', (_, starts, period, cron) => {
       // Act
       const inferred = inferSchedule(starts);
