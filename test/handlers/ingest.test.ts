@@ -98,6 +98,34 @@ describe('the ingest handler response', () => {
   });
 });
 
+describe('the ingest handler on a log group that ECS FireLens ships to', () => {
+  it('reads the runs in the log field of FireLens records, whatever their other keys', async () => {
+    // Prepare: a task's run, each line wrapped by FireLens (Fluent Bit's cloudwatch_logs output without log_key)
+    const lines = [
+      { ts: '2026-10-05T10:00:00Z', type: 'run.start', job: 'etl', run_id: 'etl-1', host: 'task-1' },
+      { ts: '2026-10-05T10:01:00Z', type: 'run.end', job: 'etl', run_id: 'etl-1', exit_code: 1, duration_ms: 60_000 },
+    ];
+    const firelens = (line: object) => JSON.stringify({ container_id: 'abc123', container_name: 'etl', log: JSON.stringify(line), source: 'stdout', ecs_cluster: 'batch', ecs_task_arn: 'arn:aws:ecs:eu-west-1:123456789012:task/batch/1', ecs_task_definition: 'etl:7' });
+    const payload = encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/ecs/etl',
+      logStream: 'firelens/etl/1',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: lines.map((line, i) => ({ id: String(i + 1), timestamp: T0 + i * 60_000 + 500, message: firelens(line) })),
+    });
+    const deps = { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const handler = createIngestHandler(() => deps, () => undefined);
+
+    // Act
+    const response = await handler(payload);
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 2, events: 2, rejected: 0, unrecognised: 0 });
+    expect(response.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'etl', 'etl-1']]);
+  });
+});
+
 const DAY = 86_400_000;
 
 /** One delivery of daily runs `first`..`last` of job `etl` (start and end lines), exiting with `exitOf(n)`, writing `bytesOf(n)` bytes when given. */

@@ -123,7 +123,7 @@ describe('lineMayMatter', () => {
   });
 });
 
-describe('lines a container runtime wrapped (Docker json-file, Kubernetes CRI)', () => {
+describe('lines a container runtime or a log shipper wrapped (Docker json-file, Kubernetes CRI, FireLens)', () => {
   it.each(LINES_THAT_MATTER)('passes %s as a Docker record, its quotes escaped, and as a CRI record', (_name, line) => {
     // Prepare: Docker's json-file driver escapes the line as a JSON string (Go's encoder, which also escapes < > &)
     const docker = JSON.stringify({ log: `${line}\n`, stream: 'stdout', time: '2026-10-05T13:00:03.123456789Z' }).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
@@ -131,6 +131,13 @@ describe('lines a container runtime wrapped (Docker json-file, Kubernetes CRI)',
     // Act and Assess
     expect(lineMayMatter(docker)).toBe(true);
     expect(lineMayMatter(cri)).toBe(true);
+  });
+
+  it.each(LINES_THAT_MATTER)("passes %s as a log shipper's record (ECS FireLens), its quotes escaped", (_name, line) => {
+    // Prepare
+    const firelens = JSON.stringify({ container_id: 'abc123', container_name: 'app', log: line, source: 'stdout', ecs_cluster: 'c', ecs_task_arn: 'arn:aws:ecs:eu-west-1:123456789012:task/c/1' });
+    // Act and Assess
+    expect(lineMayMatter(firelens)).toBe(true);
   });
 
   it('holds no term that JSON escaping would change: a wrapped line keeps every term as it is', () => {

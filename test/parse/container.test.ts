@@ -32,6 +32,7 @@ describe('lines a container runtime wrapped are read as the line inside', () => 
     ['a CRI record of a line none of ours', '2026-10-01T00:00:07Z stdout F listening on :8080', 'unrecognised'],
     ['an empty CRI record', '2026-10-01T00:00:07Z stdout F ', 'unrecognised'],
     ['an empty Docker record', docker(''), 'unrecognised'],
+    ['a Docker record with the attrs its log-opt labels add', JSON.stringify({ log: `${RUN_END_NO_TS}\n`, attrs: { tier: 'batch' }, stream: 'stdout', time: '2026-10-01T00:00:07Z' }), 'run.end n r1 exit=3 @2026-10-01T00:00:07.000Z'],
   ])('%s', (_name, line, expected) => {
     // Act
     const outcome = parseLine(line, ctx());
@@ -71,9 +72,63 @@ describe('lines a container runtime wrapped are read as the line inside', () => 
     ['JSON whose time is not one', JSON.stringify({ log: `${RUN_START}\n`, stream: 'stdout', time: 'yesterday' })],
     ['a Docker record cut short', docker(RUN_START).slice(0, 60)],
     ['a time and a stream without a P or F tag', `2026-10-01T00:00:07Z stdout ${CRON}`],
+    ["a log shipper's record that begins as Docker's", JSON.stringify({ log: RUN_START, stream: 'stdout', time: '2026-10-01T00:00:07Z', kubernetes: { pod_name: 'p' } })],
   ])('takes %s for no container record', (_name, line) => {
     // Act and Assess
     expect(containerRecord(line)).toBeUndefined();
+  });
+});
+
+const RUN_START_WITH_LOG = JSON.stringify({ ts: '2026-10-01T00:00:00Z', type: 'run.start', job: 'n', run_id: 'r1', host: 'h1', log: 'verbose' });
+const KUBERNETES = { pod_name: 'etl-7d9f', namespace_name: 'jobs', container_name: 'etl', labels: { app: 'etl' } };
+
+/** A record of ECS FireLens (Fluent Bit) sent to CloudWatch Logs without log_key: the line without its `\n`, no time. */
+function firelens(line: string): string {
+  return JSON.stringify({ container_id: 'abc123', container_name: 'app', log: line, source: 'stdout', ecs_cluster: 'c', ecs_task_arn: 'arn:aws:ecs:eu-west-1:123456789012:task/c/1', ecs_task_definition: 'app:3' });
+}
+
+describe("lines a log shipper wrapped in a JSON record are read as the line in its log field", () => {
+  it.each([
+    ['an ECS FireLens record of a JSON event', firelens(RUN_START), 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+    ['an ECS FireLens record of a cron line', firelens(CRON), 'run.start /usr/local/bin/backup.sh h1:12:2026-10-01T00:00:05.000Z @2026-10-01T00:00:05.000Z'],
+    ["a Fluent Bit record, its date in epoch seconds the record's time", JSON.stringify({ date: 1790812807.25, log: `${RUN_END_NO_TS}\n` }), 'run.end n r1 exit=3 @2026-10-01T00:00:07.250Z'],
+    ["a Fluent Bit record, its date an ISO time (json_date_format iso8601)", JSON.stringify({ date: '2026-10-01T00:00:07.500000Z', log: RUN_END_NO_TS }), 'run.end n r1 exit=3 @2026-10-01T00:00:07.500Z'],
+    ["a record whose @timestamp is the record's time", JSON.stringify({ '@timestamp': '2026-10-01T00:00:08Z', log: RUN_END_NO_TS, host: 'h1' }), 'run.end n r1 exit=3 @2026-10-01T00:00:08.000Z'],
+    ["a Kubernetes Fluent Bit record with the kubernetes metadata first", JSON.stringify({ kubernetes: KUBERNETES, time: '2026-10-01T00:00:09Z', stream: 'stdout', log: `${RUN_END_NO_TS}\n` }), 'run.end n r1 exit=3 @2026-10-01T00:00:09.000Z'],
+    ['a Kubernetes Fluent Bit record whose log has no line end: a whole line, not a part', JSON.stringify({ log: RUN_END_NO_TS, stream: 'stdout', time: '2026-10-01T00:00:09Z', kubernetes: KUBERNETES }), 'run.end n r1 exit=3 @2026-10-01T00:00:09.000Z'],
+    ['a Fluentd record with docker and kubernetes metadata, no time', JSON.stringify({ stream: 'stderr', docker: { container_id: 'abc123' }, kubernetes: KUBERNETES, log: `${RUN_START}\n` }), 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+    ['a shipper record of a line none of ours', firelens('listening on :8080'), 'unrecognised'],
+    ['an application\'s JSON line with an unrelated log key', JSON.stringify({ level: 'info', log: 'cache warmed', ts: '2026-10-01T00:00:00Z' }), 'unrecognised'],
+    ['our own event holding a log field', RUN_START_WITH_LOG, 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+    ['a shipper record of our own event holding a log field', firelens(RUN_START_WITH_LOG), 'run.start n r1 @2026-10-01T00:00:00.000Z'],
+  ])('%s', (_name, line, expected) => {
+    // Act
+    const outcome = parseLine(line, ctx());
+    // Assess
+    expect(summary(outcome)).toBe(expected);
+  });
+
+  it("reads the line at the shipper record's time when it has one, else at the CloudWatch event's", () => {
+    // Prepare: events without ts, shipped to CloudWatch a minute later
+    const cloudwatch = ctx({ recordTime: Date.parse('2026-10-01T00:01:07Z') });
+    const timed = JSON.stringify({ log: RUN_END_NO_TS, date: 1790812807, container_name: 'app' });
+    // Act
+    const outcomes = [parseLine(timed, cloudwatch), parseLine(firelens(RUN_END_NO_TS), cloudwatch)];
+    // Assess
+    expect(outcomes.map(summary)).toEqual(['run.end n r1 exit=3 @2026-10-01T00:00:07.000Z', 'run.end n r1 exit=3 @2026-10-01T00:01:07.000Z']);
+  });
+
+  it('hands a shipper record on whole in a scan: only a Docker record marks a line that goes on', () => {
+    // Prepare: a Fluent Bit record without its line end (Fluent Bit strips it), then a Docker record that goes on
+    const shipped = JSON.stringify({ log: RUN_START, stream: 'stdout', time: '2026-10-01T00:00:07Z', kubernetes: KUBERNETES });
+    const lines = [shipped, docker(RUN_END_NO_TS.slice(0, 20), '2026-10-01T00:00:08Z', 'stdout', false), docker(RUN_END_NO_TS.slice(20), '2026-10-01T00:00:08.1Z')];
+    // Act
+    const joined = joinAll(lines);
+    // Assess
+    expect(joined).toEqual([
+      { text: shipped, line: 1 },
+      { text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:08Z'), line: 2 },
+    ]);
   });
 });
 

@@ -1,3 +1,5 @@
+import { INSTRUMENTED_TYPES } from '../events.ts';
+import { isTimeInRange } from '../parse-time.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 
@@ -31,20 +33,76 @@ export function containerRecord(line: string): ContainerRecord | undefined {
   return line.startsWith(DOCKER_START) ? dockerRecord(line) : criRecord(line);
 }
 
+/** The keys of a Docker `json-file` record (`attrs` when `--log-opt labels`/`env` add some). */
+const DOCKER_KEYS: ReadonlySet<string> = new Set(['log', 'stream', 'time', 'attrs']);
+
 function dockerRecord(line: string): ContainerRecord | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null) return undefined;
+  const raw = jsonObject(line);
+  if (raw === undefined) return undefined;
+  // A record with other keys (a shipper's: `kubernetes`, `docker`) is a whole line read later (`shippedRecord`), never a part to join.
+  for (const key in raw) if (!DOCKER_KEYS.has(key)) return undefined;
   const { log, stream, time } = raw as { log?: unknown; stream?: unknown; time?: unknown };
   if (typeof log !== 'string' || typeof time !== 'string' || (stream !== undefined && typeof stream !== 'string')) return undefined;
   const at = parseIsoTime(time);
   if (at === undefined) return undefined;
   const partial = !log.endsWith('\n');
   return { text: partial ? log : log.slice(0, -1), at, stream: `docker ${stream ?? ''}`, partial };
+}
+
+function jsonObject(line: string): Record<string, unknown> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+}
+
+/**
+ * A line a log shipper wrapped in a JSON record on its way to CloudWatch Logs (or a file), its
+ * `log` field the line, whatever the other keys and their order:
+ *
+ *   `{"container_id":"…","container_name":"app","log":"<line>","source":"stdout","ecs_cluster":"…",…}`  ECS FireLens (Fluent Bit)
+ *   `{"date":1790812807.25,"log":"<line>\n"}`                                                       Fluent Bit's JSON (json_date_key)
+ *   `{"kubernetes":{…},"log":"<line>\n","stream":"stdout","time":"2026-10-01T00:00:07Z"}`          Fluent Bit, Fluentd on Kubernetes
+ *
+ * A shipper ships whole lines (Fluent Bit strips the line end), so a record is never a part to
+ * join. Its time is `time` (ISO), else `date` (epoch seconds, or ISO with json_date_format
+ * iso8601), else `@timestamp`: the first of them that reads as a time; without one, none.
+ */
+export interface ShippedRecord {
+  /** The line the shipper read, without its line end. */
+  readonly text: string;
+  /** The record's time, epoch ms, when it gives one. */
+  readonly at?: number;
+}
+
+const OUR_TYPES: ReadonlySet<string> = new Set(INSTRUMENTED_TYPES);
+const SHIPPED_TIME_KEYS = ['time', 'date', '@timestamp'] as const;
+
+/**
+ * A line's shipper record, or undefined when it is not one. Tried on a line no parser claimed, so
+ * that none of our own events (whose `type` is ours) is taken for one, even when it holds a `log`.
+ */
+export function shippedRecord(line: string): ShippedRecord | undefined {
+  // Cheap before JSON.parse: most lines that reach here (other JSON, plain text) name no `log`.
+  if (!line.includes('"log"')) return undefined;
+  const raw = jsonObject(line);
+  if (raw === undefined || typeof raw.log !== 'string') return undefined;
+  if (typeof raw.type === 'string' && OUR_TYPES.has(raw.type)) return undefined;
+  const text = raw.log.endsWith('\n') ? raw.log.slice(0, -1) : raw.log;
+  for (const key of SHIPPED_TIME_KEYS) {
+    const at = shippedTime(raw[key]);
+    if (at !== undefined) return { text, at };
+  }
+  return { text };
+}
+
+/** Epoch ms of a shipper's time: a number of epoch seconds, or an ISO-8601 time with its offset. */
+function shippedTime(value: unknown): number | undefined {
+  const at = typeof value === 'number' ? Math.round(value * 1000) : typeof value === 'string' ? parseIsoTime(value) : undefined;
+  return at !== undefined && Number.isFinite(at) && isTimeInRange(at) ? at : undefined;
 }
 
 function criRecord(line: string): ContainerRecord | undefined {

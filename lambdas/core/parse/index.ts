@@ -3,7 +3,7 @@ import type { AuditEvent, EventBody } from '../events.ts';
 import { isoTime } from '../findings.ts';
 import { isTimeInRange } from '../parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from '../redact.ts';
-import { containerRecord } from './container.ts';
+import { containerRecord, shippedRecord } from './container.ts';
 import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
@@ -224,17 +224,19 @@ function withoutByteOrderMark(line: string): string {
 
 /**
  * A line's outcome, and the record time its events were read against (the context's, its
- * container record's, or its `aws logs tail` timestamp's). A line a container runtime wrapped (a
- * Docker `json-file` record, a Kubernetes CRI record) is read as the line inside, with the record's
- * time as its record time: the runtime's clock read it as it was written. A record that is one
- * part of a split line is read on its own here; `scan` joins the parts first (`ContainerLineJoiner`).
+ * container record's, its shipper record's, or its `aws logs tail` timestamp's). A line a container
+ * runtime wrapped (a Docker `json-file` record, a Kubernetes CRI record) is read as the line inside,
+ * with the record's time as its record time: the runtime's clock read it as it was written. A
+ * record that is one part of a split line is read on its own here; `scan` joins the parts first
+ * (`ContainerLineJoiner`). A line a log shipper wrapped (FireLens, Fluent Bit, Fluentd) is read as
+ * its `log` only when no parser claims the record itself (`claimLine`).
  */
-function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): { outcome: ParseOutcome; recordTime?: number } {
+function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[], inShipped = false): { outcome: ParseOutcome; recordTime?: number } {
   const record = containerRecord(line);
-  return record ? parseMessage(record.text, { ...ctx, recordTime: record.at }, parsers) : parseMessage(line, ctx, parsers);
+  return record ? parseMessage(record.text, { ...ctx, recordTime: record.at }, parsers, inShipped) : parseMessage(line, ctx, parsers, inShipped);
 }
 
-function parseMessage(line: string, ctx: LineContext, parsers: readonly LineParser[]): { outcome: ParseOutcome; recordTime?: number } {
+function parseMessage(line: string, ctx: LineContext, parsers: readonly LineParser[], inShipped: boolean): { outcome: ParseOutcome; recordTime?: number } {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   if (text.trim() === '') return { outcome: UNRECOGNISED };
   // Without a record time of its own (a file), a line that begins with an `aws logs tail`
@@ -242,18 +244,36 @@ function parseMessage(line: string, ctx: LineContext, parsers: readonly LinePars
   // its object after any prefix) reads a zoneless `ts` and the wrong-clock bound against it too.
   const tailed = ctx.recordTime === undefined ? splitTimestampPrefix(text) : undefined;
   const whole: LineContext = tailed ? { ...ctx, recordTime: tailed.at } : ctx;
-  const direct = firstClaim(text, whole, parsers);
-  if (direct) return { outcome: direct, recordTime: whole.recordTime };
+  const direct = claimLine(text, whole, parsers, inShipped);
+  if (direct) return direct;
   // Without a record time the prefix was split above (undefined: none); not split twice.
   const prefix = ctx.recordTime === undefined ? tailed : splitTimestampPrefix(text);
   if (prefix) {
     const inner: LineContext = { ...ctx, recordTime: prefix.at };
     for (const message of prefix.messages) {
-      const outcome = firstClaim(message, inner, parsers);
-      if (outcome) return { outcome, recordTime: prefix.at };
+      const claimed = claimLine(message, inner, parsers, inShipped);
+      if (claimed) return claimed;
     }
   }
   return { outcome: UNRECOGNISED };
+}
+
+/**
+ * The first parser's claim on a line, else, when the line is a log shipper's JSON record, the claim
+ * on the line in its `log` (at the record's time when it gives one). The parsers go first: our
+ * own events (which may hold a `log` field) and every other format are claimed as they are, and
+ * the line that reaches the shipper's test, a cheap string check first, is one nobody claimed. A
+ * record whose line nobody claims either is unrecognised, as an application's JSON with an
+ * unrelated `log` is. One wrapper deep: the line inside may be a container runtime's record, not
+ * another shipper's.
+ */
+function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[], inShipped: boolean): { outcome: ParseOutcome; recordTime?: number } | undefined {
+  const outcome = firstClaim(text, ctx, parsers);
+  if (outcome) return { outcome, recordTime: ctx.recordTime };
+  const shipped = inShipped ? undefined : shippedRecord(text);
+  if (shipped === undefined) return undefined;
+  const inside = parseUnredacted(shipped.text, shipped.at === undefined ? ctx : { ...ctx, recordTime: shipped.at }, parsers, true);
+  return inside.outcome.kind === 'unrecognised' ? undefined : inside;
 }
 
 export type { LineContext, LineParser, ParseOutcome } from './types.ts';
