@@ -3,7 +3,7 @@ import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-redu
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
-import { EARLY_MS, type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, summarizeJobs } from '../core/job-reducer.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
@@ -25,6 +25,14 @@ export type ListedKind = (typeof SUBJECT_KINDS)[number];
  * whose schedule expects runs further apart is judged over a longer one (statusWindowDays).
  */
 export const STATUS_WINDOW_DAYS = 30;
+/**
+ * The most days a job's status window reaches back (statusWindowDays): enough for a monthly job's
+ * run, or the one before it while its run goes on. A job run more rarely (yearly) is judged over
+ * STATUS_WINDOW_DAYS, as every subject was before windows grew: OK, noted as not due, when its
+ * schedule expected no run in them. Its window would hold the whole fleet's findings read for a
+ * year, and reach past the run records the store keeps (`deploy.run_retention_days`).
+ */
+export const MAX_STATUS_WINDOW_DAYS = 62;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const PARALLEL_READS = 8;
@@ -194,9 +202,11 @@ export function clockChangeSlack(schedule: ScheduleView): number {
  * the 1st, asked on the 31st, is judged by that run (or the missed-run finding of it), not found
  * silent. A run records itself when it ends: while a run of the job is still going on
  * (`runningSince`, its start), the window holds the start expected before that run's. A learned
- * period without a cron: its period and grace time, once more.
+ * period without a cron: its period and grace time, once more. A window that would be longer than
+ * `maxDays` (MAX_STATUS_WINDOW_DAYS, or fewer when the store keeps run records for fewer days) is
+ * STATUS_WINDOW_DAYS: a yearly job is judged as it was before windows grew, not over a year.
  */
-export function statusWindowDays(schedule: ScheduleView | undefined, graceMs: number, now: number, runningSince?: number): number {
+export function statusWindowDays(schedule: ScheduleView | undefined, graceMs: number, now: number, runningSince?: number, maxDays = MAX_STATUS_WINDOW_DAYS): number {
   if (!schedule) return STATUS_WINDOW_DAYS;
   const slackMs = clockChangeSlack(schedule);
   const dueBy = Math.min(now, runningSince === undefined ? now : runningSince - 1) - graceMs - slackMs;
@@ -206,16 +216,23 @@ export function statusWindowDays(schedule: ScheduleView | undefined, graceMs: nu
     if (last !== undefined) reachMs = now - last;
   } else if (schedule.period_ms) reachMs = now - dueBy + schedule.period_ms;
   if (reachMs === undefined) return STATUS_WINDOW_DAYS;
-  return Math.max(STATUS_WINDOW_DAYS, Math.ceil((reachMs + EARLY_MS + slackMs) / DAY_MS));
+  const days = Math.max(STATUS_WINDOW_DAYS, Math.ceil((reachMs + EARLY_MS + slackMs) / DAY_MS));
+  return days <= maxDays ? days : STATUS_WINDOW_DAYS;
 }
 
-/** When a job's run still going on started (one opened after its last end); undefined when none is. */
-function runningSinceOf(subject: KnownSubject): number | undefined {
+/**
+ * When a job's run still going on started: its newest open run after its last end, while within
+ * its max runtime (past it the run is judged unfinished, not going on). None for a job whose runs
+ * log no end (cron `CMD` lines): every start of it stays open, none is known to be going on.
+ */
+function runningSinceOf(subject: KnownSubject, view: AuditReadView, now: number): number | undefined {
   if (subject.kind !== 'job' || !subject.state) return undefined;
   const s = subject.state as JobState;
+  if (!s.endsLogged) return undefined;
   const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
-  const open = s.open.filter((o) => o.at > lastEndAt).map((o) => o.at);
-  return open.length > 0 ? Math.min(...open) : undefined;
+  const newest = Math.max(Number.NEGATIVE_INFINITY, ...s.open.filter((o) => o.at > lastEndAt && o.at <= now).map((o) => o.at));
+  if (newest === Number.NEGATIVE_INFINITY) return undefined;
+  return now - newest <= maxRuntimeOf(s, view.config).ms ? newest : undefined;
 }
 
 /** Each stored job's summary (runs, schedule configured or learned), from states already read. */
@@ -250,9 +267,11 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const now = view.now();
   const summaries = await jobSummaries(view, subjects);
   const schedules = subjects.map((s) => (s.kind === 'job' ? scheduleOf(summaries.get(s.name), s.name, view) : undefined));
+  // Never past the run records the store keeps: a window reaching further would find a job's runs gone.
+  const maxDays = Math.min(MAX_STATUS_WINDOW_DAYS, view.runRetentionDays ?? Number.POSITIVE_INFINITY);
   const windowDays = subjects.map((s, i) => {
     const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
-    return statusWindowDays(schedules[i], graceMinutes * 60_000, now, runningSinceOf(s));
+    return statusWindowDays(schedules[i], graceMinutes * 60_000, now, runningSinceOf(s, view, now), maxDays);
   });
   const spans = new Map<number, MonthSpan>([...new Set(windowDays)].map((days) => [days, rollingSpan(now, days)]));
   const widest = spans.get(Math.max(...windowDays, STATUS_WINDOW_DAYS)) ?? rollingSpan(now, STATUS_WINDOW_DAYS);

@@ -25,6 +25,7 @@ interface SubjectRow {
   kind: string;
   name: string;
   status: string;
+  window_days: number;
   reason?: string;
   enough_history: boolean;
   history: number | null;
@@ -943,6 +944,96 @@ describe('jobs run once a month, at 09:00 on the 1st', () => {
 
     // Assess
     expect(running.listed.subjects.find((r) => r.name === 'configured-monthly')).toMatchObject({ status: 'FINDINGS', window_days: 32, last_status: 'running' });
+  });
+
+  it('list_subjects keeps the 30-day window once the run of the 1st is past its max runtime: a run that hung is not still going on', async () => {
+    // Prepare: configured-monthly's run of 1 November started at 09:00:05 and never ended (max runtime 1 h)
+    const audit = await scanMonthly('2026-11-20T12:00:00Z', [{ type: 'run.start', job: 'configured-monthly', run_id: 'configured-monthly-10', ts: '2026-11-01T09:00:05.000Z' }]);
+
+    // Act
+    let hung: Awaited<ReturnType<typeof askAt>>;
+    try {
+      hung = await askAt(audit, '2026-11-20T12:00:00Z');
+    } finally {
+      await audit.opened.close();
+    }
+
+    // Assess: judged by its unfinished run of 1 November, not over 51 days back to 1 October's
+    expect(hung.listed.subjects.find((r) => r.name === 'configured-monthly')).toMatchObject({ status: 'FINDINGS', window_days: 30 });
+  });
+});
+
+describe('status windows no longer than a monthly job needs', () => {
+  it('list_subjects judges a cron job that logs only its starts over 30 days, though each of its starts stays open', async () => {
+    // Prepare: cron's CMD lines (a start, never an end) of a daily and a weekly job, 1 June to 6 December
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+    const cmd = (t: number, command: string) => {
+      const d = new Date(t);
+      return `${months[d.getUTCMonth()]} ${String(d.getUTCDate()).padStart(2, ' ')} ${d.toISOString().slice(11, 19)} web1 CRON[${1000 + d.getUTCDate()}]: (root) CMD (${command})`;
+    };
+    const lines: string[] = [];
+    for (let t = Date.UTC(2026, 5, 1, 2, 30, 1); t < now; t += 86_400_000) {
+      lines.push(cmd(t, '/usr/local/bin/daily.sh'));
+      if (new Date(t).getUTCDay() === 0) lines.push(cmd(t, '/usr/local/bin/weekly.sh'));
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-starts-only-')), 'cron.log');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({}, 'silent-audit.yaml');
+    const scanned = await scanToStore({ paths: [file], config, now, year: 2026, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+
+    // Act
+    const client = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => now }, source: 'cron starts' }));
+    let listed: { subjects: SubjectRow[] };
+    try {
+      listed = structured<{ subjects: SubjectRow[] }>(await client.call('list_subjects', { kind: 'job' }));
+    } finally {
+      await client.close();
+      await scanned.opened.close();
+    }
+
+    // Assess: not 51 days back to the oldest of the daily job's 50 open starts, nor months for the weekly one
+    expect(listed.subjects.map((r) => [r.name, r.window_days])).toEqual([
+      ['/usr/local/bin/daily.sh', 30],
+      ['/usr/local/bin/weekly.sh', 30],
+    ]);
+  });
+
+  it('list_subjects judges a yearly job over 30 days, OK as not due, and reads the fleet\'s findings over no more than 30 days for it', async () => {
+    // Prepare: "0 0 1 1 *" ran fine on 1 January 2020 to 2026; a daily job failed every day since 1 November
+    const now = Date.parse('2026-12-06T12:00:00Z');
+    const run = (job: string, id: string, start: number, exitCode: number) => [
+      { type: 'run.start', job, run_id: id, ts: new Date(start).toISOString() },
+      { type: 'run.end', job, run_id: id, exit_code: exitCode, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() },
+    ];
+    const lines = [
+      ...[2020, 2021, 2022, 2023, 2024, 2025, 2026].flatMap((y) => run('yearly', `y${y}`, Date.UTC(y, 0, 1, 0, 0, 5), 0)),
+      ...Array.from({ length: 35 }, (_, d) => run('daily', `d${d}`, Date.UTC(2026, 10, 1 + d, 2, 0, 5), 1)).flat(),
+    ];
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-yearly-window-')), 'fleet.jsonl');
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).sort().join('\n') + '\n');
+    const config = validateConfig({ deploy: { run_retention_days: 90 }, jobs: { yearly: { schedule: '0 0 1 1 *' } } }, 'silent-audit.yaml');
+    const scanned = await scanToStore({ paths: [file], config, now, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const view = readOnlyView({ store: scanned.opened.store, config, clock: { now: () => now }, source: 'yearly' });
+    const findingsFrom: string[] = [];
+    const recording = { ...view, findings: (query: Parameters<typeof view.findings>[0]) => (findingsFrom.push(query.from ?? ''), view.findings(query)) };
+
+    // Act
+    const client = await connectClient(recording);
+    let listed: { subjects: SubjectRow[] };
+    try {
+      listed = structured<{ subjects: SubjectRow[] }>(await client.call('list_subjects', { kind: 'job' }));
+    } finally {
+      await client.close();
+      await scanned.opened.close();
+    }
+
+    // Assess: not 340 days back to 1 January, past the 90 days its run records are kept
+    expect(listed.subjects.find((r) => r.name === 'yearly')).toMatchObject({ status: 'OK', window_days: 30, reason: expect.stringMatching(/no run was due in the last 30 days/) });
+    expect(listed.subjects.find((r) => r.name === 'daily')).toMatchObject({ status: 'FINDINGS', window_days: 30 });
+    expect(findingsFrom).toEqual(['2026-11-06T12:00:01Z']);
   });
 });
 

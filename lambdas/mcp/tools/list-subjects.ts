@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COVERAGE_LABEL } from '../../core/report/labels.ts';
-import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastStatusOf, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastStatusOf, MAX_STATUS_WINDOW_DAYS, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import type { AuditReadView } from '../audit-view.ts';
 import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
@@ -12,7 +12,7 @@ export const SubjectRowSchema = z.object({
   status: StatusSchema.describe('over its status window (window_days): UNKNOWN when nothing came from it or it has too little history to judge'),
   window_days: z
     .number()
-    .describe(`the days up to now its status, findings and runs are judged over: ${STATUS_WINDOW_DAYS}, or more for a job whose schedule expects runs further apart, back to the last start it expected past its grace time`),
+    .describe(`the days up to now its status, findings and runs are judged over: ${STATUS_WINDOW_DAYS}, or more for a job whose schedule expects runs further apart, back to the last start it expected past its grace time, at most ${MAX_STATUS_WINDOW_DAYS} (a rarer one, such as a yearly job, gets ${STATUS_WINDOW_DAYS})`),
   reason: z.string().optional(),
   enough_history: z.boolean().describe('enough runs for min_history: the baseline checks are active'),
   history: z.number().nullable(),
@@ -62,7 +62,7 @@ export const listSubjectsTool = defineTool({
   description:
     `Jobs, agents, routes and guards the audit knows (seen in the logs or named in the config), each with its kind, last run and its status, ` +
     `schedule (configured, or inferred from its runs), and whether it has enough history to judge. Status is judged over the last ${STATUS_WINDOW_DAYS} days ` +
-    '(longer for a job whose schedule expects runs further apart, such as a monthly one: back to the last start it expected, its window_days) ' +
+    `(longer for a job whose schedule expects runs further apart, such as a monthly one: back to the last start it expected, its window_days, at most ${MAX_STATUS_WINDOW_DAYS}) ` +
     'as the monthly report does: OK, FINDINGS, or UNKNOWN when nothing came from it or it has fewer runs than min_history (silence is never health).',
   inputSchema: {
     kind: KindSchema.optional().describe('only subjects of this kind'),
