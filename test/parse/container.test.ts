@@ -73,6 +73,7 @@ describe('lines a container runtime wrapped are read as the line inside', () => 
     ['a Docker record cut short', docker(RUN_START).slice(0, 60)],
     ['a time and a stream without a P or F tag', `2026-10-01T00:00:07Z stdout ${CRON}`],
     ["a log shipper's record that begins as Docker's", JSON.stringify({ log: RUN_START, stream: 'stdout', time: '2026-10-01T00:00:07Z', kubernetes: { pod_name: 'p' } })],
+    ['a record of Docker\'s shape naming a stream Docker never writes', JSON.stringify({ log: RUN_START, stream: 'app', time: '2026-10-01T00:00:07Z' })],
   ])('takes %s for no container record', (_name, line) => {
     // Act and Assess
     expect(containerRecord(line)).toBeUndefined();
@@ -190,6 +191,15 @@ describe("the parts of a line a container runtime split are joined, per stream",
       { rejected: `line is ${20 * part.length + 3} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into 21 records, lines 1–21)`, line: 1 },
       { text: RUN_START, recordTime: Date.parse('2026-10-01T00:00:07.123456789Z'), line: 22 },
     ]);
+  });
+
+  it('holds no unfinished line for a stream Docker never writes: each such record is handed on whole', () => {
+    // Prepare: records of made-up streams whose log does not end its line, as a shipper may write them
+    const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ log: `part ${i}`, stream: `s${i}`, time: '2026-10-01T00:00:07Z' }));
+    // Act
+    const joined = joinAll(lines);
+    // Assess: none is held open until the file ends
+    expect(joined).toEqual(lines.map((text, i) => ({ text, line: i + 1 })));
   });
 
   it.each([

@@ -42,7 +42,9 @@ function dockerRecord(line: string): ContainerRecord | undefined {
   // A record with other keys (a shipper's: `kubernetes`, `docker`) is a whole line read later (`shippedRecord`), never a part to join.
   for (const key in raw) if (!DOCKER_KEYS.has(key)) return undefined;
   const { log, stream, time } = raw as { log?: unknown; stream?: unknown; time?: unknown };
-  if (typeof log !== 'string' || typeof time !== 'string' || (stream !== undefined && typeof stream !== 'string')) return undefined;
+  // Docker writes only these streams: a record naming another is a shipper's whole line, never a
+  // part, and the joiner holds one unfinished line per stream it is given.
+  if (typeof log !== 'string' || typeof time !== 'string' || (stream !== undefined && stream !== 'stdout' && stream !== 'stderr')) return undefined;
   const at = parseIsoTime(time);
   if (at === undefined) return undefined;
   const partial = !log.endsWith('\n');
@@ -135,7 +137,8 @@ interface SplitLine {
  * into the line, per stream: the records of stdout and stderr interleave, and so may lines of other
  * formats, which are handed on as they come. A joined line is at most MAX_LINE_BYTES, as any line;
  * a longer one is rejected, holding no more than that in memory. Memory holds at most one
- * unfinished line per stream.
+ * unfinished line per stream, of which there are five at most (Docker's stdout, stderr or none
+ * named; CRI's stdout and stderr): a record naming any other stream is not a container's.
  */
 export class ContainerLineJoiner {
   private readonly open = new Map<string, SplitLine>();
