@@ -1,7 +1,8 @@
 import { createReadStream, statSync } from 'node:fs';
-import { Transform, type Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { TextDecoder } from 'node:util';
 import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
-import { beginsGzip, GZIP_MAGIC_BYTES, GzipMembers } from './gzip-members.ts';
+import { beginsGzip, GzipMembers } from './gzip-members.ts';
 
 export class InputError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -18,6 +19,19 @@ export class CorruptInputError extends InputError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CorruptInputError';
+  }
+}
+
+/**
+ * Input that is not text the reader can decode (xz, bzip2, zstd, a tar or zip archive, binary
+ * data): nothing of it was read. Its message says what it is and what to do, in the user's terms
+ * (`xz-compressed; decompress it first (xzcat app.log.xz | silent-audit scan -)`); a scan names
+ * the file before it, counts it and reads its other inputs as usual.
+ */
+export class UnreadableInputError extends InputError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnreadableInputError';
   }
 }
 
@@ -48,11 +62,13 @@ export type Line = string | OverLongLine;
  * stream, like stdin, its size unknown. Gzip is decompressed: a path named `.gz` is gzip (one
  * whose data is not is reported, as a damaged one is), and any other input whose first bytes are
  * gzip's magic number (`gzip -c app.log | silent-audit scan -`, a rotated log saved without its
- * `.gz`) is too.
+ * `.gz`) is too. UTF-16 with a byte order mark (what Windows PowerShell 5's `>` writes) is read
+ * as text, gzipped or not; other compression, archives and binary data are refused unread
+ * (UnreadableInputError, see `sniff`), not read as lines that none would recognise.
  */
 export function openLineSource(path: string, stdin: Readable = process.stdin): LineSourceFile {
   if (path === '-') {
-    return { name: 'stdin', lines: (onBytes) => readLines(stdin, false, onBytes) };
+    return { name: 'stdin', lines: (onBytes) => readLines(stdin, false, '-', onBytes) };
   }
   let size: number | undefined;
   try {
@@ -65,7 +81,7 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, { cause: error });
   }
-  return { name: path, size, lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), onBytes) };
+  return { name: path, size, lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, onBytes) };
 }
 
 /**
@@ -73,9 +89,10 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
  * numbers count them: readline would also split on a lone `\r` (progress bars, `curl` meters) and
  * so name every later line wrongly. Streams chunk by chunk; memory holds one chunk and at most
  * MAX_LINE_BYTES of the unfinished line (a longer line comes out as its size: UnfinishedLine).
- * Decompresses gzip when `gzipByName` says so or the data starts with its magic.
+ * Decompresses gzip when `gzipByName` says so or the data starts with its magic; decodes UTF-16
+ * that starts with its byte order mark; refuses what its first bytes show is not text (`sniff`).
  */
-async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: number) => void): AsyncIterable<Line> {
+async function* readLines(input: Readable, gzipByName: boolean, path: string, onBytes?: (n: number) => void): AsyncIterable<Line> {
   // Bytes, whatever the input gives (a stream of strings or of objects, as `Readable.from`
   // makes), so that its first bytes can be looked at and left for the reader.
   const counted = input.pipe(
@@ -102,11 +119,24 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
   const unfinished = new UnfinishedLine();
   let gunzip: GzipMembers | undefined;
   try {
-    gzipped ||= beginsGzip(await peekBytes(counted, GZIP_MAGIC_BYTES));
+    const head = await peekBytes(counted, SNIFF_BYTES);
+    gzipped ||= beginsGzip(head);
     // Damage to gzip data ends its text, every line before it read first (see GzipMembers).
     gunzip = gzipped ? counted.pipe(new GzipMembers()) : undefined;
-    text = gunzip ?? counted;
-    text.once('error', (error: Error) => fail(error, text !== counted));
+    const bytes = gunzip ?? counted;
+    text = bytes;
+    bytes.once('error', (error: Error) => fail(error, bytes !== counted));
+    // What the data is, gzip's looked at once decompressed (a `.tar.gz`, PowerShell's UTF-16 gzipped).
+    const kind = sniff(gunzip ? await peekBytes(gunzip, SNIFF_BYTES) : head);
+    if (typeof kind !== 'string') {
+      input.destroy();
+      bytes.destroy();
+      throw new UnreadableInputError(`${gzipped ? `${kind.what} (gzip-compressed)` : kind.what}; ${kind.todo(path, gzipped)}`);
+    }
+    if (kind !== 'utf-8') {
+      text = bytes.pipe(new Utf16ToUtf8(kind));
+      text.once('error', (error: Error) => fail(error));
+    }
     // Decodes across chunk boundaries, so a character split between two chunks stays whole.
     text.setEncoding('utf8');
     for await (const chunk of text as AsyncIterable<string>) {
@@ -133,6 +163,91 @@ async function* readLines(input: Readable, gzipByName: boolean, onBytes?: (n: nu
   const last = damage === undefined || gunzip?.complete ? unfinished.end() : undefined;
   if (last !== undefined) yield last;
   if (damage !== undefined) throw new CorruptInputError(`cannot read gzip input: ${damage.message}`, { cause: damage });
+}
+
+/** How many first bytes of an input tell what it is (a tar header's `ustar` ends at byte 262). */
+const SNIFF_BYTES = 512;
+
+/** Data that is not text the reader decodes: what it is, and what to do, for a path (`-` for stdin). */
+interface NotText {
+  readonly what: string;
+  todo(path: string, gzipped: boolean): string;
+}
+
+/** `xzcat app.log.xz | silent-audit scan -`, gunzipped first when the data was gzip. */
+function pipeThrough(command: (file: string) => string, path: string, gzipped: boolean): string {
+  const first = path === '-' ? (gzipped ? 'gzip -dc | ' : '') : gzipped ? `zcat ${path} | ` : '';
+  const source = path === '-' || gzipped ? command('') : command(` ${path}`);
+  return `${path === '-' ? '… | ' : ''}${first}${source} | silent-audit scan -`;
+}
+
+const decompressor = (what: string, command: string): NotText => ({
+  what,
+  todo: (path, gzipped) => `decompress it first (${pipeThrough((file) => `${command}${file}`, path, gzipped)})`,
+});
+
+/** Magic numbers of what a log may be saved as that is not text (gzip is read: GzipMembers). */
+const NOT_TEXT: readonly { readonly magic: readonly number[]; readonly at?: number; readonly kind: NotText }[] = [
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: decompressor('xz-compressed', 'xzcat') },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: decompressor('zstd-compressed', 'zstdcat') },
+  { magic: [0x04, 0x22, 0x4d, 0x18], kind: decompressor('lz4-compressed', 'lz4cat') },
+  { magic: [0xff, 0xfe, 0x00, 0x00], kind: { what: 'UTF-32 text', todo: (path, gz) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz)})` } },
+  { magic: [0x00, 0x00, 0xfe, 0xff], kind: { what: 'UTF-32 text', todo: (path, gz) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz)})` } },
+  { magic: [0x50, 0x4b, 0x03, 0x04], kind: { what: 'a zip archive', todo: (path) => `extract the logs from it (${path === '-' ? 'save it to a file and unzip -p it' : `unzip -p ${path}`} | silent-audit scan -)` } },
+  { magic: [0x75, 0x73, 0x74, 0x61, 0x72], at: 257, kind: { what: 'a tar archive', todo: (path, gz) => `extract the logs from it (${path === '-' ? `… | tar -xO${gz ? 'z' : ''}f -` : `tar -xO${gz ? 'z' : ''}f ${path}`} | silent-audit scan -)` } },
+];
+
+/** bzip2: `BZh1`–`BZh9`, then a block's magic (π) or the end of the stream's (√π), so no text line that starts with `BZh` is taken for it. */
+function beginsBzip2(b: Uint8Array): boolean {
+  if (b.length < 10 || b[0] !== 0x42 || b[1] !== 0x5a || b[2] !== 0x68 || b[3] < 0x31 || b[3] > 0x39) return false;
+  const block = [0x31, 0x41, 0x59, 0x26, 0x53, 0x59];
+  const end = [0x17, 0x72, 0x45, 0x38, 0x50, 0x90];
+  return block.every((x, i) => b[4 + i] === x) || end.every((x, i) => b[4 + i] === x);
+}
+
+const BINARY: NotText = {
+  what: 'binary data (NUL bytes), not a text log',
+  todo: (path, gz) => `if it is UTF-16 text without a byte order mark, convert it first (${pipeThrough((f) => `iconv -f UTF-16LE -t UTF-8${f}`, path, gz)})`,
+};
+
+/**
+ * What the first bytes of (decompressed) data say it is: UTF-8 text (with or without its byte order
+ * mark, which the parsers drop), UTF-16 with its byte order mark, or something that is not text to
+ * read as lines: other compression, an archive, UTF-32, or binary data (a NUL byte, which no text
+ * log holds, in its first line: an executable, an image, UTF-16 without its mark). Read as lines,
+ * these gave a "0 findings" over lines none recognised: silence taken for health.
+ */
+export function sniff(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' | NotText {
+  const matches = (magic: readonly number[], at = 0) => head.length >= at + magic.length && magic.every((x, i) => head[at + i] === x);
+  for (const { magic, at, kind } of NOT_TEXT) if (matches(magic, at)) return kind;
+  if (matches([0xff, 0xfe])) return 'utf-16le';
+  if (matches([0xfe, 0xff])) return 'utf-16be';
+  if (beginsBzip2(head)) return decompressor('bzip2-compressed', 'bzcat');
+  // A NUL in its first line: a stray one further on (a garbage line, a crash's zeroed block) is
+  // the text's own damage, its lines read and counted as usual.
+  const lineEnd = head.indexOf(0x0a);
+  return head.subarray(0, lineEnd < 0 ? head.length : lineEnd).includes(0) ? BINARY : 'utf-8';
+}
+
+/**
+ * UTF-16 bytes (its byte order mark first) as UTF-8, as they stream: a character split between two
+ * chunks stays whole, the mark is dropped, and a broken one becomes U+FFFD.
+ */
+class Utf16ToUtf8 extends Transform {
+  private readonly decoder: TextDecoder;
+
+  constructor(encoding: 'utf-16le' | 'utf-16be') {
+    super();
+    this.decoder = new TextDecoder(encoding);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    done(null, Buffer.from(this.decoder.decode(chunk, { stream: true }), 'utf8'));
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, Buffer.from(this.decoder.decode(), 'utf8'));
+  }
 }
 
 function withoutCr(line: string): string {

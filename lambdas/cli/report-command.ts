@@ -12,7 +12,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, scanToStore } from './scan-command.ts';
+import { type InFlightSettlement, scanToStore, sourceNotes } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -77,6 +77,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       opts.stderr.write(`silent-audit report: ${terminalText(scanned.error)}\n`);
       return { exitCode: 2 };
     }
+    // A file that could not be read, or gave no line the scan reads, is said: the report leaves it out.
+    for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit report: ${terminalText(text)}\n`);
     if (scanned.leftOut > 0 && now !== undefined) {
       opts.stderr.write(`${plural(scanned.leftOut, 'event')} after --now ${isoTime(now)} left out: the report is as of then.\n`);
     }

@@ -24,7 +24,7 @@ import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { describeSources, fileSource, logGroupSource, type ScanSource } from './scan-sources.ts';
 import { ScanStore } from './scan-store.ts';
-import { enrichWithContext, type MergeStats, streamSources } from './scan-stream.ts';
+import { enrichWithContext, type MergeStats, type SourceReadout, streamSources } from './scan-stream.ts';
 import { type OpenedStore, openStore } from './stores.ts';
 
 export { jobNameOfFile } from './scan-sources.ts';
@@ -108,6 +108,8 @@ export type ScanToStoreResult =
       readonly inFlight: InFlight;
       /** Events later than `upTo`, left out (0 without `upTo`). */
       readonly leftOut: number;
+      /** What each source gave (`sourceNotes` says those that gave nothing to judge). */
+      readonly readouts: readonly SourceReadout[];
     };
 
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
@@ -337,7 +339,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts };
   } catch (error) {
     await opened.close();
     throw error;
@@ -391,9 +393,32 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number): Promi
 }
 
 /**
+ * What to tell of the sources that gave nothing to judge, lest "0 findings" be taken for health: a
+ * file that could not be read at all (xz, a tar archive: what it is and what to do), and a file (or
+ * stdin) of which no line was recognised (lines, none of them of a format silent-audit reads).
+ */
+export function sourceNotes(readouts: readonly SourceReadout[]): string[] {
+  const notes: string[] = [];
+  for (const r of readouts) {
+    if (r.unreadable !== undefined) notes.push(r.unreadable);
+    else if (r.kind === 'file' && r.lines > 0 && r.unrecognised === r.lines) {
+      const which = r.lines === 1 ? `the one line of ${r.name} is not` : `none of the ${linesCount(r.lines)} of ${r.name} is`;
+      notes.push(`note: ${which} a line silent-audit reads (JSON events with a "type" of ours, cron in syslog, systemd, Lambda platform lines, container records…: see docs/log-formats.md)`);
+    }
+  }
+  return notes;
+}
+
+/** How many files could not be read at all (`; 1 file could not be read` in the summary). */
+function unreadableCount(readouts: readonly SourceReadout[]): number {
+  return readouts.filter((r) => r.unreadable !== undefined).length;
+}
+
+/**
  * `silent-audit scan`: streams every file and every CloudWatch log group line by line (any mix of
  * formats), runs the pipeline on the events in time order, chunk by chunk, and prints the findings.
- * Exit 0: no findings; 1: findings; 2: usage or input error.
+ * Exit 0: no findings; 1: findings; 2: usage or input error, and a file that could not be read
+ * when no other gave a finding (a finding is never hidden behind an input error; the file is said).
  */
 export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const write = (s: string) => opts.stdout.write(`${s}\n`);
@@ -425,8 +450,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     write('');
   }
   const c = tally.counts;
+  for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit scan: ${terminalText(text)}\n`);
+  const unreadable = unreadableCount(scanned.readouts);
   note(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${linesCount(c.lines)} from ${describeSources(sources)}: ${describeCounts(c)}` +
+      (unreadable > 0 ? `; ${unreadable} ${unreadable === 1 ? 'file' : 'files'} could not be read` : '') +
       (opened.persistent ? `; state saved to ${opened.description}` : ''),
   );
   if (!opts.json && jobs.length > 0) {
@@ -451,7 +479,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     note('');
     note(open);
   }
-  return { exitCode: findings.length > 0 ? 1 : 0, findings, counts: c, stream };
+  return { exitCode: findings.length > 0 ? 1 : unreadable > 0 ? 2 : 0, findings, counts: c, stream };
 }
 
 /**

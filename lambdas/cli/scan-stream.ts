@@ -1,4 +1,4 @@
-import { CorruptInputError, InputError } from '../adapters/file-lines.ts';
+import { CorruptInputError, InputError, UnreadableInputError } from '../adapters/file-lines.ts';
 import type { AuditEvent } from '../core/events.ts';
 import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
@@ -190,15 +190,32 @@ export interface StreamOptions {
   readonly redactor?: Redactor;
 }
 
+/** What one source gave: enough to say when it gave nothing the scan could judge. */
+export interface SourceReadout {
+  readonly name: string;
+  readonly kind: ScanSource['kind'];
+  /** Lines (events of a log group) counted, rejected ones too. */
+  readonly lines: number;
+  readonly unrecognised: number;
+  /** Why none of it could be read (`app.log.xz: xz-compressed; decompress it first …`), when none could. */
+  readonly unreadable?: string;
+}
+
 export interface StreamResult {
   readonly tally: LineTally;
   readonly stats: MergeStats;
+  /** One per source, in the order given. */
+  readonly readouts: readonly SourceReadout[];
 }
 
 interface OpenSource {
   readonly source: ScanSource;
   readonly iterator: AsyncIterator<SourceRecord>;
   lineNo: number;
+  /** Its share of the tally's lines and unrecognised lines. */
+  lines: number;
+  unrecognised: number;
+  unreadable?: string;
 }
 
 function label(sources: readonly ScanSource[]): string {
@@ -210,8 +227,9 @@ function label(sources: readonly ScanSource[]): string {
  * merges their events by time and calls `onChunk` with each time-ordered chunk of at most about
  * `chunkEvents` events (and the context for `enrich`), waiting for it before reading on. A
  * compressed file that is truncated or corrupt ends with a counted rejection, its lines before
- * it read as usual; a source that cannot be read otherwise throws an InputError naming it and how
- * far it got.
+ * it read as usual; one that is not text to read (xz, a tar archive: UnreadableInputError) is
+ * left unread and said in its readout; a source that cannot be read otherwise throws an
+ * InputError naming it and how far it got.
  */
 export async function streamSources(
   sources: readonly ScanSource[],
@@ -224,7 +242,7 @@ export async function streamSources(
   const tally = new LineTally((events) => merger.add(current, events));
   const total = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;
   const progress = new ProgressBar(opts.progress, label(sources), total);
-  const open: OpenSource[] = sources.map((source) => ({ source, iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](), lineNo: 0 }));
+  const open: OpenSource[] = sources.map((source) => ({ source, iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](), lineNo: 0, lines: 0, unrecognised: 0 }));
   // Re-check for ready events only after this many more arrived, so a lagging watermark costs no rescans.
   let checkAt = chunkEvents;
 
@@ -247,7 +265,12 @@ export async function streamSources(
         result = await src.iterator.next();
       } catch (error) {
         if (error instanceof CorruptInputError) {
-          rejectUnreadableRest(src.source, src.lineNo, error, tally);
+          counted(src, () => rejectUnreadableRest(src.source, src.lineNo, error, tally));
+          merger.sourceDone(next);
+          continue;
+        }
+        if (error instanceof UnreadableInputError) {
+          src.unreadable = `${src.source.name}: ${error.message}`;
           merger.sourceDone(next);
           continue;
         }
@@ -262,7 +285,7 @@ export async function streamSources(
       const record = result.value;
       src.lineNo = record.linesRead ?? src.lineNo + 1;
       progress.line();
-      readRecord(src.source, record, record.line ?? src.lineNo, opts, tally);
+      counted(src, () => readRecord(src.source, record, record.line ?? src.lineNo, opts, tally));
       if (merger.heldEvents >= checkAt) {
         await flush(false);
         checkAt = merger.heldEvents + chunkEvents;
@@ -273,5 +296,14 @@ export async function streamSources(
     progress.finish();
     await Promise.all(open.map((o) => o.iterator.return?.().catch(() => undefined)));
   }
-  return { tally, stats: merger.stats };
+  const readouts = open.map(({ source, lines, unrecognised, unreadable }) => ({ name: source.name, kind: source.kind, lines, unrecognised, unreadable }));
+  return { tally, stats: merger.stats, readouts };
+
+  /** Runs `read` (which adds to the tally) and gives `src` its share of what it added. */
+  function counted(src: OpenSource, read: () => void): void {
+    const { lines, unrecognised } = tally.counts;
+    read();
+    src.lines += tally.counts.lines - lines;
+    src.unrecognised += tally.counts.unrecognised - unrecognised;
+  }
 }

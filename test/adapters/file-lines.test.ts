@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { CorruptInputError, InputError, type Line, openLineSource, UnfinishedLine } from '../../lambdas/adapters/file-lines.ts';
+import { CorruptInputError, InputError, type Line, openLineSource, UnfinishedLine, UnreadableInputError } from '../../lambdas/adapters/file-lines.ts';
 import { MAX_LINE_BYTES } from '../../lambdas/core/parse/line-limit.ts';
 
 async function collect(lines: AsyncIterable<Line>): Promise<Line[]> {
@@ -267,6 +267,84 @@ describe('openLineSource', () => {
     const lines = await collect(openLineSource(path).lines());
     // Assess
     expect(lines).toEqual([{ overLongBytes: long.length }, 'next', { overLongBytes: long.length }]);
+  });
+
+  /** What Windows PowerShell 5's `>` writes: UTF-16 little-endian (or, rarer, big-endian) after its byte order mark. */
+  const utf16 = (text: string, order: 'le' | 'be') => {
+    const le = Buffer.from(`\uFEFF${text}`, 'utf16le');
+    return order === 'le' ? le : Buffer.from(le).swap16();
+  };
+
+  it.each(['le', 'be'] as const)('reads UTF-16%s with its byte order mark as text, on stdin in chunks that split its characters', async (order) => {
+    // Prepare: CRLF line ends, a character beyond the BMP (a surrogate pair) and chunks of 3 bytes
+    const bytes = utf16('{"type":"run.end"}\r\nnaïve 🙂\r\n', order);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 3) }, (_, i) => bytes.subarray(i * 3, i * 3 + 3));
+    let counted = 0;
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from(chunks)).lines((n) => (counted += n)));
+    // Assess: the mark dropped, every byte counted for progress
+    expect(lines).toEqual(['{"type":"run.end"}', 'naïve 🙂']);
+    expect(counted).toBe(bytes.length);
+  });
+
+  it('reads a gzipped UTF-16 file as text, and keeps the UTF-8 byte order mark for the parsers to drop', async () => {
+    // Prepare
+    const gz = tempFile('ps.log.gz', gzipSync(utf16('one\r\ntwo\r\n', 'le')));
+    const utf8 = tempFile('notepad.log', '\uFEFFone\ntwo\n');
+    // Act
+    const fromGzip = await collect(openLineSource(gz).lines());
+    const fromUtf8 = await collect(openLineSource(utf8).lines());
+    // Assess
+    expect(fromGzip).toEqual(['one', 'two']);
+    expect(fromUtf8).toEqual(['\uFEFFone', 'two']);
+  });
+
+  // A line `{"ts":…,"type":"run.start",…}` compressed by xz, bzip2 and zstd (their command-line tools' output).
+  const compressed = {
+    xz: 'fd377a585a000004e6d6b4460200210116000000742fe5a3e00054004c5d003d888a87715753856436705f6ac74bc38c8cb2e6ec972c2a5ec4d6f06dc5370c650fa70abe62420b44fa44ca1e8989e15fbdfa74ba33bdf3bbd6745067921df482aa7d5acf52c2db368f0000008e1942852dd90cf400016855fff1a3961fb6f37d010000000004595a',
+    bzip2: '425a6839314159265359ff7a1fe4000029db800010100771100410b671de2a200054354d30269a6099309b41a24f499347a8d36a034c97857ad56a946e1fa0323b9c9409d151a2376817dda61237b883844f29e71fac60c3435e1208c1ad296424721247d8bb9229c28487fbd0ff20',
+    zstd: '28b52ffd04587502000285111a80a92d0678956407cdf026f6d11c640e413191624f37a4c40901c6623ce7abd2d9463d27180268e9363a1fa4c3f6aa60d581969e171089dd06e45d82570e0b62ce9cab5d110100151c13deaf7b1e',
+  };
+  /** A tar archive's first block: a member's name, NUL-padded, and `ustar` at byte 257. */
+  const tarHeader = () => {
+    const block = Buffer.alloc(512);
+    block.write('app.log', 0);
+    block.write('ustar\x0000', 257, 'latin1');
+    return block;
+  };
+
+  it.each([
+    ['xz', 'a.log.xz', Buffer.from(compressed.xz, 'hex'), 'xz-compressed; decompress it first (xzcat PATH | silent-audit scan -)'],
+    ['bzip2', 'a.log.bz2', Buffer.from(compressed.bzip2, 'hex'), 'bzip2-compressed; decompress it first (bzcat PATH | silent-audit scan -)'],
+    ['zstd', 'a.log.zst', Buffer.from(compressed.zstd, 'hex'), 'zstd-compressed; decompress it first (zstdcat PATH | silent-audit scan -)'],
+    ['a tar archive', 'logs.tar', tarHeader(), 'a tar archive; extract the logs from it (tar -xOf PATH | silent-audit scan -)'],
+    ['a gzipped tar archive', 'logs.tgz', gzipSync(tarHeader()), 'a tar archive (gzip-compressed); extract the logs from it (tar -xOzf PATH | silent-audit scan -)'],
+    ['binary data', 'core.log', Buffer.from('ELF\x02\x01\x01\x00\x00\nrest\n', 'latin1'), 'binary data (NUL bytes), not a text log; if it is UTF-16 text without a byte order mark, convert it first (iconv -f UTF-16LE -t UTF-8 PATH | silent-audit scan -)'],
+  ])('refuses %s unread, saying what it is and what to do, rather than reading it as lines', async (_, name, bytes, message) => {
+    // Prepare
+    const path = tempFile(name, bytes);
+    // Act
+    const reading = collect(openLineSource(path).lines());
+    // Assess
+    await expect(reading).rejects.toThrow(UnreadableInputError);
+    await expect(reading).rejects.toThrow(message.replace('PATH', path));
+  });
+
+  it('refuses xz on stdin, saying how to pipe it decompressed', async () => {
+    // Act
+    const reading = collect(openLineSource('-', Readable.from([Buffer.from(compressed.xz, 'hex')])).lines());
+    // Assess
+    await expect(reading).rejects.toThrow('xz-compressed; decompress it first (… | xzcat | silent-audit scan -)');
+  });
+
+  it.each([
+    ["bzip2's letters", 'BZh9 is a bzip2 header\n', ['BZh9 is a bzip2 header']],
+    ['a NUL byte after its first line (a garbage line, a zeroed block)', '{"type":"run.end"}\n\x00\x01garbage\nlast\n', ['{"type":"run.end"}', '\x00\x01garbage', 'last']],
+  ])('reads text that holds %s as text, line by line', async (_, text, expected) => {
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from([Buffer.from(text, 'latin1')])).lines());
+    // Assess
+    expect(lines).toEqual(expected);
   });
 
   it('refuses a directory, saying to name the files in it', () => {

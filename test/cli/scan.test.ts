@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { jobNameOfFile, runScan } from '../../lambdas/cli/scan-command.ts';
@@ -480,6 +481,59 @@ describe('silent-audit scan (contract §5)', () => {
     const { result, stderr } = await scan([fx('nope.log')]);
     expect(result.exitCode).toBe(2);
     expect(stderr).toContain('nope.log: no such file');
+  });
+
+  it.each([
+    ['a file', false, false],
+    ['a gzipped file', true, false],
+    ['stdin', false, true],
+  ])('reads UTF-16 with its byte order mark (PowerShell 5\'s `>`), as %s, as it reads UTF-8', async (_, gzipped, piped) => {
+    // Prepare: the fixture as Windows PowerShell 5 writes it, CRLF line ends, little-endian after FF FE
+    const text = readFileSync(fx('etl-loader.log'), 'utf8').replace(/\n/g, '\r\n');
+    const utf16 = Buffer.from(`\uFEFF${text}`, 'utf16le');
+    const bytes = gzipped ? gzipSync(utf16) : utf16;
+    const path = join(mkdtempSync(join(tmpdir(), 'sa-utf16-')), gzipped ? 'etl-loader.log.gz' : 'etl-loader.log');
+    writeFileSync(path, bytes);
+    // Act
+    const { result, stdout, stderr } = piped ? await scan(['-'], { stdin: Readable.from([bytes]) }) : await scan([path]);
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-03']]);
+    expect(stdout).toMatch(/1 finding in 6 lines from (1 file|stdin): 6 with events \(6 events\), 0 rejected, 0 unrecognised\n/);
+    expect(stderr).toBe('');
+  });
+
+  // `{"ts":…,"type":"run.start",…}` as `xz` compresses it.
+  const xzLine = 'fd377a585a000004e6d6b4460200210116000000742fe5a3e00054004c5d003d888a87715753856436705f6ac74bc38c8cb2e6ec972c2a5ec4d6f06dc5370c650fa70abe62420b44fa44ca1e8989e15fbdfa74ba33bdf3bbd6745067921df482aa7d5acf52c2db368f0000008e1942852dd90cf400016855fff1a3961fb6f37d010000000004595a';
+
+  it.each([
+    ['exits 2 when the others gave no finding', 'healthy.jsonl', 2, '0 findings in 6 lines from 2 files'],
+    ['exits 1 when the others gave findings: a finding is never hidden behind it', 'etl-loader.log', 1, '1 finding in 6 lines from 2 files'],
+  ])('names a file it cannot read (xz), says what to do, counts it and reads the others: %s', async (_, other, exitCode, summary) => {
+    // Prepare
+    const xz = join(mkdtempSync(join(tmpdir(), 'sa-xz-')), 'app.log.xz');
+    writeFileSync(xz, Buffer.from(xzLine, 'hex'));
+    // Act
+    const { result, stdout, stderr } = await scan([xz, fx(other)]);
+    // Assess
+    expect(result.exitCode).toBe(exitCode);
+    expect(stderr).toContain(`silent-audit scan: ${xz}: xz-compressed; decompress it first (xzcat ${xz} | silent-audit scan -)\n`);
+    expect(stdout).toContain(summary);
+    expect(stdout).toMatch(/unrecognised; 1 file could not be read\n/);
+  });
+
+  it('says so when no line of a file is one it reads, naming that file only; the exit code stays 0', async () => {
+    // Prepare: an application's own log beside a file of our events
+    const dir = mkdtempSync(join(tmpdir(), 'sa-unknown-'));
+    const app = join(dir, 'app.log');
+    writeFileSync(app, '2026-10-01 02:00:00 INFO starting\n2026-10-01 02:00:01 INFO done\n');
+    // Act
+    const { result, stderr } = await scan([app, fx('healthy.jsonl')]);
+    const piped = await scan(['-'], { stdin: Readable.from([Buffer.from('just text\n')]) });
+    // Assess: healthy.jsonl has one unrecognised line of six, and is not named
+    expect(result.exitCode).toBe(0);
+    expect(stderr).toBe(`silent-audit scan: note: none of the 2 lines of ${app} is a line silent-audit reads (JSON events with a "type" of ours, cron in syslog, systemd, Lambda platform lines, container records…: see docs/log-formats.md)\n`);
+    expect(piped.result.exitCode).toBe(0);
+    expect(piped.stderr).toContain('silent-audit scan: note: the one line of stdin is not a line silent-audit reads');
   });
 
   it("names a file's job after its base name without extensions", () => {
