@@ -58,6 +58,20 @@ describe('lines a container runtime wrapped are read as the line inside', () => 
     expect(summary(outcome)).toMatch(/^rejected: run\.start event rejected: its ts 2026-10-01T00:00:00Z lies 60 min after its record's 2026-09-30T23:00:00Z/);
   });
 
+  it.each([
+    ['a CRI record of a cron line', `2026-10-01T00:00:05.2Z stderr F ${CRON}`, 'run.start /usr/local/bin/backup.sh h1:12:2026-10-01T00:00:05.000Z @2026-10-01T00:00:05.000Z'],
+    ['a CRI record of a systemd line', `2026-10-01T00:00:07Z stdout F ${SYSTEMD}`, 'run.end backup.service *open exit=1 @2026-10-01T00:00:05.000Z'],
+    ["a CRI record of a JSON event without ts, at the record's time", `2026-10-01T00:00:07.5Z stdout F ${RUN_END_NO_TS}`, 'run.end n r1 exit=3 @2026-10-01T00:00:07.500Z'],
+    ['a Docker record of a cron line', docker(CRON, '2026-10-01T00:00:05.5Z', 'stderr'), 'run.start /usr/local/bin/backup.sh h1:12:2026-10-01T00:00:05.000Z @2026-10-01T00:00:05.000Z'],
+  ])("reads %s in `aws logs tail` output (its time and log stream name before it) as the record alone", (_name, record, expected) => {
+    // Prepare: the CloudWatch agent shipped the runtime's log file; the tail prints each record a second later
+    const line = `2026-10-01T00:00:08.000000+00:00 kube.var.log.containers.etl-7d9f ${record}`;
+    // Act
+    const outcome = parseLine(line, ctx());
+    // Assess
+    expect(summary(outcome)).toBe(expected);
+  });
+
   it('reads one part of a split line on its own: a JSON event cut short is rejected as such', () => {
     // Prepare: the first part of a run.end, as a CloudWatch event may carry it
     const line = docker(RUN_END_NO_TS.slice(0, 30), '2026-10-01T00:00:07Z', 'stdout', false);

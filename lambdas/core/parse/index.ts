@@ -3,7 +3,7 @@ import type { AuditEvent, EventBody } from '../events.ts';
 import { isoTime } from '../findings.ts';
 import { isTimeInRange } from '../parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from '../redact.ts';
-import { containerRecord, shippedRecord } from './container.ts';
+import { type ContainerRecord, containerRecord, shippedRecord } from './container.ts';
 import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
@@ -13,7 +13,7 @@ import { MAX_LINE_BYTES } from './line-limit.ts';
 import { MAX_AHEAD_OF_RECORD_MS, StreamZones, type ZonelessKind } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
 import { systemdParser } from './systemd.ts';
-import { splitTimestampPrefix } from './timestamp-prefix.ts';
+import { splitTimestampPrefix, type TimestampPrefix } from './timestamp-prefix.ts';
 import { type LineContext, type LineParser, type ParseOutcome, UNRECOGNISED } from './types.ts';
 
 /** The format of instrumented JSON lines, whose identifiers validation bounds. */
@@ -243,6 +243,10 @@ function parseMessage(line: string, ctx: LineContext, parsers: readonly LinePars
   // timestamp carries its record's: a parser that claims the whole line (the JSON one, which finds
   // its object after any prefix) reads a zoneless `ts` and the wrong-clock bound against it too.
   const tailed = ctx.recordTime === undefined ? splitTimestampPrefix(text) : undefined;
+  // A container runtime's record that an agent shipped (a line of /var/log/containers/*.log) is
+  // read as it is alone, before a parser takes the whole line at the tail's time.
+  const tailedRecord = tailed ? recordIn(tailed) : undefined;
+  if (tailedRecord) return claimLine(tailedRecord.text, { ...ctx, recordTime: tailedRecord.at }, parsers, inShipped) ?? { outcome: UNRECOGNISED };
   const whole: LineContext = tailed ? { ...ctx, recordTime: tailed.at } : ctx;
   const direct = claimLine(text, whole, parsers, inShipped);
   if (direct) return direct;
@@ -251,11 +255,21 @@ function parseMessage(line: string, ctx: LineContext, parsers: readonly LinePars
   if (prefix) {
     const inner: LineContext = { ...ctx, recordTime: prefix.at };
     for (const message of prefix.messages) {
-      const claimed = claimLine(message, inner, parsers, inShipped);
+      const record = containerRecord(message);
+      const claimed = record ? claimLine(record.text, { ...ctx, recordTime: record.at }, parsers, inShipped) : claimLine(message, inner, parsers, inShipped);
       if (claimed) return claimed;
     }
   }
   return { outcome: UNRECOGNISED };
+}
+
+/** The container record that `aws logs tail` output prints after its time and log stream name, if any. */
+function recordIn(prefix: TimestampPrefix): ContainerRecord | undefined {
+  for (const message of prefix.messages) {
+    const record = containerRecord(message);
+    if (record) return record;
+  }
+  return undefined;
 }
 
 /**
