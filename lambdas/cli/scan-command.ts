@@ -18,7 +18,7 @@ import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
 import { formatSpan, plural } from '../core/report/format.ts';
-import { terminalText } from '../core/terminal-text.ts';
+import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -465,7 +465,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   if (learned.length > 0) {
     note('');
     note('Schedules learned from history (inferred; copy into the config as jobs.<job>.schedule, times in UTC):');
-    for (const j of learned) note(`  ${j.job}: "${j.inferred!.cron}"  (${j.inferred!.period}, ${j.inferred!.samples} intervals, ${Math.round(j.inferred!.regularity * 100)}% regular)`);
+    for (const j of learned) note(`  ${escapeControls(j.job)}: "${j.inferred!.cron}"  (${j.inferred!.period}, ${j.inferred!.samples} intervals, ${Math.round(j.inferred!.regularity * 100)}% regular)`);
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);

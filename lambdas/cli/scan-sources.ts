@@ -69,16 +69,23 @@ export function fileSource(path: string, stdin?: Readable): ScanSource {
     async *records(onBytes) {
       const joiner = new ContainerLineJoiner();
       let linesRead = 0;
-      for await (const line of file.lines(onBytes)) {
-        linesRead++;
-        if (typeof line !== 'string') {
-          yield { text: '', overLongBytes: line.overLongBytes, line: linesRead, linesRead };
-          continue;
+      const rest = () => [...joiner.end()].map((joined) => ('rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead }));
+      try {
+        for await (const line of file.lines(onBytes)) {
+          linesRead++;
+          if (typeof line !== 'string') {
+            yield { text: '', overLongBytes: line.overLongBytes, line: linesRead, linesRead };
+            continue;
+          }
+          const joined = joiner.add(line, linesRead);
+          if (joined !== undefined) yield 'rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead };
         }
-        const joined = joiner.add(line, linesRead);
-        if (joined !== undefined) yield 'rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead };
+      } catch (error) {
+        // A file cut short (a truncated .gz) still hands on the split line it was in, read as far as it got, before its error.
+        yield* rest();
+        throw error;
       }
-      for (const joined of joiner.end()) yield 'rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead };
+      yield* rest();
     },
   };
 }

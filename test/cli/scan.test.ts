@@ -331,6 +331,26 @@ describe('silent-audit scan (contract §5)', () => {
     expect(JSON.parse(json.stdout.trim())).toMatchObject({ detector: 'run-failed', subject: job });
   });
 
+  it('shows a line break in a job name escaped in the note of schedules learned, not as a line of its own', async () => {
+    // Prepare: 14 daily runs of a job whose name holds line breaks that would forge a summary line
+    const job = 'backup\n0 findings in 0 lines from 1 file: all healthy\n  x';
+    const file = join(mkdtempSync(join(tmpdir(), 'sa-esc-')), 'daily.log');
+    const lines: string[] = [];
+    for (let d = 1; d <= 14; d++) {
+      const day = String(d).padStart(2, '0');
+      lines.push(JSON.stringify({ ts: `2026-10-${day}T03:00:00Z`, type: 'run.start', job, run_id: `r${d}`, host: 'h' }));
+      lines.push(JSON.stringify({ ts: `2026-10-${day}T03:00:05Z`, type: 'run.end', job, run_id: `r${d}`, host: 'h', exit_code: 0, duration_ms: 5000, output_bytes: 10 }));
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    // Act
+    const { stdout } = await scan([file]);
+
+    // Assess: the learned schedule's note names the job on one line
+    expect(stdout).toContain('  backup\\x0a0 findings in 0 lines from 1 file: all healthy\\x0a  x: "0 3 * * *"');
+    expect(stdout.split('\n').filter((l) => l.startsWith('0 findings in 0 lines'))).toEqual([]);
+  });
+
   it('shows the control characters of a file name escaped in its error message', async () => {
     // Act
     const { result, stderr } = await scan([join(tmpdir(), 'no-such-\u001b[2J.log')]);
@@ -385,6 +405,32 @@ describe('silent-audit scan (contract §5)', () => {
     // Assess
     expect(stdout).toContain(`rejected ${file}:1: line is ${20 * 16 * 1024} bytes, over the 262144 limit (a line the container runtime split into 20 records, lines 1–20)`);
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r1']]);
+  });
+
+  it('counts the split line a truncated .gz ends in, read as far as it got, before the file\'s error', async () => {
+    // Prepare: two runs' starts, a Docker line split over two records whose second never comes (the gzip cut short in a long line after it)
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-cut-')), 'cut-json.log.gz');
+    const record = (log: string, time: string, stream = 'stdout') => JSON.stringify({ log, stream, time });
+    const start = (id: string, ts: string) => record(`${JSON.stringify({ type: 'run.start', job: 'etl', run_id: id, ts, host: 'h' })}\n`, ts);
+    const noise = Array.from({ length: 4000 }, (_, i) => ((i * 2654435761) >>> 0).toString(36)).join(' ');
+    const lines = [
+      start('r1', '2026-10-03T06:00:00Z'),
+      start('r2', '2026-10-03T06:01:00Z'),
+      record('{"type":"run.start","job":"etl","run_id":"r3","ts":"2026-10-03T06:02:00Z",', '2026-10-03T06:02:00Z'),
+      record('plain stderr text\n', '2026-10-03T06:02:01Z', 'stderr'),
+      record(`stderr ${noise}\n`, '2026-10-03T06:02:02Z', 'stderr'),
+      record('"host":"h"}\n', '2026-10-03T06:02:03Z'),
+    ];
+    const gz = gzipSync(`${lines.join('\n')}\n`);
+    writeFileSync(file, gz.subarray(0, gz.length - Math.floor(gz.length / 4)));
+
+    // Act
+    const { stdout } = await scan([file]);
+
+    // Assess: the open split line (line 3) is rejected where it begins, as read so far, beside the truncation
+    expect(stdout).toContain(`rejected ${file}:3: run.start event rejected: not valid JSON`);
+    expect(stdout).toMatch(/cannot read gzip input: unexpected end of file/);
+    expect(stdout).toContain('in 5 lines from 1 file: 2 with events (2 events), 2 rejected, 1 unrecognised');
   });
 
   it('rejects a line of several MiB with its size and file:line, and reads the lines after it', async () => {
