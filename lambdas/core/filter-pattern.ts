@@ -6,9 +6,10 @@
  * drops the rest before they cost an invocation. Terms are matched case-sensitively, as
  * CloudWatch Logs does, and the pattern uses its OR form: `?"term1" ?"term2" ...`.
  *
- * A line a container runtime wrapped passes as the line inside would: a CRI record holds it as it
- * is, and a Docker `json-file` record escapes it as a JSON string (`\"type\":\"run.start\"`), which
- * changes no term (none holds a quote, a backslash, a control character or Go's `< > &`).
+ * A line a container runtime, a log shipper or Lambda's JSON log format wrapped passes as the line
+ * inside would: a CRI record holds it as it is, and a Docker `json-file` record (a shipper's `log`,
+ * Lambda's `message`) escapes it as a JSON string (`\"type\":\"run.start\"`), which changes no
+ * term (none holds a quote, a backslash, a control character or Go's `< > &`).
  */
 
 /** CloudWatch Logs refuses subscription filter patterns longer than this. */

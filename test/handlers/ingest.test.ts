@@ -126,6 +126,37 @@ describe('the ingest handler on a log group that ECS FireLens ships to', () => {
   });
 });
 
+describe("the ingest handler on a function that logs in Lambda's JSON log format", () => {
+  it('reads the runs its logger wrote in the message of each record, as a string or an object', async () => {
+    // Prepare: one invocation of a function with LoggingConfig LogFormat=JSON, its events without ts
+    const requestId = '5a2c7e91-3b4d-4f6a-8c0e-1d2f3a4b5c6d';
+    const logged = (at: number, message: unknown) => JSON.stringify({ timestamp: new Date(at).toISOString(), level: 'INFO', requestId, message });
+    const start = { type: 'run.start', job: 'invoice-run', run_id: 'inv-1', host: 'lambda' };
+    const end = { type: 'run.end', job: 'invoice-run', run_id: 'inv-1', exit_code: 1, duration_ms: 60_000 };
+    const payload = encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/aws/lambda/invoice-mailer',
+      logStream: '2026/10/05/[$LATEST]ab12',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: [
+        { id: '1', timestamp: T0 + 100, message: logged(T0, JSON.stringify(start)) },
+        { id: '2', timestamp: T0 + 60_100, message: logged(T0 + 60_000, end) },
+      ],
+    });
+    const store = new MemoryAuditStore();
+    const deps = { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const handler = createIngestHandler(() => deps, () => undefined);
+
+    // Act
+    const response = await handler(payload);
+
+    // Assess: the run ends at its record's timestamp, not the CloudWatch event's
+    expect(response.counts).toMatchObject({ lines: 2, events: 2, rejected: 0, unrecognised: 0 });
+    expect(response.findings.map((f) => [f.detector, f.subject, f.run_id, f.ts])).toEqual([['run-failed', 'invoice-run', 'inv-1', '2026-10-05T10:01:00Z']]);
+  });
+});
+
 const DAY = 86_400_000;
 
 /** One delivery of daily runs `first`..`last` of job `etl` (start and end lines), exiting with `exitOf(n)`, writing `bytesOf(n)` bytes when given. */

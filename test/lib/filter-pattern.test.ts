@@ -123,7 +123,7 @@ describe('lineMayMatter', () => {
   });
 });
 
-describe('lines a container runtime or a log shipper wrapped (Docker json-file, Kubernetes CRI, FireLens)', () => {
+describe('lines a container runtime, a log shipper or Lambda wrapped (Docker json-file, Kubernetes CRI, FireLens, the JSON log format)', () => {
   it.each(LINES_THAT_MATTER)('passes %s as a Docker record, its quotes escaped, and as a CRI record', (_name, line) => {
     // Prepare: Docker's json-file driver escapes the line as a JSON string (Go's encoder, which also escapes < > &)
     const docker = JSON.stringify({ log: `${line}\n`, stream: 'stdout', time: '2026-10-05T13:00:03.123456789Z' }).replace(/[<>&]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`);
@@ -138,6 +138,13 @@ describe('lines a container runtime or a log shipper wrapped (Docker json-file, 
     const firelens = JSON.stringify({ container_id: 'abc123', container_name: 'app', log: line, source: 'stdout', ecs_cluster: 'c', ecs_task_arn: 'arn:aws:ecs:eu-west-1:123456789012:task/c/1' });
     // Act and Assess
     expect(lineMayMatter(firelens)).toBe(true);
+  });
+
+  it.each(LINES_THAT_MATTER)("passes %s as a line logged in Lambda's JSON log format, its quotes escaped", (_name, line) => {
+    // Prepare: the function's logger wrote the line; Lambda put it in the message of its record
+    const logged = JSON.stringify({ timestamp: '2026-10-05T13:00:03.123Z', level: 'INFO', requestId: '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', message: line });
+    // Act and Assess
+    expect(lineMayMatter(logged)).toBe(true);
   });
 
   it('holds no term that JSON escaping would change: a wrapped line keeps every term as it is', () => {

@@ -159,3 +159,57 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.failed', job: 'etl', reason: 'timeout after 900.10 s' });
   });
 });
+
+const RUN_START = { ts: '2026-10-05T16:00:00Z', type: 'run.start', job: 'nightly', run_id: 'n-1', host: 'h1' };
+const RUN_END_NO_TS = { type: 'run.end', job: 'nightly', run_id: 'n-1', exit_code: 2 };
+
+/** A line the function logged, as Lambda's JSON log format wraps it. */
+function logged(message: unknown, timestamp = '2026-10-05T16:00:00.655Z'): string {
+  return JSON.stringify({ timestamp, level: 'INFO', requestId: R1, message });
+}
+
+describe("lines a function logged in Lambda's JSON log format are read as the line in message", () => {
+  it.each([
+    ['a JSON event logged as a string', logged(JSON.stringify(RUN_START)), 'run.start nightly n-1 @2026-10-05T16:00:00.000Z'],
+    ['a JSON event logged as an object', logged(RUN_START), 'run.start nightly n-1 @2026-10-05T16:00:00.000Z'],
+    ["a JSON event without ts, at the record's timestamp", logged(RUN_END_NO_TS), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z'],
+    ["a JSON event without ts logged as a string, at the record's timestamp", logged(JSON.stringify(RUN_END_NO_TS)), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z'],
+    ['a record with the keys of another runtime, in another order (Python: logger, no level first)', JSON.stringify({ message: RUN_END_NO_TS, logger: 'root', timestamp: '2026-10-05T16:00:00Z', requestId: R1 }), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.000Z'],
+    ['a line none of ours', logged('sent 214 invoices'), 'unrecognised'],
+    ['an object none of ours', logged({ invoices: 214 }), 'unrecognised'],
+    ['a record whose timestamp names no offset, which gives no time', JSON.stringify({ timestamp: '2026-10-05T16:00:00', message: RUN_END_NO_TS }), 'unrecognised'],
+  ])('%s', (_name, line, expected) => {
+    // Act
+    const outcome = parseLine(line, contextFor('invoice-mailer.log', 1, { defaultJob: 'invoice-mailer' }));
+    // Assess
+    expect(summary(outcome)).toBe(expected);
+  });
+
+  it("reads the line at the record's timestamp, not the CloudWatch event's", () => {
+    // Prepare: delivered a second after it was logged
+    const line = logged(RUN_END_NO_TS, '2026-10-05T16:00:00.100Z');
+    // Act
+    const outcome = parseLine(line, contextFor('/aws/lambda/invoice-mailer', 1, { recordTime: Date.parse('2026-10-05T16:00:01.100Z') }));
+    // Assess
+    expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-05T16:00:00.100Z');
+  });
+
+  it.each([
+    ['an event logged with a ts far after its timestamp: a wrong clock', logged(RUN_START, '2026-10-05T15:00:00Z'), /^rejected: run\.start event rejected: its ts 2026-10-05T16:00:00Z lies 60 min after its record's 2026-10-05T15:00:00Z/],
+    ['an event logged without its run_id', logged({ type: 'run.start', job: 'nightly' }), /^rejected: run\.start event rejected: .*run_id/],
+  ])('rejects %s', (_name, line, reason) => {
+    // Act
+    const outcome = parseLine(line, contextFor('invoice-mailer.log', 1));
+    // Assess
+    expect(summary(outcome)).toMatch(reason);
+  });
+
+  it('reads such a record as `aws logs tail` prints it, after its time and log stream name', () => {
+    // Prepare
+    const line = `2026-10-05T16:00:01.000000+00:00 2026/10/05/[$LATEST]ab12 ${logged(RUN_END_NO_TS)}`;
+    // Act
+    const outcome = parseLine(line, contextFor('invoice-mailer.log', 1));
+    // Assess
+    expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z');
+  });
+});

@@ -8,7 +8,7 @@ import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
-import { lambdaPlatformParser } from './lambda-platform.ts';
+import { lambdaPlatformParser, loggedRecord } from './lambda-platform.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
 import { MAX_AHEAD_OF_RECORD_MS, StreamZones, type ZonelessKind } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
@@ -229,7 +229,8 @@ function withoutByteOrderMark(line: string): string {
  * with the record's time as its record time: the runtime's clock read it as it was written. A
  * record that is one part of a split line is read on its own here; `scan` joins the parts first
  * (`ContainerLineJoiner`). A line a log shipper wrapped (FireLens, Fluent Bit, Fluentd) is read as
- * its `log` only when no parser claims the record itself (`claimLine`).
+ * its `log`, and a record of Lambda's JSON log format as its `message`, only when no parser claims
+ * the record itself (`claimLine`).
  */
 function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[], inShipped = false): { outcome: ParseOutcome; recordTime?: number } {
   const record = containerRecord(line);
@@ -274,19 +275,20 @@ function recordIn(prefix: TimestampPrefix): ContainerRecord | undefined {
 
 /**
  * The first parser's claim on a line, else, when the line is a log shipper's JSON record, the claim
- * on the line in its `log` (at the record's time when it gives one). The parsers go first: our
- * own events (which may hold a `log` field) and every other format are claimed as they are, and
- * the line that reaches the shipper's test, a cheap string check first, is one nobody claimed. A
- * record whose line nobody claims either is unrecognised, as an application's JSON with an
- * unrelated `log` is. One wrapper deep: the line inside may be a container runtime's record, not
- * another shipper's.
+ * on the line in its `log` (at the record's time when it gives one), or when it is a record of
+ * Lambda's JSON log format, the claim on the line in its `message` (at its `timestamp`). The
+ * parsers go first: our own events (which may hold a `log` or `message` field) and every other
+ * format are claimed as they are, and the line that reaches the wrappers' tests, a cheap string
+ * check first, is one nobody claimed. A record whose line nobody claims either is unrecognised, as
+ * an application's JSON with an unrelated `log` or `message` is. One wrapper deep: the line inside
+ * may be a container runtime's record, not another shipper's or Lambda's.
  */
 function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[], inShipped: boolean): { outcome: ParseOutcome; recordTime?: number } | undefined {
   const outcome = firstClaim(text, ctx, parsers);
   if (outcome) return { outcome, recordTime: ctx.recordTime };
-  const shipped = inShipped ? undefined : shippedRecord(text);
-  if (shipped === undefined) return undefined;
-  const inside = parseUnredacted(shipped.text, shipped.at === undefined ? ctx : { ...ctx, recordTime: shipped.at }, parsers, true);
+  const wrapper = inShipped ? undefined : (shippedRecord(text) ?? loggedRecord(text));
+  if (wrapper === undefined) return undefined;
+  const inside = parseUnredacted(wrapper.text, wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at }, parsers, true);
   return inside.outcome.kind === 'unrecognised' ? undefined : inside;
 }
 

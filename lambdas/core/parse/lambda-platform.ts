@@ -1,4 +1,5 @@
 import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import { isTimeInRange } from '../parse-time.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
@@ -146,3 +147,45 @@ export const lambdaPlatformParser: LineParser = {
     return eventsOf(FORMAT, ctx, at, said.body(job));
   },
 };
+
+/**
+ * A line an application logged in Lambda's JSON log format (LoggingConfig `LogFormat: JSON`), which
+ * wraps each line the runtime's logger writes:
+ *
+ *   `{"timestamp":"2026-10-01T00:00:00.100Z","level":"INFO","requestId":"8f3c…","message":"<line>"}`
+ *
+ * `message` is the string logged (one of our JSON events, or any line of ours), or the object a
+ * runtime or logging library logged (Python's logger given a dict). It is read as the line it holds,
+ * an object as its JSON, at `timestamp` as its record time, as the text format's console prefix
+ * times the line after it. A logger's record of the same shape (Powertools Logger, winston) is read
+ * alike.
+ */
+export interface LoggedRecord {
+  /** The line logged (an object logged as its JSON), without a trailing line end. */
+  readonly text: string;
+  /** The record's `timestamp`, epoch ms. */
+  readonly at: number;
+}
+
+/**
+ * A line's Lambda JSON-format record, or undefined when it is not one: a JSON object with an ISO
+ * `timestamp` that names its offset and a `message` string or object. Tried on a line no parser
+ * claimed, so that our own events and Lambda's `platform.*` records are read as they are.
+ */
+export function loggedRecord(line: string): LoggedRecord | undefined {
+  // Cheap before JSON.parse: most lines that reach here (other JSON, plain text) name neither.
+  if (!line.includes('"message"') || !line.includes('"timestamp"')) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const { timestamp, message } = raw as { timestamp?: unknown; message?: unknown };
+  const at = typeof timestamp === 'string' ? parseIsoTime(timestamp) : undefined;
+  if (at === undefined || !isTimeInRange(at)) return undefined;
+  if (typeof message === 'string') return { text: message.endsWith('\n') ? message.slice(0, -1) : message, at };
+  if (typeof message === 'object' && message !== null && !Array.isArray(message)) return { text: JSON.stringify(message), at };
+  return undefined;
+}
