@@ -186,6 +186,42 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome).toEqual({ kind: 'rejected', reason: 'run.start event rejected: no time: the event has no `ts` and the line\'s syslog date "Jun 31 15:16:01" is not a date' });
   });
 
+  it.each([
+    ["pino's time, epoch milliseconds", '{"level":30,"time":1790812807250,"pid":7,"hostname":"h1","msg":"run","type":"run.start","job":"p","run_id":"r1"}', '2026-10-01T00:00:07.250Z'],
+    ["bunyan's time, an ISO time", '{"name":"etl","hostname":"h1","pid":7,"level":30,"msg":"run","time":"2026-10-01T00:00:07.250Z","v":0,"type":"run.start","job":"b","run_id":"r1"}', '2026-10-01T00:00:07.250Z'],
+    ["Powertools Logger's timestamp, with an offset", '{"level":"INFO","message":"run","timestamp":"2026-10-01T02:00:07.250+02:00","service":"etl","type":"run.start","job":"w","run_id":"r1"}', '2026-10-01T00:00:07.250Z'],
+    ["winston's timestamp", '{"level":"info","message":"run","timestamp":"2026-10-01T00:00:07.250Z","type":"run.end","job":"w","run_id":"r1","exit_code":0}', '2026-10-01T00:00:07.250Z'],
+  ])("times an event without ts by its logger's time field in a plain file: %s", (_, line, at) => {
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'app.log', line: 1 } });
+    // Assess
+    expect(outcome.kind === 'events' ? new Date(outcome.events[0].at).toISOString() : outcome).toBe(at);
+  });
+
+  it("takes the event's own ts over its logger's time field, and the logger's time over the log record's", () => {
+    // Prepare
+    const withTs = '{"level":30,"time":1790812807250,"type":"run.start","ts":"2026-10-01T00:00:05Z","job":"p","run_id":"r1"}';
+    const withoutTs = '{"level":30,"time":1790812807250,"type":"run.start","job":"p","run_id":"r1"}';
+    const delivered = { source: { origin: 'app.log', line: 1 }, recordTime: Date.parse('2026-10-01T00:00:08Z') };
+    // Act
+    const outcomes = [parseLine(withTs, delivered), parseLine(withoutTs, delivered)];
+    // Assess
+    expect(outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o))).toEqual(['2026-10-01T00:00:05.000Z', '2026-10-01T00:00:07.250Z']);
+  });
+
+  it.each([
+    ['a duration named time', '{"type":"run.start","job":"a","run_id":"1","time":1500}'],
+    ['epoch seconds, which would read as a day in 1970', '{"type":"run.start","job":"a","run_id":"1","time":1790812807}'],
+    ['microseconds, past the year 9999', '{"type":"run.start","job":"a","run_id":"1","time":1790812807250000}'],
+    ['a time that names no offset', '{"type":"run.start","job":"a","run_id":"1","timestamp":"2026-10-01 00:00:07"}'],
+    ['a word', '{"type":"run.start","job":"a","run_id":"1","time":"now"}'],
+  ])("takes no instant from %s: in a plain file the event has no time", (_, line) => {
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'f.log', line: 1 } });
+    // Assess
+    expect(outcome).toEqual({ kind: 'rejected', reason: 'run.start event rejected: no time: the event has no `ts` and the line carries no timestamp' });
+  });
+
   it('rejects an event with no time at all in a plain file', () => {
     const outcome = parseLine('{"type":"run.start","job":"a","run_id":"1"}', { source: { origin: 'f.log', line: 1 } });
     expect(outcome).toEqual({ kind: 'rejected', reason: expect.stringMatching(/no time/) });

@@ -1,11 +1,11 @@
 import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
-import { parseTime } from '../parse-time.ts';
+import { isTimeInRange, parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
-import { UTC_OFFSET_PATTERN } from './timestamp-prefix.ts';
+import { parseIsoTime, UTC_OFFSET_PATTERN } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
 const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
@@ -53,14 +53,39 @@ export const jsonEventParser: LineParser = {
     }
     if (data.ts !== undefined) return eventsOf('json', ctx, timeOfTs(data.ts, ctx), data as never);
     // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header
-    // as `logger` writes one, a collector's prefix), else the log record.
+    // as `logger` writes one, a collector's prefix), else its logger's time field, else the log record.
     const prefix = objectStart > 0 ? prefixTime(line, ctx) : undefined;
-    const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime;
+    const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? loggerTime(raw as Record<string, unknown>) ?? ctx.recordTime;
     if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
     if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
     return eventsOf('json', ctx, recordTime, data as never);
   },
 };
+
+/** The time fields a structured logger adds to the object it writes: pino's and bunyan's `time`; Powertools Logger's and winston's `timestamp`. */
+const LOGGER_TIME_KEYS = ['time', 'timestamp'] as const;
+/**
+ * The least epoch-ms number read as a logger's time: 10^12 ms, 2001-09-09. A smaller number is no
+ * instant a logger writes today: a duration (`"time": 1500`; none is 31 years long) or epoch
+ * seconds, which would read as a day in 1970.
+ */
+const LEAST_LOGGER_EPOCH_MS = 1e12;
+
+/**
+ * The time a structured logger (pino, bunyan, Powertools Logger, winston) wrote beside one of our
+ * events that has no `ts`: its `time` or `timestamp`, when it reads as an instant, an ISO time that
+ * names its offset or epoch milliseconds from 2001 to the year 9999. It is the line's record time,
+ * as a console prefix's time is (a `ts` always wins); a value of a field of that name that reads as
+ * no instant (a duration, a zoneless time) is left alone, and the event has the log record's time.
+ */
+function loggerTime(raw: Record<string, unknown>): number | undefined {
+  for (const key of LOGGER_TIME_KEYS) {
+    const value = raw[key];
+    const at = typeof value === 'number' ? (value >= LEAST_LOGGER_EPOCH_MS ? Math.floor(value) : undefined) : typeof value === 'string' ? parseIsoTime(value) : undefined;
+    if (at !== undefined && isTimeInRange(at)) return at;
+  }
+  return undefined;
+}
 
 /**
  * The instant a `ts` names. One without an offset is a local time read as UTC; delivered with its
