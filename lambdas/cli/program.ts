@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -15,12 +16,16 @@ import { registerSnoozeCommand } from './snooze-command.ts';
 import { collectLogGroups, sinceOption } from './scan-sources.ts';
 import { StoreSpecError, storeProblem } from './stores.ts';
 
+/** The package's version, for `--version`. */
+export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
 const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError];
 
 export function buildProgram(): Command {
   const program = new Command('silent-audit')
     .description('Finds the failures no alarm sees: jobs that exit 0 and write nothing, runs that never happen, agents over budget.')
+    .version(VERSION, '-V, --version', 'print the version of silent-audit')
     .showHelpAfterError()
     .exitOverride();
 
