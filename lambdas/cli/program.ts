@@ -9,6 +9,7 @@ import { exitQuietlyOnBrokenPipe } from './broken-pipe.ts';
 import { runDemo } from './demo-command.ts';
 import { registerExceptionsCommand } from './exceptions-command.ts';
 import { registerExecCommand } from './exec-command.ts';
+import { registerInitCommand } from './init-command.ts';
 import { registerMcpCommand } from './mcp-command.ts';
 import { registerReportCommand } from './report-command.ts';
 import { runScan } from './scan-command.ts';
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
       process.exitCode = await runDemo({ month: o.month, seed: o.seed, outDir: o.out, stdout: process.stdout });
     });
 
+  registerInitCommand(program);
   registerExecCommand(program);
   registerBackfillCommand(program);
   registerExceptionsCommand(program);

@@ -12,7 +12,7 @@ import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
 import { keyNamesRun, unfinishedRunKey } from '../detectors/run-unfinished.ts';
-import { expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
+import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
@@ -1343,6 +1343,8 @@ export interface JobSummary {
   readonly schedule?: string;
   /** A schedule learned from history, for jobs with none configured and regular runs. */
   readonly inferred?: InferredSchedule;
+  /** How many distinct start minutes a schedule was (or could have been) learned from: `inferSchedule` needs MIN_SCHEDULE_INTERVALS + 1. */
+  readonly startMinutes: number;
 }
 
 /** One line per stored job: what it did, where, and its schedule (configured or learned). */
@@ -1359,6 +1361,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config): Pr
       hosts: job.hosts ?? {},
       schedule,
       inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job)),
+      startMinutes: distinctStartMinutes(job.starts ?? []).length,
     };
   });
 }

@@ -152,6 +152,14 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
   return modulo(typical - before, period);
 }
 
+/** The fewest intervals between distinct start minutes `inferSchedule` learns a schedule from. */
+export const MIN_SCHEDULE_INTERVALS = 5;
+
+/** The distinct minutes runs started in, ascending: runs start on time or a little late, so the minute they start in is the scheduled one. */
+export function distinctStartMinutes(startTimes: readonly number[]): number[] {
+  return [...new Set(startTimes.map((t) => Math.floor(t / MINUTE) * MINUTE))].sort((a, b) => a - b);
+}
+
 /**
  * Learns the period of a job from its start times, when its runs are regular: at least
  * `minSamples` intervals, and most of them (80%) within 10% (at least two minutes) of the median.
@@ -160,9 +168,8 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
  * at the time the starts come at (for runs known only from their end, `startsFromEnd`, at or before
  * the earliest of those: see offsetInPeriod).
  */
-export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = 5): InferredSchedule | undefined {
-  // Runs start on time or a little late: the minute they start in is the scheduled one.
-  const starts = [...new Set(startTimes.map((t) => Math.floor(t / MINUTE) * MINUTE))].sort((a, b) => a - b);
+export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS): InferredSchedule | undefined {
+  const starts = distinctStartMinutes(startTimes);
   const intervals = starts.slice(1).map((t, i) => t - starts[i]);
   if (intervals.length < minSamples) return undefined;
   const typical = median(intervals)!;

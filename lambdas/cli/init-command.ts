@@ -1,0 +1,212 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { Command } from 'commander';
+import { DEFAULT_CONFIG } from '../config.ts';
+import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
+import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { linesCount } from '../core/line-tally.ts';
+import { plural } from '../core/report/format.ts';
+import { type RouteState, routeReducer } from '../core/route-reducer.ts';
+import { MIN_SCHEDULE_INTERVALS } from '../core/schedule.ts';
+import { terminalText } from '../core/terminal-text.ts';
+import { isoTimeOption, yearOption } from './option-parsers.ts';
+import { scanToStore, sourceNotes } from './scan-command.ts';
+import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
+
+/** Where `init` writes by default: the first name `loadConfig` looks for. */
+export const DEFAULT_INIT_FILE = 'silent-audit.config.yaml';
+
+export interface InitOptions {
+  readonly paths: readonly string[];
+  readonly logGroups?: readonly string[];
+  /** Epoch ms: read log groups from here (scan's default when left out). */
+  readonly since?: number;
+  readonly logsClient?: CloudWatchLogsClient;
+  readonly now?: number;
+  readonly year?: number;
+  /** The file to write (relative to `cwd`), or `-` for stdout. */
+  readonly out: string;
+  readonly force: boolean;
+  readonly cwd?: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin?: Readable;
+}
+
+export interface InitResult {
+  readonly exitCode: 0 | 2;
+  /** The config text written (absent when nothing was). */
+  readonly text?: string;
+}
+
+/** What the scan saw that a config names. */
+export interface SeenSubjects {
+  readonly jobs: readonly JobSummary[];
+  readonly agents: readonly string[];
+  readonly routes: readonly string[];
+  readonly lines: number;
+  readonly sources: string;
+  readonly findings: number;
+  readonly logGroups: readonly string[];
+}
+
+/**
+ * `silent-audit init`: scans the logs as `scan` does (no config: the defaults), and writes a
+ * starter config naming every job, agent and route seen, with the schedules learned from history.
+ * Exit 0 when written; 2 on a usage or input error, a file that exists (without `--force`), or
+ * logs that named nothing to configure.
+ */
+export async function runInit(opts: InitOptions): Promise<InitResult> {
+  const fail = (message: string): InitResult => {
+    opts.stderr.write(`silent-audit init: ${terminalText(message)}\n`);
+    return { exitCode: 2 };
+  };
+  const toStdout = opts.out === '-';
+  const target = toStdout ? undefined : resolve(opts.cwd ?? process.cwd(), opts.out);
+  // Before the scan, which may take minutes: the file is refused now, not after.
+  if (target && !opts.force && existsSync(target)) return fail(overwriteRefusal(opts.out));
+
+  const scanned = await scanToStore({ ...opts, config: DEFAULT_CONFIG, store: undefined }, { keepRecords: false });
+  if (!scanned.ok) return fail(scanned.error);
+  for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit init: ${terminalText(text)}\n`);
+  let seen: SeenSubjects;
+  try {
+    const store = scanned.opened.store;
+    const agentStates = (await store.subjects(agentTreeReducer.kind)).map(({ state }) => state as AgentState);
+    const agents = new Set(agentStates.flatMap((a) => [a.agent, ...(a.subagents ?? []).map(([name]) => name)]));
+    const routes = (await store.subjects(routeReducer.kind)).map(({ state }) => (state as RouteState).route);
+    seen = {
+      jobs: [...(await summarizeJobs(store, DEFAULT_CONFIG))].sort((a, b) => a.job.localeCompare(b.job)),
+      agents: [...agents].sort((a, b) => a.localeCompare(b)),
+      routes: [...new Set(routes)].sort((a, b) => a.localeCompare(b)),
+      lines: scanned.tally.counts.lines,
+      sources: describeSources(scanned.sources),
+      findings: scanned.findings.length,
+      logGroups: opts.logGroups ?? [],
+    };
+  } finally {
+    await scanned.opened.close();
+  }
+  if (seen.jobs.length + seen.agents.length + seen.routes.length === 0) {
+    return fail(`no job, agent or route in ${linesCount(seen.lines)} from ${seen.sources}, so no config was written (see docs/log-formats.md for the lines silent-audit reads)`);
+  }
+
+  const text = starterConfig(seen);
+  if (target) {
+    try {
+      // `wx`: a file made while the scan ran is not overwritten either.
+      writeFileSync(target, text, { flag: opts.force ? 'w' : 'wx' });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return fail(overwriteRefusal(opts.out));
+      return fail(`cannot write ${opts.out} (${code ?? (error as Error).message})`);
+    }
+  } else {
+    opts.stdout.write(text);
+  }
+  const learned = seen.jobs.filter((j) => j.inferred?.cron).length;
+  const summary =
+    `${toStdout ? 'wrote the config' : `wrote ${opts.out}`}: ${plural(seen.jobs.length, 'job')} (${learned} with a learned schedule), ${plural(seen.agents.length, 'agent')}, ${plural(seen.routes.length, 'route')} ` +
+    `from ${linesCount(seen.lines)} of ${seen.sources}. Check it, then: silent-audit scan --config ${toStdout ? 'FILE' : opts.out} <the same logs>` +
+    (seen.findings > 0 ? ` (the scan found ${plural(seen.findings, 'finding')} without it)` : '');
+  (toStdout ? opts.stderr : opts.stdout).write(`${terminalText(summary)}\n`);
+  return { exitCode: 0, text };
+}
+
+function overwriteRefusal(file: string): string {
+  return `${file} already exists; give --force to overwrite it, or --out FILE to write another file (--out - for stdout)`;
+}
+
+/** Scalars the YAML core schema reads as something other than a string when unquoted. */
+const NOT_A_PLAIN_STRING = /^(?:true|false|null|yes|no|on|off|y|n|~)$/i;
+
+/**
+ * A name as a YAML key or value: plain when it is a simple name or path, else double-quoted (as JSON
+ * quotes it) with every character that needs it escaped (`:` and `#` in a cron command, line breaks, control
+ * characters), on one line, so that it reads back as the same string.
+ */
+export function yamlString(name: string): string {
+  if (/^[A-Za-z_/][\w./-]*$/.test(name) && !NOT_A_PLAIN_STRING.test(name)) return name;
+  // JSON's string is YAML's double-quoted one; DEL and the C1 controls, which JSON leaves raw, are escaped too.
+  return JSON.stringify(name).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The starter config's text: YAML with comments, every name quoted as it needs. */
+export function starterConfig(seen: SeenSubjects): string {
+  const out: string[] = [
+    '# silent-audit config, a start written by `silent-audit init`: the jobs, agents and routes seen',
+    `# in ${linesCount(seen.lines)} of ${seen.sources}. Every key is optional; docs/configuration.md`,
+    '# (in the silent-audit package and repository) describes them all.',
+    '# Check it on the same logs: silent-audit scan --config <this file> <logs>',
+    '',
+  ];
+
+  if (seen.jobs.length === 0) out.push('# No job was seen in the logs.', 'jobs:', '');
+  else {
+    out.push('# A job is keyed by the name its lines give it (a cron job: its command, secrets redacted).', 'jobs:');
+    for (const job of seen.jobs) out.push(...jobEntry(job));
+    out.push('');
+  }
+
+  if (seen.agents.length > 0) {
+    out.push(
+      '# Agents seen: give one a budget per task to be told of runs over it (docs/agents.md).',
+      '# agents:',
+      ...seen.agents.flatMap((name) => [`#   ${yamlString(name)}:`, '#     budget: { max_actions: 50, max_cost_usd: 1.0 }', '#     owner: team@example.com']),
+      '',
+    );
+  }
+  if (seen.routes.length > 0) {
+    out.push(
+      '# Routes seen: the latency and retry rate they may reach (docs/detectors.md).',
+      '# routes:',
+      ...seen.routes.flatMap((name) => [`#   ${yamlString(name)}:`, '#     p99_ms: 2000', '#     retry_rate_max: 0.1', '#     owner: team@example.com']),
+      '',
+    );
+  }
+
+  const logGroups = seen.logGroups.length > 0 ? seen.logGroups.map(yamlString).join(', ') : '/aws/lambda/my-job, /jobs/cron';
+  out.push(
+    '# For the deployed stack (cdk deploy): the log groups it reads, and who gets the alerts.',
+    '# deploy:',
+    `#   log_groups: [${logGroups}]`,
+    '#   alert_emails: [oncall@example.com]',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function jobEntry(job: JobSummary): string[] {
+  const key = `  ${yamlString(job.job)}:`;
+  const rest = ['    # expect_pattern: "done"       # a regex every good run\'s output matches', '    # owner: team@example.com'];
+  const learned = job.inferred;
+  const regularity = (s: NonNullable<JobSummary['inferred']>) => `${Math.round(s.regularity * 100)}% regular over ${plural(s.samples, 'interval')}`;
+  if (learned?.cron) {
+    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...rest];
+  }
+  const why = learned
+    ? `it runs ${learned.period} (${regularity(learned)}), which no cron expression says`
+    : job.startMinutes < MIN_SCHEDULE_INTERVALS + 1
+      ? `too few runs (${job.startMinutes} seen; one is learned from ${MIN_SCHEDULE_INTERVALS + 1} or more)`
+      : `its ${job.startMinutes} runs are irregular (fewer than 80% of the gaps between them near the typical one)`;
+  return [`  # no schedule learned: ${why}`, key, '    # schedule: "30 2 * * *"    # cron: minute hour day month weekday (UTC unless timezone: is given)', ...rest];
+}
+
+export function registerInitCommand(program: Command): void {
+  program
+    .command('init')
+    .description(`scan logs as scan does and write a starter config (${DEFAULT_INIT_FILE}): each job seen with its learned schedule, agents and routes seen`)
+    .argument('[paths...]', 'log files, or - for stdin')
+    .option('--log-group <name>', 'also read this CloudWatch log group (repeatable)', collectLogGroups)
+    .option('--since <when>', 'with --log-group: read from 7d, 24h, 30m ago, or an ISO time (default: 7d)', sinceOption)
+    .option('--out <file>', 'the file to write, - for stdout', DEFAULT_INIT_FILE)
+    .option('--force', 'overwrite the file if it exists', false)
+    .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
+    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
+    .action(async (paths: string[], o: { out: string; force: boolean; now?: number; year?: number; logGroup?: string[]; since?: number }, command: Command) => {
+      if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');
+      const result = await runInit({ paths, logGroups: o.logGroup, since: o.since, now: o.now, year: o.year, out: o.out, force: o.force, stdout: process.stdout, stderr: process.stderr });
+      process.exitCode = result.exitCode;
+    });
+}

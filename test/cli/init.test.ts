@@ -1,0 +1,224 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DEFAULT_CONFIG, loadConfig } from '../../lambdas/config.ts';
+import { runInit, yamlString } from '../../lambdas/cli/init-command.ts';
+import { buildProgram } from '../../lambdas/cli/program.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { lambdaInvocations, serveLogGroups } from '../helpers/cloudwatch-logs.ts';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+async function init(paths: string[], extra: Partial<Parameters<typeof runInit>[0]> = {}) {
+  const out = capture();
+  const err = capture();
+  const result = await runInit({ paths, out: 'silent-audit.config.yaml', force: false, year: 2026, stdout: out.stream, stderr: err.stream, ...extra });
+  return { result, stdout: out.text(), stderr: err.text() };
+}
+
+async function scanFindings(paths: string[], config = DEFAULT_CONFIG) {
+  const out = capture();
+  const result = await runScan({ paths, config, json: true, year: 2026, stdout: out.stream, stderr: capture().stream });
+  return result.findings.map((f) => [f.detector, f.subject, f.run_id ?? f.expected_at ?? '']);
+}
+
+/**
+ * A cron log of three October weeks: a daily `mysqldump` with a password on its command line at
+ * 04:00 (its run on the 14th missing), and a job with a `:` and a `#` in its command run twice.
+ */
+function cronLog(dir: string): string {
+  const lines: string[] = [];
+  for (let d = 1; d <= 21; d++) {
+    const day = String(d).padStart(2, ' ');
+    if (d !== 14) lines.push(`Oct ${day} 04:00:01 db1 CRON[${2000 + d}]: (root) CMD (mysqldump -uroot -pS3cret appdb)`);
+    if (d <= 2) lines.push(`Oct ${day} 05:15:01 db1 CRON[${3000 + d}]: (root) CMD (echo "rotated: ok" # weekly note)`);
+  }
+  const file = join(dir, 'cron.log');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe('silent-audit init', () => {
+  it('is listed among the commands', () => {
+    // Act
+    const help = buildProgram().helpInformation();
+
+    // Assess
+    expect(help).toMatch(/^\s+init \[options\] \[paths\.\.\.\]\s+scan logs as scan does and write a starter config/m);
+  });
+
+  it('writes a config that loads, keys the redacted cron command, and configures the learned daily schedule', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = cronLog(dir);
+    const before = await scanFindings([log]);
+
+    // Act
+    const { result, stdout } = await init([log], { cwd: dir });
+
+    // Assess: the file is there and loads through the real loader
+    expect(result.exitCode).toBe(0);
+    const file = join(dir, 'silent-audit.config.yaml');
+    const text = readFileSync(file, 'utf8');
+    const config = loadConfig(file);
+    const dump = 'mysqldump -uroot -p[REDACTED:cli-password] appdb';
+    expect(Object.keys(config.jobs).sort()).toEqual(['echo "rotated: ok" # weekly note', dump]);
+    expect(config.jobs[dump].schedule).toBe('0 4 * * *');
+    expect(config.jobs[dump].timezone).toBeUndefined();
+    expect(config.jobs['echo "rotated: ok" # weekly note'].schedule).toBeUndefined();
+    expect(text).toMatch(/# schedule learned from its runs: daily, 95% regular over 19 intervals; times in UTC\n {2}"mysqldump -uroot -p\[REDACTED:cli-password\] appdb":\n {4}schedule: "0 4 \* \* \*"\n {4}# expect_pattern: .*\n {4}# owner: /);
+    expect(text).toContain('# no schedule learned: too few runs (2 seen; one is learned from 6 or more)');
+    expect(text).toContain('docs/configuration.md');
+    expect(text).toMatch(/^# deploy:\n# {3}log_groups: .*\n# {3}alert_emails: .*$/m);
+    expect(stdout).toContain('wrote silent-audit.config.yaml: 2 jobs (1 with a learned schedule), 0 agents, 0 routes');
+
+    // Assess: scanning with it gives the same findings, and the missed run its schedule now says
+    const after = await scanFindings([log], config);
+    expect(before.some(([detector]) => detector === 'missed-run')).toBe(false);
+    expect(after).toEqual([...before, ['missed-run', dump, '2026-10-14T04:00:00Z']].sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)));
+  });
+
+  it('stubs the agents and routes seen, commented, and leaves the rest of the scan unchanged', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const paths = [join(fixtures, 'instrumented/nightly-backup.jsonl'), join(fixtures, 'agents/support-bot.jsonl')];
+    const before = await scanFindings(paths);
+
+    // Act
+    const { result } = await init(paths, { cwd: dir });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    const text = result.text!;
+    expect(text).toMatch(/^# agents:\n# {3}fact-checker:\n# {5}budget: \{ max_actions: \d+, max_cost_usd: [\d.]+ \}\n/m);
+    expect(text).toMatch(/^# routes:\n# {3}search-api:\n# {5}p99_ms: \d+\n/m);
+    // The stubs are valid YAML once uncommented.
+    const uncommented = (section: string) => parse(text.match(new RegExp(`^# ${section}:\n(?:#.*\n)+`, 'm'))![0].replace(/^# ?/gm, ''))[section];
+    expect(Object.keys(uncommented('agents'))).toEqual(['fact-checker', 'researcher', 'support-bot']);
+    expect(uncommented('agents')['support-bot']).toEqual({ budget: { max_actions: 50, max_cost_usd: 1 }, owner: 'team@example.com' });
+    expect(Object.keys(uncommented('routes'))).toEqual(['search-api']);
+    expect(Object.keys(uncommented('deploy'))).toEqual(['log_groups', 'alert_emails']);
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['nightly-backup'].schedule).toBe('30 2 * * *');
+    expect(config.agents).toEqual({});
+    expect(await scanFindings(paths, config)).toEqual(before);
+  });
+
+  it('reads --log-group as scan does, and names the groups in the deploy stub', async () => {
+    // Prepare: a function run daily at 06:00 for eight days
+    const first = Date.parse('2026-10-01T06:00:00Z');
+    const cwl = mockClient(CloudWatchLogsClient);
+    const days = [0, 1, 2, 3, 4, 5, 6, 7];
+    serveLogGroups(cwl, { '/aws/lambda/orders-export': lambdaInvocations('orders-export', days.map((d) => ({ at: first + d * 86_400_000, durationMs: 1500, output: { bytes: 6900, head: 'exported\n' } }))) });
+
+    // Act
+    const { result } = await init([], { out: '-', logGroups: ['/aws/lambda/orders-export'], since: first - 86_400_000, logsClient: new CloudWatchLogsClient({ region: 'eu-central-1' }) });
+    cwl.restore();
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toMatch(/\n {2}orders-export:\n {4}schedule: "0 6 \* \* \*"\n/);
+    expect(result.text).toContain('#   log_groups: [/aws/lambda/orders-export]');
+  });
+
+  it('says why a job with irregular runs has no schedule', async () => {
+    // Prepare: eight runs at gaps of 1 to 8 hours
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const file = join(dir, 'irregular.jsonl');
+    let at = Date.parse('2026-10-01T00:00:00Z');
+    const lines: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      at += (i + 1) * 3_600_000;
+      lines.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'adhoc', run_id: `a-${i}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 60_000).toISOString(), job: 'adhoc', run_id: `a-${i}`, exit_code: 0, output_bytes: 10 }));
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    // Act
+    const { result } = await init([file], { out: '-' });
+
+    // Assess
+    expect(result.text).toMatch(/# no schedule learned: its 8 runs are irregular .*\n {2}adhoc:\n {4}# schedule: /);
+  });
+
+  it('refuses to overwrite a file, before scanning, unless --force', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const file = join(dir, 'mine.yaml');
+    writeFileSync(file, 'jobs: {}\n');
+    const log = join(fixtures, 'instrumented/nightly-backup.jsonl');
+
+    // Act
+    const refused = await init([join(dir, 'no-such.log')], { cwd: dir, out: 'mine.yaml' });
+    const forced = await init([log], { cwd: dir, out: 'mine.yaml', force: true });
+
+    // Assess
+    expect(refused.result.exitCode).toBe(2);
+    expect(refused.stderr).toBe('silent-audit init: mine.yaml already exists; give --force to overwrite it, or --out FILE to write another file (--out - for stdout)\n');
+    expect(forced.result.exitCode).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(forced.result.text);
+  });
+
+  it('writes to stdout with --out -, the summary to stderr', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+
+    // Act
+    const { result, stdout, stderr } = await init([join(fixtures, 'instrumented/nightly-backup.jsonl')], { cwd: dir, out: '-' });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(stdout).toBe(result.text);
+    expect(stderr).toContain('wrote the config: 1 job (1 with a learned schedule)');
+    expect(existsSync(join(dir, 'silent-audit.config.yaml'))).toBe(false);
+  });
+
+  it('writes nothing when the logs name no job, agent or route', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const file = join(dir, 'plain.log');
+    writeFileSync(file, 'hello\nworld\n');
+
+    // Act
+    const { result, stderr } = await init([file], { cwd: dir });
+
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toContain('no job, agent or route in 2 lines from 1 file, so no config was written');
+    expect(existsSync(join(dir, 'silent-audit.config.yaml'))).toBe(false);
+  });
+
+  it.each([
+    ['nightly-backup', 'nightly-backup'],
+    ['/aws/lambda/etl', '/aws/lambda/etl'],
+    ['a: b', '"a: b"'],
+    ['x #y', '"x #y"'],
+    ['true', '"true"'],
+    ['123', '"123"'],
+    ['line\nbreak', '"line\\nbreak"'],
+    ['\x1b[31mred', '"\\u001b[31mred"'],
+    ['del\x7f csi\x9b', '"del\\u007f csi\\u009b"'],
+    ['- dash', '"- dash"'],
+    ["it's", '"it\'s"'],
+  ])('writes the name %j as a key that reads back as itself', (name, expected) => {
+    // Act
+    const key = yamlString(name);
+
+    // Assess
+    expect(key).toBe(expected);
+    expect(Object.keys(parse(`${key}: 1\n`))).toEqual([name]);
+  });
+});
