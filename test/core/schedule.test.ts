@@ -87,6 +87,25 @@ describe('inferring a schedule from history', () => {
     expect(inferSchedule(starts)).toMatchObject({ regularity: 1, ...expected });
   });
 
+  it.each([
+    ['10 days, one of them missed', 10, [4]],
+    ['13 days, the one Wednesday among them missed', 13, [6]],
+  ])('keeps every weekday for a daily job seen %s (one day without a run is not a day of rest)', (_, days, missedIndexes) => {
+    // Prepare: a daily job at 04:00 UTC from Thursday 1 October, a run or two missing
+    const starts = series('2026-10-01T04:00:00Z', 24 * 60 * MIN, days).filter((_, i) => !missedIndexes.includes(i));
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: the missed day's weekday stays in, so that its next miss is reported
+    expect(learned).toMatchObject({ period: 'daily', cron: '0 4 * * *' });
+  });
+
+  it('leaves out a weekday the job skipped twice, two weeks running', () => {
+    // Prepare: 15 days from Thursday 1 October, no run on either Sunday (4 and 11 October)
+    const starts = series('2026-10-01T04:00:00Z', 24 * 60 * MIN, 15).filter((t) => new Date(t).getUTCDay() !== 0);
+    // Act / Assess
+    expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron: '0 4 * * 1-6' });
+  });
+
   it('suggests weekdays for a daily job that never runs at weekends', () => {
     const weekdays = series('2026-10-01T07:00:00Z', 24 * 60 * MIN, 31).filter((t) => new Date(t).getUTCDay() % 6 !== 0);
     expect(inferSchedule(weekdays)).toMatchObject({ period: 'daily', cron: '0 7 * * 1-5' });
