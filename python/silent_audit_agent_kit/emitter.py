@@ -419,6 +419,9 @@ class AgentEmitter:
                 "(a cost computed from a model missing from a price table is nan), or leave it out when it is not known."
             )
         with self._shared.lock:
+            # Again under the lock: an end() that held it while this thread waited has counted its actions without this one.
+            if self._ended:
+                raise RuntimeError(f"{self.agent} run {self.run_id} already ended: no actions after end()")
             at = detail.get("tick", self._shared.tick)
             cost = detail.get("cost_usd")
             for pool in self._pools:

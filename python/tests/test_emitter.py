@@ -302,6 +302,49 @@ class EmitterTest(unittest.TestCase):
         # Act / Assess
         self.assertRaises(RuntimeError, root.action, "llm_call")
 
+    def test_refuses_an_action_that_waited_for_the_lock_while_end_wrote_the_count(self):
+        # Prepare: end() holds the tree's lock, blocked writing agent.start, while an action has
+        # passed its argument checks (its cost is read) and waits for that lock.
+        lines = []
+        end_writing = threading.Event()
+        action_checked = threading.Event()
+
+        def blocking_write(line):
+            if '"agent.start"' in line:
+                end_writing.set()
+                action_checked.wait(5)
+            lines.append(json.loads(line))
+
+        root = create_agent_emitter("support-bot", write=blocking_write, run_id="r-1")
+
+        class CostThatSignals(float):
+            def __float__(self):
+                action_checked.set()
+                return float.__float__(self)
+
+        outcome = []
+
+        def act():
+            try:
+                outcome.append(root.try_action("llm_call", cost_usd=CostThatSignals(0.01)))
+            except RuntimeError as error:
+                outcome.append(error)
+
+        ender = threading.Thread(target=root.end)
+        actor = threading.Thread(target=act)
+        # Act
+        ender.start()
+        self.assertTrue(end_writing.wait(5))
+        actor.start()
+        actor.join(5)
+        ender.join(5)
+        # Assess
+        self.assertEqual([line["type"] for line in lines], ["agent.start", "agent.end"])
+        self.assertEqual(lines[-1]["actions_reported"], 0)
+        self.assertEqual(len(outcome), 1)
+        self.assertIsInstance(outcome[0], RuntimeError)
+        self.assertIn("already ended: no actions after end()", str(outcome[0]))
+
 
 if __name__ == "__main__":
     unittest.main()
