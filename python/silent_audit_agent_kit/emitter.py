@@ -14,6 +14,7 @@ not an option.
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
 import json
 import math
 import numbers
@@ -55,6 +56,9 @@ _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 def _described(value: Any) -> str:
     """A value as a message names it, in Python's terms: ``nan``, ``-0.2``, ``the string "0.05"``, ``None``, ``a list``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and abs(value) >= 10**21:
+        # Too long to read whole (and past Python's limit on digits printed): 10**400 reads 1.000e+400.
+        return format(decimal.Decimal(int(value)), ".3e")
     if value is None or isinstance(value, (bool, numbers.Number)):
         return repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, str):
@@ -67,7 +71,11 @@ def _number(value: Any, whole: bool) -> Optional[Union[int, float]]:
     """``value`` as the number a line carries (whole numbers as int), or None when it is not a finite one 0 or more."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         return None
-    as_float = float(value)
+    try:
+        as_float = float(value)
+    except OverflowError:
+        # A whole number too large for a float (10**400): no line can carry it.
+        return None
     if not math.isfinite(as_float) or as_float < 0:
         return None
     if isinstance(value, numbers.Integral) or as_float.is_integer():

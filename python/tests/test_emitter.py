@@ -158,6 +158,7 @@ class EmitterTest(unittest.TestCase):
             ("cost_usd", 1e308, ValueError, "cost_usd must be at most 1000000 dollars; got 1e+308"),
             ("tokens_in", 10**12, ValueError, "tokens_in must be at most 1000000000 tokens; got 1000000000000"),
             ("duration_ms", 4e10, ValueError, "duration_ms must be at most 31622400000 (366 days); got 40000000000.0"),
+            ("tokens_in", 10**400, ValueError, "tokens_in must be a whole number of tokens, 0 or more; got 1.000e+400"),
         ]
         for key, value, error, problem in cases:
             with self.subTest(key=key, value=value):
