@@ -165,7 +165,7 @@ async function* readLines(input: Readable, gzipByName: boolean, path: string, on
   if (damage !== undefined) throw new CorruptInputError(`cannot read gzip input: ${damage.message}`, { cause: damage });
 }
 
-/** How many first bytes of an input tell what it is (a tar header's `ustar` ends at byte 262). */
+/** How many first bytes of an input tell what it is (a tar header is the first 512). */
 const SNIFF_BYTES = 512;
 
 /** Data that is not text the reader decodes: what it is, and what to do, for a path (`-` for stdin). */
@@ -187,15 +187,30 @@ const decompressor = (what: string, command: string): NotText => ({
 });
 
 /** Magic numbers of what a log may be saved as that is not text (gzip is read: GzipMembers). */
-const NOT_TEXT: readonly { readonly magic: readonly number[]; readonly at?: number; readonly kind: NotText }[] = [
+const NOT_TEXT: readonly { readonly magic: readonly number[]; readonly kind: NotText }[] = [
   { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: decompressor('xz-compressed', 'xzcat') },
   { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: decompressor('zstd-compressed', 'zstdcat') },
   { magic: [0x04, 0x22, 0x4d, 0x18], kind: decompressor('lz4-compressed', 'lz4cat') },
   { magic: [0xff, 0xfe, 0x00, 0x00], kind: { what: 'UTF-32 text', todo: (path, gz) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz)})` } },
   { magic: [0x00, 0x00, 0xfe, 0xff], kind: { what: 'UTF-32 text', todo: (path, gz) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz)})` } },
   { magic: [0x50, 0x4b, 0x03, 0x04], kind: { what: 'a zip archive', todo: (path) => `extract the logs from it (${path === '-' ? 'save it to a file and unzip -p it' : `unzip -p ${path}`} | silent-audit scan -)` } },
-  { magic: [0x75, 0x73, 0x74, 0x61, 0x72], at: 257, kind: { what: 'a tar archive', todo: (path, gz) => `extract the logs from it (${path === '-' ? `… | tar -xO${gz ? 'z' : ''}f -` : `tar -xO${gz ? 'z' : ''}f ${path}`} | silent-audit scan -)` } },
 ];
+
+const TAR: NotText = {
+  what: 'a tar archive',
+  todo: (path, gz) => `extract the logs from it (${path === '-' ? `… | tar -xO${gz ? 'z' : ''}f -` : `tar -xO${gz ? 'z' : ''}f ${path}`} | silent-audit scan -)`,
+};
+
+/**
+ * A tar header: its magic at byte 257, POSIX's `ustar\0` (version `00` after it) or old GNU's
+ * `ustar  \0`, each with its NUL. Text that happens to spell `ustar` there (`/srv/ustar/…`) holds
+ * no NUL, and is read.
+ */
+function beginsTar(b: Uint8Array): boolean {
+  const at = (bytes: readonly number[]) => b.length >= 257 + bytes.length && bytes.every((x, i) => b[257 + i] === x);
+  const ustar = [0x75, 0x73, 0x74, 0x61, 0x72];
+  return at([...ustar, 0x00]) || at([...ustar, 0x20, 0x20, 0x00]);
+}
 
 /** bzip2: `BZh1`–`BZh9`, then a block's magic (π) or the end of the stream's (√π), so no text line that starts with `BZh` is taken for it. */
 function beginsBzip2(b: Uint8Array): boolean {
@@ -218,8 +233,9 @@ const BINARY: NotText = {
  * these gave a "0 findings" over lines none recognised: silence taken for health.
  */
 export function sniff(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' | NotText {
-  const matches = (magic: readonly number[], at = 0) => head.length >= at + magic.length && magic.every((x, i) => head[at + i] === x);
-  for (const { magic, at, kind } of NOT_TEXT) if (matches(magic, at)) return kind;
+  const matches = (magic: readonly number[]) => head.length >= magic.length && magic.every((x, i) => head[i] === x);
+  for (const { magic, kind } of NOT_TEXT) if (matches(magic)) return kind;
+  if (beginsTar(head)) return TAR;
   if (matches([0xff, 0xfe])) return 'utf-16le';
   if (matches([0xfe, 0xff])) return 'utf-16be';
   if (beginsBzip2(head)) return decompressor('bzip2-compressed', 'bzcat');

@@ -305,12 +305,17 @@ describe('openLineSource', () => {
     bzip2: '425a6839314159265359ff7a1fe4000029db800010100771100410b671de2a200054354d30269a6099309b41a24f499347a8d36a034c97857ad56a946e1fa0323b9c9409d151a2376817dda61237b883844f29e71fac60c3435e1208c1ad296424721247d8bb9229c28487fbd0ff20',
     zstd: '28b52ffd04587502000285111a80a92d0678956407cdf026f6d11c640e413191624f37a4c40901c6623ce7abd2d9463d27180268e9363a1fa4c3f6aa60d581969e171089dd06e45d82570e0b62ce9cab5d110100151c13deaf7b1e',
   };
-  /** A tar archive's first block: a member's name, NUL-padded, and `ustar` at byte 257. */
-  const tarHeader = () => {
+  /** A tar archive's first block: a member's name, NUL-padded, and `ustar` at byte 257 (POSIX's `ustar\0` `00`, old GNU's `ustar  \0`). */
+  const tarHeader = (magic = 'ustar\x0000') => {
     const block = Buffer.alloc(512);
     block.write('app.log', 0);
-    block.write('ustar\x0000', 257, 'latin1');
+    block.write(magic, 257, 'latin1');
     return block;
+  };
+  /** Text whose bytes 257 to 261 spell `ustar` (a path), which no tar header's NUL follows. */
+  const ustarText = () => {
+    const start = '{"type":"run.start","job":"a","note":"';
+    return `${start}${'x'.repeat(256 - start.length)}/ustar/data"}\nlast\n`;
   };
 
   it.each([
@@ -318,6 +323,7 @@ describe('openLineSource', () => {
     ['bzip2', 'a.log.bz2', Buffer.from(compressed.bzip2, 'hex'), 'bzip2-compressed; decompress it first (bzcat PATH | silent-audit scan -)'],
     ['zstd', 'a.log.zst', Buffer.from(compressed.zstd, 'hex'), 'zstd-compressed; decompress it first (zstdcat PATH | silent-audit scan -)'],
     ['a tar archive', 'logs.tar', tarHeader(), 'a tar archive; extract the logs from it (tar -xOf PATH | silent-audit scan -)'],
+    ['a GNU tar archive', 'logs.tar', tarHeader('ustar  \x00'), 'a tar archive; extract the logs from it (tar -xOf PATH | silent-audit scan -)'],
     ['a gzipped tar archive', 'logs.tgz', gzipSync(tarHeader()), 'a tar archive (gzip-compressed); extract the logs from it (tar -xOzf PATH | silent-audit scan -)'],
     ['binary data', 'core.log', Buffer.from('ELF\x02\x01\x01\x00\x00\nrest\n', 'latin1'), 'binary data (NUL bytes), not a text log; if it is UTF-16 text without a byte order mark, convert it first (iconv -f UTF-16LE -t UTF-8 PATH | silent-audit scan -)'],
   ])('refuses %s unread, saying what it is and what to do, rather than reading it as lines', async (_, name, bytes, message) => {
@@ -340,6 +346,7 @@ describe('openLineSource', () => {
   it.each([
     ["bzip2's letters", 'BZh9 is a bzip2 header\n', ['BZh9 is a bzip2 header']],
     ['a NUL byte after its first line (a garbage line, a zeroed block)', '{"type":"run.end"}\n\x00\x01garbage\nlast\n', ['{"type":"run.end"}', '\x00\x01garbage', 'last']],
+    ['`ustar` at byte 257 (a path, not a tar header)', ustarText(), ustarText().split('\n').slice(0, 2)],
   ])('reads text that holds %s as text, line by line', async (_, text, expected) => {
     // Act
     const lines = await collect(openLineSource('-', Readable.from([Buffer.from(text, 'latin1')])).lines());

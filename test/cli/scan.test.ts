@@ -582,6 +582,22 @@ describe('silent-audit scan (contract §5)', () => {
     expect(piped.stderr).toContain('silent-audit scan: note: the one line of stdin is not a line silent-audit reads');
   });
 
+  it('reads a text log whose bytes 257 to 261 spell `ustar` (a path), not taking it for a tar archive', async () => {
+    // Prepare: an unrecognised first line with `/srv/ustar/` at byte 256, then the fixture's lines
+    const dir = mkdtempSync(join(tmpdir(), 'sa-ustar-'));
+    const path = join(dir, 'etl-loader.log');
+    const first = `copied ${'x'.repeat(256 - 'copied '.length)}/ustar/2026-10-03.tar\n`;
+    writeFileSync(path, first + readFileSync(fx('etl-loader.log'), 'utf8'));
+    // Act
+    const { result, stdout, stderr } = await scan([path]);
+    // Assess
+    expect(first.slice(257, 262)).toBe('ustar');
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-03']]);
+    expect(stdout).toMatch(/1 finding in 7 lines from 1 file: 6 with events \(6 events\), 0 rejected, 1 unrecognised\n/);
+    expect(stderr).toBe('');
+  });
+
   it("names a file's job after its base name without extensions", () => {
     expect(jobNameOfFile('/var/log/etl-loader.log.gz')).toBe('etl-loader');
     expect(jobNameOfFile('etl-loader')).toBe('etl-loader');
