@@ -23,8 +23,8 @@ export class CorruptInputError extends InputError {
 }
 
 /**
- * Input that is not text the reader can decode (xz, bzip2, zstd, a tar or zip archive, binary
- * data): nothing of it was read. Its message says what it is and what to do, in the user's terms
+ * Input that is not text the reader can decode, known by its magic number (xz, bzip2, zstd, a tar
+ * or zip archive, UTF-32): nothing of it was read. Its message says what it is and what to do, in the user's terms
  * (`xz-compressed; decompress it first (xzcat app.log.xz | silent-audit scan -)`); a scan names
  * the file before it, counts it and reads its other inputs as usual.
  */
@@ -41,6 +41,13 @@ export interface LineSourceFile {
   /** Total bytes when known (a file), for progress. */
   readonly size?: number;
   lines(onBytes?: (n: number) => void): AsyncIterable<Line>;
+  /**
+   * Once its lines are read: when its first bytes (gzip's decompressed) held a NUL byte, what to
+   * tell if none of its lines was one silent-audit reads (binary data, UTF-16 without its byte
+   * order mark); undefined otherwise. Its lines are read all the same: a log that logrotate's
+   * `copytruncate` left starts with a run of NULs, its lines after them whole.
+   */
+  readonly nulBytesNote?: string;
 }
 
 /**
@@ -63,12 +70,20 @@ export type Line = string | OverLongLine;
  * whose data is not is reported, as a damaged one is), and any other input whose first bytes are
  * gzip's magic number (`gzip -c app.log | silent-audit scan -`, a rotated log saved without its
  * `.gz`) is too. UTF-16 with a byte order mark (what Windows PowerShell 5's `>` writes) is read
- * as text, gzipped or not; other compression, archives and binary data are refused unread
- * (UnreadableInputError, see `sniff`), not read as lines that none would recognise.
+ * as text, gzipped or not; other compression and archives are refused unread (UnreadableInputError,
+ * see `sniff`), not read as lines that none would recognise. NUL bytes are read as part of their
+ * lines (`nulBytesNote`).
  */
 export function openLineSource(path: string, stdin: Readable = process.stdin): LineSourceFile {
   if (path === '-') {
-    return { name: 'stdin', lines: (onBytes) => readLines(stdin, false, '-', onBytes) };
+    const head: HeadSeen = {};
+    return {
+      name: 'stdin',
+      lines: (onBytes) => readLines(stdin, false, '-', head, onBytes),
+      get nulBytesNote() {
+        return head.nulBytesNote;
+      },
+    };
   }
   let size: number | undefined;
   try {
@@ -81,7 +96,20 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, { cause: error });
   }
-  return { name: path, size, lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, onBytes) };
+  const head: HeadSeen = {};
+  return {
+    name: path,
+    size,
+    lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, head, onBytes),
+    get nulBytesNote() {
+      return head.nulBytesNote;
+    },
+  };
+}
+
+/** What `readLines` saw in its input's first bytes, for the LineSourceFile to tell once read. */
+interface HeadSeen {
+  nulBytesNote?: string;
 }
 
 /**
@@ -91,8 +119,9 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
  * MAX_LINE_BYTES of the unfinished line (a longer line comes out as its size: UnfinishedLine).
  * Decompresses gzip when `gzipByName` says so or the data starts with its magic; decodes UTF-16
  * that starts with its byte order mark; refuses what its first bytes show is not text (`sniff`).
+ * NUL bytes in its first bytes are noted in `seen` (a line holding them is read as any other).
  */
-async function* readLines(input: Readable, gzipByName: boolean, path: string, onBytes?: (n: number) => void): AsyncIterable<Line> {
+async function* readLines(input: Readable, gzipByName: boolean, path: string, seen: HeadSeen, onBytes?: (n: number) => void): AsyncIterable<Line> {
   // Bytes, whatever the input gives (a stream of strings or of objects, as `Readable.from`
   // makes), so that its first bytes can be looked at and left for the reader.
   const counted = input.pipe(
@@ -127,12 +156,14 @@ async function* readLines(input: Readable, gzipByName: boolean, path: string, on
     text = bytes;
     bytes.once('error', (error: Error) => fail(error, bytes !== counted));
     // What the data is, gzip's looked at once decompressed (a `.tar.gz`, PowerShell's UTF-16 gzipped).
-    const kind = sniff(gunzip ? await peekBytes(gunzip, SNIFF_BYTES) : head);
+    const textHead = gunzip ? await peekBytes(gunzip, SNIFF_BYTES) : head;
+    const kind = sniff(textHead);
     if (typeof kind !== 'string') {
       input.destroy();
       bytes.destroy();
       throw new UnreadableInputError(`${gzipped ? `${kind.what} (gzip-compressed)` : kind.what}; ${kind.todo(path, gzipped)}`);
     }
+    if (kind === 'utf-8' && textHead.includes(0)) seen.nulBytesNote = nulBytesNote(path, gzipped);
     if (kind !== 'utf-8') {
       text = bytes.pipe(new Utf16ToUtf8(kind));
       text.once('error', (error: Error) => fail(error));
@@ -220,17 +251,22 @@ function beginsBzip2(b: Uint8Array): boolean {
   return block.every((x, i) => b[4 + i] === x) || end.every((x, i) => b[4 + i] === x);
 }
 
-const BINARY: NotText = {
-  what: 'binary data (NUL bytes), not a text log',
-  todo: (path, gz) => `if it is UTF-16 text without a byte order mark, convert it first (${pipeThrough((f) => `iconv -f UTF-16LE -t UTF-8${f}`, path, gz)})`,
-};
+/**
+ * What to tell of an input whose first bytes held a NUL and of which no line was one silent-audit
+ * reads: it may be binary data, or UTF-16 without its byte order mark (what to do then).
+ */
+function nulBytesNote(path: string, gzipped: boolean): string {
+  return `it holds NUL bytes: binary data, or UTF-16 without a byte order mark? (if UTF-16, convert it first: ${pipeThrough((f) => `iconv -f UTF-16LE -t UTF-8${f}`, path, gzipped)})`;
+}
 
 /**
  * What the first bytes of (decompressed) data say it is: UTF-8 text (with or without its byte order
  * mark, which the parsers drop), UTF-16 with its byte order mark, or something that is not text to
- * read as lines: other compression, an archive, UTF-32, or binary data (a NUL byte, which no text
- * log holds, in its first line: an executable, an image, UTF-16 without its mark). Read as lines,
- * these gave a "0 findings" over lines none recognised: silence taken for health.
+ * read as lines, known by its magic number: other compression, an archive, UTF-32. Read as lines,
+ * these gave a "0 findings" over lines none recognised: silence taken for health. NUL bytes alone
+ * refuse nothing: a log that logrotate's `copytruncate` left starts with a run of them, its lines
+ * after it whole (the run is part of its first line); a NUL further on is the text's own damage.
+ * Either is read as lines as usual (`nulBytesNote` says it when none of them is recognised).
  */
 export function sniff(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' | NotText {
   const matches = (magic: readonly number[]) => head.length >= magic.length && magic.every((x, i) => head[i] === x);
@@ -239,10 +275,7 @@ export function sniff(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' | Not
   if (matches([0xff, 0xfe])) return 'utf-16le';
   if (matches([0xfe, 0xff])) return 'utf-16be';
   if (beginsBzip2(head)) return decompressor('bzip2-compressed', 'bzcat');
-  // A NUL in its first line: a stray one further on (a garbage line, a crash's zeroed block) is
-  // the text's own damage, its lines read and counted as usual.
-  const lineEnd = head.indexOf(0x0a);
-  return head.subarray(0, lineEnd < 0 ? head.length : lineEnd).includes(0) ? BINARY : 'utf-8';
+  return 'utf-8';
 }
 
 /**

@@ -403,7 +403,8 @@ export function sourceNotes(readouts: readonly SourceReadout[]): string[] {
     if (r.unreadable !== undefined) notes.push(r.unreadable);
     else if (r.kind === 'file' && r.lines > 0 && r.unrecognised === r.lines) {
       const which = r.lines === 1 ? `the one line of ${r.name} is not` : `none of the ${linesCount(r.lines)} of ${r.name} is`;
-      notes.push(`note: ${which} a line silent-audit reads (JSON events with a "type" of ours, cron in syslog, systemd, Lambda platform lines, container records…: see docs/log-formats.md)`);
+      const nul = r.nulBytesNote === undefined ? '' : `; ${r.nulBytesNote}`;
+      notes.push(`note: ${which} a line silent-audit reads (JSON events with a "type" of ours, cron in syslog, systemd, Lambda platform lines, container records…: see docs/log-formats.md)${nul}`);
     }
   }
   return notes;

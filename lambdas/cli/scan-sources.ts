@@ -42,6 +42,8 @@ export interface ScanSource {
   /** The job of lines that name none (Lambda platform lines): the file's base name, the function of `/aws/lambda/<name>`. */
   readonly defaultJob?: string;
   records(onBytes?: (n: number) => void): AsyncIterable<SourceRecord>;
+  /** Once read, a file's: what to tell if none of its lines was recognised, its first bytes holding NULs (see LineSourceFile). */
+  readonly nulBytesNote?: string;
 }
 
 /** A process substitution's path (`<(zcat app.log.gz)`: bash's `/dev/fd/63`, zsh's `/proc/self/fd/12`): its name is no job's. */
@@ -66,6 +68,9 @@ export function fileSource(path: string, stdin?: Readable): ScanSource {
     kind: 'file',
     size: file.size,
     defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name),
+    get nulBytesNote() {
+      return file.nulBytesNote;
+    },
     async *records(onBytes) {
       const joiner = new ContainerLineJoiner();
       let linesRead = 0;

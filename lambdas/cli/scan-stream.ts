@@ -199,6 +199,8 @@ export interface SourceReadout {
   readonly unrecognised: number;
   /** Why none of it could be read (`app.log.xz: xz-compressed; decompress it first …`), when none could. */
   readonly unreadable?: string;
+  /** Its first bytes held NULs: what to add when none of its lines was recognised (binary data, UTF-16 without its mark?). */
+  readonly nulBytesNote?: string;
 }
 
 export interface StreamResult {
@@ -296,7 +298,7 @@ export async function streamSources(
     progress.finish();
     await Promise.all(open.map((o) => o.iterator.return?.().catch(() => undefined)));
   }
-  const readouts = open.map(({ source, lines, unrecognised, unreadable }) => ({ name: source.name, kind: source.kind, lines, unrecognised, unreadable }));
+  const readouts = open.map(({ source, lines, unrecognised, unreadable }) => ({ name: source.name, kind: source.kind, lines, unrecognised, unreadable, nulBytesNote: source.nulBytesNote }));
   return { tally, stats: merger.stats, readouts };
 
   /** Runs `read` (which adds to the tally) and gives `src` its share of what it added. */

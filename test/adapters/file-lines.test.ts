@@ -325,7 +325,6 @@ describe('openLineSource', () => {
     ['a tar archive', 'logs.tar', tarHeader(), 'a tar archive; extract the logs from it (tar -xOf PATH | silent-audit scan -)'],
     ['a GNU tar archive', 'logs.tar', tarHeader('ustar  \x00'), 'a tar archive; extract the logs from it (tar -xOf PATH | silent-audit scan -)'],
     ['a gzipped tar archive', 'logs.tgz', gzipSync(tarHeader()), 'a tar archive (gzip-compressed); extract the logs from it (tar -xOzf PATH | silent-audit scan -)'],
-    ['binary data', 'core.log', Buffer.from('ELF\x02\x01\x01\x00\x00\nrest\n', 'latin1'), 'binary data (NUL bytes), not a text log; if it is UTF-16 text without a byte order mark, convert it first (iconv -f UTF-16LE -t UTF-8 PATH | silent-audit scan -)'],
   ])('refuses %s unread, saying what it is and what to do, rather than reading it as lines', async (_, name, bytes, message) => {
     // Prepare
     const path = tempFile(name, bytes);
@@ -346,12 +345,26 @@ describe('openLineSource', () => {
   it.each([
     ["bzip2's letters", 'BZh9 is a bzip2 header\n', ['BZh9 is a bzip2 header']],
     ['a NUL byte after its first line (a garbage line, a zeroed block)', '{"type":"run.end"}\n\x00\x01garbage\nlast\n', ['{"type":"run.end"}', '\x00\x01garbage', 'last']],
+    ["logrotate copytruncate's run of NULs before its lines (part of the first)", `${'\x00'.repeat(4096)}{"type":"run.start"}\n{"type":"run.end"}\n`, [`${'\x00'.repeat(4096)}{"type":"run.start"}`, '{"type":"run.end"}']],
+    ['a NUL byte in its first line (binary data: its lines are read, for none to be recognised)', 'ELF\x02\x01\x01\x00\x00\nrest\n', ['ELF\x02\x01\x01\x00\x00', 'rest']],
     ['`ustar` at byte 257 (a path, not a tar header)', ustarText(), ustarText().split('\n').slice(0, 2)],
   ])('reads text that holds %s as text, line by line', async (_, text, expected) => {
     // Act
     const lines = await collect(openLineSource('-', Readable.from([Buffer.from(text, 'latin1')])).lines());
     // Assess
     expect(lines).toEqual(expected);
+  });
+
+  it('notes NUL bytes in its first bytes once read, for a note when none of its lines is recognised, and none in text', async () => {
+    // Prepare
+    const copytruncated = openLineSource('-', Readable.from([Buffer.from(`${'\x00'.repeat(4096)}{"type":"run.end"}\n`, 'latin1')]));
+    const text = openLineSource('-', Readable.from([Buffer.from(`{"type":"run.end"}\n${'x'.repeat(600)}\n\x00 later\n`, 'latin1')]));
+    // Act
+    await collect(copytruncated.lines());
+    await collect(text.lines());
+    // Assess: a NUL past the first 512 bytes is the text's own damage, nothing to note
+    expect(copytruncated.nulBytesNote).toBe('it holds NUL bytes: binary data, or UTF-16 without a byte order mark? (if UTF-16, convert it first: … | iconv -f UTF-16LE -t UTF-8 | silent-audit scan -)');
+    expect(text.nulBytesNote).toBeUndefined();
   });
 
   it('refuses a directory, saying to name the files in it', () => {

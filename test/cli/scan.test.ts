@@ -582,6 +582,21 @@ describe('silent-audit scan (contract §5)', () => {
     expect(piped.stderr).toContain('silent-audit scan: note: the one line of stdin is not a line silent-audit reads');
   });
 
+  it("reads a log that logrotate's copytruncate left, a run of NULs before its lines, and finds what they hold", async () => {
+    // Prepare: 4 KiB of NULs (the writer resumed at its old offset in the truncated file), then lines
+    const dir = mkdtempSync(join(tmpdir(), 'sa-copytruncate-'));
+    const path = join(dir, 'etl-loader.log');
+    writeFileSync(path, Buffer.concat([Buffer.alloc(4096), readFileSync(fx('etl-loader.log'))]));
+    // Act
+    const { result, stdout, stderr } = await scan([path]);
+    // Assess: the run of NULs is part of the first line, which alone is lost (its timestamp is behind them), and said
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-03']]);
+    expect(stdout).toMatch(/1 finding in 6 lines from 1 file: 5 with events \(5 events\), 1 rejected, 0 unrecognised\n/);
+    expect(stdout).toContain(`rejected ${path}:1: run.start event rejected: no time`);
+    expect(stderr).toBe('');
+  });
+
   it('reads a text log whose bytes 257 to 261 spell `ustar` (a path), not taking it for a tar archive', async () => {
     // Prepare: an unrecognised first line with `/srv/ustar/` at byte 256, then the fixture's lines
     const dir = mkdtempSync(join(tmpdir(), 'sa-ustar-'));
@@ -596,6 +611,22 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-03']]);
     expect(stdout).toMatch(/1 finding in 7 lines from 1 file: 6 with events \(6 events\), 0 rejected, 1 unrecognised\n/);
     expect(stderr).toBe('');
+  });
+
+  it('reads a file with NUL bytes in its first bytes, and says they may be why when none of its lines is one it reads', async () => {
+    // Prepare: UTF-16 without its byte order mark, which the reader cannot tell from binary data
+    const dir = mkdtempSync(join(tmpdir(), 'sa-nul-'));
+    const path = join(dir, 'etl-loader.log');
+    writeFileSync(path, Buffer.from(readFileSync(fx('etl-loader.log'), 'utf8'), 'utf16le'));
+    // Act
+    const { result, stdout, stderr } = await scan([path]);
+    // Assess: its last line is the NUL after the last line feed
+    expect(result.exitCode).toBe(0);
+    expect(stdout).toMatch(/0 findings in 7 lines from 1 file: 0 with events \(0 events\), 0 rejected, 7 unrecognised\n/);
+    expect(stderr).toBe(
+      `silent-audit scan: note: none of the 7 lines of ${path} is a line silent-audit reads (JSON events with a "type" of ours, cron in syslog, systemd, Lambda platform lines, container records…: see docs/log-formats.md); ` +
+        `it holds NUL bytes: binary data, or UTF-16 without a byte order mark? (if UTF-16, convert it first: iconv -f UTF-16LE -t UTF-8 ${path} | silent-audit scan -)\n`,
+    );
   });
 
   it("names a file's job after its base name without extensions", () => {
