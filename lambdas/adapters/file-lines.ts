@@ -72,14 +72,14 @@ export type Line = string | OverLongLine;
  * `.gz`) is too. UTF-16 with a byte order mark (what Windows PowerShell 5's `>` writes) is read
  * as text, gzipped or not; other compression and archives are refused unread (UnreadableInputError,
  * see `sniff`), not read as lines that none would recognise. NUL bytes are read as part of their
- * lines (`nulBytesNote`).
+ * lines (`nulBytesNote`). `command` is the one its hints pipe a file into.
  */
-export function openLineSource(path: string, stdin: Readable = process.stdin): LineSourceFile {
+export function openLineSource(path: string, stdin: Readable = process.stdin, command: ReaderCommand = 'scan'): LineSourceFile {
   if (path === '-') {
     const head: HeadSeen = {};
     return {
       name: 'stdin',
-      lines: (onBytes) => readLines(stdin, false, '-', head, onBytes),
+      lines: (onBytes) => readLines(stdin, false, '-', command, head, onBytes),
       get nulBytesNote() {
         return head.nulBytesNote;
       },
@@ -100,12 +100,15 @@ export function openLineSource(path: string, stdin: Readable = process.stdin): L
   return {
     name: path,
     size,
-    lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, head, onBytes),
+    lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, command, head, onBytes),
     get nulBytesNote() {
       return head.nulBytesNote;
     },
   };
 }
+
+/** The command whose input it is, named in the hints that pipe a file into it (`xzcat a.log.xz | silent-audit report -`). */
+export type ReaderCommand = 'scan' | 'report';
 
 /** What `readLines` saw in its input's first bytes, for the LineSourceFile to tell once read. */
 interface HeadSeen {
@@ -121,7 +124,7 @@ interface HeadSeen {
  * that starts with its byte order mark; refuses what its first bytes show is not text (`sniff`).
  * NUL bytes in its first bytes are noted in `seen` (a line holding them is read as any other).
  */
-async function* readLines(input: Readable, gzipByName: boolean, path: string, seen: HeadSeen, onBytes?: (n: number) => void): AsyncIterable<Line> {
+async function* readLines(input: Readable, gzipByName: boolean, path: string, command: ReaderCommand, seen: HeadSeen, onBytes?: (n: number) => void): AsyncIterable<Line> {
   // Bytes, whatever the input gives (a stream of strings or of objects, as `Readable.from`
   // makes), so that its first bytes can be looked at and left for the reader.
   const counted = input.pipe(
@@ -161,9 +164,9 @@ async function* readLines(input: Readable, gzipByName: boolean, path: string, se
     if (typeof kind !== 'string') {
       input.destroy();
       bytes.destroy();
-      throw new UnreadableInputError(`${gzipped ? `${kind.what} (gzip-compressed)` : kind.what}; ${kind.todo(path, gzipped)}`);
+      throw new UnreadableInputError(`${gzipped ? `${kind.what} (gzip-compressed)` : kind.what}; ${kind.todo(path, gzipped, command)}`);
     }
-    if (kind === 'utf-8' && textHead.includes(0)) seen.nulBytesNote = nulBytesNote(path, gzipped);
+    if (kind === 'utf-8' && textHead.includes(0)) seen.nulBytesNote = nulBytesNote(path, gzipped, command);
     if (kind !== 'utf-8') {
       text = bytes.pipe(new Utf16ToUtf8(kind));
       text.once('error', (error: Error) => fail(error));
@@ -202,19 +205,19 @@ const SNIFF_BYTES = 512;
 /** Data that is not text the reader decodes: what it is, and what to do, for a path (`-` for stdin). */
 interface NotText {
   readonly what: string;
-  todo(path: string, gzipped: boolean): string;
+  todo(path: string, gzipped: boolean, reader: ReaderCommand): string;
 }
 
-/** `xzcat app.log.xz | silent-audit scan -`, gunzipped first when the data was gzip. */
-function pipeThrough(command: (file: string) => string, path: string, gzipped: boolean): string {
+/** `xzcat app.log.xz | silent-audit scan -` (`report -` for `report`'s input), gunzipped first when the data was gzip. */
+function pipeThrough(command: (file: string) => string, path: string, gzipped: boolean, reader: ReaderCommand): string {
   const first = path === '-' ? (gzipped ? 'gzip -dc | ' : '') : gzipped ? `zcat ${path} | ` : '';
   const source = path === '-' || gzipped ? command('') : command(` ${path}`);
-  return `${path === '-' ? '… | ' : ''}${first}${source} | silent-audit scan -`;
+  return `${path === '-' ? '… | ' : ''}${first}${source} | silent-audit ${reader} -`;
 }
 
 const decompressor = (what: string, command: string): NotText => ({
   what,
-  todo: (path, gzipped) => `decompress it first (${pipeThrough((file) => `${command}${file}`, path, gzipped)})`,
+  todo: (path, gzipped, reader) => `decompress it first (${pipeThrough((file) => `${command}${file}`, path, gzipped, reader)})`,
 });
 
 /** Magic numbers of what a log may be saved as that is not text (gzip is read: GzipMembers). */
@@ -222,14 +225,14 @@ const NOT_TEXT: readonly { readonly magic: readonly number[]; readonly kind: Not
   { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: decompressor('xz-compressed', 'xzcat') },
   { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: decompressor('zstd-compressed', 'zstdcat') },
   { magic: [0x04, 0x22, 0x4d, 0x18], kind: decompressor('lz4-compressed', 'lz4cat') },
-  { magic: [0xff, 0xfe, 0x00, 0x00], kind: { what: 'UTF-32 text', todo: (path, gz) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz)})` } },
-  { magic: [0x00, 0x00, 0xfe, 0xff], kind: { what: 'UTF-32 text', todo: (path, gz) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz)})` } },
-  { magic: [0x50, 0x4b, 0x03, 0x04], kind: { what: 'a zip archive', todo: (path) => `extract the logs from it (${path === '-' ? 'save it to a file and unzip -p it' : `unzip -p ${path}`} | silent-audit scan -)` } },
+  { magic: [0xff, 0xfe, 0x00, 0x00], kind: { what: 'UTF-32 text', todo: (path, gz, reader) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz, reader)})` } },
+  { magic: [0x00, 0x00, 0xfe, 0xff], kind: { what: 'UTF-32 text', todo: (path, gz, reader) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz, reader)})` } },
+  { magic: [0x50, 0x4b, 0x03, 0x04], kind: { what: 'a zip archive', todo: (path, _gz, reader) => `extract the logs from it (${path === '-' ? 'save it to a file and unzip -p it' : `unzip -p ${path}`} | silent-audit ${reader} -)` } },
 ];
 
 const TAR: NotText = {
   what: 'a tar archive',
-  todo: (path, gz) => `extract the logs from it (${path === '-' ? `… | tar -xO${gz ? 'z' : ''}f -` : `tar -xO${gz ? 'z' : ''}f ${path}`} | silent-audit scan -)`,
+  todo: (path, gz, reader) => `extract the logs from it (${path === '-' ? `… | tar -xO${gz ? 'z' : ''}f -` : `tar -xO${gz ? 'z' : ''}f ${path}`} | silent-audit ${reader} -)`,
 };
 
 /**
@@ -255,8 +258,8 @@ function beginsBzip2(b: Uint8Array): boolean {
  * What to tell of an input whose first bytes held a NUL and of which no line was one silent-audit
  * reads: it may be binary data, or UTF-16 without its byte order mark (what to do then).
  */
-function nulBytesNote(path: string, gzipped: boolean): string {
-  return `it holds NUL bytes: binary data, or UTF-16 without a byte order mark? (if UTF-16, convert it first: ${pipeThrough((f) => `iconv -f UTF-16LE -t UTF-8${f}`, path, gzipped)})`;
+function nulBytesNote(path: string, gzipped: boolean, reader: ReaderCommand): string {
+  return `it holds NUL bytes: binary data, or UTF-16 without a byte order mark? (if UTF-16, convert it first: ${pipeThrough((f) => `iconv -f UTF-16LE -t UTF-8${f}`, path, gzipped, reader)})`;
 }
 
 /**

@@ -63,7 +63,8 @@ export function formatFor(format: ReportFormat | undefined, out: string | undefi
 /**
  * `silent-audit report --month YYYY-MM`: the monthly 5 Cs audit report, from the findings the
  * store holds (what scans and the demo wrote), or from log files scanned first, what they leave
- * in flight settled (`settlementFor`). Exit 0 with a report, 2 for a usage or input error.
+ * in flight settled (`settlementFor`). Exit 0 with a report, 2 for a usage or input error, and
+ * when none of the files given could be read (no report is written: it would be an empty month).
  */
 export async function runReport(opts: ReportOptions): Promise<ReportCommandResult> {
   const now = opts.now;
@@ -72,13 +73,20 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
     // As of --now: what the logs say after it had not happened yet.
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now });
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now, command: 'report' });
     if (!scanned.ok) {
       opts.stderr.write(`silent-audit report: ${terminalText(scanned.error)}\n`);
       return { exitCode: 2 };
     }
     // A file that could not be read, or gave no line the scan reads, is said: the report leaves it out.
     for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit report: ${terminalText(text)}\n`);
+    // None of them read (an xz file, a tar archive): a report of it would be an empty month, taken for a quiet one.
+    if (scanned.readouts.every((r) => r.unreadable !== undefined)) {
+      await scanned.opened.close();
+      const which = scanned.readouts.length === 1 ? 'the file given' : `none of the ${scanned.readouts.length} files given`;
+      opts.stderr.write(`silent-audit report: ${which} could not be read: no report written\n`);
+      return { exitCode: 2 };
+    }
     if (scanned.leftOut > 0 && now !== undefined) {
       opts.stderr.write(`${plural(scanned.leftOut, 'event')} after --now ${isoTime(now)} left out: the report is as of then.\n`);
     }

@@ -2,7 +2,7 @@ import { fstatSync, realpathSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { defaultCloudWatchLogsClient } from '../adapters/cloudwatch-log-reader.ts';
-import { InputError } from '../adapters/file-lines.ts';
+import { InputError, type ReaderCommand } from '../adapters/file-lines.ts';
 import type { Config } from '../config.ts';
 import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
@@ -230,17 +230,18 @@ function stdinIdentity(isFd0: boolean): string {
  * month's report from the same store, and settles what was still in flight when the input ended
  * (`settle`). `keepRecords: false` drops run records a memory store would keep. `upTo` (epoch ms)
  * leaves out the events later than it, as if the input ended there: the report as of `--now`.
+ * `command` is the one the hints for a file it cannot read pipe it into (default `scan`).
  */
 export async function scanToStore(
   opts: Omit<ScanOptions, 'json' | 'stdout'>,
-  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number } = {},
+  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number; readonly command?: ReaderCommand } = {},
 ): Promise<ScanToStoreResult> {
   const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
   try {
     // `-` reads fd 0 unless another stream is given for it (the tests'): only then is it the file there.
     const stdinIsFd0 = opts.stdin === undefined || opts.stdin === process.stdin;
-    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${terminalText(note)}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin));
+    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${terminalText(note)}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin, options.command));
   } catch (error) {
     if (error instanceof InputError) return { ok: false, error: error.message, counts: empty };
     throw error;

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { InvalidArgumentError } from 'commander';
 import { CloudWatchReadError, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
-import { CorruptInputError, InputError, openLineSource } from '../adapters/file-lines.ts';
+import { CorruptInputError, InputError, openLineSource, type ReaderCommand } from '../adapters/file-lines.ts';
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
@@ -60,9 +60,10 @@ export function jobNameOfFile(path: string): string | undefined {
 /**
  * A path (`-` for stdin, `.gz` too); throws an InputError at once when it cannot be read. A line a
  * container runtime wrapped is handed on unwrapped, the parts of one it split joined first.
+ * `command` is the one its hints pipe a file into (`xzcat a.log.xz | silent-audit report -`).
  */
-export function fileSource(path: string, stdin?: Readable): ScanSource {
-  const file = openLineSource(path, stdin);
+export function fileSource(path: string, stdin?: Readable, command?: ReaderCommand): ScanSource {
+  const file = openLineSource(path, stdin, command);
   return {
     name: file.name,
     kind: 'file',

@@ -335,6 +335,15 @@ describe('openLineSource', () => {
     await expect(reading).rejects.toThrow(message.replace('PATH', path));
   });
 
+  it("names the command that reads it in its hint: `report`'s input is piped into `report`", async () => {
+    // Prepare
+    const path = tempFile('a.log.xz', Buffer.from(compressed.xz, 'hex'));
+    // Act
+    const reading = collect(openLineSource(path, undefined, 'report').lines());
+    // Assess
+    await expect(reading).rejects.toThrow(`xz-compressed; decompress it first (xzcat ${path} | silent-audit report -)`);
+  });
+
   it('refuses xz on stdin, saying how to pipe it decompressed', async () => {
     // Act
     const reading = collect(openLineSource('-', Readable.from([Buffer.from(compressed.xz, 'hex')])).lines());

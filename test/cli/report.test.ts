@@ -140,6 +140,33 @@ describe('runReport', () => {
     expect(out.text()).toBe('');
   });
 
+  it('exits 2 and writes no report when none of the log files given could be read, its hint piping into `report`', async () => {
+    // Prepare: `{"ts":…,"type":"run.start",…}` as `xz` compresses it
+    const xz = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-xz-')), 'app.log.xz');
+    writeFileSync(
+      xz,
+      Buffer.from(
+        'fd377a585a000004e6d6b4460200210116000000742fe5a3e00054004c5d003d888a87715753856436705f6ac74bc38c8cb2e6ec972c2a5ec4d6f06dc5370c650fa70abe62420b44fa44ca1e8989e15fbdfa74ba33bdf3bbd6745067921df482aa7d5acf52c2db368f0000008e1942852dd90cf400016855fff1a3961fb6f37d010000000004595a',
+        'hex',
+      ),
+    );
+    const [out, err, withOther, otherErr] = [capture(), capture(), capture(), capture()];
+
+    // Act
+    const alone = await runReport({ month: '2026-10', paths: [xz], config: DEFAULT_CONFIG, stdout: out.stream, stderr: err.stream });
+    const beside = await runReport({ month: '2026-10', paths: [xz, fixture('etl-loader.log')], config: DEFAULT_CONFIG, stdout: withOther.stream, stderr: otherErr.stream });
+
+    // Assess: beside a file it reads, the report is made of that one
+    expect(alone.exitCode).toBe(2);
+    expect(err.text()).toBe(
+      `silent-audit report: ${xz}: xz-compressed; decompress it first (xzcat ${xz} | silent-audit report -)\n` + 'silent-audit report: the file given could not be read: no report written\n',
+    );
+    expect(out.text()).toBe('');
+    expect(beside.exitCode).toBe(0);
+    expect(otherErr.text()).toContain(`(xzcat ${xz} | silent-audit report -)\n`);
+    expect(withOther.text()).toContain('`run-failed` on etl-loader');
+  });
+
   it('shows the control characters of a file name escaped in its error, and of log text in the Markdown it prints', async () => {
     // Prepare: a missing file whose name clears the screen; a log whose job name erases a row
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-esc-'));
