@@ -213,3 +213,83 @@ describe("lines a function logged in Lambda's JSON log format are read as the li
     expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z');
   });
 });
+
+const RID = '3630afbd-1211-4d90-95b6-fd06277e479b';
+
+describe("an application's own messages in Lambda's JSON log format start or fail no run, as their text-format twins do", () => {
+  it.each([
+    [
+      'a "Task timed out" the application logged (Powertools Logger)',
+      '{"level":"ERROR","message":"Task timed out after 30 seconds","timestamp":"2026-10-01T00:00:00.000Z","service":"orders-api"}',
+      `2026-10-01T00:00:00.000Z\t${RID}\tERROR\tTask timed out after 30 seconds`,
+    ],
+    [
+      'a cron line a log forwarder logged',
+      `{"timestamp":"2026-10-01T00:00:00.000Z","level":"INFO","requestId":"${RID}","message":"Oct  1 00:00:00 web1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)"}`,
+      `2026-10-01T00:00:00.000Z\t${RID}\tINFO\tOct  1 00:00:00 web1 CRON[1234]: (root) CMD (/usr/local/bin/backup.sh)`,
+    ],
+    [
+      'a systemd line a log forwarder logged',
+      `{"timestamp":"2026-10-01T00:00:05.000Z","level":"INFO","requestId":"${RID}","message":"Oct  1 00:00:05 web1 systemd[1]: Started backup.service - Nightly backup."}`,
+      `2026-10-01T00:00:05.000Z\t${RID}\tINFO\tOct  1 00:00:05 web1 systemd[1]: Started backup.service - Nightly backup.`,
+    ],
+    [
+      'a START line the application logged',
+      '{"level":"info","message":"START RequestId: abc Version: $LATEST","timestamp":"2026-10-01T00:00:02.000Z"}',
+      '2026-10-01T00:00:02.000Z\tabc\tINFO\tSTART RequestId: abc Version: $LATEST',
+    ],
+    [
+      'a REPORT line with Status: error the application logged',
+      '{"level":"info","message":"REPORT RequestId: abc\\tDuration: 5.00 ms\\tStatus: error","timestamp":"2026-10-01T00:00:03.000Z"}',
+      '2026-10-01T00:00:03.000Z\tabc\tINFO\tREPORT RequestId: abc\tDuration: 5.00 ms\tStatus: error',
+    ],
+  ])('%s', (_name, jsonLine, textLine) => {
+    // Act
+    const outcomes = [jsonLine, textLine].map((line) => summary(parseLine(line, contextFor('orders-api.log', 1, { defaultJob: 'orders-api' }))));
+    // Assess
+    expect(outcomes).toEqual(['unrecognised', 'unrecognised']);
+  });
+
+  it('reads an invocation that succeeded after logging "Task timed out" as a success, in both formats', () => {
+    // Prepare
+    const json = [
+      `{"time":"2026-10-01T00:00:00.000Z","type":"platform.start","record":{"requestId":"${RID}","version":"$LATEST"}}`,
+      `{"timestamp":"2026-10-01T00:00:01.000Z","level":"WARN","requestId":"${RID}","message":"Task timed out after 30 seconds"}`,
+      `{"time":"2026-10-01T00:00:02.010Z","type":"platform.report","record":{"requestId":"${RID}","status":"success","metrics":{"durationMs":2010.5}}}`,
+    ];
+    const text = [
+      `2026-10-01T00:00:00.000Z START RequestId: ${RID} Version: $LATEST`,
+      `2026-10-01T00:00:01.000Z\t${RID}\tWARN\tTask timed out after 30 seconds`,
+      `2026-10-01T00:00:02.010Z REPORT RequestId: ${RID}\tDuration: 2010.50 ms\tBilled Duration: 2011 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB`,
+    ];
+    // Act
+    const [fromJson, fromText] = [json, text].map((lines) => parseFile('orders-worker.log', lines, { defaultJob: 'orders-worker' }).map(summary));
+    // Assess
+    const expected = [`run.start orders-worker ${RID} @2026-10-01T00:00:00.000Z`, 'unrecognised', `run.end orders-worker ${RID} exit=0 @2026-10-01T00:00:02.010Z`];
+    expect(fromJson).toEqual(expected);
+    expect(fromText).toEqual(expected);
+  });
+
+  it("fails a timed-out invocation once, by Lambda's platform.report, not by a message the function logged", () => {
+    // Prepare
+    const lines = [
+      `{"time":"2026-10-01T00:00:00.000Z","type":"platform.start","record":{"requestId":"${RID}","version":"$LATEST"}}`,
+      `{"timestamp":"2026-10-01T00:00:03.000Z","level":"ERROR","requestId":"${RID}","message":"Task timed out after 3.00 seconds"}`,
+      `{"time":"2026-10-01T00:00:03.010Z","type":"platform.report","record":{"requestId":"${RID}","status":"timeout","metrics":{"durationMs":3000.5}}}`,
+    ];
+    // Act
+    const outcomes = parseFile('fn-timeout.log', lines, { defaultJob: 'fn-timeout' }).map(summary);
+    // Assess
+    expect(outcomes).toEqual([`run.start fn-timeout ${RID} @2026-10-01T00:00:00.000Z`, 'unrecognised', `run.failed fn-timeout ${RID} "timeout" @2026-10-01T00:00:03.010Z`]);
+  });
+
+  it('still reads one of our events the application logged inside a container record in message', () => {
+    // Prepare: a Docker json-file record, logged as the message
+    const docker = JSON.stringify({ log: `${JSON.stringify(RUN_END_NO_TS)}\n`, stream: 'stdout', time: '2026-10-01T00:00:00.500Z' });
+    const line = JSON.stringify({ timestamp: '2026-10-01T00:00:01.000Z', level: 'INFO', requestId: RID, message: docker });
+    // Act
+    const outcome = parseLine(line, contextFor('orders-api.log', 1));
+    // Assess
+    expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-01T00:00:00.500Z');
+  });
+});

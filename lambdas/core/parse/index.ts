@@ -276,7 +276,8 @@ function recordIn(prefix: TimestampPrefix): ContainerRecord | undefined {
 /**
  * The first parser's claim on a line, else, when the line is a log shipper's JSON record, the claim
  * on the line in its `log` (at the record's time when it gives one), or when it is a record of
- * Lambda's JSON log format, the claim on the line in its `message` (at its `timestamp`). The
+ * Lambda's JSON log format, the claim of our own events and GenAI spans on the line in its `message`
+ * (at its `timestamp`; `LOGGED_MESSAGE_PARSERS`). The
  * parsers go first: our own events (which may hold a `log` or `message` field) and every other
  * format are claimed as they are, and the line that reaches the wrappers' tests, a cheap string
  * check first, is one nobody claimed. A record whose line nobody claims either is unrecognised, as
@@ -286,11 +287,26 @@ function recordIn(prefix: TimestampPrefix): ContainerRecord | undefined {
 function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[], inShipped: boolean): { outcome: ParseOutcome; recordTime?: number } | undefined {
   const outcome = firstClaim(text, ctx, parsers);
   if (outcome) return { outcome, recordTime: ctx.recordTime };
-  const wrapper = inShipped ? undefined : (shippedRecord(text) ?? loggedRecord(text));
+  if (inShipped) return undefined;
+  const shipped = shippedRecord(text);
+  const logged = shipped === undefined ? loggedRecord(text) : undefined;
+  const wrapper = shipped ?? logged;
   if (wrapper === undefined) return undefined;
-  const inside = parseUnredacted(wrapper.text, wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at }, parsers, true);
+  const inner = logged === undefined ? parsers : parsers.filter((parser) => LOGGED_MESSAGE_PARSERS.includes(parser));
+  const inside = parseUnredacted(wrapper.text, wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at }, inner, true);
   return inside.outcome.kind === 'unrecognised' ? undefined : inside;
 }
+
+/**
+ * The parsers that read the `message` of a record of Lambda's JSON log format: our own events and
+ * OpenTelemetry GenAI spans, the lines an application logs on purpose. Lambda writes its platform
+ * lines (`START`, `REPORT`, `Task timed out …`) as `platform.*` records or as text, never through
+ * the function's logger, and an application's messages are not a host's cron or systemd log: an
+ * application that logs `Task timed out after 30 seconds` or a forwarded syslog line has no run of
+ * its own failed or started by it, as the same line in the text format (after its request id and
+ * level) has none.
+ */
+const LOGGED_MESSAGE_PARSERS: readonly LineParser[] = [jsonEventParser, otelGenAiParser];
 
 export type { LineContext, LineParser, ParseOutcome } from './types.ts';
 export { OPEN_RUN } from './run-ids.ts';
