@@ -466,7 +466,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const learned = jobs.filter((j) => j.inferred?.cron);
   if (learned.length > 0) {
     note('');
-    note('Schedules learned from history (inferred; copy into the config as jobs.<job>.schedule, times in UTC):');
+    note('Schedules learned from history (inferred; times in UTC; copy into the config as jobs.<job>.schedule, or write a starter config with: silent-audit init <the same logs>):');
     for (const j of learned) note(`  ${escapeControls(j.job)}: "${j.inferred!.cron}"  (${j.inferred!.period}, ${j.inferred!.samples} intervals, ${Math.round(j.inferred!.regularity * 100)}% regular)`);
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);

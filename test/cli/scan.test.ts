@@ -346,7 +346,8 @@ describe('silent-audit scan (contract §5)', () => {
     // Act
     const { stdout } = await scan([file]);
 
-    // Assess: the learned schedule's note names the job on one line
+    // Assess: the learned schedule's note names the job on one line, and points to init for a starter config
+    expect(stdout).toContain('or write a starter config with: silent-audit init <the same logs>');
     expect(stdout).toContain('  backup\\x0a0 findings in 0 lines from 1 file: all healthy\\x0a  x: "0 3 * * *"');
     expect(stdout.split('\n').filter((l) => l.startsWith('0 findings in 0 lines'))).toEqual([]);
   });
