@@ -198,7 +198,7 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.kind === 'events' ? new Date(outcome.events[0].at).toISOString() : outcome).toBe(at);
   });
 
-  it("takes the event's own ts over its logger's time field, and the logger's time over the log record's", () => {
+  it("takes the event's own ts over the log record's time, and the log record's time over its logger's time field (contract §1a)", () => {
     // Prepare
     const withTs = '{"level":30,"time":1790812807250,"type":"run.start","ts":"2026-10-01T00:00:05Z","job":"p","run_id":"r1"}';
     const withoutTs = '{"level":30,"time":1790812807250,"type":"run.start","job":"p","run_id":"r1"}';
@@ -206,7 +206,35 @@ describe('instrumented JSON lines (contract §1a)', () => {
     // Act
     const outcomes = [parseLine(withTs, delivered), parseLine(withoutTs, delivered)];
     // Assess
-    expect(outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o))).toEqual(['2026-10-01T00:00:05.000Z', '2026-10-01T00:00:07.250Z']);
+    expect(outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o))).toEqual(['2026-10-01T00:00:05.000Z', '2026-10-01T00:00:08.000Z']);
+  });
+
+  it("times an event the same in ingest and in a scan of its `aws logs tail` output, whatever its logger's time field says", () => {
+    // Prepare: pino's time is 2026-09-30T22:00:00Z; the CloudWatch event came at 02:00:05Z
+    const line = '{"level":30,"time":1790805600000,"type":"run.end","job":"nightly","run_id":"n-1","exit_code":0}';
+    const cloudWatch = Date.parse('2026-10-01T02:00:05Z');
+    // Act
+    const outcomes = [
+      parseLine(line, { source: { origin: '/aws/lambda/nightly' }, recordTime: cloudWatch, defaultJob: 'x' }),
+      parseLine(`2026-10-01T02:00:05.000000+00:00 i-0abc ${line}`, { source: { origin: 'nightly.log', line: 1 }, defaultJob: 'x' }),
+      parseLine(line, { source: { origin: 'nightly.log', line: 1 }, defaultJob: 'x' }),
+    ];
+    // Assess: the logger's time only times the bare line of a plain file, which has no record time
+    expect(outcomes.map((o) => (o.kind === 'events' ? new Date(o.events[0].at).toISOString() : o))).toEqual(['2026-10-01T02:00:05.000Z', '2026-10-01T02:00:05.000Z', '2026-09-30T22:00:00.000Z']);
+  });
+
+  it('keeps an unrelated `timestamp` field of an ingested run.end as data, not as its time', () => {
+    // Prepare: a nightly run whose end carries the time of the data snapshot it took, a month back
+    const lines = [
+      { text: '{"type":"run.start","ts":"2026-10-01T00:00:00Z","job":"nightly","run_id":"n-1"}', recordTime: Date.parse('2026-10-01T00:00:01Z') },
+      { text: '{"type":"run.end","job":"nightly","run_id":"n-1","exit_code":0,"output_bytes":5000,"timestamp":"2026-09-01T00:00:00Z"}', recordTime: Date.parse('2026-10-01T00:20:00Z') },
+    ];
+    // Act
+    const outcomes = lines.map(({ text, recordTime }, i) => parseLine(text, { source: { origin: '/aws/lambda/nightly', line: i }, recordTime }));
+    // Assess
+    const events = outcomes.flatMap((o) => (o.kind === 'events' ? o.events : []));
+    expect(events.map((e) => new Date(e.at).toISOString())).toEqual(['2026-10-01T00:00:00.000Z', '2026-10-01T00:20:00.000Z']);
+    expect(events[1].body).toMatchObject({ type: 'run.end', timestamp: '2026-09-01T00:00:00Z' });
   });
 
   it.each([

@@ -53,9 +53,12 @@ export const jsonEventParser: LineParser = {
     }
     if (data.ts !== undefined) return eventsOf('json', ctx, timeOfTs(data.ts, ctx), data as never);
     // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header
-    // as `logger` writes one, a collector's prefix), else its logger's time field, else the log record.
+    // as `logger` writes one, a collector's prefix), else the log record (a CloudWatch event's time,
+    // an `aws logs tail` line's, a container record's), else, with no record time (a plain file), its
+    // logger's time field: contract §1a times an event without `ts` by its log record, so ingest and a
+    // scan of the same event agree, and an unrelated `timestamp` field moves no event.
     const prefix = objectStart > 0 ? prefixTime(line, ctx) : undefined;
-    const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? loggerTime(raw as Record<string, unknown>) ?? ctx.recordTime;
+    const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime ?? loggerTime(raw as Record<string, unknown>);
     if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
     if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
     return eventsOf('json', ctx, recordTime, data as never);
@@ -74,9 +77,11 @@ const LEAST_LOGGER_EPOCH_MS = 1e12;
 /**
  * The time a structured logger (pino, bunyan, Powertools Logger, winston) wrote beside one of our
  * events that has no `ts`: its `time` or `timestamp`, when it reads as an instant, an ISO time that
- * names its offset or epoch milliseconds from 2001 to the year 9999. It is the line's record time,
- * as a console prefix's time is (a `ts` always wins); a value of a field of that name that reads as
- * no instant (a duration, a zoneless time) is left alone, and the event has the log record's time.
+ * names its offset or epoch milliseconds from 2001 to the year 9999. It times the event only when
+ * the line has no record time of its own (a plain file, no prefix): a `ts`, a prefix's time and the
+ * log record's time (CloudWatch's, `aws logs tail`'s) all win over it, as contract §1a times an event
+ * without `ts` by its log record. A value of a field of that name that reads as no instant (a
+ * duration, a zoneless time) is left alone.
  */
 function loggerTime(raw: Record<string, unknown>): number | undefined {
   for (const key of LOGGER_TIME_KEYS) {
