@@ -106,10 +106,10 @@ function describePeriod(ms: number): string {
 /**
  * The day-of-week field that fits a daily job's starts: the UTC weekdays they fall on (`1-6` for a
  * job that rests on Sundays, `0-4` for one at 00:30 Berlin time on weekdays), `*` when all seven
- * occur. A weekday is left out only when the starts span at least two of it and the job ran on
- * neither: one weekday without a run is as likely a missed run as a day of rest, and a schedule
- * learned without it would never report that day missed (so `*` when the starts span less than
- * two weeks and one day in each weekday had no run).
+ * occur. A weekday without a run is left out when the starts span at least two of it, or when it
+ * is one of two or more days in a row without a run (a weekend); a single weekday without a run,
+ * seen once, is as likely a missed run as a day of rest, and a schedule learned without it would
+ * never report that day missed (so it stays in).
  */
 function daysOfWeek(starts: readonly number[]): string {
   if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return '*';
@@ -117,7 +117,9 @@ function daysOfWeek(starts: readonly number[]): string {
   // How many times each weekday comes between the first start and the last (the day of each, at the runs' time).
   const turns = new Array<number>(7).fill(0);
   for (let day = starts[0]; day <= starts[starts.length - 1] + HOUR; day += DAY) turns[new Date(day).getUTCDay()]++;
-  for (let d = 0; d < 7; d++) if (turns[d] < 2) seen.add(d);
+  const rests = (d: number) => !seen.has(d);
+  const lone = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2 && !rests((d + 6) % 7) && !rests((d + 1) % 7));
+  for (const d of lone) seen.add(d);
   if (seen.size === 7) return '*';
   const days = [...seen].sort((a, b) => a - b);
   const ranges: string[] = [];

@@ -99,6 +99,13 @@ describe('inferring a schedule from history', () => {
     expect(learned).toMatchObject({ period: 'daily', cron: '0 4 * * *' });
   });
 
+  it.each([9, 12, 14])('learns a weekday job seen for %i days as weekdays (two days in a row without a run are a weekend)', (days) => {
+    // Prepare: a job at 04:00 UTC from Monday 5 October, on weekdays only
+    const starts = series('2026-10-05T04:00:00Z', 24 * 60 * MIN, days).filter((t) => new Date(t).getUTCDay() % 6 !== 0);
+    // Act / Assess
+    expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron: '0 4 * * 1-5' });
+  });
+
   it('leaves out a weekday the job skipped twice, two weeks running', () => {
     // Prepare: 15 days from Thursday 1 October, no run on either Sunday (4 and 11 October)
     const starts = series('2026-10-01T04:00:00Z', 24 * 60 * MIN, 15).filter((t) => new Date(t).getUTCDay() !== 0);
