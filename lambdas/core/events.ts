@@ -30,9 +30,14 @@ export function identifierFits(s: string): boolean {
   return s.length <= MAX_ID_CHARS && Buffer.byteLength(s, 'utf8') <= MAX_ID_BYTES;
 }
 
+/**
+ * Characters are UTF-16 units (JavaScript's `.length`, an emoji two), as `identifierFits` counts
+ * them: not zod's `.max`, which counts code points, so that the schema, `parse/fast-validate.ts`
+ * and every other `identifierFits` caller apply one bound.
+ */
 const boundedId = z
   .string()
-  .max(MAX_ID_CHARS, `must be at most ${MAX_ID_CHARS} characters (identifiers become storage keys)`)
+  .refine((s) => s.length <= MAX_ID_CHARS, `must be at most ${MAX_ID_CHARS} characters (identifiers become storage keys)`)
   .refine((s) => s.length > MAX_ID_CHARS || identifierFits(s), `must be at most ${MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys)`);
 /** A required identifier: non-empty and bounded. */
 const identifier = boundedId.min(1, 'must be a non-empty string');

@@ -58,6 +58,11 @@ const scalar = fc.constantFrom<unknown>(
   'é'.repeat(201),
   '€'.repeat(133),
   '€'.repeat(134),
+  // Characters are UTF-16 units (an emoji two): 256 units and 400 bytes each way, in emoji and ASCII.
+  '😀'.repeat(100),
+  '😀'.repeat(101),
+  '😀'.repeat(129),
+  `${'x'.repeat(200)}${'😀'.repeat(50)}`,
 );
 const nested = fc.oneof(
   fc.constant<unknown>([]),
@@ -181,5 +186,31 @@ describe('fastValidate: the same answer as the zod schemas, faster', () => {
     expect(zodResult('tool.call', longBytes).success).toBe(false);
     expect(fastValidate('attempt', atBound)).toBeDefined();
     expect(zodResult('attempt', atBound).success).toBe(true);
+  });
+
+  it('bounds an identifier in UTF-16 units and bytes alike, emoji included: each side of 256 units and 400 bytes', () => {
+    // Prepare: an emoji is 2 UTF-16 units and 4 bytes; zod's own `.max` would count it as 1 character.
+    const cases: Array<[string, boolean]> = [
+      ['x'.repeat(256), true], // 256 units, 256 bytes
+      ['x'.repeat(257), false], // 257 units
+      ['😀'.repeat(100), true], // 200 units, 400 bytes
+      ['😀'.repeat(101), false], // 202 units, 404 bytes
+      ['😀'.repeat(128), false], // 256 units, 512 bytes
+      ['😀'.repeat(129), false], // 258 units (129 code points), 516 bytes
+      [`${'x'.repeat(200)}${'😀'.repeat(50)}`, false], // 300 units (250 code points), 400 bytes
+      [`${'x'.repeat(192)}${'😀'.repeat(32)}`, true], // 256 units, 320 bytes
+    ];
+
+    for (const [job, fits] of cases) {
+      // Act
+      const raw = { type: 'run.start', job, run_id: 'r' };
+      const fast = fastValidate('run.start', raw);
+      const zod = zodResult('run.start', raw);
+
+      // Assess
+      const what = `${job.length} units, ${Buffer.byteLength(job)} bytes`;
+      expect(zod.success, what).toBe(fits);
+      expect(fast !== undefined, what).toBe(fits);
+    }
   });
 });
