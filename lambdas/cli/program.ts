@@ -27,6 +27,9 @@ export function buildProgram(): Command {
   const program = new Command('silent-audit')
     .description('Finds the failures no alarm sees: jobs that exit 0 and write nothing, runs that never happen, agents over budget.')
     .version(VERSION, '-V, --version', 'print the version of silent-audit')
+    // Root options (-V) only before the subcommand: `exec --job J cmd --version` without `--`
+    // stays a usage error rather than printing our version and running nothing.
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
 

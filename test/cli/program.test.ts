@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { CommanderError } from 'commander';
-import { buildProgram } from '../../lambdas/cli/program.ts';
+import { buildProgram, main } from '../../lambdas/cli/program.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -18,5 +20,64 @@ describe('silent-audit --version', () => {
     expect(error).toBeInstanceOf(CommanderError);
     expect((error as CommanderError).exitCode).toBe(0);
     expect(printed).toBe(`${packageVersion}\n`);
+  });
+});
+
+/** Runs the CLI in this process, capturing its output and exit code. */
+async function cli(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
+  process.exitCode = undefined;
+  try {
+    await main(['node', 'silent-audit', ...args]);
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = process.exitCode as number | undefined;
+  process.exitCode = undefined;
+  return { code, stdout, stderr };
+}
+
+describe('silent-audit --version after a subcommand is not the version', () => {
+  it.each(['--version', '-V'])('exec --job J CMD %s without -- is a usage error (exit 2) and runs nothing', async (flag) => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sa-version-'));
+    const log = join(dir, 'runs.log');
+
+    // Act
+    const run = await cli(['exec', '--job', 'nightly-backup', '--log', log, process.execPath, flag]);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).not.toContain(packageVersion);
+    expect(run.stderr).toContain(`unknown option '${flag}'`);
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('scan FILE --version is a usage error, not the version', async () => {
+    // Act
+    const run = await cli(['scan', '/nonexistent.log', '--version']);
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stdout).not.toContain(packageVersion);
+    expect(run.stderr).toContain("unknown option '--version'");
+  });
+
+  it('exec --job J --log L -- CMD --version still runs CMD with its own --version', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'sa-version-'));
+    const log = join(dir, 'runs.log');
+
+    // Act
+    const run = await cli(['exec', '--job', 'nightly-backup', '--log', log, '--', process.execPath, '--version']);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).not.toContain(packageVersion);
+    expect(readFileSync(log, 'utf8')).toContain('"type":"run.end"');
   });
 });
