@@ -248,6 +248,22 @@ export class AgentEmitter {
     this.pools = this.ownBudget ? [...options.inherited, new Pool(this.ownBudget, this.runId)] : options.inherited;
   }
 
+  /**
+   * Throws when this run, or a run above it, has ended: that run's `agent.end` counted the actions
+   * under it, so an action (or a sub-agent) written after it would not be in its count and the
+   * pipeline would report the honest agent's `budget-undercount`.
+   */
+  private refuseIfEnded(what: string): void {
+    if (this.ended) throw new Error(`${this.agent} run ${this.runId} already ended: no ${what} after end()`);
+    for (let above = this.parent; above; above = above.parent) {
+      if (!above.ended) continue;
+      const whose = above === this.parent ? 'its parent' : 'a run above it,';
+      throw new Error(
+        `${this.agent} run ${this.runId}: ${whose} ${above.agent} run ${above.runId}, already ended, and its agent.end counted the actions under it: no ${what} after that end(). End a sub-agent before the run above it. Nothing was recorded.`,
+      );
+    }
+  }
+
   private line(body: Record<string, unknown>): void {
     this.shared.write(JSON.stringify({ ...body, ts: new Date(this.shared.clock()).toISOString() }));
   }
@@ -282,10 +298,11 @@ export class AgentEmitter {
    * Records one action (an LLM call, a tool call, …) after checking every budget above this run:
    * returns a receipt, or the `BudgetExhaustedError` when the action would go past a budget, its
    * `cost_usd` included (nothing written). Throws a `TypeError`, before any budget is touched and
-   * with nothing written, when a number in `detail` is not one the contract accepts (NaN, negative, …).
+   * with nothing written, when a number in `detail` is not one the contract accepts (NaN, negative, …),
+   * and an `Error` when this run or a run above it has ended (its `agent.end` would not count it).
    */
   tryAction(action: string, detail: ActionDetail = {}): ActionReceipt | BudgetExhaustedError {
-    if (this.ended) throw new Error(`${this.agent} run ${this.runId} already ended: no actions after end()`);
+    this.refuseIfEnded('actions');
     if (typeof action !== 'string' || action === '') throw new TypeError(`${this.agent} run ${this.runId}: an action must be named by non-empty text (llm_call, tool_call, …); got ${described(action)}. Nothing was recorded.`);
     const problem = detailProblem(detail);
     if (problem !== undefined) {
@@ -338,6 +355,7 @@ export class AgentEmitter {
    * pipeline (`argumentsWithinLine`).
    */
   toolCall(tool: string, args: Readonly<Record<string, unknown>> | string, detail: Omit<ActionDetail, 'name'> & { callId?: string } = {}): ActionReceipt {
+    this.refuseIfEnded('tool calls');
     const { callId, ...rest } = detail;
     // Written as JSON before the action is recorded: arguments that cannot be (a BigInt, a cycle) leave nothing behind.
     const where = `${this.agent} run ${this.runId}: toolCall(${JSON.stringify(tool)})`;
@@ -354,6 +372,7 @@ export class AgentEmitter {
    * and against its own `budget` too when it has one (held to the config's rules, as the root's).
    */
   child(agent: string, options: { budget?: AgentBudget; runId?: string } = {}): AgentEmitter {
+    this.refuseIfEnded('sub-agents');
     checkBudget(`${this.agent} run ${this.runId}: child(${JSON.stringify(agent)})`, options.budget);
     this.start();
     return new AgentEmitter(this.shared, { agent, runId: options.runId ?? this.shared.newRunId(), budget: options.budget, parent: this, inherited: this.pools });

@@ -368,6 +368,22 @@ class AgentEmitter:
         self._subtree_cost: Union[int, float] = 0
         self._cost_seen = False
 
+    def _refuse_if_ended(self, what: str) -> None:
+        """Raises when this run, or a run above it, has ended: that run's ``agent.end`` counted the actions
+        under it, so an action (or a sub-agent) written after it would not be in its count and the
+        pipeline would report the honest agent's ``budget-undercount``. What counts is the check under the tree's lock."""
+        if self._ended:
+            raise RuntimeError(f"{self.agent} run {self.run_id} already ended: no {what} after end()")
+        above = self._parent
+        while above is not None:
+            if above._ended:
+                whose = "its parent" if above is self._parent else "a run above it,"
+                raise RuntimeError(
+                    f"{self.agent} run {self.run_id}: {whose} {above.agent} run {above.run_id}, already ended, and its agent.end counted the actions under it: "
+                    f"no {what} after that end(). End a sub-agent before the run above it. Nothing was recorded."
+                )
+            above = above._parent
+
     def _line(self, body: Dict[str, Any]) -> None:
         body["ts"] = _iso(self._shared.clock())
         # A lone surrogate (text decoded with surrogateescape) is written as its JSON escape, as JavaScript writes it.
@@ -414,10 +430,11 @@ class AgentEmitter:
         Returns a receipt, or the ``BudgetExhaustedError`` when the action would go past a budget,
         its ``cost_usd`` included (nothing written). Raises a ``TypeError`` or ``ValueError``, before
         any budget is touched and with nothing written, when a number is not one the contract
-        accepts (nan, negative, fractional tokens, over the pipeline's bounds).
+        accepts (nan, negative, fractional tokens, over the pipeline's bounds); a ``RuntimeError`` when
+        this run or a run above it has ended (its ``agent.end`` would not count the action).
         """
-        if self._ended:
-            raise RuntimeError(f"{self.agent} run {self.run_id} already ended: no actions after end()")
+        # Early, without the lock (nothing is checked or written before it); again under the lock below.
+        self._refuse_if_ended("actions")
         if not isinstance(action, str) or action == "":
             raise TypeError(f"{self.agent} run {self.run_id}: an action must be named by non-empty text (llm_call, tool_call, …); got {_described(action)}. Nothing was recorded.")
         detail, problem = _checked_detail({"name": name, "tick": tick, "cost_usd": cost_usd, "tokens_in": tokens_in, "tokens_out": tokens_out, "duration_ms": duration_ms})
@@ -428,8 +445,7 @@ class AgentEmitter:
             )
         with self._shared.lock:
             # Again under the lock: an end() that held it while this thread waited has counted its actions without this one.
-            if self._ended:
-                raise RuntimeError(f"{self.agent} run {self.run_id} already ended: no actions after end()")
+            self._refuse_if_ended("actions")
             at = detail.get("tick", self._shared.tick)
             cost = detail.get("cost_usd")
             for pool in self._pools:
@@ -474,6 +490,8 @@ class AgentEmitter:
         raises a ``TypeError`` before the action is recorded. Long texts are cut when the line would
         be too long for the pipeline (256 KiB).
         """
+        # Early, without the lock (nothing is checked or written before it); again under the lock below.
+        self._refuse_if_ended("tool calls")
         if "name" in detail:
             raise TypeError(f"{self.agent} run {self.run_id}: tool_call takes the tool's name as its first argument, not name=")
         where = f"{self.agent} run {self.run_id}: tool_call({json.dumps(tool, ensure_ascii=False)})"
@@ -488,14 +506,19 @@ class AgentEmitter:
 
         fitted = _arguments_within_line(where, written, lambda a: _utf8_len(_dumps(body(a))) + _TS_FIELD_BYTES, after)
         with self._shared.lock:
+            self._refuse_if_ended("tool calls")
             receipt = self.action("tool_call", name=tool, **detail)
             self._line(body(fitted))
             return receipt
 
     def child(self, agent: str, *, budget: Optional[Mapping[str, Any]] = None, run_id: Optional[str] = None) -> "AgentEmitter":
         """A sub-agent run under this one: its actions count against this run's pool (and the root's), and against its own ``budget`` too."""
+        # Early, without the lock (nothing is checked or written before it); again under the lock below.
+        self._refuse_if_ended("sub-agents")
         kept = _checked_budget(f"{self.agent} run {self.run_id}: child({json.dumps(agent, ensure_ascii=False)})", budget)
         with self._shared.lock:
+            # Again under the lock: an end() above that held it meanwhile has counted its tree without this run.
+            self._refuse_if_ended("sub-agents")
             self.start()
             return AgentEmitter(self._shared, agent=agent, run_id=run_id if run_id is not None else self._shared.new_run_id(), budget=kept, parent=self, inherited=self._pools)
 

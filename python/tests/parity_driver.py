@@ -29,26 +29,32 @@ def main(path):
     runs = {"root": create_agent_emitter(root["agent"], write=lines.append, budget=root.get("budget"))}
     outcomes = []
     for op in scenario["ops"]:
-        run = runs[op["run"]]
-        kind = op["op"]
-        if kind == "action":
-            outcomes.append(outcome_of(run.try_action(op["action"], **op.get("detail", {}))))
-        elif kind == "tool_call":
-            detail = dict(op.get("detail", {}))
-            outcomes.append(outcome_of(run.tool_call(op["tool"], op["args"], **detail)))
-        elif kind == "child":
-            runs[op["as"]] = run.child(op["agent"], budget=op.get("budget"))
-            outcomes.append(None)
-        elif kind == "tick":
-            outcomes.append(run.tick())
-        elif kind == "remaining":
-            outcomes.append(run.remaining())
-        elif kind == "end":
-            run.end(op.get("status", "ok"))
-            outcomes.append(None)
-        else:
-            raise ValueError(f"unknown operation {kind!r}")
+        try:
+            outcomes.append(outcome_of_op(runs, op))
+        except RuntimeError as error:
+            # Acting on a run that has ended, or under one (TypeScript: Error).
+            outcomes.append({"error": str(error)})
     json.dump({"lines": lines, "outcomes": outcomes}, sys.stdout)
+
+
+def outcome_of_op(runs, op):
+    run = runs[op["run"]]
+    kind = op["op"]
+    if kind == "action":
+        return outcome_of(run.try_action(op["action"], **op.get("detail", {})))
+    if kind == "tool_call":
+        return outcome_of(run.tool_call(op["tool"], op["args"], **dict(op.get("detail", {}))))
+    if kind == "child":
+        runs[op["as"]] = run.child(op["agent"], budget=op.get("budget"), run_id=op.get("run_id"))
+        return None
+    if kind == "tick":
+        return run.tick()
+    if kind == "remaining":
+        return run.remaining()
+    if kind == "end":
+        run.end(op.get("status", "ok"))
+        return None
+    raise ValueError(f"unknown operation {kind!r}")
 
 
 if __name__ == "__main__":

@@ -303,6 +303,48 @@ class EmitterTest(unittest.TestCase):
         # Act / Assess
         self.assertRaises(RuntimeError, root.action, "llm_call")
 
+    def test_refuses_a_sub_agents_action_tool_call_and_child_once_a_run_above_it_has_ended(self):
+        # Prepare
+        root, _, parsed = setup()
+        researcher = root.child("researcher")
+        checker = researcher.child("fact-checker")
+        root.action("llm_call")
+        researcher.action("llm_call")
+        checker.action("llm_call")
+        # Act
+        root.end()
+        late = [
+            lambda: researcher.action("llm_call"),
+            lambda: checker.try_action("llm_call"),
+            lambda: checker.tool_call("web_search", {"q": "x"}),
+            lambda: researcher.child("summarizer"),
+            lambda: root.action("llm_call"),
+            lambda: root.child("summarizer"),
+        ]
+        errors = []
+        for act in late:
+            try:
+                act()
+                errors.append("accepted")
+            except RuntimeError as error:
+                errors.append(str(error))
+        checker.end()
+        researcher.end()
+        # Assess
+        self.assertEqual(
+            errors,
+            [
+                "researcher run r-1.1: its parent support-bot run r-1, already ended, and its agent.end counted the actions under it: no actions after that end(). End a sub-agent before the run above it. Nothing was recorded.",
+                "fact-checker run r-1.2: a run above it, support-bot run r-1, already ended, and its agent.end counted the actions under it: no actions after that end(). End a sub-agent before the run above it. Nothing was recorded.",
+                "fact-checker run r-1.2: a run above it, support-bot run r-1, already ended, and its agent.end counted the actions under it: no tool calls after that end(). End a sub-agent before the run above it. Nothing was recorded.",
+                "researcher run r-1.1: its parent support-bot run r-1, already ended, and its agent.end counted the actions under it: no sub-agents after that end(). End a sub-agent before the run above it. Nothing was recorded.",
+                "support-bot run r-1 already ended: no actions after end()",
+                "support-bot run r-1 already ended: no sub-agents after end()",
+            ],
+        )
+        self.assertEqual(sum(1 for line in parsed() if line["type"] == "agent.action"), 3)
+        self.assertEqual([(line["run_id"], line["actions_reported"]) for line in parsed() if line["type"] == "agent.end"], [("r-1", 3), ("r-1.2", 1), ("r-1.1", 2)])
+
     def test_refuses_an_action_that_waited_for_the_lock_while_end_wrote_the_count(self):
         # Prepare: end() holds the tree's lock, blocked writing agent.start, while an action has
         # passed its argument checks (its cost is read) and waits for that lock.

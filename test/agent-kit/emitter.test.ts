@@ -102,6 +102,52 @@ describe('createAgentEmitter', () => {
     expect(root.action('llm_call').remaining).toEqual({ actions: 17 });
   });
 
+  it('refuses a sub-agent\'s action, tool call and child once a run above it has ended, so every agent.end counts its whole tree', async () => {
+    // Prepare
+    const { root, lines, parsed } = setup();
+    const researcher = root.child('researcher');
+    const checker = researcher.child('fact-checker');
+    root.action('llm_call');
+    researcher.action('llm_call');
+    checker.action('llm_call');
+    // Act
+    root.end();
+    const late = [
+      () => researcher.action('llm_call'),
+      () => checker.tryAction('llm_call'),
+      () => checker.toolCall('web_search', { q: 'x' }),
+      () => researcher.child('summarizer'),
+      () => root.action('llm_call'),
+      () => root.child('summarizer'),
+    ];
+    const errors = late.map((act) => {
+      try {
+        act();
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    checker.end();
+    researcher.end();
+    // Assess
+    expect(errors).toEqual([
+      'researcher run r-1.1: its parent support-bot run r-1, already ended, and its agent.end counted the actions under it: no actions after that end(). End a sub-agent before the run above it. Nothing was recorded.',
+      'fact-checker run r-1.2: a run above it, support-bot run r-1, already ended, and its agent.end counted the actions under it: no actions after that end(). End a sub-agent before the run above it. Nothing was recorded.',
+      'fact-checker run r-1.2: a run above it, support-bot run r-1, already ended, and its agent.end counted the actions under it: no tool calls after that end(). End a sub-agent before the run above it. Nothing was recorded.',
+      'researcher run r-1.1: its parent support-bot run r-1, already ended, and its agent.end counted the actions under it: no sub-agents after that end(). End a sub-agent before the run above it. Nothing was recorded.',
+      'support-bot run r-1 already ended: no actions after end()',
+      'support-bot run r-1 already ended: no sub-agents after end()',
+    ]);
+    expect(parsed().filter((l) => l.type === 'agent.action')).toHaveLength(3);
+    expect(parsed().filter((l) => l.type === 'agent.end').map((l) => [l.run_id, l.actions_reported])).toEqual([
+      ['r-1', 3],
+      ['r-1.2', 1],
+      ['r-1.1', 2],
+    ]);
+    expect(await detect(lines)).toEqual([]);
+  });
+
   it('keeps a per-tick budget per tick', () => {
     const { root, parsed } = setup({ budget: { max_actions: 2, scope: 'tick' } });
     root.tick();

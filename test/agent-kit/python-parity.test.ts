@@ -29,7 +29,7 @@ type Detail = { name?: string; tick?: number; cost_usd?: number; tokens_in?: num
 type Op =
   | { op: 'action'; run: string; action: string; detail?: Detail }
   | { op: 'tool_call'; run: string; tool: string; args: Record<string, unknown> | string; detail?: Omit<Detail, 'name'> & { call_id?: string } }
-  | { op: 'child'; run: string; as: string; agent: string; budget?: Record<string, unknown> }
+  | { op: 'child'; run: string; as: string; agent: string; budget?: Record<string, unknown>; run_id?: string }
   | { op: 'tick'; run: string }
   | { op: 'remaining'; run: string }
   | { op: 'end'; run: string; status?: string };
@@ -47,7 +47,8 @@ interface Transcript {
 /**
  * A root with an action and a cost budget; a researcher with its own smaller budget, refused at
  * it; a tool call with arguments as JSON text; a writer with a per-tick budget, refused in one tick
- * and going on in the next; the root refused for cost, then for actions; every run ended.
+ * and going on in the next; the root refused for cost, then for actions; every run ended but a
+ * reviewer, whose action and sub-agent after the root's end are refused (the root's count is written).
  */
 const SCENARIO: Scenario = {
   root: { agent: 'support-bot', budget: { max_actions: 6, max_cost_usd: 0.1 } },
@@ -70,7 +71,10 @@ const SCENARIO: Scenario = {
     { op: 'action', run: 'root', action: 'llm_call', detail: { cost_usd: 0.01 } },
     { op: 'action', run: 'root', action: 'tool_call', detail: { name: 'web_search' } },
     { op: 'remaining', run: 'root' },
+    { op: 'child', run: 'root', as: 'reviewer', agent: 'reviewer', run_id: 'reviewer-1' },
     { op: 'end', run: 'root', status: 'budget_exhausted' },
+    { op: 'action', run: 'reviewer', action: 'llm_call' },
+    { op: 'child', run: 'reviewer', as: 'proofreader', agent: 'proofreader' },
   ],
 };
 
@@ -88,6 +92,17 @@ function runTypeScript(scenario: Scenario): Transcript {
   const runs = new Map<string, AgentEmitter>([['root', createAgentEmitter({ agent: scenario.root.agent, write: (l) => lines.push(l), budget: scenario.root.budget })]]);
   const outcomes = scenario.ops.map((op) => {
     const run = runs.get(op.run) as AgentEmitter;
+    try {
+      return outcomeOfOp(run, op);
+    } catch (error) {
+      // Acting on a run that has ended, or under one (Python: RuntimeError).
+      if (error instanceof TypeError || !(error instanceof Error)) throw error;
+      return { error: error.message };
+    }
+  });
+  return { lines, outcomes };
+
+  function outcomeOfOp(run: AgentEmitter, op: Op): unknown {
     switch (op.op) {
       case 'action':
         return outcomeOf(run.tryAction(op.action, op.detail));
@@ -96,7 +111,7 @@ function runTypeScript(scenario: Scenario): Transcript {
         return outcomeOf(run.toolCall(op.tool, op.args, { ...rest, ...(callId !== undefined ? { callId } : {}) }));
       }
       case 'child':
-        runs.set(op.as, run.child(op.agent, { budget: op.budget }));
+        runs.set(op.as, run.child(op.agent, { budget: op.budget, runId: op.run_id }));
         return null;
       case 'tick':
         return run.tick();
@@ -106,8 +121,7 @@ function runTypeScript(scenario: Scenario): Transcript {
         run.end(op.status);
         return null;
     }
-  });
-  return { lines, outcomes };
+  }
 }
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -161,6 +175,11 @@ describe('the Python agent emitter', () => {
       ['actions', 'tick', 'run-3'],
       ['cost', 'task', 'run-1'],
       ['actions', 'task', 'run-1'],
+    ]);
+    const errors = (JSON.parse(ts.outcomes) as ({ error?: string } | null)[]).flatMap((o) => (o?.error ? [o.error] : []));
+    expect(errors).toEqual([
+      'reviewer run reviewer-1: its parent support-bot run run-1, already ended, and its agent.end counted the actions under it: no actions after that end(). End a sub-agent before the run above it. Nothing was recorded.',
+      'reviewer run reviewer-1: its parent support-bot run run-1, already ended, and its agent.end counted the actions under it: no sub-agents after that end(). End a sub-agent before the run above it. Nothing was recorded.',
     ]);
     expect(py.lines).toEqual(ts.lines);
     expect(py.outcomes).toEqual(ts.outcomes);
