@@ -176,7 +176,7 @@ tools:
   });
 
   it('gives the Lambdas the names as logged: the config compiled into them, read there, has the same job keys and subjects, a name cut inside a redaction marker too', () => {
-    // Prepare: a long crontab command whose password's marker the 200-character cut of a long name falls inside
+    // Prepare: a long crontab command whose password's marker the 200-character cut of a long name falls inside (the name keeps the whole marker)
     const long = `/usr/bin/backup ${'x'.repeat(163)} --password=Hunter2secret ${'y'.repeat(100)}`;
     const dump = 'mysqldump -uroot -pS3cretPW appdb';
     const until = new Date(Date.now() + 10 * 86_400_000).toISOString();
@@ -192,7 +192,7 @@ tools:
     // Act
     const embedded = readLambdaEnv({ TABLE_NAME: 't', SILENT_AUDIT_CONFIG: compiled }).config;
     // Assess: the Lambda applies each job's config under the name its lines give it, as the CLI does
-    expect(logged).toMatch(/\[REDAC[A-Z:-]*…[0-9a-f]{8}$/);
+    expect(logged).toMatch(/ --password=\[REDACTED:[\w.-]+\]…[0-9a-f]{8}$/);
     expect(Object.keys(config.jobs)).toContain(logged);
     expect(Object.keys(embedded.jobs)).toEqual(Object.keys(config.jobs));
     expect(embedded.jobs[logged!]?.schedule).toBe('0 2 * * *');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { nameAsLogged } from '../../lambdas/config.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { contextFor, fixtureLines, parseFile, summary } from './helpers.ts';
 
@@ -128,6 +129,21 @@ describe('syslog cron (contract §1b)', () => {
     expect(Buffer.byteLength(job)).toBeLessThanOrEqual(400);
     expect(jobOf(again)).toBe(job);
     expect(jobOf(differs)).not.toBe(job);
+  });
+
+  it('never ends a shortened job name inside a redaction marker, so the name redacts to itself as a config key', () => {
+    // Prepare: the 200-character cut falls inside the marker that replaces the password.
+    const command = `/opt/etl/run.sh ${'--table=orders '.repeat(11)}--password=supersecretvalue123 ${'x'.repeat(200)}`;
+    const line = `Oct  5 02:30:01 web1 CRON[100]: (root) CMD (${command})`;
+
+    // Act
+    const outcome = parseLine(line, contextFor('syslog', 1, { year: 2026 }));
+
+    // Assess
+    const job = outcome.kind === 'events' ? (outcome.events[0].body as { job: string }).job : `not events: ${outcome.kind}`;
+    expect(job).toMatch(/ --password=\[REDACTED:[\w.-]+\]…[0-9a-f]{8}$/);
+    expect(job).not.toContain('supersecret');
+    expect(nameAsLogged(job)).toBe(job);
   });
 
   it('shortens a host name too long for a storage key (a cron host is a subject of its own)', () => {

@@ -32,9 +32,31 @@ export function shortenName(name: string, suffixChars = 0): string {
   for (let bytes = Buffer.byteLength(name.slice(0, end), 'utf8'); bytes > prefixBytes; bytes = Buffer.byteLength(name.slice(0, end), 'utf8')) {
     end = Math.min(end - 1, Math.floor((end * prefixBytes) / bytes));
   }
+  end = markerSafeEnd(name, end, MAX_ID_CHARS - DIGEST_PART_CHARS - suffixChars, prefixBytes);
   const digest = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
   // Never cut a surrogate pair in two.
   return `${unitPrefix(name, end)}…${digest}`;
+}
+
+/** A redaction marker (`[REDACTED:<rule>]`) starting at `lastIndex`. */
+const MARKER_AT = /\[REDACTED:[^\]\s]+\]/y;
+
+/**
+ * Where to end the kept prefix so that it never ends inside a redaction marker: a cut marker
+ * (`--password=[REDACTE…`) is no marker, so redacting the shortened name again (as the config
+ * loader does with a job name written as a key) would replace it and name another job. The whole
+ * marker is kept when it fits the bounds (redaction leaves a marker as it is; cutting before it
+ * would leave its label, `--password=`, for redaction to fill again), else the cut goes before its
+ * `[`. An `end` outside every marker is kept, so every other name stays as it was.
+ */
+function markerSafeEnd(name: string, end: number, maxUnits: number, maxBytes: number): number {
+  const start = name.lastIndexOf('[REDACTED:', end - 1);
+  if (start < 0) return end;
+  MARKER_AT.lastIndex = start;
+  if (!MARKER_AT.test(name)) return end;
+  const markerEnd = MARKER_AT.lastIndex;
+  if (markerEnd <= end) return end;
+  return markerEnd <= maxUnits && Buffer.byteLength(name.slice(0, markerEnd), 'utf8') <= maxBytes ? markerEnd : start;
 }
 
 /**
