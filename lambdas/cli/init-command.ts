@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG } from '../config.ts';
+import { DEFAULT_CONFIG, nameAsLogged } from '../config.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { linesCount } from '../core/line-tally.ts';
@@ -177,7 +177,25 @@ export function starterConfig(seen: SeenSubjects): string {
   return `${out.join('\n')}\n`;
 }
 
+/** A job's entry, written commented out with a note when its name as a key would configure no job (`keyFault`). */
 function jobEntry(job: JobSummary): string[] {
+  const entry = activeJobEntry(job);
+  const fault = keyFault(job.job);
+  return fault ? [`  # left commented out: ${fault}`, ...entry.map((line) => `  # ${line.slice(2)}`)] : entry;
+}
+
+/**
+ * Why a job's name, written as a key of `jobs:`, would not configure that job, or undefined when it
+ * would. The config loader drops a `__proto__` key, and reads each key as a log line names it
+ * (`nameAsLogged`: redacted, shortened): a name that changes then is another job's.
+ */
+function keyFault(name: string): string | undefined {
+  if (name === '__proto__') return 'a config cannot name a job "__proto__" (the key is dropped when the config is read)';
+  if (nameAsLogged(name, DEFAULT_CONFIG) !== name) return 'as a key, this name is redacted again when the config is read and names no job seen';
+  return undefined;
+}
+
+function activeJobEntry(job: JobSummary): string[] {
   const key = `  ${yamlString(job.job)}:`;
   const rest = ['    # expect_pattern: "done"       # a regex every good run\'s output matches', '    # owner: team@example.com'];
   const learned = job.inferred;

@@ -7,8 +7,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_CONFIG, loadConfig } from '../../lambdas/config.ts';
-import { runInit, yamlString } from '../../lambdas/cli/init-command.ts';
+import { DEFAULT_CONFIG, loadConfig, parseConfigText } from '../../lambdas/config.ts';
+import { runInit, starterConfig, yamlString } from '../../lambdas/cli/init-command.ts';
 import { buildProgram } from '../../lambdas/cli/program.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { lambdaInvocations, serveLogGroups } from '../helpers/cloudwatch-logs.ts';
@@ -184,6 +184,50 @@ describe('silent-audit init', () => {
     expect(stdout).toBe(result.text);
     expect(stderr).toContain('wrote the config: 1 job (1 with a learned schedule)');
     expect(existsSync(join(dir, 'silent-audit.config.yaml'))).toBe(false);
+  });
+
+  it('writes a job named "__proto__" commented out with a note, since the config loader drops that key', async () => {
+    // Prepare: a daily job named __proto__ and another, ten days of runs each
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const file = join(dir, 'proto.jsonl');
+    const lines: string[] = [];
+    for (let d = 1; d <= 10; d++) {
+      const day = String(d).padStart(2, '0');
+      for (const job of ['__proto__', 'nightly']) {
+        lines.push(JSON.stringify({ type: 'run.start', ts: `2026-10-${day}T04:00:00Z`, job, run_id: `${job}-${d}` }));
+        lines.push(JSON.stringify({ type: 'run.end', ts: `2026-10-${day}T04:01:00Z`, job, run_id: `${job}-${d}`, exit_code: 0, output_bytes: 10 }));
+      }
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    // Act
+    const { result } = await init([file], { cwd: dir });
+
+    // Assess: every key written is a job of the config as loaded
+    expect(result.exitCode).toBe(0);
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    expect(text).toMatch(/ {2}# left commented out: a config cannot name a job "__proto__".*\n(?: {2}# .*\n)* {2}# __proto__:\n {2}# {3}schedule: "0 4 \* \* \*"\n/);
+    const written = Object.keys((parse(text) as { jobs: object }).jobs);
+    const loaded = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(written).toEqual(['nightly']);
+    expect(Object.keys(loaded.jobs)).toEqual(written);
+  });
+
+  it('writes a job whose name the config loader would redact to another name commented out with a note', () => {
+    // Prepare: a name cut inside a redaction marker (as names shortened before markers were kept whole were)
+    const job = (name: string) => ({ job: name, runs: 1, failures: 0, hosts: {}, startMinutes: 1 });
+    const cut = `/opt/etl/run.sh ${'y'.repeat(170)} --password=[REDACTE…08dc60c0`;
+    const seen = { jobs: [job(cut), job('mysqldump -p[REDACTED:cli-password] appdb')], agents: [], routes: [], lines: 2, sources: '1 file', findings: 0, logGroups: [] };
+
+    // Act
+    const text = starterConfig(seen);
+
+    // Assess: the cut name is left commented out, the redacted one is a key that names its job
+    expect(text).toContain(`  # left commented out: as a key, this name is redacted again when the config is read and names no job seen\n`);
+    expect(text).toContain(`  # ${yamlString(cut)}:\n`);
+    const written = Object.keys((parse(text) as { jobs: object }).jobs);
+    expect(written).toEqual(['mysqldump -p[REDACTED:cli-password] appdb']);
+    expect(Object.keys(parseConfigText(text, 'c.yaml').jobs)).toEqual(written);
   });
 
   it('writes nothing when the logs name no job, agent or route', async () => {
