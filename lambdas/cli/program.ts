@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { isoTimeOption, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
@@ -16,9 +15,7 @@ import { runScan } from './scan-command.ts';
 import { registerSnoozeCommand } from './snooze-command.ts';
 import { collectLogGroups, sinceOption } from './scan-sources.ts';
 import { StoreSpecError, storeProblem } from './stores.ts';
-
-/** The package's version, for `--version`. */
-export const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+import { VERSION } from '../version.ts';
 
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
 const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError];

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
@@ -6,8 +5,7 @@ import { storeProblem } from '../cli/stores.ts';
 import { type AuditReadView, ToolArgumentError } from './audit-view.ts';
 import type { AuditTool } from './tool.ts';
 import { AUDIT_TOOLS } from './tools/index.ts';
-
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+import { VERSION } from '../version.ts';
 
 const INSTRUCTIONS =
   'silent-audit finds silent failures in scheduled jobs and AI agents: runs that exit 0 with empty or shrunken output, runs that never happened, ' +
