@@ -248,18 +248,15 @@ export async function sweepSubjects(
   let subjects = 0;
   let left = 0;
   let kindsLeft = 0;
-  const ticking = reducers.filter((r) => r.tick);
+  const ticking = reducers.flatMap((reducer) => (reducer.tick ? [{ reducer, tick: reducer.tick.bind(reducer) }] : []));
   // Kinds are started in turn from startAt too: a sweep out of time leaves other kinds each time,
   // not those after the largest kind for good.
-  const firstKind = ticking.length === 0 ? 0 : (((options.startAt ?? 0) % ticking.length) + ticking.length) % ticking.length;
-  for (const [i, reducer] of [...ticking.slice(firstKind), ...ticking.slice(0, firstKind)].entries()) {
+  for (const [i, { reducer, tick }] of rotated(ticking, options.startAt).entries()) {
     // Out of time, the kinds still to go are not listed (their subjects are not counted in `left`).
     if (options.outOfTime?.()) {
       kindsLeft = ticking.length - i;
       break;
     }
-    if (!reducer.tick) continue;
-    const tick = reducer.tick.bind(reducer);
     // A tick's write replaces the stored item: with the state's expiry, as a batch's write has it.
     const expiresAt = reducer.expiresAt?.bind(reducer);
     const stateKind = reducer.stateKind ?? reducer.kind;
@@ -288,13 +285,13 @@ export async function sweepSubjects(
     // Subjects are independent: their commits go out side by side, a bounded number at once (a
     // fleet of thousands committed one by one outlasts the Lambda). Findings are gathered per
     // subject and joined in the subjects' order, as one by one.
-    const start = due.length === 0 ? 0 : (((options.startAt ?? 0) % due.length) + due.length) % due.length;
-    const turned = [...due.slice(start), ...due.slice(0, start)];
-    const settled = await settleLimited(turned, PARALLEL_COMMITS, async ({ key, subject, first }) => {
+    const startAt = options.startAt ?? 0;
+    const settled = await settleLimited(rotated(due, startAt), PARALLEL_COMMITS, async ({ key, subject, first }) => {
       if (options.outOfTime?.()) return undefined;
       return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
     });
-    const results = [...settled.slice(due.length - start), ...settled.slice(0, due.length - start)];
+    // Turned back, the results are in the subjects' order.
+    const results = rotated(settled, -startAt);
     for (const result of results) {
       if (!result) {
         left++;
@@ -307,6 +304,12 @@ export async function sweepSubjects(
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
   return { findings, subjects, conflicts, left, kindsLeft };
+}
+
+/** `xs` started from index `startAt` (modulo its length, so a negative one turns it back) and wrapped round. */
+function rotated<T>(xs: readonly T[], startAt = 0): T[] {
+  const start = xs.length === 0 ? 0 : ((startAt % xs.length) + xs.length) % xs.length;
+  return [...xs.slice(start), ...xs.slice(0, start)];
 }
 
 interface Group {
