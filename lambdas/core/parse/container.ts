@@ -1,6 +1,7 @@
 import { INSTRUMENTED_TYPES } from '../events.ts';
 import { isTimeInRange } from '../parse-time.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
+import { isoInstant, jsonObject, withoutLineEnd } from './record-fields.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 
 /**
@@ -48,17 +49,7 @@ function dockerRecord(line: string): ContainerRecord | undefined {
   const at = parseIsoTime(time);
   if (at === undefined) return undefined;
   const partial = !log.endsWith('\n');
-  return { text: partial ? log : log.slice(0, -1), at, stream: `docker ${stream ?? ''}`, partial };
-}
-
-function jsonObject(line: string): Record<string, unknown> | undefined {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+  return { text: withoutLineEnd(log), at, stream: `docker ${stream ?? ''}`, partial };
 }
 
 /**
@@ -93,7 +84,7 @@ export function shippedRecord(line: string): ShippedRecord | undefined {
   const raw = jsonObject(line);
   if (raw === undefined || typeof raw.log !== 'string') return undefined;
   if (typeof raw.type === 'string' && OUR_TYPES.has(raw.type)) return undefined;
-  const text = raw.log.endsWith('\n') ? raw.log.slice(0, -1) : raw.log;
+  const text = withoutLineEnd(raw.log);
   for (const key of SHIPPED_TIME_KEYS) {
     const at = shippedTime(raw[key]);
     if (at !== undefined) return { text, at };
@@ -103,8 +94,9 @@ export function shippedRecord(line: string): ShippedRecord | undefined {
 
 /** Epoch ms of a shipper's time: a number of epoch seconds, or an ISO-8601 time with its offset. */
 function shippedTime(value: unknown): number | undefined {
-  const at = typeof value === 'number' ? Math.round(value * 1000) : typeof value === 'string' ? parseIsoTime(value) : undefined;
-  return at !== undefined && Number.isFinite(at) && isTimeInRange(at) ? at : undefined;
+  if (typeof value !== 'number') return isoInstant(value);
+  const at = Math.round(value * 1000);
+  return Number.isFinite(at) && isTimeInRange(at) ? at : undefined;
 }
 
 function criRecord(line: string): ContainerRecord | undefined {

@@ -4,8 +4,9 @@ import { isTimeInRange, parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
 import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
+import { isoInstant } from './record-fields.ts';
 import { parseSyslog, type SyslogBadDate } from './syslog.ts';
-import { parseIsoTime, UTC_OFFSET_PATTERN } from './timestamp-prefix.ts';
+import { UTC_OFFSET_PATTERN } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
 const OUR_TYPE = /"type"\s*:\s*"(run\.start|run\.end|agent\.start|agent\.action|agent\.end|tool\.call|attempt|guard\.bypass|audit\.write)"/;
@@ -86,8 +87,13 @@ const LEAST_LOGGER_EPOCH_MS = 1e12;
 function loggerTime(raw: Record<string, unknown>): number | undefined {
   for (const key of LOGGER_TIME_KEYS) {
     const value = raw[key];
-    const at = typeof value === 'number' ? (value >= LEAST_LOGGER_EPOCH_MS ? Math.floor(value) : undefined) : typeof value === 'string' ? parseIsoTime(value) : undefined;
-    if (at !== undefined && isTimeInRange(at)) return at;
+    if (typeof value !== 'number') {
+      const at = isoInstant(value);
+      if (at !== undefined) return at;
+      continue;
+    }
+    const at = Math.floor(value);
+    if (value >= LEAST_LOGGER_EPOCH_MS && isTimeInRange(at)) return at;
   }
   return undefined;
 }

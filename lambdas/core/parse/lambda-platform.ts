@@ -1,7 +1,8 @@
 import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
-import { isTimeInRange } from '../parse-time.ts';
+import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
+import { isoInstant, jsonObject, withoutLineEnd } from './record-fields.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
@@ -175,17 +176,12 @@ export interface LoggedRecord {
 export function loggedRecord(line: string): LoggedRecord | undefined {
   // Cheap before JSON.parse: most lines that reach here (other JSON, plain text) name neither.
   if (!line.includes('"message"') || !line.includes('"timestamp"')) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
-  const { timestamp, message } = raw as { timestamp?: unknown; message?: unknown };
-  const at = typeof timestamp === 'string' ? parseIsoTime(timestamp) : undefined;
-  if (at === undefined || !isTimeInRange(at)) return undefined;
-  if (typeof message === 'string') return { text: message.endsWith('\n') ? message.slice(0, -1) : message, at };
-  if (typeof message === 'object' && message !== null && !Array.isArray(message)) return { text: JSON.stringify(message), at };
+  const raw = jsonObject(line);
+  if (raw === undefined) return undefined;
+  const { timestamp, message } = raw;
+  const at = isoInstant(timestamp);
+  if (at === undefined) return undefined;
+  if (typeof message === 'string') return { text: withoutLineEnd(message), at };
+  if (isPlainObject(message)) return { text: JSON.stringify(message), at };
   return undefined;
 }

@@ -1,0 +1,26 @@
+// Reading the fields of a record that wraps a line: a container runtime's, a log shipper's, a logger's.
+import { isPlainObject } from '../own-property.ts';
+import { isTimeInRange } from '../parse-time.ts';
+import { parseIsoTime } from './timestamp-prefix.ts';
+
+/** A line's JSON object, or undefined when the line is no JSON or JSON of something else (an array, a string). */
+export function jsonObject(line: string): Record<string, unknown> | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  return isPlainObject(raw) ? raw : undefined;
+}
+
+/** A wrapped line without the one `\n` that ended it, if it has one. */
+export function withoutLineEnd(text: string): string {
+  return text.endsWith('\n') ? text.slice(0, -1) : text;
+}
+
+/** Epoch ms of a field that is an ISO-8601 time naming its offset, in the range of times read; else undefined. */
+export function isoInstant(value: unknown): number | undefined {
+  const at = typeof value === 'string' ? parseIsoTime(value) : undefined;
+  return at !== undefined && isTimeInRange(at) ? at : undefined;
+}
