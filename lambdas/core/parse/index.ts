@@ -251,12 +251,14 @@ function parseMessage(line: string, ctx: LineContext, parsers: readonly LinePars
   const whole: LineContext = tailed ? { ...ctx, recordTime: tailed.at } : ctx;
   const direct = claimLine(text, whole, parsers, inShipped);
   if (direct) return direct;
-  // Without a record time the prefix was split above (undefined: none); not split twice.
-  const prefix = ctx.recordTime === undefined ? tailed : splitTimestampPrefix(text);
+  // Without a record time the prefix was split above (undefined: none) and its messages searched
+  // for a container record (none found): neither is done twice.
+  const splitAbove = ctx.recordTime === undefined;
+  const prefix = splitAbove ? tailed : splitTimestampPrefix(text);
   if (prefix) {
     const inner: LineContext = { ...ctx, recordTime: prefix.at };
     for (const message of prefix.messages) {
-      const record = containerRecord(message);
+      const record = splitAbove ? undefined : containerRecord(message);
       const claimed = record ? claimLine(record.text, { ...ctx, recordTime: record.at }, parsers, inShipped) : claimLine(message, inner, parsers, inShipped);
       if (claimed) return claimed;
     }
