@@ -1,3 +1,4 @@
+import type { Config } from '../config.ts';
 import type { AgentState } from '../core/agent-reducer.ts';
 import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-reducer.ts';
 import { mapLimited } from '../core/map-limited.ts';
@@ -173,6 +174,11 @@ export interface ScheduleView {
   readonly period_ms?: number;
 }
 
+/** The minutes a job may start late before it is late: its own `grace_minutes`, else the defaults'. */
+export function graceMinutesOf(config: Config, job: string): number {
+  return ownValue(config.jobs, job)?.grace_minutes ?? config.defaults.grace_minutes;
+}
+
 export function scheduleOf(summary: JobSummary | undefined, name: string, view: AuditReadView): ScheduleView | undefined {
   const configured = ownValue(view.config.jobs, name);
   if (configured?.schedule) return { source: 'configured', cron: configured.schedule, timezone: configured.timezone ?? 'UTC' };
@@ -270,7 +276,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   // Never past the run records the store keeps: a window reaching further would find a job's runs gone.
   const maxDays = Math.min(MAX_STATUS_WINDOW_DAYS, view.runRetentionDays ?? Number.POSITIVE_INFINITY);
   const windowDays = subjects.map((s, i) => {
-    const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
+    const graceMinutes = graceMinutesOf(view.config, s.name);
     return statusWindowDays(schedules[i], graceMinutes * 60_000, now, runningSinceOf(s, view, now), maxDays);
   });
   const spans = new Map<number, MonthSpan>([...new Set(windowDays)].map((days) => [days, rollingSpan(now, days)]));

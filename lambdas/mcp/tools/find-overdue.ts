@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
 import { unmatchedExpected } from '../../detectors/missed-run.ts';
-import { ownValue } from '../../core/own-property.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
-import { clockChangeSlack, jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { clockChangeSlack, graceMinutesOf, jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
@@ -144,7 +143,7 @@ export const findOverdueTool = defineTool({
       }
       // Every start it kept is after `now`: how late it was then cannot be told.
       if (lastStart === undefined) continue;
-      const graceMinutes = ownValue(view.config.jobs, s.name)?.grace_minutes ?? view.config.defaults.grace_minutes;
+      const graceMinutes = graceMinutesOf(view.config, s.name);
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now, s.state ? endAfter(s.state as JobState, now) : undefined);
       if (!late || late.lateByMs < args.min_late_minutes * MINUTE_MS) continue;
       overdue.push({
