@@ -208,11 +208,14 @@ interface NotText {
   todo(path: string, gzipped: boolean, reader: ReaderCommand): string;
 }
 
+/** The end of a pipe into the reader: ` | silent-audit scan -` (`report -` for `report`'s input). */
+const intoReader = (reader: ReaderCommand): string => ` | silent-audit ${reader} -`;
+
 /** `xzcat app.log.xz | silent-audit scan -` (`report -` for `report`'s input), gunzipped first when the data was gzip. */
 function pipeThrough(command: (file: string) => string, path: string, gzipped: boolean, reader: ReaderCommand): string {
   const first = path === '-' ? (gzipped ? 'gzip -dc | ' : '') : gzipped ? `zcat ${path} | ` : '';
   const source = path === '-' || gzipped ? command('') : command(` ${path}`);
-  return `${path === '-' ? '… | ' : ''}${first}${source} | silent-audit ${reader} -`;
+  return `${path === '-' ? '… | ' : ''}${first}${source}${intoReader(reader)}`;
 }
 
 const decompressor = (what: string, command: string): NotText => ({
@@ -220,19 +223,25 @@ const decompressor = (what: string, command: string): NotText => ({
   todo: (path, gzipped, reader) => `decompress it first (${pipeThrough((file) => `${command}${file}`, path, gzipped, reader)})`,
 });
 
+const UTF32_TEXT: NotText = {
+  what: 'UTF-32 text',
+  todo: (path, gz, reader) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz, reader)})`,
+};
+
 /** Magic numbers of what a log may be saved as that is not text (gzip is read: GzipMembers). */
 const NOT_TEXT: readonly { readonly magic: readonly number[]; readonly kind: NotText }[] = [
   { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: decompressor('xz-compressed', 'xzcat') },
   { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: decompressor('zstd-compressed', 'zstdcat') },
   { magic: [0x04, 0x22, 0x4d, 0x18], kind: decompressor('lz4-compressed', 'lz4cat') },
-  { magic: [0xff, 0xfe, 0x00, 0x00], kind: { what: 'UTF-32 text', todo: (path, gz, reader) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz, reader)})` } },
-  { magic: [0x00, 0x00, 0xfe, 0xff], kind: { what: 'UTF-32 text', todo: (path, gz, reader) => `convert it to UTF-8 first (${pipeThrough((f) => `iconv -f UTF-32 -t UTF-8${f}`, path, gz, reader)})` } },
-  { magic: [0x50, 0x4b, 0x03, 0x04], kind: { what: 'a zip archive', todo: (path, _gz, reader) => `extract the logs from it (${path === '-' ? 'save it to a file and unzip -p it' : `unzip -p ${path}`} | silent-audit ${reader} -)` } },
+  { magic: [0xff, 0xfe, 0x00, 0x00], kind: UTF32_TEXT },
+  { magic: [0x00, 0x00, 0xfe, 0xff], kind: UTF32_TEXT },
+  { magic: [0x50, 0x4b, 0x03, 0x04], kind: { what: 'a zip archive', todo: (path, _gz, reader) => `extract the logs from it (${path === '-' ? 'save it to a file and unzip -p it' : `unzip -p ${path}`}${intoReader(reader)})` } },
 ];
 
 const TAR: NotText = {
   what: 'a tar archive',
-  todo: (path, gz, reader) => `extract the logs from it (${path === '-' ? `… | tar -xO${gz ? 'z' : ''}f -` : `tar -xO${gz ? 'z' : ''}f ${path}`} | silent-audit ${reader} -)`,
+  // Not gunzipped first: tar's `z` reads the gzip itself.
+  todo: (path, gz, reader) => `extract the logs from it (${pipeThrough((f) => `tar -xO${gz ? 'z' : ''}f${f || ' -'}`, path, false, reader)})`,
 };
 
 /**
