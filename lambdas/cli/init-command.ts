@@ -12,7 +12,7 @@ import { type RouteState, routeReducer } from '../core/route-reducer.ts';
 import { MIN_SCHEDULE_INTERVALS } from '../core/schedule.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { isoTimeOption, yearOption } from './option-parsers.ts';
-import { scanToStore, sourceNotes } from './scan-command.ts';
+import { scanToStore, writeSourceNotes } from './scan-command.ts';
 import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
 
 /** Where `init` writes by default: the first name `loadConfig` looks for. */
@@ -70,7 +70,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
 
   const scanned = await scanToStore({ ...opts, config: DEFAULT_CONFIG, store: undefined }, { keepRecords: false });
   if (!scanned.ok) return fail(scanned.error);
-  for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit init: ${terminalText(text)}\n`);
+  writeSourceNotes(scanned.readouts, 'init', opts.stderr);
   let seen: SeenSubjects;
   try {
     const store = scanned.opened.store;

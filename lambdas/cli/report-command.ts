@@ -12,7 +12,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, scanToStore, sourceNotes } from './scan-command.ts';
+import { type InFlightSettlement, scanToStore, writeSourceNotes } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -79,7 +79,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       return { exitCode: 2 };
     }
     // A file that could not be read, or gave no line the scan reads, is said: the report leaves it out.
-    for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit report: ${terminalText(text)}\n`);
+    writeSourceNotes(scanned.readouts, 'report', opts.stderr);
     // None of them read (an xz file, a tar archive): a report of it would be an empty month, taken for a quiet one.
     if (scanned.readouts.every((r) => r.unreadable !== undefined)) {
       await scanned.opened.close();

@@ -398,7 +398,7 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number): Promi
  * file that could not be read at all (xz, a tar archive: what it is and what to do), and a file (or
  * stdin) of which no line was recognised (lines, none of them of a format silent-audit reads).
  */
-export function sourceNotes(readouts: readonly SourceReadout[]): string[] {
+function sourceNotes(readouts: readonly SourceReadout[]): string[] {
   const notes: string[] = [];
   for (const r of readouts) {
     if (r.unreadable !== undefined) notes.push(r.unreadable);
@@ -409,6 +409,11 @@ export function sourceNotes(readouts: readonly SourceReadout[]): string[] {
     }
   }
   return notes;
+}
+
+/** Writes the source notes (`sourceNotes`) to stderr, each a line `silent-audit <command>: <note>`. */
+export function writeSourceNotes(readouts: readonly SourceReadout[], command: 'scan' | 'report' | 'init', stderr: NodeJS.WritableStream): void {
+  for (const text of sourceNotes(readouts)) stderr.write(`silent-audit ${command}: ${terminalText(text)}\n`);
 }
 
 /** How many files could not be read at all (`; 1 file could not be read` in the summary). */
@@ -452,7 +457,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     write('');
   }
   const c = tally.counts;
-  for (const text of sourceNotes(scanned.readouts)) opts.stderr.write(`silent-audit scan: ${terminalText(text)}\n`);
+  writeSourceNotes(scanned.readouts, 'scan', opts.stderr);
   const unreadable = unreadableCount(scanned.readouts);
   note(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${linesCount(c.lines)} from ${describeSources(sources)}: ${describeCounts(c)}` +
