@@ -5,8 +5,10 @@
  * follows (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069), with the line and paragraph
  * separators.
  */
-const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-const CONTROLS_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const CONTROLS_AFTER_C0 = String.raw`\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069`;
+const CONTROLS = new RegExp(String.raw`[\u0000-\u001f${CONTROLS_AFTER_C0}]`, 'g');
+/** As CONTROLS, without the newline (U+000A). */
+const CONTROLS_BUT_NEWLINE = new RegExp(String.raw`[\u0000-\u0009\u000b-\u001f${CONTROLS_AFTER_C0}]`, 'g');
 
 /** A control character as it is shown: `\x1b`, `\u202e`. */
 function visible(c: string): string {
