@@ -107,9 +107,9 @@ function describePeriod(ms: number): string {
  * The day-of-week field that fits a daily job's starts: the UTC weekdays they fall on (`1-6` for a
  * job that rests on Sundays, `0-4` for one at 00:30 Berlin time on weekdays), `*` when all seven
  * occur. A weekday without a run is left out when the starts span at least two of it, or when it
- * is one of two or more days in a row without a run (a weekend); a single weekday without a run,
- * seen once, is as likely a missed run as a day of rest, and a schedule learned without it would
- * never report that day missed (so it stays in).
+ * is one of exactly two days in a row without a run (a weekend); any other weekday without a run,
+ * seen once, is as likely a missed run (or an outage) as a day of rest, and a schedule learned
+ * without it would never report that day missed (so it stays in).
  */
 function daysOfWeek(starts: readonly number[]): string {
   if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return '*';
@@ -117,9 +117,18 @@ function daysOfWeek(starts: readonly number[]): string {
   // How many times each weekday comes between the first start and the last (the day of each, at the runs' time).
   const turns = new Array<number>(7).fill(0);
   for (let day = starts[0]; day <= starts[starts.length - 1] + HOUR; day += DAY) turns[new Date(day).getUTCDay()]++;
+  // Days without a run come in blocks of consecutive weekdays (around the week's wrap too). A day
+  // seen once is left out only in a block of exactly two (a weekend); alone, or in a block of three or
+  // more (an outage, a weekend and a missed run beside it), it stays in.
   const rests = (d: number) => !seen.has(d);
-  const lone = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2 && !rests((d + 6) % 7) && !rests((d + 1) % 7));
-  for (const d of lone) seen.add(d);
+  const blockOf = (d: number) => {
+    let size = 1;
+    for (let e = (d + 1) % 7; rests(e) && e !== d; e = (e + 1) % 7) size++;
+    for (let e = (d + 6) % 7; rests(e) && e !== d; e = (e + 6) % 7) size++;
+    return size;
+  };
+  const unsure = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2 && blockOf(d) !== 2);
+  for (const d of unsure) seen.add(d);
   if (seen.size === 7) return '*';
   const days = [...seen].sort((a, b) => a - b);
   const ranges: string[] = [];

@@ -106,6 +106,17 @@ describe('inferring a schedule from history', () => {
     expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron: '0 4 * * 1-5' });
   });
 
+  it.each([
+    ['a weekday job from Wednesday 7 October, 12 days, the run of Monday 12 October missed', '2026-10-07T04:00:00Z', 12, (t: number) => new Date(t).getUTCDay() % 6 !== 0 && !new Date(t).toISOString().startsWith('2026-10-12'), '0 4 * * *'],
+    ['a daily job from Saturday 3 October, 10 days, out Wednesday to Friday 7-9 October', '2026-10-03T04:00:00Z', 10, (t: number) => !['2026-10-07', '2026-10-08', '2026-10-09'].includes(new Date(t).toISOString().slice(0, 10)), '0 4 * * *'],
+  ])('keeps a day seen once that a missed run emptied beside a weekend or another: %s', (_, from, days, ran, cron) => {
+    // Prepare
+    const starts = series(from, 24 * 60 * MIN, days).filter(ran);
+    // Act / Assess: only a block of exactly two days without a run, seen once, reads as a weekend; a block of three keeps
+    // every day (a weekday job then expects its weekend until a second week shows it, rather than never expecting Monday)
+    expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron });
+  });
+
   it('leaves out a weekday the job skipped twice, two weeks running', () => {
     // Prepare: 15 days from Thursday 1 October, no run on either Sunday (4 and 11 October)
     const starts = series('2026-10-01T04:00:00Z', 24 * 60 * MIN, 15).filter((t) => new Date(t).getUTCDay() !== 0);
