@@ -10,7 +10,7 @@ import {
   renewException,
   revokeException,
 } from '../core/exception-registry.ts';
-import { terminalText } from '../core/terminal-text.ts';
+import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import { type ExceptionStore, type GuardException, systemClock } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -77,9 +77,9 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
       const countsKnown = !('configOnly' in opened);
       const seeded = await loadRegistry(opened.registry, config.exceptions, now);
       // Without a store the entries are read into memory only: nothing was seeded anywhere.
-      if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${terminalText(seeded.added.join(', '))}\n`);
+      if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${seeded.added.map(escapeControls).join(', ')}\n`);
       for (const d of seeded.differing) {
-        process.stderr.write(`note: the config's ${terminalText(d.id)} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
+        process.stderr.write(`note: the config's ${escapeControls(d.id)} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
       }
       await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${o.json ? l : terminalText(l)}\n`), json: o.json, countsKnown });
     },
@@ -147,8 +147,8 @@ export function registerExceptionsCommand(program: Command): void {
         const expiring = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expiring');
         const expired = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expired');
         say('');
-        if (expiring.length > 0) say(`Expiring within ${EXPIRING_WITHIN_DAYS} days: ${expiring.map((e) => `${e.id} (${e.expires}, owner ${e.owner})`).join(', ')}: renew with a reason, or remove the bypass.`);
-        if (expired.length > 0) say(`Expired: ${expired.map((e) => e.id).join(', ')}: a bypass under them is reported as guard-exception-expired; revoke them once the bypass is gone.`);
+        if (expiring.length > 0) say(`Expiring within ${EXPIRING_WITHIN_DAYS} days: ${expiring.map((e) => `${escapeControls(e.id)} (${e.expires}, owner ${escapeControls(e.owner)})`).join(', ')}: renew with a reason, or remove the bypass.`);
+        if (expired.length > 0) say(`Expired: ${expired.map((e) => escapeControls(e.id)).join(', ')}: a bypass under them is reported as guard-exception-expired; revoke them once the bypass is gone.`);
         const revoked = all.length - all.filter((e) => e.status !== 'revoked').length;
         say(`${shown.length} exception${shown.length === 1 ? '' : 's'}${!o.all && revoked > 0 ? ` (${revoked} revoked not shown: --all)` : ''}.`);
       }, { readOnly: true });
@@ -166,7 +166,7 @@ export function registerExceptionsCommand(program: Command): void {
       await runSubcommand('add', o, async ({ registry, rules, say, json }) => {
         const e = await addException(registry, { id: o.id, guard: o.guard, reason: o.reason, owner: o.owner, expires: o.expires, by: o.by ?? currentActor() }, rules);
         const { daysLeft } = exceptionStanding(e, rules.now);
-        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `added ${e.id}: guard ${e.guard} may be bypassed until ${e.expires} (${daysLabel(daysLeft)} from today), owner ${e.owner}, by ${e.created_by}`);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `added ${escapeControls(e.id)}: guard ${escapeControls(e.guard)} may be bypassed until ${e.expires} (${daysLabel(daysLeft)} from today), owner ${escapeControls(e.owner)}, by ${escapeControls(e.created_by ?? '')}`);
       });
     });
 
@@ -180,7 +180,7 @@ export function registerExceptionsCommand(program: Command): void {
       await runSubcommand('renew', o, async ({ registry, rules, say, json }) => {
         const e = await renewException(registry, id, { expires: o.expires, reason: o.reason, by: o.by ?? currentActor() }, rules);
         const r = e.renewals[e.renewals.length - 1];
-        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `renewed ${e.id}: ${r.from_expires} → ${r.to_expires}, by ${r.by} ("${r.reason}"); renewal ${e.renewals.length}`);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `renewed ${escapeControls(e.id)}: ${r.from_expires} → ${r.to_expires}, by ${escapeControls(r.by)} ("${r.reason}"); renewal ${e.renewals.length}`);
       });
     });
 
@@ -192,7 +192,7 @@ export function registerExceptionsCommand(program: Command): void {
     .action(async (id: string, o: CommonOptions & { reason?: string; by?: string }) => {
       await runSubcommand('revoke', o, async ({ registry, rules, say, json }) => {
         const e = await revokeException(registry, id, { reason: o.reason, by: o.by ?? currentActor() }, rules);
-        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `revoked ${e.id} (guard ${e.guard}) by ${e.revoked_by} ("${e.revoke_reason}"); its record stays in the registry`);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `revoked ${escapeControls(e.id)} (guard ${escapeControls(e.guard)}) by ${escapeControls(e.revoked_by ?? '')} ("${e.revoke_reason}"); its record stays in the registry`);
       });
     });
 }

@@ -5,7 +5,7 @@ import { MemorySnoozeStore } from '../adapters/memory-snooze-store.ts';
 import { type Config, currentActor, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, configSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
-import { terminalText } from '../core/terminal-text.ts';
+import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
 import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
@@ -99,7 +99,7 @@ export function registerSnoozeCommand(program: Command): void {
     .action(async (o: CommonOptions & { subject?: string; detector?: string; owner?: string; reason?: string; until?: string; id?: string; by?: string }) => {
       await runSubcommand('add', o, async ({ store, config, now, say }) => {
         const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days, redact: config.redact, configIds: configSnoozes(config).map((c) => c.id) });
-        say(o.json ? JSON.stringify(snoozeView(s, now)) : `snoozed ${s.subject}${s.detector ? ` (${s.detector})` : ''} until ${s.until} as ${s.id}, owner ${s.owner}: findings are stored and reported, not alerted`);
+        say(o.json ? JSON.stringify(snoozeView(s, now)) : `snoozed ${escapeControls(s.subject)}${s.detector ? ` (${escapeControls(s.detector)})` : ''} until ${s.until} as ${escapeControls(s.id)}, owner ${escapeControls(s.owner)}: findings are stored and reported, not alerted`);
       });
     });
 
@@ -142,7 +142,7 @@ export function registerSnoozeCommand(program: Command): void {
     .action(async (id: string, o: CommonOptions & { reason?: string; by?: string }) => {
       await runSubcommand('end', o, async ({ store, now, say }) => {
         const s = await endSnooze(store, id, { by: o.by ?? currentActor(), reason: o.reason }, now);
-        say(o.json ? JSON.stringify(snoozeView(s, now)) : `ended ${s.id} (${s.subject}) by ${s.ended_by}: its findings alert again`);
+        say(o.json ? JSON.stringify(snoozeView(s, now)) : `ended ${escapeControls(s.id)} (${escapeControls(s.subject)}) by ${escapeControls(s.ended_by ?? '')}: its findings alert again`);
       });
     });
 }

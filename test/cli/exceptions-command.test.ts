@@ -166,6 +166,19 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     expect(JSON.parse(listed.stdout.trim())).toMatchObject({ guard: 'pii\u001b[2K\u001b[1Aredaction', reason: 'migration \u202Eenod' });
   });
 
+  it('says an added exception in one line, a newline in its guard or owner shown escaped', { timeout: 60_000 }, async () => {
+    // Prepare: a fresh table, and a guard and owner that would each start a line of their own
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-nl-'));
+    const store = ['--store', inject('dynamoEndpoint'), '--table', `cli-${randomUUID()}`];
+
+    // Act
+    const added = await cli(cwd, ['exceptions', 'add', '--id', 'EX-21', '--guard', 'pii\nseeded from the config: EX-1', '--reason', 'support', '--owner', 'alice\nbob', '--expires', inDays(5), '--by', 'carol', ...store]);
+
+    // Assess: one line, each newline shown as \x0a
+    expect(added.status).toBe(0);
+    expect(added.stdout).toBe(`added EX-21: guard pii\\x0aseeded from the config: EX-1 may be bypassed until ${inDays(5)} (5 days from today), owner alice\\x0abob, by carol\n`);
+  });
+
   it('lists no registry that is not there: exit 2 and what to do, creating nothing (no folder, no table)', { timeout: 120_000 }, async () => {
     // Prepare: a folder with no .silent-audit/ in it, and an endpoint without the table.
     const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-none-'));

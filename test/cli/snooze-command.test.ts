@@ -125,6 +125,20 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(JSON.parse(json.stdout.trim())).toMatchObject({ subject, reason: 'vendor\routage \u202Eenod' });
   });
 
+  it('says an added and an ended snooze in one line each, a newline in its subject or owner shown escaped', async () => {
+    // Prepare: a subject and an owner that would each start a line of their own
+    const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');
+    writeFileSync(config, 'snoozes: []\n');
+    const common = ['--store', inject('dynamoEndpoint'), '--table', `snooze-${randomUUID()}`, '--config', config];
+    // Act
+    const added = await cli(['snooze', 'add', '--id', 'SZ-6', '--subject', 'nightly\nsnoozed other', '--owner', 'a@example.com\nb', '--reason', 'vendor outage', '--until', '3d', ...common]);
+    const ended = await cli(['snooze', 'end', 'SZ-6', '--reason', 'fixed', '--by', 'carol\nmallory', ...common]);
+    // Assess
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^snoozed nightly\\x0asnoozed other until \S+ as SZ-6, owner a@example\.com\\x0ab: findings are stored and reported, not alerted\n$/);
+    expect(ended.stdout).toBe('ended SZ-6 (nightly\\x0asnoozed other) by carol\\x0amallory: its findings alert again\n');
+  });
+
   it('shows no time left for a snooze ended early, and when it ended instead of the end it had planned', async () => {
     // Prepare: a 3-day snooze, ended at once
     const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');
