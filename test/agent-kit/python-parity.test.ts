@@ -10,7 +10,9 @@ import { validateConfig } from '../../lambdas/config.ts';
 import { subtreeOf, totalsOf } from '../../lambdas/core/agent-tree.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { MAX_LINE_BYTES } from '../../lambdas/core/parse/line-limit.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../../lambdas/core/quantity-limits.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { treeOf } from '../core/agent-fixtures.ts';
 
@@ -202,6 +204,14 @@ describe('the Python agent emitter', () => {
     }
     expect(ends.at(-1)).toMatchObject({ run_id: rootId, actions_reported: 6, cost_reported_usd: 0.1 });
     expect(findings.map((f) => `${f.detector} ${f.message}`)).toEqual([]);
+  });
+
+  it("keeps the pipeline's bounds: the same largest cost, tokens, duration and line bytes", () => {
+    // Act: the Python kit's constants, as it has them
+    const script = 'import json; from silent_audit_agent_kit import emitter as e; print(json.dumps([e.MAX_COST_USD, e.MAX_TOKENS, e.MAX_DURATION_MS, e.MAX_LINE_BYTES]))';
+    const out = execFileSync(PYTHON, ['-c', script], { cwd: PYTHON_DIR, encoding: 'utf8', env: PYTHON_ENV });
+    // Assess
+    expect(JSON.parse(out)).toEqual([MAX_COST_USD, MAX_TOKENS, MAX_DURATION_MS, MAX_LINE_BYTES]);
   });
 
   it('passes its unit tests (python/tests, unittest)', () => {
