@@ -524,6 +524,9 @@ export function registerExecCommand(program: Command): void {
     .option('--log <file>', 'append the run lines to this file (default: stderr)')
     .option('--config <file>', 'config file whose redact patterns apply to the run lines (default: silent-audit.config.yaml here, if any)')
     .argument('<command...>', 'the command and its arguments, after --; no shell (use sh -c "…" for one)')
+    // Everything from the command on is the command's: `exec --job j df -h` runs `df -h` (not
+    // exec's help), `grep --log x` keeps its `--log`. exec's own options go before the command.
+    .passThroughOptions()
     .action(async (command: string[], o: { job: string; log?: string; config?: string }) => {
       const redactor = execRedactor(o.config, process.stderr);
       const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stderr: process.stderr, redactor });

@@ -571,6 +571,35 @@ describe('the silent-audit exec command', () => {
     expect(usage.stderr).toContain("required option '--job <name>' not specified");
   });
 
+  it('passes options after the command to the command, even without --: df -h runs df, a help flag is the command\'s', () => {
+    // Prepare
+    const dir = tempDir();
+    const log = join(dir, 'disk.log');
+    const grepLog = join(dir, 'grep.log');
+    // Act
+    const df = spawnSync(node, [cliPath, 'exec', '--job', 'disk-report', '--log', log, 'df', '-h'], { encoding: 'utf8' });
+    const shHelp = spawnSync(node, [cliPath, 'exec', '--job', 'j', '--log', log, 'sh', '-c', 'echo "$0"', '-h'], { encoding: 'utf8' });
+    const grep = spawnSync(node, [cliPath, 'exec', '--job', 'g', '--log', grepLog, 'sh', '-c', 'echo "$@"', 'x', '--log', 'y'], { encoding: 'utf8' });
+    const late = spawnSync(node, [cliPath, 'exec', 'echo', 'hi', '--job', 'x'], { encoding: 'utf8' });
+    // Assess
+    expect(df.status).toBe(0);
+    expect(df.stdout).not.toContain('Usage:');
+    expect(df.stdout).toMatch(/Filesystem/);
+    expect(shHelp.status).toBe(0);
+    expect(shHelp.stdout).toBe('-h\n');
+    expect(logLines(log).map((l) => [l.type, l.job, l.exit_code])).toEqual([
+      ['run.start', 'disk-report', undefined],
+      ['run.end', 'disk-report', 0],
+      ['run.start', 'j', undefined],
+      ['run.end', 'j', 0],
+    ]);
+    expect(grep.stdout).toBe('--log y\n');
+    expect(logLines(grepLog).map((l) => l.type)).toEqual(['run.start', 'run.end']);
+    expect(late.status).toBe(2);
+    expect(late.stdout).toBe('');
+    expect(late.stderr).toContain("required option '--job <name>' not specified");
+  });
+
   it('gives the command its environment as exec was given it (AWS_SDK_UA_APP_ID, which a library of ours sets on load)', () => {
     // Prepare
     const { AWS_SDK_UA_APP_ID: _ours, ...without } = process.env;
