@@ -146,6 +146,35 @@ describe('syslog cron (contract §1b)', () => {
     expect(nameAsLogged(job)).toBe(job);
   });
 
+  it('keeps a marker that starts right at the cut, and never leaves a secret\'s label before the digest (generated long commands)', () => {
+    // Prepare: one command whose password's marker starts exactly at unit 200, and commands built
+    // from words that hold secrets and labels (`token=` followed by a space), in many lengths
+    const atCut = `/opt/etl/run.sh ${'a'.repeat(200 - 16 - '--password='.length)}--password=supersecretvalue123 ${'x'.repeat(200)}`;
+    const words = ['--table=orders', '--password=hunter22x', 'é', '€€', '😀', 'api_key=ABCDEF123456', 'x'.repeat(30), 'token=zzzzzzzzzzzz', 'token=', 'password:', '|', 'a'];
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const commands = Array.from({ length: 600 }, () => {
+      const parts = ['/opt/run.sh'];
+      for (let target = 150 + Math.floor(random() * 300); parts.join(' ').length < target; ) parts.push(words[Math.floor(random() * words.length)]);
+      return parts.join(' ');
+    });
+    const jobOf = (command: string) => {
+      const outcome = parseLine(`Oct  5 02:30:01 web1 CRON[100]: (root) CMD (${command})`, contextFor('syslog', 1, { year: 2026 }));
+      return outcome.kind === 'events' ? (outcome.events[0].body as { job: string }).job : `not events: ${outcome.kind}`;
+    };
+
+    // Act
+    const job = jobOf(atCut);
+    const jobs = commands.map(jobOf);
+
+    // Assess
+    expect(job).toMatch(/--password=\[REDACTED:[\w.-]+\]…[0-9a-f]{8}$/);
+    expect(nameAsLogged(job)).toBe(job);
+    expect(jobs.filter((j) => j.includes('…')).length).toBeGreaterThan(150);
+    expect(jobs.filter((j) => nameAsLogged(j) !== j)).toEqual([]);
+    expect(jobs.filter((j) => j.length > 256 || Buffer.byteLength(j, 'utf8') > 400)).toEqual([]);
+  });
+
   it('shortens a host name too long for a storage key (a cron host is a subject of its own)', () => {
     // Prepare
     const host = `web-${'x'.repeat(600)}`;

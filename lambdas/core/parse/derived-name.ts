@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../events.ts';
 import type { AuditEvent } from '../events.ts';
 import { unitPrefix } from '../output-capture.ts';
+import { BUILTIN_REDACTOR } from '../redact.ts';
 
 /** The fields of an event that become parts of storage keys (`events.ts` bounds them on instrumented lines). */
 const KEY_FIELDS = ['job', 'run_id', 'parent_run_id', 'agent', 'tool', 'route', 'guard', 'request_id', 'exception_id', 'call_id', 'host'] as const;
@@ -35,7 +36,25 @@ export function shortenName(name: string, suffixChars = 0): string {
   end = markerSafeEnd(name, end, MAX_ID_CHARS - DIGEST_PART_CHARS - suffixChars, prefixBytes);
   const digest = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
   // Never cut a surrogate pair in two.
-  return `${unitPrefix(name, end)}…${digest}`;
+  let short = `${unitPrefix(name, end)}…${digest}`;
+  // A cut that leaves a secret's label before the digest (`token=…1f0c9a2e`, from `token= x`)
+  // would be redacted again when the name is read back (a config key): cut further back, before
+  // the token holding the label, until the built-in rules leave the name as it is. A name whose
+  // cut was stable is kept as it was.
+  while (end > 0 && BUILTIN_REDACTOR.redactText(short) !== short) {
+    end = tokenStart(name, end - 1);
+    short = `${unitPrefix(name, end)}…${digest}`;
+  }
+  return short;
+}
+
+/**
+ * Where to cut before the token that holds `name[at]`: at the whitespace before it; in a text
+ * without whitespace before `at`, one character back (keeping a start rather than none).
+ */
+function tokenStart(name: string, at: number): number {
+  for (let i = at; i > 0; i--) if (/\s/.test(name[i - 1])) return i - 1;
+  return at;
 }
 
 /** A redaction marker (`[REDACTED:<rule>]`) starting at `lastIndex`. */
@@ -46,17 +65,20 @@ const MARKER_AT = /\[REDACTED:[^\]\s]+\]/y;
  * (`--password=[REDACTE…`) is no marker, so redacting the shortened name again (as the config
  * loader does with a job name written as a key) would replace it and name another job. The whole
  * marker is kept when it fits the bounds (redaction leaves a marker as it is; cutting before it
- * would leave its label, `--password=`, for redaction to fill again), else the cut goes before its
- * `[`. An `end` outside every marker is kept, so every other name stays as it was.
+ * would leave its label, `--password=`, for redaction to fill again), else the cut goes before the
+ * token holding it (at the whitespace before `--password=[…`). An `end` outside every marker is
+ * kept, so every other name stays as it was.
  */
 function markerSafeEnd(name: string, end: number, maxUnits: number, maxBytes: number): number {
-  const start = name.lastIndexOf('[REDACTED:', end - 1);
+  // From `end` itself: a marker starting right at the cut would leave its label last.
+  const start = name.lastIndexOf('[REDACTED:', end);
   if (start < 0) return end;
   MARKER_AT.lastIndex = start;
   if (!MARKER_AT.test(name)) return end;
   const markerEnd = MARKER_AT.lastIndex;
   if (markerEnd <= end) return end;
-  return markerEnd <= maxUnits && Buffer.byteLength(name.slice(0, markerEnd), 'utf8') <= maxBytes ? markerEnd : start;
+  if (markerEnd <= maxUnits && Buffer.byteLength(name.slice(0, markerEnd), 'utf8') <= maxBytes) return markerEnd;
+  return start === 0 ? 0 : tokenStart(name, start);
 }
 
 /**
