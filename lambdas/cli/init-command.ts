@@ -106,9 +106,12 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   } else {
     opts.stdout.write(text);
   }
-  const learned = seen.jobs.filter((j) => j.inferred?.cron).length;
+  // Only the jobs the file configures: one written commented out (keyFault) is not among them.
+  const configured = seen.jobs.filter((j) => keyFault(j.job) === undefined);
+  const learned = configured.filter((j) => j.inferred?.cron).length;
+  const commented = seen.jobs.length - configured.length;
   const summary =
-    `${toStdout ? 'wrote the config' : `wrote ${opts.out}`}: ${plural(seen.jobs.length, 'job')} (${learned} with a learned schedule), ${plural(seen.agents.length, 'agent')}, ${plural(seen.routes.length, 'route')} ` +
+    `${toStdout ? 'wrote the config' : `wrote ${opts.out}`}: ${plural(configured.length, 'job')} (${learned} with a learned schedule${commented > 0 ? `; ${commented} more left commented out` : ''}), ${plural(seen.agents.length, 'agent')}, ${plural(seen.routes.length, 'route')} ` +
     `from ${linesCount(seen.lines)} of ${seen.sources}. Check it, then: silent-audit scan --config ${toStdout ? 'FILE' : opts.out} <the same logs>` +
     (seen.findings > 0 ? ` (the scan found ${plural(seen.findings, 'finding')} without it)` : '');
   (toStdout ? opts.stderr : opts.stdout).write(`${terminalText(summary)}\n`);
@@ -201,7 +204,7 @@ function activeJobEntry(job: JobSummary): string[] {
   const learned = job.inferred;
   const regularity = (s: NonNullable<JobSummary['inferred']>) => `${Math.round(s.regularity * 100)}% regular over ${plural(s.samples, 'interval')}`;
   if (learned?.cron) {
-    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...rest];
+    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...restDaysNote(learned), ...rest];
   }
   const why = learned
     ? `it runs ${learned.period} (${regularity(learned)}), which no cron expression says`
@@ -209,6 +212,22 @@ function activeJobEntry(job: JobSummary): string[] {
       ? `too few runs (${job.startMinutes} seen; one is learned from ${MIN_SCHEDULE_INTERVALS + 1} or more)`
       : `its ${job.startMinutes} runs are irregular (fewer than 80% of the gaps between them near the typical one)`;
   return [`  # no schedule learned: ${why}`, key, '    # schedule: "30 2 * * *"    # cron: minute hour day month weekday (UTC unless timezone: is given)', ...rest];
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/**
+ * A note under a daily schedule that leaves out weekdays seen only once (a weekend in the one week
+ * the logs span): the job may run every day and have missed them.
+ */
+function restDaysNote(learned: NonNullable<JobSummary['inferred']>): string[] {
+  const days = learned.restDaysSeenOnce;
+  if (!days?.length || !learned.cron) return [];
+  const everyDay = `${learned.cron.split(' ').slice(0, -1).join(' ')} *`;
+  // In the week's order from the block's first day: Sat, Sun.
+  const first = days.find((d) => !days.includes((d + 6) % 7)) ?? days[0];
+  const inOrder = [...days].sort((a, b) => ((a - first + 7) % 7) - ((b - first + 7) % 7));
+  return [`    # ${inOrder.map((d) => WEEKDAYS[d]).join(', ')} (UTC): no run in the one week seen; if the job runs every day, use ${JSON.stringify(everyDay)}`];
 }
 
 export function registerInitCommand(program: Command): void {

@@ -88,6 +88,12 @@ export interface InferredSchedule {
   /** Share of intervals within tolerance of the period. */
   readonly regularity: number;
   readonly samples: number;
+  /**
+   * A daily job's UTC weekdays (0 = Sunday) that `cron` leaves out although each came only once
+   * in the starts' span (read as a weekend): one week seen, so the job may as well run every day
+   * and have missed them. Absent when there are none.
+   */
+  readonly restDaysSeenOnce?: readonly number[];
 }
 
 function mode(values: readonly number[]): number {
@@ -111,8 +117,8 @@ function describePeriod(ms: number): string {
  * seen once, is as likely a missed run (or an outage) as a day of rest, and a schedule learned
  * without it would never report that day missed (so it stays in).
  */
-function daysOfWeek(starts: readonly number[]): string {
-  if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return '*';
+function daysOfWeek(starts: readonly number[]): { field: string; restDaysSeenOnce: number[] } {
+  if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return { field: '*', restDaysSeenOnce: [] };
   const seen = new Set(starts.map((t) => new Date(t).getUTCDay()));
   // How many times each weekday comes between the first start and the last (the day of each, at the runs' time).
   const turns = new Array<number>(7).fill(0);
@@ -129,7 +135,8 @@ function daysOfWeek(starts: readonly number[]): string {
   };
   const unsure = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2 && blockOf(d) !== 2);
   for (const d of unsure) seen.add(d);
-  if (seen.size === 7) return '*';
+  if (seen.size === 7) return { field: '*', restDaysSeenOnce: [] };
+  const restDaysSeenOnce = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2);
   const days = [...seen].sort((a, b) => a - b);
   const ranges: string[] = [];
   for (let i = 0; i < days.length; i++) {
@@ -138,7 +145,7 @@ function daysOfWeek(starts: readonly number[]): string {
     ranges.push(j > i ? `${days[i]}-${days[j]}` : `${days[i]}`);
     i = j;
   }
-  return ranges.join(',');
+  return { field: ranges.join(','), restDaysSeenOnce };
 }
 
 /** `value` modulo `period`, from 0 up to `period` (a time before the epoch too). */
@@ -198,19 +205,31 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const period = Math.round(typical / MINUTE) * MINUTE;
   const cronSays = (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
   let cron: string | undefined;
+  let restDaysSeenOnce: number[] = [];
   if (cronSays) {
     const offset = offsetInPeriod(period, starts, startsFromEnd, tolerance);
     const minute = Math.floor(offset / MINUTE) % 60;
     const hour = Math.floor(offset / HOUR) % 24;
     if (period < HOUR) cron = minute === 0 ? `*/${period / MINUTE} * * * *` : `${minute}-59/${period / MINUTE} * * * *`;
     else if (period === HOUR) cron = `${minute} * * * *`;
-    else if (period === DAY) cron = `${minute} ${hour} * * ${daysOfWeek(starts.map((t) => slotOf(t, offset, period)))}`;
+    else if (period === DAY) {
+      const days = daysOfWeek(starts.map((t) => slotOf(t, offset, period)));
+      cron = `${minute} ${hour} * * ${days.field}`;
+      restDaysSeenOnce = days.restDaysSeenOnce;
+    }
     else if (period < DAY) cron = `${minute} ${hour}-23/${period / HOUR} * * *`;
     else cron = `${minute} ${hour} * * ${new Date(offset).getUTCDay()}`;
   }
   const calendar = cronSays ? undefined : calendarCron(period, starts, startsFromEnd);
   if (calendar) return { period_ms: period, period: calendar.period, cron: calendar.cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
-  return { period_ms: period, period: describePeriod(period), cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
+  return {
+    period_ms: period,
+    period: describePeriod(period),
+    cron,
+    regularity: Number(regular.toFixed(2)),
+    samples: intervals.length,
+    ...(restDaysSeenOnce.length > 0 ? { restDaysSeenOnce } : {}),
+  };
 }
 
 /**

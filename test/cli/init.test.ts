@@ -201,16 +201,45 @@ describe('silent-audit init', () => {
     writeFileSync(file, lines.join('\n') + '\n');
 
     // Act
-    const { result } = await init([file], { cwd: dir });
+    const { result, stdout } = await init([file], { cwd: dir });
 
-    // Assess: every key written is a job of the config as loaded
+    // Assess: every key written is a job of the config as loaded, and the summary counts only those
     expect(result.exitCode).toBe(0);
+    expect(stdout).toContain('wrote silent-audit.config.yaml: 1 job (1 with a learned schedule; 1 more left commented out), 0 agents');
     const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
     expect(text).toMatch(/ {2}# left commented out: a config cannot name a job "__proto__".*\n(?: {2}# .*\n)* {2}# __proto__:\n {2}# {3}schedule: "0 4 \* \* \*"\n/);
     const written = Object.keys((parse(text) as { jobs: object }).jobs);
     const loaded = loadConfig(join(dir, 'silent-audit.config.yaml'));
     expect(written).toEqual(['nightly']);
     expect(Object.keys(loaded.jobs)).toEqual(written);
+  });
+
+  it('notes under a learned weekday schedule that the weekend left out was seen only once', async () => {
+    // Prepare: a job at 04:00 UTC on the weekdays of Monday 5 to Wednesday 14 October 2026 (one
+    // weekend), and one run daily over three weeks (its weekends seen three times)
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const file = join(dir, 'weekdays.jsonl');
+    const lines: string[] = [];
+    const run = (job: string, d: number) => {
+      const day = String(d).padStart(2, '0');
+      lines.push(JSON.stringify({ type: 'run.start', ts: `2026-10-${day}T04:00:00Z`, job, run_id: `${job}-${d}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: `2026-10-${day}T04:01:00Z`, job, run_id: `${job}-${d}`, exit_code: 0, output_bytes: 10 }));
+    };
+    for (let d = 5; d <= 14; d++) if (d !== 10 && d !== 11) run('report', d);
+    for (let d = 5; d <= 30; d++) if (new Date(Date.UTC(2026, 9, d)).getUTCDay() % 6 !== 0) run('billing', d);
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    // Act
+    const { result } = await init([file], { cwd: dir });
+
+    // Assess: the note is under the one-week job only, and the config loads with the schedules as learned
+    expect(result.exitCode).toBe(0);
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    expect(text).toMatch(/ {2}report:\n {4}schedule: "0 4 \* \* 1-5"\n {4}# Sat, Sun \(UTC\): no run in the one week seen; if the job runs every day, use "0 4 \* \* \*"\n/);
+    expect(text.match(/no run in the one week seen/g)).toHaveLength(1);
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs.report.schedule).toBe('0 4 * * 1-5');
+    expect(config.jobs.billing.schedule).toBe('0 4 * * 1-5');
   });
 
   it('writes a job whose name the config loader would redact to another name commented out with a note', () => {
