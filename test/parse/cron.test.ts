@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { nameAsLogged } from '../../lambdas/config.ts';
+import { shortenName } from '../../lambdas/core/parse/derived-name.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { contextFor, fixtureLines, parseFile, summary } from './helpers.ts';
 
@@ -173,6 +175,21 @@ describe('syslog cron (contract §1b)', () => {
     expect(jobs.filter((j) => j.includes('…')).length).toBeGreaterThan(150);
     expect(jobs.filter((j) => nameAsLogged(j) !== j)).toEqual([]);
     expect(jobs.filter((j) => j.length > 256 || Buffer.byteLength(j, 'utf8') > 400)).toEqual([]);
+  });
+
+  it('keeps the name a long command always had when its plain cut reads back as itself', () => {
+    // Prepare: redacted names whose plain cut (200 characters, or fewer for the bytes) ends where a
+    // marker follows a space, or before a marker too long to keep, and reads back unchanged
+    const digestOf = (name: string) => createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
+    const markerAtCut = `/opt/run.sh ${'x'.repeat(200 - 13)} [REDACTED:aws-access-key] tail ${'y'.repeat(60)}`;
+    const euros = `${'€'.repeat(122)} [REDACTED:aws-access-key] ${'y'.repeat(200)}`;
+
+    // Act
+    const named = [markerAtCut, euros].map((name) => shortenName(name));
+
+    // Assess: the plain cut, as stored states and configs have it
+    expect(named).toEqual([`${markerAtCut.slice(0, 200)}…${digestOf(markerAtCut)}`, `${euros.slice(0, 136)}…${digestOf(euros)}`]);
+    expect(named.map((n) => nameAsLogged(n))).toEqual(named);
   });
 
   it('shortens a host name too long for a storage key (a cron host is a subject of its own)', () => {

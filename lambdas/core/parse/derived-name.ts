@@ -33,14 +33,16 @@ export function shortenName(name: string, suffixChars = 0): string {
   for (let bytes = Buffer.byteLength(name.slice(0, end), 'utf8'); bytes > prefixBytes; bytes = Buffer.byteLength(name.slice(0, end), 'utf8')) {
     end = Math.min(end - 1, Math.floor((end * prefixBytes) / bytes));
   }
-  end = markerSafeEnd(name, end, MAX_ID_CHARS - DIGEST_PART_CHARS - suffixChars, prefixBytes);
   const digest = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
-  // Never cut a surrogate pair in two.
+  // Never cut a surrogate pair in two. A plain cut that the built-in rules leave as it is stays the
+  // name it always was (stored states and configs keep their keys).
   let short = `${unitPrefix(name, end)}…${digest}`;
+  if (BUILTIN_REDACTOR.redactText(short) === short) return short;
+  end = markerSafeEnd(name, end, MAX_ID_CHARS - DIGEST_PART_CHARS - suffixChars, prefixBytes);
+  short = `${unitPrefix(name, end)}…${digest}`;
   // A cut that leaves a secret's label before the digest (`token=…1f0c9a2e`, from `token= x`)
   // would be redacted again when the name is read back (a config key): cut further back, before
-  // the token holding the label, until the built-in rules leave the name as it is. A name whose
-  // cut was stable is kept as it was.
+  // the token holding the label, until the built-in rules leave the name as it is.
   while (end > 0 && BUILTIN_REDACTOR.redactText(short) !== short) {
     end = tokenStart(name, end - 1);
     short = `${unitPrefix(name, end)}…${digest}`;
