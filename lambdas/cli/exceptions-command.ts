@@ -180,7 +180,7 @@ export function registerExceptionsCommand(program: Command): void {
       await runSubcommand('renew', o, async ({ registry, rules, say, json }) => {
         const e = await renewException(registry, id, { expires: o.expires, reason: o.reason, by: o.by ?? currentActor() }, rules);
         const r = e.renewals[e.renewals.length - 1];
-        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `renewed ${escapeControls(e.id)}: ${r.from_expires} → ${r.to_expires}, by ${escapeControls(r.by)} ("${r.reason}"); renewal ${e.renewals.length}`);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `renewed ${escapeControls(e.id)}: ${r.from_expires} → ${r.to_expires}, by ${escapeControls(r.by)} ("${escapeControls(r.reason)}"); renewal ${e.renewals.length}`);
       });
     });
 
@@ -192,7 +192,7 @@ export function registerExceptionsCommand(program: Command): void {
     .action(async (id: string, o: CommonOptions & { reason?: string; by?: string }) => {
       await runSubcommand('revoke', o, async ({ registry, rules, say, json }) => {
         const e = await revokeException(registry, id, { reason: o.reason, by: o.by ?? currentActor() }, rules);
-        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `revoked ${escapeControls(e.id)} (guard ${escapeControls(e.guard)}) by ${escapeControls(e.revoked_by ?? '')} ("${e.revoke_reason}"); its record stays in the registry`);
+        say(json ? JSON.stringify(exceptionView(e, rules.now)) : `revoked ${escapeControls(e.id)} (guard ${escapeControls(e.guard)}) by ${escapeControls(e.revoked_by ?? '')} ("${escapeControls(e.revoke_reason ?? '')}"); its record stays in the registry`);
       });
     });
 }

@@ -65,10 +65,10 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     expect(refused[2].stderr).toContain('silent-audit exceptions renew: there is no exception EX-99 in the registry');
     for (const r of refused) expect(r.stderr).not.toMatch(/\n\s+at /);
 
-    // Renew (by defaults to SILENT_AUDIT_ACTOR), then list as JSON.
-    const renewed = await exceptions('renew', 'EX-13', '--expires', inDays(10), '--reason', 'migration slipped');
+    // Renew (by defaults to SILENT_AUDIT_ACTOR), then list as JSON; a reason's line break or carriage return is shown escaped, kept as given.
+    const renewed = await exceptions('renew', 'EX-13', '--expires', inDays(10), '--reason', 'migration slipped\nrenewed EX-99: forged');
     expect(renewed.status).toBe(0);
-    expect(renewed.stdout).toBe(`renewed EX-13: ${expires} → ${inDays(10)}, by ci-runner ("migration slipped"); renewal 1\n`);
+    expect(renewed.stdout).toBe(`renewed EX-13: ${expires} → ${inDays(10)}, by ci-runner ("migration slipped\\x0arenewed EX-99: forged"); renewal 1\n`);
     const listed = await exceptions('list', '--json');
     expect(listed.status).toBe(0);
     const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -76,12 +76,12 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
       ['EX-13', 'expiring', 10, 'cli', 0, 1],
       ['EX-7', 'expired', expect.any(Number), 'config', 0, 0],
     ]);
-    expect(rows[0].renewals[0]).toMatchObject({ by: 'ci-runner', reason: 'migration slipped', from_expires: expires, to_expires: inDays(10) });
+    expect(rows[0].renewals[0]).toMatchObject({ by: 'ci-runner', reason: 'migration slipped\nrenewed EX-99: forged', from_expires: expires, to_expires: inDays(10) });
 
     // Revoke: the record stays; a second revoke is refused; list hides revoked ones unless --all.
-    const revoked = await exceptions('revoke', 'EX-13', '--reason', 'redaction fixed', '--by', 'alice');
+    const revoked = await exceptions('revoke', 'EX-13', '--reason', 'redaction fixed\rforged', '--by', 'alice');
     expect(revoked.status).toBe(0);
-    expect(revoked.stdout).toBe('revoked EX-13 (guard pii-redaction) by alice ("redaction fixed"); its record stays in the registry\n');
+    expect(revoked.stdout).toBe('revoked EX-13 (guard pii-redaction) by alice ("redaction fixed\\x0dforged"); its record stays in the registry\n');
     const [again, table, all, allJson] = await Promise.all([exceptions('revoke', 'EX-13', '--reason', 'twice'), exceptions('list'), exceptions('list', '--all'), exceptions('list', '--all', '--json')]);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('exception EX-13 was revoked on');
