@@ -118,7 +118,7 @@ describe('bench helpers', () => {
     const steady = await steadyHourlyJobState();
     const young = await steadyHourlyJobState(100);
 
-    // Assess: past the 1,000 runs a job remembers, ~16 KB of JSON (README, cost model), far more than a young job's.
+    // Assess: past the 1,000 runs a job remembers, ~16 KB of JSON (docs/performance.md, cost model), far more than a young job's.
     expect(steady.length).toBeGreaterThan(14_000);
     expect(steady.length).toBeLessThan(20_000);
     expect(steady.length).toBeGreaterThan(3 * young.length);

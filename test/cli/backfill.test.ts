@@ -234,7 +234,7 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     cwl.reset();
     serveLogGroups(cwl, { [TICKER]: ticks }, 5000);
     const at = T0 + DAY + 10 * MINUTE;
-    // Act: the README's redrive of each lost delivery, the recent one first
+    // Act: the redrive in docs/reliability.md of each lost delivery, the recent one first
     const recent = await backfill(table, { logGroups: [TICKER], since: lostAt[1] - HOUR, until: lostAt[1] + HOUR, clock: () => at });
     const afterRecent = await runs();
     const old = await backfill(table, { logGroups: [TICKER], since: lostAt[0] - HOUR, until: lostAt[0] + HOUR, clock: () => at });

@@ -772,7 +772,7 @@ describe('other findings of the same runs in the narrowed cause', () => {
 });
 
 describe('a job that uses one run id for every run', () => {
-  // nightly logs run_id "1" every night (README: an id need not be unique forever); each night is a run of its own.
+  // nightly logs run_id "1" every night (docs/log-formats.md: an id need not be unique forever); each night is a run of its own.
   const night = (d: number) => `${day(d)}T02:00:10Z`;
   const failed = (d: number) => finding('run-failed', 'nightly', night(d), { run_id: '1', evidence: { exit_code: 2 } });
 

@@ -185,7 +185,7 @@ function eventSpy(): { reducer: SubjectReducer<unknown>; seen: AuditEvent[] } {
 
 describe('planted secrets never leave the pipeline', () => {
   it('plants every kind of secret in every input path', () => {
-    // The figure the README quotes.
+    // The figure docs/reliability.md quotes.
     expect({ kinds: new Set(PLANTED.map((s) => s.rule)).size, secrets: PLANTED.length, inputPaths: INPUT_PATHS.length, lines: ALL_LINES.length }).toEqual({
       kinds: 20,
       secrets: 24,

@@ -49,7 +49,7 @@ class CountingSink implements AlertSink {
 
 const totals = { scanLines: 0, scanRejected: 0, lines: 0, events: 0, eventLines: 0, rejected: 0, unrecognised: 0, deliveries: 0, refused: 0, read: 0, control: 0, kinesis: 0 };
 afterAll(() => {
-  // The figures the README quotes.
+  // The figures docs/reliability.md quotes.
   console.log(`fuzz: ${JSON.stringify(totals)}`);
 });
 

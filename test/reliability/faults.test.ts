@@ -140,7 +140,7 @@ describe('DynamoDB throttling', () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       attempts.push(await ingestWith(store, config, now)(delivery.failing).then(() => 'succeeded', (error: Error) => ({ name: error.name, inFlight: faults.inFlight })));
     }
-    // What Lambda sends to the on-failure destination (an SQS message body), and the README's redrive of it.
+    // What Lambda sends to the on-failure destination (an SQS message body), and the redrive of it in docs/reliability.md.
     const body = JSON.stringify(onFailureRecord(delivery.failing));
     down = false;
     const redriven = await ingestWith(store, config, now)((JSON.parse(body) as { requestPayload: CloudWatchLogsEvent }).requestPayload);

@@ -36,7 +36,7 @@ describe('a realistic month delivered again: the same state, findings and alerts
   });
 
   it('is a month of 315 batches, 854 lines, 17 findings of 10 detectors and 18 alerts, each counted once', () => {
-    // Assess: the figures the README quotes, and the absolute counts the replays are compared against.
+    // Assess: the figures docs/reliability.md quotes, and the absolute counts the replays are compared against.
     expect([month.deliveries.length, month.lines, single.invocations]).toEqual([315, 854, 315]);
     const findings = findingsOf(single.items).map((i) => JSON.parse(String(i.finding)) as Finding);
     expect(findings).toHaveLength(17);
