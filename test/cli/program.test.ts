@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommanderError } from 'commander';
-import { buildProgram, main } from '../../lambdas/cli/program.ts';
+import { buildProgram } from '../../lambdas/cli/program.ts';
+import { cli } from '../helpers/cli-in-process.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -22,24 +23,6 @@ describe('silent-audit --version', () => {
     expect(printed).toBe(`${packageVersion}\n`);
   });
 });
-
-/** Runs the CLI in this process, capturing its output and exit code. */
-async function cli(args: string[]): Promise<{ code: number | undefined; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'silent-audit', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
 
 describe('silent-audit --version after a subcommand is not the version', () => {
   it.each(['--version', '-V'])('exec --job J CMD %s without -- gives the flag to CMD, not the version', async (flag) => {

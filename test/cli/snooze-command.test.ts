@@ -3,33 +3,9 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
-import { main } from '../../lambdas/cli/program.ts';
-
-interface Run {
-  readonly code: number | undefined;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the CLI in this process, capturing its output and exit code. */
-async function cli(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
-  process.exitCode = undefined;
-  try {
-    await main(['node', 'silent-audit', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = process.exitCode as number | undefined;
-  process.exitCode = undefined;
-  return { code, stdout, stderr };
-}
+import { type CliRun, cli } from '../helpers/cli-in-process.ts';
 
 const HOUR = 3_600_000;
 
@@ -166,7 +142,7 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
 
     // Act
     process.chdir(dir);
-    let run: Run;
+    let run: CliRun;
     try {
       run = await cli(['snooze', 'list', '--json']);
     } finally {
@@ -190,8 +166,8 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
 
     // Act
     process.chdir(dir);
-    let local: Run;
-    let remote: Run;
+    let local: CliRun;
+    let remote: CliRun;
     try {
       local = await cli(['snooze', 'list']);
       remote = await cli(['snooze', 'list', '--json', '--store', endpoint, '--table', table]);
