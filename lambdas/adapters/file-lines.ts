@@ -75,16 +75,7 @@ export type Line = string | OverLongLine;
  * lines (`nulBytesNote`). `command` is the one its hints pipe a file into.
  */
 export function openLineSource(path: string, stdin: Readable = process.stdin, command: ReaderCommand = 'scan'): LineSourceFile {
-  if (path === '-') {
-    const head: HeadSeen = {};
-    return {
-      name: 'stdin',
-      lines: (onBytes) => readLines(stdin, false, '-', command, head, onBytes),
-      get nulBytesNote() {
-        return head.nulBytesNote;
-      },
-    };
-  }
+  if (path === '-') return lineSource('stdin', {}, (head, onBytes) => readLines(stdin, false, '-', command, head, onBytes));
   let size: number | undefined;
   try {
     const stat = statSync(path);
@@ -96,11 +87,16 @@ export function openLineSource(path: string, stdin: Readable = process.stdin, co
     const code = (error as NodeJS.ErrnoException).code;
     throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, { cause: error });
   }
+  return lineSource(path, { size }, (head, onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, command, head, onBytes));
+}
+
+/** A LineSourceFile (a file's with its `size`, stdin's without) whose `nulBytesNote` is what its reading (`read`) saw in the first bytes. */
+function lineSource(name: string, sized: { readonly size?: number }, read: (head: HeadSeen, onBytes?: (n: number) => void) => AsyncIterable<Line>): LineSourceFile {
   const head: HeadSeen = {};
   return {
-    name: path,
-    size,
-    lines: (onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, command, head, onBytes),
+    name,
+    ...sized,
+    lines: (onBytes) => read(head, onBytes),
     get nulBytesNote() {
       return head.nulBytesNote;
     },

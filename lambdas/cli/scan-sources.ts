@@ -7,7 +7,7 @@ import { CorruptInputError, InputError, openLineSource, type ReaderCommand } fro
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
-import { ContainerLineJoiner } from '../core/parse/container.ts';
+import { ContainerLineJoiner, type JoinedLine } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { Redactor } from '../core/redact.ts';
 import { parseSince, SinceError } from '../core/since.ts';
@@ -75,7 +75,7 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
     async *records(onBytes) {
       const joiner = new ContainerLineJoiner();
       let linesRead = 0;
-      const rest = () => [...joiner.end()].map((joined) => ('rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead }));
+      const recordOf = (joined: JoinedLine): SourceRecord => ('rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead });
       try {
         for await (const line of file.lines(onBytes)) {
           linesRead++;
@@ -84,14 +84,14 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
             continue;
           }
           const joined = joiner.add(line, linesRead);
-          if (joined !== undefined) yield 'rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead };
+          if (joined !== undefined) yield recordOf(joined);
         }
       } catch (error) {
         // A file cut short (a truncated .gz) still hands on the split line it was in, read as far as it got, before its error.
-        yield* rest();
+        yield* joiner.end().map(recordOf);
         throw error;
       }
-      yield* rest();
+      yield* joiner.end().map(recordOf);
     },
   };
 }
@@ -137,9 +137,14 @@ export interface ReadOptions {
   readonly redactor?: Redactor;
 }
 
-/** One record of a source (its `lineNo`th) parsed into `tally`, where a rejection names it as the user finds it: `file:line`, or log group, stream and event id. */
-export function readRecord(source: ScanSource, record: SourceRecord, lineNo: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally): void {
+/**
+ * One record of a source (its `count`th, or the line its source says it begins on: `record.line`)
+ * parsed into `tally`, where a rejection names it as the user finds it: `file:line`, or log group,
+ * stream and event id.
+ */
+export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally): void {
   const name = source.name;
+  const lineNo = record.line ?? count;
   const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
   const outcome =
     record.rejected !== undefined
@@ -175,7 +180,7 @@ export async function readSources(sources: readonly ScanSource[], tally: LineTal
       for await (const record of source.records((n) => progress.advance(n))) {
         lineNo = record.linesRead ?? lineNo + 1;
         progress.line();
-        readRecord(source, record, record.line ?? lineNo, opts, tally);
+        readRecord(source, record, lineNo, opts, tally);
       }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -287,7 +287,7 @@ export async function streamSources(
       const record = result.value;
       src.lineNo = record.linesRead ?? src.lineNo + 1;
       progress.line();
-      counted(src, () => readRecord(src.source, record, record.line ?? src.lineNo, opts, tally));
+      counted(src, () => readRecord(src.source, record, src.lineNo, opts, tally));
       if (merger.heldEvents >= checkAt) {
         await flush(false);
         checkAt = merger.heldEvents + chunkEvents;
