@@ -281,17 +281,19 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   });
   const spans = new Map<number, MonthSpan>([...new Set(windowDays)].map((days) => [days, rollingSpan(now, days)]));
   const widest = spans.get(Math.max(...windowDays, STATUS_WINDOW_DAYS)) ?? rollingSpan(now, STATUS_WINDOW_DAYS);
+  // Each subject's own span, in the subjects' order.
+  const spanAt = windowDays.map((days) => spans.get(days)!);
   const [all, exceptions, runLists, drifts] = await Promise.all([
     view.findings({ from: widest.from, to: widest.to }),
     view.exceptions(),
     mapLimited(
-      subjects.map((s, i) => ({ key: subjectKeyOf(s), span: spans.get(windowDays[i])! })),
+      subjects.map((s, i) => ({ key: subjectKeyOf(s), span: spanAt[i] })),
       PARALLEL_READS,
       ({ key, span }) => view.runs(key, span.from, span.to),
     ),
     ongoingDrifts(view, subjects),
   ]);
-  const spanOf = new Map(subjects.map((s, i) => [subjectKeyOf(s), spans.get(windowDays[i])!]));
+  const spanOf = new Map(subjects.map((s, i) => [subjectKeyOf(s), spanAt[i]]));
   // Each subject's findings in its own window.
   const inWindow = all.filter((f) => {
     const span = spanOf.get(subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
