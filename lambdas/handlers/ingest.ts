@@ -10,18 +10,12 @@ export type IngestObserver = (report: IngestReport) => void;
 /** What an ingest invocation returns: its report with the findings cut to the first ones that fit. */
 export type IngestResponse = CutResponse<IngestReport>;
 
-export { MAX_RESPONSE_FINDING_BYTES, MAX_RESPONSE_FINDINGS } from './response.ts';
-
-export function ingestResponse(report: IngestReport): IngestResponse {
-  return withFindingsCut(report);
-}
-
 /** The ingest Lambda: one CloudWatch Logs subscription delivery per invocation. */
 export function createIngestHandler(deps: () => IngestDeps, observe: IngestObserver = powertoolsObserver) {
   return async (event: CloudWatchLogsEvent): Promise<IngestResponse> => {
     const report = await ingestDelivery(event, deps());
     observe(report);
-    return ingestResponse(report);
+    return withFindingsCut(report);
   };
 }
 

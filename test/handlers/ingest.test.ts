@@ -6,7 +6,8 @@ import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { IngestReport } from '../../lambdas/core/ingest.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
-import { createIngestHandler, ingestResponse, MAX_RESPONSE_FINDING_BYTES, MAX_RESPONSE_FINDINGS } from '../../lambdas/handlers/ingest.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+import { MAX_RESPONSE_FINDING_BYTES, MAX_RESPONSE_FINDINGS, withFindingsCut } from '../../lambdas/handlers/response.ts';
 
 /** Lambda's limit on a synchronous invocation's response: over it, the invocation is a function error. */
 const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
@@ -73,7 +74,7 @@ describe('the ingest handler response', () => {
     expect(sizeOf(report)).toBeGreaterThan(LAMBDA_RESPONSE_LIMIT_BYTES);
 
     // Act
-    const response = ingestResponse(report);
+    const response = withFindingsCut(report);
 
     // Assess
     expect(sizeOf(response.findings)).toBeLessThanOrEqual(MAX_RESPONSE_FINDING_BYTES);
