@@ -204,7 +204,7 @@ function activeJobEntry(job: JobSummary): string[] {
   const learned = job.inferred;
   const regularity = (s: NonNullable<JobSummary['inferred']>) => `${Math.round(s.regularity * 100)}% regular over ${plural(s.samples, 'interval')}`;
   if (learned?.cron) {
-    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...restDaysNote(learned), ...rest];
+    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
   }
   const why = learned
     ? `it runs ${learned.period} (${regularity(learned)}), which no cron expression says`
@@ -228,6 +228,17 @@ function restDaysNote(learned: NonNullable<JobSummary['inferred']>): string[] {
   const first = days.find((d) => !days.includes((d + 6) % 7)) ?? days[0];
   const inOrder = [...days].sort((a, b) => ((a - first + 7) % 7) - ((b - first + 7) % 7));
   return [`    # ${inOrder.map((d) => WEEKDAYS[d]).join(', ')} (UTC): no run in the one week seen; if the job runs every day, use ${JSON.stringify(everyDay)}`];
+}
+
+/**
+ * A note under a daily schedule that keeps weekdays on which the one time they came the job had
+ * no run (a Mon–Sat job seen for under two weeks): they stay in, as a missed run is as likely,
+ * and the note gives the cron that leaves them out, should the job rest on them.
+ */
+function keptDaysNote(learned: NonNullable<JobSummary['inferred']>): string[] {
+  const kept = learned.keptUnseenOnce;
+  if (!kept?.days.length) return [];
+  return [`    # ${kept.days.map((d) => WEEKDAYS[d]).join(', ')} (UTC): no run the one time it came, kept in as a possible missed run; if the job rests ${kept.days.length > 1 ? 'on those days' : 'that day'}, use ${JSON.stringify(kept.cronWithout)}`];
 }
 
 export function registerInitCommand(program: Command): void {

@@ -94,6 +94,12 @@ export interface InferredSchedule {
    * and have missed them. Absent when there are none.
    */
   readonly restDaysSeenOnce?: readonly number[];
+  /**
+   * A daily job's UTC weekdays that `cron` keeps although the one time each came in the starts'
+   * span it had no run (a missed run as likely as a day of rest: a Mon–Sat job seen for under two
+   * weeks), with the cron that would leave them out. Absent when there are none.
+   */
+  readonly keptUnseenOnce?: { readonly days: readonly number[]; readonly cronWithout: string };
 }
 
 function mode(values: readonly number[]): number {
@@ -117,8 +123,30 @@ function describePeriod(ms: number): string {
  * seen once, is as likely a missed run (or an outage) as a day of rest, and a schedule learned
  * without it would never report that day missed (so it stays in).
  */
-function daysOfWeek(starts: readonly number[]): { field: string; restDaysSeenOnce: number[] } {
-  if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return { field: '*', restDaysSeenOnce: [] };
+interface DaysOfWeek {
+  readonly field: string;
+  readonly restDaysSeenOnce: number[];
+  /** Weekdays without a run, seen once, kept in the field; and the field without them. */
+  readonly keptUnseenOnce: number[];
+  readonly fieldWithout: string;
+}
+
+/** A day-of-week field for these weekdays: `*` for all seven, else ranges (`1-5`, `0,2-4`). */
+function weekdayField(weekdays: ReadonlySet<number>): string {
+  if (weekdays.size === 7) return '*';
+  const days = [...weekdays].sort((a, b) => a - b);
+  const ranges: string[] = [];
+  for (let i = 0; i < days.length; i++) {
+    let j = i;
+    while (j + 1 < days.length && days[j + 1] === days[j] + 1) j++;
+    ranges.push(j > i ? `${days[i]}-${days[j]}` : `${days[i]}`);
+    i = j;
+  }
+  return ranges.join(',');
+}
+
+function daysOfWeek(starts: readonly number[]): DaysOfWeek {
+  if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return { field: '*', restDaysSeenOnce: [], keptUnseenOnce: [], fieldWithout: '*' };
   const seen = new Set(starts.map((t) => new Date(t).getUTCDay()));
   // How many times each weekday comes between the first start and the last (the day of each, at the runs' time).
   const turns = new Array<number>(7).fill(0);
@@ -134,18 +162,12 @@ function daysOfWeek(starts: readonly number[]): { field: string; restDaysSeenOnc
     return size;
   };
   const unsure = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2 && blockOf(d) !== 2);
+  // Those that came once (not those the span did not reach): a note may offer the field without them.
+  const keptUnseenOnce = unsure.filter((d) => turns[d] === 1);
+  const fieldWithout = weekdayField(seen);
   for (const d of unsure) seen.add(d);
-  if (seen.size === 7) return { field: '*', restDaysSeenOnce: [] };
-  const restDaysSeenOnce = [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2);
-  const days = [...seen].sort((a, b) => a - b);
-  const ranges: string[] = [];
-  for (let i = 0; i < days.length; i++) {
-    let j = i;
-    while (j + 1 < days.length && days[j + 1] === days[j] + 1) j++;
-    ranges.push(j > i ? `${days[i]}-${days[j]}` : `${days[i]}`);
-    i = j;
-  }
-  return { field: ranges.join(','), restDaysSeenOnce };
+  const restDaysSeenOnce = seen.size === 7 ? [] : [0, 1, 2, 3, 4, 5, 6].filter((d) => rests(d) && turns[d] < 2);
+  return { field: weekdayField(seen), restDaysSeenOnce, keptUnseenOnce, fieldWithout };
 }
 
 /** `value` modulo `period`, from 0 up to `period` (a time before the epoch too). */
@@ -206,6 +228,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const cronSays = (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
   let cron: string | undefined;
   let restDaysSeenOnce: number[] = [];
+  let keptUnseenOnce: InferredSchedule['keptUnseenOnce'];
   if (cronSays) {
     const offset = offsetInPeriod(period, starts, startsFromEnd, tolerance);
     const minute = Math.floor(offset / MINUTE) % 60;
@@ -216,6 +239,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
       const days = daysOfWeek(starts.map((t) => slotOf(t, offset, period)));
       cron = `${minute} ${hour} * * ${days.field}`;
       restDaysSeenOnce = days.restDaysSeenOnce;
+      if (days.keptUnseenOnce.length > 0) keptUnseenOnce = { days: days.keptUnseenOnce, cronWithout: `${minute} ${hour} * * ${days.fieldWithout}` };
     }
     else if (period < DAY) cron = `${minute} ${hour}-23/${period / HOUR} * * *`;
     else cron = `${minute} ${hour} * * ${new Date(offset).getUTCDay()}`;
@@ -229,6 +253,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     regularity: Number(regular.toFixed(2)),
     samples: intervals.length,
     ...(restDaysSeenOnce.length > 0 ? { restDaysSeenOnce } : {}),
+    ...(keptUnseenOnce ? { keptUnseenOnce } : {}),
   };
 }
 

@@ -242,6 +242,29 @@ describe('silent-audit init', () => {
     expect(config.jobs.billing.schedule).toBe('0 4 * * 1-5');
   });
 
+  it('notes under a daily schedule that a weekday kept in had no run the one time it came', async () => {
+    // Prepare: a job at 06:00 UTC from Monday 5 to Thursday 15 October 2026 except Sunday 11 (a Mon–Sat job, one Sunday seen)
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const file = join(dir, 'mon-sat.jsonl');
+    const lines: string[] = [];
+    for (let d = 5; d <= 15; d++) {
+      if (d === 11) continue;
+      const day = String(d).padStart(2, '0');
+      lines.push(JSON.stringify({ type: 'run.start', ts: `2026-10-${day}T06:00:00Z`, job: 'orders', run_id: `orders-${d}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: `2026-10-${day}T06:01:00Z`, job: 'orders', run_id: `orders-${d}`, exit_code: 0, output_bytes: 10 }));
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    // Act
+    const { result } = await init([file], { cwd: dir });
+
+    // Assess: every day is expected (a missed Sunday is reported), and the note offers the schedule that rests on Sundays
+    expect(result.exitCode).toBe(0);
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    expect(text).toMatch(/ {2}orders:\n {4}schedule: "0 6 \* \* \*"\n {4}# Sun \(UTC\): no run the one time it came, kept in as a possible missed run; if the job rests that day, use "0 6 \* \* 1-6"\n/);
+    expect(loadConfig(join(dir, 'silent-audit.config.yaml')).jobs.orders.schedule).toBe('0 6 * * *');
+  });
+
   it('writes a job whose name the config loader would redact to another name commented out with a note', () => {
     // Prepare: a name cut inside a redaction marker (as names shortened before markers were kept whole were)
     const job = (name: string) => ({ job: name, runs: 1, failures: 0, hosts: {}, startMinutes: 1 });

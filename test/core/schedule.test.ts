@@ -117,6 +117,27 @@ describe('inferring a schedule from history', () => {
     expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron });
   });
 
+  it.each([8, 10, 13])('keeps Sunday for a Monday-to-Saturday job seen for %i days, and names the cron without it', (days) => {
+    // Prepare: a job at 06:00 UTC from Monday 1 June 2026, no run on Sunday 7 June (the one Sunday seen)
+    const starts = series('2026-06-01T06:00:00Z', 24 * 60 * MIN, days, () => 0).filter((t) => new Date(t).getUTCDay() !== 0);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: Sunday stays in (one Sunday without a run may be a missed run), and the cron that rests on it is offered
+    expect(learned).toMatchObject({ period: 'daily', cron: '0 6 * * *', keptUnseenOnce: { days: [0], cronWithout: '0 6 * * 1-6' } });
+  });
+
+  it('offers no cron without a day the logs did not reach, nor for a weekend left out', () => {
+    // Prepare: Monday to Saturday seen for six days (Sunday had no turn), and a weekday job over ten days (one weekend)
+    const sixDays = series('2026-06-01T06:00:00Z', 24 * 60 * MIN, 6, () => 0);
+    const weekdays = series('2026-10-05T04:00:00Z', 24 * 60 * MIN, 10, () => 0).filter((t) => new Date(t).getUTCDay() % 6 !== 0);
+    // Act
+    const learned = [inferSchedule(sixDays), inferSchedule(weekdays)];
+    // Assess
+    expect(learned[0]).toMatchObject({ cron: '0 6 * * *' });
+    expect(learned[1]).toMatchObject({ cron: '0 4 * * 1-5', restDaysSeenOnce: [0, 6] });
+    expect(learned.map((l) => l?.keptUnseenOnce)).toEqual([undefined, undefined]);
+  });
+
   it('leaves out a weekday the job skipped twice, two weeks running', () => {
     // Prepare: 15 days from Thursday 1 October, no run on either Sunday (4 and 11 October)
     const starts = series('2026-10-01T04:00:00Z', 24 * 60 * MIN, 15).filter((t) => new Date(t).getUTCDay() !== 0);
