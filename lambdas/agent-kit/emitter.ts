@@ -99,16 +99,29 @@ const DETAIL_NUMBERS: readonly { key: keyof ActionDetail; expected: string; whol
   { key: 'duration_ms', expected: 'a number of milliseconds, 0 or more', whole: false, max: { value: MAX_DURATION_MS, text: `${MAX_DURATION_MS} (366 days)` } },
 ];
 
+/**
+ * Why a whole number is refused for being past 2^53 - 1 (a JSON number past it is not read back
+ * exactly): the bound, not "must be a whole number", which it is. Undefined for any other value.
+ */
+function pastSafeInteger(what: string, value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || Number.isSafeInteger(value) || value < 0) return undefined;
+  return `${what} must be at most ${Number.MAX_SAFE_INTEGER} (2^53 - 1); got ${described(value)}`;
+}
+
 /** Why `detail` cannot be written, or undefined. */
 function detailProblem(detail: ActionDetail): string | undefined {
   if (detail.name !== undefined && typeof detail.name !== 'string') return `name must be text; got ${described(detail.name)}`;
   for (const { key, expected, whole, max } of DETAIL_NUMBERS) {
     const value: unknown = detail[key];
     if (value === undefined) continue;
-    const ok = typeof value === 'number' && Number.isFinite(value) && value >= 0 && (!whole || Number.isSafeInteger(value));
-    if (!ok) return `${key} must be ${expected}; got ${described(value)}`;
+    const number = typeof value === 'number' && Number.isFinite(value) && value >= 0;
     // The pipeline's bound: a larger number is a wrong unit or a corrupt one, and sums of it overflow.
-    if (max !== undefined && value > max.value) return `${key} must be at most ${max.text}; got ${described(value)}`;
+    if (number && max !== undefined && value > max.value) return `${key} must be at most ${max.text}; got ${described(value)}`;
+    if (whole) {
+      const past = pastSafeInteger(key, value);
+      if (past !== undefined) return past;
+    }
+    if (!number || (whole && !Number.isSafeInteger(value))) return `${key} must be ${expected}; got ${described(value)}`;
   }
   return undefined;
 }
@@ -125,7 +138,7 @@ function budgetProblem(budget: unknown): string | undefined {
   const unknown = Object.keys(budget).find((key) => !BUDGET_KEYS.has(key));
   if (unknown !== undefined) return `budget has no ${unknown}: it takes max_actions, max_cost_usd and scope`;
   const { max_actions: actions, max_cost_usd: cost, scope } = budget as Record<string, unknown>;
-  if (actions !== undefined && !(Number.isSafeInteger(actions) && (actions as number) > 0)) return `budget.max_actions must be a whole number above 0; got ${described(actions)}`;
+  if (actions !== undefined && !(Number.isSafeInteger(actions) && (actions as number) > 0)) return pastSafeInteger('budget.max_actions', actions) ?? `budget.max_actions must be a whole number above 0; got ${described(actions)}`;
   if (cost !== undefined && !(typeof cost === 'number' && Number.isFinite(cost) && cost >= 0)) return `budget.max_cost_usd must be a number of dollars, 0 or more; got ${described(cost)}`;
   if (scope !== undefined && scope !== 'task' && scope !== 'tick') return `budget.scope must be "task" or "tick"; got ${described(scope)}`;
   return undefined;
@@ -284,7 +297,7 @@ export class AgentEmitter {
 
   /** Starts the next tick (one loop iteration, one turn); per-tick budgets start afresh. Returns its number. */
   tick(n?: number): number {
-    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new TypeError(`${this.agent} run ${this.runId}: tick(n) takes a whole number, 0 or more; got ${described(n)}`);
+    if (n !== undefined && !(Number.isSafeInteger(n) && n >= 0)) throw new TypeError(`${this.agent} run ${this.runId}: ${pastSafeInteger('tick(n)', n) ?? `tick(n) takes a whole number, 0 or more; got ${described(n)}`}`);
     this.shared.tick = n ?? (this.shared.tick === undefined ? 0 : this.shared.tick + 1);
     return this.shared.tick;
   }

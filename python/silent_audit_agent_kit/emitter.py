@@ -85,6 +85,30 @@ def _number(value: Any, whole: bool) -> Optional[Union[int, float]]:
     return None if whole else as_float
 
 
+def _past_safe_integer(what: str, value: Any) -> Optional[str]:
+    """Why a whole number is refused for being past 2**53 - 1 (a JSON number past it is not read back
+    exactly): the bound, not "must be a whole number", which it is. None for any other value."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    if isinstance(value, numbers.Integral):
+        past = int(value) > _MAX_SAFE_INTEGER
+    else:
+        as_float = float(value)
+        past = math.isfinite(as_float) and as_float.is_integer() and as_float > _MAX_SAFE_INTEGER
+    return f"{what} must be at most {_MAX_SAFE_INTEGER} (2^53 - 1); got {_described(value)}" if past else None
+
+
+def _above(value: Any, bound: Union[int, float]) -> bool:
+    """Whether ``value`` is a finite number above ``bound`` (a whole number too large for a float too)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        as_float = float(value)
+    except OverflowError:
+        return value > 0
+    return math.isfinite(as_float) and as_float > bound
+
+
 def _json_number(value: Union[int, float]) -> Union[int, float]:
     """A float with no fraction written as JavaScript writes it (``3``, not ``3.0``)."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
@@ -114,13 +138,16 @@ def _checked_detail(detail: Mapping[str, Any]) -> "tuple[Dict[str, Any], Optiona
         value = detail.get(key)
         if value is None:
             continue
+        # The pipeline's bound: a larger number is a wrong unit or a corrupt one, and sums of it overflow.
+        if bound is not None and _above(value, bound):
+            return out, ValueError(f"{key} must be at most {bound_text}; got {_described(value)}")
         number = _number(value, whole)
         if number is None:
+            past = _past_safe_integer(key, value) if whole else None
+            if past is not None:
+                return out, ValueError(past)
             kind = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
             return out, kind(f"{key} must be {expected}; got {_described(value)}")
-        # The pipeline's bound: a larger number is a wrong unit or a corrupt one, and sums of it overflow.
-        if bound is not None and number > bound:
-            return out, ValueError(f"{key} must be at most {bound_text}; got {_described(value)}")
         out[key] = number
     return out, None
 
@@ -145,6 +172,9 @@ def _checked_budget(where: str, budget: Any) -> Optional[Dict[str, Any]]:
         if key == "max_actions":
             number = _number(value, True)
             if number is None or number <= 0:
+                past = _past_safe_integer("budget.max_actions", value)
+                if past is not None:
+                    raise refuse(ValueError, past)
                 kind = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
                 raise refuse(kind, f"budget.max_actions must be a whole number above 0; got {_described(value)}")
         elif key == "max_cost_usd":
@@ -409,7 +439,8 @@ class AgentEmitter:
             number = _number(n, True)
             if number is None:
                 kind = ValueError if isinstance(n, numbers.Real) and not isinstance(n, bool) else TypeError
-                raise kind(f"{self.agent} run {self.run_id}: tick(n) takes a whole number, 0 or more; got {_described(n)}")
+                problem = _past_safe_integer("tick(n)", n) or f"tick(n) takes a whole number, 0 or more; got {_described(n)}"
+                raise kind(f"{self.agent} run {self.run_id}: {problem}")
             n = int(number)
         with self._shared.lock:
             self._shared.tick = n if n is not None else (0 if self._shared.tick is None else self._shared.tick + 1)

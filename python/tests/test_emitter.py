@@ -100,6 +100,25 @@ class EmitterTest(unittest.TestCase):
         self.assertEqual(root.action("llm_call").remaining, {"actions": 17})
         self.assertEqual(parsed()[1]["budget"], {"max_actions": 2, "scope": "task"})
 
+    def test_refuses_a_tick_number_saying_what_it_takes_and_keeps_the_tick(self):
+        cases = [
+            (1.5, "tick(n) takes a whole number, 0 or more; got 1.5"),
+            (-1, "tick(n) takes a whole number, 0 or more; got -1"),
+            (2**60, "tick(n) must be at most 9007199254740991 (2^53 - 1); got 1152921504606846976"),
+        ]
+        for n, problem in cases:
+            with self.subTest(n=n):
+                # Prepare
+                root, _, _ = setup({"max_actions": 2, "scope": "tick"})
+                root.tick(4)
+                # Act
+                with self.assertRaises(ValueError) as raised:
+                    root.tick(n)
+                # Assess
+                self.assertEqual(str(raised.exception), f"support-bot run r-1: {problem}")
+                self.assertEqual(root.action("llm_call").remaining, {"actions": 1})
+                self.assertEqual(root.tick(), 5)
+
     def test_keeps_a_per_tick_budget_per_tick(self):
         # Prepare
         root, _, parsed = setup({"max_actions": 2, "scope": "tick"})
@@ -158,7 +177,10 @@ class EmitterTest(unittest.TestCase):
             ("cost_usd", 1e308, ValueError, "cost_usd must be at most 1000000 dollars; got 1e+308"),
             ("tokens_in", 10**12, ValueError, "tokens_in must be at most 1000000000 tokens; got 1000000000000"),
             ("duration_ms", 4e10, ValueError, "duration_ms must be at most 31622400000 (366 days); got 40000000000.0"),
-            ("tokens_in", 10**400, ValueError, "tokens_in must be a whole number of tokens, 0 or more; got 1.000e+400"),
+            ("tokens_in", 10**400, ValueError, "tokens_in must be at most 1000000000 tokens; got 1.000e+400"),
+            ("tokens_in", 2**60, ValueError, "tokens_in must be at most 1000000000 tokens; got 1152921504606846976"),
+            ("tick", 2**60, ValueError, "tick must be at most 9007199254740991 (2^53 - 1); got 1152921504606846976"),
+            ("tick", 1e300, ValueError, "tick must be at most 9007199254740991 (2^53 - 1); got 1e+300"),
         ]
         for key, value, error, problem in cases:
             with self.subTest(key=key, value=value):
@@ -190,6 +212,7 @@ class EmitterTest(unittest.TestCase):
             ({"max_actions": 0}, ValueError, "budget.max_actions must be a whole number above 0; got 0"),
             ({"max_actions": 2.5}, ValueError, "budget.max_actions must be a whole number above 0; got 2.5"),
             ({"max_actions": "20"}, TypeError, 'budget.max_actions must be a whole number above 0; got the string "20"'),
+            ({"max_actions": 2**53}, ValueError, "budget.max_actions must be at most 9007199254740991 (2^53 - 1); got 9007199254740992"),
             ({"max_cost_usd": -1}, ValueError, "budget.max_cost_usd must be a number of dollars, 0 or more; got -1"),
             ({"max_cost_usd": math.nan}, ValueError, "budget.max_cost_usd must be a number of dollars, 0 or more; got nan"),
             ({"max_actions": 5, "scope": "day"}, ValueError, 'budget.scope must be "task" or "tick"; got the string "day"'),

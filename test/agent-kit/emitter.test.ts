@@ -148,6 +148,22 @@ describe('createAgentEmitter', () => {
     expect(await detect(lines)).toEqual([]);
   });
 
+  it.each([
+    [1.5, 'tick(n) takes a whole number, 0 or more; got 1.5'],
+    [-1, 'tick(n) takes a whole number, 0 or more; got -1'],
+    [2 ** 60, 'tick(n) must be at most 9007199254740991 (2^53 - 1); got 1152921504606847000'],
+  ])('refuses tick(%s), saying what it takes, and keeps the tick', (n, problem) => {
+    // Prepare
+    const { root } = setup({ budget: { max_actions: 2, scope: 'tick' } });
+    root.tick(4);
+    // Act
+    const bad = () => root.tick(n);
+    // Assess
+    expect(bad).toThrow(`support-bot run r-1: ${problem}`);
+    expect(root.action('llm_call')).toMatchObject({ remaining: { actions: 1 } });
+    expect(root.tick()).toBe(5);
+  });
+
   it('keeps a per-tick budget per tick', () => {
     const { root, parsed } = setup({ budget: { max_actions: 2, scope: 'tick' } });
     root.tick();
@@ -189,6 +205,8 @@ describe('createAgentEmitter', () => {
     ['cost_usd', 1e308, 'cost_usd must be at most 1000000 dollars; got 1e+308'],
     ['tokens_in', 1e12, 'tokens_in must be at most 1000000000 tokens; got 1000000000000'],
     ['duration_ms', 4e10, 'duration_ms must be at most 31622400000 (366 days); got 40000000000'],
+    ['tokens_in', 2 ** 60, 'tokens_in must be at most 1000000000 tokens; got 1152921504606847000'],
+    ['tick', 2 ** 60, 'tick must be at most 9007199254740991 (2^53 - 1); got 1152921504606847000'],
   ])('refuses an action whose %s is %s before it touches a budget, and keeps the budget', async (key, value, problem) => {
     // Prepare
     const { root, lines } = setup({ budget: { max_cost_usd: 0.1 } });
@@ -270,6 +288,7 @@ describe('createAgentEmitter', () => {
     [{ max_actions: 0 }, 'budget.max_actions must be a whole number above 0; got 0'],
     [{ max_actions: 2.5 }, 'budget.max_actions must be a whole number above 0; got 2.5'],
     [{ max_actions: '20' }, 'budget.max_actions must be a whole number above 0; got the string "20"'],
+    [{ max_actions: 2 ** 53 }, 'budget.max_actions must be at most 9007199254740991 (2^53 - 1); got 9007199254740992'],
     [{ max_cost_usd: -1 }, 'budget.max_cost_usd must be a number of dollars, 0 or more; got -1'],
     [{ max_cost_usd: Number.NaN }, 'budget.max_cost_usd must be a number of dollars, 0 or more; got NaN'],
     [{ max_actions: 5, scope: 'day' }, 'budget.scope must be "task" or "tick"; got the string "day"'],
