@@ -42,7 +42,10 @@ export interface KinesisIngestResult {
   /** One report for the whole batch; one per record when the batch had to be retried record by record. */
   readonly reports: readonly IngestReport[];
   readonly records: number;
-  /** Records refused whole (not a CloudWatch payload): counted, never retried. */
+  /**
+   * Records refused whole (not a CloudWatch payload): counted, never retried. When a record failed
+   * and Lambda retries from it, only those before it (the rest are counted in the retry).
+   */
   readonly payloadsRejected: number;
   readonly controlMessages: number;
   /** Whether the merged batch failed and the records were then processed one by one. */
@@ -75,37 +78,46 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
     throw new KinesisEventError(`not a Kinesis stream event: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const records = parsed.data.Records;
-  const payloads: Array<{ record: KinesisRecord; payload: CloudWatchLogsPayload }> = [];
-  const refusedReports: IngestReport[] = [];
-  let controlMessages = 0;
-  for (const record of records) {
+  const payloads: Array<{ index: number; record: KinesisRecord; payload: CloudWatchLogsPayload }> = [];
+  // Where each refused record and control message stands among the records (the fallback counts only those before the record Lambda retries from).
+  const refused: Array<{ index: number; report: IngestReport }> = [];
+  const controls: number[] = [];
+  records.forEach((record, index) => {
     try {
       const payload = decodeCloudWatchPayload(delivery(record));
-      if (payload.messageType === 'CONTROL_MESSAGE') controlMessages++;
-      else payloads.push({ record, payload });
+      if (payload.messageType === 'CONTROL_MESSAGE') controls.push(index);
+      else payloads.push({ index, record, payload });
     } catch (error) {
       if (!(error instanceof PayloadError)) throw error;
-      refusedReports.push(payloadRejected(`kinesis record ${record.kinesis.sequenceNumber} (partition key ${record.kinesis.partitionKey})`, redactorFor(deps.config).redactText(error.message)));
+      refused.push({ index, report: payloadRejected(`kinesis record ${record.kinesis.sequenceNumber} (partition key ${record.kinesis.partitionKey})`, redactorFor(deps.config).redactText(error.message)) });
     }
-  }
-  const base = { records: records.length, payloadsRejected: refusedReports.length, controlMessages };
+  });
+  /** What the records before `end` (all of them by default) hold that is not processed: the rest are sent again and counted then. */
+  const skipped = (end = records.length) => {
+    const refusedBefore = refused.filter((r) => r.index < end).map((r) => r.report);
+    return { reports: refusedBefore, counts: { records: records.length, payloadsRejected: refusedBefore.length, controlMessages: controls.filter((i) => i < end).length } };
+  };
   try {
     const report = await ingestPayloads(payloads.map((p) => p.payload), deps);
-    return { ...base, response: { batchItemFailures: [] }, reports: [...refusedReports, report], fellBack: false };
+    const all = skipped();
+    return { ...all.counts, response: { batchItemFailures: [] }, reports: [...all.reports, report], fellBack: false };
   } catch (batchError) {
     // One by one, in order: what succeeds is kept; Lambda retries from the first failure on.
     const redact = (error: unknown) => redactorFor(deps.config).redactText(messageOf(error));
-    const fallen = { ...base, fellBack: true, fallbackError: redact(batchError) };
-    const reports = [...refusedReports];
-    for (const { record } of payloads) {
+    const fallbackError = redact(batchError);
+    const processed: IngestReport[] = [];
+    for (const { index, record } of payloads) {
       try {
-        reports.push(await ingestDelivery(delivery(record), deps));
+        processed.push(await ingestDelivery(delivery(record), deps));
       } catch (recordError) {
+        // The records from this one on come again in Lambda's retry: refused records and control messages among them are counted then, not twice.
+        const before = skipped(index);
         const failedRecord = { sequenceNumber: record.kinesis.sequenceNumber, error: redact(recordError) };
-        return { ...fallen, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports, failedRecord };
+        return { ...before.counts, fellBack: true, fallbackError, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports: [...before.reports, ...processed], failedRecord };
       }
     }
-    return { ...fallen, response: { batchItemFailures: [] }, reports };
+    const all = skipped();
+    return { ...all.counts, fellBack: true, fallbackError, response: { batchItemFailures: [] }, reports: [...all.reports, ...processed] };
   }
 }
 

@@ -136,6 +136,30 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     expect((await store.load(['job#cache-warmer'])).get('job#cache-warmer')?.version).toBeGreaterThan(0);
   });
 
+  it('counts a refused record or control message once when Lambda retries from a failed record before it', async () => {
+    // Prepare: a record that is not a payload, the deliveries up to the invoice-export job's first, whose
+    // state cannot be written, then a second record that is not a payload and a control message
+    const store = new CountingStore();
+    store.failKey = 'job#invoice-export';
+    const firstFailing = deliveries.findIndex((d) => d.logGroup === '/aws/lambda/invoice-export');
+    const garbage: CloudWatchLogsEvent = { awslogs: { data: gzipSync('not json').toString('base64') } };
+    const event = kinesisEvent([garbage, ...deliveries.slice(0, firstFailing + 1).map((d) => d.event), garbage, controlMessage()], 100);
+
+    // Act: the invocation, then Lambda's retry from the record reported, once the table takes writes again
+    const first = await ingestKinesisBatch(event, deps(store));
+    const failedAt = event.Records.findIndex((r) => r.kinesis.sequenceNumber === first.response.batchItemFailures[0]?.itemIdentifier);
+    store.failKey = undefined;
+    const retry = await ingestKinesisBatch({ Records: event.Records.slice(failedAt) }, deps(store));
+
+    // Assess: each refused record is counted and reported in the invocation that settles it, and only there
+    expect(failedAt).toBe(firstFailing + 1);
+    expect(first).toMatchObject({ payloadsRejected: 1, controlMessages: 0, fellBack: true });
+    expect(first.reports.map((r) => r.status)).toEqual(['payload-rejected', ...Array(firstFailing).fill('processed')]);
+    expect(first.reports[0].rejections[0].where).toBe('kinesis record 49000100 (partition key partition-0)');
+    expect(retry).toMatchObject({ payloadsRejected: 1, controlMessages: 1, response: { batchItemFailures: [] } });
+    expect(retry.reports.flatMap((r) => r.rejections.map((j) => j.where))).toEqual([`kinesis record ${49_000_100 + firstFailing + 2} (partition key partition-${(firstFailing + 2) % 3})`]);
+  });
+
   it('refuses an event that is not a Kinesis event, naming what is missing', async () => {
     // Act and Assess
     await expect(ingestKinesisBatch({ Records: [{ kinesis: { data: 'x' } }] }, deps(new MemoryAuditStore()))).rejects.toThrow(KinesisEventError);
