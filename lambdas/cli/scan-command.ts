@@ -274,6 +274,9 @@ export async function scanToStore(
     // most a week behind the scan), and up to `--now` in the last sweep: in two services' agent logs
     // one after the other, the second's roots, read hours behind the first's, were judged quiet
     // (stale, their budget counted as it stood) while the rest of their trees was still to be read.
+    // A root is judged as of its tree's latest line when that is later (`orTreeLatest`): the root of
+    // sub-agents named otherwise has its own latest line at its start, and a loop under it was seen
+    // only at the last sweep. The tree's own lines never have it judged quiet.
     const agentSeen = new Map<string, number>();
     const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
@@ -307,7 +310,7 @@ export async function scanToStore(
           }
           findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
-          findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt)).findings);
+          findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt, { orTreeLatest: true })).findings);
         }
       });
     } catch (error) {

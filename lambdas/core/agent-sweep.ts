@@ -13,7 +13,7 @@ import {
   judgedRootsOf,
   runningTreesToJudge,
 } from './agent-reducer.ts';
-import { DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
+import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
 import { readCurrent, RunCache, takenBackEvents, treeEvent } from './agent-tree-loader.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer } from './pipeline.ts';
 
@@ -31,12 +31,18 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
  * include runs whose named parent has not started: judged as roots of their own trees once settled
  * (`orphanSettleMs`), and let go (`adopted`) once their parent starts. `judgeAt` gives the time an agent's open roots are
  * judged at (never past the clock's): the scan's, for a file whose agents are read hours apart.
+ * With `orTreeLatest` (the scan's hourly sweeps), a root is judged as of its tree's latest line
+ * when that is later (never past the clock's): a root whose sub-agents, under other agent names, do
+ * the work has its own agent's latest line at its start, and a loop under it was not seen until the
+ * last sweep. Its tree's own lines show it still going then, so it is never judged quiet by that
+ * time: only its budget is counted, as it stood.
  */
 export async function sweepAgentRoots(
   store: StateStore,
   ctx: ReduceContext,
   options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS,
   judgeAt?: (agent: string) => number,
+  { orTreeLatest = false }: { readonly orTreeLatest?: boolean } = {},
 ): Promise<BatchResult> {
   const indexKey = `${AGENT_INDEX_STATE_KIND}#${AGENT_INDEX_SUBJECT}`;
   const index = (await readCurrent(store, [indexKey])).get(indexKey)?.state as AgentIndexState | undefined;
@@ -45,23 +51,33 @@ export async function sweepAgentRoots(
   const stateOf = (agent: string) => states.get(`agent#${agent}`)?.state as AgentState | undefined;
   const now = ctx.clock.now();
   const quietest = Math.min(options.settleMs, options.staleAfterMs, options.orphanSettleMs);
-  // The open roots to judge, by the time they are judged at.
-  const candidatesAt = new Map<number, StaleRootCandidate[]>();
+  // The open roots, each with the time it is judged at.
+  const open: { at: number; candidate: StaleRootCandidate }[] = [];
   for (const agent of index.agents) {
     const state = stateOf(agent);
     const at = judgeAt ? Math.min(now, judgeAt(agent)) : now;
-    const some = candidatesAt.get(at) ?? [];
     // An agent or root whose name or id a redact pattern added since it started now hides is left
     // out: its later lines come under the redacted name, and a finding would send out the raw one.
     if (nameAsLogged(agent, ctx.config) !== agent) continue;
-    for (const open of state?.open ?? []) {
-      if (at - open.started_at >= quietest && runIdAsLogged(open.run_id, ctx.config) === open.run_id) some.push({ agent, run_id: open.run_id, started_at: open.started_at });
+    for (const root of state?.open ?? []) {
+      if (runIdAsLogged(root.run_id, ctx.config) === root.run_id) open.push({ at, candidate: { agent, run_id: root.run_id, started_at: root.started_at } });
     }
-    if (some.length > 0) candidatesAt.set(at, some);
+  }
+  const cache = new RunCache(store);
+  if (orTreeLatest) await cache.loadTrees(open.map((o) => o.candidate.run_id));
+  const treeAt = ({ at, candidate }: (typeof open)[number]) =>
+    orTreeLatest ? Math.min(now, Math.max(at, buildTreeSnapshot(candidate.run_id, cache.runs)?.last_at ?? at)) : at;
+  // The open roots to judge, by the time they are judged at.
+  const candidatesAt = new Map<number, StaleRootCandidate[]>();
+  for (const o of open) {
+    const at = treeAt(o);
+    if (at - o.candidate.started_at < quietest) continue;
+    const some = candidatesAt.get(at);
+    if (some) some.push(o.candidate);
+    else candidatesAt.set(at, [o.candidate]);
   }
   const candidates = [...candidatesAt.values()].flat();
   if (candidates.length === 0) return { findings: [], subjects: 0, conflicts: 0 };
-  const cache = new RunCache(store);
   await cache.load(candidates.map((c) => c.run_id));
   await cache.loadParents(candidates.map((c) => c.run_id));
   await cache.loadTrees(candidates.map((c) => c.run_id));

@@ -374,6 +374,32 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(exceeded(concatenated.findings)).toEqual(exceeded(separate.findings));
   });
 
+  it('reports a root looping through sub-agents of other agent names at the first hourly sweep that sees it over budget, with the counts of that time', async () => {
+    // Prepare: root L of looper (budget 20) starts L.1, which starts L.1.1; L.1.1 makes one call every
+    // 5 minutes from 10:01 for 40 calls (the 24th at 11:56) and nothing ends. Once the sub-agents are
+    // named as the root, once under their own names: looper's own latest line is then its start.
+    const at = (ms: number) => new Date(Date.parse('2026-10-01T10:00:00Z') + ms).toISOString();
+    const tree = (sub: string, subsub: string) => [
+      { type: 'agent.start', ts: at(0), agent: 'looper', run_id: 'L', budget: { max_actions: 20 } },
+      { type: 'agent.start', ts: at(1_000), agent: sub, run_id: 'L.1', parent_run_id: 'L' },
+      { type: 'agent.start', ts: at(2_000), agent: subsub, run_id: 'L.1.1', parent_run_id: 'L.1' },
+      ...Array.from({ length: 40 }, (_, i) => ({ type: 'agent.action', ts: at(60_000 + i * 300_000), agent: subsub, run_id: 'L.1.1', action: 'llm_call' })),
+    ];
+    const sameName = join(tmp, 'loop-same-name.jsonl');
+    const ownNames = join(tmp, 'loop-own-names.jsonl');
+    writeFileSync(sameName, tree('looper', 'looper').map((l) => JSON.stringify(l)).join('\n'));
+    writeFileSync(ownNames, tree('sub', 'subsub').map((l) => JSON.stringify(l)).join('\n'));
+
+    // Act
+    const same = await scan([sameName]);
+    const own = await scan([ownNames]);
+
+    // Assess: both at the 11:56 sweep, with its 24 actions, not at the end (13:16, 40 actions).
+    const exceeded = (r: typeof same) => r.findings.filter((f) => f.detector === 'budget-exceeded').map((f) => [f.run_id, f.ts, f.evidence.actions, f.evidence.ended]);
+    expect(exceeded(same)).toEqual([['L', '2026-10-01T11:56:00Z', 24, false]]);
+    expect(exceeded(own)).toEqual(exceeded(same));
+  });
+
   it('still reports every missed run of a job that stopped long before the last line: 2 days of a job every minute', async () => {
     // Prepare: two jobs every minute for 3 days; one stops after the first day (2,879 missed minutes, more than one sweep judges).
     const lines: string[] = [];
