@@ -523,6 +523,31 @@ describe('cost of the affected runs', () => {
   });
 });
 
+describe('limits stored beside what was measured', () => {
+  it('labels a route’s configured p99_ms and a retry-rate’s limits as thresholds, and never reports p99_ms as the longest time measured', () => {
+    // Prepare: search-api's p99_ms is 60 s; its retries took 1.1 s end to end, 11× its single attempts.
+    const findings = [
+      finding('retry-latency', 'search-api', '2026-10-11T00:00:00Z', {
+        kind: 'route',
+        evidence: { window: 'day', p99_e2e_ms: 1100, p99_attempt_ms: 100, p99_ms: 60_000, ratio: 11, limits: ['attempts'] },
+      }),
+      finding('retry-rate', 'search-api', '2026-10-11T00:00:00Z', { kind: 'route', evidence: { window: 'day', rate: 0.5, max_rate: 0.1, min_requests: 20 } }),
+    ];
+
+    // Act
+    const report = buildReport(octoberInput({ findings, previousFindings: [] }));
+    const latency = groupOf(report, 'retry-latency', 'search-api');
+    const rate = groupOf(report, 'retry-rate', 'search-api');
+
+    // Assess
+    expect(latency.consequence.maxLatencyMs).toBe(1100);
+    expect(latency.consequence.notes).toContain('Longest time measured: 1.1 s.');
+    const labels = (g: typeof latency) => g.condition.evidence.map((s) => `${s.key}${s.label ? ` (${s.label})` : ''}`);
+    expect(labels(latency)).toEqual(['p99_e2e_ms', 'p99_attempt_ms', 'p99_ms (threshold)', 'ratio']);
+    expect(labels(rate)).toEqual(['rate', 'max_rate (threshold)', 'min_requests (threshold)']);
+  });
+});
+
 describe('coverage of a subject with a great many runs in the month', () => {
   it('counts 200,000 runs of one job (one every 10 s) without overflowing the call stack', () => {
     // Prepare: a job run every 10 s from 1 October, its records latest first (the latest is not the last in the list)

@@ -207,8 +207,8 @@ describe('evidence in its own unit', () => {
     // Assess
     expect(card('retry-latency')).toContain('  - `ratio`: 91×\n');
     expect(card('cost-outlier')).toContain('  - `ratio`: 6.3×\n');
-    expect(card('cost-outlier')).toContain('  - `factor`: 5×\n');
-    expect(card('duration-slow')).toContain('  - `factor`: 3×\n');
+    expect(card('cost-outlier')).toContain('  - `factor` (threshold): 5×\n');
+    expect(card('duration-slow')).toContain('  - `factor` (threshold): 3×\n');
     expect(text).toMatch(/^\| search-api \|.*\| requests 200, retried 96, attempts 368, p99\\_e2e\\_ms 22 s, p99\\_attempt\\_ms 238 ms, ratio 91× \|/m);
     expect(text).not.toMatch(/9100%|630%/);
   });

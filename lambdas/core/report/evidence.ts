@@ -93,11 +93,15 @@ const BY_DETECTOR: Readonly<Record<string, Readonly<Record<string, KeyMeaning>>>
   // `ratio` is the configured share of the median below which it fires; `share` the run's own.
   'output-shrink': { ratio: { unit: 'ratio', label: 'threshold' }, share: { unit: 'ratio' } },
   // `ratio` is the run's cost (or tokens) as a multiple of the median: 6.3 is 6.3×.
-  'cost-outlier': { ratio: { unit: 'multiple' }, value: { unit: costOrTokens }, median: { unit: costOrTokens } },
-  // `ratio` is the p99 end-to-end latency as a multiple of the p99 of single attempts.
-  'retry-latency': { ratio: { unit: 'multiple' } },
+  // `factor` is the configured multiple of the median above which it fires.
+  'cost-outlier': { ratio: { unit: 'multiple' }, factor: { unit: 'multiple', label: 'threshold' }, value: { unit: costOrTokens }, median: { unit: costOrTokens } },
+  // `ratio` is the p99 end-to-end latency as a multiple of the p99 of single attempts; `p99_ms` the route's configured limit.
+  'retry-latency': { ratio: { unit: 'multiple' }, p99_ms: { unit: 'ms', label: 'threshold' } },
   // Shares of the expected audit records: the measured one and the one it fires below.
   'audit-trail-drift': { completeness: { unit: 'ratio' }, threshold: { unit: 'ratio' } },
+  // `factor` is the configured multiple of the median beyond which a run is too slow (too fast).
+  'duration-slow': { factor: { unit: 'multiple', label: 'threshold' } },
+  'duration-fast': { factor: { unit: 'multiple', label: 'threshold' } },
 };
 
 /** The unit of an evidence number, from its key and, for a bare `median`, from its siblings. */
@@ -120,7 +124,9 @@ export function unitOf(key: string, siblings: Iterable<string> = []): EvidenceUn
 /** The unit (and label) of a finding's evidence number: by its detector where that decides, else by its key. */
 function meaningOf(finding: Finding, key: string, siblings: Iterable<string>): { unit: EvidenceUnit; label?: 'threshold' } {
   const meaning = BY_DETECTOR[finding.detector]?.[key];
-  if (!meaning) return { unit: unitOf(key, siblings) };
+  // A limit named as one (`max_rate`, `min_requests`, `max_cost_usd`, `max_runtime_ms`) is a threshold whatever its detector;
+  // a key that says `threshold` itself needs no label.
+  if (!meaning) return LIMIT_KEY.test(key) && !/threshold/.test(key) ? { unit: unitOf(key, siblings), label: 'threshold' } : { unit: unitOf(key, siblings) };
   const unit = typeof meaning.unit === 'function' ? meaning.unit(finding.evidence ?? {}) : meaning.unit;
   return meaning.label ? { unit, label: meaning.label } : { unit };
 }
@@ -211,12 +217,15 @@ export function costOf(findings: readonly Finding[]): number | undefined {
   return byTree.size ? [...byTree.values()].reduce((a, b) => a + b, 0) : undefined;
 }
 
-/** The highest time measurement in the evidence (duration, latency), limits and baselines aside. */
+/** The highest time measurement in the evidence (duration, latency), limits (retry-latency's `p99_ms`) and baselines aside. */
 export function maxLatencyOf(findings: readonly Finding[]): number | undefined {
   let max: number | undefined;
   for (const f of findings) {
+    const keys = Object.keys(f.evidence ?? {});
     for (const [key, value] of Object.entries(f.evidence ?? {})) {
-      if (!isNumber(value) || unitOf(key) !== 'ms' || LIMIT_KEY.test(key) || /median|baseline|typical/.test(key)) continue;
+      if (!isNumber(value) || CUT_KEYS.has(key) || /median|baseline|typical/.test(key)) continue;
+      const meaning = meaningOf(f, key, keys);
+      if (meaning.unit !== 'ms' || meaning.label === 'threshold') continue;
       max = max === undefined ? value : Math.max(max, value);
     }
   }
