@@ -677,7 +677,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(explained.condition.occurrences).toBe(12);
     expect(explained.condition.evidence).toContain('grace_minutes: 30');
     expect(explained.cause.narrowed[0]).toBe(
-      'On every day from 2026-10-04 to 2026-10-15: a lasting change at the source on or just before 2026-10-04 rather than a passing fault. It had not recovered by the end of the month.',
+      'On every day from 2026-10-04 to 2026-10-15: a lasting change at the source on or just before 2026-10-04 rather than a passing fault. It had not recovered as of 2026-10-15 12:00 UTC.',
     );
     expect(explained.corrective_action.owner).toBe('data-platform@example.com');
   });
@@ -708,6 +708,36 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     const text = result.content[0].type === 'text' ? result.content[0].text : '';
     const card = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('### ')) + 1);
     expect(renderMarkdown(report)).toContain(card.join('\n'));
+  });
+
+  it('explain_finding mid-month: a single budget-exceeded with no run since is still happening as of now, not at the end of the month, and not called a one-off', async () => {
+    // Prepare: support-bot's run sb-1 (budget 20) makes 25 calls from 08:00 and ends at 08:30 on 1 October; explained at 15:00 that day.
+    const at = (min: number) => new Date(Date.parse('2026-10-01T08:00:00Z') + min * 60_000).toISOString();
+    const lines = [
+      { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-1', budget: { max_actions: 20 } },
+      ...Array.from({ length: 25 }, (_, i) => ({ type: 'agent.action', ts: at(i + 1), agent: 'support-bot', run_id: 'sb-1', action: 'llm_call' })),
+      { type: 'agent.end', ts: at(30), agent: 'support-bot', run_id: 'sb-1', status: 'ok' },
+    ];
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-midmonth-')), 'support-bot.jsonl');
+    writeFileSync(log, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const now = Date.parse('2026-10-01T15:00:00Z');
+    const config = validateConfig({});
+    const scanned = await scanToStore({ paths: [log], config, now, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const store = scanned.opened;
+    const client = await connectClient(readOnlyView({ store: store.store, exceptions: store.exceptions, config, clock: { now: () => now }, source: 'one run on 1 October' }));
+
+    // Act
+    const result = await client.call('explain_finding', { id: '2026-10-01T08:30:00Z#budget-exceeded#support-bot#sb-1' });
+    await client.close();
+    await store.close();
+
+    // Assess
+    const explained = structured<{ cause: { narrowed: string[] }; consequence: { notes: string[] } }>(result);
+    expect(explained.consequence.notes[1]).toBe('Lasted 6.5 h from its first occurrence (2026-10-01) and was still happening as of 2026-10-01 15:00 UTC.');
+    expect(explained.cause.narrowed[0]).toBe(
+      'A single occurrence (2026-10-01), not known to have stopped as of 2026-10-01 15:00 UTC: too soon to tell a one-off, such as a passing upstream fault or an unusual input, from a lasting change. Watch whether the next runs are normal.',
+    );
   });
 
   it('list_exceptions: the registry with standing, expiry and bypass counts, and every guard’s bypasses by outcome', async () => {

@@ -19,8 +19,10 @@ export interface CauseContext {
   readonly subjectRuns: readonly RunRecord[];
   /** Other detectors that fired on the same runs, with how often. */
   readonly alsoOnSameRuns: readonly { readonly detector: string; readonly count: number }[];
-  /** Still happening at the month's end. */
+  /** Still happening at the month's end (or at `asOf`). */
   readonly ongoing: boolean;
+  /** When it was still happening, if the month had not ended yet (`2026-10-14 06:00 UTC`); else at the month's end. */
+  readonly asOf?: string;
 }
 
 const KEYWORD_CAUSES: readonly [RegExp, string][] = [
@@ -58,6 +60,7 @@ function consecutiveDays(days: readonly string[]): boolean {
 /** Every run from the first occurrence to the last affected, or some only: the shape over time. */
 function shapeOverTime(ctx: CauseContext): string | undefined {
   const { findings, subjectRuns, ongoing } = ctx;
+  const until = ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'by the end of the month';
   const first = findings[0];
   const last = findings[findings.length - 1];
   if (!first) return undefined;
@@ -65,6 +68,11 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   const firstAt = happenedAtIso(first);
   const lastAt = happenedAtIso(last);
   const firstDay = day(firstAt);
+  if (findings.length === 1 && ongoing) {
+    // Nothing after it says it stopped: a one-off is not told from a change that lasts.
+    const next = first.subject_kind === 'route' ? 'requests' : 'runs';
+    return `A single occurrence (${firstDay}), not known to have stopped ${until}: too soon to tell a one-off, such as a passing upstream fault or an unusual input, from a lasting change. Watch whether the next ${next} are normal.`;
+  }
   if (findings.length === 1) {
     return `A single occurrence (${firstDay}): more likely a one-off, such as a passing upstream fault or an unusual input, than a lasting change. Watch whether it comes back.`;
   }
@@ -72,7 +80,7 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   /** `from A to B`, or `on A` when both are one day. */
   const span = (from: string, to: string) => (from === to ? `on ${from}` : `from ${from} to ${to}`);
   const recovery = ongoing
-    ? ' It had not recovered by the end of the month.'
+    ? ` It had not recovered ${until}.`
     : first.subject_kind === 'guard'
       ? ` Nothing more after ${lastDay}: find out what changed (the bypass taken out of the code, the exception renewed), so it is known rather than lucky.`
       : ` ${first.subject_kind === 'route' ? 'Requests' : 'Runs'} after ${lastDay} were normal again: find out what changed back (a fix, a rotated key, an upstream recovery), so it is known rather than lucky.`;
@@ -86,7 +94,7 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     if (hit === inWindow.size) {
       return `Every run ${span(firstDay, lastDay)} was affected (${hit} of ${inWindow.size}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
     }
-    return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ' Still happening at the end of the month.' : ''}`;
+    return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ` Still happening ${ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'at the end of the month'}.` : ''}`;
   }
   const days = [...new Set(findings.map((f) => day(happenedAtIso(f))))];
   if (days.length > 1 && consecutiveDays(days)) {

@@ -5,7 +5,7 @@ import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
 import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
-import { formatPercent, formatSpan, formatValue, plural } from './format.ts';
+import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
@@ -163,12 +163,14 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const began = isoSecond(beganMs);
     const sinceText = beganMs < Date.parse(firstAt) ? `the start of its first window (${began.slice(0, 10)})` : `its first occurrence (${firstAt.slice(0, 10)})`;
     const persistedMs = Math.max(0, endMs - beganMs);
+    // Still happening when the report was made, if the month had not ended yet (explain_finding mid-month).
+    const asOf = ongoing && input.generatedAtMs < span.toMs ? shortTime(isoSecond(endMs)) : undefined;
     const notes: string[] = [
       runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
         : `${plural(findings.length, 'occurrence')} in ${span.label}.`,
       ongoing
-        ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} and was still happening at the end of the month.`
+        ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} and was still happening ${asOf ? `as of ${asOf}` : 'at the end of the month'}.`
         : findings.length > 1
           ? `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`
           : `Happened once, on ${firstAt.slice(0, 10)}.`,
@@ -201,7 +203,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       },
       cause: {
         known: fiveCs.cause,
-        narrowed: narrowCause({ findings, subjectRuns, alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count), ongoing }),
+        narrowed: narrowCause({ findings, subjectRuns, alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count), ongoing, ...(asOf ? { asOf } : {}) }),
       },
       consequence: {
         known: fiveCs.consequence,
