@@ -21,9 +21,12 @@ import { fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
  * answer: the rolling hour at every quarter hour, the rolling day at every hour, each calendar
  * month at its end — each once the route's time (its newest line's, or the sweep's clock, less
  * `SWEEP_MARGIN_MS`: another host's lines of the same minutes may still be on their way) has
- * reached `REQUEST_HORIZON_MS` past it. A month whose last requests are still open then (a retry
- * past midnight) is judged once they are complete, at most `MONTH_HOLD_MS` later, still as of its
- * end: its bucket counts them. A month's request whose lines come after it was judged is counted in
+ * reached `REQUEST_HORIZON_MS` past it. A rolling hour (and day) at whose end a request begun before
+ * it is still open (an attempt failed just after the end, and a retry may still come) is judged once
+ * every such request is complete, at the latest when the next boundary is judged (`window_held`),
+ * still as of its end: its buckets count them. A month whose last requests are still open then (a
+ * retry past midnight) is judged once they are complete, at most `MONTH_HOLD_MS` later, still as of
+ * its end: its bucket counts them. A month's request whose lines come after it was judged is counted in
  * its bucket, and the month judged again (`judgeLateMonth`); a rolling hour or day is not.
  */
 
@@ -82,6 +85,12 @@ export interface RouteState {
    * of its end) once none is, or `MONTH_HOLD_MS` after its end. Missing when no month waits.
    */
   month_held?: number;
+  /**
+   * The end of a rolling hour (and, on the hour, day) not judged yet: a request begun before it was
+   * still open when it came due. Judged (as of its end) once none is, or when the next quarter-hour
+   * boundary is (whatever is still open is left out): windows are judged in order. Missing when none waits.
+   */
+  window_held?: number;
   /**
    * Requests still open, by request id; an id longer than `MAX_OPEN_ID_CHARS` (or one that starts
    * with `HASHED_OPEN_ID`) by a fixed-length fingerprint of it (`openKey`). At most
@@ -426,11 +435,17 @@ class RouteFold {
   private monthTo = Number.NaN;
   /** A request begun before `month_held` was completed since the held month was last looked at: it may be judged now. */
   private heldMayEnd = false;
+  /**
+   * How many open requests began before `window_held` (0 when none is held): counted as requests
+   * open, complete or move their start, so a line never scans the open map to learn whether the
+   * held windows may be judged now.
+   */
+  private heldOpen = 0;
   /** The end of a month judged before and not held whose bucket a late line's request was counted into since: judged again (`judgeLateMonth`). */
   private lateMonth: number | undefined;
-  /** The quarter cut-off and `judged_to` of this fold's last `roll` (NaN before it): see `roll`. */
+  /** The quarter cut-off and `judgedThrough` of this fold's last `roll` (NaN before it): see `roll`. */
   private rolledFrom = Number.NaN;
-  private rolledTo: number | undefined = Number.NaN;
+  private rolledTo = Number.NaN;
   /**
    * The open requests quietest first, from the first time this fold passed `MAX_OPEN_REQUESTS` or
    * `MAX_OPEN_BYTES` (undefined before; null for a state whose requests it cannot order: `advance` sorts them).
@@ -447,10 +462,12 @@ class RouteFold {
     const hourly = Math.floor(initial.done.length / TOKEN_CHARS) - (initial.done_slotted ?? 0);
     if (hourly > 0) this.hourlyDone = new TokenRing(initial.done.slice(0, hourly * TOKEN_CHARS), MAX_DONE_REQUESTS);
     const open = initial.open;
+    const held = initial.window_held;
     for (const id in open) {
       this.openCount++;
       this.openBytes += openRequestBytes(id, open[id]);
       if (open[id].last < this.minLast) this.minLast = open[id].last;
+      if (held !== undefined && open[id].first < held) this.heldOpen++;
     }
   }
 
@@ -478,6 +495,9 @@ class RouteFold {
     }
     if (existing?.seen.includes(b.attempt)) return;
     const bytesBefore = existing ? openRequestBytes(key, existing) : 0;
+    const held = this.s.window_held;
+    // Before `first` may move (an earlier attempt come late): whether `heldOpen` counts it.
+    const heldBy = existing !== undefined && held !== undefined && existing.first < held;
     const start = event.at - b.latency_ms;
     let req: OpenRequest;
     if (existing) {
@@ -505,9 +525,11 @@ class RouteFold {
         this.openCount--;
         this.openBytes -= bytesBefore;
         this.quiet?.remove(key);
+        if (heldBy) this.heldOpen--;
       }
       this.count(req, print);
       if (this.s.month_held !== undefined && req.first < this.s.month_held) this.judgeHeldMonth(this.s.month_held);
+      if (heldBy && this.heldOpen === 0 && this.s.window_held !== undefined) this.judgeHeldWindows();
       return;
     }
     if (!existing) {
@@ -515,6 +537,7 @@ class RouteFold {
       this.openCount++;
       if (req.last < this.minLast) this.minLast = req.last;
     }
+    if (!heldBy && held !== undefined && req.first < held) this.heldOpen++;
     this.openBytes += openRequestBytes(key, req) - bytesBefore;
     setOwn(this.openMap(), key, req);
     this.quiet?.put(key, req.last, !existing);
@@ -534,6 +557,7 @@ class RouteFold {
     this.openCount--;
     this.openBytes -= openRequestBytes(key, req);
     this.quiet?.remove(key);
+    if (this.s.window_held !== undefined && req.first < this.s.window_held) this.heldOpen--;
     this.count(req, donePrintOf(key), judgeTime);
     if (this.s.month_held !== undefined && req.first < this.s.month_held) this.heldMayEnd = true;
   }
@@ -553,9 +577,12 @@ class RouteFold {
   /**
    * Counts a completed request (no longer in the open map) into its buckets and the totals, and
    * remembers it as done. `judgeTime` is the route's time it is completed at (no later than the next
-   * boundary to judge): it sets which of its quarter and its hour the request is counted in.
+   * boundary to judge): it sets which of its quarter and its hour the request is counted in — as of
+   * the held windows' end while they wait, so that they read it there however late it is completed.
    */
-  private count(req: OpenRequest, print: string, judgeTime = (this.s.watermark as number) - REQUEST_HORIZON_MS): void {
+  private count(req: OpenRequest, print: string, completedAt = (this.s.watermark as number) - REQUEST_HORIZON_MS): void {
+    const held = this.s.window_held;
+    const judgeTime = held !== undefined && held < completedAt ? held : completedAt;
     const last = Math.floor(req.last / DONE_SLOT);
     for (let slot = Math.max(Math.floor(req.first / DONE_SLOT), last - MAX_DONE_SPAN + 1); slot <= last; slot++) {
       this.done.add(doneToken(print, slot));
@@ -622,9 +649,15 @@ class RouteFold {
     return next;
   }
 
-  /** The hourly and monthly cut-offs for the current `judged_to`. */
+  /** The last boundary whose windows are all judged: `judged_to`, or the one before the held windows' end. */
+  private judgedThrough(): number {
+    const held = this.s.window_held;
+    return held !== undefined ? held - QUARTER : (this.s.judged_to as number);
+  }
+
+  /** The hourly and monthly cut-offs for the current `judgedThrough`. */
   private updateCuts(): void {
-    const judgedTo = this.s.judged_to as number;
+    const judgedTo = this.judgedThrough();
     if (judgedTo === this.cutsFor) return;
     this.cutsFor = judgedTo;
     this.hoursFrom = floorTo(judgedTo, HOUR) + HOUR - DAY;
@@ -654,6 +687,8 @@ class RouteFold {
       if (this.minLast < boundary) this.closeQuiet(boundary);
       const held = this.s.month_held;
       if (held !== undefined && (this.heldMayEnd || boundary >= held + MONTH_HOLD_MS)) this.judgeHeldMonth(held, boundary >= held + MONTH_HOLD_MS);
+      // Before this boundary's windows: windows are judged in order, with what is still open left out.
+      if (this.s.window_held !== undefined) this.judgeHeldWindows(this.heldOpen > 0);
       this.judgeAt(boundary);
       this.s.judged_to = boundary;
     }
@@ -677,6 +712,7 @@ class RouteFold {
       }
     }
     if (this.s.month_held !== undefined && this.heldMayEnd) this.judgeHeldMonth(this.s.month_held);
+    if (this.s.window_held !== undefined && this.heldOpen === 0) this.judgeHeldWindows();
     // Before `roll` may drop the month's bucket.
     this.judgeLateMonth();
     this.roll(judgeTime);
@@ -690,7 +726,7 @@ class RouteFold {
    * before it judges no window and closes no request, so skipping them ends where judging each would.
    */
   private nextBoundaryToJudge(from: number): number {
-    if (this.s.month_held !== undefined) return from;
+    if (this.s.month_held !== undefined || this.s.window_held !== undefined) return from;
     let latest = Number.NEGATIVE_INFINITY;
     for (const b of this.s.quarters) if (b.start > latest) latest = b.start;
     for (const b of this.s.hours) if (b.start > latest) latest = b.start;
@@ -723,16 +759,52 @@ class RouteFold {
 
   /**
    * Judges the windows that end at `boundary`: the hour always, the day on the hour, the month on
-   * the 1st, unless a request begun before it is still open: then the month is held (`month_held`).
+   * the 1st, unless a request begun before it is still open: then they are held (`window_held`,
+   * `month_held`), and judged as of `boundary` once it is complete.
    */
   private judgeAt(boundary: number): void {
-    const due: RouteWindowKind[] = ['hour'];
-    if (boundary % HOUR === 0) due.push('day');
-    if (boundary === monthStart(boundary)) {
-      if (this.openSince(boundary)) this.s.month_held = boundary;
-      else due.push('month');
+    const open = this.openCount > 0 ? this.openBefore(boundary) : 0;
+    const month = boundary === monthStart(boundary);
+    if (open > 0) {
+      this.s.window_held = boundary;
+      this.heldOpen = open;
+      if (month) this.s.month_held = boundary;
+      return;
     }
-    this.judgeWindows(boundary, due);
+    this.judgeWindows(boundary, this.dueAt(boundary, month));
+  }
+
+  /** The rolling windows that end at `boundary`, and the month with `month`: widest first, as `judgeWindows` sorts them. */
+  private dueAt(boundary: number, month: boolean): RouteWindowKind[] {
+    const due: RouteWindowKind[] = month ? ['month'] : [];
+    if (boundary % HOUR === 0) due.push('day');
+    due.push('hour');
+    return due;
+  }
+
+  /** How many open requests began before `at`. */
+  private openBefore(at: number): number {
+    const open = this.s.open;
+    let n = 0;
+    for (const key in open) if (Object.hasOwn(open, key) && open[key].first < at) n++;
+    return n;
+  }
+
+  /**
+   * Judges the rolling hour (and day) held at their end, as of that end, with every request begun
+   * before it that is complete by now: with `expired`, the next boundary is due and what is still open
+   * is left out; else none is open any more, and a month held at the same end is judged with them.
+   */
+  private judgeHeldWindows(expired = false): void {
+    const held = this.s.window_held as number;
+    delete this.s.window_held;
+    this.heldOpen = 0;
+    const month = !expired && this.s.month_held === held;
+    if (month) {
+      delete this.s.month_held;
+      this.heldMayEnd = false;
+    }
+    this.judgeWindows(held, this.dueAt(held, month));
   }
 
   /** Whether a request begun before `at` is still open. */
@@ -748,9 +820,15 @@ class RouteFold {
    */
   settleHold(at: number): void {
     const held = this.s.month_held;
-    if (held === undefined || held > at) return;
-    this.changed = true;
-    this.judgeHeldMonth(held, true);
+    if (held !== undefined && held <= at) {
+      this.changed = true;
+      this.judgeHeldMonth(held, true);
+    }
+    const windows = this.s.window_held;
+    if (windows !== undefined && windows <= at) {
+      this.changed = true;
+      this.judgeHeldWindows(true);
+    }
   }
 
   /**
@@ -761,7 +839,13 @@ class RouteFold {
     this.heldMayEnd = false;
     if (!expired && this.openSince(held)) return;
     delete this.s.month_held;
-    this.judgeWindows(held, ['month']);
+    // The hour and day held at the same end, by the same requests: judged with it, in one finding.
+    const windows = this.s.window_held === held;
+    if (windows) {
+      delete this.s.window_held;
+      this.heldOpen = 0;
+    }
+    this.judgeWindows(held, windows ? this.dueAt(held, true) : ['month']);
   }
 
   /**
@@ -831,9 +915,10 @@ class RouteFold {
    */
   private roll(judgeTime: number): void {
     const quarterFrom = floorTo(judgeTime, HOUR) - HOUR;
-    if (quarterFrom === this.rolledFrom && this.s.judged_to === this.rolledTo) return;
+    const judgedThrough = this.judgedThrough();
+    if (quarterFrom === this.rolledFrom && judgedThrough === this.rolledTo) return;
     this.rolledFrom = quarterFrom;
-    this.rolledTo = this.s.judged_to;
+    this.rolledTo = judgedThrough;
     if (anyBefore(this.s.quarters, quarterFrom)) {
       for (const q of this.s.quarters) {
         if (q.start >= quarterFrom) continue;
@@ -940,8 +1025,8 @@ export const settledRouteReducer: SubjectReducer<RouteState> = {
   tick(state, subject, ctx) {
     const ticked = tickRoute(state, subject, ctx);
     const at = ctx.clock.now() - SWEEP_MARGIN_MS - REQUEST_HORIZON_MS;
-    const held = ticked.state.month_held;
-    if (held === undefined || held > at) return ticked;
+    const held = Math.min(ticked.state.month_held ?? Number.POSITIVE_INFINITY, ticked.state.window_held ?? Number.POSITIVE_INFINITY);
+    if (held > at) return ticked;
     const settled = fold(ticked.state, subject, ctx, (f) => f.settleHold(at));
     return { state: settled.state, findings: [...ticked.findings, ...settled.findings], records: [] };
   },

@@ -245,6 +245,56 @@ describe('retries per route', () => {
     expect(brief(swept?.findings ?? [])).toEqual(brief(due.findings));
   });
 
+  it('holds the rolling hour for a request begun before its end whose attempts all failed, the last just after it, in any split into batches', () => {
+    // Prepare: 20 requests 09:15-09:25, 2 retried; one begun at 10:14:50 whose three attempts fail, the last ending 10:15:10.
+    const end = T + 15 * 60_000;
+    const hour = traffic({ from: end - 3_600_000, requests: 20, retried: new Set([0, 1]), every: 30_000 });
+    const straddler = [attempt(end - 5_000, 'late', 1, 'timeout', 5_000), attempt(end + 2_000, 'late', 2, 'timeout', 5_000), attempt(end + 10_000, 'late', 3, 'error', 3_000)];
+    const later = nudge(T + 2 * 86_400_000);
+    const lines = [...hour, ...straddler].sort((a, b) => a.at - b.at);
+    // Act: in one batch, split at the hour's end, and one line per batch.
+    const whole = fold([lines, later]);
+    const split = fold([lines.filter((e) => e.at < end), lines.filter((e) => e.at >= end), later]);
+    const perLine = fold([...lines.map((e) => [e]), later]);
+    // Assess: the hour to 10:15 holds the 21 requests begun in it, 3 retried (14.3% over 10%); the failed one's 20 s end to end fires retry-latency too.
+    expect(brief(whole.findings.filter((f) => f.detector === 'retry-rate'))).toEqual([
+      '2026-10-05T10:15:00Z retry-rate: 14.3% of 21 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)',
+      '2026-10-05T11:00:00Z retry-rate: 14.3% of 21 requests to search-api needed a retry in the 24 h to 2026-10-05T11:00:00Z (limit 10%)',
+    ]);
+    expect(whole.findings.map((f) => f.evidence)).toEqual(expect.arrayContaining([expect.objectContaining({ window: 'hour', requests: 21, retried: 3, failed: 1, attempts: 25 })]));
+    expect(whole.findings.map((f) => f.detector)).toEqual(['retry-latency', 'retry-rate', 'retry-latency', 'retry-rate']);
+    expect(split.findings).toEqual(whole.findings);
+    expect(perLine.findings).toEqual(whole.findings);
+    expect(perLine.state).toEqual(whole.state);
+    expect(whole.state.window_held).toBeUndefined();
+  });
+
+  it('judges a held hour once its straddling request is complete, and at the next quarter hour at the latest, without one still retrying', () => {
+    // Prepare: 20 requests 09:15-09:25, 2 retried; a request begun at 10:14:50 that fails until 10:15:10, and one begun at
+    // 10:14:55 that fails every 4 minutes until 10:34:55 (past the next boundary, 10:30).
+    const end = T + 15 * 60_000;
+    const hour = traffic({ from: end - 3_600_000, requests: 20, retried: new Set([0, 1]), every: 30_000 });
+    const short = [attempt(end - 5_000, 'short', 1, 'timeout', 5_000), attempt(end + 10_000, 'short', 2, 'error', 3_000)];
+    const endless = Array.from({ length: 6 }, (_, i) => attempt(end - 5_000 + i * 240_000, 'endless', i + 1, 'timeout', 100));
+    const lines = [...hour, ...short].sort((a, b) => a.at - b.at);
+    // Act: the route's time 20 minutes past 10:15 (held), then past the short request's quiet 5 minutes; with the endless
+    // one, the route's time just short of 20 minutes past 10:30, then at it.
+    const held = fold([[...lines, ...nudge(end + 20 * 60_000 + 1_000)]]);
+    const released = fold([nudge(end + 25 * 60_000 + 11_000)], held.state);
+    const longLines = [...lines, ...endless].sort((a, b) => a.at - b.at);
+    const waiting = fold([[...longLines, ...nudge(end + 35 * 60_000 - 1_000)]]);
+    const expired = fold([nudge(end + 35 * 60_000)], waiting.state);
+    // Assess: held while the short request may still retry, judged with it once quiet; with the endless one, judged when
+    // 10:30 is, without it (21 of the 22 begun before 10:15 are complete, 3 retried: 14.3%, not 4 of 22).
+    expect(held.findings).toEqual([]);
+    expect(held.state.window_held).toBe(end);
+    expect(brief(released.findings.filter((f) => f.detector === 'retry-rate'))).toEqual(['2026-10-05T10:15:00Z retry-rate: 14.3% of 21 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)']);
+    expect(released.state.window_held).toBeUndefined();
+    expect(waiting.findings).toEqual([]);
+    expect(brief(expired.findings.filter((f) => f.detector === 'retry-rate'))).toEqual(['2026-10-05T10:15:00Z retry-rate: 14.3% of 21 requests to search-api needed a retry in the hour to 2026-10-05T10:15:00Z (limit 10%)']);
+    expect(expired.state.window_held).toBe(end + 15 * 60_000);
+  });
+
   it('gives the same findings however the lines are split into batches, and when they come a little out of order', () => {
     // Prepare: the attempts in 1-minute batches, every pair of batches swapped.
     const requests = traffic({ from: T, requests: 100, retried: 11 });
