@@ -55,7 +55,7 @@ describe('systemd as text (contract §1b)', () => {
         'run.end backup.service *open exit=0 @2026-10-05T02:30:07.000Z',
         'run.end Nightly backup *open exit=0 @2026-10-05T02:30:07.000Z',
         'nothing',
-        'run.start Session 214 of User deploy Session 214 of User deploy@web1@2026-10-05T06:00:01.000Z @2026-10-05T06:00:01.000Z',
+        'nothing',
       ],
     ],
     [
@@ -119,6 +119,29 @@ describe('systemd as text (contract §1b)', () => {
     expect(outcome.kind === 'events' && outcome.events.map((e) => e.body)).toEqual([
       { type: 'run.start', job: unit, run_id: `${unit}@web1@2026-10-01T02:30:00.000Z`, host: 'web1' },
     ]);
+  });
+
+  it.each([
+    ['a login session, by its description (older wording)', 'Started Session 214 of User deploy.'],
+    ['a login session, by its scope unit', 'Started session-3.scope - Session 3 of User deploy.'],
+    ["a login session's end", 'session-3.scope: Deactivated successfully.'],
+    ['a timer started at boot', 'Started backup.timer - Daily backup.'],
+    ["the user's service manager", 'Started user@1000.service - User Manager for UID 1000.'],
+    ["the user's service manager, by its description", 'Starting User Manager for UID 1000...'],
+    ["a user's runtime directory ending", 'user-runtime-dir@1000.service: Deactivated successfully.'],
+    ['a mount that failed', "home.mount: Failed with result 'exit-code'."],
+  ])('reads %s as no run of a job (recognised, nothing to judge)', (_, message) => {
+    // Act
+    const outcome = parseLine(`Oct  5 06:00:01 web1 systemd[1]: ${message}`, contextFor('syslog', 1, { now: NOW }));
+    // Assess
+    expect(outcome).toEqual({ kind: 'events', events: [] });
+  });
+
+  it('still reads a service whose name or description is near those of logins as a job', () => {
+    // Act
+    const lines = ['Started session-cleanup.service - Session cleanup.', 'Starting Sessions report...'].map((m, i) => parseLine(`Oct  5 06:00:0${i} web1 systemd[1]: ${m}`, contextFor('syslog', i + 1, { now: NOW })));
+    // Assess
+    expect(lines.map((o) => o.kind === 'events' && o.events.map((e) => e.body.type))).toEqual([['run.start'], ['unit.starting']]);
   });
 
   it('reads a Starting line that names only the description (older wording) as a unit starting, no run of its own', () => {

@@ -44,6 +44,20 @@ const DEPENDENCY_FAILED = /^Dependency failed for (.+?)\.?\s*$/s;
 /** Job and unit lines of the service manager that say nothing §1b needs (the result line follows). */
 const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out starting .+|Reloading .+|Reloaded .+|Unit \S+ entered failed state\.?|\S+\.(?:service|socket|timer|mount|path|target|scope|slice|swap|automount|device) failed\.)\s*$/s;
 
+/**
+ * The manager's own units and logins, whose lines say nothing of a job: every unit that is not a
+ * service (login sessions' `session-3.scope`, `backup.timer` started at boot, slices, mounts,
+ * sockets), the per-user manager and runtime directory services, and the descriptions older
+ * systemd gives them (`Started Session 3 of user deploy.`).
+ */
+const NOT_A_JOB_UNIT = /^(?:[\w:.@\\-]+\.(?:socket|device|mount|automount|swap|target|path|timer|slice|scope)|user(?:-runtime-dir)?@\d+\.service)$/;
+const NOT_A_JOB_DESCRIPTION = /^(?:Session \S+ of [Uu]ser .+|User Manager for UID \d+|User Runtime Directory \/run\/user\/\d+|User Slice of .+)$/;
+
+/** Whether lines about this unit or description (a start, an end, a result) may be a job's run. */
+function isJobUnit(name: string): boolean {
+  return !NOT_A_JOB_UNIT.test(name) && !NOT_A_JOB_DESCRIPTION.test(name);
+}
+
 /** Whether a name is a systemd unit's (`backup.service`, `backup@home.service`), not a description. */
 export function isUnitName(name: string): boolean {
   return UNIT_NAME.test(name);
@@ -116,8 +130,18 @@ export function systemdOutcome(rec: SyslogParse, ctx: LineContext, fields: Syste
 
 type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting>;
 
-/** The bodies a manager message yields, a rejection reason, or undefined when it is not ours. */
+/**
+ * The bodies a manager message yields, a rejection reason, or undefined when it is not ours. A
+ * message about a unit that runs no job (a login session, a timer, a mount) is recognised and
+ * yields nothing.
+ */
 function systemdBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
+  const bodies = managerBodies(message, at, host, fields);
+  if (typeof bodies !== 'object' || bodies.length === 0) return bodies;
+  return bodies.every((b) => isJobUnit(b.type === 'unit.starting' ? b.description : b.job)) ? bodies : bodies.filter((b) => isJobUnit(b.type === 'unit.starting' ? b.description : b.job));
+}
+
+function managerBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
   const prefixed = UNIT_PREFIXED.exec(message);
   if (prefixed && UNIT_NAME.test(prefixed[1])) {
     const unit = fields.unit ?? prefixed[1];
