@@ -7,7 +7,7 @@ import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import { plural } from '../core/report/format.ts';
-import { MONTH_FORMAT, monthProblem, monthSpan, scheduledReportTime } from '../core/report/month.ts';
+import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
@@ -69,6 +69,11 @@ export function formatFor(format: ReportFormat | undefined, out: string | undefi
 export async function runReport(opts: ReportOptions): Promise<ReportCommandResult> {
   const now = opts.now;
   const clock: Clock = opts.clock ?? (now !== undefined ? { now: () => now } : systemClock);
+  const notBegun = notBegunProblem(opts.month, clock.now());
+  if (notBegun !== undefined) {
+    opts.stderr.write(`silent-audit report: ${notBegun}${opts.now === undefined ? ' (give --now to report as of another time)' : ''}\n`);
+    return { exitCode: 2 };
+  }
   let opened: OpenedStore;
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());

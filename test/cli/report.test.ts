@@ -125,6 +125,25 @@ describe('report options', () => {
 });
 
 describe('runReport', () => {
+  it('exits 2 for a month that has not begun, writing no empty month; the month under way is reported', async () => {
+    // Prepare: a log of October 2026, and the report made on 15 November
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-future-')), 'runs.jsonl');
+    writeFileSync(log, JSON.stringify({ type: 'run.start', ts: '2026-10-05T00:00:00Z', job: 'nightly', run_id: 'r1' }) + '\n');
+    const clock = { now: () => Date.parse('2026-11-15T10:00:00.250Z') };
+    const [out, err, current] = [capture(), capture(), capture()];
+
+    // Act
+    const future = await runReport({ month: '2026-12', paths: [log], config: DEFAULT_CONFIG, clock, stdout: out.stream, stderr: err.stream });
+    const underWay = await runReport({ month: '2026-11', paths: [log], config: DEFAULT_CONFIG, clock, stdout: current.stream, stderr: capture().stream });
+
+    // Assess
+    expect(future.exitCode).toBe(2);
+    expect(err.text()).toBe('silent-audit report: December 2026 has not begun (the report is made as of 2026-11-15T10:00:00Z): a report of it would be an empty month (give --now to report as of another time)\n');
+    expect(out.text()).toBe('');
+    expect(underWay.exitCode).toBe(0);
+    expect(current.text()).toContain('November 2026');
+  });
+
   it('exits 2 naming a log file that does not exist, and writes nothing', async () => {
     // Prepare
     const out = capture();

@@ -100,6 +100,12 @@ describe('the month of a report invocation', () => {
     expect(() => reportMonthOf(event, now)).toThrow(/expected "YYYY-MM"/);
   });
 
+  it('refuses a month that has not begun, and takes the month under way', () => {
+    // Act and Assess: now is 15 December 2026
+    expect(() => reportMonthOf({ month: '2027-01' }, now)).toThrow('month "2027-01": January 2027 has not begun (the report is made as of 2026-12-15T10:00:00Z): a report of it would be an empty month');
+    expect(reportMonthOf({ month: '2026-12' }, now)).toBe('2026-12');
+  });
+
   it('says why a month before 1970 is refused', () => {
     expect(() => reportMonthOf({ month: '0050-01' }, now)).toThrow('month "0050-01": its year is before 1970, the first a log can be from; expected "YYYY-MM", e.g. {"month": "2026-10"}');
   });

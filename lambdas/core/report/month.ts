@@ -42,6 +42,16 @@ export function monthProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a month cannot be reported on as of `now`, or undefined: one that has not begun has no
+ * findings yet, and its report would read as a quiet month. The month under way may be reported.
+ */
+export function notBegunProblem(month: string, now: number): string | undefined {
+  const span = monthSpan(month);
+  if (span.fromMs <= now) return undefined;
+  return `${span.label} has not begun (the report is made as of ${new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z')}): a report of it would be an empty month`;
+}
+
 export function isMonth(value: string): boolean {
   return monthProblem(value) === undefined;
 }
