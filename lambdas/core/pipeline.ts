@@ -62,6 +62,17 @@ export interface SubjectReducer<S> {
    */
   enrich?(events: readonly AuditEvent[]): readonly AuditEvent[];
   /**
+   * What a subject's stored state tells of the batch's events before any is reduced, which
+   * `enrich` (the batch alone) cannot: the host's state knows which unit an older systemd's
+   * `Starting D` starts, and the job reducer must read that start before the run's end when both
+   * are in the batch (a start handed off, `Reduction.handOff`, comes after the batch). Given its
+   * subject's events (the batch's order) and its state as first read, returns them with those it
+   * resolves replaced (as many, in the same order), or the very array when none. The replacements
+   * are grouped with the batch for every reducer (states the batch did not need yet are read then);
+   * a state re-read after a conflict resolves nothing again.
+   */
+  resolve?(state: S, subject: string, events: readonly AuditEvent[]): readonly AuditEvent[];
+  /**
    * Whether its reductions write run records (jobs, agent trees): a subject whose state already held
    * every event of a batch (a redelivery) is then reported in `BatchResult.replayed`.
    */
@@ -358,9 +369,22 @@ function groupBySubject(ordered: readonly AuditEvent[], reducers: readonly Subje
   return groups;
 }
 
+/** The batch's events with those the subjects' states resolve replaced (`SubjectReducer.resolve`), or `ordered` itself. */
+function resolveFromStates(ordered: readonly AuditEvent[], groups: ReadonlyMap<string, Group>, loaded: ReadonlyMap<string, Versioned<unknown>>): readonly AuditEvent[] {
+  let replaced: Map<AuditEvent, AuditEvent> | undefined;
+  for (const [key, { reducer, subject, events }] of groups) {
+    if (!reducer.resolve) continue;
+    const out = reducer.resolve(loaded.has(key) ? loaded.get(key)!.state : reducer.initial(subject), subject, events);
+    if (out === events) continue;
+    for (let i = 0; i < events.length; i++) if (out[i] !== events[i]) (replaced ??= new Map()).set(events[i], out[i]);
+  }
+  return replaced ? ordered.map((event) => replaced.get(event) ?? event) : ordered;
+}
+
 /**
  * Contract §6: a batch is one unit. The state of every subject it touches is read once (or, from
- * DynamoDB, not at all when the batch begins it: `beginsIn`), the reducers run in memory, and
+ * DynamoDB, not at all when the batch begins it: `beginsIn`; a subject only an event resolved from
+ * a state belongs to, `resolve`, right after), the reducers run in memory, and
  * each subject's state is written back once, conditionally on the version read, with its
  * findings. A subject whose write lost to a concurrent invocation is re-read and recomputed, so
  * no update is lost.
@@ -373,12 +397,19 @@ export async function processBatch(
 ): Promise<BatchResult> {
   let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
   for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
-  const groups = groupBySubject(ordered, reducers);
+  let groups = groupBySubject(ordered, reducers);
   if (groups.size === 0) return { findings: [], subjects: 0, conflicts: 0 };
 
   const presumedAbsent = new Set<string>();
   for (const [key, g] of groups) if (g.reducer.beginsIn?.(g.subject, g.events)) presumedAbsent.add(key);
   const loaded = await store.load([...groups.keys()], presumedAbsent.size > 0 ? { presumedAbsent } : undefined);
+  const resolved = resolveFromStates(ordered, groups, loaded);
+  if (resolved !== ordered) {
+    const read = new Set(groups.keys());
+    groups = groupBySubject(resolved, reducers);
+    const unread = [...groups.keys()].filter((key) => !read.has(key));
+    if (unread.length > 0) for (const [key, value] of await store.load(unread)) loaded.set(key, value);
+  }
   const findings: Finding[] = [];
   const records: RunRecord[] = [];
   const replayed: ReplayedSpan[] = [];

@@ -21,18 +21,24 @@ import { removeWhere } from './stats.ts';
  * `Starting D` becomes a run start of U too: its duration is known, and a long daily job is not
  * taken as started when it ended (`missed-run`).
  *
- * Two places do this:
+ * Three places do this:
  * - `enrich`, within a batch: a `Starting D` whose own end pair follows in the batch becomes the
  *   start of that pair's unit before the job reducer sees it (the end comes after it; when that
  *   end was read in an earlier delivery, cut after it, the job reducer lets the start open nothing);
- * - `apply`, across batches (`systemdhost#<host>`): a `Starting D` whose end is not in its batch
- *   is handed to the job reducer as U's start when an earlier run taught that D is U.
+ * - `resolve`, with the host's state (`systemdhost#<host>`) before the batch is reduced: a
+ *   `Starting D` that an end of U (any result: a failure ends no pair) follows in its batch
+ *   becomes U's start when an earlier run, in an earlier batch or earlier in this one, taught that
+ *   D is U, so the job reducer reads it before that end (which would otherwise close an older run
+ *   of U left open, or none);
+ * - `apply`, across batches: a `Starting D` whose end is not in its batch is handed to the job
+ *   reducer as U's start when an earlier run taught that D is U.
  *
  * Nothing is guessed. A description seen with two units on a host, or a unit with two
- * descriptions, is never resolved. A `Starting D` is never handed off when an end of U at or after
- * it is known (in its batch, or remembered): the job reducer has already closed that run without
- * it (a first run, a redelivered batch, lines out of order), and a start handed on now would open
- * a run that never ends. Such a start stays what it was before: nothing. Units whose systemd logs
+ * descriptions, is never resolved. A `Starting D` is never resolved nor handed off when an end of
+ * U at or after it was known before its batch (remembered), nor handed off when one is in its
+ * batch: the job reducer has already closed that run without it (a first run, a redelivered batch,
+ * lines out of order), and a start handed on now would open a run that never ends. Such a start
+ * stays what it was before: nothing. Units whose systemd logs
  * no `U: Succeeded.` (CentOS 7's systemd 219) are never learned, so their starts never open a
  * run that only `Started D.` would end.
  */
@@ -226,6 +232,92 @@ export function resolveStartsInBatch(events: readonly AuditEvent[]): readonly Au
   return out ?? events;
 }
 
+type MutableUnit = { -readonly [K in keyof UnitDescription]: UnitDescription[K] };
+
+/**
+ * Reads a batch's events in order into a copy of the host's descriptions and pending starts,
+ * learning each pair whose `Starting D` came before it; `visit` is called with each event before
+ * it is read, and with what is known of its description by then.
+ */
+function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], visit?: (event: AuditEvent, index: number, find: (description: string) => UnitDescription | undefined) => void) {
+  const units = initial.units.map((u) => ({ ...u }) as MutableUnit);
+  const pending = initial.pending.slice();
+  const pairs = pairsOf(events);
+  const find = (description: string): MutableUnit | undefined => units.find((u) => u.description === description);
+
+  const learn = (pair: Pair) => {
+    const known = find(pair.description);
+    if (known && known.unit !== pair.unit) {
+      delete known.unit;
+      known.ambiguous = true;
+    } else if (known) known.lastEndAt = Math.max(known.lastEndAt ?? pair.at, pair.at);
+    else units.push({ description: pair.description, unit: pair.unit, at: pair.at, lastEndAt: pair.at });
+    const entry = find(pair.description)!;
+    entry.at = Math.max(entry.at, pair.at);
+    // A unit with another description: which of them it is cannot be told.
+    for (const other of units) {
+      if (other !== entry && other.unit === pair.unit) {
+        delete other.unit;
+        other.ambiguous = true;
+        delete entry.unit;
+        entry.ambiguous = true;
+      }
+    }
+  };
+
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i];
+    visit?.(event, i, find);
+    const description = startingDescription(event);
+    if (description !== undefined && !pending.some((p) => p.description === description && p.at === event.at)) {
+      pending.splice(pending.findLastIndex((p) => p.at <= event.at) + 1, 0, { description, at: event.at });
+      if (pending.length > MAX_PENDING) pending.shift();
+    }
+    const pair = pairs.get(i);
+    // The evidence whole: a `Starting D` before the pair (a `Started D.` without one is another unit's start).
+    if (pair && pending.some((p) => p.description === pair.description && p.at <= pair.at)) {
+      learn(pair);
+      removeWhere(pending, (p) => p.description === pair.description && p.at <= pair.at);
+    }
+  }
+  return { units, pending, find };
+}
+
+/**
+ * Before the batch is reduced (`resolve`): each `Starting D` whose unit U the host knows by then
+ * (from earlier batches, or a pair earlier in this one) and that an end of U (any result) follows
+ * in the batch becomes U's run start, so that the job reducer reads it before that end: handed
+ * off after the batch, it would come after the end, which would have closed an older run of U
+ * left open (one a reboot cut) or none. Left as it is when an end of U at or after it was known
+ * before the batch (a redelivery: its run is closed), or when the batch leaves D without one unit.
+ */
+export function resolveStartsFromState(initial: SystemdHostState, events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some(isStarting)) return events;
+  const lastEnd = new Map<string, number>();
+  events.forEach((event, i) => {
+    const ended = unitEnded(event);
+    if (ended !== undefined) lastEnd.set(ended, i);
+  });
+  if (lastEnd.size === 0) return events;
+  const candidates: { index: number; description: string; unit: string }[] = [];
+  const { find } = readBatch(initial, events, (event, index, findNow) => {
+    if (!isStarting(event)) return;
+    const description = shortenName(event.body.description);
+    const unit = findNow(description)?.unit;
+    if (unit === undefined || (lastEnd.get(unit) ?? -1) < index) return;
+    const endedBefore = initial.units.find((u) => u.description === description)?.lastEndAt;
+    if (endedBefore !== undefined && event.at <= endedBefore) return;
+    candidates.push({ index, description, unit });
+  });
+  let out: AuditEvent[] | undefined;
+  for (const { index, description, unit } of candidates) {
+    // A pair later in the batch that ties D to another unit, or U to another description: nothing is guessed.
+    if (find(description)?.unit !== unit) continue;
+    (out ??= events.slice())[index] = startOf(events[index] as AuditEvent<UnitStarting>, unit);
+  }
+  return out ?? events;
+}
+
 export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
   // Its events are jobs' (it reports nothing itself); its state is the host's.
   kind: 'job',
@@ -234,53 +326,16 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
   subjectOf: hostOf,
   initial: initialSystemdHostState,
   enrich: resolveStartsInBatch,
+  resolve: (state, _host, events) => resolveStartsFromState(state, events),
   apply(initial, host, events, ctx): Reduction<SystemdHostState> {
-    const units = initial.units.map((u) => ({ ...u }) as { -readonly [K in keyof UnitDescription]: UnitDescription[K] });
-    const pending = initial.pending.slice();
+    const { units, pending, find } = readBatch(initial, events);
     let lastAt = initial.lastAt;
     const starts: AuditEvent<UnitStarting>[] = [];
     const endsInBatch = new Map<string, number>();
-    const pairs = pairsOf(events);
-    const find = (description: string) => units.find((u) => u.description === description);
-
-    const learn = (pair: Pair) => {
-      const known = find(pair.description);
-      if (known && known.unit !== pair.unit) {
-        delete known.unit;
-        known.ambiguous = true;
-      } else if (known) known.lastEndAt = Math.max(known.lastEndAt ?? pair.at, pair.at);
-      else units.push({ description: pair.description, unit: pair.unit, at: pair.at, lastEndAt: pair.at });
-      const entry = find(pair.description)!;
-      entry.at = Math.max(entry.at, pair.at);
-      // A unit with another description: which of them it is cannot be told.
-      for (const other of units) {
-        if (other !== entry && other.unit === pair.unit) {
-          delete other.unit;
-          other.ambiguous = true;
-          delete entry.unit;
-          entry.ambiguous = true;
-        }
-      }
-    };
-
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i];
-      const description = startingDescription(event);
-      if (description !== undefined) {
-        if (isStarting(event)) starts.push(event);
-        if (!pending.some((p) => p.description === description && p.at === event.at)) {
-          pending.splice(pending.findLastIndex((p) => p.at <= event.at) + 1, 0, { description, at: event.at });
-          if (pending.length > MAX_PENDING) pending.shift();
-        }
-      }
+    for (const event of events) {
+      if (isStarting(event)) starts.push(event);
       const ended = unitEnded(event);
       if (ended !== undefined) endsInBatch.set(ended, Math.max(endsInBatch.get(ended) ?? event.at, event.at));
-      const pair = pairs.get(i);
-      // The evidence whole: a `Starting D` before the pair (a `Started D.` without one is another unit's start).
-      if (pair && pending.some((p) => p.description === pair.description && p.at <= pair.at)) {
-        learn(pair);
-        removeWhere(pending, (p) => p.description === pair.description && p.at <= pair.at);
-      }
     }
     for (const entry of units) {
       const end = entry.unit === undefined ? undefined : endsInBatch.get(entry.unit);
@@ -290,6 +345,7 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
     if (units.length > MAX_UNITS) units.splice(0, units.length - MAX_UNITS);
 
     // Handed off again when redelivered (a crash may have lost them): the job reducer skips a start it has seen.
+    // A start an end of U follows in the batch was resolved before it (`resolve`) when U was known then.
     const handOff: AuditEvent[] = [];
     for (const event of starts) {
       const entry = find(shortenName(event.body.description));

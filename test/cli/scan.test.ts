@@ -149,6 +149,32 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.expected_at ?? f.run_id])).toEqual([]);
   });
 
+  it.each([
+    ['in one chunk', undefined],
+    ['a line a chunk (a chunk ends between the failing run\'s `Starting` and its failure)', 1],
+  ])('reports a failed run whose `Starting` names only its description from that start, not the run a reboot cut before it, %s', async (_name, chunkEvents) => {
+    // Prepare: systemd 245 (Ubuntu 20.04) at 03:15:01 daily, 6 minutes a run; 9 Oct's run never ends (a reboot), 13 Oct's fails
+    const dir = mkdtempSync(join(tmpdir(), 'scan-oneshot-failed-'));
+    const file = join(dir, 'syslog');
+    const lines: string[] = [];
+    for (let d = 1; d <= 15; d++) {
+      lines.push(`Oct ${String(d).padStart(2, ' ')} 03:15:01 web1 systemd[1]: Starting Nightly database backup...`);
+      if (d === 9) continue;
+      const end = `Oct ${String(d).padStart(2, ' ')} 03:21:01 web1 systemd[1]:`;
+      if (d === 13) lines.push(`${end} db-backup.service: Main process exited, code=exited, status=1/FAILURE`, `${end} db-backup.service: Failed with result 'exit-code'.`, `${end} Failed to start Nightly database backup.`);
+      else lines.push(`${end} db-backup.service: Succeeded.`, `${end} Finished Nightly database backup.`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { 'db-backup.service': { schedule: '15 3 * * *' } } });
+    // Act
+    const { result } = await scan([file], { config, year: 2026, json: true, ...(chunkEvents ? { chunkEvents } : {}) });
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.expected_at ?? f.run_id, f.evidence?.duration_ms])).toEqual([
+      ['run-unfinished', 'db-backup.service@web1@2026-10-09T03:15:01.000Z', undefined],
+      ['run-failed', 'db-backup.service@web1@2026-10-13T03:15:01.000Z', 6 * 60_000],
+    ]);
+  });
+
   it('reports a Lambda timeout whose "Task timed out" line comes after the REPORT that has no Status', async () => {
     // Prepare: the order older runtimes write a timeout in (the REPORT first, without Status: timeout)
     const dir = mkdtempSync(join(tmpdir(), 'scan-timeout-'));

@@ -72,6 +72,61 @@ describe('pipeline: which reducers are asked about an event', () => {
   });
 });
 
+describe('pipeline: events a subject\'s stored state resolves (`resolve`)', () => {
+  it('gives them to their reducers in the batch order, before the batch is reduced, reading the states the batch did not name', async () => {
+    // Prepare: "alias" learns (a state per host) that a name stands for a job; "note" keeps the lines of each job in the order read
+    type Body = { type: string; name?: string; job?: string; text: string };
+    const ev = (at: number, body: Body): AuditEvent => ({ at: T0 + at, body: body as unknown as EventBody, source: { origin: 'test', line: at }, format: 'json' });
+    const alias: SubjectReducer<unknown> = {
+      kind: 'job',
+      stateKind: 'alias',
+      bodyTypes: ['alias.learn', 'alias.use'],
+      subjectOf: () => 'web1',
+      initial: () => ({}),
+      resolve: (state, _host, events) => {
+        const known = state as Record<string, string>;
+        return events.map((e) => {
+          const b = e.body as unknown as Body;
+          return b.type === 'alias.use' && known[b.name!] ? { ...e, body: { type: 'note', job: known[b.name!], text: b.text } as unknown as EventBody } : e;
+        });
+      },
+      apply: (state, _host, events) => {
+        const known = { ...(state as Record<string, string>) };
+        for (const e of events) if ((e.body as unknown as Body).type === 'alias.learn') known[(e.body as unknown as Body).name!] = (e.body as unknown as Body).job!;
+        return { state: known, findings: [], records: [] };
+      },
+    };
+    const note: SubjectReducer<unknown> = {
+      kind: 'job',
+      stateKind: 'note',
+      bodyTypes: ['note'],
+      subjectOf: (e) => (e.body as unknown as Body).job,
+      initial: () => [],
+      apply: (state, _job, events) => ({ state: [...(state as string[]), ...events.map((e) => (e.body as unknown as Body).text)], findings: [], records: [] }),
+    };
+    const store = new MemoryAuditStore();
+    await processBatch(
+      [ev(0, { type: 'alias.learn', name: 'a', job: 'job-a', text: '' }), ev(0, { type: 'alias.learn', name: 'c', job: 'job-c', text: '' }), ev(1, { type: 'note', job: 'job-a', text: 'a1' }), ev(1, { type: 'note', job: 'job-c', text: 'c1' })],
+      [alias, note],
+      store,
+      ctx,
+    );
+    // Act: job-a's resolved line comes before its own next line; job-c is named by the resolved line only
+    const result = await processBatch(
+      [ev(3, { type: 'note', job: 'job-a', text: 'a3' }), ev(2, { type: 'alias.use', name: 'a', text: 'a2' }), ev(4, { type: 'alias.use', name: 'c', text: 'c4' }), ev(5, { type: 'alias.use', name: 'z', text: 'z5' })],
+      [alias, note],
+      store,
+      ctx,
+    );
+    // Assess
+    const states = store.snapshot().states;
+    expect(states.get('note#job-a')?.state).toEqual(['a1', 'a2', 'a3']);
+    expect(states.get('note#job-c')?.state).toEqual(['c1', 'c4']);
+    expect([...states.keys()].filter((k) => k.startsWith('note#'))).toEqual(['note#job-a', 'note#job-c']);
+    expect(result.conflicts).toBe(0);
+  });
+});
+
 describe('the sweep of a reducer whose states expire', () => {
   it('writes each ticked state with its expiry, as a batch does (the write replaces the stored item, its TTL included)', async () => {
     // Prepare: a reducer whose state expires a day after its last tick, one subject stored.

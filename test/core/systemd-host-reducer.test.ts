@@ -118,7 +118,7 @@ describe('systemd host reducer: the unit of an older `Starting D...`', () => {
     expect(host.pending).toEqual([]);
   });
 
-  it('opens no run for a `Starting D` delivered again after its run ended, nor for one whose run failed in its batch', async () => {
+  it('opens no run for a `Starting D` delivered again after its run ended, and leaves none open after a run that failed in its batch', async () => {
     // Prepare: two days learn the unit; day 3's Starting comes again after its end; day 4 fails within one delivery
     const store = new MemoryAuditStore();
     for (const day of [1, 2]) {
@@ -146,6 +146,38 @@ describe('systemd host reducer: the unit of an older `Starting D...`', () => {
     expect(state.open).toEqual([]);
     expect(state.runs).toBe(4);
     expect(state.durations).toEqual([42 * MINUTE, 42 * MINUTE, 42 * MINUTE]);
+  });
+
+  it.each([
+    ['one delivery a day', [[0, 1], [2], [3, 4, 5, 6]]],
+    ['the failing run split between its `Starting` and its failure', [[0, 1], [2], [3], [4, 5, 6]]],
+    ['every line in its own delivery', [[0], [1], [2], [3], [4], [5], [6]]],
+    ['all four days in one delivery', [[0, 1, 2, 3, 4, 5, 6]]],
+    ['the failing run delivered twice', [[0, 1], [2], [3, 4, 5, 6], [3, 4, 5, 6]]],
+  ])('times a failed run from its `Starting D` and leaves the run before it that never ended open, however its lines are delivered: %s', async (_name, deliveries) => {
+    // Prepare: days 1 and 2 tie the description to its unit; day 3's run never ends (a reboot); day 4's fails after 7 s
+    const store = new MemoryAuditStore();
+    const learn = [oneshot245(1), oneshot245(2)].map((run) => [...run.starting, ...run.end]);
+    const lines = [
+      ...learn,
+      oneshot245(3).starting,
+      syslogLines('Oct  4 02:30:00 web1 systemd[1]: Starting Nightly backup...'),
+      syslogLines('Oct  4 02:30:07 web1 systemd[1]: backup.service: Main process exited, code=exited, status=2/INVALIDARGUMENT'),
+      syslogLines("Oct  4 02:30:07 web1 systemd[1]: backup.service: Failed with result 'exit-code'."),
+      syslogLines('Oct  4 02:30:07 web1 systemd[1]: Failed to start Nightly backup.'),
+    ];
+    const findings = [];
+    // Act
+    for (const picked of deliveries) findings.push(...(await processBatch(picked.flatMap((i) => lines[i]), REDUCERS, store, ctx)).findings);
+    findings.push(...(await sweepSubjects(REDUCERS, store, ctx)).findings);
+    // Assess
+    expect(findings.map((f) => [f.detector, f.run_id, f.evidence?.duration_ms])).toEqual([
+      ['run-failed', 'backup.service@web1@2026-10-04T02:30:00.000Z', 7_000],
+      ['run-unfinished', 'backup.service@web1@2026-10-03T02:30:00.000Z', undefined],
+    ]);
+    const state = await jobState(store, 'backup.service');
+    expect(state.open.map((r) => r.run_id)).toEqual(['backup.service@web1@2026-10-03T02:30:00.000Z']);
+    expect(state.durations).toEqual([42 * MINUTE, 42 * MINUTE]);
   });
 
   it.each([
