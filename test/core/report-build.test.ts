@@ -160,7 +160,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     ]);
     expect(s.subjectsAffected).toEqual({ current: 6, previous: 2, delta: 4, direction: 'up' });
     expect(s.groups).toEqual({ new: 7, recurring: 1, resolved: 1, unverified: 1 });
-    expect(s.coverage).toEqual({ monitored: 10, ok: 1, findings: 6, unknown: 3 });
+    expect(s.coverage).toEqual({ monitored: 10, ok: 1, findings: 6, unknown: 3, later: 0 });
     expect(s.exceptions).toEqual({ total: 4, expired: 1, expiringSoon: 1, unused: 2 });
     expect(s.highlights).toEqual([
       'HIGH run-failed on etl-loader: 2 findings from 2026-10-03 to 2026-10-17 (recurring)',
@@ -999,12 +999,12 @@ describe('a route in the report of an older month', () => {
     expect(groupOf(report, 'retry-rate', 'search-api').status).toBe('resolved');
   });
 
-  it('still says no data for a month before its first request', () => {
+  it('says of a month before its first request that it was first seen after it, neither UNKNOWN nor requests not kept', () => {
     // Act
     const row = rowOf(reportOn('2025-04'));
 
     // Assess
-    expect([row.status, row.reason]).toEqual(['unknown', 'no data: nothing from it was seen in April 2025']);
+    expect([row.status, row.reason]).toEqual(['later', 'first seen after April 2025, on 2025-05-02T09:00:00Z: nothing to judge in it']);
   });
 });
 

@@ -10,7 +10,7 @@ import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderJson } from '../../lambdas/core/report/render-json.ts';
 import { barChart } from '../../lambdas/core/report/svg-charts.ts';
 import { md, mdCode, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
-import { finding, octoberInput, runRecord } from './report-fixtures.ts';
+import { finding, jobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
 /** A subject and messages as hostile logs could write them. */
 const HOSTILE_JOB = '<script>alert("job")</script>';
@@ -386,5 +386,38 @@ describe('a fleet month', () => {
     // Assess
     expect(input.runs).toHaveLength(200_000);
     expect(input.runs[199_999].run_id).toBe('t199999');
+  });
+});
+
+describe('a subject first seen after the month', () => {
+  it('leaves out one not configured, shows a configured one as not yet seen, never UNKNOWN, alike in JSON, HTML, Markdown and the notice', () => {
+    // Prepare: two jobs first ran on 1 November before the 06:00 report on October; only early-job is configured.
+    const config = validateConfig({ ...RAW_CONFIG, jobs: { ...RAW_CONFIG.jobs, 'early-job': {} } }, 'report test config');
+    const input = octoberInput({ config });
+    const after = [
+      { kind: 'job' as const, name: 'dawn-job', state: jobState('dawn-job', 1, '2026-11-01T00:30:00Z', '2026-11-01T00:31:00Z'), runsAfterMonth: 1 },
+      { kind: 'job' as const, name: 'early-job', state: jobState('early-job', 1, '2026-11-01T01:00:00Z', '2026-11-01T01:01:00Z'), runsAfterMonth: 1 },
+    ];
+    const without = buildReport(octoberInput());
+
+    // Act
+    const report = buildReport({ ...input, subjects: [...input.subjects, ...after] });
+    const json = JSON.parse(renderJson(report)) as typeof report;
+    const html = renderHtml(report);
+    const text = renderMarkdown(report);
+
+    // Assess
+    expect(json.coverage.rows.map((r) => r.name)).not.toContain('dawn-job');
+    expect(json.coverage.rows.find((r) => r.name === 'early-job')).toMatchObject({
+      status: 'later',
+      reason: 'first seen after October 2026, on 2026-11-01T01:00:00Z: nothing to judge in it',
+    });
+    expect(json.coverage.counts).toEqual({ ...without.coverage.counts, monitored: without.coverage.counts.monitored + 1, later: 1 });
+    expect(json.summary.coverage).toEqual(json.coverage.counts);
+    expect(html).not.toContain('dawn-job');
+    expect(html).toMatch(/<strong>early-job<\/strong><\/td><td><span class="pill later">NOT YET SEEN<\/span>/);
+    expect(text).toContain('| job | early-job | NOT YET SEEN | 0 | 0 | 0/5 | 0 |');
+    expect(text).not.toContain('dawn-job');
+    expect(reportNotice(report, { location: 's3://reports/2026-10/', documents: [] }).message).toContain(`${without.coverage.counts.unknown} UNKNOWN, 1 first seen after the month`);
   });
 });

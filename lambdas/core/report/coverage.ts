@@ -248,7 +248,9 @@ export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSp
  * with no finding of it. A subject with no data, or with too little history for its baseline checks, is UNKNOWN:
  * silence is never shown as health. A job whose configured schedule expected no run in the span
  * and that sent nothing is not silent but not due: OK with a note (`notDue`) when its history is
- * enough, else UNKNOWN for that reason, the note added.
+ * enough, else UNKNOWN for that reason, the note added. A subject first seen after the span, with
+ * nothing of it in the span (a job first run on the 1st before the report), was not there to watch:
+ * left out, or, configured, shown as such (`later`), never UNKNOWN.
  */
 export function buildCoverage(input: CoverageInput): CoverageSection {
   const { span, config } = input;
@@ -279,7 +281,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   // Where an agent's runs as a sub-agent are recorded: the states of the agents above it.
   const agentStates = input.subjects.filter((s) => s.kind === 'agent');
 
-  const rows: CoverageRow[] = [...universe.values()].sort(compareSubjects).map((subject) => {
+  const judged = [...universe.values()].sort(compareSubjects).map((subject): CoverageRow | undefined => {
     // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
     const snapshot = hasOnlyUnseenMarker(subject.kind, subject.snapshot?.state) ? undefined : subject.snapshot;
     const facts = stateFacts(snapshot?.state);
@@ -309,6 +311,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       silentAll === undefined &&
       (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
     const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, maxOf(records.map((r) => Date.parse(r.ts))));
+    const firstSeenAfter =
+      end === span.toMs && facts.firstSeenAt !== undefined && facts.firstSeenAt >= span.toMs && findings.length === 0 && records.length === 0 && (requests?.total ?? 0) === 0;
+    if (firstSeenAfter && !subject.configured) return undefined;
     const base = {
       kind: subject.kind,
       name: subject.name,
@@ -323,6 +328,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       owner: ownerOf(subject.kind, subject.name, config, input.exceptions),
       configured: subject.configured,
     };
+    if (firstSeenAfter) return { ...base, status: 'later', reason: `first seen after ${span.label}, on ${isoSecond(facts.firstSeenAt as number)}: nothing to judge in it` };
     const thinHistory = history !== null && minHistory !== null && history < minHistory;
     const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet`;
     const startsCounted = starts ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so ` : '';
@@ -359,6 +365,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (silent) return { ...base, status: 'unknown', reason: silent };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
+  const rows = judged.filter((row): row is CoverageRow => row !== undefined);
 
   return {
     rows,
@@ -367,6 +374,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       ok: rows.filter((r) => r.status === 'ok').length,
       findings: rows.filter((r) => r.status === 'findings').length,
       unknown: rows.filter((r) => r.status === 'unknown').length,
+      later: rows.filter((r) => r.status === 'later').length,
     },
   };
 }

@@ -3,7 +3,7 @@ import type { CoverageStatus, ExceptionState, GroupStatus, MonitoredRow } from '
 
 /** The words every output uses for statuses, so Markdown, HTML and the SNS message agree. */
 
-export const COVERAGE_LABEL: Readonly<Record<CoverageStatus, string>> = { findings: 'FINDINGS', ok: 'OK', unknown: 'UNKNOWN' };
+export const COVERAGE_LABEL: Readonly<Record<CoverageStatus, string>> = { findings: 'FINDINGS', ok: 'OK', unknown: 'UNKNOWN', later: 'NOT YET SEEN' };
 
 export const GROUP_STATUS_LABEL: Readonly<Record<GroupStatus, string>> = {
   new: 'new',

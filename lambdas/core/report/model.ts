@@ -53,7 +53,8 @@ export interface ReportSummary {
   readonly highlights: readonly string[];
 }
 
-export type CoverageStatus = 'findings' | 'ok' | 'unknown';
+/** `later`: configured, first seen after the month, and nothing of it in the month: neither judged nor UNKNOWN. */
+export type CoverageStatus = 'findings' | 'ok' | 'unknown' | 'later';
 
 export interface CoverageRow {
   readonly kind: string;
@@ -85,6 +86,8 @@ export interface CoverageCounts {
   readonly ok: number;
   readonly findings: number;
   readonly unknown: number;
+  /** Configured subjects first seen after the month (status `later`). */
+  readonly later: number;
 }
 
 export interface CoverageSection {

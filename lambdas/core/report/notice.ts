@@ -24,7 +24,7 @@ export function reportNotice(report: AuditReport, published: PublishedReport): R
     '',
     `Findings: ${s.findings.current} (${signed(s.findings.delta)} vs ${report.previousLabel}): ${s.bySeverity.map((b) => `${b.severity} ${b.trend.current}`).join(', ')}`,
     `Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}`,
-    `Coverage: ${s.coverage.monitored} monitored: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN`,
+    `Coverage: ${s.coverage.monitored} monitored: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN${s.coverage.later ? `, ${s.coverage.later} first seen after the month` : ''}`,
     `Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days`,
   ];
   if (s.highlights.length) lines.push('', 'Look at first:', ...s.highlights.map((h, i) => `  ${i + 1}. ${h}`));

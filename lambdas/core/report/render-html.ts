@@ -69,6 +69,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pill.ok { background: #ecfdf5; color: #047857; border-color: #a7f3d0; }
 .pill.findings { background: #fef2f2; color: #b91c1c; border-color: #fecaca; }
 .pill.unknown { background: #f1f5f9; color: #334155; border-color: #94a3b8; border-style: dashed; }
+.pill.later { background: #f8fafc; color: #64748b; border-color: #e2e8f0; }
 .pill.new { background: #fef2f2; color: #b91c1c; border-color: #fecaca; }
 .pill.recurring { background: #fffbeb; color: #92400e; border-color: #fcd34d; }
 .pill.resolved { background: #ecfdf5; color: #047857; border-color: #a7f3d0; }
@@ -238,7 +239,7 @@ function coverage(r: AuditReport): string {
   const n = (v: number | null) => (v === null ? '–' : String(v));
   return (
     `<p class="caption-note">${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, <strong>${c.counts.unknown} UNKNOWN</strong>. ` +
-    `UNKNOWN means no data, or too little history to judge; it is never counted as healthy.</p>` +
+    `UNKNOWN means no data, or too little history to judge; it is never counted as healthy.${c.counts.later ? ` ${c.counts.later} ${COVERAGE_LABEL.later}: first seen after ${esc(r.label)}.` : ''}</p>` +
     tableHtml(
       `Coverage of every monitored subject in ${r.label}`,
       [

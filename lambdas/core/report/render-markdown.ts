@@ -60,7 +60,7 @@ function summary(r: AuditReport): string[] {
     ], ['l', 'r', 'r', 'l']),
     '',
     `- Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}.`,
-    `- Coverage: ${plural(s.coverage.monitored, 'monitored subject')}: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN.`,
+    `- Coverage: ${plural(s.coverage.monitored, 'monitored subject')}: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN${s.coverage.later ? `, ${s.coverage.later} ${COVERAGE_LABEL.later}` : ''}.`,
     `- Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days${r.exceptions.available ? `, ${s.exceptions.unused} unused` : ' (no registry connected)'}.`,
     `- Findings per day, ${r.charts.perDay[0]?.date.slice(8)}–${r.charts.perDay[r.charts.perDay.length - 1]?.date.slice(8)}: \`${sparkline(perDay)}\` (busiest: ${Math.max(0, ...perDay)})`,
   ];
@@ -76,14 +76,14 @@ function coverage(r: AuditReport): string[] {
   if (c.rows.length === 0) return ['Nothing is monitored yet: no subject is configured and none has been seen.'];
   const n = (v: number | null) => (v === null ? '–' : String(v));
   return [
-    `${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, **${c.counts.unknown} UNKNOWN** (no data, or too little history to judge: never counted as healthy).`,
+    `${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, **${c.counts.unknown} UNKNOWN** (no data, or too little history to judge: never counted as healthy)${c.counts.later ? `, ${c.counts.later} ${COVERAGE_LABEL.later} (first seen after ${r.label})` : ''}.`,
     '',
     ...table(
       ['Kind', 'Subject', 'Status', 'Runs', 'Failed', 'History', 'Findings', 'Owner', 'Note'],
       c.rows.map((row) => [
         row.kind,
         md(row.name),
-        row.status === 'ok' ? COVERAGE_LABEL.ok : `**${COVERAGE_LABEL[row.status]}**`,
+        row.status === 'ok' || row.status === 'later' ? COVERAGE_LABEL[row.status] : `**${COVERAGE_LABEL[row.status]}**`,
         n(row.runsInMonth),
         n(row.failedRuns),
         row.history === null ? '–' : row.minHistory === null ? String(row.history) : `${row.history}/${row.minHistory}`,
@@ -135,7 +135,7 @@ function monitoredTable(section: MonitoredSection, noun: string, volume: 'runs' 
     [noun, 'Status', volume === 'runs' ? 'Runs' : 'Requests', 'Findings', 'Worst measured', 'Limits', 'Owner'],
     section.rows.map((row) => [
       md(row.name),
-      row.status === 'ok' ? 'OK' : `**${COVERAGE_LABEL[row.status]}**`,
+      row.status === 'ok' || row.status === 'later' ? COVERAGE_LABEL[row.status] : `**${COVERAGE_LABEL[row.status]}**`,
       volumeText(row, volume),
       row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${mdCode(d.detector)} ×${d.count}`).join(', ')}` : '0',
       row.worst.length ? row.worst.map((w) => `${md(w.key)} ${formatValue(w.value, w.unit)}`).join(', ') : '–',
