@@ -8,7 +8,7 @@ import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
-import { judgeAbsence, jobReducer, type JobState, type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
+import { judgeAbsence, jobReducer, type JobState, type JobSummary, maxRuntimeOf, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
@@ -62,8 +62,9 @@ export interface ScanResult {
 
 /**
  * Work still in flight when the input ends: route requests waiting for a retry (a request is
- * counted once its route has heard nothing of it for 5 minutes) and agent runs that never logged
- * their end (judged once their tree has been quiet for an hour). The scan's last sweep runs at
+ * counted once its route has heard nothing of it for 5 minutes), agent runs that never logged
+ * their end (judged once their tree has been quiet for an hour) and job runs that have not logged
+ * theirs (judged `run-unfinished` past their max runtime). The scan's last sweep runs at
  * `now`, the latest event by default, so what the log's last minutes left open stays open.
  */
 export interface InFlight {
@@ -72,6 +73,8 @@ export interface InFlight {
   readonly requests: number;
   /** Root runs not judged yet (their own, or a sub-agent's, end never came). */
   readonly agentRuns: number;
+  /** Job runs whose end has not come, within their max runtime (past it they are `run-unfinished`). */
+  readonly jobRuns: number;
 }
 
 /**
@@ -337,7 +340,7 @@ export async function scanToStore(
     const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });
     findings.push(...swept.findings, ...roots.findings);
     if (options.settle) findings.push(...(await settleInFlight(store, { config: opts.config, clock: sweepCtx.clock, exceptions: registry }, options.settle)).findings);
-    const inFlight = await inFlightIn(store, now);
+    const inFlight = await inFlightIn(store, now, opts.config);
     findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     // The scan shows its findings to the user: that is their alert, so none stays pending.
     for (const f of findings) await store.markAlerted(findingKey(f));
@@ -369,8 +372,16 @@ export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: Re
   return { findings: [...routes.findings, ...agents.findings], subjects: routes.subjects + agents.subjects, conflicts: routes.conflicts + agents.conflicts };
 }
 
-/** The route requests and agent root runs the store still holds open. */
-async function inFlightIn(store: StateStore & SubjectCatalog, at: number): Promise<InFlight> {
+/** The route requests, agent root runs and job runs within their max runtime the store still holds open. */
+async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config: Config): Promise<InFlight> {
+  let jobRuns = 0;
+  for (const { state } of await store.subjects(jobReducer.kind)) {
+    const job = state as JobState;
+    // Only jobs that log their runs' ends keep a run open for its end (cron's CMD lines open none to wait for).
+    if (!job.endsLogged || job.open.length === 0) continue;
+    const runtime = maxRuntimeOf(job, config).ms;
+    jobRuns += job.open.filter((r) => r.at <= at && at - r.at <= runtime).length;
+  }
   let requests = 0;
   for (const { state } of await store.subjects(routeReducer.kind)) requests += Object.keys((state as RouteState).open).length;
   let agentRuns = 0;
@@ -393,7 +404,7 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number): Promi
     await cache.loadTrees(staleFacts.keys());
     for (const [runId, facts] of staleFacts) if ((buildTreeSnapshot(runId, cache.runs)?.facts ?? 0) > facts) agentRuns++;
   }
-  return { at, requests, agentRuns };
+  return { at, requests, agentRuns, jobRuns };
 }
 
 /**
@@ -498,12 +509,13 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
  * ended and has not been quiet for an hour is judged on its budget only (a run stuck in a loop is
  * flagged once over it), not yet on the rest. Said, so that "0 findings" is not taken for health.
  */
-function inFlightNote({ at, requests, agentRuns }: InFlight, nowGiven: boolean): string | undefined {
-  if (requests + agentRuns === 0) return undefined;
+function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: boolean): string | undefined {
+  if (requests + agentRuns + jobRuns === 0) return undefined;
   const parts: string[] = [];
+  if (jobRuns > 0) parts.push(`${plural(jobRuns, 'job run')} that ${jobRuns === 1 ? 'has' : 'have'} logged no end yet (judged unfinished past ${jobRuns === 1 ? 'its' : 'their'} max runtime)`);
   if (agentRuns > 0) parts.push(`${agentRuns} agent run${agentRuns === 1 ? '' : 's'} that never logged ${agentRuns === 1 ? 'its' : 'their'} end (judged after an hour with no line)`);
   if (requests > 0) parts.push(`${plural(requests, 'route request')} waiting for a retry (counted 20 minutes after ${requests === 1 ? 'its' : 'their'} last attempt)`);
-  const it = requests + agentRuns === 1 ? 'it' : 'them';
+  const it = requests + agentRuns + jobRuns === 1 ? 'it' : 'them';
   return (
     `Still in flight at ${isoTime(at)}, ${nowGiven ? 'the --now given' : 'the latest event'}, so not judged yet: ${parts.join('; ')}. ` +
     `Add --now with a later time to judge ${it} (runs missed by then are judged too).`

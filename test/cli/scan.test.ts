@@ -281,6 +281,31 @@ describe('silent-audit scan (contract §5)', () => {
     );
   });
 
+  it('says a job run that has logged no end yet when the log ends is still in flight, until its max runtime', async () => {
+    // Prepare: nightly runs at 02:00 and logs its end 5 minutes later; on 2 October the log ends with its start
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-job-in-flight-')), 'nightly.jsonl');
+    const lines = [
+      { type: 'run.start', ts: '2026-10-01T02:00:00Z', job: 'nightly', run_id: 'r1' },
+      { type: 'run.end', ts: '2026-10-01T02:05:00Z', job: 'nightly', run_id: 'r1', exit_code: 0, output_bytes: 100 },
+      { type: 'run.start', ts: '2026-10-02T02:00:00Z', job: 'nightly', run_id: 'r2' },
+    ];
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+
+    // Act
+    const atEnd = await scan([file]);
+    const later = await scan([file], { now: Date.parse('2026-10-02T04:00:00Z') });
+
+    // Assess: "0 findings" is not left to read as health; past its max runtime (1 h by default) the run is judged
+    expect(atEnd.result.exitCode).toBe(0);
+    expect(atEnd.stdout).toContain(
+      'Still in flight at 2026-10-02T02:00:00Z, the latest event, so not judged yet: 1 job run that has logged no end yet (judged unfinished past its max runtime). ' +
+        'Add --now with a later time to judge it (runs missed by then are judged too).',
+    );
+    expect(later.result.exitCode).toBe(1);
+    expect(later.stdout).toContain('run-unfinished');
+    expect(later.stdout).not.toContain('Still in flight');
+  });
+
   it('counts an agent run judged once quiet that then went on as still in flight', async () => {
     // Prepare: sb-920 makes 5 calls and goes quiet (judged as it stood by the sweep after 10:30), then makes 3 more calls at 11:01, never ending.
     const file = join(mkdtempSync(join(tmpdir(), 'scan-resumed-')), 'support-bot.jsonl');
