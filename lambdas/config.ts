@@ -345,7 +345,8 @@ export const ExceptionSchema = z.strictObject({
   expires: dateOnly,
 });
 
-const logGroupName = z.string().regex(/^[\w./#-]+$/, 'not a log group name');
+/** A CloudWatch Logs log group name as the service takes it: 1–512 of `A–Z a–z 0–9 _ - / . #`. */
+const logGroupName = z.string().regex(/^[\w./#-]+$/, 'not a log group name').max(512, 'not a log group name: at most 512 characters');
 
 /**
  * How many days a run record (`RUN#<kind>#<subject>`) is kept after its run by default

@@ -499,6 +499,16 @@ tools:
     ]);
   });
 
+  it('refuses a log group name longer than CloudWatch takes (512 characters), naming the key path and line', () => {
+    // Act
+    const longest = parseConfigText(`deploy:\n  log_groups: [/${'a'.repeat(511)}]\n`, 'c.yaml');
+    const problems = problemsOf(`deploy:\n  log_groups:\n    - /ok\n    - /${'a'.repeat(512)}\n`);
+
+    // Assess
+    expect(longest.deploy.log_groups[0]).toHaveLength(512);
+    expect(problems).toEqual(['deploy.log_groups.1: not a log group name: at most 512 characters (line 4)']);
+  });
+
   it('keeps run records 400 days unless deploy.run_retention_days says otherwise, from the 63 the monthly report needs', () => {
     // Act
     const set = parseConfigText('deploy:\n  run_retention_days: 63\n', 'c.yaml');
