@@ -189,7 +189,7 @@ describe('discarded output through the pipeline', () => {
     expect(alone.findings).toEqual([]);
   });
 
-  it('reports a job at most once a day, whichever way its discard lines came', async () => {
+  it('reports a job at most once a day (not again within 20 hours), whichever way its discard lines came', async () => {
     // Prepare: the job runs hourly; its discard lines come in the next batch each time.
     const store = new MemoryAuditStore();
     const findings: Finding[] = [];
@@ -200,6 +200,6 @@ describe('discarded output through the pipeline', () => {
       findings.push(...(await processBatch([discard(start + 30_000, 20_000 + 10 * h)], REDUCERS, store, ctx)).findings);
     }
     // Assess
-    expect(brief(findings)).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`, `output-discarded ${job} 2026-10-06T02:17:31Z`]);
+    expect(brief(findings)).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`, `output-discarded ${job} 2026-10-05T22:17:31Z`]);
   });
 });

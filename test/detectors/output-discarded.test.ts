@@ -17,9 +17,11 @@ describe('output-discarded', () => {
 
   it.each([
     ['reported an hour ago', Date.parse('2026-10-05T01:30:02Z'), 0],
-    ['reported 23 h ago', Date.parse('2026-10-04T03:30:02Z'), 0],
+    ['reported 19 h ago', Date.parse('2026-10-04T07:30:02Z'), 0],
+    ["reported a day ago, a second later than today's (a daily job's jitter)", Date.parse('2026-10-04T02:30:03Z'), 1],
+    ['reported 23 h ago (a daily job in local time, the day the clocks went forward)', Date.parse('2026-10-04T03:30:02Z'), 1],
     ['reported 25 h ago', Date.parse('2026-10-04T01:30:02Z'), 1],
-  ])('reports at most once a day: %s', (_, lastReportedAt, count) => {
+  ])('reports at most once a day, a daily job every day: %s', (_, lastReportedAt, count) => {
     expect(outputDiscardedDetector.check({ ...base, lastReportedAt })).toHaveLength(count);
   });
 });
