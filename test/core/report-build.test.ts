@@ -302,12 +302,26 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     // Act
     const row = buildReport({ ...input, subjects: [...input.subjects, { kind: 'job', name: 'run-parts', state }] }).coverage.rows.find((r) => r.name === 'run-parts');
 
+    // Assess: its last start on 6 October also makes it silent since then, said before (its own test).
+    expect(row).toMatchObject({ status: 'unknown', runsInMonth: 14, history: startsSeen - afterMonth });
+    expect(row?.reason?.split('; ').at(-1)).toBe(`only run starts are logged (no ends): ${counted}, so output, duration and failure checks cannot run`);
+  });
+
+  it('says a job whose runs log only a start (cron) and that stopped is silent since its last start, not only that its starts are logged', () => {
+    // Prepare: report.sh starts daily at 06:00 from 1 to 18 October, then no more.
+    const starts = Array.from({ length: 18 }, (__, i) => Date.parse(`${day(1 + i)}T06:00:00Z`));
+    const state = { job: 'report.sh', outputs: [], durations: [], open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0, startsSeen: 18, starts, firstSeenAt: starts[0], lastSeenAt: starts.at(-1), lastStartAt: starts.at(-1) };
+    const input = octoberInput();
+
+    // Act
+    const row = buildReport({ ...input, subjects: [...input.subjects, { kind: 'job', name: 'report.sh', state }] }).coverage.rows.find((r) => r.name === 'report.sh');
+
     // Assess
     expect(row).toMatchObject({
       status: 'unknown',
-      runsInMonth: 14,
-      history: startsSeen - afterMonth,
-      reason: `only run starts are logged (no ends): ${counted}, so output, duration and failure checks cannot run`,
+      runsInMonth: 18,
+      reason:
+        'silent since 2026-10-18, 13 days (last seen 2026-10-18T06:00:00Z, up to 2026-11-01T00:00:00Z): longer than 3 × its usual gap of 24.0 h (at least 5.0 days), so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running; only run starts are logged (no ends): 18 starts in October 2026, so output, duration and failure checks cannot run',
     });
   });
 

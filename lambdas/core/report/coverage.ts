@@ -91,9 +91,10 @@ function keptActivity(state: unknown): number[] {
   return [...starts, ...ended];
 }
 
-/** How many sightings a state counts over its whole life: runs, agent roots, route requests. */
+/** How many sightings a state counts over its whole life: runs (a job's starts when its runs log no end), agent roots, route requests. */
 function sightingsCounted(state: unknown): number | undefined {
   const facts = stateFacts(state);
+  if (facts.endsLogged === false && facts.startsSeen !== undefined) return facts.startsSeen;
   if (facts.runs !== undefined) return facts.runs;
   const totals = state && typeof state === 'object' ? (state as Record<string, unknown>).totals : undefined;
   const requests = totals && typeof totals === 'object' ? (totals as Record<string, unknown>).requests : undefined;
@@ -359,9 +360,10 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
               : `no data in ${span.label}`);
       return { ...base, status: 'unknown', ...noted(reason) };
     }
-    if (onlyStarts) return { ...base, status: 'unknown', ...noted(startsOnlyReason) };
-    if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
     const silent = trailingSilenceNote(subject.kind, subject.name, config, snapshot?.state, records, span, end, agentStates);
+    // A job whose runs log only a start is UNKNOWN anyway; that it stopped is said first, or its silence would be hidden.
+    if (onlyStarts) return { ...base, status: 'unknown', ...noted(silent ? `${silent}; ${startsOnlyReason}` : startsOnlyReason) };
+    if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
     if (silent) return { ...base, status: 'unknown', reason: silent };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
