@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, DEFAULT_RUN_RETENTION_DAYS, MIN_RUN_RETENTION_DAYS, validateConfig } from '../../lambdas/config.ts';
 import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import type { RunRecord } from '../../lambdas/ports.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
 import { initialJobState, judgeAbsence, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
@@ -760,6 +761,36 @@ describe('the shape over time of runs that never ended', () => {
 
     // Assess
     expect(notes[0]).toMatch(/^Intermittent: 2 of 3 runs between 2026-10-05 and 2026-10-07, with normal runs in between/);
+  });
+});
+
+describe('the cause of a group that recurs from last month', () => {
+  // sync wrote empty output every day from 20 September; in October on the 1st to the 5th, then normal again.
+  const empty = (d: string) => finding('empty-output', 'sync', `${d}T04:05:00Z`, { run_id: `s-${d}`, evidence: { output_bytes: 0 } });
+  const september = Array.from({ length: 11 }, (_, i) => empty(day(20 + i, '2026-09')));
+  const runsFrom = (first: number) => Array.from({ length: 10 - first + 1 }, (_, i) => runRecord('sync', `s-${day(first + i)}`, `${day(first + i)}T04:05:00Z`));
+  const causeOf = (octoberDays: number[], runs: RunRecord[], previousFindings: Finding[]) =>
+    groupOf(buildReport(octoberInput({ findings: octoberDays.map((d) => empty(day(d))), previousFindings, runs })), 'empty-output', 'sync').cause.narrowed[0];
+
+  it('says it began before the month, with last month’s first finding, when the month’s first run was affected', () => {
+    // Act
+    const cause = causeOf([1, 2, 3, 4, 5], runsFrom(1), september);
+
+    // Assess
+    expect(cause).toMatch(/^Every run from 2026-10-01 to 2026-10-05 was affected \(5 of 5\): a lasting change at the source before the month began \(/);
+    expect(cause).toContain("rather than a passing fault; last month's first finding was on 2026-09-20.");
+    expect(cause).not.toContain('on or just before 2026-10-01');
+  });
+
+  it('dates the change to the month when normal runs came first, or when last month did not have it', () => {
+    // Act: normal runs on the 1st and 2nd, affected from the 3rd; and the same days as in the first case, but new.
+    const afterNormalRuns = causeOf([3, 4, 5], runsFrom(1), september);
+    const fresh = causeOf([1, 2, 3, 4, 5], runsFrom(1), []);
+
+    // Assess
+    expect(afterNormalRuns).toContain('a lasting change at the source on or just before 2026-10-03');
+    expect(fresh).toContain('a lasting change at the source on or just before 2026-10-01');
+    expect(fresh).not.toContain('last month');
   });
 });
 

@@ -23,6 +23,11 @@ export interface CauseContext {
   readonly ongoing: boolean;
   /** When it was still happening, if the month had not ended yet (`2026-10-14 06:00 UTC`); else at the month's end. */
   readonly asOf?: string;
+  /**
+   * Set when the group recurs (last month had it too): the month's first day, and the day of last
+   * month's first finding when known. A group affecting the month from its start began before it.
+   */
+  readonly recurring?: { readonly monthFirstDay: string; readonly lastMonthFirstDay?: string };
 }
 
 const KEYWORD_CAUSES: readonly [RegExp, string][] = [
@@ -87,18 +92,24 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   // A run is its id at a time: a job may use one id for every run.
   const affected = new RunIndex(subjectRuns).runsOf(findings);
   const recorded = subjectRuns.filter((r) => r.ts >= firstAt && r.ts <= lastAt);
+  /** Where a lasting change began: before the month, for a recurring group that affected it from its start. */
+  const changeAt = (fromStart: boolean, day: string) => (ctx.recurring && fromStart ? 'before the month began' : `on or just before ${day}`);
+  const since = (fromStart: boolean) =>
+    ctx.recurring?.lastMonthFirstDay && fromStart ? `; last month's first finding was on ${ctx.recurring.lastMonthFirstDay}` : '';
   if (affected.size > 0 && recorded.length > 0) {
     // A run records itself when it ends: one that never ended (run-unfinished, an agent run judged as it stands) is one of them too.
     const inWindow = new Set([...recorded.map(runKey), ...affected]);
     const hit = [...inWindow].filter((id) => affected.has(id)).length;
     if (hit === inWindow.size) {
-      return `Every run ${span(firstDay, lastDay)} was affected (${hit} of ${inWindow.size}): a lasting change at the source on or just before ${firstDay} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault.${recovery}`;
+      // From the month's start: no run of the month before the first affected one was normal.
+      const fromStart = !subjectRuns.some((r) => r.ts < firstAt && !affected.has(runKey(r)));
+      return `Every run ${span(firstDay, lastDay)} was affected (${hit} of ${inWindow.size}): a lasting change at the source ${changeAt(fromStart, firstDay)} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault${since(fromStart)}.${recovery}`;
     }
     return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ` Still happening ${ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'at the end of the month'}.` : ''}`;
   }
   const days = [...new Set(findings.map((f) => day(happenedAtIso(f))))];
   if (days.length > 1 && consecutiveDays(days)) {
-    return `On every day from ${days[0]} to ${days[days.length - 1]}: a lasting change at the source on or just before ${days[0]} rather than a passing fault.${recovery}`;
+    return `On every day from ${days[0]} to ${days[days.length - 1]}: a lasting change at the source ${changeAt(days[0] === ctx.recurring?.monthFirstDay, days[0])} rather than a passing fault${since(days[0] === ctx.recurring?.monthFirstDay)}.${recovery}`;
   }
   if (days.length > 1) {
     return `On ${days.length} separate days between ${days[0]} and ${days[days.length - 1]}, not in a row: it comes and goes rather than staying broken, so look for what those days have in common.`;

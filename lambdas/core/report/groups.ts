@@ -4,7 +4,8 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
+import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
+import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
@@ -66,6 +67,11 @@ function groupBy(findings: readonly Finding[]): Map<string, Finding[]> {
   // Oldest first as counted in the month (happenedAt), then by stamp.
   const dated = findings.map((f) => ({ f, at: happenedAtIso(f) })).sort((a, b) => a.at.localeCompare(b.at) || a.f.ts.localeCompare(b.f.ts));
   return listsBy(dated.map(({ f }) => f), (f) => groupKey(f.detector, f.subject));
+}
+
+/** The day of last month's first finding of a group, when last month's findings are at hand. */
+function lastMonthFirst(findings: readonly Finding[] | undefined): { lastMonthFirstDay?: string } {
+  return findings?.length ? { lastMonthFirstDay: dayOf(minOf(findings.map(happenedAt))) } : {};
 }
 
 function anchor(detector: string, subject: string, used: Set<string>): string {
@@ -203,7 +209,14 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       },
       cause: {
         known: fiveCs.cause,
-        narrowed: narrowCause({ findings, subjectRuns, alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count), ongoing, ...(asOf ? { asOf } : {}) }),
+        narrowed: narrowCause({
+          findings,
+          subjectRuns,
+          alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count),
+          ongoing,
+          ...(asOf ? { asOf } : {}),
+          ...(status === 'recurring' ? { recurring: { monthFirstDay: span.from.slice(0, 10), ...lastMonthFirst(previous.get(key)) } } : {}),
+        }),
       },
       consequence: {
         known: fiveCs.consequence,
