@@ -203,8 +203,30 @@ function activeJobEntry(job: JobSummary): string[] {
   const rest = ['    # expect_pattern: "done"       # a regex every good run\'s output matches', '    # owner: team@example.com'];
   const learned = job.inferred;
   const regularity = (s: NonNullable<JobSummary['inferred']>) => `${Math.round(s.regularity * 100)}% regular over ${plural(s.samples, 'interval')}`;
+  if (learned?.cron && learned.timezone) {
+    return [
+      `  # schedule learned from its runs: ${learned.period}, ${regularity(learned)} in local time; times in ${learned.timezone} (guessed: see below)`,
+      key,
+      `    schedule: ${JSON.stringify(learned.cron)}`,
+      `    timezone: ${yamlString(learned.timezone)}`,
+      ...zoneNote(learned),
+      ...restDaysNote(learned),
+      ...keptDaysNote(learned),
+      ...rest,
+    ];
+  }
   if (learned?.cron) {
     return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
+  }
+  const moved = learned?.movedAnHour;
+  if (moved) {
+    // Either UTC time would report the runs at the other missed: the schedule is left to the user.
+    return [
+      `  # no schedule learned: it runs ${learned.period}, but its runs moved by an hour on ${moved.on} (from ${moved.from} to ${moved.to} UTC), and no time zone's clock change fits them`,
+      key,
+      `    # schedule: ${JSON.stringify(moved.cronAfter ?? '30 2 * * *')}    # ${moved.cronAfter ? `UTC, the time of its runs since ${moved.on}` : 'cron: minute hour day month weekday'}; add timezone: if its host runs on local time`,
+      ...rest,
+    ];
   }
   const why = learned
     ? `it runs ${learned.period} (${regularity(learned)}), which no cron expression says`
@@ -217,6 +239,22 @@ function activeJobEntry(job: JobSummary): string[] {
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 /**
+ * A note under a schedule learned in a time zone: the runs kept one wall time in it while their
+ * UTC time moved by an hour at its clock change, so the zone was guessed from that, and the zones
+ * that fit as well at another wall time are named with their schedules (the host's may be one).
+ */
+function zoneNote(learned: NonNullable<JobSummary['inferred']>): string[] {
+  const change = learned.clockChange;
+  if (!change || !learned.timezone) return [];
+  const others = change.alternatives.map((a) => `${JSON.stringify(a.cron)} in ${a.timezone}`);
+  if (change.moreZones > 0) others.push(`${plural(change.moreZones, 'more zone')}`);
+  return [
+    `    # timezone guessed: the runs kept one local time while their UTC time moved by an hour at the clock change on ${change.on}; if the host is in another zone, use its own` +
+      (others.length > 0 ? ` (these fit as well: ${others.join(', ')})` : ''),
+  ];
+}
+
+/**
  * A note under a daily schedule that leaves out weekdays seen only once (a weekend in the one week
  * the logs span): the job may run every day and have missed them.
  */
@@ -227,7 +265,7 @@ function restDaysNote(learned: NonNullable<JobSummary['inferred']>): string[] {
   // In the week's order from the block's first day: Sat, Sun.
   const first = days.find((d) => !days.includes((d + 6) % 7)) ?? days[0];
   const inOrder = [...days].sort((a, b) => ((a - first + 7) % 7) - ((b - first + 7) % 7));
-  return [`    # ${inOrder.map((d) => WEEKDAYS[d]).join(', ')} (UTC): no run in the one week seen; if the job runs every day, use ${JSON.stringify(everyDay)}`];
+  return [`    # ${inOrder.map((d) => WEEKDAYS[d]).join(', ')} (${learned.timezone ?? 'UTC'}): no run in the one week seen; if the job runs every day, use ${JSON.stringify(everyDay)}`];
 }
 
 /**
@@ -238,7 +276,7 @@ function restDaysNote(learned: NonNullable<JobSummary['inferred']>): string[] {
 function keptDaysNote(learned: NonNullable<JobSummary['inferred']>): string[] {
   const kept = learned.keptUnseenOnce;
   if (!kept?.days.length) return [];
-  return [`    # ${kept.days.map((d) => WEEKDAYS[d]).join(', ')} (UTC): no run the one time it came, kept in as a possible missed run; if the job rests ${kept.days.length > 1 ? 'on those days' : 'that day'}, use ${JSON.stringify(kept.cronWithout)}`];
+  return [`    # ${kept.days.map((d) => WEEKDAYS[d]).join(', ')} (${learned.timezone ?? 'UTC'}): no run the one time it came, kept in as a possible missed run; if the job rests ${kept.days.length > 1 ? 'on those days' : 'that day'}, use ${JSON.stringify(kept.cronWithout)}`];
 }
 
 export function registerInitCommand(program: Command): void {

@@ -482,11 +482,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     note('');
     note(textTable(['JOB', 'RUNS', 'FAILED', 'LAST SEEN', 'HOSTS', 'SCHEDULE'], jobs.map(jobRow), [48, 6, 6, 20, 40, 60]));
   }
-  const learned = jobs.filter((j) => j.inferred?.cron);
+  const learned = jobs.filter((j) => j.inferred?.cron || j.inferred?.movedAnHour);
   if (learned.length > 0) {
     note('');
-    note('Schedules learned from history (inferred; times in UTC; copy into the config as jobs.<job>.schedule, or write a starter config with: silent-audit init <the same logs>):');
-    for (const j of learned) note(`  ${escapeControls(j.job)}: "${j.inferred!.cron}"  (${j.inferred!.period}, ${j.inferred!.samples} intervals, ${Math.round(j.inferred!.regularity * 100)}% regular)`);
+    note('Schedules learned from history (inferred; times in UTC unless a zone is named; copy into the config as jobs.<job>.schedule, with jobs.<job>.timezone when one is named, or write a starter config with: silent-audit init <the same logs>):');
+    for (const j of learned) note(`  ${escapeControls(j.job)}: ${learnedScheduleText(j.inferred!)}`);
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
@@ -540,9 +540,27 @@ function lateNote(stream: MergeStats): string | undefined {
   );
 }
 
+/**
+ * A learned schedule as the scan's note gives it: its cron (and the zone guessed from a clock change
+ * its runs kept their local time across), or, for runs that moved by an hour that no zone's clock
+ * change explains, no cron (either UTC time would report the other's runs missed).
+ */
+function learnedScheduleText(s: NonNullable<JobSummary['inferred']>): string {
+  const counts = `${s.period}, ${s.samples} intervals, ${Math.round(s.regularity * 100)}% regular`;
+  if (s.movedAnHour) {
+    const m = s.movedAnHour;
+    return `no cron: its runs moved by an hour on ${m.on} (from ${m.from} to ${m.to} UTC) and no time zone's clock change fits them (${s.period}, ${s.samples} intervals)`;
+  }
+  if (s.timezone) {
+    const on = s.clockChange ? ` on ${s.clockChange.on}` : '';
+    return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time; zone guessed: the runs kept their local time across the clock change${on})`;
+  }
+  return `"${s.cron}"  (${counts})`;
+}
+
 function jobRow(j: JobSummary): string[] {
   const hosts = Object.entries(j.hosts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const hostText = hosts.length === 0 ? '' : hosts.length <= 3 ? hosts.map(([h, n]) => `${h} ×${n}`).join(', ') : `${hosts.length} hosts`;
-  const schedule = j.schedule ? `"${j.schedule}" (configured)` : j.inferred ? `${j.inferred.period}${j.inferred.cron ? ` "${j.inferred.cron}"` : ''} (inferred)` : '';
+  const schedule = j.schedule ? `"${j.schedule}" (configured)` : j.inferred ? `${j.inferred.period}${j.inferred.cron ? ` "${j.inferred.cron}"` : ''}${j.inferred.timezone ? ` ${j.inferred.timezone}` : ''} (inferred)` : '';
   return [j.job, String(j.runs), String(j.failures), j.lastSeenAt !== undefined ? new Date(j.lastSeenAt).toISOString().slice(0, 19) + 'Z' : '', hostText, schedule];
 }

@@ -83,7 +83,7 @@ export interface InferredSchedule {
   readonly period_ms: number;
   /** `every 1 h`, `every 15 min`, `daily`, `weekly`, `monthly`, `yearly` (the last two only with their cron). */
   readonly period: string;
-  /** A cron expression (UTC) that fits the observed starts, when one does. */
+  /** A cron expression (UTC, or in `timezone`) that fits the observed starts, when one does. */
   readonly cron?: string;
   /** Share of intervals within tolerance of the period. */
   readonly regularity: number;
@@ -100,6 +100,23 @@ export interface InferredSchedule {
    * weeks), with the cron that would leave them out. Absent when there are none.
    */
   readonly keptUnseenOnce?: { readonly days: readonly number[]; readonly cronWithout: string };
+  /**
+   * The zone `cron` (and the weekdays above) is in, when the starts moved by exactly an hour in UTC
+   * and this zone's clock change explains it (every start at one wall time in it): a host on local
+   * time. Absent when `cron` is in UTC.
+   */
+  readonly timezone?: string;
+  /**
+   * With `timezone`: the date (in it) of the last clock change the starts span; other zones that fit
+   * as well at another wall time, with their crons (up to three, one per cron); and how many more zones fit.
+   */
+  readonly clockChange?: { readonly on: string; readonly alternatives: readonly { readonly timezone: string; readonly cron: string }[]; readonly moreZones: number };
+  /**
+   * The starts moved by exactly an hour in UTC, once, and no zone's clock change explains it: no
+   * `cron` then (either UTC time would report the other's runs missed). The UTC date of the first
+   * start at the new time, the times of day before and after (`00:30`), and the cron of the starts since.
+   */
+  readonly movedAnHour?: { readonly on: string; readonly from: string; readonly to: string; readonly cronAfter?: string };
 }
 
 function mode(values: readonly number[]): number {
@@ -213,7 +230,11 @@ export function distinctStartMinutes(startTimes: readonly number[]): number[] {
  * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say
  * (and a calendar one for a monthly or yearly job: calendarCron),
  * at the time the starts come at (for runs known only from their end, `startsFromEnd`, at or before
- * the earliest of those: see offsetInPeriod).
+ * the earliest of those: see offsetInPeriod), in UTC. For a period of 2 hours or more whose starts
+ * moved by exactly an hour in UTC (hourShift), the time zones are searched, then only, for one whose
+ * wall clock keeps them all at one time (a host on local time across a clock change): the cron is
+ * learned in its wall time, with `timezone` and `clockChange`; when none does and they moved once,
+ * there is no cron, and `movedAnHour` says when (either UTC time would call the other's runs missed).
  */
 export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS): InferredSchedule | undefined {
   const starts = distinctStartMinutes(startTimes);
@@ -225,6 +246,60 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   if (regular < 0.8 || typical < MINUTE) return undefined;
 
   const period = Math.round(typical / MINUTE) * MINUTE;
+  const learned = learnCron(period, starts, startsFromEnd, tolerance);
+  const utc: InferredSchedule = { period_ms: period, ...learned, regularity: Number(regular.toFixed(2)), samples: intervals.length };
+  if (!learned.cron || period < 2 * HOUR) return utc;
+  // Cheap before the zones are searched: whether the starts moved by exactly an hour in UTC at all.
+  const shift = hourShift(period, starts);
+  if (!shift) return utc;
+  const zones = zonesKeepingWallTime(shift);
+  if (zones.length === 0) {
+    if (!shift.clean) return utc;
+    const at = shift.firstMoved;
+    const after = learnCron(period, starts.filter((t) => t >= at), startsFromEnd.filter((t) => t >= at), tolerance);
+    const time = (pos: number) => new Date(pos).toISOString().slice(11, 16);
+    return { period_ms: period, period: learned.period, regularity: utc.regularity, samples: utc.samples, movedAnHour: { on: utcDate(at), from: time(shift.before), to: time(shift.after), ...(after.cron ? { cronAfter: after.cron } : {}) } };
+  }
+  // In a zone whose clock change explains the move: the schedule in its wall time, learned as in UTC.
+  const inZone = (zone: string) => {
+    const wall = (t: number) => wallTime(zone, t);
+    const localStarts = starts.map(wall);
+    const local = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance);
+    const gaps = localStarts.slice(1).map((t, i) => t - localStarts[i]);
+    const typicalGap = median(gaps)!;
+    const localRegular = gaps.filter((g) => Math.abs(g - typicalGap) <= tolerance).length / gaps.length;
+    return { ...local, regularity: Number(localRegular.toFixed(2)) };
+  };
+  const [zone, ...others] = zones;
+  const local = inZone(zone);
+  if (!local.cron) return utc;
+  // Zones that say another time (Europe/London at 01:30 for Europe/Berlin at 02:30): one of each, the rest counted.
+  const alternatives: { timezone: string; cron: string }[] = [];
+  const crons = new Set([local.cron]);
+  for (const z of others) {
+    if (alternatives.length >= MAX_ZONE_ALTERNATIVES) break;
+    const cron = inZone(z).cron;
+    if (cron && !crons.has(cron)) alternatives.push({ timezone: z, cron });
+    if (cron) crons.add(cron);
+  }
+  return {
+    period_ms: period,
+    ...local,
+    samples: intervals.length,
+    timezone: zone,
+    clockChange: { on: localDate(zone, clockChangeIn(zone, shift.lastBefore, shift.firstMoved)), alternatives, moreZones: Math.max(0, others.length - alternatives.length) },
+  };
+}
+
+/** What a schedule's cron says of a period and starts (UTC ones, or a zone's wall times read as UTC): its cron and the notes on its weekdays. */
+interface LearnedCron {
+  readonly period: string;
+  readonly cron?: string;
+  readonly restDaysSeenOnce?: readonly number[];
+  readonly keptUnseenOnce?: InferredSchedule['keptUnseenOnce'];
+}
+
+function learnCron(period: number, starts: readonly number[], startsFromEnd: readonly number[], tolerance: number): LearnedCron {
   const cronSays = (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
   let cron: string | undefined;
   let restDaysSeenOnce: number[] = [];
@@ -245,16 +320,119 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     else cron = `${minute} ${hour} * * ${new Date(offset).getUTCDay()}`;
   }
   const calendar = cronSays ? undefined : calendarCron(period, starts, startsFromEnd);
-  if (calendar) return { period_ms: period, period: calendar.period, cron: calendar.cron, regularity: Number(regular.toFixed(2)), samples: intervals.length };
+  if (calendar) return { period: calendar.period, cron: calendar.cron };
   return {
-    period_ms: period,
     period: describePeriod(period),
     cron,
-    regularity: Number(regular.toFixed(2)),
-    samples: intervals.length,
     ...(restDaysSeenOnce.length > 0 ? { restDaysSeenOnce } : {}),
     ...(keptUnseenOnce ? { keptUnseenOnce } : {}),
   };
+}
+
+/** How many zones besides the one chosen a note names (the rest are counted). */
+const MAX_ZONE_ALTERNATIVES = 3;
+
+/**
+ * Zones tried first when several keep a job's starts at one wall time, in this order (the most
+ * used zone of each set of clock-change rules first: every zone of the EU changes at 01:00Z on the
+ * same day, so Europe/London at 01:30 fits a Berlin job at 02:30 as well); the rest alphabetically.
+ */
+const PREFERRED_ZONES = [
+  'America/New_York', 'America/Chicago', 'America/Denver', 'America/Los_Angeles', 'America/Anchorage', 'America/Halifax',
+  'Europe/Berlin', 'Europe/Paris', 'Europe/London', 'Europe/Helsinki', 'Europe/Athens', 'Europe/Lisbon',
+  'Australia/Sydney', 'Australia/Melbourne', 'Australia/Adelaide', 'Pacific/Auckland', 'America/Santiago', 'Asia/Jerusalem',
+];
+
+/** Every IANA zone the runtime knows, the preferred ones first. */
+function candidateZones(): string[] {
+  const all = new Set(Intl.supportedValuesOf('timeZone'));
+  const preferred = PREFERRED_ZONES.filter((z) => all.has(z));
+  return [...preferred, ...[...all].filter((z) => !preferred.includes(z)).sort()];
+}
+
+/**
+ * Starts that moved by exactly an hour in UTC: most at one time of their period, others an hour
+ * from it (`before` and `after` the last change: ms into the period, a day for a monthly or yearly
+ * job). `starts` are those at either time, in order, and `moved` whether each is at `after`;
+ * `clean` when they changed once, each side with two starts or more (as at one clock change, not a
+ * run by hand an hour off); `lastBefore` and `firstMoved` the starts around the last change.
+ */
+interface HourShift {
+  readonly starts: readonly number[];
+  readonly moved: readonly boolean[];
+  readonly before: number;
+  readonly after: number;
+  /** Whether they moved later in UTC at the last change (the clock went back); undefined when a period of 2 h cannot tell. */
+  readonly later: boolean | undefined;
+  readonly lastBefore: number;
+  readonly firstMoved: number;
+  readonly clean: boolean;
+}
+
+function hourShift(period: number, starts: readonly number[]): HourShift | undefined {
+  const within = period <= 7 * DAY ? period : DAY;
+  const pos = starts.map((t) => modulo(t, within));
+  const usual = mode(pos);
+  const count = (p: number) => pos.filter((x) => x === p).length;
+  const later = modulo(usual + HOUR, within);
+  const earlier = modulo(usual - HOUR, within);
+  const other = count(later) >= count(earlier) ? later : earlier;
+  if (count(other) === 0) return undefined;
+  const kept = starts.filter((_, i) => pos[i] === usual || pos[i] === other);
+  const isOther = kept.map((t) => modulo(t, within) === other);
+  const changes = isOther.flatMap((o, i) => (i > 0 && o !== isOther[i - 1] ? [i] : []));
+  const last = changes[changes.length - 1];
+  const clean = changes.length === 1 && last >= 2 && kept.length - last >= 2;
+  const [before, after] = isOther[last] ? [usual, other] : [other, usual];
+  // In a 2-hour period an hour later and an hour earlier are the same time: either way.
+  const movedLater = later === earlier ? undefined : after === modulo(before + HOUR, within);
+  const moved = isOther.map((o) => o === isOther[last]);
+  return { starts: kept, moved, before, after, later: movedLater, lastBefore: kept[last - 1], firstMoved: kept[last], clean };
+}
+
+/**
+ * The zones in whose wall clock every start of the shift (at either UTC time) falls at the same
+ * time of its period: a host on local time whose clock changed. Each zone is first tried on one start
+ * of each side of the last change, so most are ruled out with two readings.
+ */
+function zonesKeepingWallTime(shift: HourShift): string[] {
+  const offset = (zone: string, t: number) => wallTime(zone, t) - t;
+  return candidateZones().filter((zone) => {
+    const offsetBefore = offset(zone, shift.lastBefore);
+    const offsetAfter = offset(zone, shift.firstMoved);
+    // The wall clock went back by the hour the starts moved later in UTC (forward by the one they moved earlier).
+    if (shift.later === undefined ? Math.abs(offsetBefore - offsetAfter) !== HOUR : offsetBefore - offsetAfter !== (shift.later ? HOUR : -HOUR)) return false;
+    return shift.starts.every((t, i) => offset(zone, t) === (shift.moved[i] ? offsetAfter : offsetBefore));
+  });
+}
+
+/** The zone's wall-clock time at `t`, as the UTC time that reads the same (seconds kept). */
+function wallTime(zone: string, t: number): number {
+  const parts = wallClockFormatter(zone).formatToParts(new Date(t));
+  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value);
+  return Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute')) + modulo(t, MINUTE);
+}
+
+/** The moment (to the minute) in `(from, to]` at which a zone's offset changes: its clock change between two starts. */
+function clockChangeIn(zone: string, from: number, to: number): number {
+  const offset = (t: number) => wallTime(zone, t) - t;
+  const before = offset(from);
+  let [lo, hi] = [from, to];
+  while (hi - lo > MINUTE) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
+    if (offset(mid) === before) lo = mid;
+    else hi = mid;
+  }
+  return hi;
+}
+
+function utcDate(t: number): string {
+  return new Date(t).toISOString().slice(0, 10);
+}
+
+/** The date in a zone at `t`, `2026-10-25`. */
+function localDate(zone: string, t: number): string {
+  return utcDate(wallTime(zone, t));
 }
 
 /**

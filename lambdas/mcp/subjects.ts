@@ -184,13 +184,15 @@ export function scheduleOf(summary: JobSummary | undefined, name: string, view: 
   if (configured?.schedule) return { source: 'configured', cron: configured.schedule, timezone: configured.timezone ?? 'UTC' };
   const inferred = summary?.inferred;
   if (!inferred) return undefined;
-  return { source: 'inferred', ...(inferred.cron ? { cron: inferred.cron } : {}), timezone: 'UTC', period: inferred.period, period_ms: inferred.period_ms };
+  // A learned cron is in UTC, or in the zone guessed from a clock change its runs kept their local time across.
+  return { source: 'inferred', ...(inferred.cron ? { cron: inferred.cron } : {}), timezone: inferred.timezone ?? 'UTC', period: inferred.period, period_ms: inferred.period_ms };
 }
 
 /**
  * How far from its expected time a start may come and still count, besides the grace time, for a
  * schedule learned from the runs: one hour, either way, when its period is two hours or more. Such
- * a schedule is in UTC, learned from the most common start hour, but a cron job on a host in local
+ * a schedule is in UTC, learned from the most common start hour (in a zone only once its runs have
+ * kept their local time across a clock change: inferSchedule), but a cron job on a host in local
  * time starts an hour earlier or later in UTC after a clock change (02:30 in Berlin is 00:30Z in
  * summer, 01:30Z in winter), for months, and the sweep reports no missed run for it: a start of the
  * learned time is judged missed only when no run came within an hour and the grace time after it,

@@ -134,6 +134,59 @@ describe('silent-audit init', () => {
     expect(result.text).toContain('#   log_groups: [/aws/lambda/orders-export]');
   });
 
+  /** Debian rsyslog lines of a daily cron job, 18 to 31 October 2026, at 00:30Z to the day before `movedOn` and 01:30Z from it, written with Berlin's offset. */
+  function movingCronLog(dir: string, movedOn: number): string {
+    const lines = Array.from({ length: 14 }, (_, i) => {
+      const day = 18 + i;
+      const utcHour = day < movedOn ? 0 : 1;
+      const offset = day <= 25 && !(day === 25 && utcHour === 1) ? 2 : 1;
+      return `2026-10-${day}T${String(utcHour + offset).padStart(2, '0')}:30:01+0${offset}:00 web1 CRON[${1000 + 7 * i}]: (root) CMD (/usr/local/bin/backup.sh)`;
+    });
+    const file = join(dir, 'cron.log');
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  }
+
+  it('writes the schedule of a job on a Berlin host across the October clock change in Europe/Berlin, so that its own config reports no run missed', async () => {
+    // Prepare: 02:30 Berlin time every day, 00:30Z to 25 October and 01:30Z after
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = movingCronLog(dir, 26);
+    const before = await scanFindings([log]);
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: the local time in the zone guessed, with a note saying so, and the zones that fit at other times
+    expect(result.exitCode).toBe(0);
+    const file = join(dir, 'silent-audit.config.yaml');
+    const text = readFileSync(file, 'utf8');
+    expect(text).toMatch(
+      /# schedule learned from its runs: daily, 100% regular over 13 intervals in local time; times in Europe\/Berlin \(guessed: see below\)\n {2}\/usr\/local\/bin\/backup.sh:\n {4}schedule: "30 2 \* \* \*"\n {4}timezone: Europe\/Berlin\n {4}# timezone guessed: the runs kept one local time while their UTC time moved by an hour at the clock change on 2026-10-25; if the host is in another zone, use its own \(these fit as well: "30 1 \* \* \*" in Europe\/London, "30 3 \* \* \*" in Europe\/Helsinki, /,
+    );
+    const config = loadConfig(file);
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin' });
+    // Assess: scanning with it gives the same findings: no run after the change is missed
+    expect(await scanFindings([log], config)).toEqual(before);
+  });
+
+  it('writes the schedule of a job whose runs moved by an hour on a day no zone changed its clock commented out, saying so', async () => {
+    // Prepare: 00:30Z to 21 October, 01:30Z from the 22nd
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = movingCronLog(dir, 22);
+
+    // Act
+    const { result, stdout } = await init([log], { cwd: dir });
+
+    // Assess: neither UTC time is written as the schedule (each would report the other's runs missed)
+    expect(result.exitCode).toBe(0);
+    const file = join(dir, 'silent-audit.config.yaml');
+    expect(readFileSync(file, 'utf8')).toMatch(
+      /# no schedule learned: it runs daily, but its runs moved by an hour on 2026-10-22 \(from 00:30 to 01:30 UTC\), and no time zone's clock change fits them\n {2}\/usr\/local\/bin\/backup.sh:\n {4}# schedule: "30 1 \* \* \*" {4}# UTC, the time of its runs since 2026-10-22; add timezone: if its host runs on local time\n/,
+    );
+    expect(loadConfig(file).jobs['/usr/local/bin/backup.sh'].schedule).toBeUndefined();
+    expect(stdout).toContain('1 job (0 with a learned schedule)');
+  });
+
   it('says why a job with irregular runs has no schedule', async () => {
     // Prepare: eight runs at gaps of 1 to 8 hours
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

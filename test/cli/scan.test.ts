@@ -403,6 +403,28 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout.split('\n').filter((l) => l.startsWith('0 findings in 0 lines'))).toEqual([]);
   });
 
+  it('notes the schedule of a job on a Berlin host across the October clock change in Europe/Berlin, not in UTC', async () => {
+    // Prepare: 02:30 Berlin time daily from 18 to 31 October 2026 (00:30Z to the 25th, 01:30Z after), and a job at 03:00Z every day
+    const file = join(mkdtempSync(join(tmpdir(), 'sa-dst-')), 'daily.log');
+    const lines: string[] = [];
+    for (let d = 18; d <= 31; d++) {
+      const backup = `2026-10-${d}T${d <= 25 ? '00' : '01'}:30:00Z`;
+      lines.push(JSON.stringify({ ts: backup, type: 'run.start', job: 'backup', run_id: `b${d}`, host: 'h' }));
+      lines.push(JSON.stringify({ ts: `2026-10-${d}T03:00:00Z`, type: 'run.start', job: 'export', run_id: `e${d}`, host: 'h' }));
+    }
+    lines.sort();
+    writeFileSync(file, `${lines.join('\n')}\n`);
+
+    // Act
+    const { stdout } = await scan([file]);
+
+    // Assess: the zone is named with the local time; the job that kept its UTC time keeps a UTC cron
+    expect(stdout).toContain('copy into the config as jobs.<job>.schedule, with jobs.<job>.timezone when one is named');
+    expect(stdout).toContain('  backup: "30 2 * * *" timezone Europe/Berlin  (daily, 13 intervals, 100% regular in local time; zone guessed: the runs kept their local time across the clock change on 2026-10-25)');
+    expect(stdout).toContain('  export: "0 3 * * *"  (daily, 13 intervals, 100% regular)');
+    expect(stdout).toMatch(/daily "30 2 \* \* \*" Europe\/Berlin \(inferred\)/);
+  });
+
   it('shows the control characters of a file name escaped in its error message', async () => {
     // Act
     const { result, stderr } = await scan([join(tmpdir(), 'no-such-\u001b[2J.log')]);

@@ -185,15 +185,15 @@ describe('inferring a schedule from history', () => {
       expect(expectedStarts(cron, 'UTC', starts[0] - MIN, starts[starts.length - 1]).map((t) => iso(t).slice(0, 16))).toEqual(starts.map((t) => iso(t).slice(0, 16)));
     });
 
-    it('learns a job run on the 1st at 00:30 Europe/Berlin as the last day at 22:30Z, each winter run an hour later (within the clock-change slack)', () => {
+    it('learns a job run on the 1st at 00:30 Europe/Berlin, whose UTC time moves at each clock change, in Europe/Berlin', () => {
       // Prepare: 22:30Z from April to October (summer time), 23:30Z from November to March
       const starts = Array.from({ length: 12 }, (_, i) => Date.UTC(2026, i + 1, 1) - 30 * MIN - (i + 1 >= 3 && i + 1 <= 9 ? 60 * MIN : 0));
       // Act
       const inferred = inferSchedule(starts);
-      // Assess: one expected start on the day of each run, at its time or an hour before it
-      expect(inferred).toMatchObject({ period: 'monthly', cron: '30 22 L * *' });
-      const expected = expectedStarts(inferred!.cron!, 'UTC', starts[0] - 2 * 60 * MIN, starts[starts.length - 1]);
-      expect(starts.map((t, i) => (t - expected[i]) / MIN)).toEqual(starts.map((t) => (new Date(t).getUTCHours() === 23 ? 60 : 0)));
+      // Assess: one expected start at the time of each run, summer and winter (in UTC, 22:30Z on the last day would be an hour off in winter)
+      expect(inferred).toMatchObject({ period: 'monthly', cron: '30 0 1 * *', timezone: 'Europe/Berlin', clockChange: { on: '2026-10-25' } });
+      const expected = expectedStarts(inferred!.cron!, inferred!.timezone, starts[0] - 2 * 60 * MIN, starts[starts.length - 1]);
+      expect(expected.map(iso)).toEqual(starts.map(iso));
     });
 
     it.each([
@@ -235,6 +235,63 @@ describe('inferring a schedule from history', () => {
       const inferred = inferSchedule(withManual, withManual);
       // Assess
       expect(inferred).toMatchObject({ period: 'daily', cron: '2 4 * * *' });
+    });
+  });
+
+  describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
+    const HOUR = 60 * MIN;
+    // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
+    const daily = (movedOn: number, minute = 30) => Array.from({ length: 14 }, (_, i) => Date.UTC(2026, 9, 18 + i, 18 + i < movedOn ? 0 : 1, minute, 1));
+
+    it('learns 02:30 Europe/Berlin across the change of 25 October, naming the date and zones that fit at other times', () => {
+      // Prepare: 02:30 in Berlin, summer time (00:30Z) to 25 October, winter time (01:30Z) after
+      const starts = daily(26);
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess: the local schedule fits every run; in UTC no one time would
+      expect(inferred).toMatchObject({ period: 'daily', cron: '30 2 * * *', timezone: 'Europe/Berlin', regularity: 1, clockChange: { on: '2026-10-25' } });
+      expect(inferred!.clockChange!.alternatives.slice(0, 2)).toEqual([
+        { timezone: 'Europe/London', cron: '30 1 * * *' },
+        { timezone: 'Europe/Helsinki', cron: '30 3 * * *' },
+      ]);
+      const expected = expectedStarts(inferred!.cron!, inferred!.timezone, starts[0] - HOUR, starts[starts.length - 1]);
+      expect(expected.map((t) => iso(t).slice(0, 16))).toEqual(starts.map((t) => iso(t).slice(0, 16)));
+    });
+
+    it('learns a weekday job at 06:00 New York time across the change of 1 November in America/New_York', () => {
+      // Prepare: weekdays 19 October to 12 November 2026, 10:00Z (EDT) to 30 October, 11:00Z (EST) from 2 November
+      const starts = Array.from({ length: 25 }, (_, i) => Date.UTC(2026, 9, 19 + i, 19 + i <= 31 ? 10 : 11))
+        .filter((t) => new Date(t).getUTCDay() % 6 !== 0);
+      // Act / Assess
+      expect(inferSchedule(starts)).toMatchObject({ cron: '0 6 * * 1-5', timezone: 'America/New_York', clockChange: { on: '2026-11-01' } });
+    });
+
+    it('keeps a UTC schedule, with no zone, for a job whose time never moved', () => {
+      // Act
+      const inferred = inferSchedule(daily(99));
+      // Assess
+      expect(inferred).toMatchObject({ period: 'daily', cron: '30 0 * * *', regularity: 1 });
+      expect(inferred).not.toHaveProperty('timezone');
+      expect(inferred).not.toHaveProperty('movedAnHour');
+    });
+
+    it('learns no cron for runs that moved by an hour on a day no zone changed its clock, and says when and from what to what', () => {
+      // Prepare: 00:30Z to 21 October, 01:30Z from the 22nd (no zone changes its clock then)
+      const starts = daily(22);
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess
+      expect(inferred).toMatchObject({ period: 'daily', movedAnHour: { on: '2026-10-22', from: '00:30', to: '01:30', cronAfter: '30 1 * * *' } });
+      expect(inferred!.cron).toBeUndefined();
+      expect(inferred).not.toHaveProperty('timezone');
+    });
+
+    it('keeps the UTC schedule of a job with one run by hand an hour off', () => {
+      // Prepare: 00:30Z every day, but 01:30Z on 22 October
+      const starts = daily(99).map((t) => (iso(t).startsWith('2026-10-22') ? t + HOUR : t));
+      // Act / Assess
+      expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron: '30 0 * * *' });
+      expect(inferSchedule(starts)).not.toHaveProperty('movedAnHour');
     });
   });
 

@@ -546,7 +546,8 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
 
   it('find_overdue: a job run at 02:30 Berlin time, with no schedule in the config, is not late after the clocks change, and is late when a run is missing', async () => {
     // Prepare: berlin-job (no schedule in the config) runs daily at 02:30 Europe/Berlin: 00:30Z to
-    // 24 October, 01:30Z from the 25th to the 30th; its schedule is learned as "30 0 * * *" (UTC).
+    // 24 October, 01:30Z from the 25th to the 30th; its schedule is learned as "30 2 * * *" in
+    // Europe/Berlin (its runs kept that wall time across the change), the run of the 31st missing.
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-dst-'));
     const file = join(dir, 'berlin-job.jsonl');
     const starts: number[] = [];
@@ -576,7 +577,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     let afterItsGrace: Awaited<ReturnType<typeof overdueAt>>;
     try {
       beforeItsRun = await overdueAt('2026-10-31T01:20:00Z');
-      afterItsGrace = await overdueAt('2026-10-31T01:46:00Z');
+      afterItsGrace = await overdueAt('2026-10-31T02:46:00Z');
     } finally {
       await scanned.opened.close();
     }
@@ -588,7 +589,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(scanned.findings.filter((f) => f.detector === 'missed-run')).toEqual([]);
     expect(beforeItsRun).toEqual([]);
     expect(afterItsGrace).toEqual([
-      expect.objectContaining({ subject: 'berlin-job', schedule: expect.objectContaining({ cron: '30 0 * * *' }), next_expected_at: '2026-10-31T00:30:00Z', missed_runs: 1 }),
+      expect.objectContaining({ subject: 'berlin-job', schedule: expect.objectContaining({ source: 'inferred', cron: '30 2 * * *', timezone: 'Europe/Berlin' }), next_expected_at: '2026-10-31T01:30:00Z', missed_runs: 1 }),
     ]);
     expect(afterSpringRun).toBeUndefined();
     // A configured schedule names its zone: its start is judged to the minute.
