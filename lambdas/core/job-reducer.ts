@@ -11,6 +11,7 @@ import { holdsRedaction } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
+import { monthStart } from './route-reducer.ts';
 import { keyNamesRun, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
@@ -138,8 +139,27 @@ export interface JobState {
   readonly instrumented?: boolean;
   /** Run starts seen, all time (a cron job's runs log only a start). */
   readonly startsSeen?: number;
+  /**
+   * While the job's runs log no end (`endsLogged` false): its run starts per UTC calendar month,
+   * oldest first, the latest `MAX_START_MONTHS` months with a start. The report counts a month's
+   * runs of such a job from them: it has no run records, and `starts` keeps only the latest
+   * MAX_STARTS (under a day and a half of a job every 10 minutes). Dropped at its first end.
+   */
+  readonly startMonths?: StartMonth[];
+  /**
+   * When the state began counting `startMonths`, if it had seen starts before (a state written
+   * before they were kept): the latest start it had seen then. A month that began at or before it
+   * may hold starts not counted; left out when every start of the job was counted.
+   */
+  readonly startMonthsFrom?: number;
   /** Runs seen per host (at most 100 hosts), for jobs that run on many machines (cron on a fleet). */
   readonly hosts?: Record<string, number>;
+}
+
+/** A job's run starts in one UTC calendar month (`JobState.startMonths`): the month's first millisecond and the starts seen in it. */
+export interface StartMonth {
+  readonly start: number;
+  readonly starts: number;
 }
 
 /** A Lambda invocation closed as a success whose values entered the baseline windows (`JobState.platformOkEntered`). */
@@ -160,6 +180,8 @@ const MAX_PROCESSED = 1000;
 const MAX_PLATFORM_OK_KEPT = 20;
 const MAX_OPEN = 50;
 const MAX_STARTS = 200;
+/** The months of starts kept (`JobState.startMonths`): a report of any month the run records are kept for (400 days by default). */
+export const MAX_START_MONTHS = 14;
 const MAX_HOSTS = 100;
 
 const MINUTE_MS = 60_000;
@@ -477,6 +499,27 @@ class HostCounts {
     // A spread's computed key is an own property even when it is `__proto__`.
     setOwn(next, host, count);
     return next;
+  }
+}
+
+/** A job's starts per month (`JobState.startMonths`) while a batch is applied: copied on its first change, changed in place after. */
+class StartMonthCounts {
+  private owned = false;
+
+  constructor(public months: StartMonth[] | undefined) {}
+
+  /** Counts a start at `at` in its month; the oldest months go past MAX_START_MONTHS (a start older than all kept ones then counts nowhere). */
+  count(at: number): StartMonth[] {
+    const month = monthStart(at);
+    const next = this.owned ? this.months! : (this.months ?? []).map((m) => ({ ...m }));
+    this.months = next;
+    this.owned = true;
+    // Starts come mostly in time order: the month is the latest kept, or one after it.
+    let i = next.length - 1;
+    while (i >= 0 && next[i].start > month) i--;
+    if (i >= 0 && next[i].start === month) next[i] = { start: month, starts: next[i].starts + 1 };
+    else next.splice(i + 1, 0, { start: month, starts: 1 });
+    return keepNewest(next, MAX_START_MONTHS);
   }
 }
 
@@ -973,6 +1016,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     const outputs = new BaselineWindow(initial.outputs, window, initial.olderOutputEnds);
     const durations = new BaselineWindow(initial.durations, window, initial.olderDurationEnds);
     const hosts = new HostCounts(initial.hosts);
+    const startMonths = new StartMonthCounts(initial.startMonths);
     let openOwned = false;
     const ownOpen = (): OpenRun[] => {
       const d = edit();
@@ -1162,6 +1206,11 @@ export const jobReducer: SubjectReducer<JobState> = {
         const open = ownOpen();
         open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format });
         keepNewest(open, MAX_OPEN);
+        if (!d.endsLogged) {
+          // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
+          if (d.startMonths === undefined && (d.startsSeen ?? 0) > 0) d.startMonthsFrom = Math.max(d.lastStartAt ?? event.at, event.at);
+          d.startMonths = startMonths.count(event.at);
+        }
         d.lastStartAt = Math.max(d.lastStartAt ?? 0, event.at);
         d.starts = starts.add(event.at, MAX_STARTS);
         d.hosts = hosts.count(body.host);
@@ -1238,6 +1287,9 @@ export const jobReducer: SubjectReducer<JobState> = {
       const d = edit();
       if (started) removeWhere(ownOpen(), (r) => r === started);
       d.endsLogged = true;
+      // Its runs are counted by their records from now on.
+      delete d.startMonths;
+      delete d.startMonthsFrom;
       d.runs = d.runs + 1;
       d.failures = d.failures + (ok ? 0 : 1);
       // The last end and the streak of failures are the latest runs': a run of older history read late leaves them.

@@ -395,6 +395,34 @@ describe('runReport', () => {
     expect(atNow?.findings.map((g) => [g.detector, g.condition.occurrences])).toEqual([['missed-run', 2]]);
   });
 
+  it('counts the month’s runs of a cron job every 10 minutes whose log runs on into November, not the latest 200 starts its state keeps', async () => {
+    // Prepare: cron starts /usr/local/bin/sync-assets every 10 minutes from 1 October to 2 November (no end is ever logged).
+    const dir = mkdtempSync(join(tmpdir(), 'report-cron-'));
+    const file = join(dir, 'cron.log');
+    const lines: string[] = [];
+    for (let at = Date.parse('2026-10-01T00:00:01Z'), pid = 100; at < Date.parse('2026-11-03T00:00:00Z'); at += 600_000, pid += 5) {
+      lines.push(`${new Date(at).toISOString().replace('.000Z', '+00:00')} web1 CRON[${pid}]: (www-data) CMD (/usr/local/bin/sync-assets)`);
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const report = async (format: 'json' | 'md') => {
+      const stdout = capture();
+      const result = await runReport({ month: '2026-10', format, paths: [file], config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-03T06:00:00Z') }, stdout: stdout.stream, stderr: capture().stream });
+      return { report: result.report, text: stdout.text() };
+    };
+
+    // Act
+    const json = (await report('json')).report;
+    const markdown = (await report('md')).text;
+
+    // Assess
+    expect(json?.coverage.rows.find((r) => r.name === '/usr/local/bin/sync-assets')).toMatchObject({
+      runsInMonth: 31 * 144,
+      history: 31 * 144,
+      reason: 'only run starts are logged (no ends): 4,464 starts in October 2026, so output, duration and failure checks cannot run',
+    });
+    expect(markdown).toContain('| job | /usr/local/bin/sync-assets | **UNKNOWN** | 4464 | 0 | 4464/5 |');
+  });
+
   it('reports as of --now: the lines after it are left out, and stderr says how many', async () => {
     // Prepare: an hourly job on 20 October from 00:00 to 10:00, whose 09:00 run fails; the report is as of 05:00
     const file = join(mkdtempSync(join(tmpdir(), 'report-as-of-')), 'hourly.log');

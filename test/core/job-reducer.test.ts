@@ -145,6 +145,60 @@ describe('job runs reducer', () => {
     expect(again.state).toBe(once);
   });
 
+  describe('counts the starts of a job whose runs log no end (cron) per month, for the report', () => {
+    const job = '/usr/local/bin/sync-assets';
+    const cronStarts = (from: string, count: number, everyMs: number, firstPid = 1000) =>
+      Array.from({ length: count }, (_, i) => ({
+        ...ev(new Date(Date.parse(from) + i * everyMs).toISOString(), { type: 'run.start', job, run_id: `web1:${firstPid + i}`, host: 'web1' }),
+        format: 'cron',
+      }));
+
+    it('every start of a month, far more than the 200 start times it keeps', () => {
+      // Prepare: every 10 minutes from 1 October to 3 November.
+      const starts = cronStarts('2026-10-01T00:00:01Z', 33 * 144, 600_000);
+
+      // Act
+      const state = jobReducer.apply(initialJobState(job), job, starts, ctx).state;
+
+      // Assess
+      expect([state.starts?.length, state.startMonths, state.startMonthsFrom]).toEqual([
+        200,
+        [
+          { start: Date.parse('2026-10-01T00:00:00Z'), starts: 31 * 144 },
+          { start: Date.parse('2026-11-01T00:00:00Z'), starts: 2 * 144 },
+        ],
+        undefined,
+      ]);
+    });
+
+    it('only its latest 14 months, and from a state written before they were counted, says from when', () => {
+      // Prepare: a state that saw 5 starts before it counted them; then one start a month for 16 months.
+      const before = jobReducer.apply(initialJobState(job), job, cronStarts('2025-08-01T06:00:00Z', 5, 60_000), ctx).state;
+      const { startMonths: _dropped, ...legacy } = before;
+      const monthly = Array.from({ length: 16 }, (_, i) => cronStarts(new Date(Date.UTC(2025, 8 + i, 2, 6)).toISOString(), 1, 0, 2000 + i)[0]);
+
+      // Act
+      const state = jobReducer.apply(legacy as JobState, job, monthly, ctx).state;
+
+      // Assess
+      expect(state.startMonthsFrom).toBe(Date.parse('2025-09-02T06:00:00Z'));
+      expect(state.startMonths?.map((m) => [new Date(m.start).toISOString().slice(0, 7), m.starts])).toEqual(
+        Array.from({ length: 14 }, (_, i) => [new Date(Date.UTC(2025, 10 + i, 1)).toISOString().slice(0, 7), 1]),
+      );
+    });
+
+    it('no longer once its runs log an end: their run records count them', () => {
+      // Prepare
+      const cron = jobReducer.apply(initialJobState(job), job, cronStarts('2026-10-05T10:00:00Z', 3, 60_000), ctx).state;
+
+      // Act
+      const ended = jobReducer.apply(cron, job, [ev('2026-10-05T10:03:00Z', { type: 'run.end', job, run_id: 'web1:1002', exit_code: 0 })], ctx).state;
+
+      // Assess
+      expect([cron.startMonths?.length, ended.endsLogged, ended.startMonths, ended.startMonthsFrom]).toEqual([1, true, undefined, undefined]);
+    });
+  });
+
   it('does not count a run twice when its start arrives after its end (out of order across batches)', () => {
     const [start, end] = run('backup', 'r-1', '2026-10-01T02:30:00Z', 40);
     const afterEnd = jobReducer.apply(initialJobState('backup'), 'backup', [end], ctx).state;

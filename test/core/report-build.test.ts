@@ -308,6 +308,29 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     expect(row?.reason?.split('; ').at(-1)).toBe(`only run starts are logged (no ends): ${counted}, so output, duration and failure checks cannot run`);
   });
 
+  it.each([
+    ['counted per month', { startMonths: [{ start: Date.parse(day(1)), starts: 4_464 }, { start: Date.parse('2026-11-01T00:00:00Z'), starts: 288 }] }, 4_464, 4_464, '4,464 starts in October 2026'],
+    [
+      'counted from a state written before, all of October after it began counting',
+      { startMonths: [{ start: Date.parse(day(1)), starts: 4_464 }, { start: Date.parse('2026-11-01T00:00:00Z'), starts: 288 }], startMonthsFrom: Date.parse('2026-09-30T23:50:01Z') },
+      4_464,
+      4_464,
+      '4,464 starts in October 2026',
+    ],
+    ['not counted (a state written before), its kept starts all in November', {}, null, 4_552, 'its starts in October 2026 are not known (its state keeps only its latest starts, all after it)'],
+  ] as const)('counts the month’s starts of a job every 10 minutes (cron) that ran on into November, not the 200 it keeps: %s', (_, counts, runsInMonth, history, counted) => {
+    // Prepare: sync-assets started every 10 minutes from 1 October to 2 November; its state keeps the latest 200 start times.
+    const starts = Array.from({ length: 200 }, (__, i) => Date.parse('2026-11-03T00:00:01Z') - (200 - i) * 600_000);
+    const state = { job: 'sync-assets', outputs: [], durations: [], open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0, startsSeen: 4_752, starts, firstSeenAt: Date.parse('2026-10-01T00:00:01Z'), lastSeenAt: starts.at(-1), lastStartAt: starts.at(-1), ...counts };
+    const input = octoberInput();
+
+    // Act
+    const row = buildReport({ ...input, subjects: [...input.subjects, { kind: 'job', name: 'sync-assets', state }] }).coverage.rows.find((r) => r.name === 'sync-assets');
+
+    // Assess
+    expect(row).toMatchObject({ status: 'unknown', runsInMonth, history, reason: `only run starts are logged (no ends): ${counted}, so output, duration and failure checks cannot run` });
+  });
+
   it('says a job whose runs log only a start (cron) and that stopped is silent since its last start, not only that its starts are logged', () => {
     // Prepare: report.sh starts daily at 06:00 from 1 to 18 October, then no more.
     const starts = Array.from({ length: 18 }, (__, i) => Date.parse(`${day(1 + i)}T06:00:00Z`));

@@ -293,7 +293,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts.
     const onlyStarts = startsOnly && records.length === 0;
     const starts = onlyStarts ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
-    const runsInMonth = recordsRuns ? records.length + (starts?.inSpan ?? 0) : null;
+    // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
+    const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;
+    const runsInMonth = recordsRuns && !startsNotKept ? records.length + (starts?.inSpan ?? 0) : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
       onlyStarts && facts.startsSeen !== undefined
@@ -332,7 +334,11 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (firstSeenAfter) return { ...base, status: 'later', reason: `first seen after ${span.label}, on ${isoSecond(facts.firstSeenAt as number)}: nothing to judge in it` };
     const thinHistory = history !== null && minHistory !== null && history < minHistory;
     const thinReason = `too little history: ${history} of ${minHistory} runs, so the baseline checks were not active yet`;
-    const startsCounted = starts ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so ` : '';
+    const startsCounted = startsNotKept
+      ? `its starts in ${span.label} are not known (its state keeps only its latest starts, all after it), so `
+      : starts
+        ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so `
+        : '';
     const startsOnlyReason = `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
     // Not OK, not "no data": its runs in the span may have been in the records the store let go
     // (not for one never seen, or first seen after the span, when it had no run then, or after the

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
-import { anyLineArrived } from '../job-reducer.ts';
+import { anyLineArrived, MAX_START_MONTHS } from '../job-reducer.ts';
+import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
 
 /** A subject as the store knows it: its kind, name and stored state (a JobState for jobs). */
@@ -54,18 +55,46 @@ export function stateFacts(state: unknown): StateFacts {
   };
 }
 
+/** A job's run starts in a span and after it, and whether that count is all of them or a lower bound (`complete`). */
+export interface SpanStarts {
+  readonly inSpan: number;
+  readonly afterSpan: number;
+  readonly complete: boolean;
+}
+
 /**
- * A job's run starts in a span and after it, from the recent start times its state keeps
- * (`starts`). `complete` is false when older starts were dropped after the span began: the count
- * in the span is then a lower bound.
+ * A calendar month's run starts by the per-month counts a job's state keeps (`startMonths`), and
+ * those after it, when the counts hold all of them: the month began after the state began counting
+ * (`startMonthsFrom`), and no month from it on was let go (one of it or before it is kept, or
+ * none was let go yet). Undefined otherwise, or for a span that is not a calendar month.
  */
-export function spanStarts(state: unknown, fromMs: number, toMs: number): { inSpan: number; afterSpan: number; complete: boolean } | undefined {
-  const starts = state && typeof state === 'object' ? (state as Record<string, unknown>).starts : undefined;
-  if (!Array.isArray(starts)) return undefined;
-  const times = starts.filter(isNumber);
+function countedMonthStarts(s: Record<string, unknown>, fromMs: number, toMs: number): SpanStarts | undefined {
+  if (!Array.isArray(s.startMonths) || monthStart(fromMs) !== fromMs || monthStart(toMs) !== toMs) return undefined;
+  const months = s.startMonths.filter((m): m is { start: number; starts: number } => m !== null && typeof m === 'object' && isNumber(m.start) && isNumber(m.starts));
+  if (isNumber(s.startMonthsFrom) && !(fromMs > s.startMonthsFrom)) return undefined;
+  if (months.length >= MAX_START_MONTHS && !months.some((m) => m.start <= fromMs)) return undefined;
+  const sum = (list: { starts: number }[]) => list.reduce((total, m) => total + m.starts, 0);
+  return { inSpan: sum(months.filter((m) => m.start >= fromMs && m.start < toMs)), afterSpan: sum(months.filter((m) => m.start >= toMs)), complete: true };
+}
+
+/**
+ * A job's run starts in a span and after it: from its per-month counts when they hold all of the
+ * span's (`countedMonthStarts`), else from the recent start times its state keeps (`starts`, the
+ * latest MAX_STARTS), `complete` false when older starts were dropped after the span began: the
+ * count in the span is then a lower bound (0 when all kept ones are after it).
+ */
+export function spanStarts(state: unknown, fromMs: number, toMs: number): SpanStarts | undefined {
+  if (!state || typeof state !== 'object') return undefined;
+  const s = state as Record<string, unknown>;
+  const counted = countedMonthStarts(s, fromMs, toMs);
+  if (counted) return counted;
+  if (!Array.isArray(s.starts)) return undefined;
+  const times = s.starts.filter(isNumber);
   const seen = stateFacts(state).startsSeen;
+  // The month's count, when the state began counting in it, holds its starts since then: a lower bound too.
+  const partly = Array.isArray(s.startMonths) ? s.startMonths.find((m) => m !== null && typeof m === 'object' && m.start === fromMs) : undefined;
   return {
-    inSpan: times.filter((t) => t >= fromMs && t < toMs).length,
+    inSpan: Math.max(times.filter((t) => t >= fromMs && t < toMs).length, isNumber(partly?.starts) ? partly.starts : 0),
     afterSpan: times.filter((t) => t >= toMs).length,
     complete: (seen !== undefined && seen <= times.length) || times.some((t) => t < fromMs),
   };
