@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
 import { boundEvidence } from '../../lambdas/core/findings.ts';
 import { buildReport } from '../../lambdas/core/report/build-report.ts';
+import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
+import { monthSpan } from '../../lambdas/core/report/month.ts';
 import { gatherReportInput } from '../../lambdas/core/report/monthly-report.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
@@ -419,5 +421,21 @@ describe('a subject first seen after the month', () => {
     expect(text).toContain('| job | early-job | NOT YET SEEN | 0 | 0 | 0/5 | 0 |');
     expect(text).not.toContain('dawn-job');
     expect(reportNotice(report, { location: 's3://reports/2026-10/', documents: [] }).message).toContain(`${without.coverage.counts.unknown} UNKNOWN, 1 first seen after the month`);
+  });
+
+  it('never takes an agent whose kept root runs are all after the month for one first seen then: it keeps only its latest 60', () => {
+    // Prepare: triage ran hourly all October and since; its state keeps its newest 60 ended roots, all from 11 November; its October runs are past the 30 days kept
+    const november = Date.parse('2026-11-11T00:00:00Z');
+    const history = Array.from({ length: 60 }, (_, i) => ({ run_id: `r${i}`, started_at: november + i * 3_600_000 - 60_000, ended_at: november + i * 3_600_000 }));
+    const state = { agent: 'triage', history, judged: [], open: [], roots: 1500, subagents_since: 0 };
+    const configured = validateConfig({ agents: { triage: { owner: 'ai@example.com' } } }, 'report test config');
+    const cover = (config: typeof configured) =>
+      buildCoverage({ span: monthSpan('2026-10'), subjects: [{ kind: 'agent', name: 'triage', state }], runs: [], findings: [], config, now: Date.parse('2026-12-06T12:00:00Z'), runRetentionDays: 30 });
+
+    // Act
+    const rows = [cover(validateConfig({}, 'empty')), cover(configured)].map((c) => c.rows);
+
+    // Assess: in the month's coverage, UNKNOWN as its runs there may be gone, not left out nor 'first seen after'
+    for (const row of rows) expect(row).toEqual([expect.objectContaining({ name: 'triage', status: 'unknown', reason: expect.stringMatching(/^run records not kept for October 2026/) })]);
   });
 });

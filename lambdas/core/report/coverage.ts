@@ -314,8 +314,17 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       silentAll === undefined &&
       (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
     const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, maxOf(records.map((r) => Date.parse(r.ts))));
+    // Only a job's and a route's states keep their first sighting: an agent's is the oldest of the
+    // root runs it keeps (its latest 60), and it may have run in the month as a sub-agent unrecorded.
+    const keepsFirstSighting = subject.kind === 'job' || subject.kind === 'route';
     const firstSeenAfter =
-      end === span.toMs && facts.firstSeenAt !== undefined && facts.firstSeenAt >= span.toMs && findings.length === 0 && records.length === 0 && (requests?.total ?? 0) === 0;
+      end === span.toMs &&
+      keepsFirstSighting &&
+      facts.firstSeenAt !== undefined &&
+      facts.firstSeenAt >= span.toMs &&
+      findings.length === 0 &&
+      records.length === 0 &&
+      (requests?.total ?? 0) === 0;
     if (firstSeenAfter && !subject.configured) return undefined;
     const base = {
       kind: subject.kind,
