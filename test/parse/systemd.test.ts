@@ -124,6 +124,8 @@ describe('systemd as text (contract §1b)', () => {
   it.each([
     ['a login session, by its description (older wording)', 'Started Session 214 of User deploy.'],
     ['a login session, by its scope unit', 'Started session-3.scope - Session 3 of User deploy.'],
+    ["a user's own manager session, by its description", 'Started Session c1 of User gdm.'],
+    ["a user's slice, by its description", 'Started User Slice of UID 1000.'],
     ["a login session's end", 'session-3.scope: Deactivated successfully.'],
     ['a timer started at boot', 'Started backup.timer - Daily backup.'],
     ["the user's service manager", 'Started user@1000.service - User Manager for UID 1000.'],
@@ -139,9 +141,15 @@ describe('systemd as text (contract §1b)', () => {
 
   it('still reads a service whose name or description is near those of logins as a job', () => {
     // Act
-    const lines = ['Started session-cleanup.service - Session cleanup.', 'Starting Sessions report...'].map((m, i) => parseLine(`Oct  5 06:00:0${i} web1 systemd[1]: ${m}`, contextFor('syslog', i + 1, { now: NOW })));
+    const lines = [
+      'Started session-cleanup.service - Session cleanup.',
+      'Starting Sessions report...',
+      'Started Session cleanup of user uploads.',
+      'Starting Session 2 of user data export...',
+      'Started User Slice of reports cleanup.',
+    ].map((m, i) => parseLine(`Oct  5 06:00:0${i} web1 systemd[1]: ${m}`, contextFor('syslog', i + 1, { now: NOW })));
     // Assess
-    expect(lines.map((o) => o.kind === 'events' && o.events.map((e) => e.body.type))).toEqual([['run.start'], ['unit.starting']]);
+    expect(lines.map((o) => o.kind === 'events' && o.events.map((e) => e.body.type))).toEqual([['run.start'], ['unit.starting'], ['run.start'], ['unit.starting'], ['run.start']]);
   });
 
   it('reads a Starting line that names only the description (older wording) as a unit starting, no run of its own', () => {

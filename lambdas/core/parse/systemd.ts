@@ -48,10 +48,11 @@ const OTHER_LIFECYCLE = /^(?:Stopping .+|Stopped .+|Failed to start .+|Timed out
  * The manager's own units and logins, whose lines say nothing of a job: every unit that is not a
  * service (login sessions' `session-3.scope`, `backup.timer` started at boot, slices, mounts,
  * sockets), the per-user manager and runtime directory services, and the descriptions older
- * systemd gives them (`Started Session 3 of user deploy.`).
+ * systemd gives them (`Started Session 3 of user deploy.`: logind's session ids are numbers, or `c1`, and user names
+ * have no spaces, so a service described `Session cleanup of user uploads` is still a job).
  */
 const NOT_A_JOB_UNIT = /^(?:[\w:.@\\-]+\.(?:socket|device|mount|automount|swap|target|path|timer|slice|scope)|user(?:-runtime-dir)?@\d+\.service)$/;
-const NOT_A_JOB_DESCRIPTION = /^(?:Session \S+ of [Uu]ser .+|User Manager for UID \d+|User Runtime Directory \/run\/user\/\d+|User Slice of .+)$/;
+const NOT_A_JOB_DESCRIPTION = /^(?:Session c?\d+ of [Uu]ser [^\s/]+|User Manager for UID \d+|User Runtime Directory \/run\/user\/\d+|User Slice of (?:UID \d+|[^\s/]+))$/;
 
 /** Whether lines about this unit or description (a start, an end, a result) may be a job's run. */
 function isJobUnit(name: string): boolean {
