@@ -810,6 +810,22 @@ export function maxRuntimeOf(
   return maxRuntimeWith(state.job, config, () => median(durations.length > window ? durations.slice(-window) : durations));
 }
 
+/**
+ * Formats whose run starts always come with an end: an instrumented `run.start` (`run.end` is the
+ * contract's, and `exec` writes both) and a Lambda invocation's `START` (`END`, `REPORT`). Not cron
+ * (its `CMD` lines have no end) nor systemd, whose long-running services log a start and no end.
+ */
+const FORMATS_WITH_ENDS: ReadonlySet<string | undefined> = new Set(['json', 'lambda']);
+
+/**
+ * Whether a job's open runs are waited for to end (`run-unfinished` past the max runtime): once an
+ * end of it was seen, or, before any, when an open run's start came in a format whose runs always
+ * log one (a new instrumented job whose first run hangs).
+ */
+export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open'>): boolean {
+  return state.endsLogged || state.open.some((r) => FORMATS_WITH_ENDS.has(r.format));
+}
+
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
 function maxRuntimeWith(job: string, config: Config, medianDuration: () => number | undefined): { ms: number; source: string } {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
@@ -918,7 +934,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     earlyMs: EARLY_MS,
     // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
     open: state.open.map((r) => ({ run_id: runIdAsLogged(r.run_id, ctx.config), startedAt: r.at, host: r.host })),
-    endsLogged: state.endsLogged,
+    endsLogged: runsLogEnds(state),
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,
     reportedUnfinished: reported,

@@ -321,7 +321,9 @@ describe('silent-audit scan (contract §5)', () => {
     // Act
     const { stdout } = await scan([file]);
     // Assess
-    expect(stdout).toContain('Still in flight at 2026-10-09T11:01:02Z, the latest event, so not judged yet: 1 agent run that never logged its end');
+    expect(stdout).toContain(
+      'Still in flight at 2026-10-09T11:01:02Z, the latest event, so not judged yet: 1 job run that has logged no end yet (judged unfinished past its max runtime); 1 agent run that never logged its end',
+    );
   });
 
   it('dates syslog lines after an earlier --now in the current year: --now sets when absence is judged, not the year', async () => {

@@ -299,10 +299,27 @@ describe('job absence, judged by the sweep', () => {
     expect(swept.findings.filter((f) => f.detector === 'run-unfinished')).toEqual([]);
   });
 
-  it('never reports unfinished runs of a job whose runs log no end (cron CMD lines)', () => {
-    const cronStart = ev('2026-10-29T01:30:00Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:1:x', host: 'web1' });
-    const state = jobReducer.apply(initialJobState('/usr/local/bin/backup.sh'), '/usr/local/bin/backup.sh', [cronStart], ctxAt('2026-10-29T01:30:00Z')).state;
-    expect(jobReducer.tick!(state, '/usr/local/bin/backup.sh', ctxAt('2026-10-30T12:00:00Z')).findings).toEqual([]);
+  it('never reports unfinished runs of a job whose runs log no end (cron CMD lines, a systemd daemon started)', () => {
+    // Prepare
+    const cronStart = { ...ev('2026-10-29T01:30:00Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:1:x', host: 'web1' }), format: 'cron' };
+    const daemon = { ...ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nginx.service', run_id: 'nginx.service@web1@2026-10-29T01:30:00.000Z', host: 'web1' }), format: 'systemd' };
+    // Act
+    const states = [cronStart, daemon].map((start) => jobReducer.apply(initialJobState(start.body.job), start.body.job, [start], ctxAt('2026-10-29T01:30:00Z')).state);
+    // Assess
+    for (const state of states) expect(jobReducer.tick!(state, state.job, ctxAt('2026-10-30T12:00:00Z')).findings).toEqual([]);
+  });
+
+  it.each([
+    ['an instrumented run.start (its run.end is the contract)', 'json', 'r-1'],
+    ["a Lambda invocation's START", 'lambda', '8f5e7c2a-2b1d-4c3e-9f0a-1b2c3d4e5f60'],
+  ])('reports the first run of a new job unfinished when it hangs, its start %s, though no end of it was seen yet', (_, format, runId) => {
+    // Prepare: the job's first line ever is its start
+    const start = { ...ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'invoice-export', run_id: runId }), format };
+    const state = jobReducer.apply(initialJobState('invoice-export'), 'invoice-export', [start], ctxAt('2026-10-29T01:30:00Z')).state;
+    // Act
+    const swept = jobReducer.tick!(state, 'invoice-export', ctxAt('2026-10-29T03:00:00Z'));
+    // Assess: past the default max runtime of 1 h
+    expect(swept.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-unfinished', runId, '2026-10-29T02:30:00Z']]);
   });
 });
 
