@@ -11,7 +11,7 @@ import { plural } from '../core/report/format.ts';
 import { type RouteState, routeReducer } from '../core/route-reducer.ts';
 import { MIN_SCHEDULE_INTERVALS } from '../core/schedule.ts';
 import { terminalText } from '../core/terminal-text.ts';
-import { isoTimeOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
 import { scanToStore, writeSourceNotes } from './scan-command.ts';
 import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
 
@@ -26,6 +26,8 @@ export interface InitOptions {
   readonly logsClient?: CloudWatchLogsClient;
   readonly now?: number;
   readonly year?: number;
+  /** The IANA zone the files' zoneless times are read in (`--timezone`); default UTC. */
+  readonly timeZone?: string;
   /** The file to write (relative to `cwd`), or `-` for stdout. */
   readonly out: string;
   readonly force: boolean;
@@ -112,7 +114,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   const commented = seen.jobs.length - configured.length;
   const summary =
     `${toStdout ? 'wrote the config' : `wrote ${opts.out}`}: ${plural(configured.length, 'job')} (${learned} with a learned schedule${commented > 0 ? `; ${commented} more left commented out` : ''}), ${plural(seen.agents.length, 'agent')}, ${plural(seen.routes.length, 'route')} ` +
-    `from ${linesCount(seen.lines)} of ${seen.sources}. Check it, then: silent-audit scan --config ${toStdout ? 'FILE' : opts.out} <the same logs>` +
+    `from ${linesCount(seen.lines)} of ${seen.sources}. Check it, then: silent-audit scan${opts.timeZone === undefined ? '' : ` --timezone ${opts.timeZone}`} --config ${toStdout ? 'FILE' : opts.out} <the same logs>` +
     (seen.findings > 0 ? ` (the scan found ${plural(seen.findings, 'finding')} without it)` : '');
   (toStdout ? opts.stderr : opts.stdout).write(`${terminalText(summary)}\n`);
   return { exitCode: 0, text };
@@ -290,9 +292,10 @@ export function registerInitCommand(program: Command): void {
     .option('--force', 'overwrite the file if it exists', false)
     .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
     .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
-    .action(async (paths: string[], o: { out: string; force: boolean; now?: number; year?: number; logGroup?: string[]; since?: number }, command: Command) => {
+    .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
+    .action(async (paths: string[], o: { out: string; force: boolean; now?: number; year?: number; timezone?: string; logGroup?: string[]; since?: number }, command: Command) => {
       if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');
-      const result = await runInit({ paths, logGroups: o.logGroup, since: o.since, now: o.now, year: o.year, out: o.out, force: o.force, stdout: process.stdout, stderr: process.stderr });
+      const result = await runInit({ paths, logGroups: o.logGroup, since: o.since, now: o.now, year: o.year, timeZone: o.timezone, out: o.out, force: o.force, stdout: process.stdout, stderr: process.stderr });
       process.exitCode = result.exitCode;
     });
 }

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { isoTimeOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
@@ -21,6 +21,8 @@ export interface AuditSourceOptions {
   /** Epoch ms that statuses and lateness are judged at; default the latest event of the files, or the clock for a store. */
   readonly now?: number;
   readonly year?: number;
+  /** The IANA zone the files' zoneless times are read in (`--timezone`); default UTC. */
+  readonly timeZone?: string;
   /** Where scanning reports its progress: never stdout, which is the protocol's. */
   readonly stderr: NodeJS.WritableStream;
 }
@@ -38,7 +40,7 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
   if (opts.paths.length > 0) {
     if (opts.store !== undefined) throw new StoreSpecError('give log files or --store, not both: files are scanned into memory and served as they are, a store is served as it stands');
     if (opts.paths.includes('-')) throw new StoreSpecError('- (stdin) cannot be served: stdin carries the MCP protocol; give log files');
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now: opts.now, year: opts.year, stderr: opts.stderr });
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now: opts.now, year: opts.year, timeZone: opts.timeZone, stderr: opts.stderr });
     if (!scanned.ok) throw new StoreSpecError(scanned.error);
     const { opened, tally } = scanned;
     const now = opts.now ?? (scanned.stream.latest || Date.now());
@@ -111,7 +113,8 @@ export function registerMcpCommand(program: Command): void {
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option('--now <iso>', 'the moment statuses and lateness are judged at (default: the latest event of the files, or the current time for a store)', isoTimeOption)
     .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
-    .action(async (paths: string[], o: { store?: string; table?: string; config?: string; now?: number; year?: number }) => {
+    .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
+    .action(async (paths: string[], o: { store?: string; table?: string; config?: string; now?: number; year?: number; timezone?: string }) => {
       process.exitCode = await runMcp({
         paths,
         store: o.store,
@@ -119,6 +122,7 @@ export function registerMcpCommand(program: Command): void {
         config: loadConfig(o.config),
         now: o.now,
         year: o.year,
+        timeZone: o.timezone,
         stdin: process.stdin,
         stdout: process.stdout,
         stderr: process.stderr,

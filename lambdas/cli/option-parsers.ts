@@ -13,3 +13,18 @@ export function yearOption(value: string): number {
   if (!/^\d{4}$/.test(value)) throw new InvalidArgumentError('expected a four-digit year');
   return Number(value);
 }
+
+/**
+ * `--timezone <zone>`: the IANA time zone the logs' hosts keep their clocks on, in which the times
+ * that name no zone of a file (syslog dates, a `ts` without offset) are read; its canonical name.
+ */
+export function timeZoneOption(value: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: value.trim() }).resolvedOptions().timeZone;
+  } catch {
+    throw new InvalidArgumentError('not an IANA time zone: give the zone the hosts\' clocks are on, e.g. Europe/Berlin, America/New_York or UTC');
+  }
+}
+
+/** The help text of `--timezone`, the same for each command that reads files. */
+export const TIMEZONE_HELP = "the IANA time zone (e.g. Europe/Berlin) the hosts' clocks are on: a file's times that name no zone (syslog dates, a ts without offset) are read in it, DST included (default: UTC)";

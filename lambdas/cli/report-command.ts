@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { isoTimeOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
 import { dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -12,7 +12,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, scanToStore, writeSourceNotes } from './scan-command.ts';
+import { type InFlightSettlement, scanToStore, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -31,6 +31,8 @@ export interface ReportOptions {
   readonly store?: string;
   readonly config: Config;
   readonly year?: number;
+  /** The IANA zone the files' zoneless times are read in (`--timezone`); default UTC. */
+  readonly timeZone?: string;
   /**
    * Epoch ms (`--now`): the moment the report is made as of. With log files, the lines after it are
    * left out (the logs are read as they stood then) and absence (missed and unfinished runs) is
@@ -78,13 +80,14 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
     // As of --now: what the logs say after it had not happened yet.
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now, command: 'report' });
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, timeZone: opts.timeZone, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now, command: 'report' });
     if (!scanned.ok) {
       opts.stderr.write(`silent-audit report: ${terminalText(scanned.error)}\n`);
       return { exitCode: 2 };
     }
     // A file that could not be read, or gave no line the scan reads, is said: the report leaves it out.
     writeSourceNotes(scanned.readouts, 'report', opts.stderr);
+    writeZonelessNote(scanned.readouts, opts.config, 'report', opts.stderr);
     // None of them read (an xz file, a tar archive): a report of it would be an empty month, taken for a quiet one.
     if (scanned.readouts.every((r) => r.unreadable !== undefined)) {
       await scanned.opened.close();
@@ -189,7 +192,8 @@ export function registerReportCommand(program: Command): void {
       isoTimeOption,
     )
     .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
-    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; now?: number; year?: number }) => {
+    .option('--timezone <zone>', `with log files: ${TIMEZONE_HELP}`, timeZoneOption)
+    .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; now?: number; year?: number; timezone?: string }) => {
       const result = await runReport({
         month: o.month,
         format: o.format,
@@ -199,6 +203,7 @@ export function registerReportCommand(program: Command): void {
         config: loadConfig(o.config),
         now: o.now,
         year: o.year,
+        timeZone: o.timezone,
         stdout: process.stdout,
         stderr: process.stderr,
         stdin: process.stdin,

@@ -44,6 +44,8 @@ export interface ScanOptions {
   /** Epoch ms at which absence is judged; default the latest event time seen. */
   readonly now?: number;
   readonly year?: number;
+  /** The IANA zone a file's zoneless times (syslog dates, a `ts` without offset) are read in (`--timezone`); default UTC. */
+  readonly timeZone?: string;
   readonly store?: string;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
@@ -295,7 +297,7 @@ export async function scanToStore(
     let leftOut = 0;
     const upTo = options.upTo;
     try {
-      streamed = await streamSources(sources, { year: opts.year, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
+      streamed = await streamSources(sources, { year: opts.year, timeZone: opts.timeZone, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
         const enriched = enrichWithContext(chunk, context, REDUCERS);
         const kept = upTo === undefined ? enriched : enriched.filter((e) => e.at <= upTo);
         leftOut += enriched.length - kept.length;
@@ -430,6 +432,32 @@ export function writeSourceNotes(readouts: readonly SourceReadout[], command: 's
   for (const text of sourceNotes(readouts)) stderr.write(`silent-audit ${command}: ${terminalText(text)}\n`);
 }
 
+/** Whether a zone name is UTC's, under any of its names. */
+function isUtc(zone: string): boolean {
+  return /^(?:Etc\/)?(?:UTC|UCT|GMT|GMT[+-]?0|Universal|Zulu|Greenwich)$/i.test(zone);
+}
+
+/**
+ * The note when lines whose times name no zone were read as UTC (no `--timezone`) though the
+ * config's jobs keep another zone: the likely cause of runs read an hour or two off their schedule
+ * (a Berlin cron host's `02:30` read as 02:30Z, its every run missed).
+ */
+export function zonelessNote(readouts: readonly SourceReadout[], config: Config): string | undefined {
+  const lines = readouts.reduce((n, r) => n + r.zonelessAsUtc, 0);
+  if (lines === 0) return undefined;
+  const zones = [...new Set(Object.values(config.jobs).flatMap((job) => (job.timezone === undefined || isUtc(job.timezone) ? [] : [job.timezone])))];
+  if (zones.length === 0) return undefined;
+  const which = zones.length === 1 ? `timezone ${zones[0]}` : `timezones ${zones.slice(0, -1).join(', ')} and ${zones[zones.length - 1]}`;
+  const give = zones.length === 1 ? `--timezone ${zones[0]}` : '--timezone <that zone> (the hosts of each zone scanned apart)';
+  return `note: ${linesCount(lines)} gave times with no zone (syslog dates, a ts without offset), read as UTC, while the config's jobs have ${which}: if the hosts' clocks are on ${zones.length === 1 ? 'it' : 'one'}, give ${give}`;
+}
+
+/** Writes `zonelessNote`, when there is one, as a line `silent-audit <command>: note: …` on stderr. */
+export function writeZonelessNote(readouts: readonly SourceReadout[], config: Config, command: 'scan' | 'report', stderr: NodeJS.WritableStream): void {
+  const text = zonelessNote(readouts, config);
+  if (text !== undefined) stderr.write(`silent-audit ${command}: ${terminalText(text)}\n`);
+}
+
 /** How many files could not be read at all (`; 1 file could not be read` in the summary). */
 function unreadableCount(readouts: readonly SourceReadout[]): number {
   return readouts.filter((r) => r.unreadable !== undefined).length;
@@ -472,6 +500,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   const c = tally.counts;
   writeSourceNotes(scanned.readouts, 'scan', opts.stderr);
+  writeZonelessNote(scanned.readouts, opts.config, 'scan', opts.stderr);
   const unreadable = unreadableCount(scanned.readouts);
   note(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${linesCount(c.lines)} from ${describeSources(sources)}: ${describeCounts(c)}` +

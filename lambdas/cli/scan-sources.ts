@@ -9,6 +9,7 @@ import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { ContainerLineJoiner, type JoinedLine } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
+import type { WallClock } from '../core/parse/local-time.ts';
 import type { Redactor } from '../core/redact.ts';
 import { parseSince, SinceError } from '../core/since.ts';
 import { ProgressBar } from './progress.ts';
@@ -140,9 +141,11 @@ export interface ReadOptions {
 /**
  * One record of a source (its `count`th, or the line its source says it begins on: `record.line`)
  * parsed into `tally`, where a rejection names it as the user finds it: `file:line`, or log group,
- * stream and event id.
+ * stream and event id. `clock`, the source's own, reads the zoneless times of a record without a
+ * record time (`--timezone`, else UTC). True when the line gave events and a zoneless time in it
+ * was read as UTC.
  */
-export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally): void {
+export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally, clock?: WallClock): boolean {
   const name = source.name;
   const lineNo = record.line ?? count;
   const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
@@ -151,8 +154,15 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
       ? ({ kind: 'rejected', reason: record.rejected } as const)
       : record.overLongBytes !== undefined
       ? overLong(record.overLongBytes)
-      : parseLine(record.text, { source: origin, recordTime: record.recordTime, year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
+      : parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
   tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
+  return outcome.kind === 'events' && clock?.readAsUtc === true;
+}
+
+/** The clock, told that this line has read no zoneless time as UTC yet. */
+function resetClock(clock: WallClock | undefined): WallClock | undefined {
+  if (clock) clock.readAsUtc = false;
+  return clock;
 }
 
 /**

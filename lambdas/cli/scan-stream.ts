@@ -1,5 +1,6 @@
 import { CorruptInputError, InputError, UnreadableInputError } from '../adapters/file-lines.ts';
 import type { AuditEvent } from '../core/events.ts';
+import { WallClock } from '../core/parse/local-time.ts';
 import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -188,6 +189,8 @@ export interface StreamOptions {
   readonly chunkEvents?: number;
   /** Cleans secrets from what the lines give: `redactorFor(config)`; default the built-in rules. */
   readonly redactor?: Redactor;
+  /** The IANA zone the zoneless times of lines without a record time are read in (`--timezone`); default UTC. */
+  readonly timeZone?: string;
 }
 
 /** What one source gave: enough to say when it gave nothing the scan could judge. */
@@ -201,6 +204,8 @@ export interface SourceReadout {
   readonly unreadable?: string;
   /** Its first bytes held NULs: what to add when none of its lines was recognised (binary data, UTF-16 without its mark?). */
   readonly nulBytesNote?: string;
+  /** Lines that gave events by a time without a zone (a syslog date, a `ts` without offset) read as UTC, with no `--timezone`. */
+  readonly zonelessAsUtc: number;
 }
 
 export interface StreamResult {
@@ -218,6 +223,9 @@ interface OpenSource {
   lines: number;
   unrecognised: number;
   unreadable?: string;
+  /** Reads its zoneless times (`--timezone`, else UTC): one per source, which keeps its place in a repeated hour. */
+  readonly clock: WallClock;
+  zonelessAsUtc: number;
 }
 
 function label(sources: readonly ScanSource[]): string {
@@ -244,7 +252,7 @@ export async function streamSources(
   const tally = new LineTally((events) => merger.add(current, events));
   const total = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;
   const progress = new ProgressBar(opts.progress, label(sources), total);
-  const open: OpenSource[] = sources.map((source) => ({ source, iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](), lineNo: 0, lines: 0, unrecognised: 0 }));
+  const open: OpenSource[] = sources.map((source) => ({ source, iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](), lineNo: 0, lines: 0, unrecognised: 0, clock: new WallClock(opts.timeZone), zonelessAsUtc: 0 }));
   // Re-check for ready events only after this many more arrived, so a lagging watermark costs no rescans.
   let checkAt = chunkEvents;
 
@@ -287,7 +295,9 @@ export async function streamSources(
       const record = result.value;
       src.lineNo = record.linesRead ?? src.lineNo + 1;
       progress.line();
-      counted(src, () => readRecord(src.source, record, src.lineNo, opts, tally));
+      counted(src, () => {
+        if (readRecord(src.source, record, src.lineNo, opts, tally, src.clock)) src.zonelessAsUtc++;
+      });
       if (merger.heldEvents >= checkAt) {
         await flush(false);
         checkAt = merger.heldEvents + chunkEvents;
@@ -298,7 +308,7 @@ export async function streamSources(
     progress.finish();
     await Promise.all(open.map((o) => o.iterator.return?.().catch(() => undefined)));
   }
-  const readouts = open.map(({ source, lines, unrecognised, unreadable }) => ({ name: source.name, kind: source.kind, lines, unrecognised, unreadable, nulBytesNote: source.nulBytesNote }));
+  const readouts = open.map(({ source, lines, unrecognised, unreadable, zonelessAsUtc }) => ({ name: source.name, kind: source.kind, lines, unrecognised, unreadable, nulBytesNote: source.nulBytesNote, zonelessAsUtc }));
   return { tally, stats: merger.stats, readouts };
 
   /** Runs `read` (which adds to the tally) and gives `src` its share of what it added. */

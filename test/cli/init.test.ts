@@ -169,6 +169,26 @@ describe('silent-audit init', () => {
     expect(await scanFindings([log], config)).toEqual(before);
   });
 
+  it('reads a Berlin host\'s syslog dates in --timezone Europe/Berlin, so that a scan in it with the config written reports no run missed', async () => {
+    // Prepare: a backup at 02:30 Berlin time, written as BSD syslog dates (no zone), 18 to 31 October 2026 (the clock goes back on the 25th)
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = join(dir, 'syslog');
+    const lines = Array.from({ length: 14 }, (_, i) => `Oct ${18 + i} 02:30:01 web1 CRON[${1000 + 7 * i}]: (root) CMD (/usr/local/bin/backup.sh)`);
+    writeFileSync(log, lines.join('\n') + '\n');
+
+    // Act
+    const { result, stdout } = await init([log], { cwd: dir, timeZone: 'Europe/Berlin' });
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    const out = capture();
+    const scanned = await runScan({ paths: [log], config, json: true, year: 2026, timeZone: 'Europe/Berlin', stdout: out.stream, stderr: capture().stream });
+
+    // Assess: its wall time in the zone, no run missed, and the summary's scan gives the zone again
+    expect(result.exitCode).toBe(0);
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin' });
+    expect(scanned.findings).toEqual([]);
+    expect(stdout).toContain('Check it, then: silent-audit scan --timezone Europe/Berlin --config silent-audit.config.yaml <the same logs>');
+  });
+
   it('writes the schedule of a job whose runs moved by an hour on a day no zone changed its clock commented out, saying so', async () => {
     // Prepare: 00:30Z to 21 October, 01:30Z from the 22nd
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isoTimeOption } from '../../lambdas/cli/option-parsers.ts';
+import { isoTimeOption, timeZoneOption } from '../../lambdas/cli/option-parsers.ts';
+import { buildProgram } from '../../lambdas/cli/program.ts';
 
 const machineZone = process.env.TZ;
 
@@ -27,5 +28,37 @@ describe('--now <iso>', () => {
     // Assess
     expect(attempt).toThrow(InvalidArgumentError);
     expect(attempt).toThrow('expected an ISO-8601 time, e.g. 2026-10-31T23:59:00Z');
+  });
+});
+
+describe('--timezone <zone>', () => {
+  it.each([
+    ['Europe/Berlin', 'Europe/Berlin'],
+    ['america/new_york', 'America/New_York'],
+    [' UTC ', 'UTC'],
+  ])('takes the IANA zone %j as %j', (value, expected) => {
+    // Act
+    const zone = timeZoneOption(value);
+    // Assess
+    expect(zone).toBe(expected);
+  });
+
+  it.each([['Berlin'], ['CEST+2'], ['']])('refuses %j, saying what it takes', (value) => {
+    // Act
+    const attempt = () => timeZoneOption(value);
+    // Assess
+    expect(attempt).toThrow(InvalidArgumentError);
+    expect(attempt).toThrow("not an IANA time zone: give the zone the hosts' clocks are on, e.g. Europe/Berlin");
+  });
+
+  it.each([['scan'], ['init'], ['report', '--month', '2026-10'], ['mcp']])('is a usage error of %s naming the option', async (command, ...rest) => {
+    // Prepare
+    const program = buildProgram();
+    let errors = '';
+    program.commands.find((c) => c.name() === command)!.configureOutput({ writeErr: (text) => (errors += text), writeOut: () => undefined });
+
+    // Act and Assess: commander's usage error, which the CLI exits 2 on
+    await expect(program.parseAsync(['node', 'silent-audit', command, ...rest, '--timezone', 'Europe/Berlinn', 'x.log'])).rejects.toMatchObject({ code: 'commander.invalidArgument', exitCode: 1 });
+    expect(errors).toContain("error: option '--timezone <zone>' argument 'Europe/Berlinn' is invalid. not an IANA time zone");
   });
 });

@@ -144,6 +144,27 @@ describe('runReport', () => {
     expect(current.text()).toContain('November 2026');
   });
 
+  it("notes the lines of a Berlin cron host's syslog read as UTC while a job keeps Europe/Berlin, and reads them in --timezone with no run missed", async () => {
+    // Prepare: a backup at 02:30 Berlin time every day of October 2026, as BSD syslog dates (no zone)
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-tz-')), 'syslog');
+    const lines = Array.from({ length: 31 }, (_, i) => `Oct ${String(i + 1).padStart(2, ' ')} 02:30:01 web1 CRON[${1000 + i}]: (root) CMD (/usr/local/bin/backup.sh)`);
+    writeFileSync(log, lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { '/usr/local/bin/backup.sh': { schedule: '30 2 * * *', timezone: 'Europe/Berlin' } } });
+    const clock = { now: () => Date.parse('2026-11-15T10:00:00Z') };
+    const [asUtc, inZone] = [capture(), capture()];
+
+    // Act
+    const utcReport = await runReport({ month: '2026-10', format: 'json', paths: [log], config, year: 2026, clock, stdout: capture().stream, stderr: asUtc.stream });
+    const zoneReport = await runReport({ month: '2026-10', format: 'json', paths: [log], config, year: 2026, timeZone: 'Europe/Berlin', clock, stdout: capture().stream, stderr: inZone.stream });
+
+    // Assess
+    const missed = (r: typeof utcReport) => r.report!.findings.filter((g) => JSON.stringify(g).includes('"missed-run"')).length;
+    expect(asUtc.text()).toContain("silent-audit report: note: 31 lines gave times with no zone (syslog dates, a ts without offset), read as UTC, while the config's jobs have timezone Europe/Berlin: if the hosts' clocks are on it, give --timezone Europe/Berlin\n");
+    expect(missed(utcReport)).toBeGreaterThan(0);
+    expect(inZone.text()).not.toContain('note:');
+    expect(missed(zoneReport)).toBe(0);
+  });
+
   it('exits 2 naming a log file that does not exist, and writes nothing', async () => {
     // Prepare
     const out = capture();

@@ -427,6 +427,57 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toMatch(/daily "30 2 \* \* \*" Europe\/Berlin \(inferred\)/);
   });
 
+  describe('a Berlin cron host\'s syslog, whose dates name no zone (--timezone)', () => {
+    /** The syslog of a host on Berlin time: a backup at 02:30 local every day of October 2026 (the clock goes back on the 25th). */
+    const berlinSyslog = () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'sa-berlin-')), 'syslog');
+      const lines: string[] = [];
+      for (let d = 1; d <= 31; d++) lines.push(`Oct ${String(d).padStart(2, ' ')} 02:30:01 web1 CRON[${1000 + d}]: (root) CMD (/usr/local/bin/backup.sh)`);
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      return file;
+    };
+    const berlinConfig = validateConfig({ jobs: { '/usr/local/bin/backup.sh': { schedule: '30 2 * * *', timezone: 'Europe/Berlin' } } });
+
+    it('reads them as UTC without --timezone, and says so when a job keeps another zone', async () => {
+      // Prepare
+      const file = berlinSyslog();
+
+      // Act
+      const { result, stderr } = await scan([file], { config: berlinConfig, year: 2026 });
+
+      // Assess: every run read an hour or two late, and the note says why and what to give
+      expect(result.findings.filter((f) => f.detector === 'missed-run').length).toBeGreaterThan(25);
+      expect(stderr).toContain(
+        "silent-audit scan: note: 31 lines gave times with no zone (syslog dates, a ts without offset), read as UTC, while the config's jobs have timezone Europe/Berlin: if the hosts' clocks are on it, give --timezone Europe/Berlin\n",
+      );
+    });
+
+    it('reads them in the zone given, DST included: no run missed, and no note', async () => {
+      // Prepare
+      const file = berlinSyslog();
+
+      // Act
+      const { result, stderr } = await scan([file], { config: berlinConfig, year: 2026, timeZone: 'Europe/Berlin' });
+
+      // Assess
+      expect(result.findings).toEqual([]);
+      expect(result.exitCode).toBe(0);
+      expect(stderr).not.toContain('note:');
+    });
+
+    it('gives no note when no job keeps a zone other than UTC', async () => {
+      // Prepare
+      const file = berlinSyslog();
+      const utcConfig = validateConfig({ jobs: { '/usr/local/bin/backup.sh': { schedule: '30 2 * * *', timezone: 'Etc/UTC' } } });
+
+      // Act
+      const { stderr } = await scan([file], { config: utcConfig, year: 2026 });
+
+      // Assess
+      expect(stderr).not.toContain('note:');
+    });
+  });
+
   it('shows the control characters of a file name escaped in its error message', async () => {
     // Act
     const { result, stderr } = await scan([join(tmpdir(), 'no-such-\u001b[2J.log')]);
@@ -723,6 +774,15 @@ describe('the silent-audit command', () => {
     const piped = cli(['scan', '--json', '-'], readFileSync(fx('etl-loader.log'), 'utf8'));
     expect(piped.status).toBe(1);
     expect(JSON.parse(piped.stdout.trim())).toMatchObject({ detector: 'run-failed', run_id: 'etl-03' });
+  });
+
+  it('exits 2 on a --timezone that is no IANA zone, naming the option', () => {
+    // Act
+    const run = cli(['scan', '--timezone', 'Berlin', fx('healthy.jsonl')]);
+
+    // Assess
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain("error: option '--timezone <zone>' argument 'Berlin' is invalid. not an IANA time zone");
   });
 
   it('reads a file once when stdin is redirected from it too (scan x.log - < x.log, scan - /dev/stdin < x.log), saying so', () => {

@@ -96,6 +96,21 @@ describe('a ts without an offset (a local time), delivered with its record\'s ti
     expect(outcome.kind === 'events' ? new Date(outcome.events[0].at).toISOString() : outcome).toBe(expected);
   });
 
+  it.each([
+    ['in summer time', '2026-10-24T02:30:00', '2026-10-24T00:30:00.000Z'],
+    ['in standard time', '2026-10-26 02:30:00.5', '2026-10-26T01:30:00.500Z'],
+    ['naming its offset: as it names it', '2026-10-26T02:30:00+02:00', '2026-10-26T00:30:00.000Z'],
+  ])('reads one in a file scanned with --timezone Europe/Berlin %s', async (_, ts, expected) => {
+    // Prepare
+    const { parseLine } = await import('../../lambdas/core/parse/index.ts');
+    const { WallClock } = await import('../../lambdas/core/parse/local-time.ts');
+    const line = JSON.stringify({ type: 'run.start', ts, job: 'backup', run_id: 'b-1' });
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'x', line: 1 }, wallClock: new WallClock('Europe/Berlin'), now: T0 });
+    // Assess
+    expect(outcome.kind === 'events' ? new Date(outcome.events[0].at).toISOString() : outcome).toBe(expected);
+  });
+
   it('keeps the duration between two times of one host', async () => {
     // Prepare: a Sydney host's start and end a minute apart, each delivered a few seconds later
     const start = '2026-10-05T20:00:05';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ParseOutcome, parseDelivery } from '../../lambdas/core/parse/index.ts';
 import { normaliseHost, parseSyslog, syslogTime } from '../../lambdas/core/parse/syslog.ts';
+import { WallClock } from '../../lambdas/core/parse/local-time.ts';
 import type { LineContext } from '../../lambdas/core/parse/types.ts';
 
 const source = { origin: 'messages' };
@@ -211,6 +212,63 @@ describe('the zone of a syslog date (a local time), judged by its record time', 
 
     // Assess
     expect(rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec).toBe(expected);
+  });
+});
+
+describe('the syslog dates of a file read in the zone its hosts keep (--timezone)', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const read = (lines: readonly string[], zone: string | undefined, extra: Partial<LineContext> = {}) => {
+    const wallClock = new WallClock(zone);
+    return lines.map((date) => {
+      const rec = parseSyslog(`${date} web1 CRON[1001]: (root) CMD (/usr/local/bin/backup.sh)`, ctx({ wallClock, now: at('2026-12-01T00:00:00Z'), ...extra }));
+      return rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec;
+    });
+  };
+
+  it.each([
+    ['Berlin in summer time (UTC+2)', 'Europe/Berlin', ['Oct 24 02:30:01'], ['2026-10-24T00:30:01.000Z']],
+    ['Berlin in standard time (UTC+1), after the October change', 'Europe/Berlin', ['Oct 26 02:30:01'], ['2026-10-26T01:30:01.000Z']],
+    ['Berlin the day before the March change (UTC+1) and the day after (UTC+2)', 'Europe/Berlin', ['Mar 28 02:30:01', 'Mar 30 02:30:01'], ['2026-03-28T01:30:01.000Z', '2026-03-30T00:30:01.000Z']],
+    ['New York in EDT and in EST', 'America/New_York', ['Oct 31 02:00:01', 'Nov  2 02:00:01'], ['2026-10-31T06:00:01.000Z', '2026-11-02T07:00:01.000Z']],
+    ['Kathmandu (+05:45, no DST)', 'Asia/Kathmandu', ['Oct  5 15:45:07.250'], ['2026-10-05T10:00:07.250Z']],
+    ['UTC given as the zone: as without it', 'UTC', ['Oct  5 02:00:01'], ['2026-10-05T02:00:01.000Z']],
+    [
+      "Berlin's repeated hour on 25 October: its first instant (summer time), then, once the log has run past it, its second",
+      'Europe/Berlin',
+      ['Oct 25 01:59:59', 'Oct 25 02:15:01', 'Oct 25 02:15:01', 'Oct 25 02:17:01', 'Oct 25 02:15:01', 'Oct 25 02:17:01', 'Oct 25 03:00:00'],
+      ['2026-10-24T23:59:59.000Z', '2026-10-25T00:15:01.000Z', '2026-10-25T00:15:01.000Z', '2026-10-25T00:17:01.000Z', '2026-10-25T01:15:01.000Z', '2026-10-25T01:17:01.000Z', '2026-10-25T02:00:00.000Z'],
+    ],
+    ["Berlin's repeated hour read alone: its first instant", 'Europe/Berlin', ['Oct 25 02:30:01'], ['2026-10-25T00:30:01.000Z']],
+    ["Berlin's skipped hour on 29 March (02:30 never shows): read with the offset before the change, as 03:30 summer time", 'Europe/Berlin', ['Mar 29 01:59:59', 'Mar 29 02:30:00', 'Mar 29 03:00:00'], ['2026-03-29T00:59:59.000Z', '2026-03-29T01:30:00.000Z', '2026-03-29T01:00:00.000Z']],
+  ])('reads %s', (_, zone, dates, expected) => {
+    // Act
+    const times = read(dates, zone);
+
+    // Assess
+    expect(times).toEqual(expected);
+  });
+
+  it('reads them as UTC without a zone, and says so to the clock', () => {
+    // Prepare
+    const wallClock = new WallClock();
+
+    // Act
+    const rec = parseSyslog('Oct 24 02:30:01 web1 CRON[1001]: (root) CMD (/usr/local/bin/backup.sh)', ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
+
+    // Assess
+    expect(rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec).toBe('2026-10-24T02:30:01.000Z');
+    expect(wallClock.readAsUtc).toBe(true);
+  });
+
+  it('leaves a date with a record time to its record, and one with an offset as it names it', () => {
+    // Act: a Berlin clock given, but a New York host's line recorded at 06:00:02Z, and an ISO header with its offset
+    const recorded = read(['Oct  5 02:00:01'], 'Europe/Berlin', { recordTime: at('2026-10-05T06:00:02Z') });
+    const wallClock = new WallClock('Europe/Berlin');
+    const iso = parseSyslog('2026-10-05T02:30:00-04:00 web1 CRON[123]: (root) CMD (/usr/local/bin/backup.sh)', ctx({ wallClock }));
+
+    // Assess
+    expect(recorded).toEqual(['2026-10-05T06:00:01.000Z']);
+    expect(iso?.kind === 'record' ? new Date(iso.at).toISOString() : iso).toBe('2026-10-05T06:30:00.000Z');
   });
 });
 

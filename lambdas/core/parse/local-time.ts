@@ -1,6 +1,6 @@
 /**
  * Times written without a zone (a `ts` without an offset, a syslog BSD date) are a host's local
- * wall time, read as UTC. A log record's own time (a CloudWatch event's timestamp, an `aws logs
+ * wall time, read as UTC, or, in a file scanned with `--timezone`, in that zone. A log record's own time (a CloudWatch event's timestamp, an `aws logs
  * tail` line's) is the true instant: a wall time hours away from it by a time zone's offset was
  * written in that zone, and is read in it.
  */
@@ -237,19 +237,97 @@ export class StreamZones {
   }
 }
 
+const DAY_MS = 24 * HOUR_MS;
+
+/** The instants a zone's wall time (read as UTC) may name: one, two where its clock goes back, none where it goes forward. */
+function instantsOf(wallAsUtc: number, zone: string): number[] {
+  const before = offsetIn(zone, wallAsUtc - DAY_MS) ?? 0;
+  const after = offsetIn(zone, wallAsUtc + DAY_MS) ?? 0;
+  const offsets = before === after ? [before] : [before, after];
+  return offsets
+    .map((offset) => wallAsUtc - offset)
+    .filter((at) => offsetIn(zone, at) === wallAsUtc - at)
+    .sort((a, b) => a - b);
+}
+
+/** Per zone, the offset of each hour of wall time (hours since the epoch, read as UTC) in which it names one instant throughout. */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+
+/** The offset of a zone in the hour of wall time `hour` when it is one throughout; null when its clock changes in it. */
+function steadyOffset(zone: string, hour: number): number | null {
+  let hours = hourOffsets.get(zone);
+  if (!hours) hourOffsets.set(zone, (hours = new Map()));
+  let offset = hours.get(hour);
+  if (offset === undefined) {
+    const start = instantsOf(hour * HOUR_MS, zone);
+    const end = instantsOf((hour + 1) * HOUR_MS - 1, zone);
+    offset = start.length === 1 && end.length === 1 && hour * HOUR_MS - start[0] === (hour + 1) * HOUR_MS - 1 - end[0] ? hour * HOUR_MS - start[0] : null;
+    if (hours.size >= 100_000) hours.clear();
+    hours.set(hour, offset);
+  }
+  return offset;
+}
+
+/**
+ * A wall time without a zone (read as UTC) as the instant it names in an IANA zone (`--timezone`),
+ * DST included. A wall time the clock shows twice (the hour it goes back) is the first (summer
+ * time), as a cron job of that time runs then, unless `after` (the zoneless time read before it in
+ * the same log) lies past it already, and not past the second: a log in time order that has run on
+ * into the repeated hour. (Lines of one second on either side of the change, with none between
+ * them, are read alike: nothing tells them apart.)
+ * One the clock skips (the hour it goes forward) is read with the offset before the change, as a
+ * clock not yet put forward wrote it: Berlin's `02:30` on the March change day is 01:30Z (03:30
+ * summer time).
+ */
+export function inZone(wallAsUtc: number, zone: string, after?: number): number {
+  const offset = steadyOffset(zone, Math.floor(wallAsUtc / HOUR_MS));
+  if (offset !== null) return wallAsUtc - offset;
+  const instants = instantsOf(wallAsUtc, zone);
+  if (instants.length === 0) return wallAsUtc - (offsetIn(zone, wallAsUtc - DAY_MS) ?? 0);
+  const later = instants[instants.length - 1];
+  return after !== undefined && after > instants[0] && after <= later ? later : instants[0];
+}
+
+/**
+ * How a CLI reads the zoneless times of one log without record times (a file): in its hosts' zone
+ * when `--timezone` names one, else as UTC, noting that it did (`readAsUtc`, reset by the reader
+ * before each line) so that the lines so read can be counted and said.
+ */
+export class WallClock {
+  /** Whether a zoneless time was read as UTC since the reader last reset it. */
+  readAsUtc = false;
+  /** The last zoneless time read in `zone`: which of a repeated hour's two instants a log in time order is at. */
+  private last: number | undefined;
+
+  constructor(readonly zone?: string) {}
+
+  read(wallAsUtc: number): number {
+    if (this.zone === undefined) {
+      this.readAsUtc = true;
+      return wallAsUtc;
+    }
+    const at = inZone(wallAsUtc, this.zone, this.last);
+    this.last = at;
+    return at;
+  }
+}
+
 /** What `inRecordZone` reads a wall time against: its record's time, and the delivery's other zoneless times. */
 export interface ZoneContext {
   readonly recordTime?: number;
   readonly zones?: StreamZones;
+  /** Without a record time: the zone the log's hosts keep (`--timezone`); default UTC. */
+  readonly wallClock?: WallClock;
 }
 
 /**
  * A wall time without a zone (read as UTC), as the instant it names in the zone its record's time
- * shows; as read without a record time. `kind` says which times of the delivery it must agree with;
- * `precisionMs`, what its time was cut to (`tsPrecisionMs`).
+ * shows; without a record time, in the zone of `ctx.wallClock` (`--timezone`), else as UTC. `kind`
+ * says which times of the delivery it must agree with; `precisionMs`, what its time was cut to
+ * (`tsPrecisionMs`).
  */
 export function inRecordZone(wallAsUtc: number, ctx: ZoneContext, kind: ZonelessKind, precisionMs = 0): number {
-  if (ctx.recordTime === undefined) return wallAsUtc;
+  if (ctx.recordTime === undefined) return ctx.wallClock === undefined ? wallAsUtc : ctx.wallClock.read(wallAsUtc);
   const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone(kind) ?? true, precisionMs);
   ctx.zones?.note(kind, offset, wallAsUtc - offset);
   return wallAsUtc - offset;

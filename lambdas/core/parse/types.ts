@@ -1,6 +1,6 @@
 import type { AuditEvent, EventBody, LineSource } from '../events.ts';
 import type { Redactor } from '../redact.ts';
-import type { StreamZones } from './local-time.ts';
+import type { StreamZones, WallClock } from './local-time.ts';
 
 /** What the reader knows about a line besides its text. */
 export interface LineContext {
@@ -9,6 +9,8 @@ export interface LineContext {
   readonly recordTime?: number;
   /** The zoneless times of the other lines of this line's delivery (one log stream), which decide whether a gap behind the record is a zone. */
   readonly zones?: StreamZones;
+  /** Without a record time (a file): how its zoneless times are read, in its hosts' zone (`--timezone`) or as UTC, counted; absent, as UTC. */
+  readonly wallClock?: WallClock;
   /** Year for syslog dates, which carry none (`--year`). */
   readonly year?: number;
   /** The moment "now" for year inference of syslog dates (a date in the future steps back a year). */
