@@ -80,7 +80,7 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     const agents = new Set(agentStates.flatMap((a) => [a.agent, ...(a.subagents ?? []).map(([name]) => name)]));
     const routes = (await store.subjects(routeReducer.kind)).map(({ state }) => (state as RouteState).route);
     seen = {
-      jobs: [...(await summarizeJobs(store, DEFAULT_CONFIG))].sort((a, b) => a.job.localeCompare(b.job)),
+      jobs: [...(await summarizeJobs(store, DEFAULT_CONFIG, opts.timeZone))].sort((a, b) => a.job.localeCompare(b.job)),
       agents: [...agents].sort((a, b) => a.localeCompare(b)),
       routes: [...new Set(routes)].sort((a, b) => a.localeCompare(b)),
       lines: scanned.tally.counts.lines,
@@ -207,7 +207,7 @@ function activeJobEntry(job: JobSummary): string[] {
   const regularity = (s: NonNullable<JobSummary['inferred']>) => `${Math.round(s.regularity * 100)}% regular over ${plural(s.samples, 'interval')}`;
   if (learned?.cron && learned.timezone) {
     return [
-      `  # schedule learned from its runs: ${learned.period}, ${regularity(learned)} in local time; times in ${learned.timezone} (guessed: see below)`,
+      `  # schedule learned from its runs: ${learned.period}, ${regularity(learned)} in local time; times in ${learned.timezone} (${learned.clockChange ? 'guessed: see below' : 'the --timezone given'})`,
       key,
       `    schedule: ${JSON.stringify(learned.cron)}`,
       `    timezone: ${yamlString(learned.timezone)}`,

@@ -481,7 +481,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const { findings, tally, sources, opened, stream } = scanned;
   let jobs: JobSummary[];
   try {
-    jobs = await summarizeJobs(opened.store, opts.config);
+    jobs = await summarizeJobs(opened.store, opts.config, opts.timeZone);
   } finally {
     await opened.close();
   }
@@ -580,6 +580,7 @@ function learnedScheduleText(s: NonNullable<JobSummary['inferred']>): string {
     const m = s.movedAnHour;
     return `no cron: its runs moved by an hour on ${m.on} (from ${m.from} to ${m.to} UTC) and no time zone's clock change fits them (${s.period}, ${s.samples} intervals)`;
   }
+  if (s.timezone && !s.clockChange) return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time, the --timezone given)`;
   if (s.timezone) {
     const on = s.clockChange ? ` on ${s.clockChange.on}` : '';
     return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time; zone guessed: the runs kept their local time across the clock change${on})`;

@@ -1415,8 +1415,8 @@ export interface JobSummary {
   readonly startMinutes: number;
 }
 
-/** One line per stored job: what it did, where, and its schedule (configured or learned). */
-export async function summarizeJobs(catalog: SubjectCatalog, config: Config): Promise<JobSummary[]> {
+/** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */
+export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hostZone?: string): Promise<JobSummary[]> {
   const jobs = await catalog.subjects(jobReducer.kind);
   return jobs.map(({ state }) => {
     const job = state as JobState;
@@ -1428,7 +1428,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config): Pr
       lastSeenAt: job.lastSeenAt,
       hosts: job.hosts ?? {},
       schedule,
-      inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job)),
+      inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job), undefined, hostZone),
       startMinutes: distinctStartMinutes(job.starts ?? []).length,
     };
   });

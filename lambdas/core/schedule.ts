@@ -235,8 +235,11 @@ export function distinctStartMinutes(startTimes: readonly number[]): number[] {
  * wall clock keeps them all at one time (a host on local time across a clock change): the cron is
  * learned in its wall time, with `timezone` and `clockChange`; when none does and they moved once,
  * there is no cron, and `movedAnHour` says when (either UTC time would call the other's runs missed).
+ * Given the zone the hosts' clocks are on (`hostZone`, a scan's `--timezone`), a period of 2 hours
+ * or more is learned in its wall time, with `timezone` and no `clockChange` (nothing is guessed),
+ * unless they kept their UTC time across its clock change: so a schedule learned before a change holds after it.
  */
-export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS): InferredSchedule | undefined {
+export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS, hostZone?: string): InferredSchedule | undefined {
   const starts = distinctStartMinutes(startTimes);
   const intervals = starts.slice(1).map((t, i) => t - starts[i]);
   if (intervals.length < minSamples) return undefined;
@@ -249,6 +252,23 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const learned = learnCron(period, starts, startsFromEnd, tolerance);
   const utc: InferredSchedule = { period_ms: period, ...learned, regularity: Number(regular.toFixed(2)), samples: intervals.length };
   if (!learned.cron || period < 2 * HOUR) return utc;
+  // In a zone's wall time (read as UTC): the schedule learned as in UTC.
+  const inZone = (zone: string) => {
+    const wall = (t: number) => wallTime(zone, t);
+    const localStarts = starts.map(wall);
+    const local = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance);
+    const gaps = localStarts.slice(1).map((t, i) => t - localStarts[i]);
+    const typicalGap = median(gaps)!;
+    const localRegular = gaps.filter((g) => Math.abs(g - typicalGap) <= tolerance).length / gaps.length;
+    return { ...local, regularity: Number(localRegular.toFixed(2)) };
+  };
+  // Unless its starts kept their UTC time across the zone's clock change (a job scheduled in UTC, CRON_TZ=UTC).
+  if (hostZone !== undefined && hostZone !== 'UTC') {
+    const local = inZone(hostZone);
+    if (local.cron && atUsualTime(period, starts.map((t) => wallTime(hostZone, t))) >= atUsualTime(period, starts)) {
+      return { period_ms: period, ...local, samples: intervals.length, timezone: hostZone };
+    }
+  }
   // Cheap before the zones are searched: whether the starts moved by exactly an hour in UTC at all.
   const shift = hourShift(period, starts);
   if (!shift) return utc;
@@ -260,16 +280,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     const time = (pos: number) => new Date(pos).toISOString().slice(11, 16);
     return { period_ms: period, period: learned.period, regularity: utc.regularity, samples: utc.samples, movedAnHour: { on: utcDate(at), from: time(shift.before), to: time(shift.after), ...(after.cron ? { cronAfter: after.cron } : {}) } };
   }
-  // In a zone whose clock change explains the move: the schedule in its wall time, learned as in UTC.
-  const inZone = (zone: string) => {
-    const wall = (t: number) => wallTime(zone, t);
-    const localStarts = starts.map(wall);
-    const local = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance);
-    const gaps = localStarts.slice(1).map((t, i) => t - localStarts[i]);
-    const typicalGap = median(gaps)!;
-    const localRegular = gaps.filter((g) => Math.abs(g - typicalGap) <= tolerance).length / gaps.length;
-    return { ...local, regularity: Number(localRegular.toFixed(2)) };
-  };
+  // In a zone whose clock change explains the move: the schedule in its wall time.
   const [zone, ...others] = zones;
   const local = inZone(zone);
   if (!local.cron) return utc;
@@ -367,6 +378,14 @@ interface HourShift {
   readonly lastBefore: number;
   readonly firstMoved: number;
   readonly clean: boolean;
+}
+
+/** How many of the starts come at the usual time of their period (of the day, for a period over a week). */
+function atUsualTime(period: number, starts: readonly number[]): number {
+  const within = period <= 7 * DAY ? period : DAY;
+  const pos = starts.map((t) => modulo(t, within));
+  const usual = mode(pos);
+  return pos.filter((p) => p === usual).length;
 }
 
 function hourShift(period: number, starts: readonly number[]): HourShift | undefined {

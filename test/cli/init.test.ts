@@ -189,6 +189,28 @@ describe('silent-audit init', () => {
     expect(stdout).toContain('Check it, then: silent-audit scan --timezone Europe/Berlin --config silent-audit.config.yaml <the same logs>');
   });
 
+  it("learns the schedule of a Berlin host's syslog of September in --timezone Europe/Berlin, so that it holds after the October clock change", async () => {
+    // Prepare: a backup at 02:30 Berlin time, as BSD syslog dates, every day from 1 September to 20 November 2026; init reads September's 20 days
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const [september, all] = [join(dir, 'september'), join(dir, 'syslog')];
+    const date = (day: number) => new Date(Date.UTC(2026, 8, 1 + day));
+    const lines = Array.from({ length: 81 }, (_, i) => `${date(i).toLocaleString('en-US', { month: 'short', timeZone: 'UTC' })} ${String(date(i).getUTCDate()).padStart(2, ' ')} 02:30:01 web1 CRON[${1000 + i}]: (root) CMD (/usr/local/bin/backup.sh)`);
+    writeFileSync(september, lines.slice(0, 20).join('\n') + '\n');
+    writeFileSync(all, lines.join('\n') + '\n');
+
+    // Act
+    const { result } = await init([september], { cwd: dir, timeZone: 'Europe/Berlin' });
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    const scanned = await runScan({ paths: [all], config, json: true, year: 2026, timeZone: 'Europe/Berlin', stdout: capture().stream, stderr: capture().stream });
+
+    // Assess: learned in Berlin's wall time, said to come from --timezone; no run after the change missed
+    expect(result.exitCode).toBe(0);
+    expect(text).toContain('# schedule learned from its runs: daily, 100% regular over 19 intervals in local time; times in Europe/Berlin (the --timezone given)');
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin' });
+    expect(scanned.findings).toEqual([]);
+  });
+
   it('writes the schedule of a job whose runs moved by an hour on a day no zone changed its clock commented out, saying so', async () => {
     // Prepare: 00:30Z to 21 October, 01:30Z from the 22nd
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

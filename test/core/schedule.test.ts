@@ -126,6 +126,21 @@ describe('inferring a schedule from history', () => {
     expect(learned).toMatchObject({ period: 'daily', cron: '0 6 * * *', keptUnseenOnce: { days: [0], cronWithout: '0 6 * * 1-6' } });
   });
 
+  it("learns a schedule in the hosts' zone when it is given, though no clock change was seen, and in UTC when the runs kept their UTC time across its change", () => {
+    // Prepare: 02:30 Berlin summer time (00:30Z) for 20 days of September, and a job at 06:00 UTC every day of October (which the October change moves in Berlin)
+    const berlin = series('2026-09-01T00:30:00Z', 24 * 60 * MIN, 20, () => 0);
+    const utc = series('2026-10-10T06:00:00Z', 24 * 60 * MIN, 20, () => 0);
+    // Act
+    const learned = [inferSchedule(berlin, [], undefined, 'Europe/Berlin'), inferSchedule(berlin), inferSchedule(utc, [], undefined, 'Europe/Berlin')];
+    // Assess: in Berlin's wall time, nothing guessed; without the zone, in UTC; a UTC job kept in UTC
+    expect(learned[0]).toMatchObject({ period: 'daily', cron: '30 2 * * *', timezone: 'Europe/Berlin', regularity: 1 });
+    expect(learned[0]?.clockChange).toBeUndefined();
+    expect(learned[1]).toMatchObject({ cron: '30 0 * * *' });
+    expect(learned[1]?.timezone).toBeUndefined();
+    expect(learned[2]).toMatchObject({ cron: '0 6 * * *' });
+    expect(learned[2]?.timezone).toBeUndefined();
+  });
+
   it('offers no cron without a day the logs did not reach, nor for a weekend left out', () => {
     // Prepare: Monday to Saturday seen for six days (Sunday had no turn), and a weekday job over ten days (one weekend)
     const sixDays = series('2026-06-01T06:00:00Z', 24 * 60 * MIN, 6, () => 0);
