@@ -304,7 +304,9 @@ describe('job absence, judged by the sweep', () => {
     const cronStart = { ...ev('2026-10-29T01:30:00Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:1:x', host: 'web1' }), format: 'cron' };
     const daemon = { ...ev('2026-10-29T01:30:00Z', { type: 'run.start', job: 'nginx.service', run_id: 'nginx.service@web1@2026-10-29T01:30:00.000Z', host: 'web1' }), format: 'systemd' };
     // Act
-    const states = [cronStart, daemon].map((start) => jobReducer.apply(initialJobState(start.body.job), start.body.job, [start], ctxAt('2026-10-29T01:30:00Z')).state);
+    const states = ([[cronStart, '/usr/local/bin/backup.sh'], [daemon, 'nginx.service']] as const).map(
+      ([start, job]) => jobReducer.apply(initialJobState(job), job, [start], ctxAt('2026-10-29T01:30:00Z')).state,
+    );
     // Assess
     for (const state of states) expect(jobReducer.tick!(state, state.job, ctxAt('2026-10-30T12:00:00Z')).findings).toEqual([]);
   });
