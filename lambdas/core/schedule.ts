@@ -192,10 +192,17 @@ function modulo(value: number, period: number): number {
   return ((value % period) + period) % period;
 }
 
+/** The share of the starts (and at least two) at a minute before the most common one that moves a learned time back to it. */
+const EARLIEST_MINUTE_SHARE = 0.05;
+/** How far before the most common minute that may be: well within a missed run's default grace (15 min), so that runs at the most common minute stay on time. */
+const EARLIEST_MINUTE_LOOKBACK = 10 * MINUTE;
+
 /**
  * Where in each period (ms after its start, modulo the period: whole periods from the epoch, a
  * week from a Thursday) the runs' expected time is: the most common minute (and hour, weekday) of
- * their starts, as runs start on time or a little late. A run known only from its end (`ends`)
+ * their starts, as runs start on time or a little late, or the earliest minute up to `tolerance`
+ * (and EARLIEST_MINUTE_LOOKBACK) before it at which a good share of them started (EARLIEST_MINUTE_SHARE: runs a few minutes late
+ * at random; a run by hand earlier than the rest is not one). A run known only from its end (`ends`)
  * started at some time before it, at its expected time or later: the time is moved back to the
  * earliest of their ends that come up to `tolerance` before it (an earlier one is taken as
  * irregular, as a run by hand), so that each of them comes after its expected time.
@@ -208,6 +215,17 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
   else if (period === HOUR) typical = mode(minutes) * MINUTE;
   else if (period < 7 * DAY) typical = mode(hours.map((h) => h % (period / HOUR))) * HOUR + mode(minutes) * MINUTE;
   else typical = modulo(mode(starts.map((t) => new Date(t).getUTCDay())) - 4, 7) * DAY + mode(hours) * HOUR + mode(minutes) * MINUTE;
+  // Runs started a few minutes late (a RandomizedDelaySec) spread over the minutes after their
+  // time, and the most common of them may be any: the time is moved back to the earliest minute up
+  // to `tolerance` (and 10 min) before it at which a good share of the runs started (a run by hand does not).
+  const earlyCounts = new Map<number, number>();
+  for (const start of starts) {
+    const early = modulo(typical - Math.floor(start / MINUTE) * MINUTE, period);
+    if (early > 0 && early <= Math.min(tolerance, EARLIEST_MINUTE_LOOKBACK)) earlyCounts.set(early, (earlyCounts.get(early) ?? 0) + 1);
+  }
+  const goodShare = Math.max(2, Math.ceil(starts.length * EARLIEST_MINUTE_SHARE));
+  const earliest = Math.max(0, ...[...earlyCounts].filter(([, n]) => n >= goodShare).map(([early]) => early));
+  typical = modulo(typical - earliest, period);
   let before = 0;
   for (const end of ends) {
     const early = modulo(typical - Math.floor(end / MINUTE) * MINUTE, period);
@@ -248,7 +266,12 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const regular = intervals.filter((i) => Math.abs(i - typical) <= tolerance).length / intervals.length;
   if (regular < 0.8 || typical < MINUTE) return undefined;
 
-  const period = Math.round(typical / MINUTE) * MINUTE;
+  // Runs a few minutes late at random make the median interval a minute off at times (1441 min for
+  // a daily job): the mean of the regular intervals is not, unless the runs drift (each an interval after the last).
+  const regularIntervals = intervals.filter((i) => Math.abs(i - typical) <= tolerance);
+  const mean = Math.round(regularIntervals.reduce((a, b) => a + b, 0) / regularIntervals.length / MINUTE) * MINUTE;
+  const medianPeriod = Math.round(typical / MINUTE) * MINUTE;
+  const period = !cronSaysPeriod(medianPeriod) && cronSaysPeriod(mean) ? mean : medianPeriod;
   const learned = learnCron(period, starts, startsFromEnd, tolerance);
   const utc: InferredSchedule = { period_ms: period, ...learned, regularity: Number(regular.toFixed(2)), samples: intervals.length };
   if (!learned.cron || period < 2 * HOUR) return utc;
@@ -310,8 +333,13 @@ interface LearnedCron {
   readonly keptUnseenOnce?: InferredSchedule['keptUnseenOnce'];
 }
 
+/** Whether a cron expression says a period: a divisor of an hour or of a day, or a week. */
+function cronSaysPeriod(period: number): boolean {
+  return (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
+}
+
 function learnCron(period: number, starts: readonly number[], startsFromEnd: readonly number[], tolerance: number): LearnedCron {
-  const cronSays = (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
+  const cronSays = cronSaysPeriod(period);
   let cron: string | undefined;
   let restDaysSeenOnce: number[] = [];
   let keptUnseenOnce: InferredSchedule['keptUnseenOnce'];

@@ -35,6 +35,19 @@ async function scanFindings(paths: string[], config = DEFAULT_CONFIG) {
   return result.findings.map((f) => [f.detector, f.subject, f.run_id ?? f.expected_at ?? '']);
 }
 
+/** A cron log of a backup started at these times, written in RFC 3339 with the offset of `zone` at each. */
+function zonedCronLog(dir: string, starts: readonly number[], zone: string): string {
+  const lines = starts.map((t, i) => {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t)).map((p) => [p.type, p.value]));
+    const offset = Math.round((Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute, +parts.second) - Math.floor(t / 1000) * 1000) / 60_000);
+    const hhmm = `${String(Math.floor(Math.abs(offset) / 60)).padStart(2, '0')}:${String(Math.abs(offset) % 60).padStart(2, '0')}`;
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${offset < 0 ? '-' : '+'}${hhmm} web1 CRON[${1000 + i}]: (root) CMD (/usr/local/bin/backup.sh)`;
+  });
+  const file = join(dir, 'cron.log');
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
 /**
  * A cron log of three October weeks: a daily `mysqldump` with a password on its command line at
  * 04:00 (its run on the 14th missing), and a job with a `:` and a `#` in its command run twice.
@@ -209,6 +222,24 @@ describe('silent-audit init', () => {
     expect(text).toContain('# schedule learned from its runs: daily, 100% regular over 19 intervals in local time; times in Europe/Berlin (the --timezone given)');
     expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin' });
     expect(scanned.findings).toEqual([]);
+  });
+
+  it('writes the schedule of a UTC job whose runs start 0 to 5 minutes late at the earliest minute, so that its own config reports no run missed', async () => {
+    // Prepare: 02:30 UTC every day for 45 days, each run 0 to 5 minutes late (02:34 the most common)
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const late = [0, 4, 1, 4, 2, 5, 3, 4];
+    const starts = Array.from({ length: 45 }, (_, i) => Date.UTC(2026, 9, 1 + i, 2, 30 + late[i % late.length], 7));
+    const log = zonedCronLog(dir, starts, 'UTC');
+    const before = await scanFindings([log]);
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: the schedule at 02:30, and scanning with it gives the same findings
+    expect(result.exitCode).toBe(0);
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *' });
+    expect(await scanFindings([log], config)).toEqual(before);
   });
 
   it('writes the schedule of a job whose runs moved by an hour on a day no zone changed its clock commented out, saying so', async () => {

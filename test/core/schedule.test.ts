@@ -253,6 +253,20 @@ describe('inferring a schedule from history', () => {
     });
   });
 
+  it('learns the earliest minute a good share of runs started at, for runs started a few minutes late at random, and not a run by hand earlier still', () => {
+    // Prepare: 02:30 UTC for 40 days, each run 0 to 5 minutes late (02:34 the most common), and one run by hand at 02:22
+    const late = [0, 4, 1, 4, 2, 5, 3, 4];
+    const starts = series('2026-10-01T02:30:00Z', 24 * 60 * MIN, 40, (i) => late[i % late.length] * MIN + 7_000);
+    const withManual = [...starts, Date.parse('2026-10-20T02:22:00Z')];
+    // Act
+    const learned = [inferSchedule(starts), inferSchedule(withManual)];
+    // Assess: 02:30, which every run comes at or after, within the grace of 15 minutes
+    expect(learned[0]).toMatchObject({ period: 'daily', cron: '30 2 * * *' });
+    expect(learned[1]).toMatchObject({ period: 'daily', cron: '30 2 * * *' });
+    const expected = expectedStarts(learned[0]!.cron!, 'UTC', starts[0] - 60 * MIN, starts[starts.length - 1]);
+    expect(unmatchedExpected(expected, [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
+  });
+
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
     const HOUR = 60 * MIN;
     // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
