@@ -267,8 +267,9 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   if (regular < 0.8 || typical < MINUTE) return undefined;
 
   // Runs a few minutes late at random make the median interval a minute off at times (1441 min for
-  // a daily job): the mean of the regular intervals is not, unless the runs drift (each an interval after the last).
-  const regularIntervals = intervals.filter((i) => Math.abs(i - typical) <= tolerance);
+  // a daily job): the mean of the intervals close to it is not, unless the runs drift (each an
+  // interval after the last). Close: not the one an hour longer or shorter at a clock change.
+  const regularIntervals = intervals.filter((i) => Math.abs(i - typical) <= Math.min(tolerance, SHIFT_WINDOW));
   const mean = Math.round(regularIntervals.reduce((a, b) => a + b, 0) / regularIntervals.length / MINUTE) * MINUTE;
   const medianPeriod = Math.round(typical / MINUTE) * MINUTE;
   const period = !cronSaysPeriod(medianPeriod) && cronSaysPeriod(mean) ? mean : medianPeriod;
@@ -293,7 +294,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     }
   }
   // Cheap before the zones are searched: whether the starts moved by exactly an hour in UTC at all.
-  const shift = hourShift(period, starts);
+  const shift = hourShift(period, starts, tolerance);
   if (!shift) return utc;
   const zones = zonesKeepingWallTime(shift);
   if (zones.length === 0) {
@@ -321,7 +322,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     ...local,
     samples: intervals.length,
     timezone: zone,
-    clockChange: { on: localDate(zone, clockChangeIn(zone, shift.lastBefore, shift.firstMoved)), alternatives, moreZones: Math.max(0, others.length - alternatives.length) },
+    clockChange: { on: localDate(zone, clockChangeIn(zone, shift.lastBefore - HOUR, shift.firstMoved)), alternatives, moreZones: Math.max(0, others.length - alternatives.length) },
   };
 }
 
@@ -392,9 +393,11 @@ function candidateZones(): string[] {
 /**
  * Starts that moved by exactly an hour in UTC: most at one time of their period, others an hour
  * from it (`before` and `after` the last change: ms into the period, a day for a monthly or yearly
- * job). `starts` are those at either time, in order, and `moved` whether each is at `after`;
- * `clean` when they changed once, each side with two starts or more (as at one clock change, not a
- * run by hand an hour off); `lastBefore` and `firstMoved` the starts around the last change.
+ * job; a start up to SHIFT_WINDOW from one counts as at it, as runs start a few minutes late).
+ * `starts` are those at either time, in order, but for one at either time between two at the
+ * other (a run by hand an hour off), and `moved` whether each is at `after`; `clean` when they
+ * changed once, each side with two starts or more (as at one clock change); `lastBefore` and
+ * `firstMoved` the starts around the last change.
  */
 interface HourShift {
   readonly starts: readonly number[];
@@ -416,17 +419,27 @@ function atUsualTime(period: number, starts: readonly number[]): number {
   return pos.filter((p) => p === usual).length;
 }
 
-function hourShift(period: number, starts: readonly number[]): HourShift | undefined {
+/** How far from the usual time of a job's starts (and from an hour off it) a start counts as at it: under half an hour, so that the two never meet. */
+const SHIFT_WINDOW = 20 * MINUTE;
+
+function hourShift(period: number, starts: readonly number[], tolerance: number): HourShift | undefined {
   const within = period <= 7 * DAY ? period : DAY;
   const pos = starts.map((t) => modulo(t, within));
   const usual = mode(pos);
-  const count = (p: number) => pos.filter((x) => x === p).length;
+  const window = Math.min(tolerance, SHIFT_WINDOW);
+  const near = (p: number, at: number) => Math.min(modulo(p - at, within), modulo(at - p, within)) <= window;
+  const count = (at: number) => pos.filter((p) => near(p, at)).length;
   const later = modulo(usual + HOUR, within);
   const earlier = modulo(usual - HOUR, within);
   const other = count(later) >= count(earlier) ? later : earlier;
   if (count(other) === 0) return undefined;
-  const kept = starts.filter((_, i) => pos[i] === usual || pos[i] === other);
-  const isOther = kept.map((t) => modulo(t, within) === other);
+  const atEither = starts.flatMap((t, i) => (near(pos[i], usual) ? [{ t, other: false }] : near(pos[i], other) ? [{ t, other: true }] : []));
+  // One start at either time between two at the other is a run by hand (or a late one) an hour off, not a clock change.
+  const lone = (i: number) => i > 0 && i < atEither.length - 1 && atEither[i - 1].other !== atEither[i].other && atEither[i + 1].other !== atEither[i].other;
+  const keptStarts = atEither.filter((_, i) => !lone(i));
+  if (keptStarts.every((k) => k.other) || keptStarts.every((k) => !k.other)) return undefined;
+  const kept = keptStarts.map((k) => k.t);
+  const isOther = keptStarts.map((k) => k.other);
   const changes = isOther.flatMap((o, i) => (i > 0 && o !== isOther[i - 1] ? [i] : []));
   const last = changes[changes.length - 1];
   const clean = changes.length === 1 && last >= 2 && kept.length - last >= 2;
@@ -439,17 +452,25 @@ function hourShift(period: number, starts: readonly number[]): HourShift | undef
 
 /**
  * The zones in whose wall clock every start of the shift (at either UTC time) falls at the same
- * time of its period: a host on local time whose clock changed. Each zone is first tried on one start
- * of each side of the last change, so most are ruled out with two readings.
+ * time of its period: a host on local time whose clock changed. A start in the hour after the clock
+ * went forward, at the UTC time of those before, fits too: its usual wall time did not exist that
+ * day (02:00 in Europe/Berlin on the last Sunday of March), and cron (croner too) runs it at the
+ * change. Each zone is first tried on one start of each side of the last change (the offset an
+ * hour before the last start at the old time, which may be such a start), so most are ruled out
+ * with two readings.
  */
 function zonesKeepingWallTime(shift: HourShift): string[] {
   const offset = (zone: string, t: number) => wallTime(zone, t) - t;
   return candidateZones().filter((zone) => {
-    const offsetBefore = offset(zone, shift.lastBefore);
+    const offsetBefore = offset(zone, shift.lastBefore - HOUR);
     const offsetAfter = offset(zone, shift.firstMoved);
     // The wall clock went back by the hour the starts moved later in UTC (forward by the one they moved earlier).
     if (shift.later === undefined ? Math.abs(offsetBefore - offsetAfter) !== HOUR : offsetBefore - offsetAfter !== (shift.later ? HOUR : -HOUR)) return false;
-    return shift.starts.every((t, i) => offset(zone, t) === (shift.moved[i] ? offsetAfter : offsetBefore));
+    return shift.starts.every((t, i) => {
+      const expected = shift.moved[i] ? offsetAfter : offsetBefore;
+      const actual = offset(zone, t);
+      return actual === expected || (actual === expected + HOUR && offset(zone, t - HOUR) === expected);
+    });
   });
 }
 

@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG, loadConfig, parseConfigText } from '../../lambdas/confi
 import { runInit, starterConfig, yamlString } from '../../lambdas/cli/init-command.ts';
 import { buildProgram } from '../../lambdas/cli/program.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { expectedStarts } from '../../lambdas/core/schedule.ts';
 import { lambdaInvocations, serveLogGroups } from '../helpers/cloudwatch-logs.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -239,6 +240,29 @@ describe('silent-audit init', () => {
     expect(result.exitCode).toBe(0);
     const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
     expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *' });
+    expect(await scanFindings([log], config)).toEqual(before);
+  });
+
+  it.each([
+    // 02:30 Berlin time, 0 to 5 minutes late, 1 October to 14 November, and a run by hand at 03:34 on 14 October (01:34Z, the UTC time of winter's most common minute)
+    ['a Berlin job at 02:30 started minutes late, with a run by hand an hour after one, across the October change', '30 2 * * *', '2026-10-01', 45, [0, 4, 1, 4, 2, 5, 3, 4], [Date.UTC(2026, 9, 14, 1, 34, 10)]],
+    // 02:00 Berlin time, 15 March to 11 April: on 29 March 02:00 does not exist, and cron runs it at 03:00 (01:00Z, winter's UTC time)
+    ['a Berlin job at 02:00, the hour the March change skips', '0 2 * * *', '2026-03-15', 28, [0], []],
+  ])('writes %s in Europe/Berlin, so that its own config reports no run missed', async (_, cron, from, days, late, byHand) => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const first = Date.parse(`${from}T00:00:00Z`);
+    const runs = expectedStarts(cron, 'Europe/Berlin', first, first + days * 86_400_000).map((t, i) => t + late[i % late.length] * 60_000 + 5_000);
+    const log = zonedCronLog(dir, [...runs, ...byHand].sort((a, b) => a - b), 'Europe/Berlin');
+    const before = await scanFindings([log]);
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: the local time in Europe/Berlin, and scanning with it gives the same findings
+    expect(result.exitCode).toBe(0);
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: cron, timezone: 'Europe/Berlin' });
     expect(await scanFindings([log], config)).toEqual(before);
   });
 

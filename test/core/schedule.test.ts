@@ -315,6 +315,42 @@ describe('inferring a schedule from history', () => {
       expect(inferred).not.toHaveProperty('timezone');
     });
 
+    it('learns 02:30 Europe/Berlin across the change of 25 October though one run by hand came an hour after a run', () => {
+      // Prepare: 02:30 in Berlin from 18 to 31 October, and a run by hand at 03:30 on the 21st (01:30Z, the UTC time of winter's runs)
+      const starts = [...daily(26), Date.UTC(2026, 9, 21, 1, 30, 10)];
+      // Act / Assess: the one run an hour off is left out of the zone's test
+      expect(inferSchedule(starts)).toMatchObject({ period: 'daily', cron: '30 2 * * *', timezone: 'Europe/Berlin', clockChange: { on: '2026-10-25' } });
+    });
+
+    it.each([
+      // 02:00 is skipped on 29 March in Berlin: that day's run came at 03:00 CEST, 01:00Z, the UTC time of the runs before
+      ['Europe/Berlin', '2026-03-15', 29, 1, '2026-03-29'],
+      // 02:00 is skipped on 8 March in New York: that day's run came at 03:00 EDT, 07:00Z (America/Chicago at 01:00 fits too)
+      ['America/New_York', '2026-02-20', 34, 7, '2026-03-08'],
+    ])('learns a job at 02:00 %s, the hour the spring change skips, in its zone, from %s', (zone, from, days, winterHour, on) => {
+      // Prepare: daily at 02:00 local time, as cron runs it (at the change on the day 02:00 does not exist)
+      const first = Date.parse(`${from}T00:00:00Z`);
+      const starts = expectedStarts('0 2 * * *', zone, first, first + days * 24 * HOUR).map((t) => t + 12_000);
+      expect(new Date(starts.find((t) => iso(t).startsWith(on))!).getUTCHours()).toBe(winterHour);
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess: 02:00 in the zone, the change's date, and the schedule expects every run
+      expect(inferred).toMatchObject({ period: 'daily', cron: '0 2 * * *', timezone: zone, clockChange: { on } });
+      const expected = expectedStarts(inferred!.cron!, inferred!.timezone, starts[0] - HOUR, starts[starts.length - 1]);
+      expect(unmatchedExpected(expected, [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
+    });
+
+    it('learns 02:30 Europe/Berlin, not America/New_York, for runs a few minutes late, none at the most common minute between the two zones\' changes', () => {
+      // Prepare: 02:30 Berlin time 1 October to 14 November, 0 to 5 minutes late (4 the most common), 1 to 3 minutes late from 25 October to 1 November
+      const late = [0, 4, 1, 4, 2, 5, 3, 4];
+      const starts = expectedStarts('30 2 * * *', 'Europe/Berlin', Date.parse('2026-10-01T00:00:00Z'), Date.parse('2026-11-15T00:00:00Z'))
+        .map((t, i) => t + (t >= Date.parse('2026-10-25T00:00:00Z') && t < Date.parse('2026-11-02T00:00:00Z') ? 1 + (i % 3) : late[i % late.length]) * MIN + 9_000);
+      // Act
+      const inferred = inferSchedule(starts);
+      // Assess
+      expect(inferred).toMatchObject({ period: 'daily', cron: '30 2 * * *', timezone: 'Europe/Berlin', clockChange: { on: '2026-10-25' } });
+    });
+
     it('keeps the UTC schedule of a job with one run by hand an hour off', () => {
       // Prepare: 00:30Z every day, but 01:30Z on 22 October
       const starts = daily(99).map((t) => (iso(t).startsWith('2026-10-22') ? t + HOUR : t));
