@@ -33,23 +33,75 @@ const CLOCK_BACK_MAX_MS = 3 * HOUR;
  */
 export function expectedStarts(schedule: string, timezone: string | undefined, after: number, until: number, limit = 1000): number[] {
   const zone = timezone ?? 'UTC';
-  const cron = cronOf(schedule, { timezone: zone, paused: true });
+  const runs = cronRuns(schedule, zone);
   const wallTimes = isFixedTime(schedule) && zone !== 'UTC' ? new Set<string>() : undefined;
   const times: number[] = [];
   // The times just before the window are read too, so that a repeat of one of them is known.
-  let cursor = new Date(wallTimes ? after - CLOCK_BACK_MAX_MS : after);
+  let cursor = wallTimes ? after - CLOCK_BACK_MAX_MS : after;
   while (times.length < limit) {
-    const next = cron.nextRun(cursor);
-    if (!next || next.getTime() > until) break;
+    const next = runs.nextAfter(cursor);
+    if (next === undefined || next > until) break;
     cursor = next;
     if (wallTimes) {
-      const wall = wallClockFormatter(zone).format(next);
+      const wall = runs.wallClock(next);
       if (wallTimes.has(wall)) continue;
       wallTimes.add(wall);
     }
-    if (next.getTime() > after) times.push(next.getTime());
+    if (next > after) times.push(next);
   }
   return times;
+}
+
+/**
+ * How many schedules (a cron and its zone) keep their croner instance and times, and how many
+ * times each keeps: a sweep judges every job each hour, and building a croner instance and
+ * computing a zoned time again is costly. Bounded (least recently used dropped) as the Lambda shares it.
+ */
+const CRON_RUNS_CACHED = 500;
+const TIMES_CACHED_PER_SCHEDULE = 64;
+const cachedCronRuns = new Map<string, CronRuns>();
+
+/**
+ * The next run after a time of a schedule in a zone, and a run's wall-clock time, memoized: the
+ * same as croner's nextRun, which depends on the time it is given only (never on the clock).
+ */
+interface CronRuns {
+  nextAfter(t: number): number | undefined;
+  wallClock(t: number): string;
+}
+
+function cronRuns(schedule: string, zone: string): CronRuns {
+  const key = `${zone} ${schedule}`;
+  const cached = cachedCronRuns.get(key);
+  if (cached) {
+    cachedCronRuns.delete(key);
+    cachedCronRuns.set(key, cached);
+    return cached;
+  }
+  const cron = cronOf(schedule, { timezone: zone, paused: true });
+  const next = new Map<number, number | undefined>();
+  const walls = new Map<number, string>();
+  const runs: CronRuns = {
+    nextAfter: (t) => memoized(next, t, () => cron.nextRun(new Date(t))?.getTime()),
+    wallClock: (t) => memoized(walls, t, () => wallClockFormatter(zone).format(t)),
+  };
+  cachedCronRuns.set(key, runs);
+  if (cachedCronRuns.size > CRON_RUNS_CACHED) cachedCronRuns.delete(cachedCronRuns.keys().next().value!);
+  return runs;
+}
+
+/** A value of `times` (least recently used dropped past TIMES_CACHED_PER_SCHEDULE), computed when it has none. */
+function memoized<T>(times: Map<number, T>, t: number, compute: () => T): T {
+  if (times.has(t)) {
+    const value = times.get(t) as T;
+    times.delete(t);
+    times.set(t, value);
+    return value;
+  }
+  const value = compute();
+  times.set(t, value);
+  if (times.size > TIMES_CACHED_PER_SCHEDULE) times.delete(times.keys().next().value!);
+  return value;
 }
 
 /** The last time a cron schedule expected a start before `before`, in its time zone (UTC when none); undefined when it names none in the SCHEDULE_HORIZON_YEARS before. */

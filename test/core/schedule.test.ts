@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { expectedStarts, inferSchedule } from '../../lambdas/core/schedule.ts';
+import { Cron } from 'croner';
+import { describe, expect, it, vi } from 'vitest';
+import { cronOf, expectedStarts, inferSchedule } from '../../lambdas/core/schedule.ts';
 import { unmatchedExpected } from '../../lambdas/detectors/missed-run.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -39,6 +40,77 @@ describe('expected starts of a cron schedule', () => {
 
   it('stops at the limit', () => {
     expect(expectedStarts('* * * * *', 'UTC', 0, Date.parse('2026-10-01T00:00:00Z'), 10)).toHaveLength(10);
+  });
+
+  describe('keeps its croner instances and times between calls, as a sweep every hour asks again', () => {
+    /** The times straight from a new croner instance, as expectedStarts read them before it kept any. */
+    const direct = (schedule: string, zone: string, after: number, until: number, limit = 1000) => {
+      const cron = cronOf(schedule, { timezone: zone, paused: true });
+      const fixed = !/^[*@]/.test(schedule) && !schedule.split(' ')[1].startsWith('*') && zone !== 'UTC';
+      const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
+      const walls = new Set<string>();
+      const times: number[] = [];
+      let cursor = new Date(fixed ? after - 3 * 60 * MIN : after);
+      while (times.length < limit) {
+        const next = cron.nextRun(cursor);
+        if (!next || next.getTime() > until) break;
+        cursor = next;
+        if (fixed) {
+          if (walls.has(format.format(next))) continue;
+          walls.add(format.format(next));
+        }
+        if (next.getTime() > after) times.push(next.getTime());
+      }
+      return times;
+    };
+
+    it('gives the same expected starts as a new croner instance, hour by hour across the clock changes of several zones', () => {
+      // Prepare: windows of a sweep every hour (from the last expected start, or an hour back, to now) over each change of 2026
+      const changes: Record<string, string[]> = {
+        'Europe/Berlin': ['2026-03-29', '2026-10-25'],
+        'America/New_York': ['2026-03-08', '2026-11-01'],
+        'Australia/Sydney': ['2026-04-05', '2026-10-04'],
+        UTC: ['2026-10-25'],
+      };
+      const schedules = ['30 2 * * *', '15 1-6 * * *', '0 2,3 * * *', '*/20 * * * *', '5 */2 * * *', '45 1 * * 0'];
+      let compared = 0;
+      for (const [zone, days] of Object.entries(changes)) {
+        for (const schedule of schedules) {
+          for (const day of days) {
+            let judgedUntil = Date.parse(`${day}T00:00:00Z`) - 18 * 60 * MIN;
+            for (let now = judgedUntil + 60 * MIN; now <= Date.parse(`${day}T00:00:00Z`) + 30 * 60 * MIN; now += 60 * MIN) {
+              // Act: the same window twice (the second from what the first kept) and the direct answer
+              const first = expectedStarts(schedule, zone, judgedUntil, now);
+              const again = expectedStarts(schedule, zone, judgedUntil, now);
+              const following = expectedStarts(schedule, zone, now, Number.POSITIVE_INFINITY, 2);
+              // Assess
+              expect(first, `${schedule} in ${zone} over (${iso(judgedUntil)}, ${iso(now)}]`).toEqual(direct(schedule, zone, judgedUntil, now));
+              expect(again).toEqual(first);
+              expect(following, `the next two after ${iso(now)} of ${schedule} in ${zone}`).toEqual(direct(schedule, zone, now, Number.POSITIVE_INFINITY, 2));
+              judgedUntil = first.at(-1) ?? judgedUntil;
+              compared++;
+            }
+          }
+        }
+      }
+      expect(compared).toBe(7 * schedules.length * 48);
+    });
+
+    it('asks croner for the next run only once a window reaches a new expected start', () => {
+      // Prepare: a daily job in a zone, judged every hour for 20 days (a schedule no other test uses)
+      const nextRun = vi.spyOn(Cron.prototype, 'nextRun');
+      const from = Date.parse('2026-10-15T00:00:00Z');
+      let judgedUntil = from;
+      // Act
+      for (let now = from + 60 * MIN; now <= from + 20 * 24 * 60 * MIN; now += 60 * MIN) {
+        judgedUntil = expectedStarts('17 3 * * *', 'Europe/Paris', judgedUntil, now).at(-1) ?? judgedUntil;
+      }
+      // Assess: about two a day (the start itself, from 3 hours before the window, and the next), not three an hour
+      const calls = nextRun.mock.calls.length;
+      nextRun.mockRestore();
+      expect(judgedUntil).toBe(Date.parse('2026-11-03T02:17:00Z'));
+      expect(calls).toBeLessThanOrEqual(3 * 20);
+    });
   });
 
   describe("combines day of month and day of week as cron does: both must match when either field starts with '*', either may when both are restricted", () => {
