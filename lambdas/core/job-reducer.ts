@@ -819,11 +819,12 @@ const FORMATS_WITH_ENDS: ReadonlySet<string | undefined> = new Set(['json', 'lam
 
 /**
  * Whether a job's open runs are waited for to end (`run-unfinished` past the max runtime): once an
- * end of it was seen, or, before any, when an open run's start came in a format whose runs always
- * log one (a new instrumented job whose first run hangs).
+ * end of it was seen, or, before any, for its first run when it started in a format whose runs
+ * usually log one (a new instrumented job whose first run hangs). A second start with no end seen
+ * yet makes it a job that logs starts only, as cron's are, which the contract allows.
  */
-export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open'>): boolean {
-  return state.endsLogged || state.open.some((r) => FORMATS_WITH_ENDS.has(r.format));
+export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'startsSeen'>): boolean {
+  return state.endsLogged || ((state.startsSeen ?? 0) <= 1 && state.open.some((r) => FORMATS_WITH_ENDS.has(r.format)));
 }
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */

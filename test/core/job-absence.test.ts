@@ -311,6 +311,16 @@ describe('job absence, judged by the sweep', () => {
     for (const state of states) expect(jobReducer.tick!(state, state.job, ctxAt('2026-10-30T12:00:00Z')).findings).toEqual([]);
   });
 
+  it('reports no run unfinished of an instrumented job that logs only its starts, once a second start came with no end', () => {
+    // Prepare: ping logs a run.start every 10 minutes and never a run.end (the contract allows it)
+    const starts = Array.from({ length: 12 }, (_, i) => ev(Date.parse('2026-10-29T01:30:00Z') + i * 600_000, { type: 'run.start', job: 'ping', run_id: `p-${i}` }));
+    const state = jobReducer.apply(initialJobState('ping'), 'ping', starts, ctxAt('2026-10-29T03:20:00Z')).state;
+    // Act
+    const swept = jobReducer.tick!(state, 'ping', ctxAt('2026-10-29T06:00:00Z'));
+    // Assess
+    expect(swept.findings.filter((f) => f.detector === 'run-unfinished')).toEqual([]);
+  });
+
   it.each([
     ['an instrumented run.start (its run.end is the contract)', 'json', 'r-1'],
     ["a Lambda invocation's START", 'lambda', '8f5e7c2a-2b1d-4c3e-9f0a-1b2c3d4e5f60'],
