@@ -7,7 +7,7 @@ import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } f
 import { type Finding, isoTime } from './findings.ts';
 import { resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
-import { holdsRedaction } from './redact.ts';
+import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance } from '../detectors/missed-run.ts';
@@ -934,7 +934,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     graceMs,
     earlyMs: EARLY_MS,
     // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
-    open: state.open.map((r) => ({ run_id: runIdAsLogged(r.run_id, ctx.config), startedAt: r.at, host: r.host })),
+    open: state.open.map((r) => ({ run_id: openRunIdAsLogged(r, ctx.config), startedAt: r.at, host: r.host })),
     endsLogged: runsLogEnds(state),
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,
@@ -966,6 +966,22 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     findings,
     records: [],
   };
+}
+
+/**
+ * The ids of open runs as lines now give them (`runIdAsLogged`), kept per open run and redactor:
+ * a sweep judges every job each hour, and redacting the ids of its open runs (up to MAX_OPEN)
+ * again each time is costly. Weak: dropped with the states that hold the runs.
+ */
+const openRunIdsAsLogged = new WeakMap<OpenRun, { readonly runId: string; readonly redactor: unknown; readonly asLogged: string }>();
+
+function openRunIdAsLogged(run: OpenRun, config: Config): string {
+  const redactor = redactorFor(config);
+  const kept = openRunIdsAsLogged.get(run);
+  if (kept && kept.runId === run.run_id && kept.redactor === redactor) return kept.asLogged;
+  const asLogged = runIdAsLogged(run.run_id, config);
+  openRunIdsAsLogged.set(run, { runId: run.run_id, redactor, asLogged });
+  return asLogged;
 }
 
 /** The expected times of a judgement, with the times around them that bound their slots (see unmatchedExpected). */

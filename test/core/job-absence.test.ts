@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { initialJobState, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
 import type { ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { BUILTIN_REDACTOR } from '../../lambdas/core/redact.ts';
 import { ev, run } from '../helpers/events.ts';
 
 const config = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 2 * * *', timezone: 'Europe/Berlin', grace_minutes: 20, max_runtime_minutes: 90 } } });
@@ -332,6 +333,35 @@ describe('job absence, judged by the sweep', () => {
     const swept = jobReducer.tick!(state, 'invoice-export', ctxAt('2026-10-29T03:00:00Z'));
     // Assess: past the default max runtime of 1 h
     expect(swept.findings.map((f) => [f.detector, f.run_id, f.ts])).toEqual([['run-unfinished', runId, '2026-10-29T02:30:00Z']]);
+  });
+});
+
+describe('a sweep every hour', () => {
+  it("redacts a cron job's open run ids once, not at every sweep, and judges it as before", () => {
+    // Prepare: a daily cron job whose CMD lines (no end) left 20 runs open, one day without a run
+    const job = '/usr/local/bin/report.sh';
+    const daily = validateConfig({ jobs: { [job]: { schedule: '0 3 * * *', timezone: 'Europe/Berlin' } } });
+    const days = Array.from({ length: 21 }, (_, i) => i + 1).filter((d) => d !== 12);
+    const starts = days.map((d) => ({ ...ev(Date.parse(`2026-10-${String(d).padStart(2, '0')}T03:00:05+02:00`), { type: 'run.start', job, run_id: `web1:${1000 + d}:x`, host: 'web1' }), format: 'cron' }));
+    let state = jobReducer.apply(initialJobState(job), job, starts, ctxAt('2026-10-01T00:00:00Z', daily)).state;
+    const redactId = vi.spyOn(BUILTIN_REDACTOR, 'redactId');
+    // Act: sweeps every hour for two days
+    const findings = [];
+    for (let hour = 0; hour < 48; hour++) {
+      const swept = jobReducer.tick!(state, job, ctxAt(new Date(Date.parse('2026-10-21T12:00:00Z') + hour * 3_600_000).toISOString(), daily));
+      findings.push(...swept.findings);
+      state = swept.state;
+    }
+    const redactions = redactId.mock.calls.length;
+    redactId.mockRestore();
+    // Assess: the missed day reported once; each open run's id redacted once
+    expect(state.open).toHaveLength(days.length);
+    expect(findings.map((f) => [f.detector, f.expected_at])).toEqual([
+      ['missed-run', '2026-10-12T01:00:00Z'],
+      ['missed-run', '2026-10-22T01:00:00Z'],
+      ['missed-run', '2026-10-23T01:00:00Z'],
+    ]);
+    expect(redactions).toBeLessThanOrEqual(days.length);
   });
 });
 
