@@ -203,6 +203,35 @@ describe('silent-audit init', () => {
     expect(stdout).toContain('Check it, then: silent-audit scan --timezone Europe/Berlin --config silent-audit.config.yaml <the same logs>');
   });
 
+  it("reads a stock Debian host's hourly run-parts in --timezone Europe/Berlin, run in both passes of the hour the clock goes back, so that its own config reports no run missed", async () => {
+    // Prepare: /etc/crontab's `17 * * * *` run-parts with its PAM session lines, hourly from 18 to 31 October 2026, as Berlin wall time; cron logs `02:17:01` twice on the 25th
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = join(dir, 'syslog');
+    const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const lines: string[] = [];
+    for (let t = Date.UTC(2026, 9, 18, 0, 17), pid = 5000; t < Date.UTC(2026, 10, 1); t += 3_600_000, pid += 2) {
+      const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+      const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+      lines.push(
+        `${date} CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`,
+        `${date} CRON[${pid + 1}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`,
+        `${date} CRON[${pid}]: pam_unix(cron:session): session closed for user root`,
+      );
+    }
+    writeFileSync(log, lines.join('\n') + '\n');
+
+    // Act
+    const { result } = await init([log], { cwd: dir, timeZone: 'Europe/Berlin' });
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    const scanned = await runScan({ paths: [log], config, json: true, year: 2026, timeZone: 'Europe/Berlin', stdout: capture().stream, stderr: capture().stream });
+
+    // Assess: learned hourly, both 02:17 runs counted, none missed
+    expect(result.exitCode).toBe(0);
+    expect(lines.filter((line) => line.startsWith('Oct 25 02:17:01') && line.includes(' CMD ('))).toHaveLength(2);
+    expect(config.jobs['cd / && run-parts --report /etc/cron.hourly']).toMatchObject({ schedule: '17 * * * *' });
+    expect(scanned.findings).toEqual([]);
+  });
+
   it("learns the schedule of a Berlin host's syslog of September in --timezone Europe/Berlin, so that it holds after the October clock change", async () => {
     // Prepare: a backup at 02:30 Berlin time, as BSD syslog dates, every day from 1 September to 20 November 2026; init reads September's 20 days
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

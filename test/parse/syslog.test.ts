@@ -248,6 +248,52 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     expect(times).toEqual(expected);
   });
 
+  it("reads the second of a cron job's two runs at the same second of Berlin's repeated hour (Debian's hourly run-parts) as its second instant", () => {
+    // Prepare: `17 * * * *` runs in both 02:17s of 25 October; each run's PAM session lines around its CMD line, then another host's run and the next hour's
+    const wallClock = new WallClock('Europe/Berlin');
+    const run = (host: string, pid: number) => [
+      `Oct 25 02:17:01 ${host} CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`,
+      `Oct 25 02:17:01 ${host} CRON[${pid + 1}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`,
+      `Oct 25 02:17:01 ${host} CRON[${pid}]: pam_unix(cron:session): session closed for user root`,
+    ];
+    const lines = [...run('deb1', 5334), ...run('deb2', 7000), ...run('deb1', 5336), 'Oct 25 02:30:01 deb1 CRON[5338]: (root) CMD (/usr/local/bin/half.sh)', 'Oct 25 03:17:01 deb1 CRON[5340]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)'];
+
+    // Act: each CMD line read by the parser as the scan reads it, and once more (another parser trying the line)
+    const cmdTimes = lines
+      .map((line) => [parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') })), parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }))])
+      .filter(([rec]) => rec?.kind === 'record' && rec.message.includes(' CMD ('))
+      .map(([rec, again]) => [rec, again].map((r) => (r?.kind === 'record' ? `${r.host} ${new Date(r.at).toISOString()}` : r)));
+
+    // Assess: deb1's first run and deb2's (another host's line, not a second pass) at 00:17:01Z, deb1's second at 01:17:01Z, the clock then in the second pass
+    expect(cmdTimes).toEqual([
+      ['deb1 2026-10-25T00:17:01.000Z', 'deb1 2026-10-25T00:17:01.000Z'],
+      ['deb2 2026-10-25T00:17:01.000Z', 'deb2 2026-10-25T00:17:01.000Z'],
+      ['deb1 2026-10-25T01:17:01.000Z', 'deb1 2026-10-25T01:17:01.000Z'],
+      ['deb1 2026-10-25T01:30:01.000Z', 'deb1 2026-10-25T01:30:01.000Z'],
+      ['deb1 2026-10-25T02:17:01.000Z', 'deb1 2026-10-25T02:17:01.000Z'],
+    ]);
+  });
+
+  it("keeps two jobs of one second in Berlin's repeated hour, their PAM session lines alike, at its first instant", () => {
+    // Prepare: two root jobs at 02:00:01 (two alike `session opened` lines), then a job at 02:05:01
+    const wallClock = new WallClock('Europe/Berlin');
+    const lines = [
+      'Oct 25 02:00:01 deb1 CRON[100]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)',
+      'Oct 25 02:00:01 deb1 CRON[101]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)',
+      'Oct 25 02:00:01 deb1 CRON[102]: (root) CMD (/usr/local/bin/a.sh)',
+      'Oct 25 02:00:01 deb1 CRON[103]: (root) CMD (/usr/local/bin/b.sh)',
+      'Oct 25 02:00:01 deb1 CRON[100]: pam_unix(cron:session): session closed for user root',
+      'Oct 25 02:00:01 deb1 CRON[101]: pam_unix(cron:session): session closed for user root',
+      'Oct 25 02:05:01 deb1 CRON[104]: (root) CMD (/usr/local/bin/c.sh)',
+    ];
+
+    // Act
+    const times = lines.map((line) => parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }))).map((r) => (r?.kind === 'record' ? new Date(r.at).toISOString() : r));
+
+    // Assess
+    expect(times).toEqual([...Array(6).fill('2026-10-25T00:00:01.000Z'), '2026-10-25T00:05:01.000Z']);
+  });
+
   it('reads them as UTC without a zone, and says so to the clock', () => {
     // Prepare
     const wallClock = new WallClock();

@@ -273,8 +273,7 @@ function steadyOffset(zone: string, hour: number): number | null {
  * DST included. A wall time the clock shows twice (the hour it goes back) is the first (summer
  * time), as a cron job of that time runs then, unless `after` (the zoneless time read before it in
  * the same log) lies past it already, and not past the second: a log in time order that has run on
- * into the repeated hour. (Lines of one second on either side of the change, with none between
- * them, are read alike: nothing tells them apart.)
+ * into the repeated hour. (`WallClock` also tells the second pass of a job's line by its text.)
  * One the clock skips (the hour it goes forward) is read with the offset before the change, as a
  * clock not yet put forward wrote it: Berlin's `02:30` on the March change day is 01:30Z (03:30
  * summer time).
@@ -288,25 +287,61 @@ export function inZone(wallAsUtc: number, zone: string, after?: number): number 
   return after !== undefined && after > instants[0] && after <= later ? later : instants[0];
 }
 
+/** The two instants of a wall time the zone's clock shows twice (the hour it goes back); undefined for any other. */
+function repeatedInstants(wallAsUtc: number, zone: string): [number, number] | undefined {
+  if (steadyOffset(zone, Math.floor(wallAsUtc / HOUR_MS)) !== null) return undefined;
+  const instants = instantsOf(wallAsUtc, zone);
+  return instants.length === 2 ? [instants[0], instants[1]] : undefined;
+}
+
+/**
+ * A line's text, for telling the two passes of a repeated hour apart: what a job run writes (its host and cron's
+ * `CRON (root) CMD (…)`, without its pid or time), and the pid of the process that wrote it (a line
+ * read again by another parser keeps its pid; a run of the second pass has a new process).
+ */
+export interface LineKey {
+  readonly text: string;
+  readonly pid?: number;
+}
+
 /**
  * How a CLI reads the zoneless times of one log without record times (a file): in its hosts' zone
  * when `--timezone` names one, else as UTC, noting that it did (`readAsUtc`, reset by the reader
  * before each line) so that the lines so read can be counted and said.
+ *
+ * In the hour the clock goes back, a wall time is its first instant until the log has run past it
+ * (`inZone`), or until a line of the same text (`LineKey`) as one already read at that first
+ * instant comes again from another process at the same wall time: cron (Vixie, Debian's, cronie)
+ * runs a job whose hour field starts with `*` in both passes of the repeated hour, at the same
+ * second, so a stock Debian `17 * * * *` run-parts logs `02:17:01 … CMD (…)` twice, often with
+ * nothing but its PAM session lines between. That line and those after it are then the second
+ * instant (the clock is at the second pass). A line without a key (a PAM session line) follows the
+ * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
  */
 export class WallClock {
   /** Whether a zoneless time was read as UTC since the reader last reset it. */
   readAsUtc = false;
   /** The last zoneless time read in `zone`: which of a repeated hour's two instants a log in time order is at. */
   private last: number | undefined;
+  /** The repeated wall time last read, and the keys (with their pids) read at its first instant. */
+  private repeated: { wall: number; firstKeys: Map<string, number | undefined> } | undefined;
 
   constructor(readonly zone?: string) {}
 
-  read(wallAsUtc: number): number {
+  read(wallAsUtc: number, key?: LineKey): number {
     if (this.zone === undefined) {
       this.readAsUtc = true;
       return wallAsUtc;
     }
-    const at = inZone(wallAsUtc, this.zone, this.last);
+    let at = inZone(wallAsUtc, this.zone, this.last);
+    const instants = key === undefined ? undefined : repeatedInstants(wallAsUtc, this.zone);
+    if (key !== undefined && instants !== undefined && at === instants[0]) {
+      // A wall time the clock shows twice, read as its first instant: its second if its line came already, from another process.
+      if (this.repeated?.wall !== wallAsUtc) this.repeated = { wall: wallAsUtc, firstKeys: new Map() };
+      const keys = this.repeated.firstKeys;
+      if (!keys.has(key.text)) keys.set(key.text, key.pid);
+      else if (key.pid !== undefined && keys.get(key.text) !== key.pid) at = instants[1];
+    }
     this.last = at;
     return at;
   }
@@ -324,10 +359,10 @@ export interface ZoneContext {
  * A wall time without a zone (read as UTC), as the instant it names in the zone its record's time
  * shows; without a record time, in the zone of `ctx.wallClock` (`--timezone`), else as UTC. `kind`
  * says which times of the delivery it must agree with; `precisionMs`, what its time was cut to
- * (`tsPrecisionMs`).
+ * (`tsPrecisionMs`); `key`, the line's text for a wall clock's repeated hour (`WallClock`).
  */
-export function inRecordZone(wallAsUtc: number, ctx: ZoneContext, kind: ZonelessKind, precisionMs = 0): number {
-  if (ctx.recordTime === undefined) return ctx.wallClock === undefined ? wallAsUtc : ctx.wallClock.read(wallAsUtc);
+export function inRecordZone(wallAsUtc: number, ctx: ZoneContext, kind: ZonelessKind, precisionMs = 0, key?: LineKey): number {
+  if (ctx.recordTime === undefined) return ctx.wallClock === undefined ? wallAsUtc : ctx.wallClock.read(wallAsUtc, key);
   const offset = zoneOffsetMs(wallAsUtc, ctx.recordTime, ctx.zones?.behindIsZone(kind) ?? true, precisionMs);
   ctx.zones?.note(kind, offset, wallAsUtc - offset);
   return wallAsUtc - offset;

@@ -1,4 +1,4 @@
-import { inRecordZone } from './local-time.ts';
+import { inRecordZone, type LineKey } from './local-time.ts';
 import { fractionMs, parseIsoTime, UTC_OFFSET_PATTERN, utcTime } from './timestamp-prefix.ts';
 import type { LineContext } from './types.ts';
 
@@ -71,11 +71,24 @@ export function normaliseHost(field: string): string {
  * reference (a local clock runs up to 14 h ahead of UTC, so a host east of UTC writes `Jan 1` while
  * the reference is still Dec 31); undefined when the day does not exist in the years tried. Its
  * zone: the one its gap to the record's time shows, when there is a record time (a New York host's
- * `02:00:01` recorded at 06:00:01Z is 06:00:01Z); else it is read as UTC.
+ * `02:00:01` recorded at 06:00:01Z is 06:00:01Z); else it is read as UTC, or in `--timezone`'s zone,
+ * where `key` (a job run's line, `runKey`) tells the second pass of the hour the clock goes back.
  */
-export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
+export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext, key?: LineKey): number | undefined {
   const wall = wallTime(month1, day, h, m, s, ms, ctx);
-  return wall === undefined ? undefined : inRecordZone(wall, ctx, 'syslog-date');
+  return wall === undefined ? undefined : inRecordZone(wall, ctx, 'syslog-date', 0, key);
+}
+
+/** A line that says a job started: cron's `(root) CMD (…)` (Vixie, Debian, cronie). */
+const RUN_LINE = /^\([^()\s]*\) CMD \(/;
+
+/**
+ * The key of a line that says a job started, for a wall clock's repeated hour (`WallClock`): its
+ * host, program and message, and its pid; undefined for any other line (a PAM session line, which
+ * two jobs of one second write alike).
+ */
+function runKey(host: string, tag: { program: string; pid?: number; message: string }): LineKey | undefined {
+  return RUN_LINE.test(tag.message) ? { text: `${host} ${tag.program} ${tag.message}`, pid: tag.pid } : undefined;
 }
 
 /** A syslog date as UTC, in the year `syslogTime` gives it. */
@@ -104,7 +117,7 @@ function bsd(line: string, ctx: LineContext, collector?: { at: number; host: str
   const host = collector?.host ?? normaliseHost(hostField);
   if (collector) return { kind: 'record', at: collector.at, host, ...tag };
   const month = MONTHS.indexOf(mon.toLowerCase()) + 1;
-  const at = month === 0 ? undefined : syslogTime(month, Number(day), Number(h), Number(mi), Number(s), fractionMs(frac), ctx);
+  const at = month === 0 ? undefined : syslogTime(month, Number(day), Number(h), Number(mi), Number(s), fractionMs(frac), ctx, ctx.wallClock?.zone === undefined ? undefined : runKey(host, tag));
   return at === undefined ? { kind: 'bad-date', dateText, host, ...tag } : { kind: 'record', at, host, ...tag };
 }
 
