@@ -1,7 +1,7 @@
 import { type Config, runIdAsLogged } from '../config.ts';
 import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions } from '../detectors/types.ts';
+import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, OpenRunView } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
@@ -934,7 +934,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     graceMs,
     earlyMs: EARLY_MS,
     // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
-    open: state.open.map((r) => ({ run_id: openRunIdAsLogged(r, ctx.config), startedAt: r.at, host: r.host })),
+    open: openRunsAsLogged(state.open, ctx.config),
     endsLogged: runsLogEnds(state),
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,
@@ -969,19 +969,21 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
 }
 
 /**
- * The ids of open runs as lines now give them (`runIdAsLogged`), kept per open run and redactor:
- * a sweep judges every job each hour, and redacting the ids of its open runs (up to MAX_OPEN)
- * again each time is costly. Weak: dropped with the states that hold the runs.
+ * A state's open runs as the absence detectors read them, their ids as lines now give them
+ * (`runIdAsLogged`), kept per open-runs array and redactor: a sweep judges every job each hour,
+ * and redacting the ids of its open runs (up to MAX_OPEN) again each time is costly. A state's
+ * array is not changed once written (a batch changes its own copy), and the runs are compared
+ * besides. Weak: dropped with the states that hold the arrays.
  */
-const openRunIdsAsLogged = new WeakMap<OpenRun, { readonly runId: string; readonly redactor: unknown; readonly asLogged: string }>();
+const openRunViews = new WeakMap<readonly OpenRun[], { readonly runs: readonly OpenRun[]; readonly redactor: unknown; readonly views: readonly OpenRunView[] }>();
 
-function openRunIdAsLogged(run: OpenRun, config: Config): string {
+function openRunsAsLogged(open: readonly OpenRun[], config: Config): readonly OpenRunView[] {
   const redactor = redactorFor(config);
-  const kept = openRunIdsAsLogged.get(run);
-  if (kept && kept.runId === run.run_id && kept.redactor === redactor) return kept.asLogged;
-  const asLogged = runIdAsLogged(run.run_id, config);
-  openRunIdsAsLogged.set(run, { runId: run.run_id, redactor, asLogged });
-  return asLogged;
+  const kept = openRunViews.get(open);
+  if (kept && kept.redactor === redactor && kept.runs.length === open.length && kept.runs.every((r, i) => r === open[i])) return kept.views;
+  const views = open.map((r) => ({ run_id: runIdAsLogged(r.run_id, config), startedAt: r.at, host: r.host }));
+  openRunViews.set(open, { runs: open.slice(), redactor, views });
+  return views;
 }
 
 /** The expected times of a judgement, with the times around them that bound their slots (see unmatchedExpected). */
