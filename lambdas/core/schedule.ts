@@ -251,7 +251,7 @@ const EARLIEST_MINUTE_LOOKBACK = 10 * MINUTE;
 
 /**
  * Where in each period (ms after its start, modulo the period: whole periods from the epoch, a
- * week from a Thursday) the runs' expected time is: the most common minute (and hour, weekday) of
+ * week from a Thursday) the runs' expected time is: the most common minute of the period among
  * their starts, as runs start on time or a little late, or the earliest minute up to `tolerance`
  * (and EARLIEST_MINUTE_LOOKBACK) before it at which a good share of them started (EARLIEST_MINUTE_SHARE: runs a few minutes late
  * at random; a run by hand earlier than the rest is not one). A run known only from its end (`ends`)
@@ -260,13 +260,9 @@ const EARLIEST_MINUTE_LOOKBACK = 10 * MINUTE;
  * irregular, as a run by hand), so that each of them comes after its expected time.
  */
 function offsetInPeriod(period: number, starts: readonly number[], ends: readonly number[], tolerance: number): number {
-  const minutes = starts.map((t) => new Date(t).getUTCMinutes());
-  const hours = starts.map((t) => new Date(t).getUTCHours());
-  let typical: number;
-  if (period < HOUR) typical = mode(minutes.map((m) => m % (period / MINUTE))) * MINUTE;
-  else if (period === HOUR) typical = mode(minutes) * MINUTE;
-  else if (period < 7 * DAY) typical = mode(hours.map((h) => h % (period / HOUR))) * HOUR + mode(minutes) * MINUTE;
-  else typical = modulo(mode(starts.map((t) => new Date(t).getUTCDay())) - 4, 7) * DAY + mode(hours) * HOUR + mode(minutes) * MINUTE;
+  // The most common minute of the period as a whole, not its hour and minute apart: runs at 23:57
+  // a few minutes late are mostly in the hour after, and 00:57 would be none of their times.
+  let typical = mode(starts.map((t) => modulo(Math.floor(t / MINUTE) * MINUTE, period)));
   // Runs started a few minutes late (a RandomizedDelaySec) spread over the minutes after their
   // time, and the most common of them may be any: the time is moved back to the earliest minute up
   // to `tolerance` (and 10 min) before it at which a good share of the runs started (a run by hand does not).

@@ -339,6 +339,21 @@ describe('inferring a schedule from history', () => {
     expect(unmatchedExpected(expected, [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
   });
 
+  // The promise of init then scan --config on the same logs: every run learned from is on time (2 min early, the default grace of 15 min late).
+  const missedAmong = (learned: ReturnType<typeof inferSchedule>, starts: number[], after = starts[0] - 60 * MIN, until = starts[starts.length - 1]) =>
+    unmatchedExpected(expectedStarts(learned!.cron!, learned!.timezone ?? 'UTC', after, until), [], starts, 2 * MIN, 15 * MIN).map(iso);
+
+  it('learns 23:57 for a daily job whose runs, a few minutes late, start either side of midnight', () => {
+    // Prepare: 23:57 UTC for 40 days, each run 0 to 5 minutes late (23:57 the most common minute, 00:00 to 00:02 the most common hour)
+    const late = [0, 0, 0, 3, 4, 5, 3, 4];
+    const starts = series('2026-09-01T23:57:00Z', 24 * 60 * MIN, 40, (i) => late[i % late.length] * MIN + 7_000);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: not 00:57, which would call every run missed
+    expect(learned).toMatchObject({ period: 'daily', cron: '57 23 * * *' });
+    expect(missedAmong(learned, starts)).toEqual([]);
+  });
+
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
     const HOUR = 60 * MIN;
     // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
