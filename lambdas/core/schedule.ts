@@ -459,12 +459,12 @@ interface HourShift {
   readonly clean: boolean;
 }
 
-/** How many of the starts come at the usual time of their period (of the day, for a period over a week). */
+/** How many of the starts come at the usual time of their period (of the day, for a period over a week), or up to SHIFT_WINDOW from it (as hourShift): runs a few minutes late at random have no one minute. */
 function atUsualTime(period: number, starts: readonly number[]): number {
   const within = period <= 7 * DAY ? period : DAY;
   const pos = starts.map((t) => modulo(t, within));
-  const usual = mode(pos);
-  return pos.filter((p) => p === usual).length;
+  const usual = mode(pos.map((p) => Math.floor(p / MINUTE) * MINUTE));
+  return pos.filter((p) => Math.min(modulo(p - usual, within), modulo(usual - p, within)) <= SHIFT_WINDOW).length;
 }
 
 /** How far from the usual time of a job's starts (and from an hour off it) a start counts as at it: under half an hour, so that the two never meet. */

@@ -354,6 +354,18 @@ describe('inferring a schedule from history', () => {
     expect(missedAmong(learned, starts)).toEqual([]);
   });
 
+  it("keeps in UTC a job a few minutes late whose runs kept their UTC time across the hosts' clock change", () => {
+    // Prepare: 02:30 UTC (CRON_TZ=UTC on a Berlin host), 30 days to Berlin's change of 25 October and 4 after, each 0 to 5 minutes late
+    const late = (i: number) => (i < 30 ? [0, 1, 0, 2, 0, 3, 0, 5][i % 8] : i - 29);
+    const starts = series('2026-09-25T02:30:00Z', 24 * 60 * MIN, 34, (i) => late(i) * MIN + 7_000);
+    // Act
+    const learned = inferSchedule(starts, [], undefined, 'Europe/Berlin');
+    // Assess: in UTC, not 04:30 Berlin (the runs after the change an hour off it)
+    expect(learned).toMatchObject({ period: 'daily', cron: '30 2 * * *' });
+    expect(learned?.timezone).toBeUndefined();
+    expect(missedAmong(learned, starts)).toEqual([]);
+  });
+
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
     const HOUR = 60 * MIN;
     // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
