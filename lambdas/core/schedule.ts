@@ -443,7 +443,7 @@ function candidateZones(): string[] {
  * from it (`before` and `after` the last change: ms into the period, a day for a monthly or yearly
  * job; a start up to SHIFT_WINDOW from one counts as at it, as runs start a few minutes late).
  * `starts` are those at either time, in order, but for one at either time between two at the
- * other (a run by hand an hour off), and `moved` whether each is at `after`; `clean` when they
+ * other, or first or last next to one at the other (a run by hand an hour off), and `moved` whether each is at `after`; `clean` when they
  * changed once, each side with two starts or more (as at one clock change); `lastBefore` and
  * `firstMoved` the starts around the last change.
  */
@@ -482,8 +482,8 @@ function hourShift(period: number, starts: readonly number[], tolerance: number)
   const other = count(later) >= count(earlier) ? later : earlier;
   if (count(other) === 0) return undefined;
   const atEither = starts.flatMap((t, i) => (near(pos[i], usual) ? [{ t, other: false }] : near(pos[i], other) ? [{ t, other: true }] : []));
-  // One start at either time between two at the other is a run by hand (or a late one) an hour off, not a clock change.
-  const lone = (i: number) => i > 0 && i < atEither.length - 1 && atEither[i - 1].other !== atEither[i].other && atEither[i + 1].other !== atEither[i].other;
+  // One start at either time between two at the other (or after or before all of them) is a run by hand (or a late one) an hour off, not a clock change.
+  const lone = (i: number) => (i === 0 || atEither[i - 1].other !== atEither[i].other) && (i === atEither.length - 1 || atEither[i + 1].other !== atEither[i].other);
   const keptStarts = atEither.filter((_, i) => !lone(i));
   if (keptStarts.every((k) => k.other) || keptStarts.every((k) => !k.other)) return undefined;
   const kept = keptStarts.map((k) => k.t);

@@ -366,6 +366,22 @@ describe('inferring a schedule from history', () => {
     expect(missedAmong(learned, starts)).toEqual([]);
   });
 
+  it('guesses no zone from a last run started late an hour after a clock change', () => {
+    // Prepare: 02:30 UTC for 30 days, some runs 40 to 80 minutes late (a lock), the last on 2 November (after New York's change) at 03:23Z; then a week at 02:30Z
+    const starts = [
+      1791081065000, 1791167405000, 1791253865000, 1791340205000, 1791426725000, 1791513065000, 1791599525000, 1791685865000, 1791775985000, 1791858605000,
+      1791945005000, 1792031405000, 1792120325000, 1792204205000, 1792294325000, 1792377125000, 1792463405000, 1792549805000, 1792636265000, 1792727045000,
+      1792809125000, 1792895465000, 1792981865000, 1793068265000, 1793154665000, 1793244785000, 1793327525000, 1793413925000, 1793500325000, 1793589785000,
+    ];
+    const nextWeek = series('2026-11-03T02:30:05Z', 24 * 60 * MIN, 7, () => 0);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: 02:30 UTC, which the next week's runs keep (not 22:30 America/New_York, which would call them all missed)
+    expect(learned).toMatchObject({ period: 'daily', cron: '30 2 * * *' });
+    expect(learned?.timezone).toBeUndefined();
+    expect(missedAmong(learned, nextWeek, starts[starts.length - 1])).toEqual([]);
+  });
+
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
     const HOUR = 60 * MIN;
     // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
