@@ -282,6 +282,9 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
   return modulo(typical - before, period);
 }
 
+/** A missed run's default grace (config.defaults.grace_minutes): how late a run may start and count for its expected time. */
+const DEFAULT_GRACE = 15 * MINUTE;
+
 /** The fewest intervals between distinct start minutes `inferSchedule` learns a schedule from. */
 export const MIN_SCHEDULE_INTERVALS = 5;
 
@@ -317,10 +320,17 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   // Runs a few minutes late at random make the median interval a minute off at times (1441 min for
   // a daily job): the mean of the intervals close to it is not, unless the runs drift (each an
   // interval after the last). Close: not the one an hour longer or shorter at a clock change.
+  // Taken only when no run starts later than a missed run's default grace after the time learned
+  // from it (and within SHIFT_WINDOW: not an hour off at a clock change): runs up to 19 min late at
+  // random would be reported missed by that cron, and learn none, as the median said.
   const regularIntervals = intervals.filter((i) => Math.abs(i - typical) <= Math.min(tolerance, SHIFT_WINDOW));
   const mean = Math.round(regularIntervals.reduce((a, b) => a + b, 0) / regularIntervals.length / MINUTE) * MINUTE;
   const medianPeriod = Math.round(typical / MINUTE) * MINUTE;
-  const period = !cronSaysPeriod(medianPeriod) && cronSaysPeriod(mean) ? mean : medianPeriod;
+  const meanFits = () => {
+    const offset = offsetInPeriod(mean, starts, startsFromEnd, tolerance);
+    return !starts.some((t) => modulo(t - offset, mean) > DEFAULT_GRACE && modulo(t - offset, mean) <= SHIFT_WINDOW);
+  };
+  const period = !cronSaysPeriod(medianPeriod) && cronSaysPeriod(mean) && meanFits() ? mean : medianPeriod;
   const learned = learnCron(period, starts, startsFromEnd, tolerance);
   const utc: InferredSchedule = { period_ms: period, ...learned, regularity: Number(regular.toFixed(2)), samples: intervals.length };
   if (!learned.cron || period < 2 * HOUR) return utc;

@@ -382,6 +382,20 @@ describe('inferring a schedule from history', () => {
     expect(missedAmong(learned, nextWeek, starts[starts.length - 1])).toEqual([]);
   });
 
+  it('learns no cron for runs started up to 19 minutes late at random, more than the default grace of 15 minutes', () => {
+    // Prepare: 02:00 UTC for 30 days, each run 0 to 19 minutes late (a RandomizedDelaySec of 20 minutes), the median interval 24 h 1 min
+    const starts = [
+      1791684185000, 1791770585000, 1791856925000, 1791943505000, 1792030685000, 1792116005000, 1792203425000, 1792288925000, 1792375445000, 1792461905000,
+      1792548905000, 1792634885000, 1792721405000, 1792808285000, 1792894085000, 1792980185000, 1793066885000, 1793153765000, 1793239565000, 1793325905000,
+      1793412725000, 1793498525000, 1793585945000, 1793671865000, 1793758565000, 1793844665000, 1793930405000, 1794017645000, 1794104285000, 1794190325000,
+    ];
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: a cron at any one minute would call some of these runs missed
+    expect(learned).toBeDefined();
+    expect(learned?.cron).toBeUndefined();
+  });
+
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
     const HOUR = 60 * MIN;
     // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
