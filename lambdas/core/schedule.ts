@@ -53,13 +53,17 @@ export function expectedStarts(schedule: string, timezone: string | undefined, a
 }
 
 /**
- * How many schedules (a cron and its zone) keep their croner instance and times, and how many
- * times each keeps: a sweep judges every job each hour, and building a croner instance and
- * computing a zoned time again is costly. Bounded (least recently used dropped) as the Lambda shares it.
+ * A sweep judges every job each hour, asking for the same next runs again: building a croner
+ * instance and computing a zoned time is costly. Both are kept, bounded as the Lambda shares them
+ * (least recently used dropped): the times of SCHEDULES_WITH_TIMES schedules (a cron and its zone),
+ * TIMES_CACHED_PER_SCHEDULE each (a few hundred bytes), and the croner instances of
+ * CRONS_CACHED (each holds ~80 KB: a table of 10,000 years), needed only for a time not kept.
  */
-const CRON_RUNS_CACHED = 500;
-const TIMES_CACHED_PER_SCHEDULE = 64;
+const SCHEDULES_WITH_TIMES = 1000;
+const TIMES_CACHED_PER_SCHEDULE = 16;
+const CRONS_CACHED = 64;
 const cachedCronRuns = new Map<string, CronRuns>();
+const cachedCrons = new Map<string, Cron>();
 
 /**
  * The next run after a time of a schedule in a zone, and a run's wall-clock time, memoized: the
@@ -72,22 +76,40 @@ interface CronRuns {
 
 function cronRuns(schedule: string, zone: string): CronRuns {
   const key = `${zone} ${schedule}`;
-  const cached = cachedCronRuns.get(key);
-  if (cached) {
-    cachedCronRuns.delete(key);
-    cachedCronRuns.set(key, cached);
-    return cached;
-  }
-  const cron = cronOf(schedule, { timezone: zone, paused: true });
+  const cached = recentlyUsed(cachedCronRuns, key);
+  if (cached) return cached;
   const next = new Map<number, number | undefined>();
   const walls = new Map<number, string>();
   const runs: CronRuns = {
-    nextAfter: (t) => memoized(next, t, () => cron.nextRun(new Date(t))?.getTime()),
+    nextAfter: (t) => memoized(next, t, () => cronFor(key, schedule, zone).nextRun(new Date(t))?.getTime()),
     wallClock: (t) => memoized(walls, t, () => wallClockFormatter(zone).format(t)),
   };
-  cachedCronRuns.set(key, runs);
-  if (cachedCronRuns.size > CRON_RUNS_CACHED) cachedCronRuns.delete(cachedCronRuns.keys().next().value!);
+  keep(cachedCronRuns, key, runs, SCHEDULES_WITH_TIMES);
   return runs;
+}
+
+function cronFor(key: string, schedule: string, zone: string): Cron {
+  const cached = recentlyUsed(cachedCrons, key);
+  if (cached) return cached;
+  const cron = cronOf(schedule, { timezone: zone, paused: true });
+  keep(cachedCrons, key, cron, CRONS_CACHED);
+  return cron;
+}
+
+/** A map's value for a key, marked as the most recently used. */
+function recentlyUsed<K, V>(map: Map<K, V>, key: K): V | undefined {
+  const value = map.get(key);
+  if (value !== undefined) {
+    map.delete(key);
+    map.set(key, value);
+  }
+  return value;
+}
+
+/** Sets a value, dropping the least recently used past `max`. */
+function keep<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value!);
 }
 
 /** A value of `times` (least recently used dropped past TIMES_CACHED_PER_SCHEDULE), computed when it has none. */
@@ -99,8 +121,7 @@ function memoized<T>(times: Map<number, T>, t: number, compute: () => T): T {
     return value;
   }
   const value = compute();
-  times.set(t, value);
-  if (times.size > TIMES_CACHED_PER_SCHEDULE) times.delete(times.keys().next().value!);
+  keep(times, t, value, TIMES_CACHED_PER_SCHEDULE);
   return value;
 }
 
