@@ -9,7 +9,7 @@ import { type JobSummary, summarizeJobs } from '../core/job-reducer.ts';
 import { linesCount } from '../core/line-tally.ts';
 import { plural } from '../core/report/format.ts';
 import { type RouteState, routeReducer } from '../core/route-reducer.ts';
-import { MIN_SCHEDULE_INTERVALS } from '../core/schedule.ts';
+import { MIN_SCHEDULE_INTERVALS, suggestedGraceMinutes } from '../core/schedule.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
 import { scanToStore, writeSourceNotes } from './scan-command.ts';
@@ -211,6 +211,7 @@ function activeJobEntry(job: JobSummary): string[] {
       key,
       `    schedule: ${JSON.stringify(learned.cron)}`,
       `    timezone: ${yamlString(learned.timezone)}`,
+      ...graceLine(learned),
       ...zoneNote(learned),
       ...restDaysNote(learned),
       ...keptDaysNote(learned),
@@ -218,7 +219,7 @@ function activeJobEntry(job: JobSummary): string[] {
     ];
   }
   if (learned?.cron) {
-    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
+    return [`  # schedule learned from its runs: ${learned.period}, ${regularity(learned)}; times in UTC`, key, `    schedule: ${JSON.stringify(learned.cron)}`, ...graceLine(learned), ...restDaysNote(learned), ...keptDaysNote(learned), ...rest];
   }
   const moved = learned?.movedAnHour;
   if (moved) {
@@ -236,6 +237,15 @@ function activeJobEntry(job: JobSummary): string[] {
       ? `too few runs (${job.startMinutes} seen; one is learned from ${MIN_SCHEDULE_INTERVALS + 1} or more)`
       : `its ${job.startMinutes} runs are irregular (fewer than 80% of the gaps between them near the typical one)`;
   return [`  # no schedule learned: ${why}`, key, '    # schedule: "30 2 * * *"    # cron: minute hour day month weekday (UTC unless timezone: is given)', ...rest];
+}
+
+/**
+ * A learned schedule's `grace_minutes`, when its runs started later after it than the default grace
+ * allows (a RandomizedDelaySec, a busy host): without it a scan with this config would report those runs missed.
+ */
+function graceLine(learned: NonNullable<JobSummary['inferred']>): string[] {
+  const grace = suggestedGraceMinutes(learned, DEFAULT_CONFIG.defaults.grace_minutes);
+  return grace === undefined ? [] : [`    grace_minutes: ${grace}    # runs started up to ${learned.lateMinutes} min after it`];
 }
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

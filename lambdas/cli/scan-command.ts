@@ -19,6 +19,7 @@ import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, set
 import { redactorFor } from '../core/redact.ts';
 import { formatSpan, plural } from '../core/report/format.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
+import { suggestedGraceMinutes } from '../core/schedule.ts';
 import { textTable } from '../core/text-table.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -515,7 +516,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   if (learned.length > 0) {
     note('');
     note('Schedules learned from history (inferred; times in UTC unless a zone is named; copy into the config as jobs.<job>.schedule, with jobs.<job>.timezone when one is named, or write a starter config with: silent-audit init <the same logs>):');
-    for (const j of learned) note(`  ${escapeControls(j.job)}: ${learnedScheduleText(j.inferred!)}`);
+    for (const j of learned) note(`  ${escapeControls(j.job)}: ${learnedScheduleText(j.inferred!, opts.config.defaults.grace_minutes)}`);
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
@@ -574,18 +575,24 @@ function lateNote(stream: MergeStats): string | undefined {
  * its runs kept their local time across), or, for runs that moved by an hour that no zone's clock
  * change explains, no cron (either UTC time would report the other's runs missed).
  */
-function learnedScheduleText(s: NonNullable<JobSummary['inferred']>): string {
+function learnedScheduleText(s: NonNullable<JobSummary['inferred']>, defaultGraceMinutes: number): string {
   const counts = `${s.period}, ${s.samples} intervals, ${Math.round(s.regularity * 100)}% regular`;
   if (s.movedAnHour) {
     const m = s.movedAnHour;
     return `no cron: its runs moved by an hour on ${m.on} (from ${m.from} to ${m.to} UTC) and no time zone's clock change fits them (${s.period}, ${s.samples} intervals)`;
   }
-  if (s.timezone && !s.clockChange) return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time, the --timezone given)`;
+  if (s.timezone && !s.clockChange) return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time, the --timezone given)${graceText(s, defaultGraceMinutes)}`;
   if (s.timezone) {
     const on = s.clockChange ? ` on ${s.clockChange.on}` : '';
-    return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time; zone guessed: the runs kept their local time across the clock change${on})`;
+    return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time; zone guessed: the runs kept their local time across the clock change${on})${graceText(s, defaultGraceMinutes)}`;
   }
-  return `"${s.cron}"  (${counts})`;
+  return `"${s.cron}"  (${counts})${graceText(s, defaultGraceMinutes)}`;
+}
+
+/** `; runs started up to 19 min after it: grace_minutes 25` when the runs came later than the default grace allows. */
+function graceText(s: NonNullable<JobSummary['inferred']>, defaultGraceMinutes: number): string {
+  const grace = suggestedGraceMinutes(s, defaultGraceMinutes);
+  return grace === undefined ? '' : `; runs started up to ${s.lateMinutes} min after it: set jobs.<job>.grace_minutes: ${grace}`;
 }
 
 function jobRow(j: JobSummary): string[] {

@@ -162,6 +162,13 @@ export interface InferredSchedule {
   readonly regularity: number;
   readonly samples: number;
   /**
+   * With `cron` (one cron says, not a calendar one): how late, in whole minutes, the latest start
+   * came after its expected time (in `timezone` when one is named), among the starts within the
+   * period's tolerance (10%) of it (a run by hand at another time is not counted). Runs started up
+   * to 20 min late at random (a RandomizedDelaySec) need a `grace_minutes` above it: suggestedGraceMinutes.
+   */
+  readonly lateMinutes?: number;
+  /**
    * A daily job's UTC weekdays (0 = Sunday) that `cron` leaves out although each came only once
    * in the starts' span (read as a weekend): one week seen, so the job may as well run every day
    * and have missed them. Absent when there are none.
@@ -267,14 +274,14 @@ function modulo(value: number, period: number): number {
 
 /** The share of the starts (and at least two) at a minute before the most common one that moves a learned time back to it. */
 const EARLIEST_MINUTE_SHARE = 0.05;
-/** How far before the most common minute that may be: well within a missed run's default grace (15 min), so that runs at the most common minute stay on time. */
-const EARLIEST_MINUTE_LOOKBACK = 10 * MINUTE;
+/** How far before the most common minute that may be: SHIFT_WINDOW (runs later than a missed run's default grace after it are given a grace_minutes: lateMinutes). */
+const EARLIEST_MINUTE_LOOKBACK = 20 * MINUTE;
 
 /**
  * Where in each period (ms after its start, modulo the period: whole periods from the epoch, a
  * week from a Thursday) the runs' expected time is: the most common minute of the period among
  * their starts, as runs start on time or a little late, or the earliest minute up to `tolerance`
- * (and EARLIEST_MINUTE_LOOKBACK) before it at which a good share of them started (EARLIEST_MINUTE_SHARE: runs a few minutes late
+ * (and EARLIEST_MINUTE_LOOKBACK) before it by which a good share of them had started (EARLIEST_MINUTE_SHARE: runs a few minutes late
  * at random; a run by hand earlier than the rest is not one). A run known only from its end (`ends`)
  * started at some time before it, at its expected time or later: the time is moved back to the
  * earliest of their ends that come up to `tolerance` before it (an earlier one is taken as
@@ -286,14 +293,15 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
   let typical = mode(starts.map((t) => modulo(Math.floor(t / MINUTE) * MINUTE, period)));
   // Runs started a few minutes late (a RandomizedDelaySec) spread over the minutes after their
   // time, and the most common of them may be any: the time is moved back to the earliest minute up
-  // to `tolerance` (and 10 min) before it at which a good share of the runs started (a run by hand does not).
-  const earlyCounts = new Map<number, number>();
-  for (const start of starts) {
-    const early = modulo(typical - Math.floor(start / MINUTE) * MINUTE, period);
-    if (early > 0 && early <= Math.min(tolerance, EARLIEST_MINUTE_LOOKBACK)) earlyCounts.set(early, (earlyCounts.get(early) ?? 0) + 1);
-  }
+  // to `tolerance` (and 20 min) before it by which a good share of the runs started (a run by hand
+  // does not): each minute alone may have one or none of them. inferSchedule's lateMinutes says how
+  // late the runs then came after it (a grace_minutes to give it).
+  const earlies = starts
+    .map((start) => modulo(typical - Math.floor(start / MINUTE) * MINUTE, period))
+    .filter((early) => early > 0 && early <= Math.min(tolerance, EARLIEST_MINUTE_LOOKBACK))
+    .sort((a, b) => b - a);
   const goodShare = Math.max(2, Math.ceil(starts.length * EARLIEST_MINUTE_SHARE));
-  const earliest = Math.max(0, ...[...earlyCounts].filter(([, n]) => n >= goodShare).map(([early]) => early));
+  const earliest = earlies.length >= goodShare ? earlies[goodShare - 1] : 0;
   typical = modulo(typical - earliest, period);
   let before = 0;
   for (const end of ends) {
@@ -305,6 +313,18 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
 
 /** A missed run's default grace (config.defaults.grace_minutes): how late a run may start and count for its expected time. */
 const DEFAULT_GRACE = 15 * MINUTE;
+
+/**
+ * The `grace_minutes` a learned schedule needs when its runs started later after its time than a
+ * grace of `graceMinutes` allows (`lateMinutes` at or above it): the lateness rounded up to 5 minutes,
+ * plus 5, so that runs as late as those seen count as on time. Undefined when `graceMinutes` covers them.
+ */
+export function suggestedGraceMinutes(schedule: Pick<InferredSchedule, 'lateMinutes'>, graceMinutes: number): number | undefined {
+  const late = schedule.lateMinutes;
+  // A start in the minute `graceMinutes` after its time (02:15:30 for 02:00) is seconds past it.
+  if (late === undefined || late < graceMinutes) return undefined;
+  return Math.ceil(late / 5) * 5 + 5;
+}
 
 /** The fewest intervals between distinct start minutes `inferSchedule` learns a schedule from. */
 export const MIN_SCHEDULE_INTERVALS = 5;
@@ -411,6 +431,7 @@ interface LearnedCron {
   readonly cron?: string;
   readonly restDaysSeenOnce?: readonly number[];
   readonly keptUnseenOnce?: InferredSchedule['keptUnseenOnce'];
+  readonly lateMinutes?: number;
 }
 
 /** Whether a cron expression says a period: a divisor of an hour or of a day, or a week. */
@@ -423,8 +444,12 @@ function learnCron(period: number, starts: readonly number[], startsFromEnd: rea
   let cron: string | undefined;
   let restDaysSeenOnce: number[] = [];
   let keptUnseenOnce: InferredSchedule['keptUnseenOnce'];
+  let lateMinutes: number | undefined;
   if (cronSays) {
     const offset = offsetInPeriod(period, starts, startsFromEnd, tolerance);
+    // How late the starts came after the time learned (those within the tolerance of it: not a run by hand at another time).
+    const lateness = starts.map((t) => modulo(t - offset, period)).filter((late) => late <= tolerance);
+    lateMinutes = Math.floor(Math.max(0, ...lateness) / MINUTE);
     const minute = Math.floor(offset / MINUTE) % 60;
     const hour = Math.floor(offset / HOUR) % 24;
     if (period < HOUR) cron = minute === 0 ? `*/${period / MINUTE} * * * *` : `${minute}-59/${period / MINUTE} * * * *`;
@@ -443,6 +468,7 @@ function learnCron(period: number, starts: readonly number[], startsFromEnd: rea
   return {
     period: describePeriod(period),
     cron,
+    ...(lateMinutes !== undefined ? { lateMinutes } : {}),
     ...(restDaysSeenOnce.length > 0 ? { restDaysSeenOnce } : {}),
     ...(keptUnseenOnce ? { keptUnseenOnce } : {}),
   };

@@ -272,6 +272,27 @@ describe('silent-audit init', () => {
     expect(await scanFindings([log], config)).toEqual(before);
   });
 
+  it('writes a grace_minutes for a UTC job whose runs start 0 to 19 minutes late at random, so that its own config reports no run missed', async () => {
+    // Prepare: 02:00 UTC every day for 30 days, each run 0 to 19 minutes late (a RandomizedDelaySec of 20 minutes)
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const late = [16, 5, 0, 3, 8, 13, 8, 17, 19, 8, 19, 0, 4, 3, 17, 6, 11, 0, 0, 11, 4, 18, 7, 1, 9, 7, 5, 5, 14, 10];
+    const log = zonedCronLog(dir, late.map((l, i) => Date.UTC(2026, 9, 1 + i, 2, l, 5)), 'UTC');
+    const scanNotes = capture();
+    await runScan({ paths: [log], config: DEFAULT_CONFIG, json: false, year: 2026, stdout: scanNotes.stream, stderr: capture().stream });
+
+    // Act
+    const { result } = await init([log], { cwd: dir });
+
+    // Assess: 02:00 with a grace above the lateness seen (said in the file and in scan's note), and scanning with it reports no run missed
+    expect(result.exitCode).toBe(0);
+    const text = readFileSync(join(dir, 'silent-audit.config.yaml'), 'utf8');
+    expect(text).toContain('    grace_minutes: 25    # runs started up to 19 min after it');
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '0 2 * * *', grace_minutes: 25 });
+    expect((await scanFindings([log], config)).filter(([detector]) => detector === 'missed-run')).toEqual([]);
+    expect(scanNotes.text()).toContain('"0 2 * * *"  (daily, 29 intervals, 100% regular); runs started up to 19 min after it: set jobs.<job>.grace_minutes: 25');
+  });
+
   it.each([
     // 02:30 Berlin time, 0 to 5 minutes late, 1 October to 14 November, and a run by hand at 03:34 on 14 October (01:34Z, the UTC time of winter's most common minute)
     ['a Berlin job at 02:30 started minutes late, with a run by hand an hour after one, across the October change', '30 2 * * *', '2026-10-01', 45, [0, 4, 1, 4, 2, 5, 3, 4], [Date.UTC(2026, 9, 14, 1, 34, 10)]],

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { describe, expect, it, vi } from 'vitest';
-import { cronOf, expectedStarts, inferSchedule } from '../../lambdas/core/schedule.ts';
+import { cronOf, expectedStarts, inferSchedule, suggestedGraceMinutes } from '../../lambdas/core/schedule.ts';
 import { unmatchedExpected } from '../../lambdas/detectors/missed-run.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -394,6 +394,19 @@ describe('inferring a schedule from history', () => {
     // Assess: a cron at any one minute would call some of these runs missed
     expect(learned).toBeDefined();
     expect(learned?.cron).toBeUndefined();
+  });
+
+  it('reports how late the runs started after the time learned: up to 19 minutes for a job at 02:00 started 0 to 19 minutes late at random', () => {
+    // Prepare: 02:00 UTC for 30 days, each run 0 to 19 minutes late (a RandomizedDelaySec of 20 minutes)
+    const late = [16, 5, 0, 3, 8, 13, 8, 17, 19, 8, 19, 0, 4, 3, 17, 6, 11, 0, 0, 11, 4, 18, 7, 1, 9, 7, 5, 5, 14, 10];
+    const starts = late.map((l, i) => Date.UTC(2026, 9, 1 + i, 2, l, 5));
+    // Act
+    const learned = inferSchedule(starts);
+    const grace = suggestedGraceMinutes(learned!, 15);
+    // Assess: at the earliest minute, 19 min the latest start after it, a grace of 25 minutes to give
+    expect(learned).toMatchObject({ cron: '0 2 * * *', lateMinutes: 19 });
+    expect(grace).toBe(25);
+    expect(suggestedGraceMinutes(learned!, 30)).toBeUndefined();
   });
 
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
