@@ -447,9 +447,15 @@ function learnCron(period: number, starts: readonly number[], startsFromEnd: rea
   let lateMinutes: number | undefined;
   if (cronSays) {
     const offset = offsetInPeriod(period, starts, startsFromEnd, tolerance);
-    // How late the starts came after the time learned (those within the tolerance of it: not a run by hand at another time).
-    const lateness = starts.map((t) => modulo(t - offset, period)).filter((late) => late <= tolerance);
-    lateMinutes = Math.floor(Math.max(0, ...lateness) / MINUTE);
+    // How late the runs came after the time learned: in each period, its first start within the
+    // tolerance of it (not a run by hand at another time, nor one after that period's run).
+    const firstLate = new Map<number, number>();
+    for (const t of starts) {
+      const late = modulo(t - offset, period);
+      const slot = Math.round((t - late - offset) / period);
+      if (late <= tolerance && late < (firstLate.get(slot) ?? Infinity)) firstLate.set(slot, late);
+    }
+    lateMinutes = Math.floor(Math.max(0, ...firstLate.values()) / MINUTE);
     const minute = Math.floor(offset / MINUTE) % 60;
     const hour = Math.floor(offset / HOUR) % 24;
     if (period < HOUR) cron = minute === 0 ? `*/${period / MINUTE} * * * *` : `${minute}-59/${period / MINUTE} * * * *`;

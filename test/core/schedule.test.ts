@@ -409,6 +409,16 @@ describe('inferring a schedule from history', () => {
     expect(suggestedGraceMinutes(learned!, 30)).toBeUndefined();
   });
 
+  it('takes no run by hand after a day\'s own run for lateness: a job at 02:00 on time, rerun by hand at 03:30 one day, gets no grace', () => {
+    // Prepare: 02:00 UTC for 20 days, a minute late at most; on 10 October a second run by hand at 03:30
+    const starts = [...Array.from({ length: 20 }, (_, i) => Date.UTC(2026, 9, 1 + i, 2, i % 2, 5)), Date.UTC(2026, 9, 10, 3, 30, 0)].sort((a, b) => a - b);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess
+    expect(learned).toMatchObject({ cron: '0 2 * * *', lateMinutes: 1 });
+    expect(suggestedGraceMinutes(learned!, 15)).toBeUndefined();
+  });
+
   describe('a job whose UTC time moves by an hour at a clock change (a host on local time)', () => {
     const HOUR = 60 * MIN;
     // Daily from 18 to 31 October 2026, 00:30Z up to the `movedOn`th, an hour later from then on.
