@@ -212,14 +212,6 @@ function describePeriod(ms: number): string {
   return `every ${Math.round(ms / MINUTE)} min`;
 }
 
-/**
- * The day-of-week field that fits a daily job's starts: the UTC weekdays they fall on (`1-6` for a
- * job that rests on Sundays, `0-4` for one at 00:30 Berlin time on weekdays), `*` when all seven
- * occur. A weekday without a run is left out when the starts span at least two of it, or when it
- * is one of exactly two days in a row without a run (a weekend); any other weekday without a run,
- * seen once, is as likely a missed run (or an outage) as a day of rest, and a schedule learned
- * without it would never report that day missed (so it stays in).
- */
 interface DaysOfWeek {
   readonly field: string;
   readonly restDaysSeenOnce: number[];
@@ -242,6 +234,14 @@ function weekdayField(weekdays: ReadonlySet<number>): string {
   return ranges.join(',');
 }
 
+/**
+ * The day-of-week field that fits a daily job's starts: the UTC weekdays they fall on (`1-6` for a
+ * job that rests on Sundays, `0-4` for one at 00:30 Berlin time on weekdays), `*` when all seven
+ * occur. A weekday without a run is left out when the starts span at least two of it, or when it
+ * is one of exactly two days in a row without a run (a weekend); any other weekday without a run,
+ * seen once, is as likely a missed run (or an outage) as a day of rest, and a schedule learned
+ * without it would never report that day missed (so it stays in).
+ */
 function daysOfWeek(starts: readonly number[]): DaysOfWeek {
   if (starts[starts.length - 1] - starts[0] < 6 * DAY - HOUR) return { field: '*', restDaysSeenOnce: [], keptUnseenOnce: [], fieldWithout: '*' };
   const seen = new Set(starts.map((t) => new Date(t).getUTCDay()));
