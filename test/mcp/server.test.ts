@@ -63,6 +63,41 @@ afterAll(async () => {
   await opened?.close();
 });
 
+/** A row of find_overdue's overdue list, the fields these tests read. */
+interface OverdueRow {
+  readonly subject: string;
+  readonly schedule: { readonly cron?: string; readonly period?: string };
+  readonly next_expected_at: string;
+  readonly missed_runs: number;
+}
+
+/**
+ * A job's runs as instrumented lines: run.start at each start, run.end `durationMs` later, exit 0
+ * with `outputBytes` of output.
+ */
+function jobRunLines(job: string, runs: readonly { readonly id: string; readonly start: number }[], durationMs: number, outputBytes: number): string[] {
+  return runs.flatMap(({ id, start }) => [
+    JSON.stringify({ type: 'run.start', job, run_id: id, ts: new Date(start).toISOString() }),
+    JSON.stringify({ type: 'run.end', job, run_id: id, exit_code: 0, duration_ms: durationMs, output_bytes: outputBytes, ts: new Date(start + durationMs).toISOString() }),
+  ]);
+}
+
+/**
+ * find_overdue as a client asks it of the store a scan left, at a given time (an ISO text or epoch
+ * ms), through a view named `source`: its overdue list.
+ */
+function overdueAsker(opened: OpenedStore, config: ReturnType<typeof validateConfig>, source: string): (at: string | number) => Promise<OverdueRow[]> {
+  return async (at) => {
+    const now = typeof at === 'string' ? Date.parse(at) : at;
+    const asked = await connectClient(readOnlyView({ store: opened.store, config, clock: { now: () => now }, source }));
+    try {
+      return structured<{ overdue: OverdueRow[] }>(await asked.call('find_overdue')).overdue;
+    } finally {
+      await asked.close();
+    }
+  };
+}
+
 describe('silent-audit mcp: the tools on a scanned fixture month', () => {
   it('offers six tools, each marked read-only, each with an input and an output schema', async () => {
     // Act
@@ -426,14 +461,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     const daily = { source: 'inferred', timezone: 'UTC', period: 'daily', period_ms: 86_400_000 } as const;
 
     // Act
-    const overdueAt = async (now: number) => {
-      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => now }, source: 'logrotate ends' }));
-      try {
-        return structured<{ overdue: { subject: string; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
-      } finally {
-        await asked.close();
-      }
-    };
+    const overdueAt = overdueAsker(scanned.opened, config, 'logrotate ends');
     let underWay: Awaited<ReturnType<typeof overdueAt>>;
     let twoLater: Awaited<ReturnType<typeof overdueAt>>;
     try {
@@ -462,25 +490,12 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     // Prepare: month-close (no schedule in the config) ran at 03:00 UTC on the 1st, June to December 2026
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-monthly-'));
     const file = join(dir, 'month-close.log');
-    const lines = [5, 6, 7, 8, 9, 10, 11].flatMap((m) => {
-      const start = Date.UTC(2026, m, 1, 3, 0, 5);
-      return [
-        JSON.stringify({ type: 'run.start', job: 'month-close', run_id: `mc-${m}`, ts: new Date(start).toISOString() }),
-        JSON.stringify({ type: 'run.end', job: 'month-close', run_id: `mc-${m}`, exit_code: 0, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() }),
-      ];
-    });
+    const lines = jobRunLines('month-close', [5, 6, 7, 8, 9, 10, 11].map((m) => ({ id: `mc-${m}`, start: Date.UTC(2026, m, 1, 3, 0, 5) })), 60_000, 400);
     writeFileSync(file, lines.join('\n') + '\n');
     const config = validateConfig({});
     const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-12-02T00:00:00Z'), stderr: quietStream() });
     if (!scanned.ok) throw new Error(scanned.error);
-    const overdueAt = async (iso: string) => {
-      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'month-close' }));
-      try {
-        return structured<{ overdue: { subject: string; schedule: { cron?: string; period?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
-      } finally {
-        await asked.close();
-      }
-    };
+    const overdueAt = overdueAsker(scanned.opened, config, 'month-close');
 
     // Act
     let onThe31st: Awaited<ReturnType<typeof overdueAt>>;
@@ -505,26 +520,13 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-tokyo-'));
     const file = join(dir, 'tokyo.jsonl');
     const lines = ['tokyo-close', 'tokyo-configured'].flatMap((job) =>
-      [0, 1, 2, 3, 4, 5, 6].flatMap((m) => {
-        const start = Date.UTC(2026, m, 0, 15, 0, 5);
-        return [
-          JSON.stringify({ type: 'run.start', job, run_id: `${job}-${m}`, ts: new Date(start).toISOString() }),
-          JSON.stringify({ type: 'run.end', job, run_id: `${job}-${m}`, exit_code: 0, duration_ms: 60_000, output_bytes: 400, ts: new Date(start + 60_000).toISOString() }),
-        ];
-      }),
+      jobRunLines(job, [0, 1, 2, 3, 4, 5, 6].map((m) => ({ id: `${job}-${m}`, start: Date.UTC(2026, m, 0, 15, 0, 5) })), 60_000, 400),
     );
     writeFileSync(file, lines.sort((a, b) => (JSON.parse(a) as { ts: string }).ts.localeCompare((JSON.parse(b) as { ts: string }).ts)).join('\n') + '\n');
     const config = validateConfig({ jobs: { 'tokyo-configured': { schedule: '0 0 1 * *', timezone: 'Asia/Tokyo' } } });
     const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-07-01T00:00:00Z'), stderr: quietStream() });
     if (!scanned.ok) throw new Error(scanned.error);
-    const overdueAt = async (iso: string) => {
-      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'tokyo' }));
-      try {
-        return structured<{ overdue: { subject: string; schedule: { cron?: string; period?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
-      } finally {
-        await asked.close();
-      }
-    };
+    const overdueAt = overdueAsker(scanned.opened, config, 'tokyo');
 
     // Act
     let beforeItsRun: Awaited<ReturnType<typeof overdueAt>>;
@@ -553,22 +555,12 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     const starts: number[] = [];
     for (let t = Date.parse('2026-09-01T00:30:05Z'); t < Date.parse('2026-10-25T00:00:00Z'); t += 86_400_000) starts.push(t);
     for (let t = Date.parse('2026-10-25T01:30:05Z'); t < Date.parse('2026-10-31T00:00:00Z'); t += 86_400_000) starts.push(t);
-    const lines = starts.flatMap((start, i) => [
-      JSON.stringify({ type: 'run.start', job: 'berlin-job', run_id: `b${i}`, ts: new Date(start).toISOString() }),
-      JSON.stringify({ type: 'run.end', job: 'berlin-job', run_id: `b${i}`, exit_code: 0, duration_ms: 30_000, output_bytes: 1000, ts: new Date(start + 30_000).toISOString() }),
-    ]);
+    const lines = jobRunLines('berlin-job', starts.map((start, i) => ({ id: `b${i}`, start })), 30_000, 1000);
     writeFileSync(file, lines.join('\n') + '\n');
     const config = validateConfig({});
     const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-10-31T00:00:00Z'), stderr: quietStream() });
     if (!scanned.ok) throw new Error(scanned.error);
-    const overdueAt = async (iso: string) => {
-      const asked = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(iso) }, source: 'berlin-job' }));
-      try {
-        return structured<{ overdue: { subject: string; schedule: { cron?: string }; next_expected_at: string; missed_runs: number }[] }>(await asked.call('find_overdue')).overdue;
-      } finally {
-        await asked.close();
-      }
-    };
+    const overdueAt = overdueAsker(scanned.opened, config, 'berlin-job');
     const inferredDaily = { source: 'inferred', cron: '30 1 * * *', timezone: 'UTC', period: 'daily', period_ms: 86_400_000 } as const;
     const configuredDaily = { source: 'configured', cron: '30 0 * * *', timezone: 'UTC' } as const;
 
@@ -600,13 +592,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     // Prepare: etl (daily at 06:00, grace 30 min) ran 1-10 October; asked at 06:30:00 on the 11th, the instant its grace ends.
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-grace-'));
     const file = join(dir, 'etl.jsonl');
-    const lines = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((d) => {
-      const start = Date.UTC(2026, 9, d, 6, 0, 5);
-      return [
-        JSON.stringify({ type: 'run.start', job: 'etl', run_id: `etl-${d}`, ts: new Date(start).toISOString() }),
-        JSON.stringify({ type: 'run.end', job: 'etl', run_id: `etl-${d}`, exit_code: 0, duration_ms: 30_000, output_bytes: 1000, ts: new Date(start + 30_000).toISOString() }),
-      ];
-    });
+    const lines = jobRunLines('etl', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((d) => ({ id: `etl-${d}`, start: Date.UTC(2026, 9, d, 6, 0, 5) })), 30_000, 1000);
     writeFileSync(file, lines.join('\n') + '\n');
     const config = validateConfig({ jobs: { etl: { schedule: '0 6 * * *', grace_minutes: 30 } } });
     const now = Date.parse('2026-10-11T06:30:00Z');
