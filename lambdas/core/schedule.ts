@@ -127,7 +127,8 @@ function memoized<T>(times: Map<number, T>, t: number, compute: () => T): T {
 
 /** The last time a cron schedule expected a start before `before`, in its time zone (UTC when none); undefined when it names none in the SCHEDULE_HORIZON_YEARS before. */
 export function lastExpectedStart(schedule: string, timezone: string | undefined, before: number): number | undefined {
-  const last = cronOf(schedule, { timezone: timezone ?? 'UTC', paused: true }).previousRuns(1, new Date(before))[0];
+  const zone = timezone ?? 'UTC';
+  const last = cronFor(`${zone} ${schedule}`, schedule, zone).previousRuns(1, new Date(before))[0];
   return last !== undefined && before - last.getTime() <= SCHEDULE_HORIZON_YEARS * 365.25 * DAY ? last.getTime() : undefined;
 }
 
@@ -275,13 +276,12 @@ function modulo(value: number, period: number): number {
 /** The share of the starts (and at least two) at a minute before the most common one that moves a learned time back to it. */
 const EARLIEST_MINUTE_SHARE = 0.05;
 /** How far before the most common minute that may be: SHIFT_WINDOW (runs later than a missed run's default grace after it are given a grace_minutes: lateMinutes). */
-const EARLIEST_MINUTE_LOOKBACK = 20 * MINUTE;
 
 /**
  * Where in each period (ms after its start, modulo the period: whole periods from the epoch, a
  * week from a Thursday) the runs' expected time is: the most common minute of the period among
  * their starts, as runs start on time or a little late, or the earliest minute up to `tolerance`
- * (and EARLIEST_MINUTE_LOOKBACK) before it by which a good share of them had started (EARLIEST_MINUTE_SHARE: runs a few minutes late
+ * (and SHIFT_WINDOW) before it by which a good share of them had started (EARLIEST_MINUTE_SHARE: runs a few minutes late
  * at random; a run by hand earlier than the rest is not one). A run known only from its end (`ends`)
  * started at some time before it, at its expected time or later: the time is moved back to the
  * earliest of their ends that come up to `tolerance` before it (an earlier one is taken as
@@ -298,7 +298,7 @@ function offsetInPeriod(period: number, starts: readonly number[], ends: readonl
   // late the runs then came after it (a grace_minutes to give it).
   const earlies = starts
     .map((start) => modulo(typical - Math.floor(start / MINUTE) * MINUTE, period))
-    .filter((early) => early > 0 && early <= Math.min(tolerance, EARLIEST_MINUTE_LOOKBACK))
+    .filter((early) => early > 0 && early <= Math.min(tolerance, SHIFT_WINDOW))
     .sort((a, b) => b - a);
   const goodShare = Math.max(2, Math.ceil(starts.length * EARLIEST_MINUTE_SHARE));
   const earliest = earlies.length >= goodShare ? earlies[goodShare - 1] : 0;
