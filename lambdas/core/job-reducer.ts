@@ -5,7 +5,7 @@ import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, Op
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
-import { resolveJobOptions } from './job-options.ts';
+import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -877,7 +877,7 @@ export function anyLineArrived(state: { readonly firstSeenAt?: number; readonly 
 export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
   const now = ctx.clock.now();
   const job = ownValue(ctx.config.jobs, subject);
-  const graceMs = (job?.grace_minutes ?? ctx.config.defaults.grace_minutes) * MINUTE_MS;
+  const graceMs = graceMinutesOf(ctx.config, subject) * MINUTE_MS;
   const judgedUntil = now - graceMs;
   let slots: ExpectedSlots = NO_SLOTS;
   let older: ExpectedSlots = NO_SLOTS;

@@ -5,6 +5,7 @@ import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
 import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, summarizeJobs } from '../core/job-reducer.ts';
+import { graceMinutesOf } from '../core/job-options.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
@@ -174,10 +175,6 @@ export interface ScheduleView {
   readonly period_ms?: number;
 }
 
-/** The minutes a job may start late before it is late: its own `grace_minutes`, else the defaults'. */
-export function graceMinutesOf(config: Config, job: string): number {
-  return ownValue(config.jobs, job)?.grace_minutes ?? config.defaults.grace_minutes;
-}
 
 export function scheduleOf(summary: JobSummary | undefined, name: string, view: AuditReadView): ScheduleView | undefined {
   const configured = ownValue(view.config.jobs, name);

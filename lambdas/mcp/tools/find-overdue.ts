@@ -3,7 +3,8 @@ import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer
 import { unmatchedExpected } from '../../detectors/missed-run.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
-import { clockChangeSlack, graceMinutesOf, jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { graceMinutesOf } from '../../core/job-options.ts';
+import { clockChangeSlack, jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
