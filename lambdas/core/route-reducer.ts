@@ -807,12 +807,6 @@ class RouteFold {
     this.judgeWindows(held, this.dueAt(held, month));
   }
 
-  /** Whether a request begun before `at` is still open. */
-  private openSince(at: number): boolean {
-    const open = this.s.open;
-    for (const key in open) if (Object.hasOwn(open, key) && open[key].first < at) return true;
-    return false;
-  }
 
   /**
    * Every line has been read up to route time `at`: a month held at an end by then is judged now,
@@ -837,7 +831,7 @@ class RouteFold {
    */
   private judgeHeldMonth(held: number, expired = false): void {
     this.heldMayEnd = false;
-    if (!expired && this.openSince(held)) return;
+    if (!expired && this.openBefore(held) > 0) return;
     delete this.s.month_held;
     // The hour and day held at the same end, by the same requests: judged with it, in one finding.
     const windows = this.s.window_held === held;
