@@ -583,7 +583,7 @@ function learnedScheduleText(s: NonNullable<JobSummary['inferred']>, defaultGrac
   }
   if (s.timezone && !s.clockChange) return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time, the --timezone given)${graceText(s, defaultGraceMinutes)}`;
   if (s.timezone) {
-    const on = s.clockChange ? ` on ${s.clockChange.on}` : '';
+    const on = ` on ${s.clockChange!.on}`;
     return `"${s.cron}" timezone ${s.timezone}  (${counts} in local time; zone guessed: the runs kept their local time across the clock change${on})${graceText(s, defaultGraceMinutes)}`;
   }
   return `"${s.cron}"  (${counts})${graceText(s, defaultGraceMinutes)}`;

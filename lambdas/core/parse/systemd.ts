@@ -139,7 +139,12 @@ type Bodies = Array<RunStart | RunEnd | RunFailedMarker | UnitStarting>;
 function systemdBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
   const bodies = managerBodies(message, at, host, fields);
   if (typeof bodies !== 'object' || bodies.length === 0) return bodies;
-  return bodies.every((b) => isJobUnit(b.type === 'unit.starting' ? b.description : b.job)) ? bodies : bodies.filter((b) => isJobUnit(b.type === 'unit.starting' ? b.description : b.job));
+  return bodies.filter(isJobBody);
+}
+
+/** Whether a body speaks of a unit (or description) that may run a job. */
+function isJobBody(body: Bodies[number]): boolean {
+  return isJobUnit(body.type === 'unit.starting' ? body.description : body.job);
 }
 
 function managerBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {

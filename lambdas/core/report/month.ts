@@ -49,7 +49,7 @@ export function monthProblem(value: string): string | undefined {
 export function notBegunProblem(month: string, now: number): string | undefined {
   const span = monthSpan(month);
   if (span.fromMs <= now) return undefined;
-  return `${span.label} has not begun (the report is made as of ${new Date(Math.floor(now / 1000) * 1000).toISOString().replace('.000Z', 'Z')}): a report of it would be an empty month`;
+  return `${span.label} has not begun (the report is made as of ${isoSecond(now)}): a report of it would be an empty month`;
 }
 
 export function isMonth(value: string): boolean {
