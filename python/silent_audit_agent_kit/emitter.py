@@ -85,6 +85,11 @@ def _number(value: Any, whole: bool) -> Optional[Union[int, float]]:
     return None if whole else as_float
 
 
+def _error_kind(value: Any) -> type:
+    """The error for a value refused: ValueError for a number out of its rules, TypeError for anything else (a bool too)."""
+    return ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
+
+
 def _past_safe_integer(what: str, value: Any) -> Optional[str]:
     """Why a whole number is refused for being past 2**53 - 1 (a JSON number past it is not read back
     exactly): the bound, not "must be a whole number", which it is. None for any other value."""
@@ -146,7 +151,7 @@ def _checked_detail(detail: Mapping[str, Any]) -> "tuple[Dict[str, Any], Optiona
             past = _past_safe_integer(key, value) if whole else None
             if past is not None:
                 return out, ValueError(past)
-            kind = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
+            kind = _error_kind(value)
             return out, kind(f"{key} must be {expected}; got {_described(value)}")
         out[key] = number
     return out, None
@@ -175,12 +180,12 @@ def _checked_budget(where: str, budget: Any) -> Optional[Dict[str, Any]]:
                 past = _past_safe_integer("budget.max_actions", value)
                 if past is not None:
                     raise refuse(ValueError, past)
-                kind = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
+                kind = _error_kind(value)
                 raise refuse(kind, f"budget.max_actions must be a whole number above 0; got {_described(value)}")
         elif key == "max_cost_usd":
             number = _number(value, False)
             if number is None:
-                kind = ValueError if isinstance(value, numbers.Real) and not isinstance(value, bool) else TypeError
+                kind = _error_kind(value)
                 raise refuse(kind, f"budget.max_cost_usd must be a number of dollars, 0 or more; got {_described(value)}")
         else:
             if value not in ("task", "tick"):
@@ -438,7 +443,7 @@ class AgentEmitter:
         if n is not None:
             number = _number(n, True)
             if number is None:
-                kind = ValueError if isinstance(n, numbers.Real) and not isinstance(n, bool) else TypeError
+                kind = _error_kind(n)
                 problem = _past_safe_integer("tick(n)", n) or f"tick(n) takes a whole number, 0 or more; got {_described(n)}"
                 raise kind(f"{self.agent} run {self.run_id}: {problem}")
             n = int(number)
