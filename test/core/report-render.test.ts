@@ -420,7 +420,11 @@ describe('a subject first seen after the month', () => {
     expect(html).toMatch(/<strong>early-job<\/strong><\/td><td><span class="pill later">NOT YET SEEN<\/span>/);
     expect(text).toContain('| job | early-job | NOT YET SEEN | 0 | 0 | 0/5 | 0 |');
     expect(text).not.toContain('dawn-job');
-    expect(reportNotice(report, { location: 's3://reports/2026-10/', documents: [] }).message).toContain(`${without.coverage.counts.unknown} UNKNOWN, 1 first seen after the month`);
+    expect(html).toMatch(/<li class="kpi[^"]*"><span class="label">UNKNOWN subjects<\/span>.*?· 1 NOT YET SEEN<\/span><\/li>/);
+    expect(renderHtml(without)).not.toContain('NOT YET SEEN');
+    expect(reportNotice(report, { location: 's3://reports/2026-10/', documents: [] }).message).toContain(
+      `${without.coverage.counts.unknown} UNKNOWN, 1 NOT YET SEEN (first seen after October 2026)`,
+    );
   });
 
   it('never takes an agent whose kept root runs are all after the month for one first seen then: it keeps only its latest 60', () => {

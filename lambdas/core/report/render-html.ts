@@ -209,7 +209,7 @@ function summary(r: AuditReport): string {
     kpi('High or critical', String(highOrWorse), deltaText(highTrend, r.previousLabel), highOrWorse > 0),
     kpi('Subjects affected', String(s.subjectsAffected.current), deltaText(s.subjectsAffected, r.previousLabel)),
     kpi('Open groups', String(s.groups.new + s.groups.recurring), `<span class="delta">${s.groups.new} new · ${s.groups.recurring} recurring · ${s.groups.resolved} resolved</span>`),
-    kpi('UNKNOWN subjects', String(s.coverage.unknown), `<span class="delta">of ${s.coverage.monitored} monitored · ${s.coverage.ok} OK</span>`, s.coverage.unknown > 0),
+    kpi('UNKNOWN subjects', String(s.coverage.unknown), `<span class="delta">of ${s.coverage.monitored} monitored · ${s.coverage.ok} OK${s.coverage.later ? ` · ${s.coverage.later} ${COVERAGE_LABEL.later}` : ''}</span>`, s.coverage.unknown > 0),
     kpi('Exceptions to review', String(s.exceptions.expired + s.exceptions.expiringSoon), `<span class="delta">${s.exceptions.expired} expired · ${s.exceptions.expiringSoon} expiring · ${s.exceptions.total} not revoked</span>`, s.exceptions.expired > 0),
     `</ul>`,
     highlights,
