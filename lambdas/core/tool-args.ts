@@ -114,7 +114,19 @@ function typeFromName(name: string): ArgType | undefined {
  */
 const TEMPLATE = /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\[[A-Za-z_ ]{2,40}\]|%[A-Za-z_]{2,40}%)\s*$/;
 const PLACEHOLDER_WORDS =
-  /^\s*(tbd|tba|tbc|todo|unknown|n\/?a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…)\s*$/i;
+  /^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…)\s*$/i;
+/** `NA` without the slash: "N/A" in most arguments, but a code in some (`CODE_WORDS`). */
+const BARE_NA = /^\s*na\s*$/i;
+/**
+ * Words of argument names that hold codes, where `NA` is a value: Namibia (ISO 3166), North America
+ * (a region), the Nauru language (ISO 639, a locale). `country`, `country_code`, `regionCode`, `iso`.
+ */
+const CODE_WORDS: ReadonlySet<string> = new Set(['code', 'country', 'region', 'iso', 'locale', 'state', 'lang', 'language', 'continent', 'currency']);
+
+function isCodeArg(name: string | undefined): boolean {
+  return name !== undefined && snakeName(name).split('_').some((word) => CODE_WORDS.has(word));
+}
+
 /** Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time". */
 const REFERENTIAL =
   /\b(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s)\b/i;
@@ -122,16 +134,17 @@ const REFERENTIAL =
 /**
  * Whether a string reads as a stand-in for a value rather than the value: a template slot
  * (`<user_id>`, `{{user_id}}`, `${ID}`), a filler word (`TBD`, `unknown`, `N/A`), or words that
- * describe where the value is ("the user mentioned in the conversation", "his email").
+ * describe where the value is ("the user mentioned in the conversation", "his email"). `name`, the
+ * argument's name: a bare `NA` is "N/A" except in an argument that holds a code (`country`, `locale`).
  */
-export function looksLikePlaceholder(value: string): boolean {
-  if (isSlotOrFiller(value)) return true;
+export function looksLikePlaceholder(value: string, name?: string): boolean {
+  if (isSlotOrFiller(value, name)) return true;
   return /\S\s+\S/.test(value.trim()) && REFERENTIAL.test(value);
 }
 
 /** A template slot or a filler word: never a value, whatever the format allows. */
-function isSlotOrFiller(value: string): boolean {
-  return TEMPLATE.test(value) || PLACEHOLDER_WORDS.test(value);
+function isSlotOrFiller(value: string, name: string | undefined): boolean {
+  return TEMPLATE.test(value) || PLACEHOLDER_WORDS.test(value) || (BARE_NA.test(value) && !isCodeArg(name));
 }
 
 /**
@@ -140,8 +153,8 @@ function isSlotOrFiller(value: string): boolean {
  * allows `none`, `^(N\/A|\d+)$` `N/A`, `^(same\s+as before)$` "same as before"; `none_required`
  * does not spell `none`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
  */
-function placeholderUnderPattern(value: string, pattern: string): boolean {
-  if (!isSlotOrFiller(value)) return false;
+function placeholderUnderPattern(value: string, pattern: string, name: string): boolean {
+  if (!isSlotOrFiller(value, name)) return false;
   const word = value.trim().toLowerCase().replace(/\s+/g, ' ');
   return !(/[\p{L}\p{N}]/u.test(word) && spellsOut(pattern, word));
 }
@@ -254,8 +267,8 @@ interface Check {
   readonly hint?: string;
 }
 
-/** Checks one value against one type; a `problem` means it failed. */
-function checkValue(type: ArgType, value: unknown, now: number, inferred: boolean): Check {
+/** Checks one value of the argument `name` against one type; a `problem` means it failed. */
+function checkValue(type: ArgType, value: unknown, name: string, now: number, inferred: boolean): Check {
   if (typeof type === 'object') {
     if ('enum' in type) {
       const options = type.enum;
@@ -273,7 +286,7 @@ function checkValue(type: ArgType, value: unknown, now: number, inferred: boolea
       if (!((typeof value === 'string' || typeof value === 'number') && new RegExp(type.pattern).test(String(value)))) {
         return { expected, problem: 'does not match it', hint: 'pass the value in exactly that format' };
       }
-      if (typeof value === 'string' && placeholderUnderPattern(value, type.pattern)) {
+      if (typeof value === 'string' && placeholderUnderPattern(value, type.pattern, name)) {
         return { expected, problem: 'is a placeholder, not a value', hint: 'pass the literal value in exactly that format' };
       }
       return { expected };
@@ -310,7 +323,7 @@ function checkValue(type: ArgType, value: unknown, now: number, inferred: boolea
     }
     case 'id': {
       const ok =
-        (typeof value === 'string' && value.trim() !== '' && !/\s/.test(value.trim()) && value.length <= MAX_ID_LENGTH && !looksLikePlaceholder(value)) ||
+        (typeof value === 'string' && value.trim() !== '' && !/\s/.test(value.trim()) && value.length <= MAX_ID_LENGTH && !looksLikePlaceholder(value, name)) ||
         (typeof value === 'number' && Number.isInteger(value) && value >= 0);
       return ok ? { expected: WORDS.id.expected } : failed('id', value, typeof value === 'string' && value.trim() === '' ? 'is empty' : 'is not an identifier');
     }
@@ -428,9 +441,9 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
     // Inference looks MAX_DEPTH levels down; deeper, only a configured path is followed.
     const type = own ?? (infer && depth <= MAX_DEPTH ? inferArgType(name) : undefined);
     if (type !== undefined && type !== 'string') {
-      const check = checkValue(type, value, options.now, own === undefined);
+      const check = checkValue(type, value, name, options.now, own === undefined);
       if (check.problem !== undefined) {
-        const placeholder = typeof value === 'string' && looksLikePlaceholder(value);
+        const placeholder = typeof value === 'string' && looksLikePlaceholder(value, name);
         errors.push({
           arg: path,
           expected: check.expected,

@@ -59,6 +59,29 @@ describe('looksLikePlaceholder', () => {
     expect(looksLikePlaceholder(value)).toBe(true);
   });
 
+  it.each([
+    ['NA', 'country'],
+    ['NA', 'country_code'],
+    ['na', 'locale'],
+    ['NA', 'regionCode'],
+    ['NA', 'iso'],
+    ['NA', 'state'],
+  ])('%j is a value, not "N/A", in the code-like argument %s', (value, name) => {
+    expect(looksLikePlaceholder(value, name)).toBe(false);
+  });
+
+  it.each([
+    ['NA', undefined],
+    ['NA', 'user_id'],
+    ['na', 'order_id'],
+    ['N/A', 'country'],
+    ['n/a', 'country_code'],
+    ['none', 'country'],
+    ['TBD', 'locale'],
+  ])('%j is still a placeholder in %s', (value, name) => {
+    expect(looksLikePlaceholder(value, name)).toBe(true);
+  });
+
   it.each(['3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', 'usr_8412', 'jane.doe@example.com', '42.50', '2026-10-05', 'forty dollars', 'Berlin', '<CAF7k2x9Q@mail.gmail.com>', '<20261005.4f2a@example.org>'])('%j is not', (value) => {
     expect(looksLikePlaceholder(value)).toBe(false);
   });
@@ -278,6 +301,21 @@ describe('checkToolArgs', () => {
     const errors = check({ code: value }, { code: { pattern } });
     // Assess
     expect(errors).toEqual([]);
+  });
+
+  it('accepts NA (Namibia, North America) in a code-like argument, and still fails it, and N/A, elsewhere', () => {
+    // Prepare: two-letter codes by pattern, a country inferred as nothing but nested under an id, and an id that is no code.
+    const configured: Record<string, ArgType> = { country: { pattern: '^[A-Z]{2}$' }, shipping: { pattern: '^[A-Z]{2}$' }, region_code: { pattern: '^[A-Za-z/]{2,3}$' } };
+    // Act
+    const accepted = check({ country: 'NA', country_id: 'NA' }, configured);
+    const failed = check({ shipping: 'NA', order_id: 'NA', region_code: 'N/A' }, configured);
+    // Assess
+    expect(accepted).toEqual([]);
+    expect(failed.map((e) => [e.arg, e.placeholder])).toEqual([
+      ['shipping', true],
+      ['order_id', true],
+      ['region_code', true],
+    ]);
   });
 
   it('accepts under a pattern a filler word the pattern spells out, descriptions of words that are values, and an enum\'s own values', () => {
