@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { S3ReportPublisher } from '../adapters/s3-report-publisher.ts';
@@ -9,6 +10,7 @@ import { SnsReportNotifier } from '../adapters/sns-report-notifier.ts';
 import { EnvError, readLambdaEnv } from '../config.ts';
 import type { MonthlyReportResult, ReportDeps } from '../core/report/monthly-report.ts';
 import { systemClock } from '../ports.ts';
+import type { ReportRefusal } from './report.ts';
 
 /** The report function's adapters, built once per cold start from the environment. */
 export function buildReportDeps(env = readLambdaEnv()): ReportDeps {
@@ -29,6 +31,7 @@ export function buildReportDeps(env = readLambdaEnv()): ReportDeps {
 }
 
 const logger = new Logger({ serviceName: 'silent-audit' });
+const metrics = new Metrics({ namespace: 'SilentAudit', serviceName: 'silent-audit' });
 
 /** One structured log line per published report. */
 export function logReport(result: MonthlyReportResult): void {
@@ -41,4 +44,11 @@ export function logReport(result: MonthlyReportResult): void {
     unknownSubjects: s.coverage.unknown,
     notified: result.notice !== undefined,
   });
+}
+
+/** A refused request: a warning, not an error (the caller mistyped the month), and `ReportRequestsRefused` counts it. */
+export function logReportRefused(refusal: ReportRefusal): void {
+  metrics.addMetric('ReportRequestsRefused', MetricUnit.Count, 1);
+  metrics.publishStoredMetrics();
+  logger.warn('report request refused', { error: refusal.error, month: refusal.month });
 }

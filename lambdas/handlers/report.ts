@@ -1,6 +1,6 @@
 import { publishMonthlyReport, type MonthlyReportResult, type ReportDeps } from '../core/report/monthly-report.ts';
-import { reportMonthOf } from '../core/report/report-event.ts';
-import { buildReportDeps, logReport } from './report-deps.ts';
+import { ReportEventError, reportMonthOf } from '../core/report/report-event.ts';
+import { buildReportDeps, logReport, logReportRefused } from './report-deps.ts';
 
 /** What `aws lambda invoke` prints: the month, where the report went, and its headline. */
 export interface ReportResponse {
@@ -10,11 +10,41 @@ export interface ReportResponse {
   readonly headline: string;
 }
 
-/** The report Lambda: `{"month": "YYYY-MM"}` on demand, or the monthly EventBridge schedule (the month before). */
-export function createReportHandler(deps: () => ReportDeps, observe: (result: MonthlyReportResult) => void = logReport) {
-  return async (event: unknown): Promise<ReportResponse> => {
+/**
+ * What an on-demand invocation returns when its `month` cannot be reported on (`"2026-13"`, `"Nov 2026"`,
+ * a month not begun): no report, and why. A mistyped request is the caller's to fix, not a failure of
+ * the function, so it is returned rather than thrown: a throw would count in `Errors` and page
+ * `report-failures`.
+ */
+export interface ReportRefusal {
+  /** What was wrong and the form expected, e.g. `month "2026-13": expected "YYYY-MM", e.g. {"month": "2026-10"}`. */
+  readonly error: string;
+  /** The `month` of the request, as given. */
+  readonly month: unknown;
+}
+
+/**
+ * The report Lambda: `{"month": "YYYY-MM"}` on demand, or the monthly EventBridge schedule (the month before).
+ * A request's month that is no month to report on is refused (`ReportRefusal`, seen by `refused`); anything
+ * else that fails (the store, the bucket) throws, as a failed run.
+ */
+export function createReportHandler(
+  deps: () => ReportDeps,
+  observe: (result: MonthlyReportResult) => void = logReport,
+  refused: (refusal: ReportRefusal) => void = logReportRefused,
+) {
+  return async (event: unknown): Promise<ReportResponse | ReportRefusal> => {
     const d = deps();
-    const result = await publishMonthlyReport(reportMonthOf(event, d.clock), d);
+    let month: string;
+    try {
+      month = reportMonthOf(event, d.clock);
+    } catch (error) {
+      if (!(error instanceof ReportEventError)) throw error;
+      const refusal: ReportRefusal = { error: error.message, month: (event as { month?: unknown }).month };
+      refused(refusal);
+      return refusal;
+    }
+    const result = await publishMonthlyReport(month, d);
     observe(result);
     return { month: result.month, location: result.published.location, documents: result.published.documents.map((x) => x.uri), headline: result.report.summary.headline };
   };

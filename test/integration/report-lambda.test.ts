@@ -157,12 +157,16 @@ describe('the report Lambda against DynamoDB Local, with S3 and SNS mocked', () 
     expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual(['silent-audit October 2026 report: 12 findings (+11), 2 open, 1 UNKNOWN']);
   });
 
-  it('refuses a malformed month without writing anything', async () => {
+  it('refuses a malformed month without writing anything, and without failing the invocation', async () => {
     // Prepare
-    const { handler } = await setup();
+    const { handler, results } = await setup();
 
-    // Act and Assess
-    await expect(handler({ month: 'October' })).rejects.toThrow('month "October": expected "YYYY-MM", e.g. {"month": "2026-10"}');
+    // Act
+    const response = await handler({ month: 'October' });
+
+    // Assess
+    expect(response).toEqual({ error: 'month "October": expected "YYYY-MM", e.g. {"month": "2026-10"}', month: 'October' });
+    expect(results).toEqual([]);
     expect(s3.commandCalls(PutObjectCommand)).toEqual([]);
     expect(sns.commandCalls(PublishCommand)).toEqual([]);
   });
