@@ -8,7 +8,7 @@ import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
-import { judgeAbsence, jobReducer, type JobState, type JobSummary, maxRuntimeOf, runsLogEnds, summarizeJobs } from '../core/job-reducer.ts';
+import { judgeAbsence, jobReducer, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
@@ -380,10 +380,8 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
   let jobRuns = 0;
   for (const { state } of await store.subjects(jobReducer.kind)) {
     const job = state as JobState;
-    // Only jobs whose runs log an end wait for one (cron's CMD lines never end, nor a daemon's systemd start).
-    if (job.open.length === 0 || !runsLogEnds(job)) continue;
-    const runtime = maxRuntimeOf(job, config).ms;
-    jobRuns += job.open.filter((r) => r.at <= at && at - r.at <= runtime).length;
+    // Only jobs whose runs log an end wait for one (runsGoingOn: cron's CMD lines never end, nor a daemon's systemd start).
+    if (job.open.length > 0) jobRuns += runsGoingOn(job, at, maxRuntimeOf(job, config).ms).length;
   }
   let requests = 0;
   for (const { state } of await store.subjects(routeReducer.kind)) requests += Object.keys((state as RouteState).open).length;

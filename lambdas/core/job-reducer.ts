@@ -827,6 +827,18 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
   return state.endsLogged || ((state.startsSeen ?? 0) <= 1 && state.open.some((r) => FORMATS_WITH_ENDS.has(r.format)));
 }
 
+/**
+ * A job's open runs still going on at `at`: started by then and within its max runtime
+ * (`maxRuntimeMs`), of a job whose runs are waited for to end (`runsLogEnds`, which counts a new
+ * job's first run of a format that logs ends). Past its max runtime a run is judged unfinished, not
+ * going on; a job that logs starts only (cron's `CMD` lines, a daemon's systemd start) has none.
+ * What `scan` counts in flight and MCP calls running.
+ */
+export function runsGoingOn(state: Pick<JobState, 'endsLogged' | 'open' | 'startsSeen'>, at: number, maxRuntimeMs: number): OpenRun[] {
+  if (state.open.length === 0 || !runsLogEnds(state)) return [];
+  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs);
+}
+
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
 function maxRuntimeWith(job: string, config: Config, medianDuration: () => number | undefined): { ms: number; source: string } {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;

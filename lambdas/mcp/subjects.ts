@@ -4,7 +4,7 @@ import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-redu
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
-import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, summarizeJobs } from '../core/job-reducer.ts';
+import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, runsLogEnds, summarizeJobs } from '../core/job-reducer.ts';
 import { graceMinutesOf } from '../core/job-options.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
@@ -152,7 +152,8 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[]):
   if (subject.kind === 'job' && subject.state) {
     const s = subject.state as JobState;
     const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
-    if (s.open.some((o) => o.at > lastEndAt)) return s.endsLogged ? 'running' : 'started';
+    // A job whose runs log no end only starts them; one that logs ends (or a new job's first run of a format that does) runs them.
+    if (s.open.some((o) => o.at > lastEndAt)) return runsLogEnds(s) ? 'running' : 'started';
     if (s.lastEnd) return s.lastEnd.exit_code === 0 ? 'ok' : 'failed';
     return undefined;
   }
@@ -226,18 +227,17 @@ export function statusWindowDays(schedule: ScheduleView | undefined, graceMs: nu
 }
 
 /**
- * When a job's run still going on started: its newest open run after its last end, while within
- * its max runtime (past it the run is judged unfinished, not going on). None for a job whose runs
- * log no end (cron `CMD` lines): every start of it stays open, none is known to be going on.
+ * When a job's run still going on started: its newest open run after its last end among those
+ * `scan` counts in flight (`runsGoingOn`: within its max runtime, of a job whose runs log an end or
+ * a new job's first run of a format that does). None for a job whose runs log no end (cron `CMD`
+ * lines): every start of it stays open, none is known to be going on.
  */
 function runningSinceOf(subject: KnownSubject, view: AuditReadView, now: number): number | undefined {
   if (subject.kind !== 'job' || !subject.state) return undefined;
   const s = subject.state as JobState;
-  if (!s.endsLogged) return undefined;
   const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
-  const newest = Math.max(Number.NEGATIVE_INFINITY, ...s.open.filter((o) => o.at > lastEndAt && o.at <= now).map((o) => o.at));
-  if (newest === Number.NEGATIVE_INFINITY) return undefined;
-  return now - newest <= maxRuntimeOf(s, view.config).ms ? newest : undefined;
+  const newest = Math.max(Number.NEGATIVE_INFINITY, ...runsGoingOn(s, now, maxRuntimeOf(s, view.config).ms).filter((o) => o.at > lastEndAt).map((o) => o.at));
+  return newest === Number.NEGATIVE_INFINITY ? undefined : newest;
 }
 
 /** Each stored job's summary (runs, schedule configured or learned), from states already read. */

@@ -963,6 +963,28 @@ describe('jobs run once a month, at 09:00 on the 1st', () => {
     expect(running.listed.subjects.find((r) => r.name === 'configured-monthly')).toMatchObject({ status: 'FINDINGS', window_days: 32, last_status: 'running' });
   });
 
+  it('list_subjects calls the first run of a new job running while it is in flight, as scan does, not merely started', async () => {
+    // Prepare: a job new on 1 November, whose first run (no end of it seen yet, as no run of it ever ended) started at 09:00:05
+    const config = validateConfig({ jobs: { 'new-monthly': { schedule: '0 9 1 * *' } } }, 'silent-audit.yaml');
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-new-job-')), 'new.jsonl');
+    writeFileSync(file, JSON.stringify({ type: 'run.start', job: 'new-monthly', run_id: 'new-monthly-1', ts: '2026-11-01T09:00:05.000Z' }) + '\n');
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse('2026-11-01T10:00:00Z'), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+
+    // Act
+    let listed: { subjects: (SubjectRow & { window_days: number })[] };
+    try {
+      const client = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse('2026-11-01T10:00:00Z') }, source: 'new job' }));
+      listed = structured(await client.call('list_subjects'));
+      await client.close();
+    } finally {
+      await scanned.opened.close();
+    }
+
+    // Assess: running, and its window holds the start expected before this run's (1 October), as for a job that logged ends
+    expect(listed.subjects.find((r) => r.name === 'new-monthly')).toMatchObject({ window_days: 32, last_status: 'running' });
+  });
+
   it('list_subjects keeps the 30-day window once the run of the 1st is past its max runtime: a run that hung is not still going on', async () => {
     // Prepare: configured-monthly's run of 1 November started at 09:00:05 and never ended (max runtime 1 h)
     const audit = await scanMonthly('2026-11-20T12:00:00Z', [{ type: 'run.start', job: 'configured-monthly', run_id: 'configured-monthly-10', ts: '2026-11-01T09:00:05.000Z' }]);
