@@ -5,7 +5,7 @@ import type { DetectorId } from '../detectors/ids.ts';
 import type { GuardException, Versioned } from '../ports.ts';
 import { groupFingerprint, lineFingerprint, rememberBounded, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, GuardBypass } from './events.ts';
-import { exceptionsFromConfig } from './exception-registry.ts';
+import { addedAfter, exceptionsFromConfig } from './exception-registry.ts';
 import { type Finding, isoTime, sharesKeySecond } from './findings.ts';
 import { type BypassDetector, namedExceptionId } from './guard-bypass.ts';
 import { isIndexKey, ownValue, setOwn } from './own-property.ts';
@@ -15,6 +15,15 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 export interface ExceptionBypassCount {
   readonly count: number;
   readonly lastAt: number;
+}
+
+/**
+ * The bypasses counted under `exception` that it covers in time: none when every one counted came
+ * before it was added with `exceptions add` (named while it was unknown; its count starts over at
+ * its first bypass since, see `apply`). A config entry's count is all its bypasses (`addedAfter`).
+ */
+function countedSinceAdded(exception: GuardException, counted: ExceptionBypassCount | undefined): ExceptionBypassCount | undefined {
+  return counted && addedAfter(exception, counted.lastAt) === undefined ? counted : undefined;
 }
 
 /** What a bypass met: a valid exception, none usable, or an expired or revoked one. */
@@ -277,9 +286,12 @@ export const guardReducer: SubjectReducer<GuardState> = {
       }
 
       // Own properties only: an id is any text (`__proto__`, `constructor`), and must count as itself.
-      if (id !== undefined) {
+      // A bypass before its exception was added counts toward none (it was unregistered); the
+      // first since then starts the count over from the bypasses named while it was unknown.
+      if (id !== undefined && !(exception && addedAfter(exception, at) !== undefined)) {
         const before = byException.get(id);
-        byException.set(id, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
+        const since = exception && before ? countedSinceAdded(exception, before) : before;
+        byException.set(id, { count: (since?.count ?? 0) + 1, lastAt: Math.max(since?.lastAt ?? at, at) });
       }
       count += 1;
       outcomes ??= { ...initial.outcomes };
@@ -318,7 +330,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
     const findings: Finding[] = [];
     const announced = [...state.announced];
     for (const exception of ctx.exceptions.values()) {
-      const used = ownValue(state.byException, exception.id);
+      const used = countedSinceAdded(exception, ownValue(state.byException, exception.id));
       const mark = `${exception.id}@${exception.expires}`;
       if (exception.guard !== subject || !used || announced.includes(mark)) continue;
       const bypass = { type: 'guard.bypass' as const, guard: subject, exception_id: exception.id };
@@ -344,7 +356,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
 export function withBypassCounts(exceptions: readonly GuardException[], states: ReadonlyMap<string, Versioned<unknown>>): GuardException[] {
   return exceptions.map((e) => {
     const state = states.get(guardStateKey(e.guard))?.state as GuardState | undefined;
-    const counted = ownValue(state?.byException, e.id);
+    const counted = countedSinceAdded(e, ownValue(state?.byException, e.id));
     if (!counted) {
       const { last_bypass_at: _never, ...rest } = e;
       return { ...rest, bypass_count: 0 };

@@ -263,6 +263,23 @@ describe('guard bypass reducer', () => {
     ]);
   });
 
+  it('counts toward an exception added with `exceptions add` only the bypasses at or after it was added', () => {
+    // Prepare: EX-50 named by a bypass before it was registered (then unknown), added at 2026-10-15T12:00, then a line read late from before that, and one after.
+    const added = exception({ id: 'EX-50', origin: 'cli', created_by: 'alice', created_at: '2026-10-15T12:00:00.000Z' });
+    const before = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-50' })], ctx).state;
+    const registered: ReduceContext = { ...ctx, exceptions: new Map([['EX-50', added]]) };
+    const late = guardReducer.apply(before, 'pii-redaction', [bypassAt('2026-10-15T11:00:00Z', { exception_id: 'EX-50' })], registered).state;
+    const after = guardReducer.apply(late, 'pii-redaction', [bypassAt('2026-10-15T13:00:00Z', { exception_id: 'EX-50' })], registered).state;
+    const countedOf = (state: typeof before) => withBypassCounts([added], new Map([[guardStateKey('pii-redaction'), { state, version: 1 }]])).map((e) => [e.bypass_count, e.last_bypass_at]);
+    // Act
+    const [whenAdded, lateRead, afterwards] = [countedOf(before), countedOf(late), countedOf(after)];
+    // Assess: the guard still counts every bypass; the exception only its own.
+    expect(whenAdded).toEqual([[0, undefined]]);
+    expect(lateRead).toEqual([[0, undefined]]);
+    expect(afterwards).toEqual([[1, '2026-10-15T13:00:00Z']]);
+    expect(after.bypasses).toBe(3);
+  });
+
   it('tallies a batch per guard and per registered exception (an unknown id makes no metric)', () => {
     const events = [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-10-15T11:00:00Z', { exception_id: 'EX-99' }), bypassAt('2026-10-15T12:00:00Z', { guard: 'approval-step' })];
     expect(tallyBypasses(events, new Map([['EX-12', exception()]]))).toEqual({ byGuard: { 'pii-redaction': 2, 'approval-step': 1 }, byException: { 'EX-12': 1 } });
