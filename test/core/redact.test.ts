@@ -205,6 +205,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'secret_name=prod/db rotated',
       'PWD=/home/etl',
       'passwd file unchanged',
+      'max_tokens => 5',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -236,6 +237,13 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['client_secret: abc def | Cookie: sid=1', `client_secret: ${M('secret-assignment')} ${M('cookie')}`],
       ['SSHPASS=Hunter2Secret sshpass -e ssh host', `SSHPASS=${M('secret-assignment')} sshpass -e ssh host`],
       ['MYSQL_PWD=Hunter2Secret mysqldump appdb', `MYSQL_PWD=${M('secret-assignment')} mysqldump appdb`],
+      // `=>` and `:=` separate a label from its value too (Ruby's Hash#inspect, PHP and Perl arrays, Go and Pascal).
+      ['{"user"=>{"email"=>"a@b.c", "password"=>"hunter2"}}', `{"user"=>{"email"=>"a@b.c", "password"=>"${M('secret-assignment')}"}}`],
+      ['{:password => "hunter2"}', `{:password => "${M('secret-assignment')}"}`],
+      ["array('password' => 'hunter2')", `array('password' => '${M('secret-assignment')}')`],
+      ['token => abc123def', `token => ${M('secret-assignment')}`],
+      ['password=>hunter2', `password=>${M('secret-assignment')}`],
+      ['api_key := "abc123"', `api_key := "${M('secret-assignment')}"`],
     ],
   },
 };
