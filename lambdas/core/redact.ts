@@ -104,8 +104,9 @@ const SLASH = String.raw`\\{0,3}\/`;
 
 /**
  * `keyword = value`, `keyword: value`, `"keyword": "value"` (also inside JSON text whose quotes
- * are escaped), `"keyword" => "value"` (Ruby's Hash#inspect, PHP and Perl arrays), `keyword := value`:
- * the value is replaced, the label kept. A quoted value runs to its closing quote
+ * are escaped), `"keyword" => "value"` (Ruby's Hash#inspect, PHP and Perl arrays), `keyword := value`,
+ * and a label in brackets (PHP's print_r `[keyword] => value`, form fields `user[keyword]=value`,
+ * also URL-encoded `user%5Bkeyword%5D=value`): the value is replaced, the label kept. A quoted value runs to its closing quote
  * (QUOTED_VALUE). An unquoted one after `=` (logfmt, query strings, options) runs to the next
  * space, quote, backslash or one of `stops`; after `:` (YAML, headers, `password: a b c`) the
  * value may hold spaces, so it runs to the end of the line, a quote or a backslash, or up to an
@@ -114,7 +115,7 @@ const SLASH = String.raw`\\{0,3}\/`;
  */
 function assignmentRule(name: string, description: string, keywords: string, stops = '&'): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["'])?([ \\t]*(?:=>|:=|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
+    `(${keywords})(\\\\?["']|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );
@@ -278,7 +279,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   ),
   assignmentRule(
     'secret-assignment',
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…` and the like, also after `=>` or `:=` (the label is kept; after `:` the value runs to the end of the line)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
     'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd',
   ),
 ];

@@ -205,7 +205,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'secret_name=prod/db rotated',
       'PWD=/home/etl',
       'passwd file unchanged',
-      'max_tokens => 5',
+      'tokens[token_count] => 3 max_tokens => 5',
+      '[tokens] => 12',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -244,6 +245,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['token => abc123def', `token => ${M('secret-assignment')}`],
       ['password=>hunter2', `password=>${M('secret-assignment')}`],
       ['api_key := "abc123"', `api_key := "${M('secret-assignment')}"`],
+      // A label in brackets: PHP's print_r, form fields, also URL-encoded.
+      ['    [password] => hunter2', `    [password] => ${M('secret-assignment')}`],
+      ['user[password]=hunter2&user[email]=a', `user[password]=${M('secret-assignment')}&user[email]=a`],
+      ['user%5Bpassword%5D=hunter2', `user%5Bpassword%5D=${M('secret-assignment')}`],
     ],
   },
 };
