@@ -113,7 +113,7 @@ export interface KinesisIngestProps {
   readonly filterPattern: string;
   /**
    * Alarm names start with this.
-   * @default - no iterator-age alarm
+   * @default - no alarms (errors, iterator age)
    */
   readonly alarmNamePrefix?: string;
   /**
@@ -153,6 +153,10 @@ export class KinesisIngest extends Construct {
   readonly deliveryRole: iam.Role;
   readonly eventSource: lambda.EventSourceMapping;
   readonly subscriptions: readonly logs.SubscriptionFilter[];
+  /** The consumer failed on a batch (with `alarmNamePrefix`). */
+  readonly errorsAlarm?: cloudwatch.Alarm;
+  /** The consumer fell behind the stream (with `alarmNamePrefix`). */
+  readonly iteratorAgeAlarm?: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: KinesisIngestProps) {
     super(scope, id);
@@ -230,7 +234,20 @@ export class KinesisIngest extends Construct {
     decrypt.applyBefore(this.eventSource);
 
     if (props.alarmNamePrefix !== undefined) {
-      const behind = new cloudwatch.Alarm(this, 'IteratorAgeAlarm', {
+      const action = new SnsAction(props.alerts.topic);
+      // As the ingest function's ingest-errors: a batch that throws is retried from its first record and
+      // bisected, so a lasting failure keeps the consumer's Errors up while its lines wait or are given up.
+      this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
+        alarmName: `${props.alarmNamePrefix}kinesis-errors`,
+        alarmDescription: 'The Kinesis consumer failed on a batch of stream records (Lambda retries it, bisecting, then sends what it gives up on to the ingest failure queue): findings may be late or missing. Read its log group.',
+        metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.errorsAlarm.addAlarmAction(action);
+      this.iteratorAgeAlarm = new cloudwatch.Alarm(this, 'IteratorAgeAlarm', {
         alarmName: `${props.alarmNamePrefix}kinesis-iterator-age`,
         alarmDescription: 'The Kinesis consumer is more than 15 minutes behind the stream: findings are late, and lines older than 24 hours are lost.',
         metric: this.function.metric('IteratorAge', { period: Duration.minutes(5), statistic: 'Maximum' }),
@@ -239,7 +256,7 @@ export class KinesisIngest extends Construct {
         evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
-      behind.addAlarmAction(new SnsAction(props.alerts.topic));
+      this.iteratorAgeAlarm.addAlarmAction(action);
     }
   }
 }

@@ -213,6 +213,31 @@ describe('KinesisIngest: high-volume log groups through a Kinesis data stream', 
     });
   });
 
+  it('alarms to the topic when the consumer fails, like the ingest function (Errors > 0 in 5 minutes)', () => {
+    // Prepare
+    const { stack } = buildStack({ config: KINESIS_CONFIG });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'SilentAudit-kinesis-errors' } }));
+    expect(found).toHaveLength(1);
+    expect(found[0].Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stack.kinesisIngest!.function) } }],
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+    expect(found[0].Properties.AlarmDescription).toMatch(/Kinesis consumer/);
+  });
+
   it('grants no wildcard action anywhere, and cdk-nag finds nothing unacknowledged; each acknowledgement has its reason', () => {
     // Prepare
     const { app, stack } = buildStack({ config: KINESIS_CONFIG });
