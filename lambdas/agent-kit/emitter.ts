@@ -54,6 +54,13 @@ export interface AgentEmitterOptions {
   readonly runId?: string;
   /** Ids for sub-agent runs; default random UUIDs. */
   readonly newRunId?: () => string;
+  /**
+   * Each emitter's (root's and sub-agent's) nonce in its `action_id`s (`<run_id>#<nonce>.<seq>`);
+   * default 8 random hex characters. Another process writing under the same run id (a Kubernetes
+   * Job's retried pod, a conversation resumed on another replica) gets another, so the pipeline,
+   * which counts one `action_id` once, does not take its actions for redeliveries.
+   */
+  readonly newNonce?: () => string;
 }
 
 /** Thrown (or returned, by `tryAction`) when an action would go past a budget: the caller stops and ends the run. */
@@ -214,6 +221,7 @@ interface TreeShared {
   readonly clock: () => number;
   readonly write: (line: string) => void;
   readonly newRunId: () => string;
+  readonly newNonce: () => string;
 }
 
 function hasLimit(budget: AgentBudget | undefined): budget is AgentBudget {
@@ -243,6 +251,8 @@ export class AgentEmitter {
   private started = false;
   private ended = false;
   private seq = 0;
+  /** Makes this emitter's `action_id`s its own: `seq` starts at 1 in every process using the run id. */
+  private readonly nonce: string;
   /** Actions and cost of this run and every sub-agent under it: what `end()` reports. */
   private subtreeActions = 0;
   private subtreeCost = 0;
@@ -259,6 +269,7 @@ export class AgentEmitter {
     this.parentRunId = options.parent?.runId;
     this.ownBudget = hasLimit(options.budget) ? { ...options.budget, scope: options.budget.scope ?? 'task' } : undefined;
     this.pools = this.ownBudget ? [...options.inherited, new Pool(this.ownBudget, this.runId)] : options.inherited;
+    this.nonce = shared.newNonce();
   }
 
   /**
@@ -336,7 +347,7 @@ export class AgentEmitter {
       e.subtreeCost += cost;
       if (detail.cost_usd !== undefined) e.costSeen = true;
     }
-    const actionId = `${this.runId}#${++this.seq}`;
+    const actionId = `${this.runId}#${this.nonce}.${++this.seq}`;
     this.line({
       type: 'agent.action',
       agent: this.agent,
@@ -409,6 +420,11 @@ export class AgentEmitter {
   }
 }
 
+/** 8 random hex characters: 2^32 values, so two processes sharing a run id collide about once in 4 billion. */
+function randomNonce(): string {
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The root run's emitter; its budget is the pool every `child()` shares. */
 export function createAgentEmitter(options: AgentEmitterOptions): AgentEmitter {
   checkBudget(`createAgentEmitter(${JSON.stringify(options.agent)})`, options.budget);
@@ -417,6 +433,7 @@ export function createAgentEmitter(options: AgentEmitterOptions): AgentEmitter {
     clock: options.clock ?? Date.now,
     write: options.write,
     newRunId: options.newRunId ?? (() => globalThis.crypto.randomUUID()),
+    newNonce: options.newNonce ?? randomNonce,
   };
   return new AgentEmitter(shared, { agent: options.agent, runId: options.runId ?? shared.newRunId(), budget: options.budget, inherited: [] });
 }

@@ -18,6 +18,7 @@ import decimal
 import json
 import math
 import numbers
+import secrets
 import threading
 import time
 import uuid
@@ -279,11 +280,12 @@ class _Pool:
 class _Shared:
     """What the runs of one tree share: the tick, the clock, the writer, the ids, one lock."""
 
-    def __init__(self, write: Callable[[str], Any], clock: Callable[[], float], new_run_id: Callable[[], str]) -> None:
+    def __init__(self, write: Callable[[str], Any], clock: Callable[[], float], new_run_id: Callable[[], str], new_nonce: Callable[[], str]) -> None:
         self.tick: Optional[int] = None
         self.write = write
         self.clock = clock
         self.new_run_id = new_run_id
+        self.new_nonce = new_nonce
         # Threads of one agent share the pool: a check and its spend happen as one step.
         self.lock = threading.RLock()
 
@@ -398,6 +400,8 @@ class AgentEmitter:
         self._started = False
         self._ended = False
         self._seq = 0
+        # Makes this emitter's action_ids its own: _seq starts at 1 in every process using the run id.
+        self._nonce = _shared.new_nonce()
         # Actions and cost of this run and every sub-agent under it: what end() reports.
         self._subtree_actions = 0
         self._subtree_cost: Union[int, float] = 0
@@ -499,7 +503,7 @@ class AgentEmitter:
                     emitter._cost_seen = True
                 emitter = emitter._parent
             self._seq += 1
-            action_id = f"{self.run_id}#{self._seq}"
+            action_id = f"{self.run_id}#{self._nonce}.{self._seq}"
             body: Dict[str, Any] = {"type": "agent.action", "agent": self.agent, "run_id": self.run_id, "action": action, "action_id": action_id}
             if "name" in detail:
                 body["name"] = detail["name"]
@@ -584,6 +588,7 @@ def create_agent_emitter(
     clock: Optional[Callable[[], float]] = None,
     run_id: Optional[str] = None,
     new_run_id: Optional[Callable[[], str]] = None,
+    new_nonce: Optional[Callable[[], str]] = None,
 ) -> AgentEmitter:
     """The root run's emitter; its budget is the pool every ``child()`` shares.
 
@@ -591,8 +596,12 @@ def create_agent_emitter(
     CloudWatch reads from a Lambda or a container); ``logger.info`` or a file's ``write`` fit too.
     ``budget`` is ``{"max_actions": 20, "max_cost_usd": 0.5, "scope": "task"}`` as the config takes it:
     anything else raises a ``TypeError`` or ``ValueError``. ``clock`` returns epoch seconds (default
-    ``time.time``); ``run_id`` and ``new_run_id`` default to random UUIDs.
+    ``time.time``); ``run_id`` and ``new_run_id`` default to random UUIDs. ``new_nonce`` gives each
+    emitter (root and sub-agent) the nonce of its ``action_id``s (``<run_id>#<nonce>.<seq>``), default
+    8 random hex characters: another process writing under the same run id (a Kubernetes Job's
+    retried pod, a conversation resumed on another replica) gets another, so the pipeline, which
+    counts one ``action_id`` once, does not take its actions for redeliveries.
     """
     kept = _checked_budget(f"create_agent_emitter({json.dumps(agent, ensure_ascii=False)})", budget)
-    shared = _Shared(write if write is not None else _print_line, clock if clock is not None else time.time, new_run_id if new_run_id is not None else (lambda: str(uuid.uuid4())))
+    shared = _Shared(write if write is not None else _print_line, clock if clock is not None else time.time, new_run_id if new_run_id is not None else (lambda: str(uuid.uuid4())), new_nonce if new_nonce is not None else (lambda: secrets.token_hex(4)))
     return AgentEmitter(shared, agent=agent, run_id=run_id if run_id is not None else shared.new_run_id(), budget=kept, parent=None, inherited=[])

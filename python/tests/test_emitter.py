@@ -33,7 +33,7 @@ def setup(budget=None):
         ids["n"] += 1
         return f"r-1.{ids['n']}"
 
-    root = create_agent_emitter("support-bot", write=lines.append, budget=budget, clock=tick_clock, run_id="r-1", new_run_id=new_run_id)
+    root = create_agent_emitter("support-bot", write=lines.append, budget=budget, clock=tick_clock, run_id="r-1", new_run_id=new_run_id, new_nonce=lambda: "a1b2c3d4")
     return root, lines, lambda: [json.loads(line) for line in lines]
 
 
@@ -54,9 +54,9 @@ class EmitterTest(unittest.TestCase):
         self.assertEqual(
             parsed()[1:],
             [
-                {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "llm_call", "action_id": "r-1#1", "name": "gpt-4o", "tokens_in": 900, "tokens_out": 80, "ts": "2026-10-05T10:00:02.000Z"},
-                {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "tool_call", "action_id": "r-1#2", "name": "lookup_customer", "ts": "2026-10-05T10:00:03.000Z"},
-                {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "llm_call", "action_id": "r-1#3", "ts": "2026-10-05T10:00:04.000Z"},
+                {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "llm_call", "action_id": "r-1#a1b2c3d4.1", "name": "gpt-4o", "tokens_in": 900, "tokens_out": 80, "ts": "2026-10-05T10:00:02.000Z"},
+                {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "tool_call", "action_id": "r-1#a1b2c3d4.2", "name": "lookup_customer", "ts": "2026-10-05T10:00:03.000Z"},
+                {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "llm_call", "action_id": "r-1#a1b2c3d4.3", "ts": "2026-10-05T10:00:04.000Z"},
             ],
         )
 
@@ -233,6 +233,22 @@ class EmitterTest(unittest.TestCase):
                 self.assertEqual(str(on_child.exception), f'support-bot run r-1: child("researcher"): {problem} (the rules of agents.<agent>.budget in the config).')
                 self.assertEqual(lines, [])
 
+    def test_a_second_process_under_the_same_run_id_writes_action_ids_of_its_own(self):
+        # Prepare: a Kubernetes Job pod OOM-killed after 3 actions, and its retry under the same task id.
+        lines = []
+        killed = create_agent_emitter("triage", write=lines.append, run_id="task-42")
+        retry = create_agent_emitter("triage", write=lines.append, run_id="task-42")
+        # Act
+        for run in (killed, retry):
+            for _ in range(3):
+                run.action("llm_call")
+        # Assess: the pipeline counts one action_id once, so none may repeat.
+        ids = [json.loads(line)["action_id"] for line in lines if json.loads(line)["type"] == "agent.action"]
+        self.assertEqual(len(ids), 6)
+        self.assertEqual(len(set(ids)), 6)
+        for action_id in ids:
+            self.assertRegex(action_id, r"^task-42#[0-9a-f]{8}\.[1-3]$")
+
     def test_writes_a_tool_call_from_a_dict_or_from_json_text_as_the_object(self):
         # Prepare
         root, _, parsed = setup()
@@ -241,7 +257,7 @@ class EmitterTest(unittest.TestCase):
         root.tool_call("escalate_to_human", '{"user_id":"the user mentioned in the conversation"}', call_id="call_9")
         # Assess
         lines = parsed()
-        self.assertEqual(lines[1], {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "tool_call", "action_id": "r-1#1", "name": "escalate_to_human", "ts": "2026-10-05T10:00:02.000Z"})
+        self.assertEqual(lines[1], {"type": "agent.action", "agent": "support-bot", "run_id": "r-1", "action": "tool_call", "action_id": "r-1#a1b2c3d4.1", "name": "escalate_to_human", "ts": "2026-10-05T10:00:02.000Z"})
         self.assertEqual(lines[2], {"type": "tool.call", "tool": "escalate_to_human", "args": {"user_id": "3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f", "score": None}, "agent": "support-bot", "run_id": "r-1", "call_id": "call_7", "ts": "2026-10-05T10:00:03.000Z"})
         self.assertEqual(lines[4]["args"], {"user_id": "the user mentioned in the conversation"})
 

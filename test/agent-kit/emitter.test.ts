@@ -14,7 +14,7 @@ function setup(options: { budget?: Parameters<typeof createAgentEmitter>[0]['bud
   const lines: string[] = [];
   let t = START;
   let n = 0;
-  const root = createAgentEmitter({ agent: 'support-bot', write: (l) => lines.push(l), budget: options.budget, clock: () => (t += 1000), runId: 'r-1', newRunId: () => `r-1.${++n}` });
+  const root = createAgentEmitter({ agent: 'support-bot', write: (l) => lines.push(l), budget: options.budget, clock: () => (t += 1000), runId: 'r-1', newRunId: () => `r-1.${++n}`, newNonce: () => 'a1b2c3d4' });
   return { root, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -52,9 +52,9 @@ describe('createAgentEmitter', () => {
     expect(lines).toHaveLength(4);
     expect(parsed()).toEqual([
       { type: 'agent.start', agent: 'support-bot', run_id: 'r-1', budget: { max_actions: 3, scope: 'task' }, ts: '2026-10-05T10:00:01.000Z' },
-      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'llm_call', action_id: 'r-1#1', name: 'gpt-4o', tokens_in: 900, tokens_out: 80, ts: '2026-10-05T10:00:02.000Z' },
-      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'tool_call', action_id: 'r-1#2', name: 'lookup_customer', ts: '2026-10-05T10:00:03.000Z' },
-      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'llm_call', action_id: 'r-1#3', ts: '2026-10-05T10:00:04.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'llm_call', action_id: 'r-1#a1b2c3d4.1', name: 'gpt-4o', tokens_in: 900, tokens_out: 80, ts: '2026-10-05T10:00:02.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'tool_call', action_id: 'r-1#a1b2c3d4.2', name: 'lookup_customer', ts: '2026-10-05T10:00:03.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'llm_call', action_id: 'r-1#a1b2c3d4.3', ts: '2026-10-05T10:00:04.000Z' },
     ]);
   });
 
@@ -226,7 +226,7 @@ describe('createAgentEmitter', () => {
     const { root, parsed } = setup();
     root.toolCall('escalate_to_human', { user_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', reason: 'refund declined twice' }, { callId: 'call_7' });
     expect(parsed().slice(1)).toEqual([
-      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'tool_call', action_id: 'r-1#1', name: 'escalate_to_human', ts: '2026-10-05T10:00:02.000Z' },
+      { type: 'agent.action', agent: 'support-bot', run_id: 'r-1', action: 'tool_call', action_id: 'r-1#a1b2c3d4.1', name: 'escalate_to_human', ts: '2026-10-05T10:00:02.000Z' },
       {
         type: 'tool.call',
         tool: 'escalate_to_human',
@@ -385,6 +385,28 @@ describe('one definition for prevention and detection', () => {
       ['budget-undercount', 'r-1.1', 'sub-agent researcher (run r-1.1, under r-1) reported 5 actions but its tree shows 6: 1 went uncounted'],
       ['budget-exceeded', 'r-1', 'run r-1 used 7 actions across 2 runs, over its budget of 6 actions per task; top: researcher r-1.1 with 6, support-bot r-1 with 1, tool_call:web_search ×6'],
       ['budget-undercount', 'r-1', 'run r-1 reported 1 action but its tree shows 7 (1 own, 6 in 1 sub-agent run): 6 went uncounted'],
+    ]);
+  });
+
+  it('counts the actions of a second process under the same run id (a retried Kubernetes Job pod), so budget-exceeded sees them', async () => {
+    // Prepare: the first pod is OOM-killed after 6 actions; its retry, under the same task id, makes 6 more and ends.
+    const lines: string[] = [];
+    let t = START;
+    const pod = () => createAgentEmitter({ agent: 'triage', write: (l) => lines.push(l), budget: { max_actions: 10 }, clock: () => (t += 1000), runId: 'task-42' });
+    const killed = pod();
+    for (let i = 0; i < 6; i++) killed.action('llm_call', { name: 'gpt-4o' });
+    const retry = pod();
+    for (let i = 0; i < 6; i++) retry.action('llm_call', { name: 'gpt-4o' });
+    retry.end();
+    // Act
+    const findings = await detect(lines);
+    // Assess: one nonce per process, its own action ids, all 12 counted.
+    const ids = lines.map((l) => JSON.parse(l) as Record<string, unknown>).flatMap((l) => (l.type === 'agent.action' ? [String(l.action_id)] : []));
+    expect(ids).toHaveLength(12);
+    expect(new Set(ids).size).toBe(12);
+    for (const id of ids) expect(id).toMatch(/^task-42#[0-9a-f]{8}\.([1-6])$/);
+    expect(findings.filter((f) => f.detector === 'budget-exceeded').map((f) => f.message)).toEqual([
+      'run task-42 used 12 actions, over its budget of 10 actions per task; top: triage task-42 with 12, llm_call:gpt-4o ×12',
     ]);
   });
 

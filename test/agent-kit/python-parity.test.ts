@@ -129,13 +129,27 @@ function runTypeScript(scenario: Scenario): Transcript {
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
- * A transcript with generated run ids named by the order their runs started (`run-1`, …) and
- * times replaced by `<ts>` once they are checked to be ISO times; each line re-serialised from its
- * parse, so the comparison sees field order and values, not how a number is spelt (`3.0`, `3`).
+ * A transcript with generated run ids named by the order their runs started (`run-1`, …), the
+ * random nonces of `action_id`s (`<run_id>#<nonce>.<seq>`, checked to be 8 hex characters) by the
+ * order they first appear (`nonce-1`, …), and times replaced by `<ts>` once they are checked to be
+ * ISO times; each line re-serialised from its parse, so the comparison sees field order and
+ * values, not how a number is spelt (`3.0`, `3`).
  */
 function normalised(transcript: Transcript): { lines: string[]; outcomes: string } {
   const ids = transcript.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'agent.start').map((l) => String(l.run_id));
-  const rename = (text: string) => ids.reduce((out, id, i) => out.split(id).join(`run-${i + 1}`), text);
+  const actions = transcript.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'agent.action');
+  const nonces = [
+    ...new Set(
+      actions.map((l) => {
+        const id = String(l.action_id);
+        expect(id).toMatch(/^[^#]+#[0-9a-f]{8}\.[1-9]\d*$/);
+        expect(id.slice(0, id.indexOf('#'))).toBe(l.run_id);
+        return `#${id.slice(id.indexOf('#') + 1, id.lastIndexOf('.'))}.`;
+      }),
+    ),
+  ];
+  const renameNonces = (text: string) => nonces.reduce((out, nonce, i) => out.split(nonce).join(`#nonce-${i + 1}.`), text);
+  const rename = (text: string) => ids.reduce((out, id, i) => out.split(id).join(`run-${i + 1}`), renameNonces(text));
   const lines = transcript.lines.map((line) => {
     const parsed = JSON.parse(line) as Record<string, unknown>;
     expect(parsed.ts).toMatch(ISO_MS);
