@@ -202,7 +202,11 @@ function keyFault(name: string): string | undefined {
 
 function activeJobEntry(job: JobSummary): string[] {
   const key = `  ${yamlString(job.job)}:`;
-  const rest = ['    # expect_pattern: "done"       # a regex every good run\'s output matches', '    # owner: team@example.com'];
+  // expect_pattern is judged on a run's logged output: suggested only where the lines carry it.
+  const pattern = job.outputLogged
+    ? '    # expect_pattern: "done"       # a regex every good run\'s output matches'
+    : '    # no expect_pattern: no run of it seen logged its output (cron, systemd and Lambda platform lines carry none); run it under silent-audit exec to log it';
+  const rest = [pattern, '    # owner: team@example.com'];
   const learned = job.inferred;
   const regularity = (s: NonNullable<JobSummary['inferred']>) => `${Math.round(s.regularity * 100)}% regular over ${plural(s.samples, 'interval')}`;
   if (learned?.cron && learned.timezone) {

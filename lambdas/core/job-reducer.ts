@@ -1444,6 +1444,12 @@ export interface JobSummary {
   readonly inferred?: InferredSchedule;
   /** How many distinct start minutes a schedule was (or could have been) learned from: `inferSchedule` needs MIN_SCHEDULE_INTERVALS + 1. */
   readonly startMinutes: number;
+  /**
+   * Whether a run of it logged its output (an `output_bytes` kept from a clean run: the contract's
+   * `run.end`, as `silent-audit exec` writes it). Cron, systemd and Lambda platform lines carry no
+   * output, so an `expect_pattern` could never be judged on their runs.
+   */
+  readonly outputLogged?: boolean;
 }
 
 /** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */
@@ -1461,6 +1467,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hos
       schedule,
       inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job), undefined, hostZone),
       startMinutes: distinctStartMinutes(job.starts ?? []).length,
+      outputLogged: job.outputs.length > 0,
     };
   });
 }

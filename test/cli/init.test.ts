@@ -93,7 +93,7 @@ describe('silent-audit init', () => {
     expect(config.jobs[dump].schedule).toBe('0 4 * * *');
     expect(config.jobs[dump].timezone).toBeUndefined();
     expect(config.jobs['echo "rotated: ok" # weekly note'].schedule).toBeUndefined();
-    expect(text).toMatch(/# schedule learned from its runs: daily, 95% regular over 19 intervals; times in UTC\n {2}"mysqldump -uroot -p\[REDACTED:cli-password\] appdb":\n {4}schedule: "0 4 \* \* \*"\n {4}# expect_pattern: .*\n {4}# owner: /);
+    expect(text).toMatch(/# schedule learned from its runs: daily, 95% regular over 19 intervals; times in UTC\n {2}"mysqldump -uroot -p\[REDACTED:cli-password\] appdb":\n {4}schedule: "0 4 \* \* \*"\n {4}# no expect_pattern: .*\n {4}# owner: /);
     expect(text).toContain('# no schedule learned: too few runs (2 seen; one is learned from 6 or more)');
     expect(text).toContain('docs/configuration.md');
     expect(text).toMatch(/^# deploy:\n# {3}log_groups: .*\n# {3}alert_emails: .*$/m);
@@ -103,6 +103,24 @@ describe('silent-audit init', () => {
     const after = await scanFindings([log], config);
     expect(before.some(([detector]) => detector === 'missed-run')).toBe(false);
     expect(after).toEqual([...before, ['missed-run', dump, '2026-10-14T04:00:00Z']].sort((a, b) => (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)));
+  });
+
+  it('suggests expect_pattern only for jobs whose lines carry their output, not for cron, systemd or Lambda platform jobs', async () => {
+    // Prepare: cron CMD lines, systemd's journal, Lambda START/REPORT lines, and instrumented run lines with output
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const paths = [cronLog(dir), join(fixtures, 'journal/backup-oneshot.jsonl'), join(fixtures, 'lambda/etl-loader.log'), join(fixtures, 'instrumented/nightly-backup.jsonl')];
+
+    // Act
+    const { result } = await init(paths, { out: '-' });
+
+    // Assess: each job's block of lines under its key
+    const blocks = new Map([...result.text!.matchAll(/^ {2}(\S.*):\n((?: {4}.*\n)*)/gm)].map((m) => [m[1].replace(/^"|"$/g, ''), m[2]]));
+    const suggested = [...blocks].filter(([, block]) => block.includes('# expect_pattern:')).map(([job]) => job);
+    expect(suggested).toEqual(['nightly-backup']);
+    expect([...blocks.keys()]).toEqual(expect.arrayContaining(['mysqldump -uroot -p[REDACTED:cli-password] appdb', 'backup.service', 'etl-loader', 'nightly-backup']));
+    for (const job of ['mysqldump -uroot -p[REDACTED:cli-password] appdb', 'backup.service', 'etl-loader']) {
+      expect(blocks.get(job), job).toContain('# no expect_pattern: no run of it seen logged its output');
+    }
   });
 
   it('stubs the agents and routes seen, commented, and leaves the rest of the scan unchanged', async () => {
