@@ -377,9 +377,10 @@ export function decideAlerts(
   const planned = new Map<string, { alert: PlannedAlert; key: string }>();
 
   const severityOf = (f: Finding) => options.severity[f.detector] ?? f.severity;
-  const openWith = (severity: Severity, detector: string) => {
+  /** Opens (or widens) the episode; `at` is when what opened it happened (a finding's time, a run's), not when its alert was sent. */
+  const openWith = (severity: Severity, detector: string, at: number) => {
     open = {
-      since: open?.since ?? now,
+      since: open?.since ?? at,
       severity: open ? maxSeverity(open.severity, severity) : severity,
       detectors: open?.detectors.includes(detector) ? open.detectors : [...(open?.detectors ?? []), detector],
     };
@@ -496,7 +497,7 @@ export function decideAlerts(
         ...(kind === 'escalation' ? { streak } : {}),
       });
       detectors[d] = { lastSentAt: now, suppressed: 0, snoozed: 0, streak, escalated: entry.escalated || kind === 'escalation', severity: entry.severity };
-      openWith(severity, d);
+      openWith(severity, d, parseTime(finding.ts));
     };
 
     const suppression = ctx.suppressionOf(finding);
@@ -566,7 +567,7 @@ export function decideAlerts(
       } else {
         next = { ...next, flapping: { since: outcome.at, lastSentAt: now, suppressed: 0 } };
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
-        openWith(severity, names[0] ?? 'flapping');
+        openWith(severity, names[0] ?? 'flapping', outcome.at);
       }
     } else if (flapping && transitions.length < Math.ceil(options.flappingTransitions / 2)) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
@@ -582,7 +583,7 @@ export function decideAlerts(
       } else {
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: flapping.since });
         // Its first notice (the others were held) opens the episode, as a first flapping alert does.
-        if (flapping.lastSentAt === undefined) openWith(severity, names[0] ?? 'flapping');
+        if (flapping.lastSentAt === undefined) openWith(severity, names[0] ?? 'flapping', outcome.at);
         next = { ...next, flapping: { since: flapping.since, lastSentAt: now, suppressed: 0 } };
       }
     }
@@ -677,9 +678,16 @@ export function settleNotices(state: AlertState, ids: readonly string[]): AlertS
 
 const KIND_PRIORITY: Record<PlannedAlert['kind'], number> = { escalation: 0, finding: 1, flapping: 2, recovery: 3 };
 
+/** When what an alert says happened: its finding's time, a notice's run. */
+function eventTimeOf(alert: PlannedAlert): number {
+  return alert.candidate ? parseTime(alert.candidate.finding.ts) : alert.at;
+}
+
 /**
  * The storm cap of one invocation: the `cap` most urgent alerts (severity, then escalations before
  * findings before notices, then time) go out one by one; the rest are folded into one summary.
+ * Those sent one by one go in the order things happened (a notice last at the same moment), so that
+ * a recovery follows the alerts of the episode it closes and the last message read is the latest news.
  */
 export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { individual: PlannedAlert[]; summarized: PlannedAlert[] } {
   const ordered = [...alerts].sort(
@@ -687,10 +695,11 @@ export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { indiv
       severityRank(b.severity) - severityRank(a.severity) ||
       KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] ||
       a.at - b.at ||
-      (a.candidate ? parseTime(a.candidate.finding.ts) : a.at) - (b.candidate ? parseTime(b.candidate.finding.ts) : b.at) ||
+      eventTimeOf(a) - eventTimeOf(b) ||
       a.subject.localeCompare(b.subject),
   );
-  if (ordered.length <= cap) return { individual: ordered, summarized: [] };
-  return { individual: ordered.slice(0, cap), summarized: ordered.slice(cap) };
+  const inTimeOrder = (list: PlannedAlert[]) =>
+    list.sort((a, b) => eventTimeOf(a) - eventTimeOf(b) || KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] || a.subject.localeCompare(b.subject));
+  if (ordered.length <= cap) return { individual: inTimeOrder(ordered), summarized: [] };
+  return { individual: inTimeOrder(ordered.slice(0, cap)), summarized: ordered.slice(cap) };
 }
-

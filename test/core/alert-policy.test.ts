@@ -515,7 +515,26 @@ describe('alert policy: helpers', () => {
     expect(again.state).toBe(failing.state);
   });
 
-  it('caps a storm: the most severe first (escalations before findings before notices), the rest for the summary', () => {
+  it('sends what goes out one by one in time order, a recovery after the alerts of the episode it closes, whatever their severity', () => {
+    // Prepare: one late delivery holds 4 failed runs then 3 healthy ones; the recovery carries the escalated (critical) severity.
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const runs = [0, 1, 2, 3, 4, 5, 6].map((i) => ({ at: T0 + i * HOUR + 4_000, healthy: i >= 4, run_id: `r-${i}` }));
+    const failures = runs.filter((r) => !r.healthy).map((r) => finding('run-failed', r.at, 'etl', r.run_id));
+    const now = T0 + 7 * HOUR;
+    const { alerts } = decideAlerts(
+      undefined,
+      { subject: 'etl', subject_kind: 'job' },
+      { candidates: failures.map((f) => ({ key: findingKey(f), finding: f })), outcomes: runs },
+      { now, options, leaseMs: MIN, suppressionOf: () => undefined },
+    );
+    // Act
+    const { individual } = capAlerts(alerts, 20);
+    // Assess
+    expect(individual.map((a) => `${a.kind} ${a.severity}`)).toEqual(['finding high', 'escalation critical', 'recovery critical']);
+    expect(individual[2].notice!.detail.open_since).toBe(runs[0].at);
+  });
+
+  it('caps a storm: the most severe (escalations before findings before notices) go out one by one, in time order; the rest for the summary', () => {
     // Prepare
     const base = { subject_kind: 'job' as const, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
     const alerts: PlannedAlert[] = [
@@ -528,7 +547,7 @@ describe('alert policy: helpers', () => {
     // Act
     const { individual, summarized } = capAlerts(alerts, 3);
     // Assess
-    expect(individual.map((a) => a.subject)).toEqual(['e', 'd', 'c']);
+    expect(individual.map((a) => a.subject)).toEqual(['c', 'd', 'e']);
     expect(summarized.map((a) => a.subject)).toEqual(['a', 'b']);
     expect(capAlerts(alerts, 5).summarized).toEqual([]);
   });
