@@ -619,7 +619,8 @@ export function redactedMatchIssues(config: Config): Array<{ path: PropertyKey[]
  * bypass lines name.
  */
 export function nameAsLogged(name: string, config: { readonly redact?: Config['redact'] } = {}): string {
-  return shortenName(redactorFor(config).redactName(name));
+  const redactor = redactorFor(config);
+  return shortenName(redactor.redactName(name), 0, redactor);
 }
 
 /**
@@ -629,7 +630,8 @@ export function nameAsLogged(name: string, config: { readonly redact?: Config['r
  * was added is found through it by its end.
  */
 export function runIdAsLogged(id: string, config: { readonly redact?: Config['redact'] } = {}): string {
-  return shortenName(redactorFor(config).redactId(id));
+  const redactor = redactorFor(config);
+  return shortenName(redactor.redactId(id), 0, redactor);
 }
 
 /**

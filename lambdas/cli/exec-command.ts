@@ -118,7 +118,7 @@ class RunLineWriter {
   write(line: RunLine): RunLine {
     // The key fields within the identifier bound after redaction too, as a reader bounds the names it
     // derives: a rule that rewrote one (a run id given a fingerprint) may have made it longer.
-    const clean = boundKeyFieldsOf(withinExcerptLimit(this.redactor.redactValue(line)));
+    const clean = boundKeyFieldsOf(withinExcerptLimit(this.redactor.redactValue(line)), this.redactor);
     const text = `${JSON.stringify(clean)}\n`;
     if (this.file !== undefined) {
       try {
@@ -383,7 +383,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   // redacted (a `[REDACTED:rule]` marker may be longer than the secret), and the name is the one
   // a config key gives the same job: redacted, then shortened.
   const redacted = redactor.redactName(opts.job);
-  const job = shortenName(redacted);
+  const job = shortenName(redacted, 0, redactor);
   if (job !== redacted) {
     const size = (name: string) => `${name.length} characters (${Buffer.byteLength(name, 'utf8')} bytes)`;
     opts.stderr.write(

@@ -299,7 +299,7 @@ export async function scanToStore(
     const upTo = options.upTo;
     try {
       streamed = await streamSources(sources, { year: opts.year, timeZone: opts.timeZone, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
-        const enriched = enrichWithContext(chunk, context, REDUCERS);
+        const enriched = enrichWithContext(chunk, context, REDUCERS, opts.config);
         const kept = upTo === undefined ? enriched : enriched.filter((e) => e.at <= upTo);
         leftOut += enriched.length - kept.length;
         for (const events of logTimeSlices(kept, SWEEP_EVERY_MS)) {

@@ -1,4 +1,5 @@
 import { CorruptInputError, InputError, UnreadableInputError } from '../adapters/file-lines.ts';
+import type { Config } from '../config.ts';
 import type { AuditEvent } from '../core/events.ts';
 import { WallClock } from '../core/parse/local-time.ts';
 import { LineTally } from '../core/line-tally.ts';
@@ -172,10 +173,10 @@ export class TimeOrderedMerger {
  * earlier events kept as context and the chunk, and the chunk's part is kept. `enrich` must give
  * the same answer when run again on its own output (the pipeline runs it once more).
  */
-export function enrichWithContext(events: readonly AuditEvent[], context: readonly AuditEvent[], reducers: readonly SubjectReducer<unknown>[]): readonly AuditEvent[] {
+export function enrichWithContext(events: readonly AuditEvent[], context: readonly AuditEvent[], reducers: readonly SubjectReducer<unknown>[], config: Config): readonly AuditEvent[] {
   if (context.length === 0 || !reducers.some((r) => r.enrich)) return events;
   let all: readonly AuditEvent[] = [...context, ...events];
-  for (const reducer of reducers) if (reducer.enrich) all = reducer.enrich(all);
+  for (const reducer of reducers) if (reducer.enrich) all = reducer.enrich(all, config);
   return all.slice(context.length);
 }
 

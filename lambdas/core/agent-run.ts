@@ -2,6 +2,7 @@ import type { AgentAction, AgentEnd, AgentStart, AuditEvent } from './events.ts'
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
 import { shortenName } from './parse/derived-name.ts';
+import { redactorFor } from './redact.ts';
 import { appendRing, fingerprint, TOKEN_CHARS, TokenRing } from './token-ring.ts';
 
 /**
@@ -241,6 +242,8 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (!draft) s = draft = draftOf(initial);
     return draft;
   };
+  // Long statuses and action names are shortened as the config's `redact` rules read them back.
+  const redactor = redactorFor(ctx.config);
   const seen = new TokenRing(initial.seen, MAX_SEEN_ACTIONS);
   const byAction = new CountCostTally(initial.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
   const byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
@@ -301,7 +304,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       const d = edit();
       d.agent = d.agent ?? body.agent;
       d.ended_at = event.at;
-      d.status = shortenName(body.status);
+      d.status = shortenName(body.status, 0, redactor);
       d.facts++;
       if (body.actions_reported !== undefined) d.actions_reported = body.actions_reported;
       if (body.cost_reported_usd !== undefined) d.cost_reported_usd = body.cost_reported_usd;
@@ -325,7 +328,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (body.cost_usd !== undefined) d.costed++;
     d.tokens += (body.tokens_in ?? 0) + (body.tokens_out ?? 0);
     if (body.tokens_in !== undefined || body.tokens_out !== undefined) d.tokened++;
-    byAction.add(shortenName(body.name ? `${body.action}:${body.name}` : body.action), cost);
+    byAction.add(shortenName(body.name ? `${body.action}:${body.name}` : body.action, 0, redactor), cost);
     if (body.tick !== undefined) byTick.add(String(body.tick), cost);
     else d.unticked++;
     d.facts++;

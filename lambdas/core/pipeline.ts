@@ -58,9 +58,10 @@ export interface SubjectReducer<S> {
   apply(state: S, subject: string, events: readonly AuditEvent[], ctx: ReduceContext): Reduction<S>;
   /**
    * Fills in what single lines cannot know before events are grouped by subject (e.g. which
-   * cron job's output was discarded: the job started just before on the same host).
+   * cron job's output was discarded: the job started just before on the same host). `config`: the
+   * one the lines were read with (its `redact` rules shortened the names derived from free text).
    */
-  enrich?(events: readonly AuditEvent[]): readonly AuditEvent[];
+  enrich?(events: readonly AuditEvent[], config: Config): readonly AuditEvent[];
   /**
    * What a subject's stored state tells of the batch's events before any is reduced, which
    * `enrich` (the batch alone) cannot: the host's state knows which unit an older systemd's
@@ -69,9 +70,9 @@ export interface SubjectReducer<S> {
    * subject's events (the batch's order) and its state as first read, returns them with those it
    * resolves replaced (as many, in the same order), or the very array when none. The replacements
    * are grouped with the batch for every reducer (states the batch did not need yet are read then);
-   * a state re-read after a conflict resolves nothing again.
+   * a state re-read after a conflict resolves nothing again. `config` as for `enrich`.
    */
-  resolve?(state: S, subject: string, events: readonly AuditEvent[]): readonly AuditEvent[];
+  resolve?(state: S, subject: string, events: readonly AuditEvent[], config: Config): readonly AuditEvent[];
   /**
    * Whether its reductions write run records (jobs, agent trees): a subject whose state already held
    * every event of a batch (a redelivery) is then reported in `BatchResult.replayed`.
@@ -370,11 +371,11 @@ function groupBySubject(ordered: readonly AuditEvent[], reducers: readonly Subje
 }
 
 /** The batch's events with those the subjects' states resolve replaced (`SubjectReducer.resolve`), or `ordered` itself. */
-function resolveFromStates(ordered: readonly AuditEvent[], groups: ReadonlyMap<string, Group>, loaded: ReadonlyMap<string, Versioned<unknown>>): readonly AuditEvent[] {
+function resolveFromStates(ordered: readonly AuditEvent[], groups: ReadonlyMap<string, Group>, loaded: ReadonlyMap<string, Versioned<unknown>>, config: Config): readonly AuditEvent[] {
   let replaced: Map<AuditEvent, AuditEvent> | undefined;
   for (const [key, { reducer, subject, events }] of groups) {
     if (!reducer.resolve) continue;
-    const out = reducer.resolve(loaded.has(key) ? loaded.get(key)!.state : reducer.initial(subject), subject, events);
+    const out = reducer.resolve(loaded.has(key) ? loaded.get(key)!.state : reducer.initial(subject), subject, events, config);
     if (out === events) continue;
     for (let i = 0; i < events.length; i++) if (out[i] !== events[i]) (replaced ??= new Map()).set(events[i], out[i]);
   }
@@ -396,14 +397,14 @@ export async function processBatch(
   ctx: ReduceContext,
 ): Promise<BatchResult> {
   let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
-  for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered);
+  for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered, ctx.config);
   let groups = groupBySubject(ordered, reducers);
   if (groups.size === 0) return { findings: [], subjects: 0, conflicts: 0 };
 
   const presumedAbsent = new Set<string>();
   for (const [key, g] of groups) if (g.reducer.beginsIn?.(g.subject, g.events)) presumedAbsent.add(key);
   const loaded = await store.load([...groups.keys()], presumedAbsent.size > 0 ? { presumedAbsent } : undefined);
-  const resolved = resolveFromStates(ordered, groups, loaded);
+  const resolved = resolveFromStates(ordered, groups, loaded, ctx.config);
   if (resolved !== ordered) {
     const read = new Set(groups.keys());
     groups = groupBySubject(resolved, reducers);

@@ -4,6 +4,7 @@ import { shortenName } from './parse/derived-name.ts';
 import { systemdRunId } from './parse/run-ids.ts';
 import { isUnitName } from './parse/systemd.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
+import { BUILTIN_REDACTOR, type Redactor, redactorFor } from './redact.ts';
 import { removeWhere } from './stats.ts';
 
 /**
@@ -114,12 +115,15 @@ function isStarting(event: AuditEvent): event is AuditEvent<UnitStarting> {
   return event.body.type === 'unit.starting';
 }
 
-/** The description a `Starting D` names, as the job of a `Finished D.` of the same text is named (long ones shortened). */
-function startingDescription(event: AuditEvent): string | undefined {
+/**
+ * The description a `Starting D` names, as the job of a `Finished D.` of the same text is named
+ * (long ones shortened, with the `redactor` of the config the lines were read with).
+ */
+function startingDescription(event: AuditEvent, redactor: Redactor): string | undefined {
   const body = bodyOf(event);
-  if (body.type === 'unit.starting' && typeof body.description === 'string') return shortenName(body.description);
+  if (body.type === 'unit.starting' && typeof body.description === 'string') return shortenName(body.description, 0, redactor);
   // A `Starting D` made U's start (by `enrich`, or handed off): still the first half of the evidence.
-  if (body.type === 'run.start' && typeof body.description === 'string') return shortenName(body.description);
+  if (body.type === 'run.start' && typeof body.description === 'string') return shortenName(body.description, 0, redactor);
   return undefined;
 }
 
@@ -204,7 +208,7 @@ function startOf(event: AuditEvent<UnitStarting>, unit: string): AuditEvent<RunS
  * `Finished D.` right after `U: Succeeded.` becomes U's run start. Run again on its own output it
  * changes nothing (scan runs it over a chunk with context, the pipeline once more per batch).
  */
-export function resolveStartsInBatch(events: readonly AuditEvent[]): readonly AuditEvent[] {
+export function resolveStartsInBatch(events: readonly AuditEvent[], redactor: Redactor = BUILTIN_REDACTOR): readonly AuditEvent[] {
   if (!events.some(isStarting)) return events;
   const pairs = pairsOf(events);
   if (pairs.size === 0) return events;
@@ -222,7 +226,7 @@ export function resolveStartsInBatch(events: readonly AuditEvent[]): readonly Au
       continue;
     }
     if (!isStarting(event)) continue;
-    const key = keyOf(host, shortenName(event.body.description));
+    const key = keyOf(host, shortenName(event.body.description, 0, redactor));
     const pair = next.get(key);
     // An earlier `Starting D` never takes this completion: it belongs to the latest start before it.
     next.delete(key);
@@ -239,7 +243,7 @@ type MutableUnit = { -readonly [K in keyof UnitDescription]: UnitDescription[K] 
  * learning each pair whose `Starting D` came before it; `visit` is called with each event before
  * it is read, and with what is known of its description by then.
  */
-function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], visit?: (event: AuditEvent, index: number, find: (description: string) => UnitDescription | undefined) => void) {
+function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], redactor: Redactor, visit?: (event: AuditEvent, index: number, find: (description: string) => UnitDescription | undefined) => void) {
   const units = initial.units.map((u) => ({ ...u }) as MutableUnit);
   const pending = initial.pending.slice();
   const pairs = pairsOf(events);
@@ -268,7 +272,7 @@ function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], vis
   for (let i = 0; i < events.length; i++) {
     const event = events[i];
     visit?.(event, i, find);
-    const description = startingDescription(event);
+    const description = startingDescription(event, redactor);
     if (description !== undefined && !pending.some((p) => p.description === description && p.at === event.at)) {
       pending.splice(pending.findLastIndex((p) => p.at <= event.at) + 1, 0, { description, at: event.at });
       if (pending.length > MAX_PENDING) pending.shift();
@@ -291,7 +295,7 @@ function readBatch(initial: SystemdHostState, events: readonly AuditEvent[], vis
  * left open (one a reboot cut) or none. Left as it is when an end of U at or after it was known
  * before the batch (a redelivery: its run is closed), or when the batch leaves D without one unit.
  */
-export function resolveStartsFromState(initial: SystemdHostState, events: readonly AuditEvent[]): readonly AuditEvent[] {
+export function resolveStartsFromState(initial: SystemdHostState, events: readonly AuditEvent[], redactor: Redactor = BUILTIN_REDACTOR): readonly AuditEvent[] {
   if (!events.some(isStarting)) return events;
   const lastEnd = new Map<string, number>();
   events.forEach((event, i) => {
@@ -300,9 +304,9 @@ export function resolveStartsFromState(initial: SystemdHostState, events: readon
   });
   if (lastEnd.size === 0) return events;
   const candidates: { index: number; description: string; unit: string }[] = [];
-  const { find } = readBatch(initial, events, (event, index, findNow) => {
+  const { find } = readBatch(initial, events, redactor, (event, index, findNow) => {
     if (!isStarting(event)) return;
-    const description = shortenName(event.body.description);
+    const description = shortenName(event.body.description, 0, redactor);
     const unit = findNow(description)?.unit;
     if (unit === undefined || (lastEnd.get(unit) ?? -1) < index) return;
     const endedBefore = initial.units.find((u) => u.description === description)?.lastEndAt;
@@ -325,10 +329,11 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
   bodyTypes: ['run.start', 'run.end', 'run.failed', 'unit.starting'],
   subjectOf: hostOf,
   initial: initialSystemdHostState,
-  enrich: resolveStartsInBatch,
-  resolve: (state, _host, events) => resolveStartsFromState(state, events),
+  enrich: (events, config) => resolveStartsInBatch(events, redactorFor(config)),
+  resolve: (state, _host, events, config) => resolveStartsFromState(state, events, redactorFor(config)),
   apply(initial, host, events, ctx): Reduction<SystemdHostState> {
-    const { units, pending, find } = readBatch(initial, events);
+    const redactor = redactorFor(ctx.config);
+    const { units, pending, find } = readBatch(initial, events, redactor);
     let lastAt = initial.lastAt;
     const starts: AuditEvent<UnitStarting>[] = [];
     const endsInBatch = new Map<string, number>();
@@ -348,7 +353,7 @@ export const systemdHostReducer: SubjectReducer<SystemdHostState> = {
     // A start an end of U follows in the batch was resolved before it (`resolve`) when U was known then.
     const handOff: AuditEvent[] = [];
     for (const event of starts) {
-      const entry = find(shortenName(event.body.description));
+      const entry = find(shortenName(event.body.description, 0, redactor));
       if (entry?.unit === undefined || event.at <= (entry.lastEndAt ?? Number.NEGATIVE_INFINITY)) continue;
       handOff.push(startOf(event, entry.unit));
     }

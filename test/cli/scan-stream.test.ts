@@ -120,8 +120,8 @@ describe('TimeOrderedMerger: a k-way merge of sources by event time', () => {
     const discard = { ...event(2_000, 'syslog', { type: 'output.discarded', host: 'h1', pid: 100, reason: 'No MTA installed' }), format: 'cron' };
 
     // Act
-    const alone = enrichWithContext([discard], [], REDUCERS);
-    const withContext = enrichWithContext([discard], [cmd], REDUCERS);
+    const alone = enrichWithContext([discard], [], REDUCERS, DEFAULT_CONFIG);
+    const withContext = enrichWithContext([discard], [cmd], REDUCERS, DEFAULT_CONFIG);
 
     // Assess
     expect((alone[0].body as { job?: string }).job).toBeUndefined();

@@ -501,7 +501,7 @@ describe("cron's discarded output", () => {
       cron('2026-10-05T02:30:01Z', { type: 'run.start', job: '/usr/local/bin/backup.sh', run_id: 'web1:20827:x', host: 'web1', pid: 20827 }),
       cron('2026-10-05T02:30:01Z', { type: 'run.start', job: 'other', run_id: 'web2:1:x', host: 'web2', pid: 1 }),
       cron('2026-10-05T02:30:02Z', { type: 'output.discarded', host: 'web1', pid: 20826, reason: 'No MTA installed, discarding output' }),
-    ]);
+    ], DEFAULT_CONFIG);
     expect((events[2].body as { job?: string }).job).toBe('/usr/local/bin/backup.sh');
     const { findings } = jobReducer.apply(initialJobState('/usr/local/bin/backup.sh'), '/usr/local/bin/backup.sh', events, ctxAt('2026-10-05T03:00:00Z', DEFAULT_CONFIG));
     expect(findings).toEqual([expect.objectContaining({ detector: 'output-discarded', subject: '/usr/local/bin/backup.sh', severity: 'medium' })]);

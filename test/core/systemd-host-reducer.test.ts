@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { type JobState } from '../../lambdas/core/job-reducer.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { processBatch, type ReduceContext, sweepSubjects } from '../../lambdas/core/pipeline.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { resolveStartsInBatch, type SystemdHostState, systemdHostKey } from '../../lambdas/core/systemd-host-reducer.ts';
 
@@ -91,6 +92,30 @@ describe('systemd host reducer: the unit of an older `Starting D...`', () => {
     const enriched = resolveStartsInBatch(events);
     // Assess
     expect(enriched).toBe(events);
+  });
+
+  it("ties a long `Starting D` to its unit as the config's redact rules shorten D, in the batch and from the state", async () => {
+    // Prepare: a config rule that takes what follows `acct:`; D is over the identifier bound and its 200-character cut falls inside the rule's marker.
+    const config = validateConfig({ redact: { patterns: [{ name: 'acct', regex: 'acct:(?<secret>\\S+)' }] } });
+    const redacting: ReduceContext = { config, clock: { now: () => NOW } };
+    const description = `Billing export ${'x'.repeat(200 - 15 - 1 - 'acct:'.length - 3)} acct:ACME-00042 ${'y'.repeat(200)}`;
+    const lines = (day: number) =>
+      [`Oct  ${day} 02:30:00 web1 systemd[1]: Starting ${description}...`, `Oct  ${day} 03:12:00 web1 systemd[1]: billing.service: Succeeded.`, `Oct  ${day} 03:12:00 web1 systemd[1]: Started ${description}.`].flatMap(
+        (message, line) => {
+          const outcome = parseLine(message, { source: { origin: 'syslog', line }, year: 2026, redactor: redactorFor(config) });
+          return outcome.kind === 'events' ? outcome.events : [];
+        },
+      );
+    const store = new MemoryAuditStore();
+    // Act: day 1 in one batch (enrich), day 2's start alone then its end (resolve from the host's state)
+    const first = await processBatch(lines(1), REDUCERS, store, redacting);
+    await processBatch(lines(2).slice(0, 1), REDUCERS, store, redacting);
+    const second = await processBatch(lines(2).slice(1), REDUCERS, store, redacting);
+    // Assess
+    expect([...(first.records ?? []), ...(second.records ?? [])].map((r) => [r.subject, r.run_id, r.duration_ms])).toEqual([
+      ['billing.service', 'billing.service@web1@2026-10-01T02:30:00.000Z', 42 * MINUTE],
+      ['billing.service', 'billing.service@web1@2026-10-02T02:30:00.000Z', 42 * MINUTE],
+    ]);
   });
 
   it('learns the unit from a run whose lines came in two batches, and times the next runs from `Starting`, batch by batch', async () => {

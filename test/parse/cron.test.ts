@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { nameAsLogged } from '../../lambdas/config.ts';
+import { nameAsLogged, validateConfig } from '../../lambdas/config.ts';
 import { shortenName } from '../../lambdas/core/parse/derived-name.ts';
+import { redactorFor } from '../../lambdas/core/redact.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { contextFor, fixtureLines, parseFile, summary } from './helpers.ts';
 
@@ -175,6 +176,22 @@ describe('syslog cron (contract §1b)', () => {
     expect(jobs.filter((j) => j.includes('…')).length).toBeGreaterThan(150);
     expect(jobs.filter((j) => nameAsLogged(j) !== j)).toEqual([]);
     expect(jobs.filter((j) => j.length > 256 || Buffer.byteLength(j, 'utf8') > 400)).toEqual([]);
+  });
+
+  it("cuts a long job name so that the config's own redact rules, not only the built-in ones, read it back as itself", () => {
+    // Prepare: a config rule that takes what follows `acct:`; the 200-character cut falls inside its marker.
+    const config = validateConfig({ redact: { patterns: [{ name: 'acct', regex: 'acct:(?<secret>\\S+)' }] } });
+    const command = `/opt/billing/run.sh ${'x'.repeat(200 - 20 - 1 - 'acct:'.length - 3)} acct:ACME-00042 ${'y'.repeat(200)}`;
+    const line = `Oct  5 02:30:01 web1 CRON[100]: (root) CMD (${command})`;
+
+    // Act
+    const outcome = parseLine(line, contextFor('syslog', 1, { year: 2026, redactor: redactorFor(config) }));
+
+    // Assess: the name a \`jobs\` key written as the logs give it becomes is the job's own name.
+    const job = outcome.kind === 'events' ? (outcome.events[0].body as { job: string }).job : `not events: ${outcome.kind}`;
+    expect(job).toMatch(/…[0-9a-f]{8}$/);
+    expect(job).not.toContain('ACME');
+    expect(nameAsLogged(job, config)).toBe(job);
   });
 
   it('keeps the name a long command always had when its plain cut reads back as itself', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from '../events.ts';
 import type { AuditEvent } from '../events.ts';
 import { unitPrefix } from '../output-capture.ts';
-import { BUILTIN_REDACTOR } from '../redact.ts';
+import { BUILTIN_REDACTOR, type Redactor } from '../redact.ts';
 
 /** The fields of an event that become parts of storage keys (`events.ts` bounds them on instrumented lines). */
 const KEY_FIELDS = ['job', 'run_id', 'parent_run_id', 'agent', 'tool', 'route', 'guard', 'request_id', 'exception_id', 'call_id', 'host'] as const;
@@ -23,8 +23,10 @@ const DIGEST_PART_CHARS = 9;
  *
  * `suffixChars` leaves room for an ASCII suffix of that many characters that the caller appends
  * (exec's run id: the job, then its start time and a random part), so name + suffix fits too.
+ * `redactor`: the rules the name was redacted with (`redactorFor(config)`, with the config's own
+ * `redact` patterns), which must read the shortened name back as itself.
  */
-export function shortenName(name: string, suffixChars = 0): string {
+export function shortenName(name: string, suffixChars = 0, redactor: Redactor = BUILTIN_REDACTOR): string {
   const fits = suffixChars === 0 ? identifierFits(name) : name.length + suffixChars <= MAX_ID_CHARS && Buffer.byteLength(name, 'utf8') + suffixChars <= MAX_ID_BYTES;
   if (fits) return name;
   const prefixBytes = PREFIX_BYTES - suffixChars;
@@ -34,16 +36,16 @@ export function shortenName(name: string, suffixChars = 0): string {
     end = Math.min(end - 1, Math.floor((end * prefixBytes) / bytes));
   }
   const digest = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
-  // Never cut a surrogate pair in two. A plain cut that the built-in rules leave as it is stays the
+  // Never cut a surrogate pair in two. A plain cut that the rules leave as it is stays the
   // name it always was (stored states and configs keep their keys).
   let short = `${unitPrefix(name, end)}…${digest}`;
-  if (BUILTIN_REDACTOR.redactText(short) === short) return short;
+  if (redactor.redactText(short) === short) return short;
   end = markerSafeEnd(name, end, MAX_ID_CHARS - DIGEST_PART_CHARS - suffixChars, prefixBytes);
   short = `${unitPrefix(name, end)}…${digest}`;
   // A cut that leaves a secret's label before the digest (`token=…1f0c9a2e`, from `token= x`)
   // would be redacted again when the name is read back (a config key): cut further back, before
-  // the token holding the label, until the built-in rules leave the name as it is.
-  while (end > 0 && BUILTIN_REDACTOR.redactText(short) !== short) {
+  // the token holding the label, until the rules leave the name as it is.
+  while (end > 0 && redactor.redactText(short) !== short) {
     end = tokenStart(name, end - 1);
     short = `${unitPrefix(name, end)}…${digest}`;
   }
@@ -87,13 +89,13 @@ function markerSafeEnd(name: string, end: number, maxUnits: number, maxBytes: nu
  * The events with every key field within the identifier bound (`shortenName`). Parsers of system
  * logs derive names from free text; instrumented lines were already held to the bound by validation,
  * so this only changes one whose redaction made a field longer. Returns the same array when nothing
- * changed.
+ * changed. `redactor`: the one the events were redacted with.
  */
-export function boundKeyFields(events: AuditEvent[]): AuditEvent[] {
+export function boundKeyFields(events: AuditEvent[], redactor: Redactor = BUILTIN_REDACTOR): AuditEvent[] {
   let out: AuditEvent[] | undefined;
   for (let i = 0; i < events.length; i++) {
     const body = events[i].body;
-    const fixed = boundKeyFieldsOf(body);
+    const fixed = boundKeyFieldsOf(body, redactor);
     if (fixed === body) continue;
     out ??= events.slice();
     out[i] = { ...events[i], body: fixed };
@@ -102,14 +104,14 @@ export function boundKeyFields(events: AuditEvent[]): AuditEvent[] {
 }
 
 /** One body with every key field within the identifier bound: the same object when nothing changed. */
-export function boundKeyFieldsOf<T extends object>(body: T): T {
+export function boundKeyFieldsOf<T extends object>(body: T, redactor: Redactor = BUILTIN_REDACTOR): T {
   const fields = body as Record<string, unknown>;
   let fixed: Record<string, unknown> | undefined;
   for (const key of KEY_FIELDS) {
     const value = fields[key];
     if (typeof value !== 'string' || identifierFits(value)) continue;
     fixed ??= { ...fields };
-    fixed[key] = shortenName(value);
+    fixed[key] = shortenName(value, 0, redactor);
   }
   return (fixed as T | undefined) ?? body;
 }

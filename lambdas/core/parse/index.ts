@@ -127,7 +127,7 @@ export function parseLine(text: string, ctx: LineContext, parsers: readonly Line
     });
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
     // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
-    const events = unbounded ? boundKeyFields(redacted) : redacted;
+    const events = unbounded ? boundKeyFields(redacted, redactor) : redacted;
     if (outcome.rejected !== undefined) return { kind: 'events', events, rejected: redactor.redactText(outcome.rejected) };
     return changed || events !== redacted ? { kind: 'events', events } : outcome;
   }
