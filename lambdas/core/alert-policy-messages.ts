@@ -76,10 +76,24 @@ function baseData(kind: AlertKind, severity: Severity, detector: string, subject
   return { version: ALERT_DATA_VERSION, kind, severity, detector, subject, subject_kind, title };
 }
 
+/**
+ * A notice's time (`open_since`, `flapping_since`) as the ISO text every other time is written in:
+ * a notice stored before they were written so (epoch milliseconds) is read too.
+ */
+function noticeTime(value: number | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return isoTime(typeof value === 'number' ? value : Date.parse(value));
+}
+
 /** The message of a planned alert (finding, escalation, flapping or recovery). */
 export function alertMessage(alert: PlannedAlert): AlertMessage {
   if (alert.candidate) return findingMessage(alert);
-  const notice = alert.notice!;
+  const stored = alert.notice!;
+  const notice = { ...stored, detail: { ...stored.detail } };
+  for (const key of ['open_since', 'flapping_since']) {
+    const time = noticeTime(notice.detail[key]);
+    if (time !== undefined) notice.detail[key] = time;
+  }
   const what = `${alert.subject_kind} "${alert.subject}"`;
   const detectors = notice.detectors.length > 0 ? notice.detectors.join(', ') : 'none';
   let title: string;
@@ -91,7 +105,7 @@ export function alertMessage(alert: PlannedAlert): AlertMessage {
     text = [
       `${what} is healthy again: ${plural(runs, 'healthy run')} in a row since its last failure.`,
       '',
-      `Open since: ${isoTime(Number(notice.detail.open_since))} (highest severity ${alert.severity})`,
+      `Open since: ${notice.detail.open_since} (highest severity ${alert.severity})`,
       `Detectors:  ${detectors}`,
       ...(notice.detail.last_run_id ? [`Last run:   ${notice.detail.last_run_id}`] : []),
       ...(held > 0 ? ['', `${plural(held, 'alert')} about it were held (cooldown, flapping or snooze) since the last one sent.`] : []),
@@ -109,7 +123,7 @@ export function alertMessage(alert: PlannedAlert): AlertMessage {
       'a reminder comes at most once per alert cooldown while it goes on.',
       '',
       `Detectors: ${detectors}`,
-      ...(notice.detail.flapping_since !== undefined ? [`Flapping since: ${isoTime(Number(notice.detail.flapping_since))}`] : []),
+      ...(notice.detail.flapping_since !== undefined ? [`Flapping since: ${notice.detail.flapping_since}`] : []),
       ...(held > 0 ? [`${plural(held, 'alert')} held since the last notice.`] : []),
     ].join('\n');
   }

@@ -581,7 +581,7 @@ export function decideAlerts(
           snoozedNotices++;
         }
       } else {
-        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: flapping.since });
+        addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: flapping.suppressed, flapping_since: isoTime(flapping.since) });
         // Its first notice (the others were held) opens the episode, as a first flapping alert does.
         if (flapping.lastSentAt === undefined) openWith(severity, names[0] ?? 'flapping', outcome.at);
         next = { ...next, flapping: { since: flapping.since, lastSentAt: now, suppressed: 0 } };
@@ -589,7 +589,7 @@ export function decideAlerts(
     }
     if (outcome.healthy && open && next.healthyRuns >= options.recoveryRuns && !next.flapping) {
       const suppressed = Object.values(detectors).reduce((n, e) => n + e.suppressed, 0);
-      addNotice('recovery', outcome.at, open.severity, open.detectors, { healthy_runs: next.healthyRuns, open_since: open.since, suppressed, ...(outcome.run_id ? { last_run_id: outcome.run_id } : {}) });
+      addNotice('recovery', outcome.at, open.severity, open.detectors, { healthy_runs: next.healthyRuns, open_since: isoTime(open.since), suppressed, ...(outcome.run_id ? { last_run_id: outcome.run_id } : {}) });
       open = undefined;
       for (const d of Object.keys(detectors)) delete detectors[d];
     }

@@ -85,6 +85,23 @@ describe('alert messages', () => {
     expect(title).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
   });
 
+  it.each([
+    ['written as an ISO time', '2026-10-07T00:10:00Z', '2026-10-07T05:00:00Z'],
+    ['kept in a stored notice from before as epoch milliseconds', T - 3_600_000, Date.parse('2026-10-07T05:00:00Z')],
+  ])('gives the times of a recovery and a flapping notice in ISO, as every other time, when %s', (_, openSince, flappingSince) => {
+    // Prepare
+    const notice = { id: 'n', at: T, leaseUntil: T, severity: 'high' as const, detectors: ['run-failed'] };
+    const recovery: PlannedAlert = { ...base, kind: 'recovery', detector: 'run-failed', severity: 'high', notice: { ...notice, kind: 'recovery', detail: { healthy_runs: 3, open_since: openSince, suppressed: 0 } } };
+    const flapping: PlannedAlert = { ...base, kind: 'flapping', detector: 'run-failed', severity: 'high', notice: { ...notice, kind: 'flapping', detail: { transitions: 6, window_hours: 24, suppressed: 0, flapping_since: flappingSince } } };
+    // Act
+    const [recovered, flapped] = [alertMessage(recovery), alertMessage(flapping)];
+    // Assess
+    expect(recovered.data.notice).toMatchObject({ at: '2026-10-07T01:10:00Z', open_since: '2026-10-07T00:10:00Z' });
+    expect(recovered.text).toContain('Open since: 2026-10-07T00:10:00Z');
+    expect(flapped.data.notice).toMatchObject({ flapping_since: '2026-10-07T05:00:00Z' });
+    expect(flapped.text).toContain('Flapping since: 2026-10-07T05:00:00Z');
+  });
+
   it('turns a message into a finding for sinks that only publish findings', () => {
     // Prepare
     const escalation = alertMessage({ ...base, kind: 'escalation', detector: 'run-failed', severity: 'critical', streak: 3, candidate: { key: 'k', finding: failed } });

@@ -350,7 +350,7 @@ describe('alert policy: recovery notices', () => {
     const notice = results[2].alerts[0].notice!;
     const settled = settleNotices(state!, [notice.id]);
     // Assess
-    expect(notice).toMatchObject({ kind: 'recovery', severity: 'high', detectors: ['output-shrink'], detail: { healthy_runs: 3, suppressed: 1, open_since: T0 } });
+    expect(notice).toMatchObject({ kind: 'recovery', severity: 'high', detectors: ['output-shrink'], detail: { healthy_runs: 3, suppressed: 1, open_since: isoTime(T0) } });
     expect(state!.notices.map((n) => n.id)).toEqual([notice.id]);
     expect(settled.notices).toEqual([]);
   });
@@ -531,7 +531,7 @@ describe('alert policy: helpers', () => {
     const { individual } = capAlerts(alerts, 20);
     // Assess
     expect(individual.map((a) => `${a.kind} ${a.severity}`)).toEqual(['finding high', 'escalation critical', 'recovery critical']);
-    expect(individual[2].notice!.detail.open_since).toBe(runs[0].at);
+    expect(individual[2].notice!.detail.open_since).toBe(isoTime(runs[0].at));
   });
 
   it('caps a storm: the most severe (escalations before findings before notices) go out one by one, in time order; the rest for the summary', () => {
