@@ -7,7 +7,7 @@ import { CorruptInputError, InputError, openLineSource, type ReaderCommand } fro
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
-import { ContainerLineJoiner, type JoinedLine } from '../core/parse/container.ts';
+import { ContainerLineJoiner, type JoinedLine, outcomeOfJoined } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { WallClock } from '../core/parse/local-time.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -23,6 +23,8 @@ export interface SourceRecord {
   readonly rejected?: string;
   /** The log record's time (a CloudWatch event's timestamp, a container runtime's record), epoch ms. */
   readonly recordTime?: number;
+  /** A split container line the file ended in: the records it was joined from, for its rejection (`JoinedLine`). */
+  readonly unfinished?: string;
   /**
    * Set by a source whose records are not one per line (a file, whose container runtime may have
    * split a line over several): the line the record begins on, and how many lines were read so far.
@@ -154,7 +156,7 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
       ? ({ kind: 'rejected', reason: record.rejected } as const)
       : record.overLongBytes !== undefined
       ? overLong(record.overLongBytes)
-      : parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
+      : outcomeOfJoined(parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor }), record.unfinished);
   tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
   return outcome.kind === 'events' && clock?.readAsUtc === true;
 }

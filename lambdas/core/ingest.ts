@@ -6,11 +6,12 @@ import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { emptyCounts, LineTally, type Rejection } from './line-tally.ts';
-import { parseDelivery } from './parse/index.ts';
+import { ContainerLineJoiner, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from './parse/container.ts';
+import { type LineContext, parseDelivery } from './parse/index.ts';
 import { StreamZones } from './parse/local-time.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
-import { redactorFor } from './redact.ts';
+import { type Redactor, redactorFor } from './redact.ts';
 
 export interface IngestDeps {
   readonly store: StateStore & FindingStore;
@@ -77,17 +78,28 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
   const redactor = redactorFor(deps.config);
   const now = deps.clock.now();
   let oldest = Number.POSITIVE_INFINITY;
+  // The log streams a container runtime's records came in, each joining the lines it split across the batch's payloads.
+  const joins = new Map<string, StreamJoin>();
   for (const { logGroup, logStream, logEvents } of payloads) {
+    for (const logEvent of logEvents) if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
+    const streamKey = `${logGroup}\n${logStream}`;
+    let join = joins.get(streamKey);
+    if (join === undefined && logEvents.some((e) => mayBeContainerRecord(e.message))) joins.set(streamKey, (join = new StreamJoin(logGroup, logStream)));
+    if (join !== undefined) {
+      readJoined(join, join.add(logEvents), { now, redactor }, tally);
+      continue;
+    }
     const defaultJob = functionNameOf(logGroup);
     // A payload holds one log stream, whose lines' zoneless times are judged together (parseDelivery).
     const zones = new StreamZones();
     const lines = logEvents.map((logEvent, index) => {
-      if (logEvent.timestamp < oldest) oldest = logEvent.timestamp;
       const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
       return { text: logEvent.message, ctx: { source, recordTime: logEvent.timestamp, now, defaultJob, redactor, zones } };
     });
     parseDelivery(lines).forEach((outcome, index) => tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvents[index].id}`));
   }
+  // Lines split over records of which the batch holds only the first: read as far as they got, as `scan` reads a file's last.
+  for (const join of joins.values()) readJoined(join, join.end(), { now, redactor }, tally);
 
   const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
   const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
@@ -111,4 +123,81 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
     conflicts: batch.conflicts,
     bypasses: exceptions ? tallyBypasses(tally.events, exceptions) : undefined,
   };
+}
+
+type LogEvent = CloudWatchLogsPayload['logEvents'][number];
+
+/** An event of a log stream, numbered in the batch: its id, its time, and its place in its payload. */
+interface StreamEvent {
+  readonly id: string;
+  readonly timestamp: number;
+  /** Its number in its payload, from 1: the line a rejection names with its id. */
+  readonly line: number;
+}
+
+/** A line of a log stream as the joiner gives it, with the event it begins in. */
+interface StreamLine {
+  readonly joined: JoinedLine;
+  readonly event: StreamEvent;
+}
+
+/**
+ * One log stream of a batch whose events may be a container runtime's records: its lines, those
+ * the runtime split over several records (Docker's `json-file`, CRI's `P` records) joined as `scan`
+ * joins a file's (`ContainerLineJoiner`: one stream of stdout and stderr apart, a line up to
+ * MAX_LINE_BYTES, counted once, timed by its first record, named by the event it begins in),
+ * across the payloads of the batch that hold the stream (a Kinesis batch brings several).
+ */
+class StreamJoin {
+  /** The stream's events so far, the joiner's `n`th at `n - 1`. */
+  private readonly events: StreamEvent[] = [];
+  private readonly joiner = new ContainerLineJoiner({
+    span: (first, last) => (first === last ? `CloudWatch event ${this.events[first - 1].id}` : `CloudWatch events ${this.events[first - 1].id} to ${this.events[last - 1].id}`),
+    cutShort: 'the rest of the line is not in this delivery',
+  });
+
+  constructor(
+    readonly logGroup: string,
+    readonly logStream: string,
+  ) {}
+
+  /** The lines that a payload's events of the stream finish, in the order they finish. */
+  add(logEvents: readonly LogEvent[]): StreamLine[] {
+    const lines: StreamLine[] = [];
+    logEvents.forEach((logEvent, index) => {
+      this.events.push({ id: logEvent.id, timestamp: logEvent.timestamp, line: index + 1 });
+      const joined = this.joiner.add(logEvent.message, this.events.length);
+      if (joined !== undefined) lines.push(this.lineOf(joined));
+    });
+    return lines;
+  }
+
+  /** The lines still unfinished when the batch ends, as far as they got. */
+  end(): StreamLine[] {
+    return this.joiner.end().map((joined) => this.lineOf(joined));
+  }
+
+  private lineOf(joined: JoinedLine): StreamLine {
+    return { joined, event: this.events[joined.line - 1] };
+  }
+}
+
+/** A stream's joined lines parsed into `tally` as one delivery's (their zoneless times judged together); a line joined too long is rejected unread. */
+function readJoined(join: StreamJoin, lines: readonly StreamLine[], opts: { readonly now: number; readonly redactor: Redactor }, tally: LineTally): void {
+  const { logGroup, logStream } = join;
+  const defaultJob = functionNameOf(logGroup);
+  const zones = new StreamZones();
+  const where = (event: StreamEvent) => () => `${logGroup} ${logStream} event ${event.id}`;
+  const read: { text: string; ctx: LineContext }[] = [];
+  for (const { joined, event } of lines) {
+    if ('rejected' in joined) continue;
+    const source = { origin: logGroup, line: event.line, logStream, eventId: event.id };
+    read.push({ text: joined.text, ctx: { source, recordTime: joined.recordTime ?? event.timestamp, now: opts.now, defaultJob, redactor: opts.redactor, zones } });
+  }
+  const outcomes = parseDelivery(read);
+  let next = 0;
+  for (const { joined, event } of lines) {
+    if ('rejected' in joined) tally.add({ kind: 'rejected', reason: joined.rejected }, where(event));
+    else tally.add(outcomeOfJoined(outcomes[next++], joined.unfinished), where(event));
+  }
 }

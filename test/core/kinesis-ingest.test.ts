@@ -6,7 +6,7 @@ import { validateConfig } from '../../lambdas/config.ts';
 import { findingKey } from '../../lambdas/core/findings.ts';
 import { type IngestDeps, type IngestReport, ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { ingestKinesisBatch, KinesisEventError } from '../../lambdas/core/kinesis-ingest.ts';
-import { controlMessage, monthToDeliveries } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { controlMessage, encodePayload, monthToDeliveries } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { generateMonth } from '../../lambdas/demo/generate-month.ts';
 import { createKinesisIngestHandler } from '../../lambdas/handlers/ingest-kinesis.ts';
 import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
@@ -49,6 +49,36 @@ function deps(store: MemoryAuditStore): IngestDeps {
 }
 
 describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one batch', () => {
+  it('joins a line a container runtime split over two payloads of one log stream in the batch, another stream between them', async () => {
+    // Prepare: a run.end in three Docker records, the last in the stream's next payload
+    const at = Date.UTC(2026, 9, 16, 10);
+    const end = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.end', job: 'pod-etl', run_id: 'pod-etl-1', exit_code: 2, duration_ms: 1000 });
+    const docker = (log: string) => JSON.stringify({ log, stream: 'stdout', time: new Date(at).toISOString() });
+    const payload = (logStream: string, messages: readonly string[], first: number) =>
+      encodePayload({
+        messageType: 'DATA_MESSAGE',
+        owner: '123456789012',
+        logGroup: '/eks/jobs',
+        logStream,
+        subscriptionFilters: ['silent-audit'],
+        logEvents: messages.map((message, i) => ({ id: String(first + i), timestamp: at + 1000, message })),
+      });
+    const event = kinesisEvent([
+      payload('pod-etl', [docker(end.slice(0, 40)), docker(end.slice(40, 80))], 1),
+      payload('pod-other', [docker('hello\n')], 10),
+      payload('pod-etl', [docker(`${end.slice(80)}\n`)], 3),
+    ]);
+    const store = new MemoryAuditStore();
+
+    // Act
+    const result = await ingestKinesisBatch(event, { store, sink: { publish: async () => undefined }, config: validateConfig({}, 'empty config'), clock: { now: () => at + 60_000 } });
+
+    // Assess: one line of the three records, and the other stream's
+    expect(result.reports).toHaveLength(1);
+    expect(result.reports[0].counts).toMatchObject({ lines: 2, events: 1, rejected: 0, unrecognised: 1 });
+    expect(result.reports[0].findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'pod-etl', 'pod-etl-1']]);
+  });
+
   it('finds what the Lambda subscription finds payload by payload, reading each subject once per invocation', async () => {
     // Prepare
     const perPayload = new MemoryAuditStore();

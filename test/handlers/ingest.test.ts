@@ -127,6 +127,64 @@ describe('the ingest handler on a log group that ECS FireLens ships to', () => {
   });
 });
 
+describe('the ingest handler on a log group the CloudWatch agent ships container log files to', () => {
+  const START = JSON.stringify({ ts: '2026-10-05T10:00:00Z', type: 'run.start', job: 'etl', run_id: 'etl-1', host: 'pod-1' });
+  const END = JSON.stringify({ ts: '2026-10-05T10:01:00Z', type: 'run.end', job: 'etl', run_id: 'etl-1', exit_code: 1, duration_ms: 60_000, output_head: 'x'.repeat(200) });
+  const time = (ms: number) => new Date(T0 + ms).toISOString();
+  const cri = (text: string, ms: number, tag: 'P' | 'F', stream = 'stdout') => `${time(ms)} ${stream} ${tag} ${text}`;
+  const docker = (text: string, ms: number, ends: boolean, stream = 'stdout') => JSON.stringify({ log: ends ? `${text}\n` : text, stream, time: time(ms) });
+  /** Three parts of the run.end, a stderr line between its first two. */
+  const parts = [END.slice(0, 60), END.slice(60, 150), END.slice(150)];
+  const formats = {
+    CRI: [cri(START, 0, 'F'), cri(parts[0], 60_000, 'P'), cri('warning: slow', 60_000, 'F', 'stderr'), cri(parts[1], 60_000, 'P'), cri(parts[2], 60_000, 'F')],
+    'Docker json-file': [docker(START, 0, true), docker(parts[0], 60_000, false), docker('warning: slow', 60_000, true, 'stderr'), docker(parts[1], 60_000, false), docker(parts[2], 60_000, true)],
+  };
+  const delivery = (logStream: string, messages: readonly string[]) =>
+    encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/eks/jobs',
+      logStream,
+      subscriptionFilters: ['silent-audit'],
+      logEvents: messages.map((message, i) => ({ id: String(i + 1), timestamp: T0 + 61_000 + i, message })),
+    });
+  const handlerWith = () => {
+    const deps = { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    return createIngestHandler(() => deps, () => undefined);
+  };
+
+  it.each(Object.entries(formats))('joins a %s line the runtime split over records of one delivery into its event, counted once', async (_format, messages) => {
+    // Prepare
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery('kube.var.log.containers.etl-1', messages));
+
+    // Assess: the run.start, the stderr line, the joined run.end (5 records, 3 lines); the run failed
+    expect(response.counts).toMatchObject({ lines: 3, events: 2, rejected: 0, unrecognised: 1 });
+    expect(response.rejections).toEqual([]);
+    expect(response.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'etl', 'etl-1']]);
+  });
+
+  it('counts a split line whose last record is not in the delivery as one rejected line, saying why, and reads the rest', async () => {
+    // Prepare: the run.end's first two records end the delivery; the runtime wrote the rest after it was sent
+    const messages = [formats.CRI[0], formats.CRI[1], formats.CRI[2], formats.CRI[3]];
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery('kube.var.log.containers.etl-1', messages));
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 3, events: 1, rejected: 1, unrecognised: 1 });
+    expect(response.rejections).toEqual([
+      {
+        where: '/eks/jobs kube.var.log.containers.etl-1 event 2',
+        reason: expect.stringMatching(/^run\.end event rejected: not valid JSON.*\(only its first 2 records of a line the container runtime split, CloudWatch events 2 to 4: the rest of the line is not in this delivery\)$/),
+      },
+    ]);
+  });
+});
+
 describe("the ingest handler on a function that logs in Lambda's JSON log format", () => {
   it('reads the runs its logger wrote in the message of each record, as a string or an object', async () => {
     // Prepare: one invocation of a function with LoggingConfig LogFormat=JSON, its events without ts

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContainerLineJoiner, containerRecord, type JoinedLine } from '../../lambdas/core/parse/container.ts';
+import { ContainerLineJoiner, containerRecord, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from '../../lambdas/core/parse/container.ts';
 import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
 import { contextFor, fixtureLines, summary } from './helpers.ts';
 
@@ -91,6 +91,19 @@ describe('lines a container runtime wrapped are read as the line inside', () => 
   ])('takes %s for no container record', (_name, line) => {
     // Act and Assess
     expect(containerRecord(line)).toBeUndefined();
+  });
+
+  it('tells, unparsed, every line that may be a container record, and no line of ours or of text', () => {
+    // Prepare
+    const records = [docker(RUN_START), docker(RUN_END_NO_TS.slice(0, 30), '2026-10-01T00:00:07Z', 'stdout', false), `2026-10-01T00:00:07Z stdout P ${RUN_START}`, `2026-10-01T00:00:07.5Z stderr F ${CRON}`, '2026-10-01T00:00:07Z stdout F'];
+    const others = [RUN_START, RUN_END_NO_TS, CRON, SYSTEMD, '2026-10-01T00:00:07Z INFO starting', '2026-10-01 00:00:07,123 stdout P'];
+    // Act
+    const may = records.map(mayBeContainerRecord);
+    const mayNot = others.map(mayBeContainerRecord);
+    // Assess
+    expect(records.every((line) => containerRecord(line) !== undefined)).toBe(true);
+    expect(may).toEqual(records.map(() => true));
+    expect(mayNot).toEqual(others.map(() => false));
   });
 });
 
@@ -190,8 +203,20 @@ describe("the parts of a line a container runtime split are joined, per stream",
     const lines = [`2026-10-01T00:00:07Z stdout P ${RUN_END_NO_TS.slice(0, 25)}`];
     // Act
     const joined = joinAll(lines);
+    // Assess: it says why it is cut, for the rejection of its part
+    expect(joined).toEqual([
+      { text: RUN_END_NO_TS.slice(0, 25), recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1, unfinished: 'only its first record of a line the container runtime split, line 1: the file ends before the line does' },
+    ]);
+  });
+
+  it('rejects the part of an unfinished JSON event saying the line was cut, and leaves an unrecognised part unrecognised', () => {
+    // Prepare: two P records of a run.end the file ends in, and one of a text line on stderr
+    const lines = [`2026-10-01T00:00:07Z stdout P ${RUN_END_NO_TS.slice(0, 20)}`, `2026-10-01T00:00:07Z stdout P ${RUN_END_NO_TS.slice(20, 30)}`, '2026-10-01T00:00:07Z stderr P some words'];
+    // Act
+    const outcomes = joinAll(lines).map((joined) => ('rejected' in joined ? undefined : outcomeOfJoined(parseLine(joined.text, ctx({ recordTime: joined.recordTime })), joined.unfinished)));
     // Assess
-    expect(joined).toEqual([{ text: RUN_END_NO_TS.slice(0, 25), recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 }]);
+    expect(outcomes[0]).toMatchObject({ kind: 'rejected', reason: expect.stringMatching(/\(only its first 2 records of a line the container runtime split, lines 1–2: the file ends before the line does\)$/) });
+    expect(outcomes[1]).toEqual({ kind: 'unrecognised' });
   });
 
   it('rejects a joined line over the line limit, naming its records and lines, and keeps none of it', () => {

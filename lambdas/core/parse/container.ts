@@ -3,6 +3,7 @@ import { isTimeInRange } from '../parse-time.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
 import { isoInstant, jsonObject, withoutLineEnd } from './record-fields.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
+import type { ParseOutcome } from './types.ts';
 
 /**
  * Lines a container runtime wrapped before writing them to its log file:
@@ -32,6 +33,17 @@ const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF])(?: (.*))?$/s;
 /** A line's container record, or undefined when it is not one (then it is read as it is). */
 export function containerRecord(line: string): ContainerRecord | undefined {
   return line.startsWith(DOCKER_START) ? dockerRecord(line) : criRecord(line);
+}
+
+/** The start of a CRI record, up to its tag: enough to tell a line that may be one, unparsed. */
+const CRI_START = /^\d{4}-\d{2}-\d{2}T\S+ std(?:out|err) [PF]/;
+
+/**
+ * Whether a line may be a container runtime's record, told without parsing it: a delivery none
+ * of whose lines may be one is read line by line, its reader paying nothing for joining.
+ */
+export function mayBeContainerRecord(line: string): boolean {
+  return line.startsWith(DOCKER_START) || CRI_START.test(line);
 }
 
 /** The keys of a Docker `json-file` record (`attrs` when `--log-opt labels`/`env` add some). */
@@ -107,10 +119,24 @@ function criRecord(line: string): ContainerRecord | undefined {
   return { text: m[4] ?? '', at, stream: `cri ${m[2]}`, partial: m[3] === 'P' };
 }
 
-/** A line of a file as its reader hands it on: its text and record time, or why it is rejected unread. */
+/**
+ * A line of a file (or of a delivery's log stream) as its reader hands it on: its text and record
+ * time, or why it is rejected unread. A line still unfinished when the records ran out says so
+ * (`unfinished`: which records it was joined from and why no more came), for its rejection.
+ */
 export type JoinedLine =
-  | { readonly text: string; readonly recordTime?: number; readonly line: number }
+  | { readonly text: string; readonly recordTime?: number; readonly line: number; readonly unfinished?: string }
   | { readonly rejected: string; readonly line: number };
+
+/** How a joiner names what its records came in, in the user's terms. */
+export interface JoinedRecordsWording {
+  /** The records from the `first`th to the `last`th: `lines 3–5` of a file. */
+  readonly span: (first: number, last: number) => string;
+  /** Why a line the records ran out in was not finished: `the file ends before the line does`. */
+  readonly cutShort: string;
+}
+
+const FILE_LINES: JoinedRecordsWording = { span: (first, last) => (first === last ? `line ${first}` : `lines ${first}–${last}`), cutShort: 'the file ends before the line does' };
 
 interface SplitLine {
   readonly firstLine: number;
@@ -134,6 +160,9 @@ interface SplitLine {
  */
 export class ContainerLineJoiner {
   private readonly open = new Map<string, SplitLine>();
+
+  /** `wording`: how its rejections name the records (a file's lines by default). */
+  constructor(private readonly wording: JoinedRecordsWording = FILE_LINES) {}
 
   /**
    * The line that `text`, the `lineNo`th line of the file, gives: itself unwrapped, the whole line it
@@ -159,23 +188,40 @@ export class ContainerLineJoiner {
       return undefined;
     }
     this.open.delete(record.stream);
-    return finished(joined);
+    return this.finished(joined, false);
   }
 
-  /** The lines still unfinished when the file ends (the container stopped mid-line), as far as they got. */
+  /**
+   * The lines still unfinished when the records run out (the container stopped mid-line, the file
+   * ends, the rest of the line is in a later delivery), as far as they got.
+   */
   end(): JoinedLine[] {
-    const rest = [...this.open.values()].map(finished);
+    const rest = [...this.open.values()].map((split) => this.finished(split, true));
     this.open.clear();
     return rest;
   }
+
+  private finished(split: SplitLine, cutShort: boolean): JoinedLine {
+    const span = this.wording.span(split.firstLine, split.lastLine);
+    if (split.over) {
+      const unfinished = cutShort ? `; ${this.wording.cutShort}` : '';
+      return {
+        rejected: `line is ${split.bytes} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into ${split.records} records, ${span}${unfinished})`,
+        line: split.firstLine,
+      };
+    }
+    const line = { text: split.parts.join(''), recordTime: split.at, line: split.firstLine };
+    if (!cutShort) return line;
+    const records = split.records === 1 ? 'its first record' : `its first ${split.records} records`;
+    return { ...line, unfinished: `only ${records} of a line the container runtime split, ${span}: ${this.wording.cutShort}` };
+  }
 }
 
-function finished(split: SplitLine): JoinedLine {
-  if (split.over) {
-    return {
-      rejected: `line is ${split.bytes} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into ${split.records} records, lines ${split.firstLine}–${split.lastLine})`,
-      line: split.firstLine,
-    };
-  }
-  return { text: split.parts.join(''), recordTime: split.at, line: split.firstLine };
+/**
+ * The outcome of a line read from its joined records: a line unfinished (`JoinedLine.unfinished`)
+ * whose part is rejected (the first part of a JSON event is not valid JSON) says why it was cut.
+ */
+export function outcomeOfJoined(outcome: ParseOutcome, unfinished: string | undefined): ParseOutcome {
+  if (unfinished === undefined || outcome.kind !== 'rejected') return outcome;
+  return { kind: 'rejected', reason: `${outcome.reason} (${unfinished})` };
 }
