@@ -115,7 +115,7 @@ const SLASH = String.raw`\\{0,3}\/`;
  */
 function assignmentRule(name: string, description: string, keywords: string, stops = '&'): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["']|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
+    `(${keywords})(\\\\?["']|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );
@@ -147,18 +147,38 @@ const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
 const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
 
 /**
+ * A value given to a token, API key or secret option: `--token VALUE`, `--api-key VALUE`,
+ * `--apikey VALUE`, `--secret VALUE`, `--access-token VALUE`, `--client-secret VALUE` (the `=`
+ * form is a labelled secret; `--token-file` gives none; docker's `--secret id=…,src=…` names a file).
+ */
+const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}(?:token|api-?key|secret)[ \t]+)(?!-|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
+/** A curl command and its arguments, up to the end of its step of a pipeline or list. */
+const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
+/** Its `-u user:password`, `--user user:password` (also `-uuser:password`, `--user=user:password`): the user stays. */
+const CURL_USER = new RegExp(String.raw`((?<=[ \t])(?:-u[ \t]*|--user(?:[ \t]+|=))(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+/** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
+const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
+/** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
+const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+
+/**
  * Passwords given on a command line, as cron commands (job names) and scripts' output show them:
- * `mysql -pVALUE` and its kin, `sshpass -p VALUE`, `--password VALUE`. A `-p` of any other
- * command (a port, `mkdir -p`) is left alone.
+ * `mysql -pVALUE` and its kin, `sshpass -p VALUE`, `--password VALUE`, `curl -u user:VALUE`,
+ * `redis-cli -a VALUE`, `--token VALUE` and its kin. A `-p` of any other command (a port,
+ * `mkdir -p`), a `-u` or `-a` of any other command, is left alone.
  */
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
-  description: 'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--passphrase`)',
+  description:
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE`, `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also `--access-token`, `--client-secret`)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
-    const out = text.replace(PASSWORD_OPTION, replaceValue).replace(SSHPASS_OPTION, replaceValue);
-    return out.replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue));
+    const out = text.replace(PASSWORD_OPTION, replaceValue).replace(SSHPASS_OPTION, replaceValue).replace(TOKEN_OPTION, replaceValue);
+    return out
+      .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
+      .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, (match: string, user: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`)))
+      .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue));
   },
 };
 
@@ -233,6 +253,26 @@ function redactOrphanEnds(text: string, marker: string): string {
   return out + text.slice(from);
 }
 
+const labelledSecret = assignmentRule(
+  'secret-assignment',
+  '',
+  // `_pass=`, `_pwd=` as env names end (`DB_PASS=`, `REDIS_PWD=`), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
+  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=["\']?[ \\t]*=)|[_-]pwd(?=["\']?[ \\t]*=)|pwd(?<=;[ \\t]{0,8}pwd)',
+);
+/** An XML element naming a secret (`<password>…</password>`, `<db_password>`, `<apiKey>`): its text. */
+const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)>)([^<\r\n]{1,4096})(?=<\/)/gi;
+
+/** Labelled secrets: `label=value` and its kin (assignmentRule), and the text of an XML element naming a secret. */
+const secretAssignmentRule: TextRule = {
+  name: 'secret-assignment',
+  description:
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
+  apply(text, asName) {
+    const marker = redactionMarker('secret-assignment');
+    return labelledSecret.apply(text, asName).replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) ? match : `${open}${marker}`));
+  },
+};
+
 /**
  * The built-in rules, in the order they run: whole blocks and shapes first, labelled values last
  * (a label's value that an earlier rule replaced is left as it is).
@@ -277,11 +317,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
     (match, label: string, value: string) => (value.startsWith(MARKER_START) ? match : `${label}${redactionMarker('cookie')}`),
     (match, label: string, value: string) => (label.endsWith(':') || value.startsWith(MARKER_START) ? match : `${label}${redactionMarker('cookie')}`),
   ),
-  assignmentRule(
-    'secret-assignment',
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
-    'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd',
-  ),
+  secretAssignmentRule,
 ];
 
 /**
@@ -292,7 +328,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * must not swallow the start of another word, here `asia`. `sql` and `adb` for `mysql…` and
  * `mariadb…`: a word starting with `m`, a new first letter, would slow the scan of every text.)
  */
-const TRIGGER_SCAN = /pass|secr|toke|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -303,7 +339,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'slack-webhook': ['slack'],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb'],
+  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -316,7 +352,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'aws-access-key': ['akia', 'asia'],
   'aws-secret-key': ['secr'],
   cookie: ['cook'],
-  'secret-assignment': ['pass', 'secr', 'toke', 'key', 'auth', 'cred', 'sql'],
+  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'cred', 'sql'],
 };
 
 const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source, 'i');
