@@ -64,7 +64,10 @@ export interface AgentRunState {
   readonly by_action: Readonly<Record<string, CountCost>>;
   /** Tick number → [count, cost]; actions without a tick are in `unticked`. */
   readonly by_tick: Readonly<Record<string, CountCost>>;
+  /** Actions without a tick; a per-tick budget counts them (and their cost) as tick 0, as the agent kit does. */
   readonly unticked: number;
+  /** The cost of the actions in `unticked`; absent while 0 (and in aggregates written before it was kept). */
+  readonly unticked_cost_usd?: number;
   readonly children: readonly string[];
   /** Children beyond `MAX_CHILDREN`, counted but not linked. */
   readonly children_dropped: number;
@@ -330,7 +333,10 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     if (body.tokens_in !== undefined || body.tokens_out !== undefined) d.tokened++;
     byAction.add(shortenName(body.name ? `${body.action}:${body.name}` : body.action, 0, redactor), cost);
     if (body.tick !== undefined) byTick.add(String(body.tick), cost);
-    else d.unticked++;
+    else {
+      d.unticked++;
+      if (cost > 0) d.unticked_cost_usd = (d.unticked_cost_usd ?? 0) + cost;
+    }
     d.facts++;
     touch(event.at);
   }
@@ -402,6 +408,7 @@ function draftOf(s: AgentRunState): RunDraft {
     by_action: s.by_action,
     by_tick: s.by_tick,
     unticked: s.unticked,
+    unticked_cost_usd: s.unticked_cost_usd,
     children: s.children,
     children_dropped: s.children_dropped,
     first_at: s.first_at,

@@ -23,7 +23,8 @@ type TreeRunFields =
   | 'tokened'
   | 'by_action'
   | 'by_tick'
-  | 'unticked';
+  | 'unticked'
+  | 'unticked_cost_usd';
 
 /** One run of a tree, with its own counts (not its children's) and its depth under the root (0). */
 export interface TreeRun extends Pick<AgentRunState, TreeRunFields> {
@@ -266,6 +267,7 @@ function withCountsOf(run: AgentRunState, passThroughs: readonly AgentRunState[]
     tokens: sum('tokens'),
     tokened: sum('tokened'),
     unticked: sum('unticked'),
+    ...untickedCostOf(all),
     by_action: Object.fromEntries(actionsOf(all)),
     by_tick: Object.fromEntries(ticksOf(all)),
   };
@@ -291,7 +293,14 @@ function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined
     by_action: run.by_action,
     by_tick: run.by_tick,
     unticked: run.unticked,
+    ...untickedCostOf([run]),
   };
+}
+
+/** The cost of some runs' actions without a tick, as the field holds it: absent while 0. */
+function untickedCostOf(runs: readonly Pick<AgentRunState, 'unticked_cost_usd'>[]): { unticked_cost_usd?: number } {
+  const cost = runs.reduce((n, r) => n + (r.unticked_cost_usd ?? 0), 0);
+  return cost > 0 ? { unticked_cost_usd: cost } : {};
 }
 
 /** A run and every run under it, in tree order. */
@@ -338,6 +347,16 @@ export function ticksOf(runs: readonly Pick<TreeRun, 'by_tick'>[]): Map<string, 
     }
   }
   return ticks;
+}
+
+/**
+ * A run's actions per tick as a per-tick budget judges them: those without a tick count as tick 0,
+ * as the agent kit counts them, so an agent that never calls `tick()` is still held to its budget.
+ */
+export function ticksCountingUnticked(run: Pick<TreeRun, 'by_tick' | 'unticked' | 'unticked_cost_usd'>): Record<string, CountCost> {
+  if (run.unticked === 0) return run.by_tick;
+  const [count, cost] = Object.hasOwn(run.by_tick, '0') ? run.by_tick['0'] : [0, 0];
+  return { ...run.by_tick, '0': [count + run.unticked, cost + (run.unticked_cost_usd ?? 0)] };
 }
 
 /** Actions by kind (and name) over some runs: `tool_call:search` → [count, cost]. */

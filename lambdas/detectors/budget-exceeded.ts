@@ -1,6 +1,6 @@
 import { actionsText, budgetText, contributorsText, formatUsdApart, topActions, topRuns } from '../core/agent-format.ts';
 import type { AgentBudget } from '../core/agent-run.ts';
-import { effectiveBudget, roundUsd, subtreeOf, ticksOf, totalsOf, type TreeRun, type TreeSnapshot } from '../core/agent-tree.ts';
+import { effectiveBudget, roundUsd, subtreeOf, ticksCountingUnticked, ticksOf, totalsOf, type TreeRun, type TreeSnapshot } from '../core/agent-tree.ts';
 import { isoTime } from '../core/findings.ts';
 import type { TreeDetector } from './agent-kinds.ts';
 import type { FindingDraft } from './types.ts';
@@ -76,8 +76,9 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
     };
   }
 
-  // Per tick: every tick of the subtree against the budget, the worst one named.
-  const ticks = [...ticksOf(sub)];
+  // Per tick: every tick of the subtree against the budget, the worst one named; actions with no tick are in tick 0.
+  const ticked = sub.map((r) => ({ ...r, by_tick: ticksCountingUnticked(r) }));
+  const ticks = [...ticksOf(ticked)];
   const overTicks = ticks
     .map(([tick, [count, cost]]) => ({ tick, count, cost: roundUsd(cost), over: limits.filter((l) => (l === 'actions' ? count > (budget.max_actions ?? Infinity) : cost > (budget.max_cost_usd ?? Infinity) + USD_EPSILON)) }))
     .filter((t) => t.over.length > 0);
@@ -85,18 +86,20 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
   const over = limits.filter((l) => overTicks.some((t) => t.over.includes(l)));
   const by: Limit = over.includes('actions') ? 'actions' : 'cost';
   const worst = overTicks.sort((a, b) => (by === 'actions' ? b.count - a.count : b.cost - a.cost) || Number(a.tick) - Number(b.tick))[0];
-  const inTick = sub
+  const inTick = ticked
     .filter((r) => r.by_tick[worst.tick] !== undefined)
     .map((r) => ({ ...r, actions: r.by_tick[worst.tick][0], cost_usd: r.by_tick[worst.tick][1] }));
   const runs = topRuns(inTick, by);
   const across = inTick.length > 1 ? ` across ${inTick.length} runs` : '';
+  const unticked = worst.tick === '0' ? sub.reduce((n, r) => n + r.unticked, 0) : 0;
+  const untickedText = unticked > 0 ? `; ${actionsText(unticked)} with no tick count${unticked === 1 ? 's' : ''} as tick 0` : '';
   return {
     subject: tree.agent,
     run_id: run.run_id,
     ts,
     message:
       `tick ${worst.tick} of ${whoOf(tree, run)} used ${usedText(over, worst.count, worst.cost, budget)}${across}${soFar}, over ${its} of ${budgetText(budget, over, worst.cost)} per tick ` +
-      `(${overTicks.length} of ${ticks.length} ticks over)${note}${contributorsText(runs, [], by)}`,
+      `(${overTicks.length} of ${ticks.length} ticks over${untickedText})${note}${contributorsText(runs, [], by)}`,
     evidence: {
       ...base,
       limits: over,
@@ -105,6 +108,7 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       tick_cost_usd: worst.cost,
       ticks_over: overTicks.length,
       ticks: ticks.length,
+      ...(unticked > 0 ? { unticked_actions: unticked } : {}),
       top_runs: runs,
       ...ended,
     },
@@ -120,7 +124,7 @@ export const budgetExceededDetector: TreeDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        "Every `agent.action` anywhere under a root run counts against the root's budget (its `agent.start` budget, else `agents.<name>.budget`): the tree's actions or cost above `max_actions`/`max_cost_usd` (`scope: task`), or any one tick above them (`scope: tick`). A sub-agent with its own tighter budget is also held to it. Exactly at the limit is within it. Judged when the tree ends, and by the sweep while it runs: a count only grows, so a run stuck in a loop is reported as soon as it is over, before it ends.",
+        "Every `agent.action` anywhere under a root run counts against the root's budget (its `agent.start` budget, else `agents.<name>.budget`): the tree's actions or cost above `max_actions`/`max_cost_usd` (`scope: task`), or any one tick above them (`scope: tick`; actions with no `tick` count as tick 0, as the agent kit counts them). A sub-agent with its own tighter budget is also held to it. Exactly at the limit is within it. Judged when the tree ends, and by the sweep while it runs: a count only grows, so a run stuck in a loop is reported as soon as it is over, before it ends.",
       cause:
         'A budget checked once at the start instead of per action; a loop whose recursion or retries never look at the counter; tool calls that make their own LLM calls; sub-agents with budgets of their own but no shared pool, so "20 actions" means 20 at the top and unbounded below.',
       consequence: 'Runs cost several times what was intended and nobody sees it until the bill: a 20-call agent quietly making 80 calls, on every request.',

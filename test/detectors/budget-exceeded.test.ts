@@ -65,6 +65,77 @@ testTreeDetector(budgetExceededDetector, {
   ],
   invalid: [
     {
+      name: 'an agent that never calls tick() under a per-tick budget: its 8 actions with no tick count as tick 0, as the kit counts them',
+      input: { tree: treeOf([start(0, 'looper', 'r-20', { budget: { max_actions: 3, scope: 'tick' } }), ...acts(8, 1, 'looper', 'r-20'), end(9, 'looper', 'r-20')], 'r-20') },
+      expected: [
+        {
+          run_id: 'r-20',
+          ts: '2026-10-05T10:00:09Z',
+          severity: 'high',
+          message: 'tick 0 of run r-20 used 8 actions, over its budget of 3 actions per tick (1 of 1 ticks over; 8 actions with no tick count as tick 0); top: looper r-20 with 8',
+          evidence: {
+            scope: 'tick',
+            budget_source: 'event',
+            root_run_id: 'r-20',
+            runs: 1,
+            max_actions: 3,
+            limits: ['actions'],
+            tick: 0,
+            tick_actions: 8,
+            tick_cost_usd: 0,
+            ticks_over: 1,
+            ticks: 1,
+            unticked_actions: 8,
+            top_runs: [{ run_id: 'r-20', agent: 'looper', actions: 8, cost_usd: 0 }],
+          },
+        },
+      ],
+    },
+    {
+      name: "a running tree (the sweep's look) whose tick 0 is over its cost only with its sub-agent's actions that carry no tick: $0.04 + $0.03 of $0.05",
+      input: {
+        tree: treeOf(
+          [
+            start(0, 'looper', 'r-21', { budget: { max_cost_usd: 0.05, scope: 'tick' } }),
+            ...acts(2, 1, 'looper', 'r-21', { tick: 0, cost_usd: 0.02 }),
+            start(3, 'helper', 'r-21.1', { parent_run_id: 'r-21' }),
+            ...acts(3, 4, 'helper', 'r-21.1', { cost_usd: 0.01 }),
+            ...acts(2, 7, 'looper', 'r-21', { tick: 1, cost_usd: 0.02 }),
+          ],
+          'r-21',
+          'running',
+        ),
+      },
+      expected: [
+        {
+          run_id: 'r-21',
+          ts: '2026-10-05T10:00:08Z',
+          severity: 'high',
+          message:
+            'tick 0 of run r-21 used $0.07 across 2 runs so far, over its budget of $0.05 per tick (1 of 2 ticks over; 3 actions with no tick count as tick 0); it has not ended yet; top: looper r-21 with $0.04, helper r-21.1 with $0.03',
+          evidence: {
+            scope: 'tick',
+            budget_source: 'event',
+            root_run_id: 'r-21',
+            runs: 2,
+            max_cost_usd: 0.05,
+            limits: ['cost'],
+            tick: 0,
+            tick_actions: 5,
+            tick_cost_usd: 0.07,
+            ticks_over: 1,
+            ticks: 2,
+            unticked_actions: 3,
+            top_runs: [
+              { run_id: 'r-21', agent: 'looper', actions: 2, cost_usd: 0.04 },
+              { run_id: 'r-21.1', agent: 'helper', actions: 3, cost_usd: 0.03 },
+            ],
+            ended: false,
+          },
+        },
+      ],
+    },
+    {
       name: 'the configured pool: 27 actions in a tree three levels deep, budget 20',
       input: { tree: treeOf(deepTree(), 'r-1'), options: { budgets: { 'support-bot': { max_actions: 20, scope: 'task' } } } },
       expected: [
