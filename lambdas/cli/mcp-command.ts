@@ -21,7 +21,7 @@ export interface AuditSourceOptions {
   /** Epoch ms that statuses and lateness are judged at; default the latest event of the files, or the clock for a store. */
   readonly now?: number;
   readonly year?: number;
-  /** The IANA zone the files' zoneless times are read in (`--timezone`); default UTC. */
+  /** The IANA zone the files' zoneless times are read in (`--timezone`), and unconfigured jobs' schedules learned in; default UTC. */
   readonly timeZone?: string;
   /** Where scanning reports its progress: never stdout, which is the protocol's. */
   readonly stderr: NodeJS.WritableStream;
@@ -52,6 +52,7 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
         config: opts.config,
         clock: { now: () => now },
         source: `memory (${files} scanned: ${tally.counts.events} events, ${scanned.findings.length} findings)`,
+        timeZone: opts.timeZone,
       }),
       close: () => opened.close(),
     };
@@ -60,7 +61,7 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
   const opened = await openStore(opts.store ?? 'local', { table: opts.table, cwd: opts.cwd, acceptsAws: true, readOnly: true, redact: opts.config.redact, runRetentionDays: opts.config.deploy.run_retention_days });
   const clock: Clock = opts.now !== undefined ? { now: () => opts.now! } : systemClock;
   return {
-    view: readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: opts.config, clock, source: opened.description }),
+    view: readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: opts.config, clock, source: opened.description, timeZone: opts.timeZone }),
     close: () => opened.close(),
   };
 }

@@ -26,6 +26,8 @@ export interface AuditReadView {
   exceptions(): Promise<readonly GuardException[] | undefined>;
   /** How many days the store keeps a run record after its run (`RunRecordStore.runRetentionDays`); undefined: for good. */
   readonly runRetentionDays?: number;
+  /** The zone the hosts' clocks are on (`--timezone`): schedules are learned in it, as `init` and `scan` learn them; undefined: UTC. */
+  readonly timeZone?: string;
 }
 
 export interface ReadableStore extends SubjectCatalog, Pick<FindingStore, 'query'>, RunRecordStore {}
@@ -40,8 +42,9 @@ export function readOnlyView(parts: {
   readonly config: Config;
   readonly clock: Clock;
   readonly source: string;
+  readonly timeZone?: string;
 }): AuditReadView {
-  const { store, exceptions, config, clock, source } = parts;
+  const { store, exceptions, config, clock, source, timeZone } = parts;
   return Object.freeze({
     source,
     config,
@@ -51,6 +54,7 @@ export function readOnlyView(parts: {
     runs: (subjectKey: string, from: string, to: string) => store.runs(subjectKey, from, to),
     exceptions: async () => (exceptions ? exceptions.list() : undefined),
     runRetentionDays: store.runRetentionDays,
+    ...(timeZone !== undefined ? { timeZone } : {}),
   });
 }
 

@@ -240,10 +240,10 @@ function runningSinceOf(subject: KnownSubject, view: AuditReadView, now: number)
   return newest === Number.NEGATIVE_INFINITY ? undefined : newest;
 }
 
-/** Each stored job's summary (runs, schedule configured or learned), from states already read. */
+/** Each stored job's summary (runs, schedule configured or learned, in the view's `--timezone` as `init` learns it), from states already read. */
 export async function jobSummaries(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<Map<string, JobSummary>> {
   const jobs = subjects.filter((s) => s.kind === 'job' && s.state !== undefined).map((s) => ({ key: subjectKeyOf(s), state: s.state, version: 0 }));
-  const summaries = await summarizeJobs({ subjects: async (kind) => (kind === 'job' ? jobs : []) }, view.config);
+  const summaries = await summarizeJobs({ subjects: async (kind) => (kind === 'job' ? jobs : []) }, view.config, view.timeZone);
   return new Map(summaries.map((s) => [s.job, s]));
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -73,6 +73,30 @@ describe('silent-audit mcp (the command)', () => {
     expect(overdue.overdue.map((o) => [o.subject, o.missed_runs])).toEqual([['nightly-backup', 2]]);
     expect(stderr).toContain('silent-audit mcp: serving memory (1 file scanned: 16 events, 1 findings), read-only, on stdio');
     expect(protocolErrors).toEqual([]);
+  });
+
+  it('serving files with --timezone, learns the schedules of unconfigured jobs in that zone, as init does', async () => {
+    // Prepare: a cron job at 02:30 New York time on 10 days, in syslog's zoneless times.
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-mcp-zone-'));
+    const file = join(dir, 'syslog');
+    const days = [5, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+    writeFileSync(file, days.map((d, i) => `Oct ${String(d).padStart(2, ' ')} 02:30:01 web1 CRON[${2000 + i}]: (root) CMD (/usr/local/bin/backup.sh)\n`).join(''));
+    const source = await openAuditSource({ paths: [file], config: CONFIG, year: 2026, timeZone: 'America/New_York', stderr: quietStream() });
+    cleanups.push(() => source.close());
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const listed = structured<{ subjects: { name: string; schedule: unknown }[] }>(await mcp.call('list_subjects', { kind: 'job' }));
+    await mcp.close();
+
+    // Assess: 02:30 local, not 06:30 UTC.
+    expect(listed.subjects.find((s) => s.name === '/usr/local/bin/backup.sh')?.schedule).toEqual({
+      source: 'inferred',
+      cron: '30 2 * * *',
+      timezone: 'America/New_York',
+      period: 'daily',
+      period_ms: 86_400_000,
+    });
   });
 
   it('serving files, judges at their latest event unless --now says otherwise', async () => {

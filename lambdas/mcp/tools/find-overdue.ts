@@ -98,7 +98,7 @@ export const findOverdueTool = defineTool({
   title: 'Find overdue jobs',
   description:
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
-    'and none came within the grace time (for an inferred schedule, in UTC, an hour more either way when it runs every two hours or less often: a job in local time moves an hour when the clocks change). Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
+    'and none came within the grace time (for an inferred schedule, learned in the server’s --timezone, else UTC, an hour more either way when it runs every two hours or less often: a job in local time moves an hour when the clocks change). Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
     'and the scheduled jobs of the config that were never seen at all. Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated).',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
