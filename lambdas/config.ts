@@ -6,7 +6,7 @@ import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
-import { BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
+import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
 import { cronOf, neverFiresReason } from './core/schedule.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
@@ -655,7 +655,8 @@ function withNamesAsLogged(config: Config): { config: Config; issues: Array<{ pa
     if (name !== key) changed = true;
     const first = keyOf.get(name);
     if (first !== undefined) {
-      issues.push({ path: ['jobs', key], message: `the same job as jobs.${first}: both are ${JSON.stringify(name)} in the logs, where secrets are redacted; keep one` });
+      // The first key is printed redacted too (its line is the way to it): a config error is shown in a terminal and in `cdk synth`'s output.
+      issues.push({ path: ['jobs', key], message: `the same job as jobs.${redactorFor(config).redactText(first)}: both are ${JSON.stringify(name)} in the logs, where secrets are redacted; keep one` });
       continue;
     }
     keyOf.set(name, key);
@@ -847,12 +848,15 @@ export function validateConfig(
     rememberDefaultsWritten(named.config, raw);
     return named.config;
   }
+  // A key path names what the user wrote, and a `jobs` key is often a cron command holding a
+  // password (`mysqldump -pS3cret`): each segment is printed redacted; the line number finds it.
+  const redactor = result.success ? redactorFor(result.data) : BUILTIN_REDACTOR;
   const problems = issues
     .flatMap(unionDetail)
     .flatMap((issue) => {
       const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
       return paths.map((path) => {
-        const at = path.length ? path.map(String).join('.') : '(top level)';
+        const at = path.length ? path.map((segment) => redactor.redactText(String(segment))).join('.') : '(top level)';
         const line = lineOf?.(path);
         const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
         return { text: `${at}: ${message}${line ? ` (line ${line})` : ''}`, line: line ?? 0 };

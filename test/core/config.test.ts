@@ -202,11 +202,27 @@ tools:
     expect(compiled).not.toContain('S3cretPW');
   });
 
-  it('refuses two jobs that are one job once their commands are redacted, naming both', () => {
+  it('refuses two jobs that are one job once their commands are redacted, naming both without their passwords', () => {
     // Act
     const problems = problemsOf('jobs:\n  "mysqldump -pOldPass appdb": { schedule: "30 2 * * *" }\n  "mysqldump -pNewPass appdb": { schedule: "0 3 * * *" }\n');
+    // Assess: the line finds the key; neither password is printed
+    expect(problems).toEqual([
+      'jobs.mysqldump -p[REDACTED:cli-password] appdb: the same job as jobs.mysqldump -p[REDACTED:cli-password] appdb: both are "mysqldump -p[REDACTED:cli-password] appdb" in the logs, where secrets are redacted; keep one (line 3)',
+    ]);
+  });
+
+  it("prints a key path's secrets redacted, whether the config is well formed or not", () => {
+    // Prepare: a job keyed by a command holding a bearer token, with a mistyped setting, then a bad value
+    const command = "curl -H 'Authorization: Bearer abcdef0123456789xyz' https://ops.example.com/ping";
+    // Act
+    const unknown = problemsOf(`jobs:\n  "${command}": { schedul: "0 2 * * *" }\n`);
+    const invalid = problemsOf(`jobs:\n  "${command}": { schedule: 7 }\n`);
     // Assess
-    expect(problems).toEqual(['jobs.mysqldump -pNewPass appdb: the same job as jobs.mysqldump -pOldPass appdb: both are "mysqldump -p[REDACTED:cli-password] appdb" in the logs, where secrets are redacted; keep one (line 3)']);
+    for (const problems of [unknown, invalid]) {
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).not.toContain('abcdef0123456789xyz');
+      expect(problems[0]).toMatch(/^jobs\.curl -H 'Authorization: Bearer \[REDACTED:bearer-token\]' https:\/\/ops\.example\.com\/ping\.schedul?e?: .*\(line 2\)$/);
+    }
   });
 
   it("keeps jobs named like a secret's label and a word (Rake tasks token:refresh, token:purge) two, each named as its lines give it", () => {
