@@ -8,7 +8,7 @@ import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
-import { judgeAbsence, jobReducer, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, summarizeJobs } from '../core/job-reducer.ts';
+import { judgeAbsence, jobReducer, type JobState, type JobSummary, MAX_HOSTS, maxRuntimeOf, runsGoingOn, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
@@ -595,7 +595,7 @@ function graceText(s: NonNullable<JobSummary['inferred']>, defaultGraceMinutes: 
 
 function jobRow(j: JobSummary): string[] {
   const hosts = Object.entries(j.hosts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const hostText = hosts.length === 0 ? '' : hosts.length <= 3 ? hosts.map(([h, n]) => `${h} ×${n}`).join(', ') : `${hosts.length} hosts`;
+  const hostText = hosts.length === 0 ? '' : hosts.length <= 3 ? hosts.map(([h, n]) => `${h} ×${n}`).join(', ') : `${hosts.length}${hosts.length >= MAX_HOSTS ? '+' : ''} hosts`; // at the cap, more are not kept
   const schedule = j.schedule ? `"${j.schedule}" (configured)` : j.inferred ? `${j.inferred.period}${j.inferred.cron ? ` "${j.inferred.cron}"` : ''}${j.inferred.timezone ? ` ${j.inferred.timezone}` : ''} (inferred)` : '';
   return [j.job, String(j.runs), String(j.failures), j.lastSeenAt !== undefined ? new Date(j.lastSeenAt).toISOString().slice(0, 19) + 'Z' : '', hostText, schedule];
 }

@@ -182,7 +182,8 @@ const MAX_OPEN = 50;
 const MAX_STARTS = 200;
 /** The months of starts kept (`JobState.startMonths`): a report of any month the run records are kept for (400 days by default). */
 export const MAX_START_MONTHS = 14;
-const MAX_HOSTS = 100;
+/** Hosts a job keeps run counts of; runs on others are not counted by host (a count at it is "100 or more"). */
+export const MAX_HOSTS = 100;
 
 const MINUTE_MS = 60_000;
 /** A run may start this long before its expected time and still count (clock skew). */

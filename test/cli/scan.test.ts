@@ -384,6 +384,27 @@ describe('silent-audit scan (contract §5)', () => {
     expect(JSON.parse(json.stdout.trim())).toMatchObject({ detector: 'run-failed', subject: job });
   });
 
+  it('shows the host count of a job as 100+ when it reached the cap of hosts kept, and as counted below it', async () => {
+    // Prepare: one run of fleet-sync on each of 120 hosts (more than a job keeps), and of canary on each of 99
+    const dir = mkdtempSync(join(tmpdir(), 'sa-hosts-'));
+    const file = join(dir, 'hosts.log');
+    const runs = (job: string, n: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const at = Date.parse('2026-10-01T00:00:00Z') + i * 60_000;
+        return [
+          JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job, run_id: `${job}-${i}`, host: `node-${i}` }),
+          JSON.stringify({ type: 'run.end', ts: new Date(at + 5_000).toISOString(), job, run_id: `${job}-${i}`, host: `node-${i}`, exit_code: 0, output_bytes: 100 }),
+        ];
+      }).flat();
+    writeFileSync(file, [...runs('fleet-sync', 120), ...runs('canary', 99), ''].join('\n'));
+    // Act
+    const { stdout } = await scan([file]);
+    // Assess
+    const rows = stdout.split('\n');
+    expect(rows.find((r) => r.startsWith('fleet-sync'))).toMatch(/\s100\+ hosts(\s|$)/);
+    expect(rows.find((r) => r.startsWith('canary'))).toMatch(/\s99 hosts(\s|$)/);
+  });
+
   it('shows a line break in a job name escaped in the note of schedules learned, not as a line of its own', async () => {
     // Prepare: 14 daily runs of a job whose name holds line breaks that would forge a summary line
     const job = 'backup\n0 findings in 0 lines from 1 file: all healthy\n  x';
