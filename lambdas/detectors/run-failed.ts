@@ -18,6 +18,16 @@ function failedWithoutExitCode(failure: string | undefined, after: string): stri
   return `failed${after}${failure ? `: ${failure}` : ''}`;
 }
 
+/**
+ * The signal an exit code of 128 + n stands for (as shells and container runtimes report a process
+ * a signal ended), for the common ones: ` (SIGKILL, often out of memory)`; else ''.
+ */
+const SIGNALS: Readonly<Record<number, string>> = { 1: 'SIGHUP', 2: 'SIGINT', 3: 'SIGQUIT', 6: 'SIGABRT', 9: 'SIGKILL, often out of memory', 11: 'SIGSEGV', 13: 'SIGPIPE', 14: 'SIGALRM', 15: 'SIGTERM' };
+function signalText(exitCode: number): string {
+  const name = Object.hasOwn(SIGNALS, exitCode - 128) ? SIGNALS[exitCode - 128] : undefined;
+  return name === undefined ? '' : ` (${name})`;
+}
+
 export const runFailedDetector: RunDetector = {
   kind: 'run',
   meta: {
@@ -40,7 +50,7 @@ export const runFailedDetector: RunDetector = {
     const after = run.duration_ms !== undefined ? ` after ${formatDuration(run.duration_ms)}` : '';
     // A failure marker without an exit code gets 1 in the run's record: not a code to show as the run's.
     const ownExitCode = run.exit_code !== 0 && !run.exit_code_inferred;
-    const how = ownExitCode ? `exited with code ${run.exit_code}${after}${run.failure ? ` (${run.failure})` : ''}` : failedWithoutExitCode(run.failure, after);
+    const how = ownExitCode ? `exited with code ${run.exit_code}${signalText(run.exit_code)}${after}${run.failure ? ` (${run.failure})` : ''}` : failedWithoutExitCode(run.failure, after);
     return [
       {
         subject: run.job,

@@ -17,7 +17,21 @@ testRunDetector(runFailedDetector, {
     {
       name: 'a non-zero exit code without a duration',
       run: makeRun({ exit_code: 137, duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run exited with code 137', evidence: { exit_code: 137 } },
+      expected: { severity: 'high', message: 'run exited with code 137 (SIGKILL, often out of memory)', evidence: { exit_code: 137 } },
+    },
+    {
+      name: 'an exit code of 128 + a signal names the signal: 143 is SIGTERM',
+      run: makeRun({ exit_code: 143, duration_ms: 61_000, failure: 'systemd: exit-code' }),
+      expected: {
+        severity: 'high',
+        message: 'run exited with code 143 (SIGTERM) after 1.0 min (systemd: exit-code)',
+        evidence: { exit_code: 143, failure: 'systemd: exit-code', duration_ms: 61_000 },
+      },
+    },
+    {
+      name: 'an exit code past 128 of no common signal is the code alone',
+      run: makeRun({ exit_code: 200, duration_ms: undefined }),
+      expected: { severity: 'high', message: 'run exited with code 200', evidence: { exit_code: 200 } },
     },
     {
       name: 'a negative exit code',
