@@ -260,6 +260,52 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     expect(groupOf(report, 'retry-latency', 'search-api').consequence.maxLatencyMs).toBe(8200);
   });
 
+  it('gives the thresholds a group’s findings were judged by, each with its days, and the config’s current value beside when it differs', () => {
+    // Prepare: missed runs judged under the schedule "0 1 * * *" and a 15-minute grace until the 15th, then "30 2 * * *" (the config's today) and 30 minutes; a budget no longer configured.
+    const missed = (d: number, schedule: string, grace: number) =>
+      finding('missed-run', 'nightly-backup', `${day(d)}T03:00:00Z`, { evidence: { expected_at: `${day(d)}T02:30:00Z`, grace_minutes: grace, schedule } });
+    const over = finding('budget-exceeded', 'support-bot', `${day(20)}T10:00:00Z`, {
+      kind: 'agent',
+      evidence: { scope: 'task', budget_source: 'config', max_actions: 25, limits: ['actions'], actions: 40 },
+    });
+    const config = validateConfig({ ...RAW_CONFIG, defaults: { ...RAW_CONFIG.defaults, grace_minutes: 30 }, agents: {} }, 'report test config');
+    const lines = (g: ReturnType<typeof groupOf>) => g.criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`);
+
+    // Act
+    const report = buildReport(octoberInput({ findings: [missed(3, '0 1 * * *', 15), missed(14, '0 1 * * *', 15), missed(20, '30 2 * * *', 30), over], runs: [], config }));
+
+    // Assess
+    expect(lines(groupOf(report, 'missed-run', 'nightly-backup'))).toEqual([
+      'schedule="0 1 * * *"@as judged 2026-10-03 to 2026-10-14',
+      'schedule="30 2 * * *"@jobs.nightly-backup 2026-10-20',
+      'timezone="UTC"@built-in',
+      'grace_minutes=15@as judged 2026-10-03 to 2026-10-14',
+      'grace_minutes=30@defaults 2026-10-20',
+    ]);
+    expect(lines(groupOf(report, 'budget-exceeded', 'support-bot'))).toEqual([
+      'budget="none configured (the run’s own budget from agent.start)"@built-in',
+      'budget.max_actions=25@as judged',
+      'budget.scope="task"@as judged',
+    ]);
+  });
+
+  it('labels the config’s value current beside the one every finding was judged by when they differ', () => {
+    // Prepare: every missed run judged under a 15-minute grace; the config says 30 today.
+    const config = validateConfig({ ...RAW_CONFIG, defaults: { ...RAW_CONFIG.defaults, grace_minutes: 30 } }, 'report test config');
+    const findings = [3, 4].map((d) => finding('missed-run', 'nightly-backup', `${day(d)}T03:00:00Z`, { evidence: { expected_at: `${day(d)}T02:30:00Z`, grace_minutes: 15 } }));
+
+    // Act
+    const report = buildReport(octoberInput({ findings, config }));
+
+    // Assess
+    expect(groupOf(report, 'missed-run', 'nightly-backup').criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`)).toEqual([
+      'schedule="30 2 * * *"@jobs.nightly-backup',
+      'timezone="UTC"@built-in',
+      'grace_minutes=15@as judged',
+      'grace_minutes=30@defaults, current',
+    ]);
+  });
+
   it('lists every monitored subject, with UNKNOWN for too little history and for no data, never as healthy', () => {
     expect(report.coverage.rows.map((r) => [r.kind, r.name, r.status, r.runsInMonth, r.history, r.reason ?? null])).toEqual([
       ['job', 'cache-warmer', 'ok', 10, 400, null],

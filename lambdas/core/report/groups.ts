@@ -194,7 +194,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       severity,
       status,
       openSince,
-      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(detector, subject, config), baseline: baselineText(stats) },
+      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(detector, subject, config, findings), baseline: baselineText(stats) },
       condition: {
         occurrences: findings.length,
         previousOccurrences: previous.get(key)?.length ?? 0,
@@ -264,7 +264,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       severity: highestSeverity(q.findings.map((f) => f.severity)) ?? input.meta.get(q.detector)?.defaultSeverity ?? 'medium',
       status,
       openSince: before?.openSince ?? input.previousSpan.month,
-      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(q.detector, q.subject, config), baseline: baselineText(evidenceStats(q.findings)) },
+      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(q.detector, q.subject, config, q.findings), baseline: baselineText(evidenceStats(q.findings)) },
       condition: {
         occurrences: 0,
         previousOccurrences: q.findings.length,

@@ -1,7 +1,8 @@
 import { type Config, DEFAULT_CONFIG, defaultsSetIn } from '../../config.ts';
 import { RETRY_LATENCY_FACTOR } from '../../detectors/retry-latency.ts';
-import type { Severity } from '../findings.ts';
+import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
+import { happenedAt, happenedAtIso } from './evidence.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
 
 /** Days from the report date to an open group's due date. */
@@ -32,12 +33,95 @@ function ownOrDefault<K extends keyof Config['defaults']>(
   return value !== undefined ? used(key, value, ownSource) : used(key, config.defaults[key], 'defaults');
 }
 
+/** Reads a threshold a detector stored in a finding's evidence; undefined when it is not there. */
+type EvidenceThreshold = (evidence: Readonly<Record<string, unknown>>) => unknown;
+
+const evidenceKey =
+  (key: string): EvidenceThreshold =>
+  (e) =>
+    e[key];
+
+/** Per detector: each threshold key of `thresholdsFor` and where the detector keeps the value it judged by in a finding's evidence. */
+const IN_EVIDENCE: Readonly<Record<string, Readonly<Record<string, EvidenceThreshold>>>> = {
+  'output-shrink': { output_shrink_ratio: evidenceKey('ratio') },
+  'duration-slow': { duration_slow_factor: evidenceKey('factor') },
+  'duration-fast': { duration_fast_factor: evidenceKey('factor') },
+  'expected-pattern-missing': { expect_pattern: evidenceKey('pattern') },
+  'missed-run': { schedule: evidenceKey('schedule'), timezone: evidenceKey('timezone'), grace_minutes: evidenceKey('grace_minutes') },
+  // Only a configured limit: a learned one is the config's "3× the median duration".
+  'run-unfinished': {
+    max_runtime_minutes: (e) => (e.max_runtime_source === 'configured' && typeof e.max_runtime_ms === 'number' ? e.max_runtime_ms / 60_000 : undefined),
+  },
+  'audit-trail-drift': { audit_records_per_run: (e) => (e.basis === 'configured' ? e.expected_per_run : undefined) },
+  'budget-exceeded': { 'budget.max_actions': evidenceKey('max_actions'), 'budget.max_cost_usd': evidenceKey('max_cost_usd'), 'budget.scope': evidenceKey('scope') },
+  'cost-outlier': { cost_outlier_factor: evidenceKey('factor') },
+  'retry-rate': { retry_rate_max: evidenceKey('max_rate'), retry_min_requests: evidenceKey('min_requests') },
+  'retry-latency': { p99_ms: evidenceKey('p99_ms') },
+};
+
+/** `2026-10-01 to 2026-10-14`, or the one day. */
+function daysText(first: string, last: string): string {
+  return first === last ? first : `${first} to ${last}`;
+}
+
 /**
- * The thresholds a detector judged a subject by, as the config sets them (the subject's own
- * section first, then `defaults`), for the report's Criteria and appendix. A detector this
- * version does not know gets none; its evidence still shows what it measured.
+ * The thresholds as the findings were judged: a finding keeps in its evidence the value its
+ * detector applied (a schedule, a grace, a limit), which may not be the config's today. Each
+ * distinct value is shown, with the days it applied when there were several; a finding whose
+ * evidence lacks it counts under the config's value. The config's value, when no finding was
+ * judged by it, follows, labelled current.
  */
-export function thresholdsFor(detector: string, subject: string, config: Config): ThresholdUsed[] {
+function asJudged(detector: string, fromConfig: ThresholdUsed[], findings: readonly Finding[]): ThresholdUsed[] {
+  const readers = Object.hasOwn(IN_EVIDENCE, detector) ? IN_EVIDENCE[detector] : undefined;
+  if (!readers || findings.length === 0) return fromConfig;
+  const ordered = [...findings].sort((a, b) => happenedAt(a) - happenedAt(b));
+  const out: ThresholdUsed[] = [];
+  const keys = [...fromConfig.map((t) => t.key), ...Object.keys(readers).filter((k) => !fromConfig.some((t) => t.key === k))];
+  for (const key of [...new Set(keys)]) {
+    const configured = fromConfig.filter((t) => t.key === key);
+    const read = Object.hasOwn(readers, key) ? readers[key] : undefined;
+    // A key that appears twice from the config (retry-latency's p99_ms) or that no evidence keeps: as the config says.
+    if (!read || configured.length > 1) {
+      out.push(...configured);
+      continue;
+    }
+    const current = configured[0];
+    const seen = new Map<string, { value: string; source: string; first: string; last: string }>();
+    for (const f of ordered) {
+      const raw = f.evidence ? read(f.evidence) : undefined;
+      const value = raw !== undefined ? show(raw) : current?.value;
+      if (value === undefined) continue;
+      // A value the config still sets is named by its source; one it no longer sets, as the findings were judged.
+      const source = current !== undefined && value === current.value ? current.source : 'as judged';
+      const day = happenedAtIso(f).slice(0, 10);
+      const id = `${source}\u0000${value}`;
+      const s = seen.get(id);
+      if (s) s.last = day;
+      else seen.set(id, { value, source, first: day, last: day });
+    }
+    const values = [...seen.values()];
+    if (values.length === 0 || (values.length === 1 && current !== undefined && values[0].value === current.value)) {
+      if (current) out.push(current);
+      continue;
+    }
+    for (const v of values) out.push({ key, value: v.value, source: values.length > 1 ? `${v.source} ${daysText(v.first, v.last)}` : v.source });
+    if (current && !values.some((v) => v.value === current.value)) out.push({ ...current, source: `${current.source}, current` });
+  }
+  return out;
+}
+
+/**
+ * The thresholds a detector judged a subject by, for the report's Criteria: as the group's
+ * findings' evidence keeps them (each value and the days it applied, the config's current value
+ * beside when it differs), else as the config sets them (the subject's own section first, then
+ * `defaults`). A detector this version does not know gets none; its evidence still shows what it measured.
+ */
+export function thresholdsFor(detector: string, subject: string, config: Config, findings: readonly Finding[] = []): ThresholdUsed[] {
+  return asJudged(detector, configuredThresholds(detector, subject, config), findings);
+}
+
+/** The thresholds a detector judges a subject by, as the config sets them today. */
+function configuredThresholds(detector: string, subject: string, config: Config): ThresholdUsed[] {
   const d = config.defaults;
   const job = ownValue(config.jobs, subject) as Record<string, unknown> | undefined;
   const jobSource = `jobs.${subject}`;
