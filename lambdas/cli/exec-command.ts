@@ -417,10 +417,16 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     }
     if (ended) stopWaiting();
   };
-  // A reader that went away (`| head`) must not stop the job or lose its run.end line. Its error
+  // A reader of our stdout that went away (`| head -1`): its stdout is closed, so the command's next
+  // write fails as it would unwrapped (SIGPIPE or a write error); else `yes | head -1` would never
+  // end. Its run.end is still written. Any other error on stdout, and any on stderr,
   // cuts the pipe to it, which pauses the command's stream: resumed, its output is still counted
   // and kept, and the command never blocks on a full pipe nobody reads.
-  const keepReadingStdout = () => child?.stdout?.resume();
+  const keepReadingStdout = (error?: NodeJS.ErrnoException) => {
+    if (error?.code !== 'EPIPE') return void child?.stdout?.resume();
+    child?.stdout?.unpipe(opts.stdout);
+    child?.stdout?.destroy();
+  };
   const keepReadingStderr = () => child?.stderr?.resume();
   ignoreLateWriteErrors(opts.stdout);
   ignoreLateWriteErrors(opts.stderr);
