@@ -244,17 +244,26 @@ export class TimedTokenRing {
     const total = count + added.length;
     const drop = Math.max(0, total - this.limit);
     let forgotten = this.until !== undefined ? Math.ceil(this.until / 1000) : 0;
+    // Deltas of the seconds kept, from the first timed one (unknown times, 0, come first and stay
+    // unknown), written as the kept seconds come: no list of them is built to be copied.
+    const at: number[] = [];
+    let previous = 0;
+    const keep = (s: number): void => {
+      if (at.length > 0) at.push(s - previous);
+      else if (s > 0) at.push(s);
+      previous = s;
+    };
     let ring: string;
-    let kept: number[];
     if (count === 0 || added.length === 0 || added[0].s >= seconds[count - 1]) {
       // The usual batch: its tokens are the latest, and go after the others.
       ring = (stored + added.map((a) => a.print).join('')).slice(drop * TOKEN_CHARS);
-      kept = [...seconds, ...added.map((a) => a.s)];
-      for (let n = 0; n < drop; n++) forgotten = Math.max(forgotten, kept[n]);
-      kept = kept.slice(drop);
+      for (let n = 0; n < total; n++) {
+        const s = n < count ? seconds[n] : added[n - count].s;
+        if (n < drop) forgotten = Math.max(forgotten, s);
+        else keep(s);
+      }
     } else {
       const prints: string[] = [];
-      kept = [];
       for (let i = 0, j = 0, n = 0; n < total; n++) {
         const old = i < count && (j >= added.length || seconds[i] <= added[j].s);
         const print = old ? stored.slice(i * TOKEN_CHARS, (i + 1) * TOKEN_CHARS) : added[j].print;
@@ -262,14 +271,11 @@ export class TimedTokenRing {
         if (n < drop) forgotten = Math.max(forgotten, s);
         else {
           prints.push(print);
-          kept.push(s);
+          keep(s);
         }
       }
       ring = prints.join('');
     }
-    // Deltas from the first timed token kept (unknown times, 0, come first and stay unknown).
-    const firstTimed = kept.findIndex((s) => s > 0);
-    const at = firstTimed < 0 ? [] : kept.slice(firstTimed).map((s, i, all) => (i === 0 ? s : s - all[i - 1]));
     return { ring, at, ...(forgotten > 0 ? { until: forgotten * 1000 } : {}) };
   }
 }
