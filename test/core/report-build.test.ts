@@ -412,7 +412,11 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     expect(review['EX-12']).toBe('In use (14 bypasses, last 2026-10-28): is it still needed? Confirm with alice@example.com and plan the guard\'s return.');
     expect(review['EX-9']).toMatch(/^No bypass in 78 days: probably no longer needed, revoke it\. Renewed 2 times/);
     expect(review['EX-3']).toBe('Revoked on 2026-10-02 (guard fixed): nothing to decide.');
-    expect(report.exceptions.unregistered).toEqual([{ guard: 'cost-cap', count: 2, lastAt: '2026-10-24T09:00:00Z' }]);
+    // Below it, bypasses with no valid exception: unregistered ones and those under EX-7, expired.
+    expect(report.exceptions.unregistered).toEqual([
+      { guard: 'cost-cap', count: 2, noException: 2, underLapsedException: 0, lastAt: '2026-10-24T09:00:00Z' },
+      { guard: 'schema-validator', count: 1, noException: 0, underLapsedException: 1, lastAt: '2026-10-09T10:00:00Z' },
+    ]);
   });
 
   it('without a registry reviews the config’s seeds and says their counts are unknown', () => {
@@ -769,7 +773,10 @@ describe('bypasses held back by the alert cooldown', () => {
     const ex7 = review.rows.find((r) => r.id === 'EX-7')!;
     expect([ex7.findingsInMonth, ex7.bypassesInMonth]).toEqual([2, 4]);
     expect(ex7.review).toMatch(/^Expired 32 days ago and the guard was still bypassed under it 4 times this month:/);
-    expect(review.unregistered).toEqual([{ guard: 'cost-cap', count: 3, lastAt: '2026-10-24T09:00:00Z' }]);
+    expect(review.unregistered).toEqual([
+      { guard: 'schema-validator', count: 4, noException: 0, underLapsedException: 4, lastAt: '2026-10-20T09:00:00Z' },
+      { guard: 'cost-cap', count: 3, noException: 3, underLapsedException: 0, lastAt: '2026-10-24T09:00:00Z' },
+    ]);
   });
 });
 
@@ -796,7 +803,10 @@ describe('bypasses held back behind the month’s last findings', () => {
     const review = buildReport(octoberInput({ findings, previousFindings: [], heldBack })).exceptions;
 
     // Assess
-    expect(review.unregistered).toEqual([{ guard: 'cost-cap', count: 3, lastAt: '2026-10-31T20:00:00Z' }]);
+    expect(review.unregistered).toEqual([
+      { guard: 'schema-validator', count: 4, noException: 0, underLapsedException: 4, lastAt: '2026-10-31T21:00:00Z' },
+      { guard: 'cost-cap', count: 3, noException: 3, underLapsedException: 0, lastAt: '2026-10-31T20:00:00Z' },
+    ]);
     expect(review.rows.filter((r) => r.id === 'EX-7').map((r) => [r.findingsInMonth, r.bypassesInMonth])).toEqual([[1, 4]]);
   });
 });

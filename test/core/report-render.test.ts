@@ -443,3 +443,25 @@ describe('a subject first seen after the month', () => {
     for (const row of rows) expect(row).toEqual([expect.objectContaining({ name: 'triage', status: 'unknown', reason: expect.stringMatching(/^run records not kept for October 2026/) })]);
   });
 });
+
+describe('bypasses without a valid exception', () => {
+  it('counts those under an expired exception, not only unregistered ones, in Markdown and HTML', () => {
+    // Prepare: every bypass of the month was made under EX-7, expired; cost-cap's under no exception at all
+    const expired = finding('guard-exception-expired', 'schema-validator', '2026-10-12T10:00:00Z', { kind: 'guard', evidence: { exception_id: 'EX-7' } });
+    const onlyExpired = buildReport(octoberInput({ findings: [expired], previousFindings: [] }));
+    const both = buildReport(
+      octoberInput({ findings: [expired, finding('guard-bypass-unregistered', 'cost-cap', '2026-10-24T09:00:00Z', { kind: 'guard', evidence: { problem: 'no-exception' } })], previousFindings: [] }),
+    );
+
+    // Act
+    const outputs = [renderMarkdown(onlyExpired), renderHtml(onlyExpired)];
+    const mixed = renderMarkdown(both);
+
+    // Assess
+    for (const text of outputs) {
+      expect(text).not.toContain('No bypass without a valid exception');
+      expect(text).toMatch(/Bypasses without a valid exception this month: (<strong>)?schema-validator(<\/strong>)? ×1 \(1 under an expired or revoked exception; last 2026-10-12\)\./);
+    }
+    expect(mixed).toContain('Bypasses without a valid exception this month: cost-cap ×1 (1 unregistered; last 2026-10-24), schema-validator ×1 (1 under an expired or revoked exception; last 2026-10-12).');
+  });
+});

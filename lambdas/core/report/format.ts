@@ -69,3 +69,9 @@ export function formatSpan(ms: number): string {
   if (days >= 2) return `${days.toFixed(1)} days`;
   return formatDuration(ms);
 }
+
+/** How a guard's bypasses without a valid exception split: `2 unregistered, 3 under an expired or revoked exception` (a part that is 0 left out). */
+export function bypassSplit(u: { readonly noException: number; readonly underLapsedException: number }): string {
+  const parts = [u.noException ? `${u.noException} unregistered` : '', u.underLapsedException ? `${u.underLapsedException} under an expired or revoked exception` : ''];
+  return parts.filter(Boolean).join(', ');
+}

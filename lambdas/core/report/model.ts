@@ -125,8 +125,19 @@ export interface ExceptionReview {
   /** False when no registry was available: the rows then come from the config seeds, counts unknown. */
   readonly available: boolean;
   readonly rows: readonly ExceptionReviewRow[];
-  /** Guards bypassed this month without a valid exception (`guard-bypass-unregistered`): bypasses, repeats the cooldown held back included (behind the month's last finding too). */
-  readonly unregistered: readonly { readonly guard: string; readonly count: number; readonly lastAt: string }[];
+  /**
+   * Guards bypassed this month without a valid exception: bypasses, repeats the cooldown held back
+   * included (behind the month's last finding too). `count` is their sum: `noException`
+   * (`guard-bypass-unregistered`) and `underLapsedException` (`guard-exception-expired`: under an
+   * exception that had expired or been revoked).
+   */
+  readonly unregistered: readonly {
+    readonly guard: string;
+    readonly count: number;
+    readonly noException: number;
+    readonly underLapsedException: number;
+    readonly lastAt: string;
+  }[];
   readonly note?: string;
 }
 

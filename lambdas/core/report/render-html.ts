@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
@@ -303,7 +303,7 @@ function exceptions(r: AuditReport): string {
   }
   parts.push(
     e.unregistered.length
-      ? `<p>Bypasses without a valid exception this month: ${e.unregistered.map((u) => `<strong>${esc(u.guard)}</strong> ×${u.count} (last ${esc(u.lastAt.slice(0, 10))})`).join(', ')}.</p>`
+      ? `<p>Bypasses without a valid exception this month: ${e.unregistered.map((u) => `<strong>${esc(u.guard)}</strong> ×${u.count} (${bypassSplit(u)}; last ${esc(u.lastAt.slice(0, 10))})`).join(', ')}.</p>`
       : `<p class="caption-note">No bypass without a valid exception this month.</p>`,
   );
   return parts.join('');

@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
-import { evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
@@ -123,7 +123,7 @@ function exceptions(r: AuditReport): string[] {
   out.push('');
   out.push(
     e.unregistered.length
-      ? `Bypasses without a valid exception this month: ${e.unregistered.map((u) => `${md(u.guard)} ×${u.count} (last ${u.lastAt.slice(0, 10)})`).join(', ')}.`
+      ? `Bypasses without a valid exception this month: ${e.unregistered.map((u) => `${md(u.guard)} ×${u.count} (${bypassSplit(u)}; last ${u.lastAt.slice(0, 10)})`).join(', ')}.`
       : 'No bypass without a valid exception this month.',
   );
   return out;

@@ -152,15 +152,21 @@ export function reviewExceptions(input: {
   const order: Record<ExceptionState, number> = { expired: 0, expiring: 1, active: 2, revoked: 3 };
   rows.sort((a, b) => order[a.state] - order[b.state] || a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
 
-  const unregistered = new Map<string, { count: number; lastAt: string }>();
-  for (const f of input.findings.filter((f) => f.detector === 'guard-bypass-unregistered')) {
-    const u = unregistered.get(f.subject) ?? { count: 0, lastAt: f.ts };
-    unregistered.set(f.subject, { count: u.count + bypassesOf(f, input.span), lastAt: f.ts > u.lastAt ? f.ts : u.lastAt });
-  }
-  for (const h of heldBack.filter((h) => h.detector === 'guard-bypass-unregistered')) {
-    const u = unregistered.get(h.guard) ?? { count: 0, lastAt: h.behind };
-    unregistered.set(h.guard, { count: u.count + h.count, lastAt: h.behind > u.lastAt ? h.behind : u.lastAt });
-  }
+  // Bypasses with no valid exception: unregistered ones, and those under an exception that had expired or been revoked.
+  const unregistered = new Map<string, { count: number; noException: number; underLapsedException: number; lastAt: string }>();
+  const add = (guard: string, detector: string, count: number, at: string) => {
+    const u = unregistered.get(guard) ?? { count: 0, noException: 0, underLapsedException: 0, lastAt: at };
+    const lapsed = detector === 'guard-exception-expired';
+    unregistered.set(guard, {
+      count: u.count + count,
+      noException: u.noException + (lapsed ? 0 : count),
+      underLapsedException: u.underLapsedException + (lapsed ? count : 0),
+      lastAt: at > u.lastAt ? at : u.lastAt,
+    });
+  };
+  const withoutValidException = (detector: string) => detector === 'guard-bypass-unregistered' || detector === 'guard-exception-expired';
+  for (const f of input.findings.filter((f) => withoutValidException(f.detector))) add(f.subject, f.detector, bypassesOf(f, input.span), f.ts);
+  for (const h of heldBack.filter((h) => withoutValidException(h.detector))) add(h.guard, h.detector, h.count, h.behind);
   return {
     available: registry,
     rows,
