@@ -306,6 +306,22 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     ]);
   });
 
+  it('counts, as of a past moment, no finding and no run the store learned after it', () => {
+    // Prepare: October's findings and runs, reported as of 10 October 00:00 with the rest of the month already stored.
+    const asOf = '2026-10-10T00:00:00Z';
+    const input = octoberInput({ clock: { now: () => Date.parse(asOf) } });
+    const findingsBefore = input.findings.filter((f) => f.ts <= asOf && f.ts >= '2026-10-01').length;
+
+    // Act
+    const report = buildReport(input);
+
+    // Assess
+    expect(findingsBefore).toBeLessThan(input.findings.length);
+    expect(report.summary.findings.current).toBe(findingsBefore);
+    expect(report.findings.flatMap((g) => (g.condition.lastAt ? [g.condition.lastAt] : [])).every((at) => at <= asOf)).toBe(true);
+    expect(report.coverage.rows.find((r) => r.name === 'nightly-backup')?.runsInMonth).toBe(9);
+  });
+
   it('lists every monitored subject, with UNKNOWN for too little history and for no data, never as healthy', () => {
     expect(report.coverage.rows.map((r) => [r.kind, r.name, r.status, r.runsInMonth, r.history, r.reason ?? null])).toEqual([
       ['job', 'cache-warmer', 'ok', 10, 400, null],

@@ -95,20 +95,25 @@ function charts(findings: readonly Finding[], days: readonly string[]): ReportCh
  * lines reports none): the stored finding stays, the report shows it retracted, judged against all
  * the runs read (`lateRunReads`) and the jobs' kept starts (`retractLateRuns`). Last month's report
  * retracted those too: they are no status or trend here either. explain_finding counts the same way.
+ * A report as of a past moment (`asOfMs`, its date) counts nothing the store learned after it: no
+ * finding stamped after it, no run recorded after it (nor as a late run answering a finding).
  */
 export function retractForMonth(
   input: Pick<ReportInput, 'findings' | 'previousFindings' | 'runs' | 'subjects'>,
   span: MonthSpan,
   previousSpan: MonthSpan,
+  asOfMs = Number.POSITIVE_INFINITY,
 ): { runs: RunRecord[]; findings: Finding[]; retracted: RetractedFinding[]; previousFindings: Finding[] } {
+  const known = <T extends { readonly ts: string }>(list: readonly T[]): readonly T[] => (asOfMs === Number.POSITIVE_INFINITY ? list : list.filter((x) => !(Date.parse(x.ts) > asOfMs)));
+  const runsKnown = known(input.runs);
   // One index of the runs and kept starts judges both months' findings.
-  const retract = lateRunJudge(input.runs, input.subjects);
-  const { kept: findings, retracted } = retract(input.findings.filter((f) => happenedIn(f, span)));
+  const retract = lateRunJudge(runsKnown, input.subjects);
+  const { kept: findings, retracted } = retract(known(input.findings).filter((f) => happenedIn(f, span)));
   return {
-    runs: input.runs.filter((r) => r.ts >= span.from && r.ts < span.to),
+    runs: runsKnown.filter((r) => r.ts >= span.from && r.ts < span.to),
     findings,
     retracted,
-    previousFindings: retract(input.previousFindings.filter((f) => happenedIn(f, previousSpan))).kept,
+    previousFindings: retract(known(input.previousFindings).filter((f) => happenedIn(f, previousSpan))).kept,
   };
 }
 
@@ -122,7 +127,7 @@ export function buildReport(input: ReportInput): AuditReport {
   const previousSpan = previousMonthSpan(input.month);
   const meta = input.meta ?? (DETECTOR_META as ReadonlyMap<string, DetectorMeta>);
   const generatedAtMs = input.clock.now();
-  const { runs, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan);
+  const { runs, findings, retracted, previousFindings } = retractForMonth(input, span, previousSpan, generatedAtMs);
 
   const coverage = buildCoverage({
     span,
