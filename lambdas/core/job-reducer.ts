@@ -529,6 +529,27 @@ function isSystemdStart(format: string | undefined, job: string, runId: string, 
   return format !== undefined && SYSTEMD_FORMATS.has(format) && runId === systemdRunId(job, at, host);
 }
 
+/** The longest `error` of a `run.end` kept for its finding: exec's own are far shorter. */
+const MAX_END_ERROR_CHARS = 300;
+
+/**
+ * What a failed `run.end` says beyond its exit code: the `signal` that ended the command or the
+ * `error` that kept it from running (as `silent-audit exec` writes them), as its run's `failure`
+ * (`killed by SIGKILL`, `cannot run … (no such file, ENOENT)`). None for a run that exited 0 (it
+ * is judged by its exit code) or a field of another type.
+ */
+function endFailure(end: RunEnd): Pick<CompletedRun, 'failure' | 'signal' | 'error'> {
+  if (end.exit_code === 0) return {};
+  const { signal, error } = end as { signal?: unknown; error?: unknown };
+  if (typeof error === 'string' && error.trim() !== '') {
+    const chars = [...error.trim()];
+    const text = chars.length > MAX_END_ERROR_CHARS ? `${chars.slice(0, MAX_END_ERROR_CHARS - 1).join('')}…` : chars.join('');
+    return { failure: text, error: text };
+  }
+  if (typeof signal === 'string' && /^SIG[A-Z0-9+-]{1,12}$/.test(signal)) return { failure: `killed by ${signal}`, signal };
+  return {};
+}
+
 /**
  * The exit code a failure marker gives its run: its own, else 1 (`exit_code_inferred`: the run
  * record needs one, and a finding must not show it as the run's); a failure is never 0.
@@ -1315,7 +1336,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_tail: end?.output_tail,
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
-        failure: body.type === 'run.failed' ? body.reason : undefined,
+        ...(end ? endFailure(end) : { failure: (body as RunFailedMarker).reason }),
       };
 
       // A run that ended an hour or more before the job's latest end is older history read late (a

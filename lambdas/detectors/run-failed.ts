@@ -1,6 +1,6 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
-import { endedCleanly } from './output-content.ts';
+import { endedCleanly, excerptAround, findErrorMarker } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 /** A Lambda timeout's reason: `timeout after 900.00 s` (its text line) or `timeout` (its report's status). */
@@ -28,6 +28,27 @@ function signalText(exitCode: number): string {
   return name === undefined ? '' : ` (${name})`;
 }
 
+/** A signal the run's record names (`SIGKILL`), with what it often means: ` (killed by SIGKILL, often out of memory)`. */
+function killedByText(signal: string): string {
+  const known = Object.values(SIGNALS).find((text) => text === signal || text.startsWith(`${signal},`));
+  return ` (killed by ${known ?? signal})`;
+}
+
+/**
+ * A short excerpt of the end of the run's output (already redacted, as every line is when read):
+ * the line of its first error marker, else its last line that is not blank. Undefined for an
+ * output with no tail or a blank one.
+ */
+function tailExcerpt(tail: string | undefined, errorKeywords: readonly string[]): string | undefined {
+  if (tail === undefined) return undefined;
+  const marker = errorKeywords.length > 0 ? findErrorMarker(tail, errorKeywords) : undefined;
+  if (marker) return marker.excerpt;
+  const trimmed = tail.trimEnd();
+  if (trimmed === '') return undefined;
+  const lastLine = trimmed.lastIndexOf('\n') + 1;
+  return excerptAround(trimmed, lastLine, lastLine);
+}
+
 export const runFailedDetector: RunDetector = {
   kind: 'run',
   meta: {
@@ -45,12 +66,17 @@ export const runFailedDetector: RunDetector = {
         'Read the end of the run’s log for the error, fix its cause and re-run the job; if failures are expected and retried, make sure a retry is scheduled and succeeded.',
     },
   },
-  check({ run }) {
+  check({ run, options }) {
     if (endedCleanly(run)) return [];
     const after = run.duration_ms !== undefined ? ` after ${formatDuration(run.duration_ms)}` : '';
     // A failure marker without an exit code gets 1 in the run's record: not a code to show as the run's.
     const ownExitCode = run.exit_code !== 0 && !run.exit_code_inferred;
-    const how = ownExitCode ? `exited with code ${run.exit_code}${signalText(run.exit_code)}${after}${run.failure ? ` (${run.failure})` : ''}` : failedWithoutExitCode(run.failure, after);
+    // What exec recorded (the signal that ended the command, the error that kept it from running) is
+    // said once, in its own words; another failure beside an exit code in brackets after it.
+    const signal = run.signal !== undefined ? killedByText(run.signal) : signalText(run.exit_code);
+    const why = run.error !== undefined ? `: ${run.error}` : run.failure && run.signal === undefined ? ` (${run.failure})` : '';
+    const how = ownExitCode ? `exited with code ${run.exit_code}${signal}${after}${why}` : failedWithoutExitCode(run.failure, after);
+    const excerpt = tailExcerpt(run.output_tail, options.errorKeywords);
     return [
       {
         subject: run.job,
@@ -61,8 +87,11 @@ export const runFailedDetector: RunDetector = {
           exit_code: run.exit_code,
           // The 1 a failure marker without a code of its own was given: the report names no exit code from it.
           ...(run.exit_code_inferred && run.exit_code !== 0 ? { exit_code_inferred: true } : {}),
+          ...(run.signal !== undefined ? { signal: run.signal } : {}),
           ...(run.failure ? { failure: run.failure } : {}),
           ...(run.duration_ms !== undefined ? { duration_ms: run.duration_ms } : {}),
+          ...(run.host ? { host: run.host } : {}),
+          ...(excerpt !== undefined ? { excerpt } : {}),
         },
       },
     ];

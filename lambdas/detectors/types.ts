@@ -48,8 +48,16 @@ export interface CompletedRun {
    */
   readonly outputWhole?: string | null;
   readonly host?: string;
-  /** Why the run failed when that is not an exit code of its own: `timeout`, `systemd: exit-code`, … */
+  /**
+   * Why the run failed when that is not an exit code of its own: `timeout`, `systemd: exit-code`, …;
+   * for a `run.end` that `silent-audit exec` wrote with a `signal` or an `error`, `killed by SIGKILL`
+   * or its error (`cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)`).
+   */
   readonly failure?: string;
+  /** The signal that ended the run, as its `run.end` gives it (`SIGKILL`): its exit code is then 128 + its number. */
+  readonly signal?: string;
+  /** Why the command could not run at all, as its `run.end` gives it (exec's `error`: exit code 126 or 127). */
+  readonly error?: string;
 }
 
 /** Previous successful runs of a job, oldest first, and their medians. Read-only for detectors. */

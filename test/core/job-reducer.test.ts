@@ -426,6 +426,30 @@ describe('job runs reducer', () => {
     expect(findings.map((f) => [f.detector, f.message, f.evidence.exit_code])).toEqual([['run-failed', message, message.includes('code 2') ? 2 : 1]]);
   });
 
+  it.each([
+    [
+      'a kill by signal',
+      { exit_code: 137, signal: 'SIGKILL', duration_ms: 4_000 },
+      'run exited with code 137 (killed by SIGKILL, often out of memory) after 4 s',
+      { exit_code: 137, signal: 'SIGKILL', failure: 'killed by SIGKILL', host: 'db7' },
+    ],
+    [
+      'a command it could not run',
+      { exit_code: 127, error: 'cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)', duration_ms: 3, output_bytes: 0 },
+      'run exited with code 127 after 3 ms: cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)',
+      { exit_code: 127, failure: 'cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)', host: 'db7' },
+    ],
+  ])("gives the run-failed finding what exec recorded in run.end for %s (its signal or error) and the host", (_, end, message, evidence) => {
+    // Prepare
+    const lines = run('backup', 'r-1', '2026-10-01T02:30:00Z', 1, { host: 'db7', ...end });
+    // Act
+    const { findings } = jobReducer.apply(initialJobState('backup'), 'backup', lines, ctx);
+    // Assess
+    expect(findings.map((f) => f.detector)).toEqual(['run-failed']);
+    expect(findings[0].message).toBe(message);
+    expect(findings[0].evidence).toMatchObject(evidence);
+  });
+
   it('judges a Lambda timeout whose line comes in the delivery after its REPORT (no Status) as the failure one delivery of both shows, the run counted once', () => {
     // Prepare
     const together = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION, ctx);

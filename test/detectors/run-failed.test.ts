@@ -12,12 +12,12 @@ testRunDetector(runFailedDetector, {
     {
       name: 'a non-zero exit code',
       run: makeRun({ exit_code: 2, duration_ms: 270_000 }),
-      expected: { severity: 'high', message: 'run exited with code 2 after 4.5 min', evidence: { exit_code: 2, duration_ms: 270_000 } },
+      expected: { severity: 'high', message: 'run exited with code 2 after 4.5 min', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 2, duration_ms: 270_000 } },
     },
     {
       name: 'a non-zero exit code without a duration',
       run: makeRun({ exit_code: 137, duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run exited with code 137 (SIGKILL, often out of memory)', evidence: { exit_code: 137 } },
+      expected: { severity: 'high', message: 'run exited with code 137 (SIGKILL, often out of memory)', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 137 } },
     },
     {
       name: 'an exit code of 128 + a signal names the signal: 143 is SIGTERM',
@@ -25,18 +25,18 @@ testRunDetector(runFailedDetector, {
       expected: {
         severity: 'high',
         message: 'run exited with code 143 (SIGTERM) after 1.0 min (systemd: exit-code)',
-        evidence: { exit_code: 143, failure: 'systemd: exit-code', duration_ms: 61_000 },
+        evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 143, failure: 'systemd: exit-code', duration_ms: 61_000 },
       },
     },
     {
       name: 'an exit code past 128 of no common signal is the code alone',
       run: makeRun({ exit_code: 200, duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run exited with code 200', evidence: { exit_code: 200 } },
+      expected: { severity: 'high', message: 'run exited with code 200', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 200 } },
     },
     {
       name: 'a negative exit code',
       run: makeRun({ exit_code: -1, duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run exited with code -1', evidence: { exit_code: -1 } },
+      expected: { severity: 'high', message: 'run exited with code -1', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: -1 } },
     },
     {
       name: 'a systemd failure result with its exit code',
@@ -44,23 +44,23 @@ testRunDetector(runFailedDetector, {
       expected: {
         severity: 'high',
         message: 'run exited with code 1 after 1.0 min (systemd: exit-code)',
-        evidence: { exit_code: 1, failure: 'systemd: exit-code', duration_ms: 61_000 },
+        evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, failure: 'systemd: exit-code', duration_ms: 61_000 },
       },
     },
     {
       name: 'a Lambda timeout, which logs no exit code of its own',
       run: makeRun({ exit_code: 0, failure: 'timeout', duration_ms: 900_000, output_bytes: undefined }),
-      expected: { severity: 'high', message: 'run timed out after 15.0 min', evidence: { exit_code: 0, failure: 'timeout', duration_ms: 900_000 } },
+      expected: { severity: 'high', message: 'run timed out after 15.0 min', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 0, failure: 'timeout', duration_ms: 900_000 } },
     },
     {
       name: "a Lambda timeout line, with the exit code 1 its run record stands in for the code it has none of",
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s', duration_ms: 900_000, output_bytes: undefined }),
-      expected: { severity: 'high', message: 'run timed out after 900.00 s', evidence: { exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s', duration_ms: 900_000 } },
+      expected: { severity: 'high', message: 'run timed out after 900.00 s', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: 'timeout after 900.00 s', duration_ms: 900_000 } },
     },
     {
       name: "a Lambda report's timeout status, without a duration",
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout', duration_ms: undefined, output_bytes: undefined }),
-      expected: { severity: 'high', message: 'run timed out', evidence: { exit_code: 1, exit_code_inferred: true, failure: 'timeout' } },
+      expected: { severity: 'high', message: 'run timed out', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: 'timeout' } },
     },
     {
       name: "systemd's timeout result, which logs no exit code either",
@@ -68,18 +68,50 @@ testRunDetector(runFailedDetector, {
       expected: {
         severity: 'high',
         message: "run timed out after 30.0 min (systemd result 'timeout')",
-        evidence: { exit_code: 1, exit_code_inferred: true, failure: "systemd result 'timeout'", duration_ms: 1_800_000 },
+        evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: "systemd result 'timeout'", duration_ms: 1_800_000 },
       },
     },
     {
       name: 'a kill by signal (no exit code of its own)',
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'main process killed by signal TERM', duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run failed: main process killed by signal TERM', evidence: { exit_code: 1, exit_code_inferred: true, failure: 'main process killed by signal TERM' } },
+      expected: { severity: 'high', message: 'run failed: main process killed by signal TERM', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: 'main process killed by signal TERM' } },
     },
     {
       name: "a systemd control process's own exit status stays an exit code",
       run: makeRun({ exit_code: 1, failure: 'control process exited with status 1', duration_ms: undefined }),
-      expected: { severity: 'high', message: 'run exited with code 1 (control process exited with status 1)', evidence: { exit_code: 1, failure: 'control process exited with status 1' } },
+      expected: { severity: 'high', message: 'run exited with code 1 (control process exited with status 1)', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, failure: 'control process exited with status 1' } },
+    },
+    {
+      name: "exec's record of a kill by signal names it, once",
+      run: makeRun({ exit_code: 137, signal: 'SIGKILL', failure: 'killed by SIGKILL', duration_ms: 4_000, output_tail: 'loading 3 GB into memory\n' }),
+      expected: {
+        severity: 'high',
+        message: 'run exited with code 137 (killed by SIGKILL, often out of memory) after 4 s',
+        evidence: { exit_code: 137, signal: 'SIGKILL', failure: 'killed by SIGKILL', duration_ms: 4_000, host: 'db-1', excerpt: 'loading 3 GB into memory' },
+      },
+    },
+    {
+      name: "exec's record of a command it could not run gives exec's error, and no excerpt of an empty output",
+      run: makeRun({ exit_code: 127, error: 'cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)', failure: 'cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)', duration_ms: 3, output_bytes: 0, output_head: '', output_tail: '' }),
+      expected: {
+        severity: 'high',
+        message: 'run exited with code 127 after 3 ms: cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)',
+        evidence: { exit_code: 127, failure: 'cannot run /usr/local/bin/bakup.sh (no such file, ENOENT)', duration_ms: 3, host: 'db-1' },
+      },
+    },
+    {
+      name: 'the excerpt is the error marker of the output tail when it holds one, else its last line',
+      run: makeRun({ exit_code: 2, duration_ms: undefined, output_tail: 'connecting\npsql: error: connection to server at "db" failed: FATAL: password authentication failed\nwill retry tomorrow\n' }),
+      expected: {
+        severity: 'high',
+        message: 'run exited with code 2',
+        evidence: { exit_code: 2, host: 'db-1', excerpt: 'psql: error: connection to server at "db" failed: FATAL: password authentication failed' },
+      },
+    },
+    {
+      name: 'a run with no host and no output tail has neither in its evidence',
+      run: makeRun({ exit_code: 2, duration_ms: undefined, host: undefined, output_tail: undefined }),
+      expected: { severity: 'high', message: 'run exited with code 2', evidence: { exit_code: 2 } },
     },
   ],
 });
