@@ -480,7 +480,8 @@ const DAY_MS = 86_400_000;
 /**
  * What the schema cannot judge alone, since it depends on today or on other keys: no snooze may
  * end more than `defaults.max_snooze_days` from now, no one-off maintenance window may last longer,
- * and a recurring window's `until` may lie at most MAX_MAINTENANCE_UNTIL_DAYS ahead.
+ * a recurring window's `until` may lie at most MAX_MAINTENANCE_UNTIL_DAYS ahead, and no exception
+ * may expire more than `defaults.max_exception_days` after today (UTC).
  */
 export function suppressionIssues(config: Config, now: number): Array<{ path: PropertyKey[]; message: string }> {
   const maxDays = config.defaults.max_snooze_days;
@@ -497,6 +498,18 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
     }
     if (w.until !== undefined && Date.parse(w.until) - now > MAX_MAINTENANCE_UNTIL_DAYS * DAY_MS) {
       issues.push({ path: ['maintenance_windows', i, 'until'], message: `more than ${MAX_MAINTENANCE_UNTIL_DAYS} days ahead; a recurring window must be reviewed at least once a year` });
+    }
+  });
+  // As `exceptions add` and `renew` judge an expiry: in whole UTC days from today. A past one stays (it is reported as expired).
+  const maxExceptionDays = config.defaults.max_exception_days;
+  const today = new Date(now).toISOString().slice(0, 10);
+  config.exceptions.forEach((e, i) => {
+    const ahead = Math.round((Date.parse(e.expires.slice(0, 10)) - Date.parse(today)) / DAY_MS);
+    if (ahead > maxExceptionDays) {
+      issues.push({
+        path: ['exceptions', i, 'expires'],
+        message: `${e.expires.slice(0, 10)} is ${ahead} days ahead; an exception may run at most ${maxExceptionDays} days (defaults.max_exception_days): renew it when it runs out, with a reason`,
+      });
     }
   });
   return issues;

@@ -635,3 +635,33 @@ maintenance_windows:
     expect(config.jobs.a.grace_minutes).toBe(5);
   });
 });
+
+describe('an exception in the config', () => {
+  const NOW = Date.parse('2026-10-03T12:00:00Z');
+  const withException = (expires: string, defaults: Record<string, unknown> = {}) => ({ defaults, exceptions: [{ id: 'EX-1', guard: 'pii', reason: 'migration', owner: 'a@example.com', expires }] });
+  const refusal = (raw: unknown): string[] => {
+    try {
+      validateConfig(raw, 'c.yaml', undefined, { now: NOW });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return [...(error as ConfigError).problems];
+    }
+    return [];
+  };
+
+  it('is refused when it expires more than max_exception_days after today, as `exceptions add` refuses it', () => {
+    // Act
+    const far = refusal(withException('2099-12-31'));
+    const justOver = refusal(withException('2027-01-02'));
+    // Assess
+    expect(far).toEqual(['exceptions.0.expires: 2099-12-31 is 26752 days ahead; an exception may run at most 90 days (defaults.max_exception_days): renew it when it runs out, with a reason']);
+    expect(justOver).toEqual([expect.stringMatching(/^exceptions\.0\.expires: 2027-01-02 is 91 days ahead; an exception may run at most 90 days/)]);
+  });
+
+  it('is taken up to max_exception_days ahead, as configured, and when it has expired already', () => {
+    // Act, Assess: 90 days ahead, 100 days under max_exception_days 120, and in the past
+    expect(refusal(withException('2027-01-01'))).toEqual([]);
+    expect(refusal(withException('2027-01-11', { max_exception_days: 120 }))).toEqual([]);
+    expect(refusal(withException('2026-09-30'))).toEqual([]);
+  });
+});

@@ -1278,7 +1278,8 @@ describe('a subject whose lines stopped early in the month (a subscription filte
   // adhoc-export (no schedule), the support agent and the payments-api route sent lines on 1-3
   // October, daily for months before; backup (scheduled) too, with a missed-run a day after.
   // weekly-export (no schedule) runs weekly, last on 23 October.
-  const config = validateConfig({ ...RAW_CONFIG, jobs: { backup: { schedule: '0 2 * * *' } } }, 'report test config', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+  // Loaded on 2 October: RAW_CONFIG's exception expires 90 days later, as far as max_exception_days allows.
+  const config = validateConfig({ ...RAW_CONFIG, jobs: { backup: { schedule: '0 2 * * *' } } }, 'report test config', undefined, { now: Date.parse('2026-10-02T00:00:00Z') });
   const at = (d: number) => `${day(d)}T02:01:00Z`;
   const runs = [
     ...[1, 2, 3].flatMap((d) => [runRecord('adhoc-export', `ax-${d}`, at(d)), runRecord('backup', `b-${d}`, at(d)), runRecord('support', `a-${d}`, at(d), 'ok', 'agent')]),
