@@ -465,3 +465,54 @@ describe('bypasses without a valid exception', () => {
     expect(mixed).toContain('Bypasses without a valid exception this month: cost-cap ×1 (1 unregistered; last 2026-10-24), schema-validator ×1 (1 under an expired or revoked exception; last 2026-10-12).');
   });
 });
+
+describe('the first month monitored', () => {
+  /** October with nothing stored of September: the job first seen on 1 October, its runs and findings October's only. */
+  function firstMonthReport(firstSeen = '2026-10-01T03:10:00Z') {
+    const input = octoberInput();
+    return buildReport({
+      ...input,
+      findings: input.findings.filter((f) => f.subject === 'nightly-backup'),
+      previousFindings: [],
+      subjects: [{ kind: 'job', name: 'nightly-backup', state: jobState('nightly-backup', 31, firstSeen, '2026-10-31T03:10:00Z') }],
+      runs: input.runs.filter((r) => r.subject === 'nightly-backup' && r.ts >= '2026-10-01'),
+    });
+  }
+
+  it('says so in every output rather than comparing with 0 for the month before', () => {
+    // Prepare
+    const report = firstMonthReport();
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+    const json = JSON.parse(renderJson(report));
+    const notice = reportNotice(report, { location: 's3://reports/2026-10/', documents: [] });
+
+    // Assess
+    expect(report.summary.findings.current).toBeGreaterThan(0);
+    expect(json.summary.firstMonthMonitored).toBe(true);
+    expect(json.summary.headline).toContain('(first month monitored: nothing in September 2026 to compare with)');
+    expect(markdown).toContain('· first month monitored (nothing in September 2026) ·');
+    expect(markdown).toMatch(/\| Findings \| \d+ \| – \| first month \|/);
+    expect(markdown).not.toMatch(/vs September 2026|▲/);
+    expect(html).toContain('<span class="delta">first month monitored</span>');
+    expect(html).toContain('<h3>Trend: first month monitored, nothing in September 2026</h3>');
+    expect(html).not.toMatch(/vs September 2026|▲/);
+    expect(notice.message).toContain(`Findings: ${report.summary.findings.current} (first month monitored):`);
+    expect(notice.subject).toContain('(first month)');
+  });
+
+  it('compares with the month before as usual when something was seen in it', () => {
+    // Prepare: the same October, the job first seen on 20 September.
+    const report = firstMonthReport('2026-09-20T03:10:00Z');
+
+    // Act
+    const markdown = renderMarkdown(report);
+
+    // Assess
+    expect(report.summary.firstMonthMonitored).toBeUndefined();
+    expect(report.summary.headline).toContain(`▲ ${report.summary.findings.current} vs September 2026`);
+    expect(markdown).toContain('· compared with September 2026 ·');
+  });
+});

@@ -101,7 +101,7 @@ describe('the report Lambda against DynamoDB Local, with S3 and SNS mocked', () 
       month: '2026-09',
       location: `s3://${BUCKET}/reports/2026-09/`,
       documents: ['md', 'html', 'json'].map((f) => `s3://${BUCKET}/reports/2026-09/audit-report-2026-09.${f}`),
-      headline: 'September 2026: 1 finding in 1 open group across 1 subject (▲ 1 vs August 2026); 1 new, 0 recurring, 0 resolved; 1 of 2 monitored subjects UNKNOWN.',
+      headline: 'September 2026: 1 finding in 1 open group across 1 subject (first month monitored: nothing in August 2026 to compare with); 1 new, 0 recurring, 0 resolved; 1 of 2 monitored subjects UNKNOWN.',
     });
     expect(s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.ContentType])).toEqual([
       ['reports/2026-09/audit-report-2026-09.md', 'text/markdown; charset=utf-8'],
@@ -117,7 +117,8 @@ describe('the report Lambda against DynamoDB Local, with S3 and SNS mocked', () 
 
     const [publish] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
     expect(publish.TopicArn).toBe(TOPIC);
-    expect(publish.Subject).toBe('silent-audit September 2026 report: 1 finding (+1), 1 open, 1 UNKNOWN');
+    // September is the first month the store holds anything of: nothing in August to compare with.
+    expect(publish.Subject).toBe('silent-audit September 2026 report: 1 finding (first month), 1 open, 1 UNKNOWN');
     expect(publish.Message).toContain(`Report: s3://${BUCKET}/reports/2026-09/`);
     expect(publish.Message).toContain(`  HTML: s3://${BUCKET}/reports/2026-09/audit-report-2026-09.html`);
     expect(publish.MessageAttributes).toEqual({

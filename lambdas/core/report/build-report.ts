@@ -11,7 +11,7 @@ import { lateRunJudge, retractionNotes } from './late-runs.ts';
 import { dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
 import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
-import type { SubjectSnapshot } from './subjects.ts';
+import { stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { thresholdAppendix } from './thresholds.ts';
 
 export interface ReportInput {
@@ -118,6 +118,21 @@ export function retractForMonth(
 }
 
 /**
+ * Whether the store holds nothing of the month before: no finding and no run in it, and every
+ * subject first seen after it (a subject whose state does not say when it was first seen counts as
+ * seen before, so the comparison stays). Then the month is the first monitored.
+ */
+export function firstMonthMonitored(input: Pick<ReportInput, 'previousFindings' | 'runs' | 'subjects'>, previousSpan: MonthSpan): boolean {
+  if (input.previousFindings.some((f) => happenedIn(f, previousSpan))) return false;
+  if (input.runs.some((r) => r.ts < previousSpan.to)) return false;
+  if (input.subjects.length === 0) return false;
+  return input.subjects.every((s) => {
+    const first = stateFacts(s.state).firstSeenAt;
+    return first !== undefined && first >= previousSpan.toMs;
+  });
+}
+
+/**
  * The monthly 5 Cs audit report for a month, from what the store holds: pure, so the same input
  * always gives the same report. Groups are per detector × subject; statuses come from last
  * month's findings (and last month's report, when given).
@@ -163,11 +178,12 @@ export function buildReport(input: ReportInput): AuditReport {
   const statusCount = (s: string) => groups.filter((g) => g.status === s).length;
   const open = groups.filter((g) => g.status === 'new' || g.status === 'recurring');
   const findingsTrend = trend(findings.length, previousFindings.length);
+  const firstMonth = firstMonthMonitored(input, previousSpan);
   const live = exceptions.rows.filter((r) => r.state !== 'revoked');
   const summary: ReportSummary = {
     headline:
       `${span.label}: ${plural(findings.length, 'finding')} in ${plural(open.length, 'open group')} across ${plural(subjectsOf(findings), 'subject')} ` +
-      `(${trendArrow(findingsTrend)} vs ${previousSpan.label}); ${statusCount('new')} new, ${statusCount('recurring')} recurring, ${statusCount('resolved')} resolved` +
+      `(${firstMonth ? `first month monitored: nothing in ${previousSpan.label} to compare with` : `${trendArrow(findingsTrend)} vs ${previousSpan.label}`}); ${statusCount('new')} new, ${statusCount('recurring')} recurring, ${statusCount('resolved')} resolved` +
       `${statusCount('unverified') ? `, ${statusCount('unverified')} unverified` : ''}; ${coverage.counts.unknown} of ${plural(coverage.counts.monitored, 'monitored subject')} UNKNOWN.`,
     findings: findingsTrend,
     bySeverity: SEVERITIES.map((severity) => ({
@@ -192,6 +208,7 @@ export function buildReport(input: ReportInput): AuditReport {
         `${g.condition.occurrences === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
         `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.occurrences === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
     ),
+    ...(firstMonth ? { firstMonthMonitored: true as const } : {}),
   };
 
   const firedDetectors = [...new Set([...findings, ...previousFindings].map((f) => f.detector as string))].sort();

@@ -51,6 +51,11 @@ export interface ReportSummary {
   readonly exceptions: { readonly total: number; readonly expired: number; readonly expiringSoon: number; readonly unused: number };
   /** The groups to look at first, as short lines. */
   readonly highlights: readonly string[];
+  /**
+   * Set when the store holds nothing of the month before (no finding, no run, every subject first
+   * seen after it): this is the first month monitored, and its trends compare with nothing, not with 0.
+   */
+  readonly firstMonthMonitored?: true;
 }
 
 /** `later`: configured, first seen after the month, and nothing of it in the month: neither judged nor UNKNOWN. */

@@ -16,14 +16,14 @@ export function reportNotice(report: AuditReport, published: PublishedReport): R
   const open = report.findings.filter((g) => g.status === 'new' || g.status === 'recurring');
   const severity = (['critical', 'high', 'medium', 'low'] as const).find((sev) => open.some((g) => g.severity === sev)) ?? 'low';
   const subject = snsSubject(
-    `silent-audit ${report.label} report: ${plural(s.findings.current, 'finding')} (${signed(s.findings.delta)}), ${open.length} open, ${s.coverage.unknown} UNKNOWN`,
+    `silent-audit ${report.label} report: ${plural(s.findings.current, 'finding')} (${s.firstMonthMonitored ? 'first month' : signed(s.findings.delta)}), ${open.length} open, ${s.coverage.unknown} UNKNOWN`,
   );
   const lines = [
     `Monthly audit report for ${report.label} (silent-audit)`,
     '',
     s.headline,
     '',
-    `Findings: ${s.findings.current} (${signed(s.findings.delta)} vs ${report.previousLabel}): ${s.bySeverity.map((b) => `${b.severity} ${b.trend.current}`).join(', ')}`,
+    `Findings: ${s.findings.current} (${s.firstMonthMonitored ? 'first month monitored' : `${signed(s.findings.delta)} vs ${report.previousLabel}`}): ${s.bySeverity.map((b) => `${b.severity} ${b.trend.current}`).join(', ')}`,
     `Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}`,
     `Coverage: ${s.coverage.monitored} monitored: ${s.coverage.ok} OK, ${s.coverage.findings} with findings, ${s.coverage.unknown} UNKNOWN${s.coverage.later ? `, ${s.coverage.later} ${COVERAGE_LABEL.later} (first seen after ${report.label})` : ''}`,
     `Exceptions: ${s.exceptions.total} not revoked: ${s.exceptions.expired} expired, ${s.exceptions.expiringSoon} expiring within 30 days`,

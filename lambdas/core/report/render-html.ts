@@ -143,7 +143,8 @@ function sevBadge(s: Severity): string {
   return `<span class="sev ${s}">${s.toUpperCase()}</span>`;
 }
 
-function deltaText(t: Trend, previousLabel: string): string {
+function deltaText(t: Trend, previousLabel: string, firstMonth = false): string {
+  if (firstMonth) return `<span class="delta">first month monitored</span>`;
   const cls = t.direction === 'up' ? 'up' : t.direction === 'down' ? 'down' : '';
   return `<span class="delta"><span class="${cls}">${esc(trendArrow(t))}</span> vs ${esc(previousLabel)} (${t.previous})</span>`;
 }
@@ -187,7 +188,8 @@ function trendTable(caption: string, first: string, r: AuditReport, rows: readon
   return tableHtml(
     caption,
     [{ label: first }, { label: shortLabel(r.label), num: true }, { label: shortLabel(r.previousLabel), num: true }, { label: 'Change' }],
-    rows.map(([label, t]) => [label, String(t.current), String(t.previous), arrow(t)]),
+    // In the first month monitored, nothing to compare with rather than 0.
+    rows.map(([label, t]) => (r.summary.firstMonthMonitored ? [label, String(t.current), '–', 'first month'] : [label, String(t.current), String(t.previous), arrow(t)])),
   );
 }
 
@@ -205,9 +207,9 @@ function summary(r: AuditReport): string {
   return [
     `<p class="headline">${esc(s.headline)}</p>`,
     `<ul class="kpis">`,
-    kpi('Findings', String(s.findings.current), deltaText(s.findings, r.previousLabel), s.findings.current > 0),
-    kpi('High or critical', String(highOrWorse), deltaText(highTrend, r.previousLabel), highOrWorse > 0),
-    kpi('Subjects affected', String(s.subjectsAffected.current), deltaText(s.subjectsAffected, r.previousLabel)),
+    kpi('Findings', String(s.findings.current), deltaText(s.findings, r.previousLabel, s.firstMonthMonitored), s.findings.current > 0),
+    kpi('High or critical', String(highOrWorse), deltaText(highTrend, r.previousLabel, s.firstMonthMonitored), highOrWorse > 0),
+    kpi('Subjects affected', String(s.subjectsAffected.current), deltaText(s.subjectsAffected, r.previousLabel, s.firstMonthMonitored)),
     kpi('Open groups', String(s.groups.new + s.groups.recurring), `<span class="delta">${s.groups.new} new · ${s.groups.recurring} recurring · ${s.groups.resolved} resolved</span>`),
     kpi('UNKNOWN subjects', String(s.coverage.unknown), `<span class="delta">of ${s.coverage.monitored} monitored · ${s.coverage.ok} OK${s.coverage.later ? ` · ${s.coverage.later} ${COVERAGE_LABEL.later}` : ''}</span>`, s.coverage.unknown > 0),
     kpi('Exceptions to review', String(s.exceptions.expired + s.exceptions.expiringSoon), `<span class="delta">${s.exceptions.expired} expired · ${s.exceptions.expiringSoon} expiring · ${s.exceptions.total} not revoked</span>`, s.exceptions.expired > 0),
@@ -219,7 +221,7 @@ function summary(r: AuditReport): string {
     `<figure><figcaption>Findings per pattern (detector)</figcaption>${barChart(r.charts.perDetector, { id: 'chart-detectors', title: `Findings per detector, ${r.label}`, color: '#1d4ed8' })}</figure>`,
     `<figure><figcaption>Findings per subject</figcaption>${barChart(r.charts.perSubject, { id: 'chart-subjects', title: `Findings per subject, ${r.label}`, color: '#7c3aed' })}</figure>`,
     `</div>`,
-    `<h3>Trend against ${esc(r.previousLabel)}</h3>`,
+    s.firstMonthMonitored ? `<h3>Trend: first month monitored, nothing in ${esc(r.previousLabel)}</h3>` : `<h3>Trend against ${esc(r.previousLabel)}</h3>`,
     `<div class="charts">`,
     trendTable(`Findings by severity, ${r.label} against ${r.previousLabel}`, 'Severity', r, [
       ...s.bySeverity.map((b) => [esc(b.severity), b.trend] as const),
@@ -414,7 +416,7 @@ export function renderHtml(r: AuditReport): string {
     '</head>',
     '<body>',
     `<header class="masthead"><div class="page"><p class="eyebrow">silent-audit · monthly 5 Cs audit</p><h1>${esc(title)}</h1>` +
-      `<p class="meta">${esc(r.period.from.slice(0, 10))} to ${esc(r.period.to.slice(0, 10))} (UTC, end exclusive) · compared with ${esc(r.previousLabel)} · generated ${esc(shortTime(r.generatedAt))}</p></div></header>`,
+      `<p class="meta">${esc(r.period.from.slice(0, 10))} to ${esc(r.period.to.slice(0, 10))} (UTC, end exclusive) · ${r.summary.firstMonthMonitored ? `first month monitored (nothing in ${esc(r.previousLabel)})` : `compared with ${esc(r.previousLabel)}`} · generated ${esc(shortTime(r.generatedAt))}</p></div></header>`,
     `<nav class="toc" aria-label="Sections"><ol>${REPORT_SECTIONS.map((s) => `<li><a href="#${s.id}">${esc(s.title)}</a></li>`).join('')}</ol></nav>`,
     `<main class="page">${notes}`,
     ...REPORT_SECTIONS.map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-h"><h2 id="${s.id}-h">${esc(s.title)}</h2>${sections[s.id]}</section>`),

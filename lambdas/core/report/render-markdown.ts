@@ -39,8 +39,9 @@ function table(header: readonly string[], rows: readonly (readonly string[])[], 
 
 const SEVERITY_MARK: Readonly<Record<Severity, string>> = { critical: 'CRITICAL', high: 'HIGH', medium: 'MEDIUM', low: 'LOW' };
 
-function trendRow(label: string, t: Trend): string[] {
-  return [label, String(t.current), String(t.previous), trendArrow(t)];
+/** A trend's row; in the first month monitored, nothing to compare with rather than 0. */
+function trendRow(label: string, t: Trend, firstMonth = false): string[] {
+  return firstMonth ? [label, String(t.current), '–', 'first month'] : [label, String(t.current), String(t.previous), trendArrow(t)];
 }
 
 function thresholds(list: readonly ThresholdUsed[]): string {
@@ -49,14 +50,15 @@ function thresholds(list: readonly ThresholdUsed[]): string {
 
 function summary(r: AuditReport): string[] {
   const s = r.summary;
+  const first = s.firstMonthMonitored === true;
   const perDay = r.charts.perDay.map((d) => d.total);
   const out = [
     `**${md(s.headline)}**`,
     '',
     ...table(['', r.label, r.previousLabel, 'change'], [
-      trendRow('Findings', s.findings),
-      ...s.bySeverity.map((b) => trendRow(`… ${b.severity}`, b.trend)),
-      trendRow('Subjects affected', s.subjectsAffected),
+      trendRow('Findings', s.findings, first),
+      ...s.bySeverity.map((b) => trendRow(`… ${b.severity}`, b.trend, first)),
+      trendRow('Subjects affected', s.subjectsAffected, first),
     ], ['l', 'r', 'r', 'l']),
     '',
     `- Groups: ${s.groups.new} new, ${s.groups.recurring} recurring, ${s.groups.resolved} resolved${s.groups.unverified ? `, ${s.groups.unverified} unverified (no data)` : ''}.`,
@@ -66,7 +68,7 @@ function summary(r: AuditReport): string[] {
   ];
   if (s.highlights.length) out.push('', 'Look at first:', '', ...s.highlights.map((h, i) => `${i + 1}. ${md(h)}`));
   if (s.byDetector.length) {
-    out.push('', ...table(['Detector', r.label, r.previousLabel, 'change'], s.byDetector.map((d) => trendRow(mdCode(d.detector), d.trend)), ['l', 'r', 'r', 'l']));
+    out.push('', ...table(['Detector', r.label, r.previousLabel, 'change'], s.byDetector.map((d) => trendRow(mdCode(d.detector), d.trend, first)), ['l', 'r', 'r', 'l']));
   }
   return out;
 }
@@ -216,7 +218,7 @@ export function renderMarkdown(r: AuditReport): string {
   const out = [
     `# Monthly audit report: ${r.label}`,
     '',
-    `silent-audit · ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)} (UTC, end exclusive) · compared with ${r.previousLabel} · generated ${r.generatedAt}`,
+    `silent-audit · ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)} (UTC, end exclusive) · ${r.summary.firstMonthMonitored ? `first month monitored (nothing in ${r.previousLabel})` : `compared with ${r.previousLabel}`} · generated ${r.generatedAt}`,
     ...r.notes.map((n) => `\n> ${md(n)}`),
   ];
   for (const { id } of REPORT_SECTIONS) {
