@@ -12,7 +12,7 @@ export const expectedPatternMissingDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The job has an `expect_pattern`, the run exited 0, and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes). Judged only when head, tail or a size of 0 is known.',
+        'The job has an `expect_pattern`, the run exited 0, and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes). Judged only when head, tail or a size of 0 is known; not when `empty-output` fired on the run (an empty output holds no pattern: that finding says it all).',
       cause:
         'The job stopped doing its real work while still exiting 0: a success check that misses empty or partial results, an expired upstream API key, a changed query template, a wrong source path, a write that failed on a full disk. Or the job’s log line changed and the pattern is stale.',
       consequence:
@@ -21,9 +21,10 @@ export const expectedPatternMissingDetector: RunDetector = {
         "Read the run's output for what it did instead. Fix the job if its work is missing; if only the wording changed, update `expect_pattern` in the job's config.",
     },
   },
-  check({ run, options }) {
+  check({ run, options, firedSoFar }) {
     const expected = options.expectPattern;
-    if (!expected || !endedCleanly(run)) return [];
+    // An empty output holds no pattern: the empty-output finding about the run says all this one would, and pages once.
+    if (!expected || !endedCleanly(run) || firedSoFar.has('empty-output')) return [];
     const { output_head: head, output_tail: tail } = run;
     if (head === undefined && tail === undefined && run.output_bytes !== 0) return [];
     // A stateless copy: a shared `g` or `y` pattern would carry `lastIndex` from one run to the next.

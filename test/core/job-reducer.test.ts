@@ -450,6 +450,16 @@ describe('job runs reducer', () => {
     expect(findings[0].evidence).toMatchObject(evidence);
   });
 
+  it('reports an empty run of a job with an expect_pattern once, as empty-output, not also as expected-pattern-missing', () => {
+    // Prepare
+    const config = validateConfig({ jobs: { backup: { expect_pattern: 'uploaded \\d+ objects' } } }, 'cfg', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+    const lines = run('backup', 'r-1', '2026-10-01T02:30:00Z', 1, { output_bytes: 0, output_head: '', output_tail: '' });
+    // Act
+    const { findings } = jobReducer.apply(initialJobState('backup'), 'backup', lines, { ...ctx, config });
+    // Assess
+    expect(findings.map((f) => f.detector)).toEqual(['empty-output']);
+  });
+
   it('judges a Lambda timeout whose line comes in the delivery after its REPORT (no Status) as the failure one delivery of both shows, the run counted once', () => {
     // Prepare
     const together = jobReducer.apply(initialJobState('order-sync'), 'order-sync', INVOCATION, ctx);

@@ -39,6 +39,12 @@ testRunDetector(expectedPatternMissingDetector, {
       run: makeRun(),
       options: { expectPattern: /uploaded \d+ objects/g },
     },
+    {
+      name: 'an empty output that empty-output reported on the same run (an empty output holds no pattern: it would page twice)',
+      run: makeRun({ output_bytes: 0, output_head: '', output_tail: '' }),
+      options: withPattern,
+      firedSoFar: ['empty-output'],
+    },
   ],
   invalid: [
     {
