@@ -2,6 +2,7 @@ import { type Config, EXCEPTION_ID_PATTERN, type ExceptionConfig, idTooLong, nam
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { parseTime } from './parse-time.ts';
+import { redactorFor } from './redact.ts';
 
 /**
  * The rules of the guard-bypass exception registry (contract §2 `exceptions`, §5 `exceptions`):
@@ -156,7 +157,7 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
   if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
   const guard = nameAsLogged(required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction'), rules);
-  const reason = required(request.reason, 'an exception needs a reason: why may the guard be bypassed?');
+  const reason = reasonAsLogged(required(request.reason, 'an exception needs a reason: why may the guard be bypassed?'), rules);
   const owner = required(request.owner, 'an exception needs an owner who answers for it, e.g. alice@example.com');
   const expires = checkExpiry(request.expires, rules);
   const by = required(request.by, 'an exception needs the name of whoever adds it');
@@ -172,7 +173,27 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
  */
 export function recordAsLogged(record: GuardException, redact?: Config['redact']): GuardException {
   const guard = nameAsLogged(record.guard, { redact });
-  return guard === record.guard ? record : { ...record, guard };
+  // Reasons typed before they were redacted at entry come back redacted too (they reach findings, alerts and reports).
+  const redactor = redactorFor({ redact });
+  const reason = redactor.redactText(record.reason);
+  const revokeReason = record.revoke_reason === undefined ? undefined : redactor.redactText(record.revoke_reason);
+  const renewalsClean = record.renewals.every((r) => redactor.redactText(r.reason) === r.reason);
+  if (guard === record.guard && reason === record.reason && revokeReason === record.revoke_reason && renewalsClean) return record;
+  return {
+    ...record,
+    guard,
+    reason,
+    ...(revokeReason === undefined ? {} : { revoke_reason: revokeReason }),
+    renewals: renewalsClean ? record.renewals : record.renewals.map((r) => ({ ...r, reason: redactor.redactText(r.reason) })),
+  };
+}
+
+/**
+ * A reason typed into `exceptions add`, `renew` or `revoke`, redacted as a bypass line's reason is
+ * (with the config's `redact`): it is shown in findings, alerts and reports.
+ */
+function reasonAsLogged(reason: string, rules: RegistryRules): string {
+  return redactorFor({ redact: rules.redact }).redactText(reason);
 }
 
 function describe(existing: GuardException): string {
@@ -214,7 +235,7 @@ export interface RenewRequest {
 export async function renewException(store: ExceptionStore, given: string, request: Partial<RenewRequest>, rules: RegistryRules): Promise<GuardException> {
   // Read without spaces around it, as `add --id` and a bypass line's `exception_id` are.
   const id = given.trim();
-  const reason = required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?');
+  const reason = reasonAsLogged(required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?'), rules);
   const by = required(request.by, 'a renewal needs the name of whoever renews it');
   const to = checkExpiry(request.expires, rules);
   for (let attempt = 1; ; attempt++) {
@@ -234,7 +255,7 @@ export interface RevokeRequest {
 /** `exceptions revoke`: ends an active exception; its record stays, with who, when and why. */
 export async function revokeException(store: ExceptionStore, given: string, request: Partial<RevokeRequest>, rules: RegistryRules): Promise<GuardException> {
   const id = given.trim();
-  const reason = required(request.reason, 'a revocation needs a reason');
+  const reason = reasonAsLogged(required(request.reason, 'a revocation needs a reason'), rules);
   const by = required(request.by, 'a revocation needs the name of whoever revokes it');
   for (let attempt = 1; ; attempt++) {
     const existing = await activeException(store, id, 'revoked');

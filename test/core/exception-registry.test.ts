@@ -103,6 +103,23 @@ describe('exception registry rules', () => {
     expect((await store.listRecords()).map((e) => [e.id, e.status, e.expires])).toEqual([['EX-13', 'revoked', '2027-01-05']]);
   });
 
+  it('stores the reasons typed into add, renew and revoke redacted, as a bypass line\'s reason is, and reads older ones redacted', async () => {
+    // Prepare: reasons pasted with a secret in them; a record stored before reasons were redacted
+    const store = new MemoryExceptionStore();
+    const rules = { now: clock.now(), maxDays: 90 };
+    await addException(store, { id: 'EX-14', guard: 'pii-redaction', reason: 'ticket says password=AddS3cretPw', owner: 'alice@example.com', expires: '2026-12-31', by: 'bob' }, rules);
+    await store.add(exception({ id: 'EX-15', reason: 'old: token=OldS3cretTok', renewals: [{ at: '2026-10-01T00:00:00.000Z', by: 'a', reason: 'api_key=OldRenewKey', from_expires: '2026-10-10', to_expires: '2026-12-01' }] }));
+    // Act
+    const renewed = await renewException(store, 'EX-14', { expires: '2027-01-05', reason: 'still: token=RenewS3cretTok', by: 'bob' }, rules);
+    const revoked = await revokeException(store, 'EX-14', { reason: 'done, rotated curl -u ops:RevokeS3cretPw', by: 'bob' }, rules);
+    const stored = JSON.stringify(await store.listRecords());
+    // Assess
+    expect(renewed.renewals.map((r) => r.reason)).toEqual(['still: token=[REDACTED:secret-assignment]']);
+    expect(revoked.revoke_reason).toBe('done, rotated curl -u ops:[REDACTED:cli-password]');
+    expect([renewed.reason, revoked.reason]).toEqual(['ticket says password=[REDACTED:secret-assignment]', 'ticket says password=[REDACTED:secret-assignment]']);
+    for (const secret of ['AddS3cretPw', 'RenewS3cretTok', 'RevokeS3cretPw', 'OldS3cretTok', 'OldRenewKey']) expect(stored).not.toContain(secret);
+  });
+
   it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {
     expect(currentActor({ SILENT_AUDIT_ACTOR: 'ci', USER: 'bob' })).toBe('ci');
     expect(currentActor({ USER: 'bob' })).toBe('bob');
