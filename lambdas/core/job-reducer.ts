@@ -10,7 +10,7 @@ import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
-import { earlyAllowance } from '../detectors/missed-run.ts';
+import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart } from './route-reducer.ts';
 import { keyNamesRun, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
@@ -912,7 +912,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
   const now = ctx.clock.now();
   const job = ownValue(ctx.config.jobs, subject);
   const graceMs = graceMinutesOf(ctx.config, subject) * MINUTE_MS;
-  const judgedUntil = now - graceMs;
+  // A start is judged once no run could still count for it: its grace time over, and its minute.
+  const judgedUntil = now - onTimeWithinMs(graceMs);
   let slots: ExpectedSlots = NO_SLOTS;
   let older: ExpectedSlots = NO_SLOTS;
   // Judged only by the sweep of a reader that has read all that history (ReduceContext.historyRead).

@@ -11,11 +11,24 @@ export function earlyAllowance(expected: number, previous: number | undefined, e
   return previous === undefined ? earlyMs : Math.min(earlyMs, (expected - previous) / 2);
 }
 
+/** cron starts a job in the minute of its expected time, seconds into it on a busy host. */
+const START_MINUTE_MS = 60_000;
+
+/**
+ * How long after an expected time a run may start and count for it: the grace time, but never less
+ * than the expected minute itself, so with `grace_minutes: 0` (or under a minute) a run that started
+ * within its minute (00:10:01 for 00:10) is on time, not missed. Every judgement of a start's
+ * lateness (this detector, the sweep's judgedUntil, find_overdue) uses this bound.
+ */
+export function onTimeWithinMs(graceMs: number): number {
+  return Math.max(graceMs, START_MINUTE_MS);
+}
+
 /**
  * The expected times no run started for. Each run belongs to one slot of the schedule: that of
  * the latest expected time it is not more than its early allowance before (`earlyAllowance`; the
  * expected time before the first is `previous`), and it counts for it if it started within
- * `graceMs` after it. A run known only from its end (`startsFromEnd`: those of `starts` that are
+ * `graceMs` after it (at least within its minute: onTimeWithinMs). A run known only from its end (`startsFromEnd`: those of `starts` that are
  * ends with no duration) started at some time before it, on time or not: it counts for its slot
  * however long after the expected time it ended. A slot without a run of its own takes the first run of the
  * next slot when that one had two or more and the first is within its grace (a late run). So a
@@ -43,6 +56,7 @@ export function runsCounted(
 ): number[][] {
   const slots = [...expected, ...following];
   if (expected.length === 0) return [];
+  const withinMs = onTimeWithinMs(graceMs);
   const opens = slots.map((t, i) => t - earlyAllowance(t, i > 0 ? slots[i - 1] : previous, earlyMs));
   const sorted = [...starts].sort((a, b) => a - b);
   // How many of the times at each value are ends (a time may be kept twice).
@@ -61,11 +75,11 @@ export function runsCounted(
     if (s < opens[0]) continue;
     while (slot + 1 < slots.length && opens[slot + 1] <= s) slot++;
     if (slot === slots.length - 1 && slot >= expected.length) break;
-    if (isEnd(s) || s <= slots[slot] + graceMs) own[slot].push(s);
+    if (isEnd(s) || s <= slots[slot] + withinMs) own[slot].push(s);
   }
   for (let i = 0; i < expected.length; i++) {
     const next = own[i + 1];
-    if (own[i].length === 0 && next !== undefined && next.length >= 2 && next[0] <= expected[i] + graceMs) own[i].push(next.shift()!);
+    if (own[i].length === 0 && next !== undefined && next.length >= 2 && next[0] <= expected[i] + withinMs) own[i].push(next.shift()!);
   }
   return own.slice(0, expected.length);
 }
@@ -123,7 +137,7 @@ export const missedRunDetector: AbsenceDetector = {
         subject: input.job,
         ts: isoTime(expected),
         expected_at: isoTime(expected),
-        message: `no run started within ${formatGrace(input.graceMs)} of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}${
+        message: `no run started within ${formatGrace(onTimeWithinMs(input.graceMs))} of the expected ${isoTime(expected)}${input.schedule ? ` (schedule "${input.schedule}"${where})` : ''}${
           input.unseenSince !== undefined ? `; nothing of ${input.job} has been seen since it was first watched at ${isoTime(input.unseenSince)}: ${NEVER_SEEN_CAUSES}` : ''
         }`,
         evidence: {

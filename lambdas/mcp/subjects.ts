@@ -6,6 +6,7 @@ import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
 import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, runsLogEnds, summarizeJobs } from '../core/job-reducer.ts';
 import { graceMinutesOf } from '../core/job-options.ts';
+import { onTimeWithinMs } from '../detectors/missed-run.ts';
 import { ownValue } from '../core/own-property.ts';
 import { buildCoverage } from '../core/report/coverage.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
@@ -215,7 +216,7 @@ export function clockChangeSlack(schedule: ScheduleView): number {
 export function statusWindowDays(schedule: ScheduleView | undefined, graceMs: number, now: number, runningSince?: number, maxDays = MAX_STATUS_WINDOW_DAYS): number {
   if (!schedule) return STATUS_WINDOW_DAYS;
   const slackMs = clockChangeSlack(schedule);
-  const dueBy = Math.min(now, runningSince === undefined ? now : runningSince - 1) - graceMs - slackMs;
+  const dueBy = Math.min(now, runningSince === undefined ? now : runningSince - 1) - onTimeWithinMs(graceMs) - slackMs;
   let reachMs: number | undefined;
   if (schedule.cron) {
     const last = lastExpectedStart(schedule.cron, schedule.timezone, dueBy + 1);

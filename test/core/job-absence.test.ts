@@ -154,6 +154,22 @@ describe('job absence, judged by the sweep', () => {
     expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T01:51:00Z')).findings.map((f) => f.expected_at)).toEqual(['2026-10-30T01:30:00Z']);
   });
 
+  it('with grace_minutes 0, counts a run that started within its minute, and judges the minute only once it is over', () => {
+    // Prepare: a daily 00:10 UTC job, grace 0; its run on the 5th started 1 s after 00:10, on the 6th 40 s after
+    const zero = validateConfig({ jobs: { rotate: { schedule: '10 0 * * *', grace_minutes: 0 } } });
+    const events = [...run('rotate', 'r-05', '2026-10-05T00:10:01Z', 1), ...run('rotate', 'r-06', '2026-10-06T00:10:40Z', 1)];
+    const before = jobReducer.apply(initialJobState('rotate'), 'rotate', events.slice(0, events.length / 2), ctxAt('2026-10-05T00:10:30Z', zero)).state;
+    const state = jobReducer.apply(initialJobState('rotate'), 'rotate', events, ctxAt('2026-10-06T00:12:00Z', zero)).state;
+
+    // Act
+    const afterBoth = jobReducer.tick!(state, 'rotate', ctxAt('2026-10-06T00:12:00Z', zero));
+    const midMinute = jobReducer.tick!(before, 'rotate', ctxAt('2026-10-06T00:10:30Z', zero));
+
+    // Assess
+    expect(afterBoth.findings).toEqual([]);
+    expect(midMinute.findings).toEqual([]);
+  });
+
   it('does not judge jobs without a schedule, nor before monitoring began', () => {
     const state = backupRuns([28, 29]);
     expect(jobReducer.tick!(state, 'nightly-backup', ctxAt('2026-10-30T00:00:00Z', DEFAULT_CONFIG)).findings).toEqual([]);

@@ -37,22 +37,22 @@ const start = (job: string, run_id: string, startedAt: number) => ({ type: 'run.
 const end = (job: string, run_id: string, startedAt: number, ms: number) => ({ type: 'run.end', job, run_id, exit_code: 0, duration_ms: ms, output_bytes: 1000, ts: iso(startedAt + ms) });
 
 /**
- * An hourly backup with a grace of 0.6 min (36 s), run on time from 06:00 to 09:00 on 5 October; its
- * 10:00 run starts `second` s past the hour, and its lines come at 10:02, after the sweep of 10:00:45
+ * An hourly backup with a grace of 1.5 min (90 s), run on time from 06:00 to 09:00 on 5 October; its
+ * 10:00 run starts `second` s past the hour, and its lines come at 10:03, after the sweep of 10:01:45
  * judged the start (`judged`).
  */
 async function lateRunAfterShortGrace(second: number) {
-  const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 0.6 } } });
+  const a = audit({ jobs: { backup: { schedule: '0 * * * *', grace_minutes: 1.5 } } });
   const run = (hour: number, s: number) => {
-    const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:${String(s).padStart(2, '0')}`);
+    const startedAt = at(`05T${String(hour).padStart(2, '0')}:00:00`) + s * 1000;
     return [start('backup', `r${hour}`, startedAt), end('backup', `r${hour}`, startedAt, MIN)];
   };
   for (const hour of [6, 7, 8, 9]) {
     await a.deliver(at(`05T0${hour}:01:10`), run(hour, 5));
     await a.sweep(at(`05T0${hour}:20:00`));
   }
-  const judged = await a.sweep(at('05T10:00:45'));
-  await a.deliver(at('05T10:02:00'), run(10, second));
+  const judged = await a.sweep(at('05T10:01:45'));
+  await a.deliver(at('05T10:03:00'), run(10, second));
   return { a, judged, run };
 }
 
@@ -203,8 +203,8 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
   });
 
   it('keeps the missed-run of a start after a grace of a fraction of a minute, judged with the grace the sweep used', async () => {
-    // Prepare: the 10:00 run started at 10:00:50, 50 s late, after a grace of 36 s
-    const { a, judged, run } = await lateRunAfterShortGrace(50);
+    // Prepare: the 10:00 run started at 10:01:50, 110 s late, after a grace of 90 s
+    const { a, judged, run } = await lateRunAfterShortGrace(110);
     for (const hour of [11, 12]) {
       await a.deliver(at(`05T${hour}:01:10`), run(hour, 5));
       await a.sweep(at(`05T${hour}:20:00`));
@@ -213,15 +213,15 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     // Act
     const { report } = await a.report();
 
-    // Assess: the sweep reported it, and the report keeps it rather than retract it as "within the 1 min grace time".
+    // Assess: the sweep reported it, and the report keeps it rather than retract it as "within the 2 min grace time".
     expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
     expect(report.retracted).toEqual([]);
     expect(report.findings.map((g) => `${g.detector} ${g.subject}`)).toEqual(['missed-run backup']);
   });
 
-  it('retracts, with its grace shown in seconds, the missed-run of a start within a grace of a fraction of a minute', async () => {
-    // Prepare: as above, but the 10:00 run started at 10:00:30, within the 36 s grace
-    const { a, judged } = await lateRunAfterShortGrace(30);
+  it('retracts, with its grace shown exactly, the missed-run of a start within a grace of a fraction of a minute', async () => {
+    // Prepare: as above, but the 10:00 run started at 10:01:20, within the 90 s grace
+    const { a, judged } = await lateRunAfterShortGrace(80);
 
     // Act
     const { report } = await a.report();
@@ -229,7 +229,7 @@ describe('a run whose lines reached the audit after the sweep judged it', () => 
     // Assess
     expect(judged.findings.map((f) => `${f.detector} ${f.expected_at}`)).toEqual(['missed-run 2026-10-05T10:00:00Z']);
     expect(report.retracted.map((r) => r.reason)).toEqual([
-      "its run r10 started 2026-10-05T10:00:30Z, within the 36 s grace time; the run's lines reached the audit after the sweep had judged the start missed",
+      "its run r10 started 2026-10-05T10:01:20Z, within the 1.5 min grace time; the run's lines reached the audit after the sweep had judged the start missed",
     ]);
   });
 

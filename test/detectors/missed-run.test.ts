@@ -53,7 +53,7 @@ describe('missed-run', () => {
   });
 
   it.each([
-    ['0.6 min (36 s)', 0.6, '36 s'],
+    ['0.6 min (36 s), shown as the minute a start is held to', 0.6, '1 min'],
     ['1.5 min', 1.5, '1.5 min'],
     ['20 min', 20, '20 min'],
   ])('keeps a grace of %s exact in its evidence, and shows it in the message', (_, graceMinutes, shown) => {
@@ -63,6 +63,26 @@ describe('missed-run', () => {
     // Assess: the report re-judges the finding from evidence.grace_minutes, so it must be the grace the sweep used.
     expect(draft.evidence.grace_minutes).toBe(graceMinutes);
     expect(draft.message).toMatch(new RegExp(`^no run started within ${shown} of the expected `));
+  });
+
+  describe('a grace of 0 (or under a minute): cron starts a job within its minute', () => {
+    it.each([
+      ['a run 1 s after its minute began', 0, '2026-10-09T02:30:01Z'],
+      ['a run 59 s after its minute began', 0, '2026-10-09T02:30:59Z'],
+      ['a run 50 s after its minute began (grace 0.5)', 0.5, '2026-10-09T02:30:50Z'],
+    ])('counts %s as on time', (_, graceMinutes, start) => {
+      // Act
+      const drafts = missedRunDetector.check(absenceInput({ graceMs: graceMinutes * 60_000, expected: [at('2026-10-09T02:30:00Z')], starts: [at(start)] }));
+      // Assess
+      expect(drafts).toEqual([]);
+    });
+
+    it('still reports a run that started in a later minute', () => {
+      // Act
+      const drafts = missedRunDetector.check(absenceInput({ graceMs: 0, expected: [at('2026-10-09T02:30:00Z')], starts: [at('2026-10-09T02:31:01Z')] }));
+      // Assess
+      expect(drafts.map((d) => d.expected_at)).toEqual(['2026-10-09T02:30:00Z']);
+    });
   });
 
   it('names a non-UTC time zone in the message', () => {

@@ -616,6 +616,20 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(aMomentBefore).toBeUndefined();
   });
 
+  it('find_overdue: with grace_minutes 0, a start is not late during its own minute, as the sweep judges it', () => {
+    // Prepare: a daily 00:10 UTC job, grace 0, last run on the 5th
+    const schedule = { source: 'configured' as const, cron: '10 0 * * *', timezone: 'UTC' };
+    const lastStart = Date.parse('2026-10-05T00:10:01Z');
+
+    // Act
+    const midMinute = latenessOf(schedule, lastStart, 0, Date.parse('2026-10-06T00:10:30Z'));
+    const minuteOver = latenessOf(schedule, lastStart, 0, Date.parse('2026-10-06T00:11:00Z'));
+
+    // Assess
+    expect(midMinute).toBeUndefined();
+    expect(minuteOver).toMatchObject({ nextExpectedAt: Date.parse('2026-10-06T00:10:00Z'), missed: 1 });
+  });
+
   it('explain_finding: the 5 Cs of one finding, worded as the monthly report writes that card, with the finding’s evidence', async () => {
     // Prepare
     const id = '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-08';

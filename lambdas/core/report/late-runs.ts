@@ -1,5 +1,5 @@
 import { EARLY_MS, startsFromEndOf } from '../job-reducer.ts';
-import { formatGrace, runsCounted } from '../../detectors/missed-run.ts';
+import { formatGrace, onTimeWithinMs, runsCounted } from '../../detectors/missed-run.ts';
 import type { RunRecord } from '../../ports.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import { expectedStarts } from '../schedule.ts';
@@ -165,7 +165,7 @@ function runForSlot(f: Finding, runs: readonly RunRecord[], kept: KeptStarts | u
   // known only from the kept starts (a CMD line) has none.
   const r = runs.find((run) => fromEnd(run) && startOf(run) === at) ?? runs.find((run) => startOf(run) === at);
   const endOnly = r !== undefined ? fromEnd(r) : ends.includes(at);
-  const when = !endOnly ? `started ${isoTime(at)}, within the ${formatGrace(graceMinutes * 60_000)} grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
+  const when = !endOnly ? `started ${isoTime(at)}, within the ${formatGrace(onTimeWithinMs(graceMinutes * 60_000))} grace time` : `ended ${isoTime(at)}${at >= following[0] ? '' : ', before the next expected start'}`;
   return {
     detector: f.detector,
     subject: f.subject,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
-import { unmatchedExpected } from '../../detectors/missed-run.ts';
+import { onTimeWithinMs, unmatchedExpected } from '../../detectors/missed-run.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { graceMinutesOf } from '../../core/job-options.ts';
@@ -59,14 +59,16 @@ export function endAfter(state: JobState, now: number): number | undefined {
  */
 export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: number, now: number, laterEnd?: number): Lateness | undefined {
   const slackMs = clockChangeSlack(schedule);
+  // As the sweep: a start is due once its grace time, and its minute, are over (onTimeWithinMs).
+  const dueAfterMs = onTimeWithinMs(graceMs);
   if (schedule.cron) {
     // One start more than is counted tells whether the count stopped short; the starts up to a later
     // run end tell which one that end counts for.
     const until = laterEnd === undefined ? now : Math.max(now, laterEnd + EARLY_MS);
     const expected = expectedStarts(schedule.cron, schedule.timezone, lastStart + EARLY_MS + slackMs, until, MAX_EXPECTED + 1);
     const next = expected[0];
-    if (next === undefined || now - next < graceMs + slackMs) return undefined;
-    let missed = expected.filter((t) => t <= now - graceMs - slackMs).length;
+    if (next === undefined || now - next < dueAfterMs + slackMs) return undefined;
+    let missed = expected.filter((t) => t <= now - dueAfterMs - slackMs).length;
     const truncated = missed > MAX_EXPECTED;
     if (!truncated && countsForLastDue(expected[missed - 1], expected[missed], laterEnd)) missed--;
     if (missed === 0) return undefined;
@@ -75,8 +77,8 @@ export function latenessOf(schedule: ScheduleView, lastStart: number, graceMs: n
   if (!schedule.period_ms) return undefined;
   // A period's starts are evenly spaced: their count is exact, however many.
   const next = lastStart + schedule.period_ms;
-  if (next > now || now - next < graceMs + slackMs) return undefined;
-  let missed = Math.floor((now - graceMs - slackMs - lastStart) / schedule.period_ms);
+  if (next > now || now - next < dueAfterMs + slackMs) return undefined;
+  let missed = Math.floor((now - dueAfterMs - slackMs - lastStart) / schedule.period_ms);
   const lastDue = lastStart + missed * schedule.period_ms;
   if (countsForLastDue(lastDue, lastDue + schedule.period_ms, laterEnd)) missed--;
   if (missed === 0) return undefined;
