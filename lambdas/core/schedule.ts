@@ -379,7 +379,8 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const inZone = (zone: string) => {
     const wall = (t: number) => wallTime(zone, t);
     const localStarts = starts.map(wall);
-    const local = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance);
+    const learned = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance);
+    const local = learned.cron && learned.lateMinutes !== undefined ? { ...learned, lateMinutes: lateMinutesInZone(learned.cron, zone, period, starts, tolerance) } : learned;
     const gaps = localStarts.slice(1).map((t, i) => t - localStarts[i]);
     const typicalGap = median(gaps)!;
     const localRegular = gaps.filter((g) => Math.abs(g - typicalGap) <= tolerance).length / gaps.length;
@@ -478,6 +479,27 @@ function learnCron(period: number, starts: readonly number[], startsFromEnd: rea
     ...(restDaysSeenOnce.length > 0 ? { restDaysSeenOnce } : {}),
     ...(keptUnseenOnce ? { keptUnseenOnce } : {}),
   };
+}
+
+/**
+ * How late (whole minutes) runs came after the expected starts of a schedule learned in a zone's
+ * wall time, measured in real time against its expected starts there: in each, its first start
+ * within `tolerance` after it. Wall times read as UTC would take the run cron starts at 03:00 on the
+ * day the spring change skips 02:00 (or 02:30) for one an hour (half an hour) late, and have init
+ * write a grace the schedule does not need.
+ */
+function lateMinutesInZone(cron: string, zone: string, period: number, starts: readonly number[], tolerance: number): number {
+  const first = starts[0] - tolerance - MINUTE;
+  const last = starts[starts.length - 1];
+  const expected = expectedStarts(cron, zone, first, last, Math.ceil((last - first) / period) + 3);
+  const firstLate = new Map<number, number>();
+  let i = 0;
+  for (const t of starts) {
+    while (i + 1 < expected.length && expected[i + 1] <= t) i++;
+    const late = t - expected[i];
+    if (late >= 0 && late <= tolerance && late < (firstLate.get(expected[i]) ?? Infinity)) firstLate.set(expected[i], late);
+  }
+  return Math.floor(Math.max(0, ...firstLate.values()) / MINUTE);
 }
 
 /** How many zones besides the one chosen a note names (the rest are counted). */

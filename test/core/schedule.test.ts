@@ -476,18 +476,23 @@ describe('inferring a schedule from history', () => {
 
     it.each([
       // 02:00 is skipped on 29 March in Berlin: that day's run came at 03:00 CEST, 01:00Z, the UTC time of the runs before
-      ['Europe/Berlin', '2026-03-15', 29, 1, '2026-03-29'],
+      ['Europe/Berlin', '0 2 * * *', '2026-03-15', 29, 1, '2026-03-29'],
+      // 02:30 too: that day's run came at 03:30 CEST, 01:30Z
+      ['Europe/Berlin', '30 2 * * *', '2026-03-15', 29, 1, '2026-03-29'],
       // 02:00 is skipped on 8 March in New York: that day's run came at 03:00 EDT, 07:00Z (America/Chicago at 01:00 fits too)
-      ['America/New_York', '2026-02-20', 34, 7, '2026-03-08'],
-    ])('learns a job at 02:00 %s, the hour the spring change skips, in its zone, from %s', (zone, from, days, winterHour, on) => {
-      // Prepare: daily at 02:00 local time, as cron runs it (at the change on the day 02:00 does not exist)
+      ['America/New_York', '0 2 * * *', '2026-02-20', 34, 7, '2026-03-08'],
+    ])('learns a job in %s at "%s", in the hour the spring change skips, in its zone, from %s, with no grace to add', (zone, cron, from, days, winterHour, on) => {
+      // Prepare: daily in that hour, local time, as cron runs it (at the change on the day it does not exist)
       const first = Date.parse(`${from}T00:00:00Z`);
-      const starts = expectedStarts('0 2 * * *', zone, first, first + days * 24 * HOUR).map((t) => t + 12_000);
+      const starts = expectedStarts(cron, zone, first, first + days * 24 * HOUR).map((t) => t + 12_000);
       expect(new Date(starts.find((t) => iso(t).startsWith(on))!).getUTCHours()).toBe(winterHour);
       // Act
       const inferred = inferSchedule(starts);
-      // Assess: 02:00 in the zone, the change's date, and the schedule expects every run
-      expect(inferred).toMatchObject({ period: 'daily', cron: '0 2 * * *', timezone: zone, clockChange: { on } });
+      const withHostZone = inferSchedule(starts, [], undefined, zone);
+      // Assess: the zone's time, the change's date, the schedule expects every run, and the run at the change is not late
+      expect(inferred).toMatchObject({ period: 'daily', cron, timezone: zone, clockChange: { on }, lateMinutes: 0 });
+      expect(withHostZone).toMatchObject({ cron, timezone: zone, lateMinutes: 0 });
+      expect(suggestedGraceMinutes(withHostZone!, 15)).toBeUndefined();
       const expected = expectedStarts(inferred!.cron!, inferred!.timezone, starts[0] - HOUR, starts[starts.length - 1]);
       expect(unmatchedExpected(expected, [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
     });
