@@ -40,10 +40,13 @@ describe('silent-audit scan (contract §5)', () => {
     expect(stdout).toContain('1 finding in 24 lines from 1 file: 16 with events (16 events), 0 rejected, 8 unrecognised');
   });
 
-  it("applies the config's job settings (expect_pattern)", async () => {
-    const config = { ...DEFAULT_CONFIG, jobs: { 'nightly-backup': { expect_pattern: 'uploaded \\d+ objects' } } };
+  it("applies the config's job settings (expect_pattern); the empty run is reported as empty-output alone", async () => {
+    const config = { ...DEFAULT_CONFIG, jobs: { 'nightly-backup': { expect_pattern: 'uploaded 10[1-6] objects' } } };
     const { result } = await scan([fx('nightly-backup.jsonl')], { config });
-    expect(result.findings.map((f) => f.detector)).toEqual(['empty-output', 'expected-pattern-missing']);
+    expect(result.findings.map((f) => [f.detector, f.run_id]).sort()).toEqual([
+      ['empty-output', 'nb-08'],
+      ['expected-pattern-missing', 'nb-07'],
+    ]);
   });
 
   it("finds the one missed run in a month of an hourly job's log, and calls no other run missed", async () => {
