@@ -113,22 +113,22 @@ const SLASH = String.raw`\\{0,3}\/`;
  * earlier rule's marker (which stays). Either runs over an escape (`\u00e4`) but not over an
  * escaped line break (`\n`). A value that is already a marker is left alone.
  */
-function assignmentRule(name: string, description: string, keywords: string, stops = '&'): TextRule {
+function assignmentRule(name: string, description: string, keywords: string, stops = '&', keep?: (keyword: string, closeQuote: string, value: string, text: string, offset: number) => boolean): TextRule {
   const pattern = new RegExp(
     `(${keywords})(\\\\?["']|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );
   const marker = redactionMarker(name);
-  const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string) => {
-    if (value.startsWith(MARKER_START)) return match;
+  const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) => {
+    if (value.startsWith(MARKER_START) || keep?.(keyword, closeQuote, value, text, offset)) return match;
     // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
     const trailing = value.length - value.trimEnd().length;
     return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.length - trailing)}`;
   };
-  const replaceInName = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string) =>
-    separator === ':' && closeQuote === '' && openQuote === '' && scheme === '' ? match : replace(match, keyword, closeQuote, separator, openQuote, scheme, value);
-  return regexRule(name, description, pattern, replace as (match: string, ...groups: string[]) => string, replaceInName as (match: string, ...groups: string[]) => string);
+  const replaceInName = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) =>
+    separator === ':' && closeQuote === '' && openQuote === '' && scheme === '' ? match : replace(match, keyword, closeQuote, separator, openQuote, scheme, value, offset, text);
+  return regexRule(name, description, pattern, replace as unknown as (match: string, ...groups: string[]) => string, replaceInName as unknown as (match: string, ...groups: string[]) => string);
 }
 
 /** A command-line option's value: quoted (QUOTED_VALUE), or a word (over an escape: `\u00e4`, `\$`). */
@@ -253,11 +253,30 @@ function redactOrphanEnds(text: string, marker: string): string {
   return out + text.slice(from);
 }
 
+/** The name an `_PASS`/`_PWD` keyword ends: the letters, digits, `_` and `-` just before it. */
+const NAME_BEFORE = /[A-Za-z0-9_-]{1,64}$/;
+/** A value no password is: a number, a boolean or the like, a path, a command's output (`$(pwd)`). */
+const NOT_A_PASSWORD = /^(?:[+-]?\d+(?:\.\d+)?%?|true|false|yes|no|on|off|ok|none|null|\/.*|~\/.*|\$\(.*)$/i;
+
+/**
+ * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`),
+ * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor `SAVED_PWD=/srv` (a path),
+ * `TESTS_PASS=48` (a number); the other keywords are kept whatever their case.
+ */
+function keepEnvNameValue(keyword: string, _closeQuote: string, value: string, text: string, offset: number): boolean {
+  if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
+  const name = NAME_BEFORE.exec(text.slice(Math.max(0, offset - 64), offset))?.[0] ?? '';
+  const envName = /[A-Z]/.test(name) && name === name.toUpperCase() && keyword === keyword.toUpperCase();
+  return !envName || NOT_A_PASSWORD.test(value);
+}
+
 const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
-  // `_pass=`, `_pwd=` as env names end (`DB_PASS=`, `REDIS_PWD=`), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
+  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`: keepEnvNameValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
   'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=["\']?[ \\t]*=)|[_-]pwd(?=["\']?[ \\t]*=)|pwd(?<=;[ \\t]{0,8}pwd)',
+  '&',
+  keepEnvNameValue,
 );
 /** An XML element naming a secret (`<password>…</password>`, `<db_password>`, `<apiKey>`): its text. */
 const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)>)([^<\r\n]{1,4096})(?=<\/)/gi;

@@ -228,6 +228,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       '<tokens>5</tokens>',
       'tokens[token_count] => 3 max_tokens => 5',
       '[tokens] => 12',
+      // Counts and flags named `…_pass`, paths in `…_PWD`: only an upper-case env name ending in `_PASS`/`_PWD` holds a password.
+      'tests_pass=48 tests_fail=2 unit_pass=40',
+      'lint_pass=true first_pass=ok',
+      'SAVED_PWD=/srv ORIG_PWD=/var/lib/app',
+      'export CUR_PWD=$(pwd)',
+      'TESTS_PASS=48 LINT_PASS=true',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -273,6 +279,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // Env names ending in `_PASS`/`_PWD`, a connection string's `Pwd=`, XML elements, URL-encoded `=`.
       ['DB_PASS=s3cret ./run.sh', `DB_PASS=${M('secret-assignment')} ./run.sh`],
       ['REDIS_PWD=s3cret', `REDIS_PWD=${M('secret-assignment')}`],
+      ['MYSQL_PASS=s3cret', `MYSQL_PASS=${M('secret-assignment')}`],
       ['Server=db;Uid=sa;Pwd=s3cret', `Server=db;Uid=sa;Pwd=${M('secret-assignment')}`],
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
