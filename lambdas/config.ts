@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
@@ -880,10 +880,40 @@ export function validateConfig(
   throw new ConfigError(file, problems);
 }
 
+/**
+ * The node of a YAML document at a key path of its data, through aliases (`*base`) and merge keys
+ * (`<<: *base`, `<<: [*a, *b]`, the first source that has the key), so that a problem in a merged
+ * value is given the line it is written on.
+ */
+function nodeAt(doc: Document, path: readonly PropertyKey[]): unknown {
+  const childOf = (node: unknown, key: PropertyKey, depth: number): unknown => {
+    const target = isAlias(node) ? node.resolve(doc) : node;
+    if (isSeq(target)) return typeof key === 'number' ? target.items[key] : undefined;
+    if (!isMap(target) || depth > 16) return undefined;
+    const own = target.items.find((p) => isScalar(p.key) && typeof p.key.value !== 'symbol' && String(p.key.value) === String(key));
+    if (own) return own.value;
+    for (const pair of target.items) {
+      if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue;
+      for (const source of isSeq(pair.value) ? pair.value.items : [pair.value]) {
+        const found = childOf(source, key, depth + 1);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+  let node: unknown = doc.contents;
+  for (const key of path) {
+    node = childOf(node, key, 0);
+    if (node === undefined) return undefined;
+  }
+  return node;
+}
+
 /** Parses YAML or JSON text (JSON is YAML) and validates it, naming file, key path and line. */
 export function parseConfigText(text: string, file: string): Config {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // Merge keys (`<<: *base`) as fleet configs use them with anchors: a mapping's own keys win.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
@@ -893,7 +923,7 @@ export function parseConfigText(text: string, file: string): Config {
   }
   const lineOf = (path: PropertyKey[]): number | undefined => {
     for (let depth = path.length; depth > 0; depth--) {
-      const node = doc.getIn(path.slice(0, depth) as unknown[], true);
+      const node = nodeAt(doc, path.slice(0, depth));
       if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
     }
     return undefined;

@@ -630,6 +630,38 @@ maintenance_windows:
     expect(problems[0]).toMatch(/^line \d+, column \d+: /);
   });
 
+  it('reads YAML merge keys (<<: *anchor), a mapping\'s own keys over the merged ones', () => {
+    // Prepare: a fleet of jobs sharing a base
+    const text = [
+      'jobs:',
+      '  nightly-backup: &base',
+      '    schedule: "30 2 * * *"',
+      '    timezone: Europe/Berlin',
+      '    grace_minutes: 20',
+      '  nightly-export:',
+      '    <<: *base',
+      '    schedule: "0 3 * * *"',
+      '  nightly-sync:',
+      '    <<: [*base]',
+      '',
+    ].join('\n');
+
+    // Act
+    const config = parseConfigText(text, 'silent-audit.config.yaml');
+
+    // Assess
+    expect(config.jobs['nightly-export']).toMatchObject({ schedule: '0 3 * * *', timezone: 'Europe/Berlin', grace_minutes: 20 });
+    expect(config.jobs['nightly-sync']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin', grace_minutes: 20 });
+  });
+
+  it('names the key path a merged value is refused at, and the line it is written on', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  na: &base\n    grace_minutes: -5\n  nb:\n    <<: *base\n    schedule: "0 1 * * *"\n');
+
+    // Assess: the merged key as the job has it, at the line of the anchored value
+    expect(problems).toEqual([expect.stringMatching(/^jobs\.na\.grace_minutes: .* \(line 3\)$/), expect.stringMatching(/^jobs\.nb\.grace_minutes: .* \(line 3\)$/)]);
+  });
+
   it('reads JSON too', () => {
     const config = parseConfigText('{"jobs": {"a": {"grace_minutes": 5}}}', 'c.json');
     expect(config.jobs.a.grace_minutes).toBe(5);
