@@ -83,15 +83,31 @@ export function findingSummary(f: StoredFinding): FindingSummary {
 }
 
 const MAX_EVIDENCE_TEXT = 240;
+/** The most items of a list in a finding's evidence kept (each of a tool-arg-invalid finding's errors); a last item counts the rest. */
+export const MAX_EVIDENCE_ITEMS = 20;
 
 /**
- * A finding's evidence with long texts (output excerpts) cut short: enough to read, not to flood a
- * context window. The cut never splits an emoji (a surrogate pair) in two.
+ * A finding's evidence with long texts (output excerpts) cut short, at any depth (the errors of a
+ * tool-arg-invalid finding, lists of objects), and long lists cut to their first
+ * MAX_EVIDENCE_ITEMS and a note of how many were left out: enough to read, not to flood a context
+ * window. The cut never splits an emoji (a surrogate pair) in two.
  */
 export function compactEvidence(evidence: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(evidence ?? {}).map(([k, v]) => [k, typeof v === 'string' && v.length > MAX_EVIDENCE_TEXT ? `${unitPrefix(v, MAX_EVIDENCE_TEXT)}… (${v.length} characters)` : v]),
-  );
+  return compactObject(evidence ?? {});
+}
+
+function compactObject(value: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, compactValue(v)]));
+}
+
+function compactValue(v: unknown): unknown {
+  if (typeof v === 'string') return v.length > MAX_EVIDENCE_TEXT ? `${unitPrefix(v, MAX_EVIDENCE_TEXT)}… (${v.length} characters)` : v;
+  if (Array.isArray(v)) {
+    const kept = v.slice(0, MAX_EVIDENCE_ITEMS).map(compactValue);
+    return v.length > MAX_EVIDENCE_ITEMS ? [...kept, `… (${v.length - MAX_EVIDENCE_ITEMS} more of ${v.length} left out)`] : kept;
+  }
+  if (v !== null && typeof v === 'object') return compactObject(v as Record<string, unknown>);
+  return v;
 }
 
 /** Whether a severity is at least `min` (critical > high > medium > low). */
