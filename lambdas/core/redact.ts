@@ -148,10 +148,29 @@ const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VA
 
 /**
  * A value given to a token, API key or secret option: `--token VALUE`, `--api-key VALUE`,
- * `--apikey VALUE`, `--secret VALUE`, `--access-token VALUE`, `--client-secret VALUE` (the `=`
- * form is a labelled secret; `--token-file` gives none; docker's `--secret id=…,src=…` names a file).
+ * `--apikey VALUE`, `--secret VALUE`, and with one of a few prefixes (`--access-token`,
+ * `--auth-token`, `--client-secret`, `--refresh-token`, `--bot-token`, `--api-token`), not any
+ * (`--max-token 4096`, `--with-token < file`, `--show-secret`). The `=` form is a labelled secret;
+ * `--token-file` gives none; a value starting with `-`, `<`, `>` or `[` is none (isTokenOptionValue
+ * judges the rest).
  */
-const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+-){0,3}(?:token|api-?key|secret)[ \t]+)(?!-|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
+const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:(?:access|auth|client|refresh|bot|api)[_-]?)?(?:token|api[_-]?key|secret)[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
+/** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
+const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b[^|;&\r\n]*$/;
+
+/**
+ * Whether the value after a token option is one: a quoted value is, unless a placeholder; an
+ * unquoted word only when it looks like a credential (at least 6 characters with a digit, 8 in
+ * mixed case, or 20 long), not a word of prose (`--token requires an argument`), a placeholder
+ * (`TOKEN`, `<key>`, `TOKEN]`) or a number (`4096`); docker's `--secret NAME` names a secret.
+ */
+function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number): boolean {
+  if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
+  if (/^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(text.slice(Math.max(0, offset - 512), offset))) return false;
+  if (quote) return true;
+  if (/^\d{1,5}$/.test(value)) return false;
+  return (value.length >= 6 && /\d/.test(value)) || (value.length >= 8 && /[a-z]/.test(value) && /[A-Z]/.test(value)) || value.length >= 20;
+}
 /** A curl command and its arguments, up to the end of its step of a pipeline or list. */
 const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
 /** Its `-u user:password`, `--user user:password` (also `-uuser:password`, `--user=user:password`): the user stays. */
@@ -170,11 +189,16 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE`, `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also `--access-token`, `--client-secret`)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE`, `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also `--access-token`, `--auth-token`, `--client-secret`, `--refresh-token`, `--bot-token`, `--api-token`; a value that looks like a credential, not a word, a placeholder or docker\'s secret name)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
-    const out = text.replace(PASSWORD_OPTION, replaceValue).replace(SSHPASS_OPTION, replaceValue).replace(TOKEN_OPTION, replaceValue);
+    const out = text
+      .replace(PASSWORD_OPTION, replaceValue)
+      .replace(SSHPASS_OPTION, replaceValue)
+      .replace(TOKEN_OPTION, (match: string, option: string, quote: string | undefined, value: string, offset: number, whole: string) =>
+        isTokenOptionValue(option, quote, value, whole, offset) ? replaceValue(match, option, quote, value) : match,
+      );
     return out
       .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
       .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, (match: string, user: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`)))
@@ -261,9 +285,12 @@ const NOT_A_PASSWORD = /^(?:[+-]?\d+(?:\.\d+)?%?|true|false|yes|no|on|off|ok|non
 /**
  * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`),
  * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor `SAVED_PWD=/srv` (a path),
- * `TESTS_PASS=48` (a number); the other keywords are kept whatever their case.
+ * `TESTS_PASS=48` (a number); the other keywords are kept whatever their case. And docker's
+ * `--secret=id=…,src=…`, which names a file.
  */
-function keepEnvNameValue(keyword: string, _closeQuote: string, value: string, text: string, offset: number): boolean {
+function keepLabelledValue(keyword: string, _closeQuote: string, value: string, text: string, offset: number): boolean {
+  // docker's `--secret=id=npmrc,src=…` names a file.
+  if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = NAME_BEFORE.exec(text.slice(Math.max(0, offset - 64), offset))?.[0] ?? '';
   const envName = /[A-Z]/.test(name) && name === name.toUpperCase() && keyword === keyword.toUpperCase();
@@ -273,10 +300,10 @@ function keepEnvNameValue(keyword: string, _closeQuote: string, value: string, t
 const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
-  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`: keepEnvNameValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
+  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
   'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=["\']?[ \\t]*=)|[_-]pwd(?=["\']?[ \\t]*=)|pwd(?<=;[ \\t]{0,8}pwd)',
   '&',
-  keepEnvNameValue,
+  keepLabelledValue,
 );
 /** An XML element naming a secret (`<password>…</password>`, `<db_password>`, `<apiKey>`): its text. */
 const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)>)([^<\r\n]{1,4096})(?=<\/)/gi;

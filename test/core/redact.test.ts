@@ -155,6 +155,18 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'docker build --secret id=npmrc,src=/run/npmrc .',
       'vault login --token-file /run/token',
       'gh auth login --with-token',
+      // A token or secret option named in prose, a usage line, other options ending in `-token`/`-secret`,
+      // docker's secrets (a name, not the value), a word rather than a credential after the option.
+      'option --token requires an argument',
+      'usage: app [--token TOKEN] [--api-key <key>]',
+      'git commit -m "fix: handle --token flag in parser"',
+      'echo "use --secret to pass the value"',
+      'kubectl get pods --show-secret foo',
+      'gh auth login --with-token < /run/secrets/gh',
+      'python gen.py --max-token 4096 --temperature 0.2',
+      'docker service create --secret my_secret redis',
+      'docker run --secret db_pass2024 img',
+      'docker build --secret=id=npmrc,src=/run/npmrc .',
     ],
     redacted: [
       ['mysqldump -uroot -pS3cretPass db > /backup/db.sql', `mysqldump -uroot -p${M('cli-password')} db > /backup/db.sql`],
@@ -180,6 +192,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['deploy --token abc123def --env prod', `deploy --token ${M('cli-password')} --env prod`],
       ['sync --api-key abc123 && sync --apikey def456', `sync --api-key ${M('cli-password')} && sync --apikey ${M('cli-password')}`],
       ['vault write x --secret "s3 cr3t"', `vault write x --secret "${M('cli-password')}"`],
+      ['deploy --auth-token abc123def --client-secret Xy9kLmNoPq', `deploy --auth-token ${M('cli-password')} --client-secret ${M('cli-password')}`],
+      ['bot --bot-token 123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', `bot --bot-token ${M('cli-password')}`],
+      ['app --secret s3cretValue9 run', `app --secret ${M('cli-password')} run`],
     ],
   },
   'slack-webhook': {
