@@ -81,7 +81,23 @@ function isValidRegex(source: string): boolean {
 /** A message for a key left out; a value of the wrong type gets the one that names the type. */
 const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined);
 
-const regex = z.string().refine(isValidRegex, 'not a valid regular expression');
+/**
+ * A pattern written as a JavaScript literal, between slashes with flags after (`/uploaded \d+ objects/m`):
+ * its slashes would be matched as text and it would never match, so it is refused with the fix.
+ */
+function slashedPatternProblem(source: string): string | undefined {
+  const m = /^\/(.+)\/([a-z]*)$/s.exec(source);
+  if (!m) return undefined;
+  return `written between slashes as in JavaScript, so the slashes would have to be in the text and it never matches: drop the slashes${m[2] ? ' and the flags' : ''} (write ${m[1]}); to match a slash, escape it (\\/)`;
+}
+
+const regex = z
+  .string()
+  .refine(isValidRegex, 'not a valid regular expression')
+  .superRefine((source, ctx) => {
+    const problem = slashedPatternProblem(source);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -398,7 +414,7 @@ export const RedactSchema = z.strictObject({
       z.strictObject({
         name: z.string({ error: whenMissing('a pattern needs a name') }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
         regex: z.string({ error: whenMissing('a pattern needs a regex') }).superRefine((source, ctx) => {
-          const problem = patternProblem(source);
+          const problem = slashedPatternProblem(source) ?? patternProblem(source);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         }),
       }),
@@ -871,7 +887,7 @@ export function validateConfig(
       return paths.map((path) => {
         const at = path.length ? path.map((segment) => redactor.redactText(String(segment))).join('.') : '(top level)';
         const line = lineOf?.(path);
-        const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+        const message = issue.code === 'unrecognized_keys' ? `unknown key${/^\s*\/[/*]/.test(String(path[path.length - 1])) ? ': JSON has no comments (a YAML config writes them after #)' : ''}` : issue.message;
         return { text: `${at}: ${message}${line ? ` (line ${line})` : ''}`, line: line ?? 0 };
       });
     })
@@ -891,7 +907,8 @@ function nodeAt(doc: Document, path: readonly PropertyKey[]): unknown {
     if (isSeq(target)) return typeof key === 'number' ? target.items[key] : undefined;
     if (!isMap(target) || depth > 16) return undefined;
     const own = target.items.find((p) => isScalar(p.key) && typeof p.key.value !== 'symbol' && String(p.key.value) === String(key));
-    if (own) return own.value;
+    // A key with no value (`// c` read as a key) has no value node: its key gives the line.
+    if (own) return own.value ?? own.key;
     for (const pair of target.items) {
       if (!isScalar(pair.key) || typeof pair.key.value !== 'symbol') continue;
       for (const source of isSeq(pair.value) ? pair.value.items : [pair.value]) {
@@ -909,15 +926,36 @@ function nodeAt(doc: Document, path: readonly PropertyKey[]): unknown {
   return node;
 }
 
+/**
+ * The fix for a YAML line `key: value` whose value starts with `*` or `@` (a schedule every 15
+ * minutes written unquoted, or `@daily`): YAML reads `*` as an alias and reserves `@`, so the value must be quoted.
+ */
+function unquotedValueHint(line: string): string | undefined {
+  const m = /^\s*(?:-\s+)?([^\s#'"{[][^:#]*?)\s*:\s+([*@].*?)\s*(?:\s#.*)?$/.exec(line);
+  if (!m) return undefined;
+  const [, key, value] = m;
+  const why = value.startsWith('*') ? 'a * starts an alias' : '@ is reserved';
+  return `${key}: a value starting with ${value[0]} must be quoted in YAML (${why}): write ${key}: "${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
 /** Parses YAML or JSON text (JSON is YAML) and validates it, naming file, key path and line. */
 export function parseConfigText(text: string, file: string): Config {
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *base`) as fleet configs use them with anchors: a mapping's own keys win.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
-    const problems = doc.errors.map((e) => {
+    const lines = text.split(/\r?\n/);
+    const hinted = new Set<number>();
+    const problems = doc.errors.flatMap((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
-      return `${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`;
+      const hint = pos ? unquotedValueHint(lines[pos.line - 1] ?? '') : undefined;
+      if (hint && pos) {
+        // One hint for the line, not one parse error for each `*` of a cron expression.
+        if (hinted.has(pos.line)) return [];
+        hinted.add(pos.line);
+        return [`line ${pos.line}: ${hint}`];
+      }
+      return [`${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`];
     });
     throw new ConfigError(file, problems);
   }

@@ -662,6 +662,50 @@ maintenance_windows:
     expect(problems).toEqual([expect.stringMatching(/^jobs\.na\.grace_minutes: .* \(line 3\)$/), expect.stringMatching(/^jobs\.nb\.grace_minutes: .* \(line 3\)$/)]);
   });
 
+  it.each([
+    ['*/15 * * * *', 'jobs:\n  nb:\n    schedule: */15 * * * *\n'],
+    ['@daily', 'jobs:\n  nb:\n    schedule: @daily   # nightly\n'],
+  ])('says to quote an unquoted schedule %s, once, at its line', (value, text) => {
+    // Act
+    const problems = problemsOf(text);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^line 3: schedule: a value starting with ${value[0] === '*' ? '\\*' : '@'} must be quoted in YAML .*: write schedule: "${value.replace(/[*]/g, '\\*')}"$`))]);
+  });
+
+  it('says JSON has no comments, at the line of a // comment', () => {
+    // Act
+    const problems = problemsOf('{"jobs": {"nb": {"schedule": "0 1 * * *"}},\n // the nightly job\n}\n');
+
+    // Assess
+    expect(problems).toEqual(['// the nightly job: unknown key: JSON has no comments (a YAML config writes them after #) (line 2)']);
+  });
+
+  it.each([
+    ['jobs.ep.expect_pattern', { jobs: { ep: { expect_pattern: '/uploaded \\d+ objects/m' } } }],
+    ['tools.t.args.id.pattern', { tools: { t: { args: { id: { pattern: '/^[a-z]+$/' } } } } }],
+    ['redact.patterns.0.regex', { redact: { patterns: [{ name: 'tok', regex: '/tok_[a-z0-9]+/g' }] } }],
+  ])('refuses a pattern written between slashes (%s), saying to drop them', (path, raw) => {
+    // Act
+    let problems: string[] = [];
+    try {
+      validateConfig(raw, 'c.yaml');
+    } catch (error) {
+      problems = [...(error as ConfigError).problems];
+    }
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${path.replace(/\./g, '\\.')}: written between slashes .*drop the slashes`))]);
+  });
+
+  it('takes a pattern that matches a slash when the slash is escaped', () => {
+    // Act
+    const config = validateConfig({ jobs: { ep: { expect_pattern: '\\/srv\\/backup\\/' } } });
+
+    // Assess
+    expect(new RegExp(config.jobs.ep.expect_pattern!).test('wrote /srv/backup/')).toBe(true);
+  });
+
   it('reads JSON too', () => {
     const config = parseConfigText('{"jobs": {"a": {"grace_minutes": 5}}}', 'c.json');
     expect(config.jobs.a.grace_minutes).toBe(5);
