@@ -115,7 +115,7 @@ const SLASH = String.raw`\\{0,3}\/`;
  */
 function assignmentRule(name: string, description: string, keywords: string, stops = '&', keep?: (keyword: string, closeQuote: string, value: string, text: string, offset: number) => boolean): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["']|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
+    `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );
@@ -173,8 +173,14 @@ function isTokenOptionValue(option: string, quote: string | undefined, value: st
 }
 /** A curl command and its arguments, up to the end of its step of a pipeline or list. */
 const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
-/** Its `-u user:password`, `--user user:password` (also `-uuser:password`, `--user=user:password`): the user stays. */
-const CURL_USER = new RegExp(String.raw`((?<=[ \t])(?:-u[ \t]*|--user(?:[ \t]+|=))(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+/** Its `-u user:password`, `--user user:password` (also `-uuser:password`, `--user=user:password`), and the proxy's `-U`, `--proxy-user`: the user stays. */
+const CURL_USER = new RegExp(String.raw`((?<=[ \t])(?:-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+/** openssl's `-pass pass:VALUE`, `-passin pass:VALUE`, `-passout pass:VALUE` (`env:NAME`, `file:PATH` give none). */
+const OPENSSL_PASS = new RegExp(String.raw`((?<=[ \t])-pass(?:in|out)?[ \t]+(\\?["'])?pass:)((?<=["']pass:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+/** A `docker login` (podman's, nerdctl's) and its arguments, up to the end of its step of a pipeline or list. */
+const DOCKER_LOGIN_COMMAND = /\b(?:docker|podman|nerdctl)[ \t]+login[ \t][^|;&\r\n]*/g;
+/** Its `-p VALUE` (`--password VALUE` is PASSWORD_OPTION's). */
+const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
@@ -189,7 +195,7 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE`, `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also `--access-token`, `--auth-token`, `--client-secret`, `--refresh-token`, `--bot-token`, `--api-token`; a value that looks like a credential, not a word, a placeholder or docker\'s secret name)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also `--access-token`, `--auth-token`, `--client-secret`, `--refresh-token`, `--bot-token`, `--api-token`; a value that looks like a credential, not a word, a placeholder or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -202,7 +208,9 @@ const cliPasswordRule: TextRule = {
     return out
       .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
       .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, (match: string, user: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`)))
-      .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue));
+      .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue))
+      .replace(OPENSSL_PASS, (match: string, option: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${marker}`))
+      .replace(DOCKER_LOGIN_COMMAND, (command) => command.replace(DOCKER_LOGIN_PASSWORD, replaceValue));
   },
 };
 
@@ -283,25 +291,30 @@ const NAME_BEFORE = /[A-Za-z0-9_-]{1,64}$/;
 const NOT_A_PASSWORD = /^(?:[+-]?\d+(?:\.\d+)?%?|true|false|yes|no|on|off|ok|none|null|\/.*|~\/.*|\$\(.*)$/i;
 
 /**
- * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`),
+ * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
+ * `DB_PASS: …`) or a quoted key (`{"db_pass":"…"}`),
  * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor `SAVED_PWD=/srv` (a path),
  * `TESTS_PASS=48` (a number); the other keywords are kept whatever their case. And docker's
  * `--secret=id=…,src=…`, which names a file.
  */
-function keepLabelledValue(keyword: string, _closeQuote: string, value: string, text: string, offset: number): boolean {
+function keepLabelledValue(keyword: string, closeQuote: string, value: string, text: string, offset: number): boolean {
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = NAME_BEFORE.exec(text.slice(Math.max(0, offset - 64), offset))?.[0] ?? '';
   const envName = /[A-Z]/.test(name) && name === name.toUpperCase() && keyword === keyword.toUpperCase();
-  return !envName || NOT_A_PASSWORD.test(value);
+  // A quoted key (`{"db_pass":"…"}`) in any case.
+  const quote = closeQuote.replace(/[\\\]]/g, '');
+  const quotedKey = name !== '' && quote !== '' && text[offset - name.length - 1] === quote;
+  // After `:` an unquoted value runs to the end of the line: `48, "next": …` is the number 48.
+  return !(envName || quotedKey) || NOT_A_PASSWORD.test(value.trimEnd().replace(/[,;})\]]+$/, ''));
 }
 
 const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
   // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
-  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=["\']?[ \\t]*=)|[_-]pwd(?=["\']?[ \\t]*=)|pwd(?<=;[ \\t]{0,8}pwd)',
+  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=["\']?[ \\t]*[:=])|[_-]pwd(?=["\']?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
   '&',
   keepLabelledValue,
 );
@@ -374,7 +387,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * must not swallow the start of another word, here `asia`. `sql` and `adb` for `mysql…` and
  * `mariadb…`: a word starting with `m`, a new first letter, would slow the scan of every text.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth|cred|cook|priv|key|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth|cred|cook|priv|key|ker login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -385,7 +398,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'slack-webhook': ['slack'],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli'],
+  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],

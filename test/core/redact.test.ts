@@ -167,6 +167,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'docker service create --secret my_secret redis',
       'docker run --secret db_pass2024 img',
       'docker build --secret=id=npmrc,src=/run/npmrc .',
+      // openssl's password from the environment or a file; docker login's password from stdin.
+      'openssl rsa -passin env:KEYPASS -in key.pem',
+      'openssl rsa -passin file:/run/pw -in key.pem',
+      'docker login -u bob --password-stdin registry.example.com',
     ],
     redacted: [
       ['mysqldump -uroot -pS3cretPass db > /backup/db.sql', `mysqldump -uroot -p${M('cli-password')} db > /backup/db.sql`],
@@ -195,6 +199,13 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['deploy --auth-token abc123def --client-secret Xy9kLmNoPq', `deploy --auth-token ${M('cli-password')} --client-secret ${M('cli-password')}`],
       ['bot --bot-token 123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', `bot --bot-token ${M('cli-password')}`],
       ['app --secret s3cretValue9 run', `app --secret ${M('cli-password')} run`],
+      // curl's proxy user, openssl's `pass:` passwords, `docker login -p`.
+      ['curl --proxy-user bob:ProxyS3cret https://x', `curl --proxy-user bob:${M('cli-password')} https://x`],
+      ['curl -U bob:ProxyS3cret https://x', `curl -U bob:${M('cli-password')} https://x`],
+      ['openssl enc -aes-256-cbc -pass pass:MySecretPw -in a -out b', `openssl enc -aes-256-cbc -pass pass:${M('cli-password')} -in a -out b`],
+      ['openssl rsa -passin pass:MySecretPw -in key.pem', `openssl rsa -passin pass:${M('cli-password')} -in key.pem`],
+      ["openssl pkcs12 -export -passout 'pass:two words' -out x.p12", `openssl pkcs12 -export -passout 'pass:${M('cli-password')}' -out x.p12`],
+      ['docker login -u bob -p DockerS3cret registry.example.com', `docker login -u bob -p ${M('cli-password')} registry.example.com`],
     ],
   },
   'slack-webhook': {
@@ -249,6 +260,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'SAVED_PWD=/srv ORIG_PWD=/var/lib/app',
       'export CUR_PWD=$(pwd)',
       'TESTS_PASS=48 LINT_PASS=true',
+      '{"tests_pass": 48, "lint_pass": true}',
+      'TESTS_PASS: 48',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -295,6 +308,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['DB_PASS=s3cret ./run.sh', `DB_PASS=${M('secret-assignment')} ./run.sh`],
       ['REDIS_PWD=s3cret', `REDIS_PWD=${M('secret-assignment')}`],
       ['MYSQL_PASS=s3cret', `MYSQL_PASS=${M('secret-assignment')}`],
+      // A quoted label in brackets (PHP, Python); `_PASS` after a colon, as an upper-case env name or a JSON key.
+      ["$db['default']['password'] = 'hunter2';", `$db['default']['password'] = '${M('secret-assignment')}';`],
+      ['settings["password"] = "hunter2"', `settings["password"] = "${M('secret-assignment')}"`],
+      ['os.environ["DB_PASSWORD"] = "s3cret"', `os.environ["DB_PASSWORD"] = "${M('secret-assignment')}"`],
+      ['DB_PASS: s3cret', `DB_PASS: ${M('secret-assignment')}`],
+      ['{"db_pass":"s3cret","n":1}', `{"db_pass":"${M('secret-assignment')}","n":1}`],
       ['Server=db;Uid=sa;Pwd=s3cret', `Server=db;Uid=sa;Pwd=${M('secret-assignment')}`],
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
