@@ -87,6 +87,8 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
             continue;
           }
           const joined = joiner.add(line, linesRead);
+          const broken = joiner.brokenOff();
+          if (broken !== undefined) yield recordOf(broken);
           if (joined !== undefined) yield recordOf(joined);
         }
       } catch (error) {

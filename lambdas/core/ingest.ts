@@ -167,6 +167,8 @@ class StreamJoin {
     logEvents.forEach((logEvent, index) => {
       this.events.push({ id: logEvent.id, timestamp: logEvent.timestamp, line: index + 1 });
       const joined = this.joiner.add(logEvent.message, this.events.length);
+      const broken = this.joiner.brokenOff();
+      if (broken !== undefined) lines.push(this.lineOf(broken));
       if (joined !== undefined) lines.push(this.lineOf(joined));
     });
     return lines;

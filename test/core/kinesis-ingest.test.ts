@@ -50,9 +50,9 @@ function deps(store: MemoryAuditStore): IngestDeps {
 
 describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one batch', () => {
   it('joins a line a container runtime split over two payloads of one log stream in the batch, another stream between them', async () => {
-    // Prepare: a run.end in three Docker records, the last in the stream's next payload
+    // Prepare: a run.end in three Docker records (16 KiB each but the last), the last in the stream's next payload
     const at = Date.UTC(2026, 9, 16, 10);
-    const end = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.end', job: 'pod-etl', run_id: 'pod-etl-1', exit_code: 2, duration_ms: 1000 });
+    const end = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.end', job: 'pod-etl', run_id: 'pod-etl-1', exit_code: 2, duration_ms: 1000, output_head: 'x'.repeat(40_000) });
     const docker = (log: string) => JSON.stringify({ log, stream: 'stdout', time: new Date(at).toISOString() });
     const payload = (logStream: string, messages: readonly string[], first: number) =>
       encodePayload({
@@ -64,9 +64,9 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
         logEvents: messages.map((message, i) => ({ id: String(first + i), timestamp: at + 1000, message })),
       });
     const event = kinesisEvent([
-      payload('pod-etl', [docker(end.slice(0, 40)), docker(end.slice(40, 80))], 1),
+      payload('pod-etl', [docker(end.slice(0, 16_384)), docker(end.slice(16_384, 32_768))], 1),
       payload('pod-other', [docker('hello\n')], 10),
-      payload('pod-etl', [docker(`${end.slice(80)}\n`)], 3),
+      payload('pod-etl', [docker(`${end.slice(32_768)}\n`)], 3),
     ]);
     const store = new MemoryAuditStore();
 

@@ -129,12 +129,12 @@ describe('the ingest handler on a log group that ECS FireLens ships to', () => {
 
 describe('the ingest handler on a log group the CloudWatch agent ships container log files to', () => {
   const START = JSON.stringify({ ts: '2026-10-05T10:00:00Z', type: 'run.start', job: 'etl', run_id: 'etl-1', host: 'pod-1' });
-  const END = JSON.stringify({ ts: '2026-10-05T10:01:00Z', type: 'run.end', job: 'etl', run_id: 'etl-1', exit_code: 1, duration_ms: 60_000, output_head: 'x'.repeat(200) });
+  const END = JSON.stringify({ ts: '2026-10-05T10:01:00Z', type: 'run.end', job: 'etl', run_id: 'etl-1', exit_code: 1, duration_ms: 60_000, output_head: 'x'.repeat(40_000) });
   const time = (ms: number) => new Date(T0 + ms).toISOString();
   const cri = (text: string, ms: number, tag: 'P' | 'F', stream = 'stdout') => `${time(ms)} ${stream} ${tag} ${text}`;
   const docker = (text: string, ms: number, ends: boolean, stream = 'stdout') => JSON.stringify({ log: ends ? `${text}\n` : text, stream, time: time(ms) });
-  /** Three parts of the run.end, a stderr line between its first two. */
-  const parts = [END.slice(0, 60), END.slice(60, 150), END.slice(150)];
+  /** Three parts of the run.end, as the runtimes cut them (16 KiB), a stderr line between its first two. */
+  const parts = [END.slice(0, 16_384), END.slice(16_384, 32_768), END.slice(32_768)];
   const formats = {
     CRI: [cri(START, 0, 'F'), cri(parts[0], 60_000, 'P'), cri('warning: slow', 60_000, 'F', 'stderr'), cri(parts[1], 60_000, 'P'), cri(parts[2], 60_000, 'F')],
     'Docker json-file': [docker(START, 0, true), docker(parts[0], 60_000, false), docker('warning: slow', 60_000, true, 'stderr'), docker(parts[1], 60_000, false), docker(parts[2], 60_000, true)],
@@ -164,6 +164,20 @@ describe('the ingest handler on a log group the CloudWatch agent ships container
     expect(response.counts).toMatchObject({ lines: 3, events: 2, rejected: 0, unrecognised: 1 });
     expect(response.rejections).toEqual([]);
     expect(response.findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'etl', 'etl-1']]);
+  });
+
+  it("reads the stream's next line whole after a split line whose last record the subscription filter dropped", async () => {
+    // Prepare: the run.end's first part (its last parts hold no filter term), then another run's failed end a minute later
+    const failed = JSON.stringify({ ts: '2026-10-05T10:02:00Z', type: 'run.end', job: 'etl', run_id: 'etl-0', exit_code: 3, duration_ms: 1000 });
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery('kube.var.log.containers.etl-1', [formats.CRI[0], formats.CRI[1], cri(failed, 120_000, 'F')]));
+
+    // Assess: the part is rejected as unfinished, the failed run is found
+    expect(response.counts).toMatchObject({ lines: 3, events: 2, rejected: 1 });
+    expect(response.rejections).toEqual([{ where: '/eks/jobs kube.var.log.containers.etl-1 event 2', reason: expect.stringMatching(/CloudWatch event 2: the stream's next record is 60 s later: the rest of the line never came\)$/) }]);
+    expect(response.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'etl-0']]);
   });
 
   it('counts a split line whose last record is not in the delivery as one rejected line, saying why, and reads the rest', async () => {

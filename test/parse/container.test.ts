@@ -6,6 +6,9 @@ import { contextFor, fixtureLines, summary } from './helpers.ts';
 const RID = '3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91';
 const RUN_START = JSON.stringify({ ts: '2026-10-01T00:00:00Z', type: 'run.start', job: 'n', run_id: 'r1', host: 'h1' });
 const RUN_END_NO_TS = JSON.stringify({ type: 'run.end', job: 'n', run_id: 'r1', exit_code: 3 });
+/** A run.end long enough that the runtimes split it: over two 16 KiB parts. */
+const LONG_END_NO_TS = JSON.stringify({ type: 'run.end', job: 'n', run_id: 'r1', exit_code: 3, output_head: 'x'.repeat(40_000) });
+const PART = 16 * 1024;
 const CRON = 'Oct  1 00:00:05 h1 CRON[12]: (root) CMD (/usr/local/bin/backup.sh)';
 const SYSTEMD = 'Oct  1 00:00:05 h1 systemd[1]: backup.service: Main process exited, code=exited, status=1/FAILURE';
 
@@ -149,13 +152,13 @@ describe("lines a log shipper wrapped in a JSON record are read as the line in i
   it('hands a shipper record on whole in a scan: only a Docker record marks a line that goes on', () => {
     // Prepare: a Fluent Bit record without its line end (Fluent Bit strips it), then a Docker record that goes on
     const shipped = JSON.stringify({ log: RUN_START, stream: 'stdout', time: '2026-10-01T00:00:07Z', kubernetes: KUBERNETES });
-    const lines = [shipped, docker(RUN_END_NO_TS.slice(0, 20), '2026-10-01T00:00:08Z', 'stdout', false), docker(RUN_END_NO_TS.slice(20), '2026-10-01T00:00:08.1Z')];
+    const lines = [shipped, docker(LONG_END_NO_TS.slice(0, PART), '2026-10-01T00:00:08Z', 'stdout', false), docker(LONG_END_NO_TS.slice(PART), '2026-10-01T00:00:08.1Z')];
     // Act
     const joined = joinAll(lines);
     // Assess
     expect(joined).toEqual([
       { text: shipped, line: 1 },
-      { text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:08Z'), line: 2 },
+      { text: LONG_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:08Z'), line: 2 },
     ]);
   });
 });
@@ -166,6 +169,8 @@ function joinAll(lines: readonly string[]): JoinedLine[] {
   const out: JoinedLine[] = [];
   lines.forEach((line, i) => {
     const joined = joiner.add(line, i + 1);
+    const broken = joiner.brokenOff();
+    if (broken !== undefined) out.push(broken);
     if (joined !== undefined) out.push(joined);
   });
   return [...out, ...joiner.end()];
@@ -174,14 +179,14 @@ function joinAll(lines: readonly string[]): JoinedLine[] {
 describe("the parts of a line a container runtime split are joined, per stream", () => {
   it('joins Docker records whose log goes on, a stderr record between them handed on as it comes', () => {
     // Prepare: a run.end in three parts on stdout, a stderr line after the first
-    const [a, b, c] = [RUN_END_NO_TS.slice(0, 20), RUN_END_NO_TS.slice(20, 40), RUN_END_NO_TS.slice(40)];
+    const [a, b, c] = [LONG_END_NO_TS.slice(0, PART), LONG_END_NO_TS.slice(PART, 2 * PART), LONG_END_NO_TS.slice(2 * PART)];
     const lines = [docker(a, '2026-10-01T00:00:07Z', 'stdout', false), docker('warning: slow', '2026-10-01T00:00:07.1Z', 'stderr'), docker(b, '2026-10-01T00:00:07.2Z', 'stdout', false), docker(c, '2026-10-01T00:00:07.3Z')];
     // Act
     const joined = joinAll(lines);
     // Assess: the line begins on line 1, at its first record's time
     expect(joined).toEqual([
       { text: 'warning: slow', recordTime: Date.parse('2026-10-01T00:00:07.1Z'), line: 2 },
-      { text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 },
+      { text: LONG_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 },
     ]);
   });
 
@@ -230,6 +235,31 @@ describe("the parts of a line a container runtime split are joined, per stream",
       { rejected: `line is ${20 * part.length + 3} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into 21 records, lines 1–21)`, line: 1 },
       { text: RUN_START, recordTime: Date.parse('2026-10-01T00:00:07.123456789Z'), line: 22 },
     ]);
+  });
+
+  it("breaks off a split line when its stream's next record comes seconds later: that record is a line of its own, not the rest", () => {
+    // Prepare: a run.end's first CRI part, whose last the subscription filter dropped; a minute later, a run.start on the same stream
+    const lines = [`2026-10-01T00:00:07Z stdout P ${LONG_END_NO_TS.slice(0, PART)}`, `2026-10-01T00:01:07Z stdout F ${RUN_START}`];
+    // Act
+    const joined = joinAll(lines);
+    // Assess: the part is handed on unfinished first, then the run.start whole
+    expect(joined).toEqual([
+      { text: LONG_END_NO_TS.slice(0, PART), recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1, unfinished: "only its first record of a line the container runtime split, line 1: the stream's next record is 60 s later: the rest of the line never came" },
+      { text: RUN_START, recordTime: Date.parse('2026-10-01T00:01:07Z'), line: 2 },
+    ]);
+  });
+
+  it('takes a record of Docker\'s shape without its line end, shorter than the 16 KiB Docker cuts parts at, for a whole line', () => {
+    // Prepare: two lines whose shipper stripped the line end (as Fluent Bit does), a minute apart
+    const lines = [docker(RUN_START, '2026-10-01T00:00:07Z', 'stdout', false), docker(RUN_END_NO_TS, '2026-10-01T00:01:07Z', 'stdout', false)];
+    // Act
+    const joined = joinAll(lines);
+    // Assess: neither is taken for a part of the other
+    expect(joined).toEqual([
+      { text: RUN_START, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 },
+      { text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:01:07Z'), line: 2 },
+    ]);
+    expect(containerRecord(docker(LONG_END_NO_TS.slice(0, PART), '2026-10-01T00:00:07Z', 'stdout', false))?.partial).toBe(true);
   });
 
   it('holds no unfinished line for a stream Docker never writes: each such record is handed on whole', () => {

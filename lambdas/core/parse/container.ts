@@ -13,6 +13,8 @@ import type { ParseOutcome } from './types.ts';
  *
  * Both split an output line longer than 16 KiB into several records, of which only the last ends
  * it: a Docker record whose `log` does not end in `\n`, CRI `P` (partial) records before an `F`.
+ * Docker's copier cuts a part at its full 16 KiB buffer (DOCKER_PART_BYTES), so a Docker record
+ * without `\n` shorter than that is a whole line whose end a shipper stripped, not a part.
  * The line inside is read as a line of its own, the record's time as its record time.
  */
 export interface ContainerRecord {
@@ -27,6 +29,17 @@ export interface ContainerRecord {
 }
 
 const DOCKER_START = '{"log":';
+/**
+ * The bytes of every part but the last of a line Docker split: its copier logs its buffer
+ * (moby daemon/logger/copier.go, 16 KiB) as a part when it fills without a line end.
+ */
+export const DOCKER_PART_BYTES = 16 * 1024;
+/**
+ * A runtime writes a line's parts back to back: a stream's record more than this after the last
+ * record of its open split line is not that line's rest (which never came: a subscription filter
+ * drops a part holding none of its terms), but a line of its own.
+ */
+export const SPLIT_GAP_MS = 2000;
 /** A CRI record: an RFC 3339 time, the stream, its tag (`P` partial, `F` full) and the line; an empty line keeps the space before it. */
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([PF])(?: (.*))?$/s;
 
@@ -60,7 +73,8 @@ function dockerRecord(line: string): ContainerRecord | undefined {
   if (typeof log !== 'string' || typeof time !== 'string' || (stream !== undefined && stream !== 'stdout' && stream !== 'stderr')) return undefined;
   const at = parseIsoTime(time);
   if (at === undefined) return undefined;
-  const partial = !log.endsWith('\n');
+  // Without its `\n`, a part only when it fills Docker's buffer (a character it cut counts more, never less, in the `\ufffd`s Docker writes for it).
+  const partial = !log.endsWith('\n') && log.length * 3 >= DOCKER_PART_BYTES && Buffer.byteLength(log, 'utf8') >= DOCKER_PART_BYTES;
   return { text: withoutLineEnd(log), at, stream: `docker ${stream ?? ''}`, partial };
 }
 
@@ -142,6 +156,8 @@ interface SplitLine {
   readonly firstLine: number;
   lastLine: number;
   readonly at: number;
+  /** Its last record's time, epoch ms: its next part comes right after (SPLIT_GAP_MS). */
+  lastAt: number;
   parts: string[];
   /** Bytes of UTF-8 joined so far. */
   bytes: number;
@@ -160,21 +176,32 @@ interface SplitLine {
  */
 export class ContainerLineJoiner {
   private readonly open = new Map<string, SplitLine>();
+  /** The split line the last `add` broke off, until `brokenOff` hands it on. */
+  private broken: JoinedLine | undefined;
 
   /** `wording`: how its rejections name the records (a file's lines by default). */
   constructor(private readonly wording: JoinedRecordsWording = FILE_LINES) {}
 
   /**
    * The line that `text`, the `lineNo`th line of the file, gives: itself unwrapped, the whole line it
-   * ends, or itself when it is no container's; undefined while a split line goes on.
+   * ends, or itself when it is no container's; undefined while a split line goes on. A record too
+   * long after the last of its stream's open split line (SPLIT_GAP_MS) is no part of it: that
+   * line is broken off, unfinished, and handed on by `brokenOff`, which its reader asks for after
+   * each `add` and hands on BEFORE what `add` returned.
    */
   add(text: string, lineNo: number): JoinedLine | undefined {
     const record = containerRecord(text);
     if (record === undefined) return { text, line: lineNo };
-    const split = this.open.get(record.stream);
+    let split = this.open.get(record.stream);
+    if (split !== undefined && record.at - split.lastAt > SPLIT_GAP_MS) {
+      this.open.delete(record.stream);
+      this.broken = this.finished(split, `the stream's next record is ${formatGap(record.at - split.lastAt)} later: the rest of the line never came`);
+      split = undefined;
+    }
     if (split === undefined && !record.partial) return { text: record.text, recordTime: record.at, line: lineNo };
-    const joined = split ?? { firstLine: lineNo, lastLine: lineNo, at: record.at, parts: [], bytes: 0, records: 0, over: false };
+    const joined = split ?? { firstLine: lineNo, lastLine: lineNo, at: record.at, lastAt: record.at, parts: [], bytes: 0, records: 0, over: false };
     joined.lastLine = lineNo;
+    joined.lastAt = record.at;
     joined.records++;
     joined.bytes += Buffer.byteLength(record.text, 'utf8');
     if (joined.bytes > MAX_LINE_BYTES) {
@@ -188,7 +215,19 @@ export class ContainerLineJoiner {
       return undefined;
     }
     this.open.delete(record.stream);
-    return this.finished(joined, false);
+    return this.finished(joined, undefined);
+  }
+
+  /** The split line the last `add` broke off (its rest never came), once; to hand on before what that `add` returned. */
+  brokenOff(): JoinedLine | undefined {
+    const broken = this.broken;
+    this.broken = undefined;
+    return broken;
+  }
+
+  /** How many split lines are open: none when every record so far ended its line. */
+  get openLines(): number {
+    return this.open.size;
   }
 
   /**
@@ -196,25 +235,32 @@ export class ContainerLineJoiner {
    * ends, the rest of the line is in a later delivery), as far as they got.
    */
   end(): JoinedLine[] {
-    const rest = [...this.open.values()].map((split) => this.finished(split, true));
+    const rest = [...this.open.values()].map((split) => this.finished(split, this.wording.cutShort));
     this.open.clear();
     return rest;
   }
 
-  private finished(split: SplitLine, cutShort: boolean): JoinedLine {
+  /** `cutShort`: why the line is unfinished, when it is. */
+  private finished(split: SplitLine, cutShort: string | undefined): JoinedLine {
     const span = this.wording.span(split.firstLine, split.lastLine);
     if (split.over) {
-      const unfinished = cutShort ? `; ${this.wording.cutShort}` : '';
+      const unfinished = cutShort === undefined ? '' : `; ${cutShort}`;
       return {
         rejected: `line is ${split.bytes} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into ${split.records} records, ${span}${unfinished})`,
         line: split.firstLine,
       };
     }
     const line = { text: split.parts.join(''), recordTime: split.at, line: split.firstLine };
-    if (!cutShort) return line;
+    if (cutShort === undefined) return line;
     const records = split.records === 1 ? 'its first record' : `its first ${split.records} records`;
-    return { ...line, unfinished: `only ${records} of a line the container runtime split, ${span}: ${this.wording.cutShort}` };
+    return { ...line, unfinished: `only ${records} of a line the container runtime split, ${span}: ${cutShort}` };
   }
+}
+
+/** A gap between records as a reader would say it: `3 s`, `20 min`. */
+function formatGap(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 /**
