@@ -19,6 +19,7 @@ import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-func
 import { accountPolicyEnabled, assertSubscriptionSlots, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
 import { assertKinesisRouting, KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
+import { INGEST_V8_FLAGS } from './node-options.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
 const SWEEP_ENTRY = fileURLToPath(new URL('../lambdas/handlers/sweep.ts', import.meta.url));
@@ -106,6 +107,7 @@ export class SilentAuditStack extends Stack {
       description: 'silent-audit: reads subscribed log lines, runs the detectors, stores state and findings, alerts',
       onFailure: new SqsDestination(this.ingestFailures),
       retryAttempts: 2,
+      v8Flags: INGEST_V8_FLAGS,
     })
       .bindTable(this.table)
       .bindTopic(this.alerts);

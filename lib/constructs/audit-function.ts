@@ -7,6 +7,7 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type Config, configAsWritten } from '../../lambdas/config.ts';
+import { nodeOptions } from '../node-options.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import type { AuditTable } from './audit-table.ts';
 
@@ -47,6 +48,11 @@ export interface AuditFunctionProps {
    * @default 2
    */
   readonly retryAttempts?: number;
+  /**
+   * V8 flags added to `NODE_OPTIONS` after `--enable-source-maps` (lib/node-options.ts).
+   * @default - none: the runtime's heap sizing
+   */
+  readonly v8Flags?: readonly string[];
 }
 
 /**
@@ -82,7 +88,7 @@ export class AuditFunction extends NodejsFunction {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
         POWERTOOLS_SERVICE_NAME: 'silent-audit',
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: nodeOptions(props.v8Flags),
       },
       bundling: {
         forceDockerBundling: false,

@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
+import { INGEST_V8_FLAGS, nodeOptions } from '../../lib/node-options.ts';
 import { buildStack } from './cdk-app.ts';
 import { identityPolicyStatements, wildcardActions } from './iam-policies.ts';
 
@@ -228,10 +229,25 @@ describe('SilentAuditStack', () => {
             TABLE_NAME: { Ref: logicalId(stack.table.table) },
             TOPIC_ARN: { Ref: logicalId(stack.alerts.topic) },
             POWERTOOLS_SERVICE_NAME: 'silent-audit',
-            NODE_OPTIONS: '--enable-source-maps',
+            NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=16',
           },
         },
       });
+    });
+
+    it('pins V8\'s young generation through NODE_OPTIONS to the size the bench measured, and only for itself', () => {
+      // Prepare
+      const { stack } = buildStack({ config: { deploy: { kinesis_log_groups: ['/jobs/fleet'] } } });
+
+      // Act
+      const resources = Template.fromStack(stack).toJSON().Resources;
+
+      // Assess
+      const nodeOptionsOf = (fn: IConstruct) => resources[logicalId(fn)].Properties.Environment.Variables.NODE_OPTIONS as string;
+      expect(nodeOptionsOf(stack.ingest)).toBe(nodeOptions(INGEST_V8_FLAGS));
+      expect(nodeOptionsOf(stack.ingest).split(' ')).toEqual(['--enable-source-maps', '--max-semi-space-size=16']);
+      expect(nodeOptionsOf(stack.sweep)).toBe('--enable-source-maps');
+      expect(nodeOptionsOf(stack.kinesisIngest!.function)).toBe('--enable-source-maps');
     });
 
     it('logs to its own log group, kept for one month', () => {
