@@ -75,7 +75,7 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
       }),
     async (opened) => {
       const countsKnown = !('configOnly' in opened);
-      const seeded = await loadRegistry(opened.registry, config.exceptions, now);
+      const seeded = await loadRegistry(opened.registry, config.exceptions, now, config.redact);
       // Without a store the entries are read into memory only: nothing was seeded anywhere.
       if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${seeded.added.map(escapeControls).join(', ')}\n`);
       for (const d of seeded.differing) {

@@ -269,13 +269,15 @@ export async function revokeException(store: ExceptionStore, given: string, requ
 
 /**
  * A config entry as a registry record, taken as it stands: an expired one too (contract §2: the
- * registry is also history, and a bypass under it is `guard-exception-expired`).
+ * registry is also history, and a bypass under it is `guard-exception-expired`). Its reason is
+ * redacted (with the config's `redact`), as a reason typed into `exceptions add` is and as the
+ * store reads every reason: else every later load would find the stored one differing.
  */
-export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number): GuardException {
+export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number, redact?: Config['redact']): GuardException {
   return {
     id: entry.id,
     guard: entry.guard,
-    reason: entry.reason,
+    reason: redactorFor({ redact }).redactText(entry.reason),
     owner: entry.owner,
     expires: parseDay(entry.expires) ?? entry.expires.slice(0, 10),
     status: 'active',
@@ -290,7 +292,7 @@ export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number): G
 /** The config's exceptions as a registry, for runs without a store. */
 export function exceptionsFromConfig(config: Config, at: number): Map<string, GuardException> {
   const out = new Map<string, GuardException>();
-  for (const entry of config.exceptions) if (!out.has(entry.id)) out.set(entry.id, exceptionFromConfig(entry, at));
+  for (const entry of config.exceptions) if (!out.has(entry.id)) out.set(entry.id, exceptionFromConfig(entry, at, config.redact));
   return out;
 }
 
@@ -309,15 +311,15 @@ export interface SeededRegistry {
 
 /**
  * Reads the registry once (one query) and writes the config's entries that are not in it yet,
- * as they stand. Idempotent: an entry already stored is never overwritten, so renewals and
+ * as they stand (the reason redacted with `redact`, the config's). Idempotent: an entry already stored is never overwritten, so renewals and
  * revocations made with the CLI survive the config file.
  */
-export async function loadRegistry(store: ExceptionStore, entries: readonly ExceptionConfig[], now: number): Promise<SeededRegistry> {
+export async function loadRegistry(store: ExceptionStore, entries: readonly ExceptionConfig[], now: number, redact?: Config['redact']): Promise<SeededRegistry> {
   const exceptions = new Map((await store.listRecords()).map((e) => [e.id, e]));
   const added: string[] = [];
   const differing: SeedDifference[] = [];
   for (const entry of entries) {
-    const seeded = exceptionFromConfig(entry, now);
+    const seeded = exceptionFromConfig(entry, now, redact);
     const stored = exceptions.get(entry.id);
     if (stored) {
       const fields = (['guard', 'reason', 'owner', 'expires'] as const).filter((f) => stored[f] !== seeded[f]);
@@ -348,5 +350,5 @@ export async function registryForBatch(
 ): Promise<ReadonlyMap<string, GuardException> | undefined> {
   if (!events.some((e) => e.body.type === 'guard.bypass')) return undefined;
   if (!store) return exceptionsFromConfig(config, clock.now());
-  return (await loadRegistry(store, config.exceptions, clock.now())).exceptions;
+  return (await loadRegistry(store, config.exceptions, clock.now(), config.redact)).exceptions;
 }

@@ -54,7 +54,7 @@ const SWEEP_DRAIN_LIMIT = 200;
  * pending in the outbox (an SNS outage, an invocation that died after storing its findings).
  */
 export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
-  const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now())).exceptions : undefined;
+  const exceptions = deps.exceptions ? (await loadRegistry(deps.exceptions, deps.config.exceptions, deps.clock.now(), deps.config.redact)).exceptions : undefined;
   const ctx = { config: deps.config, clock: deps.clock, exceptions };
   // Configured subjects nothing was ever seen of are judged too (a scheduled job never seen is missed).
   // With a time limit, each sweep starts its commits elsewhere in the lists of kinds and subjects

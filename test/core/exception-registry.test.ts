@@ -7,7 +7,9 @@ import {
   addException,
   daysBetween,
   exceptionStanding,
+  exceptionsFromConfig,
   expiringExceptions,
+  loadRegistry,
   parseDay,
   registryForBatch,
   registryRules,
@@ -118,6 +120,20 @@ describe('exception registry rules', () => {
     expect(revoked.revoke_reason).toBe('done, rotated curl -u ops:[REDACTED:cli-password]');
     expect([renewed.reason, revoked.reason]).toEqual(['ticket says password=[REDACTED:secret-assignment]', 'ticket says password=[REDACTED:secret-assignment]']);
     for (const secret of ['AddS3cretPw', 'RenewS3cretTok', 'RevokeS3cretPw', 'OldS3cretTok', 'OldRenewKey']) expect(stored).not.toContain(secret);
+  });
+
+  it("seeds a config exception's reason redacted: a later load finds it unchanged, and a run without a store shows it redacted", async () => {
+    // Prepare: a config entry whose reason holds a secret's label and value
+    const config = validateConfig({ exceptions: [{ id: 'EX-1', guard: 'pii-redaction', reason: 'vendor import; token: see INC-42', owner: 'a@example.com', expires: '2026-12-31' }] });
+    const store = new MemoryExceptionStore(undefined, { redact: config.redact });
+    // Act
+    const first = await loadRegistry(store, config.exceptions, clock.now(), config.redact);
+    const second = await loadRegistry(store, config.exceptions, clock.now() + 60_000, config.redact);
+    const withoutStore = exceptionsFromConfig(config, clock.now());
+    // Assess
+    expect(first.added).toEqual(['EX-1']);
+    expect(second.differing).toEqual([]);
+    expect([first.exceptions.get('EX-1')?.reason, second.exceptions.get('EX-1')?.reason, withoutStore.get('EX-1')?.reason]).toEqual(Array(3).fill('vendor import; token: [REDACTED:secret-assignment]'));
   });
 
   it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {

@@ -78,7 +78,7 @@ export const listExceptionsTool = defineTool({
     // The config's entries the registry does not hold yet, as the next batch would seed them, counted from the guards' states.
     const held = new Set((registry ?? []).map((e) => e.id));
     const seeds = withBypassCounts(
-      view.config.exceptions.filter((e) => !held.has(e.id)).map((e) => exceptionFromConfig(e, now)),
+      view.config.exceptions.filter((e) => !held.has(e.id)).map((e) => exceptionFromConfig(e, now, view.config.redact)),
       states,
     );
     const all: GuardException[] = [...(registry ?? []), ...seeds];
