@@ -503,6 +503,28 @@ describe('the first month monitored', () => {
     expect(notice.subject).toContain('(first month)');
   });
 
+  it('is not said of a month before any data (September, when everything starts on 1 October)', () => {
+    // Prepare: the same store, reported for September: nothing in August, nothing in September either
+    const october = firstMonthReport();
+    const input = octoberInput();
+    const subjects = [{ kind: 'job' as const, name: 'nightly-backup', state: jobState('nightly-backup', 31, '2026-10-01T03:10:00Z', '2026-10-31T03:10:00Z') }];
+
+    // Act
+    const september = buildReport({
+      ...input,
+      month: '2026-09',
+      findings: input.findings.filter((f) => f.subject === 'nightly-backup'),
+      previousFindings: [],
+      subjects,
+      runs: input.runs.filter((r) => r.subject === 'nightly-backup' && r.ts >= '2026-10-01'),
+    });
+
+    // Assess
+    expect(october.summary.firstMonthMonitored).toBe(true);
+    expect(september.summary.firstMonthMonitored).toBeUndefined();
+    expect(september.summary.headline).not.toContain('first month monitored');
+  });
+
   it('compares with the month before as usual when something was seen in it', () => {
     // Prepare: the same October, the job first seen on 20 September.
     const report = firstMonthReport('2026-09-20T03:10:00Z');

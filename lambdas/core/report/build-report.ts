@@ -120,16 +120,20 @@ export function retractForMonth(
 /**
  * Whether the store holds nothing of the month before: no finding and no run in it, and every
  * subject first seen after it (a subject whose state does not say when it was first seen counts as
- * seen before, so the comparison stays). Then the month is the first monitored.
+ * seen before, so the comparison stays), and something of the month itself: a run, a finding, or a
+ * subject first seen in it. Then the month is the first monitored; a month before any data is not.
  */
-export function firstMonthMonitored(input: Pick<ReportInput, 'previousFindings' | 'runs' | 'subjects'>, previousSpan: MonthSpan): boolean {
+export function firstMonthMonitored(input: Pick<ReportInput, 'findings' | 'previousFindings' | 'runs' | 'subjects'>, span: MonthSpan, previousSpan: MonthSpan): boolean {
   if (input.previousFindings.some((f) => happenedIn(f, previousSpan))) return false;
   if (input.runs.some((r) => r.ts < previousSpan.to)) return false;
   if (input.subjects.length === 0) return false;
-  return input.subjects.every((s) => {
-    const first = stateFacts(s.state).firstSeenAt;
-    return first !== undefined && first >= previousSpan.toMs;
-  });
+  const firstSeen = input.subjects.map((s) => stateFacts(s.state).firstSeenAt);
+  if (!firstSeen.every((first) => first !== undefined && first >= previousSpan.toMs)) return false;
+  return (
+    input.runs.some((r) => r.ts >= span.from && r.ts < span.to) ||
+    input.findings.some((f) => happenedIn(f, span)) ||
+    firstSeen.some((first) => first !== undefined && first < span.toMs)
+  );
 }
 
 /**
@@ -178,7 +182,7 @@ export function buildReport(input: ReportInput): AuditReport {
   const statusCount = (s: string) => groups.filter((g) => g.status === s).length;
   const open = groups.filter((g) => g.status === 'new' || g.status === 'recurring');
   const findingsTrend = trend(findings.length, previousFindings.length);
-  const firstMonth = firstMonthMonitored(input, previousSpan);
+  const firstMonth = firstMonthMonitored(input, span, previousSpan);
   const live = exceptions.rows.filter((r) => r.state !== 'revoked');
   const summary: ReportSummary = {
     headline:
