@@ -13,7 +13,7 @@ import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retra
 import { listsBy } from '../core/report/lookup.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
-import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, type SubjectSnapshot } from '../core/report/subjects.ts';
+import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, ownerOf, type SubjectSnapshot } from '../core/report/subjects.ts';
 import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import { lastExpectedStart } from '../core/schedule.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
@@ -261,6 +261,39 @@ export interface JudgedSubject {
   /** The subject's run records in the window, oldest first. */
   readonly runs: readonly RunRecord[];
   readonly open: readonly StoredFinding[];
+  /**
+   * When it was first seen, for a subject first seen after now (a `--now` earlier than the store's
+   * data): not seen yet then, as find_overdue counts it never seen. Its row is UNKNOWN, nothing of it
+   * judged; list_subjects leaves one the config does not name out, as the report leaves it out of a month.
+   */
+  readonly firstSeenLater?: number;
+}
+
+/** When a subject was first seen (a job's or route's state keeps it, a guard's first bypass), if after `now`. */
+function firstSeenAfter(subject: KnownSubject, now: number): number | undefined {
+  const state = subject.state as { readonly firstSeenAt?: number; readonly firstAt?: number } | undefined;
+  const first = subject.kind === 'guard' ? state?.firstAt : state?.firstSeenAt;
+  return first !== undefined && first > now ? first : undefined;
+}
+
+/** The row of a subject not seen yet at `now` (first seen at `firstSeenAt`): UNKNOWN, as the report's row of the month or a configured subject never seen. */
+function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditReadView, exceptions: Parameters<typeof ownerOf>[3]): CoverageRow {
+  const owner = ownerOf(subject.kind, subject.name, view.config, exceptions);
+  const minHistory = subject.kind === 'job' ? (ownValue(view.config.jobs, subject.name)?.min_history ?? view.config.defaults.min_history) : subject.kind === 'agent' ? view.config.defaults.min_history : null;
+  const recordsRuns = subject.kind === 'job' || subject.kind === 'agent';
+  return {
+    kind: subject.kind,
+    name: subject.name,
+    status: 'unknown',
+    reason: `not seen yet: first seen on ${isoTime(firstSeenAt)}, after now`,
+    runsInMonth: recordsRuns ? 0 : null,
+    failedRuns: recordsRuns ? 0 : null,
+    history: subject.kind === 'job' || subject.kind === 'agent' ? 0 : null,
+    minHistory,
+    findings: 0,
+    ...(owner !== undefined ? { owner } : {}),
+    configured: subject.configured,
+  };
 }
 
 /**
@@ -321,10 +354,17 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   return subjects.map((subject, i) => {
     const own = findingsOf.get(subjectKeyOf(subject)) ?? [];
     const runs = [...runLists[i]].sort((a, b) => a.ts.localeCompare(b.ts));
-    const row = rowOf.get(subjectKeyOf(subject))!;
-    const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
+    const found = rowOf.get(subjectKeyOf(subject));
     const schedule = schedules[i];
-    return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: own, runs, open: openFindings(own, runs, ongoing) };
+    // The report leaves out a subject first seen after its span (or, configured, marks it `later`): not seen yet now.
+    const firstSeenLater = found === undefined || found.status === 'later' ? firstSeenAfter(subject, now) : undefined;
+    if (firstSeenLater !== undefined) {
+      const row = notYetSeenRow(subject, firstSeenLater, view, exceptions ?? undefined);
+      return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: [], runs: [], open: [], firstSeenLater };
+    }
+    if (found === undefined) throw new Error(`no coverage row for ${subject.kind} ${subject.name}`);
+    const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];
+    return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: found, findings: own, runs, open: openFindings(own, runs, ongoing) };
   });
 }
 

@@ -423,6 +423,38 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(result.never_seen.map((n) => n.subject)).toEqual(['hourly-sync', 'monthly-close']);
   });
 
+  it('list_subjects and subject_status at a --now earlier than the store\'s runs: a subject first seen later is not seen yet, as find_overdue counts it', async () => {
+    // Prepare: on 7 October at 12:00, hourly-sync (first seen on the 14th) had not been seen; asked once as
+    // the fixture's config has it (not named) and once with the config naming it.
+    const early = Date.parse('2026-10-07T12:00:00Z');
+    const naming = validateConfig({ jobs: { ...CONFIG.jobs, 'hourly-sync': {} }, agents: CONFIG.agents });
+    const asIs = await connectClient(readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => early }, source: 'a week earlier' }));
+    const named = await connectClient(readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: naming, clock: { now: () => early }, source: 'a week earlier, named' }));
+
+    // Act
+    let listed, asked, listedNamed, askedNamed;
+    try {
+      listed = await asIs.call('list_subjects');
+      asked = await asIs.call('subject_status', { subject: 'hourly-sync' });
+      listedNamed = await named.call('list_subjects', { kind: 'job' });
+      askedNamed = await named.call('subject_status', { subject: 'hourly-sync' });
+    } finally {
+      await asIs.close();
+      await named.close();
+    }
+
+    // Assess: not named, it is no subject yet; named, it is UNKNOWN, never seen by then, nothing of it judged.
+    expect(listed.isError).toBeFalsy();
+    expect(structured<{ subjects: SubjectRow[] }>(listed).subjects.map((s) => s.name)).not.toContain('hourly-sync');
+    expect(asked.isError).toBe(true);
+    expect(errorText(asked)).toBe('subject_status: job "hourly-sync" was not seen yet at 2026-10-07T12:00:00Z: it was first seen on 2026-10-14T00:00:00Z, after that');
+    expect(listedNamed.isError).toBeFalsy();
+    const row = structured<{ subjects: SubjectRow[] }>(listedNamed).subjects.find((s) => s.name === 'hourly-sync');
+    expect(row).toMatchObject({ status: 'UNKNOWN', reason: 'not seen yet: first seen on 2026-10-14T00:00:00Z, after now', last_run_at: null, last_status: null, findings_in_window: 0, history: 0 });
+    expect(askedNamed.isError).toBeFalsy();
+    expect(structured<{ subject: SubjectRow; recent_runs: unknown[] }>(askedNamed)).toMatchObject({ subject: { status: 'UNKNOWN', last_run_at: null }, recent_runs: [] });
+  });
+
   it('find_overdue\'s last start at a moment: the latest start by then, never when first seen later, unknown when every kept start is later', () => {
     // Prepare: a daily job that ran on the 1st, 2nd and 5th of October (it missed the 3rd and 4th).
     const day = (d: number) => Date.parse(`2026-10-0${d}T02:00:00Z`);

@@ -41,7 +41,7 @@ export function subjectRow(judged: JudgedSubject): SubjectRow {
     history: row.history,
     min_history: row.minHistory,
     last_run_at: subject.kind === 'route' ? null : (row.lastSeen ?? null),
-    last_status: lastStatusOf(subject, judged.runs) ?? null,
+    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs) ?? null) : null,
     schedule: judged.schedule ?? null,
     findings_in_window: judged.findings.length,
     open_findings: judged.open.length,
@@ -52,7 +52,8 @@ export function subjectRow(judged: JudgedSubject): SubjectRow {
 
 /** Every subject judged, with its row; for `list_subjects` and `subject_status`. */
 export async function subjectRows(view: AuditReadView): Promise<{ judged: JudgedSubject[]; rows: SubjectRow[] }> {
-  const judged = await judgeSubjects(view, await knownSubjects(view));
+  // One first seen after now is not seen yet; the config's are UNKNOWN, as a configured subject never seen.
+  const judged = (await judgeSubjects(view, await knownSubjects(view))).filter((j) => j.firstSeenLater === undefined || j.subject.configured);
   return { judged, rows: judged.map(subjectRow) };
 }
 

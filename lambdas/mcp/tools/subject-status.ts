@@ -7,6 +7,7 @@ import { median } from '../../core/stats.ts';
 import { defined } from '../../core/parse/bodies.ts';
 import type { RunRecord, StoredFinding } from '../../ports.ts';
 import { type JudgedSubject, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { ToolArgumentError } from '../audit-view.ts';
 import { defineTool, FindingSummarySchema, findingSummary, isoOrNull, KindSchema, limitSchema } from '../tool.ts';
 import { SubjectRowSchema, subjectRow } from './list-subjects.ts';
 
@@ -156,6 +157,10 @@ export const subjectStatusTool = defineTool({
     const subject = pickSubject(await knownSubjects(view), args.subject, args.kind);
     const [judged] = await judgeSubjects(view, [subject]);
     const now = view.now();
+    // As list_subjects: one the config does not name, first seen after now, is not known yet.
+    if (judged.firstSeenLater !== undefined && !subject.configured) {
+      throw new ToolArgumentError(`${subject.kind} "${subject.name}" was not seen yet at ${isoOrNull(now)}: it was first seen on ${isoOrNull(judged.firstSeenLater)}, after that`);
+    }
     return { result: { now: isoOrNull(now)!, window_days: judged.windowDays, subject: subjectRow(judged), ...statusOf(judged, now, args.runs, args.limit) } };
   },
 });
