@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type CloudWatchLogsPayload, decodeCloudWatchPayload, PayloadError } from './envelope.ts';
-import { type IngestDeps, type IngestReport, ingestDelivery, ingestPayloads, payloadRejected } from './ingest.ts';
+import { type IngestDeps, type IngestReport, ingestPayloads, payloadRejected } from './ingest.ts';
+import { ContainerLineJoiner, mayBeContainerRecord } from './parse/container.ts';
 import { redactorFor } from './redact.ts';
 
 /**
@@ -39,7 +40,7 @@ export class KinesisEventError extends Error {
 
 export interface KinesisIngestResult {
   readonly response: KinesisBatchResponse;
-  /** One report for the whole batch; one per record when the batch had to be retried record by record. */
+  /** One report for the whole batch; one per record (per `fallbackUnits` unit) when the batch had to be retried record by record. */
   readonly reports: readonly IngestReport[];
   readonly records: number;
   /**
@@ -67,7 +68,7 @@ function delivery(record: KinesisRecord): { awslogs: { data: string } } {
 /**
  * One invocation of the Kinesis consumer. The records are decoded and processed as one batch; if
  * that fails (storage, a conflict that kept recurring), they are processed again one by one, in
- * order, and the first one that fails is reported in `batchItemFailures`, so Lambda retries from
+ * order (the records holding one split container line of a stream together), and the first one that fails is reported in `batchItemFailures`, so Lambda retries from
  * there (redelivery is harmless: runs already processed are recognised by id). Records that are
  * not CloudWatch payloads are counted and skipped, as the Lambda subscription refuses them.
  */
@@ -106,9 +107,11 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
     const redact = (error: unknown) => redactorFor(deps.config).redactText(messageOf(error));
     const fallbackError = redact(batchError);
     const processed: IngestReport[] = [];
-    for (const { index, record } of payloads) {
+    // A line a container runtime split over records of one stream is joined only when they are read together: they go as one.
+    for (const unit of fallbackUnits(payloads)) {
+      const { index, record } = unit[0];
       try {
-        processed.push(await ingestDelivery(delivery(record), deps));
+        processed.push(await ingestPayloads(unit.map((p) => p.payload), deps));
       } catch (recordError) {
         // The records from this one on come again in Lambda's retry: refused records and control messages among them are counted then, not twice.
         const before = skipped(index);
@@ -121,3 +124,40 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
   }
 }
 
+
+/**
+ * The records the fallback processes together, in order: one each, except that the records from
+ * the one a log stream's split container line begins in to the one it ends in (and any between)
+ * go as one, read as the merged batch reads them (ingestPayloads joins a stream's lines across
+ * its payloads), so that the line is not cut at a record's end. When such a unit fails, Lambda
+ * retries from its first record.
+ */
+export function fallbackUnits<T extends { readonly payload: CloudWatchLogsPayload }>(payloads: readonly T[]): T[][] {
+  /** The last record each record must go with, when a split line begins in it and ends in a later one. */
+  const reach = payloads.map((_, position) => position);
+  const streams = new Map<string, { joiner: ContainerLineJoiner; positions: number[] }>();
+  payloads.forEach(({ payload }, position) => {
+    const key = `${payload.logGroup}\n${payload.logStream}`;
+    let stream = streams.get(key);
+    // As ingestPayloads does: a stream joins from its first payload that may hold a container record.
+    if (stream === undefined && !payload.logEvents.some((e) => mayBeContainerRecord(e.message))) return;
+    if (stream === undefined) streams.set(key, (stream = { joiner: new ContainerLineJoiner(), positions: [] }));
+    for (const logEvent of payload.logEvents) {
+      stream.positions.push(position);
+      const joined = stream.joiner.add(logEvent.message, stream.positions.length);
+      for (const line of [stream.joiner.brokenOff(), joined]) {
+        if (line === undefined) continue;
+        const first = stream.positions[line.line - 1];
+        if (reach[first] < position) reach[first] = position;
+      }
+    }
+  });
+  const units: T[][] = [];
+  for (let start = 0; start < payloads.length; ) {
+    let end = reach[start];
+    for (let i = start + 1; i <= end; i++) end = Math.max(end, reach[i]);
+    units.push(payloads.slice(start, end + 1));
+    start = end + 1;
+  }
+  return units;
+}

@@ -79,6 +79,37 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     expect(result.reports[0].findings.map((f) => [f.detector, f.subject, f.run_id])).toEqual([['run-failed', 'pod-etl', 'pod-etl-1']]);
   });
 
+  it('when the batch fails, still joins a line split over two payloads of one stream, retrying from the first of them if they fail', async () => {
+    // Prepare: a run.end in two Docker records (its first the 16 KiB Docker cuts), in payloads 1 and 3; the first read of state fails
+    const at = Date.UTC(2026, 9, 16, 10);
+    const end = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.end', job: 'pod-etl', run_id: 'pod-etl-1', exit_code: 2, duration_ms: 1000, output_head: 'x'.repeat(20_000) });
+    const docker = (log: string) => JSON.stringify({ log, stream: 'stdout', time: new Date(at).toISOString() });
+    const other = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.start', job: 'other', run_id: 'o-1' });
+    const payload = (logStream: string, message: string, id: number) =>
+      encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/eks/jobs', logStream, subscriptionFilters: ['silent-audit'], logEvents: [{ id: String(id), timestamp: at + 1000, message }] });
+    const event = kinesisEvent([payload('pod-etl', docker(end.slice(0, 16_384)), 1), payload('pod-x', docker(`${other}\n`), 2), payload('pod-etl', docker(`${end.slice(16_384)}\n`), 3)]);
+    class FailingOnce extends MemoryAuditStore {
+      failures = 1;
+      override async load(keys: readonly string[]) {
+        if (this.failures-- > 0) throw new Error('ProvisionedThroughputExceeded');
+        return super.load(keys);
+      }
+    }
+    const ingest = (store: MemoryAuditStore) => ingestKinesisBatch(event, { store, sink: { publish: async () => undefined }, config: validateConfig({}, 'empty config'), clock: { now: () => at + 60_000 } });
+    const failing = new CountingStore();
+    failing.failKey = 'job#pod-etl';
+
+    // Act
+    const result = await ingest(new FailingOnce());
+    const failed = await ingest(failing);
+
+    // Assess: the three records go as one, the run.end joined; when they fail, Lambda retries from the first
+    expect(result.fellBack).toBe(true);
+    expect(result.reports.map((r) => r.counts)).toEqual([expect.objectContaining({ lines: 2, events: 2, rejected: 0, unrecognised: 0 })]);
+    expect(result.reports.flatMap((r) => r.findings.map((f) => [f.detector, f.run_id]))).toEqual([['run-failed', 'pod-etl-1']]);
+    expect(failed.response).toEqual({ batchItemFailures: [{ itemIdentifier: String(49_000_001) }] });
+  });
+
   it('finds what the Lambda subscription finds payload by payload, reading each subject once per invocation', async () => {
     // Prepare
     const perPayload = new MemoryAuditStore();
