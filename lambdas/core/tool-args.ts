@@ -119,12 +119,22 @@ const PLACEHOLDER_WORDS =
 const BARE_NA = /^\s*na\s*$/i;
 /**
  * Words of argument names that hold codes, where `NA` is a value: Namibia (ISO 3166), North America
- * (a region), the Nauru language (ISO 639, a locale). `country`, `country_code`, `regionCode`, `iso`.
+ * (a region), the Nauru language (ISO 639, a locale). `country`, `country_code`, `regionCode`, `iso`,
+ * also in the plural (`countries`, `regions`, `languages`: `singular`) and after an acronym (`ISOCode`).
  */
 const CODE_WORDS: ReadonlySet<string> = new Set(['code', 'country', 'region', 'iso', 'locale', 'state', 'lang', 'language', 'continent', 'currency']);
 
+/** A word of a name in the singular: `countries` → `country`, `regions` → `region`. */
+function singular(word: string): string {
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  return word.endsWith('s') ? word.slice(0, -1) : word;
+}
+
 function isCodeArg(name: string | undefined): boolean {
-  return name !== undefined && snakeName(name).split('_').some((word) => CODE_WORDS.has(word));
+  if (name === undefined) return false;
+  // An acronym before a capitalised word is a word of its own: `ISOCode` → `ISO_Code`.
+  const words = snakeName(name.replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')).split('_');
+  return words.some((word) => CODE_WORDS.has(word) || CODE_WORDS.has(singular(word)));
 }
 
 /** Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time". */

@@ -66,6 +66,13 @@ describe('looksLikePlaceholder', () => {
     ['NA', 'regionCode'],
     ['NA', 'iso'],
     ['NA', 'state'],
+    // Plural names, and an acronym glued to the next word.
+    ['NA', 'countries'],
+    ['NA', 'target_countries'],
+    ['NA', 'regions'],
+    ['na', 'languages'],
+    ['NA', 'country_codes'],
+    ['NA', 'ISOCode'],
   ])('%j is a value, not "N/A", in the code-like argument %s', (value, name) => {
     expect(looksLikePlaceholder(value, name)).toBe(false);
   });
@@ -78,6 +85,8 @@ describe('looksLikePlaceholder', () => {
     ['n/a', 'country_code'],
     ['none', 'country'],
     ['TBD', 'locale'],
+    ['NA', 'status'],
+    ['NA', 'codecs_note'],
   ])('%j is still a placeholder in %s', (value, name) => {
     expect(looksLikePlaceholder(value, name)).toBe(true);
   });
@@ -316,6 +325,18 @@ describe('checkToolArgs', () => {
       ['order_id', true],
       ['region_code', true],
     ]);
+  });
+
+  it('accepts NA in the items of a plural code-like argument (countries, regions, languages)', () => {
+    // Prepare: lists of two-letter codes by pattern
+    const code = { pattern: '^[A-Za-z]{2}$' };
+    const configured: Record<string, ArgType> = { 'countries[]': code, 'regions[]': code, 'languages[]': code, 'target_countries[]': code, 'notes[]': code };
+    // Act
+    const accepted = check({ countries: ['NA', 'US'], regions: ['NA', 'EU'], languages: ['na'], target_countries: ['NA'] }, configured);
+    const failed = check({ notes: ['NA'] }, configured);
+    // Assess
+    expect(accepted).toEqual([]);
+    expect(failed.map((e) => [e.arg, e.placeholder])).toEqual([['notes[0]', true]]);
   });
 
   it('accepts under a pattern a filler word the pattern spells out, descriptions of words that are values, and an enum\'s own values', () => {
