@@ -3,7 +3,7 @@ import type { IngestDeps } from '../core/ingest.ts';
 import { type KinesisBatchResponse, type KinesisIngestResult, ingestKinesisBatch } from '../core/kinesis-ingest.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import type { IngestObserver } from './ingest.ts';
-import { logger, powertoolsObserver } from './observability.ts';
+import { kinesisBatchObserver, logger, powertoolsObserver } from './observability.ts';
 
 /** Where the consumer says why it fell back to one record at a time: the Powertools logger in Lambda. */
 export interface WarningLog {
@@ -20,12 +20,22 @@ function logFallback(result: KinesisIngestResult, log: WarningLog): void {
   });
 }
 
-/** The Kinesis consumer: a batch of CloudWatch Logs payloads per invocation, as one batch of the pipeline. */
-export function createKinesisIngestHandler(deps: () => IngestDeps, observe: IngestObserver = powertoolsObserver, log: WarningLog = logger) {
+/**
+ * The Kinesis consumer: a batch of CloudWatch Logs payloads per invocation, as one batch of the
+ * pipeline. A record it failed on is returned in `batchItemFailures`, not thrown, so Lambda's
+ * `Errors` does not count it: `observeFailed` gets their number (the `KinesisRecordsFailed` metric).
+ */
+export function createKinesisIngestHandler(
+  deps: () => IngestDeps,
+  observe: IngestObserver = powertoolsObserver,
+  log: WarningLog = logger,
+  observeFailed: (failedRecords: number) => void = kinesisBatchObserver,
+) {
   return async (event: KinesisStreamEvent): Promise<KinesisBatchResponse> => {
     const result = await ingestKinesisBatch(event, deps());
     logFallback(result, log);
     for (const report of result.reports) observe(report);
+    observeFailed(result.response.batchItemFailures.length);
     return result.response;
   };
 }

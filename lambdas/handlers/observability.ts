@@ -27,6 +27,16 @@ export function addAlertMetrics(target: Metrics, alerts: DeliveryResult, finding
 }
 
 /**
+ * The Kinesis consumer's records it gave back to Lambda to retry (`batchItemFailures`), as the EMF
+ * metric `KinesisRecordsFailed` (0 too): the handler returns them rather than throwing, so Lambda's
+ * `Errors` stays 0 and only this shows the failure (the `kinesis-records-failed` alarm).
+ */
+export function kinesisBatchObserver(failedRecords: number): void {
+  metrics.addMetric('KinesisRecordsFailed', MetricUnit.Count, failedRecords);
+  metrics.publishStoredMetrics();
+}
+
+/**
  * Structured logs (Powertools Logger) and EMF metrics (Powertools Metrics) for one delivery:
  * `LinesParsed` (every line), `LinesRecognised` (read by a parser: the heartbeat's), `LinesRejected`,
  * `LinesUnrecognised`, `PayloadsRejected` (a delivery refused whole), and the alert counts.

@@ -15,6 +15,7 @@ import { type Config, ConfigError, DeploySchema } from '../../lambdas/config.ts'
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { AuditTable } from './audit-table.ts';
+import { METRICS_NAMESPACE, METRICS_SERVICE } from './self-watch.ts';
 
 const KINESIS_ENTRY = fileURLToPath(new URL('../../lambdas/handlers/ingest-kinesis.ts', import.meta.url));
 
@@ -113,7 +114,7 @@ export interface KinesisIngestProps {
   readonly filterPattern: string;
   /**
    * Alarm names start with this.
-   * @default - no alarms (errors, iterator age)
+   * @default - no alarms (errors, records failed, iterator age)
    */
   readonly alarmNamePrefix?: string;
   /**
@@ -153,8 +154,10 @@ export class KinesisIngest extends Construct {
   readonly deliveryRole: iam.Role;
   readonly eventSource: lambda.EventSourceMapping;
   readonly subscriptions: readonly logs.SubscriptionFilter[];
-  /** The consumer failed on a batch (with `alarmNamePrefix`). */
+  /** The consumer threw on a batch: crashed or timed out (with `alarmNamePrefix`). */
   readonly errorsAlarm?: cloudwatch.Alarm;
+  /** The consumer gave records back to Lambda to retry (`batchItemFailures`, with `alarmNamePrefix`). */
+  readonly recordsFailedAlarm?: cloudwatch.Alarm;
   /** The consumer fell behind the stream (with `alarmNamePrefix`). */
   readonly iteratorAgeAlarm?: cloudwatch.Alarm;
 
@@ -247,6 +250,18 @@ export class KinesisIngest extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       this.errorsAlarm.addAlarmAction(action);
+      // A record the consumer failed on is returned in batchItemFailures, not thrown: Errors stays 0, so it has its own metric.
+      this.recordsFailedAlarm = new cloudwatch.Alarm(this, 'RecordsFailedAlarm', {
+        alarmName: `${props.alarmNamePrefix}kinesis-records-failed`,
+        alarmDescription:
+          'The Kinesis consumer could not process a stream record (storage failing, or a conflict that kept recurring) and gave it back to Lambda, which retries from it, then sends what it gives up on to the ingest failure queue: findings may be late or missing. Read its log group (warning "kinesis batch failed as one batch").',
+        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'KinesisRecordsFailed', dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: Duration.minutes(5) }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.recordsFailedAlarm.addAlarmAction(action);
       this.iteratorAgeAlarm = new cloudwatch.Alarm(this, 'IteratorAgeAlarm', {
         alarmName: `${props.alarmNamePrefix}kinesis-iterator-age`,
         alarmDescription: 'The Kinesis consumer is more than 15 minutes behind the stream: findings are late, and lines older than 24 hours are lost.',

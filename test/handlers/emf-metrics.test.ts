@@ -4,6 +4,11 @@ import { type IngestReport, payloadRejected } from '../../lambdas/core/ingest.ts
 import type { SweepDeps, SweepReport } from '../../lambdas/core/sweep.ts';
 import { powertoolsObserver } from '../../lambdas/handlers/observability.ts';
 import { createSweepHandler } from '../../lambdas/handlers/sweep.ts';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createKinesisIngestHandler } from '../../lambdas/handlers/ingest-kinesis.ts';
+import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
 
 const { runSweep } = vi.hoisted(() => ({ runSweep: vi.fn<(deps: SweepDeps) => Promise<SweepReport>>() }));
 vi.mock('../../lambdas/core/sweep.ts', () => ({ runSweep }));
@@ -238,5 +243,63 @@ describe('EMF metrics of a delivery (Powertools Metrics)', () => {
     const [main] = documents;
     expect(main).toMatchObject({ LinesParsed: 0, Findings: 0 });
     expect(main._aws.CloudWatchMetrics[0].Metrics.map((m) => m.Name)).not.toContain('BatchLag');
+  });
+});
+
+describe('EMF metrics of the Kinesis consumer', () => {
+  /** A store whose every write is refused, as when the table's permissions were taken away. */
+  class RefusingStore extends MemoryAuditStore {
+    override async commit(_commit: SubjectCommit): Promise<CommitResult> {
+      throw new Error('AccessDeniedException: not authorized to perform dynamodb:TransactWriteItems');
+    }
+  }
+  const at = Date.UTC(2026, 9, 16, 10);
+  const kinesisEvent = {
+    Records: [0, 1].map((i) => ({
+      eventSource: 'aws:kinesis',
+      eventSourceARN: 'arn:aws:kinesis:eu-central-1:123456789012:stream/logs',
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'p',
+        sequenceNumber: String(100 + i),
+        approximateArrivalTimestamp: 1,
+        data: encodePayload({
+          messageType: 'DATA_MESSAGE',
+          owner: '123456789012',
+          logGroup: '/jobs/etl',
+          logStream: `s${i}`,
+          subscriptionFilters: ['f'],
+          logEvents: [{ id: String(i), timestamp: at + i, message: JSON.stringify({ ts: new Date(at + i * 1000).toISOString(), type: 'run.end', job: `job-${i}`, run_id: `r${i}`, exit_code: 2, duration_ms: 1000 }) }],
+        }).awslogs.data,
+      },
+    })),
+  };
+  const handlerWith = (store: MemoryAuditStore) =>
+    createKinesisIngestHandler(() => ({ store, sink: { publish: async () => undefined }, config: validateConfig({}, 'test'), clock: { now: () => at + 60_000 } }), () => undefined, { warn: () => undefined });
+  const recordsFailed = (lines: readonly EmfLine[]) => lines.filter((line) => line._aws.CloudWatchMetrics[0].Metrics.some((m) => m.Name === 'KinesisRecordsFailed')).map((line) => line.KinesisRecordsFailed);
+
+  it('writes KinesisRecordsFailed for a record given back to Lambda, which returns it rather than throwing (Errors stays 0)', async () => {
+    // Prepare
+    const handler = handlerWith(new RefusingStore());
+
+    // Act
+    let response: unknown;
+    const lines = await captureEmfAsync(async () => (response = await handler(kinesisEvent as never)));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '100' }] });
+    expect(recordsFailed(lines)).toEqual([1]);
+    expect(lines.find((line) => 'KinesisRecordsFailed' in line)?._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'SilentAudit', Dimensions: [['service']] });
+  });
+
+  it('writes KinesisRecordsFailed 0 for a batch processed whole', async () => {
+    // Prepare
+    const handler = handlerWith(new MemoryAuditStore());
+
+    // Act
+    const lines = await captureEmfAsync(() => handler(kinesisEvent as never));
+
+    // Assess
+    expect(recordsFailed(lines)).toEqual([0]);
   });
 });

@@ -238,6 +238,30 @@ describe('KinesisIngest: high-volume log groups through a Kinesis data stream', 
     expect(found[0].Properties.AlarmDescription).toMatch(/Kinesis consumer/);
   });
 
+  it('alarms to the topic when the consumer gives records back to Lambda (KinesisRecordsFailed > 0 in 5 minutes), which Errors never counts', () => {
+    // Prepare
+    const { stack } = buildStack({ config: KINESIS_CONFIG });
+
+    // Act
+    const template = Template.fromStack(stack);
+
+    // Assess
+    const found = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'SilentAudit-kinesis-records-failed' } }));
+    expect(found).toHaveLength(1);
+    expect(found[0].Properties).toMatchObject({
+      Namespace: 'SilentAudit',
+      MetricName: 'KinesisRecordsFailed',
+      Dimensions: [{ Name: 'service', Value: 'silent-audit' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: logicalId(stack.alerts.topic) }],
+    });
+  });
+
   it('grants no wildcard action anywhere, and cdk-nag finds nothing unacknowledged; each acknowledgement has its reason', () => {
     // Prepare
     const { app, stack } = buildStack({ config: KINESIS_CONFIG });
