@@ -156,7 +156,14 @@ const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VA
  */
 const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:(?:access|auth|client|refresh|bot|api)[_-]?)?(?:token|api[_-]?key|secret)[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
-const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b[^|;&\r\n]*$/;
+const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b/;
+
+/** The step of a pipeline or list that `text` ends in (from its last `|`, `;`, `&` or line break, at most 512 characters back). */
+function stepBefore(text: string, offset: number): string {
+  let start = offset;
+  for (let code = text.charCodeAt(start - 1); start > 0 && offset - start < 512 && code !== 0x7c && code !== 0x3b && code !== 0x26 && code !== 0x0d && code !== 0x0a; code = text.charCodeAt(start - 1)) start--;
+  return text.slice(start, offset);
+}
 
 /**
  * Whether the value after a token option is one: a quoted value is, unless a placeholder; an
@@ -164,9 +171,9 @@ const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b[^|;&\r\n]*$
  * mixed case, or 20 long), not a word of prose (`--token requires an argument`), a placeholder
  * (`TOKEN`, `<key>`, `TOKEN]`) or a number (`4096`); docker's `--secret NAME` names a secret.
  */
-function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number): boolean {
+function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number, namesSecrets: boolean): boolean {
   if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
-  if (/^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(text.slice(Math.max(0, offset - 512), offset))) return false;
+  if (namesSecrets && /^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(stepBefore(text, offset))) return false;
   if (quote) return true;
   if (/^\d{1,5}$/.test(value)) return false;
   return (value.length >= 6 && /\d/.test(value)) || (value.length >= 8 && /[a-z]/.test(value) && /[A-Z]/.test(value)) || value.length >= 20;
@@ -199,11 +206,13 @@ const cliPasswordRule: TextRule = {
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
+    // Whether any command here names secrets with `--secret NAME`: most text has none, and no option is looked behind.
+    const namesSecrets = SECRET_NAMING_COMMAND.test(text);
     const out = text
       .replace(PASSWORD_OPTION, replaceValue)
       .replace(SSHPASS_OPTION, replaceValue)
       .replace(TOKEN_OPTION, (match: string, option: string, quote: string | undefined, value: string, offset: number, whole: string) =>
-        isTokenOptionValue(option, quote, value, whole, offset) ? replaceValue(match, option, quote, value) : match,
+        isTokenOptionValue(option, quote, value, whole, offset, namesSecrets) ? replaceValue(match, option, quote, value) : match,
       );
     return out
       .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
@@ -285,8 +294,12 @@ function redactOrphanEnds(text: string, marker: string): string {
   return out + text.slice(from);
 }
 
-/** The name an `_PASS`/`_PWD` keyword ends: the letters, digits, `_` and `-` just before it. */
-const NAME_BEFORE = /[A-Za-z0-9_-]{1,64}$/;
+/** The name an `_PASS`/`_PWD` keyword at `offset` ends: the letters, digits, `_` and `-` just before it (at most 64). */
+function nameBefore(text: string, offset: number): string {
+  let start = offset;
+  while (start > 0 && offset - start < 64 && /[A-Za-z0-9_-]/.test(text[start - 1])) start--;
+  return text.slice(start, offset);
+}
 /** A value no password is: a number, a boolean or the like, a path, a command's output (`$(pwd)`). */
 const NOT_A_PASSWORD = /^(?:[+-]?\d+(?:\.\d+)?%?|true|false|yes|no|on|off|ok|none|null|\/.*|~\/.*|\$\(.*)$/i;
 
@@ -301,7 +314,7 @@ function keepLabelledValue(keyword: string, closeQuote: string, value: string, t
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
-  const name = NAME_BEFORE.exec(text.slice(Math.max(0, offset - 64), offset))?.[0] ?? '';
+  const name = nameBefore(text, offset);
   const envName = /[A-Z]/.test(name) && name === name.toUpperCase() && keyword === keyword.toUpperCase();
   // A quoted key (`{"db_pass":"…"}`) in any case.
   const quote = closeQuote.replace(/[\\\]]/g, '');

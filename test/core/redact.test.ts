@@ -635,6 +635,12 @@ describe('linear time', () => {
     'escapes in a doubly quoted value': `password=\\"${'\\\\u'.repeat(N / 3)}`,
     'escapes in an unquoted value': `password=${'\\u'.repeat(N / 2)}`,
     'escapes after a colon': `password: ${'\\u'.repeat(N / 2)}`,
+    'docker secret options': 'docker --secret abc123def '.repeat(N / 26),
+    'docker login -p flags': `docker login${' -p'.repeat(N / 3)}`,
+    'openssl pass: options': ' -pass pass:'.repeat(N / 12),
+    'env names ending in _PASS': `${'A'.repeat(N)}_PASS=x`,
+    'quoted _pass keys': '{"db_pass":"'.repeat(N / 12),
+    'quoted labels in brackets': "['password']".repeat(N / 12),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
