@@ -4,7 +4,8 @@
  * into one process, timed in alternating order over the same payloads. The machine's speed drifts
  * by tens of percent within minutes, so two bench runs cannot tell a 10% change from the noise; a
  * paired comparison can. Prints the speed of the working tree relative to REF (the median of the
- * per-round ratios, with their spread) and ends with one JSON line.
+ * per-round ratios, with their spread) and ends with one JSON line. Both run in one Node started
+ * with the ingest function's V8 flags (lib/node-options.ts), as the bench runs them.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { ESM_REQUIRE_SHIM } from './bundle-section.ts';
 import { grouped, median, pairedRatios, perSecond, timeInterleaved } from './stats.ts';
+import { runWithIngestFlags } from './node-flags.ts';
 import { buildWorkload } from './workload.ts';
 
+runWithIngestFlags();
 const repo = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');

@@ -1,10 +1,13 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INGEST_V8_FLAGS } from '../lib/node-options.ts';
 import { measureBundles, measurePeakMemory } from './bundle-section.ts';
 import { measureCpuPaths } from './cpu-section.ts';
 import { measureDynamo } from './dynamo-section.ts';
 import { measureFilterShare, measureFleetFilterShare } from './filter-share.ts';
+import { oursWithDefaultHeap, runWithIngestFlags } from './node-flags.ts';
 import { measureScanScale } from './scan-scale.ts';
 import { grouped, ratio, verdict } from './stats.ts';
 import { buildLargePayload, buildWorkload } from './workload.ts';
@@ -14,24 +17,30 @@ import { buildLargePayload, buildWorkload } from './workload.ts';
  * generated CloudWatch payloads, in one run; DynamoDB requests per batch (DynamoDB Local); bundle
  * sizes, cold init and peak memory of the Lambdas; the scan at scale; the subscription filter's
  * share. Targets are reported (PASS/FAIL), never asserted: the exit code is 0 whatever they say.
- * The last line is one JSON object with every figure.
+ * The last line is one JSON object with every figure. It runs in a Node started with the ingest
+ * function's V8 flags (lib/node-options.ts), as deployed; path (3) is also timed without them.
  *
  *   --quick            fewer runs, 200k lines for the scan
  *   --scan-lines N     lines of the scan at scale (default 1,000,000)
  *   --skip-scan, --skip-dynamo, --skip-bundles
  */
 
+runWithIngestFlags();
 const args = process.argv.slice(2);
 const has = (flag: string) => args.includes(flag);
 const quick = has('--quick');
 const scanLinesArg = args.indexOf('--scan-lines');
 const scanLines = scanLinesArg >= 0 ? Number(args[scanLinesArg + 1]) : quick ? 200_000 : 1_000_000;
 const log = (s = '') => process.stdout.write(`${s}\n`);
+/** V8's default semi-space of this Node, in MiB: the heap limit of a Node given only an old-space limit, less it, over 3 (young generation = 3 semi-spaces). */
+const defaultSemiSpaceMb = () =>
+  (Number(execFileSync(process.execPath, ['--max-old-space-size=256', '-p', 'v8.getHeapStatistics().heap_size_limit'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) / 1_048_576 - 256) / 3;
 const LAMBDA_MEMORY_MB = 256;
 const SCAN_RSS_LIMIT_MB = 300;
 const SCAN_HEAP_CAP_MB = 128;
 
 log(`silent-audit bench — ${new Date().toISOString()}, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+log(`V8 flags of the ingest function, as deployed (lib/node-options.ts): ${INGEST_V8_FLAGS.join(' ')}; (1), (2), (3), (3a), cold init and peak memory run with them.`);
 log('Figures from a shared machine are noisy; throughput is per CPU-second of this process (wall time too), medians of several runs.');
 log('');
 
@@ -52,6 +61,9 @@ log(`  (1) raw limit (base64 + gunzip + JSON.parse payload and each message): ${
 log(`  (2) standard way (Powertools CloudWatchEnvelope.safeParse + zod per line): ${grouped(cpu.standard.linesPerSecond)} lines/s (wall ${grouped(cpu.standard.linesPerWallSecond)})`);
 log(`  (3) our full ingest path (decode, parse, validate, state, every detector, alerts): ${grouped(cpu.ours.linesPerSecond)} lines/s (wall ${grouped(cpu.ours.linesPerWallSecond)})`);
 log(`  (3a) ours, decode + parse + validate only (no state, no detectors): ${grouped(cpu.oursParseOnly.linesPerSecond)} lines/s (wall ${grouped(cpu.oursParseOnly.linesPerWallSecond)})`);
+log('  (3) again with Node\'s default heap sizing (no V8 flags), in a child process timed after the rounds above…');
+const oursDefaultHeap = oursWithDefaultHeap({ runs: quick ? 3 : 7, warmups: quick ? 1 : 2 });
+log(`  (3) with Node's default heap sizing: ${grouped(oursDefaultHeap.linesPerSecond)} lines/s (not paired with (3) above: the machine's drift between the two runs is in the difference; Node ${process.version}'s default semi-space is ${defaultSemiSpaceMb()} MiB)`);
 for (const [group, g] of Object.entries(cpu.byGroup)) log(`      ${group}: ${grouped(g.lines)} lines — raw ${grouped(g.raw)}, standard ${grouped(g.standard)}, ours ${grouped(g.ours)} lines/s`);
 log(`  target (3) ≥ 50% of (1): ${Math.round(cpu.oursVsRaw * 100)}% ${verdict(rawTarget)}`);
 log(`  target (3) ≥ 2× (2): ${cpu.oursVsStandard}× ${verdict(standardTarget)}`);
@@ -147,7 +159,8 @@ const summary = {
   cpus: cpus().length,
   loadAverage: loadavg().map((l) => Math.round(l * 10) / 10),
   workload: { payloads: cpu.payloads, lines: cpu.lines, decodedBytes: cpu.decodedBytes, compressedBytes: cpu.compressedBytes },
-  linesPerSecond: { raw: cpu.raw.linesPerSecond, standard: cpu.standard.linesPerSecond, ours: cpu.ours.linesPerSecond, oursParseOnly: cpu.oursParseOnly.linesPerSecond },
+  ingestV8Flags: INGEST_V8_FLAGS,
+  linesPerSecond: { raw: cpu.raw.linesPerSecond, standard: cpu.standard.linesPerSecond, ours: cpu.ours.linesPerSecond, oursParseOnly: cpu.oursParseOnly.linesPerSecond, oursDefaultHeap: oursDefaultHeap.linesPerSecond },
   linesPerWallSecond: { raw: cpu.raw.linesPerWallSecond, standard: cpu.standard.linesPerWallSecond, ours: cpu.ours.linesPerWallSecond, oursParseOnly: cpu.oursParseOnly.linesPerWallSecond },
   byGroup: cpu.byGroup,
   ratios: { oursVsRaw: cpu.oursVsRaw, oursVsStandard: cpu.oursVsStandard },

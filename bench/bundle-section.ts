@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import { MemoryAuditStore } from '../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../lambdas/config.ts';
 import { ingestPayloads } from '../lambdas/core/ingest.ts';
+import { INGEST_V8_FLAGS } from '../lib/node-options.ts';
 import { median } from './stats.ts';
 import type { BenchPayload } from './workload.ts';
 
@@ -54,7 +55,7 @@ export interface BundleFigures {
   readonly bytes: number;
   /** The bundle gzip-compressed: about what the deployment package zip holds. */
   readonly gzipBytes: number;
-  /** Median ms from process start to the module imported and `handler` exported, with `--enable-source-maps` as deployed. */
+  /** Median ms from process start to the module imported and `handler` exported, with `--enable-source-maps` and the function's V8 flags, as deployed. */
   readonly coldInitMs: number;
   /** The same without source maps. */
   readonly coldInitNoSourceMapsMs: number;
@@ -73,6 +74,11 @@ function coldStart(dir: string, module: string, flags: string[]): { readyMs: num
   return JSON.parse(out) as { readyMs: number; rssMb: number };
 }
 
+/** The V8 flags a handler's function is deployed with (lib/node-options.ts; the stack gives them to the ingest function). */
+function v8FlagsOf(handler: string): readonly string[] {
+  return handler === 'ingest' ? INGEST_V8_FLAGS : [];
+}
+
 /** Bundles every handler, and times its cold init (`runs` child processes each, median). */
 export async function measureBundles(dir: string, config: unknown, runs: number, log: (s: string) => void): Promise<{ handlers: BundleFigures[]; nodeStartMs: number }> {
   writeFileSync(join(dir, 'runner.mjs'), RUNNER);
@@ -85,8 +91,9 @@ export async function measureBundles(dir: string, config: unknown, runs: number,
     await bundleLikeTheStack(entry, outfile, config);
     const code = readFileSync(outfile);
     log(`  ${name}: ${code.length.toLocaleString('en-US')} bytes; timing cold init…`);
-    const withMaps = Array.from({ length: runs }, () => coldStart(dir, outfile, ['--enable-source-maps']));
-    const without = Array.from({ length: runs }, () => coldStart(dir, outfile, []));
+    const v8Flags = v8FlagsOf(name);
+    const withMaps = Array.from({ length: runs }, () => coldStart(dir, outfile, ['--enable-source-maps', ...v8Flags]));
+    const without = Array.from({ length: runs }, () => coldStart(dir, outfile, [...v8Flags]));
     handlers.push({
       handler: name,
       bytes: statSync(outfile).size,
@@ -145,8 +152,8 @@ export async function steadyHourlyJobState(runs = 1_100): Promise<string> {
 }
 
 /**
- * One payload through the bundled ingest handler in a fresh child process holding what a warm
- * container holds (the AWS SDK clients, Powertools, a state cache full of steady-state job states):
+ * One payload through the bundled ingest handler in a fresh child process, started with the ingest
+ * function's V8 flags, holding what a warm container holds (the AWS SDK clients, Powertools, a state cache full of steady-state job states):
  * its peak RSS.
  */
 export async function measurePeakMemory(dir: string, config: unknown, payloads: ReadonlyArray<{ name: string; payload: BenchPayload }>): Promise<PeakMemory[]> {
@@ -158,7 +165,7 @@ export async function measurePeakMemory(dir: string, config: unknown, payloads: 
   return payloads.map(({ name, payload }) => {
     const file = join(dir, `${name}.json`);
     writeFileSync(file, JSON.stringify(payload.event));
-    const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', bundle, file, join(dir, 'config.json'), warmState], { env: ENV, encoding: 'utf8' })) as {
+    const out = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', ...INGEST_V8_FLAGS, bundle, file, join(dir, 'config.json'), warmState], { env: ENV, encoding: 'utf8' })) as {
       status: string;
       lines: number;
       findings: number;

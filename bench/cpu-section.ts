@@ -42,6 +42,30 @@ function figures(lines: number, t: Timed): PathFigures {
   };
 }
 
+/** The states after the warm-up payloads, as a warm container's in-process cache holds them. */
+async function warmedStates(workload: Workload, config: ReturnType<typeof validateConfig>) {
+  const warm = new MemoryAuditStore();
+  await fullIngest(
+    workload.warmup.map((p) => p.event),
+    ingestDeps(warm, config, { now: () => Math.max(...workload.warmup.map((p) => p.lastTimestamp)) + 60_000 }),
+  );
+  return warm.snapshot().states;
+}
+
+/**
+ * Our full path (3) alone, on the measured payloads, from the same warm state, `runs` timed runs
+ * after `warmups`: for the same figure in a process with other V8 flags (bench/node-flags.ts).
+ */
+export async function measureOursOnly(workload: Workload, opts: { runs: number; warmups: number }): Promise<{ linesPerSecond: number; medianCpuMs: number; runsCpuMs: number[] }> {
+  const config = validateConfig(workload.config, 'bench config');
+  const warmStates = await warmedStates(workload, config);
+  const events = workload.measured.map((p) => p.event);
+  const lines = workload.measured.reduce((n, p) => n + p.lines, 0);
+  const clock = { now: () => Math.max(...workload.measured.map((p) => p.lastTimestamp)) + 60_000 };
+  const { ours } = await timeInterleaved({ ours: { prepare: async () => ingestDeps(await seededStore(warmStates), config, clock), body: (deps: IngestDeps) => fullIngest(events, deps) } }, opts);
+  return { linesPerSecond: perSecond(lines, ours.medianCpuMs), medianCpuMs: Math.round(ours.medianCpuMs * 10) / 10, runsCpuMs: ours.runsCpuMs.map((ms) => Math.round(ms)) };
+}
+
 /**
  * Times the paths on the same payloads, interleaved round by round (`timeInterleaved`): `runs`
  * timed rounds after `warmups` untimed ones, medians reported, ratios paired by round. Our path starts every run from the same warm state (the warm-up
@@ -54,12 +78,7 @@ export async function measureCpuPaths(workload: Workload, opts: { runs: number; 
   const clock = { now: () => lastAt + 60_000 };
 
   opts.log(`  warming state with ${workload.warmup.length} payloads (${workload.warmup.reduce((n, p) => n + p.lines, 0).toLocaleString('en-US')} lines)…`);
-  const warm = new MemoryAuditStore();
-  await fullIngest(
-    workload.warmup.map((p) => p.event),
-    ingestDeps(warm, config, { now: () => Math.max(...workload.warmup.map((p) => p.lastTimestamp)) + 60_000 }),
-  );
-  const warmStates = warm.snapshot().states;
+  const warmStates = await warmedStates(workload, config);
 
   const run = async (payloads: readonly BenchPayload[], runs: number, warmups: number) => {
     const events = payloads.map((p) => p.event);
