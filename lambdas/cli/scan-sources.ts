@@ -2,12 +2,12 @@ import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { InvalidArgumentError } from 'commander';
-import { CloudWatchReadError, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
+import { CloudWatchReadError, type LogGroupEvent, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
 import { CorruptInputError, InputError, openLineSource, type ReaderCommand } from '../adapters/file-lines.ts';
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
-import { ContainerLineJoiner, type JoinedLine, outcomeOfJoined } from '../core/parse/container.ts';
+import { ContainerLineJoiner, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { WallClock } from '../core/parse/local-time.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -101,24 +101,90 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
   };
 }
 
-/** A log group's events between `since` and `until`, read through FilterLogEvents; a read failure is an InputError. */
+/**
+ * A log group's events between `since` and `until`, read through FilterLogEvents; a read failure is
+ * an InputError. The lines a container runtime split over several events of a log stream are
+ * joined as the deployed ingest joins them (ContainerLineJoiner, one per stream: FilterLogEvents
+ * interleaves the streams), named by the event they begin in; an event that may be no runtime's
+ * record is handed on as it is, paying nothing for joining.
+ */
 export function logGroupSource(client: CloudWatchLogsClient, query: LogGroupQuery): ScanSource {
   return {
     name: query.logGroup,
     kind: 'log group',
     defaultJob: functionNameOf(query.logGroup),
     async *records(onBytes) {
+      const streams = new Map<string, StreamEvents>();
+      let eventsRead = 0;
+      const rest = () => [...streams.values()].flatMap((stream) => stream.end(eventsRead));
       try {
         for await (const e of readLogGroup(client, query)) {
           onBytes?.(Buffer.byteLength(e.message));
-          yield { text: e.message, recordTime: e.timestamp, logStream: e.logStream, eventId: e.eventId };
+          eventsRead++;
+          if (!mayBeContainerRecord(e.message)) {
+            yield { text: e.message, recordTime: e.timestamp, logStream: e.logStream, eventId: e.eventId, line: eventsRead, linesRead: eventsRead };
+            continue;
+          }
+          let stream = streams.get(e.logStream);
+          if (stream === undefined) streams.set(e.logStream, (stream = new StreamEvents(e.logStream)));
+          yield* stream.add(e, eventsRead);
         }
       } catch (error) {
+        yield* rest();
         if (error instanceof CloudWatchReadError) throw new InputError(error.reason, { cause: error });
         throw error;
       }
+      yield* rest();
     },
   };
+}
+
+/** An event of a log stream a joiner holds: its id, its time, and its number among the events read. */
+interface HeldEvent {
+  readonly id: string;
+  readonly timestamp: number;
+  readonly ordinal: number;
+}
+
+/**
+ * The events of one log stream that may be a container runtime's records, through a joiner as the
+ * ingest's StreamJoin: only the events of lines still open are held (none once every line ended).
+ */
+class StreamEvents {
+  /** The joiner's `n`th event, while a line it is in is open. */
+  private readonly held = new Map<number, HeldEvent>();
+  private count = 0;
+  private readonly joiner = new ContainerLineJoiner({
+    span: (first, last) => (first === last ? `CloudWatch event ${this.held.get(first)?.id}` : `CloudWatch events ${this.held.get(first)?.id} to ${this.held.get(last)?.id}`),
+    cutShort: 'the events read end before the line does',
+  });
+
+  constructor(private readonly logStream: string) {}
+
+  add(e: LogGroupEvent, eventsRead: number): SourceRecord[] {
+    this.held.set(++this.count, { id: e.eventId, timestamp: e.timestamp, ordinal: eventsRead });
+    const joined = this.joiner.add(e.message, this.count);
+    const out: SourceRecord[] = [];
+    const broken = this.joiner.brokenOff();
+    if (broken !== undefined) out.push(this.recordOf(broken, eventsRead));
+    if (joined !== undefined) out.push(this.recordOf(joined, eventsRead));
+    if (this.joiner.openLines === 0) this.held.clear();
+    return out;
+  }
+
+  /** The lines still unfinished when the events run out, as far as they got. */
+  end(eventsRead: number): SourceRecord[] {
+    const out = this.joiner.end().map((joined) => this.recordOf(joined, eventsRead));
+    this.held.clear();
+    return out;
+  }
+
+  private recordOf(joined: JoinedLine, eventsRead: number): SourceRecord {
+    const event = this.held.get(joined.line) as HeldEvent;
+    const where = { logStream: this.logStream, eventId: event.id, line: event.ordinal, linesRead: eventsRead };
+    if ('rejected' in joined) return { text: '', rejected: joined.rejected, ...where };
+    return { text: joined.text, recordTime: joined.recordTime ?? event.timestamp, unfinished: joined.unfinished, ...where };
+  }
 }
 
 /** `1 file`, `3 files`, `stdin`, `stdin and 1 file`, `1 file and 2 log groups`: what a scan read, for its summary line. */

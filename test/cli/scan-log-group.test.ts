@@ -89,6 +89,30 @@ describe('silent-audit scan --log-group', () => {
     });
   });
 
+  it("joins a line a container runtime split over a stream's events, as the ingest does, another stream's events between them", async () => {
+    // Prepare: a run.end in three CRI records of pod-a (16 KiB parts), a run.start of pod-b among them, as FilterLogEvents interleaves streams
+    const at = FIRST + 1000;
+    const time = new Date(at).toISOString();
+    const end = JSON.stringify({ ts: time, type: 'run.end', job: 'etl', run_id: 'etl-1', exit_code: 1, duration_ms: 60_000, output_head: 'x'.repeat(40_000) });
+    const start = JSON.stringify({ ts: time, type: 'run.start', job: 'other', run_id: 'o-1', host: 'h' });
+    const messages: Array<[string, string]> = [
+      ['pod-a', `${time} stdout P ${end.slice(0, 16_384)}`],
+      ['pod-b', `${time} stdout F ${start}`],
+      ['pod-a', `${time} stdout P ${end.slice(16_384, 32_768)}`],
+      ['pod-a', `${time} stdout F ${end.slice(32_768)}`],
+    ];
+    serveLogGroups(cwl, { '/eks/jobs': messages.map(([logStream, message], i) => ({ logStream, message, timestamp: at + i, eventId: `e${i + 1}` })) });
+    const tally = new LineTally();
+    // Act
+    await readSources([logGroupSource(new CloudWatchLogsClient({ region: 'eu-central-1' }), { logGroup: '/eks/jobs', since: FIRST })], tally, { now: FIRST + DAY, progress: new PassThrough() });
+    // Assess: two lines, the run.end whole and named by the event it begins in
+    expect(tally.counts).toMatchObject({ lines: 2, events: 2, rejected: 0, unrecognised: 0 });
+    expect(tally.events.map((e) => [e.body.type, e.source.logStream, e.source.eventId])).toEqual([
+      ['run.start', 'pod-b', 'e2'],
+      ['run.end', 'pod-a', 'e1'],
+    ]);
+  });
+
   it('combines files and log groups in one scan', async () => {
     const file = fileURLToPath(new URL('../fixtures/instrumented/healthy.jsonl', import.meta.url));
     const { result, stdout } = await scan({ paths: [file], logGroups: ['/aws/lambda/orders-export'], since: FIRST - DAY });
