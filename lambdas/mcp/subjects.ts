@@ -148,23 +148,56 @@ async function ongoingDrifts(view: AuditReadView, subjects: readonly KnownSubjec
 
 export type LastStatus = 'ok' | 'failed' | 'running' | 'started';
 
-/** The last run's outcome: a job's last end (or an open run after it), an agent's last root run. */
-export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[]): LastStatus | undefined {
+/**
+ * The last run's outcome at `now`: a job's last end (or an open run after it), an agent's last root
+ * run; what came after `now` (a `--now` earlier than the store's data) has not happened yet: a job
+ * whose last end is later is judged by its last run record by then (`runs`, in its window).
+ */
+export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY): LastStatus | undefined {
   if (subject.kind === 'job' && subject.state) {
     const s = subject.state as JobState;
-    const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
+    const lastEnd = s.lastEnd !== undefined && s.lastEnd.at <= now ? s.lastEnd : undefined;
+    const lastEndAt = lastEnd?.at ?? Number.NEGATIVE_INFINITY;
+    const lastRecord = lastEnd === undefined ? runs[runs.length - 1] : undefined;
     // A job whose runs log no end only starts them; one that logs ends (or a new job's first run of a format that does) runs them.
-    if (s.open.some((o) => o.at > lastEndAt)) return runsLogEnds(s) ? 'running' : 'started';
-    if (s.lastEnd) return s.lastEnd.exit_code === 0 ? 'ok' : 'failed';
-    return undefined;
+    if (s.open.some((o) => o.at > lastEndAt && o.at <= now && (lastRecord === undefined || o.at > Date.parse(lastRecord.ts)))) return runsLogEnds(s) ? 'running' : 'started';
+    if (lastEnd) return lastEnd.exit_code === 0 ? 'ok' : 'failed';
+    return lastRecord?.status;
   }
   if (subject.kind === 'agent' && subject.state) {
     const s = subject.state as AgentState;
     const last = runs[runs.length - 1];
-    if (s.open.some((o) => last === undefined || o.started_at > Date.parse(last.ts))) return 'running';
+    if (s.open.some((o) => o.started_at <= now && (last === undefined || o.started_at > Date.parse(last.ts)))) return 'running';
     return last?.status === 'started' ? 'started' : last?.status;
   }
   return undefined;
+}
+
+/**
+ * When a subject's last run started, at or before `now` (as find_overdue's last_run_at): a job's
+ * last start (`lastStart`, find_overdue's lastStartOf), an agent's last root run's start, a guard's
+ * last bypass; else the start of its last run record in its window (its end less its duration).
+ * Undefined when none is known by then; a route's state keeps no time of its last request.
+ */
+export function lastRunStartOf(judged: JudgedSubject, now: number, lastStart: (state: JobState, now: number) => number | 'never' | undefined): number | undefined {
+  const { subject, runs, findings } = judged;
+  if (subject.kind === 'route' || !subject.state || judged.firstSeenLater !== undefined) return undefined;
+  const fromRecords = latestAtOrBefore(runs.map((r) => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0))), now);
+  if (subject.kind === 'job') {
+    const start = lastStart(subject.state as JobState, now);
+    return typeof start === 'number' ? start : start === 'never' ? undefined : fromRecords;
+  }
+  if (subject.kind === 'agent') {
+    const s = subject.state as AgentState;
+    return latestAtOrBefore([...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at), ...(fromRecords !== undefined ? [fromRecords] : [])], now);
+  }
+  const g = subject.state as GuardState;
+  return g.lastAt !== undefined && g.lastAt <= now ? g.lastAt : latestAtOrBefore(findings.map((f) => Date.parse(f.ts)), now);
+}
+
+function latestAtOrBefore(times: readonly number[], now: number): number | undefined {
+  const latest = Math.max(Number.NEGATIVE_INFINITY, ...times.filter((t) => t <= now));
+  return Number.isFinite(latest) ? latest : undefined;
 }
 
 /** A job's schedule as the config sets it, else as learned from its starts (the scan's rule). */

@@ -143,7 +143,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(row('etl-loader')).toMatchObject({
       enough_history: false,
       history: 3,
-      last_run_at: '2026-10-03T06:04:10Z',
+      last_run_at: '2026-10-03T06:00:00Z',
       last_status: 'failed',
       schedule: { source: 'configured', cron: '0 6 * * *', timezone: 'UTC' },
       findings_in_window: 13,
@@ -151,7 +151,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
       owner: 'data-platform@example.com',
     });
     expect(row('nightly-backup')).toMatchObject({ enough_history: true, history: 8, last_status: 'ok', schedule: { source: 'inferred', cron: '30 2 * * *', period: 'daily' }, open_findings: 1 });
-    expect(row('hourly-sync')).toMatchObject({ last_run_at: '2026-10-15T11:00:30Z', schedule: { source: 'inferred', cron: '0 * * * *', period: 'every 1 h' }, findings_in_window: 1, open_findings: 0 });
+    expect(row('hourly-sync')).toMatchObject({ last_run_at: '2026-10-15T11:00:00Z', schedule: { source: 'inferred', cron: '0 * * * *', period: 'every 1 h' }, findings_in_window: 1, open_findings: 0 });
     expect(row('weekly-report')).toMatchObject({ enough_history: false, history: 2, reason: 'too little history: 2 of 5 runs, so the baseline checks were not active yet', schedule: null });
     expect(row('monthly-close')).toMatchObject({ last_run_at: null, reason: 'no data: configured, but nothing from it has ever been seen' });
     expect(row('support-bot')).toMatchObject({ enough_history: true, history: 6, last_status: 'ok', open_findings: 4, owner: 'ai-team@example.com' });
@@ -453,6 +453,31 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(row).toMatchObject({ status: 'UNKNOWN', reason: 'not seen yet: first seen on 2026-10-14T00:00:00Z, after now', last_run_at: null, last_status: null, findings_in_window: 0, history: 0 });
     expect(askedNamed.isError).toBeFalsy();
     expect(structured<{ subject: SubjectRow; recent_runs: unknown[] }>(askedNamed)).toMatchObject({ subject: { status: 'UNKNOWN', last_run_at: null }, recent_runs: [] });
+  });
+
+  it('list_subjects at a --now earlier than the store\'s runs: last_run_at is when the last run by then started, as find_overdue gives it, and last_status is that run\'s', async () => {
+    // Prepare: on 7 October at 12:00; etl-loader last started on the 3rd at 06:00 (ended 06:04:10, failed),
+    // nightly-backup and support-bot ran that morning and on later days too.
+    const early = Date.parse('2026-10-07T12:00:00Z');
+    const earlyMcp = await connectClient(readOnlyView({ store: opened.store, exceptions: opened.exceptions, config: CONFIG, clock: { now: () => early }, source: 'the fixture month, a week earlier' }));
+
+    // Act
+    let listed: { subjects: SubjectRow[] };
+    let overdue: { overdue: { subject: string; last_run_at: string }[] };
+    try {
+      listed = structured<typeof listed>(await earlyMcp.call('list_subjects'));
+      overdue = structured<typeof overdue>(await earlyMcp.call('find_overdue'));
+    } finally {
+      await earlyMcp.close();
+    }
+
+    // Assess
+    const row = (name: string) => listed.subjects.find((s) => s.name === name)!;
+    expect(row('etl-loader')).toMatchObject({ last_run_at: overdue.overdue.find((o) => o.subject === 'etl-loader')!.last_run_at, last_status: 'failed' });
+    expect(row('etl-loader').last_run_at).toBe('2026-10-03T06:00:00Z');
+    for (const s of listed.subjects) if (s.last_run_at !== null) expect(Date.parse(s.last_run_at), s.name).toBeLessThanOrEqual(early);
+    expect(row('nightly-backup').last_run_at?.slice(0, 10)).toBe('2026-10-07');
+    expect(row('support-bot').last_run_at).not.toBeNull();
   });
 
   it('find_overdue\'s last start at a moment: the latest start by then, never when first seen later, unknown when every kept start is later', () => {

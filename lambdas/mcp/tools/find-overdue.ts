@@ -116,7 +116,7 @@ export const findOverdueTool = defineTool({
         subject: z.string(),
         schedule: ScheduleSchema,
         grace_minutes: z.number(),
-        last_run_at: z.string(),
+        last_run_at: z.string().describe('when its last run at or before now started (as list_subjects gives it)'),
         next_expected_at: z.string(),
         late_by_ms: z.number(),
         late_by: z.string().describe('in words: 6.4 days, 10.0 h'),

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { COVERAGE_LABEL } from '../../core/report/labels.ts';
-import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastStatusOf, MAX_STATUS_WINDOW_DAYS, STATUS_WINDOW_DAYS } from '../subjects.ts';
+import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastRunStartOf, lastStatusOf, MAX_STATUS_WINDOW_DAYS, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import type { AuditReadView } from '../audit-view.ts';
+import { lastStartOf } from './find-overdue.ts';
 import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
 export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
@@ -17,7 +18,10 @@ export const SubjectRowSchema = z.object({
   enough_history: z.boolean().describe('enough runs for min_history: the baseline checks are active'),
   history: z.number().nullable(),
   min_history: z.number().nullable(),
-  last_run_at: z.string().nullable().describe("the last run (a guard's last bypass); null when never seen, and for routes, whose state keeps no time of the last request"),
+  last_run_at: z
+    .string()
+    .nullable()
+    .describe("when the last run at or before now started, as find_overdue's last_run_at (a guard's last bypass); null when not seen by then, and for routes, whose state keeps no time of the last request"),
   last_status: LastStatusSchema.nullable(),
   schedule: ScheduleSchema.nullable(),
   findings_in_window: z.number(),
@@ -29,7 +33,7 @@ export const SubjectRowSchema = z.object({
 export type SubjectRow = z.infer<typeof SubjectRowSchema>;
 
 /** One subject as `list_subjects` and `subject_status` describe it. */
-export function subjectRow(judged: JudgedSubject): SubjectRow {
+export function subjectRow(judged: JudgedSubject, now: number): SubjectRow {
   const { subject, row } = judged;
   return {
     kind: subject.kind,
@@ -40,8 +44,8 @@ export function subjectRow(judged: JudgedSubject): SubjectRow {
     enough_history: hasEnoughHistory(row),
     history: row.history,
     min_history: row.minHistory,
-    last_run_at: subject.kind === 'route' ? null : (row.lastSeen ?? null),
-    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs) ?? null) : null,
+    last_run_at: isoOrNull(lastRunStartOf(judged, now, lastStartOf)),
+    last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs, now) ?? null) : null,
     schedule: judged.schedule ?? null,
     findings_in_window: judged.findings.length,
     open_findings: judged.open.length,
@@ -54,14 +58,15 @@ export function subjectRow(judged: JudgedSubject): SubjectRow {
 export async function subjectRows(view: AuditReadView): Promise<{ judged: JudgedSubject[]; rows: SubjectRow[] }> {
   // One first seen after now is not seen yet; the config's are UNKNOWN, as a configured subject never seen.
   const judged = (await judgeSubjects(view, await knownSubjects(view))).filter((j) => j.firstSeenLater === undefined || j.subject.configured);
-  return { judged, rows: judged.map(subjectRow) };
+  const now = view.now();
+  return { judged, rows: judged.map((j) => subjectRow(j, now)) };
 }
 
 export const listSubjectsTool = defineTool({
   name: 'list_subjects',
   title: 'List monitored subjects',
   description:
-    `Jobs, agents, routes and guards the audit knows (seen in the logs or named in the config), each with its kind, last run and its status, ` +
+    `Jobs, agents, routes and guards the audit knows (seen in the logs or named in the config), each with its kind, when its last run started (as find_overdue's last_run_at) and its status, ` +
     `schedule (configured, or inferred from its runs), and whether it has enough history to judge. Status is judged over the last ${STATUS_WINDOW_DAYS} days ` +
     `(longer for a job whose schedule expects runs further apart, such as a monthly one: back to the last start it expected, its window_days, at most ${MAX_STATUS_WINDOW_DAYS}) ` +
     'as the monthly report does: OK, FINDINGS, or UNKNOWN when nothing came from it or it has fewer runs than min_history (silence is never health).',

@@ -161,6 +161,6 @@ export const subjectStatusTool = defineTool({
     if (judged.firstSeenLater !== undefined && !subject.configured) {
       throw new ToolArgumentError(`${subject.kind} "${subject.name}" was not seen yet at ${isoOrNull(now)}: it was first seen on ${isoOrNull(judged.firstSeenLater)}, after that`);
     }
-    return { result: { now: isoOrNull(now)!, window_days: judged.windowDays, subject: subjectRow(judged), ...statusOf(judged, now, args.runs, args.limit) } };
+    return { result: { now: isoOrNull(now)!, window_days: judged.windowDays, subject: subjectRow(judged, now), ...statusOf(judged, now, args.runs, args.limit) } };
   },
 });
