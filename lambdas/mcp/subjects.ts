@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, nameAsLogged } from '../config.ts';
 import type { AgentState } from '../core/agent-reducer.ts';
 import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-reducer.ts';
 import { mapLimited } from '../core/map-limited.ts';
@@ -75,14 +75,22 @@ export async function knownSubjects(view: AuditReadView): Promise<KnownSubject[]
   return [...byKey.values()].sort(compareSubjects);
 }
 
-/** The one subject a tool call names; a clear refusal for a name that is unknown or names several kinds. */
-export function pickSubject(subjects: readonly KnownSubject[], name: string, kind: ListedKind | undefined): KnownSubject {
-  const matches = subjects.filter((s) => s.name === name && (kind === undefined || s.kind === kind));
+/**
+ * The one subject a tool call names; a clear refusal for a name that is unknown or names several
+ * kinds. A name is stored as its log lines give it, secrets redacted (`nameAsLogged`: a config's
+ * `mysqldump -pS3cret …` key is `mysqldump -p[REDACTED:cli-password] …`): `config` redacts the
+ * asked name the same way, so the name as the config or crontab writes it finds it too, and a
+ * refusal repeats no secret.
+ */
+export function pickSubject(subjects: readonly KnownSubject[], name: string, kind: ListedKind | undefined, config?: Pick<Config, 'redact'>): KnownSubject {
+  const asLogged = config === undefined ? name : nameAsLogged(name, config);
+  const named = (n: string) => subjects.filter((s) => s.name === n && (kind === undefined || s.kind === kind));
+  const matches = named(name).length > 0 ? named(name) : named(asLogged);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
-    throw new ToolArgumentError(`"${name}" names ${matches.length} subjects (${matches.map((m) => m.kind).join(', ')}): give kind as well`);
+    throw new ToolArgumentError(`"${asLogged}" names ${matches.length} subjects (${matches.map((m) => m.kind).join(', ')}): give kind as well`);
   }
-  throw unknownSubjectError(subjects, name, kind ?? 'job, agent, route or guard');
+  throw unknownSubjectError(subjects, asLogged, kind ?? 'job, agent, route or guard');
 }
 
 /**

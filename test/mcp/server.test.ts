@@ -480,6 +480,32 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(row('support-bot').last_run_at).not.toBeNull();
   });
 
+  it('subject_status finds a job by its config key holding a secret, which the audit stores redacted as scan names it', async () => {
+    // Prepare
+    const key = 'mysqldump -u root -pS3cretPW mydb > /backup/db.sql';
+    const config = validateConfig({ jobs: { [key]: { schedule: '0 3 * * *', owner: 'dba@example.com' } } });
+    const client = await connectClient(readOnlyView({ store: new MemoryAuditStore(), config, clock: { now: () => NOW }, source: 'a job named by its command' }));
+
+    // Act
+    let asked, unknown;
+    try {
+      asked = await client.call('subject_status', { subject: key });
+      unknown = await client.call('subject_status', { subject: 'mysqldump -u root -pOtherPW otherdb' });
+    } finally {
+      await client.close();
+    }
+
+    // Assess
+    expect(asked.isError, errorText(asked)).toBeFalsy();
+    const subject = structured<{ subject: SubjectRow }>(asked).subject;
+    expect(subject).toMatchObject({ kind: 'job', status: 'UNKNOWN', owner: 'dba@example.com', configured: true });
+    expect(subject.name).toBe(Object.keys(config.jobs)[0]);
+    expect(subject.name).not.toContain('S3cretPW');
+    expect(unknown.isError).toBe(true);
+    expect(errorText(unknown)).toMatch(/^subject_status: no job, agent, route or guard named "mysqldump -u root -p\[REDACTED/);
+    expect(errorText(unknown)).not.toContain('OtherPW');
+  });
+
   it('find_overdue\'s last start at a moment: the latest start by then, never when first seen later, unknown when every kept start is later', () => {
     // Prepare: a daily job that ran on the 1st, 2nd and 5th of October (it missed the 3rd and 4th).
     const day = (d: number) => Date.parse(`2026-10-0${d}T02:00:00Z`);

@@ -138,7 +138,7 @@ export const subjectStatusTool = defineTool({
     'with the detectors that fired on each), success rate over 24 h and 7 days, the baseline its runs are judged against ' +
     '(median output and duration of normal runs, median cost of an agent’s runs, a route’s or guard’s counts), and its open findings.',
   inputSchema: {
-    subject: z.string().min(1).describe('the subject name, e.g. nightly-backup'),
+    subject: z.string().min(1).describe('the subject name, e.g. nightly-backup (a job named by its command may be given as the config writes it: secrets in it are redacted as the audit stores it)'),
     kind: KindSchema.optional().describe('needed only when the name is used by subjects of several kinds'),
     runs: z.number().int().min(1).max(100).default(10).describe('how many recent runs to return'),
     limit: limitSchema(50, 'open findings, newest first (subject.open_findings counts them all)'),
@@ -154,7 +154,7 @@ export const subjectStatusTool = defineTool({
     open_findings_truncated: z.boolean().describe('more open findings than the limit: subject.open_findings is their total'),
   },
   async run(view, args) {
-    const subject = pickSubject(await knownSubjects(view), args.subject, args.kind);
+    const subject = pickSubject(await knownSubjects(view), args.subject, args.kind, view.config);
     const [judged] = await judgeSubjects(view, [subject]);
     const now = view.now();
     // As list_subjects: one the config does not name, first seen after now, is not known yet.
