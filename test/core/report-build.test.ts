@@ -1862,6 +1862,20 @@ describe('a job in the report of a month older than its run records are kept', (
     expect([atTheMinimum.row.status, atTheMinimum.row.runsInMonth, keptNotes(atTheMinimum)]).toEqual(['ok', 31, []]);
     expect(keptNotes(aDayLess)).toEqual([expect.stringContaining('A missed or unfinished run of July 2026 that a late run answered may count here')]);
   });
+
+  it('as of a past moment in a month not over, shows its last sighting and history up to then, not what the store learned after', async () => {
+    // Prepare: runs every night to 31 October, all stored; October reported as of 10 October 12:00
+    const store = await auditOfRuns();
+    const asOf = '2026-10-10T12:00:00Z';
+
+    // Act
+    const { row } = await septemberAt(store, asOf, DEFAULT_RUN_RETENTION_DAYS, '2026-10');
+
+    // Assess: the 10th's run ended at 02:31:05; 1 August to 10 October is 71 runs
+    expect(row.lastSeen).toBe('2026-10-10T02:31:05Z');
+    expect(row.history).toBe(71);
+    expect(row.runsInMonth).toBe(10);
+  });
 });
 
 describe('buildReport at a fleet’s scale', () => {

@@ -257,6 +257,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   const { span, config } = input;
   // A span not over yet is judged up to the report's time (one before the span says nothing of it).
   const end = input.now !== undefined && input.now > span.fromMs && input.now < span.toMs ? input.now : span.toMs;
+  /** A span not over at the report's time: what the subjects' states learned after it is cut off. */
+  const asOfCut = end < span.toMs;
   const key = (kind: string, name: string) => `${kind}#${name}`;
   const universe = new Map<string, { kind: string; name: string; snapshot?: SubjectSnapshot; configured: boolean }>();
   // A job the sweep only watched for the config, never seen and since taken out of it (a misspelt
@@ -299,7 +301,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
       onlyStarts && facts.startsSeen !== undefined
-        ? Math.max(0, facts.startsSeen - (starts?.afterSpan ?? 0))
+        ? Math.max(0, facts.startsSeen - (asOfCut ? keptActivity(snapshot?.state).filter((t) => t > end).length : (starts?.afterSpan ?? 0)))
         : facts.runs !== undefined
           ? Math.max(0, facts.runs - (snapshot?.runsAfterMonth ?? 0))
           : null;
@@ -313,7 +315,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const seen =
       silentAll === undefined &&
       (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
-    const lastSeenMs = Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, maxOf(records.map((r) => Date.parse(r.ts))));
+    // In a span not over yet, the last sighting up to the report's time: a later one the state learned after it is not known then.
+    const sightings = [facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...(asOfCut ? keptActivity(snapshot?.state) : [])];
+    const lastSeenMs = Math.max(maxOf(sightings.filter((t) => !asOfCut || t <= end)), maxOf(records.map((r) => Date.parse(r.ts))));
     // Only a job's and a route's states keep their first sighting: an agent's is the oldest of the
     // root runs it keeps (its latest 60), and it may have run in the month as a sub-agent unrecorded.
     const keepsFirstSighting = subject.kind === 'job' || subject.kind === 'route';

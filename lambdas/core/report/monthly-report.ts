@@ -133,13 +133,16 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   });
   const runs: RunRecord[] = [];
   const subjects: SubjectSnapshot[] = [];
+  // The history as it stood at the month's end, or at the report's time in a month not over (a report as of a past moment).
+  const cutMs = Math.min(span.toMs, sources.clock.now());
+  const afterMonth = (r: RunRecord) => (cutMs < span.toMs ? Date.parse(r.ts) > cutMs : r.ts >= span.to);
   // All of them, not only the month's: a run record's time is its end, and a run that started in
   // the month's last slot may end after it and still answer a missed-run (buildReport keeps the
   // month's runs for coverage and groups, and retracts last month's findings with the rest).
   keys.forEach((key, i) => {
     for (const run of runLists[i]) runs.push(run); // not spread: a job run every 10 s has 267,840 runs a month
     const snapshot = snapshots.get(key);
-    if (snapshot) subjects.push({ ...snapshot, runsAfterMonth: runLists[i].filter((r) => r.ts >= span.to).length });
+    if (snapshot) subjects.push({ ...snapshot, runsAfterMonth: runLists[i].filter(afterMonth).length });
   });
 
   const notes: string[] = [];
