@@ -236,7 +236,11 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
   const items: SummaryItem[] = [...groups.values()]
     .sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject))
     .map(({ held, snoozed, since, ...item }) => (held > 0 ? { ...item, suppressed: { count: held, snoozed, ...(since !== undefined ? { since: isoTime(since) } : {}) } } : item));
-  const title = fitTitle(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
+  // Only recoveries: good news, titled as a recovery is, not as a LOW alert.
+  const onlyRecoveries = alerts.length > 0 && alerts.every((a) => a.kind === 'recovery');
+  const title = onlyRecoveries
+    ? fitTitle('[RECOVERED] silent-audit: ', `${plural(alerts.length, 'more recovery', 'more recoveries')}`, `(storm cap ${cap})`)
+    : fitTitle(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
   const text = [
     `More than ${plural(cap, 'alert')} in one delivery: ${cap === 1 ? 'the most urgent one went out on its own' : `the ${cap} most urgent went out one by one`}, ${alerts.length === 1 ? 'this one is' : `these ${alerts.length} are`} summed up here.`,
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',

@@ -684,10 +684,16 @@ function eventTimeOf(alert: PlannedAlert): number {
 }
 
 /**
- * The storm cap of one invocation: the `cap` most urgent alerts (severity, then escalations before
- * findings before notices, then time) go out one by one; the rest are folded into one summary.
- * Those sent one by one go in the order things happened (a notice last at the same moment), so that
- * a recovery follows the alerts of the episode it closes and the last message read is the latest news.
+ * The storm cap of one invocation: at most `cap` alerts go out one by one, the most urgent first
+ * (severity, then escalations before findings before notices, then time); the rest are folded into
+ * one summary, sent after them. A subject's alerts all go the same way: one by one when all of them
+ * fit under the cap (subjects taken by their most urgent alert), else in the summary, so that a
+ * subject's news is never split between an individual message and the summary sent after it (a
+ * recovery folded in after the failure that followed it, or a failure of a closed episode after its
+ * recovery); only the episodes a recovery closed may go one by one, before the summary that holds
+ * its later alerts. Those sent one by one go in the order things happened (a notice last at the same
+ * moment), so that a recovery follows the alerts of the episode it closes and the last message read
+ * is the latest news.
  */
 export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { individual: PlannedAlert[]; summarized: PlannedAlert[] } {
   const ordered = [...alerts].sort(
@@ -701,5 +707,26 @@ export function capAlerts(alerts: readonly PlannedAlert[], cap: number): { indiv
   const inTimeOrder = (list: PlannedAlert[]) =>
     list.sort((a, b) => eventTimeOf(a) - eventTimeOf(b) || KIND_PRIORITY[a.kind] - KIND_PRIORITY[b.kind] || a.subject.localeCompare(b.subject));
   if (ordered.length <= cap) return { individual: inTimeOrder(ordered), summarized: [] };
-  return { individual: inTimeOrder(ordered.slice(0, cap)), summarized: ordered.slice(cap) };
+  const bySubject = new Map<string, PlannedAlert[]>();
+  for (const alert of ordered) {
+    const key = `${alert.subject_kind}#${alert.subject}`;
+    const list = bySubject.get(key);
+    if (list) list.push(alert);
+    else bySubject.set(key, [alert]);
+  }
+  const individual: PlannedAlert[] = [];
+  const folded = new Set<PlannedAlert>();
+  for (const list of bySubject.values()) {
+    if (individual.length + list.length <= cap) {
+      individual.push(...list);
+      continue;
+    }
+    // Else its episodes closed by a recovery may go one by one, before the summary that holds its latest ones.
+    const inTime = inTimeOrder([...list]);
+    const lastRecovery = inTime.findLastIndex((alert) => alert.kind === 'recovery');
+    const closed = lastRecovery >= 0 && individual.length + lastRecovery + 1 <= cap ? lastRecovery + 1 : 0;
+    individual.push(...inTime.slice(0, closed));
+    for (const alert of inTime.slice(closed)) folded.add(alert);
+  }
+  return { individual: inTimeOrder(individual), summarized: ordered.filter((alert) => folded.has(alert)) };
 }

@@ -126,10 +126,10 @@ describe('alert messages', () => {
   });
 
   it.each([
-    ['a critical escalation and a recovery notice', 'critical', ['escalation', 'recovery']],
-    ['a high finding and a recovery notice', 'high', ['finding', 'recovery']],
-    ['recovery notices alone', 'low', ['recovery', 'recovery']],
-  ] as Array<[string, string, Array<'escalation' | 'finding' | 'recovery'>]>)('gives a storm summary of %s the severity %s', (_, severity, kinds) => {
+    ['a critical escalation and a recovery notice', 'critical', ['escalation', 'recovery'], '[CRITICAL] silent-audit: 2 more alerts (storm cap 20)'],
+    ['a high finding and a recovery notice', 'high', ['finding', 'recovery'], '[HIGH] silent-audit: 2 more alerts (storm cap 20)'],
+    ['recovery notices alone', 'low', ['recovery', 'recovery'], '[RECOVERED] silent-audit: 2 more recoveries (storm cap 20)'],
+  ] as Array<[string, string, Array<'escalation' | 'finding' | 'recovery'>, string]>)('gives a storm summary of %s the severity %s, and its title', (_, severity, kinds, title) => {
     // Prepare: an escalation is critical; a recovery notice carries its episode's severity, critical here.
     const alerts: PlannedAlert[] = kinds.map((kind, i) => {
       const subject = `etl-${i}`;
@@ -140,7 +140,7 @@ describe('alert messages', () => {
     const message = summaryMessage(alerts, 20);
     // Assess
     expect(message.severity).toBe(severity);
-    expect(message.title).toBe(`[${severity.toUpperCase()}] silent-audit: 2 more alerts (storm cap 20)`);
+    expect(message.title).toBe(title);
     expect(message.data.severity).toBe(severity);
   });
 

@@ -534,6 +534,31 @@ describe('alert policy: helpers', () => {
     expect(individual[2].notice!.detail.open_since).toBe(isoTime(runs[0].at));
   });
 
+  it.each([
+    ['FOOOF', ['finding', 'recovery'], ['finding']],
+    ['FFFFOOO', [], ['finding', 'escalation', 'recovery']],
+  ])('keeps a subject’s news in order under a storm cap of 2 (runs %s): the summary, sent last, holds none older than a message sent one by one', (pattern, individualKinds, summarizedKinds) => {
+    // Prepare: one late delivery of etl's runs (F failed, O healthy): a failure, recoveries, failures again.
+    const options = alertPolicyOptions(validateConfig({}, 'test', undefined, { now: T0 }));
+    const runs = [...pattern].map((c, i) => ({ at: T0 + i * HOUR + 4_000, healthy: c === 'O', run_id: `r-${i}` }));
+    const failures = runs.filter((r) => !r.healthy).map((r) => finding('run-failed', r.at, 'etl', r.run_id));
+    const { alerts } = decideAlerts(
+      undefined,
+      { subject: 'etl', subject_kind: 'job' },
+      { candidates: failures.map((f) => ({ key: findingKey(f), finding: f })), outcomes: runs },
+      { now: T0 + runs.length * HOUR, options, leaseMs: MIN, suppressionOf: () => undefined },
+    );
+    const timeOf = (a: PlannedAlert) => (a.candidate ? Date.parse(a.candidate.finding.ts) : a.at);
+    // Act
+    const { individual, summarized } = capAlerts(alerts, 2);
+    // Assess
+    expect(alerts).toHaveLength(individualKinds.length + summarizedKinds.length);
+    expect(individual.map((a) => a.kind)).toEqual(individualKinds);
+    expect(summarized.map((a) => a.kind).sort()).toEqual([...summarizedKinds].sort());
+    const lastSentAlone = Math.max(...individual.map(timeOf));
+    expect(summarized.every((a) => timeOf(a) >= lastSentAlone)).toBe(true);
+  });
+
   it('caps a storm: the most severe (escalations before findings before notices) go out one by one, in time order; the rest for the summary', () => {
     // Prepare
     const base = { subject_kind: 'job' as const, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
