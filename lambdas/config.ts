@@ -83,12 +83,14 @@ const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.
 
 /**
  * A pattern written as a JavaScript literal, between slashes with flags after (`/uploaded \d+ objects/m`):
- * its slashes would be matched as text and it would never match, so it is refused with the fix.
+ * its slashes and flags would be matched as text and it would never match, so it is refused with the fix.
+ * Only a literal is: real flags (`dgimsuvy`, each once) after the closing slash, and no unescaped slash
+ * inside, so paths (`/var/backups/done`, `/users/\d+/`, `/health/`) are ordinary patterns that match them.
  */
 function slashedPatternProblem(source: string): string | undefined {
-  const m = /^\/(.+)\/([a-z]*)$/s.exec(source);
-  if (!m) return undefined;
-  return `written between slashes as in JavaScript, so the slashes would have to be in the text and it never matches: drop the slashes${m[2] ? ' and the flags' : ''} (write ${m[1]}); to match a slash, escape it (\\/)`;
+  const m = /^\/(.+)\/([dgimsuvy]+)$/s.exec(source);
+  if (!m || new Set(m[2]).size !== m[2].length || /(?:^|[^\\])(?:\\\\)*\//.test(m[1])) return undefined;
+  return `written between slashes with flags as in JavaScript, so the slashes and the flags (${m[2]}) would have to be in the text and it never matches: drop the slashes and the flags (write ${m[1]})`;
 }
 
 const regex = z

@@ -683,9 +683,10 @@ maintenance_windows:
 
   it.each([
     ['jobs.ep.expect_pattern', { jobs: { ep: { expect_pattern: '/uploaded \\d+ objects/m' } } }],
-    ['tools.t.args.id.pattern', { tools: { t: { args: { id: { pattern: '/^[a-z]+$/' } } } } }],
+    ['jobs.gi.expect_pattern', { jobs: { gi: { expect_pattern: '/x/gi' } } }],
+    ['tools.t.args.id.pattern', { tools: { t: { args: { id: { pattern: '/^[a-z]+$/i' } } } } }],
     ['redact.patterns.0.regex', { redact: { patterns: [{ name: 'tok', regex: '/tok_[a-z0-9]+/g' }] } }],
-  ])('refuses a pattern written between slashes (%s), saying to drop them', (path, raw) => {
+  ])('refuses a pattern written between slashes with flags (%s), saying to drop them', (path, raw) => {
     // Act
     let problems: string[] = [];
     try {
@@ -696,6 +697,48 @@ maintenance_windows:
 
     // Assess
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^${path.replace(/\./g, '\\.')}: written between slashes .*drop the slashes`))]);
+  });
+
+  it.each([
+    ['/var/log/app/', 'rotated /var/log/app/'],
+    ['/var/backups/done', 'wrote /var/backups/done'],
+    ['/usr/local/bin/backup', 'ran /usr/local/bin/backup'],
+    ['/health/', 'GET /health/ 200'],
+  ])('takes an expect_pattern that starts with a slash as a path (%s), matching it', (pattern, line) => {
+    // Prepare
+    const text = `jobs:\n  backup:\n    expect_pattern: "${pattern}"\n`;
+
+    // Act
+    const config = parseConfigText(text, 'c.yaml');
+
+    // Assess
+    expect(new RegExp(config.jobs.backup.expect_pattern!).test(line)).toBe(true);
+  });
+
+  it('keeps redact patterns that start with a slash, beside the other custom patterns', () => {
+    // Prepare
+    const text = [
+      'redact:',
+      '  patterns:',
+      '    - { name: dbpass, regex: "dbpass=\\\\S+" }',
+      '    - { name: uid, regex: "/users/\\\\d+/" }',
+      '    - { name: tok, regex: "/api/v1/token" }',
+      'jobs:',
+      '  backup:',
+      '    expect_pattern: "/var/backups/done"',
+      '',
+    ].join('\n');
+
+    // Act
+    const config = parseConfigText(text, 'c.yaml');
+
+    // Assess
+    expect(config.redact.patterns).toEqual([
+      { name: 'dbpass', regex: 'dbpass=\\S+' },
+      { name: 'uid', regex: '/users/\\d+/' },
+      { name: 'tok', regex: '/api/v1/token' },
+    ]);
+    expect(new RegExp(config.redact.patterns[1].regex).test('GET /users/42/ 200')).toBe(true);
   });
 
   it('takes a pattern that matches a slash when the slash is escaped', () => {
