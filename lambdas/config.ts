@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { noSuchDay, parseTime } from './core/parse-time.ts';
@@ -940,6 +940,45 @@ function unquotedValueHint(line: string): string | undefined {
   return `${key}: a value starting with ${value[0]} must be quoted in YAML (${why}): write ${key}: "${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
+/**
+ * What the yaml library refuses only when it builds the data: an alias whose anchor is set nowhere
+ * before it (`<<: *bse` for `&base`, `schedule: *shed`), and a merge key whose value is no mapping
+ * (`<<: 5`), each with its line.
+ */
+function aliasProblems(doc: Document, lineCounter: LineCounter): string[] {
+  const problems: string[] = [];
+  const at = (node: unknown) => (isNode(node) && node.range ? `line ${lineCounter.linePos(node.range[0]).line}: ` : '');
+  const anchors = new Map<string, Node>();
+  const resolved = new Map<unknown, Node | undefined>();
+  const merges: { key: unknown; value: unknown }[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && (pair.key.value === '<<' || (typeof pair.key.value === 'symbol' && pair.key.value.description === '<<'))) merges.push(pair);
+    },
+    Node(_, node) {
+      if (isAlias(node)) {
+        const target = anchors.get(node.source);
+        resolved.set(node, target);
+        if (!target) problems.push(`${at(node)}*${node.source}: no anchor &${node.source} is set before this alias (write &${node.source} on the value to repeat, above it)`);
+      } else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  const target = (node: unknown) => (isAlias(node) ? resolved.get(node) : node);
+  for (const pair of merges) {
+    if (isAlias(pair.value) && !resolved.get(pair.value)) continue;
+    const value = target(pair.value);
+    const sources = isSeq(value) ? value.items : [value];
+    for (const source of sources) {
+      if (isAlias(source) && !resolved.get(source)) continue;
+      if (!isMap(target(source))) {
+        problems.push(`${at(isNode(source) ? source : pair.key)}<<: a merge key takes a mapping or an alias of one (<<: *base, or <<: [*a, *b])`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
 /** Parses YAML or JSON text (JSON is YAML) and validates it, naming file, key path and line. */
 export function parseConfigText(text: string, file: string): Config {
   const lineCounter = new LineCounter();
@@ -968,7 +1007,14 @@ export function parseConfigText(text: string, file: string): Config {
     }
     return undefined;
   };
-  return validateConfig(doc.toJS(), file, lineOf);
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    const problems = aliasProblems(doc, lineCounter);
+    throw new ConfigError(file, problems.length > 0 ? problems : [(error as Error).message.split('\n')[0]], { cause: error });
+  }
+  return validateConfig(data, file, lineOf);
 }
 
 export const CONFIG_FILE_NAMES = ['silent-audit.config.yaml', 'silent-audit.config.yml', 'silent-audit.config.json'];

@@ -654,6 +654,18 @@ maintenance_windows:
     expect(config.jobs['nightly-sync']).toMatchObject({ schedule: '30 2 * * *', timezone: 'Europe/Berlin', grace_minutes: 20 });
   });
 
+  it.each([
+    ['a merge of a misspelt anchor', 'jobs:\n  na: &base\n    schedule: "0 * * * *"\n  nb:\n    <<: *bse\n', 'line 5: \\*bse: no anchor &bse is set before this alias'],
+    ['an alias with no anchor', 'jobs:\n  na: &base\n    schedule: "0 * * * *"\n  nb:\n    <<: *base\n    schedule: *shed\n', 'line 6: \\*shed: no anchor &shed is set before this alias'],
+    ['a merge of a number', 'jobs:\n  nb:\n    <<: 5\n', 'line 3: <<: a merge key takes a mapping or an alias of one'],
+  ])('refuses %s as a config error at its line', (_, text, problem) => {
+    // Act
+    const problems = problemsOf(text);
+
+    // Assess
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${problem}`))]);
+  });
+
   it('names the key path a merged value is refused at, and the line it is written on', () => {
     // Act
     const problems = problemsOf('jobs:\n  na: &base\n    grace_minutes: -5\n  nb:\n    <<: *base\n    schedule: "0 1 * * *"\n');
