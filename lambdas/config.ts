@@ -931,13 +931,22 @@ function nodeAt(doc: Document, path: readonly PropertyKey[]): unknown {
 /**
  * The fix for a YAML line `key: value` whose value starts with `*` or `@` (a schedule every 15
  * minutes written unquoted, or `@daily`): YAML reads `*` as an alias and reserves `@`, so the value must be quoted.
+ * In a one-line map (`j: { schedule: @daily }`) it is the pair at the error's column.
  */
-function unquotedValueHint(line: string): string | undefined {
+function unquotedValueHint(line: string, col = 0): string | undefined {
+  const hint = (key: string, value: string) => {
+    const why = value.startsWith('*') ? 'a * starts an alias' : '@ is reserved';
+    return `${key}: a value starting with ${value[0]} must be quoted in YAML (${why}): write ${key}: "${value.replace(/["\\]/g, '\\$&')}"`;
+  };
   const m = /^\s*(?:-\s+)?([^\s#'"{[][^:#]*?)\s*:\s+([*@].*?)\s*(?:\s#.*)?$/.exec(line);
-  if (!m) return undefined;
-  const [, key, value] = m;
-  const why = value.startsWith('*') ? 'a * starts an alias' : '@ is reserved';
-  return `${key}: a value starting with ${value[0]} must be quoted in YAML (${why}): write ${key}: "${value.replace(/["\\]/g, '\\$&')}"`;
+  if (m && !m[2].includes('{')) return hint(m[1], m[2]);
+  // A one-line map: the pair whose value holds the column (1-based), else the first such pair.
+  const pairs = [...line.matchAll(/[{,]\s*([^\s#'"{}[\],:][^:#{},]*?)\s*:\s+([*@][^,}]*?)\s*(?=[,}]|$)/g)].map((p) => {
+    const start = p.index + p[0].lastIndexOf(p[2]);
+    return { key: p[1], value: p[2], holds: col - 1 >= start && col - 1 <= start + p[2].length };
+  });
+  const pair = pairs.find((p) => p.holds) ?? pairs[0];
+  return pair ? hint(pair.key, pair.value) : undefined;
 }
 
 /**
@@ -986,15 +995,16 @@ export function parseConfigText(text: string, file: string): Config {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
     const lines = text.split(/\r?\n/);
-    const hinted = new Set<number>();
+    const hinted = new Set<string>();
     const problems = doc.errors.flatMap((e) => {
       const pos = lineCounter.linePos(e.pos[0]);
-      const hint = pos ? unquotedValueHint(lines[pos.line - 1] ?? '') : undefined;
+      const hint = pos ? unquotedValueHint(lines[pos.line - 1] ?? '', pos.col) : undefined;
       if (hint && pos) {
-        // One hint for the line, not one parse error for each `*` of a cron expression.
-        if (hinted.has(pos.line)) return [];
-        hinted.add(pos.line);
-        return [`line ${pos.line}: ${hint}`];
+        // One hint for the value, not one parse error for each `*` of a cron expression.
+        const problem = `line ${pos.line}: ${hint}`;
+        if (hinted.has(problem)) return [];
+        hinted.add(problem);
+        return [problem];
       }
       return [`${pos ? `line ${pos.line}, column ${pos.col}: ` : ''}${e.message.split('\n')[0]}`];
     });

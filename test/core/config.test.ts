@@ -685,6 +685,17 @@ maintenance_windows:
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^line 3: schedule: a value starting with ${value[0] === '*' ? '\\*' : '@'} must be quoted in YAML .*: write schedule: "${value.replace(/[*]/g, '\\*')}"$`))]);
   });
 
+  it('says to quote unquoted values in a one-line map, once each, at its line', () => {
+    // Act
+    const problems = problemsOf('jobs:\n  nb: { schedule: */15 * * * *, owner: @team }\n');
+
+    // Assess
+    expect(problems).toEqual([
+      expect.stringMatching(/^line 2: schedule: a value starting with \* must be quoted in YAML .*: write schedule: "\*\/15 \* \* \* \*"$/),
+      expect.stringMatching(/^line 2: owner: a value starting with @ must be quoted in YAML .*: write owner: "@team"$/),
+    ]);
+  });
+
   it('says JSON has no comments, at the line of a // comment', () => {
     // Act
     const problems = problemsOf('{"jobs": {"nb": {"schedule": "0 1 * * *"}},\n // the nightly job\n}\n');
