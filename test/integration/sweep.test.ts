@@ -72,14 +72,15 @@ describe('the sweep Lambda against DynamoDB Local', () => {
     const first = await sweep();
     expect(first.findings.map((f) => f.expected_at)).toEqual(['2026-10-22T00:30:00Z', '2026-10-23T00:30:00Z', '2026-10-24T00:30:00Z', '2026-10-25T00:30:00Z', '2026-10-26T01:30:00Z']);
     // The alert policy: the first missed run alerts (with the next one in the same sweep folded in),
-    // the third in a row escalates (with the two after it folded in). The escalation goes first and fails.
+    // the third in a row escalates (with the two after it folded in). They go out in the order the
+    // runs were missed: the first alert goes first and fails.
     expect(first.alerts).toMatchObject({ sent: 1, failed: 1, suppressed: 3 });
-    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual(['[CRITICAL] missed-run: nightly-backup (3 in a row)', '[HIGH] missed-run: nightly-backup']);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)).toEqual(['[HIGH] missed-run: nightly-backup', '[CRITICAL] missed-run: nightly-backup (3 in a row)']);
     now += 5 * 60_000;
     const second = await sweep();
     expect(second.findings).toEqual([]);
     expect(second.alerts).toMatchObject({ sent: 1, failed: 0 });
-    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)[2]).toBe('[CRITICAL] missed-run: nightly-backup (3 in a row)');
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject)[2]).toBe('[HIGH] missed-run: nightly-backup');
     expect(await store.pendingAlerts(10)).toEqual([]);
   });
 });
