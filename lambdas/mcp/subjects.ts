@@ -13,7 +13,7 @@ import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retra
 import { listsBy } from '../core/report/lookup.ts';
 import type { CoverageRow } from '../core/report/model.ts';
 import type { MonthSpan } from '../core/report/month.ts';
-import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, ownerOf, type SubjectSnapshot } from '../core/report/subjects.ts';
+import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, ownerOf, type SubjectSnapshot, stateFacts } from '../core/report/subjects.ts';
 import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import { lastExpectedStart } from '../core/schedule.ts';
 import type { RunRecord, StoredFinding } from '../ports.ts';
@@ -310,10 +310,12 @@ export interface JudgedSubject {
   readonly firstSeenLater?: number;
 }
 
-/** When a subject was first seen (a job's or route's state keeps it, a guard's first bypass), if after `now`. */
+/**
+ * When a subject was first seen, if after `now`: as the report's coverage reads it (`stateFacts`: a
+ * job's `firstSeenAt`, a route's `first_seen`, an agent's earliest run, a guard's first bypass).
+ */
 function firstSeenAfter(subject: KnownSubject, now: number): number | undefined {
-  const state = subject.state as { readonly firstSeenAt?: number; readonly firstAt?: number } | undefined;
-  const first = subject.kind === 'guard' ? state?.firstAt : state?.firstSeenAt;
+  const first = stateFacts(coverageState(subject.kind, subject.state)).firstSeenAt;
   return first !== undefined && first > now ? first : undefined;
 }
 

@@ -985,6 +985,43 @@ describe('a route silent for six weeks while the sweep ran', () => {
   });
 });
 
+describe('routes first seen after a --now earlier than the store\'s data', () => {
+  it('list_subjects at that --now: one the config does not name is no subject yet, one it names is UNKNOWN, not seen yet; neither fails the call', async () => {
+    // Prepare: search-api (configured) and GET /x (not) first requested on 2026-10-14 at 10:00, swept an hour later; asked on 7 October.
+    const config = validateConfig({ routes: { 'search-api': { retry_rate_max: 0.1 } } }, 'silent-audit.yaml');
+    const store = new MemoryAuditStore();
+    const sink = { publish: async () => {} };
+    const from = Date.parse('2026-10-14T10:00:00Z');
+    const early = Date.parse('2026-10-07T12:00:00Z');
+    const logEvents = ['search-api', 'GET /x'].flatMap((route, r) =>
+      Array.from({ length: 3 }, (_, i) => {
+        // Each line comes as its request of 100 ms ends: the first starts at 10:00:00.
+        const ts = from + i * 60_000 + 100;
+        return { id: `${r}-${i}`, timestamp: ts, message: JSON.stringify({ type: 'attempt', ts: new Date(ts).toISOString(), route, request_id: `${route}-${i}`, attempt: 1, outcome: 'ok', latency_ms: 100 }) };
+      }),
+    );
+    await createIngestHandler(() => ({ store, sink, config, clock: { now: () => from + 5 * 60_000 } }), () => {})(
+      encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/svc', logStream: 'h1', subscriptionFilters: ['f'], logEvents }),
+    );
+    await runSweep({ store, sink, config, clock: { now: () => from + 3_600_000 } });
+    const client = await connectClient(readOnlyView({ store, config, clock: { now: () => early }, source: 'memory, a week earlier' }));
+
+    // Act
+    let listed;
+    try {
+      listed = await client.call('list_subjects', { kind: 'route' });
+    } finally {
+      await client.close();
+    }
+
+    // Assess
+    expect(listed.isError, errorText(listed)).toBeFalsy();
+    const rows = structured<{ subjects: SubjectRow[] }>(listed).subjects;
+    expect(rows.map((r) => r.name)).toEqual(['search-api']);
+    expect(rows[0]).toMatchObject({ status: 'UNKNOWN', reason: 'not seen yet: first seen on 2026-10-14T10:00:00Z, after now', findings_in_window: 0 });
+  });
+});
+
 describe('jobs run once a month, at 09:00 on the 1st', () => {
   /** The jobs' runs, January to October 2026 (configured-monthly's of 1 October failed), and `extra` lines, scanned at `now`. */
   async function scanMonthly(now: string, extra: Record<string, unknown>[] = []) {
