@@ -379,18 +379,20 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const inZone = (zone: string) => {
     const wall = (t: number) => wallTime(zone, t);
     const localStarts = starts.map(wall);
-    const learned = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance);
-    const local = learned.cron && learned.lateMinutes !== undefined ? { ...learned, lateMinutes: lateMinutesInZone(learned.cron, zone, period, starts, tolerance) } : learned;
+    const local = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance, false);
     const gaps = localStarts.slice(1).map((t, i) => t - localStarts[i]);
     const typicalGap = median(gaps)!;
     const localRegular = gaps.filter((g) => Math.abs(g - typicalGap) <= tolerance).length / gaps.length;
     return { ...local, regularity: Number(localRegular.toFixed(2)) };
   };
+  // How late the runs came, measured in the zone (lateMinutesInZone): only for a result returned, not each zone tried.
+  const withZoneLateness = <T extends LearnedCron>(local: T, zone: string): T =>
+    local.cron && cronSaysPeriod(period) ? { ...local, lateMinutes: lateMinutesInZone(local.cron, zone, period, starts, tolerance) } : local;
   // Unless its starts kept their UTC time across the zone's clock change (a job scheduled in UTC, CRON_TZ=UTC).
   if (hostZone !== undefined && hostZone !== 'UTC') {
     const local = inZone(hostZone);
     if (local.cron && atUsualTime(period, starts.map((t) => wallTime(hostZone, t))) >= atUsualTime(period, starts)) {
-      return { period_ms: period, ...local, samples: intervals.length, timezone: hostZone };
+      return { period_ms: period, ...withZoneLateness(local, hostZone), samples: intervals.length, timezone: hostZone };
     }
   }
   // Cheap before the zones are searched: whether the starts moved by exactly an hour in UTC at all.
@@ -419,7 +421,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   }
   return {
     period_ms: period,
-    ...local,
+    ...withZoneLateness(local, zone),
     samples: intervals.length,
     timezone: zone,
     clockChange: { on: localDate(zone, clockChangeIn(zone, shift.lastBefore - HOUR, shift.firstMoved)), alternatives, moreZones: Math.max(0, others.length - alternatives.length) },
@@ -440,7 +442,8 @@ function cronSaysPeriod(period: number): boolean {
   return (period < HOUR && 60 % (period / MINUTE) === 0) || (period % HOUR === 0 && 24 % (period / HOUR) === 0) || period === 7 * DAY;
 }
 
-function learnCron(period: number, starts: readonly number[], startsFromEnd: readonly number[], tolerance: number): LearnedCron {
+/** `measureLate` false: no lateMinutes (a zone's wall times, measured in the zone by lateMinutesInZone instead). */
+function learnCron(period: number, starts: readonly number[], startsFromEnd: readonly number[], tolerance: number, measureLate = true): LearnedCron {
   const cronSays = cronSaysPeriod(period);
   let cron: string | undefined;
   let restDaysSeenOnce: number[] = [];
@@ -450,13 +453,15 @@ function learnCron(period: number, starts: readonly number[], startsFromEnd: rea
     const offset = offsetInPeriod(period, starts, startsFromEnd, tolerance);
     // How late the runs came after the time learned: in each period, its first start within the
     // tolerance of it (not a run by hand at another time, nor one after that period's run).
-    const firstLate = new Map<number, number>();
-    for (const t of starts) {
-      const late = modulo(t - offset, period);
-      const slot = Math.round((t - late - offset) / period);
-      if (late <= tolerance && late < (firstLate.get(slot) ?? Infinity)) firstLate.set(slot, late);
+    if (measureLate) {
+      const firstLate = new Map<number, number>();
+      for (const t of starts) {
+        const late = modulo(t - offset, period);
+        const slot = Math.round((t - late - offset) / period);
+        if (late <= tolerance && late < (firstLate.get(slot) ?? Infinity)) firstLate.set(slot, late);
+      }
+      lateMinutes = Math.floor(Math.max(0, ...firstLate.values()) / MINUTE);
     }
-    lateMinutes = Math.floor(Math.max(0, ...firstLate.values()) / MINUTE);
     const minute = Math.floor(offset / MINUTE) % 60;
     const hour = Math.floor(offset / HOUR) % 24;
     if (period < HOUR) cron = minute === 0 ? `*/${period / MINUTE} * * * *` : `${minute}-59/${period / MINUTE} * * * *`;
