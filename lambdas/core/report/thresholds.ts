@@ -2,7 +2,8 @@ import { type Config, DEFAULT_CONFIG, defaultsSetIn } from '../../config.ts';
 import { RETRY_LATENCY_FACTOR } from '../../detectors/retry-latency.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
-import { happenedAt, happenedAtIso } from './evidence.ts';
+import { happenedAt } from './evidence.ts';
+import { isoSecond } from './month.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
 
 /** Days from the report date to an open group's due date. */
@@ -74,7 +75,11 @@ function daysText(first: string, last: string): string {
 function asJudged(detector: string, fromConfig: ThresholdUsed[], findings: readonly Finding[]): ThresholdUsed[] {
   const readers = Object.hasOwn(IN_EVIDENCE, detector) ? IN_EVIDENCE[detector] : undefined;
   if (!readers || findings.length === 0) return fromConfig;
-  const ordered = [...findings].sort((a, b) => happenedAt(a) - happenedAt(b));
+  // When each happened, read once: oldest first, with its day.
+  const ordered = findings.map((f) => {
+    const at = happenedAt(f);
+    return { f, at, day: isoSecond(at).slice(0, 10) };
+  }).sort((a, b) => a.at - b.at);
   const out: ThresholdUsed[] = [];
   const keys = [...fromConfig.map((t) => t.key), ...Object.keys(readers).filter((k) => !fromConfig.some((t) => t.key === k))];
   for (const key of [...new Set(keys)]) {
@@ -87,13 +92,12 @@ function asJudged(detector: string, fromConfig: ThresholdUsed[], findings: reado
     }
     const current = configured[0];
     const seen = new Map<string, { value: string; source: string; first: string; last: string }>();
-    for (const f of ordered) {
+    for (const { f, day } of ordered) {
       const raw = f.evidence ? read(f.evidence) : undefined;
       const value = raw !== undefined ? show(raw) : current?.value;
       if (value === undefined) continue;
       // A value the config still sets is named by its source; one it no longer sets, as the findings were judged.
       const source = current !== undefined && value === current.value ? current.source : 'as judged';
-      const day = happenedAtIso(f).slice(0, 10);
       const id = `${source}\u0000${value}`;
       const s = seen.get(id);
       if (s) s.last = day;
