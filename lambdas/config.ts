@@ -3,7 +3,7 @@ import { userInfo } from 'node:os';
 import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
-import { noSuchDay, parseTime } from './core/parse-time.ts';
+import { daysBetween, noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
@@ -520,9 +520,9 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
   });
   // As `exceptions add` and `renew` judge an expiry: in whole UTC days from today. A past one stays (it is reported as expired).
   const maxExceptionDays = config.defaults.max_exception_days;
-  const today = new Date(now).toISOString().slice(0, 10);
+  const today = utcDay(now);
   config.exceptions.forEach((e, i) => {
-    const ahead = Math.round((Date.parse(e.expires.slice(0, 10)) - Date.parse(today)) / DAY_MS);
+    const ahead = daysBetween(today, e.expires.slice(0, 10));
     if (ahead > maxExceptionDays) {
       issues.push({
         path: ['exceptions', i, 'expires'],

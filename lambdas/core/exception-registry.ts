@@ -1,7 +1,10 @@
 import { type Config, EXCEPTION_ID_PATTERN, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
-import { parseTime } from './parse-time.ts';
+import { daysBetween, parseTime, utcDay } from './parse-time.ts';
+
+/** The day arithmetic the registry judges expiries by (kept in parse-time.ts, which config.ts reads too). */
+export { daysBetween, utcDay } from './parse-time.ts';
 import { redactorFor } from './redact.ts';
 
 /**
@@ -24,16 +27,6 @@ export class ExceptionRefusedError extends Error {
     super(message);
     this.name = 'ExceptionRefusedError';
   }
-}
-
-/** The UTC calendar day (`YYYY-MM-DD`) of an instant. */
-export function utcDay(at: number): string {
-  return new Date(at).toISOString().slice(0, 10);
-}
-
-/** Whole days from one `YYYY-MM-DD` day to another (negative when `to` is earlier). */
-export function daysBetween(from: string, to: string): number {
-  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
 }
 
 function addDays(day: string, days: number): string {

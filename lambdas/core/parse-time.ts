@@ -13,6 +13,16 @@ export function isTimeInRange(at: number): boolean {
   return at >= EARLIEST_TIME_MS && at < TIME_LIMIT_MS;
 }
 
+/** The UTC calendar day (`YYYY-MM-DD`) of an instant. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
+
+/** Whole days from one `YYYY-MM-DD` day to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
 /**
  * An ISO-8601 date-time as epoch ms, or `NaN` when the text is none: `2026-10-03T02:31:07Z`,
  * with or without a fraction (`.123`, `,5`, up to any digits), seconds, or an offset (`Z`,
