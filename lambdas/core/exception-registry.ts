@@ -150,7 +150,7 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
   if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
   const guard = nameAsLogged(required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction'), rules);
-  const reason = reasonAsLogged(required(request.reason, 'an exception needs a reason: why may the guard be bypassed?'), rules);
+  const reason = reasonAsLogged(required(request.reason, 'an exception needs a reason: why may the guard be bypassed?'), rules.redact);
   const owner = required(request.owner, 'an exception needs an owner who answers for it, e.g. alice@example.com');
   const expires = checkExpiry(request.expires, rules);
   const by = required(request.by, 'an exception needs the name of whoever adds it');
@@ -167,17 +167,21 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
 export function recordAsLogged(record: GuardException, redact?: Config['redact']): GuardException {
   const guard = nameAsLogged(record.guard, { redact });
   // Reasons typed before they were redacted at entry come back redacted too (they reach findings, alerts and reports).
-  const redactor = redactorFor({ redact });
-  const reason = redactor.redactText(record.reason);
-  const revokeReason = record.revoke_reason === undefined ? undefined : redactor.redactText(record.revoke_reason);
-  const renewalsClean = record.renewals.every((r) => redactor.redactText(r.reason) === r.reason);
+  const reason = reasonAsLogged(record.reason, redact);
+  const revokeReason = record.revoke_reason === undefined ? undefined : reasonAsLogged(record.revoke_reason, redact);
+  // Each renewal redacted once: the same object when its reason is clean, the same array when all are.
+  const renewals = record.renewals.map((r) => {
+    const renewReason = reasonAsLogged(r.reason, redact);
+    return renewReason === r.reason ? r : { ...r, reason: renewReason };
+  });
+  const renewalsClean = renewals.every((r, i) => r === record.renewals[i]);
   if (guard === record.guard && reason === record.reason && revokeReason === record.revoke_reason && renewalsClean) return record;
   return {
     ...record,
     guard,
     reason,
     ...(revokeReason === undefined ? {} : { revoke_reason: revokeReason }),
-    renewals: renewalsClean ? record.renewals : record.renewals.map((r) => ({ ...r, reason: redactor.redactText(r.reason) })),
+    renewals: renewalsClean ? record.renewals : renewals,
   };
 }
 
@@ -185,8 +189,8 @@ export function recordAsLogged(record: GuardException, redact?: Config['redact']
  * A reason typed into `exceptions add`, `renew` or `revoke`, redacted as a bypass line's reason is
  * (with the config's `redact`): it is shown in findings, alerts and reports.
  */
-function reasonAsLogged(reason: string, rules: RegistryRules): string {
-  return redactorFor({ redact: rules.redact }).redactText(reason);
+function reasonAsLogged(reason: string, redact?: Config['redact']): string {
+  return redactorFor({ redact }).redactText(reason);
 }
 
 function describe(existing: GuardException): string {
@@ -228,7 +232,7 @@ export interface RenewRequest {
 export async function renewException(store: ExceptionStore, given: string, request: Partial<RenewRequest>, rules: RegistryRules): Promise<GuardException> {
   // Read without spaces around it, as `add --id` and a bypass line's `exception_id` are.
   const id = given.trim();
-  const reason = reasonAsLogged(required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?'), rules);
+  const reason = reasonAsLogged(required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?'), rules.redact);
   const by = required(request.by, 'a renewal needs the name of whoever renews it');
   const to = checkExpiry(request.expires, rules);
   for (let attempt = 1; ; attempt++) {
@@ -248,7 +252,7 @@ export interface RevokeRequest {
 /** `exceptions revoke`: ends an active exception; its record stays, with who, when and why. */
 export async function revokeException(store: ExceptionStore, given: string, request: Partial<RevokeRequest>, rules: RegistryRules): Promise<GuardException> {
   const id = given.trim();
-  const reason = reasonAsLogged(required(request.reason, 'a revocation needs a reason'), rules);
+  const reason = reasonAsLogged(required(request.reason, 'a revocation needs a reason'), rules.redact);
   const by = required(request.by, 'a revocation needs the name of whoever revokes it');
   for (let attempt = 1; ; attempt++) {
     const existing = await activeException(store, id, 'revoked');
@@ -270,7 +274,7 @@ export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number, re
   return {
     id: entry.id,
     guard: entry.guard,
-    reason: redactorFor({ redact }).redactText(entry.reason),
+    reason: reasonAsLogged(entry.reason, redact),
     owner: entry.owner,
     expires: parseDay(entry.expires) ?? entry.expires.slice(0, 10),
     status: 'active',
