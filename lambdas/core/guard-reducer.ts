@@ -290,7 +290,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
       // first since then starts the count over from the bypasses named while it was unknown.
       if (id !== undefined && !(exception && addedAfter(exception, at) !== undefined)) {
         const before = byException.get(id);
-        const since = exception && before ? countedSinceAdded(exception, before) : before;
+        const since = exception ? countedSinceAdded(exception, before) : before;
         byException.set(id, { count: (since?.count ?? 0) + 1, lastAt: Math.max(since?.lastAt ?? at, at) });
       }
       count += 1;
