@@ -113,7 +113,14 @@ const SLASH = String.raw`\\{0,3}\/`;
  * earlier rule's marker (which stays). Either runs over an escape (`\u00e4`) but not over an
  * escaped line break (`\n`). A value that is already a marker is left alone.
  */
-function assignmentRule(name: string, description: string, keywords: string, stops = '&', keep?: (keyword: string, closeQuote: string, value: string, text: string, offset: number) => boolean): TextRule {
+function assignmentRule(
+  name: string,
+  description: string,
+  keywords: string,
+  stops = '&',
+  /** Whether the value is left (true), or how much of it from its start is the secret (a number; the rest stays). */
+  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number) => boolean | number,
+): TextRule {
   const pattern = new RegExp(
     `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
@@ -121,10 +128,12 @@ function assignmentRule(name: string, description: string, keywords: string, sto
   );
   const marker = redactionMarker(name);
   const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) => {
-    if (value.startsWith(MARKER_START) || keep?.(keyword, closeQuote, value, text, offset)) return match;
+    if (value.startsWith(MARKER_START)) return match;
+    const verdict = keep?.(keyword, closeQuote, separator, openQuote, value, text, offset) ?? false;
+    if (verdict === true) return match;
     // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
-    const trailing = value.length - value.trimEnd().length;
-    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.length - trailing)}`;
+    const secretEnd = verdict === false ? value.trimEnd().length : verdict;
+    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(secretEnd)}`;
   };
   const replaceInName = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) =>
     separator === ':' && closeQuote === '' && openQuote === '' && scheme === '' ? match : replace(match, keyword, closeQuote, separator, openQuote, scheme, value, offset, text);
@@ -300,17 +309,24 @@ function nameBefore(text: string, offset: number): string {
   while (start > 0 && offset - start < 64 && /[A-Za-z0-9_-]/.test(text[start - 1])) start--;
   return text.slice(start, offset);
 }
-/** A value no password is: a number, a boolean or the like, a path, a command's output (`$(pwd)`). */
-const NOT_A_PASSWORD = /^(?:[+-]?\d+(?:\.\d+)?%?|true|false|yes|no|on|off|ok|none|null|\/.*|~\/.*|\$\(.*)$/i;
+/**
+ * An unquoted value no password is: a number or a count (`48/50`), a boolean, a result (`ok`,
+ * `passed`, `success`) or the like, a path (`/srv`, `./build`, `build/out`, `C:\Users\app`), a
+ * variable (`$HOME`, `${HOME}`) or a command's output (`$(pwd)`).
+ */
+const NOT_A_PASSWORD =
+  /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[\w.-]+(?:\/[\w.-]+)+\/?|[a-z]:\\.*|\$\w+|\$\{\w+\}|\$\(.*)$/i;
 
 /**
  * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
- * `DB_PASS: …`) or a quoted key (`{"db_pass":"…"}`),
- * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor `SAVED_PWD=/srv` (a path),
- * `TESTS_PASS=48` (a number); the other keywords are kept whatever their case. And docker's
- * `--secret=id=…,src=…`, which names a file.
+ * `DB_PASS: …`) or a quoted key (`{"db_pass":"…"}`, `os.environ["DB_PASS"]`),
+ * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor an unquoted value no
+ * password is (NOT_A_PASSWORD: `SAVED_PWD=/srv`, `TESTS_PASS=48`, `BUILD_PASS=success`); a quoted
+ * value is one whatever it looks like (`DB_PASS="123456"`). After `:` an unquoted value is its
+ * first word (`SMOKE_PASS: ok (3 checks)`). The other keywords are kept whatever their case. And
+ * docker's `--secret=id=…,src=…`, which names a file.
  */
-function keepLabelledValue(keyword: string, closeQuote: string, value: string, text: string, offset: number): boolean {
+function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean | number {
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
@@ -319,15 +335,21 @@ function keepLabelledValue(keyword: string, closeQuote: string, value: string, t
   // A quoted key (`{"db_pass":"…"}`) in any case.
   const quote = closeQuote.replace(/[\\\]]/g, '');
   const quotedKey = name !== '' && quote !== '' && text[offset - name.length - 1] === quote;
-  // After `:` an unquoted value runs to the end of the line: `48, "next": …` is the number 48.
-  return !(envName || quotedKey) || NOT_A_PASSWORD.test(value.trimEnd().replace(/[,;})\]]+$/, ''));
+  if (!(envName || quotedKey)) return true;
+  if (openQuote !== '') return false;
+  // After `:` (not `:=`) an unquoted value would run to the end of the line: here it is its first word (`48,` in `48, "next": …`).
+  const colon = separator.includes(':') && !separator.includes('=');
+  const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
+  const bare = word.replace(/[,;})\]]+$/, '') || word;
+  if (NOT_A_PASSWORD.test(bare)) return true;
+  return colon ? bare.length : false;
 }
 
 const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
-  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
-  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=["\']?[ \\t]*[:=])|[_-]pwd(?=["\']?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
+  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
+  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
   '&',
   keepLabelledValue,
 );

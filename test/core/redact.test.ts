@@ -262,6 +262,14 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'TESTS_PASS=48 LINT_PASS=true',
       '{"tests_pass": 48, "lint_pass": true}',
       'TESTS_PASS: 48',
+      // After a colon an unquoted `_PASS` value is its first word: a result and what follows it.
+      'SMOKE_PASS: ok (3 checks)',
+      'TOTAL_PASS: 40, TOTAL_FAIL: 2',
+      'SUMMARY UNIT_PASS: 40 UNIT_FAIL: 0',
+      // Results, counts and paths (relative, Windows, a variable) unquoted: CI output, not passwords.
+      'BUILD_PASS=success CI_PASS=passed ALL_PASS=PASS TESTS_PASS=48/50 E2E_PASS=failed',
+      'SAVED_PWD=./build SAVED_PWD=build/out HOME_PWD=$HOME',
+      'LAST_PWD=C:\\Users\\app',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -314,6 +322,17 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['os.environ["DB_PASSWORD"] = "s3cret"', `os.environ["DB_PASSWORD"] = "${M('secret-assignment')}"`],
       ['DB_PASS: s3cret', `DB_PASS: ${M('secret-assignment')}`],
       ['{"db_pass":"s3cret","n":1}', `{"db_pass":"${M('secret-assignment')}","n":1}`],
+      // After a colon the unquoted value is the first word; what follows it stays.
+      ['DB_PASS: s3cret (from vault)', `DB_PASS: ${M('secret-assignment')} (from vault)`],
+      // A `_PASS` key in brackets, quoted (Python, Ruby, Node).
+      ['os.environ["DB_PASS"] = "hunter2"', `os.environ["DB_PASS"] = "${M('secret-assignment')}"`],
+      ["ENV['DB_PASS'] = 'hunter2'", `ENV['DB_PASS'] = '${M('secret-assignment')}'`],
+      ['process.env["DB_PASS"] = "hunter2"', `process.env["DB_PASS"] = "${M('secret-assignment')}"`],
+      ['config["db_pass"] = "x"', `config["db_pass"] = "${M('secret-assignment')}"`],
+      // A quoted value is a password whatever it looks like (a number, a word).
+      ['DB_PASS="123456"', `DB_PASS="${M('secret-assignment')}"`],
+      ["export DB_PASS='2024'", `export DB_PASS='${M('secret-assignment')}'`],
+      ['{"db_pass":"123456"}', `{"db_pass":"${M('secret-assignment')}"}`],
       ['Server=db;Uid=sa;Pwd=s3cret', `Server=db;Uid=sa;Pwd=${M('secret-assignment')}`],
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
@@ -641,6 +660,8 @@ describe('linear time', () => {
     'env names ending in _PASS': `${'A'.repeat(N)}_PASS=x`,
     'quoted _pass keys': '{"db_pass":"'.repeat(N / 12),
     'quoted labels in brackets': "['password']".repeat(N / 12),
+    'bracketed _pass keys': '["db_pass"] = '.repeat(N / 14),
+    'colon _PASS labels': 'A_PASS: '.repeat(N / 8),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
