@@ -7,7 +7,7 @@ import { CorruptInputError, InputError, openLineSource, type ReaderCommand } fro
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
-import { ContainerLineJoiner, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
+import { EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { WallClock } from '../core/parse/local-time.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -76,9 +76,9 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
       return file.nulBytesNote;
     },
     async *records(onBytes) {
-      const joiner = new ContainerLineJoiner();
+      const joiner = new EventLineJoiner(FILE_LINES);
       let linesRead = 0;
-      const recordOf = (joined: JoinedLine): SourceRecord => ('rejected' in joined ? { text: '', ...joined, linesRead } : { ...joined, linesRead });
+      const recordOf = ({ joined, event: line }: JoinedEventLine<number>): SourceRecord => ('rejected' in joined ? { text: '', ...joined, line, linesRead } : { ...joined, line, linesRead });
       try {
         for await (const line of file.lines(onBytes)) {
           linesRead++;
@@ -86,10 +86,12 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
             yield { text: '', overLongBytes: line.overLongBytes, line: linesRead, linesRead };
             continue;
           }
-          const joined = joiner.add(line, linesRead);
-          const broken = joiner.brokenOff();
-          if (broken !== undefined) yield recordOf(broken);
-          if (joined !== undefined) yield recordOf(joined);
+          // A line that may be no runtime's record is handed on as it is, paying nothing for joining.
+          if (!mayBeContainerRecord(line)) {
+            yield { text: line, line: linesRead, linesRead };
+            continue;
+          }
+          for (const joined of joiner.add(line, linesRead)) yield recordOf(joined);
         }
       } catch (error) {
         // A file cut short (a truncated .gz) still hands on the split line it was in, read as far as it got, before its error.
@@ -104,7 +106,7 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
 /**
  * A log group's events between `since` and `until`, read through FilterLogEvents; a read failure is
  * an InputError. The lines a container runtime split over several events of a log stream are
- * joined as the deployed ingest joins them (ContainerLineJoiner, one per stream: FilterLogEvents
+ * joined as the deployed ingest joins them (EventLineJoiner, one per stream: FilterLogEvents
  * interleaves the streams), named by the event they begin in; an event that may be no runtime's
  * record is handed on as it is, paying nothing for joining.
  */
@@ -151,36 +153,23 @@ interface HeldEvent {
  * ingest's StreamJoin: only the events of lines still open are held (none once every line ended).
  */
 class StreamEvents {
-  /** The joiner's `n`th event, while a line it is in is open. */
-  private readonly held = new Map<number, HeldEvent>();
-  private count = 0;
-  private readonly joiner = new ContainerLineJoiner({
-    span: (first, last) => (first === last ? `CloudWatch event ${this.held.get(first)?.id}` : `CloudWatch events ${this.held.get(first)?.id} to ${this.held.get(last)?.id}`),
+  private readonly joiner = new EventLineJoiner<HeldEvent>({
+    span: (first, last) => (first === last ? `CloudWatch event ${first.id}` : `CloudWatch events ${first.id} to ${last.id}`),
     cutShort: 'the events read end before the line does',
   });
 
   constructor(private readonly logStream: string) {}
 
   add(e: LogGroupEvent, eventsRead: number): SourceRecord[] {
-    this.held.set(++this.count, { id: e.eventId, timestamp: e.timestamp, ordinal: eventsRead });
-    const joined = this.joiner.add(e.message, this.count);
-    const out: SourceRecord[] = [];
-    const broken = this.joiner.brokenOff();
-    if (broken !== undefined) out.push(this.recordOf(broken, eventsRead));
-    if (joined !== undefined) out.push(this.recordOf(joined, eventsRead));
-    if (this.joiner.openLines === 0) this.held.clear();
-    return out;
+    return this.joiner.add(e.message, { id: e.eventId, timestamp: e.timestamp, ordinal: eventsRead }).map((line) => this.recordOf(line, eventsRead));
   }
 
   /** The lines still unfinished when the events run out, as far as they got. */
   end(eventsRead: number): SourceRecord[] {
-    const out = this.joiner.end().map((joined) => this.recordOf(joined, eventsRead));
-    this.held.clear();
-    return out;
+    return this.joiner.end().map((line) => this.recordOf(line, eventsRead));
   }
 
-  private recordOf(joined: JoinedLine, eventsRead: number): SourceRecord {
-    const event = this.held.get(joined.line) as HeldEvent;
+  private recordOf({ joined, event }: JoinedEventLine<HeldEvent>, eventsRead: number): SourceRecord {
     const where = { logStream: this.logStream, eventId: event.id, line: event.ordinal, linesRead: eventsRead };
     if ('rejected' in joined) return { text: '', rejected: joined.rejected, ...where };
     return { text: joined.text, recordTime: joined.recordTime ?? event.timestamp, unfinished: joined.unfinished, ...where };

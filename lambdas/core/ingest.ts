@@ -6,8 +6,9 @@ import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { emptyCounts, LineTally, type Rejection } from './line-tally.ts';
-import { ContainerLineJoiner, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from './parse/container.ts';
-import { type LineContext, parseDelivery } from './parse/index.ts';
+import { EventLineJoiner, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from './parse/container.ts';
+import { type DeliveredLine, parseDelivery } from './parse/index.ts';
+import type { ParseOutcome } from './parse/types.ts';
 import { StreamZones } from './parse/local-time.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
@@ -77,6 +78,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
   const tally = new LineTally();
   const redactor = redactorFor(deps.config);
   const now = deps.clock.now();
+  const reading = { now, redactor };
   let oldest = Number.POSITIVE_INFINITY;
   // The log streams a container runtime's records came in, each joining the lines it split across the batch's payloads.
   const joins = new Map<string, StreamJoin>();
@@ -86,20 +88,14 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
     let join = joins.get(streamKey);
     if (join === undefined && logEvents.some((e) => mayBeContainerRecord(e.message))) joins.set(streamKey, (join = new StreamJoin(logGroup, logStream)));
     if (join !== undefined) {
-      readJoined(join, join.add(logEvents), { now, redactor }, tally);
+      readStreamLines(logGroup, logStream, join.add(logEvents), JOINED_LINES, reading, tally);
       continue;
     }
-    const defaultJob = functionNameOf(logGroup);
     // A payload holds one log stream, whose lines' zoneless times are judged together (parseDelivery).
-    const zones = new StreamZones();
-    const lines = logEvents.map((logEvent, index) => {
-      const source = { origin: logGroup, line: index + 1, logStream, eventId: logEvent.id };
-      return { text: logEvent.message, ctx: { source, recordTime: logEvent.timestamp, now, defaultJob, redactor, zones } };
-    });
-    parseDelivery(lines).forEach((outcome, index) => tally.add(outcome, () => `${logGroup} ${logStream} event ${logEvents[index].id}`));
+    readStreamLines(logGroup, logStream, logEvents, PLAIN_EVENTS, reading, tally);
   }
   // Lines split over records of which the batch holds only the first: read as far as they got, as `scan` reads a file's last.
-  for (const join of joins.values()) readJoined(join, join.end(), { now, redactor }, tally);
+  for (const join of joins.values()) readStreamLines(join.logGroup, join.logStream, join.end(), JOINED_LINES, reading, tally);
 
   const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
   const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
@@ -127,7 +123,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
 
 type LogEvent = CloudWatchLogsPayload['logEvents'][number];
 
-/** An event of a log stream, numbered in the batch: its id, its time, and its place in its payload. */
+/** An event of a log stream: its id, its time, and its place in its payload. */
 interface StreamEvent {
   readonly id: string;
   readonly timestamp: number;
@@ -136,23 +132,18 @@ interface StreamEvent {
 }
 
 /** A line of a log stream as the joiner gives it, with the event it begins in. */
-interface StreamLine {
-  readonly joined: JoinedLine;
-  readonly event: StreamEvent;
-}
+type StreamLine = JoinedEventLine<StreamEvent>;
 
 /**
  * One log stream of a batch whose events may be a container runtime's records: its lines, those
  * the runtime split over several records (Docker's `json-file`, CRI's `P` records) joined as `scan`
- * joins a file's (`ContainerLineJoiner`: one stream of stdout and stderr apart, a line up to
+ * joins a file's (`EventLineJoiner`: one stream of stdout and stderr apart, a line up to
  * MAX_LINE_BYTES, counted once, timed by its first record, named by the event it begins in),
  * across the payloads of the batch that hold the stream (a Kinesis batch brings several).
  */
 class StreamJoin {
-  /** The stream's events so far, the joiner's `n`th at `n - 1`. */
-  private readonly events: StreamEvent[] = [];
-  private readonly joiner = new ContainerLineJoiner({
-    span: (first, last) => (first === last ? `CloudWatch event ${this.events[first - 1].id}` : `CloudWatch events ${this.events[first - 1].id} to ${this.events[last - 1].id}`),
+  private readonly joiner = new EventLineJoiner<StreamEvent>({
+    span: (first, last) => (first === last ? `CloudWatch event ${first.id}` : `CloudWatch events ${first.id} to ${last.id}`),
     cutShort: 'the rest of the line is not in this delivery',
   });
 
@@ -165,41 +156,67 @@ class StreamJoin {
   add(logEvents: readonly LogEvent[]): StreamLine[] {
     const lines: StreamLine[] = [];
     logEvents.forEach((logEvent, index) => {
-      this.events.push({ id: logEvent.id, timestamp: logEvent.timestamp, line: index + 1 });
-      const joined = this.joiner.add(logEvent.message, this.events.length);
-      const broken = this.joiner.brokenOff();
-      if (broken !== undefined) lines.push(this.lineOf(broken));
-      if (joined !== undefined) lines.push(this.lineOf(joined));
+      lines.push(...this.joiner.add(logEvent.message, { id: logEvent.id, timestamp: logEvent.timestamp, line: index + 1 }));
     });
     return lines;
   }
 
   /** The lines still unfinished when the batch ends, as far as they got. */
   end(): StreamLine[] {
-    return this.joiner.end().map((joined) => this.lineOf(joined));
-  }
-
-  private lineOf(joined: JoinedLine): StreamLine {
-    return { joined, event: this.events[joined.line - 1] };
+    return this.joiner.end();
   }
 }
 
-/** A stream's joined lines parsed into `tally` as one delivery's (their zoneless times judged together); a line joined too long is rejected unread. */
-function readJoined(join: StreamJoin, lines: readonly StreamLine[], opts: { readonly now: number; readonly redactor: Redactor }, tally: LineTally): void {
-  const { logGroup, logStream } = join;
+/**
+ * What `readStreamLines` reads of a line of a log stream (`L`: an event as it came, or a line
+ * joined from several), asked of the line itself: no line is wrapped to read it.
+ */
+interface StreamLineFields<L> {
+  /** Its text, or undefined for a line rejected unread (`outcome` says why). */
+  readonly text: (line: L) => string | undefined;
+  /** Its record time, epoch ms. */
+  readonly recordTime: (line: L) => number;
+  /** The id of the event it begins in, which names it. */
+  readonly eventId: (line: L) => string;
+  /** That event's number in its payload, from 1; `index`: the line's among those read together. */
+  readonly lineNo: (line: L, index: number) => number;
+  /** Its outcome, from what parsing its text gave (undefined for a line rejected unread). */
+  readonly outcome: (line: L, parsed: ParseOutcome | undefined) => ParseOutcome;
+}
+
+/** A payload's events, each a line as it is. */
+const PLAIN_EVENTS: StreamLineFields<LogEvent> = {
+  text: (e) => e.message,
+  recordTime: (e) => e.timestamp,
+  eventId: (e) => e.id,
+  lineNo: (_, index) => index + 1,
+  outcome: (_, parsed) => parsed as ParseOutcome,
+};
+
+/** A stream's joined lines: one joined too long is rejected unread; one unfinished says so in its rejection. */
+const JOINED_LINES: StreamLineFields<StreamLine> = {
+  text: ({ joined }) => ('rejected' in joined ? undefined : joined.text),
+  recordTime: ({ joined, event }) => ('rejected' in joined ? undefined : joined.recordTime) ?? event.timestamp,
+  eventId: ({ event }) => event.id,
+  lineNo: ({ event }) => event.line,
+  outcome: ({ joined }, parsed) => ('rejected' in joined ? { kind: 'rejected', reason: joined.rejected } : outcomeOfJoined(parsed as ParseOutcome, joined.unfinished)),
+};
+
+/** A log stream's lines parsed into `tally` as one delivery's (their zoneless times judged together), each named by its event. */
+function readStreamLines<L>(logGroup: string, logStream: string, lines: readonly L[], fields: StreamLineFields<L>, opts: { readonly now: number; readonly redactor: Redactor }, tally: LineTally): void {
   const defaultJob = functionNameOf(logGroup);
   const zones = new StreamZones();
-  const where = (event: StreamEvent) => () => `${logGroup} ${logStream} event ${event.id}`;
-  const read: { text: string; ctx: LineContext }[] = [];
-  for (const { joined, event } of lines) {
-    if ('rejected' in joined) continue;
-    const source = { origin: logGroup, line: event.line, logStream, eventId: event.id };
-    read.push({ text: joined.text, ctx: { source, recordTime: joined.recordTime ?? event.timestamp, now: opts.now, defaultJob, redactor: opts.redactor, zones } });
-  }
+  const read: DeliveredLine[] = [];
+  lines.forEach((line, index) => {
+    const text = fields.text(line);
+    if (text === undefined) return;
+    const source = { origin: logGroup, line: fields.lineNo(line, index), logStream, eventId: fields.eventId(line) };
+    read.push({ text, ctx: { source, recordTime: fields.recordTime(line), now: opts.now, defaultJob, redactor: opts.redactor, zones } });
+  });
   const outcomes = parseDelivery(read);
   let next = 0;
-  for (const { joined, event } of lines) {
-    if ('rejected' in joined) tally.add({ kind: 'rejected', reason: joined.rejected }, where(event));
-    else tally.add(outcomeOfJoined(outcomes[next++], joined.unfinished), where(event));
+  for (const line of lines) {
+    const parsed = fields.text(line) === undefined ? undefined : outcomes[next++];
+    tally.add(fields.outcome(line, parsed), () => `${logGroup} ${logStream} event ${fields.eventId(line)}`);
   }
 }

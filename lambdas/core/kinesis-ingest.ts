@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type CloudWatchLogsPayload, decodeCloudWatchPayload, PayloadError } from './envelope.ts';
 import { type IngestDeps, type IngestReport, ingestPayloads, payloadRejected } from './ingest.ts';
-import { ContainerLineJoiner, mayBeContainerRecord } from './parse/container.ts';
+import { EventLineJoiner, FILE_LINES, mayBeContainerRecord } from './parse/container.ts';
 import { redactorFor } from './redact.ts';
 
 /**
@@ -135,21 +135,16 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
 export function fallbackUnits<T extends { readonly payload: CloudWatchLogsPayload }>(payloads: readonly T[]): T[][] {
   /** The last record each record must go with, when a split line begins in it and ends in a later one. */
   const reach = payloads.map((_, position) => position);
-  const streams = new Map<string, { joiner: ContainerLineJoiner; positions: number[] }>();
+  const streams = new Map<string, EventLineJoiner<number>>();
   payloads.forEach(({ payload }, position) => {
     const key = `${payload.logGroup}\n${payload.logStream}`;
-    let stream = streams.get(key);
+    let joiner = streams.get(key);
     // As ingestPayloads does: a stream joins from its first payload that may hold a container record.
-    if (stream === undefined && !payload.logEvents.some((e) => mayBeContainerRecord(e.message))) return;
-    if (stream === undefined) streams.set(key, (stream = { joiner: new ContainerLineJoiner(), positions: [] }));
+    if (joiner === undefined && !payload.logEvents.some((e) => mayBeContainerRecord(e.message))) return;
+    // Its records are the positions of the payloads that hold them (its wording unused: only where a line begins counts).
+    if (joiner === undefined) streams.set(key, (joiner = new EventLineJoiner(FILE_LINES)));
     for (const logEvent of payload.logEvents) {
-      stream.positions.push(position);
-      const joined = stream.joiner.add(logEvent.message, stream.positions.length);
-      for (const line of [stream.joiner.brokenOff(), joined]) {
-        if (line === undefined) continue;
-        const first = stream.positions[line.line - 1];
-        if (reach[first] < position) reach[first] = position;
-      }
+      for (const { event: first } of joiner.add(logEvent.message, position)) if (reach[first] < position) reach[first] = position;
     }
   });
   const units: T[][] = [];

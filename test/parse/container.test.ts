@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ContainerLineJoiner, containerRecord, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from '../../lambdas/core/parse/container.ts';
+import { containerRecord, EventLineJoiner, FILE_LINES, type JoinedLine, mayBeContainerRecord, outcomeOfJoined } from '../../lambdas/core/parse/container.ts';
 import { MAX_LINE_BYTES, parseLine } from '../../lambdas/core/parse/index.ts';
 import { contextFor, fixtureLines, summary } from './helpers.ts';
 
@@ -163,17 +163,11 @@ describe("lines a log shipper wrapped in a JSON record are read as the line in i
   });
 });
 
-/** Every line through a joiner, as a scan's file source reads them. */
-function joinAll(lines: readonly string[]): JoinedLine[] {
-  const joiner = new ContainerLineJoiner();
-  const out: JoinedLine[] = [];
-  lines.forEach((line, i) => {
-    const joined = joiner.add(line, i + 1);
-    const broken = joiner.brokenOff();
-    if (broken !== undefined) out.push(broken);
-    if (joined !== undefined) out.push(joined);
-  });
-  return [...out, ...joiner.end()];
+/** Every line through a joiner, as a scan's file source reads them: each with the line it begins on. */
+function joinAll(lines: readonly string[]): (JoinedLine & { readonly line: number })[] {
+  const joiner = new EventLineJoiner(FILE_LINES);
+  const out = lines.flatMap((line, i) => joiner.add(line, i + 1));
+  return [...out, ...joiner.end()].map(({ joined, event }) => ({ ...joined, line: event }));
 }
 
 describe("the parts of a line a container runtime split are joined, per stream", () => {

@@ -138,23 +138,29 @@ function criRecord(line: string): ContainerRecord | undefined {
  * time, or why it is rejected unread. A line still unfinished when the records ran out says so
  * (`unfinished`: which records it was joined from and why no more came), for its rejection.
  */
-export type JoinedLine =
-  | { readonly text: string; readonly recordTime?: number; readonly line: number; readonly unfinished?: string }
-  | { readonly rejected: string; readonly line: number };
+export type JoinedLine = { readonly text: string; readonly recordTime?: number; readonly unfinished?: string } | { readonly rejected: string };
+
+/** A line a joiner finished, with the record (`E`: its reader's, a file's line number, a log event) it begins in. */
+export interface JoinedEventLine<E> {
+  readonly joined: JoinedLine;
+  readonly event: E;
+}
 
 /** How a joiner names what its records came in, in the user's terms. */
-export interface JoinedRecordsWording {
-  /** The records from the `first`th to the `last`th: `lines 3–5` of a file. */
-  readonly span: (first: number, last: number) => string;
+export interface JoinedRecordsWording<E> {
+  /** The records from `first` to `last`: `lines 3–5` of a file. */
+  readonly span: (first: E, last: E) => string;
   /** Why a line the records ran out in was not finished: `the file ends before the line does`. */
   readonly cutShort: string;
 }
 
-const FILE_LINES: JoinedRecordsWording = { span: (first, last) => (first === last ? `line ${first}` : `lines ${first}–${last}`), cutShort: 'the file ends before the line does' };
+/** A file's records: its lines, numbered from 1. */
+export const FILE_LINES: JoinedRecordsWording<number> = { span: (first, last) => (first === last ? `line ${first}` : `lines ${first}–${last}`), cutShort: 'the file ends before the line does' };
 
-interface SplitLine {
-  readonly firstLine: number;
-  lastLine: number;
+interface SplitLine<E> {
+  /** The record it begins in, and its last so far: held only while the line is open. */
+  readonly first: E;
+  last: E;
   readonly at: number;
   /** Its last record's time, epoch ms: its next part comes right after (SPLIT_GAP_MS). */
   lastAt: number;
@@ -166,41 +172,45 @@ interface SplitLine {
   over: boolean;
 }
 
+const NONE: readonly never[] = [];
+
 /**
  * Joins the records of a line a container runtime split (Docker's and CRI's partial records) back
  * into the line, per stream: the records of stdout and stderr interleave, and so may lines of other
  * formats, which are handed on as they come. A joined line is at most MAX_LINE_BYTES, as any line;
  * a longer one is rejected, holding no more than that in memory. Memory holds at most one
  * unfinished line per stream, of which there are five at most (Docker's stdout, stderr or none
- * named; CRI's stdout and stderr): a record naming any other stream is not a container's.
+ * named; CRI's stdout and stderr): a record naming any other stream is not a container's. Of the
+ * records (`E`, as its reader knows them) it holds only the first and last of each open line.
  */
-export class ContainerLineJoiner {
-  private readonly open = new Map<string, SplitLine>();
-  /** The split line the last `add` broke off, until `brokenOff` hands it on. */
-  private broken: JoinedLine | undefined;
+export class EventLineJoiner<E> {
+  private readonly open = new Map<string, SplitLine<E>>();
 
-  /** `wording`: how its rejections name the records (a file's lines by default). */
-  constructor(private readonly wording: JoinedRecordsWording = FILE_LINES) {}
+  /** `wording`: how its rejections name the records. */
+  constructor(private readonly wording: JoinedRecordsWording<E>) {}
 
   /**
-   * The line that `text`, the `lineNo`th line of the file, gives: itself unwrapped, the whole line it
-   * ends, or itself when it is no container's; undefined while a split line goes on. A record too
-   * long after the last of its stream's open split line (SPLIT_GAP_MS) is no part of it: that
-   * line is broken off, unfinished, and handed on by `brokenOff`, which its reader asks for after
-   * each `add` and hands on BEFORE what `add` returned.
+   * The lines that `text`, the record `event`, finishes, in the order they finish: itself
+   * unwrapped, the whole line it ends, or itself when it is no container's; none while a split
+   * line goes on. A record too long after the last of its stream's open split line (SPLIT_GAP_MS)
+   * is no part of it: that line is broken off, unfinished, and comes first.
    */
-  add(text: string, lineNo: number): JoinedLine | undefined {
+  add(text: string, event: E): readonly JoinedEventLine<E>[] {
     const record = containerRecord(text);
-    if (record === undefined) return { text, line: lineNo };
+    if (record === undefined) return [{ joined: { text }, event }];
     let split = this.open.get(record.stream);
+    let broken: JoinedEventLine<E> | undefined;
     if (split !== undefined && record.at - split.lastAt > SPLIT_GAP_MS) {
       this.open.delete(record.stream);
-      this.broken = this.finished(split, `the stream's next record is ${formatGap(record.at - split.lastAt)} later: the rest of the line never came`);
+      broken = this.finished(split, `the stream's next record is ${formatGap(record.at - split.lastAt)} later: the rest of the line never came`);
       split = undefined;
     }
-    if (split === undefined && !record.partial) return { text: record.text, recordTime: record.at, line: lineNo };
-    const joined = split ?? { firstLine: lineNo, lastLine: lineNo, at: record.at, lastAt: record.at, parts: [], bytes: 0, records: 0, over: false };
-    joined.lastLine = lineNo;
+    if (split === undefined && !record.partial) {
+      const whole = { joined: { text: record.text, recordTime: record.at }, event };
+      return broken === undefined ? [whole] : [broken, whole];
+    }
+    const joined = split ?? { first: event, last: event, at: record.at, lastAt: record.at, parts: [], bytes: 0, records: 0, over: false };
+    joined.last = event;
     joined.lastAt = record.at;
     joined.records++;
     joined.bytes += Buffer.byteLength(record.text, 'utf8');
@@ -212,48 +222,35 @@ export class ContainerLineJoiner {
     }
     if (record.partial) {
       this.open.set(record.stream, joined);
-      return undefined;
+      return broken === undefined ? NONE : [broken];
     }
     this.open.delete(record.stream);
-    return this.finished(joined, undefined);
-  }
-
-  /** The split line the last `add` broke off (its rest never came), once; to hand on before what that `add` returned. */
-  brokenOff(): JoinedLine | undefined {
-    const broken = this.broken;
-    this.broken = undefined;
-    return broken;
-  }
-
-  /** How many split lines are open: none when every record so far ended its line. */
-  get openLines(): number {
-    return this.open.size;
+    const line = this.finished(joined, undefined);
+    return broken === undefined ? [line] : [broken, line];
   }
 
   /**
    * The lines still unfinished when the records run out (the container stopped mid-line, the file
    * ends, the rest of the line is in a later delivery), as far as they got.
    */
-  end(): JoinedLine[] {
+  end(): JoinedEventLine<E>[] {
     const rest = [...this.open.values()].map((split) => this.finished(split, this.wording.cutShort));
     this.open.clear();
     return rest;
   }
 
   /** `cutShort`: why the line is unfinished, when it is. */
-  private finished(split: SplitLine, cutShort: string | undefined): JoinedLine {
-    const span = this.wording.span(split.firstLine, split.lastLine);
+  private finished(split: SplitLine<E>, cutShort: string | undefined): JoinedEventLine<E> {
+    const span = this.wording.span(split.first, split.last);
+    const event = split.first;
     if (split.over) {
       const unfinished = cutShort === undefined ? '' : `; ${cutShort}`;
-      return {
-        rejected: `line is ${split.bytes} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into ${split.records} records, ${span}${unfinished})`,
-        line: split.firstLine,
-      };
+      return { joined: { rejected: `line is ${split.bytes} bytes, over the ${MAX_LINE_BYTES} limit (a line the container runtime split into ${split.records} records, ${span}${unfinished})` }, event };
     }
-    const line = { text: split.parts.join(''), recordTime: split.at, line: split.firstLine };
-    if (cutShort === undefined) return line;
+    const text = split.parts.join('');
+    if (cutShort === undefined) return { joined: { text, recordTime: split.at }, event };
     const records = split.records === 1 ? 'its first record' : `its first ${split.records} records`;
-    return { ...line, unfinished: `only ${records} of a line the container runtime split, ${span}: ${cutShort}` };
+    return { joined: { text, recordTime: split.at, unfinished: `only ${records} of a line the container runtime split, ${span}: ${cutShort}` }, event };
   }
 }
 

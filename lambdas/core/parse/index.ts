@@ -228,7 +228,7 @@ function withoutByteOrderMark(line: string): string {
  * runtime wrapped (a Docker `json-file` record, a Kubernetes CRI record) is read as the line inside,
  * with the record's time as its record time: the runtime's clock read it as it was written. A
  * record that is one part of a split line is read on its own here; `scan` and the ingest join the
- * parts first (`ContainerLineJoiner`). A line a log shipper wrapped (FireLens, Fluent Bit, Fluentd) is read as
+ * parts first (`EventLineJoiner`). A line a log shipper wrapped (FireLens, Fluent Bit, Fluentd) is read as
  * its `log`, and a record of Lambda's JSON log format as its `message`, only when no parser claims
  * the record itself (`claimLine`).
  */
