@@ -157,13 +157,16 @@ const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VA
 
 /**
  * A value given to a token, API key or secret option: `--token VALUE`, `--api-key VALUE`,
- * `--apikey VALUE`, `--secret VALUE`, and with one of a few prefixes (`--access-token`,
- * `--auth-token`, `--client-secret`, `--refresh-token`, `--bot-token`, `--api-token`), not any
- * (`--max-token 4096`, `--with-token < file`, `--show-secret`). The `=` form is a labelled secret;
+ * `--apikey VALUE`, `--secret VALUE`, and with any prefix of up to three words (`--access-token`,
+ * `--github-token`, `--personal-access-token`, `--client-secret`; also glued: `--accesstoken`);
+ * isTokenOptionValue leaves what other such options take (`--max-token 4096`, `--with-token < file`,
+ * `--show-secret foo`). The `=` form is a labelled secret;
  * `--token-file` gives none; a value starting with `-`, `<`, `>` or `[` is none (isTokenOptionValue
  * judges the rest).
  */
-const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:(?:access|auth|client|refresh|bot|api)[_-]?)?(?:token|api[_-]?key|secret)[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
+const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+[_-]){0,3}(?:access|auth|client|refresh|bot|api)?(?:token|api[_-]?key|secret)[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
+/** A token option with no prefix or one naming a credential (`--access-token`, `--auth-token`, …), as against `--max-token`. */
+const CREDENTIAL_TOKEN_OPTION = /^--(?:(?:access|auth|client|refresh|bot|api)[_-]?)?(?:token|api[_-]?key|secret)\s/i;
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
 const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b/;
 
@@ -184,7 +187,8 @@ function isTokenOptionValue(option: string, quote: string | undefined, value: st
   if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
   if (namesSecrets && /^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(stepBefore(text, offset))) return false;
   if (quote) return true;
-  if (/^\d{1,5}$/.test(value)) return false;
+  // A number is none; after another prefix (`--max-token 131072`) however long.
+  if (/^\d{1,5}$/.test(value) || (/^\d+$/.test(value) && !CREDENTIAL_TOKEN_OPTION.test(option))) return false;
   return (value.length >= 6 && /\d/.test(value)) || (value.length >= 8 && /[a-z]/.test(value) && /[A-Z]/.test(value)) || value.length >= 20;
 }
 /** A curl command and its arguments, up to the end of its step of a pipeline or list. */
@@ -211,7 +215,7 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also `--access-token`, `--auth-token`, `--client-secret`, `--refresh-token`, `--bot-token`, `--api-token`; a value that looks like a credential, not a word, a placeholder or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

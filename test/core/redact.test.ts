@@ -164,6 +164,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'kubectl get pods --show-secret foo',
       'gh auth login --with-token < /run/secrets/gh',
       'python gen.py --max-token 4096 --temperature 0.2',
+      'vllm serve m --max-token 131072 --max-num-token 65536',
       'docker service create --secret my_secret redis',
       'docker run --secret db_pass2024 img',
       'docker build --secret=id=npmrc,src=/run/npmrc .',
@@ -173,6 +174,11 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'docker login -u bob --password-stdin registry.example.com',
     ],
     redacted: [
+      // A token option with any prefix (up to three words): the value judged as for `--token`.
+      ['gh release upload --github-token ghp_abc123XYZ9 v1', `gh release upload --github-token ${M('cli-password')} v1`],
+      ['release --gitlab-token glpat-abc123XYZ --npm-token abc12345XY', `release --gitlab-token ${M('cli-password')} --npm-token ${M('cli-password')}`],
+      ['upload --hf-token hf_abc123XYZ9 --vault-token s.abc123XYZ', `upload --hf-token ${M('cli-password')} --vault-token ${M('cli-password')}`],
+      ['clone --personal-access-token abc123XYZ9 --id-token abc123XYZ9', `clone --personal-access-token ${M('cli-password')} --id-token ${M('cli-password')}`],
       ['mysqldump -uroot -pS3cretPass db > /backup/db.sql', `mysqldump -uroot -p${M('cli-password')} db > /backup/db.sql`],
       ['/usr/bin/mysql -h db -P3306 -u app -pHunter2Secret! appdb -e "select 1"', `/usr/bin/mysql -h db -P3306 -u app -p${M('cli-password')} appdb -e "select 1"`],
       ['mysqladmin -uroot -p"two words" ping', `mysqladmin -uroot -p"${M('cli-password')}" ping`],
@@ -662,6 +668,7 @@ describe('linear time', () => {
     'quoted labels in brackets': "['password']".repeat(N / 12),
     'bracketed _pass keys': '["db_pass"] = '.repeat(N / 14),
     'colon _PASS labels': 'A_PASS: '.repeat(N / 8),
+    'prefixed token options': '--a-b-c-token '.repeat(N / 14),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
