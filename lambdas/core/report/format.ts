@@ -43,6 +43,19 @@ export function trendArrow(trend: Trend): string {
   return '= 0';
 }
 
+/** A trend's table row in the first month monitored: nothing to compare with rather than 0. */
+export function firstMonthTrendRow(label: string, t: Trend): string[] {
+  return [label, String(t.current), '–', 'first month'];
+}
+
+/**
+ * A report header's `compared with October 2026`, or in the first month monitored, that the month
+ * before held nothing. `previous` as the renderer writes it (escaped for HTML).
+ */
+export function comparedWithText(firstMonth: boolean | undefined, previous: string): string {
+  return firstMonth ? `first month monitored (nothing in ${previous})` : `compared with ${previous}`;
+}
+
 export function trend(current: number, previous: number): Trend {
   const delta = current - previous;
   return { current, previous, delta, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'same' };

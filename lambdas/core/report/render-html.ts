@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { bypassSplit, evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
@@ -189,7 +189,7 @@ function trendTable(caption: string, first: string, r: AuditReport, rows: readon
     caption,
     [{ label: first }, { label: shortLabel(r.label), num: true }, { label: shortLabel(r.previousLabel), num: true }, { label: 'Change' }],
     // In the first month monitored, nothing to compare with rather than 0.
-    rows.map(([label, t]) => (r.summary.firstMonthMonitored ? [label, String(t.current), '–', 'first month'] : [label, String(t.current), String(t.previous), arrow(t)])),
+    rows.map(([label, t]) => (r.summary.firstMonthMonitored ? firstMonthTrendRow(label, t) : [label, String(t.current), String(t.previous), arrow(t)])),
   );
 }
 
@@ -416,7 +416,7 @@ export function renderHtml(r: AuditReport): string {
     '</head>',
     '<body>',
     `<header class="masthead"><div class="page"><p class="eyebrow">silent-audit · monthly 5 Cs audit</p><h1>${esc(title)}</h1>` +
-      `<p class="meta">${esc(r.period.from.slice(0, 10))} to ${esc(r.period.to.slice(0, 10))} (UTC, end exclusive) · ${r.summary.firstMonthMonitored ? `first month monitored (nothing in ${esc(r.previousLabel)})` : `compared with ${esc(r.previousLabel)}`} · generated ${esc(shortTime(r.generatedAt))}</p></div></header>`,
+      `<p class="meta">${esc(r.period.from.slice(0, 10))} to ${esc(r.period.to.slice(0, 10))} (UTC, end exclusive) · ${comparedWithText(r.summary.firstMonthMonitored, esc(r.previousLabel))} · generated ${esc(shortTime(r.generatedAt))}</p></div></header>`,
     `<nav class="toc" aria-label="Sections"><ol>${REPORT_SECTIONS.map((s) => `<li><a href="#${s.id}">${esc(s.title)}</a></li>`).join('')}</ol></nav>`,
     `<main class="page">${notes}`,
     ...REPORT_SECTIONS.map((s) => `<section id="${s.id}" aria-labelledby="${s.id}-h"><h2 id="${s.id}-h">${esc(s.title)}</h2>${sections[s.id]}</section>`),

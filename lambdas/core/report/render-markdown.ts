@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
-import { bypassSplit, evidenceCutNote, formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
@@ -41,7 +41,7 @@ const SEVERITY_MARK: Readonly<Record<Severity, string>> = { critical: 'CRITICAL'
 
 /** A trend's row; in the first month monitored, nothing to compare with rather than 0. */
 function trendRow(label: string, t: Trend, firstMonth = false): string[] {
-  return firstMonth ? [label, String(t.current), '–', 'first month'] : [label, String(t.current), String(t.previous), trendArrow(t)];
+  return firstMonth ? firstMonthTrendRow(label, t) : [label, String(t.current), String(t.previous), trendArrow(t)];
 }
 
 function thresholds(list: readonly ThresholdUsed[]): string {
@@ -218,7 +218,7 @@ export function renderMarkdown(r: AuditReport): string {
   const out = [
     `# Monthly audit report: ${r.label}`,
     '',
-    `silent-audit · ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)} (UTC, end exclusive) · ${r.summary.firstMonthMonitored ? `first month monitored (nothing in ${r.previousLabel})` : `compared with ${r.previousLabel}`} · generated ${r.generatedAt}`,
+    `silent-audit · ${r.period.from.slice(0, 10)} to ${r.period.to.slice(0, 10)} (UTC, end exclusive) · ${comparedWithText(r.summary.firstMonthMonitored, r.previousLabel)} · generated ${r.generatedAt}`,
     ...r.notes.map((n) => `\n> ${md(n)}`),
   ];
   for (const { id } of REPORT_SECTIONS) {
