@@ -179,6 +179,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['release --gitlab-token glpat-abc123XYZ --npm-token abc12345XY', `release --gitlab-token ${M('cli-password')} --npm-token ${M('cli-password')}`],
       ['upload --hf-token hf_abc123XYZ9 --vault-token s.abc123XYZ', `upload --hf-token ${M('cli-password')} --vault-token ${M('cli-password')}`],
       ['clone --personal-access-token abc123XYZ9 --id-token abc123XYZ9', `clone --personal-access-token ${M('cli-password')} --id-token ${M('cli-password')}`],
+      // podman's and nerdctl's `login -p`, as docker's.
+      ['podman login -u me -p S3cretXy registry.io', `podman login -u me -p ${M('cli-password')} registry.io`],
+      ['nerdctl login -u me -p S3cretXy registry.io', `nerdctl login -u me -p ${M('cli-password')} registry.io`],
       ['mysqldump -uroot -pS3cretPass db > /backup/db.sql', `mysqldump -uroot -p${M('cli-password')} db > /backup/db.sql`],
       ['/usr/bin/mysql -h db -P3306 -u app -pHunter2Secret! appdb -e "select 1"', `/usr/bin/mysql -h db -P3306 -u app -p${M('cli-password')} appdb -e "select 1"`],
       ['mysqladmin -uroot -p"two words" ping', `mysqladmin -uroot -p"${M('cli-password')}" ping`],
@@ -669,6 +672,7 @@ describe('linear time', () => {
     'bracketed _pass keys': '["db_pass"] = '.repeat(N / 14),
     'colon _PASS labels': 'A_PASS: '.repeat(N / 8),
     'prefixed token options': '--a-b-c-token '.repeat(N / 14),
+    'podman login -p flags': `podman login${' -p'.repeat(N / 3)}`,
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
