@@ -8,7 +8,7 @@ import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, ru
 import { graceMinutesOf } from '../core/job-options.ts';
 import { onTimeWithinMs } from '../detectors/missed-run.ts';
 import { ownValue } from '../core/own-property.ts';
-import { buildCoverage } from '../core/report/coverage.ts';
+import { buildCoverage, minHistoryOf } from '../core/report/coverage.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import { listsBy } from '../core/report/lookup.ts';
 import type { CoverageRow } from '../core/report/model.ts';
@@ -322,7 +322,7 @@ function firstSeenAfter(subject: KnownSubject, now: number): number | undefined 
 /** The row of a subject not seen yet at `now` (first seen at `firstSeenAt`): UNKNOWN, as the report's row of the month or a configured subject never seen. */
 function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditReadView, exceptions: Parameters<typeof ownerOf>[3]): CoverageRow {
   const owner = ownerOf(subject.kind, subject.name, view.config, exceptions);
-  const minHistory = subject.kind === 'job' ? (ownValue(view.config.jobs, subject.name)?.min_history ?? view.config.defaults.min_history) : subject.kind === 'agent' ? view.config.defaults.min_history : null;
+  const minHistory = minHistoryOf(subject.kind, subject.name, view.config);
   const recordsRuns = subject.kind === 'job' || subject.kind === 'agent';
   return {
     kind: subject.kind,

@@ -53,6 +53,11 @@ export function highestSeverity(severities: Iterable<Severity>): Severity | unde
   return SEVERITIES.find((s) => present.has(s));
 }
 
+/** The runs a subject needs before its silence is judged: a job's `min_history` or the default, an agent's the default; none for a subject that records no runs. */
+export function minHistoryOf(kind: string, name: string, config: Config): number | null {
+  return kind === 'job' ? (ownValue(config.jobs, name)?.min_history ?? config.defaults.min_history) : kind === 'agent' ? config.defaults.min_history : null;
+}
+
 /**
  * Why a job's silence in a span is no sign of trouble: its configured schedule (read in its time
  * zone, as the sweep reads it) has no expected start in the span, e.g. `0 0 31 * *` in a month
@@ -305,8 +310,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
         : facts.runs !== undefined
           ? Math.max(0, facts.runs - (snapshot?.runsAfterMonth ?? 0))
           : null;
-    const minHistory =
-      subject.kind === 'job' ? (ownValue(config.jobs, subject.name)?.min_history ?? config.defaults.min_history) : subject.kind === 'agent' ? config.defaults.min_history : null;
+    const minHistory = minHistoryOf(subject.kind, subject.name, config);
     const activeSpanOverlaps =
       facts.lastSeenAt !== undefined && (facts.firstSeenAt ?? facts.lastSeenAt) < span.toMs && Math.max(facts.lastSeenAt, facts.lastStartAt ?? 0) >= span.fromMs;
     const requests = monthRequests(snapshot?.state, span.fromMs);
