@@ -85,7 +85,8 @@ export async function knownSubjects(view: AuditReadView): Promise<KnownSubject[]
 export function pickSubject(subjects: readonly KnownSubject[], name: string, kind: ListedKind | undefined, config?: Pick<Config, 'redact'>): KnownSubject {
   const asLogged = config === undefined ? name : nameAsLogged(name, config);
   const named = (n: string) => subjects.filter((s) => s.name === n && (kind === undefined || s.kind === kind));
-  const matches = named(name).length > 0 ? named(name) : named(asLogged);
+  const asGiven = named(name);
+  const matches = asGiven.length > 0 ? asGiven : named(asLogged);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new ToolArgumentError(`"${asLogged}" names ${matches.length} subjects (${matches.map((m) => m.kind).join(', ')}): give kind as well`);
@@ -182,17 +183,35 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
 }
 
 /**
- * When a subject's last run started, at or before `now` (as find_overdue's last_run_at): a job's
- * last start (`lastStart`, find_overdue's lastStartOf), an agent's last root run's start, a guard's
- * last bypass; else the start of its last run record in its window (its end less its duration).
- * Undefined when none is known by then; a route's state keeps no time of its last request.
+ * When a job last started at or before `now`: its latest start (for runs that log only an end,
+ * end − duration), else its last end. Runs after `now` (a `--now` earlier than the store's data)
+ * have not happened yet: `never` when the job was first seen after `now`, `undefined` when its
+ * kept starts (the last 200) all come after `now`, so its last start by then is not known.
  */
-export function lastRunStartOf(judged: JudgedSubject, now: number, lastStart: (state: JobState, now: number) => number | 'never' | undefined): number | undefined {
+export function lastStartOf(state: JobState, now = Number.POSITIVE_INFINITY): number | 'never' | undefined {
+  if (state.firstSeenAt !== undefined && state.firstSeenAt > now) return 'never';
+  const starts = state.starts ?? [];
+  let i = starts.length - 1;
+  while (i >= 0 && starts[i] > now) i--;
+  const lastStartAt = state.lastStartAt !== undefined && state.lastStartAt <= now ? state.lastStartAt : Number.NEGATIVE_INFINITY;
+  const latest = Math.max(i >= 0 ? starts[i] : Number.NEGATIVE_INFINITY, lastStartAt);
+  if (Number.isFinite(latest)) return latest;
+  if (starts.length > 0 || state.lastStartAt !== undefined) return undefined;
+  return state.lastEnd !== undefined && state.lastEnd.at <= now ? state.lastEnd.at : state.lastEnd === undefined ? 'never' : undefined;
+}
+
+/**
+ * When a subject's last run started, at or before `now` (as find_overdue's last_run_at): a job's
+ * last start (`lastStartOf`), an agent's last root run's start, a guard's last bypass; else the
+ * start of its last run record in its window (its end less its duration). Undefined when none is
+ * known by then; a route's state keeps no time of its last request.
+ */
+export function lastRunStartOf(judged: JudgedSubject, now: number): number | undefined {
   const { subject, runs, findings } = judged;
   if (subject.kind === 'route' || !subject.state || judged.firstSeenLater !== undefined) return undefined;
   const fromRecords = latestAtOrBefore(runs.map((r) => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0))), now);
   if (subject.kind === 'job') {
-    const start = lastStart(subject.state as JobState, now);
+    const start = lastStartOf(subject.state as JobState, now);
     return typeof start === 'number' ? start : start === 'never' ? undefined : fromRecords;
   }
   if (subject.kind === 'agent') {

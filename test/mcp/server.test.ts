@@ -17,7 +17,8 @@ import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
 import { addException, renewException, revokeException } from '../../lambdas/core/exception-registry.ts';
 import type { JobState } from '../../lambdas/core/job-reducer.ts';
-import { endAfter, lastStartOf, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
+import { endAfter, latenessOf } from '../../lambdas/mcp/tools/find-overdue.ts';
+import { lastStartOf } from '../../lambdas/mcp/subjects.ts';
 import { octoberMonthWindowLines } from '../helpers/events.ts';
 import { CONFIG, connectClient, errorText, FAILED_HOURLY_RUN, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 

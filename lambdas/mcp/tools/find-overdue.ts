@@ -4,7 +4,7 @@ import { onTimeWithinMs, unmatchedExpected } from '../../detectors/missed-run.ts
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { graceMinutesOf } from '../../core/job-options.ts';
-import { clockChangeSlack, jobSummaries, knownSubjects, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { clockChangeSlack, jobSummaries, knownSubjects, lastStartOf, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
@@ -18,24 +18,6 @@ export interface Lateness {
   readonly missed: number;
   /** Counting stopped at 1000 (a cron schedule): at least `missed` starts were missed, not exactly that many. */
   readonly missedTruncated: boolean;
-}
-
-/**
- * When a job last started at or before `now`: its latest start (for runs that log only an end,
- * end − duration), else its last end. Runs after `now` (a `--now` earlier than the store's data)
- * have not happened yet: `never` when the job was first seen after `now`, `undefined` when its
- * kept starts (the last 200) all come after `now`, so its last start by then is not known.
- */
-export function lastStartOf(state: JobState, now = Number.POSITIVE_INFINITY): number | 'never' | undefined {
-  if (state.firstSeenAt !== undefined && state.firstSeenAt > now) return 'never';
-  const starts = state.starts ?? [];
-  let i = starts.length - 1;
-  while (i >= 0 && starts[i] > now) i--;
-  const lastStartAt = state.lastStartAt !== undefined && state.lastStartAt <= now ? state.lastStartAt : Number.NEGATIVE_INFINITY;
-  const latest = Math.max(i >= 0 ? starts[i] : Number.NEGATIVE_INFINITY, lastStartAt);
-  if (Number.isFinite(latest)) return latest;
-  if (starts.length > 0 || state.lastStartAt !== undefined) return undefined;
-  return state.lastEnd !== undefined && state.lastEnd.at <= now ? state.lastEnd.at : state.lastEnd === undefined ? 'never' : undefined;
 }
 
 /**

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { COVERAGE_LABEL } from '../../core/report/labels.ts';
 import { hasEnoughHistory, type JudgedSubject, judgeSubjects, knownSubjects, lastRunStartOf, lastStatusOf, MAX_STATUS_WINDOW_DAYS, STATUS_WINDOW_DAYS } from '../subjects.ts';
 import type { AuditReadView } from '../audit-view.ts';
-import { lastStartOf } from './find-overdue.ts';
 import { defineTool, isoOrNull, KindSchema, limitSchema, ScheduleSchema, StatusSchema } from '../tool.ts';
 
 export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
@@ -44,7 +43,7 @@ export function subjectRow(judged: JudgedSubject, now: number): SubjectRow {
     enough_history: hasEnoughHistory(row),
     history: row.history,
     min_history: row.minHistory,
-    last_run_at: isoOrNull(lastRunStartOf(judged, now, lastStartOf)),
+    last_run_at: isoOrNull(lastRunStartOf(judged, now)),
     last_status: judged.firstSeenLater === undefined ? (lastStatusOf(subject, judged.runs, now) ?? null) : null,
     schedule: judged.schedule ?? null,
     findings_in_window: judged.findings.length,
