@@ -15,7 +15,7 @@ import { type Config, ConfigError, DeploySchema } from '../../lambdas/config.ts'
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { AuditTable } from './audit-table.ts';
-import { METRICS_NAMESPACE, METRICS_SERVICE } from './self-watch.ts';
+import { ANY_AT_ALL, serviceMetric, watchAlarm } from './self-watch.ts';
 
 const KINESIS_ENTRY = fileURLToPath(new URL('../../lambdas/handlers/ingest-kinesis.ts', import.meta.url));
 
@@ -240,28 +240,23 @@ export class KinesisIngest extends Construct {
       const action = new SnsAction(props.alerts.topic);
       // As the ingest function's ingest-errors: a batch that throws is retried from its first record and
       // bisected, so a lasting failure keeps the consumer's Errors up while its lines wait or are given up.
-      this.errorsAlarm = new cloudwatch.Alarm(this, 'ErrorsAlarm', {
-        alarmName: `${props.alarmNamePrefix}kinesis-errors`,
-        alarmDescription: 'The Kinesis consumer failed on a batch of stream records (Lambda retries it, bisecting, then sends what it gives up on to the ingest failure queue): findings may be late or missing. Read its log group.',
-        metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      this.errorsAlarm.addAlarmAction(action);
+      this.errorsAlarm = watchAlarm(
+        this,
+        'ErrorsAlarm',
+        action,
+        `${props.alarmNamePrefix}kinesis-errors`,
+        'The Kinesis consumer failed on a batch of stream records (Lambda retries it, bisecting, then sends what it gives up on to the ingest failure queue): findings may be late or missing. Read its log group.',
+        { metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), ...ANY_AT_ALL },
+      );
       // A record the consumer failed on is returned in batchItemFailures, not thrown: Errors stays 0, so it has its own metric.
-      this.recordsFailedAlarm = new cloudwatch.Alarm(this, 'RecordsFailedAlarm', {
-        alarmName: `${props.alarmNamePrefix}kinesis-records-failed`,
-        alarmDescription:
-          'The Kinesis consumer could not process a stream record (storage failing, or a conflict that kept recurring) and gave it back to Lambda, which retries from it, then sends what it gives up on to the ingest failure queue: findings may be late or missing. Read its log group (warning "kinesis batch failed as one batch").',
-        metric: new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName: 'KinesisRecordsFailed', dimensionsMap: { service: METRICS_SERVICE }, statistic: 'Sum', period: Duration.minutes(5) }),
-        threshold: 0,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      this.recordsFailedAlarm.addAlarmAction(action);
+      this.recordsFailedAlarm = watchAlarm(
+        this,
+        'RecordsFailedAlarm',
+        action,
+        `${props.alarmNamePrefix}kinesis-records-failed`,
+        'The Kinesis consumer could not process a stream record (storage failing, or a conflict that kept recurring) and gave it back to Lambda, which retries from it, then sends what it gives up on to the ingest failure queue: findings may be late or missing. Read its log group (warning "kinesis batch failed as one batch").',
+        { metric: serviceMetric('KinesisRecordsFailed', Duration.minutes(5)), ...ANY_AT_ALL },
+      );
       this.iteratorAgeAlarm = new cloudwatch.Alarm(this, 'IteratorAgeAlarm', {
         alarmName: `${props.alarmNamePrefix}kinesis-iterator-age`,
         alarmDescription: 'The Kinesis consumer is more than 15 minutes behind the stream: findings are late, and lines older than 24 hours are lost.',

@@ -9,6 +9,24 @@ import type { AlertTopic } from './alert-topic.ts';
 export const METRICS_NAMESPACE = 'SilentAudit';
 export const METRICS_SERVICE = 'silent-audit';
 
+/** An alarm's options past its name and description. */
+export type WatchAlarmOptions = Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>;
+
+/** An alarm named `alarmName` (its prefix included), that notifies `action` (the alert topic) when it fires. */
+export function watchAlarm(scope: Construct, id: string, action: cloudwatch.IAlarmAction, alarmName: string, alarmDescription: string, options: WatchAlarmOptions): cloudwatch.Alarm {
+  const created = new cloudwatch.Alarm(scope, id, { alarmName, alarmDescription, ...options });
+  created.addAlarmAction(action);
+  return created;
+}
+
+/** An alarm's options that fire on any count above 0 in one period; no data is no trouble. */
+export const ANY_AT_ALL = { threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING } as const;
+
+/** One of the functions' EMF metrics (METRICS_NAMESPACE, the `service` dimension). */
+export function serviceMetric(metricName: string, period: Duration, statistic = 'Sum'): cloudwatch.Metric {
+  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
+}
+
 /** The share of an hour's lines (percent) that, rejected, fires `lines-rejected`. */
 export const REJECTED_SHARE_PERCENT = 5;
 /** Lines an hour needs before its rejected share is judged (a few bad lines among a handful are no format change). */
@@ -110,20 +128,15 @@ export class SelfWatch extends Construct {
   constructor(scope: Construct, id: string, props: SelfWatchProps) {
     super(scope, id);
     const action = new SnsAction(props.alerts.topic);
-    const alarm = (cid: string, name: string, description: string, options: Omit<cloudwatch.AlarmProps, 'alarmName' | 'alarmDescription'>) => {
-      const created = new cloudwatch.Alarm(this, cid, { alarmName: `${props.alarmNamePrefix}${name}`, alarmDescription: description, ...options });
-      created.addAlarmAction(action);
-      return created;
-    };
-    const anyAtAll = { threshold: 0, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD, evaluationPeriods: 1, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
+    const alarm = (cid: string, name: string, description: string, options: WatchAlarmOptions) => watchAlarm(this, cid, action, `${props.alarmNamePrefix}${name}`, description, options);
 
     this.ingestErrors = alarm('IngestErrors', 'ingest-errors', 'The ingest function failed on a log delivery (it is retried, then lands in the failure queue): findings may be late or missing. Read its log group.', {
       metric: props.ingest.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      ...anyAtAll,
+      ...ANY_AT_ALL,
     });
     this.ingestThrottles = alarm('IngestThrottles', 'ingest-throttles', 'The ingest function was throttled: log deliveries wait or are dropped after CloudWatch Logs gives up. Raise its concurrency or the account limit.', {
       metric: props.ingest.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
-      ...anyAtAll,
+      ...ANY_AT_ALL,
     });
 
     const sweepWindow = props.sweepWindow ?? Duration.minutes(15);
@@ -142,8 +155,6 @@ export class SelfWatch extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    const serviceMetric = (metricName: string, period: Duration, statistic = 'Sum') =>
-      new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: METRICS_SERVICE }, statistic, period });
     // A sweep out of time leaves some subjects to the next one (each starts elsewhere in its list), so they
     // are judged late: a shortfall that lasts warns. One slow sweep (after an outage) is caught up by the next.
     // A kind the sweep had no time to list leaves subjects that SweepSubjectsLeft cannot count: SweepKindsLeft counts the kinds.
@@ -164,7 +175,7 @@ export class SelfWatch extends Construct {
     });
     this.payloadsRejected = alarm('PayloadsRejected', 'payloads-rejected', 'A log delivery was refused whole (not base64, gzip or the subscription JSON): none of its lines were read, and it is not retried. The log line "line rejected" of the ingest function says where and why.', {
       metric: serviceMetric('PayloadsRejected', Duration.minutes(5)),
-      ...anyAtAll,
+      ...ANY_AT_ALL,
     });
     const anHour = Duration.hours(1);
     this.linesRejected = alarm('LinesRejected', 'lines-rejected', `At least ${REJECTED_SHARE_PERCENT}% of the log lines of an hour (of ${REJECTED_MIN_LINES} or more) were rejected: they look like silent-audit events but break the contract (a log format changed by an upgrade, e.g. exit_code written as a string), so their runs look missed or their agents healthy. The ingest function's "line rejected" log lines name the field and the reason.`, {
