@@ -454,7 +454,25 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'cred', 'sql'],
 };
 
-const ANY_TRIGGER = new RegExp(TRIGGER_SCAN.source, 'i');
+/**
+ * TRIGGER_SCAN's words grouped by their first letter (`p(?:ass|wd|riv)|s(?:ecr|-cli|…)|…`), as the
+ * scan runs: V8 rules a whole group out at a position by its one letter, which makes the scan of
+ * text without a trigger about a third cheaper than the flat list (whose every new word slows it).
+ * It finds the very same words at the same places: words with different first letters never
+ * match at one position, and a group keeps its words in the list's order. (Every word starts with a letter.)
+ */
+function groupedByFirstLetter(scan: RegExp): RegExp {
+  const groups = new Map<string, string[]>();
+  for (const word of scan.source.split('|')) {
+    const rests = groups.get(word[0]) ?? [];
+    rests.push(word.slice(1));
+    groups.set(word[0], rests);
+  }
+  const alternatives = [...groups].map(([first, rests]) => (rests.length === 1 ? `${first}${rests[0]}` : `${first}(?:${rests.join('|')})`));
+  return new RegExp(alternatives.join('|'), scan.flags);
+}
+const GROUPED_TRIGGER_SCAN = groupedByFirstLetter(TRIGGER_SCAN);
+const ANY_TRIGGER = new RegExp(GROUPED_TRIGGER_SCAN.source, 'i');
 
 /**
  * The triggers a text holds (in lower case); undefined for none (most text: one scan, nothing
@@ -468,7 +486,7 @@ function triggersIn(text: string): Set<string> | undefined {
   if (!url && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
-  for (const [match] of text.matchAll(TRIGGER_SCAN)) {
+  for (const [match] of text.matchAll(GROUPED_TRIGGER_SCAN)) {
     const word = match.toLowerCase();
     found.add(word.startsWith('g') ? 'gh_' : word);
   }
