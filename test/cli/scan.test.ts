@@ -558,6 +558,24 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.findings.map((f) => [f.detector, f.run_id])).toEqual([['run-failed', 'r1']]);
   });
 
+  it("reads a Docker-shaped line over 16 KiB whose shipper stripped its end as a whole line, not a part that swallows the next", async () => {
+    // Prepare: two runs' starts, then a 20 KiB run.end of a and, 0.1 s later, b's run.end, each without its \n
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-shipped-')), 'shipped-json.log');
+    const record = (event: object, time: string) => JSON.stringify({ log: JSON.stringify(event), stream: 'stdout', time });
+    const lines = [
+      record({ type: 'run.start', job: 'a', run_id: 'a1', ts: '2026-12-01T10:00:00Z' }, '2026-12-01T10:00:00Z'),
+      record({ type: 'run.start', job: 'b', run_id: 'b1', ts: '2026-12-01T10:00:00Z' }, '2026-12-01T10:00:00.05Z'),
+      record({ type: 'run.end', job: 'a', run_id: 'a1', ts: '2026-12-01T10:00:05Z', exit_code: 2, note: 'x'.repeat(20 * 1024) }, '2026-12-01T10:00:05Z'),
+      record({ type: 'run.end', job: 'b', run_id: 'b1', ts: '2026-12-01T10:00:05Z', exit_code: 3 }, '2026-12-01T10:00:05.1Z'),
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    // Act
+    const { result, stdout } = await scan([file]);
+    // Assess: both run.ends read, each failing its run
+    expect(result.findings.map((f) => [f.detector, f.run_id]).sort()).toEqual([['run-failed', 'a1'], ['run-failed', 'b1']]);
+    expect(stdout).toContain('in 4 lines from 1 file: 4 with events (4 events), 0 rejected, 0 unrecognised');
+  });
+
   it('counts the split line a truncated .gz ends in, read as far as it got, before the file\'s error', async () => {
     // Prepare: two runs' starts, a Docker line split over two records whose second never comes (the gzip cut short in a long line after it)
     const file = join(mkdtempSync(join(tmpdir(), 'scan-cut-')), 'cut-json.log.gz');

@@ -256,6 +256,33 @@ describe("the parts of a line a container runtime split are joined, per stream",
     expect(containerRecord(docker(LONG_END_NO_TS.slice(0, PART), '2026-10-01T00:00:07Z', 'stdout', false))?.partial).toBe(true);
   });
 
+  it('takes a Docker-shaped record without its line end and over the 16 KiB Docker cuts parts at for a whole line, not a part', () => {
+    // Prepare: a 20 KiB run.end a shipper joined and stripped of its line end, then a run.start 0.1 s later on the same stream
+    const longEnd = JSON.stringify({ type: 'run.end', job: 'n', run_id: 'r1', exit_code: 0, note: 'x'.repeat(20 * 1024) });
+    const lines = [docker(longEnd, '2026-10-01T00:00:07Z', 'stdout', false), docker(RUN_START, '2026-10-01T00:00:07.1Z')];
+    // Act
+    const joined = joinAll(lines);
+    // Assess: each is a line of its own, the run.start not swallowed
+    expect(joined).toEqual([
+      { text: longEnd, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 1 },
+      { text: RUN_START, recordTime: Date.parse('2026-10-01T00:00:07.1Z'), line: 2 },
+    ]);
+  });
+
+  it.each([
+    ['exactly 16 KiB', 'x'.repeat(PART), true],
+    ['16 KiB and the 12 bytes more of a 4-byte character cut at each end, as replacement characters', `\ufffd\ufffd${'x'.repeat(PART - 6)}\ufffd\ufffd\ufffd\ufffd`, true],
+    ['one byte short of 16 KiB', 'x'.repeat(PART - 1), false],
+    ['more than a cut character could add to 16 KiB', 'x'.repeat(PART + 13), false],
+  ])('takes a Docker-shaped record without its line end for a part only when its log is the bytes Docker cuts a part at: %s', (_name, log, partial) => {
+    // Prepare
+    const line = docker(log, '2026-10-01T00:00:07Z', 'stdout', false);
+    // Act
+    const record = containerRecord(line);
+    // Assess
+    expect(record?.partial).toBe(partial);
+  });
+
   it('holds no unfinished line for a stream Docker never writes: each such record is handed on whole', () => {
     // Prepare: records of made-up streams whose log does not end its line, as a shipper may write them
     const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ log: `part ${i}`, stream: `s${i}`, time: '2026-10-01T00:00:07Z' }));

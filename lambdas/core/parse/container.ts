@@ -14,7 +14,8 @@ import type { ParseOutcome } from './types.ts';
  * Both split an output line longer than 16 KiB into several records, of which only the last ends
  * it: a Docker record whose `log` does not end in `\n`, CRI `P` (partial) records before an `F`.
  * Docker's copier cuts a part at its full 16 KiB buffer (DOCKER_PART_BYTES), so a Docker record
- * without `\n` shorter than that is a whole line whose end a shipper stripped, not a part.
+ * without `\n` of any other size (DOCKER_PART_MAX_BYTES) is a whole line whose end a shipper
+ * stripped, not a part.
  * The line inside is read as a line of its own, the record's time as its record time.
  */
 export interface ContainerRecord {
@@ -34,6 +35,14 @@ const DOCKER_START = '{"log":';
  * (moby daemon/logger/copier.go, 16 KiB) as a part when it fills without a line end.
  */
 export const DOCKER_PART_BYTES = 16 * 1024;
+/**
+ * The most UTF-8 bytes a part's `log` may have once decoded: the 16 KiB buffer, plus what its
+ * `\ufffd`s add where the copier cut a character. Docker writes each byte of a cut character as a
+ * `\ufffd` (3 bytes): at most 3 bytes of a 4-byte character at a part's end (written as 9: 6 more)
+ * and 3 at its start (6 more): 12 in all. A record without `\n` longer than that (a line a shipper
+ * joined and stripped of its end) is a whole line, not a part to join the next record to.
+ */
+export const DOCKER_PART_MAX_BYTES = DOCKER_PART_BYTES + 12;
 /**
  * A runtime writes a line's parts back to back: a stream's record more than this after the last
  * record of its open split line is not that line's rest (which never came: a subscription filter
@@ -73,8 +82,13 @@ function dockerRecord(line: string): ContainerRecord | undefined {
   if (typeof log !== 'string' || typeof time !== 'string' || (stream !== undefined && stream !== 'stdout' && stream !== 'stderr')) return undefined;
   const at = parseIsoTime(time);
   if (at === undefined) return undefined;
-  // Without its `\n`, a part only when it fills Docker's buffer (a character it cut counts more, never less, in the `\ufffd`s Docker writes for it).
-  const partial = !log.endsWith('\n') && log.length * 3 >= DOCKER_PART_BYTES && Buffer.byteLength(log, 'utf8') >= DOCKER_PART_BYTES;
+  // Without its `\n`, a part only when it is Docker's full buffer (a character it cut counts more, never less, in the `\ufffd`s Docker writes for it).
+  // A UTF-16 unit is 1 to 3 UTF-8 bytes: its length tells most other records apart before they are measured.
+  const partial =
+    !log.endsWith('\n') &&
+    log.length * 3 >= DOCKER_PART_BYTES &&
+    log.length <= DOCKER_PART_MAX_BYTES &&
+    isDockerPartSize(Buffer.byteLength(log, 'utf8'));
   return { text: withoutLineEnd(log), at, stream: `docker ${stream ?? ''}`, partial };
 }
 
@@ -99,6 +113,11 @@ export interface ShippedRecord {
 
 const OUR_TYPES: ReadonlySet<string> = new Set(INSTRUMENTED_TYPES);
 const SHIPPED_TIME_KEYS = ['time', 'date', '@timestamp'] as const;
+
+/** Whether a `log` of this many UTF-8 bytes, without its `\n`, may be a part Docker cut. */
+function isDockerPartSize(bytes: number): boolean {
+  return bytes >= DOCKER_PART_BYTES && bytes <= DOCKER_PART_MAX_BYTES;
+}
 
 /**
  * A line's shipper record, or undefined when it is not one. Tried on a line no parser claimed, so
