@@ -283,6 +283,27 @@ describe("the parts of a line a container runtime split are joined, per stream",
     expect(record?.partial).toBe(partial);
   });
 
+  it("breaks off a split line when its stream's next record is seconds earlier: a clock step back, not the rest", () => {
+    // Prepare: a run.end's first CRI part, then an hour earlier by the stream's clock a run.start
+    const lines = [`2026-10-01T01:00:07Z stdout P ${LONG_END_NO_TS.slice(0, PART)}`, `2026-10-01T00:00:07Z stdout F ${RUN_START}`];
+    // Act
+    const joined = joinAll(lines);
+    // Assess: the part is handed on unfinished first, then the run.start whole
+    expect(joined).toEqual([
+      { text: LONG_END_NO_TS.slice(0, PART), recordTime: Date.parse('2026-10-01T01:00:07Z'), line: 1, unfinished: "only its first record of a line the container runtime split, line 1: the stream's next record is 60 min earlier: the rest of the line never came" },
+      { text: RUN_START, recordTime: Date.parse('2026-10-01T00:00:07Z'), line: 2 },
+    ]);
+  });
+
+  it('joins a part that comes less than 2 s before the last of its line, as a runtime writes them nearly back to back', () => {
+    // Prepare: a CRI P record, then its F 0.5 s earlier
+    const lines = [`2026-10-01T00:00:07.5Z stdout P ${RUN_END_NO_TS.slice(0, 25)}`, `2026-10-01T00:00:07Z stdout F ${RUN_END_NO_TS.slice(25)}`];
+    // Act
+    const joined = joinAll(lines);
+    // Assess
+    expect(joined).toEqual([{ text: RUN_END_NO_TS, recordTime: Date.parse('2026-10-01T00:00:07.5Z'), line: 1 }]);
+  });
+
   it('holds no unfinished line for a stream Docker never writes: each such record is handed on whole', () => {
     // Prepare: records of made-up streams whose log does not end its line, as a shipper may write them
     const lines = Array.from({ length: 3 }, (_, i) => JSON.stringify({ log: `part ${i}`, stream: `s${i}`, time: '2026-10-01T00:00:07Z' }));

@@ -46,7 +46,8 @@ export const DOCKER_PART_MAX_BYTES = DOCKER_PART_BYTES + 12;
 /**
  * A runtime writes a line's parts back to back: a stream's record more than this after the last
  * record of its open split line is not that line's rest (which never came: a subscription filter
- * drops a part holding none of its terms), but a line of its own.
+ * drops a part holding none of its terms), but a line of its own; so is one more than this before
+ * it (the clock stepped back, or the records are of another run of the container).
  */
 export const SPLIT_GAP_MS = 2000;
 /** A CRI record: an RFC 3339 time, the stream, its tag (`P` partial, `F` full) and the line; an empty line keeps the space before it. */
@@ -181,7 +182,7 @@ interface SplitLine<E> {
   readonly first: E;
   last: E;
   readonly at: number;
-  /** Its last record's time, epoch ms: its next part comes right after (SPLIT_GAP_MS). */
+  /** Its last record's time, epoch ms: its next part comes right after, or just before (SPLIT_GAP_MS). */
   lastAt: number;
   parts: string[];
   /** Bytes of UTF-8 joined so far. */
@@ -211,7 +212,7 @@ export class EventLineJoiner<E> {
   /**
    * The lines that `text`, the record `event`, finishes, in the order they finish: itself
    * unwrapped, the whole line it ends, or itself when it is no container's; none while a split
-   * line goes on. A record too long after the last of its stream's open split line (SPLIT_GAP_MS)
+   * line goes on. A record too long after or before the last of its stream's open split line (SPLIT_GAP_MS)
    * is no part of it: that line is broken off, unfinished, and comes first.
    */
   add(text: string, event: E): readonly JoinedEventLine<E>[] {
@@ -219,9 +220,10 @@ export class EventLineJoiner<E> {
     if (record === undefined) return [{ joined: { text }, event }];
     let split = this.open.get(record.stream);
     let broken: JoinedEventLine<E> | undefined;
-    if (split !== undefined && record.at - split.lastAt > SPLIT_GAP_MS) {
+    if (split !== undefined && Math.abs(record.at - split.lastAt) > SPLIT_GAP_MS) {
       this.open.delete(record.stream);
-      broken = this.finished(split, `the stream's next record is ${formatGap(record.at - split.lastAt)} later: the rest of the line never came`);
+      const gap = record.at - split.lastAt;
+      broken = this.finished(split, `the stream's next record is ${formatGap(Math.abs(gap))} ${gap > 0 ? 'later' : 'earlier'}: the rest of the line never came`);
       split = undefined;
     }
     if (split === undefined && !record.partial) {
