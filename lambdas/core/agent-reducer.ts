@@ -154,7 +154,7 @@ const MAX_JUDGED = 500;
  * `fired_unended`), their entries kept, so their judged views are still not judged again.
  */
 export const MAX_FIRED_KEPT = 6000;
-const MAX_OPEN = 200;
+export const MAX_OPEN = 200;
 const OPEN_MAX_AGE_MS = 7 * 86_400_000;
 
 export function initialAgentState(agent: string): AgentState {

@@ -1,5 +1,5 @@
 import { type Config, nameAsLogged } from '../config.ts';
-import type { AgentState } from '../core/agent-reducer.ts';
+import { type AgentState, MAX_OPEN as MAX_OPEN_ROOTS } from '../core/agent-reducer.ts';
 import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-reducer.ts';
 import { mapLimited } from '../core/map-limited.ts';
 import { isoTime } from '../core/findings.ts';
@@ -330,13 +330,33 @@ export interface JudgedSubject {
 }
 
 /**
- * When a subject was first seen, if after `now`: as the report's coverage reads it (`stateFacts`: a
- * job's `firstSeenAt`, a route's `first_seen`, an agent's earliest run, a guard's first bypass).
+ * When a subject was first seen, if after `now`. A job or route: when the report's row (`row`) leaves
+ * it out or marks it `later`, as its coverage reads it (`stateFacts`: a job's `firstSeenAt`, a route's
+ * `first_seen`). The report gives an agent or guard first seen after its span an `unknown` row, so
+ * their states tell: a guard's first bypass, an agent's earliest root run when its state can tell
+ * (`agentFirstSeenAt`), else, as for a job, its earliest end when the row leaves it out.
  */
-function firstSeenAfter(subject: KnownSubject, now: number): number | undefined {
-  const first = stateFacts(coverageState(subject.kind, subject.state)).firstSeenAt;
+function firstSeenAfter(subject: KnownSubject, row: CoverageRow | undefined, now: number): number | undefined {
+  const rowSaysLater = row === undefined || row.status === 'later';
+  const fromState = () => stateFacts(coverageState(subject.kind, subject.state)).firstSeenAt;
+  const first = subject.kind === 'agent' ? (agentFirstSeenAt(subject.state) ?? (rowSaysLater ? fromState() : undefined)) : subject.kind === 'guard' || rowSaysLater ? fromState() : undefined;
   return first !== undefined && first > now ? first : undefined;
 }
+
+/**
+ * When an agent was first seen, when its state can tell: the earliest start (else end) of the root
+ * runs it holds, ended (`history`) and open, when it let none go (no more roots counted than its
+ * history holds, fewer open than it keeps). Undefined when it cannot tell. Runs of it as a sub-agent
+ * under another agent are not in its own state: they do not count.
+ */
+export function agentFirstSeenAt(state: unknown): number | undefined {
+  const s = state as AgentState | undefined;
+  if (!s || !Array.isArray(s.history) || !Array.isArray(s.open) || typeof s.roots !== 'number') return undefined;
+  if (s.roots > s.history.length || s.open.length >= MAX_OPEN_ROOTS) return undefined;
+  const times = [...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at)];
+  return times.length > 0 ? Math.min(...times) : undefined;
+}
+
 
 /** The row of a subject not seen yet at `now` (first seen at `firstSeenAt`): UNKNOWN, as the report's row of the month or a configured subject never seen. */
 function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditReadView, exceptions: Parameters<typeof ownerOf>[3]): CoverageRow {
@@ -418,8 +438,9 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     const runs = [...runLists[i]].sort((a, b) => a.ts.localeCompare(b.ts));
     const found = rowOf.get(subjectKeyOf(subject));
     const schedule = schedules[i];
-    // The report leaves out a subject first seen after its span (or, configured, marks it `later`): not seen yet now.
-    const firstSeenLater = found === undefined || found.status === 'later' ? firstSeenAfter(subject, now) : undefined;
+    // The report leaves out a job or route first seen after its span (or, configured, marks it `later`): not seen yet now.
+    // It gives an agent or guard first seen after its span an `unknown` row: their states tell.
+    const firstSeenLater = firstSeenAfter(subject, found, now);
     if (firstSeenLater !== undefined) {
       const row = notYetSeenRow(subject, firstSeenLater, view, exceptions ?? undefined);
       return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: [], runs: [], open: [], firstSeenLater };

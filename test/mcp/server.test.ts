@@ -1426,3 +1426,57 @@ describe('explain_finding of a month older than the run records are kept', () =>
     expect(errorText(keeping)).not.toContain('may be gone');
   });
 });
+
+describe('agents, guards and jobs at a --now earlier than the lines scanned', () => {
+  const NOW_29TH = '2026-11-29T10:00:00Z';
+  const EXCEPTIONS = [
+    { id: 'EX-1', guard: 'pii-redaction', reason: 'support', owner: 'alice@example.com', expires: '2026-12-20' },
+    { id: 'EX-2', guard: 'pii-redaction', reason: 'old', owner: 'bob@example.com', expires: '2026-12-01' },
+  ];
+
+  /** `lines` scanned, and a client asking, at `now`: a store holding lines from after it, as `mcp --now` builds one. */
+  async function askAt(now: string, lines: readonly Record<string, unknown>[], calls: readonly [string, Record<string, unknown>][]) {
+    const config = validateConfig({ exceptions: EXCEPTIONS }, 'silent-audit.yaml');
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-past-now-')), 'app.jsonl');
+    writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n') + '\n');
+    const scanned = await scanToStore({ paths: [file], config, now: Date.parse(now), stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const client = await connectClient(readOnlyView({ store: scanned.opened.store, config, clock: { now: () => Date.parse(now) }, source: 'memory' }));
+    try {
+      const answers = [];
+      for (const [name, args] of calls) answers.push(await client.call(name, args));
+      return answers;
+    } finally {
+      await client.close();
+      await scanned.opened.close();
+    }
+  }
+
+  const agentRun = (agent: string, runId: string, at: string) => {
+    const start = Date.parse(at);
+    return [
+      { ts: new Date(start).toISOString(), type: 'agent.start', agent, run_id: runId },
+      { ts: new Date(start + 1000).toISOString(), type: 'agent.action', agent, run_id: runId, action: 'llm_call', cost_usd: 0.01 },
+      { ts: new Date(start + 5000).toISOString(), type: 'agent.end', agent, run_id: runId, status: 'ok' },
+    ];
+  };
+
+  it('an agent or guard first seen after now is not seen yet: left out of list_subjects, and subject_status says when it was first seen', async () => {
+    // Prepare: early-bot ran on 20 November; helper-bot, and bypasses of pii-redaction and deploy-freeze, came on 5 December.
+    const lines = [
+      ...agentRun('early-bot', 'eb-1', '2026-11-20T09:00:00Z'),
+      { ts: '2026-12-05T13:00:00Z', type: 'guard.bypass', guard: 'pii-redaction', exception_id: 'EX-2', actor: 'bob', reason: 'old' },
+      { ts: '2026-12-05T14:00:00Z', type: 'guard.bypass', guard: 'deploy-freeze', actor: 'carol', reason: 'hotfix' },
+      ...agentRun('helper-bot', 'hb-1', '2026-12-05T15:00:00Z'),
+    ];
+
+    // Act
+    const [listed, guard, agent] = await askAt(NOW_29TH, lines, [['list_subjects', {}], ['subject_status', { subject: 'pii-redaction' }], ['subject_status', { subject: 'helper-bot' }]]);
+
+    // Assess
+    expect(listed.isError, errorText(listed)).toBeFalsy();
+    expect(structured<{ subjects: SubjectRow[] }>(listed).subjects.map((s) => `${s.kind} ${s.name}`)).toEqual(['agent early-bot']);
+    expect(errorText(guard)).toBe('subject_status: guard "pii-redaction" was not seen yet at 2026-11-29T10:00:00Z: it was first seen on 2026-12-05T13:00:00Z, after that');
+    expect(errorText(agent)).toBe('subject_status: agent "helper-bot" was not seen yet at 2026-11-29T10:00:00Z: it was first seen on 2026-12-05T15:00:00Z, after that');
+  });
+});
