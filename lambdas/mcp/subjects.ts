@@ -203,11 +203,13 @@ export function lastStartOf(state: JobState, now = Number.POSITIVE_INFINITY): nu
 /**
  * When a subject's last run started, at or before `now` (as find_overdue's last_run_at): a job's
  * last start (`lastStartOf`), an agent's last root run's start, a guard's last bypass; else the
- * start of its last run record in its window (its end less its duration). Undefined when none is
- * known by then; a route's state keeps no time of its last request.
+ * start of its last run record in its window (its end less its duration). A guard's from its state
+ * only (first and last bypass, the latest bypass times it keeps), never its findings' times: when
+ * its last bypass came after `now`, the latest it keeps at or before. Undefined when none is known
+ * by then; a route's state keeps no time of its last request.
  */
 export function lastRunStartOf(judged: JudgedSubject, now: number): number | undefined {
-  const { subject, runs, findings } = judged;
+  const { subject, runs } = judged;
   if (subject.kind === 'route' || !subject.state || judged.firstSeenLater !== undefined) return undefined;
   const fromRecords = latestAtOrBefore(runs.map((r) => Date.parse(r.ts) - (r.status === 'started' ? 0 : (r.duration_ms ?? 0))), now);
   if (subject.kind === 'job') {
@@ -218,8 +220,9 @@ export function lastRunStartOf(judged: JudgedSubject, now: number): number | und
     const s = subject.state as AgentState;
     return latestAtOrBefore([...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at), ...(fromRecords !== undefined ? [fromRecords] : [])], now);
   }
+  // A guard's bypass times, from its state: its findings are dated when judged (an expiring exception's, the sweep's now), no bypass.
   const g = subject.state as GuardState;
-  return g.lastAt !== undefined && g.lastAt <= now ? g.lastAt : latestAtOrBefore(findings.map((f) => Date.parse(f.ts)), now);
+  return latestAtOrBefore([g.firstAt, g.lastAt, ...(g.seenAt ?? [])].filter((t): t is number => t !== undefined), now);
 }
 
 function latestAtOrBefore(times: readonly number[], now: number): number | undefined {

@@ -1479,4 +1479,19 @@ describe('agents, guards and jobs at a --now earlier than the lines scanned', ()
     expect(errorText(guard)).toBe('subject_status: guard "pii-redaction" was not seen yet at 2026-11-29T10:00:00Z: it was first seen on 2026-12-05T13:00:00Z, after that');
     expect(errorText(agent)).toBe('subject_status: agent "helper-bot" was not seen yet at 2026-11-29T10:00:00Z: it was first seen on 2026-12-05T15:00:00Z, after that');
   });
+
+  it('a guard\'s last_run_at is its last bypass by now, never the time of a finding the sweep dated now', async () => {
+    // Prepare: pii-redaction bypassed on 20 November under EX-1 (valid: no finding), and on 5 December under EX-2
+    // (expiring on 1 December: judged at now, a finding dated now).
+    const lines = [
+      { ts: '2026-11-20T12:00:00Z', type: 'guard.bypass', guard: 'pii-redaction', exception_id: 'EX-1', actor: 'alice', reason: 'support' },
+      { ts: '2026-12-05T13:00:00Z', type: 'guard.bypass', guard: 'pii-redaction', exception_id: 'EX-2', actor: 'bob', reason: 'old' },
+    ];
+
+    // Act
+    const [listed] = await askAt(NOW_29TH, lines, [['list_subjects', { kind: 'guard' }]]);
+
+    // Assess
+    expect(structured<{ subjects: SubjectRow[] }>(listed).subjects).toEqual([expect.objectContaining({ name: 'pii-redaction', last_run_at: '2026-11-20T12:00:00Z', last_status: null, findings_in_window: 1 })]);
+  });
 });
