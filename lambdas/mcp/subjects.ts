@@ -160,7 +160,8 @@ export type LastStatus = 'ok' | 'failed' | 'running' | 'started';
 /**
  * The last run's outcome at `now`: a job's last end (or an open run after it), an agent's last root
  * run; what came after `now` (a `--now` earlier than the store's data) has not happened yet: a job
- * whose last end is later is judged by its last run record by then (`runs`, in its window).
+ * whose last end is later is judged by its last run record by then (`runs`, in its window), or is
+ * running when it started a run after that record, by then (`lastStartOf`), that had not ended.
  */
 export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], now = Number.POSITIVE_INFINITY): LastStatus | undefined {
   if (subject.kind === 'job' && subject.state) {
@@ -170,6 +171,11 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
     const lastRecord = lastEnd === undefined ? runs[runs.length - 1] : undefined;
     // A job whose runs log no end only starts them; one that logs ends (or a new job's first run of a format that does) runs them.
     if (s.open.some((o) => o.at > lastEndAt && o.at <= now && (lastRecord === undefined || o.at > Date.parse(lastRecord.ts)))) return runsLogEnds(s) ? 'running' : 'started';
+    // Its last end is after now: a run that started by then, after the last run record by then, had not ended yet (the store's `open` is its state at the end).
+    if (s.lastEnd !== undefined && lastEnd === undefined) {
+      const start = lastStartOf(s, now);
+      if (typeof start === 'number' && (lastRecord === undefined || start > Date.parse(lastRecord.ts))) return runsLogEnds(s) ? 'running' : 'started';
+    }
     if (lastEnd) return lastEnd.exit_code === 0 ? 'ok' : 'failed';
     return lastRecord?.status;
   }

@@ -1494,4 +1494,22 @@ describe('agents, guards and jobs at a --now earlier than the lines scanned', ()
     // Assess
     expect(structured<{ subjects: SubjectRow[] }>(listed).subjects).toEqual([expect.objectContaining({ name: 'pii-redaction', last_run_at: '2026-11-20T12:00:00Z', last_status: null, findings_in_window: 1 })]);
   });
+
+  it('a job\'s last_status is running while the run that started by now had not ended by then, though it ended later', async () => {
+    // Prepare: nightly-backup runs 01:30:05 to 01:40:05 on 20 to 24 November; asked on the 24th at 01:35.
+    const lines = [20, 21, 22, 23, 24].flatMap((day) => {
+      const start = Date.UTC(2026, 10, day, 1, 30, 5);
+      const runId = `nb-${day}`;
+      return [
+        { ts: new Date(start).toISOString(), type: 'run.start', job: 'nightly-backup', run_id: runId },
+        { ts: new Date(start + 600_000).toISOString(), type: 'run.end', job: 'nightly-backup', run_id: runId, exit_code: 0, duration_ms: 600_000, output_bytes: 7000 },
+      ];
+    });
+
+    // Act
+    const [listed] = await askAt('2026-11-24T01:35:00Z', lines, [['list_subjects', { kind: 'job' }]]);
+
+    // Assess
+    expect(structured<{ subjects: SubjectRow[] }>(listed).subjects).toEqual([expect.objectContaining({ name: 'nightly-backup', last_run_at: '2026-11-24T01:30:05Z', last_status: 'running' })]);
+  });
 });
