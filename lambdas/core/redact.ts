@@ -326,8 +326,9 @@ const NOT_A_PASSWORD =
  * `DB_PASS: …`) or a quoted key (`{"db_pass":"…"}`, `os.environ["DB_PASS"]`),
  * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor an unquoted value no
  * password is (NOT_A_PASSWORD: `SAVED_PWD=/srv`, `TESTS_PASS=48`, `BUILD_PASS=success`); a quoted
- * value is one whatever it looks like (`DB_PASS="123456"`). After `:` an unquoted value is its
- * first word (`SMOKE_PASS: ok (3 checks)`). The other keywords are kept whatever their case. And
+ * value is one whatever it looks like (`DB_PASS="123456"`). After `:`
+ * an unquoted value is judged by its first word (`SMOKE_PASS: ok (3 checks)` stays) and, a
+ * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
  * docker's `--secret=id=…,src=…`, which names a file.
  */
 function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean | number {
@@ -341,12 +342,12 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const quotedKey = name !== '' && quote !== '' && text[offset - name.length - 1] === quote;
   if (!(envName || quotedKey)) return true;
   if (openQuote !== '') return false;
-  // After `:` (not `:=`) an unquoted value would run to the end of the line: here it is its first word (`48,` in `48, "next": …`).
+  // After `:` (not `:=`) an unquoted value runs to the end of the line: its first word tells CI
+  // output (`48,` in `48, "next": …`, `ok` in `ok (3 checks)`) from a password, which goes whole.
   const colon = separator.includes(':') && !separator.includes('=');
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
-  if (NOT_A_PASSWORD.test(bare)) return true;
-  return colon ? bare.length : false;
+  return NOT_A_PASSWORD.test(bare);
 }
 
 const labelledSecret = assignmentRule(

@@ -331,8 +331,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['os.environ["DB_PASSWORD"] = "s3cret"', `os.environ["DB_PASSWORD"] = "${M('secret-assignment')}"`],
       ['DB_PASS: s3cret', `DB_PASS: ${M('secret-assignment')}`],
       ['{"db_pass":"s3cret","n":1}', `{"db_pass":"${M('secret-assignment')}","n":1}`],
-      // After a colon the unquoted value is the first word; what follows it stays.
-      ['DB_PASS: s3cret (from vault)', `DB_PASS: ${M('secret-assignment')} (from vault)`],
+      // After a colon the first word tells a password, which goes whole.
+      ['DB_PASS: s3cret (from vault)', `DB_PASS: ${M('secret-assignment')}`],
+      ['DB_PASS: correct horse battery staple', `DB_PASS: ${M('secret-assignment')}`],
       // A `_PASS` key in brackets, quoted (Python, Ruby, Node).
       ['os.environ["DB_PASS"] = "hunter2"', `os.environ["DB_PASS"] = "${M('secret-assignment')}"`],
       ["ENV['DB_PASS'] = 'hunter2'", `ENV['DB_PASS'] = '${M('secret-assignment')}'`],
