@@ -315,11 +315,14 @@ function nameBefore(text: string, offset: number): string {
 }
 /**
  * An unquoted value no password is: a number or a count (`48/50`), a boolean, a result (`ok`,
- * `passed`, `success`) or the like, a path (`/srv`, `./build`, `build/out`, `C:\Users\app`), a
- * variable (`$HOME`, `${HOME}`) or a command's output (`$(pwd)`).
+ * `passed`, `success`) or the like, a path that cannot be anything else (`/srv`, `./build`,
+ * `../out`, `~/x`, `C:\Users\app`; not `ab12/cd34`, which may be a password), a variable
+ * (`${HOME}`, or `$` and an upper-case name: `$HOME`; not `$3cr3tPw`) or a command's output (`$(pwd)`).
  */
 const NOT_A_PASSWORD =
-  /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[\w.-]+(?:\/[\w.-]+)+\/?|[a-z]:\\.*|\$\w+|\$\{\w+\}|\$\(.*)$/i;
+  /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[a-z]:\\.*|\$\{\w+\}|\$\(.*)$/i;
+/** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
+const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
 
 /**
  * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
@@ -347,7 +350,8 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const colon = separator.includes(':') && !separator.includes('=');
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
-  return NOT_A_PASSWORD.test(bare);
+  // `${HOME}` keeps the brace the trimming takes.
+  return [word, bare].some((v) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v));
 }
 
 const labelledSecret = assignmentRule(

@@ -277,7 +277,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'SUMMARY UNIT_PASS: 40 UNIT_FAIL: 0',
       // Results, counts and paths (relative, Windows, a variable) unquoted: CI output, not passwords.
       'BUILD_PASS=success CI_PASS=passed ALL_PASS=PASS TESTS_PASS=48/50 E2E_PASS=failed',
-      'SAVED_PWD=./build SAVED_PWD=build/out HOME_PWD=$HOME',
+      'SAVED_PWD=./build SAVED_PWD=../out HOME_PWD=$HOME HOME_PWD=${HOME} OLD_PWD=~/src',
       'LAST_PWD=C:\\Users\\app',
     ],
     redacted: [
@@ -334,6 +334,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // After a colon the first word tells a password, which goes whole.
       ['DB_PASS: s3cret (from vault)', `DB_PASS: ${M('secret-assignment')}`],
       ['DB_PASS: correct horse battery staple', `DB_PASS: ${M('secret-assignment')}`],
+      // A value with a `/` or a `$` is a password unless it is unmistakably a path or a variable.
+      ['REDIS_PWD=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `REDIS_PWD=${M('secret-assignment')}`],
+      ['DB_PASS=ab12/cd34 x', `DB_PASS=${M('secret-assignment')} x`],
+      ['DB_PASS=hY7k/9Qz.x2', `DB_PASS=${M('secret-assignment')}`],
+      ['SMTP_PASS=abc.def/ghi', `SMTP_PASS=${M('secret-assignment')}`],
+      ['DB_PASS=$3cr3tPw', `DB_PASS=${M('secret-assignment')}`],
       // A `_PASS` key in brackets, quoted (Python, Ruby, Node).
       ['os.environ["DB_PASS"] = "hunter2"', `os.environ["DB_PASS"] = "${M('secret-assignment')}"`],
       ["ENV['DB_PASS'] = 'hunter2'", `ENV['DB_PASS'] = '${M('secret-assignment')}'`],
