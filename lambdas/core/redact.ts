@@ -160,13 +160,15 @@ const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VA
  * `--apikey VALUE`, `--secret VALUE`, and with any prefix of up to three words (`--access-token`,
  * `--github-token`, `--personal-access-token`, `--client-secret`; also glued: `--accesstoken`);
  * isTokenOptionValue leaves what other such options take (`--max-token 4096`, `--with-token < file`,
- * `--show-secret foo`). The `=` form is a labelled secret;
+ * `--show-secret foo`) and options that name or page (`--page-token`, `--pull-secret`: NAMING_TOKEN_OPTION). The `=` form is a labelled secret;
  * `--token-file` gives none; a value starting with `-`, `<`, `>` or `[` is none (isTokenOptionValue
  * judges the rest).
  */
 const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+[_-]){0,3}(?:access|auth|client|refresh|bot|api)?(?:token|api[_-]?key|secret)[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** A token option with no prefix or one naming a credential (`--access-token`, `--auth-token`, …), as against `--max-token`. */
 const CREDENTIAL_TOKEN_OPTION = /^--(?:(?:access|auth|client|refresh|bot|api)[_-]?)?(?:token|api[_-]?key|secret)\s/i;
+/** A token option whose prefix names or pages rather than carries a secret (`--page-token`, `--next-token`, `--starting-token`, `--continuation-token`, `--pull-secret`, `--existing-secret`, `--tls-secret`). */
+const NAMING_TOKEN_OPTION = /^--(?:[a-z0-9]+[_-]){0,3}?(?:page|next|starting|continuation|pull|existing|tls)[_-]?(?:[a-z0-9]+[_-]){0,2}?(?:token|api[_-]?key|secret)\s/i;
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
 const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b/;
 
@@ -185,6 +187,7 @@ function stepBefore(text: string, offset: number): string {
  */
 function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number, namesSecrets: boolean): boolean {
   if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
+  if (NAMING_TOKEN_OPTION.test(option)) return false;
   if (namesSecrets && /^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(stepBefore(text, offset))) return false;
   if (quote) return true;
   // A number is none; after another prefix (`--max-token 131072`) however long.
@@ -215,7 +218,7 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -323,13 +326,15 @@ const NOT_A_PASSWORD =
   /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[a-z]:\\.*|\$\{\w+\}|\$\(.*)$/i;
 /** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
 const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
+/** A quoted result (`{"smoke_pass": "ok"}`, `config['lint_pass'] = 'true'`): CI output, not a password (a quoted number is one). */
+const QUOTED_RESULT = /^(?:ok|true|false|pass|passed|fail|failed|success)$/i;
 
 /**
  * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
  * `DB_PASS: …`) or a quoted key (`{"db_pass":"…"}`, `os.environ["DB_PASS"]`),
  * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor an unquoted value no
  * password is (NOT_A_PASSWORD: `SAVED_PWD=/srv`, `TESTS_PASS=48`, `BUILD_PASS=success`); a quoted
- * value is one whatever it looks like (`DB_PASS="123456"`). After `:`
+ * value is one whatever it looks like (`DB_PASS="123456"`) but a result (`"ok"`, `"true"`). After `:`
  * an unquoted value is judged by its first word (`SMOKE_PASS: ok (3 checks)` stays) and, a
  * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
  * docker's `--secret=id=…,src=…`, which names a file.
@@ -344,7 +349,7 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const quote = closeQuote.replace(/[\\\]]/g, '');
   const quotedKey = name !== '' && quote !== '' && text[offset - name.length - 1] === quote;
   if (!(envName || quotedKey)) return true;
-  if (openQuote !== '') return false;
+  if (openQuote !== '') return QUOTED_RESULT.test(value);
   // After `:` (not `:=`) an unquoted value runs to the end of the line: its first word tells CI
   // output (`48,` in `48, "next": …`, `ok` in `ok (3 checks)`) from a password, which goes whole.
   const colon = separator.includes(':') && !separator.includes('=');

@@ -172,6 +172,11 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'openssl rsa -passin env:KEYPASS -in key.pem',
       'openssl rsa -passin file:/run/pw -in key.pem',
       'docker login -u bob --password-stdin registry.example.com',
+      // A token option whose prefix names or pages rather than carries a secret.
+      'gcloud list --page-token CAESBggBEAEYAQ',
+      'aws s3api list-objects --starting-token eyJNYXJrZXIiOiAxfQ2 --next-token AbC123xyZ9',
+      'helm install x --set a=1 --pull-secret regcred2 --existing-secret db-creds-2 --tls-secret my-tls-2024',
+      'list --continuation-token 1AbCdEf2GhIjK3',
     ],
     redacted: [
       // A token option with any prefix (up to three words): the value judged as for `--token`.
@@ -279,6 +284,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'BUILD_PASS=success CI_PASS=passed ALL_PASS=PASS TESTS_PASS=48/50 E2E_PASS=failed',
       'SAVED_PWD=./build SAVED_PWD=../out HOME_PWD=$HOME HOME_PWD=${HOME} OLD_PWD=~/src',
       'LAST_PWD=C:\\Users\\app',
+      // A quoted result is CI output too (a quoted number is not: see below).
+      '{"smoke_pass": "ok"}',
+      '{"lint_pass":"true", "e2e_pass": "failed"}',
+      "config['smoke_pass'] = 'ok'",
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -340,6 +349,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['DB_PASS=hY7k/9Qz.x2', `DB_PASS=${M('secret-assignment')}`],
       ['SMTP_PASS=abc.def/ghi', `SMTP_PASS=${M('secret-assignment')}`],
       ['DB_PASS=$3cr3tPw', `DB_PASS=${M('secret-assignment')}`],
+      ['{"tests_pass": "48"}', `{"tests_pass": "${M('secret-assignment')}"}`],
       // A `_PASS` key in brackets, quoted (Python, Ruby, Node).
       ['os.environ["DB_PASS"] = "hunter2"', `os.environ["DB_PASS"] = "${M('secret-assignment')}"`],
       ["ENV['DB_PASS'] = 'hunter2'", `ENV['DB_PASS'] = '${M('secret-assignment')}'`],
@@ -678,6 +688,7 @@ describe('linear time', () => {
     'quoted labels in brackets': "['password']".repeat(N / 12),
     'bracketed _pass keys': '["db_pass"] = '.repeat(N / 14),
     'colon _PASS labels': 'A_PASS: '.repeat(N / 8),
+    'paging token options': '--next-page-token a1 '.repeat(N / 21),
     'prefixed token options': '--a-b-c-token '.repeat(N / 14),
     'podman login -p flags': `podman login${' -p'.repeat(N / 3)}`,
   };
