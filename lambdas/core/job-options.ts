@@ -2,12 +2,12 @@ import type { Config } from '../config.ts';
 import type { JobOptions } from '../detectors/types.ts';
 import { ownValue } from './own-property.ts';
 
-/** A job's detector options: the defaults with the job's own keys on top. */
 /** The minutes a job may start late before it is late: its own `grace_minutes`, else the defaults'. */
 export function graceMinutesOf(config: Config, job: string): number {
   return ownValue(config.jobs, job)?.grace_minutes ?? config.defaults.grace_minutes;
 }
 
+/** A job's detector options: the defaults with the job's own keys on top. */
 export function resolveJobOptions(config: Config, job: string): JobOptions {
   const d = config.defaults;
   const own = ownValue(config.jobs, job) ?? {};

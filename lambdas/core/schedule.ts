@@ -275,7 +275,6 @@ function modulo(value: number, period: number): number {
 
 /** The share of the starts (and at least two) at a minute before the most common one that moves a learned time back to it. */
 const EARLIEST_MINUTE_SHARE = 0.05;
-/** How far before the most common minute that may be: SHIFT_WINDOW (runs later than a missed run's default grace after it are given a grace_minutes: lateMinutes). */
 
 /**
  * Where in each period (ms after its start, modulo the period: whole periods from the epoch, a
@@ -376,9 +375,8 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const utc: InferredSchedule = { period_ms: period, ...learned, regularity: Number(regular.toFixed(2)), samples: intervals.length };
   if (!learned.cron || period < 2 * HOUR) return utc;
   // In a zone's wall time (read as UTC): the schedule learned as in UTC.
-  const inZone = (zone: string) => {
+  const inZone = (zone: string, localStarts: readonly number[] = starts.map((t) => wallTime(zone, t))) => {
     const wall = (t: number) => wallTime(zone, t);
-    const localStarts = starts.map(wall);
     const local = learnCron(period, localStarts, startsFromEnd.map(wall), tolerance, false);
     const gaps = localStarts.slice(1).map((t, i) => t - localStarts[i]);
     const typicalGap = median(gaps)!;
@@ -390,8 +388,9 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     local.cron && cronSaysPeriod(period) ? { ...local, lateMinutes: lateMinutesInZone(local.cron, zone, period, starts, tolerance) } : local;
   // Unless its starts kept their UTC time across the zone's clock change (a job scheduled in UTC, CRON_TZ=UTC).
   if (hostZone !== undefined && hostZone !== 'UTC') {
-    const local = inZone(hostZone);
-    if (local.cron && atUsualTime(period, starts.map((t) => wallTime(hostZone, t))) >= atUsualTime(period, starts)) {
+    const hostStarts = starts.map((t) => wallTime(hostZone, t));
+    const local = inZone(hostZone, hostStarts);
+    if (local.cron && atUsualTime(period, hostStarts) >= atUsualTime(period, starts)) {
       return { period_ms: period, ...withZoneLateness(local, hostZone), samples: intervals.length, timezone: hostZone };
     }
   }
