@@ -118,8 +118,8 @@ function assignmentRule(
   description: string,
   keywords: string,
   stops = '&',
-  /** Whether the value is left (true), or how much of it from its start is the secret (a number; the rest stays). */
-  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number) => boolean | number,
+  /** Whether the value is left as it is. */
+  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number) => boolean,
 ): TextRule {
   const pattern = new RegExp(
     `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
@@ -129,11 +129,9 @@ function assignmentRule(
   const marker = redactionMarker(name);
   const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) => {
     if (value.startsWith(MARKER_START)) return match;
-    const verdict = keep?.(keyword, closeQuote, separator, openQuote, value, text, offset) ?? false;
-    if (verdict === true) return match;
+    if (keep?.(keyword, closeQuote, separator, openQuote, value, text, offset)) return match;
     // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
-    const secretEnd = verdict === false ? value.trimEnd().length : verdict;
-    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(secretEnd)}`;
+    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.trimEnd().length)}`;
   };
   const replaceInName = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) =>
     separator === ':' && closeQuote === '' && openQuote === '' && scheme === '' ? match : replace(match, keyword, closeQuote, separator, openQuote, scheme, value, offset, text);
@@ -339,7 +337,7 @@ const QUOTED_RESULT = /^(?:ok|true|false|pass|passed|fail|failed|success)$/i;
  * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
  * docker's `--secret=id=…,src=…`, which names a file.
  */
-function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean | number {
+function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean {
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
