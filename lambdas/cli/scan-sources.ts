@@ -7,7 +7,7 @@ import { CorruptInputError, InputError, openLineSource, type ReaderCommand } fro
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
 import type { LineTally } from '../core/line-tally.ts';
-import { EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
+import { cloudWatchEvents, EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { WallClock } from '../core/parse/local-time.ts';
 import type { Redactor } from '../core/redact.ts';
@@ -153,10 +153,7 @@ interface HeldEvent {
  * ingest's StreamJoin: only the events of lines still open are held (none once every line ended).
  */
 class StreamEvents {
-  private readonly joiner = new EventLineJoiner<HeldEvent>({
-    span: (first, last) => (first === last ? `CloudWatch event ${first.id}` : `CloudWatch events ${first.id} to ${last.id}`),
-    cutShort: 'the events read end before the line does',
-  });
+  private readonly joiner = new EventLineJoiner<HeldEvent>(cloudWatchEvents('the events read end before the line does'));
 
   constructor(private readonly logStream: string) {}
 

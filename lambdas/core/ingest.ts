@@ -6,7 +6,7 @@ import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
 import { emptyCounts, LineTally, type Rejection } from './line-tally.ts';
-import { EventLineJoiner, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from './parse/container.ts';
+import { cloudWatchEvents, EventLineJoiner, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from './parse/container.ts';
 import { type DeliveredLine, parseDelivery } from './parse/index.ts';
 import type { ParseOutcome } from './parse/types.ts';
 import { StreamZones } from './parse/local-time.ts';
@@ -142,10 +142,7 @@ type StreamLine = JoinedEventLine<StreamEvent>;
  * across the payloads of the batch that hold the stream (a Kinesis batch brings several).
  */
 class StreamJoin {
-  private readonly joiner = new EventLineJoiner<StreamEvent>({
-    span: (first, last) => (first === last ? `CloudWatch event ${first.id}` : `CloudWatch events ${first.id} to ${last.id}`),
-    cutShort: 'the rest of the line is not in this delivery',
-  });
+  private readonly joiner = new EventLineJoiner<StreamEvent>(cloudWatchEvents('the rest of the line is not in this delivery'));
 
   constructor(
     readonly logGroup: string,

@@ -177,6 +177,11 @@ export interface JoinedRecordsWording<E> {
 /** A file's records: its lines, numbered from 1. */
 export const FILE_LINES: JoinedRecordsWording<number> = { span: (first, last) => (first === last ? `line ${first}` : `lines ${first}–${last}`), cutShort: 'the file ends before the line does' };
 
+/** CloudWatch Logs events as a joiner's records, named by their event ids; `cutShort`: why the records ran out where they came from. */
+export function cloudWatchEvents<E extends { readonly id: string }>(cutShort: string): JoinedRecordsWording<E> {
+  return { span: (first, last) => (first === last ? `CloudWatch event ${first.id}` : `CloudWatch events ${first.id} to ${last.id}`), cutShort };
+}
+
 interface SplitLine<E> {
   /** The record it begins in, and its last so far: held only while the line is open. */
   readonly first: E;
