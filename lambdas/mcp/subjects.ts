@@ -224,7 +224,7 @@ export function lastRunStartOf(judged: JudgedSubject, now: number): number | und
   }
   if (subject.kind === 'agent') {
     const s = subject.state as AgentState;
-    return latestAtOrBefore([...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at), ...(fromRecords !== undefined ? [fromRecords] : [])], now);
+    return latestAtOrBefore([...agentRootRunTimes(s), ...(fromRecords !== undefined ? [fromRecords] : [])], now);
   }
   // A guard's bypass times, from its state: its findings are dated when judged (an expiring exception's, the sweep's now), no bypass.
   const g = subject.state as GuardState;
@@ -352,6 +352,11 @@ function firstSeenAfter(subject: KnownSubject, row: CoverageRow | undefined, now
   return first !== undefined && first > now ? first : undefined;
 }
 
+/** The times an agent's own root runs began, as its state holds them: each start (else end) of its ended runs, each open run's start. */
+function agentRootRunTimes(s: AgentState): number[] {
+  return [...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at)];
+}
+
 /**
  * When an agent was first seen, when its state can tell: the earliest start (else end) of the root
  * runs it holds, ended (`history`) and open, when it let none go (no more roots counted than its
@@ -362,10 +367,9 @@ export function agentFirstSeenAt(state: unknown): number | undefined {
   const s = state as AgentState | undefined;
   if (!s || !Array.isArray(s.history) || !Array.isArray(s.open) || typeof s.roots !== 'number') return undefined;
   if (s.roots > s.history.length || s.open.length >= MAX_OPEN_ROOTS) return undefined;
-  const times = [...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at)];
+  const times = agentRootRunTimes(s);
   return times.length > 0 ? Math.min(...times) : undefined;
 }
-
 
 /** The row of a subject not seen yet at `now` (first seen at `firstSeenAt`): UNKNOWN, as the report's row of the month or a configured subject never seen. */
 function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditReadView, exceptions: Parameters<typeof ownerOf>[3]): CoverageRow {
