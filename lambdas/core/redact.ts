@@ -153,6 +153,10 @@ const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
 /** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
 const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
 
+/** The last word of a token option (`--token`, `--api-key`, `--client-secret`), and the prefixes that name a credential (`--access-token`). */
+const TOKEN_WORD = 'token|api[_-]?key|secret';
+const CREDENTIAL_PREFIX = 'access|auth|client|refresh|bot|api';
+
 /**
  * A value given to a token, API key or secret option: `--token VALUE`, `--api-key VALUE`,
  * `--apikey VALUE`, `--secret VALUE`, and with any prefix of up to three words (`--access-token`,
@@ -162,11 +166,11 @@ const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VA
  * `--token-file` gives none; a value starting with `-`, `<`, `>` or `[` is none (isTokenOptionValue
  * judges the rest).
  */
-const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+[_-]){0,3}(?:access|auth|client|refresh|bot|api)?(?:token|api[_-]?key|secret)[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
+const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+[_-]){0,3}(?:${CREDENTIAL_PREFIX})?(?:${TOKEN_WORD})[ \t]+)(?![-<>[]|(?:id|src|source|type|env)=)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** A token option with no prefix or one naming a credential (`--access-token`, `--auth-token`, …), as against `--max-token`. */
-const CREDENTIAL_TOKEN_OPTION = /^--(?:(?:access|auth|client|refresh|bot|api)[_-]?)?(?:token|api[_-]?key|secret)\s/i;
+const CREDENTIAL_TOKEN_OPTION = new RegExp(String.raw`^--(?:(?:${CREDENTIAL_PREFIX})[_-]?)?(?:${TOKEN_WORD})\s`, 'i');
 /** A token option whose prefix names or pages rather than carries a secret (`--page-token`, `--next-token`, `--starting-token`, `--continuation-token`, `--pull-secret`, `--existing-secret`, `--tls-secret`). */
-const NAMING_TOKEN_OPTION = /^--(?:[a-z0-9]+[_-]){0,3}?(?:page|next|starting|continuation|pull|existing|tls)[_-]?(?:[a-z0-9]+[_-]){0,2}?(?:token|api[_-]?key|secret)\s/i;
+const NAMING_TOKEN_OPTION = new RegExp(String.raw`^--(?:[a-z0-9]+[_-]){0,3}?(?:page|next|starting|continuation|pull|existing|tls)[_-]?(?:[a-z0-9]+[_-]){0,2}?(?:${TOKEN_WORD})\s`, 'i');
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
 const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b/;
 
@@ -354,7 +358,8 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
   // `${HOME}` keeps the brace the trimming takes.
-  return [word, bare].some((v) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v));
+  const notAPassword = (v: string) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v);
+  return notAPassword(word) || (bare !== word && notAPassword(bare));
 }
 
 const labelledSecret = assignmentRule(
