@@ -106,7 +106,9 @@ const SLASH = String.raw`\\{0,3}\/`;
  * `keyword = value`, `keyword: value`, `"keyword": "value"` (also inside JSON text whose quotes
  * are escaped), `"keyword" => "value"` (Ruby's Hash#inspect, PHP and Perl arrays), `keyword := value`,
  * and a label in brackets (PHP's print_r `[keyword] => value`, form fields `user[keyword]=value`,
- * also URL-encoded `user%5Bkeyword%5D=value`): the value is replaced, the label kept. A quoted value runs to its closing quote
+ * also URL-encoded `user%5Bkeyword%5D=value`): the value is replaced, the label kept. A URL-encoded
+ * `keyword%3Dvalue` needs a value right after it: `password%3D` in prose (before a space,
+ * punctuation or the end) names the shape and stays. A quoted value runs to its closing quote
  * (QUOTED_VALUE). An unquoted one after `=` (logfmt, query strings, options) runs to the next
  * space, quote, backslash or one of `stops`; after `:` (YAML, headers, `password: a b c`) the
  * value may hold spaces, so it runs to the end of the line, a quote or a backslash, or up to an
@@ -122,7 +124,7 @@ function assignmentRule(
   keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number) => boolean,
 ): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|%3D|[:=])[ \\t]*)(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
+    `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*|%3D(?![,.;:!?)\\]]*(?:[\\s"'\\\\]|$)))(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );

@@ -288,6 +288,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       '{"smoke_pass": "ok"}',
       '{"lint_pass":"true", "e2e_pass": "failed"}',
       "config['smoke_pass'] = 'ok'",
+      // URL-encoded `=` named in prose, with no value after it.
+      'the docs say to pass password%3D in the URL',
+      'append token%3D, then the value',
+      'the query ends in password%3D.',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -363,6 +367,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
       ['login?password%3Dhunter2', `login?password%3D${M('secret-assignment')}`],
+      ['see login?password%3Dhunter2. Then', `see login?password%3D${M('secret-assignment')} Then`],
     ],
   },
 };
