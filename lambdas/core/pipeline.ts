@@ -70,7 +70,10 @@ export interface SubjectReducer<S> {
    * subject's events (the batch's order) and its state as first read, returns them with those it
    * resolves replaced (as many, in the same order), or the very array when none. The replacements
    * are grouped with the batch for every reducer (states the batch did not need yet are read then);
-   * a state re-read after a conflict resolves nothing again. `config` as for `enrich`.
+   * a state re-read after a conflict resolves nothing again: the other subjects' states may already
+   * be committed with the events as first resolved, so they stay so, and the batch ends as if it
+   * had been committed before the writer it lost to (that writer's lines are then read as come
+   * after it, as when they are delivered late). `config` as for `enrich`.
    */
   resolve?(state: S, subject: string, events: readonly AuditEvent[], config: Config): readonly AuditEvent[];
   /**

@@ -8,6 +8,7 @@ import { processBatch, type ReduceContext, sweepSubjects } from '../../lambdas/c
 import { redactorFor } from '../../lambdas/core/redact.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { resolveStartsInBatch, type SystemdHostState, systemdHostKey } from '../../lambdas/core/systemd-host-reducer.ts';
+import type { StateStore } from '../../lambdas/ports.ts';
 
 const NOW = Date.parse('2026-10-20T00:00:00Z');
 const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => NOW } };
@@ -257,5 +258,66 @@ describe('systemd host reducer: the unit of an older `Starting D...`', () => {
     await processBatch(web2.starting, REDUCERS, store, ctx);
     // Assess
     expect((await jobState(store, 'backup.service')).open).toEqual([]);
+  });
+});
+
+describe('systemd host reducer: a batch whose host state another invocation changes between its read and its write', () => {
+  /** The store as seen by an invocation that another one overtakes: right after its first read, the other's batch is processed and committed whole. */
+  function overtakenAfterRead(store: MemoryAuditStore, other: readonly AuditEvent[]): StateStore {
+    let overtaken = false;
+    return {
+      async load(keys) {
+        const read = await store.load(keys);
+        if (!overtaken) {
+          overtaken = true;
+          await processBatch(other, REDUCERS, store, ctx);
+        }
+        return read;
+      },
+      commit: (change) => store.commit(change),
+    };
+  }
+
+  /** What the job's run was judged and kept as, after the sweep. */
+  async function verdict(store: MemoryAuditStore) {
+    await sweepSubjects(REDUCERS, store, ctx);
+    const stored = await store.query({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' });
+    const job = await jobState(store, 'backup.service');
+    return { findings: stored.map((f) => [f.detector, f.run_id, f.evidence?.duration_ms]), runs: job.runs, open: job.open, durations: job.durations, starts: job.starts };
+  }
+
+  const failing = syslogLines(
+    'Oct  4 02:30:00 web1 systemd[1]: Starting Nightly backup...',
+    "Oct  4 02:30:07 web1 systemd[1]: backup.service: Failed with result 'exit-code'.",
+    'Oct  4 02:30:07 web1 systemd[1]: Failed to start Nightly backup.',
+  );
+  const whole = (day: number) => [...oneshot245(day).starting, ...oneshot245(day).end];
+
+  it.each([
+    ['the other teaches that D is U (the start read unresolved)', [], [...whole(1), ...whole(2)], ['run-failed', 'backup.service@2026-10-04T02:30:07Z', undefined]],
+    [
+      'the other ties D to a second unit (the start read resolved)',
+      [whole(1), whole(2)],
+      syslogLines('Oct  3 04:30:00 web1 systemd[1]: Starting Nightly backup...', 'Oct  3 04:40:00 web1 systemd[1]: backup-db.service: Succeeded.', 'Oct  3 04:40:00 web1 systemd[1]: Started Nightly backup.'),
+      ['run-failed', 'backup.service@web1@2026-10-04T02:30:00.000Z', 7_000],
+    ],
+  ])('ends as if it had been committed before the other, whose lines it could not know: %s', async (_name, before, other, judged) => {
+    // Prepare: what both stores hold before; one batch overtaken by the other, one committed before the other
+    const raced = new MemoryAuditStore();
+    const inOrder = new MemoryAuditStore();
+    for (const batch of before) {
+      await processBatch(batch, REDUCERS, raced, ctx);
+      await processBatch(batch, REDUCERS, inOrder, ctx);
+    }
+    await processBatch(failing, REDUCERS, inOrder, ctx);
+    await processBatch(other, REDUCERS, inOrder, ctx);
+    // Act
+    const result = await processBatch(failing, REDUCERS, overtakenAfterRead(raced, other), ctx);
+    // Assess
+    expect(result.conflicts).toBeGreaterThan(0);
+    const expected = await verdict(inOrder);
+    expect(expected.findings).toEqual([judged]);
+    expect(expected.open).toEqual([]);
+    expect(await verdict(raced)).toEqual(expected);
   });
 });
