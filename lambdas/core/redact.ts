@@ -314,6 +314,19 @@ function redactOrphanEnds(text: string, marker: string): string {
   return out + text.slice(from);
 }
 
+/** A key name in lower case, letters and digits only (`Next_Page-Token` → `nextpagetoken`). */
+function normalisedKey(key: string): string {
+  return key.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
+
+/** A paging cursor's name, in any case and with any separators: `NextContinuationToken`, `ContinuationToken` (S3), `NextToken`, `next_page_token`, `pageToken`. */
+const PAGING_TOKEN_NAME = /^(?:next(?:continuation|page)?|continuation|page)token$/;
+
+/** Whether a key names a paging cursor (a list call's position, not a credential). */
+function isPagingTokenName(name: string): boolean {
+  return PAGING_TOKEN_NAME.test(normalisedKey(name));
+}
+
 /** The name an `_PASS`/`_PWD` keyword at `offset` ends: the letters, digits, `_` and `-` just before it (at most 64). */
 function nameBefore(text: string, offset: number): string {
   let start = offset;
@@ -341,9 +354,11 @@ const QUOTED_RESULT = /^(?:ok|true|false|pass|passed|fail|failed|success)$/i;
  * value is one whatever it looks like (`DB_PASS="123456"`) but a result (`"ok"`, `"true"`). After `:`
  * an unquoted value is judged by its first word (`SMOKE_PASS: ok (3 checks)` stays) and, a
  * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
- * docker's `--secret=id=…,src=…`, which names a file.
+ * docker's `--secret=id=…,src=…`, which names a file, and a paging cursor (isPagingTokenName).
  */
 function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean {
+  // A paging cursor (`NextContinuationToken=…`, `"next_page_token": "…"`).
+  if (/^token$/i.test(keyword)) return isPagingTokenName(nameBefore(text, offset) + keyword);
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
@@ -375,14 +390,16 @@ const labelledSecret = assignmentRule(
 /** An XML element naming a secret (`<password>…</password>`, `<db_password>`, `<apiKey>`): its text. */
 const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)>)([^<\r\n]{1,4096})(?=<\/)/gi;
 
-/** Labelled secrets: `label=value` and its kin (assignmentRule), and the text of an XML element naming a secret. */
+/** Labelled secrets: `label=value` and its kin (assignmentRule), and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
     'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
-    return labelledSecret.apply(text, asName).replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) ? match : `${open}${marker}`));
+    return labelledSecret
+      .apply(text, asName)
+      .replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
 
@@ -508,7 +525,7 @@ function triggersIn(text: string): Set<string> | undefined {
   return found;
 }
 
-/** The normalised key names (lower case, letters and digits only) whose values are secret whatever they look like. */
+/** The normalised key names (lower case, letters and digits only) whose values are secret whatever they look like (but a paging cursor's: PAGING_TOKEN_NAME). */
 const SECRET_KEY_SUFFIXES = /(?:password|passwd|passphrase|secret|secretkey|token|apikey|accesskey|privatekey|authorization|credentials?|cookie)$/;
 const SECRET_KEY_NAMES = new Set(['auth', 'pass']);
 
@@ -730,8 +747,8 @@ export class Redactor {
   private keyVerdict(key: string): KeyVerdict {
     let verdict = this.keyCache.get(key);
     if (verdict) return verdict;
-    const normalised = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-    const secret = this.secretFields && (SECRET_KEY_SUFFIXES.test(normalised) || SECRET_KEY_NAMES.has(normalised));
+    const normalised = normalisedKey(key);
+    const secret = this.secretFields && (SECRET_KEY_SUFFIXES.test(normalised) || SECRET_KEY_NAMES.has(normalised)) && !PAGING_TOKEN_NAME.test(normalised);
     verdict = { key: this.redactText(key), secret };
     if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
     this.keyCache.set(key, verdict);

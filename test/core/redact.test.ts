@@ -292,6 +292,11 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
       'the query ends in password%3D.',
+      // A paging cursor: a list call's position, not a credential.
+      '<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>',
+      '<ContinuationToken>abc</ContinuationToken><NextToken>def</NextToken>',
+      'list-objects-v2 NextContinuationToken=1ueGcxLPRx1Tr ContinuationToken: abc',
+      '{"nextPageToken": "CAESBggBEAEYAQ", "next_page_token": "x"} ?page_token=abc',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -367,6 +372,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
       ['login?password%3Dhunter2', `login?password%3D${M('secret-assignment')}`],
+      // Only a paging cursor's name is left: a session token, a token of another name, goes.
+      ['<SessionToken>abc</SessionToken><NextContinuationToken>d</NextContinuationToken>', `<SessionToken>${M('secret-assignment')}</SessionToken><NextContinuationToken>d</NextContinuationToken>`],
+      ['next_token_secret=abc next_refresh_token=def', `next_token_secret=${M('secret-assignment')} next_refresh_token=${M('secret-assignment')}`],
       ['see login?password%3Dhunter2. Then', `see login?password%3D${M('secret-assignment')} Then`],
     ],
   },
@@ -528,6 +536,8 @@ describe('redactValue', () => {
       pass: 'p',
       empty_password: '',
       secret: null,
+      NextContinuationToken: '1ueGcxLPRx1Tr',
+      next_page_token: 'CAESBggB',
     };
     // Act
     const clean = BUILTIN_REDACTOR.redactValue(value);
@@ -543,6 +553,8 @@ describe('redactValue', () => {
       pass: M('secret-field'),
       empty_password: '',
       secret: null,
+      NextContinuationToken: '1ueGcxLPRx1Tr',
+      next_page_token: 'CAESBggB',
     });
   });
 
