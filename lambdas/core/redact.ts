@@ -204,8 +204,8 @@ const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
 const CURL_USER = new RegExp(String.raw`((?<=[ \t])(?:-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
 /** openssl's `-pass pass:VALUE`, `-passin pass:VALUE`, `-passout pass:VALUE` (`env:NAME`, `file:PATH` give none). */
 const OPENSSL_PASS = new RegExp(String.raw`((?<=[ \t])-pass(?:in|out)?[ \t]+(\\?["'])?pass:)((?<=["']pass:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
-/** A `docker login` (podman's, nerdctl's) and its arguments, up to the end of its step of a pipeline or list. */
-const DOCKER_LOGIN_COMMAND = /\b(?:docker|podman|nerdctl)[ \t]+login[ \t][^|;&\r\n]*/g;
+/** A registry login (`docker login`; podman's, nerdctl's, buildah's, skopeo's, `helm registry login`) and its arguments, up to the end of its step of a pipeline or list. */
+const DOCKER_LOGIN_COMMAND = /\b(?:(?:docker|podman|nerdctl|buildah|skopeo)[ \t]+|helm[ \t]+registry[ \t]+)login[ \t][^|;&\r\n]*/g;
 /** Its `-p VALUE` (`--password VALUE` is PASSWORD_OPTION's). */
 const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
@@ -222,7 +222,7 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, `helm registry login -p VALUE`)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -456,10 +456,11 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * none and is left after that one scan. `://` (and `:\`, for `:\/\/`) is looked for on its own: as an
  * alternative in the scan it would double the cost on text full of `hh:mm:ss` times. (`basic`, not `basi`: a match
  * must not swallow the start of another word, here `asia`. `sql` and `adb` for `mysql…` and
- * `mariadb…`, `an login` and `tl login` for `podman login` and `nerdctl login`: a word starting
- * with `m` or `n`, a new first letter, would slow the scan of every text.)
+ * `mariadb…`, `an login`, `tl login`, `ah login`, `eo login` and `egistry login` for `podman login`,
+ * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`: a word starting
+ * with `m`, `n` or `r`, a new first letter, would slow the scan of every text.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth|cred|cook|priv|key|ker login|an login|tl login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -470,7 +471,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'slack-webhook': ['slack'],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login'],
+  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],

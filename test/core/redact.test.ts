@@ -172,6 +172,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'openssl rsa -passin env:KEYPASS -in key.pem',
       'openssl rsa -passin file:/run/pw -in key.pem',
       'docker login -u bob --password-stdin registry.example.com',
+      'buildah login -u bob --password-stdin quay.io && helm registry login reg.io -u bob --password-stdin',
+      'skopeo copy -p 2 docker://a docker://b',
       // A token option whose prefix names or pages rather than carries a secret.
       'gcloud list --page-token CAESBggBEAEYAQ',
       'aws s3api list-objects --starting-token eyJNYXJrZXIiOiAxfQ2 --next-token AbC123xyZ9',
@@ -187,6 +189,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // podman's and nerdctl's `login -p`, as docker's.
       ['podman login -u me -p S3cretXy registry.io', `podman login -u me -p ${M('cli-password')} registry.io`],
       ['nerdctl login -u me -p S3cretXy registry.io', `nerdctl login -u me -p ${M('cli-password')} registry.io`],
+      // buildah's, skopeo's and helm's registry logins, as docker's.
+      ['buildah login -u me -p S3cretXy quay.io', `buildah login -u me -p ${M('cli-password')} quay.io`],
+      ['skopeo login -u me -p S3cretXy quay.io', `skopeo login -u me -p ${M('cli-password')} quay.io`],
+      ['helm registry login reg.io -u me -p S3cretXy', `helm registry login reg.io -u me -p ${M('cli-password')}`],
       ['mysqldump -uroot -pS3cretPass db > /backup/db.sql', `mysqldump -uroot -p${M('cli-password')} db > /backup/db.sql`],
       ['/usr/bin/mysql -h db -P3306 -u app -pHunter2Secret! appdb -e "select 1"', `/usr/bin/mysql -h db -P3306 -u app -p${M('cli-password')} appdb -e "select 1"`],
       ['mysqladmin -uroot -p"two words" ping', `mysqladmin -uroot -p"${M('cli-password')}" ping`],
