@@ -155,13 +155,13 @@ const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
 /** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
 const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
 
-/** The last word of a token option (`--token`, `--api-key`, `--client-secret`), and the prefixes that name a credential (`--access-token`). */
-const TOKEN_WORD = 'token|api[_-]?key|secret';
+/** The last word of a token option (`--token`, `--api-key`, `--client-secret`, `--secret-key`, `--private-key`), and the prefixes that name a credential (`--access-token`). */
+const TOKEN_WORD = 'token|api[_-]?key|secret(?:[_-]?key)?|private[_-]?key';
 const CREDENTIAL_PREFIX = 'access|auth|client|refresh|bot|api';
 
 /**
  * A value given to a token, API key or secret option: `--token VALUE`, `--api-key VALUE`,
- * `--apikey VALUE`, `--secret VALUE`, and with any prefix of up to three words (`--access-token`,
+ * `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file's path: KEY_FILE), and with any prefix of up to three words (`--access-token`,
  * `--github-token`, `--personal-access-token`, `--client-secret`; also glued: `--accesstoken`);
  * isTokenOptionValue leaves what other such options take (`--max-token 4096`, `--with-token < file`,
  * `--show-secret foo`) and options that name or page (`--page-token`, `--pull-secret`: NAMING_TOKEN_OPTION). The `=` form is a labelled secret;
@@ -173,6 +173,10 @@ const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+[_-])
 const CREDENTIAL_TOKEN_OPTION = new RegExp(String.raw`^--(?:(?:${CREDENTIAL_PREFIX})[_-]?)?(?:${TOKEN_WORD})\s`, 'i');
 /** A token option whose prefix names or pages rather than carries a secret (`--page-token`, `--next-token`, `--starting-token`, `--continuation-token`, `--pull-secret`, `--existing-secret`, `--tls-secret`). */
 const NAMING_TOKEN_OPTION = new RegExp(String.raw`^--(?:[a-z0-9]+[_-]){0,3}?(?:page|next|starting|continuation|pull|existing|tls)[_-]?(?:[a-z0-9]+[_-]){0,2}?(?:${TOKEN_WORD})\s`, 'i');
+/** A private key option's value that is the key's file, not the key: a path (`/…`, `./…`, `../…`, `~…`) or a `.pem`/`.key` file. */
+const KEY_FILE = /^(?:~|\.{0,2}\/)|\.(?:pem|key)$/i;
+const PRIVATE_KEY_OPTION = /private[_-]?key\s/i;
+
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
 const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b/;
 
@@ -187,11 +191,13 @@ function stepBefore(text: string, offset: number): string {
  * Whether the value after a token option is one: a quoted value is, unless a placeholder; an
  * unquoted word only when it looks like a credential (at least 6 characters with a digit, 8 in
  * mixed case, or 20 long), not a word of prose (`--token requires an argument`), a placeholder
- * (`TOKEN`, `<key>`, `TOKEN]`) or a number (`4096`); docker's `--secret NAME` names a secret.
+ * (`TOKEN`, `<key>`, `TOKEN]`) or a number (`4096`); docker's `--secret NAME` names a secret, and
+ * `--private-key PATH` a key file (KEY_FILE).
  */
 function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number, namesSecrets: boolean): boolean {
   if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
   if (NAMING_TOKEN_OPTION.test(option)) return false;
+  if (KEY_FILE.test(value) && PRIVATE_KEY_OPTION.test(option)) return false;
   if (namesSecrets && /^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(stepBefore(text, offset))) return false;
   if (quote) return true;
   // A number is none; after another prefix (`--max-token 131072`) however long.
@@ -222,7 +228,7 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, `helm registry login -p VALUE`)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, `….pem`, `….key`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, `helm registry login -p VALUE`)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

@@ -179,6 +179,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'aws s3api list-objects --starting-token eyJNYXJrZXIiOiAxfQ2 --next-token AbC123xyZ9',
       'helm install x --set a=1 --pull-secret regcred2 --existing-secret db-creds-2 --tls-secret my-tls-2024',
       'list --continuation-token 1AbCdEf2GhIjK3',
+      // A private key option given the key's file: a path, a `.pem` or `.key` file.
+      'ansible-playbook site.yml --private-key ~/.ssh/deploy2 && scp --private-key /path/to/key2.pem x',
+      'tool --private-key ./keys/deploy-2024 --ssh-private-key deploy-2024.key --secret-key-file /run/s3cret',
     ],
     redacted: [
       // A token option with any prefix (up to three words): the value judged as for `--token`.
@@ -219,6 +222,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['deploy --auth-token abc123def --client-secret Xy9kLmNoPq', `deploy --auth-token ${M('cli-password')} --client-secret ${M('cli-password')}`],
       ['bot --bot-token 123456:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw', `bot --bot-token ${M('cli-password')}`],
       ['app --secret s3cretValue9 run', `app --secret ${M('cli-password')} run`],
+      // Secret and private key options given the key itself.
+      ['aws configure set x --secret-key wJalrXUtnFEMI/K7MDENG --access-key AKIDEXAMPLE9', `aws configure set x --secret-key ${M('cli-password')} --access-key AKIDEXAMPLE9`],
+      ['minio-client --secret_key s3cret9 --private-key abcDEF12345 --ssh-private-key "a b c"', `minio-client --secret_key ${M('cli-password')} --private-key ${M('cli-password')} --ssh-private-key "${M('cli-password')}"`],
       // curl's proxy user, openssl's `pass:` passwords, `docker login -p`.
       ['curl --proxy-user bob:ProxyS3cret https://x', `curl --proxy-user bob:${M('cli-password')} https://x`],
       ['curl -U bob:ProxyS3cret https://x', `curl -U bob:${M('cli-password')} https://x`],
