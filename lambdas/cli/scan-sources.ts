@@ -215,9 +215,9 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
   return outcome.kind === 'events' && clock?.readAsUtc === true;
 }
 
-/** The clock, told that this line has read no zoneless time as UTC yet. */
+/** The clock, told that a new line begins (none of its zoneless times read as UTC yet). */
 function resetClock(clock: WallClock | undefined): WallClock | undefined {
-  if (clock) clock.readAsUtc = false;
+  clock?.nextLine();
   return clock;
 }
 

@@ -489,6 +489,27 @@ describe('silent-audit scan (contract §5)', () => {
       expect(stderr).not.toContain('note:');
     });
 
+    it("reads an hourly systemd timer's runs in both passes of the hour the clock goes back, each finished in the second it started, at their own instants", async () => {
+      // Prepare: foo.service started by its timer at :17:01 of every hour from 22 to 27 October 2026 (Berlin wall time), its Deactivated and Finished lines in the same second; `Oct 25 02:17:01` comes twice
+      const file = join(mkdtempSync(join(tmpdir(), 'sa-berlin-')), 'syslog');
+      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const lines: string[] = [];
+      for (let t = Date.UTC(2026, 9, 22, 0, 17); t < Date.UTC(2026, 9, 28); t += 3_600_000) {
+        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+        lines.push(`${date} systemd[1]: Starting foo.service - Hourly foo...`, `${date} systemd[1]: foo.service: Deactivated successfully.`, `${date} systemd[1]: Finished foo.service - Hourly foo.`);
+      }
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      const config = validateConfig({ jobs: { 'foo.service': { schedule: '17 * * * *', timezone: 'Europe/Berlin' } } });
+
+      // Act
+      const { result } = await scan([file], { config, json: true, year: 2026, timeZone: 'Europe/Berlin', now: Date.parse('2026-10-28T00:00:00Z') });
+
+      // Assess: both 02:17:01 runs counted (00:17:01Z and 01:17:01Z), none missed, none left unfinished
+      expect(lines.filter((line) => line.startsWith('Oct 25 02:17:01') && line.includes('Starting'))).toHaveLength(2);
+      expect(result.findings).toEqual([]);
+    });
+
     it('gives no note when no job keeps a zone other than UTC', async () => {
       // Prepare
       const file = berlinSyslog();

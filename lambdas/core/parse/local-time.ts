@@ -296,8 +296,9 @@ function repeatedInstants(wallAsUtc: number, zone: string): [number, number] | u
 
 /**
  * A line's text, for telling the two passes of a repeated hour apart: what a job run writes (its host and cron's
- * `CRON (root) CMD (…)`, without its pid or time), and the pid of the process that wrote it (a line
- * read again by another parser keeps its pid; a run of the second pass has a new process).
+ * `CRON (root) CMD (…)` or systemd's `Starting U…`, without its pid or time), and the pid of the process that wrote
+ * it (a line read again by another parser keeps its pid; a cron run of the second pass has a new process, a
+ * systemd one is a line of its own: `WallClock.nextLine`).
  */
 export interface LineKey {
   readonly text: string;
@@ -314,19 +315,29 @@ export interface LineKey {
  * instant comes again from another process at the same wall time: cron (Vixie, Debian's, cronie)
  * runs a job whose hour field starts with `*` in both passes of the repeated hour, at the same
  * second, so a stock Debian `17 * * * *` run-parts logs `02:17:01 … CMD (…)` twice, often with
- * nothing but its PAM session lines between. That line and those after it are then the second
- * instant (the clock is at the second pass). A line without a key (a PAM session line) follows the
- * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
+ * nothing but its PAM session lines between; an hourly systemd timer logs `02:17:01 … systemd[1]:
+ * Starting U…` twice, from one pid, on two lines (its `Finished U` often in the same second). That
+ * line and those after it are then the second instant (the clock is at the second pass). A line
+ * without a key (a PAM session line) follows the clock. The clock lives as long as its file's
+ * reader, so how the file is chunked changes nothing.
  */
 export class WallClock {
   /** Whether a zoneless time was read as UTC since the reader last reset it. */
   readAsUtc = false;
   /** The last zoneless time read in `zone`: which of a repeated hour's two instants a log in time order is at. */
   private last: number | undefined;
-  /** The repeated wall time last read, and the keys (with their pids) read at its first instant. */
-  private repeated: { wall: number; firstKeys: Map<string, number | undefined> } | undefined;
+  /** The repeated wall time last read, and the keys (with their pids and lines) read at its first instant. */
+  private repeated: { wall: number; firstKeys: Map<string, { pid?: number; line: number }> } | undefined;
+  /** Lines begun (`nextLine`): a line read again by another parser is on the same one. */
+  private line = 0;
 
   constructor(readonly zone?: string) {}
+
+  /** Told by the reader before each line: no zoneless time of it read as UTC yet, and a new line. */
+  nextLine(): void {
+    this.readAsUtc = false;
+    this.line++;
+  }
 
   read(wallAsUtc: number, key?: LineKey): number {
     if (this.zone === undefined) {
@@ -336,11 +347,12 @@ export class WallClock {
     let at = inZone(wallAsUtc, this.zone, this.last);
     const instants = key === undefined ? undefined : repeatedInstants(wallAsUtc, this.zone);
     if (key !== undefined && instants !== undefined && at === instants[0]) {
-      // A wall time the clock shows twice, read as its first instant: its second if its line came already, from another process.
+      // A wall time the clock shows twice, read as its first instant: its second if its line came already, from another process or on another line.
       if (this.repeated?.wall !== wallAsUtc) this.repeated = { wall: wallAsUtc, firstKeys: new Map() };
       const keys = this.repeated.firstKeys;
-      if (!keys.has(key.text)) keys.set(key.text, key.pid);
-      else if (key.pid !== undefined && keys.get(key.text) !== key.pid) at = instants[1];
+      const first = keys.get(key.text);
+      if (first === undefined) keys.set(key.text, { pid: key.pid, line: this.line });
+      else if (first.line !== this.line || (key.pid !== undefined && first.pid !== key.pid)) at = instants[1];
     }
     this.last = at;
     return at;

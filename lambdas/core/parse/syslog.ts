@@ -81,6 +81,8 @@ export function syslogTime(month1: number, day: number, h: number, m: number, s:
 
 /** A line that says a job started: cron's `(root) CMD (…)` (Vixie, Debian, cronie). */
 const RUN_LINE = /^\([^()\s]*\) CMD \(/;
+/** A systemd line that says a unit starts: `Starting U…`, `Started U`. */
+const UNIT_START_LINE = /^Start(?:ing|ed) /;
 
 /**
  * The key of a line that says a job started, for a wall clock's repeated hour (`WallClock`): its
@@ -88,7 +90,8 @@ const RUN_LINE = /^\([^()\s]*\) CMD \(/;
  * two jobs of one second write alike).
  */
 function runKey(host: string, tag: { program: string; pid?: number; message: string }): LineKey | undefined {
-  return RUN_LINE.test(tag.message) ? { text: `${host} ${tag.program} ${tag.message}`, pid: tag.pid } : undefined;
+  const starts = tag.program === 'systemd' ? UNIT_START_LINE.test(tag.message) : RUN_LINE.test(tag.message);
+  return starts ? { text: `${host} ${tag.program} ${tag.message}`, pid: tag.pid } : undefined;
 }
 
 /** A syslog date as UTC, in the year `syslogTime` gives it. */
