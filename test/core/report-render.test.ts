@@ -503,6 +503,22 @@ describe('the first month monitored', () => {
     expect(notice.subject).toContain('(first month)');
   });
 
+  it('has no card compare with the month before (no "September 2026: 0")', () => {
+    // Prepare
+    const report = firstMonthReport();
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+
+    // Assess: the cards show the month's findings, and nothing of September
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(markdown).toContain('- **Condition.** ');
+    expect(html).toContain('<dt>Condition</dt>');
+    expect(markdown).not.toContain('September 2026: 0');
+    expect(html).not.toContain('September 2026: 0');
+  });
+
   it('is not said of a month before any data (September, when everything starts on 1 October)', () => {
     // Prepare: the same store, reported for September: nothing in August, nothing in September either
     const october = firstMonthReport();

@@ -56,6 +56,14 @@ export function comparedWithText(firstMonth: boolean | undefined, previous: stri
   return firstMonth ? `first month monitored (nothing in ${previous})` : `compared with ${previous}`;
 }
 
+/**
+ * A 5 Cs card's count of the month before, `September 2026: 2`; none in the first month monitored,
+ * which has no month before to count. `previous` as the renderer writes it (escaped for HTML).
+ */
+export function previousCountText(firstMonth: boolean | undefined, previous: string, count: number): string | undefined {
+  return firstMonth ? undefined : `${previous}: ${count}`;
+}
+
 export function trend(current: number, previous: number): Trend {
   const delta = current - previous;
   return { current, previous, delta, direction: delta > 0 ? 'up' : delta < 0 ? 'down' : 'same' };

@@ -48,7 +48,7 @@ export interface ReportDeps extends ReportSources {
 }
 
 /** Kinds of subject that run (and so can be UNKNOWN for want of data); guards and tools only appear through findings. */
-const RUNNING_KINDS = ['job', 'agent', 'route'] as const;
+export const RUNNING_KINDS = ['job', 'agent', 'route'] as const;
 const PARALLEL_READS = 8;
 
 const CarriedReportSchema = z.object({

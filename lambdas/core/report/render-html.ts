@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, previousCountText, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
@@ -340,11 +340,12 @@ function group(g: FindingGroup, r: AuditReport): string {
   const c = g.condition;
   const a = g.correctiveAction;
   const closed = g.status === 'resolved' || g.status === 'unverified';
+  const before = previousCountText(r.summary.firstMonthMonitored, esc(r.previousLabel), c.previousOccurrences);
   const condition =
     c.occurrences > 0
       ? `<p>${plural(c.occurrences, 'finding')}${c.runsAffected ? ` on ${plural(c.runsAffected, 'run')}` : ''}` +
         (c.occurrences === 1 ? `: ${esc(shortTime(c.firstAt!))}.` : ` over ${plural(c.days.length, 'day')}: first ${esc(shortTime(c.firstAt!))}, last ${esc(shortTime(c.lastAt!))}.`) +
-        ` ${esc(r.previousLabel)}: ${c.previousOccurrences}.</p>` +
+        `${before ? ` ${before}.` : ''}</p>` +
         (c.evidence.length || c.values.length
           ? `<ul>${c.evidence
               .map((s) => `<li>${code(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? esc(formatValue(s.min, s.unit)) : `${esc(formatValue(s.min, s.unit))} / ${esc(formatValue(s.median, s.unit))} / ${esc(formatValue(s.max, s.unit))} <span class="note">(min / median / max)</span>`}</li>`)
@@ -352,7 +353,7 @@ function group(g: FindingGroup, r: AuditReport): string {
           : '') +
         (c.evidenceCut ? `<p class="note">${esc(evidenceCutNote(c.evidenceCut))}</p>` : '') +
         c.examples.map((e) => `<blockquote class="example">${esc(e.text)}${e.count > 1 ? ` <span class="note">×${e.count}</span>` : ''}</blockquote>`).join('')
-      : `<p>No finding in ${esc(r.label)} (${esc(r.previousLabel)}: ${c.previousOccurrences}).</p>${c.examples[0] ? `<blockquote class="example">${esc(c.examples[0].text)}</blockquote>` : ''}`;
+      : `<p>No finding in ${esc(r.label)}${before ? ` (${before})` : ''}.</p>${c.examples[0] ? `<blockquote class="example">${esc(c.examples[0].text)}</blockquote>` : ''}`;
   const list = (items: readonly string[]) => (items.length ? `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>` : '');
   return (
     `<article class="group ${closed ? 'closed' : g.severity}" id="${esc(g.id)}" aria-labelledby="${esc(g.id)}-h">` +

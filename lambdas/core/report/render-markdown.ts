@@ -1,8 +1,8 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, previousCountText, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
-import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
+import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
 
 /**
@@ -148,9 +148,17 @@ function monitoredTable(section: MonitoredSection, noun: string, volume: 'runs' 
   );
 }
 
-/** One 5 Cs card as the report writes it (also what the MCP server's explain_finding answers with). */
-export function groupMarkdown(g: FindingGroup, index: number, r: Pick<AuditReport, 'label' | 'previousLabel'>): string[] {
+/**
+ * One 5 Cs card as the report writes it (also what the MCP server's explain_finding answers with).
+ * In the first month monitored (`summary.firstMonthMonitored`) it gives no count of the month before.
+ */
+export function groupMarkdown(
+  g: FindingGroup,
+  index: number,
+  r: Pick<AuditReport, 'label' | 'previousLabel'> & { readonly summary?: Pick<ReportSummary, 'firstMonthMonitored'> },
+): string[] {
   const c = g.condition;
+  const before = previousCountText(r.summary?.firstMonthMonitored, r.previousLabel, c.previousOccurrences);
   const status = `${GROUP_STATUS_LABEL[g.status]}${g.correctiveAction.overdue ? ', OVERDUE' : ''}`;
   const out = [`### ${index}. ${SEVERITY_MARK[g.severity]} · ${mdCode(g.detector)} on ${md(g.subject)} · ${status}`, ''];
   out.push(`- **Criteria.** ${g.criteria.rule}`);
@@ -160,7 +168,7 @@ export function groupMarkdown(g: FindingGroup, index: number, r: Pick<AuditRepor
     out.push(
       `- **Condition.** ${plural(c.occurrences, 'finding')}${c.runsAffected ? ` on ${plural(c.runsAffected, 'run')}` : ''}` +
         (c.occurrences === 1 ? `, ${shortTime(c.firstAt!)}` : `, first ${shortTime(c.firstAt!)}, last ${shortTime(c.lastAt!)}, on ${plural(c.days.length, 'day')}`) +
-        ` (${r.previousLabel}: ${c.previousOccurrences}).`,
+        `${before ? ` (${before})` : ''}.`,
     );
     for (const s of c.evidence) {
       out.push(`  - ${mdCode(s.key)}${s.label ? ` (${s.label})` : ''}: ${s.min === s.max ? formatValue(s.min, s.unit) : `${formatValue(s.min, s.unit)} / ${formatValue(s.median, s.unit)} / ${formatValue(s.max, s.unit)} (min / median / max)`}`);
@@ -169,7 +177,7 @@ export function groupMarkdown(g: FindingGroup, index: number, r: Pick<AuditRepor
     if (c.evidenceCut) out.push(`  - ${md(evidenceCutNote(c.evidenceCut))}`);
     for (const e of c.examples) out.push(`  - “${md(e.text)}”${e.count > 1 ? ` ×${e.count}` : ''}`);
   } else {
-    out.push(`- **Condition.** No finding in ${r.label} (${r.previousLabel}: ${c.previousOccurrences}).${c.examples[0] ? ` Last message: “${md(c.examples[0].text)}”` : ''}`);
+    out.push(`- **Condition.** No finding in ${r.label}${before ? ` (${before})` : ''}.${c.examples[0] ? ` Last message: “${md(c.examples[0].text)}”` : ''}`);
   }
   out.push(`- **Cause.** ${g.cause.known}`);
   for (const n of g.cause.narrowed) out.push(`  - ${md(n)}`);

@@ -4,15 +4,17 @@ import { noSuchDay, parseTime } from '../../core/parse-time.ts';
 import { buildCoverage } from '../../core/report/coverage.ts';
 import { findingsQueryEnd, happenedAt } from '../../core/report/evidence.ts';
 import { formatValue } from '../../core/report/format.ts';
-import { retractForMonth, runsNotKeptNote } from '../../core/report/build-report.ts';
+import { firstMonthMonitored, retractForMonth, runsNotKeptNote } from '../../core/report/build-report.ts';
 import { lateRunReads, lateRunReadsFrom } from '../../core/report/late-runs.ts';
 import { buildGroups } from '../../core/report/groups.ts';
 import type { FindingGroup } from '../../core/report/model.ts';
-import { monthOf, monthSpan, previousMonthSpan } from '../../core/report/month.ts';
+import { type MonthSpan, monthOf, monthSpan, previousMonthSpan } from '../../core/report/month.ts';
+import { RUNNING_KINDS } from '../../core/report/monthly-report.ts';
 import { groupMarkdown } from '../../core/report/render-markdown.ts';
 import { DETECTOR_META } from '../../detectors/index.ts';
 import type { DetectorMeta } from '../../detectors/types.ts';
-import { ToolArgumentError } from '../audit-view.ts';
+import { type AuditReadView, ToolArgumentError } from '../audit-view.ts';
+import type { StoredFinding } from '../../ports.ts';
 import { compactEvidence, defineTool, FindingSummarySchema, findingSummary, SeveritySchema } from '../tool.ts';
 
 /** A finding id is its key: `<ts>#<detector>#<subject>#<run id or expected time>`. */
@@ -29,6 +31,17 @@ function conditionLines(g: FindingGroup): { evidence: string[]; examples: string
     ],
     examples: g.condition.examples.map((e) => (e.count > 1 ? `${e.text} ×${e.count}` : e.text)),
   };
+}
+
+/**
+ * Whether the finding's month is the first the store monitored, as the report decides it
+ * (firstMonthMonitored), so that its card gives no count of the month before either. Last month's
+ * findings of every subject are read only when its own and the store's subjects say nothing of it.
+ */
+async function firstMonthOfStore(view: AuditReadView, finding: StoredFinding, ownPrevious: readonly StoredFinding[], span: MonthSpan, previousSpan: MonthSpan): Promise<boolean> {
+  const subjects = (await Promise.all(RUNNING_KINDS.map((kind) => view.subjects(kind)))).flat().map(({ key, state }) => ({ kind: key, name: key, state }));
+  const judge = (previousFindings: readonly StoredFinding[]) => firstMonthMonitored({ findings: [finding], previousFindings, runs: [], subjects }, span, previousSpan);
+  return judge(ownPrevious) && judge(await view.findings({ from: previousSpan.from, to: findingsQueryEnd(previousSpan) }));
 }
 
 export const explainFindingTool = defineTool({
@@ -119,6 +132,7 @@ export const explainFindingTool = defineTool({
     const { evidence, examples } = conditionLines(group);
     // As the report notes it: the runs the condition and cause are read from may be gone in part.
     const runsNotKept = runsNotKeptNote(span, previousSpan, view.now(), view.runRetentionDays);
+    const firstMonth = await firstMonthOfStore(view, finding, inPrevious, span, previousSpan);
     const a = group.correctiveAction;
     const result = {
       finding: { ...findingSummary(finding), evidence: compactEvidence(finding.evidence) },
@@ -156,7 +170,7 @@ export const explainFindingTool = defineTool({
       ...(retracted ? [`Retracted: ${result.retracted}. The monthly report counts it in no group.`] : []),
       ...(runsNotKept ? [`Note: ${runsNotKept}`] : []),
       '',
-      ...groupMarkdown(group, 1, { label: span.label, previousLabel: previousSpan.label }),
+      ...groupMarkdown(group, 1, { label: span.label, previousLabel: previousSpan.label, summary: { firstMonthMonitored: firstMonth || undefined } }),
     ].join('\n');
     return { result, text };
   },
