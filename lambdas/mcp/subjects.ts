@@ -111,9 +111,20 @@ export function rollingSpan(now: number, days: number): MonthSpan {
   return { month: isoTime(now).slice(0, 7), label: `the last ${days} days`, from: isoTime(fromMs), to: isoTime(toMs), fromMs, toMs, days: [] };
 }
 
-/** A guard's state names its first and last bypass `firstAt`/`lastAt`; the report reads `firstSeenAt`/`lastSeenAt`. */
+/**
+ * A subject's state as the report's coverage reads it (`stateFacts`). A guard's names its first and
+ * last bypass `firstAt`/`lastAt`; the report reads `firstSeenAt`/`lastSeenAt`. An agent's sightings
+ * are its ended runs' ends and its root runs' starts (`agentRootRunTimes`): a root run going on is
+ * seen, though no run of it ended yet (a first run), or it ended after now.
+ */
 function coverageState(kind: ListedKind, state: unknown): unknown {
-  if (kind !== 'guard' || !state) return state;
+  if (!state || (kind !== 'guard' && kind !== 'agent')) return state;
+  if (kind === 'agent') {
+    const s = state as AgentState;
+    if (!Array.isArray(s.history) || !Array.isArray(s.open)) return state;
+    const times = [...s.history.map((h) => h.ended_at), ...agentRootRunTimes(s)];
+    return times.length > 0 ? { ...s, firstSeenAt: Math.min(...times), lastSeenAt: Math.max(...times) } : state;
+  }
   const g = state as GuardState;
   return { ...g, firstSeenAt: g.firstAt, lastSeenAt: g.lastAt };
 }
@@ -182,7 +193,7 @@ export function lastStatusOf(subject: KnownSubject, runs: readonly RunRecord[], 
   if (subject.kind === 'agent' && subject.state) {
     const s = subject.state as AgentState;
     const last = runs[runs.length - 1];
-    if (s.open.some((o) => o.started_at <= now && (last === undefined || o.started_at > Date.parse(last.ts)))) return 'running';
+    if (agentRootsGoingOn(s, now).some((at) => last === undefined || at > Date.parse(last.ts))) return 'running';
     return last?.status === 'started' ? 'started' : last?.status;
   }
   return undefined;
@@ -355,6 +366,16 @@ function firstSeenAfter(subject: KnownSubject, row: CoverageRow | undefined, now
 /** The times an agent's own root runs began, as its state holds them: each start (else end) of its ended runs, each open run's start. */
 function agentRootRunTimes(s: AgentState): number[] {
   return [...s.history.map((h) => h.started_at ?? h.ended_at), ...s.open.map((o) => o.started_at)];
+}
+
+/**
+ * When an agent's root runs going on at `now` began: its open runs started by then, and, at a
+ * `--now` earlier than the store's data, its runs that started by then and ended after it (the
+ * store's `open` is its state at the end, where they had ended).
+ */
+function agentRootsGoingOn(s: AgentState, now: number): number[] {
+  const endedLater = s.history.flatMap((h) => (h.started_at !== undefined && h.ended_at > now ? [h.started_at] : []));
+  return [...s.open.map((o) => o.started_at), ...endedLater].filter((at) => at <= now);
 }
 
 /**

@@ -1512,4 +1512,26 @@ describe('agents, guards and jobs at a --now earlier than the lines scanned', ()
     // Assess
     expect(structured<{ subjects: SubjectRow[] }>(listed).subjects).toEqual([expect.objectContaining({ name: 'nightly-backup', last_run_at: '2026-11-24T01:30:05Z', last_status: 'running' })]);
   });
+
+  it('an agent whose first run started by now and had not ended by then is running, not UNKNOWN with nothing seen', async () => {
+    // Prepare: first-bot's first run starts at 09:00 on the 29th and ends at 11:00, after now (10:00); open-bot's starts at 09:30 and never ends.
+    const lines = [
+      { ts: '2026-11-29T09:00:00Z', type: 'agent.start', agent: 'first-bot', run_id: 'fb-1' },
+      { ts: '2026-11-29T09:30:00Z', type: 'agent.start', agent: 'open-bot', run_id: 'ob-1' },
+      { ts: '2026-11-29T11:00:00Z', type: 'agent.end', agent: 'first-bot', run_id: 'fb-1', status: 'ok' },
+    ];
+
+    // Act
+    const [listed, status] = await askAt(NOW_29TH, lines, [['list_subjects', { kind: 'agent' }], ['subject_status', { subject: 'first-bot' }]]);
+
+    // Assess
+    const rows = structured<{ subjects: SubjectRow[] }>(listed).subjects;
+    expect(rows.map((r) => [r.name, r.last_run_at, r.last_status])).toEqual([
+      ['first-bot', '2026-11-29T09:00:00Z', 'running'],
+      ['open-bot', '2026-11-29T09:30:00Z', 'running'],
+    ]);
+    // UNKNOWN for too little history, not for nothing seen: its run going on was seen.
+    for (const r of rows) expect(r.reason).toMatch(/^too little history: \d of 5 runs/);
+    expect(structured<{ subject: SubjectRow }>(status).subject).toEqual(expect.objectContaining({ last_run_at: '2026-11-29T09:00:00Z', last_status: 'running' }));
+  });
 });
