@@ -352,9 +352,17 @@ const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
 /** A quoted result (`{"smoke_pass": "ok"}`, `config['lint_pass'] = 'true'`): CI output, not a password (a quoted number is one). */
 const QUOTED_RESULT = /^(?:ok|true|false|pass|passed|fail|failed|success)$/i;
 
+/** Whether what starts at `start` begins its line (after indentation and a list's `- `; also after JSON text's `\n`), as a YAML key does. */
+function beginsLine(text: string, start: number): boolean {
+  let i = start;
+  while (i > 0 && start - i < 64 && (text[i - 1] === ' ' || text[i - 1] === '\t' || (text[i - 1] === '-' && i < start))) i--;
+  return i === 0 || text[i - 1] === '\n' || text[i - 1] === '\r' || (text[i - 1] === 'n' && text[i - 2] === '\\');
+}
+
 /**
- * `_PASS`/`_PWD` as the end of a name: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
- * `DB_PASS: …`) or a quoted key (`{"db_pass":"…"}`, `os.environ["DB_PASS"]`),
+ * `_PASS`/`_PWD` as the end of a name, and `PGPASS`: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
+ * `DB_PASS: …`, `PGPASS=`), a quoted key (`{"db_pass":"…"}`, `os.environ["DB_PASS"]`) or a YAML
+ * key, starting its line (`  db_pass: …`),
  * not counts and flags such as `tests_pass=48`, `lint_pass=true`, nor an unquoted value no
  * password is (NOT_A_PASSWORD: `SAVED_PWD=/srv`, `TESTS_PASS=48`, `BUILD_PASS=success`); a quoted
  * value is one whatever it looks like (`DB_PASS="123456"`) but a result (`"ok"`, `"true"`). After `:`
@@ -367,17 +375,23 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   if (/^token$/i.test(keyword)) return isPagingTokenName(nameBefore(text, offset) + keyword);
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
-  if (!/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
+  const pgpass = /^pgpass$/i.test(keyword);
+  if (!pgpass && !/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = nameBefore(text, offset);
-  const envName = /[A-Z]/.test(name) && name === name.toUpperCase() && keyword === keyword.toUpperCase();
+  // What names the env variable or key: `DB` before `_PASS`, `PGPASS` itself.
+  const label = pgpass ? keyword : name;
+  const start = offset - name.length;
+  const envName = /[A-Z]/.test(label) && name === name.toUpperCase() && keyword === keyword.toUpperCase();
   // A quoted key (`{"db_pass":"…"}`) in any case.
   const quote = closeQuote.replace(/[\\\]]/g, '');
-  const quotedKey = name !== '' && quote !== '' && text[offset - name.length - 1] === quote;
-  if (!(envName || quotedKey)) return true;
-  if (openQuote !== '') return QUOTED_RESULT.test(value);
+  const quotedKey = label !== '' && quote !== '' && text[start - 1] === quote;
   // After `:` (not `:=`) an unquoted value runs to the end of the line: its first word tells CI
   // output (`48,` in `48, "next": …`, `ok` in `ok (3 checks)`) from a password, which goes whole.
   const colon = separator.includes(':') && !separator.includes('=');
+  // A YAML key (`db_pass: s3cret`) in any case, starting its line.
+  const yamlKey = label !== '' && colon && closeQuote === '' && beginsLine(text, start);
+  if (!(envName || quotedKey || yamlKey)) return true;
+  if (openQuote !== '') return QUOTED_RESULT.test(value);
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
   // `${HOME}` keeps the brace the trimming takes.
@@ -389,7 +403,8 @@ const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
   // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
-  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
+  // `PGPASS=` (not `.pgpass`) as `_PASS=`; `REDISCLI_AUTH=` (redis-cli's password).
+  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
   '&',
   keepLabelledValue,
 );

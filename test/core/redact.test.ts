@@ -300,6 +300,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       '{"smoke_pass": "ok"}',
       '{"lint_pass":"true", "e2e_pass": "failed"}',
       "config['smoke_pass'] = 'ok'",
+      // A lower-case YAML key ending in `_pass` holding a result, a count or a flag; `.pgpass`, the file; `compass`.
+      'checks:\n  - first_pass: ok\n  lint_pass: true\n  tests_pass: 48 (of 50)',
+      'chmod 0600 ~/.pgpass: done; PGPASS=~/.pgpass compass=north compass: north',
       // URL-encoded `=` named in prose, with no value after it.
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
@@ -360,6 +363,14 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['settings["password"] = "hunter2"', `settings["password"] = "${M('secret-assignment')}"`],
       ['os.environ["DB_PASSWORD"] = "s3cret"', `os.environ["DB_PASSWORD"] = "${M('secret-assignment')}"`],
       ['DB_PASS: s3cret', `DB_PASS: ${M('secret-assignment')}`],
+      // A YAML key ending in `_pass`, in lower case, starting its line (also in a list, and in JSON text).
+      ['db_pass: s3cret', `db_pass: ${M('secret-assignment')}`],
+      ['database:\n  - db_pass: s3cret\n    smoke_pass: ok', `database:\n  - db_pass: ${M('secret-assignment')}\n    smoke_pass: ok`],
+      ['  smtp_pass: "s3cret"', `  smtp_pass: "${M('secret-assignment')}"`],
+      ['{"msg":"config:\\n  db_pass: s3cret"}', `{"msg":"config:\\n  db_pass: ${M('secret-assignment')}"}`],
+      // Postgres's and redis-cli's password variables.
+      ['PGPASS=s3cret PGPASSWORD=s3cret pg_dump app', `PGPASS=${M('secret-assignment')} PGPASSWORD=${M('secret-assignment')} pg_dump app`],
+      ['{"PGPASS": "x"} REDISCLI_AUTH=s3cret redis-cli ping', `{"PGPASS": "${M('secret-assignment')}"} REDISCLI_AUTH=${M('secret-assignment')} redis-cli ping`],
       ['{"db_pass":"s3cret","n":1}', `{"db_pass":"${M('secret-assignment')}","n":1}`],
       // After a colon the first word tells a password, which goes whole.
       ['DB_PASS: s3cret (from vault)', `DB_PASS: ${M('secret-assignment')}`],
@@ -720,6 +731,8 @@ describe('linear time', () => {
     'paging token options': '--next-page-token a1 '.repeat(N / 21),
     'prefixed token options': '--a-b-c-token '.repeat(N / 14),
     'podman login -p flags': `podman login${' -p'.repeat(N / 3)}`,
+    'indented YAML _pass keys': '\n - a_pass: '.repeat(N / 12),
+    'spaces before YAML _pass keys': `${' '.repeat(N / 2)}a_pass: `.repeat(2),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
