@@ -108,6 +108,13 @@ export interface RouteState {
    * is missing: states written before) are per hour, looked up as they were written, until they age out.
    */
   done_slotted?: number;
+  /**
+   * Requests completed early, past `MAX_OPEN_REQUESTS` or `MAX_OPEN_BYTES` (a token of the 20-minute
+   * slot of each one's last attempt, as in `done`), the latest `MAX_CLOSED_EARLY`: such a request
+   * was still going on, and its retry may come after more requests completed than `done` keeps; it
+   * is ignored then too, not counted as a request of its own. Missing until one is completed early.
+   */
+  closed_early?: string;
   quarters: RouteBucket[];
   hours: RouteBucket[];
   months: RouteBucket[];
@@ -163,6 +170,8 @@ export const MAX_OPEN_BYTES = 360_000;
 /** An open request's JSON besides its key and attempts: two times of 13 digits, the field names, a failure count. */
 const OPEN_REQUEST_BYTES = 90;
 export const MAX_DONE_REQUESTS = 3000;
+/** Requests completed early remembered apart from `done` (`closed_early`): 8 KB of state. */
+export const MAX_CLOSED_EARLY = 1000;
 /**
  * A completed request is remembered per 20-minute slot its attempts spanned: request ids repeat (a
  * counter that restarts on deploy, a daily sequence), and an attempt of an id finished an hour ago
@@ -412,6 +421,8 @@ class RouteFold {
   private readonly hourlyDone: TokenRing | undefined;
   /** Tokens added to `done` by this fold. */
   doneAdded = 0;
+  /** `closed_early`: undefined while the route has none (no lookup made per line). */
+  closedEarly: TokenRing | undefined;
   /** Sketches this fold made itself and may count into in place; any other (from the state, from a merge) is copied first. */
   private readonly ownSketches = new WeakSet<LatencySketch>();
   /** Parts of `s` (the open map, requests, bucket lists, buckets, the fired map and its entries, the totals) this fold copied or made: written in place. */
@@ -461,6 +472,7 @@ class RouteFold {
     this.done = new TokenRing(initial.done, MAX_DONE_REQUESTS);
     const hourly = Math.floor(initial.done.length / TOKEN_CHARS) - (initial.done_slotted ?? 0);
     if (hourly > 0) this.hourlyDone = new TokenRing(initial.done.slice(0, hourly * TOKEN_CHARS), MAX_DONE_REQUESTS);
+    if (initial.closed_early) this.closedEarly = new TokenRing(initial.closed_early, MAX_CLOSED_EARLY);
     const open = initial.open;
     const held = initial.window_held;
     for (const id in open) {
@@ -549,8 +561,11 @@ class RouteFold {
     return this.s.open;
   }
 
-  /** Completes an open request (its key in `open`; quiet, or the oldest past `MAX_OPEN_REQUESTS` or `MAX_OPEN_BYTES`) as of the route's time `judgeTime`. */
-  private complete(key: string, judgeTime: number): void {
+  /**
+   * Completes an open request (its key in `open`; quiet, or the oldest past `MAX_OPEN_REQUESTS` or
+   * `MAX_OPEN_BYTES`: `early`) as of the route's time `judgeTime`.
+   */
+  private complete(key: string, judgeTime: number, early = false): void {
     const open = this.openMap();
     const req = ownValue(open, key) as OpenRequest;
     delete open[key];
@@ -558,14 +573,20 @@ class RouteFold {
     this.openBytes -= openRequestBytes(key, req);
     this.quiet?.remove(key);
     if (this.s.window_held !== undefined && req.first < this.s.window_held) this.heldOpen--;
-    this.count(req, donePrintOf(key), judgeTime);
+    const print = donePrintOf(key);
+    this.count(req, print, judgeTime);
+    if (early) (this.closedEarly ??= new TokenRing('', MAX_CLOSED_EARLY)).add(doneToken(print, Math.floor(req.last / DONE_SLOT)));
     if (this.s.month_held !== undefined && req.first < this.s.month_held) this.heldMayEnd = true;
   }
 
   /** Whether an attempt at `at` belongs to a request completed within `DONE_EDGE` of it (or, for a request remembered per hour, within about an hour). */
   private isDone(print: string, at: number): boolean {
     const last = Math.floor((at + DONE_EDGE) / DONE_SLOT);
-    for (let slot = Math.floor((at - DONE_EDGE) / DONE_SLOT); slot <= last; slot++) if (this.done.has(doneToken(print, slot))) return true;
+    const early = this.closedEarly;
+    for (let slot = Math.floor((at - DONE_EDGE) / DONE_SLOT); slot <= last; slot++) {
+      const token = doneToken(print, slot);
+      if (this.done.has(token) || early?.has(token)) return true;
+    }
     const hourly = this.hourlyDone;
     if (hourly === undefined) return false;
     const hour = Math.floor(at / LEGACY_DONE_BUCKET);
@@ -701,13 +722,13 @@ class RouteFold {
       if (quiet === null) {
         for (const [key] of Object.entries(this.s.open).sort(byLastThenId)) {
           if (this.openCount <= MAX_OPEN_REQUESTS && this.openBytes <= MAX_OPEN_BYTES) break;
-          this.complete(key, judgeTime);
+          this.complete(key, judgeTime, true);
         }
       } else {
         while (this.openCount > MAX_OPEN_REQUESTS || this.openBytes > MAX_OPEN_BYTES) {
           const key = quiet.quietest();
           if (key === undefined) break;
-          this.complete(key, judgeTime);
+          this.complete(key, judgeTime, true);
         }
       }
     }
@@ -971,6 +992,7 @@ function fold(initial: RouteState, subject: string, ctx: ReduceContext, run: (f:
     f.s.done = f.done.toString();
     f.s.done_slotted = Math.min(f.s.done.length / TOKEN_CHARS, (initial.done_slotted ?? 0) + f.doneAdded);
   }
+  if (f.closedEarly?.changed) f.s.closed_early = f.closedEarly.toString();
   return f.changed ? { state: f.s, findings: f.findings, records: [] } : { state: initial, findings: [], records: [] };
 }
 

@@ -608,6 +608,24 @@ describe('retries per route', () => {
     expect(split.state).toEqual(whole.state);
   });
 
+  it.each([
+    ['in one batch', false],
+    ['the failures, the others and the retry each in a batch', true],
+  ])('ignores a later attempt of a request closed early past MAX_OPEN_REQUESTS, however many requests completed since: %s', (_name, split) => {
+    // Prepare: 2,001 requests whose first attempt failed (the first, the quietest, closed early); then
+    // 3,000 requests that succeed at once (more than the route's completed requests remembered); then the first one's retry
+    const failed = Array.from({ length: MAX_OPEN_REQUESTS + 1 }, (_, i) => attempt(T + i * 10, `e-${i}`, 1, 'error', 80));
+    const busy = Array.from({ length: MAX_DONE_REQUESTS }, (_, i) => attempt(T + 30_000 + i * 10, `ok-${i}`, 1, 'ok', 90));
+    const retry = attempt(T + 90_000, 'e-0', 2, 'ok', 90);
+    const batches = [failed, busy, [retry, ...nudge(T + 86_400_000)]];
+    // Act
+    const { state } = fold(split ? batches : [batches.flat()]);
+    // Assess: the request closed early is counted once, as it stood (failed); its retry is not a request of its own
+    const requests = MAX_OPEN_REQUESTS + 1 + MAX_DONE_REQUESTS + 1;
+    expect(state.open).toEqual({});
+    expect(state.totals).toEqual({ requests, retried: MAX_OPEN_REQUESTS + 1, failed: MAX_OPEN_REQUESTS + 1, attempts: requests });
+  });
+
   it('past MAX_OPEN_REQUESTS closes, line by line, the request a sort of all open ones by last attempt then id would (ties, ids like numbers, lines out of order, retries), in any split into batches', () => {
     // Prepare: 12½ minutes of failed attempts (none goes quiet, none succeeds) of 3,000 lines, some
     // retried, several per millisecond, a few lines late; ids that sort alike ('a' and 'a\u0001'), like numbers ('7'), or inherited names.
