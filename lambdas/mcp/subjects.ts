@@ -413,6 +413,19 @@ function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditRe
 }
 
 /**
+ * Each subject's run records after its window (`spans`, ending at now), for a `--now` earlier than
+ * the store's data: read only for one whose state saw it after the window's end (`stateFacts`' last
+ * sighting); none for the others, nor at a now after all the data.
+ */
+function runsAfterNow(view: AuditReadView, subjects: readonly KnownSubject[], spans: readonly MonthSpan[]): Promise<(readonly RunRecord[])[]> {
+  return mapLimited(
+    subjects.map((s, i) => ({ s, span: spans[i] })),
+    PARALLEL_READS,
+    async ({ s, span }) => ((stateFacts(coverageState(s.kind, s.state)).lastSeenAt ?? Number.NEGATIVE_INFINITY) >= span.toMs ? view.runs(subjectKeyOf(s), span.to, RUNS_READ_TO) : []),
+  );
+}
+
+/**
  * Judges subjects over their status windows (`statusWindowDays`) as the monthly report's coverage
  * judges a month: UNKNOWN when nothing came from it, or it has fewer runs than `min_history` and no
  * finding (silence is never health); FINDINGS when it had findings; else OK. Subjects whose windows
@@ -432,7 +445,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const widest = spans.get(Math.max(...windowDays, STATUS_WINDOW_DAYS)) ?? rollingSpan(now, STATUS_WINDOW_DAYS);
   // Each subject's own span, in the subjects' order.
   const spanAt = windowDays.map((days) => spans.get(days)!);
-  const [all, exceptions, runLists, drifts] = await Promise.all([
+  const [all, exceptions, runLists, laterRunLists, drifts] = await Promise.all([
     view.findings({ from: widest.from, to: widest.to }),
     view.exceptions(),
     mapLimited(
@@ -440,6 +453,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
       PARALLEL_READS,
       ({ key, span }) => view.runs(key, span.from, span.to),
     ),
+    runsAfterNow(view, subjects, spanAt),
     ongoingDrifts(view, subjects),
   ]);
   const spanOf = new Map(subjects.map((s, i) => [subjectKeyOf(s), spanAt[i]]));
@@ -454,8 +468,11 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const findingsOf = listsBy(findings, (f) => subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
   const rowOf = new Map<string, CoverageRow>();
   for (const [days, span] of spans) {
-    const group = subjects.flatMap((s, i) => (windowDays[i] === days ? [{ s, runs: runLists[i] }] : []));
-    const snapshots: SubjectSnapshot[] = group.filter(({ s }) => s.state !== undefined).map(({ s }) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
+    const group = subjects.flatMap((s, i) => (windowDays[i] === days ? [{ s, runs: runLists[i], later: laterRunLists[i] }] : []));
+    // Its history as it stood at now: the runs recorded after it (a `--now` earlier than the store's data) not counted, as the report cuts a month's.
+    const snapshots: SubjectSnapshot[] = group
+      .filter(({ s }) => s.state !== undefined)
+      .map(({ s, later }) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state), runsAfterMonth: later.length }));
     const coverage = buildCoverage({
       span,
       subjects: snapshots,

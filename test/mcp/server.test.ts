@@ -1534,4 +1534,24 @@ describe('agents, guards and jobs at a --now earlier than the lines scanned', ()
     for (const r of rows) expect(r.reason).toMatch(/^too little history: \d of 5 runs/);
     expect(structured<{ subject: SubjectRow }>(status).subject).toEqual(expect.objectContaining({ last_run_at: '2026-11-29T09:00:00Z', last_status: 'running' }));
   });
+
+  it('an agent\'s or job\'s history counts only the runs that had ended by now, none of those that came later', async () => {
+    // Prepare: steady-bot and the job daily-export ran on 20 to 24 November, and on 1 to 3 December, after now (the 29th).
+    const days = ['2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24', '2026-12-01', '2026-12-02', '2026-12-03'];
+    const lines = days.flatMap((day, i) => [
+      ...agentRun('steady-bot', `sb-${i}`, `${day}T08:00:00Z`),
+      { ts: `${day}T06:00:00.000Z`, type: 'run.start', job: 'daily-export', run_id: `de-${i}` },
+      { ts: `${day}T06:01:00.000Z`, type: 'run.end', job: 'daily-export', run_id: `de-${i}`, exit_code: 0, duration_ms: 60_000, output_bytes: 900 },
+    ]);
+
+    // Act
+    const [listed, agent] = await askAt(NOW_29TH, lines, [['list_subjects', {}], ['subject_status', { subject: 'steady-bot' }]]);
+
+    // Assess
+    expect(structured<{ subjects: SubjectRow[] }>(listed).subjects.map((r) => [r.kind, r.name, r.history, r.last_run_at, r.last_status])).toEqual([
+      ['job', 'daily-export', 5, '2026-11-24T06:00:00Z', 'ok'],
+      ['agent', 'steady-bot', 5, '2026-11-24T08:00:00Z', 'ok'],
+    ]);
+    expect(structured<{ subject: SubjectRow; baseline: { samples: number } }>(agent)).toMatchObject({ subject: { history: 5 }, baseline: { samples: 5 } });
+  });
 });

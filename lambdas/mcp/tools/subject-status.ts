@@ -51,8 +51,12 @@ const BaselineSchema = z
 
 type Baseline = z.infer<typeof BaselineSchema>;
 
-/** What the detectors compare against: a job's medians of its normal runs, an agent's median cost, a route's or guard's counts. */
-export function baselineOf(subject: KnownSubject): Baseline {
+/**
+ * What the detectors compare against: a job's medians of its normal runs, an agent's median cost
+ * (of its runs ended by `now`: at a `--now` earlier than the store's data, not of later ones), a
+ * route's or guard's counts.
+ */
+export function baselineOf(subject: KnownSubject, now = Number.POSITIVE_INFINITY): Baseline {
   const state = subject.state;
   if (!state) return {};
   switch (subject.kind) {
@@ -61,7 +65,7 @@ export function baselineOf(subject: KnownSubject): Baseline {
       return defined({ samples: Math.max(s.outputs.length, s.durations.length), median_output_bytes: median(s.outputs), median_duration_ms: median(s.durations) });
     }
     case 'agent': {
-      const normal = (state as AgentState).history.filter((h) => h.outlier === undefined);
+      const normal = (state as AgentState).history.filter((h) => h.outlier === undefined && h.ended_at <= now);
       const costs = normal.flatMap((h) => (h.cost_usd !== undefined ? [h.cost_usd] : []));
       const tokens = normal.flatMap((h) => (h.tokens !== undefined ? [h.tokens] : []));
       return defined({ samples: normal.length, median_cost_usd: median(costs), median_tokens: median(tokens) });
@@ -123,7 +127,7 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number, ope
       last_24h: records ? successOver(judged.runs, flagged, now - 24 * HOUR_MS) : null,
       last_7d: records ? successOver(judged.runs, flagged, now - 7 * 24 * HOUR_MS) : null,
     },
-    baseline: baselineOf(judged.subject),
+    baseline: baselineOf(judged.subject, now),
     open_findings: [...judged.open].reverse().slice(0, openLimit).map(findingSummary),
     open_findings_truncated: judged.open.length > openLimit,
   };
