@@ -411,15 +411,45 @@ const labelledSecret = assignmentRule(
 /** An XML element naming a secret (`<password>…</password>`, `<db_password>`, `<apiKey>`): its text. */
 const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)>)([^<\r\n]{1,4096})(?=<\/)/gi;
 
-/** Labelled secrets: `label=value` and its kin (assignmentRule), and the text of an XML element naming a secret (not a paging cursor's). */
+/**
+ * A Dockerfile's `ENV NAME VALUE`, the form without `=` (`ENV NAME=VALUE` is a labelled secret),
+ * also as a build log and JSON text (after `\n`) show it: the name, and the value, quoted or to the end of the line (or a
+ * quote, or an earlier rule's marker), as after `:`.
+ */
+const DOCKERFILE_ENV = new RegExp(
+  String.raw`(?:\b|(?<=\\n))(ENV[ \t]+([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]+)(\\?["'])?(${QUOTED_VALUE}|(?:[^\s"'\\=[]|${ESCAPE_IN_WORD}\S)(?:[^\r\n"'\\[]|\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\r\n])*)`,
+  'g',
+);
+/** An env name ending in `_PASS`/`_PWD`, or `PGPASS`, whose value may be a count or a result (NOT_A_PASSWORD). */
+const PASS_ENV_NAME = /(?:[_-]p(?:ass|wd)|^pgpass)$/i;
+
+/**
+ * Whether `ENV NAME VALUE` sets a secret: NAME names one, as a JSON key does (SECRET_KEY_SUFFIXES:
+ * `DB_PASSWORD`, `NPM_TOKEN`, `AWS_SECRET_ACCESS_KEY`), or ends in `_PASS`/`_PWD`, or is `PGPASS` or
+ * `REDISCLI_AUTH`; and VALUE is no variable (`${NPM_TOKEN}`, `$NPM_TOKEN`) nor, for a `_PASS` name,
+ * what no password is (NOT_A_PASSWORD: `ENV SMOKE_PASS ok`).
+ */
+function isDockerfileEnvSecret(name: string, quote: string | undefined, value: string): boolean {
+  const key = normalisedKey(name);
+  const passName = PASS_ENV_NAME.test(name);
+  if (!(passName || SECRET_KEY_SUFFIXES.test(key) || key === 'rediscliauth')) return false;
+  if (quote) return true;
+  const word = /^\S+/.exec(value)?.[0] ?? value;
+  return !(UPPER_CASE_VARIABLE.test(word) || /^\$\{\w+\}$/.test(word) || (passName && NOT_A_PASSWORD.test(word)));
+}
+
+/** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     return labelledSecret
       .apply(text, asName)
+      .replace(DOCKERFILE_ENV, (match, instruction: string, name: string, quote: string | undefined, value: string) =>
+        value.startsWith(MARKER_START) || !isDockerfileEnvSecret(name, quote, value) ? match : `${instruction}${quote ?? ''}${marker}${value.slice(value.trimEnd().length)}`,
+      )
       .replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };

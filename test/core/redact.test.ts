@@ -303,6 +303,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A lower-case YAML key ending in `_pass` holding a result, a count or a flag; `.pgpass`, the file; `compass`.
       'checks:\n  - first_pass: ok\n  lint_pass: true\n  tests_pass: 48 (of 50)',
       'chmod 0600 ~/.pgpass: done; PGPASS=~/.pgpass compass=north compass: north',
+      // A Dockerfile's `ENV NAME VALUE` setting no secret, or a secret's name from a build argument.
+      'ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nENV NPM_TOKEN ${NPM_TOKEN}\nENV SMOKE_PASS ok',
+      'ENV DB_PASSWORD_FILE /run/secrets/db\nENV MAX_TOKENS 4096\nENV GH_TOKEN $GH_TOKEN',
       // URL-encoded `=` named in prose, with no value after it.
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
@@ -368,6 +371,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['database:\n  - db_pass: s3cret\n    smoke_pass: ok', `database:\n  - db_pass: ${M('secret-assignment')}\n    smoke_pass: ok`],
       ['  smtp_pass: "s3cret"', `  smtp_pass: "${M('secret-assignment')}"`],
       ['{"msg":"config:\\n  db_pass: s3cret"}', `{"msg":"config:\\n  db_pass: ${M('secret-assignment')}"}`],
+      // A Dockerfile's `ENV NAME VALUE` (no `=`): the value to the end of the line, or quoted; also in a build log and JSON text.
+      ['ENV DB_PASS s3cret\nENV DB_PASSWORD correct horse', `ENV DB_PASS ${M('secret-assignment')}\nENV DB_PASSWORD ${M('secret-assignment')}`],
+      ['#5 [2/3] ENV MYSQL_ROOT_PASSWORD "two words"', `#5 [2/3] ENV MYSQL_ROOT_PASSWORD "${M('secret-assignment')}"`],
+      ['{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN abc123\\nENV PGPASS x"}', `{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN ${M('secret-assignment')}\\nENV PGPASS ${M('secret-assignment')}"}`],
       // Postgres's and redis-cli's password variables.
       ['PGPASS=s3cret PGPASSWORD=s3cret pg_dump app', `PGPASS=${M('secret-assignment')} PGPASSWORD=${M('secret-assignment')} pg_dump app`],
       ['{"PGPASS": "x"} REDISCLI_AUTH=s3cret redis-cli ping', `{"PGPASS": "${M('secret-assignment')}"} REDISCLI_AUTH=${M('secret-assignment')} redis-cli ping`],
@@ -732,6 +739,8 @@ describe('linear time', () => {
     'prefixed token options': '--a-b-c-token '.repeat(N / 14),
     'podman login -p flags': `podman login${' -p'.repeat(N / 3)}`,
     'indented YAML _pass keys': '\n - a_pass: '.repeat(N / 12),
+    'Dockerfile ENV names': 'ENV A_PASS '.repeat(N / 11),
+    'Dockerfile ENV values': `ENV A_PASS ${'ENV '.repeat(N / 4)}`,
     'spaces before YAML _pass keys': `${' '.repeat(N / 2)}a_pass: `.repeat(2),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
