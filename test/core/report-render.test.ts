@@ -554,3 +554,47 @@ describe('the first month monitored', () => {
     expect(markdown).toContain('· compared with September 2026 ·');
   });
 });
+
+describe('a job renamed or removed long ago', () => {
+  /** October with, besides the fixture's subjects, `old-backup` (no `jobs:` entry) last run on `lastSeen`, and `etl-loader` (configured) not seen since the same day. */
+  function withOldJob(lastSeen: string) {
+    const input = octoberInput();
+    return buildReport({
+      ...input,
+      subjects: [
+        ...input.subjects.filter((s) => s.name !== 'etl-loader'),
+        { kind: 'job', name: 'old-backup', state: jobState('old-backup', 40, '2026-05-01T03:10:00Z', lastSeen) },
+        { kind: 'job', name: 'etl-loader', state: jobState('etl-loader', 40, '2026-05-01T03:10:00Z', lastSeen) },
+      ],
+      runs: input.runs.filter((r) => r.subject !== 'etl-loader'),
+      findings: input.findings.filter((f) => f.subject !== 'etl-loader'),
+    });
+  }
+
+  it('is listed as retired with its last sighting, not counted UNKNOWN, when unconfigured and silent this month and the month before', () => {
+    // Prepare
+    const report = withOldJob('2026-08-20T03:10:00Z');
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+    const json = JSON.parse(renderJson(report));
+
+    // Assess: old-backup is retired; etl-loader, configured, stays UNKNOWN (a real silence)
+    expect(report.coverage.rows.map((r) => r.name)).not.toContain('old-backup');
+    expect(report.coverage.rows).toContainEqual(expect.objectContaining({ name: 'etl-loader', status: 'unknown' }));
+    expect(report.coverage.retired).toEqual([{ kind: 'job', name: 'old-backup', lastSeen: '2026-08-20T03:10:00Z' }]);
+    expect(json.coverage.retired).toEqual([{ kind: 'job', name: 'old-backup', lastSeen: '2026-08-20T03:10:00Z' }]);
+    expect(markdown).toContain('old-backup (job): retired (last seen 2026-08-20)');
+    expect(html).toContain('old-backup (job): retired (last seen 2026-08-20)');
+  });
+
+  it('stays UNKNOWN when it was seen the month before', () => {
+    // Prepare
+    const report = withOldJob('2026-09-20T03:10:00Z');
+
+    // Assess
+    expect(report.coverage.rows).toContainEqual(expect.objectContaining({ name: 'old-backup', status: 'unknown' }));
+    expect(report.coverage.retired).toEqual([]);
+  });
+});

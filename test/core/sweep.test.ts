@@ -319,3 +319,18 @@ describe('the sweep of a scheduled job of the config never seen', () => {
     ]);
   });
 });
+
+describe('a job not in the config that stopped long ago (renamed, removed)', () => {
+  it('is never paged as missed: the sweep judges only a configured schedule', async () => {
+    // Prepare: six hourly runs of a job the config does not name, then nothing for 70 days
+    const w = world();
+    for (let i = 0; i < 6; i++) await w.ingest(BEFORE, T0 + i * H + 61_000, [start(i), end(i)]);
+
+    // Act
+    const swept = [await w.sweep(BEFORE, T0 + 30 * 24 * H), await w.sweep(BEFORE, T0 + 70 * 24 * H)];
+
+    // Assess
+    expect(swept.flatMap((s) => s.findings)).toEqual([]);
+    expect(w.sent).toEqual([]);
+  });
+});

@@ -157,6 +157,8 @@ export function buildReport(input: ReportInput): AuditReport {
     exceptions: input.exceptions,
     now: generatedAtMs,
     runRetentionDays: input.runRetentionDays,
+    // Nothing of it in the month nor the month before, and not in the config: renamed or taken out of use.
+    retireBefore: previousSpan.fromMs,
   });
   const groups = buildGroups({
     span,

@@ -6,7 +6,7 @@ import { maxOf } from '../stats.ts';
 import { formatSpan, plural } from './format.ts';
 import { listsBy } from './lookup.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
-import type { CoverageRow, CoverageSection } from './model.ts';
+import type { CoverageRow, CoverageSection, RetiredSubject } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
@@ -23,6 +23,11 @@ export interface CoverageInput {
   readonly now?: number;
   /** How many days the store keeps a run record after its run (`RunRecordStore.runRetentionDays`); undefined: for good. */
   readonly runRetentionDays?: number;
+  /**
+   * A subject not in the config last seen before this time (the report: the month before's start),
+   * with nothing of it in the span, is retired (`RetiredSubject`), not UNKNOWN. Undefined: none is.
+   */
+  readonly retireBefore?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -162,6 +167,17 @@ export function trailingSilenceNote(
   return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
 }
 
+/**
+ * Whether a subject not in the config and with nothing of it in the span, last seen at `lastSeen`,
+ * is retired: a job, agent or route last seen before `retireBefore`, and, an agent, with no other
+ * agent's state showing it may have run in its trees since (`mayHaveRunUnder`).
+ */
+function isRetired(kind: string, name: string, lastSeen: number, retireBefore: number | undefined, end: number, agents: readonly SubjectSnapshot[]): boolean {
+  if (retireBefore === undefined || lastSeen >= retireBefore) return false;
+  if (kind === 'agent') return !agents.some((other) => other.name !== name && mayHaveRunUnder(name, other.state, { fromMs: retireBefore, toMs: end }));
+  return kind === 'job' || kind === 'route';
+}
+
 /** A stretch of time, [fromMs, toMs): a month, or a subject's silence up to the span's end. */
 type Stretch = Pick<MonthSpan, 'fromMs' | 'toMs'>;
 
@@ -256,7 +272,10 @@ export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSp
  * and that sent nothing is not silent but not due: OK with a note (`notDue`) when its history is
  * enough, else UNKNOWN for that reason, the note added. A subject first seen after the span, with
  * nothing of it in the span (a job first run on the 1st before the report), was not there to watch:
- * left out, or, configured, shown as such (`later`), never UNKNOWN.
+ * left out, or, configured, shown as such (`later`), never UNKNOWN. A job, agent or route not in
+ * the config whose last sighting is before `retireBefore`, with nothing of it in the span (an agent:
+ * nor under another agent since then), was renamed or taken out of use: listed as retired, in no row.
+ * A configured one stays UNKNOWN: its silence is what the audit is for.
  */
 export function buildCoverage(input: CoverageInput): CoverageSection {
   const { span, config } = input;
@@ -288,6 +307,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   const keptFrom = runsKeptFrom(span, input.now, input.runRetentionDays);
   // Where an agent's runs as a sub-agent are recorded: the states of the agents above it.
   const agentStates = input.subjects.filter((s) => s.kind === 'agent');
+  const retired: RetiredSubject[] = [];
 
   const judged = [...universe.values()].sort(compareSubjects).map((subject): CoverageRow | undefined => {
     // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
@@ -334,6 +354,11 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       records.length === 0 &&
       (requests?.total ?? 0) === 0;
     if (firstSeenAfter && !subject.configured) return undefined;
+    const silentSince = !subject.configured && !seen && silentAll === undefined && findings.length === 0 && lastSeenMs > 0 ? lastSeenMs : undefined;
+    if (silentSince !== undefined && isRetired(subject.kind, subject.name, silentSince, input.retireBefore, end, agentStates)) {
+      retired.push({ kind: subject.kind, name: subject.name, lastSeen: isoSecond(silentSince) });
+      return undefined;
+    }
     const base = {
       kind: subject.kind,
       name: subject.name,
@@ -394,6 +419,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
 
   return {
     rows,
+    retired,
     counts: {
       monitored: rows.length,
       ok: rows.filter((r) => r.status === 'ok').length,

@@ -1,6 +1,6 @@
 import { CUT_EVIDENCE_KEYS, MAX_EVIDENCE_BYTES } from '../findings.ts';
 import { formatBytes, formatDuration } from '../stats.ts';
-import type { EvidenceUnit, Trend } from './model.ts';
+import type { EvidenceUnit, RetiredSubject, Trend } from './model.ts';
 
 /** Numbers and trends in words, the same in every output. */
 
@@ -62,6 +62,17 @@ export function comparedWithText(firstMonth: boolean | undefined, previous: stri
  */
 export function previousCountText(firstMonth: boolean | undefined, previous: string, count: number): string | undefined {
   return firstMonth ? undefined : `${previous}: ${count}`;
+}
+
+/**
+ * The coverage section's line on retired subjects (`RetiredSubject`), or undefined without any:
+ * `Retired, not counted above (…): old-backup (job): retired (last seen 2026-08-20).` Names and
+ * labels as the renderer writes them (escaped).
+ */
+export function retiredLine(retired: readonly RetiredSubject[], name: (s: RetiredSubject) => string, label: string, previousLabel: string): string | undefined {
+  if (retired.length === 0) return undefined;
+  const list = retired.map((s) => `${name(s)} (${s.kind}): retired (last seen ${s.lastSeen.slice(0, 10)})`).join('; ');
+  return `Retired, not counted above (not in the config, and nothing of it seen in ${previousLabel} or ${label}: renamed or no longer used): ${list}.`;
 }
 
 export function trend(current: number, previous: number): Trend {

@@ -95,9 +95,22 @@ export interface CoverageCounts {
   readonly later: number;
 }
 
+/**
+ * A subject taken out of use: no entry in the config, and nothing of it seen in the month or the
+ * month before (its last sighting before that). Not monitored: in no row and no count.
+ */
+export interface RetiredSubject {
+  readonly kind: string;
+  readonly name: string;
+  /** ISO-8601, its last sighting. */
+  readonly lastSeen: string;
+}
+
 export interface CoverageSection {
   readonly rows: readonly CoverageRow[];
   readonly counts: CoverageCounts;
+  /** Subjects retired (`RetiredSubject`), in the report's order; empty when the caller gives no `retireBefore`. */
+  readonly retired: readonly RetiredSubject[];
 }
 
 export type ExceptionState = 'active' | 'expiring' | 'expired' | 'revoked';
