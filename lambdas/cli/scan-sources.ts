@@ -6,6 +6,7 @@ import { CloudWatchReadError, type LogGroupEvent, type LogGroupQuery, readLogGro
 import { CorruptInputError, InputError, openLineSource, type ReaderCommand } from '../adapters/file-lines.ts';
 import { functionNameOf } from '../core/envelope.ts';
 import type { LineSource } from '../core/events.ts';
+import type { ParseOutcome } from '../core/parse/types.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { cloudWatchEvents, EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
@@ -204,15 +205,31 @@ export interface ReadOptions {
 export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally, clock?: WallClock): boolean {
   const name = source.name;
   const lineNo = record.line ?? count;
-  const origin: LineSource = record.eventId === undefined ? { origin: name, line: lineNo } : { origin: name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
   const outcome =
     record.rejected !== undefined
       ? ({ kind: 'rejected', reason: record.rejected } as const)
       : record.overLongBytes !== undefined
       ? overLong(record.overLongBytes)
-      : outcomeOfJoined(parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor }), record.unfinished);
+      : outcomeOfJoined(parseRecord(source, record, lineNo, opts, clock), record.unfinished);
   tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
   return outcome.kind === 'events' && clock?.readAsUtc === true;
+}
+
+/** A record's line (its `lineNo`th) parsed, its zoneless times read by `clock`. */
+function parseRecord(source: ScanSource, record: SourceRecord, lineNo: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, clock?: WallClock): ParseOutcome {
+  const origin: LineSource = record.eventId === undefined ? { origin: source.name, line: lineNo } : { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
+  return parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
+}
+
+/**
+ * When a record's line happened, as a fresh clock of its own (`clock`) reads it: its zoneless
+ * time (the first instant of a repeated one), else its first event's; undefined when it names none.
+ * The line is read again, in turn, by its source's clock.
+ */
+export function recordInstant(source: ScanSource, record: SourceRecord, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, clock: WallClock): number | undefined {
+  if (record.rejected !== undefined || record.overLongBytes !== undefined) return undefined;
+  const outcome = parseRecord(source, record, record.line ?? 0, opts, clock);
+  return clock.lastRead ?? (outcome.kind === 'events' && outcome.events.length > 0 ? Math.min(...outcome.events.map((e) => e.at)) : undefined);
 }
 
 /** The clock, told that a new line begins (none of its zoneless times read as UTC yet). */

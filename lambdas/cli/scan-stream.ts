@@ -1,14 +1,14 @@
 import { CorruptInputError, InputError, UnreadableInputError } from '../adapters/file-lines.ts';
 import type { Config } from '../config.ts';
 import type { AuditEvent } from '../core/events.ts';
-import { WallClock } from '../core/parse/local-time.ts';
+import { FirstPasses, WallClock } from '../core/parse/local-time.ts';
 import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
 import { SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
-import { readRecord, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
+import { readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
 /**
  * The streaming half of `scan`: every source is read line by line, its lines parsed into events
@@ -104,6 +104,12 @@ export class TimeOrderedMerger {
 
   sourceDone(source: number): void {
     this.buffers[source].done = true;
+  }
+
+  /** Tells where a source not read yet begins: nothing older is expected from it. */
+  beginsAt(source: number, at: number): void {
+    const buffer = this.buffers[source];
+    if (at > buffer.head) buffer.head = at;
   }
 
   /** The source to read next: the unfinished one furthest behind; undefined when all are done. */
@@ -227,7 +233,16 @@ interface OpenSource {
   /** Reads its zoneless times (`--timezone`, else UTC): one per source, which keeps its place in a repeated hour. */
   readonly clock: WallClock;
   zonelessAsUtc: number;
+  /** Its first records, read ahead of its clock until one says when it begins (`placeAhead`); read in turn. */
+  readonly ahead: SourceRecord[];
+  /** Whether the merge knows where it begins (or need not: no `--timezone`, one source). */
+  placed: boolean;
+  /** Whether its reader is done, records read ahead left. */
+  ended: boolean;
 }
+
+/** How many records of a source are read ahead, at most, to find where it begins. */
+const MAX_AHEAD = 100;
 
 function label(sources: readonly ScanSource[]): string {
   return sources.length === 1 ? `scanning ${sources[0].name}` : `scanning ${sources.length} sources`;
@@ -253,7 +268,21 @@ export async function streamSources(
   const tally = new LineTally((events) => merger.add(current, events));
   const total = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;
   const progress = new ProgressBar(opts.progress, label(sources), total);
-  const open: OpenSource[] = sources.map((source) => ({ source, iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](), lineNo: 0, lines: 0, unrecognised: 0, clock: new WallClock(opts.timeZone), zonelessAsUtc: 0 }));
+  // With --timezone, the clocks of several sources share what they read in a repeated hour, and each source is placed in the merge before its clock reads it (`placeAhead`).
+  const firstPasses = new FirstPasses();
+  const placed = opts.timeZone === undefined || sources.length === 1;
+  const open: OpenSource[] = sources.map((source) => ({
+    source,
+    iterator: source.records((n) => progress.advance(n))[Symbol.asyncIterator](),
+    lineNo: 0,
+    lines: 0,
+    unrecognised: 0,
+    clock: new WallClock(opts.timeZone, firstPasses),
+    zonelessAsUtc: 0,
+    ahead: [],
+    placed,
+    ended: false,
+  }));
   // Re-check for ready events only after this many more arrived, so a lagging watermark costs no rescans.
   let checkAt = chunkEvents;
 
@@ -271,34 +300,40 @@ export async function streamSources(
       if (next === undefined) break;
       current = next;
       const src = open[next];
-      let result: IteratorResult<SourceRecord>;
-      try {
-        result = await src.iterator.next();
-      } catch (error) {
-        if (error instanceof CorruptInputError) {
-          counted(src, () => rejectUnreadableRest(src.source, src.lineNo, error, tally));
-          merger.sourceDone(next);
-          continue;
-        }
-        if (error instanceof UnreadableInputError) {
-          src.unreadable = `${src.source.name}: ${error.message}`;
-          merger.sourceDone(next);
-          continue;
-        }
-        if (!(error instanceof InputError)) throw error;
-        const unit = src.source.kind === 'file' ? 'line' : 'event';
-        throw new InputError(`${src.source.name}: ${error.message} (after ${unit} ${src.lineNo})`, { cause: error });
-      }
-      if (result.done) {
+      const readAhead = src.placed ? src.ahead.shift() : undefined;
+      if (readAhead !== undefined) {
+        read(src, readAhead);
+      } else if (src.ended) {
         merger.sourceDone(next);
         continue;
+      } else {
+        let result: IteratorResult<SourceRecord>;
+        try {
+          result = await src.iterator.next();
+        } catch (error) {
+          readAheadRecords(src);
+          if (error instanceof CorruptInputError) {
+            counted(src, () => rejectUnreadableRest(src.source, src.lineNo, error, tally));
+            merger.sourceDone(next);
+            continue;
+          }
+          if (error instanceof UnreadableInputError) {
+            src.unreadable = `${src.source.name}: ${error.message}`;
+            merger.sourceDone(next);
+            continue;
+          }
+          if (!(error instanceof InputError)) throw error;
+          const unit = src.source.kind === 'file' ? 'line' : 'event';
+          throw new InputError(`${src.source.name}: ${error.message} (after ${unit} ${src.lineNo})`, { cause: error });
+        }
+        if (result.done) {
+          if (src.ahead.length === 0) merger.sourceDone(next);
+          else src.placed = src.ended = true;
+          continue;
+        }
+        if (src.placed) read(src, result.value);
+        else placeAhead(src, next, result.value);
       }
-      const record = result.value;
-      src.lineNo = record.linesRead ?? src.lineNo + 1;
-      progress.line();
-      counted(src, () => {
-        if (readRecord(src.source, record, src.lineNo, opts, tally, src.clock)) src.zonelessAsUtc++;
-      });
       if (merger.heldEvents >= checkAt) {
         await flush(false);
         checkAt = merger.heldEvents + chunkEvents;
@@ -311,6 +346,35 @@ export async function streamSources(
   }
   const readouts = open.map(({ source, lines, unrecognised, unreadable, zonelessAsUtc }) => ({ name: source.name, kind: source.kind, lines, unrecognised, unreadable, nulBytesNote: source.nulBytesNote, zonelessAsUtc }));
   return { tally, stats: merger.stats, readouts };
+
+  /** Reads a record of `src` into the tally, with its clock. */
+  function read(src: OpenSource, record: SourceRecord): void {
+    src.lineNo = record.linesRead ?? src.lineNo + 1;
+    progress.line();
+    counted(src, () => {
+      if (readRecord(src.source, record, src.lineNo, opts, tally, src.clock)) src.zonelessAsUtc++;
+    });
+  }
+
+  /** Reads the records of `src` read ahead, in turn (its reader failed). */
+  function readAheadRecords(src: OpenSource): void {
+    for (const record of src.ahead.splice(0)) read(src, record);
+  }
+
+  /**
+   * Holds a record of a source not placed yet, and places the source in the merge by when it begins,
+   * as a fresh clock reads it, a millisecond after: the other sources' lines of that instant are read
+   * first. Syslog rotated within the hour the clock goes back (`syslog.1` ends in its first pass,
+   * `syslog` begins in its second): the older file's lines of a second both passes show are read
+   * before the newer file's clock reads its own (`FirstPasses`), whichever file was given first.
+   */
+  function placeAhead(src: OpenSource, index: number, record: SourceRecord): void {
+    src.ahead.push(record);
+    const at = recordInstant(src.source, record, opts, new WallClock(opts.timeZone));
+    if (at === undefined && src.ahead.length < MAX_AHEAD) return;
+    src.placed = true;
+    if (at !== undefined) merger.beginsAt(index, at + 1);
+  }
 
   /** Runs `read` (which adds to the tally) and gives `src` its share of what it added. */
   function counted(src: OpenSource, read: () => void): void {

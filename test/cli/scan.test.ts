@@ -510,6 +510,36 @@ describe('silent-audit scan (contract §5)', () => {
       expect(result.findings).toEqual([]);
     });
 
+    it("reads a Debian host's hourly run-parts across a syslog rotated at 02:30 of the first pass of Berlin's repeated hour at their own instants, the files given in either order", async () => {
+      // Prepare: `17 * * * *` run-parts with its PAM session lines, hourly from 22 to 27 October 2026 (Berlin wall time); logrotate at 00:30Z (02:30 summer time), so syslog.1 ends with the first `Oct 25 02:17:01` run and syslog begins with the second
+      const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
+      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const older: string[] = [];
+      const newer: string[] = [];
+      for (let t = Date.UTC(2026, 9, 22, 0, 17), pid = 5000; t < Date.UTC(2026, 9, 28); t += 3_600_000, pid += 2) {
+        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+        (t < Date.UTC(2026, 9, 25, 0, 30) ? older : newer).push(
+          `${date} CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`,
+          `${date} CRON[${pid + 1}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`,
+          `${date} CRON[${pid}]: pam_unix(cron:session): session closed for user root`,
+        );
+      }
+      writeFileSync(join(dir, 'syslog.1'), `${older.join('\n')}\n`);
+      writeFileSync(join(dir, 'syslog'), `${newer.join('\n')}\n`);
+      const config = validateConfig({ jobs: { 'cd / && run-parts --report /etc/cron.hourly': { schedule: '17 * * * *', timezone: 'Europe/Berlin' } } });
+      const options = { config, json: true, year: 2026, timeZone: 'Europe/Berlin', now: Date.parse('2026-10-28T00:00:00Z') };
+
+      // Act
+      const inOrder = await scan([join(dir, 'syslog.1'), join(dir, 'syslog')], options);
+      const newestFirst = await scan([join(dir, 'syslog'), join(dir, 'syslog.1')], options);
+
+      // Assess: the rotation split the two 02:17:01 runs; both read at their instants (00:17:01Z, 01:17:01Z), none missed, none twice
+      expect([older.at(-2), newer[1]].map((line) => line?.slice(0, 15))).toEqual(['Oct 25 02:17:01', 'Oct 25 02:17:01']);
+      expect(inOrder.result.findings).toEqual([]);
+      expect(newestFirst.result.findings).toEqual([]);
+    });
+
     it('gives no note when no job keeps a zone other than UTC', async () => {
       // Prepare
       const file = berlinSyslog();

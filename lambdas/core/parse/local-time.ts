@@ -305,6 +305,31 @@ export interface LineKey {
   readonly pid?: number;
 }
 
+/** Who read a `LineKey` at the first instant of a repeated wall time: its clock, pid and line. */
+interface FirstRead {
+  readonly clock: WallClock;
+  readonly pid?: number;
+  readonly line: number;
+}
+
+/**
+ * The `LineKey`s read at the first instant of each repeated wall time, by the clocks of one scan's
+ * files: a log rotated within the repeated hour has the first pass of a job's run in one file and
+ * the second in the next, whose clock starts fresh.
+ */
+export class FirstPasses {
+  private readonly byWall = new Map<number, Map<string, FirstRead>>();
+
+  /** Who read `text` first at the first instant of `wall`; undefined (and `read` noted as the first) when none did. */
+  claim(wall: number, text: string, read: FirstRead): FirstRead | undefined {
+    let keys = this.byWall.get(wall);
+    if (!keys) this.byWall.set(wall, (keys = new Map()));
+    const first = keys.get(text);
+    if (first === undefined) keys.set(text, read);
+    return first;
+  }
+}
+
 /**
  * How a CLI reads the zoneless times of one log without record times (a file): in its hosts' zone
  * when `--timezone` names one, else as UTC, noting that it did (`readAsUtc`, reset by the reader
@@ -319,19 +344,28 @@ export interface LineKey {
  * Starting U…` twice, from one pid, on two lines (its `Finished U` often in the same second). That
  * line and those after it are then the second instant (the clock is at the second pass). A line
  * without a key (a PAM session line) follows the clock. The clock lives as long as its file's
- * reader, so how the file is chunked changes nothing.
+ * reader, so how the file is chunked changes nothing. The clocks of one scan's files share what
+ * they read at first instants (`FirstPasses`): a cron line read there by another file's clock, from
+ * another process, makes the same line of this file the second instant (a syslog rotated within
+ * the repeated hour; the scan reads the older file's lines of that second first).
  */
 export class WallClock {
   /** Whether a zoneless time was read as UTC since the reader last reset it. */
   readAsUtc = false;
   /** The last zoneless time read in `zone`: which of a repeated hour's two instants a log in time order is at. */
   private last: number | undefined;
-  /** The repeated wall time last read, and the keys (with their pids and lines) read at its first instant. */
-  private repeated: { wall: number; firstKeys: Map<string, { pid?: number; line: number }> } | undefined;
   /** Lines begun (`nextLine`): a line read again by another parser is on the same one. */
   private line = 0;
 
-  constructor(readonly zone?: string) {}
+  constructor(
+    readonly zone?: string,
+    private readonly firstPasses = new FirstPasses(),
+  ) {}
+
+  /** The last zoneless time read in `zone`, if any. */
+  get lastRead(): number | undefined {
+    return this.last;
+  }
 
   /** Told by the reader before each line: no zoneless time of it read as UTC yet, and a new line. */
   nextLine(): void {
@@ -347,12 +381,10 @@ export class WallClock {
     let at = inZone(wallAsUtc, this.zone, this.last);
     const instants = key === undefined ? undefined : repeatedInstants(wallAsUtc, this.zone);
     if (key !== undefined && instants !== undefined && at === instants[0]) {
-      // A wall time the clock shows twice, read as its first instant: its second if its line came already, from another process or on another line.
-      if (this.repeated?.wall !== wallAsUtc) this.repeated = { wall: wallAsUtc, firstKeys: new Map() };
-      const keys = this.repeated.firstKeys;
-      const first = keys.get(key.text);
-      if (first === undefined) keys.set(key.text, { pid: key.pid, line: this.line });
-      else if (first.line !== this.line || (key.pid !== undefined && first.pid !== key.pid)) at = instants[1];
+      // A wall time the clock shows twice, read as its first instant: its second if its line came already, from another process, or on another line of this file.
+      const first = this.firstPasses.claim(wallAsUtc, key.text, { clock: this, pid: key.pid, line: this.line });
+      const otherProcess = key.pid !== undefined && first !== undefined && first.pid !== key.pid;
+      if (otherProcess || (first?.clock === this && first.line !== this.line)) at = instants[1];
     }
     this.last = at;
     return at;
