@@ -589,6 +589,16 @@ describe('a job renamed or removed long ago', () => {
     expect(html).toContain('old-backup (job): retired (last seen 2026-08-20)');
   });
 
+  it('stays UNKNOWN while its silence is within 3 × its rhythm: a monthly job that missed September', () => {
+    // Prepare: old-close, not in the config, ran on 31 May, 30 June, 31 July and 31 August
+    const input = octoberInput();
+    const report = buildReport({ ...input, subjects: [...input.subjects, { kind: 'job', name: 'old-close', state: jobState('old-close', 4, '2026-05-31T05:00:00Z', '2026-08-31T05:00:00Z') }] });
+
+    // Assess
+    expect(report.coverage.rows).toContainEqual(expect.objectContaining({ name: 'old-close', status: 'unknown' }));
+    expect(report.coverage.retired).toEqual([]);
+  });
+
   it('stays UNKNOWN when it was seen the month before', () => {
     // Prepare
     const report = withOldJob('2026-09-20T03:10:00Z');

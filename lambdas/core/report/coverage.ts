@@ -112,6 +112,23 @@ function sightingsCounted(state: unknown): number | undefined {
 }
 
 /**
+ * A subject's rhythm: the longer of its longest gap between `times` (its sightings, ascending) and
+ * its average interval over its life (first to last sighting, by the runs, agent roots or route
+ * requests its state counts); 0 when nothing shows it. `last` is its last sighting when `times` is empty.
+ */
+function rhythmOf(state: unknown, times: readonly number[], last: number): number {
+  const facts = stateFacts(state);
+  let longestGap = 0;
+  for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i] - times[i - 1]);
+  const count = sightingsCounted(state);
+  const first = facts.firstSeenAt ?? times[0] ?? last;
+  // Its average interval is over the runs its own state counts, from its first to its last own sighting.
+  const lastEver = Math.max(times.at(-1) ?? last, facts.lastSeenAt ?? 0);
+  const averageGap = count !== undefined && count >= 2 ? (lastEver - first) / (count - 1) : 0;
+  return Math.max(longestGap, averageGap);
+}
+
+/**
  * Why a subject seen in the span went quiet before its end (`end`: the span's end, or the report's
  * time in a span not over yet): its last sighting before then is further back than its own rhythm
  * allows, SILENCE_RHYTHM_FACTOR × the longer of its longest gap (between the sightings its runs
@@ -153,14 +170,7 @@ export function trailingSilenceNote(
   if (others.some((other) => mayHaveRunUnder(name, other.state, { fromMs: last + 1, toMs: end }))) return undefined;
   const silence = end - last;
   if (silence <= SILENCE_MIN_MS) return undefined;
-  let longestGap = 0;
-  for (let i = 1; i < times.length; i++) longestGap = Math.max(longestGap, times[i] - times[i - 1]);
-  const count = sightingsCounted(state);
-  const first = facts.firstSeenAt ?? times[0] ?? last;
-  // Its average interval is over the runs its own state counts, from its first to its last own sighting.
-  const lastEver = Math.max(times.at(-1) ?? last, facts.lastSeenAt ?? 0);
-  const averageGap = count !== undefined && count >= 2 ? (lastEver - first) / (count - 1) : 0;
-  const rhythm = Math.max(longestGap, averageGap);
+  const rhythm = rhythmOf(state, times, last);
   const allowed = Math.max(SILENCE_MIN_MS, SILENCE_RHYTHM_FACTOR * rhythm);
   if (silence <= allowed) return undefined;
   const rhythmText = rhythm > 0 ? `${SILENCE_RHYTHM_FACTOR} × its usual gap of ${formatSpan(rhythm)} (at least ${formatSpan(SILENCE_MIN_MS)})` : `${formatSpan(SILENCE_MIN_MS)} (nothing shows its rhythm)`;
@@ -169,13 +179,18 @@ export function trailingSilenceNote(
 
 /**
  * Whether a subject not in the config and with nothing of it in the span, last seen at `lastSeen`,
- * is retired: a job, agent or route last seen before `retireBefore`, and, an agent, with no other
- * agent's state showing it may have run in its trees since (`mayHaveRunUnder`).
+ * is retired: a job, agent or route last seen before `retireBefore`, silent since for longer than
+ * SILENCE_RHYTHM_FACTOR × its rhythm (`rhythmOf`: a monthly job that missed one run is not), and,
+ * an agent, with no other agent's state showing it may have run in its trees since (`mayHaveRunUnder`).
  */
-function isRetired(kind: string, name: string, lastSeen: number, retireBefore: number | undefined, end: number, agents: readonly SubjectSnapshot[]): boolean {
+function isRetired(kind: string, name: string, state: unknown, lastSeen: number, retireBefore: number | undefined, end: number, agents: readonly SubjectSnapshot[]): boolean {
   if (retireBefore === undefined || lastSeen >= retireBefore) return false;
-  if (kind === 'agent') return !agents.some((other) => other.name !== name && mayHaveRunUnder(name, other.state, { fromMs: retireBefore, toMs: end }));
-  return kind === 'job' || kind === 'route';
+  if (kind !== 'job' && kind !== 'agent' && kind !== 'route') return false;
+  const times = keptActivity(state)
+    .filter((t) => t <= lastSeen)
+    .sort((a, b) => a - b);
+  if (end - lastSeen <= SILENCE_RHYTHM_FACTOR * rhythmOf(state, times, lastSeen)) return false;
+  return kind !== 'agent' || !agents.some((other) => other.name !== name && mayHaveRunUnder(name, other.state, { fromMs: retireBefore, toMs: end }));
 }
 
 /** A stretch of time, [fromMs, toMs): a month, or a subject's silence up to the span's end. */
@@ -273,8 +288,9 @@ export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSp
  * enough, else UNKNOWN for that reason, the note added. A subject first seen after the span, with
  * nothing of it in the span (a job first run on the 1st before the report), was not there to watch:
  * left out, or, configured, shown as such (`later`), never UNKNOWN. A job, agent or route not in
- * the config whose last sighting is before `retireBefore`, with nothing of it in the span (an agent:
- * nor under another agent since then), was renamed or taken out of use: listed as retired, in no row.
+ * the config whose last sighting is before `retireBefore` and longer ago than 3 × its rhythm, with
+ * nothing of it in the span (an agent: nor under another agent since then), was renamed or taken
+ * out of use: listed as retired (`isRetired`), in no row.
  * A configured one stays UNKNOWN: its silence is what the audit is for.
  */
 export function buildCoverage(input: CoverageInput): CoverageSection {
@@ -355,7 +371,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       (requests?.total ?? 0) === 0;
     if (firstSeenAfter && !subject.configured) return undefined;
     const silentSince = !subject.configured && !seen && silentAll === undefined && findings.length === 0 && lastSeenMs > 0 ? lastSeenMs : undefined;
-    if (silentSince !== undefined && isRetired(subject.kind, subject.name, silentSince, input.retireBefore, end, agentStates)) {
+    if (silentSince !== undefined && isRetired(subject.kind, subject.name, snapshot?.state, silentSince, input.retireBefore, end, agentStates)) {
       retired.push({ kind: subject.kind, name: subject.name, lastSeen: isoSecond(silentSince) });
       return undefined;
     }

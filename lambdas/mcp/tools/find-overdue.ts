@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
 import { onTimeWithinMs, unmatchedExpected } from '../../detectors/missed-run.ts';
+import { SILENCE_RHYTHM_FACTOR } from '../../core/report/coverage.ts';
 import { formatSpan } from '../../core/report/format.ts';
+import { monthOf, previousMonthSpan } from '../../core/report/month.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { graceMinutesOf } from '../../core/job-options.ts';
 import { clockChangeSlack, jobSummaries, knownSubjects, lastStartOf, type ScheduleView, scheduleOf } from '../subjects.ts';
@@ -83,7 +85,8 @@ export const findOverdueTool = defineTool({
   description:
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
     'and none came within the grace time (for an inferred schedule, learned in the server’s --timezone, else UTC, an hour more either way when it runs every two hours or less often: a job in local time moves an hour when the clocks change). Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
-    'and the scheduled jobs of the config that were never seen at all. Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated).',
+    'and the scheduled jobs of the config that were never seen at all. A job not in the config with no run this month or the month before and more than 3 expected starts missed (renamed or no longer used) is listed as retired instead, as the monthly report lists it. ' +
+    'Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated; retired_total).',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
     limit: limitSchema(100, 'overdue jobs (most overdue first) and as many jobs never seen'),
@@ -109,6 +112,10 @@ export const findOverdueTool = defineTool({
     never_seen: z.array(z.object({ subject: z.string(), schedule: ScheduleSchema })),
     never_seen_total: z.number().describe('scheduled jobs never seen, before the limit'),
     never_seen_truncated: z.boolean(),
+    retired: z
+      .array(z.object({ subject: z.string(), last_run_at: z.string() }))
+      .describe('jobs not in the config whose last run was before the month before now’s, more than 3 expected starts ago (renamed or no longer used), as the monthly report lists them retired: not overdue; at most `limit`'),
+    retired_total: z.number(),
   },
   async run(view, args) {
     const now = view.now();
@@ -116,6 +123,10 @@ export const findOverdueTool = defineTool({
     const summaries = await jobSummaries(view, subjects);
     const overdue = [];
     const neverSeen = [];
+    const retired = [];
+    // As the report's coverage retires them: not in the config, no run this month or the month before,
+    // and more than 3 (SILENCE_RHYTHM_FACTOR) of its expected starts missed since (a monthly job that missed one is overdue).
+    const retireBefore = previousMonthSpan(monthOf(now)).fromMs;
     let checked = 0;
     for (const s of subjects) {
       const schedule = scheduleOf(summaries.get(s.name), s.name, view);
@@ -130,6 +141,10 @@ export const findOverdueTool = defineTool({
       if (lastStart === undefined) continue;
       const graceMinutes = graceMinutesOf(view.config, s.name);
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now, s.state ? endAfter(s.state as JobState, now) : undefined);
+      if (late && !s.configured && lastStart < retireBefore && late.missed > SILENCE_RHYTHM_FACTOR) {
+        retired.push({ subject: s.name, last_run_at: isoOrNull(lastStart)! });
+        continue;
+      }
       if (!late || late.lateByMs < args.min_late_minutes * MINUTE_MS) continue;
       overdue.push({
         subject: s.name,
@@ -154,6 +169,8 @@ export const findOverdueTool = defineTool({
         never_seen: neverSeen.slice(0, args.limit),
         never_seen_total: neverSeen.length,
         never_seen_truncated: neverSeen.length > args.limit,
+        retired: retired.slice(0, args.limit),
+        retired_total: retired.length,
       },
     };
   },

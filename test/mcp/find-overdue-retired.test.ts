@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { validateConfig } from '../../lambdas/config.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
+import { connectClient, structured } from './fixture-month.ts';
+
+const H = 3_600_000;
+const DAY = 24 * H;
+const T0 = Date.parse('2026-07-01T02:00:00Z');
+const iso = (t: number) => new Date(t).toISOString();
+
+/** Ten daily runs at 02:00 from 1 July of `old-sync` (not in the config) and of `nightly` (configured, no schedule), then nothing. */
+async function storeOfTwoStoppedJobs() {
+  const store = new MemoryAuditStore();
+  const config = validateConfig({ jobs: { nightly: { owner: 'ops@example.com' } } }, 'silent-audit.yaml', undefined, { now: T0 });
+  const sink = { publish: async () => {} };
+  let id = 0;
+  for (let day = 0; day < 10; day++) {
+    const at = T0 + day * DAY;
+    const lines = ['old-sync', 'nightly'].flatMap((job) => [
+      { type: 'run.start', job, run_id: `${job}-${day}`, ts: iso(at) },
+      { type: 'run.end', job, run_id: `${job}-${day}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
+    ]);
+    const handler = createIngestHandler(() => ({ store, sink, config, clock: { now: () => at + 61_000 } }), () => {});
+    const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+    await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+  }
+  return { store, config };
+}
+
+async function overdueAt(now: number) {
+  const { store, config } = await storeOfTwoStoppedJobs();
+  const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'two stopped jobs' }));
+  try {
+    return structured<{ overdue: { subject: string }[]; retired: { subject: string; last_run_at: string }[]; retired_total: number }>(await mcp.call('find_overdue'));
+  } finally {
+    await mcp.close();
+  }
+}
+
+describe('find_overdue for a job not in the config that stopped long ago (renamed, removed)', () => {
+  it('lists it as retired with its last run, not overdue, once it has not run this month or the month before; a configured one stays overdue', async () => {
+    // Act: 1 October, nothing of either since 10 July
+    const result = await overdueAt(Date.parse('2026-10-01T12:00:00Z'));
+
+    // Assess
+    expect(result.overdue.map((o) => o.subject)).toEqual(['nightly']);
+    expect(result.retired).toEqual([{ subject: 'old-sync', last_run_at: '2026-07-10T02:00:00Z' }]);
+    expect(result.retired_total).toBe(1);
+  });
+
+  it('is still overdue while it ran in the month before', async () => {
+    // Act: 20 August, its last run on 10 July
+    const result = await overdueAt(Date.parse('2026-08-20T12:00:00Z'));
+
+    // Assess
+    expect(result.overdue.map((o) => o.subject).sort()).toEqual(['nightly', 'old-sync']);
+    expect(result.retired).toEqual([]);
+  });
+});
