@@ -563,6 +563,22 @@ describe('statuses carried over two months', () => {
     expect(groupOf(silent, 'output-shrink', 'nightly-backup').status).toBe('unverified');
   });
 
+  it('keeps last month’s group unverified, not resolved, when its job did not run at all this month and only missed its runs', () => {
+    // Prepare: nightly-backup's October output-shrink; in November every run of it was missed, none ran.
+    const missed = [1, 2, 3].map((d) => finding('missed-run', 'nightly-backup', `${day(d, '2026-11')}T02:16:00Z`));
+    const november = buildReport(
+      octoberInput({ month: '2026-11', findings: missed, previousFindings: octoberInput().findings, runs: [], clock: { now: () => Date.parse('2026-12-01T06:00:00Z') } }),
+    );
+
+    // Act
+    const group = groupOf(november, 'output-shrink', 'nightly-backup');
+
+    // Assess
+    expect(group.status).toBe('unverified');
+    expect(group.cause.narrowed).toEqual(['No finding in November 2026, but nightly-backup did not run in it: no run could show the fix.']);
+    expect(group.correctiveAction.action).toBe('Find out why nightly-backup did not run in November 2026 before calling this fixed.');
+  });
+
   it('calls a group recurring when it was open in last month’s report though last month’s findings are gone', () => {
     // Act
     const report = buildReport(

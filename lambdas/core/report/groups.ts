@@ -103,7 +103,7 @@ const STATUS_ORDER: Record<GroupStatus, number> = { recurring: 0, new: 1, unveri
 
 /**
  * One group per detector × subject with the 5 Cs, for this month's findings and for last month's
- * groups that did not come back (resolved, or unverified when the subject reported no data).
+ * groups that did not come back (resolved, or unverified when the subject reported no data or did not run).
  */
 export function buildGroups(input: GroupsInput): FindingGroup[] {
   const { span, config, meta } = input;
@@ -252,7 +252,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const noData = row?.status === 'unknown' && row.reason?.startsWith('no data');
     // Not due: nothing ran that could have shown the fix, so it waits for the next run.
     const notDue = row?.notDue === true && !noData;
-    const status: GroupStatus = noData || notDue ? 'unverified' : 'resolved';
+    // Due but no run this month (every one missed, say): none could show the fix, whatever the row's status.
+    const noRun = !noData && !notDue && row?.runsInMonth === 0 && runsOf(kind, q.subject).length === 0;
+    const status: GroupStatus = noData || notDue || noRun ? 'unverified' : 'resolved';
     const fiveCs = fiveCsOf(q.detector);
     const last = q.findings[q.findings.length - 1];
     const before = carried.get(key);
@@ -281,7 +283,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
             ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
             : notDue
               ? `No finding in ${span.label}, and no run of ${q.subject} was due in it: its next run will tell.`
-              : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
+              : noRun
+                ? `No finding in ${span.label}, but ${q.subject} did not run in it: no run could show the fix.`
+                : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
         ],
       },
       consequence: { known: fiveCs.consequence, runsAffected: 0, runsInMonth: row?.runsInMonth ?? null, notes: [] },
@@ -290,7 +294,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
           ? `Find out why ${q.subject} sent no data in ${span.label} before calling this fixed.`
           : notDue
             ? `Check ${q.subject}’s next scheduled run before calling this fixed.`
-            : 'None: confirm the fix is deliberate and keep the check on.',
+            : noRun
+              ? `Find out why ${q.subject} did not run in ${span.label} before calling this fixed.`
+              : 'None: confirm the fix is deliberate and keep the check on.',
         owner: ownerOf(kind, q.subject, config, input.exceptions),
         ownerKey: ownerKeyOf(kind, q.subject),
         overdue: false,
