@@ -2,7 +2,7 @@ import type { Finding } from '../findings.ts';
 import type { RunRecord } from '../../ports.ts';
 import { formatBytes, formatDuration, maxOf, median, minOf } from '../stats.ts';
 import { happenedAtIso } from './evidence.ts';
-import { plural } from './format.ts';
+import { formatUsd, plural } from './format.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 
 /**
@@ -157,6 +157,38 @@ function counted(values: readonly unknown[]): [string, number][] {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
+/** The budget limits a finding keeps in its evidence (budget-exceeded's), as the cause words each. */
+const BUDGET_LIMITS: readonly (readonly [string, (value: number) => string])[] = [
+  ['max_actions', String],
+  ['max_cost_usd', formatUsd],
+];
+
+/**
+ * When the budget the findings (oldest first) were judged by changed in the month: `max_actions was
+ * 20 before 2026-10-15 and 10 since`, or each value from its first day when it changed more than
+ * once. Findings that start, or grow, with a tighter budget are not a change at the source. Only the
+ * findings keep the budget: a budget first set in the month, with no finding before it, cannot be told.
+ */
+function budgetChanges(findings: readonly Finding[]): string | undefined {
+  const parts: string[] = [];
+  for (const [key, show] of BUDGET_LIMITS) {
+    const changes: { value: number; from: string }[] = [];
+    for (const f of findings) {
+      const value = f.evidence?.[key];
+      if (typeof value !== 'number' || changes.at(-1)?.value === value) continue;
+      changes.push({ value, from: day(happenedAtIso(f)) });
+    }
+    if (changes.length < 2) continue;
+    parts.push(
+      changes.length === 2
+        ? `${key} was ${show(changes[0].value)} before ${changes[1].from} and ${show(changes[1].value)} since`
+        : `${key} was ${changes.map((c, i) => `${show(c.value)}${i === 0 ? '' : ` from ${c.from}`}`).join(', then ')}`,
+    );
+  }
+  if (parts.length === 0) return undefined;
+  return `The budget the findings were judged by changed in the month: ${parts.join('; ')}. Findings that start or grow with a tighter budget come from the new limit, not necessarily from a change in what the agent does.`;
+}
+
 /** What the evidence names: error markers, exit codes, failure kinds, how the size or time changed. */
 function fromEvidence(findings: readonly Finding[]): string[] {
   const out: string[] = [];
@@ -177,6 +209,9 @@ function fromEvidence(findings: readonly Finding[]): string[] {
 
   const failures = counted(ev('failure'));
   if (failures.length) out.push(`Failure kinds: ${failures.map(([f, n]) => `${f} ×${n}`).join(', ')}.`);
+
+  const budget = budgetChanges(findings);
+  if (budget) out.push(budget);
 
   const reasons = counted(ev('reason'));
   if (reasons.length === 1 && findings.length > 1) out.push(`The same kind every time (${reasons[0][0]}, ${findings.length} of ${findings.length}): one cause, not several.`);
