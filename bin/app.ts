@@ -1,16 +1,17 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError, loadConfig } from '../lambdas/config.ts';
-import { readDeployContext } from '../lib/deploy-context.ts';
+import { CONFIG_CONTEXT_KEY, readDeployContext } from '../lib/deploy-context.ts';
 import { SilentAuditStack } from '../lib/silent-audit-stack.ts';
 
 // Synthesised explicitly, so that a refused config leaves no half-built assembly behind.
 const app = new App({ autoSynth: false });
 
 try {
-  const configFile: unknown = app.node.tryGetContext('config');
-  const config = loadConfig(typeof configFile === 'string' && configFile !== '' ? configFile : undefined);
+  // First: it refuses a mistyped context key, `-c confg=…` among them.
   const { logGroups, alertEmails } = readDeployContext(app);
+  const configFile: unknown = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
+  const config = loadConfig(typeof configFile === 'string' && configFile !== '' ? configFile : undefined);
 
   new SilentAuditStack(app, 'SilentAudit', {
     description: 'silent-audit: catches silent failures in scheduled jobs and AI agents from their logs',

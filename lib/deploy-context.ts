@@ -1,11 +1,55 @@
 import type { IConstruct } from 'constructs';
 import { ConfigError, DeploySchema } from '../lambdas/config.ts';
+import { ACCOUNT_POLICY_CONTEXT_KEY } from './constructs/account-policy.ts';
+import { KINESIS_CONTEXT_KEY } from './constructs/kinesis-ingest.ts';
+
+/** The CDK context key naming the config file: `-c config=silent-audit.config.yaml`. */
+export const CONFIG_CONTEXT_KEY = 'config';
 
 /** CDK context keys that add deploy targets to the config file's `deploy` section. */
 export const DEPLOY_CONTEXT_KEYS = {
   logGroups: 'logGroups',
   alertEmails: 'alertEmail',
 } as const;
+
+/** Every CDK context key silent-audit reads. */
+export const OUR_CONTEXT_KEYS: readonly string[] = [CONFIG_CONTEXT_KEY, DEPLOY_CONTEXT_KEYS.logGroups, DEPLOY_CONTEXT_KEYS.alertEmails, KINESIS_CONTEXT_KEY, ACCOUNT_POLICY_CONTEXT_KEY];
+
+/** CDK's own context: feature flags (`@aws-cdk/…`), the CLI's settings (`aws:cdk:…`), lookups (`availability-zones:…`), `cdk-…`. */
+function isCdkContextKey(key: string): boolean {
+  return key.startsWith('@') || key.includes(':') || /^cdk-/i.test(key);
+}
+
+/** The edit distance of two short strings (insertions, deletions, substitutions). */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+/** Our key that `key` (not one of ours) looks like a slip for: another case, a plural or singular, or up to two letters off. */
+function contextKeyMeant(key: string): string | undefined {
+  const typed = key.toLowerCase();
+  return OUR_CONTEXT_KEYS.find((ours) => editDistance(typed, ours.toLowerCase()) <= 2);
+}
+
+/**
+ * Refuses a context key (from `-c` or cdk.json) that is not ours but looks like a slip for one
+ * (`-c logGroup`, `-c alertEmails`): read by no one, it would be ignored, and the stack would
+ * subscribe or e-mail nothing without a word. Other keys (CDK's own, a tool's) are left alone.
+ */
+export function assertNoMistypedContextKeys(scope: IConstruct): void {
+  const problems = Object.keys(scope.node.getAllContext() as Record<string, unknown>).flatMap((key) => {
+    if (OUR_CONTEXT_KEYS.includes(key) || isCdkContextKey(key)) return [];
+    const meant = contextKeyMeant(key);
+    return meant === undefined ? [] : [`-c ${key}: unknown context key; did you mean ${meant}?`];
+  });
+  if (problems.length > 0) throw new ConfigError('cdk context', problems);
+}
 
 export interface DeployContext {
   /** From `-c logGroups=a,b`. */
@@ -23,9 +67,11 @@ function listFromContext(value: unknown): unknown[] {
 
 /**
  * Reads and validates the deploy targets given as CDK context, with the same rules as the
- * config file's `deploy` keys; a bad value is a ConfigError that names the `-c` option.
+ * config file's `deploy` keys; a bad value is a ConfigError that names the `-c` option, and so is
+ * a key that looks like a slip for one of ours (`assertNoMistypedContextKeys`).
  */
 export function readDeployContext(scope: IConstruct): DeployContext {
+  assertNoMistypedContextKeys(scope);
   const raw = {
     log_groups: listFromContext(scope.node.tryGetContext(DEPLOY_CONTEXT_KEYS.logGroups)),
     alert_emails: listFromContext(scope.node.tryGetContext(DEPLOY_CONTEXT_KEYS.alertEmails)),

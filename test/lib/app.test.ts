@@ -32,6 +32,18 @@ describe('bin/app.ts', () => {
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('refuses a mistyped -c key, naming the key meant, instead of building a stack that watches nothing', () => {
+    // Act
+    const { status, stderr } = runApp({ alertEmails: 'oncall@example.com', logGroup: '/jobs/cron' });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr).toContain('cdk context: invalid config');
+    expect(stderr).toContain('-c alertEmails: unknown context key; did you mean alertEmail?');
+    expect(stderr).toContain('-c logGroup: unknown context key; did you mean logGroups?');
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('synthesises the SilentAudit stack with the context log groups and addresses', () => {
     // Act
     const { status, stderr, outdir } = runApp({ logGroups: '/aws/lambda/etl,/var/log/cron', alertEmail: 'ops@example.com' });

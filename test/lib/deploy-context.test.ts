@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/config.ts';
-import { readDeployContext } from '../../lib/deploy-context.ts';
+import { assertNoMistypedContextKeys, readDeployContext } from '../../lib/deploy-context.ts';
 
 describe('readDeployContext', () => {
   it('reads comma-separated values as -c gives them', () => {
@@ -56,5 +56,40 @@ describe('readDeployContext', () => {
       '-c logGroups ("has space"): not a log group name',
       '-c alertEmail ("not-an-address"): not an email address',
     ]);
+  });
+
+  it.each([
+    ['a plural', 'alertEmails', 'alertEmail'],
+    ['a singular', 'logGroup', 'logGroups'],
+    ['another case', 'accountpolicy', 'accountPolicy'],
+    ['two letters off', 'kinesisLogGroop', 'kinesisLogGroups'],
+    ['a slip in config', 'confg', 'config'],
+  ])('refuses a context key one slip from ours (%s), naming the one meant', (_, typed, meant) => {
+    // Prepare
+    const app = new App({ context: { [typed]: 'x' } });
+
+    // Act
+    const check = () => readDeployContext(app);
+
+    // Assess
+    expect(check).toThrow(ConfigError);
+    expect(check).toThrow(`-c ${typed}: unknown context key; did you mean ${meant}?`);
+  });
+
+  it("leaves CDK's own context and unrelated keys alone", () => {
+    // Prepare
+    const app = new App({
+      context: {
+        '@aws-cdk/aws-iam:minimizePolicies': true,
+        'aws:cdk:bundling-stacks': [],
+        'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
+        'cdk-nag-suppressions': 'x',
+        environment: 'prod',
+        logGroups: '/jobs/cron',
+      },
+    });
+
+    // Act and Assess
+    expect(() => assertNoMistypedContextKeys(app)).not.toThrow();
   });
 });
