@@ -81,7 +81,7 @@ export const auditTrailDriftDetector: AuditWindowDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        "Over the job's last 10 judged runs (at least `min_history`, 5), the `audit.write` records per run (each run counted up to the expected number) fall below 90% of the job's `audit_records_per_run`, or without one below 80% of its learned rate: the median of its first 20 normal runs after its first audit record (at least `min_history`). A run is judged 15 minutes after its end (or after the next run's start, for runs that log no end), so that late audit lines still count. Reported once per drift episode, naming the run it began with; the episode ends when completeness is back above the threshold.",
+        "Over the job's last 10 judged runs (at least `min_history`, {{min_history}}), the `audit.write` records per run (each run counted up to the expected number) fall below 90% of the job's `audit_records_per_run`, or without one below 80% of its learned rate: the median of its first 20 normal runs after its first audit record (at least `min_history`). A run is judged 15 minutes after its end (or after the next run's start, for runs that log no end), so that late audit lines still count. Reported once per drift episode, naming the run it began with; the episode ends when completeness is back above the threshold.",
       cause:
         'An audit write was moved behind a condition, a feature flag or a code path that no longer runs; a new code path does the work without writing its record; an audit sink that fails quietly or drops records under load; sampling or log-level changes.',
       consequence:

@@ -13,7 +13,7 @@ export const costOutlierDetector: TreeDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        "A root run's tree cost (the sum of `cost_usd` of every action in it) above 5× (`cost_outlier_factor`) the median of the agent's previous root runs, once `min_history` (5) are known. Without logged costs, tokens (`tokens_in` + `tokens_out`) are compared with the tokens of previous runs instead: like with like. A run that fired does not enter the baseline.",
+        "A root run's tree cost (the sum of `cost_usd` of every action in it) above {{cost_outlier_factor}}× (`cost_outlier_factor`) the median of the agent's previous root runs, once `min_history` ({{min_history}}) are known. Without logged costs, tokens (`tokens_in` + `tokens_out`) are compared with the tokens of previous runs instead: like with like. A run that fired does not enter the baseline.",
       cause:
         'A loop or recursion with no working budget, a retry storm behind a flaky tool, a prompt or context that grew (whole documents pasted in), a switch to a larger model, an input that makes the agent wander.',
       consequence: "One feature's spend multiplies per request while totals look like growth; found at the end of the month on the bill, not when it started.",

@@ -15,7 +15,7 @@ export const durationSlowDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took more than 3× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs, once at least `min_history` (5) runs are known.',
+        'The run exited 0 and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs, once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'Hidden retries and timeouts against a failing upstream, a slow or throttled dependency, lock contention, a disk filling up, or input that grew far beyond what the job was built for.',
       consequence:

@@ -12,7 +12,7 @@ export const guardBypassUnregisteredDetector: BypassDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'A `guard.bypass` line names no `exception_id`, or an id that is not in the exception registry, or an exception registered for another guard, or one added with `exceptions add` after the bypass (a late line or a backfill; a registration after the fact covers nothing before it). Repeats of the same kind on the same guard are reported at most once per `alert_cooldown_minutes` (360), the next report counting those in between.',
+        'A `guard.bypass` line names no `exception_id`, or an id that is not in the exception registry, or an exception registered for another guard, or one added with `exceptions add` after the bypass (a late line or a backfill; a registration after the fact covers nothing before it). Repeats of the same kind on the same guard are reported at most once per `alert_cooldown_minutes` ({{alert_cooldown_minutes}}), the next report counting those in between.',
       cause:
         'The "just this once" bypass: a guard (PII redaction, a validation hook, an approval step) was switched off to ship or to debug, and nobody registered it with a reason, an owner and an expiry; or an exception id was copied from another guard or mistyped.',
       consequence:

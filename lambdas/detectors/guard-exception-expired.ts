@@ -11,7 +11,7 @@ export const guardExceptionExpiredDetector: BypassDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'A `guard.bypass` line names an exception registered for this guard, and on the day of the bypass (UTC) the exception was past the `expires` date it had then (a later renewal does not cover a bypass made while it had lapsed), or it had been revoked before the bypass. Exceptions from the config count as they stand, expired ones included. Repeats under the same exception are reported at most once per `alert_cooldown_minutes` (360).',
+        'A `guard.bypass` line names an exception registered for this guard, and on the day of the bypass (UTC) the exception was past the `expires` date it had then (a later renewal does not cover a bypass made while it had lapsed), or it had been revoked before the bypass. Exceptions from the config count as they stand, expired ones included. Repeats under the same exception are reported at most once per `alert_cooldown_minutes` ({{alert_cooldown_minutes}}).',
       cause:
         'A temporary bypass outlived its term: the code or config that skips the guard was never removed, and nobody renewed or revoked the exception when it ran out, or the bypass kept running after the exception was revoked.',
       consequence:

@@ -121,7 +121,7 @@ export const missedRunDetector: AbsenceDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'Every start the schedule expects (cron expression, in its time zone) must be followed by a run start within `grace_minutes` (default 15); a run known only from its end, with no duration, counts when it ended before the next expected start.',
+        'Every start the schedule expects (cron expression, in its time zone) must be followed by a run start within `grace_minutes` ({{grace_minutes}}); a run known only from its end, with no duration, counts when it ended before the next expected start.',
       cause:
         'The scheduler did not fire (crontab edited or lost in a redeploy, timer disabled, host down or replaced), the job was paused and never resumed, or its logs stopped reaching CloudWatch.',
       consequence: 'Whatever the run should have produced does not exist: no backup, no report, no sync. Nothing fails, so nothing alerts.',

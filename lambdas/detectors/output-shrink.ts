@@ -15,7 +15,7 @@ export const outputShrinkDetector: RunDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'The run exited 0 and its output is below 30% (`output_shrink_ratio`, capped at 50%) of the median output size of the previous successful runs, once at least `min_history` (5) runs are known. Stays quiet when `empty-output` already fired for the run.',
+        'The run exited 0 and its output is below {{output_shrink_ratio%}} (`output_shrink_ratio`, capped at 50%) of the median output size of the previous successful runs, once at least `min_history` ({{min_history}}) runs are known. Stays quiet when `empty-output` already fired for the run.',
       cause:
         'Work that silently came back partial: an upstream API returning fewer results after a key or quota change, a query template or filter that now matches less, a source path pointing at the wrong or a half-empty folder, a write cut short by a full disk.',
       consequence:

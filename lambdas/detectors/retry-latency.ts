@@ -15,7 +15,7 @@ export const retryLatencyDetector: RouteWindowDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        "Over the rolling hour, the rolling day and each month, with at least 20 (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts. Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
+        "Over the rolling hour, the rolling day and each month, with at least {{retry_min_requests}} (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts. Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
       cause:
         'Retries with backoff that turn each failure into seconds of waiting (3 s, 6 s, 12 s), an upstream that fails often enough that p99 requests always retry, timeouts much longer than a normal answer.',
       consequence: 'The success rate looks fine and per-attempt latency looks fine, while the slowest users wait many times longer and give up; QA never sees it because its environment never retries.',

@@ -11,7 +11,7 @@ export const retryRateDetector: RouteWindowDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'Attempts are grouped into requests by `request_id`. A request needed a retry when its first attempt failed or a later attempt was made; `error`, `timeout`, `empty` and `invalid` outcomes are failures (a 200 with garbage is not a success). Fires when retried requests exceed 10% (`retry_rate_max`, per route in `routes.<name>`) of at least 20 (`retry_min_requests`) completed requests, judged over the rolling hour (every 15 minutes), the rolling day (every hour) and each calendar month; at most once per route per window.',
+        'Attempts are grouped into requests by `request_id`. A request needed a retry when its first attempt failed or a later attempt was made; `error`, `timeout`, `empty` and `invalid` outcomes are failures (a 200 with garbage is not a success). Fires when retried requests exceed {{retry_rate_max%}} (`retry_rate_max`, per route in `routes.<name>`) of at least {{retry_min_requests}} (`retry_min_requests`) completed requests, judged over the rolling hour (every 15 minutes), the rolling day (every hour) and each calendar month; at most once per route per window.',
       cause:
         'An upstream with a real error rate hidden behind retries (a 50% failure rate retried three times looks like 87.5% success), rate limiting, timeouts set too tight, or responses that come back empty or malformed and are retried.',
       consequence: 'Every retry is paid for in cost and latency; the success metric stays green while users wait and the upstream problem persists, until a blip turns into a retry storm.',

@@ -509,6 +509,28 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     expect(report.thresholds.dueDays).toEqual({ critical: 3, high: 7, medium: 14, low: 30 });
     expect(report.thresholds.rules.map((r) => r.detector)).toContain('output-shrink');
   });
+
+  it('states in the Criteria rule and the appendix’s rules the thresholds the findings were judged by, not the built-in ones', () => {
+    // Prepare: a config with duration_slow_factor 2, output_shrink_ratio 0.2 and min_history 8; a slow and a shrunk run.
+    const config = validateConfig({ ...RAW_CONFIG, defaults: { min_history: 8, output_shrink_ratio: 0.2, duration_slow_factor: 2 } }, 'report test config');
+    const slow = finding('duration-slow', 'etl-loader', `${day(12)}T03:00:00Z`, { evidence: { factor: 2 } });
+    const shrunk = finding('output-shrink', 'etl-loader', `${day(14)}T03:00:00Z`, { evidence: { ratio: 0.2 } });
+
+    // Act
+    const judged = buildReport(octoberInput({ findings: [slow, shrunk], previousFindings: [], config }));
+
+    // Assess
+    const slowRule = groupOf(judged, 'duration-slow', 'etl-loader').criteria.rule;
+    const shrinkRule = groupOf(judged, 'output-shrink', 'etl-loader').criteria.rule;
+    expect(slowRule).toContain('took more than 2× (`duration_slow_factor`, at least 1.5×)');
+    expect(slowRule).toContain('once at least `min_history` (8) runs are known');
+    expect(shrinkRule).toContain('its output is below 20% (`output_shrink_ratio`, capped at 50%)');
+    expect(judged.thresholds.rules).toEqual([
+      { detector: 'duration-slow', criteria: slowRule },
+      { detector: 'output-shrink', criteria: shrinkRule },
+    ]);
+    expect(groupOf(report, 'output-shrink', 'nightly-backup').criteria.rule).toContain('below 30% (`output_shrink_ratio`');
+  });
 });
 
 describe('statuses carried over two months', () => {

@@ -9,10 +9,10 @@ import { buildGroups, type CarriedGroup } from './groups.ts';
 import { happenedAt, happenedIn } from './evidence.ts';
 import { lateRunJudge, retractionNotes } from './late-runs.ts';
 import { dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
-import { type AuditReport, type DayCount, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
+import { type AuditReport, type DayCount, type FindingGroup, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
-import { thresholdAppendix } from './thresholds.ts';
+import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 
 export interface ReportInput {
   /** `YYYY-MM` */
@@ -237,9 +237,16 @@ export function buildReport(input: ReportInput): AuditReport {
     charts: charts(findings, span.days),
     thresholds: thresholdAppendix(
       input.config,
-      firedDetectors.map((detector) => ({ detector, criteria: meta.get(detector)?.fiveCs.criteria ?? `No description of the "${detector}" rule in this version.` })),
+      firedDetectors.map((detector) => ({ detector, criteria: firedRule(detector, meta, groups, input.config) })),
     ),
   };
+}
+
+/** A fired detector's rule for the appendix, stating the thresholds its groups' findings were judged by. */
+function firedRule(detector: string, meta: ReadonlyMap<string, DetectorMeta>, groups: readonly FindingGroup[], config: Config): string {
+  const rule = meta.get(detector)?.fiveCs.criteria;
+  if (rule === undefined) return `No description of the "${detector}" rule in this version.`;
+  return ruleWithThresholds(rule, groups.filter((g) => g.detector === detector).flatMap((g) => g.criteria.thresholds), config);
 }
 
 /** What next month's report carries from this one. */

@@ -9,11 +9,11 @@ import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
-import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus } from './model.ts';
+import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 import { ownerKeyOf, ownerOf } from './subjects.ts';
-import { DUE_DAYS, thresholdsFor } from './thresholds.ts';
+import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 
 /** What last month's report said about a group, carried into this month's. */
 export interface CarriedGroup {
@@ -97,6 +97,11 @@ function distinctMessages(findings: readonly Finding[]): { text: string; count: 
   const distinct = [...counts.keys()];
   const picked = distinct.length <= 3 ? distinct : [distinct[0], distinct[1], findings[findings.length - 1].message];
   return [...new Set(picked)].map((text) => ({ text, count: counts.get(text)! }));
+}
+
+/** A group's Criteria: the detector's rule stating the thresholds its findings were judged by. */
+function criteriaOf(rule: string, thresholds: ThresholdUsed[], config: Config, baseline: string | undefined): FindingGroup['criteria'] {
+  return { rule: ruleWithThresholds(rule, thresholds, config), thresholds, baseline };
 }
 
 const STATUS_ORDER: Record<GroupStatus, number> = { recurring: 0, new: 1, unverified: 2, resolved: 3 };
@@ -194,7 +199,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       severity,
       status,
       openSince,
-      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(detector, subject, config, findings), baseline: baselineText(stats) },
+      criteria: criteriaOf(fiveCs.criteria, thresholdsFor(detector, subject, config, findings), config, baselineText(stats)),
       condition: {
         occurrences: findings.length,
         previousOccurrences: previous.get(key)?.length ?? 0,
@@ -266,7 +271,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       severity: highestSeverity(q.findings.map((f) => f.severity)) ?? input.meta.get(q.detector)?.defaultSeverity ?? 'medium',
       status,
       openSince: before?.openSince ?? input.previousSpan.month,
-      criteria: { rule: fiveCs.criteria, thresholds: thresholdsFor(q.detector, q.subject, config, q.findings), baseline: baselineText(evidenceStats(q.findings)) },
+      criteria: criteriaOf(fiveCs.criteria, thresholdsFor(q.detector, q.subject, config, q.findings), config, baselineText(evidenceStats(q.findings))),
       condition: {
         occurrences: 0,
         previousOccurrences: q.findings.length,

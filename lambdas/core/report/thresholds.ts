@@ -3,6 +3,7 @@ import { RETRY_LATENCY_FACTOR } from '../../detectors/retry-latency.ts';
 import type { Finding, Severity } from '../findings.ts';
 import { ownValue } from '../own-property.ts';
 import { happenedAt } from './evidence.ts';
+import { formatPercent } from './format.ts';
 import { isoSecond } from './month.ts';
 import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
 
@@ -160,6 +161,7 @@ function configuredThresholds(detector: string, subject: string, config: Config)
         job?.audit_records_per_run !== undefined
           ? used('audit_records_per_run', job.audit_records_per_run, jobSource)
           : used('audit_records_per_run', 'learned from the job’s runs', 'built-in'),
+        ownOrDefault(config, job, jobSource, 'min_history'),
       ];
     case 'budget-exceeded':
       return agent?.budget
@@ -190,6 +192,23 @@ function configuredThresholds(detector: string, subject: string, config: Config)
     default:
       return [];
   }
+}
+
+/** A threshold named in a detector's rule text: `{{key}}` as the value, `{{key%}}` as a percentage. */
+const RULE_THRESHOLD = /\{\{([a-z_.]+)(%?)\}\}/g;
+
+/**
+ * A detector's rule with the thresholds it was judged by in place of its `{{key}}` marks: each
+ * distinct value of the key among them (`2 or 3` when it changed), else the config's default.
+ */
+export function ruleWithThresholds(rule: string, thresholds: readonly ThresholdUsed[], config: Config): string {
+  return rule.replace(RULE_THRESHOLD, (mark, key: string, percent: string) => {
+    const values = [...new Set(thresholds.filter((t) => t.key === key).map((t) => t.value))];
+    const fallback = (config.defaults as Record<string, unknown>)[key];
+    if (values.length === 0 && fallback === undefined) return mark;
+    const shown = values.length ? values : [show(fallback)];
+    return shown.map((v) => (percent && Number.isFinite(Number(v)) ? formatPercent(Number(v)) : v)).join(' or ');
+  });
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
