@@ -19,13 +19,13 @@ export interface ReportResponse {
 export interface ReportRefusal {
   /** What was wrong and the form expected, e.g. `month "2026-13": expected "YYYY-MM", e.g. {"month": "2026-10"}`. */
   readonly error: string;
-  /** The `month` of the request, as given. */
+  /** The `month` of the request, as given (undefined when it gave none, or was no object). */
   readonly month: unknown;
 }
 
 /**
- * The report Lambda: `{"month": "YYYY-MM"}` on demand, or the monthly EventBridge schedule (the month before).
- * A request's month that is no month to report on is refused (`ReportRefusal`, seen by `refused`); anything
+ * The report Lambda: `{"month": "YYYY-MM"}` on demand (`{}`: last month), or the monthly EventBridge schedule (the month before).
+ * A request that is mistyped (`{"Month": …}`, a bare `"2026-10"`) or whose month is no month to report on is refused (`ReportRefusal`, seen by `refused`); anything
  * else that fails (the store, the bucket) throws, as a failed run.
  */
 export function createReportHandler(
@@ -40,7 +40,7 @@ export function createReportHandler(
       month = reportMonthOf(event, d.clock);
     } catch (error) {
       if (!(error instanceof ReportEventError)) throw error;
-      const refusal: ReportRefusal = { error: error.message, month: (event as { month?: unknown }).month };
+      const refusal: ReportRefusal = { error: error.message, month: event !== null && typeof event === 'object' ? (event as { month?: unknown }).month : undefined };
       refused(refusal);
       return refusal;
     }

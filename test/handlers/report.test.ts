@@ -65,6 +65,25 @@ describe('the report handler', () => {
     expect(results).toEqual([]);
   });
 
+  it.each([
+    [{ Month: '2026-08' }, 'unknown key "Month"'],
+    [{ mnth: '2026-08' }, 'unknown key "mnth"'],
+    ['2026-08', 'a string "2026-08"'],
+  ])('refuses the mistyped request %j rather than publishing last month', async (event, what) => {
+    // Prepare
+    const { handler, publisher, results, refusals } = setup();
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    const error = `${what}: expected {"month": "YYYY-MM"}, e.g. {"month": "2026-10"}, or {} for last month`;
+    expect(response).toEqual({ error, month: undefined });
+    expect(refusals).toEqual([{ error, month: undefined }]);
+    expect(publisher.published).toEqual([]);
+    expect(results).toEqual([]);
+  });
+
   it('logs a refused request as a warning and counts it in ReportRequestsRefused', async () => {
     // Prepare
     const written: string[] = [];

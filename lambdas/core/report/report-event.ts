@@ -8,14 +8,25 @@ export class ReportEventError extends Error {
   }
 }
 
+/** The keys of an EventBridge event, as the monthly schedule's rule sends it (no fixed input). */
+const EVENTBRIDGE_KEYS: ReadonlySet<string> = new Set(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
+
+/** What an on-demand invocation may send, as a refusal names it. */
+const EXPECTED = 'expected {"month": "YYYY-MM"}, e.g. {"month": "2026-10"}, or {} for last month';
+
 /**
  * The month a report invocation is about: `{"month": "YYYY-MM"}` when given (on demand; a month
  * not begun yet is refused), else
  * the month before the EventBridge scheduled event's time (the run on 1 November reports
- * October), else the month before now.
+ * October), else, for `{}` or no payload, the month before now. Anything else is a mistyped
+ * request and refused (`ReportEventError`), never read as last month: a payload that is no object
+ * (`"2026-10"`), or an object with no `month` whose keys are not an EventBridge event's
+ * (`{"Month": "2026-10"}`, `{"mnth": …}`).
  */
 export function reportMonthOf(event: unknown, clock: Clock): string {
-  const e = (event && typeof event === 'object' ? event : {}) as Record<string, unknown>;
+  if (event === undefined || event === null) return reportMonthAt(clock.now());
+  if (typeof event !== 'object' || Array.isArray(event)) throw new ReportEventError(`${notAnObject(event)}: ${EXPECTED}`);
+  const e = event as Record<string, unknown>;
   if (e.month !== undefined) {
     const problem = typeof e.month === 'string' ? monthProblem(e.month) : MONTH_FORMAT;
     if (typeof e.month === 'string' && problem === undefined) {
@@ -26,6 +37,16 @@ export function reportMonthOf(event: unknown, clock: Clock): string {
     const why = problem === MONTH_FORMAT ? '' : ` ${problem};`;
     throw new ReportEventError(`month ${JSON.stringify(e.month)}:${why} expected "YYYY-MM", e.g. {"month": "2026-10"}`);
   }
+  const unknown = Object.keys(e).filter((key) => !EVENTBRIDGE_KEYS.has(key));
+  if (unknown.length > 0) throw new ReportEventError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}: ${EXPECTED}`);
   if (typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time))) return reportMonthAt(Date.parse(e.time));
   return reportMonthAt(clock.now());
+}
+
+/** A payload that is no object, as a refusal names it: `a string "2026-10"`, `a number 202610`, `an array`. */
+function notAnObject(event: unknown): string {
+  if (Array.isArray(event)) return 'an array';
+  const type = typeof event;
+  const article = /^[aeiou]/.test(type) ? 'an' : 'a';
+  return type === 'string' || type === 'number' || type === 'boolean' ? `${article} ${type} ${JSON.stringify(event)}` : `${article} ${type}`;
 }
