@@ -51,6 +51,8 @@ function cronProblem(expr: string): string | undefined {
     return `${NOT_CRON}: ${text} is not a time (use ${CRON_MACROS.slice(0, -1).join(', ')} or ${CRON_MACROS.at(-1)})`;
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return `${NOT_CRON}: a date or time is not a schedule; ${FIVE_FIELDS}`;
+  const zoned = zonePrefixProblem(text);
+  if (zoned) return zoned;
   const fields = text.split(/\s+/).length;
   if (fields === 6 || fields === 7) {
     return `${NOT_CRON}: ${fields} fields; AWS EventBridge's cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: ${FIVE_FIELDS}`;
@@ -62,6 +64,19 @@ function cronProblem(expr: string): string | undefined {
   } catch {
     return NOT_CRON;
   }
+}
+
+/**
+ * A schedule led by the time zone a Kubernetes CronJob or cronie reads (`CRON_TZ=America/New_York 30 1 * * *`,
+ * `TZ=…`): not read here, and left out it would have the job judged in UTC, so the fix names the
+ * `timezone` key beside the schedule (a job's, a maintenance window's), with the zone written.
+ */
+function zonePrefixProblem(text: string): string | undefined {
+  const m = /^((?:CRON_)?TZ)=(\S*)\s*(.*)$/.exec(text);
+  if (!m) return undefined;
+  const [, prefix, zone, rest] = m;
+  const fields = rest ? `"${rest}"` : 'minute hour day-of-month month day-of-week';
+  return `${NOT_CRON}: a ${prefix}= prefix is not read: write the 5 fields alone (${fields}) and the zone in the timezone key beside the schedule (timezone: ${zone || 'an IANA zone, e.g. Europe/Berlin'})`;
 }
 
 const cronExpression = z.string().superRefine((expr, ctx) => {
