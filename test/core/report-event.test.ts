@@ -40,3 +40,19 @@ describe('the month of a report invocation, for a mistyped request', () => {
     expect(reportMonthOf({ month: '2026-07' }, now)).toBe('2026-07');
   });
 });
+
+describe('the month of a scheduled event', () => {
+  it.each([
+    [scheduled('1970-01-01T00:00:00Z'), 'time "1970-01-01T00:00:00Z": the month before it, 1969-12, is no month to report on: its year is before 1970, the first a log can be from'],
+    [{ time: '1970-01-01T00:00:00Z' }, 'time "1970-01-01T00:00:00Z": the month before it, 1969-12, is no month to report on: its year is before 1970, the first a log can be from'],
+    [{ time: '2099-01-01T00:00:00Z' }, 'time "2099-01-01T00:00:00Z": the month before it, December 2098 has not begun (the report is made as of 2026-12-15T10:00:00Z): a report of it would be an empty month'],
+    [{ time: 'yesterday' }, 'time "yesterday": not a time; expected an ISO-8601 time, as EventBridge sends, e.g. "2026-11-01T06:00:00Z"'],
+  ])('refuses %j as a month is refused, rather than failing or reporting a month not begun', (event, error) => {
+    // Act
+    const read = () => reportMonthOf(event, now);
+
+    // Assess
+    expect(read).toThrow(ReportEventError);
+    expect(read).toThrow(error);
+  });
+});

@@ -84,6 +84,23 @@ describe('the report handler', () => {
     expect(results).toEqual([]);
   });
 
+  it.each([
+    ['1970-01-01T00:00:00Z', 'time "1970-01-01T00:00:00Z": the month before it, 1969-12, is no month to report on: its year is before 1970, the first a log can be from'],
+    ['2099-01-01T00:00:00Z', 'time "2099-01-01T00:00:00Z": the month before it, December 2098 has not begun (the report is made as of 2026-11-15T10:00:00Z): a report of it would be an empty month'],
+  ])('refuses the console\'s scheduled-event test at %s without throwing and without a report', async (time, error) => {
+    // Prepare
+    const { handler, publisher, results, refusals } = setup();
+
+    // Act
+    const response = await handler({ 'detail-type': 'Scheduled Event', source: 'aws.events', time, detail: {} });
+
+    // Assess
+    expect(response).toEqual({ error, month: undefined });
+    expect(refusals).toEqual([{ error, month: undefined }]);
+    expect(publisher.published).toEqual([]);
+    expect(results).toEqual([]);
+  });
+
   it('logs a refused request as a warning and counts it in ReportRequestsRefused', async () => {
     // Prepare
     const written: string[] = [];

@@ -18,7 +18,7 @@ const EXPECTED = 'expected {"month": "YYYY-MM"}, e.g. {"month": "2026-10"}, or {
  * The month a report invocation is about: `{"month": "YYYY-MM"}` when given (on demand; a month
  * not begun yet is refused), else
  * the month before the EventBridge scheduled event's time (the run on 1 November reports
- * October), else, for `{}` or no payload, the month before now. Anything else is a mistyped
+ * October; held to the same checks), else, for `{}` or no payload, the month before now. Anything else is a mistyped
  * request and refused (`ReportEventError`), never read as last month: a payload that is no object
  * (`"2026-10"`), or an object with no `month` whose keys are not an EventBridge event's
  * (`{"Month": "2026-10"}`, `{"mnth": …}`).
@@ -39,8 +39,23 @@ export function reportMonthOf(event: unknown, clock: Clock): string {
   }
   const unknown = Object.keys(e).filter((key) => !EVENTBRIDGE_KEYS.has(key));
   if (unknown.length > 0) throw new ReportEventError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}: ${EXPECTED}`);
-  if (typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time))) return reportMonthAt(Date.parse(e.time));
+  if (e.time !== undefined) return scheduledMonth(e.time, clock);
   return reportMonthAt(clock.now());
+}
+
+/**
+ * The month before a scheduled event's `time`, held to what a requested month is: one from 1970
+ * that has begun. The Lambda console's scheduled-event test (`1970-01-01T00:00:00Z`) or a time
+ * years ahead is refused, not thrown as a failed run nor reported as an empty month.
+ */
+function scheduledMonth(time: unknown, clock: Clock): string {
+  const at = typeof time === 'string' ? Date.parse(time) : Number.NaN;
+  if (Number.isNaN(at)) throw new ReportEventError(`time ${JSON.stringify(time)}: not a time; expected an ISO-8601 time, as EventBridge sends, e.g. "2026-11-01T06:00:00Z"`);
+  const month = reportMonthAt(at);
+  const problem = monthProblem(month) ?? notBegunProblem(month, clock.now());
+  if (problem === undefined) return month;
+  const which = monthProblem(month) === undefined ? '' : `${month}, is no month to report on: `;
+  throw new ReportEventError(`time ${JSON.stringify(time)}: the month before it, ${which}${problem}`);
 }
 
 /** A payload that is no object, as a refusal names it: `a string "2026-10"`, `a number 202610`, `an array`. */
