@@ -154,6 +154,23 @@ describe('renderMarkdown', () => {
     expect(md('a\u001bb\u202Ec')).toBe('a\\x1bb\\u202ec');
     expect(mdCode('a\u001b|b')).toBe('`a\\x1b\\|b`');
   });
+
+  it('names the config key of an unowned job holding a pipe without a backslash, outside any table', () => {
+    // Prepare: a job named by its command, with a pipe, with no owner, that failed
+    const job = 'pg_dump app | gzip > /b/app.gz';
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      findings: [...input.findings, finding('run-failed', job, '2026-10-05T04:00:00Z', { run_id: 'pg-1' })],
+      runs: [...input.runs, runRecord(job, 'pg-1', '2026-10-05T04:00:00Z', 'failed')],
+    });
+
+    // Act
+    const rendered = renderMarkdown(report);
+
+    // Assess
+    expect(rendered).toContain('_unassigned: set `jobs.pg_dump app | gzip > /b/app.gz.owner` in the config_');
+  });
 });
 
 describe('evidence in its own unit', () => {

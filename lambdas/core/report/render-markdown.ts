@@ -19,9 +19,13 @@ export function md(text: string): string {
   );
 }
 
-/** A code span holding any text: fenced with more backticks than it contains, pipes escaped for tables, control characters shown escaped. */
-export function mdCode(text: string): string {
-  const clean = escapeControls(text.replace(/[\r\n\t]+/g, ' ').replace(/\|/g, '\\|'));
+/**
+ * A code span holding any text: fenced with more backticks than it contains, control characters
+ * shown escaped, pipes escaped for a table (not when `inTable` is false: outside a table a code span shows the backslash).
+ */
+export function mdCode(text: string, inTable = true): string {
+  const oneLine = text.replace(/[\r\n\t]+/g, ' ');
+  const clean = escapeControls(inTable ? oneLine.replace(/\|/g, '\\|') : oneLine);
   const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
   const fence = '`'.repeat(longest + 1);
   const pad = longest > 0 || clean.startsWith(' ') || clean.endsWith(' ') ? ' ' : '';
@@ -189,7 +193,7 @@ export function groupMarkdown(
   const a = g.correctiveAction;
   out.push(`- **Corrective action.** ${g.status === 'resolved' || g.status === 'unverified' ? md(a.action) : a.action}`);
   out.push(
-    `  Owner: ${a.owner ? md(a.owner) : `_unassigned: set ${mdCode(a.ownerKey)} in the config_`}. ` +
+    `  Owner: ${a.owner ? md(a.owner) : `_unassigned: set ${mdCode(a.ownerKey, false)} in the config_`}. ` +
       `${a.due ? `Due: **${a.due}**${a.overdue ? ' (overdue)' : ''}. ` : ''}Status: **${status}** (open since ${g.openSince}).`,
   );
   return out;
