@@ -755,6 +755,74 @@ export function exceptionIdIssues(config: Config): Array<{ path: PropertyKey[]; 
   return issues;
 }
 
+/**
+ * A log group of a deploy list: where it is written (a config key path, or the `-c` option that
+ * gave it, as one segment) and the list to name when it must go (`deploy.log_groups`, `-c logGroups`).
+ */
+export interface RoutedLogGroup {
+  readonly name: string;
+  readonly path: PropertyKey[];
+  readonly list: string;
+}
+
+/** A deploy list's log groups as the config writes them. */
+export function routedFromConfig(config: Config, key: 'log_groups' | 'kinesis_log_groups'): RoutedLogGroup[] {
+  return config.deploy[key].map((name, i) => ({ name, path: ['deploy', key, i], list: `deploy.${key}` }));
+}
+
+/**
+ * A log group is fed to silent-audit once, through one of its two subscription filter slots:
+ * straight to the ingest function (`subscribed`), through Kinesis (`kinesis`), or by the
+ * account-level subscription filter policy (on when `accountPolicy` names where it was turned on)
+ * unless it is excluded from it. Fed twice, every line would be processed twice and both slots
+ * taken. Each problem is at the path of the entry to change.
+ */
+export function routingIssues(options: {
+  readonly subscribed: readonly RoutedLogGroup[];
+  readonly kinesis: readonly RoutedLogGroup[];
+  readonly accountPolicy: string | undefined;
+  readonly excluded: readonly string[];
+}): Array<{ path: PropertyKey[]; message: string }> {
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const covered = (name: string) => options.accountPolicy !== undefined && !options.excluded.includes(name);
+  for (const group of options.subscribed) {
+    if (!covered(group.name)) continue;
+    issues.push({
+      path: group.path,
+      message:
+        `${group.name} is covered by the account-level subscription filter policy (${options.accountPolicy}), which takes one of its two subscription filter slots; ` +
+        `a per-log-group filter as well would deliver every line twice and take the last slot. Remove it from ${group.list}, ` +
+        'or list it in deploy.account_policy_excluded_log_groups to keep its own filter.',
+    });
+  }
+  for (const group of options.kinesis) {
+    const direct = options.subscribed.find((s) => s.name === group.name);
+    if (direct) {
+      issues.push({
+        path: group.path,
+        message: `${group.name} is also subscribed to the ingest function (${direct.list}); a log group goes through Kinesis or straight to the function, not both: remove it from one list`,
+      });
+    }
+    if (covered(group.name)) {
+      issues.push({
+        path: group.path,
+        message: `${group.name} is also covered by the account-level subscription filter policy (${options.accountPolicy}); list it in deploy.account_policy_excluded_log_groups`,
+      });
+    }
+  }
+  return issues;
+}
+
+/** The config's own deploy lists routing a log group twice (`routingIssues`). */
+function deployRoutingIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+  return routingIssues({
+    subscribed: routedFromConfig(config, 'log_groups'),
+    kinesis: routedFromConfig(config, 'kinesis_log_groups'),
+    accountPolicy: config.deploy.account_policy ? 'deploy.account_policy' : undefined,
+    excluded: config.deploy.account_policy_excluded_log_groups,
+  });
+}
+
 const KIND: Record<string, string> = {
   number: 'a number',
   int: 'a whole number',
@@ -888,7 +956,7 @@ export function validateConfig(
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const issues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...deployRoutingIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
     : result.error.issues;
   if (named && issues.length === 0) {
     rememberDefaultsWritten(named.config, raw);

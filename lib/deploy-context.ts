@@ -1,5 +1,5 @@
 import type { IConstruct } from 'constructs';
-import { ConfigError, DeploySchema } from '../lambdas/config.ts';
+import { type Config, ConfigError, DeploySchema, type RoutedLogGroup, routedFromConfig, routingIssues } from '../lambdas/config.ts';
 import { ACCOUNT_POLICY_CONTEXT_KEY } from './constructs/account-policy.ts';
 import { KINESIS_CONTEXT_KEY } from './constructs/kinesis-ingest.ts';
 
@@ -86,4 +86,26 @@ export function readDeployContext(scope: IConstruct): DeployContext {
     return `-c ${optionFor[key]}${value === undefined ? '' : ` (${JSON.stringify(value)})`}: ${issue.message}`;
   });
   throw new ConfigError('cdk context', problems);
+}
+
+/** The log groups a `-c` option adds to a deploy list, each named by the option (those the config lists already are the config's). */
+function routedFromContext(names: readonly string[], configured: readonly RoutedLogGroup[], option: string): RoutedLogGroup[] {
+  return names.filter((name) => !configured.some((c) => c.name === name)).map((name) => ({ name, path: [`-c ${option} (${JSON.stringify(name)})`], list: `-c ${option}` }));
+}
+
+/**
+ * Refuses at synth a log group fed twice once the `-c` options are added to the config's deploy
+ * lists (`routingIssues`), naming the `-c` option that made it so. The config's own lists were
+ * checked when it was loaded, where a problem is given its file and line.
+ */
+export function assertRoutedOnce(config: Config, context: { readonly logGroups: readonly string[]; readonly kinesisLogGroups: readonly string[]; readonly accountPolicy: boolean }): void {
+  const subscribed = routedFromConfig(config, 'log_groups');
+  const kinesis = routedFromConfig(config, 'kinesis_log_groups');
+  const issues = routingIssues({
+    subscribed: [...subscribed, ...routedFromContext(context.logGroups, subscribed, DEPLOY_CONTEXT_KEYS.logGroups)],
+    kinesis: [...kinesis, ...routedFromContext(context.kinesisLogGroups, kinesis, KINESIS_CONTEXT_KEY)],
+    accountPolicy: !context.accountPolicy ? undefined : config.deploy.account_policy ? 'deploy.account_policy' : `-c ${ACCOUNT_POLICY_CONTEXT_KEY}=true`,
+    excluded: config.deploy.account_policy_excluded_log_groups,
+  });
+  if (issues.length > 0) throw new ConfigError('cdk context', issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
 }

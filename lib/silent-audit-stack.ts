@@ -16,9 +16,10 @@ import { AlertTopic } from './constructs/alert-topic.ts';
 import { AuditFunction } from './constructs/audit-function.ts';
 import { AuditTable } from './constructs/audit-table.ts';
 import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-function.ts';
-import { accountPolicyEnabled, assertSubscriptionSlots, IngestAccountPolicy } from './constructs/account-policy.ts';
+import { accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
-import { assertKinesisRouting, KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
+import { KinesisIngest, kinesisLogGroupsFromContext, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
+import { assertRoutedOnce } from './deploy-context.ts';
 import { INGEST_V8_FLAGS } from './node-options.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
@@ -161,7 +162,7 @@ export class SilentAuditStack extends Stack {
     const withAccountPolicy = accountPolicyEnabled(this, config);
     // Before the account policy lists the stack's own log groups: the Kinesis consumer's is one of them.
     const kinesisLogGroups = kinesisLogGroupsOf(this, config);
-    assertKinesisRouting({ kinesis: kinesisLogGroups, subscribed: this.subscribedLogGroups, accountPolicy: withAccountPolicy, excluded: config.deploy.account_policy_excluded_log_groups });
+    assertRoutedOnce(config, { logGroups: props.logGroups ?? [], kinesisLogGroups: kinesisLogGroupsFromContext(this), accountPolicy: withAccountPolicy });
     if (kinesisLogGroups.length > 0) {
       this.kinesisIngest = new KinesisIngest(this, 'KinesisIngest', {
         config,
@@ -175,7 +176,7 @@ export class SilentAuditStack extends Stack {
     }
     const ownLogGroups = this.node.findAll().flatMap((c) => (c instanceof AuditFunction ? [c.logGroup] : []));
     const excluded = config.deploy.account_policy_excluded_log_groups;
-    assertSubscriptionSlots({ accountPolicy: withAccountPolicy, subscribed: this.subscribedLogGroups, excluded, ownLogGroups: ownLogGroups.length });
+    assertSelectionCriteriaFit({ accountPolicy: withAccountPolicy, excluded, ownLogGroups: ownLogGroups.length });
     if (withAccountPolicy) {
       this.accountPolicy = new IngestAccountPolicy(this, 'AccountPolicy', { destination: this.ingest, filterPattern: subscriptionFilterPattern(), ownLogGroups, excludedLogGroupNames: excluded });
     }

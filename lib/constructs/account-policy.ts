@@ -21,35 +21,21 @@ export function accountPolicyEnabled(scope: IConstruct, config: Config): boolean
 }
 
 /**
- * The subscription-filter slots rule. A log group takes at most two subscription filters, and an
- * account-level subscription filter policy takes one on every log group it covers. silent-audit
- * feeds a log group once: with the account policy on, a log group subscribed one by one
- * (`deploy.log_groups`, `-c logGroups`) must be excluded from the policy
- * (`deploy.account_policy_excluded_log_groups`). Otherwise it would hold two silent-audit filters,
- * every line would be delivered twice, and no slot would be left for anyone else. Also, the
- * policy's exclusions must fit CloudWatch's 25 KB of selection criteria. Returns the problems.
+ * The policy's exclusions (with the stack's own log groups, once resolved) must fit CloudWatch's
+ * 25 KB of selection criteria. (That each log group is fed once, by the policy or its own filter,
+ * is `routingIssues`' rule, checked where the config is loaded and, with the `-c` options, at synth.)
+ * Returns the problems.
  */
-export function subscriptionSlotProblems(options: { accountPolicy: boolean; subscribed: readonly string[]; excluded: readonly string[]; ownLogGroups: number }): string[] {
+export function selectionCriteriaProblems(options: { accountPolicy: boolean; excluded: readonly string[]; ownLogGroups: number }): string[] {
   if (!options.accountPolicy) return [];
-  const excluded = new Set(options.excluded);
-  const problems = options.subscribed
-    .filter((name) => !excluded.has(name))
-    .map(
-      (name) =>
-        `deploy.log_groups: ${name} is covered by the account-level subscription filter policy (deploy.account_policy), which takes one of its two subscription filter slots; ` +
-        'a per-log-group filter as well would deliver every line twice and take the last slot. Remove it from deploy.log_groups (and -c logGroups), ' +
-        'or list it in deploy.account_policy_excluded_log_groups to keep its own filter.',
-    );
   const bytes = Buffer.byteLength(`LogGroupName NOT IN ${JSON.stringify(options.excluded)}`) + options.ownLogGroups * OWN_LOG_GROUP_NAME_BYTES;
-  if (bytes > MAX_SELECTION_CRITERIA_BYTES) {
-    problems.push(`deploy.account_policy_excluded_log_groups: ${options.excluded.length} log groups do not fit the 25 KB of selection criteria an account policy may have; exclude fewer`);
-  }
-  return problems;
+  if (bytes <= MAX_SELECTION_CRITERIA_BYTES) return [];
+  return [`deploy.account_policy_excluded_log_groups: ${options.excluded.length} log groups do not fit the 25 KB of selection criteria an account policy may have; exclude fewer`];
 }
 
-/** Throws the slot problems as one ConfigError at synth, naming the keys to change. */
-export function assertSubscriptionSlots(options: Parameters<typeof subscriptionSlotProblems>[0]): void {
-  const problems = subscriptionSlotProblems(options);
+/** Throws the selection criteria problems as one ConfigError at synth. */
+export function assertSelectionCriteriaFit(options: Parameters<typeof selectionCriteriaProblems>[0]): void {
+  const problems = selectionCriteriaProblems(options);
   if (problems.length > 0) throw new ConfigError('deploy config', problems);
 }
 

@@ -35,11 +35,8 @@ function listFromContext(value: unknown): unknown[] {
   return items.map((item) => (typeof item === 'string' ? item.trim() : item)).filter((item) => item !== '');
 }
 
-/**
- * The log groups to feed through Kinesis: the config's `deploy.kinesis_log_groups`, then
- * `-c kinesisLogGroups=…`, each once; a bad name in the context is a ConfigError naming the option.
- */
-export function kinesisLogGroupsOf(scope: IConstruct, config: Config): string[] {
+/** The log groups `-c kinesisLogGroups=…` adds; a bad name is a ConfigError naming the option. */
+export function kinesisLogGroupsFromContext(scope: IConstruct): string[] {
   const raw = listFromContext(scope.node.tryGetContext(KINESIS_CONTEXT_KEY));
   const parsed = DeploySchema.shape.kinesis_log_groups.safeParse(raw);
   if (!parsed.success) {
@@ -48,39 +45,12 @@ export function kinesisLogGroupsOf(scope: IConstruct, config: Config): string[] 
       parsed.error.issues.map((issue) => `-c ${KINESIS_CONTEXT_KEY} (${JSON.stringify(raw[issue.path[0] as number])}): ${issue.message}`),
     );
   }
-  return [...new Set([...config.deploy.kinesis_log_groups, ...parsed.data])];
+  return parsed.data;
 }
 
-/**
- * A log group is fed once: straight to the ingest function or through Kinesis, never both (every
- * line would be processed twice, and it would take both of its subscription filter slots). With
- * the account-level policy on, a Kinesis log group must be excluded from it for the same reason.
- */
-export function kinesisRoutingProblems(options: {
-  readonly kinesis: readonly string[];
-  readonly subscribed: readonly string[];
-  readonly accountPolicy: boolean;
-  readonly excluded: readonly string[];
-}): string[] {
-  const problems: string[] = [];
-  for (const name of options.kinesis) {
-    if (options.subscribed.includes(name)) {
-      problems.push(
-        `deploy.kinesis_log_groups: ${name} is also subscribed to the ingest function (deploy.log_groups or -c logGroups); a log group goes through Kinesis or straight to the function, not both: remove it from one list`,
-      );
-    }
-    if (options.accountPolicy && !options.excluded.includes(name)) {
-      problems.push(
-        `deploy.kinesis_log_groups: ${name} is also covered by the account-level subscription filter policy (deploy.account_policy); list it in deploy.account_policy_excluded_log_groups`,
-      );
-    }
-  }
-  return problems;
-}
-
-export function assertKinesisRouting(options: Parameters<typeof kinesisRoutingProblems>[0]): void {
-  const problems = kinesisRoutingProblems(options);
-  if (problems.length > 0) throw new ConfigError('deploy config', problems);
+/** The log groups to feed through Kinesis: the config's `deploy.kinesis_log_groups`, then `-c kinesisLogGroups=…`, each once. */
+export function kinesisLogGroupsOf(scope: IConstruct, config: Config): string[] {
+  return [...new Set([...config.deploy.kinesis_log_groups, ...kinesisLogGroupsFromContext(scope)])];
 }
 
 /** A subscription destination that uses the given role as it is (the CDK one grants `kms:GenerateDataKey*` to it). */

@@ -778,6 +778,24 @@ maintenance_windows:
     const config = parseConfigText('{"jobs": {"a": {"grace_minutes": 5}}}', 'c.json');
     expect(config.jobs.a.grace_minutes).toBe(5);
   });
+
+  it('refuses a log group the deploy lists feed twice, at the key path and line of the entry to change', () => {
+    // Prepare
+    const both = 'deploy:\n  log_groups: [/jobs/cron]\n  kinesis_log_groups:\n    - /jobs/cron\n';
+    const covered = 'deploy:\n  account_policy: true\n  account_policy_excluded_log_groups: [/jobs/fleet]\n  log_groups:\n    - /jobs/fleet\n    - /jobs/cron\n  kinesis_log_groups: [/jobs/agents]\n';
+
+    // Act
+    const bothProblems = problemsOf(both);
+    const coveredProblems = problemsOf(covered);
+
+    // Assess
+    expect(bothProblems).toEqual([
+      'deploy.kinesis_log_groups.0: /jobs/cron is also subscribed to the ingest function (deploy.log_groups); a log group goes through Kinesis or straight to the function, not both: remove it from one list (line 4)',
+    ]);
+    expect(coveredProblems).toHaveLength(2);
+    expect(coveredProblems[0]).toMatch(/^deploy\.log_groups\.1: \/jobs\/cron is covered by the account-level subscription filter policy \(deploy\.account_policy\).* Remove it from deploy\.log_groups, or list it in deploy\.account_policy_excluded_log_groups to keep its own filter\. \(line 6\)$/);
+    expect(coveredProblems[1]).toMatch(/^deploy\.kinesis_log_groups\.0: \/jobs\/agents is also covered by the account-level subscription filter policy \(deploy\.account_policy\); list it in deploy\.account_policy_excluded_log_groups \(line 7\)$/);
+  });
 });
 
 describe('an exception in the config', () => {

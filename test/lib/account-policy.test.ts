@@ -4,7 +4,7 @@ import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../lambdas/config.ts';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
-import { subscriptionSlotProblems } from '../../lib/constructs/account-policy.ts';
+import { selectionCriteriaProblems } from '../../lib/constructs/account-policy.ts';
 import { buildStack } from './cdk-app.ts';
 
 function logicalId(construct: IConstruct): string {
@@ -71,23 +71,23 @@ describe('the account-level subscription filter policy', () => {
     expect(JSON.stringify(policy.SelectionCriteria)).toContain('"\\",\\"/jobs/cron\\",\\"/aws/lambda/noisy\\"]"');
   });
 
-  it('refuses at synth a log group that would be fed twice (its own filter and the account policy), naming the keys to change', () => {
+  it('refuses at synth a log group that would be fed twice (its own filter and the account policy), naming the -c option and the keys to change', () => {
     // Act
-    const build = () => buildStack({ config: { deploy: { account_policy: true, log_groups: ['/jobs/cron'] } }, context: { logGroups: '/aws/lambda/etl' } });
+    const build = () => buildStack({ config: { deploy: { account_policy: true, log_groups: ['/jobs/cron'], account_policy_excluded_log_groups: ['/jobs/cron'] } }, context: { logGroups: '/aws/lambda/etl' } });
+    const byContext = () => buildStack({ config: { deploy: { log_groups: ['/jobs/cron'] } }, context: { accountPolicy: 'true' } });
     // Assess
     expect(build).toThrow(ConfigError);
-    expect(build).toThrow(/deploy\.log_groups: \/jobs\/cron is covered by the account-level subscription filter policy \(deploy\.account_policy\), which takes one of its two subscription filter slots/);
-    expect(build).toThrow(/\/aws\/lambda\/etl is covered/);
-    expect(build).toThrow(/list it in deploy\.account_policy_excluded_log_groups to keep its own filter/);
+    expect(build).toThrow(/^cdk context: invalid config\n {2}- -c logGroups \("\/aws\/lambda\/etl"\): \/aws\/lambda\/etl is covered by the account-level subscription filter policy \(deploy\.account_policy\), which takes one of its two subscription filter slots/);
+    expect(build).toThrow(/Remove it from -c logGroups, or list it in deploy\.account_policy_excluded_log_groups to keep its own filter/);
+    expect(byContext).toThrow(/deploy\.log_groups\.0: \/jobs\/cron is covered by the account-level subscription filter policy \(-c accountPolicy=true\)/);
   });
 
   it.each([
-    ['no account policy', { accountPolicy: false, subscribed: ['/a'], excluded: [], ownLogGroups: 3 }, 0],
-    ['the account policy alone', { accountPolicy: true, subscribed: [], excluded: [], ownLogGroups: 3 }, 0],
-    ['one subscribed log group not excluded', { accountPolicy: true, subscribed: ['/a', '/b'], excluded: ['/b'], ownLogGroups: 3 }, 1],
-    ['500 exclusions (over 25 KB)', { accountPolicy: true, subscribed: [], excluded: Array.from({ length: 500 }, (_, i) => `/aws/lambda/${'x'.repeat(40)}-${i}`), ownLogGroups: 3 }, 1],
-  ])('counts the slot problems of %s', (_, options, count) => {
-    expect(subscriptionSlotProblems(options)).toHaveLength(count);
+    ['no account policy', { accountPolicy: false, excluded: [], ownLogGroups: 3 }, 0],
+    ['the account policy alone', { accountPolicy: true, excluded: [], ownLogGroups: 3 }, 0],
+    ['500 exclusions (over 25 KB)', { accountPolicy: true, excluded: Array.from({ length: 500 }, (_, i) => `/aws/lambda/${'x'.repeat(40)}-${i}`), ownLogGroups: 3 }, 1],
+  ])('counts the selection criteria problems of %s', (_, options, count) => {
+    expect(selectionCriteriaProblems(options)).toHaveLength(count);
   });
 
   it('refuses an -c accountPolicy that is neither true nor false', () => {

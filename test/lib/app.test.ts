@@ -22,6 +22,21 @@ describe('bin/app.ts', () => {
     expect(stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('refuses a log group both deploy lists of the file name, with the file and the line', () => {
+    // Prepare
+    const file = join(mkdtempSync(join(tmpdir(), 'silent-audit-config-')), 'silent-audit.config.yaml');
+    writeFileSync(file, 'deploy:\n  log_groups: [/jobs/cron]\n  kinesis_log_groups: [/jobs/cron]\n');
+
+    // Act
+    const { status, stderr } = runApp({ config: file });
+
+    // Assess
+    expect(status).toBe(1);
+    expect(stderr).toContain(`${file}: invalid config`);
+    expect(stderr).toMatch(/deploy\.kinesis_log_groups\.0: \/jobs\/cron is also subscribed to the ingest function \(deploy\.log_groups\).* \(line 3\)/);
+    expect(stderr).not.toContain('deploy config');
+  });
+
   it('refuses a bad -c value the same way', () => {
     // Act
     const { status, stderr } = runApp({ alertEmail: 'nobody' });

@@ -4,7 +4,6 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
-import { kinesisRoutingProblems } from '../../lib/constructs/kinesis-ingest.ts';
 import { buildStack } from './cdk-app.ts';
 
 const KINESIS_CONFIG = {
@@ -286,26 +285,18 @@ describe('KinesisIngest: high-volume log groups through a Kinesis data stream', 
     expect(acknowledged).toEqual([['SilentAudit/KinesisIngest/Stream', { 'Annotation::AwsSolutions-KDS3': expect.stringMatching(/customer-managed key/) }]]);
   });
 
-  it('refuses at synth a log group routed both ways, or through Kinesis and the account policy, saying what to change', () => {
+  it('refuses at synth a log group routed both ways, or through Kinesis and the account policy, naming the -c option and saying what to change', () => {
     // Prepare
     const both = () => buildStack({ config: KINESIS_CONFIG, context: { logGroups: '/jobs/fleet' } });
-    const withPolicy = () => buildStack({ config: { deploy: { account_policy: true, kinesis_log_groups: ['/jobs/fleet'] } } });
+    const bothByKinesis = () => buildStack({ config: { deploy: { log_groups: ['/jobs/fleet'] } }, context: { kinesisLogGroups: '/jobs/fleet' } });
+    const withPolicy = () => buildStack({ config: KINESIS_CONFIG, context: { accountPolicy: 'true' } });
     const excluded = () => buildStack({ config: { deploy: { account_policy: true, kinesis_log_groups: ['/jobs/fleet'], account_policy_excluded_log_groups: ['/jobs/fleet'] } } });
 
     // Act and Assess
-    expect(both).toThrow(/deploy\.kinesis_log_groups: \/jobs\/fleet is also subscribed to the ingest function .* not both: remove it from one list/);
-    expect(withPolicy).toThrow(/\/jobs\/fleet is also covered by the account-level subscription filter policy .* list it in deploy\.account_policy_excluded_log_groups/);
+    expect(both).toThrow(/^cdk context: invalid config\n {2}- deploy\.kinesis_log_groups\.\d+: \/jobs\/fleet is also subscribed to the ingest function \(-c logGroups\); .* not both: remove it from one list/);
+    expect(bothByKinesis).toThrow(/- -c kinesisLogGroups \("\/jobs\/fleet"\): \/jobs\/fleet is also subscribed to the ingest function \(deploy\.log_groups\)/);
+    expect(withPolicy).toThrow(/\/jobs\/fleet is also covered by the account-level subscription filter policy \(-c accountPolicy=true\); list it in deploy\.account_policy_excluded_log_groups/);
     expect(excluded).not.toThrow();
     expect(() => buildStack({ context: { kinesisLogGroups: 'has space' } })).toThrow(/-c kinesisLogGroups \("has space"\): not a log group name/);
-  });
-
-  it('names each conflict once per log group', () => {
-    // Act
-    const problems = kinesisRoutingProblems({ kinesis: ['/a', '/b', '/c'], subscribed: ['/b'], accountPolicy: true, excluded: ['/a', '/b'] });
-
-    // Assess
-    expect(problems).toHaveLength(2);
-    expect(problems[0]).toMatch(/^deploy\.kinesis_log_groups: \/b is also subscribed/);
-    expect(problems[1]).toMatch(/^deploy\.kinesis_log_groups: \/c is also covered by the account-level/);
   });
 });
