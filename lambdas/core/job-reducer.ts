@@ -12,7 +12,7 @@ import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart } from './route-reducer.ts';
-import { keyNamesRun, unfinishedRunKey } from '../detectors/run-unfinished.ts';
+import { endedUnfinished, keyNamesRun, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
@@ -1016,9 +1016,14 @@ function openRunsAsLogged(open: readonly OpenRun[], config: Config): readonly Op
   const redactor = redactorFor(config);
   const kept = openRunViews.get(open);
   if (kept && kept.redactor === redactor && kept.runs.length === open.length && kept.runs.every((r, i) => r === open[i])) return kept.views;
-  const views = open.map((r) => ({ run_id: runIdAsLogged(r.run_id, config), startedAt: r.at, host: r.host }));
+  const views = open.map((r) => openRunView(r, config));
   openRunViews.set(open, { runs: open.slice(), redactor, views });
   return views;
+}
+
+/** An open run as the absence detectors read it, its id as lines now give it (`runIdAsLogged`). */
+function openRunView(run: OpenRun, config: Config): OpenRunView {
+  return { run_id: runIdAsLogged(run.run_id, config), startedAt: run.at, host: run.host };
 }
 
 /** The expected times of a judgement, with the times around them that bound their slots (see unmatchedExpected). */
@@ -1352,6 +1357,14 @@ export const jobReducer: SubjectReducer<JobState> = {
       for (const finding of runFindings) {
         findings.push(finding);
         if (ABNORMAL_RUN_FINDINGS.has(finding.detector)) abnormal = true;
+      }
+      // A run that ended past its max runtime, of a job whose runs the sweep waits for to end, is
+      // unfinished as the sweep judges it while it hangs, unless a sweep reported it (endedUnfinished).
+      // Older history read late only past a configured max runtime: the windows' median is the later runs'.
+      if (started && runsLogEnds(state) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
+        const runtime = maxRuntimeWith(state.job, ctx.config, () => durations.median());
+        const late = event.at - started.at > runtime.ms ? endedUnfinished(subject, openRunView(started, ctx.config), event.at, runtime, state.unfinishedReported) : undefined;
+        if (late) findings.push(toFinding(late, runUnfinishedDetector.meta, ctx.config));
       }
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();

@@ -1,6 +1,6 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
-import type { AbsenceDetector, OpenRunView } from './types.ts';
+import type { AbsenceDetector, FindingDraft, OpenRunView } from './types.ts';
 
 /**
  * How a run reported unfinished is remembered: its id and its start time, since an id may name a
@@ -37,17 +37,42 @@ export const runUnfinishedDetector: AbsenceDetector = {
     if (!input.endsLogged) return [];
     return input.open
       .filter((run) => !wasReported(input.reportedUnfinished, run) && input.now - run.startedAt > input.maxRuntimeMs)
-      .map((run) => ({
-        subject: input.job,
-        run_id: run.run_id,
-        ts: isoTime(run.startedAt + input.maxRuntimeMs),
-        message: `run started ${isoTime(run.startedAt)} has logged no end after ${formatDuration(input.now - run.startedAt)} (max runtime ${formatDuration(input.maxRuntimeMs)}, ${input.maxRuntimeSource})`,
-        evidence: {
-          started_at: isoTime(run.startedAt),
-          max_runtime_ms: input.maxRuntimeMs,
-          max_runtime_source: input.maxRuntimeSource,
-          ...(run.host ? { host: run.host } : {}),
-        },
-      }));
+      .map((run) =>
+        unfinishedDraft(input.job, run, input.maxRuntimeMs, input.maxRuntimeSource, `has logged no end after ${formatDuration(input.now - run.startedAt)}`),
+      );
   },
 };
+
+/**
+ * A run that logged its end (at `endedAt`) only after its max runtime, of a job whose runs are
+ * waited for to end (`runsLogEnds`), judged when that end is read: unfinished at its start plus the
+ * max runtime, as the sweep judges it while it hangs (the same finding, by its key), so that a run
+ * no sweep saw open past its max runtime (no sweep ran then; `scan`'s sweeps, which judge a job as
+ * of its own latest line, its start) is still reported. Nothing if a sweep reported it (`reported`,
+ * the state's keys: `unfinishedRunKey`).
+ */
+export function endedUnfinished(
+  job: string,
+  run: OpenRunView,
+  endedAt: number,
+  maxRuntime: { readonly ms: number; readonly source: string },
+  reported: readonly string[] | undefined,
+): FindingDraft | undefined {
+  if (reported?.some((key) => keyNamesRun(key, run))) return undefined;
+  return unfinishedDraft(job, run, maxRuntime.ms, maxRuntime.source, `logged no end until ${isoTime(endedAt)}, after ${formatDuration(endedAt - run.startedAt)}`);
+}
+
+function unfinishedDraft(job: string, run: OpenRunView, maxRuntimeMs: number, maxRuntimeSource: string, what: string): FindingDraft {
+  return {
+    subject: job,
+    run_id: run.run_id,
+    ts: isoTime(run.startedAt + maxRuntimeMs),
+    message: `run started ${isoTime(run.startedAt)} ${what} (max runtime ${formatDuration(maxRuntimeMs)}, ${maxRuntimeSource})`,
+    evidence: {
+      started_at: isoTime(run.startedAt),
+      max_runtime_ms: maxRuntimeMs,
+      max_runtime_source: maxRuntimeSource,
+      ...(run.host ? { host: run.host } : {}),
+    },
+  };
+}

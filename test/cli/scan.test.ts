@@ -309,6 +309,28 @@ describe('silent-audit scan (contract §5)', () => {
     expect(later.stdout).not.toContain('Still in flight');
   });
 
+  it('reports a run that went past its max runtime and then ended late unfinished, as the deployed sweep did while it hung', async () => {
+    // Prepare: export allows 30 minutes; its 02:00 run ends at 04:30, while a heartbeat job's lines keep the log time moving
+    const file = join(mkdtempSync(join(tmpdir(), 'scan-overrun-')), 'overrun.jsonl');
+    const lines: object[] = [];
+    const runOf = (job: string, start: number, minutes: number, runId: string) => {
+      lines.push({ type: 'run.start', ts: new Date(start).toISOString(), job, run_id: runId });
+      lines.push({ type: 'run.end', ts: new Date(start + minutes * 60_000).toISOString(), job, run_id: runId, exit_code: 0, output_bytes: 10, output_head: 'exported 9\n' });
+    };
+    runOf('export', Date.parse('2026-11-03T02:00:01Z'), 150, 'export-1');
+    for (let at = Date.parse('2026-11-03T01:00:00Z'); at < Date.parse('2026-11-03T06:00:00Z'); at += 10 * 60_000) runOf('heartbeat', at, 0.1, `hb-${at}`);
+    lines.sort((a, b) => ((a as { ts: string }).ts < (b as { ts: string }).ts ? -1 : 1));
+    writeFileSync(file, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const config = validateConfig({ jobs: { export: { schedule: '0 2 * * *', max_runtime_minutes: 30 }, heartbeat: { schedule: '*/10 * * * *' } } }, 'cfg', undefined, { now: Date.parse('2026-11-01T00:00:00Z') });
+
+    // Act
+    const { result } = await scan([file], { config, now: Date.parse('2026-11-03T06:00:00Z') });
+
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(result.findings.map((f) => [f.detector, f.subject, f.run_id, f.ts])).toEqual([['run-unfinished', 'export', 'export-1', '2026-11-03T02:30:01Z']]);
+  });
+
   it('counts an agent run judged once quiet that then went on as still in flight', async () => {
     // Prepare: sb-920 makes 5 calls and goes quiet (judged as it stood by the sweep after 10:30), then makes 3 more calls at 11:01, never ending.
     const file = join(mkdtempSync(join(tmpdir(), 'scan-resumed-')), 'support-bot.jsonl');

@@ -760,6 +760,36 @@ describe('job runs reducer', () => {
     const result = jobReducer.apply(state, 'x', [ev('2026-10-01T00:00:00Z', { type: 'guard.bypass', guard: 'g' })], ctx);
     expect(result.state).toBe(state);
   });
+
+  it('reports a run that ended past its max runtime unfinished at its start plus that runtime, once, whether or not a sweep saw it hang', () => {
+    // Prepare: export allows 30 min; its 02:00 run ends at 04:30, read in one delivery (no sweep saw it open) or after a sweep at 02:35
+    const config = validateConfig({ jobs: { export: { schedule: '0 2 * * *', max_runtime_minutes: 30 } } }, 'cfg', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+    const jobCtx: ReduceContext = { ...ctx, config };
+    const [start, end] = run('export', 'export-1', '2026-10-06T02:00:00Z', 150);
+    const onTime = run('export', 'export-2', '2026-10-07T02:00:00Z', 29);
+    // Act
+    const oneDelivery = jobReducer.apply(initialJobState('export'), 'export', [start, end], jobCtx);
+    const hanging = jobReducer.apply(initialJobState('export'), 'export', [start], jobCtx).state;
+    const swept = jobReducer.tick!(hanging, 'export', { ...jobCtx, clock: { now: () => Date.parse('2026-10-06T02:35:00Z') } });
+    const endedAfterSweep = jobReducer.apply(swept.state, 'export', [end], jobCtx);
+    const inTime = jobReducer.apply(oneDelivery.state, 'export', onTime, jobCtx);
+    // Assess
+    const unfinished = (findings: readonly { detector: string; run_id?: string; ts: string }[]) => findings.filter((f) => f.detector === 'run-unfinished').map((f) => [f.run_id, f.ts]);
+    expect(unfinished(oneDelivery.findings)).toEqual([['export-1', '2026-10-06T02:30:00Z']]);
+    expect(unfinished(swept.findings)).toEqual([['export-1', '2026-10-06T02:30:00Z']]);
+    expect(unfinished(endedAfterSweep.findings)).toEqual([]);
+    expect(unfinished(inTime.findings)).toEqual([]);
+  });
+
+  it('does not report a systemd daemon unfinished when it stops after running for days: the sweep never waited for its end', () => {
+    // Prepare: a service started on Oct 1 and stopped on Oct 6 (its first end: the job logged starts only until then)
+    const lines = syslogLines('Oct  1 08:00:00 web1 systemd[1]: Started queue-worker.service - Queue worker.', 'Oct  6 08:00:00 web1 systemd[1]: queue-worker.service: Deactivated successfully.');
+    // Act
+    const result = jobReducer.apply(initialJobState('queue-worker.service'), 'queue-worker.service', lines, ctx);
+    // Assess
+    expect(result.records).toHaveLength(1);
+    expect(result.findings.map((f) => f.detector)).not.toContain('run-unfinished');
+  });
 });
 
 describe('a redact pattern matching run ids added to the config while a run is open', () => {
