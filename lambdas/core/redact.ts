@@ -173,8 +173,12 @@ const TOKEN_OPTION = new RegExp(String.raw`(?<![\w-])(--(?!no-)(?:[a-z0-9]+[_-])
 const CREDENTIAL_TOKEN_OPTION = new RegExp(String.raw`^--(?:(?:${CREDENTIAL_PREFIX})[_-]?)?(?:${TOKEN_WORD})\s`, 'i');
 /** A token option whose prefix names or pages rather than carries a secret (`--page-token`, `--next-token`, `--starting-token`, `--continuation-token`, `--pull-secret`, `--existing-secret`, `--tls-secret`). */
 const NAMING_TOKEN_OPTION = new RegExp(String.raw`^--(?:[a-z0-9]+[_-]){0,3}?(?:page|next|starting|continuation|pull|existing|tls)[_-]?(?:[a-z0-9]+[_-]){0,2}?(?:${TOKEN_WORD})\s`, 'i');
-/** A private key option's value that is the key's file, not the key: a path (`/…`, `./…`, `../…`, `~…`) or a `.pem`/`.key` file. */
-const KEY_FILE = /^(?:~|\.{0,2}\/)|\.(?:pem|key)$/i;
+/**
+ * A private key's file, not the key: a path (`/…`, `./…`, `../…`, `~…`; not a `/` inside, which
+ * base64 holds), a variable (`$SSH_KEY_FILE`, `${KEY}`, `$HOME/.ssh/deploy`), a `.pem`/`.key` file, ssh's names (`id_rsa`, `id_ed25519`, …), or a name
+ * of lower-case words (`deploy-key-2024`), which no key's base64 or hex is.
+ */
+const KEY_FILE = /^(?:~|\.{0,2}\/|\$\{?[A-Za-z_])|\.(?:pem|key)$|^id_(?:rsa|dsa|ecdsa|ed25519)|^[a-z]+(?:[-_][a-z]+)+(?:[-_.]\d{1,8})?$/;
 const PRIVATE_KEY_OPTION = /private[_-]?key\s/i;
 
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
@@ -202,18 +206,32 @@ function isTokenOptionValue(option: string, quote: string | undefined, value: st
   if (quote) return true;
   // A number is none; after another prefix (`--max-token 131072`) however long.
   if (/^\d{1,5}$/.test(value) || (/^\d+$/.test(value) && !CREDENTIAL_TOKEN_OPTION.test(option))) return false;
-  return (value.length >= 6 && /\d/.test(value)) || (value.length >= 8 && /[a-z]/.test(value) && /[A-Z]/.test(value)) || value.length >= 20;
+  return looksLikeCredential(value);
+}
+
+/** Whether a word looks like a credential rather than a word of prose: at least 6 characters with a digit, 8 in mixed case, or 20 long. */
+function looksLikeCredential(word: string): boolean {
+  return (word.length >= 6 && /\d/.test(word)) || (word.length >= 8 && /[a-z]/.test(word) && /[A-Z]/.test(word)) || word.length >= 20;
 }
 /** A curl command and its arguments, up to the end of its step of a pipeline or list. */
 const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
+/**
+ * An option giving `user:password`, by the option (`-u[ \t]*`, `--user(?:[ \t]+|=)`): the option and
+ * the user (kept), and the password, quoted with the user (`"bob:two words"`) or a word.
+ */
+function userPasswordOption(option: string): RegExp {
+  return new RegExp(String.raw`((?<=[ \t])(?:${option})(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+}
 /** Its `-u user:password`, `--user user:password` (also `-uuser:password`, `--user=user:password`), and the proxy's `-U`, `--proxy-user`: the user stays. */
-const CURL_USER = new RegExp(String.raw`((?<=[ \t])(?:-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=))(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+const CURL_USER = userPasswordOption(String.raw`-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=)`);
+/** skopeo's, podman's and buildah's `--creds user:password`, `--src-creds`, `--dest-creds` (also with `=`): the user stays. */
+const CREDS_OPTION = userPasswordOption(String.raw`--(?:src-|dest-)?creds(?:[ \t]+|=)`);
 /** openssl's `-pass pass:VALUE`, `-passin pass:VALUE`, `-passout pass:VALUE` (`env:NAME`, `file:PATH` give none). */
 const OPENSSL_PASS = new RegExp(String.raw`((?<=[ \t])-pass(?:in|out)?[ \t]+(\\?["'])?pass:)((?<=["']pass:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
-/** A registry login (`docker login`; podman's, nerdctl's, buildah's, skopeo's, `helm registry login`) and its arguments, up to the end of its step of a pipeline or list. */
-const DOCKER_LOGIN_COMMAND = /\b(?:(?:docker|podman|nerdctl|buildah|skopeo)[ \t]+|helm[ \t]+registry[ \t]+)login[ \t][^|;&\r\n]*/g;
-/** Its `-p VALUE` (`--password VALUE` is PASSWORD_OPTION's). */
-const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+/** A registry login (`docker login`; podman's, nerdctl's, buildah's, skopeo's, oras's, `helm registry login`, `crane auth login`) and its arguments, up to the end of its step of a pipeline or list. */
+const DOCKER_LOGIN_COMMAND = /\b(?:(?:docker|podman|nerdctl|buildah|skopeo|oras)[ \t]+|helm[ \t]+registry[ \t]+|crane[ \t]+auth[ \t]+)login[ \t][^|;&\r\n]*/g;
+/** Its `-p VALUE`, also glued (`-pVALUE`) or after `=` (`--password VALUE` is PASSWORD_OPTION's). */
+const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p(?:[ \t]+|=)?)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
@@ -222,13 +240,13 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 /**
  * Passwords given on a command line, as cron commands (job names) and scripts' output show them:
  * `mysql -pVALUE` and its kin, `sshpass -p VALUE`, `--password VALUE`, `curl -u user:VALUE`,
- * `redis-cli -a VALUE`, `--token VALUE` and its kin. A `-p` of any other command (a port,
+ * `redis-cli -a VALUE`, `--token VALUE` and its kin, `docker login -p VALUE` and its kin, `--creds user:VALUE`. A `-p` of any other command (a port,
  * `mkdir -p`), a `-u` or `-a` of any other command, is left alone.
  */
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, `….pem`, `….key`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE` (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, `helm registry login -p VALUE`)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -240,11 +258,14 @@ const cliPasswordRule: TextRule = {
       .replace(TOKEN_OPTION, (match: string, option: string, quote: string | undefined, value: string, offset: number, whole: string) =>
         isTokenOptionValue(option, quote, value, whole, offset, namesSecrets) ? replaceValue(match, option, quote, value) : match,
       );
-    return out
+    const replacePassword = (match: string, user: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`);
+    // `--creds user:password` (most text has no `creds`: one look rules it out).
+    const withCreds = out.includes('creds') ? out.replace(CREDS_OPTION, replacePassword) : out;
+    return withCreds
       .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
-      .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, (match: string, user: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`)))
+      .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, replacePassword))
       .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue))
-      .replace(OPENSSL_PASS, (match: string, option: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${marker}`))
+      .replace(OPENSSL_PASS, replacePassword)
       .replace(DOCKER_LOGIN_COMMAND, (command) => command.replace(DOCKER_LOGIN_PASSWORD, replaceValue));
   },
 };
@@ -373,6 +394,8 @@ function beginsLine(text: string, start: number): boolean {
 function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean {
   // A paging cursor (`NextContinuationToken=…`, `"next_page_token": "…"`).
   if (/^token$/i.test(keyword)) return isPagingTokenName(nameBefore(text, offset) + keyword);
+  // `--private-key=~/.ssh/id_rsa`, `private_key: /etc/ssl/app.pem` name the key's file.
+  if (/^private[_-]?key$/i.test(keyword)) return KEY_FILE.test(value.trimEnd());
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   const pgpass = /^pgpass$/i.test(keyword);
@@ -508,10 +531,11 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * alternative in the scan it would double the cost on text full of `hh:mm:ss` times. (`basic`, not `basi`: a match
  * must not swallow the start of another word, here `asia`. `sql` and `adb` for `mysql…` and
  * `mariadb…`, `an login`, `tl login`, `ah login`, `eo login` and `egistry login` for `podman login`,
- * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`: a word starting
- * with `m`, `n` or `r`, a new first letter, would slow the scan of every text.)
+ * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`, `as login` for `oras login`:
+ * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
+ * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -522,7 +546,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'slack-webhook': ['slack'],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login'],
+  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'cred'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -535,7 +559,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'aws-access-key': ['akia', 'asia'],
   'aws-secret-key': ['secr'],
   cookie: ['cook'],
-  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'cred', 'sql'],
+  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'auth login', 'cred', 'sql'],
 };
 
 /**

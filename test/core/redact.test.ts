@@ -182,6 +182,16 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A private key option given the key's file: a path, a `.pem` or `.key` file.
       'ansible-playbook site.yml --private-key ~/.ssh/deploy2 && scp --private-key /path/to/key2.pem x',
       'tool --private-key ./keys/deploy-2024 --ssh-private-key deploy-2024.key --secret-key-file /run/s3cret',
+      // ssh's key file names, a variable naming the file, a name of words.
+      'ansible-playbook -i hosts site.yml --private-key id_ed25519',
+      'ansible-playbook site.yml --private-key $HOME/.ssh/deploy_ed25519',
+      'ansible-playbook site.yml --private-key "$SSH_KEY_FILE" --private-key ${KEY_FILE}',
+      'terraform apply --private-key deploy-key-2024',
+      // A private key's file after `=` or `:` (a labelled secret's shape).
+      'ansible-playbook site.yml --private-key=~/.ssh/id_rsa key_path=x private_key: /etc/ssl/app.pem',
+      // `--creds` naming only the user (the password is asked for); `-p` of another command than a login.
+      'skopeo copy --creds bot docker://a docker://b',
+      'oras push r.io/a:v1 -p 2 file.txt',
     ],
     redacted: [
       // A token option with any prefix (up to three words): the value judged as for `--token`.
@@ -232,6 +242,15 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['openssl rsa -passin pass:MySecretPw -in key.pem', `openssl rsa -passin pass:${M('cli-password')} -in key.pem`],
       ["openssl pkcs12 -export -passout 'pass:two words' -out x.p12", `openssl pkcs12 -export -passout 'pass:${M('cli-password')}' -out x.p12`],
       ['docker login -u bob -p DockerS3cret registry.example.com', `docker login -u bob -p ${M('cli-password')} registry.example.com`],
+      // The password glued to `-p`, or after `=`; crane's and oras's logins.
+      ['docker login -u me -pS3cretXy9 r.io', `docker login -u me -p${M('cli-password')} r.io`],
+      ['docker login -u me -p=S3cretXy9 r.io', `docker login -u me -p=${M('cli-password')} r.io`],
+      ['crane auth login r.io -u me -p S3cretXy9', `crane auth login r.io -u me -p ${M('cli-password')}`],
+      ['oras login r.io -u me -p S3cretXy9', `oras login r.io -u me -p ${M('cli-password')}`],
+      // skopeo's, podman's and buildah's `--creds user:password`: the user stays.
+      ['skopeo copy --src-creds bot:S3cretXy9 --dest-creds="bot:two words" docker://a docker://b', `skopeo copy --src-creds bot:${M('cli-password')} --dest-creds="bot:${M('cli-password')}" docker://a docker://b`],
+      ['skopeo inspect --creds bot:S3cretXy9 docker://a', `skopeo inspect --creds bot:${M('cli-password')} docker://a`],
+      ['podman pull --creds bot:S3cretXy9 quay.io/x && buildah push --creds=bot:S3cretXy9 img docker://r/i', `podman pull --creds bot:${M('cli-password')} quay.io/x && buildah push --creds=bot:${M('cli-password')} img docker://r/i`],
     ],
   },
   'slack-webhook': {
