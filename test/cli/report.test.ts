@@ -125,6 +125,28 @@ describe('report options', () => {
 });
 
 describe('runReport', () => {
+  it('carries a recurring group’s first due date over from the stored findings, overdue, with no report of last month beside it', async () => {
+    // Prepare: loader runs daily from 20 September; it failed on 10 October and again on 20 November. No October report was written.
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-due-')), 'loader.jsonl');
+    const lines: string[] = [];
+    for (let at = Date.parse('2026-09-20T03:00:05Z'); at < Date.parse('2026-12-01T00:00:00Z'); at += 86_400_000) {
+      const start = new Date(at).toISOString().replace('.000', '');
+      const end = new Date(at + 60_000).toISOString().replace('.000', '');
+      const failed = start.startsWith('2026-10-10') || start.startsWith('2026-11-20');
+      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'loader', run_id: `r${start.slice(5, 10)}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: end, job: 'loader', run_id: `r${start.slice(5, 10)}`, exit_code: failed ? 1 : 0, duration_ms: 60_000, output_bytes: 100, output_head: 'ok', output_tail: 'ok' }));
+    }
+    writeFileSync(log, lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { loader: { schedule: '0 3 * * *', owner: 'x@example.com' } } });
+
+    // Act
+    const result = await runReport({ month: '2026-11', paths: [log], config, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream });
+
+    // Assess: October's report, on 1 November, gave it 7 days
+    const group = result.report!.findings.find((g) => g.detector === 'run-failed')!;
+    expect([group.status, group.openSince, group.correctiveAction.due, group.correctiveAction.overdue]).toEqual(['recurring', '2026-10', '2026-11-08', true]);
+  });
+
   it('exits 2 for a month that has not begun, writing no empty month; the month under way is reported', async () => {
     // Prepare: a log of October 2026, and the report made on 15 November
     const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-future-')), 'runs.jsonl');

@@ -15,11 +15,14 @@ import type {
   RunRecordStore,
   SubjectCatalog,
 } from '../../ports.ts';
+import type { Finding, Severity } from '../findings.ts';
 import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
-import type { CarriedGroup } from './groups.ts';
-import { findingsQueryEnd } from './evidence.ts';
-import { isoSecond, monthSpan, previousMonthSpan } from './month.ts';
+import { type CarriedGroup, groupKey } from './groups.ts';
+import { highestSeverity } from './coverage.ts';
+import { findingsQueryEnd, happenedIn } from './evidence.ts';
+import { addDays, dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan, scheduledReportTime } from './month.ts';
+import { DUE_DAYS } from './thresholds.ts';
 import { type AuditReport, REPORT_SCHEMA } from './model.ts';
 import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
@@ -77,6 +80,47 @@ export function carriedFromJson(json: string, month: string): { carried?: Carrie
   return {
     carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due })),
   };
+}
+
+/** How many months before last month the stored findings are read back for when a group first appeared. */
+const CARRY_BACK_MONTHS = 12;
+
+/** A month's groups (detector × subject) as their highest severity, with a finding of each. */
+function groupsIn(findings: readonly Finding[], span: MonthSpan): Map<string, { finding: Finding; severity: Severity }> {
+  const groups = new Map<string, { finding: Finding; severity: Severity }>();
+  for (const f of findings) {
+    if (!happenedIn(f, span)) continue;
+    const key = groupKey(f.detector, f.subject);
+    const g = groups.get(key);
+    groups.set(key, { finding: g?.finding ?? f, severity: highestSeverity([f.severity, ...(g ? [g.severity] : [])])! });
+  }
+  return groups;
+}
+
+/**
+ * Last month's groups as its report gave them, from the stored findings, when that report cannot
+ * be read: a group is open since the first of the unbroken months it had findings in (up to
+ * last month, 12 months back at most), and due as that month's report set it, made at its
+ * scheduled time (06:00 UTC on the 1st after): its severity then, plus the due days. A group
+ * last month's report held unverified without a finding is not known this way.
+ */
+async function carriedFromFindings(previous: MonthSpan, previousFindings: readonly Finding[], store: FindingStore): Promise<CarriedGroup[]> {
+  const firstMonth = new Map([...groupsIn(previousFindings, previous)].map(([key, g]) => [key, { ...g, month: previous.month }]));
+  let open = new Set(firstMonth.keys());
+  // Not before 1970, the first month a log can be from.
+  for (let span = previous, n = 0; open.size > 0 && n < CARRY_BACK_MONTHS && span.fromMs > 0; n++) {
+    span = previousMonthSpan(span.month);
+    const earlier = groupsIn(await store.query({ from: span.from, to: findingsQueryEnd(span) }), span);
+    open = new Set([...open].filter((key) => earlier.has(key)));
+    for (const key of open) firstMonth.set(key, { ...earlier.get(key)!, month: span.month });
+  }
+  return [...firstMonth.values()].map(({ finding, severity, month }) => ({
+    detector: finding.detector,
+    subject: finding.subject,
+    status: month === previous.month ? 'new' : 'recurring',
+    openSince: month,
+    due: dayOf(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
+  }));
 }
 
 /** The config's exceptions missing from the registry, as they stand (no bypass is recorded under them). */
@@ -153,6 +197,7 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     carried = read.carried;
     if (read.note) notes.push(read.note);
   }
+  carried ??= await carriedFromFindings(previous, previousFindings, sources.findings);
   const exceptions = sources.exceptions ? withConfigSeeds(await sources.exceptions.list(), sources.config, new Date(sources.clock.now()).toISOString()) : undefined;
   // Guard bypasses the alert cooldown held back behind the month's last findings are counted in no
   // finding of the month: in one after it (up to the report date), or in the guard's state still.
