@@ -380,6 +380,9 @@ function beginsLine(text: string, start: number): boolean {
   return i === 0 || text[i - 1] === '\n' || text[i - 1] === '\r' || (text[i - 1] === 'n' && text[i - 2] === '\\');
 }
 
+/** A name part saying what a `_pass`/`_pwd` key holds the password of (`db_pass`, `mysql_root_pass`, `smtp_pass`, `admin_pwd`): a password, not a result. */
+const CREDENTIAL_HOLDER = /(?:^|[_-])(?:db|database|smtp|mail|email|imap|pop3?|redis|mysql|mariadb|postgres(?:ql)?|pg|mongo(?:db)?|ldap|admin|root|user|ftp|sftp|ssh|proxy|rabbitmq|amqp|vault|keystore|truststore|registry|wifi)(?=[_-]|$)/i;
+
 /**
  * `_PASS`/`_PWD` as the end of a name, and `PGPASS`: only an upper-case env name (`DB_PASS=`, `REDIS_PWD=`,
  * `DB_PASS: …`, `PGPASS=`), a quoted key (`{"db_pass":"…"}`, `os.environ["DB_PASS"]`) or a YAML
@@ -414,6 +417,14 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   // A YAML key (`db_pass: s3cret`) in any case, starting its line.
   const yamlKey = label !== '' && colon && closeQuote === '' && beginsLine(text, start);
   if (!(envName || quotedKey || yamlKey)) return true;
+  // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
+  // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
+  // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential is one
+  // (looksLikeCredential: `e2e_pass: Xk9pL2mq`), quoted or not.
+  if (yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) {
+    const word = value.trimEnd();
+    return /\s/.test(word) || !looksLikeCredential(word);
+  }
   if (openQuote !== '') return QUOTED_RESULT.test(value);
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
@@ -436,11 +447,13 @@ const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|toke
 
 /**
  * A Dockerfile's `ENV NAME VALUE`, the form without `=` (`ENV NAME=VALUE` is a labelled secret),
- * also as a build log and JSON text (after `\n`) show it: the name, and the value, quoted or to the end of the line (or a
- * quote, or an earlier rule's marker), as after `:`.
+ * starting its line (after indentation), as a build log shows it (after `#5 [2/3] `, `Step 4/9 : `
+ * or `#(nop) `) and in JSON text (after `\n`), not in prose (`Error: required ENV DB_PASSWORD is
+ * not set`): the name, and the value, quoted or to the end of the line (or a quote, or an earlier
+ * rule's marker), as after `:`.
  */
 const DOCKERFILE_ENV = new RegExp(
-  String.raw`(?:\b|(?<=\\n))(ENV[ \t]+([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]+)(\\?["'])?(${QUOTED_VALUE}|(?:[^\s"'\\=[]|${ESCAPE_IN_WORD}\S)(?:[^\r\n"'\\[]|\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\r\n])*)`,
+  String.raw`ENV(?<=(?:(?:^|[\r\n]|\\n)[ \t]{0,32}(?:#\d{1,6}[ \t]+\[[^\]\r\n]{1,64}\][ \t]+|Step[ \t]+\d{1,6}\/\d{1,6}[ \t]+:[ \t]+)?|#\(nop\)[ \t]{1,8})ENV)([ \t]+([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]+)(\\?["'])?(${QUOTED_VALUE}|(?:[^\s"'\\=[]|${ESCAPE_IN_WORD}\S)(?:[^\r\n"'\\[]|\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\r\n])*)`,
   'g',
 );
 /** An env name ending in `_PASS`/`_PWD`, or `PGPASS`, whose value may be a count or a result (NOT_A_PASSWORD). */
@@ -449,31 +462,38 @@ const PASS_ENV_NAME = /(?:[_-]p(?:ass|wd)|^pgpass)$/i;
 /**
  * Whether `ENV NAME VALUE` sets a secret: NAME names one, as a JSON key does (SECRET_KEY_SUFFIXES:
  * `DB_PASSWORD`, `NPM_TOKEN`, `AWS_SECRET_ACCESS_KEY`), or ends in `_PASS`/`_PWD`, or is `PGPASS` or
- * `REDISCLI_AUTH`; and VALUE is no variable (`${NPM_TOKEN}`, `$NPM_TOKEN`) nor, for a `_PASS` name,
+ * `REDISCLI_AUTH`, and no paging cursor (`ENV NEXT_PAGE_TOKEN …`); and VALUE is no variable (`${NPM_TOKEN}`,
+ * `${NPM_TOKEN:-}`, `$NPM_TOKEN`), no message about NAME (`ENV API_KEY not found`) nor, for a `_PASS` name,
  * what no password is (NOT_A_PASSWORD: `ENV SMOKE_PASS ok`).
  */
 function isDockerfileEnvSecret(name: string, quote: string | undefined, value: string): boolean {
   const key = normalisedKey(name);
   const passName = PASS_ENV_NAME.test(name);
-  if (!(passName || SECRET_KEY_SUFFIXES.test(key) || key === 'rediscliauth')) return false;
+  if (!(passName || SECRET_KEY_SUFFIXES.test(key) || key === 'rediscliauth') || isPagingTokenName(name)) return false;
   if (quote) return true;
   const word = /^\S+/.exec(value)?.[0] ?? value;
-  return !(UPPER_CASE_VARIABLE.test(word) || /^\$\{\w+\}$/.test(word) || (passName && NOT_A_PASSWORD.test(word)));
+  return !(UPPER_CASE_VARIABLE.test(word) || VARIABLE_EXPANSION.test(word) || PROSE_AFTER_NAME.test(word) || (passName && NOT_A_PASSWORD.test(word)));
 }
+/** A variable's expansion, also with a default or a check (`${NPM_TOKEN}`, `${NPM_TOKEN:-}`, `${TOKEN:?unset}`). */
+const VARIABLE_EXPANSION = /^\$\{\w+(?:\}|[:?+-])/;
+/** A word of a message naming the variable rather than setting it (`ENV API_KEY not found; …`, `ENV DB_PASS is not set`). */
+const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|undefined|empty|must|should|cannot|can't|has|have|will)$/i;
 
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
-    return labelledSecret
-      .apply(text, asName)
-      .replace(DOCKERFILE_ENV, (match, instruction: string, name: string, quote: string | undefined, value: string) =>
-        value.startsWith(MARKER_START) || !isDockerfileEnvSecret(name, quote, value) ? match : `${instruction}${quote ?? ''}${marker}${value.slice(value.trimEnd().length)}`,
-      )
-      .replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
+    const assigned = labelledSecret.apply(text, asName);
+    // Most text holds no `ENV`: one look rules the instruction out.
+    const withEnv = assigned.includes('ENV')
+      ? assigned.replace(DOCKERFILE_ENV, (match, instruction: string, name: string, quote: string | undefined, value: string) =>
+          value.startsWith(MARKER_START) || !isDockerfileEnvSecret(name, quote, value) ? match : `ENV${instruction}${quote ?? ''}${marker}${value.slice(value.trimEnd().length)}`,
+        )
+      : assigned;
+    return withEnv.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
 

@@ -321,10 +321,19 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       "config['smoke_pass'] = 'ok'",
       // A lower-case YAML key ending in `_pass` holding a result, a count or a flag; `.pgpass`, the file; `compass`.
       'checks:\n  - first_pass: ok\n  lint_pass: true\n  tests_pass: 48 (of 50)',
+      // A lower-case YAML key has only its name to go by: a result in words, a path, a word stays.
+      'first_pass: complete\ne2e_pass: all green\n  integration_pass: skipped\n - schema_pass: migrated',
+      'mypy_pass: Success: no issues found in 42 source files',
+      "lint_pass: clean\n  smoke_pass: passing\nbuild_pwd: src/app\ne2e_pass: 'all green'",
       'chmod 0600 ~/.pgpass: done; PGPASS=~/.pgpass compass=north compass: north',
       // A Dockerfile's `ENV NAME VALUE` setting no secret, or a secret's name from a build argument.
       'ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nENV NPM_TOKEN ${NPM_TOKEN}\nENV SMOKE_PASS ok',
       'ENV DB_PASSWORD_FILE /run/secrets/db\nENV MAX_TOKENS 4096\nENV GH_TOKEN $GH_TOKEN',
+      // `ENV NAME` in a message, not starting its line (nor a build log's step), or followed by what is said of it; a paging cursor.
+      'Error: required ENV DB_PASSWORD is not set',
+      'WARN missing ENV GITHUB_TOKEN in .env, skipping upload',
+      'ENV API_KEY not found; using anonymous access\nENV DB_PASS is not set',
+      'ENV NEXT_PAGE_TOKEN abc123\nENV NextToken abc123',
       // URL-encoded `=` named in prose, with no value after it.
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
@@ -390,9 +399,15 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['database:\n  - db_pass: s3cret\n    smoke_pass: ok', `database:\n  - db_pass: ${M('secret-assignment')}\n    smoke_pass: ok`],
       ['  smtp_pass: "s3cret"', `  smtp_pass: "${M('secret-assignment')}"`],
       ['{"msg":"config:\\n  db_pass: s3cret"}', `{"msg":"config:\\n  db_pass: ${M('secret-assignment')}"}`],
+      // A name saying whose password it is, and in any other name a lone word that looks like a credential.
+      ["db_pass: 's3 cret'\nmysql_root_pass: complete", `db_pass: '${M('secret-assignment')}'\nmysql_root_pass: ${M('secret-assignment')}`],
+      ['app_pass: Xk9pL2mq7\nweb_pass: "Xk9pL2mq7"', `app_pass: ${M('secret-assignment')}\nweb_pass: "${M('secret-assignment')}"`],
       // A Dockerfile's `ENV NAME VALUE` (no `=`): the value to the end of the line, or quoted; also in a build log and JSON text.
       ['ENV DB_PASS s3cret\nENV DB_PASSWORD correct horse', `ENV DB_PASS ${M('secret-assignment')}\nENV DB_PASSWORD ${M('secret-assignment')}`],
       ['#5 [2/3] ENV MYSQL_ROOT_PASSWORD "two words"', `#5 [2/3] ENV MYSQL_ROOT_PASSWORD "${M('secret-assignment')}"`],
+      ['Step 4/9 : ENV DB_PASS s3cret\n  ENV API_KEY abc123', `Step 4/9 : ENV DB_PASS ${M('secret-assignment')}\n  ENV API_KEY ${M('secret-assignment')}`],
+      // A variable's default: the labelled rule replaces it, once.
+      ['ENV NPM_TOKEN ${NPM_TOKEN:-}', `ENV NPM_TOKEN \${NPM_TOKEN:${M('secret-assignment')}`],
       ['{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN abc123\\nENV PGPASS x"}', `{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN ${M('secret-assignment')}\\nENV PGPASS ${M('secret-assignment')}"}`],
       // Postgres's and redis-cli's password variables.
       ['PGPASS=s3cret PGPASSWORD=s3cret pg_dump app', `PGPASS=${M('secret-assignment')} PGPASSWORD=${M('secret-assignment')} pg_dump app`],
