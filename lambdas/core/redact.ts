@@ -108,7 +108,8 @@ const SLASH = String.raw`\\{0,3}\/`;
  * and a label in brackets (PHP's print_r `[keyword] => value`, form fields `user[keyword]=value`,
  * also URL-encoded `user%5Bkeyword%5D=value`): the value is replaced, the label kept. A URL-encoded
  * `keyword%3Dvalue` needs a value right after it: `password%3D` in prose (before a space,
- * punctuation or the end) names the shape and stays. A quoted value runs to its closing quote
+ * punctuation, the end, or a quote closing the prose's quotation) names the shape and stays;
+ * a quoted value after it goes (`password%3D"hunter2"`). A quoted value runs to its closing quote
  * (QUOTED_VALUE). An unquoted one after `=` (logfmt, query strings, options) runs to the next
  * space, quote, backslash or one of `stops`; after `:` (YAML, headers, `password: a b c`) the
  * value may hold spaces, so it runs to the end of the line, a quote or a backslash, or up to an
@@ -124,7 +125,7 @@ function assignmentRule(
   keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number) => boolean,
 ): TextRule {
   const pattern = new RegExp(
-    `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*|%3D(?![,.;:!?)\\]]*(?:[\\s"'\\\\]|$)))(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
+    `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*|%3D(?![,.;:!?)\\]]*(?:\\s|$|\\\\[nrt]|\\\\{0,3}["'](?:[\\s,.;:!?)\\]}\\\\]|$))))(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
       `(${QUOTED_VALUE}|(?<=:[ \\t]*)(?:[^\\s"'\\\\[]|${ESCAPE_IN_WORD}\\S)(?:[^\\r\\n"'\\\\[]|\\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\\r\\n])*|(?:[^\\s"'\\\\${stops}]|${ESCAPE_IN_WORD}[^\\s${stops}])+)`,
     'gi',
   );
@@ -346,12 +347,15 @@ function normalisedKey(key: string): string {
   return key.toLowerCase().replace(/[^a-z0-9]/g, '');
 }
 
-/** A paging cursor's name, in any case and with any separators: `NextContinuationToken`, `ContinuationToken` (S3), `NextToken`, `next_page_token`, `pageToken`. */
-const PAGING_TOKEN_NAME = /^(?:next(?:continuation|page)?|continuation|page)token$/;
+/**
+ * A paging cursor's name, in any case and with any separators: `NextContinuationToken`, `ContinuationToken` (S3),
+ * `NextToken`, `next_page_token`. Not `page_token`, `PAGE_TOKEN`: a (Facebook) page's access token is named so.
+ */
+const PAGING_TOKEN_NAME = /^(?:next(?:continuation|page)?|continuation)token$/;
 
-/** Whether a key names a paging cursor (a list call's position, not a credential). */
+/** Whether a key names a paging cursor (a list call's position, not a credential): PAGING_TOKEN_NAME, and Google's `pageToken` (in this case only). */
 function isPagingTokenName(name: string): boolean {
-  return PAGING_TOKEN_NAME.test(normalisedKey(name));
+  return name === 'pageToken' || PAGING_TOKEN_NAME.test(normalisedKey(name));
 }
 
 /** The name an `_PASS`/`_PWD` keyword at `offset` ends: the letters, digits, `_` and `-` just before it (at most 64). */
@@ -621,7 +625,7 @@ function triggersIn(text: string): Set<string> | undefined {
   return found;
 }
 
-/** The normalised key names (lower case, letters and digits only) whose values are secret whatever they look like (but a paging cursor's: PAGING_TOKEN_NAME). */
+/** The normalised key names (lower case, letters and digits only) whose values are secret whatever they look like (but a paging cursor's: isPagingTokenName). */
 const SECRET_KEY_SUFFIXES = /(?:password|passwd|passphrase|secret|secretkey|token|apikey|accesskey|privatekey|authorization|credentials?|cookie)$/;
 const SECRET_KEY_NAMES = new Set(['auth', 'pass']);
 
@@ -844,7 +848,7 @@ export class Redactor {
     let verdict = this.keyCache.get(key);
     if (verdict) return verdict;
     const normalised = normalisedKey(key);
-    const secret = this.secretFields && (SECRET_KEY_SUFFIXES.test(normalised) || SECRET_KEY_NAMES.has(normalised)) && !PAGING_TOKEN_NAME.test(normalised);
+    const secret = this.secretFields && (SECRET_KEY_SUFFIXES.test(normalised) || SECRET_KEY_NAMES.has(normalised)) && !isPagingTokenName(key);
     verdict = { key: this.redactText(key), secret };
     if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
     this.keyCache.set(key, verdict);

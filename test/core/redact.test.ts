@@ -338,11 +338,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
       'the query ends in password%3D.',
+      "say 'password%3D' then; JSON says \\\"token%3D\\\" too",
       // A paging cursor: a list call's position, not a credential.
       '<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>',
       '<ContinuationToken>abc</ContinuationToken><NextToken>def</NextToken>',
       'list-objects-v2 NextContinuationToken=1ueGcxLPRx1Tr ContinuationToken: abc',
-      '{"nextPageToken": "CAESBggBEAEYAQ", "next_page_token": "x"} ?page_token=abc',
+      '{"nextPageToken": "CAESBggBEAEYAQ", "next_page_token": "x"} ?pageToken=abc',
     ],
     redacted: [
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
@@ -439,6 +440,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // Only a paging cursor's name is left: a session token, a token of another name, goes.
       ['<SessionToken>abc</SessionToken><NextContinuationToken>d</NextContinuationToken>', `<SessionToken>${M('secret-assignment')}</SessionToken><NextContinuationToken>d</NextContinuationToken>`],
       ['next_token_secret=abc next_refresh_token=def', `next_token_secret=${M('secret-assignment')} next_refresh_token=${M('secret-assignment')}`],
+      ['password%3D"hunter2" token%3D\'abc\'', `password%3D"${M('secret-assignment')}" token%3D'${M('secret-assignment')}'`],
+      // A page's access token (Facebook's) is no paging cursor.
+      ['PAGE_TOKEN=EAABsbCS1iHgBAKZCZBZA9ZCZCZBZAhunter2', `PAGE_TOKEN=${M('secret-assignment')}`],
+      ['{"page_token":"EAABsbCS1iHgBAKZ"}', `{"page_token":"${M('secret-assignment')}"}`],
       ['see login?password%3Dhunter2. Then', `see login?password%3D${M('secret-assignment')} Then`],
     ],
   },
