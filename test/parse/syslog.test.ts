@@ -294,6 +294,56 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     expect(times).toEqual([...Array(6).fill('2026-10-25T00:00:01.000Z'), '2026-10-25T00:05:01.000Z']);
   });
 
+  it("keeps a cron CMD line rsyslog wrote twice in Berlin's repeated hour (one pid, two lines) at its first instant, and the rest of the first pass with it", () => {
+    // Prepare: a RHEL host whose rsyslog writes each line twice (imjournal and imuxsock): the first pass's 02:01:01 run twice, its 02:05:01 run, then the second pass's runs from new processes
+    const wallClock = new WallClock('Europe/Berlin');
+    const lines = [
+      'Oct 25 02:01:01 rhel1 CROND[100]: (root) CMD (run-parts /etc/cron.hourly)',
+      'Oct 25 02:01:01 rhel1 CROND[100]: (root) CMD (run-parts /etc/cron.hourly)',
+      'Oct 25 02:05:01 rhel1 CROND[102]: (root) CMD (/usr/local/bin/five)',
+      'Oct 25 02:01:01 rhel1 CROND[200]: (root) CMD (run-parts /etc/cron.hourly)',
+      'Oct 25 02:05:01 rhel1 CROND[202]: (root) CMD (/usr/local/bin/five)',
+    ];
+
+    // Act: each line read as the scan reads it, a line of its own
+    const times = lines.map((line) => {
+      wallClock.nextLine();
+      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
+      return rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec;
+    });
+
+    // Assess: the copy stays in the first pass (00:01:01Z), as does 02:05:01; the second pass begins with the new process's run
+    expect(times).toEqual(['2026-10-25T00:01:01.000Z', '2026-10-25T00:01:01.000Z', '2026-10-25T00:05:01.000Z', '2026-10-25T01:01:01.000Z', '2026-10-25T01:05:01.000Z']);
+  });
+
+  it("reads a systemd unit's start in Berlin's repeated hour as its second instant only once its first run ended: one written twice, or a quick Restart=, stays at the first", () => {
+    // Prepare: bar.service restarted in one second of the first pass; foo.service's hourly start written twice by rsyslog, then its Finished lines; a cron run; then the second pass's foo.service and cron runs
+    const wallClock = new WallClock('Europe/Berlin');
+    const lines = [
+      'Oct 25 02:10:05 deb1 systemd[1]: Starting bar.service - Bar daemon...',
+      'Oct 25 02:10:05 deb1 systemd[1]: bar.service: Main process exited, code=exited, status=1/FAILURE',
+      'Oct 25 02:10:05 deb1 systemd[1]: Starting bar.service - Bar daemon...',
+      'Oct 25 02:10:05 deb1 systemd[1]: Started bar.service - Bar daemon.',
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting foo.service - Hourly foo...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting foo.service - Hourly foo...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Finished foo.service - Hourly foo.',
+      'Oct 25 02:17:01 deb1 systemd[1]: Finished foo.service - Hourly foo.',
+      'Oct 25 02:30:01 deb1 CRON[300]: (root) CMD (/usr/local/bin/half.sh)',
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting foo.service - Hourly foo...',
+      'Oct 25 02:30:01 deb1 CRON[400]: (root) CMD (/usr/local/bin/half.sh)',
+    ];
+
+    // Act: each line read as the scan reads it, a line of its own
+    const times = lines.map((line) => {
+      wallClock.nextLine();
+      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
+      return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
+    });
+
+    // Assess: the first pass at its first instants (00:xxZ) to 02:30:01; foo.service's start after its Finished line is the second pass (01:17:01Z), and the clock stays there
+    expect(times).toEqual([...Array(4).fill('00:10:05'), ...Array(4).fill('00:17:01'), '00:30:01', '01:17:01', '01:30:01']);
+  });
+
   it('reads them as UTC without a zone, and says so to the clock', () => {
     // Prepare
     const wallClock = new WallClock();

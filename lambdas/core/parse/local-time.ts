@@ -297,12 +297,18 @@ function repeatedInstants(wallAsUtc: number, zone: string): [number, number] | u
 /**
  * A line's text, for telling the two passes of a repeated hour apart: what a job run writes (its host and cron's
  * `CRON (root) CMD (…)` or systemd's `Starting U…`, without its pid or time), and the pid of the process that wrote
- * it (a line read again by another parser keeps its pid; a cron run of the second pass has a new process, a
- * systemd one is a line of its own: `WallClock.nextLine`).
+ * it (a line read again by another parser keeps its pid; a cron run of the second pass has a new process). A systemd
+ * line names its `unit` (systemd is pid 1 in both passes: its second pass is a line of its own, `WallClock.nextLine`,
+ * after the first pass's run ended, `endsUnit`).
  */
 export interface LineKey {
-  readonly text: string;
+  /** The line's text when it says a job started; undefined for a line that only ends a unit's run. */
+  readonly text?: string;
   readonly pid?: number;
+  /** A systemd line's host and unit (`deb1 foo.service`; the description, in older wording). */
+  readonly unit?: string;
+  /** Whether the line says the unit's run ended or came up: `Finished U`, `Started U`, `U: Deactivated successfully.` */
+  readonly endsUnit?: boolean;
 }
 
 /** Who read a `LineKey` at the first instant of a repeated wall time: its clock, pid and line. */
@@ -337,17 +343,20 @@ export class FirstPasses {
  *
  * In the hour the clock goes back, a wall time is its first instant until the log has run past it
  * (`inZone`), or until a line of the same text (`LineKey`) as one already read at that first
- * instant comes again from another process at the same wall time: cron (Vixie, Debian's, cronie)
+ * instant comes again as a run of its own at the same wall time: cron (Vixie, Debian's, cronie)
  * runs a job whose hour field starts with `*` in both passes of the repeated hour, at the same
  * second, so a stock Debian `17 * * * *` run-parts logs `02:17:01 … CMD (…)` twice, often with
- * nothing but its PAM session lines between; an hourly systemd timer logs `02:17:01 … systemd[1]:
- * Starting U…` twice, from one pid, on two lines (its `Finished U` often in the same second). That
- * line and those after it are then the second instant (the clock is at the second pass). A line
- * without a key (a PAM session line) follows the clock. The clock lives as long as its file's
- * reader, so how the file is chunked changes nothing. The clocks of one scan's files share what
- * they read at first instants (`FirstPasses`): a cron line read there by another file's clock, from
- * another process, makes the same line of this file the second instant (a syslog rotated within
- * the repeated hour; the scan reads the older file's lines of that second first).
+ * nothing but its PAM session lines between, from another process (the same line from the same
+ * process, written twice by rsyslog, stays first); an hourly systemd timer logs `02:17:01 …
+ * systemd[1]: Starting U…` twice, from one pid, on two lines, its first run ended between (its
+ * `Finished U` often in the same second; a unit started again before it ended or came up, a quick
+ * `Restart=` or a line written twice, stays first). That line and those after it are then the second
+ * instant (the clock is at the second pass). A line without a key (a PAM session line) follows the
+ * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
+ * The clocks of one scan's files share what they read at first instants (`FirstPasses`): a cron line
+ * read there by another file's clock, from another process, makes the same line of this file the
+ * second instant (a syslog rotated within the repeated hour; the scan reads the older file's lines
+ * of that second first).
  */
 export class WallClock {
   /** Whether a zoneless time was read as UTC since the reader last reset it. */
@@ -356,6 +365,8 @@ export class WallClock {
   private last: number | undefined;
   /** Lines begun (`nextLine`): a line read again by another parser is on the same one. */
   private line = 0;
+  /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
+  private readonly unitEnds = new Map<string, number>();
 
   constructor(
     readonly zone?: string,
@@ -381,13 +392,29 @@ export class WallClock {
     let at = inZone(wallAsUtc, this.zone, this.last);
     const instants = key === undefined ? undefined : repeatedInstants(wallAsUtc, this.zone);
     if (key !== undefined && instants !== undefined && at === instants[0]) {
-      // A wall time the clock shows twice, read as its first instant: its second if its line came already, from another process, or on another line of this file.
-      const first = this.firstPasses.claim(wallAsUtc, key.text, { clock: this, pid: key.pid, line: this.line });
-      const otherProcess = key.pid !== undefined && first !== undefined && first.pid !== key.pid;
-      if (otherProcess || (first?.clock === this && first.line !== this.line)) at = instants[1];
+      if (key.text !== undefined && this.secondPass(wallAsUtc, key.text, key)) at = instants[1];
+      else if (key.endsUnit && key.unit !== undefined) this.unitEnds.set(key.unit, this.line);
     }
     this.last = at;
     return at;
+  }
+
+  /** Whether a job's line at `wall`, read as its first instant, is its second: its run came already (see the class). */
+  private secondPass(wall: number, text: string, key: LineKey): boolean {
+    const first = this.firstPasses.claim(wall, text, { clock: this, pid: key.pid, line: this.line });
+    if (first === undefined) return false;
+    return first.clock === this ? this.anotherRun(first, key) : key.unit === undefined && this.anotherRun(first, key);
+  }
+
+  /** Whether `key` is another run than the one `first` read: from another process (cron), or after that run ended, on a later line (systemd). */
+  private anotherRun(first: FirstRead, key: LineKey): boolean {
+    if (key.unit !== undefined) return first.clock.endedSince(key.unit, first.line);
+    return key.pid !== undefined && first.pid !== key.pid;
+  }
+
+  /** Whether a unit's run ended or came up on a line after `line`. */
+  private endedSince(unit: string, line: number): boolean {
+    return (this.unitEnds.get(unit) ?? 0) > line;
   }
 }
 

@@ -81,17 +81,34 @@ export function syslogTime(month1: number, day: number, h: number, m: number, s:
 
 /** A line that says a job started: cron's `(root) CMD (…)` (Vixie, Debian, cronie). */
 const RUN_LINE = /^\([^()\s]*\) CMD \(/;
-/** A systemd line that says a unit starts: `Starting U…`, `Started U`. */
-const UNIT_START_LINE = /^Start(?:ing|ed) /;
+/** A systemd line that says a unit starts, came up or ended: `Starting U…`, `Started U`, `Finished U`, and the unit (`U`, `U - description`, or the description). */
+const UNIT_LINE = /^(Start(?:ing|ed)|Finished) (.+?)(?:\.\.\.|…|\.)?\s*$/s;
+/** A systemd line that says a unit's run ended well: `U: Deactivated successfully.` (`Succeeded.` before v248). */
+const UNIT_DEACTIVATED = /^(\S+): (?:Deactivated successfully|Succeeded)\.?\s*$/;
 
 /**
  * The key of a line that says a job started, for a wall clock's repeated hour (`WallClock`): its
- * host, program and message, and its pid; undefined for any other line (a PAM session line, which
- * two jobs of one second write alike).
+ * host, program and message, and its pid; for systemd, its unit, and the lines that end the unit's
+ * run (`LineKey.endsUnit`); undefined for any other line (a PAM session line, which two jobs of
+ * one second write alike).
  */
 function runKey(host: string, tag: { program: string; pid?: number; message: string }): LineKey | undefined {
-  const starts = tag.program === 'systemd' ? UNIT_START_LINE.test(tag.message) : RUN_LINE.test(tag.message);
-  return starts ? { text: `${host} ${tag.program} ${tag.message}`, pid: tag.pid } : undefined;
+  if (tag.program === 'systemd') return unitKey(host, tag.message, tag.pid);
+  return RUN_LINE.test(tag.message) ? { text: `${host} ${tag.program} ${tag.message}`, pid: tag.pid } : undefined;
+}
+
+/** A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end or coming up (`Started U`, `Finished U`, `U: Deactivated successfully.`). */
+function unitKey(host: string, message: string, pid: number | undefined): LineKey | undefined {
+  const line = UNIT_LINE.exec(message);
+  if (line) {
+    const subject = line[2];
+    const dash = subject.indexOf(' - ');
+    const unit = `${host} ${dash > 0 ? subject.slice(0, dash) : subject}`;
+    const text = line[1] === 'Finished' ? undefined : `${host} systemd ${message}`;
+    return { text, pid, unit, endsUnit: line[1] !== 'Starting' };
+  }
+  const deactivated = UNIT_DEACTIVATED.exec(message);
+  return deactivated ? { unit: `${host} ${deactivated[1]}`, endsUnit: true } : undefined;
 }
 
 /** A syslog date as UTC, in the year `syslogTime` gives it. */
