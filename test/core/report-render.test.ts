@@ -558,6 +558,29 @@ describe('the first month monitored', () => {
     expect(september.summary.headline).not.toContain('first month monitored');
   });
 
+  it('is not said of an agent whose state keeps only its latest root runs, all in the month: its first sighting is not known', () => {
+    // Prepare: support-bot ran 93 root runs in October, and more in September; its state keeps the latest 60, all of October's.
+    const at = (i: number) => Date.parse('2026-10-01T09:00:00Z') + i * 8 * 3_600_000;
+    const history = (n: number) => Array.from({ length: n }, (_, i) => ({ run_id: `sb-${i}`, ended_at: at(i) }));
+    const agentReport = (roots: number, kept: number) =>
+      buildReport({
+        ...octoberInput(),
+        findings: [],
+        previousFindings: [],
+        subjects: [{ kind: 'agent', name: 'support-bot', state: { agent: 'support-bot', history: history(kept), judged: [], open: [], roots } }],
+        runs: Array.from({ length: kept }, (_, i) => runRecord('support-bot', `sb-${i}`, new Date(at(i)).toISOString().replace('.000', ''), 'ok', 'agent')),
+      });
+
+    // Act
+    const busy = agentReport(183, 60);
+    const newcomer = agentReport(30, 30);
+
+    // Assess
+    expect(busy.summary.firstMonthMonitored).toBeUndefined();
+    expect(busy.summary.headline).not.toContain('first month monitored');
+    expect(newcomer.summary.firstMonthMonitored).toBe(true);
+  });
+
   it('compares with the month before as usual when something was seen in it', () => {
     // Prepare: the same October, the job first seen on 20 September.
     const report = firstMonthReport('2026-09-20T03:10:00Z');

@@ -127,7 +127,9 @@ export function firstMonthMonitored(input: Pick<ReportInput, 'findings' | 'previ
   if (input.previousFindings.some((f) => happenedIn(f, previousSpan))) return false;
   if (input.runs.some((r) => r.ts < previousSpan.to)) return false;
   if (input.subjects.length === 0) return false;
-  const firstSeen = input.subjects.map((s) => stateFacts(s.state).firstSeenAt);
+  const facts = input.subjects.map((s) => stateFacts(s.state));
+  // A first sighting cut to the runs kept (an agent's latest 60) says it was seen before them.
+  const firstSeen = facts.map((f) => (f.firstSeenCut ? undefined : f.firstSeenAt));
   if (!firstSeen.every((first) => first !== undefined && first >= previousSpan.toMs)) return false;
   return (
     input.runs.some((r) => r.ts >= span.from && r.ts < span.to) ||

@@ -19,6 +19,8 @@ export interface StateFacts {
   readonly runs?: number;
   readonly failures?: number;
   readonly firstSeenAt?: number;
+  /** `firstSeenAt` is only the oldest of the runs the state keeps, older ones let go: it was first seen before. */
+  readonly firstSeenCut?: true;
   readonly lastSeenAt?: number;
   readonly lastStartAt?: number;
   /** False for jobs whose runs log no end (cron `CMD` lines). */
@@ -33,7 +35,8 @@ function isNumber(value: unknown): value is number {
 
 /**
  * Reads the facts any reducer's state may hold, tolerating others: a JobState holds all of them;
- * an agent's state counts root runs (`roots`) and keeps ended runs (`history[].ended_at`); a
+ * an agent's state counts root runs (`roots`) and keeps its latest ended ones (`history[].ended_at`,
+ * the oldest of which is its first sighting only while it keeps all it counted: `firstSeenCut`); a
  * route's knows its first request's start (`first_seen`) and the latest attempt it recorded
  * (`last_at`). Not a route's `watermark`: the sweep moves it on with its clock while the route is
  * silent, so read as a sighting it would show silence as health. A route state written before
@@ -44,10 +47,15 @@ export function stateFacts(state: unknown): StateFacts {
   const s = state as Record<string, unknown>;
   const num = (key: string) => (isNumber(s[key]) ? s[key] : undefined);
   const ended = Array.isArray(s.history) ? s.history.map((h) => (h && typeof h === 'object' ? (h as Record<string, unknown>).ended_at : undefined)).filter(isNumber) : [];
+  const firstSeenAt = num('firstSeenAt') ?? num('first_seen');
+  // The oldest run kept is the first sighting only when none was let go: an agent keeps its latest root runs of all it counted.
+  const roots = num('roots');
+  const firstSeenCut = firstSeenAt === undefined && ended.length > 0 && roots !== undefined && roots > ended.length;
   return {
-    runs: num('runs') ?? num('roots'),
+    runs: num('runs') ?? roots,
     failures: num('failures'),
-    firstSeenAt: num('firstSeenAt') ?? num('first_seen') ?? (ended.length ? Math.min(...ended) : undefined),
+    firstSeenAt: firstSeenAt ?? (ended.length ? Math.min(...ended) : undefined),
+    ...(firstSeenCut ? { firstSeenCut: true as const } : {}),
     lastSeenAt: num('lastSeenAt') ?? num('last_at') ?? (ended.length ? Math.max(...ended) : undefined),
     lastStartAt: num('lastStartAt'),
     endsLogged: typeof s.endsLogged === 'boolean' ? s.endsLogged : undefined,
