@@ -1,4 +1,4 @@
-import type { AgentAction, AgentEnd, AgentStart, AuditEvent } from './events.ts';
+import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, partOf } from './events.ts';
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
 import { shortenName } from './parse/derived-name.ts';
@@ -169,7 +169,7 @@ export function eventIdentity(event: AuditEvent): string {
   if (typeof body.span_id === 'string' && body.span_id !== '') return `span:${body.span_id}`;
   const s = event.source;
   const where = s.eventId ? `cw:${s.eventId}` : `${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}`;
-  return `${where}|${JSON.stringify(body)}`;
+  return `${where}${partOf(s)}|${JSON.stringify(body)}`;
 }
 
 /**

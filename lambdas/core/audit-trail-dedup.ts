@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AuditEvent } from './events.ts';
+import { type AuditEvent, partOf } from './events.ts';
 import { takenAsCounted } from './token-ring.ts';
 
 /**
@@ -19,7 +19,7 @@ function shortHash(text: string): string {
 
 export function lineFingerprint(event: AuditEvent): string {
   const s = event.source;
-  const identity = s.eventId !== undefined ? `id:${s.eventId}` : `at:${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}|${event.at}|${event.body.type}`;
+  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}${partOf(s)}|${event.at}|${event.body.type}`;
   return shortHash(identity);
 }
 

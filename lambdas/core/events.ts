@@ -253,6 +253,17 @@ export interface LineSource {
   readonly logStream?: string;
   /** The CloudWatch log event id, when there is one. */
   readonly eventId?: string;
+  /**
+   * The line's number, from 1, in a message of several of our lines that it was read from (a log
+   * agent's multi-line event, or a Lambda's console.log of two lines): with the event id or line,
+   * what tells it from the message's other lines. Absent for a line read whole.
+   */
+  readonly part?: number;
+}
+
+/** What a line's identity adds for its part of a multi-line message (`#2`); nothing for a line read whole. */
+export function partOf(source: LineSource): string {
+  return source.part === undefined ? '' : `#${source.part}`;
 }
 
 /**

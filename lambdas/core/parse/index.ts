@@ -105,6 +105,55 @@ export function parseLine(text: string, ctx: LineContext, parsers: readonly Line
   const line = withoutByteOrderMark(text);
   const overLimit = bytesOverLimit(line);
   if (overLimit !== undefined) return overLong(overLimit);
+  const whole = parseRedacted(line, ctx, parsers);
+  return breaksWithin(line) ? (linesWithin(line, whole, ctx, parsers) ?? whole) : whole;
+}
+
+/** A line break inside a message: `\r\n`, `\n` or `\r` (Lambda's runtime writes a console.log of several lines with `\r` between). */
+const LINE_BREAK = /\r\n|\r|\n/;
+
+/**
+ * Whether a message holds a line break before its end (a trailing `\n` or `\r\n` is none): one
+ * `indexOf` for each break, so that the messages of one line pay nothing more.
+ */
+function breaksWithin(line: string): boolean {
+  const lf = line.indexOf('\n');
+  if (lf >= 0 && lf < line.length - 1) return true;
+  const cr = line.indexOf('\r');
+  return cr >= 0 && cr < line.length - (lf >= 0 ? 2 : 1);
+}
+
+/**
+ * A message of several lines read line by line, as `scan` reads them from a file, when that reads
+ * more of it than the message read whole: a log agent's multi-line event or a Lambda's console.log
+ * of two lines holds several of our lines, of which the whole gave only the last (the others read
+ * as a prefix) or a rejection. Each line is named by its place in the message (`part`), so that a
+ * redelivery recognises each. Undefined, for the whole to stand, when fewer than two of its lines
+ * are a format's (a stack trace, a `REPORT` line with its X-Ray line) or the whole gave as many
+ * events (a pretty-printed event, whose lines alone are none). The message stays one line in the
+ * counts: its events are all kept, and a bad line among them rejects it, as a broken span of an
+ * OTLP batch does.
+ */
+function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome | undefined {
+  const claimed: ParseOutcome[] = [];
+  let rejected: string | undefined;
+  message.split(LINE_BREAK).forEach((text, index) => {
+    if (text.trim() === '') return;
+    const outcome = parseRedacted(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, parsers);
+    if (outcome.kind === 'unrecognised') return;
+    claimed.push(outcome);
+    const reason = outcome.kind === 'rejected' ? outcome.reason : outcome.rejected;
+    if (rejected === undefined && reason !== undefined) rejected = `line ${index + 1} of the message: ${reason}`;
+  });
+  if (claimed.length < 2) return undefined;
+  const events = claimed.flatMap((outcome) => (outcome.kind === 'events' ? outcome.events : []));
+  if (whole.kind === 'events' && events.length <= whole.events.length) return undefined;
+  if (events.length === 0 && rejected !== undefined) return { kind: 'rejected', reason: rejected };
+  return rejected === undefined ? { kind: 'events', events } : { kind: 'events', events, rejected };
+}
+
+/** One line's outcome, redacted (`parseLine`). */
+function parseRedacted(line: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome {
   const { outcome, recordTime } = parseUnredacted(line, ctx, parsers);
   // Unrecognised lines are only counted.
   if (outcome.kind === 'unrecognised') return outcome;

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { ingestKinesisBatch } from '../../lambdas/core/kinesis-ingest.ts';
+import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+
+const T0 = Date.parse('2026-10-05T10:00:00Z');
+const ts = new Date(T0).toISOString();
+const REQUEST = '3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91';
+const end = (job: string, exitCode: number) => JSON.stringify({ ts, type: 'run.end', job, run_id: 'r1', exit_code: exitCode });
+
+/** One subscription delivery of one log event per message. */
+const delivery = (logGroup: string, messages: readonly string[]) =>
+  encodePayload({
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup,
+    logStream: 'host-1',
+    subscriptionFilters: ['silent-audit'],
+    logEvents: messages.map((message, i) => ({ id: `e${i + 1}`, timestamp: T0, message })),
+  });
+
+function handlerWith() {
+  const deps = { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 60_000 } };
+  return createIngestHandler(() => deps, () => undefined);
+}
+
+describe('the ingest handler on a log event whose message holds several of our lines', () => {
+  it.each([
+    ['a line feed', '/jobs/fleet', `${end('billing-export', 1)}\n${end('cache-warm', 0)}`],
+    ['a carriage return', '/jobs/fleet', `${end('billing-export', 1)}\r${end('cache-warm', 0)}`],
+    ['CR LF, and a trailing line feed', '/jobs/fleet', `${end('billing-export', 1)}\r\n${end('cache-warm', 0)}\n`],
+    ["Lambda's text format, a carriage return between (console.log of two lines)", '/aws/lambda/jobs', `${ts}\t${REQUEST}\tINFO\t${end('billing-export', 1)}\r${end('cache-warm', 0)}`],
+  ])('reads every line between %s, as scan reads them from a file', async (_between, logGroup, message) => {
+    // Prepare
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery(logGroup, [message]));
+
+    // Assess: the failed run is reported, the line counted once
+    expect(response.counts).toMatchObject({ lines: 1, events: 2, rejected: 0 });
+    expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+  });
+
+  it('reads every line of the message from a Kinesis stream too', async () => {
+    // Prepare
+    const { awslogs } = delivery('/jobs/fleet', [`${end('billing-export', 1)}\r${end('cache-warm', 0)}`]);
+    const kinesis = { Records: [{ eventSource: 'aws:kinesis', eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/logs', kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: '1', data: awslogs.data, approximateArrivalTimestamp: T0 / 1000 } }] };
+
+    // Act
+    const result = await ingestKinesisBatch(kinesis, { store: new MemoryAuditStore(), sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 60_000 } });
+
+    // Assess
+    expect(result.reports[0].counts).toMatchObject({ lines: 1, events: 2, rejected: 0 });
+    expect(result.reports[0].findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+  });
+
+  it('reads the good line of a message whose other line is bad, counting the message as rejected', async () => {
+    // Prepare
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery('/jobs/fleet', [`${end('billing-export', 1)}\n{"ts":"${ts}","type":"run.end","job":"cache-warm"`]));
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 1, events: 1, rejected: 1 });
+    expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+  });
+
+  it('recognises a redelivered message, each of its lines once', async () => {
+    // Prepare: two failed runs of one job in one message
+    const handler = handlerWith();
+    const run = (id: string) => JSON.stringify({ ts, type: 'run.end', job: 'billing-export', run_id: id, exit_code: 1 });
+    const payload = delivery('/jobs/fleet', [`${run('r1')}\n${run('r2')}`]);
+
+    // Act
+    const first = await handler(payload);
+    const again = await handler(payload);
+
+    // Assess
+    expect(first.findings.map((f) => f.run_id).sort()).toEqual(['r1', 'r2']);
+    expect(again.counts).toMatchObject({ lines: 1, events: 2 });
+    expect(again.findings).toEqual([]);
+  });
+
+  it('gives each line of the message its own place, so that no two are taken for one redelivered line', () => {
+    // Act
+    const outcome = parseLine(`${end('a', 0)}\r${end('b', 0)}`, { source: { origin: '/jobs/fleet', logStream: 'host-1', eventId: 'e1' }, recordTime: T0 });
+
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events.map((e) => e.source)).toEqual([
+      { origin: '/jobs/fleet', logStream: 'host-1', eventId: 'e1', part: 1 },
+      { origin: '/jobs/fleet', logStream: 'host-1', eventId: 'e1', part: 2 },
+    ]);
+  });
+});
+
+describe('the ingest handler on an ordinary multi-line log event, as before', () => {
+  it('reads a pretty-printed event over several lines as one event', async () => {
+    // Prepare
+    const handler = handlerWith();
+    const pretty = JSON.stringify(JSON.parse(end('billing-export', 1)), null, 2);
+
+    // Act
+    const response = await handler(delivery('/jobs/fleet', [pretty, pretty.replaceAll('\n', '\r')]));
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 2, events: 2, rejected: 0 });
+    expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+  });
+
+  it('counts a stack trace as one unrecognised line', async () => {
+    // Prepare
+    const handler = handlerWith();
+    const trace = `${ts}\t${REQUEST}\tERROR\tError: boom\r    at handler (/var/task/index.js:3:9)\r    at process.processTicksAndRejections (node:internal/process/task_queues:95:5)`;
+
+    // Act
+    const response = await handler(delivery('/aws/lambda/jobs', [trace]));
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 1, events: 0, rejected: 0, unrecognised: 1 });
+  });
+
+  it("reads a REPORT line with its X-Ray line as one line of Lambda's", async () => {
+    // Prepare
+    const handler = handlerWith();
+    const report = `REPORT RequestId: ${REQUEST}\tDuration: 1746.52 ms\tBilled Duration: 1747 ms\tMemory Size: 512 MB\tMax Memory Used: 118 MB\t\nXRAY TraceId: 1-5e1b4151-5ac6c58f5a0b6f3c1c2d3e4f\tSegmentId: 6b1c2d3e4f5a6b7c\tSampled: true\t\n`;
+    const alone = report.slice(0, report.indexOf('XRAY'));
+
+    // Act
+    const withTrace = await handler(delivery('/aws/lambda/jobs', [report]));
+    const without = await handlerWith()(delivery('/aws/lambda/jobs', [alone]));
+
+    // Assess
+    expect(withTrace.counts).toEqual(without.counts);
+    expect(withTrace.counts.lines).toBe(1);
+  });
+});
