@@ -562,6 +562,36 @@ describe('silent-audit scan (contract §5)', () => {
       expect(newestFirst.result.findings).toEqual([]);
     });
 
+    it("reads two hosts of one hostname (cloned), scanned together, each by its own lines in Berlin's repeated hour", async () => {
+      // Prepare: two machines named ubuntu, each with its syslog from 24 to 25 October 2026 (Berlin wall time): both run the hourly run-parts at :17:01 from their own processes; only the second runs a job every 5 minutes
+      const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
+      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const a: string[] = [];
+      const b: string[] = [];
+      for (let t = Date.UTC(2026, 9, 24, 0, 0), pid = 5000; t < Date.UTC(2026, 9, 26); t += 60_000, pid += 10) {
+        const minute = new Date(t).getUTCMinutes();
+        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 ubuntu`;
+        if (minute === 17) {
+          a.push(`${date} CRON[${pid}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`);
+          b.push(`${date} CRON[${pid + 3}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`);
+        }
+        if (minute % 5 === 0) b.push(`${date} CRON[${pid + 5}]: (root) CMD (/opt/b-only)`);
+      }
+      writeFileSync(join(dir, 'a-syslog'), `${a.join('\n')}\n`);
+      writeFileSync(join(dir, 'b-syslog'), `${b.join('\n')}\n`);
+      const config = validateConfig({ jobs: { 'cd / && run-parts --report /etc/cron.hourly': { schedule: '17 * * * *', timezone: 'Europe/Berlin' }, '/opt/b-only': { schedule: '*/5 * * * *', timezone: 'Europe/Berlin' } } });
+      const options = { config, json: true, year: 2026, timeZone: 'Europe/Berlin', now: Date.parse('2026-10-26T00:00:00Z') };
+
+      // Act
+      const aFirst = await scan([join(dir, 'a-syslog'), join(dir, 'b-syslog')], options);
+      const bFirst = await scan([join(dir, 'b-syslog'), join(dir, 'a-syslog')], options);
+
+      // Assess: the second machine's first-pass run (another process than the first machine's) stays in its first pass, and its 5-minute runs with it: none missed
+      expect(aFirst.result.findings).toEqual([]);
+      expect(bFirst.result.findings).toEqual([]);
+    });
+
     it('gives no note when no job keeps a zone other than UTC', async () => {
       // Prepare
       const file = berlinSyslog();

@@ -321,18 +321,20 @@ interface FirstRead {
 /**
  * The `LineKey`s read at the first instant of each repeated wall time, by the clocks of one scan's
  * files: a log rotated within the repeated hour has the first pass of a job's run in one file and
- * the second in the next, whose clock starts fresh.
+ * the second in the next, whose clock starts fresh. Each clock keeps its own first read of a line
+ * (two hosts of one hostname, cloned, write the same lines in their own files).
  */
 export class FirstPasses {
-  private readonly byWall = new Map<number, Map<string, FirstRead>>();
+  private readonly byWall = new Map<number, Map<string, FirstRead[]>>();
 
-  /** Who read `text` first at the first instant of `wall`; undefined (and `read` noted as the first) when none did. */
-  claim(wall: number, text: string, read: FirstRead): FirstRead | undefined {
+  /** Who read `text` at the first instant of `wall` before (undefined when none did); `read` is noted when its clock had not. */
+  claim(wall: number, text: string, read: FirstRead): readonly FirstRead[] | undefined {
     let keys = this.byWall.get(wall);
     if (!keys) this.byWall.set(wall, (keys = new Map()));
-    const first = keys.get(text);
-    if (first === undefined) keys.set(text, read);
-    return first;
+    const reads = keys.get(text);
+    if (reads === undefined) keys.set(text, [read]);
+    else if (!reads.some((r) => r.clock === read.clock)) keys.set(text, [...reads, read]);
+    return reads;
   }
 }
 
@@ -353,10 +355,12 @@ export class FirstPasses {
  * `Restart=` or a line written twice, stays first). That line and those after it are then the second
  * instant (the clock is at the second pass). A line without a key (a PAM session line) follows the
  * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
- * The clocks of one scan's files share what they read at first instants (`FirstPasses`): a cron line
- * read there by another file's clock, from another process, makes the same line of this file the
- * second instant (a syslog rotated within the repeated hour; the scan reads the older file's lines
- * of that second first).
+ * The clocks of one scan's files share what they read at first instants (`FirstPasses`): when this
+ * file begins inside the repeated hour (a syslog rotated within it; the scan reads the older file's
+ * lines of that second first), a line read there by another file's clock makes the same line of
+ * this file the second instant: a cron line from another process. A file that began before the hour
+ * goes by its own lines only (another host of the same hostname, scanned with it, writes the same
+ * lines).
  */
 export class WallClock {
   /** Whether a zoneless time was read as UTC since the reader last reset it. */
@@ -365,6 +369,8 @@ export class WallClock {
   private last: number | undefined;
   /** Lines begun (`nextLine`): a line read again by another parser is on the same one. */
   private line = 0;
+  /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
+  private began: { wall: number; repeated: boolean } | undefined;
   /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
 
@@ -389,6 +395,7 @@ export class WallClock {
       this.readAsUtc = true;
       return wallAsUtc;
     }
+    this.began ??= { wall: wallAsUtc, repeated: repeatedInstants(wallAsUtc, this.zone) !== undefined };
     let at = inZone(wallAsUtc, this.zone, this.last);
     const instants = key === undefined ? undefined : repeatedInstants(wallAsUtc, this.zone);
     if (key !== undefined && instants !== undefined && at === instants[0]) {
@@ -401,9 +408,11 @@ export class WallClock {
 
   /** Whether a job's line at `wall`, read as its first instant, is its second: its run came already (see the class). */
   private secondPass(wall: number, text: string, key: LineKey): boolean {
-    const first = this.firstPasses.claim(wall, text, { clock: this, pid: key.pid, line: this.line });
-    if (first === undefined) return false;
-    return first.clock === this ? this.anotherRun(first, key) : key.unit === undefined && this.anotherRun(first, key);
+    const reads = this.firstPasses.claim(wall, text, { clock: this, pid: key.pid, line: this.line });
+    if (reads === undefined) return false;
+    const own = reads.find((read) => read.clock === this);
+    if (own !== undefined) return this.anotherRun(own, key);
+    return this.beganInside(wall) && key.unit === undefined && reads.some((read) => this.anotherRun(read, key));
   }
 
   /** Whether `key` is another run than the one `first` read: from another process (cron), or after that run ended, on a later line (systemd). */
@@ -415,6 +424,11 @@ export class WallClock {
   /** Whether a unit's run ended or came up on a line after `line`. */
   private endedSince(unit: string, line: number): boolean {
     return (this.unitEnds.get(unit) ?? 0) > line;
+  }
+
+  /** Whether this file began inside the repeated hour `wall` is in (a log rotated within it). */
+  private beganInside(wall: number): boolean {
+    return this.began !== undefined && this.began.repeated && Math.abs(wall - this.began.wall) < HOUR_MS;
   }
 }
 
