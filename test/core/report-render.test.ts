@@ -639,6 +639,25 @@ describe('a job renamed or removed long ago', () => {
     expect(report.coverage.retired).toEqual([]);
   });
 
+  it('keeps its group carried unverified from last month’s report unverified, not resolved: no run could show the fix', () => {
+    // Prepare: old-backup, not in the config, last run on 20 July; September’s report left its failure group unverified
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      subjects: [...input.subjects, { kind: 'job', name: 'old-backup', state: jobState('old-backup', 60, '2026-05-01T03:00:00Z', '2026-07-20T03:10:00Z') }],
+      carried: [{ detector: 'failure', subject: 'old-backup', status: 'unverified', openSince: '2026-07' }],
+    });
+
+    // Act
+    const group = report.findings.find((g) => g.subject === 'old-backup');
+
+    // Assess: retired, and its group still open
+    expect(report.coverage.retired).toEqual([{ kind: 'job', name: 'old-backup', lastSeen: '2026-07-20T03:10:00Z' }]);
+    expect(group?.status).toBe('unverified');
+    expect(group?.cause.narrowed).toEqual(['No finding in October 2026, but old-backup is retired (not in the config, last seen 2026-07-20): no run could show the fix.']);
+    expect(group?.correctiveAction.action).toBe('Confirm old-backup was taken out of use (or renamed, its checks moved with it) before calling this fixed.');
+  });
+
   it('stays UNKNOWN when it was seen the month before', () => {
     // Prepare
     const report = withOldJob('2026-09-20T03:10:00Z');

@@ -259,7 +259,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const notDue = row?.notDue === true && !noData;
     // Due but no run this month (every one missed, say): none could show the fix, whatever the row's status.
     const noRun = !noData && !notDue && row?.runsInMonth === 0 && runsOf(kind, q.subject).length === 0;
-    const status: GroupStatus = noData || notDue || noRun ? 'unverified' : 'resolved';
+    // Retired (no row: not in the config, nothing of it this month nor the month before): nothing could show the fix either.
+    const retired = row === undefined ? input.coverage.retired.find((r) => r.kind === kind && r.name === q.subject) : undefined;
+    const status: GroupStatus = noData || notDue || noRun || retired ? 'unverified' : 'resolved';
     const fiveCs = fiveCsOf(q.detector);
     const last = q.findings[q.findings.length - 1];
     const before = carried.get(key);
@@ -290,7 +292,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
               ? `No finding in ${span.label}, and no run of ${q.subject} was due in it: its next run will tell.`
               : noRun
                 ? `No finding in ${span.label}, but ${q.subject} did not run in it: no run could show the fix.`
-                : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
+                : retired
+                  ? `No finding in ${span.label}, but ${q.subject} is retired (not in the config, last seen ${retired.lastSeen.slice(0, 10)}): no run could show the fix.`
+                  : `No finding in ${span.label}${row?.runsInMonth ? ` across ${plural(row.runsInMonth, 'run')}` : ''}${last ? `; last seen ${happenedAtIso(last).slice(0, 10)}` : ''}.`,
         ],
       },
       consequence: { known: fiveCs.consequence, runsAffected: 0, runsInMonth: row?.runsInMonth ?? null, notes: [] },
@@ -301,7 +305,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
             ? `Check ${q.subject}’s next scheduled run before calling this fixed.`
             : noRun
               ? `Find out why ${q.subject} did not run in ${span.label} before calling this fixed.`
-              : 'None: confirm the fix is deliberate and keep the check on.',
+              : retired
+                ? `Confirm ${q.subject} was taken out of use (or renamed, its checks moved with it) before calling this fixed.`
+                : 'None: confirm the fix is deliberate and keep the check on.',
         owner: ownerOf(kind, q.subject, config, input.exceptions),
         ownerKey: ownerKeyOf(kind, q.subject),
         overdue: false,
