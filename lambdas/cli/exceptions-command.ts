@@ -9,6 +9,8 @@ import {
   type RegistryRules,
   renewException,
   revokeException,
+  type SeedDifference,
+  seedPlan,
 } from '../core/exception-registry.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { textTable } from '../core/text-table.ts';
@@ -60,7 +62,17 @@ function daysLabel(n: number): string {
   return `${n} day${n === 1 ? '' : 's'}`;
 }
 
-/** Opens the registry, seeds the config's entries that are missing, runs one subcommand, and maps refusals to exit 2. */
+function noteDiffering(differing: readonly SeedDifference[]): void {
+  for (const d of differing) {
+    process.stderr.write(`note: the config's ${escapeControls(d.id)} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
+  }
+}
+
+/**
+ * Opens the registry, runs one subcommand, and maps refusals to exit 2. A command that writes
+ * (`add`, `renew`, `revoke`) seeds the config's entries that are missing first; a read-only one
+ * (`list`) writes nothing: it compares the config with the registry itself (`seedPlan`).
+ */
 async function runSubcommand(name: string, o: CommonOptions, work: (ctx: CommandContext) => Promise<void>, { readOnly = false } = {}): Promise<void> {
   const config = loadConfig(o.config);
   const now = systemClock.now();
@@ -75,11 +87,10 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Command
       }),
     async (opened) => {
       const countsKnown = !('configOnly' in opened);
-      const seeded = await loadRegistry(opened.registry, config.exceptions, now, config.redact);
-      // Without a store the entries are read into memory only: nothing was seeded anywhere.
-      if (seeded.added.length > 0 && countsKnown) process.stderr.write(`seeded from the config: ${seeded.added.map(escapeControls).join(', ')}\n`);
-      for (const d of seeded.differing) {
-        process.stderr.write(`note: the config's ${escapeControls(d.id)} differs from the registry (${d.fields.join(', ')}); the registry's record stands: change it with \`exceptions renew\` or \`revoke\`\n`);
+      if (!readOnly) {
+        const seeded = await loadRegistry(opened.registry, config.exceptions, now, config.redact);
+        if (seeded.added.length > 0) process.stderr.write(`seeded from the config: ${seeded.added.map(escapeControls).join(', ')}\n`);
+        noteDiffering(seeded.differing);
       }
       await work({ registry: opened.registry, config, rules: { now, maxDays: config.defaults.max_exception_days, redact: config.redact }, say: (l) => process.stdout.write(`${o.json ? l : terminalText(l)}\n`), json: o.json, countsKnown });
     },
@@ -101,15 +112,25 @@ function stateCell(e: GuardException, standing: string, daysLeft: number): strin
   return standing;
 }
 
-function listTable(exceptions: readonly GuardException[], now: number, countsKnown: boolean): string {
+/**
+ * `list`'s rows: the registry's records, then the config's entries it does not hold yet, as the
+ * config has them (not stored: the next `exceptions add|renew|revoke`, or scan or ingest of a
+ * guard bypass, writes them, and a stored record is never overwritten). `stored` tells them apart.
+ */
+function listedRows(records: readonly GuardException[], pending: readonly GuardException[]): Array<{ readonly exception: GuardException; readonly stored: boolean }> {
+  return [...records.map((exception) => ({ exception, stored: true })), ...pending.map((exception) => ({ exception, stored: false }))];
+}
+
+function listTable(rows: ReturnType<typeof listedRows>, now: number, countsKnown: boolean): string {
   return textTable(
     ['ID', 'GUARD', 'STATE', 'EXPIRES', 'DAYS LEFT', 'BYPASSES', 'LAST BYPASS', 'RENEWED', 'OWNER', 'ORIGIN', 'REASON'],
-    exceptions.map((e) => {
+    rows.map(({ exception: e, stored }) => {
       const { standing, daysLeft } = exceptionStanding(e, now);
       const left = standing === 'revoked' ? '-' : String(daysLeft);
-      return [e.id, e.guard, stateCell(e, standing, daysLeft), e.expires, left, countsKnown ? String(e.bypass_count) : '-', e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, e.origin, e.reason];
+      const bypasses = countsKnown && stored ? String(e.bypass_count) : '-';
+      return [e.id, e.guard, stateCell(e, standing, daysLeft), e.expires, left, bypasses, e.last_bypass_at ?? '-', String(e.renewals.length), e.owner, stored ? e.origin : `${e.origin} (not stored)`, e.reason];
     }),
-    [24, 32, 24, 10, 9, 8, 20, 7, 40, 6, 80],
+    [24, 32, 24, 10, 9, 8, 20, 7, 40, 19, 80],
   );
 }
 
@@ -132,23 +153,32 @@ export function registerExceptionsCommand(program: Command): void {
     .description(`list the exceptions with their state, expiry, days left and bypass counts (expiring = within ${EXPIRING_WITHIN_DAYS} days)`)
     .option('--all', 'include revoked exceptions', false)
     .action(async (o: CommonOptions & { all: boolean }) => {
-      await runSubcommand('list', o, async ({ registry, rules, say, json, countsKnown }) => {
-        const all = await registry.list();
-        const shown = all.filter((e) => o.all || e.status !== 'revoked');
+      await runSubcommand('list', o, async ({ registry, config, rules, say, json, countsKnown }) => {
+        const records = await registry.list();
+        const plan = seedPlan(new Map(records.map((e) => [e.id, e])), config.exceptions, rules.now, config.redact);
+        noteDiffering(plan.differing);
+        const all = [...records, ...plan.missing];
+        const rows = listedRows(records, plan.missing).filter(({ exception: e }) => o.all || e.status !== 'revoked');
+        const shown = rows.map((r) => r.exception);
         if (json) {
-          for (const e of shown) say(JSON.stringify(countsKnown ? exceptionView(e, rules.now) : { ...exceptionView(e, rules.now), bypass_count: null }));
+          for (const { exception: e, stored } of rows) say(JSON.stringify({ ...exceptionView(e, rules.now), ...(countsKnown && stored ? {} : { bypass_count: null }), stored }));
           return;
         }
         if (shown.length === 0) {
           say(all.length === 0 ? 'The registry holds no exceptions.' : `No active exceptions (${all.length} revoked: --all shows them).`);
           return;
         }
-        say(listTable(shown, rules.now, countsKnown));
+        say(listTable(rows, rules.now, countsKnown));
         const expiring = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expiring');
         const expired = shown.filter((e) => exceptionStanding(e, rules.now).standing === 'expired');
         say('');
         if (expiring.length > 0) say(`Expiring within ${EXPIRING_WITHIN_DAYS} days: ${expiring.map((e) => `${escapeControls(e.id)} (${e.expires}, owner ${escapeControls(e.owner)})`).join(', ')}: renew with a reason, or remove the bypass.`);
         if (expired.length > 0) say(`Expired: ${expired.map((e) => escapeControls(e.id)).join(', ')}: a bypass under them is reported as guard-exception-expired; revoke them once the bypass is gone.`);
+        // Where there is a store (else stderr said the config is all there is): what the registry does not hold yet.
+        if (countsKnown && plan.missing.length > 0) {
+          const them = plan.missing.length === 1 ? 'it' : 'them';
+          say(`From the config, not in the registry yet: ${plan.missing.map((e) => escapeControls(e.id)).join(', ')}. The next \`exceptions add|renew|revoke\`, or scan or ingest of a guard bypass, against this store stores ${them} as the config has ${them} then, never to be overwritten: check ${them} first.`);
+        }
         const revoked = all.length - all.filter((e) => e.status !== 'revoked').length;
         say(`${shown.length} exception${shown.length === 1 ? '' : 's'}${!o.all && revoked > 0 ? ` (${revoked} revoked not shown: --all)` : ''}.`);
       }, { readOnly: true });

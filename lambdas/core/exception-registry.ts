@@ -306,6 +306,33 @@ export interface SeededRegistry {
   readonly differing: readonly SeedDifference[];
 }
 
+/** What seeding would do to a registry: the config's entries it lacks, and those it holds otherwise. */
+export interface SeedPlan {
+  /** Config entries absent from the registry, as records (one per id, the first entry's). */
+  readonly missing: readonly GuardException[];
+  readonly differing: readonly SeedDifference[];
+}
+
+/**
+ * Compares the config's entries with the registry's records, writing nothing: `loadRegistry`
+ * writes the missing ones; `exceptions list` only shows them, as not stored yet.
+ */
+export function seedPlan(stored: ReadonlyMap<string, GuardException>, entries: readonly ExceptionConfig[], now: number, redact?: Config['redact']): SeedPlan {
+  const missing = new Map<string, GuardException>();
+  const differing: SeedDifference[] = [];
+  for (const entry of entries) {
+    const seeded = exceptionFromConfig(entry, now, redact);
+    const record = stored.get(entry.id);
+    if (!record) {
+      if (!missing.has(entry.id)) missing.set(entry.id, seeded);
+      continue;
+    }
+    const fields = (['guard', 'reason', 'owner', 'expires'] as const).filter((f) => record[f] !== seeded[f]);
+    if (fields.length > 0 && !differing.some((d) => d.id === entry.id)) differing.push({ id: entry.id, fields });
+  }
+  return { missing: [...missing.values()], differing };
+}
+
 /**
  * Reads the registry once (one query) and writes the config's entries that are not in it yet,
  * as they stand (the reason redacted with `redact`, the config's). Idempotent: an entry already stored is never overwritten, so renewals and
@@ -313,16 +340,9 @@ export interface SeededRegistry {
  */
 export async function loadRegistry(store: ExceptionStore, entries: readonly ExceptionConfig[], now: number, redact?: Config['redact']): Promise<SeededRegistry> {
   const exceptions = new Map((await store.listRecords()).map((e) => [e.id, e]));
+  const { missing, differing } = seedPlan(exceptions, entries, now, redact);
   const added: string[] = [];
-  const differing: SeedDifference[] = [];
-  for (const entry of entries) {
-    const seeded = exceptionFromConfig(entry, now, redact);
-    const stored = exceptions.get(entry.id);
-    if (stored) {
-      const fields = (['guard', 'reason', 'owner', 'expires'] as const).filter((f) => stored[f] !== seeded[f]);
-      if (fields.length > 0 && !differing.some((d) => d.id === entry.id)) differing.push({ id: entry.id, fields });
-      continue;
-    }
+  for (const seeded of missing) {
     if ((await store.add(seeded)) === 'added') {
       exceptions.set(seeded.id, seeded);
       added.push(seeded.id);

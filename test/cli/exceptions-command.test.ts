@@ -124,6 +124,42 @@ describe('silent-audit exceptions (contract §5) against DynamoDB', () => {
     expect(revoked.stdout).toBe('revoked EX-40 (guard export [REDACTED:vault-path]) by alice ("export rewritten"); its record stays in the registry\n');
   });
 
+  it('lists a config entry not in the registry yet as from the config, not stored, and writes nothing', { timeout: 120_000 }, async () => {
+    // Prepare: a registry holding EX-1, and a config whose entry EX-TYPO has a mistyped expiry (+3 days, meant +30)
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-list-reads-'));
+    const table = `cli-${randomUUID()}`;
+    const store = ['--store', inject('dynamoEndpoint'), '--table', table];
+    const added = await cli(cwd, ['exceptions', 'add', '--id', 'EX-1', '--guard', 'pii-redaction', '--reason', 'r', '--owner', 'o', '--expires', inDays(10), '--by', 'm', ...store]);
+    expect(added.status).toBe(0);
+    const config = (days: number) => `exceptions:\n  - id: EX-TYPO\n    guard: approval-step\n    reason: preview only\n    owner: zed@example.com\n    expires: ${inDays(days)}\n`;
+    writeFileSync(join(cwd, 'silent-audit.config.yaml'), config(3));
+
+    // Act: list it (JSON and table), fix the typo, list again
+    const listed = await cli(cwd, ['exceptions', 'list', '--json', ...store]);
+    const shown = await cli(cwd, ['exceptions', 'list', ...store]);
+    writeFileSync(join(cwd, 'silent-audit.config.yaml'), config(30));
+    const fixed = await cli(cwd, ['exceptions', 'list', '--json', ...store]);
+
+    // Assess: shown as the config has it, marked not stored, nothing written, no 'differs' once the config changes
+    expect(listed.status).toBe(0);
+    const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.map((r) => [r.id, r.expires, r.origin, r.stored, r.bypass_count])).toEqual([
+      ['EX-1', inDays(10), 'cli', true, 0],
+      ['EX-TYPO', inDays(3), 'config', false, null],
+    ]);
+    expect(listed.stderr + shown.stderr + fixed.stderr).not.toContain('seeded');
+    expect(shown.stdout).toMatch(/^EX-TYPO\s+approval-step\s+expiring \(in 3 days\)\s.*\s-\s.*config \(not stored\)\s+preview only$/m);
+    expect(shown.stdout).toContain('From the config, not in the registry yet: EX-TYPO');
+    expect(fixed.stderr).not.toContain('differs from the registry');
+    expect(fixed.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((r) => r.id === 'EX-TYPO')).toMatchObject({ expires: inDays(30), stored: false });
+    const client = localDynamoClient(inject('dynamoEndpoint'));
+    try {
+      expect((await new DynamoExceptionStore(client, table).listRecords()).map((e) => e.id)).toEqual(['EX-1']);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it('lists the config\'s own exceptions where there is no store, saying so, and creates nothing', { timeout: 60_000 }, async () => {
     // Prepare: a folder with a config holding one exception, and no .silent-audit/.
     const cwd = mkdtempSync(join(tmpdir(), 'sa-ex-config-only-'));
