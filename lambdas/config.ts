@@ -72,7 +72,7 @@ function cronProblem(expr: string): string | undefined {
  * `timezone` key beside the schedule (a job's, a maintenance window's), with the zone written.
  */
 function zonePrefixProblem(text: string): string | undefined {
-  const m = /^((?:CRON_)?TZ)=(\S*)\s*(.*)$/.exec(text);
+  const m = /^((?:CRON_)?TZ)=(\S*)\s*(.*)$/i.exec(text);
   if (!m) return undefined;
   const [, prefix, zone, rest] = m;
   const fields = rest ? `"${rest}"` : 'minute hour day-of-month month day-of-week';

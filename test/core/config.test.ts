@@ -99,6 +99,7 @@ tools:
     ['0 30 2 * * *', 'not a cron expression: 6 fields; AWS EventBridge\'s cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
     ['0 30 2 * * * 2026', 'not a cron expression: 7 fields; AWS EventBridge\'s cron(minutes hours day-of-month month day-of-week year) and a seconds field are not supported: write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
     ['CRON_TZ=America/New_York 30 1 * * *', 'not a cron expression: a CRON_TZ= prefix is not read: write the 5 fields alone ("30 1 * * *") and the zone in the timezone key beside the schedule (timezone: America/New_York)'],
+    ['cron_tz=America/New_York 30 1 * * *', 'not a cron expression: a cron_tz= prefix is not read: write the 5 fields alone ("30 1 * * *") and the zone in the timezone key beside the schedule (timezone: America/New_York)'],
     ['TZ=Europe/Berlin 30 2 * * 1-5', 'not a cron expression: a TZ= prefix is not read: write the 5 fields alone ("30 2 * * 1-5") and the zone in the timezone key beside the schedule (timezone: Europe/Berlin)'],
     ['2026-10-24T02:30:00', 'not a cron expression: a date or time is not a schedule; write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
     ['@reboot', 'not a cron expression: @reboot is not a time (use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly)'],
