@@ -562,6 +562,32 @@ describe('silent-audit scan (contract §5)', () => {
       expect(newestFirst.result.findings).toEqual([]);
     });
 
+    it("reads an hourly systemd timer's runs across a syslog rotated at the second pass's start of Berlin's repeated hour at their own instants, the files given in either order", async () => {
+      // Prepare: foo.service started by its timer at :17:01 of every hour from 22 to 27 October 2026 (Berlin wall time), from pid 1, its Finished line in the same second; logrotate at 01:17:00Z, so syslog begins with the second `Oct 25 02:17:01 … Starting foo.service`
+      const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
+      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const older: string[] = [];
+      const newer: string[] = [];
+      for (let t = Date.UTC(2026, 9, 22, 0, 17); t < Date.UTC(2026, 9, 28); t += 3_600_000) {
+        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+        (t < Date.UTC(2026, 9, 25, 1, 17) ? older : newer).push(`${date} systemd[1]: Starting foo.service - Hourly foo...`, `${date} systemd[1]: foo.service: Deactivated successfully.`, `${date} systemd[1]: Finished foo.service - Hourly foo.`);
+      }
+      writeFileSync(join(dir, 'syslog.1'), `${older.join('\n')}\n`);
+      writeFileSync(join(dir, 'syslog'), `${newer.join('\n')}\n`);
+      const config = validateConfig({ jobs: { 'foo.service': { schedule: '17 * * * *', timezone: 'Europe/Berlin' } } });
+      const options = { config, json: true, year: 2026, timeZone: 'Europe/Berlin', now: Date.parse('2026-10-28T00:00:00Z') };
+
+      // Act
+      const inOrder = await scan([join(dir, 'syslog.1'), join(dir, 'syslog')], options);
+      const newestFirst = await scan([join(dir, 'syslog'), join(dir, 'syslog.1')], options);
+
+      // Assess: the rotation split the two 02:17:01 runs; both read at their instants (00:17:01Z, 01:17:01Z), none missed
+      expect([older.at(-3), newer[0]].map((line) => line?.slice(0, 15))).toEqual(['Oct 25 02:17:01', 'Oct 25 02:17:01']);
+      expect(inOrder.result.findings).toEqual([]);
+      expect(newestFirst.result.findings).toEqual([]);
+    });
+
     it("reads two hosts of one hostname (cloned), scanned together, each by its own lines in Berlin's repeated hour", async () => {
       // Prepare: two machines named ubuntu, each with its syslog from 24 to 25 October 2026 (Berlin wall time): both run the hourly run-parts at :17:01 from their own processes; only the second runs a job every 5 minutes
       const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));

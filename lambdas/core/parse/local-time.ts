@@ -358,9 +358,9 @@ export class FirstPasses {
  * The clocks of one scan's files share what they read at first instants (`FirstPasses`): when this
  * file begins inside the repeated hour (a syslog rotated within it; the scan reads the older file's
  * lines of that second first), a line read there by another file's clock makes the same line of
- * this file the second instant: a cron line from another process. A file that began before the hour
- * goes by its own lines only (another host of the same hostname, scanned with it, writes the same
- * lines).
+ * this file the second instant: a cron line from another process, a systemd line whose run ended
+ * after it in the other file. A file that began before the hour goes by its own lines only (another
+ * host of the same hostname, scanned with it, writes the same lines).
  */
 export class WallClock {
   /** Whether a zoneless time was read as UTC since the reader last reset it. */
@@ -412,7 +412,7 @@ export class WallClock {
     if (reads === undefined) return false;
     const own = reads.find((read) => read.clock === this);
     if (own !== undefined) return this.anotherRun(own, key);
-    return this.beganInside(wall) && key.unit === undefined && reads.some((read) => this.anotherRun(read, key));
+    return this.beganInside(wall) && reads.some((read) => this.anotherRun(read, key));
   }
 
   /** Whether `key` is another run than the one `first` read: from another process (cron), or after that run ended, on a later line (systemd). */
