@@ -658,6 +658,24 @@ describe('a job renamed or removed long ago', () => {
     expect(group?.correctiveAction.action).toBe('Confirm old-backup was taken out of use (or renamed, its checks moved with it) before calling this fixed.');
   });
 
+  it('stays UNKNOWN, its group unverified, when it had a finding the month before though its last run was before it', () => {
+    // Prepare: old-sync, not in the config, started its last run on 31 August and never ended it: run-unfinished on 1 September
+    const input = octoberInput();
+    const report = buildReport({
+      ...input,
+      subjects: [...input.subjects, { kind: 'job', name: 'old-sync', state: { ...jobState('old-sync', 60, '2026-07-01T23:00:00Z', '2026-08-30T23:10:00Z'), lastStartAt: Date.parse('2026-08-31T23:00:00Z') } }],
+      previousFindings: [...input.previousFindings, finding('run-unfinished', 'old-sync', '2026-09-01T05:00:00Z', { message: 'old-sync run started 2026-08-31T23:00Z has not ended' })],
+    });
+
+    // Act
+    const group = report.findings.find((g) => g.subject === 'old-sync');
+
+    // Assess: something of it was seen in September (its finding), so it is no retired subject
+    expect(report.coverage.retired).toEqual([]);
+    expect(report.coverage.rows).toContainEqual(expect.objectContaining({ name: 'old-sync', status: 'unknown' }));
+    expect(group?.status).toBe('unverified');
+  });
+
   it('stays UNKNOWN when it was seen the month before', () => {
     // Prepare
     const report = withOldJob('2026-09-20T03:10:00Z');

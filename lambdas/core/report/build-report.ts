@@ -161,6 +161,7 @@ export function buildReport(input: ReportInput): AuditReport {
     runRetentionDays: input.runRetentionDays,
     // Nothing of it in the month nor the month before, and not in the config: renamed or taken out of use.
     retireBefore: previousSpan.fromMs,
+    previousFindings,
   });
   const groups = buildGroups({
     span,

@@ -28,6 +28,8 @@ export interface CoverageInput {
    * with nothing of it in the span, is retired (`RetiredSubject`), not UNKNOWN. Undefined: none is.
    */
   readonly retireBefore?: number;
+  /** The findings of the month before: a subject named in one was seen then, so is not retired. */
+  readonly previousFindings?: readonly Finding[];
 }
 
 const DAY_MS = 86_400_000;
@@ -289,7 +291,8 @@ export function wholeSpanSilenceNote(kind: string, state: unknown, span: MonthSp
  * nothing of it in the span (a job first run on the 1st before the report), was not there to watch:
  * left out, or, configured, shown as such (`later`), never UNKNOWN. A job, agent or route not in
  * the config whose last sighting is before `retireBefore` and longer ago than 3 × its rhythm, with
- * nothing of it in the span (an agent: nor under another agent since then), was renamed or taken
+ * nothing of it in the span nor a finding of it the month before (`previousFindings`; an agent:
+ * nor under another agent since then), was renamed or taken
  * out of use: listed as retired (`isRetired`), in no row.
  * A configured one stays UNKNOWN: its silence is what the audit is for.
  */
@@ -318,6 +321,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
 
   const runsBySubject = listsBy(input.runs, (r) => key(r.subject_kind, r.subject));
   const findingsBySubject = listsBy(input.findings, (f) => key(f.subject_kind, f.subject));
+  const namedBefore = new Set((input.previousFindings ?? []).map((f) => key(f.subject_kind, f.subject)));
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
   // Before it, the store may have let the span's run records go.
   const keptFrom = runsKeptFrom(span, input.now, input.runRetentionDays);
@@ -371,7 +375,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       (requests?.total ?? 0) === 0;
     if (firstSeenAfter && !subject.configured) return undefined;
     const silentSince = !subject.configured && !seen && silentAll === undefined && findings.length === 0 && lastSeenMs > 0 ? lastSeenMs : undefined;
-    if (silentSince !== undefined && isRetired(subject.kind, subject.name, snapshot?.state, silentSince, input.retireBefore, end, agentStates)) {
+    if (silentSince !== undefined && !namedBefore.has(key(subject.kind, subject.name)) && isRetired(subject.kind, subject.name, snapshot?.state, silentSince, input.retireBefore, end, agentStates)) {
       retired.push({ kind: subject.kind, name: subject.name, lastSeen: isoSecond(silentSince) });
       return undefined;
     }
