@@ -364,6 +364,21 @@ export const RouteSchema = z.strictObject({
 /** What an exception id may hold (`exceptions add --id` and the config alike): no spaces, so a bypass line can name it. */
 export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
 
+/** Why an exception's guard, reason or owner is refused when blank: in the config and by `exceptions add` alike. */
+export const EXCEPTION_TEXT_REFUSALS = {
+  guard: 'an exception needs the guard it lets bypass, e.g. pii-redaction',
+  reason: 'an exception needs a reason: why may the guard be bypassed?',
+  owner: 'an exception needs an owner who answers for it, e.g. alice@example.com',
+} as const;
+
+/**
+ * An exception's guard, reason or owner, read without the spaces around it as `exceptions add`
+ * reads it (a guard "pii-redaction " would cover no bypass of pii-redaction), and never blank.
+ */
+function exceptionText(field: keyof typeof EXCEPTION_TEXT_REFUSALS): z.ZodString {
+  return z.string().trim().min(1, EXCEPTION_TEXT_REFUSALS[field]);
+}
+
 export const ExceptionSchema = z.strictObject({
   // Trimmed as a bypass line's `exception_id` is: "EX-12 " is EX-12.
   id: z
@@ -372,9 +387,9 @@ export const ExceptionSchema = z.strictObject({
     .min(1, { abort: true })
     .regex(EXCEPTION_ID_PATTERN, 'not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13)')
     .superRefine(boundedIdCheck),
-  guard: z.string().min(1),
-  reason: z.string().min(1, 'an exception needs a reason'),
-  owner: z.string().min(1, 'an exception needs an owner'),
+  guard: exceptionText('guard'),
+  reason: exceptionText('reason'),
+  owner: exceptionText('owner'),
   expires: dateOnly,
 });
 

@@ -1,4 +1,4 @@
-import { type Config, EXCEPTION_ID_PATTERN, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
+import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_TEXT_REFUSALS, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { daysBetween, parseTime, utcDay } from './parse-time.ts';
@@ -103,6 +103,7 @@ export function expiringExceptions(exceptions: readonly GuardException[], now: n
     .sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id));
 }
 
+/** A request's text without the spaces around it, as the config reads an exception's (`ExceptionSchema`); refused when blank. */
 function required(value: string | undefined, refusal: string): string {
   const text = value?.trim() ?? '';
   if (text === '') throw new ExceptionRefusedError(refusal);
@@ -149,9 +150,9 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   const tooLong = idTooLong(id);
   if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
   if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
-  const guard = nameAsLogged(required(request.guard, 'an exception needs the guard it lets bypass, e.g. pii-redaction'), rules);
-  const reason = reasonAsLogged(required(request.reason, 'an exception needs a reason: why may the guard be bypassed?'), rules.redact);
-  const owner = required(request.owner, 'an exception needs an owner who answers for it, e.g. alice@example.com');
+  const guard = nameAsLogged(required(request.guard, EXCEPTION_TEXT_REFUSALS.guard), rules);
+  const reason = reasonAsLogged(required(request.reason, EXCEPTION_TEXT_REFUSALS.reason), rules.redact);
+  const owner = required(request.owner, EXCEPTION_TEXT_REFUSALS.owner);
   const expires = checkExpiry(request.expires, rules);
   const by = required(request.by, 'an exception needs the name of whoever adds it');
   return { id, guard, reason, owner, expires, status: 'active', created_at: iso(rules.now), created_by: by, origin: 'cli', renewals: [], bypass_count: 0 };
@@ -162,10 +163,12 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
  * `redact`). A record written before guards were redacted keeps its guard as written
  * (`password:policy`), which no bypass line names any more (`password:[REDACTED:…]#…`): read
  * through this, it still covers, counts and lists its bypasses, with no migration. A guard stored
- * as logged comes back unchanged. The stores apply it once per record read, never per event.
+ * as logged comes back unchanged, and one seeded with spaces around it without them. The stores
+ * apply it once per record read, never per event.
  */
 export function recordAsLogged(record: GuardException, redact?: Config['redact']): GuardException {
-  const guard = nameAsLogged(record.guard, { redact });
+  // A config entry seeded before the config trimmed its guard ("pii-redaction ") is read as the guard it names.
+  const guard = nameAsLogged(record.guard.trim(), { redact });
   // Reasons typed before they were redacted at entry come back redacted too (they reach findings, alerts and reports).
   const reason = reasonAsLogged(record.reason, redact);
   const revokeReason = record.revoke_reason === undefined ? undefined : reasonAsLogged(record.revoke_reason, redact);

@@ -399,6 +399,26 @@ redact:
     expect(config.exceptions.map((e) => e.id)).toEqual(['EX-12']);
   });
 
+  it("reads an exception's guard, owner and reason without the spaces around them, as exceptions add does, and refuses them blank", () => {
+    // Prepare: a guard with a space after it would name no guard a bypass line names; blanks as add refuses them
+    const text = `exceptions:
+  - { id: EX-12, guard: "pii-redaction ", reason: " support needs raw logs ", owner: " alice@example.com", expires: 2026-12-31 }
+`;
+    const blank = `exceptions:
+  - { id: EX-13, guard: "  ", reason: " ", owner: "  ", expires: 2026-12-31 }
+`;
+    // Act
+    const config = parseConfigText(text, 'c.yaml');
+    const problems = problemsOf(blank);
+    // Assess
+    expect(config.exceptions.map((e) => [e.guard, e.reason, e.owner])).toEqual([['pii-redaction', 'support needs raw logs', 'alice@example.com']]);
+    expect(problems).toEqual([
+      expect.stringMatching(/^exceptions\.0\.guard: an exception needs the guard it lets bypass/),
+      expect.stringMatching(/^exceptions\.0\.reason: an exception needs a reason/),
+      expect.stringMatching(/^exceptions\.0\.owner: an exception needs an owner/),
+    ]);
+  });
+
   it('refuses an exception id the CLI would refuse, naming the key path and line', () => {
     // Prepare: a space inside an id, and an id of spaces only
     const text = `exceptions:

@@ -136,6 +136,19 @@ describe('exception registry rules', () => {
     expect([first.exceptions.get('EX-1')?.reason, second.exceptions.get('EX-1')?.reason, withoutStore.get('EX-1')?.reason]).toEqual(Array(3).fill('vendor import; token: [REDACTED:secret-assignment]'));
   });
 
+  it("reads a config exception's guard seeded with spaces around it (before the config trimmed it) as the guard the config now names", async () => {
+    // Prepare: the record an earlier version seeded from guard "pii-redaction ", and the config as it reads that entry now
+    const config = validateConfig({ exceptions: [{ id: 'EX-12', guard: 'pii-redaction ', reason: 'support', owner: 'a@example.com', expires: '2026-12-31' }] });
+    const store = new MemoryExceptionStore();
+    await store.add(exception({ id: 'EX-12', guard: 'pii-redaction ', reason: 'support', owner: 'a@example.com', expires: '2026-12-31', origin: 'config' }));
+    // Act
+    const loaded = await loadRegistry(store, config.exceptions, clock.now(), config.redact);
+    // Assess: one guard, as bypass lines name it; the config's entry does not differ from the record
+    expect(config.exceptions[0].guard).toBe('pii-redaction');
+    expect(loaded.exceptions.get('EX-12')?.guard).toBe('pii-redaction');
+    expect(loaded.differing).toEqual([]);
+  });
+
   it('names the actor from SILENT_AUDIT_ACTOR, else the login name', () => {
     expect(currentActor({ SILENT_AUDIT_ACTOR: 'ci', USER: 'bob' })).toBe('ci');
     expect(currentActor({ USER: 'bob' })).toBe('bob');
