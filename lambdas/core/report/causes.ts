@@ -164,16 +164,26 @@ const BUDGET_LIMITS: readonly (readonly [string, (value: number) => string])[] =
 ];
 
 /**
+ * Whether a finding was judged by its agent's configured budget (`agents.<name>.budget`) on a root
+ * run: not by a run's own `agent.start` budget (one run's, not the agent's) nor a sub-agent's own.
+ */
+function judgedByAgentBudget(f: Finding): boolean {
+  return f.evidence?.budget_source === 'config' && f.run_id !== undefined && f.run_id === f.evidence?.root_run_id;
+}
+
+/**
  * When the budget the findings (oldest first) were judged by changed in the month: `max_actions was
  * 20 before 2026-10-15 and 10 since`, or each value from its first day when it changed more than
  * once. Findings that start, or grow, with a tighter budget are not a change at the source. Only the
  * findings keep the budget: a budget first set in the month, with no finding before it, cannot be told.
+ * Only the agent's configured budget is compared (`judgedByAgentBudget`): per-run and sub-agent budgets differ by design.
  */
 function budgetChanges(findings: readonly Finding[]): string | undefined {
   const parts: string[] = [];
+  const judged = findings.filter(judgedByAgentBudget);
   for (const [key, show] of BUDGET_LIMITS) {
     const changes: { value: number; from: string }[] = [];
-    for (const f of findings) {
+    for (const f of judged) {
       const value = f.evidence?.[key];
       if (typeof value !== 'number' || changes.at(-1)?.value === value) continue;
       changes.push({ value, from: day(happenedAtIso(f)) });
