@@ -676,6 +676,30 @@ describe('a job renamed or removed long ago', () => {
     expect(group?.status).toBe('unverified');
   });
 
+  it('does not say none has been seen when the only subjects seen are retired', () => {
+    // Prepare: an empty config; the store holds only old-backup, last run on 1 August
+    const report = buildReport({
+      ...octoberInput(),
+      findings: [],
+      previousFindings: [],
+      runs: [],
+      config: validateConfig({}, 'empty'),
+      subjects: [{ kind: 'job', name: 'old-backup', state: jobState('old-backup', 90, '2026-05-01T03:10:00Z', '2026-08-01T03:10:00Z') }],
+    });
+
+    // Act
+    const markdown = renderMarkdown(report);
+    const html = renderHtml(report);
+
+    // Assess: nothing monitored this month, the retired subject named, nothing "above" it
+    expect(report.coverage.rows).toEqual([]);
+    for (const text of [markdown, html]) {
+      expect(text).not.toContain('none has been seen');
+      expect(text).toContain('Nothing was monitored in October 2026: no subject is configured, and the 1 subject seen before is retired (below).');
+      expect(text).toContain('Retired (not in the config, and nothing of it seen in September 2026 or October 2026: renamed or no longer used): old-backup (job): retired (last seen 2026-08-01).');
+    }
+  });
+
   it('stays UNKNOWN when it was seen the month before', () => {
     // Prepare
     const report = withOldJob('2026-09-20T03:10:00Z');

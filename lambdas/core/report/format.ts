@@ -66,13 +66,20 @@ export function previousCountText(firstMonth: boolean | undefined, previous: str
 
 /**
  * The coverage section's line on retired subjects (`RetiredSubject`), or undefined without any:
- * `Retired, not counted above (…): old-backup (job): retired (last seen 2026-08-20).` Names and
- * labels as the renderer writes them (escaped).
+ * `Retired, not counted above (…): old-backup (job): retired (last seen 2026-08-20).` (`Retired (…)`
+ * when no table is `above`). Names and labels as the renderer writes them (escaped).
  */
-export function retiredLine(retired: readonly RetiredSubject[], name: (s: RetiredSubject) => string, label: string, previousLabel: string): string | undefined {
+export function retiredLine(retired: readonly RetiredSubject[], name: (s: RetiredSubject) => string, label: string, previousLabel: string, above = true): string | undefined {
   if (retired.length === 0) return undefined;
   const list = retired.map((s) => `${name(s)} (${s.kind}): retired (last seen ${s.lastSeen.slice(0, 10)})`).join('; ');
-  return `Retired, not counted above (not in the config, and nothing of it seen in ${previousLabel} or ${label}: renamed or no longer used): ${list}.`;
+  return `Retired${above ? ', not counted above' : ''} (not in the config, and nothing of it seen in ${previousLabel} or ${label}: renamed or no longer used): ${list}.`;
+}
+
+/** The coverage section with no row: nothing configured nor seen, or only retired subjects seen (listed below it). */
+export function noCoverageText(retired: number, label: string): string {
+  return retired === 0
+    ? 'Nothing is monitored yet: no subject is configured and none has been seen.'
+    : `Nothing was monitored in ${label}: no subject is configured, and the ${plural(retired, 'subject')} seen before ${retired === 1 ? 'is' : 'are'} retired (below).`;
 }
 
 export function trend(current: number, previous: number): Trend {

@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS, SEVERITIES } from './model.ts';
@@ -237,9 +237,9 @@ function summary(r: AuditReport): string {
 
 function coverage(r: AuditReport): string {
   const c = r.coverage;
-  const retired = retiredLine(c.retired, (s) => esc(s.name), esc(r.label), esc(r.previousLabel));
+  const retired = retiredLine(c.retired, (s) => esc(s.name), esc(r.label), esc(r.previousLabel), c.rows.length > 0);
   const after = retired ? `<p class="caption-note">${retired}</p>` : '';
-  if (c.rows.length === 0) return `<p class="empty">Nothing is monitored yet: no subject is configured and none has been seen.</p>${after}`;
+  if (c.rows.length === 0) return `<p class="empty">${noCoverageText(c.retired.length, esc(r.label))}</p>${after}`;
   const n = (v: number | null) => (v === null ? '–' : String(v));
   return (
     `<p class="caption-note">${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, <strong>${c.counts.unknown} UNKNOWN</strong>. ` +

@@ -1,6 +1,6 @@
 import type { Severity } from '../findings.ts';
 import { escapeControls } from '../terminal-text.ts';
-import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
+import { bypassSplit, comparedWithText, evidenceCutNote, firstMonthTrendRow, formatValue, noCoverageText, plural, previousCountText, retiredLine, shortTime, trendArrow } from './format.ts';
 import { COVERAGE_LABEL, EXCEPTION_STATE_LABEL, GROUP_STATUS_LABEL, sparkline, volumeText } from './labels.ts';
 import type { AuditReport, FindingGroup, MonitoredSection, ReportSummary, SectionId, ThresholdUsed, Trend } from './model.ts';
 import { REPORT_SECTIONS } from './model.ts';
@@ -79,9 +79,9 @@ function summary(r: AuditReport): string[] {
 
 function coverage(r: AuditReport): string[] {
   const c = r.coverage;
-  const retired = retiredLine(c.retired, (s) => md(s.name), r.label, r.previousLabel);
+  const retired = retiredLine(c.retired, (s) => md(s.name), r.label, r.previousLabel, c.rows.length > 0);
   const after = retired ? ['', retired] : [];
-  if (c.rows.length === 0) return ['Nothing is monitored yet: no subject is configured and none has been seen.', ...after];
+  if (c.rows.length === 0) return [noCoverageText(c.retired.length, r.label), ...after];
   const n = (v: number | null) => (v === null ? '–' : String(v));
   return [
     `${plural(c.counts.monitored, 'monitored subject')}: ${c.counts.ok} OK, ${c.counts.findings} with findings, **${c.counts.unknown} UNKNOWN** (no data, or too little history to judge: never counted as healthy)${c.counts.later ? `, ${c.counts.later} ${COVERAGE_LABEL.later} (first seen after ${r.label})` : ''}.`,
