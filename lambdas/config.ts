@@ -361,8 +361,16 @@ export const RouteSchema = z.strictObject({
   owner: z.string().optional(),
 });
 
-/** What an exception id may hold (`exceptions add --id` and the config alike): no spaces, so a bypass line can name it. */
-export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/;
+/**
+ * What an exception id may hold (`exceptions add --id` and the config alike): no spaces, so a
+ * bypass line can name it, and no `-` first, which `exceptions renew|revoke <id>` would read as an
+ * option. Any other first character is harmless: a bypass line's `exception_id` may begin with it,
+ * and the id is stored as a key as it is.
+ */
+export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9._:/][A-Za-z0-9._:/-]*$/;
+
+/** The rule `EXCEPTION_ID_PATTERN` holds ids to, as its refusals say it. */
+export const EXCEPTION_ID_RULE = 'an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13';
 
 /** Why an exception's guard, reason or owner is refused when blank: in the config and by `exceptions add` alike. */
 export const EXCEPTION_TEXT_REFUSALS = {
@@ -385,7 +393,7 @@ export const ExceptionSchema = z.strictObject({
     .string()
     .trim()
     .min(1, { abort: true })
-    .regex(EXCEPTION_ID_PATTERN, 'not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13)')
+    .regex(EXCEPTION_ID_PATTERN, `not usable as an exception id: ${EXCEPTION_ID_RULE}`)
     .superRefine(boundedIdCheck),
   guard: exceptionText('guard'),
   reason: exceptionText('reason'),

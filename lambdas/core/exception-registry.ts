@@ -1,4 +1,4 @@
-import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_TEXT_REFUSALS, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
+import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_ID_RULE, EXCEPTION_TEXT_REFUSALS, type ExceptionConfig, idTooLong, nameAsLogged } from '../config.ts';
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { daysBetween, parseTime, utcDay } from './parse-time.ts';
@@ -149,7 +149,7 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   const id = required(request.id, 'an exception needs an id, e.g. EX-13');
   const tooLong = idTooLong(id);
   if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
-  if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: an id holds letters, digits and . _ : / - and no spaces, e.g. EX-13`);
+  if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: ${EXCEPTION_ID_RULE}`);
   const guard = nameAsLogged(required(request.guard, EXCEPTION_TEXT_REFUSALS.guard), rules);
   const reason = reasonAsLogged(required(request.reason, EXCEPTION_TEXT_REFUSALS.reason), rules.redact);
   const owner = required(request.owner, EXCEPTION_TEXT_REFUSALS.owner);

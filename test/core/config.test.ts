@@ -420,18 +420,27 @@ redact:
   });
 
   it('refuses an exception id the CLI would refuse, naming the key path and line', () => {
-    // Prepare: a space inside an id, and an id of spaces only
+    // Prepare: a space inside an id, an id of spaces only, and one a command line would read as an option
     const text = `exceptions:
   - { id: "EX 12", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
   - { id: "  ", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: -x, guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
 `;
     // Act
     const problems = problemsOf(text);
     // Assess
     expect(problems).toEqual([
-      'exceptions.0.id: not usable as an exception id: letters, digits and . _ : / - only, starting with a letter or digit, no spaces (e.g. EX-13) (line 2)',
+      'exceptions.0.id: not usable as an exception id: an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13 (line 2)',
       'exceptions.1.id: expected non-empty text (line 3)',
+      'exceptions.2.id: not usable as an exception id: an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13 (line 4)',
     ]);
+  });
+
+  it('takes an exception id that begins with . _ : or /, as a bypass line may name it', () => {
+    // Act
+    const config = parseConfigText('exceptions:\n  - { id: _legacy-7, guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }\n  - { id: ":ns:7", guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }\n', 'c.yaml');
+    // Assess
+    expect(config.exceptions.map((e) => e.id)).toEqual(['_legacy-7', ':ns:7']);
   });
 
   it('refuses an exception id longer than a bypass line may name (256 characters), naming the key path and line', () => {
