@@ -11,7 +11,7 @@ try {
   // First: it refuses a mistyped context key, `-c confg=…` among them.
   const { logGroups, alertEmails } = readDeployContext(app);
   const configFile: unknown = app.node.tryGetContext(CONFIG_CONTEXT_KEY);
-  const config = loadConfig(typeof configFile === 'string' && configFile !== '' ? configFile : undefined);
+  const config = loadConfig(typeof configFile === 'string' && configFile !== '' ? configFile : undefined, process.cwd(), { deploying: true });
 
   new SilentAuditStack(app, 'SilentAudit', {
     description: 'silent-audit: catches silent failures in scheduled jobs and AI agents from their logs',

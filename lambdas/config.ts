@@ -6,7 +6,7 @@ import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { daysBetween, noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
-import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
+import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, type Redactor, redactorFor } from './core/redact.ts';
 import { cronOf, neverFiresReason } from './core/schedule.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
@@ -808,7 +808,7 @@ export function routingIssues(options: {
 }): Array<{ path: PropertyKey[]; message: string }> {
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
   const covered = (name: string) => options.accountPolicy !== undefined && !options.excluded.includes(name);
-  for (const group of options.subscribed) {
+  for (const group of firstOfEachName(options.subscribed)) {
     if (!covered(group.name)) continue;
     issues.push({
       path: group.path,
@@ -818,7 +818,7 @@ export function routingIssues(options: {
         'or list it in deploy.account_policy_excluded_log_groups to keep its own filter.',
     });
   }
-  for (const group of options.kinesis) {
+  for (const group of firstOfEachName(options.kinesis)) {
     const direct = options.subscribed.find((s) => s.name === group.name);
     if (direct) {
       issues.push({
@@ -834,6 +834,11 @@ export function routingIssues(options: {
     }
   }
   return issues;
+}
+
+/** A deploy list's entries, a log group written twice in it kept once (its first entry): one problem for it, not two alike. */
+function firstOfEachName(groups: readonly RoutedLogGroup[]): RoutedLogGroup[] {
+  return groups.filter((group, i) => groups.findIndex((g) => g.name === group.name) === i);
 }
 
 /** The config's own deploy lists routing a log group twice (`routingIssues`). */
@@ -962,33 +967,52 @@ function withMappingKeysFilled(entry: unknown, mappingKeys: Readonly<Record<stri
   return out ?? entry;
 }
 
+/** How a config is read: as of when, for a deploy or not, and where a local command's warning goes (default: stderr). */
+export interface ConfigReading {
+  readonly now?: number;
+  readonly namesAsLogged?: boolean;
+  readonly deploying?: boolean;
+  readonly warn?: (line: string) => void;
+}
+
 /**
  * Validates an already-parsed config object; `lineOf` maps a key path to a line number when known.
  * `now` is the moment snooze lengths are judged at, and schedules looked ahead from (default: the current time). `namesAsLogged`:
  * the job names and subjects are already as the logs give them (`configAsWritten` of a validated
  * config: the copy compiled into the Lambdas) and are taken as they are. Mapped again, a name cut
  * inside a redaction marker would be redacted anew into another name, no longer the job's.
+ * The deploy lists feeding a log group twice (`routingIssues`) refuse the config only when
+ * `deploying` (synth); elsewhere nothing is deployed, and they are one warning line (`warn`).
  */
-export function validateConfig(
-  raw: unknown,
-  file = 'config',
-  lineOf?: (path: PropertyKey[]) => number | undefined,
-  options: { now?: number; namesAsLogged?: boolean } = {},
-): Config {
+export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: PropertyKey[]) => number | undefined, options: ConfigReading = {}): Config {
   raw = emptyKeysFilled(raw);
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
+  const routing = result.success ? deployRoutingIssues(result.data) : [];
   const issues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...deployRoutingIssues(result.data), ...named!.issues].map((i) => ({ code: 'custom' as const, path: i.path, message: i.message }))
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...(options.deploying ? routing : []), ...named!.issues].map(customIssue)
     : result.error.issues;
+  // A key path names what the user wrote, and a `jobs` key is often a cron command holding a
+  // password (`mysqldump -pS3cret`): each segment is printed redacted; the line number finds it.
+  const redactor = () => (result.success ? redactorFor(result.data) : BUILTIN_REDACTOR);
   if (named && issues.length === 0) {
+    if (routing.length > 0) {
+      const warn = options.warn ?? ((line: string) => process.stderr.write(`silent-audit: ${line}\n`));
+      warn(`warning: ${file}: ${problemTexts(routing.map(customIssue), redactor(), lineOf).join('; ')} (refused at deploy; nothing is deployed here)`);
+    }
     rememberDefaultsWritten(named.config, raw);
     return named.config;
   }
-  // A key path names what the user wrote, and a `jobs` key is often a cron command holding a
-  // password (`mysqldump -pS3cret`): each segment is printed redacted; the line number finds it.
-  const redactor = result.success ? redactorFor(result.data) : BUILTIN_REDACTOR;
-  const problems = issues
+  throw new ConfigError(file, problemTexts(issues, redactor(), lineOf));
+}
+
+function customIssue(issue: { path: PropertyKey[]; message: string }): z.core.$ZodIssue {
+  return { code: 'custom', path: issue.path, message: issue.message, input: undefined };
+}
+
+/** Each config problem as `key.path: message (line N)`, its path redacted, in line order. */
+function problemTexts(issues: readonly z.core.$ZodIssue[], redactor: Redactor, lineOf: ((path: PropertyKey[]) => number | undefined) | undefined): string[] {
+  return issues
     .flatMap(unionDetail)
     .flatMap((issue) => {
       const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
@@ -1001,7 +1025,6 @@ export function validateConfig(
     })
     .sort((a, b) => a.line - b.line)
     .map((p) => p.text);
-  throw new ConfigError(file, problems);
 }
 
 /**
@@ -1095,7 +1118,7 @@ function aliasProblems(doc: Document, lineCounter: LineCounter): string[] {
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it, naming file, key path and line. */
-export function parseConfigText(text: string, file: string): Config {
+export function parseConfigText(text: string, file: string, reading: Pick<ConfigReading, 'deploying' | 'warn'> = {}): Config {
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *base`) as fleet configs use them with anchors: a mapping's own keys win.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
@@ -1130,13 +1153,13 @@ export function parseConfigText(text: string, file: string): Config {
     const problems = aliasProblems(doc, lineCounter);
     throw new ConfigError(file, problems.length > 0 ? problems : [(error as Error).message.split('\n')[0]], { cause: error });
   }
-  return validateConfig(data, file, lineOf);
+  return validateConfig(data, file, lineOf, reading);
 }
 
 export const CONFIG_FILE_NAMES = ['silent-audit.config.yaml', 'silent-audit.config.yml', 'silent-audit.config.json'];
 
-/** Reads `--config FILE`, else the first config file in the working folder, else the defaults. */
-export function loadConfig(file?: string, cwd = process.cwd()): Config {
+/** Reads `--config FILE`, else the first config file in the working folder, else the defaults; `reading.deploying` at synth. */
+export function loadConfig(file?: string, cwd = process.cwd(), reading: Pick<ConfigReading, 'deploying' | 'warn'> = {}): Config {
   const path = file ?? CONFIG_FILE_NAMES.map((n) => `${cwd}/${n}`).find((p) => existsSync(p));
   if (!path) return DEFAULT_CONFIG;
   let text: string;
@@ -1145,7 +1168,7 @@ export function loadConfig(file?: string, cwd = process.cwd()): Config {
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`], { cause: error });
   }
-  return parseConfigText(text, path);
+  return parseConfigText(text, path, reading);
 }
 
 /** The settings the Lambdas take from their environment. Fails fast, naming the missing variable. */

@@ -96,7 +96,7 @@ function routedFromContext(names: readonly string[], configured: readonly Routed
 /**
  * Refuses at synth a log group fed twice once the `-c` options are added to the config's deploy
  * lists (`routingIssues`), naming the `-c` option that made it so. The config's own lists were
- * checked when it was loaded, where a problem is given its file and line.
+ * checked when bin/app.ts loaded it for a deploy (`deploying`), where a problem is given its file and line.
  */
 export function assertRoutedOnce(config: Config, context: { readonly logGroups: readonly string[]; readonly kinesisLogGroups: readonly string[]; readonly accountPolicy: boolean }): void {
   const subscribed = routedFromConfig(config, 'log_groups');

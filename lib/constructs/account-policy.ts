@@ -23,7 +23,7 @@ export function accountPolicyEnabled(scope: IConstruct, config: Config): boolean
 /**
  * The policy's exclusions (with the stack's own log groups, once resolved) must fit CloudWatch's
  * 25 KB of selection criteria. (That each log group is fed once, by the policy or its own filter,
- * is `routingIssues`' rule, checked where the config is loaded and, with the `-c` options, at synth.)
+ * is `routingIssues`' rule, checked when bin/app.ts loads the config for a deploy and, with the `-c` options, at synth.)
  * Returns the problems.
  */
 export function selectionCriteriaProblems(options: { accountPolicy: boolean; excluded: readonly string[]; ownLogGroups: number }): string[] {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,5 +62,26 @@ describe('silent-audit --version after a subcommand is not the version', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).not.toContain(packageVersion);
     expect(readFileSync(log, 'utf8')).toContain('"type":"run.end"');
+  });
+});
+
+describe('a config whose deploy lists feed a log group twice', () => {
+  it('is read by scan, report and mcp (nothing is deployed there) with one warning line naming the file and line', async () => {
+    // Prepare: /aws/lambda/a in both deploy lists, and under the account policy; synth refuses it
+    const dir = mkdtempSync(join(tmpdir(), 'sa-routing-'));
+    const config = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(config, 'deploy:\n  log_groups: [/aws/lambda/a]\n  kinesis_log_groups:\n    - /aws/lambda/a\n  account_policy: true\n');
+    const log = join(dir, 'empty.log');
+    writeFileSync(log, '');
+
+    // Act
+    const run = await cli(['scan', log, '--config', config]);
+
+    // Assess
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('0 findings');
+    const warnings = run.stderr.split('\n').filter((line) => line.includes('deploy.'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(new RegExp(`^silent-audit: warning: ${config.replace(/[.\\/]/g, '\\$&')}: deploy\\.log_groups\\.0: .*\\(line 2\\); deploy\\.kinesis_log_groups\\.0: .*\\(line 4\\)`));
   });
 });

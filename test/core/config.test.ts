@@ -3,9 +3,9 @@ import { parseDocument } from 'yaml';
 import { ConfigError, configAsWritten, DEFAULT_CONFIG, defaultsSetIn, parseConfigText, readLambdaEnv, validateConfig } from '../../lambdas/config.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 
-function problemsOf(text: string): string[] {
+function problemsOf(text: string, reading: { deploying?: boolean } = {}): string[] {
   try {
-    parseConfigText(text, 'silent-audit.config.yaml');
+    parseConfigText(text, 'silent-audit.config.yaml', reading);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     return [...(error as ConfigError).problems];
@@ -809,14 +809,14 @@ maintenance_windows:
     expect(config.jobs.a.grace_minutes).toBe(5);
   });
 
-  it('refuses a log group the deploy lists feed twice, at the key path and line of the entry to change', () => {
+  it('refuses at deploy a log group the deploy lists feed twice, at the key path and line of the entry to change, once however often it is listed', () => {
     // Prepare
     const both = 'deploy:\n  log_groups: [/jobs/cron]\n  kinesis_log_groups:\n    - /jobs/cron\n';
-    const covered = 'deploy:\n  account_policy: true\n  account_policy_excluded_log_groups: [/jobs/fleet]\n  log_groups:\n    - /jobs/fleet\n    - /jobs/cron\n  kinesis_log_groups: [/jobs/agents]\n';
+    const covered = 'deploy:\n  account_policy: true\n  account_policy_excluded_log_groups: [/jobs/fleet]\n  log_groups:\n    - /jobs/fleet\n    - /jobs/cron\n    - /jobs/cron\n  kinesis_log_groups: [/jobs/agents, /jobs/agents]\n';
 
     // Act
-    const bothProblems = problemsOf(both);
-    const coveredProblems = problemsOf(covered);
+    const bothProblems = problemsOf(both, { deploying: true });
+    const coveredProblems = problemsOf(covered, { deploying: true });
 
     // Assess
     expect(bothProblems).toEqual([
@@ -824,7 +824,23 @@ maintenance_windows:
     ]);
     expect(coveredProblems).toHaveLength(2);
     expect(coveredProblems[0]).toMatch(/^deploy\.log_groups\.1: \/jobs\/cron is covered by the account-level subscription filter policy \(deploy\.account_policy\).* Remove it from deploy\.log_groups, or list it in deploy\.account_policy_excluded_log_groups to keep its own filter\. \(line 6\)$/);
-    expect(coveredProblems[1]).toMatch(/^deploy\.kinesis_log_groups\.0: \/jobs\/agents is also covered by the account-level subscription filter policy \(deploy\.account_policy\); list it in deploy\.account_policy_excluded_log_groups \(line 7\)$/);
+    expect(coveredProblems[1]).toMatch(/^deploy\.kinesis_log_groups\.0: \/jobs\/agents is also covered by the account-level subscription filter policy \(deploy\.account_policy\); list it in deploy\.account_policy_excluded_log_groups \(line 8\)$/);
+  });
+
+  it('reads a config whose deploy lists feed a log group twice where nothing is deployed (scan, report, mcp), with one warning line naming the file and line', () => {
+    // Prepare
+    const text = 'jobs:\n  backup: { schedule: "30 2 * * *" }\ndeploy:\n  account_policy: true\n  log_groups: [/x, /x]\n';
+    const warnings: string[] = [];
+
+    // Act
+    const config = parseConfigText(text, 'silent-audit.config.yaml', { warn: (line) => warnings.push(line) });
+
+    // Assess
+    expect(Object.keys(config.jobs)).toEqual(['backup']);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).not.toContain('\n');
+    expect(warnings[0]).toMatch(/^warning: silent-audit\.config\.yaml: deploy\.log_groups\.0: \/x is covered by the account-level subscription filter policy \(deploy\.account_policy\).* \(line 5\) \(refused at deploy; nothing is deployed here\)$/);
+    expect(warnings[0].match(/is covered/g)).toHaveLength(1);
   });
 });
 
