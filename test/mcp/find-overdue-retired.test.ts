@@ -11,15 +11,15 @@ const DAY = 24 * H;
 const T0 = Date.parse('2026-07-01T02:00:00Z');
 const iso = (t: number) => new Date(t).toISOString();
 
-/** Ten daily runs at 02:00 from 1 July of `old-sync` (not in the config) and of `nightly` (configured, no schedule), then nothing. */
-async function storeOfTwoStoppedJobs() {
+/** Ten daily runs at 02:00 from 1 July of `old-sync` (not in the config), of `nightly` (configured, no schedule) and of `others` (not in the config), then nothing. */
+async function storeOfStoppedJobs(others: readonly string[] = []) {
   const store = new MemoryAuditStore();
   const config = validateConfig({ jobs: { nightly: { owner: 'ops@example.com' } } }, 'silent-audit.yaml', undefined, { now: T0 });
   const sink = { publish: async () => {} };
   let id = 0;
   for (let day = 0; day < 10; day++) {
     const at = T0 + day * DAY;
-    const lines = ['old-sync', 'nightly'].flatMap((job) => [
+    const lines = ['old-sync', 'nightly', ...others].flatMap((job) => [
       { type: 'run.start', job, run_id: `${job}-${day}`, ts: iso(at) },
       { type: 'run.end', job, run_id: `${job}-${day}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
     ]);
@@ -30,11 +30,11 @@ async function storeOfTwoStoppedJobs() {
   return { store, config };
 }
 
-async function overdueAt(now: number) {
-  const { store, config } = await storeOfTwoStoppedJobs();
+async function overdueAt(now: number, args: Record<string, unknown> = {}, others: readonly string[] = []) {
+  const { store, config } = await storeOfStoppedJobs(others);
   const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'two stopped jobs' }));
   try {
-    return structured<{ overdue: { subject: string }[]; retired: { subject: string; last_run_at: string }[]; retired_total: number }>(await mcp.call('find_overdue'));
+    return structured<{ overdue: { subject: string }[]; retired: { subject: string; last_run_at: string }[]; retired_total: number; retired_truncated: boolean }>(await mcp.call('find_overdue', args));
   } finally {
     await mcp.close();
   }
@@ -49,6 +49,17 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
     expect(result.overdue.map((o) => o.subject)).toEqual(['nightly']);
     expect(result.retired).toEqual([{ subject: 'old-sync', last_run_at: '2026-07-10T02:00:00Z' }]);
     expect(result.retired_total).toBe(1);
+    expect(result.retired_truncated).toBe(false);
+  });
+
+  it('says its retired list was cut at the limit, as it says of its other lists', async () => {
+    // Act: 1 October, old-sync and old-copy retired, limit 1
+    const result = await overdueAt(Date.parse('2026-10-01T12:00:00Z'), { limit: 1 }, ['old-copy']);
+
+    // Assess
+    expect(result.retired).toHaveLength(1);
+    expect(result.retired_total).toBe(2);
+    expect(result.retired_truncated).toBe(true);
   });
 
   it('is still overdue while it ran in the month before', async () => {

@@ -86,7 +86,7 @@ export const findOverdueTool = defineTool({
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
     'and none came within the grace time (for an inferred schedule, learned in the server’s --timezone, else UTC, an hour more either way when it runs every two hours or less often: a job in local time moves an hour when the clocks change). Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
     'and the scheduled jobs of the config that were never seen at all. A job not in the config with no run this month or the month before and more than 3 expected starts missed (renamed or no longer used) is listed as retired instead, as the monthly report lists it. ' +
-    'Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated; retired_total).',
+    'Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated; retired_total, retired_truncated).',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
     limit: limitSchema(100, 'overdue jobs (most overdue first) and as many jobs never seen'),
@@ -115,7 +115,8 @@ export const findOverdueTool = defineTool({
     retired: z
       .array(z.object({ subject: z.string(), last_run_at: z.string() }))
       .describe('jobs not in the config whose last run was before the month before now’s, more than 3 expected starts ago (renamed or no longer used), as the monthly report lists them retired: not overdue; at most `limit`'),
-    retired_total: z.number(),
+    retired_total: z.number().describe('jobs retired, before the limit'),
+    retired_truncated: z.boolean(),
   },
   async run(view, args) {
     const now = view.now();
@@ -171,6 +172,7 @@ export const findOverdueTool = defineTool({
         never_seen_truncated: neverSeen.length > args.limit,
         retired: retired.slice(0, args.limit),
         retired_total: retired.length,
+        retired_truncated: retired.length > args.limit,
       },
     };
   },
