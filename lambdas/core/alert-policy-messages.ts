@@ -1,9 +1,11 @@
+import { type Config, DEFAULT_CONFIG } from '../config.ts';
 import { DETECTOR_META } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
 import type { AlertKind, PlannedAlert } from './alert-policy.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { unitPrefix } from './output-capture.ts';
+import { ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 
 /**
  * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
@@ -68,8 +70,15 @@ export function suppressedNote(suppressed: number, snoozed: number, since: numbe
   return `${heldText(suppressed, snoozed, since !== undefined ? isoTime(since) : undefined)}.`;
 }
 
-function guidanceFor(detector: string) {
-  return DETECTOR_META.get(detector as DetectorId)?.fiveCs;
+/**
+ * A finding's rule and corrective action: the rule with the thresholds the finding was judged by in
+ * place of its `{{key}}` marks (as its evidence keeps them, else as the config sets them), as the report writes it.
+ */
+function guidanceFor(finding: Finding, config: Config) {
+  const fiveCs = DETECTOR_META.get(finding.detector as DetectorId)?.fiveCs;
+  if (!fiveCs) return undefined;
+  const criteria = ruleWithThresholds(fiveCs.criteria, thresholdsFor(finding.detector, finding.subject, config, [finding]), config);
+  return { criteria, correctiveAction: fiveCs.correctiveAction };
 }
 
 function baseData(kind: AlertKind, severity: Severity, detector: string, subject: string, subject_kind: string, title: string): Record<string, unknown> {
@@ -85,9 +94,12 @@ function noticeTime(value: number | string | undefined): string | undefined {
   return isoTime(typeof value === 'number' ? value : Date.parse(value));
 }
 
-/** The message of a planned alert (finding, escalation, flapping or recovery). */
-export function alertMessage(alert: PlannedAlert): AlertMessage {
-  if (alert.candidate) return findingMessage(alert);
+/**
+ * The message of a planned alert (finding, escalation, flapping or recovery). A finding's rule is
+ * written with the thresholds it was judged by; `config` gives those its evidence does not keep.
+ */
+export function alertMessage(alert: PlannedAlert, config: Config = DEFAULT_CONFIG): AlertMessage {
+  if (alert.candidate) return findingMessage(alert, config);
   const stored = alert.notice!;
   const notice = { ...stored, detail: { ...stored.detail } };
   for (const key of ['open_since', 'flapping_since']) {
@@ -140,7 +152,7 @@ export function alertMessage(alert: PlannedAlert): AlertMessage {
   };
 }
 
-function findingMessage(alert: PlannedAlert): AlertMessage {
+function findingMessage(alert: PlannedAlert, config: Config): AlertMessage {
   const finding = { ...alert.candidate!.finding, severity: alert.severity };
   const escalated = alert.kind === 'escalation';
   const tail = escalated ? `(${alert.streak ?? 0} in a row)` : '';
@@ -152,7 +164,7 @@ function findingMessage(alert: PlannedAlert): AlertMessage {
     ...(alert.coalesced > 0 ? [`${plural(alert.coalesced, 'more finding')} like it in the same delivery, stored and not alerted one by one.`] : []),
     suppressedNote(alert.suppressed, alert.snoozed, alert.since),
   ].filter((n): n is string => n !== undefined);
-  const body = alertBody(finding, guidanceFor(finding.detector));
+  const body = alertBody(finding, guidanceFor(finding, config));
   const text = notes.length > 0 ? `${notes.join('\n')}\n\n${body}` : body;
   return {
     kind: alert.kind,
@@ -175,8 +187,8 @@ function findingMessage(alert: PlannedAlert): AlertMessage {
 }
 
 /** The plain alert of one finding, as the policy's first alert for it would read. */
-export function singleFindingMessage(finding: Finding): AlertMessage {
-  return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: '', finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
+export function singleFindingMessage(finding: Finding, config: Config = DEFAULT_CONFIG): AlertMessage {
+  return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: '', finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }, config);
 }
 
 /** How many detector × subject lines a summary's text lists, the most urgent first: a storm over hundreds of subjects stays readable. */

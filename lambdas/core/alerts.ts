@@ -211,7 +211,7 @@ export async function deliverAlerts(
     for (const alert of individual) {
       if (alert.candidate && !(await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS))) continue;
       try {
-        await deliver(sink, alertMessage(alert), now);
+        await deliver(sink, alertMessage(alert, config), now);
       } catch (error) {
         failed++;
         const message = (error as Error).message;

@@ -65,6 +65,27 @@ describe('SnsAlertSink', () => {
     });
   });
 
+  it('writes the Rule: of the email with the thresholds the finding was judged by, never a raw {{key}} mark', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: '1' });
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const slow: Finding = { ...finding, detector: 'duration-slow', severity: 'medium', message: 'took 9 min', evidence: { factor: 3 } };
+    const missed: Finding = { ...finding, detector: 'missed-run', severity: 'high', message: 'no run', evidence: { grace_minutes: 15 } };
+    const retried: Finding = { ...finding, detector: 'retry-rate', subject: 'checkout', subject_kind: 'route', severity: 'medium', message: 'retries', evidence: { max_rate: 0.1 } };
+    // Act
+    for (const f of [slow, missed, retried]) await sink.publish(f);
+    // Assess
+    const emails = sns.commandCalls(PublishCommand).map((c) => bodies(c.args[0].input));
+    const rules = emails.map((b) => b.email.split('\n').find((l) => l.startsWith('Rule:')) ?? '');
+    expect(rules[0]).toContain('more than 3× (`duration_slow_factor`');
+    expect(rules[1]).toContain('within `grace_minutes` (15)');
+    expect(rules[2]).toContain('exceed 10% (`retry_rate_max`');
+    for (const b of emails) {
+      expect(b.email).not.toContain('{{');
+      expect(JSON.parse(b.sqs).text).not.toContain('{{');
+    }
+  });
+
   it('keeps the subject under 100 characters and on one line, whatever the subject name', async () => {
     sns.on(PublishCommand).resolves({});
     const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');

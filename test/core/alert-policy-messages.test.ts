@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/config.ts';
 import type { PlannedAlert } from '../../lambdas/core/alert-policy.ts';
 import { alertMessage, fitTitle, MAX_SUMMARY_LINES, messageAsFinding, summaryMessage, suppressedNote } from '../../lambdas/core/alert-policy-messages.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { DETECTOR_IDS } from '../../lambdas/detectors/ids.ts';
 
 const T = Date.parse('2026-10-07T01:10:00Z');
 const failed: Finding = {
@@ -100,6 +102,31 @@ describe('alert messages', () => {
     expect(recovered.text).toContain('Open since: 2026-10-07T00:10:00Z');
     expect(flapped.data.notice).toMatchObject({ flapping_since: '2026-10-07T05:00:00Z' });
     expect(flapped.text).toContain('Flapping since: 2026-10-07T05:00:00Z');
+  });
+
+  it('fills the rule of every detector with the thresholds the finding was judged by, else the config\'s, leaving no {{key}} mark', () => {
+    // Prepare
+    const config = validateConfig({ defaults: { min_history: 7, alert_cooldown_minutes: 90 }, jobs: { etl: { schedule: '0 2 * * *', grace_minutes: 20 } } });
+    const judged = (detector: string, evidence: Record<string, unknown>): PlannedAlert => ({
+      ...base,
+      kind: 'finding',
+      detector,
+      severity: 'medium',
+      candidate: { key: 'k', finding: { ...failed, detector: detector as Finding['detector'], severity: 'medium', evidence } },
+    });
+    // Act
+    const slow = alertMessage(judged('duration-slow', { factor: 3 }), config);
+    const missed = alertMessage(judged('missed-run', {}), config);
+    const all = DETECTOR_IDS.map((d) => alertMessage(judged(d, {}), config));
+    // Assess
+    expect(slow.text).toContain('Rule: The run exited 0 and took more than 3× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs, once at least `min_history` (7) runs are known.');
+    expect(missed.text).toContain('within `grace_minutes` (20)');
+    for (const message of all) {
+      // tool-arg-invalid's rule quotes a placeholder argument, `{{user_id}}`, as an example: not a threshold mark.
+      const text = message.detector === 'tool-arg-invalid' ? message.text.replace('`{{user_id}}`', '') : message.text;
+      expect(text, message.detector).not.toContain('{{');
+      expect(String(message.data.text).replace('`{{user_id}}`', ''), message.detector).not.toContain('{{');
+    }
   });
 
   it('turns a message into a finding for sinks that only publish findings', () => {
