@@ -31,10 +31,27 @@ function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
-/** Our key that `key` (not one of ours) looks like a slip for: another case, a plural or singular, or up to two letters off. */
+/** A key in any case and with any separators: `account-policy` and `ACCOUNT_POLICY` are `accountpolicy`. */
+function bareKey(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/** A bare key's plurals: +s, +es, y→ies. */
+function pluralsOf(bare: string): string[] {
+  return [`${bare}s`, `${bare}es`, ...(bare.endsWith('y') ? [`${bare.slice(0, -1)}ies`] : [])];
+}
+
+/**
+ * Our key that `key` (not one of ours) looks like a slip for: another case or other separators,
+ * a plural or singular (`accountPolicies`, `account-policies`, `logGroup`), or up to two letters off.
+ * A plural must be exact: `configEnv` is not `configs` two letters off.
+ */
 function contextKeyMeant(key: string): string | undefined {
-  const typed = key.toLowerCase();
-  return OUR_CONTEXT_KEYS.find((ours) => editDistance(typed, ours.toLowerCase()) <= 2);
+  const typed = bareKey(key);
+  return OUR_CONTEXT_KEYS.find((ours) => {
+    const meant = bareKey(ours);
+    return editDistance(typed, meant) <= 2 || pluralsOf(meant).includes(typed) || pluralsOf(typed).includes(meant);
+  });
 }
 
 /**

@@ -64,6 +64,10 @@ describe('readDeployContext', () => {
     ['another case', 'accountpolicy', 'accountPolicy'],
     ['two letters off', 'kinesisLogGroop', 'kinesisLogGroups'],
     ['a slip in config', 'confg', 'config'],
+    ['a plural y→ies', 'accountPolicies', 'accountPolicy'],
+    ['a plural with separators', 'account-policies', 'accountPolicy'],
+    ['separators', 'ACCOUNT_POLICY', 'accountPolicy'],
+    ['a plural +es', 'configes', 'config'],
   ])('refuses a context key one slip from ours (%s), naming the one meant', (_, typed, meant) => {
     // Prepare
     const app = new App({ context: { [typed]: 'x' } });
@@ -85,6 +89,8 @@ describe('readDeployContext', () => {
         'availability-zones:account=123456789012:region=eu-west-1': ['eu-west-1a'],
         'cdk-nag-suppressions': 'x',
         environment: 'prod',
+        configEnv: 'staging',
+        'config-env': 'staging',
         logGroups: '/jobs/cron',
       },
     });
