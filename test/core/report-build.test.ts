@@ -531,6 +531,21 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     ]);
     expect(groupOf(report, 'output-shrink', 'nightly-backup').criteria.rule).toContain('below 30% (`output_shrink_ratio`');
   });
+
+  it('states in the rule only the values the findings were judged by, not the config’s current one that judged none', () => {
+    // Prepare: every finding judged at factor 2 (its evidence); the config says 3 today (the default).
+    const config = validateConfig({ ...RAW_CONFIG }, 'report test config');
+    const slow = finding('duration-slow', 'etl-loader', `${day(12)}T03:00:00Z`, { evidence: { factor: 2 } });
+
+    // Act
+    const judged = buildReport(octoberInput({ findings: [slow], previousFindings: [], config }));
+
+    // Assess: the Thresholds used still name the current value; the rule says what judged.
+    const group = groupOf(judged, 'duration-slow', 'etl-loader');
+    expect(group.criteria.thresholds).toContainEqual({ key: 'duration_slow_factor', value: '3', source: 'defaults, current' });
+    expect(group.criteria.rule).toContain('took more than 2× (`duration_slow_factor`');
+    expect(judged.thresholds.rules.find((r) => r.detector === 'duration-slow')?.criteria).toContain('took more than 2× (`duration_slow_factor`');
+  });
 });
 
 describe('statuses carried over two months', () => {

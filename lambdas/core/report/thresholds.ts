@@ -10,6 +10,9 @@ import type { ThresholdAppendix, ThresholdUsed } from './model.ts';
 /** Days from the report date to an open group's due date. */
 export const DUE_DAYS: Readonly<Record<Severity, number>> = { critical: 3, high: 7, medium: 14, low: 30 };
 
+/** Marks the config's value beside the values findings were judged by: none was judged by it (`asJudged`). */
+const CURRENT_ONLY = ', current';
+
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return value.length ? value.map(show).join(', ') : '(none)';
@@ -110,7 +113,7 @@ function asJudged(detector: string, fromConfig: ThresholdUsed[], findings: reado
       continue;
     }
     for (const v of values) out.push({ key, value: v.value, source: values.length > 1 ? `${v.source} ${daysText(v.first, v.last)}` : v.source });
-    if (current && !values.some((v) => v.value === current.value)) out.push({ ...current, source: `${current.source}, current` });
+    if (current && !values.some((v) => v.value === current.value)) out.push({ ...current, source: `${current.source}${CURRENT_ONLY}` });
   }
   return out;
 }
@@ -199,11 +202,12 @@ const RULE_THRESHOLD = /\{\{([a-z_.]+)(%?)\}\}/g;
 
 /**
  * A detector's rule with the thresholds it was judged by in place of its `{{key}}` marks: each
- * distinct value of the key among them (`2 or 3` when it changed), else the config's default.
+ * distinct value of the key among them (`2 or 3` when it changed), else the config's default. The
+ * config's current value that judged none of the findings is not one of them.
  */
 export function ruleWithThresholds(rule: string, thresholds: readonly ThresholdUsed[], config: Config): string {
   return rule.replace(RULE_THRESHOLD, (mark, key: string, percent: string) => {
-    const values = [...new Set(thresholds.filter((t) => t.key === key).map((t) => t.value))];
+    const values = [...new Set(thresholds.filter((t) => t.key === key && !t.source.endsWith(CURRENT_ONLY)).map((t) => t.value))];
     const fallback = (config.defaults as Record<string, unknown>)[key];
     if (values.length === 0 && fallback === undefined) return mark;
     const shown = values.length ? values : [show(fallback)];
