@@ -423,11 +423,12 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   if (!(envName || quotedKey || yamlKey)) return true;
   // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
   // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
-  // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential is one
-  // (looksLikeCredential: `e2e_pass: Xk9pL2mq`), quoted or not.
+  // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential may be
+  // one (looksLikeCredential: `e2e_pass: Xk9pL2mq`), quoted or not, and then not a path or a count
+  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below.
   if (yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) {
     const word = value.trimEnd();
-    return /\s/.test(word) || !looksLikeCredential(word);
+    if (/\s/.test(word) || !looksLikeCredential(word)) return true;
   }
   if (openQuote !== '') return QUOTED_RESULT.test(value);
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
@@ -450,14 +451,21 @@ const labelledSecret = assignmentRule(
 const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credentials?)>)([^<\r\n]{1,4096})(?=<\/)/gi;
 
 /**
+ * What a build log writes before a step's instruction: a CI runner's timestamp
+ * (`2026-12-07T01:00:00.1234567Z `, `2026-12-07 01:00:01,123 `), kaniko's level and time
+ * (`INFO[0004] `, in any case), then BuildKit's `#5 [2/3] ` or docker's, podman's and buildah's `Step 4/9 : `,
+ * `STEP 2/3: ` (in any case); each may be missing.
+ */
+const BUILD_STEP_PREFIX = String.raw`(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?[ \t]+)?(?:[Ii][Nn][Ff][Oo]\[[^\]\r\n]{1,40}\][ \t]+)?(?:#\d{1,6}[ \t]+\[[^\]\r\n]{1,64}\][ \t]+|[Ss][Tt][Ee][Pp][ \t]+\d{1,6}\/\d{1,6}[ \t]*:[ \t]+)?`;
+/**
  * A Dockerfile's `ENV NAME VALUE`, the form without `=` (`ENV NAME=VALUE` is a labelled secret),
- * starting its line (after indentation), as a build log shows it (after `#5 [2/3] `, `Step 4/9 : `
- * or `#(nop) `) and in JSON text (after `\n`), not in prose (`Error: required ENV DB_PASSWORD is
- * not set`): the name, and the value, quoted or to the end of the line (or a quote, or an earlier
- * rule's marker), as after `:`.
+ * starting its line (after indentation), as a build log shows it (after BUILD_STEP_PREFIX:
+ * `#5 [2/3] `, `Step 4/9 : `, `STEP 2/3: `, `INFO[0004] `, a timestamp, or after `#(nop) `) and in
+ * JSON text (after `\n`), not in prose (`Error: required ENV DB_PASSWORD is not set`): the name,
+ * and the value, quoted or to the end of the line (or a quote, or an earlier rule's marker), as after `:`.
  */
 const DOCKERFILE_ENV = new RegExp(
-  String.raw`ENV(?<=(?:(?:^|[\r\n]|\\n)[ \t]{0,32}(?:#\d{1,6}[ \t]+\[[^\]\r\n]{1,64}\][ \t]+|Step[ \t]+\d{1,6}\/\d{1,6}[ \t]+:[ \t]+)?|#\(nop\)[ \t]{1,8})ENV)([ \t]+([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]+)(\\?["'])?(${QUOTED_VALUE}|(?:[^\s"'\\=[]|${ESCAPE_IN_WORD}\S)(?:[^\r\n"'\\[]|\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\r\n])*)`,
+  String.raw`ENV(?<=(?:(?:^|[\r\n]|\\n)[ \t]{0,32}${BUILD_STEP_PREFIX}|#\(nop\)[ \t]{1,8})ENV)([ \t]+([A-Za-z_][A-Za-z0-9_]{0,63})[ \t]+)(\\?["'])?(${QUOTED_VALUE}|(?:[^\s"'\\=[]|${ESCAPE_IN_WORD}\S)(?:[^\r\n"'\\[]|\[(?!REDACTED:)|${ESCAPE_IN_WORD}[^\r\n])*)`,
   'g',
 );
 /** An env name ending in `_PASS`/`_PWD`, or `PGPASS`, whose value may be a count or a result (NOT_A_PASSWORD). */

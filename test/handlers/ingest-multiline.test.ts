@@ -98,6 +98,37 @@ describe('the ingest handler on a log event whose message holds several of our l
   });
 });
 
+describe("the ingest handler on a Lambda application's message of several lines", () => {
+  const CHILD = '9a9d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d92';
+  it.each([
+    [
+      'a forwarder logging two systemd lines of another host',
+      '/aws/lambda/log-forwarder',
+      `${ts}\t${REQUEST}\tINFO\tforwarding 2 lines:\rOct  5 09:59:00 web-1 systemd[1]: Starting nightly-backup.service - Nightly backup...\rOct  5 09:59:30 web-1 systemd[1]: nightly-backup.service: Main process exited, code=exited, status=1/FAILURE`,
+    ],
+    [
+      "an orchestrator quoting its child's platform lines",
+      '/aws/lambda/orchestrator',
+      `${ts}\t${REQUEST}\tERROR\tchild invocation failed, its log:\rSTART RequestId: ${CHILD} Version: $LATEST\r${ts} ${CHILD} Task timed out after 3.00 seconds\rEND RequestId: ${CHILD}\rREPORT RequestId: ${CHILD}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tStatus: timeout`,
+    ],
+    [
+      'a Python logger quoting a cron line',
+      '/aws/lambda/jobs',
+      `[INFO]\t${ts}\t${REQUEST}\tseen:\nOct  5 09:59:00 web-1 CRON[42]: (root) CMD (/usr/local/bin/backup)\nOct  5 09:59:30 web-1 CRON[42]: (CRON) error (grandchild #43 failed with exit status 1)`,
+    ],
+  ])("reads none of %s as a host's or the platform's log", async (_what, logGroup, message) => {
+    // Prepare
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery(logGroup, [message]));
+
+    // Assess: an application's message is not a host's cron or systemd log, nor Lambda's own lines
+    expect(response.counts).toMatchObject({ lines: 1, events: 0, rejected: 0, unrecognised: 1 });
+    expect(response.findings).toEqual([]);
+  });
+});
+
 describe('the ingest handler on an ordinary multi-line log event, as before', () => {
   it('reads a pretty-printed event over several lines as one event', async () => {
     // Prepare

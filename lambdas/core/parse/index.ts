@@ -137,9 +137,11 @@ function breaksWithin(line: string): boolean {
 function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome | undefined {
   const claimed: ParseOutcome[] = [];
   let rejected: string | undefined;
-  message.split(LINE_BREAK).forEach((text, index) => {
+  const lines = message.split(LINE_BREAK);
+  const following = isApplicationLine(lines[0]) ? loggedMessageParsers(parsers) : parsers;
+  lines.forEach((text, index) => {
     if (text.trim() === '') return;
-    const outcome = parseRedacted(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, parsers);
+    const outcome = parseRedacted(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, index === 0 ? parsers : following);
     if (outcome.kind === 'unrecognised') return;
     claimed.push(outcome);
     const reason = outcome.kind === 'rejected' ? outcome.reason : outcome.rejected;
@@ -150,6 +152,29 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
   if (whole.kind === 'events' && events.length <= whole.events.length) return undefined;
   if (events.length === 0 && rejected !== undefined) return { kind: 'rejected', reason: rejected };
   return rejected === undefined ? { kind: 'events', events } : { kind: 'events', events, rejected };
+}
+
+/**
+ * A Lambda function's console line in the text log format: its time, request id and level before
+ * the message (Node: `2026-10-05T10:00:00.000Z\t<request-id>\tINFO\t…`; Python:
+ * `[INFO]\t2026-10-05T10:00:00.000Z\t<request-id>\t…`).
+ */
+const LAMBDA_CONSOLE_LINE = /^(?:\d{4}-\d{2}-\d{2}T[^\t]+\t[^\t]+\t[A-Z]+\t|\[[A-Z]+\]\t\d{4}-\d{2}-\d{2}T[^\t]+\t[^\t]+\t)/;
+
+/**
+ * Whether a message's first line is an application's log line (a Lambda function's console line,
+ * or a record of Lambda's JSON log format or a logger of its shape): the lines after it are then
+ * the rest of what the application logged, read as `LOGGED_MESSAGE_PARSERS` read the `message` of
+ * such a record. Quoted there, another host's systemd lines or a child function's `START` and
+ * `Task timed out` lines lost the prefix that tells them for the application's own.
+ */
+function isApplicationLine(line: string): boolean {
+  return LAMBDA_CONSOLE_LINE.test(line) || (line.startsWith('{') && loggedRecord(line) !== undefined);
+}
+
+/** Of the parsers, those that read an application's logged message (`LOGGED_MESSAGE_PARSERS`). */
+function loggedMessageParsers(parsers: readonly LineParser[]): readonly LineParser[] {
+  return parsers.filter((parser) => LOGGED_MESSAGE_PARSERS.includes(parser));
 }
 
 /** One line's outcome, redacted (`parseLine`). */
@@ -343,7 +368,7 @@ function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[
   const logged = shipped === undefined ? loggedRecord(text) : undefined;
   const wrapper = shipped ?? logged;
   if (wrapper === undefined) return undefined;
-  const inner = logged === undefined ? parsers : parsers.filter((parser) => LOGGED_MESSAGE_PARSERS.includes(parser));
+  const inner = logged === undefined ? parsers : loggedMessageParsers(parsers);
   const inside = parseUnredacted(wrapper.text, wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at }, inner, true);
   return inside.outcome.kind === 'unrecognised' ? undefined : inside;
 }
