@@ -325,26 +325,26 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'first_pass: complete\ne2e_pass: all green\n  integration_pass: skipped\n - schema_pass: migrated',
       'mypy_pass: Success: no issues found in 42 source files',
       "lint_pass: clean\n  smoke_pass: passing\nbuild_pwd: src/app\ne2e_pass: 'all green'",
+      // …and a path or a count, as under an upper-case name.
+      'build_pwd: /home/ci/build1\ncron_pwd: /opt/app/releases/20261207\nbackup_pwd: /var/backups/2026-12-07',
+      'test_pass: 1234/1234\nsmoke_pass: 12345678',
       'chmod 0600 ~/.pgpass: done; PGPASS=~/.pgpass compass=north compass: north',
       // A Dockerfile's `ENV NAME VALUE` setting no secret, or a secret's name from a build argument.
       'ENV GPG_KEY A035C8C19219BA821ECEA86B64E628F8D684696D\nENV NPM_TOKEN ${NPM_TOKEN}\nENV SMOKE_PASS ok',
       'ENV DB_PASSWORD_FILE /run/secrets/db\nENV MAX_TOKENS 4096\nENV GH_TOKEN $GH_TOKEN',
       // `ENV NAME` in a message, not starting its line (nor a build log's step), or followed by what is said of it; a paging cursor.
       'Error: required ENV DB_PASSWORD is not set',
-      // …and a path or a count, as under an upper-case name.
-      'build_pwd: /home/ci/build1\ncron_pwd: /opt/app/releases/20261207\nbackup_pwd: /var/backups/2026-12-07',
-      'test_pass: 1234/1234\nsmoke_pass: 12345678',
       'WARN missing ENV GITHUB_TOKEN in .env, skipping upload',
       'ENV API_KEY not found; using anonymous access\nENV DB_PASS is not set',
       'ENV NEXT_PAGE_TOKEN abc123\nENV NextToken abc123',
+      // …also after a build log's timestamp or level.
+      '2026-12-07T01:00:00Z Error: required ENV DB_PASSWORD is not set\nINFO[0004] missing ENV GITHUB_TOKEN in .env',
       // URL-encoded `=` named in prose, with no value after it.
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
       'the query ends in password%3D.',
       "say 'password%3D' then; JSON says \\\"token%3D\\\" too",
       // A paging cursor: a list call's position, not a credential.
-      // …also after a build log's timestamp or level.
-      '2026-12-07T01:00:00Z Error: required ENV DB_PASSWORD is not set\nINFO[0004] missing ENV GITHUB_TOKEN in .env',
       '<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM=</NextContinuationToken></ListBucketResult>',
       '<ContinuationToken>abc</ContinuationToken><NextToken>def</NextToken>',
       'list-objects-v2 NextContinuationToken=1ueGcxLPRx1Tr ContinuationToken: abc',
@@ -412,16 +412,16 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['ENV DB_PASS s3cret\nENV DB_PASSWORD correct horse', `ENV DB_PASS ${M('secret-assignment')}\nENV DB_PASSWORD ${M('secret-assignment')}`],
       ['#5 [2/3] ENV MYSQL_ROOT_PASSWORD "two words"', `#5 [2/3] ENV MYSQL_ROOT_PASSWORD "${M('secret-assignment')}"`],
       ['Step 4/9 : ENV DB_PASS s3cret\n  ENV API_KEY abc123', `Step 4/9 : ENV DB_PASS ${M('secret-assignment')}\n  ENV API_KEY ${M('secret-assignment')}`],
+      // podman's and buildah's `STEP 2/3: `, kaniko's `INFO[0004] `, and a CI runner's timestamp before any of them.
+      ['STEP 2/3: ENV NPM_TOKEN npm_s3cr3tT0kenValue\nINFO[0004] ENV DB_PASSWORD hunter2', `STEP 2/3: ENV NPM_TOKEN ${M('secret-assignment')}\nINFO[0004] ENV DB_PASSWORD ${M('secret-assignment')}`],
+      ['2026-12-07T01:00:00.1234567Z #8 [build 3/7] ENV DB_PASSWORD hunter2', `2026-12-07T01:00:00.1234567Z #8 [build 3/7] ENV DB_PASSWORD ${M('secret-assignment')}`],
+      ['2026-12-07T01:00:00Z STEP 2/3: ENV DB_PASS s3cret\n2026-12-07 01:00:01,123 INFO[0004] ENV DB_PASS s3cret', `2026-12-07T01:00:00Z STEP 2/3: ENV DB_PASS ${M('secret-assignment')}\n2026-12-07 01:00:01,123 INFO[0004] ENV DB_PASS ${M('secret-assignment')}`],
       // A variable's default: the labelled rule replaces it, once.
       ['ENV NPM_TOKEN ${NPM_TOKEN:-}', `ENV NPM_TOKEN \${NPM_TOKEN:${M('secret-assignment')}`],
       ['{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN abc123\\nENV PGPASS x"}', `{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN ${M('secret-assignment')}\\nENV PGPASS ${M('secret-assignment')}"}`],
       // Postgres's and redis-cli's password variables.
       ['PGPASS=s3cret PGPASSWORD=s3cret pg_dump app', `PGPASS=${M('secret-assignment')} PGPASSWORD=${M('secret-assignment')} pg_dump app`],
       ['{"PGPASS": "x"} REDISCLI_AUTH=s3cret redis-cli ping', `{"PGPASS": "${M('secret-assignment')}"} REDISCLI_AUTH=${M('secret-assignment')} redis-cli ping`],
-      // podman's and buildah's `STEP 2/3: `, kaniko's `INFO[0004] `, and a CI runner's timestamp before any of them.
-      ['STEP 2/3: ENV NPM_TOKEN npm_s3cr3tT0kenValue\nINFO[0004] ENV DB_PASSWORD hunter2', `STEP 2/3: ENV NPM_TOKEN ${M('secret-assignment')}\nINFO[0004] ENV DB_PASSWORD ${M('secret-assignment')}`],
-      ['2026-12-07T01:00:00.1234567Z #8 [build 3/7] ENV DB_PASSWORD hunter2', `2026-12-07T01:00:00.1234567Z #8 [build 3/7] ENV DB_PASSWORD ${M('secret-assignment')}`],
-      ['2026-12-07T01:00:00Z STEP 2/3: ENV DB_PASS s3cret\n2026-12-07 01:00:01,123 INFO[0004] ENV DB_PASS s3cret', `2026-12-07T01:00:00Z STEP 2/3: ENV DB_PASS ${M('secret-assignment')}\n2026-12-07 01:00:01,123 INFO[0004] ENV DB_PASS ${M('secret-assignment')}`],
       ['{"db_pass":"s3cret","n":1}', `{"db_pass":"${M('secret-assignment')}","n":1}`],
       // After a colon the first word tells a password, which goes whole.
       ['DB_PASS: s3cret (from vault)', `DB_PASS: ${M('secret-assignment')}`],
