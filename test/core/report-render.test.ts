@@ -581,6 +581,25 @@ describe('the first month monitored', () => {
     expect(newcomer.summary.firstMonthMonitored).toBe(true);
   });
 
+  it('is said of a new agent whose late sub-agent reopened a root it had counted: none of its runs was let go', () => {
+    // Prepare: support-bot, new in October, ended 31 root runs; a late sub-agent reopened the last one's tree, which left the history (30 kept) and stays counted.
+    const at = (i: number) => Date.parse('2026-10-01T09:00:00Z') + i * 8 * 3_600_000;
+    const history = Array.from({ length: 30 }, (_, i) => ({ run_id: `sb-${i}`, ended_at: at(i) }));
+    const state = { agent: 'support-bot', history, judged: [], open: [{ run_id: 'sb-30', started_at: at(30) }], roots: 31 };
+
+    // Act
+    const report = buildReport({
+      ...octoberInput(),
+      findings: [],
+      previousFindings: [],
+      subjects: [{ kind: 'agent', name: 'support-bot', state }],
+      runs: Array.from({ length: 31 }, (_, i) => runRecord('support-bot', `sb-${i}`, new Date(at(i)).toISOString().replace('.000', ''), 'ok', 'agent')),
+    });
+
+    // Assess
+    expect(report.summary.firstMonthMonitored).toBe(true);
+  });
+
   it('compares with the month before as usual when something was seen in it', () => {
     // Prepare: the same October, the job first seen on 20 September.
     const report = firstMonthReport('2026-09-20T03:10:00Z');

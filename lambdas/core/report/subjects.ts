@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
+import { MAX_HISTORY as AGENT_HISTORY_KEPT } from '../agent-reducer.ts';
 import { anyLineArrived, MAX_START_MONTHS } from '../job-reducer.ts';
 import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
@@ -36,7 +37,7 @@ function isNumber(value: unknown): value is number {
 /**
  * Reads the facts any reducer's state may hold, tolerating others: a JobState holds all of them;
  * an agent's state counts root runs (`roots`) and keeps its latest ended ones (`history[].ended_at`,
- * the oldest of which is its first sighting only while it keeps all it counted: `firstSeenCut`); a
+ * the oldest of which is its first sighting unless its history is full and it counted more: `firstSeenCut`); a
  * route's knows its first request's start (`first_seen`) and the latest attempt it recorded
  * (`last_at`). Not a route's `watermark`: the sweep moves it on with its clock while the route is
  * silent, so read as a sighting it would show silence as health. A route state written before
@@ -48,9 +49,11 @@ export function stateFacts(state: unknown): StateFacts {
   const num = (key: string) => (isNumber(s[key]) ? s[key] : undefined);
   const ended = Array.isArray(s.history) ? s.history.map((h) => (h && typeof h === 'object' ? (h as Record<string, unknown>).ended_at : undefined)).filter(isNumber) : [];
   const firstSeenAt = num('firstSeenAt') ?? num('first_seen');
-  // The oldest run kept is the first sighting only when none was let go: an agent keeps its latest root runs of all it counted.
+  // The oldest run kept is the first sighting only when none was let go: an agent keeps its latest root runs of all it
+  // counted, and lets the oldest go only once its history is full. Fewer kept than counted is no cut below that: a root
+  // whose tree a late sub-agent reopened leaves the history and stays counted.
   const roots = num('roots');
-  const firstSeenCut = firstSeenAt === undefined && ended.length > 0 && roots !== undefined && roots > ended.length;
+  const firstSeenCut = firstSeenAt === undefined && ended.length >= AGENT_HISTORY_KEPT && roots !== undefined && roots > ended.length;
   return {
     runs: num('runs') ?? roots,
     failures: num('failures'),
