@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { ingestKinesisBatch } from '../../lambdas/core/kinesis-ingest.ts';
-import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { LINE_PARSERS, type LineParser, parseLine } from '../../lambdas/core/parse/index.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
 
@@ -168,5 +168,26 @@ describe('the ingest handler on an ordinary multi-line log event, as before', ()
     // Assess
     expect(withTrace.counts).toEqual(without.counts);
     expect(withTrace.counts.lines).toBe(1);
+  });
+
+  it.each([
+    ["a Lambda function's stack trace", `${ts}\t${REQUEST}\tERROR\tjava.lang.IllegalStateException: boom`, '    at com.example.Handler'],
+    ["a host's stack trace", 'Exception in thread "main" java.lang.IllegalStateException: boom', '\tat com.example.Handler'],
+  ])('reads %s whole, trying each parser as often as on its first line alone, however many its lines', (_what, first, frame) => {
+    // Prepare: each parser counts the lines it is given
+    const tries = (message: string) => {
+      let tried = 0;
+      const counting: LineParser[] = LINE_PARSERS.map((parser) => ({ format: parser.format, parse: (line, ctx) => ((tried += 1), parser.parse(line, ctx)) }));
+      const outcome = parseLine(message, { source: { origin: '/aws/lambda/jobs', logStream: 'host-1', eventId: 'e1' }, recordTime: T0, defaultJob: 'jobs' }, counting);
+      return { kind: outcome.kind, tried };
+    };
+    const frames = Array.from({ length: 60 }, (_, i) => `${frame}${i}.process(Handler${i}.java:${100 + i})`);
+
+    // Act
+    const trace = tries([first, ...frames].join('\r'));
+    const alone = tries(first);
+
+    // Assess
+    expect(trace).toEqual({ kind: 'unrecognised', tried: alone.tried });
   });
 });

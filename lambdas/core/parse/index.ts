@@ -135,11 +135,13 @@ function breaksWithin(line: string): boolean {
  * OTLP batch does.
  */
 function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome | undefined {
+  const firstLine = message.slice(0, lineEnd(message, 0, message.indexOf('\n'), message.indexOf('\r')));
+  const application = isApplicationLine(firstLine);
+  if (!mayHoldLinesOfOurs(message, !application, 2)) return undefined;
+  const following = application ? loggedMessageParsers(parsers) : parsers;
   const claimed: ParseOutcome[] = [];
   let rejected: string | undefined;
-  const lines = message.split(LINE_BREAK);
-  const following = isApplicationLine(lines[0]) ? loggedMessageParsers(parsers) : parsers;
-  lines.forEach((text, index) => {
+  message.split(LINE_BREAK).forEach((text, index) => {
     if (text.trim() === '') return;
     const outcome = parseRedacted(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, index === 0 ? parsers : following);
     if (outcome.kind === 'unrecognised') return;
@@ -152,6 +154,43 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
   if (whole.kind === 'events' && events.length <= whole.events.length) return undefined;
   if (events.length === 0 && rejected !== undefined) return { kind: 'rejected', reason: rejected };
   return rejected === undefined ? { kind: 'events', events } : { kind: 'events', events, rejected };
+}
+
+/** Where the line that begins at `start` ends: at the first of the next line feed or carriage return (`lf`, `cr`: from `start` on, -1 for none), else at the message's end. */
+function lineEnd(message: string, start: number, lf: number, cr: number): number {
+  if (lf < 0) return cr < 0 ? message.length : cr;
+  return cr < 0 ? lf : Math.min(lf, cr);
+}
+
+/**
+ * Whether at least `needed` of a message's lines may be a format's, judged by the parsers' own
+ * first tests without splitting it: a line holding a `{` (the JSON formats find their object
+ * anywhere in a line), or, for the first line and for every line when `anyFormat`, one that begins
+ * as a line of the other formats does, with a character other than a space or a closing bracket
+ * (a time, a syslog date, priority or tag, `START`, `REPORT`, `Task timed out`). A stack trace's
+ * frames and a pretty-printed object's fields begin with spaces, so a message of sixty of them is
+ * read whole, once. One pass over the message: each `indexOf` moves on only once passed.
+ */
+function mayHoldLinesOfOurs(message: string, anyFormat: boolean, needed: number): boolean {
+  let found = 0;
+  let brace = message.indexOf('{');
+  let lf = message.indexOf('\n');
+  let cr = message.indexOf('\r');
+  for (let start = 0; start < message.length; ) {
+    if (lf >= 0 && lf < start) lf = message.indexOf('\n', start);
+    if (cr >= 0 && cr < start) cr = message.indexOf('\r', start);
+    if (brace >= 0 && brace < start) brace = message.indexOf('{', start);
+    const end = lineEnd(message, start, lf, cr);
+    const maybe = (brace >= 0 && brace < end) || ((start === 0 || anyFormat) && start < end && beginsAsALine(message.charCodeAt(start)));
+    if (maybe && ++found >= needed) return true;
+    start = end + (message.startsWith('\r\n', end) ? 2 : 1);
+  }
+  return false;
+}
+
+/** Whether a line's first character may begin a line of a format's: not a space, a tab or a closing `}` or `]`. */
+function beginsAsALine(first: number): boolean {
+  return first > 0x20 && first !== 0x7d /* } */ && first !== 0x5d /* ] */;
 }
 
 /**
