@@ -432,7 +432,9 @@ function configuredPaths(configured: Readonly<Record<string, ArgType>> | undefin
 /**
  * Checks a tool call's arguments: those with a configured type against it, the others (unless
  * `inferFromNames` is false) against the type their name implies. Nested objects and lists are
- * walked (`customer.email`, `lines[1].sku`). A configured type may name a nested path: `lines[0].sku`
+ * walked (`customer.email`, `lines[1].sku`). A name's type is a scalar's: an object under a typed
+ * name is walked too, its `value` field judged by that name (PayPal's `amount: { currency_code,
+ * value }`), and each item of a list under it is (`email: [a, b]`); a configured type judges the whole value. A configured type may name a nested path: `lines[0].sku`
  * one item's field, `lines[].sku` (or `lines[*].sku`, or `lines.sku`) that field of every item,
  * `recipients[]` every item of a list of values; an item's own index wins over `[]`. Absent and
  * `null` arguments are not checked (whether an argument is required is the JSON schema's business).
@@ -442,14 +444,19 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
   const infer = options.inferFromNames ?? true;
   const { types, prefixes, reach } = configuredPaths(configured);
   const leadingTo = (keys: readonly string[]) => [...new Set(keys)].filter((key) => prefixes.has(key));
-  /** `keys`: the configured paths this value may answer to, most specific first. */
-  const visit = (value: unknown, path: string, name: string, depth: number, keys: readonly string[]) => {
+  /**
+   * `keys`: the configured paths this value may answer to, most specific first. `named`: the type the
+   * name of the object holding this `value` field implies (`amount: { currency_code, value }`).
+   */
+  const visit = (value: unknown, path: string, name: string, depth: number, keys: readonly string[], named?: ArgType) => {
     // A value the redactor replaced whole (a secret) cannot be judged: its type is unknown now.
     if (value === undefined || value === null || isWhollyRedacted(value)) return;
     const key = keys.find((k) => types.has(k));
     const own = key === undefined ? undefined : types.get(key);
     // Inference looks MAX_DEPTH levels down; deeper, only a configured path is followed.
-    const type = own ?? (infer && depth <= MAX_DEPTH ? inferArgType(name) : undefined);
+    const inferred = infer && depth <= MAX_DEPTH ? (inferArgType(name) ?? named) : undefined;
+    // A name's type is a scalar's: an object under it (a money object) is walked, a list's items judged by it.
+    const type = own ?? (typeof value === 'object' ? undefined : inferred);
     if (type !== undefined && type !== 'string') {
       const check = checkValue(type, value, name, options.now, own === undefined);
       if (check.problem !== undefined) {
@@ -472,7 +479,7 @@ export function checkToolArgs(args: Readonly<Record<string, unknown>>, configure
       return;
     }
     for (const [field, inner] of Object.entries(value as Record<string, unknown>)) {
-      visit(inner, `${path}.${field}`, field, depth + 1, leadingTo(keys.map((k) => `${k}.${field}`)));
+      visit(inner, `${path}.${field}`, field, depth + 1, leadingTo(keys.map((k) => `${k}.${field}`)), field === 'value' ? inferred : undefined);
     }
   };
   for (const [name, value] of Object.entries(args)) visit(value, name, name, 0, leadingTo([canonicalArgPath(name)]));

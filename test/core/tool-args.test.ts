@@ -199,12 +199,12 @@ describe('checkToolArgs', () => {
   });
 
   it('explains values of the wrong kind without calling them placeholders', () => {
-    const errors = check({ amount: 'forty dollars', count: 2.5, seats: 2.5, email: 'jane at example dot com', ticket_id: { id: 7 } }, { seats: 'integer' });
+    const errors = check({ amount: 'forty dollars', count: 2.5, seats: 2.5, email: 'jane at example dot com', ticket_id: true }, { seats: 'integer' });
     expect(errors.map((e) => [e.arg, e.placeholder, e.message])).toEqual([
       ['amount', false, 'amount must be a number like 42.5; got "forty dollars", which is not a number: pass digits only, like 40 or 40.00, without currency symbols or words.'],
       ['seats', false, 'seats must be a whole number like 3; got 2.5, which is not a whole number: pass a whole number such as 3.'],
       ['email', false, 'email must be an email address like jane.doe@example.com; got "jane at example dot com", which is not an email address.'],
-      ['ticket_id', false, 'ticket_id must be an identifier (one token, no spaces) like usr_8412; got an object, which is not an identifier: pass the id exactly as an earlier tool result returned it.'],
+      ['ticket_id', false, 'ticket_id must be an identifier (one token, no spaces) like usr_8412; got the boolean true, which is not an identifier: pass the id exactly as an earlier tool result returned it.'],
     ]);
   });
 
@@ -363,6 +363,29 @@ describe('checkToolArgs', () => {
     const errors = check({ message_id: '<CAF7k2x9Q@mail.gmail.com>', in_reply_to_id: '<user_id>' });
     // Assess
     expect(errors.map((e) => [e.arg, e.placeholder])).toEqual([['in_reply_to_id', true]]);
+  });
+
+  it('descends into an object or list under a typed name instead of failing it, judging a money object\'s value and each item of a list by the name', () => {
+    // Prepare: PayPal money objects, a list of emails, a protobuf timestamp, and a placeholder in a money object's value
+    const args = {
+      amount: { currency_code: 'USD', value: '25.00' },
+      items: [{ name: 'Widget', quantity: '2', unit_amount: { currency_code: 'USD', value: '10.00' } }],
+      email: ['a@x.com', 'b@x.com', 'his email'],
+      created_at: { seconds: 1790000000, nanos: 0 },
+      total_amount: { currency_code: 'USD', value: 'N/A' },
+    };
+    // Act
+    const errors = check(args);
+    // Assess
+    expect(errors.map((e) => [e.arg, e.placeholder, e.source])).toEqual([
+      ['email[2]', true, 'name'],
+      ['total_amount.value', true, 'name'],
+    ]);
+    expect(errors[1].message).toBe('total_amount.value must be a number like 42.5; got the placeholder text "N/A": look the amount up and pass the number itself.');
+  });
+
+  it('still fails an object under a configured type', () => {
+    expect(check({ amount: { currency_code: 'USD', value: '25.00' } }, { amount: 'number' }).map((e) => [e.arg, e.source])).toEqual([['amount', 'config']]);
   });
 
   it('walks nested objects and lists, naming the path', () => {
