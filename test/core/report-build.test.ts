@@ -648,6 +648,70 @@ describe('statuses carried over two months', () => {
   });
 });
 
+describe('statuses carried over from the stored findings when last month’s report cannot be read', () => {
+  const config = validateConfig({
+    jobs: {
+      unv: { schedule: '0 3 * * *', owner: 'a@example.com' },
+      hourly: { schedule: '0 * * * *', grace_minutes: 15, owner: 'a@example.com' },
+    },
+  });
+
+  /** A store of `findings` and `runs`, and November's report made with October's JSON (each month's before it) and without it. */
+  async function november(findings: Finding[], runs: RunRecord[]) {
+    const store = { query: async (q: { from: string; to: string }) => findings.filter((f) => f.ts >= q.from && f.ts < q.to), pendingAlerts: async () => [] };
+    const runStore = { runs: async (key: string, from: string, to: string) => runs.filter((r) => `${r.subject_kind}#${r.subject}` === key && r.ts >= from && r.ts < to) };
+    const catalog = { subjects: async () => [] };
+    const archive = new Map<string, string>();
+    const sources = (month: string) => ({ findings: store, runs: runStore, catalog, config, clock: { now: () => scheduledReportTime(month) } }) as unknown as Parameters<typeof createMonthlyReport>[1];
+    for (const month of ['2026-08', '2026-09', '2026-10']) {
+      const { documents } = await createMonthlyReport(month, { ...sources(month), archive: { read: async (m, format) => (format === 'json' ? archive.get(m) : undefined) } });
+      archive.set(month, documents.find((d) => d.format === 'json')!.body);
+    }
+    const withJson = await createMonthlyReport('2026-11', { ...sources('2026-11'), archive: { read: async (m, format) => (format === 'json' ? archive.get(m) : undefined) } });
+    const without = await createMonthlyReport('2026-11', sources('2026-11'));
+    const view = (r: typeof without.report, detector: string, subject: string) => {
+      const g = r.findings.find((x) => x.detector === detector && x.subject === subject);
+      return g && [g.status, g.openSince, g.correctiveAction.due, g.correctiveAction.overdue];
+    };
+    return { withJson: (d: string, s: string) => view(withJson.report, d, s), without: (d: string, s: string) => view(without.report, d, s) };
+  }
+
+  /** unv's daily runs from 1 August to 30 November, but on the days `skip` says, failed on `failedOn`; a run-failed finding for each failure. */
+  function dailyRuns(failedOn: string[], skip: (d: string) => boolean) {
+    const runs: RunRecord[] = [];
+    const findings: Finding[] = [];
+    for (let t = Date.parse('2026-08-01T03:00:00Z'); t < Date.parse('2026-12-01T00:00:00Z'); t += 86_400_000) {
+      const d = new Date(t).toISOString().slice(0, 10);
+      if (skip(d)) continue;
+      const failed = failedOn.includes(d);
+      runs.push({ ...runRecord('unv', `unv-${d}`, `${d}T03:01:00Z`, failed ? 'failed' : 'ok'), exit_code: failed ? 1 : 0 });
+      if (failed) findings.push(finding('run-failed', 'unv', `${d}T03:01:00Z`, { run_id: `unv-${d}`, evidence: { exit_code: 1 } }));
+    }
+    return { runs, findings };
+  }
+
+  it('reads last month’s findings as its report did: a missed-run a late run answered is no open group', async () => {
+    // Prepare: hourly ran on 5 October 06:00 to 12:00 and on 10 November but at 10:00; 5 October's 10:00 run arrived late (its missed-run stored, then answered).
+    const runs: RunRecord[] = [];
+    for (const d of ['2026-10-05', '2026-11-10']) {
+      for (const h of [6, 7, 8, 9, 10, 11, 12]) {
+        if (d === '2026-11-10' && h === 10) continue;
+        const hh = String(h).padStart(2, '0');
+        runs.push(runRecord('hourly', `h-${d}-${hh}`, `${d}T${hh}:01:05Z`));
+      }
+    }
+    const missed = (d: string): Finding => ({ ...finding('missed-run', 'hourly', `${d}T10:15:00Z`, { evidence: { schedule: '0 * * * *', timezone: 'UTC', grace_minutes: 15 } }), expected_at: `${d}T10:00:00Z` });
+
+    // Act
+    const { withJson, without } = await november([missed('2026-10-05'), missed('2026-11-10')], runs);
+
+    // Assess
+    expect(withJson('missed-run', 'hourly')).toEqual(['new', '2026-11', '2026-12-08', false]);
+    expect(without('missed-run', 'hourly')).toEqual(withJson('missed-run', 'hourly'));
+  });
+
+});
+
 describe('runs affected of the month’s runs', () => {
   it('counts runs that never ended, and so wrote no run record, among the month’s runs: never more than 100%', () => {
     // Prepare: 11 runs of hanger started in October; 3 ended, 8 hung and were reported run-unfinished.

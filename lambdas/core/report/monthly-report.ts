@@ -28,7 +28,7 @@ import { reportNotice } from './notice.ts';
 import { renderHtml } from './render-html.ts';
 import { renderJson } from './render-json.ts';
 import { renderMarkdown } from './render-markdown.ts';
-import { lateRunReads, lateRunReadsFrom } from './late-runs.ts';
+import { lateRunJudge, lateRunReads, lateRunReadsFrom } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
 
@@ -98,19 +98,35 @@ function groupsIn(findings: readonly Finding[], span: MonthSpan): Map<string, { 
 }
 
 /**
+ * A month's findings as its report counted them: without the missed and unfinished runs that late
+ * runs answer (`lateRunJudge`), judged against the jobs' runs from where such a run may have begun up
+ * to the end of the month after (a run recorded later than that is not read) and their kept starts.
+ */
+async function monthFindingsAsReported(span: MonthSpan, sources: ReportSources, subjects: readonly SubjectSnapshot[]): Promise<Finding[]> {
+  const findings = (await sources.findings.query({ from: span.from, to: findingsQueryEnd(span) })).filter((f) => happenedIn(f, span));
+  const readsFrom = lateRunReadsFrom({ findings, fromMs: span.fromMs });
+  if (readsFrom.size === 0) return findings;
+  const to = monthSpan(span.to.slice(0, 7)).to;
+  const runLists = await mapLimited([...readsFrom.keys()], PARALLEL_READS, (key) => sources.runs.runs(key, lateRunReads(key, span.fromMs, readsFrom).from, to));
+  return lateRunJudge(runLists.flat(), subjects)(findings).kept;
+}
+
+/**
  * Last month's groups as its report gave them, from the stored findings, when that report cannot
  * be read: a group is open since the first of the unbroken months it had findings in (up to
- * last month, 12 months back at most), and due as that month's report set it, made at its
- * scheduled time (06:00 UTC on the 1st after): its severity then, plus the due days. A group
- * last month's report held unverified without a finding is not known this way.
+ * last month, 12 months back at most), each month's findings read as its report counted them
+ * (`previousFindings` as this report counts them, earlier months' by `monthFindingsAsReported`),
+ * and due as that month's report set it, made at its scheduled time (06:00 UTC on the 1st after):
+ * its severity then, plus the due days. A group last month's report held unverified without a
+ * finding is not known this way.
  */
-async function carriedFromFindings(previous: MonthSpan, previousFindings: readonly Finding[], store: FindingStore): Promise<CarriedGroup[]> {
+async function carriedFromFindings(previous: MonthSpan, previousFindings: readonly Finding[], sources: ReportSources, subjects: readonly SubjectSnapshot[]): Promise<CarriedGroup[]> {
   const firstMonth = new Map([...groupsIn(previousFindings, previous)].map(([key, g]) => [key, { ...g, month: previous.month }]));
   let open = new Set(firstMonth.keys());
   // Not before 1970, the first month a log can be from.
   for (let span = previous, n = 0; open.size > 0 && n < CARRY_BACK_MONTHS && span.fromMs > 0; n++) {
     span = previousMonthSpan(span.month);
-    const earlier = groupsIn(await store.query({ from: span.from, to: findingsQueryEnd(span) }), span);
+    const earlier = groupsIn(await monthFindingsAsReported(span, sources, subjects), span);
     open = new Set([...open].filter((key) => earlier.has(key)));
     for (const key of open) firstMonth.set(key, { ...earlier.get(key)!, month: span.month });
   }
@@ -197,7 +213,8 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     carried = read.carried;
     if (read.note) notes.push(read.note);
   }
-  carried ??= await carriedFromFindings(previous, previousFindings, sources.findings);
+  // Last month's findings as its report counted them: without those late runs answered (as buildReport retracts them).
+  carried ??= await carriedFromFindings(previous, lateRunJudge(runs, subjects)(previousFindings.filter((f) => happenedIn(f, previous))).kept, sources, subjects);
   const exceptions = sources.exceptions ? withConfigSeeds(await sources.exceptions.list(), sources.config, new Date(sources.clock.now()).toISOString()) : undefined;
   // Guard bypasses the alert cooldown held back behind the month's last findings are counted in no
   // finding of the month: in one after it (up to the report date), or in the guard's state still.
