@@ -24,6 +24,11 @@ export interface OpenRun {
   readonly host?: string;
   /** The parser that saw the start (`json`, `lambda`, `cron`, …). */
   readonly format?: string;
+  /**
+   * systemd said the unit is up (`Started U`, which a Type=oneshot unit never logs): a service that
+   * runs until it is stopped, days later, not a job run (`awaitsEnd`).
+   */
+  readonly active?: true;
 }
 
 /** What the pipeline keeps per job between batches: compact, bounded, JSON-serialisable. */
@@ -858,7 +863,16 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
  */
 export function runsGoingOn(state: Pick<JobState, 'endsLogged' | 'open' | 'startsSeen'>, at: number, maxRuntimeMs: number): OpenRun[] {
   if (state.open.length === 0 || !runsLogEnds(state)) return [];
-  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs);
+  return state.open.filter((r) => awaitsEnd(r) && r.at <= at && at - r.at <= maxRuntimeMs);
+}
+
+/**
+ * Whether an open run is waited on to end (in a job whose runs log ends, `runsLogEnds`): not a
+ * systemd unit that is up (`Started U`: a daemon, whose uptime between restarts is no run to
+ * time), only a oneshot's (`Starting U…`, then `Finished U` or `U: Deactivated successfully.`).
+ */
+function awaitsEnd(run: OpenRun): boolean {
+  return run.active !== true;
 }
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
@@ -969,7 +983,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     graceMs,
     earlyMs: EARLY_MS,
     // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
-    open: openRunsAsLogged(state.open, ctx.config),
+    // A systemd unit that is up is not waited on to end (awaitsEnd).
+    open: state.open.every(awaitsEnd) ? openRunsAsLogged(state.open, ctx.config) : openRunsAsLogged(state.open, ctx.config).filter((_, i) => awaitsEnd(state.open[i])),
     endsLogged: runsLogEnds(state),
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,
@@ -1257,10 +1272,15 @@ export const jobReducer: SubjectReducer<JobState> = {
         }
         // systemd's `Started U.` after `Starting U…` (or the other way round, lines out of order)
         // is the same run: remembered, so a redelivered one is skipped once the run has ended.
-        if (
-          isSystemdStart(event.format, subject, body.run_id, event.at, body.host) &&
-          state.open.some((r) => r.host === body.host && Math.abs(event.at - r.at) <= SYSTEMD_START_WINDOW_MS && isSystemdStart(r.format, subject, r.run_id, r.at, r.host))
-        ) {
+        // A `Started U.` says that run's unit is up (a daemon, not a oneshot job): no end is waited for.
+        const systemdStart = isSystemdStart(event.format, subject, body.run_id, event.at, body.host);
+        const sameRun = systemdStart ? state.open.findIndex((r) => r.host === body.host && Math.abs(event.at - r.at) <= SYSTEMD_START_WINDOW_MS && isSystemdStart(r.format, subject, r.run_id, r.at, r.host)) : -1;
+        const active = systemdStart && body.active === true;
+        if (sameRun >= 0) {
+          if (active && !state.open[sameRun].active) {
+            const open = ownOpen();
+            open[sameRun] = { ...open[sameRun], active };
+          }
           remember(body.run_id, event.at);
           continue;
         }
@@ -1279,7 +1299,7 @@ export const jobReducer: SubjectReducer<JobState> = {
           d.unfinishedReported = d.unfinishedReported.filter((key) => stillOpen.some((r) => keyNamesRun(key, r)));
         }
         const open = ownOpen();
-        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format });
+        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}) });
         keepNewest(open, MAX_OPEN);
         if (!d.endsLogged) {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
@@ -1361,7 +1381,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run that ended past its max runtime, of a job whose runs the sweep waits for to end, is
       // unfinished as the sweep judges it while it hangs, unless a sweep reported it (endedUnfinished).
       // Older history read late only past a configured max runtime: the windows' median is the later runs'.
-      if (started && runsLogEnds(state) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
+      if (started && runsLogEnds(state) && awaitsEnd(started) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
         const runtime = maxRuntimeWith(state.job, ctx.config, () => durations.median());
         const late = event.at - started.at > runtime.ms ? endedUnfinished(subject, openRunView(started, ctx.config), event.at, runtime, state.unfinishedReported) : undefined;
         if (late) findings.push(toFinding(late, runUnfinishedDetector.meta, ctx.config));

@@ -790,6 +790,50 @@ describe('job runs reducer', () => {
     expect(result.records).toHaveLength(1);
     expect(result.findings.map((f) => f.detector)).not.toContain('run-unfinished');
   });
+
+  it('does not report a restarted systemd daemon unfinished, its second or third uptime read at once or swept while it runs', () => {
+    // Prepare: queue-worker.service up on Oct 1, restarted Oct 2 (a stop seen: an end), up 7 days, restarted Oct 9
+    const daemon = 'queue-worker.service';
+    const lines = syslogLines(
+      'Oct  1 08:00:00 web1 systemd[1]: Started queue-worker.service - Queue worker.',
+      'Oct  2 08:00:01 web1 systemd[1]: queue-worker.service: Deactivated successfully.',
+      'Oct  2 08:00:02 web1 systemd[1]: Starting queue-worker.service - Queue worker...',
+      'Oct  2 08:00:03 web1 systemd[1]: Started queue-worker.service - Queue worker.',
+      'Oct  9 08:00:01 web1 systemd[1]: queue-worker.service: Deactivated successfully.',
+      'Oct  9 08:00:03 web1 systemd[1]: Started queue-worker.service - Queue worker.',
+    );
+    const upToSecond = lines.slice(0, 4);
+    // Act
+    const atOnce = jobReducer.apply(initialJobState(daemon), daemon, lines, ctx);
+    const second = jobReducer.apply(initialJobState(daemon), daemon, upToSecond, ctx);
+    const swept = jobReducer.tick!(second.state, daemon, { ...ctx, clock: { now: () => Date.parse('2026-10-06T00:00:00Z') } });
+    const stopped = jobReducer.apply(swept.state, daemon, lines.slice(4), ctx);
+    const thirdSwept = jobReducer.tick!(stopped.state, daemon, { ...ctx, clock: { now: () => Date.parse('2026-10-20T00:00:00Z') } });
+    // Assess
+    const unfinished = (findings: readonly { detector: string }[]) => findings.filter((f) => f.detector === 'run-unfinished');
+    expect(atOnce.records).toHaveLength(2);
+    expect(unfinished(atOnce.findings)).toEqual([]);
+    expect(unfinished(swept.findings)).toEqual([]);
+    expect(unfinished(stopped.findings)).toEqual([]);
+    expect(unfinished(thirdSwept.findings)).toEqual([]);
+  });
+
+  it('still reports a systemd oneshot (Starting, then Finished) that finished past its max runtime unfinished', () => {
+    // Prepare: backup.service runs 02:30 to 02:45 on Oct 5, then 02:30 to 06:00 on Oct 6 (max runtime 1 h by default)
+    const unit = 'backup.service';
+    const lines = syslogLines(
+      'Oct  5 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  5 02:45:00 web1 systemd[1]: backup.service: Deactivated successfully.',
+      'Oct  5 02:45:00 web1 systemd[1]: Finished backup.service - Nightly backup.',
+      'Oct  6 02:30:00 web1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Oct  6 06:00:00 web1 systemd[1]: backup.service: Deactivated successfully.',
+      'Oct  6 06:00:00 web1 systemd[1]: Finished backup.service - Nightly backup.',
+    );
+    // Act
+    const result = jobReducer.apply(initialJobState(unit), unit, lines, ctx);
+    // Assess
+    expect(result.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.ts)).toEqual(['2026-10-06T03:30:00Z']);
+  });
 });
 
 describe('a redact pattern matching run ids added to the config while a run is open', () => {

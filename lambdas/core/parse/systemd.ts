@@ -8,7 +8,7 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  * Contract §1b, systemd as text (syslog, `journalctl` output): the service manager's lines about
  * a unit U, in the wording of systemd ≥ 250 (`StatusUnitFormat=combined`) and of older versions:
  *
- *   `Started backup.service - Nightly backup.` / `Started Nightly backup.`          → run.start
+ *   `Started backup.service - Nightly backup.` / `Started Nightly backup.`          → run.start, active: true
  *   `Starting backup.service - Nightly backup...` (systemd ≥ 249, the unit named)   → run.start
  *   `Starting Nightly backup...` (older, the description only)                       → unit.starting
  *   `backup.service: Main process exited, code=exited, status=1/FAILURE`            → run.end, exit 1
@@ -28,7 +28,9 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  * `Starting` that names no unit (older wording, description only) cannot be told to be the
  * unit's by the line alone: it is a `unit.starting`, which the systemd host reducer
  * (systemd-host-reducer.ts) makes a run start of the unit when the host's log shows which unit
- * that description belongs to, and otherwise drops.
+ * that description belongs to, and otherwise drops. A `Started U` start says the unit is up
+ * (`active: true`): a service that runs until it is stopped (a Type=simple or notify daemon, or a
+ * timer's Type=simple service), whose run is not waited on to end (job-reducer.ts, `awaitsEnd`).
  */
 
 const FORMAT = 'systemd';
@@ -90,8 +92,8 @@ function jobOfSubject(subject: string): string {
   return subject;
 }
 
-function runStart(job: string, at: number, host: string | undefined): RunStart {
-  return defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host });
+function runStart(job: string, at: number, host: string | undefined, active?: true): RunStart {
+  return defined<RunStart>({ type: 'run.start', job, run_id: systemdRunId(job, at, host), host, active });
 }
 
 function endOk(job: string, host: string | undefined): RunEnd {
@@ -170,7 +172,7 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   const started = STARTED.exec(message);
   if (started) {
     if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
-    return [runStart(fields.unit ?? jobOfSubject(started[1]), at, host)];
+    return [runStart(fields.unit ?? jobOfSubject(started[1]), at, host, true)];
   }
   const starting = STARTING.exec(message);
   if (starting) {
