@@ -45,6 +45,21 @@ describe('the ingest handler on a log event whose message holds several of our l
     expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
   });
 
+  it.each([
+    ["the message of a record of Lambda's JSON log format", '/aws/lambda/jobs', JSON.stringify({ time: ts, type: 'app', timestamp: ts, level: 'INFO', requestId: REQUEST, message: `${end('billing-export', 1)}\n${end('cache-warm', 0)}` })],
+    ['the log of a Fluent Bit record', '/eks/app', JSON.stringify({ time: ts, stream: 'stdout', log: `${end('billing-export', 1)}\n${end('cache-warm', 0)}\n` })],
+  ])('reads every line in %s', async (_what, logGroup, message) => {
+    // Prepare
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery(logGroup, [message]));
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 1, events: 2, rejected: 0 });
+    expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+  });
+
   it('reads every line of the message from a Kinesis stream too', async () => {
     // Prepare
     const { awslogs } = delivery('/jobs/fleet', [`${end('billing-export', 1)}\r${end('cache-warm', 0)}`]);

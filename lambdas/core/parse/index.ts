@@ -134,7 +134,7 @@ function breaksWithin(line: string): boolean {
  * counts: its events are all kept, and a bad line among them rejects it, as a broken span of an
  * OTLP batch does.
  */
-function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome | undefined {
+function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[], read: LineReader = parseRedacted): ParseOutcome | undefined {
   const firstLine = message.slice(0, lineEnd(message, 0, message.indexOf('\n'), message.indexOf('\r')));
   const application = isApplicationLine(firstLine);
   if (!mayHoldLinesOfOurs(message, !application, 2)) return undefined;
@@ -143,7 +143,7 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
   let rejected: string | undefined;
   message.split(LINE_BREAK).forEach((text, index) => {
     if (text.trim() === '') return;
-    const outcome = parseRedacted(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, index === 0 ? parsers : following);
+    const outcome = read(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, index === 0 ? parsers : following);
     if (outcome.kind === 'unrecognised') return;
     claimed.push(outcome);
     const reason = outcome.kind === 'rejected' ? outcome.reason : outcome.rejected;
@@ -155,6 +155,9 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
   if (events.length === 0 && rejected !== undefined) return { kind: 'rejected', reason: rejected };
   return rejected === undefined ? { kind: 'events', events } : { kind: 'events', events, rejected };
 }
+
+/** How one line of a message is read: redacted at the top (`parseRedacted`), as found inside a wrapper (`readInWrapper`), whose line is redacted whole. */
+type LineReader = (text: string, ctx: LineContext, parsers: readonly LineParser[]) => ParseOutcome;
 
 /** Where the line that begins at `start` ends: at the first of the next line feed or carriage return (`lf`, `cr`: from `start` on, -1 for none), else at the message's end. */
 function lineEnd(message: string, start: number, lf: number, cr: number): number {
@@ -408,8 +411,18 @@ function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[
   const wrapper = shipped ?? logged;
   if (wrapper === undefined) return undefined;
   const inner = logged === undefined ? parsers : loggedMessageParsers(parsers);
-  const inside = parseUnredacted(wrapper.text, wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at }, inner, true);
+  const innerCtx = wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at };
+  const inside = parseUnredacted(wrapper.text, innerCtx, inner, true);
+  // Its text may hold several lines (an escaped line break): read as a message of them is
+  // (`linesWithin`), unless the wrapper is itself one line of such a message, whose place its own lines' would take.
+  const lines = ctx.source.part === undefined && breaksWithin(wrapper.text) ? linesWithin(wrapper.text, inside.outcome, innerCtx, inner, readInWrapper) : undefined;
+  if (lines) return { outcome: lines, recordTime: innerCtx.recordTime };
   return inside.outcome.kind === 'unrecognised' ? undefined : inside;
+}
+
+/** One line of a wrapper's text, as its whole is read (`claimLine`), unredacted: the wrapper's line is redacted whole. */
+function readInWrapper(text: string, ctx: LineContext, parsers: readonly LineParser[]): ParseOutcome {
+  return parseUnredacted(text, ctx, parsers, true).outcome;
 }
 
 /**
