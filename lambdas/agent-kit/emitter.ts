@@ -248,7 +248,9 @@ export class AgentEmitter {
   private readonly pools: readonly Pool[];
   private readonly ownBudget?: AgentBudget;
   private readonly parent?: AgentEmitter;
-  private started = false;
+  /** What started the run (`start()`, its first action, …), and the parent its `agent.start` named; undefined until it started. */
+  private startedBy?: string;
+  private startedUnder?: string;
   private ended = false;
   private seq = 0;
   /** Makes this emitter's `action_id`s its own: `seq` starts at 1 in every process using the run id. */
@@ -292,11 +294,27 @@ export class AgentEmitter {
     this.shared.write(JSON.stringify({ ...body, ts: new Date(this.shared.clock()).toISOString() }));
   }
 
-  /** Writes `agent.start` (with the parent and this run's own budget). Called by the first action if not before. */
+  /**
+   * Writes `agent.start` (with the parent and this run's own budget). Called by the first action if
+   * not before. Once started, a repeat that changes nothing does nothing, and one naming another
+   * parent throws an `Error`: its `agent.start` is written, and its actions would stay out of that parent's tree.
+   */
   start(options: { parentRunId?: string } = {}): void {
-    if (this.started) return;
-    this.started = true;
-    const parent = options.parentRunId ?? this.parentRunId;
+    if (this.startedBy !== undefined && options.parentRunId !== undefined && options.parentRunId !== this.startedUnder) {
+      const now = this.startedUnder === undefined ? 'as a root of its own' : `under parent ${this.startedUnder}`;
+      const parent = options.parentRunId;
+      throw new Error(
+        `${this.agent} run ${this.runId} already started, ${now} (${this.startedBy} started it): start({ parentRunId: ${JSON.stringify(parent)} }) must come before its first action, or its actions stay out of ${parent}'s tree and budget. Nothing was recorded.`,
+      );
+    }
+    this.begin('start()', options.parentRunId);
+  }
+
+  private begin(by: string, parentRunId?: string): void {
+    if (this.startedBy !== undefined) return;
+    this.startedBy = by;
+    const parent = parentRunId ?? this.parentRunId;
+    this.startedUnder = parent;
     this.line({
       type: 'agent.start',
       agent: this.agent,
@@ -339,7 +357,7 @@ export class AgentEmitter {
       const exhausted = pool.check(tick, detail.cost_usd, this.runId, this.agent);
       if (exhausted) return exhausted;
     }
-    this.start();
+    this.begin('its first action');
     const cost = detail.cost_usd ?? 0;
     for (const pool of this.pools) pool.spend(tick, cost);
     for (let e: AgentEmitter | undefined = this; e; e = e.parent) {
@@ -398,14 +416,14 @@ export class AgentEmitter {
   child(agent: string, options: { budget?: AgentBudget; runId?: string } = {}): AgentEmitter {
     this.refuseIfEnded('sub-agents');
     checkBudget(`${this.agent} run ${this.runId}: child(${JSON.stringify(agent)})`, options.budget);
-    this.start();
+    this.begin('its first child()');
     return new AgentEmitter(this.shared, { agent, runId: options.runId ?? this.shared.newRunId(), budget: options.budget, parent: this, inherited: this.pools });
   }
 
   /** Writes `agent.end` with the actions (and cost) of this run and everything under it: the honest count. */
   end(status = 'ok', extra: { output_bytes?: number } = {}): void {
     if (this.ended) return;
-    this.start();
+    this.begin('end()');
     this.ended = true;
     this.line({
       type: 'agent.end',

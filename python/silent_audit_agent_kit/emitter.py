@@ -397,7 +397,9 @@ class AgentEmitter:
         has_limit = budget is not None and (budget.get("max_actions") is not None or budget.get("max_cost_usd") is not None)
         self._own_budget = {**budget, "scope": budget.get("scope", "task")} if has_limit and budget is not None else None
         self._pools = inherited + [_Pool(self._own_budget, run_id)] if self._own_budget is not None else inherited
-        self._started = False
+        # What started the run (start(), its first action, ...) and the parent its agent.start named; None until it started.
+        self._started_by: Optional[str] = None
+        self._started_under: Optional[str] = None
         self._ended = False
         self._seq = 0
         # Makes this emitter's action_ids its own: _seq starts at 1 in every process using the run id.
@@ -429,12 +431,26 @@ class AgentEmitter:
         self._shared.write(_dumps(body).encode("utf-8", "backslashreplace").decode("utf-8"))
 
     def start(self, parent_run_id: Optional[str] = None) -> None:
-        """Writes ``agent.start`` (with the parent and this run's own budget). Called by the first action if not before."""
+        """Writes ``agent.start`` (with the parent and this run's own budget). Called by the first action if not before.
+        Once started, a repeat that changes nothing does nothing, and one naming another parent raises a ``RuntimeError``:
+        its ``agent.start`` is written, and its actions would stay out of that parent's tree."""
         with self._shared.lock:
-            if self._started:
+            if self._started_by is not None and parent_run_id is not None and parent_run_id != self._started_under:
+                now = "as a root of its own" if self._started_under is None else f"under parent {self._started_under}"
+                raise RuntimeError(
+                    f"{self.agent} run {self.run_id} already started, {now} ({self._started_by} started it): start(parent_run_id={json.dumps(parent_run_id)}) "
+                    f"must come before its first action, or its actions stay out of {parent_run_id}'s tree and budget. Nothing was recorded."
+                )
+            self._begin("start()", parent_run_id)
+
+    def _begin(self, by: str, parent_run_id: Optional[str] = None) -> None:
+        """Writes ``agent.start`` unless the run has started, ``by`` saying what started it."""
+        with self._shared.lock:
+            if self._started_by is not None:
                 return
-            self._started = True
+            self._started_by = by
             parent = parent_run_id if parent_run_id is not None else self.parent_run_id
+            self._started_under = parent
             body: Dict[str, Any] = {"type": "agent.start", "agent": self.agent, "run_id": self.run_id}
             if parent is not None:
                 body["parent_run_id"] = parent
@@ -492,7 +508,7 @@ class AgentEmitter:
                 exhausted = pool.check(at, cost, self.run_id, self.agent)
                 if exhausted is not None:
                     return exhausted
-            self.start()
+            self._begin("its first action")
             for pool in self._pools:
                 pool.spend(at, cost or 0)
             emitter: Optional[AgentEmitter] = self
@@ -559,7 +575,7 @@ class AgentEmitter:
         with self._shared.lock:
             # Again under the lock: an end() above that held it meanwhile has counted its tree without this run.
             self._refuse_if_ended("sub-agents")
-            self.start()
+            self._begin("its first child()")
             return AgentEmitter(self._shared, agent=agent, run_id=run_id if run_id is not None else self._shared.new_run_id(), budget=kept, parent=self, inherited=self._pools)
 
     def end(self, status: str = "ok", *, output_bytes: Optional[int] = None) -> None:
@@ -567,7 +583,7 @@ class AgentEmitter:
         with self._shared.lock:
             if self._ended:
                 return
-            self.start()
+            self._begin("end()")
             self._ended = True
             body: Dict[str, Any] = {"type": "agent.end", "agent": self.agent, "run_id": self.run_id, "status": status, "actions_reported": self._subtree_actions}
             if self._cost_seen:

@@ -342,6 +342,26 @@ class EmitterTest(unittest.TestCase):
         # Act / Assess
         self.assertRaises(RuntimeError, root.action, "llm_call")
 
+    def test_refuses_start_with_a_parent_once_the_run_has_started_and_takes_a_repeat_that_changes_nothing(self):
+        # Prepare: a remote sub-agent that acted before it read its parent's run id, and one that started with it
+        lines = []
+        late = create_agent_emitter("remote-worker", write=lines.append, run_id="R1.late")
+        early = create_agent_emitter("remote-worker", write=lines.append, run_id="R1.early")
+        late.action("llm_call")
+        early.start(parent_run_id="R1")
+        # Act / Assess
+        with self.assertRaises(RuntimeError) as refused:
+            late.start(parent_run_id="R1")
+        self.assertEqual(
+            str(refused.exception),
+            "remote-worker run R1.late already started, as a root of its own (its first action started it): start(parent_run_id=\"R1\") must come before its first action, or its actions stay out of R1's tree and budget. Nothing was recorded.",
+        )
+        with self.assertRaisesRegex(RuntimeError, "remote-worker run R1.early already started, under parent R1"):
+            early.start(parent_run_id="R2")
+        late.start()
+        early.start(parent_run_id="R1")
+        self.assertEqual(sum(1 for line in lines if '"agent.start"' in line), 2)
+
     def test_refuses_a_sub_agents_action_tool_call_and_child_once_a_run_above_it_has_ended(self):
         # Prepare
         root, _, parsed = setup()

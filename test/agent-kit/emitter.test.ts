@@ -164,6 +164,23 @@ describe('createAgentEmitter', () => {
     expect(root.tick()).toBe(5);
   });
 
+  it('refuses start({ parentRunId }) once the run has started, naming the fix, and takes a repeat that changes nothing', () => {
+    // Prepare: a remote sub-agent that acted before it read its parent's run id, and one that started with it
+    const { lines } = setup();
+    const late = createAgentEmitter({ agent: 'remote-worker', write: (l) => lines.push(l), runId: 'R1.late' });
+    const early = createAgentEmitter({ agent: 'remote-worker', write: (l) => lines.push(l), runId: 'R1.early' });
+    late.action('llm_call');
+    early.start({ parentRunId: 'R1' });
+    // Act / Assess
+    expect(() => late.start({ parentRunId: 'R1' })).toThrow(
+      'remote-worker run R1.late already started, as a root of its own (its first action started it): start({ parentRunId: "R1" }) must come before its first action, or its actions stay out of R1\'s tree and budget. Nothing was recorded.',
+    );
+    expect(() => early.start({ parentRunId: 'R2' })).toThrow('remote-worker run R1.early already started, under parent R1');
+    expect(() => late.start()).not.toThrow();
+    expect(() => early.start({ parentRunId: 'R1' })).not.toThrow();
+    expect(lines.filter((l) => l.includes('agent.start'))).toHaveLength(2);
+  });
+
   it('keeps a per-tick budget per tick', () => {
     const { root, parsed } = setup({ budget: { max_actions: 2, scope: 'tick' } });
     root.tick();
