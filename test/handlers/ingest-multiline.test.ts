@@ -60,6 +60,21 @@ describe('the ingest handler on a log event whose message holds several of our l
     expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
   });
 
+  it.each([
+    ["a Python function's logger.exception of an event, with its traceback", '/aws/lambda/jobs', `[ERROR]\t${ts}\t${REQUEST}\t${end('billing-export', 1)}\nTraceback (most recent call last):\n  File "/var/task/app.py", line 3, in handler\n    raise ValueError("x")\nValueError: x`],
+    ["a host's event followed by a stack trace", '/jobs/fleet', `${end('billing-export', 1)}\njava.lang.IllegalStateException: boom\n\tat com.example.Handler.process(Handler.java:10)`],
+  ])('reads the event of %s, which the message read whole rejected', async (_what, logGroup, message) => {
+    // Prepare
+    const handler = handlerWith();
+
+    // Act
+    const response = await handler(delivery(logGroup, [message]));
+
+    // Assess
+    expect(response.counts).toMatchObject({ lines: 1, events: 1, rejected: 0 });
+    expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+  });
+
   it('reads every line of the message from a Kinesis stream too', async () => {
     // Prepare
     const { awslogs } = delivery('/jobs/fleet', [`${end('billing-export', 1)}\r${end('cache-warm', 0)}`]);

@@ -130,14 +130,18 @@ function breaksWithin(line: string): boolean {
  * as a prefix) or a rejection. Each line is named by its place in the message (`part`), so that a
  * redelivery recognises each. Undefined, for the whole to stand, when fewer than two of its lines
  * are a format's (a stack trace, a `REPORT` line with its X-Ray line) or the whole gave as many
- * events (a pretty-printed event, whose lines alone are none). The message stays one line in the
+ * events (a pretty-printed event, whose lines alone are none); but one line's events are taken
+ * when the whole was rejected (an event followed by the stack trace of a Python `logger.exception`,
+ * which the JSON read from its `{` does not end at). The message stays one line in the
  * counts: its events are all kept, and a bad line among them rejects it, as a broken span of an
  * OTLP batch does.
  */
 function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[], read: LineReader = parseRedacted): ParseOutcome | undefined {
   const firstLine = message.slice(0, lineEnd(message, 0, message.indexOf('\n'), message.indexOf('\r')));
   const application = isApplicationLine(firstLine);
-  if (!mayHoldLinesOfOurs(message, !application, 2)) return undefined;
+  // A whole rejected (an event followed by a stack trace, which its JSON does not end at) may keep one line's events.
+  const needed = whole.kind === 'rejected' ? 1 : 2;
+  if (!mayHoldLinesOfOurs(message, !application, needed)) return undefined;
   const following = application ? loggedMessageParsers(parsers) : parsers;
   const claimed: ParseOutcome[] = [];
   let rejected: string | undefined;
@@ -149,8 +153,9 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
     const reason = outcome.kind === 'rejected' ? outcome.reason : outcome.rejected;
     if (rejected === undefined && reason !== undefined) rejected = `line ${index + 1} of the message: ${reason}`;
   });
-  if (claimed.length < 2) return undefined;
   const events = claimed.flatMap((outcome) => (outcome.kind === 'events' ? outcome.events : []));
+  // Two lines of ours, or one whose events the whole, rejected, lost.
+  if (claimed.length < 2 && !(whole.kind === 'rejected' && events.length > 0)) return undefined;
   if (whole.kind === 'events' && events.length <= whole.events.length) return undefined;
   if (events.length === 0 && rejected !== undefined) return { kind: 'rejected', reason: rejected };
   return rejected === undefined ? { kind: 'events', events } : { kind: 'events', events, rejected };
