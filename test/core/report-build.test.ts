@@ -710,6 +710,22 @@ describe('statuses carried over from the stored findings when last month’s rep
     expect(without('missed-run', 'hourly')).toEqual(withJson('missed-run', 'hourly'));
   });
 
+  it('keeps a group open across a month its job did not run in, as that month’s report held it unverified', async () => {
+    // Prepare: unv failed on 10 September, did not run in October, failed again on 10 November; another time, ran neither in October nor November.
+    const back = dailyRuns(['2026-09-10', '2026-11-10'], (d) => d.startsWith('2026-10'));
+    const gone = dailyRuns(['2026-09-10'], (d) => d >= '2026-10');
+
+    // Act
+    const cameBack = await november(back.findings, back.runs);
+    const stayedAway = await november(gone.findings, gone.runs);
+
+    // Assess
+    expect(cameBack.withJson('run-failed', 'unv')).toEqual(['recurring', '2026-09', '2026-12-08', false]);
+    expect(cameBack.without('run-failed', 'unv')).toEqual(cameBack.withJson('run-failed', 'unv'));
+    expect(stayedAway.withJson('run-failed', 'unv')?.slice(0, 2)).toEqual(['unverified', '2026-09']);
+    expect(stayedAway.without('run-failed', 'unv')).toEqual(stayedAway.withJson('run-failed', 'unv'));
+  });
+
 });
 
 describe('runs affected of the month’s runs', () => {

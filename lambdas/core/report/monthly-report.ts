@@ -112,28 +112,52 @@ async function monthFindingsAsReported(span: MonthSpan, sources: ReportSources, 
 }
 
 /**
- * Last month's groups as its report gave them, from the stored findings, when that report cannot
- * be read: a group is open since the first of the unbroken months it had findings in (up to
- * last month, 12 months back at most), each month's findings read as its report counted them
- * (`previousFindings` as this report counts them, earlier months' by `monthFindingsAsReported`),
- * and due as that month's report set it, made at its scheduled time (06:00 UTC on the 1st after):
- * its severity then, plus the due days. A group last month's report held unverified without a
- * finding is not known this way.
+ * Whether a subject's run records show that it did not run in a month, so that month's report held
+ * its open groups unverified (no data, or no run). False when that is not known: for a route, whose
+ * requests leave no run records, and in a month older than the store keeps run records.
+ */
+function ranNotIn(sources: ReportSources): (f: Finding, span: MonthSpan) => Promise<boolean> {
+  const retention = sources.runs.runRetentionDays;
+  const keptFromMs = retention === undefined ? Number.NEGATIVE_INFINITY : addDays(sources.clock.now(), -retention);
+  const known = new Map<string, Promise<boolean>>();
+  return (f, span) => {
+    if ((f.subject_kind !== 'job' && f.subject_kind !== 'agent') || span.fromMs < keptFromMs) return Promise.resolve(false);
+    const key = `${f.subject_kind}#${f.subject}`;
+    const id = `${key}\u0000${span.month}`;
+    let none = known.get(id);
+    if (!none) known.set(id, (none = sources.runs.runs(key, span.from, span.to).then((runs) => runs.length === 0)));
+    return none;
+  };
+}
+
+/**
+ * Last month's groups as its reports gave them, from the stored findings, when last month's report
+ * cannot be read: each month from 12 before last month on is read as its report counted it
+ * (`previousFindings` as this report counts them, earlier months' by `monthFindingsAsReported`); a
+ * group opens in the first month it has findings in, stays open through the months it has findings
+ * in and those its subject did not run in (unverified there: `ranNotIn`), and closes in a month its
+ * subject ran in without one. An open group is new or recurring when last month had findings of it,
+ * else unverified; open since the month it opened (12 months back at most), and due as that
+ * month's report set it, made at its scheduled time (06:00 UTC on the 1st after): its severity
+ * then, plus the due days. A route's group closes in any month without a finding of it (a route
+ * leaves no run records to tell), as does any group in a month older than the run records kept.
  */
 async function carriedFromFindings(previous: MonthSpan, previousFindings: readonly Finding[], sources: ReportSources, subjects: readonly SubjectSnapshot[]): Promise<CarriedGroup[]> {
-  const firstMonth = new Map([...groupsIn(previousFindings, previous)].map(([key, g]) => [key, { ...g, month: previous.month }]));
-  let open = new Set(firstMonth.keys());
-  // Not before 1970, the first month a log can be from.
-  for (let span = previous, n = 0; open.size > 0 && n < CARRY_BACK_MONTHS && span.fromMs > 0; n++) {
-    span = previousMonthSpan(span.month);
-    const earlier = groupsIn(await monthFindingsAsReported(span, sources, subjects), span);
-    open = new Set([...open].filter((key) => earlier.has(key)));
-    for (const key of open) firstMonth.set(key, { ...earlier.get(key)!, month: span.month });
+  // Oldest first; not before 1970, the first month a log can be from.
+  const spans = [previous];
+  while (spans.length <= CARRY_BACK_MONTHS && spans[0].fromMs > 0) spans.unshift(previousMonthSpan(spans[0].month));
+  const noRunIn = ranNotIn(sources);
+  const open = new Map<string, { finding: Finding; severity: Severity; month: string }>();
+  let last = new Map<string, { finding: Finding; severity: Severity }>();
+  for (const span of spans) {
+    last = groupsIn(span === previous ? previousFindings : await monthFindingsAsReported(span, sources, subjects), span);
+    for (const [key, g] of open) if (!last.has(key) && !(await noRunIn(g.finding, span))) open.delete(key);
+    for (const [key, g] of last) if (!open.has(key)) open.set(key, { ...g, month: span.month });
   }
-  return [...firstMonth.values()].map(({ finding, severity, month }) => ({
+  return [...open].map(([key, { finding, severity, month }]) => ({
     detector: finding.detector,
     subject: finding.subject,
-    status: month === previous.month ? 'new' : 'recurring',
+    status: !last.has(key) ? 'unverified' : month === previous.month ? 'new' : 'recurring',
     openSince: month,
     due: dayOf(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
   }));
