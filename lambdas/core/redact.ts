@@ -231,12 +231,34 @@ const CREDS_OPTION = userPasswordOption(String.raw`--(?:src-|dest-)?creds(?:[ \t
 const OPENSSL_PASS = new RegExp(String.raw`((?<=[ \t])-pass(?:in|out)?[ \t]+(\\?["'])?pass:)((?<=["']pass:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
 /** A registry login (`docker login`; podman's, nerdctl's, buildah's, skopeo's, oras's, `helm registry login`, `crane auth login`) and its arguments, up to the end of its step of a pipeline or list. */
 const DOCKER_LOGIN_COMMAND = /\b(?:(?:docker|podman|nerdctl|buildah|skopeo|oras)[ \t]+|helm[ \t]+registry[ \t]+|crane[ \t]+auth[ \t]+)login[ \t][^|;&\r\n]*/g;
-/** Its `-p VALUE`, also glued (`-pVALUE`) or after `=` (`--password VALUE` is PASSWORD_OPTION's). */
-const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p(?:[ \t]+|=)?)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+/** Its `-p VALUE`, also after `=` (`--password VALUE` is PASSWORD_OPTION's). */
+const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p(?:[ \t]+|=))(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+/**
+ * A registry login's arguments as a command line gives them, from just after `login`: options
+ * (`-u`, `--tls-verify=false`), each maybe with its value (`-u me`), and the registry (a host:
+ * `ghcr.io`, `r.io:5000`, `https://index.docker.io/v1/`, `localhost`; or a variable: `$CI_REGISTRY`).
+ * Not a message's words (`docker login failed -please retry`): they end it.
+ */
+const LOGIN_ARGUMENTS = /(?:[ \t]+(?:-[^\s)]\S*(?:[ \t]+[^\s-]\S*)?|["']?\$\S+|(?:[a-z][a-z0-9+.-]*:\/\/)?[A-Za-z0-9][\w-]*(?:[.:][\w-]+)+\S*|localhost\S*))*/y;
+/** Its glued `-pVALUE` (`-p` alone asks for the password), a whole argument: only among LOGIN_ARGUMENTS. */
+const DOCKER_LOGIN_GLUED_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(?![-)=\s])(\\?["'])?${OPTION_VALUE}(?=\\?["']?(?:[ \t]|$))`, 'g');
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
 const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+
+/**
+ * A registry login command (DOCKER_LOGIN_COMMAND's match) with its `-p VALUE`, `-p=VALUE` and, among
+ * its arguments (LOGIN_ARGUMENTS), its glued `-pVALUE` replaced by `replace`.
+ */
+function redactLoginPasswords(command: string, replace: (match: string, option: string, quote: string | undefined, value: string) => string): string {
+  const out = command.replace(DOCKER_LOGIN_PASSWORD, replace);
+  const start = out.indexOf('login') + 'login'.length;
+  LOGIN_ARGUMENTS.lastIndex = start;
+  const args = LOGIN_ARGUMENTS.exec(out)?.[0] ?? '';
+  if (!args.includes('-p')) return out;
+  return `${out.slice(0, start)}${args.replace(DOCKER_LOGIN_GLUED_PASSWORD, replace)}${out.slice(start + args.length)}`;
+}
 
 /**
  * Passwords given on a command line, as cron commands (job names) and scripts' output show them:
@@ -247,7 +269,7 @@ const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -260,6 +282,11 @@ const cliPasswordRule: TextRule = {
         isTokenOptionValue(option, quote, value, whole, offset, namesSecrets) ? replaceValue(match, option, quote, value) : match,
       );
     const replacePassword = (match: string, user: string, _quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`);
+    // A registry login's unquoted password keeps the `)` closing what the command was quoted in (`(docker login -u me -pS3cret)`).
+    const replaceLoginPassword = (match: string, option: string, quote: string | undefined, value: string) => {
+      const closing = quote ? '' : /\)*$/.exec(value)![0];
+      return value.startsWith(MARKER_START) || closing.length === value.length ? match : `${option}${quote ?? ''}${marker}${closing}`;
+    };
     // `--creds user:password` (most text has no `creds`: one look rules it out).
     const withCreds = out.includes('creds') ? out.replace(CREDS_OPTION, replacePassword) : out;
     return withCreds
@@ -267,7 +294,7 @@ const cliPasswordRule: TextRule = {
       .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, replacePassword))
       .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue))
       .replace(OPENSSL_PASS, replacePassword)
-      .replace(DOCKER_LOGIN_COMMAND, (command) => command.replace(DOCKER_LOGIN_PASSWORD, replaceValue));
+      .replace(DOCKER_LOGIN_COMMAND, (command) => redactLoginPasswords(command, replaceLoginPassword));
   },
 };
 
@@ -565,9 +592,12 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `mariadb…`, `an login`, `tl login`, `ah login`, `eo login` and `egistry login` for `podman login`,
  * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`, `as login` for `oras login`:
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
- * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does.)
+ * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does.
+ * `creds` (`--creds`, `--src-creds`) comes before `cred`, so that only it runs cli-password: a line merely
+ * naming credentials (botocore's `Found credentials in environment variables.`, every Python AWS job's) does not;
+ * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`).)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -578,7 +608,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'slack-webhook': ['slack'],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'cred'],
+  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -589,9 +619,9 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'google-api-key': ['aiza'],
   jwt: ['eyj'],
   'aws-access-key': ['akia', 'asia'],
-  'aws-secret-key': ['secr'],
+  'aws-secret-key': ['secr', 'creds'],
   cookie: ['cook'],
-  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'auth login', 'cred', 'sql'],
+  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'auth login', 'creds', 'cred', 'sql'],
 };
 
 /**

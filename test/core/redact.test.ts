@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, Redactor, redactorFor } from '../../lambdas/core/redact.ts';
@@ -192,6 +192,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // `--creds` naming only the user (the password is asked for); `-p` of another command than a login.
       'skopeo copy --creds bot docker://a docker://b',
       'oras push r.io/a:v1 -p 2 file.txt',
+      // A word starting with `-p` in a message about a registry login, not its argument; a bare `-p` in parentheses.
+      'Error: docker login failed -please retry',
+      'note: avoid secrets on the command line (docker login -p)',
     ],
     redacted: [
       // A token option with any prefix (up to three words): the value judged as for `--token`.
@@ -245,6 +248,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // The password glued to `-p`, or after `=`; crane's and oras's logins.
       ['docker login -u me -pS3cretXy9 r.io', `docker login -u me -p${M('cli-password')} r.io`],
       ['docker login -u me -p=S3cretXy9 r.io', `docker login -u me -p=${M('cli-password')} r.io`],
+      // After the registry and options only, and never a closing parenthesis.
+      ['podman login --tls-verify=false r.io:5000 -u me -pS3cretXy9', `podman login --tls-verify=false r.io:5000 -u me -p${M('cli-password')}`],
+      ['(docker login -u me -pS3cretXy9)', `(docker login -u me -p${M('cli-password')})`],
       ['crane auth login r.io -u me -p S3cretXy9', `crane auth login r.io -u me -p ${M('cli-password')}`],
       ['oras login r.io -u me -p S3cretXy9', `oras login r.io -u me -p ${M('cli-password')}`],
       // skopeo's, podman's and buildah's `--creds user:password`: the user stays.
@@ -528,6 +534,24 @@ describe('the built-in rules', () => {
     // Assess
     expect(cleanHead).toBe(`ERROR: key dump follows\n${M('private-key')}`);
     expect(cleanTail).toBe(`${M('private-key')}\nFATAL: done`);
+  });
+
+  it("runs no command-line rule on a line that only names credentials (botocore's, printed by every Python AWS job)", () => {
+    // Prepare: every regular expression a rule replaces with, seen
+    const replace = vi.spyOn(RegExp.prototype, Symbol.replace);
+    const line = 'INFO:botocore Found credentials in environment variables.';
+    // Act
+    const clean = new Redactor().redactText(line);
+    const used = replace.mock.contexts.map((pattern) => (pattern as RegExp).source);
+    replace.mockRestore();
+    // Assess: left as it is, without cli-password's commands (curl, a registry login) looked for
+    expect(clean).toBe(line);
+    expect(used.filter((source) => /curl|\)login/.test(source))).toEqual([]);
+  });
+
+  it('still runs cli-password and the labelled rule on a --creds option', () => {
+    // Act, Assess
+    expect(BUILTIN_REDACTOR.redactText('skopeo copy --creds bot:S3cretXy9 x --credsecret=abc12345')).toBe(`skopeo copy --creds bot:${M('cli-password')} x --credsecret=${M('secret-assignment')}`);
   });
 });
 
