@@ -1,14 +1,25 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import {
+  ArgTypeSchema,
+  calendarDay,
+  configIssueMessage,
+  DATE,
+  dateProblem,
+  problemTexts,
+  regex,
+  slashedPatternProblem,
+  ToolSchema,
+  ToolsSchema,
+} from './config-tools.ts';
 import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
-import { daysBetween, noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
+import { daysBetween, parseTime, utcDay } from './core/parse-time.ts';
 import { isPlainObject, setOwn } from './core/own-property.ts';
 import { shortenName } from './core/parse/derived-name.ts';
-import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, type Redactor, redactorFor } from './core/redact.ts';
+import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, redactorFor } from './core/redact.ts';
 import { cronOf, neverFiresReason } from './core/schedule.ts';
-import { canonicalArgPath } from './core/tool-args.ts';
 import { MAX_DURATION_FAST_FACTOR } from './detectors/duration-fast.ts';
 import { MIN_DURATION_SLOW_FACTOR } from './detectors/duration-slow.ts';
 import { DETECTOR_IDS } from './detectors/ids.ts';
@@ -84,59 +95,11 @@ const cronExpression = z.string().superRefine((expr, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-function isValidRegex(source: string): boolean {
-  try {
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A message for a key left out; a value of the wrong type gets the one that names the type. */
 const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined);
 
-/**
- * A pattern written as a JavaScript literal, between slashes with flags after (`/uploaded \d+ objects/m`):
- * its slashes and flags would be matched as text and it would never match, so it is refused with the fix.
- * Only a literal is: real flags (`dgimsuvy`, each once) after the closing slash, and no unescaped slash
- * inside, so paths (`/var/backups/done`, `/users/\d+/`, `/health/`) are ordinary patterns that match them.
- */
-function slashedPatternProblem(source: string): string | undefined {
-  const m = /^\/(.+)\/([dgimsuvy]+)$/s.exec(source);
-  if (!m || new Set(m[2]).size !== m[2].length || /(?:^|[^\\])(?:\\\\)*\//.test(m[1])) return undefined;
-  return `written between slashes with flags as in JavaScript, so the slashes and the flags (${m[2]}) would have to be in the text and it never matches: drop the slashes and the flags (write ${m[1]})`;
-}
 
-const regex = z
-  .string()
-  .refine(isValidRegex, 'not a valid regular expression')
-  .superRefine((source, ctx) => {
-    const problem = slashedPatternProblem(source);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  });
-
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-
-/**
- * Epoch ms of a `YYYY-MM-DD` that names a day of the calendar (UTC midnight), else undefined:
- * `Date.parse` would take `2026-02-30` as the 2nd of March.
- */
-function calendarDay(text: string): number | undefined {
-  const m = DATE.exec(text);
-  if (!m) return undefined;
-  const at = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(at).toISOString().slice(0, 10) === text ? at : undefined;
-}
-
-/** What is wrong with a date or time that does not read: the calendar's reason when its day is no day. */
-function dateProblem(text: string, expected: string): string {
-  const why = noSuchDay(text);
-  if (why === undefined) return expected;
-  // Day 00 is no day of any month: said so, not by the month's length.
-  const dayZero = /^\d{4}-(?:0[1-9]|1[0-2])-00/.test(text);
-  return `${dayZero ? `there is no day 00 (in ${text.slice(0, 10)})` : why}; ${expected}`;
-}
 
 /**
  * A day (`YYYY-MM-DD`). An ISO time after it is allowed and read as the UTC day of that moment, its
@@ -154,19 +117,6 @@ const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY
   return s.length > 10 ? new Date(at).toISOString().slice(0, 10) : s;
 });
 
-/**
- * A tool argument's date bound: relative (`-30d`), a day (`2026-12-31`), or an ISO time,
- * normalised to UTC (`Z`) so that a time without an offset is UTC wherever it is read.
- */
-const dateBound = z.string({ error: 'expected a date or a relative ±Nd' }).transform((s, ctx) => {
-  if (/^[+-]\d+d$/.test(s) || calendarDay(s) !== undefined) return s;
-  const at = DATE.test(s) ? Number.NaN : parseTime(s);
-  if (Number.isNaN(at)) {
-    ctx.addIssue({ code: 'custom', message: dateProblem(s, 'expected a date or a relative ±Nd') });
-    return z.NEVER;
-  }
-  return new Date(at).toISOString();
-});
 
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
@@ -330,30 +280,8 @@ export const AgentSchema = z.strictObject({
   owner: z.string().optional(),
 });
 
-const SIMPLE_ARG_TYPES = ['uuid', 'email', 'number', 'integer', 'url', 'date', 'id', 'string'] as const;
-const ARG_TYPE_EXPECTED = `expected one of ${SIMPLE_ARG_TYPES.join(', ')}, {date: {min, max}}, {enum: [...]} or {pattern: REGEX}`;
-export const ArgTypeSchema = z.union([
-  z.enum(SIMPLE_ARG_TYPES),
-  z.strictObject({ date: z.strictObject({ min: dateBound.optional(), max: dateBound.optional() }) }),
-  z.strictObject({ enum: z.array(z.union([z.string(), z.number()])).min(1) }),
-  z.strictObject({ pattern: regex }),
-], { error: ARG_TYPE_EXPECTED });
 
-/** Argument paths into lists: `lines[].sku` and `lines[*].sku` both mean every item's `sku`, so only one may be given. */
-const ToolArgsSchema = z.record(z.string(), ArgTypeSchema).superRefine((args, ctx) => {
-  const first = new Map<string, string>();
-  for (const path of Object.keys(args)) {
-    const canonical = canonicalArgPath(path);
-    const same = first.get(canonical);
-    if (same === undefined) first.set(canonical, path);
-    else ctx.addIssue({ code: 'custom', path: [path], message: `the same path as ${same} ([] and [*] both mean every item): keep one of them` });
-  }
-});
-
-export const ToolSchema = z.strictObject({
-  args: ToolArgsSchema.default({}),
-  owner: z.string().optional(),
-});
+export { ArgTypeSchema, readToolsConfig, ToolSchema } from './config-tools.ts';
 
 export const RouteSchema = z.strictObject({
   retry_rate_max: ratio.optional(),
@@ -470,7 +398,7 @@ export const ConfigSchema = z.strictObject({
   defaults: DefaultsSchema.default(DefaultsSchema.parse({})),
   jobs: z.record(z.string(), JobSchema).default({}),
   agents: z.record(z.string(), AgentSchema).default({}),
-  tools: z.record(z.string(), ToolSchema).default({}),
+  tools: ToolsSchema.default({}),
   routes: z.record(z.string(), RouteSchema).default({}),
   exceptions: z.array(ExceptionSchema).default([]),
   snoozes: z.array(SnoozeSchema).default([]),
@@ -851,79 +779,6 @@ function deployRoutingIssues(config: Config): Array<{ path: PropertyKey[]; messa
   });
 }
 
-const KIND: Record<string, string> = {
-  number: 'a number',
-  int: 'a whole number',
-  string: 'text',
-  array: 'a list',
-  object: 'a mapping (key: value)',
-  record: 'a mapping (name: settings)',
-  boolean: 'true or false',
-  date: 'a date',
-};
-
-/** A value as the user wrote it in the file, briefly. */
-function describeInput(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (v instanceof Date) return `the date ${Number.isNaN(v.getTime()) ? 'that does not exist' : v.toISOString().slice(0, 10)}`;
-  if (typeof v === 'object') return 'a mapping';
-  if (typeof v === 'string') return v.length > 40 ? `text "${v.slice(0, 37)}..."` : `text ${JSON.stringify(v)}`;
-  return String(v);
-}
-
-/**
- * zod's own messages ("Invalid input: expected number, received string") in the user's terms:
- * what the key expected, and what the file holds. A message the schema gives wins over these.
- */
-function configIssueMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  const got = issue.input === undefined ? '' : ` (got ${describeInput(issue.input)})`;
-  const n = (v: unknown) => Number(v);
-  switch (issue.code) {
-    case 'invalid_type': {
-      const expected = KIND[issue.expected] ?? issue.expected;
-      return issue.input === undefined ? `required: expected ${expected}` : `expected ${expected}${got}`;
-    }
-    case 'too_small':
-      if (issue.origin === 'string') return n(issue.minimum) <= 1 ? 'expected non-empty text' : `expected at least ${n(issue.minimum)} characters`;
-      if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of at least ${n(issue.minimum)} item${n(issue.minimum) === 1 ? '' : 's'}`;
-      return issue.inclusive ? `expected ${n(issue.minimum)} or more${got}` : `expected a number above ${n(issue.minimum)}${got}`;
-    case 'too_big':
-      if (issue.origin === 'string') return `expected at most ${n(issue.maximum)} characters`;
-      if (issue.origin === 'array' || issue.origin === 'set') return `expected a list of at most ${n(issue.maximum)} items`;
-      return issue.inclusive ? `expected at most ${n(issue.maximum)}${got}` : `expected a number below ${n(issue.maximum)}${got}`;
-    case 'invalid_value':
-      return `expected ${issue.values.length === 1 ? String(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}${got}`;
-    case 'invalid_format':
-      if (issue.format === 'email') return 'not an email address';
-      if (issue.format === 'regex' && 'pattern' in issue) return `expected text matching ${String(issue.pattern)}${got}`;
-      return `expected ${issue.format}${got}`;
-    case 'not_multiple_of':
-      return `expected a multiple of ${String(issue.divisor)}${got}`;
-    case 'invalid_union': {
-      // Each option refused the value by its type: name the types it would take.
-      const kinds = issue.errors.map((option) => (option.length === 1 && option[0].code === 'invalid_type' && option[0].path.length === 0 ? option[0].expected : undefined));
-      if (kinds.length > 0 && kinds.every((k) => k !== undefined)) return `expected ${[...new Set(kinds.map((k) => KIND[k!] ?? k!))].join(' or ')}${got}`;
-      return `not one of the accepted forms${got}`;
-    }
-    case 'invalid_key':
-      return `not a valid ${issue.origin === 'record' ? 'name' : 'key'}`;
-    default:
-      return undefined;
-  }
-}
-
-/**
- * A value that none of a union's forms takes is named by the union's own message, unless exactly
- * one form took its shape (its issues all lie below the value, as for `{date: {min: 5}}`): then
- * that form's issues, which name the bad key inside it.
- */
-function unionDetail(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
-  if (issue.code !== 'invalid_union') return [issue];
-  const shaped = issue.errors.filter((option) => option.length > 0 && option.every((i) => i.path.length > 0));
-  if (shaped.length !== 1) return [issue];
-  return shaped[0].map((i) => ({ ...i, path: [...issue.path, ...i.path] })).flatMap(unionDetail);
-}
 
 /** Top-level keys that hold a mapping, and those that hold a list. */
 const MAPPING_SECTIONS = ['defaults', 'jobs', 'agents', 'tools', 'routes', 'deploy', 'redact'] as const;
@@ -1010,22 +865,6 @@ function customIssue(issue: { path: PropertyKey[]; message: string }): z.core.$Z
   return { code: 'custom', path: issue.path, message: issue.message, input: undefined };
 }
 
-/** Each config problem as `key.path: message (line N)`, its path redacted, in line order. */
-function problemTexts(issues: readonly z.core.$ZodIssue[], redactor: Redactor, lineOf: ((path: PropertyKey[]) => number | undefined) | undefined): string[] {
-  return issues
-    .flatMap(unionDetail)
-    .flatMap((issue) => {
-      const paths = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
-      return paths.map((path) => {
-        const at = path.length ? path.map((segment) => redactor.redactText(String(segment))).join('.') : '(top level)';
-        const line = lineOf?.(path);
-        const message = issue.code === 'unrecognized_keys' ? `unknown key${/^\s*\/[/*]/.test(String(path[path.length - 1])) ? ': JSON has no comments (a YAML config writes them after #)' : ''}` : issue.message;
-        return { text: `${at}: ${message}${line ? ` (line ${line})` : ''}`, line: line ?? 0 };
-      });
-    })
-    .sort((a, b) => a.line - b.line)
-    .map((p) => p.text);
-}
 
 /**
  * The node of a YAML document at a key path of its data, through aliases (`*base`) and merge keys

@@ -381,7 +381,7 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
   for (const { state } of await store.subjects(jobReducer.kind)) {
     const job = state as JobState;
     // Only jobs whose runs log an end wait for one (runsGoingOn: cron's CMD lines never end, nor a daemon's systemd start).
-    if (job.open.length > 0) jobRuns += runsGoingOn(job, at, maxRuntimeOf(job, config).ms).length;
+    if (job.open.length > 0) jobRuns += runsGoingOn(job, at, maxRuntimeOf(job, config).ms, config).length;
   }
   let requests = 0;
   for (const { state } of await store.subjects(routeReducer.kind)) requests += Object.keys((state as RouteState).open).length;

@@ -13,7 +13,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart } from './route-reducer.ts';
 import { endedUnfinished, keyNamesRun, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
-import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule } from './schedule.ts';
+import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
@@ -26,7 +26,7 @@ export interface OpenRun {
   readonly format?: string;
   /**
    * systemd said the unit is up (`Started U`, which a Type=oneshot unit never logs): a service that
-   * runs until it is stopped, days later, not a job run (`awaitsEnd`).
+   * runs until it is stopped, days later, not a job run, unless its job has a schedule (`awaitsEnd`).
    */
   readonly active?: true;
 }
@@ -861,18 +861,28 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
  * going on; a job that logs starts only (cron's `CMD` lines, a daemon's systemd start) has none.
  * What `scan` counts in flight and MCP calls running.
  */
-export function runsGoingOn(state: Pick<JobState, 'endsLogged' | 'open' | 'startsSeen'>, at: number, maxRuntimeMs: number): OpenRun[] {
+export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
   if (state.open.length === 0 || !runsLogEnds(state)) return [];
-  return state.open.filter((r) => awaitsEnd(r) && r.at <= at && at - r.at <= maxRuntimeMs);
+  return state.open.filter((r) => awaitsEnd(r, state, config) && r.at <= at && at - r.at <= maxRuntimeMs);
 }
 
 /**
- * Whether an open run is waited on to end (in a job whose runs log ends, `runsLogEnds`): not a
- * systemd unit that is up (`Started U`: a daemon, whose uptime between restarts is no run to
- * time), only a oneshot's (`Starting U…`, then `Finished U` or `U: Deactivated successfully.`).
+ * Whether an open run is waited on to end (in a job whose runs log ends, `runsLogEnds`): a
+ * oneshot's (`Starting U…`, then `Finished U` or `U: Deactivated successfully.`), and any run of a
+ * job with a schedule (`runsOnSchedule`: a timer's service, of systemd's default Type=simple too,
+ * logs `Started U`); not a systemd unit that is up (`Started U`) of a job with none: a daemon, whose
+ * uptime between restarts is no run to time.
  */
-function awaitsEnd(run: OpenRun): boolean {
-  return run.active !== true;
+function awaitsEnd(run: OpenRun, state: Pick<JobState, 'job' | 'starts'>, config: Config): boolean {
+  return run.active !== true || runsOnSchedule(state, config);
+}
+
+/**
+ * Whether a job runs on a schedule: one configured (`jobs.<job>.schedule`), or one its kept starts
+ * are regular enough to learn (`learnsSchedule`, as `summarizeJobs` learns one).
+ */
+function runsOnSchedule(state: Pick<JobState, 'job' | 'starts'>, config: Config): boolean {
+  return Boolean(ownValue(config.jobs, state.job)?.schedule) || learnsSchedule(state.starts ?? []);
 }
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
@@ -983,8 +993,8 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     graceMs,
     earlyMs: EARLY_MS,
     // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
-    // A systemd unit that is up is not waited on to end (awaitsEnd).
-    open: state.open.every(awaitsEnd) ? openRunsAsLogged(state.open, ctx.config) : openRunsAsLogged(state.open, ctx.config).filter((_, i) => awaitsEnd(state.open[i])),
+    // A systemd unit that is up, of a job with no schedule, is not waited on to end (awaitsEnd).
+    open: state.open.every((r) => r.active !== true) || runsOnSchedule(state, ctx.config) ? openRunsAsLogged(state.open, ctx.config) : openRunsAsLogged(state.open, ctx.config).filter((_, i) => state.open[i].active !== true),
     endsLogged: runsLogEnds(state),
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,
@@ -1272,7 +1282,8 @@ export const jobReducer: SubjectReducer<JobState> = {
         }
         // systemd's `Started U.` after `Starting U…` (or the other way round, lines out of order)
         // is the same run: remembered, so a redelivered one is skipped once the run has ended.
-        // A `Started U.` says that run's unit is up (a daemon, not a oneshot job): no end is waited for.
+        // A `Started U.` says that run's unit is up (a daemon, or a timer's Type=simple service, not a
+        // oneshot): its end is waited for only when the job has a schedule (awaitsEnd).
         const systemdStart = isSystemdStart(event.format, subject, body.run_id, event.at, body.host);
         const sameRun = systemdStart ? state.open.findIndex((r) => r.host === body.host && Math.abs(event.at - r.at) <= SYSTEMD_START_WINDOW_MS && isSystemdStart(r.format, subject, r.run_id, r.at, r.host)) : -1;
         const active = systemdStart && body.active === true;
@@ -1381,7 +1392,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run that ended past its max runtime, of a job whose runs the sweep waits for to end, is
       // unfinished as the sweep judges it while it hangs, unless a sweep reported it (endedUnfinished).
       // Older history read late only past a configured max runtime: the windows' median is the later runs'.
-      if (started && runsLogEnds(state) && awaitsEnd(started) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
+      if (started && runsLogEnds(state) && awaitsEnd(started, state, ctx.config) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
         const runtime = maxRuntimeWith(state.job, ctx.config, () => durations.median());
         const late = event.at - started.at > runtime.ms ? endedUnfinished(subject, openRunView(started, ctx.config), event.at, runtime, state.unfinishedReported) : undefined;
         if (late) findings.push(toFinding(late, runUnfinishedDetector.meta, ctx.config));

@@ -334,6 +334,29 @@ export function distinctStartMinutes(startTimes: readonly number[]): number[] {
 }
 
 /**
+ * Whether `inferSchedule` learns a schedule from these start times (their runs are regular),
+ * without learning it: a job that runs periodically, not a service up until it is stopped.
+ */
+export function learnsSchedule(startTimes: readonly number[], minSamples = MIN_SCHEDULE_INTERVALS): boolean {
+  return regularStarts(startTimes, minSamples) !== undefined;
+}
+
+/**
+ * The distinct start minutes and their intervals, when regular enough to learn a schedule from:
+ * at least `minSamples` intervals, 80% of them within 10% (at least two minutes) of the median.
+ */
+function regularStarts(startTimes: readonly number[], minSamples: number): { starts: number[]; intervals: number[]; typical: number; tolerance: number; regular: number } | undefined {
+  const starts = distinctStartMinutes(startTimes);
+  const intervals = starts.slice(1).map((t, i) => t - starts[i]);
+  if (intervals.length < minSamples) return undefined;
+  const typical = median(intervals)!;
+  const tolerance = Math.max(2 * MINUTE, typical * 0.1);
+  const regular = intervals.filter((i) => Math.abs(i - typical) <= tolerance).length / intervals.length;
+  if (regular < 0.8 || typical < MINUTE) return undefined;
+  return { starts, intervals, typical, tolerance, regular };
+}
+
+/**
  * Learns the period of a job from its start times, when its runs are regular: at least
  * `minSamples` intervals, and most of them (80%) within 10% (at least two minutes) of the median.
  * The period is rounded to whole minutes; a cron expression is suggested for periods cron can say
@@ -349,13 +372,9 @@ export function distinctStartMinutes(startTimes: readonly number[]): number[] {
  * unless they kept their UTC time across its clock change: so a schedule learned before a change holds after it.
  */
 export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS, hostZone?: string): InferredSchedule | undefined {
-  const starts = distinctStartMinutes(startTimes);
-  const intervals = starts.slice(1).map((t, i) => t - starts[i]);
-  if (intervals.length < minSamples) return undefined;
-  const typical = median(intervals)!;
-  const tolerance = Math.max(2 * MINUTE, typical * 0.1);
-  const regular = intervals.filter((i) => Math.abs(i - typical) <= tolerance).length / intervals.length;
-  if (regular < 0.8 || typical < MINUTE) return undefined;
+  const periodic = regularStarts(startTimes, minSamples);
+  if (!periodic) return undefined;
+  const { starts, intervals, typical, tolerance, regular } = periodic;
 
   // Runs a few minutes late at random make the median interval a minute off at times (1441 min for
   // a daily job): the mean of the intervals close to it is not, unless the runs drift (each an

@@ -317,7 +317,7 @@ function runningSinceOf(subject: KnownSubject, view: AuditReadView, now: number)
   if (subject.kind !== 'job' || !subject.state) return undefined;
   const s = subject.state as JobState;
   const lastEndAt = s.lastEnd?.at ?? Number.NEGATIVE_INFINITY;
-  const newest = Math.max(Number.NEGATIVE_INFINITY, ...runsGoingOn(s, now, maxRuntimeOf(s, view.config).ms).filter((o) => o.at > lastEndAt).map((o) => o.at));
+  const newest = Math.max(Number.NEGATIVE_INFINITY, ...runsGoingOn(s, now, maxRuntimeOf(s, view.config).ms, view.config).filter((o) => o.at > lastEndAt).map((o) => o.at));
   return newest === Number.NEGATIVE_INFINITY ? undefined : newest;
 }
 

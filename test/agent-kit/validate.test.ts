@@ -92,6 +92,21 @@ describe('validateToolArgs', () => {
     expect(validate).toThrow(`validateToolArgs("escalate_to_human"): args must be an object of named arguments ({"user_id": …}) or the JSON text of one; ${got}`);
   });
 
+  it.each([
+    ['a type misspelt', { user_id: 'uuid4' }, { user_id: 'abc' }, 'tools.t.args.user_id: expected one of uuid, email, number, integer, url, date, id, string, {date: {min, max}}, {enum: [...]} or {pattern: REGEX}'],
+    ['a type misspelt, its argument absent', { user_id: 'uuid4' }, {}, 'tools.t.args.user_id: expected one of uuid, email, number, integer, url, date, id, string'],
+    ['an enum not a list', { s: { enum: 'a' } }, { s: 'x' }, 'tools.t.args.s.enum: expected a list'],
+    ['a date bound not a date', { due: { date: { min: 'yesterday' } } }, { due: '2026-12-01' }, 'tools.t.args.due.date.min: expected a date or a relative ±Nd'],
+  ])('refuses a config the pipeline refuses (%s), naming its key path as scan --config does', (_, args, call, message) => {
+    // Prepare
+    const config = { tools: { t: { args } } } as never;
+    // Act
+    const validate = () => validateToolArgs('t', call, config, { now: NOW });
+    // Assess
+    expect(validate).toThrow(TypeError);
+    expect(validate).toThrow(message);
+  });
+
   it('counts relative date bounds from now by default', () => {
     const inAYear = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
     expect(validateToolArgs('escalate_to_human', { due: inAYear }, CONFIG).ok).toBe(false);

@@ -834,6 +834,44 @@ describe('job runs reducer', () => {
     // Assess
     expect(result.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.ts)).toEqual(['2026-10-06T03:30:00Z']);
   });
+
+  /** Daily runs of a timer's Type=simple service (systemd's default Type): `Started U`, then `U: Deactivated successfully.` 20 minutes later. */
+  const timerSimpleRuns = (days: readonly number[]) =>
+    syslogLines(
+      ...days.flatMap((day) => [
+        `Oct ${String(day).padStart(2, ' ')} 02:30:00 web1 systemd[1]: Started backup.service - Nightly backup.`,
+        `Oct ${String(day).padStart(2, ' ')} 02:50:00 web1 systemd[1]: backup.service: Deactivated successfully.`,
+      ]),
+    );
+
+  it('reports a hanging run of a timer-started Type=simple service unfinished once its daily schedule is learned from its starts', () => {
+    // Prepare: backup.service runs 20 minutes a day, Oct 1 to 10; on Oct 11 it starts and never ends
+    const unit = 'backup.service';
+    const days = Array.from({ length: 10 }, (_, i) => i + 1);
+    const lines = [...timerSimpleRuns(days), ...syslogLines('Oct 11 02:30:00 web1 systemd[1]: Started backup.service - Nightly backup.')];
+    const read = jobReducer.apply(initialJobState(unit), unit, lines, ctx);
+    // Act: swept on Oct 11 at 04:00 (max runtime 1 h by default)
+    const swept = jobReducer.tick!(read.state, unit, { ...ctx, clock: { now: () => Date.parse('2026-10-11T04:00:00Z') } });
+    // Assess
+    expect(read.records).toHaveLength(10);
+    expect(swept.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.ts)).toEqual(['2026-10-11T03:30:00Z']);
+  });
+
+  it('reports a hanging run of a Type=simple service unfinished after two runs when its schedule is configured', () => {
+    // Prepare: backup.service scheduled daily at 02:30, two runs seen, the third starts on Oct 3 and never ends
+    const unit = 'backup.service';
+    const config = validateConfig({ jobs: { [unit]: { schedule: '30 2 * * *' } } }, 'cfg', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+    const scheduled = { ...ctx, config };
+    const lines = [...timerSimpleRuns([1, 2]), ...syslogLines('Oct  3 02:30:00 web1 systemd[1]: Started backup.service - Nightly backup.')];
+    const read = jobReducer.apply(initialJobState(unit), unit, lines, scheduled);
+    // Act: swept on Oct 3 at 04:00; and the run's end read at 05:00, in another reading
+    const swept = jobReducer.tick!(read.state, unit, { ...scheduled, clock: { now: () => Date.parse('2026-10-03T04:00:00Z') } });
+    const ended = jobReducer.apply(initialJobState(unit), unit, [...lines, ...syslogLines('Oct  3 05:00:00 web1 systemd[1]: backup.service: Deactivated successfully.')], scheduled);
+    // Assess
+    const unfinished = (findings: readonly { detector: string; ts: string }[]) => findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.ts);
+    expect(unfinished(swept.findings)).toEqual(['2026-10-03T03:30:00Z']);
+    expect(unfinished(ended.findings)).toEqual(['2026-10-03T03:30:00Z']);
+  });
 });
 
 describe('a redact pattern matching run ids added to the config while a run is open', () => {

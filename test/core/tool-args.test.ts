@@ -388,6 +388,11 @@ describe('checkToolArgs', () => {
     expect(check({ amount: { currency_code: 'USD', value: '25.00' } }, { amount: 'number' }).map((e) => [e.arg, e.source])).toEqual([['amount', 'config']]);
   });
 
+  it('checks nothing, rather than throw, under a type the config would refuse', () => {
+    const configured = { a: 'uuid4', b: { enum: 'x' }, c: { regex: '^x$' } } as unknown as Record<string, ArgType>;
+    expect(check({ a: 'abc', b: 'y', c: 'z' }, configured)).toEqual([]);
+  });
+
   it('walks nested objects and lists, naming the path', () => {
     const errors = check({ customer: { email: 'his email' }, items: [{ price: 10 }, { price: 'the usual' }] });
     expect(errors.map((e) => e.arg)).toEqual(['customer.email', 'items[1].price']);
