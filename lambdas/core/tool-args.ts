@@ -301,7 +301,7 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
       }
       return { expected };
     }
-    // A type the config's schema refuses (lambdas/config-tools.ts) reaches no check here: it checks nothing rather than throw.
+    // A type the config's schema refuses (lambdas/config-tools.ts) checks nothing rather than throw.
     if (!('date' in type) || typeof type.date !== 'object' || type.date === null) return { expected: 'a value' };
     const { min, max } = type.date;
     const low = min === undefined ? undefined : boundOf(min, now, 'min');
