@@ -41,6 +41,8 @@ const boundedId = z
   .refine((s) => s.length > MAX_ID_CHARS || identifierFits(s), `must be at most ${MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys)`);
 /** A required identifier: non-empty and bounded. */
 const identifier = boundedId.min(1, 'must be a non-empty string');
+/** A required identifier read without the spaces around it, as the config reads the same name (a bypass's guard). */
+const trimmedIdentifier = z.string().trim().pipe(identifier);
 const nonNegative = z.number().finite().nonnegative();
 
 /** Quantities, bounded (`quantity-limits.ts`). */
@@ -192,7 +194,8 @@ export const AttemptSchema = z.looseObject({
 export const GuardBypassSchema = z.looseObject({
   type: z.literal('guard.bypass'),
   ts: TimestampSchema.optional(),
-  guard: identifier,
+  // "pii-redaction " is pii-redaction, as an exception's guard in the config and `exceptions add --guard` are.
+  guard: trimmedIdentifier,
   exception_id: boundedId.optional(),
   actor: z.string().optional(),
   reason: z.string().optional(),

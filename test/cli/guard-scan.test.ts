@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +37,20 @@ describe('silent-audit scan: guard bypasses', () => {
     expect(result.findings[0].message).toBe('guard "pii-redaction" bypassed by export-job for job nightly-export under EX-7, which expired on 2026-09-30 (15 days before); owner carol@example.com');
     expect(result.findings[1].message).toBe('guard "approval-step" bypassed by dev-bob for route refunds ("hotfix, just this once") with no exception');
     expect(out.text().trim().split('\n').map((l) => JSON.parse(l).detector)).toEqual(['guard-exception-expired', 'guard-bypass-unregistered']);
+  });
+
+  it("reads a bypass line's guard without the spaces around it, as the config reads an exception's, so the exception covers it", async () => {
+    // Prepare: one line names the guard with a trailing space, one without; EX-1 is for pii-redaction.
+    const dir = mkdtempSync(join(tmpdir(), 'guard-space-'));
+    const path = join(dir, 'by.log');
+    const line = (guard: string, run: string, ts: string) => JSON.stringify({ type: 'guard.bypass', guard, exception_id: 'EX-1', agent: 'bot', run_id: run, ts });
+    writeFileSync(path, `${line('pii-redaction ', 'r1', '2026-11-20T10:00:00Z')}\n${line(' pii-redaction', 'r2', '2026-11-20T11:00:00Z')}\n`);
+    const config = validateConfig({ exceptions: [{ id: 'EX-1', guard: 'pii-redaction ', reason: 'r', owner: 'o@example.com', expires: '2027-01-30' }] });
+    // Act
+    const result = await runScan({ paths: [path], config, json: true, stdout: sink().stream, stderr: sink().stream });
+    // Assess: both bypasses are under a valid exception for their guard.
+    expect(result.findings.map((f) => [f.detector, f.subject, f.evidence.problem])).toEqual([]);
+    expect(result.exitCode).toBe(0);
   });
 
   it('reports every bypass as unregistered without a registry', async () => {

@@ -134,6 +134,7 @@ describe('fastValidate: the same answer as the zod schemas, faster', () => {
       ['tool.call', '{"type":"tool.call","tool":"escalate","args":{"user_id":"u","10":1},"call_id":"c"}'],
       ['attempt', '{"type":"attempt","route":"search-api","request_id":"q","attempt":1,"outcome":"ok","latency_ms":120,"status":200}'],
       ['guard.bypass', '{"type":"guard.bypass","guard":"pii-redaction","exception_id":"EX-12"}'],
+      ['guard.bypass', '{"type":"guard.bypass","guard":" pii-redaction ","exception_id":"EX-12"}'],
       ['audit.write', '{"type":"audit.write","job":"j","run_id":"r","record":null}'],
     ];
 

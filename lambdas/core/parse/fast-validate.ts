@@ -34,6 +34,11 @@ const nonEmpty: Check = (v) => typeof v === 'string' && v.length >= 1;
 /** An identifier (it becomes part of a storage key): bounded as in `events.ts`; a `.length` check first. */
 const boundedId: Check = (v) => typeof v === 'string' && identifierFits(v);
 const identifier: Check = (v) => typeof v === 'string' && v.length >= 1 && identifierFits(v);
+/** `trimmedIdentifier`: the identifier without the spaces around it; one left blank is unsure (zod words why). */
+const trimmed: Copy = (v) => {
+  const text = (v as string).trim();
+  return text === '' ? UNSURE : text;
+};
 /** `z.number()`: finite; `.finite()` adds nothing in zod 4. */
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const nonNegative: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
@@ -161,7 +166,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
   ),
   'guard.bypass': shape(
     'guard.bypass',
-    required('guard', identifier),
+    required('guard', identifier, trimmed),
     optional('exception_id', boundedId),
     optional('actor', isString),
     optional('reason', isString),
