@@ -12,7 +12,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, scanToStore, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
+import { type InFlightSettlement, lateNote, scanToStore, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -95,6 +95,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       opts.stderr.write(`silent-audit report: ${which} could not be read: no report written\n`);
       return { exitCode: 2 };
     }
+    // A file out of time order (hosts' logs concatenated): findings may be missing and route counts inflated, as scan says.
+    const late = lateNote(scanned.stream);
+    if (late) opts.stderr.write(`${late}\n`);
     if (scanned.leftOut > 0 && now !== undefined) {
       opts.stderr.write(`${plural(scanned.leftOut, 'event')} after --now ${isoTime(now)} left out: the report is as of then.\n`);
     }

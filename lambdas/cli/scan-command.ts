@@ -554,16 +554,20 @@ function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: 
  * Events that came after later ones of their own file had been judged (a log whose parts are not
  * in time order, `cat app.log app.log.1`, past a chunk of the merge) are judged as they come, against
  * state that keeps only the recent past (a job's latest 1,000 runs), so their findings may be
- * missing. Said, with how to get them all: in time order, or one file per part. Events late by no
- * more than the pipeline waits for (LATE_TOLERANCE_MS: threads or hosts seconds out of order at a
- * chunk's edge) lose nothing and are not said.
+ * missing; and a route request whose attempts lie that far apart in the input (a retry on another
+ * host, in the next host's log) is counted once per part: the request it belongs to was completed
+ * and forgotten (`done` keeps the latest 3,000), so route request and retried counts may be inflated.
+ * Said, by scan and report, with how to get them all: in time order, or one file per part. Events
+ * late by no more than the pipeline waits for (LATE_TOLERANCE_MS: threads or hosts seconds out of
+ * order at a chunk's edge) lose nothing and are not said.
  */
-function lateNote(stream: MergeStats): string | undefined {
+export function lateNote(stream: MergeStats): string | undefined {
   const late = stream.lateBeyondTolerance;
   if (late === 0) return undefined;
   return (
     `Out of time order: ${plural(late, 'event')} came after events of ${late === 1 ? 'its' : 'their'} own file up to ${formatSpan(stream.maxLateMs)} later ` +
     `had been judged, so findings about ${late === 1 ? 'it' : 'them'} may be missing. ` +
+    'Route request counts may be inflated too: a request whose attempts lie that far apart in the input is counted once per part. ' +
     `For full results give the input in time order, or each part as its own file (rotated logs: \`scan app.log.1 app.log\`, not \`cat app.log app.log.1 | scan -\`).`
   );
 }

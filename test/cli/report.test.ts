@@ -373,6 +373,27 @@ describe('runReport', () => {
     expect(result.report?.findings.map((g) => [g.detector, g.subject])).toEqual([['retry-rate', 'payments-api']]);
   });
 
+  it('says when the log is out of time order that findings may be missing and route request counts inflated, as scan does', async () => {
+    // Prepare: two hosts' logs concatenated (cat a.log b.log): a day of requests every 10 s whose first attempt
+    // failed on host a, then their successful retries 2 s later on host b
+    const start = Date.parse('2026-10-05T00:00:00Z');
+    const attempt = (i: number, n: number) =>
+      JSON.stringify({ ts: new Date(start + i * 10_000 + (n - 1) * 2000).toISOString(), type: 'attempt', route: 'search-api', request_id: `q${i}`, attempt: n, outcome: n === 1 ? 'error' : 'ok', latency_ms: 100 });
+    const requests = Array.from({ length: 8640 }, (_, i) => i);
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-ooo-')), 'cat.log');
+    writeFileSync(log, [...requests.map((i) => attempt(i, 1)), ...requests.map((i) => attempt(i, 2))].join('\n') + '\n');
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-10', format: 'json', paths: [log], config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: capture().stream, stderr: err.stream });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(err.text()).toMatch(/Out of time order: [\d,]+ events came after events of their own file up to [\d.]+ h later had been judged, so findings about them may be missing\./);
+    expect(err.text()).toContain('Route request counts may be inflated');
+    expect(err.text()).toContain('For full results give the input in time order, or each part as its own file');
+  });
+
   it('judges an agent run that never logged its end as it stands, in a month that is over', async () => {
     // Prepare: support-bot run sb-900 makes 50 tool calls against a budget of 20 and never ends
     const out = capture();
