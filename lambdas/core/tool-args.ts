@@ -233,8 +233,18 @@ const INTEGER = /^\s*[+-]?\d+\s*$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 const RELATIVE = /^([+-])(\d+)d$/;
 
-/** Inferred dates must at least be plausible: 1900 to 100 years from now. */
-const PLAUSIBLE_FROM = Date.UTC(1900, 0, 1);
+/** Epoch ms of a calendar day, years 0–99 included (`Date.UTC` reads them as 1900–1999). */
+function utcDayOf(year: number, month: number, day: number): number {
+  return year >= 100 ? Date.UTC(year, month - 1, day) : new Date(0).setUTCFullYear(year, month - 1, day);
+}
+
+/**
+ * Inferred dates must at least be plausible: any real date of the past (a birth date of 1850, a
+ * founding of 800), but not a zero date, the default of a date never set (`0001-01-01`, .NET's
+ * `DateTime.MinValue`, Go's zero `time.Time`; `0000-00-00`, MySQL's, is no calendar day at all),
+ * nor more than 100 years from now.
+ */
+const PLAUSIBLE_FROM = utcDayOf(1, 1, 2);
 const PLAUSIBLE_YEARS_AHEAD = 100;
 
 function isoDay(ms: number): string {
@@ -252,7 +262,7 @@ function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | und
   const m = ISO_DATE.exec(value.trim());
   if (!m) return undefined;
   const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const day = Date.UTC(y, mo - 1, d);
+  const day = utcDayOf(y, mo, d);
   const check = new Date(day);
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   if (m[4] === undefined) return { ms: day, dateOnly: true };
@@ -363,7 +373,7 @@ function checkDate(value: unknown, expected: string, low: number | undefined, hi
   const edge = isoDay(tooEarly ? (low as number) : (high as number));
   return {
     expected,
-    problem: plausibility ? `is not a plausible date (${side} ${edge})` : `is ${side} ${edge}`,
+    problem: !plausibility ? `is ${side} ${edge}` : tooEarly ? `is a zero date (before ${edge}), the default of a date never set` : `is not a plausible date (${side} ${edge})`,
     hint: 'check the year and month, and pass the intended date',
   };
 }

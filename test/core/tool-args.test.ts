@@ -210,13 +210,37 @@ describe('checkToolArgs', () => {
 
   it('checks dates: real calendar days, relative bounds from the call time, plausibility when inferred', () => {
     const configured: Record<string, ArgType> = { due: { date: { min: '-30d', max: '+365d' } }, since: { date: { min: '2026-01-01' } } };
-    const errors = check({ due: '2025-12-01', since: '2025-06-30', created_at: '2026-02-30', start_date: 'next Tuesday', end_date: '1850-01-01', valid: '2026-10-05' }, configured);
+    const errors = check({ due: '2025-12-01', since: '2025-06-30', created_at: '2026-02-30', start_date: 'next Tuesday', end_date: '0001-01-01', valid: '2026-10-05' }, configured);
     expect(errors.map((e) => [e.arg, e.expected, e.message])).toEqual([
       ['due', 'a date between 2026-09-05 and 2027-10-05', 'due must be a date between 2026-09-05 and 2027-10-05; got "2025-12-01", which is before 2026-09-05: check the year and month, and pass the intended date.'],
       ['since', 'a date on or after 2026-01-01', 'since must be a date on or after 2026-01-01; got "2025-06-30", which is before 2026-01-01: check the year and month, and pass the intended date.'],
       ['created_at', 'a date (ISO 8601)', 'created_at must be a date (ISO 8601) like 2026-10-05; got "2026-02-30", which is not an ISO date.'],
       ['start_date', 'a date (ISO 8601)', 'start_date must be a date (ISO 8601) like 2026-10-05; got "next Tuesday", which is not an ISO date.'],
-      ['end_date', 'a date (ISO 8601)', 'end_date must be a date (ISO 8601) like 2026-10-05; got "1850-01-01", which is not a plausible date (before 1900-01-01): check the year and month, and pass the intended date.'],
+      ['end_date', 'a date (ISO 8601)', 'end_date must be a date (ISO 8601) like 2026-10-05; got "0001-01-01", which is a zero date (before 0001-01-02), the default of a date never set: check the year and month, and pass the intended date.'],
+    ]);
+  });
+
+  it('takes any real date of the past under a name that implies a date, and fails only zero dates and the far future', () => {
+    // Prepare: historical dates, common real dates that look like defaults, zero dates, and a date centuries ahead
+    const args = {
+      birth_date: '1850-03-02',
+      founded_date: '0800-12-25',
+      treaty_date: '0050-06-01',
+      epoch_date: '1970-01-01',
+      start_date: '1900-01-01',
+      zero_date: '0001-01-01',
+      zero_at: '0001-01-01T00:00:00Z',
+      mysql_zero_date: '0000-00-00',
+      far_date: '3026-01-01',
+    };
+    // Act
+    const errors = check(args);
+    // Assess
+    expect(errors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['zero_date', '"0001-01-01", which is a zero date (before 0001-01-02), the default of a date never set: check the year and month, and pass the intended date.'],
+      ['zero_at', '"0001-01-01T00:00:00Z", which is a zero date (before 0001-01-02), the default of a date never set: check the year and month, and pass the intended date.'],
+      ['mysql_zero_date', '"0000-00-00", which is not an ISO date.'],
+      ['far_date', '"3026-01-01", which is not a plausible date (after 2126-12-31): check the year and month, and pass the intended date.'],
     ]);
   });
 
