@@ -9,7 +9,9 @@
  * `dist/agent-kit.cjs` with `index.d.cts` (CommonJS declarations: under `module: node16` a
  * CommonJS file may not `require` what its types call an ES module).
  *
- * The kit imports nothing outside the repo, so each bundle stands alone. `dist/` is ignored by git
+ * The kit imports nothing outside the repo but zod (for `validateToolArgs`' check of a tools config),
+ * which stays external: silent-audit depends on it, so npm installs it beside the kit, and each
+ * bundle holds only the kit's own code (about 83 KB; 838 KB with zod inside). `dist/` is ignored by git
  * (its own `.gitignore`) but not by npm (its own `.npmignore`, which npm reads instead): npm packs a
  * git dependency after `prepare`, and a root `.gitignore` entry would leave the bundles behind.
  */
@@ -66,6 +68,7 @@ export async function bundleAgentKit(outDir: string): Promise<void> {
         platform: 'node',
         target: 'node20',
         format,
+        external: ['zod'],
         banner: { js: BANNER },
         logLevel: 'error',
       }),
