@@ -33,6 +33,8 @@ import { MAX_OUTPUT_SHRINK_RATIO } from './detectors/output-shrink.ts';
 
 const positiveInt = z.number({ error: 'expected a whole number' }).int('expected a whole number').positive('expected a number above 0');
 const ratio = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
+/** A share of a route's requests that may need a retry: 1 (all of them) for a route that polls by design, on which retry-rate never fires. */
+const retryRate = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0').max(1, 'expected a number at most 1 (1: never fires)');
 const positiveNumber = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0');
 
 function isValidTimeZone(tz: string): boolean {
@@ -234,7 +236,7 @@ export const DefaultsSchema = z.strictObject({
   error_keywords: z
     .array(z.string().min(1))
     .default(['Traceback (most recent call last)', 'FATAL', 'panic:', 'No space left on device', 'ERROR:', 'Segmentation fault', 'Out of memory']),
-  retry_rate_max: ratio.default(0.1),
+  retry_rate_max: retryRate.default(0.1),
   retry_min_requests: positiveInt.default(20),
   cost_outlier_factor: z.number().gt(1, 'expected a factor above 1').default(5),
   alert_cooldown_minutes: z.number().nonnegative().default(360),
@@ -284,8 +286,13 @@ export const AgentSchema = z.strictObject({
 export { ArgTypeSchema, readToolsConfig, ToolSchema } from './config-tools.ts';
 
 export const RouteSchema = z.strictObject({
-  retry_rate_max: ratio.optional(),
+  retry_rate_max: retryRate.optional(),
   p99_ms: z.number().positive().optional(),
+  /** retry-latency's relative rule: the end-to-end p99 above this many times the single-attempt p99 (default `RETRY_LATENCY_FACTOR`); 0 turns it off. */
+  retry_latency_factor: z
+    .number({ error: 'expected a number' })
+    .refine((f) => f === 0 || f > 1, 'expected 0 (off) or a factor above 1')
+    .optional(),
   owner: z.string().optional(),
 });
 

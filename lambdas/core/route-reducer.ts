@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { RouteOptions, RouteWindow, RouteWindowKind } from '../detectors/agent-kinds.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import { ROUTE_WINDOW_DETECTORS } from '../detectors/index.ts';
+import { RETRY_LATENCY_FACTOR } from '../detectors/retry-latency.ts';
 import type { Attempt, AuditEvent } from './events.ts';
 import type { Finding } from './findings.ts';
 import { copySketch, countIntoOwnSketch, emptySketch, type LatencySketch, mergeSketches, sketchQuantile } from './histogram.ts';
@@ -204,7 +205,12 @@ export function initialRouteState(route: string): RouteState {
 
 export function resolveRouteOptions(config: Config, route: string): RouteOptions {
   const own = ownValue(config.routes, route);
-  return { retryRateMax: own?.retry_rate_max ?? config.defaults.retry_rate_max, minRequests: config.defaults.retry_min_requests, p99Ms: own?.p99_ms };
+  return {
+    retryRateMax: own?.retry_rate_max ?? config.defaults.retry_rate_max,
+    minRequests: config.defaults.retry_min_requests,
+    p99Ms: own?.p99_ms,
+    latencyFactor: own?.retry_latency_factor ?? RETRY_LATENCY_FACTOR,
+  };
 }
 
 function floorTo(ms: number, unit: number): number {

@@ -87,6 +87,8 @@ export interface RouteOptions {
   readonly retryRateMax: number;
   readonly minRequests: number;
   readonly p99Ms?: number;
+  /** retry-latency's relative rule: end to end above this many times the single-attempt p99; 0: off. */
+  readonly latencyFactor: number;
 }
 
 export interface RouteWindowInput {

@@ -122,7 +122,7 @@ const SAMPLE = {
       owner: 'ai-team@example.com',
     },
   },
-  routes: { 'search-api': { retry_rate_max: 0.1, p99_ms: 3000, owner: 'search@example.com' } },
+  routes: { 'search-api': { retry_rate_max: 0.1, p99_ms: 3000, retry_latency_factor: 2, owner: 'search@example.com' } },
   exceptions: [{ id: 'EX-12', guard: 'pii-redaction', reason: 'support workflow needs raw logs', owner: 'alice@example.com', expires: '2026-12-31' }],
   snoozes: [{ id: 'SN-1', subject: 'nightly-backup', detector: 'empty-output', owner: 'alice@example.com', reason: 'bucket migration', until: daysAhead(2) }],
   maintenance_windows: [

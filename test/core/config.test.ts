@@ -57,6 +57,20 @@ exceptions:
     expect(config.exceptions[0]).toMatchObject({ id: 'EX-12', expires: '2025-12-31' });
   });
 
+  it("takes a polling route's retries as normal: retry_rate_max 1, and the relative latency rule turned off with retry_latency_factor 0", () => {
+    // Act
+    const config = parseConfigText('routes:\n  job-status: { retry_rate_max: 1, retry_latency_factor: 0, p99_ms: 10000 }\n  search-api: { retry_latency_factor: 3 }\n', 'x.yaml');
+    const problems = problemsOf('routes:\n  a: { retry_rate_max: 1.5 }\n  b: { retry_latency_factor: 1 }\n  c: { retry_latency_factor: -2 }\n');
+
+    // Assess
+    expect(config.routes).toEqual({ 'job-status': { retry_rate_max: 1, retry_latency_factor: 0, p99_ms: 10_000 }, 'search-api': { retry_latency_factor: 3 } });
+    expect(problems).toEqual([
+      'routes.a.retry_rate_max: expected a number at most 1 (1: never fires) (line 2)',
+      'routes.b.retry_latency_factor: expected 0 (off) or a factor above 1 (line 3)',
+      'routes.c.retry_latency_factor: expected 0 (off) or a factor above 1 (line 4)',
+    ]);
+  });
+
   it('names the key path, what was expected and the line of every bad key', () => {
     const problems = problemsOf(`defaults:
   min_histroy: 3

@@ -122,6 +122,19 @@ describe('retries per route', () => {
     expect(findings[0].evidence).toMatchObject({ window: 'hour', requests: 100, retried: 4, p99_e2e_ms: 3_164, p99_attempt_ms: 1_015, ratio: 3.1, limits: ['attempts'] });
   });
 
+  it('keeps quiet a polling route configured so: retry_rate_max 1 and retry_latency_factor 0, every request retried after a 2 s wait', () => {
+    // Prepare: 200 requests to job-status, each answered empty first and polled again 2 s later (2.25 s end to end against 200 ms attempts)
+    const config = validateConfig({ routes: { 'search-api': { retry_rate_max: 1, retry_latency_factor: 0, p99_ms: 10_000 } } });
+    const polls = traffic({ from: T, requests: 200, retried: 200, every: 4_000, backoffMs: 2_000 });
+    // Act
+    const quiet = fold([polls, nudge(T + 2 * 86_400_000)], initialRouteState('search-api'), ctx(config));
+    const unconfigured = fold([polls, nudge(T + 2 * 86_400_000)]);
+    // Assess
+    expect(quiet.state.totals).toMatchObject({ requests: 201, retried: 200 });
+    expect(quiet.findings).toEqual([]);
+    expect(new Set(unconfigured.findings.map((f) => f.detector))).toEqual(new Set(['retry-rate', 'retry-latency']));
+  });
+
   it("fires retry-latency above the route's p99_ms", () => {
     const config = validateConfig({ routes: { 'search-api': { p99_ms: 150 } } });
     const { findings } = fold([traffic({ from: T, requests: 30, retried: 0 }), nudge(T + 5_400_000)], initialRouteState('search-api'), ctx(config));

@@ -10,6 +10,7 @@ import type {
   ToolCallDetector,
   TreeDetector,
 } from '../../lambdas/detectors/agent-kinds.ts';
+import { RETRY_LATENCY_FACTOR } from '../../lambdas/detectors/retry-latency.ts';
 import { type DetectorTable, testDetectorTable as table } from './detector-table.ts';
 
 export type { DetectorTable, ExpectedFinding } from './detector-table.ts';
@@ -53,7 +54,7 @@ export interface RouteInput {
   readonly options?: Partial<RouteOptions>;
 }
 
-export const DEFAULT_ROUTE_OPTIONS: RouteOptions = { retryRateMax: DEFAULT_CONFIG.defaults.retry_rate_max, minRequests: DEFAULT_CONFIG.defaults.retry_min_requests };
+export const DEFAULT_ROUTE_OPTIONS: RouteOptions = { retryRateMax: DEFAULT_CONFIG.defaults.retry_rate_max, minRequests: DEFAULT_CONFIG.defaults.retry_min_requests, latencyFactor: RETRY_LATENCY_FACTOR };
 
 export function testRouteWindowDetector(detector: RouteWindowDetector, cases: DetectorTable<RouteInput>): void {
   table(detector.meta, (i) => i.route, (i) => detector.check({ route: i.route, window: i.window, options: { ...DEFAULT_ROUTE_OPTIONS, ...i.options } }), cases);

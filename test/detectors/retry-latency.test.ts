@@ -23,6 +23,8 @@ testRouteWindowDetector(retryLatencyDetector, {
     ...[100, 250, 500, 1_500, 2_000].map((ms) => ({ name: `exactly 2× attempts of ${ms} ms, as the sketch reads both back`, input: { route: 'search-api', window: day(readBack(2 * ms), readBack(ms)) } })),
     { name: 'within p99_ms 3 s', input: { route: 'search-api', window: day(2_900, 1_500), options: { p99Ms: 3_000 } } },
     { name: '19 requests: too few to judge', input: { route: 'search-api', window: day(21_000, 3_000, 19) } },
+    { name: "the relative rule turned off (retry_latency_factor 0): 21 s against 3 s attempts, within p99_ms 30 s", input: { route: 'job-status', window: day(21_000, 3_000), options: { latencyFactor: 0, p99Ms: 30_000 } } },
+    { name: 'retry_latency_factor 8: 7× the attempt p99 stays quiet', input: { route: 'search-api', window: day(21_000, 3_000), options: { latencyFactor: 8 } } },
     { name: 'no latencies known', input: { route: 'search-api', window: day(undefined, undefined) } },
     { name: 'attempts and end to end both under 1 ms', input: { route: 'search-api', window: day(readBack(0), readBack(0)) } },
     { name: 'end to end 2 ms against attempts under 1 ms: not above 2× for certain', input: { route: 'search-api', window: day(readBack(2), readBack(0)) } },

@@ -15,6 +15,7 @@ testRouteWindowDetector(retryRateDetector, {
     { name: 'exactly 10% of 100 (the limit itself is not above it)', input: { route: 'search-api', window: hour(100, 10) } },
     { name: '19 requests, half retried: too few to judge', input: { route: 'search-api', window: hour(19, 10) } },
     { name: 'a route allowed 20%: 15% stays quiet', input: { route: 'batch-llm', window: hour(100, 15), options: { retryRateMax: 0.2 } } },
+    { name: 'a polling route allowed 1 (retry_rate_max 1): every request retried stays quiet', input: { route: 'job-status', window: hour(100, 100), options: { retryRateMax: 1 } } },
     { name: 'no requests', input: { route: 'search-api', window: hour(0, 0) } },
   ],
   invalid: [
