@@ -585,7 +585,7 @@ describe('the first month monitored', () => {
     // Prepare: support-bot, new in October, ended 31 root runs; a late sub-agent reopened the last one's tree, which left the history (30 kept) and stays counted.
     const at = (i: number) => Date.parse('2026-10-01T09:00:00Z') + i * 8 * 3_600_000;
     const history = Array.from({ length: 30 }, (_, i) => ({ run_id: `sb-${i}`, ended_at: at(i) }));
-    const state = { agent: 'support-bot', history, judged: [], open: [{ run_id: 'sb-30', started_at: at(30) }], roots: 31 };
+    const state = { agent: 'support-bot', history, judged: [{ run_id: 'sb-30', facts: 4, phase: 'ended', fired: [] }], open: [{ run_id: 'sb-30', started_at: at(30) }], roots: 31 };
 
     // Act
     const report = buildReport({
@@ -598,6 +598,34 @@ describe('the first month monitored', () => {
 
     // Assess
     expect(report.summary.firstMonthMonitored).toBe(true);
+  });
+
+  it('is not said of an agent that let older runs go when a late sub-agent reopened one of those kept', () => {
+    // Prepare: support-bot counted 500 root runs; its history kept the latest 60, of which a late sub-agent reopened the last one's tree (59 kept, one open and counted).
+    const at = (i: number) => Date.parse('2026-10-01T09:00:00Z') + i * 12 * 3_600_000;
+    const agentState = (open: { run_id: string; started_at: number }[], judged: object[]) => ({
+      agent: 'support-bot',
+      history: Array.from({ length: 59 }, (_, i) => ({ run_id: `sb-${i}`, ended_at: at(i) })),
+      judged,
+      open,
+      roots: 500,
+    });
+    const agentReport = (state: object) =>
+      buildReport({
+        ...octoberInput(),
+        findings: [],
+        previousFindings: [],
+        subjects: [{ kind: 'agent', name: 'support-bot', state }],
+        runs: Array.from({ length: 60 }, (_, i) => runRecord('support-bot', `sb-${i}`, new Date(at(i)).toISOString().replace('.000', ''), 'ok', 'agent')),
+      });
+
+    // Act
+    const reopened = agentReport(agentState([{ run_id: 'sb-59', started_at: at(59) }], [{ run_id: 'sb-59', facts: 4, phase: 'ended', fired: [] }]));
+    const newcomer = agentReport({ ...agentState([{ run_id: 'sb-59', started_at: at(59) }], [{ run_id: 'sb-59', facts: 4, phase: 'stale', fired: [], counted: true }]), roots: 60 });
+
+    // Assess
+    expect(reopened.summary.firstMonthMonitored).toBeUndefined();
+    expect(newcomer.summary.firstMonthMonitored).toBe(true);
   });
 
   it('compares with the month before as usual when something was seen in it', () => {

@@ -1,6 +1,5 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
-import { MAX_HISTORY as AGENT_HISTORY_KEPT } from '../agent-reducer.ts';
 import { anyLineArrived, MAX_START_MONTHS } from '../job-reducer.ts';
 import { monthStart } from '../route-reducer.ts';
 import { ownValue } from '../own-property.ts';
@@ -35,9 +34,22 @@ function isNumber(value: unknown): value is number {
 }
 
 /**
+ * The roots of an agent's state counted and out of its history, their tree reopened by a late
+ * sub-agent: open (`open[]`), judged ended before (`judged[]`: phase `ended`, or `counted`), and
+ * not in the history (a reopened tree whose sub-agent has ended stays in it).
+ */
+function reopenedRoots(s: Record<string, unknown>): number {
+  if (!Array.isArray(s.open) || !Array.isArray(s.judged)) return 0;
+  const entry = (e: unknown) => (e !== null && typeof e === 'object' ? (e as Record<string, unknown>) : {});
+  const counted = new Set(s.judged.map(entry).filter((j) => j.phase === 'ended' || j.counted === true).map((j) => j.run_id));
+  const kept = new Set(Array.isArray(s.history) ? s.history.map((h) => entry(h).run_id) : []);
+  return s.open.map(entry).filter((o) => counted.has(o.run_id) && !kept.has(o.run_id)).length;
+}
+
+/**
  * Reads the facts any reducer's state may hold, tolerating others: a JobState holds all of them;
  * an agent's state counts root runs (`roots`) and keeps its latest ended ones (`history[].ended_at`,
- * the oldest of which is its first sighting unless its history is full and it counted more: `firstSeenCut`); a
+ * the oldest of which is its first sighting unless it counted more than it keeps and has reopened: `firstSeenCut`); a
  * route's knows its first request's start (`first_seen`) and the latest attempt it recorded
  * (`last_at`). Not a route's `watermark`: the sweep moves it on with its clock while the route is
  * silent, so read as a sighting it would show silence as health. A route state written before
@@ -50,10 +62,10 @@ export function stateFacts(state: unknown): StateFacts {
   const ended = Array.isArray(s.history) ? s.history.map((h) => (h && typeof h === 'object' ? (h as Record<string, unknown>).ended_at : undefined)).filter(isNumber) : [];
   const firstSeenAt = num('firstSeenAt') ?? num('first_seen');
   // The oldest run kept is the first sighting only when none was let go: an agent keeps its latest root runs of all it
-  // counted, and lets the oldest go only once its history is full. Fewer kept than counted is no cut below that: a root
-  // whose tree a late sub-agent reopened leaves the history and stays counted.
+  // counted, and lets the oldest go. A root whose tree a late sub-agent reopened leaves the history and stays counted:
+  // runs were let go only when it counted more than it keeps and has reopened.
   const roots = num('roots');
-  const firstSeenCut = firstSeenAt === undefined && ended.length >= AGENT_HISTORY_KEPT && roots !== undefined && roots > ended.length;
+  const firstSeenCut = firstSeenAt === undefined && roots !== undefined && roots > ended.length + reopenedRoots(s);
   return {
     runs: num('runs') ?? roots,
     failures: num('failures'),
