@@ -756,3 +756,23 @@ describe('a job renamed or removed long ago', () => {
     expect(report.coverage.retired).toEqual([]);
   });
 });
+
+describe('a config exception the registry does not hold yet', () => {
+  it('is reviewed as `exceptions list` shows it: its reason redacted, its bypass count unknown and said not stored yet', async () => {
+    // Prepare: the registry is connected but empty; the config names EX-NEW with a password in its reason.
+    const store = new MemoryAuditStore();
+    const config = validateConfig({ exceptions: [{ id: 'EX-NEW', guard: 'pii-redaction', reason: 'approved, see password=hunter2hunter2', owner: 'ops@example.com', expires: '2026-12-20' }] });
+    const sources = { findings: store, catalog: store, runs: store, exceptions: { list: async () => [], get: async () => undefined }, config, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') } };
+
+    // Act
+    const report = buildReport(await gatherReportInput('2026-10', sources));
+    const markdown = renderMarkdown(report);
+
+    // Assess
+    const [row] = report.exceptions.rows;
+    expect(row).toMatchObject({ id: 'EX-NEW', reason: 'approved, see password=[REDACTED:secret-assignment]', bypassCount: null });
+    expect(row.review).toMatch(/^Not in the registry yet/);
+    expect(markdown).not.toContain('hunter2');
+    expect(markdown).not.toContain('Never used');
+  });
+});

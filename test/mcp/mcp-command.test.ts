@@ -8,12 +8,14 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { DynamoExceptionStore } from '../../lambdas/adapters/dynamodb-exception-store.ts';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
 import type { DynamoAuditStore } from '../../lambdas/adapters/dynamodb-store.ts';
 import { openAuditSource, runMcp } from '../../lambdas/cli/mcp-command.ts';
 import { scanToStore } from '../../lambdas/cli/scan-command.ts';
 import type { AuditStore } from '../../lambdas/cli/stores.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import type { ExceptionStore } from '../../lambdas/ports.ts';
 import { freshDynamoStore } from '../helpers/dynamo.ts';
 import { CONFIG, connectClient, fixtureMonthFiles, NOW, quietStream, structured } from './fixture-month.ts';
 
@@ -29,7 +31,7 @@ function capture() {
 }
 
 /** Writes a scan's states, findings and run records into a DynamoDB table, one commit per subject, as a `scan --store` would have. */
-async function copyScan(from: AuditStore, to: DynamoAuditStore): Promise<void> {
+async function copyScan(from: AuditStore, to: DynamoAuditStore, registry: { from?: ExceptionStore; to: ExceptionStore }): Promise<void> {
   const findings = await from.query(OCTOBER);
   for (const kind of new Set(REDUCERS.map((r) => r.stateKind ?? r.kind))) {
     for (const s of await from.subjects(kind)) {
@@ -38,6 +40,8 @@ async function copyScan(from: AuditStore, to: DynamoAuditStore): Promise<void> {
       expect(await to.commit({ key: s.key, expectedVersion: 0, state: s.state, findings: own, records })).toBe('committed');
     }
   }
+  // The registry the scan seeded from the config, as a deployment's ingest would have stored it.
+  for (const e of (await registry.from?.listRecords()) ?? []) expect(await registry.to.add(e)).toBe('added');
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -170,8 +174,8 @@ describe('silent-audit mcp (the command)', () => {
     const scanned = await scanToStore({ paths: files, config: CONFIG, now: NOW, stderr: quietStream() });
     if (!scanned.ok) throw new Error(scanned.error);
     cleanups.push(() => scanned.opened.close());
-    const { store, table } = await freshDynamoStore();
-    await copyScan(scanned.opened.store, store);
+    const { store, table, client } = await freshDynamoStore();
+    await copyScan(scanned.opened.store, store, { from: scanned.opened.exceptions, to: new DynamoExceptionStore(client, table, { states: store }) });
     const holdings = async () => ({
       states: (await Promise.all([...new Set(REDUCERS.map((r) => r.stateKind ?? r.kind))].map((k) => store.subjects(k)))).flat().map((s) => `${s.key}@${s.version}`).sort(),
       findings: (await store.query(OCTOBER)).map((f) => `${f.key}|${f.alerted}`).sort(),

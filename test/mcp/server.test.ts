@@ -844,6 +844,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
         last_bypass_at: '2026-10-15T09:30:00Z',
         renewals: 0,
         origin: 'config',
+        stored: true,
       },
       {
         id: 'EX-12',
@@ -857,6 +858,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
         last_bypass_at: '2026-10-15T09:00:00Z',
         renewals: 0,
         origin: 'config',
+        stored: true,
       },
     ]);
     expect(all.guards).toEqual([
@@ -889,6 +891,26 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(result.exceptions.map(({ id, expires, standing, days_left, renewals }) => ({ id, expires, standing, days_left, renewals }))).toEqual([
       { id: 'EX-RENEWED', expires: '2026-10-10', standing: 'expired', days_left: -5, renewals: 0 },
       { id: 'EX-REVOKED', expires: '2026-12-01', standing: 'active', days_left: 47, renewals: 0 },
+    ]);
+  });
+
+  it('list_exceptions: a config exception the registry does not hold yet, as exceptions list --json shows it: reason redacted, count unknown, not stored', async () => {
+    // Prepare: two bypasses under EX-NEW were read before the config named it; the registry holds nothing.
+    const store = new MemoryAuditStore();
+    const at = Date.parse('2026-10-10T10:00:00Z');
+    const lines = [1, 2].map((i) => ({ type: 'guard.bypass', guard: 'pii-redaction', exception_id: 'EX-NEW', agent: 'bot', run_id: `r${i}`, ts: new Date(at + i * 60_000).toISOString() }));
+    const ingest = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config: validateConfig({}), clock: { now: () => at + 600_000 } }), () => {});
+    await ingest(encodePayload({ messageType: 'DATA_MESSAGE', owner: '1', logGroup: '/a', logStream: 's', subscriptionFilters: ['f'], logEvents: lines.map((l, i) => ({ id: String(i), timestamp: Date.parse(l.ts), message: JSON.stringify(l) })) }));
+    const config = validateConfig({ exceptions: [{ id: 'EX-NEW', guard: 'pii-redaction', reason: 'approved, see password=hunter2hunter2', owner: 'ops@example.com', expires: '2026-12-01' }] });
+    const client = await connectClient(readOnlyView({ store, exceptions: new MemoryExceptionStore(), config, clock: { now: () => NOW }, source: 'a config exception not stored' }));
+
+    // Act
+    const result = structured<{ exceptions: Record<string, unknown>[] }>(await client.call('list_exceptions'));
+    await client.close();
+
+    // Assess
+    expect(result.exceptions).toEqual([
+      expect.objectContaining({ id: 'EX-NEW', reason: 'approved, see password=[REDACTED:secret-assignment]', bypass_count: null, stored: false, origin: 'config' }),
     ]);
   });
 

@@ -31,6 +31,8 @@ export interface ReportInput {
   readonly runs: readonly RunRecord[];
   /** The exception registry's entries; undefined when no registry is available. */
   readonly exceptions?: readonly GuardException[];
+  /** The ids among `exceptions` of the config's entries the registry does not hold yet (`seedPlan`'s missing): their bypass counts are unknown. */
+  readonly exceptionsNotStored?: readonly string[];
   /** Guard bypasses the alert cooldown held back behind this month's findings that none of them counts (`heldBackAtMonthEnd`). */
   readonly heldBack?: readonly HeldBypasses[];
   readonly config: Config;
@@ -176,7 +178,7 @@ export function buildReport(input: ReportInput): AuditReport {
     carried: input.carried,
     generatedAtMs,
   });
-  const exceptions = reviewExceptions({ exceptions: input.exceptions, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });
+  const exceptions = reviewExceptions({ exceptions: input.exceptions, notStored: input.exceptionsNotStored, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });
 
   const detectorCounts = countBy(findings, (f) => f.detector);
   const previousDetectorCounts = countBy(previousFindings, (f) => f.detector);

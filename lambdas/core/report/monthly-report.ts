@@ -16,6 +16,7 @@ import type {
   SubjectCatalog,
 } from '../../ports.ts';
 import type { Finding, Severity } from '../findings.ts';
+import { seedPlan } from '../exception-registry.ts';
 import { GUARD_STATE_KIND, type GuardState } from '../guard-reducer.ts';
 import { buildReport, type ReportInput } from './build-report.ts';
 import { type CarriedGroup, groupKey } from './groups.ts';
@@ -163,27 +164,6 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
   }));
 }
 
-/** The config's exceptions missing from the registry, as they stand (no bypass is recorded under them). */
-function withConfigSeeds(stored: readonly GuardException[], config: Config, seededAt: string): GuardException[] {
-  const ids = new Set(stored.map((e) => e.id));
-  const seeds = config.exceptions
-    .filter((e) => !ids.has(e.id))
-    .map((e) => ({
-      id: e.id,
-      guard: e.guard,
-      reason: e.reason,
-      owner: e.owner,
-      expires: e.expires.slice(0, 10),
-      status: 'active' as const,
-      created_at: seededAt,
-      created_by: 'config',
-      origin: 'config' as const,
-      renewals: [],
-      bypass_count: 0,
-    }));
-  return [...stored, ...seeds];
-}
-
 /** Reads everything a month's report needs from the ports, once. */
 export async function gatherReportInput(month: string, sources: ReportSources): Promise<ReportInput> {
   const span = monthSpan(month);
@@ -239,14 +219,17 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   }
   // Last month's findings as its report counted them: without those late runs answered (as buildReport retracts them).
   carried ??= await carriedFromFindings(previous, lateRunJudge(runs, subjects)(previousFindings.filter((f) => happenedIn(f, previous))).kept, sources, subjects);
-  const exceptions = sources.exceptions ? withConfigSeeds(await sources.exceptions.list(), sources.config, new Date(sources.clock.now()).toISOString()) : undefined;
+  // The registry's records, then the config's entries it does not hold yet as `exceptions list` shows them (`seedPlan`: the reason redacted, no count).
+  const registered = sources.exceptions ? await sources.exceptions.list() : undefined;
+  const exceptionsNotStored = registered && seedPlan(new Map(registered.map((e) => [e.id, e])), sources.config.exceptions, sources.clock.now(), sources.config.redact).missing;
+  const exceptions = registered && exceptionsNotStored && [...registered, ...exceptionsNotStored];
   // Guard bypasses the alert cooldown held back behind the month's last findings are counted in no
   // finding of the month: in one after it (up to the report date), or in the guard's state still.
   const reportDateMs = sources.clock.now();
   const later = reportDateMs >= span.toMs ? await sources.findings.query({ from: span.to, to: isoSecond(reportDateMs + 1000) }) : [];
   const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const heldBack = heldBackAtMonthEnd(span, later, guards);
-  return { month, findings, previousFindings, subjects, runs, exceptions, heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays };
+  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays };
 }
 
 /** The three documents of a report. */

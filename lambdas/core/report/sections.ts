@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
+import { exceptionFromConfig } from '../exception-registry.ts';
 import { type Finding, isoTime } from '../findings.ts';
 import type { GuardState } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
@@ -77,7 +78,7 @@ function bypassesOf(f: Finding, span: MonthSpan): number {
   return 1 + (h && h.since >= span.from ? h.held : 0);
 }
 
-function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean): string {
+function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean, stored: boolean): string {
   const lastBypassDays = e.last_bypass_at ? daysBetween(Date.parse(e.last_bypass_at), reportMs) : undefined;
   const renewed = e.renewals.length >= 2 ? ` Renewed ${e.renewals.length} times: the temporary bypass is becoming permanent; make it a product decision or restore the guard.` : '';
   if (state === 'revoked') return `Revoked${e.revoked_at ? ` on ${e.revoked_at.slice(0, 10)}` : ''}${e.revoke_reason ? ` (${e.revoke_reason})` : ''}: nothing to decide.`;
@@ -86,31 +87,25 @@ function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number
     return `Expired ${plural(-daysToExpiry, 'day')} ago${after}: remove the bypass from the code, or renew it with a reason and an owner.${renewed}`;
   }
   if (!registry) return `Is it still needed? Bypass counts are unknown (no registry connected); ask ${e.owner}.${renewed}`;
+  if (!stored) {
+    return `Not in the registry yet (from the config): the next \`exceptions add|renew|revoke\`, or scan or ingest of a guard bypass, stores it as the config has it then, and counts its bypasses from then; check it with ${e.owner} first.`;
+  }
   if (e.bypass_count === 0) return `Never used: revoke it unless a bypass is planned.${renewed}`;
   if (lastBypassDays !== undefined && lastBypassDays >= UNUSED_AFTER_DAYS) return `No bypass in ${lastBypassDays} days: probably no longer needed, revoke it.${renewed}`;
   if (state === 'expiring') return `In use and expires in ${plural(daysToExpiry, 'day')}: decide now whether to restore the guard or renew with a reason.${renewed}`;
   return `In use (${plural(e.bypass_count, 'bypass', 'bypasses')}${e.last_bypass_at ? `, last ${e.last_bypass_at.slice(0, 10)}` : ''}): is it still needed? Confirm with ${e.owner} and plan the guard's return.${renewed}`;
 }
 
-/** Config seeds as registry entries, for when no registry is connected; counts are unknown. */
+/** Config seeds as registry entries (their reasons redacted, `exceptionFromConfig`), for when no registry is connected; counts are unknown, age too. */
 function fromConfig(config: Config): GuardException[] {
-  return config.exceptions.map((e) => ({
-    id: e.id,
-    guard: e.guard,
-    reason: e.reason,
-    owner: e.owner,
-    expires: e.expires.slice(0, 10),
-    status: 'active' as const,
-    created_at: '',
-    origin: 'config' as const,
-    renewals: [],
-    bypass_count: 0,
-  }));
+  return config.exceptions.map((e) => ({ ...exceptionFromConfig(e, 0, config.redact), created_at: '' }));
 }
 
 /** The monthly walk through the exception registry: "is this still needed?" for each entry. */
 export function reviewExceptions(input: {
   exceptions?: readonly GuardException[];
+  /** Ids among `exceptions` the registry does not hold yet (config entries, as `exceptions list` shows them): counts unknown. */
+  notStored?: readonly string[];
   config: Config;
   findings: readonly Finding[];
   /** Repeats held back behind this month's findings that no finding of the month counts. */
@@ -122,6 +117,7 @@ export function reviewExceptions(input: {
   const entries = input.exceptions ?? fromConfig(input.config);
   const reportDayMs = Date.parse(new Date(input.generatedAtMs).toISOString().slice(0, 10));
   const heldBack = input.heldBack ?? [];
+  const notStored = new Set(input.notStored);
   const mentions = (e: GuardException) =>
     input.findings.filter((f) => f.detector === 'guard-exception-expired' && (f.evidence?.exception_id === e.id || (f.subject === e.guard && f.evidence?.exception_id === undefined)));
   const rows: ExceptionReviewRow[] = entries.map((e) => {
@@ -140,13 +136,13 @@ export function reviewExceptions(input: {
       expires: e.expires.slice(0, 10),
       state,
       daysToExpiry,
-      bypassCount: registry ? e.bypass_count : null,
+      bypassCount: registry && !notStored.has(e.id) ? e.bypass_count : null,
       lastBypassAt: e.last_bypass_at,
       renewals: e.renewals.length,
       ageDays: e.created_at ? Math.max(0, Math.floor((input.generatedAtMs - Date.parse(e.created_at)) / DAY_MS)) : undefined,
       findingsInMonth: expiredFindings.length,
       bypassesInMonth,
-      review: reviewOf(e, state, daysToExpiry, input.generatedAtMs, bypassesInMonth, registry),
+      review: reviewOf(e, state, daysToExpiry, input.generatedAtMs, bypassesInMonth, registry, !notStored.has(e.id)),
     };
   });
   const order: Record<ExceptionState, number> = { expired: 0, expiring: 1, active: 2, revoked: 3 };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { addedAfter, exceptionFromConfig, exceptionStanding, expiryInForce } from '../../core/exception-registry.ts';
-import { type GuardState, withBypassCounts } from '../../core/guard-reducer.ts';
-import type { GuardException, Versioned } from '../../ports.ts';
+import { addedAfter, exceptionStanding, expiryInForce, seedPlan } from '../../core/exception-registry.ts';
+import type { GuardState } from '../../core/guard-reducer.ts';
+import type { GuardException } from '../../ports.ts';
 import type { AuditReadView } from '../audit-view.ts';
 import { knownSubjects, unknownSubjectError } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema } from '../tool.ts';
@@ -32,7 +32,7 @@ export const listExceptionsTool = defineTool({
     'The guard-bypass exception registry as it stood at `now`: each exception with its guard, owner, reason, expiry then in force, standing (active, expiring within 14 days, expired, revoked), ' +
     'days left, its renewals made by then, and how often the guard was bypassed under it and when last; then every guard bypassed, with its bypasses by outcome ' +
     '(covered by a valid exception, unregistered, under an expired one). Exceptions added after `now` are left out; bypass counts are the store’s, of every bypass read (after `now` too). ' +
-    'The config’s exceptions count even when the registry has not stored them yet. Each list is cut at limit (total, truncated; guards_total, guards_truncated).',
+    'The config’s exceptions the registry does not hold yet are listed too, as `exceptions list` shows them (stored false, bypass_count null). Each list is cut at limit (total, truncated; guards_total, guards_truncated).',
   inputSchema: {
     guard: z.string().min(1).optional().describe('only exceptions and bypasses of this guard'),
     include_revoked: z.boolean().default(false),
@@ -51,10 +51,11 @@ export const listExceptionsTool = defineTool({
         expires: z.string(),
         standing: z.enum(['active', 'expiring', 'expired', 'revoked']),
         days_left: z.number().describe('days from the day of `now` to the expiry then in force; negative once expired; 0 once revoked'),
-        bypass_count: z.number(),
+        bypass_count: z.number().nullable().describe('null for an exception the registry does not hold yet (stored false): its bypasses are counted once it is stored'),
         last_bypass_at: z.string().optional(),
         renewals: z.number(),
         origin: z.enum(['config', 'cli']),
+        stored: z.boolean().describe('false: a config entry the registry does not hold yet, as `exceptions list` shows it; the next batch with a guard bypass stores it'),
       }),
     ),
     guards: z.array(
@@ -74,16 +75,15 @@ export const listExceptionsTool = defineTool({
   async run(view, args) {
     const now = view.now();
     const [registry, guardStates] = await Promise.all([view.exceptions(), view.subjects('guard')]);
-    const states = new Map<string, Versioned<unknown>>(guardStates.map((s) => [s.key, { state: s.state, version: 0 }]));
-    // The config's entries the registry does not hold yet, as the next batch would seed them, counted from the guards' states.
-    const held = new Set((registry ?? []).map((e) => e.id));
-    const seeds = withBypassCounts(
-      view.config.exceptions.filter((e) => !held.has(e.id)).map((e) => exceptionFromConfig(e, now, view.config.redact)),
-      states,
-    );
+    // The config's entries the registry does not hold yet, as `exceptions list` shows them (`seedPlan`): not stored, no count yet.
+    const seeds = seedPlan(new Map((registry ?? []).map((e) => [e.id, e])), view.config.exceptions, now, view.config.redact).missing;
+    const pending = new Set(seeds);
     const all: GuardException[] = [...(registry ?? []), ...seeds];
     const exceptions = all
-      .flatMap((e) => asItStood(e, now) ?? [])
+      .flatMap((e) => {
+        const stood = asItStood(e, now);
+        return stood ? [{ ...stood, stored: !pending.has(e) }] : [];
+      })
       .sort((a, b) => a.expires.localeCompare(b.expires) || a.id.localeCompare(b.id))
       .map((e) => ({ e, ...exceptionStanding(e, now) }))
       .filter(({ e, standing }) => (args.guard === undefined || e.guard === args.guard) && (args.include_revoked || standing !== 'revoked'))
@@ -96,10 +96,11 @@ export const listExceptionsTool = defineTool({
         standing,
         // A revoked exception has no days left, whatever its expiry said (as `exceptions list --json`).
         days_left: standing === 'revoked' ? 0 : daysLeft,
-        bypass_count: e.bypass_count,
+        bypass_count: e.stored ? e.bypass_count : null,
         ...(e.last_bypass_at !== undefined ? { last_bypass_at: e.last_bypass_at } : {}),
         renewals: e.renewals.length,
         origin: e.origin,
+        stored: e.stored,
       }));
     const guards = guardStates
       .map((s) => s.state as GuardState)
