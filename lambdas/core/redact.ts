@@ -234,14 +234,25 @@ const DOCKER_LOGIN_COMMAND = /\b(?:(?:docker|podman|nerdctl|buildah|skopeo|oras)
 /** Its `-p VALUE`, also after `=` (`--password VALUE` is PASSWORD_OPTION's). */
 const DOCKER_LOGIN_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p(?:[ \t]+|=))(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
 /**
- * A registry login's arguments as a command line gives them, from just after `login`: options
- * (`-u`, `--tls-verify=false`), each maybe with its value (`-u me`), and the registry (a host:
- * `ghcr.io`, `r.io:5000`, `https://index.docker.io/v1/`, `localhost`; or a variable: `$CI_REGISTRY`).
- * Not a message's words (`docker login failed -please retry`): they end it.
+ * A registry login's arguments as a command line gives them, from just after `login`: a word (the
+ * registry: `ghcr.io`, `nexus`, `$CI_REGISTRY`; or a message's: `failed`), then options (`-u`,
+ * `--tls-verify=false`), each maybe with its value (`-u me`, also quoted: `-u "John Smith"`,
+ * `-u "$(cat user)"`) and a word after it (the registry), and registries (a host: `ghcr.io`,
+ * `r.io:5000`, `https://index.docker.io/v1/`, `localhost`; or a variable).
  */
-const LOGIN_ARGUMENTS = /(?:[ \t]+(?:-[^\s)]\S*(?:[ \t]+[^\s-]\S*)?|["']?\$\S+|(?:[a-z][a-z0-9+.-]*:\/\/)?[A-Za-z0-9][\w-]*(?:[.:][\w-]+)+\S*|localhost\S*))*/y;
-/** Its glued `-pVALUE` (`-p` alone asks for the password), a whole argument: only among LOGIN_ARGUMENTS. */
-const DOCKER_LOGIN_GLUED_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(?![-)=\s])(\\?["'])?${OPTION_VALUE}(?=\\?["']?(?:[ \t]|$))`, 'g');
+const LOGIN_ARGUMENTS =
+  /(?:[ \t]+[^\s-]\S*)?(?:[ \t]+(?:-[^\s)]\S*(?:[ \t]+(?:\\?"[^"\\\r\n]*\\?"|'[^'\r\n]*'|[^\s-]\S*))?(?:[ \t]+[^\s-]\S*)?|["']?\$\S+|(?:[a-z][a-z0-9+.-]*:\/\/)?[A-Za-z0-9][\w-]*(?:[.:][\w-]+)+\S*|localhost\S*))*/y;
+/**
+ * Its glued `-pVALUE` (`-p` alone asks for the password), a whole argument: only among LOGIN_ARGUMENTS,
+ * followed by a space, the end, a quote closing the command's (`{"cmd":"… -pVALUE","rc":1}`, Python's
+ * `'… -pVALUE']'`), JSON text's `\n`, or `]`, `,`, `}`, `)`. Not a message's lower-case word followed by
+ * another (`docker login failed -please retry`, `docker login ghcr.io -permission denied`), which no
+ * registry is (it has a dot, a port or a `$`).
+ */
+const DOCKER_LOGIN_GLUED_PASSWORD = new RegExp(
+  String.raw`((?<=[ \t])-p)(?![-)=\s])(?![a-z]{1,19}[ \t]+[a-z]+[,.;:!?]*(?:[ \t]|$))(\\?["'])?${OPTION_VALUE}(?=\\?["']|\\[nrt]|[ \t\],})]|$)`,
+  'g',
+);
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
@@ -269,7 +280,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

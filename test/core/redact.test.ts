@@ -195,6 +195,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A word starting with `-p` in a message about a registry login, not its argument; a bare `-p` in parentheses.
       'Error: docker login failed -please retry',
       'note: avoid secrets on the command line (docker login -p)',
+      // A message's lower-case word after `-p`, followed by another word (not a registry): also after a registry.
+      'docker login failed: -please retry',
+      'docker login ghcr.io -permission denied',
+      'docker login: -p flag deprecated',
     ],
     redacted: [
       // A token option with any prefix (up to three words): the value judged as for `--token`.
@@ -251,6 +255,19 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // After the registry and options only, and never a closing parenthesis.
       ['podman login --tls-verify=false r.io:5000 -u me -pS3cretXy9', `podman login --tls-verify=false r.io:5000 -u me -p${M('cli-password')}`],
       ['(docker login -u me -pS3cretXy9)', `(docker login -u me -p${M('cli-password')})`],
+      // Before the closing quote of the command quoted in JSON text or a Python list, and after a registry without a dot.
+      ['{"cmd":"docker login -u me -pS3cretXy9","rc":1}', `{"cmd":"docker login -u me -p${M('cli-password')}","rc":1}`],
+      [
+        "subprocess.CalledProcessError: Command '['sh', '-c', 'docker login -u me -pS3cretXy9']' returned non-zero exit status 1.",
+        `subprocess.CalledProcessError: Command '['sh', '-c', 'docker login -u me -p${M('cli-password')}']' returned non-zero exit status 1.`,
+      ],
+      ['"msg":"docker login -u me -pS3cretXy9\\nnext"', `"msg":"docker login -u me -p${M('cli-password')}\\nnext"`],
+      ['docker login nexus -u admin -pS3cretXy9 && docker login harbor -u admin -pS3cretXy9', `docker login nexus -u admin -p${M('cli-password')} && docker login harbor -u admin -p${M('cli-password')}`],
+      ['docker login -u me -pS3cretXy9 nexus', `docker login -u me -p${M('cli-password')} nexus`],
+      // After a quoted user holding spaces or a command's output.
+      ['docker login -u "John Smith" -pS3cretXy9 ghcr.io', `docker login -u "John Smith" -p${M('cli-password')} ghcr.io`],
+      ['docker login -u "$(cat user)" -pS3cretXy9 ghcr.io', `docker login -u "$(cat user)" -p${M('cli-password')} ghcr.io`],
+      ["docker login -u 'John Smith' -phunter ghcr.io", `docker login -u 'John Smith' -p${M('cli-password')} ghcr.io`],
       ['crane auth login r.io -u me -p S3cretXy9', `crane auth login r.io -u me -p ${M('cli-password')}`],
       ['oras login r.io -u me -p S3cretXy9', `oras login r.io -u me -p ${M('cli-password')}`],
       // skopeo's, podman's and buildah's `--creds user:password`: the user stays.
