@@ -100,6 +100,23 @@ describe('the ingest handler on a log event whose message holds several of our l
     expect(response.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
   });
 
+  it.each([
+    ['the log of a Fluent Bit record', (text: string) => JSON.stringify({ time: ts, stream: 'stdout', log: `${text}\n` })],
+    ["the message of a record of Lambda's JSON log format", (text: string) => JSON.stringify({ time: ts, type: 'app', timestamp: ts, level: 'INFO', requestId: REQUEST, message: text })],
+  ])('quotes no part of a secret that a bad line in %s holds, cut short in its rejection reason', (_what, wrap) => {
+    // Prepare: an unlabelled token, not quoted, that JSON.parse's message cuts a few characters in
+    const secret = `ghp_${'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8'}`;
+    const bad = `{"type":"run.start","job":"deploy","run_id":"r2","note":"${'y'.repeat(40)}","ref": ${secret}, "more":"${'x'.repeat(60)}"}`;
+
+    // Act
+    const outcome = parseLine(wrap(`${end('billing-export', 1)}\n${bad}`), { source: { origin: '/eks/app', logStream: 'host-1', eventId: 'e1' }, recordTime: T0 });
+
+    // Assess: the good event kept, the bad line's rejection worded from the redacted line
+    expect(outcome.kind === 'events' && outcome.events.map((e) => e.body.job)).toEqual(['billing-export']);
+    expect(outcome.kind === 'events' && outcome.rejected).toMatch(/^line 2 of the message: run\.start event rejected: not valid JSON/);
+    expect(outcome.kind === 'events' && outcome.rejected).not.toMatch(/ghp_A|A1b2/);
+  });
+
   it('recognises a redelivered message, each of its lines once', async () => {
     // Prepare: two failed runs of one job in one message
     const handler = handlerWith();

@@ -249,14 +249,24 @@ function parseRedacted(line: string, ctx: LineContext, parsers: readonly LinePar
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
     // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
     const events = unbounded ? boundKeyFields(redacted, redactor) : redacted;
-    if (outcome.rejected !== undefined) return { kind: 'events', events, rejected: redactor.redactText(outcome.rejected) };
+    if (outcome.rejected !== undefined) return { kind: 'events', events, rejected: redactedReason(outcome.rejected, line, ctx, parsers, redactor) };
     return changed || events !== redacted ? { kind: 'events', events } : outcome;
   }
-  // A reason may quote the line cut short (and JSON.parse quotes a few characters around the
-  // error), cutting a secret where no rule would know it: word the reason from the redacted line.
+  return { kind: 'rejected', reason: redactedReason(outcome.reason, line, ctx, parsers, redactor) };
+}
+
+/**
+ * A rejection's reason, redacted. A reason may quote the line cut short (and JSON.parse quotes a
+ * few characters around the error), cutting a secret where no rule would know it: when redaction
+ * changes the line, the reason is worded from the redacted line, read again (a wrapper's text
+ * holding a bad line among good ones gives it as its `rejected`).
+ */
+function redactedReason(reason: string, line: string, ctx: LineContext, parsers: readonly LineParser[], redactor: Redactor): string {
   const clean = redactor.redactText(line);
-  const again = clean === line ? outcome : parseUnredacted(clean, ctx, parsers).outcome;
-  return { kind: 'rejected', reason: redactor.redactText(again.kind === 'rejected' ? again.reason : outcome.reason) };
+  if (clean === line) return redactor.redactText(reason);
+  const again = parseUnredacted(clean, ctx, parsers).outcome;
+  const cleanReason = again.kind === 'rejected' ? again.reason : again.kind === 'events' ? again.rejected : undefined;
+  return redactor.redactText(cleanReason ?? reason);
 }
 
 /** One line of a delivery, with what its reader knows about it. */
