@@ -490,11 +490,13 @@ const SECRET_ELEMENT = /(<[\w.-]{0,40}?(?:passphrase|passwd|password|secret|toke
 
 /**
  * What a build log writes before a step's instruction: a CI runner's timestamp
- * (`2026-12-07T01:00:00.1234567Z `, `2026-12-07 01:00:01,123 `), kaniko's level and time
+ * (`2026-12-07T01:00:00.1234567Z `, `2026-12-07 01:00:01,123 `; Jenkins' in brackets:
+ * `[2026-12-07T01:00:00.123Z] `), GitLab's stream after it (`01O `, `00E `), kaniko's level and time
  * (`INFO[0004] `, in any case), then BuildKit's `#5 [2/3] ` or docker's, podman's and buildah's `Step 4/9 : `,
- * `STEP 2/3: ` (in any case); each may be missing.
+ * `STEP 2/3: ` (in any case; podman's and buildah's multi-stage `[1/2] STEP 2/5: `); each may be missing.
  */
-const BUILD_STEP_PREFIX = String.raw`(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?[ \t]+)?(?:[Ii][Nn][Ff][Oo]\[[^\]\r\n]{1,40}\][ \t]+)?(?:#\d{1,6}[ \t]+\[[^\]\r\n]{1,64}\][ \t]+|[Ss][Tt][Ee][Pp][ \t]+\d{1,6}\/\d{1,6}[ \t]*:[ \t]+)?`;
+const BUILD_STEP_TIME = String.raw`\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?`;
+const BUILD_STEP_PREFIX = String.raw`(?:(?:${BUILD_STEP_TIME}|\[${BUILD_STEP_TIME}\])[ \t]+(?:\d\d[OE][ \t]+)?)?(?:[Ii][Nn][Ff][Oo]\[[^\]\r\n]{1,40}\][ \t]+)?(?:#\d{1,6}[ \t]+\[[^\]\r\n]{1,64}\][ \t]+|(?:\[\d{1,3}\/\d{1,3}\][ \t]+)?[Ss][Tt][Ee][Pp][ \t]+\d{1,6}\/\d{1,6}[ \t]*:[ \t]+)?`;
 /**
  * A Dockerfile's `ENV NAME VALUE`, the form without `=` (`ENV NAME=VALUE` is a labelled secret),
  * starting its line (after indentation), as a build log shows it (after BUILD_STEP_PREFIX:

@@ -362,6 +362,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'ENV NEXT_PAGE_TOKEN abc123\nENV NextToken abc123',
       // …also after a build log's timestamp or level.
       '2026-12-07T01:00:00Z Error: required ENV DB_PASSWORD is not set\nINFO[0004] missing ENV GITHUB_TOKEN in .env',
+      '[2026-12-07T01:00:00.123Z] Error: required ENV DB_PASSWORD is not set\n2026-12-07T01:00:00.1Z 01O missing ENV GITHUB_TOKEN\n[1/2] required ENV NPM_TOKEN',
       // URL-encoded `=` named in prose, with no value after it.
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
@@ -439,6 +440,11 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['STEP 2/3: ENV NPM_TOKEN npm_s3cr3tT0kenValue\nINFO[0004] ENV DB_PASSWORD hunter2', `STEP 2/3: ENV NPM_TOKEN ${M('secret-assignment')}\nINFO[0004] ENV DB_PASSWORD ${M('secret-assignment')}`],
       ['2026-12-07T01:00:00.1234567Z #8 [build 3/7] ENV DB_PASSWORD hunter2', `2026-12-07T01:00:00.1234567Z #8 [build 3/7] ENV DB_PASSWORD ${M('secret-assignment')}`],
       ['2026-12-07T01:00:00Z STEP 2/3: ENV DB_PASS s3cret\n2026-12-07 01:00:01,123 INFO[0004] ENV DB_PASS s3cret', `2026-12-07T01:00:00Z STEP 2/3: ENV DB_PASS ${M('secret-assignment')}\n2026-12-07 01:00:01,123 INFO[0004] ENV DB_PASS ${M('secret-assignment')}`],
+      // podman's and buildah's multi-stage `[1/2] STEP 2/5: `, a GitLab runner's timestamp and stream (`01O `), Jenkins' timestamp in brackets.
+      ['[1/2] STEP 2/5: ENV NPM_TOKEN npm_abcdefghijklmnop1234\n[2/2] STEP 3/4: ENV API_KEY abcd1234efgh5678', `[1/2] STEP 2/5: ENV NPM_TOKEN ${M('secret-assignment')}\n[2/2] STEP 3/4: ENV API_KEY ${M('secret-assignment')}`],
+      ['2026-12-07T01:00:00.123456Z 01O Step 4/9 : ENV DB_PASSWORD s3cr3tPassw0rd', `2026-12-07T01:00:00.123456Z 01O Step 4/9 : ENV DB_PASSWORD ${M('secret-assignment')}`],
+      ['2026-12-07T01:00:00.123456Z 00E INFO[0004] ENV DB_PASSWORD s3cr3tPassw0rd', `2026-12-07T01:00:00.123456Z 00E INFO[0004] ENV DB_PASSWORD ${M('secret-assignment')}`],
+      ['[2026-12-07T01:00:00.123Z] Step 4/9 : ENV DB_PASSWORD s3cr3tPassw0rd', `[2026-12-07T01:00:00.123Z] Step 4/9 : ENV DB_PASSWORD ${M('secret-assignment')}`],
       // A variable's default: the labelled rule replaces it, once.
       ['ENV NPM_TOKEN ${NPM_TOKEN:-}', `ENV NPM_TOKEN \${NPM_TOKEN:${M('secret-assignment')}`],
       ['{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN abc123\\nENV PGPASS x"}', `{"CreatedBy":"/bin/sh -c #(nop)  ENV NPM_TOKEN ${M('secret-assignment')}\\nENV PGPASS ${M('secret-assignment')}"}`],
