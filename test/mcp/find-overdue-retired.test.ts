@@ -62,6 +62,24 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
     expect(result.retired_truncated).toBe(true);
   });
 
+  it('is not retired while a finding of it was made the month before, as the monthly report keeps it (UNKNOWN, its group unverified)', async () => {
+    // Prepare: old-sync, last run 10 July, was reported on 1 September (its run-unfinished).
+    const { store, config } = await storeOfStoppedJobs();
+    const key = 'job#old-sync';
+    const current = (await store.load([key])).get(key)!;
+    const unfinished = { detector: 'run-unfinished' as const, subject: 'old-sync', subject_kind: 'job' as const, run_id: 'old-sync-9', ts: '2026-09-01T05:00:00Z', severity: 'high' as const, message: 'run unfinished', evidence: {} };
+    expect(await store.commit({ key, expectedVersion: current.version, state: current.state, findings: [unfinished], records: [] })).toBe('committed');
+    const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-10-20T12:00:00Z') }, source: 'a job reported last month' }));
+
+    // Act
+    const result = structured<{ overdue: { subject: string }[]; retired: unknown[] }>(await mcp.call('find_overdue', {}));
+    await mcp.close();
+
+    // Assess
+    expect(result.retired).toEqual([]);
+    expect(result.overdue.map((o) => o.subject).sort()).toEqual(['nightly', 'old-sync']);
+  });
+
   it('is still overdue while it ran in the month before', async () => {
     // Act: 20 August, its last run on 10 July
     const result = await overdueAt(Date.parse('2026-08-20T12:00:00Z'));

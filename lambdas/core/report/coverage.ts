@@ -180,6 +180,16 @@ export function trailingSilenceNote(
 }
 
 /**
+ * Whether a subject may be retired as far as last month's findings go: none of them names it. One
+ * they name keeps its group open (unverified) and stays UNKNOWN: the monthly report
+ * (`buildCoverage`) and MCP's find_overdue alike.
+ */
+export function unnamedIn(previousFindings: readonly Pick<Finding, 'subject_kind' | 'subject'>[]): (kind: string, name: string) => boolean {
+  const named = new Set(previousFindings.map((f) => `${f.subject_kind}#${f.subject}`));
+  return (kind, name) => !named.has(`${kind}#${name}`);
+}
+
+/**
  * Whether a subject not in the config and with nothing of it in the span, last seen at `lastSeen`,
  * is retired: a job, agent or route last seen before `retireBefore`, silent since for longer than
  * SILENCE_RHYTHM_FACTOR × its rhythm (`rhythmOf`: a monthly job that missed one run is not), and,
@@ -321,7 +331,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
 
   const runsBySubject = listsBy(input.runs, (r) => key(r.subject_kind, r.subject));
   const findingsBySubject = listsBy(input.findings, (f) => key(f.subject_kind, f.subject));
-  const namedBefore = new Set((input.previousFindings ?? []).map((f) => key(f.subject_kind, f.subject)));
+  const retirable = unnamedIn(input.previousFindings ?? []);
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
   // Before it, the store may have let the span's run records go.
   const keptFrom = runsKeptFrom(span, input.now, input.runRetentionDays);
@@ -375,7 +385,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       (requests?.total ?? 0) === 0;
     if (firstSeenAfter && !subject.configured) return undefined;
     const silentSince = !subject.configured && !seen && silentAll === undefined && findings.length === 0 && lastSeenMs > 0 ? lastSeenMs : undefined;
-    if (silentSince !== undefined && !namedBefore.has(key(subject.kind, subject.name)) && isRetired(subject.kind, subject.name, snapshot?.state, silentSince, input.retireBefore, end, agentStates)) {
+    if (silentSince !== undefined && retirable(subject.kind, subject.name) && isRetired(subject.kind, subject.name, snapshot?.state, silentSince, input.retireBefore, end, agentStates)) {
       retired.push({ kind: subject.kind, name: subject.name, lastSeen: isoSecond(silentSince) });
       return undefined;
     }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
 import { onTimeWithinMs, unmatchedExpected } from '../../detectors/missed-run.ts';
-import { SILENCE_RHYTHM_FACTOR } from '../../core/report/coverage.ts';
+import { SILENCE_RHYTHM_FACTOR, unnamedIn } from '../../core/report/coverage.ts';
+import { findingsQueryEnd, happenedIn } from '../../core/report/evidence.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { monthOf, previousMonthSpan } from '../../core/report/month.ts';
 import { expectedStarts } from '../../core/schedule.ts';
@@ -114,7 +115,7 @@ export const findOverdueTool = defineTool({
     never_seen_truncated: z.boolean(),
     retired: z
       .array(z.object({ subject: z.string(), last_run_at: z.string() }))
-      .describe('jobs not in the config whose last run was before the month before now’s, more than 3 expected starts ago (renamed or no longer used), as the monthly report lists them retired: not overdue; at most `limit`'),
+      .describe('jobs not in the config whose last run was before the month before now’s, more than 3 expected starts ago, with no finding in that month (renamed or no longer used), as the monthly report lists them retired: not overdue; at most `limit`'),
     retired_total: z.number().describe('jobs retired, before the limit'),
     retired_truncated: z.boolean(),
   },
@@ -126,8 +127,13 @@ export const findOverdueTool = defineTool({
     const neverSeen = [];
     const retired = [];
     // As the report's coverage retires them: not in the config, no run this month or the month before,
-    // and more than 3 (SILENCE_RHYTHM_FACTOR) of its expected starts missed since (a monthly job that missed one is overdue).
-    const retireBefore = previousMonthSpan(monthOf(now)).fromMs;
+    // no finding of it the month before (`unnamedIn`, made by `now`), and more than 3
+    // (SILENCE_RHYTHM_FACTOR) of its expected starts missed since (a monthly job that missed one is overdue).
+    const previous = previousMonthSpan(monthOf(now));
+    const retireBefore = previous.fromMs;
+    // Read only once a job may be retired (most calls have none).
+    let retirable: Promise<(kind: string, name: string) => boolean> | undefined;
+    const readRetirable = async () => unnamedIn((await view.findings({ from: previous.from, to: findingsQueryEnd(previous) })).filter((f) => happenedIn(f, previous) && Date.parse(f.ts) <= now));
     let checked = 0;
     for (const s of subjects) {
       const schedule = scheduleOf(summaries.get(s.name), s.name, view);
@@ -142,7 +148,7 @@ export const findOverdueTool = defineTool({
       if (lastStart === undefined) continue;
       const graceMinutes = graceMinutesOf(view.config, s.name);
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now, s.state ? endAfter(s.state as JobState, now) : undefined);
-      if (late && !s.configured && lastStart < retireBefore && late.missed > SILENCE_RHYTHM_FACTOR) {
+      if (late && !s.configured && lastStart < retireBefore && late.missed > SILENCE_RHYTHM_FACTOR && (await (retirable ??= readRetirable()))('job', s.name)) {
         retired.push({ subject: s.name, last_run_at: isoOrNull(lastStart)! });
         continue;
       }
