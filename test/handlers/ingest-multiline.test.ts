@@ -88,12 +88,16 @@ describe('the ingest handler on a log event whose message holds several of our l
     expect(result.reports[0].findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
   });
 
-  it('reads the good line of a message whose other line is bad, counting the message as rejected', async () => {
+  it.each([
+    ['after', (bad: string) => `${end('billing-export', 1)}\n${bad}`],
+    ['before', (bad: string) => `${bad}\n${end('billing-export', 1)}`],
+  ])('reads the good line of a message whose other line, %s it, is bad, counting the message as rejected', async (_where, message) => {
     // Prepare
     const handler = handlerWith();
+    const bad = JSON.stringify({ ts, type: 'run.end', job: 'cache-warm', run_id: 'r1', exit_code: 'one' });
 
     // Act
-    const response = await handler(delivery('/jobs/fleet', [`${end('billing-export', 1)}\n{"ts":"${ts}","type":"run.end","job":"cache-warm"`]));
+    const response = await handler(delivery('/jobs/fleet', [message(bad)]));
 
     // Assess
     expect(response.counts).toMatchObject({ lines: 1, events: 1, rejected: 1 });
@@ -115,6 +119,18 @@ describe('the ingest handler on a log event whose message holds several of our l
     expect(outcome.kind === 'events' && outcome.events.map((e) => e.body.job)).toEqual(['billing-export']);
     expect(outcome.kind === 'events' && outcome.rejected).toMatch(/^line 2 of the message: run\.start event rejected: not valid JSON/);
     expect(outcome.kind === 'events' && outcome.rejected).not.toMatch(/ghp_A|A1b2/);
+  });
+
+  it('keeps the rejection of a pretty-printed bad event when one of its inner lines is an event of its own', () => {
+    // Prepare: the run.end's exit code is no number; a field holds another event on one line
+    const message = `{\n  "ts": "${ts}", "type": "run.end", "job": "billing-export", "run_id": "r1", "exit_code": "one",\n  "last": ${end('cache-warm', 1)}\n}`;
+
+    // Act
+    const outcome = parseLine(message, { source: { origin: '/jobs/fleet', logStream: 'host-1', eventId: 'e1' }, recordTime: T0 });
+
+    // Assess: the inner event kept, the message rejected for its own bad exit code
+    expect(outcome.kind === 'events' && outcome.events.map((e) => e.body.job)).toEqual(['cache-warm']);
+    expect(outcome.kind === 'events' && outcome.rejected).toMatch(/exit_code/);
   });
 
   it('recognises a redelivered message, each of its lines once', async () => {

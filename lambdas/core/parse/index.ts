@@ -132,9 +132,11 @@ function breaksWithin(line: string): boolean {
  * are a format's (a stack trace, a `REPORT` line with its X-Ray line) or the whole gave as many
  * events (a pretty-printed event, whose lines alone are none); but one line's events are taken
  * when the whole was rejected (an event followed by the stack trace of a Python `logger.exception`,
- * which the JSON read from its `{` does not end at). The message stays one line in the
- * counts: its events are all kept, and a bad line among them rejects it, as a broken span of an
- * OTLP batch does.
+ * which the JSON read from its `{` does not end at), keeping the whole's rejection when that line
+ * lies inside the object the whole read (a bad event pretty-printed, a field of which holds an
+ * event on one line). The message stays one line in the counts: its events are all kept, and a bad
+ * line among them rejects it, as a broken span of an OTLP batch does, also when the whole gave as
+ * many events (a bad event before a good one, read whole as the good one).
  */
 function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, parsers: readonly LineParser[], read: LineReader = parseRedacted): ParseOutcome | undefined {
   const firstLine = message.slice(0, lineEnd(message, 0, message.indexOf('\n'), message.indexOf('\r')));
@@ -145,20 +147,34 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
   const following = application ? loggedMessageParsers(parsers) : parsers;
   const claimed: ParseOutcome[] = [];
   let rejected: string | undefined;
+  let firstEvents: number | undefined;
   message.split(LINE_BREAK).forEach((text, index) => {
     if (text.trim() === '') return;
     const outcome = read(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, index === 0 ? parsers : following);
     if (outcome.kind === 'unrecognised') return;
     claimed.push(outcome);
+    if (firstEvents === undefined && outcome.kind === 'events') firstEvents = index;
     const reason = outcome.kind === 'rejected' ? outcome.reason : outcome.rejected;
     if (rejected === undefined && reason !== undefined) rejected = `line ${index + 1} of the message: ${reason}`;
   });
   const events = claimed.flatMap((outcome) => (outcome.kind === 'events' ? outcome.events : []));
   // Two lines of ours, or one whose events the whole, rejected, lost.
   if (claimed.length < 2 && !(whole.kind === 'rejected' && events.length > 0)) return undefined;
-  if (whole.kind === 'events' && events.length <= whole.events.length) return undefined;
+  // As many events as the whole gave are its own, unless a line of them was rejected (a bad event before a good one).
+  if (whole.kind === 'events' && (events.length < whole.events.length || (events.length === whole.events.length && (rejected === undefined || whole.rejected !== undefined)))) return undefined;
+  if (whole.kind === 'rejected' && rejected === undefined && firstEvents !== undefined && insideWholeObject(message, firstEvents)) rejected = whole.reason;
   if (events.length === 0 && rejected !== undefined) return { kind: 'rejected', reason: rejected };
   return rejected === undefined ? { kind: 'events', events } : { kind: 'events', events, rejected };
+}
+
+/**
+ * Whether the message's line at `index` lies inside the object its whole was read as, begun by a
+ * `{` on an earlier line (a pretty-printed event whose field holds an event on one line): the
+ * whole's rejection is then that object's own, not that of lines after an event (a traceback).
+ */
+function insideWholeObject(message: string, index: number): boolean {
+  const brace = message.indexOf('{');
+  return brace >= 0 && message.slice(0, brace).split(LINE_BREAK).length - 1 < index;
 }
 
 /** How one line of a message is read: redacted at the top (`parseRedacted`), as found inside a wrapper (`readInWrapper`), whose line is redacted whole. */
