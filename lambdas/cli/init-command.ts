@@ -165,7 +165,7 @@ export function starterConfig(seen: SeenSubjects): string {
   }
   if (seen.routes.length > 0) {
     out.push(
-      '# Routes seen: the latency and retry rate they may reach (docs/detectors.md).',
+      '# Routes seen: the latency and retry rate they may reach (docs/agents.md has the retry-rate and retry-latency detectors, docs/configuration.md their keys).',
       '# routes:',
       ...seen.routes.flatMap((name) => [`#   ${yamlString(name)}:`, '#     p99_ms: 2000', '#     retry_rate_max: 0.1', '#     owner: team@example.com']),
       '',

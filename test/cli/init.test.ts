@@ -137,6 +137,8 @@ describe('silent-audit init', () => {
     const text = result.text!;
     expect(text).toMatch(/^# agents:\n# {3}fact-checker:\n# {5}budget: \{ max_actions: \d+, max_cost_usd: [\d.]+ \}\n/m);
     expect(text).toMatch(/^# routes:\n# {3}search-api:\n# {5}p99_ms: \d+\n/m);
+    // The route detectors are in docs/agents.md, their keys in docs/configuration.md.
+    expect(text).toContain('# Routes seen: the latency and retry rate they may reach (docs/agents.md has the retry-rate and retry-latency detectors, docs/configuration.md their keys).\n# routes:');
     // The stubs are valid YAML once uncommented.
     const uncommented = (section: string) => parse(text.match(new RegExp(`^# ${section}:\n(?:#.*\n)+`, 'm'))![0].replace(/^# ?/gm, ''))[section];
     expect(Object.keys(uncommented('agents'))).toEqual(['fact-checker', 'researcher', 'support-bot']);

@@ -252,10 +252,10 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       'retry_rate_max=0.1@routes.search-api',
       'retry_min_requests=20@defaults',
     ]);
-    // Both limits retry-latency applies: the route's p99_ms, and 2× its single attempts' p99 whether p99_ms is set or not.
+    // Both limits retry-latency applies: the route's p99_ms, and the multiple of its single attempts' p99 (retry_latency_factor), each under its own name.
     expect(groupOf(report, 'retry-latency', 'search-api').criteria.thresholds.map((t) => `${t.key}=${t.value}@${t.source}`)).toEqual([
       'p99_ms=3000@routes.search-api',
-      'p99_ms="2× the p99 single-attempt latency"@built-in',
+      'retry_latency_factor=2@built-in',
     ]);
     expect(groupOf(report, 'retry-latency', 'search-api').consequence.maxLatencyMs).toBe(8200);
   });
@@ -457,7 +457,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
           { key: 'retry_rate_max', value: '0.1', source: 'routes.search-api' },
           { key: 'retry_min_requests', value: '20', source: 'defaults' },
           { key: 'p99_ms', value: '3000', source: 'routes.search-api' },
-          { key: 'p99_ms', value: '"2× the p99 single-attempt latency"', source: 'built-in' },
+          { key: 'retry_latency_factor', value: '2', source: 'built-in' },
         ],
         findings: 2,
         byDetector: [

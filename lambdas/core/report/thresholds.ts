@@ -180,10 +180,10 @@ function configuredThresholds(detector: string, subject: string, config: Config)
     case 'retry-rate':
       return [ownOrDefault(config, route, `routes.${subject}`, 'retry_rate_max'), used('retry_min_requests', d.retry_min_requests, 'defaults')];
     case 'retry-latency':
-      // The detector applies both limits: the route's p99_ms when set, and always the multiple of single attempts.
+      // The detector applies both limits: the route's p99_ms when set, and the multiple of single attempts (0: off).
       return [
         ...(route?.p99_ms !== undefined ? [used('p99_ms', route.p99_ms, `routes.${subject}`)] : []),
-        used('p99_ms', `${RETRY_LATENCY_FACTOR}× the p99 single-attempt latency`, 'built-in'),
+        route?.retry_latency_factor !== undefined ? used('retry_latency_factor', route.retry_latency_factor, `routes.${subject}`) : used('retry_latency_factor', RETRY_LATENCY_FACTOR, 'built-in'),
       ];
     case 'tool-arg-invalid': {
       const tool = ownValue(config.tools, subject);
