@@ -344,6 +344,32 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     expect(times).toEqual([...Array(4).fill('00:10:05'), ...Array(4).fill('00:17:01'), '00:30:01', '01:17:01', '01:30:01']);
   });
 
+  it("keeps a Type=simple unit that came up, crashed and restarted in one second of Berlin's first pass at the first instant: its Started line ended no run", () => {
+    // Prepare: bar.service Starting, Started, crashed and restarted by Restart= in 02:10:05 of the first pass; then a cron run of the first pass
+    const wallClock = new WallClock('Europe/Berlin');
+    const lines = [
+      'Oct 25 02:10:05 deb1 systemd[1]: Starting bar.service - Bar daemon...',
+      'Oct 25 02:10:05 deb1 systemd[1]: Started bar.service - Bar daemon.',
+      'Oct 25 02:10:05 deb1 systemd[1]: bar.service: Main process exited, code=exited, status=1/FAILURE',
+      "Oct 25 02:10:05 deb1 systemd[1]: bar.service: Failed with result 'exit-code'.",
+      'Oct 25 02:10:05 deb1 systemd[1]: bar.service: Scheduled restart job, restart counter is at 1.',
+      'Oct 25 02:10:05 deb1 systemd[1]: Stopped bar.service - Bar daemon.',
+      'Oct 25 02:10:05 deb1 systemd[1]: Starting bar.service - Bar daemon...',
+      'Oct 25 02:10:05 deb1 systemd[1]: Started bar.service - Bar daemon.',
+      'Oct 25 02:15:02 deb1 CRON[777]: (root) CMD (/usr/local/bin/five)',
+    ];
+
+    // Act: each line read as the scan reads it, a line of its own
+    const times = lines.map((line) => {
+      wallClock.nextLine();
+      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
+      return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
+    });
+
+    // Assess: every line at its first instant (00:xxZ), the cron run after them too
+    expect(times.filter((t) => typeof t === 'string')).toEqual([...Array(times.filter((t) => typeof t === 'string').length - 1).fill('00:10:05'), '00:15:02']);
+  });
+
   it('reads them as UTC without a zone, and says so to the clock', () => {
     // Prepare
     const wallClock = new WallClock();

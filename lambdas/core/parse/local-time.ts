@@ -307,7 +307,7 @@ export interface LineKey {
   readonly pid?: number;
   /** A systemd line's host and unit (`deb1 foo.service`; the description, in older wording). */
   readonly unit?: string;
-  /** Whether the line says the unit's run ended or came up: `Finished U`, `Started U`, `U: Deactivated successfully.` */
+  /** Whether the line says the unit's run ended well: `Finished U`, `U: Deactivated successfully.` (not `Started U`: a unit that came up and crashed at once is restarted by `Restart=` in one second). */
   readonly endsUnit?: boolean;
 }
 
@@ -351,7 +351,7 @@ export class FirstPasses {
  * nothing but its PAM session lines between, from another process (the same line from the same
  * process, written twice by rsyslog, stays first); an hourly systemd timer logs `02:17:01 …
  * systemd[1]: Starting U…` twice, from one pid, on two lines, its first run ended between (its
- * `Finished U` often in the same second; a unit started again before it ended or came up, a quick
+ * `Finished U` often in the same second; a unit started again before its run ended well (a `Started U` ends none), a quick
  * `Restart=` or a line written twice, stays first). That line and those after it are then the second
  * instant (the clock is at the second pass). A line without a key (a PAM session line) follows the
  * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
@@ -371,7 +371,7 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
-  /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
+  /** The line of each systemd unit's last run that ended well (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
 
   constructor(
@@ -421,7 +421,7 @@ export class WallClock {
     return key.pid !== undefined && first.pid !== key.pid;
   }
 
-  /** Whether a unit's run ended or came up on a line after `line`. */
+  /** Whether a unit's run ended well on a line after `line`. */
   private endedSince(unit: string, line: number): boolean {
     return (this.unitEnds.get(unit) ?? 0) > line;
   }

@@ -89,7 +89,7 @@ const UNIT_DEACTIVATED = /^(\S+): (?:Deactivated successfully|Succeeded)\.?\s*$/
 /**
  * The key of a line that says a job started, for a wall clock's repeated hour (`WallClock`): its
  * host, program and message, and its pid; for systemd, its unit, and the lines that end the unit's
- * run (`LineKey.endsUnit`); undefined for any other line (a PAM session line, which two jobs of
+ * run well (`LineKey.endsUnit`); undefined for any other line (a PAM session line, which two jobs of
  * one second write alike).
  */
 function runKey(host: string, tag: { program: string; pid?: number; message: string }): LineKey | undefined {
@@ -97,7 +97,11 @@ function runKey(host: string, tag: { program: string; pid?: number; message: str
   return RUN_LINE.test(tag.message) ? { text: `${host} ${tag.program} ${tag.message}`, pid: tag.pid } : undefined;
 }
 
-/** A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end or coming up (`Started U`, `Finished U`, `U: Deactivated successfully.`). */
+/**
+ * A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end (`Finished U`,
+ * `U: Deactivated successfully.`). `Started U` ends no run: a Type=simple unit that came up,
+ * crashed and was restarted by `Restart=` in one second is one run's start, not a second pass.
+ */
 function unitKey(host: string, message: string, pid: number | undefined): LineKey | undefined {
   const line = UNIT_LINE.exec(message);
   if (line) {
@@ -105,7 +109,7 @@ function unitKey(host: string, message: string, pid: number | undefined): LineKe
     const dash = subject.indexOf(' - ');
     const unit = `${host} ${dash > 0 ? subject.slice(0, dash) : subject}`;
     const text = line[1] === 'Finished' ? undefined : `${host} systemd ${message}`;
-    return { text, pid, unit, endsUnit: line[1] !== 'Starting' };
+    return { text, pid, unit, endsUnit: line[1] === 'Finished' };
   }
   const deactivated = UNIT_DEACTIVATED.exec(message);
   return deactivated ? { unit: `${host} ${deactivated[1]}`, endsUnit: true } : undefined;
