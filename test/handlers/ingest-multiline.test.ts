@@ -253,4 +253,40 @@ describe('the ingest handler on an ordinary multi-line log event, as before', ()
     // Assess
     expect(trace).toEqual({ kind: 'unrecognised', tried: alone.tried });
   });
+
+  it.each([
+    ["a host's stack trace with its cause", ['Exception in thread "main" java.lang.IllegalStateException: boom', ...Array.from({ length: 30 }, (_, i) => `\tat com.example.H${i}.process(H${i}.java:${i})`), 'Caused by: java.io.IOException: x', ...Array.from({ length: 30 }, (_, i) => `\tat com.example.C${i}.read(C${i}.java:${i})`)]],
+    ["a Python Lambda's uncaught exception", ['[ERROR] ValueError: x', 'Traceback (most recent call last):', ...Array.from({ length: 30 }, (_, i) => `  File "/var/task/m${i}.py", line ${i}, in f\n    g()`)]],
+  ])('reads %s trying the parsers on its unindented lines only, not on its frames', (_what, lines) => {
+    // Prepare: each parser counts the lines it is given
+    let tried = 0;
+    const counting: LineParser[] = LINE_PARSERS.map((parser) => ({ format: parser.format, parse: (line, ctx) => ((tried += 1), parser.parse(line, ctx)) }));
+    const ctx = { source: { origin: '/jobs/fleet', logStream: 'host-1', eventId: 'e1' }, recordTime: T0 };
+
+    // Act
+    const outcome = parseLine(lines.join('\n'), ctx, counting);
+
+    // Assess: the whole, then its first line and the cause's (or the traceback's header), each tried once
+    expect(outcome.kind).toBe('unrecognised');
+    expect(tried).toBe(3 * LINE_PARSERS.length);
+  });
+
+  it('reads a REPORT line with its X-Ray line trying each parser as often as on the REPORT line alone', () => {
+    // Prepare: each parser counts the lines it is given
+    let tried = 0;
+    const counting: LineParser[] = LINE_PARSERS.map((parser) => ({ format: parser.format, parse: (line, ctx) => ((tried += 1), parser.parse(line, ctx)) }));
+    const report = `REPORT RequestId: ${REQUEST}\tDuration: 12.00 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\t`;
+    const read = (message: string) => {
+      tried = 0;
+      const outcome = parseLine(message, { source: { origin: '/aws/lambda/jobs', logStream: 'host-1', eventId: 'e1' }, recordTime: T0, defaultJob: 'jobs' }, counting);
+      return { kind: outcome.kind, tried };
+    };
+
+    // Act
+    const alone = read(report);
+    const withTrace = read(`${report}\nXRAY TraceId: 1-5e1b4151-5ac6c58f5b5d4a1b2c3d4e5f\tSegmentId: 6b1e2c3d4e5f6a7b\tSampled: true\t\n`);
+
+    // Assess
+    expect(withTrace).toEqual(alone);
+  });
 });

@@ -149,7 +149,8 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
   let rejected: string | undefined;
   let firstEvents: number | undefined;
   message.split(LINE_BREAK).forEach((text, index) => {
-    if (text.trim() === '') return;
+    // A line the first characters' test passes over (a stack trace's indented frame, a blank line) is none of ours.
+    if (!((index === 0 || !application) && beginsAsALine(text, 0)) && !text.includes('{')) return;
     const outcome = read(text, { ...ctx, source: { ...ctx.source, part: index + 1 } }, index === 0 ? parsers : following);
     if (outcome.kind === 'unrecognised') return;
     claimed.push(outcome);
@@ -193,7 +194,8 @@ function lineEnd(message: string, start: number, lf: number, cr: number): number
  * as a line of the other formats does, with a character other than a space or a closing bracket
  * (a time, a syslog date, priority or tag, `START`, `REPORT`, `Task timed out`). A stack trace's
  * frames and a pretty-printed object's fields begin with spaces, so a message of sixty of them is
- * read whole, once. One pass over the message: each `indexOf` moves on only once passed.
+ * read whole, once; when it is split (a trace with a `Caused by:` line), `linesWithin` reads only
+ * the lines counted here. One pass over the message: each `indexOf` moves on only once passed.
  */
 function mayHoldLinesOfOurs(message: string, anyFormat: boolean, needed: number): boolean {
   let found = 0;
@@ -205,17 +207,24 @@ function mayHoldLinesOfOurs(message: string, anyFormat: boolean, needed: number)
     if (cr >= 0 && cr < start) cr = message.indexOf('\r', start);
     if (brace >= 0 && brace < start) brace = message.indexOf('{', start);
     const end = lineEnd(message, start, lf, cr);
-    const maybe = (brace >= 0 && brace < end) || ((start === 0 || anyFormat) && start < end && beginsAsALine(message.charCodeAt(start)));
+    const maybe = (brace >= 0 && brace < end) || ((start === 0 || anyFormat) && start < end && beginsAsALine(message, start));
     if (maybe && ++found >= needed) return true;
     start = end + (message.startsWith('\r\n', end) ? 2 : 1);
   }
   return false;
 }
 
-/** Whether a line's first character may begin a line of a format's: not a space, a tab or a closing `}` or `]`. */
-function beginsAsALine(first: number): boolean {
-  return first > 0x20 && first !== 0x7d /* } */ && first !== 0x5d /* ] */;
+/**
+ * Whether the line that begins at `start` may be a format's by its first characters: not a space,
+ * a tab or a closing `}` or `]`, nor Lambda's X-Ray line (which follows a `REPORT` line and gives nothing).
+ */
+function beginsAsALine(text: string, start: number): boolean {
+  const first = text.charCodeAt(start);
+  return first > 0x20 && first !== 0x7d /* } */ && first !== 0x5d /* ] */ && !(first === 0x58 /* X */ && text.startsWith(XRAY_LINE, start));
 }
+
+/** How Lambda's X-Ray line begins. */
+const XRAY_LINE = 'XRAY TraceId: ';
 
 /**
  * A Lambda function's console line in the text log format: its time, request id and level before
