@@ -122,7 +122,7 @@ function assignmentRule(
   keywords: string,
   stops = '&',
   /** Whether the value is left as it is. */
-  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number) => boolean,
+  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string) => boolean,
 ): TextRule {
   const pattern = new RegExp(
     `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*|%3D(?![,.;:!?)\\]]*(?:\\s|$|\\\\[nrt]|\\\\{0,3}["'](?:[\\s,.;:!?)\\]}\\\\]|$))))(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
@@ -132,7 +132,7 @@ function assignmentRule(
   const marker = redactionMarker(name);
   const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) => {
     if (value.startsWith(MARKER_START)) return match;
-    if (keep?.(keyword, closeQuote, separator, openQuote, value, text, offset)) return match;
+    if (keep?.(keyword, closeQuote, separator, openQuote, value, text, offset, scheme)) return match;
     // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
     return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.trimEnd().length)}`;
   };
@@ -436,7 +436,9 @@ const CREDENTIAL_HOLDER = /(?:^|[_-])(?:db|database|smtp|mail|email|imap|pop3?|r
  * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
  * docker's `--secret=id=…,src=…`, which names a file, and a paging cursor (isPagingTokenName).
  */
-function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number): boolean {
+function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string): boolean {
+  // `INFO botocore.credentials: Found credentials in environment variables.`: a logger and its message.
+  if (closeQuote === '' && openQuote === '' && separator.trim() === ':' && isLoggedMessage(keyword, scheme, value, text, offset)) return true;
   // A paging cursor (`NextContinuationToken=…`, `"next_page_token": "…"`).
   if (/^token$/i.test(keyword)) return isPagingTokenName(nameBefore(text, offset) + keyword);
   // `--private-key=~/.ssh/id_rsa`, `private_key: /etc/ssl/app.pem` name the key's file.
@@ -474,6 +476,32 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   // `${HOME}` keeps the brace the trimming takes.
   const notAPassword = (v: string) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v);
   return notAPassword(word) || (bare !== word && notAPassword(bare));
+}
+
+/** A logger's name as text before its last word: a dotted lower-case path (`botocore.`, `hvac.api.auth_methods.`, `i.q.oidc.`). */
+const LOGGER_PATH_BEFORE = /(?:^|[\s:[\]])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[a-z0-9_]*$/;
+/** A log level just before a logger's name: `INFO `, `[INFO] `, `INFO:` (Python's basic format), `WARN`, `WARNING`, `ERROR`, `DEBUG`, `TRACE`. */
+const LEVEL_BEFORE = /(?:^|[^\w.-])(?:\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\]|(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE):?)[ \t]*$/;
+/** A word of prose: letters, maybe ending in punctuation. */
+const PROSE_WORD = /^[A-Za-z]+[.,;:!?]?$/;
+
+/**
+ * Whether a lower-case keyword before `:` ends a logger's name rather than labels a secret: a dotted
+ * path (`botocore.credentials: Found credentials in environment variables.`, `vault.token: renewed
+ * lease for 3600s`) or a name right after a level (`[INFO] credentials: using instance profile`),
+ * logging prose: several words, the first of letters (`Found`, `Error`), or a lone word of letters
+ * that looks like no credential (`renewing`); after a scheme (`token: Token verified`) the word after
+ * it is judged so. `password: hunter2`, `token: eyJ…`, `token: HunterPassword` after a level stay secrets.
+ */
+function isLoggedMessage(keyword: string, scheme: string, value: string, text: string, offset: number): boolean {
+  if (keyword !== keyword.toLowerCase()) return false;
+  const message = value.trimEnd();
+  const space = message.search(/[ \t]/);
+  const first = space < 0 ? message : message.slice(0, space);
+  if (!PROSE_WORD.test(first) || ((space < 0 || scheme !== '') && looksLikeCredential(first))) return false;
+  if (LOGGER_PATH_BEFORE.test(text.slice(Math.max(0, offset - 128), offset))) return true;
+  const start = offset - nameBefore(text, offset).length;
+  return LEVEL_BEFORE.test(text.slice(Math.max(0, start - 24), start));
 }
 
 const labelledSecret = assignmentRule(
@@ -535,7 +563,7 @@ const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|und
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);

@@ -363,6 +363,14 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // …also after a build log's timestamp or level.
       '2026-12-07T01:00:00Z Error: required ENV DB_PASSWORD is not set\nINFO[0004] missing ENV GITHUB_TOKEN in .env',
       '[2026-12-07T01:00:00.123Z] Error: required ENV DB_PASSWORD is not set\n2026-12-07T01:00:00.1Z 01O missing ENV GITHUB_TOKEN\n[1/2] required ENV NPM_TOKEN',
+      // A logger's name ending in a secret's word (a dotted lower-case path), or one right after a level, and the message it logs.
+      'INFO botocore.credentials: Found credentials in environment variables.',
+      'INFO:botocore.credentials:Found credentials in environment variables.',
+      'ERROR botocore.credentials: Error when retrieving credentials from container-role: timed out',
+      'WARNING botocore.credentials: Refreshing temporary credentials failed during mandatory refresh period.',
+      'DEBUG hvac.api.auth_methods.token: renewing\nINFO vault.token: renewed lease for 3600s',
+      '2026-12-07 01:00:00 [INFO] credentials: using instance profile\nWARN credentials: not found, using anonymous access',
+      'INFO [main] i.q.oidc.token: Token verified',
       // URL-encoded `=` named in prose, with no value after it.
       'the docs say to pass password%3D in the URL',
       'append token%3D, then the value',
@@ -432,6 +440,13 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A name saying whose password it is, and in any other name a lone word that looks like a credential.
       ["db_pass: 's3 cret'\nmysql_root_pass: complete", `db_pass: '${M('secret-assignment')}'\nmysql_root_pass: ${M('secret-assignment')}`],
       ['app_pass: Xk9pL2mq7\nweb_pass: "Xk9pL2mq7"', `app_pass: ${M('secret-assignment')}\nweb_pass: "${M('secret-assignment')}"`],
+      // After a level or a logger's name, a lone word that looks like a credential, or a credential after a scheme, is one.
+      ['[INFO] password: hunter2\nINFO token: abc123def', `[INFO] password: ${M('secret-assignment')}\nINFO token: ${M('secret-assignment')}`],
+      ['INFO credentials: AKIAIOSFODNN7EXAMPLE', `INFO credentials: ${M('aws-access-key')}`],
+      ['DEBUG app.auth.token: eyJhbGciOiJIUzI1NiJ9\nINFO vault.token: s.Xk9pL2mq7Zr', `DEBUG app.auth.token: ${M('secret-assignment')}\nINFO vault.token: ${M('secret-assignment')}`],
+      ['INFO app.token: HunterPassword\nDEBUG http.authorization: token abc123def more', `INFO app.token: ${M('secret-assignment')}\nDEBUG http.authorization: token ${M('secret-assignment')} more`],
+      // …and words under a label that is no logger's name (not lower-case, not after `:` alone).
+      ['INFO Password: correct horse battery\nINFO password:= correct horse', `INFO Password: ${M('secret-assignment')}\nINFO password:= ${M('secret-assignment')} horse`],
       // A Dockerfile's `ENV NAME VALUE` (no `=`): the value to the end of the line, or quoted; also in a build log and JSON text.
       ['ENV DB_PASS s3cret\nENV DB_PASSWORD correct horse', `ENV DB_PASS ${M('secret-assignment')}\nENV DB_PASSWORD ${M('secret-assignment')}`],
       ['#5 [2/3] ENV MYSQL_ROOT_PASSWORD "two words"', `#5 [2/3] ENV MYSQL_ROOT_PASSWORD "${M('secret-assignment')}"`],
