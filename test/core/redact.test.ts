@@ -852,6 +852,11 @@ describe('linear time', () => {
     'Dockerfile ENV names': 'ENV A_PASS '.repeat(N / 11),
     'Dockerfile ENV values': `ENV A_PASS ${'ENV '.repeat(N / 4)}`,
     'spaces before YAML _pass keys': `${' '.repeat(N / 2)}a_pass: `.repeat(2),
+    'docker login quoted users': `docker login${' -u "a'.repeat(N / 6)}`,
+    'docker login message words': `docker login${' -pab cd'.repeat(N / 8)}`,
+    'build step prefixes before ENV': `${'[1/2] [2026-12-07T01:00:00Z] 01O '.repeat(N / 34)}ENV A_PASS x`,
+    'dotted logger names': `${'a.'.repeat(N / 2)}token: renewing`,
+    'logger labels after levels': 'INFO a.token: renewing\n'.repeat(N / 23),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
