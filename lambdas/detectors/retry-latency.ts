@@ -6,14 +6,11 @@ import type { RouteWindow, RouteWindowDetector } from './agent-kinds.ts';
 /** End-to-end p99 above this multiple of the single-attempt p99 means retries, not attempts, make the wait (`routes.<name>.retry_latency_factor`, 0: off). */
 export const RETRY_LATENCY_FACTOR = 2;
 /**
- * The relative rule's least requests in a window: under 100 the nearest-rank p99 is the slowest
- * request, and one retried request in 25 makes it "7.7× the p99 of single attempts".
- */
-export const RELATIVE_MIN_REQUESTS = 100;
-/**
  * The relative rule's least share of retried requests: whenever more than 1% retry, the p99 is a
- * retried request's wait, so at a normal 2% a healthy route's p99 is always its backoff. From 5%
- * (half the default `retry_rate_max`), retries make the slowest users' wait.
+ * retried request's wait, so at a normal 2% a healthy route's p99 is always its backoff; and in a
+ * quiet hour one retried request in 25 is "the p99" (the slowest by nearest rank). From 5% (half
+ * the default `retry_rate_max`), retries make the slowest users' wait. The window's least requests
+ * stay `retry_min_requests`, as for `p99_ms`.
  */
 export const RELATIVE_MIN_RETRIED_SHARE = 0.05;
 
@@ -26,7 +23,7 @@ export const retryLatencyDetector: RouteWindowDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        "Over the rolling hour, the rolling day and each month, with at least {{retry_min_requests}} (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts (`routes.<name>.retry_latency_factor`; 0 turns this rule off) with at least 100 requests and 5% of them retried (fewer, and the p99 is the slowest request, or a retried one at any normal retry rate). Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
+        "Over the rolling hour, the rolling day and each month, with at least {{retry_min_requests}} (`retry_min_requests`) completed requests: the p99 of end-to-end latency (from the first attempt's start to the last attempt's end, backoff included) is above the route's `p99_ms`, or above 2× the p99 of single attempts (`routes.<name>.retry_latency_factor`; 0 turns this rule off) when at least 5% of the requests were retried (whenever more than 1% retry, the p99 is a retried one, so at a normal retry rate the rule would say nothing the retry rate does not). Both p99s come from bounded latency sketches (within 2%): it fires only when the sketch shows the p99 above the limit for certain, so a p99 up to about 4% above it may go unreported. At most once per route per window.",
       cause:
         'Retries with backoff that turn each failure into seconds of waiting (3 s, 6 s, 12 s), an upstream that fails often enough that p99 requests always retry, timeouts much longer than a normal answer.',
       consequence: 'The success rate looks fine and per-attempt latency looks fine, while the slowest users wait many times longer and give up; QA never sees it because its environment never retries.',
@@ -70,7 +67,7 @@ export const retryLatencyDetector: RouteWindowDetector = {
   },
 };
 
-/** Whether the relative rule judges a window: turned on, with enough requests for a p99 and enough of them retried to set it. */
+/** Whether the relative rule judges a window: turned on, and enough of its requests retried to set its p99. */
 function relativeRuleApplies(window: RouteWindow, factor: number): boolean {
-  return factor > 0 && window.requests >= RELATIVE_MIN_REQUESTS && window.retried >= RELATIVE_MIN_RETRIED_SHARE * window.requests;
+  return factor > 0 && window.retried >= RELATIVE_MIN_RETRIED_SHARE * window.requests;
 }
