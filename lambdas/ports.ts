@@ -155,6 +155,8 @@ export interface FindingStore {
 
 export interface RunRecordStore {
   runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]>;
+  /** Whether a subject has a run record in `[from, to)`, reading as little as it can (the first one found); `runs` is read without it. */
+  hasRuns?(subjectKey: string, from: string, to: string): Promise<boolean>;
   /**
    * How many days a run record is kept after its run (the store then deletes it); undefined when
    * records are kept for good. A report of a month older than that has only part of its runs.

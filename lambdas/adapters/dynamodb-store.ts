@@ -423,6 +423,20 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     return unpackRunRecords(items, from, to);
   }
 
+  /** One item at a time from `from` on, until one holds a record in the span (a day's pack may hold only records before `from`, or the next day's after `to`). */
+  async hasRuns(subjectKey: string, from: string, to: string): Promise<boolean> {
+    if (from >= to) return false;
+    for await (const page of this.queryPages({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': to },
+      Limit: 1,
+    })) {
+      if (unpackRunRecords(page.Items ?? [], from, to).length > 0) return true;
+    }
+    return false;
+  }
+
   /** Creates the table as the stack defines it, for DynamoDB Local; a no-op when it exists. */
   static async ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
     try {

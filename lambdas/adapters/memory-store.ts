@@ -64,6 +64,11 @@ export class MemoryAuditStore extends FindingsInMemory implements StateStore, Fi
     return [...(this.runRecords.get(subjectKey)?.values() ?? [])].filter((r) => r.ts >= from && r.ts < to).sort((a, b) => a.ts.localeCompare(b.ts));
   }
 
+  async hasRuns(subjectKey: string, from: string, to: string): Promise<boolean> {
+    for (const r of this.runRecords.get(subjectKey)?.values() ?? []) if (r.ts >= from && r.ts < to) return true;
+    return false;
+  }
+
   /** Everything held, for copying into a persistent store at the end of a scan. */
   snapshot(): { states: Map<string, Versioned<unknown>>; findings: StoredFinding[]; records: RunRecord[] } {
     return { states: new Map(this.states), findings: this.findings.all(), records: [...this.runRecords.values()].flatMap((byRun) => [...byRun.values()]) };

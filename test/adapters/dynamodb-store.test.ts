@@ -184,3 +184,31 @@ describe('DynamoAuditStore: how long run records are kept', () => {
     expect(store.runRetentionDays).toBeUndefined();
   });
 });
+
+describe('DynamoAuditStore: whether a subject ran in a span', () => {
+  beforeEach(() => doc.reset());
+  afterAll(() => doc.restore());
+
+  it('reads one item at a time, past a pack of the first day that holds only runs before the span, and stops at the first run in it', async () => {
+    // Prepare: backup's packs: 10 September (a run at 01:00, before the span), 11 September (a run in it), 12 September (another).
+    const pack = (day: string, hour: string) => ({ pk: 'RUN#job#backup', sk: `${day}#pack#x`, records: JSON.stringify([{ subject: 'backup', subject_kind: 'job', run_id: `r-${day}`, ts: `${day}T${hour}:00:00Z`, status: 'ok' }]) });
+    const packs = [pack('2026-09-10', '01'), pack('2026-09-11', '02'), pack('2026-09-12', '02')];
+    doc.on(QueryCommand).callsFake((input) => {
+      const at = input.ExclusiveStartKey ? packs.findIndex((p) => p.sk === input.ExclusiveStartKey.sk) + 1 : 0;
+      const page = packs.slice(at, at + (input.Limit ?? packs.length));
+      return { Items: page, ...(at + page.length < packs.length ? { LastEvaluatedKey: { pk: page.at(-1)!.pk, sk: page.at(-1)!.sk } } : {}) };
+    });
+    const { store } = storeWithoutWaiting();
+
+    // Act
+    const ran = await store.hasRuns('job#backup', '2026-09-10T12:00:00Z', '2026-10-01T00:00:00Z');
+    const ranBefore = await store.hasRuns('job#backup', '2026-09-10T12:00:00Z', '2026-09-11T00:00:00Z');
+
+    // Assess
+    expect([ran, ranBefore]).toEqual([true, false]);
+    const calls = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
+    expect(calls.every((input) => input.Limit === 1)).toBe(true);
+    expect(calls.slice(0, 2).map((input) => input.ExclusiveStartKey?.sk)).toEqual([undefined, '2026-09-10#pack#x']);
+    expect(calls).toHaveLength(2 + 3);
+  });
+});

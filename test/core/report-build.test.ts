@@ -726,6 +726,45 @@ describe('statuses carried over from the stored findings when last month’s rep
     expect(stayedAway.without('run-failed', 'unv')).toEqual(stayedAway.withJson('run-failed', 'unv'));
   });
 
+  it('reads earlier months only while a group may have opened in them, and asks only whether a subject ran, several subjects at once', async () => {
+    // Prepare: 40 jobs ran daily from August to November; j0 failed on 10 October, j1 on 10 September (it ran in October: closed).
+    const fleetConfig = validateConfig({ jobs: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`j${i}`, { schedule: '0 3 * * *' }])) });
+    const runs: RunRecord[] = [];
+    for (let i = 0; i < 40; i++) {
+      for (let t = Date.parse('2026-08-01T03:00:00Z'); t < Date.parse('2026-12-01T00:00:00Z'); t += 86_400_000) runs.push(runRecord(`j${i}`, `j${i}-${t}`, new Date(t + 60_000).toISOString().replace('.000', '')));
+    }
+    const findings = [
+      finding('run-failed', 'j0', '2026-10-10T03:01:00Z', { run_id: 'j0-f', evidence: { exit_code: 1 } }),
+      finding('run-failed', 'j1', '2026-09-10T03:01:00Z', { run_id: 'j1-f', evidence: { exit_code: 1 } }),
+    ];
+    const findingReads: string[] = [];
+    const runReads: string[] = [];
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const store = { query: async (q: { from: string; to: string }) => (findingReads.push(q.from), findings.filter((f) => f.ts >= q.from && f.ts < q.to)), pendingAlerts: async () => [] };
+    const ofSubject = (key: string, from: string, to: string) => runs.filter((r) => `${r.subject_kind}#${r.subject}` === key && r.ts >= from && r.ts < to);
+    const runStore = {
+      runs: async (key: string, from: string, to: string) => (runReads.push(from), ofSubject(key, from, to)),
+      hasRuns: async (key: string, from: string, to: string) => {
+        mostInFlight = Math.max(mostInFlight, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        inFlight--;
+        return ofSubject(key, from, to).length > 0;
+      },
+    };
+    const sources = { findings: store, runs: runStore, catalog: { subjects: async () => [] }, config: fleetConfig, clock: { now: () => scheduledReportTime('2026-11') } } as unknown as Parameters<typeof createMonthlyReport>[1];
+
+    // Act
+    const { report } = await createMonthlyReport('2026-11', sources);
+
+    // Assess: November's, October's, September's (j0 may have been open since) and those after November; no month's run records read to tell whether it ran.
+    const j0 = report.findings.find((g) => g.subject === 'j0')!;
+    expect([j0.status, j0.openSince]).toEqual(['resolved', '2026-10']);
+    expect(report.findings.some((g) => g.subject === 'j1')).toBe(false);
+    expect(findingReads.filter((from) => from < '2026-10').sort()).toEqual(['2026-09-01T00:00:00Z']);
+    expect(runReads.filter((from) => from < '2026-11')).toEqual([]);
+    expect(mostInFlight).toBeGreaterThan(1);
+  });
 });
 
 describe('runs affected of the month’s runs', () => {

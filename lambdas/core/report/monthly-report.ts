@@ -112,28 +112,33 @@ async function monthFindingsAsReported(span: MonthSpan, sources: ReportSources, 
   return lateRunJudge(runLists.flat(), subjects)(findings).kept;
 }
 
+/** A finding's subject as its state and run records are keyed: `job#nightly-backup`. */
+const subjectKeyOf = (f: Finding) => `${f.subject_kind}#${f.subject}`;
+
 /**
  * Whether a subject's run records show that it did not run in a month, so that month's report held
  * its open groups unverified (no data, or no run). False when that is not known: for a route, whose
- * requests leave no run records, and in a month older than the store keeps run records.
+ * requests leave no run records, and in a month older than the store keeps run records. One
+ * existence read per subject and month (`hasRuns`; the month's records where the store has none).
  */
-function ranNotIn(sources: ReportSources): (f: Finding, span: MonthSpan) => Promise<boolean> {
+function ranNotIn(sources: ReportSources): (subjectKey: string, span: MonthSpan) => Promise<boolean> {
   const retention = sources.runs.runRetentionDays;
   const keptFromMs = retention === undefined ? Number.NEGATIVE_INFINITY : addDays(sources.clock.now(), -retention);
+  const store = sources.runs;
+  const hasRuns = store.hasRuns ? store.hasRuns.bind(store) : (key: string, from: string, to: string) => store.runs(key, from, to).then((runs) => runs.length > 0);
   const known = new Map<string, Promise<boolean>>();
-  return (f, span) => {
-    if ((f.subject_kind !== 'job' && f.subject_kind !== 'agent') || span.fromMs < keptFromMs) return Promise.resolve(false);
-    const key = `${f.subject_kind}#${f.subject}`;
+  return (key, span) => {
+    if ((!key.startsWith('job#') && !key.startsWith('agent#')) || span.fromMs < keptFromMs) return Promise.resolve(false);
     const id = `${key}\u0000${span.month}`;
     let none = known.get(id);
-    if (!none) known.set(id, (none = sources.runs.runs(key, span.from, span.to).then((runs) => runs.length === 0)));
+    if (!none) known.set(id, (none = hasRuns(key, span.from, span.to).then((ran) => !ran)));
     return none;
   };
 }
 
 /**
  * Last month's groups as its reports gave them, from the stored findings, when last month's report
- * cannot be read: each month from 12 before last month on is read as its report counted it
+ * cannot be read: each month from last month back to 12 before it is read as its report counted it
  * (`previousFindings` as this report counts them, earlier months' by `monthFindingsAsReported`); a
  * group opens in the first month it has findings in, stays open through the months it has findings
  * in and those its subject did not run in (unverified there: `ranNotIn`), and closes in a month its
@@ -142,18 +147,44 @@ function ranNotIn(sources: ReportSources): (f: Finding, span: MonthSpan) => Prom
  * month's report set it, made at its scheduled time (06:00 UTC on the 1st after): its severity
  * then, plus the due days. A route's group closes in any month without a finding of it (a route
  * leaves no run records to tell), as does any group in a month older than the run records kept.
+ * Earlier months are read only while a group open at last month's end may have opened in them: one
+ * open through the month after, or one of a subject (stored, configured or seen) that ran in no month since.
  */
 async function carriedFromFindings(previous: MonthSpan, previousFindings: readonly Finding[], sources: ReportSources, subjects: readonly SubjectSnapshot[]): Promise<CarriedGroup[]> {
-  // Oldest first; not before 1970, the first month a log can be from.
-  const spans = [previous];
-  while (spans.length <= CARRY_BACK_MONTHS && spans[0].fromMs > 0) spans.unshift(previousMonthSpan(spans[0].month));
   const noRunIn = ranNotIn(sources);
-  const open = new Map<string, { finding: Finding; severity: Severity; month: string }>();
+  // Last month first (spans[0]), back to 12 months before it; not before 1970, the first month a log can be from.
+  const spans = [previous];
+  // Whether a subject ran in none of the months from last month back to spans[back] (none: true).
+  const silentThrough = async (key: string, back: number) => {
+    for (let i = 0; i <= back; i++) if (!(await noRunIn(key, spans[i]))) return false;
+    return true;
+  };
+  const { jobs, agents } = sources.config;
+  const fleet = new Set([
+    ...subjects.filter((s) => s.kind === 'job' || s.kind === 'agent').map((s) => `${s.kind}#${s.name}`),
+    ...Object.keys(jobs).map((name) => `job#${name}`),
+    ...Object.keys(agents).map((name) => `agent#${name}`),
+  ]);
+  // The groups open at last month's end, by the month each opened in so far; `reaches`: open through the month after the one read, so it may have opened earlier.
+  const open = new Map<string, { finding: Finding; severity: Severity; month: string; reaches: boolean }>();
   let last = new Map<string, { finding: Finding; severity: Severity }>();
-  for (const span of spans) {
-    last = groupsIn(span === previous ? previousFindings : await monthFindingsAsReported(span, sources, subjects), span);
-    for (const [key, g] of open) if (!last.has(key) && !(await noRunIn(g.finding, span))) open.delete(key);
-    for (const [key, g] of last) if (!open.has(key)) open.set(key, { ...g, month: span.month });
+  for (let back = 0; ; back++) {
+    const span = spans[back];
+    const groups = groupsIn(back === 0 ? previousFindings : await monthFindingsAsReported(span, sources, subjects), span);
+    if (back === 0) last = groups;
+    for (const g of groups.values()) fleet.add(subjectKeyOf(g.finding));
+    // A group open after this month was open through it when it has findings in it or its subject did not run in it.
+    const without = [...open.values()].filter((g) => g.reaches && !groups.has(groupKey(g.finding.detector, g.finding.subject)));
+    const quiet = await mapLimited(without, PARALLEL_READS, (g) => noRunIn(subjectKeyOf(g.finding), span));
+    without.forEach((g, i) => (g.reaches = quiet[i]));
+    // A group of this month opened in it when it is open through the month after, or had no finding since and its subject ran in no month since.
+    const fresh = [...groups].filter(([key]) => !open.has(key));
+    const joins = await mapLimited(fresh, PARALLEL_READS, ([, g]) => silentThrough(subjectKeyOf(g.finding), back - 1));
+    for (const [key, g] of groups) if (open.get(key)?.reaches) open.set(key, { ...g, month: span.month, reaches: true });
+    fresh.forEach(([key, g], i) => joins[i] && open.set(key, { ...g, month: span.month, reaches: true }));
+    if (back === CARRY_BACK_MONTHS || span.fromMs <= 0) break;
+    if (![...open.values()].some((g) => g.reaches) && !(await mapLimited([...fleet], PARALLEL_READS, (key) => silentThrough(key, back))).some(Boolean)) break;
+    spans.push(previousMonthSpan(span.month));
   }
   return [...open].map(([key, { finding, severity, month }]) => ({
     detector: finding.detector,
