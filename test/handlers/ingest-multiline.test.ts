@@ -133,6 +133,23 @@ describe('the ingest handler on a log event whose message holds several of our l
     expect(outcome.kind === 'events' && outcome.rejected).toMatch(/exit_code/);
   });
 
+  it.each([
+    ['as shipped', (record: string) => record, T0],
+    ['under the time and stream `aws logs tail` prints, read from a file', (record: string) => `${ts} pod-1/app ${record}`, undefined],
+  ])('reads every line in the log of a record of Docker\'s shape {log, stream, time}, %s', (_how, print, recordTime) => {
+    // Prepare
+    const record = JSON.stringify({ log: `${end('billing-export', 1)}\n${end('cache-warm', 0)}\n`, stream: 'stdout', time: ts });
+
+    // Act
+    const outcome = parseLine(print(record), { source: { origin: '/eks/app', logStream: 'host-1', eventId: 'e1' }, recordTime });
+
+    // Assess: both events, each at its place in the record's text
+    expect(outcome.kind === 'events' && outcome.events.map((e) => [e.body.job, e.source.part])).toEqual([
+      ['billing-export', 1],
+      ['cache-warm', 2],
+    ]);
+  });
+
   it('recognises a redelivered message, each of its lines once', async () => {
     // Prepare: two failed runs of one job in one message
     const handler = handlerWith();

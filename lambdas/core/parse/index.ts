@@ -390,7 +390,9 @@ function withoutByteOrderMark(line: string): string {
  */
 function parseUnredacted(line: string, ctx: LineContext, parsers: readonly LineParser[], inShipped = false): { outcome: ParseOutcome; recordTime?: number } {
   const record = containerRecord(line);
-  return record ? parseMessage(record.text, { ...ctx, recordTime: record.at }, parsers, inShipped) : parseMessage(line, ctx, parsers, inShipped);
+  if (!record) return parseMessage(line, ctx, parsers, inShipped);
+  const recordCtx: LineContext = { ...ctx, recordTime: record.at };
+  return readLinesWithin(record.text, parseMessage(record.text, recordCtx, parsers, inShipped), recordCtx, parsers);
 }
 
 function parseMessage(line: string, ctx: LineContext, parsers: readonly LineParser[], inShipped: boolean): { outcome: ParseOutcome; recordTime?: number } {
@@ -403,7 +405,7 @@ function parseMessage(line: string, ctx: LineContext, parsers: readonly LinePars
   // A container runtime's record that an agent shipped (a line of /var/log/containers/*.log) is
   // read as it is alone, before a parser takes the whole line at the tail's time.
   const tailedRecord = tailed ? recordIn(tailed) : undefined;
-  if (tailedRecord) return claimLine(tailedRecord.text, { ...ctx, recordTime: tailedRecord.at }, parsers, inShipped) ?? { outcome: UNRECOGNISED };
+  if (tailedRecord) return claimRecord(tailedRecord, ctx, parsers, inShipped) ?? { outcome: UNRECOGNISED };
   const whole: LineContext = tailed ? { ...ctx, recordTime: tailed.at } : ctx;
   const direct = claimLine(text, whole, parsers, inShipped);
   if (direct) return direct;
@@ -415,11 +417,18 @@ function parseMessage(line: string, ctx: LineContext, parsers: readonly LinePars
     const inner: LineContext = { ...ctx, recordTime: prefix.at };
     for (const message of prefix.messages) {
       const record = splitAbove ? undefined : containerRecord(message);
-      const claimed = record ? claimLine(record.text, { ...ctx, recordTime: record.at }, parsers, inShipped) : claimLine(message, inner, parsers, inShipped);
+      const claimed = record ? claimRecord(record, ctx, parsers, inShipped) : claimLine(message, inner, parsers, inShipped);
       if (claimed) return claimed;
     }
   }
   return { outcome: UNRECOGNISED };
+}
+
+/** The claim on a container record's line (at the record's time), read line by line when its text holds several (`readLinesWithin`). */
+function claimRecord(record: ContainerRecord, ctx: LineContext, parsers: readonly LineParser[], inShipped: boolean): { outcome: ParseOutcome; recordTime?: number } | undefined {
+  const recordCtx: LineContext = { ...ctx, recordTime: record.at };
+  const read = readLinesWithin(record.text, claimLine(record.text, recordCtx, parsers, inShipped) ?? { outcome: UNRECOGNISED }, recordCtx, parsers);
+  return read.outcome.kind === 'unrecognised' ? undefined : read;
 }
 
 /** The container record that `aws logs tail` output prints after its time and log stream name, if any. */
@@ -452,12 +461,20 @@ function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[
   if (wrapper === undefined) return undefined;
   const inner = logged === undefined ? parsers : loggedMessageParsers(parsers);
   const innerCtx = wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at };
-  const inside = parseUnredacted(wrapper.text, innerCtx, inner, true);
-  // Its text may hold several lines (an escaped line break): read as a message of them is
-  // (`linesWithin`), unless the wrapper is itself one line of such a message, whose place its own lines' would take.
-  const lines = ctx.source.part === undefined && breaksWithin(wrapper.text) ? linesWithin(wrapper.text, inside.outcome, innerCtx, inner, readInWrapper) : undefined;
-  if (lines) return { outcome: lines, recordTime: innerCtx.recordTime };
+  const inside = readLinesWithin(wrapper.text, parseUnredacted(wrapper.text, innerCtx, inner, true), innerCtx, inner);
   return inside.outcome.kind === 'unrecognised' ? undefined : inside;
+}
+
+/**
+ * A wrapper's or a container record's text, read whole (`read`), or as a message of several lines
+ * is (`linesWithin`) when it holds several (an escaped line break: a Fluent Bit record's
+ * `{"log":"ev1\nev2\n"}`), unless it is itself one line of such a message, whose place its own
+ * lines' would take.
+ */
+function readLinesWithin(text: string, read: { outcome: ParseOutcome; recordTime?: number }, ctx: LineContext, parsers: readonly LineParser[]): { outcome: ParseOutcome; recordTime?: number } {
+  if (ctx.source.part !== undefined || !breaksWithin(text)) return read;
+  const lines = linesWithin(text, read.outcome, ctx, parsers, readInWrapper);
+  return lines ? { outcome: lines, recordTime: ctx.recordTime } : read;
 }
 
 /** One line of a wrapper's text, as its whole is read (`claimLine`), unredacted: the wrapper's line is redacted whole. */
