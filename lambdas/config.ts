@@ -32,7 +32,6 @@ import { MAX_OUTPUT_SHRINK_RATIO } from './detectors/output-shrink.ts';
  */
 
 const positiveInt = z.number({ error: 'expected a whole number' }).int('expected a whole number').positive('expected a number above 0');
-const ratio = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0').lt(1, 'expected a number below 1');
 /** A share of a route's requests that may need a retry: 1 (all of them) for a route that polls by design, on which retry-rate never fires. */
 const retryRate = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0').max(1, 'expected a number at most 1 (1: never fires)');
 const positiveNumber = z.number({ error: 'expected a number' }).gt(0, 'expected a number above 0');
@@ -97,11 +96,8 @@ const cronExpression = z.string().superRefine((expr, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-
 /** A message for a key left out; a value of the wrong type gets the one that names the type. */
 const whenMissing = (message: string) => (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined);
-
-
 
 /**
  * A day (`YYYY-MM-DD`). An ISO time after it is allowed and read as the UTC day of that moment, its
@@ -118,7 +114,6 @@ const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY
   }
   return s.length > 10 ? new Date(at).toISOString().slice(0, 10) : s;
 });
-
 
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
 
@@ -281,7 +276,6 @@ export const AgentSchema = z.strictObject({
   cost_outlier_factor: z.number().gt(1).optional(),
   owner: z.string().optional(),
 });
-
 
 export { ArgTypeSchema, readToolsConfig, ToolSchema } from './config-tools.ts';
 
@@ -786,7 +780,6 @@ function deployRoutingIssues(config: Config): Array<{ path: PropertyKey[]; messa
   });
 }
 
-
 /** Top-level keys that hold a mapping, and those that hold a list. */
 const MAPPING_SECTIONS = ['defaults', 'jobs', 'agents', 'tools', 'routes', 'deploy', 'redact'] as const;
 const LIST_SECTIONS = ['exceptions', 'snoozes', 'maintenance_windows'] as const;
@@ -871,7 +864,6 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
 function customIssue(issue: { path: PropertyKey[]; message: string }): z.core.$ZodIssue {
   return { code: 'custom', path: issue.path, message: issue.message, input: undefined };
 }
-
 
 /**
  * The node of a YAML document at a key path of its data, through aliases (`*base`) and merge keys
