@@ -39,7 +39,8 @@ function conditionLines(g: FindingGroup): { evidence: string[]; examples: string
  * findings of every subject are read only when its own and the store's subjects say nothing of it.
  */
 async function firstMonthOfStore(view: AuditReadView, finding: StoredFinding, ownPrevious: readonly StoredFinding[], span: MonthSpan, previousSpan: MonthSpan): Promise<boolean> {
-  const subjects = (await Promise.all(RUNNING_KINDS.map((kind) => view.subjects(kind)))).flat().map(({ key, state }) => ({ kind: key, name: key, state }));
+  const stored = await Promise.all(RUNNING_KINDS.map(async (kind) => (await view.subjects(kind)).map(({ key, state }) => ({ kind, name: key.slice(kind.length + 1), state }))));
+  const subjects = stored.flat();
   const judge = (previousFindings: readonly StoredFinding[]) => firstMonthMonitored({ findings: [finding], previousFindings, runs: [], subjects }, span, previousSpan);
   return judge(ownPrevious) && judge(await view.findings({ from: previousSpan.from, to: findingsQueryEnd(previousSpan) }));
 }
