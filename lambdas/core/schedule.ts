@@ -337,8 +337,8 @@ export function distinctStartMinutes(startTimes: readonly number[]): number[] {
  * Whether `inferSchedule` learns a schedule from these start times (their runs are regular),
  * without learning it: a job that runs periodically, not a service up until it is stopped.
  */
-export function learnsSchedule(startTimes: readonly number[], minSamples = MIN_SCHEDULE_INTERVALS): boolean {
-  return regularStarts(startTimes, minSamples) !== undefined;
+export function learnsSchedule(startTimes: readonly number[]): boolean {
+  return regularStarts(startTimes, MIN_SCHEDULE_INTERVALS) !== undefined;
 }
 
 /**
