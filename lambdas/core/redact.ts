@@ -434,7 +434,10 @@ const CREDENTIAL_HOLDER = /(?:^|[_-])(?:db|database|smtp|mail|email|imap|pop3?|r
  * value is one whatever it looks like (`DB_PASS="123456"`) but a result (`"ok"`, `"true"`). After `:`
  * an unquoted value is judged by its first word (`SMOKE_PASS: ok (3 checks)` stays) and, a
  * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
- * docker's `--secret=id=…,src=…`, which names a file, and a paging cursor (isPagingTokenName).
+ * what names or logs rather than gives a secret: a logger's name before its message
+ * (`INFO botocore.credentials: Found credentials …`: isLoggedMessage), a paging cursor
+ * (isPagingTokenName), a private key's file (`private_key: /etc/ssl/app.pem`: KEY_FILE), and
+ * docker's `--secret=id=…,src=…`, which names a file.
  */
 function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string): boolean {
   // `INFO botocore.credentials: Found credentials in environment variables.`: a logger and its message.
