@@ -41,16 +41,25 @@ function pluralsOf(bare: string): string[] {
   return [`${bare}s`, `${bare}es`, ...(bare.endsWith('y') ? [`${bare.slice(0, -1)}ies`] : [])];
 }
 
+/** How many letters a key may be off ours to be a slip for it: two, one for a key of ours shorter than 8 (`confg`, not `myConfig`). */
+function lettersOff(ours: string): number {
+  return ours.length < 8 ? 1 : 2;
+}
+
 /**
  * Our key that `key` (not one of ours) looks like a slip for: another case or other separators,
- * a plural or singular (`accountPolicies`, `account-policies`, `logGroup`), or up to two letters off.
- * A plural must be exact: `configEnv` is not `configs` two letters off.
+ * a plural or singular (`accountPolicies`, `account-policies`, `logGroup`), or a letter or two off
+ * in any case (`confg`, `kinesisLogGroop`). Separators count as letters there: `my-config`,
+ * `config_v2` and `config-id` are a user's own keys, not ours with separators. A plural must be
+ * exact: `configEnv` is not `configs` two letters off.
  */
 function contextKeyMeant(key: string): string | undefined {
   const typed = bareKey(key);
+  const lower = key.toLowerCase();
   return OUR_CONTEXT_KEYS.find((ours) => {
     const meant = bareKey(ours);
-    return editDistance(typed, meant) <= 2 || pluralsOf(meant).includes(typed) || pluralsOf(typed).includes(meant);
+    if (typed === meant || pluralsOf(meant).includes(typed) || pluralsOf(typed).includes(meant)) return true;
+    return editDistance(lower, ours.toLowerCase()) <= lettersOff(ours);
   });
 }
 

@@ -80,6 +80,14 @@ describe('readDeployContext', () => {
     expect(check).toThrow(`-c ${typed}: unknown context key; did you mean ${meant}?`);
   });
 
+  it.each(['my-config', 'my_config', 'config-id', 'config_v2', 'myConfig'])('leaves alone a key of the user\'s own that holds one of ours with more around it (%s)', (key) => {
+    // Prepare: `-c my-config=prod.yaml`, read by the user's own app code
+    const app = new App({ context: { [key]: 'prod.yaml' } });
+
+    // Act and Assess
+    expect(() => assertNoMistypedContextKeys(app)).not.toThrow();
+  });
+
   it("leaves CDK's own context and unrelated keys alone", () => {
     // Prepare
     const app = new App({
