@@ -993,8 +993,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
     graceMs,
     earlyMs: EARLY_MS,
     // Ids as lines now give them: a redact pattern added since a run started must hide its id here too.
-    // A systemd unit that is up, of a job with no schedule, is not waited on to end (awaitsEnd).
-    open: state.open.every((r) => r.active !== true) || runsOnSchedule(state, ctx.config) ? openRunsAsLogged(state.open, ctx.config) : openRunsAsLogged(state.open, ctx.config).filter((_, i) => state.open[i].active !== true),
+    open: awaitedRunsAsLogged(state, ctx.config),
     endsLogged: runsLogEnds(state),
     maxRuntimeMs: runtime.ms,
     maxRuntimeSource: runtime.source,
@@ -1044,6 +1043,17 @@ function openRunsAsLogged(open: readonly OpenRun[], config: Config): readonly Op
   const views = open.map((r) => openRunView(r, config));
   openRunViews.set(open, { runs: open.slice(), redactor, views });
   return views;
+}
+
+/**
+ * The open runs waited on to end (`awaitsEnd`: not a systemd unit that is up, of a job with no
+ * schedule), as the absence detectors read them (`openRunsAsLogged`); the schedule is looked for
+ * only when such a unit is open.
+ */
+function awaitedRunsAsLogged(state: JobState, config: Config): readonly OpenRunView[] {
+  const views = openRunsAsLogged(state.open, config);
+  if (state.open.every((r) => r.active !== true) || runsOnSchedule(state, config)) return views;
+  return views.filter((_, i) => state.open[i].active !== true);
 }
 
 /** An open run as the absence detectors read it, its id as lines now give it (`runIdAsLogged`). */
