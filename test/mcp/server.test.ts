@@ -825,6 +825,38 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     );
   });
 
+  it('explain_finding in the first month monitored: the card gives no count of the month before, as the report writes it', async () => {
+    // Prepare: support-bot, first seen on 1 October, one run over its budget; nothing in September
+    const at = (min: number) => new Date(Date.parse('2026-10-01T08:00:00Z') + min * 60_000).toISOString();
+    const lines = [
+      { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-1', budget: { max_actions: 20 } },
+      ...Array.from({ length: 25 }, (_, i) => ({ type: 'agent.action', ts: at(i + 1), agent: 'support-bot', run_id: 'sb-1', action: 'llm_call' })),
+      { type: 'agent.end', ts: at(30), agent: 'support-bot', run_id: 'sb-1', status: 'ok' },
+    ];
+    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-firstmonth-')), 'support-bot.jsonl');
+    writeFileSync(log, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const now = Date.parse('2026-11-01T06:00:00Z');
+    const config = validateConfig({});
+    const scanned = await scanToStore({ paths: [log], config, now, stderr: quietStream() });
+    if (!scanned.ok) throw new Error(scanned.error);
+    const store = scanned.opened;
+    const client = await connectClient(readOnlyView({ store: store.store, exceptions: store.exceptions, config, clock: { now: () => now }, source: 'one run on 1 October' }));
+    const { report } = await createMonthlyReport('2026-10', { findings: store.store, runs: store.store, catalog: store.store, exceptions: store.exceptions, config, clock: { now: () => now } });
+
+    // Act
+    const result = await client.call('explain_finding', { id: '2026-10-01T08:30:00Z#budget-exceeded#support-bot#sb-1' });
+    await client.close();
+    await store.close();
+
+    // Assess: the report calls it the first month; the card says nothing of September, and is the report's own
+    const text = result.content[0].type === 'text' ? result.content[0].text : '';
+    const card = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('### ')) + 1);
+    expect(report.summary.firstMonthMonitored).toBe(true);
+    expect(card.find((l) => l.startsWith('- **Condition.** '))).toBe('- **Condition.** 1 finding on 1 run, 2026-10-01 08:30 UTC.');
+    expect(text).not.toContain('September 2026');
+    expect(renderMarkdown(report)).toContain(card.join('\n'));
+  });
+
   it('list_exceptions: the registry with standing, expiry and bypass counts, and every guard’s bypasses by outcome', async () => {
     // Act
     const all = structured<{ exceptions: Record<string, unknown>[]; guards: Record<string, unknown>[] }>(await mcp.call('list_exceptions'));
