@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import type { Config } from '../config.ts';
 import { alertLine } from '../core/alert-format.ts';
 import { type AlertMessage, alertFinding, singleFindingMessage, type SummaryItem, summaryItemLines } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
@@ -33,7 +34,11 @@ export function fileRecord(message: AlertMessage): unknown {
 export class ConsoleAlertSink implements AlertSink {
   /** The messages shown. */
   readonly sent: AlertMessage[] = [];
-  constructor(private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`)) {}
+  constructor(
+    private readonly write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+    /** The thresholds a published finding's rule is written with; without it, those its evidence does not keep are said to be configured. */
+    private readonly config?: Config,
+  ) {}
 
   async send(message: AlertMessage): Promise<void> {
     // Subjects and messages come from logs: a control in one would erase or overwrite the terminal's rows.
@@ -42,19 +47,23 @@ export class ConsoleAlertSink implements AlertSink {
   }
 
   async publish(finding: Finding): Promise<void> {
-    await this.send(singleFindingMessage(finding));
+    await this.send(singleFindingMessage(finding, this.config));
   }
 }
 
 /** Local alerts appended to a file as JSON lines, one per message (`fileRecord`). */
 export class FileAlertSink implements AlertSink {
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    /** As `ConsoleAlertSink`'s. */
+    private readonly config?: Config,
+  ) {}
 
   async send(message: AlertMessage): Promise<void> {
     appendFileSync(this.path, `${JSON.stringify(fileRecord(message))}\n`);
   }
 
   async publish(finding: Finding): Promise<void> {
-    await this.send(singleFindingMessage(finding));
+    await this.send(singleFindingMessage(finding, this.config));
   }
 }

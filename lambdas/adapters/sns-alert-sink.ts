@@ -1,4 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { Config } from '../config.ts';
 import { snsSubject } from '../core/alert-format.ts';
 import { type AlertMessage, singleFindingMessage } from '../core/alert-policy-messages.ts';
 import type { Finding } from '../core/findings.ts';
@@ -85,6 +86,8 @@ export class SnsAlertSink implements AlertSink {
     private readonly client: SNSClient,
     private readonly topicArn: string,
     private readonly redactor: Redactor = BUILTIN_REDACTOR,
+    /** The thresholds a published finding's rule is written with; without it, those its evidence does not keep are said to be configured. */
+    private readonly config?: Config,
   ) {}
 
   async send(alert: AlertMessage): Promise<void> {
@@ -110,6 +113,6 @@ export class SnsAlertSink implements AlertSink {
 
   /** One finding's alert, as the policy's first alert for it reads. */
   async publish(finding: Finding): Promise<void> {
-    await this.send(singleFindingMessage(finding));
+    await this.send(singleFindingMessage(finding, this.config));
   }
 }

@@ -5,7 +5,7 @@ import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
 import type { AlertKind, PlannedAlert } from './alert-policy.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { unitPrefix } from './output-capture.ts';
-import { ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
+import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 
 /**
  * One message of the alert policy, composed for people (`title`, `text`) and for machines (`data`),
@@ -73,11 +73,14 @@ export function suppressedNote(suppressed: number, snoozed: number, since: numbe
 /**
  * A finding's rule and corrective action: the rule with the thresholds the finding was judged by in
  * place of its `{{key}}` marks (as its evidence keeps them, else as the config sets them), as the report writes it.
+ * Without the config, those its evidence does not keep are said to be configured (`ruleWithEvidenceThresholds`).
  */
-function guidanceFor(finding: Finding, config: Config) {
+function guidanceFor(finding: Finding, config: Config | undefined) {
   const fiveCs = DETECTOR_META.get(finding.detector as DetectorId)?.fiveCs;
   if (!fiveCs) return undefined;
-  const criteria = ruleWithThresholds(fiveCs.criteria, thresholdsFor(finding.detector, finding.subject, config, [finding]), config);
+  const criteria = config
+    ? ruleWithThresholds(fiveCs.criteria, thresholdsFor(finding.detector, finding.subject, config, [finding]), config)
+    : ruleWithEvidenceThresholds(fiveCs.criteria, finding);
   return { criteria, correctiveAction: fiveCs.correctiveAction };
 }
 
@@ -152,7 +155,7 @@ export function alertMessage(alert: PlannedAlert, config: Config = DEFAULT_CONFI
   };
 }
 
-function findingMessage(alert: PlannedAlert, config: Config): AlertMessage {
+function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertMessage {
   const finding = { ...alert.candidate!.finding, severity: alert.severity };
   const escalated = alert.kind === 'escalation';
   const tail = escalated ? `(${alert.streak ?? 0} in a row)` : '';
@@ -186,8 +189,11 @@ function findingMessage(alert: PlannedAlert, config: Config): AlertMessage {
   };
 }
 
-/** The plain alert of one finding, as the policy's first alert for it would read. */
-export function singleFindingMessage(finding: Finding, config: Config = DEFAULT_CONFIG): AlertMessage {
+/**
+ * The plain alert of one finding, as the policy's first alert for it would read: its rule with the
+ * config's thresholds, or without a config only those its evidence keeps (never the defaults, which the config may not keep).
+ */
+export function singleFindingMessage(finding: Finding, config?: Config): AlertMessage {
   return findingMessage({ kind: 'finding', subject: finding.subject, subject_kind: finding.subject_kind, detector: finding.detector, severity: finding.severity, at: Date.parse(finding.ts), candidate: { key: '', finding }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }, config);
 }
 

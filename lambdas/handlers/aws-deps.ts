@@ -17,7 +17,7 @@ export function buildAwsDeps(env = readLambdaEnv()): IngestDeps & SweepDeps {
   // A warm container keeps the state it wrote: most batches of a log group land on the same one.
   // Its run records are kept as the config compiled into the bundle says.
   const store = new DynamoAuditStore(dynamo, env.tableName, { stateCacheSize: 2000, runRetentionDays: env.config.deploy.run_retention_days });
-  const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn, redactorFor(env.config)) : new ConsoleAlertSink();
+  const sink = env.topicArn ? new SnsAlertSink(new SNSClient({}), env.topicArn, redactorFor(env.config), env.config) : new ConsoleAlertSink(undefined, env.config);
   const exceptions = new DynamoExceptionStore(dynamo, env.tableName, { states: store, redact: env.config.redact });
   const snoozes = new DynamoSnoozeStore(dynamo, env.tableName);
   return { store, sink, config: env.config, clock: systemClock, exceptions, snoozes };

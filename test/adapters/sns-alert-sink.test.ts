@@ -2,6 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
+import { validateConfig } from '../../lambdas/config.ts';
 import { summaryMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { BUILTIN_REDACTOR } from '../../lambdas/core/redact.ts';
@@ -84,6 +85,29 @@ describe('SnsAlertSink', () => {
       expect(b.email).not.toContain('{{');
       expect(JSON.parse(b.sqs).text).not.toContain('{{');
     }
+  });
+
+  it('writes the Rule: with the config it was given, and names a threshold its evidence does not keep as configured when it has none', async () => {
+    // Prepare: etl judged with min_history 10 and grace 20 (the defaults are 5 and 15); its findings' evidence keeps the factor and schedule only.
+    sns.on(PublishCommand).resolves({ MessageId: '1' });
+    const config = validateConfig({ jobs: { etl: { schedule: '0 2 * * *', grace_minutes: 20, min_history: 10 } } });
+    const slow: Finding = { ...finding, detector: 'duration-slow', subject: 'etl', severity: 'medium', message: 'took 9 min', evidence: { factor: 3 } };
+    const missed: Finding = { ...finding, detector: 'missed-run', subject: 'etl', severity: 'high', message: 'no run', evidence: { schedule: '0 2 * * *' } };
+    const configured = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', BUILTIN_REDACTOR, config);
+    const bare = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+
+    // Act
+    for (const sink of [configured, bare]) for (const f of [slow, missed]) await sink.publish(f);
+
+    // Assess
+    const rules = sns.commandCalls(PublishCommand).map((c) => bodies(c.args[0].input).email.split('\n').find((l) => l.startsWith('Rule:')) ?? '');
+    expect(rules[0]).toContain('more than 3× (`duration_slow_factor`');
+    expect(rules[0]).toContain('`min_history` (10)');
+    expect(rules[1]).toContain('within `grace_minutes` (20)');
+    expect(rules[2]).toContain('more than 3× (`duration_slow_factor`');
+    expect(rules[2]).toContain('`min_history` (as configured)');
+    expect(rules[3]).toContain('within `grace_minutes` (as configured)');
+    for (const rule of rules.slice(2)) expect(rule).not.toMatch(/\(5\)|\(15\)|\{\{/);
   });
 
   it('keeps the subject under 100 characters and on one line, whatever the subject name', async () => {

@@ -197,8 +197,8 @@ function configuredThresholds(detector: string, subject: string, config: Config)
   }
 }
 
-/** A threshold named in a detector's rule text: `{{key}}` as the value, `{{key%}}` as a percentage. */
-const RULE_THRESHOLD = /\{\{([a-z_.]+)(%?)\}\}/g;
+/** A threshold named in a detector's rule text: `{{key}}` as the value, `{{key%}}` as a percentage; with the `×` after it, if any. */
+const RULE_THRESHOLD = /\{\{([a-z_.]+)(%?)\}\}(×?)/g;
 
 /**
  * A detector's rule with the thresholds it was judged by in place of its `{{key}}` marks: each
@@ -206,13 +206,42 @@ const RULE_THRESHOLD = /\{\{([a-z_.]+)(%?)\}\}/g;
  * config's current value that judged none of the findings is not one of them.
  */
 export function ruleWithThresholds(rule: string, thresholds: readonly ThresholdUsed[], config: Config): string {
-  return rule.replace(RULE_THRESHOLD, (mark, key: string, percent: string) => {
+  return fillRule(rule, (key) => {
     const values = [...new Set(thresholds.filter((t) => t.key === key && !t.source.endsWith(CURRENT_ONLY)).map((t) => t.value))];
     const fallback = (config.defaults as Record<string, unknown>)[key];
-    if (values.length === 0 && fallback === undefined) return mark;
-    const shown = values.length ? values : [show(fallback)];
-    return shown.map((v) => (percent && Number.isFinite(Number(v)) ? formatPercent(Number(v)) : v)).join(' or ');
+    return values.length ? values : fallback !== undefined ? [show(fallback)] : undefined;
   });
+}
+
+/** A rule's `{{key}}` marks filled with the values `valuesOf` gives a key (`2 or 3`), as percentages for `{{key%}}`; a mark left as it is, or as `unknown` writes it, when it gives none. */
+function fillRule(rule: string, valuesOf: (key: string) => readonly string[] | undefined, unknown?: (mark: string, rule: string, at: number) => string): string {
+  return rule.replace(RULE_THRESHOLD, (mark, key: string, percent: string, times: string, at: number) => {
+    const values = valuesOf(key);
+    if (!values) return unknown ? unknown(mark, rule, at) : mark;
+    return values.map((v) => (percent && Number.isFinite(Number(v)) ? formatPercent(Number(v)) : v)).join(' or ') + times;
+  });
+}
+
+/**
+ * A finding's rule with the thresholds its evidence keeps (`IN_EVIDENCE`), when no config is known
+ * to give the others: those are said to be configured, never a default the config may not keep
+ * (every rule names the key beside its mark). `({{min_history}})` reads `(as configured)`,
+ * `{{factor}}×` `the configured multiple`, `{{ratio%}}` `the configured share`, others `the configured number`.
+ */
+export function ruleWithEvidenceThresholds(rule: string, finding: Finding): string {
+  const readers = Object.hasOwn(IN_EVIDENCE, finding.detector) ? IN_EVIDENCE[finding.detector] : {};
+  return fillRule(
+    rule,
+    (key) => {
+      const value = Object.hasOwn(readers, key) && finding.evidence ? readers[key](finding.evidence) : undefined;
+      return value === undefined ? undefined : [show(value)];
+    },
+    (mark, text, at) => {
+      if (mark.endsWith('×')) return 'the configured multiple';
+      if (text[at - 1] === '(' && text[at + mark.length] === ')') return 'as configured';
+      return mark.endsWith('%}}') ? 'the configured share' : 'the configured number';
+    },
+  );
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
