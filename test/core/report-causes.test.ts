@@ -28,6 +28,22 @@ describe('the cause of budget findings judged by a budget that changed in the mo
     expect(note).not.toContain('max_cost_usd');
   });
 
+  it('names each value from its first day when the budget changed more than once', () => {
+    // Prepare: 20 actions, 10 from the 15th, 30 from the 20th
+    const findings = [
+      overBudget('2026-10-05T10:00:00Z', { max_actions: 20 }),
+      overBudget('2026-10-15T10:00:00Z', { max_actions: 10 }, 12),
+      overBudget('2026-10-20T10:00:00Z', { max_actions: 30 }, 40),
+    ];
+
+    // Act
+    const notes = narrowCause({ findings, subjectRuns: [], alsoOnSameRuns: [], ongoing: true });
+
+    // Assess
+    const note = notes.find((n) => n.startsWith('The budget the findings were judged by changed in the month'));
+    expect(note).toContain('max_actions was 20, then 10 from 2026-10-15, then 30 from 2026-10-20.');
+  });
+
   it('says nothing of it when a sub-agent’s own budget or a run’s own agent.start budget judged some findings, the config’s budget the same', () => {
     // Prepare: support-bot's config budget, 20 actions, all month; on the 10th its sub-agent researcher went over its own 8,
     // on the 12th a quick run started with its own budget of 10
