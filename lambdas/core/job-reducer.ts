@@ -857,13 +857,15 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
 /**
  * A job's open runs still going on at `at`: started by then and within its max runtime
  * (`maxRuntimeMs`), of a job whose runs are waited for to end (`runsLogEnds`, which counts a new
- * job's first run of a format that logs ends). Past its max runtime a run is judged unfinished, not
- * going on; a job that logs starts only (cron's `CMD` lines, a daemon's systemd start) has none.
- * What `scan` counts in flight and MCP calls running.
+ * job's first run of a format that logs ends), not a systemd unit that is up of a job with no
+ * schedule (`awaitsEnd`: a daemon). Past its max runtime a run is judged unfinished, not going on;
+ * a job that logs starts only (cron's `CMD` lines) has none. What `scan` counts in flight and MCP
+ * calls running.
  */
 export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
   if (state.open.length === 0 || !runsLogEnds(state)) return [];
-  return state.open.filter((r) => awaitsEnd(r, state, config) && r.at <= at && at - r.at <= maxRuntimeMs);
+  // The time first: awaitsEnd may look for a schedule in the job's starts.
+  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && awaitsEnd(r, state, config));
 }
 
 /**
