@@ -177,7 +177,7 @@ export function registerExceptionsCommand(program: Command): void {
         // Where there is a store (else stderr said the config is all there is): what the registry does not hold yet.
         if (countsKnown && plan.missing.length > 0) {
           const them = plan.missing.length === 1 ? 'it' : 'them';
-          say(`From the config, not in the registry yet: ${plan.missing.map((e) => escapeControls(e.id)).join(', ')}. The next \`exceptions add|renew|revoke\`, or scan or ingest of a guard bypass, against this store stores ${them} as the config has ${them} then, never to be overwritten: check ${them} first.`);
+          say(`From the config, not in the registry yet: ${plan.missing.map((e) => escapeControls(e.id)).join(', ')}. The next \`exceptions add|renew|revoke\`, scan or ingest of a guard bypass against this store, or, on a deployed table, the sweep (every 5 minutes, with the deployed config), stores ${them} as the config has ${them} then, never to be overwritten: check ${them} first.`);
         }
         const revoked = all.length - all.filter((e) => e.status !== 'revoked').length;
         say(`${shown.length} exception${shown.length === 1 ? '' : 's'}${!o.all && revoked > 0 ? ` (${revoked} revoked not shown: --all)` : ''}.`);

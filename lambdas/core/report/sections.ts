@@ -88,7 +88,7 @@ function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number
   }
   if (!registry) return `Is it still needed? Bypass counts are unknown (no registry connected); ask ${e.owner}.${renewed}`;
   if (!stored) {
-    return `Not in the registry yet (from the config): the next \`exceptions add|renew|revoke\`, or scan or ingest of a guard bypass, stores it as the config has it then (its bypass count is known once it is stored); check it with ${e.owner} first.`;
+    return `Not in the registry yet (from the config): the next \`exceptions add|renew|revoke\`, scan or ingest of a guard bypass, or deployed sweep (every 5 minutes), stores it as the config has it then (its bypass count is known once it is stored); check it with ${e.owner} first.`;
   }
   if (e.bypass_count === 0) return `Never used: revoke it unless a bypass is planned.${renewed}`;
   if (lastBypassDays !== undefined && lastBypassDays >= UNUSED_AFTER_DAYS) return `No bypass in ${lastBypassDays} days: probably no longer needed, revoke it.${renewed}`;
