@@ -367,7 +367,7 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     });
 
     // Assess: every line at its first instant (00:xxZ), the cron run after them too
-    expect(times.filter((t) => typeof t === 'string')).toEqual([...Array(times.filter((t) => typeof t === 'string').length - 1).fill('00:10:05'), '00:15:02']);
+    expect(times).toEqual([...Array(8).fill('00:10:05'), '00:15:02']);
   });
 
   it('reads them as UTC without a zone, and says so to the clock', () => {
