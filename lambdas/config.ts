@@ -9,7 +9,6 @@ import {
   problemTexts,
   regex,
   slashedPatternProblem,
-  ToolSchema,
   ToolsSchema,
 } from './config-tools.ts';
 import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
@@ -277,7 +276,7 @@ export const AgentSchema = z.strictObject({
   owner: z.string().optional(),
 });
 
-export { ArgTypeSchema, readToolsConfig, ToolSchema } from './config-tools.ts';
+export { ArgTypeSchema, ToolSchema } from './config-tools.ts';
 
 export const RouteSchema = z.strictObject({
   retry_rate_max: retryRate.optional(),
