@@ -830,6 +830,29 @@ describe('limits stored beside what was measured', () => {
   });
 });
 
+describe('the rule of retry-latency', () => {
+  it('states the multiple of single attempts the route was judged by, its own retry_latency_factor, not the built-in 2×', () => {
+    // Prepare: search-api polls by design and is judged at 8× its single attempts; its retries took 9× them
+    const config = validateConfig({ routes: { 'search-api': { retry_latency_factor: 8 } } });
+    const findings = [
+      finding('retry-latency', 'search-api', '2026-10-11T00:00:00Z', {
+        kind: 'route',
+        evidence: { window: 'day', p99_e2e_ms: 900, p99_attempt_ms: 100, ratio: 9, limits: ['attempts'] },
+      }),
+    ];
+
+    // Act
+    const report = buildReport(octoberInput({ findings, previousFindings: [], config }));
+    const rule = groupOf(report, 'retry-latency', 'search-api').criteria.rule;
+    const appendix = report.thresholds.rules.find((r) => r.detector === 'retry-latency')?.criteria;
+
+    // Assess
+    expect(rule).toContain('above 8× the p99 of single attempts');
+    expect(rule).not.toContain('2×');
+    expect(appendix).toBe(rule);
+  });
+});
+
 describe('coverage of a subject with a great many runs in the month', () => {
   it('counts 200,000 runs of one job (one every 10 s) without overflowing the call stack', () => {
     // Prepare: a job run every 10 s from 1 October, its records latest first (the latest is not the last in the list)
