@@ -481,30 +481,45 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   return notAPassword(word) || (bare !== word && notAPassword(bare));
 }
 
-/** A logger's name as text before its last word: a dotted lower-case path (`botocore.`, `hvac.api.auth_methods.`, `i.q.oidc.`). */
-const LOGGER_PATH_BEFORE = /(?:^|[\s:[\]])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.[a-z0-9_]*$/;
-/** A log level just before a logger's name: `INFO `, `[INFO] `, `INFO:` (Python's basic format), `WARN`, `WARNING`, `ERROR`, `DEBUG`, `TRACE`. */
-const LEVEL_BEFORE = /(?:^|[^\w.-])(?:\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\]|(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE):?)[ \t]*$/;
-/** A word of prose: letters, maybe ending in punctuation. */
-const PROSE_WORD = /^[A-Za-z]+[.,;:!?]?$/;
+/**
+ * A logger's name's last word that a secret's keyword may be: `credentials` (botocore's), `token`
+ * (`vault.token`), `authorization`; `auth` and `identity` too. Not `password`, `passwd`, `secret`, nor
+ * a compound key (`api_key`, `client_secret`, `db_password`): a config key is named so, no logger.
+ */
+const LOGGER_WORD = /^(?:credentials?|token|auth|authorization|identity)$/;
+/** A logger's name before its last word, from its start: a dotted lower-case path (`botocore.`, `hvac.api.auth_methods.`, `i.q.oidc.`). */
+const LOGGER_PATH_BEFORE = /(?<![^\s:[\]])[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*\.$/;
+/**
+ * A log level just before a logger's name: `INFO `, `[INFO] `, `INFO:` (Python's basic format), `WARN`, `WARNING`,
+ * `ERROR`, `DEBUG`, `TRACE`, maybe with a thread's name after it (`INFO [main] `).
+ */
+const LEVEL_BEFORE = /(?:^|[^\w.-])(?:\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE)\]|(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE):?)(?:[ \t]+\[[\w.-]{1,32}\])?[ \t]*$/;
+/** A word of prose opening a message: letters in lower case, maybe capitalised (`Found`, `not`), maybe ending in punctuation. */
+const PROSE_WORD = /^[A-Za-z][a-z]{0,13}[.,;:!?]?$/;
+/** A message of one word: a state, in lower case (`renewing`, `expired`, `verified`). */
+const STATE_WORD = /^[a-z]{2,12}(?:ing|ed)[.!]?$/;
+
+/** Whether a logger's message is prose: several words, the first PROSE_WORD, or a lone STATE_WORD. */
+function isProse(message: string): boolean {
+  const space = message.search(/[ \t]/);
+  return space < 0 ? STATE_WORD.test(message) : PROSE_WORD.test(message.slice(0, space));
+}
 
 /**
- * Whether a lower-case keyword before `:` ends a logger's name rather than labels a secret: a dotted
- * path (`botocore.credentials: Found credentials in environment variables.`, `vault.token: renewed
- * lease for 3600s`) or a name right after a level (`[INFO] credentials: using instance profile`),
- * logging prose: several words, the first of letters (`Found`, `Error`), or a lone word of letters
- * that looks like no credential (`renewing`); after a scheme (`token: Token verified`) the word after
- * it is judged so. `password: hunter2`, `token: eyJ…`, `token: HunterPassword` after a level stay secrets.
+ * Whether a keyword before `:` ends a logger's name rather than labels a secret: after a level, a
+ * LOGGER_WORD standing alone (`[INFO] credentials: using instance profile`) or ending a dotted path
+ * (`INFO botocore.credentials: Found credentials in environment variables.`, `INFO vault.token: renewed
+ * lease for 3600s`), logging prose (isProse); after the scheme `Token` (`token: Token verified`) the
+ * words after it are judged so, after any other (`token: Bearer …`) never. A config key
+ * (`spring.datasource.password: …`, `INFO app.client_secret: …`), `INFO password: letmein`,
+ * `[WARN] token: abcdefghijklmnopqrs`, `token: eyJ…` stay secrets.
  */
 function isLoggedMessage(keyword: string, scheme: string, value: string, text: string, offset: number): boolean {
-  if (keyword !== keyword.toLowerCase()) return false;
-  const message = value.trimEnd();
-  const space = message.search(/[ \t]/);
-  const first = space < 0 ? message : message.slice(0, space);
-  if (!PROSE_WORD.test(first) || ((space < 0 || scheme !== '') && looksLikeCredential(first))) return false;
-  if (LOGGER_PATH_BEFORE.test(text.slice(Math.max(0, offset - 128), offset))) return true;
-  const start = offset - nameBefore(text, offset).length;
-  return LEVEL_BEFORE.test(text.slice(Math.max(0, start - 24), start));
+  if (!LOGGER_WORD.test(keyword) || (scheme !== '' && !/^token[ \t]/i.test(scheme)) || nameBefore(text, offset) !== '') return false;
+  if (!isProse(value.trimEnd())) return false;
+  const path = LOGGER_PATH_BEFORE.exec(text.slice(Math.max(0, offset - 128), offset));
+  const start = offset - (path?.[0].length ?? 0);
+  return LEVEL_BEFORE.test(text.slice(Math.max(0, start - 48), start));
 }
 
 const labelledSecret = assignmentRule(

@@ -445,6 +445,14 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['INFO credentials: AKIAIOSFODNN7EXAMPLE', `INFO credentials: ${M('aws-access-key')}`],
       ['DEBUG app.auth.token: eyJhbGciOiJIUzI1NiJ9\nINFO vault.token: s.Xk9pL2mq7Zr', `DEBUG app.auth.token: ${M('secret-assignment')}\nINFO vault.token: ${M('secret-assignment')}`],
       ['INFO app.token: HunterPassword\nDEBUG http.authorization: token abc123def more', `INFO app.token: ${M('secret-assignment')}\nDEBUG http.authorization: token ${M('secret-assignment')} more`],
+      // A dotted config key is no logger's name, with no level before it, nor one whose last word no logger's name has (a password's, a compound key).
+      ['spring.datasource.password: mysecretpass\ndb.password: changeme', `spring.datasource.password: ${M('secret-assignment')}\ndb.password: ${M('secret-assignment')}`],
+      ['quarkus.datasource.password: letmein\nspring.datasource.password: correct horse battery staple', `quarkus.datasource.password: ${M('secret-assignment')}\nspring.datasource.password: ${M('secret-assignment')}`],
+      ['INFO app.config.api_key: somekeyvalue\nINFO app.client_secret: abcdefghijklmnop\nINFO db_password: letmein', `INFO app.config.api_key: ${M('secret-assignment')}\nINFO app.client_secret: ${M('secret-assignment')}\nINFO db_password: ${M('secret-assignment')}`],
+      ['ERROR db.password: hunter rejected by server', `ERROR db.password: ${M('secret-assignment')}`],
+      // …nor a password's word after a level, whatever its value; a token of letters alone, or after a scheme, after a level.
+      ['INFO password: letmein\nWARN secret: opensesame\nINFO passwd: trustno\nINFO password: correct horse battery', `INFO password: ${M('secret-assignment')}\nWARN secret: ${M('secret-assignment')}\nINFO passwd: ${M('secret-assignment')}\nINFO password: ${M('secret-assignment')}`],
+      ['[WARN] token: abcdefghijklmnopqrs\nINFO token: Bearer abcdefghij', `[WARN] token: ${M('secret-assignment')}\nINFO token: Bearer ${M('secret-assignment')}`],
       // …and words under a label that is no logger's name (not lower-case, not after `:` alone).
       ['INFO Password: correct horse battery\nINFO password:= correct horse', `INFO Password: ${M('secret-assignment')}\nINFO password:= ${M('secret-assignment')} horse`],
       // A Dockerfile's `ENV NAME VALUE` (no `=`): the value to the end of the line, or quoted; also in a build log and JSON text.
