@@ -1,4 +1,4 @@
-import { type Config, DEFAULT_CONFIG } from '../config.ts';
+import type { Config } from '../config.ts';
 import { DETECTOR_META } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
@@ -99,9 +99,10 @@ function noticeTime(value: number | string | undefined): string | undefined {
 
 /**
  * The message of a planned alert (finding, escalation, flapping or recovery). A finding's rule is
- * written with the thresholds it was judged by; `config` gives those its evidence does not keep.
+ * written with the thresholds it was judged by; `config` gives those its evidence does not keep
+ * (without it they are said to be configured, as `singleFindingMessage` says them, never a default).
  */
-export function alertMessage(alert: PlannedAlert, config: Config = DEFAULT_CONFIG): AlertMessage {
+export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage {
   if (alert.candidate) return findingMessage(alert, config);
   const stored = alert.notice!;
   const notice = { ...stored, detail: { ...stored.detail } };
