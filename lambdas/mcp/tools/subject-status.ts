@@ -56,7 +56,7 @@ type Baseline = z.infer<typeof BaselineSchema>;
  * (of its runs ended by `now`: at a `--now` earlier than the store's data, not of later ones), a
  * route's or guard's counts.
  */
-export function baselineOf(subject: KnownSubject, now = Number.POSITIVE_INFINITY): Baseline {
+export function baselineOf(subject: KnownSubject, now: number): Baseline {
   const state = subject.state;
   if (!state) return {};
   switch (subject.kind) {
