@@ -380,14 +380,15 @@ function agentRootsGoingOn(s: AgentState, now: number): number[] {
 
 /**
  * When an agent was first seen, when its state can tell: the earliest start (else end) of the root
- * runs it holds, ended (`history`) and open, when it let none go (no more roots counted than its
- * history holds, fewer open than it keeps). Undefined when it cannot tell. Runs of it as a sub-agent
+ * runs it holds, ended (`history`) and open, when it let none go (as the report reads it,
+ * `stateFacts`' `firstSeenCut`: no more roots counted than its history holds and a late sub-agent
+ * reopened; fewer open than it keeps). Undefined when it cannot tell. Runs of it as a sub-agent
  * under another agent are not in its own state: they do not count.
  */
 export function agentFirstSeenAt(state: unknown): number | undefined {
   const s = state as AgentState | undefined;
   if (!s || !Array.isArray(s.history) || !Array.isArray(s.open) || typeof s.roots !== 'number') return undefined;
-  if (s.roots > s.history.length || s.open.length >= MAX_OPEN_ROOTS) return undefined;
+  if (stateFacts(s).firstSeenCut || s.open.length >= MAX_OPEN_ROOTS) return undefined;
   const times = agentRootRunTimes(s);
   return times.length > 0 ? Math.min(...times) : undefined;
 }
