@@ -245,14 +245,26 @@ const LOGIN_ARGUMENTS =
 /**
  * Its glued `-pVALUE` (`-p` alone asks for the password), a whole argument: only among LOGIN_ARGUMENTS,
  * followed by a space, the end, a quote closing the command's (`{"cmd":"… -pVALUE","rc":1}`, Python's
- * `'… -pVALUE']'`), JSON text's `\n`, or `]`, `,`, `}`, `)`. Not a message's lower-case word followed by
- * another (`docker login failed -please retry`, `docker login ghcr.io -permission denied`), which no
- * registry is (it has a dot, a port or a `$`).
+ * `'… -pVALUE']'`), JSON text's `\n`, or `]`, `,`, `}`, `)`. Not a message's word (isMessageWord).
  */
 const DOCKER_LOGIN_GLUED_PASSWORD = new RegExp(
-  String.raw`((?<=[ \t])-p)(?![-)=\s])(?![a-z]{1,19}[ \t]+[a-z]+[,.;:!?]*(?:[ \t]|$))(\\?["'])?${OPTION_VALUE}(?=\\?["']|\\[nrt]|[ \t\],})]|$)`,
+  String.raw`((?<=[ \t])-p)(?![-)=\s])(\\?["'])?${OPTION_VALUE}(?=\\?["']|\\[nrt]|[ \t\],})]|$)`,
   'g',
 );
+/** `-p` glued to a lower-case word followed by another, which no registry is (it has a dot, a port or a `$`; or is `localhost`): `-please retry`, `-permission denied`. */
+const MESSAGE_WORD_AFTER_P = /-p[a-z]{1,19}[ \t]+(?!localhost\b)[a-z]+[,.;:!?]*(?:[ \t]|$)/y;
+/** An option among a login's arguments (`-u`, `--tls-verify=false`). */
+const OPTION_ARGUMENT = /[ \t]-/;
+
+/**
+ * Whether the `-p…` at `at` in a login's arguments is a message's word (`docker login failed -please retry`,
+ * `docker login ghcr.io -permission denied`): MESSAGE_WORD_AFTER_P, with no option before it (after
+ * `-u me`, `-phunter nexus` is a password and a registry).
+ */
+function isMessageWord(args: string, at: number): boolean {
+  MESSAGE_WORD_AFTER_P.lastIndex = at;
+  return MESSAGE_WORD_AFTER_P.test(args) && !OPTION_ARGUMENT.test(args.slice(0, at));
+}
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
@@ -268,7 +280,10 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
   LOGIN_ARGUMENTS.lastIndex = start;
   const args = LOGIN_ARGUMENTS.exec(out)?.[0] ?? '';
   if (!args.includes('-p')) return out;
-  return `${out.slice(0, start)}${args.replace(DOCKER_LOGIN_GLUED_PASSWORD, replace)}${out.slice(start + args.length)}`;
+  const redacted = args.replace(DOCKER_LOGIN_GLUED_PASSWORD, (match: string, option: string, quote: string | undefined, value: string, at: number) =>
+    isMessageWord(args, at) ? match : replace(match, option, quote, value),
+  );
+  return `${out.slice(0, start)}${redacted}${out.slice(start + args.length)}`;
 }
 
 /**

@@ -265,6 +265,11 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['docker login nexus -u admin -pS3cretXy9 && docker login harbor -u admin -pS3cretXy9', `docker login nexus -u admin -p${M('cli-password')} && docker login harbor -u admin -p${M('cli-password')}`],
       ['docker login -u me -pS3cretXy9 nexus', `docker login -u me -p${M('cli-password')} nexus`],
       // After a quoted user holding spaces or a command's output.
+      // A lower-case password glued to `-p` and a word after it: a registry after an option (`-u me`), and `localhost` always.
+      ['docker login -u me -phunter nexus\ndocker login -u me -phunterhunter localhost', `docker login -u me -p${M('cli-password')} nexus\ndocker login -u me -p${M('cli-password')} localhost`],
+      ['podman login -u me -phunter quay\ndocker login -phunter localhost', `podman login -u me -p${M('cli-password')} quay\ndocker login -p${M('cli-password')} localhost`],
+      ['RUN docker login -u me -phunter nexus && docker push nexus/app', `RUN docker login -u me -p${M('cli-password')} nexus && docker push nexus/app`],
+      ['docker login -u me -phunter nexus, rc=1\ndocker login -u me -pcorrect horse', `docker login -u me -p${M('cli-password')} nexus, rc=1\ndocker login -u me -p${M('cli-password')} horse`],
       ['docker login -u "John Smith" -pS3cretXy9 ghcr.io', `docker login -u "John Smith" -p${M('cli-password')} ghcr.io`],
       ['docker login -u "$(cat user)" -pS3cretXy9 ghcr.io', `docker login -u "$(cat user)" -p${M('cli-password')} ghcr.io`],
       ["docker login -u 'John Smith' -phunter ghcr.io", `docker login -u 'John Smith' -p${M('cli-password')} ghcr.io`],
