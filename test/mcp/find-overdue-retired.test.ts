@@ -3,6 +3,7 @@ import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
 import { readOnlyView } from '../../lambdas/mcp/audit-view.ts';
 import { connectClient, structured } from './fixture-month.ts';
 
@@ -76,6 +77,31 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
     await mcp.close();
 
     // Assess
+    expect(result.retired).toEqual([]);
+    expect(result.overdue.map((o) => o.subject).sort()).toEqual(['nightly', 'old-sync']);
+  });
+
+  it('is not retired while its last run, started before the month before, ended in it, as the monthly report counts it seen then', async () => {
+    // Prepare: old-sync's last run, of its usual minute, started on 31 August at 23:59:30 and ended on 1 September at 00:00:30, with no finding.
+    const { store, config } = await storeOfStoppedJobs();
+    const start = Date.parse('2026-08-31T23:59:30Z');
+    const lines = [
+      { type: 'run.start', job: 'old-sync', run_id: 'old-sync-late', ts: iso(start) },
+      { type: 'run.end', job: 'old-sync', run_id: 'old-sync-late', exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(start + 60_000) },
+    ];
+    const handler = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => start + 61_000 } }), () => {});
+    const logEvents = lines.map((line, i) => ({ id: `late-${i}`, timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+    await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+    const now = Date.parse('2026-10-20T12:00:00Z');
+    const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'a run that ended last month' }));
+    const { report } = await createMonthlyReport('2026-10', { findings: store, runs: store, catalog: store, config, clock: { now: () => now } });
+
+    // Act
+    const result = structured<{ overdue: { subject: string }[]; retired: unknown[] }>(await mcp.call('find_overdue', {}));
+    await mcp.close();
+
+    // Assess: seen in September by its end, as the report's coverage reads it
+    expect(report.coverage.retired).toEqual([]);
     expect(result.retired).toEqual([]);
     expect(result.overdue.map((o) => o.subject).sort()).toEqual(['nightly', 'old-sync']);
   });

@@ -148,7 +148,10 @@ export const findOverdueTool = defineTool({
       if (lastStart === undefined) continue;
       const graceMinutes = graceMinutesOf(view.config, s.name);
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now, s.state ? endAfter(s.state as JobState, now) : undefined);
-      if (late && !s.configured && lastStart < retireBefore && late.missed > SILENCE_RHYTHM_FACTOR && (await (retirable ??= readRetirable()))('job', s.name)) {
+      // Its last sighting, as the report's coverage reads it: its last start, or its last run's end (by now) when later.
+      const lastEndAt = (s.state as JobState | undefined)?.lastEnd?.at;
+      const lastSeen = lastEndAt !== undefined && lastEndAt <= now ? Math.max(lastStart, lastEndAt) : lastStart;
+      if (late && !s.configured && lastSeen < retireBefore && late.missed > SILENCE_RHYTHM_FACTOR && (await (retirable ??= readRetirable()))('job', s.name)) {
         retired.push({ subject: s.name, last_run_at: isoOrNull(lastStart)! });
         continue;
       }
