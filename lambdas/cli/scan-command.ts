@@ -556,7 +556,8 @@ function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: 
  * state that keeps only the recent past (a job's latest 1,000 runs), so their findings may be
  * missing; and a route request whose attempts lie that far apart in the input (a retry on another
  * host, in the next host's log) is counted once per part: the request it belongs to was completed
- * and forgotten (`done` keeps the latest 3,000), so route request and retried counts may be inflated.
+ * and forgotten (`done` keeps the latest 3,000), so route request and retried counts may be inflated
+ * (said only when the input held route attempts).
  * Said, by scan and report, with how to get them all: in time order, or one file per part. Events
  * late by no more than the pipeline waits for (LATE_TOLERANCE_MS: threads or hosts seconds out of
  * order at a chunk's edge) lose nothing and are not said.
@@ -567,7 +568,7 @@ export function lateNote(stream: MergeStats): string | undefined {
   return (
     `Out of time order: ${plural(late, 'event')} came after events of ${late === 1 ? 'its' : 'their'} own file up to ${formatSpan(stream.maxLateMs)} later ` +
     `had been judged, so findings about ${late === 1 ? 'it' : 'them'} may be missing. ` +
-    'Route request counts may be inflated too: a request whose attempts lie that far apart in the input is counted once per part. ' +
+    (stream.attempts > 0 ? 'Route request counts may be inflated too: a request whose attempts lie that far apart in the input is counted once per part. ' : '') +
     `For full results give the input in time order, or each part as its own file (rotated logs: \`scan app.log.1 app.log\`, not \`cat app.log app.log.1 | scan -\`).`
   );
 }

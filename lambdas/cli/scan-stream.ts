@@ -6,7 +6,7 @@ import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
-import { SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
+import { isAttempt, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
 import { readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
@@ -51,6 +51,8 @@ export interface MergeStats {
   maxLateMs: number;
   /** The latest event time seen, epoch ms (0: none). */
   latest: number;
+  /** Route attempts seen (0: a log of no route, whose request counts nothing can inflate). */
+  attempts: number;
 }
 
 interface SourceBuffer {
@@ -69,7 +71,7 @@ interface SourceBuffer {
  * source, in the order read) and `sourceDone`; `takeReady` hands out what is ready.
  */
 export class TimeOrderedMerger {
-  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, lateBeyondTolerance: 0, maxLateMs: 0, latest: 0 };
+  readonly stats: MergeStats = { chunks: 0, maxHeldEvents: 0, late: 0, lateBeyondTolerance: 0, maxLateMs: 0, latest: 0, attempts: 0 };
   private readonly buffers: SourceBuffer[];
   private held = 0;
   private handedUpTo = Number.NEGATIVE_INFINITY;
@@ -97,6 +99,7 @@ export class TimeOrderedMerger {
       buffer.events.push(event);
       if (event.at > buffer.head) buffer.head = event.at;
       if (event.at > this.stats.latest) this.stats.latest = event.at;
+      if (isAttempt(event)) this.stats.attempts++;
     }
     this.held += events.length;
     this.noteHeld(0);

@@ -379,7 +379,7 @@ function openRequestBytes(key: string, req: OpenRequest): number {
   return bytes;
 }
 
-function isAttempt(event: AuditEvent): event is AuditEvent<Attempt> {
+export function isAttempt(event: AuditEvent): event is AuditEvent<Attempt> {
   return event.body.type === 'attempt';
 }
 

@@ -287,7 +287,7 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(missed(concatenated)).toEqual(missed(inOrder));
   });
 
-  it('says how many events came out of time order and how to get full results, and says nothing of a file in time order', async () => {
+  it('says how many events came out of time order and how to get full results (of route counts only when routes were seen), and says nothing of a file in time order', async () => {
     // Prepare: a daily job's second week, then its first (cat app.log app.log.1), in chunks of 4 events
     const reversed = join(tmp, 'rotated-concatenated.jsonl');
     const inOrder = join(tmp, 'rotated-in-order.jsonl');
@@ -310,6 +310,8 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(late).toBeGreaterThan(0);
     expect(outOfOrder.told).toContain(`Out of time order: ${late} events came after events of their own file up to 12.0 days later had been judged, so findings about them may be missing.`);
     expect(outOfOrder.told).toContain('For full results give the input in time order, or each part as its own file');
+    // …and, of a log with no route, nothing of route request counts.
+    expect(outOfOrder.told).not.toContain('Route request counts');
     expect(ordered.result.stream?.late).toBe(0);
     expect(ordered.told).not.toContain('Out of time order');
   });
