@@ -307,7 +307,6 @@ export async function streamSources(
       if (readAhead !== undefined) {
         read(src, readAhead);
       } else if (src.ended) {
-        src.clock.finish();
         merger.sourceDone(next);
         continue;
       } else {
@@ -331,12 +330,8 @@ export async function streamSources(
           throw new InputError(`${src.source.name}: ${error.message} (after ${unit} ${src.lineNo})`, { cause: error });
         }
         if (result.done) {
-          if (src.ahead.length === 0) {
-            src.clock.finish();
-            merger.sourceDone(next);
-          } else {
-            src.placed = src.ended = true;
-          }
+          if (src.ahead.length === 0) merger.sourceDone(next);
+          else src.placed = src.ended = true;
           continue;
         }
         if (src.placed) read(src, result.value);

@@ -357,8 +357,7 @@ export class FirstPasses {
  * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
  * The clocks of one scan's files share what they read at first instants (`FirstPasses`): when this
  * file begins inside the repeated hour (a syslog rotated within it; the scan reads the older file's
- * lines of that second first), a line read there by another file's clock whose file ended inside
- * the hour (its predecessor, `finish`; not a cloned host's file still read) makes the same line of
+ * lines of that second first), a line read there by another file's clock makes the same line of
  * this file the second instant: a cron line from another process, a systemd line whose run ended
  * after it in the other file. A file that began before the hour goes by its own lines only (another
  * host of the same hostname, scanned with it, writes the same lines).
@@ -372,10 +371,6 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
-  /** The last wall time read in `zone` once its file ended (`finish`): undefined while it is read. */
-  private endedAtWall: number | undefined;
-  /** The last zoneless wall time read in `zone`. */
-  private lastWall: number | undefined;
   /** The line of each systemd unit's last run that ended well (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
 
@@ -387,11 +382,6 @@ export class WallClock {
   /** The last zoneless time read in `zone`, if any. */
   get lastRead(): number | undefined {
     return this.last;
-  }
-
-  /** Told by the reader when its file has no more lines: another file's clock may then go by what it read (`endedInside`). */
-  finish(): void {
-    this.endedAtWall = this.lastWall;
   }
 
   /** Told by the reader before each line: no zoneless time of it read as UTC yet, and a new line. */
@@ -413,7 +403,6 @@ export class WallClock {
       else if (key.endsUnit && key.unit !== undefined) this.unitEnds.set(key.unit, this.line);
     }
     this.last = at;
-    this.lastWall = wallAsUtc;
     return at;
   }
 
@@ -423,8 +412,7 @@ export class WallClock {
     if (reads === undefined) return false;
     const own = reads.find((read) => read.clock === this);
     if (own !== undefined) return this.anotherRun(own, key);
-    // Only a predecessor's reads count: a file that ended inside this hour (the older file of a rotation), never one still read or ended after it (a cloned host's).
-    return this.beganInside(wall) && reads.some((read) => read.clock.endedInside(wall) && this.anotherRun(read, key));
+    return this.beganInside(wall) && reads.some((read) => this.anotherRun(read, key));
   }
 
   /** Whether `key` is another run than the one `first` read: from another process (cron), or after that run ended, on a later line (systemd). */
@@ -436,11 +424,6 @@ export class WallClock {
   /** Whether a unit's run ended well on a line after `line`. */
   private endedSince(unit: string, line: number): boolean {
     return (this.unitEnds.get(unit) ?? 0) > line;
-  }
-
-  /** Whether this clock's file ended inside the repeated hour `wall` is in (the older file of a log rotated within it). */
-  private endedInside(wall: number): boolean {
-    return this.endedAtWall !== undefined && this.zone !== undefined && Math.abs(wall - this.endedAtWall) < HOUR_MS && repeatedInstants(this.endedAtWall, this.zone) !== undefined;
   }
 
   /** Whether this file began inside the repeated hour `wall` is in (a log rotated within it). */
