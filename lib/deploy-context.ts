@@ -20,12 +20,21 @@ function isCdkContextKey(key: string): boolean {
   return key.startsWith('@') || key.includes(':') || /^cdk-/i.test(key);
 }
 
-/** The edit distance of two short strings (insertions, deletions, substitutions). */
+/**
+ * The edit distance of two short strings: insertions, deletions, substitutions, and a swap of two
+ * neighbouring letters counting one (`cofnig` is one off `config`; restricted Damerau–Levenshtein).
+ */
 function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
-    for (let j = 1; j <= b.length; j++) current.push(Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++) {
+      let distance = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, beforePrevious[j - 2] + 1);
+      current.push(distance);
+    }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length];
@@ -41,25 +50,30 @@ function pluralsOf(bare: string): string[] {
   return [`${bare}s`, `${bare}es`, ...(bare.endsWith('y') ? [`${bare.slice(0, -1)}ies`] : [])];
 }
 
-/** How many letters a key may be off ours to be a slip for it: two, one for a key of ours shorter than 8 (`confg`, not `myConfig`). */
-function lettersOff(ours: string): number {
-  return ours.length < 8 ? 1 : 2;
+/** How many letters a bare key may be off ours to be a slip for it: two, one for a key of ours shorter than 8 (`confg`, `cofnig`). */
+function lettersOff(meant: string): number {
+  return meant.length < 8 ? 1 : 2;
+}
+
+/** A bare key cut short of ours by a letter or two, of four letters at least: `conf` for `config`. */
+function isCutShort(typed: string, meant: string): boolean {
+  return typed.length >= 4 && meant.length - typed.length <= 2 && meant.startsWith(typed);
 }
 
 /**
  * Our key that `key` (not one of ours) looks like a slip for: another case or other separators,
- * a plural or singular (`accountPolicies`, `account-policies`, `logGroup`), or a letter or two off
- * in any case (`confg`, `kinesisLogGroop`). Separators count as letters there: `my-config`,
- * `config_v2` and `config-id` are a user's own keys, not ours with separators. A plural must be
- * exact: `configEnv` is not `configs` two letters off.
+ * a plural or singular (`accountPolicies`, `account-policies`, `logGroup`), a letter or two off,
+ * two neighbouring letters swapped (`confg`, `cofnig`, `alert_emial`, `kinesis_log_groop`), or
+ * cut short (`conf`). A key that holds ours unchanged with more around it (`my-config`,
+ * `config_v2`, `config2`, `configEnv`) is a user's own, not a slip; a plural must be exact.
  */
 function contextKeyMeant(key: string): string | undefined {
   const typed = bareKey(key);
-  const lower = key.toLowerCase();
   return OUR_CONTEXT_KEYS.find((ours) => {
     const meant = bareKey(ours);
     if (typed === meant || pluralsOf(meant).includes(typed) || pluralsOf(typed).includes(meant)) return true;
-    return editDistance(lower, ours.toLowerCase()) <= lettersOff(ours);
+    if (typed.includes(meant)) return false;
+    return isCutShort(typed, meant) || editDistance(typed, meant) <= lettersOff(meant);
   });
 }
 
