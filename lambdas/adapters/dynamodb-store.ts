@@ -39,7 +39,7 @@ import type {
   Versioned,
 } from '../ports.ts';
 import { TABLE_SCHEMA } from './dynamodb-schema.ts';
-import { packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from './run-record-packs.ts';
+import { packQueryEnd, packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from './run-record-packs.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
 /** DynamoDB's limit of a sort key, in bytes of UTF-8. */
@@ -75,6 +75,8 @@ export const MAX_STATE_ITEM_BYTES = 390 * 1024;
 const THROTTLED_REASONS = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded']);
 const MAX_THROTTLED_RETRIES = 7;
 const DAY_MS = 86_400_000;
+/** Items a `hasRuns` query reads at a time: a query is billed per 4 KB read, so 25 packs of a record or two cost what one does. */
+const HAS_RUNS_PAGE = 25;
 
 /** Every month (`YYYY-MM`) from the month of `from` to that of `to`, inclusive. */
 function monthsBetween(from: string, to: string): string[] {
@@ -418,19 +420,23 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
     const items = await this.queryAll({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': to },
+      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': packQueryEnd(to) },
     });
     return unpackRunRecords(items, from, to);
   }
 
-  /** One item at a time from `from` on, until one holds a record in the span (a day's pack may hold only records before `from`, or the next day's after `to`). */
+  /**
+   * A page of items at a time from `from` on, until one holds a record in the span (the first day's
+   * packs may hold only records before `from`). A query is billed by the bytes it reads, not its
+   * items, so a page of small packs costs what one does (HAS_RUNS_PAGE).
+   */
   async hasRuns(subjectKey: string, from: string, to: string): Promise<boolean> {
     if (from >= to) return false;
     for await (const page of this.queryPages({
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': to },
-      Limit: 1,
+      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': packQueryEnd(to) },
+      Limit: HAS_RUNS_PAGE,
     })) {
       if (unpackRunRecords(page.Items ?? [], from, to).length > 0) return true;
     }

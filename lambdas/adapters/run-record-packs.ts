@@ -76,6 +76,18 @@ export function packQueryStart(from: string): string {
 }
 
 /**
+ * The highest sort key a query for records before `to` must reach: `to` itself (its day's packs sort
+ * before it and may hold earlier records), or, when `to` is its day's first second, the day alone,
+ * which sorts before that day's packs (`2026-10-01` < `2026-10-01#pack#…`): records are timed to the
+ * second (`isoTime`), so none of them is before `to`, and a span ending at midnight (a month's) reads
+ * none of the next day's packs.
+ */
+export function packQueryEnd(to: string): string {
+  const day = to.slice(0, 10);
+  return to <= `${day}T00:00:00Z` ? day : to;
+}
+
+/**
  * The records of queried items (packs, and items of one record), those with `from <= ts < to`,
  * each key once, in key order (as items of one record came back from a query).
  */

@@ -189,10 +189,10 @@ describe('DynamoAuditStore: whether a subject ran in a span', () => {
   beforeEach(() => doc.reset());
   afterAll(() => doc.restore());
 
-  it('reads one item at a time, past a pack of the first day that holds only runs before the span, and stops at the first run in it', async () => {
-    // Prepare: backup's packs: 10 September (a run at 01:00, before the span), 11 September (a run in it), 12 September (another).
-    const pack = (day: string, hour: string) => ({ pk: 'RUN#job#backup', sk: `${day}#pack#x`, records: JSON.stringify([{ subject: 'backup', subject_kind: 'job', run_id: `r-${day}`, ts: `${day}T${hour}:00:00Z`, status: 'ok' }]) });
-    const packs = [pack('2026-09-10', '01'), pack('2026-09-11', '02'), pack('2026-09-12', '02')];
+  it('reads a page of items at a time, past packs of the first day that hold only runs before the span, and stops at the first run in it', async () => {
+    // Prepare: backup's packs: 30 of 10 September (a run at 01:00 each, before the span), 11 September (a run in it), 12 September (another).
+    const pack = (day: string, hour: string, n = 0) => ({ pk: 'RUN#job#backup', sk: `${day}#pack#${n}`, records: JSON.stringify([{ subject: 'backup', subject_kind: 'job', run_id: `r-${day}-${n}`, ts: `${day}T${hour}:00:00Z`, status: 'ok' }]) });
+    const packs = [...Array.from({ length: 30 }, (_, n) => pack('2026-09-10', '01', 10 + n)), pack('2026-09-11', '02'), pack('2026-09-12', '02')];
     doc.on(QueryCommand).callsFake((input) => {
       const at = input.ExclusiveStartKey ? packs.findIndex((p) => p.sk === input.ExclusiveStartKey.sk) + 1 : 0;
       const page = packs.slice(at, at + (input.Limit ?? packs.length));
@@ -207,8 +207,10 @@ describe('DynamoAuditStore: whether a subject ran in a span', () => {
     // Assess
     expect([ran, ranBefore]).toEqual([true, false]);
     const calls = doc.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(calls.every((input) => input.Limit === 1)).toBe(true);
-    expect(calls.slice(0, 2).map((input) => input.ExclusiveStartKey?.sk)).toEqual([undefined, '2026-09-10#pack#x']);
-    expect(calls).toHaveLength(2 + 3);
+    expect(calls.every((input) => input.Limit === 25)).toBe(true);
+    expect(calls.slice(0, 2).map((input) => input.ExclusiveStartKey?.sk)).toEqual([undefined, '2026-09-10#pack#34']);
+    expect(calls).toHaveLength(2 + 2);
+    // A span ending at midnight ends its query before that day's packs: `2026-09-11` sorts before `2026-09-11#pack#…`.
+    expect(calls.map((input) => input.ExpressionAttributeValues?.[':to'])).toEqual(['2026-10-01', '2026-10-01', '2026-09-11', '2026-09-11']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isoTime } from '../../lambdas/core/findings.ts';
-import { packQueryStart, packRunRecords, recordKey, unpackRunRecords } from '../../lambdas/adapters/run-record-packs.ts';
+import { packQueryEnd, packQueryStart, packRunRecords, recordKey, unpackRunRecords } from '../../lambdas/adapters/run-record-packs.ts';
 import type { RunRecord } from '../../lambdas/ports.ts';
 
 const T0 = Date.parse('2026-10-30T22:00:00.000Z');
@@ -75,6 +75,20 @@ describe('run records packed per subject and UTC day', () => {
         // A query from any time of the day up to a time after the record still reads the pack.
         expect(pack.sk >= packQueryStart(`${r.ts.slice(0, 10)}T23:59:59.999Z`)).toBe(true);
         expect(pack.sk <= isoTime(Date.parse(r.ts) + 1)).toBe(true);
+      }
+    }
+  });
+
+  it('ends a query for records before `to` past every pack that may hold one, and before the packs of `to`’s day when `to` is its midnight', () => {
+    // Prepare
+    const records = Array.from({ length: 80 }, (_, i) => rec(i));
+    // Act and assess: a span ending a second after the record reads its pack; one ending at its day's midnight does not
+    for (const pack of packRunRecords(records)) {
+      for (const r of pack.records) {
+        expect(pack.sk <= packQueryEnd(isoTime(Date.parse(r.ts) + 1000))).toBe(true);
+        const day = r.ts.slice(0, 10);
+        expect(pack.sk > packQueryEnd(`${day}T00:00:00Z`)).toBe(true);
+        expect(pack.sk > packQueryEnd(`${day}T00:00:00.000Z`)).toBe(true);
       }
     }
   });

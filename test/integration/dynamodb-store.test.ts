@@ -331,6 +331,40 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.runs('job#backup', '2026-11-01T07:00:00Z', '2026-11-01T13:00:00Z')).toEqual(records.filter((r) => r.ts >= '2026-11-01T07' && r.ts < '2026-11-01T13'));
   });
 
+  it('tells whether a subject ran in a month in one query, reading none of the next day’s packs, and pages of packs before the span 25 at a time', async () => {
+    // Prepare: a 5-minute job idle all September, back on 1 October: 60 runs from midnight, each its own commit (a pack each); a store whose client counts its queries
+    const { client, store } = await freshDynamoStore();
+    const runsOn1October = Array.from({ length: 60 }, (_, i) => ({
+      subject: 'every5',
+      subject_kind: 'job' as const,
+      run_id: `r-${i}`,
+      ts: isoTime(Date.parse('2026-10-01T00:00:00Z') + i * 300_000),
+      status: 'ok' as const,
+    }));
+    for (const [i, r] of runsOn1October.entries()) await store.commit({ key: 'job#every5', expectedVersion: i, state: { n: i + 1 }, findings: [], records: [r] });
+    let queries = 0;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if ((context as { commandName?: string }).commandName === 'QueryCommand') queries++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'countQueries' },
+    );
+    const probe = async (from: string, to: string) => {
+      queries = 0;
+      const ran = await store.hasRuns('job#every5', from, to);
+      return { ran, queries, runs: (await store.runs('job#every5', from, to)).length };
+    };
+    // Act
+    const september = await probe('2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z');
+    const october = await probe('2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z');
+    const lateOn1October = await probe('2026-10-01T23:00:00Z', '2026-11-01T00:00:00Z');
+    // Assess: September reads none of October's packs; a span from late on 1 October reads that day's 60 packs in pages of 25
+    expect(september).toEqual({ ran: false, queries: 1, runs: 0 });
+    expect(october).toEqual({ ran: true, queries: 1, runs: 60 });
+    expect(lateOn1October).toEqual({ ran: false, queries: 3, runs: 0 });
+  });
+
   it('commits a backfill-sized batch of run records (5 MB, past a transaction’s 4 MB): what does not fit goes by batch', async () => {
     // Prepare: 16,000 runs with long ids, ~5 MB of records
     const { store } = await freshDynamoStore();
