@@ -588,6 +588,36 @@ describe('silent-audit scan (contract §5)', () => {
       expect(newestFirst.result.findings).toEqual([]);
     });
 
+    it("reads a host's 5-minute job across a syslog rotated at 02:10 of the second pass of Berlin's repeated hour at its own instants, the files given in either order", async () => {
+      // Prepare: one host (ubuntu) with the hourly run-parts at :17:01 and a job every 5 minutes, from 24 to 25 October 2026 (Berlin wall time), each from its own process; logrotate at 01:10Z (02:10 winter time), so syslog begins inside the second pass
+      const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
+      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const older: string[] = [];
+      const newer: string[] = [];
+      for (let t = Date.UTC(2026, 9, 24, 0, 0), pid = 5000; t < Date.UTC(2026, 9, 26); t += 60_000, pid += 10) {
+        const minute = new Date(t).getUTCMinutes();
+        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 ubuntu`;
+        const lines = t < Date.UTC(2026, 9, 25, 1, 10) ? older : newer;
+        if (minute === 17) lines.push(`${date} CRON[${pid}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`);
+        if (minute % 5 === 0) lines.push(`${date} CRON[${pid + 7}]: (root) CMD (/opt/every-5)`);
+      }
+      writeFileSync(join(dir, 'syslog.1'), `${older.join('\n')}\n`);
+      writeFileSync(join(dir, 'syslog'), `${newer.join('\n')}\n`);
+      const config = validateConfig({ jobs: { 'cd / && run-parts --report /etc/cron.hourly': { schedule: '17 * * * *', timezone: 'Europe/Berlin' }, '/opt/every-5': { schedule: '*/5 * * * *', timezone: 'Europe/Berlin' } } });
+      const options = { config, json: true, year: 2026, timeZone: 'Europe/Berlin', now: Date.parse('2026-10-26T00:00:00Z') };
+
+      // Act
+      const inOrder = await scan([join(dir, 'syslog.1'), join(dir, 'syslog')], options);
+      const newestFirst = await scan([join(dir, 'syslog'), join(dir, 'syslog.1')], options);
+
+      // Assess: the newer file begins at the second pass's 02:10:01, whose lines syslog.1 also holds from the first pass; every run read at its own instant, none missed
+      expect(newer[0]?.slice(0, 15)).toBe('Oct 25 02:10:01');
+      expect(older.some((line) => line.startsWith('Oct 25 02:10:01'))).toBe(true);
+      expect(inOrder.result.findings).toEqual([]);
+      expect(newestFirst.result.findings).toEqual([]);
+    });
+
     it("reads two hosts of one hostname (cloned), scanned together, each by its own lines in Berlin's repeated hour", async () => {
       // Prepare: two machines named ubuntu, each with its syslog from 24 to 25 October 2026 (Berlin wall time): both run the hourly run-parts at :17:01 from their own processes; only the second runs a job every 5 minutes
       const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
