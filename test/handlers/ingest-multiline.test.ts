@@ -10,6 +10,7 @@ const T0 = Date.parse('2026-10-05T10:00:00Z');
 const ts = new Date(T0).toISOString();
 const REQUEST = '3f1d5c2a-7b8e-4c19-9a6d-2e0f4b7c8d91';
 const end = (job: string, exitCode: number) => JSON.stringify({ ts, type: 'run.end', job, run_id: 'r1', exit_code: exitCode });
+const TRACEBACK = `Traceback (most recent call last):\n  File "/var/task/app.py", line 3, in handler\n    raise KeyError('x')\nKeyError: 'x'`;
 
 /** One subscription delivery of one log event per message. */
 const delivery = (logGroup: string, messages: readonly string[]) =>
@@ -63,6 +64,10 @@ describe('the ingest handler on a log event whose message holds several of our l
   it.each([
     ["a Python function's logger.exception of an event, with its traceback", '/aws/lambda/jobs', `[ERROR]\t${ts}\t${REQUEST}\t${end('billing-export', 1)}\nTraceback (most recent call last):\n  File "/var/task/app.py", line 3, in handler\n    raise ValueError("x")\nValueError: x`],
     ["a host's event followed by a stack trace", '/jobs/fleet', `${end('billing-export', 1)}\njava.lang.IllegalStateException: boom\n\tat com.example.Handler.process(Handler.java:10)`],
+    ["a host's event after a line of prose holding a { and before a traceback", '/jobs/fleet', `Retrying batch {'id': 7}\n${end('billing-export', 1)}\n${TRACEBACK}`],
+    ["a host's event after a pretty-printed object of its own and before a traceback", '/jobs/fleet', `{\n  "batch": 7\n}\n${end('billing-export', 1)}\n${TRACEBACK}`],
+    ["the message of a record of Lambda's JSON log format, an event after a line of prose holding a { and before a traceback", '/aws/lambda/jobs', JSON.stringify({ time: ts, type: 'app', timestamp: ts, level: 'ERROR', requestId: REQUEST, message: `Retrying batch {'id': 7}\n${end('billing-export', 1)}\n${TRACEBACK}` })],
+    ["the log of a Docker record, an event after a line of prose holding a { and before a traceback", '/eks/app', JSON.stringify({ log: `Retrying batch {'id': 7}\n${end('billing-export', 1)}\n${TRACEBACK}\n`, stream: 'stderr', time: ts })],
   ])('reads the event of %s, which the message read whole rejected', async (_what, logGroup, message) => {
     // Prepare
     const handler = handlerWith();

@@ -169,13 +169,27 @@ function linesWithin(message: string, whole: ParseOutcome, ctx: LineContext, par
 }
 
 /**
- * Whether the message's line at `index` lies inside the object its whole was read as, begun by a
- * `{` on an earlier line (a pretty-printed event whose field holds an event on one line): the
- * whole's rejection is then that object's own, not that of lines after an event (a traceback).
+ * Whether the message's line at `index` lies inside an object left open by the lines before it
+ * (a pretty-printed event whose field holds an event on one line): the whole's rejection is then
+ * that object's own, not that of lines after an event (a traceback). Braces are counted outside
+ * JSON strings, each line's string begun afresh (a JSON string holds no line break), so that a `{`
+ * in prose (`Retrying batch {'id': 7}`) or in an object closed before the line encloses nothing.
  */
 function insideWholeObject(message: string, index: number): boolean {
-  const brace = message.indexOf('{');
-  return brace >= 0 && message.slice(0, brace).split(LINE_BREAK).length - 1 < index;
+  let depth = 0;
+  for (const line of message.split(LINE_BREAK, index)) {
+    let inString = false;
+    for (let i = 0; i < line.length; i++) {
+      const c = line[i];
+      if (inString) {
+        if (c === '\\') i++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') inString = true;
+      else if (c === '{') depth++;
+      else if (c === '}' && depth > 0) depth--;
+    }
+  }
+  return depth > 0;
 }
 
 /** How one line of a message is read: redacted at the top (`parseRedacted`), as found inside a wrapper (`readInWrapper`), whose line is redacted whole. */
