@@ -727,7 +727,7 @@ describe('statuses carried over from the stored findings when last month’s rep
   });
 
   it('reads earlier months only while a group may have opened in them, and asks only whether a subject ran, several subjects at once', async () => {
-    // Prepare: 40 jobs ran daily from August to November; j0 failed on 10 October, j1 on 10 September (it ran in October: closed).
+    // Prepare: 40 jobs (their states stored) ran daily from August to November; j0 failed on 10 October, j1 on 10 September (it ran in October: closed).
     const fleetConfig = validateConfig({ jobs: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`j${i}`, { schedule: '0 3 * * *' }])) });
     const runs: RunRecord[] = [];
     for (let i = 0; i < 40; i++) {
@@ -752,7 +752,8 @@ describe('statuses carried over from the stored findings when last month’s rep
         return ofSubject(key, from, to).length > 0;
       },
     };
-    const sources = { findings: store, runs: runStore, catalog: { subjects: async () => [] }, config: fleetConfig, clock: { now: () => scheduledReportTime('2026-11') } } as unknown as Parameters<typeof createMonthlyReport>[1];
+    const catalog = { subjects: async (kind: string) => (kind === 'job' ? Object.keys(fleetConfig.jobs).map((name) => ({ key: `job#${name}`, state: {} })) : []) };
+    const sources = { findings: store, runs: runStore, catalog, config: fleetConfig, clock: { now: () => scheduledReportTime('2026-11') } } as unknown as Parameters<typeof createMonthlyReport>[1];
 
     // Act
     const { report } = await createMonthlyReport('2026-11', sources);
@@ -764,6 +765,25 @@ describe('statuses carried over from the stored findings when last month’s rep
     expect(findingReads.filter((from) => from < '2026-10').sort()).toEqual(['2026-09-01T00:00:00Z']);
     expect(runReads.filter((from) => from < '2026-11')).toEqual([]);
     expect(mostInFlight).toBeGreaterThan(1);
+  });
+
+  it('reads every month back when the catalog holds no state: a subject neither stored nor configured, silent since its finding, keeps its group', async () => {
+    // Prepare: old-sync (not configured) failed on 5 May and has not run since; nightly ran in October and November; an empty catalog
+    const runs = [runRecord('old-sync', 'o1', '2026-05-05T03:01:00Z', 'failed'), runRecord('nightly', 'n1', '2026-10-05T03:01:00Z'), runRecord('nightly', 'n2', '2026-11-05T03:01:00Z')];
+    const findings = [finding('run-failed', 'old-sync', '2026-05-05T03:02:00Z', { run_id: 'o1', evidence: { exit_code: 1 } })];
+    const findingReads: string[] = [];
+    const store = { query: async (q: { from: string; to: string }) => (findingReads.push(q.from), findings.filter((f) => f.ts >= q.from && f.ts < q.to)), pendingAlerts: async () => [] };
+    const ofSubject = (key: string, from: string, to: string) => runs.filter((r) => `${r.subject_kind}#${r.subject}` === key && r.ts >= from && r.ts < to);
+    const runStore = { runs: async (key: string, from: string, to: string) => ofSubject(key, from, to), hasRuns: async (key: string, from: string, to: string) => ofSubject(key, from, to).length > 0 };
+    const nightly = validateConfig({ jobs: { nightly: { schedule: '0 3 * * *' } } });
+    const sources = { findings: store, runs: runStore, catalog: { subjects: async () => [] }, config: nightly, clock: { now: () => scheduledReportTime('2026-11') } } as unknown as Parameters<typeof createMonthlyReport>[1];
+
+    // Act
+    const { report } = await createMonthlyReport('2026-11', sources);
+
+    // Assess: May's group is read and carried, open since May; every month back to October 2025 was read
+    expect(report.findings.find((g) => g.subject === 'old-sync')?.openSince).toBe('2026-05');
+    expect(findingReads.filter((from) => from < '2026-10').sort()[0]).toBe('2025-10-01T00:00:00Z');
   });
 });
 

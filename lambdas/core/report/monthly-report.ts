@@ -148,7 +148,8 @@ function ranNotIn(sources: ReportSources): (subjectKey: string, span: MonthSpan)
  * then, plus the due days. A route's group closes in any month without a finding of it (a route
  * leaves no run records to tell), as does any group in a month older than the run records kept.
  * Earlier months are read only while a group open at last month's end may have opened in them: one
- * open through the month after, or one of a subject (stored, configured or seen) that ran in no month since.
+ * open through the month after, or one of a subject (stored, configured or seen) that ran in no month since;
+ * all 12 when the catalog holds no job's or agent's state, or lacks one a finding read names.
  */
 async function carriedFromFindings(previous: MonthSpan, previousFindings: readonly Finding[], sources: ReportSources, subjects: readonly SubjectSnapshot[]): Promise<CarriedGroup[]> {
   const noRunIn = ranNotIn(sources);
@@ -160,8 +161,15 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     return true;
   };
   const { jobs, agents } = sources.config;
+  const stored = new Set(subjects.filter((s) => s.kind === 'job' || s.kind === 'agent').map((s) => `${s.kind}#${s.name}`));
+  // A subject silent since a finding months back is known only from the catalog (or the config) until
+  // that month is read: with an empty catalog, or one that lacks a subject a finding read names (a
+  // store that does not keep states), every month is read.
+  const unstoredNamed = (groups: Map<string, { finding: Finding }>) =>
+    [...groups.values()].some(({ finding: f }) => (f.subject_kind === 'job' || f.subject_kind === 'agent') && !stored.has(subjectKeyOf(f)));
+  let catalogLacks = stored.size === 0;
   const fleet = new Set([
-    ...subjects.filter((s) => s.kind === 'job' || s.kind === 'agent').map((s) => `${s.kind}#${s.name}`),
+    ...stored,
     ...Object.keys(jobs).map((name) => `job#${name}`),
     ...Object.keys(agents).map((name) => `agent#${name}`),
   ]);
@@ -173,6 +181,7 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     const groups = groupsIn(back === 0 ? previousFindings : await monthFindingsAsReported(span, sources, subjects), span);
     if (back === 0) last = groups;
     for (const g of groups.values()) fleet.add(subjectKeyOf(g.finding));
+    catalogLacks ||= unstoredNamed(groups);
     // A group open after this month was open through it when it has findings in it or its subject did not run in it.
     const without = [...open.values()].filter((g) => g.reaches && !groups.has(groupKey(g.finding.detector, g.finding.subject)));
     const quiet = await mapLimited(without, PARALLEL_READS, (g) => noRunIn(subjectKeyOf(g.finding), span));
@@ -183,7 +192,7 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     for (const [key, g] of groups) if (open.get(key)?.reaches) open.set(key, { ...g, month: span.month, reaches: true });
     fresh.forEach(([key, g], i) => joins[i] && open.set(key, { ...g, month: span.month, reaches: true }));
     if (back === CARRY_BACK_MONTHS || span.fromMs <= 0) break;
-    if (![...open.values()].some((g) => g.reaches) && !(await mapLimited([...fleet], PARALLEL_READS, (key) => silentThrough(key, back))).some(Boolean)) break;
+    if (!catalogLacks && ![...open.values()].some((g) => g.reaches) && !(await mapLimited([...fleet], PARALLEL_READS, (key) => silentThrough(key, back))).some(Boolean)) break;
     spans.push(previousMonthSpan(span.month));
   }
   return [...open].map(([key, { finding, severity, month }]) => ({
