@@ -370,6 +370,33 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     expect(times).toEqual([...Array(8).fill('00:10:05'), '00:15:02']);
   });
 
+  it("reads a oneshot timer's second run in Berlin's repeated hour at the second instant on systemd before 240, where Started is all it logs of its run's end", () => {
+    // Prepare: Ubuntu 18.04 / CentOS 7 wording: an hourly oneshot logs Starting and Started at 02:17:01 of each pass, nothing between; then a line of the second pass
+    const lines = [
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting Hourly cleanup...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Started Hourly cleanup.',
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting Hourly cleanup...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Started Hourly cleanup.',
+      'Oct 25 02:40:00 deb1 CRON[778]: (root) CMD (/usr/local/bin/forty)',
+    ];
+    const byName = lines.map((line) => line.replace('Hourly cleanup', 'cleanup.service'));
+
+    // Act: each line read as the scan reads it, a line of its own
+    const read = (file: string[]) => {
+      const wallClock = new WallClock('Europe/Berlin');
+      return file.map((line) => {
+        wallClock.nextLine();
+        const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
+        return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
+      });
+    };
+
+    // Assess: the first run at the first instant (00:17:01Z), the second at the second (01:17:01Z), the line after it in the second pass
+    const expected = ['00:17:01', '00:17:01', '01:17:01', '01:17:01', '01:40:00'];
+    expect(read(lines)).toEqual(expected);
+    expect(read(byName)).toEqual(expected);
+  });
+
   it('reads them as UTC without a zone, and says so to the clock', () => {
     // Prepare
     const wallClock = new WallClock();

@@ -307,8 +307,12 @@ export interface LineKey {
   readonly pid?: number;
   /** A systemd line's host and unit (`deb1 foo.service`; the description, in older wording). */
   readonly unit?: string;
-  /** Whether the line says the unit's run ended well: `Finished U`, `U: Deactivated successfully.` (not `Started U`: a unit that came up and crashed at once is restarted by `Restart=` in one second). */
+  /** Whether the line says the unit's run ended well or came up: `Finished U`, `U: Deactivated successfully.`, `Started U` (`cameUp`). */
   readonly endsUnit?: boolean;
+  /** Whether the line is `Started U`: its run's end (all a oneshot logs before systemd 240) unless the unit fails before its next start (`failsUnit`). */
+  readonly cameUp?: boolean;
+  /** Whether the line says the unit's run failed (`Main process exited … status=1/FAILURE`, `Failed with result …`): a `Started U` before it ended no run (a Type=simple unit that came up, crashed and is restarted by `Restart=` in one second). */
+  readonly failsUnit?: boolean;
 }
 
 /** Who read a `LineKey` at the first instant of a repeated wall time: its clock, pid and line. */
@@ -351,7 +355,7 @@ export class FirstPasses {
  * nothing but its PAM session lines between, from another process (the same line from the same
  * process, written twice by rsyslog, stays first); an hourly systemd timer logs `02:17:01 …
  * systemd[1]: Starting U…` twice, from one pid, on two lines, its first run ended between (its
- * `Finished U` often in the same second; a unit started again before its run ended well (a `Started U` ends none), a quick
+ * `Finished U` often in the same second, or only `Started U` before systemd 240; a unit started again before its run ended (a `Started U` its failure took back), a quick
  * `Restart=` or a line written twice, stays first). That line and those after it are then the second
  * instant (the clock is at the second pass). A line without a key (a PAM session line) follows the
  * clock. The clock lives as long as its file's reader, so how the file is chunked changes nothing.
@@ -371,8 +375,10 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
-  /** The line of each systemd unit's last run that ended well (`LineKey.endsUnit`) at a repeated hour's first instant. */
+  /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
+  /** Each unit whose last such line is a `Started U` that its failure may still take back (`LineKey.cameUp`), and its end line before it. */
+  private readonly unitsUp = new Map<string, number>();
 
   constructor(
     readonly zone?: string,
@@ -400,7 +406,7 @@ export class WallClock {
     const instants = key === undefined ? undefined : repeatedInstants(wallAsUtc, this.zone);
     if (key !== undefined && instants !== undefined && at === instants[0]) {
       if (key.text !== undefined && this.secondPass(wallAsUtc, key.text, key)) at = instants[1];
-      else if (key.endsUnit && key.unit !== undefined) this.unitEnds.set(key.unit, this.line);
+      else if (key.unit !== undefined) this.unitRead(key.unit, key);
     }
     this.last = at;
     return at;
@@ -421,7 +427,21 @@ export class WallClock {
     return key.pid !== undefined && first.pid !== key.pid;
   }
 
-  /** Whether a unit's run ended well on a line after `line`. */
+  /** Notes a unit's line read at a first instant: its run's end, a `Started U` taken back by the unit's failure before its next start. */
+  private unitRead(unit: string, key: LineKey): void {
+    const endBefore = this.unitsUp.get(unit);
+    this.unitsUp.delete(unit);
+    if (key.failsUnit) {
+      if (endBefore === undefined) return;
+      if (endBefore > 0) this.unitEnds.set(unit, endBefore);
+      else this.unitEnds.delete(unit);
+    } else if (key.endsUnit) {
+      if (key.cameUp) this.unitsUp.set(unit, this.unitEnds.get(unit) ?? 0);
+      this.unitEnds.set(unit, this.line);
+    }
+  }
+
+  /** Whether a unit's run ended or came up on a line after `line`. */
   private endedSince(unit: string, line: number): boolean {
     return (this.unitEnds.get(unit) ?? 0) > line;
   }

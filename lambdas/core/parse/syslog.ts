@@ -85,6 +85,8 @@ const RUN_LINE = /^\([^()\s]*\) CMD \(/;
 const UNIT_LINE = /^(Start(?:ing|ed)|Finished) (.+?)(?:\.\.\.|…|\.)?\s*$/s;
 /** A systemd line that says a unit's run ended well: `U: Deactivated successfully.` (`Succeeded.` before v248). */
 const UNIT_DEACTIVATED = /^(\S+): (?:Deactivated successfully|Succeeded)\.?\s*$/;
+/** A systemd line that says a unit's run failed: `U: Main process exited, code=…, status=…/FAILURE` (any status but 0/SUCCESS), `U: Failed with result '…'.`, `U: Failed…`, `U: Unit entered failed state.` (before v236). */
+const UNIT_FAILED = /^(\S+): (?:Main process exited, code=\S+ status=(?!0\/SUCCESS)|Failed\b|Unit entered failed state)/;
 
 /**
  * The key of a line that says a job started, for a wall clock's repeated hour (`WallClock`): its
@@ -99,8 +101,10 @@ function runKey(host: string, tag: { program: string; pid?: number; message: str
 
 /**
  * A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end (`Finished U`,
- * `U: Deactivated successfully.`). `Started U` ends no run: a Type=simple unit that came up,
- * crashed and was restarted by `Restart=` in one second is one run's start, not a second pass.
+ * `U: Deactivated successfully.`, and `Started U`, all a oneshot logs before systemd 240), its
+ * run's failure (`U: Main process exited … status=1/FAILURE`, `U: Failed with result …`), which
+ * takes back a `Started U` before it: a Type=simple unit that came up, crashed and was restarted
+ * by `Restart=` in one second is one run's start, not a second pass.
  */
 function unitKey(host: string, message: string, pid: number | undefined): LineKey | undefined {
   const line = UNIT_LINE.exec(message);
@@ -109,10 +113,12 @@ function unitKey(host: string, message: string, pid: number | undefined): LineKe
     const dash = subject.indexOf(' - ');
     const unit = `${host} ${dash > 0 ? subject.slice(0, dash) : subject}`;
     const text = line[1] === 'Finished' ? undefined : `${host} systemd ${message}`;
-    return { text, pid, unit, endsUnit: line[1] === 'Finished' };
+    return { text, pid, unit, endsUnit: line[1] !== 'Starting', cameUp: line[1] === 'Started' };
   }
   const deactivated = UNIT_DEACTIVATED.exec(message);
-  return deactivated ? { unit: `${host} ${deactivated[1]}`, endsUnit: true } : undefined;
+  if (deactivated) return { unit: `${host} ${deactivated[1]}`, endsUnit: true };
+  const failed = UNIT_FAILED.exec(message);
+  return failed ? { unit: `${host} ${failed[1]}`, failsUnit: true } : undefined;
 }
 
 /** A syslog date as UTC, in the year `syslogTime` gives it. */
