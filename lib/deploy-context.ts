@@ -60,20 +60,56 @@ function isCutShort(typed: string, meant: string): boolean {
   return typed.length >= 4 && meant.length - typed.length <= 2 && meant.startsWith(typed);
 }
 
+/** A word of a key and whether a separator comes before it: `my-configV2` is my, -config, V, 2. */
+interface KeyWord {
+  readonly text: string;
+  readonly afterSeparator: boolean;
+}
+
+/** A key's words: split at `-` and `_`, at a change from lower to upper case, and around a digit run. */
+function wordsOf(key: string): KeyWord[] {
+  return key.split(/[-_]+/).filter((chunk) => chunk !== '').flatMap((chunk, c) =>
+    chunk.split(/(?<=[a-z])(?=[A-Z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])/).map((text, w) => ({ text, afterSeparator: c > 0 && w === 0 })));
+}
+
+/** A word beside ours that makes the key a user's own: a digit run, a word of two letters or more, or any word set off by a separator. */
+function isOwnWord(word: KeyWord | undefined, separated: boolean): boolean {
+  return word === undefined || separated || /^\d+$/.test(word.text) || word.text.length >= 2;
+}
+
+/**
+ * Whether `key` holds ours (bare) as whole words with a word of its own beside it (`my-config`,
+ * `myConfig`, `config_v2`, `config2`, `config-env`); a single letter glued on (`configg`,
+ * `cconfig`, `alertEmaill`) is a slip, not a word.
+ */
+function holdsOursAsWords(words: readonly KeyWord[], meant: string): boolean {
+  for (let first = 0; first < words.length; first++) {
+    let joined = '';
+    for (let last = first; last < words.length && joined.length < meant.length; last++) {
+      joined += words[last].text.toLowerCase();
+      if (joined === meant && isOwnWord(words[first - 1], words[first].afterSeparator) && isOwnWord(words[last + 1], words[last + 1]?.afterSeparator ?? false)) return true;
+    }
+  }
+  return false;
+}
+
 /**
  * Our key that `key` (not one of ours) looks like a slip for: another case or other separators,
  * a plural or singular (`accountPolicies`, `account-policies`, `logGroup`), a letter or two off,
  * two neighbouring letters swapped (`confg`, `cofnig`, `alert_emial`, `kinesis_log_groop`), or
- * cut short (`conf`). A key that holds ours unchanged with more around it (`my-config`,
- * `config_v2`, `config2`, `configEnv`) is a user's own, not a slip; a plural must be exact.
+ * cut short (`conf`). A key that holds ours as whole words with a word of its own beside it
+ * (`my-config`, `config_v2`, `config2`, `configEnv`) is a user's own, not a slip, and so is one of
+ * more words than ours, its words kept apart in the distance (`log_group_ids`, `logGroupIds`); a plural must be exact.
  */
 function contextKeyMeant(key: string): string | undefined {
   const typed = bareKey(key);
+  const words = wordsOf(key);
   return OUR_CONTEXT_KEYS.find((ours) => {
     const meant = bareKey(ours);
     if (typed === meant || pluralsOf(meant).includes(typed) || pluralsOf(typed).includes(meant)) return true;
-    if (typed.includes(meant)) return false;
-    return isCutShort(typed, meant) || editDistance(typed, meant) <= lettersOff(meant);
+    if (holdsOursAsWords(words, meant)) return false;
+    const compared = words.length > wordsOf(ours).length ? words.map((word) => word.text.toLowerCase()).join('-') : typed;
+    return isCutShort(typed, meant) || editDistance(compared, meant) <= lettersOff(meant);
   });
 }
 

@@ -72,6 +72,10 @@ describe('readDeployContext', () => {
     ['two letters swapped, with a separator', 'alert_emial', 'alertEmail'],
     ['a letter off, with separators', 'kinesis_log_groop', 'kinesisLogGroups'],
     ['a cut-short key', 'conf', 'config'],
+    ['a doubled last letter', 'configg', 'config'],
+    ['a doubled first letter', 'cconfig', 'config'],
+    ['a doubled letter in a two-word key', 'alertEmaill', 'alertEmail'],
+    ['a doubled y', 'accountPolicyy', 'accountPolicy'],
   ])('refuses a context key one slip from ours (%s), naming the one meant', (_, typed, meant) => {
     // Prepare
     const app = new App({ context: { [typed]: 'x' } });
@@ -84,7 +88,7 @@ describe('readDeployContext', () => {
     expect(check).toThrow(`-c ${typed}: unknown context key; did you mean ${meant}?`);
   });
 
-  it.each(['my-config', 'my_config', 'config-id', 'config_v2', 'config2', 'myConfig', 'app-config'])('leaves alone a key of the user\'s own that holds one of ours with more around it (%s)', (key) => {
+  it.each(['my-config', 'my_config', 'config-id', 'config_v2', 'config2', 'myConfig', 'app-config', 'config-env', 'log_group_ids', 'logGroupIds'])('leaves alone a key of the user\'s own that holds one of ours with more around it (%s)', (key) => {
     // Prepare: `-c my-config=prod.yaml`, read by the user's own app code
     const app = new App({ context: { [key]: 'prod.yaml' } });
 
