@@ -253,17 +253,26 @@ const DOCKER_LOGIN_GLUED_PASSWORD = new RegExp(
 );
 /** `-p` glued to a lower-case word followed by another, which no registry is (it has a dot, a port or a `$`; or is `localhost`): `-please retry`, `-permission denied`. */
 const MESSAGE_WORD_AFTER_P = /-p[a-z]{1,19}[ \t]+(?!localhost\b)[a-z]+[,.;:!?]*(?:[ \t]|$)/y;
-/** An option among a login's arguments (`-u`, `--tls-verify=false`). */
-const OPTION_ARGUMENT = /[ \t]-/;
+/** An option among a login's arguments (`-u`, `--tls-verify=false`): its index is the blank before it. */
+const OPTION_ARGUMENT = /[ \t]-/g;
+
+/** Whether a login's arguments hold an option other than the `-p…` at `at` (before it or after it). */
+function hasOtherOption(args: string, at: number): boolean {
+  OPTION_ARGUMENT.lastIndex = 0;
+  for (let option = OPTION_ARGUMENT.exec(args); option !== null; option = OPTION_ARGUMENT.exec(args)) {
+    if (option.index + 1 !== at) return true;
+  }
+  return false;
+}
 
 /**
  * Whether the `-p…` at `at` in a login's arguments is a message's word (`docker login failed -please retry`,
- * `docker login ghcr.io -permission denied`): MESSAGE_WORD_AFTER_P, with no option before it (after
- * `-u me`, `-phunter nexus` is a password and a registry).
+ * `docker login ghcr.io -permission denied`): MESSAGE_WORD_AFTER_P, with no other option among the
+ * arguments (beside `-u me`, before or after it, `-phunter nexus` is a password and a registry).
  */
 function isMessageWord(args: string, at: number): boolean {
   MESSAGE_WORD_AFTER_P.lastIndex = at;
-  return MESSAGE_WORD_AFTER_P.test(args) && !OPTION_ARGUMENT.test(args.slice(0, at));
+  return MESSAGE_WORD_AFTER_P.test(args) && !hasOtherOption(args, at);
 }
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;

@@ -269,6 +269,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['docker login -u me -phunter nexus\ndocker login -u me -phunterhunter localhost', `docker login -u me -p${M('cli-password')} nexus\ndocker login -u me -p${M('cli-password')} localhost`],
       ['podman login -u me -phunter quay\ndocker login -phunter localhost', `podman login -u me -p${M('cli-password')} quay\ndocker login -p${M('cli-password')} localhost`],
       ['RUN docker login -u me -phunter nexus && docker push nexus/app', `RUN docker login -u me -p${M('cli-password')} nexus && docker push nexus/app`],
+      // ... and an option after the password (`-phunter nexus -u me`) marks a command line as well as one before it.
+      ['docker login -phunter nexus -u me', `docker login -p${M('cli-password')} nexus -u me`],
+      ['RUN docker login -phunter nexus -u me && make', `RUN docker login -p${M('cli-password')} nexus -u me && make`],
+      ['podman login -phunter quay --username me', `podman login -p${M('cli-password')} quay --username me`],
       ['docker login -u me -phunter nexus, rc=1\ndocker login -u me -pcorrect horse', `docker login -u me -p${M('cli-password')} nexus, rc=1\ndocker login -u me -p${M('cli-password')} horse`],
       ['docker login -u "John Smith" -pS3cretXy9 ghcr.io', `docker login -u "John Smith" -p${M('cli-password')} ghcr.io`],
       ['docker login -u "$(cat user)" -pS3cretXy9 ghcr.io', `docker login -u "$(cat user)" -p${M('cli-password')} ghcr.io`],
