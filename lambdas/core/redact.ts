@@ -523,10 +523,14 @@ const PROSE_WORD = /^[A-Za-z][a-z]{0,13}[.,;:!?]?$/;
 /** A message of one word: a state, in lower case (`renewing`, `expired`, `verified`). */
 const STATE_WORD = /^[a-z]{2,12}(?:ing|ed)[.!]?$/;
 
-/** Whether a logger's message is prose: several words, the first PROSE_WORD, or a lone STATE_WORD. */
+/**
+ * Whether a logger's message is prose: several words, the first PROSE_WORD and none after it looking
+ * like a credential (`credentials: admin s3cr3tP4ss` is a user and a password), or a lone STATE_WORD.
+ */
 function isProse(message: string): boolean {
   const space = message.search(/[ \t]/);
-  return space < 0 ? STATE_WORD.test(message) : PROSE_WORD.test(message.slice(0, space));
+  if (space < 0) return STATE_WORD.test(message);
+  return PROSE_WORD.test(message.slice(0, space)) && !message.slice(space + 1).split(/[ \t]+/).some(looksLikeCredential);
 }
 
 /**

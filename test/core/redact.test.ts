@@ -452,6 +452,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // After a level or a logger's name, a lone word that looks like a credential, or a credential after a scheme, is one.
       ['[INFO] password: hunter2\nINFO token: abc123def', `[INFO] password: ${M('secret-assignment')}\nINFO token: ${M('secret-assignment')}`],
       ['INFO credentials: AKIAIOSFODNN7EXAMPLE', `INFO credentials: ${M('aws-access-key')}`],
+      // A user then a password after a logger's word is no prose, whatever its first word.
+      ['[INFO] credentials: admin s3cr3tP4ss', `[INFO] credentials: ${M('secret-assignment')}`],
+      ['INFO credentials: admin / Passw0rd!\nWARN token: deploy hunter2024', `INFO credentials: ${M('secret-assignment')}\nWARN token: ${M('secret-assignment')}`],
       ['DEBUG app.auth.token: eyJhbGciOiJIUzI1NiJ9\nINFO vault.token: s.Xk9pL2mq7Zr', `DEBUG app.auth.token: ${M('secret-assignment')}\nINFO vault.token: ${M('secret-assignment')}`],
       ['INFO app.token: HunterPassword\nDEBUG http.authorization: token abc123def more', `INFO app.token: ${M('secret-assignment')}\nDEBUG http.authorization: token ${M('secret-assignment')} more`],
       // A dotted config key is no logger's name, with no level before it, nor one whose last word no logger's name has (a password's, a compound key).
