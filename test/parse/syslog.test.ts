@@ -397,6 +397,31 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     expect(read(byName)).toEqual(expected);
   });
 
+  it.each([
+    ['systemd 240 and later', "cleanup.service: Failed with result 'exit-code'."],
+    ['systemd before 240', 'cleanup.service: Unit entered failed state.'],
+  ])("reads an hourly oneshot failing in both passes of Berlin's repeated hour at the second instant from its second start (%s): Failed to start ends its run", (_, failedLine) => {
+    // Prepare: each pass logs Starting, the failure and `Failed to start U.` at 02:17:01; then a line of the second pass
+    const pass = [
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting cleanup.service...',
+      'Oct 25 02:17:01 deb1 systemd[1]: cleanup.service: Main process exited, code=exited, status=1/FAILURE',
+      `Oct 25 02:17:01 deb1 systemd[1]: ${failedLine}`,
+      'Oct 25 02:17:01 deb1 systemd[1]: Failed to start cleanup.service.',
+    ];
+    const lines = [...pass, ...pass, 'Oct 25 02:40:00 deb1 CRON[778]: (root) CMD (/usr/local/bin/forty)'];
+    const wallClock = new WallClock('Europe/Berlin');
+
+    // Act: each line read as the scan reads it, a line of its own
+    const times = lines.map((line) => {
+      wallClock.nextLine();
+      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
+      return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
+    });
+
+    // Assess: the first pass at the first instant (00:17:01Z), the second pass and the line after it at the second
+    expect(times).toEqual([...Array(4).fill('00:17:01'), ...Array(4).fill('01:17:01'), '01:40:00']);
+  });
+
   it('reads them as UTC without a zone, and says so to the clock', () => {
     // Prepare
     const wallClock = new WallClock();

@@ -307,7 +307,7 @@ export interface LineKey {
   readonly pid?: number;
   /** A systemd line's host and unit (`deb1 foo.service`; the description, in older wording). */
   readonly unit?: string;
-  /** Whether the line says the unit's run ended well or came up: `Finished U`, `U: Deactivated successfully.`, `Started U` (`cameUp`). */
+  /** Whether the line says the unit's run ended or came up: `Finished U`, `U: Deactivated successfully.`, `Failed to start U.`, `Started U` (`cameUp`). */
   readonly endsUnit?: boolean;
   /** Whether the line is `Started U`: its run's end (all a oneshot logs before systemd 240) unless the unit fails before its next start (`failsUnit`). */
   readonly cameUp?: boolean;

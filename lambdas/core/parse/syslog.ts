@@ -81,8 +81,8 @@ export function syslogTime(month1: number, day: number, h: number, m: number, s:
 
 /** A line that says a job started: cron's `(root) CMD (…)` (Vixie, Debian, cronie). */
 const RUN_LINE = /^\([^()\s]*\) CMD \(/;
-/** A systemd line that says a unit starts, came up or ended: `Starting U…`, `Started U`, `Finished U`, and the unit (`U`, `U - description`, or the description). */
-const UNIT_LINE = /^(Start(?:ing|ed)|Finished) (.+?)(?:\.\.\.|…|\.)?\s*$/s;
+/** A systemd line that says a unit starts, came up or ended: `Starting U…`, `Started U`, `Finished U`, `Failed to start U.`, and the unit (`U`, `U - description`, or the description). */
+const UNIT_LINE = /^(Start(?:ing|ed)|Finished|Failed to start) (.+?)(?:\.\.\.|…|\.)?\s*$/s;
 /** A systemd line that says a unit's run ended well: `U: Deactivated successfully.` (`Succeeded.` before v248). */
 const UNIT_DEACTIVATED = /^(\S+): (?:Deactivated successfully|Succeeded)\.?\s*$/;
 /** A systemd line that says a unit's run failed: `U: Main process exited, code=…, status=…/FAILURE` (any status but 0/SUCCESS), `U: Failed with result '…'.`, `U: Failed…`, `U: Unit entered failed state.` (before v236). */
@@ -101,7 +101,7 @@ function runKey(host: string, tag: { program: string; pid?: number; message: str
 
 /**
  * A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end (`Finished U`,
- * `U: Deactivated successfully.`, and `Started U`, all a oneshot logs before systemd 240), its
+ * `U: Deactivated successfully.`, a oneshot's failed run's `Failed to start U.`, and `Started U`, all a oneshot logs before systemd 240), its
  * run's failure (`U: Main process exited … status=1/FAILURE`, `U: Failed with result …`), which
  * takes back a `Started U` before it: a Type=simple unit that came up, crashed and was restarted
  * by `Restart=` in one second is one run's start, not a second pass.
@@ -112,7 +112,7 @@ function unitKey(host: string, message: string, pid: number | undefined): LineKe
     const subject = line[2];
     const dash = subject.indexOf(' - ');
     const unit = `${host} ${dash > 0 ? subject.slice(0, dash) : subject}`;
-    const text = line[1] === 'Finished' ? undefined : `${host} systemd ${message}`;
+    const text = line[1] === 'Finished' || line[1] === 'Failed to start' ? undefined : `${host} systemd ${message}`;
     return { text, pid, unit, endsUnit: line[1] !== 'Starting', cameUp: line[1] === 'Started' };
   }
   const deactivated = UNIT_DEACTIVATED.exec(message);
