@@ -1,5 +1,5 @@
 import { Cron, type CronOptions } from 'croner';
-import { MONTHS } from './parse-time.ts';
+import { MONTHS, utcDay } from './parse-time.ts';
 import { median } from './stats.ts';
 
 const MINUTE = 60_000;
@@ -422,7 +422,7 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
     const at = shift.firstMoved;
     const after = learnCron(period, starts.filter((t) => t >= at), startsFromEnd.filter((t) => t >= at), tolerance);
     const time = (pos: number) => new Date(pos).toISOString().slice(11, 16);
-    return { period_ms: period, period: learned.period, regularity: utc.regularity, samples: utc.samples, movedAnHour: { on: utcDate(at), from: time(shift.before), to: time(shift.after), ...(after.cron ? { cronAfter: after.cron } : {}) } };
+    return { period_ms: period, period: learned.period, regularity: utc.regularity, samples: utc.samples, movedAnHour: { on: utcDay(at), from: time(shift.before), to: time(shift.after), ...(after.cron ? { cronAfter: after.cron } : {}) } };
   }
   // In a zone whose clock change explains the move: the schedule in its wall time.
   const [zone, ...others] = zones;
@@ -650,13 +650,9 @@ function clockChangeIn(zone: string, from: number, to: number): number {
   return hi;
 }
 
-function utcDate(t: number): string {
-  return new Date(t).toISOString().slice(0, 10);
-}
-
 /** The date in a zone at `t`, `2026-10-25`. */
 function localDate(zone: string, t: number): string {
-  return utcDate(wallTime(zone, t));
+  return utcDay(wallTime(zone, t));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ArgType } from '../config.ts';
 import { unitPrefix } from './output-capture.ts';
-import { parseTime } from './parse-time.ts';
+import { parseTime, utcDay } from './parse-time.ts';
 import { isWhollyRedacted } from './redact.ts';
 
 /**
@@ -247,10 +247,6 @@ function utcDayOf(year: number, month: number, day: number): number {
 const PLAUSIBLE_FROM = utcDayOf(1, 1, 2);
 const PLAUSIBLE_YEARS_AHEAD = 100;
 
-function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
 /** A date value as epoch ms and whether it carried a time: ISO-8601 text, or epoch seconds / milliseconds. */
 function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
@@ -318,11 +314,11 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
     const high = max === undefined ? undefined : boundOf(max, now, 'max');
     const range =
       low !== undefined && high !== undefined
-        ? `a date between ${isoDay(low)} and ${isoDay(high)}`
+        ? `a date between ${utcDay(low)} and ${utcDay(high)}`
         : low !== undefined
-          ? `a date on or after ${isoDay(low)}`
+          ? `a date on or after ${utcDay(low)}`
           : high !== undefined
-            ? `a date on or before ${isoDay(high)}`
+            ? `a date on or before ${utcDay(high)}`
             : 'a date (ISO 8601)';
     return checkDate(value, range, low, high);
   }
@@ -370,7 +366,7 @@ function checkDate(value: unknown, expected: string, low: number | undefined, hi
   const tooLate = high !== undefined && (dateOnly ? ms > high : ms > high);
   if (!tooEarly && !tooLate) return { expected };
   const side = tooEarly ? 'before' : 'after';
-  const edge = isoDay(tooEarly ? (low as number) : (high as number));
+  const edge = utcDay(tooEarly ? (low as number) : (high as number));
   return {
     expected,
     problem: !plausibility ? `is ${side} ${edge}` : tooEarly ? `is a zero date (before ${edge}), the default of a date never set` : `is not a plausible date (${side} ${edge})`,
