@@ -2,9 +2,6 @@ import { type Config, EXCEPTION_ID_PATTERN, EXCEPTION_ID_RULE, EXCEPTION_TEXT_RE
 import type { Clock, ExceptionStore, GuardException } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import { daysBetween, parseTime, utcDay } from './parse-time.ts';
-
-/** The day arithmetic the registry judges expiries by (kept in parse-time.ts, which config.ts reads too). */
-export { daysBetween, utcDay } from './parse-time.ts';
 import { redactorFor } from './redact.ts';
 
 /**

@@ -5,7 +5,6 @@ import { type Config, currentActor, validateConfig } from '../../lambdas/config.
 import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
 import {
   addException,
-  daysBetween,
   exceptionStanding,
   exceptionsFromConfig,
   expiringExceptions,
@@ -17,6 +16,7 @@ import {
   revokeException,
 } from '../../lambdas/core/exception-registry.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
+import { daysBetween } from '../../lambdas/core/parse-time.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { redactorFor } from '../../lambdas/core/redact.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
