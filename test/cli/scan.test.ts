@@ -21,6 +21,13 @@ function capture() {
   return { stream, text: () => text };
 }
 
+/** A syslog line's stamp and host at instant t (a whole minute) plus one second, by Berlin's wall clock: 'Oct 25 02:17:01 deb1' */
+const berlinWall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+function berlinSyslogStamp(t: number, host: string): string {
+  const p = Object.fromEntries(berlinWall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
+  return `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 ${host}`;
+}
+
 async function scan(paths: string[], extra: Partial<Parameters<typeof runScan>[0]> = {}) {
   const out = capture();
   const err = capture();
@@ -514,11 +521,9 @@ describe('silent-audit scan (contract §5)', () => {
     it("reads an hourly systemd timer's runs in both passes of the hour the clock goes back, each finished in the second it started, at their own instants", async () => {
       // Prepare: foo.service started by its timer at :17:01 of every hour from 22 to 27 October 2026 (Berlin wall time), its Deactivated and Finished lines in the same second; `Oct 25 02:17:01` comes twice
       const file = join(mkdtempSync(join(tmpdir(), 'sa-berlin-')), 'syslog');
-      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
       const lines: string[] = [];
       for (let t = Date.UTC(2026, 9, 22, 0, 17); t < Date.UTC(2026, 9, 28); t += 3_600_000) {
-        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
-        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+        const date = berlinSyslogStamp(t, 'deb1');
         lines.push(`${date} systemd[1]: Starting foo.service - Hourly foo...`, `${date} systemd[1]: foo.service: Deactivated successfully.`, `${date} systemd[1]: Finished foo.service - Hourly foo.`);
       }
       writeFileSync(file, `${lines.join('\n')}\n`);
@@ -535,12 +540,10 @@ describe('silent-audit scan (contract §5)', () => {
     it("reads a Debian host's hourly run-parts across a syslog rotated at 02:30 of the first pass of Berlin's repeated hour at their own instants, the files given in either order", async () => {
       // Prepare: `17 * * * *` run-parts with its PAM session lines, hourly from 22 to 27 October 2026 (Berlin wall time); logrotate at 00:30Z (02:30 summer time), so syslog.1 ends with the first `Oct 25 02:17:01` run and syslog begins with the second
       const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
-      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
       const older: string[] = [];
       const newer: string[] = [];
       for (let t = Date.UTC(2026, 9, 22, 0, 17), pid = 5000; t < Date.UTC(2026, 9, 28); t += 3_600_000, pid += 2) {
-        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
-        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+        const date = berlinSyslogStamp(t, 'deb1');
         (t < Date.UTC(2026, 9, 25, 0, 30) ? older : newer).push(
           `${date} CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`,
           `${date} CRON[${pid + 1}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`,
@@ -565,12 +568,10 @@ describe('silent-audit scan (contract §5)', () => {
     it("reads an hourly systemd timer's runs across a syslog rotated at the second pass's start of Berlin's repeated hour at their own instants, the files given in either order", async () => {
       // Prepare: foo.service started by its timer at :17:01 of every hour from 22 to 27 October 2026 (Berlin wall time), from pid 1, its Finished line in the same second; logrotate at 01:17:00Z, so syslog begins with the second `Oct 25 02:17:01 … Starting foo.service`
       const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
-      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
       const older: string[] = [];
       const newer: string[] = [];
       for (let t = Date.UTC(2026, 9, 22, 0, 17); t < Date.UTC(2026, 9, 28); t += 3_600_000) {
-        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
-        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 deb1`;
+        const date = berlinSyslogStamp(t, 'deb1');
         (t < Date.UTC(2026, 9, 25, 1, 17) ? older : newer).push(`${date} systemd[1]: Starting foo.service - Hourly foo...`, `${date} systemd[1]: foo.service: Deactivated successfully.`, `${date} systemd[1]: Finished foo.service - Hourly foo.`);
       }
       writeFileSync(join(dir, 'syslog.1'), `${older.join('\n')}\n`);
@@ -591,13 +592,11 @@ describe('silent-audit scan (contract §5)', () => {
     it("reads a host's 5-minute job across a syslog rotated at 02:10 of the second pass of Berlin's repeated hour at its own instants, the files given in either order", async () => {
       // Prepare: one host (ubuntu) with the hourly run-parts at :17:01 and a job every 5 minutes, from 24 to 25 October 2026 (Berlin wall time), each from its own process; logrotate at 01:10Z (02:10 winter time), so syslog begins inside the second pass
       const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
-      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
       const older: string[] = [];
       const newer: string[] = [];
       for (let t = Date.UTC(2026, 9, 24, 0, 0), pid = 5000; t < Date.UTC(2026, 9, 26); t += 60_000, pid += 10) {
         const minute = new Date(t).getUTCMinutes();
-        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
-        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 ubuntu`;
+        const date = berlinSyslogStamp(t, 'ubuntu');
         const lines = t < Date.UTC(2026, 9, 25, 1, 10) ? older : newer;
         if (minute === 17) lines.push(`${date} CRON[${pid}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`);
         if (minute % 5 === 0) lines.push(`${date} CRON[${pid + 7}]: (root) CMD (/opt/every-5)`);
@@ -621,13 +620,11 @@ describe('silent-audit scan (contract §5)', () => {
     it("reads two hosts of one hostname (cloned), scanned together, each by its own lines in Berlin's repeated hour", async () => {
       // Prepare: two machines named ubuntu, each with its syslog from 24 to 25 October 2026 (Berlin wall time): both run the hourly run-parts at :17:01 from their own processes; only the second runs a job every 5 minutes
       const dir = mkdtempSync(join(tmpdir(), 'sa-berlin-'));
-      const wall = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Berlin', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
       const a: string[] = [];
       const b: string[] = [];
       for (let t = Date.UTC(2026, 9, 24, 0, 0), pid = 5000; t < Date.UTC(2026, 9, 26); t += 60_000, pid += 10) {
         const minute = new Date(t).getUTCMinutes();
-        const p = Object.fromEntries(wall.formatToParts(new Date(t)).map((part) => [part.type, part.value]));
-        const date = `${p.month} ${p.day.padStart(2, ' ')} ${p.hour}:${p.minute}:01 ubuntu`;
+        const date = berlinSyslogStamp(t, 'ubuntu');
         if (minute === 17) {
           a.push(`${date} CRON[${pid}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`);
           b.push(`${date} CRON[${pid + 3}]: (root) CMD (cd / && run-parts --report /etc/cron.hourly)`);
