@@ -90,9 +90,8 @@ const UNIT_FAILED = /^(\S+): (?:Main process exited, code=\S+ status=(?!0\/SUCCE
 
 /**
  * The key of a line that says a job started, for a wall clock's repeated hour (`WallClock`): its
- * host, program and message, and its pid; for systemd, its unit, and the lines that end the unit's
- * run well (`LineKey.endsUnit`); undefined for any other line (a PAM session line, which two jobs of
- * one second write alike).
+ * host, program and message, and its pid; for systemd, its unit's lines (`unitKey`); undefined for
+ * any other line (a PAM session line, which two jobs of one second write alike).
  */
 function runKey(host: string, tag: { program: string; pid?: number; message: string }): LineKey | undefined {
   if (tag.program === 'systemd') return unitKey(host, tag.message, tag.pid);
@@ -100,11 +99,12 @@ function runKey(host: string, tag: { program: string; pid?: number; message: str
 }
 
 /**
- * A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end (`Finished U`,
- * `U: Deactivated successfully.`, a oneshot's failed run's `Failed to start U.`, and `Started U`, all a oneshot logs before systemd 240), its
- * run's failure (`U: Main process exited … status=1/FAILURE`, `U: Failed with result …`), which
- * takes back a `Started U` before it: a Type=simple unit that came up, crashed and was restarted
- * by `Restart=` in one second is one run's start, not a second pass.
+ * A systemd line's key: its unit's start (`Starting U…`, `Started U`), its run's end
+ * (`LineKey.endsUnit`: `Finished U`, `U: Deactivated successfully.`, a oneshot's failed run's
+ * `Failed to start U.`, and `Started U`, all a oneshot logs before systemd 240), its run's failure
+ * (`U: Main process exited … status=1/FAILURE`, `U: Failed with result …`), which takes back a
+ * `Started U` before it: a Type=simple unit that came up, crashed and was restarted by `Restart=`
+ * in one second is one run's start, not a second pass.
  */
 function unitKey(host: string, message: string, pid: number | undefined): LineKey | undefined {
   const line = UNIT_LINE.exec(message);
