@@ -417,12 +417,17 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
 
   async runs(subjectKey: string, from: string, to: string): Promise<RunRecord[]> {
     if (from >= to) return [];
-    const items = await this.queryAll({
+    const items = await this.queryAll(this.runRecordsQuery(subjectKey, from, to));
+    return unpackRunRecords(items, from, to);
+  }
+
+  /** The query for a subject's packs and items that may hold its records with `from <= ts < to`. */
+  private runRecordsQuery(subjectKey: string, from: string, to: string): QueryCommandInput {
+    return {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': packQueryEnd(to) },
-    });
-    return unpackRunRecords(items, from, to);
+    };
   }
 
   /**
@@ -432,12 +437,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
    */
   async hasRuns(subjectKey: string, from: string, to: string): Promise<boolean> {
     if (from >= to) return false;
-    for await (const page of this.queryPages({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: { ':pk': `RUN#${subjectKey}`, ':from': packQueryStart(from), ':to': packQueryEnd(to) },
-      Limit: HAS_RUNS_PAGE,
-    })) {
+    for await (const page of this.queryPages({ ...this.runRecordsQuery(subjectKey, from, to), Limit: HAS_RUNS_PAGE })) {
       if (unpackRunRecords(page.Items ?? [], from, to).length > 0) return true;
     }
     return false;
