@@ -864,8 +864,10 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
  */
 export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
   if (state.open.length === 0 || !runsLogEnds(state)) return [];
-  // The time first: awaitsEnd may look for a schedule in the job's starts.
-  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && awaitsEnd(r, state, config));
+  // The time first: awaitsEnd may look for a schedule in the job's starts, once for all the runs.
+  let scheduled: boolean | undefined;
+  const onSchedule = () => (scheduled ??= runsOnSchedule(state, config));
+  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && awaitsEnd(r, onSchedule));
 }
 
 /**
@@ -875,8 +877,8 @@ export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'open' 
  * logs `Started U`); not a systemd unit that is up (`Started U`) of a job with none: a daemon, whose
  * uptime between restarts is no run to time.
  */
-function awaitsEnd(run: OpenRun, state: Pick<JobState, 'job' | 'starts'>, config: Config): boolean {
-  return run.active !== true || runsOnSchedule(state, config);
+function awaitsEnd(run: OpenRun, onSchedule: () => boolean): boolean {
+  return run.active !== true || onSchedule();
 }
 
 /**
@@ -1404,7 +1406,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run that ended past its max runtime, of a job whose runs the sweep waits for to end, is
       // unfinished as the sweep judges it while it hangs, unless a sweep reported it (endedUnfinished).
       // Older history read late only past a configured max runtime: the windows' median is the later runs'.
-      if (started && runsLogEnds(state) && awaitsEnd(started, state, ctx.config) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
+      if (started && runsLogEnds(state) && awaitsEnd(started, () => runsOnSchedule(state, ctx.config)) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
         const runtime = maxRuntimeWith(state.job, ctx.config, () => durations.median());
         const late = event.at - started.at > runtime.ms ? endedUnfinished(subject, openRunView(started, ctx.config), event.at, runtime, state.unfinishedReported) : undefined;
         if (late) findings.push(toFinding(late, runUnfinishedDetector.meta, ctx.config));
