@@ -8,6 +8,15 @@ const source = { origin: 'messages' };
 const ctx = (extra: Partial<LineContext> = {}): LineContext => ({ source, ...extra });
 const NOW = Date.parse('2026-11-26T00:00:00Z');
 
+/** Each line read by `wallClock` as the scan reads it, a line of its own: a record's UTC time of day (`hh:mm:ss`), else what parsing gave. */
+function wallTimesOf(lines: readonly string[], wallClock: WallClock) {
+  return lines.map((line) => {
+    wallClock.nextLine();
+    const rec = parseSyslog(line, ctx({ wallClock, now: Date.parse('2026-12-01T00:00:00Z') }));
+    return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
+  });
+}
+
 describe('syslog headers', () => {
   it.each([
     [
@@ -334,11 +343,7 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     ];
 
     // Act: each line read as the scan reads it, a line of its own
-    const times = lines.map((line) => {
-      wallClock.nextLine();
-      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
-      return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
-    });
+    const times = wallTimesOf(lines, wallClock);
 
     // Assess: the first pass at its first instants (00:xxZ) to 02:30:01; foo.service's start after its Finished line is the second pass (01:17:01Z), and the clock stays there
     expect(times).toEqual([...Array(4).fill('00:10:05'), ...Array(4).fill('00:17:01'), '00:30:01', '01:17:01', '01:30:01']);
@@ -360,11 +365,7 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     ];
 
     // Act: each line read as the scan reads it, a line of its own
-    const times = lines.map((line) => {
-      wallClock.nextLine();
-      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
-      return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
-    });
+    const times = wallTimesOf(lines, wallClock);
 
     // Assess: every line at its first instant (00:xxZ), the cron run after them too
     expect(times).toEqual([...Array(8).fill('00:10:05'), '00:15:02']);
@@ -382,14 +383,7 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     const byName = lines.map((line) => line.replace('Hourly cleanup', 'cleanup.service'));
 
     // Act: each line read as the scan reads it, a line of its own
-    const read = (file: string[]) => {
-      const wallClock = new WallClock('Europe/Berlin');
-      return file.map((line) => {
-        wallClock.nextLine();
-        const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
-        return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
-      });
-    };
+    const read = (file: string[]) => wallTimesOf(file, new WallClock('Europe/Berlin'));
 
     // Assess: the first run at the first instant (00:17:01Z), the second at the second (01:17:01Z), the line after it in the second pass
     const expected = ['00:17:01', '00:17:01', '01:17:01', '01:17:01', '01:40:00'];
@@ -412,11 +406,7 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     const wallClock = new WallClock('Europe/Berlin');
 
     // Act: each line read as the scan reads it, a line of its own
-    const times = lines.map((line) => {
-      wallClock.nextLine();
-      const rec = parseSyslog(line, ctx({ wallClock, now: at('2026-12-01T00:00:00Z') }));
-      return rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(11, 19) : rec;
-    });
+    const times = wallTimesOf(lines, wallClock);
 
     // Assess: the first pass at the first instant (00:17:01Z), the second pass and the line after it at the second
     expect(times).toEqual([...Array(4).fill('00:17:01'), ...Array(4).fill('01:17:01'), '01:40:00']);
