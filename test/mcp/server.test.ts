@@ -84,6 +84,27 @@ function jobRunLines(job: string, runs: readonly { readonly id: string; readonly
 }
 
 /**
+ * support-bot's one run sb-1 (budget 20), 25 calls from 08:00 to its end at 08:30 on 1 October, over
+ * its budget: scanned into a store at `now` and served read-only (config: the defaults).
+ */
+async function supportBotOverrunAt(now: number) {
+  const at = (min: number) => new Date(Date.parse('2026-10-01T08:00:00Z') + min * 60_000).toISOString();
+  const lines = [
+    { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-1', budget: { max_actions: 20 } },
+    ...Array.from({ length: 25 }, (_, i) => ({ type: 'agent.action', ts: at(i + 1), agent: 'support-bot', run_id: 'sb-1', action: 'llm_call' })),
+    { type: 'agent.end', ts: at(30), agent: 'support-bot', run_id: 'sb-1', status: 'ok' },
+  ];
+  const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-overrun-')), 'support-bot.jsonl');
+  writeFileSync(log, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  const config = validateConfig({});
+  const scanned = await scanToStore({ paths: [log], config, now, stderr: quietStream() });
+  if (!scanned.ok) throw new Error(scanned.error);
+  const store = scanned.opened;
+  const client = await connectClient(readOnlyView({ store: store.store, exceptions: store.exceptions, config, clock: { now: () => now }, source: 'one run on 1 October' }));
+  return { store, client, config };
+}
+
+/**
  * find_overdue as a client asks it of the store a scan left, at a given time (an ISO text or epoch
  * ms), through a view named `source`: its overdue list.
  */
@@ -797,20 +818,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
 
   it('explain_finding mid-month: a single budget-exceeded with no run since is still happening as of now, not at the end of the month, and not called a one-off', async () => {
     // Prepare: support-bot's run sb-1 (budget 20) makes 25 calls from 08:00 and ends at 08:30 on 1 October; explained at 15:00 that day.
-    const at = (min: number) => new Date(Date.parse('2026-10-01T08:00:00Z') + min * 60_000).toISOString();
-    const lines = [
-      { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-1', budget: { max_actions: 20 } },
-      ...Array.from({ length: 25 }, (_, i) => ({ type: 'agent.action', ts: at(i + 1), agent: 'support-bot', run_id: 'sb-1', action: 'llm_call' })),
-      { type: 'agent.end', ts: at(30), agent: 'support-bot', run_id: 'sb-1', status: 'ok' },
-    ];
-    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-midmonth-')), 'support-bot.jsonl');
-    writeFileSync(log, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
-    const now = Date.parse('2026-10-01T15:00:00Z');
-    const config = validateConfig({});
-    const scanned = await scanToStore({ paths: [log], config, now, stderr: quietStream() });
-    if (!scanned.ok) throw new Error(scanned.error);
-    const store = scanned.opened;
-    const client = await connectClient(readOnlyView({ store: store.store, exceptions: store.exceptions, config, clock: { now: () => now }, source: 'one run on 1 October' }));
+    const { store, client } = await supportBotOverrunAt(Date.parse('2026-10-01T15:00:00Z'));
 
     // Act
     const result = await client.call('explain_finding', { id: '2026-10-01T08:30:00Z#budget-exceeded#support-bot#sb-1' });
@@ -827,20 +835,8 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
 
   it('explain_finding in the first month monitored: the card gives no count of the month before, as the report writes it', async () => {
     // Prepare: support-bot, first seen on 1 October, one run over its budget; nothing in September
-    const at = (min: number) => new Date(Date.parse('2026-10-01T08:00:00Z') + min * 60_000).toISOString();
-    const lines = [
-      { type: 'agent.start', ts: at(0), agent: 'support-bot', run_id: 'sb-1', budget: { max_actions: 20 } },
-      ...Array.from({ length: 25 }, (_, i) => ({ type: 'agent.action', ts: at(i + 1), agent: 'support-bot', run_id: 'sb-1', action: 'llm_call' })),
-      { type: 'agent.end', ts: at(30), agent: 'support-bot', run_id: 'sb-1', status: 'ok' },
-    ];
-    const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-mcp-firstmonth-')), 'support-bot.jsonl');
-    writeFileSync(log, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
     const now = Date.parse('2026-11-01T06:00:00Z');
-    const config = validateConfig({});
-    const scanned = await scanToStore({ paths: [log], config, now, stderr: quietStream() });
-    if (!scanned.ok) throw new Error(scanned.error);
-    const store = scanned.opened;
-    const client = await connectClient(readOnlyView({ store: store.store, exceptions: store.exceptions, config, clock: { now: () => now }, source: 'one run on 1 October' }));
+    const { store, client, config } = await supportBotOverrunAt(now);
     const { report } = await createMonthlyReport('2026-10', { findings: store.store, runs: store.store, catalog: store.store, exceptions: store.exceptions, config, clock: { now: () => now } });
 
     // Act
