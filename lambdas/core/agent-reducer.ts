@@ -138,7 +138,7 @@ export interface AgentState {
 export const MAX_SUBAGENTS = 100;
 
 /** Ended root runs kept in `AgentState.history`, the latest: past it the oldest are let go. */
-export const MAX_HISTORY = 60;
+const MAX_HISTORY = 60;
 /**
  * Judged roots kept. Entries of roots still open (stale, or flagged while running) are never the
  * ones dropped: the sweep would judge such a root in full again (nothing is reported twice: what
