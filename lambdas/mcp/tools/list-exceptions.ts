@@ -55,7 +55,7 @@ export const listExceptionsTool = defineTool({
         last_bypass_at: z.string().optional(),
         renewals: z.number(),
         origin: z.enum(['config', 'cli']),
-        stored: z.boolean().describe('false: a config entry the registry does not hold yet, as `exceptions list` shows it; the next batch with a guard bypass stores it'),
+        stored: z.boolean().describe('false: a config entry the registry does not hold yet, as `exceptions list` shows it; the next `exceptions add|renew|revoke`, scan or ingest of a guard bypass, or deployed sweep (every 5 minutes) stores it'),
       }),
     ),
     guards: z.array(
