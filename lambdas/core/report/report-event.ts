@@ -52,9 +52,10 @@ function scheduledMonth(time: unknown, clock: Clock): string {
   const at = typeof time === 'string' ? Date.parse(time) : Number.NaN;
   if (Number.isNaN(at)) throw new ReportEventError(`time ${JSON.stringify(time)}: not a time; expected an ISO-8601 time, as EventBridge sends, e.g. "2026-11-01T06:00:00Z"`);
   const month = reportMonthAt(at);
-  const problem = monthProblem(month) ?? notBegunProblem(month, clock.now());
+  const notAMonth = monthProblem(month);
+  const problem = notAMonth ?? notBegunProblem(month, clock.now());
   if (problem === undefined) return month;
-  const which = monthProblem(month) === undefined ? '' : `${month}, is no month to report on: `;
+  const which = notAMonth === undefined ? '' : `${month}, is no month to report on: `;
   throw new ReportEventError(`time ${JSON.stringify(time)}: the month before it, ${which}${problem}`);
 }
 
