@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { noSuchDay, parseTime } from './core/parse-time.ts';
+import { noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from './core/redact.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 
@@ -48,7 +48,7 @@ export function calendarDay(text: string): number | undefined {
   const m = DATE.exec(text);
   if (!m) return undefined;
   const at = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  return new Date(at).toISOString().slice(0, 10) === text ? at : undefined;
+  return utcDay(at) === text ? at : undefined;
 }
 
 /** What is wrong with a date or time that does not read: the calendar's reason when its day is no day. */

@@ -111,7 +111,7 @@ const dateOnly = z.union([z.date(), z.string()], { error: 'expected a date (YYYY
     ctx.addIssue({ code: 'custom', message: dateProblem(s, 'expected a date (YYYY-MM-DD)') });
     return z.NEVER;
   }
-  return s.length > 10 ? new Date(at).toISOString().slice(0, 10) : s;
+  return s.length > 10 ? utcDay(at) : s;
 });
 
 export const SeveritySchema = z.enum(['low', 'medium', 'high', 'critical']);
