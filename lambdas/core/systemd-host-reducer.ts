@@ -2,7 +2,7 @@ import { hostStateExpiry } from './cron-host-reducer.ts';
 import type { AuditEvent, RunStart, UnitStarting } from './events.ts';
 import { shortenName } from './parse/derived-name.ts';
 import { systemdRunId } from './parse/run-ids.ts';
-import { isUnitName } from './parse/systemd.ts';
+import { isUnitName } from './parse/unit-subject.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from './redact.ts';
 import { removeWhere } from './stats.ts';

@@ -349,6 +349,25 @@ describe('the syslog dates of a file read in the zone its hosts keep (--timezone
     expect(times).toEqual([...Array(4).fill('00:10:05'), ...Array(4).fill('00:17:01'), '00:30:01', '01:17:01', '01:30:01']);
   });
 
+  it("tells apart units whose descriptions share the words before a dash (older wording) in Berlin's repeated hour: one's end does not make the other's start the second pass", () => {
+    // Prepare: `Sync - orders` and `Sync - users` start at 02:17:01 of the first pass; users' run ends, then orders' start written twice by rsyslog; then a line of the first pass
+    const wallClock = new WallClock('Europe/Berlin');
+    const lines = [
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting Sync - users...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting Sync - orders...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Finished Sync - users.',
+      'Oct 25 02:17:01 deb1 systemd[1]: Starting Sync - orders...',
+      'Oct 25 02:17:01 deb1 systemd[1]: Finished Sync - orders.',
+      'Oct 25 02:40:00 deb1 CRON[778]: (root) CMD (/usr/local/bin/forty)',
+    ];
+
+    // Act: each line read as the scan reads it, a line of its own
+    const times = wallTimesOf(lines, wallClock);
+
+    // Assess: every line at its first instant (00:xxZ): orders' run never ended before its line written twice
+    expect(times).toEqual([...Array(5).fill('00:17:01'), '00:40:00']);
+  });
+
   it("keeps a Type=simple unit that came up, crashed and restarted in one second of Berlin's first pass at the first instant: its Started line ended no run", () => {
     // Prepare: bar.service Starting, Started, crashed and restarted by Restart= in 02:10:05 of the first pass; then a cron run of the first pass
     const wallClock = new WallClock('Europe/Berlin');

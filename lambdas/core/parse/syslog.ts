@@ -1,6 +1,7 @@
 import { inRecordZone, type LineKey } from './local-time.ts';
 import { fractionMs, parseIsoTime, UTC_OFFSET_PATTERN, utcTime } from './timestamp-prefix.ts';
 import type { LineContext } from './types.ts';
+import { unitOfSubject } from './unit-subject.ts';
 
 /**
  * The syslog part of a line, shared by the formats that live inside syslog (cron, systemd, cron
@@ -109,9 +110,7 @@ function runKey(host: string, tag: { program: string; pid?: number; message: str
 function unitKey(host: string, message: string, pid: number | undefined): LineKey | undefined {
   const line = UNIT_LINE.exec(message);
   if (line) {
-    const subject = line[2];
-    const dash = subject.indexOf(' - ');
-    const unit = `${host} ${dash > 0 ? subject.slice(0, dash) : subject}`;
+    const unit = `${host} ${unitOfSubject(line[2])}`;
     const text = line[1] === 'Finished' || line[1] === 'Failed to start' ? undefined : `${host} systemd ${message}`;
     return { text, pid, unit, endsUnit: line[1] !== 'Starting', cameUp: line[1] === 'Started' };
   }

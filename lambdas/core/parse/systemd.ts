@@ -3,6 +3,7 @@ import { defined, quoted } from './bodies.ts';
 import { OPEN_RUN, systemdRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
+import { isUnitName, unitOfSubject } from './unit-subject.ts';
 
 /**
  * Contract §1b, systemd as text (syslog, `journalctl` output): the service manager's lines about
@@ -34,7 +35,6 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  */
 
 const FORMAT = 'systemd';
-const UNIT_NAME = /^[\w:.@\\-]+\.(?:service|socket|device|mount|automount|swap|target|path|timer|slice|scope)$/;
 const UNIT_PREFIXED = /^(\S+): (.*)$/s;
 const PROCESS_EXIT = /^([Mm]ain|[Cc]ontrol) process exited, code=(\w+), status=(\d+)(?:\/(\S+?))?( \(success\))?\.?\s*$/;
 const FAILED_RESULT = /^Failed with result '([^']*)'\.?\s*$/;
@@ -61,11 +61,6 @@ function isJobUnit(name: string): boolean {
   return !NOT_A_JOB_UNIT.test(name) && !NOT_A_JOB_DESCRIPTION.test(name);
 }
 
-/** Whether a name is a systemd unit's (`backup.service`, `backup@home.service`), not a description. */
-export function isUnitName(name: string): boolean {
-  return UNIT_NAME.test(name);
-}
-
 /** Fields a journal record adds to the message (journalctl -o json). */
 export interface SystemdJournalFields {
   /** `UNIT` (or `USER_UNIT`): the unit the manager speaks about. */
@@ -83,13 +78,6 @@ function rejected(reason: string): ParseOutcome {
 /** Whether a unit message is one of these phrases cut short: a prefix of it, or it without its end. */
 function cutShort(text: string, ...phrases: string[]): boolean {
   return phrases.some((p) => text.startsWith(p) || (text.length >= 6 && p.startsWith(text)));
-}
-
-/** `backup.service - Nightly backup` → `backup.service`; `backup.service` → itself; else the description. */
-function jobOfSubject(subject: string): string {
-  const dash = subject.indexOf(' - ');
-  if (dash > 0 && UNIT_NAME.test(subject.slice(0, dash))) return subject.slice(0, dash);
-  return subject;
 }
 
 function runStart(job: string, at: number, host: string | undefined, active?: true): RunStart {
@@ -151,7 +139,7 @@ function isJobBody(body: Bodies[number]): boolean {
 
 function managerBodies(message: string, at: number, host: string | undefined, fields: SystemdJournalFields): Bodies | string | undefined {
   const prefixed = UNIT_PREFIXED.exec(message);
-  if (prefixed && UNIT_NAME.test(prefixed[1])) {
+  if (prefixed && isUnitName(prefixed[1])) {
     const unit = fields.unit ?? prefixed[1];
     const text = prefixed[2];
     const exit = PROCESS_EXIT.exec(text);
@@ -172,22 +160,22 @@ function managerBodies(message: string, at: number, host: string | undefined, fi
   const started = STARTED.exec(message);
   if (started) {
     if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
-    return [runStart(fields.unit ?? jobOfSubject(started[1]), at, host, true)];
+    return [runStart(fields.unit ?? unitOfSubject(started[1]), at, host, true)];
   }
   const starting = STARTING.exec(message);
   if (starting) {
     // The unit from the journal record's UNIT field, else from a message that names it.
-    const job = fields.unit ?? jobOfSubject(starting[1]);
-    if (!UNIT_NAME.test(job)) return [defined<UnitStarting>({ type: 'unit.starting', description: starting[1], host })];
+    const job = fields.unit ?? unitOfSubject(starting[1]);
+    if (!isUnitName(job)) return [defined<UnitStarting>({ type: 'unit.starting', description: starting[1], host })];
     return [runStart(job, at, host)];
   }
   const finished = FINISHED.exec(message);
   if (finished) {
     if (fields.jobResult !== undefined && fields.jobResult !== 'done') return [];
-    return [endOk(fields.unit ?? jobOfSubject(finished[1]), host)];
+    return [endOk(fields.unit ?? unitOfSubject(finished[1]), host)];
   }
   const dependency = DEPENDENCY_FAILED.exec(message);
-  if (dependency) return [failed(fields.unit ?? jobOfSubject(dependency[1]), 'dependency failed', host)];
+  if (dependency) return [failed(fields.unit ?? unitOfSubject(dependency[1]), 'dependency failed', host)];
   if (OTHER_LIFECYCLE.test(message)) return [];
   return undefined;
 }
