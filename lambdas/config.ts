@@ -855,9 +855,22 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
       warn(`warning: ${file}: ${problemTexts(routing.map(customIssue), redactor(), lineOf).join('; ')} (refused at deploy; nothing is deployed here)`);
     }
     rememberDefaultsWritten(named.config, raw);
+    readFrom.set(named.config, { file, lineOf });
     return named.config;
   }
   throw new ConfigError(file, problemTexts(issues, redactor(), lineOf));
+}
+
+/** Where each config `validateConfig` returned was read: its file, and the line of a key path when known. */
+const readFrom = new WeakMap<Config, { readonly file: string; readonly lineOf?: (path: PropertyKey[]) => number | undefined }>();
+
+/**
+ * A problem with a valid config found only later (at synth, once the stack is known), given as
+ * every config problem is: the file the config was read from, the key path and its line.
+ */
+export function configErrorAt(config: Config, issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): ConfigError {
+  const source = readFrom.get(config);
+  return new ConfigError(source?.file ?? 'config', problemTexts(issues.map(customIssue), redactorFor(config), source?.lineOf));
 }
 
 function customIssue(issue: { path: PropertyKey[]; message: string }): z.core.$ZodIssue {

@@ -176,7 +176,7 @@ export class SilentAuditStack extends Stack {
     }
     const ownLogGroups = this.node.findAll().flatMap((c) => (c instanceof AuditFunction ? [c.logGroup] : []));
     const excluded = config.deploy.account_policy_excluded_log_groups;
-    assertSelectionCriteriaFit({ accountPolicy: withAccountPolicy, excluded, ownLogGroups: ownLogGroups.length });
+    assertSelectionCriteriaFit(config, { accountPolicy: withAccountPolicy, ownLogGroups: ownLogGroups.length });
     if (withAccountPolicy) {
       this.accountPolicy = new IngestAccountPolicy(this, 'AccountPolicy', { destination: this.ingest, filterPattern: subscriptionFilterPattern(), ownLogGroups, excludedLogGroupNames: excluded });
     }

@@ -2,7 +2,7 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct, type IConstruct } from 'constructs';
-import { type Config, ConfigError } from '../../lambdas/config.ts';
+import { type Config, ConfigError, configErrorAt } from '../../lambdas/config.ts';
 
 /** The CDK context key that turns the account policy on: `-c accountPolicy=true`. */
 export const ACCOUNT_POLICY_CONTEXT_KEY = 'accountPolicy';
@@ -24,19 +24,19 @@ export function accountPolicyEnabled(scope: IConstruct, config: Config): boolean
  * The policy's exclusions (with the stack's own log groups, once resolved) must fit CloudWatch's
  * 25 KB of selection criteria. (That each log group is fed once, by the policy or its own filter,
  * is `routingIssues`' rule, checked when bin/app.ts loads the config for a deploy and, with the `-c` options, at synth.)
- * Returns the problems.
+ * Returns the problems, each at the key path to change.
  */
-export function selectionCriteriaProblems(options: { accountPolicy: boolean; excluded: readonly string[]; ownLogGroups: number }): string[] {
+export function selectionCriteriaIssues(options: { accountPolicy: boolean; excluded: readonly string[]; ownLogGroups: number }): Array<{ path: PropertyKey[]; message: string }> {
   if (!options.accountPolicy) return [];
   const bytes = Buffer.byteLength(`LogGroupName NOT IN ${JSON.stringify(options.excluded)}`) + options.ownLogGroups * OWN_LOG_GROUP_NAME_BYTES;
   if (bytes <= MAX_SELECTION_CRITERIA_BYTES) return [];
-  return [`deploy.account_policy_excluded_log_groups: ${options.excluded.length} log groups do not fit the 25 KB of selection criteria an account policy may have; exclude fewer`];
+  return [{ path: ['deploy', 'account_policy_excluded_log_groups'], message: `${options.excluded.length} log groups do not fit the 25 KB of selection criteria an account policy may have; exclude fewer` }];
 }
 
-/** Throws the selection criteria problems as one ConfigError at synth. */
-export function assertSelectionCriteriaFit(options: Parameters<typeof selectionCriteriaProblems>[0]): void {
-  const problems = selectionCriteriaProblems(options);
-  if (problems.length > 0) throw new ConfigError('deploy config', problems);
+/** Throws the selection criteria problems at synth as one ConfigError naming the config file and line. */
+export function assertSelectionCriteriaFit(config: Config, options: Omit<Parameters<typeof selectionCriteriaIssues>[0], 'excluded'>): void {
+  const issues = selectionCriteriaIssues({ ...options, excluded: config.deploy.account_policy_excluded_log_groups });
+  if (issues.length > 0) throw configErrorAt(config, issues);
 }
 
 export interface IngestAccountPolicyProps {

@@ -2,10 +2,11 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../lambdas/config.ts';
+import { ConfigError, parseConfigText } from '../../lambdas/config.ts';
 import { subscriptionFilterPattern } from '../../lambdas/core/filter-pattern.ts';
-import { selectionCriteriaProblems } from '../../lib/constructs/account-policy.ts';
-import { buildStack } from './cdk-app.ts';
+import { selectionCriteriaIssues } from '../../lib/constructs/account-policy.ts';
+import { SilentAuditStack } from '../../lib/silent-audit-stack.ts';
+import { buildStack, testApp } from './cdk-app.ts';
 
 function logicalId(construct: IConstruct): string {
   return Stack.of(construct).getLogicalId((construct.node.defaultChild ?? construct) as CfnElement);
@@ -87,7 +88,18 @@ describe('the account-level subscription filter policy', () => {
     ['the account policy alone', { accountPolicy: true, excluded: [], ownLogGroups: 3 }, 0],
     ['500 exclusions (over 25 KB)', { accountPolicy: true, excluded: Array.from({ length: 500 }, (_, i) => `/aws/lambda/${'x'.repeat(40)}-${i}`), ownLogGroups: 3 }, 1],
   ])('counts the selection criteria problems of %s', (_, options, count) => {
-    expect(selectionCriteriaProblems(options)).toHaveLength(count);
+    expect(selectionCriteriaIssues(options)).toHaveLength(count);
+  });
+
+  it('refuses exclusions over the 25 KB of selection criteria with the config file, key path and line, like every other config problem', () => {
+    // Prepare
+    const excluded = Array.from({ length: 500 }, (_, i) => `      - /aws/lambda/${'x'.repeat(40)}-${i}`).join('\n');
+    const config = parseConfigText(`deploy:\n  account_policy: true\n  account_policy_excluded_log_groups:\n${excluded}\n`, '/srv/silent-audit.config.yaml', { deploying: true });
+    // Act
+    const build = () => new SilentAuditStack(testApp(), 'SilentAudit', { config });
+    // Assess
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(/^\/srv\/silent-audit\.config\.yaml: invalid config\n {2}- deploy\.account_policy_excluded_log_groups: 500 log groups do not fit the 25 KB of selection criteria an account policy may have; exclude fewer \(line 4\)$/);
   });
 
   it('refuses an -c accountPolicy that is neither true nor false', () => {
