@@ -186,7 +186,7 @@ class BackfillScope implements StateStore, SubjectCatalog {
 
   /** When an agent's open roots are judged (`sweepAgentRoots`): now if the batch wrote its state, else never (-Infinity). */
   judgedAt(agent: string, now: number): number {
-    return this.written.has(`${agentTreeReducer.stateKind ?? agentTreeReducer.kind}#${agent}`) ? now : Number.NEGATIVE_INFINITY;
+    return this.written.has(subjectKey(agentTreeReducer.stateKind ?? agentTreeReducer.kind, agent)) ? now : Number.NEGATIVE_INFINITY;
   }
 
   async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {

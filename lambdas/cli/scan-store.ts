@@ -1,6 +1,7 @@
 import { FindingsInMemory } from '../adapters/memory-finding-outbox.ts';
 import type { Finding } from '../core/findings.ts';
 import { keptState } from '../core/frozen-state.ts';
+import { subjectKey } from '../core/pipeline.ts';
 import type {
   CommitResult,
   FindingQuery,
@@ -94,7 +95,7 @@ export class ScanStore extends FindingsInMemory implements StateStore, FindingSt
     }
     if (this.keepRecords) {
       for (const r of change.records) {
-        const subject = `${r.subject_kind}#${r.subject}`;
+        const subject = subjectKey(r.subject_kind, r.subject);
         let byRun = this.records.get(subject);
         if (!byRun) this.records.set(subject, (byRun = new Map()));
         // By time and run id, as the table keys them: a run id used again on a later run is another run.

@@ -192,7 +192,8 @@ export async function settleAll<T>(promises: readonly Promise<T>[]): Promise<T[]
   return results.map((r) => (r as PromiseFulfilledResult<T>).value);
 }
 
-export function subjectKey(kind: SubjectKind, subject: string): string {
+/** A subject's key in the state and run stores, and in the report's indexes: `job#nightly-backup` (a catalog's kind is a plain string). */
+export function subjectKey(kind: string, subject: string): string {
   return `${kind}#${subject}`;
 }
 
@@ -284,13 +285,13 @@ export async function sweepSubjects(
     for (const { key, state, version } of stored) {
       const subject = nameAsLogged(key.slice(stateKind.length + 1), ctx.config);
       names.add(subject);
-      const renamed = `${stateKind}#${subject}`;
+      const renamed = subjectKey(stateKind, subject);
       if (renamed !== key && keys.has(renamed)) continue;
       due.push({ key, subject, first: { state, version } });
     }
     if (options.configured && reducer.configured) {
       for (const subject of reducer.configured(ctx.config)) {
-        const key = `${stateKind}#${subject}`;
+        const key = subjectKey(stateKind, subject);
         if (keys.has(key) || names.has(subject)) continue;
         // Stored by nothing yet: written on the condition that it still is not (a line of it may
         // arrive meanwhile, and is then read and judged as stored).
@@ -349,7 +350,7 @@ function groupBySubject(ordered: readonly AuditEvent[], reducers: readonly Subje
     if (!subjects) bySubject.set(reducer, (subjects = new Map()));
     let group = subjects.get(subject);
     if (!group) {
-      const key = `${reducer.stateKind ?? reducer.kind}#${subject}`;
+      const key = subjectKey(reducer.stateKind ?? reducer.kind, subject);
       group = groups.get(key);
       if (!group) groups.set(key, (group = { reducer, subject, events: [] }));
       subjects.set(subject, group);

@@ -2,6 +2,7 @@ import { type Config, nameAsLogged } from '../config.ts';
 import { type AgentState, MAX_OPEN as MAX_OPEN_ROOTS } from '../core/agent-reducer.ts';
 import { AUDIT_STATE_KIND, type AuditTrailState } from '../core/audit-trail-reducer.ts';
 import { mapLimited } from '../core/map-limited.ts';
+import { subjectKey } from '../core/pipeline.ts';
 import { isoTime } from '../core/findings.ts';
 import type { GuardState } from '../core/guard-reducer.ts';
 import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, runsLogEnds, summarizeJobs } from '../core/job-reducer.ts';
@@ -49,7 +50,7 @@ export interface KnownSubject {
 }
 
 export function subjectKeyOf(s: { readonly kind: string; readonly name: string }): string {
-  return `${s.kind}#${s.name}`;
+  return subjectKey(s.kind, s.name);
 }
 
 /**

@@ -13,6 +13,7 @@ import { type AuditReport, type DayCount, type FindingGroup, REPORT_SCHEMA, type
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
+import { subjectKey } from '../pipeline.ts';
 
 export interface ReportInput {
   /** `YYYY-MM` */
@@ -82,7 +83,7 @@ function charts(findings: readonly Finding[], days: readonly string[]): ReportCh
   }
   const perDay: DayCount[] = days.map((date) => ({ date, ...counted.get(date)! }));
   const sorted = (m: Map<string, number>) => [...m].map(([label, count]) => ({ label, count })).sort((a, b) => b.count - a.count || a.label.localeCompare(b.label));
-  const ambiguous = new Set([...countBy([...new Set(findings.map((f) => `${f.subject_kind}#${f.subject}`))], (k) => k.slice(k.indexOf('#') + 1))].filter(([, n]) => n > 1).map(([name]) => name));
+  const ambiguous = new Set([...countBy([...new Set(findings.map((f) => subjectKey(f.subject_kind, f.subject)))], (k) => k.slice(k.indexOf('#') + 1))].filter(([, n]) => n > 1).map(([name]) => name));
   return {
     perDay,
     perDetector: sorted(countBy(findings, (f) => f.detector)),
@@ -185,7 +186,7 @@ export function buildReport(input: ReportInput): AuditReport {
   const byDetector = [...new Set([...detectorCounts.keys(), ...previousDetectorCounts.keys()])]
     .map((detector) => ({ detector, trend: trend(detectorCounts.get(detector) ?? 0, previousDetectorCounts.get(detector) ?? 0) }))
     .sort((a, b) => b.trend.current - a.trend.current || b.trend.previous - a.trend.previous || a.detector.localeCompare(b.detector));
-  const subjectsOf = (list: readonly Finding[]) => new Set(list.map((f) => `${f.subject_kind}#${f.subject}`)).size;
+  const subjectsOf = (list: readonly Finding[]) => new Set(list.map((f) => subjectKey(f.subject_kind, f.subject))).size;
   const statusCount = (s: string) => groups.filter((g) => g.status === s).length;
   const open = groups.filter((g) => g.status === 'new' || g.status === 'recurring');
   const findingsTrend = trend(findings.length, previousFindings.length);

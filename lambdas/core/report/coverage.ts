@@ -11,6 +11,7 @@ import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
 import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { subjectKey } from '../pipeline.ts';
 
 export interface CoverageInput {
   readonly span: MonthSpan;
@@ -185,8 +186,8 @@ export function trailingSilenceNote(
  * (`buildCoverage`) and MCP's find_overdue alike.
  */
 export function unnamedIn(previousFindings: readonly Pick<Finding, 'subject_kind' | 'subject'>[]): (kind: string, name: string) => boolean {
-  const named = new Set(previousFindings.map((f) => `${f.subject_kind}#${f.subject}`));
-  return (kind, name) => !named.has(`${kind}#${name}`);
+  const named = new Set(previousFindings.map((f) => subjectKey(f.subject_kind, f.subject)));
+  return (kind, name) => !named.has(subjectKey(kind, name));
 }
 
 /**
@@ -312,25 +313,24 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   const end = input.now !== undefined && input.now > span.fromMs && input.now < span.toMs ? input.now : span.toMs;
   /** A span not over at the report's time: what the subjects' states learned after it is cut off. */
   const asOfCut = end < span.toMs;
-  const key = (kind: string, name: string) => `${kind}#${name}`;
   const universe = new Map<string, { kind: string; name: string; snapshot?: SubjectSnapshot; configured: boolean }>();
   // A job the sweep only watched for the config, never seen and since taken out of it (a misspelt
   // name corrected) is no subject: left out, but in a span with findings of it (its missed runs happened).
-  const named = new Set(input.findings.map((f) => key(f.subject_kind, f.subject)));
+  const named = new Set(input.findings.map((f) => subjectKey(f.subject_kind, f.subject)));
   for (const s of input.subjects) {
-    if (!named.has(key(s.kind, s.name)) && isUnseenJobLeftConfig(s.kind, s.name, s.state, config)) continue;
-    universe.set(key(s.kind, s.name), { kind: s.kind, name: s.name, snapshot: s, configured: false });
+    if (!named.has(subjectKey(s.kind, s.name)) && isUnseenJobLeftConfig(s.kind, s.name, s.state, config)) continue;
+    universe.set(subjectKey(s.kind, s.name), { kind: s.kind, name: s.name, snapshot: s, configured: false });
   }
   for (const c of configuredSubjects(config)) {
-    const existing = universe.get(key(c.kind, c.name));
-    universe.set(key(c.kind, c.name), { ...c, snapshot: existing?.snapshot, configured: true });
+    const existing = universe.get(subjectKey(c.kind, c.name));
+    universe.set(subjectKey(c.kind, c.name), { ...c, snapshot: existing?.snapshot, configured: true });
   }
   for (const f of input.findings) {
-    if (!universe.has(key(f.subject_kind, f.subject))) universe.set(key(f.subject_kind, f.subject), { kind: f.subject_kind, name: f.subject, configured: false });
+    if (!universe.has(subjectKey(f.subject_kind, f.subject))) universe.set(subjectKey(f.subject_kind, f.subject), { kind: f.subject_kind, name: f.subject, configured: false });
   }
 
-  const runsBySubject = listsBy(input.runs, (r) => key(r.subject_kind, r.subject));
-  const findingsBySubject = listsBy(input.findings, (f) => key(f.subject_kind, f.subject));
+  const runsBySubject = listsBy(input.runs, (r) => subjectKey(r.subject_kind, r.subject));
+  const findingsBySubject = listsBy(input.findings, (f) => subjectKey(f.subject_kind, f.subject));
   const retirable = unnamedIn(input.previousFindings ?? []);
   const kindsWithRuns = new Set(input.runs.map((r) => r.subject_kind as string));
   // Before it, the store may have let the span's run records go.
@@ -343,8 +343,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
     const snapshot = hasOnlyUnseenMarker(subject.kind, subject.snapshot?.state) ? undefined : subject.snapshot;
     const facts = stateFacts(snapshot?.state);
-    const findings = findingsBySubject.get(key(subject.kind, subject.name)) ?? [];
-    const records = runsBySubject.get(key(subject.kind, subject.name)) ?? [];
+    const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
+    const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
     const startsOnly = facts.endsLogged === false;
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts.

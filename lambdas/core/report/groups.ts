@@ -14,6 +14,7 @@ import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 import { ownerKeyOf, ownerOf } from './subjects.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
+import { subjectKey } from '../pipeline.ts';
 
 /** What last month's report said about a group, carried into this month's. */
 export interface CarriedGroup {
@@ -119,7 +120,6 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const used = new Set<string>();
 
   // Indexed once by subject (a fleet's month has thousands of groups and over 100,000 runs and findings).
-  const subjectKey = (kind: string, subject: string) => `${kind}#${subject}`;
   const runsBySubject = listsBy(input.runs, (r) => subjectKey(r.subject_kind, r.subject));
   for (const list of runsBySubject.values()) list.sort((a, b) => a.ts.localeCompare(b.ts));
   const findingsBySubject = listsBy(input.findings, (f) => subjectKey(f.subject_kind, f.subject));

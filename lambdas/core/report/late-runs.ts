@@ -7,6 +7,7 @@ import { formatSpan } from './format.ts';
 import { listsBy } from './lookup.ts';
 import type { RetractedFinding } from './model.ts';
 import type { SubjectSnapshot } from './subjects.ts';
+import { subjectKey } from '../pipeline.ts';
 
 /** The detectors whose findings a late run can answer (`retractLateRuns`). */
 export const LATE_RUN_DETECTORS: ReadonlySet<string> = new Set(['missed-run', 'run-unfinished']);
@@ -36,7 +37,7 @@ export function lateRunReadsFrom(...lists: readonly LateRunFindings[]): Map<stri
   for (const { findings, fromMs = Number.POSITIVE_INFINITY } of lists) {
     for (const f of findings) {
       if (f.subject_kind !== 'job' || !LATE_RUN_DETECTORS.has(f.detector)) continue;
-      const key = `job#${f.subject}`;
+      const key = subjectKey('job', f.subject);
       readFrom.set(key, Math.min(readFrom.get(key) ?? Number.POSITIVE_INFINITY, fromMs, earliestRunStart(f)));
     }
   }

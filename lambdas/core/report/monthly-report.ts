@@ -32,6 +32,7 @@ import { renderMarkdown } from './render-markdown.ts';
 import { lateRunJudge, lateRunReads, lateRunReadsFrom } from './late-runs.ts';
 import { heldBackAtMonthEnd } from './sections.ts';
 import type { SubjectSnapshot } from './subjects.ts';
+import { subjectKey } from '../pipeline.ts';
 
 /** Where a report's data comes from: the audit store's ports, the registry, the config and a clock. */
 export interface ReportSources {
@@ -113,7 +114,7 @@ async function monthFindingsAsReported(span: MonthSpan, sources: ReportSources, 
 }
 
 /** A finding's subject as its state and run records are keyed: `job#nightly-backup`. */
-const subjectKeyOf = (f: Finding) => `${f.subject_kind}#${f.subject}`;
+const subjectKeyOf = (f: Finding) => subjectKey(f.subject_kind, f.subject);
 
 /**
  * Whether a subject's run records show that it did not run in a month, so that month's report held
@@ -161,7 +162,7 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     return true;
   };
   const { jobs, agents } = sources.config;
-  const stored = new Set(subjects.filter((s) => s.kind === 'job' || s.kind === 'agent').map((s) => `${s.kind}#${s.name}`));
+  const stored = new Set(subjects.filter((s) => s.kind === 'job' || s.kind === 'agent').map((s) => subjectKey(s.kind, s.name)));
   // A subject silent since a finding months back is known only from the catalog (or the config) until
   // that month is read: with an empty catalog, or one that lacks a subject a finding read names (a
   // store that does not keep states), every month is read.
@@ -170,8 +171,8 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
   let catalogLacks = stored.size === 0;
   const fleet = new Set([
     ...stored,
-    ...Object.keys(jobs).map((name) => `job#${name}`),
-    ...Object.keys(agents).map((name) => `agent#${name}`),
+    ...Object.keys(jobs).map((name) => subjectKey('job', name)),
+    ...Object.keys(agents).map((name) => subjectKey('agent', name)),
   ]);
   // The groups open at last month's end, by the month each opened in so far; `reaches`: open through the month after the one read, so it may have opened earlier.
   const open = new Map<string, { finding: Finding; severity: Severity; month: string; reaches: boolean }>();
@@ -221,9 +222,9 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     snapshots.set(s.key, { kind: s.key.slice(0, at), name: s.key.slice(at + 1), state: s.state });
   }
   const configured = [
-    ...Object.keys(sources.config.jobs).map((name) => `job#${name}`),
-    ...Object.keys(sources.config.agents).map((name) => `agent#${name}`),
-    ...Object.keys(sources.config.routes).map((name) => `route#${name}`),
+    ...Object.keys(sources.config.jobs).map((name) => subjectKey('job', name)),
+    ...Object.keys(sources.config.agents).map((name) => subjectKey('agent', name)),
+    ...Object.keys(sources.config.routes).map((name) => subjectKey('route', name)),
   ];
   // Last month's missed or unfinished runs that late runs answer were retracted in its report and
   // are no trend or status here either: the jobs with such a finding are read from last month's start
