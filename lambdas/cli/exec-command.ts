@@ -508,11 +508,12 @@ function jobName(value: string): string {
 
 /**
  * The redactor for the run lines: the config's patterns with the built-in rules. A config that
- * cannot be read must not stop the job: the built-in rules alone, after a warning.
+ * cannot be read must not stop the job: the built-in rules alone, after a warning. The deploy
+ * lists' warning is not given: exec deploys nothing, and its stderr (a cron job's mail) is the job's.
  */
 function execRedactor(file: string | undefined, stderr: NodeJS.WritableStream): Redactor {
   try {
-    return redactorFor(loadConfig(file));
+    return redactorFor(loadConfig(file, process.cwd(), { warn: () => {} }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     stderr.write(`silent-audit exec: ${error.message}\nsilent-audit exec: running anyway; the run lines are redacted with the built-in rules only\n`);

@@ -640,6 +640,19 @@ describe('the silent-audit exec command', () => {
     expect(logLines(join(dir, 'bad.log'))[1].output_head).toBe('EMP-PIN-4821 password=[REDACTED:secret-assignment]\n');
   });
 
+  it('leaves the deploy-list warning out of the job\'s stderr: a cron run deploys nothing, and its mail is the job\'s', () => {
+    // Prepare: a config the deploy refuses (a log group in both deploy lists), valid for exec's redaction
+    const dir = tempDir();
+    const config = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(config, 'deploy:\n  log_groups: [/jobs/cron]\n  kinesis_log_groups: [/jobs/cron]\n');
+    // Act
+    const run = spawnSync(node, [cliPath, 'exec', '--job', 'nightly', '--log', join(dir, 'run.log'), '--config', config, '--', node, '-e', "console.error('job says')"], { encoding: 'utf8' });
+    // Assess: the job's own stderr alone, and its run lines written
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe('job says\n');
+    expect(logLines(join(dir, 'run.log')).map((l) => l.type)).toEqual(['run.start', 'run.end']);
+  });
+
   it("exits with the command's own code when its stderr cannot be written (a full disk, a reader gone)", async () => {
     // Prepare: stderr on a full device (a cron line's 2>> on a full disk), and a stderr pipe closed by its reader (2>&1 | true)
     const full = openSync('/dev/full', 'w');
