@@ -141,6 +141,19 @@ function listFromContext(value: unknown): unknown[] {
   return items.map((item) => (typeof item === 'string' ? item.trim() : item)).filter((item) => item !== '');
 }
 
+/** The log groups `-c kinesisLogGroups=…` adds to `deploy.kinesis_log_groups`; a bad name is a ConfigError naming the option. */
+export function kinesisLogGroupsFromContext(scope: IConstruct): string[] {
+  const raw = listFromContext(scope.node.tryGetContext(KINESIS_CONTEXT_KEY));
+  const parsed = DeploySchema.shape.kinesis_log_groups.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      'cdk context',
+      parsed.error.issues.map((issue) => `-c ${KINESIS_CONTEXT_KEY} (${JSON.stringify(raw[issue.path[0] as number])}): ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}
+
 /**
  * Reads and validates the deploy targets given as CDK context, with the same rules as the
  * config file's `deploy` keys; a bad value is a ConfigError that names the `-c` option, and so is

@@ -18,8 +18,8 @@ import { AuditTable } from './constructs/audit-table.ts';
 import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-function.ts';
 import { accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
-import { KinesisIngest, kinesisLogGroupsFromContext, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
-import { assertRoutedOnce } from './deploy-context.ts';
+import { KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
+import { assertRoutedOnce, kinesisLogGroupsFromContext } from './deploy-context.ts';
 import { INGEST_V8_FLAGS } from './node-options.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
@@ -161,8 +161,9 @@ export class SilentAuditStack extends Stack {
 
     const withAccountPolicy = accountPolicyEnabled(this, config);
     // Before the account policy lists the stack's own log groups: the Kinesis consumer's is one of them.
-    const kinesisLogGroups = kinesisLogGroupsOf(this, config);
-    assertRoutedOnce(config, { logGroups: props.logGroups ?? [], kinesisLogGroups: kinesisLogGroupsFromContext(this), accountPolicy: withAccountPolicy });
+    const kinesisFromContext = kinesisLogGroupsFromContext(this);
+    const kinesisLogGroups = kinesisLogGroupsOf(config, kinesisFromContext);
+    assertRoutedOnce(config, { logGroups: props.logGroups ?? [], kinesisLogGroups: kinesisFromContext, accountPolicy: withAccountPolicy });
     if (kinesisLogGroups.length > 0) {
       this.kinesisIngest = new KinesisIngest(this, 'KinesisIngest', {
         config,

@@ -10,8 +10,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct, type IConstruct } from 'constructs';
-import { type Config, ConfigError, DeploySchema } from '../../lambdas/config.ts';
+import { Construct } from 'constructs';
+import type { Config } from '../../lambdas/config.ts';
 import type { AlertTopic } from './alert-topic.ts';
 import { AuditFunction } from './audit-function.ts';
 import type { AuditTable } from './audit-table.ts';
@@ -29,28 +29,9 @@ const PUT_KEY_ACTIONS = ['kms:GenerateDataKey'];
 const READ_ACTIONS = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
 const READ_KEY_ACTIONS = ['kms:Decrypt'];
 
-function listFromContext(value: unknown): unknown[] {
-  if (value === undefined || value === null) return [];
-  const items = Array.isArray(value) ? value : String(value).split(',');
-  return items.map((item) => (typeof item === 'string' ? item.trim() : item)).filter((item) => item !== '');
-}
-
-/** The log groups `-c kinesisLogGroups=…` adds; a bad name is a ConfigError naming the option. */
-export function kinesisLogGroupsFromContext(scope: IConstruct): string[] {
-  const raw = listFromContext(scope.node.tryGetContext(KINESIS_CONTEXT_KEY));
-  const parsed = DeploySchema.shape.kinesis_log_groups.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      'cdk context',
-      parsed.error.issues.map((issue) => `-c ${KINESIS_CONTEXT_KEY} (${JSON.stringify(raw[issue.path[0] as number])}): ${issue.message}`),
-    );
-  }
-  return parsed.data;
-}
-
-/** The log groups to feed through Kinesis: the config's `deploy.kinesis_log_groups`, then `-c kinesisLogGroups=…`, each once. */
-export function kinesisLogGroupsOf(scope: IConstruct, config: Config): string[] {
-  return [...new Set([...config.deploy.kinesis_log_groups, ...kinesisLogGroupsFromContext(scope)])];
+/** The log groups to feed through Kinesis: the config's `deploy.kinesis_log_groups`, then those of `-c kinesisLogGroups=…` (`kinesisLogGroupsFromContext`), each once. */
+export function kinesisLogGroupsOf(config: Config, fromContext: readonly string[]): string[] {
+  return [...new Set([...config.deploy.kinesis_log_groups, ...fromContext])];
 }
 
 /** A subscription destination that uses the given role as it is (the CDK one grants `kms:GenerateDataKey*` to it). */
