@@ -623,6 +623,28 @@ const secretAssignmentRule: TextRule = {
   },
 };
 
+const labelledAwsSecretKey = assignmentRule('aws-secret-key', '', 'secret[_-]?access[_-]?key');
+/**
+ * `aws_secret_access_key VALUE` and `aws_session_token VALUE`: the label, a space and the value, as
+ * `aws configure set` takes them (also a profile's: `profile.ci.aws_secret_access_key`) and csh's
+ * `setenv AWS_SECRET_ACCESS_KEY …` sets them. The value is quoted, or a word that looks like a
+ * credential (looksLikeCredential), not a variable (`$AWS_SESSION_TOKEN`) nor a word (`is not set`).
+ */
+const AWS_CREDENTIAL_AFTER_SPACE = new RegExp(String.raw`(?<![\w-])(aws_(?:secret_access_key|session_token)[ \t]+)(\\?["'])?${OPTION_VALUE}`, 'gi');
+
+/** AWS secret access keys (and session tokens) where labelled: `label=value` and its kin (assignmentRule), and `label value` (AWS_CREDENTIAL_AFTER_SPACE). */
+const awsSecretKeyRule: TextRule = {
+  name: 'aws-secret-key',
+  description:
+    'AWS secret access keys where labelled (`aws_secret_access_key=…`, `"SecretAccessKey": "…"`), also after a space as `aws configure set aws_secret_access_key …` and `aws configure set aws_session_token …` take them (a profile\'s too: `profile.ci.aws_secret_access_key …`; not a variable or a word)',
+  apply(text, asName) {
+    const marker = redactionMarker('aws-secret-key');
+    return labelledAwsSecretKey.apply(text, asName).replace(AWS_CREDENTIAL_AFTER_SPACE, (match: string, label: string, quote: string | undefined, value: string) =>
+      value.startsWith(MARKER_START) || value.startsWith('$') || !(quote || looksLikeCredential(value)) ? match : `${label}${quote ?? ''}${marker}`,
+    );
+  },
+};
+
 /**
  * The built-in rules, in the order they run: whole blocks and shapes first, labelled values last
  * (a label's value that an earlier rule replaced is left as it is).
@@ -659,7 +681,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   shapeRule('google-api-key', 'Google API keys (`AIza` + 35 characters)', /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g),
   shapeRule('jwt', 'JSON Web Tokens (`eyJ….eyJ….…`)', /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g),
   shapeRule('aws-access-key', 'AWS access key ids (`AKIA…`, `ASIA…`: 20 characters)', /(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g),
-  assignmentRule('aws-secret-key', 'AWS secret access keys where labelled (`aws_secret_access_key=…`, `"SecretAccessKey": "…"`)', 'secret[_-]?access[_-]?key'),
+  awsSecretKeyRule,
   regexRule(
     'cookie',
     'the value of a `Cookie:` or `Set-Cookie:` header',
@@ -706,7 +728,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'google-api-key': ['aiza'],
   jwt: ['eyj'],
   'aws-access-key': ['akia', 'asia'],
-  'aws-secret-key': ['secr', 'creds'],
+  'aws-secret-key': ['secr', 'creds', 'toke'],
   cookie: ['cook'],
   'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'auth login', 'creds', 'cred', 'sql'],
 };

@@ -115,8 +115,20 @@ const RULES: Readonly<Record<string, RuleTable>> = {
     ],
   },
   'aws-secret-key': {
-    quiet: ['set aws_secret_access_key in ~/.aws/credentials'],
+    quiet: [
+      'set aws_secret_access_key in ~/.aws/credentials',
+      // The label followed by a word, a variable or nothing: no key.
+      'AWS_SECRET_ACCESS_KEY is not set',
+      'aws configure get aws_secret_access_key',
+      'aws configure set aws_session_token $AWS_SESSION_TOKEN --profile ci',
+      'aws configure set aws_secret_access_key "${SECRET}"',
+    ],
     redacted: [
+      // The aws CLI takes the value after a space (a cron command is its job's name).
+      ['aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `aws configure set aws_secret_access_key ${M('aws-secret-key')}`],
+      ['aws configure set aws_session_token FwoGZXIvYXdzEJr//////////wEaDNVnZ3Jz --profile ci', `aws configure set aws_session_token ${M('aws-secret-key')} --profile ci`],
+      ["aws configure set profile.ci.aws_secret_access_key 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'", `aws configure set profile.ci.aws_secret_access_key '${M('aws-secret-key')}'`],
+      ['setenv AWS_SECRET_ACCESS_KEY wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `setenv AWS_SECRET_ACCESS_KEY ${M('aws-secret-key')}`],
       ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `aws_secret_access_key = ${M('aws-secret-key')}`],
       ['{"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}', `{"SecretAccessKey": "${M('aws-secret-key')}"}`],
       ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG', `AWS_SECRET_ACCESS_KEY=${M('aws-secret-key')}`],
@@ -877,6 +889,7 @@ describe('linear time', () => {
     'build step prefixes before ENV': `${'[1/2] [2026-12-07T01:00:00Z] 01O '.repeat(N / 34)}ENV A_PASS x`,
     'dotted logger names': `${'a.'.repeat(N / 2)}token: renewing`,
     'logger labels after levels': 'INFO a.token: renewing\n'.repeat(N / 23),
+    'aws_session_token labels': 'aws_session_token '.repeat(N / 18),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
@@ -924,6 +937,15 @@ describe('parseLine redacts at entry', () => {
     });
     // Assess
     expect(jobs).toEqual(Array(3).fill(`mysqldump -uroot -p${M('cli-password')} appdb > /backup/db.sql`));
+  });
+
+  it('redacts an AWS secret key a cron command sets with `aws configure set`, in its job name', () => {
+    // Prepare
+    const line = 'Oct  3 02:32:01 web1 CRON[113]: (root) CMD (aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)';
+    // Act
+    const outcome = parseLine(line, { source, year: 2026 });
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events[0].body.job).toBe(`aws configure set aws_secret_access_key ${M('aws-secret-key')}`);
   });
 
   it('applies the built-in rules when no redactor is given', () => {
