@@ -16,14 +16,21 @@ export function yearOption(value: string): number {
 
 /**
  * `--timezone <zone>`: the IANA time zone the logs' hosts keep their clocks on, in which the times
- * that name no zone of a file (syslog dates, a `ts` without offset) are read; its canonical name.
+ * that name no zone of a file (syslog dates, a `ts` without offset) are read. The name as given
+ * (it is written into the config `init` writes): Node resolves a link to an older name
+ * (America/Nuuk to America/Godthab, Asia/Kolkata to Asia/Calcutta) the user would not recognise;
+ * a name that differs from Node's only in case is given in Node's (america/new_york as
+ * America/New_York), and every name of UTC (Etc/UTC, GMT) as UTC.
  */
 export function timeZoneOption(value: string): string {
+  const given = value.trim();
+  let resolved: string;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: value.trim() }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: given }).resolvedOptions().timeZone;
   } catch {
     throw new InvalidArgumentError('not an IANA time zone: give the zone the hosts\' clocks are on, e.g. Europe/Berlin, America/New_York or UTC');
   }
+  return resolved === 'UTC' || resolved.toLowerCase() === given.toLowerCase() ? resolved : given;
 }
 
 /** The help text of `--timezone`, the same for each command that reads files. */

@@ -223,6 +223,29 @@ describe('silent-audit init', () => {
     expect(stdout).toContain('Check it, then: silent-audit scan --timezone Europe/Berlin --config silent-audit.config.yaml <the same logs>');
   });
 
+  it('writes the zone --timezone names (America/Nuuk), not the older name Node resolves it to (America/Godthab)', async () => {
+    // Prepare: a backup at 02:30 Nuuk time, written as BSD syslog dates (no zone), 1 to 14 September 2026
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const log = join(dir, 'syslog');
+    const out = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(log, Array.from({ length: 14 }, (_, i) => `Sep ${String(1 + i).padStart(2, ' ')} 02:30:01 gl1 CRON[${1000 + i}]: (root) CMD (/usr/local/bin/backup.sh)`).join('\n') + '\n');
+    const program = buildProgram();
+    program.commands.find((c) => c.name() === 'init')!.configureOutput({ writeOut: () => undefined });
+    const stdout = process.stdout.write;
+    process.stdout.write = () => true;
+
+    // Act
+    try {
+      await program.parseAsync(['node', 'silent-audit', 'init', '--year', '2026', '--timezone', 'America/Nuuk', '--out', out, log]);
+    } finally {
+      process.stdout.write = stdout;
+    }
+
+    // Assess: the zone as given, at the wall time the runs kept in it
+    expect(loadConfig(out).jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '30 2 * * *', timezone: 'America/Nuuk' });
+    expect(readFileSync(out, 'utf8')).not.toContain('Godthab');
+  });
+
   it("reads a stock Debian host's hourly run-parts in --timezone Europe/Berlin, run in both passes of the hour the clock goes back, so that its own config reports no run missed", async () => {
     // Prepare: /etc/crontab's `17 * * * *` run-parts with its PAM session lines, hourly from 18 to 31 October 2026, as Berlin wall time; cron logs `02:17:01` twice on the 25th
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

@@ -36,6 +36,9 @@ describe('--timezone <zone>', () => {
     ['Europe/Berlin', 'Europe/Berlin'],
     ['america/new_york', 'America/New_York'],
     [' UTC ', 'UTC'],
+    ['Etc/UTC', 'UTC'],
+    ['America/Nuuk', 'America/Nuuk'],
+    ['Asia/Kolkata', 'Asia/Kolkata'],
   ])('takes the IANA zone %j as %j', (value, expected) => {
     // Act
     const zone = timeZoneOption(value);
