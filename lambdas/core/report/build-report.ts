@@ -8,7 +8,8 @@ import { plural, trend, trendArrow } from './format.ts';
 import { buildGroups, type CarriedGroup } from './groups.ts';
 import { happenedAt, happenedIn } from './evidence.ts';
 import { lateRunJudge, retractionNotes } from './late-runs.ts';
-import { dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
+import { isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
+import { utcDay } from '../parse-time.ts';
 import { type AuditReport, type DayCount, type FindingGroup, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
 import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
@@ -76,7 +77,7 @@ function charts(findings: readonly Finding[], days: readonly string[]): ReportCh
   // Each finding read once, into its day: not every finding for each of the month's days.
   const counted = new Map(days.map((date) => [date, { total: 0, bySeverity: Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number> }]));
   for (const f of findings) {
-    const day = counted.get(dayOf(happenedAt(f)));
+    const day = counted.get(utcDay(happenedAt(f)));
     if (!day) continue;
     day.total += 1;
     if (Object.hasOwn(day.bySeverity, f.severity)) day.bySeverity[f.severity] += 1;

@@ -2,7 +2,8 @@ import { CUT_EVIDENCE_KEYS, type Finding } from '../findings.ts';
 import { maxOf, median, minOf } from '../stats.ts';
 import type { EvidenceStat, EvidenceUnit } from './model.ts';
 import { WINDOW_LENGTH } from '../route-reducer.ts';
-import { dayOf, isoSecond, type MonthSpan } from './month.ts';
+import { isoSecond, type MonthSpan } from './month.ts';
+import { utcDay } from '../parse-time.ts';
 
 /**
  * Reading findings' evidence: numbers get a unit from their key (`_bytes`, `_ms`, `_usd`,
@@ -53,7 +54,7 @@ export function heldAtMonthEnd(finding: Finding, span: MonthSpan): boolean {
   const kind = e?.window;
   const to = typeof kind === 'string' && Object.hasOwn(WINDOW_LENGTH, kind) && typeof e.to === 'string' ? Date.parse(e.to) : Number.NaN;
   if (!Number.isNaN(to)) return to >= span.toMs || to + WINDOW_LENGTH[kind as keyof typeof WINDOW_LENGTH] > span.toMs;
-  return dayOf(happenedAt(finding)) === span.days[span.days.length - 1];
+  return utcDay(happenedAt(finding)) === span.days[span.days.length - 1];
 }
 
 /** Whether a finding is one of a month's, by `happenedAt`. */

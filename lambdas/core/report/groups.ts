@@ -8,7 +8,8 @@ import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happene
 import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
-import { addDays, dayOf, isoSecond, type MonthSpan } from './month.ts';
+import { addDays, isoSecond, type MonthSpan } from './month.ts';
+import { utcDay } from '../parse-time.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
@@ -72,7 +73,7 @@ function groupBy(findings: readonly Finding[]): Map<string, Finding[]> {
 
 /** The day of last month's first finding of a group, when last month's findings are at hand. */
 function lastMonthFirst(findings: readonly Finding[] | undefined): { lastMonthFirstDay?: string } {
-  return findings?.length ? { lastMonthFirstDay: dayOf(minOf(findings.map(happenedAt))) } : {};
+  return findings?.length ? { lastMonthFirstDay: utcDay(minOf(findings.map(happenedAt))) } : {};
 }
 
 function anchor(detector: string, subject: string, used: Set<string>): string {
@@ -116,7 +117,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   const current = groupBy(input.findings);
   const previous = groupBy(input.previousFindings);
   const carried = new Map((input.carried ?? []).map((c) => [groupKey(c.detector, c.subject), c]));
-  const reportDay = dayOf(input.generatedAtMs);
+  const reportDay = utcDay(input.generatedAtMs);
   const used = new Set<string>();
 
   // Indexed once by subject (a fleet's month has thousands of groups and over 100,000 runs and findings).
@@ -165,7 +166,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const status: GroupStatus = previous.has(key) || stillOpen ? 'recurring' : 'new';
     const openSince = stillOpen?.openSince ?? (previous.has(key) ? input.previousSpan.month : span.month);
     const keepDue = status === 'recurring' && before?.due !== undefined && (before.status === 'new' || before.status === 'recurring');
-    const due = keepDue ? before!.due! : dayOf(addDays(input.generatedAtMs, DUE_DAYS[severity]));
+    const due = keepDue ? before!.due! : utcDay(addDays(input.generatedAtMs, DUE_DAYS[severity]));
     const costUsd = costOf(findings);
     const maxLatencyMs = maxLatencyOf(findings);
     // Timed from when it began: a finding over a window (a month's, counted at its last second) from the window's start.

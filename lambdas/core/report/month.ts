@@ -1,5 +1,7 @@
 /** Calendar months (`YYYY-MM`, UTC) as the monthly report names and bounds them. */
 
+import { utcDay } from '../parse-time.ts';
+
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const DAY_MS = 86_400_000;
 
@@ -77,7 +79,7 @@ function spanOf(month: string, year: number, index: number): MonthSpan {
   const fromMs = Date.UTC(year, index, 1);
   const toMs = Date.UTC(year, index + 1, 1);
   const days: string[] = [];
-  for (let t = fromMs; t < toMs; t += DAY_MS) days.push(dayOf(t));
+  for (let t = fromMs; t < toMs; t += DAY_MS) days.push(utcDay(t));
   const label = new Date(fromMs).toLocaleDateString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
   return { month, label, from: isoSecond(fromMs), to: isoSecond(toMs), fromMs, toMs, days };
 }
@@ -102,20 +104,10 @@ export function scheduledReportTime(month: string): number {
   return monthSpan(month).toMs + 6 * 3_600_000;
 }
 
-/** `YYYY-MM-DD` of an instant, UTC. */
-export function dayOf(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 10);
-}
-
 export function isoSecond(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 19)}Z`;
 }
 
 export function addDays(epochMs: number, days: number): number {
   return epochMs + days * DAY_MS;
-}
-
-/** Whole days from one instant to another, rounded down; negative when `to` is earlier. */
-export function daysBetween(fromMs: number, toMs: number): number {
-  return Math.floor((toMs - fromMs) / DAY_MS);
 }

@@ -22,7 +22,8 @@ import { buildReport, type ReportInput } from './build-report.ts';
 import { type CarriedGroup, groupKey } from './groups.ts';
 import { highestSeverity } from './coverage.ts';
 import { findingsQueryEnd, happenedIn } from './evidence.ts';
-import { addDays, dayOf, isoSecond, type MonthSpan, monthSpan, previousMonthSpan, scheduledReportTime } from './month.ts';
+import { addDays, isoSecond, type MonthSpan, monthSpan, previousMonthSpan, scheduledReportTime } from './month.ts';
+import { utcDay } from '../parse-time.ts';
 import { DUE_DAYS } from './thresholds.ts';
 import { type AuditReport, REPORT_SCHEMA } from './model.ts';
 import { reportNotice } from './notice.ts';
@@ -201,7 +202,7 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
     subject: finding.subject,
     status: !last.has(key) ? 'unverified' : month === previous.month ? 'new' : 'recurring',
     openSince: month,
-    due: dayOf(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
+    due: utcDay(addDays(scheduledReportTime(month), DUE_DAYS[severity])),
   }));
 }
 

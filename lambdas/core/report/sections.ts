@@ -6,7 +6,8 @@ import type { GuardState } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
-import { daysBetween, type MonthSpan } from './month.ts';
+import type { MonthSpan } from './month.ts';
+import { daysBetween, utcDay } from '../parse-time.ts';
 import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
 import { ownerOf } from './subjects.ts';
 import { thresholdsFor } from './thresholds.ts';
@@ -79,7 +80,8 @@ function bypassesOf(f: Finding, span: MonthSpan): number {
 }
 
 function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean, stored: boolean): string {
-  const lastBypassDays = e.last_bypass_at ? daysBetween(Date.parse(e.last_bypass_at), reportMs) : undefined;
+  // Whole days (24 h) since the last bypass, not calendar days.
+  const lastBypassDays = e.last_bypass_at ? Math.floor((reportMs - Date.parse(e.last_bypass_at)) / DAY_MS) : undefined;
   const renewed = e.renewals.length >= 2 ? ` Renewed ${e.renewals.length} times: the temporary bypass is becoming permanent; make it a product decision or restore the guard.` : '';
   if (state === 'revoked') return `Revoked${e.revoked_at ? ` on ${e.revoked_at.slice(0, 10)}` : ''}${e.revoke_reason ? ` (${e.revoke_reason})` : ''}: nothing to decide.`;
   if (state === 'expired') {
@@ -115,13 +117,13 @@ export function reviewExceptions(input: {
 }): ExceptionReview {
   const registry = input.exceptions !== undefined;
   const entries = input.exceptions ?? fromConfig(input.config);
-  const reportDayMs = Date.parse(new Date(input.generatedAtMs).toISOString().slice(0, 10));
+  const reportDay = utcDay(input.generatedAtMs);
   const heldBack = input.heldBack ?? [];
   const notStored = new Set(input.notStored);
   const mentions = (e: GuardException) =>
     input.findings.filter((f) => f.detector === 'guard-exception-expired' && (f.evidence?.exception_id === e.id || (f.subject === e.guard && f.evidence?.exception_id === undefined)));
   const rows: ExceptionReviewRow[] = entries.map((e) => {
-    const daysToExpiry = daysBetween(reportDayMs, Date.parse(e.expires.slice(0, 10)));
+    const daysToExpiry = daysBetween(reportDay, e.expires.slice(0, 10));
     const state: ExceptionState = e.status === 'revoked' ? 'revoked' : daysToExpiry < 0 ? 'expired' : daysToExpiry <= EXPIRING_SOON_DAYS ? 'expiring' : 'active';
     const expiredFindings = mentions(e);
     const held = heldBack
