@@ -247,11 +247,11 @@ function utcDayOf(year: number, month: number, day: number): number {
 const PLAUSIBLE_FROM = utcDayOf(1, 1, 2);
 const PLAUSIBLE_YEARS_AHEAD = 100;
 
-/** A date value as epoch ms and whether it carried a time: ISO-8601 text, or epoch seconds / milliseconds. */
-function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | undefined {
+/** A date value as epoch ms (a date alone, its midnight): ISO-8601 text, or epoch seconds / milliseconds. */
+function parseDateValue(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
-    if (value >= 1e12 && value < 1e14) return { ms: value, dateOnly: false };
-    if (value >= 1e9 && value < 1e11) return { ms: value * 1000, dateOnly: false };
+    if (value >= 1e12 && value < 1e14) return value;
+    if (value >= 1e9 && value < 1e11) return value * 1000;
     return undefined;
   }
   if (typeof value !== 'string') return undefined;
@@ -261,10 +261,10 @@ function parseDateValue(value: unknown): { ms: number; dateOnly: boolean } | und
   const day = utcDayOf(y, mo, d);
   const check = new Date(day);
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
-  if (m[4] === undefined) return { ms: day, dateOnly: true };
+  if (m[4] === undefined) return day;
   // UTC when it names no offset, as every other time is read (Date.parse would take the machine's zone).
   const ms = parseTime(value.trim().toUpperCase().replace(' ', 'T'));
-  return Number.isNaN(ms) ? undefined : { ms, dateOnly: false };
+  return Number.isNaN(ms) ? undefined : ms;
 }
 
 /** A bound (`2026-12-31`, `-30d`) as the first (`min`) or last (`max`) millisecond of its day. */
@@ -359,11 +359,10 @@ function plausibleUntil(now: number): number {
 }
 
 function checkDate(value: unknown, expected: string, low: number | undefined, high: number | undefined, plausibility = false): Check {
-  const parsed = parseDateValue(value);
-  if (!parsed) return { ...failed('date', value, 'is not an ISO date'), expected };
-  const { ms, dateOnly } = parsed;
+  const ms = parseDateValue(value);
+  if (ms === undefined) return { ...failed('date', value, 'is not an ISO date'), expected };
   const tooEarly = low !== undefined && ms < low;
-  const tooLate = high !== undefined && (dateOnly ? ms > high : ms > high);
+  const tooLate = high !== undefined && ms > high;
   if (!tooEarly && !tooLate) return { expected };
   const side = tooEarly ? 'before' : 'after';
   const edge = utcDay(tooEarly ? (low as number) : (high as number));

@@ -358,10 +358,18 @@ export interface JudgedSubject {
  * (`agentFirstSeenAt`), else, as for a job, its earliest end when the row leaves it out.
  */
 function firstSeenAfter(subject: KnownSubject, row: CoverageRow | undefined, now: number): number | undefined {
-  const rowSaysLater = row === undefined || row.status === 'later';
-  const fromState = () => stateFacts(coverageState(subject.kind, subject.state)).firstSeenAt;
-  const first = subject.kind === 'agent' ? (agentFirstSeenAt(subject.state) ?? (rowSaysLater ? fromState() : undefined)) : subject.kind === 'guard' || rowSaysLater ? fromState() : undefined;
+  const first = firstSeenOf(subject, row === undefined || row.status === 'later');
   return first !== undefined && first > now ? first : undefined;
+}
+
+/** When a subject was first seen (see `firstSeenAfter`): an agent's earliest root run if its state tells; else its state's, for a guard always, for any other only when its row says later. */
+function firstSeenOf(subject: KnownSubject, rowSaysLater: boolean): number | undefined {
+  if (subject.kind === 'agent') {
+    const fromRootRuns = agentFirstSeenAt(subject.state);
+    if (fromRootRuns !== undefined) return fromRootRuns;
+  }
+  if (subject.kind === 'guard' || rowSaysLater) return stateFacts(coverageState(subject.kind, subject.state)).firstSeenAt;
+  return undefined;
 }
 
 /** The times an agent's own root runs began, as its state holds them: each start (else end) of its ended runs, each open run's start. */
