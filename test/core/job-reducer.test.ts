@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Config, DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
-import { initialJobState, type JobState, jobReducer, maxRuntimeOf } from '../../lambdas/core/job-reducer.ts';
+import { initialJobState, type JobState, jobReducer, maxRuntimeOf, runsGoingOn } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
@@ -895,5 +895,29 @@ describe('a redact pattern matching run ids added to the config while a run is o
     expect(endId).toMatch(/^\[REDACTED:hex-key\]#/);
     expect(state.open).toEqual([]);
     expect(records.map((r) => [r.run_id, r.duration_ms])).toEqual([[endId, 60_000]]);
+  });
+});
+
+describe('runsGoingOn: the open runs scan counts in flight and MCP calls running', () => {
+  it('counts a unit that is up (`Started U`) as no run going on when its job has no schedule (a daemon), and as one when its schedule is configured', () => {
+    // Prepare: api.service came up at 08:00, failed at 09:00 (an end seen) and was restarted by Restart= at 09:00:05
+    const unit = 'api.service';
+    const lines = syslogLines(
+      'Oct  5 08:00:00 web1 systemd[1]: Started api.service - API server.',
+      'Oct  5 09:00:00 web1 systemd[1]: api.service: Main process exited, code=exited, status=1/FAILURE',
+      'Oct  5 09:00:05 web1 systemd[1]: Started api.service - API server.',
+    );
+    const { state } = jobReducer.apply(initialJobState(unit), unit, lines, ctx);
+    const scheduled = validateConfig({ jobs: { [unit]: { schedule: '0 9 * * *' } } }, 'cfg', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+    const at = Date.parse('2026-10-05T09:30:00Z');
+
+    // Act
+    const daemon = runsGoingOn(state, at, maxRuntimeOf(state, DEFAULT_CONFIG).ms, DEFAULT_CONFIG);
+    const timerService = runsGoingOn(state, at, maxRuntimeOf(state, scheduled).ms, scheduled);
+
+    // Assess: the restarted run is open and up; only the scheduled job waits for it to end
+    expect(state.open.map((r) => [new Date(r.at).toISOString(), r.active])).toEqual([['2026-10-05T09:00:05.000Z', true]]);
+    expect(daemon).toEqual([]);
+    expect(timerService.map((r) => new Date(r.at).toISOString())).toEqual(['2026-10-05T09:00:05.000Z']);
   });
 });
