@@ -9,11 +9,12 @@ import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, ru
 import { graceMinutesOf } from '../core/job-options.ts';
 import { onTimeWithinMs } from '../detectors/missed-run.ts';
 import { ownValue } from '../core/own-property.ts';
-import { buildCoverage, minHistoryOf } from '../core/report/coverage.ts';
+import { buildCoverage, minHistoryOf, unnamedIn } from '../core/report/coverage.ts';
+import { findingsQueryEnd, happenedIn } from '../core/report/evidence.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import { listsBy } from '../core/report/lookup.ts';
-import type { CoverageRow } from '../core/report/model.ts';
-import type { MonthSpan } from '../core/report/month.ts';
+import type { CoverageRow, RetiredSubject } from '../core/report/model.ts';
+import { type MonthSpan, monthOf, previousMonthSpan } from '../core/report/month.ts';
 import { compareSubjects, configuredSubjects, isUnseenJobLeftConfig, ownerOf, type SubjectSnapshot, stateFacts } from '../core/report/subjects.ts';
 import { auditTrailDriftDetector } from '../detectors/audit-trail-drift.ts';
 import { lastExpectedStart } from '../core/schedule.ts';
@@ -348,6 +349,20 @@ export interface JudgedSubject {
    * judged; list_subjects leaves one the config does not name out, as the report leaves it out of a month.
    */
   readonly firstSeenLater?: number;
+  /** Retired as the monthly report retires a subject (`retirementAt`): its row, nothing of it judged, says so. */
+  readonly retired?: RetiredSubject;
+}
+
+/**
+ * How the monthly report retires a subject, at `now` (`buildCoverage`'s `retireBefore` and
+ * `previousFindings`: `isRetired` and `unnamedIn`): not in the config, last seen before the month
+ * before now's, silent for more than 3 × its rhythm, and named in none of that month's findings
+ * made by now. The one rule of find_overdue, list_subjects and subject_status.
+ */
+export function retirementAt(view: AuditReadView, now: number) {
+  const previous = previousMonthSpan(monthOf(now));
+  const previousFindings = async () => (await view.findings({ from: previous.from, to: findingsQueryEnd(previous) })).filter((f) => happenedIn(f, previous) && Date.parse(f.ts) <= now);
+  return { retireBefore: previous.fromMs, previousFindings, unnamed: async () => unnamedIn(await previousFindings()) };
 }
 
 /**
@@ -402,8 +417,11 @@ export function agentFirstSeenAt(state: unknown): number | undefined {
   return times.length > 0 ? Math.min(...times) : undefined;
 }
 
-/** The row of a subject not seen yet at `now` (first seen at `firstSeenAt`): UNKNOWN, as the report's row of the month or a configured subject never seen. */
-function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditReadView, exceptions: Parameters<typeof ownerOf>[3]): CoverageRow {
+/**
+ * The row of a subject nothing of which is judged, saying why (`reason`): one not seen yet at now,
+ * UNKNOWN, as the report's row of the month or a configured subject never seen; a retired one.
+ */
+function unjudgedRow(subject: KnownSubject, reason: string, view: AuditReadView, exceptions: Parameters<typeof ownerOf>[3]): CoverageRow {
   const owner = ownerOf(subject.kind, subject.name, view.config, exceptions);
   const minHistory = minHistoryOf(subject.kind, subject.name, view.config);
   const recordsRuns = subject.kind === 'job' || subject.kind === 'agent';
@@ -411,7 +429,7 @@ function notYetSeenRow(subject: KnownSubject, firstSeenAt: number, view: AuditRe
     kind: subject.kind,
     name: subject.name,
     status: 'unknown',
-    reason: `not seen yet: first seen on ${isoTime(firstSeenAt)}, after now`,
+    reason,
     runsInMonth: recordsRuns ? 0 : null,
     failedRuns: recordsRuns ? 0 : null,
     history: subject.kind === 'job' || subject.kind === 'agent' ? 0 : null,
@@ -455,7 +473,10 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const widest = spans.get(Math.max(...windowDays, STATUS_WINDOW_DAYS)) ?? rollingSpan(now, STATUS_WINDOW_DAYS);
   // Each subject's own span, in the subjects' order.
   const spanAt = windowDays.map((days) => spans.get(days)!);
-  const [all, exceptions, runLists, laterRunLists, drifts] = await Promise.all([
+  const retirement = retirementAt(view, now);
+  // The month before's findings are read only when a subject may be retired (most calls have none).
+  const mayRetire = subjects.some((s) => !s.configured && s.state !== undefined && (stateFacts(coverageState(s.kind, s.state)).lastSeenAt ?? 0) < retirement.retireBefore);
+  const [all, exceptions, runLists, laterRunLists, drifts, previousFindings] = await Promise.all([
     view.findings({ from: widest.from, to: widest.to }),
     view.exceptions(),
     mapLimited(
@@ -465,6 +486,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     ),
     runsAfterNow(view, subjects, spanAt),
     ongoingDrifts(view, subjects),
+    mayRetire ? retirement.previousFindings() : [],
   ]);
   const spanOf = new Map(subjects.map((s, i) => [subjectKeyOf(s), spanAt[i]]));
   // Each subject's findings in its own window.
@@ -477,6 +499,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   // Indexed once, as the report does: a fleet has thousands of subjects and findings.
   const findingsOf = listsBy(findings, (f) => subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
   const rowOf = new Map<string, CoverageRow>();
+  const retiredOf = new Map<string, RetiredSubject>();
   for (const [days, span] of spans) {
     const group = subjects.flatMap((s, i) => (windowDays[i] === days ? [{ s, runs: runLists[i], later: laterRunLists[i] }] : []));
     // Its history as it stood at now: the runs recorded after it (a `--now` earlier than the store's data) not counted, as the report cuts a month's.
@@ -490,9 +513,12 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
       findings: group.flatMap(({ s }) => findingsOf.get(subjectKeyOf(s)) ?? []),
       config: view.config,
       exceptions: exceptions ?? undefined,
+      retireBefore: retirement.retireBefore,
+      previousFindings,
     });
     const groupKeys = new Set(group.map(({ s }) => subjectKeyOf(s)));
     for (const row of coverage.rows) if (groupKeys.has(subjectKeyOf(row))) rowOf.set(subjectKeyOf(row), row);
+    for (const r of coverage.retired) if (groupKeys.has(subjectKeyOf(r))) retiredOf.set(subjectKeyOf(r), r);
   }
   return subjects.map((subject, i) => {
     const own = findingsOf.get(subjectKeyOf(subject)) ?? [];
@@ -503,8 +529,14 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     // It gives an agent or guard first seen after its span an `unknown` row: their states tell.
     const firstSeenLater = firstSeenAfter(subject, found, now);
     if (firstSeenLater !== undefined) {
-      const row = notYetSeenRow(subject, firstSeenLater, view, exceptions ?? undefined);
+      const row = unjudgedRow(subject, `not seen yet: first seen on ${isoTime(firstSeenLater)}, after now`, view, exceptions ?? undefined);
       return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row, findings: [], runs: [], open: [], firstSeenLater };
+    }
+    // The report lists a retired subject apart, in no row: nothing of it in its window.
+    const retired = found === undefined ? retiredOf.get(subjectKeyOf(subject)) : undefined;
+    if (retired !== undefined) {
+      const reason = `retired (not in the config, last seen ${retired.lastSeen.slice(0, 10)}): nothing of it since, silent for more than 3 × its usual gap between runs: renamed or no longer used`;
+      return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: unjudgedRow(subject, reason, view, exceptions ?? undefined), findings: [], runs: [], open: [], retired };
     }
     if (found === undefined) throw new Error(`no coverage row for ${subject.kind} ${subject.name}`);
     const ongoing = subject.kind === 'job' ? (drifts.get(subject.name) ?? []) : [];

@@ -35,7 +35,7 @@ export function defineTool<I extends z.ZodRawShape, O extends z.ZodRawShape>(too
 export const KindSchema = z.enum(SUBJECT_KINDS);
 /** Findings name tools too (`tool-arg-invalid`). */
 export const FindingKindSchema = z.enum(['job', 'agent', 'tool', 'route', 'guard']);
-export const StatusSchema = z.enum(['OK', 'FINDINGS', 'UNKNOWN']);
+export const StatusSchema = z.enum(['OK', 'FINDINGS', 'UNKNOWN', 'RETIRED']);
 export { SeveritySchema };
 
 export const ScheduleSchema = z.object({

@@ -114,4 +114,40 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
     expect(result.overdue.map((o) => o.subject).sort()).toEqual(['nightly', 'old-sync']);
     expect(result.retired).toEqual([]);
   });
+
+  it('retires a job as the monthly report does, after 3 × its rhythm of silence, not after more than 3 missed starts', async () => {
+    // Prepare: fortnightly (not in the config) ran every 14 days from 4 June to 13 August; on 2 October it has been
+    // silent 50 days, over 3 × 14, with 3 starts missed (27 August, 10 and 24 September)
+    const store = new MemoryAuditStore();
+    const config = validateConfig({}, 'silent-audit.yaml', undefined, { now: T0 });
+    let id = 0;
+    for (let run = 0; run < 6; run++) {
+      const at = Date.parse('2026-06-04T02:00:00Z') + run * 14 * DAY;
+      const lines = [
+        { type: 'run.start', job: 'fortnightly', run_id: `f-${run}`, ts: iso(at) },
+        { type: 'run.end', job: 'fortnightly', run_id: `f-${run}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
+      ];
+      const handler = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => at + 61_000 } }), () => {});
+      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+      await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+    }
+    const now = Date.parse('2026-10-02T12:00:00Z');
+    const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'a fortnightly job stopped' }));
+    const { report } = await createMonthlyReport('2026-10', { findings: store, runs: store, catalog: store, config, clock: { now: () => now } });
+
+    // Act
+    const overdue = structured<{ overdue: { subject: string }[]; retired: { subject: string }[] }>(await mcp.call('find_overdue', {}));
+    const listed = structured<{ counts: Record<string, number>; subjects: { name: string; status: string }[] }>(await mcp.call('list_subjects', {}));
+    const status = structured<{ subject: { status: string; reason?: string } }>(await mcp.call('subject_status', { kind: 'job', subject: 'fortnightly' }));
+    await mcp.close();
+
+    // Assess: retired alike by the report and every MCP tool, not UNKNOWN
+    expect(report.coverage.retired.map((r) => r.name)).toEqual(['fortnightly']);
+    expect(overdue.retired.map((r) => r.subject)).toEqual(['fortnightly']);
+    expect(overdue.overdue).toEqual([]);
+    expect(listed.subjects).toEqual([expect.objectContaining({ name: 'fortnightly', status: 'RETIRED' })]);
+    expect(listed.counts).toMatchObject({ RETIRED: 1, UNKNOWN: 0 });
+    expect(status.subject.status).toBe('RETIRED');
+    expect(status.subject.reason).toMatch(/retired \(not in the config, last seen 2026-08-13/);
+  });
 });

@@ -160,7 +160,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
       ['guard', 'approval-step', 'FINDINGS'],
       ['guard', 'pii-redaction', 'FINDINGS'],
     ]);
-    expect(all.counts).toEqual({ OK: 0, FINDINGS: 8, UNKNOWN: 3 });
+    expect(all.counts).toEqual({ OK: 0, FINDINGS: 8, UNKNOWN: 3, RETIRED: 0 });
     const row = (name: string) => all.subjects.find((s) => s.name === name)!;
     expect(row('etl-loader')).toMatchObject({
       enough_history: false,
@@ -997,7 +997,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     ['explain_finding', { id: '2026-10-08T24:10:00Z#empty-output#nightly-backup#nb-08' }, /^explain_finding: "2026-10-08T24:10:00Z#empty-output#nightly-backup#nb-08" is not a finding id \(2026-10-08T24:10:00Z is no time of the day\): ids look like/],
     ['explain_finding', { id: '2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09' }, /^explain_finding: no finding with id "2026-10-08T03:10:00Z#empty-output#nightly-backup#nb-09" is stored/],
     ['list_exceptions', { include_revoked: 'yes' }, /Invalid arguments for tool list_exceptions: .*expected boolean.*at include_revoked/],
-    ['list_subjects', { status: 'BROKEN' }, /Invalid arguments for tool list_subjects: Invalid option: expected one of "OK"\|"FINDINGS"\|"UNKNOWN" at status/],
+    ['list_subjects', { status: 'BROKEN' }, /Invalid arguments for tool list_subjects: Invalid option: expected one of "OK"\|"FINDINGS"\|"UNKNOWN"\|"RETIRED" at status/],
   ])('%s %j is a tool error that says what was wrong', async (name, args, message) => {
     // Act
     const result = await mcp.call(name, args);

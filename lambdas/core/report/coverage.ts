@@ -183,7 +183,7 @@ export function trailingSilenceNote(
 /**
  * Whether a subject may be retired as far as last month's findings go: none of them names it. One
  * they name keeps its group open (unverified) and stays UNKNOWN: the monthly report
- * (`buildCoverage`) and MCP's find_overdue alike.
+ * (`buildCoverage`) and MCP's tools (find_overdue, list_subjects, subject_status) alike.
  */
 export function unnamedIn(previousFindings: readonly Pick<Finding, 'subject_kind' | 'subject'>[]): (kind: string, name: string) => boolean {
   const named = new Set(previousFindings.map((f) => subjectKey(f.subject_kind, f.subject)));
@@ -195,8 +195,9 @@ export function unnamedIn(previousFindings: readonly Pick<Finding, 'subject_kind
  * is retired: a job, agent or route last seen before `retireBefore`, silent since for longer than
  * SILENCE_RHYTHM_FACTOR × its rhythm (`rhythmOf`: a monthly job that missed one run is not), and,
  * an agent, with no other agent's state showing it may have run in its trees since (`mayHaveRunUnder`).
+ * The one rule of the monthly report and MCP's find_overdue (with `unnamedIn`).
  */
-function isRetired(kind: string, name: string, state: unknown, lastSeen: number, retireBefore: number | undefined, end: number, agents: readonly SubjectSnapshot[]): boolean {
+export function isRetired(kind: string, name: string, state: unknown, lastSeen: number, retireBefore: number | undefined, end: number, agents: readonly SubjectSnapshot[]): boolean {
   if (retireBefore === undefined || lastSeen >= retireBefore) return false;
   if (kind !== 'job' && kind !== 'agent' && kind !== 'route') return false;
   const times = keptActivity(state)

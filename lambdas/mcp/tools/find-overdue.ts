@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { EARLY_MS, type JobState, startsFromEndOf } from '../../core/job-reducer.ts';
 import { onTimeWithinMs, unmatchedExpected } from '../../detectors/missed-run.ts';
-import { SILENCE_RHYTHM_FACTOR, unnamedIn } from '../../core/report/coverage.ts';
-import { findingsQueryEnd, happenedIn } from '../../core/report/evidence.ts';
+import { isRetired } from '../../core/report/coverage.ts';
 import { formatSpan } from '../../core/report/format.ts';
-import { monthOf, previousMonthSpan } from '../../core/report/month.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { graceMinutesOf } from '../../core/job-options.ts';
-import { clockChangeSlack, jobSummaries, knownSubjects, lastStartOf, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { clockChangeSlack, jobSummaries, knownSubjects, lastStartOf, retirementAt, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
@@ -86,7 +84,7 @@ export const findOverdueTool = defineTool({
   description:
     'Jobs whose next expected run is late now: the schedule (configured, or inferred from their runs) expected a start after the last run, ' +
     'and none came within the grace time (for an inferred schedule, learned in the server’s --timezone, else UTC, an hour more either way when it runs every two hours or less often: a job in local time moves an hour when the clocks change). Gives how late, when it was expected and how many starts were missed (a cron schedule is counted up to 1000: missed_runs_truncated), most overdue first; ' +
-    'and the scheduled jobs of the config that were never seen at all. A job not in the config with no run this month or the month before and more than 3 expected starts missed (renamed or no longer used) is listed as retired instead, as the monthly report lists it. ' +
+    'and the scheduled jobs of the config that were never seen at all. A job not in the config with no run this month or the month before, silent for more than 3 × its usual gap between runs and with no finding the month before (renamed or no longer used), is listed as retired instead, by the monthly report’s rule (list_subjects says RETIRED). ' +
     'Each list is cut at limit (total, truncated; never_seen_total, never_seen_truncated; retired_total, retired_truncated).',
   inputSchema: {
     min_late_minutes: z.number().min(0).default(0).describe('only jobs later than this'),
@@ -115,7 +113,7 @@ export const findOverdueTool = defineTool({
     never_seen_truncated: z.boolean(),
     retired: z
       .array(z.object({ subject: z.string(), last_run_at: z.string() }))
-      .describe('jobs not in the config whose last run was before the month before now’s, more than 3 expected starts ago, with no finding in that month (renamed or no longer used), as the monthly report lists them retired: not overdue; at most `limit`'),
+      .describe('jobs not in the config whose last run was before the month before now’s, silent for more than 3 × their usual gap between runs, with no finding in that month (renamed or no longer used), as the monthly report lists them retired: not overdue; at most `limit`'),
     retired_total: z.number().describe('jobs retired, before the limit'),
     retired_truncated: z.boolean(),
   },
@@ -126,14 +124,11 @@ export const findOverdueTool = defineTool({
     const overdue = [];
     const neverSeen = [];
     const retired = [];
-    // As the report's coverage retires them: not in the config, no run this month or the month before,
-    // no finding of it the month before (`unnamedIn`, made by `now`), and more than 3
-    // (SILENCE_RHYTHM_FACTOR) of its expected starts missed since (a monthly job that missed one is overdue).
-    const previous = previousMonthSpan(monthOf(now));
-    const retireBefore = previous.fromMs;
+    // By the report's coverage rule (`isRetired`): not in the config, no run this month or the month
+    // before, silent for more than 3 × its rhythm, and no finding of it the month before (made by `now`).
+    const retirement = retirementAt(view, now);
     // Read only once a job may be retired (most calls have none).
     let retirable: Promise<(kind: string, name: string) => boolean> | undefined;
-    const readRetirable = async () => unnamedIn((await view.findings({ from: previous.from, to: findingsQueryEnd(previous) })).filter((f) => happenedIn(f, previous) && Date.parse(f.ts) <= now));
     let checked = 0;
     for (const s of subjects) {
       const schedule = scheduleOf(summaries.get(s.name), s.name, view);
@@ -151,7 +146,7 @@ export const findOverdueTool = defineTool({
       // Its last sighting, as the report's coverage reads it: its last start, or its last run's end (by now) when later.
       const lastEndAt = (s.state as JobState | undefined)?.lastEnd?.at;
       const lastSeen = lastEndAt !== undefined && lastEndAt <= now ? Math.max(lastStart, lastEndAt) : lastStart;
-      if (late && !s.configured && lastSeen < retireBefore && late.missed > SILENCE_RHYTHM_FACTOR && (await (retirable ??= readRetirable()))('job', s.name)) {
+      if (!s.configured && isRetired('job', s.name, s.state, lastSeen, retirement.retireBefore, now, []) && (await (retirable ??= retirement.unnamed()))('job', s.name)) {
         retired.push({ subject: s.name, last_run_at: isoOrNull(lastStart)! });
         continue;
       }

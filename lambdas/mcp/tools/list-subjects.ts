@@ -9,7 +9,7 @@ export const LastStatusSchema = z.enum(['ok', 'failed', 'running', 'started']);
 export const SubjectRowSchema = z.object({
   kind: KindSchema,
   name: z.string(),
-  status: StatusSchema.describe('over its status window (window_days): UNKNOWN when nothing came from it or it has too little history to judge'),
+  status: StatusSchema.describe('over its status window (window_days): UNKNOWN when nothing came from it or it has too little history to judge; RETIRED when not in the config and gone silent as the monthly report retires a subject (renamed or no longer used)'),
   window_days: z
     .number()
     .describe(`the days up to now its status, findings and runs are judged over: ${STATUS_WINDOW_DAYS}, or more for a job whose schedule expects runs further apart, back to the last start it expected past its grace time, at most ${MAX_STATUS_WINDOW_DAYS} (a rarer one, such as a yearly job, gets ${STATUS_WINDOW_DAYS})`),
@@ -37,7 +37,7 @@ export function subjectRow(judged: JudgedSubject, now: number): SubjectRow {
   return {
     kind: subject.kind,
     name: subject.name,
-    status: COVERAGE_LABEL[row.status] as SubjectRow['status'],
+    status: judged.retired !== undefined ? 'RETIRED' : (COVERAGE_LABEL[row.status] as SubjectRow['status']),
     window_days: judged.windowDays,
     ...(row.reason !== undefined ? { reason: row.reason } : {}),
     enough_history: hasEnoughHistory(row),
@@ -68,7 +68,8 @@ export const listSubjectsTool = defineTool({
     `Jobs, agents, routes and guards the audit knows (seen in the logs or named in the config), each with its kind, when its last run started (as find_overdue's last_run_at) and its status, ` +
     `schedule (configured, or inferred from its runs), and whether it has enough history to judge. Status is judged over the last ${STATUS_WINDOW_DAYS} days ` +
     `(longer for a job whose schedule expects runs further apart, such as a monthly one: back to the last start it expected, its window_days, at most ${MAX_STATUS_WINDOW_DAYS}) ` +
-    'as the monthly report does: OK, FINDINGS, or UNKNOWN when nothing came from it or it has fewer runs than min_history (silence is never health).',
+    'as the monthly report does: OK, FINDINGS, or UNKNOWN when nothing came from it or it has fewer runs than min_history (silence is never health); ' +
+    'RETIRED for one not in the config with nothing of it since the month before, silent for more than 3 × its usual gap between runs and with no finding the month before (renamed or no longer used), as the report lists it retired and find_overdue does.',
   inputSchema: {
     kind: KindSchema.optional().describe('only subjects of this kind'),
     status: StatusSchema.optional().describe('only subjects with this status'),
@@ -77,14 +78,14 @@ export const listSubjectsTool = defineTool({
   outputSchema: {
     now: z.string(),
     window_days: z.number().describe("the status window's days for most subjects; a job's row says its own (window_days), longer when its schedule expects runs further apart"),
-    counts: z.object({ OK: z.number(), FINDINGS: z.number(), UNKNOWN: z.number() }).describe('over every subject, before the filters'),
+    counts: z.object({ OK: z.number(), FINDINGS: z.number(), UNKNOWN: z.number(), RETIRED: z.number() }).describe('over every subject, before the filters'),
     total: z.number().describe('subjects matching the filters, before the limit'),
     truncated: z.boolean(),
     subjects: z.array(SubjectRowSchema),
   },
   async run(view, args) {
     const { rows } = await subjectRows(view);
-    const counts = { OK: 0, FINDINGS: 0, UNKNOWN: 0 };
+    const counts = { OK: 0, FINDINGS: 0, UNKNOWN: 0, RETIRED: 0 };
     for (const r of rows) counts[r.status]++;
     const matching = rows.filter((r) => (args.kind === undefined || r.kind === args.kind) && (args.status === undefined || r.status === args.status));
     return {
