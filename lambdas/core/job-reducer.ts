@@ -227,6 +227,14 @@ const LATE_FAILURE_TOKEN = '\u0000late-failed:';
  * of order) finds the end of its run (`lateSystemdStartEnd`).
  */
 const SYSTEMD_END_ALONE_TOKEN = '\u0000systemd-end-alone:';
+/**
+ * The processed token of an end line that names no run (the service manager's): its time and, when
+ * the line names one, its host. The same line delivered again has the same token; the same unit
+ * ending in the same second on another host (a run of its own) has another.
+ */
+function unnamedEndToken(at: number, host: string | undefined): string {
+  return host === undefined ? `${OPEN_RUN}@${at}` : `${OPEN_RUN}@${host}@${at}`;
+}
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
 /**
@@ -771,7 +779,7 @@ function isSystemdManagerEnd(event: AuditEvent): event is AuditEvent<RunEnd | Ru
 function systemdEndsOf(
   events: readonly AuditEvent[],
   subject: string,
-  endRead: (at: number) => boolean,
+  endRead: (at: number, host: string | undefined) => boolean,
 ): { endedBefore: Map<AuditEvent, number> | undefined; latestEnd: Map<string | undefined, number> | undefined } {
   let endedBefore: Map<AuditEvent, number> | undefined;
   let latestEnd: Map<string | undefined, number> | undefined;
@@ -787,7 +795,7 @@ function systemdEndsOf(
       latestEnd.set(host, Math.max(latestEnd.get(host) ?? event.at, event.at));
     } else if (body.type === 'run.start' && isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) {
       const end = nextEnd.get(body.host);
-      if (end !== undefined && endRead(end)) (endedBefore ??= new Map()).set(event, end);
+      if (end !== undefined && endRead(end, body.host)) (endedBefore ??= new Map()).set(event, end);
     }
   }
   return { endedBefore, latestEnd };
@@ -1168,7 +1176,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     };
     // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered
     // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
-    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at) => processed.has(`${OPEN_RUN}@${at}`));
+    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host) => processed.has(unnamedEndToken(at, host)));
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same
      * host, strictly after it, in an earlier delivery (the start came late, in a delivery of its own):
@@ -1345,17 +1353,20 @@ export const jobReducer: SubjectReducer<JobState> = {
       let closes: OpenRun | undefined;
       if (runId === undefined || runId === OPEN_RUN) {
         // Only an end that names no run has an end token: no time printed for the others.
-        const endToken = `${OPEN_RUN}@${event.at}`;
+        const endToken = unnamedEndToken(event.at, body.host);
         if (processed.has(endToken)) continue;
         const open = latestOpenAt(state.open, event.at, body.host);
         closes = open;
         if (open) runId = open.run_id;
-        else if (processed.forgotten(event.at)) continue;
+        // States written before hosts were in the token hold `*open@<time>`: a line they read, delivered
+        // again (its run closed, so none open), is skipped on that token too.
+        else if (processed.forgotten(event.at) || (body.host !== undefined && processed.has(unnamedEndToken(event.at, undefined)))) continue;
         else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
           remember(endToken, event.at);
           continue;
         } else {
-          runId = `${subject}@${isoTime(event.at)}`;
+          // Named by its host too: the unit may end alone at that second on another host, a run of its own.
+          runId = body.host === undefined ? `${subject}@${isoTime(event.at)}` : `${subject}@${body.host}@${isoTime(event.at)}`;
           // The end of a run whose start was not read: a systemd start read later finds it by host.
           if (event.format !== undefined && SYSTEMD_FORMATS.has(event.format)) remember(`${SYSTEMD_END_ALONE_TOKEN}${body.host ?? ''}`, event.at);
         }

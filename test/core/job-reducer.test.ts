@@ -246,6 +246,54 @@ describe('job runs reducer', () => {
     expect(state.open).toEqual([]);
   });
 
+  it.each([
+    ['succeed', ['backup.service: Deactivated successfully.', 'Finished backup.service - Nightly backup.'], 0],
+    ['fail', ['backup.service: Main process exited, code=exited, status=2/INVALIDARGUMENT', "backup.service: Failed with result 'exit-code'."], 2],
+  ])('pairs the ends of one unit on two hosts in the same second host by host: both runs %s, once each when delivered again', (_name, endLines, failures) => {
+    // Prepare: db1 and db2 start backup.service seconds apart; both end at 03:01:00
+    const lines = syslogLines(
+      'Nov  1 03:00:00 db1 systemd[1]: Starting backup.service - Nightly backup...',
+      'Nov  1 03:00:05 db2 systemd[1]: Starting backup.service - Nightly backup...',
+      ...endLines.map((l) => `Nov  1 03:01:00 db1 systemd[1]: ${l}`),
+      ...endLines.map((l) => `Nov  1 03:01:00 db2 systemd[1]: ${l}`),
+    );
+    // Act
+    const once = jobReducer.apply(initialJobState('backup.service'), 'backup.service', lines, ctx);
+    const again = jobReducer.apply(once.state, 'backup.service', lines, ctx);
+    const dbTwoAgain = jobReducer.apply(once.state, 'backup.service', lines.slice(1).filter((e) => (e.body as { host?: string }).host === 'db2'), ctx);
+    // Assess
+    expect(once.state).toMatchObject({ runs: 2, failures, open: [] });
+    expect(once.records.map((r) => [r.run_id, r.duration_ms])).toEqual([
+      ['backup.service@db1@2026-11-01T03:00:00.000Z', 60_000],
+      ['backup.service@db2@2026-11-01T03:00:05.000Z', 55_000],
+    ]);
+    expect(once.findings.map((f) => f.run_id)).toEqual(failures ? ['backup.service@db1@2026-11-01T03:00:00.000Z', 'backup.service@db2@2026-11-01T03:00:05.000Z'] : []);
+    expect(again.state).toMatchObject({ runs: 2, failures, open: [] });
+    expect(again.findings).toEqual([]);
+    expect(dbTwoAgain.state).toMatchObject({ runs: 2, failures, open: [] });
+    expect(dbTwoAgain.findings).toEqual([]);
+  });
+
+  it('counts the failures of one unit on two hosts in the same second as two runs when no start was read, once when delivered again', () => {
+    // Prepare: only the end lines (the starts fell before the log read)
+    const ends = (host: string) => [
+      `Nov  1 03:00:40 ${host} systemd[1]: backup.service: Main process exited, code=exited, status=2/INVALIDARGUMENT`,
+      `Nov  1 03:00:40 ${host} systemd[1]: backup.service: Failed with result 'exit-code'.`,
+    ];
+    const lines = syslogLines(...ends('db1'), ...ends('db2'));
+    // Act
+    const once = jobReducer.apply(initialJobState('backup.service'), 'backup.service', lines, ctx);
+    const again = jobReducer.apply(once.state, 'backup.service', lines, ctx);
+    // Assess
+    expect(once.state).toMatchObject({ runs: 2, failures: 2 });
+    expect(once.findings.map((f) => [f.detector, f.run_id])).toEqual([
+      ['run-failed', 'backup.service@db1@2026-11-01T03:00:40Z'],
+      ['run-failed', 'backup.service@db2@2026-11-01T03:00:40Z'],
+    ]);
+    expect(again.state).toMatchObject({ runs: 2, failures: 2 });
+    expect(again.findings).toEqual([]);
+  });
+
   it('counts `Starting` and the `Started` a second later as one run of a simple service, on consecutive days', () => {
     // Act
     const { state, records } = jobReducer.apply(initialJobState('report.service'), 'report.service', [...simpleRun(1), ...simpleRun(2)], ctx);

@@ -131,7 +131,7 @@ describe('systemd host reducer: the unit of an older `Starting D...`', () => {
     }
     // Assess: the first run's start is not known when it ends (nothing tied D to U yet); the next ones are
     expect(records.map((r) => [r.subject, r.run_id, r.duration_ms])).toEqual([
-      ['backup.service', 'backup.service@2026-10-01T03:12:00Z', undefined],
+      ['backup.service', 'backup.service@web1@2026-10-01T03:12:00Z', undefined],
       ['backup.service', 'backup.service@web1@2026-10-02T02:30:00.000Z', 42 * MINUTE],
       ['backup.service', 'backup.service@web1@2026-10-03T02:30:00.000Z', 42 * MINUTE],
       ['backup.service', 'backup.service@web1@2026-10-04T02:30:00.000Z', 42 * MINUTE],
@@ -294,7 +294,7 @@ describe('systemd host reducer: a batch whose host state another invocation chan
   const whole = (day: number) => [...oneshot245(day).starting, ...oneshot245(day).end];
 
   it.each([
-    ['the other teaches that D is U (the start read unresolved)', [], [...whole(1), ...whole(2)], ['run-failed', 'backup.service@2026-10-04T02:30:07Z', undefined]],
+    ['the other teaches that D is U (the start read unresolved)', [], [...whole(1), ...whole(2)], ['run-failed', 'backup.service@web1@2026-10-04T02:30:07Z', undefined]],
     [
       'the other ties D to a second unit (the start read resolved)',
       [whole(1), whole(2)],
