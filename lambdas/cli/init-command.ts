@@ -11,7 +11,7 @@ import { plural } from '../core/report/format.ts';
 import { type RouteState, routeReducer } from '../core/route-reducer.ts';
 import { MIN_SCHEDULE_INTERVALS, suggestedGraceMinutes } from '../core/schedule.ts';
 import { terminalText } from '../core/terminal-text.ts';
-import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { scanToStore, writeSourceNotes } from './scan-command.ts';
 import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
 
@@ -305,7 +305,7 @@ export function registerInitCommand(program: Command): void {
     .option('--out <file>', 'the file to write, - for stdout', DEFAULT_INIT_FILE)
     .option('--force', 'overwrite the file if it exists', false)
     .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
-    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
+    .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
     .action(async (paths: string[], o: { out: string; force: boolean; now?: number; year?: number; timezone?: string; logGroup?: string[]; since?: number }, command: Command) => {
       if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
@@ -113,7 +113,7 @@ export function registerMcpCommand(program: Command): void {
     .option('--table <name>', 'the table (default silent-audit; with --store aws: the stack’s TableName output)')
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option('--now <iso>', 'the moment statuses and lateness are judged at (default: the latest event of the files, or the current time for a store)', isoTimeOption)
-    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
+    .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
     .action(async (paths: string[], o: { store?: string; table?: string; config?: string; now?: number; year?: number; timezone?: string }) => {
       process.exitCode = await runMcp({

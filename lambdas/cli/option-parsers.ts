@@ -33,5 +33,8 @@ export function timeZoneOption(value: string): string {
   return resolved === 'UTC' || resolved.toLowerCase() === given.toLowerCase() ? resolved : given;
 }
 
+/** The help text of `--year`, the same for each command that reads files. */
+export const YEAR_HELP = 'the year the syslog dates of each file begin in (they carry none); its lines past New Year are the next year (default: the year that puts them up to now)';
+
 /** The help text of `--timezone`, the same for each command that reads files. */
 export const TIMEZONE_HELP = "the IANA time zone (e.g. Europe/Berlin) the hosts' clocks are on: a file's times that name no zone (syslog dates, a ts without offset) are read in it, DST included (default: UTC)";

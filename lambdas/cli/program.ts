@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
 import { terminalText } from '../core/terminal-text.ts';
@@ -39,7 +39,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option('--json', 'one finding per line as JSON on stdout', false)
     .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
-    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
+    .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
     .addOption(new Option('--store <store>', 'start from and save to a store: local (DynamoDB Local under .silent-audit/) or http://host:port'))
     .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; timezone?: string; store?: string; logGroup?: string[]; since?: number }, command: Command) => {

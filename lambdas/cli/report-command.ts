@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, yearOption } from './option-parsers.ts';
+import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { dirname, extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -194,7 +194,7 @@ export function registerReportCommand(program: Command): void {
         "(without it: at the latest event, as scan does), and the route requests and agent runs the logs leave in flight are settled by it, or by the month's end once the month is over",
       isoTimeOption,
     )
-    .option('--year <yyyy>', 'year for syslog dates, which carry none (default: this year)', yearOption)
+    .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', `with log files: ${TIMEZONE_HELP}`, timeZoneOption)
     .action(async (paths: string[], o: { month: string; format?: ReportFormat; out?: string; store?: string; config?: string; now?: number; year?: number; timezone?: string }) => {
       const result = await runReport({

@@ -200,6 +200,18 @@ describe('the year of a syslog date', () => {
   it('has no answer for a day the year lacks', () => {
     expect(syslogTime(2, 29, 0, 0, 0, 0, ctx({ year: 2005 }))).toBeUndefined();
   });
+
+  it('reads --year as the year a file begins in: its lines past New Year are the next year', () => {
+    // Prepare: a file from Dec 30 2025 to Jan 2 2026, one clock for it as the scan gives each file
+    const lines = ['Dec 30 03:00:01 db1 CRON[1]: (root) CMD (/opt/vacuum.sh)', 'Dec 31 03:00:01 db1 CRON[2]: (root) CMD (/opt/vacuum.sh)', 'Jan  1 03:00:01 db1 CRON[3]: (root) CMD (/opt/vacuum.sh)', 'Dec 31 23:59:59 db1 CRON[4]: (root) CMD (/opt/vacuum.sh)', 'Jan  2 03:00:01 db1 CRON[5]: (root) CMD (/opt/vacuum.sh)'];
+    const wallClock = new WallClock();
+
+    // Act
+    const times = lines.map((line) => parseSyslog(line, ctx({ year: 2025, wallClock }))).map((rec) => (rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec?.kind));
+
+    // Assess: January is 2026; a December line written late (out of order) stays 2025
+    expect(times).toEqual(['2025-12-30T03:00:01.000Z', '2025-12-31T03:00:01.000Z', '2026-01-01T03:00:01.000Z', '2025-12-31T23:59:59.000Z', '2026-01-02T03:00:01.000Z']);
+  });
 });
 
 describe('the zone of a syslog date (a local time), judged by its record time', () => {

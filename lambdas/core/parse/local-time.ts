@@ -1,3 +1,5 @@
+import { utcTime } from './timestamp-prefix.ts';
+
 /**
  * Times written without a zone (a `ts` without an offset, a syslog BSD date) are a host's local
  * wall time, read as UTC, or, in a file scanned with `--timezone`, in that zone. A log record's own time (a CloudWatch event's timestamp, an `aws logs
@@ -238,6 +240,8 @@ export class StreamZones {
 }
 
 const DAY_MS = 24 * HOUR_MS;
+/** How far a file's syslog date may lie before the last one and still be the same year (`WallClock.yearDate`). */
+const HALF_YEAR_MS = 183 * DAY_MS;
 
 /** The instants a zone's wall time (read as UTC) may name: one, two where its clock goes back, none where it goes forward. */
 function instantsOf(wallAsUtc: number, zone: string): number[] {
@@ -375,6 +379,9 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
+  /** New Years this file's syslog dates ran past, and the last of them read (`yearDate`). */
+  private newYears = 0;
+  private lastYearDate: number | undefined;
   /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
   /** Each unit whose last such line is a `Started U` that its failure may still take back (`LineKey.cameUp`), and its end line before it. */
@@ -394,6 +401,26 @@ export class WallClock {
   nextLine(): void {
     this.readAsUtc = false;
     this.line++;
+  }
+
+  /**
+   * A syslog date (which names no year) of this file, as UTC, in `startYear`, the year the file
+   * begins in (`--year`), and one more for each New Year its lines ran past: a date more than half
+   * a year before the last one read (`Jan  1` after `Dec 31`); a line written late, more than half
+   * a year after the last, is of the year before (`Dec 31` after `Jan  1`). Undefined when the day
+   * does not exist in its year.
+   */
+  yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
+    const at = utcTime(startYear + this.newYears, month1, day, h, m, s, ms);
+    if (at === undefined) return undefined;
+    const last = this.lastYearDate ?? at;
+    if (at < last - HALF_YEAR_MS) {
+      this.newYears++;
+      return this.yearDate(startYear, month1, day, h, m, s, ms);
+    }
+    if (at > last + HALF_YEAR_MS && this.newYears > 0) return utcTime(startYear + this.newYears - 1, month1, day, h, m, s, ms);
+    this.lastYearDate = at;
+    return at;
   }
 
   read(wallAsUtc: number, key?: LineKey): number {

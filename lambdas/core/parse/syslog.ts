@@ -19,7 +19,8 @@ import { unitOfSubject } from './unit-subject.ts';
  * - a bare tag without header (`CRON[123]: …`) when the reader knows the record's time
  *   (a CloudWatch event, or a line whose leading timestamp was already split off).
  *
- * Syslog dates carry no year: `ctx.year` if given, else the year of the reference time (the record
+ * Syslog dates carry no year: `ctx.year` if given (the year a file begins in: its clock moves its
+ * lines past New Year to the next, `WallClock.yearDate`), else the year of the reference time (the record
  * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than a day
  * after the reference, one year later when that still lies within a day after it (`Jan 1` against
  * a Dec 31 reference). Times without an offset are a local time: with a record time they are read
@@ -122,7 +123,7 @@ function unitKey(host: string, message: string, pid: number | undefined): LineKe
 
 /** A syslog date as UTC, in the year `syslogTime` gives it. */
 function wallTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
-  if (ctx.year !== undefined) return utcTime(ctx.year, month1, day, h, m, s, ms);
+  if (ctx.year !== undefined) return ctx.wallClock === undefined ? utcTime(ctx.year, month1, day, h, m, s, ms) : ctx.wallClock.yearDate(ctx.year, month1, day, h, m, s, ms);
   const reference = ctx.recordTime ?? ctx.now ?? Date.now();
   const year = new Date(reference).getUTCFullYear();
   for (const candidate of [year + 1, year, year - 1]) {
