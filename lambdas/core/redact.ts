@@ -75,6 +75,7 @@ function shapeRule(name: string, description: string, pattern: RegExp, keep?: (m
 }
 
 const hasDigit = (s: string) => /\d/.test(s);
+const hasMixedCase = (s: string) => /[a-z]/.test(s) && /[A-Z]/.test(s);
 
 /** Whether `b64` decodes to `user:password` (printable text with a colon), as Basic credentials do. */
 function isBasicCredential(b64: string): boolean {
@@ -156,8 +157,8 @@ const MYSQL_COMMAND = /\b(?:mysql|mariadb)[\w-]*[ \t][^|;&\r\n]*/g;
 /** Its `-pVALUE`: the password glued to `-p` (`-p` alone asks for it; `-P` is the port). */
 const MYSQL_PASSWORD = new RegExp(String.raw`((?<=[ \t])-p)(\\?["'])?${OPTION_VALUE}`, 'g');
 
-/** The last word of a token option (`--token`, `--api-key`, `--client-secret`, `--secret-key`, `--private-key`), and the prefixes that name a credential (`--access-token`). */
-const TOKEN_WORD = 'token|api[_-]?key|secret(?:[_-]?key)?|private[_-]?key';
+/** The last word of a token option (`--token`, `--api-key`, `--client-secret`, `--secret-key`, `--private-key`, Azure's `--account-key`), and the prefixes that name a credential (`--access-token`). */
+const TOKEN_WORD = 'token|api[_-]?key|secret(?:[_-]?key)?|private[_-]?key|account[_-]?key';
 const CREDENTIAL_PREFIX = 'access|auth|client|refresh|bot|api';
 
 /**
@@ -304,7 +305,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words), Azure\'s `--account-key VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -473,7 +474,9 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   const pgpass = /^pgpass$/i.test(keyword);
-  if (!pgpass && !/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
+  // A bare `pass` (logfmt's `user=admin pass=hunter22`, `{"pass":"…"}` in JSON text), not a name's end.
+  const barePass = /^pass$/i.test(keyword);
+  if (!pgpass && !barePass && !/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = nameBefore(text, offset);
   // What names the env variable or key: `DB` before `_PASS`, `PGPASS` itself.
   const label = pgpass ? keyword : name;
@@ -487,13 +490,14 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const colon = separator.includes(':') && !separator.includes('=');
   // A YAML key (`db_pass: s3cret`) in any case, starting its line.
   const yamlKey = label !== '' && colon && closeQuote === '' && beginsLine(text, start);
-  if (!(envName || quotedKey || yamlKey)) return true;
+  if (!(barePass || envName || quotedKey || yamlKey)) return true;
   // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
   // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
   // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential may be
   // one (looksLikeCredential: `e2e_pass: Xk9pL2mq`), quoted or not, and then not a path or a count
-  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below.
-  if (yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) {
+  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below. So is a bare `pass` before
+  // `:` but a quoted key's: CI counts so (`pass: 12, fail: 0`, `Pass: 3/3 all checks`).
+  if ((yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) || (barePass && colon && closeQuote === '')) {
     const word = value.trimEnd();
     if (/\s/.test(word) || !looksLikeCredential(word)) return true;
   }
@@ -554,8 +558,8 @@ const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
   // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
-  // `PGPASS=` (not `.pgpass`) as `_PASS=`; `REDISCLI_AUTH=` (redis-cli's password).
-  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
+  // `PGPASS=` (not `.pgpass`) as `_PASS=`; `REDISCLI_AUTH=` (redis-cli's password); a bare `pass=` (logfmt), judged as keepLabelledValue says.
+  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
   '&',
   keepLabelledValue,
 );
@@ -609,7 +613,7 @@ const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|und
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt; not a count or a result: `pass=48`, `pass=ok`; before `:` only a lone word that looks like a credential, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -654,15 +658,33 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   regexRule(
     'url-password',
     'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`)',
-    // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path.
-    new RegExp(String.raw`:(${SLASH}${SLASH})([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
+    // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path; a marker (sentry-dsn's) is no user.
+    new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
     (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
+  ),
+  regexRule(
+    'sentry-dsn',
+    "a Sentry DSN's key (`https://<key>@o123.ingest.sentry.io/42`: 32 hex digits before any host, or hex digits before a host naming `sentry`)",
+    new RegExp(String.raw`:(${SLASH}${SLASH})([0-9a-f]{8,64})@([\w.-]{0,253})`, 'g'),
+    (match, slashes: string, key: string, host: string) => (key.length === 32 || /sentry/i.test(host) ? `:${slashes}${redactionMarker('sentry-dsn')}@${host}` : match),
   ),
   regexRule(
     'slack-webhook',
     'Slack webhook URLs (`https://hooks.slack.com/services/…`, also `/workflows/`, `/triggers/`; also with `/` escaped as `\\/`)',
     new RegExp(String.raw`\b(hooks\.slack(?:-gov)?\.com${SLASH}(?:services|workflows|triggers)${SLASH})(?:[A-Za-z0-9_/-]|${SLASH}){8,}`, 'gi'),
     (_m, path: string) => `${path}${redactionMarker('slack-webhook')}`,
+  ),
+  regexRule(
+    'discord-webhook',
+    'Discord webhook URLs (`https://discord.com/api/webhooks/<id>/<token>`, also `discordapp.com`, `/api/v10/webhooks/`, and with `/` escaped as `\\/`)',
+    new RegExp(String.raw`\b(discord(?:app)?\.com${SLASH}api${SLASH}(?:v\d{1,2}${SLASH})?webhooks${SLASH})(?:[A-Za-z0-9_-]|${SLASH}){8,}`, 'gi'),
+    (_m, path: string) => `${path}${redactionMarker('discord-webhook')}`,
+  ),
+  regexRule(
+    'teams-webhook',
+    'Microsoft Teams incoming webhook URLs (`https://<tenant>.webhook.office.com/webhookb2/…`, `https://outlook.office.com/webhook/…`, also with `/` escaped as `\\/`)',
+    new RegExp(String.raw`\b((?:webhook|outlook)\.office(?:365)?\.com${SLASH}webhook(?:b2)?${SLASH})(?:[A-Za-z0-9_@.-]|${SLASH}){8,}`, 'gi'),
+    (_m, path: string) => `${path}${redactionMarker('teams-webhook')}`,
   ),
   assignmentRule('azure-key', 'Azure storage account and Service Bus keys (`AccountKey=…`, `SharedAccessKey=…` in connection strings, `AZURE_STORAGE_ACCOUNT_KEY=…`)', 'accountkey|storage[_-]account[_-]key|sharedaccesskey', ';&'),
   azureSasRule,
@@ -679,6 +701,16 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   shapeRule('anthropic-key', 'Anthropic API keys (`sk-ant-…`)', /\bsk-ant-[A-Za-z0-9_-]{20,255}/g),
   shapeRule('openai-key', 'OpenAI-style API keys (`sk-…`, `sk-proj-…`: at least 20 characters, with a digit)', /\bsk-[A-Za-z0-9_-]{20,255}/g, (m) => !hasDigit(m)),
   shapeRule('google-api-key', 'Google API keys (`AIza` + 35 characters)', /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g),
+  shapeRule('npm-token', 'npm access tokens (`npm_` + 36 letters and digits)', /\bnpm_[A-Za-z0-9]{36}(?![A-Za-z0-9_])/g),
+  shapeRule(
+    'gitlab-token',
+    'GitLab tokens (`glpat-`, `gldt-`, `glrt-`, `glptt-`, `glcbt-`, `glft-`, `glsoat-`, `gloas-` + at least 20 characters, also with a routable token\'s `.01.…` suffix)',
+    /\bgl(?:pat|dt|rt|ptt|cbt|ft|soat|oas)-[A-Za-z0-9_-]{20,255}(?:\.[A-Za-z0-9_-]{1,64}){0,2}/g,
+  ),
+  // A name (`hf_hub_download`, `hf_model`) has an `_` or one case: a token is 34 letters (and digits) in mixed case.
+  shapeRule('huggingface-token', 'Hugging Face tokens (`hf_` + 34 letters and digits, in mixed case)', /\bhf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])/g, (m) => !hasMixedCase(m)),
+  // A host name's label (`hvs.internalservicesclusterprod`) is lower case: a token has a digit or mixed case.
+  shapeRule('vault-token', 'HashiCorp Vault tokens (`hvs.`, `hvb.`, `hvr.` + at least 24 characters, with a digit or mixed case)', /\bhv[sbr]\.[A-Za-z0-9_-]{24,255}(?![A-Za-z0-9_-])/g, (m) => !(hasDigit(m) || hasMixedCase(m.slice(4)))),
   shapeRule('jwt', 'JSON Web Tokens (`eyJ….eyJ….…`)', /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g),
   shapeRule('aws-access-key', 'AWS access key ids (`AKIA…`, `ASIA…`: 20 characters)', /(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g),
   awsSecretKeyRule,
@@ -704,9 +736,11 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does.
  * `creds` (`--creds`, `--src-creds`) comes before `cred`, so that only it runs cli-password: a line merely
  * naming credentials (botocore's `Found credentials in environment variables.`, every Python AWS job's) does not;
- * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`).)
+ * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). Likewise `pm_` for `npm_`
+ * and `ebhook` for Discord's and Teams' webhook URLs; GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
+ * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -715,6 +749,9 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'private-key': ['priv'],
   'url-password': [URL_TRIGGER],
   'slack-webhook': ['slack'],
+  'discord-webhook': ['ebhook'],
+  'teams-webhook': ['ebhook'],
+  'sentry-dsn': [URL_TRIGGER],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
   'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
@@ -726,6 +763,10 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'anthropic-key': ['sk-'],
   'openai-key': ['sk-'],
   'google-api-key': ['aiza'],
+  'npm-token': ['pm_'],
+  'gitlab-token': ['gl-'],
+  'huggingface-token': ['hf_'],
+  'vault-token': ['hv.'],
   jwt: ['eyj'],
   'aws-access-key': ['akia', 'asia'],
   'aws-secret-key': ['secr', 'creds', 'toke'],
@@ -753,6 +794,12 @@ function groupedByFirstLetter(scan: RegExp): RegExp {
 const GROUPED_TRIGGER_SCAN = groupedByFirstLetter(TRIGGER_SCAN);
 const ANY_TRIGGER = new RegExp(GROUPED_TRIGGER_SCAN.source, 'i');
 
+/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`) and Vault's (`hv.`) each. */
+function triggerOf(word: string): string {
+  if (word.startsWith('g')) return word.startsWith('gl') ? 'gl-' : 'gh_';
+  return word.startsWith('hv') ? 'hv.' : word;
+}
+
 /**
  * The triggers a text holds (in lower case); undefined for none (most text: one scan, nothing
  * allocated). The scan ignores case as the rules' own patterns do (`/i`, not Unicode), rather than
@@ -766,8 +813,7 @@ function triggersIn(text: string): Set<string> | undefined {
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
   for (const [match] of text.matchAll(GROUPED_TRIGGER_SCAN)) {
-    const word = match.toLowerCase();
-    found.add(word.startsWith('g') ? 'gh_' : word);
+    found.add(triggerOf(match.toLowerCase()));
   }
   return found;
 }

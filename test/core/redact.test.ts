@@ -101,6 +101,35 @@ const RULES: Readonly<Record<string, RuleTable>> = {
     quiet: ['AIza is how Google keys begin', 'AIzaShort123'],
     redacted: [['AIzaSyD-1234567890abcdefghijklmnopqrstu', M('google-api-key')]],
   },
+  'npm-token': {
+    // npm's tokens: `npm_` and 36 letters and digits; env names (`npm_config_cache`) have underscores.
+    quiet: ['npm_config_cache=/tmp/npm', 'npm_package_version=1.2.3 npm_lifecycle_event=build', 'npm_ABCdef1234567890ABCdef1234567890abcdXYZ is too long', 'npm_short'],
+    redacted: [
+      ['NPM_TOKEN=npm_ABCdef1234567890ABCdef1234567890abcd npm publish', `NPM_TOKEN=${M('npm-token')} npm publish`],
+      ['//registry.npmjs.org/:_authToken=npm_ABCdef1234567890ABCdef1234567890abcd', `//registry.npmjs.org/:_authToken=${M('npm-token')}`],
+    ],
+  },
+  'gitlab-token': {
+    quiet: ['glpat-short', 'the glpat- prefix marks personal access tokens', 'global-settings-for-the-whole-team-2026'],
+    redacted: [
+      ['PRIVATE-TOKEN glpat-AbCdEf1234567890xyzQ', `PRIVATE-TOKEN ${M('gitlab-token')}`],
+      ['runner glrt-t1_AbCdEf1234567890xyzQ registered', `runner ${M('gitlab-token')} registered`],
+      // A routable token's version and checksum go too.
+      ['x glpat-AbCdEf1234567890xyzQabcdefgh.01.0w1kx2ab3 y', `x ${M('gitlab-token')} y`],
+    ],
+  },
+  'huggingface-token': {
+    // `hf_` and 34 letters in mixed case; identifiers (`hf_hub_download`, `hf_model`) are lower case or short.
+    quiet: ['hf_model', 'from huggingface_hub import hf_hub_download', 'hf_transfer enabled', 'hf_abcdefghijklmnopqrstuvwxyzabcdefgh'],
+    redacted: [['HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh huggingface-cli login', `HF_TOKEN=${M('huggingface-token')} huggingface-cli login`]],
+  },
+  'vault-token': {
+    quiet: ['hvs.example.com', 'the hvs. prefix marks service tokens', 'hvs.short123', 'hvs.internalservicesclusterprod'],
+    redacted: [
+      ['vault login hvs.CAESIJ1234567890abcdefghijklmn', `vault login ${M('vault-token')}`],
+      ['VAULT_TOKEN=hvb.AAAAAQJ2TbWnCVe5T6d4VnNFq8hk2o6ZQw', `VAULT_TOKEN=${M('vault-token')}`],
+    ],
+  },
   jwt: {
     quiet: ['eyJ alone', 'eyJhbGciOiJIUzI1NiJ9 only a header'],
     redacted: [['t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U;', `t=${M('jwt')};`]],
@@ -143,6 +172,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
   },
   'cli-password': {
     quiet: [
+      // Azure's --account-key: a word or placeholder after it is none.
+      'az storage account keys list --account-key <key>',
+      'az storage blob upload --account-key ACCOUNT_KEY',
       // Port and other `-p` flags of commands whose `-p` is no password.
       'docker run -p 8080:80 nginx',
       'ssh -p 2222 deploy@host',
@@ -213,6 +245,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'docker login: -p flag deprecated',
     ],
     redacted: [
+      [
+        'az storage blob upload --account-name acc --account-key abc123def456ghi789jkl012mno345pqr678stu901vwx234yz== -f x',
+        `az storage blob upload --account-name acc --account-key ${M('cli-password')} -f x`,
+      ],
       // A token option with any prefix (up to three words): the value judged as for `--token`.
       ['gh release upload --github-token ghp_abc123XYZ9 v1', `gh release upload --github-token ${M('cli-password')} v1`],
       ['release --gitlab-token glpat-abc123XYZ --npm-token abc12345XY', `release --gitlab-token ${M('cli-password')} --npm-token ${M('cli-password')}`],
@@ -307,6 +343,32 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['{\\"hook\\":\\"https:\\\\/\\\\/hooks.slack.com\\\\/services\\\\/T0001\\\\/B0001\\\\/XXXXXXXX\\"}', `{\\"hook\\":\\"https:\\\\/\\\\/hooks.slack.com\\\\/services\\\\/${M('slack-webhook')}\\"}`],
     ],
   },
+  'discord-webhook': {
+    quiet: ['see https://discord.com/api/webhooks/ for the format', 'discord.com/developers/docs/resources/webhook'],
+    redacted: [
+      ['curl -X POST https://discord.com/api/webhooks/123456789012345678/AbCdEf-secret_TOKEN -d @m.json', `curl -X POST https://discord.com/api/webhooks/${M('discord-webhook')} -d @m.json`],
+      ['{"url":"https:\\/\\/discordapp.com\\/api\\/v10\\/webhooks\\/123456\\/AbCdEf-secret"}', `{"url":"https:\\/\\/discordapp.com\\/api\\/v10\\/webhooks\\/${M('discord-webhook')}"}`],
+    ],
+  },
+  'teams-webhook': {
+    quiet: ['https://learn.microsoft.com/en-us/microsoftteams/platform/webhooks-and-connectors/how-to/add-incoming-webhook', 'posted to outlook.office.com/webhook/'],
+    redacted: [
+      [
+        'https://contoso.webhook.office.com/webhookb2/0a1b2c3d-0000-4000-8000-000000000000@0a1b2c3d-0000-4000-8000-000000000001/IncomingWebhook/9f8e7d6c5b4a/0a1b2c3d-0000-4000-8000-000000000002 failed',
+        `https://contoso.webhook.office.com/webhookb2/${M('teams-webhook')} failed`,
+      ],
+      ['https://outlook.office.com/webhook/abc@def/IncomingWebhook/0123abcd/ghi', `https://outlook.office.com/webhook/${M('teams-webhook')}`],
+    ],
+  },
+  'sentry-dsn': {
+    // A Sentry DSN's key: 32 hex digits, or hex digits before a Sentry host; a URL's user name stays.
+    quiet: ['https://git@github.com/org/repo', 'https://deadbeef@example.com/x', 'https://sentry.io/organizations/acme/issues/'],
+    redacted: [
+      ['SENTRY_DSN=https://0123456789abcdef0123456789abcdef@o123.ingest.sentry.io/42', `SENTRY_DSN=https://${M('sentry-dsn')}@o123.ingest.sentry.io/42`],
+      ['dsn: https://abc123def456@o123.ingest.sentry.io/42', `dsn: https://${M('sentry-dsn')}@o123.ingest.sentry.io/42`],
+      ['https://0123456789abcdef0123456789abcdef@sentry.internal.example/7', `https://${M('sentry-dsn')}@sentry.internal.example/7`],
+    ],
+  },
   'azure-key': {
     quiet: ['DefaultEndpointsProtocol=https;AccountName=acc;EndpointSuffix=core.windows.net', 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey', 'account key rotated'],
     redacted: [
@@ -333,6 +395,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
   },
   'secret-assignment': {
     quiet: [
+      // A bare `pass` (logfmt) whose value no password is: a count, a result, prose after `:`.
+      'pass=48 fail=2 skip=0',
+      'password pass=ok',
+      'Pass: 3/3 all checks',
+      'pass: 12, fail: 0',
+      '{"pass": "true"}',
       'token bucket refilled',
       'max_tokens=1000 tokens: 52 input_tokens=12',
       'password reset email sent',
@@ -404,6 +472,12 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       '{"nextPageToken": "CAESBggBEAEYAQ", "next_page_token": "x"} ?pageToken=abc',
     ],
     redacted: [
+      // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
+      ['login failed: user=admin pass=hunter22', `login failed: user=admin pass=${M('secret-assignment')}`],
+      ['GET /login?user=bob&pass=S3cr3t&next=/', `GET /login?user=bob&pass=${M('secret-assignment')}&next=/`],
+      ['PASS="hunter22" ./deploy.sh', `PASS="${M('secret-assignment')}" ./deploy.sh`],
+      ['{\\"user\\":\\"bob\\",\\"pass\\":\\"hunter22\\"}', `{\\"user\\":\\"bob\\",\\"pass\\":\\"${M('secret-assignment')}\\"}`],
+      ['pass: hunter22', `pass: ${M('secret-assignment')}`],
       ['password=hunter2 user=bob', `password=${M('secret-assignment')} user=bob`],
       ['DB_PASSWORD: "my secret pass"', `DB_PASSWORD: "${M('secret-assignment')}"`],
       ['{"password": "hunter2", "user": "bob"}', `{"password": "${M('secret-assignment')}", "user": "bob"}`],
@@ -890,6 +964,11 @@ describe('linear time', () => {
     'dotted logger names': `${'a.'.repeat(N / 2)}token: renewing`,
     'logger labels after levels': 'INFO a.token: renewing\n'.repeat(N / 23),
     'aws_session_token labels': 'aws_session_token '.repeat(N / 18),
+    'discord webhook paths': 'discord.com/api/webhooks/'.repeat(N / 25),
+    'teams webhook paths': `webhook.office.com/webhookb2/${'@'.repeat(N)}`,
+    'sentry key before hosts': `://${'a'.repeat(64)}@${'b'.repeat(N)}`,
+    'gitlab token suffixes': `glpat-${'a'.repeat(255)}${'.a'.repeat(N / 2)}`,
+    'bare pass labels': 'pass: '.repeat(N / 6),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
