@@ -18,8 +18,9 @@ import { parseTime } from './parse-time.ts';
  *    counted; the next alert says how many were held since when;
  * 5. otherwise → sent.
  * Per subject, from its run outcomes: `flapping_transitions_per_day` switches between healthy and
- * failing within 24 h start one flapping alert (a reminder at most once per cooldown); fewer than
- * half as many end it. A flapping notice is held (counted as snoozed) while a snooze or maintenance
+ * failing within 24 h start one flapping alert (a reminder at a switch, at most once per cooldown);
+ * fewer than half as many end it, as does a cooldown without a switch (a steady failure is then
+ * alerted, reminded and escalated as any, a steady health recovers). A flapping notice is held (counted as snoozed) while a snooze or maintenance
  * window covers every detector it names; the first switch after it ends sends it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
  * recovery notice and end the episode: the next failure alerts at once.
  */
@@ -558,7 +559,7 @@ export function decideAlerts(
       }
     }
     const flapping = next.flapping;
-    if (!flapping && transitions.length >= options.flappingTransitions) {
+    if (!flapping && switched && transitions.length >= options.flappingTransitions) {
       const names = open?.detectors ?? Object.keys(detectors);
       const severity = open?.severity ?? severityOfDetectors(names);
       if (noticeSuppressed(names, outcome.at)) {
@@ -569,8 +570,10 @@ export function decideAlerts(
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
         openWith(severity, names[0] ?? 'flapping', outcome.at);
       }
-    } else if (flapping && transitions.length < Math.ceil(options.flappingTransitions / 2)) {
+    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || outcome.at - next.since >= options.cooldownMs)) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
+      // A subject steady for a cooldown (no switch since) has settled too, whatever its earlier switches: a
+      // steady failure goes on as any failure (cooldown reminders, escalation), a steady health to its recovery.
       next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
       const names = open?.detectors ?? Object.keys(detectors);

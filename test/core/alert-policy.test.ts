@@ -279,6 +279,45 @@ describe('alert policy: flapping', () => {
     expect(notice.detail.healthy_runs).toBe(at - 10);
   });
 
+  it('ends flapping once the job has stopped switching for a cooldown: a steady failure is then reminded every cooldown', () => {
+    // Prepare: 12 alternating hours (flapping from hour 6, the last switch a failure at hour 12), then empty output every hour to hour 36.
+    const emptyEveryHour: Step[] = Array.from({ length: 25 }, (_, i) => ({ at: (12 + i) * 60, runs: ['fail'] as const, findings: ['empty-output'] as DetectorId[] }));
+    const steps: Step[] = [...alternating(12).map((s) => (s.findings ? { ...s, findings: ['empty-output'] as DetectorId[] } : s)), ...emptyEveryHour];
+    // Act
+    const { log, state } = simulate(steps);
+    // Assess: 6 h after the last switch (hour 12) the failure is alerted with what was held, then once per cooldown.
+    const sent = log.flatMap((l, h) => l.filter((m) => m.startsWith('sent')).map((m) => `${h}: ${m}`));
+    expect(sent).toEqual([
+      '0: sent finding empty-output high',
+      '6: sent flapping etl high',
+      '12: sent flapping etl high',
+      '18: sent finding empty-output high (11 held since 00:00)',
+      '24: sent finding empty-output high (5 held since 18:00)',
+      '30: sent finding empty-output high (5 held since 00:00)',
+      '36: sent finding empty-output high (5 held since 06:00)',
+    ]);
+    expect(state?.health?.flapping).toBeUndefined();
+  });
+
+  it('sends the recovery notice of a flapping job healthy again a cooldown after its last switch, not a day later', () => {
+    // Prepare: 12 alternating hours (the last switch to healthy at hour 11), then a healthy run every hour.
+    const healthyHours: Step[] = Array.from({ length: 24 }, (_, i) => ({ at: (12 + i) * 60, runs: ['ok'] as const }));
+    // Act
+    const { log } = simulate([...alternating(12), ...healthyHours]);
+    // Assess
+    expect(log.flatMap((l, h) => l.filter((m) => m.startsWith('sent recovery')).map(() => h))).toEqual([17]);
+  });
+
+  it('keeps a job that goes on switching flapping: one notice, its findings held, no recovery', () => {
+    // Prepare: 36 alternating hours (3 h of quiet at most, never a cooldown)
+    // Act
+    const { log, state } = simulate(alternating(36));
+    // Assess: a reminder at a switch once per cooldown, nothing else sent after the first flapping notice
+    const sent = log.flatMap((l, h) => l.filter((m) => m.startsWith('sent')).map((m) => `${h}: ${m}`));
+    expect(sent.filter((m) => !m.includes('flapping'))).toEqual(['0: sent finding run-failed high']);
+    expect(state?.health?.flapping).toBeDefined();
+  });
+
   it('ends flapping at a switch after a quiet day instead of reminding, and alerts the failure', () => {
     // Prepare: 8 alternating hours (flapping from hour 6), nothing for a day, then a failure at hour 31: 1 switch in 24 h.
     const steps: Step[] = [...alternating(8), { at: 31 * 60, runs: ['fail'], findings: ['run-failed'] }];
