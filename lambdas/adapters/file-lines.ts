@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
 import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
@@ -64,7 +64,9 @@ export interface OverLongLine {
 export type Line = string | OverLongLine;
 
 /**
- * A path (`-` for stdin) as a stream of lines; checks it can be read first. A named pipe, a
+ * A path (`-` for stdin) as a stream of lines; checks it can be read first: a directory is an
+ * InputError at once, a path missing or not readable (permission denied) an UnreadableInputError
+ * when its lines are read, as for xz (a scan names it, counts it and reads the others). A named pipe, a
  * process substitution (`<(zcat app.log.gz)`, `/dev/fd/63`) or a character device is read as a
  * stream, like stdin, its size unknown. Gzip is decompressed: a path named `.gz` is gzip (one
  * whose data is not is reported, as a damaged one is), and any other input whose first bytes are
@@ -81,13 +83,25 @@ export function openLineSource(path: string, stdin: Readable = process.stdin, co
     const stat = statSync(path);
     if (stat.isDirectory()) throw new InputError(`${path}: is a directory; name the log files in it (${path}/*.log)`);
     if (!stat.isFile() && !stat.isFIFO() && !stat.isCharacterDevice()) throw new InputError(`${path}: not a file, a pipe or a character device`);
+    accessSync(path, constants.R_OK);
     size = stat.isFile() ? stat.size : undefined;
   } catch (error) {
     if (error instanceof InputError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new InputError(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message}`, { cause: error });
+    return lineSource(path, {}, () => unopened(cannotOpen(error as NodeJS.ErrnoException)));
   }
   return lineSource(path, { size }, (head, onBytes) => readLines(createReadStream(path), path.endsWith('.gz'), path, command, head, onBytes));
+}
+
+/** Why a path cannot be opened, in the user's terms. */
+function cannotOpen(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return 'no such file';
+  if (error.code === 'EACCES' || error.code === 'EPERM') return 'permission denied; scan it as a user who may read it';
+  return `cannot be opened (${error.code ?? error.message})`;
+}
+
+/** The lines of a path that cannot be opened: none; reading them ends in why (an UnreadableInputError, which a scan counts and reads on past). */
+async function* unopened(reason: string): AsyncIterable<Line> {
+  throw new UnreadableInputError(reason);
 }
 
 /** A LineSourceFile (a file's with its `size`, stdin's without) whose `nulBytesNote` is what its reading (`read`) saw in the first bytes. */

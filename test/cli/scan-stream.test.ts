@@ -180,7 +180,7 @@ describe('scan: a truncated or corrupt compressed file', () => {
     expect(text).toContain(`rejected ${garbage}:${lineCount + 1}: cannot read gzip input: trailing garbage: 8 bytes after the end of the gzip data are not gzip (the file is truncated or corrupt: lines 1–${lineCount} were read`);
   });
 
-  it('keeps a missing file a usage error', async () => {
+  it('exits 2 for a missing file alone: nothing could be read, no findings', async () => {
     // Act
     const result = await scan([join(tmp, 'missing.log.gz')]);
     // Assess

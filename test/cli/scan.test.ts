@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -889,6 +889,35 @@ describe('silent-audit scan (contract §5)', () => {
     expect(result.exitCode).toBe(exitCode);
     expect(stderr).toContain(`silent-audit scan: ${xz}: xz-compressed; decompress it first (xzcat ${xz} | silent-audit scan -)\n`);
     expect(stdout).toContain(summary);
+    expect(stdout).toMatch(/unrecognised; 1 file could not be read\n/);
+  });
+
+  it.each([
+    ['exits 2 when the others gave no finding', 'healthy.jsonl', 2, '0 findings in 6 lines from 2 files'],
+    ['exits 1 when the others gave findings: a finding is never hidden behind it', 'etl-loader.log', 1, '1 finding in 6 lines from 2 files'],
+  ])('names a missing file, counts it and reads the others: %s', async (_, other, exitCode, summary) => {
+    // Prepare
+    const missing = join(mkdtempSync(join(tmpdir(), 'sa-missing-')), 'gone.log');
+    // Act
+    const { result, stdout, stderr } = await scan([missing, fx(other)]);
+    // Assess
+    expect(result.exitCode).toBe(exitCode);
+    expect(stderr).toContain(`silent-audit scan: ${missing}: no such file\n`);
+    expect(stdout).toContain(summary);
+    expect(stdout).toMatch(/unrecognised; 1 file could not be read\n/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('names a file it may not read (permission denied), in its own words, and reads the others', async () => {
+    // Prepare: mode 000 (root reads it all the same: this runs as another user only)
+    const secret = join(mkdtempSync(join(tmpdir(), 'sa-secret-')), 'secret.log');
+    writeFileSync(secret, readFileSync(fx('etl-loader.log')));
+    chmodSync(secret, 0o000);
+    // Act
+    const { result, stdout, stderr } = await scan([secret, fx('etl-loader.log')]);
+    // Assess
+    expect(result.exitCode).toBe(1);
+    expect(stderr).toContain(`silent-audit scan: ${secret}: permission denied; scan it as a user who may read it\n`);
+    expect(stderr).not.toContain('after line');
     expect(stdout).toMatch(/unrecognised; 1 file could not be read\n/);
   });
 
