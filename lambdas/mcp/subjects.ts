@@ -457,9 +457,11 @@ function runsAfterNow(view: AuditReadView, subjects: readonly KnownSubject[], sp
  * Judges subjects over their status windows (`statusWindowDays`) as the monthly report's coverage
  * judges a month: UNKNOWN when nothing came from it, or it has fewer runs than `min_history` and no
  * finding (silence is never health); FINDINGS when it had findings; else OK. Subjects whose windows
- * are as long are judged together, as the report judges a month's subjects.
+ * are as long are judged together, as the report judges a month's subjects. `known`: every subject
+ * known (`knownSubjects`), when `subjects` are some of them: an agent is judged seeing every agent's
+ * state, where its runs as a sub-agent are recorded.
  */
-export async function judgeSubjects(view: AuditReadView, subjects: readonly KnownSubject[]): Promise<JudgedSubject[]> {
+export async function judgeSubjects(view: AuditReadView, subjects: readonly KnownSubject[], known: readonly KnownSubject[] = subjects): Promise<JudgedSubject[]> {
   const now = view.now();
   const summaries = await jobSummaries(view, subjects);
   const schedules = subjects.map((s) => (s.kind === 'job' ? scheduleOf(summaries.get(s.name), s.name, view) : undefined));
@@ -498,6 +500,8 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const findings = retractLateRuns(inWindow, runLists.flat(), subjects).kept.sort((a, b) => a.ts.localeCompare(b.ts));
   // Indexed once, as the report does: a fleet has thousands of subjects and findings.
   const findingsOf = listsBy(findings, (f) => subjectKeyOf({ kind: f.subject_kind, name: f.subject }));
+  // Every agent's state, where one's runs as a sub-agent are recorded: judged alone (subject_status), an agent still sees the agents above it.
+  const agents: SubjectSnapshot[] = known.filter((s) => s.kind === 'agent' && s.state !== undefined).map((s) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state) }));
   const rowOf = new Map<string, CoverageRow>();
   const retiredOf = new Map<string, RetiredSubject>();
   for (const [days, span] of spans) {
@@ -515,6 +519,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
       exceptions: exceptions ?? undefined,
       retireBefore: retirement.retireBefore,
       previousFindings,
+      agents,
     });
     const groupKeys = new Set(group.map(({ s }) => subjectKeyOf(s)));
     for (const row of coverage.rows) if (groupKeys.has(subjectKeyOf(row))) rowOf.set(subjectKeyOf(row), row);

@@ -151,3 +151,44 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
     expect(status.subject.reason).toMatch(/retired \(not in the config, last seen 2026-08-13/);
   });
 });
+
+describe('list_subjects and subject_status for an agent not in the config that now runs only under another', () => {
+  it('is not retired by subject_status either: judged alone, it still sees the state of the agent it runs under', async () => {
+    // Prepare: helper ran as a root daily in July; boss ran daily from 1 August to 31 October, calling helper until 15 September
+    const store = new MemoryAuditStore();
+    const config = validateConfig({}, 'silent-audit.yaml', undefined, { now: T0 });
+    let id = 0;
+    const feed = async (lines: Record<string, unknown>[], at: number) => {
+      const handler = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => at + H } }), () => {});
+      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts as string), message: JSON.stringify(line) }));
+      await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/agents', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+    };
+    for (let d = 0; d < 30; d++) {
+      const at = Date.parse('2026-07-01T10:00:00Z') + d * DAY;
+      await feed([
+        { type: 'agent.start', agent: 'helper', run_id: `h-${d}`, ts: iso(at) },
+        { type: 'agent.end', agent: 'helper', run_id: `h-${d}`, status: 'ok', ts: iso(at + 60_000) },
+      ], at);
+    }
+    for (let d = 0; d < 92; d++) {
+      const at = Date.parse('2026-08-01T10:00:00Z') + d * DAY;
+      const sub = at < Date.parse('2026-09-16T00:00:00Z') ? 'helper' : 'writer';
+      await feed([
+        { type: 'agent.start', agent: 'boss', run_id: `b-${d}`, ts: iso(at) },
+        { type: 'agent.start', agent: sub, run_id: `b-${d}.0`, parent_run_id: `b-${d}`, ts: iso(at + 2000) },
+        { type: 'agent.end', agent: sub, run_id: `b-${d}.0`, status: 'ok', ts: iso(at + 4000) },
+        { type: 'agent.end', agent: 'boss', run_id: `b-${d}`, status: 'ok', ts: iso(at + 60_000) },
+      ], at);
+    }
+    const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-10-31T12:00:00Z') }, source: 'a sub-agent' }));
+
+    // Act
+    const listed = structured<{ subjects: { name: string; status: string }[] }>(await mcp.call('list_subjects', {}));
+    const status = structured<{ subject: { status: string } }>(await mcp.call('subject_status', { kind: 'agent', subject: 'helper' }));
+    await mcp.close();
+
+    // Assess: boss's state shows helper may have run in its trees since September: not retired by either tool
+    expect(listed.subjects.find((s) => s.name === 'helper')?.status).toBe('UNKNOWN');
+    expect(status.subject.status).toBe('UNKNOWN');
+  });
+});

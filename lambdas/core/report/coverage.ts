@@ -31,6 +31,12 @@ export interface CoverageInput {
   readonly retireBefore?: number;
   /** The findings of the month before: a subject named in one was seen then, so is not retired. */
   readonly previousFindings?: readonly Finding[];
+  /**
+   * Every agent's state, where an agent's runs as a sub-agent are recorded (the states of the agents
+   * above it); undefined: `subjects`' agents. Given when `subjects` are some of the agents only (MCP's
+   * subject_status judges one), so one that runs under another is not found silent.
+   */
+  readonly agents?: readonly SubjectSnapshot[];
 }
 
 const DAY_MS = 86_400_000;
@@ -337,7 +343,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
   // Before it, the store may have let the span's run records go.
   const keptFrom = runsKeptFrom(span, input.now, input.runRetentionDays);
   // Where an agent's runs as a sub-agent are recorded: the states of the agents above it.
-  const agentStates = input.subjects.filter((s) => s.kind === 'agent');
+  const agentStates = input.agents ?? input.subjects.filter((s) => s.kind === 'agent');
   const retired: RetiredSubject[] = [];
 
   const judged = [...universe.values()].sort(compareSubjects).map((subject): CoverageRow | undefined => {

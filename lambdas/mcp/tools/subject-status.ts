@@ -158,8 +158,9 @@ export const subjectStatusTool = defineTool({
     open_findings_truncated: z.boolean().describe('more open findings than the limit: subject.open_findings is their total'),
   },
   async run(view, args) {
-    const subject = pickSubject(await knownSubjects(view), args.subject, args.kind, view.config);
-    const [judged] = await judgeSubjects(view, [subject]);
+    const known = await knownSubjects(view);
+    const subject = pickSubject(known, args.subject, args.kind, view.config);
+    const [judged] = await judgeSubjects(view, [subject], known);
     const now = view.now();
     // As list_subjects: one the config does not name, first seen after now, is not known yet.
     if (judged.firstSeenLater !== undefined && !subject.configured) {
