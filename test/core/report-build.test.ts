@@ -1542,6 +1542,19 @@ describe('a subject whose lines stopped early in the month (a subscription filte
     expect([rowOf('weekly-export').status, rowOf('weekly-export').reason]).toEqual(['ok', undefined]);
   });
 
+  it('shows the scheduled job UNKNOWN, silent since 3 October, when no missed-run of it was judged after its last run (a store scanned up to its latest line)', () => {
+    // Act
+    const row = buildReport({ month: '2026-10', findings: [], previousFindings: [], subjects, runs, config, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') } }).coverage.rows.find(
+      (r) => r.name === 'backup',
+    )!;
+
+    // Assess
+    expect([row.status, row.reason]).toEqual([
+      'unknown',
+      'silent since 2026-10-03, 28 days (last seen 2026-10-03T02:01:00Z, up to 2026-11-01T00:00:00Z): its schedule "0 2 * * *" (UTC) expected a run at 2026-10-04T02:00:00Z and none was seen since, so it stopped running or its lines stopped reaching the audit',
+    ]);
+  });
+
   it('judges a month not over yet up to the report’s time: silent for 12 days by 15 October, not yet by 5 October', () => {
     // Act
     const midMonth = rowsAt('2026-10-15T12:00:00Z').find((r) => r.name === 'adhoc-export')!;

@@ -146,8 +146,8 @@ function rhythmOf(state: unknown, times: readonly number[], last: number): numbe
  * SILENCE_MIN_MS. Lines that stop (a subscription filter removed, a log group renamed, a service
  * dead) leave a subject with data in the month: without this it would show OK for the month.
  * Only jobs, agents and routes: a tool is called when an agent needs it, and a guard without
- * bypasses is healthy. A job with a configured schedule is not judged so: missed-run reports its
- * expected runs. Undefined when the subject's silence is within its rhythm, or its last sighting
+ * bypasses is healthy. A job with a configured schedule is judged by it instead
+ * (`scheduledSilenceNote`): silent when a run it expected is over SILENCE_MIN_MS before `end`. Undefined when the subject's silence is within its rhythm, or its last sighting
  * before `end` is unknown (a route seen again after the span keeps no time of its last request in it)
  * or before the span (one seen before and after it but not in it is `wholeSpanSilenceNote`'s).
  * An agent's own state learns only the runs it starts as a root: its last sighting is also the
@@ -165,7 +165,7 @@ export function trailingSilenceNote(
   agents: readonly SubjectSnapshot[] = [],
 ): string | undefined {
   if (kind !== 'job' && kind !== 'agent' && kind !== 'route') return undefined;
-  if (kind === 'job' && ownValue(config.jobs, name)?.schedule) return undefined;
+  const job = kind === 'job' ? ownValue(config.jobs, name) : undefined;
   const facts = stateFacts(state);
   const times = [...runs.map((r) => Date.parse(r.ts)), ...keptActivity(state), facts.lastSeenAt, facts.lastStartAt]
     .filter((t): t is number => finite(t) && t < end)
@@ -178,12 +178,27 @@ export function trailingSilenceNote(
   if (last === undefined || last < span.fromMs) return undefined;
   if (others.some((other) => mayHaveRunUnder(name, other.state, { fromMs: last + 1, toMs: end }))) return undefined;
   const silence = end - last;
+  if (job?.schedule) return scheduledSilenceNote(job.schedule, job.timezone, last, end);
   if (silence <= SILENCE_MIN_MS) return undefined;
   const rhythm = rhythmOf(state, times, last);
   const allowed = Math.max(SILENCE_MIN_MS, SILENCE_RHYTHM_FACTOR * rhythm);
   if (silence <= allowed) return undefined;
   const rhythmText = rhythm > 0 ? `${SILENCE_RHYTHM_FACTOR} × its usual gap of ${formatSpan(rhythm)} (at least ${formatSpan(SILENCE_MIN_MS)})` : `${formatSpan(SILENCE_MIN_MS)} (nothing shows its rhythm)`;
   return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+}
+
+/**
+ * Why a job with a configured schedule went quiet before `end` (its last sighting `last`): its
+ * schedule, the user's word and not its rhythm, expected a run after it at least SILENCE_MIN_MS
+ * before `end`, and none came. Its missed runs, when judged up to then, make it FINDINGS first;
+ * where they were not (a store a scan judged only up to its latest event), its silence is never OK.
+ * Undefined when the schedule expected none then (a monthly job that ran on the 15th).
+ */
+function scheduledSilenceNote(schedule: string, timezone: string | undefined, last: number, end: number): string | undefined {
+  // expectedStarts reads (after, until].
+  const [due] = expectedStarts(schedule, timezone, last, end - SILENCE_MIN_MS, 1);
+  if (due === undefined) return undefined;
+  return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor((end - last) / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): its schedule "${schedule}" (${timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} and none was seen since, so it stopped running or its lines stopped reaching the audit`;
 }
 
 /**
