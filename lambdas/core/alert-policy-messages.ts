@@ -202,9 +202,12 @@ export function singleFindingMessage(finding: Finding, config?: Config): AlertMe
 export const MAX_SUMMARY_LINES = 50;
 
 /**
- * One detector × subject pair of a storm summary (`data.items`): how many alerts it held back, and
- * how many similar ones the cooldown, flapping or a snooze held before them (`suppressed`, as an
- * alert's `data.suppressed`): those were counted for these alerts, which the summary reports instead.
+ * One detector × subject pair of a storm summary (`data.items`), by kind (an escalation apart from
+ * the pair's plain alerts): how many alerts it held back (`count`; the items' counts add up to the
+ * summary's), how many more findings of the delivery those alerts took in (`coalesced`, as an
+ * alert's `data.coalesced`), and how many similar ones the cooldown, flapping or a snooze held
+ * before them (`suppressed`, as an alert's `data.suppressed`): those were counted for these alerts,
+ * which the summary reports instead.
  */
 export interface SummaryItem {
   readonly detector: string;
@@ -213,6 +216,7 @@ export interface SummaryItem {
   readonly kind: AlertKind;
   readonly severity: Severity;
   readonly count: number;
+  readonly coalesced?: number;
   readonly suppressed?: { readonly count: number; readonly snoozed: number; readonly since?: string };
 }
 
@@ -223,7 +227,8 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
       .slice(0, MAX_SUMMARY_LINES)
       .map(
         (g) =>
-          `  ${g.kind === 'finding' || g.kind === 'escalation' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})` +
+          `  ${g.kind === 'finding' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})` +
+          (g.coalesced ? `; ${plural(g.coalesced, 'more finding')} like it in the same delivery` : '') +
           (g.suppressed && g.suppressed.count > 0 ? `; ${heldText(g.suppressed.count, g.suppressed.snoozed, g.suppressed.since)}` : ''),
       ),
     ...(items.length > MAX_SUMMARY_LINES ? [`  … and ${plural(items.length - MAX_SUMMARY_LINES, 'more detector × subject pair')}.`] : []),
@@ -238,14 +243,15 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
  * summary of recoveries alone is `low`.
  */
 export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): AlertMessage {
-  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { held: number; snoozed: number; since?: number }>();
+  const groups = new Map<string, { -readonly [K in keyof SummaryItem]: SummaryItem[K] } & { folded: number; held: number; snoozed: number; since?: number }>();
   let severity: Severity = 'low';
   const order: Severity[] = ['low', 'medium', 'high', 'critical'];
   for (const a of alerts) {
     if (a.kind !== 'recovery' && order.indexOf(a.severity) > order.indexOf(severity)) severity = a.severity;
     const id = `${a.kind}|${a.detector}|${a.subject_kind}|${a.subject}`;
-    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, held: 0, snoozed: 0 };
-    g.count += 1 + a.coalesced;
+    const g = groups.get(id) ?? { detector: a.detector, subject: a.subject, subject_kind: a.subject_kind, kind: a.kind, severity: a.severity, count: 0, folded: 0, held: 0, snoozed: 0 };
+    g.count++;
+    g.folded += a.coalesced;
     g.held += a.suppressed;
     g.snoozed += a.snoozed;
     if (a.suppressed > 0 && a.since !== undefined && !(g.since !== undefined && g.since <= a.since)) g.since = a.since;
@@ -254,7 +260,11 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
   }
   const items: SummaryItem[] = [...groups.values()]
     .sort((a, b) => order.indexOf(b.severity) - order.indexOf(a.severity) || b.count - a.count || a.detector.localeCompare(b.detector) || a.subject.localeCompare(b.subject))
-    .map(({ held, snoozed, since, ...item }) => (held > 0 ? { ...item, suppressed: { count: held, snoozed, ...(since !== undefined ? { since: isoTime(since) } : {}) } } : item));
+    .map(({ folded, held, snoozed, since, ...item }) => ({
+      ...item,
+      ...(folded > 0 ? { coalesced: folded } : {}),
+      ...(held > 0 ? { suppressed: { count: held, snoozed, ...(since !== undefined ? { since: isoTime(since) } : {}) } } : {}),
+    }));
   // Only recoveries: good news, titled as a recovery is, not as a LOW alert.
   const onlyRecoveries = alerts.length > 0 && alerts.every((a) => a.kind === 'recovery');
   const title = onlyRecoveries

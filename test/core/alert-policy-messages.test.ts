@@ -173,6 +173,24 @@ describe('alert messages', () => {
     expect(message.data.severity).toBe(severity);
   });
 
+  it('says in a storm summary which line is an escalation, and counts alerts as its title does, the findings folded into them apart', () => {
+    // Prepare: etl's first alert (a second finding of the delivery folded into it) and its escalation
+    const first: PlannedAlert = { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', coalesced: 1, candidate: { key: 'k1', finding: failed } };
+    const escalation: PlannedAlert = { ...base, kind: 'escalation', detector: 'run-failed', severity: 'critical', streak: 3, candidate: { key: 'k3', finding: failed } };
+    // Act
+    const message = summaryMessage([first, escalation], 1);
+    // Assess
+    expect(message.title).toBe('[CRITICAL] silent-audit: 2 more alerts (storm cap 1)');
+    expect(message.text.split('\n').slice(4)).toEqual([
+      '  escalation (run-failed) × job "etl": 1 (critical)',
+      '  run-failed × job "etl": 1 (high); 1 more finding like it in the same delivery',
+    ]);
+    expect(message.data.items).toEqual([
+      { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'escalation', severity: 'critical', count: 1 },
+      { detector: 'run-failed', subject: 'etl', subject_kind: 'job', kind: 'finding', severity: 'high', count: 1, coalesced: 1 },
+    ]);
+  });
+
   it('lists at most MAX_SUMMARY_LINES detector × subject pairs in a storm summary, and counts the rest', () => {
     // Prepare
     const storm: PlannedAlert[] = Array.from({ length: 300 }, (_, i) => {
