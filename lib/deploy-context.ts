@@ -12,8 +12,18 @@ export const DEPLOY_CONTEXT_KEYS = {
   alertEmails: 'alertEmail',
 } as const;
 
+/** The CDK context key reserving concurrency for the ingest function: `-c ingestReservedConcurrency=50`. */
+export const INGEST_RESERVED_CONCURRENCY_CONTEXT_KEY = 'ingestReservedConcurrency';
+
 /** Every CDK context key silent-audit reads. */
-export const OUR_CONTEXT_KEYS: readonly string[] = [CONFIG_CONTEXT_KEY, DEPLOY_CONTEXT_KEYS.logGroups, DEPLOY_CONTEXT_KEYS.alertEmails, KINESIS_CONTEXT_KEY, ACCOUNT_POLICY_CONTEXT_KEY];
+export const OUR_CONTEXT_KEYS: readonly string[] = [
+  CONFIG_CONTEXT_KEY,
+  DEPLOY_CONTEXT_KEYS.logGroups,
+  DEPLOY_CONTEXT_KEYS.alertEmails,
+  KINESIS_CONTEXT_KEY,
+  ACCOUNT_POLICY_CONTEXT_KEY,
+  INGEST_RESERVED_CONCURRENCY_CONTEXT_KEY,
+];
 
 /** CDK's own context: feature flags (`@aws-cdk/…`), the CLI's settings (`aws:cdk:…`), lookups (`availability-zones:…`), `cdk-…`. */
 function isCdkContextKey(key: string): boolean {
@@ -152,6 +162,19 @@ export function kinesisLogGroupsFromContext(scope: IConstruct): string[] {
     );
   }
   return parsed.data;
+}
+
+/**
+ * The concurrency `-c ingestReservedConcurrency=N` reserves for the ingest function (a string from
+ * the command line, a number from cdk.json), or undefined when not given: none is reserved by
+ * default. A value that is not a whole number from 1 is a ConfigError naming the option.
+ */
+export function ingestReservedConcurrencyFromContext(scope: IConstruct): number | undefined {
+  const value: unknown = scope.node.tryGetContext(INGEST_RESERVED_CONCURRENCY_CONTEXT_KEY);
+  if (value === undefined || value === null || value === '') return undefined;
+  const count = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (Number.isSafeInteger(count) && count >= 1) return count;
+  throw new ConfigError('cdk context', [`-c ${INGEST_RESERVED_CONCURRENCY_CONTEXT_KEY} (${JSON.stringify(value)}): expected a whole number of concurrent executions, at least 1`]);
 }
 
 /**

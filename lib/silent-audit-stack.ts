@@ -19,7 +19,7 @@ import { MONTHLY_REPORT_SCHEDULE, MonthlyReport } from './constructs/report-func
 import { accountPolicyEnabled, assertSelectionCriteriaFit, IngestAccountPolicy } from './constructs/account-policy.ts';
 import { reportDueOf, SelfWatch } from './constructs/self-watch.ts';
 import { KinesisIngest, kinesisLogGroupsOf } from './constructs/kinesis-ingest.ts';
-import { assertRoutedOnce, kinesisLogGroupsFromContext } from './deploy-context.ts';
+import { assertRoutedOnce, ingestReservedConcurrencyFromContext, kinesisLogGroupsFromContext } from './deploy-context.ts';
 import { INGEST_V8_FLAGS } from './node-options.ts';
 
 const INGEST_ENTRY = fileURLToPath(new URL('../lambdas/handlers/ingest.ts', import.meta.url));
@@ -109,6 +109,8 @@ export class SilentAuditStack extends Stack {
       onFailure: new SqsDestination(this.ingestFailures),
       retryAttempts: 2,
       v8Flags: INGEST_V8_FLAGS,
+      // None by default: CloudWatch Logs retries a throttled delivery only for a while (docs/alerts-and-operations.md).
+      reservedConcurrentExecutions: ingestReservedConcurrencyFromContext(this),
     })
       .bindTable(this.table)
       .bindTopic(this.alerts);

@@ -53,6 +53,11 @@ export interface AuditFunctionProps {
    * @default - none: the runtime's heap sizing
    */
   readonly v8Flags?: readonly string[];
+  /**
+   * Concurrent executions reserved for the function (and its ceiling).
+   * @default - none: it draws on the account's unreserved concurrency
+   */
+  readonly reservedConcurrentExecutions?: number;
 }
 
 /**
@@ -84,6 +89,7 @@ export class AuditFunction extends NodejsFunction {
       logGroup,
       onFailure: props.onFailure,
       retryAttempts: props.retryAttempts ?? 2,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {

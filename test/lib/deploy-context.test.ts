@@ -76,6 +76,7 @@ describe('readDeployContext', () => {
     ['a doubled first letter', 'cconfig', 'config'],
     ['a doubled letter in a two-word key', 'alertEmaill', 'alertEmail'],
     ['a doubled y', 'accountPolicyy', 'accountPolicy'],
+    ['a letter off in a long key', 'ingestReservedConcurency', 'ingestReservedConcurrency'],
   ])('refuses a context key one slip from ours (%s), naming the one meant', (_, typed, meant) => {
     // Prepare
     const app = new App({ context: { [typed]: 'x' } });

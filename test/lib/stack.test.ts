@@ -198,6 +198,43 @@ describe('SilentAuditStack', () => {
   });
 
   describe('ingest function', () => {
+    it('reserves no concurrency by default (throttled deliveries are retried only for a while)', () => {
+      // Act
+      const template = Template.fromStack(buildStack({ context: { accountPolicy: 'true' } }).stack);
+
+      // Assess
+      const reserved = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined);
+      expect(reserved).toEqual([]);
+    });
+
+    it.each([
+      ['-c ingestReservedConcurrency=50', '50'],
+      ['cdk.json', 50],
+    ])('reserves the concurrency given by %s for the ingest function only, cdk-nag clean', (_, value) => {
+      // Prepare
+      const { app, stack } = buildStack({ context: { accountPolicy: 'true', alertEmail: 'ops@example.com', ingestReservedConcurrency: value } });
+      const checks = new AwsSolutionsChecks(app);
+      Validations.of(app).addPlugins(checks);
+
+      // Act
+      const template = Template.fromStack(stack);
+      app.synth();
+
+      // Assess
+      const functions = template.findResources('AWS::Lambda::Function');
+      expect(functions[logicalId(stack.ingest)].Properties.ReservedConcurrentExecutions).toBe(50);
+      const others = Object.entries(functions).filter(([id, f]) => id !== logicalId(stack.ingest) && f.Properties.ReservedConcurrentExecutions !== undefined);
+      expect(others).toEqual([]);
+      expect(checks.validateScope(app).success).toBe(true);
+    });
+
+    it.each(['0', '-5', '2.5', 'ten', true])('refuses -c ingestReservedConcurrency=%j, naming the option', (value) => {
+      // Act and Assess
+      expect(() => buildStack({ context: { ingestReservedConcurrency: value } })).toThrow(
+        expect.objectContaining({ problems: [`-c ingestReservedConcurrency (${JSON.stringify(value)}): expected a whole number of concurrent executions, at least 1`] }),
+      );
+    });
+
     it('runs Node.js 24 on arm64 with 256 MB and 60 s', () => {
       // Prepare
       const { stack } = buildStack();
