@@ -199,10 +199,11 @@ export interface ReadOptions {
  * One record of a source (its `count`th, or the line its source says it begins on: `record.line`)
  * parsed into `tally`, where a rejection names it as the user finds it: `file:line`, or log group,
  * stream and event id. `clock`, the source's own, reads the zoneless times of a record without a
- * record time (`--timezone`, else UTC). True when the line gave events and a zoneless time in it
+ * record time (`--timezone`, else UTC); `repeats`, the source's too, numbers a file's lines of one
+ * text at one instant (`LineRepeats`). True when the line gave events and a zoneless time in it
  * was read as UTC.
  */
-export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally, clock?: WallClock): boolean {
+export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally, clock?: WallClock, repeats?: LineRepeats): boolean {
   const name = source.name;
   const lineNo = record.line ?? count;
   const outcome =
@@ -210,9 +211,44 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
       ? ({ kind: 'rejected', reason: record.rejected } as const)
       : record.overLongBytes !== undefined
       ? overLong(record.overLongBytes)
-      : outcomeOfJoined(parseRecord(source, record, lineNo, opts, clock), record.unfinished);
+      : outcomeOfJoined(numberRepeat(parseRecord(source, record, lineNo, opts, clock), record, repeats), record.unfinished);
   tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
   return outcome.kind === 'events' && clock?.readAsUtc === true;
+}
+
+/** How many distinct texts of one instant `LineRepeats` keeps apart, at most: past them, a text is taken as its instant's first. */
+const MAX_REPEAT_TEXTS = 1000;
+
+/**
+ * Which of the lines of the same text at the same instant of one source a line is (`LineSource.repeat`),
+ * for the line identity of a file (`contentIdentity`). Lines of a file come in time order: only the
+ * texts of the latest instant are kept, and none while every line has an instant of its own.
+ */
+export class LineRepeats {
+  private at = Number.NaN;
+  private first = '';
+  private texts: Map<string, number> | undefined;
+
+  /** How many lines of this text at this instant came before it: 0 for the first. */
+  next(text: string, at: number): number {
+    if (at !== this.at) {
+      this.at = at;
+      this.first = text;
+      this.texts = undefined;
+      return 0;
+    }
+    this.texts ??= new Map([[this.first, 1]]);
+    const before = this.texts.get(text) ?? 0;
+    if (before > 0 || this.texts.size < MAX_REPEAT_TEXTS) this.texts.set(text, before + 1);
+    return before;
+  }
+}
+
+/** A file line's events, told which of the lines of its text at its instant it is (`repeats`); a CloudWatch event's (known by its id) as parsed. */
+function numberRepeat(outcome: ParseOutcome, record: SourceRecord, repeats: LineRepeats | undefined): ParseOutcome {
+  if (repeats === undefined || record.eventId !== undefined || outcome.kind !== 'events' || outcome.events.length === 0) return outcome;
+  const repeat = repeats.next(record.text, outcome.events[0].at);
+  return repeat === 0 ? outcome : { ...outcome, events: outcome.events.map((e) => ({ ...e, source: { ...e.source, repeat } })) };
 }
 
 /** A record's line (its `lineNo`th) parsed, its zoneless times read by `clock`. */
@@ -259,11 +295,12 @@ export async function readSources(sources: readonly ScanSource[], tally: LineTal
     const progress = new ProgressBar(opts.progress, `scanning ${source.name}`, source.size);
     const unit = source.kind === 'file' ? 'line' : 'event';
     let lineNo = 0;
+    const repeats = new LineRepeats();
     try {
       for await (const record of source.records((n) => progress.advance(n))) {
         lineNo = record.linesRead ?? lineNo + 1;
         progress.line();
-        readRecord(source, record, lineNo, opts, tally);
+        readRecord(source, record, lineNo, opts, tally, undefined, repeats);
       }
     } catch (error) {
       if (!(error instanceof InputError)) throw error;

@@ -8,7 +8,7 @@ import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
 import { isAttempt, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
-import { readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
+import { LineRepeats, readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
 /**
  * The streaming half of `scan`: every source is read line by line, its lines parsed into events
@@ -235,6 +235,8 @@ interface OpenSource {
   unreadable?: string;
   /** Reads its zoneless times (`--timezone`, else UTC): one per source, which keeps its place in a repeated hour. */
   readonly clock: WallClock;
+  /** Numbers its lines of one text at one instant (`LineRepeats`). */
+  readonly repeats: LineRepeats;
   zonelessAsUtc: number;
   /** Its first records, read ahead of its clock until one says when it begins (`placeAhead`); read in turn. */
   readonly ahead: SourceRecord[];
@@ -281,6 +283,7 @@ export async function streamSources(
     lines: 0,
     unrecognised: 0,
     clock: new WallClock(opts.timeZone, firstPasses),
+    repeats: new LineRepeats(),
     zonelessAsUtc: 0,
     ahead: [],
     placed,
@@ -355,7 +358,7 @@ export async function streamSources(
     src.lineNo = record.linesRead ?? src.lineNo + 1;
     progress.line();
     counted(src, () => {
-      if (readRecord(src.source, record, src.lineNo, opts, tally, src.clock)) src.zonelessAsUtc++;
+      if (readRecord(src.source, record, src.lineNo, opts, tally, src.clock, src.repeats)) src.zonelessAsUtc++;
     });
   }
 

@@ -1,4 +1,4 @@
-import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, partOf } from './events.ts';
+import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, contentIdentity, partOf } from './events.ts';
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
 import { shortenName } from './parse/derived-name.ts';
@@ -160,16 +160,17 @@ export function isAgentEvent(event: AuditEvent): event is AuditEvent<AgentBody> 
 
 /**
  * A line's identity, for recognising it when it is delivered again: an id the line carries
- * (`action_id` from the agent kit, `span_id` from OpenTelemetry), else where it came from (the
- * CloudWatch event id, or file:line) together with its content (one line may hold several events).
+ * (`action_id` from the agent kit, `span_id` from OpenTelemetry), else the CloudWatch event id
+ * together with its content (one line may hold several events), else (a file's line) its time and
+ * content (`contentIdentity`): the same line read again under another file name or at another line
+ * number is the same action.
  */
 export function eventIdentity(event: AuditEvent): string {
   const body = event.body as unknown as Record<string, unknown>;
   if (typeof body.action_id === 'string' && body.action_id !== '') return `id:${body.action_id}`;
   if (typeof body.span_id === 'string' && body.span_id !== '') return `span:${body.span_id}`;
   const s = event.source;
-  const where = s.eventId ? `cw:${s.eventId}` : `${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}`;
-  return `${where}${partOf(s)}|${JSON.stringify(body)}`;
+  return s.eventId ? `cw:${s.eventId}${partOf(s)}|${JSON.stringify(body)}` : contentIdentity(event);
 }
 
 /**

@@ -262,11 +262,29 @@ export interface LineSource {
    * what tells it from the message's other lines. Absent for a line read whole.
    */
   readonly part?: number;
+  /**
+   * For a line without an event id (a file's): how many lines of the same text at the same instant
+   * its source held before it (two bypasses of one guard in one second, one tool call made twice).
+   * Absent for the first such line, as for nearly every line.
+   */
+  readonly repeat?: number;
 }
 
 /** What a line's identity adds for its part of a multi-line message (`#2`); nothing for a line read whole. */
 export function partOf(source: LineSource): string {
   return source.part === undefined ? '' : `#${source.part}`;
+}
+
+/**
+ * The identity of a line that carries no event id (a file's): its time, its content, and which of
+ * the lines of the same text at that instant in its source it is (`repeat`), not the file's name nor
+ * the line's number. The same line read again (a rescan, a rotated `app.log.1`, an overlapping
+ * window of lines) is recognised, as job runs are by their run id and time, and two identical lines
+ * of one instant still count apart. (A line with an event id, CloudWatch's, is known by that id.)
+ */
+export function contentIdentity(event: AuditEvent): string {
+  const s = event.source;
+  return `${event.at}|${s.repeat ?? 0}${partOf(s)}|${JSON.stringify(event.body)}`;
 }
 
 /**

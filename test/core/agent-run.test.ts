@@ -16,6 +16,7 @@ import {
   OTHER_ACTIONS,
 } from '../../lambdas/core/agent-run.ts';
 import { MAX_TREE_RUNS } from '../../lambdas/core/agent-tree.ts';
+import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { fingerprint } from '../../lambdas/core/token-ring.ts';
 import { T0, act, acts, aggregate, ctx, end, mark, start } from './agent-fixtures.ts';
 
@@ -110,6 +111,26 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect(once.actions).toBe(5);
   });
 
+  it('counts an action read again under another file name or at another line once, and two identical actions of one instant twice', () => {
+    // Prepare: five actions read from agent.log; the same lines read again from its rotated
+    // agent.log.1, and from a window that starts two lines later; one action made twice in its second.
+    const events = [start(0, 'a', 'r-rot'), ...acts(5, 1, 'a', 'r-rot')];
+    const moved = (e: AuditEvent, origin: string, shift: number) => ({ ...e, source: { origin, line: (e.source.line ?? 0) + shift } });
+    const twice = act(9, 'a', 'r-rot');
+    // Act
+    const once = applyAgentRunEvents(initialAgentRun('r-rot'), 'r-rot', events, ctx);
+    const rotated = applyAgentRunEvents(once, 'r-rot', events.map((e) => moved(e, 'agent.log.1', 0)), ctx);
+    const window = applyAgentRunEvents(once, 'r-rot', events.map((e) => moved(e, 'agent.log', -2)), ctx);
+    const repeated = applyAgentRunEvents(once, 'r-rot', [twice, { ...twice, source: { ...twice.source, line: 99, repeat: 1 } }], ctx);
+    const repeatedAgain = applyAgentRunEvents(repeated, 'r-rot', [moved(twice, 'agent.log.1', 5), { ...twice, source: { origin: 'agent.log.1', line: 7, repeat: 1 } }], ctx);
+    // Assess
+    expect(once.actions).toBe(5);
+    expect(rotated).toBe(once);
+    expect(window).toBe(once);
+    expect(repeated.actions).toBe(7);
+    expect(repeatedAgain).toBe(repeated);
+  });
+
   it('keeps the fields a stored aggregate holds that this version does not know, and leaves unset fields out', () => {
     // Prepare: an aggregate as another version may have written it
     const stored = { ...initialAgentRun('r-6'), agent: 'a', future_field: { kept: true } };
@@ -123,9 +144,10 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect(Object.keys(run)).not.toContain('ended_at');
   });
 
-  it('counts identical actions on different lines, and one action_id once from whatever line it comes', () => {
-    // Prepare: two llm_calls with the same content on two lines; one agent-kit action seen in two log groups.
-    const twins = [act(1, 'a', 'r-3', {}, 901), act(1, 'a', 'r-3', {}, 902)];
+  it('counts identical actions of one instant (the second line of its text numbered by its source), and one action_id once from whatever line it comes', () => {
+    // Prepare: two llm_calls with the same content in one second on two lines; one agent-kit action seen in two log groups.
+    const second = act(1, 'a', 'r-3', {}, 902);
+    const twins = [act(1, 'a', 'r-3', {}, 901), { ...second, source: { ...second.source, repeat: 1 } }];
     const kit = act(2, 'a', 'r-3', { action_id: 'r-3#1' }, 903);
     const kitElsewhere = { ...kit, source: { origin: '/aws/lambda/other', line: 1, eventId: '3700000000000000000000' } };
     // Act
