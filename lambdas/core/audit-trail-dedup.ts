@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AuditEvent, partOf } from './events.ts';
+import { type AuditEvent, contentIdentity, partOf } from './events.ts';
 import { takenAsCounted } from './token-ring.ts';
 
 /**
@@ -7,8 +7,9 @@ import { takenAsCounted } from './token-ring.ts';
  * audit writes): a redelivered CloudWatch batch, or a file scanned again into the same store,
  * must not count twice. Two marks are kept, both bounded:
  *
- * - each line's fingerprint: the CloudWatch event id when there is one, else the file (or log
- *   group and stream), the line number and the time;
+ * - each line's fingerprint: the CloudWatch event id when there is one, else the line's time and
+ *   content (`contentIdentity`), so that a file read again under another name (a rotated
+ *   `app.log.1`) or from another line (an overlapping window) counts nothing twice;
  * - the fingerprint of a whole group (one subject's lines of one batch), so that a redelivered
  *   batch is recognised at once however many lines it holds.
  */
@@ -19,7 +20,7 @@ function shortHash(text: string): string {
 
 export function lineFingerprint(event: AuditEvent): string {
   const s = event.source;
-  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}${partOf(s)}|${event.at}|${event.body.type}`;
+  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${contentIdentity(event)}`;
   return shortHash(identity);
 }
 

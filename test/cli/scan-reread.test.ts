@@ -10,6 +10,7 @@ import { runScan } from '../../lambdas/cli/scan-command.ts';
 import { DEFAULT_TABLE } from '../../lambdas/cli/stores.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { agentRunKey } from '../../lambdas/core/agent-run.ts';
+import { guardStateKey } from '../../lambdas/core/guard-reducer.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'scan-reread-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -41,5 +42,23 @@ describe('scan --store: lines read again under another file name or from another
     const windowed = await stored<{ actions: number }>(store, agentRunKey(runId));
     // Assess
     expect([first?.actions, rotated?.actions, windowed?.actions]).toEqual([5, 5, 6]);
+  });
+
+  it('counts a guard bypass once when its file is read again rotated, and two identical bypasses of one second twice', async () => {
+    // Prepare: one bypass, then the same bypass twice in one second, with another line between them.
+    const store = inject('dynamoEndpoint');
+    const guard = `reread-guard-${randomUUID().slice(0, 8)}`;
+    const bypass = (ts: string) => JSON.stringify({ type: 'guard.bypass', ts: `2026-12-01T09:30:${ts}Z`, guard, actor: 'bot' });
+    const other = JSON.stringify({ type: 'run.start', ts: '2026-12-01T09:30:05Z', job: `${guard}-job`, run_id: '1' });
+    const lines = [bypass('00'), bypass('05'), other, bypass('05')];
+    // Act
+    await scanInto(store, lines, `${guard}.log`);
+    const first = await stored<{ bypasses: number }>(store, guardStateKey(guard));
+    await scanInto(store, lines, `${guard}.log.1`);
+    const rotated = await stored<{ bypasses: number }>(store, guardStateKey(guard));
+    await scanInto(store, lines.slice(1), `${guard}-window.log`);
+    const windowed = await stored<{ bypasses: number }>(store, guardStateKey(guard));
+    // Assess
+    expect([first?.bypasses, rotated?.bypasses, windowed?.bypasses]).toEqual([3, 3, 3]);
   });
 });

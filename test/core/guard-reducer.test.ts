@@ -73,6 +73,27 @@ describe('guard bypass reducer', () => {
     expect(overlapping.findings).toEqual([]);
   });
 
+  it('counts a bypass line read again from a rotated file or at another line once, and two identical bypasses of one second twice', () => {
+    // Prepare: app.log's lines; the same read as app.log.1 and from a window starting a line later;
+    // the same bypass twice in one second (its source numbers the second line's repeat).
+    const events = [bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), bypassAt('2026-10-15T12:00:00Z')];
+    const moved = (e: AuditEvent, origin: string, line: number, repeat?: number) => ({ ...e, source: { origin, line, ...(repeat ? { repeat } : {}) } });
+    const once = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', events.map((e, i) => moved(e, 'app.log', i + 1)), ctx);
+    const same = bypassAt('2026-10-15T14:00:00Z', { exception_id: 'EX-12' });
+    // Act
+    const rotated = guardReducer.apply(once.state, 'pii-redaction', events.map((e, i) => moved(e, 'app.log.1', i + 1)), ctx);
+    const window = guardReducer.apply(once.state, 'pii-redaction', [moved(events[1], 'app.log', 1)], ctx);
+    const both = guardReducer.apply(once.state, 'pii-redaction', [moved(same, 'app.log', 3), moved(same, 'app.log', 4, 1)], ctx);
+    const bothAgain = guardReducer.apply(both.state, 'pii-redaction', [moved(same, 'app.log.1', 1), moved(same, 'app.log.1', 2, 1)], ctx);
+    // Assess
+    expect(once.state.bypasses).toBe(2);
+    expect(rotated.state).toBe(once.state);
+    expect(window.state).toBe(once.state);
+    expect(both.state.bypasses).toBe(4);
+    expect(both.state.byException['EX-12'].count).toBe(3);
+    expect(bothAgain.state).toBe(both.state);
+  });
+
   it('counts nothing twice when a history longer than the lines it remembers is read again (backfill over an ingested period)', () => {
     // Prepare: 2,500 bypasses a minute apart (more than the 2,000 marks kept), read live in batches of 10.
     const start = Date.parse('2026-10-01T00:00:00Z');
