@@ -1,4 +1,5 @@
 import type { IConstruct } from 'constructs';
+import { editDistance, lettersOff } from '../lambdas/core/edit-distance.ts';
 import { type Config, ConfigError, DeploySchema, type RoutedLogGroup, routedFromConfig, routingIssues } from '../lambdas/config.ts';
 import { ACCOUNT_POLICY_CONTEXT_KEY } from './constructs/account-policy.ts';
 import { KINESIS_CONTEXT_KEY } from './constructs/kinesis-ingest.ts';
@@ -30,26 +31,6 @@ function isCdkContextKey(key: string): boolean {
   return key.startsWith('@') || key.includes(':') || /^cdk-/i.test(key);
 }
 
-/**
- * The edit distance of two short strings: insertions, deletions, substitutions, and a swap of two
- * neighbouring letters counting one (`cofnig` is one off `config`; restricted Damerau–Levenshtein).
- */
-function editDistance(a: string, b: string): number {
-  let beforePrevious: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      let distance = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, beforePrevious[j - 2] + 1);
-      current.push(distance);
-    }
-    beforePrevious = previous;
-    previous = current;
-  }
-  return previous[b.length];
-}
-
 /** A key in any case and with any separators: `account-policy` and `ACCOUNT_POLICY` are `accountpolicy`. */
 function bareKey(key: string): string {
   return key.toLowerCase().replace(/[-_]/g, '');
@@ -58,11 +39,6 @@ function bareKey(key: string): string {
 /** A bare key's plurals: +s, +es, y→ies. */
 function pluralsOf(bare: string): string[] {
   return [`${bare}s`, `${bare}es`, ...(bare.endsWith('y') ? [`${bare.slice(0, -1)}ies`] : [])];
-}
-
-/** How many letters a bare key may be off ours to be a slip for it: two, one for a key of ours shorter than 8 (`confg`, `cofnig`). */
-function lettersOff(meant: string): number {
-  return meant.length < 8 ? 1 : 2;
 }
 
 /** A bare key cut short of ours by a letter or two, of four letters at least: `conf` for `config`. */

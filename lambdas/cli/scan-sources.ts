@@ -280,8 +280,13 @@ function resetClock(clock: WallClock | undefined): WallClock | undefined {
  * been read as usual; the scan goes on with the other sources.
  */
 export function rejectUnreadableRest(source: ScanSource, lineNo: number, error: CorruptInputError, tally: LineTally): void {
+  tally.reject(`${source.name}:${lineNo + 1}`, corruptReason(lineNo, error));
+}
+
+/** What a compressed file found truncated or corrupt after `lineNo` lines says: the damage, and how much of it was read. */
+export function corruptReason(lineNo: number, error: CorruptInputError): string {
   const read = lineNo === 0 ? 'no line could be read' : `lines 1–${lineNo} were read, the rest of the file cannot be`;
-  tally.reject(`${source.name}:${lineNo + 1}`, `${error.message} (the file is truncated or corrupt: ${read})`);
+  return `${error.message} (the file is truncated or corrupt: ${read})`;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
 import { isAttempt, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
-import { LineRepeats, readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
+import { corruptReason, LineRepeats, readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
 
 /**
  * The streaming half of `scan`: every source is read line by line, its lines parsed into events
@@ -318,13 +318,14 @@ export async function streamSources(
           result = await src.iterator.next();
         } catch (error) {
           readAheadRecords(src);
-          if (error instanceof CorruptInputError) {
+          if (error instanceof CorruptInputError && src.lineNo > 0) {
             counted(src, () => rejectUnreadableRest(src.source, src.lineNo, error, tally));
             merger.sourceDone(next);
             continue;
           }
-          if (error instanceof UnreadableInputError) {
-            src.unreadable = `${src.source.name}: ${error.message}`;
+          // A compressed file damaged before its first line: nothing of it was read, as of xz.
+          if (error instanceof UnreadableInputError || error instanceof CorruptInputError) {
+            src.unreadable = `${src.source.name}: ${error instanceof CorruptInputError ? corruptReason(0, error) : error.message}`;
             merger.sourceDone(next);
             continue;
           }

@@ -2,16 +2,21 @@ import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { DynamoSnoozeStore } from '../adapters/dynamodb-snooze-store.ts';
 import { MemorySnoozeStore } from '../adapters/memory-snooze-store.ts';
-import { type Config, currentActor, loadConfig } from '../config.ts';
+import { type Config, currentActor, loadConfig, nameAsLogged } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import { addSnooze, allSnoozes, configSnoozes, endSnooze, SnoozeRefusedError, snoozeStanding } from '../core/snooze.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
+import { namesMeant } from '../core/edit-distance.ts';
 import { textTable } from '../core/text-table.ts';
+import { type ReadableStore, readOnlyView } from '../mcp/audit-view.ts';
+import { knownSubjects } from '../mcp/subjects.ts';
 import { type Snooze, type SnoozeStore, systemClock } from '../ports.ts';
 import { addFirstHint, DEFAULT_TABLE, openOrConfigOnly, openStore, runWithStore, StoreSpecError } from './stores.ts';
 
 interface OpenedSnoozes {
   readonly store: SnoozeStore;
+  /** The audit's stored subjects, beside the snoozes: `add` warns of a subject none of them nor the config names. */
+  readonly catalog?: ReadableStore;
   readonly description: string;
   close(): Promise<void>;
 }
@@ -29,7 +34,7 @@ export async function openSnoozeStore(spec: string, table: string | undefined, c
     await opened.close();
     throw new StoreSpecError(`--store ${spec}: snoozes must persist; expected local, http://host:port or aws`);
   }
-  return { store: new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table), description: opened.description, close: () => opened.close() };
+  return { store: new DynamoSnoozeStore(opened.dynamo.client, opened.dynamo.table), catalog: opened.store, description: opened.description, close: () => opened.close() };
 }
 
 interface CommonOptions {
@@ -41,6 +46,7 @@ interface CommonOptions {
 
 interface Context {
   readonly store: SnoozeStore;
+  readonly catalog?: ReadableStore;
   readonly config: Config;
   readonly now: number;
   readonly say: (line: string) => void;
@@ -57,11 +63,29 @@ async function runSubcommand(name: string, o: CommonOptions, work: (ctx: Context
         note: "listing the config's snoozes only",
         configOnly: () => ({ store: new MemorySnoozeStore() }),
       }),
-    (opened) => work({ store: opened.store, config, now: systemClock.now(), say: (line) => process.stdout.write(`${o.json ? line : terminalText(line)}\n`) }),
+    (opened) => work({ store: opened.store, catalog: 'catalog' in opened ? opened.catalog : undefined, config, now: systemClock.now(), say: (line) => process.stdout.write(`${o.json ? line : terminalText(line)}\n`) }),
     (error) => (error instanceof SnoozeRefusedError ? error.message : undefined),
     `--store ${o.store}`,
   );
 }
+
+/**
+ * What to warn of a snooze's subject that neither the config nor the store knows (a slip,
+ * `nightly-backp`): the known names it looks like (`namesMeant`). Undefined for a known subject.
+ * Only a warning: a subject may not have logged yet, or be a tool, which is no stored subject.
+ */
+export async function unknownSubjectWarning(subject: string, catalog: ReadableStore | undefined, config: Config): Promise<string | undefined> {
+  const view = readOnlyView({ store: catalog ?? NO_SUBJECTS, config, clock: systemClock, source: 'snooze' });
+  // As its lines name it, secrets redacted, as the snooze's subject is stored: a warning repeats no secret of the config.
+  const names = (await knownSubjects(view)).map((k) => nameAsLogged(k.name, config));
+  if (names.includes(subject)) return undefined;
+  const meant = namesMeant(subject, names);
+  const hint = meant.length > 0 ? `; did you mean ${meant.join(', ')}?` : '';
+  return `no subject named "${subject}" is in the config or the store yet${hint} (snoozed anyway: it may not have logged yet)`;
+}
+
+/** A store of no subjects, for a snooze store opened without the audit's. */
+const NO_SUBJECTS: ReadableStore = { subjects: async () => [], query: async () => [], runs: async () => [] };
 
 /** One snooze as `list --json` prints it: the record with its standing now. */
 export function snoozeView(s: Snooze, now: number): Snooze & { standing: string; hours_left: number } {
@@ -97,9 +121,11 @@ export function registerSnoozeCommand(program: Command): void {
     .option('--id <id>', 'an id of your own, not a config snooze\'s nor config-… (default: SZ-<date>-<random>)')
     .option('--by <name>', 'who adds it (default: $SILENT_AUDIT_ACTOR, else your login name)')
     .action(async (o: CommonOptions & { subject?: string; detector?: string; owner?: string; reason?: string; until?: string; id?: string; by?: string }) => {
-      await runSubcommand('add', o, async ({ store, config, now, say }) => {
+      await runSubcommand('add', o, async ({ store, catalog, config, now, say }) => {
         const s = await addSnooze(store, { id: o.id ?? newSnoozeId(now), subject: o.subject, detector: o.detector, owner: o.owner, reason: o.reason, until: o.until, by: o.by ?? currentActor() }, { now, maxDays: config.defaults.max_snooze_days, redact: config.redact, configIds: configSnoozes(config).map((c) => c.id) });
         say(o.json ? JSON.stringify(snoozeView(s, now)) : `snoozed ${escapeControls(s.subject)}${s.detector ? ` (${escapeControls(s.detector)})` : ''} until ${s.until} as ${escapeControls(s.id)}, owner ${escapeControls(s.owner)}: findings are stored and reported, not alerted`);
+        const warning = await unknownSubjectWarning(s.subject, catalog, config);
+        if (warning) process.stderr.write(`silent-audit snooze add: warning: ${terminalText(warning)}\n`);
       });
     });
 

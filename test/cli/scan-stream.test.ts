@@ -131,7 +131,7 @@ describe('TimeOrderedMerger: a k-way merge of sources by event time', () => {
 });
 
 describe('scan: a truncated or corrupt compressed file', () => {
-  it('ends that file with a counted rejection naming it and its last line read; its earlier lines and the other files are judged', async () => {
+  it('ends that file with a counted rejection naming it and its last line read; its earlier lines and the other files are judged; a .gz with no line read is a file it could not read', async () => {
     // Prepare: the Linux corpus gzipped and cut short, beside an instrumented file and a file that is not gzip at all
     const linux = readFileSync(corpus('loghub-linux-2k.log'));
     const gz = gzipSync(linux);
@@ -140,24 +140,26 @@ describe('scan: a truncated or corrupt compressed file', () => {
     const notGzip = join(tmp, 'plain.log.gz');
     writeFileSync(notGzip, 'not gzip at all\n');
     const stdout = new PassThrough();
-    const read = () => (stdout.read() ?? '').toString();
+    const stderr = new PassThrough();
+    const read = (stream: PassThrough) => (stream.read() ?? '').toString();
 
     // Act
     const whole = await scan([corpus('loghub-linux-2k.log')], { year: 2005 });
-    const result = await scan([cut, notGzip, fixture('instrumented/nightly-backup.jsonl')], { year: 2005, json: false, stdout });
-    const text = read();
+    const result = await scan([cut, notGzip, fixture('instrumented/nightly-backup.jsonl')], { year: 2005, json: false, stdout, stderr });
+    const text = read(stdout);
 
     // Assess: the lines before the damage are read and judged, the damage is one rejected line
-    const readLines = result.counts.lines - 1 - 1 - readFileSync(fixture('instrumented/nightly-backup.jsonl'), 'utf8').trimEnd().split('\n').length;
+    const readLines = result.counts.lines - 1 - readFileSync(fixture('instrumented/nightly-backup.jsonl'), 'utf8').trimEnd().split('\n').length;
     expect(result.exitCode).toBe(1);
     expect(readLines).toBeGreaterThan(1_000);
     expect(readLines).toBeLessThan(2_000);
-    expect(result.counts.rejected).toBe(2);
+    expect(result.counts.rejected).toBe(1);
     expect(result.findings.filter((f) => f.subject === 'logrotate').length).toBeGreaterThan(0);
     expect(result.findings.filter((f) => f.subject === 'logrotate').length).toBeLessThan(whole.findings.length);
     expect(result.findings.some((f) => f.subject === 'nightly-backup')).toBe(true);
     expect(text).toContain(`rejected ${cut}:${readLines + 1}: cannot read gzip input: unexpected end of file (the file is truncated or corrupt: lines 1–${readLines} were read`);
-    expect(text).toContain(`rejected ${notGzip}:1: cannot read gzip input: incorrect header check (the file is truncated or corrupt: no line could be read)`);
+    expect(read(stderr)).toContain(`${notGzip}: cannot read gzip input: incorrect header check (the file is truncated or corrupt: no line could be read)`);
+    expect(text).toContain('; 1 file could not be read');
   });
 
   it('judges every line of a .gz with trailing garbage after its data, as zcat reads it, and rejects the garbage once', async () => {

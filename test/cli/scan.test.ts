@@ -893,6 +893,22 @@ describe('silent-audit scan (contract §5)', () => {
   });
 
   it.each([
+    ['plain text named .gz', (text: Buffer) => text, 'incorrect header check'],
+    ['a gzip cut before its first line', (text: Buffer) => gzipSync(text).subarray(0, 12), 'unexpected end of file'],
+  ])('counts a .gz of which no line could be read as a file it cannot read, as xz (exit 2 without findings): %s', async (_, bytesOf, reason) => {
+    // Prepare
+    const gz = join(mkdtempSync(join(tmpdir(), 'sa-gz0-')), 'app.log.gz');
+    writeFileSync(gz, bytesOf(readFileSync(fx('etl-loader.log'))));
+    // Act
+    const { result, stdout, stderr } = await scan([gz, fx('healthy.jsonl')]);
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toContain(`silent-audit scan: ${gz}: cannot read gzip input: ${reason}`);
+    expect(stderr).toContain('(the file is truncated or corrupt: no line could be read)\n');
+    expect(stdout).toMatch(/0 findings in 6 lines from 2 files: .*, 0 rejected, 1 unrecognised; 1 file could not be read\n/);
+  });
+
+  it.each([
     ['exits 2 when the others gave no finding', 'healthy.jsonl', 2, '0 findings in 6 lines from 2 files'],
     ['exits 1 when the others gave findings: a finding is never hidden behind it', 'etl-loader.log', 1, '1 finding in 6 lines from 2 files'],
   ])('names a missing file, counts it and reads the others: %s', async (_, other, exitCode, summary) => {

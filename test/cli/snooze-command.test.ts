@@ -63,6 +63,38 @@ describe('silent-audit snooze add|list|end against DynamoDB', () => {
     expect(all.stdout).toMatch(/^SZ-1\s+etl\s+run-failed\s+ended\s/m);
   });
 
+  it('warns of a subject neither the config nor the store knows, naming the ones it looks like, and still adds it', async () => {
+    // Prepare: nightly-backup is in the config, loader-<id> in the store (a scan of its log, into the endpoint's default table, as snooze's).
+    const dir = mkdtempSync(join(tmpdir(), 'sa-snooze-'));
+    const config = join(dir, 'silent-audit.config.yaml');
+    writeFileSync(config, 'jobs:\n  nightly-backup:\n    schedule: "30 2 * * *"\nsnoozes: []\n');
+    const id = randomUUID().slice(0, 8);
+    const log = join(dir, 'loader.jsonl');
+    writeFileSync(log, `${JSON.stringify({ type: 'run.start', ts: '2026-10-01T03:00:00Z', job: `loader-${id}`, run_id: 'e1' })}\n`);
+    const common = ['--store', inject('dynamoEndpoint'), '--config', config];
+    const scanned = await cli(['scan', ...common, log]);
+    const add = (subject: string) => cli(['snooze', 'add', '--subject', subject, '--owner', 'a@example.com', '--reason', 'migration', '--until', '3d', ...common]);
+
+    // Act
+    const misspelt = await add('nightly-backp');
+    const swapped = await add(`laoder-${id}`);
+    const known = await add(`loader-${id}`);
+    const unheardOf = await add(`brand-new-${id}`);
+    const listed = await cli(['snooze', 'list', '--json', ...common]);
+
+    // Assess
+    expect(scanned.code).toBe(0);
+    expect([misspelt.code, misspelt.stderr]).toEqual([
+      0,
+      'silent-audit snooze add: warning: no subject named "nightly-backp" is in the config or the store yet; did you mean nightly-backup? (snoozed anyway: it may not have logged yet)\n',
+    ]);
+    expect([swapped.code, swapped.stderr]).toEqual([0, expect.stringContaining(`; did you mean loader-${id}? (snoozed anyway`)]);
+    expect([known.code, known.stderr]).toEqual([0, '']);
+    expect(unheardOf.stderr).toBe(`silent-audit snooze add: warning: no subject named "brand-new-${id}" is in the config or the store yet (snoozed anyway: it may not have logged yet)\n`);
+    const subjects = listed.stdout.trim().split('\n').map((l) => JSON.parse(l).subject as string);
+    expect(subjects.filter((s) => s.includes(id) || s === 'nightly-backp').sort()).toEqual([`brand-new-${id}`, `laoder-${id}`, `loader-${id}`, 'nightly-backp']);
+  });
+
   it('stores a subject written as the crontab command as its lines name the job: redacted with the config’s patterns too, no secret kept', async () => {
     // Prepare
     const config = join(mkdtempSync(join(tmpdir(), 'sa-snooze-')), 'silent-audit.config.yaml');
