@@ -131,6 +131,29 @@ function coverageState(kind: ListedKind, state: unknown): unknown {
   return { ...g, firstSeenAt: g.firstAt, lastSeenAt: g.lastAt };
 }
 
+/**
+ * A subject's state as the report's coverage reads it (`coverageState`) as it stood at `now`: at a
+ * `--now` earlier than the store's data, a job's last sighting is its last by then, as find_overdue
+ * reads it (`jobLastSeenAt`), not a later run's: one that came back after now was silent then, and
+ * may be retired. Its state as stored when it was last seen by now, or its last start by then is
+ * not known (`lastStartOf`: its kept starts all later).
+ */
+function coverageStateAt(kind: ListedKind, state: unknown, now: number): unknown {
+  const s = coverageState(kind, state);
+  if (kind !== 'job' || !s) return s;
+  const job = s as JobState;
+  const facts = stateFacts(job);
+  if (Math.max(facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0) <= now) return s;
+  const lastStart = lastStartOf(job, now);
+  return typeof lastStart === 'number' ? { ...job, lastSeenAt: jobLastSeenAt(job, lastStart, now), lastStartAt: lastStart } : s;
+}
+
+/** A job's last sighting at or before `now`, as the report's coverage reads it: its last start by then (`lastStart`), or its last run's end (by then) when later. */
+export function jobLastSeenAt(state: JobState, lastStart: number, now: number): number {
+  const lastEndAt = state.lastEnd?.at;
+  return lastEndAt !== undefined && lastEndAt <= now ? Math.max(lastStart, lastEndAt) : lastStart;
+}
+
 /** A drift that is still going on: its detector's findings since it was reported stand, whatever runs came after. */
 export interface OngoingEpisode {
   readonly detector: string;
@@ -477,7 +500,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const spanAt = windowDays.map((days) => spans.get(days)!);
   const retirement = retirementAt(view, now);
   // The month before's findings are read only when a subject may be retired (most calls have none).
-  const mayRetire = subjects.some((s) => !s.configured && s.state !== undefined && (stateFacts(coverageState(s.kind, s.state)).lastSeenAt ?? 0) < retirement.retireBefore);
+  const mayRetire = subjects.some((s) => !s.configured && s.state !== undefined && (stateFacts(coverageStateAt(s.kind, s.state, now)).lastSeenAt ?? 0) < retirement.retireBefore);
   const [all, exceptions, runLists, laterRunLists, drifts, previousFindings] = await Promise.all([
     view.findings({ from: widest.from, to: widest.to }),
     view.exceptions(),
@@ -506,10 +529,10 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   const retiredOf = new Map<string, RetiredSubject>();
   for (const [days, span] of spans) {
     const group = subjects.flatMap((s, i) => (windowDays[i] === days ? [{ s, runs: runLists[i], later: laterRunLists[i] }] : []));
-    // Its history as it stood at now: the runs recorded after it (a `--now` earlier than the store's data) not counted, as the report cuts a month's.
+    // Its history and last sighting as they stood at now: the runs recorded after it (a `--now` earlier than the store's data) not counted, as the report cuts a month's.
     const snapshots: SubjectSnapshot[] = group
       .filter(({ s }) => s.state !== undefined)
-      .map(({ s, later }) => ({ kind: s.kind, name: s.name, state: coverageState(s.kind, s.state), runsAfterMonth: later.length }));
+      .map(({ s, later }) => ({ kind: s.kind, name: s.name, state: coverageStateAt(s.kind, s.state, now), runsAfterMonth: later.length }));
     const coverage = buildCoverage({
       span,
       subjects: snapshots,

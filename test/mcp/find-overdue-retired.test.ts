@@ -152,6 +152,39 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
   });
 });
 
+describe('find_overdue, list_subjects and subject_status at a --now before a retired job came back', () => {
+  it('retire it alike: its last sighting is cut at now, not its later runs', async () => {
+    // Prepare: fortnightly (not in the config) ran every 14 days from 4 June to 13 August, then daily from 20 October (a schedule learned)
+    const store = new MemoryAuditStore();
+    const config = validateConfig({}, 'silent-audit.yaml', undefined, { now: T0 });
+    let id = 0;
+    const starts = [0, 1, 2, 3, 4, 5].map((run) => Date.parse('2026-06-04T02:00:00Z') + run * 14 * DAY);
+    for (let d = 0; d < 60; d++) starts.push(Date.parse('2026-10-20T02:00:00Z') + d * DAY);
+    for (const [run, at] of starts.entries()) {
+      const lines = [
+        { type: 'run.start', job: 'fortnightly', run_id: `f-${run}`, ts: iso(at) },
+        { type: 'run.end', job: 'fortnightly', run_id: `f-${run}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
+      ];
+      const handler = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => at + 61_000 } }), () => {});
+      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
+      await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
+    }
+    const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-10-02T12:00:00Z') }, source: 'a job that came back' }));
+
+    // Act: on 2 October, silent 50 days (over 3 × 14) and before its return
+    const overdue = structured<{ retired: { subject: string }[] }>(await mcp.call('find_overdue', {}));
+    const listed = structured<{ subjects: { name: string; status: string }[] }>(await mcp.call('list_subjects', {}));
+    const status = structured<{ subject: { status: string; reason?: string } }>(await mcp.call('subject_status', { kind: 'job', subject: 'fortnightly' }));
+    await mcp.close();
+
+    // Assess
+    expect(overdue.retired.map((r) => r.subject)).toEqual(['fortnightly']);
+    expect(listed.subjects).toEqual([expect.objectContaining({ name: 'fortnightly', status: 'RETIRED' })]);
+    expect(status.subject.status).toBe('RETIRED');
+    expect(status.subject.reason).toMatch(/last seen 2026-08-13/);
+  });
+});
+
 describe('list_subjects and subject_status for an agent not in the config that now runs only under another', () => {
   it('is not retired by subject_status either: judged alone, it still sees the state of the agent it runs under', async () => {
     // Prepare: helper ran as a root daily in July; boss ran daily from 1 August to 31 October, calling helper until 15 September

@@ -5,7 +5,7 @@ import { isRetired } from '../../core/report/coverage.ts';
 import { formatSpan } from '../../core/report/format.ts';
 import { expectedStarts } from '../../core/schedule.ts';
 import { graceMinutesOf } from '../../core/job-options.ts';
-import { clockChangeSlack, jobSummaries, knownSubjects, lastStartOf, retirementAt, type ScheduleView, scheduleOf } from '../subjects.ts';
+import { clockChangeSlack, jobLastSeenAt, jobSummaries, knownSubjects, lastStartOf, retirementAt, type ScheduleView, scheduleOf } from '../subjects.ts';
 import { defineTool, isoOrNull, limitSchema, ScheduleSchema } from '../tool.ts';
 
 const MINUTE_MS = 60_000;
@@ -143,9 +143,8 @@ export const findOverdueTool = defineTool({
       if (lastStart === undefined) continue;
       const graceMinutes = graceMinutesOf(view.config, s.name);
       const late = latenessOf(schedule, lastStart, graceMinutes * MINUTE_MS, now, s.state ? endAfter(s.state as JobState, now) : undefined);
-      // Its last sighting, as the report's coverage reads it: its last start, or its last run's end (by now) when later.
-      const lastEndAt = (s.state as JobState | undefined)?.lastEnd?.at;
-      const lastSeen = lastEndAt !== undefined && lastEndAt <= now ? Math.max(lastStart, lastEndAt) : lastStart;
+      // Its last sighting by now, as list_subjects gives the report's coverage it.
+      const lastSeen = jobLastSeenAt(s.state as JobState, lastStart, now);
       if (!s.configured && isRetired('job', s.name, s.state, lastSeen, retirement.retireBefore, now, []) && (await (retirable ??= retirement.unnamed()))('job', s.name)) {
         retired.push({ subject: s.name, last_run_at: isoOrNull(lastStart)! });
         continue;
