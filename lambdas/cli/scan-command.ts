@@ -543,7 +543,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     note('');
     note(late);
   }
-  const open = inFlightNote(scanned.inFlight, opts.now !== undefined);
+  const open = inFlightNote(scanned.inFlight, opts.now !== undefined, Object.values(opts.config.jobs).some((job) => job.schedule !== undefined));
   if (open) {
     note('');
     note(open);
@@ -555,9 +555,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
  * The scan judges as of `now` (the latest event by default), as the deployed stack would at that
  * moment: what the log's last minutes left open is not judged yet, and an agent run that never
  * ended and has not been quiet for an hour is judged on its budget only (a run stuck in a loop is
- * flagged once over it), not yet on the rest. Said, so that "0 findings" is not taken for health.
+ * flagged once over it), not yet on the rest. Said, so that "0 findings" is not taken for health;
+ * with how a later `--now` judges it, and runs missed by then: only a job's with a schedule in the
+ * config (`scheduled`: the config has one), a learned schedule judges none.
  */
-function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: boolean): string | undefined {
+function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: boolean, scheduled: boolean): string | undefined {
   if (requests + agentRuns + jobRuns === 0) return undefined;
   const parts: string[] = [];
   if (jobRuns > 0) parts.push(`${plural(jobRuns, 'job run')} that ${jobRuns === 1 ? 'has' : 'have'} logged no end yet (judged unfinished past ${jobRuns === 1 ? 'its' : 'their'} max runtime)`);
@@ -566,7 +568,7 @@ function inFlightNote({ at, requests, agentRuns, jobRuns }: InFlight, nowGiven: 
   const it = requests + agentRuns + jobRuns === 1 ? 'it' : 'them';
   return (
     `Still in flight at ${isoTime(at)}, ${nowGiven ? 'the --now given' : 'the latest event'}, so not judged yet: ${parts.join('; ')}. ` +
-    `Add --now with a later time to judge ${it} (runs missed by then are judged too).`
+    `Add --now with a later time to judge ${it} (${scheduled ? 'runs missed by then are judged too, for the jobs with a schedule in the config' : 'runs missed by then are judged only for a job with jobs.<job>.schedule in the config'}).`
   );
 }
 

@@ -283,7 +283,7 @@ describe('silent-audit scan (contract §5)', () => {
     expect(agent.result.exitCode).toBe(0);
     expect(agent.stdout).toContain(
       'Still in flight at 2026-10-09T09:00:05Z, the latest event, so not judged yet: 1 agent run that never logged its end (judged after an hour with no line). ' +
-        'Add --now with a later time to judge it (runs missed by then are judged too).',
+        'Add --now with a later time to judge it (runs missed by then are judged only for a job with jobs.<job>.schedule in the config).',
     );
     expect(later.stdout).not.toContain('Still in flight');
     expect(route.stdout).toContain(
@@ -303,14 +303,16 @@ describe('silent-audit scan (contract §5)', () => {
 
     // Act
     const atEnd = await scan([file]);
+    const scheduled = await scan([file], { config: validateConfig({ jobs: { nightly: { schedule: '0 2 * * *' } } }) });
     const later = await scan([file], { now: Date.parse('2026-10-02T04:00:00Z') });
 
-    // Assess: "0 findings" is not left to read as health; past its max runtime (1 h by default) the run is judged
+    // Assess: "0 findings" is not left to read as health; past its max runtime (1 h by default) the run is judged; missed runs only by a configured schedule
     expect(atEnd.result.exitCode).toBe(0);
     expect(atEnd.stdout).toContain(
       'Still in flight at 2026-10-02T02:00:00Z, the latest event, so not judged yet: 1 job run that has logged no end yet (judged unfinished past its max runtime). ' +
-        'Add --now with a later time to judge it (runs missed by then are judged too).',
+        'Add --now with a later time to judge it (runs missed by then are judged only for a job with jobs.<job>.schedule in the config).',
     );
+    expect(scheduled.stdout).toContain('Add --now with a later time to judge it (runs missed by then are judged too, for the jobs with a schedule in the config).');
     expect(later.result.exitCode).toBe(1);
     expect(later.stdout).toContain('run-unfinished');
     expect(later.stdout).not.toContain('Still in flight');
