@@ -11,6 +11,8 @@ import { reportNotice } from '../../lambdas/core/report/notice.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
 import { renderJson } from '../../lambdas/core/report/render-json.ts';
 import { barChart } from '../../lambdas/core/report/svg-charts.ts';
+import { trendArrow } from '../../lambdas/core/report/format.ts';
+import { reportExampleSvg } from '../../scripts/draw-report-example.ts';
 import { md, mdCode, renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { finding, jobState, octoberInput, RAW_CONFIG, runRecord } from './report-fixtures.ts';
 
@@ -480,6 +482,28 @@ describe('bypasses without a valid exception', () => {
       expect(text).toMatch(/Bypasses without a valid exception this month: (<strong>)?schema-validator(<\/strong>)? ×1 \(1 under an expired or revoked exception; last 2026-10-12\)\./);
     }
     expect(mixed).toContain('Bypasses without a valid exception this month: cost-cap ×1 (1 unregistered; last 2026-10-24), schema-validator ×1 (1 under an expired or revoked exception; last 2026-10-12).');
+  });
+});
+
+describe("the README's picture of the report (scripts/draw-report-example.ts)", () => {
+  it('shows the report’s own headline and key numbers, as its HTML cards give them, the month before compared', () => {
+    // Prepare
+    const report = buildReport(octoberInput());
+
+    // Act
+    const svg = reportExampleSvg(report);
+    const html = renderHtml(report);
+
+    // Assess
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain(`>Monthly audit report: October 2026</text>`);
+    for (const card of ['Findings', 'High or critical', 'Subjects affected', 'Open groups', 'UNKNOWN subjects', 'Exceptions to review']) {
+      expect(html).toContain(`<span class="label">${card}</span>`);
+      expect(svg).toContain(`>${card}</text>`);
+    }
+    expect(svg).toContain(`>${report.summary.findings.current}</text>`);
+    expect(svg).toContain(`${trendArrow(report.summary.findings)}</tspan> vs September 2026 (${report.summary.findings.previous})</text>`);
+    expect(svg).toContain(report.summary.headline.split(' ').slice(0, 6).join(' '));
   });
 });
 

@@ -143,10 +143,52 @@ function sevBadge(s: Severity): string {
   return `<span class="sev ${s}">${s.toUpperCase()}</span>`;
 }
 
-function deltaText(t: Trend, previousLabel: string, firstMonth = false): string {
-  if (firstMonth) return `<span class="delta">first month monitored</span>`;
-  const cls = t.direction === 'up' ? 'up' : t.direction === 'down' ? 'down' : '';
-  return `<span class="delta"><span class="${cls}">${esc(trendArrow(t))}</span> vs ${esc(previousLabel)} (${t.previous})</span>`;
+/** One of the summary's key numbers (a card): its value, and under it the change against last month (`trend`) or a detail. */
+export interface KpiCard {
+  readonly label: string;
+  readonly value: number;
+  /** The change against last month (`▲ 5`, `= 0`), shown before the detail; none in the first month monitored. */
+  readonly trend?: { readonly arrow: string; readonly direction: Trend['direction'] };
+  readonly detail: string;
+  /** Shown in the high colour: something to look at. */
+  readonly warn: boolean;
+}
+
+/** A card's change against last month: the arrow and what it compares with, or, in the first month monitored, that. */
+function trendCard(label: string, t: Trend, r: AuditReport, warn = false): KpiCard {
+  if (r.summary.firstMonthMonitored) return { label, value: t.current, detail: 'first month monitored', warn };
+  return { label, value: t.current, trend: { arrow: trendArrow(t), direction: t.direction }, detail: `vs ${r.previousLabel} (${t.previous})`, warn };
+}
+
+/** The summary's six key numbers, as the HTML report's cards and the README's picture of them (scripts/draw-report-example.ts) show them. */
+export function kpiCards(r: AuditReport): KpiCard[] {
+  const s = r.summary;
+  const highOrWorse = s.bySeverity.filter((b) => b.severity === 'critical' || b.severity === 'high').reduce((n, b) => n + b.trend.current, 0);
+  const highBefore = s.bySeverity.filter((b) => b.severity === 'critical' || b.severity === 'high').reduce((n, b) => n + b.trend.previous, 0);
+  const highTrend: Trend = { current: highOrWorse, previous: highBefore, delta: highOrWorse - highBefore, direction: highOrWorse > highBefore ? 'up' : highOrWorse < highBefore ? 'down' : 'same' };
+  return [
+    trendCard('Findings', s.findings, r, s.findings.current > 0),
+    trendCard('High or critical', highTrend, r, highOrWorse > 0),
+    trendCard('Subjects affected', s.subjectsAffected, r),
+    { label: 'Open groups', value: s.groups.new + s.groups.recurring, detail: `${s.groups.new} new · ${s.groups.recurring} recurring · ${s.groups.resolved} resolved`, warn: false },
+    {
+      label: 'UNKNOWN subjects',
+      value: s.coverage.unknown,
+      detail: `of ${s.coverage.monitored} monitored · ${s.coverage.ok} OK${s.coverage.later ? ` · ${s.coverage.later} ${COVERAGE_LABEL.later}` : ''}`,
+      warn: s.coverage.unknown > 0,
+    },
+    {
+      label: 'Exceptions to review',
+      value: s.exceptions.expired + s.exceptions.expiringSoon,
+      detail: `${s.exceptions.expired} expired · ${s.exceptions.expiringSoon} expiring · ${s.exceptions.total} not revoked`,
+      warn: s.exceptions.expired > 0,
+    },
+  ];
+}
+
+function kpiHtml(card: KpiCard): string {
+  const trend = card.trend ? `<span class="${card.trend.direction === 'same' ? '' : card.trend.direction}">${esc(card.trend.arrow)}</span> ` : '';
+  return `<li class="kpi${card.warn ? ' warn' : ''}"><span class="label">${esc(card.label)}</span><span class="value">${card.value}</span><span class="delta">${trend}${esc(card.detail)}</span></li>`;
 }
 
 interface Column {
@@ -195,11 +237,6 @@ function trendTable(caption: string, first: string, r: AuditReport, rows: readon
 
 function summary(r: AuditReport): string {
   const s = r.summary;
-  const highOrWorse = s.bySeverity.filter((b) => b.severity === 'critical' || b.severity === 'high').reduce((n, b) => n + b.trend.current, 0);
-  const highBefore = s.bySeverity.filter((b) => b.severity === 'critical' || b.severity === 'high').reduce((n, b) => n + b.trend.previous, 0);
-  const highTrend: Trend = { current: highOrWorse, previous: highBefore, delta: highOrWorse - highBefore, direction: highOrWorse > highBefore ? 'up' : highOrWorse < highBefore ? 'down' : 'same' };
-  const kpi = (label: string, value: string, extra: string, warn = false) =>
-    `<li class="kpi${warn ? ' warn' : ''}"><span class="label">${esc(label)}</span><span class="value">${value}</span>${extra}</li>`;
   const legend = `<ul class="legend" aria-hidden="true">${SEVERITIES.map((sev) => `<li style="--swatch:${SEVERITY_COLOR[sev]}">${sev}</li>`).join('')}</ul>`;
   const highlights = s.highlights.length
     ? `<h3>Look at first</h3><ol class="highlights">${s.highlights.map((h) => `<li>${esc(h)}</li>`).join('')}</ol>`
@@ -207,12 +244,7 @@ function summary(r: AuditReport): string {
   return [
     `<p class="headline">${esc(s.headline)}</p>`,
     `<ul class="kpis">`,
-    kpi('Findings', String(s.findings.current), deltaText(s.findings, r.previousLabel, s.firstMonthMonitored), s.findings.current > 0),
-    kpi('High or critical', String(highOrWorse), deltaText(highTrend, r.previousLabel, s.firstMonthMonitored), highOrWorse > 0),
-    kpi('Subjects affected', String(s.subjectsAffected.current), deltaText(s.subjectsAffected, r.previousLabel, s.firstMonthMonitored)),
-    kpi('Open groups', String(s.groups.new + s.groups.recurring), `<span class="delta">${s.groups.new} new · ${s.groups.recurring} recurring · ${s.groups.resolved} resolved</span>`),
-    kpi('UNKNOWN subjects', String(s.coverage.unknown), `<span class="delta">of ${s.coverage.monitored} monitored · ${s.coverage.ok} OK${s.coverage.later ? ` · ${s.coverage.later} ${COVERAGE_LABEL.later}` : ''}</span>`, s.coverage.unknown > 0),
-    kpi('Exceptions to review', String(s.exceptions.expired + s.exceptions.expiringSoon), `<span class="delta">${s.exceptions.expired} expired · ${s.exceptions.expiringSoon} expiring · ${s.exceptions.total} not revoked</span>`, s.exceptions.expired > 0),
+    ...kpiCards(r).map(kpiHtml),
     `</ul>`,
     highlights,
     `<h3>Charts</h3>`,
