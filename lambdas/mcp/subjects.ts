@@ -384,8 +384,10 @@ export interface JudgedSubject {
  */
 export function retirementAt(view: AuditReadView, now: number) {
   const previous = previousMonthSpan(monthOf(now));
-  const previousFindings = async () => (await view.findings({ from: previous.from, to: findingsQueryEnd(previous) })).filter((f) => happenedIn(f, previous) && Date.parse(f.ts) <= now);
-  return { retireBefore: previous.fromMs, previousFindings, unnamed: async () => unnamedIn(await previousFindings()) };
+  // That month's findings of a read from its start (or before) up to now, or later.
+  const ofPrevious = (findings: readonly StoredFinding[]) => findings.filter((f) => happenedIn(f, previous) && Date.parse(f.ts) <= now);
+  const previousFindings = async () => ofPrevious(await view.findings({ from: previous.from, to: findingsQueryEnd(previous) }));
+  return { retireBefore: previous.fromMs, readFrom: previous.from, ofPrevious, unnamed: async () => unnamedIn(await previousFindings()) };
 }
 
 /**
@@ -499,10 +501,12 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
   // Each subject's own span, in the subjects' order.
   const spanAt = windowDays.map((days) => spans.get(days)!);
   const retirement = retirementAt(view, now);
-  // The month before's findings are read only when a subject may be retired (most calls have none).
+  // The month before's findings are needed only when a subject may be retired (most calls have none):
+  // then the one read of findings starts at that month's start when the window starts after it.
   const mayRetire = subjects.some((s) => !s.configured && s.state !== undefined && (stateFacts(coverageStateAt(s.kind, s.state, now)).lastSeenAt ?? 0) < retirement.retireBefore);
-  const [all, exceptions, runLists, laterRunLists, drifts, previousFindings] = await Promise.all([
-    view.findings({ from: widest.from, to: widest.to }),
+  const readFrom = mayRetire && retirement.readFrom < widest.from ? retirement.readFrom : widest.from;
+  const [all, exceptions, runLists, laterRunLists, drifts] = await Promise.all([
+    view.findings({ from: readFrom, to: widest.to }),
     view.exceptions(),
     mapLimited(
       subjects.map((s, i) => ({ key: subjectKeyOf(s), span: spanAt[i] })),
@@ -511,8 +515,9 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     ),
     runsAfterNow(view, subjects, spanAt),
     ongoingDrifts(view, subjects),
-    mayRetire ? retirement.previousFindings() : [],
   ]);
+  // The window (up to now) reaches past the month before's end: that month's findings are all read.
+  const previousFindings = mayRetire ? retirement.ofPrevious(all) : [];
   const spanOf = new Map(subjects.map((s, i) => [subjectKeyOf(s), spanAt[i]]));
   // Each subject's findings in its own window.
   const inWindow = all.filter((f) => {

@@ -152,6 +152,28 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
   });
 });
 
+describe('list_subjects with a retired job in the store', () => {
+  it('reads the findings once, its window and the month before in one query, not the month before again on every call', async () => {
+    // Prepare: old-sync retired (last run 10 July); the store's queries counted
+    const { store, config } = await storeOfStoppedJobs();
+    const query = store.query.bind(store);
+    const queries: string[] = [];
+    store.query = (q) => {
+      queries.push(`${q.from}..${q.to}`);
+      return query(q);
+    };
+    const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-10-20T12:00:00Z') }, source: 'a retired job' }));
+
+    // Act
+    const listed = structured<{ subjects: { name: string; status: string }[] }>(await mcp.call('list_subjects', {}));
+    await mcp.close();
+
+    // Assess: from September's start (the window's is 20 September) to now
+    expect(listed.subjects.find((s) => s.name === 'old-sync')?.status).toBe('RETIRED');
+    expect(queries).toEqual(['2026-09-01T00:00:00Z..2026-10-20T12:00:01Z']);
+  });
+});
+
 describe('find_overdue, list_subjects and subject_status at a --now before a retired job came back', () => {
   it('retire it alike: its last sighting is cut at now, not its later runs', async () => {
     // Prepare: fortnightly (not in the config) ran every 14 days from 4 June to 13 August, then daily from 20 October (a schedule learned)
