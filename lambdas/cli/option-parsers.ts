@@ -20,7 +20,9 @@ export function yearOption(value: string): number {
  * (it is written into the config `init` writes): Node resolves a link to an older name
  * (America/Nuuk to America/Godthab, Asia/Kolkata to Asia/Calcutta) the user would not recognise;
  * a name that differs from Node's only in case is given in Node's (america/new_york as
- * America/New_York), and every name of UTC (Etc/UTC, GMT) as UTC.
+ * America/New_York), and every name of UTC (Etc/UTC, GMT) as UTC. A name not in the tz database's
+ * case (`inTzCase`: us/eastern, asia/kolkata) is given as Node resolves it (America/New_York,
+ * Asia/Calcutta): its right case is not known.
  */
 export function timeZoneOption(value: string): string {
   const given = value.trim();
@@ -30,7 +32,16 @@ export function timeZoneOption(value: string): string {
   } catch {
     throw new InvalidArgumentError('not an IANA time zone: give the zone the hosts\' clocks are on, e.g. Europe/Berlin, America/New_York or UTC');
   }
-  return resolved === 'UTC' || resolved.toLowerCase() === given.toLowerCase() ? resolved : given;
+  return resolved === 'UTC' || resolved.toLowerCase() === given.toLowerCase() || !inTzCase(given) ? resolved : given;
+}
+
+/**
+ * Whether a zone name is written in the tz database's case: each of its parts begins with a capital
+ * (America/Nuuk, US/Eastern, Etc/GMT+5), and none is all capitals unless short or with a digit, sign
+ * or hyphen (UTC, EST5EDT, NZ-CHAT): not us/eastern, not AMERICA/NUUK.
+ */
+function inTzCase(name: string): boolean {
+  return name.split('/').every((part) => /^[A-Z]/.test(part) && (part !== part.toUpperCase() || part.length <= 3 || /[\d+-]/.test(part)));
 }
 
 /** The help text of `--year`, the same for each command that reads files. */

@@ -39,6 +39,12 @@ describe('--timezone <zone>', () => {
     ['Etc/UTC', 'UTC'],
     ['America/Nuuk', 'America/Nuuk'],
     ['Asia/Kolkata', 'Asia/Kolkata'],
+    ['US/Eastern', 'US/Eastern'],
+    ['EST5EDT', 'EST5EDT'],
+    // Not in the tz database's case, and not Node's name but for case: Node's name
+    ['us/eastern', 'America/New_York'],
+    ['asia/kolkata', 'Asia/Calcutta'],
+    ['america/nuuk', 'America/Godthab'],
   ])('takes the IANA zone %j as %j', (value, expected) => {
     // Act
     const zone = timeZoneOption(value);
