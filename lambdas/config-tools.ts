@@ -1,3 +1,4 @@
+import safeRegex from 'safe-regex2';
 import { z } from 'zod';
 import { noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from './core/redact.ts';
@@ -30,11 +31,28 @@ export function slashedPatternProblem(source: string): string | undefined {
   return `written between slashes with flags as in JavaScript, so the slashes and the flags (${m[2]}) would have to be in the text and it never matches: drop the slashes and the flags (write ${m[1]})`;
 }
 
+/** Quantifiers a pattern may hold: safe-regex2's default (`\d+\d+…` in sequence backtracks polynomially). */
+const MAX_QUANTIFIERS = 25;
+
+/**
+ * A pattern prone to catastrophic backtracking: a repetition inside a repetition (`(a+)+$`, `(\w+\s?)*$`),
+ * whose test of a line that nearly matches (`aaaa…ab`) takes exponential time and blocks the event
+ * loop (exec after its job, every ingest batch, a scan), or more than MAX_QUANTIFIERS quantifiers.
+ * The check (safe-regex2, star height) is heuristic: it reads the pattern's shape, not its language,
+ * so it can miss an overlapping alternation (`(a|a)*$`). Its parser knows no lookbehind; one nests as
+ * a lookahead does, so it is read as one.
+ */
+export function backtrackingProblem(source: string): string | undefined {
+  const shape = source.replace(/\(\?<([=!])/g, '(?$1');
+  if (!isValidRegex(source) || safeRegex(shape, { limit: MAX_QUANTIFIERS })) return undefined; // an invalid one is named as such
+  return `prone to catastrophic backtracking (a repetition inside a repetition, as (a+)+ or (\\w+\\s?)*, or more than ${MAX_QUANTIFIERS} quantifiers): testing a line that nearly matches could take exponential time and stall the pipeline; repeat each part once (a+ rather than (a+)+)`;
+}
+
 export const regex = z
   .string()
   .refine(isValidRegex, 'not a valid regular expression')
   .superRefine((source, ctx) => {
-    const problem = slashedPatternProblem(source);
+    const problem = slashedPatternProblem(source) ?? backtrackingProblem(source);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 

@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import {
   ArgTypeSchema,
+  backtrackingProblem,
   calendarDay,
   configIssueMessage,
   DATE,
@@ -382,7 +383,7 @@ export const RedactSchema = z.strictObject({
       z.strictObject({
         name: z.string({ error: whenMissing('a pattern needs a name') }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
         regex: z.string({ error: whenMissing('a pattern needs a regex') }).superRefine((source, ctx) => {
-          const problem = slashedPatternProblem(source) ?? patternProblem(source);
+          const problem = slashedPatternProblem(source) ?? patternProblem(source) ?? backtrackingProblem(source);
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         }),
       }),

@@ -640,6 +640,21 @@ describe('the silent-audit exec command', () => {
     expect(logLines(join(dir, 'bad.log'))[1].output_head).toBe('EMP-PIN-4821 password=[REDACTED:secret-assignment]\n');
   });
 
+  it('refuses a redact pattern prone to catastrophic backtracking: warns, runs the job and writes its run.end (it no longer hangs on the output)', () => {
+    // Prepare: `(a+)+$` against `aaaa…ab` would take exponential time once the job had exited
+    const dir = tempDir();
+    const config = join(dir, 'redos.yaml');
+    writeFileSync(config, 'redact:\n  patterns:\n    - { name: x, regex: "(a+)+$" }\n');
+    // Act
+    const run = spawnSync(node, [cliPath, 'exec', '--job', 'redos', '--log', join(dir, 'redos.log'), '--config', config, '--', node, '-e', `console.log('${'a'.repeat(36)}b')`], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${'a'.repeat(36)}b\n`);
+    expect(run.stderr).toContain('redact.patterns.0.regex: prone to catastrophic backtracking');
+    expect(run.stderr).toContain('(line 3)');
+    expect(logLines(join(dir, 'redos.log')).map((l) => [l.type, l.exit_code])).toEqual([['run.start', undefined], ['run.end', 0]]);
+  });
+
   it('leaves the deploy-list warning out of the job\'s stderr: a cron run deploys nothing, and its mail is the job\'s', () => {
     // Prepare: a config the deploy refuses (a log group in both deploy lists), valid for exec's redaction
     const dir = tempDir();

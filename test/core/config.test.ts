@@ -561,6 +561,34 @@ tools:
     ]);
   });
 
+  it('refuses a pattern prone to catastrophic backtracking (nested repetition) with key path and line, and takes ordinary ones', () => {
+    // Prepare: `(a+)+$` tested against `aaaa…ab` takes exponential time and would block exec, ingest and scan
+    const ordinary = `redact:
+  patterns:
+    - { name: emp, regex: "emp-[0-9]{6}" }
+    - { name: stripe, regex: "\\\\bsk_live_[A-Za-z0-9]{24}\\\\b" }
+    - { name: pin, regex: "EMP-PIN-(?<secret>\\\\w+)" }
+    - { name: after-key, regex: "(?<=key=)\\\\w+" }
+jobs:
+  backup: { schedule: "0 2 * * *", expect_pattern: "uploaded \\\\d+ objects" }
+`;
+    // Act
+    const config = parseConfigText(ordinary, 'c.yaml');
+    const problems = problemsOf(`redact:
+  patterns:
+    - { name: ok, regex: "TCK-\\\\d+" }
+    - { name: x, regex: "(a+)+$" }
+jobs:
+  backup: { schedule: "0 2 * * *", expect_pattern: "(\\\\w+\\\\s?)*done" }
+`);
+    // Assess
+    expect(config.redact.patterns.map((p) => p.name)).toEqual(['emp', 'stripe', 'pin', 'after-key']);
+    expect(problems).toEqual([
+      expect.stringMatching(/^redact\.patterns\.1\.regex: prone to catastrophic backtracking .* \(line 4\)$/),
+      expect.stringMatching(/^jobs\.backup\.expect_pattern: prone to catastrophic backtracking .* \(line 6\)$/),
+    ]);
+  });
+
   it('refuses a log group name longer than CloudWatch takes (512 characters), naming the key path and line', () => {
     // Act
     const longest = parseConfigText(`deploy:\n  log_groups: [/${'a'.repeat(511)}]\n`, 'c.yaml');
