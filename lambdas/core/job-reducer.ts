@@ -1176,7 +1176,14 @@ export const jobReducer: SubjectReducer<JobState> = {
     };
     // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered
     // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
-    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host) => processed.has(unnamedEndToken(at, host)));
+    /**
+     * Whether an end line naming no run, at `at` on `host`, was read: its token remembered, or, for a
+     * line naming a host, the host-less token `*open@<time>` a state written before hosts were in the
+     * token holds (a delivery retried across the deploy is still skipped).
+     */
+    const unnamedEndRead = (token: string, at: number, host: string | undefined) =>
+      processed.has(token) || (host !== undefined && processed.has(unnamedEndToken(at, undefined)));
+    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host) => unnamedEndRead(unnamedEndToken(at, host), at, host));
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same
      * host, strictly after it, in an earlier delivery (the start came late, in a delivery of its own):
@@ -1360,7 +1367,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (open) runId = open.run_id;
         // States written before hosts were in the token hold `*open@<time>`: a line they read, delivered
         // again (its run closed, so none open), is skipped on that token too.
-        else if (processed.forgotten(event.at) || (body.host !== undefined && processed.has(unnamedEndToken(event.at, undefined)))) continue;
+        else if (processed.forgotten(event.at) || unnamedEndRead(endToken, event.at, body.host)) continue;
         else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
           remember(endToken, event.at);
           continue;

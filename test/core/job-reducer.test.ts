@@ -4,6 +4,7 @@ import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { initialJobState, type JobState, jobReducer, maxRuntimeOf, runsGoingOn } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
+import { fingerprint } from '../../lambdas/core/token-ring.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { redactorFor } from '../../lambdas/core/redact.ts';
 import { OPEN_RUN } from '../../lambdas/core/parse/run-ids.ts';
@@ -292,6 +293,29 @@ describe('job runs reducer', () => {
     ]);
     expect(again.state).toMatchObject({ runs: 2, failures: 2 });
     expect(again.findings).toEqual([]);
+  });
+
+  /** A state as the reducer wrote it before hosts were in an end's token: `token` (read at `at`) held as `*open@<at>`. */
+  const withHostlessEndToken = (state: JobState, token: string, at: number): JobState => {
+    const ring = state.processedRing!;
+    const i = ring.indexOf(fingerprint(token));
+    expect(i % 8).toBe(0);
+    return { ...state, processedRing: ring.slice(0, i) + fingerprint(`${OPEN_RUN}@${at}`) + ring.slice(i + 8) };
+  };
+  const DB1_START = 'Nov  1 03:00:00 db1 systemd[1]: Starting backup.service - Nightly backup...';
+  const DB1_FAILED = ['Nov  1 03:01:00 db1 systemd[1]: backup.service: Main process exited, code=exited, status=2/INVALIDARGUMENT', "Nov  1 03:01:00 db1 systemd[1]: backup.service: Failed with result 'exit-code'."];
+  const DB1_END_AT = Date.parse('2026-11-01T03:01:00Z');
+
+  it('skips a delivery retried whole after its ends were read alone by a state written before hosts were in the end token', () => {
+    // Prepare: the ends were read alone (their start's delivery failed), the state keeps the host-less token
+    const alone = jobReducer.apply(initialJobState('backup.service'), 'backup.service', syslogLines(...DB1_FAILED), ctx);
+    const before = withHostlessEndToken(alone.state, `${OPEN_RUN}@db1@${DB1_END_AT}`, DB1_END_AT);
+    // Act: the retried delivery, start and ends
+    const { state, findings } = jobReducer.apply(before, 'backup.service', syslogLines(DB1_START, ...DB1_FAILED), ctx);
+    // Assess
+    expect(alone.findings.map((f) => f.detector)).toEqual(['run-failed']);
+    expect(state).toMatchObject({ runs: 1, failures: 1, open: [] });
+    expect(findings).toEqual([]);
   });
 
   it('counts `Starting` and the `Started` a second later as one run of a simple service, on consecutive days', () => {
