@@ -1361,13 +1361,12 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (runId === undefined || runId === OPEN_RUN) {
         // Only an end that names no run has an end token: no time printed for the others.
         const endToken = unnamedEndToken(event.at, body.host);
-        if (processed.has(endToken)) continue;
+        // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
+        if (unnamedEndRead(endToken, event.at, body.host)) continue;
         const open = latestOpenAt(state.open, event.at, body.host);
         closes = open;
         if (open) runId = open.run_id;
-        // States written before hosts were in the token hold `*open@<time>`: a line they read, delivered
-        // again (its run closed, so none open), is skipped on that token too.
-        else if (processed.forgotten(event.at) || unnamedEndRead(endToken, event.at, body.host)) continue;
+        else if (processed.forgotten(event.at)) continue;
         else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
           remember(endToken, event.at);
           continue;

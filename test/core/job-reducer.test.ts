@@ -318,6 +318,21 @@ describe('job runs reducer', () => {
     expect(findings).toEqual([]);
   });
 
+  it('does not close an older run left open with an end read again that a state written before hosts were in the end token read', () => {
+    // Prepare: Nov 1's run on db1 never ended (its end lost); Nov 2's run read whole
+    const day2 = ['Nov  2 03:01:00 db1 systemd[1]: backup.service: Deactivated successfully.', 'Nov  2 03:01:00 db1 systemd[1]: Finished backup.service - Nightly backup.'];
+    const end2 = Date.parse('2026-11-02T03:01:00Z');
+    const read = jobReducer.apply(initialJobState('backup.service'), 'backup.service', syslogLines(DB1_START, 'Nov  2 03:00:00 db1 systemd[1]: Starting backup.service - Nightly backup...', ...day2), ctx);
+    const before = withHostlessEndToken(read.state, `${OPEN_RUN}@db1@${end2}`, end2);
+    // Act: Nov 2's end lines delivered again
+    const { state, records, findings } = jobReducer.apply(before, 'backup.service', syslogLines(...day2), ctx);
+    // Assess
+    expect(read.state.open.map((r) => r.run_id)).toEqual(['backup.service@db1@2026-11-01T03:00:00.000Z']);
+    expect(state).toMatchObject({ runs: 1, open: read.state.open });
+    expect(records).toEqual([]);
+    expect(findings).toEqual([]);
+  });
+
   it('counts `Starting` and the `Started` a second later as one run of a simple service, on consecutive days', () => {
     // Act
     const { state, records } = jobReducer.apply(initialJobState('report.service'), 'report.service', [...simpleRun(1), ...simpleRun(2)], ctx);
