@@ -117,6 +117,8 @@ export type ScanToStoreResult =
       readonly leftOut: number;
       /** What each source gave (`sourceNotes` says those that gave nothing to judge). */
       readonly readouts: readonly SourceReadout[];
+      /** The jobs the lines read named (a store's other jobs are not among them). */
+      readonly jobsSeen: ReadonlySet<string>;
     };
 
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
@@ -285,6 +287,7 @@ export async function scanToStore(
     // sub-agents named otherwise has its own latest line at its start, and a loop under it was seen
     // only at the last sweep. The tree's own lines never have it judged quiet.
     const agentSeen = new Map<string, number>();
+    const jobsSeen = new Set<string>();
     const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
@@ -314,6 +317,8 @@ export async function scanToStore(
           for (const e of events) {
             const agent = e.body.type.startsWith('agent.') ? (e.body as { readonly agent?: unknown }).agent : undefined;
             if (typeof agent === 'string' && e.at > (agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY)) agentSeen.set(agent, e.at);
+            const job = agent === undefined ? jobReducer.subjectOf(e) : undefined;
+            if (job !== undefined) jobsSeen.add(job);
           }
           findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
@@ -344,7 +349,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen };
   } catch (error) {
     await opened.close();
     throw error;
@@ -498,9 +503,14 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     return { exitCode: 2, findings: [], counts: scanned.counts };
   }
   const { findings, tally, sources, opened, stream } = scanned;
+  // The jobs of the lines read: a stored job they do not name (one removed from the config, retired)
+  // is neither listed nor offered a learned schedule to copy back into the config.
   let jobs: JobSummary[];
+  let storedUnseen = 0;
   try {
-    jobs = await summarizeJobs(opened.store, opts.config, opts.timeZone);
+    const stored = await summarizeJobs(opened.store, opts.config, opts.timeZone);
+    jobs = stored.filter((j) => scanned.jobsSeen.has(j.job));
+    storedUnseen = stored.length - jobs.length;
   } finally {
     await opened.close();
   }
@@ -530,6 +540,7 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     note('');
     note(textTable(['JOB', 'RUNS', 'FAILED', 'LAST SEEN', 'HOSTS', 'SCHEDULE'], jobs.map(jobRow), [48, 6, 6, 20, 40, 60]));
   }
+  if (!opts.json && storedUnseen > 0) note(`(${storedUnseen} stored ${storedUnseen === 1 ? 'job' : 'jobs'} not seen in these logs not listed)`);
   const learned = jobs.filter((j) => j.inferred?.cron || j.inferred?.movedAnHour);
   if (learned.length > 0) {
     note('');
