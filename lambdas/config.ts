@@ -12,7 +12,7 @@ import {
   slashedPatternProblem,
   ToolsSchema,
 } from './config-tools.ts';
-import { type Document, isAlias, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { type Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import { identifierFits, MAX_ID_BYTES, MAX_ID_CHARS } from './core/events.ts';
 import { daysBetween, parseTime, utcDay } from './core/parse-time.ts';
@@ -828,6 +828,8 @@ export interface ConfigReading {
   readonly namesAsLogged?: boolean;
   readonly deploying?: boolean;
   readonly warn?: (line: string) => void;
+  /** Problems the text showed before it was data (a key written twice), named with the schema's, in one round. */
+  readonly textIssues?: ReadonlyArray<{ path: PropertyKey[]; message: string }>;
 }
 
 /**
@@ -844,9 +846,10 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
   const result = ConfigSchema.safeParse(raw ?? {}, { error: configIssueMessage });
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const routing = result.success ? deployRoutingIssues(result.data) : [];
-  const issues = result.success
+  const schemaIssues = result.success
     ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...(options.deploying ? routing : []), ...named!.issues].map(customIssue)
     : result.error.issues;
+  const issues = options.textIssues?.length ? [...options.textIssues.map(customIssue), ...schemaIssues] : schemaIssues;
   // A key path names what the user wrote, and a `jobs` key is often a cron command holding a
   // password (`mysqldump -pS3cret`): each segment is printed redacted; the line number finds it.
   const redactor = () => (result.success ? redactorFor(result.data) : BUILTIN_REDACTOR);
@@ -972,7 +975,8 @@ function aliasProblems(doc: Document, lineCounter: LineCounter): string[] {
 export function parseConfigText(text: string, file: string, reading: Pick<ConfigReading, 'deploying' | 'warn'> = {}): Config {
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *base`) as fleet configs use them with anchors: a mapping's own keys win.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  // A key written twice is named with its key path, with the file's other problems (`duplicateKeyIssues`).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true, uniqueKeys: false });
   if (doc.errors.length > 0) {
     const lines = text.split(/\r?\n/);
     const hinted = new Set<string>();
@@ -1004,7 +1008,33 @@ export function parseConfigText(text: string, file: string, reading: Pick<Config
     const problems = aliasProblems(doc, lineCounter);
     throw new ConfigError(file, problems.length > 0 ? problems : [(error as Error).message.split('\n')[0]], { cause: error });
   }
-  return validateConfig(data, file, lineOf, reading);
+  return validateConfig(data, file, lineOf, { ...reading, textIssues: duplicateKeyIssues(doc, lineCounter) });
+}
+
+/**
+ * Keys written twice in one mapping (`nightly-backup:` twice under `jobs`), which YAML forbids and
+ * JSON leaves to the reader (the later one would win): each by its key path, with the later one's line.
+ */
+function duplicateKeyIssues(doc: Document, lineCounter: LineCounter): Array<{ path: PropertyKey[]; message: string }> {
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const lineOf = (node: unknown) => (isNode(node) && node.range ? lineCounter.linePos(node.range[0]).line : undefined);
+  visit(doc, {
+    Map(_, map, ancestors) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (key === '<<' || !seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        // The key path: each mapping's key and each list's index down to this mapping.
+        const chain = [...ancestors, map];
+        const path = chain.flatMap((node, i): PropertyKey[] => (isPair(node) ? [String(isScalar(node.key) ? node.key.value : node.key)] : isSeq(node) ? [node.items.indexOf(chain[i + 1] as never)] : []));
+        issues.push({ path: [...path, String(key)], message: `written again on line ${lineOf(pair.key)} in the same mapping, where it would replace this one: keep one` });
+      }
+    },
+  });
+  return issues;
 }
 
 export const CONFIG_FILE_NAMES = ['silent-audit.config.yaml', 'silent-audit.config.yml', 'silent-audit.config.json'];

@@ -759,6 +759,21 @@ maintenance_windows:
     expect(problems).toEqual([expect.stringMatching(new RegExp(`^line 3: schedule: a value starting with ${value[0] === '*' ? '\\*' : '@'} must be quoted in YAML .*: write schedule: "${value.replace(/[*]/g, '\\*')}"$`))]);
   });
 
+  it("names a key written twice by its key path, in a list's mapping too, with the file's other problems in the same round", () => {
+    // Prepare: a job written twice, an exception with its id written twice, and an unknown key.
+    const text = 'jobs:\n  nightly-backup:\n    schedule: "30 2 * * *"\n  nightly-backup:\n    schedule: "0 3 * * *"\nexceptions:\n  - { id: EX-1, id: EX-2, guard: pii, reason: r, owner: o@example.com, expires: 2026-12-20 }\nagents:\n  bot:\n    budgett: { max_actions: 3 }\n';
+
+    // Act
+    const problems = problemsOf(text);
+
+    // Assess
+    expect(problems).toEqual([
+      'jobs.nightly-backup: written again on line 4 in the same mapping, where it would replace this one: keep one (line 3)',
+      'exceptions.0.id: written again on line 7 in the same mapping, where it would replace this one: keep one (line 7)',
+      'agents.bot.budgett: unknown key (line 10)',
+    ]);
+  });
+
   it('says to quote unquoted values in a one-line map, once each, at its line', () => {
     // Act
     const problems = problemsOf('jobs:\n  nb: { schedule: */15 * * * *, owner: @team }\n');
