@@ -19,8 +19,9 @@ import { parseTime } from './parse-time.ts';
  * 5. otherwise → sent.
  * Per subject, from its run outcomes: `flapping_transitions_per_day` switches between healthy and
  * failing within 24 h start one flapping alert (a reminder at a switch, at most once per cooldown);
- * fewer than half as many end it, as does a cooldown without a switch (a steady failure is then
- * alerted, reminded and escalated as any, a steady health recovers). A flapping notice is held (counted as snoozed) while a snooze or maintenance
+ * fewer than half as many end it, as does a cooldown without a switch that is also longer than the
+ * subject's longest gap between switches (a steady failure is then alerted, reminded and escalated
+ * as any, a steady health recovers); only switches after that can start it again. A flapping notice is held (counted as snoozed) while a snooze or maintenance
  * window covers every detector it names; the first switch after it ends sends it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
  * recovery notice and end the episode: the next failure alerts at once.
  */
@@ -86,6 +87,11 @@ export interface SubjectHealth {
   readonly healthyRuns: number;
   /** Times of the switches within the last 24 h (of run time). */
   readonly transitions: readonly number[];
+  /**
+   * When flapping last settled (kept 24 h): only the switches after it can start flapping again, as
+   * the window still holds the ones before (a steady failure that then recovers is not flapping).
+   */
+  readonly settledAt?: number;
   readonly flapping?: {
     readonly since: number;
     /** When the last flapping notice was sent; undefined while none was (held by a snooze or maintenance window). */
@@ -546,6 +552,7 @@ export function decideAlerts(
       since: switched || !before ? outcome.at : before.since,
       healthyRuns: outcome.healthy ? Math.min((before?.healthyRuns ?? 0) + 1, open ? MAX_HEALTHY_RUNS_COUNTED : options.recoveryRuns) : 0,
       transitions,
+      ...(before?.settledAt !== undefined && before.settledAt > outcome.at - DAY_MS ? { settledAt: before.settledAt } : {}),
       ...(before?.flapping ? { flapping: before.flapping } : {}),
     };
     let touched = false;
@@ -559,7 +566,7 @@ export function decideAlerts(
       }
     }
     const flapping = next.flapping;
-    if (!flapping && switched && transitions.length >= options.flappingTransitions) {
+    if (!flapping && switched && switchesAfter(transitions, next.settledAt) >= options.flappingTransitions) {
       const names = open?.detectors ?? Object.keys(detectors);
       const severity = open?.severity ?? severityOfDetectors(names);
       if (noticeSuppressed(names, outcome.at)) {
@@ -570,11 +577,12 @@ export function decideAlerts(
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
         openWith(severity, names[0] ?? 'flapping', outcome.at);
       }
-    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || outcome.at - next.since >= options.cooldownMs)) {
+    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, transitions, options.cooldownMs)))) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
-      // A subject steady for a cooldown (no switch since) has settled too, whatever its earlier switches: a
-      // steady failure goes on as any failure (cooldown reminders, escalation), a steady health to its recovery.
-      next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions };
+      // A subject steady for a cooldown and for longer than any of its gaps between switches has settled too,
+      // whatever its earlier switches: a steady failure goes on as any failure (cooldown reminders, escalation),
+      // a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown of 1 h) does not.
+      next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions, settledAt: outcome.at };
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
       const names = open?.detectors ?? Object.keys(detectors);
       const severity = open?.severity ?? severityOfDetectors(names);
@@ -650,9 +658,36 @@ function transitionsAt(before: readonly number[] | undefined, at: number, switch
 /** The minimum of a transitions list, by list: lists are never changed once made, and the policy sees the same one run after run. */
 const minimumOf = new WeakMap<readonly number[], number>();
 
+/** How many of the switches (in time order) came after `settledAt` (all when flapping never settled). */
+function switchesAfter(transitions: readonly number[], settledAt: number | undefined): number {
+  if (settledAt === undefined) return transitions.length;
+  let n = 0;
+  for (let i = transitions.length - 1; i >= 0 && transitions[i] > settledAt; i--) n++;
+  return n;
+}
+
+/**
+ * Whether a flapping subject `quietMs` without a switch has settled: quiet for a cooldown, and for
+ * longer than its longest gap between two switches within 24 h (its own pace: a job that switches
+ * every 2 h with a cooldown of 1 h is still flapping 1 h after a switch). The gap is worked out once per list.
+ */
+function settledBy(quietMs: number, transitions: readonly number[], cooldownMs: number): boolean {
+  if (quietMs < cooldownMs) return false;
+  let gap = longestGapOf.get(transitions);
+  if (gap === undefined) {
+    gap = 0;
+    for (let i = 1; i < transitions.length; i++) gap = Math.max(gap, transitions[i] - transitions[i - 1]);
+    longestGapOf.set(transitions, gap);
+  }
+  return quietMs > gap;
+}
+
+/** The longest gap between two switches of a transitions list, by list (as `minimumOf`). */
+const longestGapOf = new WeakMap<readonly number[], number>();
+
 /** Whether two health records say the same (the run-outcome loop's "did anything change", without serialising both). */
 function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {
-  if (!a || a.status !== b.status || a.since !== b.since || a.healthyRuns !== b.healthyRuns) return false;
+  if (!a || a.status !== b.status || a.since !== b.since || a.healthyRuns !== b.healthyRuns || a.settledAt !== b.settledAt) return false;
   if (a.transitions !== b.transitions) {
     if (a.transitions.length !== b.transitions.length) return false;
     for (let i = 0; i < a.transitions.length; i++) if (a.transitions[i] !== b.transitions[i]) return false;

@@ -318,6 +318,43 @@ describe('alert policy: flapping', () => {
     expect(state?.health?.flapping).toBeDefined();
   });
 
+  it.each([2, 3])('keeps a job switching every %i h flapping with a cooldown of 1 h: no failure alert between its flapping notices', (block) => {
+    // Prepare: 40 hourly runs, `block` failing then `block` healthy in turn (at most block − 1 h without a switch, more than a cooldown)
+    const steps: Step[] = Array.from({ length: 40 }, (_, h) => (Math.floor(h / block) % 2 === 0 ? { at: h * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] } : { at: h * 60, runs: ['ok'] as const }));
+    // Act
+    const { log, state } = simulate(steps, { defaults: { alert_cooldown_minutes: 60 } });
+    // Assess: (3 failures in a row escalate, flapping or not)
+    const sent = log.flatMap((l, h) => l.filter((m) => m.startsWith('sent')).map((m) => ({ h, m })));
+    const firstFlapping = sent.find((s) => s.m.startsWith('sent flapping'))!.h;
+    expect(sent.filter((s) => s.h > firstFlapping && s.m.startsWith('sent finding'))).toEqual([]);
+    expect(sent.filter((s) => s.m.startsWith('sent flapping')).length).toBeGreaterThan(5);
+    expect(state?.health?.flapping).toBeDefined();
+  });
+
+  it('sends the recovery of a job that failed steadily after flapping after recovery_runs healthy runs, without flapping again at the recovering switch', () => {
+    // Prepare: 12 alternating hours (flapping from hour 6), failures every hour from 12 to 29 (flapping settles), healthy from hour 30
+    const failing: Step[] = Array.from({ length: 18 }, (_, i) => ({ at: (12 + i) * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] }));
+    const healthy: Step[] = Array.from({ length: 10 }, (_, i) => ({ at: (30 + i) * 60, runs: ['ok'] as const }));
+    // Act
+    const { log, state } = simulate([...alternating(12), ...failing, ...healthy]);
+    // Assess: the switches of hours 1–11 are still within 24 h at hour 30, but flapping settled after them
+    const sent = log.flatMap((l, h) => l.filter((m) => m.startsWith('sent')).map((m) => `${h}: ${m}`));
+    expect(sent.filter((m) => Number(m.split(':')[0]) >= 30)).toEqual(['32: sent recovery etl critical']);
+    expect(state?.health?.flapping).toBeUndefined();
+  });
+
+  it('flaps again after it settled once flapping_transitions_per_day switches came after the settle', () => {
+    // Prepare: 12 alternating hours (flapping from hour 6), failures every hour from 12 to 29 (flapping settles), alternating again from hour 30
+    const failing: Step[] = Array.from({ length: 18 }, (_, i) => ({ at: (12 + i) * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] }));
+    const again: Step[] = alternating(12).map((s) => ({ ...s, at: s.at + 30 * 60 }));
+    // Act
+    const { log, state } = simulate([...alternating(12), ...failing, ...again]);
+    // Assess: hour 30 fails as before; the 6th switch after the settle (hour 36) starts flapping again
+    const sent = log.flatMap((l, h) => l.filter((m) => m.startsWith('sent flapping')).map(() => h));
+    expect(sent).toEqual([6, 12, 36]);
+    expect(state?.health?.flapping).toBeDefined();
+  });
+
   it('ends flapping at a switch after a quiet day instead of reminding, and alerts the failure', () => {
     // Prepare: 8 alternating hours (flapping from hour 6), nothing for a day, then a failure at hour 31: 1 switch in 24 h.
     const steps: Step[] = [...alternating(8), { at: 31 * 60, runs: ['fail'], findings: ['run-failed'] }];
