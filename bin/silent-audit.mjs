@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // The `silent-audit` command: runs the TypeScript CLI through tsx's loader.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { register } from 'tsx/esm/api';
 
+leaveDeletedDirectory();
+// Imported once the folder is known to exist: esbuild, which tsx loads, reads it as it loads.
+const { register } = await import('tsx/esm/api');
 register();
 const heapGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--max-old-space-size'));
 
@@ -20,4 +24,22 @@ if ((process.argv[2] === 'scan' || process.argv[2] === 'init') && !heapGiven) {
   });
 } else {
   await import('./cli.ts');
+}
+
+/**
+ * A shell left in a folder that was removed under it: process.cwd() throws ENOENT, and tsx calls it
+ * as it registers, so the CLI could not start and `exec` would never run its job. Node cannot name
+ * nor re-enter such a folder, so the CLI moves to HOME (cron's own starting folder), or / without
+ * one, and says so; the command `exec` runs starts there too (see docs/exec.md).
+ */
+function leaveDeletedDirectory() {
+  try {
+    process.cwd();
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+    const home = homedir();
+    const folder = home && existsSync(home) ? home : '/';
+    process.chdir(folder);
+    process.stderr.write(`silent-audit: the current directory no longer exists; running in ${folder}${process.argv[2] === 'exec' ? ', and so does the command' : ''}\n`);
+  }
 }

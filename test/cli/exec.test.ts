@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { closeSync, createWriteStream, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -653,6 +653,23 @@ describe('the silent-audit exec command', () => {
     expect(run.stderr).toContain('redact.patterns.0.regex: prone to catastrophic backtracking');
     expect(run.stderr).toContain('(line 3)');
     expect(logLines(join(dir, 'redos.log')).map((l) => [l.type, l.exit_code])).toEqual([['run.start', undefined], ['run.end', 0]]);
+  });
+
+  it('runs the command when the current directory has been deleted: in HOME, with a warning (Node cannot start in a deleted directory)', () => {
+    // Prepare: a shell left in a folder that was removed under it
+    const dir = tempDir();
+    const gone = join(dir, 'gone');
+    const home = join(dir, 'home');
+    mkdirSync(gone);
+    mkdirSync(home);
+    const log = join(dir, 'gone.log');
+    // Act
+    const run = spawnSync('sh', ['-c', `cd "${gone}" && rmdir "${gone}" && exec "${node}" "${cliPath}" exec --job gone --log "${log}" -- pwd`], { encoding: 'utf8', env: { ...process.env, HOME: home }, timeout: 20_000 });
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe(`${home}\n`);
+    expect(run.stderr).toBe(`silent-audit: the current directory no longer exists; running in ${home}, and so does the command\n`);
+    expect(logLines(log).map((l) => [l.type, l.exit_code])).toEqual([['run.start', undefined], ['run.end', 0]]);
   });
 
   it('leaves the deploy-list warning out of the job\'s stderr: a cron run deploys nothing, and its mail is the job\'s', () => {
