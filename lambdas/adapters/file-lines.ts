@@ -35,6 +35,18 @@ export class UnreadableInputError extends InputError {
   }
 }
 
+/**
+ * A path that cannot be opened (no such file, permission denied), known when its lines are read:
+ * nothing of it was read. `scan` names it, counts it and reads its other inputs; `report`, `init`
+ * and `mcp` refuse it (a file the user named is never left out of what they make).
+ */
+export class UnopenedInputError extends UnreadableInputError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UnopenedInputError';
+  }
+}
+
 export interface LineSourceFile {
   /** What to call it in messages: the path, or `stdin`. */
   readonly name: string;
@@ -99,9 +111,14 @@ function cannotOpen(error: NodeJS.ErrnoException): string {
   return `cannot be opened (${error.code ?? error.message})`;
 }
 
-/** The lines of a path that cannot be opened: none; reading them ends in why (an UnreadableInputError, which a scan counts and reads on past). */
+/** An error opening a file that the user can mend (it is gone, or not theirs to read), not the system's (EMFILE, EIO). */
+function goneAtOpen(error: NodeJS.ErrnoException): boolean {
+  return error.syscall === 'open' && (error.code === 'ENOENT' || error.code === 'EACCES' || error.code === 'EPERM');
+}
+
+/** The lines of a path that cannot be opened: none; reading them ends in why (an UnopenedInputError, which a scan counts and reads on past). */
 async function* unopened(reason: string): AsyncIterable<Line> {
-  throw new UnreadableInputError(reason);
+  throw new UnopenedInputError(reason);
 }
 
 /** A LineSourceFile (a file's with its `size`, stdin's without) whose `nulBytesNote` is what its reading (`read`) saw in the first bytes. */
@@ -151,8 +168,11 @@ async function* readLines(input: Readable, gzipByName: boolean, path: string, co
   let gzipped = gzipByName;
   let text: Readable | undefined;
   let failure: InputError | undefined;
-  const fail = (error: Error, corrupt = false) => {
+  const fail = (error: NodeJS.ErrnoException, corrupt = false) => {
     const message = `cannot read ${gzipped ? 'gzip ' : ''}input: ${error.message}`;
+    // A file gone or made unreadable since it was listed (logrotate removing app.log.5 while the
+    // scan reads the others) fails to open: nothing of it was read, as of a path missing up front.
+    if (goneAtOpen(error)) failure ??= new UnopenedInputError(cannotOpen(error), { cause: error });
     failure ??= corrupt ? new CorruptInputError(message, { cause: error }) : new InputError(message, { cause: error });
     (text ?? counted).destroy(failure);
   };

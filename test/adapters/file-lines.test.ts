@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -212,6 +212,18 @@ describe('openLineSource', () => {
     // Assess
     await expect(reading).rejects.toThrow(CorruptInputError);
     await expect(reading).rejects.toThrow(reason);
+  });
+
+  it('gives a file removed after it was opened as a source, before its lines are read, as unreadable: no such file', async () => {
+    // Prepare: logrotate removes app.log.5 while the scan reads its other inputs
+    const path = tempFile('app.log.5', 'one\n');
+    const source = openLineSource(path);
+    rmSync(path);
+    // Act
+    const reading = collect(source.lines());
+    // Assess
+    await expect(reading).rejects.toThrow(UnreadableInputError);
+    await expect(reading).rejects.toThrow(/^no such file$/);
   });
 
   it('keeps a read error of the input itself a plain InputError, not a corrupt file', async () => {
