@@ -27,6 +27,15 @@ describe('instrumented JSON lines (contract §1a)', () => {
     expect(outcome.events[0].body).toMatchObject({ type: 'run.start', job: 'etl', run_id: 'r-1' });
   });
 
+  it("reads the object after the Python runtime's text prefix ([LEVEL], time, request id), taking its time when ts is absent", () => {
+    // Prepare: a line of a Python function's log saved to a file (no record time of its own)
+    const line = '[INFO]\t2026-10-05T04:03:01.120Z\t1c5c7fd0-a6a3-4450-a513-270e269e0d37\t{"type": "run.end", "job": "etl-py", "run_id": "r-2", "exit_code": 2}';
+    // Act
+    const outcome = parseLine(line, { source: { origin: 'etl-py.log', line: 3 } });
+    // Assess
+    expect(outcome.kind === 'events' && [outcome.events[0].body.type, new Date(outcome.events[0].at).toISOString()]).toEqual(['run.end', '2026-10-05T04:03:01.120Z']);
+  });
+
   it("reads the object after `aws logs tail --format short`'s time, which names no offset, as UTC", () => {
     // Prepare: the lines of a file saved from `aws logs tail --format short`, with no record time
     const lines = ['2026-10-05T13:00:00 {"type":"run.start","job":"etl","run_id":"r1"}', '2026-10-05T13:00:04.250 {"type":"run.end","job":"etl","run_id":"r1","exit_code":2}'];

@@ -178,6 +178,9 @@ describe("lines a function logged in Lambda's JSON log format are read as the li
     ['a line none of ours', logged('sent 214 invoices'), 'unrecognised'],
     ['an object none of ours', logged({ invoices: 214 }), 'unrecognised'],
     ['a record whose timestamp names no offset, which gives no time', JSON.stringify({ timestamp: '2026-10-05T16:00:00', message: RUN_END_NO_TS }), 'unrecognised'],
+    ["a Powertools Logger (Python) record, its default timestamp with a space, a comma and +0000", logged(RUN_END_NO_TS, '2026-10-05 16:00:00,655+0000'), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z'],
+    ["a record timed by Python's isoformat(' ')", logged(RUN_END_NO_TS, '2026-10-05 18:00:00.655123+02:00'), 'run.end nightly n-1 exit=2 @2026-10-05T16:00:00.655Z'],
+    ['a record whose timestamp with a space names no offset, which gives no time', logged(RUN_END_NO_TS, '2026-10-05 16:00:00,655'), 'unrecognised'],
   ])('%s', (_name, line, expected) => {
     // Act
     const outcome = parseLine(line, contextFor('invoice-mailer.log', 1, { defaultJob: 'invoice-mailer' }));

@@ -15,9 +15,10 @@ const isOurType = (value: unknown): value is InstrumentedType => typeof value ==
 /**
  * An ISO-8601 time at the start of a line, as Lambda's console output and `aws logs tail` print
  * it; `--format short` prints it without an offset, in UTC (which `parseTime` assumes). Its offset
- * in any form `parseTime` reads in a `ts`: `+02:00`, `+0200` or hours alone, `+02`.
+ * in any form `parseTime` reads in a `ts`: `+02:00`, `+0200` or hours alone, `+02`. The Python
+ * runtime's console output puts the level before it: `[INFO]\t2026-10-05T04:00:01.120Z\t<request-id>\t{...}`.
  */
-const LEADING_TIME = new RegExp(String.raw`^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:${UTC_OFFSET_PATTERN})?)\s`);
+const LEADING_TIME = new RegExp(String.raw`^(?:\[[A-Z]+\]\t)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?:${UTC_OFFSET_PATTERN})?)\s`);
 
 /**
  * Contract §1a: one JSON object per line, alone or at the end of a prefixed line

@@ -13,7 +13,7 @@
  */
 export const UTC_OFFSET_PATTERN = String.raw`Z|[+-]\d{2}(?::?\d{2})?`;
 
-const ISO = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(${UTC_OFFSET_PATTERN})?$`);
+const ISO = new RegExp(String.raw`^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(${UTC_OFFSET_PATTERN})?$`);
 
 /** Days in each month of a year; February follows the Gregorian leap rule. */
 export function daysInMonth(year: number, month1: number): number {
@@ -34,7 +34,9 @@ export function fractionMs(digits: string | undefined): number {
 }
 
 /**
- * Epoch ms of an ISO-8601 date-time (`Z`, `+02:00`, `+0200` or `+02`; up to nanoseconds). A time without
+ * Epoch ms of an ISO-8601 date-time (`Z`, `+02:00`, `+0200` or `+02`; up to nanoseconds; a `.` or `,`
+ * before the fraction; a `T` or, as RFC 3339 allows and Python writes it, a space between date and
+ * time: Powertools Logger's `2026-10-05 03:00:01,120+0000`, `isoformat(' ')`). A time without
  * an offset is read as UTC only when `assumeUtc` is set, as `aws logs tail --format short` prints
  * it; otherwise it is refused.
  */
