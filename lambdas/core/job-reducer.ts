@@ -3,7 +3,7 @@ import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detector
 import type { DetectorId } from '../detectors/ids.ts';
 import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, OpenRunView } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
-import type { AuditEvent, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
+import type { AuditEvent, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
@@ -229,11 +229,22 @@ const LATE_FAILURE_TOKEN = '\u0000late-failed:';
 const SYSTEMD_END_ALONE_TOKEN = '\u0000systemd-end-alone:';
 /**
  * The processed token of an end line that names no run (the service manager's): its time and, when
- * the line names one, its host. The same line delivered again has the same token; the same unit
- * ending in the same second on another host (a run of its own) has another.
+ * the line names them, its host and the log group it came from (`logGroupOf`). The same line
+ * delivered again has the same token; the same unit ending in the same second on another host, or
+ * on a host of the same name in another log group (a run of its own), has another. One string.
  */
-function unnamedEndToken(at: number, host: string | undefined): string {
+function unnamedEndToken(at: number, host: string | undefined, group: string | undefined): string {
+  if (group !== undefined) return `${OPEN_RUN}@${host ?? ''}@${group}@${at}`;
   return host === undefined ? `${OPEN_RUN}@${at}` : `${OPEN_RUN}@${host}@${at}`;
+}
+
+/**
+ * The log group of a CloudWatch line (an event id tells it: live ingest and backfill name their
+ * source by its group), what tells apart two machines of the same host name; none for a file's line,
+ * whose name changes as it is rotated (app.log then app.log.1) while its lines are the same.
+ */
+function logGroupOf(source: LineSource): string | undefined {
+  return source.eventId === undefined ? undefined : source.origin;
 }
 /** systemd writes two end lines for one run ("Main process exited" then "Failed with result"). */
 const SAME_END_WINDOW_MS = 10_000;
@@ -779,7 +790,7 @@ function isSystemdManagerEnd(event: AuditEvent): event is AuditEvent<RunEnd | Ru
 function systemdEndsOf(
   events: readonly AuditEvent[],
   subject: string,
-  endRead: (at: number, host: string | undefined) => boolean,
+  endRead: (at: number, host: string | undefined, group: string | undefined) => boolean,
 ): { endedBefore: Map<AuditEvent, number> | undefined; latestEnd: Map<string | undefined, number> | undefined } {
   let endedBefore: Map<AuditEvent, number> | undefined;
   let latestEnd: Map<string | undefined, number> | undefined;
@@ -795,7 +806,7 @@ function systemdEndsOf(
       latestEnd.set(host, Math.max(latestEnd.get(host) ?? event.at, event.at));
     } else if (body.type === 'run.start' && isSystemdStart(event.format, subject, body.run_id, event.at, body.host)) {
       const end = nextEnd.get(body.host);
-      if (end !== undefined && endRead(end, body.host)) (endedBefore ??= new Map()).set(event, end);
+      if (end !== undefined && endRead(end, body.host, logGroupOf(event.source))) (endedBefore ??= new Map()).set(event, end);
     }
   }
   return { endedBefore, latestEnd };
@@ -1177,13 +1188,13 @@ export const jobReducer: SubjectReducer<JobState> = {
     // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered
     // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
     /**
-     * Whether an end line naming no run, at `at` on `host`, was read: its token remembered, or, for a
-     * line naming a host, the host-less token `*open@<time>` a state written before hosts were in the
-     * token holds (a delivery retried across the deploy is still skipped).
+     * Whether an end line naming no run, at `at` on `host` in log `group`, was read: its token
+     * remembered, or, for a line naming either, the token `*open@<time>` a state written before hosts
+     * and groups were in the token holds (a delivery retried across the deploy is still skipped).
      */
-    const unnamedEndRead = (token: string, at: number, host: string | undefined) =>
-      processed.has(token) || (host !== undefined && processed.has(unnamedEndToken(at, undefined)));
-    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host) => unnamedEndRead(unnamedEndToken(at, host), at, host));
+    const unnamedEndRead = (token: string, at: number, host: string | undefined, group: string | undefined) =>
+      processed.has(token) || ((host !== undefined || group !== undefined) && processed.has(unnamedEndToken(at, undefined, undefined)));
+    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host, group) => unnamedEndRead(unnamedEndToken(at, host, group), at, host, group));
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same
      * host, strictly after it, in an earlier delivery (the start came late, in a delivery of its own):
@@ -1360,9 +1371,10 @@ export const jobReducer: SubjectReducer<JobState> = {
       let closes: OpenRun | undefined;
       if (runId === undefined || runId === OPEN_RUN) {
         // Only an end that names no run has an end token: no time printed for the others.
-        const endToken = unnamedEndToken(event.at, body.host);
+        const group = logGroupOf(event.source);
+        const endToken = unnamedEndToken(event.at, body.host, group);
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
-        if (unnamedEndRead(endToken, event.at, body.host)) continue;
+        if (unnamedEndRead(endToken, event.at, body.host, group)) continue;
         const open = latestOpenAt(state.open, event.at, body.host);
         closes = open;
         if (open) runId = open.run_id;

@@ -333,6 +333,30 @@ describe('job runs reducer', () => {
     expect(findings).toEqual([]);
   });
 
+  it('counts a unit ending in the same second on two machines of the same host name in two log groups as two runs, once when delivered again', () => {
+    // Prepare: host `web` in /prod/syslog and in /stage/syslog (CloudWatch lines: an event id each); stage's run fails
+    const cw = (group: string, ...messages: string[]) =>
+      messages.flatMap((message, line) => {
+        const outcome = parseLine(message, { source: { origin: group, line, logStream: 'web', eventId: `${group}-${line}` }, year: 2026 });
+        if (outcome.kind !== 'events') throw new Error(`not a systemd line: ${message}`);
+        return outcome.events;
+      });
+    const lines = [
+      ...cw('/prod/syslog', 'Nov  1 02:50:00 web systemd[1]: Starting backup.service - Nightly backup...'),
+      ...cw('/stage/syslog', 'Nov  1 03:00:00 web systemd[1]: Starting backup.service - Nightly backup...'),
+      ...cw('/prod/syslog', 'Nov  1 03:01:00 web systemd[1]: backup.service: Deactivated successfully.', 'Nov  1 03:01:00 web systemd[1]: Finished backup.service - Nightly backup.'),
+      ...cw('/stage/syslog', 'Nov  1 03:01:00 web systemd[1]: backup.service: Main process exited, code=exited, status=2/INVALIDARGUMENT', "Nov  1 03:01:00 web systemd[1]: backup.service: Failed with result 'exit-code'."),
+    ];
+    // Act
+    const once = jobReducer.apply(initialJobState('backup.service'), 'backup.service', lines, ctx);
+    const again = jobReducer.apply(once.state, 'backup.service', lines.slice(2), ctx);
+    // Assess
+    expect(once.state).toMatchObject({ runs: 2, failures: 1, open: [] });
+    expect(once.findings.map((f) => f.detector)).toEqual(['run-failed']);
+    expect(again.state).toMatchObject({ runs: 2, failures: 1, open: [] });
+    expect(again.findings).toEqual([]);
+  });
+
   it('counts `Starting` and the `Started` a second later as one run of a simple service, on consecutive days', () => {
     // Act
     const { state, records } = jobReducer.apply(initialJobState('report.service'), 'report.service', [...simpleRun(1), ...simpleRun(2)], ctx);
