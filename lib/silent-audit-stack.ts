@@ -109,7 +109,7 @@ export class SilentAuditStack extends Stack {
       onFailure: new SqsDestination(this.ingestFailures),
       retryAttempts: 2,
       v8Flags: INGEST_V8_FLAGS,
-      // None by default: CloudWatch Logs retries a throttled delivery only for a while (docs/alerts-and-operations.md).
+      // None by default: a delivery over the cap is throttled, retried from Lambda's async queue for up to 6 hours, then sent to the failure queue (docs/alerts-and-operations.md).
       reservedConcurrentExecutions: ingestReservedConcurrencyFromContext(this),
     })
       .bindTable(this.table)

@@ -134,7 +134,7 @@ export class SelfWatch extends Construct {
       metric: props.ingest.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
       ...ANY_AT_ALL,
     });
-    this.ingestThrottles = alarm('IngestThrottles', 'ingest-throttles', 'The ingest function was throttled: log deliveries wait or are dropped after CloudWatch Logs gives up. Raise its concurrency or the account limit.', {
+    this.ingestThrottles = alarm('IngestThrottles', 'ingest-throttles', 'The ingest function was throttled: Lambda keeps the log deliveries in its asynchronous queue and retries them for up to 6 hours, then puts them in the ingest failure queue: findings may be late. Raise its reserved concurrency or the account limit.', {
       metric: props.ingest.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
       ...ANY_AT_ALL,
     });
