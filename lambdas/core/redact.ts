@@ -435,6 +435,8 @@ function nameBefore(text: string, offset: number): string {
  */
 const NOT_A_PASSWORD =
   /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[a-z]:\\.*|\$\{\w+\}|\$\(.*)$/i;
+/** What a logfmt `pass=` value is judged by: its part before a `,`, `;` or `|` (`12` in `pass=12;fail=3`). */
+const LOGFMT_PIECE = /^[^,;|]*/;
 /** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
 const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
 /** A quoted result (`{"smoke_pass": "ok"}`, `config['lint_pass'] = 'true'`): CI output, not a password (a quoted number is one). */
@@ -491,18 +493,23 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   // A YAML key (`db_pass: s3cret`) in any case, starting its line.
   const yamlKey = label !== '' && colon && closeQuote === '' && beginsLine(text, start);
   if (!(barePass || envName || quotedKey || yamlKey)) return true;
+  // An unquoted bare `pass=` (logfmt) is judged by what comes before a `,`, `;` or `|`: CI packs
+  // counts so (`pass=12;fail=3`); a `/` may be a password's (base64). Its whole value goes.
+  const logfmtPass = barePass && !colon && closeQuote === '' && openQuote === '';
+  const judged = logfmtPass ? LOGFMT_PIECE.exec(value)![0] : value;
   // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
   // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
   // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential may be
   // one (looksLikeCredential: `e2e_pass: Xk9pL2mq`), quoted or not, and then not a path or a count
-  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below. So is a bare `pass` before
-  // `:` but a quoted key's: CI counts so (`pass: 12, fail: 0`, `Pass: 3/3 all checks`).
-  if ((yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) || (barePass && colon && closeQuote === '')) {
-    const word = value.trimEnd();
+  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below. So is a bare `pass` but a quoted
+  // key's or a quoted value after `=`: CI counts and names stages so (`pass: 12, fail: 0`, `Pass: 3/3 all
+  // checks`, `pass=skipped`, `pass=n/a`, `pass=1.5s`, `optimizer pass=dce`).
+  if ((yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) || (barePass && colon && closeQuote === '') || logfmtPass) {
+    const word = judged.trimEnd();
     if (/\s/.test(word) || !looksLikeCredential(word)) return true;
   }
   if (openQuote !== '') return QUOTED_RESULT.test(value);
-  const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
+  const word = colon ? /^\S+/.exec(value)?.[0] ?? value : judged;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
   // `${HOME}` keeps the brace the trimming takes.
   const notAPassword = (v: string) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v);
@@ -613,7 +620,7 @@ const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|und
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt; not a count or a result: `pass=48`, `pass=ok`; before `:` only a lone word that looks like a credential, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt; unquoted, only a value that looks like a credential, judged by its part before a `,`, `;` or `|`, not a count, a result or a stage: `pass=48`, `pass=12;fail=3`, `pass=ok`, `pass=n/a`, `pass=dce`; before `:` a lone word, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);

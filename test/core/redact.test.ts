@@ -397,6 +397,18 @@ const RULES: Readonly<Record<string, RuleTable>> = {
     quiet: [
       // A bare `pass` (logfmt) whose value no password is: a count, a result, prose after `:`.
       'pass=48 fail=2 skip=0',
+      // Counts packed with separators, results and stage names: CI output and compiler passes.
+      'suite=api pass=12;fail=3;skip=0',
+      'result pass=12,fail=3',
+      'pass=12|fail=3',
+      'check=disk pass=skipped',
+      'pass=pending',
+      'pass=n/a',
+      'pass=-',
+      'pass=1.5s',
+      'summary pass=all',
+      'optimizer pass=dce',
+      'llvm pass=loop-unroll',
       'password pass=ok',
       'Pass: 3/3 all checks',
       'pass: 12, fail: 0',
@@ -475,6 +487,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
       ['login failed: user=admin pass=hunter22', `login failed: user=admin pass=${M('secret-assignment')}`],
       ['GET /login?user=bob&pass=S3cr3t&next=/', `GET /login?user=bob&pass=${M('secret-assignment')}&next=/`],
+      // Judged by what comes before a `,`, `;` or `|`; a `/` may be a password's (base64).
+      ['pass=hunter22;retry=1', `pass=${M('secret-assignment')}`],
+      ['user=etl pass=aB3/xYz9+Qw==', `user=etl pass=${M('secret-assignment')}`],
+      ['pass=correcthorsebatterystaple', `pass=${M('secret-assignment')}`],
       ['PASS="hunter22" ./deploy.sh', `PASS="${M('secret-assignment')}" ./deploy.sh`],
       ['{\\"user\\":\\"bob\\",\\"pass\\":\\"hunter22\\"}', `{\\"user\\":\\"bob\\",\\"pass\\":\\"${M('secret-assignment')}\\"}`],
       ['pass: hunter22', `pass: ${M('secret-assignment')}`],
