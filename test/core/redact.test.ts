@@ -151,6 +151,15 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'aws configure get aws_secret_access_key',
       'aws configure set aws_session_token $AWS_SESSION_TOKEN --profile ci',
       'aws configure set aws_secret_access_key "${SECRET}"',
+      // A capitalised word of help text or a message, and a quoted placeholder: no key (one is 40 characters, a session token hundreds).
+      'AWS_SECRET_ACCESS_KEY Required',
+      'AWS_SESSION_TOKEN Undefined; falling back to instance profile',
+      'aws_secret_access_key Specifies the secret key',
+      'aws_session_token Expiration 2026-12-07T05:00:00Z',
+      'AWS_SESSION_TOKEN Configured',
+      'aws_secret_access_key "<your key>"',
+      'rclone config create s3 s3 secret_access_key "your secret key"',
+      'Set-AWSCredential -SecretKey $env:AWS_SECRET_KEY -StoreAs ci',
     ],
     redacted: [
       // The aws CLI takes the value after a space (a cron command is its job's name).
@@ -158,6 +167,16 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['aws configure set aws_session_token FwoGZXIvYXdzEJr//////////wEaDNVnZ3Jz --profile ci', `aws configure set aws_session_token ${M('aws-secret-key')} --profile ci`],
       ["aws configure set profile.ci.aws_secret_access_key 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'", `aws configure set profile.ci.aws_secret_access_key '${M('aws-secret-key')}'`],
       ['setenv AWS_SECRET_ACCESS_KEY wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `setenv AWS_SECRET_ACCESS_KEY ${M('aws-secret-key')}`],
+      // rclone's `config create|update … secret_access_key KEY` (no `aws_`), PowerShell's `-SecretKey KEY`, `-SessionToken TOKEN`.
+      [
+        'rclone config create s3 s3 provider AWS access_key_id AKIAIOSFODNN7EXAMPLE secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+        `rclone config create s3 s3 provider AWS access_key_id ${M('aws-access-key')} secret_access_key ${M('aws-secret-key')}`,
+      ],
+      ['rclone config update s3 secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `rclone config update s3 secret_access_key ${M('aws-secret-key')}`],
+      [
+        'Set-AWSCredential -AccessKey AKIAIOSFODNN7EXAMPLE -SecretKey wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY -SessionToken FwoGZXIvYXdzEJr//////////wEaDNVnZ3Jz -StoreAs ci',
+        `Set-AWSCredential -AccessKey ${M('aws-access-key')} -SecretKey ${M('aws-secret-key')} -SessionToken ${M('aws-secret-key')} -StoreAs ci`,
+      ],
       ['aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `aws_secret_access_key = ${M('aws-secret-key')}`],
       ['{"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}', `{"SecretAccessKey": "${M('aws-secret-key')}"}`],
       ['AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG', `AWS_SECRET_ACCESS_KEY=${M('aws-secret-key')}`],
