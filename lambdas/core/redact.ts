@@ -176,12 +176,13 @@ const CREDENTIAL_TOKEN_OPTION = new RegExp(String.raw`^--(?:(?:${CREDENTIAL_PREF
 /** A token option whose prefix names or pages rather than carries a secret (`--page-token`, `--next-token`, `--starting-token`, `--continuation-token`, `--pull-secret`, `--existing-secret`, `--tls-secret`). */
 const NAMING_TOKEN_OPTION = new RegExp(String.raw`^--(?:[a-z0-9]+[_-]){0,3}?(?:page|next|starting|continuation|pull|existing|tls)[_-]?(?:[a-z0-9]+[_-]){0,2}?(?:${TOKEN_WORD})\s`, 'i');
 /**
- * A private key's file, not the key: a path (`/…`, `./…`, `../…`, `~…`; not a `/` inside, which
- * base64 holds), a variable (`$SSH_KEY_FILE`, `${KEY}`, `$HOME/.ssh/deploy`), a `.pem`/`.key` file, ssh's names (`id_rsa`, `id_ed25519`, …), or a name
+ * A private key's (or a service account key's) file, not the key: a path (`/…`, `./…`, `../…`, `~…`; not a `/` inside, which
+ * base64 holds), a variable (`$SSH_KEY_FILE`, `${KEY}`, `$HOME/.ssh/deploy`), a `.pem`/`.key`/`.json` file, ssh's names (`id_rsa`, `id_ed25519`, …), or a name
  * of lower-case words (`deploy-key-2024`), which no key's base64 or hex is.
  */
-const KEY_FILE = /^(?:~|\.{0,2}\/|\$\{?[A-Za-z_])|\.(?:pem|key)$|^id_(?:rsa|dsa|ecdsa|ed25519)|^[a-z]+(?:[-_][a-z]+)+(?:[-_.]\d{1,8})?$/;
-const PRIVATE_KEY_OPTION = /private[_-]?key\s/i;
+const KEY_FILE = /^(?:~|\.{0,2}\/|\$\{?[A-Za-z_])|\.(?:pem|key|json)$|^id_(?:rsa|dsa|ecdsa|ed25519)|^[a-z]+(?:[-_][a-z]+)+(?:[-_.]\d{1,8})?$/;
+/** An option that may take a key's file (KEY_FILE): `--private-key`, `--account-key` (`--service-account-key sa-key.json`). */
+const KEY_FILE_OPTION = /(?:private|account)[_-]?key\s/i;
 
 /** A command whose `--secret NAME` names a secret rather than giving one (docker's, podman's, buildah's). */
 const SECRET_NAMING_COMMAND = /\b(?:docker|podman|buildah|nerdctl)\b/;
@@ -198,12 +199,12 @@ function stepBefore(text: string, offset: number): string {
  * unquoted word only when it looks like a credential (at least 6 characters with a digit, 8 in
  * mixed case, or 20 long), not a word of prose (`--token requires an argument`), a placeholder
  * (`TOKEN`, `<key>`, `TOKEN]`) or a number (`4096`); docker's `--secret NAME` names a secret, and
- * `--private-key PATH` a key file (KEY_FILE).
+ * `--private-key PATH`, `--account-key PATH` a key file (KEY_FILE).
  */
 function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number, namesSecrets: boolean): boolean {
   if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
   if (NAMING_TOKEN_OPTION.test(option)) return false;
-  if (KEY_FILE.test(value) && PRIVATE_KEY_OPTION.test(option)) return false;
+  if (KEY_FILE.test(value) && KEY_FILE_OPTION.test(option)) return false;
   if (namesSecrets && /^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(stepBefore(text, offset))) return false;
   if (quote) return true;
   // A number is none; after another prefix (`--max-token 131072`) however long.
@@ -305,7 +306,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `id_rsa`, a name of words), Azure\'s `--account-key VALUE` (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

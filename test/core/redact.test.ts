@@ -194,6 +194,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // Azure's --account-key: a word or placeholder after it is none.
       'az storage account keys list --account-key <key>',
       'az storage blob upload --account-key ACCOUNT_KEY',
+      // A service account's key file, not the key.
+      'deploy --service-account-key sa-key-2024.json',
+      'deploy --service-account-key ci-deployer-01.json',
+      'gcloud auth activate-service-account --service-account-key ./keys/ci.json',
       // Port and other `-p` flags of commands whose `-p` is no password.
       'docker run -p 8080:80 nginx',
       'ssh -p 2222 deploy@host',
