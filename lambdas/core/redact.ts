@@ -727,8 +727,15 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   ),
   // A name (`hf_hub_download`, `hf_model`) has an `_` or one case: a token is 34 letters (and digits) in mixed case.
   shapeRule('huggingface-token', 'Hugging Face tokens (`hf_` + 34 letters and digits, in mixed case)', /\bhf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])/g, (m) => !hasMixedCase(m)),
-  // A host name's label (`hvs.internalservicesclusterprod`) is lower case: a token has a digit or mixed case.
-  shapeRule('vault-token', 'HashiCorp Vault tokens (`hvs.`, `hvb.`, `hvr.` + at least 24 characters, with a digit or mixed case)', /\bhv[sbr]\.[A-Za-z0-9_-]{24,255}(?![A-Za-z0-9_-])/g, (m) => !(hasDigit(m) || hasMixedCase(m.slice(4)))),
+  // A service token (`hvs.CAES…`) is about 95 characters and a batch token more, longer than a host
+  // name's label (at most 63); a root or recovery token is 24 letters and digits, in mixed case, where a
+  // host's label (`hvs.internalservicesprod2024.corp`) has one case, a hyphen or a dot after it.
+  shapeRule(
+    'vault-token',
+    'HashiCorp Vault tokens (`hvs.`, `hvb.`, `hvr.` + at least 90 characters, as service and batch tokens are, or + 24 letters and digits in mixed case, as root and recovery tokens are)',
+    /\bhv[sbr]\.(?:[A-Za-z0-9_-]{90,255}(?![A-Za-z0-9_-])|[A-Za-z0-9]{24}(?![A-Za-z0-9_-]|\.[A-Za-z0-9]))/g,
+    (m) => m.length < 94 && !hasMixedCase(m.slice(4)),
+  ),
   shapeRule('jwt', 'JSON Web Tokens (`eyJ….eyJ….…`)', /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g),
   shapeRule('aws-access-key', 'AWS access key ids (`AKIA…`, `ASIA…`: 20 characters)', /(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g),
   awsSecretKeyRule,

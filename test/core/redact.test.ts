@@ -124,10 +124,24 @@ const RULES: Readonly<Record<string, RuleTable>> = {
     redacted: [['HF_TOKEN=hf_AbCdEfGhIjKlMnOpQrStUvWxYzAbCdEfGh huggingface-cli login', `HF_TOKEN=${M('huggingface-token')} huggingface-cli login`]],
   },
   'vault-token': {
-    quiet: ['hvs.example.com', 'the hvs. prefix marks service tokens', 'hvs.short123', 'hvs.internalservicesclusterprod'],
+    quiet: [
+      'hvs.example.com',
+      'the hvs. prefix marks service tokens',
+      'hvs.short123',
+      'hvs.internalservicesclusterprod',
+      // A host name's first label (at most 63 characters), with hyphens or one case.
+      'connect hvs.internal-services-cluster-prod1.corp.example',
+      'resolve hvr.ec2-192-168-0-1-compute-internal',
+      'hvs.internalservicesprod2024.corp.example',
+    ],
     redacted: [
-      ['vault login hvs.CAESIJ1234567890abcdefghijklmn', `vault login ${M('vault-token')}`],
-      ['VAULT_TOKEN=hvb.AAAAAQJ2TbWnCVe5T6d4VnNFq8hk2o6ZQw', `VAULT_TOKEN=${M('vault-token')}`],
+      // A service token: `hvs.CAES…`, about 95 characters.
+      [`vault login hvs.CAESIJ${'a1B2c3D4e5F6g7H8i9J0'.repeat(4)}kLmNoPqRsTuV`, `vault login ${M('vault-token')}`],
+      // A batch token: longer still.
+      [`VAULT_TOKEN=hvb.AAAAAQJ2TbWnCVe5T6d4VnNFq8hk2o6ZQw${'Xy9_Zw8-'.repeat(14)}`, `VAULT_TOKEN=${M('vault-token')}`],
+      // A root token (`vault operator init`, a dev server's): 24 letters and digits.
+      ['Root Token: hvs.6j4cuewowBGit65rheNoceI7', `Root Token: ${M('vault-token')}`],
+      ['VAULT_TOKEN=hvs.6j4cuewowBGit65rheNoceI7.', `VAULT_TOKEN=${M('vault-token')}.`],
     ],
   },
   jwt: {

@@ -52,7 +52,7 @@ export const PLANTED: readonly PlantedSecret[] = [
   { rule: 'npm-token', value: 'npm_pl4nt0030AbCdEfGhIjKlMnOpQrStUvWxYz1', text: 'npm publish with npm_pl4nt0030AbCdEfGhIjKlMnOpQrStUvWxYz1' },
   { rule: 'gitlab-token', value: 'glpat-pl4nt0031AbCdEfGhIjKl', text: 'PRIVATE-TOKEN glpat-pl4nt0031AbCdEfGhIjKl' },
   { rule: 'huggingface-token', value: 'hf_pl4nt0032AbCdEfGhIjKlMnOpQrStUvWxY', text: 'hub login hf_pl4nt0032AbCdEfGhIjKlMnOpQrStUvWxY' },
-  { rule: 'vault-token', value: 'hvs.pl4nt0033AbCdEfGhIjKlMnOp', text: 'vault login hvs.pl4nt0033AbCdEfGhIjKlMnOp' },
+  { rule: 'vault-token', value: 'hvs.pl4nt0033AbCdEfGhIjKlMnO', text: 'vault login hvs.pl4nt0033AbCdEfGhIjKlMnO' },
   { rule: 'discord-webhook', value: 'pl4nt0034-DiscordToken', text: 'POST https://discord.com/api/webhooks/123456789/pl4nt0034-DiscordToken done' },
   { rule: 'teams-webhook', value: 'pl4nt0035teams', text: 'POST https://acme.webhook.office.com/webhookb2/a1@b2/IncomingWebhook/pl4nt0035teams/c3 done' },
   { rule: 'sentry-dsn', value: 'f00dfeed0036abcdef0123456789abcd', text: 'SENTRY_DSN=https://f00dfeed0036abcdef0123456789abcd@o123.ingest.sentry.io/42' },
