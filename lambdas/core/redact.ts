@@ -667,6 +667,15 @@ const awsSecretKeyRule: TextRule = {
   },
 };
 
+const sentryDsn = regexRule(
+  'sentry-dsn',
+  "a Sentry DSN's key (`https://<key>@o123.ingest.sentry.io/42`: 32 hex digits before any host, or hex digits before a host naming `sentry`)",
+  new RegExp(String.raw`:(${SLASH}${SLASH})([0-9a-f]{8,64})@([\w.-]{0,253})`, 'g'),
+  (match, slashes: string, key: string, host: string) => (key.length === 32 || /sentry/i.test(host) ? `:${slashes}${redactionMarker('sentry-dsn')}@${host}` : match),
+);
+/** Sentry DSNs: its trigger is any URL, but a DSN's key sits before an `@`, which most URLs lack (one look rules the pattern out). */
+const sentryDsnRule: TextRule = { ...sentryDsn, apply: (text, asName) => (text.includes('@') ? sentryDsn.apply(text, asName) : text) };
+
 /**
  * The built-in rules, in the order they run: whole blocks and shapes first, labelled values last
  * (a label's value that an earlier rule replaced is left as it is).
@@ -680,12 +689,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
     new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
     (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
   ),
-  regexRule(
-    'sentry-dsn',
-    "a Sentry DSN's key (`https://<key>@o123.ingest.sentry.io/42`: 32 hex digits before any host, or hex digits before a host naming `sentry`)",
-    new RegExp(String.raw`:(${SLASH}${SLASH})([0-9a-f]{8,64})@([\w.-]{0,253})`, 'g'),
-    (match, slashes: string, key: string, host: string) => (key.length === 32 || /sentry/i.test(host) ? `:${slashes}${redactionMarker('sentry-dsn')}@${host}` : match),
-  ),
+  sentryDsnRule,
   regexRule(
     'slack-webhook',
     'Slack webhook URLs (`https://hooks.slack.com/services/…`, also `/workflows/`, `/triggers/`; also with `/` escaped as `\\/`)',

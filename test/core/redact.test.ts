@@ -404,6 +404,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['SENTRY_DSN=https://0123456789abcdef0123456789abcdef@o123.ingest.sentry.io/42', `SENTRY_DSN=https://${M('sentry-dsn')}@o123.ingest.sentry.io/42`],
       ['dsn: https://abc123def456@o123.ingest.sentry.io/42', `dsn: https://${M('sentry-dsn')}@o123.ingest.sentry.io/42`],
       ['https://0123456789abcdef0123456789abcdef@sentry.internal.example/7', `https://${M('sentry-dsn')}@sentry.internal.example/7`],
+      // A self-hosted Sentry under any name: 32 hex digits.
+      ['dsn=https://0123456789abcdef0123456789abcdef@errors.example.com/7', `dsn=https://${M('sentry-dsn')}@errors.example.com/7`],
     ],
   },
   'azure-key': {
