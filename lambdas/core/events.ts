@@ -351,6 +351,13 @@ export interface AuditEvent<B extends EventBody = EventBody> {
    * are parsed, `parseLine`).
    */
   readonly outputWhole?: string | null;
+  /**
+   * A `run.start` a Lambda function logged: the request id of the invocation that logged it, from
+   * its console prefix (`<time>\t<request-id>\tINFO\t`) or its JSON log record's `requestId`. The
+   * platform's failure line of that request id (a timeout) ends this run, not another invocation's
+   * running beside it (set where lines are parsed, `withRequestId`).
+   */
+  readonly requestId?: string;
 }
 
 export function resolveTimestamp(ts: string | number | undefined, recordTime: number): number {

@@ -29,6 +29,11 @@ export interface OpenRun {
    * runs until it is stopped, days later, not a job run, unless its job has a schedule (`awaitsEnd`).
    */
   readonly active?: true;
+  /**
+   * The request id of the Lambda invocation whose instrumented `run.start` opened it: the
+   * platform's failure line of that request id (a timeout) ends it, not another invocation's run.
+   */
+  readonly request_id?: string;
 }
 
 /** What the pipeline keeps per job between batches: compact, bounded, JSON-serialisable. */
@@ -589,12 +594,19 @@ function sameHost(host: string | undefined, other: string | undefined): boolean 
 
 /**
  * The open run that started last at or before `at` (the first of those that started together),
- * on the end's host when both name one: a fleet runs the same unit on many machines at once.
+ * on the end's host when both name one: a fleet runs the same unit on many machines at once. With
+ * `anonymousOnly` (a Lambda platform end that names its request id), only among runs that no
+ * request id names: those are their own invocations', ended by their own (`openRunOfRequest`).
  */
-function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undefined): OpenRun | undefined {
+function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undefined, anonymousOnly = false): OpenRun | undefined {
   let best: OpenRun | undefined;
-  for (const r of open) if (r.at <= at && sameHost(host, r.host) && (best === undefined || r.at > best.at)) best = r;
+  for (const r of open) if (r.at <= at && sameHost(host, r.host) && !(anonymousOnly && r.request_id !== undefined) && (best === undefined || r.at > best.at)) best = r;
   return best;
+}
+
+/** The open run that the Lambda invocation with this request id opened (its instrumented `run.start`), if any. */
+function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefined): OpenRun | undefined {
+  return requestId === undefined ? undefined : open.find((r) => r.request_id === requestId);
 }
 
 /**
@@ -1350,7 +1362,7 @@ export const jobReducer: SubjectReducer<JobState> = {
           d.unfinishedReported = d.unfinishedReported.filter((key) => stillOpen.some((r) => keyNamesRun(key, r)));
         }
         const open = ownOpen();
-        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}) });
+        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}), ...(event.requestId !== undefined ? { request_id: event.requestId } : {}) });
         keepNewest(open, MAX_OPEN);
         if (!d.endsLogged) {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
@@ -1366,8 +1378,11 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
 
       // An end: resolve which run it closes.
-      // A platform failure of an instrumented function (a timeout) ends the run its own lines opened.
-      let runId = platform && state.instrumented ? OPEN_RUN : body.run_id;
+      // A platform failure of an instrumented function (a timeout) ends the run its own lines opened:
+      // the one its request id opened, else (no run.start line named it) the latest one open that no
+      // other invocation's request id names; concurrent invocations each run one.
+      const invocation = platform && state.instrumented;
+      let runId = invocation ? OPEN_RUN : body.run_id;
       let closes: OpenRun | undefined;
       if (runId === undefined || runId === OPEN_RUN) {
         // Only an end that names no run has an end token: no time printed for the others.
@@ -1375,7 +1390,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         const endToken = unnamedEndToken(event.at, body.host, group);
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
         if (unnamedEndRead(endToken, event.at, body.host, group)) continue;
-        const open = latestOpenAt(state.open, event.at, body.host);
+        const open = (invocation ? openRunOfRequest(state.open, body.run_id) : undefined) ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
         closes = open;
         if (open) runId = open.run_id;
         else if (processed.forgotten(event.at)) continue;

@@ -296,3 +296,30 @@ describe("an application's own messages in Lambda's JSON log format start or fai
     expect(summary(outcome)).toBe('run.end nightly n-1 exit=2 @2026-10-01T00:00:00.500Z');
   });
 });
+
+describe('the request id of the invocation that logged a run.start (AuditEvent.requestId)', () => {
+  const start = JSON.stringify({ type: 'run.start', job: 'queue-poller', run_id: 'poll-12' });
+  const end = JSON.stringify({ type: 'run.end', job: 'queue-poller', run_id: 'poll-12', exit_code: 0 });
+  const requestIds = (line: string) => {
+    const outcome = parseLine(line, contextFor('queue-poller.log', 1));
+    return outcome.kind === 'events' ? outcome.events.map((e) => [e.body.type, e.requestId]) : outcome.kind;
+  };
+
+  it.each([
+    ["Node's console prefix", `2026-10-05T09:00:00.622Z\t${R1}\tINFO\t${start}`],
+    ["Python's console prefix", `[INFO]\t2026-10-05T09:00:00.622Z\t${R1}\t${start}`],
+    ['a console line as `aws logs tail` prints it', `2026-10-05T09:00:00.622000+00:00 2026/10/05/[$LATEST]ab12 2026-10-05T09:00:00.622Z\t${R1}\tINFO\t${start}`],
+    ["a record of Lambda's JSON log format", JSON.stringify({ timestamp: '2026-10-05T09:00:00.622Z', level: 'INFO', requestId: R1, message: JSON.parse(start) })],
+    ["a Powertools Logger record (function_request_id)", JSON.stringify({ level: 'INFO', message: start, timestamp: '2026-10-05T09:00:00.622Z', function_request_id: R1 })],
+  ])('is read from %s', (_where, line) => {
+    // Act / Assess
+    expect(requestIds(line)).toEqual([['run.start', R1]]);
+  });
+
+  it('is left out of other lines: a run.end, a run.start without a console prefix or after a prefix of another kind', () => {
+    // Act / Assess
+    expect(requestIds(`2026-10-05T09:00:00.622Z\t${R1}\tINFO\t${end}`)).toEqual([['run.end', undefined]]);
+    expect(requestIds(start.replace('{', '{"ts":"2026-10-05T09:00:00Z",'))).toEqual([['run.start', undefined]]);
+    expect(requestIds(`Oct  5 09:00:00 web1 poller[42]: ${start}`)).toEqual([['run.start', undefined]]);
+  });
+});

@@ -8,7 +8,7 @@ import { cronParser } from './cron.ts';
 import { boundKeyFields } from './derived-name.ts';
 import { journalJsonParser } from './journal-json.ts';
 import { jsonEventParser } from './json-event.ts';
-import { lambdaPlatformParser, loggedRecord } from './lambda-platform.ts';
+import { lambdaPlatformParser, loggedRecord, withRequestId } from './lambda-platform.ts';
 import { MAX_LINE_BYTES } from './line-limit.ts';
 import { MAX_AHEAD_OF_RECORD_MS, StreamZones, type ZonelessKind } from './local-time.ts';
 import { otelGenAiParser } from './otel-genai.ts';
@@ -476,7 +476,9 @@ function claimLine(text: string, ctx: LineContext, parsers: readonly LineParser[
   const inner = logged === undefined ? parsers : loggedMessageParsers(parsers);
   const innerCtx = wrapper.at === undefined ? ctx : { ...ctx, recordTime: wrapper.at };
   const inside = readLinesWithin(wrapper.text, parseUnredacted(wrapper.text, innerCtx, inner, true), innerCtx, inner);
-  return inside.outcome.kind === 'unrecognised' ? undefined : inside;
+  if (inside.outcome.kind === 'unrecognised') return undefined;
+  // A run's start a Lambda function logged names its invocation in the record (`requestId`).
+  return logged?.requestId === undefined ? inside : { ...inside, outcome: withRequestId(inside.outcome, logged.requestId) };
 }
 
 /**

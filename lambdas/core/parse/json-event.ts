@@ -2,6 +2,7 @@ import { describeIssues, eventIssueMessage } from '../event-issues.ts';
 import { INSTRUMENTED_TYPES, type InstrumentedType, resolveTimestamp, validateEvent } from '../events.ts';
 import { isTimeInRange, parseTime } from '../parse-time.ts';
 import { fastValidate } from './fast-validate.ts';
+import { consoleRequestId, withRequestId } from './lambda-platform.ts';
 import { inRecordZone, namesNoZone, tsPrecisionMs } from './local-time.ts';
 import { objectAfterPrefixBraces } from './prefix-braces.ts';
 import { isoInstant } from './record-fields.ts';
@@ -53,7 +54,9 @@ export const jsonEventParser: LineParser = {
       if (!result.success) return reject(type, describeIssues(result.error.issues));
       data = result.data as { ts?: string | number };
     }
-    if (data.ts !== undefined) return eventsOf('json', ctx, timeOfTs(data.ts, ctx), data as never);
+    // A run's start a Lambda function logged names its invocation in the console prefix before it.
+    const requestId = type === 'run.start' && objectStart > 0 ? consoleRequestId(line.slice(0, objectStart)) : undefined;
+    if (data.ts !== undefined) return withRequestId(eventsOf('json', ctx, timeOfTs(data.ts, ctx), data as never), requestId);
     // Without its own `ts`, the line's prefix times the event (a leading ISO time, a syslog header
     // as `logger` writes one, a collector's prefix), else the log record (a CloudWatch event's time,
     // an `aws logs tail` line's, a container record's), else, with no record time (a plain file), its
@@ -63,7 +66,7 @@ export const jsonEventParser: LineParser = {
     const recordTime = (prefix?.kind === 'record' ? prefix.at : undefined) ?? ctx.recordTime ?? loggerTime(raw as Record<string, unknown>);
     if (recordTime === undefined && prefix?.kind === 'bad-date') return reject(type, `no time: the event has no \`ts\` and the line's syslog date "${prefix.dateText}" is not a date`);
     if (recordTime === undefined) return reject(type, 'no time: the event has no `ts` and the line carries no timestamp');
-    return eventsOf('json', ctx, recordTime, data as never);
+    return withRequestId(eventsOf('json', ctx, recordTime, data as never), requestId);
   },
 };
 

@@ -166,6 +166,8 @@ export interface LoggedRecord {
   readonly text: string;
   /** The record's `timestamp`, epoch ms. */
   readonly at: number;
+  /** The invocation's request id: Lambda's `requestId`, Powertools Logger's `function_request_id`. */
+  readonly requestId?: string;
 }
 
 /**
@@ -181,7 +183,31 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
   const { timestamp, message } = raw;
   const at = isoInstant(timestamp);
   if (at === undefined) return undefined;
-  if (typeof message === 'string') return { text: withoutLineEnd(message), at };
-  if (isPlainObject(message)) return { text: JSON.stringify(message), at };
+  const id = raw.requestId ?? raw.function_request_id;
+  const requestId = typeof id === 'string' && id !== '' ? id : undefined;
+  if (typeof message === 'string') return { text: withoutLineEnd(message), at, requestId };
+  if (isPlainObject(message)) return { text: JSON.stringify(message), at, requestId };
   return undefined;
+}
+
+/**
+ * What comes before a line's object, when it ends with a Lambda function's console prefix (Node:
+ * `<time>\t<request-id>\tINFO\t`; Python: `[INFO]\t<time>\t<request-id>\t`), after any prefix of
+ * `aws logs tail`: the request id it names.
+ */
+const CONSOLE_PREFIX_END = /(?:^|\s)(?:\d{4}-\d{2}-\d{2}T\S+\t(\S+)\t[A-Z]+|\[[A-Z]+\]\t\d{4}-\d{2}-\d{2}T\S+\t(\S+))\t$/;
+
+/** The request id of a Lambda console prefix that ends `prefix` (the text before a line's object), if any. */
+export function consoleRequestId(prefix: string): string | undefined {
+  const m = CONSOLE_PREFIX_END.exec(prefix);
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
+/**
+ * The outcome with the request id of the invocation that logged the line on its `run.start` events
+ * (`AuditEvent.requestId`): only a run's start needs it, so other lines are returned as they are.
+ */
+export function withRequestId(outcome: ParseOutcome, requestId: string | undefined): ParseOutcome {
+  if (requestId === undefined || outcome.kind !== 'events' || !outcome.events.some((e) => e.body.type === 'run.start')) return outcome;
+  return { ...outcome, events: outcome.events.map((e) => (e.body.type === 'run.start' ? { ...e, requestId } : e)) };
 }

@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { ingestPayloads } from '../../lambdas/core/ingest.ts';
+
+/** One line of a Lambda log group: its time, its log stream and its message. */
+interface LogLine {
+  readonly at: number;
+  readonly stream: string;
+  readonly message: string;
+}
+
+const FUNCTION = 'queue-poller';
+const t = (iso: string) => Date.parse(iso);
+
+function capture() {
+  const stream = new PassThrough();
+  stream.resume();
+  return stream;
+}
+
+/** The lines as `aws logs tail --format detailed` prints them, oldest first, in a file named after the function. */
+function tailExport(lines: readonly LogLine[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lambda-invocations-'));
+  const file = join(dir, `${FUNCTION}.log`);
+  const stamp = (at: number) => new Date(at).toISOString().replace('Z', '000+00:00');
+  writeFileSync(file, [...lines].sort((a, b) => a.at - b.at).map((l) => `${stamp(l.at)} ${l.stream} ${l.message}`).join('\n') + '\n');
+  return file;
+}
+
+async function scanned(lines: readonly LogLine[]): Promise<readonly Finding[]> {
+  const { findings } = await runScan({ paths: [tailExport(lines)], config: DEFAULT_CONFIG, json: true, stdout: capture(), stderr: capture() });
+  return findings;
+}
+
+/** The lines through the real ingest path: one subscription delivery per log stream per minute, as CloudWatch delivers them. */
+async function ingested(lines: readonly LogLine[]): Promise<Finding[]> {
+  const deliveries = new Map<string, LogLine[]>();
+  for (const line of [...lines].sort((a, b) => a.at - b.at)) {
+    const key = `${String(Math.floor(line.at / 60_000)).padStart(12, '0')}|${line.stream}`;
+    deliveries.set(key, [...(deliveries.get(key) ?? []), line]);
+  }
+  const store = new MemoryAuditStore();
+  const findings: Finding[] = [];
+  let id = 0;
+  for (const [, batch] of [...deliveries].sort(([a], [b]) => a.localeCompare(b))) {
+    const payload = {
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: `/aws/lambda/${FUNCTION}`,
+      logStream: batch[0].stream,
+      subscriptionFilters: ['silent-audit'],
+      logEvents: batch.map((l) => ({ id: String(++id), timestamp: l.at, message: l.message })),
+    };
+    const result = await ingestPayloads([payload as never], { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => batch[batch.length - 1].at + 60_000 } });
+    findings.push(...result.findings);
+  }
+  return findings;
+}
+
+/** An invocation that writes run lines, in Lambda's text log format (Node's console prefix). */
+function textInvocation(stream: string, requestId: string, runId: string, startAt: number, end: { at: number; timeout?: number }): LogLine[] {
+  const console = (at: number, body: object) => ({ at, stream, message: `${new Date(at).toISOString()}\t${requestId}\tINFO\t${JSON.stringify(body)}` });
+  const lines: LogLine[] = [
+    { at: startAt, stream, message: `START RequestId: ${requestId} Version: $LATEST` },
+    console(startAt + 3, { type: 'run.start', job: FUNCTION, run_id: runId }),
+  ];
+  const ms = (end.at - startAt).toFixed(2);
+  if (end.timeout === undefined) lines.push(console(end.at - 2, { type: 'run.end', job: FUNCTION, run_id: runId, exit_code: 0, duration_ms: end.at - startAt, output_bytes: 5000 }));
+  else lines.push({ at: end.at - 2, stream, message: `${new Date(end.at - 2).toISOString()} ${requestId} Task timed out after ${end.timeout.toFixed(2)} seconds` });
+  lines.push({ at: end.at, stream, message: `END RequestId: ${requestId}` });
+  lines.push({ at: end.at + 1, stream, message: `REPORT RequestId: ${requestId}\tDuration: ${ms} ms\tBilled Duration: ${Math.ceil(Number(ms))} ms\tMemory Size: 256 MB\tMax Memory Used: 100 MB${end.timeout === undefined ? '' : '\tStatus: timeout'}` });
+  return lines;
+}
+
+/** The same invocation in Lambda's JSON log format: `platform.*` records, and the function's lines as records naming their `requestId`. */
+function jsonInvocation(stream: string, requestId: string, runId: string, startAt: number, end: { at: number; timeout?: number }): LogLine[] {
+  const record = (at: number, body: object) => ({ at, stream, message: JSON.stringify({ timestamp: new Date(at).toISOString(), level: 'INFO', requestId, message: body }) });
+  const platform = (at: number, type: string, rec: object) => ({ at, stream, message: JSON.stringify({ time: new Date(at).toISOString(), type, record: { requestId, ...rec } }) });
+  const lines: LogLine[] = [platform(startAt, 'platform.start', { version: '$LATEST' }), record(startAt + 3, { type: 'run.start', job: FUNCTION, run_id: runId })];
+  if (end.timeout === undefined) lines.push(record(end.at - 2, { type: 'run.end', job: FUNCTION, run_id: runId, exit_code: 0, duration_ms: end.at - startAt, output_bytes: 5000 }));
+  lines.push(platform(end.at + 1, 'platform.report', { metrics: { durationMs: end.at - startAt }, status: end.timeout === undefined ? 'success' : 'timeout', ...(end.timeout === undefined ? {} : { errorType: 'Sandbox.Timedout' }) }));
+  return lines;
+}
+
+const brief = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.subject, f.run_id]);
+
+describe('a Lambda function that writes run lines, invoked concurrently', () => {
+  // Prepare: queue-poller every 5 minutes; poll-12 (request A) hangs from 09:00 and times out at
+  // 09:15:00.6, while poll-14 (09:10, request B) and poll-15 (09:15:00.27, request C) run.
+  const A = '59d54505-92f3-477b-a2c8-2185d55ec1a5';
+  const B = '9b16f809-fdb1-4f54-8799-7b6bdb3d1150';
+  const C = 'f6f22f41-538e-404e-9c52-bdcab2d87d5e';
+  const invocations = (invocation: typeof textInvocation) => [
+    ...invocation('s0', A, 'poll-12', t('2026-10-05T09:00:00.619Z'), { at: t('2026-10-05T09:15:00.621Z'), timeout: 900 }),
+    ...invocation('s2', B, 'poll-14', t('2026-10-05T09:10:00.129Z'), { at: t('2026-10-05T09:15:30.129Z') }),
+    ...invocation('s3', C, 'poll-15', t('2026-10-05T09:15:00.267Z'), { at: t('2026-10-05T09:17:57.355Z') }),
+  ];
+
+  it.each([
+    ['the text log format (the run.start after its console prefix)', textInvocation],
+    ["Lambda's JSON log format (the run.start's record names its requestId)", jsonInvocation],
+  ])('blames a timeout on the run its request id started, in %s, in scan and ingest alike', async (_format, invocation) => {
+    // Act
+    const scan = await scanned(invocations(invocation));
+    const ingest = await ingested(invocations(invocation));
+    // Assess: one failed run, poll-12; poll-14 and poll-15 ended well, and poll-12 is not left open
+    expect(brief(scan)).toEqual([['run-failed', FUNCTION, 'poll-12']]);
+    expect(brief(ingest)).toEqual(brief(scan));
+  });
+});
