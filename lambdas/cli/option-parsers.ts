@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { functionNameOf } from '../core/envelope.ts';
 import { parseTime } from '../core/parse-time.ts';
 
 /** `--now <iso>` and the like: an ISO-8601 time as epoch ms; UTC when it names no offset, as a `ts` is. */
@@ -49,3 +50,14 @@ export const YEAR_HELP = 'the year the syslog dates of each file begin in (they 
 
 /** The help text of `--timezone`, the same for each command that reads files. */
 export const TIMEZONE_HELP = "the IANA time zone (e.g. Europe/Berlin) the hosts' clocks are on: a file's times that name no zone (syslog dates, a ts without offset) are read in it, DST included (default: UTC)";
+
+/**
+ * `scan --function <name>`: the Lambda function whose platform lines stdin holds, by its name or its
+ * log group (`/aws/lambda/NAME`, as `aws logs tail` is given it): the name, the job of those lines.
+ */
+export function functionOption(value: string): string {
+  const given = value.trim();
+  const name = functionNameOf(given) ?? given;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new InvalidArgumentError('expected a Lambda function name (letters, digits, - and _, up to 64), or its log group /aws/lambda/NAME');
+  return name;
+}

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
+import { functionOption, isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
 import { ConfigError, loadConfig } from '../config.ts';
 import { DynamoDbLocalError } from '../adapters/dynamodb-local.ts';
 import { terminalText } from '../core/terminal-text.ts';
@@ -41,8 +41,9 @@ export function buildProgram(): Command {
     .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
     .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
+    .option('--function <name>', 'the Lambda function (name or /aws/lambda/NAME) whose platform lines stdin holds (a file\'s is its base name)', functionOption)
     .addOption(new Option('--store <store>', 'start from and save to a store: local (DynamoDB Local under .silent-audit/) or http://host:port'))
-    .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; timezone?: string; store?: string; logGroup?: string[]; since?: number }, command: Command) => {
+    .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; timezone?: string; function?: string; store?: string; logGroup?: string[]; since?: number }, command: Command) => {
       if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');
       const result = await runScan({
         paths,
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
         now: o.now,
         year: o.year,
         timeZone: o.timezone,
+        functionName: o.function,
         store: o.store,
         stdout: process.stdout,
         stderr: process.stderr,

@@ -51,6 +51,8 @@ export interface ScanOptions {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly stdin?: Readable;
+  /** `--function`: the Lambda function whose platform lines stdin (or a process substitution) holds; a file's is its base name. */
+  readonly functionName?: string;
   /** Events per chunk of the streaming merge. @default DEFAULT_CHUNK_EVENTS */
   readonly chunkEvents?: number;
 }
@@ -250,7 +252,7 @@ export async function scanToStore(
   try {
     // `-` reads fd 0 unless another stream is given for it (the tests'): only then is it the file there.
     const stdinIsFd0 = opts.stdin === undefined || opts.stdin === process.stdin;
-    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${terminalText(note)}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin, options.command));
+    sources = distinctPaths(opts.paths, (note) => opts.stderr.write(`silent-audit: ${terminalText(note)}\n`), stdinIsFd0).map((p) => fileSource(p, opts.stdin, options.command, opts.functionName));
   } catch (error) {
     if (error instanceof InputError) return { ok: false, error: error.message, counts: empty };
     throw error;
@@ -482,6 +484,19 @@ export function writeZonelessNote(readouts: readonly SourceReadout[], config: Co
   if (text !== undefined) stderr.write(`silent-audit ${command}: ${terminalText(text)}\n`);
 }
 
+/**
+ * The note when Lambda platform lines were rejected because nothing named their function (`aws logs
+ * tail /aws/lambda/x | silent-audit scan -`): said once, with how to name it, as their invocations
+ * (timeouts, out-of-memory errors) went unjudged.
+ */
+export function unnamedLambdaNote(lines: number): string | undefined {
+  if (lines === 0) return undefined;
+  return (
+    `note: ${lines.toLocaleString('en-US')} Lambda platform ${lines === 1 ? 'line' : 'lines'} (START, REPORT, "Task timed out") name${lines === 1 ? 's' : ''} no function, so their invocations were not judged: ` +
+    'name it with --function (aws logs tail /aws/lambda/NAME | silent-audit scan --function NAME -), or save the output to a file named after it (NAME.log)'
+  );
+}
+
 /** How many files could not be read at all (`; 1 file could not be read` in the summary). */
 function unreadableCount(readouts: readonly SourceReadout[]): number {
   return readouts.filter((r) => r.unreadable !== undefined).length;
@@ -490,8 +505,9 @@ function unreadableCount(readouts: readonly SourceReadout[]): number {
 /**
  * `silent-audit scan`: streams every file and every CloudWatch log group line by line (any mix of
  * formats), runs the pipeline on the events in time order, chunk by chunk, and prints the findings.
- * Exit 0: no findings; 1: findings; 2: usage or input error, and a file that could not be read
- * when no other gave a finding (a finding is never hidden behind an input error; the file is said).
+ * Exit 0: no findings; 1: findings; 2: usage or input error, and a file that could not be read or
+ * Lambda platform lines that named no function, when nothing gave a finding (a finding is never
+ * hidden behind an input error; the file, or the lines, are said).
  */
 export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const write = (s: string) => opts.stdout.write(`${s}\n`);
@@ -530,6 +546,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const c = tally.counts;
   writeSourceNotes(scanned.readouts, 'scan', opts.stderr);
   writeZonelessNote(scanned.readouts, opts.config, 'scan', opts.stderr);
+  const unnamed = unnamedLambdaNote(tally.unnamedLambdaLines);
+  if (unnamed !== undefined) opts.stderr.write(`silent-audit scan: ${unnamed}\n`);
   const unreadable = unreadableCount(scanned.readouts);
   note(
     `${findings.length} finding${findings.length === 1 ? '' : 's'} in ${linesCount(c.lines)} from ${describeSources(sources)}: ${describeCounts(c)}` +
@@ -559,7 +577,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
     note('');
     note(open);
   }
-  return { exitCode: findings.length > 0 ? 1 : unreadable > 0 ? 2 : 0, findings, counts: c, stream };
+  // Input that could not be judged (a file not read, Lambda lines naming no function) is no clean bill: 2, unless findings say 1.
+  return { exitCode: findings.length > 0 ? 1 : unreadable > 0 || tally.unnamedLambdaLines > 0 ? 2 : 0, findings, counts: c, stream };
 }
 
 /**

@@ -65,14 +65,16 @@ export function jobNameOfFile(path: string): string | undefined {
  * A path (`-` for stdin, `.gz` too); throws an InputError at once when it cannot be read. A line a
  * container runtime wrapped is handed on unwrapped, the parts of one it split joined first.
  * `command` is the one its hints pipe a file into (`xzcat a.log.xz | silent-audit report -`).
+ * `functionName` (`scan --function`) is the job of the Lambda platform lines of a stream whose
+ * name names none (stdin, a process substitution).
  */
-export function fileSource(path: string, stdin?: Readable, command?: ReaderCommand): ScanSource {
+export function fileSource(path: string, stdin?: Readable, command?: ReaderCommand, functionName?: string): ScanSource {
   const file = openLineSource(path, stdin, command);
   return {
     name: file.name,
     kind: 'file',
     size: file.size,
-    defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name),
+    defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name) ?? functionName,
     get nulBytesNote() {
       return file.nulBytesNote;
     },

@@ -1,6 +1,7 @@
 import type { LineCounts } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
 import type { ParseOutcome } from './parse/index.ts';
+import { NO_FUNCTION_NAME } from './parse/lambda-platform.ts';
 
 export interface Rejection {
   /** `file:line` or `logGroup[stream]#index`: where the user finds the line. */
@@ -52,6 +53,8 @@ export class LineTally {
   readonly counts: LineCounts = emptyCounts();
   readonly rejections: Rejection[] = [];
   readonly events: AuditEvent[] = [];
+  /** Of the rejected lines, the Lambda platform lines rejected because nothing named their function (`NO_FUNCTION_NAME`). */
+  unnamedLambdaLines = 0;
 
   constructor(private readonly onEvents?: (events: readonly AuditEvent[]) => void) {}
 
@@ -74,6 +77,7 @@ export class LineTally {
 
   private keepRejection(where: () => string, reason: string): void {
     this.counts.rejected++;
+    if (reason.startsWith(NO_FUNCTION_NAME)) this.unnamedLambdaLines++;
     if (this.rejections.length < MAX_KEPT_REJECTIONS) this.rejections.push({ where: where(), reason });
   }
 

@@ -32,6 +32,11 @@ const TIMED_OUT = /^(?:(\d{4}-\d{2}-\d{2}T\S+)\s+)?(?:([0-9a-fA-F]{8}(?:-[0-9a-f
 const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;
 const PLATFORM_JSON = /"type"\s*:\s*"platform\./;
 const FAILED_STATUSES = new Set(['timeout', 'error', 'failure']);
+/**
+ * Why a platform line is rejected when nothing names its function (stdin, a process substitution):
+ * the start of the reason, which the tally counts by (`LineTally.unnamedLambdaLines`).
+ */
+export const NO_FUNCTION_NAME = 'Lambda platform line but no function name';
 /** Why a REPORT line or a `platform.report` record whose duration is over MAX_DURATION_MS is rejected. */
 const DURATION_TOO_LONG = 'with a Duration over 366 days, which no invocation runs';
 
@@ -118,7 +123,7 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
   const at = typeof time === 'string' ? parseIsoTime(time) : ctx.recordTime;
   if (at === undefined) return rejected(`Lambda ${type} record without a valid time: ${quoted(String(time))}`);
   const job = ctx.defaultJob;
-  if (!job) return rejected(`Lambda platform line but no function name: ${quoted(line)}`);
+  if (!job) return rejected(`${NO_FUNCTION_NAME}: ${quoted(line)}`);
   const requestId = rec.requestId;
   if (type === 'platform.start') {
     const version = typeof rec.version === 'string' ? rec.version : undefined;
@@ -142,7 +147,7 @@ export const lambdaPlatformParser: LineParser = {
     if (said === 'none') return { kind: 'events', events: [] };
     if (typeof said === 'string') return rejected(said);
     const job = ctx.defaultJob;
-    if (!job) return rejected(`Lambda platform line but no function name: ${quoted(trimmed)}`);
+    if (!job) return rejected(`${NO_FUNCTION_NAME}: ${quoted(trimmed)}`);
     const at = said.at ?? ctx.recordTime;
     if (at === undefined) return rejected(`Lambda platform line without a time (no log record time and no leading timestamp): ${quoted(trimmed)}`);
     return eventsOf(FORMAT, ctx, at, said.body(job));
