@@ -353,9 +353,10 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
   }
 }
 
+/** The last millisecond of the last plausible day (31 December, 100 years ahead), as `boundOf` ends a `max` day. */
 function plausibleUntil(now: number): number {
   const d = new Date(now);
-  return Date.UTC(d.getUTCFullYear() + PLAUSIBLE_YEARS_AHEAD, 11, 31);
+  return Date.UTC(d.getUTCFullYear() + PLAUSIBLE_YEARS_AHEAD, 11, 31) + DAY_MS - 1;
 }
 
 function checkDate(value: unknown, expected: string, low: number | undefined, high: number | undefined, plausibility = false): Check {

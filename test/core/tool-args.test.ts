@@ -244,6 +244,18 @@ describe('checkToolArgs', () => {
     ]);
   });
 
+  it('takes any time of the last plausible day, as a configured max takes its whole day', () => {
+    // Prepare: the last plausible day (100 years ahead of 2026) as a date, at noon and at its last second, in text and epoch seconds
+    const lastSecond = Date.UTC(2126, 11, 31, 23, 59, 59) / 1000;
+    const args = { due_date: '2126-12-31', start_at: '2126-12-31T12:00:00Z', end_at: '2126-12-31T23:59:59Z', sent_at: lastSecond, far_at: '2127-01-01T00:00:00Z' };
+    // Act
+    const errors = check(args);
+    // Assess: only the next day is refused
+    expect(errors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['far_at', '"2127-01-01T00:00:00Z", which is not a plausible date (after 2126-12-31): check the year and month, and pass the intended date.'],
+    ]);
+  });
+
   it("reads a time without an offset as UTC, whatever the machine's time zone", () => {
     // Prepare: a machine in New York, where Date.parse reads a time without an offset as local time
     const machineZone = process.env.TZ;
