@@ -300,6 +300,8 @@ export interface RunFailedMarker {
   readonly reason: string;
   readonly exit_code?: number;
   readonly host?: string;
+  /** The error type Lambda's REPORT (`Error Type:`) or `platform.report` (`errorType`) names: `Runtime.OutOfMemory`, `Sandbox.Timedout`. */
+  readonly error_type?: string;
 }
 
 export interface OutputDiscarded {

@@ -579,6 +579,11 @@ function endFailure(end: RunEnd): Pick<CompletedRun, 'failure' | 'signal' | 'err
   return {};
 }
 
+/** What a failure marker says of its run's failure: its reason, and the error type a Lambda REPORT named (`Runtime.OutOfMemory`). */
+function markerFailure(marker: RunFailedMarker): Pick<CompletedRun, 'failure' | 'error_type'> {
+  return marker.error_type === undefined ? { failure: marker.reason } : { failure: marker.reason, error_type: marker.error_type };
+}
+
 /**
  * The exit code a failure marker gives its run: its own, else 1 (`exit_code_inferred`: the run
  * record needs one, and a finding must not show it as the run's); a failure is never 0.
@@ -1276,7 +1281,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         endedAt: event.at,
         ...failureExitCode(body),
         host: body.host,
-        failure: body.reason,
+        ...markerFailure(body),
       };
       options ??= resolveJobOptions(ctx.config, subject);
       findings.push(...judgeRun(run, currentBaseline(), options, ctx.config));
@@ -1431,7 +1436,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_tail: end?.output_tail,
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
-        ...(end ? endFailure(end) : { failure: (body as RunFailedMarker).reason }),
+        ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker)),
       };
 
       // A run that ended an hour or more before the job's latest end is older history read late (a

@@ -75,7 +75,9 @@ export const runFailedDetector: RunDetector = {
     // said once, in its own words; another failure beside an exit code in brackets after it.
     const signal = run.signal !== undefined ? killedByText(run.signal) : signalText(run.exit_code);
     const why = run.error !== undefined ? `: ${run.error}` : run.failure && run.signal === undefined ? ` (${run.failure})` : '';
-    const how = ownExitCode ? `exited with code ${run.exit_code}${signal}${after}${why}` : failedWithoutExitCode(run.failure, after);
+    // The error type a Lambda REPORT named (`Runtime.OutOfMemory`) says what the status alone does not.
+    const errorType = run.error_type !== undefined ? ` (${run.error_type})` : '';
+    const how = `${ownExitCode ? `exited with code ${run.exit_code}${signal}${after}${why}` : failedWithoutExitCode(run.failure, after)}${errorType}`;
     const excerpt = tailExcerpt(run.output_tail, options.errorKeywords);
     return [
       {
@@ -89,6 +91,7 @@ export const runFailedDetector: RunDetector = {
           ...(run.exit_code_inferred && run.exit_code !== 0 ? { exit_code_inferred: true } : {}),
           ...(run.signal !== undefined ? { signal: run.signal } : {}),
           ...(run.failure ? { failure: run.failure } : {}),
+          ...(run.error_type !== undefined ? { error_type: run.error_type } : {}),
           ...(run.duration_ms !== undefined ? { duration_ms: run.duration_ms } : {}),
           ...(run.host ? { host: run.host } : {}),
           ...(excerpt !== undefined ? { excerpt } : {}),

@@ -58,6 +58,8 @@ export interface CompletedRun {
   readonly signal?: string;
   /** Why the command could not run at all, as its `run.end` gives it (exec's `error`: exit code 126 or 127). */
   readonly error?: string;
+  /** The error type of a failed Lambda invocation, as its REPORT names it (`Runtime.OutOfMemory`, `Sandbox.Timedout`). */
+  readonly error_type?: string;
 }
 
 /** Previous successful runs of a job, oldest first, and their medians. Read-only for detectors. */

@@ -518,6 +518,17 @@ describe('job runs reducer', () => {
       'run timed out after 900.00 s',
     ],
     ['a Lambda timeout whose line comes after its REPORT, in the next delivery', 'order-sync', UP_TO_REPORT, () => TIMED_OUT, 'run timed out after 3.00 s'],
+    [
+      'an out-of-memory error its REPORT names',
+      'order-sync',
+      [],
+      () =>
+        lambdaLines(
+          ['2026-10-05T13:00:00.000Z', `START RequestId: ${REQUEST} Version: $LATEST`],
+          ['2026-10-05T13:00:31.014Z', `REPORT RequestId: ${REQUEST}\tDuration: 31012.55 ms\tBilled Duration: 31013 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tStatus: error\tError Type: Runtime.OutOfMemory`],
+        ),
+      'run failed after 31 s: error (Runtime.OutOfMemory)',
+    ],
     ["systemd's timeout result", 'pg-dump.service', [], () => systemdLines("pg-dump.service: Failed with result 'timeout'."), "run timed out after 30.0 min (systemd result 'timeout')"],
     ['a kill by signal', 'pg-dump.service', [], () => systemdLines('pg-dump.service: Main process exited, code=killed, status=15/TERM'), 'run failed after 30.0 min: main process killed by signal TERM'],
     [

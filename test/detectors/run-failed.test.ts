@@ -63,6 +63,24 @@ testRunDetector(runFailedDetector, {
       expected: { severity: 'high', message: 'run timed out', evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: 'timeout' } },
     },
     {
+      name: "a Lambda report's error status names its error type (out of memory)",
+      run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'error', error_type: 'Runtime.OutOfMemory', duration_ms: 31_014, output_bytes: undefined }),
+      expected: {
+        severity: 'high',
+        message: 'run failed after 31 s: error (Runtime.OutOfMemory)',
+        evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: 'error', error_type: 'Runtime.OutOfMemory', duration_ms: 31_014 },
+      },
+    },
+    {
+      name: "a Lambda report's timeout status with its error type",
+      run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: 'timeout', error_type: 'Sandbox.Timedout', duration_ms: 900_000, output_bytes: undefined }),
+      expected: {
+        severity: 'high',
+        message: 'run timed out after 15.0 min (Sandbox.Timedout)',
+        evidence: { host: 'db-1', excerpt: 'backup finished in 61 s', exit_code: 1, exit_code_inferred: true, failure: 'timeout', error_type: 'Sandbox.Timedout', duration_ms: 900_000 },
+      },
+    },
+    {
       name: "systemd's timeout result, which logs no exit code either",
       run: makeRun({ exit_code: 1, exit_code_inferred: true, failure: "systemd result 'timeout'", duration_ms: 1_800_000 }),
       expected: {
