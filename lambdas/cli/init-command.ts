@@ -57,7 +57,8 @@ export interface SeenSubjects {
 /**
  * `silent-audit init`: scans the logs as `scan` does (no config: the defaults), and writes a
  * starter config naming every job, agent and route seen, with the schedules learned from history.
- * Exit 0 when written; 2 on a usage or input error, a file that exists (without `--force`), or
+ * Exit 0 when written; 2 on a usage or input error (a file given that is missing or not readable
+ * among them), a file that exists (without `--force`), or
  * logs that named nothing to configure.
  */
 export async function runInit(opts: InitOptions): Promise<InitResult> {

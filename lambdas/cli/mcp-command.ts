@@ -42,6 +42,12 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
     if (opts.paths.includes('-')) throw new StoreSpecError('- (stdin) cannot be served: stdin carries the MCP protocol; give log files');
     const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now: opts.now, year: opts.year, timeZone: opts.timeZone, stderr: opts.stderr });
     if (!scanned.ok) throw new StoreSpecError(scanned.error);
+    // A file of which nothing could be read (xz, a tar archive) is refused, as a missing one: a view without it would be served as the whole.
+    const unread = scanned.readouts.find((r) => r.unreadable !== undefined);
+    if (unread !== undefined) {
+      await scanned.opened.close();
+      throw new StoreSpecError(`${unread.unreadable}: not served without it`);
+    }
     const { opened, tally } = scanned;
     const now = opts.now ?? (scanned.stream.latest || Date.now());
     const files = `${opts.paths.length} file${opts.paths.length === 1 ? '' : 's'}`;

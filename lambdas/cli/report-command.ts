@@ -66,8 +66,9 @@ export function formatFor(format: ReportFormat | undefined, out: string | undefi
 /**
  * `silent-audit report --month YYYY-MM`: the monthly 5 Cs audit report, from the findings the
  * store holds (what scans and the demo wrote), or from log files scanned first, what they leave
- * in flight settled (`settlementFor`). Exit 0 with a report, 2 for a usage or input error, and
- * when none of the files given could be read (no report is written: it would be an empty month).
+ * in flight settled (`settlementFor`). Exit 0 with a report, 2 for a usage or input error (a file
+ * given that is missing or not readable by the user among them: a typo never leaves its lines out of
+ * the month), and when none of the files given could be read (no report is written: it would be an empty month).
  */
 export async function runReport(opts: ReportOptions): Promise<ReportCommandResult> {
   const now = opts.now;

@@ -242,10 +242,11 @@ function stdinIdentity(isFd0: boolean): string {
  * (`settle`). `keepRecords: false` drops run records a memory store would keep. `upTo` (epoch ms)
  * leaves out the events later than it, as if the input ended there: the report as of `--now`.
  * `command` is the one the hints for a file it cannot read pipe it into (default `scan`).
+ * `readPastUnopened` (scan's): a file that cannot be opened is counted, not an error (`StreamOptions`).
  */
 export async function scanToStore(
   opts: Omit<ScanOptions, 'json' | 'stdout'>,
-  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number; readonly command?: ReaderCommand } = {},
+  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number; readonly command?: ReaderCommand; readonly readPastUnopened?: boolean } = {},
 ): Promise<ScanToStoreResult> {
   const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
@@ -304,7 +305,7 @@ export async function scanToStore(
     let leftOut = 0;
     const upTo = options.upTo;
     try {
-      streamed = await streamSources(sources, { year: opts.year, timeZone: opts.timeZone, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config) }, async (chunk, context) => {
+      streamed = await streamSources(sources, { year: opts.year, timeZone: opts.timeZone, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config), readPastUnopened: options.readPastUnopened }, async (chunk, context) => {
         const enriched = enrichWithContext(chunk, context, REDUCERS, opts.config);
         const kept = upTo === undefined ? enriched : enriched.filter((e) => e.at <= upTo);
         leftOut += enriched.length - kept.length;
@@ -513,7 +514,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   const write = (s: string) => opts.stdout.write(`${s}\n`);
   // Human text quotes names and texts from logs: their control characters are shown escaped (JSON escapes its own).
   const note = (s: string) => (opts.json ? opts.stderr : opts.stdout).write(`${terminalText(s)}\n`);
-  const scanned = await scanToStore(opts, { keepRecords: false });
+  // A missing or unreadable file is counted and the others read: their findings are never hidden behind it.
+  const scanned = await scanToStore(opts, { keepRecords: false, readPastUnopened: true });
   if (!scanned.ok) {
     opts.stderr.write(`silent-audit scan: ${terminalText(scanned.error)}\n`);
     return { exitCode: 2, findings: [], counts: scanned.counts };

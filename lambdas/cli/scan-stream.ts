@@ -1,4 +1,4 @@
-import { CorruptInputError, InputError, UnreadableInputError } from '../adapters/file-lines.ts';
+import { CorruptInputError, InputError, UnopenedInputError, UnreadableInputError } from '../adapters/file-lines.ts';
 import type { Config } from '../config.ts';
 import type { AuditEvent } from '../core/events.ts';
 import { FirstPasses, WallClock } from '../core/parse/local-time.ts';
@@ -201,6 +201,12 @@ export interface StreamOptions {
   readonly redactor?: Redactor;
   /** The IANA zone the zoneless times of lines without a record time are read in (`--timezone`); default UTC. */
   readonly timeZone?: string;
+  /**
+   * A file that cannot be opened (no such file, permission denied: UnopenedInputError) is counted
+   * and the others read (`scan`); else it is an InputError naming it (`report`, `init`, `mcp`:
+   * what they make is never without a file the user named).
+   */
+  readonly readPastUnopened?: boolean;
 }
 
 /** What one source gave: enough to say when it gave nothing the scan could judge. */
@@ -258,8 +264,8 @@ function label(sources: readonly ScanSource[]): string {
  * merges their events by time and calls `onChunk` with each time-ordered chunk of at most about
  * `chunkEvents` events (and the context for `enrich`), waiting for it before reading on. A
  * compressed file that is truncated or corrupt ends with a counted rejection, its lines before
- * it read as usual; one that is not text to read (xz, a tar archive: UnreadableInputError) is
- * left unread and said in its readout; a source that cannot be read otherwise throws an
+ * it read as usual; one that is not text to read (xz, a tar archive: UnreadableInputError), or
+ * that cannot be opened when `readPastUnopened`, is left unread and said in its readout; a source that cannot be read otherwise throws an
  * InputError naming it and how far it got.
  */
 export async function streamSources(
@@ -323,6 +329,7 @@ export async function streamSources(
             merger.sourceDone(next);
             continue;
           }
+          if (error instanceof UnopenedInputError && !opts.readPastUnopened) throw new InputError(`${src.source.name}: ${error.message}`, { cause: error });
           // A compressed file damaged before its first line: nothing of it was read, as of xz.
           if (error instanceof UnreadableInputError || error instanceof CorruptInputError) {
             src.unreadable = `${src.source.name}: ${error instanceof CorruptInputError ? corruptReason(0, error) : error.message}`;

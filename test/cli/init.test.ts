@@ -540,6 +540,19 @@ describe('silent-audit init', () => {
     expect(existsSync(join(dir, 'silent-audit.config.yaml'))).toBe(false);
   });
 
+  it('exits 2 naming a log file that does not exist beside one that does (a typo), and writes no config', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+
+    // Act
+    const { result, stderr } = await init([join(dir, 'nope.log'), join(fixtures, 'instrumented/nightly-backup.jsonl')], { cwd: dir });
+
+    // Assess
+    expect(result.exitCode).toBe(2);
+    expect(stderr).toMatch(/^silent-audit init: \S*nope\.log: no such file\n$/);
+    expect(existsSync(join(dir, 'silent-audit.config.yaml'))).toBe(false);
+  });
+
   it.each([
     ['nightly-backup', 'nightly-backup'],
     ['/aws/lambda/etl', '/aws/lambda/etl'],

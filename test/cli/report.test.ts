@@ -187,13 +187,13 @@ describe('runReport', () => {
     expect(missed(zoneReport)).toBe(0);
   });
 
-  it('exits 2 naming a log file that does not exist, and writes nothing', async () => {
+  it('exits 2 naming a log file that does not exist beside one that does (a typo), and writes nothing', async () => {
     // Prepare
     const out = capture();
     const err = capture();
 
     // Act
-    const result = await runReport({ month: '2026-10', paths: [fixture('nope.log')], config: DEFAULT_CONFIG, stdout: out.stream, stderr: err.stream });
+    const result = await runReport({ month: '2026-10', paths: [fixture('nope.log'), fixture('etl-loader.log')], config: DEFAULT_CONFIG, stdout: out.stream, stderr: err.stream });
 
     // Assess
     expect(result.exitCode).toBe(2);

@@ -21,6 +21,9 @@ import { CONFIG, connectClient, fixtureMonthFiles, NOW, quietStream, structured 
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const backupLog = fileURLToPath(new URL('../fixtures/instrumented/nightly-backup.jsonl', import.meta.url));
+/** A file that is xz by its magic number: none of it can be read. */
+const xzLog = join(mkdtempSync(join(tmpdir(), 'mcp-xz-')), 'app.log.xz');
+writeFileSync(xzLog, Buffer.from('fd377a585a000004e6d6b446', 'hex'));
 const OCTOBER = { from: '2026-09-01T00:00:00Z', to: '2026-12-01T00:00:00Z' };
 
 function capture() {
@@ -118,6 +121,8 @@ describe('silent-audit mcp (the command)', () => {
 
   it.each<[{ paths: string[]; store?: string }, RegExp]>([
     [{ paths: ['/nonexistent/cron.log'] }, /^silent-audit mcp: \/nonexistent\/cron\.log: /],
+    [{ paths: [backupLog, '/nonexistent/cron.log'] }, /^silent-audit mcp: \/nonexistent\/cron\.log: no such file\n/],
+    [{ paths: [backupLog, xzLog] }, /^silent-audit mcp: \S+app\.log\.xz: xz-compressed; decompress it first .*: not served without it\n/],
     [{ paths: [backupLog], store: 'local' }, /^silent-audit mcp: give log files or --store, not both/],
     [{ paths: ['-'] }, /^silent-audit mcp: - \(stdin\) cannot be served: stdin carries the MCP protocol/],
     [{ paths: [], store: 'ftp://example.com' }, /^silent-audit mcp: --store ftp:\/\/example\.com: expected `local`/],
