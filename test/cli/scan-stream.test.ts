@@ -183,10 +183,14 @@ describe('scan: a truncated or corrupt compressed file', () => {
   });
 
   it('exits 2 for a missing file alone: nothing could be read, no findings', async () => {
+    // Prepare
+    const stderr = new PassThrough();
     // Act
-    const result = await scan([join(tmp, 'missing.log.gz')]);
+    const result = await scan([join(tmp, 'missing.log.gz')], { stderr });
     // Assess
     expect(result.exitCode).toBe(2);
+    expect(result.findings).toEqual([]);
+    expect((stderr.read() ?? '').toString()).toContain(`silent-audit scan: ${join(tmp, 'missing.log.gz')}: no such file\n`);
   });
 });
 
