@@ -8,7 +8,9 @@ import { initialJobState, judgeAbsence, type JobState, jobReducer } from '../../
 import { narrowCause } from '../../lambdas/core/report/causes.ts';
 import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
-import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
+import { carriedFromJson, createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
+import { renderHtml } from '../../lambdas/core/report/render-html.ts';
+import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt, scheduledReportTime } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
 import { initialRouteState, routeReducer } from '../../lambdas/core/route-reducer.ts';
@@ -614,6 +616,36 @@ describe('statuses carried over two months', () => {
     expect(group.status).toBe('unverified');
     expect(group.cause.narrowed).toEqual(['No finding in November 2026, but nightly-backup did not run in it: no run could show the fix.']);
     expect(group.correctiveAction.action).toBe('Find out why nightly-backup did not run in November 2026 before calling this fixed.');
+  });
+
+  it('names the owner last month’s report gave a subject taken out of the config, and never asks to configure its owner', () => {
+    // Prepare: October's report names etl-loader's owner; by November etl-loader is out of the config and sends nothing.
+    const octoberReport = buildReport(octoberInput());
+    const { 'etl-loader': _removed, ...jobs } = RAW_CONFIG.jobs;
+    const november = (carried: ReturnType<typeof carriedGroups> | undefined) =>
+      buildReport(
+        octoberInput({
+          month: '2026-11',
+          findings: [],
+          previousFindings: octoberInput().findings,
+          runs: [],
+          config: validateConfig({ ...RAW_CONFIG, jobs }, 'november config'),
+          carried,
+          clock: { now: () => Date.parse('2026-12-01T06:00:00Z') },
+        }),
+      );
+
+    // Act: with October's report read back from its JSON, and with no report of October at hand
+    const withReport = november(carriedFromJson(JSON.stringify(octoberReport), '2026-10').carried);
+    const withoutReport = november(undefined);
+
+    // Assess
+    expect(groupOf(withReport, 'run-failed', 'etl-loader').correctiveAction).toMatchObject({ status: 'unverified', owner: 'data-eng@example.com', inConfig: false });
+    expect(renderMarkdown(withReport)).toContain('Owner: data-eng@example.com (as of the October 2026 report; etl-loader is no longer in the config).');
+    expect(groupOf(withoutReport, 'run-failed', 'etl-loader').correctiveAction.owner).toBeUndefined();
+    expect(renderMarkdown(withoutReport)).toContain('Owner: _unassigned: etl-loader is not in the config_.');
+    expect(renderHtml(withoutReport)).toContain('<li>Owner: <strong>unassigned</strong> (etl-loader is not in the config)</li>');
+    for (const text of [renderMarkdown(withReport), renderMarkdown(withoutReport), renderHtml(withReport), renderHtml(withoutReport)]) expect(text).not.toContain('jobs.etl-loader.owner');
   });
 
   it('calls a group recurring when it was open in last month’s report though last month’s findings are gone', () => {

@@ -13,7 +13,7 @@ import { utcDay } from '../parse-time.ts';
 import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, ThresholdUsed } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
-import { ownerKeyOf, ownerOf } from './subjects.ts';
+import { inConfig, ownerKeyOf, ownerOf } from './subjects.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
 
@@ -24,6 +24,8 @@ export interface CarriedGroup {
   readonly status: GroupStatus;
   readonly openSince: string;
   readonly due?: string;
+  /** The owner it named, kept for a subject taken out of the config since. */
+  readonly owner?: string;
 }
 
 export interface GroupsInput {
@@ -266,6 +268,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const fiveCs = fiveCsOf(q.detector);
     const last = q.findings[q.findings.length - 1];
     const before = carried.get(key);
+    // Out of the config: its owner is the one last month's report named, and no key to set is offered for it.
+    const removed = inConfig(kind, q.subject, config) === false;
     groups.push({
       id: anchor(q.detector, q.subject, used),
       detector: q.detector,
@@ -309,8 +313,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
               : retired
                 ? `Confirm ${q.subject} was taken out of use (or renamed, its checks moved with it) before calling this fixed.`
                 : 'None: confirm the fix is deliberate and keep the check on.',
-        owner: ownerOf(kind, q.subject, config, input.exceptions),
+        owner: ownerOf(kind, q.subject, config, input.exceptions) ?? (removed ? before?.owner : undefined),
         ownerKey: ownerKeyOf(kind, q.subject),
+        ...(removed ? { inConfig: false as const } : {}),
         overdue: false,
         status,
       },

@@ -65,7 +65,7 @@ const CarriedReportSchema = z.object({
       subject: z.string(),
       status: z.enum(['new', 'recurring', 'resolved', 'unverified']),
       openSince: z.string(),
-      correctiveAction: z.object({ due: z.string().optional() }),
+      correctiveAction: z.object({ due: z.string().optional(), owner: z.string().optional() }),
     }),
   ),
 });
@@ -81,7 +81,7 @@ export function carriedFromJson(json: string, month: string): { carried?: Carrie
   const result = CarriedReportSchema.safeParse(parsed);
   if (!result.success) return { note: `The ${month} report is not a ${REPORT_SCHEMA} report: statuses come from ${month}'s findings alone.` };
   return {
-    carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due })),
+    carried: result.data.findings.map((g) => ({ detector: g.detector, subject: g.subject, status: g.status, openSince: g.openSince, due: g.correctiveAction.due, owner: g.correctiveAction.owner })),
   };
 }
 

@@ -371,6 +371,13 @@ function monitored(section: MonitoredSection, noun: string, caption: string, vol
   );
 }
 
+/** After the owner: where to set it, or, for a subject out of the config, where the owner shown comes from. */
+function ownerNote(g: FindingGroup, r: AuditReport): string {
+  const a = g.correctiveAction;
+  if (a.inConfig === false) return a.owner ? ` (as of the ${esc(r.previousLabel)} report; ${esc(g.subject)} is no longer in the config)` : ` (${esc(g.subject)} is not in the config)`;
+  return a.owner ? '' : ` (set ${code(a.ownerKey)})`;
+}
+
 function group(g: FindingGroup, r: AuditReport): string {
   const c = g.condition;
   const a = g.correctiveAction;
@@ -400,7 +407,7 @@ function group(g: FindingGroup, r: AuditReport): string {
     `<dt>Cause</dt><dd><p>${prose(g.cause.known)}</p>${list(g.cause.narrowed)}</dd>` +
     `<dt>Consequence</dt><dd><p>${prose(g.consequence.known)}</p>${list(g.consequence.notes)}</dd>` +
     `<dt>Corrective action</dt><dd><p>${closed ? esc(a.action) : prose(a.action)}</p><ul class="facts">` +
-    `<li>Owner: <strong>${a.owner ? esc(a.owner) : 'unassigned'}</strong>${a.owner ? '' : ` (set ${code(a.ownerKey)})`}</li>` +
+    `<li>Owner: <strong>${a.owner ? esc(a.owner) : 'unassigned'}</strong>${ownerNote(g, r)}</li>` +
     (a.due ? `<li>Due: <strong>${esc(a.due)}</strong>${a.overdue ? ' (overdue)' : ''}</li>` : '') +
     `<li>Status: <strong>${esc(GROUP_STATUS_LABEL[a.status])}</strong></li></ul></dd>` +
     `</dl></article>`

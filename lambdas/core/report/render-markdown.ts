@@ -193,7 +193,7 @@ export function groupMarkdown(
   const a = g.correctiveAction;
   out.push(`- **Corrective action.** ${g.status === 'resolved' || g.status === 'unverified' ? md(a.action) : a.action}`);
   out.push(
-    `  Owner: ${a.owner ? md(a.owner) : `_unassigned: set ${mdCode(a.ownerKey, false)} in the config_`}. ` +
+    `  Owner: ${a.owner ? `${md(a.owner)}${a.inConfig === false ? ` (as of the ${r.previousLabel} report; ${md(g.subject)} is no longer in the config)` : ''}` : a.inConfig === false ? `_unassigned: ${md(g.subject)} is not in the config_` : `_unassigned: set ${mdCode(a.ownerKey, false)} in the config_`}. ` +
       `${a.due ? `Due: **${a.due}**${a.overdue ? ' (overdue)' : ''}. ` : ''}Status: **${status}** (open since ${g.openSince}).`,
   );
   return out;

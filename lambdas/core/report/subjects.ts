@@ -189,6 +189,12 @@ export function ownerOf(kind: string, name: string, config: Config, exceptions: 
   return undefined;
 }
 
+/** Whether the config names a subject (`jobs.<name>`…); undefined for a kind no config section names (a guard). */
+export function inConfig(kind: string, name: string, config: Config): boolean | undefined {
+  const section = SECTION_OF_KIND[kind];
+  return section ? ownValue(config[section] as Record<string, unknown>, name) !== undefined : undefined;
+}
+
 /** Subjects the config names, by kind: they are monitored whether or not anything was seen. */
 export function configuredSubjects(config: Config): { kind: string; name: string }[] {
   return [
