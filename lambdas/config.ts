@@ -63,6 +63,7 @@ function cronProblem(expr: string): string | undefined {
     return `${NOT_CRON}: ${text} is not a time (use ${CRON_MACROS.slice(0, -1).join(', ')} or ${CRON_MACROS.at(-1)})`;
   }
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) return `${NOT_CRON}: a date or time is not a schedule; ${FIVE_FIELDS}`;
+  if (/^rate\(/i.test(text)) return rateProblem(text);
   const zoned = zonePrefixProblem(text);
   if (zoned) return zoned;
   const fields = text.split(/\s+/).length;
@@ -76,6 +77,34 @@ function cronProblem(expr: string): string | undefined {
   } catch {
     return NOT_CRON;
   }
+}
+
+const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/i;
+
+/**
+ * Why AWS EventBridge's `rate(1 hour)` is no schedule here, with the cron that fires as often when
+ * there is one (a rate that divides an hour or a day): `0 * * * *` for `rate(1 hour)`, every fifth
+ * minute for `rate(5 minutes)`. A rule fires at its own minute (the one it was created at), which
+ * cron's fields must then name.
+ */
+function rateProblem(text: string): string {
+  const rate = `${NOT_CRON}: ${text} is AWS EventBridge's rate expression, which is not supported`;
+  const cron = rateAsCron(text);
+  if (cron === undefined) return `${rate}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs, e.g. "30 2 * * *"`;
+  return `${rate}: write it as cron's 5 fields, "${cron.fields}"${cron.phase ? ` (its ${cron.phase} the one${cron.phase.includes(' and ') ? 's' : ''} the rule fires at)` : ''}`;
+}
+
+/** The cron of a rate that divides an hour or a day, and which of its fields are the rule's own phase. */
+function rateAsCron(text: string): { fields: string; phase?: string } | undefined {
+  const m = RATE.exec(text);
+  if (!m) return undefined;
+  const minutes = Number(m[1]) * { minute: 1, hour: 60, day: 1440 }[m[2].toLowerCase() as 'minute' | 'hour' | 'day'];
+  if (minutes === 0) return undefined;
+  if (minutes < 60 && 60 % minutes === 0) return { fields: minutes === 1 ? '* * * * *' : `*/${minutes} * * * *` };
+  if (minutes === 60) return { fields: '0 * * * *', phase: 'minute' };
+  if (minutes < 1440 && minutes % 60 === 0 && 24 % (minutes / 60) === 0) return { fields: `0 */${minutes / 60} * * *`, phase: 'minute and hours' };
+  if (minutes === 1440) return { fields: '0 0 * * *', phase: 'minute and hour' };
+  return undefined;
 }
 
 /**

@@ -117,6 +117,11 @@ tools:
     ['TZ=Europe/Berlin 30 2 * * 1-5', 'not a cron expression: a TZ= prefix is not read: write the 5 fields alone ("30 2 * * 1-5") and the zone in the timezone key beside the schedule (timezone: Europe/Berlin)'],
     ['2026-10-24T02:30:00', 'not a cron expression: a date or time is not a schedule; write the 5 fields minute hour day-of-month month day-of-week, e.g. "30 2 * * *"'],
     ['@reboot', 'not a cron expression: @reboot is not a time (use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly)'],
+    ['rate(1 hour)', 'not a cron expression: rate(1 hour) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "0 * * * *" (its minute the one the rule fires at)'],
+    ['rate(5 minutes)', 'not a cron expression: rate(5 minutes) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "*/5 * * * *"'],
+    ['rate(6 hours)', 'not a cron expression: rate(6 hours) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "0 */6 * * *" (its minute and hours the ones the rule fires at)'],
+    ['rate(1 day)', 'not a cron expression: rate(1 day) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "0 0 * * *" (its minute and hour the ones the rule fires at)'],
+    ['rate(7 minutes)', 'not a cron expression: rate(7 minutes) is AWS EventBridge\'s rate expression, which is not supported, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs, e.g. "30 2 * * *"'],
     ['every night', 'not a cron expression'],
     ['61 2 * * *', 'not a cron expression'],
   ])('refuses %j as jobs.*.schedule and maintenance_windows.*.cron, saying why', (cron, message) => {
