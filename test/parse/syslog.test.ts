@@ -212,6 +212,18 @@ describe('the year of a syslog date', () => {
     // Assess: January is 2026; a December line written late (out of order) stays 2025
     expect(times).toEqual(['2025-12-30T03:00:01.000Z', '2025-12-31T03:00:01.000Z', '2026-01-01T03:00:01.000Z', '2025-12-31T23:59:59.000Z', '2026-01-02T03:00:01.000Z']);
   });
+
+  it('reads the lines after a gap of over half a year past New Year as later, not a year back before the file began', async () => {
+    // Prepare: a host silent from Jan 8 to Aug 1, its file begun Dec 20 2025
+    const lines = ['Dec 20 03:00:01 db1 CRON[1]: (root) CMD (/opt/x.sh)', 'Jan  8 03:00:01 db1 CRON[2]: (root) CMD (/opt/x.sh)', 'Aug  1 03:00:01 db1 CRON[3]: (root) CMD (/opt/x.sh)', 'Aug  2 03:00:01 db1 CRON[4]: (root) CMD (/opt/x.sh)', 'Jan  3 03:00:01 db1 CRON[5]: (root) CMD (/opt/x.sh)'];
+    const wallClock = new WallClock();
+
+    // Act
+    const times = lines.map((line) => parseSyslog(line, ctx({ year: 2025, wallClock }))).map((rec) => (rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec?.kind));
+
+    // Assess: August is 2026, and the next New Year after it is 2027
+    expect(times).toEqual(['2025-12-20T03:00:01.000Z', '2026-01-08T03:00:01.000Z', '2026-08-01T03:00:01.000Z', '2026-08-02T03:00:01.000Z', '2027-01-03T03:00:01.000Z']);
+  });
 });
 
 describe('the zone of a syslog date (a local time), judged by its record time', () => {

@@ -379,8 +379,9 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
-  /** New Years this file's syslog dates ran past, and the last of them read (`yearDate`). */
+  /** New Years this file's syslog dates ran past, and the first and last of them read (`yearDate`). */
   private newYears = 0;
+  private firstYearDate: number | undefined;
   private lastYearDate: number | undefined;
   /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
@@ -407,8 +408,9 @@ export class WallClock {
    * A syslog date (which names no year) of this file, as UTC, in `startYear`, the year the file
    * begins in (`--year`), and one more for each New Year its lines ran past: a date more than half
    * a year before the last one read (`Jan  1` after `Dec 31`); a line written late, more than half
-   * a year after the last, is of the year before (`Dec 31` after `Jan  1`). Undefined when the day
-   * does not exist in its year.
+   * a year after the last, is of the year before (`Dec 31` after `Jan  1`) unless that lies before
+   * the file's first date: then the log was silent that long (Jan 8, then Aug 1), and it is the date
+   * read last from now on. Undefined when the day does not exist in its year.
    */
   yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
     const at = utcTime(startYear + this.newYears, month1, day, h, m, s, ms);
@@ -418,7 +420,11 @@ export class WallClock {
       this.newYears++;
       return this.yearDate(startYear, month1, day, h, m, s, ms);
     }
-    if (at > last + HALF_YEAR_MS && this.newYears > 0) return utcTime(startYear + this.newYears - 1, month1, day, h, m, s, ms);
+    if (at > last + HALF_YEAR_MS && this.newYears > 0) {
+      const late = utcTime(startYear + this.newYears - 1, month1, day, h, m, s, ms);
+      if (late !== undefined && late >= this.firstYearDate!) return late;
+    }
+    this.firstYearDate ??= at;
     this.lastYearDate = at;
     return at;
   }
