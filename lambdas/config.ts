@@ -406,19 +406,16 @@ export const DeploySchema = z.strictObject({
  * rules, and built-in rules to leave out. A pattern's whole match, or its `(?<secret>…)` group,
  * becomes `[REDACTED:<name>]`.
  */
+const RedactPatternSchema = z.strictObject({
+  name: z.string({ error: whenMissing('a pattern needs a name') }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
+  regex: z.string({ error: whenMissing('a pattern needs a regex') }).superRefine((source, ctx) => {
+    const problem = slashedPatternProblem(source) ?? patternProblem(source) ?? backtrackingProblem(source);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+});
+
 export const RedactSchema = z.strictObject({
-  patterns: z
-    .array(
-      z.strictObject({
-        name: z.string({ error: whenMissing('a pattern needs a name') }).regex(/^[\w.-]+$/, 'letters, digits, `.`, `_` and `-` only (it names the marker [REDACTED:<name>])'),
-        regex: z.string({ error: whenMissing('a pattern needs a regex') }).superRefine((source, ctx) => {
-          const problem = slashedPatternProblem(source) ?? patternProblem(source) ?? backtrackingProblem(source);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }),
-      }),
-      { error: 'expected a list of { name, regex }' },
-    )
-    .default([]),
+  patterns: z.array(RedactPatternSchema, { error: 'expected a list of { name, regex }' }).default([]),
   disable_builtins: z
     .array(z.string().refine((name) => BUILTIN_RULE_NAMES.includes(name), `not a built-in rule (one of ${BUILTIN_RULE_NAMES.join(', ')})`))
     .default([]),
@@ -1068,9 +1065,14 @@ function duplicateKeyIssues(doc: Document, lineCounter: LineCounter): Array<{ pa
 
 export const CONFIG_FILE_NAMES = ['silent-audit.config.yaml', 'silent-audit.config.yml', 'silent-audit.config.json'];
 
+/** `--config FILE`, else the first config file in the working folder, if any. */
+function configPath(file: string | undefined, cwd: string): string | undefined {
+  return file ?? CONFIG_FILE_NAMES.map((n) => `${cwd}/${n}`).find((p) => existsSync(p));
+}
+
 /** Reads `--config FILE`, else the first config file in the working folder, else the defaults; `reading.deploying` at synth. */
 export function loadConfig(file?: string, cwd = process.cwd(), reading: Pick<ConfigReading, 'deploying' | 'warn'> = {}): Config {
-  const path = file ?? CONFIG_FILE_NAMES.map((n) => `${cwd}/${n}`).find((p) => existsSync(p));
+  const path = configPath(file, cwd);
   if (!path) return DEFAULT_CONFIG;
   let text: string;
   try {
@@ -1079,6 +1081,30 @@ export function loadConfig(file?: string, cwd = process.cwd(), reading: Pick<Con
     throw new ConfigError(path, [`cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`], { cause: error });
   }
   return parseConfigText(text, path, reading);
+}
+
+/**
+ * The `redact` patterns of a config `loadConfig` refused that pass on their own (each checked as
+ * the schema checks it), for exec, which runs the job anyway: one refused pattern, or a problem
+ * elsewhere in the file, must not leave the run lines without the user's other patterns. Its
+ * `disable_builtins` is not taken: a refused config redacts with every built-in rule. Empty when
+ * the file cannot be read or parsed.
+ */
+export function passingRedactPatterns(file?: string, cwd = process.cwd()): Config['redact']['patterns'] {
+  const path = configPath(file, cwd);
+  let raw: unknown;
+  try {
+    const doc = path === undefined ? undefined : parseDocument(readFileSync(path, 'utf8'), { merge: true, uniqueKeys: false });
+    raw = doc && doc.errors.length === 0 ? doc.toJS() : undefined;
+  } catch {
+    return [];
+  }
+  const patterns = isPlainObject(raw) && isPlainObject(raw.redact) ? raw.redact.patterns : undefined;
+  if (!Array.isArray(patterns)) return [];
+  return patterns.flatMap((entry) => {
+    const pattern = RedactPatternSchema.safeParse(entry);
+    return pattern.success ? [pattern.data] : [];
+  });
 }
 
 /** The settings the Lambdas take from their environment. Fails fast, naming the missing variable. */

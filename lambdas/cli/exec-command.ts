@@ -5,7 +5,7 @@ import { constants, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { type Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../config.ts';
+import { ConfigError, loadConfig, passingRedactPatterns } from '../config.ts';
 import { MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
 import { OUTPUT_EXCERPT_BYTES, OutputCapture, utf8Prefix, utf8Suffix } from '../core/output-capture.ts';
 import { boundKeyFieldsOf, shortenName } from '../core/parse/derived-name.ts';
@@ -508,16 +508,19 @@ function jobName(value: string): string {
 
 /**
  * The redactor for the run lines: the config's patterns with the built-in rules. A config that
- * cannot be read must not stop the job: the built-in rules alone, after a warning. The deploy
- * lists' warning is not given: exec deploys nothing, and its stderr (a cron job's mail) is the job's.
+ * cannot be read must not stop the job: after a warning, the built-in rules with each of its
+ * redact patterns that passes (a refused pattern, or a problem elsewhere, drops no other). The
+ * deploy lists' warning is not given: exec deploys nothing, and its stderr (a cron job's mail) is the job's.
  */
 function execRedactor(file: string | undefined, stderr: NodeJS.WritableStream): Redactor {
   try {
     return redactorFor(loadConfig(file, process.cwd(), { warn: () => {} }));
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    stderr.write(`silent-audit exec: ${error.message}\nsilent-audit exec: running anyway; the run lines are redacted with the built-in rules only\n`);
-    return BUILTIN_REDACTOR;
+    const patterns = passingRedactPatterns(file, process.cwd());
+    const kept = patterns.length > 0 ? `and the config's redact patterns that passed (${patterns.map((p) => p.name).join(', ')})` : 'only';
+    stderr.write(`silent-audit exec: ${error.message}\nsilent-audit exec: running anyway; the run lines are redacted with the built-in rules ${kept}\n`);
+    return redactorFor({ redact: { patterns } });
   }
 }
 

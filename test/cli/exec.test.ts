@@ -655,6 +655,22 @@ describe('the silent-audit exec command', () => {
     expect(logLines(join(dir, 'redos.log')).map((l) => [l.type, l.exit_code])).toEqual([['run.start', undefined], ['run.end', 0]]);
   });
 
+  it("keeps every redact pattern that passes when another key of the config is refused: only the refused pattern is dropped, with a warning", () => {
+    // Prepare: a refused redact pattern and a refused expect_pattern beside a good redact pattern
+    const dir = tempDir();
+    const config = join(dir, 'partly.yaml');
+    writeFileSync(config, 'redact:\n  patterns:\n    - { name: emp, regex: "EMP-PIN-[0-9]{4}" }\n    - { name: x, regex: "(a+)+$" }\njobs:\n  payroll: { schedule: "0 2 * * *", expect_pattern: "(\\\\w+\\\\s?)+done" }\n');
+    // Act
+    const run = spawnSync(node, [cliPath, 'exec', '--job', 'payroll', '--log', join(dir, 'partly.log'), '--config', config, '--', node, '-e', "console.log('paid EMP-PIN-4821 password=hunter2')"], { encoding: 'utf8' });
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('paid EMP-PIN-4821 password=hunter2\n');
+    expect(run.stderr).toContain('redact.patterns.1.regex: prone to catastrophic backtracking');
+    expect(run.stderr).toContain('jobs.payroll.expect_pattern: prone to catastrophic backtracking');
+    expect(run.stderr).toContain("running anyway; the run lines are redacted with the built-in rules and the config's redact patterns that passed (emp)");
+    expect(logLines(join(dir, 'partly.log'))[1].output_head).toBe('paid [REDACTED:emp] password=[REDACTED:secret-assignment]\n');
+  });
+
   it('runs the command when the current directory has been deleted: in HOME, with a warning (Node cannot start in a deleted directory)', () => {
     // Prepare: a shell left in a folder that was removed under it
     const dir = tempDir();
