@@ -36,8 +36,7 @@ export interface ReportOptions {
   /**
    * Epoch ms (`--now`): the moment the report is made as of. With log files, the lines after it are
    * left out (the logs are read as they stood then) and absence (missed and unfinished runs) is
-   * judged at it, as `scan --now` does; default every line read, absence judged by the report
-   * date or the month's end (`settlementFor`).
+   * judged at it, as `scan --now` does; default the latest event, every line read.
    */
   readonly now?: number;
   /** The report date, which due dates count from, and by which what was in flight has settled; default `now`, else the current time. */
@@ -153,8 +152,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
  * have settled that work. A month that is over is judged as complete: everything still open at its
  * end is settled, as of its end (not later, so a store the report writes to is not moved past
  * the month). A month not over yet is settled as the sweep would have by the report date. Missed
- * and unfinished job runs are judged then too: a configured job whose lines stop before the month's
- * end missed its runs after them, as the deployed sweep would say (not OK, nor only UNKNOWN).
+ * and unfinished job runs are left to `--now`: a file that ends says nothing about the runs after it.
+ * A configured job whose lines stop with the file's is UNKNOWN (coverage's `scheduledSilenceNote`), not OK.
  */
 export function settlementFor(month: string, reportDate: number): InFlightSettlement {
   const end = monthSpan(month).toMs;
@@ -193,8 +192,8 @@ export function registerReportCommand(program: Command): void {
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option(
       '--now <iso>',
-      'the moment the report is made as of (default: the current time): due dates count from it. With log files, the lines after it are left out, and missed and unfinished runs ' +
-        "and the route requests and agent runs the logs leave in flight are judged by it, or by the month's end once the month is over",
+      'the moment the report is made as of (default: the current time): due dates count from it. With log files, the lines after it are left out, missed and unfinished runs are judged at it ' +
+        "(without it: at the latest event, as scan does), and the route requests and agent runs the logs leave in flight are settled by it, or by the month's end once the month is over",
       isoTimeOption,
     )
     .option('--year <yyyy>', YEAR_HELP, yearOption)

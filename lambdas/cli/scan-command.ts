@@ -86,8 +86,7 @@ export interface InFlight {
  * Settling what is still in flight when the input ends, as of `at`, beyond the last sweep at `now`.
  * Only work the log shows is settled: route requests are closed and counted and the retry windows
  * ending by `at` judged; agent trees are judged as they stand. Absence (missed and unfinished job
- * runs) is judged at `at` too, as the deployed sweep would have by then: a configured job that
- * stopped before the month's end has missed its runs after it.
+ * runs) is not judged here: it stays at `now`, since a file that ends says nothing about runs after it.
  */
 export interface InFlightSettlement {
   /** Epoch ms. */
@@ -345,7 +344,7 @@ export async function scanToStore(
     // waits for a parent that may yet turn up is judged now: every line has been read.
     const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });
     findings.push(...swept.findings, ...roots.findings);
-    if (options.settle) findings.push(...(await settleInFlight(store, { config: opts.config, clock: sweepCtx.clock, exceptions: registry }, options.settle, opts.now)).findings);
+    if (options.settle) findings.push(...(await settleInFlight(store, { config: opts.config, clock: sweepCtx.clock, exceptions: registry }, options.settle)).findings);
     const inFlight = await inFlightIn(store, now, opts.config);
     findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     // The scan shows its findings to the user: that is their alert, so none stays pending.
@@ -375,17 +374,14 @@ async function sweepMissedRunsLeft(found: readonly Finding[], store: StateStore 
 }
 
 /**
- * Settles what is still in flight as of `settle.at` (`InFlightSettlement`): the route sweep and
- * the agent-root sweep run once more, and the jobs are swept as the deployed sweep would by then:
- * a configured schedule's runs due by `at` that never came are missed (a job that stopped in the
- * month is not shown as healthy), and open runs past their max runtime unfinished; not past
- * `absenceAt` (`--now`, at which the scan judged absence).
+ * Settles the routes and agent trees still in flight (`InFlightSettlement`): the route sweep and
+ * the agent-root sweep run once more, as of `settle.at`, and nothing else, so no job is judged
+ * absent after the input's end (a file that ends says nothing about the runs after it). A job that
+ * stopped while other lines went on missed its runs up to the latest event, judged at `now`; a
+ * configured job whose lines stop with the input's is left to the report's coverage
+ * (`scheduledSilenceNote`: UNKNOWN, as for a store a scan wrote).
  */
-export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement, absenceAt?: number): Promise<BatchResult> {
-  const jobsAt = Math.min(settle.at, absenceAt ?? settle.at);
-  const jobCtx = { ...ctx, clock: { now: () => jobsAt } };
-  const jobs = await sweepSubjects([jobReducer as SubjectReducer<unknown>], store, jobCtx);
-  jobs.findings.push(...(await sweepMissedRunsLeft(jobs.findings, store, jobCtx)));
+export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: ReduceContext, settle: InFlightSettlement): Promise<BatchResult> {
   // The route sweep judges as of its clock less SWEEP_MARGIN_MS and closes the requests quiet for
   // REQUEST_HORIZON_MS before that: a clock this far past `at` closes every request last heard of
   // before `at` and judges every window that ends by `at` (the month's too, at its end; a month
@@ -396,11 +392,7 @@ export async function settleInFlight(store: StateStore & SubjectCatalog, ctx: Re
   // Every line has been read: a finished tree is not kept waiting for a parent that may turn up.
   const quiet = settle.complete ? { staleAfterMs: 0, settleMs: 0, orphanSettleMs: 0 } : { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 };
   const agents = await sweepAgentRoots(store, { ...ctx, clock: { now: () => settle.at } }, quiet);
-  return {
-    findings: [...jobs.findings, ...routes.findings, ...agents.findings],
-    subjects: jobs.subjects + routes.subjects + agents.subjects,
-    conflicts: jobs.conflicts + routes.conflicts + agents.conflicts,
-  };
+  return { findings: [...routes.findings, ...agents.findings], subjects: routes.subjects + agents.subjects, conflicts: routes.conflicts + agents.conflicts };
 }
 
 /** The route requests, agent root runs and job runs within their max runtime the store still holds open. */

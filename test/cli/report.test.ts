@@ -435,7 +435,7 @@ describe('runReport', () => {
     ]);
   });
 
-  it('judges the runs after the end of the log up to the month’s end, or up to --now when it says when to judge absence', async () => {
+  it('calls no run after the end of the log missed (its silence is UNKNOWN), unless --now says when to judge absence', async () => {
     // Prepare: an hourly job whose log ends on 20 October at 10:00
     const dir = mkdtempSync(join(tmpdir(), 'report-hourly-'));
     const file = join(dir, 'hourly.log');
@@ -454,12 +454,14 @@ describe('runReport', () => {
     const byDefault = await report();
     const atNow = await report(Date.parse('2026-10-20T12:30:00Z'));
 
-    // Assess: 11:00 on 20 October to 23:00 on the 31st is 277 hours; by 12:30 on the 20th, two.
-    expect(byDefault?.findings.map((g) => [g.detector, g.condition.occurrences])).toEqual([['missed-run', 277]]);
+    // Assess: a file that ends says nothing about the runs after it, but its schedule expected runs it never showed; by 12:30 on the 20th, two missed.
+    expect(byDefault?.findings).toEqual([]);
+    const row = byDefault?.coverage.rows.find((r) => r.name === 'hourly');
+    expect([row?.status, row?.reason?.slice(0, 31)]).toEqual(['unknown', 'silent since 2026-10-20, 11 day']);
     expect(atNow?.findings.map((g) => [g.detector, g.condition.occurrences])).toEqual([['missed-run', 2]]);
   });
 
-  it('shows a configured daily job that stopped on 10 October as not OK, from its log and from a store a scan wrote', async () => {
+  it('shows a configured daily job that stopped on 10 October as not OK, from its log and from a store a scan wrote alike, and FINDINGS while other lines go on', async () => {
     // Prepare: nightly-backup, scheduled at 02:30, runs from 1 to 10 October, then nothing.
     const dir = mkdtempSync(join(tmpdir(), 'report-stopped-'));
     const file = join(dir, 'backup.log');
@@ -474,16 +476,32 @@ describe('runReport', () => {
     const config = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 2 * * *' } } });
     const rowOf = (report?: AuditReport) => report?.coverage.rows.find((r) => r.name === 'nightly-backup');
 
+    // A second log where another job's lines go on to 31 October.
+    const withOthers = join(dir, 'with-others.log');
+    const others: string[] = [];
+    for (let d = 1; d <= 31; d++) {
+      const at = Date.parse(`2026-10-${String(d).padStart(2, '0')}T04:00:00Z`);
+      others.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'etl', run_id: `e-${d}` }));
+      others.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 60_000).toISOString(), job: 'etl', run_id: `e-${d}`, exit_code: 0, output_bytes: 1000 }));
+    }
+    writeFileSync(withOthers, [...lines, ...others].join('\n') + '\n');
+    const fromLogs = async (paths: string[]) =>
+      (await runReport({ month: '2026-10', format: 'json', paths, config, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream })).report;
+
     // Act
-    const fromLog = (await runReport({ month: '2026-10', format: 'json', paths: [file], config, clock: { now: () => Date.parse('2026-11-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream })).report;
+    const fromLog = await fromLogs([file]);
+    const whileOthersGoOn = await fromLogs([withOthers]);
     const scan = spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'scan', '--store', 'local', file], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
     const fromStore = spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), 'report', '--month', '2026-10', '--format', 'json'], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
 
-    // Assess: its 21 runs due from 11 October on are missed; the store, judged only up to its last line, says it went silent.
-    expect([rowOf(fromLog)?.status, fromLog?.findings.map((g) => [g.detector, g.condition.occurrences])]).toEqual(['findings', [['missed-run', 21]]]);
+    // Assess: its own log ends on the 10th: both paths say it went silent (its schedule expected runs after it); with lines
+    // up to the 31st, its 21 runs due from 11 October to the last line are missed.
+    const fromLogRow = rowOf(fromLog);
+    expect([fromLogRow?.status, fromLogRow?.reason?.slice(0, 31), fromLog?.findings]).toEqual(['unknown', 'silent since 2026-10-10, 21 day', []]);
     expect([scan.status, fromStore.status]).toEqual([0, 0]);
     const stored = rowOf(JSON.parse(fromStore.stdout) as AuditReport);
-    expect([stored?.status, stored?.reason?.slice(0, 31)]).toEqual(['unknown', 'silent since 2026-10-10, 21 day']);
+    expect([stored?.status, stored?.reason]).toEqual(['unknown', fromLogRow?.reason]);
+    expect([rowOf(whileOthersGoOn)?.status, whileOthersGoOn?.findings.map((g) => [g.detector, g.subject, g.condition.occurrences])]).toEqual(['findings', [['missed-run', 'nightly-backup', 21]]]);
   }, 300_000);
 
   it('counts the month’s runs of a cron job every 10 minutes whose log runs on into November, not the latest 200 starts its state keeps', async () => {
