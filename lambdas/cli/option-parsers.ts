@@ -46,7 +46,7 @@ function inTzCase(name: string): boolean {
 }
 
 /** The help text of `--year`, the same for each command that reads files. */
-export const YEAR_HELP = 'the year the syslog dates of each file begin in (they carry none); its lines past New Year are the next year (default: the year that puts them up to now)';
+export const YEAR_HELP = 'the year the syslog dates of each file begin in (they carry none); its lines past New Year are the next year (default: the year that puts them up to now). Each file begins in it: for rotated files that cross New Year (syslog.1 in December, syslog in January) give none when they lie within the past year, else join them in time order first (cat syslog.1 syslog > all.log)';
 
 /** The help text of `--timezone`, the same for each command that reads files. */
 export const TIMEZONE_HELP = "the IANA time zone (e.g. Europe/Berlin) the hosts' clocks are on: a file's times that name no zone (syslog dates, a ts without offset) are read in it, DST included (default: UTC)";

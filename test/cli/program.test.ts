@@ -85,3 +85,17 @@ describe('a config whose deploy lists feed a log group twice', () => {
     expect(warnings[0]).toMatch(new RegExp(`^silent-audit: warning: ${config.replace(/[.\\/]/g, '\\$&')}: deploy\\.log_groups\\.0: .*\\(line 2\\); deploy\\.kinesis_log_groups\\.0: .*\\(line 4\\)`));
   });
 });
+
+describe('--year in the help of each command that reads files', () => {
+  it.each(['scan', 'init', 'report', 'mcp'])('%s --help says a rotated pair crossing New Year needs no --year, or joining first', (name) => {
+    // Act
+    const help = buildProgram()
+      .commands.find((c) => c.name() === name)!
+      .helpInformation()
+      .replace(/\s+/g, ' ');
+
+    // Assess
+    expect(help).toContain('the year the syslog dates of each file begin in');
+    expect(help).toContain('for rotated files that cross New Year (syslog.1 in December, syslog in January) give none when they lie within the past year, else join them in time order first (cat syslog.1 syslog > all.log)');
+  });
+});
