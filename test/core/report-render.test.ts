@@ -505,6 +505,19 @@ describe("the README's picture of the report (scripts/draw-report-example.ts)", 
     expect(svg).toContain(`${trendArrow(report.summary.findings)}</tspan> vs September 2026 (${report.summary.findings.previous})</text>`);
     expect(svg).toContain(report.summary.headline.split(' ').slice(0, 6).join(' '));
   });
+
+  it('is well-formed XML when a name in it holds a control character or a lone surrogate, shown escaped as the terminal shows it', () => {
+    // Prepare: a highlight naming a job whose log wrote a BEL, a form feed and half a surrogate pair into its name.
+    const report = buildReport(octoberInput());
+    const named = { ...report, summary: { ...report.summary, highlights: ['HIGH missed-run on back\u0007up\u000c: x <&> "q" \ud800'] } };
+
+    // Act
+    const svg = reportExampleSvg(named);
+
+    // Assess: no character XML 1.0 forbids (C0 controls but tab, LF and CR, U+FFFE, U+FFFF, a lone surrogate), the name still readable.
+    expect(svg.match(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g)).toBeNull();
+    expect(svg).toContain('HIGH missed-run on back\\x07up\\x0c: x &lt;&amp;&gt; &quot;q&quot; \ufffd</text>');
+  });
 });
 
 describe('the first month monitored', () => {
