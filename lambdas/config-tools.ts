@@ -1,4 +1,5 @@
-import safeRegex from 'safe-regex2';
+import ret, { reconstruct, types } from 'ret';
+import type { Group, Repetition, Root, SetToken, Token } from 'ret';
 import { z } from 'zod';
 import { noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from './core/redact.ts';
@@ -31,21 +32,135 @@ export function slashedPatternProblem(source: string): string | undefined {
   return `written between slashes with flags as in JavaScript, so the slashes and the flags (${m[2]}) would have to be in the text and it never matches: drop the slashes and the flags (write ${m[1]})`;
 }
 
-/** Quantifiers a pattern may hold: safe-regex2's default (`\d+\d+…` in sequence backtracks polynomially). */
-const MAX_QUANTIFIERS = 25;
+/** ret's CommonJS export is its tokenizer itself, which its types declare as `tokenizer`. */
+const parse = ret as unknown as typeof ret.tokenizer;
+
+/** A repetition allowed more times than this is taken for an unbounded one (`a{1,20}` as `a+`). */
+const MANY = 10;
+
+/** Where a repetition's match may go on: `seq`, then one of `then` (none: the end, nothing known follows). */
+interface Continuation {
+  readonly seq: readonly Token[];
+  readonly then: readonly Continuation[];
+}
+
+const END: Continuation = { seq: [], then: [] };
+
+function isLookaround(group: Group): boolean {
+  return Boolean(group.followedBy || group.notFollowedBy || group.lookBehind);
+}
+
+function optionsOf(group: Group | Root): Token[][] {
+  return group.options ?? [group.stack ?? []];
+}
+
+/** Adds the characters `token` may start with to `first`; whether it always takes one (it cannot match empty). */
+function addFirst(token: Token, first: Array<Token | 'any'>): boolean {
+  switch (token.type) {
+    case types.CHAR:
+    case types.SET:
+      first.push(token);
+      return true;
+    case types.REPETITION:
+      return addFirst(token.value, first) && token.min > 0;
+    case types.GROUP:
+      return !isLookaround(token) && optionsOf(token).map((option) => option.some((t) => addFirst(t, first))).every(Boolean);
+    case types.REFERENCE:
+      first.push('any');
+      return false;
+    default:
+      return false;
+  }
+}
+
+/** Adds the characters `next` may start with; whether every way on takes a character before the end. */
+function addFirstOf(next: Continuation, first: Array<Token | 'any'>): boolean {
+  if (next.seq.some((t) => addFirst(t, first))) return true;
+  return next.then.length > 0 && next.then.map((c) => addFirstOf(c, first)).every(Boolean);
+}
+
+/** Every character `token` may take anywhere in it. */
+function charsOf(token: Token | Root, chars: Array<Token | 'any'> = []): Array<Token | 'any'> {
+  if (token.type === types.CHAR || token.type === types.SET) chars.push(token);
+  else if (token.type === types.REFERENCE) chars.push('any');
+  else if (token.type === types.REPETITION) charsOf(token.value, chars);
+  else if (token.type === types.GROUP || token.type === types.ROOT) for (const t of optionsOf(token).flat()) charsOf(t, chars);
+  return chars;
+}
+
+function takes(token: Token | SetToken | 'any', code: number): boolean {
+  if (token === 'any') return true;
+  if (token.type === types.CHAR) return token.value === code;
+  if (token.type === types.RANGE) return token.from <= code && code <= token.to;
+  if (token.type === types.SET) return token.set.some((t) => takes(t, code)) !== token.not;
+  return false;
+}
+
+/** Whether a character of `a` (in either case) may be one of `b`: each UTF-16 code unit is tried. */
+function overlap(a: ReadonlyArray<Token | 'any'>, b: ReadonlyArray<Token | 'any'>): boolean {
+  for (let code = 0; code <= 0xffff; code++) {
+    if (!a.some((t) => takes(t, code))) continue;
+    const char = String.fromCharCode(code);
+    const cases = [code, char.toLowerCase().charCodeAt(0), char.toUpperCase().charCodeAt(0)];
+    if (cases.some((c) => b.some((t) => takes(t, c)))) return true;
+  }
+  return false;
+}
 
 /**
- * A pattern prone to catastrophic backtracking: a repetition inside a repetition (`(a+)+$`, `(\w+\s?)*$`),
- * whose test of a line that nearly matches (`aaaa…ab`) takes exponential time and blocks the event
- * loop (exec after its job, every ingest batch, a scan), or more than MAX_QUANTIFIERS quantifiers.
- * The check (safe-regex2, star height) is heuristic: it reads the pattern's shape, not its language,
- * so it can miss an overlapping alternation (`(a|a)*$`). Its parser knows no lookbehind; one nests as
- * a lookahead does, so it is read as one.
+ * The first nested repetition that can end at more than one place: `inner`, of varying length,
+ * inside `outer`, which repeats (one of them more than MANY times), when what follows `inner`
+ * before `outer` turns again may start with a character `inner` takes (or may be empty). Then a
+ * near miss is split between the turns in exponentially many ways (`(a+)+`, `(\w+\s?)+`); a
+ * mandatory character `inner` cannot take (`(?:[\w-]+\.)+`, `(?:\.\w+)+`) leaves one way.
+ */
+function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, next: Continuation): [Repetition, Repetition] | undefined {
+  for (const [i, token] of seq.entries()) {
+    const after: Continuation = { seq: seq.slice(i + 1), then: [next] };
+    if (token.type === types.GROUP) {
+      for (const option of optionsOf(token)) {
+        const found = nestedRepetition(option, outer, isLookaround(token) ? END : after);
+        if (found) return found;
+      }
+    } else if (token.type === types.REPETITION) {
+      if (outer && token.max > token.min && (outer.max > MANY || token.max > MANY)) {
+        const first: Array<Token | 'any'> = [];
+        if (!addFirstOf(after, first) || overlap(charsOf(token.value), first)) return [token, outer];
+      }
+      // Within a repetition, its own match goes on with its next turn.
+      const found = token.max > 1 ? nestedRepetition([token.value], token, { seq: [token.value], then: [] }) : nestedRepetition([token.value], outer, after);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function shown(token: Token): string {
+  const text = reconstruct(token);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * A pattern prone to catastrophic backtracking: a repetition inside a repetition that can end at
+ * more than one place (`(a+)+$`, `(\w+\s?)*$`), whose test of a line that nearly matches (`aaaa…ab`)
+ * takes exponential time and blocks the event loop (exec after its job, every ingest batch, a scan).
+ * The check (a walk of the `ret` parse tree) is heuristic: it reads the pattern's shape, not its
+ * language, so it can miss an overlapping alternation (`(a|a)*$`) and lets through repetitions in a
+ * row that take quadratic time (`\w+\d+x`). Its parser knows no lookbehind; one nests as a lookahead
+ * does, so it is read as one. A pattern it cannot read is not refused for it.
  */
 export function backtrackingProblem(source: string): string | undefined {
-  const shape = source.replace(/\(\?<([=!])/g, '(?$1');
-  if (!isValidRegex(source) || safeRegex(shape, { limit: MAX_QUANTIFIERS })) return undefined; // an invalid one is named as such
-  return `prone to catastrophic backtracking (a repetition inside a repetition, as (a+)+ or (\\w+\\s?)*, or more than ${MAX_QUANTIFIERS} quantifiers): testing a line that nearly matches could take exponential time and stall the pipeline; repeat each part once (a+ rather than (a+)+)`;
+  if (!isValidRegex(source)) return undefined; // an invalid one is named as such
+  let root: Root;
+  try {
+    root = parse(source.replace(/\(\?<([=!])/g, '(?$1'));
+  } catch {
+    return undefined;
+  }
+  const found = optionsOf(root).map((option) => nestedRepetition(option, undefined, END)).find(Boolean);
+  if (!found) return undefined;
+  const [inner, outer] = found;
+  return `prone to catastrophic backtracking: ${shown(inner)} inside ${shown(outer)} may end at more than one place (what follows it may start with a character it takes), so testing a line that nearly matches could take exponential time and stall the pipeline; repeat each part once (a+ rather than (a+)+) or end the inner part with a character it cannot take ((?:[\\w-]+\\.)+)`;
 }
 
 export const regex = z

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { ConfigError, configAsWritten, DEFAULT_CONFIG, defaultsSetIn, parseConfigText, readLambdaEnv, validateConfig } from '../../lambdas/config.ts';
+import { backtrackingProblem } from '../../lambdas/config-tools.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 function problemsOf(text: string, reading: { deploying?: boolean } = {}): string[] {
@@ -589,8 +590,41 @@ jobs:
     // Assess
     expect(config.redact.patterns.map((p) => p.name)).toEqual(['emp', 'stripe', 'pin', 'after-key']);
     expect(problems).toEqual([
-      expect.stringMatching(/^redact\.patterns\.1\.regex: prone to catastrophic backtracking .* \(line 4\)$/),
-      expect.stringMatching(/^jobs\.backup\.expect_pattern: prone to catastrophic backtracking .* \(line 6\)$/),
+      expect.stringMatching(/^redact\.patterns\.1\.regex: prone to catastrophic backtracking: a\+ inside \(a\+\)\+ .* \(line 4\)$/),
+      expect.stringMatching(/^jobs\.backup\.expect_pattern: prone to catastrophic backtracking: \\w\+ inside \(\\w\+\\s\?\)\* .* \(line 6\)$/),
+    ]);
+  });
+
+  it('takes patterns whose repetitions cannot nest ambiguously (bounded or optional groups, a separator after the inner one) and refuses nested ones, naming the parts', () => {
+    // Prepare: everyday patterns that backtrack linearly, and nested repetitions a near miss makes exponential
+    const safe = [
+      '(?:\\d{1,3}\\.){3}\\d{1,3}',
+      '[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}',
+      '(?:[0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}',
+      '\\b(?:\\d{4}[ -]?){3}\\d{4}\\b',
+      '-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----',
+      'done at \\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?',
+      '[\\w.+-]+@(?:[\\w-]+\\.)+[A-Za-z]{2,}',
+      'xox[baprs]-(?:[0-9A-Za-z]+-)+[0-9A-Za-z]+',
+      '(?:\\.\\w+)+',
+      '^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==)?$',
+      '(?<=token=)\\w+',
+      Array.from({ length: 26 }, (_, i) => `f${i}=\\d+`).join(' '),
+    ];
+    const nested = ['(a+)+$', '(\\w+\\s?)+$', '(a*)*b', '(?:x+y?)+$', '(?:a|a?b)+(?:c+)+$', '(?<=(a+)+)b', '(a{1,20}){1,20}$', '(?:\\w+=\\S+,)*$'];
+    // Act
+    const problems = nested.map((p) => backtrackingProblem(p));
+    // Assess
+    expect(safe.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
+    expect(problems.map((p) => p?.match(/^prone to catastrophic backtracking: (\S+) inside (\S+) /)?.slice(1))).toEqual([
+      ['a+', '(a+)+'],
+      ['\\w+', '(\\w+\\s?)+'],
+      ['a*', '(a*)*'],
+      ['x+', '(?:x+y?)+'],
+      ['c+', '(?:c+)+'],
+      ['a+', '(a+)+'],
+      ['a{1,20}', '(a{1,20}){1,20}'],
+      ['\\S+', '(?:\\w+=\\S+,)*'],
     ]);
   });
 
