@@ -9,9 +9,10 @@
  * `dist/agent-kit.cjs` with `index.d.cts` (CommonJS declarations: under `module: node16` a
  * CommonJS file may not `require` what its types call an ES module).
  *
- * The kit imports nothing outside the repo but zod (for `validateToolArgs`' check of a tools config),
- * which stays external: silent-audit depends on it, so npm installs it beside the kit, and each
- * bundle holds only the kit's own code (about 83 KB; 838 KB with zod inside). `dist/` is ignored by git
+ * The kit imports nothing outside the repo but zod and ret (for `validateToolArgs`' check of a tools
+ * config, ret parsing its patterns for the backtracking check). zod stays external: silent-audit
+ * depends on it, so npm installs it beside the kit, and each bundle holds the kit's own code and
+ * ret's (about 125 KB, of which ret about 31 KB; 880 KB with zod inside). `dist/` is ignored by git
  * (its own `.gitignore`) but not by npm (its own `.npmignore`, which npm reads instead): npm packs a
  * git dependency after `prepare`, and a root `.gitignore` entry would leave the bundles behind.
  */

@@ -13,6 +13,17 @@ describe('validateToolArgs', () => {
     });
   });
 
+  it('takes a pattern argument written with bounded groups (a UUID, an IPv4 address) and checks each call against it', () => {
+    // Prepare: bounded groups cannot backtrack catastrophically, so the config is not refused
+    const config = { tools: { refund: { args: { order_id: { pattern: '^[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}$' }, ip: { pattern: '^(?:\\d{1,3}\\.){3}\\d{1,3}$' } } } } };
+    // Act
+    const good = validateToolArgs('refund', { order_id: '3f1c2a9e-8b7d-4c5e-9f10-2a3b4c5d6e7f', ip: '10.0.0.1' }, config);
+    const bad = validateToolArgs('refund', { order_id: 'not-a-uuid', ip: '10.0.0.1' }, config);
+    // Assess
+    expect(good).toEqual({ ok: true, errors: [] });
+    expect(bad.errors.map((e) => [e.arg, e.got])).toEqual([['order_id', '"not-a-uuid"']]);
+  });
+
   it('returns errors a model can read and correct, before the tool is called', () => {
     // Act
     const result = validateToolArgs('escalate_to_human', { user_id: 'the user mentioned in the conversation', email: 'his email', due: '2026-08-01' }, CONFIG, { now: NOW });
