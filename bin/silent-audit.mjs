@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `silent-audit` command: runs the TypeScript CLI through tsx's loader.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
@@ -30,7 +29,8 @@ if ((process.argv[2] === 'scan' || process.argv[2] === 'init') && !heapGiven) {
  * A shell left in a folder that was removed under it: process.cwd() throws ENOENT, and tsx calls it
  * as it registers, so the CLI could not start and `exec` would never run its job. Node cannot name
  * nor re-enter such a folder, so the CLI moves to HOME (cron's own starting folder), or / without
- * one, and says so; the command `exec` runs starts there too (see docs/exec.md).
+ * one or when it cannot be entered (a file, a folder the user may not enter: `sudo -u nobody`
+ * keeping HOME=/root), and says so; the command `exec` runs starts there too (see docs/exec.md).
  */
 function leaveDeletedDirectory() {
   try {
@@ -38,8 +38,18 @@ function leaveDeletedDirectory() {
   } catch (error) {
     if (error.code !== 'ENOENT') throw error;
     const home = homedir();
-    const folder = home && existsSync(home) ? home : '/';
-    process.chdir(folder);
+    const folder = home && entered(home) ? home : '/';
+    if (folder === '/') process.chdir('/');
     process.stderr.write(`silent-audit: the current directory no longer exists; running in ${folder}${process.argv[2] === 'exec' ? ', and so does the command' : ''}\n`);
+  }
+}
+
+/** Moves into `folder`; false when it cannot be entered (ENOENT, ENOTDIR, EACCES). */
+function entered(folder) {
+  try {
+    process.chdir(folder);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -688,6 +688,23 @@ describe('the silent-audit exec command', () => {
     expect(logLines(log).map((l) => [l.type, l.exit_code])).toEqual([['run.start', undefined], ['run.end', 0]]);
   });
 
+  it('runs the command in / when the current directory has been deleted and HOME cannot be entered (a file, not a folder)', () => {
+    // Prepare: HOME names a file, so moving there fails (ENOTDIR), as a HOME the user may not enter does (EACCES)
+    const dir = tempDir();
+    const gone = join(dir, 'gone');
+    const home = join(dir, 'home');
+    mkdirSync(gone);
+    writeFileSync(home, '');
+    const log = join(dir, 'gone.log');
+    // Act
+    const run = spawnSync('sh', ['-c', `cd "${gone}" && rmdir "${gone}" && exec "${node}" "${cliPath}" exec --job gone --log "${log}" -- pwd`], { encoding: 'utf8', env: { ...process.env, HOME: home }, timeout: 20_000 });
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('/\n');
+    expect(run.stderr).toBe('silent-audit: the current directory no longer exists; running in /, and so does the command\n');
+    expect(logLines(log).map((l) => [l.type, l.exit_code])).toEqual([['run.start', undefined], ['run.end', 0]]);
+  });
+
   it('leaves the deploy-list warning out of the job\'s stderr: a cron run deploys nothing, and its mail is the job\'s', () => {
     // Prepare: a config the deploy refuses (a log group in both deploy lists), valid for exec's redaction
     const dir = tempDir();
