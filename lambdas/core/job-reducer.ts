@@ -224,6 +224,8 @@ const START_TOKEN = '\u0000start:';
  * run ids only, and a failure line of a run they closed is still skipped (never judged twice).
  */
 const PLATFORM_OK_TOKEN = '\u0000ok:';
+/** Why an invocation closed as a success failed after all: Lambda started its request id again (an async retry). */
+const RETRIED_FAILURE = 'function error (Lambda retried the request)';
 /** Prefix of the processed token of such an invocation once a later failure line made it a failure: judged once. */
 const LATE_FAILURE_TOKEN = '\u0000late-failed:';
 /**
@@ -730,6 +732,13 @@ class ProcessedTokens {
       if (t !== 0 && ms - 1000 >= after && (first === undefined || ms < first)) first = ms;
     }
     return first;
+  }
+
+  /** The latest time (ms, as the ring keeps it: whole seconds, rounded up) at which the token was remembered; undefined when at none (times unknown do not count). */
+  lastTime(token: string): number | undefined {
+    let last = 0;
+    for (const t of this.ring.timesOf(this.printOf(token))) last = Math.max(last, t);
+    return last === 0 ? undefined : last * 1000;
   }
 
   /**
@@ -1328,6 +1337,11 @@ export const jobReducer: SubjectReducer<JobState> = {
         // latest one started before it; the old one may still be reported unfinished).
         const ended = (token: string) => processed.hasSince(token, event.at, SAME_LINE_MS) || processed.forgotten(event.at);
         if (ended(body.run_id) || (platform && ended(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id && Math.abs(r.at - event.at) <= SAME_LINE_MS)) continue;
+        // A START of a request id whose REPORT closed an invocation as a success before it is Lambda
+        // retrying that request, which it does only after a failed attempt (a function error, whose
+        // text REPORT has no Status): that attempt is judged the failure it was, at its REPORT.
+        const succeededAt = platform ? processed.lastTime(`${PLATFORM_OK_TOKEN}${body.run_id}`) : undefined;
+        if (succeededAt !== undefined) judgeLateFailure({ ...event, at: succeededAt, body: { type: 'run.failed', job: subject, run_id: body.run_id, reason: RETRIED_FAILURE } }, body.run_id);
         // A systemd start whose run's end was read before it (a delivery cut after that end, then
         // delivered again whole; an older systemd's `Starting D` that the pair in the batch names now;
         // a start that comes alone after its run's end came alone, `lateSystemdStartEnd`) starts nothing: that end closed no run of it and is now skipped, so the run would never

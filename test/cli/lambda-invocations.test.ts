@@ -115,3 +115,46 @@ describe('a Lambda function that writes run lines, invoked concurrently', () => 
     expect(brief(ingest)).toEqual(brief(scan));
   });
 });
+
+describe('a Lambda function whose handler throws, retried by Lambda under the same request id', () => {
+  // Prepare: invoice-sync (EventBridge, hourly, no run lines of its own) runs 20 s; at 06:00 its
+  // handler throws, and Lambda retries the request at 06:01 and 06:03, each attempt failing the same
+  // way. The text REPORT of a function error has no Status.
+  const R = 'b37f5722-051e-4670-824f-6aa83bf36a14';
+  const stream = '2026/10/05/[$LATEST]ff';
+  const invocation = (requestId: string, startAt: number, ms: number, error?: string): LogLine[] => [
+    { at: startAt, stream, message: `START RequestId: ${requestId} Version: $LATEST` },
+    ...(error === undefined ? [] : [{ at: startAt + ms, stream, message: `${new Date(startAt + ms).toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: 'Error', errorMessage: error, stack: [`Error: ${error}`] })}` }]),
+    { at: startAt + ms, stream, message: `END RequestId: ${requestId}` },
+    { at: startAt + ms, stream, message: `REPORT RequestId: ${requestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${ms + 1} ms\tMemory Size: 256 MB\tMax Memory Used: 88 MB` },
+  ];
+  const hourly = (error: string | undefined) => [
+    ...[0, 1, 2].flatMap((h) => invocation(`0000000${h}-1111-4222-8333-944445555666`, t(`2026-10-05T0${3 + h}:00:04Z`), 20_000)),
+    ...invocation(R, t('2026-10-05T06:00:04Z'), 1_180, error),
+    ...invocation(R, t('2026-10-05T06:01:07Z'), 1_180, error),
+    ...invocation(R, t('2026-10-05T06:03:12Z'), 1_180, error),
+    ...invocation('00000007-1111-4222-8333-944445555666', t('2026-10-05T07:00:04Z'), 20_000),
+  ];
+  const failures = (findings: readonly Finding[]) => findings.filter((f) => f.detector === 'run-failed').map((f) => [f.ts, f.run_id, f.message]);
+
+  it("fails each attempt by the runtime's Invoke Error line, in scan and ingest alike", async () => {
+    // Act
+    const scan = await scanned(hourly('connect ECONNREFUSED 10.0.3.7:5432'));
+    const ingest = await ingested(hourly('connect ECONNREFUSED 10.0.3.7:5432'));
+    // Assess: one finding per attempt, naming the error; nothing judges the attempts' short durations
+    const failed = (ts: string) => [ts, R, 'run failed after 1 s: Error: connect ECONNREFUSED 10.0.3.7:5432'];
+    expect(failures(scan)).toEqual([failed('2026-10-05T06:00:05Z'), failed('2026-10-05T06:01:08Z'), failed('2026-10-05T06:03:13Z')]);
+    expect(scan.map((f) => f.detector)).toEqual(['run-failed', 'run-failed', 'run-failed']);
+    expect(failures(ingest)).toEqual(failures(scan));
+  });
+
+  it('without that line, fails each attempt that Lambda retried, as its retry starts', async () => {
+    // Act
+    const scan = await scanned(hourly(undefined));
+    const ingest = await ingested(hourly(undefined));
+    // Assess: the first two attempts failed (the request was started again); the last one cannot be told from a success
+    const failed = (ts: string) => [ts, R, 'run failed: function error (Lambda retried the request)'];
+    expect(failures(scan)).toEqual([failed('2026-10-05T06:00:06Z'), failed('2026-10-05T06:01:09Z')]);
+    expect(failures(ingest)).toEqual(failures(scan));
+  });
+});

@@ -22,7 +22,7 @@ const R2 = 'b82e6f40-1c3d-4a5e-8f7b-9d0c1e2a3b4c';
 const R3 = 'e4a7c9d2-5f6b-4e81-a3c0-7b9d8e1f2a36';
 const R4 = '0c9b8a7d-6e5f-4d3c-b2a1-f0e9d8c7b6a5';
 
-/** The etl-loader invocations: one ok, one timeout (new REPORT), one out of memory, one timeout (old REPORT). */
+/** The etl-loader invocations: one ok, one timeout (new REPORT), one out of memory (the runtime's Invoke Error line, then its REPORT), one timeout (old REPORT). */
 const ETL_LOADER = [
   'nothing',
   `run.start etl-loader ${R1} @2026-10-05T13:00:00.187Z`,
@@ -33,7 +33,7 @@ const ETL_LOADER = [
   'nothing',
   `run.failed etl-loader ${R2} "timeout" @2026-10-05T14:03:00.003Z`,
   `run.start etl-loader ${R3} @2026-10-05T15:00:00.000Z`,
-  'unrecognised',
+  `run.failed etl-loader ${R3} "Error: Runtime exited with error: signal: killed" @2026-10-05T15:00:02.210Z`,
   'nothing',
   `run.failed etl-loader ${R3} "error" @2026-10-05T15:00:02.231Z`,
   `run.start etl-loader ${R4} @2026-10-05T16:00:00.000Z`,
@@ -321,5 +321,28 @@ describe('the request id of the invocation that logged a run.start (AuditEvent.r
     expect(requestIds(`2026-10-05T09:00:00.622Z\t${R1}\tINFO\t${end}`)).toEqual([['run.end', undefined]]);
     expect(requestIds(start.replace('{', '{"ts":"2026-10-05T09:00:00Z",'))).toEqual([['run.start', undefined]]);
     expect(requestIds(`Oct  5 09:00:00 web1 poller[42]: ${start}`)).toEqual([['run.start', undefined]]);
+  });
+});
+
+describe("the Node.js runtime's line for an invocation its handler failed (its text REPORT has no Status)", () => {
+  const failure = (line: string) => {
+    const outcome = parseLine(line, contextFor('invoice-sync.log', 1, { defaultJob: 'invoice-sync' }));
+    return outcome.kind === 'events' ? outcome.events.map((e) => [e.format, e.body, new Date(e.at).toISOString()]) : outcome.kind;
+  };
+
+  it.each([
+    ['Invoke Error', { errorType: 'Error', errorMessage: 'connect ECONNREFUSED 10.0.3.7:5432', stack: ['Error: connect ECONNREFUSED'] }, 'Error: connect ECONNREFUSED 10.0.3.7:5432'],
+    ['Unhandled Promise Rejection', { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: 'TypeError: x is undefined' }, 'Runtime.UnhandledPromiseRejection: TypeError: x is undefined'],
+    ['Uncaught Exception', { errorType: 'TypeError' }, 'TypeError'],
+  ])('fails the run of its request id, %s, by its error type and message', (what, error, reason) => {
+    // Act / Assess
+    expect(failure(`2026-10-05T06:00:05.180Z\t${R1}\tERROR\t${what} \t${JSON.stringify(error)}`)).toEqual([
+      ['lambda', { type: 'run.failed', job: 'invoice-sync', run_id: R1, reason }, '2026-10-05T06:00:05.180Z'],
+    ]);
+  });
+
+  it('fails none for an ERROR line the function logged itself', () => {
+    // Act / Assess
+    expect(failure(`2026-10-05T06:00:05.180Z\t${R1}\tERROR\tretrying: ${JSON.stringify({ errorType: 'Error' })}`)).toBe('unrecognised');
   });
 });

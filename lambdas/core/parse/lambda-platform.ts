@@ -28,6 +28,13 @@ const END = /^END RequestId: \S+\s*$/;
 const REPORT = /^REPORT RequestId: (\S+)(.*)$/s;
 const REPORT_FIELD = /(?:^|\s)(Billed Restore Duration|Restore Duration|Billed Duration|Init Duration|Max Memory Used|Memory Size|Duration|Status|Error Type): /g;
 const TIMED_OUT = /^(?:(\d{4}-\d{2}-\d{2}T\S+)\s+)?(?:([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})\s+)?Task timed out after (\d+(?:\.\d+)?) seconds\s*$/;
+/**
+ * The Node.js runtime's line for an invocation its handler failed (an error thrown, a promise left
+ * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
+ */
+const RUNTIME_ERROR = /^(\d{4}-\d{2}-\d{2}T\S+)\t(\S+)\tERROR\t(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection) ?\t(\{.*)$/s;
+/** How much of a runtime error's message a failure reason keeps. */
+const MAX_ERROR_CHARS = 200;
 /** Other platform lines: initialisation, extensions, SnapStart, X-Ray's second REPORT line. */
 const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;
 const PLATFORM_JSON = /"type"\s*:\s*"platform\./;
@@ -103,7 +110,21 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const at = time === undefined ? undefined : parseIsoTime(time);
     return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: `timeout after ${seconds} s` }) };
   }
+  const runtimeError = line.includes('\tERROR\t') ? RUNTIME_ERROR.exec(line) : null;
+  if (runtimeError) {
+    const [, time, requestId, error] = runtimeError;
+    return { requestId, at: parseIsoTime(time), body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: runtimeErrorReason(error) }) };
+  }
   return undefined;
+}
+
+/** A runtime error line's failure reason: `<errorType>: <errorMessage>` from its JSON, cut short; `function error` when it has neither. */
+function runtimeErrorReason(json: string): string {
+  const error = jsonObject(json);
+  const type = typeof error?.errorType === 'string' ? error.errorType : undefined;
+  const message = typeof error?.errorMessage === 'string' ? error.errorMessage : undefined;
+  const reason = type && message ? `${type}: ${message}` : (type ?? message ?? 'function error');
+  return reason.length > MAX_ERROR_CHARS ? `${reason.slice(0, MAX_ERROR_CHARS - 1)}…` : reason;
 }
 
 function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined {
