@@ -648,6 +648,31 @@ describe('statuses carried over two months', () => {
     for (const text of [renderMarkdown(withReport), renderMarkdown(withoutReport), renderHtml(withReport), renderHtml(withoutReport)]) expect(text).not.toContain('jobs.etl-loader.owner');
   });
 
+  it('keeps the owner last month’s report gave a subject taken out of the config that fails again', () => {
+    // Prepare: October's report names etl-loader's owner; by November etl-loader is out of the config and fails again.
+    const octoberReport = buildReport(octoberInput());
+    const { 'etl-loader': _removed, ...jobs } = RAW_CONFIG.jobs;
+    const failedAgain = finding('run-failed', 'etl-loader', '2026-11-04T06:04:00Z', { run_id: 'etl-11-04', evidence: { exit_code: 1 } });
+
+    // Act
+    const november = buildReport(
+      octoberInput({
+        month: '2026-11',
+        findings: [failedAgain],
+        previousFindings: octoberInput().findings,
+        runs: [runRecord('etl-loader', 'etl-11-04', '2026-11-04T06:04:00Z', 'failed')],
+        config: validateConfig({ ...RAW_CONFIG, jobs }, 'november config'),
+        carried: carriedFromJson(JSON.stringify(octoberReport), '2026-10').carried,
+        clock: { now: () => Date.parse('2026-12-01T06:00:00Z') },
+      }),
+    );
+
+    // Assess
+    expect(groupOf(november, 'run-failed', 'etl-loader').correctiveAction).toMatchObject({ status: 'recurring', owner: 'data-eng@example.com', inConfig: false });
+    expect(renderMarkdown(november)).toContain('Owner: data-eng@example.com (as of the October 2026 report; etl-loader is no longer in the config).');
+    expect(renderMarkdown(november)).not.toContain('jobs.etl-loader.owner');
+  });
+
   it('calls a group recurring when it was open in last month’s report though last month’s findings are gone', () => {
     // Act
     const report = buildReport(

@@ -191,7 +191,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
     ];
-    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions);
+    // Out of the config: the owner last month's report named, if it named one (else the key to set, as for any unconfigured subject).
+    const carriedOwner = inConfig(kind, subject, config) === false ? before?.owner : undefined;
+    const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions) ?? carriedOwner;
     const examples = distinctMessages(findings);
     const evidenceCut = findings.filter(evidenceWasCut).length;
     groups.push({
@@ -239,6 +241,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         action: fiveCs.correctiveAction,
         owner,
         ownerKey: ownerKeyOf(kind, subject),
+        ...(carriedOwner !== undefined ? { inConfig: false as const } : {}),
         due,
         overdue: keepDue && due < reportDay,
         status,

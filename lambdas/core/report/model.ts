@@ -265,8 +265,9 @@ export interface FindingGroup {
     /** Where the owner is (or should be) configured: `jobs.nightly-backup.owner`. */
     readonly ownerKey: string;
     /**
-     * False for last month's group of a subject no longer in the config: its owner, if any, is the
-     * one last month's report named, and the report does not ask to set `ownerKey`. Absent otherwise.
+     * False for last month's group of a subject no longer in the config (quiet since, or back this
+     * month with an owner last month's report named): its owner, if any, is the one last month's
+     * report named, and the report does not ask to set `ownerKey`. Absent otherwise.
      */
     readonly inConfig?: false;
     /** `YYYY-MM-DD`; none for a resolved group. */
