@@ -50,8 +50,8 @@ export interface ScanSource {
   readonly nulBytesNote?: string;
 }
 
-/** A process substitution's path (`<(zcat app.log.gz)`: bash's `/dev/fd/63`, zsh's `/proc/self/fd/12`): its name is no job's. */
-const FD_PATH = /^\/(?:dev|proc\/self)\/fd\/\d+$/;
+/** A process substitution's path (`<(zcat app.log.gz)`: bash's `/dev/fd/63`, zsh's `/proc/self/fd/12`), or `/dev/stdin`: its name is no job's. */
+const FD_PATH = /^\/(?:dev\/stdin|(?:dev|proc\/self)\/fd\/\d+)$/;
 
 /** Contract §1b: the job of a file's Lambda platform lines is its base name without extensions (`etl-loader.log.gz` → `etl-loader`). */
 export function jobNameOfFile(path: string): string | undefined {

@@ -1007,6 +1007,10 @@ describe('silent-audit scan (contract §5)', () => {
     expect(jobNameOfFile('/dev/fd/63')).toBeUndefined();
     expect(jobNameOfFile('/proc/self/fd/12')).toBeUndefined();
   });
+
+  it('names no job after /dev/stdin, stdin by another name, so --function names its Lambda platform lines', () => {
+    expect(jobNameOfFile('/dev/stdin')).toBeUndefined();
+  });
 });
 
 describe('the silent-audit command', () => {
