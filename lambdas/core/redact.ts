@@ -178,9 +178,16 @@ const NAMING_TOKEN_OPTION = new RegExp(String.raw`^--(?:[a-z0-9]+[_-]){0,3}?(?:p
 /**
  * A private key's (or a service account key's) file, not the key: a path (`/…`, `./…`, `../…`, `~…`; not a `/` inside, which
  * base64 holds), a variable (`$SSH_KEY_FILE`, `${KEY}`, `$HOME/.ssh/deploy`), a `.pem`/`.key`/`.json` file, ssh's names (`id_rsa`, `id_ed25519`, …), or a name
- * of lower-case words (`deploy-key-2024`), which no key's base64 or hex is.
+ * of lower-case words (`deploy-key-2024`), which no key's base64 or hex is. Not a key itself (BASE64_KEY: isKeyFile).
  */
 const KEY_FILE = /^(?:~|\.{0,2}\/|\$\{?[A-Za-z_])|\.(?:pem|key|json)$|^id_(?:rsa|dsa|ecdsa|ed25519)|^[a-z]+(?:[-_][a-z]+)+(?:[-_.]\d{1,8})?$/;
+/** A key written whole in base64 (an Azure storage key: 88 characters), which may start with `/` (1 key in 64) but holds no `.`, `_` or `-` as a path does. */
+const BASE64_KEY = /^[A-Za-z0-9+/]{40,}={0,2}$/;
+
+/** Whether a value names a key's file (KEY_FILE) rather than being the key (BASE64_KEY: `/0N52Gw/4MFX…+3w==` is no absolute path). */
+function isKeyFile(value: string): boolean {
+  return KEY_FILE.test(value) && !BASE64_KEY.test(value);
+}
 /** An option that may take a key's file (KEY_FILE): `--private-key`, `--account-key` (`--service-account-key sa-key.json`). */
 const KEY_FILE_OPTION = /(?:private|account)[_-]?key\s/i;
 
@@ -204,7 +211,7 @@ function stepBefore(text: string, offset: number): string {
 function isTokenOptionValue(option: string, quote: string | undefined, value: string, text: string, offset: number, namesSecrets: boolean): boolean {
   if (/^[A-Z_]+$/.test(value) || value.endsWith(']') || value.startsWith('<')) return false;
   if (NAMING_TOKEN_OPTION.test(option)) return false;
-  if (KEY_FILE.test(value) && KEY_FILE_OPTION.test(option)) return false;
+  if (KEY_FILE_OPTION.test(option) && isKeyFile(value)) return false;
   if (namesSecrets && /^--secret\s/i.test(option) && SECRET_NAMING_COMMAND.test(stepBefore(text, offset))) return false;
   if (quote) return true;
   // A number is none; after another prefix (`--max-token 131072`) however long.
@@ -306,7 +313,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -464,7 +471,7 @@ const CREDENTIAL_HOLDER = /(?:^|[_-])(?:db|database|smtp|mail|email|imap|pop3?|r
  * password, goes whole (`DB_PASS: correct horse battery staple`). The other keywords are kept whatever their case. And
  * what names or logs rather than gives a secret: a logger's name before its message
  * (`INFO botocore.credentials: Found credentials …`: isLoggedMessage), a paging cursor
- * (isPagingTokenName), a private key's file (`private_key: /etc/ssl/app.pem`: KEY_FILE), and
+ * (isPagingTokenName), a private or account key's file (`private_key: /etc/ssl/app.pem`, `--account-key=./keys/ci.json`: isKeyFile), and
  * docker's `--secret=id=…,src=…`, which names a file.
  */
 function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string): boolean {
@@ -472,8 +479,8 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   if (closeQuote === '' && openQuote === '' && separator.trim() === ':' && isLoggedMessage(keyword, scheme, value, text, offset)) return true;
   // A paging cursor (`NextContinuationToken=…`, `"next_page_token": "…"`).
   if (/^token$/i.test(keyword)) return isPagingTokenName(nameBefore(text, offset) + keyword);
-  // `--private-key=~/.ssh/id_rsa`, `private_key: /etc/ssl/app.pem` name the key's file.
-  if (/^private[_-]?key$/i.test(keyword)) return KEY_FILE.test(value.trimEnd());
+  // `--private-key=~/.ssh/id_rsa`, `private_key: /etc/ssl/app.pem`, `--account-key=./keys/ci.json` name the key's file.
+  if (/^(?:private|account)[_-]?key$/i.test(keyword)) return isKeyFile(value.trimEnd());
   // docker's `--secret=id=npmrc,src=…` names a file.
   if (/^secret$/i.test(keyword)) return text.slice(Math.max(0, offset - 2), offset) === '--' && /^(?:id|src|source|type|env|target)=/i.test(value);
   const pgpass = /^pgpass$/i.test(keyword);
@@ -567,7 +574,7 @@ const labelledSecret = assignmentRule(
   '',
   // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
   // `PGPASS=` (not `.pgpass`) as `_PASS=`; `REDISCLI_AUTH=` (redis-cli's password); a bare `pass=` (logfmt), judged as keepLabelledValue says.
-  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
+  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
   '&',
   keepLabelledValue,
 );
@@ -621,7 +628,7 @@ const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|und
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt; unquoted, only a value that looks like a credential, judged by its part before a `,`, `;` or `|`, not a count, a result or a stage: `pass=48`, `pass=12;fail=3`, `pass=ok`, `pass=n/a`, `pass=dce`; before `:` a lone word, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt; unquoted, only a value that looks like a credential, judged by its part before a `,`, `;` or `|`, not a count, a result or a stage: `pass=48`, `pass=12;fail=3`, `pass=ok`, `pass=n/a`, `pass=dce`; before `:` a lone word, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);

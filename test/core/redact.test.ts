@@ -15,6 +15,8 @@ interface RuleTable {
 
 const M = (rule: string) => `[REDACTED:${rule}]`;
 const PEM_BODY = 'MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun';
+/** An Azure storage account key (88 characters of base64) starting with `/`, as 1 key in 64 does: no path. */
+const AZURE_KEY_SLASH = '/0N52Gw/4MFXlOSncxPezAWeoxUcMJq/w8+sklPNDImuWmBTdNrEoE4x4uPAKxUgr+MPVUjedxz4YtgX5bz+3w==';
 
 const RULES: Readonly<Record<string, RuleTable>> = {
   'private-key': {
@@ -270,6 +272,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'terraform apply --private-key deploy-key-2024',
       // A private key's file after `=` or `:` (a labelled secret's shape).
       'ansible-playbook site.yml --private-key=~/.ssh/id_rsa key_path=x private_key: /etc/ssl/app.pem',
+      'deploy --service-account-key=sa-key-2024.json --account-key=./keys/ci.json account_key: /etc/azure/storage.key',
       // `--creds` naming only the user (the password is asked for); `-p` of another command than a login.
       'skopeo copy --creds bot docker://a docker://b',
       'oras push r.io/a:v1 -p 2 file.txt',
@@ -286,6 +289,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
         'az storage blob upload --account-name acc --account-key abc123def456ghi789jkl012mno345pqr678stu901vwx234yz== -f x',
         `az storage blob upload --account-name acc --account-key ${M('cli-password')} -f x`,
       ],
+      // A key (all base64, 40 characters or more) starting with `/` is no key file's path, quoted or not.
+      [`az storage blob upload -c backups --account-key ${AZURE_KEY_SLASH} -f db.gz`, `az storage blob upload -c backups --account-key ${M('cli-password')} -f db.gz`],
+      [`az storage blob upload --account-key "${AZURE_KEY_SLASH}"`, `az storage blob upload --account-key "${M('cli-password')}"`],
+      [`deploy --private-key /${PEM_BODY}`, `deploy --private-key ${M('cli-password')}`],
       // A token option with any prefix (up to three words): the value judged as for `--token`.
       ['gh release upload --github-token ghp_abc123XYZ9 v1', `gh release upload --github-token ${M('cli-password')} v1`],
       ['release --gitlab-token glpat-abc123XYZ --npm-token abc12345XY', `release --gitlab-token ${M('cli-password')} --npm-token ${M('cli-password')}`],
@@ -530,6 +537,10 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['pass=hunter22;retry=1', `pass=${M('secret-assignment')}`],
       ['user=etl pass=aB3/xYz9+Qw==', `user=etl pass=${M('secret-assignment')}`],
       ['pass=correcthorsebatterystaple', `pass=${M('secret-assignment')}`],
+      // Azure's `--account-key=KEY`, as `--secret-key=KEY`; a key starting with `/` is no key file's path.
+      [`az storage blob list --account-name acme --account-key=${AZURE_KEY_SLASH.replace('/', 'Q')}`, `az storage blob list --account-name acme --account-key=${M('secret-assignment')}`],
+      [`az storage blob list --account-key=${AZURE_KEY_SLASH}`, `az storage blob list --account-key=${M('secret-assignment')}`],
+      [`deploy --private-key=/${PEM_BODY} private_key: /${PEM_BODY}`, `deploy --private-key=${M('secret-assignment')} private_key: ${M('secret-assignment')}`],
       ['PASS="hunter22" ./deploy.sh', `PASS="${M('secret-assignment')}" ./deploy.sh`],
       ['{\\"user\\":\\"bob\\",\\"pass\\":\\"hunter22\\"}', `{\\"user\\":\\"bob\\",\\"pass\\":\\"${M('secret-assignment')}\\"}`],
       ['pass: hunter22', `pass: ${M('secret-assignment')}`],
