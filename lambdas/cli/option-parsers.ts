@@ -54,10 +54,12 @@ export const TIMEZONE_HELP = "the IANA time zone (e.g. Europe/Berlin) the hosts'
 /**
  * `scan --function <name>`: the Lambda function whose platform lines stdin holds, by its name or its
  * log group (`/aws/lambda/NAME`, as `aws logs tail` is given it): the name, the job of those lines.
+ * A log group's is taken as `--log-group` takes it (a Lambda@Edge one's `us-east-1.NAME` too).
  */
 export function functionOption(value: string): string {
   const given = value.trim();
-  const name = functionNameOf(given) ?? given;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new InvalidArgumentError('expected a Lambda function name (letters, digits, - and _, up to 64), or its log group /aws/lambda/NAME');
-  return name;
+  const ofGroup = functionNameOf(given);
+  if (ofGroup !== undefined) return ofGroup;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(given)) throw new InvalidArgumentError('expected a Lambda function name (letters, digits, - and _, up to 64), or its log group /aws/lambda/NAME');
+  return given;
 }

@@ -48,6 +48,10 @@ describe('`aws logs tail /aws/lambda/<name> | silent-audit scan -`: Lambda platf
     expect(() => functionOption('hourly sync')).toThrow(/expected a Lambda function name/);
   });
 
+  it('takes a Lambda@Edge log group (/aws/lambda/REGION.NAME) as --log-group reads it', () => {
+    expect(functionOption('/aws/lambda/us-east-1.edge-fn')).toBe('us-east-1.edge-fn');
+  });
+
   it('without --function, says once how to name the function, and does not exit 0 as if healthy', async () => {
     // Act
     const { result, stdout, stderr } = await scanStdin();
