@@ -59,8 +59,10 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
     ...(budget.max_cost_usd !== undefined ? { max_cost_usd: budget.max_cost_usd } : {}),
   };
 
+  // A cost only where one was measured: a tree none of whose actions logged `cost_usd` keeps no cost at all, not $0.
+  const totals = totalsOf(sub);
+  const measured = totals.costed > 0;
   if (budget.scope === 'task') {
-    const totals = totalsOf(sub);
     const over = limits.filter((l) => (l === 'actions' ? totals.actions > (budget.max_actions ?? Infinity) : totals.cost_usd > (budget.max_cost_usd ?? Infinity) + USD_EPSILON));
     if (over.length === 0) return undefined;
     const by = over.includes('actions') ? 'actions' : 'cost';
@@ -72,7 +74,7 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       run_id: run.run_id,
       ts,
       message: `${whoOf(tree, run)} used ${usedText(over, totals.actions, totals.cost_usd, budget)}${across}${soFar}, over ${its} of ${budgetText(budget, over, totals.cost_usd)} per task${note}${contributorsText(runs, actions, by)}`,
-      evidence: { ...base, limits: over, actions: totals.actions, cost_usd: totals.cost_usd, top_runs: runs, top_actions: actions, ...ended },
+      evidence: { ...base, limits: over, actions: totals.actions, ...(measured ? { cost_usd: totals.cost_usd } : {}), top_runs: runs, top_actions: actions, ...ended },
     };
   }
 
@@ -105,7 +107,7 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       limits: over,
       tick: Number(worst.tick),
       tick_actions: worst.count,
-      tick_cost_usd: worst.cost,
+      ...(measured ? { tick_cost_usd: worst.cost } : {}),
       ticks_over: overTicks.length,
       ticks: ticks.length,
       ...(unticked > 0 ? { unticked_actions: unticked } : {}),

@@ -1,0 +1,57 @@
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runReport } from '../../lambdas/cli/report-command.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import type { FindingGroup } from '../../lambdas/core/report/model.ts';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (d) => (text += d.toString()));
+  return { stream, text: () => text };
+}
+
+/** November 2026's report (made 7 December) of the given log lines, as JSON, with its Markdown. */
+async function november(lines: readonly object[]): Promise<{ groups: readonly FindingGroup[]; markdown: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'silent-audit-five-cs-'));
+  const log = join(dir, 'app.jsonl');
+  writeFileSync(log, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  const run = (format: 'json' | undefined, out = capture()) =>
+    runReport({ month: '2026-11', format, paths: [log], config: DEFAULT_CONFIG, clock: { now: () => Date.parse('2026-12-07T00:00:00Z') }, stdout: out.stream, stderr: capture().stream }).then((r) => ({ r, out }));
+  const json = await run('json');
+  const md = await run(undefined);
+  return { groups: json.r.report?.findings ?? [], markdown: md.out.text() };
+}
+
+/** One run of ops-loop on 3 November with a budget of 5 actions per tick, 9 in tick 2, and no cost logged. */
+function tickRunWithoutCost(): object[] {
+  const base = { agent: 'ops-loop', run_id: 'ol-1' };
+  const at = (s: number) => `2026-11-03T09:00:${String(s).padStart(2, '0')}.000Z`;
+  const ticks = [4, 5, 9, 3];
+  const lines: object[] = [{ type: 'agent.start', ts: at(0), ...base, budget: { max_actions: 5, scope: 'tick' } }];
+  let s = 1;
+  ticks.forEach((n, tick) => {
+    for (let i = 0; i < n; i++) lines.push({ type: 'agent.action', ts: at(s++), ...base, action: 'tool_call', name: 'check', tick });
+  });
+  lines.push({ type: 'agent.end', ts: at(s), ...base, status: 'ok' });
+  return lines;
+}
+
+describe('the 5 Cs cards of a built report', () => {
+  it('shows no cost for an agent whose runs logged none, on its card and in the budget table', async () => {
+    // Prepare
+    const lines = tickRunWithoutCost();
+
+    // Act
+    const { groups, markdown } = await november(lines);
+
+    // Assess
+    const group = groups.find((g) => g.detector === 'budget-exceeded' && g.subject === 'ops-loop');
+    expect(group?.consequence.costUsd).toBeUndefined();
+    expect(group?.consequence.notes.join('\n')).not.toMatch(/Cost of the affected runs/);
+    expect(markdown).not.toMatch(/tick_cost_usd|\$0\.00/);
+  });
+});
