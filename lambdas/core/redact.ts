@@ -443,8 +443,40 @@ function nameBefore(text: string, offset: number): string {
  */
 const NOT_A_PASSWORD =
   /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[a-z]:\\.*|\$\{\w+\}|\$\(.*)$/i;
-/** What a logfmt `pass=` value is judged by: its part before a `,`, `;` or `|` (`12` in `pass=12;fail=3`). */
-const LOGFMT_PIECE = /^[^,;|]*/;
+/** A logfmt `pass=` value packing counts: a part before a `,`, `;` or `|` and the next `name=` after it (`12` in `pass=12;fail=3`). */
+const LOGFMT_COUNTS = /^([^,;|]*)[,;|][A-Za-z_][\w.-]*=/;
+/** What a test runner writes after `pass=` besides a count or a result: a state, a share, a duration (`skipped`, `pending`, `n/a`, `-`, `all`, `1.5s`). */
+const PASS_STATE = /^(?:skipped|skip|pending|running|partial|all|unknown|n\/a|na|-|\d+(?:\.\d+)?(?:ms|s|m|h))$/i;
+/** A compiler named before a `pass=` (`optimizer pass=dce`, `llvm pass=loop-unroll`): its value is a pass's name (COMPILER_PASS_NAME). */
+const COMPILER_BEFORE = /\b(?:optimi[sz](?:er|ation)|llvm|mlir|compiler|codegen|gcc|clang|rustc|jit)\b/i;
+const COMPILER_PASS_NAME = /^[a-z][a-z0-9_-]*$/;
+/** A user's label (`user=admin`, `username=`, `login=`): a `pass=` on its line is a login's password. */
+const USER_LABEL = /(?<![\w.-])(?:user(?:name)?|login|usr)=/i;
+
+/** The line `offset` is on, at most 256 characters either side. */
+function lineAround(text: string, offset: number): string {
+  const start = Math.max(text.lastIndexOf('\n', offset) + 1, offset - 256);
+  const newline = text.indexOf('\n', offset);
+  return text.slice(start, Math.min(newline < 0 ? text.length : newline, offset + 256));
+}
+
+/**
+ * Whether an unquoted bare `pass=VALUE` (logfmt, a query string) is no password. Counts packed with
+ * separators are none (`pass=12;fail=3`: a count or result before the next `name=`), and nor is a
+ * variable (`$PASS`, `${PASS}`). Else, in a query string (`?pass=`, `&pass=`) or on a line with a
+ * user's label (`user=admin pass=…`), any value is a password, a number too; elsewhere what CI
+ * and compilers write stays: a number, count, result or unmistakable path (NOT_A_PASSWORD), a
+ * state or duration (PASS_STATE), a pass's name after a compiler (`optimizer pass=dce`), and any
+ * other value goes, a plain word too (`pass=letmein`); a `,`, `;` or `|` in it is the password's.
+ */
+function keepLogfmtPass(value: string, text: string, offset: number): boolean {
+  const counts = LOGFMT_COUNTS.exec(value);
+  if ((counts && NOT_A_PASSWORD.test(counts[1])) || UPPER_CASE_VARIABLE.test(value) || VARIABLE_EXPANSION.test(value)) return true;
+  const before = text[offset - 1];
+  if (before === '?' || before === '&' || USER_LABEL.test(lineAround(text, offset))) return false;
+  const word = value.replace(/[,;})\]]+$/, '') || value;
+  return NOT_A_PASSWORD.test(word) || PASS_STATE.test(word) || (COMPILER_PASS_NAME.test(word) && COMPILER_BEFORE.test(stepBefore(text, offset)));
+}
 /** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
 const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
 /** A quoted result (`{"smoke_pass": "ok"}`, `config['lint_pass'] = 'true'`): CI output, not a password (a quoted number is one). */
@@ -501,23 +533,20 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   // A YAML key (`db_pass: s3cret`) in any case, starting its line.
   const yamlKey = label !== '' && colon && closeQuote === '' && beginsLine(text, start);
   if (!(barePass || envName || quotedKey || yamlKey)) return true;
-  // An unquoted bare `pass=` (logfmt) is judged by what comes before a `,`, `;` or `|`: CI packs
-  // counts so (`pass=12;fail=3`); a `/` may be a password's (base64). Its whole value goes.
-  const logfmtPass = barePass && !colon && closeQuote === '' && openQuote === '';
-  const judged = logfmtPass ? LOGFMT_PIECE.exec(value)![0] : value;
+  // An unquoted bare `pass=` (logfmt, a query string): its own judgement.
+  if (barePass && !colon && closeQuote === '' && openQuote === '') return keepLogfmtPass(value.trimEnd(), text, offset);
   // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
   // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
   // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential may be
   // one (looksLikeCredential: `e2e_pass: Xk9pL2mq`), quoted or not, and then not a path or a count
-  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below. So is a bare `pass` but a quoted
-  // key's or a quoted value after `=`: CI counts and names stages so (`pass: 12, fail: 0`, `Pass: 3/3 all
-  // checks`, `pass=skipped`, `pass=n/a`, `pass=1.5s`, `optimizer pass=dce`).
-  if ((yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) || (barePass && colon && closeQuote === '') || logfmtPass) {
-    const word = judged.trimEnd();
+  // (`build_pwd: /home/ci/build1`, `test_pass: 1234/1234`), as below. So is a bare `pass` before `:` but a
+  // quoted key's: CI counts so (`pass: 12, fail: 0`, `Pass: 3/3 all checks`).
+  if ((yamlKey && !envName && !quotedKey && !CREDENTIAL_HOLDER.test(name)) || (barePass && colon && closeQuote === '')) {
+    const word = value.trimEnd();
     if (/\s/.test(word) || !looksLikeCredential(word)) return true;
   }
   if (openQuote !== '') return QUOTED_RESULT.test(value);
-  const word = colon ? /^\S+/.exec(value)?.[0] ?? value : judged;
+  const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
   const bare = word.replace(/[,;})\]]+$/, '') || word;
   // `${HOME}` keeps the brace the trimming takes.
   const notAPassword = (v: string) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v);
@@ -628,7 +657,7 @@ const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|und
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt; unquoted, only a value that looks like a credential, judged by its part before a `,`, `;` or `|`, not a count, a result or a stage: `pass=48`, `pass=12;fail=3`, `pass=ok`, `pass=n/a`, `pass=dce`; before `:` a lone word, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; beside `user=`/`login=` or in a query string anything else, elsewhere not a number, a result, a state, a duration or a compiler\'s pass name: `pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`, `optimizer pass=dce`; before `:` a lone word that looks like a credential, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);

@@ -455,6 +455,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'summary pass=all',
       'optimizer pass=dce',
       'llvm pass=loop-unroll',
+      'mlir pass=canonicalize pass=250ms',
       'password pass=ok',
       'Pass: 3/3 all checks',
       'pass: 12, fail: 0',
@@ -537,6 +538,16 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['pass=hunter22;retry=1', `pass=${M('secret-assignment')}`],
       ['user=etl pass=aB3/xYz9+Qw==', `user=etl pass=${M('secret-assignment')}`],
       ['pass=correcthorsebatterystaple', `pass=${M('secret-assignment')}`],
+      // A `,`, `;` or `|` splits off a count only before another `name=`: else it is the password's, judged whole.
+      ['login failed user=etl pass=ab;Xk9pL2mq4Zr', `login failed user=etl pass=${M('secret-assignment')}`],
+      ['pass=x7,Kq2;Lm9pZr4T', `pass=${M('secret-assignment')}`],
+      ['pass=p|ssw0rd99', `pass=${M('secret-assignment')}`],
+      ['GET /login?user=bob&pass=Tr0ub;4dor&next=/', `GET /login?user=bob&pass=${M('secret-assignment')}&next=/`],
+      // A plain word is a password but a result or a stage's state; beside a user or in a query string, anything is (a number too).
+      ['pass=letmein pass=opensesame', `pass=${M('secret-assignment')} pass=${M('secret-assignment')}`],
+      ['login failed user=admin pass=password', `login failed user=admin pass=${M('secret-assignment')}`],
+      ['pass=123456 login=admin', `pass=${M('secret-assignment')} login=admin`],
+      ['GET /login?user=bob&pass=letmein&next=/ ?pass=qwerty', `GET /login?user=bob&pass=${M('secret-assignment')}&next=/ ?pass=${M('secret-assignment')}`],
       // Azure's `--account-key=KEY`, as `--secret-key=KEY`; a key starting with `/` is no key file's path.
       [`az storage blob list --account-name acme --account-key=${AZURE_KEY_SLASH.replace('/', 'Q')}`, `az storage blob list --account-name acme --account-key=${M('secret-assignment')}`],
       [`az storage blob list --account-key=${AZURE_KEY_SLASH}`, `az storage blob list --account-key=${M('secret-assignment')}`],
