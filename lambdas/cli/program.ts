@@ -41,7 +41,7 @@ export function buildProgram(): Command {
     .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
     .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
-    .option('--function <name>', 'the Lambda function (name or /aws/lambda/NAME) whose platform lines stdin holds (a file\'s is its base name)', functionOption)
+    .option('--function <name>', 'the Lambda function (name or /aws/lambda/NAME) whose platform lines stdin or a custom log group holds (a file\'s is its base name, an /aws/lambda/NAME group\'s NAME)', functionOption)
     .addOption(new Option('--store <store>', 'start from and save to a store: local (DynamoDB Local under .silent-audit/) or http://host:port'))
     .action(async (paths: string[], o: { config?: string; json: boolean; now?: number; year?: number; timezone?: string; function?: string; store?: string; logGroup?: string[]; since?: number }, command: Command) => {
       if (paths.length === 0 && !o.logGroup) command.error('error: give log files (- for stdin), or --log-group NAME');

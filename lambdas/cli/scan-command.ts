@@ -51,7 +51,7 @@ export interface ScanOptions {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   readonly stdin?: Readable;
-  /** `--function`: the Lambda function whose platform lines stdin (or a process substitution) holds; a file's is its base name. */
+  /** `--function`: the Lambda function whose platform lines stdin (or a process substitution, or a log group not /aws/lambda/NAME) holds; a file's is its base name. */
   readonly functionName?: string;
   /** Events per chunk of the streaming merge. @default DEFAULT_CHUNK_EVENTS */
   readonly chunkEvents?: number;
@@ -260,7 +260,7 @@ export async function scanToStore(
   if (opts.logGroups?.length) {
     const client = opts.logsClient ?? defaultCloudWatchLogsClient();
     const since = opts.since ?? Date.now() - DEFAULT_SCAN_SINCE_MS;
-    for (const logGroup of opts.logGroups) sources.push(logGroupSource(client, { logGroup, since, filterPattern: subscriptionFilterPattern() }));
+    for (const logGroup of opts.logGroups) sources.push(logGroupSource(client, { logGroup, since, filterPattern: subscriptionFilterPattern() }, opts.functionName));
   }
   // Syslog dates carry no year: a date in the future steps back one (contract §1b). The future
   // is the clock's, or a later --now's; an earlier --now only sets when absence is judged (the log

@@ -111,13 +111,15 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
  * an InputError. The lines a container runtime split over several events of a log stream are
  * joined as the deployed ingest joins them (EventLineJoiner, one per stream: FilterLogEvents
  * interleaves the streams), named by the event they begin in; an event that may be no runtime's
- * record is handed on as it is, paying nothing for joining.
+ * record is handed on as it is, paying nothing for joining. `functionName` (`scan --function`) is
+ * the job of the Lambda platform lines of a group whose name names none (a function's custom
+ * LoggingConfig.LogGroup, `/myapp/lambdas`).
  */
-export function logGroupSource(client: CloudWatchLogsClient, query: LogGroupQuery): ScanSource {
+export function logGroupSource(client: CloudWatchLogsClient, query: LogGroupQuery, functionName?: string): ScanSource {
   return {
     name: query.logGroup,
     kind: 'log group',
-    defaultJob: functionNameOf(query.logGroup),
+    defaultJob: functionNameOf(query.logGroup) ?? functionName,
     async *records(onBytes) {
       const streams = new Map<string, StreamEvents>();
       let eventsRead = 0;

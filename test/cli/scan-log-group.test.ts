@@ -113,6 +113,29 @@ describe('silent-audit scan --log-group', () => {
     ]);
   });
 
+  it('names the Lambda platform lines of a custom log group (LoggingConfig.LogGroup) after --function; an /aws/lambda/ group keeps its own name', async () => {
+    // Prepare: etl-loader logs to /myapp/lambdas, a group whose name names no function
+    cwl.reset();
+    serveLogGroups(cwl, { '/myapp/lambdas': etlLoader.events, '/aws/lambda/etl-loader': etlLoader.events });
+
+    // Act
+    const named = await scan({ logGroups: ['/myapp/lambdas'], since: FIRST - DAY, functionName: 'etl-loader' });
+    const unnamed = await scan({ logGroups: ['/myapp/lambdas'], since: FIRST - DAY });
+    const ownName = await scan({ logGroups: ['/aws/lambda/etl-loader'], since: FIRST - DAY, functionName: 'another-fn' });
+
+    // Assess
+    for (const { result, stderr } of [named, ownName]) {
+      expect(result.findings.map((f) => [f.detector, f.subject])).toEqual([
+        ['run-failed', 'etl-loader'],
+        ['run-failed', 'etl-loader'],
+        ['run-failed', 'etl-loader'],
+      ]);
+      expect(stderr).not.toContain('name no function');
+    }
+    expect(unnamed.result.findings).toEqual([]);
+    expect(unnamed.stderr).toContain('name no function');
+  });
+
   it('combines files and log groups in one scan', async () => {
     const file = fileURLToPath(new URL('../fixtures/instrumented/healthy.jsonl', import.meta.url));
     const { result, stdout } = await scan({ paths: [file], logGroups: ['/aws/lambda/orders-export'], since: FIRST - DAY });
