@@ -577,10 +577,10 @@ export function decideAlerts(
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
         openWith(severity, names[0] ?? 'flapping', outcome.at);
       }
-    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, transitions, options.cooldownMs)))) {
+    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, transitions, next.settledAt, options.cooldownMs)))) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
-      // A subject steady for a cooldown and for longer than any of its gaps between switches has settled too,
-      // whatever its earlier switches: a steady failure goes on as any failure (cooldown reminders, escalation),
+      // A subject steady for a cooldown and for longer than any gap between the switches of its current bout has
+      // settled too, whatever its earlier switches: a steady failure goes on as any failure (cooldown reminders, escalation),
       // a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown of 1 h) does not.
       next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions, settledAt: outcome.at };
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
@@ -668,22 +668,29 @@ function switchesAfter(transitions: readonly number[], settledAt: number | undef
 
 /**
  * Whether a flapping subject `quietMs` without a switch has settled: quiet for a cooldown, and for
- * longer than its longest gap between two switches within 24 h (its own pace: a job that switches
- * every 2 h with a cooldown of 1 h is still flapping 1 h after a switch). The gap is worked out once per list.
+ * longer than its pace, the gaps between its switches within 24 h after `settledAt` (a job that
+ * switches every 2 h with a cooldown of 1 h is still flapping 1 h after a switch), their longest
+ * gap left out: a single long quiet stretch before the flapping began (after a lone failure hours
+ * before) is not its pace, while a pace of 1 h and 5 h gaps, or bursts every 5 h, has more than one.
+ * The stretch that settled an earlier bout lies before `settledAt`. Worked out once per list.
  */
-function settledBy(quietMs: number, transitions: readonly number[], cooldownMs: number): boolean {
+function settledBy(quietMs: number, transitions: readonly number[], settledAt: number | undefined, cooldownMs: number): boolean {
   if (quietMs < cooldownMs) return false;
-  let gap = longestGapOf.get(transitions);
-  if (gap === undefined) {
-    gap = 0;
-    for (let i = 1; i < transitions.length; i++) gap = Math.max(gap, transitions[i] - transitions[i - 1]);
-    longestGapOf.set(transitions, gap);
+  let pace = paceOf.get(transitions);
+  if (!pace || pace.settledAt !== settledAt) {
+    let [longest, next] = [0, 0];
+    for (let i = transitions.length - 1; i > 0 && transitions[i - 1] > (settledAt ?? -Infinity); i--) {
+      const gap = transitions[i] - transitions[i - 1];
+      if (gap > longest) [longest, next] = [gap, longest];
+      else if (gap > next) next = gap;
+    }
+    paceOf.set(transitions, (pace = { settledAt, gap: next }));
   }
-  return quietMs > gap;
+  return quietMs > pace.gap;
 }
 
-/** The longest gap between two switches of a transitions list, by list (as `minimumOf`). */
-const longestGapOf = new WeakMap<readonly number[], number>();
+/** The pace of a transitions list (as `settledBy` works it out) after a settle, by list (as `minimumOf`). */
+const paceOf = new WeakMap<readonly number[], { settledAt: number | undefined; gap: number }>();
 
 /** Whether two health records say the same (the run-outcome loop's "did anything change", without serialising both). */
 function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {

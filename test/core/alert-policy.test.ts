@@ -343,6 +343,22 @@ describe('alert policy: flapping', () => {
     expect(state?.health?.flapping).toBeUndefined();
   });
 
+  it.each([
+    { name: 'a lone failure hours before the flapping', pattern: 'F OOOOOOOOOO FOFOF FFFFFFFFFFFFFF' },
+    { name: 'the quiet stretch that settled an earlier bout', pattern: 'FOFOFOF FFFFFFF OFOFOF FFFFFFFFFFFF' },
+  ])('ends flapping at the pace of its bout, not at a longer gap before it ($name): a steady failure after it is reminded every cooldown', ({ pattern }) => {
+    // Prepare: hourly runs, F failing, O healthy; a steady failure for the last 12 h
+    const hours = pattern.replace(/ /g, '');
+    const steps: Step[] = [...hours].map((c, h) => (c === 'F' ? { at: h * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] } : { at: h * 60, runs: ['ok'] as const }));
+    // Act
+    const { log, state } = simulate(steps, { defaults: { alert_cooldown_minutes: 60 } });
+    // Assess: within 3 h of the last switch flapping has settled and every hour's failure is sent again
+    const last = hours.length - 12;
+    const sentAfter = log.slice(last + 3).map((l) => l.filter((m) => m.startsWith('sent finding') || m.startsWith('sent escalation')).length);
+    expect(sentAfter.every((n) => n === 1)).toBe(true);
+    expect(state?.health?.flapping).toBeUndefined();
+  });
+
   it('flaps again after it settled once flapping_transitions_per_day switches came after the settle', () => {
     // Prepare: 12 alternating hours (flapping from hour 6), failures every hour from 12 to 29 (flapping settles), alternating again from hour 30
     const failing: Step[] = Array.from({ length: 18 }, (_, i) => ({ at: (12 + i) * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] }));
