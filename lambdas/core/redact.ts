@@ -676,11 +676,11 @@ const labelledAwsSecretKey = assignmentRule('aws-secret-key', '', 'secret[_-]?ac
  * `aws_secret_access_key VALUE` and `aws_session_token VALUE`: the label, a space and the value, as
  * `aws configure set` takes them (also a profile's: `profile.ci.aws_secret_access_key`) and csh's
  * `setenv AWS_SECRET_ACCESS_KEY …` sets them; rclone's `config create|update … secret_access_key VALUE`
- * and PowerShell's `Set-AWSCredential -SecretKey VALUE -SessionToken VALUE` too. The value is quoted
+ * (`session_token VALUE`) and its flag `--s3-secret-access-key VALUE`, and PowerShell's `Set-AWSCredential -SecretKey VALUE -SessionToken VALUE` too. The value is quoted
  * (not a placeholder: `"<your key>"`), or a word starting with 20 characters of a key's alphabet
  * (AWS_KEY_WORD), not a variable (`$AWS_SESSION_TOKEN`) nor a word (`is not set`, `Required`).
  */
-const AWS_CREDENTIAL_AFTER_SPACE = new RegExp(String.raw`(?<![\w-])((?:(?:aws_)?secret_access_key|aws_session_token|-secretkey|-sessiontoken)[ \t]+)(\\?["'])?${OPTION_VALUE}`, 'gi');
+const AWS_CREDENTIAL_AFTER_SPACE = new RegExp(String.raw`(?<![\w-])((?:(?:aws_)?secret_access_key|(?:aws_)?session_token|--(?:s3-)?secret-access-key|-secretkey|-sessiontoken)[ \t]+)(\\?["'])?${OPTION_VALUE}`, 'gi');
 /** A secret access key (40 characters) or session token (hundreds): base64, at least 20 characters (a `)` closing a cron command may follow). */
 const AWS_KEY_WORD = /^[A-Za-z0-9+/=]{20}/;
 
@@ -694,7 +694,7 @@ function isAwsKeyAfterSpace(quote: string | undefined, value: string): boolean {
 const awsSecretKeyRule: TextRule = {
   name: 'aws-secret-key',
   description:
-    'AWS secret access keys where labelled (`aws_secret_access_key=…`, `"SecretAccessKey": "…"`), also after a space as `aws configure set aws_secret_access_key …` and `aws configure set aws_session_token …` take them (a profile\'s too: `profile.ci.aws_secret_access_key …`), rclone\'s `config create … secret_access_key …` and PowerShell\'s `-SecretKey …`, `-SessionToken …` (quoted, not a placeholder, or 20 characters of base64; not a variable or a word)',
+    'AWS secret access keys where labelled (`aws_secret_access_key=…`, `"SecretAccessKey": "…"`), also after a space as `aws configure set aws_secret_access_key …` and `aws configure set aws_session_token …` take them (a profile\'s too: `profile.ci.aws_secret_access_key …`), rclone\'s `config create … secret_access_key …`, `… session_token …` and `--s3-secret-access-key …` and PowerShell\'s `-SecretKey …`, `-SessionToken …` (quoted, not a placeholder, or 20 characters of base64; not a variable or a word)',
   apply(text, asName) {
     const marker = redactionMarker('aws-secret-key');
     return labelledAwsSecretKey.apply(text, asName).replace(AWS_CREDENTIAL_AFTER_SPACE, (match: string, label: string, quote: string | undefined, value: string) =>

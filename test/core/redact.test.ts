@@ -175,6 +175,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'AWS_SESSION_TOKEN Configured',
       'aws_secret_access_key "<your key>"',
       'rclone config create s3 s3 secret_access_key "your secret key"',
+      'the session_token expired; --s3-secret-access-key is required, --s3-secret-access-key $KEY',
       'Set-AWSCredential -SecretKey $env:AWS_SECRET_KEY -StoreAs ci',
     ],
     redacted: [
@@ -189,6 +190,15 @@ const RULES: Readonly<Record<string, RuleTable>> = {
         `rclone config create s3 s3 provider AWS access_key_id ${M('aws-access-key')} secret_access_key ${M('aws-secret-key')}`,
       ],
       ['rclone config update s3 secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', `rclone config update s3 secret_access_key ${M('aws-secret-key')}`],
+      // rclone's `session_token TOKEN` and its flag `--s3-secret-access-key KEY` with a space.
+      [
+        'rclone config create s3 s3 provider AWS session_token FwoGZXIvYXdzEJr//////////wEaDNVnZ3JzAbCdEf env_auth false',
+        `rclone config create s3 s3 provider AWS session_token ${M('aws-secret-key')} env_auth false`,
+      ],
+      [
+        'rclone sync /data s3:bucket --s3-access-key-id AKIAIOSFODNN7EXAMPLE --s3-secret-access-key wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+        `rclone sync /data s3:bucket --s3-access-key-id ${M('aws-access-key')} --s3-secret-access-key ${M('aws-secret-key')}`,
+      ],
       [
         'Set-AWSCredential -AccessKey AKIAIOSFODNN7EXAMPLE -SecretKey wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY -SessionToken FwoGZXIvYXdzEJr//////////wEaDNVnZ3Jz -StoreAs ci',
         `Set-AWSCredential -AccessKey ${M('aws-access-key')} -SecretKey ${M('aws-secret-key')} -SessionToken ${M('aws-secret-key')} -StoreAs ci`,
