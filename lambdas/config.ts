@@ -79,32 +79,51 @@ function cronProblem(expr: string): string | undefined {
   }
 }
 
-const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)s?\s*\)$/i;
+const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/i;
 
 /**
  * Why AWS EventBridge's `rate(1 hour)` is no schedule here, with the cron that fires as often when
  * there is one (a rate that divides an hour or a day): `0 * * * *` for `rate(1 hour)`, every fifth
  * minute for `rate(5 minutes)`. A rule fires at its own minute (the one it was created at), which
- * cron's fields must then name.
+ * cron's fields must then name. A rate EventBridge refuses too (`rate(0 minutes)`, `rate(1 hours)`,
+ * `rate(5 minute)`) is said to be refused there.
  */
 function rateProblem(text: string): string {
   const rate = `${NOT_CRON}: ${text} is AWS EventBridge's rate expression, which is not supported`;
+  const m = RATE.exec(text);
+  const value = m ? Number(m[1]) : undefined;
+  if (m && value === 0) return `${rate}, and EventBridge refuses a rate of 0 too: write the 5 fields minute hour day-of-month month day-of-week of the times the job runs, e.g. "30 2 * * *"`;
+  const refused = m && (value === 1) !== (m[3] === '') ? `, and EventBridge refuses it too (a value of 1 takes "${m[2].toLowerCase()}", any other "${m[2].toLowerCase()}s")` : '';
   const cron = rateAsCron(text);
-  if (cron === undefined) return `${rate}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs, e.g. "30 2 * * *"`;
-  return `${rate}: write it as cron's 5 fields, "${cron.fields}"${cron.phase ? ` (its ${cron.phase} the one${cron.phase.includes(' and ') ? 's' : ''} the rule fires at)` : ''}`;
+  if (cron === undefined) {
+    const example = m?.[2].toLowerCase() === 'day' ? ', e.g. "30 2 * * *"' : '';
+    return `${rate}${refused}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs${example}`;
+  }
+  const phase = cron.phase ? ` (its ${cron.phase} the one${cron.phase.includes(' and ') || cron.phase.endsWith('s') ? 's' : ''} the rule fires at${cron.example ? `: ${cron.example}` : ''})` : '';
+  return `${rate}${refused}: write it as cron's 5 fields, "${cron.fields}"${phase}`;
 }
 
-/** The cron of a rate that divides an hour or a day, and which of its fields are the rule's own phase. */
-function rateAsCron(text: string): { fields: string; phase?: string } | undefined {
+/** The cron of a rate that divides an hour or a day, which of its fields are the rule's own phase, and an example of them at another phase. */
+function rateAsCron(text: string): { fields: string; phase?: string; example?: string } | undefined {
   const m = RATE.exec(text);
   if (!m) return undefined;
   const minutes = Number(m[1]) * { minute: 1, hour: 60, day: 1440 }[m[2].toLowerCase() as 'minute' | 'hour' | 'day'];
   if (minutes === 0) return undefined;
-  if (minutes < 60 && 60 % minutes === 0) return { fields: minutes === 1 ? '* * * * *' : `*/${minutes} * * * *` };
+  if (minutes === 1) return { fields: '* * * * *' };
+  if (minutes < 60 && 60 % minutes === 0) return { fields: `*/${minutes} * * * *`, phase: 'minutes', example: minuteRateExample(minutes) };
   if (minutes === 60) return { fields: '0 * * * *', phase: 'minute' };
   if (minutes < 1440 && minutes % 60 === 0 && 24 % (minutes / 60) === 0) return { fields: `0 */${minutes / 60} * * *`, phase: 'minute and hours' };
   if (minutes === 1440) return { fields: '0 0 * * *', phase: 'minute and hour' };
   return undefined;
+}
+
+/** The cron of a rule firing every `step` minutes (a divisor of 60) from minute 17 of an hour on: `"17,47 * * * *" for a rule firing at :17 and :47`. */
+function minuteRateExample(step: number): string {
+  const first = 17 % step;
+  const at = Array.from({ length: 60 / step }, (_, i) => first + i * step);
+  const mm = (n: number) => `:${String(n).padStart(2, '0')}`;
+  if (at.length <= 4) return `"${at.join(',')} * * * *" for a rule firing at ${at.slice(0, -1).map(mm).join(', ')} and ${mm(at[at.length - 1])}`;
+  return `"${first}-59/${step} * * * *" for a rule firing at ${at.slice(0, 3).map(mm).join(', ')} … ${mm(at[at.length - 1])}`;
 }
 
 /**
