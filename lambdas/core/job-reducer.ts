@@ -1215,11 +1215,14 @@ export const jobReducer: SubjectReducer<JobState> = {
     // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
     /**
      * Whether an end line naming no run, at `at` on `host` in log `group`, was read: its token
-     * remembered, or, for a line naming either, the token `*open@<time>` a state written before hosts
-     * and groups were in the token holds (a delivery retried across the deploy is still skipped).
+     * remembered, or a token of an earlier build a state may hold: `*open@<host>@<time>` (written
+     * before log groups were in the token) for a line of a group, `*open@<time>` (before hosts and
+     * groups were) for a line naming either. A delivery retried across the deploy is still skipped.
      */
     const unnamedEndRead = (token: string, at: number, host: string | undefined, group: string | undefined) =>
-      processed.has(token) || ((host !== undefined || group !== undefined) && processed.has(unnamedEndToken(at, undefined, undefined)));
+      processed.has(token) ||
+      (group !== undefined && host !== undefined && processed.has(unnamedEndToken(at, host, undefined))) ||
+      ((host !== undefined || group !== undefined) && processed.has(unnamedEndToken(at, undefined, undefined)));
     const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host, group) => unnamedEndRead(unnamedEndToken(at, host, group), at, host, group));
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same

@@ -333,6 +333,39 @@ describe('job runs reducer', () => {
     expect(findings).toEqual([]);
   });
 
+  it.each([
+    { name: 'the ends read alone, then the delivery retried whole', first: [[...DB1_FAILED]], again: [DB1_START, ...DB1_FAILED], runs: 1, open: [] as string[] },
+    {
+      name: 'an older run left open, then the ends of the next day read again',
+      first: [[DB1_START], ['Nov  2 03:00:00 db1 systemd[1]: Starting backup.service - Nightly backup...', ...DB1_FAILED.map((l) => l.replace('Nov  1', 'Nov  2'))]],
+      again: DB1_FAILED.map((l) => l.replace('Nov  1', 'Nov  2')),
+      runs: 1,
+      open: ['backup.service@db1@2026-11-01T03:00:00.000Z'],
+    },
+  ])('skips CloudWatch end lines a state written before log groups were in the end token read ($name)', ({ first, again, runs, open }) => {
+    // Prepare: CloudWatch lines of /prod/syslog (an event id each); the state keeps the token `*open@db1@<t>` of that build
+    const cw = (...messages: string[]) =>
+      messages.flatMap((message, line) => {
+        const outcome = parseLine(message, { source: { origin: '/prod/syslog', line, logStream: 'db1', eventId: `${message.slice(0, 15)}-${line}` }, year: 2026 });
+        if (outcome.kind !== 'events') throw new Error(`not a systemd line: ${message}`);
+        return outcome.events;
+      });
+    let read = initialJobState('backup.service');
+    for (const batch of first) read = jobReducer.apply(read, 'backup.service', cw(...batch), ctx).state;
+    const endAt = Date.parse(again.at(-1)!.startsWith('Nov  2') ? '2026-11-02T03:01:00Z' : '2026-11-01T03:01:00Z');
+    const ring = read.processedRing!;
+    const i = ring.indexOf(fingerprint(`${OPEN_RUN}@db1@/prod/syslog@${endAt}`));
+    const before = { ...read, processedRing: ring.slice(0, i) + fingerprint(`${OPEN_RUN}@db1@${endAt}`) + ring.slice(i + 8) };
+    // Act: the same lines delivered again
+    const { state, records, findings } = jobReducer.apply(before, 'backup.service', cw(...again), ctx);
+    // Assess
+    expect(i % 8).toBe(0);
+    expect(state).toMatchObject({ runs, failures: 1 });
+    expect(state.open.map((r) => r.run_id)).toEqual(open);
+    expect(records).toEqual([]);
+    expect(findings).toEqual([]);
+  });
+
   it('counts a unit ending in the same second on two machines of the same host name in two log groups as two runs, once when delivered again', () => {
     // Prepare: host `web` in /prod/syslog and in /stage/syslog (CloudWatch lines: an event id each); stage's run fails
     const cw = (group: string, ...messages: string[]) =>
