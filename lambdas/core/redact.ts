@@ -712,6 +712,30 @@ const sentryDsn = regexRule(
 /** Sentry DSNs: its trigger is any URL, but a DSN's key sits before an `@`, which most URLs lack (one look rules the pattern out). */
 const sentryDsnRule: TextRule = { ...sentryDsn, apply: (text, asName) => (text.includes('@') ? sentryDsn.apply(text, asName) : text) };
 
+// A service token (`hvs.CAES…`) is about 95 characters and a batch token more, longer than a host
+// name's label (at most 63); a root or recovery token is 24 letters and digits, in mixed case, where a
+// host's label (`hvs.internalservicesprod2024.corp`) has one case, a hyphen or a dot after it.
+const vaultTokenShape = shapeRule(
+  'vault-token',
+  'HashiCorp Vault tokens (`hvs.`, `hvb.`, `hvr.` + at least 90 characters, as service and batch tokens are, or + 24 letters and digits in mixed case, as root and recovery tokens are; and, on a text naming Vault, a token of before Vault 1.10: `s.` + 24 letters and digits in mixed case)',
+  /\bhv[sbr]\.(?:[A-Za-z0-9_-]{90,255}(?![A-Za-z0-9_-])|[A-Za-z0-9]{24}(?![A-Za-z0-9_-]|\.[A-Za-z0-9]))/g,
+  (m) => m.length < 94 && !hasMixedCase(m.slice(4)),
+);
+/** A service token of before Vault 1.10: `s.` + 24 letters and digits (in mixed case, as for a root token), not a host's label. */
+const LEGACY_VAULT_TOKEN = /\bs\.[A-Za-z0-9]{24}(?![A-Za-z0-9_-]|\.[A-Za-z0-9])/g;
+/** A text naming Vault (`vault login`, `VAULT_TOKEN`, `X-Vault-Token`), where alone `s.` + 24 is taken for a token: elsewhere `s.` is in too much text. */
+const VAULT_WORD = /vault/i;
+/** Vault tokens: the `hv[sbr].` shapes, and legacy `s.` tokens on a text naming Vault (its triggers: `hv.`, and `toke`, `ault login` for `VAULT_TOKEN=`, `vault token …`, `vault login`). */
+const vaultTokenRule: TextRule = {
+  ...vaultTokenShape,
+  apply(text, asName) {
+    const out = text.includes('hv') ? vaultTokenShape.apply(text, asName) : text;
+    if (!out.includes('s.') || !VAULT_WORD.test(out)) return out;
+    const marker = redactionMarker('vault-token');
+    return out.replace(LEGACY_VAULT_TOKEN, (m) => (hasMixedCase(m.slice(2)) ? marker : m));
+  },
+};
+
 /**
  * The built-in rules, in the order they run: whole blocks and shapes first, labelled values last
  * (a label's value that an earlier rule replaced is left as it is).
@@ -767,15 +791,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   ),
   // A name (`hf_hub_download`, `hf_model`) has an `_` or one case: a token is 34 letters (and digits) in mixed case.
   shapeRule('huggingface-token', 'Hugging Face tokens (`hf_` + 34 letters and digits, in mixed case)', /\bhf_[A-Za-z0-9]{34}(?![A-Za-z0-9_])/g, (m) => !hasMixedCase(m)),
-  // A service token (`hvs.CAES…`) is about 95 characters and a batch token more, longer than a host
-  // name's label (at most 63); a root or recovery token is 24 letters and digits, in mixed case, where a
-  // host's label (`hvs.internalservicesprod2024.corp`) has one case, a hyphen or a dot after it.
-  shapeRule(
-    'vault-token',
-    'HashiCorp Vault tokens (`hvs.`, `hvb.`, `hvr.` + at least 90 characters, as service and batch tokens are, or + 24 letters and digits in mixed case, as root and recovery tokens are)',
-    /\bhv[sbr]\.(?:[A-Za-z0-9_-]{90,255}(?![A-Za-z0-9_-])|[A-Za-z0-9]{24}(?![A-Za-z0-9_-]|\.[A-Za-z0-9]))/g,
-    (m) => m.length < 94 && !hasMixedCase(m.slice(4)),
-  ),
+  vaultTokenRule,
   shapeRule('jwt', 'JSON Web Tokens (`eyJ….eyJ….…`)', /\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g),
   shapeRule('aws-access-key', 'AWS access key ids (`AKIA…`, `ASIA…`: 20 characters)', /(?<![0-9A-Z])(?:AKIA|ASIA)[0-9A-Z]{16}(?![0-9A-Z])/g),
   awsSecretKeyRule,
@@ -798,14 +814,15 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `mariadb…`, `an login`, `tl login`, `ah login`, `eo login` and `egistry login` for `podman login`,
  * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`, `as login` for `oras login`:
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
- * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does.
+ * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does;
+ * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group.
  * `creds` (`--creds`, `--src-creds`) comes before `cred`, so that only it runs cli-password: a line merely
  * naming credentials (botocore's `Found credentials in environment variables.`, every Python AWS job's) does not;
  * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). Likewise `pm_` for `npm_`
  * and `ebhook` for Discord's and Teams' webhook URLs; GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -831,7 +848,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'npm-token': ['pm_'],
   'gitlab-token': ['gl-'],
   'huggingface-token': ['hf_'],
-  'vault-token': ['hv.'],
+  'vault-token': ['hv.', 'toke', 'ault login'],
   jwt: ['eyj'],
   'aws-access-key': ['akia', 'asia'],
   'aws-secret-key': ['secr', 'creds', 'toke'],

@@ -135,6 +135,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'connect hvs.internal-services-cluster-prod1.corp.example',
       'resolve hvr.ec2-192-168-0-1-compute-internal',
       'hvs.internalservicesprod2024.corp.example',
+      // A token of before Vault 1.10 (`s.` + 24) only where the text names Vault; one case or a host's label there stays.
+      'session s.OZZFOsivUeOMeDyFtRz7cOmE opened',
+      'vault status: ha.s.internalservicesprod2024 s.internalservicesprod2024.corp',
     ],
     redacted: [
       // A service token: `hvs.CAES…`, about 95 characters.
@@ -144,6 +147,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A root token (`vault operator init`, a dev server's): 24 letters and digits.
       ['Root Token: hvs.6j4cuewowBGit65rheNoceI7', `Root Token: ${M('vault-token')}`],
       ['VAULT_TOKEN=hvs.6j4cuewowBGit65rheNoceI7.', `VAULT_TOKEN=${M('vault-token')}.`],
+      // A token of before Vault 1.10: `s.` + 24 letters and digits in mixed case, on a text naming Vault.
+      ['vault login s.OZZFOsivUeOMeDyFtRz7cOmE', `vault login ${M('vault-token')}`],
+      ['vault token lookup s.OZZFOsivUeOMeDyFtRz7cOmE; X-Vault-Token: s.OZZFOsivUeOMeDyFtRz7cOmE', `vault token lookup ${M('vault-token')}; X-Vault-Token: ${M('vault-token')}`],
     ],
   },
   jwt: {
