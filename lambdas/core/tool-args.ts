@@ -359,9 +359,21 @@ function plausibleUntil(now: number): number {
   return Date.UTC(d.getUTCFullYear() + PLAUSIBLE_YEARS_AHEAD, 11, 31) + DAY_MS - 1;
 }
 
+/** Farther than any UTC offset reaches (−12:00 to +14:00). */
+const OFFSET_REACH_MS = 14 * 3_600_000;
+
+/** The calendar day a date text names in its own offset (`2126-12-31T20:00:00-05:00`: 2126-12-31), as epoch ms of its UTC midnight. */
+function writtenDayOf(value: unknown): number | undefined {
+  const m = typeof value === 'string' ? ISO_DATE.exec(value.trim()) : null;
+  return m ? utcDayOf(Number(m[1]), Number(m[2]), Number(m[3])) : undefined;
+}
+
 function checkDate(value: unknown, expected: string, low: number | undefined, high: number | undefined, plausibility = false): Check {
-  const ms = parseDateValue(value);
+  let ms = parseDateValue(value);
   if (ms === undefined) return { ...failed('date', value, 'is not an ISO date'), expected };
+  const outside = (at: number) => (low !== undefined && at < low) || (high !== undefined && at > high);
+  // Plausible days are calendar days: a time within an offset's reach (−12 h to +14 h) of an edge is judged by the date it names in its own offset, not by its UTC day.
+  if (plausibility && (outside(ms - OFFSET_REACH_MS) || outside(ms + OFFSET_REACH_MS))) ms = writtenDayOf(value) ?? ms;
   const tooEarly = low !== undefined && ms < low;
   const tooLate = high !== undefined && ms > high;
   if (!tooEarly && !tooLate) return { expected };

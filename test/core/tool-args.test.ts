@@ -256,6 +256,24 @@ describe('checkToolArgs', () => {
     ]);
   });
 
+  it('judges a time with an offset by the calendar date it names, at either end of the plausible days', () => {
+    // Prepare: times on the last plausible day and on 0001-01-02 in their own offsets, and the days after and before
+    const args = {
+      due_at: '2126-12-31T20:00:00-05:00',
+      end_at: '2126-12-31 23:00:00-08:00',
+      start_at: '0001-01-02T00:30:00+01:00',
+      far_at: '2127-01-01T01:00:00+14:00',
+      zero_at: '0001-01-01T20:00:00-08:00',
+    };
+    // Act
+    const errors = check(args);
+    // Assess: only the days outside are refused
+    expect(errors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['far_at', '"2127-01-01T01:00:00+14:00", which is not a plausible date (after 2126-12-31): check the year and month, and pass the intended date.'],
+      ['zero_at', '"0001-01-01T20:00:00-08:00", which is a zero date (before 0001-01-02), the default of a date never set: check the year and month, and pass the intended date.'],
+    ]);
+  });
+
   it("reads a time without an offset as UTC, whatever the machine's time zone", () => {
     // Prepare: a machine in New York, where Date.parse reads a time without an offset as local time
     const machineZone = process.env.TZ;
