@@ -611,9 +611,17 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
   return best;
 }
 
-/** The open run that the Lambda invocation with this request id opened (its instrumented `run.start`), if any. */
-function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefined): OpenRun | undefined {
-  return requestId === undefined ? undefined : open.find((r) => r.request_id === requestId);
+/**
+ * The open run that the Lambda invocation with this request id opened (its instrumented `run.start`),
+ * if any. A request id is redacted as a run id is where its line is read; one that holds a marker
+ * finds, on a miss, a run stored with it in full before the config's redact pattern matched it
+ * (`openRunRedactedAs`).
+ */
+function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefined, config: Config): OpenRun | undefined {
+  if (requestId === undefined) return undefined;
+  const run = open.find((r) => r.request_id === requestId);
+  if (run || !holdsRedaction(requestId)) return run;
+  return open.find((r) => r.request_id !== undefined && runIdAsLogged(r.request_id, config) === requestId);
 }
 
 /**
@@ -1412,7 +1420,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         const endToken = unnamedEndToken(event.at, body.host, group);
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
         if (unnamedEndRead(endToken, event.at, body.host, group)) continue;
-        const open = (invocation ? openRunOfRequest(state.open, body.run_id) : undefined) ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
+        const open = (invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined) ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
         closes = open;
         if (open) runId = open.run_id;
         else if (processed.forgotten(event.at)) continue;

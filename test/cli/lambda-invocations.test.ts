@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { runScan } from '../../lambdas/cli/scan-command.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { type Config, DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { ingestPayloads } from '../../lambdas/core/ingest.ts';
 
@@ -34,21 +34,22 @@ function tailExport(lines: readonly LogLine[]): string {
   return file;
 }
 
-async function scanned(lines: readonly LogLine[]): Promise<readonly Finding[]> {
-  const { findings } = await runScan({ paths: [tailExport(lines)], config: DEFAULT_CONFIG, json: true, stdout: capture(), stderr: capture() });
+async function scanned(lines: readonly LogLine[], config: Config = DEFAULT_CONFIG): Promise<readonly Finding[]> {
+  const { findings } = await runScan({ paths: [tailExport(lines)], config, json: true, stdout: capture(), stderr: capture() });
   return findings;
 }
 
+/** CloudWatch's event ids, unique across the deliveries of a test. */
+let eventId = 0;
+
 /** The lines through the real ingest path: one subscription delivery per log stream per minute, as CloudWatch delivers them. */
-async function ingested(lines: readonly LogLine[]): Promise<Finding[]> {
+async function ingested(lines: readonly LogLine[], config: Config = DEFAULT_CONFIG, store = new MemoryAuditStore()): Promise<Finding[]> {
   const deliveries = new Map<string, LogLine[]>();
   for (const line of [...lines].sort((a, b) => a.at - b.at)) {
     const key = `${String(Math.floor(line.at / 60_000)).padStart(12, '0')}|${line.stream}`;
     deliveries.set(key, [...(deliveries.get(key) ?? []), line]);
   }
-  const store = new MemoryAuditStore();
   const findings: Finding[] = [];
-  let id = 0;
   for (const [, batch] of [...deliveries].sort(([a], [b]) => a.localeCompare(b))) {
     const payload = {
       messageType: 'DATA_MESSAGE',
@@ -56,9 +57,9 @@ async function ingested(lines: readonly LogLine[]): Promise<Finding[]> {
       logGroup: `/aws/lambda/${FUNCTION}`,
       logStream: batch[0].stream,
       subscriptionFilters: ['silent-audit'],
-      logEvents: batch.map((l) => ({ id: String(++id), timestamp: l.at, message: l.message })),
+      logEvents: batch.map((l) => ({ id: String(++eventId), timestamp: l.at, message: l.message })),
     };
-    const result = await ingestPayloads([payload as never], { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => batch[batch.length - 1].at + 60_000 } });
+    const result = await ingestPayloads([payload as never], { store, sink: { publish: async () => undefined }, config, clock: { now: () => batch[batch.length - 1].at + 60_000 } });
     findings.push(...result.findings);
   }
   return findings;
@@ -113,6 +114,33 @@ describe('a Lambda function that writes run lines, invoked concurrently', () => 
     // Assess: one failed run, poll-12; poll-14 and poll-15 ended well, and poll-12 is not left open
     expect(brief(scan)).toEqual([['run-failed', FUNCTION, 'poll-12']]);
     expect(brief(ingest)).toEqual(brief(scan));
+  });
+
+  const redactingUuids: Config = { ...DEFAULT_CONFIG, redact: { patterns: [{ name: 'uuid', regex: '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}' }], disable_builtins: [] } };
+
+  it.each([
+    ['the text log format', textInvocation],
+    ["Lambda's JSON log format", jsonInvocation],
+  ])('blames it on that run when a redact pattern matches request ids, in %s, in scan and ingest alike', async (_format, invocation) => {
+    // Prepare: the config redacts UUIDs, so the timeout's request id is read redacted
+    const config = redactingUuids;
+    // Act
+    const scan = await scanned(invocations(invocation), config);
+    const ingest = await ingested(invocations(invocation), config);
+    // Assess: as without the pattern, poll-12 failed; no run made up for the timeout, none left open
+    expect(brief(scan)).toEqual([['run-failed', FUNCTION, 'poll-12']]);
+    expect(brief(ingest)).toEqual(brief(scan));
+  });
+
+  it('blames it on that run when the redact pattern was added while the runs were open (their request ids stored in full)', async () => {
+    // Prepare: the lines up to 09:14 ingested without the pattern, the rest with it
+    const lines = invocations(textInvocation);
+    const store = new MemoryAuditStore();
+    const before = await ingested(lines.filter((l) => l.at < t('2026-10-05T09:14:00Z')), DEFAULT_CONFIG, store);
+    // Act
+    const after = await ingested(lines.filter((l) => l.at >= t('2026-10-05T09:14:00Z')), redactingUuids, store);
+    // Assess
+    expect(brief([...before, ...after])).toEqual([['run-failed', FUNCTION, 'poll-12']]);
   });
 });
 

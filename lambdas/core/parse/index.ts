@@ -280,10 +280,12 @@ function parseRedacted(line: string, ctx: LineContext, parsers: readonly LinePar
       const body = redactor.redactValue(event.body);
       if (event.format !== INSTRUMENTED_FORMAT) unbounded = true;
       const outputWhole = wholeOutputBeforeRedaction(event.body, body, redactor);
-      if (body === event.body && outputWhole === undefined) return event;
+      // A run.start's request id is redacted as the platform lines' run ids are, so that their failure finds it.
+      const requestId = event.requestId === undefined ? undefined : redactor.redactId(event.requestId);
+      if (body === event.body && outputWhole === undefined && requestId === event.requestId) return event;
       changed = true;
       if (body !== event.body) unbounded = true;
-      return outputWhole === undefined ? { ...event, body } : { ...event, body, outputWhole };
+      return { ...event, body, ...(outputWhole === undefined ? {} : { outputWhole }), ...(requestId === undefined ? {} : { requestId }) };
     });
     // Names derived from free text (a cron command, a unit description) are shortened to a stable
     // form that fits a storage key, after redaction, so a secret never reaches the digest's prefix.
