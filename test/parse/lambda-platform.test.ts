@@ -72,6 +72,23 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     });
   });
 
+  it('cuts a failed invocation\'s error type short as it cuts a runtime error\'s reason, in a platform.report record and a REPORT line', () => {
+    // Prepare: an error type of 3,000 characters
+    const long = `Runtime.Unknown${'X'.repeat(3000)}`;
+    const ctx = contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader', recordTime: Date.parse('2026-10-05T16:00:00.692Z') });
+    const lines = [
+      `{"time":"2026-10-05T16:00:00.692Z","type":"platform.report","record":{"requestId":"${R1}","status":"error","errorType":"${long}","metrics":{"durationMs":31}}}`,
+      `REPORT RequestId: ${R1}\tDuration: 31.00 ms\tBilled Duration: 31 ms\tStatus: error\tError Type: ${long}`,
+    ];
+    // Act
+    const errorTypes = lines.map((line) => {
+      const outcome = parseLine(line, ctx);
+      return outcome.kind === 'events' ? (outcome.events[0].body as { error_type?: string }).error_type : undefined;
+    });
+    // Assess
+    for (const errorType of errorTypes) expect(errorType).toBe(`${long.slice(0, 199)}…`);
+  });
+
   it.each([
     ['a REPORT line', `REPORT RequestId: ${R1}\tDuration: 31622400001 ms\tBilled Duration: 5 ms`, /^Lambda REPORT line with a Duration over 366 days, which no invocation runs: /],
     [

@@ -33,8 +33,13 @@ const TIMED_OUT = /^(?:(\d{4}-\d{2}-\d{2}T\S+)\s+)?(?:([0-9a-fA-F]{8}(?:-[0-9a-f
  * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
  */
 const RUNTIME_ERROR = /^(\d{4}-\d{2}-\d{2}T\S+)\t(\S+)\tERROR\t(?:Invoke Error|Uncaught Exception|Unhandled Promise Rejection) ?\t(\{.*)$/s;
-/** How much of a runtime error's message a failure reason keeps. */
+/** How much of a runtime error's message a failure reason keeps, and of an error type its evidence. */
 const MAX_ERROR_CHARS = 200;
+
+/** An error's text cut short to MAX_ERROR_CHARS, its end marked `…`. */
+function errorText(text: string): string {
+  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
+}
 /** Other platform lines: initialisation, extensions, SnapStart, X-Ray's second REPORT line. */
 const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;
 const PLATFORM_JSON = /"type"\s*:\s*"platform\./;
@@ -76,7 +81,7 @@ type Body = RunStart | RunEnd | RunFailedMarker;
 /** The body of one invocation's end, from its status (`success`, `timeout`, `error`, `failure`). */
 function endBody(job: string, requestId: string, status: string | undefined, durationMs: number | undefined, errorType: string | undefined): Body {
   if (status !== undefined && FAILED_STATUSES.has(status)) {
-    return defined<RunFailedMarker & { duration_ms?: number; error_type?: string }>({ type: 'run.failed', job, run_id: requestId, reason: status, duration_ms: durationMs, error_type: errorType });
+    return defined<RunFailedMarker & { duration_ms?: number; error_type?: string }>({ type: 'run.failed', job, run_id: requestId, reason: status, duration_ms: durationMs, error_type: errorType === undefined ? undefined : errorText(errorType) });
   }
   return defined<RunEnd>({ type: 'run.end', job, run_id: requestId, exit_code: 0, duration_ms: durationMs });
 }
@@ -124,7 +129,7 @@ function runtimeErrorReason(json: string): string {
   const type = typeof error?.errorType === 'string' ? error.errorType : undefined;
   const message = typeof error?.errorMessage === 'string' ? error.errorMessage : undefined;
   const reason = type && message ? `${type}: ${message}` : (type ?? message ?? 'function error');
-  return reason.length > MAX_ERROR_CHARS ? `${reason.slice(0, MAX_ERROR_CHARS - 1)}…` : reason;
+  return errorText(reason);
 }
 
 function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined {
