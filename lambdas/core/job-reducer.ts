@@ -1226,11 +1226,16 @@ export const jobReducer: SubjectReducer<JobState> = {
      * remembered, or a token of an earlier build a state may hold: `*open@<host>@<time>` (written
      * before log groups were in the token) for a line of a group, `*open@<time>` (before hosts and
      * groups were) for a line naming either. A delivery retried across the deploy is still skipped.
+     * The host-less token names no host: it is not taken for a line of another host than the one the
+     * state's last end at that second names (another host's end of the same second, a run of its own).
      */
+    const loadedEnd = state.lastEnd;
     const unnamedEndRead = (token: string, at: number, host: string | undefined, group: string | undefined) =>
       processed.has(token) ||
       (group !== undefined && host !== undefined && processed.has(unnamedEndToken(at, host, undefined))) ||
-      ((host !== undefined || group !== undefined) && processed.has(unnamedEndToken(at, undefined, undefined)));
+      ((host !== undefined || group !== undefined) &&
+        !(host !== undefined && loadedEnd?.at === at && loadedEnd.host !== undefined && loadedEnd.host !== host) &&
+        processed.has(unnamedEndToken(at, undefined, undefined)));
     const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host, group) => unnamedEndRead(unnamedEndToken(at, host, group), at, host, group));
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same

@@ -334,6 +334,26 @@ describe('job runs reducer', () => {
   });
 
   it.each([
+    { name: 'start and ends in one delivery', batches: [[DB1_START.replace(/db1/, 'db2'), ...DB1_FAILED.map((l) => l.replace(/db1/, 'db2'))]] },
+    { name: 'the ends in a later delivery', batches: [[DB1_START.replace(/db1/, 'db2')], DB1_FAILED.map((l) => l.replace(/db1/, 'db2'))] },
+  ])("counts another host's run ending in the second of an end a state written before hosts were in the end token read ($name)", ({ batches }) => {
+    // Prepare: db1's run read whole, its end token held host-less
+    const ok = ['Nov  1 03:01:00 db1 systemd[1]: backup.service: Deactivated successfully.', 'Nov  1 03:01:00 db1 systemd[1]: Finished backup.service - Nightly backup.'];
+    const read = jobReducer.apply(initialJobState('backup.service'), 'backup.service', syslogLines(DB1_START, ...ok), ctx);
+    let state = withHostlessEndToken(read.state, `${OPEN_RUN}@db1@${DB1_END_AT}`, DB1_END_AT);
+    // Act: db2's failed run of the same second, after the deploy
+    const findings = [];
+    for (const batch of batches) {
+      const result = jobReducer.apply(state, 'backup.service', syslogLines(...batch), ctx);
+      state = result.state;
+      findings.push(...result.findings.map((f) => [f.detector, f.run_id]));
+    }
+    // Assess
+    expect(state).toMatchObject({ runs: 2, failures: 1, open: [] });
+    expect(findings).toEqual([['run-failed', 'backup.service@db2@2026-11-01T03:00:00.000Z']]);
+  });
+
+  it.each([
     { name: 'the ends read alone, then the delivery retried whole', first: [[...DB1_FAILED]], again: [DB1_START, ...DB1_FAILED], runs: 1, open: [] as string[] },
     {
       name: 'an older run left open, then the ends of the next day read again',
