@@ -54,4 +54,29 @@ describe('the 5 Cs cards of a built report', () => {
     expect(group?.consequence.notes.join('\n')).not.toMatch(/Cost of the affected runs/);
     expect(markdown).not.toMatch(/tick_cost_usd|\$0\.00/);
   });
+
+  it('claims no duration for a single occurrence, and times one still happening to its last failing run, not to the month\'s end', async () => {
+    // Prepare: the tick run above; and nightly, which runs daily from 1 November, fails on the 3rd and 10th, and whose runs stop after the 10th
+    const job = (day: number, exit_code: number) => {
+      const ts = (m: number) => `2026-11-${String(day).padStart(2, '0')}T02:0${m}:00Z`;
+      return [
+        { type: 'run.start', ts: ts(0), job: 'nightly', run_id: `n-${day}` },
+        { type: 'run.end', ts: ts(5), job: 'nightly', run_id: `n-${day}`, exit_code, duration_ms: 300_000, output_bytes: 100 },
+      ];
+    };
+    const nightly = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].flatMap((day) => job(day, day === 3 || day === 10 ? 2 : 0));
+
+    // Act
+    const { groups } = await november([...tickRunWithoutCost(), ...nightly]);
+
+    // Assess
+    const tick = groups.find((g) => g.detector === 'budget-exceeded' && g.subject === 'ops-loop');
+    expect(tick?.consequence.notes.join('\n')).not.toMatch(/Lasted/);
+    expect(tick?.consequence.notes).toContain('Happened once, on 2026-11-03, and nothing after it showed it stopped: still happening at the end of the month.');
+    const failed = groups.find((g) => g.detector === 'run-failed' && g.subject === 'nightly');
+    expect(failed?.consequence.persisted).toMatchObject({ from: '2026-11-03T02:05:00Z', to: '2026-11-10T02:05:00Z', ongoing: true });
+    expect(failed?.consequence.notes).toContain(
+      'Lasted 7.0 days from its first occurrence (2026-11-03) to its last occurrence (2026-11-10), and nothing after it showed it stopped: still happening at the end of the month.',
+    );
+  });
 });

@@ -203,10 +203,10 @@ describe('buildReport for a known month (October 2026 against September)', () =>
       'Every run from 2026-10-14 to 2026-10-31 was affected (18 of 18): a lasting change at the source on or just before 2026-10-14 (a deploy, a credential, a configuration or an upstream change) rather than a passing fault. It had not recovered by the end of the month.',
     );
     expect(g.cause.narrowed[1]).toMatch(/^The output was steady at about 410 B \(6% of the usual 6\.8 KiB\)/);
-    expect(g.consequence).toMatchObject({ runsAffected: 18, runsInMonth: 31, persisted: { from: '2026-10-14T03:10:00Z', to: '2026-11-01T00:00:00Z', ongoing: true } });
+    expect(g.consequence).toMatchObject({ runsAffected: 18, runsInMonth: 31, persisted: { from: '2026-10-14T03:10:00Z', to: '2026-10-31T03:10:00Z', ongoing: true } });
     expect(g.consequence.notes).toEqual([
       '18 runs affected of 31 in October 2026 (58%).',
-      'Lasted 17.9 days from its first occurrence (2026-10-14) and was still happening at the end of the month.',
+      'Lasted 17.0 days from its first occurrence (2026-10-14) to its last occurrence (2026-10-31), and nothing after it showed it stopped: still happening at the end of the month.',
     ]);
     expect(g.correctiveAction).toEqual({
       action: expect.stringMatching(/^Compare the run's output/),
@@ -1305,7 +1305,7 @@ describe('findings over a window that ends at midnight on the 1st', () => {
     const g = groupOf(report, 'retry-rate', 'search-api');
     expect([g.condition.firstAt, g.condition.lastAt, g.condition.days]).toEqual(['2026-10-30T23:59:59Z', '2026-10-31T23:59:59Z', ['2026-10-30', '2026-10-31']]);
     expect(g.consequence.persisted).toEqual({ from: '2026-10-30T00:00:00Z', to: '2026-11-01T00:00:00Z', ms: 2 * 86_400_000, ongoing: true });
-    expect(g.consequence.notes[1]).toBe('Lasted 2.0 days from the start of its first window (2026-10-30) and was still happening at the end of the month.');
+    expect(g.consequence.notes[1]).toBe('Lasted 2.0 days from the start of its first window (2026-10-30) to its last occurrence (2026-10-31), and nothing after it showed it stopped: still happening at the end of the month.');
     expect(g.cause.narrowed[0]).toMatch(/^On every day from 2026-10-30 to 2026-10-31: .* It had not recovered by the end of the month\.$/);
     expect(report.summary.highlights).toContain('MEDIUM retry-rate on search-api: 2 findings from 2026-10-30, still happening (new)');
     expect(groupOf(november, 'retry-rate', 'search-api').cause.narrowed[0]).toBe('No finding in November 2026; last seen 2026-10-31.');
@@ -1321,7 +1321,7 @@ describe('findings over a window that ends at midnight on the 1st', () => {
     const g = groupOf(report, 'retry-rate', 'search-api');
     expect(g.condition.firstAt).toBe('2026-10-31T23:59:59Z');
     expect(g.consequence.persisted).toEqual({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', ms: 31 * 86_400_000, ongoing: true });
-    expect(g.consequence.notes[1]).toBe('Lasted 31.0 days from the start of its first window (2026-10-01) and was still happening at the end of the month.');
+    expect(g.consequence.notes[1]).toBe('Lasted 31.0 days from the start of its first window (2026-10-01) to its last occurrence (2026-10-31), and nothing after it showed it stopped: still happening at the end of the month.');
   });
 
   it('keep a finding stamped at midnight that judged no window in the month it is stamped', () => {
@@ -1348,7 +1348,7 @@ describe('a route finding over a window on the month’s last day', () => {
 
     // Assess
     const g = groupOf(report, 'retry-rate', 'search-api');
-    expect(g.consequence.persisted).toEqual({ from: '2026-10-31T02:00:00Z', to: '2026-10-31T02:59:59Z', ms: 3_599_000, ongoing: false });
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-31T02:00:00Z', to: '2026-10-31T03:00:00Z', ms: 3_600_000, ongoing: false });
     expect(g.consequence.notes[1]).toBe('Happened once, on 2026-10-31.');
     expect(report.summary.highlights).toContain('MEDIUM retry-rate on search-api: 1 finding on 2026-10-31 (new)');
   });

@@ -827,7 +827,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
 
     // Assess
     const explained = structured<{ cause: { narrowed: string[] }; consequence: { notes: string[] } }>(result);
-    expect(explained.consequence.notes[1]).toBe('Lasted 6.5 h from its first occurrence (2026-10-01) and was still happening as of 2026-10-01 15:00 UTC.');
+    expect(explained.consequence.notes[1]).toBe('Happened once, on 2026-10-01, and nothing after it showed it stopped: still happening as of 2026-10-01 15:00 UTC.');
     expect(explained.cause.narrowed[0]).toBe(
       'A single occurrence (2026-10-01), not known to have stopped as of 2026-10-01 15:00 UTC: too soon to tell a one-off, such as a passing upstream fault or an unusual input, from a lasting change. Watch whether the next runs are normal.',
     );

@@ -42,6 +42,13 @@ export function beganAt(finding: Finding): number {
   return Number.isNaN(from) ? happenedAt(finding) : from;
 }
 
+/** When what a finding reports ended: for a finding over a window (`window`, `from`, `to`), the window's end; else `happenedAt`. */
+export function endedAt(finding: Finding): number {
+  const e = finding.evidence;
+  const to = typeof e?.window === 'string' && typeof e.from === 'string' && typeof e.to === 'string' ? Date.parse(e.to) : Number.NaN;
+  return Number.isNaN(to) ? happenedAt(finding) : to;
+}
+
 /**
  * Whether a finding of a subject with no run records (no later clean run can say it stopped) still
  * held at the end of the month `span`: one over a route's window (`window`, `from`, `to`) when no later

@@ -4,7 +4,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
+import { beganAt, costOf, endedAt, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
@@ -149,7 +149,8 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
     // Without run records, nothing later says it stopped: a finding on the last day, or a window no later window of its kind followed in the month.
     const ongoing = subjectRuns.length > 0 ? !laterCleanRun : findings.some((f) => heldAtMonthEnd(f, span));
-    const endMs = ongoing ? Math.min(span.toMs, Math.max(input.generatedAtMs, Date.parse(lastAt))) : Date.parse(lastAt);
+    // To its last occurrence: still happening says nothing after it showed it stopped, not that it went on to the month's end.
+    const endMs = endedAt(last);
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
     for (const other of findingsBySubject.get(subjectKey(kind, subject)) ?? []) {
@@ -175,19 +176,22 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     let beganMs = Date.parse(firstAt);
     for (const f of findings) beganMs = Math.min(beganMs, beganAt(f));
     const began = isoSecond(beganMs);
-    const sinceText = beganMs < Date.parse(firstAt) ? `the start of its first window (${began.slice(0, 10)})` : `its first occurrence (${firstAt.slice(0, 10)})`;
+    const windowed = beganMs < Date.parse(firstAt);
+    const sinceText = windowed ? `the start of its first window (${began.slice(0, 10)})` : `its first occurrence (${firstAt.slice(0, 10)})`;
     const persistedMs = Math.max(0, endMs - beganMs);
     // Still happening when the report was made, if the month had not ended yet (explain_finding mid-month).
-    const asOf = ongoing && input.generatedAtMs < span.toMs ? shortTime(isoSecond(endMs)) : undefined;
+    const asOf = ongoing && input.generatedAtMs < span.toMs ? shortTime(isoSecond(Math.max(input.generatedAtMs, endMs))) : undefined;
+    const until = asOf ? `as of ${asOf}` : 'at the end of the month';
     const notes: string[] = [
       runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
         : `${plural(findings.length, 'occurrence')} in ${span.label}.`,
-      ongoing
-        ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} and was still happening ${asOf ? `as of ${asOf}` : 'at the end of the month'}.`
-        : findings.length > 1
-          ? `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`
-          : `Happened once, on ${firstAt.slice(0, 10)}.`,
+      // A single occurrence has no duration; one still happening had nothing after its last occurrence to show it stopped.
+      findings.length === 1 && !(ongoing && windowed)
+        ? `Happened once, on ${firstAt.slice(0, 10)}${ongoing ? `, and nothing after it showed it stopped: still happening ${until}` : ''}.`
+        : ongoing
+          ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} to its last occurrence (${lastAt.slice(0, 10)}), and nothing after it showed it stopped: still happening ${until}.`
+          : `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`,
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
     ];
