@@ -58,6 +58,10 @@ export const PLANTED: readonly PlantedSecret[] = [
   { rule: 'sentry-dsn', value: 'f00dfeed0036abcdef0123456789abcd', text: 'SENTRY_DSN=https://f00dfeed0036abcdef0123456789abcd@o123.ingest.sentry.io/42' },
   { rule: 'secret-assignment', value: 'pl4nt-pass-0037', text: 'login failed user=etl pass=pl4nt-pass-0037' },
   { rule: 'aws-secret-key', value: 'pl4ntFwoGZXIvYXdzEJr0038', text: 'aws configure set aws_session_token pl4ntFwoGZXIvYXdzEJr0038' },
+  { rule: 'vault-token', value: 'hvs.CAESIpl4nt0039Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv_Wx-YzAb1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv_Wx-YzAb1C', text: 'vault login hvs.CAESIpl4nt0039Ab1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv_Wx-YzAb1Cd2Ef3Gh4Ij5Kl6Mn7Op8Qr9St0Uv_Wx-YzAb1C' },
+  { rule: 'aws-secret-key', value: 'pl4ntwJalrXUtnFEMI/K7MDENG+bPxRfiCY0040', text: 'rclone sync /data s3:bucket --s3-secret-access-key pl4ntwJalrXUtnFEMI/K7MDENG+bPxRfiCY0040' },
+  // An Azure storage key starting with `/` (1 in 64 does): no key file's path.
+  { rule: 'cli-password', value: '/pl4nt0041AbCdEfGh0123456789+/AbCdEfGh0123456789+/AbCdEfGh0123456789+/AbCdEfGh01234567==', text: 'az storage blob upload -c backups --account-name acme --account-key /pl4nt0041AbCdEfGh0123456789+/AbCdEfGh0123456789+/AbCdEfGh0123456789+/AbCdEfGh01234567== -f db.gz' },
   // After a colon a value runs to the end of its line: these come last but the cookie.
   { rule: 'secret-assignment', value: 'correct horse pl4nt-0029', text: 'password: correct horse pl4nt-0029' },
   { rule: 'secret-assignment', value: 'pl4nt-field-0020', text: 'client_secret: pl4nt-field-0020' },
