@@ -339,6 +339,19 @@ describe('the request id of the invocation that logged a run.start (AuditEvent.r
     expect(requestIds(start.replace('{', '{"ts":"2026-10-05T09:00:00Z",'))).toEqual([['run.start', undefined]]);
     expect(requestIds(`Oct  5 09:00:00 web1 poller[42]: ${start}`)).toEqual([['run.start', undefined]]);
   });
+
+  it.each([
+    ["Node's console prefix", (id: string) => `2026-10-05T09:00:00.622Z\t${id}\tINFO\t${start}`],
+    ["a record of Lambda's JSON log format", (id: string) => JSON.stringify({ timestamp: '2026-10-05T09:00:00.622Z', level: 'INFO', requestId: id, message: JSON.parse(start) })],
+    ['a Powertools Logger record', (id: string) => JSON.stringify({ level: 'INFO', message: start, timestamp: '2026-10-05T09:00:00.622Z', function_request_id: id })],
+  ])('is only a UUID, as Lambda gives it, in %s: an open run keeps it, so nothing longer is taken', (_where, line) => {
+    // Prepare: 20,000 characters where the request id goes, and a word
+    const long = 'x'.repeat(20_000);
+    // Act / Assess: the run starts, naming no request id
+    expect(requestIds(line(long))).toEqual([['run.start', undefined]]);
+    expect(requestIds(line('req-1'))).toEqual([['run.start', undefined]]);
+    expect(requestIds(line(R1.toUpperCase()))).toEqual([['run.start', R1.toUpperCase()]]);
+  });
 });
 
 describe("the Node.js runtime's line for an invocation its handler failed (its text REPORT has no Status)", () => {

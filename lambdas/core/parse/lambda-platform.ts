@@ -215,7 +215,7 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
   const at = isoInstant(timestamp);
   if (at === undefined) return undefined;
   const id = raw.requestId ?? raw.function_request_id;
-  const requestId = typeof id === 'string' && id !== '' ? id : undefined;
+  const requestId = typeof id === 'string' && isRequestId(id) ? id : undefined;
   if (typeof message === 'string') return { text: withoutLineEnd(message), at, requestId };
   if (isPlainObject(message)) return { text: JSON.stringify(message), at, requestId };
   return undefined;
@@ -228,10 +228,18 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
  */
 const CONSOLE_PREFIX_END = /(?:^|\s)(?:\d{4}-\d{2}-\d{2}T\S+\t(\S+)\t[A-Z]+|\[[A-Z]+\]\t\d{4}-\d{2}-\d{2}T\S+\t(\S+))\t$/;
 
+/** A Lambda request id: a UUID. Nothing else is taken for one (an open run keeps it, so its size is bounded). */
+const REQUEST_ID = /^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
+
+function isRequestId(id: string): boolean {
+  return id.length === 36 && REQUEST_ID.test(id);
+}
+
 /** The request id of a Lambda console prefix that ends `prefix` (the text before a line's object), if any. */
 export function consoleRequestId(prefix: string): string | undefined {
   const m = CONSOLE_PREFIX_END.exec(prefix);
-  return m ? (m[1] ?? m[2]) : undefined;
+  const id = m ? (m[1] ?? m[2]) : undefined;
+  return id !== undefined && isRequestId(id) ? id : undefined;
 }
 
 /**
