@@ -186,3 +186,37 @@ describe('a Lambda function whose handler throws, retried by Lambda under the sa
     expect(failures(ingest)).toEqual(failures(scan));
   });
 });
+
+describe('a Lambda function whose module fails to load (an init failure)', () => {
+  // Prepare: fn runs hourly; at 03:00 a bad deploy cannot import 'pg': the Node.js runtime logs
+  // 'Uncaught Exception' with the request id 'undefined' (no invocation yet) at init, again as the
+  // invocation retries init, and the invocation's REPORT says Status: error.
+  const stream = '2026/10/05/[$LATEST]aa';
+  const R = '0e4b5a4c-0000-4000-8000-000000000003';
+  const uncaught = (at: number) => ({ at, stream, message: `${new Date(at).toISOString()}	undefined	ERROR	Uncaught Exception 	${JSON.stringify({ errorType: 'Runtime.ImportModuleError', errorMessage: "Error: Cannot find module 'pg'", stack: ["Runtime.ImportModuleError: Error: Cannot find module 'pg'"] })}` });
+  const ok = (requestId: string, startAt: number): LogLine[] => [
+    { at: startAt, stream, message: `START RequestId: ${requestId} Version: $LATEST` },
+    { at: startAt + 20_000, stream, message: `END RequestId: ${requestId}` },
+    { at: startAt + 20_000, stream, message: `REPORT RequestId: ${requestId}\tDuration: 20000.00 ms\tBilled Duration: 20001 ms\tMemory Size: 256 MB\tMax Memory Used: 88 MB` },
+  ];
+  const lines: LogLine[] = [
+    ...[0, 1, 2].flatMap((h) => ok(`0e4b5a4c-0000-4000-8000-00000000000${h}`, t(`2026-10-05T0${h}:00:04Z`))),
+    { at: t('2026-10-05T03:00:00.100Z'), stream, message: 'INIT_START Runtime Version: nodejs:20.v30\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:abc' },
+    uncaught(t('2026-10-05T03:00:00.300Z')),
+    { at: t('2026-10-05T03:00:00.310Z'), stream, message: 'INIT_REPORT Init Duration: 210.00 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError' },
+    { at: t('2026-10-05T03:00:00.400Z'), stream, message: `START RequestId: ${R} Version: $LATEST` },
+    uncaught(t('2026-10-05T03:00:00.600Z')),
+    { at: t('2026-10-05T03:00:00.620Z'), stream, message: `END RequestId: ${R}` },
+    { at: t('2026-10-05T03:00:00.620Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 220.00 ms\tBilled Duration: 221 ms\tMemory Size: 256 MB\tMax Memory Used: 40 MB\tStatus: error\tError Type: Runtime.ImportModuleError` },
+    ...ok('0e4b5a4c-0000-4000-8000-000000000004', t('2026-10-05T04:00:04Z')),
+  ];
+
+  it("fails the invocation by its REPORT, and no run of the request id 'undefined', in scan and ingest alike", async () => {
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess: one failed run, the invocation's
+    expect(brief(scan)).toEqual([['run-failed', 'queue-poller', R]]);
+    expect(brief(ingest)).toEqual(brief(scan));
+  });
+});

@@ -371,6 +371,11 @@ describe("the Node.js runtime's line for an invocation its handler failed (its t
     ]);
   });
 
+  it("fails no run for the request id 'undefined' the runtime prints for an error at init, before any invocation", () => {
+    // Act / Assess: recognised, nothing to judge (the invocation's REPORT says Status: error)
+    expect(failure(`2026-10-05T03:00:00.300Z\tundefined\tERROR\tUncaught Exception \t${JSON.stringify({ errorType: 'Runtime.ImportModuleError', errorMessage: "Error: Cannot find module 'pg'" })}`)).toEqual([]);
+  });
+
   it('fails none for an ERROR line the function logged itself', () => {
     // Act / Assess
     expect(failure(`2026-10-05T06:00:05.180Z\t${R1}\tERROR\tretrying: ${JSON.stringify({ errorType: 'Error' })}`)).toBe('unrecognised');

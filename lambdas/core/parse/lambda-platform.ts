@@ -118,6 +118,9 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
   const runtimeError = line.includes('\tERROR\t') ? RUNTIME_ERROR.exec(line) : null;
   if (runtimeError) {
     const [, time, requestId, error] = runtimeError;
+    // Before an invocation (an import failing at init) the runtime prints `undefined` for the request
+    // id: the line names no run, and the invocation's REPORT (`Status: error`) says it failed.
+    if (!isRequestId(requestId)) return 'none';
     return { requestId, at: parseIsoTime(time), body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: runtimeErrorReason(error) }) };
   }
   return undefined;
