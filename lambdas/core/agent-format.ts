@@ -1,5 +1,5 @@
 import type { AgentBudget } from './agent-run.ts';
-import { actionsOf, roundUsd, type TreeRun } from './agent-tree.ts';
+import { actionsOf, roundUsd, totalsOf, type TreeRun, type TreeSnapshot } from './agent-tree.ts';
 import { formatApart } from './format-apart.ts';
 
 /** Words and evidence shared by the agent detectors: money, top contributors, budgets. */
@@ -22,6 +22,12 @@ export function formatCount(n: number): string {
 /** `1 action`, `27 actions` */
 export function actionsText(n: number): string {
   return `${formatCount(n)} action${n === 1 ? '' : 's'}`;
+}
+
+/** `0 actions`, `12 actions across 3 runs`: what a tree did, for a finding about its root's end. */
+export function treeWorkText(tree: Pick<TreeSnapshot, 'runs'>): string {
+  const across = tree.runs.length > 1 ? ` across ${tree.runs.length} runs` : '';
+  return `${actionsText(totalsOf(tree.runs).actions)}${across}`;
 }
 
 export interface RunContribution {

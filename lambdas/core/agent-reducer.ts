@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import { TREE_DETECTORS } from '../detectors/index.ts';
+import { ROOT_RUN_DETECTORS, TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
 import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, asMark, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
@@ -204,10 +204,13 @@ export function costHistoryFor(state: Pick<AgentState, 'history'>, tree: TreeSna
 /** No cost history: a tree judged alone or while it runs, where cost-outlier does not judge. */
 const NO_HISTORY: CostHistory = { costs: [], tokens: [] };
 
+/** What judges a tree: the tree detectors, then the job detectors that judge its root run's end (`ROOT_RUN_DETECTORS`). */
+const TREE_JUDGES = [...TREE_DETECTORS, ...ROOT_RUN_DETECTORS];
+
 function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions): Finding[] {
   const findings: Finding[] = [];
   const parent = tree.parent_unseen;
-  for (const detector of TREE_DETECTORS) {
+  for (const detector of TREE_JUDGES) {
     for (const draft of detector.check({ tree, history, options })) {
       findings.push({
         ...draft,
@@ -347,9 +350,9 @@ function reportedBefore(already: ReadonlySet<string>, f: { detector: DetectorId;
   return already.size > 0 && already.has(firedId(f));
 }
 
-/** Whether any tree detector reported a finding about `runId` (its mark is among `marks`). */
+/** Whether any tree judge reported a finding about `runId` (its mark is among `marks`). */
 function firedAbout(marks: ReadonlySet<string>, runId: string): boolean {
-  return TREE_DETECTORS.some((d) => reportedBefore(marks, { detector: d.meta.id, run_id: runId }));
+  return TREE_JUDGES.some((d) => reportedBefore(marks, { detector: d.meta.id, run_id: runId }));
 }
 
 /**

@@ -47,6 +47,8 @@ export interface AgentRunState {
   readonly budget?: AgentBudget;
   readonly actions_reported?: number;
   readonly cost_reported_usd?: number;
+  /** The size of its result, as its `agent.end` reported it; absent when not logged (nothing is judged of it then). */
+  readonly output_bytes?: number;
   /** Its own actions (not its children's). */
   readonly actions: number;
   readonly cost_usd: number;
@@ -312,6 +314,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       d.facts++;
       if (body.actions_reported !== undefined) d.actions_reported = body.actions_reported;
       if (body.cost_reported_usd !== undefined) d.cost_reported_usd = body.cost_reported_usd;
+      if (body.output_bytes !== undefined) d.output_bytes = body.output_bytes;
       if (parent !== undefined && d.parent_run_id === undefined) {
         d.parent_run_id = parent;
         if (isTentative(body)) d.parent_tentative = true;
@@ -401,6 +404,7 @@ function draftOf(s: AgentRunState): RunDraft {
     budget: s.budget,
     actions_reported: s.actions_reported,
     cost_reported_usd: s.cost_reported_usd,
+    output_bytes: s.output_bytes,
     actions: s.actions,
     cost_usd: s.cost_usd,
     costed: s.costed,

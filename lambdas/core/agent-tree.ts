@@ -16,6 +16,7 @@ type TreeRunFields =
   | 'budget'
   | 'actions_reported'
   | 'cost_reported_usd'
+  | 'output_bytes'
   | 'actions'
   | 'cost_usd'
   | 'costed'
@@ -285,6 +286,7 @@ function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined
     budget: run.budget,
     actions_reported: run.actions_reported,
     cost_reported_usd: run.cost_reported_usd,
+    output_bytes: run.output_bytes,
     actions: run.actions,
     cost_usd: run.cost_usd,
     costed: run.costed,
@@ -295,6 +297,17 @@ function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined
     unticked: run.unticked,
     ...untickedCostOf([run]),
   };
+}
+
+/**
+ * The root run of a tree judged ended or stale, once its own `agent.end` came: what the job
+ * detectors that judge an agent's run (empty-output, run-failed) read. Undefined for a tree still
+ * going and for a root that has not ended (a stale tree whose root never ended).
+ */
+export function endedRoot(tree: TreeSnapshot): TreeRun | undefined {
+  if (tree.phase !== 'ended' && tree.phase !== 'stale') return undefined;
+  const root = tree.runs[0];
+  return root !== undefined && root.depth === 0 && root.ended_at !== undefined ? root : undefined;
 }
 
 /** The cost of some runs' actions without a tick, as the field holds it: absent while 0. */

@@ -6,7 +6,7 @@ import { budgetUndercountDetector } from './budget-undercount.ts';
 import { costOutlierDetector } from './cost-outlier.ts';
 import { durationFastDetector } from './duration-fast.ts';
 import { durationSlowDetector } from './duration-slow.ts';
-import { emptyOutputDetector } from './empty-output.ts';
+import { emptyOutputDetector, emptyOutputRootRunDetector } from './empty-output.ts';
 import { errorKeywordDetector } from './error-keyword.ts';
 import { expectedPatternMissingDetector } from './expected-pattern-missing.ts';
 import { guardBypassUnregisteredDetector } from './guard-bypass-unregistered.ts';
@@ -19,7 +19,7 @@ import { retryRateDetector } from './retry-rate.ts';
 import { toolArgInvalidDetector } from './tool-arg-invalid.ts';
 import { missedRunDetector } from './missed-run.ts';
 import { outputDiscardedDetector } from './output-discarded.ts';
-import { runFailedDetector } from './run-failed.ts';
+import { runFailedDetector, runFailedRootRunDetector } from './run-failed.ts';
 import { runUnfinishedDetector } from './run-unfinished.ts';
 import type { AbsenceDetector, DetectorMeta, DiscardDetector, RunDetector } from './types.ts';
 
@@ -52,6 +52,13 @@ export const AUDIT_WINDOW_DETECTORS = [auditTrailDriftDetector] as const;
 
 /** Detectors of an agent tree (a root run and every sub-agent under it), judged when the root ends. */
 export const TREE_DETECTORS: readonly TreeDetector[] = [budgetExceededDetector, budgetUndercountDetector, costOutlierDetector];
+
+/**
+ * Job detectors that also judge an agent's root run when its tree is judged, by the same id and 5 Cs
+ * (empty-output: `ok` with `output_bytes` 0; run-failed: status `error` or `timeout`). Their meta is
+ * the job detector's with the agent subject kind: `DETECTOR_META` holds the job detector's, once.
+ */
+export const ROOT_RUN_DETECTORS: readonly TreeDetector[] = [emptyOutputRootRunDetector, runFailedRootRunDetector];
 
 /** Detectors of one tool call's arguments. */
 export const TOOL_CALL_DETECTORS: readonly ToolCallDetector[] = [toolArgInvalidDetector];

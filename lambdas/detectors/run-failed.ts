@@ -1,5 +1,8 @@
+import { treeWorkText } from '../core/agent-format.ts';
+import { endedRoot, totalsOf } from '../core/agent-tree.ts';
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
+import type { TreeDetector } from './agent-kinds.ts';
 import { endedCleanly, excerptAround, findErrorMarker } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
@@ -53,13 +56,14 @@ export const runFailedDetector: RunDetector = {
   kind: 'run',
   meta: {
     id: 'run-failed',
-    description: 'A run ended with a non-zero exit code, a systemd failure result or a Lambda timeout.',
+    description: 'A run ended with a non-zero exit code, a systemd failure result or a Lambda timeout (an agent\'s root run: with status `error` or `timeout`).',
     subjectKind: 'job',
     defaultSeverity: 'high',
     fiveCs: {
-      criteria: 'The run ended with an exit code other than 0, or with a failure of its own: a systemd failure result, a Lambda timeout.',
+      criteria:
+        'The run ended with an exit code other than 0, or with a failure of its own: a systemd failure result, a Lambda timeout. An agent\'s root run: its `agent.end` says `status: error` or `status: timeout` (`ok`, `budget_exhausted`, `cancelled` and any other status are not failures).',
       cause:
-        'The job hit an error it did report: a crash, a missing dependency or credential, an unreachable upstream, a full disk, or a run that outlived its timeout.',
+        'The job (or agent) hit an error it did report: a crash, a missing dependency or credential, an unreachable upstream or model API, a full disk, or a run that outlived its timeout.',
       consequence:
         'The run’s work did not happen. Loud in the log, yet often unseen when nobody watches the exit status of scheduled jobs or cron discards the output.',
       correctiveAction:
@@ -95,6 +99,41 @@ export const runFailedDetector: RunDetector = {
           ...(run.duration_ms !== undefined ? { duration_ms: run.duration_ms } : {}),
           ...(run.host ? { host: run.host } : {}),
           ...(excerpt !== undefined ? { excerpt } : {}),
+        },
+      },
+    ];
+  },
+};
+
+/** The `agent.end` statuses of a root run that are failures: the contract's `error`, and `timeout`. `budget_exhausted` is a hard stop doing its job, `cancelled` a choice. */
+const FAILED_AGENT_STATUSES: ReadonlySet<string> = new Set(['error', 'timeout']);
+
+/**
+ * run-failed of an agent's root run, by the same id and 5 Cs: its `agent.end` said `error` or
+ * `timeout`. The root only: a sub-agent's failure is its parent's to handle (a retry, a fallback),
+ * and shows here when the root fails with it.
+ */
+export const runFailedRootRunDetector: TreeDetector = {
+  kind: 'agent-tree',
+  meta: { ...runFailedDetector.meta, subjectKind: 'agent' },
+  check({ tree }) {
+    const root = endedRoot(tree);
+    if (root?.status === undefined || !FAILED_AGENT_STATUSES.has(root.status)) return [];
+    const durationMs = root.started_at !== undefined ? (root.ended_at as number) - root.started_at : undefined;
+    const after = durationMs !== undefined ? ` after ${formatDuration(durationMs)}` : '';
+    const how = root.status === 'timeout' ? failedWithoutExitCode('timeout', after) : `ended with status ${root.status}${after}`;
+    return [
+      {
+        subject: tree.agent,
+        run_id: root.run_id,
+        ts: isoTime(root.ended_at as number),
+        message: `run ${root.run_id} ${how} (${treeWorkText(tree)})`,
+        evidence: {
+          status: root.status,
+          ...(durationMs !== undefined ? { duration_ms: durationMs } : {}),
+          actions: totalsOf(tree.runs).actions,
+          runs: tree.runs.length,
+          root_run_id: tree.root_run_id,
         },
       },
     ];

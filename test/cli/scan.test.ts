@@ -246,6 +246,44 @@ describe('silent-audit scan (contract §5)', () => {
     ]);
   });
 
+  it('flags an agent root run that ended ok with output_bytes 0 (empty-output) or with status error or timeout (run-failed); its healthy twin gives nothing', async () => {
+    // Prepare: six runs of web-search-agent with 6 actions and 4,200 bytes of output each; then, in bad.jsonl, ws-6 ends ok
+    // with 0 actions and output_bytes 0, ws-7 ends error, ws-8 ends timeout. good.jsonl ends them ok with output, one
+    // budget_exhausted with output_bytes 0, one cancelled, and one ok with 0 actions but no output_bytes logged.
+    const dir = mkdtempSync(join(tmpdir(), 'scan-agent-end-'));
+    const at = (s: number) => new Date(Date.parse('2026-11-03T09:00:00Z') + s * 1000).toISOString();
+    const agentRun = (r: number, actions: number, end: Record<string, unknown>) => [
+      { type: 'agent.start', ts: at(r * 3600), agent: 'web-search-agent', run_id: `ws-${r}` },
+      ...Array.from({ length: actions }, (_, i) => ({ type: 'agent.action', ts: at(r * 3600 + 1 + i), agent: 'web-search-agent', run_id: `ws-${r}`, action: 'tool_call', name: 'web_search', cost_usd: 0.01 })),
+      { type: 'agent.end', ts: at(r * 3600 + 20), agent: 'web-search-agent', run_id: `ws-${r}`, actions_reported: actions, ...end },
+    ];
+    const normal = Array.from({ length: 6 }, (_, r) => agentRun(r, 6, { status: 'ok', output_bytes: 4200 })).flat();
+    const write = (name: string, lines: readonly object[]) => {
+      writeFileSync(join(dir, name), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+      return join(dir, name);
+    };
+    const bad = write('bad.jsonl', [...normal, ...agentRun(6, 0, { status: 'ok', output_bytes: 0 }), ...agentRun(7, 2, { status: 'error' }), ...agentRun(8, 6, { status: 'timeout', output_bytes: 0 })]);
+    const good = write('good.jsonl', [
+      ...normal,
+      ...agentRun(6, 6, { status: 'ok', output_bytes: 4100 }),
+      ...agentRun(7, 6, { status: 'budget_exhausted', output_bytes: 0 }),
+      ...agentRun(8, 1, { status: 'cancelled' }),
+      ...agentRun(9, 0, { status: 'ok' }),
+    ]);
+    // Act
+    const flagged = await scan([bad], { json: true });
+    const healthy = await scan([good], { json: true });
+    // Assess
+    expect(flagged.result.findings.map((f) => [f.detector, f.subject_kind, f.subject, f.run_id, f.severity, f.message])).toEqual([
+      ['empty-output', 'agent', 'web-search-agent', 'ws-6', 'high', 'run ws-6 ended ok but wrote no output (output_bytes 0) after 0 actions'],
+      ['run-failed', 'agent', 'web-search-agent', 'ws-7', 'high', 'run ws-7 ended with status error after 20 s (2 actions)'],
+      ['run-failed', 'agent', 'web-search-agent', 'ws-8', 'high', 'run ws-8 timed out after 20 s (6 actions)'],
+    ]);
+    expect(flagged.result.exitCode).toBe(1);
+    expect(healthy.result.findings).toEqual([]);
+    expect(healthy.result.exitCode).toBe(0);
+  });
+
   it("judges a sub-agent whose parent never started even when its run ended minutes before the log does (nothing more will come)", async () => {
     // Prepare: researcher r-51 names parent r-50, whose start is not in the log; 8 actions over a budget of 5, ended 5 minutes before the last line
     const dir = mkdtempSync(join(tmpdir(), 'scan-orphan-'));

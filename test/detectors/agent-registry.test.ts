@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DETECTOR_IDS } from '../../lambdas/detectors/ids.ts';
-import { DETECTOR_META, ROUTE_WINDOW_DETECTORS, TOOL_CALL_DETECTORS, TREE_DETECTORS } from '../../lambdas/detectors/index.ts';
+import { DETECTOR_META, ROOT_RUN_DETECTORS, ROUTE_WINDOW_DETECTORS, TOOL_CALL_DETECTORS, TREE_DETECTORS } from '../../lambdas/detectors/index.ts';
 
 const TEST_DIR = dirname(fileURLToPath(import.meta.url));
 const DETECTOR_DIR = join(TEST_DIR, '../../lambdas/detectors');
@@ -45,5 +45,21 @@ describe('the agent detectors in the registry', () => {
       expect(existsSync(join(DETECTOR_DIR, `${id}.ts`)), `lambdas/detectors/${id}.ts`).toBe(true);
       expect(existsSync(join(TEST_DIR, `${id}.test.ts`)), `test/detectors/${id}.test.ts`).toBe(true);
     });
+  });
+});
+
+describe('the job detectors that judge an agent root run', () => {
+  it('are empty-output and run-failed, with the job detector\'s id and 5 Cs, for agents, indexed once (as the job detector)', () => {
+    // Prepare
+    const ids = ROOT_RUN_DETECTORS.map((d) => d.meta.id);
+    // Act, Assess
+    expect(ids).toEqual(['empty-output', 'run-failed']);
+    for (const detector of ROOT_RUN_DETECTORS) {
+      const job = DETECTOR_META.get(detector.meta.id);
+      expect(detector.kind).toBe('agent-tree');
+      expect(detector.meta.subjectKind).toBe('agent');
+      expect(job?.subjectKind).toBe('job');
+      expect(detector.meta.fiveCs).toBe(job?.fiveCs);
+    }
   });
 });

@@ -1,4 +1,7 @@
-import { emptyOutputDetector } from '../../lambdas/detectors/empty-output.ts';
+import type { TreePhase } from '../../lambdas/core/agent-tree.ts';
+import { emptyOutputDetector, emptyOutputRootRunDetector } from '../../lambdas/detectors/empty-output.ts';
+import { acts, end, start, treeOf } from '../core/agent-fixtures.ts';
+import { testTreeDetector } from './agent-detector-tester.ts';
 import { makeRun } from './run-fixtures.ts';
 import { testRunDetector } from './run-detector-tester.ts';
 
@@ -156,6 +159,66 @@ testRunDetector(emptyOutputDetector, {
       name: 'a tail alone that holds the whole output',
       run: makeRun({ output_bytes: 10, output_head: undefined, output_tail: '<no rows>\n' }),
       expected: { severity: 'high', message: 'exited 0 but wrote only an empty result: <no rows>', evidence: { output_bytes: 10, reason: 'empty-marker', output: '<no rows>' } },
+    },
+  ],
+});
+
+/** web-search-agent's root run `ws-6`: its `agent.start`, `n` actions, and its `agent.end` with `endExtra`. */
+function agentRun(n: number, endExtra: Record<string, unknown>, phase?: TreePhase) {
+  return treeOf([start(0, 'web-search-agent', 'ws-6'), ...acts(n, 1, 'web-search-agent', 'ws-6', { action: 'tool_call', name: 'web_search' }), end(20, 'web-search-agent', 'ws-6', endExtra)], 'ws-6', phase);
+}
+
+/** A root `ws-8` whose sub-agent `ws-8.1` ended ok with output_bytes 0 and did 2 actions; the root returned `rootBytes`. */
+function treeWithEmptySubAgent(rootBytes: number) {
+  return treeOf(
+    [
+      start(0, 'web-search-agent', 'ws-8'),
+      start(1, 'summariser', 'ws-8.1', { parent_run_id: 'ws-8' }),
+      ...acts(2, 2, 'summariser', 'ws-8.1'),
+      end(5, 'summariser', 'ws-8.1', { output_bytes: 0 }),
+      ...acts(3, 6, 'web-search-agent', 'ws-8'),
+      end(10, 'web-search-agent', 'ws-8', { output_bytes: rootBytes }),
+    ],
+    'ws-8',
+  );
+}
+
+testTreeDetector(emptyOutputRootRunDetector, {
+  valid: [
+    { name: 'an agent root run that ended ok with 4,200 bytes of output', input: { tree: agentRun(6, { output_bytes: 4200 }) } },
+    { name: 'an agent root run that ended ok with 0 actions and no output_bytes logged (not judged)', input: { tree: agentRun(0, {}) } },
+    { name: 'an agent root run that stopped at its budget with output_bytes 0 (budget_exhausted is no ok)', input: { tree: agentRun(20, { status: 'budget_exhausted', output_bytes: 0 }) } },
+    { name: 'an agent root run that ended with status error and output_bytes 0 (that is run-failed)', input: { tree: agentRun(0, { status: 'error', output_bytes: 0 }) } },
+    { name: 'an agent root run that was cancelled with output_bytes 0', input: { tree: agentRun(0, { status: 'cancelled', output_bytes: 0 }) } },
+    { name: "a sub-agent's empty result (the root's is judged, and it returned 900 bytes)", input: { tree: treeWithEmptySubAgent(900) } },
+    { name: 'a running tree (the sweep looks at roots that have not ended)', input: { tree: agentRun(0, { output_bytes: 0 }, 'running') } },
+  ],
+  invalid: [
+    {
+      name: "an agent root run that ended ok with output_bytes 0 after 0 actions (the article's agent that returned ok having done nothing)",
+      input: { tree: agentRun(0, { output_bytes: 0 }) },
+      expected: [
+        {
+          run_id: 'ws-6',
+          ts: '2026-10-05T10:00:20Z',
+          severity: 'high',
+          message: 'run ws-6 ended ok but wrote no output (output_bytes 0) after 0 actions',
+          evidence: { output_bytes: 0, reason: 'zero-bytes', status: 'ok', actions: 0, runs: 1, root_run_id: 'ws-6' },
+        },
+      ],
+    },
+    {
+      name: 'an agent root run whose tree did work but returned output_bytes 0, once for the root only',
+      input: { tree: treeWithEmptySubAgent(0) },
+      expected: [
+        {
+          run_id: 'ws-8',
+          ts: '2026-10-05T10:00:10Z',
+          severity: 'high',
+          message: 'run ws-8 ended ok but wrote no output (output_bytes 0) after 5 actions across 2 runs',
+          evidence: { output_bytes: 0, reason: 'zero-bytes', status: 'ok', actions: 5, runs: 2, root_run_id: 'ws-8' },
+        },
+      ],
     },
   ],
 });

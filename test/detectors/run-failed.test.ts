@@ -1,4 +1,7 @@
-import { runFailedDetector } from '../../lambdas/detectors/run-failed.ts';
+import type { TreePhase } from '../../lambdas/core/agent-tree.ts';
+import { runFailedDetector, runFailedRootRunDetector } from '../../lambdas/detectors/run-failed.ts';
+import { acts, end, start, treeOf } from '../core/agent-fixtures.ts';
+import { testTreeDetector } from './agent-detector-tester.ts';
 import { makeRun } from './run-fixtures.ts';
 import { testRunDetector } from './run-detector-tester.ts';
 
@@ -130,6 +133,70 @@ testRunDetector(runFailedDetector, {
       name: 'a run with no host and no output tail has neither in its evidence',
       run: makeRun({ exit_code: 2, duration_ms: undefined, host: undefined, output_tail: undefined }),
       expected: { severity: 'high', message: 'run exited with code 2', evidence: { exit_code: 2 } },
+    },
+  ],
+});
+
+/** triage-bot's root run `t1`: its `agent.start`, `n` actions, and, 10 s in, its `agent.end` with `status`. */
+function agentRun(n: number, status: string, phase?: TreePhase) {
+  return treeOf([start(0, 'triage-bot', 't1'), ...acts(n, 1, 'triage-bot', 't1'), end(10, 'triage-bot', 't1', { status })], 't1', phase);
+}
+
+/** A root `t2` whose sub-agent `t2.1` ended with status error (the root handled it and ended `rootStatus`). */
+function treeWithFailedSubAgent(rootStatus: string) {
+  return treeOf(
+    [start(0, 'triage-bot', 't2'), start(1, 'lookup', 't2.1', { parent_run_id: 't2' }), ...acts(2, 2, 'lookup', 't2.1'), end(4, 'lookup', 't2.1', { status: 'error' }), ...acts(1, 5, 'triage-bot', 't2'), end(8, 'triage-bot', 't2', { status: rootStatus })],
+    't2',
+  );
+}
+
+testTreeDetector(runFailedRootRunDetector, {
+  valid: [
+    { name: 'an agent root run that ended ok', input: { tree: agentRun(3, 'ok') } },
+    { name: 'an agent root run stopped by its budget (budget_exhausted: the hard stop doing its job)', input: { tree: agentRun(20, 'budget_exhausted') } },
+    { name: 'an agent root run that was cancelled', input: { tree: agentRun(1, 'cancelled') } },
+    { name: 'a sub-agent that failed under a root that ended ok (its parent handled it)', input: { tree: treeWithFailedSubAgent('ok') } },
+    { name: 'a running tree', input: { tree: treeOf([start(0, 'triage-bot', 't3'), ...acts(2, 1, 'triage-bot', 't3')], 't3', 'running') } },
+  ],
+  invalid: [
+    {
+      name: 'an agent root run that ended with status error',
+      input: { tree: agentRun(0, 'error') },
+      expected: [
+        {
+          run_id: 't1',
+          ts: '2026-10-05T10:00:10Z',
+          severity: 'high',
+          message: 'run t1 ended with status error after 10 s (0 actions)',
+          evidence: { status: 'error', duration_ms: 10_000, actions: 0, runs: 1, root_run_id: 't1' },
+        },
+      ],
+    },
+    {
+      name: 'an agent root run that ended with status timeout',
+      input: { tree: agentRun(4, 'timeout') },
+      expected: [
+        {
+          run_id: 't1',
+          ts: '2026-10-05T10:00:10Z',
+          severity: 'high',
+          message: 'run t1 timed out after 10 s (4 actions)',
+          evidence: { status: 'timeout', duration_ms: 10_000, actions: 4, runs: 1, root_run_id: 't1' },
+        },
+      ],
+    },
+    {
+      name: 'a root that failed with its sub-agent: one finding, of the root',
+      input: { tree: treeWithFailedSubAgent('error') },
+      expected: [
+        {
+          run_id: 't2',
+          ts: '2026-10-05T10:00:08Z',
+          severity: 'high',
+          message: 'run t2 ended with status error after 8 s (3 actions across 2 runs)',
+          evidence: { status: 'error', duration_ms: 8_000, actions: 3, runs: 2, root_run_id: 't2' },
+        },
+      ],
     },
   ],
 });

@@ -299,3 +299,70 @@ describe('the ingest handler after a failed alert-state write', () => {
     expect(messages.map((m) => m.kind)).not.toContain('recovery');
   });
 });
+
+describe('the ingest handler on agent runs', () => {
+  /** One delivery of web-search-agent's log: six runs of 6 actions and 4,200 bytes of output, then `last`'s runs. */
+  function agentDelivery(last: readonly Record<string, unknown>[]) {
+    const line = (s: number, body: Record<string, unknown>) => ({ timestamp: T0 + s * 1000, message: JSON.stringify({ ts: new Date(T0 + s * 1000).toISOString(), agent: 'web-search-agent', ...body }) });
+    const run = (r: number, actions: number, end: Record<string, unknown>) => [
+      line(r * 3600, { type: 'agent.start', run_id: `ws-${r}` }),
+      ...Array.from({ length: actions }, (_, i) => line(r * 3600 + 1 + i, { type: 'agent.action', run_id: `ws-${r}`, action: 'tool_call', name: 'web_search' })),
+      line(r * 3600 + 20, { type: 'agent.end', run_id: `ws-${r}`, actions_reported: actions, ...end }),
+    ];
+    const events = [...Array.from({ length: 6 }, (_, r) => run(r, 6, { status: 'ok', output_bytes: 4200 })).flat(), ...last.flatMap(({ actions, ...end }, i) => run(6 + i, Number(actions ?? 0), end))];
+    return encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/agents/web-search',
+      logStream: 'worker-1',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: events.map((e, i) => ({ id: String(i + 1), ...e })),
+    });
+  }
+
+  async function ingest(last: readonly Record<string, unknown>[]) {
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => undefined, send: async (m: AlertMessage) => void messages.push(m) };
+    const handler = createIngestHandler(() => ({ store: new MemoryAuditStore(), sink, config: DEFAULT_CONFIG, clock: { now: () => T0 + 12 * 3_600_000 } }), () => undefined);
+    const response = await handler(agentDelivery(last));
+    return { response, messages };
+  }
+
+  it('reports and alerts an agent root run that ended ok with output_bytes 0 (empty-output) and one that ended with status error (run-failed)', async () => {
+    // Prepare
+    const last = [
+      { status: 'ok', actions: 0, output_bytes: 0 },
+      { status: 'error', actions: 2 },
+    ];
+
+    // Act
+    const { response, messages } = await ingest(last);
+
+    // Assess
+    expect(response.findings.map((f) => [f.detector, f.subject_kind, f.subject, f.run_id, f.message])).toEqual([
+      ['empty-output', 'agent', 'web-search-agent', 'ws-6', 'run ws-6 ended ok but wrote no output (output_bytes 0) after 0 actions'],
+      ['run-failed', 'agent', 'web-search-agent', 'ws-7', 'run ws-7 ended with status error after 20 s (2 actions)'],
+    ]);
+    expect(messages.map((m) => [m.kind, m.detector, m.subject_kind, m.subject])).toEqual([
+      ['finding', 'empty-output', 'agent', 'web-search-agent'],
+      ['finding', 'run-failed', 'agent', 'web-search-agent'],
+    ]);
+  });
+
+  it('finds nothing in the healthy twin: ok with output, budget_exhausted with output_bytes 0, cancelled, ok with no output_bytes logged', async () => {
+    // Prepare
+    const last = [
+      { status: 'ok', actions: 6, output_bytes: 4100 },
+      { status: 'budget_exhausted', actions: 6, output_bytes: 0 },
+      { status: 'cancelled', actions: 1 },
+      { status: 'ok', actions: 0 },
+    ];
+
+    // Act
+    const { response, messages } = await ingest(last);
+
+    // Assess
+    expect(response.findings).toEqual([]);
+    expect(messages).toEqual([]);
+  });
+});
