@@ -5,7 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { CloudWatchReadError, type LogGroupEvent, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
 import { CorruptInputError, InputError, openLineSource, type ReaderCommand } from '../adapters/file-lines.ts';
 import { functionNameOf } from '../core/envelope.ts';
-import type { LineSource } from '../core/events.ts';
+import { type AuditEvent, instantContent, type LineSource, REPEAT_NUMBERED } from '../core/events.ts';
 import type { ParseOutcome } from '../core/parse/types.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { cloudWatchEvents, EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
@@ -203,8 +203,8 @@ export interface ReadOptions {
  * One record of a source (its `count`th, or the line its source says it begins on: `record.line`)
  * parsed into `tally`, where a rejection names it as the user finds it: `file:line`, or log group,
  * stream and event id. `clock`, the source's own, reads the zoneless times of a record without a
- * record time (`--timezone`, else UTC); `repeats`, the source's too, numbers a file's lines of one
- * text at one instant (`LineRepeats`). True when the line gave events and a zoneless time in it
+ * record time (`--timezone`, else UTC); `repeats`, the source's too, numbers a file's identical
+ * lines of one instant (`LineRepeats`). True when the line gave events and a zoneless time in it
  * was read as UTC.
  */
 export function readRecord(source: ScanSource, record: SourceRecord, count: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, tally: LineTally, clock?: WallClock, repeats?: LineRepeats): boolean {
@@ -220,39 +220,58 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
   return outcome.kind === 'events' && clock?.readAsUtc === true;
 }
 
-/** How many distinct texts of one instant `LineRepeats` keeps apart, at most: past them, a text is taken as its instant's first. */
-const MAX_REPEAT_TEXTS = 1000;
+/** How far back in time (ms) `LineRepeats` keeps its keys: a file of several writers may hold a line some seconds out of order. */
+const REPEAT_WINDOW_MS = 60_000;
+/** How many keys `LineRepeats` keeps at most: past them the oldest are let go. */
+const MAX_REPEAT_KEYS = 4096;
 
 /**
- * Which of the lines of the same text at the same instant of one source a line is (`LineSource.repeat`),
- * for the line identity of a file (`contentIdentity`). Lines of a file come in time order: only the
- * texts of the latest instant are kept, and none while every line has an instant of its own.
+ * Which of the lines of the same content at the same instant of one source a line is
+ * (`LineSource.repeat`), for the line identity of a file (`contentIdentity`): counted on what that
+ * identity reads (`instantContent`: time and content as parsed, not the raw line with its prefix), so
+ * two hosts' identical lines in one syslog file, or two Lambda console lines a millisecond apart,
+ * count apart. The keys of the last minute before the latest instant are kept, so a line that comes
+ * back after a line of a later second (two writers of one file) is numbered on.
  */
 export class LineRepeats {
-  private at = Number.NaN;
-  private first = '';
-  private texts: Map<string, number> | undefined;
+  private latest = Number.NEGATIVE_INFINITY;
+  private readonly counts = new Map<string, { readonly at: number; before: number }>();
 
-  /** How many lines of this text at this instant came before it: 0 for the first. */
-  next(text: string, at: number): number {
-    if (at !== this.at) {
-      this.at = at;
-      this.first = text;
-      this.texts = undefined;
-      return 0;
+  /** How many lines of this key at this instant came before it: 0 for the first. */
+  next(key: string, at: number): number {
+    if (at > this.latest) {
+      this.latest = at;
+      this.forget(at - REPEAT_WINDOW_MS);
     }
-    this.texts ??= new Map([[this.first, 1]]);
-    const before = this.texts.get(text) ?? 0;
-    if (before > 0 || this.texts.size < MAX_REPEAT_TEXTS) this.texts.set(text, before + 1);
-    return before;
+    const known = this.counts.get(key);
+    if (known !== undefined) return known.before++;
+    this.counts.set(key, { at, before: 1 });
+    if (this.counts.size > MAX_REPEAT_KEYS) this.forget(Number.POSITIVE_INFINITY, this.counts.size - MAX_REPEAT_KEYS);
+    return 0;
+  }
+
+  /** Lets go of the oldest keys kept (in the order they came), while they are before `until`, `most` of them at most. */
+  private forget(until: number, most = Number.POSITIVE_INFINITY): void {
+    for (const [key, { at }] of this.counts) {
+      if (most <= 0 || at >= until) return;
+      this.counts.delete(key);
+      most--;
+    }
   }
 }
 
-/** A file line's events, told which of the lines of its text at its instant it is (`repeats`); a CloudWatch event's (known by its id) as parsed. */
+/** A file line's events of a type counted line by line (`REPEAT_NUMBERED`), told which of their key they are (`repeats`); a CloudWatch event's (known by its id) as parsed. */
 function numberRepeat(outcome: ParseOutcome, record: SourceRecord, repeats: LineRepeats | undefined): ParseOutcome {
-  if (repeats === undefined || record.eventId !== undefined || outcome.kind !== 'events' || outcome.events.length === 0) return outcome;
-  const repeat = repeats.next(record.text, outcome.events[0].at);
-  return repeat === 0 ? outcome : { ...outcome, events: outcome.events.map((e) => ({ ...e, source: { ...e.source, repeat } })) };
+  if (repeats === undefined || record.eventId !== undefined || outcome.kind !== 'events') return outcome;
+  let events: AuditEvent[] | undefined;
+  outcome.events.forEach((e, i) => {
+    if (!REPEAT_NUMBERED.has(e.body.type)) return;
+    const repeat = repeats.next(instantContent(e), e.at);
+    if (repeat === 0) return;
+    events ??= [...outcome.events];
+    events[i] = { ...e, source: { ...e.source, repeat } };
+  });
+  return events === undefined ? outcome : { ...outcome, events };
 }
 
 /** A record's line (its `lineNo`th) parsed, its zoneless times read by `clock`. */

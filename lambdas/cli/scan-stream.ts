@@ -241,7 +241,7 @@ interface OpenSource {
   unreadable?: string;
   /** Reads its zoneless times (`--timezone`, else UTC): one per source, which keeps its place in a repeated hour. */
   readonly clock: WallClock;
-  /** Numbers its lines of one text at one instant (`LineRepeats`). */
+  /** Numbers its identical lines of one instant (`LineRepeats`). */
   readonly repeats: LineRepeats;
   zonelessAsUtc: number;
   /** Its first records, read ahead of its clock until one says when it begins (`placeAhead`); read in turn. */

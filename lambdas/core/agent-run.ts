@@ -176,6 +176,29 @@ export function eventIdentity(event: AuditEvent): string {
 }
 
 /**
+ * The identity versions before 2026-12-07 gave a file's line without an id of its own (`action_id`,
+ * `span_id`): its file, line number and content. A line a store remembers by it was counted already
+ * (an `agent.log` scanned by such a version, then again by this one); undefined for a line known by
+ * an id, whose identity is unchanged.
+ */
+export function legacyEventIdentity(event: AuditEvent): string | undefined {
+  const body = event.body as unknown as Record<string, unknown>;
+  const s = event.source;
+  if (s.eventId || (typeof body.action_id === 'string' && body.action_id !== '') || (typeof body.span_id === 'string' && body.span_id !== '')) return undefined;
+  return `${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}${partOf(s)}|${JSON.stringify(body)}`;
+}
+
+/**
+ * Whether `ring` remembers a line by the identity a version before 2026-12-07 gave it
+ * (`legacyEventIdentity`): it was counted then. The caller remembers it by its token from now on,
+ * so that a rotated copy read next is known too.
+ */
+export function rememberedByLegacy(ring: TokenRing, event: AuditEvent): boolean {
+  const legacy = legacyEventIdentity(event);
+  return legacy !== undefined && ring.has(fingerprint(legacy));
+}
+
+/**
  * A count-and-cost map (`by_action`, `by_tick`) being added to during one batch: copied from the
  * state once, on the first action, then counted into in place; past `limit` keys, new keys go to
  * `overflow` (or are dropped).
@@ -327,6 +350,10 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     const token = fingerprint(eventIdentity(event));
     if (seen.has(token)) continue;
     seen.add(token);
+    if (rememberedByLegacy(seen, event)) {
+      edit();
+      continue;
+    }
     const cost = body.cost_usd ?? 0;
     const d = edit();
     d.agent = d.agent ?? body.agent;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AuditEvent, contentIdentity, partOf } from './events.ts';
+import { type AuditEvent, contentIdentity, partOf, unrotatedName } from './events.ts';
 import { takenAsCounted } from './token-ring.ts';
 
 /**
@@ -7,9 +7,10 @@ import { takenAsCounted } from './token-ring.ts';
  * audit writes): a redelivered CloudWatch batch, or a file scanned again into the same store,
  * must not count twice. Two marks are kept, both bounded:
  *
- * - each line's fingerprint: the CloudWatch event id when there is one, else the line's time and
- *   content (`contentIdentity`), so that a file read again under another name (a rotated
- *   `app.log.1`) or from another line (an overlapping window) counts nothing twice;
+ * - each line's fingerprint: the CloudWatch event id when there is one, else the file's name as
+ *   rotation leaves it (`unrotatedName`) with the line's time and content (`contentIdentity`), so
+ *   that a file read again rotated (`app.log.1`) or from another line (an overlapping window)
+ *   counts nothing twice, while two hosts' files (`host1.log`, `host2.log`) count apart;
  * - the fingerprint of a whole group (one subject's lines of one batch), so that a redelivered
  *   batch is recognised at once however many lines it holds.
  */
@@ -20,8 +21,27 @@ function shortHash(text: string): string {
 
 export function lineFingerprint(event: AuditEvent): string {
   const s = event.source;
-  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${contentIdentity(event)}`;
+  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${unrotatedName(s.origin)}|${contentIdentity(event)}`;
   return shortHash(identity);
+}
+
+/**
+ * The fingerprint versions before 2026-12-07 gave a file's line (its file, line number, time and
+ * type): a line a store remembers by it was counted already (`app.log` scanned by such a version,
+ * then again by this one). Undefined for a line with an event id, whose fingerprint is unchanged.
+ */
+function legacyLineFingerprint(event: AuditEvent): string | undefined {
+  const s = event.source;
+  return s.eventId !== undefined ? undefined : shortHash(`at:${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}${partOf(s)}|${event.at}|${event.body.type}`);
+}
+
+/**
+ * Whether a line is remembered by its fingerprint of before 2026-12-07 (`legacyLineFingerprint`):
+ * it was counted then, and is now remembered by its fingerprint as well (the caller's).
+ */
+export function rememberedByLegacy(remembered: ReadonlySet<string>, event: AuditEvent): boolean {
+  const legacy = legacyLineFingerprint(event);
+  return legacy !== undefined && remembered.has(legacy);
 }
 
 export function groupFingerprint(fingerprints: readonly string[]): string {

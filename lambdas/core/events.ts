@@ -263,12 +263,16 @@ export interface LineSource {
    */
   readonly part?: number;
   /**
-   * For a line without an event id (a file's): how many lines of the same text at the same instant
-   * its source held before it (two bypasses of one guard in one second, one tool call made twice).
+   * For a line without an event id (a file's) of a type counted line by line (`REPEAT_NUMBERED`): how
+   * many lines of the same content at the same instant its source held before it (two bypasses of one
+   * guard in one second, one tool call made twice, two hosts' identical lines in one syslog file).
    * Absent for the first such line, as for nearly every line.
    */
   readonly repeat?: number;
 }
+
+/** The body types whose file lines are numbered among identical ones (`LineSource.repeat`): those counted line by line. */
+export const REPEAT_NUMBERED: ReadonlySet<string> = new Set(['agent.action', 'tool.call', 'guard.bypass', 'audit.write']);
 
 /** What a line's identity adds for its part of a multi-line message (`#2`); nothing for a line read whole. */
 export function partOf(source: LineSource): string {
@@ -276,9 +280,18 @@ export function partOf(source: LineSource): string {
 }
 
 /**
+ * What a line that carries no event id (a file's) is told apart by within its source: its time, its
+ * part of a message, and its content as parsed (a shipper's prefix, syslog's host and pid, a
+ * Lambda console time, left out). `LineSource.repeat` numbers the lines of one such key.
+ */
+export function instantContent(event: AuditEvent): string {
+  return `${event.at}${partOf(event.source)}|${JSON.stringify(event.body)}`;
+}
+
+/**
  * The identity of a line that carries no event id (a file's): its time, its content, and which of
- * the lines of the same text at that instant in its source it is (`repeat`), not the file's name nor
- * the line's number. The same line read again (a rescan, a rotated `app.log.1`, an overlapping
+ * the lines of the same content at that instant in its source it is (`repeat`), not the file's name
+ * nor the line's number. The same line read again (a rescan, a rotated `app.log.1`, an overlapping
  * window of lines) is recognised, as job runs are by their run id and time, and two identical lines
  * of one instant still count apart. (A line with an event id, CloudWatch's, is known by that id.)
  */
@@ -286,6 +299,22 @@ export function contentIdentity(event: AuditEvent): string {
   const s = event.source;
   return `${event.at}|${s.repeat ?? 0}${partOf(s)}|${JSON.stringify(event.body)}`;
 }
+
+/** Rotation suffixes of a log file's name: `.1`, `.2.gz`, `-20261207`, `.2026-12-07`, `.gz`, `.bz2`, `.xz`, `.zst`, `.old`. */
+const ROTATION_SUFFIX = /(?:\.\d{1,3}|[.-]\d{8}(?:\d{2})?|[.-]\d{4}-\d{2}-\d{2}|\.old)?(?:\.(?:gz|bz2|xz|zst))?$/;
+
+/**
+ * A file's name as rotation leaves it (`app.log.1`, `app.log.2.gz`, `app.log-20261207` → `app.log`;
+ * its folder kept): the file a line that carries no event id was first written to, so that two
+ * hosts' files (`web-1/app.log`, `web-2/app.log`, `host1.log`, `host2.log`) are kept apart while a
+ * rotated copy is one file with its original.
+ */
+export function unrotatedName(origin: string): string {
+  // The lines of a file come one after another: its name is read once, not once a line.
+  if (origin !== lastRotated.origin) lastRotated = { origin, name: origin.replace(ROTATION_SUFFIX, '') };
+  return lastRotated.name;
+}
+let lastRotated = { origin: '', name: '' };
 
 /**
  * Events that logs written by systems (contract §1b) produce besides the instrumented ones.

@@ -56,9 +56,75 @@ describe('scan --store: lines read again under another file name or from another
     const first = await stored<{ bypasses: number }>(store, guardStateKey(guard));
     await scanInto(store, lines, `${guard}.log.1`);
     const rotated = await stored<{ bypasses: number }>(store, guardStateKey(guard));
-    await scanInto(store, lines.slice(1), `${guard}-window.log`);
+    await scanInto(store, lines.slice(1), `${guard}.log`);
     const windowed = await stored<{ bypasses: number }>(store, guardStateKey(guard));
     // Assess
     expect([first?.bypasses, rotated?.bypasses, windowed?.bypasses]).toEqual([3, 3, 3]);
+  });
+
+  it("counts lines whose bodies are the same but whose prefixes differ apart (a Lambda console's milliseconds, two syslog hosts), and once when read again", async () => {
+    // Prepare: four identical actions in one second, each with its Lambda console prefix; the same
+    // bypass logged by web-1 and web-2 in one second of one syslog file.
+    const store = inject('dynamoEndpoint');
+    const id = randomUUID().slice(0, 8);
+    const runId = `prefixed-${id}`;
+    const guard = `prefixed-guard-${id}`;
+    const console = (ms: string, body: Record<string, unknown>) => `2026-10-01T09:00:03.${ms}Z\t8f5e2c1a-0000-4000-8000-000000000000\tINFO\t${JSON.stringify(body)}`;
+    const action = { type: 'agent.action', ts: '2026-10-01T09:00:03Z', agent: 'prefixed-bot', run_id: runId, action: 'tool_call', name: 'search' };
+    const lambda = [console('000', { type: 'agent.start', ts: '2026-10-01T09:00:00Z', agent: 'prefixed-bot', run_id: runId }), ...['000', '200', '400', '600'].map((ms) => console(ms, action))];
+    const bypass = JSON.stringify({ type: 'guard.bypass', ts: '2026-12-01T09:30:00Z', guard, actor: 'deploy-bot' });
+    const syslog = [`Dec  1 09:30:00 web-1 sync[4101]: ${bypass}`, `Dec  1 09:30:00 web-2 sync[977]: ${bypass}`];
+    // Act
+    await scanInto(store, lambda, `${runId}.log`);
+    await scanInto(store, syslog, `${guard}-syslog`);
+    const first = [(await stored<{ actions: number }>(store, agentRunKey(runId)))?.actions, (await stored<{ bypasses: number }>(store, guardStateKey(guard)))?.bypasses];
+    await scanInto(store, lambda, `${runId}.log.1`);
+    await scanInto(store, syslog, `${guard}-syslog.1`);
+    const again = [(await stored<{ actions: number }>(store, agentRunKey(runId)))?.actions, (await stored<{ bypasses: number }>(store, guardStateKey(guard)))?.bypasses];
+    // Assess
+    expect(first).toEqual([4, 2]);
+    expect(again).toEqual([4, 2]);
+  });
+
+  it("counts two hosts' files of byte-identical bypasses and audit writes apart, and each once when read again rotated", async () => {
+    // Prepare: a fleet job's run on two hosts, each writing 4 audit records (2 a second) and logging one bypass at the same second.
+    const store = inject('dynamoEndpoint');
+    const id = randomUUID().slice(0, 8);
+    const job = `fleet-${id}`;
+    const guard = `fleet-guard-${id}`;
+    const at = (s: string) => `2026-10-01T02:00:0${s}Z`;
+    const lines = [
+      JSON.stringify({ type: 'run.start', ts: at('0'), job, run_id: 'r-1' }),
+      ...['1', '1', '2', '2'].map((s) => JSON.stringify({ type: 'audit.write', ts: at(s), job, run_id: 'r-1' })),
+      JSON.stringify({ type: 'guard.bypass', ts: at('3'), guard, actor: 'deploy-bot' }),
+      JSON.stringify({ type: 'run.end', ts: at('4'), job, run_id: 'r-1', exit_code: 0 }),
+    ];
+    const counts = async () => [(await stored<{ records: number }>(store, `audit#${job}`))?.records, (await stored<{ bypasses: number }>(store, guardStateKey(guard)))?.bypasses];
+    // Act
+    await scanInto(store, lines, `${job}-host1.log`);
+    await scanInto(store, lines, `${job}-host2.log`);
+    const hosts = await counts();
+    await scanInto(store, lines, `${job}-host1.log.1`);
+    await scanInto(store, lines, `${job}-host2.log-20261002`);
+    const rotated = await counts();
+    // Assess
+    expect(hosts).toEqual([8, 2]);
+    expect(rotated).toEqual([8, 2]);
+  });
+
+  it('counts an identical action that comes back after a line of a later second (two writers of one file) as another', async () => {
+    // Prepare: actions at :03, :04 and :03 again, the last identical to the first.
+    const store = inject('dynamoEndpoint');
+    const runId = `unordered-${randomUUID().slice(0, 8)}`;
+    const line = (type: string, ts: string, extra: Record<string, unknown> = {}) => JSON.stringify({ type, ts: `2026-10-01T09:00:${ts}Z`, agent: 'unordered-bot', run_id: runId, ...extra });
+    const act = (ts: string) => line('agent.action', ts, { action: 'tool_call', name: 'search' });
+    const lines = [line('agent.start', '00'), act('03'), act('04'), act('03')];
+    // Act
+    await scanInto(store, lines, `${runId}.log`);
+    const first = await stored<{ actions: number }>(store, agentRunKey(runId));
+    await scanInto(store, lines, `${runId}.log.1`);
+    const rotated = await stored<{ actions: number }>(store, agentRunKey(runId));
+    // Assess
+    expect([first?.actions, rotated?.actions]).toEqual([3, 3]);
   });
 });

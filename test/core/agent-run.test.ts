@@ -17,7 +17,7 @@ import {
 } from '../../lambdas/core/agent-run.ts';
 import { MAX_TREE_RUNS } from '../../lambdas/core/agent-tree.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
-import { fingerprint } from '../../lambdas/core/token-ring.ts';
+import { appendRing, fingerprint } from '../../lambdas/core/token-ring.ts';
 import { T0, act, acts, aggregate, ctx, end, mark, start } from './agent-fixtures.ts';
 
 /** Bytes the DynamoDB store writes for a state's data (its own codec: JSON, deflated when larger). */
@@ -129,6 +129,20 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect(window).toBe(once);
     expect(repeated.actions).toBe(7);
     expect(repeatedAgain).toBe(repeated);
+  });
+
+  it('counts an action a version before 2026-12-07 stored by its file and line once, then knows it read again rotated (upgrade)', () => {
+    // Prepare: three actions of agents.jsonl, stored by such a version: its ring holds each line's
+    // identity as it was then (file, line number, content), not today's.
+    const events = acts(3, 1, 'a', 'r-upgrade');
+    const legacy = events.map((e) => fingerprint(`${e.source.origin}||${e.source.line}|${JSON.stringify(e.body)}`));
+    const stored = { ...initialAgentRun('r-upgrade'), agent: 'a', actions: 3, seen: appendRing('', legacy, MAX_SEEN_ACTIONS) };
+    // Act: the same file scanned again by this version, then its rotated copy.
+    const again = applyAgentRunEvents(stored, 'r-upgrade', events, ctx);
+    const rotated = applyAgentRunEvents(again, 'r-upgrade', events.map((e) => ({ ...e, source: { ...e.source, origin: 'agents.jsonl.1' } })), ctx);
+    // Assess
+    expect(again.actions).toBe(3);
+    expect(rotated).toBe(again);
   });
 
   it('keeps the fields a stored aggregate holds that this version does not know, and leaves unset fields out', () => {

@@ -208,6 +208,21 @@ describe('audit-trail reducer', () => {
     expect([...overlap.state.window, ...overlap.state.pending].map((r) => r.records)).toEqual([2, 2, 2, 1]);
   });
 
+  it('counts audit writes a version before 2026-12-07 stored by their file and line once, then knows them read again rotated (upgrade)', () => {
+    // Prepare: three runs of 2 records, stored by such a version: its marks are each line's fingerprint of then (file, line, time, type).
+    const events = days([2, 2, 2]);
+    const legacy = (e: AuditEvent) => createHash('sha256').update(`at:${e.source.origin}||${e.source.line}|${e.at}|${e.body.type}`).digest('base64url').slice(0, 16);
+    const once = apply(initialAuditTrailState(JOB), events);
+    const stored = { ...once.state, seen: events.map(legacy), groups: [] };
+    // Act: the same file scanned again by this version, then its rotated copy.
+    const again = apply(stored, events);
+    const rotated = apply(again.state, events.map((e) => ({ ...e, source: { ...e.source, origin: `${e.source.origin}.1` } })));
+    // Assess
+    expect(once.state.records).toBe(6);
+    expect([again.state.records, rotated.state.records]).toEqual([6, 6]);
+    expect([...again.findings, ...rotated.findings]).toEqual([]);
+  });
+
   /** `count` runs r-0.. every `everyMs` from 10:00, 5 s long, the first 5 writing none of their record. */
   function frequentRuns(count: number, everyMs: number): AuditEvent[][] {
     const from = Date.parse('2026-10-05T10:00:00Z');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditEvent, GuardBypass } from '../../lambdas/core/events.ts';
@@ -92,6 +93,33 @@ describe('guard bypass reducer', () => {
     expect(both.state.bypasses).toBe(4);
     expect(both.state.byException['EX-12'].count).toBe(3);
     expect(bothAgain.state).toBe(both.state);
+  });
+
+  it('counts a bypass a version before 2026-12-07 stored by its file and line once, then knows it read again rotated (upgrade)', () => {
+    // Prepare: one bypass of app.log, stored by such a version under its fingerprint of then (file, line, time, type).
+    const event = { ...bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), source: { origin: 'app.log', line: 7 } };
+    const legacy = createHash('sha256').update(`at:app.log||7|${event.at}|guard.bypass`).digest('base64url').slice(0, 16);
+    const stored = { ...initialGuardState('pii-redaction'), bypasses: 1, firstAt: event.at, lastAt: event.at, seen: [legacy], seenAt: [event.at] };
+    // Act: app.log scanned again by this version, then its rotated copy app.log.1.
+    const again = guardReducer.apply(stored, 'pii-redaction', [event], ctx);
+    const rotated = guardReducer.apply(again.state, 'pii-redaction', [{ ...event, source: { origin: 'app.log.1', line: 7 } }], ctx);
+    // Assess
+    expect(again.state.bypasses).toBe(1);
+    expect(again.findings).toEqual([]);
+    expect(rotated.state.bypasses).toBe(1);
+    expect(rotated.findings).toEqual([]);
+  });
+
+  it('counts identical bypasses of one second in two hosts\' files apart, and a file read again rotated once', () => {
+    // Prepare: the same bypass line in host1.log and host2.log (a fleet job's hosts log at the same second).
+    const event = bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' });
+    const inFile = (origin: string) => ({ ...event, source: { origin, line: 1 } });
+    // Act
+    const hosts = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [inFile('host1.log'), inFile('host2.log')], ctx);
+    const rotated = guardReducer.apply(hosts.state, 'pii-redaction', [inFile('host1.log.1'), inFile('host2.log.2.gz')], ctx);
+    // Assess
+    expect(hosts.state.bypasses).toBe(2);
+    expect(rotated.state).toBe(hosts.state);
   });
 
   it('counts nothing twice when a history longer than the lines it remembers is read again (backfill over an ingested period)', () => {
