@@ -221,7 +221,7 @@ function isTokenOptionValue(option: string, quote: string | undefined, value: st
 
 /** Whether a word looks like a credential rather than a word of prose: at least 6 characters with a digit, 8 in mixed case, or 20 long. */
 function looksLikeCredential(word: string): boolean {
-  return (word.length >= 6 && /\d/.test(word)) || (word.length >= 8 && /[a-z]/.test(word) && /[A-Z]/.test(word)) || word.length >= 20;
+  return (word.length >= 6 && hasDigit(word)) || (word.length >= 8 && hasMixedCase(word)) || word.length >= 20;
 }
 /** A curl command and its arguments, up to the end of its step of a pipeline or list. */
 const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
