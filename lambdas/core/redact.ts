@@ -453,6 +453,11 @@ const COMPILER_PASS_NAME = /^[a-z][a-z0-9_-]*$/;
 /** A user's label (`user=admin`, `username=`, `login=`): a `pass=` on its line is a login's password. */
 const USER_LABEL = /(?<![\w.-])(?:user(?:name)?|login|usr)=/i;
 
+/** A value without the punctuation closing what holds it (`48,`, `ok)`, `x]`, `${HOME}` → `${HOME`); the value itself when that is all of it. */
+function withoutClosers(value: string): string {
+  return value.replace(/[,;})\]]+$/, '') || value;
+}
+
 /** The line `offset` is on, at most 256 characters either side. */
 function lineAround(text: string, offset: number): string {
   const start = Math.max(text.lastIndexOf('\n', offset) + 1, offset - 256);
@@ -474,7 +479,7 @@ function keepLogfmtPass(value: string, text: string, offset: number): boolean {
   if ((counts && NOT_A_PASSWORD.test(counts[1])) || UPPER_CASE_VARIABLE.test(value) || VARIABLE_EXPANSION.test(value)) return true;
   const before = text[offset - 1];
   if (before === '?' || before === '&' || USER_LABEL.test(lineAround(text, offset))) return false;
-  const word = value.replace(/[,;})\]]+$/, '') || value;
+  const word = withoutClosers(value);
   return NOT_A_PASSWORD.test(word) || PASS_STATE.test(word) || (COMPILER_PASS_NAME.test(word) && COMPILER_BEFORE.test(stepBefore(text, offset)));
 }
 /** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
@@ -547,7 +552,7 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   }
   if (openQuote !== '') return QUOTED_RESULT.test(value);
   const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
-  const bare = word.replace(/[,;})\]]+$/, '') || word;
+  const bare = withoutClosers(word);
   // `${HOME}` keeps the brace the trimming takes.
   const notAPassword = (v: string) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v);
   return notAPassword(word) || (bare !== word && notAPassword(bare));
