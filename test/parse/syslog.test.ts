@@ -224,6 +224,59 @@ describe('the year of a syslog date', () => {
     // Assess: August is 2026, and the next New Year after it is 2027
     expect(times).toEqual(['2025-12-20T03:00:01.000Z', '2026-01-08T03:00:01.000Z', '2026-08-01T03:00:01.000Z', '2026-08-02T03:00:01.000Z', '2027-01-03T03:00:01.000Z']);
   });
+
+  const yearDates = (lines: string[]) => {
+    const wallClock = new WallClock();
+    return lines.map((line) => parseSyslog(line, ctx({ year: 2025, wallClock }))).map((rec) => (rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec?.kind));
+  };
+  const cronLine = (date: string, i: number) => `${date} db1 CRON[${i}]: (root) CMD (/opt/x.sh)`;
+
+  it("reads a line written late across New Year, timed before the file's first line, in the year before, and the lines after it on", () => {
+    // Prepare: a file rotated at midnight; rsyslog wrote a Dec 31 line after the first of Jan 1
+    const lines = ['Dec 31 23:59:59', 'Jan  1 00:00:01', 'Dec 31 23:59:58', 'Jan  1 03:00:01', 'Jan  2 03:00:01'].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: the late line is 2025, and it moves no later line a year ahead
+    expect(times).toEqual(['2025-12-31T23:59:59.000Z', '2026-01-01T00:00:01.000Z', '2025-12-31T23:59:58.000Z', '2026-01-01T03:00:01.000Z', '2026-01-02T03:00:01.000Z']);
+  });
+
+  it('reads the lines after a gap of over half a year as later when the file began earlier in the year before', () => {
+    // Prepare: a daily job from Jun 1 2025 to Jan 8 2026, then silent to Aug 1 2026
+    const days = Array.from({ length: 222 }, (_, i) => new Date(Date.parse('2025-06-01T03:00:01Z') + i * 86_400_000));
+    const syslogDate = (d: Date) => `${d.toUTCString().slice(8, 11)} ${String(d.getUTCDate()).padStart(2, ' ')} 03:00:01`;
+    const lines = [...days.map(syslogDate), 'Aug  1 03:00:01', 'Aug  2 03:00:01'].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: the file runs to Jan 8 2026 and resumes in Aug 2026, not Aug 2025
+    expect(times[221]).toBe('2026-01-08T03:00:01.000Z');
+    expect(times.slice(-2)).toEqual(['2026-08-01T03:00:01.000Z', '2026-08-02T03:00:01.000Z']);
+  });
+
+  it("reads a date after a gap across New Year itself that would lie before the file's first date in the next year", () => {
+    // Prepare: Dec 20-22 2025, then silent to Aug 1 2026
+    const lines = ['Dec 20 03:00:01', 'Dec 21 03:00:01', 'Dec 22 03:00:01', 'Aug  1 03:00:01', 'Aug  2 03:00:01', 'Aug  3 03:00:01'].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess
+    expect(times.slice(3)).toEqual(['2026-08-01T03:00:01.000Z', '2026-08-02T03:00:01.000Z', '2026-08-03T03:00:01.000Z']);
+  });
+
+  it('keeps lines written days or weeks late in their year, and lets no single line move the clock a year ahead', () => {
+    // Prepare: a file begun Feb 20; a line 3 days late, then one 10 days late (past the week a late line lies in)
+    const lines = ['Feb 20 03:00:01', 'Mar 10 03:00:01', 'Mar 11 03:00:01', 'Mar  8 03:00:01', 'Mar  1 03:00:01', 'Mar 12 03:00:01', 'Mar 13 03:00:01'].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: all 2025
+    expect(times).toEqual(['2025-02-20T03:00:01.000Z', '2025-03-10T03:00:01.000Z', '2025-03-11T03:00:01.000Z', '2025-03-08T03:00:01.000Z', '2025-03-01T03:00:01.000Z', '2025-03-12T03:00:01.000Z', '2025-03-13T03:00:01.000Z']);
+  });
 });
 
 describe('the zone of a syslog date (a local time), judged by its record time', () => {

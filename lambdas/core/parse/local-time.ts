@@ -240,8 +240,10 @@ export class StreamZones {
 }
 
 const DAY_MS = 24 * HOUR_MS;
-/** How far a file's syslog date may lie before the last one and still be the same year (`WallClock.yearDate`). */
+/** How far a file's syslog date may lie after the latest one and be taken at once (`WallClock.yearDate`). */
 const HALF_YEAR_MS = 183 * DAY_MS;
+/** How far a file's syslog date may lie before the latest one and be a line written late, not past a New Year (`WallClock.yearDate`). */
+const LATE_LINE_MS = 7 * DAY_MS;
 
 /** The instants a zone's wall time (read as UTC) may name: one, two where its clock goes back, none where it goes forward. */
 function instantsOf(wallAsUtc: number, zone: string): number[] {
@@ -379,10 +381,11 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
-  /** New Years this file's syslog dates ran past, and the first and last of them read (`yearDate`). */
+  /** New Years this file's syslog dates ran past, the first and the latest of them read, and one read far ahead of that on the line before (`yearDate`). */
   private newYears = 0;
   private firstYearDate: number | undefined;
   private lastYearDate: number | undefined;
+  private aheadYearDate: number | undefined;
   /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
   /** Each unit whose last such line is a `Started U` that its failure may still take back (`LineKey.cameUp`), and its end line before it. */
@@ -406,27 +409,61 @@ export class WallClock {
 
   /**
    * A syslog date (which names no year) of this file, as UTC, in `startYear`, the year the file
-   * begins in (`--year`), and one more for each New Year its lines ran past: a date more than half
-   * a year before the last one read (`Jan  1` after `Dec 31`); a line written late, more than half
-   * a year after the last, is of the year before (`Dec 31` after `Jan  1`) unless that lies before
-   * the file's first date: then the log was silent that long (Jan 8, then Aug 1), and it is the date
-   * read last from now on. Undefined when the day does not exist in its year.
+   * begins in (`--year`), and one more for each New Year its lines ran past. A date up to a week
+   * before the latest one read (`LATE_LINE_MS`) is a line written late: in its year, or in the
+   * year before when that puts it there (`Dec 31 23:59:58` after `Jan  1 00:00:01`), and it moves
+   * nothing. A date further before it is past a New Year (`Jan  1` after `Dec 31`; `Aug  1` after
+   * `Dec 22`, a host silent that long). No single line moves the clock more than half a year ahead
+   * (`jumpTo`): such a reading, a gap or a line written weeks late, is taken when the next line
+   * reads near it too; until then that line alone is read so, or, when it is one past a New Year
+   * that would not lie before the file's first date, in the year before (a line weeks late).
+   * Undefined when the day does not exist in its year.
    */
   yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
-    const at = utcTime(startYear + this.newYears, month1, day, h, m, s, ms);
+    const year = startYear + this.newYears;
+    const at = utcTime(year, month1, day, h, m, s, ms);
     if (at === undefined) return undefined;
-    const last = this.lastYearDate ?? at;
-    if (at < last - HALF_YEAR_MS) {
-      this.newYears++;
-      return this.yearDate(startYear, month1, day, h, m, s, ms);
+    const latest = this.lastYearDate;
+    if (latest === undefined) {
+      this.firstYearDate = at;
+      return this.moveTo(at);
     }
-    if (at > last + HALF_YEAR_MS && this.newYears > 0) {
-      const late = utcTime(startYear + this.newYears - 1, month1, day, h, m, s, ms);
-      if (late !== undefined && late >= this.firstYearDate!) return late;
+    if (at < latest - LATE_LINE_MS) {
+      const next = utcTime(year + 1, month1, day, h, m, s, ms);
+      if (next === undefined) return at;
+      if (next <= latest + HALF_YEAR_MS) {
+        this.newYears++;
+        return this.moveTo(next);
+      }
+      return this.jumpTo(next, 1) || at < this.firstYearDate! ? next : at;
     }
-    this.firstYearDate ??= at;
-    this.lastYearDate = at;
+    if (at <= latest + HALF_YEAR_MS) return this.moveTo(at);
+    const late = utcTime(year - 1, month1, day, h, m, s, ms);
+    if (late !== undefined && late >= latest - LATE_LINE_MS) return late;
+    this.jumpTo(at, 0);
     return at;
+  }
+
+  /** A date read in its year: the latest read when it is later, and a jump ahead not taken was a lone line. */
+  private moveTo(at: number): number {
+    this.aheadYearDate = undefined;
+    if (this.lastYearDate === undefined || at > this.lastYearDate) this.lastYearDate = at;
+    return at;
+  }
+
+  /**
+   * A date more than half a year after the latest read, `newYears` New Years on: taken (and true)
+   * when the line before read a date so far ahead too, near it (the log goes on there), else kept to compare the next line with.
+   */
+  private jumpTo(at: number, newYears: number): boolean {
+    const ahead = this.aheadYearDate;
+    if (ahead === undefined || at < ahead - LATE_LINE_MS || at > ahead + HALF_YEAR_MS) {
+      this.aheadYearDate = at;
+      return false;
+    }
+    this.newYears += newYears;
+    this.moveTo(at);
+    return true;
   }
 
   read(wallAsUtc: number, key?: LineKey): number {
