@@ -79,4 +79,30 @@ describe('the 5 Cs cards of a built report', () => {
       'Lasted 7.0 days from its first occurrence (2026-11-03) to its last occurrence (2026-11-10), and nothing after it showed it stopped: still happening at the end of the month.',
     );
   });
+
+  it('times a route\'s one-morning burst as one occurrence on that day, not the month\'s window as a second day still happening', async () => {
+    // Prepare: 100 requests to llm-gateway, one every 30 s from 09:00:30 to 09:50 on 3 November, a third of them invalid
+    const lines = Array.from({ length: 100 }, (_, i) => ({
+      type: 'attempt',
+      ts: new Date(Date.parse('2026-11-03T09:00:30Z') + i * 30_000).toISOString(),
+      route: 'llm-gateway',
+      request_id: `g${i}`,
+      attempt: 1,
+      outcome: i % 3 === 2 ? 'invalid' : 'ok',
+      latency_ms: 400,
+      status: 200,
+    }));
+
+    // Act
+    const { groups } = await november(lines);
+
+    // Assess: two hours, a day and the month fired; the day and the month hold the hours, which touch: one occurrence
+    const group = groups.find((g) => g.detector === 'retry-rate' && g.subject === 'llm-gateway');
+    expect(group?.condition.occurrences).toBe(4);
+    expect(group?.condition.days).toEqual(['2026-11-03']);
+    expect([group?.condition.firstAt, group?.condition.lastAt]).toEqual(['2026-11-03T09:14:59Z', '2026-11-03T10:14:59Z']);
+    expect(group?.consequence.persisted).toEqual({ from: '2026-11-03T08:15:00Z', to: '2026-11-03T10:15:00Z', ms: 2 * 3_600_000, ongoing: false });
+    expect(group?.consequence.notes.slice(0, 2)).toEqual(['1 occurrence in November 2026.', 'Happened once, on 2026-11-03.']);
+    expect(group?.cause.narrowed[0]).toMatch(/^A single occurrence \(2026-11-03\): more likely a one-off/);
+  });
 });

@@ -1360,10 +1360,26 @@ describe('a route finding over a window on the month’s last day', () => {
     ['the month', windowed('month', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')],
   ])('is still happening at the month’s end after %s, as no later window of its kind was judged in the month', (_, last) => {
     // Act
-    const g = groupFor([windowed('hour', '2026-10-31T02:00:00Z', '2026-10-31T03:00:00Z'), last]);
+    // Act: the window alone (one holding a narrower finding says nothing more than it: below)
+    const g = groupFor([last]);
 
     // Assess
     expect(g.consequence.persisted?.ongoing).toBe(true);
+  });
+
+  it.each([
+    ['a day ending on the 31st', windowed('day', '2026-10-30T03:00:00Z', '2026-10-31T03:00:00Z')],
+    ['the month', windowed('month', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')],
+  ])('is not still happening at the month’s end after %s that holds the hour that fired and ended with hours left', (_, wide) => {
+    // Prepare: the hour 02:00 to 03:00 on the 31st fired, and the wider window over it; the hours after it to midnight did not.
+    const hour = windowed('hour', '2026-10-31T02:00:00Z', '2026-10-31T03:00:00Z');
+
+    // Act
+    const g = groupFor([hour, wide]);
+
+    // Assess: the wider window says nothing more than the hour: one occurrence, that hour
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-31T02:00:00Z', to: '2026-10-31T03:00:00Z', ms: 3_600_000, ongoing: false });
+    expect([g.condition.occurrences, g.condition.days, g.consequence.notes[1]]).toEqual([2, ['2026-10-31'], 'Happened once, on 2026-10-31.']);
   });
 
   it('is not still happening when its last hour and day both ended with time left for another to be judged', () => {

@@ -218,8 +218,8 @@ export function buildReport(input: ReportInput): AuditReport {
     highlights: open.slice(0, 3).map(
       (g) =>
         `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${plural(g.condition.occurrences, 'finding')} ` +
-        `${g.condition.occurrences === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
-        `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.occurrences === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
+        `${g.condition.days.length === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
+        `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.days.length === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
     ),
     ...(firstMonth ? { firstMonthMonitored: true as const } : {}),
   };

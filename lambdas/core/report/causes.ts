@@ -1,7 +1,7 @@
 import type { Finding } from '../findings.ts';
 import type { RunRecord } from '../../ports.ts';
 import { formatBytes, formatDuration, maxOf, median, minOf } from '../stats.ts';
-import { happenedAtIso } from './evidence.ts';
+import { happenedAtIso, type Occurrence } from './evidence.ts';
 import { formatUsd, plural } from './format.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 
@@ -15,6 +15,8 @@ import { RunIndex, runKey } from './run-keys.ts';
 export interface CauseContext {
   /** The group's findings this month, oldest first (by `happenedAt`, when they count in the month). */
   readonly findings: readonly Finding[];
+  /** When they happened (`occurrencesOf`): a window holding a narrower finding of the group left out. Its findings when not given. */
+  readonly occurrences?: readonly Occurrence[];
   /** The subject's runs recorded this month, oldest first (empty when it records none). */
   readonly subjectRuns: readonly RunRecord[];
   /** Other detectors that fired on the same runs, with how often. */
@@ -64,21 +66,26 @@ function consecutiveDays(days: readonly string[]): boolean {
 
 /** Every run from the first occurrence to the last affected, or some only: the shape over time. */
 function shapeOverTime(ctx: CauseContext): string | undefined {
-  const { findings, subjectRuns, ongoing } = ctx;
+  const { subjectRuns, ongoing } = ctx;
   const until = ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'by the end of the month';
+  // Timed by its occurrences: the month's window over the hours that fired is not another day.
+  const findings = ctx.occurrences?.flatMap((o) => o.findings) ?? ctx.findings;
   const first = findings[0];
   const last = findings[findings.length - 1];
   if (!first) return undefined;
+  const days = [...new Set(findings.map((f) => day(happenedAtIso(f))))];
+  // One occurrence on one day: hours that fired in a row over days are no single occurrence.
+  const single = (ctx.occurrences?.length ?? findings.length) === 1 && days.length === 1;
   // Read as counted in the month (happenedAt): a window's finding on its last day, not on its stamp.
   const firstAt = happenedAtIso(first);
   const lastAt = happenedAtIso(last);
   const firstDay = day(firstAt);
-  if (findings.length === 1 && ongoing) {
+  if (single && ongoing) {
     // Nothing after it says it stopped: a one-off is not told from a change that lasts.
     const next = first.subject_kind === 'route' ? 'requests' : 'runs';
     return `A single occurrence (${firstDay}), not known to have stopped ${until}: too soon to tell a one-off, such as a passing upstream fault or an unusual input, from a lasting change. Watch whether the next ${next} are normal.`;
   }
-  if (findings.length === 1) {
+  if (single) {
     return `A single occurrence (${firstDay}): more likely a one-off, such as a passing upstream fault or an unusual input, than a lasting change. Watch whether it comes back.`;
   }
   const lastDay = day(lastAt);
@@ -107,7 +114,6 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
     }
     return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ` Still happening ${ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'at the end of the month'}.` : ''}`;
   }
-  const days = [...new Set(findings.map((f) => day(happenedAtIso(f))))];
   if (days.length > 1 && consecutiveDays(days)) {
     return `On every day from ${days[0]} to ${days[days.length - 1]}: a lasting change at the source ${changeAt(days[0] === ctx.recurring?.monthFirstDay, days[0])} rather than a passing fault${since(days[0] === ctx.recurring?.monthFirstDay)}.${recovery}`;
   }

@@ -49,6 +49,43 @@ export function endedAt(finding: Finding): number {
   return Number.isNaN(to) ? happenedAt(finding) : to;
 }
 
+/** A stretch of time a group's findings say it was happening: its findings, oldest first, from the start of the first to the end of the last. */
+export interface Occurrence {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly findings: readonly Finding[];
+}
+
+/**
+ * A group's findings (oldest first) as occurrences: each finding is a span (one over a window from
+ * its window's start to its end, any other a moment), and spans that overlap or touch are one
+ * occurrence. A window finding whose window holds a narrower finding of the group (the month's
+ * window over the hours that fired) says nothing more and is left out: it is neither another
+ * occurrence nor a later one.
+ */
+export function occurrencesOf(findings: readonly Finding[]): Occurrence[] {
+  const spans = findings.map((f) => ({ f, from: beganAt(f), to: endedAt(f) })).sort((a, b) => a.from - b.from || a.to - b.to);
+  // By start, then end: a span starting with one and shorter is just before it; the others it may hold follow it, up to its end.
+  const holdsNarrower = (i: number): boolean => {
+    const w = spans[i];
+    if (i > 0 && spans[i - 1].from === w.from && spans[i - 1].to < w.to) return true;
+    for (let j = i + 1; j < spans.length && spans[j].from <= w.to; j++) if (spans[j].to <= w.to && spans[j].to - spans[j].from < w.to - w.from) return true;
+    return false;
+  };
+  const kept = spans.filter((s, i) => s.to === s.from || !holdsNarrower(i));
+  const out: { fromMs: number; toMs: number; findings: Finding[] }[] = [];
+  for (const s of kept) {
+    const open = out[out.length - 1];
+    if (open && s.from <= open.toMs) {
+      open.toMs = Math.max(open.toMs, s.to);
+      open.findings.push(s.f);
+    } else out.push({ fromMs: s.from, toMs: s.to, findings: [s.f] });
+  }
+  // Each occurrence's findings oldest first, as counted in the month.
+  for (const o of out) o.findings.sort((a, b) => happenedAt(a) - happenedAt(b) || a.ts.localeCompare(b.ts));
+  return out;
+}
+
 /**
  * Whether a finding of a subject with no run records (no later clean run can say it stopped) still
  * held at the end of the month `span`: one over a route's window (`window`, `from`, `to`) when no later

@@ -4,7 +4,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { beganAt, costOf, endedAt, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf } from './evidence.ts';
+import { costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
@@ -134,12 +134,16 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
 
   const groups: FindingGroup[] = [];
   for (const [key, findings] of current) {
-    const first = findings[0];
-    const last = findings[findings.length - 1];
+    // When it happened, from its occurrences: a window holding a narrower finding (the month's, over the hours that fired) is neither another day nor a later time.
+    const occurrences = occurrencesOf(findings);
+    const counted = occurrences.flatMap((o) => o.findings);
     // Dated as counted in the month (happenedAt): a window's finding on its last day, not on its stamp, the next day.
-    const firstAt = happenedAtIso(first);
-    const lastAt = happenedAtIso(last);
-    const { detector, subject, subject_kind: kind } = first;
+    const firstAt = happenedAtIso(counted[0]);
+    const lastAt = happenedAtIso(counted[counted.length - 1]);
+    const days = [...new Set(counted.map((f) => happenedAtIso(f).slice(0, 10)))];
+    // Once: one occurrence, on one day (hours that fired in a row over days are no single occurrence).
+    const once = occurrences.length === 1 && days.length === 1;
+    const { detector, subject, subject_kind: kind } = findings[0];
     const fiveCs = fiveCsOf(detector);
     const subjectRuns = runsOf(kind, subject);
     // A run is its id at a time: a job may use one id for every run.
@@ -148,9 +152,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const runsAffected = affected.size;
     const laterCleanRun = subjectRuns.some((r) => r.ts > lastAt && !affected.has(runKey(r)));
     // Without run records, nothing later says it stopped: a finding on the last day, or a window no later window of its kind followed in the month.
-    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : findings.some((f) => heldAtMonthEnd(f, span));
+    const ongoing = subjectRuns.length > 0 ? !laterCleanRun : counted.some((f) => heldAtMonthEnd(f, span));
     // To its last occurrence: still happening says nothing after it showed it stopped, not that it went on to the month's end.
-    const endMs = endedAt(last);
+    const endMs = occurrences[occurrences.length - 1].toMs;
     // Of the same subject, kind and name: a job and an agent of one name are two subjects, whose run ids may meet.
     const also = new Map<string, number>();
     for (const other of findingsBySubject.get(subjectKey(kind, subject)) ?? []) {
@@ -173,8 +177,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const costUsd = costOf(findings);
     const maxLatencyMs = maxLatencyOf(findings);
     // Timed from when it began: a finding over a window (a month's, counted at its last second) from the window's start.
-    let beganMs = Date.parse(firstAt);
-    for (const f of findings) beganMs = Math.min(beganMs, beganAt(f));
+    const beganMs = Math.min(Date.parse(firstAt), occurrences[0].fromMs);
     const began = isoSecond(beganMs);
     const windowed = beganMs < Date.parse(firstAt);
     const sinceText = windowed ? `the start of its first window (${began.slice(0, 10)})` : `its first occurrence (${firstAt.slice(0, 10)})`;
@@ -185,9 +188,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const notes: string[] = [
       runsInMonth && runsAffected
         ? `${plural(runsAffected, 'run')} affected of ${runsInMonth} in ${span.label} (${formatPercent(runsAffected / runsInMonth)}).`
-        : `${plural(findings.length, 'occurrence')} in ${span.label}.`,
+        : `${plural(occurrences.length, 'occurrence')} in ${span.label}.`,
       // A single occurrence has no duration; one still happening had nothing after its last occurrence to show it stopped.
-      findings.length === 1 && !(ongoing && windowed)
+      once && !(ongoing && windowed)
         ? `Happened once, on ${firstAt.slice(0, 10)}${ongoing ? `, and nothing after it showed it stopped: still happening ${until}` : ''}.`
         : ongoing
           ? `Lasted ${formatSpan(persistedMs)} from ${sinceText} to its last occurrence (${lastAt.slice(0, 10)}), and nothing after it showed it stopped: still happening ${until}.`
@@ -215,7 +218,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         runsAffected,
         firstAt,
         lastAt,
-        days: [...new Set(findings.map((f) => happenedAtIso(f).slice(0, 10)))],
+        days,
         evidence: stats,
         values: evidenceValues(findings),
         examples,
@@ -225,6 +228,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
         known: fiveCs.cause,
         narrowed: narrowCause({
           findings,
+          occurrences,
           subjectRuns,
           alsoOnSameRuns: [...also].map(([d, count]) => ({ detector: d, count })).sort((a, b) => b.count - a.count),
           ongoing,
