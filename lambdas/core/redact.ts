@@ -458,11 +458,13 @@ function withoutClosers(value: string): string {
   return value.replace(/[,;})\]]+$/, '') || value;
 }
 
-/** The line `offset` is on, at most 256 characters either side. */
+/** The line `offset` is on, at most 256 characters either side (looked for no further: a long line of `pass=` stays linear). */
 function lineAround(text: string, offset: number): string {
-  const start = Math.max(text.lastIndexOf('\n', offset) + 1, offset - 256);
-  const newline = text.indexOf('\n', offset);
-  return text.slice(start, Math.min(newline < 0 ? text.length : newline, offset + 256));
+  let start = offset;
+  while (start > 0 && offset - start < 256 && text.charCodeAt(start - 1) !== 0x0a) start--;
+  let end = offset;
+  while (end < text.length && end - offset < 256 && text.charCodeAt(end) !== 0x0a) end++;
+  return text.slice(start, end);
 }
 
 /**

@@ -1020,6 +1020,8 @@ describe('linear time', () => {
     'option dashes': '-'.repeat(N),
     'option words': `--${'a-'.repeat(N / 2)}`,
     'password options': '--password '.repeat(N / 11),
+    'logfmt pass values': 'pass=1 '.repeat(N / 7),
+    'logfmt pass values beside a user': 'user=a pass=1 '.repeat(N / 14),
     'token options': '--token '.repeat(N / 8),
     'curl -u flags': `curl${' -u a:'.repeat(N / 6)}`,
     'curl quoted users': `curl -u "${'a'.repeat(N)}:`,
