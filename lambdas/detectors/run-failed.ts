@@ -65,9 +65,9 @@ export const runFailedDetector: RunDetector = {
       cause:
         'The job (or agent) hit an error it did report: a crash, a missing dependency or credential, an unreachable upstream or model API, a full disk, or a run that outlived its timeout.',
       consequence:
-        'The run’s work did not happen. Loud in the log, yet often unseen when nobody watches the exit status of scheduled jobs or cron discards the output.',
+        'The run’s work did not happen. Loud in the log, yet often unseen when nobody watches the exit status of scheduled jobs or cron discards the output. An agent: the task it was given was not done, and whoever called it got an error or nothing.',
       correctiveAction:
-        'Read the end of the run’s log for the error, fix its cause and re-run the job; if failures are expected and retried, make sure a retry is scheduled and succeeded.',
+        'Read the end of the run’s log for the error, fix its cause and re-run the job; if failures are expected and retried, make sure a retry is scheduled and succeeded. An agent: read the run’s last tool results and model replies for the error, fix its cause and run the task again.',
     },
   },
   check({ run, options }) {
@@ -105,8 +105,13 @@ export const runFailedDetector: RunDetector = {
   },
 };
 
-/** The `agent.end` statuses of a root run that are failures: the contract's `error`, and `timeout`. `budget_exhausted` is a hard stop doing its job, `cancelled` a choice. */
-const FAILED_AGENT_STATUSES: ReadonlySet<string> = new Set(['error', 'timeout']);
+/**
+ * The `agent.end` statuses of a root run that are failures, in any case: the contract's `error`
+ * (and its usual synonyms `failed`, `failure`), and `timeout` (`timed_out`). `budget_exhausted` is
+ * a hard stop doing its job, `cancelled` a choice.
+ */
+const FAILED_AGENT_STATUSES: ReadonlySet<string> = new Set(['error', 'failed', 'failure', 'timeout', 'timed_out']);
+const TIMED_OUT: ReadonlySet<string> = new Set(['timeout', 'timed_out']);
 
 /**
  * run-failed of an agent's root run, by the same id and 5 Cs: its `agent.end` said `error` or
@@ -118,10 +123,11 @@ export const runFailedRootRunDetector: TreeDetector = {
   meta: { ...runFailedDetector.meta, subjectKind: 'agent' },
   check({ tree }) {
     const root = endedRoot(tree);
-    if (root?.status === undefined || !FAILED_AGENT_STATUSES.has(root.status)) return [];
+    const status = root?.status?.toLowerCase();
+    if (root === undefined || status === undefined || !FAILED_AGENT_STATUSES.has(status)) return [];
     const durationMs = root.started_at !== undefined ? (root.ended_at as number) - root.started_at : undefined;
     const after = durationMs !== undefined ? ` after ${formatDuration(durationMs)}` : '';
-    const how = root.status === 'timeout' ? failedWithoutExitCode('timeout', after) : `ended with status ${root.status}${after}`;
+    const how = TIMED_OUT.has(status) ? failedWithoutExitCode('timeout', after) : `ended with status ${root.status}${after}`;
     return [
       {
         subject: tree.agent,

@@ -186,6 +186,32 @@ testTreeDetector(runFailedRootRunDetector, {
       ],
     },
     {
+      name: 'an agent root run that ended with a synonym in another case (FAILED)',
+      input: { tree: agentRun(2, 'FAILED') },
+      expected: [
+        {
+          run_id: 't1',
+          ts: '2026-10-05T10:00:10Z',
+          severity: 'high',
+          message: 'run t1 ended with status FAILED after 10 s (2 actions)',
+          evidence: { status: 'FAILED', duration_ms: 10_000, actions: 2, runs: 1, root_run_id: 't1' },
+        },
+      ],
+    },
+    {
+      name: 'an agent root run that ended with status timed_out',
+      input: { tree: agentRun(4, 'timed_out') },
+      expected: [
+        {
+          run_id: 't1',
+          ts: '2026-10-05T10:00:10Z',
+          severity: 'high',
+          message: 'run t1 timed out after 10 s (4 actions)',
+          evidence: { status: 'timed_out', duration_ms: 10_000, actions: 4, runs: 1, root_run_id: 't1' },
+        },
+      ],
+    },
+    {
       name: 'a root that failed with its sub-agent: one finding, of the root',
       input: { tree: treeWithFailedSubAgent('error') },
       expected: [
