@@ -51,6 +51,16 @@ const fallbackFiveCs = (detector: string) => ({
 
 
 /**
+ * Whether the config no longer names a subject (`inConfig` false: its section names it not; never
+ * a guard's), and then the owner last month's report named for its group (`before`), if it named
+ * one: the owner it keeps, as the config (`ownerOf`) names none.
+ */
+function outOfConfig(kind: string, subject: string, config: Config, before: CarriedGroup | undefined): { removed: boolean; carriedOwner?: string } {
+  const removed = inConfig(kind, subject, config) === false;
+  return { removed, carriedOwner: removed ? before?.owner : undefined };
+}
+
+/**
  * The owners a group's findings name (a guard's expired or expiring exception names its owner):
  * they, not every owner of the guard's other exceptions, answer for it. Undefined when none does.
  */
@@ -199,7 +209,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
     ];
     // Out of the config: the owner last month's report named, if it named one (else the key to set, as for any unconfigured subject).
-    const carriedOwner = inConfig(kind, subject, config) === false ? before?.owner : undefined;
+    const { carriedOwner } = outOfConfig(kind, subject, config, before);
     const owner = (kind === 'guard' ? ownersNamedBy(findings) : undefined) ?? ownerOf(kind, subject, config, input.exceptions) ?? carriedOwner;
     const examples = distinctMessages(findings);
     const evidenceCut = findings.filter(evidenceWasCut).length;
@@ -280,7 +290,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const last = q.findings[q.findings.length - 1];
     const before = carried.get(key);
     // Out of the config: its owner is the one last month's report named, and no key to set is offered for it.
-    const removed = inConfig(kind, q.subject, config) === false;
+    const { removed, carriedOwner } = outOfConfig(kind, q.subject, config, before);
     groups.push({
       id: anchor(q.detector, q.subject, used),
       detector: q.detector,
@@ -324,7 +334,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
               : retired
                 ? `Confirm ${q.subject} was taken out of use (or renamed, its checks moved with it) before calling this fixed.`
                 : 'None: confirm the fix is deliberate and keep the check on.',
-        owner: ownerOf(kind, q.subject, config, input.exceptions) ?? (removed ? before?.owner : undefined),
+        owner: ownerOf(kind, q.subject, config, input.exceptions) ?? carriedOwner,
         ownerKey: ownerKeyOf(kind, q.subject),
         ...(removed ? { inConfig: false as const } : {}),
         overdue: false,
