@@ -216,7 +216,8 @@ export function unnamedIn(previousFindings: readonly Pick<Finding, 'subject_kind
  * is retired: a job, agent or route last seen before `retireBefore`, silent since for longer than
  * SILENCE_RHYTHM_FACTOR × its rhythm (`rhythmOf`: a monthly job that missed one run is not), and,
  * an agent, with no other agent's state showing it may have run in its trees since (`mayHaveRunUnder`).
- * The one rule of the monthly report and MCP's find_overdue (with `unnamedIn`).
+ * The one rule of the monthly report and MCP's tools (with `unnamedIn`): find_overdue calls it, list_subjects
+ * and subject_status by `buildCoverage` (`retirementAt`).
  */
 export function isRetired(kind: string, name: string, state: unknown, lastSeen: number, retireBefore: number | undefined, end: number, agents: readonly SubjectSnapshot[]): boolean {
   if (retireBefore === undefined || lastSeen >= retireBefore) return false;
