@@ -56,12 +56,12 @@ export const runFailedDetector: RunDetector = {
   kind: 'run',
   meta: {
     id: 'run-failed',
-    description: 'A run ended with a non-zero exit code, a systemd failure result or a Lambda timeout (an agent\'s root run: with status `error` or `timeout`).',
+    description: 'A run ended with a non-zero exit code, a systemd failure result or a Lambda timeout (an agent\'s root run: with status `error` or `timeout`, in any case, or a synonym).',
     subjectKind: 'job',
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'The run ended with an exit code other than 0, or with a failure of its own: a systemd failure result, a Lambda timeout. An agent\'s root run: its `agent.end` says `status: error` or `status: timeout` (`ok`, `budget_exhausted`, `cancelled` and any other status are not failures).',
+        'The run ended with an exit code other than 0, or with a failure of its own: a systemd failure result, a Lambda timeout. An agent\'s root run: its `agent.end` says `status: error` or `status: timeout`, in any case, or their synonyms `failed`, `failure`, `timed_out` (`ok`, `budget_exhausted`, `cancelled` and any other status are not failures).',
       cause:
         'The job (or agent) hit an error it did report: a crash, a missing dependency or credential, an unreachable upstream or model API, a full disk, or a run that outlived its timeout.',
       consequence:
@@ -115,7 +115,7 @@ const TIMED_OUT: ReadonlySet<string> = new Set(['timeout', 'timed_out']);
 
 /**
  * run-failed of an agent's root run, by the same id and 5 Cs: its `agent.end` said `error` or
- * `timeout`. The root only: a sub-agent's failure is its parent's to handle (a retry, a fallback),
+ * `timeout` (`FAILED_AGENT_STATUSES`: any case, synonyms too). The root only: a sub-agent's failure is its parent's to handle (a retry, a fallback),
  * and shows here when the root fails with it.
  */
 export const runFailedRootRunDetector: TreeDetector = {
