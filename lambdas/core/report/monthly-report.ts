@@ -5,7 +5,6 @@ import type {
   Clock,
   ExceptionRegistry,
   FindingStore,
-  GuardException,
   PublishedReport,
   ReportDocument,
   ReportNotice,
