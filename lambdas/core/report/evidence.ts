@@ -43,7 +43,7 @@ export function beganAt(finding: Finding): number {
 }
 
 /** When what a finding reports ended: for a finding over a window (`window`, `from`, `to`), the window's end; else `happenedAt`. */
-export function endedAt(finding: Finding): number {
+function endedAt(finding: Finding): number {
   const e = finding.evidence;
   const to = typeof e?.window === 'string' && typeof e.from === 'string' && typeof e.to === 'string' ? Date.parse(e.to) : Number.NaN;
   return Number.isNaN(to) ? happenedAt(finding) : to;
