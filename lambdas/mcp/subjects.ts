@@ -9,7 +9,7 @@ import { EARLY_MS, type JobState, type JobSummary, maxRuntimeOf, runsGoingOn, ru
 import { graceMinutesOf } from '../core/job-options.ts';
 import { onTimeWithinMs } from '../detectors/missed-run.ts';
 import { ownValue } from '../core/own-property.ts';
-import { buildCoverage, minHistoryOf, unnamedIn } from '../core/report/coverage.ts';
+import { buildCoverage, minHistoryOf, SILENCE_RHYTHM_FACTOR, unnamedIn } from '../core/report/coverage.ts';
 import { findingsQueryEnd, happenedIn } from '../core/report/evidence.ts';
 import { LATE_RUN_DETECTORS, lateRunJudge, lateRunReadsFrom, RUNS_READ_TO, retractLateRuns } from '../core/report/late-runs.ts';
 import { listsBy } from '../core/report/lookup.ts';
@@ -568,7 +568,7 @@ export async function judgeSubjects(view: AuditReadView, subjects: readonly Know
     // The report lists a retired subject apart, in no row: nothing of it in its window.
     const retired = found === undefined ? retiredOf.get(subjectKeyOf(subject)) : undefined;
     if (retired !== undefined) {
-      const reason = `retired (not in the config, last seen ${retired.lastSeen.slice(0, 10)}): nothing of it since, silent for more than 3 × its usual gap between runs: renamed or no longer used`;
+      const reason = `retired (not in the config, last seen ${retired.lastSeen.slice(0, 10)}): nothing of it since, silent for more than ${SILENCE_RHYTHM_FACTOR} × its usual gap between runs: renamed or no longer used`;
       return { subject, ...(schedule ? { schedule } : {}), windowDays: windowDays[i], row: unjudgedRow(subject, reason, view, exceptions ?? undefined), findings: [], runs: [], open: [], retired };
     }
     if (found === undefined) throw new Error(`no coverage row for ${subject.kind} ${subject.name}`);
