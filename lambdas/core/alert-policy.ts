@@ -20,8 +20,9 @@ import { parseTime } from './parse-time.ts';
  * Per subject, from its run outcomes: `flapping_transitions_per_day` switches between healthy and
  * failing within 24 h start one flapping alert (a reminder at a switch, at most once per cooldown);
  * fewer than half as many end it, as does a cooldown without a switch that is also longer than the
- * subject's longest gap between switches (a steady failure is then alerted, reminded and escalated
- * as any, a steady health recovers); only switches after that can start it again. A flapping notice is held (counted as snoozed) while a snooze or maintenance
+ * subject's pace (its gaps between switches since flapping last settled, the longest left out:
+ * `settledBy`; a steady failure is then alerted, reminded and escalated as any, a steady health
+ * recovers); only switches after that settle (`settledAt`) can start it again. A flapping notice is held (counted as snoozed) while a snooze or maintenance
  * window covers every detector it names; the first switch after it ends sends it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
  * recovery notice and end the episode: the next failure alerts at once.
  */
@@ -579,8 +580,8 @@ export function decideAlerts(
       }
     } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, transitions, next.settledAt, options.cooldownMs)))) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
-      // A subject steady for a cooldown and for longer than any gap between the switches of its current bout has
-      // settled too, whatever its earlier switches: a steady failure goes on as any failure (cooldown reminders, escalation),
+      // A subject steady for a cooldown and for longer than its pace (the gaps between the switches of its current
+      // bout, the longest left out: `settledBy`) has settled too, whatever its earlier switches: a steady failure goes on as any failure (cooldown reminders, escalation),
       // a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown of 1 h) does not.
       next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions, settledAt: outcome.at };
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
