@@ -1219,8 +1219,6 @@ export const jobReducer: SubjectReducer<JobState> = {
       removeWhere(list, (e) => e.at < latest - DELIVERY_LAG_MS);
       keepNewest(list, MAX_PLATFORM_OK_KEPT);
     };
-    // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered
-    // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
     /**
      * Whether an end line naming no run, at `at` on `host` in log `group`, was read: its token
      * remembered, or a token of an earlier build a state may hold: `*open@<host>@<time>` (written
@@ -1230,13 +1228,15 @@ export const jobReducer: SubjectReducer<JobState> = {
      * state's last end at that second names (another host's end of the same second, a run of its own).
      */
     const loadedEnd = state.lastEnd;
-    const unnamedEndRead = (token: string, at: number, host: string | undefined, group: string | undefined) =>
+    const unnamedEndRead = (at: number, host: string | undefined, group: string | undefined, token = unnamedEndToken(at, host, group)) =>
       processed.has(token) ||
       (group !== undefined && host !== undefined && processed.has(unnamedEndToken(at, host, undefined))) ||
       ((host !== undefined || group !== undefined) &&
         !(host !== undefined && loadedEnd?.at === at && loadedEnd.host !== undefined && loadedEnd.host !== host) &&
         processed.has(unnamedEndToken(at, undefined, undefined)));
-    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, (at, host, group) => unnamedEndRead(unnamedEndToken(at, host, group), at, host, group));
+    // systemd starts read after their run's end (that end, read before the batch, is skipped as delivered
+    // again), and the latest systemd end of the job in the batch, by host: a start before it ends there.
+    const { endedBefore, latestEnd: lastSystemdEnd } = systemdEndsOf(events, subject, unnamedEndRead);
     /**
      * A systemd start read after an end of its unit that was read alone (no run open) on the same
      * host, strictly after it, in an earlier delivery (the start came late, in a delivery of its own):
@@ -1424,7 +1424,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         const group = logGroupOf(event.source);
         const endToken = unnamedEndToken(event.at, body.host, group);
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
-        if (unnamedEndRead(endToken, event.at, body.host, group)) continue;
+        if (unnamedEndRead(event.at, body.host, group, endToken)) continue;
         const open = (invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined) ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
         closes = open;
         if (open) runId = open.run_id;
