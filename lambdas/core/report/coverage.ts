@@ -184,7 +184,12 @@ export function trailingSilenceNote(
   const allowed = Math.max(SILENCE_MIN_MS, SILENCE_RHYTHM_FACTOR * rhythm);
   if (silence <= allowed) return undefined;
   const rhythmText = rhythm > 0 ? `${SILENCE_RHYTHM_FACTOR} × its usual gap of ${formatSpan(rhythm)} (at least ${formatSpan(SILENCE_MIN_MS)})` : `${formatSpan(SILENCE_MIN_MS)} (nothing shows its rhythm)`;
-  return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor(silence / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+  return `${silentSinceText(last, end)}: longer than ${rhythmText}, so its lines may have stopped reaching the audit (a subscription filter removed, a log group renamed) or it stopped running`;
+}
+
+/** How long a subject has been silent, from its last sighting `last` up to `end`: the start of both silence notes. */
+function silentSinceText(last: number, end: number): string {
+  return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor((end - last) / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)})`;
 }
 
 /**
@@ -198,7 +203,7 @@ function scheduledSilenceNote(schedule: string, timezone: string | undefined, la
   // expectedStarts reads (after, until].
   const [due] = expectedStarts(schedule, timezone, last, end - SILENCE_MIN_MS, 1);
   if (due === undefined) return undefined;
-  return `silent since ${isoSecond(last).slice(0, 10)}, ${plural(Math.floor((end - last) / DAY_MS), 'day')} (last seen ${isoSecond(last)}, up to ${isoSecond(end)}): its schedule "${schedule}" (${timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} and none was seen since, so it stopped running or its lines stopped reaching the audit`;
+  return `${silentSinceText(last, end)}: its schedule "${schedule}" (${timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} and none was seen since, so it stopped running or its lines stopped reaching the audit`;
 }
 
 /**
