@@ -77,8 +77,9 @@ export type Line = string | OverLongLine;
 
 /**
  * A path (`-` for stdin) as a stream of lines; checks it can be read first: a directory is an
- * InputError at once, a path missing or not readable (permission denied) an UnreadableInputError
- * when its lines are read, as for xz (a scan names it, counts it and reads the others). A named pipe, a
+ * InputError at once, a path missing or not readable (permission denied) an UnopenedInputError
+ * when its lines are read (`scan` names it, counts it and reads the others; `report`, `init` and
+ * `mcp` refuse it). A named pipe, a
  * process substitution (`<(zcat app.log.gz)`, `/dev/fd/63`) or a character device is read as a
  * stream, like stdin, its size unknown. Gzip is decompressed: a path named `.gz` is gzip (one
  * whose data is not is reported, as a damaged one is), and any other input whose first bytes are

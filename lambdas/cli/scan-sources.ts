@@ -62,7 +62,9 @@ export function jobNameOfFile(path: string): string | undefined {
 }
 
 /**
- * A path (`-` for stdin, `.gz` too); throws an InputError at once when it cannot be read. A line a
+ * A path (`-` for stdin, `.gz` too); throws an InputError at once for a directory or what is not a
+ * file, a pipe or a device, while a path that cannot be opened fails when its lines are read
+ * (`openLineSource`: an UnopenedInputError, which `scan` counts and reads past). A line a
  * container runtime wrapped is handed on unwrapped, the parts of one it split joined first.
  * `command` is the one its hints pipe a file into (`xzcat a.log.xz | silent-audit report -`).
  * `functionName` (`scan --function`) is the job of the Lambda platform lines of a stream whose
