@@ -62,7 +62,7 @@ export const emptyOutputRootRunDetector: TreeDetector = {
   meta: { ...emptyOutputDetector.meta, subjectKind: 'agent' },
   check({ tree }) {
     const root = endedRoot(tree);
-    if (root?.status !== 'ok' || root.output_bytes === undefined) return [];
+    if (root?.status?.toLowerCase() !== 'ok' || root.output_bytes === undefined) return [];
     const output = wholeOfExcerpts(undefined, undefined, root.output_bytes);
     const kind = output === undefined ? undefined : classifyEmptyOutput(output);
     if (kind === undefined) return [];

@@ -208,6 +208,19 @@ testTreeDetector(emptyOutputRootRunDetector, {
       ],
     },
     {
+      name: 'an agent root run that ended OK (another case) with output_bytes 0',
+      input: { tree: agentRun(0, { status: 'OK', output_bytes: 0 }) },
+      expected: [
+        {
+          run_id: 'ws-6',
+          ts: '2026-10-05T10:00:20Z',
+          severity: 'high',
+          message: 'run ws-6 ended ok but wrote no output (output_bytes 0) after 0 actions',
+          evidence: { output_bytes: 0, reason: 'zero-bytes', status: 'OK', actions: 0, runs: 1, root_run_id: 'ws-6' },
+        },
+      ],
+    },
+    {
       name: 'an agent root run whose tree did work but returned output_bytes 0, once for the root only',
       input: { tree: treeWithEmptySubAgent(0) },
       expected: [
