@@ -277,6 +277,46 @@ describe('the year of a syslog date', () => {
     // Assess: all 2025
     expect(times).toEqual(['2025-02-20T03:00:01.000Z', '2025-03-10T03:00:01.000Z', '2025-03-11T03:00:01.000Z', '2025-03-08T03:00:01.000Z', '2025-03-01T03:00:01.000Z', '2025-03-12T03:00:01.000Z', '2025-03-13T03:00:01.000Z']);
   });
+
+  const dailyDates = (from: string, count: number) =>
+    Array.from({ length: count }, (_, i) => {
+      const d = new Date(Date.parse(`${from}T03:00:01Z`) + i * 86_400_000);
+      return `${d.toUTCString().slice(8, 11)} ${String(d.getUTCDate()).padStart(2, ' ')} 03:00:01`;
+    });
+  const isoDays = (from: string, count: number) => Array.from({ length: count }, (_, i) => new Date(Date.parse(`${from}T03:00:01Z`) + i * 86_400_000).toISOString());
+
+  it('keeps in their year the lines after a clock stepped back more than a week', () => {
+    // Prepare: a daily job Jun 1-20, then the host clock stepped back to Jun 10 and the job went on to Jun 29
+    const lines = [...dailyDates('2025-06-01', 20), ...dailyDates('2025-06-10', 20)].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: all 2025
+    expect(times).toEqual([...isoDays('2025-06-01', 20), ...isoDays('2025-06-10', 20)]);
+  });
+
+  it('keeps in their year the lines of rotated files read newest first', () => {
+    // Prepare: `zcat -f /var/log/syslog*`: syslog (Dec 1-7), then syslog.1 (Nov 24-30)
+    const lines = [...dailyDates('2025-12-01', 7), ...dailyDates('2025-11-24', 7)].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: all 2025
+    expect(times).toEqual([...isoDays('2025-12-01', 7), ...isoDays('2025-11-24', 7)]);
+  });
+
+  it('keeps in their year the lines after one line read weeks ahead', () => {
+    // Prepare: a daily job Jun 1-20, one line from a clock 20 days ahead (Jul 10), then Jun 21-25
+    const lines = [...dailyDates('2025-06-01', 20), 'Jul 10 03:00:01', ...dailyDates('2025-06-21', 5)].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: all 2025
+    expect(times).toEqual([...isoDays('2025-06-01', 20), '2025-07-10T03:00:01.000Z', ...isoDays('2025-06-21', 5)]);
+  });
 });
 
 describe('the zone of a syslog date (a local time), judged by its record time', () => {

@@ -244,6 +244,12 @@ const DAY_MS = 24 * HOUR_MS;
 const HALF_YEAR_MS = 183 * DAY_MS;
 /** How far a file's syslog date may lie before the latest one and be a line written late, not past a New Year (`WallClock.yearDate`). */
 const LATE_LINE_MS = 7 * DAY_MS;
+/**
+ * How far a file's syslog date must lie before the latest one to be past a New Year that puts it more than half a year
+ * on (`WallClock.yearDate`): one less far back is of its year, a clock stepped back or rotated files read newest first
+ * (`zcat -f syslog*`: Dec 1-7, then Nov 24-30), not a host silent most of a year.
+ */
+const SEASON_BACK_MS = 91 * DAY_MS;
 
 /** The instants a zone's wall time (read as UTC) may name: one, two where its clock goes back, none where it goes forward. */
 function instantsOf(wallAsUtc: number, zone: string): number[] {
@@ -412,8 +418,10 @@ export class WallClock {
    * begins in (`--year`), and one more for each New Year its lines ran past. A date up to a week
    * before the latest one read (`LATE_LINE_MS`) is a line written late: in its year, or in the
    * year before when that puts it there (`Dec 31 23:59:58` after `Jan  1 00:00:01`), and it moves
-   * nothing. A date further before it is past a New Year (`Jan  1` after `Dec 31`; `Aug  1` after
-   * `Dec 22`, a host silent that long). No single line moves the clock more than half a year ahead
+   * nothing. A date further before it is past a New Year when that puts it within half a year on
+   * (`Jan  1` after `Dec 31`), or when it lies over a quarter year before it (`SEASON_BACK_MS`:
+   * `Aug  1` after `Dec 22`, a host silent that long); one less far back is in its year and moves
+   * nothing (a clock stepped back, rotated files read newest first, lines after one read ahead). No single line moves the clock more than half a year ahead
    * (`jumpTo`): such a reading, a gap or a line written weeks late, is taken when the next line
    * reads near it too; until then that line alone is read so, or, when it is one past a New Year
    * that would not lie before the file's first date, in the year before (a line weeks late).
@@ -435,6 +443,7 @@ export class WallClock {
         this.newYears++;
         return this.moveTo(next);
       }
+      if (at >= latest - SEASON_BACK_MS) return at;
       return this.jumpTo(next, 1) || at < this.firstYearDate! ? next : at;
     }
     if (at <= latest + HALF_YEAR_MS) return this.moveTo(at);
