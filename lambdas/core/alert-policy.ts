@@ -20,9 +20,9 @@ import { parseTime } from './parse-time.ts';
  * Per subject, from its run outcomes: `flapping_transitions_per_day` switches between healthy and
  * failing within 24 h start one flapping alert (a reminder at a switch, at most once per cooldown);
  * fewer than half as many end it, as does a cooldown without a switch that is also longer than the
- * subject's pace (its gaps between switches since flapping last settled, the longest left out:
- * `settledBy`; a steady failure is then alerted, reminded and escalated as any, a steady health
- * recovers); only switches after that settle (`settledAt`) can start it again. A flapping notice is held (counted as snoozed) while a snooze or maintenance
+ * subject's pace (its gaps between switches since flapping last settled, for a steady failure the
+ * longest left out: `settledBy`; a steady failure is then alerted, reminded and escalated as any, a
+ * steady health recovers); only switches after that settle (`settledAt`) can start it again. A flapping notice is held (counted as snoozed) while a snooze or maintenance
  * window covers every detector it names; the first switch after it ends sends it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
  * recovery notice and end the episode: the next failure alerts at once.
  */
@@ -578,11 +578,11 @@ export function decideAlerts(
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
         openWith(severity, names[0] ?? 'flapping', outcome.at);
       }
-    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, transitions, next.settledAt, options.cooldownMs)))) {
+    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, status, transitions, next.settledAt, options.cooldownMs)))) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
-      // A subject steady for a cooldown and for longer than its pace (the gaps between the switches of its current
-      // bout, the longest left out: `settledBy`) has settled too, whatever its earlier switches: a steady failure goes on as any failure (cooldown reminders, escalation),
-      // a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown of 1 h) does not.
+      // A subject steady for a cooldown and for longer than its pace (the gaps between the switches since the last settle,
+      // for a steady failure the longest left out: `settledBy`) has settled too: a steady failure goes on as any failure (cooldown reminders, escalation),
+      // a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown of 1 h; bursts with healthy hours between) does not.
       next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions, settledAt: outcome.at };
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
       const names = open?.detectors ?? Object.keys(detectors);
@@ -668,14 +668,17 @@ function switchesAfter(transitions: readonly number[], settledAt: number | undef
 }
 
 /**
- * Whether a flapping subject `quietMs` without a switch has settled: quiet for a cooldown, and for
- * longer than its pace, the gaps between its switches within 24 h after `settledAt` (a job that
- * switches every 2 h with a cooldown of 1 h is still flapping 1 h after a switch), their longest
- * gap left out: a single long quiet stretch before the flapping began (after a lone failure hours
- * before) is not its pace, while a pace of 1 h and 5 h gaps, or bursts every 5 h, has more than one.
- * The stretch that settled an earlier bout lies before `settledAt`. Worked out once per list.
+ * Whether a flapping subject `quietMs` without a switch (in `status`) has settled: quiet for a
+ * cooldown, and for longer than its pace, the gaps between its switches within 24 h after `settledAt`
+ * (a job that switches every 2 h with a cooldown of 1 h is still flapping 1 h after a switch). A steady
+ * failure leaves their longest gap out: a single long quiet stretch before the flapping began (after
+ * a lone failure hours before) is not its pace, and would leave a failure that goes on unreminded
+ * for as long. A steady health counts every gap: a job flapping in bursts with healthy hours between
+ * them stays grouped under its flapping alert (a recovery notice then the next burst paged run by
+ * run is worse noise than a later recovery). The stretch that settled an earlier bout lies before
+ * `settledAt`. Worked out once per list.
  */
-function settledBy(quietMs: number, transitions: readonly number[], settledAt: number | undefined, cooldownMs: number): boolean {
+function settledBy(quietMs: number, status: SubjectHealth['status'], transitions: readonly number[], settledAt: number | undefined, cooldownMs: number): boolean {
   if (quietMs < cooldownMs) return false;
   let pace = paceOf.get(transitions);
   if (!pace || pace.settledAt !== settledAt) {
@@ -685,13 +688,13 @@ function settledBy(quietMs: number, transitions: readonly number[], settledAt: n
       if (gap > longest) [longest, next] = [gap, longest];
       else if (gap > next) next = gap;
     }
-    paceOf.set(transitions, (pace = { settledAt, gap: next }));
+    paceOf.set(transitions, (pace = { settledAt, longest, next }));
   }
-  return quietMs > pace.gap;
+  return quietMs > (status === 'failing' ? pace.next : pace.longest);
 }
 
-/** The pace of a transitions list (as `settledBy` works it out) after a settle, by list (as `minimumOf`). */
-const paceOf = new WeakMap<readonly number[], { settledAt: number | undefined; gap: number }>();
+/** The longest two gaps of a transitions list (as `settledBy` works them out) after a settle, by list (as `minimumOf`). */
+const paceOf = new WeakMap<readonly number[], { settledAt: number | undefined; longest: number; next: number }>();
 
 /** Whether two health records say the same (the run-outcome loop's "did anything change", without serialising both). */
 function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {

@@ -359,6 +359,21 @@ describe('alert policy: flapping', () => {
     expect(state?.health?.flapping).toBeUndefined();
   });
 
+  it.each([
+    { name: 'FOFO bursts, 4 healthy hours between', pattern: 'FOFOOOOFOFOOOOFOFOOOOFOFOOOOFOFOOOOFOF' },
+    { name: 'FOFOF bursts, 4 healthy hours between', pattern: 'FOFOFOOOOFOFOFOOOOFOFOFOOOOFOFOFOOOOFOFOF' },
+  ])('keeps a job flapping in bursts flapping through the healthy hours between them ($name): no recovery, no failure paged', ({ pattern }) => {
+    // Prepare: hourly runs, F failing, O healthy, a cooldown of 1 h (shorter than the healthy stretch between bursts)
+    const steps: Step[] = [...pattern].map((c, h) => (c === 'F' ? { at: h * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] } : { at: h * 60, runs: ['ok'] as const }));
+    // Act
+    const { log, state } = simulate(steps, { defaults: { alert_cooldown_minutes: 60 } });
+    // Assess: once flapping, only flapping notices go out
+    const sent = log.flatMap((l, h) => l.filter((m) => m.startsWith('sent')).map((m) => ({ h, m })));
+    const firstFlapping = sent.find((s) => s.m.startsWith('sent flapping'))!.h;
+    expect(sent.filter((s) => s.h > firstFlapping && !s.m.startsWith('sent flapping'))).toEqual([]);
+    expect(state?.health?.flapping).toBeDefined();
+  });
+
   it('flaps again after it settled once flapping_transitions_per_day switches came after the settle', () => {
     // Prepare: 12 alternating hours (flapping from hour 6), failures every hour from 12 to 29 (flapping settles), alternating again from hour 30
     const failing: Step[] = Array.from({ length: 18 }, (_, i) => ({ at: (12 + i) * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] }));
