@@ -4,7 +4,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { InvalidArgumentError } from 'commander';
 import { CloudWatchReadError, type LogGroupEvent, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
 import { CorruptInputError, InputError, openLineSource, type ReaderCommand } from '../adapters/file-lines.ts';
-import { functionNameOf } from '../core/envelope.ts';
+import { functionNameOf, functionOfStream } from '../core/envelope.ts';
 import { type AuditEvent, instantContent, type LineSource, REPEAT_NUMBERED } from '../core/events.ts';
 import type { ParseOutcome } from '../core/parse/types.ts';
 import type { LineTally } from '../core/line-tally.ts';
@@ -45,6 +45,8 @@ export interface ScanSource {
   readonly size?: number;
   /** The job of lines that name none (Lambda platform lines): the file's base name, the function of `/aws/lambda/<name>`. */
   readonly defaultJob?: string;
+  /** A log group's: the job of the Lambda platform lines of a stream, when its name names one (`functionOfStream`), before `defaultJob`. */
+  readonly jobOfStream?: (logStream: string) => string | undefined;
   records(onBytes?: (n: number) => void): AsyncIterable<SourceRecord>;
   /** Once read, a file's: what to tell if none of its lines was recognised, its first bytes holding NULs (see LineSourceFile). */
   readonly nulBytesNote?: string;
@@ -113,15 +115,25 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
  * an InputError. The lines a container runtime split over several events of a log stream are
  * joined as the deployed ingest joins them (EventLineJoiner, one per stream: FilterLogEvents
  * interleaves the streams), named by the event they begin in; an event that may be no runtime's
- * record is handed on as it is, paying nothing for joining. `functionName` (`scan --function`) is
- * the job of the Lambda platform lines of a group whose name names none (a function's custom
- * LoggingConfig.LogGroup, `/myapp/lambdas`).
+ * record is handed on as it is, paying nothing for joining. The Lambda platform lines of a group
+ * whose name names no function (a custom LoggingConfig.LogGroup, `/myapp/lambdas`, which several
+ * functions may share) are of the function their stream names (`functionOfStream`), else of
+ * `functionName` (`scan --function`).
  */
 export function logGroupSource(client: CloudWatchLogsClient, query: LogGroupQuery, functionName?: string): ScanSource {
+  const groupFunction = functionNameOf(query.logGroup);
+  const streamJobs = new Map<string, string | undefined>();
   return {
     name: query.logGroup,
     kind: 'log group',
-    defaultJob: functionNameOf(query.logGroup) ?? functionName,
+    defaultJob: groupFunction ?? functionName,
+    jobOfStream:
+      groupFunction === undefined
+        ? (logStream) => {
+            if (!streamJobs.has(logStream)) streamJobs.set(logStream, functionOfStream(logStream));
+            return streamJobs.get(logStream);
+          }
+        : undefined,
     async *records(onBytes) {
       const streams = new Map<string, StreamEvents>();
       let eventsRead = 0;
@@ -279,7 +291,7 @@ function numberRepeat(outcome: ParseOutcome, record: SourceRecord, repeats: Line
 /** A record's line (its `lineNo`th) parsed, its zoneless times read by `clock`. */
 function parseRecord(source: ScanSource, record: SourceRecord, lineNo: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, clock?: WallClock): ParseOutcome {
   const origin: LineSource = record.eventId === undefined ? { origin: source.name, line: lineNo } : { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
-  return parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: source.defaultJob, redactor: opts.redactor });
+  return parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: (record.logStream === undefined ? undefined : source.jobOfStream?.(record.logStream)) ?? source.defaultJob, redactor: opts.redactor });
 }
 
 /**

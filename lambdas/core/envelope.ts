@@ -86,3 +86,15 @@ export function functionNameOf(logGroup: string): string | undefined {
   const m = /^\/aws\/lambda\/(.+)$/.exec(logGroup);
   return m?.[1];
 }
+
+/** A log stream name that names its function: `2026/10/05/hourly-sync[$LATEST]a1b2…`. */
+const FUNCTION_STREAM = /^\d{4}\/\d{2}\/\d{2}\/([A-Za-z0-9_-]{1,64})\[/;
+
+/**
+ * The function a log stream of a custom log group (LoggingConfig.LogGroup, which several functions
+ * may share) names: AWS names each `YYYY/MM/DD/<function>[<version>]<id>`; undefined for a stream
+ * that names none (an `/aws/lambda/<name>` group's `YYYY/MM/DD/[<version>]<id>`).
+ */
+export function functionOfStream(logStream: string): string | undefined {
+  return FUNCTION_STREAM.exec(logStream)?.[1];
+}

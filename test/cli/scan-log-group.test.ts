@@ -136,6 +136,28 @@ describe('silent-audit scan --log-group', () => {
     expect(unnamed.stderr).toContain('name no function');
   });
 
+  it("names the Lambda platform lines of a custom log group shared by several functions after the function each stream names, not --function", async () => {
+    // Prepare: hourly-sync and billing-export share /myapp/lambdas; each stream is named YYYY/MM/DD/<function>[<version>]<id>; billing-export times out
+    const stream = (fn: string) => `2026/10/05/${fn}[$LATEST]a1b2c3d4e5f60718`;
+    const at = (iso: string) => Date.parse(iso);
+    const report = (id: string, status = '') => `REPORT RequestId: ${id}\tDuration: 52941.67 ms\tBilled Duration: 52942 ms\tMemory Size: 512 MB\tMax Memory Used: 180 MB${status}`;
+    const events = [
+      { timestamp: at('2026-10-05T00:00:10Z'), message: 'START RequestId: 0c5c7fd0-a6a3-4450-a513-270e269e0d37 Version: $LATEST', logStream: stream('hourly-sync'), eventId: 'e1' },
+      { timestamp: at('2026-10-05T00:01:03Z'), message: report('0c5c7fd0-a6a3-4450-a513-270e269e0d37'), logStream: stream('hourly-sync'), eventId: 'e2' },
+      { timestamp: at('2026-10-05T01:00:11Z'), message: 'START RequestId: 1c5c7fd0-a6a3-4450-a513-270e269e0d37 Version: $LATEST', logStream: stream('billing-export'), eventId: 'e3' },
+      { timestamp: at('2026-10-05T01:15:11Z'), message: report('1c5c7fd0-a6a3-4450-a513-270e269e0d37', '\tStatus: timeout'), logStream: stream('billing-export'), eventId: 'e4' },
+    ];
+    cwl.reset();
+    serveLogGroups(cwl, { '/myapp/lambdas': events });
+
+    // Act
+    const { result, stdout } = await scan({ logGroups: ['/myapp/lambdas'], since: at('2026-10-04T00:00:00Z'), functionName: 'hourly-sync' });
+
+    // Assess: the timeout is billing-export's; hourly-sync ran once and did not fail
+    expect(result.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+    expect(stdout).toMatch(/hourly-sync\s+1\s+0\s/);
+  });
+
   it('combines files and log groups in one scan', async () => {
     const file = fileURLToPath(new URL('../fixtures/instrumented/healthy.jsonl', import.meta.url));
     const { result, stdout } = await scan({ paths: [file], logGroups: ['/aws/lambda/orders-export'], since: FIRST - DAY });
