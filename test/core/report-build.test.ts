@@ -1382,6 +1382,28 @@ describe('a route finding over a window on the month’s last day', () => {
     expect([g.condition.occurrences, g.condition.days, g.consequence.notes[1]]).toEqual([2, ['2026-10-31'], 'Happened once, on 2026-10-31.']);
   });
 
+  it('keeps the month’s window as still happening when the hour it holds accounts for few of its retries', () => {
+    // Prepare: the month judged 88 retried of 420 requests, spread over its days; one hour on the 3rd fired with 10 of them.
+    const month = finding('retry-rate', 'search-api', '2026-11-01T00:00:00Z', {
+      kind: 'route',
+      severity: 'medium',
+      evidence: { window: 'month', from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', requests: 420, retried: 88, rate: 0.21 },
+    });
+    const hour = finding('retry-rate', 'search-api', '2026-10-03T10:00:00Z', {
+      kind: 'route',
+      severity: 'medium',
+      evidence: { window: 'hour', from: '2026-10-03T09:00:00Z', to: '2026-10-03T10:00:00Z', requests: 30, retried: 10, rate: 0.33 },
+    });
+
+    // Act
+    const g = groupFor([hour, month]);
+
+    // Assess: the month says more than the hour: it is the occurrence, over its whole window, still happening at its end
+    expect(g.consequence.persisted).toEqual({ from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z', ms: 31 * 86_400_000, ongoing: true });
+    expect(g.consequence.notes).not.toContain('Happened once, on 2026-10-03.');
+    expect(g.cause.narrowed.join(' ')).not.toMatch(/A single occurrence \(2026-10-03\)/);
+  });
+
   it('is not still happening when its last hour and day both ended with time left for another to be judged', () => {
     // Prepare: the day to midnight on the 30th, and an hour on the 31st: the day's next window ends on 1 November at 00:00, in October.
     const g = groupFor([windowed('day', '2026-10-30T00:00:00Z', '2026-10-31T00:00:00Z'), windowed('hour', '2026-10-31T05:00:00Z', '2026-10-31T06:00:00Z')]);

@@ -56,23 +56,47 @@ export interface Occurrence {
   readonly findings: readonly Finding[];
 }
 
+/** Evidence counts a window finding judged, in the order they say what it judged: its retried requests, else its requests. */
+const JUDGED_COUNTS = ['retried', 'requests'] as const;
+
+interface Span {
+  readonly f: Finding;
+  readonly from: number;
+  readonly to: number;
+}
+
+/**
+ * Whether the narrower findings over a window (held by it, or crossing its edge: the hours that fired
+ * over a day's end) account for what it judged: the count it judged (`JUDGED_COUNTS`, the first it
+ * has above 0) is mostly theirs. Overlapping narrower windows share requests, so only ones apart
+ * are summed, the largest first. Evidence that cannot tell (no count) keeps the window.
+ */
+function accountedFor(window: Span, narrower: readonly Span[]): boolean {
+  const key = JUDGED_COUNTS.find((k) => isNumber(window.f.evidence?.[k]) && (window.f.evidence?.[k] as number) > 0);
+  if (!key) return false;
+  const countOf = (s: Span): number => (isNumber(s.f.evidence?.[key]) ? (s.f.evidence?.[key] as number) : 0);
+  const apart: Span[] = [];
+  for (const s of [...narrower].sort((a, b) => countOf(b) - countOf(a))) if (apart.every((o) => s.to <= o.from || s.from >= o.to)) apart.push(s);
+  return 2 * apart.reduce((sum, s) => sum + countOf(s), 0) > countOf(window);
+}
+
 /**
  * A group's findings (oldest first) as occurrences: each finding is a span (one over a window from
  * its window's start to its end, any other a moment), and spans that overlap or touch are one
- * occurrence. A window finding whose window holds a narrower finding of the group (the month's
- * window over the hours that fired) says nothing more and is left out: it is neither another
- * occurrence nor a later one.
+ * occurrence. A window finding whose window holds a narrower finding of the group, where the
+ * narrower findings over it account for most of what it judged (`accountedFor`: the month's window
+ * over the hours that fired, whose retries are mostly theirs), says nothing more and is left out: it is neither another occurrence
+ * nor a later one. One judging mostly requests outside them (retries spread over days no narrower
+ * window fired on) is kept, an occurrence over its whole window.
  */
 export function occurrencesOf(findings: readonly Finding[]): Occurrence[] {
-  const spans = findings.map((f) => ({ f, from: beganAt(f), to: endedAt(f) })).sort((a, b) => a.from - b.from || a.to - b.to);
-  // By start, then end: a span starting with one and shorter is just before it; the others it may hold follow it, up to its end.
-  const holdsNarrower = (i: number): boolean => {
-    const w = spans[i];
-    if (i > 0 && spans[i - 1].from === w.from && spans[i - 1].to < w.to) return true;
-    for (let j = i + 1; j < spans.length && spans[j].from <= w.to; j++) if (spans[j].to <= w.to && spans[j].to - spans[j].from < w.to - w.from) return true;
-    return false;
+  const spans: Span[] = findings.map((f) => ({ f, from: beganAt(f), to: endedAt(f) })).sort((a, b) => a.from - b.from || a.to - b.to);
+  const saysNothingMore = (w: Span): boolean => {
+    if (w.to === w.from) return false;
+    const narrower = spans.filter((s) => s.to - s.from < w.to - w.from && s.from < w.to && s.to > w.from);
+    return narrower.some((s) => s.from >= w.from && s.to <= w.to) && accountedFor(w, narrower);
   };
-  const kept = spans.filter((s, i) => s.to === s.from || !holdsNarrower(i));
+  const kept = spans.filter((s) => !saysNothingMore(s));
   const out: { fromMs: number; toMs: number; findings: Finding[] }[] = [];
   for (const s of kept) {
     const open = out[out.length - 1];
