@@ -447,11 +447,16 @@ const NOT_A_PASSWORD =
 const LOGFMT_COUNTS = /^([^,;|]*)[,;|][A-Za-z_][\w.-]*=/;
 /** What a test runner writes after `pass=` besides a count or a result: a state, a share, a duration (`skipped`, `pending`, `n/a`, `-`, `all`, `1.5s`). */
 const PASS_STATE = /^(?:skipped|skip|pending|running|partial|all|unknown|n\/a|na|-|\d+(?:\.\d+)?(?:ms|s|m|h))$/i;
-/** A compiler named before a `pass=` (`optimizer pass=dce`, `llvm pass=loop-unroll`): its value is a pass's name (COMPILER_PASS_NAME). */
-const COMPILER_BEFORE = /\b(?:optimi[sz](?:er|ation)|llvm|mlir|compiler|codegen|gcc|clang|rustc|jit)\b/i;
-const COMPILER_PASS_NAME = /^[a-z][a-z0-9_-]*$/;
-/** A user's label (`user=admin`, `username=`, `login=`): a `pass=` on its line is a login's password. */
+/** A plain lower-case word after `pass=` (`dce`, `done`, `first`, `loop-unroll`): a pass's name or a result unless it looks like a credential or the line is a login. */
+const PLAIN_WORD = /^[a-z][a-z0-9_-]*$/;
+/** A number of 6 digits or more (`123456`): a PIN-like password on a login's line. */
+const LONG_NUMBER = /^\d{6,}$/;
+/** A user's label (`user=admin`, `username=`, `login=`): a `pass=` on its line is a login's password, unless the line counts (COUNT_LABEL). */
 const USER_LABEL = /(?<![\w.-])(?:user(?:name)?|login|usr)=/i;
+/** A test runner's count label (`fail=0`, `skip=1`, `total=0`): its line reports a run (`pass=3 fail=0 user=ci`), not a login. */
+const COUNT_LABEL = /(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)=/i;
+/** `$` and a name in upper or lower case (`$DB_PASS`, `$db_pass`): a variable; not a mixed-case `$ecretPw1`. */
+const SINGLE_CASE_VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$/;
 
 /** A value without the punctuation closing what holds it (`48,`, `ok)`, `x]`, `${HOME}` → `${HOME`); the value itself when that is all of it. */
 function withoutClosers(value: string): string {
@@ -467,22 +472,33 @@ function lineAround(text: string, offset: number): string {
   return text.slice(start, end);
 }
 
+/** Whether the line around `offset` is a login's: a user's label (USER_LABEL) and no count label (COUNT_LABEL). */
+function isLoginLine(text: string, offset: number): boolean {
+  const line = lineAround(text, offset);
+  return USER_LABEL.test(line) && !COUNT_LABEL.test(line);
+}
+
 /**
  * Whether an unquoted bare `pass=VALUE` (logfmt, a query string) is no password. Counts packed with
  * separators are none (`pass=12;fail=3`: a count or result before the next `name=`), and nor is a
- * variable (`$PASS`, `${PASS}`). Else, in a query string (`?pass=`, `&pass=`) or on a line with a
- * user's label (`user=admin pass=…`), any value is a password, a number too; elsewhere what CI
- * and compilers write stays: a number, count, result or unmistakable path (NOT_A_PASSWORD), a
- * state or duration (PASS_STATE), a pass's name after a compiler (`optimizer pass=dce`), and any
- * other value goes, a plain word too (`pass=letmein`); a `,`, `;` or `|` in it is the password's.
+ * variable (`$PASS`, `$db_pass`, `${PASS}`). In a query string (`?pass=`, `&pass=`) any other value
+ * is a password, a number too. Elsewhere what CI writes stays: a number, count, result or
+ * unmistakable path (NOT_A_PASSWORD), a state or duration (PASS_STATE), whatever labels the line
+ * has (`pass=ok user=bob`), but for a number of 6 digits or more on a login's line
+ * (`user=admin pass=123456`: isLoginLine). A plain lower-case word (`pass=dce`, `pass=done`) goes
+ * only when it looks like a credential (`pass=hunter2`) or the line is a login's (`user=admin
+ * pass=letmein`); a bare `pass=letmein` stays. Any other value goes (`pass=Summer2024`); a `,`, `;`
+ * or `|` in it is the password's (`pass=12|hunter2`).
  */
 function keepLogfmtPass(value: string, text: string, offset: number): boolean {
   const counts = LOGFMT_COUNTS.exec(value);
-  if ((counts && NOT_A_PASSWORD.test(counts[1])) || UPPER_CASE_VARIABLE.test(value) || VARIABLE_EXPANSION.test(value)) return true;
+  if ((counts && NOT_A_PASSWORD.test(counts[1])) || SINGLE_CASE_VARIABLE.test(value) || VARIABLE_EXPANSION.test(value)) return true;
   const before = text[offset - 1];
-  if (before === '?' || before === '&' || USER_LABEL.test(lineAround(text, offset))) return false;
+  if (before === '?' || before === '&') return false;
   const word = withoutClosers(value);
-  return NOT_A_PASSWORD.test(word) || PASS_STATE.test(word) || (COMPILER_PASS_NAME.test(word) && COMPILER_BEFORE.test(stepBefore(text, offset)));
+  if (PASS_STATE.test(word)) return true;
+  if (NOT_A_PASSWORD.test(word)) return !LONG_NUMBER.test(word) || !isLoginLine(text, offset);
+  return PLAIN_WORD.test(word) && !looksLikeCredential(word) && !isLoginLine(text, offset);
 }
 /** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
 const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
