@@ -51,15 +51,22 @@ export const YEAR_HELP = 'the year the syslog dates of each file begin in (they 
 /** The help text of `--timezone`, the same for each command that reads files. */
 export const TIMEZONE_HELP = "the IANA time zone (e.g. Europe/Berlin) the hosts' clocks are on: a file's times that name no zone (syslog dates, a ts without offset) are read in it, DST included (default: UTC)";
 
+/** A Lambda function's name: letters, digits, `-` and `_`, up to 64. */
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** The function a log group `/aws/lambda/<name>` names: a function's name, a Lambda@Edge one's with its region (`us-east-1.NAME`). */
+const GROUP_FUNCTION_NAME = /^(?:[a-z]{2}(?:-[a-z]+)+-\d\.)?[A-Za-z0-9_-]{1,64}$/;
+
 /**
  * `scan --function <name>`: the Lambda function whose platform lines stdin holds, by its name or its
  * log group (`/aws/lambda/NAME`, as `aws logs tail` is given it): the name, the job of those lines.
- * A log group's is taken as `--log-group` takes it (a Lambda@Edge one's `us-east-1.NAME` too).
+ * A log group's is taken as `--log-group` takes it (a Lambda@Edge one's `us-east-1.NAME` too), when
+ * what follows `/aws/lambda/` is a function's name.
  */
 export function functionOption(value: string): string {
   const given = value.trim();
   const ofGroup = functionNameOf(given);
-  if (ofGroup !== undefined) return ofGroup;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(given)) throw new InvalidArgumentError('expected a Lambda function name (letters, digits, - and _, up to 64), or its log group /aws/lambda/NAME');
-  return given;
+  const name = ofGroup ?? given;
+  if (!(ofGroup === undefined ? FUNCTION_NAME : GROUP_FUNCTION_NAME).test(name)) throw new InvalidArgumentError('expected a Lambda function name (letters, digits, - and _, up to 64), or its log group /aws/lambda/NAME');
+  return name;
 }
+

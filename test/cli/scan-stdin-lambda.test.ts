@@ -52,6 +52,12 @@ describe('`aws logs tail /aws/lambda/<name> | silent-audit scan -`: Lambda platf
     expect(functionOption('/aws/lambda/us-east-1.edge-fn')).toBe('us-east-1.edge-fn');
   });
 
+  it('refuses a --function log group whose name after /aws/lambda/ is no Lambda function name', () => {
+    for (const group of ['/aws/lambda/hourly-sync/', '/aws/lambda/hourly sync;x', '/aws/lambda/hourly-sync:live', `/aws/lambda/${'a'.repeat(300)}`, '/aws/lambda/']) {
+      expect(() => functionOption(group), group).toThrow(/expected a Lambda function name/);
+    }
+  });
+
   it('without --function, says once how to name the function, and does not exit 0 as if healthy', async () => {
     // Act
     const { result, stdout, stderr } = await scanStdin();
