@@ -88,21 +88,68 @@ function charsOf(token: Token | Root, chars: Array<Token | 'any'> = []): Array<T
   return chars;
 }
 
-function takes(token: Token | SetToken | 'any', code: number): boolean {
-  if (token === 'any') return true;
-  if (token.type === types.CHAR) return token.value === code;
-  if (token.type === types.RANGE) return token.from <= code && code <= token.to;
-  if (token.type === types.SET) return token.set.some((t) => takes(t, code)) !== token.not;
-  return false;
+/** Sorted, disjoint UTF-16 code unit ranges `[from, to]`. */
+type Ranges = Array<[number, number]>;
+
+const ALL: Ranges = [[0, 0xffff]];
+
+function merged(ranges: Ranges): Ranges {
+  const out: Ranges = [];
+  for (const [from, to] of [...ranges].sort((x, y) => x[0] - y[0])) {
+    const last = out[out.length - 1];
+    if (last && from <= last[1] + 1) last[1] = Math.max(last[1], to);
+    else out.push([from, to]);
+  }
+  return out;
 }
 
-/** Whether a character of `a` (in either case) may be one of `b`: each UTF-16 code unit is tried. */
+function complement(ranges: Ranges): Ranges {
+  const out: Ranges = [];
+  let next = 0;
+  for (const [from, to] of ranges) {
+    if (from > next) out.push([next, from - 1]);
+    next = to + 1;
+  }
+  if (next <= 0xffff) out.push([next, 0xffff]);
+  return out;
+}
+
+/** The code units `token` takes, as ranges (a negated set as the complement of its members). */
+function rangesOf(token: Token | SetToken | 'any'): Ranges {
+  if (token === 'any') return ALL;
+  if (token.type === types.CHAR) return [[token.value, token.value]];
+  if (token.type === types.RANGE) return [[token.from, token.to]];
+  if (token.type !== types.SET) return [];
+  const members = merged(token.set.flatMap(rangesOf));
+  return token.not ? complement(members) : members;
+}
+
+function contains(ranges: Ranges, code: number): boolean {
+  return ranges.some(([from, to]) => from <= code && code <= to);
+}
+
+function size(ranges: Ranges): number {
+  return ranges.reduce((n, [from, to]) => n + to - from + 1, 0);
+}
+
+/**
+ * Whether a character of `a` may be one of `b`, in either case: their ranges meet, or a code unit of
+ * the smaller one in the other case is in the other one (the pattern may be tested ignoring case).
+ */
 function overlap(a: ReadonlyArray<Token | 'any'>, b: ReadonlyArray<Token | 'any'>): boolean {
-  for (let code = 0; code <= 0xffff; code++) {
-    if (!a.some((t) => takes(t, code))) continue;
-    const char = String.fromCharCode(code);
-    const cases = [code, char.toLowerCase().charCodeAt(0), char.toUpperCase().charCodeAt(0)];
-    if (cases.some((c) => b.some((t) => takes(t, c)))) return true;
+  const ra = merged(a.flatMap(rangesOf));
+  const rb = merged(b.flatMap(rangesOf));
+  let j = 0;
+  for (const [from, to] of ra) {
+    while (j < rb.length && rb[j][1] < from) j++;
+    if (j < rb.length && rb[j][0] <= to) return true;
+  }
+  const [small, other] = size(ra) <= size(rb) ? [ra, rb] : [rb, ra];
+  for (const [from, to] of small) {
+    for (let code = from; code <= to; code++) {
+      const char = String.fromCharCode(code);
+      if (contains(other, char.toLowerCase().charCodeAt(0)) || contains(other, char.toUpperCase().charCodeAt(0))) return true;
+    }
   }
   return false;
 }
