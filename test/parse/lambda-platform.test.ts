@@ -89,6 +89,17 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     for (const errorType of errorTypes) expect(errorType).toBe(`${long.slice(0, 199)}…`);
   });
 
+  it("cuts an error type short without splitting an emoji (a surrogate pair) at the cut", () => {
+    // Prepare: an error type whose 199th and 200th UTF-16 units are one emoji's two halves
+    const long = `${'E'.repeat(198)}${'\u{1F525}'.repeat(5)}`;
+    const ctx = contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader', recordTime: Date.parse('2026-10-05T16:00:00.692Z') });
+    // Act
+    const outcome = parseLine(`REPORT RequestId: ${R1}\tDuration: 31.00 ms\tBilled Duration: 31 ms\tStatus: error\tError Type: ${long}`, ctx);
+    // Assess: the emoji is left out whole
+    const errorType = outcome.kind === 'events' ? (outcome.events[0].body as { error_type?: string }).error_type : undefined;
+    expect(errorType).toBe(`${'E'.repeat(198)}…`);
+  });
+
   it.each([
     ['a REPORT line', `REPORT RequestId: ${R1}\tDuration: 31622400001 ms\tBilled Duration: 5 ms`, /^Lambda REPORT line with a Duration over 366 days, which no invocation runs: /],
     [

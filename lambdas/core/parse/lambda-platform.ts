@@ -1,4 +1,5 @@
 import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import { unitPrefix } from '../output-capture.ts';
 import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
@@ -36,9 +37,9 @@ const RUNTIME_ERROR = /^(\d{4}-\d{2}-\d{2}T\S+)\t(\S+)\tERROR\t(?:Invoke Error|U
 /** How much of a runtime error's message a failure reason keeps, and of an error type its evidence. */
 const MAX_ERROR_CHARS = 200;
 
-/** An error's text cut short to MAX_ERROR_CHARS, its end marked `…`. */
+/** An error's text cut short to MAX_ERROR_CHARS, its end marked `…` (never half an emoji before it). */
 function errorText(text: string): string {
-  return text.length > MAX_ERROR_CHARS ? `${text.slice(0, MAX_ERROR_CHARS - 1)}…` : text;
+  return text.length > MAX_ERROR_CHARS ? `${unitPrefix(text, MAX_ERROR_CHARS - 1)}…` : text;
 }
 /** Other platform lines: initialisation, extensions, SnapStart, X-Ray's second REPORT line. */
 const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;
