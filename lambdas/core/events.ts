@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { describeValue } from './event-issues.ts';
 import { parseTime, TIME_LIMIT_MS } from './parse-time.ts';
@@ -300,18 +301,31 @@ export function contentIdentity(event: AuditEvent): string {
   return `${event.at}|${s.repeat ?? 0}${partOf(s)}|${JSON.stringify(event.body)}`;
 }
 
-/** Rotation suffixes of a log file's name: `.1`, `.2.gz`, `-20261207`, `.2026-12-07`, `.gz`, `.bz2`, `.xz`, `.zst`, `.old`. */
-const ROTATION_SUFFIX = /(?:\.\d{1,3}|[.-]\d{8}(?:\d{2})?|[.-]\d{4}-\d{2}-\d{2}|\.old)?(?:\.(?:gz|bz2|xz|zst))?$/;
+/** A rotated file's date: logrotate's `-20261207` (`-2026120709` hourly), `.2026-12-07`, Python's timed `.2026-12-07_09`, `_09-30`, `_09-30-15`. */
+const ROTATION_DATE = String.raw`[.-]\d{8}(?:\d{2})?|[.-]\d{4}-\d{2}-\d{2}(?:_\d{2}(?:-\d{2}){0,2})?`;
+const COMPRESSED = String.raw`(?:\.(?:gz|bz2|xz|zst))?`;
+/**
+ * Rotation suffixes of a log file's name: its number (`.1`, only after an extension or a system
+ * log's name: `app.log.1`, `syslog.1`, `messages.1`; not `worker.1` nor `10.0.0.1`), date or `.old`, then `.gz`, `.bz2`, `.xz`, `.zst`; or, with
+ * logrotate's `extension .log`, its number or date before the extension kept (`app.1.log`,
+ * `app.1.log.gz`, `app-20261207.log`; a number only after a name not ending in a digit). The
+ * extension kept is `$1`.
+ */
+const ROTATION_SUFFIX = new RegExp(
+  String.raw`(?:(?:(?<=[^\d./])\.\d{1,3}|${ROTATION_DATE})${COMPRESSED}(\.(?!(?:gz|bz2|xz|zst)(?:\.|$))[A-Za-z]\w*)|(?<=\.[A-Za-z]\w*|syslog|messages|secure|maillog|debug|cron|spooler|dmesg)\.\d{1,3}|${ROTATION_DATE}|\.old)?${COMPRESSED}$`,
+);
 
 /**
- * A file's name as rotation leaves it (`app.log.1`, `app.log.2.gz`, `app.log-20261207` → `app.log`;
- * its folder kept): the file a line that carries no event id was first written to, so that two
- * hosts' files (`web-1/app.log`, `web-2/app.log`, `host1.log`, `host2.log`) are kept apart while a
- * rotated copy is one file with its original.
+ * A file's path, resolved (`out/app.log`, `./out/app.log` and its absolute path are one), with its
+ * name as rotation leaves it (`app.log.1`, `app.log.2.gz`, `app.log-20261207`, `app.1.log` →
+ * `app.log`; its folder kept): the file a line that carries no event id was first written to, so
+ * that two hosts' files (`web-1/app.log`, `web-2/app.log`, `host1.log`, `host2.log`, `10.0.0.1`,
+ * `10.0.0.2`) are kept apart while a rotated copy is one file with its original. Standard input
+ * (`stdin`) is a source of its own.
  */
 export function unrotatedName(origin: string): string {
   // The lines of a file come one after another: its name is read once, not once a line.
-  if (origin !== lastRotated.origin) lastRotated = { origin, name: origin.replace(ROTATION_SUFFIX, '') };
+  if (origin !== lastRotated.origin) lastRotated = { origin, name: (origin === 'stdin' ? origin : resolve(origin)).replace(ROTATION_SUFFIX, '$1') };
   return lastRotated.name;
 }
 let lastRotated = { origin: '', name: '' };

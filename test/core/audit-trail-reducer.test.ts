@@ -209,8 +209,8 @@ describe('audit-trail reducer', () => {
   });
 
   it('counts audit writes a version before 2026-12-07 stored by their file and line once, then knows them read again rotated (upgrade)', () => {
-    // Prepare: three runs of 2 records, stored by such a version: its marks are each line's fingerprint of then (file, line, time, type).
-    const events = days([2, 2, 2]);
+    // Prepare: three runs of 2 records of app.log, stored by such a version: its marks are each line's fingerprint of then (file, line, time, type).
+    const events = days([2, 2, 2]).map((e) => ({ ...e, source: { ...e.source, origin: 'app.log' } }));
     const legacy = (e: AuditEvent) => createHash('sha256').update(`at:${e.source.origin}||${e.source.line}|${e.at}|${e.body.type}`).digest('base64url').slice(0, 16);
     const once = apply(initialAuditTrailState(JOB), events);
     const stored = { ...once.state, seen: events.map(legacy), groups: [] };
