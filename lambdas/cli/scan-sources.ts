@@ -236,7 +236,7 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
 
 /** How far back in time (ms) `LineRepeats` keeps its keys: a file of several writers may hold a line some seconds out of order. */
 const REPEAT_WINDOW_MS = 60_000;
-/** How many keys `LineRepeats` keeps at most: past them the oldest are let go. */
+/** How many keys `LineRepeats` keeps of instants before the latest: past them the oldest instants are let go whole (the latest instant's keys are all kept). */
 const MAX_REPEAT_KEYS = 4096;
 
 /**
@@ -260,16 +260,21 @@ export class LineRepeats {
     const known = this.counts.get(key);
     if (known !== undefined) return known.before++;
     this.counts.set(key, { at, before: 1 });
-    if (this.counts.size > MAX_REPEAT_KEYS) this.forget(Number.POSITIVE_INFINITY, this.counts.size - MAX_REPEAT_KEYS);
+    if (this.counts.size > MAX_REPEAT_KEYS) this.forget(this.latest, this.counts.size - MAX_REPEAT_KEYS);
     return 0;
   }
 
-  /** Lets go of the oldest keys kept (in the order they came), while they are before `until`, `most` of them at most. */
+  /**
+   * Lets go of the keys kept of instants before `until`, oldest first (in the order they came): all
+   * of them, or, with `most`, the whole instants that hold that many (never the latest instant's keys).
+   */
   private forget(until: number, most = Number.POSITIVE_INFINITY): void {
+    let last: number | undefined;
     for (const [key, { at }] of this.counts) {
-      if (most <= 0 || at >= until) return;
+      if (at >= until || (most <= 0 && at !== last)) return;
       this.counts.delete(key);
       most--;
+      last = at;
     }
   }
 }

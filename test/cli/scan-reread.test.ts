@@ -112,6 +112,21 @@ describe('scan --store: lines read again under another file name or from another
     expect(rotated).toEqual([8, 2]);
   });
 
+  it('counts a bypass that comes back after more than 4,096 other numbered lines of its second as another', async () => {
+    // Prepare: a bypass, 4,100 audit writes in the same second, the same bypass again.
+    const store = inject('dynamoEndpoint');
+    const id = randomUUID().slice(0, 8);
+    const guard = `capped-guard-${id}`;
+    const ts = '2026-10-01T03:00:00Z';
+    const bypass = JSON.stringify({ type: 'guard.bypass', ts, guard, actor: 'deploy-bot' });
+    const writes = Array.from({ length: 4100 }, (_, i) => JSON.stringify({ type: 'audit.write', ts, job: `capped-${id}`, run_id: `r-${i}`, record: `x${i}` }));
+    // Act
+    await scanInto(store, [bypass, ...writes, bypass], `${guard}.log`);
+    const first = await stored<{ bypasses: number }>(store, guardStateKey(guard));
+    // Assess
+    expect(first?.bypasses).toBe(2);
+  });
+
   it('counts an identical action that comes back after a line of a later second (two writers of one file) as another', async () => {
     // Prepare: actions at :03, :04 and :03 again, the last identical to the first.
     const store = inject('dynamoEndpoint');
