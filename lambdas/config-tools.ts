@@ -35,9 +35,6 @@ export function slashedPatternProblem(source: string): string | undefined {
 /** ret's CommonJS export is its tokenizer itself, which its types declare as `tokenizer`. */
 const parse = ret as unknown as typeof ret.tokenizer;
 
-/** A repetition allowed more times than this is taken for an unbounded one (`a{1,20}` as `a+`). */
-const MANY = 10;
-
 /** Where a repetition's match may go on: `seq`, then one of `then` (none: the end, nothing known follows). */
 interface Continuation {
   readonly seq: readonly Token[];
@@ -156,10 +153,11 @@ function overlap(a: ReadonlyArray<Token | 'any'>, b: ReadonlyArray<Token | 'any'
 
 /**
  * The first nested repetition that can end at more than one place: `inner`, of varying length,
- * inside `outer`, which repeats (one of them more than MANY times), when what follows `inner`
- * before `outer` turns again may start with a character `inner` takes (or may be empty). Then a
- * near miss is split between the turns in exponentially many ways (`(a+)+`, `(\w+\s?)+`); a
- * mandatory character `inner` cannot take (`(?:[\w-]+\.)+`, `(?:\.\w+)+`) leaves one way.
+ * inside `outer`, which repeats, when what follows `inner` before `outer` turns again may start
+ * with a character `inner` takes (or may be empty). Then a near miss is split between the turns in
+ * exponentially many ways (`(a+)+`, `(\w+\s?)+`), bounded ones too: `(a{1,10}){1,10}$` has 10^10 ways
+ * to fail on 30 a's and a `!`. A mandatory character `inner` cannot take (`(?:[\w-]+\.)+`,
+ * `(?:\.\w+)+`, `(?:\d{1,3}\.){3}`) leaves one way.
  */
 function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, next: Continuation): [Repetition, Repetition] | undefined {
   for (const [i, token] of seq.entries()) {
@@ -170,7 +168,7 @@ function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, 
         if (found) return found;
       }
     } else if (token.type === types.REPETITION) {
-      if (outer && token.max > token.min && (outer.max > MANY || token.max > MANY)) {
+      if (outer && token.max > token.min) {
         const first: Array<Token | 'any'> = [];
         if (!addFirstOf(after, first) || overlap(charsOf(token.value), first)) return [token, outer];
       }
@@ -193,7 +191,7 @@ function shown(token: Token): string {
  * takes exponential time and blocks the event loop (exec after its job, every ingest batch, a scan).
  * The check (a walk of the `ret` parse tree) is heuristic: it reads the pattern's shape, not its
  * language, so it can miss an overlapping alternation (`(a|a)*$`) and lets through repetitions in a
- * row that take quadratic time (`\w+\d+x`). Its parser knows no lookbehind; one nests as a lookahead
+ * row that take polynomial time, of degree their count (`\w+\d+x`, `\d+` twelve times then `x`). Its parser knows no lookbehind; one nests as a lookahead
  * does, so it is read as one. A pattern it cannot read is not refused for it.
  */
 export function backtrackingProblem(source: string): string | undefined {

@@ -127,7 +127,8 @@ tools:
     ['rate(6 hours)', 'not a cron expression: rate(6 hours) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "0 */6 * * *" (its minute and hours the ones the rule fires at)'],
     ['rate(1 day)', 'not a cron expression: rate(1 day) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "0 0 * * *" (its minute and hour the ones the rule fires at)'],
     ['rate(7 minutes)', 'not a cron expression: rate(7 minutes) is AWS EventBridge\'s rate expression, which is not supported, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs'],
-    ['rate(2 days)', 'not a cron expression: rate(2 days) is AWS EventBridge\'s rate expression, which is not supported, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs, e.g. "30 2 * * *"'],
+    ['rate(2 days)', 'not a cron expression: rate(2 days) is AWS EventBridge\'s rate expression, which is not supported, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs'],
+    ['rate(7 days)', 'not a cron expression: rate(7 days) is AWS EventBridge\'s rate expression, which is not supported: write it as cron\'s 5 fields, "0 0 * * 0" (its minute, hour and day of week the ones the rule fires at)'],
     ['every night', 'not a cron expression'],
     ['61 2 * * *', 'not a cron expression'],
   ])('refuses %j as jobs.*.schedule and maintenance_windows.*.cron, saying why', (cron, message) => {
@@ -621,6 +622,8 @@ jobs:
       '(?:[^,]*,){5}done',
     ];
     const nested = ['(a+)+$', '(\\w+\\s?)+$', '(a*)*b', '(?:x+y?)+$', '(?:a|a?b)+(?:c+)+$', '(?<=(a+)+)b', '(a{1,20}){1,20}$', '(?:\\w+=\\S+,)*$'];
+    // bounded ones as few as 10 times each (`(a{1,10}){1,10}$` on 30 a's and a ! takes more than 20 s)
+    const bounded = ['(a{1,10}){1,10}$', '(\\w{1,10}\\.?){1,10}$', '(.{0,10}a){10}x', '(\\d{1,10}[,.]?){1,10}$', '((a{1,5}){1,5}){1,5}$'];
     // Act
     const problems = nested.map((p) => backtrackingProblem(p));
     // Assess
@@ -635,6 +638,7 @@ jobs:
       ['a{1,20}', '(a{1,20}){1,20}'],
       ['\\S+', '(?:\\w+=\\S+,)*'],
     ]);
+    expect(bounded.filter((p) => backtrackingProblem(p) === undefined)).toEqual([]);
   });
 
   it('checks an ordinary pattern for backtracking in well under a millisecond, however wide its character classes', () => {
