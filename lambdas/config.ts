@@ -83,7 +83,7 @@ const RATE = /^rate\(\s*(\d+)\s+(minute|hour|day)(s?)\s*\)$/i;
 
 /**
  * Why AWS EventBridge's `rate(1 hour)` is no schedule here, with the cron that fires as often when
- * there is one (a rate that divides an hour or a day): `0 * * * *` for `rate(1 hour)`, every fifth
+ * there is one (a rate that divides an hour or a day, or a week's): `0 * * * *` for `rate(1 hour)`, every fifth
  * minute for `rate(5 minutes)`. A rule fires at its own minute (the one it was created at), which
  * cron's fields must then name. A rate EventBridge refuses too (`rate(0 minutes)`, `rate(1 hours)`,
  * `rate(5 minute)`) is said to be refused there.
@@ -96,14 +96,13 @@ function rateProblem(text: string): string {
   const refused = m && (value === 1) !== (m[3] === '') ? `, and EventBridge refuses it too (a value of 1 takes "${m[2].toLowerCase()}", any other "${m[2].toLowerCase()}s")` : '';
   const cron = rateAsCron(text);
   if (cron === undefined) {
-    const example = m?.[2].toLowerCase() === 'day' ? ', e.g. "30 2 * * *"' : '';
-    return `${rate}${refused}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs${example}`;
+    return `${rate}${refused}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs`;
   }
   const phase = cron.phase ? ` (its ${cron.phase} the one${cron.phase.includes(' and ') || cron.phase.endsWith('s') ? 's' : ''} the rule fires at${cron.example ? `: ${cron.example}` : ''})` : '';
   return `${rate}${refused}: write it as cron's 5 fields, "${cron.fields}"${phase}`;
 }
 
-/** The cron of a rate that divides an hour or a day, which of its fields are the rule's own phase, and an example of them at another phase. */
+/** The cron of a rate that divides an hour or a day, or is a week, which of its fields are the rule's own phase, and an example of them at another phase. */
 function rateAsCron(text: string): { fields: string; phase?: string; example?: string } | undefined {
   const m = RATE.exec(text);
   if (!m) return undefined;
@@ -114,6 +113,7 @@ function rateAsCron(text: string): { fields: string; phase?: string; example?: s
   if (minutes === 60) return { fields: '0 * * * *', phase: 'minute' };
   if (minutes < 1440 && minutes % 60 === 0 && 24 % (minutes / 60) === 0) return { fields: `0 */${minutes / 60} * * *`, phase: 'minute and hours' };
   if (minutes === 1440) return { fields: '0 0 * * *', phase: 'minute and hour' };
+  if (minutes === 7 * 1440) return { fields: '0 0 * * 0', phase: 'minute, hour and day of week' };
   return undefined;
 }
 
