@@ -1382,6 +1382,17 @@ describe('a route finding over a window on the month’s last day', () => {
     expect([g.condition.occurrences, g.condition.days, g.consequence.notes[1]]).toEqual([2, ['2026-10-31'], 'Happened once, on 2026-10-31.']);
   });
 
+  it('gives the month’s window alone, still happening, a Cause that agrees with its Consequence: over its window, not a single occurrence', () => {
+    // Act
+    const g = groupFor([windowed('month', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z')]);
+
+    // Assess: Consequence says it lasted from the window's start; Cause says so too
+    expect(g.consequence.notes[1]).toMatch(/^Lasted 31\.0 days from the start of its first window \(2026-10-01\)/);
+    expect(g.cause.narrowed[0]).toBe(
+      'Over its window from 2026-10-01 to 2026-10-31 rather than in one burst, and not known to have stopped by the end of the month: a lasting problem at the source or upstream rather than a passing fault.',
+    );
+  });
+
   it('keeps the month’s window as still happening when the hour it holds accounts for few of its retries', () => {
     // Prepare: the month judged 88 retried of 420 requests, spread over its days; one hour on the 3rd fired with 10 of them.
     const month = finding('retry-rate', 'search-api', '2026-11-01T00:00:00Z', {

@@ -372,9 +372,9 @@ describe('a finding over a window that ends at midnight on the 1st', () => {
 
     // Assess
     expect(markdown).toContain('- **Condition.** 1 finding, 2026-10-31 23:59 UTC (September 2026: 0).');
-    expect(markdown).toContain('  - A single occurrence (2026-10-31)');
+    expect(markdown).toContain('  - Over its window from 2026-10-01 to 2026-10-31 rather than in one burst');
     expect(html).toContain('<p>1 finding: 2026-10-31 23:59 UTC. September 2026: 0.</p>');
-    expect(html).toContain('A single occurrence (2026-10-31)');
+    expect(html).toContain('Over its window from 2026-10-01 to 2026-10-31 rather than in one burst');
     expect(`${markdown}\n${html}`).not.toMatch(/2026-11-01 00:00 UTC|\(2026-11-01\)|on 2026-11-01/);
   });
 });

@@ -1,7 +1,7 @@
 import type { Finding } from '../findings.ts';
 import type { RunRecord } from '../../ports.ts';
 import { formatBytes, formatDuration, maxOf, median, minOf } from '../stats.ts';
-import { happenedAtIso, type Occurrence } from './evidence.ts';
+import { beganAt, happenedAt, happenedAtIso, type Occurrence } from './evidence.ts';
 import { formatUsd, plural } from './format.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 
@@ -74,8 +74,10 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
   const last = findings[findings.length - 1];
   if (!first) return undefined;
   const days = [...new Set(findings.map((f) => day(happenedAtIso(f))))];
+  // Over a window begun before it counts (the month's, ending with the month) and still happening, it lasted: no single occurrence, as Consequence says.
+  const windowed = (ctx.occurrences?.[0]?.fromMs ?? beganAt(first)) < happenedAt(first);
   // One occurrence on one day: hours that fired in a row over days are no single occurrence.
-  const single = (ctx.occurrences?.length ?? findings.length) === 1 && days.length === 1;
+  const single = (ctx.occurrences?.length ?? findings.length) === 1 && days.length === 1 && !(ongoing && windowed);
   // Read as counted in the month (happenedAt): a window's finding on its last day, not on its stamp.
   const firstAt = happenedAtIso(first);
   const lastAt = happenedAtIso(last);
@@ -113,6 +115,11 @@ function shapeOverTime(ctx: CauseContext): string | undefined {
       return `Every run ${span(firstDay, lastDay)} was affected (${hit} of ${inWindow.size}): a lasting change at the source ${changeAt(fromStart, firstDay)} (a deploy, a credential, a configuration or an upstream change) rather than a passing fault${since(fromStart)}.${recovery}`;
     }
     return `Intermittent: ${hit} of ${inWindow.size} runs ${firstDay === lastDay ? `on ${firstDay}` : `between ${firstDay} and ${lastDay}`}, with normal runs in between: points to a flaky dependency, a race, or load- or time-dependent behaviour rather than one change.${ongoing ? ` Still happening ${ctx.asOf !== undefined ? `as of ${ctx.asOf}` : 'at the end of the month'}.` : ''}`;
+  }
+  if (!single && windowed && ongoing && days.length === 1) {
+    // One window over the days it judged (the month's), still happening: no burst on its days.
+    const beganDay = day(new Date(ctx.occurrences?.[0]?.fromMs ?? beganAt(first)).toISOString());
+    return `Over its window from ${beganDay} to ${lastDay} rather than in one burst, and not known to have stopped ${until}: a lasting problem at the source or upstream rather than a passing fault.`;
   }
   if (days.length > 1 && consecutiveDays(days)) {
     return `On every day from ${days[0]} to ${days[days.length - 1]}: a lasting change at the source ${changeAt(days[0] === ctx.recurring?.monthFirstDay, days[0])} rather than a passing fault${since(days[0] === ctx.recurring?.monthFirstDay)}.${recovery}`;
