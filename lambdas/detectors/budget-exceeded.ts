@@ -107,7 +107,8 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       limits: over,
       tick: Number(worst.tick),
       tick_actions: worst.count,
-      ...(measured ? { tick_cost_usd: worst.cost } : {}),
+      // That tick's own cost, only where its actions logged one (ticks keep no count of costed actions: a cost above 0); another tick's costs measure none of it.
+      ...(worst.cost > 0 ? { tick_cost_usd: worst.cost } : {}),
       ticks_over: overTicks.length,
       ticks: ticks.length,
       ...(unticked > 0 ? { unticked_actions: unticked } : {}),

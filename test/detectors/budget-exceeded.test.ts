@@ -1,6 +1,7 @@
 import { budgetExceededDetector } from '../../lambdas/detectors/budget-exceeded.ts';
 import { act, acts, deepTree, end, start, treeOf } from '../core/agent-fixtures.ts';
-import { testTreeDetector } from './agent-detector-tester.ts';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_TREE_OPTIONS, testTreeDetector } from './agent-detector-tester.ts';
 
 /** The deep tree's contributors, as every task-scope finding on the whole tree lists them. */
 const TOP_RUNS_BY_ACTIONS = [
@@ -487,4 +488,26 @@ testTreeDetector(budgetExceededDetector, {
       ],
     },
   ],
+});
+
+describe('a tick over its budget whose actions logged no cost, in a tree where another tick did', () => {
+  it('keeps no tick cost (nothing in that tick measured), not $0', () => {
+    // Prepare: budget 5 actions per tick; tick 0's 4 actions logged $0.25 each, tick 2's 9 actions logged none.
+    const tree = treeOf(
+      [
+        start(0, 'looper', 'r-30', { budget: { max_actions: 5, scope: 'tick' } }),
+        ...acts(4, 1, 'looper', 'r-30', { tick: 0, cost_usd: 0.25 }),
+        ...acts(9, 5, 'looper', 'r-30', { tick: 2 }),
+        end(20, 'looper', 'r-30'),
+      ],
+      'r-30',
+    );
+
+    // Act
+    const findings = budgetExceededDetector.check({ tree, history: { costs: [], tokens: [] }, options: DEFAULT_TREE_OPTIONS });
+
+    // Assess: tick 2 is over, with 9 actions and no cost of its own
+    expect(findings.map((f) => [f.evidence?.tick, f.evidence?.tick_actions])).toEqual([[2, 9]]);
+    expect(findings[0].evidence).not.toHaveProperty('tick_cost_usd');
+  });
 });
