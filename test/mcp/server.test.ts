@@ -749,7 +749,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
       month: string;
       status: string;
       criteria: { rule: string };
-      condition: { occurrences: number; evidence: string[]; examples: string[] };
+      condition: { findings: number; evidence: string[]; examples: string[] };
       cause: { known: string; narrowed: string[] };
       consequence: { known: string; notes: string[] };
       corrective_action: { action: string; owner?: string; due?: string };
@@ -760,7 +760,7 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     expect(explained.finding).toMatchObject({ id, detector: 'empty-output', run_id: 'nb-08', evidence: { output_bytes: 0, reason: 'zero-bytes' } });
     expect(explained).toMatchObject({ month: 'October 2026', status: 'new' });
     expect(explained.criteria.rule).toBe(meta.criteria);
-    expect(explained.condition).toMatchObject({ occurrences: 1, evidence: ['output_bytes: 0 B', 'reason: zero-bytes ×1', 'output: (empty) ×1'], examples: ['exited 0 but wrote no output (0 B)'] });
+    expect(explained.condition).toMatchObject({ findings: 1, evidence: ['output_bytes: 0 B', 'reason: zero-bytes ×1', 'output: (empty) ×1'], examples: ['exited 0 but wrote no output (0 B)'] });
     expect(explained.cause.known).toBe(meta.cause);
     expect(explained.cause.narrowed[0]).toMatch(/^A single occurrence \(2026-10-08\)/);
     expect(explained.consequence.known).toBe(meta.consequence);
@@ -775,12 +775,12 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
 
   it('explain_finding: a missed run’s cause narrowed by the month, for a subject with no runs after it', async () => {
     // Act
-    const explained = structured<{ condition: { occurrences: number; evidence: string[] }; cause: { narrowed: string[] }; corrective_action: { owner?: string } }>(
+    const explained = structured<{ condition: { findings: number; evidence: string[] }; cause: { narrowed: string[] }; corrective_action: { owner?: string } }>(
       await mcp.call('explain_finding', { id: '2026-10-15T06:00:00Z#missed-run#etl-loader#2026-10-15T06:00:00Z' }),
     );
 
     // Assess
-    expect(explained.condition.occurrences).toBe(12);
+    expect([explained.condition.findings, explained.condition]).toEqual([12, expect.not.objectContaining({ occurrences: expect.anything() })]);
     expect(explained.condition.evidence).toContain('grace_minutes: 30');
     expect(explained.cause.narrowed[0]).toBe(
       'On every day from 2026-10-04 to 2026-10-15: a lasting change at the source on or just before 2026-10-04 rather than a passing fault. It had not recovered as of 2026-10-15 12:00 UTC.',
@@ -808,9 +808,9 @@ describe('silent-audit mcp: the tools on a scanned fixture month', () => {
     await store.close();
 
     // Assess
-    const explained = structured<{ finding: FindingSummary; month: string; status: string; condition: { occurrences: number; first_at?: string } }>(result);
+    const explained = structured<{ finding: FindingSummary; month: string; status: string; condition: { findings: number; first_at?: string } }>(result);
     expect(explained.finding).toMatchObject({ id, ts: '2026-11-01T00:00:00Z' });
-    expect(explained).toMatchObject({ month: 'October 2026', status: 'new', condition: { occurrences: 1, first_at: '2026-10-31T23:59:59Z' } });
+    expect(explained).toMatchObject({ month: 'October 2026', status: 'new', condition: { findings: 1, first_at: '2026-10-31T23:59:59Z' } });
     const text = result.content[0].type === 'text' ? result.content[0].text : '';
     const card = text.split('\n').slice(text.split('\n').findIndex((l) => l.startsWith('### ')) + 1);
     expect(renderMarkdown(report)).toContain(card.join('\n'));
@@ -1328,7 +1328,7 @@ describe('a missed run whose lines arrived after the sweep judged it', () => {
     const explain = async (now: number, id: string) => {
       const client = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'memory' }));
       try {
-        return structured<{ retracted?: string; status: string; month: string; condition: { occurrences: number } }>(await client.call('explain_finding', { id }));
+        return structured<{ retracted?: string; status: string; month: string; condition: { findings: number } }>(await client.call('explain_finding', { id }));
       } finally {
         await client.close();
       }
@@ -1379,7 +1379,7 @@ describe('a missed run whose lines arrived after the sweep judged it', () => {
 
     // Assess: new in November, not recurring from a finding October's report retracted.
     expect(judged).toEqual(['missed-run 2026-10-05T03:00:00Z', 'missed-run 2026-11-03T03:00:00Z']);
-    expect(explained).toMatchObject({ month: 'November 2026', status: 'new', condition: { occurrences: 1 } });
+    expect(explained).toMatchObject({ month: 'November 2026', status: 'new', condition: { findings: 1 } });
     expect(explained.retracted).toBeUndefined();
   });
 });

@@ -67,7 +67,7 @@ export const explainFindingTool = defineTool({
     status: z.enum(['new', 'recurring', 'resolved', 'unverified']).describe('against the previous month'),
     criteria: z.object({ rule: z.string(), thresholds: z.array(z.string()), baseline: z.string().optional() }),
     condition: z.object({
-      occurrences: z.number().describe('findings of this detector and subject in the month'),
+      findings: z.number().describe('findings of this detector and subject in the month (not its occurrences: the notes count those, a window over narrower findings and touching ones as one)'),
       runs_affected: z.number(),
       first_at: z.string().optional(),
       last_at: z.string().optional(),
@@ -148,7 +148,7 @@ export const explainFindingTool = defineTool({
         ...(group.criteria.baseline !== undefined ? { baseline: group.criteria.baseline } : {}),
       },
       condition: {
-        occurrences: group.condition.occurrences,
+        findings: group.condition.occurrences,
         runs_affected: group.condition.runsAffected,
         ...(group.condition.firstAt !== undefined ? { first_at: group.condition.firstAt } : {}),
         ...(group.condition.lastAt !== undefined ? { last_at: group.condition.lastAt } : {}),
