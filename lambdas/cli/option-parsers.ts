@@ -57,7 +57,8 @@ const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const GROUP_FUNCTION_NAME = /^(?:[a-z]{2}(?:-[a-z]+)+-\d\.)?[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * `scan --function <name>`: the Lambda function whose platform lines stdin holds, by its name or its
+ * `scan --function <name>`: the Lambda function whose platform lines stdin holds, or a custom log
+ * group's streams that name no function (`functionOfStream`), by its name or its
  * log group (`/aws/lambda/NAME`, as `aws logs tail` is given it): the name, the job of those lines.
  * A log group's is taken as `--log-group` takes it (a Lambda@Edge one's `us-east-1.NAME` too), when
  * what follows `/aws/lambda/` is a function's name.
