@@ -15,7 +15,7 @@ import { RunIndex, runKey } from './run-keys.ts';
 export interface CauseContext {
   /** The group's findings this month, oldest first (by `happenedAt`, when they count in the month). */
   readonly findings: readonly Finding[];
-  /** When they happened (`occurrencesOf`): a window holding a narrower finding of the group left out. Its findings when not given. */
+  /** When they happened (`occurrencesOf`): a window whose narrower findings of the group account for most of what it judged left out. Its findings when not given. */
   readonly occurrences?: readonly Occurrence[];
   /** The subject's runs recorded this month, oldest first (empty when it records none). */
   readonly subjectRuns: readonly RunRecord[];

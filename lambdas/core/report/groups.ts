@@ -144,7 +144,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
 
   const groups: FindingGroup[] = [];
   for (const [key, findings] of current) {
-    // When it happened, from its occurrences: a window holding a narrower finding (the month's, over the hours that fired) is neither another day nor a later time.
+    // When it happened, from its occurrences: a window whose narrower findings account for most of what it judged (the month's, over the hours that fired: `occurrencesOf`) is neither another day nor a later time.
     const occurrences = occurrencesOf(findings);
     const counted = occurrences.flatMap((o) => o.findings);
     // Dated as counted in the month (happenedAt): a window's finding on its last day, not on its stamp, the next day.
