@@ -7,10 +7,11 @@ import { takenAsCounted } from './token-ring.ts';
  * audit writes): a redelivered CloudWatch batch, or a file scanned again into the same store,
  * must not count twice. Two marks are kept, both bounded:
  *
- * - each line's fingerprint: the CloudWatch event id when there is one, else the file's name as
- *   rotation leaves it (`unrotatedName`) with the line's time and content (`contentIdentity`), so
- *   that a file read again rotated (`app.log.1`) or from another line (an overlapping window)
- *   counts nothing twice, while two hosts' files (`host1.log`, `host2.log`) count apart;
+ * - each line's fingerprint: the CloudWatch event id when there is one, else the file's resolved
+ *   path with its name as rotation leaves it (`unrotatedName`; stdin a source of its own) with the
+ *   line's time and content (`contentIdentity`), so that a file read again rotated (`app.log.1`),
+ *   by another spelling of its path (`./out/app.log`) or from another line (an overlapping window)
+ *   counts nothing twice, while two hosts' files (`host1.log`, `host2.log`, `10.0.0.1`) count apart;
  * - the fingerprint of a whole group (one subject's lines of one batch), so that a redelivered
  *   batch is recognised at once however many lines it holds.
  */
