@@ -52,7 +52,7 @@ export const emptyOutputDetector: RunDetector = {
 };
 
 /**
- * empty-output of an agent's root run, by the same id and 5 Cs: its `agent.end` said `ok` and
+ * empty-output of an agent's root run, by the same id and 5 Cs: its `agent.end` said `ok` (in any case) and
  * logged `output_bytes` 0 (the agent that returned "ok" having done nothing). The root only: a
  * sub-agent's result is its parent's to use, and what reaches the caller is the root's. A run that
  * logs no `output_bytes` is not judged, whatever its count of actions.

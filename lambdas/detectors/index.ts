@@ -55,7 +55,7 @@ export const TREE_DETECTORS: readonly TreeDetector[] = [budgetExceededDetector, 
 
 /**
  * Job detectors that also judge an agent's root run when its tree is judged, by the same id and 5 Cs
- * (empty-output: `ok` with `output_bytes` 0; run-failed: status `error` or `timeout`, any case, or a synonym). Their meta is
+ * (empty-output: `ok`, any case, with `output_bytes` 0; run-failed: status `error` or `timeout`, any case, or a synonym). Their meta is
  * the job detector's with the agent subject kind: `DETECTOR_META` holds the job detector's, once.
  */
 export const ROOT_RUN_DETECTORS: readonly TreeDetector[] = [emptyOutputRootRunDetector, runFailedRootRunDetector];
