@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { AlertSink, Clock, ExceptionStore, FindingStore, LineCounts, SnoozeRegistry, StateStore } from '../ports.ts';
 import { type DeliveryResult, deliverAlerts } from './alerts.ts';
-import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, PayloadError } from './envelope.ts';
+import { type CloudWatchLogsPayload, decodeCloudWatchPayload, functionNameOf, functionOfStream, PayloadError } from './envelope.ts';
 import { registryForBatch } from './exception-registry.ts';
 import type { Finding } from './findings.ts';
 import { type BypassTally, tallyBypasses } from './guard-reducer.ts';
@@ -201,7 +201,8 @@ const JOINED_LINES: StreamLineFields<StreamLine> = {
 
 /** A log stream's lines parsed into `tally` as one delivery's (their zoneless times judged together), each named by its event. */
 function readStreamLines<L>(logGroup: string, logStream: string, lines: readonly L[], fields: StreamLineFields<L>, opts: { readonly now: number; readonly redactor: Redactor }, tally: LineTally): void {
-  const defaultJob = functionNameOf(logGroup);
+  // A custom log group's stream may name its function (`2026/10/05/hourly-sync[$LATEST]…`), as scan --log-group reads it.
+  const defaultJob = functionNameOf(logGroup) ?? functionOfStream(logStream);
   const zones = new StreamZones();
   const read: DeliveredLine[] = [];
   lines.forEach((line, index) => {

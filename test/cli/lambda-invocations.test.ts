@@ -220,3 +220,38 @@ describe('a Lambda function whose module fails to load (an init failure)', () =>
     expect(brief(ingest)).toEqual(brief(scan));
   });
 });
+
+describe('a custom log group several functions share, through the ingest handler', () => {
+  it('names the Lambda platform lines of each stream after the function the stream names, as scan --log-group does', async () => {
+    // Prepare: hourly-sync and billing-export log to /myapp/lambdas (Lambda's advanced logging), each
+    // stream named YYYY/MM/DD/<function>[<version>]<id>; billing-export times out.
+    const stream = (fn: string) => `2026/10/05/${fn}[$LATEST]a1b2c3d4e5f60718`;
+    const report = (id: string, status = '') => `REPORT RequestId: ${id}\tDuration: 52941.67 ms\tBilled Duration: 52942 ms\tMemory Size: 512 MB\tMax Memory Used: 180 MB${status}`;
+    const delivery = (fn: string, events: { at: number; message: string }[]) => ({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/myapp/lambdas',
+      logStream: stream(fn),
+      subscriptionFilters: ['silent-audit'],
+      logEvents: events.map((e) => ({ id: String(++eventId), timestamp: e.at, message: e.message })),
+    });
+    const store = new MemoryAuditStore();
+    const payloads = [
+      delivery('hourly-sync', [
+        { at: t('2026-10-05T00:00:10Z'), message: 'START RequestId: 0c5c7fd0-a6a3-4450-a513-270e269e0d37 Version: $LATEST' },
+        { at: t('2026-10-05T00:01:03Z'), message: report('0c5c7fd0-a6a3-4450-a513-270e269e0d37') },
+      ]),
+      delivery('billing-export', [
+        { at: t('2026-10-05T01:00:11Z'), message: 'START RequestId: 1c5c7fd0-a6a3-4450-a513-270e269e0d37 Version: $LATEST' },
+        { at: t('2026-10-05T01:15:11Z'), message: report('1c5c7fd0-a6a3-4450-a513-270e269e0d37', '\tStatus: timeout') },
+      ]),
+    ];
+
+    // Act
+    const result = await ingestPayloads(payloads as never, { store, sink: { publish: async () => undefined }, config: DEFAULT_CONFIG, clock: { now: () => t('2026-10-05T01:20:00Z') } });
+
+    // Assess: the timeout is billing-export's, and no line was rejected for naming no function
+    expect(result.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'billing-export']]);
+    expect(result.counts.rejected).toBe(0);
+  });
+});
