@@ -62,6 +62,10 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'END RequestId',
   'REPORT RequestId',
   'Task timed out',
+  // The Node runtime's line of a function error (`ERROR\tInvoke Error \t{…}`), which fails its request's run.
+  'Invoke Error',
+  'Uncaught Exception',
+  'Unhandled Promise Rejection',
   'platform.start',
   'platform.report',
   // §1c OpenTelemetry GenAI spans (OTLP/JSON): every span the parser reads names its operation.

@@ -93,7 +93,7 @@ describe('silent-audit backfill (DynamoDB Local)', () => {
     expect(stdout).toContain(`${ORDERS}: reading 2026-09-30T18:00:00Z → 2026-10-30T18:00:00Z`);
     expect(stdout).toMatch(/^etl-loader\s+4\s+4\s+4\s+1 \/ 0\s+5\s+no \(1 of 5\)$/m);
     expect(stdout).toMatch(/^orders-export\s+30\s+30\s+30\s+20 \/ 20\s+5\s+yes \(durations, outputs\)$/m);
-    expect(stdout).toContain('2 jobs in 163 lines from 2 log groups: 129 with events (129 events), 34 recognised with nothing to judge, 0 rejected, 0 unrecognised; 4 findings from history stored as already alerted; state saved to DynamoDB at');
+    expect(stdout).toContain('2 jobs in 164 lines from 2 log groups: 130 with events (130 events), 34 recognised with nothing to judge, 0 rejected, 0 unrecognised; 4 findings from history stored as already alerted; state saved to DynamoDB at');
     const { findings, pending, states } = await snapshot(table);
     expect(findings.map((f) => [f.detector, f.subject, f.ts, f.alerted])).toEqual([
       ['run-failed', 'etl-loader', '2026-10-05T14:03:00Z', true],
