@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { validateConfig } from '../../lambdas/config.ts';
+import { type Config, validateConfig } from '../../lambdas/config.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
 import { createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
@@ -12,22 +12,26 @@ const DAY = 24 * H;
 const T0 = Date.parse('2026-07-01T02:00:00Z');
 const iso = (t: number) => new Date(t).toISOString();
 
-/** Ten daily runs at 02:00 from 1 July of `old-sync` (not in the config), of `nightly` (configured, no schedule) and of `others` (not in the config), then nothing. */
-async function storeOfStoppedJobs(others: readonly string[] = []) {
-  const store = new MemoryAuditStore();
-  const config = validateConfig({ jobs: { nightly: { owner: 'ops@example.com' } } }, 'silent-audit.yaml', undefined, { now: T0 });
+/** One delivery per start, through the ingest handler: each run of `jobs` started at `at` and ended healthy a minute later (run id `<job>-<n>`, n its start's index). */
+async function ingestRuns(store: MemoryAuditStore, config: Config, starts: readonly number[], jobs: readonly string[]) {
   const sink = { publish: async () => {} };
   let id = 0;
-  for (let day = 0; day < 10; day++) {
-    const at = T0 + day * DAY;
-    const lines = ['old-sync', 'nightly', ...others].flatMap((job) => [
-      { type: 'run.start', job, run_id: `${job}-${day}`, ts: iso(at) },
-      { type: 'run.end', job, run_id: `${job}-${day}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
+  for (const [n, at] of starts.entries()) {
+    const lines = jobs.flatMap((job) => [
+      { type: 'run.start', job, run_id: `${job}-${n}`, ts: iso(at) },
+      { type: 'run.end', job, run_id: `${job}-${n}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
     ]);
     const handler = createIngestHandler(() => ({ store, sink, config, clock: { now: () => at + 61_000 } }), () => {});
     const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
     await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
   }
+}
+
+/** Ten daily runs at 02:00 from 1 July of `old-sync` (not in the config), of `nightly` (configured, no schedule) and of `others` (not in the config), then nothing. */
+async function storeOfStoppedJobs(others: readonly string[] = []) {
+  const store = new MemoryAuditStore();
+  const config = validateConfig({ jobs: { nightly: { owner: 'ops@example.com' } } }, 'silent-audit.yaml', undefined, { now: T0 });
+  await ingestRuns(store, config, Array.from({ length: 10 }, (_, day) => T0 + day * DAY), ['old-sync', 'nightly', ...others]);
   return { store, config };
 }
 
@@ -120,17 +124,7 @@ describe('find_overdue for a job not in the config that stopped long ago (rename
     // silent 50 days, over 3 × 14, with 3 starts missed (27 August, 10 and 24 September)
     const store = new MemoryAuditStore();
     const config = validateConfig({}, 'silent-audit.yaml', undefined, { now: T0 });
-    let id = 0;
-    for (let run = 0; run < 6; run++) {
-      const at = Date.parse('2026-06-04T02:00:00Z') + run * 14 * DAY;
-      const lines = [
-        { type: 'run.start', job: 'fortnightly', run_id: `f-${run}`, ts: iso(at) },
-        { type: 'run.end', job: 'fortnightly', run_id: `f-${run}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
-      ];
-      const handler = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => at + 61_000 } }), () => {});
-      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
-      await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
-    }
+    await ingestRuns(store, config, [0, 1, 2, 3, 4, 5].map((run) => Date.parse('2026-06-04T02:00:00Z') + run * 14 * DAY), ['fortnightly']);
     const now = Date.parse('2026-10-02T12:00:00Z');
     const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => now }, source: 'a fortnightly job stopped' }));
     const { report } = await createMonthlyReport('2026-10', { findings: store, runs: store, catalog: store, config, clock: { now: () => now } });
@@ -179,18 +173,9 @@ describe('find_overdue, list_subjects and subject_status at a --now before a ret
     // Prepare: fortnightly (not in the config) ran every 14 days from 4 June to 13 August, then daily from 20 October (a schedule learned)
     const store = new MemoryAuditStore();
     const config = validateConfig({}, 'silent-audit.yaml', undefined, { now: T0 });
-    let id = 0;
     const starts = [0, 1, 2, 3, 4, 5].map((run) => Date.parse('2026-06-04T02:00:00Z') + run * 14 * DAY);
     for (let d = 0; d < 60; d++) starts.push(Date.parse('2026-10-20T02:00:00Z') + d * DAY);
-    for (const [run, at] of starts.entries()) {
-      const lines = [
-        { type: 'run.start', job: 'fortnightly', run_id: `f-${run}`, ts: iso(at) },
-        { type: 'run.end', job: 'fortnightly', run_id: `f-${run}`, exit_code: 0, output_bytes: 500, duration_ms: 60_000, ts: iso(at + 60_000) },
-      ];
-      const handler = createIngestHandler(() => ({ store, sink: { publish: async () => {} }, config, clock: { now: () => at + 61_000 } }), () => {});
-      const logEvents = lines.map((line) => ({ id: String(++id), timestamp: Date.parse(line.ts), message: JSON.stringify(line) }));
-      await handler(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/x', logStream: 's', subscriptionFilters: ['f'], logEvents }));
-    }
+    await ingestRuns(store, config, starts, ['fortnightly']);
     const mcp = await connectClient(readOnlyView({ store, config, clock: { now: () => Date.parse('2026-10-02T12:00:00Z') }, source: 'a job that came back' }));
 
     // Act: on 2 October, silent 50 days (over 3 × 14) and before its return
