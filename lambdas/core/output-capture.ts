@@ -75,6 +75,11 @@ export function unitPrefix(text: string, units: number): string {
   return text.slice(0, isHighSurrogate(text.charCodeAt(units - 1)) ? units - 1 : units);
 }
 
+/** `text` cut to at most `max` UTF-16 units, an ellipsis for what is cut, never half a surrogate pair. */
+export function clipUnits(text: string, max: number): string {
+  return text.length > max ? `${unitPrefix(text, max - 1)}…` : text;
+}
+
 /** The longest start of `text` that is at most `limit` bytes of UTF-8, not splitting a character. */
 export function utf8Prefix(text: string, limit: number): string {
   if (Buffer.byteLength(text, 'utf8') <= limit) return text;

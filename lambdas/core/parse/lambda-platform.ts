@@ -1,5 +1,5 @@
 import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
-import { unitPrefix } from '../output-capture.ts';
+import { clipUnits } from '../output-capture.ts';
 import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
@@ -39,7 +39,7 @@ const MAX_ERROR_CHARS = 200;
 
 /** An error's text cut short to MAX_ERROR_CHARS, its end marked `…` (never half an emoji before it). */
 function errorText(text: string): string {
-  return text.length > MAX_ERROR_CHARS ? `${unitPrefix(text, MAX_ERROR_CHARS - 1)}…` : text;
+  return clipUnits(text, MAX_ERROR_CHARS);
 }
 /** Other platform lines: initialisation, extensions, SnapStart, X-Ray's second REPORT line. */
 const OTHER_PLATFORM = /^(?:INIT_START|INIT_REPORT|INIT_RUNTIME_DONE|EXTENSION|TELEMETRY|LOGS|RESTORE_START|RESTORE_REPORT)\s|^XRAY TraceId: /;

@@ -1,5 +1,5 @@
 import type { Severity } from '../findings.ts';
-import { unitPrefix } from '../output-capture.ts';
+import { clipUnits } from '../output-capture.ts';
 import type { DayCount } from './model.ts';
 import { SEVERITIES } from './model.ts';
 
@@ -31,10 +31,6 @@ function niceStep(max: number, ticks = 4): number {
 }
 
 /** A label cut to `max` UTF-16 units with an ellipsis, never through an emoji. */
-function truncate(label: string, max: number): string {
-  return label.length > max ? `${unitPrefix(label, max - 1)}…` : label;
-}
-
 function frame(id: string, title: string, desc: string, width: number, height: number, body: string): string {
   return (
     `<svg class="chart" role="img" aria-labelledby="${id}-title ${id}-desc" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg">` +
@@ -116,7 +112,7 @@ export function barChart(items: readonly { label: string; count: number }[], opt
     const w = Math.max(2, (item.count / max) * barMax);
     parts.push(
       `<g><title>${escapeHtml(`${item.label}: ${item.count}`)}</title>` +
-        `<text x="${labelW - 8}" y="${yTop + row / 2 + 4}" text-anchor="end" font-size="12" fill="${INK}">${escapeHtml(truncate(item.label, 26))}</text>` +
+        `<text x="${labelW - 8}" y="${yTop + row / 2 + 4}" text-anchor="end" font-size="12" fill="${INK}">${escapeHtml(clipUnits(item.label, 26))}</text>` +
         `<rect x="${labelW}" y="${yTop + 4}" width="${w.toFixed(1)}" height="${row - 8}" rx="2" fill="${options.color}"/>` +
         `<text x="${(labelW + w + 6).toFixed(1)}" y="${yTop + row / 2 + 4}" font-size="12" fill="${INK}">${item.count}</text></g>`,
     );
