@@ -1,4 +1,4 @@
-import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, contentIdentity, partOf } from './events.ts';
+import { type AgentAction, type AgentEnd, type AgentStart, type AuditEvent, bodyText, contentIdentity, partOf } from './events.ts';
 import type { ReduceContext } from './pipeline.ts';
 import { setOwn } from './own-property.ts';
 import { shortenName } from './parse/derived-name.ts';
@@ -172,7 +172,7 @@ export function eventIdentity(event: AuditEvent): string {
   if (typeof body.action_id === 'string' && body.action_id !== '') return `id:${body.action_id}`;
   if (typeof body.span_id === 'string' && body.span_id !== '') return `span:${body.span_id}`;
   const s = event.source;
-  return s.eventId ? `cw:${s.eventId}${partOf(s)}|${JSON.stringify(body)}` : contentIdentity(event);
+  return s.eventId ? `cw:${s.eventId}${partOf(s)}|${bodyText(event)}` : contentIdentity(event);
 }
 
 /**
@@ -185,7 +185,7 @@ export function legacyEventIdentity(event: AuditEvent): string | undefined {
   const body = event.body as unknown as Record<string, unknown>;
   const s = event.source;
   if (s.eventId || (typeof body.action_id === 'string' && body.action_id !== '') || (typeof body.span_id === 'string' && body.span_id !== '')) return undefined;
-  return `${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}${partOf(s)}|${JSON.stringify(body)}`;
+  return `${s.origin}|${s.logStream ?? ''}|${s.line ?? ''}${partOf(s)}|${bodyText(event)}`;
 }
 
 /**

@@ -286,7 +286,20 @@ export function partOf(source: LineSource): string {
  * Lambda console time, left out). `LineSource.repeat` numbers the lines of one such key.
  */
 export function instantContent(event: AuditEvent): string {
-  return `${event.at}${partOf(event.source)}|${JSON.stringify(event.body)}`;
+  return `${event.at}${partOf(event.source)}|${bodyText(event)}`;
+}
+
+/** Each body's JSON as first written (bodies are not changed once parsed; a repeat-numbered copy of an event keeps its body). */
+const bodyTexts = new WeakMap<object, string>();
+
+/**
+ * A line's content as parsed, as JSON: written once per body, then reused by the identities that
+ * read it (`instantContent` when the line is numbered, `contentIdentity`, an agent line's legacy identity).
+ */
+export function bodyText(event: AuditEvent): string {
+  let text = bodyTexts.get(event.body);
+  if (text === undefined) bodyTexts.set(event.body, (text = JSON.stringify(event.body)));
+  return text;
 }
 
 /**
@@ -298,7 +311,7 @@ export function instantContent(event: AuditEvent): string {
  */
 export function contentIdentity(event: AuditEvent): string {
   const s = event.source;
-  return `${event.at}|${s.repeat ?? 0}${partOf(s)}|${JSON.stringify(event.body)}`;
+  return `${event.at}|${s.repeat ?? 0}${partOf(s)}|${bodyText(event)}`;
 }
 
 /** A rotated file's date: logrotate's `-20261207` (`-2026120709` hourly), `.2026-12-07`, Python's timed `.2026-12-07_09`, `_09-30`, `_09-30-15`. */
