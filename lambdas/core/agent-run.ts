@@ -193,7 +193,7 @@ export function legacyEventIdentity(event: AuditEvent): string | undefined {
  * (`legacyEventIdentity`): it was counted then. The caller remembers it by its token from now on,
  * so that a rotated copy read next is known too.
  */
-export function rememberedByLegacy(ring: TokenRing, event: AuditEvent): boolean {
+export function rememberedByLegacyIdentity(ring: TokenRing, event: AuditEvent): boolean {
   const legacy = legacyEventIdentity(event);
   return legacy !== undefined && ring.has(fingerprint(legacy));
 }
@@ -350,7 +350,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     const token = fingerprint(eventIdentity(event));
     if (seen.has(token)) continue;
     seen.add(token);
-    if (rememberedByLegacy(seen, event)) {
+    if (rememberedByLegacyIdentity(seen, event)) {
       edit();
       continue;
     }

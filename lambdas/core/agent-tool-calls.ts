@@ -1,5 +1,5 @@
 import { TOOL_CALL_DETECTORS } from '../detectors/index.ts';
-import { eventIdentity, rememberedByLegacy } from './agent-run.ts';
+import { eventIdentity, rememberedByLegacyIdentity } from './agent-run.ts';
 import type { AuditEvent, ToolCall } from './events.ts';
 import { type Finding, sharesKeySecond } from './findings.ts';
 import { ownValue } from './own-property.ts';
@@ -81,7 +81,7 @@ export const toolCallReducer: SubjectReducer<ToolState> = {
       const token = fingerprint(callIdentity(event));
       if (seen.has(token)) continue;
       seen.add(token);
-      if (rememberedByLegacy(seen, event)) continue;
+      if (rememberedByLegacyIdentity(seen, event)) continue;
       calls++;
       const b = event.body;
       const call = { tool: b.tool, args: b.args, at: event.at, agent: b.agent, run_id: b.run_id, call_id: b.call_id };

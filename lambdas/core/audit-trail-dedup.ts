@@ -40,7 +40,7 @@ function legacyLineFingerprint(event: AuditEvent): string | undefined {
  * Whether a line is remembered by its fingerprint of before 2026-12-07 (`legacyLineFingerprint`):
  * it was counted then, and is now remembered by its fingerprint as well (the caller's).
  */
-export function rememberedByLegacy(remembered: ReadonlySet<string>, event: AuditEvent): boolean {
+export function rememberedByLegacyFingerprint(remembered: ReadonlySet<string>, event: AuditEvent): boolean {
   const legacy = legacyLineFingerprint(event);
   return legacy !== undefined && remembered.has(legacy);
 }
