@@ -94,7 +94,7 @@ function rateProblem(text: string): string {
   const value = m ? Number(m[1]) : undefined;
   if (m && value === 0) return `${rate}, and EventBridge refuses a rate of 0 too: write the 5 fields minute hour day-of-month month day-of-week of the times the job runs, e.g. "30 2 * * *"`;
   const refused = m && (value === 1) !== (m[3] === '') ? `, and EventBridge refuses it too (a value of 1 takes "${m[2].toLowerCase()}", any other "${m[2].toLowerCase()}s")` : '';
-  const cron = rateAsCron(text);
+  const cron = m ? rateAsCron(m) : undefined;
   if (cron === undefined) {
     return `${rate}${refused}, and cron has no exact equivalent of it: write the 5 fields minute hour day-of-month month day-of-week of the times it runs`;
   }
@@ -102,10 +102,8 @@ function rateProblem(text: string): string {
   return `${rate}${refused}: write it as cron's 5 fields, "${cron.fields}"${phase}`;
 }
 
-/** The cron of a rate that divides an hour or a day, or is a week, which of its fields are the rule's own phase, and an example of them at another phase. */
-function rateAsCron(text: string): { fields: string; phase?: string; example?: string } | undefined {
-  const m = RATE.exec(text);
-  if (!m) return undefined;
+/** The cron of a rate (`RATE`'s match) that divides an hour or a day, or is a week, which of its fields are the rule's own phase, and an example of them at another phase. */
+function rateAsCron(m: RegExpExecArray): { fields: string; phase?: string; example?: string } | undefined {
   const minutes = Number(m[1]) * { minute: 1, hour: 60, day: 1440 }[m[2].toLowerCase() as 'minute' | 'hour' | 'day'];
   if (minutes === 0) return undefined;
   if (minutes === 1) return { fields: '* * * * *' };
