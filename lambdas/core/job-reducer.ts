@@ -581,9 +581,14 @@ function endFailure(end: RunEnd): Pick<CompletedRun, 'failure' | 'signal' | 'err
   return {};
 }
 
-/** What a failure marker says of its run's failure: its reason, and the error type a Lambda REPORT named (`Runtime.OutOfMemory`). */
-function markerFailure(marker: RunFailedMarker): Pick<CompletedRun, 'failure' | 'error_type'> {
-  return marker.error_type === undefined ? { failure: marker.reason } : { failure: marker.reason, error_type: marker.error_type };
+/**
+ * What a failure marker says of its run's failure: its reason, and the error type a Lambda REPORT
+ * named (`Runtime.OutOfMemory`), its own or, for one that names none, `errorType`: the REPORT's of
+ * the same invocation, which the runtime's Invoke Error line came before.
+ */
+function markerFailure(marker: RunFailedMarker, errorType?: string): Pick<CompletedRun, 'failure' | 'error_type'> {
+  const error_type = marker.error_type ?? errorType;
+  return error_type === undefined ? { failure: marker.reason } : { failure: marker.reason, error_type };
 }
 
 /**
@@ -791,16 +796,16 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
   });
 }
 
-/** The times of the failure markers of a batch by the run id they name, or undefined when none names one (most batches). */
-function namedFailures(events: readonly AuditEvent[]): Map<string, number[]> | undefined {
-  let named: Map<string, number[]> | undefined;
+/** The failure markers of a batch by the run id they name, or undefined when none names one (most batches). */
+function namedFailures(events: readonly AuditEvent[]): Map<string, AuditEvent<RunFailedMarker>[]> | undefined {
+  let named: Map<string, AuditEvent<RunFailedMarker>[]> | undefined;
   for (const event of events) {
     const body = event.body;
     if (body.type !== 'run.failed' || body.run_id === undefined || body.run_id === OPEN_RUN) continue;
     named ??= new Map();
-    const times = named.get(body.run_id);
-    if (times) times.push(event.at);
-    else named.set(body.run_id, [event.at]);
+    const failures = named.get(body.run_id);
+    if (failures) failures.push(event as AuditEvent<RunFailedMarker>);
+    else named.set(body.run_id, [event as AuditEvent<RunFailedMarker>]);
   }
   return named;
 }
@@ -1204,7 +1209,11 @@ export const jobReducer: SubjectReducer<JobState> = {
     // that invocation's REPORT, within seconds of it: a retry (the same request id, a minute or
     // more later) is a run of its own.
     const failedInBatch = namedFailures(events);
-    const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((t) => Math.abs(t - at) <= SAME_INVOCATION_MS) === true;
+    const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((f) => Math.abs(f.at - at) <= SAME_INVOCATION_MS) === true;
+    // The error type a REPORT of the batch names for the invocation of this request id at `at`: the
+    // runtime's Invoke Error line that fails it comes first, and the REPORT after it is then skipped.
+    const errorTypeNear = (requestId: string | undefined, at: number) =>
+      requestId === undefined ? undefined : failedInBatch?.get(requestId)?.find((f) => f.body.error_type !== undefined && Math.abs(f.at - at) <= SAME_INVOCATION_MS)?.body.error_type;
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt, events.length);
@@ -1466,7 +1475,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_tail: end?.output_tail,
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
-        ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker)),
+        ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker, platform ? errorTypeNear(body.run_id, event.at) : undefined)),
       };
 
       // A run that ended an hour or more before the job's latest end is older history read late (a

@@ -255,3 +255,35 @@ describe('a custom log group several functions share, through the ingest handler
     expect(result.counts.rejected).toBe(0);
   });
 });
+
+describe("a Lambda function's invocation that the runtime's Invoke Error line fails, then its REPORT names an error type", () => {
+  // Prepare: report-oom's invocation at 09:00:18 runs out of memory: the Node.js runtime logs Invoke
+  // Error (RangeError), then the REPORT says Status: error with the error type, all in one delivery.
+  const stream = '2026/10/05/[$LATEST]ab12';
+  const R = 'ae2eb154-7f15-4524-b4b9-b5df9e7769b1';
+  const lines = (errorType: string, startAt = t('2026-10-05T09:00:18.100Z'), errorAt = t('2026-10-05T09:00:49.100Z')): LogLine[] => [
+    { at: startAt, stream, message: `START RequestId: ${R} Version: $LATEST` },
+    { at: errorAt, stream, message: `${new Date(errorAt).toISOString()}\t${R}\tERROR\tInvoke Error \t${JSON.stringify({ errorType: 'RangeError', errorMessage: 'Array buffer allocation failed', stack: ['RangeError: Array buffer allocation failed'] })}` },
+    { at: errorAt + 13, stream, message: `END RequestId: ${R}` },
+    { at: errorAt + 14, stream, message: `REPORT RequestId: ${R}\tDuration: 31012.55 ms\tBilled Duration: 31013 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tStatus: error\tError Type: ${errorType}` },
+  ];
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message, f.evidence.error_type]);
+
+  it.each(['Runtime.OutOfMemory', 'Runtime.ExitError'])("fails it once, naming the error and the REPORT's error type %s, in scan and ingest alike", async (errorType) => {
+    // Act
+    const scan = await scanned(lines(errorType));
+    const ingest = await ingested(lines(errorType));
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, `run failed after 31 s: RangeError: Array buffer allocation failed (${errorType})`, errorType]]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+
+  it('fails it once, without the error type, when the REPORT comes in a later delivery than the Invoke Error line', async () => {
+    // Prepare: the Invoke Error line is written at 09:00:59.990 and the REPORT in the next minute, so they come in two deliveries
+    const late = lines('Runtime.OutOfMemory', t('2026-10-05T09:00:28.990Z'), t('2026-10-05T09:00:59.990Z'));
+    // Act
+    const ingest = await ingested(late);
+    // Assess: the run ended at the Invoke Error line; the REPORT after it adds nothing
+    expect(failed(ingest)).toEqual([['run-failed', R, 'run failed after 31 s: RangeError: Array buffer allocation failed', undefined]]);
+  });
+});
