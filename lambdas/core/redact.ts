@@ -451,10 +451,10 @@ const PASS_STATE = /^(?:skipped|skip|pending|running|partial|all|unknown|n\/a|na
 const PLAIN_WORD = /^[a-z][a-z0-9_-]*$/;
 /** A number of 6 digits or more (`123456`): a PIN-like password on a login's line. */
 const LONG_NUMBER = /^\d{6,}$/;
-/** A user's label (`user=admin`, `username=`, `login=`): a `pass=` on its line is a login's password, unless the line counts (COUNT_LABEL). */
-const USER_LABEL = /(?<![\w.-])(?:user(?:name)?|login|usr)=/i;
-/** A test runner's count label (`fail=0`, `skip=1`, `total=0`): its line reports a run (`pass=3 fail=0 user=ci`), not a login. */
-const COUNT_LABEL = /(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)=/i;
+/** A user's label (`user=admin`, `username=`, `login=`, also `user: admin`): a `pass=` on its line is a login's password, unless the line counts (COUNT_LABEL). */
+const USER_LABEL = /(?<![\w.-])(?:user(?:name)?|login|usr)(?:=|:[ \t])/i;
+/** A test runner's count label (`fail=0`, `skip=1`, `total=0`, also `fail: 0`): its line reports a run (`pass=3 fail=0 user=ci`), not a login. */
+const COUNT_LABEL = /(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)(?:=|:[ \t])/i;
 /** `$` and a name in upper or lower case (`$DB_PASS`, `$db_pass`): a variable; not a mixed-case `$ecretPw1`. */
 const SINGLE_CASE_VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$/;
 
@@ -472,10 +472,10 @@ function lineAround(text: string, offset: number): string {
   return text.slice(start, end);
 }
 
-/** Whether the line around `offset` is a login's: a user's label (USER_LABEL) and no count label (COUNT_LABEL). */
-function isLoginLine(text: string, offset: number): boolean {
+/** Whether the line around `offset` is a login's: a user's label (USER_LABEL), or with `orChpasswd` chpasswd named, and no count label (COUNT_LABEL). */
+function isLoginLine(text: string, offset: number, orChpasswd = false): boolean {
   const line = lineAround(text, offset);
-  return USER_LABEL.test(line) && !COUNT_LABEL.test(line);
+  return (USER_LABEL.test(line) || (orChpasswd && line.includes('chpasswd'))) && !COUNT_LABEL.test(line);
 }
 
 /**
@@ -541,6 +541,8 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const pgpass = /^pgpass$/i.test(keyword);
   // A bare `pass` (logfmt's `user=admin pass=hunter22`, `{"pass":"…"}` in JSON text), not a name's end.
   const barePass = /^pass$/i.test(keyword);
+  // A bare `pwd=` (not a connection string's `;Pwd=`) is mostly a working directory: only a word that looks like a credential and is no path goes.
+  if (/^pwd$/i.test(keyword) && !/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset))) return value.includes('/') || !looksLikeCredential(withoutClosers(value));
   if (!pgpass && !barePass && !/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = nameBefore(text, offset);
   // What names the env variable or key: `DB` before `_PASS`, `PGPASS` itself.
@@ -558,6 +560,8 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   if (!(barePass || envName || quotedKey || yamlKey)) return true;
   // An unquoted bare `pass=` (logfmt, a query string): its own judgement.
   if (barePass && !colon && closeQuote === '' && openQuote === '') return keepLogfmtPass(value.trimEnd(), text, offset);
+  // A bare `pass:` and a lone word on a login's line (`user: admin pass: letmein`) is judged as `pass=` is there.
+  if (barePass && colon && closeQuote === '' && !/\s/.test(value.trimEnd()) && isLoginLine(text, offset)) return keepLogfmtPass(value.trimEnd(), text, offset);
   // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
   // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
   // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential may be
@@ -624,9 +628,9 @@ function isLoggedMessage(keyword: string, scheme: string, value: string, text: s
 const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
-  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`.
+  // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`, and a bare `pwd=` (keepLabelledValue: not a working directory).
   // `PGPASS=` (not `.pgpass`) as `_PASS=`; `REDISCLI_AUTH=` (redis-cli's password); a bare `pass=` (logfmt), judged as keepLabelledValue says.
-  'passphrase|passwd|password|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)',
+  'passphrase|passwd|password|secret[_-]?key[_-]?base|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)|(?<![\\w.$(-])pwd(?=[ \\t]*=(?!>))',
   '&',
   keepLabelledValue,
 );
@@ -676,11 +680,18 @@ const VARIABLE_EXPANSION = /^\$\{\w+(?:\}|[:?+-])/;
 /** A word of a message naming the variable rather than setting it (`ENV API_KEY not found; …`, `ENV DB_PASS is not set`). */
 const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|undefined|empty|must|should|cannot|can't|has|have|will)$/i;
 
-/** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, and the text of an XML element naming a secret (not a paging cursor's). */
+/**
+ * The passwd command and a value after it (`passwd hunter22`): a password only on a login's line or
+ * chpasswd's (isLoginLine) and when it looks like a credential (quoted, or looksLikeCredential), not a
+ * user's name (`passwd bob`), an option or prose (`passwd changed for user bob`).
+ */
+const PASSWD_VALUE = new RegExp(String.raw`(?<![\w.-])(passwd[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+
+/** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential, or a quoted key\'s value), `;Pwd=…` in a connection string, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string, a bare `pwd=…` that looks like a credential and holds no `/`, `secret_key_base=…`, `passwd VALUE` (looking like a credential) on a login\'s or chpasswd\'s line, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -690,7 +701,13 @@ const secretAssignmentRule: TextRule = {
           value.startsWith(MARKER_START) || !isDockerfileEnvSecret(name, quote, value) ? match : `ENV${instruction}${quote ?? ''}${marker}${value.slice(value.trimEnd().length)}`,
         )
       : assigned;
-    return withEnv.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
+    // Most text holds no `passwd`: one look rules the command out.
+    const withPasswd = withEnv.includes('passwd')
+      ? withEnv.replace(PASSWD_VALUE, (match, command: string, quote: string | undefined, value: string, offset: number, whole: string) =>
+          value.startsWith(MARKER_START) || !(quote || looksLikeCredential(value)) || !isLoginLine(whole, offset, true) ? match : `${command}${quote ?? ''}${marker}`,
+        )
+      : withEnv;
+    return withPasswd.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
 
@@ -924,7 +941,7 @@ function triggersIn(text: string): Set<string> | undefined {
 }
 
 /** The normalised key names (lower case, letters and digits only) whose values are secret whatever they look like (but a paging cursor's: isPagingTokenName). */
-const SECRET_KEY_SUFFIXES = /(?:password|passwd|passphrase|secret|secretkey|token|apikey|accesskey|privatekey|authorization|credentials?|cookie)$/;
+const SECRET_KEY_SUFFIXES = /(?:password|passwd|passphrase|secret|secretkey|secretkeybase|token|apikey|accesskey|privatekey|authorization|credentials?|cookie)$/;
 const SECRET_KEY_NAMES = new Set(['auth', 'pass']);
 
 /** The rule that replaces a value whole because its key names a secret. */

@@ -564,8 +564,20 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       '<ContinuationToken>abc</ContinuationToken><NextToken>def</NextToken>',
       'list-objects-v2 NextContinuationToken=1ueGcxLPRx1Tr ContinuationToken: abc',
       '{"nextPageToken": "CAESBggBEAEYAQ", "next_page_token": "x"} ?pageToken=abc',
+      // `pass:` off a login's line, or a count or state on one; `pwd=` a working directory (a path, a word); `passwd` in prose, or naming a user.
+      'pass: letmein\nuser: ci pass: skipped\nuser: ci pass: 12, fail: 0',
+      'pwd=/home/etl pwd=build pwd=src/app pwd=build/out2 cwd=$(pwd)',
+      'passwd changed for user bob\nuser=bob passwd changed\npasswd bob',
     ],
     redacted: [
+      // A bare `pass:` on a login's line (a user's label, with `=` or `:`) goes as `pass=` does; `pwd=` that looks like a credential; Rails' `secret_key_base`.
+      ['login user=bob pass: letmein\nusername: admin pass: letmein', `login user=bob pass: ${M('secret-assignment')}\nusername: admin pass: ${M('secret-assignment')}`],
+      ['login user: admin password: hunter2', `login user: admin password: ${M('secret-assignment')}`],
+      ['connect host=db pwd=Secr3t! user=etl', `connect host=db pwd=${M('secret-assignment')} user=etl`],
+      ['secret_key_base=abcdef0123456789abcdef SECRET_KEY_BASE: abcdef0123456789', `secret_key_base=${M('secret-assignment')} SECRET_KEY_BASE: ${M('secret-assignment')}`],
+      // A passwd command given a value that looks like a credential, on a login's or chpasswd's line.
+      ['login user=bob passwd hunter22', `login user=bob passwd ${M('secret-assignment')}`],
+      ['chpasswd < users.txt; passwd Hunter2Pass', `chpasswd < users.txt; passwd ${M('secret-assignment')}`],
       // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
       ['login failed: user=admin pass=hunter22', `login failed: user=admin pass=${M('secret-assignment')}`],
       ['GET /login?user=bob&pass=S3cr3t&next=/', `GET /login?user=bob&pass=${M('secret-assignment')}&next=/`],
@@ -892,6 +904,7 @@ describe('redactValue', () => {
       tokens_in: 120,
       max_tokens: 4096,
       secret_name: 'prod/db',
+      secret_key_base: 'abcdef0123',
       nested: [{ API_KEY: 'k', 'x-auth-token': 'abc', Authorization: 'Bearer zzz', note: 'AKIAIOSFODNN7EXAMPLE', ok: true }],
       credentials: { user: 'etl', pass: 'p' },
       pass: 'p',
@@ -909,6 +922,7 @@ describe('redactValue', () => {
       tokens_in: 120,
       max_tokens: 4096,
       secret_name: 'prod/db',
+      secret_key_base: M('secret-field'),
       nested: [{ API_KEY: M('secret-field'), 'x-auth-token': M('secret-field'), Authorization: M('secret-field'), note: M('aws-access-key'), ok: true }],
       credentials: M('secret-field'),
       pass: M('secret-field'),
@@ -1086,6 +1100,8 @@ describe('linear time', () => {
     'sentry key before hosts': `://${'a'.repeat(64)}@${'b'.repeat(N)}`,
     'gitlab token suffixes': `glpat-${'a'.repeat(255)}${'.a'.repeat(N / 2)}`,
     'bare pass labels': 'pass: '.repeat(N / 6),
+    'passwd values on a login line': 'user=a passwd x1y2z3 '.repeat(N / 21),
+    'bare pwd labels': 'pwd=Secr3t! '.repeat(N / 12),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
