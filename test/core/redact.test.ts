@@ -379,6 +379,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['RUN docker login -u me -phunter nexus && docker push nexus/app', `RUN docker login -u me -p${M('cli-password')} nexus && docker push nexus/app`],
       // ... and an option after the password (`-phunter nexus -u me`) marks a command line as well as one before it.
       ['docker login -phunter nexus -u me', `docker login -p${M('cli-password')} nexus -u me`],
+      // A glued `-pVALUE` alone before a dotted registry (no lower-case message word: the registry has a dot), and `-u … -p VALUE`.
+      ['docker login -phunter nexus.example.com\ndocker login -u admin -p hunter2 registry', `docker login -p${M('cli-password')} nexus.example.com\ndocker login -u admin -p ${M('cli-password')} registry`],
       ['RUN docker login -phunter nexus -u me && make', `RUN docker login -p${M('cli-password')} nexus -u me && make`],
       ['podman login -phunter quay --username me', `podman login -p${M('cli-password')} quay --username me`],
       ['docker login -u me -phunter nexus, rc=1\ndocker login -u me -pcorrect horse', `docker login -u me -p${M('cli-password')} nexus, rc=1\ndocker login -u me -p${M('cli-password')} horse`],
