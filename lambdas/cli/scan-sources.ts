@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -5,7 +6,7 @@ import { InvalidArgumentError } from 'commander';
 import { CloudWatchReadError, type LogGroupEvent, type LogGroupQuery, readLogGroup } from '../adapters/cloudwatch-log-reader.ts';
 import { CorruptInputError, InputError, openLineSource, type ReaderCommand } from '../adapters/file-lines.ts';
 import { functionNameOf, functionOfStream } from '../core/envelope.ts';
-import { type AuditEvent, instantContent, type LineSource, REPEAT_NUMBERED } from '../core/events.ts';
+import { type AuditEvent, instantContent, type LineSource, numberedRotationBase, REPEAT_NUMBERED } from '../core/events.ts';
 import type { ParseOutcome } from '../core/parse/types.ts';
 import type { LineTally } from '../core/line-tally.ts';
 import { cloudWatchEvents, EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
@@ -45,6 +46,8 @@ export interface ScanSource {
   readonly size?: number;
   /** The job of lines that name none (Lambda platform lines): the file's base name, the function of `/aws/lambda/<name>`. */
   readonly defaultJob?: string;
+  /** A file's: the file it was rotated from when its name alone does not tell (`LineSource.rotatedFrom`, `rotatedFromBeside`). */
+  readonly rotatedFrom?: string;
   /** A log group's: the job of the Lambda platform lines of a stream, when its name names one (`functionOfStream`), before `defaultJob`. */
   readonly jobOfStream?: (logStream: string) => string | undefined;
   records(onBytes?: (n: number) => void): AsyncIterable<SourceRecord>;
@@ -54,6 +57,16 @@ export interface ScanSource {
 
 /** A process substitution's path (`<(zcat app.log.gz)`: bash's `/dev/fd/63`, zsh's `/proc/self/fd/12`), or `/dev/stdin`: its name is no job's. */
 const FD_PATH = /^\/(?:dev\/stdin|(?:dev|proc\/self)\/fd\/\d+)$/;
+
+/**
+ * The file a file named as logrotate's `extension .log` numbers its rotations (`app.1.log`,
+ * `app.2.log.gz`) was rotated from, when that file (`app.log`) is beside it: else the name is a
+ * worker's or host's own (`worker.1.log` and `worker.2.log` with no `worker.log`), and undefined.
+ */
+function rotatedFromBeside(path: string): string | undefined {
+  const base = path === 'stdin' ? undefined : numberedRotationBase(path);
+  return base !== undefined && existsSync(base) ? base : undefined;
+}
 
 /** Contract §1b: the job of a file's Lambda platform lines is its base name without extensions (`etl-loader.log.gz` → `etl-loader`). */
 export function jobNameOfFile(path: string): string | undefined {
@@ -79,6 +92,7 @@ export function fileSource(path: string, stdin?: Readable, command?: ReaderComma
     kind: 'file',
     size: file.size,
     defaultJob: jobNameOfFile(file.name === 'stdin' ? '-' : file.name) ?? functionName,
+    rotatedFrom: rotatedFromBeside(file.name),
     get nulBytesNote() {
       return file.nulBytesNote;
     },
@@ -295,7 +309,12 @@ function numberRepeat(outcome: ParseOutcome, record: SourceRecord, repeats: Line
 
 /** A record's line (its `lineNo`th) parsed, its zoneless times read by `clock`. */
 function parseRecord(source: ScanSource, record: SourceRecord, lineNo: number, opts: Pick<ReadOptions, 'year' | 'now' | 'redactor'>, clock?: WallClock): ParseOutcome {
-  const origin: LineSource = record.eventId === undefined ? { origin: source.name, line: lineNo } : { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId };
+  const origin: LineSource =
+    record.eventId !== undefined
+      ? { origin: source.name, line: lineNo, logStream: record.logStream, eventId: record.eventId }
+      : source.rotatedFrom === undefined
+      ? { origin: source.name, line: lineNo }
+      : { origin: source.name, line: lineNo, rotatedFrom: source.rotatedFrom };
   return parseLine(record.text, { source: origin, recordTime: record.recordTime, wallClock: resetClock(clock), year: opts.year, now: opts.now, defaultJob: (record.logStream === undefined ? undefined : source.jobOfStream?.(record.logStream)) ?? source.defaultJob, redactor: opts.redactor });
 }
 

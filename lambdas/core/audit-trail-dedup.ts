@@ -8,7 +8,8 @@ import { takenAsCounted } from './token-ring.ts';
  * must not count twice. Two marks are kept, both bounded:
  *
  * - each line's fingerprint: the CloudWatch event id when there is one, else the file's resolved
- *   path with its name as rotation leaves it (`unrotatedName`; stdin a source of its own) with the
+ *   path with its name as rotation leaves it (`unrotatedName`, or the file it was rotated from:
+ *   `LineSource.rotatedFrom`; stdin a source of its own) with the
  *   line's time and content (`contentIdentity`), so that a file read again rotated (`app.log.1`),
  *   by another spelling of its path (`./out/app.log`) or from another line (an overlapping window)
  *   counts nothing twice, while two hosts' files (`host1.log`, `host2.log`, `10.0.0.1`) count apart;
@@ -22,7 +23,7 @@ function shortHash(text: string): string {
 
 export function lineFingerprint(event: AuditEvent): string {
   const s = event.source;
-  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${unrotatedName(s.origin)}|${contentIdentity(event)}`;
+  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${unrotatedName(s.rotatedFrom ?? s.origin)}|${contentIdentity(event)}`;
   return shortHash(identity);
 }
 

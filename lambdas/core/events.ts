@@ -254,6 +254,12 @@ export interface LineSource {
   readonly origin: string;
   /** 1-based line number in a file, or the index of the event in a CloudWatch batch. */
   readonly line?: number;
+  /**
+   * A file's: the file it was rotated from when its name alone does not tell (logrotate's
+   * `extension .log`: `app.1.log`, read while `app.log` is beside it; `numberedRotationBase`).
+   * Absent for nearly every file, `worker.1.log` with no `worker.log` beside it too.
+   */
+  readonly rotatedFrom?: string;
   readonly logStream?: string;
   /** The CloudWatch log event id, when there is one. */
   readonly eventId?: string;
@@ -317,24 +323,41 @@ export function contentIdentity(event: AuditEvent): string {
 /** A rotated file's date: logrotate's `-20261207` (`-2026120709` hourly), `.2026-12-07`, Python's timed `.2026-12-07_09`, `_09-30`, `_09-30-15`. */
 const ROTATION_DATE = String.raw`[.-]\d{8}(?:\d{2})?|[.-]\d{4}-\d{2}-\d{2}(?:_\d{2}(?:-\d{2}){0,2})?`;
 const COMPRESSED = String.raw`(?:\.(?:gz|bz2|xz|zst))?`;
+/** An extension kept after a rotation's number or date (`.log` of `app.1.log`, `app-20261207.log`): not a compression's. */
+const KEPT_EXTENSION = String.raw`(\.(?!(?:gz|bz2|xz|zst)(?:\.|$))[A-Za-z]\w*)`;
 /**
  * Rotation suffixes of a log file's name: its number (`.1`, only after an extension or a system
  * log's name: `app.log.1`, `syslog.1`, `messages.1`; not `worker.1` nor `10.0.0.1`), date or `.old`, then `.gz`, `.bz2`, `.xz`, `.zst`; or, with
- * logrotate's `extension .log`, its number or date before the extension kept (`app.1.log`,
- * `app.1.log.gz`, `app-20261207.log`; a number only after a name not ending in a digit). The
- * extension kept is `$1`.
+ * logrotate's `extension .log`, its date before the extension kept (`app-20261207.log`). The
+ * extension kept is `$1`. (A number before the extension, `app.1.log`, is as often a worker's own
+ * file, `worker.1.log`, as a rotation's: `numberedRotationBase`.)
  */
 const ROTATION_SUFFIX = new RegExp(
-  String.raw`(?:(?:(?<=[^\d./])\.\d{1,3}|${ROTATION_DATE})${COMPRESSED}(\.(?!(?:gz|bz2|xz|zst)(?:\.|$))[A-Za-z]\w*)|(?<=\.[A-Za-z]\w*|syslog|messages|secure|maillog|debug|cron|spooler|dmesg)\.\d{1,3}|${ROTATION_DATE}|\.old)?${COMPRESSED}$`,
+  String.raw`(?:(?:${ROTATION_DATE})${COMPRESSED}${KEPT_EXTENSION}|(?<=\.[A-Za-z]\w*|syslog|messages|secure|maillog|debug|cron|spooler|dmesg)\.\d{1,3}|${ROTATION_DATE}|\.old)?${COMPRESSED}$`,
 );
+
+/** A number before a file name's extension, as logrotate's `extension .log` leaves it (`app.1.log`, `app.2.log.gz`; after a name not ending in a digit). The extension is `$1`. */
+const NUMBER_BEFORE_EXTENSION = new RegExp(String.raw`(?<=[^\d./])\.\d{1,3}${KEPT_EXTENSION}${COMPRESSED}$`);
+
+/**
+ * The file a path would have been rotated from by logrotate's `extension .log` (`app.1.log`,
+ * `app.2.log.gz` → `app.log`, its folder kept), or undefined for a name of no such form. Such a
+ * name is as often a worker's or host's own file (`worker.1.log`, `worker.2.log`): it is a rotated
+ * copy only when that file is beside it (the caller's test, `LineSource.rotatedFrom`).
+ */
+export function numberedRotationBase(path: string): string | undefined {
+  const base = path.replace(NUMBER_BEFORE_EXTENSION, '$1');
+  return base === path ? undefined : base;
+}
 
 /**
  * A file's path, resolved (`out/app.log`, `./out/app.log` and its absolute path are one), with its
- * name as rotation leaves it (`app.log.1`, `app.log.2.gz`, `app.log-20261207`, `app.1.log` →
+ * name as rotation leaves it (`app.log.1`, `app.log.2.gz`, `app.log-20261207`, `app-20261207.log` →
  * `app.log`; its folder kept): the file a line that carries no event id was first written to, so
  * that two hosts' files (`web-1/app.log`, `web-2/app.log`, `host1.log`, `host2.log`, `10.0.0.1`,
- * `10.0.0.2`) are kept apart while a rotated copy is one file with its original. Standard input
- * (`stdin`) is a source of its own.
+ * `10.0.0.2`, `worker.1.log`, `worker.2.log`) are kept apart while a rotated copy is one file with
+ * its original. (`app.1.log` is `app.log` when its source says so: `LineSource.rotatedFrom`.)
+ * Standard input (`stdin`) is a source of its own.
  */
 export function unrotatedName(origin: string): string {
   // The lines of a file come one after another: its name is read once, not once a line.

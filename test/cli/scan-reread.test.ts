@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -110,6 +110,27 @@ describe('scan --store: lines read again under another file name or from another
     // Assess
     expect(hosts).toEqual([8, 2]);
     expect(rotated).toEqual([8, 2]);
+  });
+
+  it("counts per-worker files worker.1.log and worker.2.log apart, while app.1.log beside its app.log is a rotation of it", async () => {
+    // Prepare: one bypass and one audit write at the same second, written alike by two workers (no
+    // worker.log beside their files), then by a job whose log logrotate rotated with `extension .log`.
+    const store = inject('dynamoEndpoint');
+    const id = randomUUID().slice(0, 8);
+    const lines = (job: string, guard: string) => [
+      JSON.stringify({ type: 'guard.bypass', ts: '2026-10-01T04:00:00Z', guard, actor: 'deploy-bot' }),
+      JSON.stringify({ type: 'audit.write', ts: '2026-10-01T04:00:00Z', job, run_id: 'r-1' }),
+    ];
+    const counts = async (job: string, guard: string) => [(await stored<{ records: number }>(store, `audit#${job}`))?.records, (await stored<{ bypasses: number }>(store, guardStateKey(guard)))?.bypasses];
+    mkdirSync(join(tmp, id));
+    // Act
+    await scanInto(store, lines(`workers-${id}`, `workers-guard-${id}`), `${id}/worker.1.log`);
+    await scanInto(store, lines(`workers-${id}`, `workers-guard-${id}`), `${id}/worker.2.log`);
+    await scanInto(store, lines(`rotated-${id}`, `rotated-guard-${id}`), `${id}/app.log`);
+    await scanInto(store, lines(`rotated-${id}`, `rotated-guard-${id}`), `${id}/app.1.log`);
+    // Assess
+    expect(await counts(`workers-${id}`, `workers-guard-${id}`)).toEqual([2, 2]);
+    expect(await counts(`rotated-${id}`, `rotated-guard-${id}`)).toEqual([1, 1]);
   });
 
   it('counts a bypass that comes back after more than 4,096 other numbered lines of its second as another', async () => {

@@ -97,19 +97,22 @@ describe('guard bypass reducer', () => {
 
   it("knows a file's line by its resolved path and its name as rotation leaves it, keeping per-host files apart", () => {
     // Prepare: one bypass of out/app.log; the same line under names a rotation or another spelling
-    // gives it; the same line in per-host files whose names only look rotated.
+    // gives it (app.1.log when its source found app.log beside it); the same line in per-host or
+    // per-worker files whose names only look rotated.
     const event = bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' });
-    const at = (origin: string) => ({ ...event, source: { origin, line: 1 } });
+    const at = (origin: string, rotatedFrom?: string) => ({ ...event, source: { origin, line: 1, ...(rotatedFrom ? { rotatedFrom } : {}) } });
     const once = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [at('out/app.log')], ctx);
-    const sameFile = ['./out/app.log', `${process.cwd()}/out/app.log`, 'out/app.log.2026-12-01_09', 'out/app.log.2026-12-01_09-30', 'out/app.log.2026-12-01_09-30-15', 'out/app.1.log', 'out/app.1.log.gz', 'out/app-20261207.log'];
+    const sameFile = [at('./out/app.log'), at(`${process.cwd()}/out/app.log`), at('out/app.log.2026-12-01_09'), at('out/app.log.2026-12-01_09-30'), at('out/app.log.2026-12-01_09-30-15'), at('out/app.1.log', 'out/app.log'), at('out/app.1.log.gz', './out/app.log'), at('out/app-20261207.log')];
     // Act
-    const again = sameFile.map((origin) => guardReducer.apply(once.state, 'pii-redaction', [at(origin)], ctx).state.bypasses);
+    const again = sameFile.map((e) => guardReducer.apply(once.state, 'pii-redaction', [e], ctx).state.bypasses);
     const ips = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [at('remote/10.0.0.1'), at('remote/10.0.0.2')], ctx);
     const workers = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [at('worker.1'), at('worker.2'), at('worker')], ctx);
+    const workerLogs = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [at('worker.1.log'), at('worker.2.log'), at('worker.log')], ctx);
     // Assess
     expect(again).toEqual(sameFile.map(() => 1));
     expect(ips.state.bypasses).toBe(2);
     expect(workers.state.bypasses).toBe(3);
+    expect(workerLogs.state.bypasses).toBe(3);
   });
 
   it('counts a bypass a version before 2026-12-07 stored by its file and line once, then knows it read again rotated (upgrade)', () => {
