@@ -287,3 +287,29 @@ describe("a Lambda function's invocation that the runtime's Invoke Error line fa
     expect(failed(ingest)).toEqual([['run-failed', R, 'run failed after 31 s: RangeError: Array buffer allocation failed', undefined]]);
   });
 });
+
+describe("a Lambda function's last attempt whose REPORT alone says it failed (no error line, no retry after it)", () => {
+  // Prepare: nightly-export's 02:00 invocation is killed (out of memory, a crash, its timeout) before
+  // any line of its own says so; its text REPORT (Status: …, Error Type: …) or its JSON-format
+  // platform.report record is the only line that tells, and Lambda does not retry it.
+  const stream = '2026/10/05/[$LATEST]cd34';
+  const R = '5b0e3a52-93c1-4d3e-9f0a-1c2d3e4f5a6b';
+  const start = { at: t('2026-10-05T02:00:01.000Z'), stream, message: `START RequestId: ${R} Version: $LATEST` };
+  const report = (status: string) => ({ at: t('2026-10-05T02:00:32.000Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 31000.00 ms\tBilled Duration: 31000 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\t${status}` });
+  const platformReport = { at: t('2026-10-05T02:00:32.000Z'), stream, message: JSON.stringify({ time: '2026-10-05T02:00:32.000Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 31000, billedDurationMs: 31000, memorySizeMB: 512, maxMemoryUsedMB: 512 }, status: 'error', errorType: 'Runtime.ExitError' } }) };
+  const platformStart = { at: start.at, stream, message: JSON.stringify({ time: '2026-10-05T02:00:01.000Z', type: 'platform.start', record: { requestId: R, version: '$LATEST' } }) };
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
+
+  it.each([
+    ['a text REPORT with Status: error', [start, report('Status: error\tError Type: Runtime.OutOfMemory')], 'run failed after 31 s: error (Runtime.OutOfMemory)'],
+    ['a text REPORT with Status: timeout', [start, report('Status: timeout')], 'run timed out after 31 s'],
+    ['a JSON-format platform.report with status error', [platformStart, platformReport], 'run failed after 31 s: error (Runtime.ExitError)'],
+  ])('fails it by %s, in scan and ingest alike', async (_name, lines, message) => {
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, message]]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+});
