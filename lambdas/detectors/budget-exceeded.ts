@@ -109,6 +109,8 @@ function judgeRun(tree: TreeSnapshot, run: TreeRun, budget: AgentBudget, source:
       tick_actions: worst.count,
       // That tick's own cost, only where its actions logged one (ticks keep no count of costed actions: a cost above 0); another tick's costs measure none of it.
       ...(worst.cost > 0 ? { tick_cost_usd: worst.cost } : {}),
+      // The run's cost (its subtree's, as a task budget's finding keeps it), where measured: the report's cost of the affected runs.
+      ...(measured ? { cost_usd: totals.cost_usd } : {}),
       ticks_over: overTicks.length,
       ticks: ticks.length,
       ...(unticked > 0 ? { unticked_actions: unticked } : {}),

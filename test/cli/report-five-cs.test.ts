@@ -41,6 +41,22 @@ function tickRunWithoutCost(): object[] {
 }
 
 describe('the 5 Cs cards of a built report', () => {
+  it("shows a tick budget's run cost on its card, though the tick over the budget logged none", async () => {
+    // Prepare: the tick run above, each action of ticks 0, 1 and 3 costing $0.01 (12 of them), those of tick 2 (9, over the budget) none
+    const lines = tickRunWithoutCost().map((l) => {
+      const line = l as { type: string; tick?: number };
+      return line.type === 'agent.action' && line.tick !== 2 ? { ...line, cost_usd: 0.01 } : line;
+    });
+
+    // Act
+    const { groups } = await november(lines);
+
+    // Assess
+    const group = groups.find((g) => g.detector === 'budget-exceeded' && g.subject === 'ops-loop');
+    expect(group?.consequence.costUsd).toBeCloseTo(0.12, 10);
+    expect(group?.consequence.notes).toContain('Cost of the affected runs: $0.12.');
+  });
+
   it('shows no cost for an agent whose runs logged none, on its card and in the budget table', async () => {
     // Prepare
     const lines = tickRunWithoutCost();

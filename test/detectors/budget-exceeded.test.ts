@@ -123,6 +123,7 @@ testTreeDetector(budgetExceededDetector, {
             tick: 0,
             tick_actions: 5,
             tick_cost_usd: 0.07,
+            cost_usd: 0.11,
             ticks_over: 1,
             ticks: 2,
             unticked_actions: 3,
