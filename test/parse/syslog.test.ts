@@ -317,6 +317,32 @@ describe('the year of a syslog date', () => {
     // Assess: all 2025
     expect(times).toEqual([...isoDays('2025-06-01', 20), '2025-07-10T03:00:01.000Z', ...isoDays('2025-06-21', 5)]);
   });
+
+  it.each([
+    ['a stray March line in an October file (past New Year, 5 months on)', ['Oct 10 03:00:01', 'Oct 11 03:00:01', 'Mar 15 03:00:01', 'Oct 12 03:00:01', 'Oct 13 03:00:01'], '2026-03-15T03:00:01.000Z'],
+    ['a stray November line in a June file (5 months on in its year)', ['Jun 10 03:00:01', 'Jun 11 03:00:01', 'Nov 15 03:00:01', 'Jun 12 03:00:01', 'Jun 13 03:00:01'], '2025-11-15T03:00:01.000Z'],
+  ])('keeps in their year the lines after %s', (_, dates, stray) => {
+    // Prepare
+    const lines = dates.map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: the stray line read on its own, the lines around it in 2025
+    const [a, b, , c, d] = dates.map((date) => new Date(`${date.slice(0, 6)} 2025 ${date.slice(7)}Z`).toISOString());
+    expect(times).toEqual([a, b, stray, c, d]);
+  });
+
+  it('rolls into the next year after a host silent over a quarter year across New Year, once the next line reads near it', () => {
+    // Prepare: Nov 1-2 2025, then silent to March
+    const lines = ['Nov  1 03:00:01', 'Nov  2 03:00:01', 'Mar  1 03:00:01', 'Mar  2 03:00:01', 'Mar  3 03:00:01'].map(cronLine);
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess
+    expect(times.slice(2)).toEqual(['2026-03-01T03:00:01.000Z', '2026-03-02T03:00:01.000Z', '2026-03-03T03:00:01.000Z']);
+  });
 });
 
 describe('the zone of a syslog date (a local time), judged by its record time', () => {

@@ -240,16 +240,17 @@ export class StreamZones {
 }
 
 const DAY_MS = 24 * HOUR_MS;
-/** How far a file's syslog date may lie after the latest one and be taken at once (`WallClock.yearDate`). */
+/** How far past a New Year a file's single syslog date may lie after the latest one and be read there (`WallClock.yearDate`): one further on is in its year. */
 const HALF_YEAR_MS = 183 * DAY_MS;
 /** How far a file's syslog date may lie before the latest one and be a line written late, not past a New Year (`WallClock.yearDate`). */
 const LATE_LINE_MS = 7 * DAY_MS;
 /**
- * How far a file's syslog date must lie before the latest one to be past a New Year that puts it more than half a year
- * on (`WallClock.yearDate`): one less far back is of its year, a clock stepped back or rotated files read newest first
- * (`zcat -f syslog*`: Dec 1-7, then Nov 24-30), not a host silent most of a year.
+ * A quarter year (`WallClock.yearDate`): how far a file's syslog date may lie after the latest one and be taken at once
+ * (further on, a stray line with a wrong date, until the next line reads near it too), and how far it must lie before
+ * the latest one to be past a New Year that puts it more than half a year on: one less far back is of its year, a clock
+ * stepped back or rotated files read newest first (`zcat -f syslog*`: Dec 1-7, then Nov 24-30), not a host silent most of a year.
  */
-const SEASON_BACK_MS = 91 * DAY_MS;
+const SEASON_MS = 91 * DAY_MS;
 
 /** The instants a zone's wall time (read as UTC) may name: one, two where its clock goes back, none where it goes forward. */
 function instantsOf(wallAsUtc: number, zone: string): number[] {
@@ -418,13 +419,15 @@ export class WallClock {
    * begins in (`--year`), and one more for each New Year its lines ran past. A date up to a week
    * before the latest one read (`LATE_LINE_MS`) is a line written late: in its year, or in the
    * year before when that puts it there (`Dec 31 23:59:58` after `Jan  1 00:00:01`), and it moves
-   * nothing. A date further before it is past a New Year when that puts it within half a year on
-   * (`Jan  1` after `Dec 31`), or when it lies over a quarter year before it (`SEASON_BACK_MS`:
-   * `Aug  1` after `Dec 22`, a host silent that long); one less far back is in its year and moves
-   * nothing (a clock stepped back, rotated files read newest first, lines after one read ahead). No single line moves the clock more than half a year ahead
-   * (`jumpTo`): such a reading, a gap or a line written weeks late, is taken when the next line
-   * reads near it too; until then that line alone is read so, or, when it is one past a New Year
-   * that would not lie before the file's first date, in the year before (a line weeks late).
+   * nothing. A date further before it is past a New Year when that puts it within a quarter year
+   * on (`SEASON_MS`: `Jan  1` after `Dec 31`), or when it lies over a quarter year before it
+   * (`Aug  1` after `Dec 22`, a host silent that long); one less far back is in its year and moves
+   * nothing (a clock stepped back, rotated files read newest first, lines after one read ahead).
+   * No single line moves the clock more than a quarter year ahead (`jumpTo`): such a reading, a
+   * gap, a stray line with a wrong date (`Mar 15` in an October file) or a line written weeks
+   * late, is taken when the next line reads near it too; until then that line alone is read so
+   * when it lies within half a year on, or, when it is one past a New Year further on that would
+   * not lie before the file's first date, in the year before (a line weeks late).
    * Undefined when the day does not exist in its year.
    */
   yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
@@ -439,14 +442,18 @@ export class WallClock {
     if (at < latest - LATE_LINE_MS) {
       const next = utcTime(year + 1, month1, day, h, m, s, ms);
       if (next === undefined) return at;
-      if (next <= latest + HALF_YEAR_MS) {
+      if (next <= latest + SEASON_MS) {
         this.newYears++;
         return this.moveTo(next);
       }
-      if (at >= latest - SEASON_BACK_MS) return at;
+      if (next <= latest + HALF_YEAR_MS) {
+        this.jumpTo(next, 1);
+        return next;
+      }
+      if (at >= latest - SEASON_MS) return at;
       return this.jumpTo(next, 1) || at < this.firstYearDate! ? next : at;
     }
-    if (at <= latest + HALF_YEAR_MS) return this.moveTo(at);
+    if (at <= latest + SEASON_MS) return this.moveTo(at);
     const late = utcTime(year - 1, month1, day, h, m, s, ms);
     if (late !== undefined && late >= latest - LATE_LINE_MS) return late;
     this.jumpTo(at, 0);
