@@ -250,8 +250,14 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
 
 /** How far back in time (ms) `LineRepeats` keeps its keys: a file of several writers may hold a line some seconds out of order. */
 const REPEAT_WINDOW_MS = 60_000;
-/** How many keys `LineRepeats` keeps of instants before the latest: past them the oldest instants are let go whole (the latest instant's keys are all kept). */
+/** How many keys `LineRepeats` keeps of instants before the latest: past them the oldest instants are let go whole. */
 const MAX_REPEAT_KEYS = 4096;
+/**
+ * How many keys `LineRepeats` keeps in all: past them the oldest key is let go, of the latest instant
+ * too, so that an instant of very many distinct lines (a burst, or a file whose times are whole days)
+ * does not grow them without bound (each holds its line's content).
+ */
+const MAX_INSTANT_KEYS = 65_536;
 
 /**
  * Which of the lines of the same content at the same instant of one source a line is
@@ -259,7 +265,9 @@ const MAX_REPEAT_KEYS = 4096;
  * identity reads (`instantContent`: time and content as parsed, not the raw line with its prefix), so
  * two hosts' identical lines in one syslog file, or two Lambda console lines a millisecond apart,
  * count apart. The keys of the last minute before the latest instant are kept, so a line that comes
- * back after a line of a later second (two writers of one file) is numbered on.
+ * back after a line of a later second (two writers of one file) is numbered on; the latest instant's
+ * up to `MAX_INSTANT_KEYS`, so one that comes back after that many distinct lines of its instant is
+ * numbered from 0 again (and counts as its first).
  */
 export class LineRepeats {
   private latest = Number.NEGATIVE_INFINITY;
@@ -275,6 +283,7 @@ export class LineRepeats {
     if (known !== undefined) return known.before++;
     this.counts.set(key, { at, before: 1 });
     if (this.counts.size > MAX_REPEAT_KEYS) this.forget(this.latest, this.counts.size - MAX_REPEAT_KEYS);
+    if (this.counts.size > MAX_INSTANT_KEYS) this.counts.delete(this.counts.keys().next().value as string);
     return 0;
   }
 
