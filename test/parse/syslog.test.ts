@@ -333,6 +333,21 @@ describe('the year of a syslog date', () => {
     expect(times).toEqual([a, b, stray, c, d]);
   });
 
+  it.each([
+    ['a leap year: 2028-02-29', 2027, ['2027-12-30T03:00:01.000Z', '2027-12-31T03:00:01.000Z', '2028-02-29T03:00:01.000Z', '2028-03-01T03:00:01.000Z']],
+    ['no leap year: no such day, the lines around it read', 2025, ['2025-12-30T03:00:01.000Z', '2025-12-31T03:00:01.000Z', 'bad-date', '2026-03-01T03:00:01.000Z']],
+  ])('reads a Feb 29 line first past New Year into %s', (_, year, expected) => {
+    // Prepare: a file from Dec 30 whose next lines after Dec 31 are Feb 29 and Mar 1
+    const wallClock = new WallClock();
+    const lines = ['Dec 30 03:00:01', 'Dec 31 03:00:01', 'Feb 29 03:00:01', 'Mar  1 03:00:01'].map(cronLine);
+
+    // Act
+    const times = lines.map((line) => parseSyslog(line, ctx({ year, wallClock }))).map((rec) => (rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec?.kind));
+
+    // Assess
+    expect(times).toEqual(expected);
+  });
+
   it('rolls into the next year after a host silent over a quarter year across New Year, once the next line reads near it', () => {
     // Prepare: Nov 1-2 2025, then silent to March
     const lines = ['Nov  1 03:00:01', 'Nov  2 03:00:01', 'Mar  1 03:00:01', 'Mar  2 03:00:01', 'Mar  3 03:00:01'].map(cronLine);

@@ -420,7 +420,8 @@ export class WallClock {
    * before the latest one read (`LATE_LINE_MS`) is a line written late: in its year, or in the
    * year before when that puts it there (`Dec 31 23:59:58` after `Jan  1 00:00:01`), and it moves
    * nothing. A date further before it is past a New Year when that puts it within a quarter year
-   * on (`SEASON_MS`: `Jan  1` after `Dec 31`), or when it lies over a quarter year before it
+   * on (`SEASON_MS`: `Jan  1` after `Dec 31`; `Feb 29` after `Dec 31` when only the next year has
+   * that day), or when it lies over a quarter year before it
    * (`Aug  1` after `Dec 22`, a host silent that long); one less far back is in its year and moves
    * nothing (a clock stepped back, rotated files read newest first, lines after one read ahead).
    * No single line moves the clock more than a quarter year ahead (`jumpTo`): such a reading, a
@@ -428,24 +429,24 @@ export class WallClock {
    * late, is taken when the next line reads near it too; until then that line alone is read so
    * when it lies within half a year on, or, when it is one past a New Year further on that would
    * not lie before the file's first date, in the year before (a line weeks late).
-   * Undefined when the day does not exist in its year.
+   * Undefined when the day does not exist in its year (nor, a quarter year on, in the next).
    */
   yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
     const year = startYear + this.newYears;
     const at = utcTime(year, month1, day, h, m, s, ms);
-    if (at === undefined) return undefined;
     const latest = this.lastYearDate;
     if (latest === undefined) {
       this.firstYearDate = at;
-      return this.moveTo(at);
+      return at === undefined ? undefined : this.moveTo(at);
     }
-    if (at < latest - LATE_LINE_MS) {
+    if (at === undefined || at < latest - LATE_LINE_MS) {
       const next = utcTime(year + 1, month1, day, h, m, s, ms);
       if (next === undefined) return at;
       if (next <= latest + SEASON_MS) {
         this.newYears++;
         return this.moveTo(next);
       }
+      if (at === undefined) return undefined;
       if (next <= latest + HALF_YEAR_MS) {
         this.jumpTo(next, 1);
         return next;
