@@ -858,6 +858,21 @@ describe('runs affected of the month’s runs', () => {
     expect([g.consequence.runsAffected, g.consequence.runsInMonth]).toEqual([8, 11]);
     expect(g.consequence.notes[0]).toBe('8 runs affected of 11 in October 2026 (73%).');
   });
+
+  it('counts a tree’s sub-agent findings as its root run: root runs affected of root runs', () => {
+    // Prepare: 10 root runs of support-bot (each records itself at its end); under r-9 three sub-agents under-reported,
+    // and so did r-9 itself (the detector reports each run of the tree, naming its root).
+    const runs = Array.from({ length: 10 }, (_, i) => ({ ...runRecord('support-bot', `r-${i}`, `${day(i + 2)}T10:00:09Z`, 'ok', 'agent'), duration_ms: 9000 }));
+    const under = (run_id: string, ts: string) => finding('budget-undercount', 'support-bot', ts, { run_id, kind: 'agent', evidence: { root_run_id: 'r-9' } });
+    const findings = [under('r-9.w0', `${day(11)}T10:00:07Z`), under('r-9.w1', `${day(11)}T10:00:07Z`), under('r-9.w2', `${day(11)}T10:00:07Z`), under('r-9', `${day(11)}T10:00:09Z`)];
+
+    // Act
+    const g = groupOf(buildReport(octoberInput({ findings, previousFindings: [], runs })), 'budget-undercount', 'support-bot');
+
+    // Assess
+    expect([g.consequence.runsAffected, g.consequence.runsInMonth]).toEqual([1, 10]);
+    expect(g.consequence.notes[0]).toBe('1 run affected of 10 in October 2026 (10%).');
+  });
 });
 
 describe('cost of the affected runs', () => {

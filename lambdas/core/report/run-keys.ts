@@ -11,6 +11,12 @@ export function runKey(record: Pick<RunRecord, 'ts' | 'run_id'>): string {
   return `${record.ts}#${record.run_id}`;
 }
 
+/** The root run of the agent tree a finding is about, when its evidence names one. */
+function rootRunIdOf(finding: Finding): string | undefined {
+  const root = finding.evidence?.root_run_id;
+  return typeof root === 'string' && root !== '' ? root : undefined;
+}
+
 /** Where a finding's run starts, when its evidence says (run-unfinished). */
 function startedAtOf(finding: Finding): number | undefined {
   const at = finding.evidence?.started_at;
@@ -31,9 +37,13 @@ export class RunIndex {
     this.byId = listsBy(runs, (r) => r.run_id);
   }
 
-  /** The key of the run a finding is about; undefined for a finding about no run. */
+  /**
+   * The key of the run a finding is about; undefined for a finding about no run. A sub-agent's
+   * finding is about its tree's root run (its evidence names it, `root_run_id`): only root runs
+   * record themselves, so a subject's runs are its root runs.
+   */
   runOf(finding: Finding): string | undefined {
-    const id = finding.run_id;
+    const id = rootRunIdOf(finding) ?? finding.run_id;
     if (id === undefined) return undefined;
     const records = this.byId.get(id);
     if (!records) return `#${id}`;
