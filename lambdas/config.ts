@@ -528,10 +528,14 @@ export function suppressionIssues(config: Config, now: number): Array<{ path: Pr
       issues.push({ path: ['maintenance_windows', i, 'until'], message: `more than ${MAX_MAINTENANCE_UNTIL_DAYS} days ahead; a recurring window must be reviewed at least once a year` });
     }
   });
-  // As `exceptions add` and `renew` judge an expiry: in whole UTC days from today. A past one stays (it is reported as expired).
-  const maxExceptionDays = config.defaults.max_exception_days;
+  return [...issues, ...exceptionExpiryIssues(config.exceptions, config.defaults.max_exception_days, now)];
+}
+
+/** Exceptions expiring more than `maxExceptionDays` after today (UTC), as `exceptions add` and `renew` judge an expiry: in whole UTC days from today. A past one stays (it is reported as expired). */
+function exceptionExpiryIssues(exceptions: readonly ExceptionConfig[], maxExceptionDays: number, now: number): Array<{ path: PropertyKey[]; message: string }> {
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
   const today = utcDay(now);
-  config.exceptions.forEach((e, i) => {
+  exceptions.forEach((e, i) => {
     const ahead = daysBetween(today, e.expires.slice(0, 10));
     if (ahead > maxExceptionDays) {
       issues.push({
@@ -739,15 +743,28 @@ export function historyIssues(config: Config, raw?: unknown): Array<{ path: Prop
 }
 
 /** Two config exceptions with one id: the registry holds one record per id, so one of them would be lost. */
-export function exceptionIdIssues(config: Config): Array<{ path: PropertyKey[]; message: string }> {
+export function exceptionIdIssues(exceptions: readonly ExceptionConfig[]): Array<{ path: PropertyKey[]; message: string }> {
   const first = new Map<string, number>();
   const issues: Array<{ path: PropertyKey[]; message: string }> = [];
-  config.exceptions.forEach((e, i) => {
+  exceptions.forEach((e, i) => {
     const same = first.get(e.id);
     if (same === undefined) first.set(e.id, i);
     else issues.push({ path: ['exceptions', i, 'id'], message: `the same id as exceptions.${same} (${e.id}): each exception needs an id of its own` });
   });
   return issues;
+}
+
+/**
+ * The exception-level problems (an expiry too far ahead, an id twice) of a config the schema refused
+ * elsewhere, named in the same round when its `exceptions` list parses (the expiry's reach only when
+ * `defaults.max_exception_days` parses too); none when the list itself was refused.
+ */
+function exceptionIssuesBeside(raw: unknown, now: number): Array<{ path: PropertyKey[]; message: string }> {
+  const data = isPlainObject(raw) ? raw : {};
+  const exceptions = ConfigSchema.shape.exceptions.safeParse(data.exceptions);
+  if (!exceptions.success) return [];
+  const maxDays = DefaultsSchema.shape.max_exception_days.safeParse(isPlainObject(data.defaults) ? data.defaults.max_exception_days : undefined);
+  return [...(maxDays.success ? exceptionExpiryIssues(exceptions.data, maxDays.data, now) : []), ...exceptionIdIssues(exceptions.data)];
 }
 
 /**
@@ -890,8 +907,8 @@ export function validateConfig(raw: unknown, file = 'config', lineOf?: (path: Pr
   const named = result.success ? (options.namesAsLogged ? { config: result.data, issues: [] } : withNamesAsLogged(result.data)) : undefined;
   const routing = result.success ? deployRoutingIssues(result.data) : [];
   const schemaIssues = result.success
-    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data), ...(options.deploying ? routing : []), ...named!.issues].map(customIssue)
-    : result.error.issues;
+    ? [...historyIssues(result.data, raw ?? {}), ...suppressionIssues(result.data, options.now ?? Date.now()), ...scheduleIssues(result.data, options.now ?? Date.now()), ...redactedMatchIssues(result.data), ...exceptionIdIssues(result.data.exceptions), ...(options.deploying ? routing : []), ...named!.issues].map(customIssue)
+    : [...result.error.issues, ...exceptionIssuesBeside(raw, options.now ?? Date.now()).map(customIssue)];
   const issues = options.textIssues?.length ? [...options.textIssues.map(customIssue), ...schemaIssues] : schemaIssues;
   // A key path names what the user wrote, and a `jobs` key is often a cron command holding a
   // password (`mysqldump -pS3cret`): each segment is printed redacted; the line number finds it.

@@ -498,6 +498,24 @@ redact:
     expect(problems).toEqual(['exceptions.2.id: the same id as exceptions.0 (EX-12): each exception needs an id of its own (line 4)']);
   });
 
+  it("names an exception's repeated id and too distant expiry in the same round as a schema error elsewhere, each with its key path and line", () => {
+    // Prepare: a schedule that is no cron, beside exceptions that parse but share an id, one expiring in 2099
+    const text = `jobs:
+  nightly: { schedule: "99 * * * *" }
+exceptions:
+  - { id: EX-12, guard: g, reason: r, owner: o@example.com, expires: 2026-12-31 }
+  - { id: EX-12, guard: h, reason: r, owner: o@example.com, expires: 2099-01-01 }
+`;
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems[0]).toMatch(/^jobs\.nightly\.schedule: .*\(line 2\)$/);
+    expect(problems.slice(1)).toEqual([
+      expect.stringMatching(/^exceptions\.1\.expires: 2099-01-01 is \d+ days ahead; an exception may run at most 90 days .*\(line 5\)$/),
+      'exceptions.1.id: the same id as exceptions.0 (EX-12): each exception needs an id of its own (line 5)',
+    ]);
+  });
+
   it('refuses a severity set for a detector id that does not exist, naming the key path', () => {
     // Prepare: a misspelt id beside a real one
     const text = 'defaults:\n  severity:\n    run-failed: critical\n    duration-fst: low\n';
@@ -639,6 +657,24 @@ jobs:
       ['\\S+', '(?:\\w+=\\S+,)*'],
     ]);
     expect(bounded.filter((p) => backtrackingProblem(p) === undefined)).toEqual([]);
+  });
+
+  it('takes a bounded repetition inside a bounded one with few ways to split a line, and refuses one with many', () => {
+    // Prepare: (\\d{1,3}){3} has 3^3 ways, an IPv4 pattern one; (a{1,4}){1,5} 4^5, (a{1,10}){1,3} 10^3 (2 ms on a 200-character near miss)
+    const few = ['(\\d{1,3}){3}', '(\\d{1,3}){4}$', '(\\d{1,3}\\.){3}\\d{1,3}', '^(\\d{1,3}\\.?){4}$', '(\\d{1,3}){3}(?:\\.\\d+)+'];
+    const many = ['(a{1,4}){1,5}$', '(a{1,10}){1,3}$', '(\\d{1,3}){3}(a+)+$', '((\\d{1,3}){2}){4}$'];
+
+    // Act
+    const problems = [...few, ...many].map((p) => backtrackingProblem(p));
+
+    // Assess
+    expect(problems.slice(0, few.length)).toEqual(few.map(() => undefined));
+    expect(problems.slice(few.length).map((p) => p?.match(/^prone to catastrophic backtracking: (\S+) inside (\S+) /)?.slice(1))).toEqual([
+      ['a{1,4}', '(a{1,4}){1,5}'],
+      ['a{1,10}', '(a{1,10}){1,3}'],
+      ['a+', '(a+)+'],
+      ['\\d{1,3}', '(\\d{1,3}){2}'],
+    ]);
   });
 
   it('checks an ordinary pattern for backtracking in well under a millisecond, however wide its character classes', () => {
