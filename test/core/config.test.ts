@@ -659,6 +659,24 @@ jobs:
     expect(bounded.filter((p) => backtrackingProblem(p) === undefined)).toEqual([]);
   });
 
+  it('takes a bounded repetition inside a bounded one with few ways to split a line, and refuses one with many', () => {
+    // Prepare: (\\d{1,3}){3} has 3^3 ways, an IPv4 pattern one; (a{1,4}){1,5} 4^5, (a{1,10}){1,3} 10^3 (2 ms on a 200-character near miss)
+    const few = ['(\\d{1,3}){3}', '(\\d{1,3}){4}$', '(\\d{1,3}\\.){3}\\d{1,3}', '^(\\d{1,3}\\.?){4}$', '(\\d{1,3}){3}(?:\\.\\d+)+'];
+    const many = ['(a{1,4}){1,5}$', '(a{1,10}){1,3}$', '(\\d{1,3}){3}(a+)+$', '((\\d{1,3}){2}){4}$'];
+
+    // Act
+    const problems = [...few, ...many].map((p) => backtrackingProblem(p));
+
+    // Assess
+    expect(problems.slice(0, few.length)).toEqual(few.map(() => undefined));
+    expect(problems.slice(few.length).map((p) => p?.match(/^prone to catastrophic backtracking: (\S+) inside (\S+) /)?.slice(1))).toEqual([
+      ['a{1,4}', '(a{1,4}){1,5}'],
+      ['a{1,10}', '(a{1,10}){1,3}'],
+      ['a+', '(a+)+'],
+      ['\\d{1,3}', '(\\d{1,3}){2}'],
+    ]);
+  });
+
   it('checks an ordinary pattern for backtracking in well under a millisecond, however wide its character classes', () => {
     // Prepare: wide classes in nested repetitions, 50 of them in a row
     const patterns = ['(?:[\\w-]+\\.)+'.repeat(50), '^\\[(?:[^\\]]*)\\]\\s+(?:\\w+\\s+)*failed', '(?:[^\\s]+\\s+){3}ERROR'];
