@@ -65,6 +65,22 @@ describe('bad input is counted, never thrown', () => {
     expect(kept.kind === 'events' ? (kept.events[0].body as { host?: string }).host : undefined).toBe('h'.repeat(256));
   });
 
+  it('rejects a JSON array of events (a logger that batches) as an array, not as invalid JSON: one event object per line', () => {
+    // Prepare: a valid JSON array holding one event, one holding two, and the event alone
+    const event = { type: 'agent.start', ts: '2026-11-05T14:00:00Z', agent: 'a', run_id: 'r1' };
+    const lines = [JSON.stringify([event]), `  ${JSON.stringify([event, { ...event, run_id: 'r2' }])}`, JSON.stringify(event)];
+
+    // Act
+    const outcomes = parseNoThrow('array.log', lines, { now: NOW });
+
+    // Assess
+    expect(outcomes.map(summary)).toEqual([
+      'rejected: agent.start event rejected: a JSON array of 1 item, not one JSON object: log one event object per line',
+      'rejected: agent.start event rejected: a JSON array of 2 items, not one JSON object: log one event object per line',
+      'agent.start @2026-11-05T14:00:00.000Z',
+    ]);
+  });
+
   it('rejects half-lines of our formats with a reason, or leaves them unrecognised', () => {
     // Prepare
     const lines = fixtureLines('bad/half-lines.log');

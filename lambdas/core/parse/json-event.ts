@@ -39,7 +39,7 @@ export const jsonEventParser: LineParser = {
       raw = JSON.parse(line.slice(start));
     } catch (error) {
       const later = objectAfterPrefixBraces(line, start, error as Error);
-      if ('error' in later) return reject((OUR_TYPE.exec(line) as RegExpExecArray)[1], `not valid JSON (${later.error.message})`);
+      if ('error' in later) return reject((OUR_TYPE.exec(line) as RegExpExecArray)[1], arrayReason(line, start) ?? `not valid JSON (${later.error.message})`);
       ({ raw, start: objectStart } = later);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
@@ -69,6 +69,22 @@ export const jsonEventParser: LineParser = {
     return withRequestId(eventsOf('json', ctx, recordTime, data as never), requestId);
   },
 };
+
+/**
+ * Why a line that is no JSON object was rejected, when it is a JSON array (a logger that batches
+ * events): valid JSON, but the contract wants one event object per line. Read on the rejection's
+ * path only.
+ */
+function arrayReason(line: string, objectStart: number): string | undefined {
+  const open = line.lastIndexOf('[', objectStart);
+  if (open < 0 || line.slice(open + 1, objectStart).trim() !== '') return undefined;
+  try {
+    const items: unknown = JSON.parse(line.slice(open));
+    return Array.isArray(items) ? `a JSON array of ${items.length} item${items.length === 1 ? '' : 's'}, not one JSON object: log one event object per line` : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The time fields a structured logger adds to the object it writes: pino's and bunyan's `time`; Powertools Logger's and winston's `timestamp`. */
 const LOGGER_TIME_KEYS = ['time', 'timestamp'] as const;
