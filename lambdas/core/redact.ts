@@ -743,6 +743,68 @@ const awsSecretKeyRule: TextRule = {
   },
 };
 
+const urlPassword = regexRule(
+  'url-password',
+  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`)',
+  // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path; a marker (sentry-dsn's) is no user.
+  new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
+  (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
+);
+/**
+ * `user:password@host` without a scheme (`admin:Hunter2Pass@db`, `HTTPS_PROXY=proxy:…@proxy.corp:3128`), read
+ * back from each `@` (bareUserInfoBefore): a password of 1 to 128 characters without a space, `:`, `/`, `@`, a
+ * quote, a backslash or a bracket (a marker's); a user of 1 to 64 letters, digits, `_`, `.`, `-` starting a word
+ * (not after `+`, `%`, `:`, `/`, `@`, `[`, `\`: a URL's, a marker's, an address's); and a host after the `@`
+ * (a letter or digit; not a digest: `nginx:1.25.3@sha256:…`).
+ */
+/** Not a space or control character, `:`, `@`, `/`, `"`, `'`, `\\`, `[` or `]`. */
+const isPasswordCode = (code: number) =>
+  code > 0x20 && code !== 0x7f && code !== 0x3a && code !== 0x40 && code !== 0x2f && code !== 0x22 && code !== 0x27 && code !== 0x5c && code !== 0x5b && code !== 0x5d;
+const isUserCode = (code: number) => (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x2e || code === 0x2d;
+/** What may not stand just before a scheme-less user: `+`, `%`, `:`, `/`, `@`, `[`, `\`. */
+const isBeforeUserCode = (code: number) => code === 0x2b || code === 0x25 || code === 0x3a || code === 0x2f || code === 0x40 || code === 0x5b || code === 0x5c;
+/** A host after the `@`: a letter or digit, not a digest's algorithm (`@sha256:`, `@md5:`). */
+const HOST_AFTER_AT = /(?!sha\d{1,3}:|md5:)[A-Za-z0-9]/y;
+
+/** The scheme-less `user:password` just before the `@` at `at` (not before `floor`), as [user start, colon]; undefined for none. */
+function bareUserInfoBefore(text: string, at: number, floor: number): readonly [number, number] | undefined {
+  let p = at;
+  while (p > floor && at - p <= 128 && isPasswordCode(text.charCodeAt(p - 1))) p--;
+  const colon = p - 1;
+  if (p === at || at - p > 128 || colon <= floor || text.charCodeAt(colon) !== 0x3a) return undefined;
+  let u = colon;
+  while (u > floor && colon - u <= 64 && isUserCode(text.charCodeAt(u - 1))) u--;
+  if (u === colon || colon - u > 64 || text[u] === '.' || text[u] === '-' || (u > 0 && (isUserCode(text.charCodeAt(u - 1)) || isBeforeUserCode(text.charCodeAt(u - 1))))) return undefined;
+  HOST_AFTER_AT.lastIndex = at + 1;
+  return HOST_AFTER_AT.test(text) ? [u, colon] : undefined;
+}
+/** A label before an e-mail address (`mailto:ops@…`, `email:…`, `From:…`, `user:bob2024@…`): no user of a host. */
+const MAIL_LABEL = /^(?:mailto|e-?mail|mail|from|to|cc|bcc|reply-to|sender|recipients?|contact|user(?:name)?|login|owner|author)$/i;
+
+/** Whether a scheme-less `user:password@` is one: a password that looks like a credential (not `status:ok@db`, `npm:lodash@4`), after no mail label. */
+function isBareUserInfo(user: string, password: string): boolean {
+  return looksLikeCredential(password) && !MAIL_LABEL.test(user);
+}
+
+/** Passwords in URLs (urlPassword) and in a scheme-less `user:password@host` (bareUserInfoBefore, from each `@`). */
+const urlPasswordRule: TextRule = {
+  ...urlPassword,
+  apply(text, asName) {
+    // Triggered by `:` and `@` alone (USER_INFO_TRIGGER), a text with no `://` (nor `:\/\/`) needs no look for a URL.
+    const out = text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER) ? urlPassword.apply(text, asName) : text;
+    let clean = '';
+    let from = 0;
+    for (let at = out.indexOf('@'); at >= 0; at = out.indexOf('@', at + 1)) {
+      const info = bareUserInfoBefore(out, at, from);
+      if (info && isBareUserInfo(out.slice(info[0], info[1]), out.slice(info[1] + 1, at))) {
+        clean += `${out.slice(from, info[1] + 1)}${redactionMarker('url-password')}`;
+        from = at;
+      }
+    }
+    return from === 0 ? out : clean + out.slice(from);
+  },
+};
+
 const sentryDsn = regexRule(
   'sentry-dsn',
   "a Sentry DSN's key (`https://<key>@o123.ingest.sentry.io/42`: 32 hex digits before any host, or hex digits before a host naming `sentry`)",
@@ -782,13 +844,7 @@ const vaultTokenRule: TextRule = {
  */
 const BUILTIN_TEXT_RULES: readonly TextRule[] = [
   privateKeyRule,
-  regexRule(
-    'url-password',
-    'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`)',
-    // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path; a marker (sentry-dsn's) is no user.
-    new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
-    (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
-  ),
+  urlPasswordRule,
   sentryDsnRule,
   regexRule(
     'slack-webhook',
@@ -866,10 +922,12 @@ const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|a
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
+/** A text holding both `:` and `@`, where a scheme-less `user:password@host` may be (url-password's bareUserInfoBefore). */
+const USER_INFO_TRIGGER = ':@';
 
 const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'private-key': ['priv'],
-  'url-password': [URL_TRIGGER],
+  'url-password': [URL_TRIGGER, USER_INFO_TRIGGER],
   'slack-webhook': ['slack'],
   'discord-webhook': ['ebhook'],
   'teams-webhook': ['ebhook'],
@@ -930,10 +988,14 @@ function triggerOf(word: string): string {
  */
 function triggersIn(text: string): Set<string> | undefined {
   // Both URL triggers begin with `:`, which most values (ids, names, types) lack: one scan rules both out.
-  const url = text.includes(':') && (text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER));
-  if (!url && !ANY_TRIGGER.test(text)) return undefined;
+  const colon = text.includes(':');
+  const url = colon && (text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER));
+  // `@` too (a scheme-less `user:password@host`): only text with a colon is looked at again.
+  const userInfo = colon && text.includes('@');
+  if (!url && !userInfo && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);
+  if (userInfo) found.add(USER_INFO_TRIGGER);
   for (const [match] of text.matchAll(GROUPED_TRIGGER_SCAN)) {
     found.add(triggerOf(match.toLowerCase()));
   }

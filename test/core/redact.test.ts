@@ -45,8 +45,17 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'http://localhost:5173/@vite/client',
       'https://registry.example.com:443/@scope/pkg/-/pkg-1.0.0.tgz',
       'https://host:8443/users/bob@example.com',
+      // No scheme: an e-mail address after a label, an ssh or scp target, an image's digest, an npm alias, a time.
+      'mailto:ops@example.com email:john2024@example.com From:alice.smith99@example.com user:bob2024@example.com',
+      'git clone git@github.com:org/repo.git; scp backup.tar admin@db:/srv/backups',
+      'pull nginx:1.25.3@sha256:0123456789abcdef redis:7.2-alpine@sha1:abcdef0123',
+      'npm i lodash-alias@npm:lodash@4.17.21 at 12:30@node1 status:ok@db',
     ],
     redacted: [
+      ['postgres://admin:Hunter2Pass@db:5432/x', `postgres://admin:${M('url-password')}@db:5432/x`],
+      // No scheme: `user:password@host`, a password that looks like a credential before a host.
+      ['connect admin:Hunter2Pass@db failed', `connect admin:${M('url-password')}@db failed`],
+      ['HTTPS_PROXY=proxy:Xk9pL2mq@proxy.corp:3128 "dsn": "app:S3cr3tPW@db.internal:5432/app"', `HTTPS_PROXY=proxy:${M('url-password')}@proxy.corp:3128 "dsn": "app:${M('url-password')}@db.internal:5432/app"`],
       ['postgres://app:hunter2@db.internal:5432/app', `postgres://app:${M('url-password')}@db.internal:5432/app`],
       ['redis://:s3cr3t@cache:6379/0', `redis://:${M('url-password')}@cache:6379/0`],
       ['https://bob:p@ss@host.example.com/x', `https://bob:${M('url-password')}@host.example.com/x`],
@@ -1102,6 +1111,8 @@ describe('linear time', () => {
     'sentry key before hosts': `://${'a'.repeat(64)}@${'b'.repeat(N)}`,
     'gitlab token suffixes': `glpat-${'a'.repeat(255)}${'.a'.repeat(N / 2)}`,
     'bare pass labels': 'pass: '.repeat(N / 6),
+    'scheme-less user infos': `${'a'.repeat(63)}:`.repeat(N / 64) + '@',
+    'scheme-less passwords': `a:${'b'.repeat(N)}@c`,
     'passwd values on a login line': 'user=a passwd x1y2z3 '.repeat(N / 21),
     'bare pwd labels': 'pwd=Secr3t! '.repeat(N / 12),
   };
