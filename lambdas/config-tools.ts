@@ -159,12 +159,34 @@ function overlap(a: ReadonlyArray<Token | 'any'>, b: ReadonlyArray<Token | 'any'
 const MAX_SPLITS = 256;
 
 /**
- * Whether `inner`, of varying length, repeated up to `turns` times in a row (the product of the
- * maxima of the repetitions around it) can split a near miss in more than `MAX_SPLITS` ways: always
- * when it or one around it is unbounded; `(\d{1,3}){3}` has 3^3.
+ * Whether a part with `ways` ways to match at a place (a repetition's spread of counts, an
+ * alternation's two alternatives), repeated up to `turns` times in a row (the product of the maxima
+ * of the repetitions around it), can split a near miss in more than `MAX_SPLITS` ways: always when
+ * it or one around it is unbounded; `(\d{1,3}){3}` has 3^3.
  */
-function manySplits(inner: Repetition, turns: number): boolean {
-  return Math.log(inner.max - inner.min + 1) * turns > Math.log(MAX_SPLITS);
+function manySplits(ways: number, turns: number): boolean {
+  return Math.log(ways) * turns > Math.log(MAX_SPLITS);
+}
+
+/**
+ * Whether two alternatives of a group, each a run of single characters, may match the same text
+ * (`\w|\d`), or one a text the other begins with (`a|aa`) when what follows the group (`after`) may
+ * start with the character after it: then each turn of a repetition around the group may match
+ * in two ways (`(a|aa)+$`, `(\w|\d)+$`). Alternatives that part at a character (`foo|bar`,
+ * `error|exception`, `a|ab` when no `b` may follow) leave one way.
+ */
+function overlappingOptions(options: readonly Token[][], after: Continuation): boolean {
+  const runs = options.filter((option) => option.every((t) => t.type === types.CHAR || t.type === types.SET));
+  for (const [i, a] of runs.entries()) {
+    for (const b of runs.slice(i + 1)) {
+      const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+      if (!short.every((t, k) => overlap([t], [long[k]]))) continue;
+      if (short.length === long.length) return true;
+      const first: Array<Token | 'any'> = [];
+      if (!addFirstOf(after, first) || overlap([long[short.length]], first)) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -176,16 +198,17 @@ function manySplits(inner: Repetition, turns: number): boolean {
  * A mandatory character `inner` cannot take (`(?:[\w-]+\.)+`, `(?:\.\w+)+`, `(?:\d{1,3}\.){3}`)
  * leaves one way. `turns`: how many times in a row the repetitions around `seq` may repeat it.
  */
-function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, next: Continuation, turns = 1): [Repetition, Repetition] | undefined {
+function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, next: Continuation, turns = 1): [Repetition | Group, Repetition] | undefined {
   for (const [i, token] of seq.entries()) {
     const after: Continuation = { seq: seq.slice(i + 1), then: [next] };
     if (token.type === types.GROUP) {
+      if (outer && token.options && !isLookaround(token) && manySplits(2, turns) && overlappingOptions(token.options, after)) return [token, outer];
       for (const option of optionsOf(token)) {
         const found = nestedRepetition(option, outer, isLookaround(token) ? END : after, turns);
         if (found) return found;
       }
     } else if (token.type === types.REPETITION) {
-      if (outer && token.max > token.min && manySplits(token, turns)) {
+      if (outer && token.max > token.min && manySplits(token.max - token.min + 1, turns)) {
         const first: Array<Token | 'any'> = [];
         if (!addFirstOf(after, first) || overlap(charsOf(token.value), first)) return [token, outer];
       }
@@ -205,10 +228,10 @@ function shown(token: Token): string {
 
 /**
  * A pattern prone to catastrophic backtracking: a repetition inside a repetition that can end at
- * more than one place (`(a+)+$`, `(\w+\s?)*$`), whose test of a line that nearly matches (`aaaa…ab`)
+ * more than one place (`(a+)+$`, `(\w+\s?)*$`), or a group whose alternatives may match the same text (`(a|aa)+$`), whose test of a line that nearly matches (`aaaa…ab`)
  * takes exponential time and blocks the event loop (exec after its job, every ingest batch, a scan).
  * The check (a walk of the `ret` parse tree) is heuristic: it reads the pattern's shape, not its
- * language, so it can miss an overlapping alternation (`(a|a)*$`) and lets through repetitions in a
+ * language, so it can miss an overlapping alternation whose alternatives are more than runs of single characters (`(a|(?:aa))+$`; `(a|aa)+$` it refuses) and lets through repetitions in a
  * row that take polynomial time, of degree their count (`\w+\d+x`, `\d+` twelve times then `x`). Its parser knows no lookbehind; one nests as a lookahead
  * does, so it is read as one. A pattern it cannot read is not refused for it.
  */
@@ -223,6 +246,9 @@ export function backtrackingProblem(source: string): string | undefined {
   const found = optionsOf(root).map((option) => nestedRepetition(option, undefined, END)).find(Boolean);
   if (!found) return undefined;
   const [inner, outer] = found;
+  if (inner.type === types.GROUP) {
+    return `prone to catastrophic backtracking: ${shown(inner)} inside ${shown(outer)} has alternatives that may match the same text (or one the start of another's), so testing a line that nearly matches could take exponential time and stall the pipeline; make the alternatives part at a character ((?:a|b)+ rather than (?:a|aa)+) or use one class ([\\w]+ rather than (\\w|\\d)+)`;
+  }
   return `prone to catastrophic backtracking: ${shown(inner)} inside ${shown(outer)} may end at more than one place (what follows it may start with a character it takes), so testing a line that nearly matches could take exponential time and stall the pipeline; repeat each part once (a+ rather than (a+)+) or end the inner part with a character it cannot take ((?:[\\w-]+\\.)+)`;
 }
 

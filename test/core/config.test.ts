@@ -677,6 +677,23 @@ jobs:
     ]);
   });
 
+  it('refuses alternatives that may match the same text under an unbounded repetition, and takes ones that part at a character', () => {
+    // Prepare: (a|aa)+$ and (\\w|\\d)+$ fail a near miss in 2^n ways; the rest leave one way
+    const overlapping = ['(a|aa)+$', '(\\w|\\d)+$', '(?:x|y)*(?:a|aa)+$'];
+    const parting = ['(foo|bar)+', '(error|warn)', '(\\s|,)+', '(a|ab)*$', '(?:error|exception)+', '(?:[^"\\\\]|\\\\.)*"', '(?:.|\\n)*', '((a|aa)b)+$', '(\\w|\\d){3}', '(?:\\w|-)+'];
+
+    // Act
+    const problems = overlapping.map((p) => backtrackingProblem(p));
+
+    // Assess
+    expect(problems.map((p) => p?.match(/^prone to catastrophic backtracking: (\S+) inside (\S+) has alternatives that may match the same text/)?.slice(1))).toEqual([
+      ['(a|aa)', '(a|aa)+'],
+      ['(\\w|\\d)', '(\\w|\\d)+'],
+      ['(?:a|aa)', '(?:a|aa)+'],
+    ]);
+    expect(parting.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
+  });
+
   it('checks an ordinary pattern for backtracking in well under a millisecond, however wide its character classes', () => {
     // Prepare: wide classes in nested repetitions, 50 of them in a row
     const patterns = ['(?:[\\w-]+\\.)+'.repeat(50), '^\\[(?:[^\\]]*)\\]\\s+(?:\\w+\\s+)*failed', '(?:[^\\s]+\\s+){3}ERROR'];
