@@ -68,6 +68,10 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Unhandled Promise Rejection',
   'platform.start',
   'platform.report',
+  // A failed invocation's platform.runtimeDone, and the Node runtime's error record in the JSON log format
+  // (`"level":"ERROR",…,"message":{"errorType":…}`), which fail their request's run.
+  'platform.runtimeDone',
+  'errorType',
   // §1c OpenTelemetry GenAI spans (OTLP/JSON): every span the parser reads names its operation.
   'gen_ai.operation.name',
 ];

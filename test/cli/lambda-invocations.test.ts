@@ -313,3 +313,31 @@ describe("a Lambda function's last attempt whose REPORT alone says it failed (no
     expect(failed(ingest)).toEqual(failed(scan));
   });
 });
+
+describe("a Lambda function in Lambda's JSON log format whose invocation fails with an error record and no failing REPORT", () => {
+  // Prepare: billing-close (LogFormat JSON, nightly) throws at 02:00:01: the Node.js runtime logs its
+  // error record (level ERROR, the error object as the message), or Lambda a platform.runtimeDone
+  // with status error; the invocation's platform.report says nothing of it (status success, as a
+  // function error's text REPORT has no Status), and Lambda does not retry.
+  const stream = '2026/10/03/[$LATEST]ef56';
+  const R = '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+  const record = (iso: string, body: object) => ({ at: t(iso), stream, message: JSON.stringify(body) });
+  const start = record('2026-10-03T02:00:00.500Z', { time: '2026-10-03T02:00:00.500Z', type: 'platform.start', record: { requestId: R, version: '$LATEST' } });
+  const report = record('2026-10-03T02:00:01.200Z', { time: '2026-10-03T02:00:01.200Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 700.12, billedDurationMs: 701, memorySizeMB: 256, maxMemoryUsedMB: 90 }, status: 'success' } });
+  const errorRecord = record('2026-10-03T02:00:01.123Z', { timestamp: '2026-10-03T02:00:01.123Z', level: 'ERROR', requestId: R, message: { errorType: 'Error', errorMessage: 'boom', stackTrace: ['Error: boom', '    at Runtime.handler (file:///var/task/index.mjs:3:9)'] } });
+  const runtimeDone = record('2026-10-03T02:00:01.150Z', { time: '2026-10-03T02:00:01.150Z', type: 'platform.runtimeDone', record: { requestId: R, status: 'error', errorType: 'Runtime.ExitError', metrics: { durationMs: 650.5, producedBytes: 0 } } });
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
+
+  it.each([
+    ["the runtime's error record", [start, errorRecord, report], 'run failed after 623 ms: Error: boom'],
+    ['a platform.runtimeDone with status error', [start, runtimeDone, report], 'run failed after 650 ms: error (Runtime.ExitError)'],
+    ['both, the error record first', [start, errorRecord, runtimeDone, report], 'run failed after 623 ms: Error: boom (Runtime.ExitError)'],
+  ])('fails it by %s, in scan and ingest alike', async (_name, lines, message) => {
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, message]]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+});

@@ -135,7 +135,7 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'run.end', job: 'etl-loader', run_id: R1, exit_code: 0, duration_ms: 31_622_400_000 });
   });
 
-  it("reads the JSON log format's platform.start and platform.report records", () => {
+  it("reads the JSON log format's platform.start, platform.report and failed platform.runtimeDone records", () => {
     // Act
     const outcomes = parsePayload('lambda/invoice-mailer-json.cloudwatch.json');
     // Assess
@@ -146,11 +146,43 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
       'nothing',
       'run.end invoice-mailer 5a2c7e91-3b4d-4f6a-8c0e-1d2f3a4b5c6d exit=0 @2026-10-05T16:00:00.692Z',
       'run.start invoice-mailer 9e8d7c6b-5a49-4382-b1f0-e9d8c7b6a594 @2026-10-05T17:00:00.000Z',
-      'nothing',
+      'run.failed invoice-mailer 9e8d7c6b-5a49-4382-b1f0-e9d8c7b6a594 "timeout" @2026-10-05T17:15:00.001Z',
       'run.failed invoice-mailer 9e8d7c6b-5a49-4382-b1f0-e9d8c7b6a594 "timeout" @2026-10-05T17:15:00.020Z',
     ]);
     const report = outcomes[4];
     expect(report.kind === 'events' && report.events[0].body).toMatchObject({ duration_ms: 516.37 });
+  });
+
+  it("reads the JSON log format's failure records: the Node.js runtime's error record and a failed platform.runtimeDone", () => {
+    // Prepare: billing-close's two nightly invocations, as `aws logs tail` prints them: one throws
+    // (error record, runtimeDone and report with status error), one crashes (runtimeDone and report).
+    const lines = fixtureLines('lambda/billing-close-json.log');
+    const R = '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    const R2 = '8e2d3c4b-5f6a-4b7c-9d8e-0f1a2b3c4d5e';
+    // Act
+    const outcomes = parseFile('billing-close-json.log', lines, { defaultJob: 'billing-close' });
+    // Assess
+    expect(outcomes.map(summary)).toEqual([
+      `run.start billing-close ${R} @2026-10-03T02:00:00.500Z`,
+      `run.failed billing-close ${R} "Error: boom" @2026-10-03T02:00:01.123Z`,
+      `run.failed billing-close ${R} "error" @2026-10-03T02:00:01.150Z`,
+      `run.failed billing-close ${R} "error" @2026-10-03T02:00:01.200Z`,
+      `run.start billing-close ${R2} @2026-10-04T02:00:00.400Z`,
+      `run.failed billing-close ${R2} "error" @2026-10-04T02:00:09.900Z`,
+      `run.failed billing-close ${R2} "error" @2026-10-04T02:00:09.950Z`,
+    ]);
+    expect(outcomes[5].kind === 'events' && outcomes[5].events[0].body).toMatchObject({ error_type: 'Runtime.ExitError', duration_ms: 9500 });
+  });
+
+  it.each([
+    ['an error record that names no request id (an init error: its REPORT fails the invocation)', '{"timestamp":"2026-10-03T02:00:01.123Z","level":"ERROR","requestId":"undefined","message":{"errorType":"Runtime.ImportModuleError","errorMessage":"x","stackTrace":[]}}', 'nothing'],
+    ['a platform.runtimeDone with status success (its platform.report ends the run)', `{"time":"2026-10-03T02:00:01.150Z","type":"platform.runtimeDone","record":{"requestId":"${R1}","status":"success","metrics":{"durationMs":650.5}}}`, 'nothing'],
+    ['an ERROR record whose message is text', `{"timestamp":"2026-10-03T02:00:01.123Z","level":"ERROR","requestId":"${R1}","message":"errorType unknown"}`, 'unrecognised'],
+  ])('reads %s as failing no run', (_, line, said) => {
+    // Act
+    const outcome = parseLine(line, contextFor('billing-close-json.log', 1, { defaultJob: 'billing-close' }));
+    // Assess
+    expect(summary(outcome)).toBe(said);
   });
 
   it.each([

@@ -17,7 +17,10 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *   `END RequestId: …`, `INIT_START …`, `INIT_REPORT …`, `XRAY TraceId: …`, …    → nothing
  *
  * and the JSON log format's system records (`{"time":…,"type":"platform.start","record":{…}}`,
- * `platform.report` with `record.metrics.durationMs` and `record.status`). The job is the function
+ * `platform.report` with `record.metrics.durationMs` and `record.status`, `platform.runtimeDone`
+ * whose `record.status` says the invocation failed) and the Node.js runtime's record of a function
+ * error (`{"timestamp":…,"level":"ERROR","requestId":…,"message":{"errorType":…,"errorMessage":…}}`,
+ * the text format's `Invoke Error` line) → run.failed. The job is the function
  * (`ctx.defaultJob`: from the log group, or the file's base name); the run id is the request id.
  * Text lines carry no time of their own: the record's time is used (a CloudWatch event, or a
  * leading timestamp that `aws logs tail` printed).
@@ -129,7 +132,11 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
 
 /** A runtime error line's failure reason: `<errorType>: <errorMessage>` from its JSON, cut short; `function error` when it has neither. */
 function runtimeErrorReason(json: string): string {
-  const error = jsonObject(json);
+  return errorReason(jsonObject(json));
+}
+
+/** A runtime error's failure reason: `<errorType>: <errorMessage>`, cut short; `function error` when it names neither. */
+function errorReason(error: Record<string, unknown> | undefined): string {
   const type = typeof error?.errorType === 'string' ? error.errorType : undefined;
   const message = typeof error?.errorMessage === 'string' ? error.errorMessage : undefined;
   const reason = type && message ? `${type}: ${message}` : (type ?? message ?? 'function error');
@@ -146,9 +153,11 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const { time, type, record } = raw as { time?: unknown; type?: unknown; record?: unknown };
   if (typeof type !== 'string' || !type.startsWith('platform.')) return undefined;
-  if (type !== 'platform.start' && type !== 'platform.report') return { kind: 'events', events: [] };
+  if (type !== 'platform.start' && type !== 'platform.report' && type !== 'platform.runtimeDone') return { kind: 'events', events: [] };
 
   const rec = (typeof record === 'object' && record !== null ? record : {}) as { requestId?: unknown; version?: unknown; status?: unknown; errorType?: unknown; metrics?: { durationMs?: unknown } };
+  // The runtime's end of an invocation says only a failure: the platform.report after it ends the run.
+  if (type === 'platform.runtimeDone' && !(typeof rec.status === 'string' && FAILED_STATUSES.has(rec.status))) return { kind: 'events', events: [] };
   if (typeof rec.requestId !== 'string' || rec.requestId === '') return rejected(`Lambda ${type} record without record.requestId`);
   const at = typeof time === 'string' ? parseIsoTime(time) : ctx.recordTime;
   if (at === undefined) return rejected(`Lambda ${type} record without a valid time: ${quoted(String(time))}`);
@@ -167,11 +176,33 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
   return eventsOf(FORMAT, ctx, at, endBody(job, requestId, status, typeof duration === 'number' && duration >= 0 ? duration : undefined, errorType));
 }
 
+/**
+ * The Node.js runtime's record of a function error in the JSON log format, as its text format's
+ * `Invoke Error` line: `{"timestamp":…,"level":"ERROR","requestId":…,"message":{"errorType":…,
+ * "errorMessage":…,"stackTrace":[…]}}`. An error the function logs alone (`console.error(err)`) is
+ * written the same way and is read alike. Undefined for any other line; nothing for one that names
+ * no request id (an init error, whose REPORT fails the invocation).
+ */
+function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
+  // Cheap before JSON.parse: most JSON lines name no error type.
+  if (!line.includes('"errorType"') || !line.includes('"ERROR"')) return undefined;
+  const raw = jsonObject(line);
+  const error = raw?.message;
+  if (raw?.level !== 'ERROR' || !isPlainObject(error) || typeof error.errorType !== 'string') return undefined;
+  const requestId = raw.requestId;
+  if (typeof requestId !== 'string' || !isRequestId(requestId)) return { kind: 'events', events: [] };
+  const job = ctx.defaultJob;
+  if (!job) return rejected(`${NO_FUNCTION_NAME}: ${quoted(line)}`);
+  const at = isoInstant(raw.timestamp) ?? ctx.recordTime;
+  if (at === undefined) return rejected(`Lambda error record without a valid timestamp: ${quoted(line)}`);
+  return eventsOf(FORMAT, ctx, at, defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: errorReason(error) }));
+}
+
 export const lambdaPlatformParser: LineParser = {
   format: FORMAT,
   parse(line, ctx) {
     const trimmed = line.trim();
-    if (trimmed.startsWith('{')) return PLATFORM_JSON.test(trimmed) ? platformJson(trimmed, ctx) : undefined;
+    if (trimmed.startsWith('{')) return PLATFORM_JSON.test(trimmed) ? platformJson(trimmed, ctx) : loggedError(trimmed, ctx);
     const said = textLine(trimmed);
     if (said === undefined) return undefined;
     if (said === 'none') return { kind: 'events', events: [] };
