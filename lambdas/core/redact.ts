@@ -914,11 +914,13 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group.
  * `creds` (`--creds`, `--src-creds`) comes before `cred`, so that only it runs cli-password: a line merely
  * naming credentials (botocore's `Found credentials in environment variables.`, every Python AWS job's) does not;
- * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). Likewise `pm_` for `npm_`
+ * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). `session_toke` and `sessiontoke`
+ * (`aws_session_token`, PowerShell's `-SessionToken`, in the `s` group) come before `toke`, so that only they run
+ * aws-secret-key's label rules, not every line saying `token`; they trigger what `toke` does, which they swallow. Likewise `pm_` for `npm_`
  * and `ebhook` for Discord's and Teams' webhook URLs; GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -934,7 +936,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'sentry-dsn': [URL_TRIGGER],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb', 'toke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
+  'cli-password': ['pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -946,12 +948,12 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'npm-token': ['pm_'],
   'gitlab-token': ['gl-'],
   'huggingface-token': ['hf_'],
-  'vault-token': ['hv.', 'toke', 'ault login'],
+  'vault-token': ['hv.', 'toke', 'session_toke', 'sessiontoke', 'ault login'],
   jwt: ['eyj'],
   'aws-access-key': ['akia', 'asia'],
-  'aws-secret-key': ['secr', 'creds', 'toke'],
+  'aws-secret-key': ['secr', 'creds', 'session_toke', 'sessiontoke'],
   cookie: ['cook'],
-  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'key', 'auth', 'auth login', 'creds', 'cred', 'sql'],
+  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'session_toke', 'sessiontoke', 'key', 'auth', 'auth login', 'creds', 'cred', 'sql'],
 };
 
 /**

@@ -831,6 +831,24 @@ describe('the built-in rules', () => {
     expect(used.filter((source) => /curl|\)login/.test(source))).toEqual([]);
   });
 
+  it("runs no AWS label rule on a line that only says token, but runs it on an AWS session token's label", () => {
+    // Prepare: every regular expression a rule replaces with, seen
+    const replace = vi.spyOn(RegExp.prototype, Symbol.replace);
+    const lines = ['INFO token refreshed for 3600s', 'aws configure set aws_session_token FwoGZXIvYXdzEJr//////////wEaDNVnZ3Jz'];
+    // Act
+    const seen = lines.map((line) => {
+      replace.mockClear();
+      const clean = new Redactor().redactText(line);
+      return { clean, aws: replace.mock.contexts.some((pattern) => /secret_access_key\|\(\?:aws_\)\?session_token/.test((pattern as RegExp).source)) };
+    });
+    replace.mockRestore();
+    // Assess
+    expect(seen).toEqual([
+      { clean: lines[0], aws: false },
+      { clean: `aws configure set aws_session_token ${M('aws-secret-key')}`, aws: true },
+    ]);
+  });
+
   it('still runs cli-password and the labelled rule on a --creds option', () => {
     // Act, Assess
     expect(BUILTIN_REDACTOR.redactText('skopeo copy --creds bot:S3cretXy9 x --credsecret=abc12345')).toBe(`skopeo copy --creds bot:${M('cli-password')} x --credsecret=${M('secret-assignment')}`);
