@@ -467,16 +467,36 @@ describe('buildReport for a known month (October 2026 against September)', () =>
           { detector: 'retry-rate', count: 1 },
         ],
         worst: [
-          { key: 'requests', value: 240, unit: 'count' },
-          { key: 'retried', value: 41, unit: 'count' },
-          { key: 'rate', value: 0.17, unit: 'ratio' },
-          { key: 'p99_e2e_ms', value: 8200, unit: 'ms' },
+          { key: 'requests', value: 240, unit: 'count', of: 'retry-rate' },
+          { key: 'retried', value: 41, unit: 'count', of: 'retry-rate' },
+          { key: 'rate', value: 0.17, unit: 'ratio', of: 'retry-rate' },
+          { key: 'p99_e2e_ms', value: 8200, unit: 'ms', of: 'retry-latency' },
         ],
         runsInMonth: null,
         requests: { total: 1240, retried: 41 },
       },
     ]);
-    expect(report.agents.rows.map((r) => [r.name, r.findings, r.runsInMonth, r.worst.map((w) => `${w.key}=${w.value}`)])).toEqual([['support-bot', 2, 3, ['cost_usd=2.4', 'actions=34']]]);
+    expect(report.agents.rows.map((r) => [r.name, r.findings, r.runsInMonth, r.worst.map((w) => `${w.of}:${w.key}=${w.value}`)])).toEqual([
+      ['support-bot', 2, 3, ['cost-outlier:cost_usd=2.4', 'budget-exceeded:actions=34', 'budget-exceeded:cost_usd=0.9']],
+    ]);
+  });
+
+  it('shows the figures of one worst run or window together as worst measured, not each field’s largest across them', () => {
+    // Prepare: two under-reporting runs (10 of 12 reported; 5 of 47) and two retry-rate windows (the month at 54% of 400
+    // requests; one hour at 63% of 30)
+    const under = (run_id: string, reported: number, observed: number) =>
+      finding('budget-undercount', 'support-bot', '2026-10-05T10:00:00Z', { kind: 'agent', run_id, evidence: { root_run_id: run_id, actions_reported: reported, actions_observed: observed, missed_actions: observed - reported } });
+    const rate = (ts: string, requests: number, retried: number) =>
+      finding('retry-rate', 'search-api', ts, { kind: 'route', evidence: { requests, retried, rate: Math.round((retried / requests) * 100) / 100 } });
+    const findings = [under('sb-1', 10, 12), under('sb-2', 5, 47), rate('2026-11-01T00:00:00Z', 400, 217), rate('2026-10-12T13:00:00Z', 30, 19)];
+
+    // Act
+    const built = buildReport(octoberInput({ findings, previousFindings: [] }));
+
+    // Assess: the run that missed most, and the window retried most, each with its own figures
+    const worst = (rows: typeof built.agents.rows) => rows.map((r) => [r.name, r.worst.map((w) => `${w.of ? `${w.of}:` : ''}${w.key}=${w.value}`)]);
+    expect(worst(built.agents.rows)).toEqual([['support-bot', ['actions_reported=5', 'actions_observed=47', 'missed_actions=42']]]);
+    expect(worst(built.retries.rows)).toEqual([['search-api', ['requests=30', 'retried=19', 'rate=0.63']]]);
   });
 
   it('says plainly when no route or agent is monitored', () => {

@@ -1,6 +1,6 @@
 import { CUT_EVIDENCE_KEYS, type Finding } from '../findings.ts';
 import { maxOf, median, minOf } from '../stats.ts';
-import type { EvidenceStat, EvidenceUnit } from './model.ts';
+import type { EvidenceStat, EvidenceUnit, WorstValue } from './model.ts';
 import { WINDOW_LENGTH } from '../route-reducer.ts';
 import { isoSecond, type MonthSpan } from './month.ts';
 import { utcDay } from '../parse-time.ts';
@@ -301,9 +301,45 @@ export function maxLatencyOf(findings: readonly Finding[]): number | undefined {
   return max;
 }
 
-/** The worst (highest) measured values of the given units, limits and baselines aside. */
-export function worstValues(findings: readonly Finding[], units: readonly EvidenceUnit[]): { key: string; value: number; unit: EvidenceUnit }[] {
-  return evidenceStats(findings)
-    .filter((s) => units.includes(s.unit) && s.label !== 'threshold' && !LIMIT_KEY.test(s.key) && !/median|baseline|typical|window|factor/.test(s.key))
-    .map((s) => ({ key: s.key, value: s.max, unit: s.unit }));
+/**
+ * What makes one finding of a detector worse than another, in order (a tie goes to the next): its
+ * worst finding's figures are shown together. A detector not named here: its latest finding.
+ */
+const WORST_BY: Readonly<Record<string, readonly string[]>> = {
+  'retry-rate': ['rate', 'requests'],
+  'retry-latency': ['p99_e2e_ms', 'ratio'],
+  'budget-exceeded': ['actions', 'cost_usd', 'tick_actions'],
+  'budget-undercount': ['missed_actions', 'actions_observed', 'cost_observed_usd'],
+  'cost-outlier': ['ratio', 'value'],
+};
+
+/** Whether finding `a` is worse than `b` by `keys` (`WORST_BY`); with no key, the later one is. */
+function isWorse(a: Finding, b: Finding, keys: readonly string[] | undefined): boolean {
+  for (const key of keys ?? []) {
+    const x = a.evidence?.[key];
+    const y = b.evidence?.[key];
+    const xv = isNumber(x) ? x : Number.NEGATIVE_INFINITY;
+    const yv = isNumber(y) ? y : Number.NEGATIVE_INFINITY;
+    if (xv !== yv) return xv > yv;
+  }
+  return keys === undefined && a.ts > b.ts;
+}
+
+/**
+ * The measured values of the given units, limits and baselines aside, of each detector's worst
+ * finding (`WORST_BY`): one run's or one window's figures together, never one field's largest
+ * beside another's from another run or window. Values of more than one detector's finding name it (`of`).
+ */
+export function worstValues(findings: readonly Finding[], units: readonly EvidenceUnit[]): WorstValue[] {
+  const worst = new Map<string, Finding>();
+  for (const f of findings) {
+    const known = worst.get(f.detector);
+    if (!known || isWorse(f, known, WORST_BY[f.detector])) worst.set(f.detector, f);
+  }
+  const groups = [...worst.values()].map((f) => ({
+    of: f.detector,
+    values: evidenceStats([f]).filter((s) => units.includes(s.unit) && s.label !== 'threshold' && !LIMIT_KEY.test(s.key) && !/median|baseline|typical|window|factor/.test(s.key)),
+  }));
+  const named = groups.filter((g) => g.values.length > 0).length > 1;
+  return groups.flatMap((g) => g.values.map((s) => ({ key: s.key, value: s.max, unit: s.unit, ...(named ? { of: g.of } : {}) })));
 }

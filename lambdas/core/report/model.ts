@@ -164,6 +164,8 @@ export interface WorstValue {
   readonly key: string;
   readonly value: number;
   readonly unit: EvidenceUnit;
+  /** The detector whose worst finding measured it, when the row's values come from more than one detector's (each one finding's figures). */
+  readonly of?: string;
 }
 
 export interface MonitoredRow {

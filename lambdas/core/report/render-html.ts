@@ -364,7 +364,7 @@ function monitored(section: MonitoredSection, noun: string, caption: string, vol
       pill(row.status, COVERAGE_LABEL[row.status]),
       esc(volumeText(row, volume)),
       row.findings ? `${row.findings}: ${row.byDetector.map((d) => `${code(d.detector)} ×${d.count}`).join(', ')}` : '0',
-      row.worst.length ? row.worst.map((w) => `${esc(w.key)} <strong>${esc(formatValue(w.value, w.unit))}</strong>`).join('<br>') : '–',
+      row.worst.length ? row.worst.map((w, i) => `${w.of !== undefined && w.of !== row.worst[i - 1]?.of ? `${code(w.of)}<br>` : ''}${esc(w.key)} <strong>${esc(formatValue(w.value, w.unit))}</strong>`).join('<br>') : '–',
       row.limits.length ? thresholdList(row.limits) : '–',
       row.owner ? esc(row.owner) : '<em>unassigned</em>',
     ]),
