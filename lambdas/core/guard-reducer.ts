@@ -52,8 +52,12 @@ export interface GuardState {
   readonly groups: readonly string[];
   /** `<id>@<expires>` of exceptions announced as expiring: once per exception and expiry date. */
   readonly announced: readonly string[];
-  /** The last report per `<detector>|<exception id>`, and the bypasses not reported since. */
-  readonly cooldowns: Readonly<Record<string, { readonly at: number; readonly suppressed: number }>>;
+  /**
+   * The last report per `<detector>|<exception id>`, and the bypasses not reported since: all of
+   * them (`suppressed`), and those of them after the UTC month of the report (`afterMonth`), which a
+   * monthly report counts in the month they happened in, not in the report's.
+   */
+  readonly cooldowns: Readonly<Record<string, { readonly at: number; readonly suppressed: number; readonly afterMonth?: number }>>;
 }
 
 const MAX_SEEN = 2000;
@@ -63,6 +67,12 @@ const MAX_ANNOUNCED = 500;
 const MAX_COOLDOWNS = 200;
 
 export const GUARD_STATE_KIND = 'guard';
+
+/** The first instant of the UTC month after the one holding `at`. */
+export function nextUtcMonthStart(at: number): number {
+  const d = new Date(at);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
 
 /** The state key of a guard (`guard#<name>`), as the pipeline stores it. */
 export function guardStateKey(guard: string): string {
@@ -260,7 +270,8 @@ export const guardReducer: SubjectReducer<GuardState> = {
             const key = `${detectorId}|${id ?? ''}`;
             const last = cooldowns.get(key);
             if (last && Math.abs(at - last.at) < cooldownMs) {
-              cooldowns.set(key, { at: last.at, suppressed: last.suppressed + 1 });
+              const afterMonth = (last.afterMonth ?? 0) + (at >= nextUtcMonthStart(last.at) ? 1 : 0);
+              cooldowns.set(key, { at: last.at, suppressed: last.suppressed + 1, ...(afterMonth > 0 ? { afterMonth } : {}) });
               continue;
             }
             // A line read late, older than the last report by more than the cooldown, is reported
@@ -269,7 +280,8 @@ export const guardReducer: SubjectReducer<GuardState> = {
             if (!last || at >= last.at) {
               if (last && last.suppressed > 0) {
                 message = `${message}; ${last.suppressed} more like it since ${isoTime(last.at)}`;
-                evidence = { ...evidence, suppressed_since_last: last.suppressed, last_reported_at: isoTime(last.at) };
+                const after = last.afterMonth ? { suppressed_after_month: last.afterMonth } : {};
+                evidence = { ...evidence, suppressed_since_last: last.suppressed, ...after, last_reported_at: isoTime(last.at) };
               }
               cooldowns.set(key, { at, suppressed: 0 });
             }

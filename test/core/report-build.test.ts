@@ -2291,3 +2291,31 @@ describe('buildReport at a fleet’s scale', () => {
     expect(perRecord(runs, 1200)).toBeLessThan(2 * perRecord(small.runs, 120));
   });
 });
+
+describe('bypasses held back by the cooldown across a month’s end', () => {
+  it('counts each held-back repeat in the month it happened, and keeps a month with one from being resolved', async () => {
+    // Prepare: EX-1 expired 15 November; pii-redaction bypassed under it on 20 and 30 November (23:59:59), and on
+    // 1 December 05:00, within the 360-min cooldown after the 30 November finding (held back, no finding of its own).
+    const config = validateConfig({ exceptions: [{ id: 'EX-1', guard: 'pii-redaction', reason: 'support needs raw logs', owner: 'alice@example.com', expires: '2026-11-15' }] });
+    const store = new MemoryAuditStore();
+    let line = 0;
+    for (const ts of ['2026-11-20T10:00:00Z', '2026-11-30T23:59:59Z', '2026-12-01T05:00:00Z']) {
+      const body = { type: 'guard.bypass', ts, guard: 'pii-redaction', exception_id: 'EX-1', actor: 'bot' } as unknown as EventBody;
+      const at = Date.parse(ts);
+      await processBatch([{ at, body, source: { origin: 'all.log', line: ++line }, format: 'json' as const }], REDUCERS, store, { config, clock: { now: () => at + 1000 } });
+    }
+    const reportOf = (month: string) => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2026-12-07T06:00:00Z') } });
+
+    // Act
+    const { report: nov } = await reportOf('2026-11');
+    const { report: dec } = await reportOf('2026-12');
+
+    // Assess
+    expect(nov.exceptions.unregistered.map((u) => [u.guard, u.count])).toEqual([['pii-redaction', 2]]);
+    expect(dec.exceptions.unregistered.map((u) => [u.guard, u.count, u.underLapsedException])).toEqual([['pii-redaction', 1, 1]]);
+    expect(dec.exceptions.rows.find((r) => r.id === 'EX-1')?.bypassesInMonth).toBe(1);
+    const group = dec.findings.find((g) => g.detector === 'guard-exception-expired' && g.subject === 'pii-redaction');
+    expect(group?.status).toBe('recurring');
+    expect(dec.coverage.rows.map((r) => [r.kind, r.name])).toContainEqual(['guard', 'pii-redaction']);
+  });
+});

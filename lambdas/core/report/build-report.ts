@@ -178,6 +178,7 @@ export function buildReport(input: ReportInput): AuditReport {
     meta,
     coverage,
     carried: input.carried,
+    heldBack: input.heldBack,
     generatedAtMs,
   });
   const exceptions = reviewExceptions({ exceptions: input.exceptions, notStored: input.exceptionsNotStored, config: input.config, findings, heldBack: input.heldBack, generatedAtMs, span });

@@ -14,6 +14,7 @@ import type { CoverageSection, EvidenceStat, FindingGroup, GroupStatus, Threshol
 import { SEVERITIES } from './model.ts';
 import { RunIndex, runKey } from './run-keys.ts';
 import { inConfig, ownerKeyOf, ownerOf } from './subjects.ts';
+import type { HeldBypasses } from './sections.ts';
 import { DUE_DAYS, ruleWithThresholds, thresholdsFor } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
 
@@ -39,6 +40,8 @@ export interface GroupsInput {
   readonly meta: ReadonlyMap<string, DetectorMeta>;
   readonly coverage: CoverageSection;
   readonly carried?: readonly CarriedGroup[];
+  /** Guard bypasses the alert cooldown held back in this month that no finding of it counts (`heldBackAtMonthEnd`). */
+  readonly heldBack?: readonly HeldBypasses[];
   readonly generatedAtMs: number;
 }
 
@@ -285,7 +288,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
     const noRun = !noData && !notDue && row?.runsInMonth === 0 && runsOf(kind, q.subject).length === 0;
     // Retired (no row: not in the config, nothing of it this month nor the month before): nothing could show the fix either.
     const retired = row === undefined ? input.coverage.retired.find((r) => r.kind === kind && r.name === q.subject) : undefined;
-    const status: GroupStatus = noData || notDue || noRun || retired ? 'unverified' : 'resolved';
+    // Bypassed in the month all the same: the cooldown held them back behind last month's finding (no finding of this month counts them).
+    const heldBehind = (input.heldBack ?? []).filter((h) => h.detector === q.detector && h.guard === q.subject);
+    const held = heldBehind.reduce((n, h) => n + h.count, 0);
+    const status: GroupStatus = held > 0 ? 'recurring' : noData || notDue || noRun || retired ? 'unverified' : 'resolved';
     const fiveCs = fiveCsOf(q.detector);
     const last = q.findings[q.findings.length - 1];
     const before = carried.get(key);
@@ -312,8 +318,10 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       cause: {
         known: fiveCs.cause,
         narrowed: [
-          noData
-            ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
+          held > 0
+            ? `No finding in ${span.label}, but the alert cooldown held back ${plural(held, 'more bypass', 'more bypasses')} in it behind the finding of ${heldBehind[0]?.behind.slice(0, 10)}: still happening.`
+            : noData
+              ? `No finding in ${span.label}, but ${q.subject} reported no data either: it may still be broken.`
             : notDue
               ? `No finding in ${span.label}, and no run of ${q.subject} was due in it: its next run will tell.`
               : noRun
@@ -325,7 +333,9 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
       },
       consequence: { known: fiveCs.consequence, runsAffected: 0, runsInMonth: row?.runsInMonth ?? null, notes: [] },
       correctiveAction: {
-        action: noData
+        action: held > 0
+          ? fiveCs.correctiveAction
+          : noData
           ? `Find out why ${q.subject} sent no data in ${span.label} before calling this fixed.`
           : notDue
             ? `Check ${q.subject}’s next scheduled run before calling this fixed.`

@@ -205,6 +205,18 @@ async function carriedFromFindings(previous: MonthSpan, previousFindings: readon
   }));
 }
 
+/**
+ * The guards bypassed from before the span's end (`cutMs`: its end, or the report's time in a
+ * month not over) to its start or later, as subjects of coverage: seen over the month, so in its
+ * coverage (OK without findings: a guard bypassed under a valid exception, or not at all in the
+ * month, is healthy). Their states keep only their first and last bypass, as a subject's sightings.
+ */
+function guardsActiveIn(span: MonthSpan, cutMs: number, guards: readonly GuardState[]): SubjectSnapshot[] {
+  return guards
+    .filter((g) => g.firstAt !== undefined && g.lastAt !== undefined && g.firstAt < cutMs && g.lastAt >= span.fromMs)
+    .map((g) => ({ kind: GUARD_STATE_KIND, name: g.guard, state: { firstSeenAt: g.firstAt, lastSeenAt: g.lastAt } }));
+}
+
 /** Reads everything a month's report needs from the ports, once. */
 export async function gatherReportInput(month: string, sources: ReportSources): Promise<ReportInput> {
   const span = monthSpan(month);
@@ -270,6 +282,7 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   const later = reportDateMs >= span.toMs ? await sources.findings.query({ from: span.to, to: isoSecond(reportDateMs + 1000) }) : [];
   const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const heldBack = heldBackAtMonthEnd(span, later, guards);
+  subjects.push(...guardsActiveIn(span, cutMs, guards));
   return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays };
 }
 

@@ -2,7 +2,7 @@ import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
 import { exceptionFromConfig } from '../exception-registry.ts';
 import { type Finding, isoTime } from '../findings.ts';
-import type { GuardState } from '../guard-reducer.ts';
+import { type GuardState, nextUtcMonthStart } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
@@ -20,63 +20,83 @@ export const UNUSED_AFTER_DAYS = 30;
 const DAY_MS = 86_400_000;
 
 /**
- * Repeats of a guard finding the alert cooldown held back behind one of this month's findings, and
- * that none of this month's findings counts: the next finding came after the month
- * (`suppressed_since_last` of a later finding whose `last_reported_at` is in the month), or has not
- * come yet (the guard state's cooldown, still counting them). A repeat comes within the cooldown of
- * the finding it is held behind, so it is counted in that finding's month.
+ * Repeats of a guard finding the alert cooldown held back that happened in this month and that
+ * none of this month's findings counts: those behind one of this month's findings whose next
+ * finding came after the month (`suppressed_since_last` of a later finding whose
+ * `last_reported_at` is in the month) or has not come yet (the guard state's cooldown, still
+ * counting them), less those of them after the month's end (`suppressed_after_month`, the state's
+ * `afterMonth`); and those after last month's end behind one of last month's findings, when no
+ * finding of this month counts them. Each repeat is counted in the month it happened in: one
+ * within the cooldown after a finding of 30 November 23:59 that came on 1 December is December's.
  */
 export interface HeldBypasses {
   readonly detector: string;
   readonly guard: string;
   readonly exceptionId?: string;
   readonly count: number;
-  /** The finding of this month they were held behind. */
+  /** The finding they were held behind: of this month, or of last month for those after its end. */
   readonly behind: string;
+  /** The latest day they are known to reach in this month: the finding they were held behind, or this month's first. */
+  readonly at: string;
 }
 
-/** The count a finding says the cooldown held back since `last_reported_at`, with that time. */
-function heldSince(f: Finding): { held: number; since: string } | undefined {
+/** The count a finding says the cooldown held back since `last_reported_at`, with that time, and how many of them came after that time's month. */
+function heldSince(f: Finding): { held: number; since: string; after: number } | undefined {
   const held = f.evidence?.suppressed_since_last;
   const since = f.evidence?.last_reported_at;
-  return typeof held === 'number' && held > 0 && typeof since === 'string' ? { held, since } : undefined;
+  const after = f.evidence?.suppressed_after_month;
+  return typeof held === 'number' && held > 0 && typeof since === 'string' ? { held, since, after: typeof after === 'number' && after > 0 ? Math.min(after, held) : 0 } : undefined;
 }
 
 const inSpan = (iso: string, span: MonthSpan) => iso >= span.from && iso < span.to;
+/** Whether an instant is in the month before the span (the repeats after it held behind a finding then are the span's). */
+const inMonthBefore = (iso: string, span: MonthSpan) => iso < span.from && nextUtcMonthStart(Date.parse(iso)) === span.fromMs;
 
 /**
- * The held-back repeats behind this month's guard findings that this month's findings do not
- * count (`HeldBypasses`): from the findings after the month (`later`), and the guard states'
- * cooldowns (`guards`, as stored at the report).
+ * Of `held` repeats behind a finding at `since`, `after` of them after its month's end: those in
+ * the span (all but `after` when the finding is of the span; `after` when it is of the month
+ * before, as a cooldown shorter than a month keeps them in the month after it; else none).
+ */
+function heldInSpan(held: number, since: string, after: number, span: MonthSpan): number {
+  return inSpan(since, span) ? held - after : inMonthBefore(since, span) ? after : 0;
+}
+
+/**
+ * The held-back repeats of this month that this month's findings do not count (`HeldBypasses`):
+ * from the findings after the month (`later`), and the guard states' cooldowns (`guards`, as
+ * stored at the report).
  */
 export function heldBackAtMonthEnd(span: MonthSpan, later: readonly Finding[], guards: readonly GuardState[]): HeldBypasses[] {
   const out: HeldBypasses[] = [];
+  const push = (detector: string, guard: string, exceptionId: string | undefined, count: number, behind: string) => {
+    if (count > 0) out.push({ detector, guard, ...(exceptionId ? { exceptionId } : {}), count, behind, at: behind < span.from ? span.from : behind });
+  };
   for (const f of later) {
     const h = heldSince(f);
-    if (f.subject_kind !== 'guard' || f.ts < span.to || !h || !inSpan(h.since, span)) continue;
+    if (f.subject_kind !== 'guard' || f.ts < span.to || !h) continue;
     const exceptionId = f.evidence?.exception_id;
-    out.push({ detector: f.detector, guard: f.subject, ...(typeof exceptionId === 'string' ? { exceptionId } : {}), count: h.held, behind: h.since });
+    push(f.detector, f.subject, typeof exceptionId === 'string' ? exceptionId : undefined, heldInSpan(h.held, h.since, h.after, span), h.since);
   }
-  // A cooldown still at a finding of this month: nothing reported since, so its count is not in any finding.
+  // A cooldown still at a finding of this month or the one before: nothing reported since, so its count is not in any finding.
   for (const state of guards) {
-    for (const [key, { at, suppressed }] of Object.entries(state.cooldowns ?? {})) {
-      if (!(suppressed > 0) || !inSpan(isoTime(at), span)) continue;
+    for (const [key, { at, suppressed, afterMonth }] of Object.entries(state.cooldowns ?? {})) {
+      if (!(suppressed > 0)) continue;
       const bar = key.indexOf('|');
-      const exceptionId = key.slice(bar + 1);
-      out.push({ detector: key.slice(0, bar), guard: state.guard, ...(exceptionId !== '' ? { exceptionId } : {}), count: suppressed, behind: isoTime(at) });
+      push(key.slice(0, bar), state.guard, key.slice(bar + 1), heldInSpan(suppressed, isoTime(at), Math.min(afterMonth ?? 0, suppressed), span), isoTime(at));
     }
   }
   return out;
 }
 
 /**
- * The bypasses a guard finding stands for this month: itself, and the repeats the alert cooldown
- * held back since the previous finding (`suppressed_since_last`) when that finding is of this
- * month too (then every repeat came within the cooldown after it: counted in its month).
+ * The bypasses a guard finding of this month stands for in it: itself, and the repeats the alert
+ * cooldown held back since the previous finding (`suppressed_since_last`) that came in this
+ * month: all of them when that finding is of this month too, those after its month's end when it
+ * is of last month (`heldInSpan`).
  */
 function bypassesOf(f: Finding, span: MonthSpan): number {
   const h = heldSince(f);
-  return 1 + (h && h.since >= span.from ? h.held : 0);
+  return 1 + (h ? heldInSpan(h.held, h.since, h.after, span) : 0);
 }
 
 function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean, stored: boolean): string {
@@ -164,7 +184,7 @@ export function reviewExceptions(input: {
   };
   const withoutValidException = (detector: string) => detector === 'guard-bypass-unregistered' || detector === 'guard-exception-expired';
   for (const f of input.findings.filter((f) => withoutValidException(f.detector))) add(f.subject, f.detector, bypassesOf(f, input.span), f.ts);
-  for (const h of heldBack.filter((h) => withoutValidException(h.detector))) add(h.guard, h.detector, h.count, h.behind);
+  for (const h of heldBack.filter((h) => withoutValidException(h.detector))) add(h.guard, h.detector, h.count, h.at);
   return {
     available: registry,
     rows,
