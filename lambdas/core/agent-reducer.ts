@@ -210,6 +210,7 @@ const TREE_JUDGES = [...TREE_DETECTORS, ...ROOT_RUN_DETECTORS];
 function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, options: AgentTreeOptions): Finding[] {
   const findings: Finding[] = [];
   const parent = tree.parent_unseen;
+  const cycle = tree.parent_cycle;
   for (const detector of TREE_JUDGES) {
     for (const draft of detector.check({ tree, history, options })) {
       findings.push({
@@ -218,6 +219,12 @@ function judgeTree(tree: TreeSnapshot, history: CostHistory, config: Config, opt
           ? {
               message: `${draft.message} (judged as the root of its own tree: its parent run ${parent} has not started, no agent.start of it was seen)`,
               evidence: { ...draft.evidence, parent_run_id: parent, parent_seen: false },
+            }
+          : {}),
+        ...(cycle !== undefined
+          ? {
+              message: `${draft.message} (judged as the root of its own tree: its parent run ${cycle[1]} is a run of its own tree (parent_run_id cycle ${[...cycle, cycle[0]].join(' → ')}))`,
+              evidence: { ...draft.evidence, parent_run_id: cycle[1], parent_cycle: cycle },
             }
           : {}),
         detector: detector.meta.id,

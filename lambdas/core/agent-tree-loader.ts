@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
 import { agentRunKey, type AgentRunState } from './agent-run.ts';
-import { buildTreeSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
+import { buildTreeSnapshot, cycleRootOf, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -97,6 +97,12 @@ export class RunCache {
         if (parent !== undefined && (parent.started_at !== undefined || isPassThrough(parent))) next.add(parent.run_id);
       }
       cursors = [...next];
+    }
+    // Still climbing past the deepest tree: named parents that form a cycle, whose earliest run is judged as a root.
+    for (const id of cursors) {
+      const run = this.runs.get(id);
+      const root = run === undefined ? undefined : cycleRootOf(run, this.runs);
+      if (root !== undefined) roots.add(root.run_id);
     }
     return roots;
   }

@@ -76,6 +76,11 @@ export interface TreeSnapshot {
   /** The parent the root names in its `agent.start` (not a guess), which has not started: the tree is judged without it. */
   readonly parent_unseen?: string;
   /**
+   * The root's named parent is a run of its own tree: the runs' `parent_run_id`s form a cycle, these
+   * runs from the root on (`cycleRootOf` picks its earliest as the root). Judged at once, as a root.
+   */
+  readonly parent_cycle?: readonly string[];
+  /**
    * Marks of findings (`firedId`: 8 characters, a fingerprint of `detector#run_id`) reported already, as the aggregates of its runs note them (`firedMarks`): when a
    * run under the root was judged as the root of its own tree, before its parent started
    * (`AgentRunState.judged_alone`), and when the sweep judged this tree before its root ended
@@ -202,6 +207,7 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     if (marks && marks.length > 0) firedBefore.push(...firedMarks(marks));
     if (run?.counted_alone === true) countedAlone.push(out[i].run_id);
   }
+  const cycle = root.parent_run_id !== undefined && visited.has(root.parent_run_id) ? parentCycle(root, runs) : undefined;
   const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));
   const facts = held.reduce((n, r) => n + r.facts, 0);
   const ended = root.ended_at !== undefined && unended === 0;
@@ -217,11 +223,42 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     runs: out,
     unended,
     truncated,
-    tentative: root.parent_run_id !== undefined,
+    tentative: root.parent_run_id !== undefined && cycle === undefined,
+    ...(cycle !== undefined ? { parent_cycle: cycle } : {}),
     ...(root.parent_run_id !== undefined && isOrphanRun(root, runs) ? { parent_unseen: root.parent_run_id } : {}),
     ...(firedBefore.length > 0 ? { fired_before: firedBefore } : {}),
     ...(countedAlone.length > 0 ? { counted_alone: countedAlone } : {}),
   };
+}
+
+/** The runs from `run` up its named parents until the chain comes back to it; undefined when it does not (within `MAX_TREE_DEPTH`). */
+export function parentCycle(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): string[] | undefined {
+  const chain = [run.run_id];
+  for (let id = run.parent_run_id; id !== undefined && chain.length <= MAX_TREE_DEPTH; id = runs.get(id)?.parent_run_id) {
+    if (id === run.run_id) return chain;
+    if (chain.includes(id) || runs.get(id)?.started_at === undefined) return undefined;
+    chain.push(id);
+  }
+  return undefined;
+}
+
+/**
+ * The root of a cycle of named parents that `run` climbs into (c1's parent c2, c2's parent c1):
+ * its run that started first (then the least run id), judged as a root with its cycle
+ * (`TreeSnapshot.parent_cycle`) instead of no run of it being judged. Undefined when its parents
+ * lead to no cycle.
+ */
+export function cycleRootOf(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): AgentRunState | undefined {
+  const path = new Set<string>();
+  let current: AgentRunState | undefined = run;
+  while (current !== undefined && !path.has(current.run_id) && path.size <= MAX_TREE_DEPTH) {
+    path.add(current.run_id);
+    current = current.parent_run_id === undefined ? undefined : runs.get(current.parent_run_id);
+  }
+  if (current === undefined || !path.has(current.run_id)) return undefined;
+  const members = parentCycle(current, runs)?.map((id) => runs.get(id) as AgentRunState);
+  if (members === undefined) return undefined;
+  return members.reduce((a, b) => ((b.started_at ?? 0) < (a.started_at ?? 0) || ((b.started_at ?? 0) === (a.started_at ?? 0) && b.run_id < a.run_id) ? b : a));
 }
 
 /** A pass-through span's aggregate (see `AgentRunState.pass_through`): it never started, and holds actions of the run above it. */

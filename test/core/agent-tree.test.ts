@@ -1053,3 +1053,24 @@ describe('what the agent state keeps of reported findings (judged[].fired)', () 
     expect(agent.judged.flatMap((j) => j.fired).length).toBeLessThanOrEqual(MAX_FIRED_KEPT);
   });
 });
+
+describe('runs whose parents form a cycle', () => {
+  it('judges the earliest run of the cycle as its root, and says so, instead of dropping both runs', async () => {
+    // Prepare: c1 names c2 as its parent and c2 names c1; both end with status error
+    const lines = [
+      start(0, 'orch', 'c1', { parent_run_id: 'c2' }),
+      start(1, 'orch', 'c2', { parent_run_id: 'c1' }),
+      act(2, 'orch', 'c2', { cost_usd: 0.1 }),
+      end(3, 'orch', 'c2', { status: 'error' }),
+      end(4, 'orch', 'c1', { status: 'error' }),
+    ];
+
+    // Act
+    const { findings } = await feed([lines]);
+
+    // Assess: c1 started first, so it is the root; its run failed, and the message names the cycle
+    expect(findings.map((f) => `${f.detector} ${f.subject} ${f.run_id}`)).toEqual(['run-failed orch c1']);
+    expect(findings[0].message).toMatch(/parent run c2 is a run of its own tree \(parent_run_id cycle c1 → c2 → c1\)/);
+    expect(findings[0].evidence).toMatchObject({ parent_run_id: 'c2', parent_cycle: ['c1', 'c2'] });
+  });
+});
