@@ -6,6 +6,7 @@ import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
+import { awaitsErrorType, ERROR_TYPE_LOOKAHEAD_MS } from '../core/job-reducer.ts';
 import { isAttempt, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
 import { corruptReason, LineRepeats, readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
@@ -131,11 +132,12 @@ export class TimeOrderedMerger {
 
   /**
    * The events older than the watermark (all of them when `all`), in time order (stable: sources
-   * in the order given, each in the order read), taken out of the buffers; with the events of
-   * earlier chunks that `enrich` may look back at.
+   * in the order given, each in the order read), taken out of the buffers, but for those from a
+   * line whose batch must go on after it (`cutBefore`); with the events of earlier chunks that
+   * `enrich` may look back at.
    */
   takeReady(all = false): { events: AuditEvent[]; context: readonly AuditEvent[] } {
-    const until = all ? Number.POSITIVE_INFINITY : this.watermark();
+    const until = all ? Number.POSITIVE_INFINITY : this.cutBefore(this.watermark());
     const ready: AuditEvent[] = [];
     for (const b of this.buffers) {
       if (b.events.length === 0) continue;
@@ -162,6 +164,27 @@ export class TimeOrderedMerger {
       this.context = recent.slice(-CONTEXT_EVENTS);
     }
     return { events: ready, context };
+  }
+
+  /**
+   * Where to cut the events older than `watermark` so that the chunk judges them as one batch of
+   * the whole log would: before the earliest line that takes what a line up to
+   * ERROR_TYPE_LOOKAHEAD_MS after it, perhaps not read yet, says in its batch (a Lambda run the
+   * runtime's Invoke Error line fails takes its REPORT's error type: `awaitsErrorType`). That line
+   * and those after it wait for the next chunk, by which time more has been read.
+   */
+  private cutBefore(watermark: number): number {
+    const from = watermark - ERROR_TYPE_LOOKAHEAD_MS;
+    let cut = watermark;
+    for (const b of this.buffers) {
+      for (let i = b.events.length - 1; i >= 0; i--) {
+        const e = b.events[i];
+        if (e.at < from) {
+          if (b.sorted) break;
+        } else if (e.at < cut && awaitsErrorType(e)) cut = e.at;
+      }
+    }
+    return cut;
   }
 
   /** Records that `inFlight` events taken out are being processed, for the high-water mark. */

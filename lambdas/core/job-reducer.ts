@@ -268,6 +268,22 @@ const SAME_LINE_MS = 1_000;
  * more later.
  */
 const SAME_INVOCATION_MS = SAME_END_WINDOW_MS;
+/**
+ * How much log time after a failure line its batch must hold for the line to be judged as one
+ * batch of the whole log would judge it (`awaitsErrorType`): a batch cut sooner after it (a scan's
+ * chunk) may leave its REPORT to the next.
+ */
+export const ERROR_TYPE_LOOKAHEAD_MS = SAME_INVOCATION_MS;
+
+/**
+ * Whether a line is a Lambda invocation's failure that names no error type (the runtime's Invoke
+ * Error line): its run takes the error type of a failure marker of its request id within
+ * `ERROR_TYPE_LOOKAHEAD_MS` in its batch (the REPORT after it, `errorTypeNear` in `reduce`).
+ */
+export function awaitsErrorType(event: AuditEvent): boolean {
+  const body = event.body;
+  return event.format === PLATFORM_FORMAT && body.type === 'run.failed' && body.error_type === undefined && body.run_id !== undefined && body.run_id !== OPEN_RUN;
+}
 /** The formats of the service manager's lines: syslog text and `journalctl -o json` records. */
 const SYSTEMD_FORMATS: ReadonlySet<string> = new Set(['systemd', 'journal']);
 /**
@@ -1475,7 +1491,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_tail: end?.output_tail,
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
-        ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker, platform ? errorTypeNear(body.run_id, event.at) : undefined)),
+        ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker, awaitsErrorType(event) ? errorTypeNear(body.run_id, event.at) : undefined)),
       };
 
       // A run that ended an hour or more before the job's latest end is older history read late (a

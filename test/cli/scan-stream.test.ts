@@ -216,6 +216,34 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(chunked.findings).toEqual(whole.findings);
   });
 
+  it("fails a Lambda invocation with its REPORT's error type when a chunk is cut between the runtime's Invoke Error line and the REPORT", async () => {
+    // Prepare: an invocation that runs out of memory: the Invoke Error line, END and REPORT (Status: error,
+    // Error Type: Runtime.OutOfMemory) 13 and 14 ms after it. END gives no event: chunks of 3 events are cut
+    // when the REPORT is read, before it (a line of its time may still follow).
+    const stream = '2026/10/05/[$LATEST]9f2c41d7e3b84a5c8d61f0a2b3c4d5e6';
+    const R = 'e4a7c9d2-5f6b-4e81-a3c0-7b9d8e1f2a36';
+    const file = join(tmp, 'oom-invocation.log');
+    writeFileSync(
+      file,
+      [
+        `2026-10-05T15:00:00.000000+00:00 ${stream} START RequestId: ${R} Version: $LATEST`,
+        `2026-10-05T15:00:02.210000+00:00 ${stream} 2026-10-05T15:00:02.210Z\t${R}\tERROR\tInvoke Error \t{"errorType":"Error","errorMessage":"Runtime exited with error: signal: killed"}`,
+        `2026-10-05T15:00:02.223000+00:00 ${stream} END RequestId: ${R}`,
+        `2026-10-05T15:00:02.224000+00:00 ${stream} REPORT RequestId: ${R}\tDuration: 2230.61 ms\tBilled Duration: 2231 ms\tMemory Size: 512 MB\tMax Memory Used: 512 MB\tStatus: error\tError Type: Runtime.OutOfMemory`,
+      ].join('\n'),
+    );
+    const failed = (result: Awaited<ReturnType<typeof scan>>) => result.findings.map((f) => [f.detector, f.run_id, f.message, f.evidence.error_type]);
+
+    // Act
+    const whole = await scan([file]);
+    const chunked = await scan([file], { chunkEvents: 3 });
+
+    // Assess
+    expect(chunked.stream?.chunks).toBe(2);
+    expect(failed(whole)).toEqual([['run-failed', R, 'run failed after 2 s: Error: Runtime exited with error: signal: killed (Runtime.OutOfMemory)', 'Runtime.OutOfMemory']]);
+    expect(failed(chunked)).toEqual(failed(whole));
+  });
+
   it('holds a bounded number of events however long the file: 200k lines in chunks of 5,000', async () => {
     // Prepare: the file is written by another process, line by line, never held in this one.
     const file = join(tmp, 'fleet.log');
