@@ -45,5 +45,6 @@ export function windowText(window: RouteWindow): string {
 
 /** The window's identity and size, the first fields of every route finding's evidence. */
 export function windowEvidence(window: RouteWindow): Record<string, unknown> {
-  return { window: window.kind, from: isoTime(window.from), to: isoTime(window.to), requests: window.requests, retried: window.retried, failed: window.failed, attempts: window.attempts };
+  const lastRetried = window.lastRetriedBucket !== undefined ? { last_retried_bucket: isoTime(window.lastRetriedBucket) } : {};
+  return { window: window.kind, from: isoTime(window.from), to: isoTime(window.to), requests: window.requests, retried: window.retried, failed: window.failed, attempts: window.attempts, ...lastRetried };
 }

@@ -391,15 +391,28 @@ export function windowOf(kind: RouteWindowKind, from: number, to: number, bucket
   let attempts = 0;
   let e2e = emptySketch();
   let attempt = emptySketch();
+  let lastRetriedBucket: number | undefined;
   for (const b of buckets) {
     requests += b.requests;
     retried += b.retried;
+    if (b.retried > 0 && (lastRetriedBucket === undefined || b.start > lastRetriedBucket)) lastRetriedBucket = b.start;
     failed += b.failed;
     attempts += b.attempts;
     e2e = mergeSketches(e2e, b.e2e);
     attempt = mergeSketches(attempt, b.attempt);
   }
-  return { kind, from, to, requests, retried, failed, attempts, p99_e2e_ms: sketchQuantile(e2e, 0.99), p99_attempt_ms: sketchQuantile(attempt, 0.99) };
+  return {
+    kind,
+    from,
+    to,
+    requests,
+    retried,
+    failed,
+    attempts,
+    p99_e2e_ms: sketchQuantile(e2e, 0.99),
+    p99_attempt_ms: sketchQuantile(attempt, 0.99),
+    ...(lastRetriedBucket !== undefined ? { lastRetriedBucket } : {}),
+  };
 }
 
 /** Whether attempts 1 … ok−1 were all seen (the request is complete once its first ok follows every earlier attempt). */

@@ -81,6 +81,8 @@ export interface RouteWindow {
   readonly p99_e2e_ms?: number;
   /** p99 of single attempts' latency, ms. */
   readonly p99_attempt_ms?: number;
+  /** Epoch ms: the start of the latest bucket (15 min or 1 h) holding a retried request; none without one. */
+  readonly lastRetriedBucket?: number;
 }
 
 export interface RouteOptions {

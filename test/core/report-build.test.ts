@@ -2319,3 +2319,42 @@ describe('bypasses held back by the cooldown across a month’s end', () => {
     expect(dec.coverage.rows.map((r) => [r.kind, r.name])).toContainEqual(['guard', 'pii-redaction']);
   });
 });
+
+describe('a route window that ends after a month’s end', () => {
+  it('counts a finding over a window ending after midnight on the 1st in the month of its retried requests', async () => {
+    // Prepare: search-api: 10 clean requests an hour from 28 November to 1 December 02:00, but 40 on 30 November
+    // 23:00–23:59, every other one retried; December's requests are all clean.
+    const config = validateConfig({ routes: { 'search-api': { owner: 'api@example.com' } } });
+    const store = new MemoryAuditStore();
+    const lines: { at: number; body: EventBody; source: { origin: string; line: number }; format: 'json' }[] = [];
+    const attempt = (at: number, request: string, n: number, outcome: string) =>
+      lines.push({ at, body: { type: 'attempt', route: 'search-api', request_id: request, attempt: n, outcome, latency_ms: 100 } as unknown as EventBody, source: { origin: 'r.log', line: lines.length + 1 }, format: 'json' });
+    let q = 0;
+    for (let hour = Date.parse('2026-11-28T00:00:00Z'); hour < Date.parse('2026-12-01T02:00:00Z'); hour += 3_600_000) {
+      const burst = hour === Date.parse('2026-11-30T23:00:00Z');
+      for (let k = 0; k < (burst ? 40 : 10); k++) {
+        const at = hour + (burst ? k * 80_000 : k * 360_000) + 5000;
+        q++;
+        if (burst && k % 2 === 0) {
+          attempt(at, `q${q}`, 1, 'error');
+          attempt(at + 1000, `q${q}`, 2, 'ok');
+        } else attempt(at, `q${q}`, 1, 'ok');
+      }
+    }
+    for (let i = 0; i < lines.length; i += 500) {
+      const batch = lines.slice(i, i + 500);
+      await processBatch(batch, REDUCERS, store, { config, clock: { now: () => batch[batch.length - 1].at + 1000 } });
+    }
+    const reportOf = (month: string) => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2026-12-07T06:00:00Z') } });
+
+    // Act
+    const { report: nov } = await reportOf('2026-11');
+    const { report: dec } = await reportOf('2026-12');
+
+    // Assess
+    const retryGroups = (r: typeof nov) => r.findings.filter((g) => g.detector === 'retry-rate' && g.condition.occurrences > 0).map((g) => g.condition.lastAt?.slice(0, 10));
+    expect(retryGroups(nov)).toEqual(['2026-11-30']);
+    expect(retryGroups(dec)).toEqual([]);
+    expect(dec.retries.rows.map((r) => [r.name, r.findings])).toEqual([['search-api', 0]]);
+  });
+});

@@ -81,6 +81,7 @@ describe('retries per route', () => {
       retried: 11,
       failed: 0,
       attempts: 111,
+      last_retried_bucket: '2026-10-05T10:00:00Z',
       rate: 0.11,
       max_rate: 0.1,
       min_requests: 20,
