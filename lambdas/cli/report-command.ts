@@ -6,13 +6,14 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
+import type { LineTally } from '../core/line-tally.ts';
 import { plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, lateNote, scanToStore, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
+import { type InFlightSettlement, lateNote, scanToStore, sourceNotes, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -78,6 +79,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     return { exitCode: 2 };
   }
   let opened: OpenedStore;
+  let inputNotes: string[] = [];
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
     // As of --now: what the logs say after it had not happened yet.
@@ -88,6 +90,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     }
     // A file that could not be read, or gave no line the scan reads, is said: the report leaves it out.
     writeSourceNotes(scanned.readouts, 'report', opts.stderr);
+    const rejected = rejectedNote(scanned.tally);
+    if (rejected) opts.stderr.write(`silent-audit report: ${terminalText(rejected)}\n`);
+    inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : [])];
     writeZonelessNote(scanned.readouts, opts.config, 'report', opts.stderr);
     // None of them read (an xz file, a tar archive): a report of it would be an empty month, taken for a quiet one.
     if (scanned.readouts.every((r) => r.unreadable !== undefined)) {
@@ -127,6 +132,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       clock,
       // Last month's report beside this one carries open-since and due dates forward.
       archive: opts.out ? new FileReportPublisher(dirname(resolve(opts.out))) : undefined,
+      inputNotes,
     }));
   } finally {
     await opened.close();
@@ -143,6 +149,26 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   }
   opts.stderr.write(`${terminalText(report.summary.headline)}\n`);
   return { exitCode: 0, report };
+}
+
+/** Rejections named in a report's note; `scan` lists up to 20. */
+const REJECTIONS_NAMED = 3;
+
+/**
+ * The note of the lines the scan before a report rejected (`scan`'s rejections: invalid events,
+ * the rest of a truncated .gz): how many, and a few with their file and line, the first of each
+ * file first. Undefined for none.
+ */
+export function rejectedNote(tally: Pick<LineTally, 'counts' | 'rejections'>): string | undefined {
+  const rejected = tally.counts.rejected;
+  if (rejected === 0) return undefined;
+  // The first of each file first (a truncated .gz's one rejection is not hidden behind another file's many), then the next ones.
+  const fileOf = (where: string) => where.slice(0, where.lastIndexOf(':'));
+  const firsts = tally.rejections.filter((r, i) => tally.rejections.findIndex((o) => fileOf(o.where) === fileOf(r.where)) === i);
+  const picked = [...new Set([...firsts, ...tally.rejections])].slice(0, REJECTIONS_NAMED);
+  const named = picked.map((r) => `${r.where}: ${r.reason}`);
+  const more = rejected > named.length ? `; and ${rejected - named.length} more` : '';
+  return `${plural(rejected, 'line')} of the log files given ${rejected === 1 ? 'was' : 'were'} rejected and left out of this report (${named.join('; ')}${more}): \`silent-audit scan\` on the same files lists them.`;
 }
 
 /**

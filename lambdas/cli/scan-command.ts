@@ -433,7 +433,7 @@ async function inFlightIn(store: StateStore & SubjectCatalog, at: number, config
  * file that could not be read at all (xz, a tar archive: what it is and what to do), and a file (or
  * stdin) of which no line was recognised (lines, none of them of a format silent-audit reads).
  */
-function sourceNotes(readouts: readonly SourceReadout[]): string[] {
+export function sourceNotes(readouts: readonly SourceReadout[]): string[] {
   const notes: string[] = [];
   for (const r of readouts) {
     if (r.unreadable !== undefined) notes.push(r.unreadable);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../lambdas/cli/program.ts';
@@ -596,5 +597,34 @@ describe('runReport', () => {
     ['json', 'r.html', 'json'],
   ] as const)('format %s with --out %s is %s', (format, out, expected) => {
     expect(formatFor(format, out)).toBe(expected);
+  });
+});
+
+describe('report from log files it could not read in full', () => {
+  it('says in the report and on stderr which lines were rejected and which file was cut short', async () => {
+    // Prepare: etl's daily runs of October and November in a .gz cut to two thirds, and 20 run.end lines with a text exit_code
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-rejected-'));
+    const lines: string[] = [];
+    for (let at = Date.parse('2026-10-01T01:00:00Z'); at < Date.parse('2026-12-01T00:00:00Z'); at += 86_400_000) {
+      const [start, end] = [at, at + 600_000].map((t) => new Date(t).toISOString().replace('.000', ''));
+      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'etl', run_id: `r${start.slice(5, 10)}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: end, job: 'etl', run_id: `r${start.slice(5, 10)}`, exit_code: 0, duration_ms: 600_000, output_bytes: 5000, output_head: 'uploaded 42 objects' }));
+    }
+    const gz = gzipSync(lines.join('\n') + '\n');
+    writeFileSync(join(dir, 'etl.log.gz'), gz.subarray(0, Math.floor((gz.length * 2) / 3)));
+    const bad = Array.from({ length: 20 }, (_, i) => JSON.stringify({ type: 'run.end', ts: `2026-11-${String(i + 1).padStart(2, '0')}T01:10:00Z`, job: 'etl', run_id: `x${i}`, exit_code: '1', duration_ms: 1000 }));
+    writeFileSync(join(dir, 'bad.log'), bad.join('\n') + '\n');
+    const config = validateConfig({ jobs: { etl: { schedule: '0 1 * * *', owner: 'etl@example.com' } } });
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-11', paths: [join(dir, 'etl.log.gz'), join(dir, 'bad.log')], config, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') }, stdout: capture().stream, stderr: err.stream });
+
+    // Assess
+    const note = result.report!.notes.find((n) => n.includes('rejected'));
+    expect(note).toMatch(/^21 lines of the log files given were rejected and left out of this report/);
+    expect(note).toContain('bad.log:1: run.end event rejected: exit_code: expected a number, got "1"');
+    expect(note).toMatch(/etl\.log\.gz:\d+: .*truncated or corrupt/);
+    expect(err.text()).toContain('silent-audit report: 21 lines of the log files given were rejected');
   });
 });

@@ -45,6 +45,8 @@ export interface ReportSources {
   readonly clock: Clock;
   /** Where last month's report may be read back from, to carry statuses and due dates. */
   readonly archive?: Pick<ReportPublisher, 'read'>;
+  /** What the input the report was made from left out (log files given to `report` that could not be read, lines rejected): noted first. */
+  readonly inputNotes?: readonly string[];
 }
 
 export interface ReportDeps extends ReportSources {
@@ -262,7 +264,7 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
     if (snapshot) subjects.push({ ...snapshot, runsAfterMonth: runLists[i].filter(afterMonth).length });
   });
 
-  const notes: string[] = [];
+  const notes: string[] = [...(sources.inputNotes ?? [])];
   let carried: CarriedGroup[] | undefined;
   const previousJson = await sources.archive?.read(previous.month, 'json');
   if (previousJson !== undefined) {
