@@ -15,6 +15,7 @@ import {
 } from './agent-reducer.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS, judgeStaleAgentRoots, type StaleJudgementOptions, type StaleRootCandidate } from './agent-tree.ts';
 import { readCurrent, RunCache, takenBackEvents, treeEvent } from './agent-tree-loader.ts';
+import type { CommitRetry } from './commit-retry.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer } from './pipeline.ts';
 
 /**
@@ -35,14 +36,15 @@ import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer
  * when that is later (never past the clock's): a root whose sub-agents, under other agent names, do
  * the work has its own agent's latest line at its start, and a loop under it was not seen until the
  * last sweep. Its tree's own lines show it still going then, so it is never judged quiet by that
- * time: only its budget is counted, as it stood.
+ * time: only its budget is counted, as it stood. `retry`: how a write that lost to a concurrent
+ * one is retried (the deployed sweep: while its invocation has time).
  */
 export async function sweepAgentRoots(
   store: StateStore,
   ctx: ReduceContext,
   options: StaleJudgementOptions = DEFAULT_STALE_OPTIONS,
   judgeAt?: (agent: string) => number,
-  { orTreeLatest = false }: { readonly orTreeLatest?: boolean } = {},
+  { orTreeLatest = false, retry = {} }: { readonly orTreeLatest?: boolean; readonly retry?: CommitRetry } = {},
 ): Promise<BatchResult> {
   const indexKey = `${AGENT_INDEX_STATE_KIND}#${AGENT_INDEX_SUBJECT}`;
   const index = (await readCurrent(store, [indexKey])).get(indexKey)?.state as AgentIndexState | undefined;
@@ -89,14 +91,14 @@ export async function sweepAgentRoots(
   // parent that starts after all does not have its tree report it again.
   const notes = judgedAloneNotes(trees, ctx.config);
   const noteReducers: readonly SubjectReducer<unknown>[] = [agentRunNoteReducer as SubjectReducer<unknown>];
-  const noted = notes.length > 0 ? await processBatch(notes, noteReducers, store, ctx) : undefined;
+  const noted = notes.length > 0 ? await processBatch(notes, noteReducers, store, ctx, retry) : undefined;
   const reducers: readonly SubjectReducer<unknown>[] = [agentTreeReducer as SubjectReducer<unknown>, agentIndexReducer as SubjectReducer<unknown>];
   // Sub-agents counted as roots of their own agent before their parent started leave those agents' histories first.
   const takenBack = trees.flatMap((tree) => takenBackEvents(tree, cache.runs));
-  const judged = await processBatch([...takenBack, ...trees.map(treeEvent)], reducers, store, ctx);
+  const judged = await processBatch([...takenBack, ...trees.map(treeEvent)], reducers, store, ctx, retry);
   // Then, on the roots not ended, what was reported of their trees (this sweep's findings, or an earlier one's).
   const reported = firedUnendedNotes(snapshots, judgedOf, judged.findings);
-  const marked = reported.length > 0 ? await processBatch(reported, noteReducers, store, ctx) : undefined;
+  const marked = reported.length > 0 ? await processBatch(reported, noteReducers, store, ctx, retry) : undefined;
   const extra = [noted, marked].filter((r): r is BatchResult => r !== undefined);
   return extra.reduce((sum, r) => ({ ...sum, subjects: sum.subjects + r.subjects, conflicts: sum.conflicts + r.conflicts }), judged);
 }

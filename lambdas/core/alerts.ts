@@ -20,7 +20,8 @@ import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } fro
 import { type Finding, findingKey, isoTime, type SubjectKind } from './findings.ts';
 import { parseTime } from './parse-time.ts';
 import { settleLimited } from './map-limited.ts';
-import { CommitConflictError, PARALLEL_COMMITS, type ReplayedSpan } from './pipeline.ts';
+import { CONFLICT, CommitConflictError, type CommitRetry, retryOnConflict } from './commit-retry.ts';
+import { PARALLEL_COMMITS, type ReplayedSpan } from './pipeline.ts';
 import { allSnoozes, configSnoozes, suppressionFor } from './snooze.ts';
 
 export interface DeliveryResult {
@@ -52,10 +53,11 @@ export interface DeliveryOptions {
    * alert state has not seen the span's runs, they are read back from the store (`runs`) and applied.
    */
   readonly replayed?: readonly ReplayedSpan[];
+  /** How an alert-state write that lost to a concurrent writer is retried (the invocation's time left); default: `UNTIMED_BUDGET_MS`. */
+  readonly retry?: CommitRetry;
 }
 
 const LEASE_MS = 60_000;
-const MAX_ATTEMPTS = 12;
 /**
  * After a first failed send the next delivery may try again at once; after a second one a finding
  * waits 1 minute, then twice as long after each further failure, at most an hour.
@@ -177,7 +179,7 @@ export async function deliverAlerts(
   // A bounded number of subjects' commits at once: an outage's thousands of subjects started
   // together queue in the SDK and hold every decision in memory at the same time.
   const decided = await settleLimited([...groups], PARALLEL_COMMITS, ([key, group]) =>
-    decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed }, contextFor),
+    decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed }, contextFor, options.retry ?? {}),
   );
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
@@ -259,7 +261,7 @@ export async function deliverAlerts(
   }
   for (const [key, ids] of settled) {
     try {
-      await commitSettled(store, key, ids, written.get(key));
+      await commitSettled(store, key, ids, written.get(key), options.retry ?? {});
     } catch (error) {
       failure ??= { error };
     }
@@ -291,47 +293,48 @@ async function readBackRuns(
   }
 }
 
-async function backoff(attempt: number): Promise<void> {
-  await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
-}
-
 /**
- * Decides a subject's alerts and writes its alert state conditionally; on conflict re-reads and
- * decides again. The policy context (which snoozes hold) is chosen for each state decided from.
+ * Decides a subject's alerts and writes its alert state conditionally; on conflict re-reads it and
+ * decides again, with backoff, while the invocation has time (`retryOnConflict`). The policy
+ * context (which snoozes hold) is chosen for each state decided from.
  */
-async function decideAndCommit(
+function decideAndCommit(
   store: StateStore,
   key: string,
   first: Versioned<unknown> | undefined,
   subject: { subject: string; subject_kind: SubjectKind },
   input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[] },
   contextFor: (state: AlertState | undefined, outcomes: number) => Promise<PolicyContext> | PolicyContext,
+  retry: CommitRetry,
 ): Promise<PolicyResult & { readonly stored: Versioned<unknown> | undefined }> {
   let current = first;
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(key, retry, async (attempt) => {
+    if (attempt > 1) current = (await store.load([key])).get(key);
     const state = current?.state as AlertState | undefined;
     const result = decideAlerts(state, subject, input, await contextFor(state, input.outcomes.length + input.replayed.length));
     if (!result.changed) return { ...result, stored: current };
     const expectedVersion = current?.version ?? 0;
     const outcome = await store.commit({ key, expectedVersion, state: result.state, findings: [], records: [] });
     if (outcome === 'committed') return { ...result, stored: { state: result.state, version: expectedVersion + 1 } };
-    if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
-    await backoff(attempt);
-    current = (await store.load([key])).get(key);
-  }
+    return CONFLICT;
+  });
 }
 
 /**
  * Removes sent notices from a subject's alert state (conditionally, retrying on conflict), starting
- * from the state this invocation wrote: read again only when another writer came in between.
+ * from the state this invocation wrote: read again only when another writer came in between. Out
+ * of time, the notices are left in the state: published again once their lease is over.
  */
-async function commitSettled(store: StateStore, key: string, ids: readonly string[], written: Versioned<unknown> | undefined): Promise<void> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const current = attempt === 1 && written ? written : (await store.load([key])).get(key);
-    if (!current) return;
-    const next = settleNotices(current.state as AlertState, ids);
-    if (next === current.state) return;
-    if ((await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [] })) === 'committed') return;
-    await backoff(attempt);
+async function commitSettled(store: StateStore, key: string, ids: readonly string[], written: Versioned<unknown> | undefined, retry: CommitRetry): Promise<void> {
+  try {
+    await retryOnConflict(key, retry, async (attempt) => {
+      const current = attempt === 1 && written ? written : (await store.load([key])).get(key);
+      if (!current) return undefined;
+      const next = settleNotices(current.state as AlertState, ids);
+      if (next === current.state) return undefined;
+      return (await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [] })) === 'committed' ? undefined : CONFLICT;
+    });
+  } catch (error) {
+    if (!(error instanceof CommitConflictError)) throw error;
   }
 }

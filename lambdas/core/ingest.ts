@@ -10,6 +10,7 @@ import { cloudWatchEvents, EventLineJoiner, type JoinedEventLine, mayBeContainer
 import { type DeliveredLine, parseDelivery } from './parse/index.ts';
 import type { ParseOutcome } from './parse/types.ts';
 import { StreamZones } from './parse/local-time.ts';
+import type { CommitRetry } from './commit-retry.ts';
 import { processBatch, type SubjectReducer } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
 import { type Redactor, redactorFor } from './redact.ts';
@@ -24,6 +25,8 @@ export interface IngestDeps {
   readonly exceptions?: ExceptionStore;
   /** Snoozes added with `silent-audit snooze add`; without it, only the config's `snoozes`. */
   readonly snoozes?: SnoozeRegistry;
+  /** How a write that lost to a concurrent invocation is retried: for as long as the invocation has time (`retryWithin`). */
+  readonly retry?: CommitRetry;
 }
 
 export interface IngestReport {
@@ -98,7 +101,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
   for (const join of joins.values()) readStreamLines(join.logGroup, join.logStream, join.end(), JOINED_LINES, reading, tally);
 
   const exceptions = await registryForBatch(tally.events, deps.exceptions, deps.config, deps.clock);
-  const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions });
+  const batch = await processBatch(tally.events, deps.reducers ?? REDUCERS, deps.store, { config: deps.config, clock: deps.clock, exceptions }, deps.retry);
   // Older pending alerts are drained here only when this batch alerted anyway; the sweep drains the rest.
   const alerts = await deliverAlerts(batch.findings, deps.store, deps.sink, deps.clock, {
     drainLimit: batch.findings.length > 0 ? 50 : 0,
@@ -106,6 +109,7 @@ export async function ingestPayloads(payloads: readonly CloudWatchLogsPayload[],
     snoozes: deps.snoozes,
     records: batch.records,
     replayed: batch.replayed,
+    retry: deps.retry,
   });
   const groups = [...new Set(payloads.map((p) => p.logGroup))];
   return {

@@ -3,6 +3,7 @@ import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Vers
 import type { AuditEvent } from './events.ts';
 import { boundEvidence, type Finding, isoTime, type SubjectKind } from './findings.ts';
 import { settleLimited } from './map-limited.ts';
+import { CONFLICT, type CommitRetry, retryOnConflict } from './commit-retry.ts';
 
 /** What a reducer needs besides the state and events: the config and the injected clock. */
 export interface ReduceContext {
@@ -139,14 +140,6 @@ export interface ReplayedSpan {
   readonly to: string;
 }
 
-export class CommitConflictError extends Error {
-  constructor(readonly key: string, attempts: number) {
-    super(`state of ${key} kept changing under ${attempts} attempts; the batch will be retried`);
-    this.name = 'CommitConflictError';
-  }
-}
-
-const MAX_ATTEMPTS = 12;
 /** How many subjects' state commits one invocation keeps under way at once (the sweep, alert states). */
 export const PARALLEL_COMMITS = 16;
 
@@ -167,6 +160,8 @@ export interface SweepOptions {
    * ones for good. Findings are joined in the subjects' order whatever it is.
    */
   readonly startAt?: number;
+  /** How a commit that lost to a concurrent writer is retried (the invocation's time left); default: `UNTIMED_BUDGET_MS`. */
+  readonly retry?: CommitRetry;
 }
 
 /** What a sweep did: `subjects` counts the subjects ticked (judged), not those left. */
@@ -199,19 +194,22 @@ export function subjectKey(kind: string, subject: string): string {
 
 /**
  * Computes a subject's new state from the stored one and writes it conditionally on the version
- * read; on conflict re-reads and recomputes. A reduction that returns the very state it was given,
+ * read; on conflict re-reads that subject's state alone and recomputes, with backoff, while the
+ * invocation has time (`retryOnConflict`). A reduction that returns the very state it was given,
  * with no findings or records, writes nothing (a redelivered batch, a sweep with nothing due).
  */
-async function commitWithRetry(
+function commitWithRetry(
   store: StateStore,
   key: string,
   first: Versioned<unknown> | undefined,
   initial: () => unknown,
   reduce: (state: unknown) => Reduction<unknown>,
-  expiresAt?: (state: unknown) => number | undefined,
+  expiresAt: ((state: unknown) => number | undefined) | undefined,
+  retry: CommitRetry,
 ): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; unchanged?: true }> {
   let current = first;
-  for (let attempt = 1; ; attempt++) {
+  return retryOnConflict(key, retry, async (attempt) => {
+    if (attempt > 1) current = (await store.load([key])).get(key);
     const version = current?.version ?? 0;
     const state = current ? current.state : initial();
     let result = reduce(state);
@@ -232,10 +230,8 @@ async function commitWithRetry(
       ...(expires !== undefined ? { expiresAt: expires } : {}),
     });
     if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records, handOff: result.handOff };
-    if (attempt >= MAX_ATTEMPTS) throw new CommitConflictError(key, attempt);
-    await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** attempt) * Math.random()));
-    current = (await store.load([key])).get(key);
-  }
+    return CONFLICT;
+  });
 }
 
 /**
@@ -304,7 +300,7 @@ export async function sweepSubjects(
     const startAt = options.startAt ?? 0;
     const settled = await settleLimited(rotated(due, startAt), PARALLEL_COMMITS, async ({ key, subject, first }) => {
       if (options.outOfTime?.()) return undefined;
-      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt);
+      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt, options.retry ?? {});
     });
     // Turned back, the results are in the subjects' order.
     const results = rotated(settled, -startAt);
@@ -391,14 +387,16 @@ function resolveFromStates(ordered: readonly AuditEvent[], groups: ReadonlyMap<s
  * DynamoDB, not at all when the batch begins it: `beginsIn`; a subject only an event resolved from
  * a state belongs to, `resolve`, right after), the reducers run in memory, and
  * each subject's state is written back once, conditionally on the version read, with its
- * findings. A subject whose write lost to a concurrent invocation is re-read and recomputed, so
- * no update is lost.
+ * findings. A subject whose write lost to a concurrent invocation is re-read and recomputed, with
+ * backoff, while `retry` says the invocation has time (then `CommitConflictError`: the batch is
+ * retried whole), so no update is lost.
  */
 export async function processBatch(
   events: readonly AuditEvent[],
   reducers: readonly SubjectReducer<unknown>[],
   store: StateStore,
   ctx: ReduceContext,
+  retry: CommitRetry = {},
 ): Promise<BatchResult> {
   let ordered: readonly AuditEvent[] = [...events].sort((a, b) => a.at - b.at);
   for (const reducer of reducers) if (reducer.enrich) ordered = reducer.enrich(ordered, ctx.config);
@@ -426,7 +424,7 @@ export async function processBatch(
     [...groups].map(async ([key, group]) => {
       const { reducer, subject } = group;
       const expiresAt = reducer.expiresAt?.bind(reducer);
-      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx), expiresAt);
+      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx), expiresAt, retry);
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);
@@ -445,7 +443,7 @@ export async function processBatch(
     if (touched.length > 0) derived.push(...(await reducer.followUp(touched, store, ctx)));
   }
   if (derived.length > 0) {
-    const next = await processBatch(derived, reducers.filter((r) => !r.followUp), store, ctx);
+    const next = await processBatch(derived, reducers.filter((r) => !r.followUp), store, ctx, retry);
     findings.push(...next.findings);
     records.push(...(next.records ?? []));
     replayed.push(...(next.replayed ?? []));

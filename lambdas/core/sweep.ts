@@ -1,9 +1,11 @@
 import type { Config } from '../config.ts';
 import type { AlertSink, Clock, ExceptionStore, FindingStore, SnoozeRegistry, StateStore, SubjectCatalog } from '../ports.ts';
 import { sweepAgentRoots } from './agent-sweep.ts';
+import { DEFAULT_STALE_OPTIONS } from './agent-tree.ts';
 import { loadRegistry } from './exception-registry.ts';
 import { type DeliveryResult, deliverAlerts } from './alerts.ts';
 import type { Finding } from './findings.ts';
+import type { CommitRetry } from './commit-retry.ts';
 import { type SubjectReducer, sweepSubjects } from './pipeline.ts';
 import { REDUCERS } from './reducers.ts';
 
@@ -22,6 +24,8 @@ export interface SweepDeps {
    * a later sweep, and the agent roots and the alerts are still handled in the time kept for them.
    */
   readonly outOfTime?: () => boolean;
+  /** How a write that lost to a concurrent writer is retried: for as long as the invocation has time (`retryWithin`). */
+  readonly retry?: CommitRetry;
 }
 
 export interface SweepReport {
@@ -61,15 +65,15 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   // (the clock's 5-minute period, scattered by a multiplicative hash), so sweeps that keep running
   // out of time leave other kinds and subjects each time.
   const startAt = deps.outOfTime ? Math.imul(Math.floor(deps.clock.now() / SWEEP_PERIOD_MS), 0x9e3779b1) >>> 0 : 0;
-  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt });
+  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt, retry: deps.retry });
   // Agent trees whose root never ended are judged once they have been quiet long enough.
-  const roots = await sweepAgentRoots(deps.store, ctx);
+  const roots = await sweepAgentRoots(deps.store, ctx, DEFAULT_STALE_OPTIONS, undefined, { retry: deps.retry });
   const result = {
     subjects: subjects.subjects + roots.subjects,
     findings: [...subjects.findings, ...roots.findings],
     conflicts: subjects.conflicts + roots.conflicts,
   };
-  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes });
+  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   const awaitingRetry = await deps.store.alertsAwaitingRetry();
   return { subjects: result.subjects, subjectsLeft: subjects.left, kindsLeft: subjects.kindsLeft, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };

@@ -1,4 +1,5 @@
-import type { KinesisStreamEvent } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import { retryWithin } from '../core/commit-retry.ts';
 import type { IngestDeps } from '../core/ingest.ts';
 import { type KinesisBatchResponse, type KinesisIngestResult, ingestKinesisBatch } from '../core/kinesis-ingest.ts';
 import { buildAwsDeps } from './aws-deps.ts';
@@ -31,8 +32,8 @@ export function createKinesisIngestHandler(
   log: WarningLog = logger,
   observeFailed: (failedRecords: number) => void = kinesisBatchObserver,
 ) {
-  return async (event: KinesisStreamEvent): Promise<KinesisBatchResponse> => {
-    const result = await ingestKinesisBatch(event, deps());
+  return async (event: KinesisStreamEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<KinesisBatchResponse> => {
+    const result = await ingestKinesisBatch(event, context ? { ...deps(), retry: retryWithin(context) } : deps());
     logFallback(result, log);
     for (const report of result.reports) observe(report);
     observeFailed(result.response.batchItemFailures.length);

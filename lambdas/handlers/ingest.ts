@@ -1,4 +1,5 @@
-import type { CloudWatchLogsEvent } from 'aws-lambda';
+import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
+import { retryWithin } from '../core/commit-retry.ts';
 import { type IngestDeps, type IngestReport, ingestDelivery } from '../core/ingest.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { powertoolsObserver } from './observability.ts';
@@ -12,8 +13,9 @@ export type IngestResponse = CutResponse<IngestReport>;
 
 /** The ingest Lambda: one CloudWatch Logs subscription delivery per invocation. */
 export function createIngestHandler(deps: () => IngestDeps, observe: IngestObserver = powertoolsObserver) {
-  return async (event: CloudWatchLogsEvent): Promise<IngestResponse> => {
-    const report = await ingestDelivery(event, deps());
+  return async (event: CloudWatchLogsEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<IngestResponse> => {
+    // A write that loses to another environment's is retried while the invocation has time.
+    const report = await ingestDelivery(event, context ? { ...deps(), retry: retryWithin(context) } : deps());
     observe(report);
     return withFindingsCut(report);
   };

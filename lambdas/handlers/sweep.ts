@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { runSweep, type SweepDeps, type SweepReport } from '../core/sweep.ts';
+import { retryWithin } from '../core/commit-retry.ts';
 import { buildAwsDeps } from './aws-deps.ts';
 import { addAlertMetrics } from './observability.ts';
 import { type CutResponse, withFindingsCut } from './response.ts';
@@ -18,9 +19,10 @@ const RESERVED_FOR_DELIVERY_MS = 20_000;
  */
 export function createSweepHandler(deps: () => SweepDeps) {
   return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CutResponse<SweepReport>> => {
-    // Subjects stop being ticked while the agent roots and the alerts still fit in the time left.
-    const outOfTime = context ? () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS : undefined;
-    const report = await runSweep({ ...deps(), ...(outOfTime ? { outOfTime } : {}) });
+    // Subjects stop being ticked while the agent roots and the alerts still fit in the time left;
+    // a write that loses to another writer is retried while the invocation has time.
+    const limits = context ? { outOfTime: () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS, retry: retryWithin(context) } : {};
+    const report = await runSweep({ ...deps(), ...limits });
     // The subjects judged: those left for lack of time are in SweepSubjectsLeft, not here.
     metrics.addMetric('SweepSubjects', MetricUnit.Count, report.subjects);
     // Above 0 when the fleet outgrew one invocation's time: a later sweep, starting elsewhere in the lists, takes the rest.

@@ -1,5 +1,5 @@
 import { PublishCommand, type PublishCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import type { CloudWatchLogsEvent } from 'aws-lambda';
+import type { CloudWatchLogsEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { localDynamoClient } from '../../lambdas/adapters/dynamodb-local.ts';
@@ -35,7 +35,13 @@ const MONTH = { from: '2026-10-01T00:00:00Z', to: '2026-11-01T00:00:00Z' };
  * `deliveries.length` ingest invocations at once, each in its own "Lambda container": its own
  * DynamoDB client and store (no state shared in memory, no state cache), its own SNS client.
  */
-async function invokeConcurrently(table: string, config: Config, now: number, deliveries: readonly CloudWatchLogsEvent[]): Promise<IngestReport[]> {
+async function invokeConcurrently(
+  table: string,
+  config: Config,
+  now: number,
+  deliveries: readonly CloudWatchLogsEvent[],
+  context?: Pick<Context, 'getRemainingTimeInMillis'>,
+): Promise<IngestReport[]> {
   const containers = deliveries.map(() => {
     const client = localDynamoClient(inject('dynamoEndpoint'));
     const store = new DynamoAuditStore(client, table, { clock: () => now });
@@ -47,7 +53,7 @@ async function invokeConcurrently(table: string, config: Config, now: number, de
     return { client, handler };
   });
   try {
-    return await Promise.all(deliveries.map((delivery, i) => containers[i].handler(delivery)));
+    return await Promise.all(deliveries.map((delivery, i) => containers[i].handler(delivery, context)));
   } finally {
     for (const c of containers) c.client.destroy();
   }
@@ -167,4 +173,28 @@ describe('8 concurrent ingest invocations on one subject, each in its own contai
     expect(stored[1].evidence).toMatchObject({ requests: 200, retried: 30, attempts_per_request: 1.15 });
     expect([...reports, ...moved].flatMap((r) => r.findings).map(findingKey).sort()).toEqual(stored.map((f) => f.key).sort());
   });
+});
+
+describe('24 concurrent ingest invocations on one job (a busy function: each environment its own log stream), each in its own container', () => {
+  it('none gives up on its write: every run and every failure stored, each finding alerted once', async () => {
+    // Prepare: 24 deliveries, each one failed run of the same job; every invocation is given Lambda's 60 s.
+    const now = T0 + 3_600_000;
+    const { store, table } = await freshDynamoStore({ clock: () => now });
+    const runs = Array.from({ length: 24 }, (_, k) => ({ run_id: `shared-${String(k).padStart(2, '0')}`, at: T0 + k * 1000 }));
+    const deliveries = runs.map((r) => [
+      line(r.at, { type: 'run.start', job: 'shared', run_id: r.run_id }),
+      line(r.at + 500, { type: 'run.end', job: 'shared', run_id: r.run_id, exit_code: 1 }),
+    ]);
+    const deadline = Date.now() + 60_000;
+    // Act
+    const settled = await Promise.allSettled([invokeConcurrently(table, validateConfig({}), now, streams('/aws/lambda/shared', deliveries), { getRemainingTimeInMillis: () => deadline - Date.now() })]);
+    // Assess
+    expect(settled[0].status === 'rejected' ? String((settled[0] as PromiseRejectedResult).reason) : 'every invocation succeeded').toBe('every invocation succeeded');
+    const job = await stateOf<JobState>(store, 'job#shared');
+    expect([job.runs, job.failures, job.open.length]).toEqual([24, 24, 0]);
+    const stored = await store.query(MONTH);
+    expect(stored.map((f) => `${f.detector} ${f.run_id}`).sort()).toEqual(runs.map((r) => `run-failed ${r.run_id}`));
+    expect(await store.pendingAlerts(100)).toEqual([]);
+    expect(new Set(publishedKeys()).size).toBe(publishes.length);
+  }, 60_000);
 });

@@ -1,0 +1,67 @@
+/**
+ * How a writer whose conditional write lost to a concurrent one waits before it re-reads and tries
+ * again, and for how long it goes on: exponential backoff with full jitter, for as long as the
+ * invocation has time (not a fixed number of attempts, which tens of Lambda environments writing
+ * one subject at once outlast).
+ */
+export interface CommitRetry {
+  /**
+   * The milliseconds the invocation has left (a Lambda's `context.getRemainingTimeInMillis`): a
+   * writer retries while a wait leaves `RESERVED_MS` of them. Absent (the CLI, a scan): it retries
+   * for `UNTIMED_BUDGET_MS` from its first conflict.
+   */
+  readonly remainingMs?: () => number;
+  /** How a wait is waited (tests wait for nothing). Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** In [0, 1): where in its window a wait falls. Default: `Math.random`. */
+  readonly random?: () => number;
+  /** Wall-clock milliseconds, for the budget without `remainingMs`. Default: `Date.now`. */
+  readonly now?: () => number;
+}
+
+/** The first retry waits up to 2 × this, each later one up to twice as long as the one before, … */
+const BASE_MS = 10;
+/** … up to this at most. */
+const CAP_MS = 1_000;
+/** What a Lambda invocation keeps of its time for the rest of its work (alerts, the response) when it stops retrying. */
+export const RESERVED_MS = 10_000;
+/** How long a writer with no invocation deadline goes on retrying one subject's write. */
+export const UNTIMED_BUDGET_MS = 30_000;
+
+export class CommitConflictError extends Error {
+  constructor(readonly key: string, attempts: number) {
+    super(`state of ${key} kept changing under ${attempts} attempts; the batch will be retried`);
+    this.name = 'CommitConflictError';
+  }
+}
+
+/** Marks an attempt whose conditional write lost: `retryOnConflict` waits and calls it again. */
+export const CONFLICT: unique symbol = Symbol('conflict');
+
+/**
+ * Calls `attempt` (1, 2, …) until it returns something other than `CONFLICT`, waiting a backoff
+ * with full jitter between calls; an attempt re-reads what it needs (only the state that
+ * conflicted). Throws `CommitConflictError` when the next wait would not fit in the time left.
+ */
+export async function retryOnConflict<T>(key: string, retry: CommitRetry, attempt: (n: number) => Promise<T | typeof CONFLICT>): Promise<T> {
+  let since: number | undefined;
+  for (let n = 1; ; n++) {
+    const result = await attempt(n);
+    if (result !== CONFLICT) return result;
+    const now = retry.now ?? Date.now;
+    since ??= now();
+    const wait = Math.floor((retry.random ?? Math.random)() * Math.min(CAP_MS, BASE_MS * 2 ** n));
+    const left = retry.remainingMs ? retry.remainingMs() - RESERVED_MS : UNTIMED_BUDGET_MS - (now() - since);
+    if (wait >= left) throw new CommitConflictError(key, n);
+    await (retry.sleep ?? sleep)(wait);
+  }
+}
+
+/** The retry of a Lambda invocation: for as long as its `context` says it has time. */
+export function retryWithin(context: { getRemainingTimeInMillis(): number }): CommitRetry {
+  return { remainingMs: () => context.getRemainingTimeInMillis() };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
