@@ -80,6 +80,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   }
   let opened: OpenedStore;
   let inputNotes: string[] = [];
+  let inputEndsAt: number | undefined;
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
     // As of --now: what the logs say after it had not happened yet.
@@ -93,6 +94,14 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     const rejected = rejectedNote(scanned.tally);
     if (rejected) opts.stderr.write(`silent-audit report: ${terminalText(rejected)}\n`);
     inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : [])];
+    // What the files say ends at their latest event (or --now): a month that goes on after it was not seen to its end.
+    const latest = Math.min(scanned.stream.latest, now ?? Number.POSITIVE_INFINITY);
+    const ended = endsEarlyNote(opts.month, latest, clock.now());
+    if (ended) {
+      inputEndsAt = latest;
+      opts.stderr.write(`silent-audit report: ${ended}\n`);
+      inputNotes.push(ended);
+    }
     writeZonelessNote(scanned.readouts, opts.config, 'report', opts.stderr);
     // None of them read (an xz file, a tar archive): a report of it would be an empty month, taken for a quiet one.
     if (scanned.readouts.every((r) => r.unreadable !== undefined)) {
@@ -133,6 +142,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
       // Last month's report beside this one carries open-since and due dates forward.
       archive: opts.out ? new FileReportPublisher(dirname(resolve(opts.out))) : undefined,
       inputNotes,
+      inputEndsAt,
     }));
   } finally {
     await opened.close();
@@ -149,6 +159,23 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   }
   opts.stderr.write(`${terminalText(report.summary.headline)}\n`);
   return { exitCode: 0, report };
+}
+
+/** A gap this short between the logs' end and the month's (or the report's time) is not noted: the quiet of a night. */
+const ENDS_EARLY_MIN_MS = 3_600_000;
+
+/**
+ * The note when the log files given end (their latest event, `latest`) over an hour before the
+ * month does (or before the report's time, in a month under way): nothing after it was seen, so
+ * the report covers the month only up to it. Undefined otherwise, or for files with no event.
+ */
+export function endsEarlyNote(month: string, latest: number, reportAt: number): string | undefined {
+  const span = monthSpan(month);
+  const end = Math.min(span.toMs, reportAt);
+  if (!(latest > 0) || end - latest < ENDS_EARLY_MIN_MS) return undefined;
+  const gap = `${((end - latest) / 86_400_000).toFixed(1)} days`;
+  const before = end === span.toMs ? `${span.label} does` : `the report's time, ${isoTime(end)}`;
+  return `The log files given end at ${isoTime(latest)}, ${gap} before ${before}: nothing after that was seen, so the month is covered only up to then, and a job whose schedule expected a run after it is UNKNOWN, not OK.`;
 }
 
 /** Rejections named in a report's note; `scan` lists up to 20. */

@@ -628,3 +628,27 @@ describe('report from log files it could not read in full', () => {
     expect(err.text()).toContain('silent-audit report: 21 lines of the log files given were rejected');
   });
 });
+
+describe('report from log files that end before the month does', () => {
+  it('notes where the logs end, and shows a daily job whose runs after then were not seen UNKNOWN, not OK', async () => {
+    // Prepare: backup ("30 2 * * *") ran every day from 1 October to 27 November 2026, where its log ends
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-ends-early-'));
+    const lines: string[] = [];
+    for (let at = Date.parse('2026-10-01T02:30:00Z'); at < Date.parse('2026-11-28T00:00:00Z'); at += 86_400_000) {
+      const [start, end] = [at, at + 300_000].map((t) => new Date(t).toISOString().replace('.000', ''));
+      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'backup', run_id: `r${start.slice(5, 10)}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: end, job: 'backup', run_id: `r${start.slice(5, 10)}`, exit_code: 0, duration_ms: 300_000, output_bytes: 5000, output_head: 'uploaded 3 objects' }));
+    }
+    writeFileSync(join(dir, 'b.log'), lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { backup: { schedule: '30 2 * * *', owner: 'b@example.com' } } });
+
+    // Act
+    const result = await runReport({ month: '2026-11', paths: [join(dir, 'b.log')], config, clock: { now: () => Date.parse('2026-12-07T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream });
+
+    // Assess
+    const row = result.report!.coverage.rows.find((r) => r.name === 'backup')!;
+    expect([row.status, row.runsInMonth]).toEqual(['unknown', 27]);
+    expect(row.reason).toBe('the log files given end at 2026-11-27T02:35:00Z, before November 2026 does: its schedule "30 2 * * *" (UTC) expected a run at 2026-11-28T02:30:00Z after that, not seen');
+    expect(result.report!.notes).toContainEqual(expect.stringMatching(/^The log files given end at 2026-11-27T02:35:00Z, 3\.9 days before November 2026 does/));
+  });
+});

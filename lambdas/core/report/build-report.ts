@@ -47,6 +47,8 @@ export interface ReportInput {
   readonly notes?: readonly string[];
   /** How many days the store keeps a run record after its run (`RunRecordStore.runRetentionDays`); undefined: for good. */
   readonly runRetentionDays?: number;
+  /** Epoch ms: where the log files the report was made from end (`ReportSources.inputEndsAt`). */
+  readonly inputEndsAt?: number;
 }
 
 /**
@@ -163,6 +165,7 @@ export function buildReport(input: ReportInput): AuditReport {
     exceptions: input.exceptions,
     now: generatedAtMs,
     runRetentionDays: input.runRetentionDays,
+    inputEndsAt: input.inputEndsAt,
     // Nothing of it in the month nor the month before, and not in the config: renamed or taken out of use.
     retireBefore: previousSpan.fromMs,
     previousFindings,

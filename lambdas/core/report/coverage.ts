@@ -37,9 +37,26 @@ export interface CoverageInput {
    * subject_status judges one), so one that runs under another is not found silent.
    */
   readonly agents?: readonly SubjectSnapshot[];
+  /** Epoch ms: where the input read ends (the latest event of the log files given to `report`); undefined: a store kept up to date. */
+  readonly inputEndsAt?: number;
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Why a job with a configured schedule cannot be OK when the input read ends (`inputEndsAt`) before
+ * `end`: its schedule expected a run after that and before `end`, and nothing after the input's
+ * end was seen. Undefined otherwise (no schedule, none expected then, or no such end).
+ */
+function unseenAfterInputNote(kind: string, name: string, config: Config, span: MonthSpan, end: number, inputEndsAt: number | undefined): string | undefined {
+  if (kind !== 'job' || inputEndsAt === undefined || inputEndsAt >= end) return undefined;
+  const job = ownValue(config.jobs, name);
+  if (!job?.schedule) return undefined;
+  // expectedStarts reads (after, until].
+  const [due] = expectedStarts(job.schedule, job.timezone, inputEndsAt, end - 1, 1);
+  if (due === undefined) return undefined;
+  return `the log files given end at ${isoSecond(inputEndsAt)}, before ${span.label} does: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} after that, not seen`;
+}
 
 /**
  * From when the store still keeps every run record at the report's time (`now` less the
@@ -471,6 +488,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     if (onlyStarts) return { ...base, status: 'unknown', ...noted(silent ? `${silent}; ${startsOnlyReason}` : startsOnlyReason) };
     if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
     if (silent) return { ...base, status: 'unknown', reason: silent };
+    const unseen = unseenAfterInputNote(subject.kind, subject.name, config, span, end, input.inputEndsAt);
+    if (unseen) return { ...base, status: 'unknown', reason: unseen };
     return notDue ? { ...base, status: 'ok', reason: notDue, notDue: true } : { ...base, status: 'ok' };
   });
   const rows = judged.filter((row): row is CoverageRow => row !== undefined);

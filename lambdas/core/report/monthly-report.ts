@@ -47,6 +47,8 @@ export interface ReportSources {
   readonly archive?: Pick<ReportPublisher, 'read'>;
   /** What the input the report was made from left out (log files given to `report` that could not be read, lines rejected): noted first. */
   readonly inputNotes?: readonly string[];
+  /** Epoch ms: where the log files the report was made from end; a scheduled job expecting a run after it is not OK (`buildCoverage`). */
+  readonly inputEndsAt?: number;
 }
 
 export interface ReportDeps extends ReportSources {
@@ -285,7 +287,7 @@ export async function gatherReportInput(month: string, sources: ReportSources): 
   const guards = (await sources.catalog.subjects(GUARD_STATE_KIND)).map((s) => s.state as GuardState);
   const heldBack = heldBackAtMonthEnd(span, later, guards);
   subjects.push(...guardsActiveIn(span, cutMs, guards));
-  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays };
+  return { month, findings, previousFindings, subjects, runs, exceptions, exceptionsNotStored: exceptionsNotStored?.map((e) => e.id), heldBack, config: sources.config, clock: sources.clock, carried, notes, runRetentionDays: sources.runs.runRetentionDays, inputEndsAt: sources.inputEndsAt };
 }
 
 /** The three documents of a report. */
