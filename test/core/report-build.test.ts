@@ -2358,3 +2358,22 @@ describe('a route window that ends after a month’s end', () => {
     expect(dec.retries.rows.map((r) => [r.name, r.findings])).toEqual([['search-api', 0]]);
   });
 });
+
+describe('a guard bypassed under a valid exception in the month', () => {
+  it('is in Coverage, OK, as the exception review shows its bypass', async () => {
+    // Prepare: approval-step bypassed on 10 November under EX-2, valid until February: no finding
+    const config = validateConfig({ exceptions: [{ id: 'EX-2', guard: 'approval-step', reason: 'vendor onboarding', owner: 'carol@example.com', expires: '2027-02-01' }] });
+    const store = new MemoryAuditStore();
+    const at = Date.parse('2026-11-10T09:00:00Z');
+    const body = { type: 'guard.bypass', ts: '2026-11-10T09:00:00Z', guard: 'approval-step', exception_id: 'EX-2', actor: 'ops-bot' } as unknown as EventBody;
+    await processBatch([{ at, body, source: { origin: 'g.log', line: 1 }, format: 'json' as const }], REDUCERS, store, { config, clock: { now: () => at + 1000 } });
+
+    // Act
+    const { report } = await createMonthlyReport('2026-11', { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') } });
+
+    // Assess
+    expect(report.findings).toEqual([]);
+    expect(report.coverage.rows.map((r) => [r.kind, r.name, r.status, r.lastSeen])).toEqual([['guard', 'approval-step', 'ok', '2026-11-10T09:00:00Z']]);
+    expect(report.coverage.counts).toMatchObject({ monitored: 1, ok: 1 });
+  });
+});
