@@ -158,7 +158,8 @@ describe('the year of a syslog date', () => {
   it.each([
     ['--year wins, even for a date after now', { year: 2005, now: at('2001-01-01T00:00:00Z') }, [6, 15, 4, 6, 20], '2005-06-15T04:06:20.000Z'],
     ['the year of now', { now: at('2026-10-06T00:00:00Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
-    ['a day later than now is still this year', { now: at('2026-10-05T00:00:00Z') }, [10, 5, 23, 0, 0], '2026-10-05T23:00:00.000Z'],
+    ['14 h later than now (a host at UTC+14) is still this year', { now: at('2026-10-05T00:00:00Z') }, [10, 5, 14, 0, 0], '2026-10-05T14:00:00.000Z'],
+    ['more than 14 h after now (no zone is so far ahead) steps back a year', { now: at('2026-10-05T00:00:00Z') }, [10, 5, 19, 0, 0], '2025-10-05T19:00:00.000Z'],
     ['more than a day after now steps back a year', { now: at('2026-10-05T00:00:00Z') }, [10, 7, 0, 0, 0], '2025-10-07T00:00:00.000Z'],
     ["December's lines read in January", { now: at('2026-01-02T08:00:00Z') }, [12, 31, 23, 59, 59], '2025-12-31T23:59:59.000Z'],
     ['the record time is the reference when there is one', { now: at('2030-01-01T00:00:00Z'), recordTime: at('2026-10-05T02:30:04Z') }, [10, 5, 2, 30, 0], '2026-10-05T02:30:00.000Z'],
@@ -195,6 +196,39 @@ describe('the year of a syslog date', () => {
     expect(january).toMatchObject({ kind: 'record' });
     const gap = (january as { at: number }).at - (december as { at: number }).at;
     expect(gap).toBe(86_400_000);
+  });
+
+  it('reads a file of the past year that begins on tomorrow\'s date a year ago in time order, none of it in the future (no --year)', () => {
+    // Prepare: a daily cron line from Dec 8 03:00:01 to Jan 4, scanned on 2026-12-07 07:31Z (its first date is 19.5 h after now this year)
+    const wallClock = new WallClock();
+    const now = at('2026-12-07T07:31:00Z');
+    const first = at('2025-12-08T03:00:01Z');
+    const lines = Array.from({ length: 28 }, (_, i) => {
+      const d = new Date(first + i * 86_400_000);
+      const month = d.toUTCString().slice(8, 11);
+      return `${month} ${String(d.getUTCDate()).padStart(2, ' ')} 03:00:01 web1 CRON[${100 + i}]: (root) CMD (/usr/local/bin/backup.sh)`;
+    });
+
+    // Act
+    const times = lines.map((line) => parseSyslog(line, ctx({ wallClock, now }))).map((rec) => (rec?.kind === 'record' ? rec.at : undefined));
+
+    // Assess: a day apart from 2025-12-08 through New Year to 2026-01-04
+    expect(new Date(times[0]!).toISOString()).toBe('2025-12-08T03:00:01.000Z');
+    expect(new Date(times[27]!).toISOString()).toBe('2026-01-04T03:00:01.000Z');
+    expect(times.slice(1).map((t, i) => t! - times[i]!)).toEqual(Array(27).fill(86_400_000));
+  });
+
+  it('steps a file\'s line more than 14 h after now a year back: its later lines never lie in the future (no --year)', () => {
+    // Prepare: a file from Dec 2025 whose first line, Dec 7 03:00, is read this year (before now), then goes on past now's date
+    const wallClock = new WallClock();
+    const now = at('2026-12-07T07:31:00Z');
+    const lines = ['Dec  7 03:00:01', 'Dec  8 03:00:01', 'Dec 31 03:00:01', 'Jan  1 03:00:01'].map((date) => `${date} web1 CRON[1]: (root) CMD (/usr/local/bin/backup.sh)`);
+
+    // Act
+    const times = lines.map((line) => parseSyslog(line, ctx({ wallClock, now }))).map((rec) => (rec?.kind === 'record' ? new Date(rec.at).toISOString() : rec));
+
+    // Assess: none after now + 14 h; the New Year still rolls on
+    expect(times).toEqual(['2026-12-07T03:00:01.000Z', '2025-12-08T03:00:01.000Z', '2025-12-31T03:00:01.000Z', '2026-01-01T03:00:01.000Z']);
   });
 
   it('has no answer for a day the year lacks', () => {

@@ -10,6 +10,13 @@ import { utcTime } from './timestamp-prefix.ts';
 /** How far a time may lie after its record's and be taken as given: a writer's clock a little ahead. */
 export const MAX_AHEAD_OF_RECORD_MS = 15 * 60_000;
 
+/**
+ * How far a local wall time (a syslog date, read as UTC) may lie after the true time it was written
+ * at: the zone furthest ahead of UTC (+14:00, Kiribati; `ZONE_OFFSET_MINUTES`) and a writer's clock
+ * a little ahead. A date further on than that after now is not this year's.
+ */
+export const MAX_LOCAL_AHEAD_MS = 14 * 3_600_000 + MAX_AHEAD_OF_RECORD_MS;
+
 /** Time zones are whole quarter hours from UTC (+05:45, -09:30, +01:00), though few quarter hours are a zone's. */
 const QUARTER_HOUR_MS = 15 * 60_000;
 /**

@@ -1,4 +1,4 @@
-import { inRecordZone, type LineKey } from './local-time.ts';
+import { inRecordZone, type LineKey, MAX_LOCAL_AHEAD_MS } from './local-time.ts';
 import { fractionMs, parseIsoTime, UTC_OFFSET_PATTERN, utcTime } from './timestamp-prefix.ts';
 import type { LineContext } from './types.ts';
 import { unitOfSubject } from './unit-subject.ts';
@@ -21,9 +21,9 @@ import { unitOfSubject } from './unit-subject.ts';
  *
  * Syslog dates carry no year: `ctx.year` if given (the year a file begins in: its clock moves its
  * lines past New Year to the next, `WallClock.yearDate`), else the year of the reference time (the record
- * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than a day
- * after the reference, one year later when that still lies within a day after it (`Jan 1` against
- * a Dec 31 reference). Times without an offset are a local time: with a record time they are read
+ * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than 14 h
+ * (`MAX_LOCAL_AHEAD_MS`) after the reference, one year later when that still lies within 14 h after
+ * it (`Jan 1` against a Dec 31 reference). Times without an offset are a local time: with a record time they are read
  * in the zone their gap to it shows (`local-time.ts`), without one (a file) as UTC. A collector
  * prefix carries the exact instant (epoch seconds), which is then the time.
  */
@@ -51,7 +51,6 @@ export interface SyslogBadDate {
 export type SyslogParse = SyslogRecord | SyslogBadDate;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAY_MS = 86_400_000;
 
 const COLLECTOR_PREFIX = /^(\S+) (\d{9,11}) \d{4}\.\d{2}\.\d{2} (\S+) (?=[A-Za-z]{3} +\d)/;
 const BSD = /^(?:<\d{1,3}>)?(([A-Za-z]{3}) +(\d{1,2}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?) +(\S+) ?(.*)$/s;
@@ -69,9 +68,10 @@ export function normaliseHost(field: string): string {
 
 /**
  * The instant of a syslog date, a local wall time without year or zone. Its year: the latest of the
- * reference's year, the year after and the year before that puts the date at most a day after the
- * reference (a local clock runs up to 14 h ahead of UTC, so a host east of UTC writes `Jan 1` while
- * the reference is still Dec 31); undefined when the day does not exist in the years tried. Its
+ * reference's year, the year after and the year before that puts the date at most 14 h after the
+ * reference (`MAX_LOCAL_AHEAD_MS`: a local clock runs up to 14 h ahead of UTC, so a host east of UTC
+ * writes `Jan 1` while the reference is still Dec 31; a date further on is a year back, so a file of
+ * the past year that begins on tomorrow's date reads its first line a year back, as its later ones); undefined when the day does not exist in the years tried. Its
  * zone: the one its gap to the record's time shows, when there is a record time (a New York host's
  * `02:00:01` recorded at 06:00:01Z is 06:00:01Z); else it is read as UTC, or in `--timezone`'s zone,
  * where `key` (a job run's line, `runKey`) tells the second pass of the hour the clock goes back.
@@ -128,7 +128,7 @@ function wallTime(month1: number, day: number, h: number, m: number, s: number, 
   const year = new Date(reference).getUTCFullYear();
   for (const candidate of [year + 1, year, year - 1]) {
     const at = utcTime(candidate, month1, day, h, m, s, ms);
-    if (at !== undefined && at <= reference + DAY_MS) return at;
+    if (at !== undefined && at <= reference + MAX_LOCAL_AHEAD_MS) return at;
   }
   return undefined;
 }
