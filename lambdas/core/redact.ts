@@ -787,12 +787,14 @@ function isBareUserInfo(user: string, password: string): boolean {
   return looksLikeCredential(password) && !MAIL_LABEL.test(user);
 }
 
-/** Passwords in URLs (urlPassword) and in a scheme-less `user:password@host` (bareUserInfoBefore, from each `@`). */
+/** Passwords in URLs (urlPassword) and in a scheme-less `user:password@host` (bareUserInfoBefore, from each `@`; not in a name's own reading: redactName). */
 const urlPasswordRule: TextRule = {
   ...urlPassword,
   apply(text, asName) {
     // Triggered by `:` and `@` alone (USER_INFO_TRIGGER), a text with no `://` (nor `:\/\/`) needs no look for a URL.
     const out = text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER) ? urlPassword.apply(text, asName) : text;
+    // A name (`job:nightly-backup-2024@web1`) keeps it, as `label:word` is kept (redactName): names it changes get a fingerprint and stay apart.
+    if (asName) return out;
     let clean = '';
     let from = 0;
     for (let at = out.indexOf('@'); at >= 0; at = out.indexOf('@', at + 1)) {

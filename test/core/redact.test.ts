@@ -913,6 +913,19 @@ describe('redactValue', () => {
     ]);
   });
 
+  it('keeps jobs two when their names differ only in what a scheme-less user:password@host would redact, each the same on every line', () => {
+    // Prepare: names shaped `name:word@host`, a failing job beside a healthy one
+    const jobs = ['job:nightly-backup-2024@web1', 'job:weekly-backup-2024@web1', 'sync:Hunter2Pass@db', 'sync:Hunter3Pass@db'];
+    // Act
+    const names = jobs.map((job) => BUILTIN_REDACTOR.redactValue({ type: 'run.start', job, run_id: 'r1' }).job);
+    const again = jobs.map((job) => BUILTIN_REDACTOR.redactName(job));
+    // Assess: four names, stable, the password-like one redacted (with a fingerprint)
+    expect(new Set(names).size).toBe(jobs.length);
+    expect(again).toEqual(names);
+    expect(names[2]).toMatch(/^sync:\[REDACTED:url-password\]@db#[\w-]{8}$/);
+    expect(names.join(' ')).not.toContain('Hunter');
+  });
+
   it.each(['span_id', 'action_id'])("keeps two actions two when a pattern redacts their %s alike (OpenTelemetry span ids, the kit's action ids)", (field) => {
     // Prepare: a custom pattern for 16-hex session keys, which every span id matches.
     const redactor = new Redactor({ patterns: [{ name: 'session-key', regex: '\\b[0-9a-f]{16}\\b' }] });
