@@ -2318,6 +2318,28 @@ describe('bypasses held back by the cooldown across a month’s end', () => {
     expect(group?.status).toBe('recurring');
     expect(dec.coverage.rows.map((r) => [r.kind, r.name])).toContainEqual(['guard', 'pii-redaction']);
   });
+
+  it('shows the guard of such a month with findings in Coverage and its group in the highlights by its cause, not OK', async () => {
+    // Prepare: as above, the 1 December 05:00 bypass under expired EX-1 held back behind the 30 November finding
+    const config = validateConfig({ exceptions: [{ id: 'EX-1', guard: 'pii-redaction', reason: 'support needs raw logs', owner: 'alice@example.com', expires: '2026-11-15' }] });
+    const store = new MemoryAuditStore();
+    let line = 0;
+    for (const ts of ['2026-11-30T23:59:59Z', '2026-12-01T05:00:00Z']) {
+      const body = { type: 'guard.bypass', ts, guard: 'pii-redaction', exception_id: 'EX-1', actor: 'bot' } as unknown as EventBody;
+      const at = Date.parse(ts);
+      await processBatch([{ at, body, source: { origin: 'all.log', line: ++line }, format: 'json' as const }], REDUCERS, store, { config, clock: { now: () => at + 1000 } });
+    }
+
+    // Act
+    const { report } = await createMonthlyReport('2026-12', { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2026-12-07T06:00:00Z') } });
+
+    // Assess
+    const row = report.coverage.rows.find((r) => r.kind === 'guard' && r.name === 'pii-redaction')!;
+    expect([row.status, row.reason]).toEqual(['findings', 'no finding in December 2026, but 1 bypass without a valid exception in it, held back by the alert cooldown']);
+    expect(report.summary.highlights).toEqual([
+      'HIGH guard-exception-expired on pii-redaction: No finding in December 2026, but the alert cooldown held back 1 more bypass in it behind the finding of 2026-11-30: still happening. (recurring)',
+    ]);
+  });
 });
 
 describe('a route window that ends after a month’s end', () => {

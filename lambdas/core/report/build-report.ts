@@ -144,6 +144,15 @@ export function firstMonthMonitored(input: Pick<ReportInput, 'findings' | 'previ
   );
 }
 
+/** The held-back bypasses without a valid exception (unregistered, or under a lapsed one), summed by guard. */
+function heldWithoutException(heldBack: readonly HeldBypasses[]): Map<string, number> {
+  const byGuard = new Map<string, number>();
+  for (const h of heldBack) {
+    if (h.detector === 'guard-bypass-unregistered' || h.detector === 'guard-exception-expired') byGuard.set(h.guard, (byGuard.get(h.guard) ?? 0) + h.count);
+  }
+  return byGuard;
+}
+
 /**
  * The monthly 5 Cs audit report for a month, from what the store holds: pure, so the same input
  * always gives the same report. Groups are per detector × subject; statuses come from last
@@ -166,6 +175,7 @@ export function buildReport(input: ReportInput): AuditReport {
     now: generatedAtMs,
     runRetentionDays: input.runRetentionDays,
     inputEndsAt: input.inputEndsAt,
+    heldWithoutException: heldWithoutException(input.heldBack ?? []),
     // Nothing of it in the month nor the month before, and not in the config: renamed or taken out of use.
     retireBefore: previousSpan.fromMs,
     previousFindings,
@@ -219,9 +229,11 @@ export function buildReport(input: ReportInput): AuditReport {
         ? live.filter((r) => r.state !== 'expired' && (r.bypassCount === 0 || (r.lastBypassAt !== undefined && generatedAtMs - Date.parse(r.lastBypassAt) >= UNUSED_AFTER_DAYS * 86_400_000))).length
         : 0,
     },
-    highlights: open.slice(0, 3).map(
-      (g) =>
-        `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${plural(g.condition.occurrences, 'finding')} ` +
+    highlights: open.slice(0, 3).map((g) =>
+      // Open without a finding of the month (bypasses the alert cooldown held back in it): its cause says so.
+      g.condition.firstAt === undefined
+        ? `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${g.cause.narrowed[0] ?? plural(0, 'finding')} (${g.status})`
+        : `${g.severity.toUpperCase()} ${g.detector} on ${g.subject}: ${plural(g.condition.occurrences, 'finding')} ` +
         `${g.condition.days.length === 1 ? `on ${g.condition.firstAt?.slice(0, 10)}` : `from ${g.condition.firstAt?.slice(0, 10)}`}` +
         `${g.consequence.persisted?.ongoing ? ', still happening' : g.condition.days.length === 1 ? '' : ` to ${g.condition.lastAt?.slice(0, 10)}`} (${g.status}${g.correctiveAction.overdue ? ', overdue' : ''})`,
     ),

@@ -37,6 +37,8 @@ export interface CoverageInput {
    * subject_status judges one), so one that runs under another is not found silent.
    */
   readonly agents?: readonly SubjectSnapshot[];
+  /** Guards' bypasses without a valid exception in the span that no finding of it counts (held back by the alert cooldown), by guard. */
+  readonly heldWithoutException?: ReadonlyMap<string, number>;
   /** Epoch ms: where the input read ends (the latest event of the log files given to `report`); undefined: a store kept up to date. */
   readonly inputEndsAt?: number;
 }
@@ -466,6 +468,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       keptFrom !== undefined && RECORDING_KINDS.has(subject.kind) && !onlyStarts && mayHaveRunThen ? runsNotKeptReason(span, keptFrom, input.runRetentionDays as number) : undefined;
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
     if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : notKept };
+    // A guard bypassed without a valid exception in the month, each bypass held back by the alert cooldown behind last month's finding.
+    const held = subject.kind === 'guard' ? (input.heldWithoutException?.get(subject.name) ?? 0) : 0;
+    if (held > 0) return { ...base, status: 'findings', reason: `no finding in ${span.label}, but ${plural(held, 'bypass', 'bypasses')} without a valid exception in it, held back by the alert cooldown` };
     const notDue = seen ? undefined : notDueNote(subject.kind, subject.name, config, span);
     const noted = (reason: string) => (notDue ? { reason: `${reason}; ${notDue}`, notDue: true } : { reason });
     if (notKept && silentAll === undefined) return { ...base, status: 'unknown', ...noted(notKept) };
