@@ -756,7 +756,7 @@ const urlPassword = regexRule(
  * back from each `@` (bareUserInfoBefore): a password of 1 to 128 characters without a space, `:`, `/`, `@`, a
  * quote, a backslash or a bracket (a marker's); a user of 1 to 64 letters, digits, `_`, `.`, `-` starting a word
  * (not after `+`, `%`, `:`, `/`, `@`, `[`, `\`: a URL's, a marker's, an address's); and a host after the `@`
- * (a letter or digit; not a digest: `nginx:1.25.3@sha256:…`).
+ * (a name starting with a letter or an IPv4 address; not a digest: `nginx:1.25.3@sha256:…`, nor a version or date).
  */
 /** Not a space or control character, `:`, `@`, `/`, `"`, `'`, `\\`, `[` or `]`. */
 const isPasswordCode = (code: number) =>
@@ -764,8 +764,8 @@ const isPasswordCode = (code: number) =>
 const isUserCode = (code: number) => (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x2e || code === 0x2d;
 /** What may not stand just before a scheme-less user: `+`, `%`, `:`, `/`, `@`, `[`, `\`. */
 const isBeforeUserCode = (code: number) => code === 0x2b || code === 0x25 || code === 0x3a || code === 0x2f || code === 0x40 || code === 0x5b || code === 0x5c;
-/** A host after the `@`: a letter or digit, not a digest's algorithm (`@sha256:`, `@md5:`). */
-const HOST_AFTER_AT = /(?!sha\d{1,3}:|md5:)[A-Za-z0-9]/y;
+/** A host after the `@`: a name starting with a letter, not a digest's algorithm (`@sha256:`, `@SHA256:`, `@md5:`), or an IPv4 address; not a version or date (`@1.3.0`, `@2024-12-07`). */
+const HOST_AFTER_AT = /(?!sha\d{1,3}:|md5:)[a-z]|\d{1,3}(?:\.\d{1,3}){3}(?![\w.-])/iy;
 
 /** The scheme-less `user:password` just before the `@` at `at` (not before `floor`), as [user start, colon]; undefined for none. */
 function bareUserInfoBefore(text: string, at: number, floor: number): readonly [number, number] | undefined {
@@ -782,9 +782,15 @@ function bareUserInfoBefore(text: string, at: number, floor: number): readonly [
 /** A label before an e-mail address (`mailto:ops@…`, `email:…`, `From:…`, `user:bob2024@…`): no user of a host. */
 const MAIL_LABEL = /^(?:mailto|e-?mail|mail|from|to|cc|bcc|reply-to|sender|recipients?|contact|user(?:name)?|login|owner|author)$/i;
 
-/** Whether a scheme-less `user:password@` is one: a password that looks like a credential (not `status:ok@db`, `npm:lodash@4`), after no mail label. */
+/** A lower-case word of letters, digits, `-` and `_` (`nightly-backup-2024`, `a1b2c3d4e5`, `daily_sales_v2`): an identifier's, not a password without a scheme. */
+const LOWER_CASE_WORD = /^[a-z0-9_-]+$/;
+
+/**
+ * Whether a scheme-less `user:password@` is one: a password that looks like a credential (not `status:ok@db`,
+ * `npm:lodash@4`) and is no lower-case word (`task:etl-load-2024@airflow`, `chown backup:backup2024@host`), after no mail label.
+ */
 function isBareUserInfo(user: string, password: string): boolean {
-  return looksLikeCredential(password) && !MAIL_LABEL.test(user);
+  return looksLikeCredential(password) && !LOWER_CASE_WORD.test(password) && !MAIL_LABEL.test(user);
 }
 
 /** Passwords in URLs (urlPassword) and in a scheme-less `user:password@host` (bareUserInfoBefore, from each `@`; not in a name's own reading: redactName). */

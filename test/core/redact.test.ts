@@ -50,11 +50,17 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'git clone git@github.com:org/repo.git; scp backup.tar admin@db:/srv/backups',
       'pull nginx:1.25.3@sha256:0123456789abcdef redis:7.2-alpine@sha1:abcdef0123',
       'npm i lodash-alias@npm:lodash@4.17.21 at 12:30@node1 status:ok@db',
+      // No scheme: identifiers `name:word@where`, a lower-case word no password is, a version or date no host is, a digest in upper case.
+      'cron job:nightly-backup-2024@web1 exit 1; task:etl-load-2024@airflow retry 2; commit:a1b2c3d4e5@origin',
+      'dag:daily_sales_v2@2024-12-07 failed; queue:orders-v3@rabbitmq1 consumer lost; node:worker-12a@eu-west-1',
+      'chown backup:backup2024@host; npm:left-pad2@1.3.0 pypi:requests2@2.31; pull app:build-20241207@SHA256:0123abcd',
+      'pull app:Build20241207x@SHA256:0123abcd; tag:V2Release2024@2024-12-07',
     ],
     redacted: [
       ['postgres://admin:Hunter2Pass@db:5432/x', `postgres://admin:${M('url-password')}@db:5432/x`],
       // No scheme: `user:password@host`, a password that looks like a credential before a host.
       ['connect admin:Hunter2Pass@db failed', `connect admin:${M('url-password')}@db failed`],
+      ['connect app:S3cr3t!x@10.0.0.5:5432 and etl:Xk9-pL2mq@db', `connect app:${M('url-password')}@10.0.0.5:5432 and etl:${M('url-password')}@db`],
       ['HTTPS_PROXY=proxy:Xk9pL2mq@proxy.corp:3128 "dsn": "app:S3cr3tPW@db.internal:5432/app"', `HTTPS_PROXY=proxy:${M('url-password')}@proxy.corp:3128 "dsn": "app:${M('url-password')}@db.internal:5432/app"`],
       ['postgres://app:hunter2@db.internal:5432/app', `postgres://app:${M('url-password')}@db.internal:5432/app`],
       ['redis://:s3cr3t@cache:6379/0', `redis://:${M('url-password')}@cache:6379/0`],
