@@ -1,6 +1,8 @@
 import { accessSync, constants, createReadStream, statSync } from 'node:fs';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
+import { lineText } from '../core/parse/line-bytes.ts';
 import { MAX_LINE_BYTES } from '../core/parse/line-limit.ts';
 import { beginsGzip, GzipMembers } from './gzip-members.ts';
 
@@ -198,10 +200,8 @@ async function* readLines(input: Readable, gzipByName: boolean, path: string, co
       throw new UnreadableInputError(`${gzipped ? `${kind.what} (gzip-compressed)` : kind.what}; ${kind.todo(path, gzipped, command)}`);
     }
     if (kind === 'utf-8' && textHead.includes(0)) seen.nulBytesNote = nulBytesNote(path, gzipped, command);
-    if (kind !== 'utf-8') {
-      text = bytes.pipe(new Utf16ToUtf8(kind));
-      text.once('error', (error: Error) => fail(error));
-    }
+    text = bytes.pipe(kind === 'utf-8' ? new NonUtf8Lines() : new Utf16ToUtf8(kind));
+    text.once('error', (error: Error) => fail(error));
     // Decodes across chunk boundaries, so a character split between two chunks stays whole.
     text.setEncoding('utf8');
     for await (const chunk of text as AsyncIterable<string>) {
@@ -340,6 +340,71 @@ class Utf16ToUtf8 extends Transform {
   override _flush(done: TransformCallback): void {
     done(null, Buffer.from(this.decoder.decode(), 'utf8'));
   }
+}
+
+/**
+ * UTF-8 bytes as they stream, but for a line that is not valid UTF-8 (a Latin-1 or Windows-1252
+ * file's `données`): that line is read as Windows-1252 (`lineText`), each byte its letter, not
+ * U+FFFD. A chunk's whole lines are checked at once (`isUtf8`, one native pass), and line by line
+ * only when that fails; the unfinished line is held until its end, or passed on as it is once over
+ * MAX_LINE_BYTES (the reader keeps only such a line's size).
+ */
+class NonUtf8Lines extends Transform {
+  private held: Buffer[] = [];
+  private heldBytes = 0;
+  /** Whether the line read is over the size limit: its bytes pass as they are until its end. */
+  private overLong = false;
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    let rest = chunk;
+    if (this.overLong) {
+      const lineEnd = chunk.indexOf(0x0a);
+      if (lineEnd < 0) return done(null, chunk);
+      this.overLong = false;
+      this.push(chunk.subarray(0, lineEnd + 1));
+      rest = chunk.subarray(lineEnd + 1);
+    }
+    const end = rest.lastIndexOf(0x0a);
+    if (end < 0) return done(null, this.hold(rest));
+    const lines = rest.subarray(0, end + 1);
+    const whole = this.held.length === 0 ? lines : Buffer.concat([...this.held, lines]);
+    this.held = [];
+    this.heldBytes = 0;
+    this.push(asUtf8(whole));
+    done(null, this.hold(rest.subarray(end + 1)));
+  }
+
+  override _flush(done: TransformCallback): void {
+    done(null, this.heldBytes === 0 ? undefined : asUtf8(Buffer.concat(this.held)));
+  }
+
+  /** Holds the start of a line; gives what is held back once it is over the size limit. */
+  private hold(bytes: Buffer): Buffer | undefined {
+    if (bytes.length > 0) {
+      this.held.push(bytes);
+      this.heldBytes += bytes.length;
+    }
+    if (this.heldBytes <= MAX_LINE_BYTES + 1) return undefined;
+    this.overLong = true;
+    const over = Buffer.concat(this.held);
+    this.held = [];
+    this.heldBytes = 0;
+    return over;
+  }
+}
+
+/** Lines' bytes as valid UTF-8: as they are when they are, else each line that is not re-encoded from Windows-1252. */
+function asUtf8(bytes: Buffer): Buffer {
+  if (isUtf8(bytes)) return bytes;
+  const lines: Buffer[] = [];
+  for (let from = 0; from < bytes.length; ) {
+    const end = bytes.indexOf(0x0a, from);
+    const to = end < 0 ? bytes.length : end + 1;
+    const line = bytes.subarray(from, to);
+    lines.push(isUtf8(line) ? line : Buffer.from(lineText(line), 'utf8'));
+    from = to;
+  }
+  return Buffer.concat(lines);
 }
 
 function withoutCr(line: string): string {

@@ -281,6 +281,22 @@ describe('openLineSource', () => {
     expect(lines).toEqual([{ overLongBytes: long.length }, 'next', { overLongBytes: long.length }]);
   });
 
+  it('reads a line that is not valid UTF-8 as Windows-1252 (Latin-1), each byte its letter, and valid UTF-8 lines as UTF-8, however the chunks cut them', async () => {
+    // Prepare: a Latin-1 line (données, 0xE9), a UTF-8 line (donnèes), a Windows-1252 € (0x80); chunks of 5 bytes
+    const bytes = Buffer.concat([
+      Buffer.from('CMD (/opt/données.sh)\n', 'latin1'),
+      Buffer.from('CMD (/opt/donnèes.sh)\n', 'utf8'),
+      Buffer.from([0x80, 0x20, 0x35, 0x0d, 0x0a]),
+    ]);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 5) }, (_, i) => bytes.subarray(i * 5, i * 5 + 5));
+    let counted = 0;
+    // Act
+    const lines = await collect(openLineSource('-', Readable.from(chunks)).lines((n) => (counted += n)));
+    // Assess: no U+FFFD, the two names apart
+    expect(lines).toEqual(['CMD (/opt/données.sh)', 'CMD (/opt/donnèes.sh)', '€ 5']);
+    expect(counted).toBe(bytes.length);
+  });
+
   /** What Windows PowerShell 5's `>` writes: UTF-16 little-endian (or, rarer, big-endian) after its byte order mark. */
   const utf16 = (text: string, order: 'le' | 'be') => {
     const le = Buffer.from(`\uFEFF${text}`, 'utf16le');

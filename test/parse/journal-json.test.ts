@@ -69,7 +69,7 @@ describe('journalctl -o json (contract §1b)', () => {
       'rejected: journal record without MESSAGE',
       'rejected: journal record without __REALTIME_TIMESTAMP',
       'rejected: journal record whose MESSAGE was left out (over 4096 bytes; export with journalctl --all)',
-      'run.start /opt/backup/sicherung-\ufffd.sh backup01:23117:2026-11-25T00:47:02.515Z @2026-11-25T00:47:02.515Z',
+      'run.start /opt/backup/sicherung-ä.sh backup01:23117:2026-11-25T00:47:02.515Z @2026-11-25T00:47:02.515Z',
       expect.stringMatching(/^rejected: journal record is not valid JSON \(.*; cut short\?\)$/),
     ]);
   });

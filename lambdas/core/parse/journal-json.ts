@@ -1,5 +1,6 @@
 import { cronOutcome } from './cron.ts';
 import { jsonEventParser } from './json-event.ts';
+import { lineText } from './line-bytes.ts';
 import type { SyslogRecord } from './syslog.ts';
 import { systemdOutcome } from './systemd.ts';
 import type { LineParser, ParseOutcome } from './types.ts';
@@ -23,11 +24,11 @@ function rejected(reason: string): ParseOutcome {
   return { kind: 'rejected', reason };
 }
 
-/** A field's text: strings as they are, byte arrays decoded as UTF-8; undefined otherwise. */
+/** A field's text: strings as they are, byte arrays decoded as UTF-8, or as Windows-1252 (Latin-1) when they are not valid UTF-8 (`lineText`); undefined otherwise. */
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
-    return Buffer.from(value as number[]).toString('utf8');
+    return lineText(Uint8Array.from(value as number[]));
   }
   return undefined;
 }
