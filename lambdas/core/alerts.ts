@@ -169,11 +169,16 @@ export async function deliverAlerts(
   // of runs alone need none), at most once. That is judged again from every state a decision starts
   // from: a state re-read after a conflict (the first read was a warm container's cache, or another
   // writer came in between) may reach the flapping threshold the first one did not.
-  const contextWith = (snoozes: readonly Snooze[]): PolicyContext => ({ now, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, now, snoozes, config.maintenance_windows) });
-  const withConfigSnoozes = contextWith(configSnoozes(config));
-  let withAllSnoozes: Promise<PolicyContext> | undefined;
+  // Each decision reads the clock afresh: one made after a long run of lost writes (retried while the
+  // invocation has time) leases its notices from when it is written, not from the delivery's start.
+  const contextWith = (snoozes: readonly Snooze[]): PolicyContext => {
+    const at = clock.now();
+    return { now: at, options: policy, leaseMs: LEASE_MS, suppressionOf: (f) => suppressionFor(f, at, snoozes, config.maintenance_windows) };
+  };
+  const fromConfig = configSnoozes(config);
+  let stored: Promise<readonly Snooze[]> | undefined;
   const contextFor = (state: AlertState | undefined, outcomes: number): Promise<PolicyContext> | PolicyContext =>
-    candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (withAllSnoozes ??= allSnoozes(config, options.snoozes).then(contextWith)) : withConfigSnoozes;
+    candidates.size > 0 || mayNoticeFlapping(state, outcomes, policy) ? (stored ??= allSnoozes(config, options.snoozes)).then(contextWith) : contextWith(fromConfig);
   // Read before any write, so that a failing snooze read leaves every subject as it was.
   for (const [key, group] of groups) await contextFor(loaded.get(key)?.state as AlertState | undefined, group.outcomes.length + group.replayed.length);
   // A bounded number of subjects' commits at once: an outage's thousands of subjects started

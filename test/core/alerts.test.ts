@@ -170,6 +170,36 @@ describe('deliverAlerts settling notices', () => {
   });
 });
 
+describe('deliverAlerts after a long run of lost alert-state writes', () => {
+  it('leases a notice from when its decision is written, so another invocation reading the state then does not publish it too', async () => {
+    // Prepare: a failed run alerted; a delivery of three healthy runs (a Kinesis consumer, 2 minutes)
+    // loses its alert-state write for 70 s; the moment it wins, another invocation delivers a healthy run.
+    const store = new MemoryAuditStore();
+    const sink = new RecordingSink();
+    const failure = failedRun('etl', T0 + TEN_MIN);
+    await store.commit({ key: 'job#seed', expectedVersion: 0, state: {}, findings: [failure], records: [] });
+    await deliverAlerts([failure], store, sink, { now: () => T0 + TEN_MIN + 1000 }, { records: [record(1, 'failed')], drainLimit: 0 });
+    const start = T0 + 4 * TEN_MIN + 1000;
+    let elapsed = 0;
+    const clock = { now: () => start + elapsed };
+    const retry = { remainingMs: () => 120_000 - elapsed, sleep: async (ms: number) => void (elapsed += ms), random: () => 0.5 };
+    const commit = store.commit.bind(store);
+    let other: Promise<unknown> | undefined;
+    store.commit = async (change: SubjectCommit): Promise<CommitResult> => {
+      elapsed += 20;
+      if (change.key === 'alert#job#etl' && elapsed < 70_000) return 'conflict';
+      const result = await commit(change);
+      if (change.key === 'alert#job#etl' && !other) await (other = deliverAlerts([], store, sink, clock, { records: [record(5, 'ok')], drainLimit: 0 }));
+      return result;
+    };
+    // Act
+    await deliverAlerts([], store, sink, clock, { records: [2, 3, 4].map((run) => record(run, 'ok')), drainLimit: 0, retry });
+    // Assess: the recovery went out once.
+    expect(elapsed).toBeGreaterThan(70_000);
+    expect(sink.messages.map((m) => `${m.kind} ${m.subject}`)).toEqual(['finding etl', 'recovery etl']);
+  });
+});
+
 describe('deliverAlerts claiming findings', () => {
   it('leases a finding from when it is claimed, so a sweep during a slow delivery does not send it too', async () => {
     // Prepare: three stored failures; each publish takes 40 s, and a sweep runs (another container) while the third is published.
