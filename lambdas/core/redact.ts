@@ -11,7 +11,9 @@ import { fingerprint } from './token-ring.ts';
  * `://`, `-----BEGIN`, a keyword) and has bounded or unambiguous quantifiers, so redaction is
  * linear in the text (test/core/redact.test.ts runs it on 256 KiB adversarial strings); a string
  * that holds none of the literals is returned after one scan. (A scheme-less `user:password@host`
- * has no literal but its `:` and `@`: a text holding both is read back from each `@`, with no regex.)
+ * has no literal but its `:` and `@`: a text holding both is read back from each `@` by character
+ * codes (hasUserInfoShape); only one with a `:` just before an `@`'s would-be password then has the
+ * trigger scan and url-password, which tries one sticky host pattern after each such `@`.)
  *
  * It runs on every line (lambdas/core/parse/index.ts). Measured with Node 20 on a shared 2-core
  * box: a short id 0.3 µs; 2 KiB of log output 3.5 µs without a trigger word, about 9 µs with
@@ -767,12 +769,28 @@ const isBeforeUserCode = (code: number) => code === 0x2b || code === 0x25 || cod
 /** A host after the `@`: a name starting with a letter, not a digest's algorithm (`@sha256:`, `@SHA256:`, `@md5:`), or an IPv4 address; not a version or date (`@1.3.0`, `@2024-12-07`). */
 const HOST_AFTER_AT = /(?!sha\d{1,3}:|md5:)[a-z]|\d{1,3}(?:\.\d{1,3}){3}(?![\w.-])/iy;
 
-/** The scheme-less `user:password` just before the `@` at `at` (not before `floor`), as [user start, colon]; undefined for none. */
-function bareUserInfoBefore(text: string, at: number, floor: number): readonly [number, number] | undefined {
+/** The `:` before a scheme-less password ending at the `@` at `at` (1 to 128 password characters, not before `floor`), or -1. */
+function passwordColonBefore(text: string, at: number, floor: number): number {
   let p = at;
   while (p > floor && at - p <= 128 && isPasswordCode(text.charCodeAt(p - 1))) p--;
   const colon = p - 1;
-  if (p === at || at - p > 128 || colon <= floor || text.charCodeAt(colon) !== 0x3a) return undefined;
+  return p === at || at - p > 128 || colon <= floor || text.charCodeAt(colon) !== 0x3a ? -1 : colon;
+}
+
+/**
+ * Whether some `@` of the text has a `:` just before its would-be password (passwordColonBefore): the trigger
+ * of a scheme-less `user:password@host`, by a few character codes back from each `@`, not the trigger scan
+ * (`"@timestamp":`, `to=<ops@example.com>, relay=mx:25` have none).
+ */
+function hasUserInfoShape(text: string): boolean {
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) if (passwordColonBefore(text, at, -1) >= 0) return true;
+  return false;
+}
+
+/** The scheme-less `user:password` just before the `@` at `at` (not before `floor`), as [user start, colon]; undefined for none. */
+function bareUserInfoBefore(text: string, at: number, floor: number): readonly [number, number] | undefined {
+  const colon = passwordColonBefore(text, at, floor);
+  if (colon < 0) return undefined;
   let u = colon;
   while (u > floor && colon - u <= 64 && isUserCode(text.charCodeAt(u - 1))) u--;
   if (u === colon || colon - u > 64 || text[u] === '.' || text[u] === '-' || (u > 0 && (isUserCode(text.charCodeAt(u - 1)) || isBeforeUserCode(text.charCodeAt(u - 1))))) return undefined;
@@ -933,7 +951,7 @@ const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bea
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
-/** A text holding both `:` and `@`, where a scheme-less `user:password@host` may be (url-password's bareUserInfoBefore). */
+/** A text with a `:` just before an `@`'s would-be password (hasUserInfoShape), where a scheme-less `user:password@host` may be (url-password's bareUserInfoBefore). */
 const USER_INFO_TRIGGER = ':@';
 
 const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
@@ -1001,8 +1019,8 @@ function triggersIn(text: string): Set<string> | undefined {
   // Both URL triggers begin with `:`, which most values (ids, names, types) lack: one scan rules both out.
   const colon = text.includes(':');
   const url = colon && (text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER));
-  // `@` too (a scheme-less `user:password@host`): only text with a colon is looked at again.
-  const userInfo = colon && text.includes('@');
+  // `@` too (a scheme-less `user:password@host`): only text with a colon, and only a `:` just before an `@`'s password.
+  const userInfo = colon && hasUserInfoShape(text);
   if (!url && !userInfo && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
   if (url) found.add(URL_TRIGGER);

@@ -855,6 +855,26 @@ describe('the built-in rules', () => {
     ]);
   });
 
+  it("runs no trigger scan on a line holding : and @ with no `:` just before an `@`'s would-be password (ECS JSON's @timestamp, a postfix address)", () => {
+    // Prepare: every regular expression scanned with matchAll, seen
+    const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
+    const lines = [
+      '{"@timestamp":"2026-12-07T01:00:00.000Z","log.level":"info","message":"batch done","service.name":"etl"}',
+      'Dec  7 01:00:01 web1 postfix/smtp[123]: 4F1: to=<ops@example.com>, relay=mx:25, status=sent',
+      'connect admin:Hunter2Xy@db failed',
+    ];
+    // Act
+    const seen = lines.map((line) => {
+      matchAll.mockClear();
+      return { clean: new Redactor().redactText(line), scans: matchAll.mock.calls.length };
+    });
+    matchAll.mockRestore();
+    // Assess: the first two as they were, with no scan; the third scanned and redacted
+    expect(seen.slice(0, 2)).toEqual([{ clean: lines[0], scans: 0 }, { clean: lines[1], scans: 0 }]);
+    expect(seen[2].clean).toBe(`connect admin:${M('url-password')}@db failed`);
+    expect(seen[2].scans).toBeGreaterThan(0);
+  });
+
   it('still runs cli-password and the labelled rule on a --creds option', () => {
     // Act, Assess
     expect(BUILTIN_REDACTOR.redactText('skopeo copy --creds bot:S3cretXy9 x --credsecret=abc12345')).toBe(`skopeo copy --creds bot:${M('cli-password')} x --credsecret=${M('secret-assignment')}`);
