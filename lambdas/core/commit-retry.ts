@@ -7,10 +7,12 @@
 export interface CommitRetry {
   /**
    * The milliseconds the invocation has left (a Lambda's `context.getRemainingTimeInMillis`): a
-   * writer retries while a wait leaves `RESERVED_MS` of them. Absent (the CLI, a scan): it retries
+   * writer retries while a wait leaves `reservedMs` of them. Absent (the CLI, a scan): it retries
    * for `UNTIMED_BUDGET_MS` from its first conflict.
    */
   readonly remainingMs?: () => number;
+  /** What of `remainingMs` a writer leaves for the rest of the invocation's work. Default: `RESERVED_MS`. */
+  readonly reservedMs?: number;
   /** How a wait is waited (tests wait for nothing). Default: a timer. */
   readonly sleep?: (ms: number) => Promise<void>;
   /** In [0, 1): where in its window a wait falls. Default: `Math.random`. */
@@ -51,15 +53,15 @@ export async function retryOnConflict<T>(key: string, retry: CommitRetry, attemp
     const now = retry.now ?? Date.now;
     since ??= now();
     const wait = Math.floor((retry.random ?? Math.random)() * Math.min(CAP_MS, BASE_MS * 2 ** n));
-    const left = retry.remainingMs ? retry.remainingMs() - RESERVED_MS : UNTIMED_BUDGET_MS - (now() - since);
+    const left = retry.remainingMs ? retry.remainingMs() - (retry.reservedMs ?? RESERVED_MS) : UNTIMED_BUDGET_MS - (now() - since);
     if (wait >= left) throw new CommitConflictError(key, n);
     await (retry.sleep ?? sleep)(wait);
   }
 }
 
-/** The retry of a Lambda invocation: for as long as its `context` says it has time. */
-export function retryWithin(context: { getRemainingTimeInMillis(): number }): CommitRetry {
-  return { remainingMs: () => context.getRemainingTimeInMillis() };
+/** The retry of a Lambda invocation: for as long as its `context` says it has time, keeping `reservedMs` of it. */
+export function retryWithin(context: { getRemainingTimeInMillis(): number }, reservedMs = RESERVED_MS): CommitRetry {
+  return { remainingMs: () => context.getRemainingTimeInMillis(), reservedMs };
 }
 
 function sleep(ms: number): Promise<void> {

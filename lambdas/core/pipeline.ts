@@ -3,7 +3,7 @@ import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Vers
 import type { AuditEvent } from './events.ts';
 import { boundEvidence, type Finding, isoTime, type SubjectKind } from './findings.ts';
 import { settleLimited } from './map-limited.ts';
-import { CONFLICT, type CommitRetry, retryOnConflict } from './commit-retry.ts';
+import { CONFLICT, CommitConflictError, type CommitRetry, retryOnConflict } from './commit-retry.ts';
 
 /** What a reducer needs besides the state and events: the config and the injected clock. */
 export interface ReduceContext {
@@ -160,13 +160,17 @@ export interface SweepOptions {
    * ones for good. Findings are joined in the subjects' order whatever it is.
    */
   readonly startAt?: number;
-  /** How a commit that lost to a concurrent writer is retried (the invocation's time left); default: `UNTIMED_BUDGET_MS`. */
+  /**
+   * How a commit that lost to a concurrent writer is retried (the invocation's time left); default:
+   * `UNTIMED_BUDGET_MS`. With `outOfTime`, a subject whose write kept losing until the retry's time
+   * was up is left, as one not started (ingest is writing it; a later sweep ticks it).
+   */
   readonly retry?: CommitRetry;
 }
 
 /** What a sweep did: `subjects` counts the subjects ticked (judged), not those left. */
 export interface SweepResult extends BatchResult {
-  /** Subjects listed but not ticked because the invocation was out of time (`outOfTime`). */
+  /** Subjects listed but not ticked because the invocation was out of time (`outOfTime`, or a write losing until then). */
   readonly left: number;
   /**
    * Kinds (reducers that tick) not even listed because the invocation was out of time: their
@@ -300,7 +304,10 @@ export async function sweepSubjects(
     const startAt = options.startAt ?? 0;
     const settled = await settleLimited(rotated(due, startAt), PARALLEL_COMMITS, async ({ key, subject, first }) => {
       if (options.outOfTime?.()) return undefined;
-      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt, options.retry ?? {});
+      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt, options.retry ?? {}).catch((error: unknown) => {
+        if (options.outOfTime && error instanceof CommitConflictError) return undefined;
+        throw error;
+      });
     });
     // Turned back, the results are in the subjects' order.
     const results = rotated(settled, -startAt);

@@ -26,6 +26,11 @@ export interface SweepDeps {
   readonly outOfTime?: () => boolean;
   /** How a write that lost to a concurrent writer is retried: for as long as the invocation has time (`retryWithin`). */
   readonly retry?: CommitRetry;
+  /**
+   * How a subject tick's lost write is retried (default: `retry`): the deployed sweep stops it while
+   * the agent roots and the alerts still have their time, and leaves the subject to a later sweep.
+   */
+  readonly subjectsRetry?: CommitRetry;
 }
 
 export interface SweepReport {
@@ -65,7 +70,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   // (the clock's 5-minute period, scattered by a multiplicative hash), so sweeps that keep running
   // out of time leave other kinds and subjects each time.
   const startAt = deps.outOfTime ? Math.imul(Math.floor(deps.clock.now() / SWEEP_PERIOD_MS), 0x9e3779b1) >>> 0 : 0;
-  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt, retry: deps.retry });
+  const subjects = await sweepSubjects(deps.reducers ?? REDUCERS, deps.store, ctx, { configured: true, outOfTime: deps.outOfTime, startAt, retry: deps.subjectsRetry ?? deps.retry });
   // Agent trees whose root never ended are judged once they have been quiet long enough.
   const roots = await sweepAgentRoots(deps.store, ctx, DEFAULT_STALE_OPTIONS, undefined, { retry: deps.retry });
   const result = {

@@ -19,9 +19,12 @@ const RESERVED_FOR_DELIVERY_MS = 20_000;
  */
 export function createSweepHandler(deps: () => SweepDeps) {
   return async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CutResponse<SweepReport>> => {
-    // Subjects stop being ticked while the agent roots and the alerts still fit in the time left;
-    // a write that loses to another writer is retried while the invocation has time.
-    const limits = context ? { outOfTime: () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS, retry: retryWithin(context) } : {};
+    // Subjects stop being ticked, and a subject's write that keeps losing to ingest stops being
+    // retried, while the agent roots and the alerts still fit in the time left; their own writes are
+    // retried while the invocation has time.
+    const limits = context
+      ? { outOfTime: () => context.getRemainingTimeInMillis() < RESERVED_FOR_DELIVERY_MS, subjectsRetry: retryWithin(context, RESERVED_FOR_DELIVERY_MS), retry: retryWithin(context) }
+      : {};
     const report = await runSweep({ ...deps(), ...limits });
     // The subjects judged: those left for lack of time are in SweepSubjectsLeft, not here.
     metrics.addMetric('SweepSubjects', MetricUnit.Count, report.subjects);
