@@ -686,15 +686,25 @@ const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|und
 /**
  * The passwd command and a value after it (`passwd hunter22`): a password only on a login's line or
  * chpasswd's (isLoginLine) and when it looks like a credential (quoted, or looksLikeCredential), not a
- * user's name (`passwd bob`), an option or prose (`passwd changed for user bob`).
+ * user's name (`passwd bob`), an option or prose (`passwd changed for user bob`). The command run
+ * (after a path, `=` or a quote: sudo's `COMMAND=/usr/bin/passwd deploy01`, `cmd="passwd jenkins2"`)
+ * is given a user's name, and so is an unquoted word before prose (`passwd expired2024 policy`: PROSE_AFTER_VALUE).
  */
-const PASSWD_VALUE = new RegExp(String.raw`(?<![\w.-])(passwd[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+const PASSWD_VALUE = new RegExp(String.raw`(?<![\w.\/="'-])(passwd[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+/** A plain word after a value, not a `name=` or `name:` (`passwd expired2024 policy`): the value is prose's. */
+const PROSE_AFTER_VALUE = /[ \t]+[A-Za-z][\w-]*(?![\w=:-])/y;
+
+/** Whether prose follows the value ending at `end` (PROSE_AFTER_VALUE). */
+function proseAfter(text: string, end: number): boolean {
+  PROSE_AFTER_VALUE.lastIndex = end;
+  return PROSE_AFTER_VALUE.test(text);
+}
 
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string, a bare `pwd=…` that looks like a credential and holds no `/`, `secret_key_base=…`, `passwd VALUE` (looking like a credential) on a login\'s or chpasswd\'s line, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string, a bare `pwd=…` that looks like a credential and holds no `/`, `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -707,7 +717,9 @@ const secretAssignmentRule: TextRule = {
     // Most text holds no `passwd`: one look rules the command out.
     const withPasswd = withEnv.includes('passwd')
       ? withEnv.replace(PASSWD_VALUE, (match, command: string, quote: string | undefined, value: string, offset: number, whole: string) =>
-          value.startsWith(MARKER_START) || !(quote || looksLikeCredential(value)) || !isLoginLine(whole, offset, true) ? match : `${command}${quote ?? ''}${marker}`,
+          value.startsWith(MARKER_START) || !(quote || (looksLikeCredential(value) && !proseAfter(whole, offset + match.length))) || !isLoginLine(whole, offset, true)
+            ? match
+            : `${command}${quote ?? ''}${marker}`,
         )
       : withEnv;
     return withPasswd.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));

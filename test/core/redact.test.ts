@@ -585,6 +585,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'pass: letmein\nuser: ci pass: skipped\nuser: ci pass: 12, fail: 0',
       'pwd=/home/etl pwd=build pwd=src/app pwd=build/out2 cwd=$(pwd)',
       'passwd changed for user bob\nuser=bob passwd changed\npasswd bob',
+      // The passwd command run on a user (sudo's own line, a path, a quoted command line), or a user's name before prose.
+      'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/passwd deploy01',
+      'user=root cmd="passwd jenkins2"\nuser=root cmd=passwd jenkins2\nuser=bob passwd expired2024 policy',
     ],
     redacted: [
       // A bare `pass:` on a login's line (a user's label, with `=` or `:`) goes as `pass=` does; `pwd=` that looks like a credential; Rails' `secret_key_base`.
@@ -594,6 +597,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['secret_key_base=abcdef0123456789abcdef SECRET_KEY_BASE: abcdef0123456789', `secret_key_base=${M('secret-assignment')} SECRET_KEY_BASE: ${M('secret-assignment')}`],
       // A passwd command given a value that looks like a credential, on a login's or chpasswd's line.
       ['login user=bob passwd hunter22', `login user=bob passwd ${M('secret-assignment')}`],
+      ['user=bob passwd hunter22 host=db; user=bob passwd "two words" policy', `user=bob passwd ${M('secret-assignment')} host=db; user=bob passwd "${M('secret-assignment')}" policy`],
       ['chpasswd < users.txt; passwd Hunter2Pass', `chpasswd < users.txt; passwd ${M('secret-assignment')}`],
       // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
       ['login failed: user=admin pass=hunter22', `login failed: user=admin pass=${M('secret-assignment')}`],
