@@ -52,12 +52,28 @@ export interface GuardState {
   readonly groups: readonly string[];
   /** `<id>@<expires>` of exceptions announced as expiring: once per exception and expiry date. */
   readonly announced: readonly string[];
-  /**
-   * The last report per `<detector>|<exception id>`, and the bypasses not reported since: all of
-   * them (`suppressed`), and those of them after the UTC month of the report (`afterMonth`), which a
-   * monthly report counts in the month they happened in, not in the report's.
-   */
-  readonly cooldowns: Readonly<Record<string, { readonly at: number; readonly suppressed: number; readonly afterMonth?: number }>>;
+  /** The last report per `<detector>|<exception id>`, and the bypasses not reported since (`GuardCooldown`). */
+  readonly cooldowns: Readonly<Record<string, GuardCooldown>>;
+}
+
+/** Repeats the alert cooldown held back in one UTC month: how many, and the latest of them. */
+export interface HeldMonth {
+  readonly count: number;
+  readonly lastAt: number;
+}
+
+/**
+ * A finding kind's last report on a guard, and the bypasses not reported since: all of them
+ * (`suppressed`), and by the UTC month they happened in (`byMonth`, `YYYY-MM`: the latest
+ * `MAX_HELD_MONTHS`), which a monthly report counts in that month, not in the report's. A state
+ * written before `byMonth` holds `afterMonth` instead: how many came after the report's month.
+ */
+export interface GuardCooldown {
+  readonly at: number;
+  readonly suppressed: number;
+  readonly byMonth?: Readonly<Record<string, HeldMonth>>;
+  /** Before `byMonth`: the repeats after the report's UTC month, whichever month. Read, never written. */
+  readonly afterMonth?: number;
 }
 
 const MAX_SEEN = 2000;
@@ -65,6 +81,8 @@ const MAX_GROUPS = 200;
 const MAX_EXCEPTION_IDS = 500;
 const MAX_ANNOUNCED = 500;
 const MAX_COOLDOWNS = 200;
+/** Months of held repeats a cooldown keeps (`byMonth`): the latest; a cooldown of two years reaches 25. */
+export const MAX_HELD_MONTHS = 24;
 
 export const GUARD_STATE_KIND = 'guard';
 
@@ -72,6 +90,38 @@ export const GUARD_STATE_KIND = 'guard';
 export function nextUtcMonthStart(at: number): number {
   const d = new Date(at);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+}
+
+/** The UTC month (`YYYY-MM`) holding `at`. */
+export function utcMonthOf(at: number): string {
+  return isoTime(at).slice(0, 7);
+}
+
+/**
+ * `cooldown`'s held repeats with one more at `at`, by UTC month. Those of a state written before
+ * `byMonth` are kept as it knew them: those of the report's month at the report, the rest
+ * (`afterMonth`) at the start of the month after.
+ */
+function heldWithRepeat(cooldown: GuardCooldown, at: number): Record<string, HeldMonth> {
+  const byMonth: Record<string, HeldMonth> = { ...cooldown.byMonth };
+  if (!cooldown.byMonth && cooldown.suppressed > 0) {
+    const after = Math.min(cooldown.afterMonth ?? 0, cooldown.suppressed);
+    if (cooldown.suppressed > after) byMonth[utcMonthOf(cooldown.at)] = { count: cooldown.suppressed - after, lastAt: cooldown.at };
+    if (after > 0) byMonth[utcMonthOf(nextUtcMonthStart(cooldown.at))] = { count: after, lastAt: nextUtcMonthStart(cooldown.at) };
+  }
+  const month = utcMonthOf(at);
+  const before = ownValue(byMonth, month);
+  setOwn(byMonth, month, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
+  const months = Object.keys(byMonth);
+  if (months.length > MAX_HELD_MONTHS) for (const m of months.sort().slice(0, months.length - MAX_HELD_MONTHS)) delete byMonth[m];
+  return byMonth;
+}
+
+/** Held repeats by month as a finding's evidence (`suppressed_by_month`): `{ "2026-11": { count, last } }`. */
+function heldEvidence(byMonth: Readonly<Record<string, HeldMonth>>): Record<string, { count: number; last: string }> {
+  const out: Record<string, { count: number; last: string }> = {};
+  for (const [month, { count, lastAt }] of Object.entries(byMonth)) out[month] = { count, last: isoTime(lastAt) };
+  return out;
 }
 
 /** The state key of a guard (`guard#<name>`), as the pipeline stores it. */
@@ -270,8 +320,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
             const key = `${detectorId}|${id ?? ''}`;
             const last = cooldowns.get(key);
             if (last && Math.abs(at - last.at) < cooldownMs) {
-              const afterMonth = (last.afterMonth ?? 0) + (at >= nextUtcMonthStart(last.at) ? 1 : 0);
-              cooldowns.set(key, { at: last.at, suppressed: last.suppressed + 1, ...(afterMonth > 0 ? { afterMonth } : {}) });
+              cooldowns.set(key, { at: last.at, suppressed: last.suppressed + 1, byMonth: heldWithRepeat(last, at) });
               continue;
             }
             // A line read late, older than the last report by more than the cooldown, is reported
@@ -280,8 +329,8 @@ export const guardReducer: SubjectReducer<GuardState> = {
             if (!last || at >= last.at) {
               if (last && last.suppressed > 0) {
                 message = `${message}; ${last.suppressed} more like it since ${isoTime(last.at)}`;
-                const after = last.afterMonth ? { suppressed_after_month: last.afterMonth } : {};
-                evidence = { ...evidence, suppressed_since_last: last.suppressed, ...after, last_reported_at: isoTime(last.at) };
+                const held = last.byMonth ? { suppressed_by_month: heldEvidence(last.byMonth) } : last.afterMonth ? { suppressed_after_month: last.afterMonth } : {};
+                evidence = { ...evidence, suppressed_since_last: last.suppressed, ...held, last_reported_at: isoTime(last.at) };
               }
               cooldowns.set(key, { at, suppressed: 0 });
             }

@@ -2340,6 +2340,54 @@ describe('bypasses held back by the cooldown across a month’s end', () => {
       'HIGH guard-exception-expired on pii-redaction: No finding in December 2026, but the alert cooldown held back 1 more bypass in it behind the finding of 2026-11-30: still happening. (recurring)',
     ]);
   });
+
+  it('counts the repeats a cooldown longer than a month held back each in its own month, with its last bypass there', async () => {
+    // Prepare: a 90000-min cooldown (62.5 days); EX-1 expired 15 October; a finding on 31 October, repeats held behind it
+    // on 10 and 20 November and on 5, 15 and 16 December, and the next finding on 5 January. Stored once up to
+    // 16 December (the repeats still in the guard's cooldown) and once up to 5 January (counted by that finding).
+    const config = validateConfig({ defaults: { alert_cooldown_minutes: 90000 }, exceptions: [{ id: 'EX-1', guard: 'pii-redaction', reason: 'support needs raw logs', owner: 'alice@example.com', expires: '2026-10-15' }] });
+    const times = ['2026-10-31T10:00:00Z', '2026-11-10T10:00:00Z', '2026-11-20T10:00:00Z', '2026-12-05T10:00:00Z', '2026-12-15T10:00:00Z', '2026-12-16T10:00:00Z', '2027-01-05T10:00:00Z'];
+    const storeOf = async (until: number) => {
+      const store = new MemoryAuditStore();
+      for (const [i, ts] of times.slice(0, until).entries()) {
+        const body = { type: 'guard.bypass', ts, guard: 'pii-redaction', exception_id: 'EX-1', actor: 'bot' } as unknown as EventBody;
+        const at = Date.parse(ts);
+        await processBatch([{ at, body, source: { origin: 'all.log', line: i + 1 }, format: 'json' as const }], REDUCERS, store, { config, clock: { now: () => at + 1000 } });
+      }
+      return store;
+    };
+    const held = async (store: MemoryAuditStore, month: string) => {
+      const { report } = await createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2027-01-10T00:00:00Z') } });
+      const group = report.findings.find((g) => g.detector === 'guard-exception-expired' && g.subject === 'pii-redaction');
+      return [...report.exceptions.unregistered.map((u) => [u.count, u.lastAt]), group?.status];
+    };
+    const [stillHeld, counted] = [await storeOf(6), await storeOf(7)];
+
+    // Act
+    const months = async (store: MemoryAuditStore) => [await held(store, '2026-11'), await held(store, '2026-12')];
+
+    // Assess
+    const expected = [
+      [[2, '2026-11-20T10:00:00Z'], 'recurring'],
+      [[3, '2026-12-16T10:00:00Z'], 'recurring'],
+    ];
+    expect(await months(stillHeld)).toEqual(expected);
+    expect(await months(counted)).toEqual(expected);
+    expect(await held(counted, '2027-01')).toEqual([[1, '2027-01-05T10:00:00Z'], 'new']);
+  });
+
+  it('still reads a finding written before held repeats were kept by month: those after its month all in the month after', () => {
+    // Prepare: a 5 December finding counting 5 repeats held behind one of 31 October, 4 of them after October (suppressed_after_month)
+    const later = [
+      finding('guard-exception-expired', 'pii-redaction', '2026-12-05T10:00:00Z', { kind: 'guard', evidence: { exception_id: 'EX-1', suppressed_since_last: 5, suppressed_after_month: 4, last_reported_at: '2026-10-31T10:00:00Z' } }),
+    ];
+
+    // Act
+    const counts = ['2026-10', '2026-11'].map((m) => heldBackAtMonthEnd(monthSpan(m), later, []).map((h) => [h.count, h.at]));
+
+    // Assess
+    expect(counts).toEqual([[[1, '2026-10-31T10:00:00Z']], [[4, '2026-11-01T00:00:00Z']]]);
+  });
 });
 
 describe('a route window that ends after a month’s end', () => {

@@ -278,6 +278,11 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
   for (const [key, c] of carried) {
     if (c.status === 'unverified' && !current.has(key) && !quiet.has(key)) quiet.set(key, { detector: c.detector, subject: c.subject, findings: [] });
   }
+  // Bypassed in the month only behind a finding of a month before last (a cooldown longer than a month): open all the same.
+  for (const h of input.heldBack ?? []) {
+    const key = groupKey(h.detector, h.guard);
+    if (!current.has(key) && !quiet.has(key)) quiet.set(key, { detector: h.detector, subject: h.guard, kind: 'guard', findings: [] });
+  }
   for (const [key, q] of quiet) {
     const kind = q.kind ?? input.meta.get(q.detector)?.subjectKind ?? coverageRowsByName.get(q.subject)?.kind ?? 'job';
     const row = coverageOf(kind, q.subject);

@@ -2,7 +2,7 @@ import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
 import { exceptionFromConfig } from '../exception-registry.ts';
 import { type Finding, isoTime } from '../findings.ts';
-import { type GuardState, nextUtcMonthStart } from '../guard-reducer.ts';
+import { type GuardCooldown, type GuardState, nextUtcMonthStart, utcMonthOf } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
@@ -21,44 +21,76 @@ const DAY_MS = 86_400_000;
 
 /**
  * Repeats of a guard finding the alert cooldown held back that happened in this month and that
- * none of this month's findings counts: those behind one of this month's findings whose next
- * finding came after the month (`suppressed_since_last` of a later finding whose
- * `last_reported_at` is in the month) or has not come yet (the guard state's cooldown, still
- * counting them), less those of them after the month's end (`suppressed_after_month`, the state's
- * `afterMonth`); and those after last month's end behind one of last month's findings, when no
- * finding of this month counts them. Each repeat is counted in the month it happened in: one
- * within the cooldown after a finding of 30 November 23:59 that came on 1 December is December's.
+ * none of this month's findings counts: those behind a finding whose next finding came after the
+ * month (`suppressed_since_last` of a later finding) or has not come yet (the guard state's
+ * cooldown, still counting them), by the UTC month they happened in (`suppressed_by_month`, the
+ * state's `byMonth`). Each repeat is counted in the month it happened in: one within the cooldown
+ * after a finding of 30 November 23:59 that came on 1 December is December's, and with a cooldown
+ * longer than a month, one in January behind a finding of October is January's.
  */
 export interface HeldBypasses {
   readonly detector: string;
   readonly guard: string;
   readonly exceptionId?: string;
   readonly count: number;
-  /** The finding they were held behind: of this month, or of last month for those after its end. */
+  /** The finding they were held behind: of this month, or of a month before. */
   readonly behind: string;
-  /** The latest day they are known to reach in this month: the finding they were held behind, or this month's first. */
+  /** The latest of them in this month, when known; else the finding they were held behind, or this month's first instant. */
   readonly at: string;
 }
 
-/** The count a finding says the cooldown held back since `last_reported_at`, with that time, and how many of them came after that time's month. */
-function heldSince(f: Finding): { held: number; since: string; after: number } | undefined {
+/** Repeats held back behind a finding at `since`, by the UTC month (`YYYY-MM`) they happened in, with the latest when known. */
+interface Held {
+  readonly since: string;
+  readonly months: ReadonlyMap<string, { readonly count: number; readonly last?: string }>;
+}
+
+/**
+ * `held` repeats behind a finding at `since` by month, from evidence or state written before they
+ * were kept by month: `after` of them after the finding's month (all in the month after, as
+ * then), the rest in its month; their times unknown.
+ */
+function heldBeforeByMonth(held: number, since: string, after: number): Held {
+  const sinceMs = Date.parse(since);
+  const afterCount = Math.min(Math.max(after, 0), held);
+  const months = new Map<string, { count: number }>();
+  if (held > afterCount) months.set(utcMonthOf(sinceMs), { count: held - afterCount });
+  if (afterCount > 0) months.set(utcMonthOf(nextUtcMonthStart(sinceMs)), { count: afterCount });
+  return { since, months };
+}
+
+const isHeldMonth = (v: unknown): v is { count: number; last?: unknown } => typeof v === 'object' && v !== null && typeof (v as { count?: unknown }).count === 'number';
+
+/** The repeats a finding says the cooldown held back since `last_reported_at`, by month (`suppressed_by_month`; before it, `suppressed_after_month`). */
+function heldSince(f: Finding): Held | undefined {
   const held = f.evidence?.suppressed_since_last;
   const since = f.evidence?.last_reported_at;
-  const after = f.evidence?.suppressed_after_month;
-  return typeof held === 'number' && held > 0 && typeof since === 'string' ? { held, since, after: typeof after === 'number' && after > 0 ? Math.min(after, held) : 0 } : undefined;
+  if (!(typeof held === 'number' && held > 0 && typeof since === 'string')) return undefined;
+  const byMonth = f.evidence?.suppressed_by_month;
+  if (typeof byMonth !== 'object' || byMonth === null) {
+    const after = f.evidence?.suppressed_after_month;
+    return heldBeforeByMonth(held, since, typeof after === 'number' ? after : 0);
+  }
+  const months = new Map<string, { count: number; last?: string }>();
+  for (const [month, v] of Object.entries(byMonth)) {
+    if (isHeldMonth(v) && v.count > 0) months.set(month, { count: v.count, ...(typeof v.last === 'string' ? { last: v.last } : {}) });
+  }
+  return { since, months };
+}
+
+/** A guard state's cooldown's held repeats by month (`byMonth`; before it, `afterMonth`). */
+function heldInCooldown({ at, suppressed, byMonth, afterMonth }: GuardCooldown): Held {
+  const since = isoTime(at);
+  if (!byMonth) return heldBeforeByMonth(suppressed, since, afterMonth ?? 0);
+  return { since, months: new Map(Object.entries(byMonth).map(([month, m]) => [month, { count: m.count, last: isoTime(m.lastAt) }])) };
 }
 
 const inSpan = (iso: string, span: MonthSpan) => iso >= span.from && iso < span.to;
-/** Whether an instant is in the month before the span (the repeats after it held behind a finding then are the span's). */
-const inMonthBefore = (iso: string, span: MonthSpan) => iso < span.from && nextUtcMonthStart(Date.parse(iso)) === span.fromMs;
 
-/**
- * Of `held` repeats behind a finding at `since`, `after` of them after its month's end: those in
- * the span (all but `after` when the finding is of the span; `after` when it is of the month
- * before, as a cooldown shorter than a month keeps them in the month after it; else none).
- */
-function heldInSpan(held: number, since: string, after: number, span: MonthSpan): number {
-  return inSpan(since, span) ? held - after : inMonthBefore(since, span) ? after : 0;
+/** Of the repeats held behind a finding, those in the span, with the latest of them (`HeldBypasses.at`). */
+function heldInSpan(h: Held, span: MonthSpan): { count: number; at: string } {
+  const m = h.months.get(span.month);
+  return { count: m?.count ?? 0, at: m?.last ?? (inSpan(h.since, span) ? h.since : span.from) };
 }
 
 /**
@@ -68,21 +100,22 @@ function heldInSpan(held: number, since: string, after: number, span: MonthSpan)
  */
 export function heldBackAtMonthEnd(span: MonthSpan, later: readonly Finding[], guards: readonly GuardState[]): HeldBypasses[] {
   const out: HeldBypasses[] = [];
-  const push = (detector: string, guard: string, exceptionId: string | undefined, count: number, behind: string) => {
-    if (count > 0) out.push({ detector, guard, ...(exceptionId ? { exceptionId } : {}), count, behind, at: behind < span.from ? span.from : behind });
+  const push = (detector: string, guard: string, exceptionId: string | undefined, h: Held) => {
+    const { count, at } = heldInSpan(h, span);
+    if (count > 0) out.push({ detector, guard, ...(exceptionId ? { exceptionId } : {}), count, behind: h.since, at });
   };
   for (const f of later) {
     const h = heldSince(f);
     if (f.subject_kind !== 'guard' || f.ts < span.to || !h) continue;
     const exceptionId = f.evidence?.exception_id;
-    push(f.detector, f.subject, typeof exceptionId === 'string' ? exceptionId : undefined, heldInSpan(h.held, h.since, h.after, span), h.since);
+    push(f.detector, f.subject, typeof exceptionId === 'string' ? exceptionId : undefined, h);
   }
-  // A cooldown still at a finding of this month or the one before: nothing reported since, so its count is not in any finding.
+  // A cooldown with nothing reported since: its count is not in any finding.
   for (const state of guards) {
-    for (const [key, { at, suppressed, afterMonth }] of Object.entries(state.cooldowns ?? {})) {
-      if (!(suppressed > 0)) continue;
+    for (const [key, cooldown] of Object.entries(state.cooldowns ?? {})) {
+      if (!(cooldown.suppressed > 0)) continue;
       const bar = key.indexOf('|');
-      push(key.slice(0, bar), state.guard, key.slice(bar + 1), heldInSpan(suppressed, isoTime(at), Math.min(afterMonth ?? 0, suppressed), span), isoTime(at));
+      push(key.slice(0, bar), state.guard, key.slice(bar + 1), heldInCooldown(cooldown));
     }
   }
   return out;
@@ -91,12 +124,11 @@ export function heldBackAtMonthEnd(span: MonthSpan, later: readonly Finding[], g
 /**
  * The bypasses a guard finding of this month stands for in it: itself, and the repeats the alert
  * cooldown held back since the previous finding (`suppressed_since_last`) that came in this
- * month: all of them when that finding is of this month too, those after its month's end when it
- * is of last month (`heldInSpan`).
+ * month (`heldInSpan`).
  */
 function bypassesOf(f: Finding, span: MonthSpan): number {
   const h = heldSince(f);
-  return 1 + (h ? heldInSpan(h.held, h.since, h.after, span) : 0);
+  return 1 + (h ? heldInSpan(h, span).count : 0);
 }
 
 function reviewOf(e: GuardException, state: ExceptionState, daysToExpiry: number, reportMs: number, bypassesInMonth: number, registry: boolean, stored: boolean): string {
