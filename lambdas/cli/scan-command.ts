@@ -120,6 +120,8 @@ export type ScanToStoreResult =
       readonly readouts: readonly SourceReadout[];
       /** The jobs the lines read named (a store's other jobs are not among them). */
       readonly jobsSeen: ReadonlySet<string>;
+      /** Per job, its runs read that were older than the latest 1,000 its stored state remembers: taken as counted, not judged (`Reduction.olderThanHistory`). */
+      readonly olderThanHistory: ReadonlyMap<string, number>;
     };
 
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
@@ -290,6 +292,7 @@ export async function scanToStore(
     // only at the last sweep. The tree's own lines never have it judged quiet.
     const agentSeen = new Map<string, number>();
     const jobsSeen = new Set<string>();
+    const olderThanHistory = new Map<string, number>();
     const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
@@ -322,7 +325,9 @@ export async function scanToStore(
             const job = agent === undefined ? jobReducer.subjectOf(e) : undefined;
             if (job !== undefined) jobsSeen.add(job);
           }
-          findings.push(...(await processBatch(events, REDUCERS, store, ctx)).findings);
+          const batch = await processBatch(events, REDUCERS, store, ctx);
+          findings.push(...batch.findings);
+          for (const { subject, runs } of batch.olderThanHistory ?? []) olderThanHistory.set(subject, (olderThanHistory.get(subject) ?? 0) + runs);
           findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt, { orTreeLatest: true })).findings);
         }
@@ -351,7 +356,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen, olderThanHistory };
   } catch (error) {
     await opened.close();
     throw error;
@@ -561,6 +566,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
+  const older = olderRunsNote(scanned.olderThanHistory);
+  if (older) {
+    note('');
+    note(older);
+  }
   const late = lateNote(stream);
   if (late) {
     note('');
@@ -573,6 +583,22 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   // Input that could not be judged (a file not read, Lambda lines naming no function) is no clean bill: 2, unless findings say 1.
   return { exitCode: findings.length > 0 ? 1 : unreadable > 0 || tally.unnamedLambdaLines > 0 ? 2 : 0, findings, counts: c, stream };
+}
+
+/**
+ * Runs read that a job's stored state took as counted for being older than the latest 1,000 it
+ * remembers (older history backfilled after newer, in separate scans with `--store`): not judged,
+ * their failures not found. Said, so that "0 findings" is not taken for a clean bill.
+ */
+export function olderRunsNote(older: ReadonlyMap<string, number>): string | undefined {
+  if (older.size === 0) return undefined;
+  const runs = [...older.values()].reduce((n, r) => n + r, 0);
+  const jobs = [...older].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([job, n]) => `${escapeControls(job)} ${n.toLocaleString('en-US')}`);
+  const more = older.size > 5 ? `, and ${older.size - 5} more jobs` : '';
+  return (
+    `${plural(runs, 'run')} older than ${older.size === 1 ? "its job's" : 'their jobs\''} latest 1,000 runs in the store ${runs === 1 ? 'was' : 'were'} taken as already counted, not judged (${jobs.join(', ')}${more}): ` +
+    'backfill older history first, or scan it without --store (docs/scan.md).'
+  );
 }
 
 /**

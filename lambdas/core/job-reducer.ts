@@ -1280,6 +1280,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       const end = processed.firstTimeAfter(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at);
       return end !== undefined && end - at <= maxRuntimeWith(state.job, ctx.config, () => durations.median()).ms ? end : undefined;
     };
+    /** Run starts not remembered but taken as counted for being as old as the runs forgotten (`Reduction.olderThanHistory`). */
+    let olderThanHistory = 0;
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
     /** The same for a token a run id names, which a later run may use again: remembered at about the same time. */
@@ -1376,8 +1378,13 @@ export const jobReducer: SubjectReducer<JobState> = {
         // is open since that time; a start after (an id used again: a PID, a counter that restarted)
         // is a new run, opened beside a run of the old one that never ended (each end closes the
         // latest one started before it; the old one may still be reported unfinished).
-        const ended = (token: string) => processed.hasSince(token, event.at, SAME_LINE_MS) || processed.forgotten(event.at);
+        const ended = (token: string) => processed.hasSince(token, event.at, SAME_LINE_MS);
         if (ended(body.run_id) || (platform && ended(`${PLATFORM_OK_TOKEN}${body.run_id}`)) || state.open.some((r) => r.run_id === body.run_id && Math.abs(r.at - event.at) <= SAME_LINE_MS)) continue;
+        // Not remembered, but as old as the runs forgotten: taken as counted, and said (older history backfilled after newer).
+        if (processed.forgotten(event.at)) {
+          olderThanHistory++;
+          continue;
+        }
         // A START of a request id whose REPORT closed an invocation as a success before it is Lambda
         // retrying that request, which it does only after a failed attempt (a function error, whose
         // text REPORT has no Status): that attempt is judged the failure it was, at its REPORT.
@@ -1613,7 +1620,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     // given later is judged from the sweep that first sees it (judgeAbsence), not from these runs.
     // Kept only with a change the batch writes anyway.
     if (copied && !ownValue(ctx.config.jobs, subject)?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
-    return { state, findings, records };
+    return { state, findings, records, ...(olderThanHistory > 0 ? { olderThanHistory } : {}) };
   },
 };
 

@@ -33,6 +33,11 @@ export interface Reduction<S> {
    * that what a crash lost is re-derived: their reducers must recognise them.
    */
   readonly handOff?: readonly AuditEvent[];
+  /**
+   * The batch's runs taken as counted for being as old as the runs its state forgot (a job's older
+   * than its latest 1,000: older history backfilled after newer), not remembered: left unjudged.
+   */
+  readonly olderThanHistory?: number;
 }
 
 /**
@@ -130,6 +135,14 @@ export interface BatchResult {
    * may have been recorded without reaching the alert policy, which reads them back if its state lags.
    */
   readonly replayed?: ReplayedSpan[];
+  /** The subjects with runs taken as counted for being older than their history (`Reduction.olderThanHistory`), and how many. */
+  readonly olderThanHistory?: OlderRuns[];
+}
+
+/** A subject's runs of a batch taken as counted for being older than its history. */
+export interface OlderRuns {
+  readonly subject: string;
+  readonly runs: number;
 }
 
 /** A subject's span of a batch (its first and last events' times, ISO-8601) whose runs were recorded before. */
@@ -210,7 +223,7 @@ function commitWithRetry(
   reduce: (state: unknown) => Reduction<unknown>,
   expiresAt: ((state: unknown) => number | undefined) | undefined,
   retry: CommitRetry,
-): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; unchanged?: true }> {
+): Promise<{ findings: Finding[]; conflicts: number; records: RunRecord[]; handOff?: readonly AuditEvent[]; olderThanHistory?: number; unchanged?: true }> {
   let current = first;
   return retryOnConflict(key, retry, async (attempt) => {
     if (attempt > 1) current = (await store.load([key])).get(key);
@@ -223,7 +236,7 @@ function commitWithRetry(
       const bounded = found.map(boundEvidence);
       if (bounded.some((f, i) => f !== found[i])) result = { ...result, findings: bounded };
     }
-    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff, unchanged: true };
+    if (result.state === state && result.findings.length === 0 && result.records.length === 0) return { findings: [], conflicts: attempt - 1, records: [], handOff: result.handOff, olderThanHistory: result.olderThanHistory, unchanged: true };
     const expires = expiresAt?.(result.state);
     const outcome = await store.commit({
       key,
@@ -233,7 +246,7 @@ function commitWithRetry(
       records: result.records,
       ...(expires !== undefined ? { expiresAt: expires } : {}),
     });
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records, handOff: result.handOff };
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records, handOff: result.handOff, olderThanHistory: result.olderThanHistory };
     return CONFLICT;
   });
 }
@@ -423,6 +436,7 @@ export async function processBatch(
   const findings: Finding[] = [];
   const records: RunRecord[] = [];
   const replayed: ReplayedSpan[] = [];
+  const older: OlderRuns[] = [];
   // Second stage: what reducers derive from the committed states (agent trees from their runs,
   // the jobs of cron's discard lines from their hosts).
   const derived: AuditEvent[] = [];
@@ -435,6 +449,7 @@ export async function processBatch(
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);
+      if (result.olderThanHistory) older.push({ subject, runs: result.olderThanHistory });
       if (result.unchanged && reducer.recordsRuns) {
         let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
         for (const { at } of group.events) [from, to] = [Math.min(from, at), Math.max(to, at)];
@@ -454,9 +469,10 @@ export async function processBatch(
     findings.push(...next.findings);
     records.push(...(next.records ?? []));
     replayed.push(...(next.replayed ?? []));
+    older.push(...(next.olderThanHistory ?? []));
     conflicts += next.conflicts;
     subjects += next.subjects;
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}) };
+  return { findings, subjects, conflicts, records, ...(replayed.length > 0 ? { replayed } : {}), ...(older.length > 0 ? { olderThanHistory: older } : {}) };
 }

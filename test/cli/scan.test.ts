@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
-import { jobNameOfFile, runScan } from '../../lambdas/cli/scan-command.ts';
+import { jobNameOfFile, olderRunsNote, runScan } from '../../lambdas/cli/scan-command.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/instrumented/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -1143,5 +1143,19 @@ describe('the silent-audit command', () => {
     expect(unreachable.status).toBe(2);
     expect(unreachable.stderr).toContain('the state store (--store): cannot reach DynamoDB (ECONNREFUSED); is the endpoint running?');
     expect(unreachable.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the note of runs older than a job remembers (scan --store)', () => {
+  it('counts them by job and says to backfill older history first; nothing when there are none', () => {
+    // Prepare
+    const older = new Map([['minutely', 1440], ['hourly', 3]]);
+    // Act
+    const note = olderRunsNote(older);
+    // Assess
+    expect(note).toBe(
+      "1,443 runs older than their jobs' latest 1,000 runs in the store were taken as already counted, not judged (minutely 1,440, hourly 3): backfill older history first, or scan it without --store (docs/scan.md).",
+    );
+    expect(olderRunsNote(new Map())).toBeUndefined();
   });
 });

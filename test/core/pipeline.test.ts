@@ -320,3 +320,29 @@ describe('the sweep of many subjects', () => {
     expect(result).toMatchObject({ subjects: 50, left: 70, kindsLeft: 0 });
   });
 });
+
+describe('runs older than a job remembers, backfilled after newer history', () => {
+  it('are taken as counted, and the batch says how many of each job', async () => {
+    // Prepare: a job's runs every minute, a day read first, then the day before it
+    const store = new MemoryAuditStore();
+    const day = 86_400_000;
+    const runsOf = (from: number) =>
+      Array.from({ length: 1440 }, (_, i): AuditEvent[] => {
+        const at = from + i * 60_000;
+        const body = { job: 'sync', run_id: `r-${at}`, host: 'web1' };
+        return [
+          { at, body: { type: 'run.start', ...body } as unknown as EventBody, source: { origin: 'test', line: 1 }, format: 'json' },
+          { at: at + 1000, body: { type: 'run.end', ...body, exit_code: 0 } as unknown as EventBody, source: { origin: 'test', line: 2 }, format: 'json' },
+        ];
+      }).flat();
+    const later = { ...ctx, clock: { now: () => T0 + 2 * day } };
+    const newer = await processBatch(runsOf(T0 + day), REDUCERS, store, later);
+
+    // Act
+    const older = await processBatch(runsOf(T0), REDUCERS, store, later);
+
+    // Assess: nothing skipped the first time; every older run the second
+    expect(newer.olderThanHistory).toBeUndefined();
+    expect(older.olderThanHistory).toEqual([{ subject: 'sync', runs: 1440 }]);
+  });
+});
