@@ -438,14 +438,20 @@ function nameBefore(text: string, offset: number): string {
   while (start > 0 && offset - start < 64 && /[A-Za-z0-9_-]/.test(text[start - 1])) start--;
   return text.slice(start, offset);
 }
+/** Paths that cannot be anything else: `/srv`, `./build`, `../out`, `~/x`, `C:\Users\app`. */
+const UNMISTAKABLE_PATHS = String.raw`\/.*|~\/.*|\.{1,2}[\\/].*|[a-z]:\\.*`;
 /**
  * An unquoted value no password is: a number or a count (`48/50`), a boolean, a result (`ok`,
  * `passed`, `success`) or the like, a path that cannot be anything else (`/srv`, `./build`,
  * `../out`, `~/x`, `C:\Users\app`; not `ab12/cd34`, which may be a password), a variable
  * (`${HOME}`, or `$` and an upper-case name: `$HOME`; not `$3cr3tPw`) or a command's output (`$(pwd)`).
  */
-const NOT_A_PASSWORD =
-  /^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|\/.*|~\/.*|\.{1,2}[\\/].*|[a-z]:\\.*|\$\{\w+\}|\$\(.*)$/i;
+const NOT_A_PASSWORD = new RegExp(
+  String.raw`^(?:[+-]?\d+(?:\.\d+)?%?|\d+\/\d+|true|false|yes|no|on|off|ok|none|null|success|passed|pass|failed|fail|${UNMISTAKABLE_PATHS}|\$\{\w+\}|\$\(.*)$`,
+  'i',
+);
+/** A path that cannot be anything else, alone (NOT_A_PASSWORD's): a working directory after a connection string's `;` (sudo's `; PWD=/home/alice ;`). */
+const UNMISTAKABLE_PATH = new RegExp(`^(?:${UNMISTAKABLE_PATHS})$`, 'i');
 /** A logfmt `pass=` value packing counts: a part before a `,`, `;` or `|` and the next `name=` after it (`12` in `pass=12;fail=3`). */
 const LOGFMT_COUNTS = /^([^,;|]*)[,;|][A-Za-z_][\w.-]*=/;
 /** What a test runner writes after `pass=` besides a count or a result: a state, a share, a duration (`skipped`, `pending`, `n/a`, `-`, `all`, `1.5s`). */
@@ -544,8 +550,14 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   const pgpass = /^pgpass$/i.test(keyword);
   // A bare `pass` (logfmt's `user=admin pass=hunter22`, `{"pass":"…"}` in JSON text), not a name's end.
   const barePass = /^pass$/i.test(keyword);
-  // A bare `pwd=` (not a connection string's `;Pwd=`) is mostly a working directory: only a word that looks like a credential and is no path goes.
-  if (/^pwd$/i.test(keyword) && !/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset))) return value.includes('/') || !looksLikeCredential(withoutClosers(value));
+  if (/^pwd$/i.test(keyword)) {
+    const word = withoutClosers(value);
+    // After a `;` a connection string's password, but a working directory's path (sudo's `; PWD=/home/alice ;`).
+    if (/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset))) return UNMISTAKABLE_PATH.test(word);
+    // A bare `pwd=` is mostly a working directory: only a word that looks like a credential goes, not a path
+    // (`pwd=src/app`, `PWD=D:\a\1\s`: NOT_A_PASSWORD) nor a lower-case directory's name (`pwd=release-2024`).
+    return value.includes('/') || NOT_A_PASSWORD.test(word) || LOWER_CASE_WORD.test(word) || !looksLikeCredential(word);
+  }
   if (!pgpass && !barePass && !/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = nameBefore(text, offset);
   // What names the env variable or key: `DB` before `_PASS`, `PGPASS` itself.
@@ -704,7 +716,7 @@ function proseAfter(text: string, end: number): boolean {
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string, a bare `pwd=…` that looks like a credential and holds no `/`, `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
