@@ -3,7 +3,7 @@ import type { AgentTreeOptions, CostHistory } from '../detectors/agent-kinds.ts'
 import type { DetectorId } from '../detectors/ids.ts';
 import { ROOT_RUN_DETECTORS, TREE_DETECTORS } from '../detectors/index.ts';
 import type { RunRecord } from '../ports.ts';
-import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, asMark, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone } from './agent-run.ts';
+import { AGENT_RUN_STATE_KIND, type AgentBudget, type AgentRunState, applyAgentRunEvents, asMark, initialAgentRun, isAgentEvent, isPassThroughLink, markCountedAlone, markFiredUnended, markJudgedAlone, runIdOfInstance } from './agent-run.ts';
 import { totalsOf, type TreeSnapshot } from './agent-tree.ts';
 import { deriveAgentTrees, runNoteEvent, runNoteOf, treeEvent, treeOf } from './agent-tree-loader.ts';
 import type { AuditEvent } from './events.ts';
@@ -784,7 +784,9 @@ export const agentRunNoteReducer: SubjectReducer<AgentRunState> = {
   stateKind: AGENT_RUN_STATE_KIND,
   bodyTypes: ['agent.judged-alone', 'agent.fired-unended'],
   subjectOf(event) {
-    return runNoteOf(event)?.run_id;
+    // A later run of an id started again is noted on its id's aggregate, whose current run it is.
+    const runId = runNoteOf(event)?.run_id;
+    return runId === undefined ? undefined : (runIdOfInstance(runId) ?? runId);
   },
   initial: initialAgentRun,
   apply(state, _subject, events): Reduction<AgentRunState> {

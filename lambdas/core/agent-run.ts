@@ -104,7 +104,22 @@ export interface AgentRunState {
    * finding of the largest tree (`MAX_FIRED_MARKS`).
    */
   readonly fired_unended?: StoredMarks;
+  /**
+   * The key of this run (its current instance) when its run id was started before (`instanceKey`):
+   * absent for an id's first run, so aggregates written before read the same.
+   */
+  readonly instance?: string;
+  /**
+   * Earlier runs of this run id, oldest first: an `agent.start` later than the run's end (a daily
+   * agent logging one fixed `run_id`, a sub-agent id used again under another root) begins a new
+   * run (`startsAgain`), and the ended one is kept here, with its own counts, children and notes,
+   * for its tree to be judged (the latest `MAX_PREVIOUS_RUNS`, within `MAX_PREVIOUS_BYTES`).
+   */
+  readonly previous?: readonly AgentRunInstance[];
 }
+
+/** An earlier run of a run id (`AgentRunState.previous`): its fields as they stood when it was started again. */
+export type AgentRunInstance = Omit<AgentRunState, 'run_id' | 'seen' | 'expires_at' | 'previous'>;
 
 export const AGENT_RUN_STATE_KIND = 'agentrun';
 /** Per-run aggregates live 30 days past their last line (or past the time they were written). */
@@ -141,12 +156,58 @@ export function firedMarks(stored: StoredMarks | undefined): readonly string[] {
   for (let i = 0; i + TOKEN_CHARS <= stored.length; i += TOKEN_CHARS) marks.push(stored.slice(i, i + TOKEN_CHARS));
   return marks;
 }
+/** Earlier runs of one run id kept on its aggregate (`AgentRunState.previous`): enough for a scan's batch of a daily agent's week. */
+export const MAX_PREVIOUS_RUNS = 8;
+/** Bytes (as JSON) the earlier runs may take together: past it the oldest are let go, and the children of one larger alone. */
+export const MAX_PREVIOUS_BYTES = 24 * 1024;
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;
 export const OTHER_ACTIONS = '…other';
 
 export function agentRunKey(runId: string): string {
   return `${AGENT_RUN_STATE_KIND}#${runId}`;
+}
+
+/**
+ * The key of a run of `runId` started at `startedAt` when the id was started before: the id and
+ * its start (`digest@2026-11-03T06:00:00.000Z`). The key the judged roots, the open roots, the
+ * cost history and the findings of its tree name it by; an id's first run keeps the id itself.
+ */
+export function instanceKey(runId: string, startedAt: number): string {
+  return `${runId}@${new Date(startedAt).toISOString()}`;
+}
+
+/** The run id an instance key names (`instanceKey`); undefined for a key that is none. */
+export function runIdOfInstance(key: string): string | undefined {
+  const at = key.lastIndexOf('@');
+  if (at <= 0) return undefined;
+  const runId = key.slice(0, at);
+  const startedAt = Date.parse(key.slice(at + 1));
+  return Number.isFinite(startedAt) && instanceKey(runId, startedAt) === key ? runId : undefined;
+}
+
+/** The key a run's current instance is judged under (`instanceKey`): the run id for its first. */
+export function runKeyOf(run: Pick<AgentRunState, 'run_id' | 'instance'>): string {
+  return run.instance ?? run.run_id;
+}
+
+/**
+ * Whether an `agent.start` of a run that started already begins a new run of its id: it comes
+ * after the run ended, at another time than its start. A start delivered again has the time of
+ * the first (nothing begins), and one before the end is no new run either.
+ */
+export function startsAgain(run: Pick<AgentRunState, 'started_at' | 'ended_at'>, at: number): boolean {
+  return run.started_at !== undefined && run.ended_at !== undefined && at > run.ended_at && at !== run.started_at;
+}
+
+/** Whether a line is older than the run of its id now counted, which began again after it (`previous`): it belongs to an earlier run. */
+function beforeRestart(run: AgentRunState, at: number): boolean {
+  return run.previous !== undefined && run.started_at !== undefined && at < run.started_at;
+}
+
+/** An earlier run of an aggregate's id as an aggregate of its own (for its tree): the id, and the earlier run's fields. */
+export function asRun(runId: string, earlier: AgentRunInstance): AgentRunState {
+  return { ...earlier, run_id: runId, seen: '' };
 }
 
 export function initialAgentRun(runId: string): AgentRunState {
@@ -274,8 +335,8 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   // Long statuses and action names are shortened as the config's `redact` rules read them back.
   const redactor = redactorFor(ctx.config);
   const seen = new TokenRing(initial.seen, MAX_SEEN_ACTIONS);
-  const byAction = new CountCostTally(initial.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
-  const byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
+  let byAction = new CountCostTally(initial.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
+  let byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
   const touch = (at: number) => {
     const d = edit();
     d.first_at = d.first_at === undefined ? at : Math.min(d.first_at, at);
@@ -287,7 +348,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     const body = event.body;
     if (body.type === 'agent.start' && body.run_id !== subject) {
       // A child announcing itself to this run, its parent.
-      if (parentOf(body) !== subject || s.children.includes(body.run_id)) continue;
+      if (parentOf(body) !== subject || s.children.includes(body.run_id) || beforeRestart(s, event.at)) continue;
       const d = edit();
       if (d.children.length < MAX_CHILDREN) d.children = [...d.children, body.run_id];
       else d.children_dropped++;
@@ -311,10 +372,18 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     }
 
     if (body.type === 'agent.start') {
-      if (s.started_at !== undefined) continue;
+      if (s.started_at !== undefined && !startsAgain(s, event.at)) continue;
+      const d = edit();
+      if (d.started_at !== undefined) {
+        // The id is started again after its run ended: that run is kept as it stands, and a new one begins.
+        d.by_action = byAction.result();
+        d.by_tick = byTick.result();
+        rollOver(d, subject, event.at);
+        byAction = new CountCostTally(d.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
+        byTick = new CountCostTally(d.by_tick, MAX_TICKS, undefined);
+      }
       const parent = parentOf(body);
       const budget = budgetOf(body);
-      const d = edit();
       d.agent = body.agent;
       d.started_at = event.at;
       d.facts++;
@@ -328,7 +397,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     }
 
     if (body.type === 'agent.end') {
-      if (s.ended_at !== undefined) continue;
+      if (s.ended_at !== undefined || beforeRestart(s, event.at)) continue;
       const parent = parentOf(body);
       const d = edit();
       d.agent = d.agent ?? body.agent;
@@ -350,7 +419,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     const token = fingerprint(eventIdentity(event));
     if (seen.has(token)) continue;
     seen.add(token);
-    if (rememberedByLegacyIdentity(seen, event)) {
+    if (rememberedByLegacyIdentity(seen, event) || beforeRestart(s, event.at)) {
       edit();
       continue;
     }
@@ -412,6 +481,39 @@ function withMarks(state: AgentRunState, field: 'judged_alone' | 'fired_unended'
 type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };
 
 /**
+ * Keeps the draft's run as an earlier run of its id (`previous`) and empties it for the run that
+ * starts at `at` (`instance`); what tells lines apart across runs stays: the fingerprints of the
+ * actions counted (`seen`) and the facts absorbed (`facts`, so a larger count is still a newer view).
+ */
+function rollOver(d: RunDraft, runId: string, at: number): void {
+  const { run_id: _id, seen: _seen, expires_at: _expires, previous, ...earlier } = settled(d);
+  d.previous = boundedPrevious([...(previous ?? []), earlier]);
+  const fresh = initialAgentRun(runId);
+  for (const key of Object.keys(d) as (keyof RunDraft)[]) {
+    if (key === 'run_id' || key === 'seen' || key === 'facts' || key === 'expires_at' || key === 'previous') continue;
+    (d as Record<string, unknown>)[key] = (fresh as unknown as Record<string, unknown>)[key];
+  }
+  d.instance = instanceKey(runId, at);
+}
+
+/**
+ * The latest `MAX_PREVIOUS_RUNS` earlier runs within `MAX_PREVIOUS_BYTES` (measured at a roll-over
+ * only): the oldest let go first; of the one left, its children (counted as dropped: its tree is
+ * judged truncated), then its notes of findings (its judged root still holds them).
+ */
+function boundedPrevious(runs: AgentRunInstance[]): AgentRunInstance[] {
+  const kept = runs.slice(-MAX_PREVIOUS_RUNS);
+  const over = () => Buffer.byteLength(JSON.stringify(kept)) > MAX_PREVIOUS_BYTES;
+  while (kept.length > 1 && over()) kept.shift();
+  if (over()) kept[0] = { ...kept[0], children: [], children_dropped: kept[0].children_dropped + kept[0].children.length };
+  if (over()) {
+    const { judged_alone: _alone, fired_unended: _unended, ...slim } = kept[0];
+    kept[0] = slim;
+  }
+  return kept;
+}
+
+/**
  * A run's aggregate while a batch is folded into it, with every field present and in one order.
  * Stored states differ in which optional fields they hold, and a fold that reads and writes
  * objects of many shapes, line after line, keeps V8's property caches megamorphic: replayed on
@@ -451,6 +553,8 @@ function draftOf(s: AgentRunState): RunDraft {
     judged_alone: s.judged_alone,
     counted_alone: s.counted_alone,
     fired_unended: s.fired_unended,
+    instance: s.instance,
+    previous: s.previous,
   };
   for (const key of Object.keys(s)) if (!Object.hasOwn(draft, key)) setOwn(draft as unknown as Record<string, unknown>, key, (s as unknown as Record<string, unknown>)[key]);
   return draft;

@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
-import { agentRunKey, type AgentRunState } from './agent-run.ts';
-import { buildTreeSnapshot, cycleRootOf, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
+import { agentRunKey, type AgentRunState, runIdOfInstance } from './agent-run.ts';
+import { buildTreeSnapshot, cycleRootOf, instanceSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -36,12 +36,31 @@ export class RunCache {
 
   constructor(private readonly store: StateStore) {}
 
-  /** Reads every run not read yet, in one `load`. */
+  /**
+   * Reads every run not read yet, in one `load`. A run named by its instance key (`instanceKey`: a
+   * later run of an id started again, as the open roots name it) is its id's aggregate while that
+   * aggregate's current run is the one the key names.
+   */
   async load(runIds: Iterable<string>): Promise<void> {
     const missing = [...new Set(runIds)].filter((id) => !this.runs.has(id));
     if (missing.length === 0) return;
-    const loaded = await readCurrent(this.store, missing.map(agentRunKey));
-    for (const id of missing) this.runs.set(id, loaded.get(agentRunKey(id))?.state as AgentRunState | undefined);
+    const instances = new Map<string, string>();
+    for (const id of missing) {
+      const runId = runIdOfInstance(id);
+      if (runId !== undefined) instances.set(id, runId);
+    }
+    const keys = missing.map(agentRunKey);
+    for (const runId of instances.values()) keys.push(agentRunKey(runId));
+    const loaded = await readCurrent(this.store, keys);
+    for (const id of missing) {
+      let run = loaded.get(agentRunKey(id))?.state as AgentRunState | undefined;
+      const runId = instances.get(id);
+      if (run === undefined && runId !== undefined) {
+        const current = loaded.get(agentRunKey(runId))?.state as AgentRunState | undefined;
+        if (current?.instance === id) run = current;
+      }
+      this.runs.set(id, run);
+    }
   }
 
   /** Reads the trees under `roots` level by level, so that `buildTreeSnapshot` finds every run. */
@@ -51,7 +70,7 @@ export class RunCache {
     for (let depth = 0; frontier.length > 0 && depth <= MAX_TREE_DEPTH; depth++) {
       await this.load(frontier);
       for (const id of frontier) visited.add(id);
-      frontier = [...new Set(frontier.flatMap((id) => this.runs.get(id)?.children ?? []))].filter((id) => !visited.has(id));
+      frontier = [...new Set(frontier.flatMap((id) => childrenOf(this.runs.get(id))))].filter((id) => !visited.has(id));
     }
   }
 
@@ -108,6 +127,12 @@ export class RunCache {
   }
 }
 
+/** The children of a run's aggregate: of its current run and of its earlier ones (`previous`). */
+function childrenOf(run: AgentRunState | undefined): readonly string[] {
+  if (run?.previous === undefined) return run?.children ?? [];
+  return [...run.children, ...run.previous.flatMap((earlier) => earlier.children)];
+}
+
 /**
  * A root that started and is not judged yet (or, judged ended, whose tree grew since: a late
  * sub-agent that has not ended, or a line under a root with a guessed parent): the agent reducer
@@ -139,12 +164,21 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   const roots = await cache.rootsOf(runIds);
   const touched = new Set(runIds);
   const ended = [...roots].filter((id) => cache.runs.get(id)?.ended_at !== undefined);
-  await cache.loadTrees(ended);
+  const restarted = [...new Set([...roots, ...runIds])].filter((id) => cache.runs.get(id)?.previous !== undefined);
+  await cache.loadTrees(restarted.length === 0 ? ended : [...ended, ...restarted]);
   const events: AuditEvent[] = [];
   const takenBack: AuditEvent[] = [];
+  // Earlier runs of an id started again (`previous`) that were roots: each its own tree, under its own key.
+  for (const id of restarted.sort()) {
+    for (const earlier of cache.runs.get(id)?.previous ?? []) {
+      if (earlier.parent_run_id !== undefined) continue;
+      const tree = instanceSnapshot(id, cache.runs, earlier);
+      if (tree && tree.phase === 'ended') events.push(treeEvent(tree));
+    }
+  }
   for (const id of [...roots].sort()) {
     const root = cache.runs.get(id) as AgentRunState;
-    const tree = root.ended_at !== undefined ? buildTreeSnapshot(id, cache.runs) : undefined;
+    const tree = root.ended_at !== undefined ? instanceSnapshot(id, cache.runs) : undefined;
     if (tree) takenBack.push(...takenBackEvents(tree, cache.runs));
     if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
     else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root, tree)));

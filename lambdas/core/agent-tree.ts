@@ -1,4 +1,4 @@
-import { type AgentBudget, type AgentRunState, type CountCost, firedMarks } from './agent-run.ts';
+import { type AgentBudget, type AgentRunInstance, type AgentRunState, asRun, type CountCost, firedMarks, runKeyOf } from './agent-run.ts';
 
 /**
  * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
@@ -163,6 +163,8 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
   const root = runs.get(rootId);
   if (!root) return undefined;
   const out: TreeRun[] = [];
+  /** The aggregate (or earlier run of its id) of each run in `out`. */
+  const outRuns: AgentRunState[] = [];
   /** Every aggregate the tree holds, pass-through spans folded into a run included. */
   const held: AgentRunState[] = [];
   const visited = new Set<string>([rootId]);
@@ -182,17 +184,18 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
       const folded = passThroughsUnder(run, runs, visited);
       if (folded.truncated) truncated = true;
       out.push(treeRunOf(folded.runs.length > 0 ? withCountsOf(run, folded.runs) : run, depth, parent));
+      outRuns.push(run);
       held.push(run, ...folded.runs);
       if (run.children_dropped > 0) truncated = true;
       // Its sub-agents, and those under its pass-through spans (a sub-agent run as a tool): children of the run.
       for (const holder of [run, ...folded.runs]) {
         for (const childId of holder.children) {
-          const child = runs.get(childId);
+          const child = instanceUnder(runs.get(childId), holder);
           if (!child || visited.has(childId) || isPassThrough(child)) continue;
           // A child names its parent in its own start; a list entry that disagrees is not followed.
           if (child.parent_run_id !== undefined && child.parent_run_id !== holder.run_id) continue;
           visited.add(childId);
-          next.push({ run: child, parent: run.run_id });
+          next.push({ run: child, parent: runKeyOf(run) });
         }
       }
     }
@@ -202,10 +205,10 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
   const firedBefore: string[] = [...firedMarks(root.fired_unended)];
   const countedAlone: string[] = [];
   for (let i = 1; i < out.length; i++) {
-    const run = runs.get(out[i].run_id);
-    const marks = run?.judged_alone;
+    const run = outRuns[i];
+    const marks = run.judged_alone;
     if (marks && marks.length > 0) firedBefore.push(...firedMarks(marks));
-    if (run?.counted_alone === true) countedAlone.push(out[i].run_id);
+    if (run.counted_alone === true) countedAlone.push(run.run_id);
   }
   const cycle = root.parent_run_id !== undefined && visited.has(root.parent_run_id) ? parentCycle(root, runs) : undefined;
   const lastAt = Math.max(...held.map((r) => r.last_at ?? r.started_at ?? 0));
@@ -215,7 +218,7 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     type: 'agent.tree',
     phase: phase ?? (ended ? 'ended' : 'open'),
     agent: root.agent ?? 'unknown-agent',
-    root_run_id: rootId,
+    root_run_id: runKeyOf(root),
     started_at: root.started_at,
     ended_at: root.ended_at,
     last_at: lastAt,
@@ -229,6 +232,30 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
     ...(firedBefore.length > 0 ? { fired_before: firedBefore } : {}),
     ...(countedAlone.length > 0 ? { counted_alone: countedAlone } : {}),
   };
+}
+
+/**
+ * The tree of one run of a root's id, named by the key it is judged under (`runKeyOf`): its
+ * current run, or an earlier one (`AgentRunState.previous`: a run id started again after its run ended).
+ */
+export function instanceSnapshot(rootId: string, runs: ReadonlyMap<string, AgentRunState | undefined>, earlier?: AgentRunInstance, phase?: TreePhase): TreeSnapshot | undefined {
+  if (earlier === undefined || !runs.has(rootId)) return buildTreeSnapshot(rootId, runs, phase);
+  return buildTreeSnapshot(rootId, new Map(runs).set(rootId, asRun(rootId, earlier)), phase);
+}
+
+/**
+ * The run of a child's id that ran under `parent`: the child's aggregate, or, when its id was
+ * started again (`previous`), the latest of its runs that names this parent and started while the
+ * parent ran (a sub-agent id used again under another root, or under a later run of the same root's id).
+ */
+function instanceUnder(child: AgentRunState | undefined, parent: AgentRunState): AgentRunState | undefined {
+  if (child?.previous === undefined) return child;
+  const fits = (r: AgentRunInstance) =>
+    (r.parent_run_id === undefined || r.parent_run_id === parent.run_id) &&
+    (r.started_at === undefined || parent.started_at === undefined || (r.started_at >= parent.started_at && (parent.ended_at === undefined || r.started_at <= parent.ended_at)));
+  if (fits(child)) return child;
+  for (let i = child.previous.length - 1; i >= 0; i--) if (fits(child.previous[i])) return asRun(child.run_id, child.previous[i]);
+  return child;
 }
 
 /** The runs from `run` up its named parents until the chain comes back to it; undefined when it does not (within `MAX_TREE_DEPTH`). */
@@ -313,7 +340,7 @@ function withCountsOf(run: AgentRunState, passThroughs: readonly AgentRunState[]
 
 function treeRunOf(run: AgentRunState, depth: number, parent: string | undefined): TreeRun {
   return {
-    run_id: run.run_id,
+    run_id: runKeyOf(run),
     agent: run.agent ?? 'unknown-agent',
     ...(parent !== undefined ? { parent_run_id: parent } : {}),
     depth,
@@ -480,7 +507,7 @@ export function judgeStaleAgentRoots(
       // The root alone (and its parent, which started): the reducer only lets it go.
       const alone = new Map([[root.run_id, { ...root, children: [] }]]);
       if (root.parent_run_id !== undefined) alone.set(root.parent_run_id, { ...(runs.get(root.parent_run_id) as AgentRunState), children: [] });
-      if (root.started_at !== undefined) out.push(buildTreeSnapshot(candidate.run_id, alone, 'adopted') as TreeSnapshot);
+      if (root.started_at !== undefined) out.push(buildTreeSnapshot(root.run_id, alone, 'adopted') as TreeSnapshot);
       continue;
     }
     const tree = buildTreeSnapshot(candidate.run_id, runs);

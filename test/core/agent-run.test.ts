@@ -12,6 +12,7 @@ import {
   markJudgedAlone,
   MAX_CHILDREN,
   MAX_FIRED_MARKS,
+  MAX_PREVIOUS_BYTES,
   MAX_SEEN_ACTIONS,
   OTHER_ACTIONS,
 } from '../../lambdas/core/agent-run.ts';
@@ -286,6 +287,29 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     expect([run.children.length, run.seen.length, Object.keys(run.by_tick).length, Object.keys(run.by_action).length]).toEqual([MAX_CHILDREN, MAX_SEEN_ACTIONS * 8, 500, 41]);
     expect([firedMarks(run.judged_alone).length, firedMarks(run.fired_unended).length]).toEqual([MAX_FIRED_MARKS, MAX_FIRED_MARKS]);
     expect(Buffer.byteLength(run.children[0])).toBe(400);
+    expect(bytes).toBeLessThan(MAX_STATE_ITEM_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(run)) + 1024).toBeLessThan(MAX_STATE_ITEM_BYTES);
+  });
+
+  it('stays under the store item limit at its largest when its id is started again: the earlier run kept within MAX_PREVIOUS_BYTES', () => {
+    // Prepare: the largest run (as above), both notes full, then its id started again and the new run as large
+    const runId = id400('root');
+    const agent = noise(256, 'agent');
+    const largest = (from: number, seed: string) => [
+      start(from, agent, runId, { parent_run_id: id400('parent'), budget: { max_actions: 1, max_cost_usd: 1 } }),
+      ...Array.from({ length: MAX_CHILDREN + 100 }, (_, i) => start(from + 1, 'worker', id400(`${seed} child ${i}`), { parent_run_id: runId })),
+      ...acts(MAX_SEEN_ACTIONS + 200, from + 2, agent, runId, (i) => ({ action: 'tool_call', name: noise(2000, `${seed} name ${i % 45}`), tick: i % 600, cost_usd: 0.01, tokens_in: 1 })),
+      end(from + 9000, agent, runId, { status: noise(5000, `${seed} status`), actions_reported: 1, cost_reported_usd: 0.5 }),
+    ];
+    const marks = (seed: string) => Array.from({ length: MAX_FIRED_MARKS + 50 }, (_, i) => fingerprint(`${seed} ${i}`));
+    const noted = (run: AgentRunState, seed: string) => markFiredUnended(markJudgedAlone(run, marks(`${seed} alone`)), marks(`${seed} unended`));
+    // Act
+    const first = noted(applyAgentRunEvents(initialAgentRun(runId), runId, largest(0, 'first'), ctx), 'first');
+    const run = noted(applyAgentRunEvents(first, runId, largest(10_000, 'second'), ctx), 'second');
+    const bytes = stateItemBytes({ key: agentRunKey(runId), expectedVersion: 1, state: run, expiresAt: run.expires_at });
+    // Assess
+    expect([run.previous?.length, run.children.length, run.actions]).toEqual([1, MAX_CHILDREN, MAX_SEEN_ACTIONS + 200]);
+    expect(Buffer.byteLength(JSON.stringify(run.previous))).toBeLessThanOrEqual(MAX_PREVIOUS_BYTES);
     expect(bytes).toBeLessThan(MAX_STATE_ITEM_BYTES);
     expect(Buffer.byteLength(JSON.stringify(run)) + 1024).toBeLessThan(MAX_STATE_ITEM_BYTES);
   });

@@ -1074,3 +1074,89 @@ describe('runs whose parents form a cycle', () => {
     expect(findings[0].evidence).toMatchObject({ parent_run_id: 'c2', parent_cycle: ['c1', 'c2'] });
   });
 });
+
+describe('a run id started again after its run ended', () => {
+  const DAY = 86_400;
+  /** A daily agent logging one fixed run id: day `d` (0-based) starts, acts once, and ends as `endExtra` says. */
+  const day = (d: number, endExtra: Record<string, unknown> = {}) => [
+    start(d * DAY, 'digest-bot', 'digest'),
+    act(d * DAY + 1, 'digest-bot', 'digest', { cost_usd: 0.01 }),
+    end(d * DAY + 5, 'digest-bot', 'digest', { actions_reported: 1, output_bytes: 500, ...endExtra }),
+  ];
+  const week = [day(0), day(1), day(2, { status: 'error', output_bytes: 0 }), day(3, { output_bytes: 0 })];
+  const key = (d: number) => `digest@${new Date(T0 + d * DAY * 1000).toISOString()}`;
+  const EXPECTED = [`run-failed ${key(2)}`, `empty-output ${key(3)}`];
+
+  it('judges each run as its own (a scan: all days in one batch): the failure of day 3 and the empty output of day 4', async () => {
+    // Prepare
+    const lines = week.flat();
+    // Act
+    const { store, findings } = await feed([lines], undefined, ctxAt(T0 + 5 * DAY * 1000));
+    // Assess: no budget-undercount of the first run counting later days' actions; each run in the history once
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(EXPECTED);
+    expect(findings[0].message).toBe(`run ${key(2)} ended with status error after 5 s (1 action)`);
+    const agent = (await store.load(['agent#digest-bot'])).get('agent#digest-bot')?.state as AgentState;
+    expect(agent.history.map((h) => [h.run_id, h.cost_usd])).toEqual([['digest', 0.01], [key(1), 0.01], [key(2), 0.01], [key(3), 0.01]]);
+    expect([agent.roots, agent.open]).toEqual([4, []]);
+  });
+
+  it('judges each run as its own when each day comes in its own batch with the day before delivered again, and nothing twice on redelivery', async () => {
+    // Prepare: day d's batch also holds day d-1's lines again (its start included)
+    const batches = week.map((lines, d) => (d === 0 ? lines : [...week[d - 1], ...lines]));
+    // Act
+    const { store, findings } = await feed(batches, undefined, ctxAt(T0 + 5 * DAY * 1000));
+    const again = await feed(batches, store, ctxAt(T0 + 5 * DAY * 1000));
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(EXPECTED);
+    expect(again.findings).toEqual([]);
+    const run = (await store.load(['agentrun#digest'])).get('agentrun#digest')?.state as AgentRunState;
+    expect([run.instance, run.actions, run.status, run.output_bytes]).toEqual([key(3), 1, 'ok', 0]);
+    expect(run.previous?.map((p) => [p.instance, p.actions, p.status])).toEqual([[undefined, 1, 'ok'], [key(1), 1, 'ok'], [key(2), 1, 'error']]);
+  });
+
+  it('begins nothing for a start delivered again, nor for an end or action of the run before it', async () => {
+    // Prepare
+    const [first, second] = [day(0), day(1)];
+    // Act: day 2 in, then day 1's lines come again
+    const { store, findings } = await feed([first, second, first]);
+    // Assess
+    const run = (await store.load(['agentrun#digest'])).get('agentrun#digest')?.state as AgentRunState;
+    expect(findings).toEqual([]);
+    expect([run.instance, run.actions, run.previous?.length]).toEqual([key(1), 1, 1]);
+  });
+
+  it('blames the root a sub-agent id ran under: one used again under another root an hour later', async () => {
+    // Prepare: root-A's researcher-1 does 3 actions, root-B's (the same id) 40, over root-B's budget of 30
+    const tree = (root: string, from: number, n: number) => [
+      start(from, 'support-bot', root, { budget: { max_actions: 30 } }),
+      start(from + 2, 'researcher', 'researcher-1', { parent_run_id: root }),
+      ...acts(n, from + 60, 'researcher', 'researcher-1'),
+      end(from + 120, 'researcher', 'researcher-1', { actions_reported: n }),
+      end(from + 121, 'support-bot', root, { output_bytes: 500 }),
+    ];
+    const [a, b] = [tree('root-A', 0, 3), tree('root-B', 3600, 40)];
+    // Act: in one batch (a scan), and a batch per root (ingest), then root-A's lines again
+    const { findings } = await feed([[...a, ...b]], undefined, ctxAt(T0 + 3 * 3_600_000));
+    const ingested = await feed([a, b, a], undefined, ctxAt(T0 + 3 * 3_600_000));
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded root-B']);
+    expect(findings[0].evidence).toMatchObject({ actions: 40 });
+    expect(ingested.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded root-B']);
+  });
+
+  it('has the sweep judge a later run of the id that never ends, once it goes quiet', async () => {
+    // Prepare: day 1 ends; day 2 starts, acts 25 times and is never heard of again
+    const lines = [...day(0), start(DAY, 'digest-bot', 'digest', { budget: { max_actions: 20 } }), ...acts(25, DAY + 1, 'digest-bot', 'digest')];
+    const { store, findings } = await feed([lines], undefined, ctxAt(T0 + DAY * 1000 + 60_000));
+    // Act
+    const swept = await sweepAgentRoots(store, ctxAt(T0 + DAY * 1000 + 2 * 3_600_000));
+    // Assess
+    expect(findings).toEqual([]);
+    expect(swept.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`budget-exceeded ${key(1)}`]);
+    const agent = (await store.load(['agent#digest-bot'])).get('agent#digest-bot')?.state as AgentState;
+    expect(agent.open).toEqual([{ run_id: key(1), started_at: T0 + DAY * 1000 }]);
+    const run = (await store.load(['agentrun#digest'])).get('agentrun#digest')?.state as AgentRunState;
+    expect(firedMarks(run.fired_unended)).toEqual([mark('budget-exceeded', key(1))]);
+    expect(run.previous?.[0].fired_unended).toBeUndefined();
+  });
+});
