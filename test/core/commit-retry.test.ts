@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import { CONFLICT, CommitConflictError, RESERVED_MS, retryOnConflict, UNTIMED_BUDGET_MS } from '../../lambdas/core/commit-retry.ts';
+import type { Finding } from '../../lambdas/core/findings.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
+import { run } from '../helpers/events.ts';
 
 /** A clock that only the waits move, and the waits it was asked for. */
 function fakeTime(start = 0) {
@@ -41,5 +49,43 @@ describe('retryOnConflict: exponential backoff with full jitter, bounded by the 
     await expect(outcome).rejects.toThrow(/state of job#shared kept changing under \d+ attempts/);
     expect(time.now() - 1_000_000).toBeGreaterThan(UNTIMED_BUDGET_MS - 1_000);
     expect(time.now() - 1_000_000).toBeLessThanOrEqual(UNTIMED_BUDGET_MS);
+  });
+});
+
+/** A memory store whose commits of `keys` each lose to a concurrent writer `times` times before they win. */
+class ContendedStore extends MemoryAuditStore {
+  readonly lost = new Map<string, number>();
+  constructor(private readonly keys: readonly string[], private readonly times: number) {
+    super();
+  }
+  override async commit(change: SubjectCommit): Promise<CommitResult> {
+    const lost = this.lost.get(change.key) ?? 0;
+    if (!this.keys.includes(change.key) || lost >= this.times) return super.commit(change);
+    this.lost.set(change.key, lost + 1);
+    return 'conflict';
+  }
+}
+
+describe('the pipeline and the alert delivery pass their retry on', () => {
+  it('a failed run whose job state and alert state each lose 20 writes in a row is stored and alerted once', async () => {
+    // Prepare: the job's and its alert state's writes lose 20 times each (the old loop gave up after 12); a fake clock the waits move.
+    const T0 = Date.parse('2026-10-05T08:00:00Z');
+    const time = fakeTime(T0);
+    const retry = { now: time.now, sleep: time.sleep, random: () => 0.5 };
+    const store = new ContendedStore(['job#etl', 'alert#job#etl'], 20);
+    const sent: string[] = [];
+    const sink = { publish: async (f: Finding) => void sent.push(`${f.detector} ${f.subject}`) };
+    const ctx = { config: DEFAULT_CONFIG, clock: { now: time.now } };
+    // Act
+    const batch = await processBatch(run('etl', 'etl-1', '2026-10-05T07:00:00Z', 5, { exit_code: 1 }), REDUCERS, store, ctx, retry);
+    const alerts = await deliverAlerts(batch.findings, store, sink, ctx.clock, { records: batch.records, retry });
+    // Assess
+    expect(batch.findings.map((f) => `${f.detector} ${f.subject}`)).toEqual(['run-failed etl']);
+    expect(batch.conflicts).toBe(20);
+    expect(alerts.sent).toBe(1);
+    expect(sent).toEqual(['run-failed etl']);
+    expect([...store.lost.values()]).toEqual([20, 20]);
+    expect(time.waits).toHaveLength(40);
+    expect(await store.pendingAlerts(10)).toEqual([]);
   });
 });

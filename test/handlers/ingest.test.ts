@@ -1,17 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import type { CloudWatchLogsEvent } from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
-import type { IngestReport } from '../../lambdas/core/ingest.ts';
+import type { IngestDeps, IngestReport } from '../../lambdas/core/ingest.ts';
 import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
 import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
 import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+import { createKinesisIngestHandler } from '../../lambdas/handlers/ingest-kinesis.ts';
 import { MAX_RESPONSE_FINDING_BYTES, MAX_RESPONSE_FINDINGS, withFindingsCut } from '../../lambdas/handlers/response.ts';
 
 /** Lambda's limit on a synchronous invocation's response: over it, the invocation is a function error. */
 const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
 const T0 = Date.parse('2026-10-05T10:00:00Z');
+type LambdaTime = { getRemainingTimeInMillis(): number };
 
 /** One subscription delivery of `count` failed runs (exit code 1), spread over 300 jobs. */
 function failedRuns(count: number) {
@@ -364,5 +367,54 @@ describe('the ingest handler on agent runs', () => {
     // Assess
     expect(response.findings).toEqual([]);
     expect(messages).toEqual([]);
+  });
+});
+
+describe('the ingest handlers while other environments keep winning their writes', () => {
+  afterEach(() => vi.useRealTimers());
+
+  /** The CloudWatch Logs subscription's handler, and the Kinesis consumer's: the payload as one stream record. */
+  const handlers = {
+    subscription: (deps: IngestDeps) => (payload: CloudWatchLogsEvent, context: LambdaTime) => createIngestHandler(() => deps, () => {})(payload, context),
+    kinesis: (deps: IngestDeps) => (payload: CloudWatchLogsEvent, context: LambdaTime) =>
+      createKinesisIngestHandler(() => deps, () => {}, { warn: () => {} }, () => {})(
+        { Records: [{ eventSource: 'aws:kinesis', eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/s', kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'p', sequenceNumber: '1', data: payload.awslogs.data, approximateArrivalTimestamp: 1_790_000_000 } }] } as never,
+        context,
+      ),
+  };
+
+  it.each(Object.keys(handlers) as (keyof typeof handlers)[])('%s: retries for as long as its invocation has time, past the 30 s a writer without a deadline retries for', async (which) => {
+    // Prepare: the job's and its alert state's writes each lose for 35 s after their first try; the
+    // invocation has 100 s (Lambda's context); its time and the waits are fake timers.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+    const store = new MemoryAuditStore();
+    const firstTry = new Map<string, number>();
+    const commit = store.commit.bind(store);
+    store.commit = async (change: SubjectCommit): Promise<CommitResult> => {
+      if (!['job#shared', 'alert#job#shared'].includes(change.key)) return commit(change);
+      if (!firstTry.has(change.key)) firstTry.set(change.key, Date.now());
+      return Date.now() - firstTry.get(change.key)! < 35_000 ? 'conflict' : commit(change);
+    };
+    const sent: string[] = [];
+    const deps = { store, sink: { publish: async (f: Finding) => void sent.push(`${f.detector} ${f.subject}`) }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
+    const deadline = Date.now() + 100_000;
+    const context = { getRemainingTimeInMillis: () => deadline - Date.now() };
+    const payload = encodePayload({
+      messageType: 'DATA_MESSAGE',
+      owner: '123456789012',
+      logGroup: '/aws/lambda/shared',
+      logStream: 'env-7',
+      subscriptionFilters: ['silent-audit'],
+      logEvents: [{ id: '1', timestamp: T0, message: JSON.stringify({ ts: new Date(T0).toISOString(), type: 'run.end', job: 'shared', run_id: 'r1', exit_code: 1 }) }],
+    });
+    // Act
+    let done = false;
+    const response = handlers[which](deps)(payload, context).finally(() => (done = true));
+    while (!done && Date.now() < deadline) await vi.advanceTimersByTimeAsync(100);
+    // Assess: stored and alerted once, after more than 70 s of lost writes.
+    expect(await response).toMatchObject(which === 'kinesis' ? { batchItemFailures: [] } : { status: 'processed' });
+    expect(sent).toEqual(['run-failed shared']);
+    expect(await store.pendingAlerts(10)).toEqual([]);
+    expect(context.getRemainingTimeInMillis()).toBeLessThan(30_000);
   });
 });
