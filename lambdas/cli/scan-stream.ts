@@ -6,7 +6,7 @@ import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
-import { awaitsErrorType, ERROR_TYPE_LOOKAHEAD_MS } from '../core/job-reducer.ts';
+import { awaitsLaterLine, ERROR_TYPE_LOOKAHEAD_MS } from '../core/job-reducer.ts';
 import { isAttempt, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
 import { corruptReason, LineRepeats, readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
@@ -170,7 +170,8 @@ export class TimeOrderedMerger {
    * Where to cut the events older than `watermark` so that the chunk judges them as one batch of
    * the whole log would: before the earliest line that takes what a line up to
    * ERROR_TYPE_LOOKAHEAD_MS after it, perhaps not read yet, says in its batch (a Lambda run the
-   * runtime's Invoke Error line fails takes its REPORT's error type: `awaitsErrorType`). That line
+   * runtime's Invoke Error line fails takes its REPORT's error type, a failure line the reason of an
+   * error its function logged just before: `awaitsLaterLine`). That line
    * and those after it wait for the next chunk, by which time more has been read.
    */
   private cutBefore(watermark: number): number {
@@ -181,7 +182,7 @@ export class TimeOrderedMerger {
         const e = b.events[i];
         if (e.at < from) {
           if (b.sorted) break;
-        } else if (e.at < cut && awaitsErrorType(e)) cut = e.at;
+        } else if (e.at < cut && awaitsLaterLine(e)) cut = e.at;
       }
     }
     return cut;

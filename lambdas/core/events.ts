@@ -383,6 +383,22 @@ export interface RunFailedMarker {
   readonly error_type?: string;
 }
 
+/**
+ * An error a Lambda function logged in the JSON log format: the Node.js runtime's record of an
+ * `Error` (`{"level":"ERROR","requestId":…,"message":{"errorType":…,"errorMessage":…}}`), which it
+ * writes for an invocation's error and, alike, for an app's own `console.error(err)` (a handled
+ * error). It fails no run: the failure line of its invocation that follows it (a `platform.runtimeDone`
+ * or `platform.report` with status `error`) takes its `reason` (`<errorType>: <errorMessage>`), and
+ * it is then dropped (the job reducer's `enrich`).
+ */
+export interface ErrorLogged {
+  readonly type: 'run.error';
+  readonly job: string;
+  /** The request id of the invocation that logged it. */
+  readonly run_id: string;
+  readonly reason: string;
+}
+
 export interface OutputDiscarded {
   readonly type: 'output.discarded';
   readonly job?: string;
@@ -414,6 +430,7 @@ export type EventBody =
   | GuardBypass
   | AuditWrite
   | RunFailedMarker
+  | ErrorLogged
   | OutputDiscarded
   | UnitStarting;
 

@@ -68,8 +68,8 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Unhandled Promise Rejection',
   'platform.start',
   'platform.report',
-  // A failed invocation's platform.runtimeDone, and the Node runtime's error record in the JSON log format
-  // (`"level":"ERROR",…,"message":{"errorType":…}`), which fail their request's run.
+  // A failed invocation's platform.runtimeDone, which fails its request's run, and the Node runtime's
+  // error record in the JSON log format (`"level":"ERROR",…,"message":{"errorType":…}`), which names its reason.
   'platform.runtimeDone',
   'errorType',
   // §1c OpenTelemetry GenAI spans (OTLP/JSON): every span the parser reads names its operation.

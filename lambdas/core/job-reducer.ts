@@ -3,7 +3,7 @@ import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detector
 import type { DetectorId } from '../detectors/ids.ts';
 import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, OpenRunView } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
-import type { AuditEvent, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
+import type { AuditEvent, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
@@ -280,9 +280,19 @@ export const ERROR_TYPE_LOOKAHEAD_MS = SAME_INVOCATION_MS;
  * Error line): its run takes the error type of a failure marker of its request id within
  * `ERROR_TYPE_LOOKAHEAD_MS` in its batch (the REPORT after it, `errorTypeNear` in `reduce`).
  */
-export function awaitsErrorType(event: AuditEvent): boolean {
+function awaitsErrorType(event: AuditEvent): boolean {
   const body = event.body;
   return event.format === PLATFORM_FORMAT && body.type === 'run.failed' && body.error_type === undefined && body.run_id !== undefined && body.run_id !== OPEN_RUN;
+}
+
+/**
+ * Whether a line is judged by what a line up to ERROR_TYPE_LOOKAHEAD_MS after it in its batch says:
+ * a Lambda invocation's failure that names no error type (`awaitsErrorType`), or an error a function
+ * logged (run.error), whose reason the failure line after it takes (`withLoggedErrorReasons`). A
+ * batch is not cut right after one (a scan's chunks).
+ */
+export function awaitsLaterLine(event: AuditEvent): boolean {
+  return event.body.type === 'run.error' || awaitsErrorType(event);
 }
 /** The formats of the service manager's lines: syslog text and `journalctl -o json` records. */
 const SYSTEMD_FORMATS: ReadonlySet<string> = new Set(['systemd', 'journal']);
@@ -812,6 +822,39 @@ function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly Audit
   });
 }
 
+/**
+ * The statuses of a Lambda invocation's failure line (`platform.runtimeDone`, `platform.report`, a
+ * text REPORT's `Status`) whose cause an error its function logged may name; not `timeout`: an error
+ * logged before a timeout is not why it ran out of time.
+ */
+const ERROR_STATUSES: ReadonlySet<string> = new Set(['error', 'failure']);
+
+/**
+ * The Node.js runtime writes its JSON-format record of an invocation's error (run.error) as it writes
+ * an app's own `console.error(err)`: the record fails no run. A failure line of the same request id
+ * with status `error` or `failure` (`ERROR_STATUSES`) at most SAME_INVOCATION_MS after it in the batch
+ * takes its `<errorType>: <errorMessage>` as reason (the last one before it: the runtime writes its
+ * own right before the invocation ends); one logged after the invocation's end or a start of the
+ * request id (its REPORT, a retry) names nothing. The run.error events are left in the batch (no
+ * reducer claims them), so the batch keeps its length for `enrichWithContext`, and a second run
+ * changes nothing.
+ */
+function withLoggedErrorReasons(events: readonly AuditEvent[]): readonly AuditEvent[] {
+  if (!events.some((e) => e.body.type === 'run.error')) return events;
+  const logged = new Map<string, AuditEvent<ErrorLogged>>();
+  const keyOf = (body: { readonly job?: string; readonly run_id?: string }) => `${body.job}\u0000${body.run_id}`;
+  return events.map((event) => {
+    const body = event.body;
+    if (body.type === 'run.error') logged.set(keyOf(body), event as AuditEvent<ErrorLogged>);
+    if (event.format !== PLATFORM_FORMAT || logged.size === 0 || (body.type !== 'run.start' && body.type !== 'run.end' && body.type !== 'run.failed')) return event;
+    const error = logged.get(keyOf(body));
+    if (error === undefined) return event;
+    if (body.type !== 'run.failed') logged.delete(keyOf(body));
+    else if (ERROR_STATUSES.has(body.reason) && event.at - error.at <= SAME_INVOCATION_MS) return { ...event, body: { ...body, reason: error.body.reason } };
+    return event;
+  });
+}
+
 /** The failure markers of a batch by the run id they name, or undefined when none names one (most batches). */
 function namedFailures(events: readonly AuditEvent[]): Map<string, AuditEvent<RunFailedMarker>[]> | undefined {
   let named: Map<string, AuditEvent<RunFailedMarker>[]> | undefined;
@@ -1174,7 +1217,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     return isJobEvent(event) ? event.body.job : undefined;
   },
   initial: initialJobState,
-  enrich: attributeDiscardedOutput,
+  enrich: (events) => withLoggedErrorReasons(attributeDiscardedOutput(events)),
   tick: judgeAbsence,
   configured(config) {
     return Object.entries(config.jobs)

@@ -314,30 +314,52 @@ describe("a Lambda function's last attempt whose REPORT alone says it failed (no
   });
 });
 
-describe("a Lambda function in Lambda's JSON log format whose invocation fails with an error record and no failing REPORT", () => {
-  // Prepare: billing-close (LogFormat JSON, nightly) throws at 02:00:01: the Node.js runtime logs its
-  // error record (level ERROR, the error object as the message), or Lambda a platform.runtimeDone
-  // with status error; the invocation's platform.report says nothing of it (status success, as a
-  // function error's text REPORT has no Status), and Lambda does not retry.
+describe("a Lambda function in Lambda's JSON log format: the Node.js runtime's error record names the reason of a failure its platform records say, and fails no run alone", () => {
+  // Prepare: billing-close (LogFormat JSON, nightly). The Node.js runtime writes its error record
+  // (level ERROR, the error object as the message) for an invocation's error and, alike, for the
+  // function's own console.error(err) of an error it handled; a failed invocation's platform.runtimeDone
+  // (and platform.report) says status error or timeout. Lambda does not retry.
   const stream = '2026/10/03/[$LATEST]ef56';
   const R = '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
   const record = (iso: string, body: object) => ({ at: t(iso), stream, message: JSON.stringify(body) });
+  const errorAt = (iso: string, errorType: string, errorMessage: string) =>
+    record(iso, { timestamp: iso, level: 'ERROR', requestId: R, message: { errorType, errorMessage, stackTrace: [`${errorType}: ${errorMessage}`, '    at Runtime.handler (file:///var/task/index.mjs:3:9)'] } });
   const start = record('2026-10-03T02:00:00.500Z', { time: '2026-10-03T02:00:00.500Z', type: 'platform.start', record: { requestId: R, version: '$LATEST' } });
   const report = record('2026-10-03T02:00:01.200Z', { time: '2026-10-03T02:00:01.200Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 700.12, billedDurationMs: 701, memorySizeMB: 256, maxMemoryUsedMB: 90 }, status: 'success' } });
-  const errorRecord = record('2026-10-03T02:00:01.123Z', { timestamp: '2026-10-03T02:00:01.123Z', level: 'ERROR', requestId: R, message: { errorType: 'Error', errorMessage: 'boom', stackTrace: ['Error: boom', '    at Runtime.handler (file:///var/task/index.mjs:3:9)'] } });
+  const errorRecord = errorAt('2026-10-03T02:00:01.123Z', 'Error', 'boom');
   const runtimeDone = record('2026-10-03T02:00:01.150Z', { time: '2026-10-03T02:00:01.150Z', type: 'platform.runtimeDone', record: { requestId: R, status: 'error', errorType: 'Runtime.ExitError', metrics: { durationMs: 650.5, producedBytes: 0 } } });
+  const handledEarly = errorAt('2026-10-03T02:00:01.500Z', 'Error', 'upstream 503, retrying');
+  const crash = errorAt('2026-10-03T02:00:30.000Z', 'TypeError', 'Cannot read properties of undefined');
+  const crashDone = record('2026-10-03T02:00:30.010Z', { time: '2026-10-03T02:00:30.010Z', type: 'platform.runtimeDone', record: { requestId: R, status: 'error', errorType: 'TypeError', metrics: { durationMs: 29510 } } });
+  const crashReport = record('2026-10-03T02:00:30.050Z', { time: '2026-10-03T02:00:30.050Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 29550 }, status: 'error', errorType: 'TypeError' } });
+  const timeoutDone = record('2026-10-03T02:15:00.500Z', { time: '2026-10-03T02:15:00.500Z', type: 'platform.runtimeDone', record: { requestId: R, status: 'timeout', metrics: { durationMs: 900000 } } });
+  const timeoutReport = record('2026-10-03T02:15:00.550Z', { time: '2026-10-03T02:15:00.550Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 900000 }, status: 'timeout', errorType: 'Sandbox.Timedout' } });
+  const afterReport = errorAt('2026-10-03T02:00:03.000Z', 'Error', 'late rejection');
   const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
 
   it.each([
-    ["the runtime's error record", [start, errorRecord, report], 'run failed after 623 ms: Error: boom'],
-    ['a platform.runtimeDone with status error', [start, runtimeDone, report], 'run failed after 650 ms: error (Runtime.ExitError)'],
-    ['both, the error record first', [start, errorRecord, runtimeDone, report], 'run failed after 623 ms: Error: boom (Runtime.ExitError)'],
-  ])('fails it by %s, in scan and ingest alike', async (_name, lines, message) => {
+    ["the runtime's error record", [start, errorRecord, runtimeDone, report], 'run failed after 650 ms: Error: boom (Runtime.ExitError)'],
+    ['a platform.runtimeDone with status error, no error record', [start, runtimeDone, report], 'run failed after 650 ms: error (Runtime.ExitError)'],
+    ['the last error record before its failure (a handled one logged earlier names nothing)', [start, handledEarly, crash, crashDone, crashReport], 'run failed after 30 s: TypeError: Cannot read properties of undefined (TypeError)'],
+    ['its platform records alone when it times out 15 minutes after an error it handled', [start, handledEarly, timeoutDone, timeoutReport], 'run timed out after 15.0 min (Sandbox.Timedout)'],
+  ])('reports one failure, its reason from %s, in scan and ingest alike', async (_name, lines, message) => {
     // Act
     const scan = await scanned(lines);
     const ingest = await ingested(lines);
     // Assess
     expect(failed(scan)).toEqual([['run-failed', R, message]]);
     expect(failed(ingest)).toEqual(failed(scan));
+  });
+
+  it.each([
+    ['an error record whose platform.report says success (console.error(err) of an error it handled)', [start, errorRecord, report]],
+    ['an error record logged after its platform.report said success', [start, report, afterReport]],
+  ])('fails no run by %s, in scan and ingest alike', async (_name, lines) => {
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
   });
 });

@@ -58,6 +58,8 @@ export function summary(outcome: ParseOutcome): string {
           return `run.end ${b.job} ${b.run_id} exit=${b.exit_code} ${at}`;
         case 'run.failed':
           return `run.failed ${b.job} ${b.run_id ?? '-'} "${b.reason}" ${at}`;
+        case 'run.error':
+          return `run.error ${b.job} ${b.run_id} "${b.reason}" ${at}`;
         case 'output.discarded':
           return `output.discarded ${b.host ?? '-'} ${at}`;
         case 'unit.starting':

@@ -153,7 +153,7 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     expect(report.kind === 'events' && report.events[0].body).toMatchObject({ duration_ms: 516.37 });
   });
 
-  it("reads the JSON log format's failure records: the Node.js runtime's error record and a failed platform.runtimeDone", () => {
+  it("reads the JSON log format's failure records (a failed platform.runtimeDone) and the Node.js runtime's error record, which fails no run alone", () => {
     // Prepare: billing-close's two nightly invocations, as `aws logs tail` prints them: one throws
     // (error record, runtimeDone and report with status error), one crashes (runtimeDone and report).
     const lines = fixtureLines('lambda/billing-close-json.log');
@@ -164,7 +164,7 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     // Assess
     expect(outcomes.map(summary)).toEqual([
       `run.start billing-close ${R} @2026-10-03T02:00:00.500Z`,
-      `run.failed billing-close ${R} "Error: boom" @2026-10-03T02:00:01.123Z`,
+      `run.error billing-close ${R} "Error: boom" @2026-10-03T02:00:01.123Z`,
       `run.failed billing-close ${R} "error" @2026-10-03T02:00:01.150Z`,
       `run.failed billing-close ${R} "error" @2026-10-03T02:00:01.200Z`,
       `run.start billing-close ${R2} @2026-10-04T02:00:00.400Z`,

@@ -1,4 +1,4 @@
-import type { RunEnd, RunFailedMarker, RunStart } from '../events.ts';
+import type { ErrorLogged, RunEnd, RunFailedMarker, RunStart } from '../events.ts';
 import { clipUnits } from '../output-capture.ts';
 import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
@@ -18,9 +18,9 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *
  * and the JSON log format's system records (`{"time":…,"type":"platform.start","record":{…}}`,
  * `platform.report` with `record.metrics.durationMs` and `record.status`, `platform.runtimeDone`
- * whose `record.status` says the invocation failed) and the Node.js runtime's record of a function
- * error (`{"timestamp":…,"level":"ERROR","requestId":…,"message":{"errorType":…,"errorMessage":…}}`,
- * the text format's `Invoke Error` line) → run.failed. The job is the function
+ * whose `record.status` says the invocation failed → run.failed) and the Node.js runtime's record of
+ * an error (`{"timestamp":…,"level":"ERROR","requestId":…,"message":{"errorType":…,"errorMessage":…}}`)
+ * → run.error, which fails nothing alone: an app's `console.error(err)` writes the same record. The job is the function
  * (`ctx.defaultJob`: from the log group, or the file's base name); the run id is the request id.
  * Text lines carry no time of their own: the record's time is used (a CloudWatch event, or a
  * leading timestamp that `aws logs tail` printed).
@@ -177,11 +177,13 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
 }
 
 /**
- * The Node.js runtime's record of a function error in the JSON log format, as its text format's
- * `Invoke Error` line: `{"timestamp":…,"level":"ERROR","requestId":…,"message":{"errorType":…,
- * "errorMessage":…,"stackTrace":[…]}}`. An error the function logs alone (`console.error(err)`) is
- * written the same way and is read alike. Undefined for any other line; nothing for one that names
- * no request id (an init error, whose REPORT fails the invocation).
+ * The Node.js runtime's record of an error in the JSON log format: `{"timestamp":…,"level":"ERROR",
+ * "requestId":…,"message":{"errorType":…,"errorMessage":…,"stackTrace":[…]}}`, written for a
+ * function error (unlike the text format's `Invoke Error` line) and, byte for byte alike, for an
+ * error the function logs itself and handles (`console.error(err)` in a catch block). So it fails no
+ * run (run.error): it names the reason of the failure its invocation's platform lines say. Undefined
+ * for any other line; nothing for one that names no request id (an init error, whose REPORT fails
+ * the invocation).
  */
 function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
   // Cheap before JSON.parse: most JSON lines name no error type.
@@ -195,7 +197,7 @@ function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
   if (!job) return rejected(`${NO_FUNCTION_NAME}: ${quoted(line)}`);
   const at = isoInstant(raw.timestamp) ?? ctx.recordTime;
   if (at === undefined) return rejected(`Lambda error record without a valid timestamp: ${quoted(line)}`);
-  return eventsOf(FORMAT, ctx, at, defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: errorReason(error) }));
+  return eventsOf(FORMAT, ctx, at, { type: 'run.error', job, run_id: requestId, reason: errorReason(error) } satisfies ErrorLogged);
 }
 
 export const lambdaPlatformParser: LineParser = {
