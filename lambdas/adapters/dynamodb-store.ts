@@ -4,6 +4,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  ResourceInUseException,
   ResourceNotFoundException,
   TransactionCanceledException,
   UpdateTimeToLiveCommand,
@@ -459,7 +460,7 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
       ],
       Projection: { ProjectionType: 'ALL' as const },
     });
-    await client.send(
+    const creating = client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
@@ -482,7 +483,16 @@ export class DynamoAuditStore implements StateStore, FindingStore, RunRecordStor
         ],
       }),
     );
+    // Another command on the same store created it first (both found none): that one sets its TTL.
+    const createdHere = await creating.then(
+      () => true,
+      (error: unknown) => {
+        if (error instanceof ResourceInUseException) return false;
+        throw error;
+      },
+    );
     await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName: tableName });
+    if (!createdHere) return;
     await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true } }));
   }
 

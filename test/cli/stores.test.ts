@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,5 +57,31 @@ describe('openStore: which --store a command takes', () => {
       expect(run.stderr).toContain('--store aws: this command reads `local` or the URL of a DynamoDB endpoint (http://host:port), not the deployed table');
       expect(run.stderr).not.toContain('needs --table');
     }
+  });
+
+  it('lets commands run at the same time in one folder share its `local` store: every write is kept, and the last one out stops DynamoDB Local', { timeout: 300_000 }, async () => {
+    // Prepare: three people adding an exception at the same moment in the same folder.
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-shared-'));
+    const cli = (args: string[]) =>
+      new Promise<{ status: number | null; out: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('error', reject);
+        child.on('close', (status) => resolve({ status, out }));
+      });
+    const expires = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    const add = (id: string) => cli(['exceptions', 'add', '--id', id, '--guard', 'approval', '--reason', `for ${id}`, '--owner', 'lead@example.com', '--expires', expires, '--by', id]);
+
+    // Act
+    const added = await Promise.all(['EX-1', 'EX-2', 'EX-3'].map(add));
+    const listed = await cli(['exceptions', 'list', '--json']);
+
+    // Assess
+    expect(added.map((a) => [a.status, a.out])).toEqual(['EX-1', 'EX-2', 'EX-3'].map((id) => [0, expect.stringContaining(`added ${id}:`)]));
+    expect(listed.status).toBe(0);
+    expect(listed.out.trim().split('\n').map((line) => JSON.parse(line).id).sort()).toEqual(['EX-1', 'EX-2', 'EX-3']);
+    expect(existsSync(join(cwd, '.silent-audit', 'dynamodb', 'server.json'))).toBe(false);
   });
 });
