@@ -541,6 +541,8 @@ const CREDENTIAL_HOLDER = /(?:^|[_-])(?:db|database|smtp|mail|email|imap|pop3?|r
 function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string): boolean {
   // `INFO botocore.credentials: Found credentials in environment variables.`: a logger and its message.
   if (closeQuote === '' && openQuote === '' && separator.trim() === ':' && isLoggedMessage(keyword, scheme, value, text, offset)) return true;
+  // passwd(1)'s own message, starting its line (`passwd: all authentication tokens updated successfully.`).
+  if (closeQuote === '' && openQuote === '' && separator.trim() === ':' && /^passwd$/i.test(keyword) && beginsLine(text, offset) && isPasswdMessage(value.trimEnd())) return true;
   // A paging cursor (`NextContinuationToken=…`, `"next_page_token": "…"`).
   if (/^token$/i.test(keyword)) return isPagingTokenName(nameBefore(text, offset) + keyword);
   // `--private-key=~/.ssh/id_rsa`, `private_key: /etc/ssl/app.pem`, `--account-key=./keys/ci.json` name the key's file.
@@ -623,6 +625,14 @@ function isProse(message: string): boolean {
   return PROSE_WORD.test(message.slice(0, space)) && !message.slice(space + 1).split(/[ \t]+/).some(looksLikeCredential);
 }
 
+/** A word passwd(1) says of what it did (`tokens updated`, `Authentication token manipulation error`, `password expiry information changed`). */
+const PASSWD_MESSAGE_WORD = /\b(?:tokens?|password|updated|changed|unchanged|error|failure|expir\w*|retries|user)\b/i;
+
+/** Whether a value after `passwd:` is the command's message: prose (isProse) saying what passwd did (PASSWD_MESSAGE_WORD); `passwd: correct horse battery staple` is none. */
+function isPasswdMessage(value: string): boolean {
+  return isProse(value) && PASSWD_MESSAGE_WORD.test(value);
+}
+
 /**
  * Whether a keyword before `:` ends a logger's name rather than labels a secret: after a level, a
  * LOGGER_WORD standing alone (`[INFO] credentials: using instance profile`) or ending a dotted path
@@ -643,9 +653,10 @@ function isLoggedMessage(keyword: string, scheme: string, value: string, text: s
 const labelledSecret = assignmentRule(
   'secret-assignment',
   '',
+  // `passwd` not as a command's name ends (`chpasswd: 3 users updated`, `gpasswd: user bob added`, htpasswd's, smbpasswd's); `DB_PASSWD=`, `rootpasswd=` are labels.
   // `_PASS=`, `_PWD=` as env names end (`DB_PASS=`, `REDIS_PWD=`, also quoted in brackets: `["DB_PASS"] =`: keepLabelledValue), not `bypass=`, `PWD=/home` or `test_pass: 12`; `Pwd=` after a connection string's `;`, and a bare `pwd=` (keepLabelledValue: not a working directory).
   // `PGPASS=` (not `.pgpass`) as `_PASS=`; `REDISCLI_AUTH=` (redis-cli's password); a bare `pass=` (logfmt), judged as keepLabelledValue says.
-  'passphrase|passwd|password|secret[_-]?key[_-]?base|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)|(?<![\\w.$(-])pwd(?=[ \\t]*=(?!>))',
+  'passphrase|(?<!\\b(?:ch|g|ht|smb|yp|k|vi|lp))passwd|password|secret[_-]?key[_-]?base|secret[_-]?key|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|authorization|credentials?|sshpass|mysql[_-]?pwd|rediscli[_-]auth|(?<![\\w.-])pgpass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|(?<![\\w.-])pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pass(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|[_-]pwd(?=(?:\\\\?["\'])?\\]?[ \\t]*[:=])|pwd(?<=;[ \\t]{0,8}pwd)|(?<![\\w.$(-])pwd(?=[ \\t]*=(?!>))',
   '&',
   keepLabelledValue,
 );
@@ -716,7 +727,7 @@ function proseAfter(text: string, end: number): boolean {
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);

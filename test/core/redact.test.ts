@@ -590,6 +590,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'passwd changed for user bob\nuser=bob passwd changed\npasswd bob',
       // The passwd command run on a user (sudo's own line, a path, a quoted command line), or a user's name before prose.
       'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/passwd deploy01',
+      // passwd(1)'s and chpasswd(8)'s own messages: prose, not a password.
+      'passwd: all authentication tokens updated successfully.\npasswd: Authentication token manipulation error',
+      'chpasswd: 3 users updated, passwd file ok\ngpasswd: user bob added',
       'user=root cmd="passwd jenkins2"\nuser=root cmd=passwd jenkins2\nuser=bob passwd expired2024 policy',
     ],
     redacted: [
@@ -600,6 +603,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['secret_key_base=abcdef0123456789abcdef SECRET_KEY_BASE: abcdef0123456789', `secret_key_base=${M('secret-assignment')} SECRET_KEY_BASE: ${M('secret-assignment')}`],
       // A passwd command given a value that looks like a credential, on a login's or chpasswd's line.
       ['login user=bob passwd hunter22', `login user=bob passwd ${M('secret-assignment')}`],
+      ['passwd: Hunter2Pass\n  passwd: correct horse battery staple\nDB_PASSWD=s3cret rootpasswd=s3cret', `passwd: ${M('secret-assignment')}\n  passwd: ${M('secret-assignment')}\nDB_PASSWD=${M('secret-assignment')} rootpasswd=${M('secret-assignment')}`],
       ['user=bob passwd hunter22 host=db; user=bob passwd "two words" policy', `user=bob passwd ${M('secret-assignment')} host=db; user=bob passwd "${M('secret-assignment')}" policy`],
       ['chpasswd < users.txt; passwd Hunter2Pass', `chpasswd < users.txt; passwd ${M('secret-assignment')}`],
       // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
