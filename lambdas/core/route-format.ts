@@ -45,6 +45,10 @@ export function windowText(window: RouteWindow): string {
 
 /** The window's identity and size, the first fields of every route finding's evidence. */
 export function windowEvidence(window: RouteWindow): Record<string, unknown> {
-  const lastRetried = window.lastRetriedBucket !== undefined ? { last_retried_bucket: isoTime(window.lastRetriedBucket) } : {};
-  return { window: window.kind, from: isoTime(window.from), to: isoTime(window.to), requests: window.requests, retried: window.retried, failed: window.failed, attempts: window.attempts, ...lastRetried };
+  return { window: window.kind, from: isoTime(window.from), to: isoTime(window.to), requests: window.requests, retried: window.retried, failed: window.failed, attempts: window.attempts };
+}
+
+/** The start of the window's latest bucket holding a retried request (`last_retried_bucket`): retry-rate's evidence only, which judges retries. */
+export function lastRetriedEvidence(window: RouteWindow): Record<string, unknown> {
+  return window.lastRetriedBucket !== undefined ? { last_retried_bucket: isoTime(window.lastRetriedBucket) } : {};
 }

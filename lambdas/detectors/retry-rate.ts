@@ -1,4 +1,4 @@
-import { formatRateAndLimit, windowEvidence, windowText } from '../core/route-format.ts';
+import { formatRateAndLimit, lastRetriedEvidence, windowEvidence, windowText } from '../core/route-format.ts';
 import { isoTime } from '../core/findings.ts';
 import type { RouteWindowDetector } from './agent-kinds.ts';
 
@@ -31,6 +31,7 @@ export const retryRateDetector: RouteWindowDetector = {
         message: `${shown.rate} of ${window.requests.toLocaleString('en-US')} requests to ${route} needed a retry ${windowText(window)} (limit ${shown.limit})`,
         evidence: {
           ...windowEvidence(window),
+          ...lastRetriedEvidence(window),
           rate: Math.round(rate * 10_000) / 10_000,
           max_rate: options.retryRateMax,
           min_requests: options.minRequests,

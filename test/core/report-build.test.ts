@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Config, DEFAULT_RUN_RETENTION_DAYS, MIN_RUN_RETENTION_DAYS, validateConfig } from '../../lambdas/config.ts';
 import type { EventBody } from '../../lambdas/core/events.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
+import { happenedAt } from '../../lambdas/core/report/evidence.ts';
 import type { RunRecord } from '../../lambdas/ports.ts';
 import { type GuardState, initialGuardState } from '../../lambdas/core/guard-reducer.ts';
 import { initialJobState, judgeAbsence, type JobState, jobReducer } from '../../lambdas/core/job-reducer.ts';
@@ -2425,7 +2426,52 @@ describe('a route window that ends after a month’s end', () => {
     const retryGroups = (r: typeof nov) => r.findings.filter((g) => g.detector === 'retry-rate' && g.condition.occurrences > 0).map((g) => g.condition.lastAt?.slice(0, 10));
     expect(retryGroups(nov)).toEqual(['2026-11-30']);
     expect(retryGroups(dec)).toEqual([]);
-    expect(dec.retries.rows.map((r) => [r.name, r.findings])).toEqual([['search-api', 0]]);
+    // The retry-latency finding of the hour to 00:30 (10.9× single attempts) judges latency: it counts at its window's end, in December.
+    expect(dec.findings.filter((g) => g.condition.occurrences > 0).map((g) => [g.detector, g.condition.firstAt])).toEqual([['retry-latency', '2026-12-01T00:29:59Z']]);
+  });
+
+  it('counts a retry-latency finding over such a window in the month of its slow requests, not of its last retried one', async () => {
+    // Prepare: search-api (p99_ms 500): a request a minute from 30 November 20:00 to 1 December 03:00, 100 ms each, but
+    // 2 s (none retried) from 1 December 00:05 to 00:40; the one retried request is at 30 November 23:50.
+    const config = validateConfig({ routes: { 'search-api': { owner: 'api@example.com', p99_ms: 500 } } });
+    const store = new MemoryAuditStore();
+    const lines: { at: number; body: EventBody; source: { origin: string; line: number }; format: 'json' }[] = [];
+    const attempt = (at: number, request: string, n: number, outcome: string, latency_ms: number) =>
+      lines.push({ at, body: { type: 'attempt', route: 'search-api', request_id: request, attempt: n, outcome, latency_ms } as unknown as EventBody, source: { origin: 'r.log', line: lines.length + 1 }, format: 'json' });
+    const [slowFrom, slowTo, retriedAt] = ['2026-12-01T00:05:00Z', '2026-12-01T00:40:00Z', '2026-11-30T23:50:00Z'].map(Date.parse);
+    for (let at = Date.parse('2026-11-30T20:00:00Z'), q = 0; at < Date.parse('2026-12-01T03:00:00Z'); at += 60_000, q++) {
+      if (at === retriedAt) {
+        attempt(at, `q${q}`, 1, 'error', 100);
+        attempt(at + 200, `q${q}`, 2, 'ok', 100);
+      } else attempt(at, `q${q}`, 1, 'ok', at >= slowFrom && at < slowTo ? 2000 : 100);
+    }
+    await processBatch(lines, REDUCERS, store, { config, clock: { now: () => lines[lines.length - 1].at + 1000 } });
+    const reportOf = (month: string) => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2026-12-07T06:00:00Z') } });
+
+    // Act
+    const { report: nov } = await reportOf('2026-11');
+    const { report: dec } = await reportOf('2026-12');
+
+    // Assess
+    const latencyGroups = (r: typeof nov) => r.findings.filter((g) => g.detector === 'retry-latency' && g.condition.occurrences > 0).map((g) => [g.status, g.condition.firstAt?.slice(0, 10)]);
+    expect(latencyGroups(nov)).toEqual([]);
+    expect(latencyGroups(dec)).toEqual([['new', '2026-12-01']]);
+    const stored = (await store.query({ from: '2026-11-01T00:00:00Z', to: '2026-12-02T00:00:00Z' })).filter((f) => f.detector === 'retry-latency');
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.map((f) => f.evidence.last_retried_bucket)).toEqual(stored.map(() => undefined));
+  });
+
+  it('dates a retry-latency finding stored with last_retried_bucket at its window’s end', () => {
+    // Prepare: a finding of the rolling day to 1 December 01:00, written with its last retried bucket of 30 November 23:45
+    const evidence = { window: 'day', from: '2026-11-30T01:00:00Z', to: '2026-12-01T01:00:00Z', last_retried_bucket: '2026-11-30T23:00:00Z' };
+    const latency = finding('retry-latency', 'search-api', '2026-12-01T01:00:00Z', { kind: 'route', evidence });
+    const rate = finding('retry-rate', 'search-api', '2026-12-01T01:00:00Z', { kind: 'route', evidence });
+
+    // Act
+    const [latencyAt, rateAt] = [latency, rate].map(happenedAt);
+
+    // Assess: the latency finding at its window's last millisecond (December's), the rate finding at its retried bucket
+    expect([latencyAt, rateAt]).toEqual([Date.parse('2026-12-01T01:00:00Z') - 1, Date.parse('2026-11-30T23:00:00Z')]);
   });
 });
 

@@ -28,14 +28,16 @@ export function evidenceWasCut(finding: Finding): boolean {
  * after it: it counts at the window's last millisecond, so a month's window, or a day's ending at
  * midnight on the 1st, is in the report of the month it judged. A rolling window that ends in a
  * month after its retried requests' (an hour to 00:30 on the 1st whose retries were all before
- * midnight) counts at the start of its latest bucket holding one (`last_retried_bucket`): in the
- * month its evidence is from, not in one whose requests it judged were all clean.
+ * midnight) counts, for `retry-rate`, at the start of its latest bucket holding one
+ * (`last_retried_bucket`): in the month its evidence is from, not in one whose requests it judged
+ * were all clean. A `retry-latency` window judges latency, not retries: it counts at its end.
  */
 export function happenedAt(finding: Finding): number {
   const at = Date.parse(finding.ts);
   const end = finding.evidence?.to;
   if (typeof finding.evidence?.window !== 'string' || typeof end !== 'string' || Date.parse(end) !== at) return at;
-  const lastRetried = finding.evidence.last_retried_bucket;
+  // Only retry-rate judges retried requests: a retry-latency window is its slow requests', whenever its last retry was.
+  const lastRetried = finding.detector === 'retry-rate' ? finding.evidence.last_retried_bucket : undefined;
   const retriedAt = typeof lastRetried === 'string' ? Date.parse(lastRetried) : Number.NaN;
   const month = new Date(at - 1);
   return retriedAt < Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1) ? retriedAt : at - 1;
