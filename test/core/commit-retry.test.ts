@@ -88,4 +88,32 @@ describe('the pipeline and the alert delivery pass their retry on', () => {
     expect(time.waits).toHaveLength(40);
     expect(await store.pendingAlerts(10)).toEqual([]);
   });
+
+  it('a sent recovery notice whose settle loses 20 writes in a row is settled, not published again', async () => {
+    // Prepare: a failed run alerted; three healthy runs make a recovery notice; its settle write (the
+    // delivery's second alert-state write) loses 20 times in a row.
+    const T0 = Date.parse('2026-10-05T08:00:00Z');
+    const time = fakeTime(T0 + 6 * 3_600_000);
+    const retry = { now: time.now, sleep: time.sleep, random: () => 0.5 };
+    const store = new MemoryAuditStore();
+    const messages: string[] = [];
+    const sink = { publish: async (f: Finding) => void messages.push(f.message) };
+    const ctx = { config: DEFAULT_CONFIG, clock: { now: time.now } };
+    const deliver = async (events: ReturnType<typeof run>) => {
+      const batch = await processBatch(events, REDUCERS, store, ctx, retry);
+      return deliverAlerts(batch.findings, store, sink, ctx.clock, { records: batch.records, retry });
+    };
+    await deliver(run('etl', 'etl-1', '2026-10-05T08:00:00Z', 5, { exit_code: 1 }));
+    const commit = store.commit.bind(store);
+    let alertWrites = 0;
+    store.commit = async (change: SubjectCommit): Promise<CommitResult> => (change.key === 'alert#job#etl' && ++alertWrites >= 2 && alertWrites <= 21 ? 'conflict' : commit(change));
+    // Act: the recovering delivery, then one after the notice's lease.
+    await deliver([2, 3, 4].flatMap((h) => run('etl', `etl-${h}`, `2026-10-05T${8 + h}:00:00Z`, 5)));
+    const waits = time.waits.length;
+    await time.sleep(120_000);
+    await deliver(run('etl', 'etl-5', '2026-10-05T13:00:00Z', 5));
+    // Assess
+    expect(waits).toBe(20);
+    expect(messages.filter((m) => m.includes('RECOVERED'))).toHaveLength(1);
+  });
 });
