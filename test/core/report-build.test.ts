@@ -500,6 +500,22 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     expect(worst(built.retries.rows)).toEqual([['search-api', ['requests=30', 'retried=19', 'rate=0.63']]]);
   });
 
+  it('shows the per-tick budget finding with the worst tick as worst measured, not the run that cost most in all', () => {
+    // Prepare: a budget of 10 actions per tick; run X's tick of 100 actions ($0.10, its whole cost), run Y's tick of 12
+    // ($1.20; $4.20 in all); and a budget of $1 per tick: run P's tick at $3 ($3.50 in all), run Q's at $1.50 ($9 in all)
+    const tick = (subject: string, run_id: string, limit: string, tick_actions: number, tick_cost_usd: number, cost_usd: number) =>
+      finding('budget-exceeded', subject, '2026-10-05T10:00:00Z', { kind: 'agent', run_id, evidence: { root_run_id: run_id, limits: [limit], tick: 1, tick_actions, tick_cost_usd, cost_usd } });
+    const findings = [tick('tb', 'X', 'actions', 100, 0.1, 0.1), tick('tb', 'Y', 'actions', 12, 1.2, 4.2), tick('tc', 'P', 'cost', 5, 3, 3.5), tick('tc', 'Q', 'cost', 8, 1.5, 9)];
+
+    // Act
+    const built = buildReport(octoberInput({ findings, previousFindings: [] }));
+
+    // Assess: the tick over the limit crossed by most, with its own run's figures
+    const worst = Object.fromEntries(built.agents.rows.map((r) => [r.name, Object.fromEntries(r.worst.map((w) => [w.key, w.value]))]));
+    expect(worst.tb).toMatchObject({ tick_actions: 100, cost_usd: 0.1 });
+    expect(worst.tc).toMatchObject({ tick_cost_usd: 3, cost_usd: 3.5 });
+  });
+
   it('says plainly when no route or agent is monitored', () => {
     // Prepare
     const config = { ...CONFIG, agents: {}, routes: {} };

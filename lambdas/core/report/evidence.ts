@@ -322,7 +322,24 @@ const WORST_BY: Readonly<Record<string, readonly string[]>> = {
   'cost-outlier': ['ratio', 'value'],
 };
 
-/** Whether finding `a` is worse than `b` by `keys` (`WORST_BY`); with no key, the later one is. */
+/**
+ * A per-tick budget finding's (`tick_actions`) keys: its worst tick's figure of the limit it crossed
+ * first (`limits`: actions, else cost), then the other, then its run's whole cost (`cost_usd`, since
+ * 1d1608e the run's, not the tick's: a costly run's small tick would hide another's 100-action tick).
+ */
+const TICK_WORST_BY = {
+  actions: ['tick_actions', 'tick_cost_usd', 'cost_usd'],
+  cost: ['tick_cost_usd', 'tick_actions', 'cost_usd'],
+} as const;
+
+/** The keys a finding is ranked by for `worstValues` (`WORST_BY`, `TICK_WORST_BY`). */
+function worstKeys(f: Finding): readonly string[] | undefined {
+  if (f.detector !== 'budget-exceeded' || f.evidence?.tick_actions === undefined) return WORST_BY[f.detector];
+  const limits = f.evidence.limits;
+  return Array.isArray(limits) && !limits.includes('actions') && limits.includes('cost') ? TICK_WORST_BY.cost : TICK_WORST_BY.actions;
+}
+
+/** Whether finding `a` is worse than `b` by `keys` (`worstKeys`); with no key, the later one is. */
 function isWorse(a: Finding, b: Finding, keys: readonly string[] | undefined): boolean {
   for (const key of keys ?? []) {
     const x = a.evidence?.[key];
@@ -343,7 +360,7 @@ export function worstValues(findings: readonly Finding[], units: readonly Eviden
   const worst = new Map<string, Finding>();
   for (const f of findings) {
     const known = worst.get(f.detector);
-    if (!known || isWorse(f, known, WORST_BY[f.detector])) worst.set(f.detector, f);
+    if (!known || isWorse(f, known, worstKeys(f))) worst.set(f.detector, f);
   }
   const groups = [...worst.values()].map((f) => ({
     of: f.detector,
