@@ -587,6 +587,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A Windows working directory, a lower-case directory's name, sudo's `; PWD=… ;` (no connection string's).
       'PWD=D:\\a\\1\\s pwd=C:\\Users\\ci2\\build\n+ pwd=build2 pwd=release-2024 pwd=app-v2',
       'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id',
+      'pwd: /home/etl\nPWD: build dir for v2 2024\n{"pwd":"/srv/app","PWD":"release-2024"}\nGET /x?pwd=/srv',
       'passwd changed for user bob\nuser=bob passwd changed\npasswd bob',
       // The passwd command run on a user (sudo's own line, a path, a quoted command line), or a user's name before prose.
       'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/passwd deploy01',
@@ -749,6 +750,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['{"db_pass":"123456"}', `{"db_pass":"${M('secret-assignment')}"}`],
       ['Server=db;Uid=sa;Pwd=s3cret', `Server=db;Uid=sa;Pwd=${M('secret-assignment')}`],
       ['Server=db;Uid=sa;PWD=123456 pwd=Build2024x', `Server=db;Uid=sa;PWD=${M('secret-assignment')} pwd=${M('secret-assignment')}`],
+      ['connect host=db pwd: Secr3t!  \n{"host":"db","pwd":"Secr3t!"}\nGET /login?user=bob&pwd=letmein', `connect host=db pwd: ${M('secret-assignment')}  \n{"host":"db","pwd":"${M('secret-assignment')}"}\nGET /login?user=bob&pwd=${M('secret-assignment')}`],
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
       ['login?password%3Dhunter2', `login?password%3D${M('secret-assignment')}`],
