@@ -148,10 +148,10 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
   if (tooLong) throw new ExceptionRefusedError(`--id: an exception id is ${tooLong}; choose a shorter one, e.g. EX-13`);
   if (!EXCEPTION_ID_PATTERN.test(id)) throw new ExceptionRefusedError(`id "${id}" is not usable: ${EXCEPTION_ID_RULE}`);
   const guard = nameAsLogged(required(request.guard, EXCEPTION_TEXT_REFUSALS.guard), rules);
-  const reason = reasonAsLogged(required(request.reason, EXCEPTION_TEXT_REFUSALS.reason), rules.redact);
-  const owner = required(request.owner, EXCEPTION_TEXT_REFUSALS.owner);
+  const reason = textAsLogged(required(request.reason, EXCEPTION_TEXT_REFUSALS.reason), rules.redact);
+  const owner = textAsLogged(required(request.owner, EXCEPTION_TEXT_REFUSALS.owner), rules.redact);
   const expires = checkExpiry(request.expires, rules);
-  const by = required(request.by, 'an exception needs the name of whoever adds it');
+  const by = textAsLogged(required(request.by, 'an exception needs the name of whoever adds it'), rules.redact);
   return { id, guard, reason, owner, expires, status: 'active', created_at: iso(rules.now), created_by: by, origin: 'cli', renewals: [], bypass_count: 0 };
 }
 
@@ -166,30 +166,39 @@ export function newException(request: Partial<NewExceptionRequest>, rules: Regis
 export function recordAsLogged(record: GuardException, redact?: Config['redact']): GuardException {
   // A config entry seeded before the config trimmed its guard ("pii-redaction ") is read as the guard it names.
   const guard = nameAsLogged(record.guard.trim(), { redact });
-  // Reasons typed before they were redacted at entry come back redacted too (they reach findings, alerts and reports).
-  const reason = reasonAsLogged(record.reason, redact);
-  const revokeReason = record.revoke_reason === undefined ? undefined : reasonAsLogged(record.revoke_reason, redact);
-  // Each renewal redacted once: the same object when its reason is clean, the same array when all are.
+  // Reasons and names typed before they were redacted at entry come back redacted too (they reach findings, alerts and reports).
+  const reason = textAsLogged(record.reason, redact);
+  const owner = textAsLogged(record.owner, redact);
+  const createdBy = record.created_by === undefined ? undefined : textAsLogged(record.created_by, redact);
+  const revokeReason = record.revoke_reason === undefined ? undefined : textAsLogged(record.revoke_reason, redact);
+  const revokedBy = record.revoked_by === undefined ? undefined : textAsLogged(record.revoked_by, redact);
+  // Each renewal redacted once: the same object when it is clean, the same array when all are.
   const renewals = record.renewals.map((r) => {
-    const renewReason = reasonAsLogged(r.reason, redact);
-    return renewReason === r.reason ? r : { ...r, reason: renewReason };
+    const renewReason = textAsLogged(r.reason, redact);
+    const renewedBy = textAsLogged(r.by, redact);
+    return renewReason === r.reason && renewedBy === r.by ? r : { ...r, reason: renewReason, by: renewedBy };
   });
   const renewalsClean = renewals.every((r, i) => r === record.renewals[i]);
-  if (guard === record.guard && reason === record.reason && revokeReason === record.revoke_reason && renewalsClean) return record;
+  const clean = reason === record.reason && owner === record.owner && createdBy === record.created_by && revokeReason === record.revoke_reason && revokedBy === record.revoked_by;
+  if (guard === record.guard && clean && renewalsClean) return record;
   return {
     ...record,
     guard,
     reason,
+    owner,
+    ...(createdBy === undefined ? {} : { created_by: createdBy }),
     ...(revokeReason === undefined ? {} : { revoke_reason: revokeReason }),
+    ...(revokedBy === undefined ? {} : { revoked_by: revokedBy }),
     renewals: renewalsClean ? record.renewals : renewals,
   };
 }
 
 /**
- * A reason typed into `exceptions add`, `renew` or `revoke`, redacted as a bypass line's reason is
- * (with the config's `redact`): it is shown in findings, alerts and reports.
+ * A reason, owner or actor typed into `exceptions add`, `renew` or `revoke` (or the config),
+ * redacted as a bypass line's reason and actor are (with the config's `redact`): it is shown in
+ * findings, alerts and reports.
  */
-function reasonAsLogged(reason: string, redact?: Config['redact']): string {
+function textAsLogged(reason: string, redact?: Config['redact']): string {
   return redactorFor({ redact }).redactText(reason);
 }
 
@@ -232,8 +241,8 @@ export interface RenewRequest {
 export async function renewException(store: ExceptionStore, given: string, request: Partial<RenewRequest>, rules: RegistryRules): Promise<GuardException> {
   // Read without spaces around it, as `add --id` and a bypass line's `exception_id` are.
   const id = given.trim();
-  const reason = reasonAsLogged(required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?'), rules.redact);
-  const by = required(request.by, 'a renewal needs the name of whoever renews it');
+  const reason = textAsLogged(required(request.reason, 'a renewal needs a reason: why must the guard stay bypassed?'), rules.redact);
+  const by = textAsLogged(required(request.by, 'a renewal needs the name of whoever renews it'), rules.redact);
   const to = checkExpiry(request.expires, rules);
   for (let attempt = 1; ; attempt++) {
     const existing = await activeException(store, id, 'renewed');
@@ -252,8 +261,8 @@ export interface RevokeRequest {
 /** `exceptions revoke`: ends an active exception; its record stays, with who, when and why. */
 export async function revokeException(store: ExceptionStore, given: string, request: Partial<RevokeRequest>, rules: RegistryRules): Promise<GuardException> {
   const id = given.trim();
-  const reason = reasonAsLogged(required(request.reason, 'a revocation needs a reason'), rules.redact);
-  const by = required(request.by, 'a revocation needs the name of whoever revokes it');
+  const reason = textAsLogged(required(request.reason, 'a revocation needs a reason'), rules.redact);
+  const by = textAsLogged(required(request.by, 'a revocation needs the name of whoever revokes it'), rules.redact);
   for (let attempt = 1; ; attempt++) {
     const existing = await activeException(store, id, 'revoked');
     const revocation = { at: iso(rules.now), by, reason };
@@ -274,8 +283,8 @@ export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number, re
   return {
     id: entry.id,
     guard: entry.guard,
-    reason: reasonAsLogged(entry.reason, redact),
-    owner: entry.owner,
+    reason: textAsLogged(entry.reason, redact),
+    owner: textAsLogged(entry.owner, redact),
     expires: parseDay(entry.expires) ?? entry.expires.slice(0, 10),
     status: 'active',
     created_at: iso(seededAt),

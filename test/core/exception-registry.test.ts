@@ -122,6 +122,28 @@ describe('exception registry rules', () => {
     for (const secret of ['AddS3cretPw', 'RenewS3cretTok', 'RevokeS3cretPw', 'OldS3cretTok', 'OldRenewKey']) expect(stored).not.toContain(secret);
   });
 
+  it('stores who adds, renews and revokes, and the owner, redacted as the reasons are (--by, $SILENT_AUDIT_ACTOR, --owner, the config), and reads older ones redacted', async () => {
+    // Prepare: names pasted with a secret in them; a record stored before names were redacted; a config entry
+    const store = new MemoryExceptionStore();
+    const rules = { now: clock.now(), maxDays: 90 };
+    await addException(store, { id: 'EX-16', guard: 'g', reason: 'r', owner: 'alice token: ghp_abcdefghijklmnopqrstuvwxyz0123456789AB', expires: '2026-12-31', by: 'ci-bot password=AddByS3cret' }, rules);
+    await store.add(exception({ id: 'EX-17', owner: 'old password=OldOwnerS3cret', created_by: 'x api_key=OldByS3cret', renewals: [{ at: '2026-10-01T00:00:00.000Z', by: 'a token=OldRenewByS3cret', reason: 'r', from_expires: '2026-10-10', to_expires: '2026-12-01' }] }));
+    const config = validateConfig({ exceptions: [{ id: 'EX-18', guard: 'g', reason: 'r', owner: 'carol password=CfgOwnerS3cret', expires: '2026-12-31' }] });
+    // Act
+    await renewException(store, 'EX-16', { expires: '2027-01-05', reason: 'slipped', by: 'bob password=RenewByS3cret' }, rules);
+    const revoked = await revokeException(store, 'EX-16', { reason: 'done', by: 'eve token=RevokeByS3cret' }, rules);
+    const seeded = await loadRegistry(store, config.exceptions, clock.now());
+    const read = JSON.stringify([...seeded.exceptions.values()]);
+    // Assess
+    expect([revoked.owner, revoked.created_by, revoked.renewals[0]?.by, revoked.revoked_by]).toEqual([
+      'alice token: [REDACTED:github-token]',
+      'ci-bot password=[REDACTED:secret-assignment]',
+      'bob password=[REDACTED:secret-assignment]',
+      'eve token=[REDACTED:secret-assignment]',
+    ]);
+    for (const secret of ['ghp_abcdefghijklmnopqrstuvwxyz0123456789AB', 'AddByS3cret', 'RenewByS3cret', 'RevokeByS3cret', 'OldOwnerS3cret', 'OldByS3cret', 'OldRenewByS3cret', 'CfgOwnerS3cret']) expect(read).not.toContain(secret);
+  });
+
   it("seeds a config exception's reason redacted: a later load finds it unchanged, and a run without a store shows it redacted", async () => {
     // Prepare: a config entry whose reason holds a secret's label and value
     const config = validateConfig({ exceptions: [{ id: 'EX-1', guard: 'pii-redaction', reason: 'vendor import; token: see INC-42', owner: 'a@example.com', expires: '2026-12-31' }] });
