@@ -8,7 +8,7 @@ import { registryForBatch } from '../core/exception-registry.ts';
 import { type Finding, findingKey, isoTime } from '../core/findings.ts';
 import { subscriptionFilterPattern } from '../core/filter-pattern.ts';
 import { describeCounts, emptyCounts, type LineTally, linesCount } from '../core/line-tally.ts';
-import { judgeAbsence, jobReducer, type JobState, type JobSummary, MAX_HOSTS, maxRuntimeOf, runsGoingOn, summarizeJobs } from '../core/job-reducer.ts';
+import { awaitsLaterLine, ERROR_TYPE_LOOKAHEAD_MS, judgeAbsence, jobReducer, type JobState, type JobSummary, MAX_HOSTS, maxRuntimeOf, runsGoingOn, summarizeJobs } from '../core/job-reducer.ts';
 import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
@@ -21,6 +21,7 @@ import { formatSpan, plural } from '../core/report/format.ts';
 import { escapeControls, terminalText } from '../core/terminal-text.ts';
 import { suggestedGraceMinutes } from '../core/schedule.ts';
 import { textTable } from '../core/text-table.ts';
+import type { AuditEvent } from '../core/events.ts';
 import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { describeSources, fileSource, logGroupSource, type ScanSource } from './scan-sources.ts';
@@ -162,22 +163,35 @@ const JOB_SWEEP_GAP_MS = 7 * 24 * 60 * 60_000;
 
 /**
  * A chunk's events (in time order, but for a source's late lines) cut where their time enters
- * the next `everyMs` of log time: the batches the scan runs and sweeps after.
+ * the next `everyMs` of log time: the batches the scan runs and sweeps after. As a chunk is
+ * (`cutBefore` in scan-stream.ts), a slice is not cut in the ERROR_TYPE_LOOKAHEAD_MS after a line
+ * that takes what a later line says in its batch (`awaitsLaterLine`: the runtime's Invoke Error line
+ * at 02:59:59.99 takes the error type of its REPORT at 03:00:00.03): that line and those after it go
+ * to the next slice, so that the findings never depend on where the batches are cut.
  */
-export function logTimeSlices<T extends { readonly at: number }>(events: readonly T[], everyMs: number): T[][] {
-  const slices: T[][] = [];
-  let slice: T[] = [];
+export function logTimeSlices(events: readonly AuditEvent[], everyMs: number): AuditEvent[][] {
+  const slices: AuditEvent[][] = [];
+  let from = 0;
   let until = Number.NEGATIVE_INFINITY;
-  for (const event of events) {
-    if (event.at >= until && slice.length > 0) {
-      slices.push(slice);
-      slice = [];
+  for (let i = 0; i < events.length; i++) {
+    const at = events[i].at;
+    if (at < until) continue;
+    if (i > from) {
+      const cut = heldBackFrom(events, from, i, until - ERROR_TYPE_LOOKAHEAD_MS);
+      if (cut > from) slices.push(events.slice(from, cut));
+      from = cut;
     }
-    if (slice.length === 0) until = (Math.floor(event.at / everyMs) + 1) * everyMs;
-    slice.push(event);
+    until = (Math.floor(at / everyMs) + 1) * everyMs;
   }
-  if (slice.length > 0) slices.push(slice);
+  if (from < events.length) slices.push(events.slice(from));
   return slices;
+}
+
+/** Where to end a slice of `events[from..to)`: at its earliest line from `lookFrom` on that awaits a later line (`awaitsLaterLine`), else at `to`. */
+function heldBackFrom(events: readonly AuditEvent[], from: number, to: number, lookFrom: number): number {
+  let cut = to;
+  for (let j = to - 1; j >= from && events[j].at >= lookFrom; j--) if (awaitsLaterLine(events[j])) cut = j;
+  return cut;
 }
 
 /**

@@ -286,6 +286,15 @@ describe("a Lambda function's invocation that the runtime's Invoke Error line fa
     // Assess: the run ended at the Invoke Error line; the REPORT after it adds nothing
     expect(failed(ingest)).toEqual([['run-failed', R, 'run failed after 31 s: RangeError: Array buffer allocation failed', undefined]]);
   });
+
+  it('fails it once, naming the error type, in a scan when the Invoke Error line and the REPORT are either side of an hour', async () => {
+    // Prepare: the scan judges an hour of log time at a time: the Invoke Error line at 09:59:59.990, its REPORT at 10:00:00.004
+    const acrossTheHour = lines('Runtime.OutOfMemory', t('2026-10-05T09:59:28.990Z'), t('2026-10-05T09:59:59.990Z'));
+    // Act
+    const scan = await scanned(acrossTheHour);
+    // Assess: as in one batch of the whole log
+    expect(failed(scan)).toEqual([['run-failed', R, 'run failed after 31 s: RangeError: Array buffer allocation failed (Runtime.OutOfMemory)', 'Runtime.OutOfMemory']]);
+  });
 });
 
 describe("a Lambda function's last attempt whose REPORT alone says it failed (no error line, no retry after it)", () => {
