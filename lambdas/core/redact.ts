@@ -726,11 +726,14 @@ function proseAfter(text: string, end: number): boolean {
   return PROSE_AFTER_VALUE.test(text);
 }
 
+/** A `user:password` echoed into chpasswd (`echo 'bob:Hunter2Pass' | chpasswd`, `echo bob:pw | sudo chpasswd`): the user stays. */
+const CHPASSWD_ECHO = /(\becho[ \t]+(?:-[ne][ \t]+)?(["']?)[\w.-]{1,64}:)([^\s"':]{1,256})(?=\2[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd\b)/g;
+
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`) (also `pwd: …` as a lone word, a quoted key\'s, and any but a path in a query string), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`) (also `pwd: …` as a lone word, a quoted key\'s, and any but a path in a query string), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -748,7 +751,10 @@ const secretAssignmentRule: TextRule = {
             : `${command}${quote ?? ''}${marker}`,
         )
       : withEnv;
-    return withPasswd.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
+    const withChpasswd = withPasswd.includes('chpasswd')
+      ? withPasswd.replace(CHPASSWD_ECHO, (match, echo: string, _quote: string, value: string) => (value.startsWith(MARKER_START) ? match : `${echo}${marker}`))
+      : withPasswd;
+    return withChpasswd.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
 

@@ -593,7 +593,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/passwd deploy01',
       // passwd(1)'s and chpasswd(8)'s own messages: prose, not a password.
       'passwd: all authentication tokens updated successfully.\npasswd: Authentication token manipulation error',
-      'chpasswd: 3 users updated, passwd file ok\ngpasswd: user bob added',
+      'chpasswd: 3 users updated, passwd file ok\ngpasswd: user bob added\necho bob:x | tee users.txt; chpasswd < users.txt',
       'user=root cmd="passwd jenkins2"\nuser=root cmd=passwd jenkins2\nuser=bob passwd expired2024 policy',
     ],
     redacted: [
@@ -604,6 +604,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['secret_key_base=abcdef0123456789abcdef SECRET_KEY_BASE: abcdef0123456789', `secret_key_base=${M('secret-assignment')} SECRET_KEY_BASE: ${M('secret-assignment')}`],
       // A passwd command given a value that looks like a credential, on a login's or chpasswd's line.
       ['login user=bob passwd hunter22', `login user=bob passwd ${M('secret-assignment')}`],
+      ["echo 'bob:Hunter2Pass' | chpasswd; echo deploy:letmein|sudo chpasswd", `echo 'bob:${M('secret-assignment')}' | chpasswd; echo deploy:${M('secret-assignment')}|sudo chpasswd`],
       ['passwd: Hunter2Pass\n  passwd: correct horse battery staple\nDB_PASSWD=s3cret rootpasswd=s3cret', `passwd: ${M('secret-assignment')}\n  passwd: ${M('secret-assignment')}\nDB_PASSWD=${M('secret-assignment')} rootpasswd=${M('secret-assignment')}`],
       ['user=bob passwd hunter22 host=db; user=bob passwd "two words" policy', `user=bob passwd ${M('secret-assignment')} host=db; user=bob passwd "${M('secret-assignment')}" policy`],
       ['chpasswd < users.txt; passwd Hunter2Pass', `chpasswd < users.txt; passwd ${M('secret-assignment')}`],
