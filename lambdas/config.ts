@@ -342,10 +342,10 @@ export const RouteSchema = z.strictObject({
  * option. Any other first character is harmless: a bypass line's `exception_id` may begin with it,
  * and the id is stored as a key as it is.
  */
-export const EXCEPTION_ID_PATTERN = /^[A-Za-z0-9._:/][A-Za-z0-9._:/-]*$/;
+export const EXCEPTION_ID_PATTERN = /^[\p{L}\p{N}._:/][\p{L}\p{M}\p{N}._:/-]*$/u;
 
 /** The rule `EXCEPTION_ID_PATTERN` holds ids to, as its refusals say it. */
-export const EXCEPTION_ID_RULE = 'an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13';
+export const EXCEPTION_ID_RULE = 'an id holds letters and digits (of any script) and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13';
 
 /** Why an exception's guard, reason or owner is refused when blank: in the config and by `exceptions add` alike. */
 export const EXCEPTION_TEXT_REFUSALS = {

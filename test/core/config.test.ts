@@ -456,9 +456,9 @@ redact:
     const problems = problemsOf(text);
     // Assess
     expect(problems).toEqual([
-      'exceptions.0.id: not usable as an exception id: an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13 (line 2)',
+      'exceptions.0.id: not usable as an exception id: an id holds letters and digits (of any script) and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13 (line 2)',
       'exceptions.1.id: expected non-empty text (line 3)',
-      'exceptions.2.id: not usable as an exception id: an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13 (line 4)',
+      'exceptions.2.id: not usable as an exception id: an id holds letters and digits (of any script) and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13 (line 4)',
     ]);
   });
 

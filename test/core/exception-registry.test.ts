@@ -214,6 +214,26 @@ describe('exceptions for a guard whose name redaction rewrites', () => {
     ]);
   });
 
+  it('takes an id of letters and digits in any script (EX-ü, EX-٣) from the config and `add`, as a bypass line can name it, covering its bypasses', async () => {
+    // Prepare
+    const config = validateConfig({ exceptions: [{ id: 'EX-ü', guard: 'pii-redaction', reason: 'legacy export', owner: 'alice@example.com', expires: '2026-12-31' }] });
+    const states = new MemoryAuditStore();
+    const store = new MemoryExceptionStore(states);
+    const rules = registryRules(config, { now: () => Date.parse('2026-10-14T12:00:00Z') });
+    // Act
+    const added = await addException(store, { id: 'EX-٣', guard: 'approval-step', reason: 'migration', owner: 'bob@example.com', expires: '2026-12-31', by: 'bob' }, rules);
+    const events = bypassLines(config, [
+      { ts: '2026-10-15T09:30:00Z', guard: 'pii-redaction', exception_id: 'EX-ü' },
+      { ts: '2026-10-15T09:31:00Z', guard: 'approval-step', exception_id: 'EX-٣' },
+    ]);
+    const exceptions = await registryForBatch(events, store, config, clock);
+    const { findings } = await processBatch(events, REDUCERS, states, { config, clock, exceptions });
+    // Assess
+    expect(added.id).toBe('EX-٣');
+    expect(findings).toEqual([]);
+    expect((await store.list()).filter((e) => e.bypass_count > 0).map((e) => e.id).sort()).toEqual(['EX-ü', 'EX-٣']);
+  });
+
   it('takes an id that begins with . _ : or / as a bypass line can name it, covering its bypasses; refuses one that begins with - (read as an option), saying so', async () => {
     // Prepare
     const config = validateConfig({ exceptions: [{ id: '_legacy-7', guard: 'pii-redaction', reason: 'legacy export', owner: 'alice@example.com', expires: '2026-12-31' }] });
@@ -233,7 +253,7 @@ describe('exceptions for a guard whose name redaction rewrites', () => {
     const { findings } = await processBatch(events, REDUCERS, states, { config, clock, exceptions });
     // Assess
     expect(added).toEqual(['.hidden', ':ns:7', '/team/7']);
-    expect(refused).toBe('ExceptionRefusedError: id "-x" is not usable: an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13');
+    expect(refused).toBe('ExceptionRefusedError: id "-x" is not usable: an id holds letters and digits (of any script) and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13');
     expect(findings).toEqual([]);
     expect((await store.list()).filter((e) => e.bypass_count > 0).map((e) => e.id).sort()).toEqual(['/team/7', '_legacy-7']);
   });

@@ -111,7 +111,7 @@ describe.each(STORES)('the exception registry ($name)', ({ open }) => {
         'expiry 2026-11-15 is 31 days ahead; an exception may run at most 30 days (until 2026-11-14, defaults.max_exception_days): renew it when it runs out instead',
         () => addException(registry, { ...request, id: 'EX-20', expires: '2026-11-15' }, { now: NOW, maxDays: 30 }),
       ],
-      ['id "EX 20" is not usable: an id holds letters, digits and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13', () => addException(registry, { ...request, id: 'EX 20' }, rules)],
+      ['id "EX 20" is not usable: an id holds letters and digits (of any script) and . _ : / -, does not begin with - (a command line would read it as an option) and has no spaces, e.g. EX-13', () => addException(registry, { ...request, id: 'EX 20' }, rules)],
       ['exception EX-13 exists already (guard pii-redaction, expires 2026-12-31): renew it, or choose another id', () => addException(registry, request, rules)],
       ['exception EX-14 exists already (revoked on 2026-10-15 by alice): ids are never reused; choose another id', () => addException(registry, { ...request, id: 'EX-14' }, rules)],
       ['there is no exception EX-99 in the registry (see `silent-audit exceptions list --all`)', () => renewException(registry, 'EX-99', { expires: '2026-12-01', reason: 'r', by: 'bob' }, rules)],
