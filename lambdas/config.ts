@@ -1041,6 +1041,8 @@ export function parseConfigText(text: string, file: string, reading: Pick<Config
     const lines = text.split(/\r?\n/);
     const hinted = new Set<string>();
     const problems = doc.errors.flatMap((e) => {
+      const unclosed = e.code === 'MISSING_CHAR' ? unclosedQuoteProblem(doc, lineCounter, e.pos[0]) : undefined;
+      if (unclosed) return [unclosed];
       const pos = lineCounter.linePos(e.pos[0]);
       const hint = pos ? unquotedValueHint(lines[pos.line - 1] ?? '', pos.col) : undefined;
       if (hint && pos) {
@@ -1071,6 +1073,30 @@ export function parseConfigText(text: string, file: string, reading: Pick<Config
   return validateConfig(data, file, lineOf, { ...reading, textIssues: duplicateKeyIssues(doc, lineCounter) });
 }
 
+/** The key path down to a chain's last node: each mapping's key and each list's index. */
+function keyPath(chain: readonly unknown[]): PropertyKey[] {
+  return chain.flatMap((node, i): PropertyKey[] => (isPair(node) ? [String(isScalar(node.key) ? node.key.value : node.key)] : isSeq(node) ? [node.items.indexOf(chain[i + 1] as never)] : []));
+}
+
+/**
+ * A quote never closed: the parser says so where it gave up (the end of the file), the quoted
+ * value it read up to there says where the quote opened, and under which key.
+ */
+function unclosedQuoteProblem(doc: Document, lineCounter: LineCounter, at: number): string | undefined {
+  let problem: string | undefined;
+  visit(doc, {
+    Scalar(_, node, ancestors) {
+      if ((node.type !== 'QUOTE_DOUBLE' && node.type !== 'QUOTE_SINGLE') || !node.range || node.range[0] > at || at > node.range[2]) return undefined;
+      const { line, col } = lineCounter.linePos(node.range[0]);
+      const quote = node.type === 'QUOTE_DOUBLE' ? '"' : "'";
+      const path = keyPath(ancestors);
+      problem = path.length > 0 ? `${path.join('.')}: the ${quote} quote opened on line ${line}, column ${col} is never closed (line ${line})` : `line ${line}, column ${col}: the ${quote} quote opened here is never closed`;
+      return visit.BREAK;
+    },
+  });
+  return problem;
+}
+
 /**
  * Keys written twice in one mapping (`nightly-backup:` twice under `jobs`), which YAML forbids and
  * JSON leaves to the reader (the later one would win): each by its key path, with the later one's line.
@@ -1087,9 +1113,7 @@ function duplicateKeyIssues(doc: Document, lineCounter: LineCounter): Array<{ pa
           seen.add(key);
           continue;
         }
-        // The key path: each mapping's key and each list's index down to this mapping.
-        const chain = [...ancestors, map];
-        const path = chain.flatMap((node, i): PropertyKey[] => (isPair(node) ? [String(isScalar(node.key) ? node.key.value : node.key)] : isSeq(node) ? [node.items.indexOf(chain[i + 1] as never)] : []));
+        const path = keyPath([...ancestors, map]);
         issues.push({ path: [...path, String(key)], message: `written again on line ${lineOf(pair.key)} in the same mapping, where it would replace this one: keep one` });
       }
     },

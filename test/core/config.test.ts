@@ -822,6 +822,15 @@ maintenance_windows:
     expect(problems[0]).toMatch(/^line \d+, column \d+: /);
   });
 
+  it('names the line and key where an unclosed quote opens, not the end of the file the parser reached', () => {
+    // Prepare: a hand-edited entry whose reason's quote is never closed (line 4)
+    const text = 'exceptions:\n  - id: EX-12\n    guard: pii-redaction\n    reason: "unterminated\n    owner: alice@example.com\n    expires: 2026-12-15\n';
+    // Act
+    const problems = problemsOf(text);
+    // Assess
+    expect(problems).toEqual(['exceptions.0.reason: the " quote opened on line 4, column 13 is never closed (line 4)']);
+  });
+
   it('reads YAML merge keys (<<: *anchor), a mapping\'s own keys over the merged ones', () => {
     // Prepare: a fleet of jobs sharing a base
     const text = [
