@@ -12,13 +12,15 @@ import { registerInitCommand } from './init-command.ts';
 import { registerMcpCommand } from './mcp-command.ts';
 import { registerReportCommand } from './report-command.ts';
 import { runScan } from './scan-command.ts';
+import { ScanWriteBackError } from './scan-store.ts';
 import { registerSnoozeCommand } from './snooze-command.ts';
 import { collectLogGroups, sinceOption } from './scan-sources.ts';
 import { StoreSpecError, storeProblem } from './stores.ts';
 import { VERSION } from '../version.ts';
 
 /** Errors the user can fix; everything else is a bug and keeps its stack trace. */
-const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError];
+// A scan whose subjects another scan saved first (ScanWriteBackError) says which and to run it again.
+const USER_ERRORS = [ConfigError, DynamoDbLocalError, StoreSpecError, ScanWriteBackError];
 
 export function buildProgram(): Command {
   const program = new Command('silent-audit')

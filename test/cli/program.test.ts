@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it, vi } from 'vitest';
 import { CommanderError } from 'commander';
 import { buildProgram } from '../../lambdas/cli/program.ts';
+import { ScanStore, ScanWriteBackError } from '../../lambdas/cli/scan-store.ts';
 import { cli } from '../helpers/cli-in-process.ts';
 
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -97,5 +98,23 @@ describe('--year in the help of each command that reads files', () => {
     // Assess
     expect(help).toContain('the year the syslog dates of each file begin in');
     expect(help).toContain('for rotated files that cross New Year (syslog.1 in December, syslog in January) give none when they lie within the past year, else join them in time order first (cat syslog.1 syslog > all.log)');
+  });
+});
+
+describe('silent-audit scan --store when another scan saved the same subjects first', () => {
+  it('says which subjects were not saved and to run the scan again, with exit 2, not a stack trace', async () => {
+    // Prepare: a bypass log; the store's write-back finds the guard's stored state moved meanwhile (another scan saved it)
+    const dir = mkdtempSync(join(tmpdir(), 'sa-writeback-'));
+    const log = join(dir, 'host1.log');
+    writeFileSync(log, '{"type":"guard.bypass","ts":"2026-12-07T09:00:00Z","guard":"pii-redaction","actor":"bot-1"}\n');
+    const writeBack = vi.spyOn(ScanStore.prototype, 'writeBack').mockRejectedValue(new ScanWriteBackError(['guard#pii-redaction']));
+
+    // Act
+    const run = await cli(['scan', '--store', inject('dynamoEndpoint'), log]).finally(() => writeBack.mockRestore());
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('silent-audit: the stored state of guard#pii-redaction changed while the scan ran; nothing of those subjects was saved: run the scan again\n');
+    expect(run.stderr).not.toContain('    at ');
   });
 });
