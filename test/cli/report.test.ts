@@ -582,8 +582,8 @@ describe('runReport', () => {
     // Assess
     const review = result.report?.exceptions;
     expect(review?.unregistered).toEqual([
-      { guard: 'cost-cap', count: 4, noException: 4, underLapsedException: 0, lastAt: '2026-10-31T20:00:00Z' },
-      { guard: 'pii', count: 2, noException: 0, underLapsedException: 2, lastAt: '2026-10-31T20:00:00Z' },
+      { guard: 'cost-cap', count: 4, noException: 4, underLapsedException: 0, lastAt: '2026-10-31T22:00:00Z' },
+      { guard: 'pii', count: 2, noException: 0, underLapsedException: 2, lastAt: '2026-10-31T21:00:00Z' },
     ]);
     expect(review?.rows.map((r) => [r.id, r.findingsInMonth, r.bypassesInMonth])).toEqual([['EX-1', 1, 2]]);
   });
