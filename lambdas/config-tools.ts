@@ -211,9 +211,12 @@ function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, 
   for (const [i, token] of seq.entries()) {
     const after: Continuation = { seq: seq.slice(i + 1), then: [next] };
     if (token.type === types.GROUP) {
-      if (outer && token.options && !isLookaround(token) && manySplits(2, turns) && overlappingOptions(token.options, after)) return [token, outer];
+      // A lookaround is atomic: once it holds, a turn around it does not try it again another way,
+      // so what it holds is checked on its own (`^(?:(?!(fail|failed)).)*$` tries its alternatives once a turn).
+      const lookaround = isLookaround(token);
+      if (outer && token.options && !lookaround && manySplits(2, turns) && overlappingOptions(token.options, after)) return [token, outer];
       for (const option of optionsOf(token)) {
-        const found = nestedRepetition(option, outer, isLookaround(token) ? END : after, turns);
+        const found = lookaround ? nestedRepetition(option, undefined, END) : nestedRepetition(option, outer, after, turns);
         if (found) return found;
       }
     } else if (token.type === types.REPETITION) {

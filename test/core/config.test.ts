@@ -681,6 +681,8 @@ jobs:
     // Prepare: (a|aa)+$ and (\\w|\\d)+$ fail a near miss in 2^n ways; the rest leave one way
     const overlapping = ['(a|aa)+$', '(\\w|\\d)+$', '(?:x|y)*(?:a|aa)+$'];
     const parting = ['(foo|bar)+', '(error|warn)', '(\\s|,)+', '(a|ab)*$', '(?:error|exception)+', '(?:[^"\\\\]|\\\\.)*"', '(?:.|\\n)*', '((a|aa)b)+$', '(\\w|\\d){3}', '(?:\\w|-)+'];
+    // a lookahead is atomic: its alternatives are tried once per turn (the "line without X" idiom)
+    const inLookaround = ['^((?!(fail|failed)).)*$', '^((?!(warn|warning)).)*$', '^(?:(?!\\s+$).)*$'];
 
     // Act
     const problems = overlapping.map((p) => backtrackingProblem(p));
@@ -692,6 +694,7 @@ jobs:
       ['(?:a|aa)', '(?:a|aa)+'],
     ]);
     expect(parting.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
+    expect(inLookaround.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
   });
 
   it('checks an ordinary pattern for backtracking trying a few code units one by one, not every one its wide character classes take', () => {
