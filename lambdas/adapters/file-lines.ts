@@ -344,8 +344,8 @@ class Utf16ToUtf8 extends Transform {
 
 /**
  * UTF-8 bytes as they stream, but for a line that is not valid UTF-8 (a Latin-1 or Windows-1252
- * file's `données`): that line is read as Windows-1252 (`lineText`), each byte its letter, not
- * U+FFFD. A chunk's whole lines are checked at once (`isUtf8`, one native pass), and line by line
+ * file's `données`): that line's bytes that are not UTF-8 are read as Windows-1252 (`lineText`),
+ * each byte its letter, not U+FFFD. A chunk's whole lines are checked at once (`isUtf8`, one native pass), and line by line
  * only when that fails; the unfinished line is held until its end, or passed on as it is once over
  * MAX_LINE_BYTES (the reader keeps only such a line's size).
  */
@@ -393,7 +393,7 @@ class NonUtf8Lines extends Transform {
   }
 }
 
-/** Lines' bytes as valid UTF-8: as they are when they are, else each line that is not re-encoded from Windows-1252. */
+/** Lines' bytes as valid UTF-8: as they are when they are, else each line that is not re-encoded as `lineText` reads it. */
 function asUtf8(bytes: Buffer): Buffer {
   if (isUtf8(bytes)) return bytes;
   const lines: Buffer[] = [];

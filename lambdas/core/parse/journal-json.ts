@@ -24,7 +24,7 @@ function rejected(reason: string): ParseOutcome {
   return { kind: 'rejected', reason };
 }
 
-/** A field's text: strings as they are, byte arrays decoded as UTF-8, or as Windows-1252 (Latin-1) when they are not valid UTF-8 (`lineText`); undefined otherwise. */
+/** A field's text: strings as they are, byte arrays decoded as UTF-8, their bytes that are not valid UTF-8 as Windows-1252 (Latin-1) (`lineText`); undefined otherwise. */
 function text(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (Array.isArray(value) && value.every((b) => Number.isInteger(b) && b >= 0 && b <= 255)) {
