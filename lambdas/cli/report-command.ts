@@ -6,7 +6,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
-import type { LineTally } from '../core/line-tally.ts';
+import type { LineTally, Rejection } from '../core/line-tally.ts';
 import { plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
@@ -91,7 +91,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     }
     // A file that could not be read, or gave no line the scan reads, is said: the report leaves it out.
     writeSourceNotes(scanned.readouts, 'report', opts.stderr);
-    const rejected = rejectedNote(scanned.tally);
+    const rejected = rejectedNote(scanned.tally, opts.month);
     if (rejected) opts.stderr.write(`silent-audit report: ${terminalText(rejected)}\n`);
     inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : [])];
     // What the files say ends at their latest event (or --now): a month that goes on after it was not seen to its end.
@@ -183,19 +183,30 @@ const REJECTIONS_NAMED = 3;
 
 /**
  * The note of the lines the scan before a report rejected (`scan`'s rejections: invalid events,
- * the rest of a truncated .gz): how many, and a few with their file and line, the first of each
- * file first. Undefined for none.
+ * the rest of a truncated .gz) that may be of the month: those whose time (`Rejection.at`) is in
+ * it, and those that give none (said so: they may be of any month), each with how many and a few
+ * with their file and line, the first of each file first. Undefined for none.
  */
-export function rejectedNote(tally: Pick<LineTally, 'counts' | 'rejections'>): string | undefined {
-  const rejected = tally.counts.rejected;
-  if (rejected === 0) return undefined;
-  // The first of each file first (a truncated .gz's one rejection is not hidden behind another file's many), then the next ones.
+export function rejectedNote(tally: Pick<LineTally, 'counts' | 'rejections' | 'rejectionTimes' | 'rejectedByMonth'>, month: string): string | undefined {
+  const span = monthSpan(month);
+  const timed = [...tally.rejectedByMonth.values()].reduce((n, c) => n + c, 0);
+  const inMonth = tally.rejectedByMonth.get(span.month) ?? 0;
+  const untimed = tally.counts.rejected - timed;
+  const was = (n: number) => (n === 1 ? 'was' : 'were');
+  const timeOf = (i: number) => tally.rejectionTimes[i];
+  const parts = [
+    ...(inMonth > 0 ? [`${plural(inMonth, 'line')} dated in ${span.label} ${was(inMonth)} rejected and left out of this report (${namedRejections(tally.rejections.filter((_, i) => (timeOf(i) ?? Number.NaN) >= span.fromMs && (timeOf(i) as number) < span.toMs), inMonth)})`] : []),
+    ...(untimed > 0 ? [`${plural(untimed, 'line')} without a readable time ${was(untimed)} rejected (${namedRejections(tally.rejections.filter((_, i) => timeOf(i) === undefined), untimed)})`] : []),
+  ];
+  return parts.length === 0 ? undefined : `${parts.join('; ')}: \`silent-audit scan\` on the same files lists them.`;
+}
+
+/** A few of `count` rejections by file and line, the first of each file first (a truncated .gz's one is not hidden behind another file's many). */
+function namedRejections(rejections: readonly Rejection[], count: number): string {
   const fileOf = (where: string) => where.slice(0, where.lastIndexOf(':'));
-  const firsts = tally.rejections.filter((r, i) => tally.rejections.findIndex((o) => fileOf(o.where) === fileOf(r.where)) === i);
-  const picked = [...new Set([...firsts, ...tally.rejections])].slice(0, REJECTIONS_NAMED);
-  const named = picked.map((r) => `${r.where}: ${r.reason}`);
-  const more = rejected > named.length ? `; and ${rejected - named.length} more` : '';
-  return `${plural(rejected, 'line')} of the log files given ${rejected === 1 ? 'was' : 'were'} rejected and left out of this report (${named.join('; ')}${more}): \`silent-audit scan\` on the same files lists them.`;
+  const firsts = rejections.filter((r, i) => rejections.findIndex((o) => fileOf(o.where) === fileOf(r.where)) === i);
+  const named = [...new Set([...firsts, ...rejections])].slice(0, REJECTIONS_NAMED).map((r) => `${r.where}: ${r.reason}`);
+  return `${named.join('; ')}${count > named.length ? `; and ${count - named.length} more` : ''}`;
 }
 
 /**

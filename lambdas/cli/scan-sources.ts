@@ -8,7 +8,7 @@ import { CorruptInputError, InputError, openLineSource, type ReaderCommand } fro
 import { functionNameOf, functionOfStream } from '../core/envelope.ts';
 import { type AuditEvent, instantContent, type LineSource, numberedRotationBase, REPEAT_NUMBERED } from '../core/events.ts';
 import type { ParseOutcome } from '../core/parse/types.ts';
-import type { LineTally } from '../core/line-tally.ts';
+import { type LineTally, readableTime } from '../core/line-tally.ts';
 import { cloudWatchEvents, EventLineJoiner, FILE_LINES, type JoinedEventLine, mayBeContainerRecord, outcomeOfJoined } from '../core/parse/container.ts';
 import { overLong, parseLine } from '../core/parse/index.ts';
 import type { WallClock } from '../core/parse/local-time.ts';
@@ -244,7 +244,7 @@ export function readRecord(source: ScanSource, record: SourceRecord, count: numb
       : record.overLongBytes !== undefined
       ? overLong(record.overLongBytes)
       : outcomeOfJoined(numberRepeat(parseRecord(source, record, lineNo, opts, clock), record, repeats), record.unfinished);
-  tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`));
+  tally.add(outcome, () => (record.eventId === undefined ? `${name}:${lineNo}` : `${name} ${record.logStream} event ${record.eventId}`), () => readableTime(record.text, record.recordTime));
   return outcome.kind === 'events' && clock?.readAsUtc === true;
 }
 

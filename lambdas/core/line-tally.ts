@@ -1,12 +1,30 @@
 import type { LineCounts } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
+import { isoTime } from './findings.ts';
 import type { ParseOutcome } from './parse/index.ts';
 import { NO_FUNCTION_NAME } from './parse/lambda-platform.ts';
+import { parseTime } from './parse-time.ts';
 
 export interface Rejection {
   /** `file:line` or `logGroup[stream]#index`: where the user finds the line. */
   readonly where: string;
   readonly reason: string;
+}
+
+/** An ISO-8601 time with its zone (`2026-10-05T01:10:00Z`, `…+02:00`), as a rejected line may give one whatever made it invalid. */
+const ZONED_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/;
+
+/**
+ * The time a rejected line gives, epoch ms, for the month a report counts it in: its record's
+ * (a CloudWatch event's timestamp), else the first time with a zone in its text; undefined when
+ * it gives none (a time without a zone is not read: its month depends on a zone the line does
+ * not give). Read on the rejection path only.
+ */
+export function readableTime(text: string, recordTime?: number): number | undefined {
+  if (recordTime !== undefined && Number.isFinite(recordTime)) return recordTime;
+  const found = ZONED_TIME.exec(text);
+  const at = found ? parseTime(found[0]) : Number.NaN;
+  return Number.isFinite(at) ? at : undefined;
 }
 
 /** Keeps this many rejections verbatim; the rest are only counted. */
@@ -53,38 +71,53 @@ export class LineTally {
   readonly counts: LineCounts = emptyCounts();
   readonly rejections: Rejection[] = [];
   readonly events: AuditEvent[] = [];
+  /** The time each of `rejections` gives (`readableTime`), in their order; undefined for one that gives none. */
+  readonly rejectionTimes: (number | undefined)[] = [];
+  /** The rejected lines by the UTC month (`YYYY-MM`) of the time they give; those that give none are in no month. */
+  readonly rejectedByMonth = new Map<string, number>();
   /** Of the rejected lines, the Lambda platform lines rejected because nothing named their function (`NO_FUNCTION_NAME`). */
   unnamedLambdaLines = 0;
 
   constructor(private readonly onEvents?: (events: readonly AuditEvent[]) => void) {}
 
-  add(outcome: ParseOutcome, where: () => string): void {
+  /** `timeOf`: the time the line gives (`readableTime`), asked only of a line rejected whole. */
+  add(outcome: ParseOutcome, where: () => string, timeOf?: () => number | undefined): void {
     this.counts.lines++;
     if (outcome.kind === 'events') {
       // A line rejected in part counts as rejected, and the events of its valid part are kept.
-      if (outcome.rejected !== undefined) this.keepRejection(where, outcome.rejected);
+      if (outcome.rejected !== undefined) this.keepRejection(where, outcome.rejected, outcome.events[0]?.at);
       else if (outcome.events.length === 0) this.counts.nothingToJudge++;
       else this.counts.eventLines++;
       this.counts.events += outcome.events.length;
       if (this.onEvents) this.onEvents(outcome.events);
       else for (const e of outcome.events) this.events.push(e);
     } else if (outcome.kind === 'rejected') {
-      this.keepRejection(where, outcome.reason);
+      this.keepRejection(where, outcome.reason, timeOf?.());
     } else {
       this.counts.unrecognised++;
     }
   }
 
-  private keepRejection(where: () => string, reason: string): void {
-    this.counts.rejected++;
+  private keepRejection(where: () => string, reason: string, at: number | undefined): void {
     if (reason.startsWith(NO_FUNCTION_NAME)) this.unnamedLambdaLines++;
-    if (this.rejections.length < MAX_KEPT_REJECTIONS) this.rejections.push({ where: where(), reason });
+    this.keep(where(), reason, at);
+  }
+
+  private keep(where: string, reason: string, at: number | undefined): void {
+    this.counts.rejected++;
+    if (at !== undefined) {
+      const month = isoTime(at).slice(0, 7);
+      this.rejectedByMonth.set(month, (this.rejectedByMonth.get(month) ?? 0) + 1);
+    }
+    if (this.rejections.length < MAX_KEPT_REJECTIONS) {
+      this.rejections.push({ where, reason });
+      this.rejectionTimes.push(at);
+    }
   }
 
   /** A line that could not even be read as text (counted as a line), or a whole payload refused (not a line). */
   reject(where: string, reason: string, options: { isLine: boolean } = { isLine: true }): void {
     if (options.isLine) this.counts.lines++;
-    this.counts.rejected++;
-    if (this.rejections.length < MAX_KEPT_REJECTIONS) this.rejections.push({ where, reason });
+    this.keep(where, reason, undefined);
   }
 }

@@ -622,10 +622,28 @@ describe('report from log files it could not read in full', () => {
 
     // Assess
     const note = result.report!.notes.find((n) => n.includes('rejected'));
-    expect(note).toMatch(/^21 lines of the log files given were rejected and left out of this report/);
+    expect(note).toMatch(/^20 lines dated in November 2026 were rejected and left out of this report/);
     expect(note).toContain('bad.log:1: run.end event rejected: exit_code: expected a number, got "1"');
-    expect(note).toMatch(/etl\.log\.gz:\d+: .*truncated or corrupt/);
-    expect(err.text()).toContain('silent-audit report: 21 lines of the log files given were rejected');
+    expect(note).toMatch(/; 1 line without a readable time was rejected \(\S*etl\.log\.gz:\d+: .*truncated or corrupt/);
+    expect(err.text()).toContain('silent-audit report: 20 lines dated in November 2026 were rejected');
+  });
+
+  it('counts only the rejected lines dated in the month, and says which have no readable time', async () => {
+    // Prepare: a run.end with a text exit_code on 5 October and on 3 November, and one with no time at all
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-rejected-month-'));
+    const bad = (ts?: string) => JSON.stringify({ type: 'run.end', ...(ts ? { ts } : {}), job: 'etl', run_id: `x${ts}`, exit_code: '1', duration_ms: 1000 });
+    writeFileSync(join(dir, 'bad.log'), [bad('2026-10-05T01:10:00Z'), bad('2026-11-03T01:10:00Z'), bad()].join('\n') + '\n');
+    const config = validateConfig({ jobs: { etl: { schedule: '0 1 * * *', owner: 'etl@example.com' } } });
+
+    // Act
+    const report = async (month: string) =>
+      (await runReport({ month, paths: [join(dir, 'bad.log')], config, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') }, stdout: capture().stream, stderr: capture().stream })).report!.notes.find((n) => n.includes('rejected'));
+    const [october, november] = [await report('2026-10'), await report('2026-11')];
+
+    // Assess
+    expect(november).toMatch(/^1 line dated in November 2026 was rejected and left out of this report \(\S*bad\.log:2: [^;]*\); 1 line without a readable time was rejected \(\S*bad\.log:3: /);
+    expect(november).not.toContain('bad.log:1:');
+    expect(october).toMatch(/^1 line dated in October 2026 was rejected and left out of this report \(\S*bad\.log:1: /);
   });
 });
 
