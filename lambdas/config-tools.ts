@@ -133,9 +133,11 @@ export const backtrackingCheckWork = { comparisons: 0 };
  * no `(?i:…)`), so `ERROR|Error` part at their second character.
  */
 function overlap(a: ReadonlyArray<Token | 'any'>, b: ReadonlyArray<Token | 'any'>): boolean {
+  return rangesMeet(merged(a.flatMap(rangesOf)), merged(b.flatMap(rangesOf)));
+}
+
+function rangesMeet(ra: Ranges, rb: Ranges): boolean {
   backtrackingCheckWork.comparisons++;
-  const ra = merged(a.flatMap(rangesOf));
-  const rb = merged(b.flatMap(rangesOf));
   let j = 0;
   for (const [from, to] of ra) {
     while (j < rb.length && rb[j][1] < from) j++;
@@ -169,17 +171,63 @@ function manySplits(ways: number, turns: number): boolean {
  * `error|exception`, `a|ab` when no `b` may follow) leave one way.
  */
 function overlappingOptions(options: readonly Token[][], after: Continuation): boolean {
-  const runs = options.filter((option) => option.every((t) => t.type === types.CHAR || t.type === types.SET));
-  for (const [i, a] of runs.entries()) {
-    for (const b of runs.slice(i + 1)) {
-      const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-      if (!short.every((t, k) => overlap([t], [long[k]]))) continue;
-      if (short.length === long.length) return true;
+  const runs = options.map(runOf).filter((run): run is Run => run !== undefined);
+  let follow: { first: Ranges | undefined } | undefined;
+  const followFirst = (): Ranges | undefined => {
+    if (!follow) {
       const first: Array<Token | 'any'> = [];
-      if (!addFirstOf(after, first) || overlap([long[short.length]], first)) return true;
+      follow = { first: addFirstOf(after, first) ? merged(first.flatMap(rangesOf)) : undefined };
     }
+    return follow.first;
+  };
+  return clashAmong(runs, 0, followFirst);
+}
+
+/** An alternative that is a run of single characters: each one's code units (its token, to group by). */
+interface Run {
+  readonly tokens: readonly Token[];
+  readonly ranges: readonly Ranges[];
+}
+
+function runOf(option: readonly Token[]): Run | undefined {
+  if (!option.every((t) => t.type === types.CHAR || t.type === types.SET)) return undefined;
+  return { tokens: option, ranges: option.map((t) => rangesOf(t)) };
+}
+
+/**
+ * Whether two of `runs`, which may agree before position `at`, clash (`runsClash`). Rather than every
+ * pair (quadratic: 3.5 s for 1,000 job names under a `+`), runs are grouped by their character at
+ * `at`, and only runs of one group go on to be compared at the next position; a run ending at `at`
+ * or holding a class there is compared with every other run of its group.
+ */
+function clashAmong(runs: readonly Run[], at: number, followFirst: () => Ranges | undefined): boolean {
+  if (runs.length < 2) return false;
+  const byChar = new Map<number, Run[]>();
+  const others: Run[] = [];
+  for (const run of runs) {
+    const token = run.tokens[at];
+    if (token?.type !== types.CHAR) others.push(run);
+    else if (byChar.has(token.value)) byChar.get(token.value)?.push(run);
+    else byChar.set(token.value, [run]);
   }
-  return false;
+  const groups = [...byChar.values()];
+  for (const [i, run] of others.entries()) {
+    for (const other of [...others.slice(i + 1), ...groups.flat()]) if (runsClash(run.ranges, other.ranges, followFirst)) return true;
+  }
+  return groups.some((group) => clashAmong(group, at + 1, followFirst));
+}
+
+/**
+ * Whether two runs may match the same text, or the shorter one a text the longer begins with when
+ * what follows (`followFirst`: its first characters, undefined when it may be empty) may start with
+ * the longer one's next character.
+ */
+function runsClash(a: readonly Ranges[], b: readonly Ranges[], followFirst: () => Ranges | undefined): boolean {
+  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
+  if (!short.every((ranges, k) => rangesMeet(ranges, long[k]))) return false;
+  if (short.length === long.length) return true;
+  const first = followFirst();
+  return first === undefined || rangesMeet(long[short.length], first);
 }
 
 /**

@@ -713,6 +713,20 @@ jobs:
     expect(compared).toBeLessThan(1_000);
   });
 
+  it('checks a repeated group of many alternatives comparing each with few others, not every pair', () => {
+    // Prepare: 1,000 job names under a repetition (every pair compared took 3.5-5 s a config load), and one a duplicate
+    const names = Array.from({ length: 1_000 }, (_, i) => `job-${String(i).padStart(5, '0')}`);
+    const patterns = [`(?:${names.join('|')})+`, `(?:${[...names, 'x\\d', 'job-00500'].join('|')})+$`];
+    const before = backtrackingCheckWork.comparisons;
+    // Act
+    const problems = patterns.map((p) => backtrackingProblem(p));
+    const compared = backtrackingCheckWork.comparisons - before;
+    // Assess: the names part at a character; a duplicate matches the same text
+    expect(problems[0]).toBeUndefined();
+    expect(problems[1]).toMatch(/^prone to catastrophic backtracking: .* has alternatives that may match the same text/);
+    expect(compared).toBeLessThan(20_000);
+  });
+
   it('refuses a log group name longer than CloudWatch takes (512 characters), naming the key path and line', () => {
     // Act
     const longest = parseConfigText(`deploy:\n  log_groups: [/${'a'.repeat(511)}]\n`, 'c.yaml');
