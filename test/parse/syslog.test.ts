@@ -382,6 +382,21 @@ describe('the year of a syslog date', () => {
     expect(times).toEqual(expected);
   });
 
+  it.each([
+    ['Feb 28 left pending, then Feb 29', ['Oct 30 03:00:01', 'Feb 28 03:00:01', 'Feb 29 03:00:01', 'Mar  1 03:00:01'], ['2027-10-30', '2028-02-28', '2028-02-29', '2028-03-01']],
+    ['Feb 29 the first line after the gap', ['Nov  1 03:00:01', 'Feb 29 03:00:01', 'Mar  1 03:00:01', 'Mar  2 03:00:01'], ['2027-11-01', '2028-02-29', '2028-03-01', '2028-03-02']],
+  ])('reads a leap-year Feb 29 after a host silent over a quarter year across New Year: %s', (_, dates, expected) => {
+    // Prepare: --year 2027, so the Feb 29 after New Year is 2028's
+    const wallClock = new WallClock();
+    const lines = dates.map(cronLine);
+
+    // Act
+    const days = lines.map((line) => parseSyslog(line, ctx({ year: 2027, wallClock }))).map((rec) => (rec?.kind === 'record' ? new Date(rec.at).toISOString().slice(0, 10) : rec?.kind));
+
+    // Assess
+    expect(days).toEqual(expected);
+  });
+
   it('rolls into the next year after a host silent over a quarter year across New Year, once the next line reads near it', () => {
     // Prepare: Nov 1-2 2025, then silent to March
     const lines = ['Nov  1 03:00:01', 'Nov  2 03:00:01', 'Mar  1 03:00:01', 'Mar  2 03:00:01', 'Mar  3 03:00:01'].map(cronLine);

@@ -436,7 +436,7 @@ export class WallClock {
    * late, is taken when the next line reads near it too; until then that line alone is read so
    * when it lies within half a year on, or, when it is one past a New Year further on that would
    * not lie before the file's first date, in the year before (a line weeks late).
-   * Undefined when the day does not exist in its year (nor, a quarter year on, in the next).
+   * Undefined when the day does not exist in its year nor in the next (Feb 29 of neither).
    */
   yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
     const year = startYear + this.newYears;
@@ -453,8 +453,8 @@ export class WallClock {
         this.newYears++;
         return this.moveTo(next);
       }
-      if (at === undefined) return undefined;
-      if (next <= latest + HALF_YEAR_MS) {
+      // A day only the next year has (Feb 29) is read there, as far on as it lies: a jump ahead like any.
+      if (at === undefined || next <= latest + HALF_YEAR_MS) {
         this.jumpTo(next, 1);
         return next;
       }
