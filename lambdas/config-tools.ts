@@ -163,6 +163,21 @@ function manySplits(ways: number, turns: number): boolean {
   return Math.log(ways) * turns > Math.log(MAX_SPLITS);
 }
 
+/** The ways one turn of a repetition may match at a place: the product of those of its parts that can end at more than one place. */
+interface Turn {
+  ways: number;
+}
+
+/**
+ * Adds a part with `ways` ways to `turn` (its spread of counts, an optional part's 2, an overlapping
+ * alternation's options); whether the turn, repeated `turns` times, now has too many ways
+ * (`manySplits`): each part alone may have few, `(a{1,3}a{1,3}a{1,3}){5}$` has 27^5 ways together.
+ */
+function manyWays(turn: Turn, ways: number, turns: number): boolean {
+  turn.ways *= ways;
+  return manySplits(turn.ways, turns);
+}
+
 /**
  * Whether two alternatives of a group, each a run of single characters, may match the same text
  * (`\w|\d`), or one a text the other begins with (`a|aa`) when what follows the group (`after`) may
@@ -239,26 +254,45 @@ function runsClash(a: readonly Ranges[], b: readonly Ranges[], followFirst: () =
  * A mandatory character `inner` cannot take (`(?:[\w-]+\.)+`, `(?:\.\w+)+`, `(?:\d{1,3}\.){3}`)
  * leaves one way. `turns`: how many times in a row the repetitions around `seq` may repeat it.
  */
-function nestedRepetition(seq: readonly Token[], outer: Repetition | undefined, next: Continuation, turns = 1): [Repetition | Group, Repetition] | undefined {
+function nestedRepetition(
+  seq: readonly Token[],
+  outer: Repetition | undefined,
+  next: Continuation,
+  turns = 1,
+  turn: Turn = { ways: 1 },
+): [Repetition | Group, Repetition] | undefined {
   for (const [i, token] of seq.entries()) {
     const after: Continuation = { seq: seq.slice(i + 1), then: [next] };
     if (token.type === types.GROUP) {
       // A lookaround is atomic: once it holds, a turn around it does not try it again another way,
       // so what it holds is checked on its own (`^(?:(?!(fail|failed)).)*$` tries its alternatives once a turn).
-      const lookaround = isLookaround(token);
-      if (outer && token.options && !lookaround && manySplits(2, turns) && overlappingOptions(token.options, after)) return [token, outer];
-      for (const option of optionsOf(token)) {
-        const found = lookaround ? nestedRepetition(option, undefined, END) : nestedRepetition(option, outer, after, turns);
+      if (isLookaround(token)) {
+        const found = optionsOf(token).map((option) => nestedRepetition(option, undefined, END)).find(Boolean);
         if (found) return found;
+        continue;
       }
+      if (outer && token.options && overlappingOptions(token.options, after) && manyWays(turn, token.options.length, turns)) return [token, outer];
+      // One option is taken a turn: the turn has the ways of its option with the most.
+      const before = turn.ways;
+      let most = before;
+      for (const option of optionsOf(token)) {
+        turn.ways = before;
+        const found = nestedRepetition(option, outer, after, turns, turn);
+        if (found) return found;
+        most = Math.max(most, turn.ways);
+      }
+      turn.ways = most;
     } else if (token.type === types.REPETITION) {
-      if (outer && token.max > token.min && manySplits(token.max - token.min + 1, turns)) {
+      if (outer && token.max > token.min) {
         const first: Array<Token | 'any'> = [];
-        if (!addFirstOf(after, first) || overlap(charsOf(token.value), first)) return [token, outer];
+        const endsAtMany = !addFirstOf(after, first) || overlap(charsOf(token.value), first);
+        if (endsAtMany && manyWays(turn, token.max - token.min + 1, turns)) return [token, outer];
       }
       // Within a repetition, its own match goes on with its next turn.
       const found =
-        token.max > 1 ? nestedRepetition([token.value], token, { seq: [token.value], then: [] }, turns * token.max) : nestedRepetition([token.value], outer, after, turns);
+        token.max > 1
+          ? nestedRepetition([token.value], token, { seq: [token.value], then: [] }, turns * token.max)
+          : nestedRepetition([token.value], outer, after, turns, turn);
       if (found) return found;
     }
   }
