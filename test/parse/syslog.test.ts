@@ -367,6 +367,41 @@ describe('the year of a syslog date', () => {
     expect(times).toEqual([a, b, stray, c, d]);
   });
 
+  const cronRun = (date: string, host: string, pid: number) => [
+    `${date} ${host} CRON[${pid}]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)`,
+    `${date} ${host} CRON[${pid}]: (root) CMD (/opt/x.sh)`,
+    `${date} ${host} CRON[${pid}]: pam_unix(cron:session): session closed for user root`,
+  ];
+
+  it.each([
+    ['a March run (3 lines) of a host whose clock is 5 months ahead, in an October file', ['Oct 10 03:00:01', 'Oct 11 03:00:01'], 'Mar 15 03:00:01', '2026-03-15T03:00:01.000Z', ['Oct 12 03:00:01', 'Oct 13 03:00:01']],
+    ['a February run (3 lines) of a host whose clock is 10 weeks ahead, in a December file', ['Dec  1 03:00:01', 'Dec  2 03:00:01'], 'Feb 15 03:00:01', '2026-02-15T03:00:01.000Z', ['Dec  3 03:00:01', 'Dec  4 03:00:01']],
+  ])('keeps in their year the lines after %s', (_, before, stray, strayAt, after) => {
+    // Prepare: web1's daily runs, cron's usual three lines each, and one run of oldbox with a wrong clock
+    const lines = [...before.flatMap((d, i) => cronRun(d, 'web1', i)), ...cronRun(stray, 'oldbox', 99), ...after.flatMap((d, i) => cronRun(d, 'web1', 10 + i))];
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: the stray run read where it says, web1's lines all in 2025
+    const web1 = [...before, ...after].flatMap((date) => Array(3).fill(new Date(`${date.slice(0, 6)} 2025 ${date.slice(7)}Z`).toISOString()));
+    expect(times).toEqual([...web1.slice(0, 6), strayAt, strayAt, strayAt, ...web1.slice(6)]);
+  });
+
+  it.each([
+    ['another host', ['Mar  1 03:00:01 db1', 'Mar  1 03:00:01 db2', 'Mar  1 03:00:02 db1']],
+    ['the same host an hour on', ['Mar  1 03:00:01 db1', 'Mar  1 03:00:01 db1', 'Mar  1 04:00:01 db1']],
+  ])('rolls into the next year after a gap across New Year once %s reads near the first line past it', (_, after) => {
+    // Prepare: Dec 10-11 2025, a holiday gap, then March; the line after is within a week back of the first read past New Year
+    const lines = [...['Dec 10 03:00:01', 'Dec 11 03:00:01'].map(cronLine), ...after.map((d) => `${d.slice(0, 15)} ${d.slice(16)} CRON[7]: (root) CMD (/opt/x.sh)`), cronLine('Feb 25 03:00:01', 9)];
+
+    // Act
+    const times = yearDates(lines);
+
+    // Assess: the March lines in 2026 and the clock moved there, so Feb 25 (a line late) is 2026's too
+    expect(times.slice(2).map((t) => t?.slice(0, 4))).toEqual(['2026', '2026', '2026', '2026']);
+  });
+
   it.each([
     ['a leap year: 2028-02-29', 2027, ['2027-12-30T03:00:01.000Z', '2027-12-31T03:00:01.000Z', '2028-02-29T03:00:01.000Z', '2028-03-01T03:00:01.000Z']],
     ['no leap year: no such day, the lines around it read', 2025, ['2025-12-30T03:00:01.000Z', '2025-12-31T03:00:01.000Z', 'bad-date', '2026-03-01T03:00:01.000Z']],

@@ -258,6 +258,14 @@ const LATE_LINE_MS = 7 * DAY_MS;
  * stepped back or rotated files read newest first (`zcat -f syslog*`: Dec 1-7, then Nov 24-30), not a host silent most of a year.
  */
 const SEASON_MS = 91 * DAY_MS;
+/** How far past a New Year after the latest syslog date a file's date may lie and roll the year at once (`WallClock.yearDate`): further on, it waits for a line to confirm it (`WallClock.jumpTo`). */
+const ROLL_AT_ONCE_MS = 14 * DAY_MS;
+/**
+ * How far on from a date read ahead a line of the same host must lie to confirm it (`WallClock.jumpTo`): cron writes
+ * two or three lines per run in one second (PAM session opened, CMD, closed), a job's last lines come minutes on,
+ * so the lines of one run of a host with a wrong clock do not confirm each other.
+ */
+const CONFIRM_SPAN_MS = HOUR_MS;
 
 /** The instants a zone's wall time (read as UTC) may name: one, two where its clock goes back, none where it goes forward. */
 function instantsOf(wallAsUtc: number, zone: string): number[] {
@@ -395,11 +403,12 @@ export class WallClock {
   private line = 0;
   /** The first wall time read, and whether it lies in a repeated hour: where the file begins. */
   private began: { wall: number; repeated: boolean } | undefined;
-  /** New Years this file's syslog dates ran past, the first and the latest of them read, and one read far ahead of that on the line before (`yearDate`). */
+  /** New Years this file's syslog dates ran past, the first and the latest of them read, and one read far ahead of that since (`yearDate`), and its host. */
   private newYears = 0;
   private firstYearDate: number | undefined;
   private lastYearDate: number | undefined;
   private aheadYearDate: number | undefined;
+  private aheadHost: string | undefined;
   /** The line of each systemd unit's last run that ended or came up (`LineKey.endsUnit`) at a repeated hour's first instant. */
   private readonly unitEnds = new Map<string, number>();
   /** Each unit whose last such line is a `Started U` that its failure may still take back (`LineKey.cameUp`), and its end line before it. */
@@ -431,14 +440,17 @@ export class WallClock {
    * that day), or when it lies over a quarter year before it
    * (`Aug  1` after `Dec 22`, a host silent that long); one less far back is in its year and moves
    * nothing (a clock stepped back, rotated files read newest first, lines after one read ahead).
-   * No single line moves the clock more than a quarter year ahead (`jumpTo`): such a reading, a
-   * gap, a stray line with a wrong date (`Mar 15` in an October file) or a line written weeks
-   * late, is taken when the next line reads near it too; until then that line alone is read so
-   * when it lies within half a year on, or, when it is one past a New Year further on that would
-   * not lie before the file's first date, in the year before (a line weeks late).
+   * Only a date up to two weeks past a New Year (`ROLL_AT_ONCE_MS`) rolls the year at once, and no
+   * single line moves the clock more than a quarter year ahead in its year (`jumpTo`): such a
+   * reading, a gap, a stray run of a host with a wrong clock (`Mar 15` or `Feb 15` in an October or
+   * December file, cron's two or three lines of one run) or a line written weeks late, is taken once
+   * a line of another `host`, or one of the same host an hour on (`CONFIRM_SPAN_MS`), reads near it
+   * too, with no line of the clock's year between; until then those lines alone are read so when
+   * they lie within half a year on, or, when one past a New Year further on would not lie before
+   * the file's first date, in the year before (a line weeks late).
    * Undefined when the day does not exist in its year nor in the next (Feb 29 of neither).
    */
-  yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number): number | undefined {
+  yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number, host?: string): number | undefined {
     const year = startYear + this.newYears;
     const at = utcTime(year, month1, day, h, m, s, ms);
     const latest = this.lastYearDate;
@@ -449,22 +461,22 @@ export class WallClock {
     if (at === undefined || at < latest - LATE_LINE_MS) {
       const next = utcTime(year + 1, month1, day, h, m, s, ms);
       if (next === undefined) return at;
-      if (next <= latest + SEASON_MS) {
+      if (next <= latest + ROLL_AT_ONCE_MS) {
         this.newYears++;
         return this.moveTo(next);
       }
       // A day only the next year has (Feb 29) is read there, as far on as it lies: a jump ahead like any.
       if (at === undefined || next <= latest + HALF_YEAR_MS) {
-        this.jumpTo(next, 1);
+        this.jumpTo(next, 1, host);
         return next;
       }
       if (at >= latest - SEASON_MS) return at;
-      return this.jumpTo(next, 1) || at < this.firstYearDate! ? next : at;
+      return this.jumpTo(next, 1, host) || at < this.firstYearDate! ? next : at;
     }
     if (at <= latest + SEASON_MS) return this.moveTo(at);
     const late = utcTime(year - 1, month1, day, h, m, s, ms);
     if (late !== undefined && late >= latest - LATE_LINE_MS) return late;
-    this.jumpTo(at, 0);
+    this.jumpTo(at, 0, host);
     return at;
   }
 
@@ -476,15 +488,19 @@ export class WallClock {
   }
 
   /**
-   * A date more than half a year after the latest read, `newYears` New Years on: taken (and true)
-   * when the line before read a date so far ahead too, near it (the log goes on there), else kept to compare the next line with.
+   * A date far after the latest read, `newYears` New Years on: taken (and true) when a line since
+   * the last one read in the clock's year read a date so far ahead too, near it, and this line is of
+   * another host or an hour or more after that one (the log goes on there: `CONFIRM_SPAN_MS`), else
+   * kept to compare the next lines with.
    */
-  private jumpTo(at: number, newYears: number): boolean {
+  private jumpTo(at: number, newYears: number, host: string | undefined): boolean {
     const ahead = this.aheadYearDate;
     if (ahead === undefined || at < ahead - LATE_LINE_MS || at > ahead + HALF_YEAR_MS) {
       this.aheadYearDate = at;
+      this.aheadHost = host;
       return false;
     }
+    if (host === this.aheadHost && at < ahead + CONFIRM_SPAN_MS) return false;
     this.newYears += newYears;
     this.moveTo(at);
     return true;

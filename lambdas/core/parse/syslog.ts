@@ -76,8 +76,8 @@ export function normaliseHost(field: string): string {
  * `02:00:01` recorded at 06:00:01Z is 06:00:01Z); else it is read as UTC, or in `--timezone`'s zone,
  * where `key` (a job run's line, `runKey`) tells the second pass of the hour the clock goes back.
  */
-export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext, key?: LineKey): number | undefined {
-  const wall = wallTime(month1, day, h, m, s, ms, ctx);
+export function syslogTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext, key?: LineKey, host?: string): number | undefined {
+  const wall = wallTime(month1, day, h, m, s, ms, ctx, host);
   return wall === undefined ? undefined : inRecordZone(wall, ctx, 'syslog-date', 0, key);
 }
 
@@ -121,9 +121,9 @@ function unitKey(host: string, message: string, pid: number | undefined): LineKe
   return failed ? { unit: `${host} ${failed[1]}`, failsUnit: true } : undefined;
 }
 
-/** A syslog date as UTC, in the year `syslogTime` gives it. */
-function wallTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext): number | undefined {
-  if (ctx.year !== undefined) return ctx.wallClock === undefined ? utcTime(ctx.year, month1, day, h, m, s, ms) : ctx.wallClock.yearDate(ctx.year, month1, day, h, m, s, ms);
+/** A syslog date as UTC, in the year `syslogTime` gives it; `host`, the line's, tells a file's wall clock which lines confirm a jump of its year (`WallClock.yearDate`). */
+function wallTime(month1: number, day: number, h: number, m: number, s: number, ms: number, ctx: LineContext, host?: string): number | undefined {
+  if (ctx.year !== undefined) return ctx.wallClock === undefined ? utcTime(ctx.year, month1, day, h, m, s, ms) : ctx.wallClock.yearDate(ctx.year, month1, day, h, m, s, ms, host);
   const reference = ctx.recordTime ?? ctx.now ?? Date.now();
   const year = new Date(reference).getUTCFullYear();
   for (const candidate of [year + 1, year, year - 1]) {
@@ -147,7 +147,7 @@ function bsd(line: string, ctx: LineContext, collector?: { at: number; host: str
   const host = collector?.host ?? normaliseHost(hostField);
   if (collector) return { kind: 'record', at: collector.at, host, ...tag };
   const month = MONTHS.indexOf(mon.toLowerCase()) + 1;
-  const at = month === 0 ? undefined : syslogTime(month, Number(day), Number(h), Number(mi), Number(s), fractionMs(frac), ctx, ctx.wallClock?.zone === undefined ? undefined : runKey(host, tag));
+  const at = month === 0 ? undefined : syslogTime(month, Number(day), Number(h), Number(mi), Number(s), fractionMs(frac), ctx, ctx.wallClock?.zone === undefined ? undefined : runKey(host, tag), host);
   return at === undefined ? { kind: 'bad-date', dateText, host, ...tag } : { kind: 'record', at, host, ...tag };
 }
 
