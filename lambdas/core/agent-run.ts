@@ -193,16 +193,22 @@ export function runKeyOf(run: Pick<AgentRunState, 'run_id' | 'instance'>): strin
 
 /**
  * Whether an `agent.start` of a run that started already begins a new run of its id: it comes
- * after the run ended, at another time than its start. A start delivered again has the time of
- * the first (nothing begins), and one before the end is no new run either.
+ * once the run ended (in the second of its end at the earliest: logs that give whole seconds), at
+ * another time than its start. A start delivered again has the time of the first (nothing begins),
+ * and one before the end is no new run either.
  */
 export function startsAgain(run: Pick<AgentRunState, 'started_at' | 'ended_at'>, at: number): boolean {
-  return run.started_at !== undefined && run.ended_at !== undefined && at > run.ended_at && at !== run.started_at;
+  return run.started_at !== undefined && run.ended_at !== undefined && at >= run.ended_at && at !== run.started_at;
 }
 
 /** Whether a line is older than the run of its id now counted, which began again after it (`previous`): it belongs to an earlier run. */
 function beforeRestart(run: AgentRunState, at: number): boolean {
   return run.previous !== undefined && run.started_at !== undefined && at < run.started_at;
+}
+
+/** Whether an `agent.end` is the end of the run before, delivered again: at the time it ended, which the run now counted started at. */
+function endBeforeRestart(run: AgentRunState, at: number): boolean {
+  return beforeRestart(run, at) || (at === run.started_at && run.previous !== undefined && run.previous[run.previous.length - 1].ended_at === at);
 }
 
 /** An earlier run of an aggregate's id as an aggregate of its own (for its tree): the id, and the earlier run's fields. */
@@ -397,7 +403,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     }
 
     if (body.type === 'agent.end') {
-      if (s.ended_at !== undefined || beforeRestart(s, event.at)) continue;
+      if (s.ended_at !== undefined || endBeforeRestart(s, event.at)) continue;
       const parent = parentOf(body);
       const d = edit();
       d.agent = d.agent ?? body.agent;

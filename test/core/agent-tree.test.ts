@@ -1125,6 +1125,19 @@ describe('a run id started again after its run ended', () => {
     expect([run.instance, run.actions, run.previous?.length]).toEqual([key(1), 1, 1]);
   });
 
+  it('begins a new run for a start in the same second as the end before it (second-resolution logs), and not for that end delivered again', async () => {
+    // Prepare: run 2 starts the second run 1 ends, and fails
+    const lines = [...day(0).slice(0, 2), end(5, 'digest-bot', 'digest', { actions_reported: 1, output_bytes: 500 }),
+      start(5, 'digest-bot', 'digest'), act(6, 'digest-bot', 'digest'), end(9, 'digest-bot', 'digest', { status: 'error', actions_reported: 1, output_bytes: 0 })];
+    const again = `digest@${new Date(T0 + 5000).toISOString()}`;
+    // Act: in one batch, and run 1's end delivered again once run 2 started
+    const { findings } = await feed([lines]);
+    const redelivered = await feed([lines.slice(0, 4), [lines[2]], lines.slice(4)]);
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`run-failed ${again}`]);
+    expect(redelivered.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`run-failed ${again}`]);
+  });
+
   it('blames the root a sub-agent id ran under: one used again under another root an hour later', async () => {
     // Prepare: root-A's researcher-1 does 3 actions, root-B's (the same id) 40, over root-B's budget of 30
     const tree = (root: string, from: number, n: number) => [
