@@ -204,9 +204,27 @@ interface Run {
   readonly ranges: readonly Ranges[];
 }
 
+/** The longest fixed count of one character read as a run (`\d{4}` as `\d\d\d\d`); a longer one is not compared. */
+const MAX_RUN_COUNT = 256;
+
+/** `option` as a run, reading a fixed count of one character as that many (`a|a{2}` is `a|aa`). */
 function runOf(option: readonly Token[]): Run | undefined {
-  if (!option.every((t) => t.type === types.CHAR || t.type === types.SET)) return undefined;
-  return { tokens: option, ranges: option.map((t) => rangesOf(t)) };
+  const tokens: Token[] = [];
+  const ranges: Ranges[] = [];
+  for (const token of option) {
+    const [one, count] = token.type === types.CHAR || token.type === types.SET ? [token, 1] : isFixedCountOfOne(token) ? [token.value, token.min] : [];
+    if (!one || count === undefined) return undefined;
+    const taken = rangesOf(one);
+    for (let k = 0; k < count; k++) {
+      tokens.push(one);
+      ranges.push(taken);
+    }
+  }
+  return { tokens, ranges };
+}
+
+function isFixedCountOfOne(token: Token): token is Repetition {
+  return token.type === types.REPETITION && token.min === token.max && token.max <= MAX_RUN_COUNT && (token.value.type === types.CHAR || token.value.type === types.SET);
 }
 
 /**
