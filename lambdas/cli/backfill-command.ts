@@ -151,10 +151,12 @@ async function recordCoverage(store: StateStore, logGroup: string, read: Span, n
 }
 
 /** The deployed table through the default credential chain, or a `--store` as scan knows them. */
-async function openBackfillStore(spec: string, table: string | undefined, { redact, deploy }: Pick<Config, 'redact' | 'deploy'>): Promise<OpenedStore> {
+async function openBackfillStore(spec: string, table: string | undefined, { redact, deploy }: Pick<Config, 'redact' | 'deploy'>, stderr: NodeJS.WritableStream): Promise<OpenedStore> {
   // The run records it writes are kept as long as the deployed stack's own (the same config).
   const runRetentionDays = deploy.run_retention_days;
-  if (spec !== 'aws') return openStore(spec, { table, acceptsAws: true, redact, runRetentionDays });
+  // A scan of the same `local` store at the same time would find the subjects it saves changed under it: one after the other.
+  const exclusive = { onWait: (waiting: string) => stderr.write(`silent-audit backfill: ${terminalText(waiting)}\n`) };
+  if (spec !== 'aws') return openStore(spec, { table, acceptsAws: true, redact, runRetentionDays, exclusive });
   if (!table) throw new BackfillError("backfill --store aws needs --table NAME: the stack's TableName output (aws cloudformation describe-stacks --stack-name SilentAudit)");
   const client = new DynamoDBClient({ maxAttempts: 8 });
   const store = new DynamoAuditStore(client, table, { runRetentionDays });
@@ -226,7 +228,7 @@ export async function runBackfill(opts: BackfillOptions): Promise<BackfillResult
 
   let opened: OpenedStore;
   try {
-    opened = await openBackfillStore(opts.store, table, opts.config);
+    opened = await openBackfillStore(opts.store, table, opts.config, opts.stderr);
   } catch (error) {
     if (error instanceof BackfillError) return fail(error.message);
     throw error;

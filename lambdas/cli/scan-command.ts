@@ -283,7 +283,9 @@ export async function scanToStore(
   // lines after it are still this year's, not a year older).
   const yearNow = Math.max(opts.now ?? Number.NEGATIVE_INFINITY, Date.now());
 
-  const opened = await openStore(opts.store, { redact: opts.config.redact, runRetentionDays: opts.config.deploy.run_retention_days });
+  // One scan at a time on a `local` store: two saving the same subjects at once would refuse each other's save.
+  const exclusive = { onWait: (waiting: string) => opts.stderr.write(`silent-audit: ${terminalText(waiting)}\n`) };
+  const opened = await openStore(opts.store, { redact: opts.config.redact, runRetentionDays: opts.config.deploy.run_retention_days, exclusive });
   const store = new ScanStore(opened.persistent ? opened.store : undefined, { keepRecords: opened.persistent || (options.keepRecords ?? true) });
   // Without a persistent store, the registry's bypass counts come from the scan's own guard states.
   const exceptions = opened.persistent ? opened.exceptions : new MemoryExceptionStore(store, { redact: opts.config.redact });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
 import { localDynamoClient, startDynamoDbLocal } from '../adapters/dynamodb-local.ts';
+import { holdLock } from '../adapters/pid-lock.ts';
 import { DynamoExceptionStore } from '../adapters/dynamodb-exception-store.ts';
 import { DynamoAuditStore } from '../adapters/dynamodb-store.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
@@ -59,6 +60,12 @@ export interface OpenStoreOptions {
    * @default DEFAULT_RUN_RETENTION_DAYS (400)
    */
   readonly runRetentionDays?: number;
+  /**
+   * For a command that reads the store, computes over files and saves (scan): `local` is held by
+   * it alone until it is closed (`scan.lock` beside the database); another such command waits,
+   * `onWait` told once of the process it waits for. Not for an endpoint, which may be anyone's.
+   */
+  readonly exclusive?: { readonly onWait: (waitingFor: string) => void };
 }
 
 /** What the DynamoDB Local of `local` keeps its tables in (`-sharedDb`). */
@@ -96,10 +103,13 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     if (options.readOnly && !existsSync(join(dir, LOCAL_DB_FILE))) throw new StoreMissingError(`no store at ${storeDir}: ${firstScan}`);
     const local = await startDynamoDbLocal({ dbPath: dir });
     const client = localDynamoClient(local.endpoint);
+    let release = () => {};
     try {
+      if (options.exclusive) release = await holdStore(dir, options.exclusive.onWait);
       if (options.readOnly) await requireTable(client, table, `no table ${table} in the store at ${storeDir}: ${firstScan}`);
       else await DynamoAuditStore.ensureTable(client, table);
     } catch (error) {
+      release();
       await local.stop();
       throw error;
     }
@@ -112,6 +122,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
       persistent: true,
       dynamo: { client, table },
       close: async () => {
+        release();
         client.destroy();
         await local.stop();
       },
@@ -136,6 +147,25 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
   throw new StoreSpecError(`--store ${spec}: expected ${expected}`);
 }
 
+/** How long a scan waits for the one before it on the same `local` store. */
+export const STORE_WAIT_MS = 30 * 60_000;
+
+/**
+ * Holds the `local` store in `dir` for one scan at a time: two that read the same subjects and save
+ * them back at once would each refuse the other's save. A lock of a process gone is taken over.
+ */
+function holdStore(dir: string, onWait: (waitingFor: string) => void): Promise<() => void> {
+  const file = join(dir, 'scan.lock');
+  return holdLock(file, {
+    timeoutMs: STORE_WAIT_MS,
+    onWait: (holder) => onWait(`waiting for another silent-audit scan using ${dir} (pid ${holder.pid})`),
+    timedOut: (holder) =>
+      new StoreBusyError(
+        `another silent-audit scan (pid ${holder.pid}) has been using ${dir} for ${STORE_WAIT_MS / 60_000} minutes: run this one again when it is done (if pid ${holder.pid} is no silent-audit scan, delete ${file})`,
+      ),
+  });
+}
+
 /** Fails with `missing` (a StoreSpecError) when the table is not there; creates nothing. */
 async function requireTable(client: DynamoDBClient, table: string, missing: string): Promise<void> {
   try {
@@ -154,6 +184,14 @@ export class StoreSpecError extends Error {
 }
 
 /** A read-only open (`readOnly`) found no store, or no table, where it looked: nothing was created. */
+/** The `local` store stayed held by another scan for STORE_WAIT_MS. */
+export class StoreBusyError extends StoreSpecError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreBusyError';
+  }
+}
+
 export class StoreMissingError extends StoreSpecError {
   constructor(message: string) {
     super(message);

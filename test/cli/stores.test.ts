@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { openStore, StoreSpecError } from '../../lambdas/cli/stores.ts';
 
 const cliPath = fileURLToPath(new URL('../../bin/silent-audit.mjs', import.meta.url));
+
+/** The CLI in its own process in `cwd`, as a person at a terminal runs it. */
+const cliIn =
+  (cwd: string) =>
+  (args: string[]) =>
+    new Promise<{ status: number | null; out: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
+      let out = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => ((out += d), (stderr += d)));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, out, stderr }));
+    });
 
 describe('openStore: which --store a command takes', () => {
   it.each([
@@ -62,15 +76,7 @@ describe('openStore: which --store a command takes', () => {
   it('lets commands run at the same time in one folder share its `local` store: every write is kept, and the last one out stops DynamoDB Local', { timeout: 300_000 }, async () => {
     // Prepare: three people adding an exception at the same moment in the same folder.
     const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-shared-'));
-    const cli = (args: string[]) =>
-      new Promise<{ status: number | null; out: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
-        let out = '';
-        child.stdout.on('data', (d) => (out += d));
-        child.stderr.on('data', (d) => (out += d));
-        child.on('error', reject);
-        child.on('close', (status) => resolve({ status, out }));
-      });
+    const cli = cliIn(cwd);
     const expires = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
     const add = (id: string) => cli(['exceptions', 'add', '--id', id, '--guard', 'approval', '--reason', `for ${id}`, '--owner', 'lead@example.com', '--expires', expires, '--by', id]);
 
@@ -83,5 +89,31 @@ describe('openStore: which --store a command takes', () => {
     expect(listed.status).toBe(0);
     expect(listed.out.trim().split('\n').map((line) => JSON.parse(line).id).sort()).toEqual(['EX-1', 'EX-2', 'EX-3']);
     expect(existsSync(join(cwd, '.silent-audit', 'dynamodb', 'server.json'))).toBe(false);
+  });
+
+  it('runs scans into one `local` store one after another: each waits for the one before (saying so once), and every bypass is counted', { timeout: 300_000 }, async () => {
+    // Prepare: three hosts' logs of 100 bypasses each under EX-1, scanned at the same moment in one folder.
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-scans-'));
+    const cli = cliIn(cwd);
+    const expires = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+    expect((await cli(['exceptions', 'add', '--id', 'EX-1', '--guard', 'pii-redaction', '--reason', 'r', '--owner', 'a@example.com', '--expires', expires])).status).toBe(0);
+    // After the exception was added: only those count under it.
+    const from = Date.now() + 60_000;
+    for (const host of [1, 2, 3]) {
+      const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ type: 'guard.bypass', ts: new Date(from + i * 1000).toISOString(), guard: 'pii-redaction', exception_id: 'EX-1', actor: `bot-${host}` }));
+      writeFileSync(join(cwd, `host${host}.log`), `${lines.join('\n')}\n`);
+    }
+
+    // Act
+    const scans = await Promise.all([1, 2, 3].map((host) => cli(['scan', '--store', 'local', `host${host}.log`])));
+    const listed = await cli(['exceptions', 'list', '--json']);
+
+    // Assess
+    expect(scans.map((s) => [s.status === 0 || s.status === 1, s.stderr.match(/^.*changed while the scan ran.*$/m)?.[0]])).toEqual([[true, undefined], [true, undefined], [true, undefined]]);
+    const waits = scans.flatMap((s) => s.stderr.match(/^silent-audit: waiting for another silent-audit scan using .* \(pid \d+\)$/gm) ?? []);
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(scans.every((s) => (s.stderr.match(/waiting for another/g) ?? []).length <= 1)).toBe(true);
+    expect(JSON.parse(listed.out.trim()).bypass_count).toBe(300);
+    expect(existsSync(join(cwd, '.silent-audit', 'dynamodb', 'scan.lock'))).toBe(false);
   });
 });
