@@ -1323,8 +1323,15 @@ export const jobReducer: SubjectReducer<JobState> = {
       const end = processed.firstTimeAfter(`${SYSTEMD_END_ALONE_TOKEN}${host ?? ''}`, at);
       return end !== undefined && end - at <= maxRuntimeWith(state.job, ctx.config, () => durations.median()).ms ? end : undefined;
     };
-    /** Run starts not remembered but taken as counted for being as old as the runs forgotten (`Reduction.olderThanHistory`). */
+    /** Runs not remembered but taken as counted for being as old as the runs forgotten (`Reduction.olderThanHistory`): by their start, else by their end. */
     let olderThanHistory = 0;
+    /** The ids of such runs counted by their start, whose end is then not counted again (made only when older history is read). */
+    let olderStarts: Set<string> | undefined;
+    /** Counts the run of an end so old, unless its start was counted (the run `runId` names; for an end that names none, a start so counted not yet ended). */
+    const olderEnd = (runId: string | undefined) => {
+      const counted = runId === undefined ? olderStarts?.values().next().value : runId;
+      if (counted === undefined || !olderStarts?.delete(counted)) olderThanHistory++;
+    };
     /** Whether a line at `at` was processed: its token (which holds the line's time) remembered, or the line as old as the tokens forgotten. */
     const seen = (token: string, at: number) => processed.has(token) || processed.forgotten(at);
     /** The same for a token a run id names, which a later run may use again: remembered at about the same time. */
@@ -1426,6 +1433,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         // Not remembered, but as old as the runs forgotten: taken as counted, and said (older history backfilled after newer).
         if (processed.forgotten(event.at)) {
           olderThanHistory++;
+          (olderStarts ??= new Set()).add(body.run_id);
           continue;
         }
         // A START of a request id whose REPORT closed an invocation as a success before it is Lambda
@@ -1503,8 +1511,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         const open = (invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined) ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
         closes = open;
         if (open) runId = open.run_id;
-        else if (processed.forgotten(event.at)) continue;
-        else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
+        else if (processed.forgotten(event.at)) {
+          olderEnd(undefined);
+          continue;
+        } else if (previousEnd && Math.abs(event.at - previousEnd.at) <= SAME_END_WINDOW_MS && sameHost(body.host, previousEnd.host)) {
           remember(endToken, event.at);
           continue;
         } else {
@@ -1519,7 +1529,11 @@ export const jobReducer: SubjectReducer<JobState> = {
       // end of a later run with the id. An end as old as the runs forgotten is taken as processed,
       // unless the run it closes is open (so not ended yet).
       const sameRunMs = platform ? SAME_INVOCATION_MS : SAME_LINE_MS;
-      if (processed.hasNear(runId, event.at, sameRunMs) || (processed.forgotten(event.at) && !state.open.some((r) => r.run_id === runId))) continue;
+      if (processed.hasNear(runId, event.at, sameRunMs)) continue;
+      if (processed.forgotten(event.at) && !state.open.some((r) => r.run_id === runId)) {
+        olderEnd(runId);
+        continue;
+      }
       if (platform && processed.hasNear(`${PLATFORM_OK_TOKEN}${runId}`, event.at, sameRunMs)) {
         if (body.type === 'run.failed') judgeLateFailure(event as AuditEvent<RunFailedMarker>, runId);
         continue;

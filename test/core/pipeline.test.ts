@@ -345,4 +345,26 @@ describe('runs older than a job remembers, backfilled after newer history', () =
     expect(newer.olderThanHistory).toBeUndefined();
     expect(older.olderThanHistory).toEqual([{ subject: 'sync', runs: 1440 }]);
   });
+
+  it.each([
+    ['an end that names its run', (at: number) => ({ type: 'run.end', job: 'sync', run_id: `r-${at}`, host: 'web1', exit_code: 0 })],
+    ['an end that names none', (at: number) => ({ type: 'run.end', job: 'sync', host: 'web1', exit_code: 0 })],
+  ])('are counted too when each run logs only %s', async (_, endOf) => {
+    // Prepare: a job that logs only its runs' ends, every minute, a day read first, then the day before it
+    const store = new MemoryAuditStore();
+    const day = 86_400_000;
+    const runsOf = (from: number) =>
+      Array.from({ length: 1440 }, (_, i): AuditEvent => {
+        const at = from + i * 60_000;
+        return { at, body: endOf(at) as unknown as EventBody, source: { origin: 'test', line: i + 1 }, format: 'json' };
+      });
+    const later = { ...ctx, clock: { now: () => T0 + 2 * day } };
+    await processBatch(runsOf(T0 + day), REDUCERS, store, later);
+
+    // Act
+    const older = await processBatch(runsOf(T0), REDUCERS, store, later);
+
+    // Assess
+    expect(older.olderThanHistory).toEqual([{ subject: 'sync', runs: 1440 }]);
+  });
 });
