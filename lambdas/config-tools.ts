@@ -3,6 +3,7 @@ import type { Group, Repetition, Root, SetToken, Token } from 'ret';
 import { z } from 'zod';
 import { noSuchDay, parseTime, utcDay } from './core/parse-time.ts';
 import { BUILTIN_REDACTOR, type Redactor } from './core/redact.ts';
+import { escapeControls } from './core/terminal-text.ts';
 import { canonicalArgPath } from './core/tool-args.ts';
 
 /**
@@ -317,8 +318,9 @@ function nestedRepetition(
   return undefined;
 }
 
+/** A part of a pattern as a message names it: its control characters escaped (`\x0d`), so the message stays on one line. */
 function shown(token: Token): string {
-  const text = reconstruct(token);
+  const text = escapeControls(reconstruct(token));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 

@@ -716,6 +716,15 @@ jobs:
     expect(inLookaround.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
   });
 
+  it('names the parts of a pattern prone to backtracking with their control characters escaped, on one line', () => {
+    // Act
+    const problem = backtrackingProblem('(\\r\\n|\\r|\\n)+$');
+
+    // Assess: the CLI lists one problem a line; a raw CR or LF would split this one
+    expect(problem).toMatch(/^prone to catastrophic backtracking: \(\\x0d\\x0a\|\\x0d\|\\x0a\) inside \(\\x0d\\x0a\|\\x0d\|\\x0a\)\+ has alternatives/);
+    expect(problem).not.toMatch(/[\r\n]/);
+  });
+
   it('checks an ordinary pattern for backtracking in few comparisons of its parts, however wide its character classes', () => {
     // Prepare: wide classes in nested repetitions, 50 of them in a row
     const patterns = ['(?:[\\w-]+\\.)+'.repeat(50), '^\\[(?:[^\\]]*)\\]\\s+(?:\\w+\\s+)*failed', '(?:[^\\s]+\\s+){3}ERROR'];
