@@ -11,6 +11,7 @@ import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
 import { buildReport, carriedGroups } from '../../lambdas/core/report/build-report.ts';
 import { carriedFromJson, createMonthlyReport } from '../../lambdas/core/report/monthly-report.ts';
 import { renderHtml } from '../../lambdas/core/report/render-html.ts';
+import { renderJson } from '../../lambdas/core/report/render-json.ts';
 import { renderMarkdown } from '../../lambdas/core/report/render-markdown.ts';
 import { monthSpan, previousMonth, ReportMonthError, reportMonthAt, scheduledReportTime } from '../../lambdas/core/report/month.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
@@ -2408,21 +2409,20 @@ describe('bypasses held back by the cooldown across a month’s end', () => {
 });
 
 describe('a route window that ends after a month’s end', () => {
-  it('counts a finding over a window ending after midnight on the 1st in the month of its retried requests', async () => {
-    // Prepare: search-api: 10 clean requests an hour from 28 November to 1 December 02:00, but 40 on 30 November
-    // 23:00–23:59, every other one retried; December's requests are all clean.
+  /** search-api's stored findings from `count(hour)` requests in each hour from `from` to `to`, spread over the hour, those that `retried(hour, k)` retried once. */
+  async function routeStore(from: string, to: string, count: (hour: number) => number, retried: (hour: number, k: number) => boolean) {
     const config = validateConfig({ routes: { 'search-api': { owner: 'api@example.com' } } });
     const store = new MemoryAuditStore();
     const lines: { at: number; body: EventBody; source: { origin: string; line: number }; format: 'json' }[] = [];
     const attempt = (at: number, request: string, n: number, outcome: string) =>
       lines.push({ at, body: { type: 'attempt', route: 'search-api', request_id: request, attempt: n, outcome, latency_ms: 100 } as unknown as EventBody, source: { origin: 'r.log', line: lines.length + 1 }, format: 'json' });
     let q = 0;
-    for (let hour = Date.parse('2026-11-28T00:00:00Z'); hour < Date.parse('2026-12-01T02:00:00Z'); hour += 3_600_000) {
-      const burst = hour === Date.parse('2026-11-30T23:00:00Z');
-      for (let k = 0; k < (burst ? 40 : 10); k++) {
-        const at = hour + (burst ? k * 80_000 : k * 360_000) + 5000;
+    for (let hour = Date.parse(from); hour < Date.parse(to); hour += 3_600_000) {
+      const n = count(hour);
+      for (let k = 0; k < n; k++) {
+        const at = hour + k * Math.floor(3_200_000 / n) + 5000;
         q++;
-        if (burst && k % 2 === 0) {
+        if (retried(hour, k)) {
           attempt(at, `q${q}`, 1, 'error');
           attempt(at + 1000, `q${q}`, 2, 'ok');
         } else attempt(at, `q${q}`, 1, 'ok');
@@ -2432,18 +2432,65 @@ describe('a route window that ends after a month’s end', () => {
       const batch = lines.slice(i, i + 500);
       await processBatch(batch, REDUCERS, store, { config, clock: { now: () => batch[batch.length - 1].at + 1000 } });
     }
-    const reportOf = (month: string) => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse('2026-12-07T06:00:00Z') } });
+    const reportOf = (month: string, at = '2026-12-07T06:00:00Z') => createMonthlyReport(month, { findings: store, runs: store, catalog: store, config, clock: { now: () => Date.parse(at) } });
+    return { store, reportOf };
+  }
+  const BURST = Date.parse('2026-11-30T23:00:00Z');
+  const retryRateGroup = (r: Awaited<ReturnType<typeof createMonthlyReport>>['report']) => r.findings.find((g) => g.detector === 'retry-rate' && g.condition.occurrences > 0);
+
+  it('counts a finding over a window ending after midnight on the 1st in the month it ends in, saying its retried requests were all the month before’s', async () => {
+    // Prepare: search-api: 10 clean requests an hour from 28 November to 1 December 02:00, but 40 on 30 November
+    // 23:00–23:59, every other one retried; December's requests are all clean.
+    const { reportOf } = await routeStore('2026-11-28T00:00:00Z', '2026-12-01T02:00:00Z', (h) => (h === BURST ? 40 : 10), (h, k) => h === BURST && k % 2 === 0);
 
     // Act
     const { report: nov } = await reportOf('2026-11');
     const { report: dec } = await reportOf('2026-12');
 
+    // Assess: November has its hour to 23:xx; December the hour to 00:xx by its stamp, its card saying where its retries were
+    expect(retryRateGroup(nov)?.condition.lastAt?.slice(0, 10)).toBe('2026-11-30');
+    const group = retryRateGroup(dec);
+    expect(group?.condition.firstAt?.slice(0, 10)).toBe('2026-12-01');
+    const note = group?.consequence.notes.find((n) => n.includes('began'));
+    expect(note).toMatch(/^The hour window to 2026-12-01 00:\d\d UTC began 2026-11-30 23:\d\d UTC, in November 2026; all of its retried requests were in November 2026\.$/);
+    expect(dec.retries.rows.map((r) => [r.name, r.requests?.retried])).toEqual([['search-api', 0]]);
+    expect(renderMarkdown(dec)).toContain(note);
+    expect(renderHtml(dec)).toContain(note);
+    // Its retry-latency finding of the same hour judged latency: its card says only where its window began.
+    const latency = dec.findings.find((g) => g.detector === 'retry-latency' && g.condition.occurrences > 0);
+    expect(latency?.consequence.notes.filter((n) => n.includes('began'))).toEqual([expect.stringMatching(/^The hour window to 2026-12-01 00:\d\d UTC began 2026-11-30 23:\d\d UTC, in November 2026, and counts its requests from November 2026 too\.$/)]);
+  });
+
+  it('keeps a window with one retried request after midnight in the month it ends in, saying it began the month before', async () => {
+    // Prepare: as above, with one retried request at 1 December 00:00:05 (8 of the window's 9 retries are November's)
+    const DEC = Date.parse('2026-12-01T00:00:00Z');
+    const { reportOf } = await routeStore('2026-11-28T00:00:00Z', '2026-12-01T02:00:00Z', (h) => (h === BURST ? 40 : 10), (h, k) => (h === BURST && k % 2 === 0) || (h === DEC && k === 0));
+
+    // Act
+    const { report: dec } = await reportOf('2026-12');
+
     // Assess
-    const retryGroups = (r: typeof nov) => r.findings.filter((g) => g.detector === 'retry-rate' && g.condition.occurrences > 0).map((g) => g.condition.lastAt?.slice(0, 10));
-    expect(retryGroups(nov)).toEqual(['2026-11-30']);
-    expect(retryGroups(dec)).toEqual([]);
-    // The retry-latency finding of the hour to 00:30 (10.9× single attempts) judges latency: it counts at its window's end, in December.
-    expect(dec.findings.filter((g) => g.condition.occurrences > 0).map((g) => [g.detector, g.condition.firstAt])).toEqual([['retry-latency', '2026-12-01T00:29:59Z']]);
+    const group = retryRateGroup(dec);
+    expect(group?.condition.firstAt?.slice(0, 10)).toBe('2026-12-01');
+    expect(group?.consequence.notes.filter((n) => n.includes('began'))).toEqual([expect.stringMatching(/^The hour window to 2026-12-01 00:\d\d UTC began 2026-11-30 23:\d\d UTC, in November 2026, and counts its requests from November 2026 too\.$/)]);
+  });
+
+  it('lists a rolling day that first crosses the limit after the report’s 06:00 on the 1st in the next month’s report', async () => {
+    // Prepare: 60 of 80 requests retried on 30 November 23:00–23:59; 100 clean requests an hour on 30 November 00:00–08:59,
+    // 20 an hour otherwise, 10 on 1 December: the rolling day first crosses 10% at 1 December 08:00
+    const NOV30 = Date.parse('2026-11-30T00:00:00Z');
+    const DEC = Date.parse('2026-12-01T00:00:00Z');
+    const { reportOf } = await routeStore('2026-11-29T00:00:00Z', '2026-12-02T00:00:00Z', (h) => (h === BURST ? 80 : h >= NOV30 && h < NOV30 + 9 * 3_600_000 ? 100 : h >= DEC ? 10 : 20), (h, k) => h === BURST && k < 60);
+
+    // Act: November's report as scheduled (06:00 on the 1st), December's
+    const { report: nov } = await reportOf('2026-11', '2026-12-01T06:00:00Z');
+    const { report: dec } = await reportOf('2026-12');
+
+    // Assess: the day window's finding is in December's report, with where its retries were
+    const dayNote = (r: typeof nov) => retryRateGroup(r)?.consequence.notes.filter((n) => n.startsWith('The day window'));
+    expect(dayNote(nov) ?? []).toEqual([]);
+    expect(dayNote(dec)).toEqual(['The day window to 2026-12-01 08:00 UTC began 2026-11-30 08:00 UTC, in November 2026; all of its retried requests were in November 2026.']);
+    expect(JSON.parse(renderJson(dec)).findings.find((g: { detector: string }) => g.detector === 'retry-rate').consequence.notes).toContain(dayNote(dec)![0]);
   });
 
   it('counts a retry-latency finding over such a window in the month of its slow requests, not of its last retried one', async () => {
@@ -2477,7 +2524,7 @@ describe('a route window that ends after a month’s end', () => {
     expect(stored.map((f) => f.evidence.last_retried_bucket)).toEqual(stored.map(() => undefined));
   });
 
-  it('dates a retry-latency finding stored with last_retried_bucket at its window’s end', () => {
+  it('dates a retry-rate or retry-latency finding stored with last_retried_bucket at its window’s end', () => {
     // Prepare: a finding of the rolling day to 1 December 01:00, written with its last retried bucket of 30 November 23:45
     const evidence = { window: 'day', from: '2026-11-30T01:00:00Z', to: '2026-12-01T01:00:00Z', last_retried_bucket: '2026-11-30T23:00:00Z' };
     const latency = finding('retry-latency', 'search-api', '2026-12-01T01:00:00Z', { kind: 'route', evidence });
@@ -2486,8 +2533,8 @@ describe('a route window that ends after a month’s end', () => {
     // Act
     const [latencyAt, rateAt] = [latency, rate].map(happenedAt);
 
-    // Assess: the latency finding at its window's last millisecond (December's), the rate finding at its retried bucket
-    expect([latencyAt, rateAt]).toEqual([Date.parse('2026-12-01T01:00:00Z') - 1, Date.parse('2026-11-30T23:00:00Z')]);
+    // Assess: both at their window's last millisecond, December's, whenever its last retry was
+    expect([latencyAt, rateAt]).toEqual([Date.parse('2026-12-01T01:00:00Z') - 1, Date.parse('2026-12-01T01:00:00Z') - 1]);
   });
 });
 

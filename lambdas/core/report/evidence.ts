@@ -26,21 +26,16 @@ export function evidenceWasCut(finding: Finding): boolean {
  * When a finding happened, for the month and the day it counts in: its time, but a finding over a
  * window (retry-rate, retry-latency) is stamped with the window's end, which is the first instant
  * after it: it counts at the window's last millisecond, so a month's window, or a day's ending at
- * midnight on the 1st, is in the report of the month it judged. A rolling window that ends in a
- * month after its retried requests' (an hour to 00:30 on the 1st whose retries were all before
- * midnight) counts, for `retry-rate`, at the start of its latest bucket holding one
- * (`last_retried_bucket`): in the month its evidence is from, not in one whose requests it judged
- * were all clean. A `retry-latency` window judges latency, not retries: it counts at its end.
+ * midnight on the 1st, is in the report of the month it judged. A rolling window that ends after
+ * midnight on the 1st counts in the month it ends in, whenever its requests were: the report made
+ * at 06:00 on the 1st cannot hold a window ending later, so counting it earlier would lose it;
+ * its card says where its window began (`windowBeganBeforeNote`).
  */
 export function happenedAt(finding: Finding): number {
   const at = Date.parse(finding.ts);
   const end = finding.evidence?.to;
   if (typeof finding.evidence?.window !== 'string' || typeof end !== 'string' || Date.parse(end) !== at) return at;
-  // Only retry-rate judges retried requests: a retry-latency window is its slow requests', whenever its last retry was.
-  const lastRetried = finding.detector === 'retry-rate' ? finding.evidence.last_retried_bucket : undefined;
-  const retriedAt = typeof lastRetried === 'string' ? Date.parse(lastRetried) : Number.NaN;
-  const month = new Date(at - 1);
-  return retriedAt < Date.UTC(month.getUTCFullYear(), month.getUTCMonth(), 1) ? retriedAt : at - 1;
+  return at - 1;
 }
 
 /** When what a finding reports began: for a finding over a window (`window`, `from`, `to`), the window's start; else `happenedAt`. */
@@ -140,12 +135,11 @@ export function happenedIn(finding: Finding, span: MonthSpan): boolean {
 }
 
 /**
- * The end, exclusive, of a query for a month's findings: a day and a second past the month's end,
- * so a finding over a window ending there, stamped with that end, is read, and one over a rolling
- * window that ends after it and whose retried requests were in the month (`happenedIn` keeps each in its month).
+ * The end, exclusive, of a query for a month's findings: a second past the month's end, so a
+ * finding over a window ending there, stamped with that end, is read (`happenedIn` keeps it in its month).
  */
 export function findingsQueryEnd(span: MonthSpan): string {
-  return isoSecond(span.toMs + WINDOW_LENGTH.day + 1000);
+  return isoSecond(span.toMs + 1000);
 }
 
 /** `happenedAt` as the report dates a finding, to the second: `2026-10-31T23:59:59Z` for October's month window. */

@@ -4,7 +4,7 @@ import type { GuardException, RunRecord } from '../../ports.ts';
 import type { Finding } from '../findings.ts';
 import { narrowCause } from './causes.ts';
 import { highestSeverity } from './coverage.ts';
-import { costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf } from './evidence.ts';
+import { beganAt, costOf, evidenceStats, evidenceValues, evidenceWasCut, happenedAt, happenedAtIso, heldAtMonthEnd, maxLatencyOf, occurrencesOf } from './evidence.ts';
 import { minOf } from '../stats.ts';
 import { formatPercent, formatSpan, formatValue, plural, shortTime } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
@@ -116,6 +116,27 @@ function distinctMessages(findings: readonly Finding[]): { text: string; count: 
   return [...new Set(picked)].map((text) => ({ text, count: counts.get(text)! }));
 }
 
+/**
+ * For each of a month's findings over a rolling window that began the month before (an hour or a day
+ * to 00:30 on the 1st, counted in the month it ends in: `happenedAt`), where its window began, and
+ * that all of its retried requests were the month before's when its latest bucket holding one
+ * (`last_retried_bucket`) started before the month: so its card explains a route row with none of
+ * the month's own requests retried.
+ */
+export function windowBeganBeforeNotes(findings: readonly Finding[], span: MonthSpan, previousSpan: MonthSpan): string[] {
+  const notes: string[] = [];
+  for (const f of findings) {
+    const began = beganAt(f);
+    if (!(began < span.fromMs)) continue;
+    const e = f.evidence;
+    const lastRetried = typeof e.last_retried_bucket === 'string' ? Date.parse(e.last_retried_bucket) : Number.NaN;
+    const before = previousSpan.label;
+    const judged = lastRetried < span.fromMs ? `; all of its retried requests were in ${before}` : `, and counts its requests from ${before} too`;
+    notes.push(`The ${String(e.window)} window to ${shortTime(String(e.to))} began ${shortTime(isoSecond(began))}, in ${before}${judged}.`);
+  }
+  return notes;
+}
+
 /** A group's Criteria: the detector's rule stating the thresholds its findings were judged by. */
 function criteriaOf(rule: string, thresholds: ThresholdUsed[], config: Config, baseline: string | undefined): FindingGroup['criteria'] {
   return { rule: ruleWithThresholds(rule, thresholds, config), thresholds, baseline };
@@ -210,6 +231,7 @@ export function buildGroups(input: GroupsInput): FindingGroup[] {
           : `Lasted ${formatSpan(persistedMs)}, from ${began.slice(0, 10)} to ${lastAt.slice(0, 10)}.`,
       ...(costUsd !== undefined ? [`Cost of the affected runs: ${formatValue(costUsd, 'usd')}.`] : []),
       ...(maxLatencyMs !== undefined ? [`Longest time measured: ${formatValue(maxLatencyMs, 'ms')}.`] : []),
+      ...windowBeganBeforeNotes(findings, span, input.previousSpan),
     ];
     // Out of the config: the owner last month's report named, if it named one (else the key to set, as for any unconfigured subject).
     const { carriedOwner } = outOfConfig(kind, subject, config, before);
