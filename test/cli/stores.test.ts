@@ -116,4 +116,25 @@ describe('openStore: which --store a command takes', () => {
     expect(JSON.parse(listed.out.trim()).bypass_count).toBe(300);
     expect(existsSync(join(cwd, '.silent-audit', 'dynamodb', 'scan.lock'))).toBe(false);
   });
+
+  it.runIf(existsSync('/proc/self/stat'))("takes no notice of a server.lock or server.json whose pid the system has since given to another process", { timeout: 120_000 }, async () => {
+    // Prepare: left by processes killed long ago, their pids now live processes' (this test's and its parent), their start times others
+    const cwd = mkdtempSync(join(tmpdir(), 'sa-stores-reused-'));
+    const dir = join(cwd, '.silent-audit', 'dynamodb');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'server.lock'), `${process.ppid} 1`);
+    writeFileSync(join(dir, 'server.json'), JSON.stringify({ pid: process.pid, started: '1', port: 9, users: [{ pid: process.ppid, started: '1' }] }));
+    const expires = new Date(Date.now() + 20 * 86_400_000).toISOString().slice(0, 10);
+
+    // Act
+    const added = await Promise.race([
+      cliIn(cwd)(['exceptions', 'add', '--id', 'EX-1', '--guard', 'approval', '--reason', 'r', '--owner', 'lead@example.com', '--expires', expires]),
+      new Promise<{ status: string; out: string }>((resolve) => setTimeout(() => resolve({ status: 'still waiting after 60 s', out: '' }), 60_000)),
+    ]);
+
+    // Assess
+    expect([added.status, added.out]).toEqual([0, expect.stringContaining('added EX-1:')]);
+    expect(existsSync(join(dir, 'server.json'))).toBe(false);
+    expect(existsSync(join(dir, 'server.lock'))).toBe(false);
+  });
 });
