@@ -116,10 +116,16 @@ export interface AgentRunState {
    * for its tree to be judged (the latest `MAX_PREVIOUS_RUNS`, within `MAX_PREVIOUS_BYTES`).
    */
   readonly previous?: readonly AgentRunInstance[];
+  /**
+   * How many of the last `previous` runs ended and were started again in the batch that last
+   * changed this aggregate: never judged as its current run, their trees are judged with that batch
+   * (and with it delivered again), not with a later one. Absent for none.
+   */
+  readonly rolled?: number;
 }
 
 /** An earlier run of a run id (`AgentRunState.previous`): its fields as they stood when it was started again. */
-export type AgentRunInstance = Omit<AgentRunState, 'run_id' | 'seen' | 'expires_at' | 'previous'>;
+export type AgentRunInstance = Omit<AgentRunState, 'run_id' | 'seen' | 'expires_at' | 'previous' | 'rolled'>;
 
 export const AGENT_RUN_STATE_KIND = 'agentrun';
 /** Per-run aggregates live 30 days past their last line (or past the time they were written). */
@@ -160,6 +166,12 @@ export function firedMarks(stored: StoredMarks | undefined): readonly string[] {
 export const MAX_PREVIOUS_RUNS = 8;
 /** Bytes (as JSON) the earlier runs may take together: past it the oldest are let go, and the children of one larger alone. */
 export const MAX_PREVIOUS_BYTES = 24 * 1024;
+/**
+ * Earlier runs one batch may start again and keep past `MAX_PREVIOUS_RUNS` until their trees are
+ * judged with it (`rolled`), and the bytes they may take: past them the oldest go unjudged.
+ */
+export const MAX_ROLLED_RUNS = 64;
+export const MAX_ROLLED_BYTES = 64 * 1024;
 const MAX_ACTION_KEYS = 40;
 const MAX_TICKS = 500;
 export const OTHER_ACTIONS = '…other';
@@ -335,7 +347,11 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   let s: AgentRunState = initial;
   let draft: RunDraft | undefined;
   const edit = (): RunDraft => {
-    if (!draft) s = draft = draftOf(initial);
+    if (!draft) {
+      s = draft = draftOf(initial);
+      // The earlier runs a batch before started again were judged with it.
+      draft.rolled = undefined;
+    }
     return draft;
   };
   // Long statuses and action names are shortened as the config's `redact` rules read them back.
@@ -343,6 +359,8 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   const seen = new TokenRing(initial.seen, MAX_SEEN_ACTIONS);
   let byAction = new CountCostTally(initial.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
   let byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
+  /** Whether the current run's end is of this batch (it was never judged as ended before). */
+  let endedHere = false;
   const touch = (at: number) => {
     const d = edit();
     d.first_at = d.first_at === undefined ? at : Math.min(d.first_at, at);
@@ -384,7 +402,8 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
         // The id is started again after its run ended: that run is kept as it stands, and a new one begins.
         d.by_action = byAction.result();
         d.by_tick = byTick.result();
-        rollOver(d, subject, event.at);
+        rollOver(d, subject, event.at, endedHere);
+        endedHere = false;
         byAction = new CountCostTally(d.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
         byTick = new CountCostTally(d.by_tick, MAX_TICKS, undefined);
       }
@@ -408,6 +427,7 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
       const d = edit();
       d.agent = d.agent ?? body.agent;
       d.ended_at = event.at;
+      endedHere = true;
       d.status = shortenName(body.status, 0, redactor);
       d.facts++;
       if (body.actions_reported !== undefined) d.actions_reported = body.actions_reported;
@@ -491,12 +511,15 @@ type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };
  * starts at `at` (`instance`); what tells lines apart across runs stays: the fingerprints of the
  * actions counted (`seen`) and the facts absorbed (`facts`, so a larger count is still a newer view).
  */
-function rollOver(d: RunDraft, runId: string, at: number): void {
-  const { run_id: _id, seen: _seen, expires_at: _expires, previous, ...earlier } = settled(d);
-  d.previous = boundedPrevious([...(previous ?? []), earlier]);
+function rollOver(d: RunDraft, runId: string, at: number, endedHere: boolean): void {
+  const { run_id: _id, seen: _seen, expires_at: _expires, previous, rolled, ...earlier } = settled(d);
+  const unjudged = (rolled ?? 0) + (endedHere ? 1 : 0);
+  d.previous = boundedPrevious([...(previous ?? []), earlier], unjudged);
+  const kept = Math.min(unjudged, d.previous.length);
+  d.rolled = kept > 0 ? kept : undefined;
   const fresh = initialAgentRun(runId);
   for (const key of Object.keys(d) as (keyof RunDraft)[]) {
-    if (key === 'run_id' || key === 'seen' || key === 'facts' || key === 'expires_at' || key === 'previous') continue;
+    if (key === 'run_id' || key === 'seen' || key === 'facts' || key === 'expires_at' || key === 'previous' || key === 'rolled') continue;
     (d as Record<string, unknown>)[key] = (fresh as unknown as Record<string, unknown>)[key];
   }
   d.instance = instanceKey(runId, at);
@@ -504,12 +527,16 @@ function rollOver(d: RunDraft, runId: string, at: number): void {
 
 /**
  * The latest `MAX_PREVIOUS_RUNS` earlier runs within `MAX_PREVIOUS_BYTES` (measured at a roll-over
- * only): the oldest let go first; of the one left, its children (counted as dropped: its tree is
- * judged truncated), then its notes of findings (its judged root still holds them).
+ * only), and past them the last `unjudged` (this batch's, `rolled`) within `MAX_ROLLED_RUNS` and
+ * `MAX_ROLLED_BYTES`: the oldest let go first; of the one left, its children (counted as dropped:
+ * its tree is judged truncated), then its notes of findings (its judged root still holds them).
  */
-function boundedPrevious(runs: AgentRunInstance[]): AgentRunInstance[] {
-  const kept = runs.slice(-MAX_PREVIOUS_RUNS);
-  const over = () => Buffer.byteLength(JSON.stringify(kept)) > MAX_PREVIOUS_BYTES;
+function boundedPrevious(runs: AgentRunInstance[], unjudged: number): AgentRunInstance[] {
+  const kept = runs.slice(-Math.max(MAX_PREVIOUS_RUNS, Math.min(unjudged, MAX_ROLLED_RUNS)));
+  const bytes = () => Buffer.byteLength(JSON.stringify(kept));
+  while (kept.length > 1 && kept.length > unjudged && bytes() > MAX_PREVIOUS_BYTES) kept.shift();
+  const limit = kept.length > unjudged || unjudged === 0 ? MAX_PREVIOUS_BYTES : MAX_ROLLED_BYTES;
+  const over = () => bytes() > limit;
   while (kept.length > 1 && over()) kept.shift();
   if (over()) kept[0] = { ...kept[0], children: [], children_dropped: kept[0].children_dropped + kept[0].children.length };
   if (over()) {
@@ -561,6 +588,7 @@ function draftOf(s: AgentRunState): RunDraft {
     fired_unended: s.fired_unended,
     instance: s.instance,
     previous: s.previous,
+    rolled: s.rolled,
   };
   for (const key of Object.keys(s)) if (!Object.hasOwn(draft, key)) setOwn(draft as unknown as Record<string, unknown>, key, (s as unknown as Record<string, unknown>)[key]);
   return draft;

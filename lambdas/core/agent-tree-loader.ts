@@ -164,13 +164,14 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   const roots = await cache.rootsOf(runIds);
   const touched = new Set(runIds);
   const ended = [...roots].filter((id) => cache.runs.get(id)?.ended_at !== undefined);
-  const restarted = [...new Set([...roots, ...runIds])].filter((id) => cache.runs.get(id)?.previous !== undefined);
+  const restarted = [...new Set([...roots, ...runIds])].filter((id) => (cache.runs.get(id)?.rolled ?? 0) > 0);
   await cache.loadTrees(restarted.length === 0 ? ended : [...ended, ...restarted]);
   const events: AuditEvent[] = [];
   const takenBack: AuditEvent[] = [];
-  // Earlier runs of an id started again (`previous`) that were roots: each its own tree, under its own key.
+  // Earlier runs of an id that the batch ended and started again (`rolled`) that were roots: each its own tree, under its own key.
   for (const id of restarted.sort()) {
-    for (const earlier of cache.runs.get(id)?.previous ?? []) {
+    const run = cache.runs.get(id) as AgentRunState;
+    for (const earlier of (run.previous ?? []).slice(-(run.rolled ?? 0))) {
       if (earlier.parent_run_id !== undefined) continue;
       const tree = instanceSnapshot(id, cache.runs, earlier);
       if (tree && tree.phase === 'ended') events.push(treeEvent(tree));

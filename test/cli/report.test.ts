@@ -505,6 +505,29 @@ describe('runReport', () => {
     expect([rowOf(whileOthersGoOn)?.status, whileOthersGoOn?.findings.map((g) => [g.detector, g.subject, g.condition.occurrences])]).toEqual(['findings', [['missed-run', 'nightly-backup', 21]]]);
   }, 300_000);
 
+  it('says, on stderr and in its notes, how many runs of the files it scans into the store were older than their job remembers', async () => {
+    // Prepare: a job every minute; 1,100 runs of 2 November scanned into the store first, then a report of 1 November's 60 runs with it
+    const dir = mkdtempSync(join(tmpdir(), 'report-older-'));
+    const runsFrom = (from: string, count: number, failEvery = 0) =>
+      Array.from({ length: count }, (_, i) => {
+        const at = Date.parse(from) + i * 60_000;
+        return JSON.stringify({ type: 'run.end', ts: new Date(at).toISOString(), job: 'minutely', run_id: `m-${at}`, exit_code: failEvery > 0 && i % failEvery === 0 ? 1 : 0, output_bytes: 500 });
+      }).join('\n') + '\n';
+    writeFileSync(join(dir, 'app.log'), runsFrom('2026-11-02T00:00:20Z', 1100));
+    writeFileSync(join(dir, 'app.log.1'), runsFrom('2026-11-01T00:00:20Z', 60, 20));
+    const cli = (args: string[]) => spawnSync(process.execPath, [join(repo, 'bin/silent-audit.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+
+    // Act
+    const scan = cli(['scan', '--store', 'local', 'app.log']);
+    const report = cli(['report', '--month', '2026-11', '--store', 'local', '--now', '2026-12-07T00:00:00Z', '--format', 'json', 'app.log.1']);
+
+    // Assess
+    expect([scan.status, report.status]).toEqual([0, 0]);
+    const note = "60 runs older than its job's latest 1,000 runs in the store were taken as already counted, not judged (minutely 60): backfill older history first, or scan it without --store (docs/scan.md).";
+    expect(report.stderr).toContain(note);
+    expect((JSON.parse(report.stdout) as AuditReport).notes).toContain(note);
+  }, 300_000);
+
   it('counts the month’s runs of a cron job every 10 minutes whose log runs on into November, not the latest 200 starts its state keeps', async () => {
     // Prepare: cron starts /usr/local/bin/sync-assets every 10 minutes from 1 October to 2 November (no end is ever logged).
     const dir = mkdtempSync(join(tmpdir(), 'report-cron-'));

@@ -1138,6 +1138,32 @@ describe('a run id started again after its run ended', () => {
     expect(redelivered.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`run-failed ${again}`]);
   });
 
+  it('judges every run of the id when more than the 8 kept come in one batch: 12 runs in an hour, the first 3 failing', async () => {
+    // Prepare
+    const run = (n: number) => [
+      start(n * 300, 'digest-bot', 'digest'), act(n * 300 + 1, 'digest-bot', 'digest'),
+      end(n * 300 + 5, 'digest-bot', 'digest', { actions_reported: 1, output_bytes: 500, ...(n < 3 ? { status: 'error' } : {}) })];
+    const runKey = (n: number) => (n === 0 ? 'digest' : `digest@${new Date(T0 + n * 300_000).toISOString()}`);
+    // Act
+    const { store, findings } = await feed([Array.from({ length: 12 }, (_, n) => run(n)).flat()]);
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([0, 1, 2].map((n) => `run-failed ${runKey(n)}`));
+    const agent = (await store.load(['agent#digest-bot'])).get('agent#digest-bot')?.state as AgentState;
+    expect(agent.roots).toBe(12);
+  });
+
+  it("judges an earlier run once: not again with its id's later lines after 500 other roots of the agent", async () => {
+    // Prepare: day 1 fails; 600 other roots; day 2 comes line by line
+    const others = Array.from({ length: 600 }, (_, i) => [start(100 + i * 10, 'digest-bot', `r-${i}`), end(105 + i * 10, 'digest-bot', `r-${i}`, { actions_reported: 0, output_bytes: 5 })]).flat();
+    const day2 = day(1);
+    // Act
+    const { store, findings } = await feed([day(0, { status: 'error' }), others, ...day2.map((line) => [line])], undefined, ctxAt(T0 + 2 * DAY * 1000));
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-failed digest']);
+    const agent = (await store.load(['agent#digest-bot'])).get('agent#digest-bot')?.state as AgentState;
+    expect(agent.roots).toBe(602);
+  });
+
   it('blames the root a sub-agent id ran under: one used again under another root an hour later', async () => {
     // Prepare: root-A's researcher-1 does 3 actions, root-B's (the same id) 40, over root-B's budget of 30
     const tree = (root: string, from: number, n: number) => [
