@@ -198,8 +198,8 @@ export function recordAsLogged(record: GuardException, redact?: Config['redact']
  * redacted as a bypass line's reason and actor are (with the config's `redact`): it is shown in
  * findings, alerts and reports.
  */
-function textAsLogged(reason: string, redact?: Config['redact']): string {
-  return redactorFor({ redact }).redactText(reason);
+function textAsLogged(text: string, redact?: Config['redact']): string {
+  return redactorFor({ redact }).redactText(text);
 }
 
 function describe(existing: GuardException): string {
@@ -275,9 +275,9 @@ export async function revokeException(store: ExceptionStore, given: string, requ
 
 /**
  * A config entry as a registry record, taken as it stands: an expired one too (contract §2: the
- * registry is also history, and a bypass under it is `guard-exception-expired`). Its reason is
- * redacted (with the config's `redact`), as a reason typed into `exceptions add` is and as the
- * store reads every reason: else every later load would find the stored one differing.
+ * registry is also history, and a bypass under it is `guard-exception-expired`). Its reason and
+ * owner are redacted (with the config's `redact`), as those typed into `exceptions add` are and as
+ * the store reads every record: else every later load would find the stored one differing.
  */
 export function exceptionFromConfig(entry: ExceptionConfig, seededAt: number, redact?: Config['redact']): GuardException {
   return {
