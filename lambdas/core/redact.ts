@@ -797,13 +797,6 @@ const urlPassword = regexRule(
   new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
   (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
 );
-/**
- * `user:password@host` without a scheme (`admin:Hunter2Pass@db`, `HTTPS_PROXY=proxy:…@proxy.corp:3128`), read
- * back from each `@` (bareUserInfoBefore): a password of 1 to 128 characters without a space, `:`, `/`, `@`, a
- * quote, a backslash or a bracket (a marker's); a user of 1 to 64 letters, digits, `_`, `.`, `-` starting a word
- * (not after `+`, `%`, `:`, `/`, `@`, `[`, `\`: a URL's, a marker's, an address's); and a host after the `@`
- * (a name starting with a letter or an IPv4 address; not a digest: `nginx:1.25.3@sha256:…`, nor a version or date).
- */
 /** Not a space or control character, `:`, `@`, `/`, `"`, `'`, `\\`, `[` or `]`. */
 const isPasswordCode = (code: number) =>
   code > 0x20 && code !== 0x7f && code !== 0x3a && code !== 0x40 && code !== 0x2f && code !== 0x22 && code !== 0x27 && code !== 0x5c && code !== 0x5b && code !== 0x5d;
@@ -831,7 +824,14 @@ function hasUserInfoShape(text: string): boolean {
   return false;
 }
 
-/** The scheme-less `user:password` just before the `@` at `at` (not before `floor`), as [user start, colon]; undefined for none. */
+/**
+ * The scheme-less `user:password` just before the `@` at `at` (not before `floor`), as [user start, colon]; undefined for none.
+ * That is `user:password@host` without a scheme (`admin:Hunter2Pass@db`, `HTTPS_PROXY=proxy:…@proxy.corp:3128`), read
+ * back from the `@`: a password of 1 to 128 characters without a space, `:`, `/`, `@`, a
+ * quote, a backslash or a bracket (a marker's); a user of 1 to 64 letters, digits, `_`, `.`, `-` starting a word
+ * (not after `+`, `%`, `:`, `/`, `@`, `[`, `\`: a URL's, a marker's, an address's); and a host after the `@`
+ * (a name starting with a letter or an IPv4 address; not a digest: `nginx:1.25.3@sha256:…`, nor a version or date).
+ */
 function bareUserInfoBefore(text: string, at: number, floor: number): readonly [number, number] | undefined {
   const colon = passwordColonBefore(text, at, floor);
   if (colon < 0) return undefined;
