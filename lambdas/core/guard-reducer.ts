@@ -82,7 +82,7 @@ const MAX_EXCEPTION_IDS = 500;
 const MAX_ANNOUNCED = 500;
 const MAX_COOLDOWNS = 200;
 /** Months of held repeats a cooldown keeps (`byMonth`): the latest; a cooldown of two years reaches 25. */
-export const MAX_HELD_MONTHS = 24;
+const MAX_HELD_MONTHS = 24;
 
 export const GUARD_STATE_KIND = 'guard';
 
