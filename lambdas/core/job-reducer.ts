@@ -269,9 +269,10 @@ const SAME_LINE_MS = 1_000;
  */
 const SAME_INVOCATION_MS = SAME_END_WINDOW_MS;
 /**
- * How much log time after a failure line its batch must hold for the line to be judged as one
- * batch of the whole log would judge it (`awaitsErrorType`): a batch cut sooner after it (a scan's
- * chunk) may leave its REPORT to the next.
+ * How much log time after a line that awaits a later one (`awaitsLaterLine`: a failure line naming
+ * no error type, an error a function logged) its batch must hold for the line to be judged as one
+ * batch of the whole log would judge it: a batch cut sooner after it (a scan's chunk) may leave its
+ * REPORT, or the failure line that takes its reason, to the next.
  */
 export const ERROR_TYPE_LOOKAHEAD_MS = SAME_INVOCATION_MS;
 
