@@ -193,6 +193,15 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     expect(outcome.kind === 'rejected' && outcome.reason).toMatch(reason);
   });
 
+  it("reads the Node.js runtime's error record as nothing when the function is unknown: it fails no run alone, so it is no platform line to refuse", () => {
+    // Prepare: the record an app (Lambda or not) logs with console.error(err) in the JSON log format, on stdin without --function
+    const line = `{"timestamp":"2026-12-07T01:00:00.000Z","level":"ERROR","requestId":"${R1}","message":{"errorType":"ValidationError","errorMessage":"bad input"}}`;
+    // Act
+    const outcome = parseLine(line, contextFor('stdin', 1, {}));
+    // Assess
+    expect(summary(outcome)).toBe('nothing');
+  });
+
   it.each([
     ['a text line without any time', `REPORT RequestId: ${R1}\tDuration: 1746.52 ms\tBilled Duration: 1747 ms\tMemory Size: 512 MB\tMax Memory Used: 118 MB\t`, /^Lambda platform line without a time/],
     ['a REPORT cut before its Duration', `REPORT RequestId: ${R1}\tDura`, /^Lambda REPORT line without a Duration \(cut short\?\)/],

@@ -183,7 +183,7 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
  * error the function logs itself and handles (`console.error(err)` in a catch block). So it fails no
  * run (run.error): it names the reason of the failure its invocation's platform lines say. Undefined
  * for any other line; nothing for one that names no request id (an init error, whose REPORT fails
- * the invocation).
+ * the invocation) or when no function is known.
  */
 function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
   // Cheap before JSON.parse: most JSON lines name no error type.
@@ -193,8 +193,10 @@ function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
   if (raw?.level !== 'ERROR' || !isPlainObject(error) || typeof error.errorType !== 'string') return undefined;
   const requestId = raw.requestId;
   if (typeof requestId !== 'string' || !isRequestId(requestId)) return { kind: 'events', events: [] };
+  // No function known (stdin without --function, or an app outside Lambda logging the same shape):
+  // the record only names a reason for a failure its platform lines say, so there is nothing to refuse.
   const job = ctx.defaultJob;
-  if (!job) return rejected(`${NO_FUNCTION_NAME}: ${quoted(line)}`);
+  if (!job) return { kind: 'events', events: [] };
   const at = isoInstant(raw.timestamp) ?? ctx.recordTime;
   if (at === undefined) return rejected(`Lambda error record without a valid timestamp: ${quoted(line)}`);
   return eventsOf(FORMAT, ctx, at, { type: 'run.error', job, run_id: requestId, reason: errorReason(error) } satisfies ErrorLogged);
