@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AuditEvent, contentIdentity, partOf, unrotatedName } from './events.ts';
+import { type AuditEvent, contentIdentity, numberedRotationBase, partOf, unrotatedName } from './events.ts';
 import { takenAsCounted } from './token-ring.ts';
 
 /**
@@ -23,9 +23,34 @@ function shortHash(text: string): string {
 
 export function lineFingerprint(event: AuditEvent): string {
   const s = event.source;
-  const identity = s.eventId !== undefined ? `id:${s.eventId}${partOf(s)}` : `at:${unrotatedName(s.rotatedFrom ?? s.origin)}|${contentIdentity(event)}`;
-  return shortHash(identity);
+  return s.eventId !== undefined ? shortHash(`id:${s.eventId}${partOf(s)}`) : fileLineFingerprint(s.rotatedFrom ?? s.origin, event);
 }
+
+function fileLineFingerprint(file: string, event: AuditEvent): string {
+  return shortHash(`at:${unrotatedName(file)}|${contentIdentity(event)}`);
+}
+
+/**
+ * Whether a line of a file named as logrotate's `extension .log` numbers its rotations (`app.1.log`)
+ * with no `app.log` beside it (so not `LineSource.rotatedFrom` it) is remembered as a line of
+ * `app.log`, at the same time with the same content: `app.log` scanned, then renamed `app.1.log`
+ * before the app wrote a new `app.log` (logrotate without `create`). It was counted then, and is now
+ * remembered by its own fingerprint as well (the caller's). A per-worker `worker.1.log` counts apart
+ * from a `worker.log` but for a line the same to the millisecond.
+ */
+export function rememberedUnderRotationBase(remembered: ReadonlySet<string>, event: AuditEvent): boolean {
+  const s = event.source;
+  if (s.eventId !== undefined || s.rotatedFrom !== undefined) return false;
+  const base = rotationBaseOf(s.origin);
+  return base !== undefined && remembered.has(fileLineFingerprint(base, event));
+}
+
+/** `numberedRotationBase` of the file read last: a file's lines come one after another, so its name is read once. */
+function rotationBaseOf(origin: string): string | undefined {
+  if (origin !== lastBase.origin) lastBase = { origin, base: origin === 'stdin' ? undefined : numberedRotationBase(origin) };
+  return lastBase.base;
+}
+let lastBase: { origin: string; base: string | undefined } = { origin: '', base: undefined };
 
 /**
  * The fingerprint versions before 2026-12-07 gave a file's line (its file, line number, time and

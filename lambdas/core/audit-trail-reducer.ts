@@ -6,7 +6,7 @@ import {
   completeness,
   LEARNED_THRESHOLD,
 } from '../detectors/audit-trail-drift.ts';
-import { groupFingerprint, lineFingerprint, rememberBounded, rememberedByLegacyFingerprint, rememberLines, seenBefore } from './audit-trail-dedup.ts';
+import { groupFingerprint, lineFingerprint, rememberBounded, rememberedByLegacyFingerprint, rememberedUnderRotationBase, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, AuditWrite, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import type { Finding } from './findings.ts';
 import { maxRuntimeOf } from './job-reducer.ts';
@@ -244,7 +244,7 @@ export const auditTrailReducer: SubjectReducer<AuditTrailState> = {
         seen.add(prints[i]);
         fresh.push({ print: prints[i], at });
         changed = true;
-        if (rememberedByLegacyFingerprint(seen, event)) return;
+        if (rememberedByLegacyFingerprint(seen, event) || rememberedUnderRotationBase(seen, event)) return;
         state = { ...state, records: state.records + 1, firstRecordAt: Math.min(state.firstRecordAt ?? at, at) };
         if (judged.has(runId)) {
           // A late line of a judged run: it counts for the window, if the run is still in it.

@@ -3,7 +3,7 @@ import { guardExceptionExpiringDetector } from '../detectors/guard-exception-exp
 import { BYPASS_DETECTORS } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
 import type { GuardException, Versioned } from '../ports.ts';
-import { groupFingerprint, lineFingerprint, rememberBounded, rememberedByLegacyFingerprint, rememberLines, seenBefore } from './audit-trail-dedup.ts';
+import { groupFingerprint, lineFingerprint, rememberBounded, rememberedByLegacyFingerprint, rememberedUnderRotationBase, rememberLines, seenBefore } from './audit-trail-dedup.ts';
 import type { AuditEvent, GuardBypass } from './events.ts';
 import { addedAfter, exceptionsFromConfig } from './exception-registry.ts';
 import { type Finding, isoTime, sharesKeySecond } from './findings.ts';
@@ -297,7 +297,7 @@ export const guardReducer: SubjectReducer<GuardState> = {
       if (seenBefore(initial, seen, prints[i], at)) return;
       seen.add(prints[i]);
       fresh.push({ print: prints[i], at });
-      if (rememberedByLegacyFingerprint(seen, event)) return;
+      if (rememberedByLegacyFingerprint(seen, event) || rememberedUnderRotationBase(seen, event)) return;
       const id = namedExceptionId(body);
       const exception = id === undefined ? undefined : registry.get(id);
       // A bypass of this guard judged before at this second or later may have a finding of this

@@ -115,6 +115,21 @@ describe('guard bypass reducer', () => {
     expect(workerLogs.state.bypasses).toBe(3);
   });
 
+  it('knows a line of app.1.log with no app.log beside it when the store remembers it under app.log (rotated in place, logrotate without create)', () => {
+    // Prepare: a bypass counted from out/app.log; the file then renamed out/app.1.log before the app wrote a new out/app.log
+    const event = bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' });
+    const at = (origin: string) => ({ ...event, source: { origin, line: 1 } });
+    const once = guardReducer.apply(initialGuardState('pii-redaction'), 'pii-redaction', [at('out/app.log')], ctx);
+
+    // Act
+    const rotated = guardReducer.apply(once.state, 'pii-redaction', [at('out/app.1.log')], ctx);
+    const otherWorker = guardReducer.apply(once.state, 'pii-redaction', [{ ...at('out/app.1.log'), at: event.at + 1000 }], ctx);
+
+    // Assess: the same line is not counted again; a line of another time is
+    expect(rotated.state.bypasses).toBe(1);
+    expect(otherWorker.state.bypasses).toBe(2);
+  });
+
   it('counts a bypass a version before 2026-12-07 stored by its file and line once, then knows it read again rotated (upgrade)', () => {
     // Prepare: one bypass of app.log, stored by such a version under its fingerprint of then (file, line, time, type).
     const event = { ...bypassAt('2026-10-15T10:00:00Z', { exception_id: 'EX-12' }), source: { origin: 'app.log', line: 7 } };
