@@ -168,6 +168,8 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
   /** Every aggregate the tree holds, pass-through spans folded into a run included. */
   const held: AgentRunState[] = [];
   const visited = new Set<string>([rootId]);
+  /** The keys (`runKeyOf`) of the sub-agent runs taken: a sub-agent id may have run more than once under the tree. */
+  const instancesTaken = new Set<string>([runKeyOf(root)]);
   let truncated = false;
   let frontier: { run: AgentRunState; parent?: string }[] = [{ run: root }];
   for (let depth = 0; frontier.length > 0; depth++) {
@@ -190,12 +192,14 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
       // Its sub-agents, and those under its pass-through spans (a sub-agent run as a tool): children of the run.
       for (const holder of [run, ...folded.runs]) {
         for (const childId of holder.children) {
-          const child = instanceUnder(runs.get(childId), holder);
-          if (!child || visited.has(childId) || isPassThrough(child)) continue;
-          // A child names its parent in its own start; a list entry that disagrees is not followed.
-          if (child.parent_run_id !== undefined && child.parent_run_id !== holder.run_id) continue;
-          visited.add(childId);
-          next.push({ run: child, parent: runKeyOf(run) });
+          for (const child of instancesUnder(runs.get(childId), holder)) {
+            if (instancesTaken.has(runKeyOf(child)) || isPassThrough(child)) continue;
+            // A child names its parent in its own start; a list entry that disagrees is not followed.
+            if (child.parent_run_id !== undefined && child.parent_run_id !== holder.run_id) continue;
+            visited.add(childId);
+            instancesTaken.add(runKeyOf(child));
+            next.push({ run: child, parent: runKeyOf(run) });
+          }
         }
       }
     }
@@ -244,18 +248,20 @@ export function instanceSnapshot(rootId: string, runs: ReadonlyMap<string, Agent
 }
 
 /**
- * The run of a child's id that ran under `parent`: the child's aggregate, or, when its id was
- * started again (`previous`), the latest of its runs that names this parent and started while the
- * parent ran (a sub-agent id used again under another root, or under a later run of the same root's id).
+ * The runs of a child's id that ran under `parent`: the child's aggregate, or, when its id was
+ * started again (`previous`), every one of its runs that names this parent and started while the
+ * parent ran, oldest first (a sub-agent id called twice by its root, used again under another
+ * root, or under a later run of the same root's id); its aggregate when none does.
  */
-function instanceUnder(child: AgentRunState | undefined, parent: AgentRunState): AgentRunState | undefined {
-  if (child?.previous === undefined) return child;
+function instancesUnder(child: AgentRunState | undefined, parent: AgentRunState): AgentRunState[] {
+  if (child === undefined) return [];
+  if (child.previous === undefined) return [child];
   const fits = (r: AgentRunInstance) =>
     (r.parent_run_id === undefined || r.parent_run_id === parent.run_id) &&
     (r.started_at === undefined || parent.started_at === undefined || (r.started_at >= parent.started_at && (parent.ended_at === undefined || r.started_at <= parent.ended_at)));
-  if (fits(child)) return child;
-  for (let i = child.previous.length - 1; i >= 0; i--) if (fits(child.previous[i])) return asRun(child.run_id, child.previous[i]);
-  return child;
+  const under = child.previous.filter(fits).map((earlier) => asRun(child.run_id, earlier));
+  if (fits(child)) under.push(child);
+  return under.length > 0 ? under : [child];
 }
 
 /** The runs from `run` up its named parents until the chain comes back to it; undefined when it does not (within `MAX_TREE_DEPTH`). */

@@ -1183,6 +1183,24 @@ describe('a run id started again after its run ended', () => {
     expect(ingested.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded root-B']);
   });
 
+  it("counts both runs of a sub-agent id its root called twice, one after the other, in the root's tree", async () => {
+    // Prepare: researcher-1 does 20 actions, ends, and is called again for 20 more: 41 actions over root-A's budget of 30
+    const lines = [
+      start(0, 'support-bot', 'root-A', { budget: { max_actions: 30 } }),
+      act(1, 'support-bot', 'root-A', { action: 'subagent_call' }),
+      start(2, 'researcher', 'researcher-1', { parent_run_id: 'root-A' }), ...acts(20, 10, 'researcher', 'researcher-1'), end(60, 'researcher', 'researcher-1', { actions_reported: 20 }),
+      start(100, 'researcher', 'researcher-1', { parent_run_id: 'root-A' }), ...acts(20, 110, 'researcher', 'researcher-1'), end(160, 'researcher', 'researcher-1', { actions_reported: 20 }),
+      end(200, 'support-bot', 'root-A', { actions_reported: 41, output_bytes: 500 }),
+    ];
+    // Act: in one batch, and in two
+    const { findings } = await feed([lines]);
+    const split = await feed([lines.slice(0, 25), lines.slice(25)]);
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded root-A']);
+    expect(findings[0].evidence).toMatchObject({ actions: 41 });
+    expect(split.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded root-A']);
+  });
+
   it('has the sweep judge a later run of the id that never ends, once it goes quiet', async () => {
     // Prepare: day 1 ends; day 2 starts, acts 25 times and is never heard of again
     const lines = [...day(0), start(DAY, 'digest-bot', 'digest', { budget: { max_actions: 20 } }), ...acts(25, DAY + 1, 'digest-bot', 'digest')];
