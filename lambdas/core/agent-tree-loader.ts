@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
-import { agentRunKey, type AgentRunState, runIdOfInstance } from './agent-run.ts';
-import { buildTreeSnapshot, cycleRootOf, instanceSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
+import { agentRunKey, type AgentRunState, asRun, runIdOfInstance } from './agent-run.ts';
+import { buildTreeSnapshot, concurrentView, cycleRootOf, instanceSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -168,14 +168,20 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   await cache.loadTrees(restarted.length === 0 ? ended : [...ended, ...restarted]);
   const events: AuditEvent[] = [];
   const takenBack: AuditEvent[] = [];
-  // Earlier runs of an id that the batch ended and started again (`rolled`) that were roots: each its own tree, under its own key.
-  for (const id of restarted.sort()) {
+  // Earlier runs of an id that the batch ended and started again (`rolled`) that stand alone as a current
+  // run would (a root, a run whose named parent never started, a parent cycle's earliest run): each its own tree, under its own key.
+  const earlierRuns = restarted.sort().flatMap((id) => {
     const run = cache.runs.get(id) as AgentRunState;
-    for (const earlier of (run.previous ?? []).slice(-(run.rolled ?? 0))) {
-      if (earlier.parent_run_id !== undefined) continue;
-      const tree = instanceSnapshot(id, cache.runs, earlier);
-      if (tree && tree.phase === 'ended') events.push(treeEvent(tree));
-    }
+    return (run.previous ?? []).slice(-(run.rolled ?? 0)).map((earlier) => asRun(id, earlier));
+  });
+  const earlierParents = earlierRuns.flatMap((run) => (run.parent_run_id === undefined ? [] : [run.parent_run_id]));
+  await cache.load(earlierParents);
+  await cache.loadParents(earlierParents);
+  for (const earlier of earlierRuns) {
+    const view = concurrentView(earlier, cache.runs);
+    if (!standsAlone(earlier, view) && cycleRootOf(earlier, view) !== earlier) continue;
+    const tree = buildTreeSnapshot(earlier.run_id, view);
+    if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
   }
   for (const id of [...roots].sort()) {
     const root = cache.runs.get(id) as AgentRunState;

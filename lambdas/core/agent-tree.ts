@@ -264,6 +264,34 @@ function instancesUnder(child: AgentRunState | undefined, parent: AgentRunState)
   return under.length > 0 ? under : [child];
 }
 
+/**
+ * The runs at hand as they stood while `run` ran (an earlier run of its id, `previous`): it under
+ * its id, and up its named parents each parent id's run that ran at the same time (of its current
+ * and earlier runs), for `standsAlone` and `cycleRootOf` to judge it as they judge a current run.
+ */
+export function concurrentView(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): Map<string, AgentRunState | undefined> {
+  const view = new Map(runs).set(run.run_id, run);
+  const seen = new Set<string>([run.run_id]);
+  for (let child = run; child.parent_run_id !== undefined && !seen.has(child.parent_run_id) && seen.size <= MAX_TREE_DEPTH; ) {
+    const parent = runAlongside(runs.get(child.parent_run_id), child);
+    if (parent === undefined) break;
+    seen.add(parent.run_id);
+    view.set(parent.run_id, parent);
+    child = parent;
+  }
+  return view;
+}
+
+/** The run of an aggregate's id (its current or an earlier one) that ran while `other` did; its current run when none did. */
+function runAlongside(run: AgentRunState | undefined, other: AgentRunState): AgentRunState | undefined {
+  if (run?.previous === undefined || other.started_at === undefined) return run;
+  const until = other.ended_at ?? other.last_at ?? other.started_at;
+  const overlaps = (r: AgentRunInstance) => r.started_at !== undefined && r.started_at <= until && (r.ended_at ?? r.last_at ?? r.started_at) >= (other.started_at as number);
+  if (overlaps(run)) return run;
+  const earlier = run.previous.find(overlaps);
+  return earlier === undefined ? run : asRun(run.run_id, earlier);
+}
+
 /** The runs from `run` up its named parents until the chain comes back to it; undefined when it does not (within `MAX_TREE_DEPTH`). */
 export function parentCycle(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): string[] | undefined {
   const chain = [run.run_id];

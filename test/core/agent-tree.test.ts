@@ -1201,6 +1201,20 @@ describe('a run id started again after its run ended', () => {
     expect(split.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['budget-exceeded root-A']);
   });
 
+  it('judges an earlier run that names a parent as a root when it is the earliest run of a parent cycle', async () => {
+    // Prepare: c1 and c2 name each other as parent and both fail, and the same a day later
+    const pair = (t: number) => [start(t, 'a', 'c1', { parent_run_id: 'c2' }), start(t + 1, 'b', 'c2', { parent_run_id: 'c1' }), act(t + 2, 'a', 'c1'),
+      end(t + 5, 'b', 'c2', { status: 'error', actions_reported: 0 }), end(t + 6, 'a', 'c1', { status: 'error', actions_reported: 1, output_bytes: 5 })];
+    const ctx = ctxAt(T0 + 2 * DAY * 1000);
+    // Act: in one batch, and a batch per day
+    const cycles = await feed([[...pair(0), ...pair(DAY)]], undefined, ctx);
+    const cyclesByDay = await feed([pair(0), pair(DAY)], undefined, ctx);
+    // Assess: each day's c1 is the root of its cycle's tree, c2 in it
+    const again = `c1@${new Date(T0 + DAY * 1000).toISOString()}`;
+    expect(cycles.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-failed c1', `run-failed ${again}`]);
+    expect(cyclesByDay.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-failed c1', `run-failed ${again}`]);
+  });
+
   it('has the sweep judge a later run of the id that never ends, once it goes quiet', async () => {
     // Prepare: day 1 ends; day 2 starts, acts 25 times and is never heard of again
     const lines = [...day(0), start(DAY, 'digest-bot', 'digest', { budget: { max_actions: 20 } }), ...acts(25, DAY + 1, 'digest-bot', 'digest')];
