@@ -509,6 +509,18 @@ function keepLogfmtPass(value: string, text: string, offset: number): boolean {
   if (NOT_A_PASSWORD.test(word)) return !LONG_NUMBER.test(word) || !isLoginLine(text, offset);
   return PLAIN_WORD.test(word) && !looksLikeCredential(word) && !isLoginLine(text, offset);
 }
+/** A working directory's path (a `pwd` key's value): one holding `/`, or a Windows path (`C:\\Users\\ci`). */
+function isWorkingDirectory(value: string): boolean {
+  return value.includes('/') || UNMISTAKABLE_PATH.test(value);
+}
+/** `&name=` just after a value: the value is a form body's field (`pwd=hunter22&log=admin`). */
+const FORM_FIELD_AFTER = /&[\w.%[\]-]{1,64}=/y;
+
+/** Whether a form body's next field starts at `at` (FORM_FIELD_AFTER). */
+function formFieldAt(text: string, at: number): boolean {
+  FORM_FIELD_AFTER.lastIndex = at;
+  return FORM_FIELD_AFTER.test(text);
+}
 /** `$` and an upper-case name (`$HOME`, `$CI_PROJECT_DIR`): a variable, in this case only. */
 const UPPER_CASE_VARIABLE = /^\$[A-Z_][A-Z0-9_]*$/;
 /** A quoted result (`{"smoke_pass": "ok"}`, `config['lint_pass'] = 'true'`): CI output, not a password (a quoted number is one). */
@@ -556,12 +568,19 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
     const word = withoutClosers(value.trimEnd());
     // After a `;` a connection string's password, but a working directory's path (sudo's `; PWD=/home/alice ;`).
     // So in a query string (`?user=bob&pwd=letmein`).
-    if (/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset)) || text[offset - 1] === '?' || text[offset - 1] === '&') return UNMISTAKABLE_PATH.test(word);
+    // So in a query string (`?user=bob&pwd=letmein`) and a form's body (`pwd=hunter22&log=admin`).
+    const end = offset + keyword.length + closeQuote.length + separator.length + openQuote.length + scheme.length + value.length;
+    if (/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset)) || text[offset - 1] === '?' || text[offset - 1] === '&' || formFieldAt(text, end)) return UNMISTAKABLE_PATH.test(word);
     // After `:` unquoted (`pwd: Secr3t!`) the value runs to the end of the line: only a lone word may be a password.
     if (closeQuote === '' && separator.includes(':') && !separator.includes('=') && /\s/.test(word)) return true;
-    // A bare `pwd=` is mostly a working directory: only a word that looks like a credential goes, not a path
+    if (isWorkingDirectory(word)) return true;
+    // A quoted key's value (`{"user":"bob","pwd":"letmein"}`) is a password but a path or a result, as a quoted `pass`'s is.
+    if (openQuote !== '') return QUOTED_RESULT.test(word);
+    // On a login's line (`login user=bob pwd=hunter22`) a value is judged as `pass=` is there.
+    if (isLoginLine(text, offset)) return keepLogfmtPass(word, text, offset);
+    // Elsewhere a bare `pwd=` is mostly a working directory: only a word that looks like a credential goes, not a path
     // (`pwd=src/app`, `PWD=D:\a\1\s`: NOT_A_PASSWORD) nor a lower-case directory's name (`pwd=release-2024`).
-    return value.includes('/') || NOT_A_PASSWORD.test(word) || LOWER_CASE_WORD.test(word) || !looksLikeCredential(word);
+    return NOT_A_PASSWORD.test(word) || LOWER_CASE_WORD.test(word) || !looksLikeCredential(word);
   }
   if (!pgpass && !barePass && !/^[_-]p(?:ass|wd)$/i.test(keyword)) return false;
   const name = nameBefore(text, offset);
@@ -733,7 +752,7 @@ const CHPASSWD_ECHO = /(\becho[ \t]+(?:-[ne][ \t]+)?(["']?)[\w.-]{1,64}:)([^\s"'
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`) (also `pwd: …` as a lone word, a quoted key\'s, and any but a path in a query string), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not before prose, not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -1077,7 +1096,9 @@ function triggersIn(text: string): Set<string> | undefined {
 
 /** The normalised key names (lower case, letters and digits only) whose values are secret whatever they look like (but a paging cursor's: isPagingTokenName). */
 const SECRET_KEY_SUFFIXES = /(?:password|passwd|passphrase|secret|secretkey|secretkeybase|token|apikey|accesskey|privatekey|authorization|credentials?|cookie)$/;
-const SECRET_KEY_NAMES = new Set(['auth', 'pass']);
+const SECRET_KEY_NAMES = new Set(['auth', 'pass', 'pwd']);
+/** A `pwd` key (normalised): its value is a password but a working directory's path (isWorkingDirectory). */
+const PWD_KEY = 'pwd';
 
 /** The rule that replaces a value whole because its key names a secret. */
 export const SECRET_FIELD_RULE = 'secret-field';
@@ -1086,7 +1107,7 @@ export const BUILTIN_RULES: ReadonlyArray<{ readonly name: string; readonly desc
   ...BUILTIN_TEXT_RULES.map(({ name, description }) => ({ name, description })),
   {
     name: SECRET_FIELD_RULE,
-    description: 'a value (string, number, object) whose key names a secret: password, passwd, secret, token, api_key, authorization, access_key, private_key, client_secret, cookie, credentials, … (any case, any separator)',
+    description: 'a value (string, number, object) whose key names a secret: password, passwd, pass, pwd (not a working directory\'s path), secret, token, api_key, authorization, access_key, private_key, client_secret, cookie, credentials, … (any case, any separator)',
   },
 ];
 
@@ -1117,6 +1138,8 @@ interface KeyVerdict {
   /** The key itself, redacted (a key may hold a secret too). */
   readonly key: string;
   readonly secret: boolean;
+  /** The key is `pwd`: a working directory's path stays. */
+  readonly pwd: boolean;
 }
 
 /** Compiles a config pattern: global, with indices when it names a `secret` group. */
@@ -1265,7 +1288,7 @@ export class Redactor {
     for (const key of Object.keys(source)) {
       const item = source[key];
       const verdict = this.keyVerdict(key);
-      let clean = verdict.secret && isReplaceable(item) ? redactionMarker(SECRET_FIELD_RULE) : depth === 0 && key === 'ts' && typeof item === 'string' ? this.redactTime(item) : this.walk(item, depth + 1);
+      let clean = verdict.secret && isReplaceable(item) && !(verdict.pwd && typeof item === 'string' && isWorkingDirectory(item)) ? redactionMarker(SECRET_FIELD_RULE) : depth === 0 && key === 'ts' && typeof item === 'string' ? this.redactTime(item) : this.walk(item, depth + 1);
       if (depth === 0 && clean !== item && typeof item === 'string') {
         if (IDENTITY_FIELDS.has(key)) clean = this.redactId(item, clean as string);
         // A name field is not a secret's key, so `clean` is the name redacted as text.
@@ -1299,7 +1322,7 @@ export class Redactor {
     if (verdict) return verdict;
     const normalised = normalisedKey(key);
     const secret = this.secretFields && (SECRET_KEY_SUFFIXES.test(normalised) || SECRET_KEY_NAMES.has(normalised)) && !isPagingTokenName(key);
-    verdict = { key: this.redactText(key), secret };
+    verdict = { key: this.redactText(key), secret, pwd: normalised === PWD_KEY };
     if (this.keyCache.size >= KEY_CACHE_LIMIT) this.keyCache.clear();
     this.keyCache.set(key, verdict);
     return verdict;

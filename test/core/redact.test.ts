@@ -587,7 +587,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // A Windows working directory, a lower-case directory's name, sudo's `; PWD=… ;` (no connection string's).
       'PWD=D:\\a\\1\\s pwd=C:\\Users\\ci2\\build\n+ pwd=build2 pwd=release-2024 pwd=app-v2',
       'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/usr/bin/id',
-      'pwd: /home/etl\nPWD: build dir for v2 2024\n{"pwd":"/srv/app","PWD":"release-2024"}\nGET /x?pwd=/srv',
+      'pwd: /home/etl\nPWD: build dir for v2 2024\n{"pwd":"/srv/app","PWD":"C:\\\\ci\\\\release-2024"}\nGET /x?pwd=/srv',
       'passwd changed for user bob\nuser=bob passwd changed\npasswd bob',
       // The passwd command run on a user (sudo's own line, a path, a quoted command line), or a user's name before prose.
       'Dec  7 01:00:01 web1 sudo:    alice : TTY=pts/0 ; USER=root ; COMMAND=/usr/bin/passwd deploy01',
@@ -752,6 +752,11 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['Server=db;Uid=sa;Pwd=s3cret', `Server=db;Uid=sa;Pwd=${M('secret-assignment')}`],
       ['Server=db;Uid=sa;PWD=123456 pwd=Build2024x', `Server=db;Uid=sa;PWD=${M('secret-assignment')} pwd=${M('secret-assignment')}`],
       ['connect host=db pwd: Secr3t!  \n{"host":"db","pwd":"Secr3t!"}\nGET /login?user=bob&pwd=letmein', `connect host=db pwd: ${M('secret-assignment')}  \n{"host":"db","pwd":"${M('secret-assignment')}"}\nGET /login?user=bob&pwd=${M('secret-assignment')}`],
+      // A lower-case `pwd` on a login's line, quoted, or in a form body is judged as `pass=` is there: not a directory's name.
+      ['login user=bob pwd=hunter22\nuser=admin pwd=letmein2 host=db', `login user=bob pwd=${M('secret-assignment')}\nuser=admin pwd=${M('secret-assignment')} host=db`],
+      ['POST /wp-login.php body: pwd=hunter22&log=admin', `POST /wp-login.php body: pwd=${M('secret-assignment')}&log=admin`],
+      ['{"log":"admin","pwd":"hunter22"}\n{"user":"bob","pwd":"letmein"}\n{"PWD":"release-2024"}', `{"log":"admin","pwd":"${M('secret-assignment')}"}\n{"user":"bob","pwd":"${M('secret-assignment')}"}\n{"PWD":"${M('secret-assignment')}"}`],
+      ['username: bob pwd: hunter22', `username: bob pwd: ${M('secret-assignment')}`],
       ['<user>bob</user><password>s3cret</password>', `<user>bob</user><password>${M('secret-assignment')}</password>`],
       ['<db_password>two words</db_password>', `<db_password>${M('secret-assignment')}</db_password>`],
       ['login?password%3Dhunter2', `login?password%3D${M('secret-assignment')}`],
@@ -1014,6 +1019,15 @@ describe('redactValue', () => {
       NextContinuationToken: '1ueGcxLPRx1Tr',
       next_page_token: 'CAESBggB',
     });
+  });
+
+  it("replaces a pwd key's value whole but a working directory's path", () => {
+    // Prepare
+    const value = { pwd: 'hunter22', nested: { PWD: '/home/etl', pwd: 'C:\\Users\\ci' }, user_pwd: 'build/out' };
+    // Act
+    const clean = BUILTIN_REDACTOR.redactValue(value);
+    // Assess
+    expect(clean).toEqual({ pwd: M('secret-field'), nested: { PWD: '/home/etl', pwd: 'C:\\Users\\ci' }, user_pwd: 'build/out' });
   });
 
   it('returns the very same object when nothing is secret, and copies only what changed', () => {
