@@ -7,6 +7,7 @@ import { FileReportPublisher } from '../adapters/file-report-publisher.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import type { LineTally, Rejection } from '../core/line-tally.ts';
+import { scheduledRunBetween } from '../core/report/coverage.ts';
 import { plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
@@ -99,9 +100,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : []), ...(older ? [older] : [])];
     // What the files say ends at their latest event (or --now): a month that goes on after it was not seen to its end.
     const latest = Math.min(scanned.stream.latest, now ?? Number.POSITIVE_INFINITY);
-    const ended = endsEarlyNote(opts.month, latest, clock.now());
+    if (coverageEnd(opts.month, latest, clock.now()) !== undefined) inputEndsAt = latest;
+    const ended = endsEarlyNote(opts.month, latest, clock.now(), opts.config);
     if (ended) {
-      inputEndsAt = latest;
       opts.stderr.write(`silent-audit report: ${ended}\n`);
       inputNotes.push(ended);
     }
@@ -167,15 +168,23 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
 /** A gap this short between the logs' end and the month's (or the report's time) is not noted: the quiet of a night. */
 const ENDS_EARLY_MIN_MS = 3_600_000;
 
+/** The month's end (or the report's time, in a month under way) when the log files' latest event is over an hour before it; undefined otherwise, or for files with no event. */
+function coverageEnd(month: string, latest: number, reportAt: number): number | undefined {
+  const end = Math.min(monthSpan(month).toMs, reportAt);
+  return latest > 0 && end - latest >= ENDS_EARLY_MIN_MS ? end : undefined;
+}
+
 /**
  * The note when the log files given end (their latest event, `latest`) over an hour before the
- * month does (or before the report's time, in a month under way): nothing after it was seen, so
- * the report covers the month only up to it. Undefined otherwise, or for files with no event.
+ * month does (or before the report's time, in a month under way) and a configured job's schedule
+ * expected a run after that (`scheduledRunBetween`): nothing after it was seen, so the report
+ * covers the month only up to it. Undefined otherwise (a complete log of a daily job ending with
+ * its last run of the month says nothing), or for files with no event.
  */
-export function endsEarlyNote(month: string, latest: number, reportAt: number): string | undefined {
+export function endsEarlyNote(month: string, latest: number, reportAt: number, config: Pick<Config, 'jobs'>): string | undefined {
   const span = monthSpan(month);
-  const end = Math.min(span.toMs, reportAt);
-  if (!(latest > 0) || end - latest < ENDS_EARLY_MIN_MS) return undefined;
+  const end = coverageEnd(month, latest, reportAt);
+  if (end === undefined || !Object.keys(config.jobs).some((name) => scheduledRunBetween(config, name, latest, end) !== undefined)) return undefined;
   const gap = `${((end - latest) / 86_400_000).toFixed(1)} days`;
   const before = end === span.toMs ? `${span.label} does` : `the report's time, ${isoTime(end)}`;
   return `The log files given end at ${isoTime(latest)}, ${gap} before ${before}: nothing after that was seen, so the month is covered only up to then, and a job whose schedule expected a run after it is UNKNOWN, not OK.`;

@@ -692,4 +692,27 @@ describe('report from log files that end before the month does', () => {
     expect(row.reason).toBe('the log files given end at 2026-11-27T02:35:00Z, before November 2026 does: its schedule "30 2 * * *" (UTC) expected a run at 2026-11-28T02:30:00Z after that, not seen');
     expect(result.report!.notes).toContainEqual(expect.stringMatching(/^The log files given end at 2026-11-27T02:35:00Z, 3\.9 days before November 2026 does/));
   });
+
+  it('says nothing of where the logs end when no configured schedule expected a run after then', async () => {
+    // Prepare: backup ("0 6 * * *") ran every day of November 2026, its last run ending 30 November 06:01
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-ends-complete-'));
+    const lines: string[] = [];
+    for (let day = 1; day <= 30; day++) {
+      const date = `2026-11-${String(day).padStart(2, '0')}`;
+      lines.push(JSON.stringify({ type: 'run.start', ts: `${date}T06:00:00Z`, job: 'backup', run_id: `r${day}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: `${date}T06:01:00Z`, job: 'backup', run_id: `r${day}`, status: 'ok', exit_code: 0 }));
+    }
+    writeFileSync(join(dir, 'b.log'), lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { backup: { schedule: '0 6 * * *', owner: 'b@example.com' } } });
+    const err = capture();
+
+    // Act
+    const result = await runReport({ month: '2026-11', paths: [join(dir, 'b.log')], config, clock: { now: () => Date.parse('2026-12-01T06:00:00Z') }, stdout: capture().stream, stderr: err.stream });
+
+    // Assess
+    const row = result.report!.coverage.rows.find((r) => r.name === 'backup')!;
+    expect([row.status, row.runsInMonth]).toEqual(['ok', 30]);
+    expect(result.report!.notes.filter((n) => n.includes('log files given end'))).toEqual([]);
+    expect(err.text()).not.toContain('log files given end');
+  });
 });

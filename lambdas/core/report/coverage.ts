@@ -52,12 +52,18 @@ const DAY_MS = 86_400_000;
  */
 function unseenAfterInputNote(kind: string, name: string, config: Config, span: MonthSpan, end: number, inputEndsAt: number | undefined): string | undefined {
   if (kind !== 'job' || inputEndsAt === undefined || inputEndsAt >= end) return undefined;
+  const due = scheduledRunBetween(config, name, inputEndsAt, end);
+  if (due === undefined) return undefined;
+  const job = ownValue(config.jobs, name)!;
+  return `the log files given end at ${isoSecond(inputEndsAt)}, before ${span.label} does: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} after that, not seen`;
+}
+
+/** The first run job `name`'s configured schedule (in its `timezone`) expected after `after` and before `end`; undefined: none, or no schedule. */
+export function scheduledRunBetween(config: Pick<Config, 'jobs'>, name: string, after: number, end: number): number | undefined {
   const job = ownValue(config.jobs, name);
   if (!job?.schedule) return undefined;
   // expectedStarts reads (after, until].
-  const [due] = expectedStarts(job.schedule, job.timezone, inputEndsAt, end - 1, 1);
-  if (due === undefined) return undefined;
-  return `the log files given end at ${isoSecond(inputEndsAt)}, before ${span.label} does: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} after that, not seen`;
+  return expectedStarts(job.schedule, job.timezone, after, end - 1, 1)[0];
 }
 
 /**
