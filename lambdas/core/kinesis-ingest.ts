@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type CommitRetry, RESERVED_MS } from './commit-retry.ts';
 import { type CloudWatchLogsPayload, decodeCloudWatchPayload, PayloadError } from './envelope.ts';
 import { type IngestDeps, type IngestReport, ingestPayloads, payloadRejected } from './ingest.ts';
 import { EventLineJoiner, FILE_LINES, mayBeContainerRecord } from './parse/container.ts';
@@ -53,7 +54,10 @@ export interface KinesisIngestResult {
   readonly fellBack: boolean;
   /** Why the merged batch failed (redacted), when it fell back. */
   readonly fallbackError?: string;
-  /** The record processed alone that failed too, and why (redacted): Lambda retries from it. */
+  /**
+   * The record Lambda retries from, and why (redacted): the one processed alone that failed too, or
+   * the first the fallback had no time left to start (`FALLBACK_FLOOR_MS`).
+   */
   readonly failedRecord?: { readonly sequenceNumber: string; readonly error: string };
 }
 
@@ -66,10 +70,27 @@ function delivery(record: KinesisRecord): { awslogs: { data: string } } {
 }
 
 /**
+ * What of an invocation's time (at its start) a write of the merged batch that keeps losing leaves
+ * for the records one by one: half, not just the `RESERVED_MS` a lone payload's write leaves.
+ */
+const FALLBACK_SHARE = 0.5;
+/** The records one by one start no record with less than this of the invocation left: its write's retry would find none. */
+export const FALLBACK_FLOOR_MS = 2 * RESERVED_MS;
+
+/** The merged batch's retry: as `retry`, but keeping `FALLBACK_SHARE` of the invocation's time for the fallback. */
+function mergedRetry(retry: CommitRetry | undefined): CommitRetry | undefined {
+  if (!retry?.remainingMs) return retry;
+  return { ...retry, reservedMs: Math.max(retry.reservedMs ?? RESERVED_MS, FALLBACK_FLOOR_MS, retry.remainingMs() * FALLBACK_SHARE) };
+}
+
+/**
  * One invocation of the Kinesis consumer. The records are decoded and processed as one batch; if
  * that fails (storage, a conflict that kept recurring), they are processed again one by one, in
  * order (the records holding one split container line of a stream together), and the first one that fails is reported in `batchItemFailures`, so Lambda retries from
- * there (redelivery is harmless: runs already processed are recognised by id). Records that are
+ * there (redelivery is harmless: runs already processed are recognised by id). A merged batch whose
+ * writes keep losing gives up with half the time it began with left, and the fallback starts no record
+ * under `FALLBACK_FLOOR_MS` left: it hands that one back instead, so the invocation answers before
+ * its timeout (a timeout would retry the whole batch, bisected). Records that are
  * not CloudWatch payloads are counted and skipped, as the Lambda subscription refuses them.
  */
 export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Promise<KinesisIngestResult> {
@@ -99,7 +120,7 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
     return { reports: refusedBefore, counts: { records: records.length, payloadsRejected: refusedBefore.length, controlMessages: controls.filter((i) => i < end).length } };
   };
   try {
-    const report = await ingestPayloads(payloads.map((p) => p.payload), deps);
+    const report = await ingestPayloads(payloads.map((p) => p.payload), { ...deps, retry: mergedRetry(deps.retry) });
     const all = skipped();
     return { ...all.counts, response: { batchItemFailures: [] }, reports: [...all.reports, report], fellBack: false };
   } catch (batchError) {
@@ -107,16 +128,21 @@ export async function ingestKinesisBatch(event: unknown, deps: IngestDeps): Prom
     const redact = (error: unknown) => redactorFor(deps.config).redactText(messageOf(error));
     const fallbackError = redact(batchError);
     const processed: IngestReport[] = [];
+    /** Lambda retries from `record` on: refused records and control messages among them are counted then, not twice. */
+    const handBack = (index: number, record: KinesisRecord, error: string): KinesisIngestResult => {
+      const before = skipped(index);
+      const failedRecord = { sequenceNumber: record.kinesis.sequenceNumber, error };
+      return { ...before.counts, fellBack: true, fallbackError, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports: [...before.reports, ...processed], failedRecord };
+    };
     // A line a container runtime split over records of one stream is joined only when they are read together: they go as one.
     for (const unit of fallbackUnits(payloads)) {
       const { index, record } = unit[0];
+      const left = deps.retry?.remainingMs?.();
+      if (left !== undefined && left < FALLBACK_FLOOR_MS) return handBack(index, record, `not processed: ${left} ms of the invocation left, under ${FALLBACK_FLOOR_MS}`);
       try {
         processed.push(await ingestPayloads(unit.map((p) => p.payload), deps));
       } catch (recordError) {
-        // The records from this one on come again in Lambda's retry: refused records and control messages among them are counted then, not twice.
-        const before = skipped(index);
-        const failedRecord = { sequenceNumber: record.kinesis.sequenceNumber, error: redact(recordError) };
-        return { ...before.counts, fellBack: true, fallbackError, response: { batchItemFailures: [{ itemIdentifier: record.kinesis.sequenceNumber }] }, reports: [...before.reports, ...processed], failedRecord };
+        return handBack(index, record, redact(recordError));
       }
     }
     const all = skipped();

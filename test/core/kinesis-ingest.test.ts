@@ -197,6 +197,42 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     expect((await store.load(['job#cache-warmer'])).get('job#cache-warmer')?.version).toBeGreaterThan(0);
   });
 
+  it('when the batch kept losing its writes, leaves the records one by one time to run, and hands back those it had no time for', async () => {
+    // Prepare: a 2-minute invocation (fake time: each read and write of state takes 3 s, a wait takes its length); the
+    // job of the batch's last record (its only one) loses every write, so the merged batch keeps retrying.
+    let elapsed = 0;
+    const remainingMs = () => 120_000 - elapsed;
+    const retry = { remainingMs, sleep: async (ms: number) => void (elapsed += ms), random: () => 0.5 };
+    const at = NOW - 3_600_000;
+    const line = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.end', job: 'contended', run_id: 'c-1', exit_code: 1 });
+    const last = encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/contended', logStream: 'host-1', subscriptionFilters: ['silent-audit'], logEvents: [{ id: '1', timestamp: at, message: line }] });
+    const events = [...deliveries.slice(0, 49).map((d) => d.event), last];
+    const contended = 'job#contended';
+    const store = new MemoryAuditStore();
+    const [load, commit] = [store.load.bind(store), store.commit.bind(store)];
+    store.load = async (keys: readonly string[]) => {
+      elapsed += 3_000;
+      return load(keys);
+    };
+    store.commit = async (change: SubjectCommit): Promise<CommitResult> => {
+      elapsed += 3_000;
+      return change.key === contended ? 'conflict' : commit(change);
+    };
+
+    // Act
+    const result = await ingestKinesisBatch(kinesisEvent(events, 100), { ...deps(store), retry });
+
+    // Assess: the answer comes before the deadline; Lambda retries from the first record not processed.
+    const kept = result.reports.length;
+    expect(result.fellBack).toBe(true);
+    expect(result.fallbackError).toMatch(/^CommitConflictError: /);
+    expect(remainingMs()).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(50);
+    expect(result.response).toEqual({ batchItemFailures: [{ itemIdentifier: String(49_000_100 + kept) }] });
+    expect(result.failedRecord).toEqual({ sequenceNumber: String(49_000_100 + kept), error: expect.stringMatching(/^not processed: \d+ ms of the invocation left/) });
+  });
+
   it('counts a refused record or control message once when Lambda retries from a failed record before it', async () => {
     // Prepare: a record that is not a payload, the deliveries up to the invoice-export job's first, whose
     // state cannot be written, then a second record that is not a payload and a control message

@@ -385,7 +385,8 @@ describe('the ingest handlers while other environments keep winning their writes
 
   it.each(Object.keys(handlers) as (keyof typeof handlers)[])('%s: retries for as long as its invocation has time, past the 30 s a writer without a deadline retries for', async (which) => {
     // Prepare: the job's and its alert state's writes each lose for 35 s after their first try; the
-    // invocation has 100 s (Lambda's context); its time and the waits are fake timers.
+    // invocation has 100 s (Lambda's context), the Kinesis consumer's 160 s, as its batch keeps half
+    // for its records one by one; its time and the waits are fake timers.
     vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
     const store = new MemoryAuditStore();
     const firstTry = new Map<string, number>();
@@ -397,7 +398,8 @@ describe('the ingest handlers while other environments keep winning their writes
     };
     const sent: string[] = [];
     const deps = { store, sink: { publish: async (f: Finding) => void sent.push(`${f.detector} ${f.subject}`) }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_600_000 } };
-    const deadline = Date.now() + 100_000;
+    const start = Date.now();
+    const deadline = start + (which === 'kinesis' ? 160_000 : 100_000);
     const context = { getRemainingTimeInMillis: () => deadline - Date.now() };
     const payload = encodePayload({
       messageType: 'DATA_MESSAGE',
@@ -415,6 +417,6 @@ describe('the ingest handlers while other environments keep winning their writes
     expect(await response).toMatchObject(which === 'kinesis' ? { batchItemFailures: [] } : { status: 'processed' });
     expect(sent).toEqual(['run-failed shared']);
     expect(await store.pendingAlerts(10)).toEqual([]);
-    expect(context.getRemainingTimeInMillis()).toBeLessThan(30_000);
+    expect(Date.now() - start).toBeGreaterThan(70_000);
   });
 });
