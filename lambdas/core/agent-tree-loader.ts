@@ -57,7 +57,8 @@ export class RunCache {
       const runId = instances.get(id);
       if (run === undefined && runId !== undefined) {
         const current = loaded.get(agentRunKey(runId))?.state as AgentRunState | undefined;
-        if (current?.instance === id) run = current;
+        // Its current run, or one it keeps (an earlier run the open roots name, `runOfKey`).
+        if (current?.instance === id || current?.previous?.some((earlier) => earlier.instance === id)) run = current;
       }
       this.runs.set(id, run);
     }
@@ -182,6 +183,8 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
     if (!standsAlone(earlier, view) && cycleRootOf(earlier, view) !== earlier) continue;
     const tree = buildTreeSnapshot(earlier.run_id, view);
     if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
+    // One whose parent may yet turn up (named and not started, guessed): for the sweep, under its key (`runOfKey`).
+    else events.push(treeEvent(openMarker(earlier, tree)));
   }
   for (const id of [...roots].sort()) {
     const root = cache.runs.get(id) as AgentRunState;

@@ -292,6 +292,17 @@ function runAlongside(run: AgentRunState | undefined, other: AgentRunState): Age
   return earlier === undefined ? run : asRun(run.run_id, earlier);
 }
 
+/**
+ * The run a key names (`runKeyOf`) of the runs at hand: the aggregate of its id, or, when the key
+ * names one of the earlier runs it keeps (`previous`), that run (an open root started again since).
+ */
+export function runOfKey(key: string, runs: ReadonlyMap<string, AgentRunState | undefined>): AgentRunState | undefined {
+  const run = runs.get(key);
+  if (run?.previous === undefined || runKeyOf(run) === key) return run;
+  const earlier = run.previous.find((r) => (r.instance ?? run.run_id) === key);
+  return earlier === undefined ? run : asRun(run.run_id, earlier);
+}
+
 /** The runs from `run` up its named parents until the chain comes back to it; undefined when it does not (within `MAX_TREE_DEPTH`). */
 export function parentCycle(run: AgentRunState, runs: ReadonlyMap<string, AgentRunState | undefined>): string[] | undefined {
   const chain = [run.run_id];
@@ -535,8 +546,12 @@ export function judgeStaleAgentRoots(
 ): TreeSnapshot[] {
   const out: TreeSnapshot[] = [];
   for (const candidate of candidates) {
-    const root = runs.get(candidate.run_id);
+    const root = runOfKey(candidate.run_id, runs);
     if (!root) continue;
+    if (root !== runs.get(candidate.run_id)) {
+      out.push(...judgeStaleAgentRoots([{ ...candidate, run_id: root.run_id }], concurrentView(root, runs), now, options));
+      continue;
+    }
     if (!standsAlone(root, runs)) {
       // The root alone (and its parent, which started): the reducer only lets it go.
       const alone = new Map([[root.run_id, { ...root, children: [] }]]);

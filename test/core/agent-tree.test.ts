@@ -1215,6 +1215,23 @@ describe('a run id started again after its run ended', () => {
     expect(cyclesByDay.findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual(['run-failed c1', `run-failed ${again}`]);
   });
 
+  it('has the sweep judge an earlier run whose named parent never started, as it judges a current one', async () => {
+    // Prepare: w1 (parent 'ghost', never seen) fails, and runs again ok 10 minutes later
+    const orphan = (t: number, status: string) => [start(t, 'sub', 'w1', { parent_run_id: 'ghost' }), act(t + 2, 'sub', 'w1'), end(t + 6, 'sub', 'w1', { status, actions_reported: 1, output_bytes: 5 })];
+    const [first, second] = [orphan(0, 'error'), orphan(600, 'ok')];
+    const ctx = ctxAt(T0 + 700_000);
+    // Act: in one batch, and a batch each; the sweep an hour later
+    const results = [];
+    for (const batches of [[[...first, ...second]], [first, second]]) {
+      const { store, findings } = await feed(batches, undefined, ctx);
+      const swept = await sweepAgentRoots(store, ctxAt(T0 + 3_600_000));
+      const agent = (await store.load(['agent#sub'])).get('agent#sub')?.state as AgentState;
+      results.push({ findings: [...findings, ...swept.findings].map((f) => `${f.detector} ${f.run_id}`), open: agent.open, roots: agent.roots });
+    }
+    // Assess
+    for (const result of results) expect(result).toEqual({ findings: ['run-failed w1'], open: [], roots: 2 });
+  });
+
   it('has the sweep judge a later run of the id that never ends, once it goes quiet', async () => {
     // Prepare: day 1 ends; day 2 starts, acts 25 times and is never heard of again
     const lines = [...day(0), start(DAY, 'digest-bot', 'digest', { budget: { max_actions: 20 } }), ...acts(25, DAY + 1, 'digest-bot', 'digest')];
