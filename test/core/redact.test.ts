@@ -608,6 +608,8 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['passwd: Hunter2Pass\n  passwd: correct horse battery staple\nDB_PASSWD=s3cret rootpasswd=s3cret', `passwd: ${M('secret-assignment')}\n  passwd: ${M('secret-assignment')}\nDB_PASSWD=${M('secret-assignment')} rootpasswd=${M('secret-assignment')}`],
       ['user=bob passwd hunter22 host=db; user=bob passwd "two words" policy', `user=bob passwd ${M('secret-assignment')} host=db; user=bob passwd "${M('secret-assignment')}" policy`],
       ['chpasswd < users.txt; passwd Hunter2Pass', `chpasswd < users.txt; passwd ${M('secret-assignment')}`],
+      // Before a status word only a plain lower-case word is a user's name: one in mixed case is a password.
+      ['login user=bob passwd Hunter2Pass rejected\nuser=root passwd Xk9pL2mq4 failed', `login user=bob passwd ${M('secret-assignment')} rejected\nuser=root passwd ${M('secret-assignment')} failed`],
       // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
       ['login failed: user=admin pass=hunter22', `login failed: user=admin pass=${M('secret-assignment')}`],
       ['GET /login?user=bob&pass=S3cr3t&next=/', `GET /login?user=bob&pass=${M('secret-assignment')}&next=/`],
