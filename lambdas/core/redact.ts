@@ -812,7 +812,7 @@ const awsSecretKeyRule: TextRule = {
 
 const urlPassword = regexRule(
   'url-password',
-  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`)',
+  'the password in a URL (`scheme://user:password@host` → `scheme://user:[REDACTED:url-password]@host`), also one holding `/` or `@`, also in JSON text that escapes `/` (`mysql:\\/\\/user:password@host`); without a scheme, `user:password@host` when the password looks like a credential (not an e-mail address after a label: `mailto:`, `email:`, `from:`, `user:`, …; not an image\'s `name:tag@sha256:…`; not a Java object\'s `name:Class@ab12cd9`, whose hex hash is no host)',
   // The password runs to the last `@` (nothing of one holding `@` or `/` is left); `host:8443/…@…` is a port and a path; a marker (sentry-dsn's) is no user.
   new RegExp(String.raw`:(${SLASH}${SLASH})(?!\[REDACTED:)([^\s:/@"'\\]{0,256}):(?!\d{0,5}${SLASH})(?:[^\s?#"'\\]|${ESCAPE_IN_WORD}[^\s?#]){1,256}@`, 'g'),
   (_m, slashes: string, user: string) => `:${slashes}${user}:${redactionMarker('url-password')}@`,
@@ -823,8 +823,12 @@ const isPasswordCode = (code: number) =>
 const isUserCode = (code: number) => (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x2e || code === 0x2d;
 /** What may not stand just before a scheme-less user: `+`, `%`, `:`, `/`, `@`, `[`, `\`. */
 const isBeforeUserCode = (code: number) => code === 0x2b || code === 0x25 || code === 0x3a || code === 0x2f || code === 0x40 || code === 0x5b || code === 0x5c;
-/** A host after the `@`: a name starting with a letter, not a digest's algorithm (`@sha256:`, `@SHA256:`, `@md5:`), or an IPv4 address; not a version or date (`@1.3.0`, `@2024-12-07`). */
-const HOST_AFTER_AT = /(?!sha\d{1,3}:|md5:)[a-z]|\d{1,3}(?:\.\d{1,3}){3}(?![\w.-])/iy;
+/**
+ * A host after the `@`: a name starting with a letter, not a digest's algorithm (`@sha256:`, `@SHA256:`, `@md5:`) nor
+ * 4 to 16 hex digits alone (Java's Object.toString: `OrderListener@ab12cd9`), or an IPv4 address; not a version or
+ * date (`@1.3.0`, `@2024-12-07`).
+ */
+const HOST_AFTER_AT = /(?!sha\d{1,3}:|md5:|[0-9a-f]{4,16}(?![\w.-]))[a-z]|\d{1,3}(?:\.\d{1,3}){3}(?![\w.-])/iy;
 
 /** The `:` before a scheme-less password ending at the `@` at `at` (1 to 128 password characters, not before `floor`), or -1. */
 function passwordColonBefore(text: string, at: number, floor: number): number {

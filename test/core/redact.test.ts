@@ -55,11 +55,15 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       'dag:daily_sales_v2@2024-12-07 failed; queue:orders-v3@rabbitmq1 consumer lost; node:worker-12a@eu-west-1',
       'chown backup:backup2024@host; npm:left-pad2@1.3.0 pypi:requests2@2.31; pull app:build-20241207@SHA256:0123abcd',
       'pull app:Build20241207x@SHA256:0123abcd; tag:V2Release2024@2024-12-07',
+      // Java's Object.toString (`Class@hexhash`): a hash, in hex, is no host.
+      'Registered listener:com.example.OrderListener@ab12cd9\nClosing connection:HikariProxyConnection@e4f5a61 wrapping org.postgresql.jdbc.PgConnection@5e0e82ae',
     ],
     redacted: [
       ['postgres://admin:Hunter2Pass@db:5432/x', `postgres://admin:${M('url-password')}@db:5432/x`],
       // No scheme: `user:password@host`, a password that looks like a credential before a host.
       ['connect admin:Hunter2Pass@db failed', `connect admin:${M('url-password')}@db failed`],
+      // A host starting with hex digits but not all of them is one (`@cafe01.corp`, `@db`).
+      ['connect app:Hunter2Pass@cafe01.corp and etl:Xk9pL2mq4@deadbeef.internal', `connect app:${M('url-password')}@cafe01.corp and etl:${M('url-password')}@deadbeef.internal`],
       ['connect app:S3cr3t!x@10.0.0.5:5432 and etl:Xk9-pL2mq@db', `connect app:${M('url-password')}@10.0.0.5:5432 and etl:${M('url-password')}@db`],
       ['HTTPS_PROXY=proxy:Xk9pL2mq@proxy.corp:3128 "dsn": "app:S3cr3tPW@db.internal:5432/app"', `HTTPS_PROXY=proxy:${M('url-password')}@proxy.corp:3128 "dsn": "app:${M('url-password')}@db.internal:5432/app"`],
       ['postgres://app:hunter2@db.internal:5432/app', `postgres://app:${M('url-password')}@db.internal:5432/app`],
