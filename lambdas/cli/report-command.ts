@@ -8,7 +8,7 @@ import { type Config, loadConfig } from '../config.ts';
 import { isoTime } from '../core/findings.ts';
 import type { LineTally, Rejection } from '../core/line-tally.ts';
 import { scheduledRunBetween } from '../core/report/coverage.ts';
-import { plural } from '../core/report/format.ts';
+import { formatSpan, plural } from '../core/report/format.ts';
 import { MONTH_FORMAT, monthProblem, monthSpan, notBegunProblem, scheduledReportTime } from '../core/report/month.ts';
 import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
@@ -185,7 +185,7 @@ export function endsEarlyNote(month: string, latest: number, reportAt: number, c
   const span = monthSpan(month);
   const end = coverageEnd(month, latest, reportAt);
   if (end === undefined || !Object.keys(config.jobs).some((name) => scheduledRunBetween(config, name, latest, end) !== undefined)) return undefined;
-  const gap = `${((end - latest) / 86_400_000).toFixed(1)} days`;
+  const gap = formatSpan(end - latest);
   const before = end === span.toMs ? `${span.label} does` : `the report's time, ${isoTime(end)}`;
   return `The log files given end at ${isoTime(latest)}, ${gap} before ${before}: nothing after that was seen, so the month is covered only up to then, and a job whose schedule expected a run after it is UNKNOWN, not OK.`;
 }

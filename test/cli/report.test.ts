@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../lambdas/cli/program.ts';
-import { formatFor, runReport } from '../../lambdas/cli/report-command.ts';
+import { endsEarlyNote, formatFor, runReport } from '../../lambdas/cli/report-command.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
 import type { AuditReport } from '../../lambdas/core/report/model.ts';
 import { REPORT_SECTIONS } from '../../lambdas/core/report/model.ts';
@@ -714,5 +714,16 @@ describe('report from log files that end before the month does', () => {
     expect([row.status, row.runsInMonth]).toEqual(['ok', 30]);
     expect(result.report!.notes.filter((n) => n.includes('log files given end'))).toEqual([]);
     expect(err.text()).not.toContain('log files given end');
+  });
+
+  it('says a gap of just over an hour in hours, not 0.0 days', () => {
+    // Prepare: an hourly job whose log ends 2026-11-30T22:55Z, 65 minutes before November does
+    const config = validateConfig({ jobs: { sync: { schedule: '0 * * * *', owner: 's@example.com' } } });
+
+    // Act
+    const note = endsEarlyNote('2026-11', Date.parse('2026-11-30T22:55:00Z'), Date.parse('2026-12-01T06:00:00Z'), config);
+
+    // Assess
+    expect(note).toMatch(/^The log files given end at 2026-11-30T22:55:00Z, 1\.1 h before November 2026 does: /);
   });
 });
