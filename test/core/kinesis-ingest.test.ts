@@ -3,9 +3,10 @@ import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
-import { findingKey } from '../../lambdas/core/findings.ts';
+import { type Finding, findingKey } from '../../lambdas/core/findings.ts';
 import { type IngestDeps, type IngestReport, ingestDelivery } from '../../lambdas/core/ingest.ts';
 import { ingestKinesisBatch, KinesisEventError } from '../../lambdas/core/kinesis-ingest.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
 import { controlMessage, encodePayload, monthToDeliveries } from '../../lambdas/demo/cloudwatch-payload.ts';
 import { generateMonth } from '../../lambdas/demo/generate-month.ts';
 import { createKinesisIngestHandler } from '../../lambdas/handlers/ingest-kinesis.ts';
@@ -231,6 +232,46 @@ describe('ingestKinesisBatch: CloudWatch payloads from a Kinesis stream, as one 
     expect(kept).toBeLessThan(50);
     expect(result.response).toEqual({ batchItemFailures: [{ itemIdentifier: String(49_000_100 + kept) }] });
     expect(result.failedRecord).toEqual({ sequenceNumber: String(49_000_100 + kept), error: expect.stringMatching(/^not processed: \d+ ms of the invocation left/) });
+  });
+
+  it('a finding stored by an invocation whose alert-state write ran out of retries is alerted once, by the sweep after the redelivery', async () => {
+    // Prepare: one record, a failed run of etl; a 2-minute invocation (fake time: a wait takes its length) in which
+    // every write of etl's alert state loses, so the merged batch and then the record alone give up
+    // (CommitConflictError) after etl's state and its finding were written.
+    let elapsed = 0;
+    const retry = { remainingMs: () => 120_000 - elapsed, sleep: async (ms: number) => void (elapsed += ms), random: () => 0.5 };
+    const at = NOW - 3_600_000;
+    const line = JSON.stringify({ ts: new Date(at).toISOString(), type: 'run.end', job: 'etl', run_id: 'etl-1', exit_code: 1 });
+    const event = kinesisEvent([encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/etl', logStream: 'host-1', subscriptionFilters: ['silent-audit'], logEvents: [{ id: '1', timestamp: at, message: line }] })]);
+    const store = new MemoryAuditStore();
+    const commit = store.commit.bind(store);
+    let contended = true;
+    store.commit = async (change: SubjectCommit): Promise<CommitResult> => (contended && change.key === 'alert#job#etl' ? 'conflict' : commit(change));
+    const sent: string[] = [];
+    const sink = { publish: async (f: Finding) => void sent.push(`${f.detector} ${f.subject} ${f.run_id}`) };
+    const ingestDeps = { ...deps(store), sink, config: validateConfig({}, 'empty config') };
+
+    // Act: the invocation; Lambda's retry from the record handed back, once the writes win again; the next sweep.
+    const first = await ingestKinesisBatch(event, { ...ingestDeps, retry });
+    contended = false;
+    const redelivery = await ingestKinesisBatch({ Records: event.Records.filter((r) => first.response.batchItemFailures.some((f) => f.itemIdentifier === r.kinesis.sequenceNumber)) }, ingestDeps);
+    const pendingAfterRedelivery = (await store.pendingAlerts(10)).map((f) => f.key);
+    const sweep = await runSweep({ store, sink, config: ingestDeps.config, clock: { now: () => NOW + 300_000 } });
+    const again = await runSweep({ store, sink, config: ingestDeps.config, clock: { now: () => NOW + 600_000 } });
+
+    // Assess: the first invocation stored the finding and failed its record; the redelivery finds the run
+    // processed (no finding, no alert); the finding waited in the outbox and the sweep sent it, once.
+    expect(first.fellBack).toBe(true);
+    expect(first.fallbackError).toMatch(/^CommitConflictError: state of alert#job#etl/);
+    expect(first.response.batchItemFailures).toHaveLength(1);
+    expect(redelivery.response).toEqual({ batchItemFailures: [] });
+    expect(redelivery.reports.flatMap((r) => r.findings)).toEqual([]);
+    expect(redelivery.reports.map((r) => r.alerts.sent)).toEqual([0]);
+    expect(pendingAfterRedelivery).toHaveLength(1);
+    expect(sweep.alerts.sent).toBe(1);
+    expect(again.alerts.sent).toBe(0);
+    expect(sent).toEqual(['run-failed etl etl-1']);
+    expect(await store.pendingAlerts(10)).toEqual([]);
   });
 
   it('counts a refused record or control message once when Lambda retries from a failed record before it', async () => {
