@@ -12,8 +12,8 @@ import { fingerprint } from './token-ring.ts';
  * linear in the text (test/core/redact.test.ts runs it on 256 KiB adversarial strings); a string
  * that holds none of the literals is returned after one scan. (A scheme-less `user:password@host`
  * has no literal but its `:` and `@`: a text holding both is read back from each `@` by character
- * codes (hasUserInfoShape); only one with a `:` just before an `@`'s would-be password then has the
- * trigger scan and url-password, which tries one sticky host pattern after each such `@`.)
+ * codes, with one sticky host pattern after it (hasUserInfoShape); only one holding such a
+ * `user:password@host` then has the trigger scan and url-password.)
  *
  * It runs on every line (lambdas/core/parse/index.ts). Measured with Node 20 on a shared 2-core
  * box: a short id 0.3 µs; 2 KiB of log output 3.5 µs without a trigger word, about 9 µs with
@@ -839,12 +839,15 @@ function passwordColonBefore(text: string, at: number, floor: number): number {
 }
 
 /**
- * Whether some `@` of the text has a `:` just before its would-be password (passwordColonBefore): the trigger
- * of a scheme-less `user:password@host`, by a few character codes back from each `@`, not the trigger scan
- * (`"@timestamp":`, `to=<ops@example.com>, relay=mx:25` have none).
+ * Whether some `@` of the text ends a scheme-less `user:password@host` that url-password redacts (bareUserInfoBefore,
+ * isBareUserInfo): its trigger, by character codes back from each `@` and one sticky host pattern, not the trigger scan
+ * (`"@timestamp":`, `to=<ops@example.com>, relay=mx:25`, an image's `nginx:1.25.3@sha256:…`, SMTP's `RCPT TO:<ops@example.com>` have none).
  */
 function hasUserInfoShape(text: string): boolean {
-  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) if (passwordColonBefore(text, at, -1) >= 0) return true;
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    const info = bareUserInfoBefore(text, at, -1);
+    if (info && isBareUserInfo(text.slice(info[0], info[1]), text.slice(info[1] + 1, at))) return true;
+  }
   return false;
 }
 
@@ -1019,7 +1022,7 @@ const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bea
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
-/** A text with a `:` just before an `@`'s would-be password (hasUserInfoShape), where a scheme-less `user:password@host` may be (url-password's bareUserInfoBefore). */
+/** A text holding a scheme-less `user:password@host` (hasUserInfoShape: url-password's bareUserInfoBefore and isBareUserInfo). */
 const USER_INFO_TRIGGER = ':@';
 
 const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {

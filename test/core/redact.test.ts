@@ -881,12 +881,14 @@ describe('the built-in rules', () => {
     ]);
   });
 
-  it("runs no trigger scan on a line holding : and @ with no `:` just before an `@`'s would-be password (ECS JSON's @timestamp, a postfix address)", () => {
+  it("runs no trigger scan on a line holding : and @ with no scheme-less user:password@host (ECS JSON's @timestamp, a postfix address, an image's digest, SMTP's RCPT TO)", () => {
     // Prepare: every regular expression scanned with matchAll, seen
     const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
     const lines = [
       '{"@timestamp":"2026-12-07T01:00:00.000Z","log.level":"info","message":"batch done","service.name":"etl"}',
       'Dec  7 01:00:01 web1 postfix/smtp[123]: 4F1: to=<ops@example.com>, relay=mx:25, status=sent',
+      'Dec  7 01:00:00 node1 kubelet[812]: I1207 01:00:00.123 Successfully pulled image "nginx:1.25.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" in 1.2s',
+      'Dec  7 01:00:01 mx1 postfix/smtpd[991]: > mail.example.com[1.2.3.4]: RCPT TO:<ops@example.com>',
       'connect admin:Hunter2Xy@db failed',
     ];
     // Act
@@ -895,10 +897,10 @@ describe('the built-in rules', () => {
       return { clean: new Redactor().redactText(line), scans: matchAll.mock.calls.length };
     });
     matchAll.mockRestore();
-    // Assess: the first two as they were, with no scan; the third scanned and redacted
-    expect(seen.slice(0, 2)).toEqual([{ clean: lines[0], scans: 0 }, { clean: lines[1], scans: 0 }]);
-    expect(seen[2].clean).toBe(`connect admin:${M('url-password')}@db failed`);
-    expect(seen[2].scans).toBeGreaterThan(0);
+    // Assess: the first four as they were, with no scan; the last scanned and redacted
+    expect(seen.slice(0, 4)).toEqual(lines.slice(0, 4).map((clean) => ({ clean, scans: 0 })));
+    expect(seen[4].clean).toBe(`connect admin:${M('url-password')}@db failed`);
+    expect(seen[4].scans).toBeGreaterThan(0);
   });
 
   it('still runs cli-password and the labelled rule on a --creds option', () => {
