@@ -9,6 +9,7 @@ import { addedAfter, exceptionsFromConfig } from './exception-registry.ts';
 import { type Finding, isoTime, sharesKeySecond } from './findings.ts';
 import { type BypassDetector, namedExceptionId } from './guard-bypass.ts';
 import { isIndexKey, ownValue, setOwn } from './own-property.ts';
+import { utcMonth } from './parse-time.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 
 /** Bypasses under one exception id (registered or not) on one guard. */
@@ -92,11 +93,6 @@ export function nextUtcMonthStart(at: number): number {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
-/** The UTC month (`YYYY-MM`) holding `at`. */
-export function utcMonthOf(at: number): string {
-  return isoTime(at).slice(0, 7);
-}
-
 /**
  * `cooldown`'s held repeats with one more at `at`, by UTC month. Those of a state written before
  * `byMonth` are kept as it knew them: those of the report's month at the report, the rest
@@ -106,10 +102,10 @@ function heldWithRepeat(cooldown: GuardCooldown, at: number): Record<string, Hel
   const byMonth: Record<string, HeldMonth> = { ...cooldown.byMonth };
   if (!cooldown.byMonth && cooldown.suppressed > 0) {
     const after = Math.min(cooldown.afterMonth ?? 0, cooldown.suppressed);
-    if (cooldown.suppressed > after) byMonth[utcMonthOf(cooldown.at)] = { count: cooldown.suppressed - after, lastAt: cooldown.at };
-    if (after > 0) byMonth[utcMonthOf(nextUtcMonthStart(cooldown.at))] = { count: after, lastAt: nextUtcMonthStart(cooldown.at) };
+    if (cooldown.suppressed > after) byMonth[utcMonth(cooldown.at)] = { count: cooldown.suppressed - after, lastAt: cooldown.at };
+    if (after > 0) byMonth[utcMonth(nextUtcMonthStart(cooldown.at))] = { count: after, lastAt: nextUtcMonthStart(cooldown.at) };
   }
-  const month = utcMonthOf(at);
+  const month = utcMonth(at);
   const before = ownValue(byMonth, month);
   setOwn(byMonth, month, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });
   const months = Object.keys(byMonth);

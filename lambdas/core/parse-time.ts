@@ -18,6 +18,11 @@ export function utcDay(at: number): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
+/** The UTC calendar month (`YYYY-MM`) of an instant. */
+export function utcMonth(at: number): string {
+  return new Date(at).toISOString().slice(0, 7);
+}
+
 /** Whole days from one `YYYY-MM-DD` day to another (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);

@@ -1,6 +1,6 @@
 /** Calendar months (`YYYY-MM`, UTC) as the monthly report names and bounds them. */
 
-import { utcDay } from '../parse-time.ts';
+import { utcDay, utcMonth } from '../parse-time.ts';
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
 const DAY_MS = 86_400_000;
@@ -89,10 +89,8 @@ export function previousMonth(month: string): string {
   return monthOf(monthSpan(month).fromMs - 1);
 }
 
-/** The month holding an instant. */
-export function monthOf(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 7);
-}
+/** The month holding an instant (`utcMonth`). */
+export const monthOf = utcMonth;
 
 /** The month a report run at `epochMs` is about: the one before (a run on 1 November reports October). */
 export function reportMonthAt(epochMs: number): string {

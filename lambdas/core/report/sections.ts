@@ -2,12 +2,12 @@ import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
 import { exceptionFromConfig } from '../exception-registry.ts';
 import { type Finding, isoTime } from '../findings.ts';
-import { type GuardCooldown, type GuardState, nextUtcMonthStart, utcMonthOf } from '../guard-reducer.ts';
+import { type GuardCooldown, type GuardState, nextUtcMonthStart } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import type { MonthSpan } from './month.ts';
-import { daysBetween, utcDay } from '../parse-time.ts';
+import { daysBetween, utcDay, utcMonth } from '../parse-time.ts';
 import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
 import { ownerOf } from './subjects.ts';
 import { thresholdsFor } from './thresholds.ts';
@@ -54,8 +54,8 @@ function heldBeforeByMonth(held: number, since: string, after: number): Held {
   const sinceMs = Date.parse(since);
   const afterCount = Math.min(Math.max(after, 0), held);
   const months = new Map<string, { count: number }>();
-  if (held > afterCount) months.set(utcMonthOf(sinceMs), { count: held - afterCount });
-  if (afterCount > 0) months.set(utcMonthOf(nextUtcMonthStart(sinceMs)), { count: afterCount });
+  if (held > afterCount) months.set(utcMonth(sinceMs), { count: held - afterCount });
+  if (afterCount > 0) months.set(utcMonth(nextUtcMonthStart(sinceMs)), { count: afterCount });
   return { since, months };
 }
 
