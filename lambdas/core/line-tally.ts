@@ -3,6 +3,7 @@ import type { AuditEvent } from './events.ts';
 import { isoTime } from './findings.ts';
 import type { ParseOutcome } from './parse/index.ts';
 import { NO_FUNCTION_NAME } from './parse/lambda-platform.ts';
+import { MAX_AHEAD_OF_RECORD_MS } from './parse/local-time.ts';
 import { parseTime } from './parse-time.ts';
 
 export interface Rejection {
@@ -14,16 +15,30 @@ export interface Rejection {
 /** An ISO-8601 time with its zone (`2026-10-05T01:10:00Z`, `…+02:00`), as a rejected line may give one whatever made it invalid. */
 const ZONED_TIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/;
 
+/** A line's own `"ts"` value, as the instrumented format gives it: a text or epoch ms. */
+const OWN_TS = /"ts"\s*:\s*(?:"([^"]*)"|(\d+)[,}\s])/;
+
 /**
- * The time a rejected line gives, epoch ms, for the month a report counts it in: its record's
- * (a CloudWatch event's timestamp), else the first time with a zone in its text; undefined when
- * it gives none (a time without a zone is not read: its month depends on a zone the line does
- * not give). Read on the rejection path only.
+ * The time a rejected line gives, epoch ms, for the month a report counts it in, as its events
+ * would be dated: its own `"ts"` (a zoned text or epoch ms), unless that lies over
+ * `MAX_AHEAD_OF_RECORD_MS` after its record's (a CloudWatch event's timestamp, an `aws logs tail`
+ * prefix: the writer's clock is wrong); else its record's; else the first time with a zone in its
+ * text. Undefined when it gives none (a time without a zone is not read: its month depends on a
+ * zone the line does not give). Read on the rejection path only.
  */
 export function readableTime(text: string, recordTime?: number): number | undefined {
-  if (recordTime !== undefined && Number.isFinite(recordTime)) return recordTime;
   const found = ZONED_TIME.exec(text);
-  const at = found ? parseTime(found[0]) : Number.NaN;
+  const record = recordTime !== undefined && Number.isFinite(recordTime) ? recordTime : found?.index === 0 ? zonedTime(found[0]) : undefined;
+  const ts = OWN_TS.exec(text);
+  const own = ts === null ? undefined : ts[2] !== undefined ? Number(ts[2]) : zonedTime(ts[1]);
+  if (own !== undefined && (record === undefined || own - record <= MAX_AHEAD_OF_RECORD_MS)) return own;
+  return record ?? (found ? zonedTime(found[0]) : undefined);
+}
+
+/** `text` read as a time when it has a zone; undefined otherwise. */
+function zonedTime(text: string): number | undefined {
+  if (!ZONED_TIME.test(text)) return undefined;
+  const at = parseTime(text);
   return Number.isFinite(at) ? at : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addCounts, describeCounts, emptyCounts, LineTally, linesCount } from '../../lambdas/core/line-tally.ts';
+import { addCounts, describeCounts, emptyCounts, LineTally, linesCount, readableTime } from '../../lambdas/core/line-tally.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 
 const THUNDERBIRD = [
@@ -70,5 +70,43 @@ describe('describeCounts', () => {
     const b = { lines: 5, events: 1, eventLines: 1, nothingToJudge: 0, rejected: 0, unrecognised: 4 };
     // Act / Assess
     expect(addCounts([a, b])).toEqual({ lines: 8, events: 3, eventLines: 2, nothingToJudge: 1, rejected: 1, unrecognised: 4 });
+  });
+});
+
+describe('readableTime: the month a rejected line is counted in', () => {
+  const line = (fields: Record<string, unknown>) => JSON.stringify({ type: 'run.start', ...fields, job: 'backup', run_id: 'r0', exit_code: 'x' });
+
+  it("dates a line by its own ts, not by its record's later delivery", () => {
+    // Prepare: ts 23:59:58 on 31 October, delivered by CloudWatch 5 s later, in November
+    const text = line({ ts: '2026-10-31T23:59:58Z' });
+
+    // Act
+    const at = readableTime(text, Date.parse('2026-11-01T00:00:03Z'));
+
+    // Assess
+    expect(at).toBe(Date.parse('2026-10-31T23:59:58Z'));
+  });
+
+  it('dates a line by its own ts, not by a zoned time in a field before it', () => {
+    // Prepare: a note naming 2 November before the ts of 31 October
+    const text = line({ note: 'retry after 2026-11-02T00:00:00Z', ts: '2026-10-31T22:00:00Z' });
+
+    // Act
+    const at = readableTime(text);
+
+    // Assess
+    expect(at).toBe(Date.parse('2026-10-31T22:00:00Z'));
+  });
+
+  it("takes the record's time when the ts lies over 15 min after it, or there is none, and only then a zoned time in the text", () => {
+    // Prepare: a writer's clock a day ahead, a line with no ts, and one with no ts nor record
+    const ahead = line({ ts: '2026-11-01T23:00:00Z' });
+    const noTs = line({ note: 'retry after 2026-11-02T00:00:00Z' });
+
+    // Act
+    const times = [readableTime(ahead, Date.parse('2026-10-31T23:00:00Z')), readableTime(noTs, Date.parse('2026-10-31T23:00:00Z')), readableTime(noTs)];
+
+    // Assess
+    expect(times).toEqual([Date.parse('2026-10-31T23:00:00Z'), Date.parse('2026-10-31T23:00:00Z'), Date.parse('2026-11-02T00:00:00Z')]);
   });
 });
