@@ -88,23 +88,28 @@ const MAX_HELD_MONTHS = 24;
 export const GUARD_STATE_KIND = 'guard';
 
 /** The first instant of the UTC month after the one holding `at`. */
-export function nextUtcMonthStart(at: number): number {
+function nextUtcMonthStart(at: number): number {
   const d = new Date(at);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 /**
- * `cooldown`'s held repeats with one more at `at`, by UTC month. Those of a state written before
- * `byMonth` are kept as it knew them: those of the report's month at the report, the rest
- * (`afterMonth`) at the start of the month after.
+ * `held` repeats behind a report at `at` by UTC month, as a cooldown or a finding's evidence written
+ * before `byMonth` knew them (`afterMonth`, `suppressed_after_month`): `after` of them in the month
+ * after the report's (all there, at its start: their times unknown), the rest in the report's
+ * month (at the report).
  */
+export function heldBeforeByMonth(held: number, at: number, after: number): Record<string, HeldMonth> {
+  const afterCount = Math.min(Math.max(after, 0), held);
+  const byMonth: Record<string, HeldMonth> = {};
+  if (held > afterCount) byMonth[utcMonth(at)] = { count: held - afterCount, lastAt: at };
+  if (afterCount > 0) byMonth[utcMonth(nextUtcMonthStart(at))] = { count: afterCount, lastAt: nextUtcMonthStart(at) };
+  return byMonth;
+}
+
+/** `cooldown`'s held repeats with one more at `at`, by UTC month (a state written before `byMonth`: `heldBeforeByMonth`). */
 function heldWithRepeat(cooldown: GuardCooldown, at: number): Record<string, HeldMonth> {
-  const byMonth: Record<string, HeldMonth> = { ...cooldown.byMonth };
-  if (!cooldown.byMonth && cooldown.suppressed > 0) {
-    const after = Math.min(cooldown.afterMonth ?? 0, cooldown.suppressed);
-    if (cooldown.suppressed > after) byMonth[utcMonth(cooldown.at)] = { count: cooldown.suppressed - after, lastAt: cooldown.at };
-    if (after > 0) byMonth[utcMonth(nextUtcMonthStart(cooldown.at))] = { count: after, lastAt: nextUtcMonthStart(cooldown.at) };
-  }
+  const byMonth: Record<string, HeldMonth> = cooldown.byMonth ? { ...cooldown.byMonth } : heldBeforeByMonth(cooldown.suppressed, cooldown.at, cooldown.afterMonth ?? 0);
   const month = utcMonth(at);
   const before = ownValue(byMonth, month);
   setOwn(byMonth, month, { count: (before?.count ?? 0) + 1, lastAt: Math.max(before?.lastAt ?? at, at) });

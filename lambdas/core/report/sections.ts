@@ -2,12 +2,12 @@ import type { Config } from '../../config.ts';
 import type { GuardException } from '../../ports.ts';
 import { exceptionFromConfig } from '../exception-registry.ts';
 import { type Finding, isoTime } from '../findings.ts';
-import { type GuardCooldown, type GuardState, nextUtcMonthStart } from '../guard-reducer.ts';
+import { type GuardCooldown, type GuardState, heldBeforeByMonth } from '../guard-reducer.ts';
 import { worstValues } from './evidence.ts';
 import { plural } from './format.ts';
 import { firstBy, listsBy } from './lookup.ts';
 import type { MonthSpan } from './month.ts';
-import { daysBetween, utcDay, utcMonth } from '../parse-time.ts';
+import { daysBetween, utcDay } from '../parse-time.ts';
 import type { CoverageSection, ExceptionReview, ExceptionReviewRow, ExceptionState, MonitoredRow, MonitoredSection, ThresholdUsed } from './model.ts';
 import { ownerOf } from './subjects.ts';
 import { thresholdsFor } from './thresholds.ts';
@@ -47,16 +47,11 @@ interface Held {
 
 /**
  * `held` repeats behind a finding at `since` by month, from evidence or state written before they
- * were kept by month: `after` of them after the finding's month (all in the month after, as
- * then), the rest in its month; their times unknown.
+ * were kept by month (`heldBeforeByMonth`); their times unknown.
  */
-function heldBeforeByMonth(held: number, since: string, after: number): Held {
-  const sinceMs = Date.parse(since);
-  const afterCount = Math.min(Math.max(after, 0), held);
-  const months = new Map<string, { count: number }>();
-  if (held > afterCount) months.set(utcMonth(sinceMs), { count: held - afterCount });
-  if (afterCount > 0) months.set(utcMonth(nextUtcMonthStart(sinceMs)), { count: afterCount });
-  return { since, months };
+function heldBefore(held: number, since: string, after: number): Held {
+  const byMonth = heldBeforeByMonth(held, Date.parse(since), after);
+  return { since, months: new Map(Object.entries(byMonth).map(([month, { count }]) => [month, { count }])) };
 }
 
 const isHeldMonth = (v: unknown): v is { count: number; last?: unknown } => typeof v === 'object' && v !== null && typeof (v as { count?: unknown }).count === 'number';
@@ -69,7 +64,7 @@ function heldSince(f: Finding): Held | undefined {
   const byMonth = f.evidence?.suppressed_by_month;
   if (typeof byMonth !== 'object' || byMonth === null) {
     const after = f.evidence?.suppressed_after_month;
-    return heldBeforeByMonth(held, since, typeof after === 'number' ? after : 0);
+    return heldBefore(held, since, typeof after === 'number' ? after : 0);
   }
   const months = new Map<string, { count: number; last?: string }>();
   for (const [month, v] of Object.entries(byMonth)) {
@@ -81,7 +76,7 @@ function heldSince(f: Finding): Held | undefined {
 /** A guard state's cooldown's held repeats by month (`byMonth`; before it, `afterMonth`). */
 function heldInCooldown({ at, suppressed, byMonth, afterMonth }: GuardCooldown): Held {
   const since = isoTime(at);
-  if (!byMonth) return heldBeforeByMonth(suppressed, since, afterMonth ?? 0);
+  if (!byMonth) return heldBefore(suppressed, since, afterMonth ?? 0);
   return { since, months: new Map(Object.entries(byMonth).map(([month, m]) => [month, { count: m.count, last: isoTime(m.lastAt) }])) };
 }
 
