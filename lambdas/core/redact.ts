@@ -746,14 +746,20 @@ function proseAfter(text: string, end: number): boolean {
   return PROSE_AFTER_VALUE.test(text);
 }
 
-/** A `user:password` echoed into chpasswd (`echo 'bob:Hunter2Pass' | chpasswd`, `echo bob:pw | sudo chpasswd`): the user stays. */
-const CHPASSWD_ECHO = /(\becho[ \t]+(?:-[ne][ \t]+)?(["']?)[\w.-]{1,64}:)([^\s"':]{1,256})(?=\2[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd\b)/g;
+/**
+ * A `user:password` echoed or printed into chpasswd (`echo 'bob:Hunter2Pass' | chpasswd`, `echo bob:pw | sudo chpasswd`,
+ * `printf '%s\\n' 'bob:pw' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`): the user stays.
+ */
+const CHPASSWD_ECHO =
+  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?)[\w.-]{1,64}:)([^\s"':]{1,256})(?=\2[ \t]*\|[ \t]*(?:sudo(?:[ \t]{1,8}-[A-Za-z]{1,8})*[ \t]+)?(?:\/[\w.-]{1,64}){0,4}\/?chpasswd\b)/g;
+/** A `user:password` given to chpasswd as a here-string (`chpasswd <<< "bob:Hunter2Pass"`): the user stays. */
+const CHPASSWD_HERE_STRING = /(\bchpasswd[ \t]*<<<[ \t]*(["']?)[\w.-]{1,64}:)([^\s"':]{1,256})(?=\2)/g;
 
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -771,9 +777,8 @@ const secretAssignmentRule: TextRule = {
             : `${command}${quote ?? ''}${marker}`,
         )
       : withEnv;
-    const withChpasswd = withPasswd.includes('chpasswd')
-      ? withPasswd.replace(CHPASSWD_ECHO, (match, echo: string, _quote: string, value: string) => (value.startsWith(MARKER_START) ? match : `${echo}${marker}`))
-      : withPasswd;
+    const replaceChpasswd = (match: string, user: string, _quote: string, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`);
+    const withChpasswd = withPasswd.includes('chpasswd') ? withPasswd.replace(CHPASSWD_ECHO, replaceChpasswd).replace(CHPASSWD_HERE_STRING, replaceChpasswd) : withPasswd;
     return withChpasswd.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };

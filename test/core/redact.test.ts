@@ -598,6 +598,7 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       // passwd(1)'s and chpasswd(8)'s own messages: prose, not a password.
       'passwd: all authentication tokens updated successfully.\npasswd: Authentication token manipulation error',
       'chpasswd: 3 users updated, passwd file ok\ngpasswd: user bob added\necho bob:x | tee users.txt; chpasswd < users.txt',
+      "+ echo bob:Hunter2Pass\nprintf '%s\\n' bob:Hunter2Pass | tee users.txt; chpasswd < users.txt",
       'user=root cmd="passwd jenkins2"\nuser=root cmd=passwd jenkins2\nuser=bob passwd expired2024 policy',
     ],
     redacted: [
@@ -612,6 +613,9 @@ const RULES: Readonly<Record<string, RuleTable>> = {
       ['passwd: Hunter2Pass\n  passwd: correct horse battery staple\nDB_PASSWD=s3cret rootpasswd=s3cret', `passwd: ${M('secret-assignment')}\n  passwd: ${M('secret-assignment')}\nDB_PASSWD=${M('secret-assignment')} rootpasswd=${M('secret-assignment')}`],
       ['user=bob passwd hunter22 host=db; user=bob passwd "two words" policy', `user=bob passwd ${M('secret-assignment')} host=db; user=bob passwd "${M('secret-assignment')}" policy`],
       ['chpasswd < users.txt; passwd Hunter2Pass', `chpasswd < users.txt; passwd ${M('secret-assignment')}`],
+      // chpasswd run by sudo with options or by its path, fed by printf or a here-string.
+      ["echo 'bob:Hunter2Pass' | sudo -n chpasswd\necho 'bob:Hunter2Pass' | /usr/sbin/chpasswd", `echo 'bob:${M('secret-assignment')}' | sudo -n chpasswd\necho 'bob:${M('secret-assignment')}' | /usr/sbin/chpasswd`],
+      ["printf '%s\\n' 'bob:Hunter2Pass' | chpasswd\nchpasswd <<< \"bob:Hunter2Pass\"", `printf '%s\\n' 'bob:${M('secret-assignment')}' | chpasswd\nchpasswd <<< "bob:${M('secret-assignment')}"`],
       // Before a status word only a plain lower-case word is a user's name: one in mixed case is a password.
       ['login user=bob passwd Hunter2Pass rejected\nuser=root passwd Xk9pL2mq4 failed', `login user=bob passwd ${M('secret-assignment')} rejected\nuser=root passwd ${M('secret-assignment')} failed`],
       // logfmt's `pass=` (the JSON key `pass` is a secret-field already).
