@@ -448,7 +448,8 @@ export class WallClock {
    * too, with no line of the clock's year between; until then those lines alone are read so when
    * they lie within half a year on, or, when one past a New Year further on would not lie before
    * the file's first date, in the year before (a line weeks late).
-   * Undefined when the day does not exist in its year nor in the next (Feb 29 of neither).
+   * Undefined when the day does not exist in its year nor in the next (Feb 29 of neither), or, on
+   * the file's first date, in its year.
    */
   yearDate(startYear: number, month1: number, day: number, h: number, m: number, s: number, ms: number, host?: string): number | undefined {
     const year = startYear + this.newYears;
