@@ -505,7 +505,7 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     // Prepare: a budget of 10 actions per tick; run X's tick of 100 actions ($0.10, its whole cost), run Y's tick of 12
     // ($1.20; $4.20 in all); and a budget of $1 per tick: run P's tick at $3 ($3.50 in all), run Q's at $1.50 ($9 in all)
     const tick = (subject: string, run_id: string, limit: string, tick_actions: number, tick_cost_usd: number, cost_usd: number) =>
-      finding('budget-exceeded', subject, '2026-10-05T10:00:00Z', { kind: 'agent', run_id, evidence: { root_run_id: run_id, limits: [limit], tick: 1, tick_actions, tick_cost_usd, cost_usd } });
+      finding('budget-exceeded', subject, '2026-10-05T10:00:00Z', { kind: 'agent', run_id, evidence: { root_run_id: run_id, limits: [limit], ...(limit === 'actions' ? { max_actions: 10 } : { max_cost_usd: 1 }), tick: 1, tick_actions, tick_cost_usd, cost_usd } });
     const findings = [tick('tb', 'X', 'actions', 100, 0.1, 0.1), tick('tb', 'Y', 'actions', 12, 1.2, 4.2), tick('tc', 'P', 'cost', 5, 3, 3.5), tick('tc', 'Q', 'cost', 8, 1.5, 9)];
 
     // Act
@@ -515,6 +515,29 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     const worst = Object.fromEntries(built.agents.rows.map((r) => [r.name, Object.fromEntries(r.worst.map((w) => [w.key, w.value]))]));
     expect(worst.tb).toMatchObject({ tick_actions: 100, cost_usd: 0.1 });
     expect(worst.tc).toMatchObject({ tick_cost_usd: 3, cost_usd: 3.5 });
+  });
+
+  it('shows the budget finding furthest over its limit as worst measured, whichever order the findings come in', () => {
+    // Prepare: a budget of 10 actions and $1 per tick; run X's tick crossed only the cost ($5, 3 actions), run Y's only
+    // the actions (12, $0.10); and a task budget of 10 actions, run T used 40 ($0.50), beside a tick run Z at 12 actions ($2)
+    const budget = (subject: string, run_id: string, limits: string[], figures: Record<string, number>) =>
+      finding('budget-exceeded', subject, '2026-10-05T10:00:00Z', { kind: 'agent', run_id, evidence: { root_run_id: run_id, limits, max_actions: 10, max_cost_usd: 1, ...figures } });
+    const x = budget('ta', 'X', ['cost'], { tick: 1, tick_actions: 3, tick_cost_usd: 5, cost_usd: 5 });
+    const y = budget('ta', 'Y', ['actions'], { tick: 1, tick_actions: 12, tick_cost_usd: 0.1, cost_usd: 0.1 });
+    const t = budget('tt', 'T', ['actions'], { actions: 40, cost_usd: 0.5 });
+    const z = budget('tt', 'Z', ['actions', 'cost'], { tick: 1, tick_actions: 12, tick_cost_usd: 2, cost_usd: 2 });
+
+    // Act
+    const worstOf = (findings: Finding[]) => {
+      const built = buildReport(octoberInput({ findings, previousFindings: [] }));
+      return Object.fromEntries(built.agents.rows.map((r) => [r.name, Object.fromEntries(r.worst.map((w) => [w.key, w.value]))]));
+    };
+    const [forward, backward] = [worstOf([x, y, t, z]), worstOf([z, t, y, x])];
+
+    // Assess: X's $5 tick is 5 times its limit, Y's 12 actions 1.2 times; T's 40 actions 4 times, Z's $2 twice
+    expect(forward).toEqual(backward);
+    expect(forward.ta).toMatchObject({ tick_actions: 3, tick_cost_usd: 5 });
+    expect(forward.tt).toMatchObject({ actions: 40, cost_usd: 0.5 });
   });
 
   it('says plainly when no route or agent is monitored', () => {

@@ -306,43 +306,55 @@ export function maxLatencyOf(findings: readonly Finding[]): number | undefined {
 
 /**
  * What makes one finding of a detector worse than another, in order (a tie goes to the next): its
- * worst finding's figures are shown together. A detector not named here: its latest finding.
+ * worst finding's figures are shown together. A detector not named here: its latest finding;
+ * budget-exceeded: `budgetRank`.
  */
 const WORST_BY: Readonly<Record<string, readonly string[]>> = {
   'retry-rate': ['rate', 'requests'],
   'retry-latency': ['p99_e2e_ms', 'ratio'],
-  'budget-exceeded': ['actions', 'cost_usd', 'tick_actions'],
   'budget-undercount': ['missed_actions', 'actions_observed', 'cost_observed_usd'],
   'cost-outlier': ['ratio', 'value'],
 };
 
-/**
- * A per-tick budget finding's (`tick_actions`) keys: its worst tick's figure of the limit it crossed
- * first (`limits`: actions, else cost), then the other, then its run's whole cost (`cost_usd`, since
- * 1d1608e the run's, not the tick's: a costly run's small tick would hide another's 100-action tick).
- */
-const TICK_WORST_BY = {
-  actions: ['tick_actions', 'tick_cost_usd', 'cost_usd'],
-  cost: ['tick_cost_usd', 'tick_actions', 'cost_usd'],
-} as const;
+/** A budget finding's figures over the limit each is held to: a task's (`actions`, `cost_usd`), and a tick's (`tick_…`, its worst tick's). */
+const BUDGET_FIGURES = [
+  ['actions', 'max_actions'],
+  ['cost_usd', 'max_cost_usd'],
+  ['tick_actions', 'max_actions'],
+  ['tick_cost_usd', 'max_cost_usd'],
+] as const;
 
-/** The keys a finding is ranked by for `worstValues` (`WORST_BY`, `TICK_WORST_BY`). */
-function worstKeys(f: Finding): readonly string[] | undefined {
-  if (f.detector !== 'budget-exceeded' || f.evidence?.tick_actions === undefined) return WORST_BY[f.detector];
-  const limits = f.evidence.limits;
-  return Array.isArray(limits) && !limits.includes('actions') && limits.includes('cost') ? TICK_WORST_BY.cost : TICK_WORST_BY.actions;
+/**
+ * A budget-exceeded finding's rank, the same keys for each of its findings (per task or per tick,
+ * over actions or cost), so the worst is the same whatever their order: how many times its limit
+ * its figure furthest over one is (a per-tick finding's `cost_usd` is its whole run's, not held to
+ * a tick's limit: a costly run's small tick would hide another's 100-action tick), then its run's
+ * cost, then its actions (the task's, else its worst tick's).
+ */
+function budgetRank(evidence: Finding['evidence']): number[] {
+  const tick = evidence?.tick_actions !== undefined;
+  let over = Number.NEGATIVE_INFINITY;
+  for (const [figure, limit] of BUDGET_FIGURES) {
+    if (tick !== figure.startsWith('tick_')) continue;
+    const [x, max] = [evidence?.[figure], evidence?.[limit]];
+    if (isNumber(x) && isNumber(max) && max > 0) over = Math.max(over, x / max);
+  }
+  return [over, numberOr(evidence?.cost_usd), numberOr(evidence?.actions ?? evidence?.tick_actions)];
 }
 
-/** Whether finding `a` is worse than `b` by `keys` (`worstKeys`); with no key, the later one is. */
-function isWorse(a: Finding, b: Finding, keys: readonly string[] | undefined): boolean {
-  for (const key of keys ?? []) {
-    const x = a.evidence?.[key];
-    const y = b.evidence?.[key];
-    const xv = isNumber(x) ? x : Number.NEGATIVE_INFINITY;
-    const yv = isNumber(y) ? y : Number.NEGATIVE_INFINITY;
-    if (xv !== yv) return xv > yv;
-  }
-  return keys === undefined && a.ts > b.ts;
+const numberOr = (x: unknown): number => (isNumber(x) ? x : Number.NEGATIVE_INFINITY);
+
+/** The figures a finding is ranked by for `worstValues` (`WORST_BY`, `budgetRank`); undefined: by its time only. */
+function worstRank(f: Finding): readonly number[] | undefined {
+  if (f.detector === 'budget-exceeded') return budgetRank(f.evidence);
+  return WORST_BY[f.detector]?.map((key) => numberOr(f.evidence?.[key]));
+}
+
+/** Whether finding `a` is worse than `b` of the same detector by their ranks (`worstRank`), the later one on a tie. */
+function isWorse(a: Finding, b: Finding): boolean {
+  const [x, y] = [worstRank(a), worstRank(b)];
+  for (let i = 0; i < (x?.length ?? 0); i++) if (x![i] !== y![i]) return x![i] > y![i];
+  return a.ts > b.ts;
 }
 
 /**
@@ -354,7 +366,7 @@ export function worstValues(findings: readonly Finding[], units: readonly Eviden
   const worst = new Map<string, Finding>();
   for (const f of findings) {
     const known = worst.get(f.detector);
-    if (!known || isWorse(f, known, worstKeys(f))) worst.set(f.detector, f);
+    if (!known || isWorse(f, known)) worst.set(f.detector, f);
   }
   const groups = [...worst.values()].map((f) => ({
     of: f.detector,
