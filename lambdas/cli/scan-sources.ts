@@ -64,7 +64,7 @@ const FD_PATH = /^\/(?:dev\/stdin|(?:dev|proc\/self)\/fd\/\d+)$/;
  * worker's or host's own (`worker.1.log` and `worker.2.log` with no `worker.log`), and undefined.
  */
 function rotatedFromBeside(path: string): string | undefined {
-  const base = path === 'stdin' ? undefined : numberedRotationBase(path);
+  const base = numberedRotationBase(path);
   return base !== undefined && existsSync(base) ? base : undefined;
 }
 

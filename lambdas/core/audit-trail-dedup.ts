@@ -47,7 +47,7 @@ export function rememberedUnderRotationBase(remembered: ReadonlySet<string>, eve
 
 /** `numberedRotationBase` of the file read last: a file's lines come one after another, so its name is read once. */
 function rotationBaseOf(origin: string): string | undefined {
-  if (origin !== lastBase.origin) lastBase = { origin, base: origin === 'stdin' ? undefined : numberedRotationBase(origin) };
+  if (origin !== lastBase.origin) lastBase = { origin, base: numberedRotationBase(origin) };
   return lastBase.base;
 }
 let lastBase: { origin: string; base: string | undefined } = { origin: '', base: undefined };
