@@ -21,8 +21,8 @@ import { unitOfSubject } from './unit-subject.ts';
  *
  * Syslog dates carry no year: `ctx.year` if given (the year a file begins in: its clock moves its
  * lines past New Year to the next, `WallClock.yearDate`), else the year of the reference time (the record
- * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than 14 h
- * (`MAX_LOCAL_AHEAD_MS`) after the reference, one year later when that still lies within 14 h after
+ * time, else `ctx.now`, else the clock), one year earlier when the date would lie more than 14 h 15 min
+ * (`MAX_LOCAL_AHEAD_MS`) after the reference, one year later when that still lies within 14 h 15 min after
  * it (`Jan 1` against a Dec 31 reference). Times without an offset are a local time: with a record time they are read
  * in the zone their gap to it shows (`local-time.ts`), without one (a file) as UTC. A collector
  * prefix carries the exact instant (epoch seconds), which is then the time.
