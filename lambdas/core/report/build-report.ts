@@ -11,7 +11,7 @@ import { lateRunJudge, retractionNotes } from './late-runs.ts';
 import { isoSecond, type MonthSpan, monthSpan, previousMonthSpan } from './month.ts';
 import { utcDay } from '../parse-time.ts';
 import { type AuditReport, type DayCount, type FindingGroup, REPORT_SCHEMA, type ReportCharts, type RetractedFinding, type ReportSummary, SEVERITIES } from './model.ts';
-import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS } from './sections.ts';
+import { agentsSection, EXPIRING_SOON_DAYS, type HeldBypasses, retriesSection, reviewExceptions, UNUSED_AFTER_DAYS, withoutValidException } from './sections.ts';
 import { stateFacts, type SubjectSnapshot } from './subjects.ts';
 import { ruleWithThresholds, thresholdAppendix } from './thresholds.ts';
 import { subjectKey } from '../pipeline.ts';
@@ -148,7 +148,7 @@ export function firstMonthMonitored(input: Pick<ReportInput, 'findings' | 'previ
 function heldWithoutException(heldBack: readonly HeldBypasses[]): Map<string, number> {
   const byGuard = new Map<string, number>();
   for (const h of heldBack) {
-    if (h.detector === 'guard-bypass-unregistered' || h.detector === 'guard-exception-expired') byGuard.set(h.guard, (byGuard.get(h.guard) ?? 0) + h.count);
+    if (withoutValidException(h.detector)) byGuard.set(h.guard, (byGuard.get(h.guard) ?? 0) + h.count);
   }
   return byGuard;
 }

@@ -150,6 +150,11 @@ function fromConfig(config: Config): GuardException[] {
   return config.exceptions.map((e) => ({ ...exceptionFromConfig(e, 0, config.redact), created_at: '' }));
 }
 
+/** Whether a guard detector's bypasses were made without a valid exception: none named (unregistered), or one lapsed (expired or revoked). */
+export function withoutValidException(detector: string): boolean {
+  return detector === 'guard-bypass-unregistered' || detector === 'guard-exception-expired';
+}
+
 /** The monthly walk through the exception registry: "is this still needed?" for each entry. */
 export function reviewExceptions(input: {
   exceptions?: readonly GuardException[];
@@ -209,7 +214,6 @@ export function reviewExceptions(input: {
       lastAt: at > u.lastAt ? at : u.lastAt,
     });
   };
-  const withoutValidException = (detector: string) => detector === 'guard-bypass-unregistered' || detector === 'guard-exception-expired';
   for (const f of input.findings.filter((f) => withoutValidException(f.detector))) add(f.subject, f.detector, bypassesOf(f, input.span), f.ts);
   for (const h of heldBack.filter((h) => withoutValidException(h.detector))) add(h.guard, h.detector, h.count, h.at);
   return {
