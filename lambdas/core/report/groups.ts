@@ -123,7 +123,7 @@ function distinctMessages(findings: readonly Finding[]): { text: string; count: 
  * (`last_retried_bucket`) started before the month: so its card explains a route row with none of
  * the month's own requests retried.
  */
-export function windowBeganBeforeNotes(findings: readonly Finding[], span: MonthSpan, previousSpan: MonthSpan): string[] {
+function windowBeganBeforeNotes(findings: readonly Finding[], span: MonthSpan, previousSpan: MonthSpan): string[] {
   const notes: string[] = [];
   for (const f of findings) {
     const began = beganAt(f);
