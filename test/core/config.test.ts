@@ -752,6 +752,35 @@ jobs:
     expect(compared).toBeLessThan(20_000);
   });
 
+  it('checks alternatives sharing a class at a position comparing that class once, not every pair', () => {
+    // Prepare: 1,000 ids sharing \\d{4} (5 M comparisons, 170 ms) and 1,000 sharing \\w{256} (128 M, 3 s) when every pair was compared
+    const ids = Array.from({ length: 1_000 }, (_, i) => `job-\\d{4}-${i};`);
+    const wide = Array.from({ length: 1_000 }, (_, i) => `\\w{256}${String.fromCharCode(0x4e00 + i)}`);
+    const patterns = [`(?:${ids.join('|')})+`, `(?:${wide.join('|')})+`, `(?:${[...ids, 'job-\\d{4}-7;'].join('|')})+`];
+    const before = backtrackingCheckWork.comparisons;
+    // Act
+    const problems = patterns.map((p) => backtrackingProblem(p));
+    const compared = backtrackingCheckWork.comparisons - before;
+    // Assess: the alternatives part at their last characters; a duplicate still matches the same text
+    expect(problems.slice(0, 2)).toEqual([undefined, undefined]);
+    expect(problems[2]).toMatch(/^prone to catastrophic backtracking: .* has alternatives that may match the same text/);
+    expect(compared).toBeLessThan(50_000);
+  });
+
+  it('refuses a pattern too costly to check for backtracking, stopping after a bounded number of comparisons', () => {
+    // Prepare: 3,000 characters all meeting one class, each compared with every other (4.5 M comparisons)
+    const chars = Array.from({ length: 3_000 }, (_, i) => String.fromCharCode(0x4e00 + i));
+    const pattern = `(?:${[...chars, '[\u4e00-\u9fff]x'].join('|')})+y`;
+    const before = backtrackingCheckWork.comparisons;
+    // Act
+    const problem = backtrackingProblem(pattern);
+    const compared = backtrackingCheckWork.comparisons - before;
+    // Assess: refused as too costly (a slow pattern taken unchecked would stall ingest unseen), after at most the budget
+    expect(problem).toMatch(/^too costly to check for catastrophic backtracking \(over 100,000 comparisons/);
+    expect(compared).toBeLessThanOrEqual(100_001);
+    expect(backtrackingProblem('(a|aa)+$')).toMatch(/^prone to catastrophic backtracking/);
+  });
+
   it('refuses a log group name longer than CloudWatch takes (512 characters), naming the key path and line', () => {
     // Act
     const longest = parseConfigText(`deploy:\n  log_groups: [/${'a'.repeat(511)}]\n`, 'c.yaml');
