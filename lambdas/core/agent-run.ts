@@ -119,7 +119,8 @@ export interface AgentRunState {
   /**
    * How many of the last `previous` runs ended and were started again in the batch that last
    * changed this aggregate: never judged as its current run, their trees are judged with that batch
-   * (and with it delivered again), not with a later one. Absent for none.
+   * (and with it delivered again: a batch holding the start of the current run), not with a later
+   * one (a later batch of the id clears it, one that changes nothing too). Absent for none.
    */
   readonly rolled?: number;
 }
@@ -361,6 +362,8 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
   let byTick = new CountCostTally(initial.by_tick, MAX_TICKS, undefined);
   /** Whether the current run's end is of this batch (it was never judged as ended before). */
   let endedHere = false;
+  /** Whether the batch holds the start of the current run again: the batch that started it delivered again, which judges `rolled` again. */
+  let restartAgain = false;
   const touch = (at: number) => {
     const d = edit();
     d.first_at = d.first_at === undefined ? at : Math.min(d.first_at, at);
@@ -396,7 +399,10 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     }
 
     if (body.type === 'agent.start') {
-      if (s.started_at !== undefined && !startsAgain(s, event.at)) continue;
+      if (s.started_at !== undefined && !startsAgain(s, event.at)) {
+        if (event.at === s.started_at) restartAgain = true;
+        continue;
+      }
       const d = edit();
       if (d.started_at !== undefined) {
         // The id is started again after its run ended: that run is kept as it stands, and a new one begins.
@@ -467,12 +473,21 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     touch(event.at);
   }
 
-  if (!draft) return initial;
+  if (!draft) return initial.rolled === undefined || restartAgain || !events.some(isAgentEvent) ? initial : withoutRolled(initial);
   draft.by_action = byAction.result();
   draft.by_tick = byTick.result();
   draft.seen = seen.toString();
   draft.expires_at = Math.max(draft.last_at ?? 0, ctx.clock.now()) + AGENT_RUN_TTL_MS;
   return settled(draft);
+}
+
+/**
+ * The aggregate with its earlier runs judged (`rolled` gone): a later batch of its id that changed
+ * nothing (a line of it delivered again, not the start that began its current run) judges none again.
+ */
+function withoutRolled(state: AgentRunState): AgentRunState {
+  const { rolled: _rolled, ...rest } = state;
+  return rest;
 }
 
 /**

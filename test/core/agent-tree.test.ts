@@ -1247,4 +1247,20 @@ describe('a run id started again after its run ended', () => {
     expect(firedMarks(run.fired_unended)).toEqual([mark('budget-exceeded', key(1))]);
     expect(run.previous?.[0].fired_unended).toBeUndefined();
   });
+
+  it('judges an earlier run once: not again when a later batch holds only an already-seen line of its id, after 500 other roots', async () => {
+    // Prepare: days 1 and 2 in one batch (day 1 fails and is started again), 600 other roots, then day 2's action delivered again alone
+    const others = Array.from({ length: 600 }, (_, i) => [start(3 * DAY + i * 10, 'digest-bot', `r-${i}`), end(3 * DAY + 5 + i * 10, 'digest-bot', `r-${i}`, { actions_reported: 0, output_bytes: 5 })]).flat();
+    const day2 = day(1);
+    // Act
+    const { store, findings } = await feed([[...day(0, { status: 'error' }), ...day2], others, [day2[1]]], undefined, ctxAt(T0 + 5 * DAY * 1000));
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`).filter((f) => !f.includes(' r-'))).toEqual(['run-failed digest']);
+    // 602, and the current run once more: its own line delivered again after its judged root was let go, as any run's
+    const agent = (await store.load(['agent#digest-bot'])).get('agent#digest-bot')?.state as AgentState;
+    expect(agent.roots).toBe(603);
+    const run = (await store.load(['agentrun#digest'])).get('agentrun#digest')?.state as AgentRunState;
+    expect(run.rolled).toBeUndefined();
+  });
+
 });
