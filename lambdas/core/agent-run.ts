@@ -219,9 +219,22 @@ function beforeRestart(run: AgentRunState, at: number): boolean {
   return run.previous !== undefined && run.started_at !== undefined && at < run.started_at;
 }
 
-/** Whether an `agent.end` is the end of the run before, delivered again: at the time it ended, which the run now counted started at. */
-function endBeforeRestart(run: AgentRunState, at: number): boolean {
-  return beforeRestart(run, at) || (at === run.started_at && run.previous !== undefined && run.previous[run.previous.length - 1].ended_at === at);
+/**
+ * Whether an `agent.end` is the end of the run before, delivered again: before the run now counted
+ * started, or at the time the run before ended, which it started at, saying what that end said (a
+ * fast run may start and end in the second the run before ended: its end says its own).
+ */
+function endBeforeRestart(run: AgentRunState, at: number, end: AgentEnd, status: string | undefined): boolean {
+  if (beforeRestart(run, at)) return true;
+  const before = at === run.started_at ? run.previous?.[run.previous.length - 1] : undefined;
+  return (
+    before !== undefined &&
+    before.ended_at === at &&
+    before.status === status &&
+    before.actions_reported === end.actions_reported &&
+    before.cost_reported_usd === end.cost_reported_usd &&
+    before.output_bytes === end.output_bytes
+  );
 }
 
 /** An earlier run of an aggregate's id as an aggregate of its own (for its tree): the id, and the earlier run's fields. */
@@ -428,13 +441,15 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
     }
 
     if (body.type === 'agent.end') {
-      if (s.ended_at !== undefined || endBeforeRestart(s, event.at)) continue;
+      if (s.ended_at !== undefined) continue;
+      const status = shortenName(body.status, 0, redactor);
+      if (endBeforeRestart(s, event.at, body, status)) continue;
       const parent = parentOf(body);
       const d = edit();
       d.agent = d.agent ?? body.agent;
       d.ended_at = event.at;
       endedHere = true;
-      d.status = shortenName(body.status, 0, redactor);
+      d.status = status;
       d.facts++;
       if (body.actions_reported !== undefined) d.actions_reported = body.actions_reported;
       if (body.cost_reported_usd !== undefined) d.cost_reported_usd = body.cost_reported_usd;

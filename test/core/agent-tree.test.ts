@@ -1263,4 +1263,17 @@ describe('a run id started again after its run ended', () => {
     expect(run.rolled).toBeUndefined();
   });
 
+  it('ends a fast run that starts and ends in the second the run before ended (second-resolution logs)', async () => {
+    // Prepare: run 2 starts and fails in second 1, where run 1 ended; run 3 a minute later
+    const lines = [
+      start(0, 'cron-bot', 'tick'), act(0, 'cron-bot', 'tick', { cost_usd: 0.01 }), end(1, 'cron-bot', 'tick', { actions_reported: 1, output_bytes: 50 }),
+      start(1, 'cron-bot', 'tick'), act(1, 'cron-bot', 'tick', { action: 'x2', cost_usd: 0.01 }), end(1, 'cron-bot', 'tick', { status: 'error', actions_reported: 1, output_bytes: 0 }),
+      start(60, 'cron-bot', 'tick'), act(60, 'cron-bot', 'tick', { action: 'x3', cost_usd: 0.01 }), end(61, 'cron-bot', 'tick', { actions_reported: 1, output_bytes: 50 }),
+    ];
+    // Act
+    const { findings } = await feed([lines], undefined, ctxAt(T0 + 2 * DAY * 1000));
+    // Assess: run 2 failed; run 3 is its own run, none of run 2's actions counted in it
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`run-failed tick@${new Date(T0 + 1000).toISOString()}`]);
+  });
+
 });
