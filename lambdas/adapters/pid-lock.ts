@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 /**
@@ -24,6 +25,19 @@ function startOf(pid: number): string | undefined {
 export function processId(pid: number): ProcessId {
   const started = startOf(pid);
   return started === undefined ? { pid } : { pid, started };
+}
+
+/**
+ * Process `pid`'s command line, its arguments joined by spaces (/proc/<pid>/cmdline on Linux, `ps`
+ * elsewhere), or undefined where it is gone or unknown.
+ */
+export function commandLine(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    const ps = spawnSync('ps', ['-o', 'command=', '-p', String(pid)], { encoding: 'utf8' });
+    return ps.status === 0 && ps.stdout.trim() ? ps.stdout.trim() : undefined;
+  }
 }
 
 let self: ProcessId | undefined;
