@@ -123,10 +123,12 @@ export interface AgentRunState {
    * one (a later batch of the id clears it, one that changes nothing too). Absent for none.
    */
   readonly rolled?: number;
+  /** An earlier run as a run of its own (`earlierRun`, never stored): when its id was started again. */
+  readonly restarted_at?: number;
 }
 
 /** An earlier run of a run id (`AgentRunState.previous`): its fields as they stood when it was started again. */
-export type AgentRunInstance = Omit<AgentRunState, 'run_id' | 'seen' | 'expires_at' | 'previous' | 'rolled'>;
+export type AgentRunInstance = Omit<AgentRunState, 'run_id' | 'seen' | 'expires_at' | 'previous' | 'rolled' | 'restarted_at'>;
 
 export const AGENT_RUN_STATE_KIND = 'agentrun';
 /** Per-run aggregates live 30 days past their last line (or past the time they were written). */
@@ -237,9 +239,13 @@ function endBeforeRestart(run: AgentRunState, at: number, end: AgentEnd, status:
   );
 }
 
-/** An earlier run of an aggregate's id as an aggregate of its own (for its tree): the id, and the earlier run's fields. */
-export function asRun(runId: string, earlier: AgentRunInstance): AgentRunState {
-  return { ...earlier, run_id: runId, seen: '' };
+/**
+ * The earlier run `index` of an aggregate's id (`previous[index]`) as an aggregate of its own (for
+ * its tree): the id, the earlier run's fields, and when the id was started again (`restarted_at`).
+ */
+export function earlierRun(run: AgentRunState, index: number): AgentRunState {
+  const previous = run.previous as readonly AgentRunInstance[];
+  return { ...previous[index], run_id: run.run_id, seen: '', restarted_at: (previous[index + 1] ?? run).started_at };
 }
 
 export function initialAgentRun(runId: string): AgentRunState {

@@ -1,5 +1,5 @@
 import type { StateStore, Versioned } from '../ports.ts';
-import { agentRunKey, type AgentRunState, asRun, runIdOfInstance } from './agent-run.ts';
+import { agentRunKey, type AgentRunState, earlierRun, runIdOfInstance } from './agent-run.ts';
 import { buildTreeSnapshot, concurrentView, cycleRootOf, instanceSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
@@ -173,7 +173,8 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   // run would (a root, a run whose named parent never started, a parent cycle's earliest run): each its own tree, under its own key.
   const earlierRuns = restarted.sort().flatMap((id) => {
     const run = cache.runs.get(id) as AgentRunState;
-    return (run.previous ?? []).slice(-(run.rolled ?? 0)).map((earlier) => asRun(id, earlier));
+    const from = (run.previous?.length ?? 0) - (run.rolled ?? 0);
+    return (run.previous ?? []).slice(from).map((_, i) => earlierRun(run, from + i));
   });
   const earlierParents = earlierRuns.flatMap((run) => (run.parent_run_id === undefined ? [] : [run.parent_run_id]));
   await cache.load(earlierParents);

@@ -1,4 +1,4 @@
-import { type AgentBudget, type AgentRunInstance, type AgentRunState, asRun, type CountCost, firedMarks, runKeyOf } from './agent-run.ts';
+import { type AgentBudget, type AgentRunInstance, type AgentRunState, type CountCost, earlierRun, firedMarks, runKeyOf } from './agent-run.ts';
 
 /**
  * The agent tree, pure: a root run and every run under it (`parent_run_id`, any depth) put
@@ -242,9 +242,10 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
  * The tree of one run of a root's id, named by the key it is judged under (`runKeyOf`): its
  * current run, or an earlier one (`AgentRunState.previous`: a run id started again after its run ended).
  */
-export function instanceSnapshot(rootId: string, runs: ReadonlyMap<string, AgentRunState | undefined>, earlier?: AgentRunInstance, phase?: TreePhase): TreeSnapshot | undefined {
-  if (earlier === undefined || !runs.has(rootId)) return buildTreeSnapshot(rootId, runs, phase);
-  return buildTreeSnapshot(rootId, new Map(runs).set(rootId, asRun(rootId, earlier)), phase);
+export function instanceSnapshot(rootId: string, runs: ReadonlyMap<string, AgentRunState | undefined>, earlier?: number, phase?: TreePhase): TreeSnapshot | undefined {
+  const run = runs.get(rootId);
+  if (earlier === undefined || run?.previous?.[earlier] === undefined) return buildTreeSnapshot(rootId, runs, phase);
+  return buildTreeSnapshot(rootId, new Map(runs).set(rootId, earlierRun(run, earlier)), phase);
 }
 
 /**
@@ -256,10 +257,12 @@ export function instanceSnapshot(rootId: string, runs: ReadonlyMap<string, Agent
 function instancesUnder(child: AgentRunState | undefined, parent: AgentRunState): AgentRunState[] {
   if (child === undefined) return [];
   if (child.previous === undefined) return [child];
+  // A run started in the second the parent ended is the later run's of the parent's id when one started then.
+  const before = (at: number) => parent.ended_at === undefined || at < parent.ended_at || (at === parent.ended_at && parent.restarted_at !== at);
   const fits = (r: AgentRunInstance) =>
     (r.parent_run_id === undefined || r.parent_run_id === parent.run_id) &&
-    (r.started_at === undefined || parent.started_at === undefined || (r.started_at >= parent.started_at && (parent.ended_at === undefined || r.started_at <= parent.ended_at)));
-  const under = child.previous.filter(fits).map((earlier) => asRun(child.run_id, earlier));
+    (r.started_at === undefined || parent.started_at === undefined || (r.started_at >= parent.started_at && before(r.started_at)));
+  const under = child.previous.flatMap((earlier, i) => (fits(earlier) ? [earlierRun(child, i)] : []));
   if (fits(child)) under.push(child);
   return under.length > 0 ? under : [child];
 }
@@ -288,8 +291,8 @@ function runAlongside(run: AgentRunState | undefined, other: AgentRunState): Age
   const until = other.ended_at ?? other.last_at ?? other.started_at;
   const overlaps = (r: AgentRunInstance) => r.started_at !== undefined && r.started_at <= until && (r.ended_at ?? r.last_at ?? r.started_at) >= (other.started_at as number);
   if (overlaps(run)) return run;
-  const earlier = run.previous.find(overlaps);
-  return earlier === undefined ? run : asRun(run.run_id, earlier);
+  const earlier = run.previous.findIndex(overlaps);
+  return earlier < 0 ? run : earlierRun(run, earlier);
 }
 
 /**
@@ -299,8 +302,8 @@ function runAlongside(run: AgentRunState | undefined, other: AgentRunState): Age
 export function runOfKey(key: string, runs: ReadonlyMap<string, AgentRunState | undefined>): AgentRunState | undefined {
   const run = runs.get(key);
   if (run?.previous === undefined || runKeyOf(run) === key) return run;
-  const earlier = run.previous.find((r) => (r.instance ?? run.run_id) === key);
-  return earlier === undefined ? run : asRun(run.run_id, earlier);
+  const earlier = run.previous.findIndex((r) => (r.instance ?? run.run_id) === key);
+  return earlier < 0 ? run : earlierRun(run, earlier);
 }
 
 /** The runs from `run` up its named parents until the chain comes back to it; undefined when it does not (within `MAX_TREE_DEPTH`). */

@@ -1276,4 +1276,16 @@ describe('a run id started again after its run ended', () => {
     expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([`run-failed tick@${new Date(T0 + 1000).toISOString()}`]);
   });
 
+  it("takes a sub-agent run started in the second its root's run ended into the later run of the root started then, not into both", async () => {
+    // Prepare: root 'loop' calls 'helper' once a run (5 actions, budget 8); run 2 starts in the second run 1 ends, its helper too
+    const run = (t: number) => [
+      start(t, 'loop-bot', 'loop', { budget: { max_actions: 8 } }), start(t, 'loop-bot', 'helper', { parent_run_id: 'loop' }),
+      ...[0, 1, 2, 3, 4].map((i) => act(t + 1, 'loop-bot', 'helper', { action: `a${t}-${i}`, cost_usd: 0.01 })),
+      end(t + 2, 'loop-bot', 'helper', { actions_reported: 5, output_bytes: 10 }), end(t + 2, 'loop-bot', 'loop', { actions_reported: 5, output_bytes: 10 }),
+    ];
+    // Act
+    const { findings } = await feed([[...run(0), ...run(2)]], undefined, ctxAt(T0 + 2 * DAY * 1000));
+    // Assess
+    expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([]);
+  });
 });
