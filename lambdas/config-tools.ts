@@ -204,7 +204,7 @@ function manyWays(turn: Turn, ways: number, turns: number): boolean {
  * `error|exception`, `a|ab` when no `b` may follow) leave one way.
  */
 function overlappingOptions(options: readonly Token[][], after: Continuation): boolean {
-  const runs = options.map(runOf).filter((run): run is Run => run !== undefined);
+  const runs = options.flatMap(flatOptions).map(runOf).filter((run): run is Run => run !== undefined);
   let follow: { first: Ranges | undefined } | undefined;
   const followFirst = (): Ranges | undefined => {
     if (!follow) {
@@ -226,12 +226,26 @@ interface Run {
 /** The longest fixed count of one character read as a run (`\d{4}` as `\d\d\d\d`); a longer one is not compared. */
 const MAX_RUN_COUNT = 256;
 
+/**
+ * `option` as the alternatives it holds: one that is a group alone stands for that group's options
+ * (`(?:a|(a))` has `a` and `a`, `((a|b)|(a|c))` four), as a turn takes one of them.
+ */
+function flatOptions(option: Token[]): Token[][] {
+  const [only] = option;
+  return option.length === 1 && only.type === types.GROUP && !isLookaround(only) ? optionsOf(only).flatMap(flatOptions) : [option];
+}
+
+/** `option`'s tokens with each group of one option (not a lookaround) read as its tokens: `(?:a)a` is `aa`. */
+function inlined(option: readonly Token[]): Token[] {
+  return option.flatMap((token) => (token.type === types.GROUP && !isLookaround(token) && optionsOf(token).length === 1 ? inlined(optionsOf(token)[0]) : [token]));
+}
+
 /** `option` as a run, reading a fixed count of one character as that many (`a|a{2}` is `a|aa`). */
 function runOf(option: readonly Token[]): Run | undefined {
   const tokens: Token[] = [];
   const ranges: Ranges[] = [];
   const keys: string[] = [];
-  for (const token of option) {
+  for (const token of inlined(option)) {
     const [one, count] = token.type === types.CHAR || token.type === types.SET ? [token, 1] : isFixedCountOfOne(token) ? [token.value, token.min] : [];
     if (!one || count === undefined) return undefined;
     const taken = rangesOf(one);
@@ -384,7 +398,7 @@ function shown(token: Token): string {
  * more than one place (`(a+)+$`, `(\w+\s?)*$`), or a group whose alternatives may match the same text (`(a|aa)+$`), whose test of a line that nearly matches (`aaaa…ab`)
  * takes exponential time and blocks the event loop (exec after its job, every ingest batch, a scan).
  * The check (a walk of the `ret` parse tree) is heuristic: it reads the pattern's shape, not its
- * language, so it can miss an overlapping alternation whose alternatives are more than runs of single characters (`(a|(?:aa))+$`; `(a|aa)+$` it refuses) and lets through repetitions in a
+ * language, so it can miss an overlapping alternation whose alternatives are more than runs of single characters (`(ab|a(?:b|c))+$`; `(ab|a[bc])+$`, `(a|(?:aa))+$` and `((a|b)|(a|c))+$` it refuses) and lets through repetitions in a
  * row that take polynomial time, of degree their count (`\w+\d+x`, `\d+` twelve times then `x`). Its parser knows no lookbehind; one nests as a lookahead
  * does, so it is read as one. A pattern it cannot read is not refused for it.
  */

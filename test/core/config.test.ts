@@ -693,7 +693,7 @@ jobs:
 
   it('refuses alternatives that may match the same text under an unbounded repetition, and takes ones that part at a character', () => {
     // Prepare: (a|aa)+$ and (\\w|\\d)+$ fail a near miss in 2^n ways; the rest leave one way
-    const overlapping = ['(a|aa)+$', '(\\w|\\d)+$', '(?:x|y)*(?:a|aa)+$', '(a|a{2})+$', '(\\d|\\d{2})+$'];
+    const overlapping = ['(a|aa)+$', '(\\w|\\d)+$', '(?:x|y)*(?:a|aa)+$', '(a|a{2})+$', '(\\d|\\d{2})+$', '(?:a|(a))+$', '((a|b)|(a|c))+$', '(?:(?:a)|(?:(?:a)a))+$'];
     const parting = ['(foo|bar)+', '(error|warn)', '(\\s|,)+', '(a|ab)*$', '(?:error|exception)+', '(?:[^"\\\\]|\\\\.)*"', '(?:.|\\n)*', '((a|aa)b)+$', '(\\w|\\d){3}', '(?:\\w|-)+', '(?:a{2}|b{2})+$', '(?:\\d{4}|[a-f]{2})+$'];
     // no pattern is compiled ignoring case, so alternatives parting only by case part at a character
     const byCase = ['(?:ERROR|Error)+ done', '([a-z]|[A-Z])+$', '(?:[A-Z]|[a-z]|\\d)+$'];
@@ -710,6 +710,10 @@ jobs:
       ['(?:a|aa)', '(?:a|aa)+'],
       ['(a|a{2})', '(a|a{2})+'],
       ['(\\d|\\d{2})', '(\\d|\\d{2})+'],
+      // alternatives in a group of their own (or nested options) are read as runs too
+      ['(?:a|(a))', '(?:a|(a))+'],
+      ['((a|b)|(a|c))', '((a|b)|(a|c))+'],
+      ['(?:(?:a)|(?:(?:a)a))', '(?:(?:a)|(?:(?:a)a))+'],
     ]);
     expect(parting.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
     expect(byCase.filter((p) => backtrackingProblem(p) !== undefined)).toEqual([]);
