@@ -186,8 +186,11 @@ async function startSharedServer(dir: string): Promise<SharedServer> {
   const child = spawn({ port, path: dir, sharedDb: true, detached: true, stdio });
   closeSync(log);
   child.unref();
-  await untilAnswering(`http://127.0.0.1:${port}`, child, () => readFileSync(logPath, 'utf8'));
-  return { ...processId(child.pid!), port, users: [] };
+  // Named before it answers: this process killed meanwhile, the next command finds it (and waits for it, or stops it) rather than start another beside it.
+  const server: SharedServer = { ...processId(child.pid!), port, users: [] };
+  writeFileSync(serverFile(dir), JSON.stringify(server));
+  await untilAnswering(endpointOf(server), child, () => readFileSync(logPath, 'utf8'));
+  return server;
 }
 
 /** Under the lock: this process no longer uses the server; the last user stops it (returned, to wait for). */

@@ -1,15 +1,36 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startDynamoDbLocal } from '../../lambdas/adapters/dynamodb-local.ts';
+import { commandLine } from '../../lambdas/adapters/pid-lock.ts';
 
 const storeIn = () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'sa-dynamodb-local-')), 'dynamodb');
   mkdirSync(dir);
   return dir;
 };
+
+/** The DynamoDB Local processes serving the database in `dir` (Linux). */
+const serversOf = (dir: string) =>
+  readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => commandLine(Number(pid))?.includes(`-dbPath ${dir} `))
+    .map(Number);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Another process starting the shared server for `dir`: killed with -9 once its Java runs, before it answers. */
+async function killedWhileStarting(dir: string): Promise<number[]> {
+  const module = join(import.meta.dirname, '../../lambdas/adapters/dynamodb-local.ts');
+  const starter = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(module)}).then((m) => m.startDynamoDbLocal({ dbPath: ${JSON.stringify(dir)} }))`]);
+  const exited = new Promise((r) => starter.once('exit', r));
+  while (serversOf(dir).length === 0) await sleep(20);
+  starter.kill('SIGKILL');
+  await exited;
+  return serversOf(dir);
+}
 
 describe('startDynamoDbLocal with a database folder: one server shared, never a process that is not it', () => {
   it('neither uses nor signals an unrelated process that server.json names by pid alone', async () => {
@@ -28,4 +49,18 @@ describe('startDynamoDbLocal with a database folder: one server shared, never a 
     unrelated.kill();
     expect(await ended).toBe('SIGTERM');
   }, 60_000);
+
+  it.runIf(existsSync('/proc/self/cmdline'))('uses the server of a command killed while it started it, and stops it as its last user', async () => {
+    // Prepare: a command killed (-9) after it started the folder's server, before the server answered
+    const dir = storeIn();
+    const orphaned = await killedWhileStarting(dir);
+    // Act
+    const local = await startDynamoDbLocal({ dbPath: dir });
+    const whileUsed = serversOf(dir);
+    await local.stop();
+    // Assess: that one server, no second beside it, and none left
+    expect(orphaned).toHaveLength(1);
+    expect(whileUsed).toEqual(orphaned);
+    expect(serversOf(dir)).toEqual([]);
+  }, 90_000);
 });
