@@ -366,11 +366,16 @@ class NonUtf8Lines extends Transform {
     }
     const end = rest.lastIndexOf(0x0a);
     if (end < 0) return done(null, this.hold(rest));
-    const lines = rest.subarray(0, end + 1);
-    const whole = this.held.length === 0 ? lines : Buffer.concat([...this.held, lines]);
-    this.held = [];
-    this.heldBytes = 0;
-    this.push(asUtf8(whole));
+    let lines = rest.subarray(0, end + 1);
+    if (this.held.length > 0) {
+      // Only the held line's start and its end are joined; the chunk's other lines pass uncopied.
+      const firstEnd = lines.indexOf(0x0a) + 1;
+      this.push(asUtf8(Buffer.concat([...this.held, lines.subarray(0, firstEnd)])));
+      this.held = [];
+      this.heldBytes = 0;
+      lines = lines.subarray(firstEnd);
+    }
+    if (lines.length > 0) this.push(asUtf8(lines));
     done(null, this.hold(rest.subarray(end + 1)));
   }
 
