@@ -377,11 +377,16 @@ function nestedRepetition(
         if (endsAtMany && manyWays(turn, token.max - token.min + 1, turns)) return [token, outer];
       }
       // Within a repetition, its own match goes on with its next turn.
-      const found =
-        token.max > 1
-          ? nestedRepetition([token.value], token, { seq: [token.value], then: [] }, turns * token.max)
-          : nestedRepetition([token.value], outer, after, turns, turn);
+      if (token.max <= 1) {
+        const found = nestedRepetition([token.value], outer, after, turns, turn);
+        if (found) return found;
+        continue;
+      }
+      const own: Turn = { ways: 1 };
+      const found = nestedRepetition([token.value], token, { seq: [token.value], then: [] }, turns * token.max, own);
       if (found) return found;
+      // Its turns' ways multiply the enclosing turn's, once a turn: (a{1,4}(?:a{1,2}){2}){4}$ has 4·2^2 ways a turn.
+      if (outer && own.ways > 1 && manyWays(turn, own.ways ** token.max, turns)) return [token, outer];
     }
   }
   return undefined;
