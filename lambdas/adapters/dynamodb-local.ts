@@ -115,20 +115,25 @@ const UNANSWERED_MS = 10_000;
 async function shareDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
   mkdirSync(dir, { recursive: true });
   let server: SharedServer;
-  const unlock = await lockServer(dir);
+  // From before it may start one: a Ctrl-C while the server starts stops it too.
+  const stayOn = leaveOnExit(dir);
   try {
-    const serving = (await runningServer(dir)) ?? (await startSharedServer(dir));
-    server = { ...serving, users: [...serving.users.filter(running), thisProcess()] };
-    writeFileSync(serverFile(dir), JSON.stringify(server));
-  } finally {
-    unlock();
+    const unlock = await lockServer(dir);
+    try {
+      const serving = (await runningServer(dir)) ?? (await startSharedServer(dir));
+      server = { ...serving, users: [...serving.users.filter(running), thisProcess()] };
+      writeFileSync(serverFile(dir), JSON.stringify(server));
+    } finally {
+      unlock();
+    }
+  } catch (error) {
+    stayOn();
+    throw error;
   }
-  const leaveOnExit = () => leaveServerSync(dir);
-  process.once('exit', leaveOnExit);
   return {
     endpoint: endpointOf(server),
     async stop() {
-      process.removeListener('exit', leaveOnExit);
+      stayOn();
       const unlock = await lockServer(dir);
       try {
         // Gone before the lock is let go: a command starting meanwhile starts its own server, never beside this one on the same file.
@@ -139,6 +144,30 @@ async function shareDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
       }
     },
   };
+}
+
+/** Signals that end a command (Ctrl-C, its terminal closed, a kill): it leaves the server first. */
+const ENDING_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * Leaves the server when this process exits or is ended by a signal (then ended by that signal
+ * again, as it would have been: exit 130 for a Ctrl-C), the last user stopping it. Returns the
+ * function that takes this back.
+ */
+function leaveOnExit(dir: string): () => void {
+  const leave = () => leaveServerSync(dir);
+  const onSignal = (signal: NodeJS.Signals) => {
+    stayOn();
+    leave();
+    process.kill(process.pid, signal);
+  };
+  const stayOn = () => {
+    process.removeListener('exit', leave);
+    for (const signal of ENDING_SIGNALS) process.removeListener(signal, onSignal);
+  };
+  process.once('exit', leave);
+  for (const signal of ENDING_SIGNALS) process.once(signal, onSignal);
+  return stayOn;
 }
 
 const endpointOf = (server: SharedServer) => `http://127.0.0.1:${server.port}`;

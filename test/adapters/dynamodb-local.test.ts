@@ -63,4 +63,22 @@ describe('startDynamoDbLocal with a database folder: one server shared, never a 
     expect(whileUsed).toEqual(orphaned);
     expect(serversOf(dir)).toEqual([]);
   }, 90_000);
+
+  it.runIf(existsSync('/proc/self/cmdline'))('stops the server when its only user is ended with Ctrl-C, and that user ends of the SIGINT', async () => {
+    // Prepare: the only command using the folder's server, running
+    const dir = storeIn();
+    const module = join(import.meta.dirname, '../../lambdas/adapters/dynamodb-local.ts');
+    const user = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(module)}).then((m) => m.startDynamoDbLocal({ dbPath: ${JSON.stringify(dir)} })).then(() => { console.log('ready'); setInterval(() => {}, 1000); })`]);
+    const ended = new Promise<NodeJS.Signals | null>((r) => user.once('exit', (_code, signal) => r(signal)));
+    await new Promise((r) => user.stdout.once('data', r));
+    const served = serversOf(dir);
+    // Act
+    user.kill('SIGINT');
+    const signal = await ended;
+    for (let tries = 0; serversOf(dir).length > 0 && tries < 100; tries++) await sleep(50);
+    // Assess
+    expect(served).toHaveLength(1);
+    expect(signal).toBe('SIGINT');
+    expect(serversOf(dir)).toEqual([]);
+  }, 90_000);
 });
