@@ -569,17 +569,34 @@ function rollOver(d: RunDraft, runId: string, at: number, endedHere: boolean): v
  */
 function boundedPrevious(runs: AgentRunInstance[], unjudged: number): AgentRunInstance[] {
   const kept = runs.slice(-Math.max(MAX_PREVIOUS_RUNS, Math.min(unjudged, MAX_ROLLED_RUNS)));
-  const bytes = () => Buffer.byteLength(JSON.stringify(kept));
-  while (kept.length > 1 && kept.length > unjudged && bytes() > MAX_PREVIOUS_BYTES) kept.shift();
+  // The array as JSON: '[', each run and the ',' or ']' after it.
+  let bytes = kept.reduce((n, run) => n + instanceBytes(run) + 1, 1);
+  const dropOldest = () => (bytes -= instanceBytes(kept.shift() as AgentRunInstance) + 1);
+  const replaceOldest = (run: AgentRunInstance) => {
+    bytes += instanceBytes(run) - instanceBytes(kept[0]);
+    kept[0] = run;
+  };
+  while (kept.length > 1 && kept.length > unjudged && bytes > MAX_PREVIOUS_BYTES) dropOldest();
   const limit = kept.length > unjudged || unjudged === 0 ? MAX_PREVIOUS_BYTES : MAX_ROLLED_BYTES;
-  const over = () => bytes() > limit;
-  while (kept.length > 1 && over()) kept.shift();
-  if (over()) kept[0] = { ...kept[0], children: [], children_dropped: kept[0].children_dropped + kept[0].children.length };
-  if (over()) {
+  while (kept.length > 1 && bytes > limit) dropOldest();
+  if (bytes > limit) replaceOldest({ ...kept[0], children: [], children_dropped: kept[0].children_dropped + kept[0].children.length });
+  if (bytes > limit) {
     const { judged_alone: _alone, fired_unended: _unended, ...slim } = kept[0];
-    kept[0] = slim;
+    replaceOldest(slim);
   }
   return kept;
+}
+
+/** Each earlier run's size as JSON, measured once: a batch starting an id again many times measures each run once, not the kept ones at every roll-over. */
+const measured = new WeakMap<AgentRunInstance, number>();
+
+function instanceBytes(run: AgentRunInstance): number {
+  let bytes = measured.get(run);
+  if (bytes === undefined) {
+    bytes = Buffer.byteLength(JSON.stringify(run));
+    measured.set(run, bytes);
+  }
+  return bytes;
 }
 
 /**

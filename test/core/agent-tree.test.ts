@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { stateData } from '../../lambdas/adapters/dynamodb-store.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { createHash } from 'node:crypto';
 import { type Config, validateConfig } from '../../lambdas/config.ts';
 import { agentIndexReducer, agentTreeReducer, type AgentState, costHistoryFor, MAX_FIRED_KEPT } from '../../lambdas/core/agent-reducer.ts';
-import { type AgentRunState, firedMarks } from '../../lambdas/core/agent-run.ts';
+import { type AgentRunState, applyAgentRunEvents, firedMarks, initialAgentRun } from '../../lambdas/core/agent-run.ts';
 import { treeEvent } from '../../lambdas/core/agent-tree-loader.ts';
 import type { TreeSnapshot } from '../../lambdas/core/agent-tree.ts';
 import { sweepAgentRoots } from '../../lambdas/core/agent-sweep.ts';
@@ -1287,5 +1287,32 @@ describe('a run id started again after its run ended', () => {
     const { findings } = await feed([[...run(0), ...run(2)]], undefined, ctxAt(T0 + 2 * DAY * 1000));
     // Assess
     expect(findings.map((f) => `${f.detector} ${f.run_id}`)).toEqual([]);
+  });
+
+  it('measures each earlier run once when one batch starts its id again 500 times (no kept runs stringified at each roll-over)', () => {
+    // Prepare: 500 back-to-back runs of one id, 10 actions each, in one batch
+    const lines = Array.from({ length: 500 }, (_, k) => [
+      start(k * 20, 'looper', 'loop'),
+      ...Array.from({ length: 10 }, (_, i) => act(k * 20 + 1 + i, 'looper', 'loop', { action: `tool_${i}`, tick: i, cost_usd: 0.001 * i, tokens_in: 100 })),
+      end(k * 20 + 15, 'looper', 'loop', { actions_reported: 10, output_bytes: 50 }),
+    ]).flat();
+    const stringify = JSON.stringify;
+    let bytes = 0;
+    const spy = vi.spyOn(JSON, 'stringify').mockImplementation((...args: Parameters<typeof JSON.stringify>) => {
+      const text = stringify(...args);
+      bytes += text.length;
+      return text;
+    });
+    // Act
+    let run: AgentRunState;
+    try {
+      run = applyAgentRunEvents(initialAgentRun('loop'), 'loop', lines, ctxAt(T0));
+    } finally {
+      spy.mockRestore();
+    }
+    // Assess: 64 kept; the 499 earlier runs (~0.7 KB each as JSON) measured about once, with the lines' own texts (0.95 MB;
+    // 65 MB when the kept ones were measured again at each roll-over)
+    expect([run.previous?.length, run.rolled]).toEqual([64, 64]);
+    expect(bytes).toBeLessThan(499 * Buffer.byteLength(stringify(run.previous?.[0])) * 4);
   });
 });
