@@ -113,7 +113,6 @@ const lockFile = (dir: string) => join(dir, 'server.lock');
 const UNANSWERED_MS = 10_000;
 
 async function shareDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
-  mkdirSync(dir, { recursive: true });
   let server: SharedServer;
   // From before it may start one: a Ctrl-C while the server starts stops it too.
   const stayOn = leaveOnExit(dir);
@@ -128,7 +127,7 @@ async function shareDynamoDbLocal(dir: string): Promise<DynamoDbLocal> {
     }
   } catch (error) {
     stayOn();
-    throw error;
+    throw notWritable(dir, error) ?? error;
   }
   return {
     endpoint: endpointOf(server),
@@ -268,8 +267,16 @@ function readServer(dir: string): SharedServer | undefined {
   }
 }
 
+/** A folder this user may not write (another user's, a read-only mount): said plainly, as a user's error. */
+function notWritable(dir: string, error: unknown): DynamoDbLocalError | undefined {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return undefined;
+  return new DynamoDbLocalError(`${dir} is not writable (${code}): the local store needs to write its database and server.lock there; run as its owner or use another folder`, { cause: error });
+}
+
 /** Held only while a server is looked up, started or stopped (a start waits up to 60 s); a lock whose holder is gone is taken over. */
 function lockServer(dir: string): Promise<() => void> {
+  mkdirSync(dir, { recursive: true });
   return holdLock(lockFile(dir), {
     timeoutMs: 150_000,
     timedOut: (holder) => new DynamoDbLocalError(`${lockFile(dir)} has been held by pid ${holder.pid} for 150 s: if no silent-audit command is running there, delete it`),

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +81,16 @@ describe('startDynamoDbLocal with a database folder: one server shared, never a 
     expect(signal).toBe('SIGINT');
     expect(serversOf(dir)).toEqual([]);
   }, 90_000);
+
+  it.runIf(process.getuid?.() === 0 && existsSync('/usr/bin/setpriv'))('says plainly that a store folder this user cannot write is not writable', () => {
+    // Prepare: a folder of root's, used by another user (nobody)
+    const dir = storeIn();
+    const module = join(import.meta.dirname, '../../lambdas/adapters/dynamodb-local.ts');
+    const script = `import(${JSON.stringify(module)}).then((m) => m.startDynamoDbLocal({ dbPath: ${JSON.stringify(dir)} })).catch((e) => { console.log(e.name + ': ' + e.message); process.exit(2); })`;
+    // Act
+    const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '--import', 'tsx', '-e', script], { encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } });
+    // Assess
+    expect(run.stdout).toContain(`DynamoDbLocalError: ${dir} is not writable (EACCES)`);
+    expect(run.status).toBe(2);
+  });
 });
