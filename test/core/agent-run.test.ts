@@ -13,6 +13,7 @@ import {
   MAX_CHILDREN,
   MAX_FIRED_MARKS,
   MAX_PREVIOUS_BYTES,
+  MAX_ROLLED_BYTES,
   MAX_SEEN_ACTIONS,
   OTHER_ACTIONS,
 } from '../../lambdas/core/agent-run.ts';
@@ -310,6 +311,34 @@ describe('per-run aggregates (agentrun#<run_id>)', () => {
     // Assess
     expect([run.previous?.length, run.children.length, run.actions]).toEqual([1, MAX_CHILDREN, MAX_SEEN_ACTIONS + 200]);
     expect(Buffer.byteLength(JSON.stringify(run.previous))).toBeLessThanOrEqual(MAX_PREVIOUS_BYTES);
+    expect(bytes).toBeLessThan(MAX_STATE_ITEM_BYTES);
+    expect(Buffer.byteLength(JSON.stringify(run)) + 1024).toBeLessThan(MAX_STATE_ITEM_BYTES);
+  });
+
+  it('stays under the store item limit at its largest when one batch starts its id again many times: the earlier runs kept within MAX_ROLLED_BYTES', () => {
+    // Prepare: 20 runs of 12 children of 400-byte ids and a 200-character status, then the largest run (as above), all in one batch, both notes full
+    const runId = id400('root');
+    const agent = noise(256, 'agent');
+    const mid = (from: number, seed: string) => [
+      start(from, agent, runId, { parent_run_id: id400('parent') }),
+      ...Array.from({ length: 12 }, (_, i) => start(from + 1, 'worker', id400(`${seed} child ${i}`), { parent_run_id: runId })),
+      end(from + 5, agent, runId, { status: noise(200, seed) }),
+    ];
+    const lines = [
+      ...Array.from({ length: 20 }, (_, k) => mid(k * 10, `m${k}`)).flat(),
+      start(10_000, agent, runId, { parent_run_id: id400('parent'), budget: { max_actions: 1, max_cost_usd: 1 } }),
+      ...Array.from({ length: MAX_CHILDREN + 100 }, (_, i) => start(10_001, 'worker', id400(`child ${i}`), { parent_run_id: runId })),
+      ...acts(MAX_SEEN_ACTIONS + 200, 10_002, agent, runId, (i) => ({ action: 'tool_call', name: noise(2000, `name ${i % 45}`), tick: i % 600, cost_usd: 0.01, tokens_in: 1 })),
+      end(19_000, agent, runId, { status: noise(5000, 'status'), actions_reported: 1, cost_reported_usd: 0.5 }),
+    ];
+    const marks = (seed: string) => Array.from({ length: MAX_FIRED_MARKS + 50 }, (_, i) => fingerprint(`${seed} ${i}`));
+    // Act
+    const run = markFiredUnended(markJudgedAlone(applyAgentRunEvents(initialAgentRun(runId), runId, lines, ctx), marks('alone')), marks('unended'));
+    const bytes = stateItemBytes({ key: agentRunKey(runId), expectedVersion: 1, state: run, expiresAt: run.expires_at });
+    // Assess: the earlier runs fill the rolled bound nearly whole, and the record is under the limit even as plain JSON
+    const previousBytes = Buffer.byteLength(JSON.stringify(run.previous));
+    expect(previousBytes).toBeGreaterThan(MAX_ROLLED_BYTES - 6_000);
+    expect(previousBytes).toBeLessThanOrEqual(MAX_ROLLED_BYTES);
     expect(bytes).toBeLessThan(MAX_STATE_ITEM_BYTES);
     expect(Buffer.byteLength(JSON.stringify(run)) + 1024).toBeLessThan(MAX_STATE_ITEM_BYTES);
   });
