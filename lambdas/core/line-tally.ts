@@ -30,17 +30,23 @@ export function readableTime(text: string, recordTime?: number): number | undefi
   const found = ZONED_TIME.exec(text);
   const record = recordTime !== undefined && Number.isFinite(recordTime) ? recordTime : found?.index === 0 ? zonedTime(found[0]) : undefined;
   const ts = OWN_TS.exec(text);
-  const own = ts === null ? undefined : ts[2] !== undefined ? Number(ts[2]) : zonedTime(ts[1]);
+  const own = ts === null ? undefined : ts[2] !== undefined ? dated(Number(ts[2])) : zonedTime(ts[1]);
   if (own !== undefined && (record === undefined || own - record <= MAX_AHEAD_OF_RECORD_MS)) return own;
-  return record ?? (found ? zonedTime(found[0]) : undefined);
+  return (record === undefined ? undefined : dated(record)) ?? (found ? zonedTime(found[0]) : undefined);
 }
 
 /** `text` read as a time when it has a zone; undefined otherwise. */
 function zonedTime(text: string): number | undefined {
   if (!ZONED_TIME.test(text)) return undefined;
-  const at = parseTime(text);
-  return Number.isFinite(at) ? at : undefined;
+  return dated(parseTime(text));
 }
+
+/** `at` when a month can be named for it (years 0000–9999, as isoTime writes them); a line rejected for its time may give any number. */
+function dated(at: number): number | undefined {
+  return at >= 0 && at < YEAR_10000_MS ? at : undefined;
+}
+
+const YEAR_10000_MS = Date.UTC(10000, 0, 1);
 
 /** Keeps this many rejections verbatim; the rest are only counted. */
 const MAX_KEPT_REJECTIONS = 100;

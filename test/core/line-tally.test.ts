@@ -109,4 +109,19 @@ describe('readableTime: the month a rejected line is counted in', () => {
     // Assess
     expect(times).toEqual([Date.parse('2026-10-31T23:00:00Z'), Date.parse('2026-10-31T23:00:00Z'), Date.parse('2026-11-02T00:00:00Z')]);
   });
+
+  it('names no month for a line rejected for a ts past the year 9999 or an epoch no date has, and counts it all the same', () => {
+    // Prepare: lines rejected for their time, which is all the time they give
+    const far = `{"type":"run.start","job":"j","run_id":"r","ts":${Date.UTC(10000, 0, 1)}}`;
+    const huge = `{"type":"run.start","job":"j","run_id":"r","ts":${'9'.repeat(20)}}`;
+    const tally = new LineTally();
+
+    // Act
+    const times = [readableTime(far), readableTime(huge)];
+    tally.add({ kind: 'rejected', reason: 'ts past the year 9999' }, () => 'x.log:1', () => readableTime(huge));
+
+    // Assess
+    expect(times).toEqual([undefined, undefined]);
+    expect(tally.counts.rejected).toBe(1);
+  });
 });
