@@ -166,8 +166,8 @@ export function registerSnoozeCommand(program: Command): void {
     .option('--reason <text>', 'why it ends early')
     .option('--by <name>', 'who ends it (default: $SILENT_AUDIT_ACTOR, else your login name)')
     .action(async (id: string, o: CommonOptions & { reason?: string; by?: string }) => {
-      await runSubcommand('end', o, async ({ store, now, say }) => {
-        const s = await endSnooze(store, id, { by: o.by ?? currentActor(), reason: o.reason }, now);
+      await runSubcommand('end', o, async ({ store, config, now, say }) => {
+        const s = await endSnooze(store, id, { by: o.by ?? currentActor(), reason: o.reason }, now, config.redact);
         say(o.json ? JSON.stringify(snoozeView(s, now)) : `ended ${escapeControls(s.id)} (${escapeControls(s.subject)}) by ${escapeControls(s.ended_by ?? '')}: its findings alert again`);
       });
     });

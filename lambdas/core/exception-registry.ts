@@ -194,11 +194,11 @@ export function recordAsLogged(record: GuardException, redact?: Config['redact']
 }
 
 /**
- * A reason, owner or actor typed into `exceptions add`, `renew` or `revoke` (or the config),
+ * A reason, owner or actor typed into `exceptions add`, `renew` or `revoke` (or the config; a snooze's too),
  * redacted as a bypass line's reason and actor are (with the config's `redact`): it is shown in
  * findings, alerts and reports.
  */
-function textAsLogged(text: string, redact?: Config['redact']): string {
+export function textAsLogged(text: string, redact?: Config['redact']): string {
   return redactorFor({ redact }).redactText(text);
 }
 

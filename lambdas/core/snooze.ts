@@ -1,4 +1,5 @@
 import { type Config, idTooLong, nameAsLogged, SNOOZE_ID_PATTERN } from '../config.ts';
+import { textAsLogged } from './exception-registry.ts';
 import { DETECTOR_IDS } from '../detectors/ids.ts';
 import type { Snooze, SnoozeRegistry, SnoozeStore } from '../ports.ts';
 import type { Suppression } from './alert-policy.ts';
@@ -29,8 +30,8 @@ export function configSnoozes(config: Config): Snooze[] {
     id: s.id ?? `config-${i + 1}`,
     subject: s.subject,
     ...(s.detector ? { detector: s.detector } : {}),
-    owner: s.owner,
-    reason: s.reason,
+    owner: textAsLogged(s.owner, config.redact),
+    reason: textAsLogged(s.reason, config.redact),
     until: s.until,
     status: 'active',
     origin: 'config',
@@ -45,13 +46,22 @@ export function configSnoozes(config: Config): Snooze[] {
  * are: one added before a redact pattern matching its job was goes on holding that job.
  */
 export async function allSnoozes(config: Config, registry?: SnoozeRegistry): Promise<Snooze[]> {
-  const stored = (registry ? await registry.list() : []).map((s) => {
-    const subject = nameAsLogged(s.subject, config);
-    return subject === s.subject ? s : { ...s, subject };
-  });
+  const stored = (registry ? await registry.list() : []).map((s) => snoozeAsLogged(s, config));
   const configured = configSnoozes(config);
   const ids = new Set(configured.map((s) => s.id));
   return [...stored.filter((s) => s.origin !== 'config' || !ids.has(s.id)), ...configured];
+}
+
+/**
+ * A stored snooze as one is now kept: its subject as log lines name it, its owner, reasons and
+ * actors redacted (one stored before they were comes back redacted too). The same object when clean.
+ */
+function snoozeAsLogged(s: Snooze, config: Config): Snooze {
+  const subject = nameAsLogged(s.subject, config);
+  const texts = { owner: s.owner, reason: s.reason, created_by: s.created_by, ended_by: s.ended_by, end_reason: s.end_reason };
+  const redacted = Object.fromEntries(Object.entries(texts).flatMap(([key, text]) => (text === undefined ? [] : [[key, textAsLogged(text, config.redact)]])));
+  const clean = subject === s.subject && Object.entries(redacted).every(([key, text]) => texts[key as keyof typeof texts] === text);
+  return clean ? s : { ...s, ...redacted, subject };
 }
 
 /** The id a snooze of the config file takes when it names none: `config-<n>`. */
@@ -164,20 +174,20 @@ export async function addSnooze(
     id,
     subject: nameAsLogged(req.subject!.trim(), rules),
     ...(req.detector ? { detector: req.detector } : {}),
-    owner: req.owner!.trim(),
-    reason: req.reason!.trim(),
+    owner: textAsLogged(req.owner!.trim(), rules.redact),
+    reason: textAsLogged(req.reason!.trim(), rules.redact),
     until: new Date(until).toISOString(),
     status: 'active',
     origin: 'cli',
     created_at: new Date(rules.now).toISOString(),
-    created_by: req.by,
+    created_by: textAsLogged(req.by, rules.redact),
   };
   if ((await store.add(snooze)) === 'exists') throw new SnoozeRefusedError(`snooze ${id} exists already`);
   return snooze;
 }
 
 /** Ends an active snooze early, keeping its record; refuses one ended or expired already. */
-export async function endSnooze(store: SnoozeStore, given: string, req: { readonly by: string; readonly reason?: string }, now: number): Promise<Snooze> {
+export async function endSnooze(store: SnoozeStore, given: string, req: { readonly by: string; readonly reason?: string }, now: number, redact?: Config['redact']): Promise<Snooze> {
   // Read without spaces around it, as `add --id` is.
   const id = given.trim();
   const existing = (await store.list()).find((s) => s.id === id);
@@ -185,7 +195,7 @@ export async function endSnooze(store: SnoozeStore, given: string, req: { readon
   if (existing.status === 'ended') throw new SnoozeRefusedError(`snooze ${id} was ended already (${existing.ended_at} by ${existing.ended_by})`);
   // One past its end holds nothing back any more; ending it would record a later end than it had.
   if (snoozeStanding(existing, now) === 'expired') throw new SnoozeRefusedError(`snooze ${id} expired at ${existing.until}; nothing to end`);
-  const ending = { at: new Date(now).toISOString(), by: req.by, reason: req.reason?.trim() || 'ended by hand' };
+  const ending = { at: new Date(now).toISOString(), by: textAsLogged(req.by, redact), reason: textAsLogged(req.reason?.trim() || 'ended by hand', redact) };
   if ((await store.end(id, ending)) === 'conflict') throw new SnoozeRefusedError(`snooze ${id} changed meanwhile; list the snoozes and try again`);
   return { ...existing, status: 'ended', ended_at: ending.at, ended_by: ending.by, end_reason: ending.reason };
 }

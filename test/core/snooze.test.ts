@@ -183,6 +183,23 @@ describe('snooze add and end', () => {
     await expect(addSnooze(store, { id: 'SZ-9', subject: 'etl', owner: 'a', reason: 'r', until: '1d', by: 'b' }, rules)).rejects.toThrow('snooze SZ-9 exists already');
   });
 
+  it('keeps no secret in a snooze’s owner, reasons or actors: added, ended, from the config, or stored before', async () => {
+    // Prepare
+    const secret = 'hunter2sekrit';
+    const config = validateConfig({ snoozes: [{ subject: 'etl', owner: `ops password=${secret}`, reason: `db password=${secret}`, until: '2026-10-07' }] }, 'cfg', undefined, { now: NOW });
+    const store = new MemorySnoozeStore();
+    const leaky = { by: `ci password=${secret}`, owner: `ops password=${secret}`, reason: `db password=${secret} rotated` };
+    // Act
+    await addSnooze(store, { id: 'SZ-1', subject: 'nightly', until: '3d', ...leaky }, { ...rules, redact: config.redact });
+    const ended = await endSnooze(store, 'SZ-1', { by: leaky.by, reason: leaky.reason }, NOW, config.redact);
+    const storedBefore = new MemorySnoozeStore();
+    await storedBefore.add({ id: 'SZ-2', subject: 'nightly', until: '2026-10-08T12:00:00.000Z', status: 'active', origin: 'cli', created_at: '2026-10-05T12:00:00.000Z', created_by: leaky.by, owner: leaky.owner, reason: leaky.reason });
+    const listed = await allSnoozes(config, storedBefore);
+    // Assess
+    expect(JSON.stringify([await store.list(), ended, listed])).not.toContain(secret);
+    expect(ended.ended_by).toMatch(/^ci password=\S*REDACTED/);
+  });
+
   it.each([
     ['a password', 'mysqldump -uroot -pS3cret appdb', {}, 'S3cret'],
     ['the config’s own redact pattern', 'etl --pin EMP-PIN-4242', { redact: { patterns: [{ name: 'employee-pin', regex: 'EMP-PIN-\\d+' }] } }, 'EMP-PIN-4242'],
