@@ -14,7 +14,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, lateNote, olderRunsNote, scanToStore, sourceNotes, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
+import { type InFlightSettlement, lateNote, olderRunsNote, scanToStore, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -95,9 +95,9 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     const rejected = rejectedNote(scanned.tally, opts.month);
     if (rejected) opts.stderr.write(`silent-audit report: ${terminalText(rejected)}\n`);
     // Runs of the files older than their job's history in the store (older history after newer) were not judged: said, as a scan says it.
-    const older = olderRunsNote(scanned.olderThanHistory);
-    if (older) opts.stderr.write(`silent-audit report: ${terminalText(older)}\n`);
-    inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : []), ...(older ? [older] : [])];
+    const older = [olderRunsNote(scanned.olderThanHistory), unjudgedAgentRunsNote(scanned.agentRunsUnjudged)].filter((n) => n !== undefined);
+    for (const n of older) opts.stderr.write(`silent-audit report: ${terminalText(n)}\n`);
+    inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : []), ...older];
     // What the files say ends at their latest event (or --now): a month that goes on after it was not seen to its end.
     const latest = Math.min(scanned.stream.latest, now ?? Number.POSITIVE_INFINITY);
     if (coverageEnd(opts.month, latest, clock.now()) !== undefined) inputEndsAt = latest;

@@ -13,6 +13,7 @@ import { type AgentState, agentTreeReducer } from '../core/agent-reducer.ts';
 import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
 import { RunCache } from '../core/agent-tree-loader.ts';
+import { MAX_ROLLED_BYTES, MAX_ROLLED_RUNS } from '../core/agent-run.ts';
 import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
@@ -123,6 +124,8 @@ export type ScanToStoreResult =
       readonly jobsSeen: ReadonlySet<string>;
       /** Per job, its runs read that were older than the latest 1,000 its stored state remembers: taken as counted, not judged (`Reduction.olderThanHistory`). */
       readonly olderThanHistory: ReadonlyMap<string, number>;
+      /** Per agent run id, its earlier runs one batch started again past those its aggregate keeps to judge: not judged (`Reduction.olderThanHistory`). */
+      readonly agentRunsUnjudged: ReadonlyMap<string, number>;
     };
 
 /** How much log time the scan lets pass between two sweeps (the deployed sweep runs every 5 minutes). */
@@ -309,6 +312,7 @@ export async function scanToStore(
     const agentSeen = new Map<string, number>();
     const jobsSeen = new Set<string>();
     const olderThanHistory = new Map<string, number>();
+    const agentRunsUnjudged = new Map<string, number>();
     const agentJudgedAt = (agent: string) => Math.max(agentSeen.get(agent) ?? Number.NEGATIVE_INFINITY, chunkNow - SWEEP_LAG_MS);
     // The jobs are swept at least every JOB_SWEEP_GAP_MS of log time, up to `until`.
     let sweptAt: number | undefined;
@@ -343,7 +347,10 @@ export async function scanToStore(
           }
           const batch = await processBatch(events, REDUCERS, store, ctx);
           findings.push(...batch.findings);
-          for (const { subject, runs } of batch.olderThanHistory ?? []) olderThanHistory.set(subject, (olderThanHistory.get(subject) ?? 0) + runs);
+          for (const { subject_kind, subject, runs } of batch.olderThanHistory ?? []) {
+            const older = subject_kind === 'agent' ? agentRunsUnjudged : olderThanHistory;
+            older.set(subject, (older.get(subject) ?? 0) + runs);
+          }
           findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt, { orTreeLatest: true })).findings);
         }
@@ -372,7 +379,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen, olderThanHistory };
+    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
   } catch (error) {
     await opened.close();
     throw error;
@@ -582,8 +589,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   }
   for (const r of tally.rejections.slice(0, 20)) note(`  rejected ${r.where}: ${r.reason}`);
   if (tally.counts.rejected > 20) note(`  … and ${tally.counts.rejected - 20} more rejected lines`);
-  const older = olderRunsNote(scanned.olderThanHistory);
-  if (older) {
+  for (const older of [olderRunsNote(scanned.olderThanHistory), unjudgedAgentRunsNote(scanned.agentRunsUnjudged)]) {
+    if (!older) continue;
     note('');
     note(older);
   }
@@ -614,6 +621,22 @@ export function olderRunsNote(older: ReadonlyMap<string, number>): string | unde
   return (
     `${plural(runs, 'run')} older than ${older.size === 1 ? "its job's" : 'their jobs\''} latest 1,000 runs in the store ${runs === 1 ? 'was' : 'were'} taken as already counted, not judged (${jobs.join(', ')}${more}): ` +
     'backfill older history first, or scan it without --store (docs/scan.md).'
+  );
+}
+
+/**
+ * Earlier runs of an agent's run id that one batch (a scan's hour of lines) ended and started again
+ * past the 64 its aggregate keeps to judge (a fixed-id poller every 30 s): not judged, their failures
+ * not found. Said, so that "0 findings" is not taken for a clean bill.
+ */
+export function unjudgedAgentRunsNote(unjudged: ReadonlyMap<string, number>): string | undefined {
+  if (unjudged.size === 0) return undefined;
+  const runs = [...unjudged.values()].reduce((n, r) => n + r, 0);
+  const ids = [...unjudged].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([id, n]) => `${escapeControls(id)} ${n.toLocaleString('en-US')}`);
+  const more = unjudged.size > 5 ? `, and ${unjudged.size - 5} more run ids` : '';
+  return (
+    `${plural(runs, 'earlier agent run')} of a run id started again more often in one batch than its aggregate keeps to judge (${MAX_ROLLED_RUNS} runs, ${MAX_ROLLED_BYTES / 1024} KiB) ${runs === 1 ? 'was' : 'were'} not judged (${ids.join(', ')}${more}): ` +
+    'log a run id of its own for each run (docs/agents.md).'
   );
 }
 

@@ -50,7 +50,9 @@ export const agentRunReducer: SubjectReducer<AgentRunState> = {
     return false;
   },
   apply(state, subject, events, ctx): Reduction<AgentRunState> {
-    return { state: applyAgentRunEvents(state, subject, events, ctx), findings: [], records: [] };
+    const unjudged = { runs: 0 };
+    const next = applyAgentRunEvents(state, subject, events, ctx, unjudged);
+    return { state: next, findings: [], records: [], ...(unjudged.runs > 0 ? { olderThanHistory: unjudged.runs } : {}) };
   },
   expiresAt(state) {
     return state.expires_at;

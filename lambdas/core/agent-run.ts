@@ -359,9 +359,10 @@ export function isPassThroughLink(body: { type: string }): boolean {
 
 /**
  * Folds one batch's lines of one run (and its children's starts) into its aggregate. Returns the
- * very state it was given when the lines held nothing new (a redelivered batch).
+ * very state it was given when the lines held nothing new (a redelivered batch). `unjudged` counts
+ * the earlier runs the batch ended and started again past those kept to judge (`rolled`): let go unjudged.
  */
-export function applyAgentRunEvents(initial: AgentRunState, subject: string, events: readonly AuditEvent[], ctx: ReduceContext): AgentRunState {
+export function applyAgentRunEvents(initial: AgentRunState, subject: string, events: readonly AuditEvent[], ctx: ReduceContext, unjudged?: { runs: number }): AgentRunState {
   // One draft per batch, made on the first change; fields are replaced on it, never the arrays
   // and maps it shares with `initial` (those are copied once, where they change).
   let s: AgentRunState = initial;
@@ -427,7 +428,8 @@ export function applyAgentRunEvents(initial: AgentRunState, subject: string, eve
         // The id is started again after its run ended: that run is kept as it stands, and a new one begins.
         d.by_action = byAction.result();
         d.by_tick = byTick.result();
-        rollOver(d, subject, event.at, endedHere);
+        const dropped = rollOver(d, subject, event.at, endedHere);
+        if (unjudged !== undefined) unjudged.runs += dropped;
         endedHere = false;
         byAction = new CountCostTally(d.by_action, MAX_ACTION_KEYS, OTHER_ACTIONS);
         byTick = new CountCostTally(d.by_tick, MAX_TICKS, undefined);
@@ -546,8 +548,9 @@ type RunDraft = { -readonly [K in keyof AgentRunState]: AgentRunState[K] };
  * Keeps the draft's run as an earlier run of its id (`previous`) and empties it for the run that
  * starts at `at` (`instance`); what tells lines apart across runs stays: the fingerprints of the
  * actions counted (`seen`) and the facts absorbed (`facts`, so a larger count is still a newer view).
+ * Returns how many runs not yet judged it let go (past `MAX_ROLLED_RUNS` or `MAX_ROLLED_BYTES`).
  */
-function rollOver(d: RunDraft, runId: string, at: number, endedHere: boolean): void {
+function rollOver(d: RunDraft, runId: string, at: number, endedHere: boolean): number {
   const { run_id: _id, seen: _seen, expires_at: _expires, previous, rolled, ...earlier } = settled(d);
   const unjudged = (rolled ?? 0) + (endedHere ? 1 : 0);
   d.previous = boundedPrevious([...(previous ?? []), earlier], unjudged);
@@ -559,6 +562,7 @@ function rollOver(d: RunDraft, runId: string, at: number, endedHere: boolean): v
     (d as Record<string, unknown>)[key] = (fresh as unknown as Record<string, unknown>)[key];
   }
   d.instance = instanceKey(runId, at);
+  return unjudged - kept;
 }
 
 /**

@@ -35,7 +35,9 @@ export interface Reduction<S> {
   readonly handOff?: readonly AuditEvent[];
   /**
    * The batch's runs taken as counted for being as old as the runs its state forgot (a job's older
-   * than its latest 1,000: older history backfilled after newer), not remembered: left unjudged.
+   * than its latest 1,000: older history backfilled after newer), not remembered: left unjudged; an
+   * agent run id's earlier runs the batch started again past those its aggregate keeps to judge
+   * (`MAX_ROLLED_RUNS`, `MAX_ROLLED_BYTES`).
    */
   readonly olderThanHistory?: number;
 }
@@ -141,6 +143,7 @@ export interface BatchResult {
 
 /** A subject's runs of a batch taken as counted for being older than its history. */
 export interface OlderRuns {
+  readonly subject_kind: SubjectKind;
   readonly subject: string;
   readonly runs: number;
 }
@@ -449,7 +452,7 @@ export async function processBatch(
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);
-      if (result.olderThanHistory) older.push({ subject, runs: result.olderThanHistory });
+      if (result.olderThanHistory) older.push({ subject_kind: reducer.kind, subject, runs: result.olderThanHistory });
       if (result.unchanged && reducer.recordsRuns) {
         let [from, to] = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
         for (const { at } of group.events) [from, to] = [Math.min(from, at), Math.max(to, at)];

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
-import { jobNameOfFile, olderRunsNote, runScan } from '../../lambdas/cli/scan-command.ts';
+import { jobNameOfFile, olderRunsNote, runScan, unjudgedAgentRunsNote } from '../../lambdas/cli/scan-command.ts';
 
 const fixtures = fileURLToPath(new URL('../fixtures/instrumented/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -1157,5 +1157,28 @@ describe('the note of runs older than a job remembers (scan --store)', () => {
       "1,443 runs older than their jobs' latest 1,000 runs in the store were taken as already counted, not judged (minutely 1,440, hourly 3): backfill older history first, or scan it without --store (docs/scan.md).",
     );
     expect(olderRunsNote(new Map())).toBeUndefined();
+  });
+});
+
+describe('the note of earlier agent runs one batch started again past those kept to judge', () => {
+  it('says them in a scan of a fixed-id poller every 30 s (120 runs a scan hour)', async () => {
+    // Prepare: 240 runs of one run id, every 30 s
+    const lines = Array.from({ length: 240 }, (_, k) => {
+      const at = (s: number) => new Date(Date.parse('2026-11-04T00:00:00Z') + (k * 30 + s) * 1000).toISOString();
+      return [
+        JSON.stringify({ ts: at(0), type: 'agent.start', agent: 'poller', run_id: 'poll' }),
+        JSON.stringify({ ts: at(5), type: 'agent.end', agent: 'poller', run_id: 'poll', status: 'ok', output_bytes: 50 }),
+      ];
+    }).flat();
+    const dir = mkdtempSync(join(tmpdir(), 'sa-poll-'));
+    writeFileSync(join(dir, 'agent.log'), lines.join('\n') + '\n');
+    // Act
+    const { stdout } = await scan([join(dir, 'agent.log')], { now: Date.parse('2026-11-05T00:00:00Z') });
+    // Assess: the runs past the 64 kept in each batch said, by run id
+    expect(stdout).toMatch(/110 earlier agent runs of a run id started again more often in one batch than its aggregate keeps to judge \(64 runs, 64 KiB\) were not judged \(poll 110\)/);
+    expect(unjudgedAgentRunsNote(new Map())).toBeUndefined();
+    expect(unjudgedAgentRunsNote(new Map([['poll', 110]]))).toBe(
+      '110 earlier agent runs of a run id started again more often in one batch than its aggregate keeps to judge (64 runs, 64 KiB) were not judged (poll 110): log a run id of its own for each run (docs/agents.md).',
+    );
   });
 });

@@ -1315,4 +1315,13 @@ describe('a run id started again after its run ended', () => {
     expect([run.previous?.length, run.rolled]).toEqual([64, 64]);
     expect(bytes).toBeLessThan(499 * Buffer.byteLength(stringify(run.previous?.[0])) * 4);
   });
+
+  it('says how many earlier runs one batch started again past the runs it keeps to judge, left unjudged (a poller every 30 s: 80 runs in a batch)', async () => {
+    // Prepare: 80 back-to-back runs of one id in one batch: 64 earlier runs kept to judge, the current one, 15 let go
+    const lines = Array.from({ length: 80 }, (_, k) => [start(k * 30, 'poller', 'poll'), end(k * 30 + 5, 'poller', 'poll', { output_bytes: 50 })]).flat();
+    // Act
+    const result = await processBatch(lines, REDUCERS, new MemoryAuditStore(), ctxAt(T0 + DAY * 1000));
+    // Assess
+    expect(result.olderThanHistory).toEqual([{ subject_kind: 'agent', subject: 'poll', runs: 15 }]);
+  });
 });

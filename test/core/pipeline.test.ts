@@ -343,7 +343,7 @@ describe('runs older than a job remembers, backfilled after newer history', () =
 
     // Assess: nothing skipped the first time; every older run the second
     expect(newer.olderThanHistory).toBeUndefined();
-    expect(older.olderThanHistory).toEqual([{ subject: 'sync', runs: 1440 }]);
+    expect(older.olderThanHistory).toEqual([{ subject_kind: 'job', subject: 'sync', runs: 1440 }]);
   });
 
   it.each([
@@ -365,6 +365,6 @@ describe('runs older than a job remembers, backfilled after newer history', () =
     const older = await processBatch(runsOf(T0), REDUCERS, store, later);
 
     // Assess
-    expect(older.olderThanHistory).toEqual([{ subject: 'sync', runs: 1440 }]);
+    expect(older.olderThanHistory).toEqual([{ subject_kind: 'job', subject: 'sync', runs: 1440 }]);
   });
 });
