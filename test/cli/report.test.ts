@@ -32,6 +32,21 @@ function costlyRunThatNeverEnds(): string[] {
   return lines;
 }
 
+/**
+ * A job's daily run.start and run.end lines from `from` until before `until`, each run `durationMs`
+ * long and named r<MM-DD>; `end` gives the run.end's other fields for the run started at `start`.
+ */
+function dailyRunLines(job: string, from: string, until: string, durationMs: number, end: (start: string) => Record<string, unknown>): string[] {
+  const lines: string[] = [];
+  for (let at = Date.parse(from); at < Date.parse(until); at += 86_400_000) {
+    const [start, ended] = [at, at + durationMs].map((t) => new Date(t).toISOString().replace('.000', ''));
+    const run_id = `r${start.slice(5, 10)}`;
+    lines.push(JSON.stringify({ type: 'run.start', ts: start, job, run_id }));
+    lines.push(JSON.stringify({ type: 'run.end', ts: ended, job, run_id, ...end(start) }));
+  }
+  return lines;
+}
+
 /** The CLI as a user runs it, in a folder of its own (no config file, no store). */
 function cli(args: string[]) {
   const cwd = mkdtempSync(join(tmpdir(), 'silent-audit-report-cli-'));
@@ -129,14 +144,8 @@ describe('runReport', () => {
   it('carries a recurring group’s first due date over from the stored findings, overdue, with no report of last month beside it', async () => {
     // Prepare: loader runs daily from 20 September; it failed on 10 October and again on 20 November. No October report was written.
     const log = join(mkdtempSync(join(tmpdir(), 'silent-audit-report-due-')), 'loader.jsonl');
-    const lines: string[] = [];
-    for (let at = Date.parse('2026-09-20T03:00:05Z'); at < Date.parse('2026-12-01T00:00:00Z'); at += 86_400_000) {
-      const start = new Date(at).toISOString().replace('.000', '');
-      const end = new Date(at + 60_000).toISOString().replace('.000', '');
-      const failed = start.startsWith('2026-10-10') || start.startsWith('2026-11-20');
-      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'loader', run_id: `r${start.slice(5, 10)}` }));
-      lines.push(JSON.stringify({ type: 'run.end', ts: end, job: 'loader', run_id: `r${start.slice(5, 10)}`, exit_code: failed ? 1 : 0, duration_ms: 60_000, output_bytes: 100, output_head: 'ok', output_tail: 'ok' }));
-    }
+    const failed = (start: string) => start.startsWith('2026-10-10') || start.startsWith('2026-11-20');
+    const lines = dailyRunLines('loader', '2026-09-20T03:00:05Z', '2026-12-01T00:00:00Z', 60_000, (start) => ({ exit_code: failed(start) ? 1 : 0, duration_ms: 60_000, output_bytes: 100, output_head: 'ok', output_tail: 'ok' }));
     writeFileSync(log, lines.join('\n') + '\n');
     const config = validateConfig({ jobs: { loader: { schedule: '0 3 * * *', owner: 'x@example.com' } } });
 
@@ -627,12 +636,7 @@ describe('report from log files it could not read in full', () => {
   it('says in the report and on stderr which lines were rejected and which file was cut short', async () => {
     // Prepare: etl's daily runs of October and November in a .gz cut to two thirds, and 20 run.end lines with a text exit_code
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-rejected-'));
-    const lines: string[] = [];
-    for (let at = Date.parse('2026-10-01T01:00:00Z'); at < Date.parse('2026-12-01T00:00:00Z'); at += 86_400_000) {
-      const [start, end] = [at, at + 600_000].map((t) => new Date(t).toISOString().replace('.000', ''));
-      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'etl', run_id: `r${start.slice(5, 10)}` }));
-      lines.push(JSON.stringify({ type: 'run.end', ts: end, job: 'etl', run_id: `r${start.slice(5, 10)}`, exit_code: 0, duration_ms: 600_000, output_bytes: 5000, output_head: 'uploaded 42 objects' }));
-    }
+    const lines = dailyRunLines('etl', '2026-10-01T01:00:00Z', '2026-12-01T00:00:00Z', 600_000, () => ({ exit_code: 0, duration_ms: 600_000, output_bytes: 5000, output_head: 'uploaded 42 objects' }));
     const gz = gzipSync(lines.join('\n') + '\n');
     writeFileSync(join(dir, 'etl.log.gz'), gz.subarray(0, Math.floor((gz.length * 2) / 3)));
     const bad = Array.from({ length: 20 }, (_, i) => JSON.stringify({ type: 'run.end', ts: `2026-11-${String(i + 1).padStart(2, '0')}T01:10:00Z`, job: 'etl', run_id: `x${i}`, exit_code: '1', duration_ms: 1000 }));
@@ -674,12 +678,7 @@ describe('report from log files that end before the month does', () => {
   it('notes where the logs end, and shows a daily job whose runs after then were not seen UNKNOWN, not OK', async () => {
     // Prepare: backup ("30 2 * * *") ran every day from 1 October to 27 November 2026, where its log ends
     const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-ends-early-'));
-    const lines: string[] = [];
-    for (let at = Date.parse('2026-10-01T02:30:00Z'); at < Date.parse('2026-11-28T00:00:00Z'); at += 86_400_000) {
-      const [start, end] = [at, at + 300_000].map((t) => new Date(t).toISOString().replace('.000', ''));
-      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'backup', run_id: `r${start.slice(5, 10)}` }));
-      lines.push(JSON.stringify({ type: 'run.end', ts: end, job: 'backup', run_id: `r${start.slice(5, 10)}`, exit_code: 0, duration_ms: 300_000, output_bytes: 5000, output_head: 'uploaded 3 objects' }));
-    }
+    const lines = dailyRunLines('backup', '2026-10-01T02:30:00Z', '2026-11-28T00:00:00Z', 300_000, () => ({ exit_code: 0, duration_ms: 300_000, output_bytes: 5000, output_head: 'uploaded 3 objects' }));
     writeFileSync(join(dir, 'b.log'), lines.join('\n') + '\n');
     const config = validateConfig({ jobs: { backup: { schedule: '30 2 * * *', owner: 'b@example.com' } } });
 
