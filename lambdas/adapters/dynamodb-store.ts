@@ -41,6 +41,7 @@ import type {
 } from '../ports.ts';
 import { TABLE_SCHEMA } from './dynamodb-schema.ts';
 import { packQueryEnd, packQueryStart, packRunRecords, type RunPack, unpackRunRecords } from './run-record-packs.ts';
+import { sleep } from '../core/sleep.ts';
 
 const MAX_TRANSACTION_ITEMS = 100;
 /** DynamoDB's limit of a sort key, in bytes of UTF-8. */
@@ -692,8 +693,4 @@ function itemBytes(item: object): number {
     bytes += Buffer.byteLength(name) + (typeof value === 'string' ? Buffer.byteLength(value) : value instanceof Uint8Array ? value.length : 21);
   }
   return bytes;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

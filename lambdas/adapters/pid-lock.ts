@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { sleep } from '../core/sleep.ts';
 
 /**
  * A process named in a file (a lock's holder, a server): its pid and, where the system tells
@@ -120,7 +121,6 @@ export function unlock(file: string): void {
   if (holder && sameProcess(holder.id, thisProcess())) rmSync(file, { force: true });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Waits until this process holds the lock `file` (`onWait`, once, when another holds it first),

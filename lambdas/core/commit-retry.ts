@@ -1,3 +1,5 @@
+import { sleep } from './sleep.ts';
+
 /**
  * How a writer whose conditional write lost to a concurrent one waits before it re-reads and tries
  * again, and for how long it goes on: exponential backoff with full jitter, for as long as the
@@ -62,8 +64,4 @@ export async function retryOnConflict<T>(key: string, retry: CommitRetry, attemp
 /** The retry of a Lambda invocation: for as long as its `context` says it has time, keeping `reservedMs` of it. */
 export function retryWithin(context: { getRemainingTimeInMillis(): number }, reservedMs = RESERVED_MS): CommitRetry {
   return { remainingMs: () => context.getRemainingTimeInMillis(), reservedMs };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
