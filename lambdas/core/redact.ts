@@ -460,10 +460,12 @@ const PASS_STATE = /^(?:skipped|skip|pending|running|partial|all|unknown|n\/a|na
 const PLAIN_WORD = /^[a-z][a-z0-9_-]*$/;
 /** A number of 6 digits or more (`123456`): a PIN-like password on a login's line. */
 const LONG_NUMBER = /^\d{6,}$/;
-/** A user's label (`user=admin`, `username=`, `login=`, also `user: admin`): a `pass=` on its line is a login's password, unless the line counts (COUNT_LABEL). */
-const USER_LABEL = /(?<![\w.-])(?:user(?:name)?|login|usr)(?:=|:[ \t])/i;
-/** A test runner's count label (`fail=0`, `skip=1`, `total=0`, also `fail: 0`): its line reports a run (`pass=3 fail=0 user=ci`), not a login. */
-const COUNT_LABEL = /(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)(?:=|:[ \t])/i;
+/** What ends a label on a login's or a test run's line: `=` or `: `, also with spaces before (`user = admin`, `fail : 0`), as the labelled rule reads `pass = …`. */
+const LINE_LABEL_END = String.raw`[ \t]*(?:=|:[ \t])`;
+/** A user's label (`user=admin`, `username=`, `login=`, also `user: admin`, `user = admin`): a `pass=` on its line is a login's password, unless the line counts (COUNT_LABEL). */
+const USER_LABEL = new RegExp(String.raw`(?<![\w.-])(?:user(?:name)?|login|usr)${LINE_LABEL_END}`, 'i');
+/** A test runner's count label (`fail=0`, `skip=1`, `total=0`, also `fail: 0`, `fail = 0`): its line reports a run (`pass=3 fail=0 user=ci`), not a login. */
+const COUNT_LABEL = new RegExp(String.raw`(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)${LINE_LABEL_END}`, 'i');
 /** `$` and a name in upper or lower case (`$DB_PASS`, `$db_pass`): a variable; not a mixed-case `$ecretPw1`. */
 const SINGLE_CASE_VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$/;
 

@@ -911,6 +911,26 @@ describe('the built-in rules', () => {
     // Act, Assess
     expect(BUILTIN_REDACTOR.redactText('skopeo copy --creds bot:S3cretXy9 x --credsecret=abc12345')).toBe(`skopeo copy --creds bot:${M('cli-password')} x --credsecret=${M('secret-assignment')}`);
   });
+
+  it("reads a login's line with spaces around = as without them (user = admin pass = letmein), its counts too", () => {
+    // Prepare: a login's line and a test run's line, written with spaces around `=` and `:`
+    const logins = ['user = admin pass = letmein', 'username = bob pwd = letmein', 'login = bob pass = 123456', 'USER : admin pass : letmein', 'user = root passwd hunter22'];
+    const counts = ['pass = 3 of 4 tests', 'user = ci pass = 3 fail = 0', 'pass = dce fail = 0 user = ci', 'token count = 1234', 'password reset email sent', 'passwd(1) changed'];
+    // Act
+    const redacted = logins.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const quiet = counts.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: each login's password goes, as it does without the spaces; the counts and prose stay
+    expect(redacted).toEqual([
+      `user = admin pass = ${M('secret-assignment')}`,
+      `username = bob pwd = ${M('secret-assignment')}`,
+      `login = bob pass = ${M('secret-assignment')}`,
+      `USER : admin pass : ${M('secret-assignment')}`,
+      `user = root passwd ${M('secret-assignment')}`,
+    ]);
+    const unspaced = (text: string) => text.replace(/ = /g, '=').replace(/ : /g, ': ');
+    expect(logins.map((text) => BUILTIN_REDACTOR.redactText(unspaced(text)))).toEqual(redacted.map(unspaced));
+    expect(quiet).toEqual(counts);
+  });
 });
 
 describe('the last text remembered', () => {
