@@ -62,6 +62,8 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'END RequestId',
   'REPORT RequestId',
   'Task timed out',
+  // Older runtimes' line of an invocation whose process crashed (its REPORT has no Status), which fails its request's run.
+  'Process exited before completing request',
   // The Node runtime's line of a function error (`ERROR\tInvoke Error \t{…}`), which fails its request's run.
   'Invoke Error',
   'Uncaught Exception',

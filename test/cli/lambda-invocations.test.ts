@@ -372,3 +372,38 @@ describe("a Lambda function in Lambda's JSON log format: the Node.js runtime's e
     expect(failed(ingest)).toEqual([]);
   });
 });
+
+describe("an older runtime's invocation that crashed: Lambda writes `Process exited before completing request` and a REPORT without Status", () => {
+  // Prepare: legacy-sync on nodejs10.x (or python3.6, go1.x) crashes at 10:00:01.234; Lambda writes
+  // the line with its time and request id before END and REPORT, or as `RequestId: … Process exited
+  // before completing request` after the REPORT. The REPORT alone reads as a success.
+  const stream = '2019/03/01/[$LATEST]ab12';
+  const R = '52fdfc07-2182-154f-163f-5f0f9a621d72';
+  const start = { at: t('2019-03-01T10:00:00.100Z'), stream, message: `START RequestId: ${R} Version: $LATEST` };
+  const end = { at: t('2019-03-01T10:00:01.240Z'), stream, message: `END RequestId: ${R}` };
+  const report = { at: t('2019-03-01T10:00:01.241Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 1140.55 ms\tBilled Duration: 1200 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t` };
+  const exitedBefore = { at: t('2019-03-01T10:00:01.234Z'), stream, message: `2019-03-01T10:00:01.234Z\t${R}\tProcess exited before completing request` };
+  const exitedAfter = { at: t('2019-03-01T10:00:01.242Z'), stream, message: `RequestId: ${R} Process exited before completing request` };
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
+
+  it.each([
+    ['before its END and REPORT, after its time and request id', [start, exitedBefore, end, report]],
+    ['after its REPORT, after `RequestId:`', [start, end, report, exitedAfter]],
+  ])('fails it once, naming that reason, when the line comes %s, in scan and ingest alike', async (_name, lines) => {
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, 'run failed after 1 s: process exited before completing request']]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+
+  it('fails it once, naming that reason, when the line after its REPORT comes in a later delivery', async () => {
+    // Prepare: the invocation ends at 10:00:59.991; the line after its REPORT is written at 10:01:00.092, in the next minute's delivery
+    const late = [start, end, report, { ...exitedAfter, at: exitedAfter.at + 100 }].map((l) => ({ ...l, at: l.at + 58_750 }));
+    // Act
+    const ingest = await ingested(late);
+    // Assess: the REPORT's delivery read it as a success; the line makes it the failure it was (its duration unknown then)
+    expect(failed(ingest)).toEqual([['run-failed', R, 'run failed: process exited before completing request']]);
+  });
+});

@@ -433,3 +433,24 @@ describe("the Node.js runtime's line for an invocation its handler failed (its t
     expect(failure(`2026-10-05T06:00:05.180Z\t${R1}\tERROR\tretrying: ${JSON.stringify({ errorType: 'Error' })}`)).toBe('unrecognised');
   });
 });
+
+describe("an older runtime's line for an invocation whose process exited (Node.js 8/10, Python 2.7/3.6, Go 1.x; its REPORT has no Status)", () => {
+  const failure = (line: string) => {
+    const outcome = parseLine(line, contextFor('legacy-sync.log', 1, { defaultJob: 'legacy-sync', recordTime: Date.parse('2019-03-01T10:00:05Z') }));
+    return outcome.kind === 'events' ? outcome.events.map((e) => [e.format, e.body, new Date(e.at).toISOString()]) : outcome.kind;
+  };
+
+  it.each([
+    ['after its time and request id', `2019-03-01T10:00:01.234Z ${R1} Process exited before completing request`, '2019-03-01T10:00:01.234Z'],
+    ['after its time and request id, tab-separated', `2019-03-01T10:00:01.234Z\t${R1}\tProcess exited before completing request`, '2019-03-01T10:00:01.234Z'],
+    ["after `RequestId:` alone, at its record's time", `RequestId: ${R1} Process exited before completing request`, '2019-03-01T10:00:05.000Z'],
+  ])('fails the run of its request id, %s', (_, line, at) => {
+    // Act / Assess
+    expect(failure(line)).toEqual([['lambda', { type: 'run.failed', job: 'legacy-sync', run_id: R1, reason: 'process exited before completing request' }, at]]);
+  });
+
+  it('fails none for the same words without a request id (a line the function logged)', () => {
+    // Act / Assess
+    expect(failure('Process exited before completing request')).toBe('unrecognised');
+  });
+});

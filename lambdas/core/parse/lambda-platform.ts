@@ -14,6 +14,7 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *   `REPORT RequestId: 8f3c…\tDuration: 12.34 ms\tBilled Duration: 13 ms\t…`     → run.end, exit 0
  *   `REPORT RequestId: …\tDuration: 3000.00 ms\t…\tStatus: timeout`              → run.failed
  *   `2026-10-05T13:00:03.456Z 8f3c… Task timed out after 3.00 seconds`          → run.failed
+ *   `RequestId: 8f3c… Process exited before completing request`                 → run.failed
  *   `END RequestId: …`, `INIT_START …`, `INIT_REPORT …`, `XRAY TraceId: …`, …    → nothing
  *
  * and the JSON log format's system records (`{"time":…,"type":"platform.start","record":{…}}`,
@@ -31,7 +32,19 @@ const START = /^START RequestId: (\S+)(?:\s+Version: (\S+))?\s*$/;
 const END = /^END RequestId: \S+\s*$/;
 const REPORT = /^REPORT RequestId: (\S+)(.*)$/s;
 const REPORT_FIELD = /(?:^|\s)(Billed Restore Duration|Restore Duration|Billed Duration|Init Duration|Max Memory Used|Memory Size|Duration|Status|Error Type): /g;
-const TIMED_OUT = /^(?:(\d{4}-\d{2}-\d{2}T\S+)\s+)?(?:([0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12})\s+)?Task timed out after (\d+(?:\.\d+)?) seconds\s*$/;
+/** A Lambda request id: a UUID. */
+const REQUEST_ID_PATTERN = '[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}';
+const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:(${REQUEST_ID_PATTERN})\\s+)?Task timed out after (\\d+(?:\\.\\d+)?) seconds\\s*$`);
+/**
+ * Older runtimes' line (Node.js 8/10, Python 2.7/3.6, Go 1.x) for an invocation whose process exited
+ * (a crash), whose text REPORT has no Status: `<time> <request-id> Process exited before completing
+ * request`, or `RequestId: <request-id> Process exited before completing request` (before its END or
+ * after its REPORT). Read only when a request id names the run: an app may log the same words.
+ */
+const PROCESS_EXITED_WORDS = 'Process exited before completing request';
+const PROCESS_EXITED = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:RequestId:\\s+)?(${REQUEST_ID_PATTERN})\\s+${PROCESS_EXITED_WORDS}$`);
+/** The reason of a run that `PROCESS_EXITED` fails. */
+const PROCESS_EXITED_REASON = 'process exited before completing request';
 /**
  * The Node.js runtime's line for an invocation its handler failed (an error thrown, a promise left
  * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
@@ -118,6 +131,12 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const [, time, requestId, seconds] = timedOut;
     const at = time === undefined ? undefined : parseIsoTime(time);
     return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: `timeout after ${seconds} s` }) };
+  }
+  const exited = line.endsWith(PROCESS_EXITED_WORDS) ? PROCESS_EXITED.exec(line) : null;
+  if (exited) {
+    const [, time, requestId] = exited;
+    const at = time === undefined ? undefined : parseIsoTime(time);
+    return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: PROCESS_EXITED_REASON }) };
   }
   const runtimeError = line.includes('\tERROR\t') ? RUNTIME_ERROR.exec(line) : null;
   if (runtimeError) {
@@ -268,7 +287,7 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
 const CONSOLE_PREFIX_END = /(?:^|\s)(?:\d{4}-\d{2}-\d{2}T\S+\t(\S+)\t[A-Z]+|\[[A-Z]+\]\t\d{4}-\d{2}-\d{2}T\S+\t(\S+))\t$/;
 
 /** A Lambda request id: a UUID. Nothing else is taken for one (an open run keeps it, so its size is bounded). */
-const REQUEST_ID = /^[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/;
+const REQUEST_ID = new RegExp(`^${REQUEST_ID_PATTERN}$`);
 
 function isRequestId(id: string): boolean {
   return id.length === 36 && REQUEST_ID.test(id);
