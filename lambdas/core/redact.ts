@@ -731,14 +731,17 @@ const VARIABLE_EXPANSION = /^\$\{\w+(?:\}|[:?+-])/;
 const PROSE_AFTER_NAME = /^(?:not|is|isn't|was|wasn't|missing|required|unset|undefined|empty|must|should|cannot|can't|has|have|will)$/i;
 
 /**
- * The passwd command and a value after it (`passwd hunter22`): a password only on a login's line or
+ * The passwd command and a value after it (`passwd hunter22`), in any case as the labelled rule's keys
+ * (`PASSWD hunter22`): a password only on a login's line or
  * chpasswd's (isLoginLine) and when it looks like a credential (quoted, or looksLikeCredential), not a
  * user's name (`passwd bob`), an option or prose (`passwd changed for user bob`). The command run
  * (after a path, `=` or a quote: sudo's `COMMAND=/usr/bin/passwd deploy01`, `cmd="passwd jenkins2"`)
  * is given a user's name, and so is a plain lower-case word before prose (`passwd expired2024 policy`: PROSE_AFTER_VALUE);
  * one in mixed case is a password before a status word too (`passwd Hunter2Pass rejected`).
  */
-const PASSWD_VALUE = new RegExp(String.raw`(?<![\w.\/="'-])(passwd[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+const PASSWD_VALUE = new RegExp(String.raw`(?<![\w.\/="'-])(passwd[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'gi');
+/** The word PASSWD_VALUE starts with, in any case: a text without it needs no look for the command. */
+const PASSWD_WORD = /passwd/i;
 /** A plain word after a value, not a `name=` or `name:` (`passwd expired2024 policy`): a plain lower-case value (PLAIN_WORD) is prose's, a user's name. */
 const PROSE_AFTER_VALUE = /[ \t]+[A-Za-z][\w-]*(?![\w=:-])/y;
 
@@ -761,7 +764,7 @@ const CHPASSWD_HERE_STRING = /(\bchpasswd[ \t]*<<<[ \t]*(["']?)[\w.-]{1,64}:)([^
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -771,8 +774,8 @@ const secretAssignmentRule: TextRule = {
           value.startsWith(MARKER_START) || !isDockerfileEnvSecret(name, quote, value) ? match : `ENV${instruction}${quote ?? ''}${marker}${value.slice(value.trimEnd().length)}`,
         )
       : assigned;
-    // Most text holds no `passwd`: one look rules the command out.
-    const withPasswd = withEnv.includes('passwd')
+    // Most text holds no `passwd` (in any case): one look rules the command out.
+    const withPasswd = PASSWD_WORD.test(withEnv)
       ? withEnv.replace(PASSWD_VALUE, (match, command: string, quote: string | undefined, value: string, offset: number, whole: string) =>
           value.startsWith(MARKER_START) || !(quote || (looksLikeCredential(value) && !(PLAIN_WORD.test(value) && proseAfter(whole, offset + match.length)))) || !isLoginLine(whole, offset, true)
             ? match

@@ -931,6 +931,27 @@ describe('the built-in rules', () => {
     expect(logins.map((text) => BUILTIN_REDACTOR.redactText(unspaced(text)))).toEqual(redacted.map(unspaced));
     expect(quiet).toEqual(counts);
   });
+
+  it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
+    // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
+    const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
+    const shapes = [(k: string) => `${k}=Hunter2Pass`, (k: string) => `${k} = Hunter2Pass`, (k: string) => `${k}: hunter22`, (k: string) => `{"${k}": "hunter22"}`, (k: string) => `user=admin ${k} hunter22`, (k: string) => `login user=bob ${k} Hunter2Pass rejected`];
+    const cased = (k: string) => [k.toUpperCase(), k[0].toUpperCase() + k.slice(1)];
+    // Act
+    const mismatches = keys.flatMap((key) =>
+      shapes.flatMap((shape) => {
+        const lower = BUILTIN_REDACTOR.redactText(shape(key));
+        return cased(key)
+          .map((k) => ({ text: shape(k), clean: BUILTIN_REDACTOR.redactText(shape(k)), lower: lower.replace(key, k) }))
+          .filter(({ clean, lower: expected }) => clean !== expected);
+      }),
+    );
+    // Assess: no key redacts otherwise in another case; passwd's value goes in any case, its prose and the command run stay
+    expect(mismatches).toEqual([]);
+    expect(BUILTIN_REDACTOR.redactText('user=admin PASSWD hunter22')).toBe(`user=admin PASSWD ${M('secret-assignment')}`);
+    const prose = ['user=bob PASSWD changed', 'PASSWD(1) changed', 'USER=root ; COMMAND=/usr/bin/PASSWD deploy01', 'user=bob Passwd expired2024 policy', 'PASSWORD RESET EMAIL SENT'];
+    expect(prose.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(prose);
+  });
 });
 
 describe('the last text remembered', () => {
