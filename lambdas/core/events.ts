@@ -387,7 +387,8 @@ export interface RunFailedMarker {
  * An error a Lambda function logged in the JSON log format: the Node.js runtime's record of an
  * `Error` (`{"level":"ERROR","requestId":…,"message":{"errorType":…,"errorMessage":…}}`), which it
  * writes for an invocation's error and, alike, for an app's own `console.error(err)` (a handled
- * error). It fails no run: the failure line of its invocation that follows it (a `platform.runtimeDone`
+ * error), or the Python runtime's of an uncaught exception (`{"level":"ERROR","errorType":…,
+ * "errorMessage":…,"requestId":…}`, `log_level` before awslambdaric 4.0.4). It fails no run: the failure line of its invocation that follows it (a `platform.runtimeDone`
  * or `platform.report` with status `error`) takes its `reason` (`<errorType>: <errorMessage>`), and
  * it is then dropped (the job reducer's `enrich`).
  */

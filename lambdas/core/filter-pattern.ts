@@ -70,8 +70,9 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Unhandled Promise Rejection',
   'platform.start',
   'platform.report',
-  // A failed invocation's platform.runtimeDone, which fails its request's run, and the Node runtime's
-  // error record in the JSON log format (`"level":"ERROR",…,"message":{"errorType":…}`), which names its reason.
+  // A failed invocation's platform.runtimeDone, which fails its request's run, and the Node and Python
+  // runtimes' error records in the JSON log format (`"level":"ERROR",…,"message":{"errorType":…}`, Python's
+  // `"errorType"` at the top), which name its reason.
   'platform.runtimeDone',
   'errorType',
   // §1c OpenTelemetry GenAI spans (OTLP/JSON): every span the parser reads names its operation.

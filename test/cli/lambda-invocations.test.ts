@@ -407,3 +407,44 @@ describe("an older runtime's invocation that crashed: Lambda writes `Process exi
     expect(failed(ingest)).toEqual([['run-failed', R, 'run failed: process exited before completing request']]);
   });
 });
+
+describe("a Python Lambda function in Lambda's JSON log format: the runtime's record of an uncaught exception names the reason of a failure its platform records say, and fails no run alone", () => {
+  // Prepare: py-nightly (python3.12, LogFormat JSON) divides by zero; awslambdaric writes the error at
+  // the top of its record (`log_level` before 4.0.4, `level` since), then platform.runtimeDone and
+  // platform.report say status error.
+  const stream = '2024/05/01/[$LATEST]cd56';
+  const R = '52fdfc07-2182-154f-163f-5f0f9a621d72';
+  const record = (iso: string, body: object) => ({ at: t(iso), stream, message: JSON.stringify(body) });
+  const start = record('2024-05-01T10:00:00.500Z', { time: '2024-05-01T10:00:00.500Z', type: 'platform.start', record: { requestId: R, version: '$LATEST' } });
+  const pythonError = (level: object) =>
+    record('2024-05-01T10:00:01.000Z', { timestamp: '2024-05-01T10:00:01Z', ...level, errorMessage: 'division by zero', errorType: 'ZeroDivisionError', requestId: R, stackTrace: ['  File "/var/task/app.py", line 3, in handler\n'] });
+  const runtimeDone = record('2024-05-01T10:00:01.050Z', { time: '2024-05-01T10:00:01.050Z', type: 'platform.runtimeDone', record: { requestId: R, status: 'error', errorType: 'Runtime.ExitError', metrics: { durationMs: 540.5 } } });
+  const failedReport = record('2024-05-01T10:00:01.100Z', { time: '2024-05-01T10:00:01.100Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 600.1 }, status: 'error', errorType: 'Runtime.ExitError' } });
+  const okReport = record('2024-05-01T10:00:01.100Z', { time: '2024-05-01T10:00:01.100Z', type: 'platform.report', record: { requestId: R, metrics: { durationMs: 600.1 }, status: 'success' } });
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
+
+  it.each([
+    ['log_level', { log_level: 'ERROR' }],
+    ['level', { level: 'ERROR' }],
+  ])('reports one failure, its reason from the error record whose level is in %s, in scan and ingest alike', async (_name, level) => {
+    // Prepare
+    const lines = [start, pythonError(level), runtimeDone, failedReport];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, 'run failed after 550 ms: ZeroDivisionError: division by zero (Runtime.ExitError)']]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+
+  it('fails no run by such a record whose platform.report says success, in scan and ingest alike', async () => {
+    // Prepare
+    const lines = [start, pythonError({ level: 'ERROR' }), okReport];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
+  });
+});

@@ -454,3 +454,27 @@ describe("an older runtime's line for an invocation whose process exited (Node.j
     expect(failure('Process exited before completing request')).toBe('unrecognised');
   });
 });
+
+describe("the Python runtime's record of an uncaught exception in Lambda's JSON log format names a reason and fails no run alone", () => {
+  // The Python runtime (awslambdaric) writes the error at the top of the record, its level as
+  // `log_level` before awslambdaric 4.0.4 and as `level` since.
+  const pythonError = (fields: object) =>
+    JSON.stringify({ timestamp: '2024-05-01T10:00:01Z', ...fields, errorMessage: 'division by zero', errorType: 'ZeroDivisionError', requestId: R1, stackTrace: ['  File "/var/task/app.py", line 3, in handler\n'] });
+  const read = (line: string, defaultJob?: string) => summary(parseLine(line, contextFor('py-nightly.log', 1, defaultJob === undefined ? {} : { defaultJob })));
+
+  it.each([
+    ['log_level', { log_level: 'ERROR' }],
+    ['level', { level: 'ERROR' }],
+  ])('reads one whose level is in %s as the reason of its request id’s failure', (_, level) => {
+    // Act / Assess
+    expect(read(pythonError(level), 'py-nightly')).toBe(`run.error py-nightly ${R1} "ZeroDivisionError: division by zero" @2024-05-01T10:00:01.000Z`);
+  });
+
+  it.each([
+    ['one at init, whose request id is empty (its REPORT fails the invocation)', pythonError({ level: 'ERROR' }).replace(R1, ''), 'py-nightly'],
+    ['one when the function is unknown', pythonError({ level: 'ERROR' }), undefined],
+  ])('reads %s as nothing', (_, line, job) => {
+    // Act / Assess
+    expect(read(line, job)).toBe('nothing');
+  });
+});

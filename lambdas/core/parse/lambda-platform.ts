@@ -196,10 +196,13 @@ function platformJson(line: string, ctx: LineContext): ParseOutcome | undefined 
 }
 
 /**
- * The Node.js runtime's record of an error in the JSON log format: `{"timestamp":…,"level":"ERROR",
- * "requestId":…,"message":{"errorType":…,"errorMessage":…,"stackTrace":[…]}}`, written for a
- * function error (unlike the text format's `Invoke Error` line) and, byte for byte alike, for an
- * error the function logs itself and handles (`console.error(err)` in a catch block). So it fails no
+ * A runtime's record of an error in the JSON log format: the Node.js runtime's `{"timestamp":…,
+ * "level":"ERROR","requestId":…,"message":{"errorType":…,"errorMessage":…,"stackTrace":[…]}}`, or the
+ * Python runtime's, the error at the top and no message (`{"timestamp":…,"level":"ERROR",
+ * "errorMessage":…,"errorType":…,"requestId":…,"stackTrace":[…]}`; `log_level` for `level` before
+ * awslambdaric 4.0.4). Node writes its record for a function error (unlike the text format's `Invoke
+ * Error` line) and, byte for byte alike, for an error the function logs itself and handles
+ * (`console.error(err)` in a catch block), and a logger may write Python's shape. So it fails no
  * run (run.error): it names the reason of the failure its invocation's platform lines say. Undefined
  * for any other line; nothing for one that names no request id (an init error, whose REPORT fails
  * the invocation) or when no function is known.
@@ -208,8 +211,9 @@ function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
   // Cheap before JSON.parse: most JSON lines name no error type.
   if (!line.includes('"errorType"') || !line.includes('"ERROR"')) return undefined;
   const raw = jsonObject(line);
-  const error = raw?.message;
-  if (raw?.level !== 'ERROR' || !isPlainObject(error) || typeof error.errorType !== 'string') return undefined;
+  if (raw === undefined) return undefined;
+  const error = recordError(raw);
+  if (error === undefined) return undefined;
   const requestId = raw.requestId;
   if (typeof requestId !== 'string' || !isRequestId(requestId)) return { kind: 'events', events: [] };
   // No function known (stdin without --function, or an app outside Lambda logging the same shape):
@@ -219,6 +223,13 @@ function loggedError(line: string, ctx: LineContext): ParseOutcome | undefined {
   const at = isoInstant(raw.timestamp) ?? ctx.recordTime;
   if (at === undefined) return rejected(`Lambda error record without a valid timestamp: ${quoted(line)}`);
   return eventsOf(FORMAT, ctx, at, { type: 'run.error', job, run_id: requestId, reason: errorReason(error) } satisfies ErrorLogged);
+}
+
+/** The error of a runtime's `ERROR` record: Node's `message`, or Python's record itself; undefined when it holds no `errorType`. */
+function recordError(raw: Record<string, unknown>): Record<string, unknown> | undefined {
+  const { message } = raw;
+  if (message === undefined) return (raw.level === 'ERROR' || raw.log_level === 'ERROR') && typeof raw.errorType === 'string' ? raw : undefined;
+  return raw.level === 'ERROR' && isPlainObject(message) && typeof message.errorType === 'string' ? message : undefined;
 }
 
 export const lambdaPlatformParser: LineParser = {
