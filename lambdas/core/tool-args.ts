@@ -111,12 +111,17 @@ function typeFromName(name: string): ArgType | undefined {
 /**
  * Template slots. An angle-bracket slot holds a name (letters, digits, `_`, `-`, spaces: `<user_id>`,
  * `<USER ID>`), not an address: `<CAF7k2x9Q@mail.gmail.com>` is an RFC 5322 Message-ID, a value.
+ * A name, starting with a letter or `_`, also makes a slot in single braces (Python's `{user_id}`;
+ * not a braced GUID `{3F2504E0-4F89-…}` nor JSON), square brackets (`[customer-id]`), after a `$`
+ * (`$USER_ID`; not a bcrypt hash `$2a$…`), between `%` or double underscores (`__USER_ID__`).
  */
-const TEMPLATE = /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\[[A-Za-z_ ]{2,40}\]|%[A-Za-z_]{2,40}%)\s*$/;
+const TEMPLATE =
+  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Za-z_][A-Za-z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Za-z][A-Za-z0-9_]{0,60}__)\s*$/;
+/** Filler words, also with a trailing `.` or `!` (`TBD.`), and the docs' `YOUR_API_KEY` / `your-api-key`. */
 const PLACEHOLDER_WORDS =
-  /^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…)\s*$/i;
-/** `NA` without the slash: "N/A" in most arguments, but a code in some (`CODE_WORDS`). */
-const BARE_NA = /^\s*na\s*$/i;
+  /^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|your[_-][a-z0-9_-]{1,60})[.!]*\s*$/i;
+/** `NA` without the slash (also `N.A.`): "N/A" in most arguments, but a code in some (`CODE_WORDS`). */
+const BARE_NA = /^\s*n\.?a\.?\s*$/i;
 /**
  * Words of argument names that hold codes, where `NA` is a value: Namibia (ISO 3166), North America
  * (a region), the Nauru language (ISO 639, a locale). `country`, `country_code`, `regionCode`, `iso`,

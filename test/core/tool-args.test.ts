@@ -184,6 +184,19 @@ describe('checkToolArgs', () => {
     expect(error.message).toContain(`got the placeholder text ${JSON.stringify(value)}`);
   });
 
+  it('fails the common spellings of a template slot or filler word under *_id, and leaves ids with braces or dollars alone', () => {
+    // Prepare: slots of Python, shell, docs and dunder templates; filler words with a trailing dot; then real ids
+    const slots = ['{customer_id}', '[customer-id]', '[CUSTOMER_ID_2]', '$CUSTOMER_ID', 'YOUR_CUSTOMER_ID', 'your-api-key', '__CUSTOMER_ID__', 'TBD.', 'N.A.', 'n.a', 'unknown!'];
+    const ids = ['{3F2504E0-4F89-11D3-9A0C-0305E82C3301}', '{"id":42}', '$2a$10$abc', 'A$B', 'ord_{2026}', '[1]', 'yourstore', 'TBD-42', 'NA.1', '__init'];
+    // Act
+    const slotErrors = slots.map((value) => check({ customer_id: value })[0]);
+    const idErrors = ids.flatMap((value) => check({ customer_id: value }));
+    // Assess
+    expect(slotErrors.map((e) => [e?.got, e?.placeholder])).toEqual(slots.map((value) => [JSON.stringify(value), true]));
+    expect(idErrors).toEqual([]);
+    expect(looksLikePlaceholder('N.A.', 'region')).toBe(false);
+  });
+
   it('never flags free text by inference, whatever it says', () => {
     expect(
       check({
