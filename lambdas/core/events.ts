@@ -40,6 +40,13 @@ const boundedId = z
   .string()
   .refine((s) => s.length <= MAX_ID_CHARS, `must be at most ${MAX_ID_CHARS} characters (identifiers become storage keys)`)
   .refine((s) => s.length > MAX_ID_CHARS || identifierFits(s), `must be at most ${MAX_ID_BYTES} bytes of UTF-8 (identifiers become storage keys)`);
+/**
+ * An identifier a logger may write as a JSON number (a ticket number: `"exception_id": 99`): a
+ * whole number is read as its decimal text, so 99 is the id "99" that `exceptions add --id 99`
+ * registers. Any other number (a fraction, or one past 2^53 that has lost its last digits) is
+ * refused, as it names no id for sure.
+ */
+const numberedId = z.preprocess((value) => (Number.isSafeInteger(value) ? String(value) : value), boundedId);
 /** A required identifier: non-empty and bounded. */
 const identifier = boundedId.min(1, 'must be a non-empty string');
 /** A required identifier read without the spaces around it, as the config reads the same name (a bypass's guard). */
@@ -197,7 +204,7 @@ export const GuardBypassSchema = z.looseObject({
   ts: TimestampSchema.optional(),
   // "pii-redaction " is pii-redaction, as an exception's guard in the config and `exceptions add --guard` are.
   guard: trimmedIdentifier,
-  exception_id: boundedId.optional(),
+  exception_id: numberedId.optional(),
   actor: z.string().optional(),
   reason: z.string().optional(),
   job: boundedId.optional(),

@@ -53,6 +53,22 @@ describe('silent-audit scan: guard bypasses', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it("reads a bypass line's exception_id logged as a number (a ticket number) as its decimal text, so it is judged", async () => {
+    // Prepare: 1234 is registered (as the text "1234"), 99 is not.
+    const dir = mkdtempSync(join(tmpdir(), 'guard-number-'));
+    const path = join(dir, 'by.log');
+    const line = (exceptionId: number, ts: string) => JSON.stringify({ type: 'guard.bypass', ts, guard: 'pii-redaction', exception_id: exceptionId, actor: 'support-bot' });
+    writeFileSync(path, `${line(1234, '2026-12-05T09:30:00Z')}\n${line(99, '2026-12-05T09:31:00Z')}\n`);
+    const config = validateConfig({ exceptions: [{ id: '1234', guard: 'pii-redaction', reason: 'ticket', owner: 'alice@example.com', expires: '2027-01-31' }] });
+    // Act
+    const result = await runScan({ paths: [path], config, json: true, stdout: sink().stream, stderr: sink().stream });
+    // Assess: no line is rejected; 1234 is covered, 99 is an unknown exception.
+    expect(result.counts).toMatchObject({ events: 2, rejected: 0 });
+    expect(result.findings.map((f) => [f.detector, f.severity, f.evidence.problem, f.evidence.exception_id])).toEqual([['guard-bypass-unregistered', 'high', 'unknown-exception', '99']]);
+    expect(result.findings[0].message).toContain('under 99');
+    expect(result.exitCode).toBe(1);
+  });
+
   it('reports every bypass as unregistered without a registry', async () => {
     const result = await runScan({ paths: [file], config: validateConfig({}), json: true, stdout: sink().stream, stderr: sink().stream });
     expect(result.findings.map((f) => f.evidence.problem)).toEqual(['unknown-exception', 'unknown-exception', 'no-exception']);

@@ -33,6 +33,9 @@ const isString: Check = (v) => typeof v === 'string';
 const nonEmpty: Check = (v) => typeof v === 'string' && v.length >= 1;
 /** An identifier (it becomes part of a storage key): bounded as in `events.ts`; a `.length` check first. */
 const boundedId: Check = (v) => typeof v === 'string' && identifierFits(v);
+/** `numberedId`: an identifier, or a whole number read as its decimal text. */
+const numberedId: Check = (v) => boundedId(v) || Number.isSafeInteger(v);
+const decimalText: Copy = (v) => (typeof v === 'number' ? String(v) : v);
 const identifier: Check = (v) => typeof v === 'string' && v.length >= 1 && identifierFits(v);
 /** `trimmedIdentifier`: the identifier without the spaces around it; one left blank is unsure (zod words why). */
 const trimmed: Copy = (v) => {
@@ -167,7 +170,7 @@ const SHAPES: Record<InstrumentedType, Shape> = {
   'guard.bypass': shape(
     'guard.bypass',
     required('guard', identifier, trimmed),
-    optional('exception_id', boundedId),
+    optional('exception_id', numberedId, decimalText),
     optional('actor', isString),
     optional('reason', isString),
     optional('job', boundedId),
