@@ -117,9 +117,28 @@ function typeFromName(name: string): ArgType | undefined {
  */
 const TEMPLATE =
   /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Za-z_][A-Za-z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Za-z][A-Za-z0-9_]{0,60}__)\s*$/;
-/** Filler words, also with a trailing `.` or `!` (`TBD.`), and the docs' `YOUR_API_KEY` / `your-api-key`. */
-const PLACEHOLDER_WORDS =
-  /^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|your[_-][a-z0-9_-]{1,60})[.!]*\s*$/i;
+/**
+ * Filler words, also with a trailing `.` or `!` (`TBD.`), and the docs' `YOUR_API_KEY` / `your-api-key`;
+ * and "unknown", "none", "N/A", "pending", "TBD" in the languages agents most often answer in
+ * (`FOREIGN_FILLERS`): agents write in the user's language.
+ */
+const FOREIGN_FILLERS = [
+  'unbekannt|k\\. ?a\\.?|keine angaben?|ausstehend', // German: "k.A." is "keine Angabe", N/A
+  'desconocid[oa]|ningun[oa]|pendiente|n\\/d', // Spanish
+  'inconnue?|aucune?|non disponible|n\\/d', // French
+  'desconhecid[oa]|nenhum|pendente', // Portuguese
+  'sconosciut[oa]|nessuno|non disponibile', // Italian
+  'onbekend|n\\.v\\.t\\.', // Dutch
+  'nieznan[ya]', // Polish
+  'bilinmiyor', // Turkish
+  'неизвестн(?:о|ый|ая)|нет данных|н\\/д', // Russian
+  '未知|待定|不明|未定|미정|알 ?수 ?없음', // Chinese, Japanese, Korean
+  'غير معروف|अज्ञात', // Arabic, Hindi
+].join('|');
+const PLACEHOLDER_WORDS = new RegExp(
+  String.raw`^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|your[_-][a-z0-9_-]{1,60}|${FOREIGN_FILLERS})[.!。]*\s*$`,
+  'iu',
+);
 /** `NA` without the slash (also `N.A.`): "N/A" in most arguments, but a code in some (`CODE_WORDS`). */
 const BARE_NA = /^\s*n\.?a\.?\s*$/i;
 /**
@@ -142,9 +161,16 @@ function isCodeArg(name: string | undefined): boolean {
   return words.some((word) => CODE_WORDS.has(word) || CODE_WORDS.has(singular(word)));
 }
 
-/** Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time". */
-const REFERENTIAL =
-  /\b(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s)\b/i;
+/**
+ * Words that refer to something instead of being it: "the user mentioned …", "his email", "same … as last time";
+ * in other languages only "mentioned", "same", "previous(ly)" (an article or a possessive there is also a name's word:
+ * Jean de la Fontaine, Son Heung-min). Bounded by letters in any script, not by `\b`'s ASCII words.
+ */
+const REFERENTIAL = new RegExp(
+  String.raw`(?<![\p{L}\p{N}_])(the|his|her|their|its|our|my|your|this|that|these|those|same|previous|earlier|above|below|last|mentioned|current|aforementioned|said|given|provided|customer'?s|user'?s` +
+    String.raw`|mencionad[oa]s?|mism[oa]s?|anterior(?:es|mente)?|mentionnée?s?|même|précédente?s?|précédemment|erwähnte[nrms]?|genannte[nrms]?|gleiche[nrms]?|vorherige[nrms]?|mesm[oa]s?|menzionat[oaie]|stess[oaie]|precedente|упомянут\p{L}*|тот же)(?![\p{L}\p{N}_])`,
+  'iu',
+);
 
 /**
  * Whether a string reads as a stand-in for a value rather than the value: a template slot

@@ -197,6 +197,23 @@ describe('checkToolArgs', () => {
     expect(looksLikePlaceholder('N.A.', 'region')).toBe(false);
   });
 
+  it('fails placeholders written in the most common languages as their English words, and leaves real names alone', () => {
+    // Prepare: "unknown", "N/A", "TBD" and a referential description in German, Spanish, French, Portuguese, Italian, Dutch, Russian, Chinese, Japanese, Korean
+    const fillers = ['unbekannt', 'k.A.', 'k. A.', 'desconocido', 'Desconocida', 'inconnu', 'desconhecido', 'sconosciuto', 'onbekend', 'неизвестно', 'Неизвестно.', '未知', '不明', '未定', '待定', '미정'];
+    const names = ['Jean-Luc', 'Ünal', 'Дмитрий', '王伟', 'Inés', 'Mencía'];
+    // Act
+    const fillerErrors = fillers.map((value) => check({ customer_id: value })[0]);
+    const nameErrors = names.flatMap((value) => check({ customer_id: value }));
+    const [spanish] = check({ email: 'la dirección mencionada en la conversación' });
+    const [german] = check({ user_id: 'die im Gespräch erwähnte Kundennummer' });
+    const [french] = check({ email: 'la même adresse que précédemment' });
+    const [person] = check({ email: 'Jean de la Fontaine' });
+    // Assess
+    expect(fillerErrors.map((e) => [e?.got, e?.placeholder])).toEqual(fillers.map((value) => [JSON.stringify(value), true]));
+    expect(nameErrors).toEqual([]);
+    expect([spanish.placeholder, german.placeholder, french.placeholder, person.placeholder]).toEqual([true, true, true, false]);
+  });
+
   it('never flags free text by inference, whatever it says', () => {
     expect(
       check({
