@@ -57,7 +57,11 @@ export interface ExecOptions {
   /** The command's stdin: ours (default), or none. */
   readonly stdin?: 'inherit' | 'ignore';
   readonly signals?: SignalSource;
-  /** Wall-clock time for `ts` and the run id, epoch ms. */
+  /**
+   * Wall-clock time for run.start's `ts` and the run id, epoch ms; read once. run.end's `ts` is
+   * that time plus the measured (monotonic) duration, so a clock stepped during the run (an NTP
+   * step, a VM resumed) never puts the end before its start or makes a short run look hours long.
+   */
   readonly clock?: () => number;
   readonly host?: string;
   /** Cleans secrets from the run lines (the output's head and tail above all); default: the built-in rules. */
@@ -458,7 +462,6 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
   }
   const durationMs = Math.round(performance.now() - t0);
-  const endedAt = clock();
   // What the command wrote before it exited is still in the pipes: read it, unless a process it
   // left behind holds them open, or we are told to stop.
   if (!ended.spawnError) await Promise.race([pipesClosed, delay(PIPE_GRACE_MS), stopped]);
@@ -481,7 +484,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
 
   const end = writer.write({
     type: 'run.end',
-    ts: new Date(endedAt).toISOString(),
+    ts: new Date(startedAt + durationMs).toISOString(),
     ...base,
     exit_code: exitCode,
     duration_ms: durationMs,

@@ -445,6 +445,26 @@ describe('silent-audit exec: run lines', () => {
     expect(scanned.findings.map((f) => [f.detector, f.subject, f.message])).toEqual([['empty-output', 'nightly-backup', 'exited 0 but wrote no output (0 B)']]);
   });
 
+  it.each([
+    ['back 5 s (an NTP step)', -5000],
+    ['back 2 h', -7_200_000],
+    ['forward 2 h', 7_200_000],
+  ])('stamps run.end from its start and the measured duration when the wall clock steps %s during the run, so a scan reads the run as ended', async (_step, step) => {
+    // Prepare: two nightly runs; during the second, the wall clock steps (every read after the first is off by the step)
+    const log = join(tempDir(), 'nightly.log');
+    const first = Date.parse('2026-12-07T02:30:00Z');
+    const second = first + 86_400_000;
+    let reads = 0;
+    const steppedClock = () => (reads++ === 0 ? second : second + 300 + step);
+    // Act
+    await exec(['sh', '-c', 'echo backup ok; sleep 0.3'], { job: 'nightly', log, clock: () => first });
+    const { result } = await exec(['sh', '-c', 'echo backup ok; sleep 0.3'], { job: 'nightly', log, clock: steppedClock });
+    const scanned = await runScan({ paths: [log], config: DEFAULT_CONFIG, json: true, now: second + 10 * 3_600_000, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess
+    expect(Date.parse(String(result.end.ts)) - Date.parse(String(result.start.ts))).toBe(result.end.duration_ms);
+    expect(scanned.findings.map((f) => [f.detector, f.message])).toEqual([]);
+  });
+
   it('gives what a scan needs to judge an output whose secret its head and tail cut in two (an empty result with a 3 KB access token)', async () => {
     // Prepare: 3,050 bytes, all but 50 of them a token; its tail half has no label of its own
     const token = 'a1B2c3D4'.repeat(375);
