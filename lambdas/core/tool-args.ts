@@ -278,11 +278,22 @@ function utcDayOf(year: number, month: number, day: number): number {
 const PLAUSIBLE_FROM = utcDayOf(1, 1, 2);
 const PLAUSIBLE_YEARS_AHEAD = 100;
 
+/**
+ * Epoch numbers by their digits, negative (before 1970) as positive: seconds have 9 to 11 (from 1973-03-03
+ * on, or before 1966-10-31), milliseconds 12 to 14 (the same days; a number never reads both ways).
+ * Fewer digits is no date: 0 (an epoch never set), a count of days, a `yyyymmdd` number (20261005);
+ * a day between 1966-10-31 and 1973-03-03 is written in ISO 8601.
+ */
+const EPOCH_SECONDS_FROM = 1e8;
+const EPOCH_MS_FROM = 1e11;
+const EPOCH_MS_UNTIL = 1e14;
+
 /** A date value as epoch ms (a date alone, its midnight): ISO-8601 text, or epoch seconds / milliseconds. */
 function parseDateValue(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
-    if (value >= 1e12 && value < 1e14) return value;
-    if (value >= 1e9 && value < 1e11) return value * 1000;
+    const digits = Math.abs(value);
+    if (digits >= EPOCH_MS_FROM && digits < EPOCH_MS_UNTIL) return value;
+    if (digits >= EPOCH_SECONDS_FROM && digits < EPOCH_MS_FROM) return value * 1000;
     return undefined;
   }
   if (typeof value !== 'string') return undefined;

@@ -274,6 +274,27 @@ describe('checkToolArgs', () => {
     ]);
   });
 
+  it('reads epoch seconds of 9 to 11 digits and milliseconds of 12 to 14, before 2001 and 1970 too, and fails shorter numbers', () => {
+    // Prepare: 1990-01-01 and 2000-01-01 in seconds and ms, 1950 before the epoch in seconds and ms, a time now; then zero, a day count and a yyyymmdd number
+    const args = {
+      birth_date: 631_152_000,
+      birth_at: 631_152_000_000,
+      signed_up_at: 946_684_800,
+      signed_up_date: 946_684_800_000,
+      born_date: -631_152_000,
+      born_at: -631_152_000_000,
+      seen_at: 1_790_812_807.25,
+      zero_at: 0,
+      days_date: 20_000,
+      day_date: 20_261_005,
+    };
+    // Act
+    const errors = check(args);
+    // Assess
+    expect(errors.map((e) => e.arg)).toEqual(['zero_at', 'days_date', 'day_date']);
+    expect(check({ due: 631_152_000 }, { due: { date: { min: '1990-01-01', max: '1990-01-01' } } })).toEqual([]);
+  });
+
   it('takes any time of the last plausible day, as a configured max takes its whole day', () => {
     // Prepare: the last plausible day (100 years ahead of 2026) as a date, at noon and at its last second, in text and epoch seconds
     const lastSecond = Date.UTC(2126, 11, 31, 23, 59, 59) / 1000;
