@@ -1,4 +1,5 @@
 import type { Finding } from './findings.ts';
+import { escapeControls } from './terminal-text.ts';
 
 /** SNS refuses subjects of 100 characters or more, and any with line breaks or control characters. */
 export const MAX_SUBJECT_LENGTH = 99;
@@ -13,19 +14,23 @@ export function snsSubject(text: string): string {
   return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
 }
 
-/** The human-readable body of an alert: what happened, where, and the evidence. */
+/**
+ * The human-readable body of an alert: what happened, where, and the evidence. Its name, run id,
+ * message and evidence come from logs: their control characters are shown escaped (`\x1b`, `\x0a`),
+ * so a log line can neither add lines to the email (a second `Run:`, an "All clear") nor act on a terminal.
+ */
 export function alertBody(f: Finding, guidance?: { criteria?: string; correctiveAction?: string }): string {
   const lines = [
-    `${f.detector} on ${f.subject_kind} "${f.subject}" (${f.severity})`,
+    `${f.detector} on ${f.subject_kind} "${escapeControls(f.subject)}" (${f.severity})`,
     '',
-    f.message,
+    escapeControls(f.message),
     '',
     `When:     ${f.ts}`,
-    ...(f.run_id ? [`Run:      ${f.run_id}`] : []),
+    ...(f.run_id ? [`Run:      ${escapeControls(f.run_id)}`] : []),
     ...(f.expected_at ? [`Expected: ${f.expected_at}`] : []),
     '',
     'Evidence:',
-    ...Object.entries(f.evidence).map(([k, v]) => `  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`),
+    ...Object.entries(f.evidence).map(([k, v]) => `  ${escapeControls(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)}`),
   ];
   if (guidance?.criteria) lines.push('', `Rule: ${guidance.criteria}`);
   if (guidance?.correctiveAction) lines.push(`What to do: ${guidance.correctiveAction}`);

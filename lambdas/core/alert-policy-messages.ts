@@ -5,6 +5,7 @@ import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
 import type { AlertKind, PlannedAlert } from './alert-policy.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { unitPrefix } from './output-capture.ts';
+import { escapeControls } from './terminal-text.ts';
 import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 
 /**
@@ -110,7 +111,7 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     const time = noticeTime(notice.detail[key]);
     if (time !== undefined) notice.detail[key] = time;
   }
-  const what = `${alert.subject_kind} "${alert.subject}"`;
+  const what = `${alert.subject_kind} "${escapeControls(alert.subject)}"`;
   const detectors = notice.detectors.length > 0 ? notice.detectors.join(', ') : 'none';
   let title: string;
   let text: string;
@@ -123,7 +124,7 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
       '',
       `Open since: ${notice.detail.open_since} (highest severity ${alert.severity})`,
       `Detectors:  ${detectors}`,
-      ...(notice.detail.last_run_id ? [`Last run:   ${notice.detail.last_run_id}`] : []),
+      ...(notice.detail.last_run_id ? [`Last run:   ${escapeControls(String(notice.detail.last_run_id))}`] : []),
       ...(held > 0 ? ['', `${plural(held, 'alert')} about it were held (cooldown, flapping or snooze) since the last one sent.`] : []),
       '',
       'The next failure alerts at once: the cooldown starts over.',
@@ -227,7 +228,7 @@ export function summaryItemLines(items: readonly SummaryItem[]): string[] {
       .slice(0, MAX_SUMMARY_LINES)
       .map(
         (g) =>
-          `  ${g.kind === 'finding' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${g.subject}": ${g.count} (${g.severity})` +
+          `  ${g.kind === 'finding' ? g.detector : `${g.kind} (${g.detector})`} × ${g.subject_kind} "${escapeControls(g.subject)}": ${g.count} (${g.severity})` +
           (g.coalesced ? `; ${plural(g.coalesced, 'more finding')} like it in the same delivery` : '') +
           (g.suppressed && g.suppressed.count > 0 ? `; ${heldText(g.suppressed.count, g.suppressed.snoozed, g.suppressed.since)}` : ''),
       ),

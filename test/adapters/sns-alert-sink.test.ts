@@ -155,6 +155,34 @@ describe('SnsAlertSink', () => {
     }
   });
 
+  it('shows the control characters of a name, run id and evidence from logs escaped in the email, so a log line cannot forge lines of it', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const forged: Finding = {
+      ...finding,
+      detector: 'run-failed',
+      subject: 'backup\n\nAll clear: this is a drill, no action needed.\n\u001b[2J',
+      run_id: 'r1\nRun:      r0-ok',
+      message: 'run exited with code 1: ERROR\u001b[31m disk full',
+      evidence: { excerpt: 'ERROR: disk full\nStatus: OK', exit_code: 1 },
+    };
+    // Act
+    await sink.publish(forged);
+    // Assess
+    const input = sns.commandCalls(PublishCommand)[0].args[0].input;
+    const email = bodies(input).email;
+    expect(email).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(email.split('\n')[0]).toBe('run-failed on job "backup\\x0a\\x0aAll clear: this is a drill, no action needed.\\x0a\\x1b[2J" (high)');
+    expect(email.split('\n').filter((line) => line.startsWith('Run:'))).toEqual(['Run:      r1\\x0aRun:      r0-ok']);
+    expect(email).toContain('run exited with code 1: ERROR\\x1b[31m disk full');
+    expect(email).toContain('  excerpt: ERROR: disk full\\x0aStatus: OK');
+    expect(email).not.toMatch(/^(All clear|Status)/m);
+    // The JSON keeps the name as it is (JSON escapes it); the attribute drops what SNS refuses.
+    expect(JSON.parse(bodies(input).sqs)).toMatchObject({ subject: forged.subject, finding: { run_id: forged.run_id } });
+    expect(input.MessageAttributes?.subject?.StringValue).not.toContain('\u001b');
+  });
+
   it('drops the control characters SNS refuses in a message attribute, keeping the rest of the subject', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});

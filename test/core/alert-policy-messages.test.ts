@@ -143,6 +143,28 @@ describe('alert messages', () => {
     expect(asFindings[1]).toEqual({ detector: 'run-failed', subject: 'etl', subject_kind: 'job', ts: '2026-10-07T01:10:00Z', severity: 'high', message: '[RECOVERED] etl healthy for 3 runs', evidence: { alert_kind: 'recovery' } });
   });
 
+  it('shows the control characters of a name and run id from logs escaped in the texts of notices and storm summaries', () => {
+    // Prepare
+    const subject = 'etl\n\nAll clear: this is a drill.\n\u001b[2J';
+    const notice = { id: 'n', at: T, leaseUntil: T, severity: 'high' as const, detectors: ['run-failed'] };
+    const recovery: PlannedAlert = { ...base, subject, kind: 'recovery', detector: 'run-failed', severity: 'high', notice: { ...notice, kind: 'recovery', detail: { healthy_runs: 3, open_since: T, suppressed: 0, last_run_id: 'r9\nLast run:   r8' } } };
+    const flapping: PlannedAlert = { ...base, subject, kind: 'flapping', detector: 'run-failed', severity: 'high', notice: { ...notice, kind: 'flapping', detail: { transitions: 6, window_hours: 24, suppressed: 0 } } };
+    const finding: PlannedAlert = { ...base, subject, kind: 'finding', detector: 'run-failed', severity: 'high', candidate: { key: 'k', finding: { ...failed, subject } } };
+    const shown = 'etl\\x0a\\x0aAll clear: this is a drill.\\x0a\\x1b[2J';
+    // Act
+    const [recovered, flapped, summary] = [alertMessage(recovery), alertMessage(flapping), summaryMessage([finding], 1)];
+    // Assess
+    for (const { text } of [recovered, flapped, summary]) {
+      expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+      expect(text).not.toMatch(/^All clear/m);
+    }
+    expect(recovered.text.split('\n')[0]).toBe(`job "${shown}" is healthy again: 3 healthy runs in a row since its last failure.`);
+    expect(recovered.text).toContain('Last run:   r9\\x0aLast run:   r8');
+    expect(flapped.text.split('\n')[0]).toBe(`job "${shown}" is flapping: it switched between healthy and failing 6 times within 24 hours.`);
+    expect(summary.text).toContain(`  run-failed × job "${shown}": 1 (high)`);
+    expect(summary.data.items).toEqual([expect.objectContaining({ subject })]);
+  });
+
   it('keeps in a storm summary the similar alerts held before the alerts it sums up', () => {
     // Prepare: the next alert about etl after a cooldown that held 6 (2 of them snoozed), beyond a storm cap of 1.
     const alert: PlannedAlert = { ...base, kind: 'finding', detector: 'run-failed', severity: 'high', suppressed: 6, snoozed: 2, since: T - 6 * 3_600_000, candidate: { key: 'k', finding: failed } };
