@@ -12,7 +12,7 @@ export const outputDiscardedDetector: DiscardDetector = {
   kind: 'discard',
   meta: {
     id: 'output-discarded',
-    description: "cron discarded a job's output (\"No MTA installed, discarding output\"): its errors go nowhere.",
+    description: "cron discarded a job's output (\"No MTA installed, discarding output\", or a failed mail of it): its errors go nowhere.",
     subjectKind: 'job',
     defaultSeverity: 'medium',
     fiveCs: {

@@ -29,7 +29,7 @@ describe('syslog cron (contract §1b)', () => {
         'nothing',
         'nothing',
         'nothing',
-        'nothing',
+        'output.discarded web1 @2026-10-05T09:00:01.000Z',
         'unrecognised',
       ],
     ],
@@ -223,6 +223,18 @@ describe('syslog cron (contract §1b)', () => {
   it("leaves the job of cron's discarded output unnamed: the line does not say it", () => {
     const outcome = parseLine('Oct  5 02:30:02 web1 CRON[20826]: (CRON) info (No MTA installed, discarding output)', contextFor('syslog', 6, { year: 2026 }));
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'output.discarded', host: 'web1', reason: 'No MTA installed, discarding output', pid: 20826 });
+  });
+
+  it.each([
+    ['mailed 1 byte of output; but got status 0x004b, #012', 'status 0x004b'],
+    ['mailed 512 bytes of output but got status 0x00ff', 'status 0x00ff'],
+  ])("reads cron's failed hand-off of a job's output to the mailer as its output discarded: %s", (words, status) => {
+    // Prepare
+    const line = `Oct  5 09:00:01 web1 CRON[22811]: (root) MAIL (${words})`;
+    // Act
+    const outcome = parseLine(line, contextFor('syslog', 1, { year: 2026 }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'output.discarded', host: 'web1', reason: `mailing the output failed (${status})`, pid: 22811 });
   });
 
   it.each([

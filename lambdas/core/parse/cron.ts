@@ -1,7 +1,7 @@
 import type { OutputDiscarded, RunEnd, RunStart } from '../events.ts';
 import { defined, quoted } from './bodies.ts';
 import { cronRunId, scriptRunId } from './run-ids.ts';
-import { badDateReason, parseSyslog, type SyslogParse } from './syslog.ts';
+import { badDateReason, parseSyslog, type SyslogParse, type SyslogRecord } from './syslog.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
 /**
@@ -10,10 +10,11 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *
  *   `CRON[20765]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)`  → run.start
  *   `CRON[20826]: (CRON) info (No MTA installed, discarding output)`            → output.discarded
+ *   `CRON[22811]: (root) MAIL (mailed 1 byte of output; but got status 0x004b, #012)` → output.discarded
  *
  * and the end line that a cron script writes with `logger -t NAME` when it fails, as the daily
  * logrotate script does: `logrotate: ALERT exited abnormally with [1]` → run.end of job NAME.
- * Every other line of a cron program (pam_unix sessions, RELOAD, STARTUP, MAIL, cronie's CMDEND)
+ * Every other line of a cron program (pam_unix sessions, RELOAD, STARTUP, a MAIL that went out, cronie's CMDEND)
  * is recognised and yields nothing.
  */
 
@@ -21,6 +22,11 @@ const CRON_PROGRAM = /^(?:.*\/)?(?:cron|crond|CRON|CROND)(?:\([^()]*\))?$/;
 const CMD = /^\(([^()\s]*)\) CMD \((.*)\)\s*$/s;
 const CMD_CUT = /^\(([^()\s]*)\) CMD \(/;
 const NO_MTA = /No MTA installed, discarding output/i;
+/**
+ * Debian's cron when the mailer it handed a job's output to failed (no MTA configured, a bad
+ * address): `(root) MAIL (mailed 1 byte of output; but got status 0x004b, #012)`. The output is lost.
+ */
+const MAIL_FAILED = /^\([^()\s]*\) MAIL \(mailed \d+ bytes? of output;? but got status (0x[0-9a-f]+)/i;
 const ALERT = /^ALERT exited abnormally with \[(-?\d+)\]\s*$/;
 const ALERT_PHRASE = 'ALERT exited abnormally with [';
 /** Cheap test before any parsing: the line may be ours only if it holds one of these. */
@@ -67,11 +73,16 @@ export function cronOutcome(rec: SyslogParse, ctx: LineContext, format = FORMAT)
   }
   if (CMD_CUT.test(rec.message)) return rejected('cron CMD line without the closing parenthesis of its command (cut short?)');
 
-  if (NO_MTA.test(rec.message)) {
-    const body = defined<OutputDiscarded & { pid?: number }>({ type: 'output.discarded', host, reason: 'No MTA installed, discarding output', pid: rec.pid });
-    return eventsOf(format, ctx, rec.at, body);
-  }
+  if (NO_MTA.test(rec.message)) return discarded(rec, ctx, format, 'No MTA installed, discarding output');
+  const mailFailed = MAIL_FAILED.exec(rec.message);
+  if (mailFailed) return discarded(rec, ctx, format, `mailing the output failed (status ${mailFailed[1]})`);
   return { kind: 'events', events: [] };
+}
+
+/** A job's output cron threw away; the line names no job, only the pid of the cron process that ran it. */
+function discarded(rec: SyslogRecord, ctx: LineContext, format: string, reason: string): ParseOutcome {
+  const body = defined<OutputDiscarded & { pid?: number }>({ type: 'output.discarded', host: rec.host, reason, pid: rec.pid });
+  return eventsOf(format, ctx, rec.at, body);
 }
 
 export const cronParser: LineParser = {
