@@ -69,16 +69,33 @@ export function expiryInForce(exception: GuardException, at: number): string {
 }
 
 /**
- * When an exception added with `exceptions add` was added, if that was after `at`: a bypass
- * before then was made under no exception (a late line, a backfill; a registration after the
- * fact does not cover it). Undefined for a config entry, whose `created_at` is when the registry
+ * The milliseconds a bypass's time stands for: a time with no fraction of a second (`09:45:01Z`,
+ * as most logs and a syslog prefix write it) is its whole second, in which the bypass may lie
+ * anywhere; one with milliseconds is that millisecond.
+ */
+function bypassTimeSpanMs(at: number): number {
+  return at % 1000 === 0 ? 1000 : 1;
+}
+
+/**
+ * When an exception added with `exceptions add` was added, if that was after the bypass at `at`:
+ * a bypass before then was made under no exception (a late line, a backfill; a registration after
+ * the fact does not cover it). A bypass is before the add only when its whole time is
+ * (`bypassTimeSpanMs`): one logged in the second the exception was added may have come after it
+ * and is covered, as one logged in the second of a revocation may have come before it
+ * (`exceptionStanding`). Undefined for a config entry, whose `created_at` is when the registry
  * first read it, not when it was written into the config.
  */
 export function addedAfter(exception: GuardException, at: number): string | undefined {
   if (exception.origin !== 'cli') return undefined;
-  return parseTime(exception.created_at) > at ? exception.created_at : undefined;
+  return parseTime(exception.created_at) >= at + bypassTimeSpanMs(at) ? exception.created_at : undefined;
 }
 
+/**
+ * An exception's standing at `at`. A revocation counts from its millisecond on, so a bypass timed
+ * to the second of a revocation (`09:32:53Z` against one at 09:32:53.806Z) may have come before it
+ * and is still covered, as one in the second of an add is (`addedAfter`).
+ */
 export function exceptionStanding(exception: GuardException, at: number): { readonly standing: ExceptionStanding; readonly daysLeft: number } {
   const daysLeft = daysBetween(utcDay(at), expiryInForce(exception, at));
   if (exception.status === 'revoked' && (exception.revoked_at === undefined || at >= Date.parse(exception.revoked_at))) {

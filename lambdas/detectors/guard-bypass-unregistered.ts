@@ -38,10 +38,21 @@ export const guardBypassUnregisteredDetector: BypassDetector = {
     } else {
       const added = addedAfter(exception, at);
       if (added === undefined) return [];
-      why = `under ${id}, which was added to the exception registry only at ${isoTime(parseTime(added))}, after this bypass`;
+      why = `under ${id}, which was added to the exception registry only at ${addedThen(parseTime(added), at)}`;
       evidence.problem = 'before-exception';
       evidence.exception_created_at = added;
     }
     return [{ subject: bypass.guard, ts: isoTime(at), message: `guard "${bypass.guard}" bypassed${bypassContext(bypass)} ${why}`, evidence }];
   },
 };
+
+/**
+ * When the exception was added, after the bypass: to the second, as findings are timed; to the
+ * millisecond, the bypass's time too, when both lie in one second, so the message never reads
+ * "added at 09:45:01Z, after this bypass" of a bypass at 09:45:01Z.
+ */
+function addedThen(addedAt: number, at: number): string {
+  const added = isoTime(addedAt);
+  if (added !== isoTime(at)) return `${added}, after this bypass`;
+  return `${new Date(addedAt).toISOString()}, after this bypass at ${new Date(at).toISOString()}`;
+}

@@ -54,6 +54,9 @@ describe('exception registry rules', () => {
     { name: 'the day after', at: '2027-01-01T00:00:00Z', ex: exception(), standing: 'expired', daysLeft: -1 },
     { name: 'revoked, after the revocation', at: '2026-10-15T12:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00Z' }), standing: 'revoked', daysLeft: 77 },
     { name: 'revoked, before the revocation', at: '2026-10-15T07:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00Z' }), standing: 'active', daysLeft: 77 },
+    // A bypass timed to the second may lie anywhere in it: one in the revocation's second may have come before it.
+    { name: 'revoked in the second of a bypass timed to the second', at: '2026-10-15T08:00:00Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00.806Z' }), standing: 'active', daysLeft: 77 },
+    { name: 'revoked in the second before a bypass timed to the second', at: '2026-10-15T08:00:01Z', ex: exception({ status: 'revoked', revoked_at: '2026-10-15T08:00:00.806Z' }), standing: 'revoked', daysLeft: 77 },
     { name: 'lapsed, then renewed: during the lapse', at: '2026-10-15T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'expired', daysLeft: -5 },
     { name: 'lapsed, then renewed: before the lapse', at: '2026-10-01T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'expiring', daysLeft: 9 },
     { name: 'lapsed, then renewed: after the second renewal', at: '2026-11-25T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'active', daysLeft: 36 },

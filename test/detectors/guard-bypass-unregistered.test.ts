@@ -16,6 +16,12 @@ testBypassDetector(guardBypassUnregisteredDetector, {
     },
     { name: 'a bypass the moment an exception was added with the CLI', bypass: bypass({ exception_id: 'EX-12' }), at: AT, exception: exception({ origin: 'cli', created_at: AT, created_by: 'bob' }) },
     {
+      name: 'a bypass timed to the second in which the exception was added with the CLI (it may have come after the add, as one in the second of a revocation may have come before it)',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-10-15T09:45:01Z',
+      exception: exception({ origin: 'cli', created_at: '2026-10-15T09:45:01.715Z', created_by: 'bob' }),
+    },
+    {
       name: 'a bypass before a config exception was seeded into the registry (its created_at is the seeding, not when it was written)',
       bypass: bypass({ exception_id: 'EX-12' }),
       at: AT,
@@ -65,6 +71,28 @@ testBypassDetector(guardBypassUnregisteredDetector, {
         severity: 'high',
         message: 'guard "pii-redaction" bypassed by dev-bob under EX-12, which was added to the exception registry only at 2026-10-15T12:00:00Z, after this bypass',
         evidence: { guard: 'pii-redaction', exception_id: 'EX-12', actor: 'dev-bob', problem: 'before-exception', exception_created_at: '2026-10-15T12:00:00.000Z' },
+      },
+    },
+    {
+      name: 'a bypass timed to the millisecond before the exception was added in the same second: the message tells the two times apart',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-10-15T09:45:01.200Z',
+      exception: exception({ origin: 'cli', created_at: '2026-10-15T09:45:01.715Z', created_by: 'bob' }),
+      expected: {
+        severity: 'high',
+        message: 'guard "pii-redaction" bypassed under EX-12, which was added to the exception registry only at 2026-10-15T09:45:01.715Z, after this bypass at 2026-10-15T09:45:01.200Z',
+        evidence: { guard: 'pii-redaction', exception_id: 'EX-12', problem: 'before-exception', exception_created_at: '2026-10-15T09:45:01.715Z' },
+      },
+    },
+    {
+      name: 'a bypass timed to the second before the second in which the exception was added',
+      bypass: bypass({ exception_id: 'EX-12' }),
+      at: '2026-10-15T09:45:00Z',
+      exception: exception({ origin: 'cli', created_at: '2026-10-15T09:45:01.000Z', created_by: 'bob' }),
+      expected: {
+        severity: 'high',
+        message: 'guard "pii-redaction" bypassed under EX-12, which was added to the exception registry only at 2026-10-15T09:45:01Z, after this bypass',
+        evidence: { guard: 'pii-redaction', exception_id: 'EX-12', problem: 'before-exception', exception_created_at: '2026-10-15T09:45:01.000Z' },
       },
     },
   ],
