@@ -29,20 +29,36 @@ export const durationSlowDetector: RunDetector = {
     const window = baseline.durations.length;
     if (window < options.minHistory) return [];
     const typical = baseline.medianDurationMs ?? median(baseline.durations);
-    if (typical === undefined || typical <= 0) return [];
+    if (typical === undefined || typical < 0) return [];
     const factor = Math.max(options.durationSlowFactor, MIN_DURATION_SLOW_FACTOR);
-    if (run.duration_ms <= factor * typical) return [];
+    // A median of 0 is a duration under the clock's resolution: the run is slow only when it is above the factor × that.
+    const resolution = typical === 0 ? resolutionOf(baseline.durations) : undefined;
+    const limitOf = resolution ?? typical;
+    if (run.duration_ms <= factor * limitOf) return [];
+    const multiple = timesAbove(run.duration_ms / limitOf, factor);
+    const message =
+      resolution === undefined
+        ? `${multiple}× the median ${formatDuration(typical)}`
+        : `over ${multiple}× the median (under ${formatDuration(resolution)})`;
     return [
       {
         subject: run.job,
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
-        message: `run took ${formatDuration(run.duration_ms)}, ${timesAbove(run.duration_ms / typical, factor)}× the median ${formatDuration(typical)} of the last ${window} runs`,
-        evidence: { duration_ms: run.duration_ms, median: typical, window, factor },
+        message: `run took ${formatDuration(run.duration_ms)}, ${message} of the last ${window} runs`,
+        evidence: { duration_ms: run.duration_ms, median: typical, ...(resolution !== undefined ? { resolution_ms: resolution } : {}), window, factor },
       },
     ];
   },
 };
+
+/**
+ * The resolution of the times previous durations came from: whole seconds when every one is
+ * (syslog, journald and cron give whole seconds, so a job of a few hundred ms takes 0 s), else a millisecond.
+ */
+function resolutionOf(durations: readonly number[]): number {
+  return durations.every((ms) => ms % 1000 === 0) ? 1000 : 1;
+}
 
 /** A multiple with one decimal, or two when one would not show it is above the limit. */
 function timesAbove(multiple: number, limit: number): string {

@@ -18,6 +18,11 @@ testRunDetector(durationFastDetector, {
       options: { minHistory: 5 },
     },
     { name: 'unknown duration', run: makeRun({ duration_ms: undefined }) },
+    {
+      name: 'previous durations of 0 (median 0, under the clock\'s resolution): no run is faster than that',
+      run: makeRun({ duration_ms: 0 }),
+      baseline: makeBaseline(around(6_963, 6), Array(6).fill(0)),
+    },
     { name: 'a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, duration_ms: 1_000 }) },
     { name: 'a systemd failure (that is run-failed)', run: makeRun({ failure: 'systemd: signal', duration_ms: 1_000 }) },
   ],
