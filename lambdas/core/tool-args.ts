@@ -367,8 +367,11 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
   switch (type) {
     case 'string':
       return { expected: 'text' };
-    case 'uuid':
-      return typeof value === 'string' && UUID.test(value.trim()) ? { expected: WORDS.uuid.expected } : failed('uuid', value, 'is not a UUID');
+    case 'uuid': {
+      if (!(typeof value === 'string' && UUID.test(value.trim()))) return failed('uuid', value, 'is not a UUID');
+      const unset = neverSetId(value);
+      return unset === undefined ? { expected: WORDS.uuid.expected } : failed('uuid', value, unset);
+    }
     case 'email':
       return typeof value === 'string' && EMAIL.test(value.trim()) ? { expected: WORDS.email.expected } : failed('email', value, 'is not an email address');
     case 'number':
@@ -385,7 +388,9 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
       const ok =
         (typeof value === 'string' && value.trim() !== '' && !/\s/.test(value.trim()) && value.length <= MAX_ID_LENGTH && !looksLikePlaceholder(value, name)) ||
         (typeof value === 'number' && Number.isInteger(value) && value >= 0);
-      return ok ? { expected: WORDS.id.expected } : failed('id', value, typeof value === 'string' && value.trim() === '' ? 'is empty' : 'is not an identifier');
+      if (!ok) return failed('id', value, typeof value === 'string' && value.trim() === '' ? 'is empty' : 'is not an identifier');
+      const unset = typeof value === 'string' ? neverSetId(value) : undefined;
+      return unset === undefined ? { expected: WORDS.id.expected } : failed('id', value, unset);
     }
     case 'date':
       return inferred ? checkDate(value, 'a date (ISO 8601)', PLAUSIBLE_FROM, plausibleUntil(now), true) : checkDate(value, 'a date (ISO 8601)', undefined, undefined);
@@ -393,6 +398,20 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
       // A type the config's schema refuses (lambdas/config-tools.ts) checks nothing rather than throw.
       return { expected: 'a value' };
   }
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * Why an id that is well formed was still never set, as the zero date is a date never set: the nil
+ * UUID (RFC 9562, no entity's id), or `string`, the JSON schema's type a model copied for the value.
+ */
+function neverSetId(value: string): string | undefined {
+  if (value.length < 6 || value.length > NIL_UUID.length + 8) return undefined;
+  const id = value.trim();
+  if (id === NIL_UUID) return 'is the nil UUID, the default of an id never set';
+  if (id.length === 6 && id.toLowerCase() === 'string') return "is the JSON schema's type name, copied instead of a value";
+  return undefined;
 }
 
 /** The last millisecond of the last plausible day (31 December, 100 years ahead), as `boundOf` ends a `max` day. */

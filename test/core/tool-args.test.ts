@@ -214,6 +214,22 @@ describe('checkToolArgs', () => {
     expect([spanish.placeholder, german.placeholder, french.placeholder, person.placeholder]).toEqual([true, true, true, false]);
   });
 
+  it('fails the nil UUID and the schema type name "string" as ids never set, as the zero date is a date never set', () => {
+    // Prepare
+    const nil = '00000000-0000-0000-0000-000000000000';
+    // Act
+    const errors = check({ user_id: nil, order_uuid: nil, account_id: nil, order_id: 'string', ref_id: ' String ', note_id: 'strings' }, { user_id: 'uuid' });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.placeholder, e.message.split('; got ')[1]])).toEqual([
+      ['user_id', false, `"${nil}", which is the nil UUID, the default of an id never set: pass the id exactly as an earlier tool result returned it.`],
+      ['order_uuid', false, `"${nil}", which is the nil UUID, the default of an id never set: pass the id exactly as an earlier tool result returned it.`],
+      ['account_id', false, `"${nil}", which is the nil UUID, the default of an id never set: pass the id exactly as an earlier tool result returned it.`],
+      ['order_id', false, '"string", which is the JSON schema\'s type name, copied instead of a value: pass the id exactly as an earlier tool result returned it.'],
+      ['ref_id', false, '" String ", which is the JSON schema\'s type name, copied instead of a value: pass the id exactly as an earlier tool result returned it.'],
+    ]);
+    expect(check({ user_id: '00000000-0000-0000-0000-000000000001' }, { user_id: 'uuid' })).toEqual([]);
+  });
+
   it('never flags free text by inference, whatever it says', () => {
     expect(
       check({
