@@ -387,9 +387,9 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
     case 'id': {
       const ok =
         (typeof value === 'string' && value.trim() !== '' && !/\s/.test(value.trim()) && value.length <= MAX_ID_LENGTH && !looksLikePlaceholder(value, name)) ||
-        (typeof value === 'number' && Number.isInteger(value) && value >= 0);
+        (typeof value === 'number' && Number.isInteger(value));
       if (!ok) return failed('id', value, typeof value === 'string' && value.trim() === '' ? 'is empty' : 'is not an identifier');
-      const unset = typeof value === 'string' ? neverSetId(value) : undefined;
+      const unset = neverSetId(value);
       return unset === undefined ? { expected: WORDS.id.expected } : failed('id', value, unset);
     }
     case 'date':
@@ -401,14 +401,19 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const NOT_FOUND = 'is -1, the sentinel of an id not found';
 
 /**
  * Why an id that is well formed was still never set, as the zero date is a date never set: the nil
- * UUID (RFC 9562, no entity's id), or `string`, the JSON schema's type a model copied for the value.
+ * UUID (RFC 9562, no entity's id), `string`, the JSON schema's type a model copied for the value, or
+ * -1, the sentinel of "not found", as a number or as text alike. Other negative ids are ids (a
+ * Telegram group's chat id is -100…).
  */
-function neverSetId(value: string): string | undefined {
-  if (value.length < 6 || value.length > NIL_UUID.length + 8) return undefined;
+function neverSetId(value: unknown): string | undefined {
+  if (value === -1) return NOT_FOUND;
+  if (typeof value !== 'string' || value.length > NIL_UUID.length + 8) return undefined;
   const id = value.trim();
+  if (id === '-1') return NOT_FOUND;
   if (id === NIL_UUID) return 'is the nil UUID, the default of an id never set';
   if (id.length === 6 && id.toLowerCase() === 'string') return "is the JSON schema's type name, copied instead of a value";
   return undefined;

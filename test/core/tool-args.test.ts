@@ -230,6 +230,19 @@ describe('checkToolArgs', () => {
     expect(check({ user_id: '00000000-0000-0000-0000-000000000001' }, { user_id: 'uuid' })).toEqual([]);
   });
 
+  it('gives -1 the same verdict as a number or as text, the sentinel of an id not found, and takes other negative ids in both forms', () => {
+    // Prepare: the sentinel, then a Telegram group's chat id (negative), as a number and as text
+    const args = { customer_id: -1, order_id: '-1', ref_id: ' -1 ', chat_id: -1_001_234_567_890, group_id: '-1001234567890', zero_id: 0 };
+    // Act
+    const errors = check(args);
+    // Assess
+    expect(errors.map((e) => [e.arg, e.placeholder, e.message.split('; got ')[1]])).toEqual([
+      ['customer_id', false, '-1, which is -1, the sentinel of an id not found: pass the id exactly as an earlier tool result returned it.'],
+      ['order_id', false, '"-1", which is -1, the sentinel of an id not found: pass the id exactly as an earlier tool result returned it.'],
+      ['ref_id', false, '" -1 ", which is -1, the sentinel of an id not found: pass the id exactly as an earlier tool result returned it.'],
+    ]);
+  });
+
   it('never flags free text by inference, whatever it says', () => {
     expect(
       check({
