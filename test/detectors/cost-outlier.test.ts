@@ -28,13 +28,46 @@ testTreeDetector(costOutlierDetector, {
       name: "a running tree (the sweep's look at a root that has not ended) is not judged: its cost is not final",
       input: { tree: treeOf(deepTree(), 'r-1', 'running'), history: { costs: [0.01, 0.01, 0.01, 0.01, 0.01], tokens: [] } },
     },
-    { name: 'previous runs cost nothing (median 0)', input: { tree: DEEP, history: { costs: [0, 0, 0, 0, 0], tokens: [] } } },
+    {
+      name: 'every previous run cost nothing: no paid run to scale by, so the first that costs is not an outlier (it enters the baseline)',
+      input: { tree: DEEP, history: { costs: [0, 0, 0, 0, 0], tokens: [] } },
+    },
+    {
+      name: 'most previous runs cost nothing (median 0): $0.48 is within 5× the median $0.10 of those that cost anything',
+      input: { tree: DEEP, history: { costs: [0, 0, 0, 0.1, 0.1], tokens: [] } },
+    },
     {
       name: 'a configured factor of 10: 5.3× stays quiet',
       input: { tree: DEEP, history: { costs: [0.09, 0.09, 0.09, 0.09, 0.09], tokens: [] }, options: { costOutlierFactor: 10 } },
     },
   ],
   invalid: [
+    {
+      name: 'most previous runs cost nothing (median 0): $0.48 is 9.6× the median $0.05 of those that cost anything',
+      input: { tree: DEEP, history: { costs: [0, 0.05, 0, 0.05, 0], tokens: [] } },
+      expected: [
+        {
+          run_id: 'r-1',
+          ts: '2026-10-05T10:00:34Z',
+          severity: 'high',
+          message: 'run r-1 cost $0.48 across 4 runs, 9.6× the median $0.05 of the 2 of the previous 5 runs that cost anything (3 cost $0.00)',
+          evidence: { metric: 'cost_usd', value: 0.48, median: 0.05, ratio: 9.6, factor: 5, window: 5, nonzero_window: 2, runs: 4 },
+        },
+      ],
+    },
+    {
+      name: 'most previous runs used no tokens (median 0): 96 000 tokens is 96× the median 1 000 of those that used any',
+      input: { tree: TOKENS_ONLY, history: { costs: [], tokens: [0, 0, 0, 1_000, 1_000] } },
+      expected: [
+        {
+          run_id: 'r-8',
+          ts: '2026-10-05T10:00:04Z',
+          severity: 'high',
+          message: 'run r-8 used 96,000 tokens, 96× the median 1,000 of the 2 of the previous 5 runs that used any (3 used none) (no costs logged)',
+          evidence: { metric: 'tokens', value: 96_000, median: 1_000, ratio: 96, factor: 5, window: 5, nonzero_window: 2, runs: 1 },
+        },
+      ],
+    },
     {
       name: 'cost without tokens: $0.48 is 5.3× the median $0.09',
       input: { tree: DEEP, history: { costs: [0.08, 0.09, 0.09, 0.1, 0.09], tokens: [] } },
