@@ -27,7 +27,7 @@ import type { LineCounts, StateStore, SubjectCatalog } from '../ports.ts';
 import { MemoryExceptionStore } from '../adapters/memory-exception-store.ts';
 import { describeSources, fileSource, logGroupSource, type ScanSource } from './scan-sources.ts';
 import { ScanStore } from './scan-store.ts';
-import { enrichWithContext, type MergeStats, type SourceReadout, streamSources } from './scan-stream.ts';
+import { enrichWithContext, JobLogsEnd, type MergeStats, type SourceReadout, streamSources } from './scan-stream.ts';
 import { type OpenedStore, openStore } from './stores.ts';
 
 export { jobNameOfFile } from './scan-sources.ts';
@@ -133,27 +133,49 @@ const SWEEP_EVERY_MS = 60 * 60_000;
 
 /**
  * How far the hourly sweeps may judge a job's absence, or an agent's open roots, behind the scan's
- * time: each is judged as of its own latest line (HOURLY_SWEEP_REDUCERS, `agentSeen` in scanToStore).
+ * time: each is judged as of its own latest line (hourlyJobSweep, `agentSeen` in scanToStore).
  */
 const SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
 
 /**
+ * The job reducer, its absence judged as of `judgedAt(state, subject, now)` rather than the sweep's
+ * time (never later than it).
+ */
+function jobSweep(judgedAt: (state: JobState, subject: string, now: number) => number): SubjectReducer<unknown> {
+  return {
+    ...(jobReducer as SubjectReducer<unknown>),
+    tick: (state: unknown, subject: string, ctx: ReduceContext) => {
+      const now = ctx.clock.now();
+      const at = Math.min(now, judgedAt(state as JobState, subject, now));
+      return judgeAbsence(state as JobState, subject, at === now ? ctx : { ...ctx, clock: { now: () => at } });
+    },
+  };
+}
+
+/**
+ * Where a job's absence may be judged up to: without `--now`, where the logs that carry its lines
+ * end (`JobLogsEnd`: a file that ends says nothing about the runs after it, though another file
+ * goes on years later); with it, or for a job no line read named, the sweep's time.
+ */
+type LogsEndOf = (job: string) => number | undefined;
+
+/**
  * The reducers of the scan's hourly sweeps: a job's absence is judged there as of its own latest
- * event (and at most a week behind the scan), and up to `--now` in the last sweep. A file is read
+ * event (and at most a week behind the scan, never past where its logs end: LogsEndOf), and up to
+ * `--now` in the last sweep. A file is read
  * in time order only as far as it is written so: in two hosts' logs one after the other, the
  * second host's jobs are read hours behind the first's, and a sweep as of the first's time took
  * their runs still to be read for missed runs and their open runs for unfinished ones. A job that
  * stopped is judged missed from its last run on by the later sweeps, at its expected times as before.
  */
-const HOURLY_JOB_SWEEP: SubjectReducer<unknown> = {
-  ...(jobReducer as SubjectReducer<unknown>),
-  tick: (state: unknown, subject: string, ctx: ReduceContext) => {
-    const now = ctx.clock.now();
-    const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - SWEEP_LAG_MS);
-    return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
-  },
-};
-const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? HOURLY_JOB_SWEEP : reducer));
+function hourlyJobSweep(logsEndOf: LogsEndOf): SubjectReducer<unknown> {
+  return jobSweep((state, subject, now) => Math.min(Math.max(state.lastSeenAt ?? Number.NEGATIVE_INFINITY, now - SWEEP_LAG_MS), logsEndOf(subject) ?? Number.POSITIVE_INFINITY));
+}
+
+/** The reducers with the job reducer's absence judged no later than where each job's logs end (LogsEndOf). */
+function withJobsJudgedBy(reducers: readonly SubjectReducer<unknown>[], jobs: SubjectReducer<unknown>): SubjectReducer<unknown>[] {
+  return reducers.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? jobs : reducer));
+}
 
 /**
  * The longest stretch of log time the scan goes without sweeping the jobs: a sweep looks back at
@@ -299,7 +321,13 @@ export async function scanToStore(
     // Each chunk is judged an hour of log time at a time, as of its latest event (never past
     // --now), as the deployed ingest sees a batch, and then swept as of that time, as the deployed
     // sweep runs between batches: a job's state keeps its latest start times only, so absence is
-    // judged while they are there (each job as of its own latest event: HOURLY_SWEEP_REDUCERS).
+    // judged while they are there (each job as of its own latest event: hourlyJobSweep).
+    // Without --now, each job's absence is judged no later than where the logs that carry it end.
+    const jobLogs = opts.now === undefined ? new JobLogsEnd() : undefined;
+    const logsEndOf: LogsEndOf = (job) => jobLogs?.endOf(job);
+    const hourlyJobs = hourlyJobSweep(logsEndOf);
+    const hourlyReducers = withJobsJudgedBy(REDUCERS, hourlyJobs);
+    const lastJobs = jobSweep((_, subject) => logsEndOf(subject) ?? Number.POSITIVE_INFINITY);
     let chunkNow = Number.NEGATIVE_INFINITY;
     const chunkClock = { now: () => chunkNow };
     // Likewise an agent's open roots are judged in the hourly sweeps as of its own latest line (at
@@ -319,7 +347,7 @@ export async function scanToStore(
     const sweepJobsUpTo = async (until: number) => {
       for (; sweptAt !== undefined && until - sweptAt > JOB_SWEEP_GAP_MS; sweptAt += JOB_SWEEP_GAP_MS) {
         const at = sweptAt + JOB_SWEEP_GAP_MS;
-        findings.push(...(await sweepSubjects([HOURLY_JOB_SWEEP], store, { config: opts.config, clock: { now: () => at }, exceptions: registry })).findings);
+        findings.push(...(await sweepSubjects([hourlyJobs], store, { config: opts.config, clock: { now: () => at }, exceptions: registry })).findings);
       }
       sweptAt = Math.max(sweptAt ?? until, until);
     };
@@ -327,7 +355,7 @@ export async function scanToStore(
     let leftOut = 0;
     const upTo = options.upTo;
     try {
-      streamed = await streamSources(sources, { year: opts.year, timeZone: opts.timeZone, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config), readPastUnopened: options.readPastUnopened }, async (chunk, context) => {
+      streamed = await streamSources(sources, { year: opts.year, timeZone: opts.timeZone, now: yearNow, progress: opts.stderr, chunkEvents: opts.chunkEvents, redactor: redactorFor(opts.config), readPastUnopened: options.readPastUnopened, jobLogs }, async (chunk, context) => {
         const enriched = enrichWithContext(chunk, context, REDUCERS, opts.config);
         const kept = upTo === undefined ? enriched : enriched.filter((e) => e.at <= upTo);
         leftOut += enriched.length - kept.length;
@@ -351,7 +379,7 @@ export async function scanToStore(
             const older = subject_kind === 'agent' ? agentRunsUnjudged : olderThanHistory;
             older.set(subject, (older.get(subject) ?? 0) + runs);
           }
-          findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
+          findings.push(...(await sweepSubjects(hourlyReducers, store, ctx)).findings);
           findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt, { orTreeLatest: true })).findings);
         }
       });
@@ -366,8 +394,8 @@ export async function scanToStore(
     // every line read, the older history read after a job was judged (historyRead), not before:
     // the hourly sweeps ran with part of it still to be read.
     const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry, historyRead: true };
-    const swept = await sweepSubjects(REDUCERS, store, sweepCtx);
-    swept.findings.push(...(await sweepMissedRunsLeft(swept.findings, store, sweepCtx)));
+    const swept = await sweepSubjects(withJobsJudgedBy(REDUCERS, lastJobs), store, sweepCtx);
+    swept.findings.push(...(await sweepMissedRunsLeft(swept.findings, store, sweepCtx, lastJobs)));
     // Agent trees whose root never ended, judged as the deployed sweep would; a finished tree that
     // waits for a parent that may yet turn up is judged now: every line has been read.
     const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });
@@ -389,12 +417,12 @@ export async function scanToStore(
 /**
  * A sweep judges at most 1,000 expected times of a job: after one that found missed runs (`found`),
  * a job that stopped long before the sweep's time (judged from its last run on here, see
- * HOURLY_SWEEP_REDUCERS) is swept until none is left. The further findings.
+ * hourlyJobSweep) is swept until none is left. The further findings.
  */
-async function sweepMissedRunsLeft(found: readonly Finding[], store: StateStore & SubjectCatalog, ctx: ReduceContext): Promise<Finding[]> {
+async function sweepMissedRunsLeft(found: readonly Finding[], store: StateStore & SubjectCatalog, ctx: ReduceContext, jobs: SubjectReducer<unknown>): Promise<Finding[]> {
   const more: Finding[] = [];
   for (let left = found.some((f) => f.detector === 'missed-run'); left; ) {
-    const again = await sweepSubjects([jobReducer as SubjectReducer<unknown>], store, ctx);
+    const again = await sweepSubjects([jobs], store, ctx);
     more.push(...again.findings);
     left = again.findings.some((f) => f.detector === 'missed-run');
   }

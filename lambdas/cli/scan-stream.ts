@@ -6,7 +6,7 @@ import { LineTally } from '../core/line-tally.ts';
 import type { SubjectReducer } from '../core/pipeline.ts';
 import type { Redactor } from '../core/redact.ts';
 import { AUDIT_GRACE_MS } from '../core/audit-trail-reducer.ts';
-import { awaitsLaterLine, ERROR_TYPE_LOOKAHEAD_MS } from '../core/job-reducer.ts';
+import { awaitsLaterLine, ERROR_TYPE_LOOKAHEAD_MS, jobReducer } from '../core/job-reducer.ts';
 import { isAttempt, SWEEP_MARGIN_MS } from '../core/route-reducer.ts';
 import { ProgressBar } from './progress.ts';
 import { corruptReason, LineRepeats, readRecord, recordInstant, rejectUnreadableRest, type ScanSource, type SourceRecord } from './scan-sources.ts';
@@ -56,6 +56,40 @@ export interface MergeStats {
   attempts: number;
 }
 
+/**
+ * Where the logs that carry each job's lines end: the latest event read from any of the sources
+ * (files, log groups, stdin) its lines came from. A file that ends says nothing about the runs
+ * after it, so without `--now` the scan judges a job's absence no later than this: a job whose
+ * file ends years before another file's lines is not judged missed in between.
+ */
+export class JobLogsEnd {
+  /** The latest event read from each source (`-Infinity`: none yet). */
+  private readonly heads: number[] = [];
+  /** The sources each job's lines came from (usually one). */
+  private readonly sourcesOf = new Map<string, number[]>();
+
+  /** Notes that `job`'s line came from `source`. */
+  noteJob(source: number, job: string): void {
+    const list = this.sourcesOf.get(job);
+    if (list === undefined) this.sourcesOf.set(job, [source]);
+    else if (list[list.length - 1] !== source && !list.includes(source)) list.push(source);
+  }
+
+  /** Notes the latest event read from `source` so far. */
+  noteHead(source: number, at: number): void {
+    if (!(at <= (this.heads[source] ?? Number.NEGATIVE_INFINITY))) this.heads[source] = at;
+  }
+
+  /** The latest event of the sources `job`'s lines came from; undefined for a job no line read named. */
+  endOf(job: string): number | undefined {
+    const list = this.sourcesOf.get(job);
+    if (list === undefined) return undefined;
+    let end = Number.NEGATIVE_INFINITY;
+    for (const source of list) end = Math.max(end, this.heads[source] ?? Number.NEGATIVE_INFINITY);
+    return end;
+  }
+}
+
 interface SourceBuffer {
   readonly index: number;
   /** Events read and not handed on yet, in the order read. */
@@ -78,7 +112,10 @@ export class TimeOrderedMerger {
   private handedUpTo = Number.NEGATIVE_INFINITY;
   private context: AuditEvent[] = [];
 
-  constructor(sources: number) {
+  constructor(
+    sources: number,
+    private readonly jobLogs?: JobLogsEnd,
+  ) {
     this.buffers = Array.from({ length: sources }, (_, index) => ({ index, events: [], sorted: true, head: Number.NEGATIVE_INFINITY, done: false }));
   }
 
@@ -101,7 +138,12 @@ export class TimeOrderedMerger {
       if (event.at > buffer.head) buffer.head = event.at;
       if (event.at > this.stats.latest) this.stats.latest = event.at;
       if (isAttempt(event)) this.stats.attempts++;
+      if (this.jobLogs !== undefined) {
+        const job = jobReducer.subjectOf(event);
+        if (job !== undefined) this.jobLogs.noteJob(source, job);
+      }
     }
+    this.jobLogs?.noteHead(source, buffer.head);
     this.held += events.length;
     this.noteHeld(0);
   }
@@ -231,6 +273,8 @@ export interface StreamOptions {
    * what they make is never without a file the user named).
    */
   readonly readPastUnopened?: boolean;
+  /** Filled with where the sources that carry each job's lines end, as they are read. */
+  readonly jobLogs?: JobLogsEnd;
 }
 
 /** What one source gave: enough to say when it gave nothing the scan could judge. */
@@ -298,7 +342,7 @@ export async function streamSources(
   onChunk: (events: readonly AuditEvent[], context: readonly AuditEvent[]) => Promise<void>,
 ): Promise<StreamResult> {
   const chunkEvents = opts.chunkEvents ?? DEFAULT_CHUNK_EVENTS;
-  const merger = new TimeOrderedMerger(sources.length);
+  const merger = new TimeOrderedMerger(sources.length, opts.jobLogs);
   let current = 0;
   const tally = new LineTally((events) => merger.add(current, events));
   const total = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + (s.size ?? 0), 0) : undefined;

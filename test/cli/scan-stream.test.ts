@@ -459,6 +459,30 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect([missed.length, missed[0]?.expected_at, missed.at(-1)?.expected_at]).toEqual([2_879, '2026-10-06T00:00:00Z', '2026-10-07T23:58:00Z']);
   });
 
+  it("judges a job's absence without --now only up to where the files that carry its lines end: two files, one ending weeks before the other", async () => {
+    // Prepare: an hourly job's file ends after 5 hours on 5 October; a daily job's file runs to the 30th. Both jobs scheduled.
+    const hourly: string[] = [];
+    for (let hour = 0; hour < 5; hour++) {
+      const at = Date.parse('2026-10-05T00:01:05Z') + hour * 3_600_000;
+      hourly.push(JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job: 'hourly', run_id: `hourly-${hour}` }));
+      hourly.push(JSON.stringify({ type: 'run.end', ts: new Date(at + 20_000).toISOString(), job: 'hourly', run_id: `hourly-${hour}`, exit_code: 0, output_bytes: 900 }));
+    }
+    const hourlyFile = join(tmp, 'ends-early-hourly.jsonl');
+    const dailyFile = join(tmp, 'ends-late-daily.jsonl');
+    writeFileSync(hourlyFile, hourly.join('\n'));
+    writeFileSync(dailyFile, days(1, 30).flatMap(exportRunLines).join('\n'));
+    const config = validateConfig({ jobs: { hourly: { schedule: '1 * * * *' }, export: { schedule: '0 6 * * *' } } });
+
+    // Act
+    const together = await scan([hourlyFile, dailyFile], { config });
+    const withNow = await scan([hourlyFile, dailyFile], { config, now: Date.parse('2026-10-05T08:30:00Z') });
+
+    // Assess: nothing missed without --now (each file alone gives none); a --now given is judged up to.
+    const missed = (result: typeof together) => result.findings.filter((f) => f.detector === 'missed-run').map((f) => `${f.subject} ${f.expected_at}`);
+    expect(missed(together)).toEqual([]);
+    expect(missed(withNow)).toEqual(['hourly 2026-10-05T05:01:00Z', 'hourly 2026-10-05T06:01:00Z', 'hourly 2026-10-05T07:01:00Z', 'hourly 2026-10-05T08:01:00Z']);
+  });
+
   it('reports the missed runs of a job that stopped in a log whose lines come months apart: the sweep\'s 35-day look-back loses none', async () => {
     // Prepare: a weekly job runs 4 Mondays from 2 February and stops; a job on the 31st logs its runs, 2 months apart (May 31, July 31).
     const lines: string[] = [];
