@@ -4,6 +4,7 @@ import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } fr
 import { constants, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { Readable, Writable } from 'node:stream';
 import { type Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, passingRedactPatterns } from '../config.ts';
 import { MAX_ID_BYTES, MAX_ID_CHARS } from '../core/events.ts';
@@ -337,11 +338,21 @@ interface Ended {
 
 /**
  * How long `exec` waits, once the command has exited, for its output pipes to close before it
- * writes run.end: what the command wrote before it exited is read by then. A process it left in
- * the background (`start-daemon &`) may hold the pipes open for hours; its later output is still
- * passed on, but not counted.
+ * writes run.end: what the command wrote before it exited is read at once then, however slow the
+ * reader of ours (AFTER_EXIT_QUEUE_BYTES), so pipes no one else holds close well within it. A
+ * process it left in the background (`start-daemon &`) may hold the pipes open for hours; its
+ * later output is still passed on, but not counted.
  */
 export const PIPE_GRACE_MS = 1000;
+
+/**
+ * How much of the command's output `exec` holds for a slow reader of its own (`| ssh host 'cat >
+ * f'`) once the command has exited. While it runs, a reader that has not taken what it was given
+ * holds the command back, as it would unwrapped. Once it has exited, what it wrote is read at once
+ * and kept for the reader, so that run.end counts all of it (a pipe's buffer holds far less than
+ * this); only a process left in the background that writes more than this waits for the reader again.
+ */
+export const AFTER_EXIT_QUEUE_BYTES = 16 * 1024 * 1024;
 
 /** The command's exit (not its pipes' close: a background process may keep them open). */
 function waitForExit(child: ChildProcess): Promise<Ended> {
@@ -358,6 +369,35 @@ function waitForExit(child: ChildProcess): Promise<Ended> {
 function waitForPipes(child: ChildProcess): Promise<void> {
   const open = [child.stdout, child.stderr].filter((s) => s !== null && !s.closed);
   return Promise.all(open.map((s) => new Promise<void>((resolve) => s?.once('close', () => resolve())))).then(() => undefined);
+}
+
+/**
+ * Passes a chunk of the command's output on to ours. When more than `queueLimit` bytes of it wait
+ * there for the reader, the command's stream is paused until they are taken, as a pipe would hold
+ * the command back. A stream that does not say how much waits is paused as soon as it is full.
+ */
+function passOn(from: Readable, to: NodeJS.WritableStream, chunk: Buffer, queueLimit: number): void {
+  if (to.write(chunk) || ((to as Partial<Writable>).writableLength ?? Number.POSITIVE_INFINITY) <= queueLimit) return;
+  from.pause();
+  to.once('drain', () => from.resume());
+}
+
+/** Resolves once what was written to `stream` before has been written out, or has failed. */
+function flushed(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve) => stream.write(Buffer.alloc(0), () => resolve()));
+}
+
+/**
+ * Why a run's output is incomplete: our stdout failed (a full disk, an I/O error) where the
+ * command's own writes would have. Words that survive redaction, as startFailure's.
+ */
+function lostOutputMessage(error: NodeJS.ErrnoException): string {
+  return `cannot write the command's output to stdout (${error.code ?? error.message}), so it is incomplete`;
+}
+
+/** A run whose output was lost never succeeds: the command's own failing exit code, else 1. */
+function failedExitCode(exitCode: number): number {
+  return exitCode === 0 ? 1 : exitCode;
 }
 
 /** Resolves after `ms`, without keeping the process alive for it. */
@@ -421,21 +461,28 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     }
     if (ended) stopWaiting();
   };
-  // A reader of our stdout that went away (`| head -1`): its stdout is closed, so the command's next
-  // write fails as it would unwrapped (SIGPIPE or a write error); else `yes | head -1` would never
-  // end. Its run.end is still written. Any other error on stdout, and any on stderr,
-  // cuts the pipe to it, which pauses the command's stream: resumed, its output is still counted
-  // and kept, and the command never blocks on a full pipe nobody reads.
-  const keepReadingStdout = (error?: NodeJS.ErrnoException) => {
-    if (error?.code !== 'EPIPE') return void child?.stdout?.resume();
-    child?.stdout?.unpipe(opts.stdout);
+  // A reader of our stdout that went away (`| head -1`), or a stdout that cannot be written (a full
+  // disk): the command's stdout is closed, so its next write fails as it would unwrapped (SIGPIPE
+  // or a write error); else `yes | head -1` would never end. Its run.end is still written. Only a
+  // reader's going (EPIPE) leaves the run to the command's exit code: after any other error, output
+  // was lost (lostOutput), and the run is never a success. An error on stderr stops passing stderr
+  // on: its output is still counted and kept, and the command never blocks on a pipe nobody reads.
+  const cut = { stdout: false, stderr: false };
+  let lostOutput: NodeJS.ErrnoException | undefined;
+  const cutStdout = (error: NodeJS.ErrnoException) => {
+    if (cut.stdout) return;
+    cut.stdout = true;
+    if (error.code !== 'EPIPE') lostOutput = error;
     child?.stdout?.destroy();
   };
-  const keepReadingStderr = () => child?.stderr?.resume();
+  const cutStderr = () => {
+    cut.stderr = true;
+    child?.stderr?.resume();
+  };
   ignoreLateWriteErrors(opts.stdout);
   ignoreLateWriteErrors(opts.stderr);
-  opts.stdout.on('error', keepReadingStdout);
-  opts.stderr.on('error', keepReadingStderr);
+  opts.stdout.on('error', cutStdout);
+  opts.stderr.on('error', cutStderr);
   for (const s of FORWARDED_SIGNALS) signals.on(s, forward);
   // A job in its own group does not die with us: if we end before it (a crash, process.exit), stop
   // it. (Killed hard, we cannot; its writes then fail, as a pipeline's would.)
@@ -454,10 +501,13 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
       stream.on('data', (chunk: Buffer) => {
         capture.write(chunk, name);
         streamBytes[name] += chunk.length;
+        if (!cut[name]) passOn(stream, opts[name], chunk, ended ? AFTER_EXIT_QUEUE_BYTES : 0);
       });
-      stream.pipe(opts[name], { end: false });
     }
     ended = await exiting;
+    // What it wrote before it exited is read now, however slow the reader of ours (held for it).
+    child.stdout?.resume();
+    child.stderr?.resume();
   } catch (error) {
     ended = { code: null, signal: null, spawnError: error as NodeJS.ErrnoException };
   }
@@ -481,6 +531,12 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   } else {
     exitCode = ended.code ?? 1;
   }
+  const lostBeforeEnd = lostOutput;
+  if (lostBeforeEnd) {
+    exitCode = failedExitCode(exitCode);
+    extra.error = lostOutputMessage(lostBeforeEnd);
+    opts.stderr.write(`silent-audit exec: ${extra.error}; exiting ${exitCode}\n`);
+  }
 
   const end = writer.write({
     type: 'run.end',
@@ -495,12 +551,18 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   });
   // A process the command left behind may still write: pass its output on as the command's, as
   // cron (which waits for the pipes to close) would have, until the pipes close or a signal stops us.
+  // Then it is passed on to the last byte (or fails, when the disk fills up now).
   await Promise.race([pipesClosed, stopped]);
+  await Promise.race([flushed(opts.stdout), stopped]);
   for (const s of FORWARDED_SIGNALS) signals.off(s, forward);
   child?.stdout?.destroy();
   child?.stderr?.destroy();
-  opts.stdout.off('error', keepReadingStdout);
-  opts.stderr.off('error', keepReadingStderr);
+  opts.stdout.off('error', cutStdout);
+  opts.stderr.off('error', cutStderr);
+  if (lostOutput && !lostBeforeEnd) {
+    exitCode = failedExitCode(exitCode);
+    opts.stderr.write(`silent-audit exec: ${lostOutputMessage(lostOutput)} (after run.end was written); exiting ${exitCode}\n`);
+  }
   return { exitCode, start, end, capture };
 }
 

@@ -326,6 +326,95 @@ describe('silent-audit exec: a process left in the background', () => {
   }, 20_000);
 });
 
+describe('silent-audit exec: a stdout that fails or reads slowly', () => {
+  it('never reports a run whose output could not be written (a full disk) as a success: the command sees its write fail, exec exits 1 and says why, run.end is a failure', async () => {
+    // Prepare: a stdout whose writes fail as a full disk's do, and a command that reports its own write errors and exits 0
+    const stdout = new Writable({
+      write(_chunk: Buffer, _enc, done) {
+        done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' }));
+      },
+    });
+    const script = "trap '' PIPE; echo first; sleep 0.5; echo second || echo 'second write failed' >&2; exit 0";
+    const log = join(tempDir(), 'db-dump.log');
+    // Act
+    const { result, err } = await exec(['sh', '-c', script], { stdout, log });
+    const scanned = await runScan({ paths: [log], config: DEFAULT_CONFIG, json: true, stdout: new PassThrough(), stderr: new PassThrough() });
+    // Assess
+    expect(err.text()).toContain('second write failed');
+    expect(err.text()).toMatch(/^silent-audit exec: .*ENOSPC.*$/m);
+    expect(result.exitCode).toBe(1);
+    expect(result.end).toMatchObject({ exit_code: 1, error: expect.stringContaining('ENOSPC') });
+    expect(logLines(log)[1]).toEqual(result.end);
+    expect(scanned.findings.map((f) => [f.detector, f.subject])).toEqual([['run-failed', 'nightly-backup']]);
+    expect(scanned.findings[0]?.message).toContain('ENOSPC');
+  });
+
+  it("keeps the command's own failing exit code when its output could not be written, and names the write error in run.end", async () => {
+    // Prepare: a stdout that fails, and a command that exits 3 of its own accord
+    const stdout = new Writable({
+      write(_chunk: Buffer, _enc, done) {
+        done(Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO', errno: -5, syscall: 'write' }));
+      },
+    });
+    // Act
+    const { result } = await exec(['sh', '-c', 'echo out; exit 3'], { stdout });
+    // Assess
+    expect(result.exitCode).toBe(3);
+    expect(result.end).toMatchObject({ exit_code: 3, error: expect.stringContaining('EIO') });
+  });
+
+  it('still exits 1 and says why when the output held for a slow reader fails after run.end was written', async () => {
+    // Prepare: a stdout that takes 300 ms for its first write and fails the next (the disk filled up meanwhile); a command whose output fits in the pipe, done at once
+    let writes = 0;
+    const stdout = new Writable({
+      write(_chunk: Buffer, _enc, done) {
+        if (writes++ === 0) return void setTimeout(done, 300);
+        done(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' }));
+      },
+    });
+    // Act
+    const { result, err } = await exec(['sh', '-c', 'head -c 150000 /dev/zero'], { stdout });
+    // Assess: run.end was written when the pipes closed; exec's own exit tells what happened after
+    expect(result.end).toMatchObject({ exit_code: 0, stdout_bytes: 150000 });
+    expect(result.exitCode).toBe(1);
+    expect(err.text()).toMatch(/^silent-audit exec: .*ENOSPC.*after run\.end was written.*$/m);
+  });
+
+  it('exits 1 with a message when its stdout is a full device (> /dev/full), where the command run alone fails', () => {
+    // Prepare
+    const full = openSync('/dev/full', 'w');
+    const dir = tempDir();
+    // Act
+    const run = spawnSync(node, [cliPath, 'exec', '--job', 'db-dump', '--log', join(dir, 'run.log'), '--', 'sh', '-c', 'head -c 300000 /dev/zero | od'], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    closeSync(full);
+    // Assess
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/silent-audit exec: .*ENOSPC/);
+    expect(logLines(join(dir, 'run.log'))[1]).toMatchObject({ type: 'run.end', exit_code: run.status, error: expect.stringContaining('ENOSPC') });
+  });
+
+  it('counts and passes on all of the output, to its last line, when the reader of its stdout is slow (| ssh), the command exited and no one holds the pipe', async () => {
+    // Prepare: a reader taking 16 KiB every 200 ms (~80 KB/s), and a command writing 350 KB then a FATAL line and exiting
+    const passed: Buffer[] = [];
+    const stdout = new Writable({
+      highWaterMark: 16 * 1024,
+      write(chunk: Buffer, _enc, done) {
+        passed.push(chunk);
+        setTimeout(done, 200 * Math.ceil(chunk.length / (16 * 1024)));
+      },
+    });
+    const script = 'seq 1 60000; echo "FATAL: upload failed"';
+    const expected = spawnSync('sh', ['-c', script]).stdout;
+    // Act
+    const { result } = await exec(['sh', '-c', script], { stdout });
+    // Assess
+    expect(result.end).toMatchObject({ exit_code: 0, stdout_bytes: expected.length, output_bytes: expected.length });
+    expect(String(result.end.output_tail).endsWith('59999\n60000\nFATAL: upload failed\n')).toBe(true);
+    await new Promise<void>((resolve) => (stdout.writableLength === 0 ? resolve() : stdout.once('drain', () => resolve())));
+    expect(Buffer.concat(passed).equals(expected)).toBe(true);
+  }, 30_000);
+});
+
 describe('silent-audit exec: run lines', () => {
   it('writes run.start and run.end that the parser reads as valid events of the job', async () => {
     // Prepare
