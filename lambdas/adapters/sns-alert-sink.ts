@@ -92,8 +92,9 @@ export class SnsAlertSink implements AlertSink {
 
   async send(alert: AlertMessage): Promise<void> {
     const message = this.redactor.redactValue(alert);
-    // Made last, from the redacted title: redaction can lengthen a title cut inside a marker.
-    const subject = snsSubject(message.title);
+    // Made last, from the redacted ASCII title (its name already shortened to keep the tail): redaction
+    // can lengthen a title cut inside a marker, and snsSubject then cuts it at the end.
+    const subject = snsSubject(message.asciiTitle);
     await this.client.send(
       new PublishCommand({
         TopicArn: this.topicArn,

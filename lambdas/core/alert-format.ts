@@ -1,17 +1,45 @@
 import type { Finding } from './findings.ts';
+import { unitPrefix } from './output-capture.ts';
 import { escapeControls } from './terminal-text.ts';
 
 /** SNS refuses subjects of 100 characters or more, and any with line breaks or control characters. */
 export const MAX_SUBJECT_LENGTH = 99;
 
 /**
+ * `<head><name> <tail>` in at most MAX_SUBJECT_LENGTH characters: when longer, the name is
+ * shortened and ends in `ellipsis`, never the head or the tail (what kind of alert it is, "(3 in a
+ * row)"); a head and tail that leave the name fewer than 8 characters cut the whole line at its end.
+ * Never cuts a surrogate pair (an emoji) in two. The one rule that shortens a title and a Subject.
+ */
+export function fitLine(head: string, name: string, tail: string, ellipsis: string): string {
+  const full = `${head}${name}${tail ? ` ${tail}` : ''}`;
+  if (full.length <= MAX_SUBJECT_LENGTH) return full;
+  const room = MAX_SUBJECT_LENGTH - head.length - (tail ? tail.length + 1 : 0) - ellipsis.length;
+  if (room < 8) return `${unitPrefix(full, MAX_SUBJECT_LENGTH - ellipsis.length)}${ellipsis}`;
+  return `${head}${unitPrefix(name, room).trimEnd()}${ellipsis}${tail ? ` ${tail}` : ''}`;
+}
+
+/** Text in printable ASCII, as SNS takes a Subject: '…' becomes '...', any other character a space; spaces collapse. */
+function subjectText(text: string): string {
+  return text.replace(/…/g, '...').replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ');
+}
+
+/**
  * An SNS `Subject`: SNS refuses one that is not printable ASCII, holds a line break or control
  * character, or is 100 characters or more. Anything else becomes a space ('…' becomes '...'),
- * spaces collapse, and a longer text is cut with '...'.
+ * spaces collapse, and a longer text is cut at its end with '...' (`fitLine`). A line already fit
+ * (`fitSubject`) is returned as it is.
  */
 export function snsSubject(text: string): string {
-  const ascii = text.replace(/…/g, '...').replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
-  return ascii.length <= MAX_SUBJECT_LENGTH ? ascii : `${ascii.slice(0, MAX_SUBJECT_LENGTH - 3).trimEnd()}...`;
+  return fitLine('', subjectText(text).trim(), '', '...');
+}
+
+/**
+ * The SNS `Subject` of an alert titled `<head><name> <tail>` (`fitTitle`): in printable ASCII
+ * (`snsSubject`'s rule), and shortened as the title is, at the name, keeping the tail.
+ */
+export function fitSubject(head: string, name: string, tail = ''): string {
+  return fitLine(subjectText(head).trimStart(), subjectText(name).trim(), subjectText(tail).trim(), '...').trim();
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { Config } from '../config.ts';
 import { DETECTOR_META } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import { alertBody, MAX_SUBJECT_LENGTH } from './alert-format.ts';
+import { alertBody, fitLine, fitSubject } from './alert-format.ts';
 import type { AlertKind, PlannedAlert } from './alert-policy.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
-import { unitPrefix } from './output-capture.ts';
 import { escapeControls } from './terminal-text.ts';
 import { ruleWithEvidenceThresholds, ruleWithThresholds, thresholdsFor } from './report/thresholds.ts';
 
@@ -19,8 +18,10 @@ export interface AlertMessage {
   readonly subject_kind: SubjectKind | 'multiple';
   readonly detector: string;
   readonly severity: Severity;
-  /** One line under 100 characters, for people (console, SMS); the SNS `Subject` is made from it, in ASCII (`snsSubject`). */
+  /** One line under 100 characters, for people (console, SMS). */
   readonly title: string;
+  /** The title as the SNS `Subject`: printable ASCII under 100 characters, shortened as the title is, at the name (`fitSubject`). */
+  readonly asciiTitle: string;
   /** The plain-text body for email. */
   readonly text: string;
   /** The JSON body for machine subscribers (SQS, Lambda, HTTPS). */
@@ -37,15 +38,14 @@ function clean(text: string): string {
 }
 
 
-/** `<head><name><tail>` on one line under 100 characters, shortening the name (a subject) when needed. */
+/** `<head><name> <tail>` on one line under 100 characters, shortening the name (a subject) when needed (`fitLine`). */
 export function fitTitle(head: string, name: string, tail = ''): string {
-  const h = head.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  const [n, t] = [clean(name), clean(tail)];
-  const full = `${h}${n}${t ? ` ${t}` : ''}`;
-  if (full.length <= MAX_SUBJECT_LENGTH) return full;
-  const room = MAX_SUBJECT_LENGTH - h.length - (t ? t.length + 1 : 0) - 1;
-  if (room < 8) return `${unitPrefix(full, MAX_SUBJECT_LENGTH - 1)}…`;
-  return `${h}${unitPrefix(n, room)}…${t ? ` ${t}` : ''}`;
+  return fitLine(head.replace(/[\u0000-\u001f\u007f]+/g, ' '), clean(name), clean(tail), '…');
+}
+
+/** A message's title and its SNS Subject, both shortened at the name. */
+function titles(head: string, name: string, tail = ''): { title: string; asciiTitle: string } {
+  return { title: fitTitle(head, name, tail), asciiTitle: fitSubject(head, name, tail) };
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -113,11 +113,11 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
   }
   const what = `${alert.subject_kind} "${escapeControls(alert.subject)}"`;
   const detectors = notice.detectors.length > 0 ? notice.detectors.join(', ') : 'none';
-  let title: string;
+  let headline: { title: string; asciiTitle: string };
   let text: string;
   if (notice.kind === 'recovery') {
     const runs = Number(notice.detail.healthy_runs);
-    title = fitTitle('[RECOVERED] ', alert.subject, `healthy for ${plural(runs, 'run')}`);
+    headline = titles('[RECOVERED] ', alert.subject, `healthy for ${plural(runs, 'run')}`);
     const held = Number(notice.detail.suppressed ?? 0);
     text = [
       `${what} is healthy again: ${plural(runs, 'healthy run')} in a row since its last failure.`,
@@ -131,7 +131,7 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
     ].join('\n');
   } else {
     const transitions = Number(notice.detail.transitions);
-    title = fitTitle(`[${alert.severity.toUpperCase()}] flapping: `, alert.subject, `(${transitions} switches in 24 h)`);
+    headline = titles(`[${alert.severity.toUpperCase()}] flapping: `, alert.subject, `(${transitions} switches in 24 h)`);
     const held = Number(notice.detail.suppressed ?? 0);
     text = [
       `${what} is flapping: it switched between healthy and failing ${transitions} times within 24 hours.`,
@@ -144,13 +144,14 @@ export function alertMessage(alert: PlannedAlert, config?: Config): AlertMessage
       ...(held > 0 ? [`${plural(held, 'alert')} held since the last notice.`] : []),
     ].join('\n');
   }
+  const { title } = headline;
   return {
     kind: alert.kind,
     subject: alert.subject,
     subject_kind: alert.subject_kind,
     detector: alert.detector,
     severity: alert.severity,
-    title,
+    ...headline,
     text,
     data: { ...baseData(alert.kind, alert.severity, alert.detector, alert.subject, alert.subject_kind, title), text, notice: { id: notice.id, at: isoTime(notice.at), detectors: notice.detectors, ...notice.detail } },
     findings: [],
@@ -161,7 +162,8 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
   const finding = { ...alert.candidate!.finding, severity: alert.severity };
   const escalated = alert.kind === 'escalation';
   const tail = escalated ? `(${alert.streak ?? 0} in a row)` : '';
-  const title = fitTitle(`[${alert.severity.toUpperCase()}] ${clean(finding.detector)}: `, finding.subject, tail);
+  const headline = titles(`[${alert.severity.toUpperCase()}] ${clean(finding.detector)}: `, finding.subject, tail);
+  const { title } = headline;
   const notes = [
     ...(escalated
       ? [`Escalated: the ${ordinal(alert.streak ?? 0)} ${finding.detector} finding in a row for this ${finding.subject_kind}, with no healthy run in between (severity raised to ${alert.severity}).`]
@@ -177,7 +179,7 @@ function findingMessage(alert: PlannedAlert, config: Config | undefined): AlertM
     subject_kind: finding.subject_kind,
     detector: finding.detector,
     severity: alert.severity,
-    title,
+    ...headline,
     text,
     data: {
       ...baseData(alert.kind, alert.severity, finding.detector, finding.subject, finding.subject_kind, title),
@@ -268,9 +270,10 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     }));
   // Only recoveries: good news, titled as a recovery is, not as a LOW alert.
   const onlyRecoveries = alerts.length > 0 && alerts.every((a) => a.kind === 'recovery');
-  const title = onlyRecoveries
-    ? fitTitle('[RECOVERED] silent-audit: ', `${plural(alerts.length, 'more recovery', 'more recoveries')}`, `(storm cap ${cap})`)
-    : fitTitle(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
+  const headline = onlyRecoveries
+    ? titles('[RECOVERED] silent-audit: ', `${plural(alerts.length, 'more recovery', 'more recoveries')}`, `(storm cap ${cap})`)
+    : titles(`[${severity.toUpperCase()}] silent-audit: `, `${plural(alerts.length, 'more alert')}`, `(storm cap ${cap})`);
+  const { title } = headline;
   const text = [
     `More than ${plural(cap, 'alert')} in one delivery: ${cap === 1 ? 'the most urgent one went out on its own' : `the ${cap} most urgent went out one by one`}, ${alerts.length === 1 ? 'this one is' : `these ${alerts.length} are`} summed up here.`,
     'Every finding is stored; `silent-audit report` and the findings table hold the details.',
@@ -284,7 +287,7 @@ export function summaryMessage(alerts: readonly PlannedAlert[], cap: number): Al
     subject_kind: 'multiple',
     detector: 'multiple',
     severity,
-    title,
+    ...headline,
     text,
     data: { ...baseData('summary', severity, 'multiple', 'multiple', 'multiple', title), text, storm_cap: cap, alerts: alerts.length, items },
     findings: alerts.flatMap((a) => (a.candidate ? [a.candidate.finding] : [])),

@@ -1,6 +1,6 @@
-import type { AuditEvent, OutputDiscarded, RunStart } from './events.ts';
-import { DISCARD_WINDOW_MS } from './job-reducer.ts';
-import { UNKNOWN_HOST } from './parse/run-ids.ts';
+import type { AuditEvent, CronRunFailed, OutputDiscarded, RunStart } from './events.ts';
+import { CRON_LINE_FORMATS, cronFailureEnd, DISCARD_WINDOW_MS } from './job-reducer.ts';
+import { cronRunId, UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
 
@@ -12,7 +12,8 @@ import { partitionPoint } from './stats.ts';
  * This reducer keeps each host's recent CMD lines (`cronhost#<host>`), gives a discard line that
  * `enrich` left without a job to the job whose CMD pid is the line's pid + 1 (else, as `enrich`
  * does, to the host's latest CMD within 10 minutes before it), and hands it, with its job, to the
- * job reducer (`Reduction.handOff`).
+ * job reducer (`Reduction.handOff`). Debian cron's exit status line (`cron.failed`) that `enrich`
+ * left goes, as its run's end, to the run of the kept CMD line with the pid it names.
  */
 
 export const CRON_HOST_STATE_KIND = 'cronhost';
@@ -55,8 +56,6 @@ export const HOST_TTL_MS = 30 * 86_400_000;
 export function hostStateExpiry(lastAt: number | undefined, now: number): number {
   return Math.max(lastAt ?? 0, now) + HOST_TTL_MS;
 }
-/** The parsers of cron's lines: syslog text and the journal (`cronOutcome`). */
-const CRON_FORMATS: ReadonlySet<string> = new Set(['cron', 'journal']);
 
 export function cronHostKey(host: string): string {
   return `${CRON_HOST_STATE_KIND}#${host}`;
@@ -73,7 +72,18 @@ function pidOf(body: RunStart | OutputDiscarded): number | undefined {
 
 /** A cron CMD line that names its pid (systemd's starts in the journal name none). */
 function isCronStart(event: AuditEvent): event is AuditEvent<RunStart> {
-  return event.body.type === 'run.start' && CRON_FORMATS.has(event.format) && pidOf(event.body) !== undefined;
+  return event.body.type === 'run.start' && CRON_LINE_FORMATS.has(event.format) && pidOf(event.body) !== undefined;
+}
+
+/** Debian cron's exit status line whose CMD line the job reducer's `enrich` did not find in the batch. */
+function isCronFailure(event: AuditEvent): event is AuditEvent<CronRunFailed> {
+  return event.body.type === 'cron.failed';
+}
+
+/** The newest CMD line with pid `cmdPid` at or before `at`. */
+function startOf(starts: readonly CronStart[], at: number, cmdPid: number): CronStart | undefined {
+  for (let i = partitionPoint(starts.length, (j) => starts[j].at <= at) - 1; i >= 0; i--) if (starts[i].pid === cmdPid) return starts[i];
+  return undefined;
 }
 
 /** A discard line the job reducer's `enrich` could not give a job to. */
@@ -100,9 +110,9 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
   // Its events are jobs' (it reports nothing itself); its state is the host's.
   kind: 'job',
   stateKind: CRON_HOST_STATE_KIND,
-  bodyTypes: ['run.start', 'output.discarded'],
+  bodyTypes: ['run.start', 'output.discarded', 'cron.failed'],
   subjectOf(event) {
-    if (!isCronStart(event) && !isUnattributedDiscard(event)) return undefined;
+    if (!isCronStart(event) && !isUnattributedDiscard(event) && !isCronFailure(event)) return undefined;
     return event.body.host ?? UNKNOWN_HOST;
   },
   initial: initialCronHostState,
@@ -124,6 +134,12 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         starts.splice(index, 0, { at: event.at, pid, job });
         if (starts.length > MAX_STARTS) starts.shift();
         lastAt = Math.max(lastAt ?? event.at, event.at);
+        continue;
+      }
+      if (isCronFailure(event)) {
+        // Its run's end, handed off again when redelivered: the job reducer skips an end it has read.
+        const start = startOf(starts ?? initial.starts, event.at, event.body.cmd_pid);
+        if (start) handOff.push(cronFailureEnd(event, start.job, cronRunId(event.body.host, start.pid, start.at)));
         continue;
       }
       if (!isUnattributedDiscard(event)) continue;

@@ -415,6 +415,23 @@ export interface OutputDiscarded {
 }
 
 /**
+ * Debian's cron's `(CRON) error (grandchild #P failed with exit status N)`, the only exit status
+ * syslog cron writes: the run whose `CMD` line has pid P (`cmd_pid`) exited with N. It names no job:
+ * the job reducer's `enrich` (in its batch) or the cron host reducer (across batches) makes it a
+ * `run.end` of that run (`failures_only`: its job's runs log an end only when they fail).
+ */
+export interface CronRunFailed {
+  readonly type: 'cron.failed';
+  /** None: the line names only the pid of the job's CMD line. */
+  readonly job?: undefined;
+  readonly host?: string;
+  /** The cron process that forked the job and wrote the line. */
+  readonly pid?: number;
+  readonly cmd_pid: number;
+  readonly exit_code: number;
+}
+
+/**
  * systemd's older `Starting D...`, which names only the unit's description D: the systemd host
  * reducer (systemd-host-reducer.ts) makes it a run start of the unit when the host's log tells
  * which unit D is; else it starts nothing.
@@ -440,6 +457,7 @@ export type EventBody =
   | RunFailedMarker
   | ErrorLogged
   | OutputDiscarded
+  | CronRunFailed
   | UnitStarting;
 
 /** A parsed event with its resolved time (epoch ms) and where it came from. */

@@ -3,7 +3,7 @@ import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detector
 import type { DetectorId } from '../detectors/ids.ts';
 import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, OpenRunView } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
-import type { AuditEvent, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
+import type { AuditEvent, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, isoTime } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
@@ -214,6 +214,24 @@ export const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
 const PLATFORM_FORMAT = 'lambda';
 /** cron's CMD lines: run starts that never log an end. */
 const CRON_FORMAT = 'cron';
+/** The parsers of cron's lines: syslog text and the journal (`cronOutcome`). */
+export const CRON_LINE_FORMATS: ReadonlySet<string> = new Set([CRON_FORMAT, 'journal']);
+
+/**
+ * The end that Debian cron's exit status line (`cron.failed`) gives the run of `job` with id
+ * `runId`, which its CMD line (pid `cmd_pid`) started. `failures_only`: the job's runs log an end
+ * only when they fail, so this end does not make its other runs ones that log an end.
+ */
+export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, runId: string): AuditEvent<RunEnd> {
+  const { host, exit_code } = event.body;
+  const body: RunEnd & { failures_only: true } = { type: 'run.end', job, run_id: runId, exit_code, ...(host !== undefined ? { host } : {}), failures_only: true };
+  return { ...event, body };
+}
+
+/** A run end that Debian cron's exit status line gave (`cronFailureEnd`). */
+function endsFailuresOnly(body: RunEnd | RunFailedMarker): boolean {
+  return (body as { failures_only?: unknown }).failures_only === true;
+}
 /** Prefix of the processed token of a start (runs that log no end): never a run id's first character. */
 const START_TOKEN = '\u0000start:';
 /**
@@ -806,11 +824,20 @@ class ProcessedTokens {
  * pid + 1), anywhere in the batch. A line whose CMD line is not in the batch is left to the cron
  * host reducer (cron-host-reducer.ts), which keeps each host's recent CMD lines across batches; a
  * line without a pid goes to the latest CMD line on its host within 10 minutes before it.
+ * Debian cron's exit status line (`cron.failed`) names the pid of its run's CMD line itself: it
+ * ends the run of the latest CMD line with that pid on its host before it (`cronFailureEnd`).
  */
 function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly AuditEvent[] {
-  if (!events.some((e) => e.body.type === 'output.discarded' && e.body.job === undefined)) return events;
+  if (!events.some((e) => (e.body.type === 'output.discarded' && e.body.job === undefined) || e.body.type === 'cron.failed')) return events;
   return events.map((event, index) => {
     const body = event.body;
+    if (body.type === 'cron.failed') {
+      for (let i = index - 1; i >= 0; i--) {
+        const candidate = events[i].body;
+        if (candidate.type === 'run.start' && CRON_LINE_FORMATS.has(events[i].format) && candidate.host === body.host && (candidate as { pid?: number }).pid === body.cmd_pid) return cronFailureEnd(event as AuditEvent<CronRunFailed>, candidate.job, candidate.run_id);
+      }
+      return event;
+    }
     if (body.type !== 'output.discarded' || body.job !== undefined) return event;
     const pid = (body as { pid?: number }).pid;
     for (let i = index - 1; i >= 0; i--) {
@@ -1583,10 +1610,12 @@ export const jobReducer: SubjectReducer<JobState> = {
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();
       if (started) removeWhere(ownOpen(), (r) => r === started);
-      d.endsLogged = true;
-      // Its runs are counted by their records from now on.
-      delete d.startMonths;
-      delete d.startMonthsFrom;
+      if (!endsFailuresOnly(body)) {
+        d.endsLogged = true;
+        // Its runs are counted by their records from now on.
+        delete d.startMonths;
+        delete d.startMonthsFrom;
+      }
       d.runs = d.runs + 1;
       d.failures = d.failures + (ok ? 0 : 1);
       // The last end and the streak of failures are the latest runs': a run of older history read late leaves them.

@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
 import { validateConfig } from '../../lambdas/config.ts';
-import { summaryMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import type { PlannedAlert } from '../../lambdas/core/alert-policy.ts';
+import { alertMessage, summaryMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import type { Finding } from '../../lambdas/core/findings.ts';
 import { BUILTIN_REDACTOR } from '../../lambdas/core/redact.ts';
 
@@ -125,7 +126,7 @@ describe('SnsAlertSink', () => {
     ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donn es'],
     ['an emoji', 'nightly 🚀 deploy', '[HIGH] empty-output: nightly deploy'],
     ['Japanese', '夜間バックアップ', '[HIGH] empty-output:'],
-    ['an emoji where the title is cut', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, `[HIGH] empty-output: ${'a'.repeat(70)} ...`],
+    ['an emoji where the title is cut', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, `[HIGH] empty-output: ${'a'.repeat(70)}`],
   ])('publishes a Subject SNS accepts (printable ASCII, under 100 characters) for a name with %s, keeping the name in the bodies', async (_, subject, expected) => {
     // Prepare
     sns.on(PublishCommand).resolves({});
@@ -194,6 +195,32 @@ describe('SnsAlertSink', () => {
     const [first, second] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.MessageAttributes?.subject);
     expect(first).toEqual({ DataType: 'String', StringValue: 'nightlybackup 🚀' });
     expect(second).toEqual({ DataType: 'String', StringValue: '-' });
+  });
+
+  it.each([
+    ['an escalation', 'escalation', '[CRITICAL] run-failed: etl-customer-invoices-reconciliation-', '(3 in a row)'],
+    ['a flapping notice', 'flapping', '[HIGH] flapping: etl-customer-invoices-reconciliation-', '(6 switches in 24 h)'],
+    ['a recovery notice', 'recovery', '[RECOVERED] etl-customer-invoices-reconciliation-', 'healthy for 3 runs'],
+  ] as const)('keeps the whole tail of %s about a long-named job in the Subject, shortening the name', async (_, kind, start, tail) => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const subject = `etl-customer-invoices-reconciliation-${'eu-west-1-'.repeat(8)}`;
+    const planned = { subject, subject_kind: 'job' as const, at: 0, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+    const notice = { id: 'n', at: 0, leaseUntil: 0, severity: 'high' as const, detectors: ['run-failed'] };
+    const alert: PlannedAlert =
+      kind === 'escalation'
+        ? { ...planned, kind, detector: 'run-failed', severity: 'critical', streak: 3, candidate: { key: 'k', finding: { ...finding, detector: 'run-failed', subject } } }
+        : kind === 'flapping'
+          ? { ...planned, kind, detector: 'run-failed', severity: 'high', notice: { ...notice, kind, detail: { transitions: 6, window_hours: 24, suppressed: 0 } } }
+          : { ...planned, kind, detector: 'run-failed', severity: 'high', notice: { ...notice, kind, detail: { healthy_runs: 3, open_since: 0, suppressed: 0 } } };
+    // Act
+    await sink.send(alertMessage(alert));
+    // Assess
+    const got = sns.commandCalls(PublishCommand)[0].args[0].input.Subject ?? '';
+    expect(got.length).toBeLessThan(100);
+    expect(got.startsWith(start)).toBe(true);
+    expect(got.endsWith(`... ${tail}`)).toBe(true);
   });
 
   it('sends a storm summary with subject and detector `multiple` and its highest severity', async () => {

@@ -172,6 +172,7 @@ describe('discarded output through the pipeline', () => {
     // Assess
     expect(brief(findings)).toEqual([
       'output-discarded /usr/local/bin/backup.sh >> /var/log/backup.log 2>&1 2026-10-05T02:30:02Z',
+      'run-failed bash scripts/sync_assets.sh 2026-10-05T02:35:01Z',
       'output-discarded bash scripts/sync_assets.sh 2026-10-05T02:35:01Z',
     ]);
   });
@@ -201,5 +202,46 @@ describe('discarded output through the pipeline', () => {
     }
     // Assess
     expect(brief(findings)).toEqual([`output-discarded ${job} 2026-10-05T02:17:31Z`, `output-discarded ${job} 2026-10-05T22:17:31Z`]);
+  });
+});
+
+describe("a Debian cron job's exit status through the pipeline", () => {
+  const job = '/usr/local/bin/backup.sh';
+  const DAY = 24 * 60 * MINUTE;
+
+  /** `CRON[pid]: (CRON) error (grandchild #cmdPid failed with exit status N)`, from the cron process that forked the job. */
+  function failed(at: number, pid: number, cmdPid: number, exitCode: number, host = 'web1'): AuditEvent {
+    return cron(at, { type: 'cron.failed', host, pid, cmd_pid: cmdPid, exit_code: exitCode });
+  }
+
+  it('fails the run whose CMD line has the grandchild pid, in its batch or a later one, once, and its job still logs no end', async () => {
+    // Prepare: day 1 fails in one batch (exit 2), day 2 succeeds, day 3 fails in the next batch (exit 1).
+    const store = new MemoryAuditStore();
+    const batches = [
+      [cmd(T0, job, 22765), cmd(T0 + 1000, 'other', 22767), failed(T0 + 3000, 22764, 22765, 2), cmd(T0 + DAY, job, 23765)],
+      [cmd(T0 + 2 * DAY, job, 24765)],
+      [failed(T0 + 2 * DAY + 5000, 24764, 24765, 1)],
+    ];
+    // Act
+    const findings: Finding[] = [];
+    for (const batch of batches) findings.push(...(await processBatch(batch, REDUCERS, store, ctx)).findings);
+    const again = await processBatch(batches[2], REDUCERS, store, ctx);
+    const state = (await store.load([`job#${job}`])).get(`job#${job}`)?.state as { endsLogged: boolean; failures: number; open: unknown[] };
+    // Assess
+    expect(brief(findings)).toEqual([`run-failed ${job} 2026-10-05T02:17:04Z`, `run-failed ${job} 2026-10-07T02:17:06Z`]);
+    expect(findings.map((f) => f.evidence)).toMatchObject([{ exit_code: 2 }, { exit_code: 1 }]);
+    expect(findings.map((f) => f.run_id)).toEqual([`web1:22765:${new Date(T0).toISOString()}`, `web1:24765:${new Date(T0 + 2 * DAY).toISOString()}`]);
+    expect(again.findings).toEqual([]);
+    expect(state).toMatchObject({ endsLogged: false, failures: 2 });
+    expect(state.open).toHaveLength(1);
+  });
+
+  it('fails no run when no CMD line of the grandchild pid is known on its host', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    // Act
+    const result = await processBatch([cmd(T0, job, 22765, 'web2'), failed(T0 + 3000, 22764, 22765, 2), failed(T0 + 4000, 22767, 22768, 2)], REDUCERS, store, ctx);
+    // Assess
+    expect(result.findings).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ describe('syslog cron (contract §1b)', () => {
         'output.discarded web1 @2026-10-05T02:30:02.000Z',
         'nothing',
         'run.start bash scripts/sync_assets.sh web1:20954:2026-10-05T02:35:01.000Z @2026-10-05T02:35:01.000Z',
-        'nothing',
+        'cron.failed @2026-10-05T02:35:01.000Z',
         'output.discarded web1 @2026-10-05T02:35:01.000Z',
         'run.start test -x /usr/sbin/anacron || ( cd / && run-parts --report /etc/cron.daily ) web1:21870:2026-10-05T06:25:01.000Z @2026-10-05T06:25:01.000Z',
         'nothing',
@@ -223,6 +223,15 @@ describe('syslog cron (contract §1b)', () => {
   it("leaves the job of cron's discarded output unnamed: the line does not say it", () => {
     const outcome = parseLine('Oct  5 02:30:02 web1 CRON[20826]: (CRON) info (No MTA installed, discarding output)', contextFor('syslog', 6, { year: 2026 }));
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'output.discarded', host: 'web1', reason: 'No MTA installed, discarding output', pid: 20826 });
+  });
+
+  it("reads Debian cron's exit status of a job, which names the pid of the job's CMD line, not its job", () => {
+    // Prepare
+    const line = 'Oct  5 02:35:01 web1 CRON[20953]: (CRON) error (grandchild #20954 failed with exit status 255)';
+    // Act
+    const outcome = parseLine(line, contextFor('syslog', 1, { year: 2026 }));
+    // Assess
+    expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'cron.failed', host: 'web1', pid: 20953, cmd_pid: 20954, exit_code: 255 });
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { OutputDiscarded, RunEnd, RunStart } from '../events.ts';
+import type { CronRunFailed, OutputDiscarded, RunEnd, RunStart } from '../events.ts';
 import { defined, quoted } from './bodies.ts';
 import { cronRunId, scriptRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse, type SyslogRecord } from './syslog.ts';
@@ -10,6 +10,7 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *
  *   `CRON[20765]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)`  → run.start
  *   `CRON[20826]: (CRON) info (No MTA installed, discarding output)`            → output.discarded
+ *   `CRON[20953]: (CRON) error (grandchild #20954 failed with exit status 255)`   → cron.failed (of CMD pid 20954)
  *   `CRON[22811]: (root) MAIL (mailed 1 byte of output; but got status 0x004b, #012)` → output.discarded
  *
  * and the end line that a cron script writes with `logger -t NAME` when it fails, as the daily
@@ -22,6 +23,8 @@ const CRON_PROGRAM = /^(?:.*\/)?(?:cron|crond|CRON|CROND)(?:\([^()]*\))?$/;
 const CMD = /^\(([^()\s]*)\) CMD \((.*)\)\s*$/s;
 const CMD_CUT = /^\(([^()\s]*)\) CMD \(/;
 const NO_MTA = /No MTA installed, discarding output/i;
+/** Debian's cron when a job exited non-zero: `(CRON) error (grandchild #20954 failed with exit status 255)`. */
+const GRANDCHILD_FAILED = /^\(CRON\) error \(grandchild #(\d{1,10}) failed with exit status (\d{1,3})\)/;
 /**
  * Debian's cron when the mailer it handed a job's output to failed (no MTA configured, a bad
  * address): `(root) MAIL (mailed 1 byte of output; but got status 0x004b, #012)`. The output is lost.
@@ -73,6 +76,11 @@ export function cronOutcome(rec: SyslogParse, ctx: LineContext, format = FORMAT)
   }
   if (CMD_CUT.test(rec.message)) return rejected('cron CMD line without the closing parenthesis of its command (cut short?)');
 
+  const failed = GRANDCHILD_FAILED.exec(rec.message);
+  if (failed) {
+    const body = defined<CronRunFailed>({ type: 'cron.failed', host, pid: rec.pid, cmd_pid: Number(failed[1]), exit_code: Number(failed[2]) });
+    return eventsOf(format, ctx, rec.at, body);
+  }
   if (NO_MTA.test(rec.message)) return discarded(rec, ctx, format, 'No MTA installed, discarding output');
   const mailFailed = MAIL_FAILED.exec(rec.message);
   if (mailFailed) return discarded(rec, ctx, format, `mailing the output failed (status ${mailFailed[1]})`);
