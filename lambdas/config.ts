@@ -259,14 +259,15 @@ export const MaintenanceWindowSchema = z
  */
 export const MAX_BASELINE_WINDOW = 5000;
 
+/** In `defaults` or a job's own (a job whose smaller output is the new normal lowers its own). */
+const outputShrinkRatio = positiveNumber.max(MAX_OUTPUT_SHRINK_RATIO, `expected at most ${MAX_OUTPUT_SHRINK_RATIO} (an output of half the median or more is never flagged)`);
+
 export const DefaultsSchema = z.strictObject({
   min_history: positiveInt.default(5),
   baseline_window: positiveInt.max(MAX_BASELINE_WINDOW, `expected at most ${MAX_BASELINE_WINDOW}: a job's state keeps its window of output sizes and durations, and a larger one would outgrow what the state store holds`).default(20),
   // Bounded as the detectors bound them (never within ±50% of the median): a value past the bound
   // would be replaced by it without a word, and the report would show the one configured.
-  output_shrink_ratio: positiveNumber
-    .max(MAX_OUTPUT_SHRINK_RATIO, `expected at most ${MAX_OUTPUT_SHRINK_RATIO} (an output of half the median or more is never flagged)`)
-    .default(0.3),
+  output_shrink_ratio: outputShrinkRatio.default(0.3),
   duration_slow_factor: z
     .number({ error: 'expected a number' })
     .min(MIN_DURATION_SLOW_FACTOR, `expected at least ${MIN_DURATION_SLOW_FACTOR} (a run that takes at most 1.5× the median is never flagged as slow)`)
@@ -308,6 +309,7 @@ export const JobSchema = z.strictObject({
   error_keywords: z.array(z.string().min(1)).optional(),
   audit_records_per_run: z.number().positive().optional(),
   min_history: positiveInt.optional(),
+  output_shrink_ratio: outputShrinkRatio.optional(),
   owner: z.string().optional(),
 });
 

@@ -14,7 +14,7 @@ export function resolveJobOptions(config: Config, job: string): JobOptions {
   return {
     minHistory: own.min_history ?? d.min_history,
     baselineWindow: d.baseline_window,
-    outputShrinkRatio: d.output_shrink_ratio,
+    outputShrinkRatio: own.output_shrink_ratio ?? d.output_shrink_ratio,
     durationSlowFactor: d.duration_slow_factor,
     durationFastFactor: d.duration_fast_factor,
     errorKeywords: own.error_keywords ?? d.error_keywords,

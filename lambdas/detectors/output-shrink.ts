@@ -21,7 +21,7 @@ export const outputShrinkDetector: RunDetector = {
       consequence:
         'Downstream reports, exports or backups are incomplete while the job looks healthy; the gap is found late, when the missing data is needed.',
       correctiveAction:
-        "Compare the run's output with a recent normal run, check the upstream source, credentials and query, and make the job fail when its result count falls below what it expects. If the smaller output is the new normal, it becomes the baseline after a few runs.",
+        "Compare the run's output with a recent normal run, check the upstream source, credentials and query, and make the job fail when its result count falls below what it expects. A smaller run never enters the baseline on its own, so it fires on every run: if the smaller output is the new normal, set the job's own `output_shrink_ratio` (in its section under `jobs`) below its share of the median (0.1 for an output at 20%). Its runs then enter the baseline; once they are more than half of `baseline_window`, the median is the new size and the key can go.",
     },
   },
   check({ run, baseline, options, firedSoFar }) {

@@ -112,6 +112,7 @@ const SAMPLE = {
       error_keywords: ['FATAL'],
       audit_records_per_run: 1,
       min_history: 5,
+      output_shrink_ratio: 0.3,
       owner: 'data-platform@example.com',
     },
   },

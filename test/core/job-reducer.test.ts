@@ -4,6 +4,7 @@ import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { initialJobState, type JobState, jobReducer, maxRuntimeOf, runsGoingOn } from '../../lambdas/core/job-reducer.ts';
 import type { AuditEvent } from '../../lambdas/core/events.ts';
 import { median } from '../../lambdas/core/stats.ts';
+import { outputShrinkDetector } from '../../lambdas/detectors/output-shrink.ts';
 import { fingerprint } from '../../lambdas/core/token-ring.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { redactorFor } from '../../lambdas/core/redact.ts';
@@ -768,6 +769,22 @@ describe('job runs reducer', () => {
     const config = { ...DEFAULT_CONFIG, defaults: { ...DEFAULT_CONFIG.defaults, baseline_window: 3 } };
     const { state } = jobReducer.apply(initialJobState('backup'), 'backup', days(6), { ...ctx, config });
     expect(state.outputs).toHaveLength(3);
+  });
+
+  it("accepts a smaller output as the new normal through the job's own output_shrink_ratio, which output-shrink's advice names: its runs then enter the baseline", () => {
+    // Prepare: 5 runs of 1,000 B; then the output drops to 200 B for good, and the job's ratio is lowered to 0.1
+    const at = (i: number) => new Date(Date.UTC(2026, 9, 1 + i, 2, 30)).toISOString();
+    const runOf = (i: number, output_bytes: number) => run('backup', `r-${i + 1}`, at(i), 40, { output_bytes });
+    const lowered = validateConfig({ jobs: { backup: { output_shrink_ratio: 0.1 } } }, 'cfg', undefined, { now: Date.parse('2026-10-01T00:00:00Z') });
+    const before = jobReducer.apply(initialJobState('backup'), 'backup', Array.from({ length: 5 }, (_, i) => runOf(i, 1000)).flat(), ctx).state;
+    // Act: 11 runs of 200 B under the lowered ratio, then one more with the key removed again
+    const accepting = jobReducer.apply(before, 'backup', Array.from({ length: 11 }, (_, i) => runOf(5 + i, 200)).flat(), { ...ctx, config: lowered });
+    const after = jobReducer.apply(accepting.state, 'backup', runOf(16, 200), ctx);
+    // Assess: none fired, the 200 B runs are most of the window, so the next one is normal under the default ratio
+    expect(accepting.findings).toEqual([]);
+    expect(median(accepting.state.outputs)).toBe(200);
+    expect(after.findings).toEqual([]);
+    expect(outputShrinkDetector.meta.fiveCs.correctiveAction).toContain('`output_shrink_ratio`');
   });
 
   it('judges the next run against the newest runs of a lowered baseline window, as a store kept under it would', () => {

@@ -138,7 +138,7 @@ function configuredThresholds(detector: string, subject: string, config: Config)
   const baseline = [ownOrDefault(config, job, jobSource, 'min_history'), used('baseline_window', d.baseline_window, 'defaults')];
   switch (detector) {
     case 'output-shrink':
-      return [used('output_shrink_ratio', d.output_shrink_ratio, 'defaults'), ...baseline];
+      return [ownOrDefault(config, job, jobSource, 'output_shrink_ratio'), ...baseline];
     case 'duration-slow':
       return [used('duration_slow_factor', d.duration_slow_factor, 'defaults'), ...baseline];
     case 'duration-fast':
