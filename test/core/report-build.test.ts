@@ -415,6 +415,19 @@ describe('buildReport for a known month (October 2026 against September)', () =>
     });
   });
 
+  it('claims no rhythm for a job whose only runs came in one second on 14 hosts (cron.hourly in a central syslog): not a usual gap of 1 s', () => {
+    // Prepare: run-parts started on 14 hosts at 12:01:01 and 12:01:02 on 9 October, then nothing.
+    const starts = Array.from({ length: 14 }, (__, i) => Date.parse('2026-10-09T12:01:01Z') + (i < 7 ? 0 : 1_000));
+    const state = { job: 'run-parts', outputs: [], durations: [], open: [], endsLogged: false, runs: 0, failures: 0, consecutiveFailures: 0, startsSeen: 14, starts, firstSeenAt: starts[0], lastSeenAt: starts.at(-1), lastStartAt: starts.at(-1) };
+    const input = octoberInput();
+
+    // Act
+    const row = buildReport({ ...input, subjects: [...input.subjects, { kind: 'job', name: 'run-parts', state }] }).coverage.rows.find((r) => r.name === 'run-parts');
+
+    // Assess
+    expect(row?.reason).toMatch(/^silent since 2026-10-09, 22 days \(last seen 2026-10-09T12:01:02Z, up to 2026-11-01T00:00:00Z\): longer than 5.0 days \(nothing shows its rhythm\)/);
+  });
+
   it('walks the exception registry: expiry, bypass count and whether each is still needed', () => {
     expect(report.exceptions.available).toBe(true);
     expect(report.exceptions.rows.map((r) => [r.id, r.state, r.expires, r.daysToExpiry, r.bypassCount, r.renewals, r.findingsInMonth])).toEqual([

@@ -146,9 +146,17 @@ function sightingsCounted(state: unknown): number | undefined {
 }
 
 /**
+ * Sightings that all lie within this span show no rhythm: one cron minute's runs on the many hosts
+ * of a central syslog (14 hosts' cron.hourly, seconds apart), or several lines in one second, are
+ * gaps between hosts or lines, not between runs.
+ */
+const ONE_OCCASION_MS = 60_000;
+
+/**
  * A subject's rhythm: the longer of its longest gap between `times` (its sightings, ascending) and
  * its average interval over its life (first to last sighting, by the runs, agent roots or route
- * requests its state counts); 0 when nothing shows it. `last` is its last sighting when `times` is empty.
+ * requests its state counts); 0 when nothing shows it (its sightings all within ONE_OCCASION_MS).
+ * `last` is its last sighting when `times` is empty.
  */
 function rhythmOf(state: unknown, times: readonly number[], last: number): number {
   const facts = stateFacts(state);
@@ -158,6 +166,7 @@ function rhythmOf(state: unknown, times: readonly number[], last: number): numbe
   const first = facts.firstSeenAt ?? times[0] ?? last;
   // Its average interval is over the runs its own state counts, from its first to its last own sighting.
   const lastEver = Math.max(times.at(-1) ?? last, facts.lastSeenAt ?? 0);
+  if (lastEver - Math.min(first, times[0] ?? first) < ONE_OCCASION_MS) return 0;
   const averageGap = count !== undefined && count >= 2 ? (lastEver - first) / (count - 1) : 0;
   return Math.max(longestGap, averageGap);
 }
