@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
+defaultSigusr1();
 leaveDeletedDirectory();
 // Imported once the folder is known to exist: esbuild, which tsx loads, reads it as it loads.
 const { register } = await import('tsx/esm/api');
@@ -23,6 +24,19 @@ if ((process.argv[2] === 'scan' || process.argv[2] === 'init') && !heapGiven) {
   });
 } else {
   await import('./cli.ts');
+}
+
+/**
+ * Gives SIGUSR1 its default action (ending the process, 128+10), as soon as our code runs: Node's
+ * own handler opens a debugger on 127.0.0.1:9229 that any local user may attach to and run code
+ * in, as root under root's crontab, and Node 20 has no --disable-sigusr1 (22.14+). A listener of
+ * ours replaces Node's handler, and once the last one is removed the signal's action is the
+ * default. `exec` passes the signal on to its command while it runs (FORWARDED_SIGNALS).
+ */
+function defaultSigusr1() {
+  const replaceNodes = () => {};
+  process.on('SIGUSR1', replaceNodes);
+  process.off('SIGUSR1', replaceNodes);
 }
 
 /**

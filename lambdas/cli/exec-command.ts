@@ -13,8 +13,16 @@ import { boundKeyFieldsOf, shortenName } from '../core/parse/derived-name.ts';
 import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts';
 import { LAUNCH_ENV } from './launch-env.ts';
 
-/** Signals `exec` passes on to the command, so that stopping the wrapper stops the job. */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+/**
+ * Signals `exec` passes on to the command, so that stopping the wrapper stops the job. SIGUSR1
+ * too (a command's own, to reopen its logs or report progress): Node's own handler for it opens
+ * a debugger on 127.0.0.1:9229 that any local user may attach to (bin/silent-audit.mjs gives it
+ * its default until a run hears it).
+ */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'];
+
+/** Signals a terminal sends to its whole foreground group (Ctrl-C, a hangup): a command in `exec`'s group gets them from it. */
+const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGHUP']);
 
 /**
  * Where the command runs. `own`: in a process group (and session) of its own, each signal `exec`
@@ -22,7 +30,7 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'
  * (Ctrl-C, `timeout`, systemd's KillMode=control-group) reaches the job once, from `exec`, not
  * twice. `shared`: in `exec`'s group, keeping `exec`'s controlling terminal (a person at a prompt:
  * the job reads the terminal, `sudo` and `ssh` can ask for a password); SIGINT and SIGHUP come
- * from the terminal to the whole group, so only SIGTERM is passed on.
+ * from the terminal to the whole group, so only the others are passed on.
  */
 export type ProcessGroup = 'own' | 'shared';
 
@@ -456,7 +464,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
       } catch {
         // The group is gone: nothing left to stop.
       }
-    } else if (!ended && signal === 'SIGTERM' && child && child.exitCode === null && child.signalCode === null) {
+    } else if (!ended && !TERMINAL_SIGNALS.has(signal) && child && child.exitCode === null && child.signalCode === null) {
       child.kill(signal);
     }
     if (ended) stopWaiting();

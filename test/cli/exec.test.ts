@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -245,7 +245,7 @@ describe('silent-audit exec: exit codes', () => {
 });
 
 describe('silent-audit exec: signals', () => {
-  it('at a terminal, keeps the command in its group and passes on only SIGTERM (SIGINT and SIGHUP reach the whole group from the terminal)', async () => {
+  it('at a terminal, keeps the command in its group and passes on SIGTERM, not SIGINT nor SIGHUP (they reach the whole group from the terminal)', async () => {
     // Prepare
     const signals = new EventEmitter();
     const out = new PassThrough();
@@ -290,6 +290,23 @@ describe('silent-audit exec: signals', () => {
     expect(await status).toBe(0);
     expect(stdout).toContain('got 1\n');
   });
+
+  it.each(['SIGUSR1'] as const)('passes a %s sent to it on to the command, writes its run.end and exits as the command did (never opening a debugger)', async (signal) => {
+    // Prepare: exec without a terminal, as under cron; a command that dies of the signal, as it would unwrapped
+    const log = join(tempDir(), 'signal.log');
+    const child = spawn(node, [cliPath, 'exec', '--job', 'sig', '--log', log, '--', 'sh', '-c', 'echo ready; exec sleep 30'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Act
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    child.kill(signal);
+    // Assess: Node's SIGUSR1 default starts its inspector and says "Debugger listening on ws://127.0.0.1:9229/…"
+    const code = 128 + constants.signals[signal];
+    expect(await status).toBe(code);
+    expect(logLines(log)[1]).toMatchObject({ type: 'run.end', job: 'sig', exit_code: code, signal });
+    expect(stderr).not.toMatch(/debugger|inspector/i);
+  }, 20_000);
 });
 
 describe('silent-audit exec: a process left in the background', () => {
