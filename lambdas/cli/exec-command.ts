@@ -14,23 +14,27 @@ import { BUILTIN_REDACTOR, type Redactor, redactorFor } from '../core/redact.ts'
 import { LAUNCH_ENV } from './launch-env.ts';
 
 /**
- * Signals `exec` passes on to the command, so that stopping the wrapper stops the job. SIGUSR1
- * too (a command's own, to reopen its logs or report progress): Node's own handler for it opens
- * a debugger on 127.0.0.1:9229 that any local user may attach to (bin/silent-audit.mjs gives it
- * its default until a run hears it).
+ * Signals `exec` passes on to the command, so that stopping the wrapper stops the job: those that
+ * end a process unless it handles them and that a sender may use for a job (`timeout -s`,
+ * systemd's KillSignal=, `kill -QUIT`, SIGUSR1/SIGUSR2 to reopen logs or report progress).
+ * Unheard, one would end `exec` with no run.end and leave a command in its own group running.
+ * SIGUSR1 above all: Node's own handler for it opens a debugger on 127.0.0.1:9229 that any local
+ * user may attach to (bin/silent-audit.mjs gives it its default until a run hears it). Job control
+ * (SIGTSTP, SIGCONT) and SIGWINCH are a terminal's, which sends them to the whole group of a
+ * command that shares ours (`shared`); one in a group of its own has no terminal to need them.
  */
-export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1'];
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'];
 
-/** Signals a terminal sends to its whole foreground group (Ctrl-C, a hangup): a command in `exec`'s group gets them from it. */
-const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGHUP']);
+/** Signals a terminal sends to its whole foreground group (Ctrl-C, a hangup, Ctrl-\): a command in `exec`'s group gets them from it. */
+const TERMINAL_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGHUP', 'SIGQUIT']);
 
 /**
  * Where the command runs. `own`: in a process group (and session) of its own, each signal `exec`
  * gets passed on once to that whole group, as dumb-init does: a signal sent to `exec`'s group
  * (Ctrl-C, `timeout`, systemd's KillMode=control-group) reaches the job once, from `exec`, not
  * twice. `shared`: in `exec`'s group, keeping `exec`'s controlling terminal (a person at a prompt:
- * the job reads the terminal, `sudo` and `ssh` can ask for a password); SIGINT and SIGHUP come
- * from the terminal to the whole group, so only the others are passed on.
+ * the job reads the terminal, `sudo` and `ssh` can ask for a password); SIGINT, SIGHUP and SIGQUIT
+ * come from the terminal to the whole group, so only the others are passed on.
  */
 export type ProcessGroup = 'own' | 'shared';
 

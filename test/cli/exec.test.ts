@@ -291,7 +291,7 @@ describe('silent-audit exec: signals', () => {
     expect(stdout).toContain('got 1\n');
   });
 
-  it.each(['SIGUSR1'] as const)('passes a %s sent to it on to the command, writes its run.end and exits as the command did (never opening a debugger)', async (signal) => {
+  it.each(['SIGUSR1', 'SIGUSR2', 'SIGQUIT', 'SIGALRM'] as const)('passes a %s sent to it on to the command, writes its run.end and exits as the command did (never opening a debugger)', async (signal) => {
     // Prepare: exec without a terminal, as under cron; a command that dies of the signal, as it would unwrapped
     const log = join(tempDir(), 'signal.log');
     const child = spawn(node, [cliPath, 'exec', '--job', 'sig', '--log', log, '--', 'sh', '-c', 'echo ready; exec sleep 30'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -307,6 +307,23 @@ describe('silent-audit exec: signals', () => {
     expect(logLines(log)[1]).toMatchObject({ type: 'run.end', job: 'sig', exit_code: code, signal });
     expect(stderr).not.toMatch(/debugger|inspector/i);
   }, 20_000);
+
+  it('at a terminal, passes on SIGUSR1, SIGUSR2 and SIGALRM, which no terminal sends, but not SIGQUIT (Ctrl-\\ reaches the whole group from the terminal)', async () => {
+    // Prepare
+    const signals = new EventEmitter();
+    const out = new PassThrough();
+    out.on('data', (d: Buffer) => {
+      if (!d.toString().includes('ready')) return;
+      for (const s of ['SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM']) signals.emit(s, s);
+      setTimeout(() => signals.emit('SIGTERM', 'SIGTERM'), 300);
+    });
+    const script = "for (const s of ['SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM']) process.on(s, () => console.log('got', s)); process.stdout.write('ready\\n'); setTimeout(() => {}, 30000)";
+    // Act
+    const result = await runExec({ job: 'prompt', command: [node, '-e', script], stdout: out, stderr: new PassThrough(), stdin: 'ignore', signals: signals as unknown as SignalSource, processGroup: 'shared' });
+    // Assess
+    expect(result.end).toMatchObject({ exit_code: 143, signal: 'SIGTERM' });
+    expect(String(result.end.output_head).split('\n').filter(Boolean).sort()).toEqual(['got SIGALRM', 'got SIGUSR1', 'got SIGUSR2', 'ready']);
+  });
 });
 
 describe('silent-audit exec: a process left in the background', () => {
