@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Finding } from './findings.ts';
 import { unitPrefix } from './output-capture.ts';
 import { escapeControls } from './terminal-text.ts';
@@ -19,27 +20,58 @@ export function fitLine(head: string, name: string, tail: string, ellipsis: stri
   return `${head}${unitPrefix(name, room).trimEnd()}${ellipsis}${tail ? ` ${tail}` : ''}`;
 }
 
-/** Text in printable ASCII, as SNS takes a Subject: '…' becomes '...', any other character a space; spaces collapse. */
+/** Latin letters that NFKD does not take apart into an ASCII letter and a mark. */
+const LATIN_LETTERS: Readonly<Record<string, string>> = { ß: 'ss', ẞ: 'SS', æ: 'ae', Æ: 'AE', œ: 'oe', Œ: 'OE', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L', đ: 'd', Đ: 'D', ð: 'd', Ð: 'D', þ: 'th', Þ: 'Th', ı: 'i' };
+const LATIN_LETTER = new RegExp(`[${Object.keys(LATIN_LETTERS).join('')}]`, 'g');
+const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
+
+/**
+ * Text as near as printable ASCII can write it: compatibility forms taken apart (NFKD: 'é' is 'e'
+ * and a mark, 'Ａ' is 'A', '…' is '...'), the marks dropped, and ß, æ, ø, ł… written in letters;
+ * controls become spaces. What is left (CJK, emoji) is not printable ASCII.
+ */
+function foldToAscii(text: string): string {
+  const spaced = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  if (!NOT_PRINTABLE_ASCII.test(spaced)) return spaced;
+  return spaced.normalize('NFKD').replace(/\p{M}+/gu, '').replace(LATIN_LETTER, (c) => LATIN_LETTERS[c]);
+}
+
+/** Text in printable ASCII, as SNS takes a Subject: folded (`foldToAscii`), any other character a space; spaces collapse. */
 function subjectText(text: string): string {
-  return text.replace(/…/g, '...').replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ');
+  return foldToAscii(text).replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ');
+}
+
+/**
+ * A name in a Subject, and the tag that keeps it apart from others: folded to ASCII
+ * (`foldToAscii`: 'Größenprüfung' is 'Grossenprufung'), each run of letters ASCII cannot show
+ * (Japanese, emoji) written '?' and the name then tagged with the start of its SHA-256
+ * (`#1f0c9a`), the same for every alert about it, so '夜間バックアップ' and '月次レポート' stay apart.
+ */
+function subjectName(name: string): { name: string; tag?: string } {
+  const folded = foldToAscii(name).replace(/\s+/g, ' ').trim();
+  if (!NOT_PRINTABLE_ASCII.test(folded)) return { name: folded };
+  return { name: folded.replace(/[^\x20-\x7e]+/g, '?'), tag: `#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 6)}` };
 }
 
 /**
  * An SNS `Subject`: SNS refuses one that is not printable ASCII, holds a line break or control
- * character, or is 100 characters or more. Anything else becomes a space ('…' becomes '...'),
- * spaces collapse, and a longer text is cut at its end with '...' (`fitLine`). A line already fit
- * (`fitSubject`) is returned as it is.
+ * character, or is 100 characters or more. Text is folded to ASCII (`foldToAscii`), any other
+ * character becomes a space, spaces collapse, and a longer text is cut at its end with '...'
+ * (`fitLine`). A line already fit (`fitSubject`) is returned as it is.
  */
 export function snsSubject(text: string): string {
   return fitLine('', subjectText(text).trim(), '', '...');
 }
 
 /**
- * The SNS `Subject` of an alert titled `<head><name> <tail>` (`fitTitle`): in printable ASCII
- * (`snsSubject`'s rule), and shortened as the title is, at the name, keeping the tail.
+ * The SNS `Subject` of an alert titled `<head><name> <tail>` (`fitTitle`): in printable ASCII, the
+ * name as `subjectName` writes it (its tag, if any, kept with the tail), shortened as the title
+ * is, at the name, keeping the tail.
  */
 export function fitSubject(head: string, name: string, tail = ''): string {
-  return fitLine(subjectText(head).trimStart(), subjectText(name).trim(), subjectText(tail).trim(), '...').trim();
+  const shown = subjectName(name);
+  const kept = [shown.tag, subjectText(tail).trim()].filter(Boolean).join(' ');
+  return fitLine(subjectText(head).trimStart(), shown.name, kept, '...').trim();
 }
 
 /**

@@ -123,10 +123,10 @@ describe('SnsAlertSink', () => {
 
   it.each([
     ['a long cron command', '/usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily --retain 30', '[HIGH] empty-output: /usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily...'],
-    ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donn es'],
-    ['an emoji', 'nightly 🚀 deploy', '[HIGH] empty-output: nightly deploy'],
-    ['Japanese', '夜間バックアップ', '[HIGH] empty-output:'],
-    ['an emoji where the title is cut', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, `[HIGH] empty-output: ${'a'.repeat(70)}`],
+    ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donnees'],
+    ['an emoji', 'nightly 🚀 deploy', '[HIGH] empty-output: nightly ? deploy #2bd951'],
+    ['Japanese', '夜間バックアップ', '[HIGH] empty-output: ? #49d6c1'],
+    ['an emoji where the title is cut', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, `[HIGH] empty-output: ${'a'.repeat(67)}... #1841fb`],
   ])('publishes a Subject SNS accepts (printable ASCII, under 100 characters) for a name with %s, keeping the name in the bodies', async (_, subject, expected) => {
     // Prepare
     sns.on(PublishCommand).resolves({});
@@ -138,6 +138,31 @@ describe('SnsAlertSink', () => {
     expect(input.Subject).toBe(expected);
     expect(input.Subject).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
     expect(bodies(input).email).toContain(`"${subject}"`);
+  });
+
+  it('keeps jobs with names in other scripts apart in the Subject: Latin letters folded to ASCII, a stable tag of the name for letters ASCII cannot show', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const long = `nightly-backup-${'データベース-db-'.repeat(20)}`;
+    const names = ['夜間バックアップ', '月次レポート', 'Größenprüfung', '夜間バックアップ', 'Ｆｕｌｌ－ｗｉｄｔｈ', long];
+    // Act
+    for (const subject of names) await sink.publish({ ...finding, subject });
+    await sink.send(alertMessage({ kind: 'escalation', subject: long, subject_kind: 'job', detector: 'run-failed', severity: 'critical', streak: 3, at: 0, candidate: { key: 'k', finding: { ...finding, detector: 'run-failed', subject: long } }, suppressed: 0, snoozed: 0, coalesced: 0, retry: false }));
+    // Assess
+    const [nightly, monthly, german, nightlyAgain, wide, longOne, escalated] = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
+    expect(nightly).toMatch(/^\[HIGH\] empty-output: \? #[0-9a-f]{6}$/);
+    expect(monthly).toMatch(/^\[HIGH\] empty-output: \? #[0-9a-f]{6}$/);
+    expect(monthly).not.toBe(nightly);
+    expect(nightlyAgain).toBe(nightly);
+    expect(german).toBe('[HIGH] empty-output: Grossenprufung');
+    expect(wide).toBe('[HIGH] empty-output: Full-width');
+    const tag = longOne.match(/#[0-9a-f]{6}$/)?.[0];
+    expect(longOne.startsWith('[HIGH] empty-output: nightly-backup-?-db-?-db-')).toBe(true);
+    expect(longOne.endsWith(`... ${tag}`)).toBe(true);
+    expect(escalated.startsWith('[CRITICAL] run-failed: nightly-backup-?-db-')).toBe(true);
+    expect(escalated.endsWith(`... ${tag} (3 in a row)`)).toBe(true);
+    for (const s of [nightly, monthly, german, wide, longOne, escalated]) expect(s).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
   });
 
   it('keeps the Subject under 100 characters when redacting the title again lengthens it', async () => {
