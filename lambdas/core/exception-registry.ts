@@ -58,12 +58,16 @@ export type ExceptionStanding = 'active' | 'expiring' | 'expired' | 'revoked';
  * The expiry an exception had at a moment: a renewal moves it only from the renewal on, so a
  * bypass made while the exception had lapsed (and read after it was renewed: a late line, a
  * backfill) meets the expiry it had then, the `from_expires` of the first renewal after it.
+ * A bypass is before a renewal only when its whole time is (`bypassTimeSpanMs`): one logged in
+ * the second of a renewal may have come after it and meets the renewed expiry, as one in the
+ * second of an add is covered (`addedAfter`).
  */
 export function expiryInForce(exception: GuardException, at: number): string {
+  const end = at + bypassTimeSpanMs(at);
   let first: { readonly at: number; readonly from: string } | undefined;
   for (const renewal of exception.renewals) {
     const renewedAt = Date.parse(renewal.at);
-    if (renewedAt > at && (first === undefined || renewedAt < first.at)) first = { at: renewedAt, from: renewal.from_expires };
+    if (renewedAt >= end && (first === undefined || renewedAt < first.at)) first = { at: renewedAt, from: renewal.from_expires };
   }
   return first?.from ?? exception.expires;
 }

@@ -37,6 +37,12 @@ const LAPSED_THEN_RENEWED = exception({
   ],
 });
 
+/** Valid through 2026-10-10, renewed at 2026-10-20T12:00:00.500Z (while lapsed) to 2026-11-30. */
+const RENEWED_AT_HALF_SECOND = exception({
+  expires: '2026-11-30',
+  renewals: [{ at: '2026-10-20T12:00:00.500Z', by: 'alice', reason: 'migration slipped', from_expires: '2026-10-10', to_expires: '2026-11-30' }],
+});
+
 describe('exception registry rules', () => {
   it('reads real calendar days only', () => {
     expect(parseDay('2026-12-31')).toBe('2026-12-31');
@@ -61,6 +67,9 @@ describe('exception registry rules', () => {
     { name: 'lapsed, then renewed: before the lapse', at: '2026-10-01T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'expiring', daysLeft: 9 },
     { name: 'lapsed, then renewed: after the second renewal', at: '2026-11-25T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'active', daysLeft: 36 },
     { name: 'lapsed, then renewed: between the renewals', at: '2026-10-25T12:00:00Z', ex: LAPSED_THEN_RENEWED, standing: 'active', daysLeft: 36 },
+    // Likewise a renewal: a bypass timed to the second of a renewal may have come after it, one timed to the millisecond is judged at it.
+    { name: 'lapsed, renewed in the second of a bypass timed to the second', at: '2026-10-20T12:00:00Z', ex: RENEWED_AT_HALF_SECOND, standing: 'active', daysLeft: 41 },
+    { name: 'lapsed, renewed in the second of a bypass timed to the millisecond before it', at: '2026-10-20T12:00:00.200Z', ex: RENEWED_AT_HALF_SECOND, standing: 'expired', daysLeft: -10 },
   ])('judges an exception $name', ({ at, ex, standing, daysLeft }) => {
     expect(exceptionStanding(ex, Date.parse(at))).toEqual({ standing, daysLeft });
   });
