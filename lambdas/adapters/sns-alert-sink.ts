@@ -2,7 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Config } from '../config.ts';
 import { snsSubject } from '../core/alert-format.ts';
 import { type AlertMessage, singleFindingMessage } from '../core/alert-policy-messages.ts';
-import type { Finding } from '../core/findings.ts';
+import { type Finding, type FindingSource, sourceText } from '../core/findings.ts';
 import { BUILTIN_REDACTOR, type Redactor } from '../core/redact.ts';
 import type { AlertSink } from '../ports.ts';
 
@@ -21,6 +21,12 @@ const NOT_IN_ATTRIBUTE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[
 function stringAttribute(value: string): { DataType: 'String'; StringValue: string } {
   const kept = value.replace(NOT_IN_ATTRIBUTE, '');
   return { DataType: 'String', StringValue: kept === '' ? '-' : kept };
+}
+
+/** The attributes of where an alert's lines came from: `source` (as its text says it) and, for a log group, `log_group`; none without a source. */
+function sourceAttributes(source: FindingSource | undefined): Record<string, ReturnType<typeof stringAttribute>> {
+  if (source === undefined) return {};
+  return { source: stringAttribute(sourceText(source)), ...(source.log_group !== undefined ? { log_group: stringAttribute(source.log_group) } : {}) };
 }
 
 function fits(body: string): boolean {
@@ -77,7 +83,8 @@ export function snsMessageBody(message: AlertMessage): string {
  * Alerts through an SNS topic: `MessageStructure: 'json'` with a plain-text body for email and a
  * JSON body for machines, a Subject in printable ASCII under 100 characters (`snsSubject`: SNS
  * refuses any other; the title keeps its own characters in the bodies), and the message attributes `kind`,
- * `detector`, `severity`, `subject` and `subject_kind` for subscription filter policies.
+ * `detector`, `severity`, `subject` and `subject_kind` for subscription filter policies, with
+ * `source` and `log_group` when the alert's finding names where its lines came from.
  * Findings hold no secrets (lines are redacted as they are parsed); the message is redacted once
  * more before it leaves, in case a finding came from somewhere else.
  */
@@ -107,6 +114,7 @@ export class SnsAlertSink implements AlertSink {
           subject: stringAttribute(message.subject),
           subject_kind: stringAttribute(message.subject_kind),
           kind: stringAttribute(message.kind),
+          ...sourceAttributes(message.findings[0]?.source),
         },
       }),
     );

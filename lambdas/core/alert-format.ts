@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Finding } from './findings.ts';
+import { type Finding, sourceText } from './findings.ts';
 import { unitPrefix } from './output-capture.ts';
 import { escapeControls } from './terminal-text.ts';
 
@@ -74,6 +74,9 @@ export function fitSubject(head: string, name: string, tail = ''): string {
   return fitLine(subjectText(head).trimStart(), shown.name, kept, '...').trim();
 }
 
+/** Detectors of what did not happen: their finding's source is where the subject's lines were last seen. */
+const ABSENCE_DETECTORS: ReadonlySet<string> = new Set(['missed-run', 'run-unfinished']);
+
 /**
  * The human-readable body of an alert: what happened, where, and the evidence. Its name, run id,
  * message and evidence come from logs: their control characters are shown escaped (`\x1b`, `\x0a`),
@@ -88,6 +91,7 @@ export function alertBody(f: Finding, guidance?: { criteria?: string; corrective
     `When:     ${f.ts}`,
     ...(f.run_id ? [`Run:      ${escapeControls(f.run_id)}`] : []),
     ...(f.expected_at ? [`Expected: ${f.expected_at}`] : []),
+    ...(f.source ? [`Source:   ${escapeControls(sourceText(f.source))}${ABSENCE_DETECTORS.has(f.detector) ? ' (where its lines were last seen)' : ''}`] : []),
     '',
     'Evidence:',
     ...Object.entries(f.evidence).map(([k, v]) => `  ${escapeControls(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)}`),

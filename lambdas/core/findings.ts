@@ -1,4 +1,5 @@
 import type { DetectorId } from '../detectors/ids.ts';
+import type { LineSource } from './events.ts';
 import { isHighSurrogate, unitPrefix } from './output-capture.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -26,6 +27,58 @@ export interface Finding {
    * lines were read in; of two sharing a second, the one judged later takes it.
    */
   readonly instance?: string;
+  /**
+   * Where the subject's lines came from (an extension of contract §3): for a finding a batch made,
+   * the lines of its subject in that batch; for one the sweep made (`missed-run`,
+   * `run-unfinished`), where they were last seen. Absent when nothing of the subject was read.
+   */
+  readonly source?: FindingSource;
+}
+
+/**
+ * A log group (deployed, `scan --log-group`), with its log stream when the lines came in one, or
+ * a file (`scan`): one of `log_group` and `file`.
+ */
+export interface FindingSource {
+  readonly log_group?: string;
+  readonly log_stream?: string;
+  readonly file?: string;
+}
+
+/** Where a line came from, as a finding names it: its log group and stream (a line with an event id or stream), else its file. */
+export function findingSourceOf(line: LineSource): FindingSource {
+  if (line.logStream === undefined && line.eventId === undefined) return { file: line.origin };
+  return line.logStream === undefined ? { log_group: line.origin } : { log_group: line.origin, log_stream: line.logStream };
+}
+
+/** Whether two sources name the same place. */
+export function sameSource(a: FindingSource | undefined, b: FindingSource | undefined): boolean {
+  return a?.log_group === b?.log_group && a?.log_stream === b?.log_stream && a?.file === b?.file;
+}
+
+/**
+ * Where the lines came from, as a finding names it: the latest line's log group (or file), and its
+ * stream only when every line came in that one stream of that group.
+ */
+export function findingSourceOfLines(lines: readonly { readonly source: LineSource }[]): FindingSource | undefined {
+  const last = lines.at(-1)?.source;
+  if (last === undefined) return undefined;
+  const oneStream = lines.every(({ source }) => source.origin === last.origin && source.logStream === last.logStream);
+  if (oneStream || last.logStream === undefined) return findingSourceOf(last);
+  return { log_group: last.origin };
+}
+
+/** A finding's source for people: `log group /jobs/payments, stream ip-10-0-3-17`, `file /var/log/app.log`. */
+export function sourceText(source: FindingSource): string {
+  if (source.log_group === undefined) return `file ${source.file ?? ''}`;
+  return source.log_stream === undefined ? `log group ${source.log_group}` : `log group ${source.log_group}, stream ${source.log_stream}`;
+}
+
+/** The findings, each without a source given where `source` says (made only when one lacks it; the very list when none does or there is no source). */
+export function withSource(findings: Finding[], source: () => FindingSource | undefined): Finding[] {
+  if (findings.length === 0 || findings.every((f) => f.source !== undefined)) return findings;
+  const given = source();
+  return given === undefined ? findings : findings.map((f) => (f.source === undefined ? { ...f, source: given } : f));
 }
 
 /**

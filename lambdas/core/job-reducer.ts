@@ -4,7 +4,7 @@ import type { DetectorId } from '../detectors/ids.ts';
 import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, OpenRunView } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
-import { type Finding, isoTime } from './findings.ts';
+import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
@@ -164,6 +164,12 @@ export interface JobState {
   readonly startMonthsFrom?: number;
   /** Runs seen per host (at most 100 hosts), for jobs that run on many machines (cron on a fleet). */
   readonly hosts?: Record<string, number>;
+  /**
+   * Where the job's latest lines were seen (their log group and stream, or file): the `source` of
+   * the sweep's findings about it (`missed-run`, `run-unfinished`). Written with a batch that
+   * changes the state anyway, from its latest line; left out in states written before it was kept.
+   */
+  readonly lastSource?: FindingSource;
 }
 
 /** A job's run starts in one UTC calendar month (`JobState.startMonths`): the month's first millisecond and the starts seen in it. */
@@ -1247,6 +1253,7 @@ export const jobReducer: SubjectReducer<JobState> = {
   initial: initialJobState,
   enrich: (events) => withLoggedErrorReasons(attributeDiscardedOutput(events)),
   tick: judgeAbsence,
+  sourceOf: (state) => state.lastSource,
   configured(config) {
     return Object.entries(config.jobs)
       .filter(([, job]) => job.schedule)
@@ -1683,6 +1690,12 @@ export const jobReducer: SubjectReducer<JobState> = {
       const d = edit();
       delete d.outputEnds;
       delete d.durationEnds;
+      // Where the job's lines were last seen: the batch's latest line, unless it is older history read late.
+      const latest = events.at(-1);
+      if (latest !== undefined && latest.at >= (initial.lastSeenAt ?? Number.NEGATIVE_INFINITY)) {
+        const source = findingSourceOf(latest.source);
+        if (!sameSource(source, initial.lastSource)) d.lastSource = source;
+      }
     }
     if (okEntered) {
       const d = edit();

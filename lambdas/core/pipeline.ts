@@ -1,7 +1,7 @@
 import { type Config, nameAsLogged } from '../config.ts';
 import type { Clock, GuardException, RunRecord, StateStore, SubjectCatalog, Versioned } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
-import { boundEvidence, type Finding, isoTime, type SubjectKind } from './findings.ts';
+import { boundEvidence, type Finding, type FindingSource, findingSourceOfLines, isoTime, type SubjectKind, withSource } from './findings.ts';
 import { settleLimited } from './map-limited.ts';
 import { CONFLICT, CommitConflictError, type CommitRetry, retryOnConflict } from './commit-retry.ts';
 
@@ -91,6 +91,8 @@ export interface SubjectReducer<S> {
   readonly recordsRuns?: boolean;
   /** Judges what did not happen by `ctx.clock.now()` (missed and unfinished runs): the sweep. */
   tick?(state: S, subject: string, ctx: ReduceContext): Reduction<S>;
+  /** Where the subject's lines were last seen, as its state keeps it: the `source` of the findings its `tick` makes. */
+  sourceOf?(state: S): FindingSource | undefined;
   /**
    * The subjects the config names whose absence is judged before any line of theirs is stored (a
    * job with a schedule: one never seen is missed too). The deployed sweep (`sweepSubjects` with
@@ -281,6 +283,9 @@ export async function sweepSubjects(
   let left = 0;
   let kindsLeft = 0;
   const ticking = reducers.flatMap((reducer) => (reducer.tick ? [{ reducer, tick: reducer.tick.bind(reducer) }] : []));
+  // A finding of the sweep names where its subject's lines were last seen, as its state keeps it.
+  const sourced = (reducer: SubjectReducer<unknown>, reduction: Reduction<unknown>) =>
+    reducer.sourceOf === undefined ? reduction : withFindingSource(reduction, () => reducer.sourceOf!(reduction.state));
   // Kinds are started in turn from startAt too: a sweep out of time leaves other kinds each time,
   // not those after the largest kind for good.
   for (const [i, { reducer, tick }] of rotated(ticking, options.startAt).entries()) {
@@ -320,7 +325,7 @@ export async function sweepSubjects(
     const startAt = options.startAt ?? 0;
     const settled = await settleLimited(rotated(due, startAt), PARALLEL_COMMITS, async ({ key, subject, first }) => {
       if (options.outOfTime?.()) return undefined;
-      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => tick(s, subject, ctx), expiresAt, options.retry ?? {}).catch((error: unknown) => {
+      return commitWithRetry(store, key, first, () => reducer.initial(subject), (s) => sourced(reducer, tick(s, subject, ctx)), expiresAt, options.retry ?? {}).catch((error: unknown) => {
         if (options.outOfTime && error instanceof CommitConflictError) return undefined;
         throw error;
       });
@@ -339,6 +344,16 @@ export async function sweepSubjects(
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
   return { findings, subjects, conflicts, left, kindsLeft };
+}
+
+/**
+ * The reduction with each of its findings naming where its subject's lines came from (`Finding.source`),
+ * unless its detector named it: `source` is asked only when there are findings (most subjects of a
+ * batch have none), so the hot path pays nothing per line for it.
+ */
+function withFindingSource<S>(reduction: Reduction<S>, source: () => FindingSource | undefined): Reduction<S> {
+  const findings = withSource(reduction.findings, source);
+  return findings === reduction.findings ? reduction : { ...reduction, findings };
 }
 
 /** `xs` started from index `startAt` (modulo its length, so a negative one turns it back) and wrapped round. */
@@ -448,7 +463,7 @@ export async function processBatch(
     [...groups].map(async ([key, group]) => {
       const { reducer, subject } = group;
       const expiresAt = reducer.expiresAt?.bind(reducer);
-      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => reducer.apply(state, subject, group.events, ctx), expiresAt, retry);
+      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => withFindingSource(reducer.apply(state, subject, group.events, ctx), () => findingSourceOfLines(group.events)), expiresAt, retry);
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);

@@ -126,7 +126,7 @@ export const missedRunDetector: AbsenceDetector = {
         'The scheduler did not fire (crontab edited or lost in a redeploy, timer disabled, host down or replaced), the job was paused and never resumed, or its logs stopped reaching CloudWatch.',
       consequence: 'Whatever the run should have produced does not exist: no backup, no report, no sync. Nothing fails, so nothing alerts.',
       correctiveAction:
-        'Check the scheduler on the host (crontab -l, systemctl list-timers, the EventBridge rule), start the job by hand if its output is needed now, and check that its logs reach the monitored log group.',
+        'Check the scheduler on the host (crontab -l, systemctl list-timers, the EventBridge rule), start the job by hand if its output is needed now, and check that its logs still reach the log group (or file) named on the Source line of the alert, where they were last seen.',
     },
   },
   check(input) {

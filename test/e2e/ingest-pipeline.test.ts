@@ -88,6 +88,8 @@ describe('CloudWatch payload → ingest handler → findings in DynamoDB → ale
       subject: { DataType: 'String', StringValue: 'nightly-backup' },
       subject_kind: { DataType: 'String', StringValue: 'job' },
       kind: { DataType: 'String', StringValue: 'finding' },
+      log_group: { DataType: 'String', StringValue: '/jobs/nightly-backup' },
+      source: { DataType: 'String', StringValue: 'log group /jobs/nightly-backup, stream 2026/10/01/[$LATEST]0123456789abcdef' },
     });
   });
 

@@ -1,0 +1,109 @@
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { SnsAlertSink } from '../../lambdas/adapters/sns-alert-sink.ts';
+import { runScan } from '../../lambdas/cli/scan-command.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../../lambdas/config.ts';
+import type { CloudWatchLogsPayload } from '../../lambdas/core/envelope.ts';
+import { ingestPayloads } from '../../lambdas/core/ingest.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+
+const sns = mockClient(SNSClient);
+afterEach(() => sns.reset());
+
+const T0 = Date.parse('2026-10-05T01:00:00Z');
+let nextId = 1;
+
+/** A payload of one log stream holding the lines of a run of `job` that exited with `exitCode`. */
+function runPayload(logGroup: string, logStream: string, job: string, runId: string, start: number, exitCode: number): CloudWatchLogsPayload {
+  const line = (at: number, body: Record<string, unknown>) => ({ id: String(nextId++), timestamp: at, message: JSON.stringify({ ts: new Date(at).toISOString(), job, run_id: runId, ...body }) });
+  return {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup,
+    logStream,
+    subscriptionFilters: ['silent-audit'],
+    logEvents: [line(start, { type: 'run.start' }), line(start + 60_000, { type: 'run.end', exit_code: exitCode, duration_ms: 60_000, output_bytes: 20 })],
+  };
+}
+
+function deployed(config = DEFAULT_CONFIG) {
+  sns.on(PublishCommand).resolves({ MessageId: '1' });
+  let now = T0;
+  const clock = { now: () => now };
+  const deps = { store: new MemoryAuditStore(), sink: new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t', undefined, config), config, clock };
+  return { deps, setNow: (t: number) => (now = t) };
+}
+
+const published = () => sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+const email = (input: { Message?: string }) => (JSON.parse(input.Message ?? '{}') as { email: string }).email;
+
+describe('where the lines of an alert came from', () => {
+  it('names the log group and stream of the delivery in the finding, the email (Source:) and the message attributes', async () => {
+    // Prepare
+    const { deps, setNow } = deployed();
+    setNow(T0 + 120_000);
+
+    // Act
+    const report = await ingestPayloads([runPayload('/jobs/payments', 'ip-10-0-3-17', 'settlement-export', 'r1', T0, 1)], deps);
+
+    // Assess
+    expect(report.findings.map((f) => [f.detector, f.source])).toEqual([['run-failed', { log_group: '/jobs/payments', log_stream: 'ip-10-0-3-17' }]]);
+    const [input] = published();
+    expect(email(input)).toContain('Source:   log group /jobs/payments, stream ip-10-0-3-17');
+    expect(input.MessageAttributes?.log_group).toEqual({ DataType: 'String', StringValue: '/jobs/payments' });
+    expect(input.MessageAttributes?.source).toEqual({ DataType: 'String', StringValue: 'log group /jobs/payments, stream ip-10-0-3-17' });
+  });
+
+  it('names the log group alone when the subject\'s lines of the batch came in several streams', async () => {
+    // Prepare: a Kinesis batch, the run's start in one stream and its end in another
+    const { deps, setNow } = deployed();
+    setNow(T0 + 120_000);
+    const a = runPayload('/jobs/payments', 'ip-10-0-3-17', 'settlement-export', 'r1', T0, 1);
+    const b = runPayload('/jobs/payments', 'ip-10-0-3-18', 'settlement-export', 'r1', T0, 1);
+    const split = [{ ...a, logEvents: a.logEvents.slice(0, 1) }, { ...b, logEvents: b.logEvents.slice(1) }];
+
+    // Act
+    const report = await ingestPayloads(split, deps);
+
+    // Assess
+    expect(report.findings.map((f) => f.source)).toEqual([{ log_group: '/jobs/payments' }]);
+    expect(email(published()[0])).toContain('Source:   log group /jobs/payments\n');
+  });
+
+  it('names where a missed job\'s lines were last seen, from its state, in the sweep\'s missed-run alert', async () => {
+    // Prepare
+    const config = validateConfig({ jobs: { 'settlement-export': { schedule: '0 1 * * *' } } });
+    const { deps, setNow } = deployed(config);
+    setNow(T0 + 120_000);
+    await ingestPayloads([runPayload('/jobs/payments', 'ip-10-0-3-17', 'settlement-export', 'r1', T0, 0)], deps);
+    sns.resetHistory();
+
+    // Act
+    setNow(T0 + 86_400_000 + 20 * 60_000);
+    const swept = await runSweep(deps);
+
+    // Assess
+    expect(swept.findings.map((f) => [f.detector, f.source])).toEqual([['missed-run', { log_group: '/jobs/payments', log_stream: 'ip-10-0-3-17' }]]);
+    const text = email(published()[0]);
+    expect(text).toContain('Source:   log group /jobs/payments, stream ip-10-0-3-17 (where its lines were last seen)');
+  });
+
+  it('names the file a finding of the CLI scan came from, in its JSON record', async () => {
+    // Prepare
+    const path = fileURLToPath(new URL('../fixtures/instrumented/nightly-backup.jsonl', import.meta.url));
+    const stdout = new PassThrough();
+    let out = '';
+    stdout.on('data', (d) => (out += d.toString()));
+
+    // Act
+    const result = await runScan({ paths: [path], config: DEFAULT_CONFIG, json: true, stdout, stderr: new PassThrough() });
+
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.source])).toEqual([['empty-output', { file: path }]]);
+    expect(JSON.parse(out.trim().split('\n')[0]).source).toEqual({ file: path });
+  });
+});
