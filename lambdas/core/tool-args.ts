@@ -112,11 +112,12 @@ function typeFromName(name: string): ArgType | undefined {
  * Template slots. An angle-bracket slot holds a name (letters, digits, `_`, `-`, spaces: `<user_id>`,
  * `<USER ID>`), not an address: `<CAF7k2x9Q@mail.gmail.com>` is an RFC 5322 Message-ID, a value.
  * A name, starting with a letter or `_`, also makes a slot in single braces (Python's `{user_id}`;
- * not a braced GUID `{3F2504E0-4F89-…}` nor JSON), square brackets (`[customer-id]`), after a `$`
- * (`$USER_ID`; not a bcrypt hash `$2a$…`), between `%` or double underscores (`__USER_ID__`).
+ * not a braced GUID `{3F2504E0-4F89-…}` nor JSON), square brackets (`[customer-id]`), or between `%`.
+ * After a `$` only an all-caps env-var name is a slot (`$USER_ID`; not a bcrypt hash `$2a$…`, a Matrix
+ * event id `$Rqnc_Fdvn…`, a Cash App `$JaneDoe42`).
  */
 const TEMPLATE =
-  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Za-z_][A-Za-z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Za-z][A-Za-z0-9_]{0,60}__)\s*$/;
+  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Z_][A-Z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Za-z][A-Za-z0-9_]{0,60}__)\s*$/;
 /**
  * Filler words, also with a trailing `.` or `!` (`TBD.`), and the docs' `YOUR_API_KEY` / `your-api-key`;
  * and "unknown", "none", "N/A", "pending", "TBD" in the languages agents most often answer in
@@ -192,12 +193,24 @@ function isSlotOrFiller(value: string, name: string | undefined): boolean {
  * Whether a value a configured pattern matches is still a placeholder: a template slot or filler
  * word (`TBD`, `none`, `{{user_id}}`), unless the pattern spells the word out (`^(none|\d+)$`
  * allows `none`, `^(N\/A|\d+)$` `N/A`, `^(same\s+as before)$` "same as before"; `none_required`
- * does not spell `none`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
+ * does not spell `none`), or asks for the slot's delimiter (`asksForDelimiter`: `^\$[A-Z]{1,5}$` takes
+ * `$AAPL`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
  */
 function placeholderUnderPattern(value: string, pattern: string, name: string): boolean {
-  if (!isSlotOrFiller(value, name)) return false;
+  if (!isSlotOrFiller(value, name) || asksForDelimiter(pattern, value)) return false;
   const word = value.trim().toLowerCase().replace(/\s+/g, ' ');
   return !(/[\p{L}\p{N}]/u.test(word) && spellsOut(pattern, word));
+}
+
+/**
+ * Whether a pattern asks for the delimiter a slot-like value opens with: `^\$[A-Z]{1,5}$` is written for
+ * a cashtag (`$AAPL`), `^__[A-Z]+__$` for dunder names, so the format, not the slot's look, decides.
+ */
+function asksForDelimiter(pattern: string, value: string): boolean {
+  const text = value.trimStart();
+  if (text.startsWith('__')) return pattern.includes('__');
+  const first = text[0];
+  return (first === '$' || first === '{' || first === '[') && pattern.includes(`\\${first}`);
 }
 
 const WORD_CHAR = /^[\p{L}\p{N}_]$/u;

@@ -197,6 +197,28 @@ describe('checkToolArgs', () => {
     expect(looksLikePlaceholder('N.A.', 'region')).toBe(false);
   });
 
+  it('takes only an all-caps env-var name after $ as a slot, and trusts a configured pattern that asks for the $, {, [ or __', () => {
+    // Prepare: a Matrix event id, a Cash App $Cashtag, a stock cashtag under a pattern written for it; then the slot
+    const matrixEvent = '$Rqnc_FdvnEYJTyHq_iKxU2bZ1CI92kuZq3a5lr5Zg';
+    const configured: Record<string, ArgType> = {
+      symbol: { pattern: String.raw`^\$[A-Z]{1,5}$` },
+      recipient: { pattern: String.raw`^\$[A-Za-z][A-Za-z0-9_]{0,19}$` },
+      slot: { pattern: String.raw`^\{[a-z_]+\}$` },
+      dunder: { pattern: '^__[A-Z_]+__$' },
+      ticket: { pattern: String.raw`^\S+$` },
+    };
+    // Act
+    const idErrors = check({ event_id: matrixEvent, payee_id: '$JaneDoe42' });
+    const patternErrors = check({ symbol: '$AAPL', recipient: '$JaneDoe42', slot: '{user_id}', dunder: '__MAIN__' }, configured);
+    const [envSlot] = check({ customer_id: '$CUSTOMER_ID' });
+    const [slotUnderPattern] = check({ ticket: '$CUSTOMER_ID' }, configured);
+    // Assess
+    expect(idErrors).toEqual([]);
+    expect(patternErrors).toEqual([]);
+    expect(envSlot).toMatchObject({ arg: 'customer_id', placeholder: true });
+    expect(slotUnderPattern).toMatchObject({ arg: 'ticket', placeholder: true });
+  });
+
   it('fails placeholders written in the most common languages as their English words, and leaves real names alone', () => {
     // Prepare: "unknown", "N/A", "TBD" and a referential description in German, Spanish, French, Portuguese, Italian, Dutch, Russian, Chinese, Japanese, Korean
     const fillers = ['unbekannt', 'k.A.', 'k. A.', 'desconocido', 'Desconocida', 'inconnu', 'desconhecido', 'sconosciuto', 'onbekend', 'неизвестно', 'Неизвестно.', '未知', '不明', '未定', '待定', '미정'];
