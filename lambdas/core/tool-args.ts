@@ -114,14 +114,16 @@ function typeFromName(name: string): ArgType | undefined {
  * A name, starting with a letter or `_`, also makes a slot in single braces (Python's `{user_id}`;
  * not a braced GUID `{3F2504E0-4F89-…}` nor JSON), square brackets (`[customer-id]`), or between `%`.
  * After a `$` only an all-caps env-var name is a slot (`$USER_ID`; not a bcrypt hash `$2a$…`, a Matrix
- * event id `$Rqnc_Fdvn…`, a Cash App `$JaneDoe42`).
+ * event id `$Rqnc_Fdvn…`, a Cash App `$JaneDoe42`). Between double underscores, and after `YOUR_`, only
+ * in caps (`__USER_ID__`, `YOUR_API_KEY`; not Pinecone's `__default__` namespace nor a `your_move_chess`
+ * workspace), and the docs' lowercase `your-…` ending in id, key, token or here (`your-api-key`; not a
+ * `your-style-boutique` shop).
  */
 const TEMPLATE =
-  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Z_][A-Z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Za-z][A-Za-z0-9_]{0,60}__)\s*$/;
+  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Z_][A-Z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Z][A-Z0-9_]{0,60}__|YOUR_[A-Z0-9_]{1,60}|your(?:[_-][a-z0-9]+){0,8}?[_-](?:id|key|token|here))\s*$/;
 /**
- * Filler words, also with a trailing `.` or `!` (`TBD.`), and the docs' `YOUR_API_KEY` / `your-api-key`;
- * and "unknown", "none", "N/A", "pending", "TBD" in the languages agents most often answer in
- * (`FOREIGN_FILLERS`): agents write in the user's language.
+ * Filler words, also with a trailing `.` or `!` (`TBD.`), and "unknown", "none", "N/A", "pending", "TBD"
+ * in the languages agents most often answer in (`FOREIGN_FILLERS`): agents write in the user's language.
  */
 const FOREIGN_FILLERS = [
   'unbekannt|k\\. ?a\\.?|keine angaben?|ausstehend', // German: "k.A." is "keine Angabe", N/A
@@ -137,7 +139,7 @@ const FOREIGN_FILLERS = [
   'غير معروف|अज्ञात', // Arabic, Hindi
 ].join('|');
 const PLACEHOLDER_WORDS = new RegExp(
-  String.raw`^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|your[_-][a-z0-9_-]{1,60}|${FOREIGN_FILLERS})[.!。]*\s*$`,
+  String.raw`^\s*(tbd|tba|tbc|todo|unknown|n\/a|none|null|nil|undefined|placeholder|pending|same|same as (before|above|last time)|\?+|x{3,}|-+|\.{3}|…|${FOREIGN_FILLERS})[.!。]*\s*$`,
   'iu',
 );
 /** `NA` without the slash (also `N.A.`): "N/A" in most arguments, but a code in some (`CODE_WORDS`). */

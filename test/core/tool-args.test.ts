@@ -219,6 +219,18 @@ describe('checkToolArgs', () => {
     expect(slotUnderPattern).toMatchObject({ arg: 'ticket', placeholder: true });
   });
 
+  it("takes only the docs' caps forms of your- and dunder slots, and leaves handles and names that merely begin with your or __ alone", () => {
+    // Prepare: docs-style slots; then a shop handle, a workspace name, Pinecone's default namespace, Firestore's __name__
+    const slots = ['YOUR_CUSTOMER_ID', 'your-api-key', 'your_api_key', 'your-id-here', 'your-token', '__USER_ID__'];
+    const ids = ['your-style-boutique', 'your_move_chess', '__default__', '__name__', 'Your-Shop'];
+    // Act
+    const slotErrors = slots.map((value) => check({ shop_id: value })[0]);
+    const idErrors = ids.flatMap((value) => check({ shop_id: value }));
+    // Assess
+    expect(slotErrors.map((e) => [e?.got, e?.placeholder])).toEqual(slots.map((value) => [JSON.stringify(value), true]));
+    expect(idErrors).toEqual([]);
+  });
+
   it('fails placeholders written in the most common languages as their English words, and leaves real names alone', () => {
     // Prepare: "unknown", "N/A", "TBD" and a referential description in German, Spanish, French, Portuguese, Italian, Dutch, Russian, Chinese, Japanese, Korean
     const fillers = ['unbekannt', 'k.A.', 'k. A.', 'desconocido', 'Desconocida', 'inconnu', 'desconhecido', 'sconosciuto', 'onbekend', 'неизвестно', 'Неизвестно.', '未知', '不明', '未定', '待定', '미정'];
