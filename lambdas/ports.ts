@@ -55,6 +55,12 @@ export interface SubjectCommit {
    * no drain running meanwhile sends one as a live alert.
    */
   readonly alreadyAlerted?: true;
+  /**
+   * The catalog kind the state is listed under (`SubjectCatalog.subjects`) instead of its key's: an
+   * alert state the sweep must look at with no run is listed as `alert-due` (`ALERT_DUE_CATALOG`), so
+   * that it finds those few without reading every alert state. Each write says it again (absent: the key's).
+   */
+  readonly listedAs?: string;
 }
 
 export type CommitResult = 'committed' | 'conflict';
@@ -87,7 +93,8 @@ export interface StateStore {
 /** Lists the stored subjects of a kind, with their state. */
 export interface SubjectCatalog {
   /**
-   * Every subject whose state key is `<stateKind>#<name>`, e.g. all `job` subjects, with its state
+   * Every subject whose state key is `<stateKind>#<name>`, e.g. all `job` subjects (or whose last
+   * write listed it as `stateKind`, `SubjectCommit.listedAs`, and then only under it), with its state
    * as stored now, past any cache of this process: the sweep judges what did not happen from it,
    * and a state other invocations wrote since this one last read it may hold a run that is overdue.
    */

@@ -21,7 +21,11 @@ export const TABLE_SCHEMA = {
   /** Findings by subject (`<kind>#<subject>`), for status queries. */
   subjectIndex: 'by-subject',
   subjectKey: 'subject_key',
-  /** Sparse, keys only: state items carry `catalog = <kind>` (job, agent, …), to list a kind's subjects. */
+  /**
+   * Sparse, keys only: state items carry `catalog = <kind>` (job, agent, …), to list a kind's subjects;
+   * an alert state the sweep must look at with no run (flapping, a notice pending) carries `alert-due`
+   * instead (`SubjectCommit.listedAs`), so that the sweep lists those few rather than every alert state.
+   */
   catalogIndex: 'catalog',
   catalogKey: 'catalog',
 } as const;

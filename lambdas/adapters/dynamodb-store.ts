@@ -664,11 +664,11 @@ export function storedState(item: Record<string, unknown>): unknown {
 }
 
 /** The item holding a subject's state, as a commit writes it. */
-function stateItem(change: Pick<SubjectCommit, 'key' | 'expectedVersion' | 'state' | 'expiresAt'>, now: number) {
+function stateItem(change: Pick<SubjectCommit, 'key' | 'expectedVersion' | 'state' | 'expiresAt' | 'listedAs'>, now: number) {
   return {
     pk: `STATE#${change.key}`,
     sk: 'STATE',
-    [TABLE_SCHEMA.catalogKey]: change.key.slice(0, change.key.indexOf('#')),
+    [TABLE_SCHEMA.catalogKey]: change.listedAs ?? change.key.slice(0, change.key.indexOf('#')),
     version: change.expectedVersion + 1,
     ...stateData(change.state),
     updated_at: now,

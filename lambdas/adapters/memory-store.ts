@@ -20,6 +20,8 @@ import type {
  */
 export class MemoryAuditStore extends FindingsInMemory implements StateStore, FindingStore, RunRecordStore, SubjectCatalog {
   private readonly states = new Map<string, Versioned<unknown>>();
+  /** The catalog kind of the states whose last write listed them as another than their key's (`SubjectCommit.listedAs`). */
+  private readonly listedAs = new Map<string, string>();
   /** Run records by subject, then by run id (a run is recorded once, however often its batch is delivered). */
   private readonly runRecords = new Map<string, Map<string, RunRecord>>();
 
@@ -34,7 +36,7 @@ export class MemoryAuditStore extends FindingsInMemory implements StateStore, Fi
 
   async subjects(stateKind: string): Promise<Array<{ key: string; state: unknown; version: number }>> {
     return [...this.states]
-      .filter(([key]) => key.startsWith(`${stateKind}#`))
+      .filter(([key]) => (this.listedAs.get(key) ?? key.slice(0, key.indexOf('#'))) === stateKind)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, v]) => ({ key, state: v.state, version: v.version }));
   }
@@ -48,6 +50,8 @@ export class MemoryAuditStore extends FindingsInMemory implements StateStore, Fi
     const current = this.states.get(change.key)?.version ?? 0;
     if (current !== change.expectedVersion) return 'conflict';
     this.states.set(change.key, { state: keptState(change.state), version: current + 1 });
+    if (change.listedAs !== undefined) this.listedAs.set(change.key, change.listedAs);
+    else this.listedAs.delete(change.key);
     for (const f of change.findings) this.findings.add(f, change.alreadyAlerted === true);
     for (const r of change.records) {
       const key = `${r.subject_kind}#${r.subject}`;

@@ -22,7 +22,9 @@ import { parseTime } from './parse-time.ts';
  * fewer than half as many end it, as does a cooldown without a switch that is also longer than the
  * subject's pace (its gaps between switches since flapping last settled, for a steady failure the
  * longest left out: `settledBy`; a steady failure is then alerted, reminded and escalated as any, a
- * steady health recovers); only switches after that settle (`settledAt`) can start it again. A flapping notice is held (counted as snoozed) while a snooze or maintenance
+ * steady health recovers); only switches after that settle (`settledAt`) can start it again. The sweep
+ * judges a quiet subject so at its own time (`judgedAtNow`), so flapping that ended with the runs
+ * (a job that runs only on weekdays) settles without waiting for the next run. A flapping notice is held (counted as snoozed) while a snooze or maintenance
  * window covers every detector it names; the first switch after it ends sends it. After an alert, `recovery_runs` healthy runs in a row (not flapping) send a
  * recovery notice and end the episode: the next failure alerts at once.
  */
@@ -357,6 +359,12 @@ export function decideAlerts(
     readonly outcomes: readonly RunOutcome[];
     /** Outcomes of runs recorded before (read back for a redelivered batch): only those after `outcomesThrough` are applied. */
     readonly replayed?: readonly RunOutcome[];
+    /**
+     * The sweep's look (time-driven, no run needed): a flapping subject with no switch from its last one
+     * to `now` is judged as a run then would judge it (settled once quiet for the cooldown and longer than
+     * its pace), and, healthy for `recovery_runs`, gets its recovery notice without waiting for its next run.
+     */
+    readonly judgedAtNow?: boolean;
   },
   ctx: PolicyContext,
 ): PolicyResult {
@@ -447,6 +455,7 @@ export function decideAlerts(
     changed = true;
     decideFinding(step.candidate!);
   }
+  if (input.judgedAtNow && settleQuiet()) changed = true;
 
   for (const { alert, key } of planned.values()) {
     if (alert.coalesced > 0) decide(key, { ...decided[key], coalesced: alert.coalesced });
@@ -578,12 +587,9 @@ export function decideAlerts(
         addNotice('flapping', outcome.at, severity, names, { transitions: transitions.length, window_hours: 24, suppressed: 0 });
         openWith(severity, names[0] ?? 'flapping', outcome.at);
       }
-    } else if (flapping && (transitions.length < Math.ceil(options.flappingTransitions / 2) || (!switched && settledBy(outcome.at - next.since, status, transitions, next.settledAt, options.cooldownMs)))) {
+    } else if (flapping && flappingOver(next, outcome.at, switched, options)) {
       // Settled: judged before any reminder, so a switch after a quiet day ends flapping and its failure is alerted.
-      // A subject steady for a cooldown and for longer than its pace (the gaps between the switches since the last settle,
-      // for a steady failure the longest left out: `settledBy`) has settled too: a steady failure goes on as any failure (cooldown reminders, escalation),
-      // a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown of 1 h; bursts with healthy hours between) does not.
-      next = { status: next.status, since: next.since, healthyRuns: next.healthyRuns, transitions: next.transitions, settledAt: outcome.at };
+      next = settledHealth(next, outcome.at);
     } else if (flapping && switched && (flapping.lastSentAt === undefined || now - flapping.lastSentAt >= options.cooldownMs)) {
       const names = open?.detectors ?? Object.keys(detectors);
       const severity = open?.severity ?? severityOfDetectors(names);
@@ -599,14 +605,33 @@ export function decideAlerts(
         next = { ...next, flapping: { since: flapping.since, lastSentAt: now, suppressed: 0 } };
       }
     }
-    if (outcome.healthy && open && next.healthyRuns >= options.recoveryRuns && !next.flapping) {
-      const suppressed = Object.values(detectors).reduce((n, e) => n + e.suppressed, 0);
-      addNotice('recovery', outcome.at, open.severity, open.detectors, { healthy_runs: next.healthyRuns, open_since: isoTime(open.since), suppressed, ...(outcome.run_id ? { last_run_id: outcome.run_id } : {}) });
-      open = undefined;
-      for (const d of Object.keys(detectors)) delete detectors[d];
-    }
+    if (outcome.healthy && !next.flapping) recoverIfDue(next, outcome.at, outcome.run_id);
     health = next;
     return touched || !sameHealth(before, next);
+  }
+
+  /**
+   * The sweep's look at a flapping subject with no run outcome since its last switch (`judgedAtNow`):
+   * quiet up to `now` for as long as a run then would find settled (`flappingOver`), its flapping ends
+   * now, and a healthy one gets its recovery notice; its next run then finds the episode closed. True
+   * when the state changed.
+   */
+  function settleQuiet(): boolean {
+    if (!health?.flapping || now < health.since) return false;
+    const quiet: SubjectHealth = { ...health, transitions: transitionsAt(health.transitions, now, false) };
+    if (!flappingOver(quiet, now, false, options)) return false;
+    health = settledHealth(quiet, now);
+    if (health.status === 'healthy') recoverIfDue(health, now);
+    return true;
+  }
+
+  /** After `recovery_runs` healthy runs in a row (not flapping), the open episode ends with a recovery notice (`at`: the run, or the sweep that found it settled). */
+  function recoverIfDue(healthy: SubjectHealth, at: number, runId?: string): void {
+    if (!open || healthy.healthyRuns < options.recoveryRuns) return;
+    const suppressed = Object.values(detectors).reduce((n, e) => n + e.suppressed, 0);
+    addNotice('recovery', at, open.severity, open.detectors, { healthy_runs: healthy.healthyRuns, open_since: isoTime(open.since), suppressed, ...(runId ? { last_run_id: runId } : {}) });
+    open = undefined;
+    for (const d of Object.keys(detectors)) delete detectors[d];
   }
 
   /**
@@ -668,6 +693,24 @@ function switchesAfter(transitions: readonly number[], settledAt: number | undef
 }
 
 /**
+ * Whether a flapping subject's flapping is over at `at` (its transitions those within 24 h of `at`):
+ * fewer than half the threshold's switches, or, with no switch at `at`, steady for a cooldown and for
+ * longer than its pace (the gaps between the switches since the last settle, for a steady failure the
+ * longest left out: `settledBy`). A steady failure then goes on as any failure (cooldown reminders,
+ * escalation), a steady health to its recovery; a job switching at its own pace (every 2 h, a cooldown
+ * of 1 h; bursts with healthy hours between) does not.
+ */
+function flappingOver(health: SubjectHealth, at: number, switched: boolean, options: AlertPolicyOptions): boolean {
+  if (health.transitions.length < Math.ceil(options.flappingTransitions / 2)) return true;
+  return !switched && settledBy(at - health.since, health.status, health.transitions, health.settledAt, options.cooldownMs);
+}
+
+/** The health once flapping settled at `at`: no longer flapping, and only switches after `at` can start it again. */
+function settledHealth(health: SubjectHealth, at: number): SubjectHealth {
+  return { status: health.status, since: health.since, healthyRuns: health.healthyRuns, transitions: health.transitions, settledAt: at };
+}
+
+/**
  * Whether a flapping subject `quietMs` without a switch (in `status`) has settled: quiet for a
  * cooldown, and for longer than its pace, the gaps between its switches within 24 h after `settledAt`
  * (a job that switches every 2 h with a cooldown of 1 h is still flapping 1 h after a switch). A steady
@@ -717,6 +760,19 @@ export function mayNoticeFlapping(state: AlertState | undefined, outcomes: numbe
   if (outcomes === 0) return false;
   const health = state?.health;
   return health?.flapping !== undefined || (health?.transitions.length ?? 0) + outcomes >= options.flappingTransitions;
+}
+
+/**
+ * The catalog an alert state is listed under while the sweep must look at it with no run (`subjects`):
+ * flapping (it may settle while quiet), or holding a notice not known to be sent (published again once
+ * its lease is over). Other alert states are listed under their key's kind, `alert`, and never read
+ * by the sweep, so that it reads these few rather than every subject's alert state each 5 minutes.
+ */
+export const ALERT_DUE_CATALOG = 'alert-due';
+
+/** The catalog an alert state is written under: `ALERT_DUE_CATALOG` while the sweep must look at it, else its key's (undefined). */
+export function alertStateCatalog(state: AlertState): string | undefined {
+  return state.health?.flapping !== undefined || state.notices.length > 0 ? ALERT_DUE_CATALOG : undefined;
 }
 
 /** Removes sent notices from the state (after their message went out). */

@@ -4,6 +4,7 @@ import {
   type AlertCandidate,
   alertPolicyOptions,
   type AlertState,
+  alertStateCatalog,
   alertStateKey,
   capAlerts,
   decideAlerts,
@@ -55,6 +56,13 @@ export interface DeliveryOptions {
   readonly replayed?: readonly ReplayedSpan[];
   /** How an alert-state write that lost to a concurrent writer is retried (the invocation's time left); default: `UNTIMED_BUDGET_MS`. */
   readonly retry?: CommitRetry;
+  /**
+   * The sweep's delivery: the alert states it listed as due a look with no run (`ALERT_DUE_CATALOG`:
+   * flapping, or a notice pending), as read. Every subject of the delivery, these too, is then judged
+   * at the clock's now (`judgedAtNow`): flapping quiet for long enough settles and a healthy subject
+   * gets its recovery notice without waiting for its next run; a notice whose lease ran out is sent again.
+   */
+  readonly due?: readonly { readonly key: string; readonly state: unknown; readonly version: number }[];
 }
 
 const LEASE_MS = 60_000;
@@ -161,9 +169,13 @@ export async function deliverAlerts(
   // A redelivered span's subjects: their alert state is read with the others (a redelivery alone reads it).
   const replayedSpans = store.runs ? (options.replayed ?? []) : [];
   for (const span of replayedSpans) groupOf(span.subject_kind, span.subject);
+  const due = new Map((options.due ?? []).map((d) => [d.key, { state: d.state, version: d.version }]));
+  for (const { state } of due.values()) groupOf((state as AlertState).subject_kind, (state as AlertState).subject);
   if (groups.size === 0) return { sent: 0, failed: 0, errors: [], suppressed: 0, snoozed: 0, summarized: 0, abandoned: 0 };
 
-  const loaded = await store.load([...groups.keys()]);
+  // The due states were read as they were listed (past any cache): not read again.
+  const loaded = await store.load([...groups.keys()].filter((key) => !due.has(key)));
+  for (const [key, stored] of due) loaded.set(key, stored);
   await readBackRuns(store as RunRecordStore, replayedSpans, loaded, groupOf);
   // The stored snoozes are read when a finding or a flapping notice may be held by one (most batches
   // of runs alone need none), at most once. That is judged again from every state a decision starts
@@ -184,7 +196,7 @@ export async function deliverAlerts(
   // A bounded number of subjects' commits at once: an outage's thousands of subjects started
   // together queue in the SDK and hold every decision in memory at the same time.
   const decided = await settleLimited([...groups], PARALLEL_COMMITS, ([key, group]) =>
-    decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed }, contextFor, options.retry ?? {}),
+    decideAndCommit(store, key, loaded.get(key), group, { candidates: group.candidates, outcomes: group.outcomes, replayed: group.replayed, judgedAtNow: options.due !== undefined }, contextFor, options.retry ?? {}),
   );
   // What each subject's alert state is after this invocation's write: where sent notices are settled from.
   const written = new Map([...groups.keys()].map((key, i) => [key, decided[i].stored]));
@@ -308,7 +320,7 @@ function decideAndCommit(
   key: string,
   first: Versioned<unknown> | undefined,
   subject: { subject: string; subject_kind: SubjectKind },
-  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[] },
+  input: { candidates: readonly AlertCandidate[]; outcomes: readonly RunOutcome[]; replayed: readonly RunOutcome[]; judgedAtNow: boolean },
   contextFor: (state: AlertState | undefined, outcomes: number) => Promise<PolicyContext> | PolicyContext,
   retry: CommitRetry,
 ): Promise<PolicyResult & { readonly stored: Versioned<unknown> | undefined }> {
@@ -319,7 +331,7 @@ function decideAndCommit(
     const result = decideAlerts(state, subject, input, await contextFor(state, input.outcomes.length + input.replayed.length));
     if (!result.changed) return { ...result, stored: current };
     const expectedVersion = current?.version ?? 0;
-    const outcome = await store.commit({ key, expectedVersion, state: result.state, findings: [], records: [] });
+    const outcome = await store.commit({ key, expectedVersion, state: result.state, findings: [], records: [], listedAs: alertStateCatalog(result.state) });
     if (outcome === 'committed') return { ...result, stored: { state: result.state, version: expectedVersion + 1 } };
     return CONFLICT;
   });
@@ -337,7 +349,7 @@ async function commitSettled(store: StateStore, key: string, ids: readonly strin
       if (!current) return undefined;
       const next = settleNotices(current.state as AlertState, ids);
       if (next === current.state) return undefined;
-      return (await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [] })) === 'committed' ? undefined : CONFLICT;
+      return (await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [], listedAs: alertStateCatalog(next) })) === 'committed' ? undefined : CONFLICT;
     });
   } catch (error) {
     if (!(error instanceof CommitConflictError)) throw error;

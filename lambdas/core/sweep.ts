@@ -7,6 +7,7 @@ import { type DeliveryResult, deliverAlerts } from './alerts.ts';
 import type { Finding } from './findings.ts';
 import type { CommitRetry } from './commit-retry.ts';
 import { type SubjectReducer, sweepSubjects } from './pipeline.ts';
+import { ALERT_DUE_CATALOG } from './alert-policy.ts';
 import { REDUCERS } from './reducers.ts';
 
 export interface SweepDeps {
@@ -78,7 +79,10 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
     findings: [...subjects.findings, ...roots.findings],
     conflicts: subjects.conflicts + roots.conflicts,
   };
-  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry });
+  // Alert states due a look with no run (flapping, a notice pending), listed from a sparse catalog rather than
+  // read all: flapping quiet for long enough settles, and a healthy subject recovers, without waiting for its next run.
+  const due = await deps.store.subjects(ALERT_DUE_CATALOG);
+  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   const awaitingRetry = await deps.store.alertsAwaitingRetry();
   return { subjects: result.subjects, subjectsLeft: subjects.left, kindsLeft: subjects.kindsLeft, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };

@@ -1,9 +1,14 @@
+import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { validateConfig } from '../../lambdas/config.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { createSweepHandler } from '../../lambdas/handlers/sweep.ts';
+import { createIngestHandler } from '../../lambdas/handlers/ingest.ts';
+import { encodePayload } from '../../lambdas/demo/cloudwatch-payload.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import type { AlertState } from '../../lambdas/core/alert-policy.ts';
 import type { CommitResult, SubjectCommit } from '../../lambdas/ports.ts';
 import { run } from '../helpers/events.ts';
 
@@ -36,5 +41,93 @@ describe('the sweep Lambda when ingest keeps winning a subject\'s writes', () =>
     expect((await report).subjectsLeft).toBe(1);
     expect(deliveryStartedWith).toBeGreaterThanOrEqual(20_000);
     expect(sent).toEqual(['missed-run nightly-backup']);
+  });
+});
+
+/**
+ * The ingest and sweep handlers sharing a store and a sink that notes when each message went out (the
+ * sink fails while `failSends` is above 0). A business-hours job every 15 minutes flaps on Friday
+ * afternoon (failing at 13:00, 13:30, 14:00 and 14:15) and is healthy from 14:30 to 17:00; another job
+ * failed once at 09:05 and recovered (its alert state neither flapping nor holding a notice).
+ */
+async function quietAfterFlapping() {
+  const config = validateConfig({});
+  const store = new MemoryAuditStore();
+  const env = { now: 0, failSends: 0 };
+  const sent: Array<{ at: string; kind: string; title: string }> = [];
+  const send = async (m: AlertMessage) => {
+    if (env.failSends > 0 && env.failSends--) throw new Error('SNS is down');
+    sent.push({ at: new Date(env.now).toISOString(), kind: m.kind, title: m.title });
+  };
+  const deps = { store, sink: { publish: async () => undefined, send }, config, clock: { now: () => env.now } };
+  const ingest = createIngestHandler(() => deps, () => undefined);
+  const sweepHandler = createSweepHandler(() => deps);
+  let id = 0;
+  const deliver = async (job: string, start: number, exitCode: number) => {
+    const end = start + 60_000;
+    const line = (ts: number, body: Record<string, unknown>) => ({ id: String(++id), timestamp: ts, message: JSON.stringify({ ts: new Date(ts).toISOString(), job, run_id: `${job}-${start}`, ...body }) });
+    env.now = end + 1000;
+    await ingest(encodePayload({ messageType: 'DATA_MESSAGE', owner: '123456789012', logGroup: '/jobs/cron', logStream: 'host-1', subscriptionFilters: ['f'],
+      logEvents: [line(start, { type: 'run.start' }), line(end, { type: 'run.end', exit_code: exitCode, duration_ms: 60_000, output_bytes: 20 })] }) as CloudWatchLogsEvent);
+  };
+  const sweep = async (iso: string) => {
+    env.now = Date.parse(iso);
+    return sweepHandler();
+  };
+  const friday = Date.parse('2026-10-09T09:00:00Z');
+  const failing = new Set(['13:00', '13:30', '14:00', '14:15']);
+  for (let t = friday; t <= friday + 8 * 3_600_000; t += 15 * 60_000) await deliver('invoice-sync', t, failing.has(new Date(t).toISOString().slice(11, 16)) ? 1 : 0);
+  for (const [hm, exitCode] of [['09:05', 1], ['10:05', 0], ['11:05', 0], ['12:05', 0]] as const) await deliver('report-mail', Date.parse(`2026-10-09T${hm}:00Z`), exitCode);
+  const alertState = async () => (await store.load(['alert#job#invoice-sync'])).get('alert#job#invoice-sync')?.state as AlertState;
+  return { store, env, sent: () => sent.filter((m) => m.title.includes('invoice-sync')), deliver, sweep, alertState };
+}
+
+const FLAPPED = [
+  { at: '2026-10-09T13:01:01.000Z', kind: 'finding', title: '[HIGH] run-failed: invoice-sync' },
+  { at: '2026-10-09T14:31:01.000Z', kind: 'flapping', title: '[HIGH] flapping: invoice-sync (6 switches in 24 h)' },
+];
+
+describe('the sweep Lambda and a job that stopped flapping with no run since', () => {
+  it('ends the flapping once it has been quiet for the cooldown and sends the recovery notice then, once, reading only the alert states flapping or with a notice pending', async () => {
+    // Prepare
+    const { store, sent, deliver, sweep, alertState } = await quietAfterFlapping();
+    const readBySweeps: string[] = [];
+    const [load, subjects] = [store.load.bind(store), store.subjects.bind(store)];
+    let sweeping = false;
+    store.load = async (keys) => ((sweeping && readBySweeps.push(...keys)), load(keys));
+    store.subjects = async (kind) => {
+      const listed = await subjects(kind);
+      if (sweeping) readBySweeps.push(...listed.map((s) => s.key));
+      return listed;
+    };
+    // Act: sweeps every 10 minutes from Friday 17:10 to Saturday 03:00, then the Monday 09:00 run and a sweep after it.
+    sweeping = true;
+    for (let t = Date.parse('2026-10-09T17:10:00Z'); t <= Date.parse('2026-10-10T03:00:00Z'); t += 10 * 60_000) await sweep(new Date(t).toISOString());
+    sweeping = false;
+    await deliver('invoice-sync', Date.parse('2026-10-12T09:00:00Z'), 0);
+    await sweep('2026-10-12T09:05:00Z');
+    // Assess: the recovery went out with the first sweep 6 hours (the cooldown) after the last switch (the 14:30 run, ended 14:31), and never again.
+    expect(sent()).toEqual([...FLAPPED, { at: '2026-10-09T20:40:00.000Z', kind: 'recovery', title: '[RECOVERED] invoice-sync healthy for 11 runs' }]);
+    const state = await alertState();
+    expect([state.open, state.notices, state.health?.status, state.health?.flapping]).toEqual([undefined, [], 'healthy', undefined]);
+    expect(readBySweeps).toContain('alert#job#invoice-sync');
+    expect(readBySweeps).not.toContain('alert#job#report-mail');
+  });
+
+  it('sends the recovery notice again with a later sweep when the sweep that decided it failed to send it, and once', async () => {
+    // Prepare
+    const { env, sent, deliver, sweep, alertState } = await quietAfterFlapping();
+    // Act: the 20:40 sweep's send fails; sweeps at 20:45 and 20:50, the Monday run.
+    env.failSends = 1;
+    const failed = await sweep('2026-10-09T20:40:00Z');
+    const pending = (await alertState()).notices.map((n) => n.kind);
+    await sweep('2026-10-09T20:45:00Z');
+    await sweep('2026-10-09T20:50:00Z');
+    await deliver('invoice-sync', Date.parse('2026-10-12T09:00:00Z'), 0);
+    // Assess
+    expect(failed.alerts.failed).toBe(1);
+    expect(pending).toEqual(['recovery']);
+    expect(sent()).toEqual([...FLAPPED, { at: '2026-10-09T20:45:00.000Z', kind: 'recovery', title: '[RECOVERED] invoice-sync healthy for 11 runs' }]);
+    expect((await alertState()).notices).toEqual([]);
   });
 });

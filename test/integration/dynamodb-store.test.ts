@@ -117,6 +117,22 @@ describe('DynamoAuditStore against DynamoDB Local', () => {
     expect(await store.subjects('agent')).toEqual([]);
   });
 
+  it('lists a state under the catalog kind its last write named (listedAs) and only there: the sweep queries the alert states due a look, not all', async () => {
+    // Prepare
+    const { store } = await freshDynamoStore();
+    await store.commit({ key: 'alert#job#steady', expectedVersion: 0, state: { flapping: false }, findings: [], records: [] });
+    await store.commit({ key: 'alert#job#flaky', expectedVersion: 0, state: { flapping: true }, findings: [], records: [], listedAs: 'alert-due' });
+    // Act
+    const dueWhileFlapping = await store.subjects('alert-due');
+    const alertWhileFlapping = (await store.subjects('alert')).map((s) => s.key);
+    await store.commit({ key: 'alert#job#flaky', expectedVersion: 1, state: { flapping: false }, findings: [], records: [] });
+    // Assess
+    expect(dueWhileFlapping).toEqual([{ key: 'alert#job#flaky', state: { flapping: true }, version: 1 }]);
+    expect(alertWhileFlapping).toEqual(['alert#job#steady']);
+    expect(await store.subjects('alert-due')).toEqual([]);
+    expect((await store.subjects('alert')).map((s) => s.key)).toEqual(['alert#job#flaky', 'alert#job#steady']);
+  });
+
   it('stores findings with the state, each once, pending until alerted', async () => {
     const { store } = await freshDynamoStore();
     const f = finding('2026-10-05T02:31:07Z');
