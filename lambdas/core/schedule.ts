@@ -29,27 +29,63 @@ const CLOCK_BACK_MAX_MS = 3 * HOUR;
  * croner computes wall-clock times), at most `limit` of them. When the clock goes back, a
  * fixed-time schedule (`0 2,3 * * *`, `15 1-6 * * *`) is expected once at a repeated wall time,
  * the first: cron runs only jobs whose minute or hour field starts with `*` again in the repeated
- * hour, and croner would name the repeated time of a range or a list twice.
+ * hour, and croner would name the repeated time of a range or a list twice. When the clock goes
+ * forward, a fixed-time schedule is expected at the change once for each wall time it names in the
+ * skipped interval (`0,30 1 * * *` in Europe/London twice at 01:00Z on 29 March 2026): cron (Vixie,
+ * cronie) runs fixed-time jobs once for each skipped minute they match, right after the change,
+ * while croner maps some such times to the change and drops others (those of a list or a range).
  */
 export function expectedStarts(schedule: string, timezone: string | undefined, after: number, until: number, limit = 1000): number[] {
   const zone = timezone ?? 'UTC';
   const runs = cronRuns(schedule, zone);
-  const wallTimes = isFixedTime(schedule) && zone !== 'UTC' ? new Set<string>() : undefined;
+  const wallTimes = isFixedTime(schedule) && zone !== 'UTC' ? new Set<number>() : undefined;
   const times: number[] = [];
   // The times just before the window are read too, so that a repeat of one of them is known.
   let cursor = wallTimes ? after - CLOCK_BACK_MAX_MS : after;
+  let offset = wallTimes ? runs.wallTime(cursor) - cursor : 0;
   while (times.length < limit) {
     const next = runs.nextAfter(cursor);
-    if (next === undefined || next > until) break;
-    cursor = next;
+    if (next === undefined) break;
     if (wallTimes) {
-      const wall = runs.wallClock(next);
+      const wall = runs.wallTime(next);
+      const skipped = wall - next > offset ? clockForward(schedule, zone, cursor, next) : undefined;
+      offset = wall - next;
+      if (skipped) {
+        for (let i = 0; i < skipped.runs && times.length < limit; i++) if (skipped.at > after && skipped.at <= until) times.push(skipped.at);
+        // A time croner gave for a wall time the change skipped is one of those runs.
+        if (!skipped.matchesNext) {
+          if (next > until) break;
+          cursor = next;
+          continue;
+        }
+      }
+      if (next > until || times.length >= limit) break;
+      cursor = next;
       if (wallTimes.has(wall)) continue;
       wallTimes.add(wall);
+    } else {
+      if (next > until) break;
+      cursor = next;
     }
     if (next > after) times.push(next);
   }
   return times;
+}
+
+/**
+ * The clock change forward in `(from, to]` of a zone and how many of the wall times it skipped a
+ * fixed-time schedule names (each run once by cron at the change), and whether the schedule names
+ * the wall time at `to` (a time croner gives at the change may stand for a skipped one instead).
+ */
+function clockForward(schedule: string, zone: string, from: number, to: number): { at: number; runs: number; matchesNext: boolean } {
+  const at = clockChangeIn(zone, from, to);
+  const wallBefore = wallTime(zone, at - MINUTE) + MINUTE;
+  const wallAfter = wallTime(zone, at);
+  // The schedule read on wall times written as UTC times.
+  const wallClockCron = cronFor(`UTC ${schedule}`, schedule, 'UTC');
+  let runs = 0;
+  for (let wall = wallBefore; wall < wallAfter; wall += MINUTE) if (wallClockCron.match(new Date(wall))) runs++;
+  return { at, runs, matchesNext: wallClockCron.match(new Date(wallTime(zone, to))) };
 }
 
 /**
@@ -71,7 +107,8 @@ const cachedCrons = new Map<string, Cron>();
  */
 interface CronRuns {
   nextAfter(t: number): number | undefined;
-  wallClock(t: number): string;
+  /** The zone's wall-clock time at a time, as the UTC time that reads the same (wallTime). */
+  wallTime(t: number): number;
 }
 
 function cronRuns(schedule: string, zone: string): CronRuns {
@@ -79,10 +116,10 @@ function cronRuns(schedule: string, zone: string): CronRuns {
   const cached = recentlyUsed(cachedCronRuns, key);
   if (cached) return cached;
   const next = new Map<number, number | undefined>();
-  const walls = new Map<number, string>();
+  const walls = new Map<number, number>();
   const runs: CronRuns = {
     nextAfter: (t) => memoized(next, t, () => cronFor(key, schedule, zone).nextRun(new Date(t))?.getTime()),
-    wallClock: (t) => memoized(walls, t, () => wallClockFormatter(zone).format(t)),
+    wallTime: (t) => memoized(walls, t, () => wallTime(zone, t)),
   };
   keep(cachedCronRuns, key, runs, SCHEDULES_WITH_TIMES);
   return runs;

@@ -131,7 +131,8 @@ export const missedRunDetector: AbsenceDetector = {
   },
   check(input) {
     const drafts = [];
-    for (const expected of unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous, input.startsFromEnd)) {
+    // Runs cron makes together (at a change forward, one for each skipped time) share an expected time: it is reported once.
+    for (const expected of new Set(unmatchedExpected(input.expected, input.following ?? [], input.starts, input.earlyMs, input.graceMs, input.previous, input.startsFromEnd))) {
       const where = input.timezone && input.timezone !== 'UTC' ? ` (${input.timezone})` : '';
       drafts.push({
         subject: input.job,

@@ -33,6 +33,31 @@ describe('expected starts of a cron schedule', () => {
     expect(times.map((t) => iso(t).slice(11, 16))).toEqual(expected);
   });
 
+  it.each([
+    ['one time', '30 1 * * *', 'Europe/London', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z', ['01:00']],
+    ['a minute list, both times skipped: once each', '0,30 1 * * *', 'Europe/London', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z', ['01:00', '01:00']],
+    ['an hour list', '30 2,3 * * *', 'America/New_York', '2026-03-07T12:00:00Z', '2026-03-08T12:00:00Z', ['07:00', '07:30']],
+    ['an hour range', '15 1-6 * * *', 'Europe/Berlin', '2026-03-28T21:00:00Z', '2026-03-29T03:00:00Z', ['00:15', '01:00', '01:15', '02:15']],
+    ['a skipped time and the first after the change', '0 1,2 * * *', 'Europe/London', '2026-03-28T12:00:00Z', '2026-03-29T12:00:00Z', ['01:00', '01:00']],
+    ['a half-hour change, one time skipped', '15,45 2 * * *', 'Australia/Lord_Howe', '2026-10-03T12:00:00Z', '2026-10-04T00:00:00Z', ['15:30', '15:45']],
+    ['a half-hour change, both times skipped', '0,15 2 * * *', 'Australia/Lord_Howe', '2026-10-03T12:00:00Z', '2026-10-04T00:00:00Z', ['15:30', '15:30']],
+    ['a wildcard minute, which cron does not run for the skipped hour', '*/30 2 * * *', 'Europe/Berlin', '2026-03-28T21:00:00Z', '2026-03-29T03:00:00Z', []],
+  ])('expects the run cron makes right after the spring change for each skipped time, for %s (%s)', (_, schedule, timezone, after, until, expected) => {
+    // Act
+    const times = expectedStarts(schedule, timezone, Date.parse(after), Date.parse(until));
+    // Assess: UTC hours and minutes; cron (Vixie, cronie) runs a fixed-time job once for each skipped minute it names, at the change
+    expect(times.map((t) => iso(t).slice(11, 16))).toEqual(expected);
+  });
+
+  it('expects the catch-up run at the change in a window that ends at it, and none in one that begins at it', () => {
+    // Act
+    const ending = expectedStarts('0,30 1 * * *', 'Europe/London', Date.parse('2026-03-28T12:00:00Z'), Date.parse('2026-03-29T01:00:00Z'));
+    const beginning = expectedStarts('0,30 1 * * *', 'Europe/London', Date.parse('2026-03-29T01:00:00Z'), Date.parse('2026-03-30T00:30:00Z'));
+    // Assess
+    expect(ending.map(iso)).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-29T01:00:00.000Z']);
+    expect(beginning.map(iso)).toEqual(['2026-03-30T00:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+  });
+
   it('defaults to UTC, excludes the lower bound and includes the upper one', () => {
     const times = expectedStarts('5 * * * *', undefined, Date.parse('2026-10-01T00:05:00Z'), Date.parse('2026-10-01T03:05:00Z'));
     expect(times.map(iso)).toEqual(['2026-10-01T01:05:00.000Z', '2026-10-01T02:05:00.000Z', '2026-10-01T03:05:00.000Z']);
@@ -43,23 +68,41 @@ describe('expected starts of a cron schedule', () => {
   });
 
   describe('keeps its croner instances and times between calls, as a sweep every hour asks again', () => {
-    /** The times straight from a new croner instance, as expectedStarts read them before it kept any. */
+    /**
+     * The times straight from a new croner instance, as expectedStarts read them before it kept any:
+     * a fixed-time schedule's repeated wall times once, and at a change forward the wall times it
+     * skipped (found minute by minute) in place of croner's.
+     */
     const direct = (schedule: string, zone: string, after: number, until: number, limit = 1000) => {
       const cron = cronOf(schedule, { timezone: zone, paused: true });
       const fixed = !/^[*@]/.test(schedule) && !schedule.split(' ')[1].startsWith('*') && zone !== 'UTC';
       const format = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric' });
-      const walls = new Set<string>();
+      const wallOf = new Map<number, number>();
+      const wall = (t: number) => wallOf.get(t) ?? wallOf.set(t, Date.parse(`${format.format(t).replace(/(\d+)\/(\d+)\/(\d+), /, (_, m, d, y) => `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}T`)}:00Z`)).get(t)!;
+      const walls = new Set<number>();
       const times: number[] = [];
-      let cursor = new Date(fixed ? after - 3 * 60 * MIN : after);
+      let cursor = fixed ? after - 3 * 60 * MIN : after;
       while (times.length < limit) {
-        const next = cron.nextRun(cursor);
-        if (!next || next.getTime() > until) break;
-        cursor = next;
-        if (fixed) {
-          if (walls.has(format.format(next))) continue;
-          walls.add(format.format(next));
+        const next = cron.nextRun(new Date(cursor))?.getTime();
+        if (next === undefined) break;
+        let skippedNext = false;
+        if (fixed && wall(next) - next > wall(cursor) - cursor) {
+          const unchanged = (t: number) => wall(t) - t === wall(cursor) - cursor;
+          let at = cursor;
+          while (unchanged(at + 30 * MIN)) at += 30 * MIN;
+          for (at = Math.ceil(at / MIN) * MIN; unchanged(at); ) at += MIN;
+          const onWallClock = cronOf(schedule, { timezone: 'UTC', paused: true });
+          for (let w = wall(at - MIN) + MIN; w < wall(at); w += MIN) if (onWallClock.match(new Date(w)) && at > after && at <= until && times.length < limit) times.push(at);
+          skippedNext = !onWallClock.match(new Date(wall(next)));
         }
-        if (next.getTime() > after) times.push(next.getTime());
+        if (next > until || times.length >= limit) break;
+        cursor = next;
+        if (skippedNext) continue;
+        if (fixed) {
+          if (walls.has(wall(next))) continue;
+          walls.add(wall(next));
+        }
+        if (next > after) times.push(next);
       }
       return times;
     };
