@@ -126,7 +126,7 @@ const TEMPLATE =
  * in the languages agents most often answer in (`FOREIGN_FILLERS`): agents write in the user's language.
  */
 const FOREIGN_FILLERS = [
-  'unbekannt|k\\. ?a\\.?|keine angaben?|ausstehend', // German: "k.A." is "keine Angabe", N/A
+  'unbekannt|k\\. ?a\\.?|keine(?: angaben?)?|ausstehend', // German: "k.A." is "keine Angabe", N/A
   'desconocid[oa]|ningun[oa]|pendiente|n\\/d', // Spanish
   'inconnue?|aucune?|non disponible|n\\/d', // French
   'desconhecid[oa]|nenhum|pendente', // Portuguese
@@ -134,8 +134,8 @@ const FOREIGN_FILLERS = [
   'onbekend|n\\.v\\.t\\.', // Dutch
   'nieznan[ya]', // Polish
   'bilinmiyor', // Turkish
-  'неизвестн(?:о|ый|ая)|нет данных|н\\/д', // Russian
-  '未知|待定|不明|未定|미정|알 ?수 ?없음', // Chinese, Japanese, Korean
+  'неизвест\\p{L}*|нет(?: данных)?|н\\/д', // Russian: неизвестно, неизвестен, неизвестный, …
+  '未知|待定|暂无|无|不明|未定|なし|미정|없음|알 ?수 ?없음', // Chinese, Japanese, Korean
   'غير معروف|अज्ञात', // Arabic, Hindi
 ].join('|');
 const PLACEHOLDER_WORDS = new RegExp(

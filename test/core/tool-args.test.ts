@@ -248,6 +248,16 @@ describe('checkToolArgs', () => {
     expect([spanish.placeholder, german.placeholder, french.placeholder, person.placeholder]).toEqual([true, true, true, false]);
   });
 
+  it('fails the commonest words for "none" and every form of "unknown" in Chinese, Japanese, Korean, Russian and German', () => {
+    // Prepare: the usual Chinese N/A, Japanese and Korean "none", Russian "no" and the forms of неизвестн-, German "keine"
+    const fillers = ['无', '暂无', 'なし', '없음', 'нет', 'Нет.', 'неизвестен', 'неизвестна', 'неизвестны', 'неизвестное', 'неизвестного', 'keine', 'Keine'];
+    // Act
+    const errors = fillers.map((value) => check({ customer_id: value })[0]);
+    // Assess
+    expect(errors.map((e) => [e?.got, e?.placeholder])).toEqual(fillers.map((value) => [JSON.stringify(value), true]));
+    expect(check({ customer_id: 'Нестор' })).toEqual([]);
+  });
+
   it('fails the nil UUID and the schema type name "string" as ids never set, as the zero date is a date never set', () => {
     // Prepare
     const nil = '00000000-0000-0000-0000-000000000000';
