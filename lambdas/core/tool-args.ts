@@ -297,17 +297,32 @@ const PLAUSIBLE_YEARS_AHEAD = 100;
  * Epoch numbers by their digits, negative (before 1970) as positive: seconds have 9 to 11 (from 1973-03-03
  * on, or before 1966-10-31), milliseconds 12 to 14 (the same days; a number never reads both ways).
  * Fewer digits is no date: 0 (an epoch never set), a count of days, a `yyyymmdd` number (20261005);
+ * nor is a `yyyymmddHHMM(SS)` number (`isCompactDateTime`);
  * a day between 1966-10-31 and 1973-03-03 is written in ISO 8601.
  */
 const EPOCH_SECONDS_FROM = 1e8;
 const EPOCH_MS_FROM = 1e11;
 const EPOCH_MS_UNTIL = 1e14;
 
+/**
+ * Whether a 12- or 14-digit number is a `yyyymmddHHMM` or `yyyymmddHHMMSS` date-time of 1900–2199
+ * (`202612071030`, as several APIs write one), not epoch ms: read as ms it would be a day of 1976–1979
+ * or of the 26th century, and no one means those that way.
+ */
+function isCompactDateTime(value: number): boolean {
+  const text = String(value);
+  if (!Number.isInteger(value) || (text.length !== 12 && text.length !== 14)) return false;
+  const [y, mo, d, h, mi, sec] = [0, 4, 6, 8, 10, 12].map((at) => Number(text.slice(at, at + (at === 0 ? 4 : 2))));
+  if (y < 1900 || y > 2199 || h > 23 || mi > 59 || sec > 59) return false;
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  return day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+}
+
 /** A date value as epoch ms (a date alone, its midnight): ISO-8601 text, or epoch seconds / milliseconds. */
 function parseDateValue(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) {
     const digits = Math.abs(value);
-    if (digits >= EPOCH_MS_FROM && digits < EPOCH_MS_UNTIL) return value;
+    if (digits >= EPOCH_MS_FROM && digits < EPOCH_MS_UNTIL) return isCompactDateTime(value) ? undefined : value;
     if (digits >= EPOCH_SECONDS_FROM && digits < EPOCH_MS_FROM) return value * 1000;
     return undefined;
   }

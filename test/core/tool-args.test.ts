@@ -368,6 +368,22 @@ describe('checkToolArgs', () => {
     expect(check({ due: 631_152_000 }, { due: { date: { min: '1990-01-01', max: '1990-01-01' } } })).toEqual([]);
   });
 
+  it('fails a yyyymmddHHMM or yyyymmddHHMMSS number as not an ISO date instead of reading it as epoch ms of 1976 or of the 26th century', () => {
+    // Prepare: compact date-times of 1900–2199; then 12- and 14-digit epoch ms whose digits are no such date-time
+    const compact = { start_at: 202_612_071_030, due_date: 202_612_311_200, end_at: 20_261_207_103_000, old_at: 190_001_010_000 };
+    const epochMs = { birth_at: 631_152_000_000, sent_at: 1_790_812_807_000, night_at: 202_612_312_460 };
+    // Act
+    const compactErrors = check(compact);
+    const configured = check({ due: 202_612_071_030 }, { due: { date: {} } });
+    const epochErrors = check(epochMs);
+    // Assess
+    expect(compactErrors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual(
+      Object.entries(compact).map(([arg, value]) => [arg, `${value}, which is not an ISO date.`]),
+    );
+    expect(configured.map((e) => e.message.split('; got ')[1])).toEqual(['202612071030, which is not an ISO date.']);
+    expect(epochErrors).toEqual([]);
+  });
+
   it('takes any time of the last plausible day, as a configured max takes its whole day', () => {
     // Prepare: the last plausible day (100 years ahead of 2026) as a date, at noon and at its last second, in text and epoch seconds
     const lastSecond = Date.UTC(2126, 11, 31, 23, 59, 59) / 1000;
