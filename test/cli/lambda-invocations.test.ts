@@ -382,7 +382,7 @@ describe("an older runtime's invocation that crashed: Lambda writes `Process exi
   const start = { at: t('2019-03-01T10:00:00.100Z'), stream, message: `START RequestId: ${R} Version: $LATEST` };
   const end = { at: t('2019-03-01T10:00:01.240Z'), stream, message: `END RequestId: ${R}` };
   const report = { at: t('2019-03-01T10:00:01.241Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 1140.55 ms\tBilled Duration: 1200 ms\tMemory Size: 128 MB\tMax Memory Used: 40 MB\t` };
-  const exitedBefore = { at: t('2019-03-01T10:00:01.234Z'), stream, message: `2019-03-01T10:00:01.234Z\t${R}\tProcess exited before completing request` };
+  const exitedBefore = { at: t('2019-03-01T10:00:01.234Z'), stream, message: `2019-03-01T10:00:01.234Z ${R} Process exited before completing request` };
   const exitedAfter = { at: t('2019-03-01T10:00:01.242Z'), stream, message: `RequestId: ${R} Process exited before completing request` };
   const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
 
@@ -405,6 +405,18 @@ describe("an older runtime's invocation that crashed: Lambda writes `Process exi
     const ingest = await ingested(late);
     // Assess: the REPORT's delivery read it as a success; the line makes it the failure it was (its duration unknown then)
     expect(failed(ingest)).toEqual([['run-failed', R, 'run failed: process exited before completing request']]);
+  });
+
+  it('fails nothing when the function logged the words itself in an invocation that succeeded (console.log on Node.js 8/10: `<time>\\t<request-id>\\t<message>`)', async () => {
+    // Prepare
+    const appLine = { at: t('2019-03-01T10:00:00.500Z'), stream, message: `2019-03-01T10:00:00.500Z\t${R}\tProcess exited before completing request` };
+    const lines = [start, appLine, end, report];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
   });
 });
 

@@ -41,7 +41,7 @@ const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
   ],
   ['Lambda START via aws logs tail', '2026-10-05T13:00:00.123000+00:00 2026/10/05/[$LATEST]ab12 START RequestId: 0f1e2d3c Version: $LATEST'],
   ['Lambda timeout', '2026-10-05T13:00:03.123Z 0f1e2d3c Task timed out after 3.00 seconds'],
-  ['an older Lambda runtime\'s crash', '2019-03-01T10:00:01.234Z\t52fdfc07-2182-154f-163f-5f0f9a621d72\tProcess exited before completing request'],
+  ['an older Lambda runtime\'s crash', '2019-03-01T10:00:01.234Z 52fdfc07-2182-154f-163f-5f0f9a621d72 Process exited before completing request'],
   ['an older Lambda runtime\'s crash after its REPORT', 'RequestId: 52fdfc07-2182-154f-163f-5f0f9a621d72 Process exited before completing request'],
   [
     "the Python runtime's error record in Lambda's JSON log format",

@@ -442,7 +442,6 @@ describe("an older runtime's line for an invocation whose process exited (Node.j
 
   it.each([
     ['after its time and request id', `2019-03-01T10:00:01.234Z ${R1} Process exited before completing request`, '2019-03-01T10:00:01.234Z'],
-    ['after its time and request id, tab-separated', `2019-03-01T10:00:01.234Z\t${R1}\tProcess exited before completing request`, '2019-03-01T10:00:01.234Z'],
     ["after `RequestId:` alone, at its record's time", `RequestId: ${R1} Process exited before completing request`, '2019-03-01T10:00:05.000Z'],
   ])('fails the run of its request id, %s', (_, line, at) => {
     // Act / Assess
@@ -452,6 +451,13 @@ describe("an older runtime's line for an invocation whose process exited (Node.j
   it('fails none for the same words without a request id (a line the function logged)', () => {
     // Act / Assess
     expect(failure('Process exited before completing request')).toBe('unrecognised');
+  });
+
+  it("fails none for the same words the function logged in Node.js 8/10, whose console.log writes `<time>\\t<request-id>\\t` before them", () => {
+    // Prepare: the runtime's own line separates its time and request id by single spaces; the app line, by tabs
+    const appLine = `2019-03-01T10:00:01.234Z\t${R1}\tProcess exited before completing request`;
+    // Act / Assess
+    expect(failure(appLine)).toBe('unrecognised');
   });
 });
 
