@@ -1,5 +1,5 @@
 import type { AuditEvent, CronRunFailed, OutputDiscarded, RunStart } from './events.ts';
-import { CRON_LINE_FORMATS, cronFailureEnd, DISCARD_WINDOW_MS } from './job-reducer.ts';
+import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, DISCARD_WINDOW_MS } from './job-reducer.ts';
 import { cronRunId, UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
@@ -13,7 +13,8 @@ import { partitionPoint } from './stats.ts';
  * `enrich` left without a job to the job whose CMD pid is the line's pid + 1 (else, as `enrich`
  * does, to the host's latest CMD within 10 minutes before it), and hands it, with its job, to the
  * job reducer (`Reduction.handOff`). Debian cron's exit status line (`cron.failed`) that `enrich`
- * left goes, as its run's end, to the run of the kept CMD line with the pid it names.
+ * left goes, as its run's end, to the run of the latest kept CMD line with the pid it names, unless
+ * that line is older than its job could run (`cronFailureCanEnd`).
  */
 
 export const CRON_HOST_STATE_KIND = 'cronhost';
@@ -139,7 +140,8 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       if (isCronFailure(event)) {
         // Its run's end, handed off again when redelivered: the job reducer skips an end it has read.
         const start = startOf(starts ?? initial.starts, event.at, event.body.cmd_pid);
-        if (start) handOff.push(cronFailureEnd(event, start.job, cronRunId(event.body.host, start.pid, start.at)));
+        // The latest CMD line with the pid, unless older than its job could run: the pid was reused since.
+        if (start && cronFailureCanEnd(start.job, start.at, event.at, ctx.config)) handOff.push(cronFailureEnd(event, start.job, cronRunId(event.body.host, start.pid, start.at)));
         continue;
       }
       if (!isUnattributedDiscard(event)) continue;

@@ -234,6 +234,19 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
   return { ...event, body };
 }
 
+/** How long after its CMD line Debian cron's exit status line may end a run of a job with no `max_runtime_minutes`. */
+export const CRON_FAILURE_WINDOW_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * Whether Debian cron's exit status line at `failedAt` can be the end of the run of `job` whose CMD
+ * line came at `startedAt`: within the job's `max_runtime_minutes`, else CRON_FAILURE_WINDOW_MS. An
+ * older CMD line's pid has been reused (its own process ended long ago; the later one's CMD line was lost).
+ */
+export function cronFailureCanEnd(job: string, startedAt: number, failedAt: number, config: Config): boolean {
+  const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
+  return failedAt - startedAt <= (configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS);
+}
+
 /** A run end that Debian cron's exit status line gave (`cronFailureEnd`). */
 function endsFailuresOnly(body: RunEnd | RunFailedMarker): boolean {
   return (body as { failures_only?: unknown }).failures_only === true;
@@ -831,16 +844,19 @@ class ProcessedTokens {
  * host reducer (cron-host-reducer.ts), which keeps each host's recent CMD lines across batches; a
  * line without a pid goes to the latest CMD line on its host within 10 minutes before it.
  * Debian cron's exit status line (`cron.failed`) names the pid of its run's CMD line itself: it
- * ends the run of the latest CMD line with that pid on its host before it (`cronFailureEnd`).
+ * ends the run of the latest CMD line with that pid on its host before it (`cronFailureEnd`), unless
+ * that line is older than the job could run (`cronFailureCanEnd`).
  */
-function attributeDiscardedOutput(events: readonly AuditEvent[]): readonly AuditEvent[] {
+function attributeDiscardedOutput(events: readonly AuditEvent[], config: Config): readonly AuditEvent[] {
   if (!events.some((e) => (e.body.type === 'output.discarded' && e.body.job === undefined) || e.body.type === 'cron.failed')) return events;
   return events.map((event, index) => {
     const body = event.body;
     if (body.type === 'cron.failed') {
       for (let i = index - 1; i >= 0; i--) {
         const candidate = events[i].body;
-        if (candidate.type === 'run.start' && CRON_LINE_FORMATS.has(events[i].format) && candidate.host === body.host && (candidate as { pid?: number }).pid === body.cmd_pid) return cronFailureEnd(event as AuditEvent<CronRunFailed>, candidate.job, candidate.run_id);
+        if (candidate.type !== 'run.start' || !CRON_LINE_FORMATS.has(events[i].format) || candidate.host !== body.host || (candidate as { pid?: number }).pid !== body.cmd_pid) continue;
+        // The latest CMD line with the pid: an older one's pid was reused by it.
+        return cronFailureCanEnd(candidate.job, events[i].at, event.at, config) ? cronFailureEnd(event as AuditEvent<CronRunFailed>, candidate.job, candidate.run_id) : event;
       }
       return event;
     }
@@ -1251,7 +1267,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     return isJobEvent(event) ? event.body.job : undefined;
   },
   initial: initialJobState,
-  enrich: (events) => withLoggedErrorReasons(attributeDiscardedOutput(events)),
+  enrich: (events, config) => withLoggedErrorReasons(attributeDiscardedOutput(events, config)),
   tick: judgeAbsence,
   sourceOf: (state) => state.lastSource,
   configured(config) {

@@ -244,4 +244,33 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     // Assess
     expect(result.findings).toEqual([]);
   });
+
+  it('fails no run of a CMD line older than the job could run (its max_runtime_minutes, else a day): the pid was reused, in its batch or a later one', async () => {
+    // Prepare: pid 20954 ran backup.sh on day 1; the failure of a later process with that pid, whose CMD line is missing, comes on day 3.
+    // 'short.sh' may run 30 minutes: its failure 40 minutes after its CMD line is not its own either.
+    const config = { ...DEFAULT_CONFIG, jobs: { 'short.sh': { max_runtime_minutes: 30 } } };
+    const bounded: ReduceContext = { config, clock: { now: () => T0 + 3 * DAY } };
+    const oneBatch = new MemoryAuditStore();
+    const twoBatches = new MemoryAuditStore();
+    const late = failed(T0 + 2 * DAY + 8 * 60 * MINUTE, 20953, 20954, 1);
+    const shortLate = failed(T0 + 2 * DAY + 40 * MINUTE, 21999, 22000, 1);
+    const starts = [cmd(T0, job, 20954), cmd(T0 + 2 * DAY, 'short.sh', 22000)];
+    // Act
+    const inBatch = await processBatch([...starts, shortLate, late], REDUCERS, oneBatch, bounded);
+    await processBatch(starts, REDUCERS, twoBatches, bounded);
+    const later = await processBatch([shortLate, late], REDUCERS, twoBatches, bounded);
+    // Assess
+    expect(inBatch.findings).toEqual([]);
+    expect(later.findings).toEqual([]);
+  });
+
+  it('fails the run of the latest CMD line with the pid, not an older one whose pid was reused', async () => {
+    // Prepare: old.sh ran as pid 20954 at 02:17, backup.sh as pid 20954 again at 04:17.
+    const store = new MemoryAuditStore();
+    // Act
+    await processBatch([cmd(T0, 'old.sh', 20954)], REDUCERS, store, ctx);
+    const result = await processBatch([cmd(T0 + 120 * MINUTE, job, 20954), failed(T0 + 120 * MINUTE + 5000, 20953, 20954, 1)], REDUCERS, store, ctx);
+    // Assess
+    expect(brief(result.findings)).toEqual([`run-failed ${job} 2026-10-05T04:17:06Z`]);
+  });
 });
