@@ -389,6 +389,7 @@ describe("an older runtime's invocation that crashed: Lambda writes `Process exi
   it.each([
     ['before its END and REPORT, after its time and request id', [start, exitedBefore, end, report]],
     ['after its REPORT, after `RequestId:`', [start, end, report, exitedAfter]],
+    ["at the end of the function's last output, which had no newline", [start, { ...exitedBefore, message: `SyntaxError: Unexpected end of JSON input    at JSON.parse (<anonymous>)    at t.handler (/var/task/purchase.js:1:15721)RequestId: ${R} Process exited before completing request` }, end, report]],
   ])('fails it once, naming that reason, when the line comes %s, in scan and ingest alike', async (_name, lines) => {
     // Act
     const scan = await scanned(lines);

@@ -443,6 +443,8 @@ describe("an older runtime's line for an invocation whose process exited (Node.j
   it.each([
     ['after its time and request id', `2019-03-01T10:00:01.234Z ${R1} Process exited before completing request`, '2019-03-01T10:00:01.234Z'],
     ["after `RequestId:` alone, at its record's time", `RequestId: ${R1} Process exited before completing request`, '2019-03-01T10:00:05.000Z'],
+    ["after `RequestId:` at the end of the function's last output, which had no newline, at its record's time", `SyntaxError: Unexpected end of JSON input    at JSON.parse (<anonymous>)    at t.handler (/var/task/purchase.js:1:15721)RequestId: ${R1} Process exited before completing request`, '2019-03-01T10:00:05.000Z'],
+    ["after `RequestId:` at the end of a stack trace of several lines, which had no newline, at its record's time", `SyntaxError: Unexpected end of JSON input\n    at JSON.parse (<anonymous>)\n    at t.handler (/var/task/purchase.js:1:15721)RequestId: ${R1} Process exited before completing request`, '2019-03-01T10:00:05.000Z'],
   ])('fails the run of its request id, %s', (_, line, at) => {
     // Act / Assess
     expect(failure(line)).toEqual([['lambda', { type: 'run.failed', job: 'legacy-sync', run_id: R1, reason: 'process exited before completing request' }, at]]);

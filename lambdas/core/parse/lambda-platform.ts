@@ -39,11 +39,13 @@ const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:(${REQUEST
  * Older runtimes' line (Node.js 8/10, Python 2.7/3.6, Go 1.x) for an invocation whose process exited
  * (a crash), whose text REPORT has no Status: `<time> <request-id> Process exited before completing
  * request`, or `RequestId: <request-id> Process exited before completing request` (before its END or
- * after its REPORT), single spaces between. Read only when a request id names the run: an app may log
- * the same words, and Node.js 8/10's console.log writes `<time>\t<request-id>\t` before them (tabs).
+ * after its REPORT; the latter also at the end of the function's last output when that had no newline:
+ * `…purchase.js:1:15721)RequestId: <request-id> Process exited…`), single spaces between. Read only
+ * when a request id names the run: an app may log the same words, and Node.js 8/10's console.log
+ * writes `<time>\t<request-id>\t` before them (tabs).
  */
 const PROCESS_EXITED_WORDS = 'Process exited before completing request';
-const PROCESS_EXITED = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:RequestId: )?(${REQUEST_ID_PATTERN}) ${PROCESS_EXITED_WORDS}$`);
+const PROCESS_EXITED = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:.*RequestId: )?(${REQUEST_ID_PATTERN}) ${PROCESS_EXITED_WORDS}$`, 's');
 /** The reason of a run that `PROCESS_EXITED` fails. */
 const PROCESS_EXITED_REASON = 'process exited before completing request';
 /**
