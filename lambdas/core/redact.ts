@@ -460,12 +460,16 @@ const PASS_STATE = /^(?:skipped|skip|pending|running|partial|all|unknown|n\/a|na
 const PLAIN_WORD = /^[a-z][a-z0-9_-]*$/;
 /** A number of 6 digits or more (`123456`): a PIN-like password on a login's line. */
 const LONG_NUMBER = /^\d{6,}$/;
-/** What ends a label on a login's or a test run's line: `=` or `: `, also with spaces before (`user = admin`, `fail : 0`), as the labelled rule reads `pass = …`. */
-const LINE_LABEL_END = String.raw`[ \t]*(?:=|:[ \t])`;
+/** What ends a label on a login's or a test run's line: `=`, `:=` or `: `, also with spaces before (`user = admin`, `user := admin`, `fail : 0`), as the labelled rule reads `pass = …`. */
+const LINE_LABEL_END = String.raw`[ \t]*(?::?=|:[ \t])`;
 /** A user's label (`user=admin`, `username=`, `login=`, also `user: admin`, `user = admin`): a `pass=` on its line is a login's password, unless the line counts (COUNT_LABEL). */
 const USER_LABEL = new RegExp(String.raw`(?<![\w.-])(?:user(?:name)?|login|usr)${LINE_LABEL_END}`, 'i');
-/** A test runner's count label (`fail=0`, `skip=1`, `total=0`, also `fail: 0`, `fail = 0`): its line reports a run (`pass=3 fail=0 user=ci`), not a login. */
-const COUNT_LABEL = new RegExp(String.raw`(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)${LINE_LABEL_END}`, 'i');
+/**
+ * A test runner's count (`fail=0`, `skip=1`, `total=0`, also `fail: 0`, `fail = 0`): its line reports a run
+ * (`pass=3 fail=0 user=ci`), not a login. Only a number counts: `login failed: user=…`, `failed = true`,
+ * `errors = none` do not make a login's line a test run.
+ */
+const COUNT_LABEL = new RegExp(String.raw`(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)${LINE_LABEL_END}[ \t]*\d`, 'i');
 /** `$` and a name in upper or lower case (`$DB_PASS`, `$db_pass`): a variable; not a mixed-case `$ecretPw1`. */
 const SINGLE_CASE_VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$/;
 
@@ -474,19 +478,24 @@ function withoutClosers(value: string): string {
   return value.replace(/[,;})\]]+$/, '') || value;
 }
 
-/** The line `offset` is on, at most 256 characters either side (looked for no further: a long line of `pass=` stays linear). */
-function lineAround(text: string, offset: number): string {
+/** The line `offset` is on, at most 256 characters either side (looked for no further: a long line of `pass=` stays linear), and where `offset` is in it. */
+function lineAround(text: string, offset: number): { line: string; at: number } {
   let start = offset;
   while (start > 0 && offset - start < 256 && text.charCodeAt(start - 1) !== 0x0a) start--;
   let end = offset;
   while (end < text.length && end - offset < 256 && text.charCodeAt(end) !== 0x0a) end++;
-  return text.slice(start, end);
+  return { line: text.slice(start, end), at: offset - start };
 }
 
-/** Whether the line around `offset` is a login's: a user's label (USER_LABEL), or with `orChpasswd` chpasswd named, and no count label (COUNT_LABEL). */
+/**
+ * Whether the line around `offset` is a login's: a user's label (USER_LABEL), or with `orChpasswd` chpasswd
+ * named, and no count (COUNT_LABEL), but for a user's label before the password: a login is written user
+ * first, so its counts (`user=admin pass=letmein failures = 3`) do not make it a test run (`pass=dce fail=0 user=ci`).
+ */
 function isLoginLine(text: string, offset: number, orChpasswd = false): boolean {
-  const line = lineAround(text, offset);
-  return (USER_LABEL.test(line) || (orChpasswd && line.includes('chpasswd'))) && !COUNT_LABEL.test(line);
+  const { line, at } = lineAround(text, offset);
+  if (!(USER_LABEL.test(line) || (orChpasswd && line.includes('chpasswd')))) return false;
+  return !COUNT_LABEL.test(line) || USER_LABEL.test(line.slice(0, at));
 }
 
 /**

@@ -932,6 +932,34 @@ describe('the built-in rules', () => {
     expect(quiet).toEqual(counts);
   });
 
+  it("keeps a login's password redacted when its line also says failed, errors or total without a number after (login failed: user=admin pass=letmein)", () => {
+    // Prepare: login lines that also carry a count word, a failure or `:=`; test-run lines whose counts are numbers
+    const logins = [
+      'user=admin pass=letmein failures = 3',
+      'auth: user=admin pass=letmein, errors = 1, retry',
+      'user=admin pass=letmein failed = true',
+      'login=bob pass=123456 total = 1',
+      'user=bob pwd=hunter22 errors = 2',
+      'user=admin passwd Hunter2Pass total = 1',
+      'user=admin pass=letmein login failed : bad password',
+      'user = admin pass = letmein errors = 1',
+      'login failed: user=admin pass=letmein',
+      'auth failed: user = admin pass = letmein',
+      'user := admin pass := letmein',
+    ];
+    const runs = ['pass=3 fail=0 user=ci', 'user = ci pass = 3 fail = 0', 'pass = dce fail = 0 user = ci', 'pass=first skipped=1 total=4 user=ci', 'user=ci pass=12 fail=0 skip=1'];
+    // Act
+    const redacted = logins.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const quiet = runs.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no login's password is left in clear; a line whose counts are numbers stays a test run
+    expect(redacted.filter((text) => /letmein|123456|hunter22|Hunter2Pass/.test(text))).toEqual([]);
+    expect(redacted[8]).toBe(`login failed: user=admin pass=${M('secret-assignment')}`);
+    expect(redacted[10]).toBe(`user := admin pass := ${M('secret-assignment')}`);
+    expect(quiet).toEqual(runs);
+    // …and a word after a user's label is a login's password whatever counts follow (the safe side)
+    expect(BUILTIN_REDACTOR.redactText('user=ci pass=first skipped=1 total=4')).toBe(`user=ci pass=${M('secret-assignment')} skipped=1 total=4`);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
