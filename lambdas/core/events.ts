@@ -43,10 +43,23 @@ const boundedId = z
 /**
  * An identifier a logger may write as a JSON number (a ticket number: `"exception_id": 99`): a
  * whole number is read as its decimal text, so 99 is the id "99" that `exceptions add --id 99`
- * registers. Any other number (a fraction, or one past 2^53 that has lost its last digits) is
- * refused, as it names no id for sure.
+ * registers. Any other number (a fraction, or one past 2^53 that has lost its last digits) names
+ * no id for sure: the JSON line reader gives its text as the line wrote it when it can
+ * (`parse/json-event.ts`); else it is read as `unreadableNumberId`, never rejected.
  */
-const numberedId = z.preprocess((value) => (Number.isSafeInteger(value) ? String(value) : value), boundedId);
+const numberedId = z.preprocess(
+  (value) => (typeof value !== 'number' || !Number.isFinite(value) ? value : Number.isSafeInteger(value) ? String(value) : unreadableNumberId(value)),
+  boundedId,
+);
+
+/**
+ * An id logged as a number that cannot be read exactly and whose text as logged is not known: named
+ * as JavaScript reads it, with a note no registered id can hold (ids have no spaces), so a bypass
+ * under it is judged under an unknown exception rather than its line rejected.
+ */
+export function unreadableNumberId(value: number): string {
+  return `${value} (a number that cannot be read exactly)`;
+}
 /** A required identifier: non-empty and bounded. */
 const identifier = boundedId.min(1, 'must be a non-empty string');
 /** A required identifier read without the spaces around it, as the config reads the same name (a bypass's guard). */

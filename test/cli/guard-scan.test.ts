@@ -69,6 +69,24 @@ describe('silent-audit scan: guard bypasses', () => {
     expect(result.exitCode).toBe(1);
   });
 
+  it("judges a bypass whose exception_id is a number past 2^53 or a fraction under the id as the line wrote it, instead of rejecting the line", async () => {
+    // Prepare: a snowflake-sized ticket number registered as its text; another one past 2^53 and a fraction, not registered
+    const dir = mkdtempSync(join(tmpdir(), 'guard-big-number-'));
+    const path = join(dir, 'by.log');
+    const line = (exceptionId: string, ts: string) => `{"type":"guard.bypass","ts":"${ts}","guard":"pii-redaction","exception_id":${exceptionId},"actor":"support-bot"}`;
+    writeFileSync(path, `${line('1175928471389241354', '2026-12-05T09:30:00Z')}\n${line('1175928471389241355', '2026-12-05T09:31:00Z')}\n${line('12.5', '2026-12-05T09:32:00Z')}\n`);
+    const config = validateConfig({ exceptions: [{ id: '1175928471389241354', guard: 'pii-redaction', reason: 'ticket', owner: 'alice@example.com', expires: '2027-01-31' }] });
+    // Act
+    const result = await runScan({ paths: [path], config, json: true, stdout: sink().stream, stderr: sink().stream });
+    // Assess: no line is rejected; the registered snowflake is covered, the others are unknown exceptions named as logged
+    expect(result.counts).toMatchObject({ events: 3, rejected: 0 });
+    expect(result.findings.map((f) => [f.detector, f.evidence.problem, f.evidence.exception_id])).toEqual([
+      ['guard-bypass-unregistered', 'unknown-exception', '1175928471389241355'],
+      ['guard-bypass-unregistered', 'unknown-exception', '12.5'],
+    ]);
+    expect(result.exitCode).toBe(1);
+  });
+
   it('reports every bypass as unregistered without a registry', async () => {
     const result = await runScan({ paths: [file], config: validateConfig({}), json: true, stdout: sink().stream, stderr: sink().stream });
     expect(result.findings.map((f) => f.evidence.problem)).toEqual(['unknown-exception', 'unknown-exception', 'no-exception']);

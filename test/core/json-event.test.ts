@@ -304,6 +304,19 @@ describe('instrumented JSON lines (contract §1a)', () => {
   });
 });
 
+describe("a guard.bypass's exception_id logged as a number that is no safe integer", () => {
+  it('keeps the line, reading the number as the line wrote it, or as unreadable when the text cannot be found once', () => {
+    // Prepare: a number past 2^53 written once; then with the key twice (in a nested object too), so its text is not known for sure
+    const once = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241354}';
+    const twice = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241354,"meta":{"exception_id":7}}';
+    // Act
+    const [read, unreadable] = [once, twice].map((line) => parseLine(line, ctx));
+    // Assess
+    expect(read.kind === 'events' && read.events[0].body).toMatchObject({ exception_id: '1175928471389241354' });
+    expect(unreadable.kind === 'events' && unreadable.events[0].body).toMatchObject({ exception_id: '1175928471389241300 (a number that cannot be read exactly)' });
+  });
+});
+
 describe("null in an optional field (Python's None) is read as absent", () => {
   it.each([
     ['exception_id (no exception)', '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":null,"actor":"support-bot"}'],

@@ -47,6 +47,7 @@ export const jsonEventParser: LineParser = {
     const type = (raw as { type?: unknown }).type;
     if (!isOurType(type)) return undefined;
 
+    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, line);
     // Valid lines, nearly all of them, skip zod; zod decides (and words the reasons) for the rest.
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
     if (data === undefined) {
@@ -69,6 +70,21 @@ export const jsonEventParser: LineParser = {
     return withRequestId(eventsOf('json', ctx, recordTime, data as never), requestId);
   },
 };
+
+const EXCEPTION_ID_NUMBER = /"exception_id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+
+/**
+ * A bypass whose `exception_id` is a number that is no safe integer (one past 2^53 that lost its last
+ * digits, a fraction) with that id as the line wrote it (`1175928471389241354`, `12.5`), when the line
+ * holds the key once and its number is that one; else `raw` as it is (the schema reads the number as
+ * unreadable: `unreadableNumberId`). The line is searched only for such a number.
+ */
+function withExceptionIdAsLogged(raw: Record<string, unknown>, line: string): Record<string, unknown> {
+  const id = raw.exception_id;
+  if (typeof id !== 'number' || Number.isSafeInteger(id)) return raw;
+  const found = [...line.matchAll(EXCEPTION_ID_NUMBER)];
+  return found.length === 1 && Number(found[0][1]) === id ? { ...raw, exception_id: found[0][1] } : raw;
+}
 
 /**
  * Why a line that is no JSON object was rejected, when it is a JSON array (a logger that batches
