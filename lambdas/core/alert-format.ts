@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Finding, sourceText } from './findings.ts';
 import { unitPrefix } from './output-capture.ts';
+import { cutBeforeMarker } from './redact.ts';
 import { escapeControls } from './terminal-text.ts';
 
 /** SNS refuses subjects of 100 characters or more, and any with line breaks or control characters. */
@@ -10,14 +11,25 @@ export const MAX_SUBJECT_LENGTH = 99;
  * `<head><name> <tail>` in at most MAX_SUBJECT_LENGTH characters: when longer, the name is
  * shortened and ends in `ellipsis`, never the head or the tail (what kind of alert it is, "(3 in a
  * row)"); a head and tail that leave the name fewer than 8 characters cut the whole line at its end.
- * Never cuts a surrogate pair (an emoji) in two. The one rule that shortens a title and a Subject.
+ * Never cuts a surrogate pair (an emoji) nor a redaction marker in two (`shortened`). The one rule
+ * that shortens a title and a Subject.
  */
 export function fitLine(head: string, name: string, tail: string, ellipsis: string): string {
   const full = `${head}${name}${tail ? ` ${tail}` : ''}`;
   if (full.length <= MAX_SUBJECT_LENGTH) return full;
   const room = MAX_SUBJECT_LENGTH - head.length - (tail ? tail.length + 1 : 0) - ellipsis.length;
-  if (room < 8) return `${unitPrefix(full, MAX_SUBJECT_LENGTH - ellipsis.length)}${ellipsis}`;
-  return `${head}${unitPrefix(name, room).trimEnd()}${ellipsis}${tail ? ` ${tail}` : ''}`;
+  if (room < 8) return `${shortened(full, MAX_SUBJECT_LENGTH - ellipsis.length)}${ellipsis}`;
+  return `${head}${shortened(name, room).trimEnd()}${ellipsis}${tail ? ` ${tail}` : ''}`;
+}
+
+/**
+ * `text` in at most `units` UTF-16 units, cut before a surrogate pair or a redaction marker it would
+ * cut in two: a marker cut short (`[REDA…`) is written out whole again when the message is redacted
+ * before it is sent, and the line is then too long for the tail it kept.
+ */
+function shortened(text: string, units: number): string {
+  const prefix = unitPrefix(text, units);
+  return prefix.slice(0, cutBeforeMarker(text, prefix.length));
 }
 
 /** Latin letters that NFKD does not take apart into an ASCII letter and a mark. */

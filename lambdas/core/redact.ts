@@ -33,6 +33,27 @@ export function holdsRedaction(text: string): boolean {
   return text.includes(MARKER_START);
 }
 
+/**
+ * Where to cut `text` at `end` without cutting a marker in two: `end`, or, when a marker starts at it
+ * or runs over it, the start of the marker's word, its label too (`--password=[REDACTED:…]`): a
+ * shortened `--password=[REDA…` or a bare `--password=…` is a secret again to the next redaction,
+ * which writes a marker out whole.
+ */
+export function cutBeforeMarker(text: string, end: number): number {
+  for (let start = text.indexOf(MARKER_START); start >= 0 && start <= end; start = text.indexOf(MARKER_START, start + 1)) {
+    const close = text.indexOf(']', start);
+    if (close < 0 || close >= end) return wordStart(text, start);
+  }
+  return end;
+}
+
+/** Where the word holding `at` starts: after the whitespace before it. */
+function wordStart(text: string, at: number): number {
+  let start = at;
+  while (start > 0 && !/\s/.test(text[start - 1])) start--;
+  return start;
+}
+
 /** Whether a value is a marker alone: the redactor replaced all of it (its type and content are unknown now). */
 export function isWhollyRedacted(value: unknown): boolean {
   return typeof value === 'string' && value.startsWith(MARKER_START) && WHOLE_MARKER.test(value);

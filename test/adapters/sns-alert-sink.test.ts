@@ -248,6 +248,27 @@ describe('SnsAlertSink', () => {
     expect(got.endsWith(`... ${tail}`)).toBe(true);
   });
 
+  it("keeps the tail of an escalation about a job named by a command with a redacted password, never cutting the name inside the marker", async () => {
+    // Prepare: a cron job's name is its command, redacted as it was read, at 40 lengths that put the cut in and around the marker
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const names = Array.from({ length: 40 }, (_, i) =>
+      BUILTIN_REDACTOR.redactName(`mysqldump -u svc-backup-${'x'.repeat(i)} --password=S3cretPass orders | gzip > /var/backups/orders.sql.gz`),
+    );
+    // Act
+    for (const subject of names) {
+      const planned = { kind: 'escalation' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity: 'critical' as const, streak: 3, at: 0, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+      await sink.send(alertMessage({ ...planned, candidate: { key: 'k', finding: { ...finding, detector: 'run-failed', subject } } }));
+    }
+    // Assess: every Subject and SMS title keeps "(3 in a row)" after the shortened name, whose marker is whole or gone
+    const inputs = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    const subjects = inputs.map((input) => input.Subject ?? '');
+    const titles = inputs.map((input) => bodies(input).sms);
+    expect(subjects.filter((s) => !s.endsWith(' (3 in a row)') || s.length > 99)).toEqual([]);
+    expect(titles.filter((t) => !t.endsWith(' (3 in a row)') || t.length > 99)).toEqual([]);
+    for (const text of [...subjects, ...titles]) expect(text.replace(/\[REDACTED:secret-assignment\]/g, '')).not.toMatch(/\[R|S3cret/);
+  });
+
   it('sends a storm summary with subject and detector `multiple` and its highest severity', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});
