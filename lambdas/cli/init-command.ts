@@ -236,6 +236,19 @@ function activeJobEntry(job: JobSummary): string[] {
       ...rest,
     ];
   }
+  const unfit = learned?.unfit;
+  if (unfit) {
+    // Active, it would report runs missed on the very logs it was learned from.
+    const reason = unfit.firstStart !== undefined
+      ? `its first run seen, at ${new Date(unfit.firstStart).toISOString().slice(0, 16).replace('T', ' ')} UTC, is at no time of ${JSON.stringify(unfit.cron)} (its runs moved, as at a clock change, and no time zone learned explains it)`
+      : `${JSON.stringify(unfit.cron)} expects ${unfit.expected} runs over the span of its runs, and ${unfit.seen} were seen (it runs in hours or on days no window learned fits)`;
+    return [
+      `  # no schedule learned: it runs ${learned.period} (${regularity(learned)}), but ${reason}`,
+      key,
+      `    # schedule: ${JSON.stringify(unfit.cron)}    # ${unfit.timezone ? `in ${unfit.timezone}` : 'UTC'}${unfit.firstStart !== undefined ? ', the time of its latest runs; add timezone: if its host runs on local time' : '; narrow its hours and weekdays to those it runs in'}`,
+      ...rest,
+    ];
+  }
   const why = learned
     ? `it runs ${learned.period} (${regularity(learned)}), which no cron expression says`
     : job.startMinutes < MIN_SCHEDULE_INTERVALS + 1

@@ -13,7 +13,7 @@ import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
 import { monthStart } from './route-reducer.ts';
 import { endedUnfinished, keyNamesRun, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
-import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule } from './schedule.ts';
+import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
 import { DELIVERY_LAG_MS, fingerprint, secondsOf, TimedTokenRing } from './token-ring.ts';
 
@@ -1760,6 +1760,11 @@ export interface JobSummary {
   readonly outputLogged?: boolean;
 }
 
+/** What is known of all a job's starts (the first line seen, the starts or runs counted), beyond the latest ones kept. */
+function startsSeenOf(job: JobState): StartsSeen | undefined {
+  return job.firstSeenAt === undefined ? undefined : { firstStart: job.firstSeenAt, starts: Math.max(job.startsSeen ?? 0, job.runs) };
+}
+
 /** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */
 export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hostZone?: string): Promise<JobSummary[]> {
   const jobs = await catalog.subjects(jobReducer.kind);
@@ -1773,7 +1778,8 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hos
       lastSeenAt: job.lastSeenAt,
       hosts: job.hosts ?? {},
       schedule,
-      inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job), undefined, hostZone),
+      // Checked against all its runs seen too: the kept starts are only the latest MAX_STARTS.
+      inferred: schedule ? undefined : inferSchedule(job.starts ?? [], startsFromEndOf(job), undefined, hostZone, startsSeenOf(job)),
       startMinutes: distinctStartMinutes(job.starts ?? []).length,
       outputLogged: job.outputs.length > 0,
     };

@@ -1,6 +1,7 @@
 import { Cron, type CronOptions } from 'croner';
 import { MONTHS, utcDay } from './parse-time.ts';
 import { median } from './stats.ts';
+import { unmatchedExpected } from '../detectors/missed-run.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -235,6 +236,19 @@ export interface InferredSchedule {
    * start at the new time, the times of day before and after (`00:30`), and the cron of the starts since.
    */
   readonly movedAnHour?: { readonly on: string; readonly from: string; readonly to: string; readonly cronAfter?: string };
+  /**
+   * The cron the runs' period suggested, not given as `cron` as it does not fit the runs it was
+   * learned from (`fitOfCron`): over their span it expects `expected` starts, of which only `seen`
+   * had a run (a job run in a window of hours or days that no window learned fits), or the first
+   * start seen (`firstStart`, before the starts kept) is at no time of it (runs that moved).
+   */
+  readonly unfit?: { readonly cron: string; readonly timezone?: string; readonly expected: number; readonly seen: number; readonly firstStart?: number };
+}
+
+/** What is known of all the starts of a job, beyond the recent ones kept: the first seen and how many. */
+export interface StartsSeen {
+  readonly firstStart: number;
+  readonly starts: number;
 }
 
 function mode(values: readonly number[]): number {
@@ -408,9 +422,70 @@ function regularStarts(startTimes: readonly number[], minSamples: number): { sta
  * or more is learned in its wall time, with `timezone` and no `clockChange` (nothing is guessed),
  * unless they kept their UTC time across its clock change: so a schedule learned before a change holds after it.
  */
-export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS, hostZone?: string): InferredSchedule | undefined {
+export function inferSchedule(startTimes: readonly number[], startsFromEnd: readonly number[] = [], minSamples = MIN_SCHEDULE_INTERVALS, hostZone?: string, seen?: StartsSeen): InferredSchedule | undefined {
   const periodic = regularStarts(startTimes, minSamples);
   if (!periodic) return undefined;
+  const learned = learnSchedule(periodic, startsFromEnd, hostZone);
+  if (!learned.cron) return learned;
+  const fit = fitOfCron(learned.period_ms, learned.cron, learned.timezone, periodic.starts, startsFromEnd, seen);
+  if (!fit) return learned;
+  // A job run in a window of hours (and weekdays) has one long gap a day, an outlier of the median: the window, when it fits.
+  const window = learned.timezone ? undefined : windowCron(learned.period_ms, learned.cron, periodic.starts);
+  if (window && !fitOfCron(learned.period_ms, window, undefined, periodic.starts, startsFromEnd, seen)) return { ...learned, cron: window };
+  const { period_ms, period, regularity, samples } = learned;
+  return { period_ms, period, regularity, samples, unfit: { cron: learned.cron, ...(learned.timezone ? { timezone: learned.timezone } : {}), ...fit } };
+}
+
+/** The share of a learned cron's expected starts over the runs' span that must have a run (as 80% of the intervals must be regular). */
+const FIT_SHARE = 0.8;
+/** The most expected starts counted over all the starts seen (a cron every minute over a year is not counted out). */
+const MAX_FIT_EXPECTED = 20_000;
+
+/**
+ * Why a learned cron does not fit the starts it was learned from, or undefined when it does: for a
+ * period under a day, over their span fewer than FIT_SHARE of its expected starts had a run (as the
+ * missed-run detector counts them, with the default grace), or over all the starts `seen` it expects
+ * more than they were by that share (a daily job's weekdays without a run are judged by daysOfWeek,
+ * which keeps one seen once); for any period, the first start seen before those kept is at no time of it.
+ */
+function fitOfCron(period: number, cron: string, timezone: string | undefined, starts: readonly number[], startsFromEnd: readonly number[], seen?: StartsSeen): { expected: number; seen: number; firstStart?: number } | undefined {
+  const first = starts[0] - SHIFT_WINDOW;
+  const last = starts[starts.length - 1];
+  const counted = period < DAY;
+  const expected = counted ? expectedStarts(cron, timezone, first, last, Math.ceil(starts.length / FIT_SHARE) + 2) : [];
+  const met = expected.length - unmatchedExpected(expected, [], starts, 2 * MINUTE, DEFAULT_GRACE, undefined, startsFromEnd).length;
+  if (met < expected.length * FIT_SHARE) return { expected: expected.length, seen: met };
+  if (!seen || seen.firstStart >= first) return undefined;
+  const all = Math.max(seen.starts, starts.length);
+  const allExpected = counted && all < MAX_FIT_EXPECTED * FIT_SHARE ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, Math.ceil(all / FIT_SHARE) + 2).length : 0;
+  if (all < allExpected * FIT_SHARE) return { expected: allExpected, seen: all };
+  const near = expectedStarts(cron, timezone, seen.firstStart - DEFAULT_GRACE - MINUTE, seen.firstStart + 2 * MINUTE, 8);
+  if (unmatchedExpected(near, [], [seen.firstStart], 2 * MINUTE, DEFAULT_GRACE).length === near.length) return { expected: allExpected, seen: all, firstStart: seen.firstStart };
+  return undefined;
+}
+
+/**
+ * A cron for runs of a period under a day that come only in some hours of the day (and on some
+ * weekdays): `cron` (learned for every hour) with the UTC hours of their slots (`9-17`, `1-3`,
+ * `9-17/2`) and weekdays (daysOfWeek). Undefined when they come in every hour it names.
+ */
+function windowCron(period: number, cron: string, starts: readonly number[]): string | undefined {
+  if (period >= DAY) return undefined;
+  const fields = cron.split(' ');
+  const minute = fields[0].split('-')[0].split('/')[0];
+  const offset = (minute === '*' ? 0 : Number(minute)) * MINUTE;
+  const step = Math.max(1, period / HOUR);
+  const slots = starts.map((t) => slotOf(t, offset, Math.min(period, HOUR)));
+  const hours = [...new Set(slots.map((t) => new Date(t).getUTCHours()))].sort((a, b) => a - b);
+  if (hours.length * step >= 24) return undefined;
+  const evenly = hours.every((h, i) => i === 0 || h - hours[i - 1] === step);
+  const hourField = hours.length === 1 ? `${hours[0]}` : evenly ? `${hours[0]}-${hours[hours.length - 1]}${step > 1 ? `/${step}` : ''}` : hours.join(',');
+  const days = daysOfWeek(slots.map((t) => Math.floor(t / DAY) * DAY));
+  return [fields[0], hourField, fields[2], fields[3], days.field].join(' ');
+}
+
+/** The schedule `inferSchedule` learns from regular starts, before it is checked against them. */
+function learnSchedule(periodic: NonNullable<ReturnType<typeof regularStarts>>, startsFromEnd: readonly number[], hostZone: string | undefined): InferredSchedule {
   const { starts, intervals, typical, tolerance, regular } = periodic;
 
   // Runs a few minutes late at random make the median interval a minute off at times (1441 min for

@@ -203,6 +203,32 @@ describe('silent-audit init', () => {
     expect(await scanFindings([log], config)).toEqual(before);
   });
 
+  it('writes the hours of a job run in business hours, and comments out an hourly schedule its earlier runs in Lord Howe do not fit, so that neither config reports runs missed on the same logs', async () => {
+    // Prepare: a job at 09:00 to 17:00 UTC for 14 days; an @hourly job in Australia/Lord_Howe across its half-hour clock change of 4 October (:30Z before, :00Z after), 336 runs
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const office = expectedStarts('0 9-17 * * *', undefined, Date.parse('2026-10-01T00:00:00Z'), Date.parse('2026-10-15T00:00:00Z')).map((t) => t + 20_000);
+    const officeLog = zonedCronLog(mkdtempSync(join(dir, 'office-')), office, 'UTC');
+    const hourly = expectedStarts('@hourly', 'Australia/Lord_Howe', Date.parse('2026-09-28T00:00:00Z'), Date.parse('2026-10-12T00:00:00Z')).map((t) => t + 15_000);
+    const hourlyLog = zonedCronLog(mkdtempSync(join(dir, 'lh-')), hourly, 'Australia/Lord_Howe');
+
+    // Act
+    const office_ = await init([officeLog], { cwd: dir, out: 'office.yaml' });
+    const hourly_ = await init([hourlyLog], { cwd: dir, out: 'lh.yaml' });
+
+    // Assess: the window learned; the hourly schedule left commented out with the reason
+    expect([office_.result.exitCode, hourly_.result.exitCode]).toEqual([0, 0]);
+    const officeConfig = loadConfig(join(dir, 'office.yaml'));
+    expect(officeConfig.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '0 9-17 * * *' });
+    const lhText = readFileSync(join(dir, 'lh.yaml'), 'utf8');
+    expect(lhText).toContain('# no schedule learned: it runs every 1 h (100% regular over 199 intervals), but its first run seen, at 2026-09-28 00:30 UTC, is at no time of "0 * * * *"');
+    expect(lhText).toContain('    # schedule: "0 * * * *"    # UTC, the time of its latest runs; add timezone: if its host runs on local time');
+    const lhConfig = loadConfig(join(dir, 'lh.yaml'));
+    expect(lhConfig.jobs['/usr/local/bin/backup.sh']?.schedule).toBeUndefined();
+    // Assess: scanning the same logs with them reports no run missed
+    expect((await scanFindings([officeLog], officeConfig)).filter(([detector]) => detector === 'missed-run')).toEqual([]);
+    expect((await scanFindings([hourlyLog], lhConfig)).filter(([detector]) => detector === 'missed-run')).toEqual([]);
+  });
+
   it('reads a Berlin host\'s syslog dates in --timezone Europe/Berlin, so that a scan in it with the config written reports no run missed', async () => {
     // Prepare: a backup at 02:30 Berlin time, written as BSD syslog dates (no zone), 18 to 31 October 2026 (the clock goes back on the 25th)
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

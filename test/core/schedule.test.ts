@@ -567,3 +567,56 @@ describe('inferring a schedule from history', () => {
     expect(inferSchedule(starts)).toBeUndefined();
   });
 });
+
+describe('a learned schedule checked against the runs it was learned from', () => {
+  const HOUR = 60 * MIN;
+  /** The expected starts of a schedule from 1 October 2026 for `days` days, each 20 s late. */
+  const runsOf = (schedule: string, days: number, timezone?: string) =>
+    expectedStarts(schedule, timezone, Date.parse('2026-09-30T23:59:00Z'), Date.parse('2026-10-01T00:00:00Z') + days * 24 * HOUR).map((t) => t + 20_000);
+
+  it.each([
+    ['business hours', '0 9-17 * * *', 14, 'every 1 h'],
+    ['every 30 min at night', '*/30 1-3 * * *', 14, 'every 30 min'],
+    ['every 2 h in business hours on weekdays', '0 9-17/2 * * 1-5', 21, 'every 2 h'],
+  ])('learns the hours and weekdays of a job run in a window (%s: %s), not a cron that expects runs outside it', (_, schedule, days, period) => {
+    // Prepare
+    const starts = runsOf(schedule, days);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess: the window's schedule, under which every run is on time and none is missed
+    expect(learned).toMatchObject({ period, cron: schedule });
+    expect(unmatchedExpected(expectedStarts(learned!.cron!, undefined, starts[0] - 3 * MIN, starts[starts.length - 1]), [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
+  });
+
+  it('learns no cron when the one the runs suggest expects far more runs than were seen and no window fits them, and says so', () => {
+    // Prepare: hourly from 09:00 to 17:00 UTC, on the second week from 12:00 to 20:00 (a window that moved)
+    const starts = runsOf('0 9-17 * * *', 14).map((t) => (t >= Date.parse('2026-10-08T00:00:00Z') ? t + 3 * HOUR : t));
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess
+    expect(learned).toMatchObject({ period: 'every 1 h', unfit: { cron: '0 * * * *' } });
+    expect(learned).not.toHaveProperty('cron');
+    expect(learned!.unfit!.expected).toBeGreaterThan(2 * learned!.unfit!.seen);
+  });
+
+  it('learns no cron when a start seen before the kept ones comes at no time of it (an hourly job whose runs moved by half an hour at Lord Howe\'s clock change)', () => {
+    // Prepare: @hourly in Australia/Lord_Howe from 28 September to 11 October 2026 (:30 UTC before 4 October, :00 after); the last 200 starts kept
+    const all = runsOf('@hourly', 14, 'Australia/Lord_Howe');
+    const kept = all.slice(-200);
+    // Act
+    const learned = inferSchedule(kept, [], undefined, undefined, { firstStart: all[0], starts: all.length });
+    // Assess: "0 * * * *" from the kept starts alone would report every run before the change missed
+    expect(inferSchedule(kept)).toMatchObject({ cron: '0 * * * *' });
+    expect(learned).toMatchObject({ period: 'every 1 h', unfit: { cron: '0 * * * *', firstStart: all[0] } });
+    expect(learned).not.toHaveProperty('cron');
+  });
+
+  it('keeps the cron of a job that missed a few runs, and of one whose older runs fit it', () => {
+    // Prepare: hourly, every tenth run missed; and hourly for 20 days of which the last 200 starts are kept
+    const missing = runsOf('5 * * * *', 7).filter((_, i) => i % 10 !== 3);
+    const all = runsOf('5 * * * *', 20);
+    // Act / Assess
+    expect(inferSchedule(missing)).toMatchObject({ cron: '5 * * * *' });
+    expect(inferSchedule(all.slice(-200), [], undefined, undefined, { firstStart: all[0], starts: all.length })).toMatchObject({ cron: '5 * * * *' });
+  });
+});
