@@ -1,5 +1,6 @@
 import type { DetectorId } from '../detectors/ids.ts';
 import type { LineSource } from './events.ts';
+import type { Redactor } from './redact.ts';
 import { isHighSurrogate, unitPrefix } from './output-capture.ts';
 
 export type Severity = 'low' | 'medium' | 'high' | 'critical';
@@ -45,10 +46,14 @@ export interface FindingSource {
   readonly file?: string;
 }
 
-/** Where a line came from, as a finding names it: its log group and stream (a line with an event id or stream), else its file. */
-export function findingSourceOf(line: LineSource): FindingSource {
-  if (line.logStream === undefined && line.eventId === undefined) return { file: line.origin };
-  return line.logStream === undefined ? { log_group: line.origin } : { log_group: line.origin, log_stream: line.logStream };
+/**
+ * Where a line came from, as a finding names it: its log group and stream (a line with an event id or
+ * stream), else its file. A stream or file name may hold a secret (a token in a path): it is redacted
+ * as the lines are (a log group's name cannot, by its charset), since the finding and the job state keep it.
+ */
+export function findingSourceOf(line: LineSource, redactor: Redactor): FindingSource {
+  if (line.logStream === undefined && line.eventId === undefined) return { file: redactor.redactText(line.origin) };
+  return line.logStream === undefined ? { log_group: line.origin } : { log_group: line.origin, log_stream: redactor.redactText(line.logStream) };
 }
 
 /** Whether two sources name the same place. */
@@ -60,11 +65,11 @@ export function sameSource(a: FindingSource | undefined, b: FindingSource | unde
  * Where the lines came from, as a finding names it: the latest line's log group (or file), and its
  * stream only when every line came in that one stream of that group.
  */
-export function findingSourceOfLines(lines: readonly { readonly source: LineSource }[]): FindingSource | undefined {
+export function findingSourceOfLines(lines: readonly { readonly source: LineSource }[], redactor: Redactor): FindingSource | undefined {
   const last = lines.at(-1)?.source;
   if (last === undefined) return undefined;
   const oneStream = lines.every(({ source }) => source.origin === last.origin && source.logStream === last.logStream);
-  if (oneStream || last.logStream === undefined) return findingSourceOf(last);
+  if (oneStream || last.logStream === undefined) return findingSourceOf(last, redactor);
   return { log_group: last.origin };
 }
 

@@ -1709,7 +1709,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       // Where the job's lines were last seen: the batch's latest line, unless it is older history read late.
       const latest = events.at(-1);
       if (latest !== undefined && latest.at >= (initial.lastSeenAt ?? Number.NEGATIVE_INFINITY)) {
-        const source = findingSourceOf(latest.source);
+        const source = findingSourceOf(latest.source, redactorFor(ctx.config));
         if (!sameSource(source, initial.lastSource)) d.lastSource = source;
       }
     }

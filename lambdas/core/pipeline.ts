@@ -4,6 +4,7 @@ import type { AuditEvent } from './events.ts';
 import { boundEvidence, type Finding, type FindingSource, findingSourceOfLines, isoTime, type SubjectKind, withSource } from './findings.ts';
 import { settleLimited } from './map-limited.ts';
 import { CONFLICT, CommitConflictError, type CommitRetry, retryOnConflict } from './commit-retry.ts';
+import { redactorFor } from './redact.ts';
 
 /** What a reducer needs besides the state and events: the config and the injected clock. */
 export interface ReduceContext {
@@ -463,7 +464,7 @@ export async function processBatch(
     [...groups].map(async ([key, group]) => {
       const { reducer, subject } = group;
       const expiresAt = reducer.expiresAt?.bind(reducer);
-      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => withFindingSource(reducer.apply(state, subject, group.events, ctx), () => findingSourceOfLines(group.events)), expiresAt, retry);
+      const result = await commitWithRetry(store, key, loaded.get(key), () => reducer.initial(subject), (state) => withFindingSource(reducer.apply(state, subject, group.events, ctx), () => findingSourceOfLines(group.events, redactorFor(ctx.config))), expiresAt, retry);
       findings.push(...result.findings);
       records.push(...result.records);
       if (result.handOff) derived.push(...result.handOff);

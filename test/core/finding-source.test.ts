@@ -92,6 +92,27 @@ describe('where the lines of an alert came from', () => {
     expect(text).toContain('Source:   log group /jobs/payments, stream ip-10-0-3-17 (where its lines were last seen)');
   });
 
+  it('stores a log stream name that holds a secret redacted, in the finding and in the job state (lastSource)', async () => {
+    // Prepare: a stream named with a token and an AWS key
+    const { deps, setNow } = deployed();
+    setNow(T0 + 120_000);
+    const stream = 'i-0abc/token=ghp_1234567890abcdefghijklmnopqrstuvwxyzAB/AKIAIOSFODNN7EXAMPLE';
+
+    // Act
+    await ingestPayloads([runPayload('/jobs/payments', stream, 'settlement-export', 'r1', T0, 1)], deps);
+
+    // Assess: neither the stored finding nor the job state keeps them
+    const [stored] = await deps.store.query({ from: '2026-10-01T00:00:00Z', to: '2026-10-06T00:00:00Z' });
+    const state = (await deps.store.load(['job#settlement-export'])).get('job#settlement-export')?.state as { lastSource?: { log_stream?: string } };
+    for (const kept of [stored.source?.log_stream, state.lastSource?.log_stream]) {
+      expect(kept).toMatch(/^i-0abc\//);
+      expect(kept).toContain('[REDACTED');
+      expect(kept).not.toContain('ghp_1234567890');
+      expect(kept).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    }
+    expect(stored.source?.log_group).toBe('/jobs/payments');
+  });
+
   it('names the file a finding of the CLI scan came from, in its JSON record', async () => {
     // Prepare
     const path = fileURLToPath(new URL('../fixtures/instrumented/nightly-backup.jsonl', import.meta.url));
