@@ -133,49 +133,27 @@ const SWEEP_EVERY_MS = 60 * 60_000;
 
 /**
  * How far the hourly sweeps may judge a job's absence, or an agent's open roots, behind the scan's
- * time: each is judged as of its own latest line (hourlyJobSweep, `agentSeen` in scanToStore).
+ * time: each is judged as of its own latest line (HOURLY_SWEEP_REDUCERS, `agentSeen` in scanToStore).
  */
 const SWEEP_LAG_MS = 7 * 24 * 60 * 60_000;
 
 /**
- * The job reducer, its absence judged as of `judgedAt(state, subject, now)` rather than the sweep's
- * time (never later than it).
- */
-function jobSweep(judgedAt: (state: JobState, subject: string, now: number) => number): SubjectReducer<unknown> {
-  return {
-    ...(jobReducer as SubjectReducer<unknown>),
-    tick: (state: unknown, subject: string, ctx: ReduceContext) => {
-      const now = ctx.clock.now();
-      const at = Math.min(now, judgedAt(state as JobState, subject, now));
-      return judgeAbsence(state as JobState, subject, at === now ? ctx : { ...ctx, clock: { now: () => at } });
-    },
-  };
-}
-
-/**
- * Where a job's absence may be judged up to: without `--now`, where the logs that carry its lines
- * end (`JobLogsEnd`: a file that ends says nothing about the runs after it, though another file
- * goes on years later); with it, or for a job no line read named, the sweep's time.
- */
-type LogsEndOf = (job: string) => number | undefined;
-
-/**
  * The reducers of the scan's hourly sweeps: a job's absence is judged there as of its own latest
- * event (and at most a week behind the scan, never past where its logs end: LogsEndOf), and up to
- * `--now` in the last sweep. A file is read
+ * event (and at most a week behind the scan), and up to `--now` in the last sweep. A file is read
  * in time order only as far as it is written so: in two hosts' logs one after the other, the
  * second host's jobs are read hours behind the first's, and a sweep as of the first's time took
  * their runs still to be read for missed runs and their open runs for unfinished ones. A job that
  * stopped is judged missed from its last run on by the later sweeps, at its expected times as before.
  */
-function hourlyJobSweep(logsEndOf: LogsEndOf): SubjectReducer<unknown> {
-  return jobSweep((state, subject, now) => Math.min(Math.max(state.lastSeenAt ?? Number.NEGATIVE_INFINITY, now - SWEEP_LAG_MS), logsEndOf(subject) ?? Number.POSITIVE_INFINITY));
-}
-
-/** The reducers with the job reducer's absence judged no later than where each job's logs end (LogsEndOf). */
-function withJobsJudgedBy(reducers: readonly SubjectReducer<unknown>[], jobs: SubjectReducer<unknown>): SubjectReducer<unknown>[] {
-  return reducers.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? jobs : reducer));
-}
+const HOURLY_JOB_SWEEP: SubjectReducer<unknown> = {
+  ...(jobReducer as SubjectReducer<unknown>),
+  tick: (state: unknown, subject: string, ctx: ReduceContext) => {
+    const now = ctx.clock.now();
+    const seen = Math.max((state as JobState).lastSeenAt ?? Number.NEGATIVE_INFINITY, now - SWEEP_LAG_MS);
+    return judgeAbsence(state as JobState, subject, { ...ctx, clock: { now: () => Math.min(now, seen) } });
+  },
+};
+const HOURLY_SWEEP_REDUCERS: readonly SubjectReducer<unknown>[] = REDUCERS.map((reducer) => (reducer === (jobReducer as SubjectReducer<unknown>) ? HOURLY_JOB_SWEEP : reducer));
 
 /**
  * The longest stretch of log time the scan goes without sweeping the jobs: a sweep looks back at
@@ -321,13 +299,9 @@ export async function scanToStore(
     // Each chunk is judged an hour of log time at a time, as of its latest event (never past
     // --now), as the deployed ingest sees a batch, and then swept as of that time, as the deployed
     // sweep runs between batches: a job's state keeps its latest start times only, so absence is
-    // judged while they are there (each job as of its own latest event: hourlyJobSweep).
-    // Without --now, each job's absence is judged no later than where the logs that carry it end.
-    const jobLogs = opts.now === undefined ? new JobLogsEnd() : undefined;
-    const logsEndOf: LogsEndOf = (job) => jobLogs?.endOf(job);
-    const hourlyJobs = hourlyJobSweep(logsEndOf);
-    const hourlyReducers = withJobsJudgedBy(REDUCERS, hourlyJobs);
-    const lastJobs = jobSweep((_, subject) => logsEndOf(subject) ?? Number.POSITIVE_INFINITY);
+    // judged while they are there (each job as of its own latest event: HOURLY_SWEEP_REDUCERS).
+    // Where the logs that carry each job end: its missed runs after that are folded (foldMissedAfterLogsEnd).
+    const jobLogs = new JobLogsEnd();
     let chunkNow = Number.NEGATIVE_INFINITY;
     const chunkClock = { now: () => chunkNow };
     // Likewise an agent's open roots are judged in the hourly sweeps as of its own latest line (at
@@ -347,7 +321,7 @@ export async function scanToStore(
     const sweepJobsUpTo = async (until: number) => {
       for (; sweptAt !== undefined && until - sweptAt > JOB_SWEEP_GAP_MS; sweptAt += JOB_SWEEP_GAP_MS) {
         const at = sweptAt + JOB_SWEEP_GAP_MS;
-        findings.push(...(await sweepSubjects([hourlyJobs], store, { config: opts.config, clock: { now: () => at }, exceptions: registry })).findings);
+        findings.push(...(await sweepSubjects([HOURLY_JOB_SWEEP], store, { config: opts.config, clock: { now: () => at }, exceptions: registry })).findings);
       }
       sweptAt = Math.max(sweptAt ?? until, until);
     };
@@ -379,7 +353,7 @@ export async function scanToStore(
             const older = subject_kind === 'agent' ? agentRunsUnjudged : olderThanHistory;
             older.set(subject, (older.get(subject) ?? 0) + runs);
           }
-          findings.push(...(await sweepSubjects(hourlyReducers, store, ctx)).findings);
+          findings.push(...(await sweepSubjects(HOURLY_SWEEP_REDUCERS, store, ctx)).findings);
           findings.push(...(await sweepAgentRoots(store, ctx, DEFAULT_STALE_OPTIONS, agentJudgedAt, { orTreeLatest: true })).findings);
         }
       });
@@ -394,8 +368,8 @@ export async function scanToStore(
     // every line read, the older history read after a job was judged (historyRead), not before:
     // the hourly sweeps ran with part of it still to be read.
     const sweepCtx = { config: opts.config, clock: { now: () => now }, exceptions: registry, historyRead: true };
-    const swept = await sweepSubjects(withJobsJudgedBy(REDUCERS, lastJobs), store, sweepCtx);
-    swept.findings.push(...(await sweepMissedRunsLeft(swept.findings, store, sweepCtx, lastJobs)));
+    const swept = await sweepSubjects(REDUCERS, store, sweepCtx);
+    swept.findings.push(...(await sweepMissedRunsLeft(swept.findings, store, sweepCtx)));
     // Agent trees whose root never ended, judged as the deployed sweep would; a finished tree that
     // waits for a parent that may yet turn up is judged now: every line has been read.
     const roots = await sweepAgentRoots(store, sweepCtx, { ...DEFAULT_STALE_OPTIONS, settleMs: 0, orphanSettleMs: 0 });
@@ -407,7 +381,7 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings, tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
+    return { ok: true, findings: foldMissedAfterLogsEnd(findings, jobLogs, now), tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
   } catch (error) {
     await opened.close();
     throw error;
@@ -415,14 +389,50 @@ export async function scanToStore(
 }
 
 /**
+ * The findings with each job's missed runs after the logs that carry it end (`JobLogsEnd`: judged
+ * because another file's lines, or `--now`, go on later) folded into the first of them, which says
+ * how many and the last (evidence `missed_runs`, `last_expected_at`, `logs_end_at`): one silence,
+ * not one finding per expected start (an hourly job whose file ends in 2005, scanned with a file of
+ * 2026, gave 181,544). A job that stops while its file's other lines go on has each missed run
+ * reported. The store keeps each of them, as the deployed sweep judges them.
+ */
+function foldMissedAfterLogsEnd(findings: readonly Finding[], jobLogs: JobLogsEnd, now: number): Finding[] {
+  const after = new Map<string, Finding[]>();
+  for (const f of findings) {
+    if (f.detector !== 'missed-run' || f.expected_at === undefined) continue;
+    const end = jobLogs.endOf(f.subject);
+    if (end === undefined || !(Date.parse(f.expected_at) > end)) continue;
+    const missed = after.get(f.subject);
+    if (missed === undefined) after.set(f.subject, [f]);
+    else missed.push(f);
+  }
+  const folded = new Set<Finding>();
+  const first = new Map<Finding, Finding>();
+  for (const [job, missed] of after) {
+    if (missed.length < 2) continue;
+    const last = missed[missed.length - 1].expected_at!;
+    const end = isoTime(jobLogs.endOf(job)!);
+    const head = missed[0];
+    first.set(head, {
+      ...head,
+      message: `${head.message}; and ${plural(missed.length - 1, 'more expected start')} up to ${last} had no run either: the logs that carry ${job} end at ${end}, and the scan judges up to ${isoTime(now)} (one finding for them all)`,
+      evidence: { ...head.evidence, missed_runs: missed.length, last_expected_at: last, logs_end_at: end },
+    });
+    for (const f of missed.slice(1)) folded.add(f);
+  }
+  if (first.size === 0) return [...findings];
+  return findings.filter((f) => !folded.has(f)).map((f) => first.get(f) ?? f);
+}
+
+/**
  * A sweep judges at most 1,000 expected times of a job: after one that found missed runs (`found`),
  * a job that stopped long before the sweep's time (judged from its last run on here, see
- * hourlyJobSweep) is swept until none is left. The further findings.
+ * HOURLY_SWEEP_REDUCERS) is swept until none is left. The further findings.
  */
-async function sweepMissedRunsLeft(found: readonly Finding[], store: StateStore & SubjectCatalog, ctx: ReduceContext, jobs: SubjectReducer<unknown>): Promise<Finding[]> {
+async function sweepMissedRunsLeft(found: readonly Finding[], store: StateStore & SubjectCatalog, ctx: ReduceContext): Promise<Finding[]> {
   const more: Finding[] = [];
   for (let left = found.some((f) => f.detector === 'missed-run'); left; ) {
-    const again = await sweepSubjects([jobs], store, ctx);
+    const again = await sweepSubjects([jobReducer as SubjectReducer<unknown>], store, ctx);
     more.push(...again.findings);
     left = again.findings.some((f) => f.detector === 'missed-run');
   }

@@ -58,9 +58,9 @@ export interface MergeStats {
 
 /**
  * Where the logs that carry each job's lines end: the latest event read from any of the sources
- * (files, log groups, stdin) its lines came from. A file that ends says nothing about the runs
- * after it, so without `--now` the scan judges a job's absence no later than this: a job whose
- * file ends years before another file's lines is not judged missed in between.
+ * (files, log groups, stdin) its lines came from. A job whose logs end before the scan's time (its
+ * file ends years before another file's lines, or before `--now`) has its missed runs after that
+ * end reported as one finding with their count, not one per expected start.
  */
 export class JobLogsEnd {
   /** The latest event read from each source (`-Infinity`: none yet). */

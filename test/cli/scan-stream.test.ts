@@ -459,7 +459,7 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect([missed.length, missed[0]?.expected_at, missed.at(-1)?.expected_at]).toEqual([2_879, '2026-10-06T00:00:00Z', '2026-10-07T23:58:00Z']);
   });
 
-  it("judges a job's absence without --now only up to where the files that carry its lines end: two files, one ending weeks before the other", async () => {
+  it("folds a job's missed runs after the file that carries its lines ends into one finding with their count: two files, one ending weeks before the other, with --now or without", async () => {
     // Prepare: an hourly job's file ends after 5 hours on 5 October; a daily job's file runs to the 30th. Both jobs scheduled.
     const hourly: string[] = [];
     for (let hour = 0; hour < 5; hour++) {
@@ -475,12 +475,15 @@ describe('scan streams: chunks give what one batch gives', () => {
 
     // Act
     const together = await scan([hourlyFile, dailyFile], { config });
-    const withNow = await scan([hourlyFile, dailyFile], { config, now: Date.parse('2026-10-05T08:30:00Z') });
+    const withNow = await scan([hourlyFile, dailyFile], { config, now: Date.parse('2026-10-30T12:00:00Z') });
 
-    // Assess: nothing missed without --now (each file alone gives none); a --now given is judged up to.
-    const missed = (result: typeof together) => result.findings.filter((f) => f.detector === 'missed-run').map((f) => `${f.subject} ${f.expected_at}`);
-    expect(missed(together)).toEqual([]);
-    expect(missed(withNow)).toEqual(['hourly 2026-10-05T05:01:00Z', 'hourly 2026-10-05T06:01:00Z', 'hourly 2026-10-05T07:01:00Z', 'hourly 2026-10-05T08:01:00Z']);
+    // Assess: one finding each, from the first hourly start missed after its file's end: up to the
+    // daily file's last line (601), or up to --now (607); the daily job misses none.
+    const missed = (result: typeof together) => result.findings.filter((f) => f.detector === 'missed-run');
+    const shown = (result: typeof together) => missed(result).map((f) => [f.subject, f.expected_at, f.evidence?.missed_runs, f.evidence?.last_expected_at, f.evidence?.logs_end_at]);
+    expect(shown(together)).toEqual([['hourly', '2026-10-05T05:01:00Z', 601, '2026-10-30T05:01:00Z', '2026-10-05T04:01:25Z']]);
+    expect(shown(withNow)).toEqual([['hourly', '2026-10-05T05:01:00Z', 607, '2026-10-30T11:01:00Z', '2026-10-05T04:01:25Z']]);
+    expect(missed(withNow)[0].message).toContain('and 606 more expected starts up to 2026-10-30T11:01:00Z had no run either');
   });
 
   it('reports the missed runs of a job that stopped in a log whose lines come months apart: the sweep\'s 35-day look-back loses none', async () => {

@@ -116,7 +116,8 @@ describe('silent-audit mcp (the command)', () => {
 
     // Assess
     expect(new Date(source.view.now()).toISOString()).toBe('2026-10-15T11:00:30.000Z');
-    expect(source.view.source).toMatch(/^memory \(7 files scanned: \d+ events, 25 findings\)$/);
+    // etl-loader's 12 missed runs after its file ends come as one finding with their count.
+    expect(source.view.source).toMatch(/^memory \(7 files scanned: \d+ events, 14 findings\)$/);
   });
 
   it.each<[{ paths: string[]; store?: string }, RegExp]>([
