@@ -114,7 +114,8 @@ export class SnsAlertSink implements AlertSink {
           subject: stringAttribute(message.subject),
           subject_kind: stringAttribute(message.subject_kind),
           kind: stringAttribute(message.kind),
-          ...sourceAttributes(message.findings[0]?.source),
+          // Only a message about one finding names its source: a summary's findings may come from many log groups, and a filter policy on one would route it to one team.
+          ...(message.kind === 'finding' || message.kind === 'escalation' ? sourceAttributes(message.findings[0]?.source) : {}),
         },
       }),
     );
