@@ -54,15 +54,17 @@ function subjectText(text: string): string {
 }
 
 /**
- * A name in a Subject, and the tag that keeps it apart from others: folded to ASCII
- * (`foldToAscii`: 'Größenprüfung' is 'Grossenprufung'), each run of letters ASCII cannot show
- * (Japanese, emoji) written '?' and the name then tagged with the start of its SHA-256
- * (`#1f0c9a`), the same for every alert about it, so '夜間バックアップ' and '月次レポート' stay apart.
+ * A name in a Subject, and the tag that keeps it apart from others: a name in printable ASCII as it
+ * is; any other folded to ASCII (`foldToAscii`: 'Größenprüfung' is 'Grossenprufung'), each run of
+ * letters ASCII cannot show (Japanese, emoji) written '?', '?' for a name that folds to nothing
+ * (combining marks alone), and tagged with the start of its SHA-256 (`#1f0c9a`), the same for every
+ * alert about it, so '夜間バックアップ' and '月次レポート' stay apart, and so do 'café-sync' and the
+ * 'cafe-sync' it folds to.
  */
 function subjectName(name: string): { name: string; tag?: string } {
-  const folded = foldToAscii(name).replace(/\s+/g, ' ').trim();
-  if (!NOT_PRINTABLE_ASCII.test(folded)) return { name: folded };
-  return { name: folded.replace(/[^\x20-\x7e]+/g, '?'), tag: `#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 6)}` };
+  if (!NOT_PRINTABLE_ASCII.test(name)) return { name: name.replace(/\s+/g, ' ').trim() };
+  const folded = foldToAscii(name).replace(/\s+/g, ' ').trim().replace(/[^\x20-\x7e]+/g, '?');
+  return { name: folded || '?', tag: `#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 6)}` };
 }
 
 /**

@@ -123,7 +123,7 @@ describe('SnsAlertSink', () => {
 
   it.each([
     ['a long cron command', '/usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily --retain 30', '[HIGH] empty-output: /usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily...'],
-    ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donnees'],
+    ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donnees #b51757'],
     ['an emoji', 'nightly 🚀 deploy', '[HIGH] empty-output: nightly ? deploy #2bd951'],
     ['Japanese', '夜間バックアップ', '[HIGH] empty-output: ? #49d6c1'],
     ['an emoji where the title is cut', `${'a'.repeat(70)}${'🚀'.repeat(10)}`, `[HIGH] empty-output: ${'a'.repeat(67)}... #1841fb`],
@@ -155,14 +155,31 @@ describe('SnsAlertSink', () => {
     expect(monthly).toMatch(/^\[HIGH\] empty-output: \? #[0-9a-f]{6}$/);
     expect(monthly).not.toBe(nightly);
     expect(nightlyAgain).toBe(nightly);
-    expect(german).toBe('[HIGH] empty-output: Grossenprufung');
-    expect(wide).toBe('[HIGH] empty-output: Full-width');
+    expect(german).toBe('[HIGH] empty-output: Grossenprufung #bb23ab');
+    expect(wide).toBe('[HIGH] empty-output: Full-width #a041d0');
     const tag = longOne.match(/#[0-9a-f]{6}$/)?.[0];
     expect(longOne.startsWith('[HIGH] empty-output: nightly-backup-?-db-?-db-')).toBe(true);
     expect(longOne.endsWith(`... ${tag}`)).toBe(true);
     expect(escalated.startsWith('[CRITICAL] run-failed: nightly-backup-?-db-')).toBe(true);
     expect(escalated.endsWith(`... ${tag} (3 in a row)`)).toBe(true);
     for (const s of [nightly, monthly, german, wide, longOne, escalated]) expect(s).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
+  });
+
+  it('keeps a job whose name folds wholly to ASCII apart from the ASCII job it folds to, and never drops a name made of marks alone', async () => {
+    // Prepare: names that fold to another job's ASCII name, and names of combining marks only
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const pairs = [['café-sync', 'cafe-sync'], ['Größe', 'Grosse'], ['\ufb01le-sync', 'file-sync'], ['Ｂａｃｋｕｐ', 'Backup'], ['a\tb', 'a b'], ['\u0301', '\u0308']];
+    // Act
+    for (const subject of pairs.flat()) await sink.publish({ ...finding, subject });
+    // Assess: each pair gets two Subjects; the folded name is shown, tagged; an ASCII name stays as it is
+    const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
+    expect(pairs.map((_, i) => subjects[2 * i] === subjects[2 * i + 1])).toEqual(pairs.map(() => false));
+    expect(subjects[0]).toMatch(/^\[HIGH\] empty-output: cafe-sync #[0-9a-f]{6}$/);
+    expect(subjects[1]).toBe('[HIGH] empty-output: cafe-sync');
+    expect(subjects[8]).toMatch(/^\[HIGH\] empty-output: a b #[0-9a-f]{6}$/);
+    expect(subjects[10]).toMatch(/^\[HIGH\] empty-output: \? #[0-9a-f]{6}$/);
+    for (const s of subjects) expect(s).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
   });
 
   it('keeps the Subject under 100 characters when redacting the title again lengthens it', async () => {
