@@ -247,6 +247,20 @@ export function cronFailureCanEnd(job: string, startedAt: number, failedAt: numb
   return failedAt - startedAt <= (configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS);
 }
 
+/**
+ * The run of a job whose runs log no end that its next start on `host` at `at` shows healthy to the
+ * alert policy: the latest cron run open before it on that host (a failure line read for it would
+ * have closed it; then the one before, which its own next start judged already, is found).
+ */
+function runBeforeStart(open: readonly OpenRun[], at: number, host: string | undefined): OpenRun | undefined {
+  let best: OpenRun | undefined;
+  for (const r of open) if (r.at < at && r.host === host && r.format !== undefined && CRON_LINE_FORMATS.has(r.format) && (best === undefined || r.at > best.at)) best = r;
+  return best;
+}
+
+/** Prefix of the processed token of a cron run taken as healthy at its job's next start (`runBeforeStart`). */
+const HEALTHY_TOKEN = '\u0000healthy:';
+
 /** A run end that Debian cron's exit status line gave (`cronFailureEnd`). */
 function endsFailuresOnly(body: RunEnd | RunFailedMarker): boolean {
   return (body as { failures_only?: unknown }).failures_only === true;
@@ -1289,6 +1303,8 @@ export const jobReducer: SubjectReducer<JobState> = {
     };
     const findings: Finding[] = [];
     const records: RunRecord[] = [];
+    // Healthy runs of a job whose runs log no end, for the alert policy only (`Reduction.outcomes`).
+    const outcomes: RunRecord[] = [];
     const window = ctx.config.defaults.baseline_window;
     // The lists and records a run changes: shared with `initial` until their first change, then
     // this batch's own copies, changed in place. Fields are still written in the order they always
@@ -1523,6 +1539,15 @@ export const jobReducer: SubjectReducer<JobState> = {
           if (seenNear(token, event.at, SAME_LINE_MS)) continue;
           remember(token, event.at);
         }
+        // A run of a job whose runs log no end is healthy for the alert policy once its job's next
+        // run on its host starts with no failure of it read (not a run record: its runs are its starts).
+        if (!state.endsLogged && CRON_LINE_FORMATS.has(event.format) && (body as { pid?: number }).pid !== undefined) {
+          const before = runBeforeStart(state.open, event.at, body.host);
+          if (before && !seenNear(`${HEALTHY_TOKEN}${before.run_id}`, before.at, SAME_LINE_MS)) {
+            remember(`${HEALTHY_TOKEN}${before.run_id}`, before.at);
+            outcomes.push({ subject, subject_kind: 'job', run_id: before.run_id, ts: isoTime(event.at), status: 'ok', ...(before.host !== undefined ? { host: before.host } : {}) });
+          }
+        }
         const d = edit();
         // Runs reported unfinished that have ended since are forgotten: an id remembered alone (older
         // states) whose runs have all ended names a new run now, which may be reported in turn.
@@ -1736,7 +1761,7 @@ export const jobReducer: SubjectReducer<JobState> = {
     // given later is judged from the sweep that first sees it (judgeAbsence), not from these runs.
     // Kept only with a change the batch writes anyway.
     if (copied && !ownValue(ctx.config.jobs, subject)?.schedule && state.absenceSchedule !== NO_SCHEDULE) edit().absenceSchedule = NO_SCHEDULE;
-    return { state, findings, records, ...(olderThanHistory > 0 ? { olderThanHistory } : {}) };
+    return { state, findings, records, ...(outcomes.length > 0 ? { outcomes } : {}), ...(olderThanHistory > 0 ? { olderThanHistory } : {}) };
   },
 };
 

@@ -41,6 +41,11 @@ export interface Reduction<S> {
    * (`MAX_ROLLED_RUNS`, `MAX_ROLLED_BYTES`).
    */
   readonly olderThanHistory?: number;
+  /**
+   * Run outcomes for the alert policy that are not written as run records: a run of a job whose runs
+   * log no end (cron CMD lines), healthy as its job's next run on its host starts with no failure of it read.
+   */
+  readonly outcomes?: readonly RunRecord[];
 }
 
 /**
@@ -132,7 +137,7 @@ export interface BatchResult {
   readonly subjects: number;
   /** Conditional writes that lost to a concurrent writer and were recomputed. */
   readonly conflicts: number;
-  /** The run records written with the committed states (the alert policy's healthy and failing runs). */
+  /** The run records written with the committed states, and the outcomes not written (`Reduction.outcomes`): the alert policy's healthy and failing runs. */
   readonly records?: RunRecord[];
   /**
    * Subjects of a reducer that records runs whose state already held every event of the batch (a
@@ -252,7 +257,9 @@ function commitWithRetry(
       records: result.records,
       ...(expires !== undefined ? { expiresAt: expires } : {}),
     });
-    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records: result.records, handOff: result.handOff, olderThanHistory: result.olderThanHistory };
+    // The alert policy's outcomes not written as records follow the records written.
+    const records = result.outcomes?.length ? [...result.records, ...result.outcomes] : result.records;
+    if (outcome === 'committed') return { findings: result.findings, conflicts: attempt - 1, records, handOff: result.handOff, olderThanHistory: result.olderThanHistory };
     return CONFLICT;
   });
 }

@@ -5,6 +5,8 @@ import { type CronHostState, cronHostKey, cronHostReducer, HOST_TTL_MS, initialC
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
 import { type Finding } from '../../lambdas/core/findings.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
+import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { eventsOf, fixtureLines, parseFile } from '../parse/helpers.ts';
@@ -272,5 +274,24 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     const result = await processBatch([cmd(T0 + 120 * MINUTE, job, 20954), failed(T0 + 120 * MINUTE + 5000, 20953, 20954, 1)], REDUCERS, store, ctx);
     // Assess
     expect(brief(result.findings)).toEqual([`run-failed ${job} 2026-10-05T04:17:06Z`]);
+  });
+
+  it("takes a run with no failure line as healthy at its job's next start: no escalation over healthy runs, and a recovery notice after three", async () => {
+    // Prepare: daily runs; days 1, 3 and 5 fail, the runs between and days 6 to 9 succeed (CMD lines only), one delivery a day.
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) };
+    // Act
+    for (let d = 0; d < 9; d++) {
+      const at = T0 + d * DAY;
+      const pid = 20000 + d * 100;
+      const batch = d % 2 === 0 && d <= 4 ? [cmd(at, job, pid), failed(at + 2000, pid - 1, pid, 2)] : [cmd(at, job, pid)];
+      const clock = { now: () => at + 10_000 };
+      const result = await processBatch(batch, REDUCERS, store, { config: DEFAULT_CONFIG, clock });
+      await deliverAlerts(result.findings, store, sink, clock, { config: DEFAULT_CONFIG, records: result.records, drainLimit: 0 });
+    }
+    // Assess: three alerts, none escalated (a healthy run came between each); the recovery notice with day 9's start, which found day 8's run the 3rd healthy one.
+    expect(messages.map((m) => `${m.kind} ${m.severity}`)).toEqual(['finding high', 'finding high', 'finding high', 'recovery high']);
+    expect(messages.map((m) => m.findings[0]?.ts.slice(0, 10))).toEqual(['2026-10-05', '2026-10-07', '2026-10-09', undefined]);
   });
 });
