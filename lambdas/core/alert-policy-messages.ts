@@ -33,12 +33,16 @@ export interface AlertMessage {
 /** Version of `data`: bumped on an incompatible change, so consumers can tell. */
 export const ALERT_DATA_VERSION = 1;
 
+/** Text on one line: C0 controls and DEL (line breaks, tabs) as spaces, the other controls shown escaped (`escapeControls`: `\u202e`, `\x9b`), spaces collapsed. */
 function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return escapeControls(text.replace(/[\u0000-\u001f\u007f]+/g, ' ')).replace(/\s+/g, ' ').trim();
 }
 
-
-/** `<head><name> <tail>` on one line under 100 characters, shortening the name (a subject) when needed (`fitLine`). */
+/**
+ * `<head><name> <tail>` on one line under 100 characters, shortening the name (a subject) when needed
+ * (`fitLine`). What comes from logs is `clean`: a name's C1 controls and bidi overrides are shown
+ * escaped, so it cannot reorder the SMS or a chat message (`… \u202edeen noitca on ,KO`).
+ */
 export function fitTitle(head: string, name: string, tail = ''): string {
   return fitLine(head.replace(/[\u0000-\u001f\u007f]+/g, ' '), clean(name), clean(tail), '…');
 }

@@ -226,6 +226,21 @@ describe('SnsAlertSink', () => {
     expect(input.MessageAttributes?.subject?.StringValue).not.toContain('\u001b');
   });
 
+  it('shows the C1 controls and bidi overrides of a name escaped in the SMS and the JSON title, so a name cannot reorder them', async () => {
+    // Prepare: a right-to-left override that reads "OK, no action needed", a one-byte CSI and a NEL
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    // Act
+    await sink.publish({ ...finding, detector: 'run-failed', subject: 'db-backup \u202edeen noitca on ,KO\u202c' });
+    await sink.publish({ ...finding, detector: 'run-failed', subject: 'etl\u009b2J\u0085Run: fine' });
+    // Assess: both titles show each such character as the email does; no raw one is left
+    const titles = sns.commandCalls(PublishCommand).map((c) => bodies(c.args[0].input)).map((b) => [b.sms, JSON.parse(b.sqs).title as string]);
+    expect(titles).toEqual([
+      ['[HIGH] run-failed: db-backup \\u202edeen noitca on ,KO\\u202c', '[HIGH] run-failed: db-backup \\u202edeen noitca on ,KO\\u202c'],
+      ['[HIGH] run-failed: etl\\x9b2J\\x85Run: fine', '[HIGH] run-failed: etl\\x9b2J\\x85Run: fine'],
+    ]);
+  });
+
   it('drops the control characters SNS refuses in a message attribute, keeping the rest of the subject', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});
