@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import type { RunRecord } from '../ports.ts';
+import type { AlertFailure, RunRecord } from '../ports.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { parseTime } from './parse-time.ts';
 
@@ -123,12 +123,18 @@ export interface DecisionRecord {
   readonly coalescedInto?: string;
 }
 
-/** A recovery or flapping notice decided but not yet known to be sent; retried when its lease runs out. */
+/**
+ * A recovery or flapping notice decided but not yet known to be sent; retried when its lease runs
+ * out. A failed send moves the lease to its `failure.retry_at` (the findings' backoff, given up after
+ * 14 days).
+ */
 export interface PendingNotice {
   readonly id: string;
   readonly kind: 'recovery' | 'flapping';
   readonly at: number;
   readonly leaseUntil: number;
+  /** Its failed sends, when one failed. */
+  readonly failure?: AlertFailure;
   readonly severity: Severity;
   readonly detectors: readonly string[];
   readonly detail: Readonly<Record<string, number | string>>;
@@ -777,8 +783,34 @@ export function alertStateCatalog(state: AlertState): string | undefined {
 
 /** Removes sent notices from the state (after their message went out). */
 export function settleNotices(state: AlertState, ids: readonly string[]): AlertState {
-  if (!state.notices.some((n) => ids.includes(n.id))) return state;
-  return { ...state, notices: state.notices.filter((n) => !ids.includes(n.id)) };
+  return afterSends(state, { sent: ids });
+}
+
+/** What an invocation's sends did to a subject's notices (`afterSends`). */
+export interface SendOutcome {
+  /** Notices sent: removed. */
+  readonly sent?: readonly string[];
+  /** Notices whose send failed: retried from the failure's `retry_at`, dropped when given up. */
+  readonly failed?: ReadonlyMap<string, AlertFailure>;
+}
+
+/** The state after an invocation's sends: the same object when they change nothing in it. */
+export function afterSends(state: AlertState, outcome: SendOutcome): AlertState {
+  const { sent = [], failed } = outcome;
+  if (!state.notices.some((n) => sent.includes(n.id) || failed?.has(n.id))) return state;
+  const notices: PendingNotice[] = [];
+  for (const n of state.notices) {
+    if (sent.includes(n.id)) continue;
+    const failure = failed?.get(n.id);
+    if (failure?.gave_up) continue;
+    notices.push(failure ? { ...n, failure, leaseUntil: failure.retry_at } : n);
+  }
+  return { ...state, notices };
+}
+
+/** Notices of a state whose send failed and that wait for a retry (the sweep's `AlertsAwaitingRetry` counts them with the findings). */
+export function noticesAwaitingRetry(state: AlertState | undefined): number {
+  return state?.notices.filter((n) => n.failure !== undefined).length ?? 0;
 }
 
 const KIND_PRIORITY: Record<PlannedAlert['kind'], number> = { escalation: 0, finding: 1, flapping: 2, recovery: 3 };

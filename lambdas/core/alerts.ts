@@ -14,8 +14,10 @@ import {
   type PolicyContext,
   type PolicyResult,
   type RunOutcome,
+  afterSends,
+  noticesAwaitingRetry,
   runOutcomes,
-  settleNotices,
+  type SendOutcome,
 } from './alert-policy.ts';
 import { type AlertMessage, alertMessage, messageAsFinding, summaryMessage } from './alert-policy-messages.ts';
 import { type Finding, findingKey, isoTime, type SubjectKind } from './findings.ts';
@@ -38,6 +40,8 @@ export interface DeliveryResult {
   readonly summarized?: number;
   /** Findings whose alert was given up: their sends failed for `GIVE_UP_AFTER_MS` (also in `failed` and `errors`). */
   readonly abandoned?: number;
+  /** Notices (recovery, flapping) whose send failed and that wait for a retry, in the states this delivery read (the sweep: every state with a notice pending). */
+  readonly noticesAwaitingRetry?: number;
 }
 
 export interface DeliveryOptions {
@@ -132,6 +136,13 @@ export async function deliverAlerts(
     }
   }
   let abandoned = 0;
+  /** What the sends did to each subject's notices, written to its state after them. */
+  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure> }>();
+  const outcomeOf = (key: string) => {
+    let outcome = outcomes.get(key);
+    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map() }));
+    return outcome;
+  };
   /** Records a failed send on the finding; the error as reported, saying so when it is given up. */
   const failSend = async (key: string, error: string): Promise<string> => {
     const failure = failedSend(priorFailures.get(key), error, now);
@@ -214,11 +225,17 @@ export async function deliverAlerts(
   let sent = 0;
   let failed = 0;
   const errors: string[] = [];
-  const settled = new Map<string, string[]>();
   const settle = (a: PlannedAlert) => {
-    if (!a.notice) return;
-    const key = alertStateKey(a.subject_kind, a.subject);
-    settled.set(key, [...(settled.get(key) ?? []), a.notice.id]);
+    if (a.notice) outcomeOf(alertStateKey(a.subject_kind, a.subject)).sent.push(a.notice.id);
+  };
+  /** Records a notice's failed send: retried with the findings' backoff, given up after 14 days as they are. */
+  const failNotice = (a: PlannedAlert, error: string): string => {
+    const notice = a.notice!;
+    const failure = failedSend(notice.failure, error, now);
+    outcomeOf(alertStateKey(a.subject_kind, a.subject)).failed.set(notice.id, failure);
+    if (!failure.gave_up) return error;
+    abandoned++;
+    return `${error} (gave up after ${failure.failures} failed sends since ${new Date(failure.first_at).toISOString()}: not sent)`;
   };
 
   const { individual, summarized } = capAlerts(
@@ -234,7 +251,7 @@ export async function deliverAlerts(
       } catch (error) {
         failed++;
         const message = (error as Error).message;
-        errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message) : message}`);
+        errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${alert.candidate ? await failSend(alert.candidate.key, message) : failNotice(alert, message)}`);
         continue;
       }
       settle(alert);
@@ -253,9 +270,9 @@ export async function deliverAlerts(
       failed++;
       const message = (error as Error).message;
       errors.push(`storm summary of ${included.length} alerts: ${message}`);
-      const reports = await settleLimited(included, PARALLEL_COMMITS, async (alert) => (alert.candidate ? failSend(alert.candidate.key, message) : message));
+      const reports = await settleLimited(included, PARALLEL_COMMITS, async (alert) => (alert.candidate ? failSend(alert.candidate.key, message) : failNotice(alert, message)));
       included.forEach((alert, i) => {
-        if (alert.candidate && reports[i] !== message) errors.push(`${alert.candidate.key}: ${reports[i]}`);
+        if (reports[i] !== message) errors.push(`${alert.candidate?.key ?? alert.notice?.id}: ${reports[i]}`);
       });
       return;
     }
@@ -276,15 +293,17 @@ export async function deliverAlerts(
   } catch (error) {
     failure = { error };
   }
-  for (const [key, ids] of settled) {
+  for (const [key, outcome] of outcomes) {
     try {
-      await commitSettled(store, key, ids, written.get(key), options.retry ?? {});
+      const next = await commitSettled(store, key, outcome, written.get(key), options.retry ?? {});
+      if (next) written.set(key, next);
     } catch (error) {
       failure ??= { error };
     }
   }
   if (failure) throw failure.error;
-  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned };
+  const awaiting = [...written.values()].reduce((n, w) => n + noticesAwaitingRetry(w?.state as AlertState | undefined), 0);
+  return { sent, failed, errors, suppressed, snoozed, summarized: summarizedCount, abandoned, noticesAwaitingRetry: awaiting };
 }
 
 /**
@@ -338,20 +357,24 @@ function decideAndCommit(
 }
 
 /**
- * Removes sent notices from a subject's alert state (conditionally, retrying on conflict), starting
+ * Writes what the sends did to a subject's alert state (`afterSends`: sent notices removed, failed
+ * ones backed off or given up), conditionally, retrying on conflict, starting
  * from the state this invocation wrote: read again only when another writer came in between. Out
- * of time, the notices are left in the state: published again once their lease is over.
+ * of time, the notices are left in the state: published again once their lease is over. Returns the
+ * state written, if any.
  */
-async function commitSettled(store: StateStore, key: string, ids: readonly string[], written: Versioned<unknown> | undefined, retry: CommitRetry): Promise<void> {
+async function commitSettled(store: StateStore, key: string, outcome: SendOutcome, written: Versioned<unknown> | undefined, retry: CommitRetry): Promise<Versioned<unknown> | undefined> {
   try {
-    await retryOnConflict(key, retry, async (attempt) => {
+    return await retryOnConflict(key, retry, async (attempt) => {
       const current = attempt === 1 && written ? written : (await store.load([key])).get(key);
       if (!current) return undefined;
-      const next = settleNotices(current.state as AlertState, ids);
+      const next = afterSends(current.state as AlertState, outcome);
       if (next === current.state) return undefined;
-      return (await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [], listedAs: alertStateCatalog(next) })) === 'committed' ? undefined : CONFLICT;
+      const committed = (await store.commit({ key, expectedVersion: current.version, state: next, findings: [], records: [], listedAs: alertStateCatalog(next) })) === 'committed';
+      return committed ? { state: next, version: current.version + 1 } : CONFLICT;
     });
   } catch (error) {
     if (!(error instanceof CommitConflictError)) throw error;
+    return undefined;
   }
 }

@@ -84,6 +84,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   const due = await deps.store.subjects(ALERT_DUE_CATALOG);
   const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
-  const awaitingRetry = await deps.store.alertsAwaitingRetry();
+  // Notices too: every state with one pending was read by the delivery (listed as alert-due).
+  const awaitingRetry = (await deps.store.alertsAwaitingRetry()) + (alerts.noticesAwaitingRetry ?? 0);
   return { subjects: result.subjects, subjectsLeft: subjects.left, kindsLeft: subjects.kindsLeft, findings: result.findings, alerts, conflicts: result.conflicts, awaitingRetry };
 }

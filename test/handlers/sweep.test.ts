@@ -53,9 +53,11 @@ describe('the sweep Lambda when ingest keeps winning a subject\'s writes', () =>
 async function quietAfterFlapping() {
   const config = validateConfig({});
   const store = new MemoryAuditStore();
-  const env = { now: 0, failSends: 0 };
+  const env = { now: 0, failSends: 0, downUntil: 0, attempts: 0 };
   const sent: Array<{ at: string; kind: string; title: string }> = [];
   const send = async (m: AlertMessage) => {
+    env.attempts++;
+    if (env.now < env.downUntil) throw new Error('SNS is down');
     if (env.failSends > 0 && env.failSends--) throw new Error('SNS is down');
     sent.push({ at: new Date(env.now).toISOString(), kind: m.kind, title: m.title });
   };
@@ -129,5 +131,27 @@ describe('the sweep Lambda and a job that stopped flapping with no run since', (
     expect(pending).toEqual(['recovery']);
     expect(sent()).toEqual([...FLAPPED, { at: '2026-10-09T20:45:00.000Z', kind: 'recovery', title: '[RECOVERED] invoice-sync healthy for 11 runs' }]);
     expect((await alertState()).notices).toEqual([]);
+  });
+});
+
+describe('the sweep Lambda and notices whose send failed', () => {
+  it('retries a notice that keeps failing with the findings\' backoff, counts it as awaiting retry, and gives it up after 14 days', async () => {
+    // Prepare: flapping ended quietly; every send fails from then on
+    const { env, store, sweep, alertState } = await quietAfterFlapping();
+    env.downUntil = Infinity;
+    const start = Date.parse('2026-10-09T20:40:00Z');
+
+    // Act: a sweep every 5 minutes for a day, then hourly for 14 more days
+    env.attempts = 0;
+    const gauges: number[] = [];
+    for (let t = start; t < start + 86_400_000; t += 5 * 60_000) gauges.push((await sweep(new Date(t).toISOString())).awaitingRetry);
+    const firstDay = env.attempts;
+    for (let t = start + 86_400_000; t <= start + 15 * 86_400_000; t += 3_600_000) await sweep(new Date(t).toISOString());
+
+    // Assess: backed off (at most one try an hour once past the first minutes), counted, then given up
+    expect(firstDay).toBeLessThan(40);
+    expect(gauges.at(-1)).toBe(1);
+    expect((await alertState()).notices).toEqual([]);
+    expect((await store.subjects('alert-due')).map((d) => d.key)).not.toContain('alert#job#invoice-sync');
   });
 });
