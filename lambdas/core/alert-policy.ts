@@ -126,7 +126,7 @@ export interface DecisionRecord {
 /**
  * A recovery or flapping notice decided but not yet known to be sent; retried when its lease runs
  * out. A failed send moves the lease to its `failure.retry_at` (the findings' backoff, given up after
- * 14 days).
+ * 14 days); a recovery notice also waits while a finding of its subject waits (`findingRetryAt`).
  */
 export interface PendingNotice {
   readonly id: string;
@@ -151,6 +151,11 @@ export interface AlertState {
   /** Recent decisions by finding key (the last 14 days, at most 200 held and 300 sent). */
   readonly decided: Readonly<Record<string, DecisionRecord>>;
   readonly notices: readonly PendingNotice[];
+  /**
+   * Until when a finding of the subject whose send failed waits for its retry (the latest such
+   * `retry_at`): a recovery notice is not sent before it, so that it never comes ahead of the failure it closes.
+   */
+  readonly findingRetryAt?: number;
   /**
    * The latest run outcome folded in (by time, then run id), as of the last write: a redelivered batch
    * whose runs were recorded before reads them back, and applies only those after it.
@@ -411,11 +416,14 @@ export function decideAlerts(
     alerts.push({ kind: notice.kind, subject: base.subject, subject_kind: base.subject_kind, detector: notice.detectors[0] ?? notice.kind, severity: notice.severity, at: notice.at, notice, suppressed: 0, snoozed: 0, coalesced: 0, retry: false });
   };
 
+  /** Until when a recovery notice waits for a finding of the subject that waits for its retry (undefined: none waits). */
+  const findingWaits = base.findingRetryAt !== undefined && base.findingRetryAt > now ? base.findingRetryAt : undefined;
   // Notices an earlier invocation planned but did not confirm: sent again once their lease is over.
   if (notices.some((n) => n.leaseUntil <= now)) {
     changed = true;
     notices = notices.map((n) => {
       if (n.leaseUntil > now) return n;
+      if (n.kind === 'recovery' && findingWaits !== undefined) return { ...n, leaseUntil: findingWaits };
       const renewed = { ...n, leaseUntil: now + ctx.leaseMs };
       alerts.push({ kind: n.kind, subject: base.subject, subject_kind: base.subject_kind, detector: n.detectors[0] ?? n.kind, severity: n.severity, at: n.at, notice: renewed, suppressed: 0, snoozed: 0, coalesced: 0, retry: true });
       return renewed;
@@ -478,6 +486,7 @@ export function decideAlerts(
     open,
     decided: pruneDecided(decided, now, input.candidates),
     notices,
+    ...(findingWaits !== undefined ? { findingRetryAt: findingWaits } : {}),
     ...(outcomesThrough ? { outcomesThrough } : {}),
   };
   return { state, changed, alerts, held, snoozedNotices };
@@ -662,11 +671,12 @@ export function decideAlerts(
   }
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {
-    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: now + ctx.leaseMs, severity, detectors: [...names], detail };
+    const held = kind === 'recovery' ? findingWaits : undefined;
+    const notice: PendingNotice = { id: `${kind}@${new Date(at).toISOString()}`, kind, at, leaseUntil: held ?? now + ctx.leaseMs, severity, detectors: [...names], detail };
     if (notices.some((n) => n.id === notice.id)) return;
     notices = [...notices, notice].slice(-MAX_NOTICES);
     changed = true;
-    planNotice(notice);
+    if (held === undefined) planNotice(notice);
   }
 }
 
@@ -786,26 +796,35 @@ export function settleNotices(state: AlertState, ids: readonly string[]): AlertS
   return afterSends(state, { sent: ids });
 }
 
-/** What an invocation's sends did to a subject's notices (`afterSends`). */
+/** What an invocation's sends did to a subject's notices and findings (`afterSends`). */
 export interface SendOutcome {
   /** Notices sent: removed. */
   readonly sent?: readonly string[];
   /** Notices whose send failed: retried from the failure's `retry_at`, dropped when given up. */
   readonly failed?: ReadonlyMap<string, AlertFailure>;
+  /** Notices not tried, held until then (behind a finding of the subject whose send failed). */
+  readonly heldUntil?: ReadonlyMap<string, number>;
+  /** A finding of the subject failed to send and waits for its retry until then. */
+  readonly findingRetryAt?: number;
 }
 
 /** The state after an invocation's sends: the same object when they change nothing in it. */
 export function afterSends(state: AlertState, outcome: SendOutcome): AlertState {
-  const { sent = [], failed } = outcome;
-  if (!state.notices.some((n) => sent.includes(n.id) || failed?.has(n.id))) return state;
+  const { sent = [], failed, heldUntil, findingRetryAt } = outcome;
+  const touches = (n: PendingNotice) => sent.includes(n.id) || failed?.has(n.id) || heldUntil?.has(n.id);
+  const waitsLonger = findingRetryAt !== undefined && !(findingRetryAt <= (state.findingRetryAt ?? -Infinity));
+  if (!state.notices.some(touches) && !waitsLonger) return state;
   const notices: PendingNotice[] = [];
   for (const n of state.notices) {
     if (sent.includes(n.id)) continue;
     const failure = failed?.get(n.id);
     if (failure?.gave_up) continue;
-    notices.push(failure ? { ...n, failure, leaseUntil: failure.retry_at } : n);
+    const until = heldUntil?.get(n.id);
+    if (failure) notices.push({ ...n, failure, leaseUntil: Math.max(failure.retry_at, until ?? 0) });
+    else if (until !== undefined) notices.push({ ...n, leaseUntil: until });
+    else notices.push(n);
   }
-  return { ...state, notices };
+  return { ...state, notices, ...(waitsLonger ? { findingRetryAt } : {}) };
 }
 
 /** Notices of a state whose send failed and that wait for a retry (the sweep's `AlertsAwaitingRetry` counts them with the findings). */

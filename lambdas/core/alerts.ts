@@ -136,18 +136,23 @@ export async function deliverAlerts(
     }
   }
   let abandoned = 0;
-  /** What the sends did to each subject's notices, written to its state after them. */
-  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure> }>();
+  /** What the sends did to each subject's notices (and whether a finding of it waits), written to its state after them. */
+  const outcomes = new Map<string, { sent: string[]; failed: Map<string, AlertFailure>; heldUntil: Map<string, number>; findingRetryAt?: number }>();
   const outcomeOf = (key: string) => {
     let outcome = outcomes.get(key);
-    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map() }));
+    if (!outcome) outcomes.set(key, (outcome = { sent: [], failed: new Map(), heldUntil: new Map() }));
     return outcome;
   };
   /** Records a failed send on the finding; the error as reported, saying so when it is given up. */
   const failSend = async (key: string, error: string): Promise<string> => {
     const failure = failedSend(priorFailures.get(key), error, now);
     await store.releaseAlert(key, failure);
-    if (!failure.gave_up) return error;
+    if (!failure.gave_up) {
+      // Its subject's recovery notice waits for it (`findingRetryAt`).
+      const finding = candidates.get(key)?.finding;
+      if (finding) outcomeOf(alertStateKey(finding.subject_kind, finding.subject)).findingRetryAt = Math.max(failure.retry_at, outcomeOf(alertStateKey(finding.subject_kind, finding.subject)).findingRetryAt ?? 0);
+      return error;
+    }
     abandoned++;
     return `${error} (gave up after ${failure.failures} failed sends since ${new Date(failure.first_at).toISOString()}: not alerted)`;
   };
@@ -245,6 +250,12 @@ export async function deliverAlerts(
   let summarizedCount = 0;
   const sendAll = async (): Promise<void> => {
     for (const alert of individual) {
+      // A recovery notice never goes ahead of a failure of its subject whose send failed before it: it waits as long.
+      const waiting = alert.kind === 'recovery' ? outcomes.get(alertStateKey(alert.subject_kind, alert.subject))?.findingRetryAt : undefined;
+      if (waiting !== undefined) {
+        outcomeOf(alertStateKey(alert.subject_kind, alert.subject)).heldUntil.set(alert.notice!.id, waiting);
+        continue;
+      }
       if (alert.candidate && !(await store.claimAlert(alert.candidate.key, clock.now(), LEASE_MS))) continue;
       try {
         await deliver(sink, alertMessage(alert, config), now);
@@ -358,7 +369,7 @@ function decideAndCommit(
 
 /**
  * Writes what the sends did to a subject's alert state (`afterSends`: sent notices removed, failed
- * ones backed off or given up), conditionally, retrying on conflict, starting
+ * ones backed off or given up, a finding's wait kept), conditionally, retrying on conflict, starting
  * from the state this invocation wrote: read again only when another writer came in between. Out
  * of time, the notices are left in the state: published again once their lease is over. Returns the
  * state written, if any.

@@ -135,6 +135,24 @@ describe('the sweep Lambda and a job that stopped flapping with no run since', (
 });
 
 describe('the sweep Lambda and notices whose send failed', () => {
+  it('never sends a recovery notice before the failure it closes while that failure waits out its retry after an outage', async () => {
+    // Prepare: SNS down from a run's failure, through the 3 healthy runs that recover it, for 90 minutes
+    const { env, sent, deliver, sweep } = await quietAfterFlapping();
+    await sweep('2026-10-09T20:40:00Z');
+    const failedAt = Date.parse('2026-10-10T02:00:00Z');
+    const back = failedAt + 2 * 3_600_000;
+    env.downUntil = back;
+    await deliver('invoice-sync', failedAt, 1);
+    for (const minutes of [10, 20, 30]) await deliver('invoice-sync', failedAt + minutes * 60_000, 0);
+
+    // Act: a sweep every 5 minutes, until 3 hours after SNS is back
+    for (let t = failedAt + 35 * 60_000; t <= back + 3 * 3_600_000; t += 5 * 60_000) await sweep(new Date(t).toISOString());
+
+    // Assess: the failure first, then its recovery
+    const after = sent().filter((m) => Date.parse(m.at) >= back).map((m) => m.kind);
+    expect(after).toEqual(['finding', 'recovery']);
+  });
+
   it('retries a notice that keeps failing with the findings\' backoff, counts it as awaiting retry, and gives it up after 14 days', async () => {
     // Prepare: flapping ended quietly; every send fails from then on
     const { env, store, sweep, alertState } = await quietAfterFlapping();
