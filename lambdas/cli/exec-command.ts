@@ -394,6 +394,35 @@ function passOn(from: Readable, to: NodeJS.WritableStream, chunk: Buffer, queueL
   to.once('drain', () => from.resume());
 }
 
+/** How much of what waits unread in a cut stream closeOnceRead reads (and drops) before it closes it. */
+const UNREAD_DROP_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Closes the command's output stream (already `cut`) once what waits unread in it has been read and
+ * dropped: closing a socket with unread data in it resets the connection, and the command's next
+ * write would fail with ECONNRESET ("Connection reset by peer", exit 1) instead of the EPIPE or
+ * SIGPIPE a gone reader gives it unwrapped. passOn holds the command back by leaving its output
+ * unread, so some usually waits there. It is read at once, up to the moment of closing, as the
+ * stream's own reads would come a turn of the loop later, when a busy command has written more;
+ * one that writes without pause may still put a write between the last read and the close.
+ */
+function closeOnceRead(stream: Readable): void {
+  const fd = (stream as Readable & { _handle?: { fd?: number } })._handle?.fd;
+  if (fd !== undefined && fd >= 0) {
+    const dropped = Buffer.allocUnsafe(64 * 1024);
+    try {
+      for (let read = 0; read < UNREAD_DROP_BYTES; ) {
+        const n = readSync(fd, dropped);
+        if (n === 0) break;
+        read += n;
+      }
+    } catch {
+      // EAGAIN: nothing is left unread.
+    }
+  }
+  stream.destroy();
+}
+
 /** Resolves once what was written to `stream` before has been written out, or has failed. */
 function flushed(stream: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve) => stream.write(Buffer.alloc(0), () => resolve()));
@@ -485,7 +514,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     if (cut.stdout) return;
     cut.stdout = true;
     if (error.code !== 'EPIPE') lostOutput = error;
-    child?.stdout?.destroy();
+    if (child?.stdout) closeOnceRead(child.stdout);
   };
   const cutStderr = () => {
     cut.stderr = true;

@@ -383,6 +383,27 @@ describe('silent-audit exec: a stdout that fails or reads slowly', () => {
     expect(scanned.findings[0]?.message).toContain('ENOSPC');
   });
 
+  it('gives the command a broken pipe, not a connection reset, when the reader of its stdout goes away with its output waiting unread (| head -1)', async () => {
+    // Prepare: a reader that takes 300 ms over its first chunk and is then gone (EPIPE), while the command's output waits unread in exec's end of the pipe
+    const goneReader = () => {
+      let writes = 0;
+      return new Writable({
+        write(_chunk: Buffer, _enc, done) {
+          const gone = () => done(Object.assign(new Error('EPIPE: broken pipe, write'), { code: 'EPIPE', errno: -32, syscall: 'write' }));
+          if (writes++ === 0) return void setTimeout(gone, 300);
+          gone();
+        },
+      });
+    };
+    // Act: a command that writes 8 KiB at a time and stops when a write fails, SIGPIPE ignored so that it names the error it got
+    const { result, err } = await exec(['sh', '-c', "trap '' PIPE; while head -c 8192 /dev/zero; do :; done; echo stopped >&2"], { stdout: goneReader() });
+    // Assess: EPIPE, as a gone reader gives it unwrapped; a reset would say "Connection reset by peer"
+    expect(err.text()).toMatch(/^head: .*Broken pipe\nstopped$/m);
+    expect(err.text()).not.toMatch(/reset/i);
+    expect(result.end).toMatchObject({ exit_code: 0 });
+    expect(result.end).not.toHaveProperty('error');
+  });
+
   it("keeps the command's own failing exit code when its output could not be written, and names the write error in run.end", async () => {
     // Prepare: a stdout that fails, and a command that exits 3 of its own accord
     const stdout = new Writable({
