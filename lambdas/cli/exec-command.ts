@@ -95,6 +95,12 @@ export interface ExecResult {
   readonly start: RunLine;
   readonly end: RunLine;
   readonly capture: OutputCapture;
+  /**
+   * A signal stopped the waiting after the command exited: what is still queued for our stdout
+   * (held for a slow reader) was dropped, and the caller should exit now, not once a reader that
+   * may never take it has taken it (an in-flight write of a dropped queue keeps Node running).
+   */
+  readonly signalled: boolean;
 }
 
 /**
@@ -352,8 +358,9 @@ interface Ended {
  * How long `exec` waits, once the command has exited, for its output pipes to close before it
  * writes run.end: what the command wrote before it exited is read at once then, however slow the
  * reader of ours (AFTER_EXIT_QUEUE_BYTES), so pipes no one else holds close well within it. A
- * process it left in the background (`start-daemon &`) may hold the pipes open for hours; its
- * later output is still passed on, but not counted.
+ * process it left in the background (`start-daemon &`) may hold the pipes open for hours; what it
+ * writes within the grace is counted with the command's (the same pipe: whose bytes are whose is
+ * not known), its later output is still passed on, but not counted.
  */
 export const PIPE_GRACE_MS = 1000;
 
@@ -487,6 +494,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   let ended: Ended | undefined;
   // A signal after the command exited (a background process holds its pipes) stops the waiting.
   let stopWaiting: () => void = () => {};
+  let signalled = false;
   const stopped = new Promise<void>((resolve) => (stopWaiting = resolve));
   const group = opts.processGroup ?? defaultProcessGroup();
   const forward = (signal: NodeJS.Signals) => {
@@ -500,7 +508,10 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
     } else if (!ended && !TERMINAL_SIGNALS.has(signal) && child && child.exitCode === null && child.signalCode === null) {
       child.kill(signal);
     }
-    if (ended) stopWaiting();
+    if (ended) {
+      signalled = true;
+      stopWaiting();
+    }
   };
   // A reader of our stdout that went away (`| head -1`), or a stdout that cannot be written (a full
   // disk): the command's stdout is closed, so its next write fails as it would unwrapped (SIGPIPE
@@ -600,11 +611,13 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   child?.stderr?.destroy();
   opts.stdout.off('error', cutStdout);
   opts.stderr.off('error', cutStderr);
+  // Told to stop: what waits for the reader is dropped, as the command's own pipe would be with it.
+  if (signalled) (opts.stdout as Partial<Writable>).destroy?.();
   if (lostOutput && !lostBeforeEnd) {
     exitCode = failedExitCode(exitCode);
     opts.stderr.write(`silent-audit exec: ${lostOutputMessage(lostOutput)} (after run.end was written); exiting ${exitCode}\n`);
   }
-  return { exitCode, start, end, capture };
+  return { exitCode, start, end, capture, signalled };
 }
 
 function jobName(value: string): string {
@@ -646,6 +659,8 @@ export function registerExecCommand(program: Command): void {
     .action(async (command: string[], o: { job: string; log?: string; config?: string }) => {
       const redactor = execRedactor(o.config, process.stderr);
       const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stderr: process.stderr, redactor });
+      // Stopped by a signal, exec ends now: a write of the dropped output still under way would keep it running.
+      if (result.signalled) process.exit(result.exitCode);
       process.exitCode = result.exitCode;
     });
 }

@@ -358,6 +358,25 @@ describe('silent-audit exec: a process left in the background', () => {
     expect(Date.now() - startedAt).toBeLessThan(8000);
     expect(signals.listenerCount('SIGTERM')).toBe(0);
   }, 20_000);
+
+  it('exits promptly on a signal after run.end, dropping the output it held for a reader that takes none (timeout, systemd stop)', async () => {
+    // Prepare: a command that exits at once, leaving a background writer of 20 MB on the output; a reader of exec's stdout that takes nothing
+    const log = join(tempDir(), 'bg-stuck.log');
+    const child = spawn(node, [cliPath, 'exec', '--job', 'bg-stuck', '--log', log, '--', 'sh', '-c', 'seq 1 3000000 & exit 0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.pause();
+    const status = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const startedAt = Date.now();
+    while (!(existsSync(log) && readFileSync(log, 'utf8').includes('"run.end"')) && Date.now() - startedAt < 10_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    // Act
+    child.kill('SIGTERM');
+    const signalledAt = Date.now();
+    const exited = await Promise.race([status, new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), 3000))]);
+    if (exited === 'running') child.kill('SIGKILL');
+    // Assess: the command's own exit code, soon after the signal
+    expect(exited).toBe(0);
+    expect(Date.now() - signalledAt).toBeLessThan(3000);
+    expect(logLines(log)[1]).toMatchObject({ type: 'run.end', exit_code: 0 });
+  }, 20_000);
 });
 
 describe('silent-audit exec: a stdout that fails or reads slowly', () => {
