@@ -753,7 +753,9 @@ function wallTime(zone: string, t: number): number {
 function clockChangeIn(zone: string, from: number, to: number): number {
   const offset = (t: number) => wallTime(zone, t) - t;
   const before = offset(from);
-  let [lo, hi] = [from, to];
+  // Clocks change on a whole minute, so the search keeps to whole minutes: from a bound off the
+  // minute (a run logged at 02:00:05) halving a gap of 1 to 2 minutes would not move, for ever.
+  let [lo, hi] = [Math.floor(from / MINUTE) * MINUTE, Math.ceil(to / MINUTE) * MINUTE];
   while (hi - lo > MINUTE) {
     const mid = lo + Math.floor((hi - lo) / 2 / MINUTE) * MINUTE;
     if (offset(mid) === before) lo = mid;

@@ -58,6 +58,13 @@ describe('expected starts of a cron schedule', () => {
     expect(beginning.map(iso)).toEqual(['2026-03-30T00:00:00.000Z', '2026-03-30T00:30:00.000Z']);
   });
 
+  it('finds the change forward from a window that begins off the minute, as a scan looks back from a run logged at 02:00:05 (it looped for ever)', () => {
+    // Act: a Berlin job at 02:00 (skipped on 29 March, run by cron at 03:00 CEST, 01:00Z), asked from 5 s past a minute
+    const times = expectedStarts('0 2 * * *', 'Europe/Berlin', Date.parse('2026-03-29T00:00:05Z'), Date.parse('2026-03-30T00:00:00Z'));
+    // Assess: the catch-up run at the change itself, not 5 s after it
+    expect(times.map(iso)).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:00:00.000Z']);
+  });
+
   it('defaults to UTC, excludes the lower bound and includes the upper one', () => {
     const times = expectedStarts('5 * * * *', undefined, Date.parse('2026-10-01T00:05:00Z'), Date.parse('2026-10-01T03:05:00Z'));
     expect(times.map(iso)).toEqual(['2026-10-01T01:05:00.000Z', '2026-10-01T02:05:00.000Z', '2026-10-01T03:05:00.000Z']);
