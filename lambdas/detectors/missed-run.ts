@@ -31,7 +31,9 @@ export function onTimeWithinMs(graceMs: number): number {
  * `graceMs` after it (at least within its minute: onTimeWithinMs). A run known only from its end (`startsFromEnd`: those of `starts` that are
  * ends with no duration) started at some time before it, on time or not: it counts for its slot
  * however long after the expected time it ended. A slot without a run of its own takes the first run of the
- * next slot when that one had two or more and the first is within its grace (a late run). So a
+ * next slot when that one had two or more and the first is within its grace (a late run). Slots
+ * sharing one expected time (cron's catch-up runs at a change forward) take its runs first come,
+ * first filled (`firstFreeAtSameTime`). So a
  * run is never counted for two expected times, by one judgement or by two (the sweep judges
  * each expected time once, later ones in later sweeps, from the same start times): a job whose
  * period is shorter than its grace has each missed run reported at its own time.
@@ -75,13 +77,23 @@ export function runsCounted(
     if (s < opens[0]) continue;
     while (slot + 1 < slots.length && opens[slot + 1] <= s) slot++;
     if (slot === slots.length - 1 && slot >= expected.length) break;
-    if (isEnd(s) || s <= slots[slot] + withinMs) own[slot].push(s);
+    if (isEnd(s) || s <= slots[slot] + withinMs) own[firstFreeAtSameTime(slots, own, slot)].push(s);
   }
   for (let i = 0; i < expected.length; i++) {
     const next = own[i + 1];
     if (own[i].length === 0 && next !== undefined && next.length >= 2 && next[0] <= expected[i] + withinMs) own[i].push(next.shift()!);
   }
   return own.slice(0, expected.length);
+}
+
+/**
+ * The first slot at the expected time of `slot` that has no run yet, else `slot`: cron's catch-up
+ * runs at a change forward (one for each skipped time) share one expected time, and each fills one.
+ */
+function firstFreeAtSameTime(slots: readonly number[], own: readonly number[][], slot: number): number {
+  let first = slot;
+  for (let k = slot - 1; k >= 0 && slots[k] === slots[slot]; k--) if (own[k].length === 0) first = k;
+  return first;
 }
 
 /**

@@ -32,6 +32,22 @@ describe('missed-run', () => {
     });
   });
 
+  it.each([
+    ['two skipped times, one catch-up run came', 2, ['2026-03-29T01:00:05Z'], 1],
+    ['two skipped times, both catch-up runs came', 2, ['2026-03-29T01:00:05Z', '2026-03-29T01:00:06Z'], 0],
+    ['three skipped times, one catch-up run came', 3, ['2026-03-29T01:00:05Z'], 1],
+    ['three skipped times, two catch-up runs came', 3, ['2026-03-29T01:00:05Z', '2026-03-29T01:00:06Z'], 1],
+    ['three skipped times, all three catch-up runs came', 3, ['2026-03-29T01:00:05Z', '2026-03-29T01:00:06Z', '2026-03-29T01:00:07Z'], 0],
+  ])("reports a spring change's shared expected time once when a catch-up run is missing, and not when all came: %s", (_, skipped, starts, findings) => {
+    // Prepare: '0,30 1 * * *' (or three times) in Europe/London: cron runs the job once per skipped time right after the change (01:00Z)
+    const expected = Array.from({ length: skipped }, () => at('2026-03-29T01:00:00Z'));
+    const following = [at('2026-03-30T00:00:00Z'), at('2026-03-30T00:30:00Z')];
+    // Act
+    const drafts = missedRunDetector.check(absenceInput({ expected, following, previous: at('2026-03-28T01:30:00Z'), starts: ['2026-03-28T01:30:20Z', ...starts].map(at) }));
+    // Assess
+    expect(drafts.map((d) => d.expected_at)).toEqual(Array.from({ length: findings }, () => '2026-03-29T01:00:00Z'));
+  });
+
   it('names the last run before the missed time, not one after it, when the slot is judged after the next run came', () => {
     // Prepare: runs on the 6th and the 8th; the 7th is judged by a sweep after the 8th's run (a scan after a quiet day).
     const starts = ['2026-10-06T02:31:00Z', '2026-10-08T02:31:00Z'].map(at);
