@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-defaultSigusr1();
+await defaultSigusr1();
 leaveDeletedDirectory();
 // Imported once the folder is known to exist: esbuild, which tsx loads, reads it as it loads.
 const { register } = await import('tsx/esm/api');
@@ -32,11 +32,19 @@ if ((process.argv[2] === 'scan' || process.argv[2] === 'init') && !heapGiven) {
  * in, as root under root's crontab, and Node 20 has no --disable-sigusr1 (22.14+). A listener of
  * ours replaces Node's handler, and once the last one is removed the signal's action is the
  * default. `exec` passes the signal on to its command while it runs (FORWARDED_SIGNALS).
+ * A SIGUSR1 during Node's own start, before this runs (a few hundred ms), has already opened the
+ * debugger, which would stay open for the whole run: it is closed, with a word on stderr, unless
+ * it was asked for (--inspect, in the arguments or NODE_OPTIONS).
  */
-function defaultSigusr1() {
+async function defaultSigusr1() {
   const replaceNodes = () => {};
   process.on('SIGUSR1', replaceNodes);
   process.off('SIGUSR1', replaceNodes);
+  const inspectGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--inspect'));
+  const inspector = await import('node:inspector');
+  if (inspector.url() === undefined || inspectGiven) return;
+  inspector.close();
+  process.stderr.write("silent-audit: Node's debugger was opened (SIGUSR1 as silent-audit started); closed it\n");
 }
 
 /**

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { closeSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -306,6 +307,30 @@ describe('silent-audit exec: signals', () => {
     expect(await status).toBe(code);
     expect(logLines(log)[1]).toMatchObject({ type: 'run.end', job: 'sig', exit_code: code, signal });
     expect(stderr).not.toMatch(/debugger|inspector/i);
+  }, 20_000);
+
+  it("closes Node's debugger when a SIGUSR1 opened it as Node started, before silent-audit's code ran, and says so", async () => {
+    // Prepare: a debugger open before the launcher runs, as Node's own SIGUSR1 action leaves it (on a free port here, not 9229)
+    const dir = tempDir();
+    const opened = join(dir, 'opened.mjs');
+    writeFileSync(opened, "import inspector from 'node:inspector';\ninspector.open(0);\n");
+    const child = spawn(node, ['--import', opened, cliPath, 'exec', '--job', 'early', '--log', join(dir, 'run.log'), '--', 'sh', '-c', 'echo ready; sleep 1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Act: once the command runs, try the debugger's port
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve()));
+    const port = Number(/ws:\/\/127\.0\.0\.1:(\d+)\//.exec(stderr)?.[1]);
+    const reached = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(true)).on('error', () => resolve(false));
+      socket.unref();
+      setTimeout(() => socket.destroy(), 500);
+    });
+    // Assess
+    expect(port).toBeGreaterThan(0);
+    expect(reached).toBe(false);
+    expect(stderr).toMatch(/^silent-audit: Node's debugger was opened .*closed it$/m);
+    expect(await status).toBe(0);
   }, 20_000);
 
   it('at a terminal, passes on SIGUSR1, SIGUSR2 and SIGALRM, which no terminal sends, but not SIGQUIT (Ctrl-\\ reaches the whole group from the terminal)', async () => {
