@@ -315,6 +315,14 @@ describe("a guard.bypass's exception_id logged as a number that is no safe integ
     expect(read.kind === 'events' && read.events[0].body).toMatchObject({ exception_id: '1175928471389241354' });
     expect(unreadable.kind === 'events' && unreadable.events[0].body).toMatchObject({ exception_id: '1175928471389241300 (a number that cannot be read exactly)' });
   });
+  it("reads the number as the line wrote it inside Lambda's JSON log format, whose object message is rebuilt as text", () => {
+    // Prepare: the bypass logged as the `message` object of a Lambda JSON-format record; re-serialising it rounds the number
+    const line = '{"timestamp":"2026-12-05T09:31:00.000Z","level":"INFO","requestId":"8f5a3c2e-1b2d-4e5f-8a9b-0c1d2e3f4a5b","message":{"type":"guard.bypass","ts":"2026-12-05T09:31:00Z","guard":"pii-redaction","exception_id":1175928471389241354,"actor":"support-bot"}}';
+    // Act
+    const outcome = parseLine(line, ctx);
+    // Assess: the id as logged, never the rounded 1175928471389241300 the line did not write
+    expect(outcome.kind === 'events' && outcome.events[0].body).toMatchObject({ type: 'guard.bypass', exception_id: '1175928471389241354' });
+  });
 });
 
 describe("null in an optional field (Python's None) is read as absent", () => {

@@ -47,7 +47,7 @@ export const jsonEventParser: LineParser = {
     const type = (raw as { type?: unknown }).type;
     if (!isOurType(type)) return undefined;
 
-    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, line);
+    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, ctx.writtenLine ?? line);
     // Valid lines, nearly all of them, skip zod; zod decides (and words the reasons) for the rest.
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
     if (data === undefined) {
@@ -77,7 +77,8 @@ const EXCEPTION_ID_NUMBER = /"exception_id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d
  * A bypass whose `exception_id` is a number that is no safe integer (one past 2^53 that lost its last
  * digits, a fraction) with that id as the line wrote it (`1175928471389241354`, `12.5`), when the line
  * holds the key once and its number is that one; else `raw` as it is (the schema reads the number as
- * unreadable: `unreadableNumberId`). The line is searched only for such a number.
+ * unreadable: `unreadableNumberId`). The line is searched only for such a number: the line as
+ * written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers are rounded.
  */
 function withExceptionIdAsLogged(raw: Record<string, unknown>, line: string): Record<string, unknown> {
   const id = raw.exception_id;

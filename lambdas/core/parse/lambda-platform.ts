@@ -267,6 +267,11 @@ export const lambdaPlatformParser: LineParser = {
 export interface LoggedRecord {
   /** The line logged (an object logged as its JSON), without a trailing line end. */
   readonly text: string;
+  /**
+   * Set when `text` is an object rebuilt as JSON, not the text written: `JSON.stringify` gives a
+   * number as JavaScript read it, so a number past 2^53 has lost its last digits there.
+   */
+  readonly rebuilt?: true;
   /** The record's `timestamp`, epoch ms. */
   readonly at: number;
   /** The invocation's request id: Lambda's `requestId`, Powertools Logger's `function_request_id`. */
@@ -289,7 +294,7 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
   const id = raw.requestId ?? raw.function_request_id;
   const requestId = typeof id === 'string' && isRequestId(id) ? id : undefined;
   if (typeof message === 'string') return { text: withoutLineEnd(message), at, requestId };
-  if (isPlainObject(message)) return { text: JSON.stringify(message), at, requestId };
+  if (isPlainObject(message)) return { text: JSON.stringify(message), rebuilt: true, at, requestId };
   return undefined;
 }
 

@@ -7,6 +7,11 @@ export interface LineContext {
   readonly source: LineSource;
   /** The log record's time (CloudWatch event timestamp), epoch ms; absent in a plain file. */
   readonly recordTime?: number;
+  /**
+   * The line as written, when the line parsed was rebuilt from it (an object `message` of Lambda's
+   * JSON log format, re-serialised): where a number's text is as the logger wrote it.
+   */
+  readonly writtenLine?: string;
   /** The zoneless times of the other lines of this line's delivery (one log stream), which decide whether a gap behind the record is a zone. */
   readonly zones?: StreamZones;
   /** Without a record time (a file): how its zoneless times are read, in its hosts' zone (`--timezone`) or as UTC, counted; absent, as UTC. */
