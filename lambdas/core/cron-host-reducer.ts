@@ -14,7 +14,7 @@ import { partitionPoint } from './stats.ts';
  * does, to the host's latest CMD within 10 minutes before it), and hands it, with its job, to the
  * job reducer (`Reduction.handOff`). Debian cron's exit status line (`cron.failed`) that `enrich`
  * left goes, as its run's end, to the run of the latest kept CMD line with the pid it names, unless
- * that line is older than its job could run (`cronFailureCanEnd`).
+ * that line is older than its failure window (`cronFailureCanEnd`).
  */
 
 export const CRON_HOST_STATE_KIND = 'cronhost';

@@ -234,17 +234,26 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
   return { ...event, body };
 }
 
-/** How long after its CMD line Debian cron's exit status line may end a run of a job with no `max_runtime_minutes`. */
+/** How long after its CMD line Debian cron's exit status line may end a run, at least (`cronFailureWindow`). */
 export const CRON_FAILURE_WINDOW_MS = 24 * 60 * MINUTE_MS;
 
 /**
+ * How long after its CMD line Debian cron's exit status line may end a run of `job`: its
+ * `max_runtime_minutes` when longer than CRON_FAILURE_WINDOW_MS, else that window. A run that
+ * overran a short max runtime still fails: reusing its pid on the host takes tens of thousands of forks.
+ */
+export function cronFailureWindow(job: string, config: Config): number {
+  const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
+  return Math.max(configured !== undefined ? configured * MINUTE_MS : 0, CRON_FAILURE_WINDOW_MS);
+}
+
+/**
  * Whether Debian cron's exit status line at `failedAt` can be the end of the run of `job` whose CMD
- * line came at `startedAt`: within the job's `max_runtime_minutes`, else CRON_FAILURE_WINDOW_MS. An
- * older CMD line's pid has been reused (its own process ended long ago; the later one's CMD line was lost).
+ * line came at `startedAt`: within its `cronFailureWindow`. An older CMD line's pid has been reused
+ * (its own process ended long ago; the later one's CMD line was lost).
  */
 export function cronFailureCanEnd(job: string, startedAt: number, failedAt: number, config: Config): boolean {
-  const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
-  return failedAt - startedAt <= (configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS);
+  return failedAt - startedAt <= cronFailureWindow(job, config);
 }
 
 /**
@@ -859,7 +868,7 @@ class ProcessedTokens {
  * line without a pid goes to the latest CMD line on its host within 10 minutes before it.
  * Debian cron's exit status line (`cron.failed`) names the pid of its run's CMD line itself: it
  * ends the run of the latest CMD line with that pid on its host before it (`cronFailureEnd`), unless
- * that line is older than the job could run (`cronFailureCanEnd`).
+ * that line is older than its failure window (`cronFailureCanEnd`).
  */
 function attributeDiscardedOutput(events: readonly AuditEvent[], config: Config): readonly AuditEvent[] {
   if (!events.some((e) => (e.body.type === 'output.discarded' && e.body.job === undefined) || e.body.type === 'cron.failed')) return events;

@@ -247,23 +247,35 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     expect(result.findings).toEqual([]);
   });
 
-  it('fails no run of a CMD line older than the job could run (its max_runtime_minutes, else a day): the pid was reused, in its batch or a later one', async () => {
+  it('fails no run of a CMD line older than a day (or its longer max_runtime_minutes): the pid was reused, in its batch or a later one', async () => {
     // Prepare: pid 20954 ran backup.sh on day 1; the failure of a later process with that pid, whose CMD line is missing, comes on day 3.
-    // 'short.sh' may run 30 minutes: its failure 40 minutes after its CMD line is not its own either.
-    const config = { ...DEFAULT_CONFIG, jobs: { 'short.sh': { max_runtime_minutes: 30 } } };
+    // 'long.sh' may run 48 hours: its failure 47 hours after its CMD line is its own.
+    const config = { ...DEFAULT_CONFIG, jobs: { 'long.sh': { max_runtime_minutes: 48 * 60 } } };
     const bounded: ReduceContext = { config, clock: { now: () => T0 + 3 * DAY } };
     const oneBatch = new MemoryAuditStore();
     const twoBatches = new MemoryAuditStore();
     const late = failed(T0 + 2 * DAY + 8 * 60 * MINUTE, 20953, 20954, 1);
-    const shortLate = failed(T0 + 2 * DAY + 40 * MINUTE, 21999, 22000, 1);
-    const starts = [cmd(T0, job, 20954), cmd(T0 + 2 * DAY, 'short.sh', 22000)];
+    const longLate = failed(T0 + 47 * 60 * MINUTE, 21999, 22000, 1);
+    const starts = [cmd(T0, job, 20954), cmd(T0, 'long.sh', 22000)];
     // Act
-    const inBatch = await processBatch([...starts, shortLate, late], REDUCERS, oneBatch, bounded);
+    const inBatch = await processBatch([...starts, longLate, late], REDUCERS, oneBatch, bounded);
     await processBatch(starts, REDUCERS, twoBatches, bounded);
-    const later = await processBatch([shortLate, late], REDUCERS, twoBatches, bounded);
+    const later = await processBatch([longLate, late], REDUCERS, twoBatches, bounded);
     // Assess
-    expect(inBatch.findings).toEqual([]);
-    expect(later.findings).toEqual([]);
+    expect(brief(inBatch.findings)).toEqual(['run-failed long.sh 2026-10-07T01:17:01Z']);
+    expect(brief(later.findings)).toEqual(['run-failed long.sh 2026-10-07T01:17:01Z']);
+  });
+
+  it('fails the run of a job that overran a short max_runtime_minutes: a short runtime is no sign its pid was reused', async () => {
+    // Prepare: backup.sh may run 30 minutes; its run from 02:17 fails at 03:02, 45 minutes on, in a later delivery.
+    const config = { ...DEFAULT_CONFIG, jobs: { [job]: { max_runtime_minutes: 30 } } };
+    const bounded: ReduceContext = { config, clock: { now: () => T0 + DAY } };
+    const store = new MemoryAuditStore();
+    // Act
+    await processBatch([cmd(T0, job, 20954)], REDUCERS, store, bounded);
+    const result = await processBatch([failed(T0 + 45 * MINUTE, 20953, 20954, 1)], REDUCERS, store, bounded);
+    // Assess
+    expect(brief(result.findings)).toEqual([`run-failed ${job} 2026-10-05T03:02:01Z`]);
   });
 
   it('fails the run of the latest CMD line with the pid, not an older one whose pid was reused', async () => {
