@@ -231,6 +231,21 @@ describe('checkToolArgs', () => {
     expect(idErrors).toEqual([]);
   });
 
+  it("takes the docs' your- slots in any case, with hyphens in caps, that name a kind of value, and a lowercase dunder slot, still leaving handles alone", () => {
+    // Prepare: placeholders from setup docs (a bucket, a project, a key in caps with hyphens, a password, a lowercase dunder); then handles and dunder names
+    const slots = ['your-bucket-name', 'your-project-name', 'YOUR-API-KEY', 'Your-API-Key', 'your_username', 'your-client-secret', 'your-password', 'your-org-name', '__user_id__'];
+    const ids = ['your-style-boutique', 'your_move_chess', '__default__', '__name__', 'Your-Shop', 'yourself-id'];
+    const configured: Record<string, ArgType> = { bucket: { pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$' }, project: { pattern: '^[a-z][a-z0-9-]{4,28}[a-z0-9]$' } };
+    // Act
+    const slotErrors = slots.map((value) => check({ user_id: value })[0]);
+    const idErrors = ids.flatMap((value) => check({ shop_id: value }));
+    const patternErrors = check({ bucket: 'your-bucket-name', project: 'your-project-name' }, configured);
+    // Assess
+    expect(slotErrors.map((e) => [e?.got, e?.placeholder])).toEqual(slots.map((value) => [JSON.stringify(value), true]));
+    expect(idErrors).toEqual([]);
+    expect(patternErrors.map((e) => [e.arg, e.placeholder])).toEqual([['bucket', true], ['project', true]]);
+  });
+
   it('fails placeholders written in the most common languages as their English words, and leaves real names alone', () => {
     // Prepare: "unknown", "N/A", "TBD" and a referential description in German, Spanish, French, Portuguese, Italian, Dutch, Russian, Chinese, Japanese, Korean
     const fillers = ['unbekannt', 'k.A.', 'k. A.', 'desconocido', 'Desconocida', 'inconnu', 'desconhecido', 'sconosciuto', 'onbekend', 'неизвестно', 'Неизвестно.', '未知', '不明', '未定', '待定', '미정'];
