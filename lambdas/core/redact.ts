@@ -146,8 +146,11 @@ function assignmentRule(
   description: string,
   keywords: string,
   stops = '&',
-  /** Whether the value is left as it is. */
-  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string) => boolean,
+  /**
+   * Whether the value is left as it is (true), goes whole (false), or how long the secret at its start is (a number:
+   * a login's password after `:` before more words, `pass: letmein host: db`), the rest read again as any text.
+   */
+  keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string) => boolean | number,
 ): TextRule {
   const pattern = new RegExp(
     `(${keywords})(\\\\?["']\\]?|\\]|%5D)?([ \\t]*(?:=>|:=|[:=])[ \\t]*|%3D(?![,.;:!?)\\]]*(?:\\s|$|\\\\[nrt]|\\\\{0,3}["'](?:[\\s,.;:!?)\\]}\\\\]|$))))(\\\\?["'])?((?:bearer|basic|token|digest)[ \\t]+)?(?![=>])` +
@@ -155,15 +158,34 @@ function assignmentRule(
     'gi',
   );
   const marker = redactionMarker(name);
-  const replace = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) => {
-    if (value.startsWith(MARKER_START)) return match;
-    if (keep?.(keyword, closeQuote, separator, openQuote, value, text, offset, scheme)) return match;
-    // A value running to the end of the line keeps the spaces after it (before a marker, a line break).
-    return `${keyword}${closeQuote}${separator}${openQuote}${scheme}${marker}${value.slice(value.trimEnd().length)}`;
+  /** How long the secret at the value's start is (a value running to the end of the line keeps the spaces after it, before a marker, a line break); 0 to leave it. */
+  const secretLength = (asName: boolean, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string): number => {
+    if (value.startsWith(MARKER_START)) return 0;
+    if (asName && separator === ':' && closeQuote === '' && openQuote === '' && scheme === '') return 0;
+    const verdict = keep?.(keyword, closeQuote, separator, openQuote, value, text, offset, scheme) ?? false;
+    if (verdict === true) return 0;
+    return verdict === false ? value.trimEnd().length : verdict;
   };
-  const replaceInName = (match: string, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string) =>
-    separator === ':' && closeQuote === '' && openQuote === '' && scheme === '' ? match : replace(match, keyword, closeQuote, separator, openQuote, scheme, value, offset, text);
-  return regexRule(name, description, pattern, replace as unknown as (match: string, ...groups: string[]) => string, replaceInName as unknown as (match: string, ...groups: string[]) => string);
+  return {
+    name,
+    description,
+    apply(text, asName = false) {
+      let out = '';
+      let copied = 0;
+      pattern.lastIndex = 0;
+      for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
+        const value = found[6];
+        const length = secretLength(asName, found[1], found[2], found[3], found[4], found[5], value, found.index, text);
+        if (length === 0) continue;
+        const valueStart = found.index + found[0].length - value.length;
+        out += text.slice(copied, valueStart) + marker;
+        copied = valueStart + length;
+        // What follows a secret cut short (`host: db`, `token: …`) is read again.
+        pattern.lastIndex = copied;
+      }
+      return copied === 0 ? text : out + text.slice(copied);
+    },
+  };
 }
 
 /** A command-line option's value: quoted (QUOTED_VALUE), or a word (over an escape: `\u00e4`, `\$`). */
@@ -541,6 +563,20 @@ function keepLogfmtPass(value: string, text: string, offset: number): boolean {
   if (NOT_A_PASSWORD.test(word)) return !LONG_NUMBER.test(word) || !isLoginLine(text, offset);
   return PLAIN_WORD.test(word) && !looksLikeCredential(word) && !isLoginLine(text, offset);
 }
+/** A value's first word (all of it when it holds no whitespace). */
+function firstWord(value: string): string {
+  return /^\S+/.exec(value)?.[0] ?? value;
+}
+
+/**
+ * A login's `pass:`/`pwd:` value after `:`, which runs to the end of the line (`user: admin pass: letmein host: db`):
+ * judged by its first word as `pass=` is (keepLogfmtPass); kept (true), or the length of that word without what
+ * closes it (`letmein` of `letmein,`), which alone goes: the rest of the line stays, read again.
+ */
+function keepLoginPasswordAfterColon(value: string, text: string, offset: number): true | number {
+  const word = firstWord(value);
+  return keepLogfmtPass(word, text, offset) || withoutClosers(word).length;
+}
 /** A working directory's path (a `pwd` key's value): one holding `/`, or a Windows path (`C:\\Users\\ci`). */
 function isWorkingDirectory(value: string): boolean {
   return value.includes('/') || UNMISTAKABLE_PATH.test(value);
@@ -582,7 +618,7 @@ const CREDENTIAL_HOLDER = /(?:^|[_-])(?:db|database|smtp|mail|email|imap|pop3?|r
  * (isPagingTokenName), a private or account key's file (`private_key: /etc/ssl/app.pem`, `--account-key=./keys/ci.json`: isKeyFile), and
  * docker's `--secret=id=…,src=…`, which names a file.
  */
-function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string): boolean {
+function keepLabelledValue(keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string): boolean | number {
   // `INFO botocore.credentials: Found credentials in environment variables.`: a logger and its message.
   if (closeQuote === '' && openQuote === '' && separator.trim() === ':' && isLoggedMessage(keyword, scheme, value, text, offset)) return true;
   // passwd(1)'s own message, starting its line (`passwd: all authentication tokens updated successfully.`).
@@ -603,8 +639,10 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
     // So in a query string (`?user=bob&pwd=letmein`) and a form's body (`pwd=hunter22&log=admin`).
     const end = offset + keyword.length + closeQuote.length + separator.length + openQuote.length + scheme.length + value.length;
     if (/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset)) || text[offset - 1] === '?' || text[offset - 1] === '&' || formFieldAt(text, end)) return UNMISTAKABLE_PATH.test(word);
-    // After `:` unquoted (`pwd: Secr3t!`) the value runs to the end of the line: only a lone word may be a password.
-    if (closeQuote === '' && separator.includes(':') && !separator.includes('=') && /\s/.test(word)) return true;
+    // After `:` unquoted (`pwd: Secr3t!`) the value runs to the end of the line: only a lone word may be a password, but on a login's line its first word.
+    if (closeQuote === '' && separator.includes(':') && !separator.includes('=') && /\s/.test(word)) {
+      return openQuote === '' && !isWorkingDirectory(firstWord(word)) && isLoginLine(text, offset) ? keepLoginPasswordAfterColon(word, text, offset) : true;
+    }
     if (isWorkingDirectory(word)) return true;
     // A quoted key's value (`{"user":"bob","pwd":"letmein"}`) is a password but a path or a result, as a quoted `pass`'s is.
     if (openQuote !== '') return QUOTED_RESULT.test(word);
@@ -631,8 +669,8 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   if (!(barePass || envName || quotedKey || yamlKey)) return true;
   // An unquoted bare `pass=` (logfmt, a query string): its own judgement.
   if (barePass && !colon && closeQuote === '' && openQuote === '') return keepLogfmtPass(value.trimEnd(), text, offset);
-  // A bare `pass:` and a lone word on a login's line (`user: admin pass: letmein`) is judged as `pass=` is there.
-  if (barePass && colon && closeQuote === '' && !/\s/.test(value.trimEnd()) && isLoginLine(text, offset)) return keepLogfmtPass(value.trimEnd(), text, offset);
+  // A bare `pass:` on a login's line (`user: admin pass: letmein`, also before more: `pass: letmein host: db`) is judged as `pass=` is there.
+  if (barePass && colon && closeQuote === '' && isLoginLine(text, offset)) return openQuote === '' ? keepLoginPasswordAfterColon(value.trimEnd(), text, offset) : QUOTED_RESULT.test(value);
   // A lower-case YAML key has only its name to go by: CI writes results so (`first_pass: complete`,
   // `mypy_pass: Success: …`, `build_pwd: src/app`). Unless its name says what holds a password
   // (`db_pass`, `smtp_pass`: CREDENTIAL_HOLDER), only a lone word that looks like a credential may be
@@ -644,7 +682,7 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
     if (/\s/.test(word) || !looksLikeCredential(word)) return true;
   }
   if (openQuote !== '') return QUOTED_RESULT.test(value);
-  const word = colon ? /^\S+/.exec(value)?.[0] ?? value : value;
+  const word = colon ? firstWord(value) : value;
   const bare = withoutClosers(word);
   // `${HOME}` keeps the brace the trimming takes.
   const notAPassword = (v: string) => NOT_A_PASSWORD.test(v) || UPPER_CASE_VARIABLE.test(v);
@@ -794,7 +832,7 @@ const CHPASSWD_HERE_STRING = /(\bchpasswd[ \t]*<<<[ \t]*(["']?)[\w.-]{1,64}:)([^
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, one judged as after `=`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, its first word judged as after `=`, that word alone going: `user: admin pass: [REDACTED] host: db`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word, on a login\'s line its first word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);

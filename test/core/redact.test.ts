@@ -960,6 +960,38 @@ describe('the built-in rules', () => {
     expect(BUILTIN_REDACTOR.redactText('user=ci pass=first skipped=1 total=4')).toBe(`user=ci pass=${M('secret-assignment')} skipped=1 total=4`);
   });
 
+  it("redacts a login's password after `:` when more follows it on the line (user: admin pass: letmein host: db), that word alone", () => {
+    // Prepare: login lines labelled with `:`, the password followed by more words; test-run and prose lines with a user's label
+    const logins = [
+      'user: admin pass: letmein errors: 1',
+      'user: admin, pass: letmein, host: db',
+      'Connecting with user: admin pass: letmein host: db port: 5432',
+      'ValueError: invalid credentials user: admin pass: letmein (attempt 2)',
+      'USER: admin PASS: Hunter2024 failed: 1',
+      'user: admin pass: S3cr3t!x from 10.0.0.1',
+      'login user: admin pwd: hunter22 db: orders',
+      'user: admin pass: letmein token: abc123XYZ789',
+    ];
+    const runs = ['user: ci pass: 12, fail: 0', 'user: ci pass: skipped (3 suites)', 'user: ci pass: ok all green', 'user: ci pwd: /home/ci build 42'];
+    // Act
+    const redacted = logins.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const quiet = runs.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: each password goes, what follows it stays (another secret on the line goes too); counts, states and paths stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([
+      `user: admin pass: ${S} errors: 1`,
+      `user: admin, pass: ${S}, host: db`,
+      `Connecting with user: admin pass: ${S} host: db port: 5432`,
+      `ValueError: invalid credentials user: admin pass: ${S} (attempt 2)`,
+      `USER: admin PASS: ${S} failed: 1`,
+      `user: admin pass: ${S} from 10.0.0.1`,
+      `login user: admin pwd: ${S} db: orders`,
+      `user: admin pass: ${S} token: ${S}`,
+    ]);
+    expect(redacted.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(redacted);
+    expect(quiet).toEqual(runs);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
