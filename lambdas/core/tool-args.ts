@@ -204,7 +204,7 @@ function isSlotOrFiller(value: string, name: string | undefined): boolean {
  * word (`TBD`, `none`, `{{user_id}}`), unless the pattern spells the word out (`^(none|\d+)$`
  * allows `none`, `^(N\/A|\d+)$` `N/A`, `^(same\s+as before)$` "same as before"; `none_required`
  * does not spell `none`), or asks for the slot's delimiter (`asksForDelimiter`: `^\$[A-Z]{1,5}$` takes
- * `$AAPL`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
+ * `$AAPL`, as it rejects `AAPL`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
  */
 function placeholderUnderPattern(value: string, pattern: string, name: string): boolean {
   if (!isSlotOrFiller(value, name) || asksForDelimiter(pattern, value)) return false;
@@ -213,14 +213,29 @@ function placeholderUnderPattern(value: string, pattern: string, name: string): 
 }
 
 /**
- * Whether a pattern asks for the delimiter a slot-like value opens with: `^\$[A-Z]{1,5}$` is written for
- * a cashtag (`$AAPL`), `^__[A-Z]+__$` for dunder names, so the format, not the slot's look, decides.
+ * Whether a pattern asks for the delimiter a slot-like value is written in: it rejects the value
+ * without it (`withoutDelimiter`). `^\$[A-Z]{1,5}$`, `^[$][A-Z]{1,5}$` are written for a cashtag
+ * (`$AAPL`), `^__[A-Z]+__$` for dunder names, so the format, not the slot's look, decides; a pattern
+ * that merely allows the delimiter (`^[\w$-]+$`, `^\{?\w+\}?$`) takes the slot's name too, so
+ * `$CUSTOMER_ID` is still a slot under it.
  */
 function asksForDelimiter(pattern: string, value: string): boolean {
-  const text = value.trimStart();
-  if (text.startsWith('__')) return pattern.includes('__');
-  const first = text[0];
-  return (first === '$' || first === '{' || first === '[') && pattern.includes(`\\${first}`);
+  const inner = withoutDelimiter(value.trim());
+  return inner !== undefined && !new RegExp(pattern).test(inner);
+}
+
+/** The delimiters that may be a format's own: `__…__`, `$…`, `{…}`, `[…]`. */
+const DELIMITERS: readonly (readonly [open: string, close: string])[] = [
+  ['__', '__'],
+  ['$', ''],
+  ['{', '}'],
+  ['[', ']'],
+];
+
+/** A value's text inside the delimiter it is written in (`$AAPL` → `AAPL`, `{user_id}` → `user_id`), if any. */
+function withoutDelimiter(text: string): string | undefined {
+  const delimiter = DELIMITERS.find(([open, close]) => text.length > open.length + close.length && text.startsWith(open) && text.endsWith(close));
+  return delimiter && text.slice(delimiter[0].length, text.length - delimiter[1].length);
 }
 
 const WORD_CHAR = /^[\p{L}\p{N}_]$/u;

@@ -219,6 +219,23 @@ describe('checkToolArgs', () => {
     expect(slotUnderPattern).toMatchObject({ arg: 'ticket', placeholder: true });
   });
 
+  it('trusts a pattern to ask for a delimiter only when it rejects the value without it, not by the text of the pattern', () => {
+    // Prepare: patterns that merely allow the delimiter (in a class, optional, in another branch); then cashtag patterns that spell `$` another way
+    const allowing: Record<string, ArgType> = {
+      ref: { pattern: String.raw`^[\w\$\-]+$` },
+      slot: { pattern: String.raw`^\{?[\w-]+\}?$` },
+      tag: { pattern: String.raw`^\[?[\w-]+\]?$` },
+      dunder: { pattern: String.raw`^(?!__)\w+$|^__\w+__$` },
+    };
+    const asking: Record<string, ArgType> = { symbol: { pattern: String.raw`^[$][A-Z]{1,5}$` }, ticker: { pattern: String.raw`^\x24[A-Z]{1,5}$` } };
+    // Act
+    const allowed = check({ ref: '$CUSTOMER_ID', slot: '{customer_id}', tag: '[customer_id]', dunder: '__USER_ID__' }, allowing);
+    const asked = check({ symbol: '$AAPL', ticker: '$AAPL' }, asking);
+    // Assess
+    expect(allowed.map((e) => [e.arg, e.placeholder])).toEqual([['ref', true], ['slot', true], ['tag', true], ['dunder', true]]);
+    expect(asked).toEqual([]);
+  });
+
   it("takes only the docs' caps forms of your- and dunder slots, and leaves handles and names that merely begin with your or __ alone", () => {
     // Prepare: docs-style slots; then a shop handle, a workspace name, Pinecone's default namespace, Firestore's __name__
     const slots = ['YOUR_CUSTOMER_ID', 'your-api-key', 'your_api_key', 'your-id-here', 'your-token', '__USER_ID__'];
