@@ -513,6 +513,11 @@ const USER_LABEL = new RegExp(String.raw`(?<![\w.-])(?:user(?:name)?|login|usr)$
  * `errors = none` do not make a login's line a test run.
  */
 const COUNT_LABEL = new RegExp(String.raw`(?<![\w.-])(?:fail(?:ed|ures?)?|skip(?:ped)?|total|errors?)${LINE_LABEL_END}[ \t]*\d`, 'i');
+/**
+ * A logger's field (`level=`, `lvl=`, `msg=`, structlog's `event=`): its line is a logged event, no test run's summary, whatever
+ * counts it carries; logrus' TextFormatter and structlog's `sort_keys` write counts and `pass=` before `user=`.
+ */
+const LOGGER_FIELD = /(?<![\w.-])(?:level|lvl|msg|event)=/i;
 /** `$` and a name in upper or lower case (`$DB_PASS`, `$db_pass`): a variable; not a mixed-case `$ecretPw1`. */
 const SINGLE_CASE_VARIABLE = /^\$(?:[A-Z_][A-Z0-9_]*|[a-z_][a-z0-9_]*)$/;
 
@@ -533,12 +538,13 @@ function lineAround(text: string, offset: number): { line: string; at: number } 
 /**
  * Whether the line around `offset` is a login's: a user's label (USER_LABEL), or with `orChpasswd` chpasswd
  * named, and no count (COUNT_LABEL), but for a user's label before the password: a login is written user
- * first, so its counts (`user=admin pass=letmein failures = 3`) do not make it a test run (`pass=dce fail=0 user=ci`).
+ * first, so its counts (`user=admin pass=letmein failures = 3`) do not make it a test run (`pass=dce fail=0 user=ci`);
+ * nor do they on a logger's line (LOGGER_FIELD: `level=warning msg="login failed" failures=3 pass=letmein user=admin`).
  */
 function isLoginLine(text: string, offset: number, orChpasswd = false): boolean {
   const { line, at } = lineAround(text, offset);
   if (!(USER_LABEL.test(line) || (orChpasswd && line.includes('chpasswd')))) return false;
-  return !COUNT_LABEL.test(line) || USER_LABEL.test(line.slice(0, at));
+  return !COUNT_LABEL.test(line) || USER_LABEL.test(line.slice(0, at)) || LOGGER_FIELD.test(line);
 }
 
 /**

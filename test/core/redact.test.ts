@@ -992,6 +992,23 @@ describe('the built-in rules', () => {
     expect(quiet).toEqual(runs);
   });
 
+  it("redacts a login's password in logfmt with sorted keys, counts and pass= before user= (level=warning msg=\"login failed\" failures=3 pass=letmein user=admin)", () => {
+    // Prepare: logrus' TextFormatter and structlog's sort_keys write keys in alphabetical order; test runs write no logger's fields
+    const logins = [
+      'time="2026-12-07T01:00:00Z" level=warning msg="login failed" failures=3 pass=letmein user=admin',
+      'time="2026-12-07T01:00:00Z" level=warning msg="login failed" failed=1 pass=letmein user=admin',
+      'event=auth errors=1 pass=letmein user=admin',
+      'errors=1 lvl=warn pass=letmein user=admin',
+    ];
+    const runs = ['pass=dce fail=0 user=ci', 'pass=first skipped=1 total=4 user=ci', 'failures=0 pass=integration login=ci'];
+    // Act
+    const redacted = logins.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const quiet = runs.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: a logger's line is no test run: the password goes, the user stays; a test run's plain-word pass stays
+    expect(redacted).toEqual(logins.map((text) => text.replace('pass=letmein', `pass=${M('secret-assignment')}`)));
+    expect(quiet).toEqual(runs);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
