@@ -329,12 +329,14 @@ const EPOCH_MS_UNTIL = 1e14;
 
 /**
  * Whether a 12- or 14-digit number is a `yyyymmddHHMM` or `yyyymmddHHMMSS` date-time of 1900–2199
- * (`202612071030`, as several APIs write one), not epoch ms: read as ms it would be a day of 1976–1979
- * or of the 26th century, and no one means those that way.
+ * (`202612071030`, as several APIs write one), not epoch ms: read as ms it would be a time of 1976–1979
+ * or of the 26th century, and no one means those that way. A whole UTC midnight stays epoch ms: a
+ * date of those years (a birth date, `199411200000` is 1976-04-27), which as `yyyymmddHHMM` would be
+ * midnight too (1994-11-20 00:00); the two readings cannot be told apart for those few numbers.
  */
 function isCompactDateTime(value: number): boolean {
   const text = String(value);
-  if (!Number.isInteger(value) || (text.length !== 12 && text.length !== 14)) return false;
+  if (!Number.isInteger(value) || (text.length !== 12 && text.length !== 14) || value % DAY_MS === 0) return false;
   const [y, mo, d, h, mi, sec] = [0, 4, 6, 8, 10, 12].map((at) => Number(text.slice(at, at + (at === 0 ? 4 : 2))));
   if (y < 1900 || y > 2199 || h > 23 || mi > 59 || sec > 59) return false;
   const day = new Date(Date.UTC(y, mo - 1, d));

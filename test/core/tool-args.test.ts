@@ -416,6 +416,19 @@ describe('checkToolArgs', () => {
     expect(epochErrors).toEqual([]);
   });
 
+  it('reads a whole UTC midnight as epoch ms, though its digits also make a yyyymmddHHMM, so a birth date of 1976 passes', () => {
+    // Prepare: 1976-04-27 and 1976-05-12 at midnight as epoch ms (as yyyymmddHHMM: 1994-11-20 00:00, 2007-07-20 00:00); then 1976-04-27 at 00:01
+    const midnights = { birth_date: 199_411_200_000, start_at: 200_707_200_000 };
+    // Act
+    const errors = check(midnights);
+    const configured = check({ born: 199_411_200_000 }, { born: { date: { max: '1976-04-27' } } });
+    const [minuteAfter] = check({ birth_date: 199_411_260_000 });
+    // Assess
+    expect(errors).toEqual([]);
+    expect(configured).toEqual([]);
+    expect(minuteAfter?.message).toContain('199411260000, which is not an ISO date.');
+  });
+
   it('takes any time of the last plausible day, as a configured max takes its whole day', () => {
     // Prepare: the last plausible day (100 years ahead of 2026) as a date, at noon and at its last second, in text and epoch seconds
     const lastSecond = Date.UTC(2126, 11, 31, 23, 59, 59) / 1000;
