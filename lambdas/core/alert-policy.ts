@@ -494,6 +494,7 @@ export function decideAlerts(
   function decideFinding(candidate: AlertCandidate): void {
     const { key, finding } = candidate;
     const d = finding.detector;
+    dropSupersededRecovery(parseTime(finding.ts));
     const known = detectors[d] ?? NEW_DETECTOR;
     const entry: DetectorAlertState = { ...known, severity: known.severity ? maxSeverity(known.severity, severityOf(finding)) : severityOf(finding) };
     const streak = entry.streak + 1;
@@ -668,6 +669,20 @@ export function decideAlerts(
     const ts = isoTime(at);
     const covered = (detector: string) => ctx.suppressionOf({ detector, subject: base.subject, subject_kind: base.subject_kind, ts, severity: 'low', message: 'flapping', evidence: {} } as Finding) !== undefined;
     return names.length > 0 ? names.every(covered) : covered('');
+  }
+
+  /**
+   * A recovery notice still pending (held for its failure's retry, or not yet confirmed) is dropped
+   * once a failure after it is decided: that failure reopened its episode, and the notice would go out
+   * after it, the last message saying recovered while the subject fails. One this pass sends is kept:
+   * it goes out before the failure.
+   */
+  function dropSupersededRecovery(failedAt: number): void {
+    if (!notices.some((n) => n.kind === 'recovery' && n.at < failedAt)) return;
+    const kept = notices.filter((n) => n.kind !== 'recovery' || n.at >= failedAt || alerts.some((a) => a.notice?.id === n.id));
+    if (kept.length === notices.length) return;
+    notices = kept;
+    changed = true;
   }
 
   function addNotice(kind: PendingNotice['kind'], at: number, severity: Severity, names: readonly string[], detail: Record<string, number | string>): void {

@@ -143,7 +143,7 @@ const FOREIGN_FILLERS = [
   'nieznan[ya]', // Polish
   'bilinmiyor', // Turkish
   'неизвест\\p{L}*|нет(?: данных)?|н\\/д', // Russian: неизвестно, неизвестен, неизвестный, …
-  '未知|待定|暂无|无|不明|未定|なし|미정|없음|알 ?수 ?없음', // Chinese, Japanese, Korean
+  '未知|待定|暂无|暫無|无|無|[没沒]有|不明|未定|(?:該当|特に)?なし|無し|미정|(?:해당 ?)?없음|알 ?수 ?없음', // Chinese (Simplified, Traditional), Japanese, Korean
   'غير معروف|अज्ञात', // Arabic, Hindi
 ].join('|');
 const PLACEHOLDER_WORDS = new RegExp(

@@ -280,6 +280,18 @@ describe('checkToolArgs', () => {
     expect([spanish.placeholder, german.placeholder, french.placeholder, person.placeholder]).toEqual([true, true, true, false]);
   });
 
+  it('fails the standard Japanese and Korean N/A, the Traditional forms of the Chinese "none", and 没有', () => {
+    // Prepare: Japanese 該当なし, 特になし, 無し; Korean 해당없음 with and without its space; Traditional 暫無, 無; "have none" 没有/沒有; then names that hold these characters
+    const fillers = ['該当なし', '特になし', '無し', '해당없음', '해당 없음', '暫無', '無', '没有', '沒有'];
+    const names = ['無名', '有田', '特に'];
+    // Act
+    const errors = fillers.map((value) => check({ customer_id: value })[0]);
+    const nameErrors = names.flatMap((value) => check({ customer_name: value }));
+    // Assess
+    expect(errors.map((e) => [e?.got, e?.placeholder])).toEqual(fillers.map((value) => [JSON.stringify(value), true]));
+    expect(nameErrors).toEqual([]);
+  });
+
   it('fails the commonest words for "none" and every form of "unknown" in Chinese, Japanese, Korean, Russian and German', () => {
     // Prepare: the usual Chinese N/A, Japanese and Korean "none", Russian "no" and the forms of неизвестн-, German "keine"
     const fillers = ['无', '暂无', 'なし', '없음', 'нет', 'Нет.', 'неизвестен', 'неизвестна', 'неизвестны', 'неизвестное', 'неизвестного', 'keine', 'Keine'];

@@ -153,6 +153,29 @@ describe('the sweep Lambda and notices whose send failed', () => {
     expect(after).toEqual(['finding', 'recovery']);
   });
 
+  it('drops a recovery notice held for its failure\'s retry once a newer run of the subject fails: the last message is never a recovery while the job is failing', async () => {
+    // Prepare: SNS down for 90 minutes from a run's failure, through the 3 healthy runs that recover it; a new run fails right after SNS is back,
+    // while the old failure still waits out its retry (until 03:55) and its recovery notice with it
+    const { env, sent, deliver, sweep, alertState } = await quietAfterFlapping();
+    await sweep('2026-10-09T20:40:00Z');
+    const failedAt = Date.parse('2026-10-10T02:00:00Z');
+    const back = failedAt + 90 * 60_000;
+    env.downUntil = back;
+    await deliver('invoice-sync', failedAt, 1);
+    for (const minutes of [10, 20, 30]) await deliver('invoice-sync', failedAt + minutes * 60_000, 0);
+
+    // Act: a sweep every 5 minutes until 3 hours after SNS is back, the new run failing in the first minute back
+    for (let t = failedAt + 35 * 60_000; t <= back + 3 * 3_600_000; t += 5 * 60_000) {
+      await sweep(new Date(t).toISOString());
+      if (t === back) await deliver('invoice-sync', t + 60_000, 1);
+    }
+
+    // Assess: both failures go out, the recovery of the older one does not (the newer failure reopened its episode)
+    const after = sent().filter((m) => Date.parse(m.at) >= back).map((m) => m.kind);
+    expect(after).toEqual(['finding', 'finding']);
+    expect((await alertState()).notices).toEqual([]);
+  });
+
   it('retries a notice that keeps failing with the findings\' backoff, counts it as awaiting retry, and gives it up after 14 days', async () => {
     // Prepare: flapping ended quietly; every send fails from then on
     const { env, store, sweep, alertState } = await quietAfterFlapping();
