@@ -834,11 +834,30 @@ const CHPASSWD_ECHO =
 /** A `user:password` given to chpasswd as a here-string (`chpasswd <<< "bob:Hunter2Pass"`): the user stays. */
 const CHPASSWD_HERE_STRING = /(\bchpasswd[ \t]*<<<[ \t]*(["']?)[\w.-]{1,64}:)([^\s"':]{1,256})(?=\2)/g;
 
+/**
+ * A password set in SQL, as MySQL's general log and Postgres' `log_statement` show the statement: MySQL's
+ * `IDENTIFIED BY '…'` (also `IDENTIFIED WITH plugin BY '…'`) and `SET PASSWORD FOR … = '…'` or `= PASSWORD('…')`,
+ * and `PASSWORD '…'` or `PASSWORD('…')` in a statement on a role or user (SQL_ROLE_OR_USER: Postgres' `ALTER ROLE bob
+ * WITH PASSWORD '…'`, `CREATE USER app ENCRYPTED PASSWORD '…'`). The string, quoted in `'` or `"` (a doubled quote or
+ * a `\` escape inside it), goes; its quotes stay. Anchored on `IDENTIFIED`, `SET PASSWORD` and `PASSWORD`.
+ */
+const SQL_PASSWORD =
+  /\b(IDENTIFIED(?:[ \t]+WITH[ \t]+[^\s;]{1,64})?[ \t]+BY(?:[ \t]+PASSWORD)?[ \t]+|SET[ \t]+PASSWORD\b[^=;\r\n]{0,256}=[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?|PASSWORD(?:[ \t]*\([ \t]*|[ \t]+))(['"])((?:(?!\2)[^\\\r\n]|\2\2|\\[^\r\n]){1,256})\2/gi;
+/** The words SQL_PASSWORD starts with (its triggers: `entified`, `pass`): a text triggered by another needs no look. */
+const SQL_PASSWORD_WORD = /identified|password/i;
+/** A role's or user's statement (`ALTER ROLE`, `CREATE USER`): a `PASSWORD '…'` in it sets the password. */
+const SQL_ROLE_OR_USER = /\b(?:role|user)\b/i;
+
+/** Whether SQL_PASSWORD's match at `offset`, labelled `label`, sets a password: always after `IDENTIFIED` or `SET PASSWORD`, after a bare `PASSWORD` only in a role's or user's statement. */
+function isSqlPassword(label: string, text: string, offset: number): boolean {
+  return !/^password/i.test(label) || SQL_ROLE_OR_USER.test(stepBefore(text, offset));
+}
+
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, its first word judged as after `=`, that word alone going: `user: admin pass: [REDACTED] host: db`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word, on a login\'s line its first word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, its first word judged as after `=`, that word alone going: `user: admin pass: [REDACTED] host: db`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word, on a login\'s line its first word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), a password set in SQL (MySQL\'s `IDENTIFIED BY \'…\'`, `IDENTIFIED WITH plugin BY \'…\'`, `SET PASSWORD FOR … = PASSWORD(\'…\')` or `= \'…\'`; `PASSWORD \'…\'` or `PASSWORD(\'…\')` in a role\'s or user\'s statement: `ALTER ROLE bob WITH PASSWORD \'…\'`, `CREATE USER app PASSWORD \'…\'`; the quotes stay), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -858,7 +877,13 @@ const secretAssignmentRule: TextRule = {
       : withEnv;
     const replaceChpasswd = (match: string, user: string, _quote: string, value: string) => (value.startsWith(MARKER_START) ? match : `${user}${marker}`);
     const withChpasswd = withPasswd.includes('chpasswd') ? withPasswd.replace(CHPASSWD_ECHO, replaceChpasswd).replace(CHPASSWD_HERE_STRING, replaceChpasswd) : withPasswd;
-    return withChpasswd.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
+    // Most text holds neither word: one look rules SQL out.
+    const withSql = SQL_PASSWORD_WORD.test(withChpasswd)
+      ? withChpasswd.replace(SQL_PASSWORD, (match, label: string, quote: string, value: string, offset: number, whole: string) =>
+          value.startsWith(MARKER_START) || !isSqlPassword(label, whole, offset) ? match : `${label}${quote}${marker}${quote}`,
+        )
+      : withChpasswd;
+    return withSql.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
 
@@ -1099,10 +1124,10 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). `session_toke` and `sessiontoke`
  * (`aws_session_token`, PowerShell's `-SessionToken`, in the `s` group) come before `toke`, so that only they run
  * aws-secret-key's label rules, not every line saying `token`; they trigger what `toke` does, which they swallow. Likewise `pm_` for `npm_`
- * and `ebhook` for Discord's and Teams' webhook URLs; GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
+ * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -1135,7 +1160,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'aws-access-key': ['akia', 'asia'],
   'aws-secret-key': ['secr', 'creds', 'session_toke', 'sessiontoke'],
   cookie: ['cook'],
-  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'session_toke', 'sessiontoke', 'key', 'auth', 'auth login', 'creds', 'cred', 'sql'],
+  'secret-assignment': ['pass', 'pwd', 'secr', 'toke', 'session_toke', 'sessiontoke', 'key', 'auth', 'auth login', 'creds', 'cred', 'sql', 'entified'],
 };
 
 /**

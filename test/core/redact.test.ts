@@ -1009,6 +1009,35 @@ describe('the built-in rules', () => {
     expect(quiet).toEqual(runs);
   });
 
+  it("redacts a password set in SQL as MySQL's and Postgres' logs show it (IDENTIFIED BY '…', PASSWORD('…'), ALTER ROLE … PASSWORD '…')", () => {
+    // Prepare: MySQL's general log and Postgres' log_statement lines setting a password; SQL and prose naming none
+    const statements = [
+      "2026-12-07T01:00:00Z mysqld: Query\tCREATE USER 'bob'@'%' IDENTIFIED BY 'letmein'",
+      "ALTER USER 'bob'@'%' IDENTIFIED WITH caching_sha2_password BY 'Hunter2024!'; FLUSH PRIVILEGES",
+      "SET PASSWORD FOR 'bob'@'localhost' = PASSWORD('letmein')",
+      "set password for bob = 'It''s2024'",
+      "2026-12-07 01:00:00 UTC [123] LOG:  statement: ALTER ROLE bob WITH PASSWORD 'letmein'",
+      'ERROR:  role "app" already exists STATEMENT:  CREATE USER app WITH ENCRYPTED PASSWORD \'Hunter2024\'',
+      "CREATE USER 'bob'@'%' IDENTIFIED BY 'letmein'",
+    ];
+    const quiet = ["GRANT SELECT ON db.* TO 'bob'@'%'", 'ALTER ROLE bob WITH PASSWORD NULL', "password 'expired' for account bob", "CREATE USER 'bob'@'%' IDENTIFIED BY PASSWORD", 'the password was identified by its hash'];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: each password goes, its quotes and the statement stay; the rest is left as it is
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([
+      `2026-12-07T01:00:00Z mysqld: Query\tCREATE USER 'bob'@'%' IDENTIFIED BY '${S}'`,
+      `ALTER USER 'bob'@'%' IDENTIFIED WITH caching_sha2_password BY '${S}'; FLUSH PRIVILEGES`,
+      `SET PASSWORD FOR 'bob'@'localhost' = PASSWORD('${S}')`,
+      `set password for bob = '${S}'`,
+      `2026-12-07 01:00:00 UTC [123] LOG:  statement: ALTER ROLE bob WITH PASSWORD '${S}'`,
+      `ERROR:  role "app" already exists STATEMENT:  CREATE USER app WITH ENCRYPTED PASSWORD '${S}'`,
+      `CREATE USER 'bob'@'%' IDENTIFIED BY '${S}'`,
+    ]);
+    expect(redacted.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(redacted);
+    expect(quiet.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(quiet);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
