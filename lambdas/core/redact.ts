@@ -37,7 +37,9 @@ export function holdsRedaction(text: string): boolean {
  * Where to cut `text` at `end` without cutting a marker in two: `end`, or, when a marker starts at it
  * or runs over it, the start of the marker's word, its label too (`--password=[REDACTED:…]`): a
  * shortened `--password=[REDA…` or a bare `--password=…` is a secret again to the next redaction,
- * which writes a marker out whole.
+ * which writes a marker out whole. In a word that is a URL or a list the marker's part starts after
+ * the `&`, `?`, `;`, `,` or `/` before it (`…/nightly-rebuild?` of `…/nightly-rebuild?token=[REDACTED:…]`),
+ * so a one-word name keeps its start.
  */
 export function cutBeforeMarker(text: string, end: number): number {
   for (let start = text.indexOf(MARKER_START); start >= 0 && start <= end; start = text.indexOf(MARKER_START, start + 1)) {
@@ -47,10 +49,13 @@ export function cutBeforeMarker(text: string, end: number): number {
   return end;
 }
 
-/** Where the word holding `at` starts: after the whitespace before it. */
+/** What ends the part of a word before a marker's label: whitespace, and a URL's or a list's `&`, `?`, `;`, `,`, `/`. */
+const PART_END = /[\s&?;,/]/;
+
+/** Where the part of a word holding `at` starts: after the whitespace or PART_END before it. */
 function wordStart(text: string, at: number): number {
   let start = at;
-  while (start > 0 && !/\s/.test(text[start - 1])) start--;
+  while (start > 0 && !PART_END.test(text[start - 1])) start--;
   return start;
 }
 

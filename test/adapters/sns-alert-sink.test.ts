@@ -301,6 +301,25 @@ describe('SnsAlertSink', () => {
     for (const text of [...subjects, ...titles]) expect(text.replace(/\[REDACTED:secret-assignment\]/g, '')).not.toMatch(/\[R|S3cret/);
   });
 
+  it('keeps the start of a one-word name (a URL) when the cut falls in a marker, so such jobs keep apart Subjects', async () => {
+    // Prepare: jobs named by a webhook URL whose token was redacted as it was read: one word, the marker past the cut
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const names = ['nightly-rebuild', 'weekly-cleanup'].map((job) =>
+      BUILTIN_REDACTOR.redactName(`https://hooks.example.com/v1/${job}?token=9f8e7d6c5b4a39281706f5e4d3c2b1a0&project=infrastructure-operations`),
+    );
+    // Act
+    for (const subject of names) {
+      const planned = { kind: 'escalation' as const, subject, subject_kind: 'job' as const, detector: 'run-failed', severity: 'critical' as const, streak: 3, at: 0, suppressed: 0, snoozed: 0, coalesced: 0, retry: false };
+      await sink.send(alertMessage({ ...planned, candidate: { key: 'k', finding: { ...finding, detector: 'run-failed', subject } } }));
+    }
+    // Assess: each Subject names its job's URL up to the marker's field, and the tail stays
+    const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
+    expect(subjects[0]).toMatch(/^\[CRITICAL\] run-failed: https:\/\/hooks\.example\.com\/v1\/nightly-rebuild\?\.\.\. .*\(3 in a row\)$/);
+    expect(subjects[1]).toMatch(/^\[CRITICAL\] run-failed: https:\/\/hooks\.example\.com\/v1\/weekly-cleanup\?\.\.\. .*\(3 in a row\)$/);
+    for (const text of subjects) expect(text).not.toMatch(/\[R|9f8e7d|token=/);
+  });
+
   it('sends a storm summary with subject and detector `multiple` and its highest severity', async () => {
     // Prepare
     sns.on(PublishCommand).resolves({});
