@@ -90,6 +90,11 @@ export interface JobState {
   readonly open: OpenRun[];
   readonly lastEnd?: { readonly run_id: string; readonly at: number; readonly exit_code: number; readonly host?: string };
   readonly lastStartAt?: number;
+  /**
+   * A job whose runs log no end: its open runs that started before this were judged healthy for the
+   * alert policy (`healthyRunsBefore`). Left out until its first start.
+   */
+  readonly healthyBefore?: number;
   /** Whether this job's runs log an end (cron `CMD` lines never do). */
   readonly endsLogged: boolean;
   readonly runs: number;
@@ -257,18 +262,16 @@ export function cronFailureCanEnd(job: string, startedAt: number, failedAt: numb
 }
 
 /**
- * The run of a job whose runs log no end that its next start on `host` at `at` shows healthy to the
- * alert policy: the latest cron run open before it on that host (a failure line read for it would
- * have closed it; then the one before, which its own next start judged already, is found).
+ * The runs of a job whose runs log no end that a line of it at `at` shows healthy to the alert
+ * policy: those still open (a failure line read for one would have closed it) that started before
+ * `before`, its cron failure window before `at` (`cronFailureWindow`), so their failure can no longer
+ * come, and at or after `judgedBefore`, where the last judgement stopped.
  */
-function runBeforeStart(open: readonly OpenRun[], at: number, host: string | undefined): OpenRun | undefined {
-  let best: OpenRun | undefined;
-  for (const r of open) if (r.at < at && r.host === host && r.format !== undefined && CRON_LINE_FORMATS.has(r.format) && (best === undefined || r.at > best.at)) best = r;
-  return best;
+function healthyRunsBefore(open: readonly OpenRun[], judgedBefore: number, before: number): OpenRun[] {
+  const healthy: OpenRun[] = [];
+  for (const r of open) if (r.at >= judgedBefore && r.at < before && r.format !== undefined && CRON_LINE_FORMATS.has(r.format)) healthy.push(r);
+  return healthy;
 }
-
-/** Prefix of the processed token of a cron run taken as healthy at its job's next start (`runBeforeStart`). */
-const HEALTHY_TOKEN = '\u0000healthy:';
 
 /** A run end that Debian cron's exit status line gave (`cronFailureEnd`). */
 function endsFailuresOnly(body: RunEnd | RunFailedMarker): boolean {
@@ -1548,16 +1551,22 @@ export const jobReducer: SubjectReducer<JobState> = {
           if (seenNear(token, event.at, SAME_LINE_MS)) continue;
           remember(token, event.at);
         }
-        // A run of a job whose runs log no end is healthy for the alert policy once its job's next
-        // run on its host starts with no failure of it read (not a run record: its runs are its starts).
+        // A run of a job whose runs log no end is healthy for the alert policy once a later start of
+        // the job comes past its cron failure window with no failure of it read (not a run record:
+        // its runs are its starts), at its own start: the policy passes over one older than the latest
+        // switch of the job's health. A run still going at the next start may fail long after it.
+        let healthyBefore: number | undefined;
         if (!state.endsLogged && CRON_LINE_FORMATS.has(event.format) && (body as { pid?: number }).pid !== undefined) {
-          const before = runBeforeStart(state.open, event.at, body.host);
-          if (before && !seenNear(`${HEALTHY_TOKEN}${before.run_id}`, before.at, SAME_LINE_MS)) {
-            remember(`${HEALTHY_TOKEN}${before.run_id}`, before.at);
-            outcomes.push({ subject, subject_kind: 'job', run_id: before.run_id, ts: isoTime(event.at), status: 'ok', ...(before.host !== undefined ? { host: before.host } : {}) });
+          const before = event.at - cronFailureWindow(subject, ctx.config);
+          if (state.healthyBefore === undefined || before > state.healthyBefore) {
+            healthyBefore = before;
+            if (state.healthyBefore !== undefined) {
+              for (const r of healthyRunsBefore(state.open, state.healthyBefore, before)) outcomes.push({ subject, subject_kind: 'job', run_id: r.run_id, ts: isoTime(r.at), status: 'ok', ...(r.host !== undefined ? { host: r.host } : {}) });
+            }
           }
         }
         const d = edit();
+        if (healthyBefore !== undefined) d.healthyBefore = healthyBefore;
         // Runs reported unfinished that have ended since are forgotten: an id remembered alone (older
         // states) whose runs have all ended names a new run now, which may be reported in turn.
         if (d.unfinishedReported?.length) {

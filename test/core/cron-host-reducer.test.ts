@@ -288,13 +288,31 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     expect(brief(result.findings)).toEqual([`run-failed ${job} 2026-10-05T04:17:06Z`]);
   });
 
+  it('takes no run as healthy while its failure can still come: a job whose every run fails after the next starts is escalated, never recovered', async () => {
+    // Prepare: a run every 5 minutes, each failing 22 minutes after its CMD line; one delivery every 5 minutes, as ingest gives them.
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) };
+    const starts = Array.from({ length: 14 }, (_, i) => ({ at: T0 + i * 5 * MINUTE, pid: 30000 + i * 10 }));
+    const lines = starts.flatMap(({ at, pid }) => [cmd(at, job, pid), failed(at + 22 * MINUTE, pid - 1, pid, 1)]).sort((a, b) => a.at - b.at);
+    // Act
+    for (let t = T0; t <= starts.at(-1)!.at + 25 * MINUTE; t += 5 * MINUTE) {
+      const batch = lines.filter((l) => l.at >= t && l.at < t + 5 * MINUTE);
+      const clock = { now: () => t + 5 * MINUTE };
+      const result = await processBatch(batch, REDUCERS, store, { config: DEFAULT_CONFIG, clock });
+      await deliverAlerts(result.findings, store, sink, clock, { config: DEFAULT_CONFIG, records: result.records, drainLimit: 0 });
+    }
+    // Assess: the first failure, then the 3rd in a row escalated; no recovery or flapping notice, as no run succeeded.
+    expect(messages.map((m) => m.kind)).toEqual(['finding', 'escalation']);
+  });
+
   it("takes a run with no failure line as healthy at its job's next start: no escalation over healthy runs, and a recovery notice after three", async () => {
-    // Prepare: daily runs; days 1, 3 and 5 fail, the runs between and days 6 to 9 succeed (CMD lines only), one delivery a day.
+    // Prepare: daily runs; days 1, 3 and 5 fail, the runs between and days 6 to 10 succeed (CMD lines only), one delivery a day.
     const store = new MemoryAuditStore();
     const messages: AlertMessage[] = [];
     const sink = { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) };
     // Act
-    for (let d = 0; d < 9; d++) {
+    for (let d = 0; d < 10; d++) {
       const at = T0 + d * DAY;
       const pid = 20000 + d * 100;
       const batch = d % 2 === 0 && d <= 4 ? [cmd(at, job, pid), failed(at + 2000, pid - 1, pid, 2)] : [cmd(at, job, pid)];
@@ -302,7 +320,8 @@ describe("a Debian cron job's exit status through the pipeline", () => {
       const result = await processBatch(batch, REDUCERS, store, { config: DEFAULT_CONFIG, clock });
       await deliverAlerts(result.findings, store, sink, clock, { config: DEFAULT_CONFIG, records: result.records, drainLimit: 0 });
     }
-    // Assess: three alerts, none escalated (a healthy run came between each); the recovery notice with day 9's start, which found day 8's run the 3rd healthy one.
+    // Assess: three alerts, none escalated (a healthy run came between each); the recovery notice with day 10's start, which found day 8's run,
+    // past its 24 h failure window, the 3rd healthy one after day 5's failure (day 4's run, judged after that failure, does not count).
     expect(messages.map((m) => `${m.kind} ${m.severity}`)).toEqual(['finding high', 'finding high', 'finding high', 'recovery high']);
     expect(messages.map((m) => m.findings[0]?.ts.slice(0, 10))).toEqual(['2026-10-05', '2026-10-07', '2026-10-09', undefined]);
   });
