@@ -14,7 +14,7 @@ import { sweepAgentRoots } from '../core/agent-sweep.ts';
 import { buildTreeSnapshot, DEFAULT_STALE_OPTIONS } from '../core/agent-tree.ts';
 import { RunCache } from '../core/agent-tree-loader.ts';
 import { MAX_ROLLED_BYTES, MAX_ROLLED_RUNS } from '../core/agent-run.ts';
-import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, sweepSubjects } from '../core/pipeline.ts';
+import { type BatchResult, processBatch, type ReduceContext, type SubjectReducer, subjectKey, sweepSubjects } from '../core/pipeline.ts';
 import { REDUCERS } from '../core/reducers.ts';
 import { REQUEST_HORIZON_MS, routeReducer, type RouteState, SWEEP_MARGIN_MS, settledRouteReducer } from '../core/route-reducer.ts';
 import { redactorFor } from '../core/redact.ts';
@@ -376,6 +376,7 @@ export async function scanToStore(
     findings.push(...swept.findings, ...roots.findings);
     if (options.settle) findings.push(...(await settleInFlight(store, { config: opts.config, clock: sweepCtx.clock, exceptions: registry }, options.settle)).findings);
     const inFlight = await inFlightIn(store, now, opts.config);
+    await noteStoredLogsEnds(findings, jobLogs, store);
     findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
     // The scan shows its findings to the user: that is their alert, so none stays pending.
     for (const f of findings) await store.markAlerted(findingKey(f));
@@ -422,6 +423,24 @@ function foldMissedAfterLogsEnd(findings: readonly Finding[], jobLogs: JobLogsEn
   }
   if (first.size === 0) return [...findings];
   return findings.filter((f) => !folded.has(f)).map((f) => first.get(f) ?? f);
+}
+
+/**
+ * For each job with missed runs that no line read named (known only from the store: its file was
+ * scanned into the store before), notes its latest line stored as the end of the logs that carry it
+ * (`JobLogsEnd.noteStored`), so that its missed runs after it are folded as when its file is read:
+ * else scanning one file after another into a store gave one finding per expected start again
+ * (2,016 for an hourly job).
+ */
+async function noteStoredLogsEnds(findings: readonly Finding[], jobLogs: JobLogsEnd, store: StateStore): Promise<void> {
+  const jobs = new Set<string>();
+  for (const f of findings) if (f.detector === 'missed-run' && !jobLogs.read(f.subject)) jobs.add(f.subject);
+  if (jobs.size === 0) return;
+  const states = await store.load([...jobs].map((job) => subjectKey('job', job)));
+  for (const job of jobs) {
+    const lastSeenAt = (states.get(subjectKey('job', job))?.state as JobState | undefined)?.lastSeenAt;
+    if (lastSeenAt !== undefined) jobLogs.noteStored(job, lastSeenAt);
+  }
 }
 
 /**

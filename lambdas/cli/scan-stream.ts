@@ -58,7 +58,8 @@ export interface MergeStats {
 
 /**
  * Where the logs that carry each job's lines end: the latest event read from any of the sources
- * (files, log groups, stdin) its lines came from. A job whose logs end before the scan's time (its
+ * (files, log groups, stdin) its lines came from; for a job no line read named, known from a
+ * store, its latest line stored (`noteStored`). A job whose logs end before the scan's time (its
  * file ends years before another file's lines, or before `--now`) has its missed runs after that
  * end reported as one finding with their count, not one per expected start.
  */
@@ -67,6 +68,18 @@ export class JobLogsEnd {
   private readonly heads: number[] = [];
   /** The sources each job's lines came from (usually one). */
   private readonly sourcesOf = new Map<string, number[]>();
+  /** The latest line stored of each job no line read named (its state's `lastSeenAt`). */
+  private readonly storedEnds = new Map<string, number>();
+
+  /** Notes the latest line a store holds of `job`, which no line read named. */
+  noteStored(job: string, lastSeenAt: number): void {
+    if (!this.sourcesOf.has(job)) this.storedEnds.set(job, lastSeenAt);
+  }
+
+  /** Whether a line read named `job`. */
+  read(job: string): boolean {
+    return this.sourcesOf.has(job);
+  }
 
   /** Notes that `job`'s line came from `source`. */
   noteJob(source: number, job: string): void {
@@ -80,10 +93,10 @@ export class JobLogsEnd {
     if (!(at <= (this.heads[source] ?? Number.NEGATIVE_INFINITY))) this.heads[source] = at;
   }
 
-  /** The latest event of the sources `job`'s lines came from; undefined for a job no line read named. */
+  /** The latest event of the sources `job`'s lines came from, else its latest line stored; undefined for a job neither names. */
   endOf(job: string): number | undefined {
     const list = this.sourcesOf.get(job);
-    if (list === undefined) return undefined;
+    if (list === undefined) return this.storedEnds.get(job);
     let end = Number.NEGATIVE_INFINITY;
     for (const source of list) end = Math.max(end, this.heads[source] ?? Number.NEGATIVE_INFINITY);
     return end;

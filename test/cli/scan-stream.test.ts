@@ -490,6 +490,30 @@ describe('scan streams: chunks give what one batch gives', () => {
     expect(missed(withNow)[0].message).toContain('and 606 more expected starts up to 2026-10-30T11:01:00Z had no run either');
   });
 
+  it("folds the missed runs of a job known only from the store, after its stored last line: its file scanned into the store first, another file's lines later", async () => {
+    // Prepare: a daily job's file ends after 5 October; another job's file runs to the 30th. Names no other test uses.
+    const daily = `fold-stored-${randomUUID().slice(0, 8)}`;
+    const other = `${daily}-other`;
+    const runLines = (job: string, at: number) => [
+      JSON.stringify({ type: 'run.start', ts: new Date(at).toISOString(), job, run_id: `${job}-${at}` }),
+      JSON.stringify({ type: 'run.end', ts: new Date(at + 20_000).toISOString(), job, run_id: `${job}-${at}`, exit_code: 0, output_bytes: 900 }),
+    ];
+    const dailyFile = join(tmp, `${daily}.jsonl`);
+    const otherFile = join(tmp, `${other}.jsonl`);
+    writeFileSync(dailyFile, days(1, 5).flatMap((day) => runLines(daily, Date.parse('2026-10-01T06:00:05Z') + (day - 1) * 86_400_000)).join('\n'));
+    writeFileSync(otherFile, days(1, 30).flatMap((day) => runLines(other, Date.parse('2026-10-01T07:00:05Z') + (day - 1) * 86_400_000)).join('\n'));
+    const config = validateConfig({ jobs: { [daily]: { schedule: '0 6 * * *' }, [other]: { schedule: '0 7 * * *' } } });
+    const store = inject('dynamoEndpoint');
+
+    // Act
+    await scan([dailyFile], { config, store });
+    const later = await scan([otherFile], { config, store });
+
+    // Assess: one finding for the 25 starts missed from 6 October, its logs' end its stored last line.
+    const missed = later.findings.filter((f) => f.detector === 'missed-run' && f.subject === daily);
+    expect(missed.map((f) => [f.expected_at, f.evidence?.missed_runs, f.evidence?.last_expected_at, f.evidence?.logs_end_at])).toEqual([['2026-10-06T06:00:00Z', 25, '2026-10-30T06:00:00Z', '2026-10-05T06:00:25Z']]);
+  });
+
   it('reports the missed runs of a job that stopped in a log whose lines come months apart: the sweep\'s 35-day look-back loses none', async () => {
     // Prepare: a weekly job runs 4 Mondays from 2 February and stops; a job on the 31st logs its runs, 2 months apart (May 31, July 31).
     const lines: string[] = [];
