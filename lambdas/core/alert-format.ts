@@ -53,18 +53,22 @@ function subjectText(text: string): string {
   return foldToAscii(text).replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ');
 }
 
+/** The tag that keeps a name apart from others in a Subject: the start of its SHA-256 (`#1f0c9a`), the same for every alert about it. */
+function nameTag(name: string): string {
+  return `#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 6)}`;
+}
+
 /**
  * A name in a Subject, and the tag that keeps it apart from others: a name in printable ASCII as it
  * is; any other folded to ASCII (`foldToAscii`: 'Größenprüfung' is 'Grossenprufung'), each run of
  * letters ASCII cannot show (Japanese, emoji) written '?', '?' for a name that folds to nothing
- * (combining marks alone), and tagged with the start of its SHA-256 (`#1f0c9a`), the same for every
- * alert about it, so '夜間バックアップ' and '月次レポート' stay apart, and so do 'café-sync' and the
- * 'cafe-sync' it folds to.
+ * (combining marks alone), and tagged (nameTag), so '夜間バックアップ' and '月次レポート' stay apart,
+ * and so do 'café-sync' and the 'cafe-sync' it folds to.
  */
 function subjectName(name: string): { name: string; tag?: string } {
   if (!NOT_PRINTABLE_ASCII.test(name)) return { name: name.replace(/\s+/g, ' ').trim() };
   const folded = foldToAscii(name).replace(/\s+/g, ' ').trim().replace(/[^\x20-\x7e]+/g, '?');
-  return { name: folded || '?', tag: `#${createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 6)}` };
+  return { name: folded || '?', tag: nameTag(name) };
 }
 
 /**
@@ -79,13 +83,17 @@ export function snsSubject(text: string): string {
 
 /**
  * The SNS `Subject` of an alert titled `<head><name> <tail>` (`fitTitle`): in printable ASCII, the
- * name as `subjectName` writes it (its tag, if any, kept with the tail), shortened as the title
- * is, at the name, keeping the tail.
+ * name as `subjectName` writes it (its tag kept with the tail), shortened as the title is, at the
+ * name, keeping the tail. A name that is shortened is tagged too (nameTag), so two jobs differing
+ * only past the cut (`pg_dump … /var/backups/orders.sql` and `…/invoices.sql`) keep apart Subjects.
  */
 export function fitSubject(head: string, name: string, tail = ''): string {
   const shown = subjectName(name);
-  const kept = [shown.tag, subjectText(tail).trim()].filter(Boolean).join(' ');
-  return fitLine(subjectText(head).trimStart(), shown.name, kept, '...').trim();
+  const start = subjectText(head).trimStart();
+  const end = subjectText(tail).trim();
+  const shortened = `${start}${shown.name}${end ? ` ${end}` : ''}`.length > MAX_SUBJECT_LENGTH;
+  const kept = [shown.tag ?? (shortened ? nameTag(name) : undefined), end].filter(Boolean).join(' ');
+  return fitLine(start, shown.name, kept, '...').trim();
 }
 
 /** Detectors of what did not happen: their finding's source is where the subject's lines were last seen. */

@@ -122,7 +122,7 @@ describe('SnsAlertSink', () => {
   });
 
   it.each([
-    ['a long cron command', '/usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily --retain 30', '[HIGH] empty-output: /usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily...'],
+    ['a long cron command', '/usr/local/bin/backup-postgres.sh --target s3://company-backups/prod/daily --retain 30', '[HIGH] empty-output: /usr/local/bin/backup-postgres.sh --target s3://company-backups/pro... #31cf35'],
     ['an accent', 'sauvegarde-données', '[HIGH] empty-output: sauvegarde-donnees #b51757'],
     ['an emoji', 'nightly 🚀 deploy', '[HIGH] empty-output: nightly ? deploy #2bd951'],
     ['Japanese', '夜間バックアップ', '[HIGH] empty-output: ? #49d6c1'],
@@ -180,6 +180,21 @@ describe('SnsAlertSink', () => {
     expect(subjects[8]).toMatch(/^\[HIGH\] empty-output: a b #[0-9a-f]{6}$/);
     expect(subjects[10]).toMatch(/^\[HIGH\] empty-output: \? #[0-9a-f]{6}$/);
     for (const s of subjects) expect(s).toMatch(/^[\x21-\x7e][\x20-\x7e]{0,98}$/);
+  });
+
+  it('tags an ASCII name that is shortened, so jobs differing only past the cut keep apart Subjects', async () => {
+    // Prepare: two cron jobs named by their commands, the same up to where the Subject cuts them; a short name
+    sns.on(PublishCommand).resolves({});
+    const sink = new SnsAlertSink(new SNSClient({ region: 'us-east-1' }), 'arn:aws:sns:us-east-1:1:t');
+    const jobs = ['orders', 'invoices'].map((file) => `pg_dump -h db.internal.example.com -U backup -d orders_production -f /var/backups/${file}.sql`);
+    // Act
+    for (const subject of [...jobs, 'nightly-backup']) await sink.publish({ ...finding, subject });
+    // Assess: the shortened names are tagged and apart, each under 100 characters; a name shown whole is not tagged
+    const subjects = sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject ?? '');
+    expect(subjects[0]).not.toBe(subjects[1]);
+    for (const s of subjects.slice(0, 2)) expect(s).toMatch(/^\[HIGH\] empty-output: pg_dump -h db\.internal\.example\.com .*\.\.\. #[0-9a-f]{6}$/);
+    for (const s of subjects.slice(0, 2)) expect(s.length).toBeLessThan(100);
+    expect(subjects[2]).toBe('[HIGH] empty-output: nightly-backup');
   });
 
   it('keeps the Subject under 100 characters when redacting the title again lengthens it', async () => {
@@ -277,7 +292,9 @@ describe('SnsAlertSink', () => {
     const got = sns.commandCalls(PublishCommand)[0].args[0].input.Subject ?? '';
     expect(got.length).toBeLessThan(100);
     expect(got.startsWith(start)).toBe(true);
-    expect(got.endsWith(`... ${tail}`)).toBe(true);
+    // …the shortened name tagged, so it stays apart from a job differing past the cut
+    expect(got.endsWith(` ${tail}`)).toBe(true);
+    expect(got.slice(0, -tail.length - 1)).toMatch(/\.\.\. #[0-9a-f]{6}$/);
   });
 
   it("keeps the tail of an escalation about a job named by a command with a redacted password, never cutting the name inside the marker", async () => {
