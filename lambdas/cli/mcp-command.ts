@@ -5,6 +5,8 @@ import { type Command, Option } from 'commander';
 import { type Config, loadConfig } from '../config.ts';
 import { type AuditReadView, readOnlyView } from '../mcp/audit-view.ts';
 import { createAuditMcpServer } from '../mcp/server.ts';
+import { RUNS_READ_TO } from '../core/report/late-runs.ts';
+import { plural } from '../core/report/format.ts';
 import { type Clock, systemClock } from '../ports.ts';
 import { scanToStore } from './scan-command.ts';
 import { openStore, StoreSpecError, storeProblem } from './stores.ts';
@@ -32,6 +34,9 @@ export interface AuditSource {
   close(): Promise<void>;
 }
 
+/** Before any finding's time: with RUNS_READ_TO, a query of every finding a store holds. */
+const EARLIEST_FINDING = '0000-01-01T00:00:00Z';
+
 /**
  * What the server serves: the log files given, scanned into memory as `scan` would (nothing is
  * written), or a store as it stands. Either way the tools get only the read-only view.
@@ -50,14 +55,15 @@ export async function openAuditSource(opts: AuditSourceOptions): Promise<AuditSo
     }
     const { opened, tally } = scanned;
     const now = opts.now ?? (scanned.stream.latest || Date.now());
-    const files = `${opts.paths.length} file${opts.paths.length === 1 ? '' : 's'}`;
+    // The findings the tools read: the store keeps each missed run that the scan's list folds into one.
+    const stored = await opened.store.query({ from: EARLIEST_FINDING, to: RUNS_READ_TO });
     return {
       view: readOnlyView({
         store: opened.store,
         exceptions: opened.exceptions,
         config: opts.config,
         clock: { now: () => now },
-        source: `memory (${files} scanned: ${tally.counts.events} events, ${scanned.findings.length} findings)`,
+        source: `memory (${plural(opts.paths.length, 'file')} scanned: ${tally.counts.events} events, ${plural(stored.length, 'finding')})`,
         timeZone: opts.timeZone,
       }),
       close: () => opened.close(),

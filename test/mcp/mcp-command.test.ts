@@ -78,7 +78,7 @@ describe('silent-audit mcp (the command)', () => {
     expect(tools.map((t) => t.name)).toEqual(['explain_finding', 'find_findings', 'find_overdue', 'list_exceptions', 'list_subjects', 'subject_status']);
     expect(overdue.now).toBe('2026-10-10T12:00:00Z');
     expect(overdue.overdue.map((o) => [o.subject, o.missed_runs])).toEqual([['nightly-backup', 2]]);
-    expect(stderr).toContain('silent-audit mcp: serving memory (1 file scanned: 16 events, 1 findings), read-only, on stdio');
+    expect(stderr).toContain('silent-audit mcp: serving memory (1 file scanned: 16 events, 1 finding), read-only, on stdio');
     expect(protocolErrors).toEqual([]);
   });
 
@@ -116,8 +116,20 @@ describe('silent-audit mcp (the command)', () => {
 
     // Assess
     expect(new Date(source.view.now()).toISOString()).toBe('2026-10-15T11:00:30.000Z');
-    // etl-loader's 12 missed runs after its file ends come as one finding with their count.
-    expect(source.view.source).toMatch(/^memory \(7 files scanned: \d+ events, 14 findings\)$/);
+  });
+
+  it('serving files, states the count of findings its tools read: each of a job\'s missed runs after its file ends, which scan folds into one', async () => {
+    // Prepare: etl-loader's file ends 12 expected starts before the other files.
+    const files = fixtureMonthFiles();
+
+    // Act
+    const source = await openAuditSource({ paths: files, config: CONFIG, stderr: quietStream() });
+    cleanups.push(() => source.close());
+    const read = await source.view.findings({ from: '2000-01-01T00:00:00Z', to: '2100-01-01T00:00:00Z' });
+
+    // Assess: 25 (scan shows 14, etl-loader's 12 missed runs as one).
+    expect(read).toHaveLength(25);
+    expect(source.view.source).toMatch(/^memory \(7 files scanned: \d+ events, 25 findings\)$/);
   });
 
   it.each<[{ paths: string[]; store?: string }, RegExp]>([
