@@ -273,6 +273,11 @@ function healthyRunsBefore(open: readonly OpenRun[], judgedBefore: number, befor
   return healthy;
 }
 
+/** The alert policy's healthy outcome of run `r` of `subject` (`healthyRunsBefore`), at the run's start: not a run record. */
+function healthyOutcome(subject: string, r: OpenRun): RunRecord {
+  return { subject, subject_kind: 'job', run_id: r.run_id, ts: isoTime(r.at), status: 'ok', ...(r.host !== undefined ? { host: r.host } : {}) };
+}
+
 /** A run end that Debian cron's exit status line gave (`cronFailureEnd`). */
 function endsFailuresOnly(body: RunEnd | RunFailedMarker): boolean {
   return (body as { failures_only?: unknown }).failures_only === true;
@@ -1225,6 +1230,22 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
 }
 
 /**
+ * The sweep's judgement of one job at `now`: its absence (`judgeAbsence`), and, for a job whose runs
+ * log no end, its open runs whose cron failure window is over by now, healthy for the alert policy
+ * (`healthyRunsBefore`), as a later start would find them. The state changes only when some are.
+ */
+export function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
+  const judged = judgeAbsence(state, subject, ctx);
+  const from = judged.state.healthyBefore;
+  if (judged.state.endsLogged || from === undefined) return judged;
+  const healthy = healthyRunsBefore(judged.state.open, from, ctx.clock.now() - cronFailureWindow(subject, ctx.config));
+  if (healthy.length === 0) return judged;
+  const outcomes = healthy.map((r) => healthyOutcome(subject, r));
+  const judgedBefore = healthy.reduce((latest, r) => Math.max(latest, r.at + 1), from);
+  return { ...judged, state: { ...judged.state, healthyBefore: judgedBefore }, outcomes: [...(judged.outcomes ?? []), ...outcomes] };
+}
+
+/**
  * A state's open runs as the absence detectors read them, their ids as lines now give them
  * (`runIdAsLogged`), kept per open-runs array and redactor: a sweep judges every job each hour,
  * and redacting the ids of its open runs (up to MAX_OPEN) again each time is costly. A state's
@@ -1294,7 +1315,7 @@ export const jobReducer: SubjectReducer<JobState> = {
   },
   initial: initialJobState,
   enrich: (events, config) => withLoggedErrorReasons(attributeDiscardedOutput(events, config)),
-  tick: judgeAbsence,
+  tick: judgeAtNow,
   sourceOf: (state) => state.lastSource,
   configured(config) {
     return Object.entries(config.jobs)
@@ -1561,7 +1582,7 @@ export const jobReducer: SubjectReducer<JobState> = {
           if (state.healthyBefore === undefined || before > state.healthyBefore) {
             healthyBefore = before;
             if (state.healthyBefore !== undefined) {
-              for (const r of healthyRunsBefore(state.open, state.healthyBefore, before)) outcomes.push({ subject, subject_kind: 'job', run_id: r.run_id, ts: isoTime(r.at), status: 'ok', ...(r.host !== undefined ? { host: r.host } : {}) });
+              for (const r of healthyRunsBefore(state.open, state.healthyBefore, before)) outcomes.push(healthyOutcome(subject, r));
             }
           }
         }

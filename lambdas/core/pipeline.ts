@@ -286,6 +286,7 @@ export async function sweepSubjects(
   options: SweepOptions = {},
 ): Promise<SweepResult> {
   const findings: Finding[] = [];
+  const records: RunRecord[] = [];
   let conflicts = 0;
   let subjects = 0;
   let left = 0;
@@ -347,11 +348,13 @@ export async function sweepSubjects(
       }
       subjects++;
       findings.push(...result.findings);
+      // A tick writes no run record; its outcomes for the alert policy (a cron run judged healthy) follow.
+      if (result.records.length > 0) records.push(...result.records);
       conflicts += result.conflicts;
     }
   }
   findings.sort((a, b) => a.ts.localeCompare(b.ts) || a.detector.localeCompare(b.detector));
-  return { findings, subjects, conflicts, left, kindsLeft };
+  return { findings, subjects, conflicts, left, kindsLeft, ...(records.length > 0 ? { records } : {}) };
 }
 
 /**

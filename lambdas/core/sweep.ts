@@ -82,7 +82,7 @@ export async function runSweep(deps: SweepDeps): Promise<SweepReport> {
   // Alert states due a look with no run (flapping, a notice pending), listed from a sparse catalog rather than
   // read all: flapping quiet for long enough settles, and a healthy subject recovers, without waiting for its next run.
   const due = await deps.store.subjects(ALERT_DUE_CATALOG);
-  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due });
+  const alerts = await deliverAlerts(result.findings, deps.store, deps.sink, deps.clock, { drainLimit: SWEEP_DRAIN_LIMIT, config: deps.config, snoozes: deps.snoozes, retry: deps.retry, due, records: subjects.records });
   // Counted after the delivery: while sends keep failing, findings wait here between the (hourly) retries.
   // Notices too: every state with one pending was read by the delivery (listed as alert-due).
   const awaitingRetry = (await deps.store.alertsAwaitingRetry()) + (alerts.noticesAwaitingRetry ?? 0);

@@ -9,6 +9,7 @@ import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
 import { eventsOf, fixtureLines, parseFile } from '../parse/helpers.ts';
 
 const T0 = Date.parse('2026-10-05T02:17:01Z');
@@ -304,6 +305,28 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     }
     // Assess: the first failure, then the 3rd in a row escalated; no recovery or flapping notice, as no run succeeded.
     expect(messages.map((m) => m.kind)).toEqual(['finding', 'escalation']);
+  });
+
+  it('takes a run as healthy at the sweep once its failure window is over, without waiting for a later start: the recovery notice comes from the sweep', async () => {
+    // Prepare: daily runs; day 1 fails, days 2 to 4 succeed (CMD lines only), one delivery a day; no line after day 4's.
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) };
+    for (let d = 0; d < 4; d++) {
+      const at = T0 + d * DAY;
+      const pid = 20000 + d * 100;
+      const clock = { now: () => at + 10_000 };
+      const result = await processBatch(d === 0 ? [cmd(at, job, pid), failed(at + 2000, pid - 1, pid, 2)] : [cmd(at, job, pid)], REDUCERS, store, { config: DEFAULT_CONFIG, clock });
+      await deliverAlerts(result.findings, store, sink, clock, { config: DEFAULT_CONFIG, records: result.records, drainLimit: 0 });
+    }
+    // Act: the sweeps a day after day 3's and day 4's runs
+    await runSweep({ store, sink, config: DEFAULT_CONFIG, clock: { now: () => T0 + 3 * DAY + 60 * MINUTE } });
+    const before = messages.length;
+    await runSweep({ store, sink, config: DEFAULT_CONFIG, clock: { now: () => T0 + 4 * DAY + 60 * MINUTE } });
+    await runSweep({ store, sink, config: DEFAULT_CONFIG, clock: { now: () => T0 + 4 * DAY + 65 * MINUTE } });
+    // Assess: the failure, then the recovery notice from the sweep that found day 4's run the 3rd healthy one, once.
+    expect(before).toBe(1);
+    expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
   });
 
   it("takes a run with no failure line as healthy at its job's next start: no escalation over healthy runs, and a recovery notice after three", async () => {
