@@ -60,11 +60,13 @@ describe('scanning real logs (shared corpus)', () => {
 describe('absence, judged at --now', () => {
   const config = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 3 * * *', grace_minutes: 20 } } });
 
-  it('reports the scheduled runs that never started, with expected_at', async () => {
+  it('reports the scheduled runs that never started, with expected_at, those after its file ends in one finding (c06ba21)', async () => {
     // nightly-backup.jsonl holds runs at 02:30 UTC on Oct 1–8, and none after.
     const onTime = validateConfig({ jobs: { 'nightly-backup': { schedule: '30 2 * * *', grace_minutes: 20 } } });
     const { result } = await scan([fixture('instrumented/nightly-backup.jsonl')], { config: onTime, now: Date.parse('2026-10-11T06:00:00Z') });
-    expect(result.findings.filter((f) => f.detector === 'missed-run').map((f) => f.expected_at)).toEqual(['2026-10-09T02:30:00Z', '2026-10-10T02:30:00Z', '2026-10-11T02:30:00Z']);
+    const missed = result.findings.filter((f) => f.detector === 'missed-run');
+    expect(missed.map((f) => f.expected_at)).toEqual(['2026-10-09T02:30:00Z']);
+    expect(missed[0].evidence).toMatchObject({ missed_runs: 3, last_expected_at: '2026-10-11T02:30:00Z', logs_end_at: '2026-10-08T03:10:00Z' });
   });
 
   it('calls every run missed when the schedule is an hour off from what really runs', async () => {
