@@ -277,11 +277,14 @@ function looksLikeCredential(word: string): boolean {
 /** A curl command and its arguments, up to the end of its step of a pipeline or list. */
 const CURL_COMMAND = /\bcurl[ \t][^|;&\r\n]*/g;
 /**
- * An option giving `user:password`, by the option (`-u[ \t]*`, `--user(?:[ \t]+|=)`): the option and
- * the user (kept), and the password, quoted with the user (`"bob:two words"`) or a word.
+ * An option giving `user:password` (or `user%password`, by `separator`), by the option (`-u[ \t]*`, `--user(?:[ \t]+|=)`):
+ * the option and the user (kept), and the password, quoted with the user (`"bob:two words"`) or a word.
  */
-function userPasswordOption(option: string): RegExp {
-  return new RegExp(String.raw`((?<=[ \t])(?:${option})(\\?["'])?(?:[^\s:"'\\]|${ESCAPE_IN_WORD}\S)*:)((?<=["'][^\s:"'\\]*:)(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`, 'g');
+function userPasswordOption(option: string, separator = ':'): RegExp {
+  return new RegExp(
+    String.raw`((?<=[ \t])(?:${option})(\\?["'])?(?:[^\s${separator}"'\\]|${ESCAPE_IN_WORD}\S)*${separator})((?<=["'][^\s${separator}"'\\]*${separator})(?:[^"'\\\r\n]|\\[^\r\n])+|(?:[^\s"'\\]|${ESCAPE_IN_WORD}\S)+)`,
+    'g',
+  );
 }
 /** Its `-u user:password`, `--user user:password` (also `-uuser:password`, `--user=user:password`), and the proxy's `-U`, `--proxy-user`: the user stays. */
 const CURL_USER = userPasswordOption(String.raw`-[uU][ \t]*|--(?:proxy-)?user(?:[ \t]+|=)`);
@@ -336,8 +339,31 @@ function isMessageWord(args: string, at: number): boolean {
 }
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
+/** A command's password option (`option`'s alternatives) and its value after a space, quoted or a word; a value starting with `-` is the next option. */
+function spacedPasswordOption(option: string): RegExp {
+  return new RegExp(String.raw`((?<=[ \t])(?:${option})[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+}
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
-const REDIS_PASSWORD = new RegExp(String.raw`((?<=[ \t])(?:-a|--pass)[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+const REDIS_PASSWORD = spacedPasswordOption('-a|--pass');
+/** A MongoDB shell or tool (`mongo`, `mongosh`, `mongodump`, `mongorestore`, …) and its arguments, up to the end of its step of a pipeline or list. */
+const MONGO_COMMAND = /\bmongo(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/g;
+/** Its `-p VALUE` (`-p` alone asks for it; `--password VALUE` is PASSWORD_OPTION's). */
+const MONGO_PASSWORD = spacedPasswordOption('-p');
+/** An OpenLDAP client (`ldapsearch`, `ldapmodify`, `ldapadd`, …) and its arguments, up to the end of its step of a pipeline or list. */
+const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
+/** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
+const LDAP_PASSWORD = spacedPasswordOption('-w');
+/** Samba's `smbclient` and `smbcacls` and their arguments, up to the end of their step of a pipeline or list. */
+const SMB_COMMAND = /\bsmbc(?:lient|acls)[ \t][^|;&\r\n]*/g;
+/** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
+const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
+/**
+ * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`) and
+ * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`): the user stays; `sqlplus / as sysdba` gives none.
+ */
+const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)[\w$#.-]{1,64}\/)([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
+/** A password echoed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`). */
+const SUDO_STDIN_ECHO = /(\becho(?:[ \t]{1,8}-[neE]{1,3})*[ \t]+(["']?))([^\s"'|]{1,256})(?=\2[ \t]*\|[ \t]*sudo(?:[ \t]+-[A-Za-z]{1,8}){0,8}?[ \t]+-[A-Za-z]{0,7}S)/g;
 
 /**
  * A registry login command (DOCKER_LOGIN_COMMAND's match) with its `-p VALUE`, `-p=VALUE` and, among
@@ -356,6 +382,25 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 }
 
 /**
+ * Oracle's (ORACLE_LOGIN), mongo's, LDAP's and Samba's clients' passwords and one echoed into `sudo -S`, by
+ * `replaceValue` (an option's value) and `replacePassword` (after a user): most text names none of them, and one
+ * look rules each out.
+ */
+function redactClientPasswords(
+  text: string,
+  replaceValue: (match: string, option: string, quote: string | undefined, value: string) => string,
+  replacePassword: (match: string, user: string, quote: string | undefined, value: string) => string,
+): string {
+  let out = text;
+  if (out.includes('sqlplus') || out.includes('thin:')) out = out.replace(ORACLE_LOGIN, replacePassword);
+  if (out.includes('mongo')) out = out.replace(MONGO_COMMAND, (command) => command.replace(MONGO_PASSWORD, replaceValue));
+  if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(LDAP_PASSWORD, replaceValue));
+  if (out.includes('smbc')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));
+  if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
+  return out;
+}
+
+/**
  * Passwords given on a command line, as cron commands (job names) and scripts' output show them:
  * `mysql -pVALUE` and its kin, `sshpass -p VALUE`, `--password VALUE`, `curl -u user:VALUE`,
  * `redis-cli -a VALUE`, `--token VALUE` and its kin, `docker login -p VALUE` and its kin, `--creds user:VALUE`. A `-p` of any other command (a port,
@@ -364,7 +409,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE`, `echo VALUE | sudo -S …`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -384,7 +429,7 @@ const cliPasswordRule: TextRule = {
     };
     // `--creds user:password` (most text has no `creds`: one look rules it out).
     const withCreds = out.includes('creds') ? out.replace(CREDS_OPTION, replacePassword) : out;
-    return withCreds
+    return redactClientPasswords(withCreds, replaceValue, replacePassword)
       .replace(MYSQL_COMMAND, (command) => command.replace(MYSQL_PASSWORD, replaceValue))
       .replace(CURL_COMMAND, (command) => command.replace(CURL_USER, replacePassword))
       .replace(REDIS_COMMAND, (command) => command.replace(REDIS_PASSWORD, replaceValue))
@@ -1132,7 +1177,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -1148,7 +1193,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'sentry-dsn': [URL_TRIGGER],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
+  'cli-password': ['mongo', 'ldap', 'smbc', 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],

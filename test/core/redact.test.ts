@@ -1038,6 +1038,35 @@ describe('the built-in rules', () => {
     expect(quiet.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(quiet);
   });
 
+  it('redacts a password on the command lines of Oracle, mongo, LDAP and Samba clients and one piped into sudo -S', () => {
+    // Prepare: each client's password argument; the same commands and options giving none
+    const commands = [
+      'sqlplus -s system/Manager123@//db:1521/XE @report.sql',
+      'url=jdbc:oracle:thin:scott/Tiger2024@//db.example.com:1521/ORCL',
+      'mongo -u admin -p letmein --authenticationDatabase admin',
+      'mongodump --host db -u backup -p "two words" --out /backup',
+      'ldapsearch -x -D cn=admin,dc=ex,dc=com -w letmein -b dc=ex,dc=com',
+      'smbclient //srv/share -U admin%letmein -c ls',
+      'echo letmein | sudo -S systemctl restart app',
+    ];
+    const quiet = ['sqlplus / as sysdba @report.sql', 'mongo -u admin -p --authenticationDatabase admin', 'ldapsearch -x -W -b dc=ex,dc=com', 'smbclient //srv/share -U admin -c ls', 'echo done | sudo tee /tmp/x', 'mkdir -p /srv/app/logs'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user, options and the rest stay; the commands giving none are left as they are
+    const C = M('cli-password');
+    expect(redacted).toEqual([
+      `sqlplus -s system/${C}@//db:1521/XE @report.sql`,
+      `url=jdbc:oracle:thin:scott/${C}@//db.example.com:1521/ORCL`,
+      `mongo -u admin -p ${C} --authenticationDatabase admin`,
+      `mongodump --host db -u backup -p "${C}" --out /backup`,
+      `ldapsearch -x -D cn=admin,dc=ex,dc=com -w ${C} -b dc=ex,dc=com`,
+      `smbclient //srv/share -U admin%${C} -c ls`,
+      `echo ${C} | sudo -S systemctl restart app`,
+    ]);
+    expect(redacted.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(redacted);
+    expect(quiet.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(quiet);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
