@@ -430,8 +430,8 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const fit = fitOfCron(learned.period_ms, learned.cron, learned.timezone, periodic.starts, startsFromEnd, seen);
   if (!fit) return learned;
   // A job run in a window of hours (and weekdays) has one long gap a day, an outlier of the median: the window, when it fits.
-  const window = learned.timezone ? undefined : windowCron(learned.period_ms, learned.cron, periodic.starts);
-  if (window && !fitOfCron(learned.period_ms, window, undefined, periodic.starts, startsFromEnd, seen)) return { ...learned, cron: window };
+  const window = learned.timezone ? undefined : learnWindow(learned, learned.cron, periodic.starts, startsFromEnd, seen);
+  if (window) return window;
   const { period_ms, period, regularity, samples } = learned;
   return { period_ms, period, regularity, samples, unfit: { cron: learned.cron, ...(learned.timezone ? { timezone: learned.timezone } : {}), ...fit } };
 }
@@ -464,23 +464,67 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
   return undefined;
 }
 
+/** The share of the days a job ran on that an hour must have a run on to be in its window (most days). */
+const WINDOW_HOUR_SHARE = 0.8;
+/** The share of those days above which an hour left out of a window (the hour of runs by hand) makes it unclear: no window then. */
+const WINDOW_STRAY_SHARE = 0.2;
+
+/**
+ * The schedule of runs of a period under a day that come only in some hours of the day (and on
+ * some weekdays), when it fits them (fitOfCron): in UTC (windowCron); or, when the window's first
+ * run of the day moved by exactly an hour in UTC (hourShift, as a daily job's), in the wall time of
+ * a zone whose clock change explains it (zonesKeepingWallTime), with `timezone` and `clockChange`;
+ * when none does and it moved once, no cron but `movedAnHour` (either UTC window would report the
+ * other's runs missed). Undefined when no window fits them.
+ */
+function learnWindow(learned: InferredSchedule, cron: string, starts: readonly number[], startsFromEnd: readonly number[], seen: StartsSeen | undefined): InferredSchedule | undefined {
+  const period = learned.period_ms;
+  if (period >= DAY) return undefined;
+  const fits = (window: string | undefined, zone?: string): window is string => window !== undefined && !fitOfCron(period, window, zone, starts, startsFromEnd, seen);
+  const firstOfDay = starts.filter((t, i) => i === 0 || Math.floor(t / DAY) !== Math.floor(starts[i - 1] / DAY));
+  const shift = hourShift(DAY, firstOfDay, DAY * 0.1);
+  const zones = shift ? zonesKeepingWallTime(shift) : [];
+  if (shift && zones.length > 0) {
+    const [zone, ...others] = zones;
+    const inZone = (z: string) => windowCron(period, cron, starts.map((t) => wallTime(z, t)));
+    const window = inZone(zone);
+    if (!fits(window, zone)) return undefined;
+    return { ...learned, cron: window, timezone: zone, clockChange: clockChangeNote(zone, others, shift, window, inZone) };
+  }
+  if (shift?.clean) return { period_ms: period, period: learned.period, regularity: learned.regularity, samples: learned.samples, movedAnHour: movedAnHourOf(shift, windowCron(period, cron, starts.filter((t) => t >= shift.firstMoved))) };
+  const window = windowCron(period, cron, starts);
+  return fits(window) ? { ...learned, cron: window } : undefined;
+}
+
 /**
  * A cron for runs of a period under a day that come only in some hours of the day (and on some
- * weekdays): `cron` (learned for every hour) with the UTC hours of their slots (`9-17`, `1-3`,
- * `9-17/2`) and weekdays (daysOfWeek). Undefined when they come in every hour it names.
+ * weekdays): `cron` (learned for every hour) with the hours of their slots (`9-17`, `1-3`,
+ * `9-17/2`; UTC, or a zone's wall times read as UTC) that had a run on most of the days they ran
+ * on (WINDOW_HOUR_SHARE), and the weekdays of those (daysOfWeek): a run by hand at another hour is
+ * left out. Undefined when they come in every hour it names, or when an hour left out had runs on
+ * more than a few of those days (WINDOW_STRAY_SHARE: a window that changed, which no one cron fits).
  */
 function windowCron(period: number, cron: string, starts: readonly number[]): string | undefined {
-  if (period >= DAY) return undefined;
+  if (period >= DAY || starts.length === 0) return undefined;
   const fields = cron.split(' ');
   const minute = fields[0].split('-')[0].split('/')[0];
   const offset = (minute === '*' ? 0 : Number(minute)) * MINUTE;
   const step = Math.max(1, period / HOUR);
   const slots = starts.map((t) => slotOf(t, offset, Math.min(period, HOUR)));
-  const hours = [...new Set(slots.map((t) => new Date(t).getUTCHours()))].sort((a, b) => a - b);
-  if (hours.length * step >= 24) return undefined;
+  const daysOfHour = new Map<number, Set<number>>();
+  for (const t of slots) {
+    const hour = new Date(t).getUTCHours();
+    if (!daysOfHour.has(hour)) daysOfHour.set(hour, new Set());
+    daysOfHour.get(hour)!.add(Math.floor(t / DAY));
+  }
+  const daysRun = new Set(slots.map((t) => Math.floor(t / DAY))).size;
+  const onMostDays = (hour: number) => daysOfHour.get(hour)!.size >= daysRun * WINDOW_HOUR_SHARE;
+  if ([...daysOfHour.keys()].some((h) => !onMostDays(h) && daysOfHour.get(h)!.size > daysRun * WINDOW_STRAY_SHARE)) return undefined;
+  const hours = [...daysOfHour.keys()].filter(onMostDays).sort((a, b) => a - b);
+  if (hours.length === 0 || hours.length * step >= 24) return undefined;
   const evenly = hours.every((h, i) => i === 0 || h - hours[i - 1] === step);
   const hourField = hours.length === 1 ? `${hours[0]}` : evenly ? `${hours[0]}-${hours[hours.length - 1]}${step > 1 ? `/${step}` : ''}` : hours.join(',');
-  const days = daysOfWeek(slots.map((t) => Math.floor(t / DAY) * DAY));
+  const days = daysOfWeek(slots.filter((t) => onMostDays(new Date(t).getUTCHours())).map((t) => Math.floor(t / DAY) * DAY));
   return [fields[0], hourField, fields[2], fields[3], days.field].join(' ');
 }
 
@@ -533,29 +577,42 @@ function learnSchedule(periodic: NonNullable<ReturnType<typeof regularStarts>>, 
     if (!shift.clean) return utc;
     const at = shift.firstMoved;
     const after = learnCron(period, starts.filter((t) => t >= at), startsFromEnd.filter((t) => t >= at), tolerance);
-    const time = (pos: number) => new Date(pos).toISOString().slice(11, 16);
-    return { period_ms: period, period: learned.period, regularity: utc.regularity, samples: utc.samples, movedAnHour: { on: utcDay(at), from: time(shift.before), to: time(shift.after), ...(after.cron ? { cronAfter: after.cron } : {}) } };
+    return { period_ms: period, period: learned.period, regularity: utc.regularity, samples: utc.samples, movedAnHour: movedAnHourOf(shift, after.cron) };
   }
   // In a zone whose clock change explains the move: the schedule in its wall time.
   const [zone, ...others] = zones;
   const local = inZone(zone);
   if (!local.cron) return utc;
-  // Zones that say another time (Europe/London at 01:30 for Europe/Berlin at 02:30): one of each, the rest counted.
-  const alternatives: { timezone: string; cron: string }[] = [];
-  const crons = new Set([local.cron]);
-  for (const z of others) {
-    if (alternatives.length >= MAX_ZONE_ALTERNATIVES) break;
-    const cron = inZone(z).cron;
-    if (cron && !crons.has(cron)) alternatives.push({ timezone: z, cron });
-    if (cron) crons.add(cron);
-  }
   return {
     period_ms: period,
     ...withZoneLateness(local, zone),
     samples: intervals.length,
     timezone: zone,
-    clockChange: { on: localDate(zone, clockChangeIn(zone, shift.lastBefore - HOUR, shift.firstMoved)), alternatives, moreZones: Math.max(0, others.length - alternatives.length) },
+    clockChange: clockChangeNote(zone, others, shift, local.cron, (z) => inZone(z).cron),
   };
+}
+
+/** What `movedAnHour` says of starts that moved by an hour (`shift`): on what UTC date, from what time of day to what, and the cron of the starts since. */
+function movedAnHourOf(shift: HourShift, cronAfter: string | undefined): NonNullable<InferredSchedule['movedAnHour']> {
+  const time = (pos: number) => new Date(pos).toISOString().slice(11, 16);
+  return { on: utcDay(shift.firstMoved), from: time(shift.before), to: time(shift.after), ...(cronAfter ? { cronAfter } : {}) };
+}
+
+/**
+ * What `clockChange` says of a schedule (`cron`) learned in the wall time of `zone`: the date of its
+ * clock change the starts moved at, and the zones that fit as well (`others`) but say another time
+ * (Europe/London at 01:30 for Europe/Berlin at 02:30), with their crons (`cronIn`): one of each, the rest counted.
+ */
+function clockChangeNote(zone: string, others: readonly string[], shift: HourShift, cron: string, cronIn: (zone: string) => string | undefined): NonNullable<InferredSchedule['clockChange']> {
+  const alternatives: { timezone: string; cron: string }[] = [];
+  const crons = new Set([cron]);
+  for (const z of others) {
+    if (alternatives.length >= MAX_ZONE_ALTERNATIVES) break;
+    const other = cronIn(z);
+    if (other && !crons.has(other)) alternatives.push({ timezone: z, cron: other });
+    if (other) crons.add(other);
+  }
+  return { on: localDate(zone, clockChangeIn(zone, shift.lastBefore - HOUR, shift.firstMoved)), alternatives, moreZones: Math.max(0, others.length - alternatives.length) };
 }
 
 /** What a schedule's cron says of a period and starts (UTC ones, or a zone's wall times read as UTC): its cron and the notes on its weekdays. */

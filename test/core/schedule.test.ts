@@ -595,6 +595,27 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(unmatchedExpected(expectedStarts(learned!.cron!, undefined, starts[0] - 3 * MIN, starts[starts.length - 1]), [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
   });
 
+  it('leaves out of a window the hour of a lone run by hand, and learns the zone of one whose UTC hours moved at its clock change (or no cron when none explains it)', () => {
+    // Prepare: 09:00-17:00 UTC daily with one run by hand at 20:13; 09:00-17:00 on weekdays in Europe/London across the March change; the same an hour off on a day no zone changed its clock
+    const handRun = Date.parse('2026-10-09T20:13:00Z');
+    const withHandRun = [...runsOf('0 9-17 * * *', 14), handRun].sort((a, b) => a - b);
+    const london = expectedStarts('0 9-17 * * 1-5', 'Europe/London', Date.parse('2026-03-09T00:00:00Z'), Date.parse('2026-04-18T00:00:00Z')).map((t) => t + 5_000);
+    const movedOn = Date.parse('2026-10-07T00:00:00Z');
+    const moved = runsOf('0 9-17 * * 1-5', 14).map((t) => (t >= movedOn ? t - HOUR : t));
+    // Act
+    const learnedHand = inferSchedule(withHandRun);
+    const learnedLondon = inferSchedule(london);
+    const learnedMoved = inferSchedule(moved);
+    // Assess: no hour expecting runs that did not come (20:00 daily; 08:00Z before the change and 17:00Z after)
+    expect(learnedHand).toMatchObject({ cron: '0 9-17 * * *' });
+    expect(learnedHand).not.toHaveProperty('timezone');
+    expect(learnedLondon).toMatchObject({ cron: '0 10-18 * * 1-5', timezone: 'Europe/Berlin', clockChange: { on: '2026-03-29' } });
+    expect(learnedLondon!.clockChange!.alternatives).toContainEqual({ timezone: 'Europe/London', cron: '0 9-17 * * 1-5' });
+    expect(unmatchedExpected(expectedStarts(learnedLondon!.cron!, learnedLondon!.timezone, london[0] - 3 * MIN, london[london.length - 1]), [], london, 2 * MIN, 15 * MIN)).toEqual([]);
+    expect(learnedMoved).not.toHaveProperty('cron');
+    expect(learnedMoved).toMatchObject({ movedAnHour: { on: '2026-10-07', from: '09:00', to: '08:00', cronAfter: '0 8-16 * * 1-5' } });
+  });
+
   it('learns no cron when the one the runs suggest expects far more runs than were seen and no window fits them, and says so', () => {
     // Prepare: hourly from 09:00 to 17:00 UTC, on the second week from 12:00 to 20:00 (a window that moved)
     const starts = runsOf('0 9-17 * * *', 14).map((t) => (t >= Date.parse('2026-10-08T00:00:00Z') ? t + 3 * HOUR : t));
