@@ -446,7 +446,8 @@ const MAX_FIT_EXPECTED = 20_000;
  * period under a day, over their span fewer than FIT_SHARE of its expected starts had a run (as the
  * missed-run detector counts them, with the default grace), or over all the starts `seen` it expects
  * more than they were by that share (a daily job's weekdays without a run are judged by daysOfWeek,
- * which keeps one seen once); for any period, the first start seen before those kept is at no time of it.
+ * which keeps one seen once); for any period, the first start seen before those kept is at no time of
+ * it, and the starts seen are no more than the times it names since (else that start is a run by hand).
  */
 function fitOfCron(period: number, cron: string, timezone: string | undefined, starts: readonly number[], startsFromEnd: readonly number[], seen?: StartsSeen): { expected: number; seen: number; firstStart?: number } | undefined {
   const first = starts[0] - SHIFT_WINDOW;
@@ -460,8 +461,14 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
   const allExpected = counted && all < MAX_FIT_EXPECTED * FIT_SHARE ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, Math.ceil(all / FIT_SHARE) + 2).length : 0;
   if (all < allExpected * FIT_SHARE) return { expected: allExpected, seen: all };
   const near = expectedStarts(cron, timezone, seen.firstStart - DEFAULT_GRACE - MINUTE, seen.firstStart + 2 * MINUTE, 8);
-  if (unmatchedExpected(near, [], [seen.firstStart], 2 * MINUTE, DEFAULT_GRACE).length === near.length) return { expected: allExpected, seen: all, firstStart: seen.firstStart };
-  return undefined;
+  if (unmatchedExpected(near, [], [seen.firstStart], 2 * MINUTE, DEFAULT_GRACE).length < near.length) return undefined;
+  // A first start at no time of it is a move of the runs only when the starts after it do not fill
+  // every time the cron names since: with more starts than those times, it is one run too many (by
+  // hand, a test run on the day the job was installed), the rest on time. Only its count is known of
+  // the starts between it and those kept, so one too many is all this can tell.
+  const since = allExpected || (all < MAX_FIT_EXPECTED ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, all + 1).length : all);
+  if (all > since) return undefined;
+  return { expected: allExpected, seen: all, firstStart: seen.firstStart };
 }
 
 /** The share of the days a job ran on that an hour must have a run on to be in its window (most days). */

@@ -639,6 +639,17 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(learned).not.toHaveProperty('cron');
   });
 
+  it('keeps the cron of an hourly job whose first run seen was a run by hand off its time, followed by runs at every time of it', () => {
+    // Prepare: hourly at :05 for 20 days, the last 200 starts kept, and before them all one run by hand at :37 (the day it was installed)
+    const all = runsOf('5 * * * *', 20);
+    const handRun = all[0] - 28 * MIN;
+    // Act
+    const learned = inferSchedule(all.slice(-200), [], undefined, undefined, { firstStart: handRun, starts: all.length + 1 });
+    // Assess: one start off the schedule is no move of it
+    expect(learned).toMatchObject({ cron: '5 * * * *' });
+    expect(learned).not.toHaveProperty('unfit');
+  });
+
   it('keeps the cron of a job that missed a few runs, and of one whose older runs fit it', () => {
     // Prepare: hourly, every tenth run missed; and hourly for 20 days of which the last 200 starts are kept
     const missing = runsOf('5 * * * *', 7).filter((_, i) => i % 10 !== 3);
