@@ -12,8 +12,15 @@ export interface CliRun {
 export async function cli(args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c) => ((stderr += String(c)), true));
+  // As a stream does, each write calls back once written: exec waits for its output to be taken.
+  const written = (keep: (text: string) => void) => (chunk: unknown, encoding?: unknown, callback?: unknown) => {
+    keep(String(chunk));
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
+  };
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation(written((c) => (stdout += c)) as typeof process.stdout.write);
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(written((c) => (stderr += c)) as typeof process.stderr.write);
   process.exitCode = undefined;
   try {
     await main(['node', 'silent-audit', ...args]);
