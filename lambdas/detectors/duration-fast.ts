@@ -1,5 +1,6 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration, median } from '../core/stats.ts';
+import { resolutionOf, WHOLE_SECOND } from './duration-slow.ts';
 import { endedCleanly, percentBelow } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
@@ -15,7 +16,7 @@ export const durationFastDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs, once at least `min_history` ({{min_history}}) runs are known.',
+        'The run exited 0 and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs (a second down when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'The job skipped its work and still reported success: an empty input after an upstream key expired, a query that now matches nothing, a wrong source path, an early return on a condition that used to be rare.',
       consequence:
@@ -31,7 +32,10 @@ export const durationFastDetector: RunDetector = {
     const typical = baseline.medianDurationMs ?? median(baseline.durations);
     if (typical === undefined || typical <= 0) return [];
     const factor = Math.min(options.durationFastFactor, MAX_DURATION_FAST_FACTOR);
-    if (run.duration_ms >= factor * typical) return [];
+    // The median is known to the clock's resolution: the run is fast only when it is below the
+    // factor × the median one tick down (whole seconds: a median of 1 s is no more than 0 s).
+    const resolution = resolutionOf(baseline.durations);
+    if (run.duration_ms >= factor * (typical - resolution)) return [];
     const percent = percentBelow(run.duration_ms / typical, factor);
     return [
       {
@@ -39,7 +43,7 @@ export const durationFastDetector: RunDetector = {
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
         message: `run took ${formatDuration(run.duration_ms)}, ${percent}% of the median ${formatDuration(typical)} of the last ${window} runs`,
-        evidence: { duration_ms: run.duration_ms, median: typical, window, factor },
+        evidence: { duration_ms: run.duration_ms, median: typical, ...(resolution === WHOLE_SECOND ? { resolution_ms: resolution } : {}), window, factor },
       },
     ];
   },

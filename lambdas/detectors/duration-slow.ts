@@ -15,7 +15,7 @@ export const durationSlowDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs, once at least `min_history` ({{min_history}}) runs are known.',
+        'The run exited 0 and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a second up when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'Hidden retries and timeouts against a failing upstream, a slow or throttled dependency, lock contention, a disk filling up, or input that grew far beyond what the job was built for.',
       consequence:
@@ -31,33 +31,35 @@ export const durationSlowDetector: RunDetector = {
     const typical = baseline.medianDurationMs ?? median(baseline.durations);
     if (typical === undefined || typical < 0) return [];
     const factor = Math.max(options.durationSlowFactor, MIN_DURATION_SLOW_FACTOR);
-    // A median of 0 is a duration under the clock's resolution: the run is slow only when it is above the factor × that.
-    const resolution = typical === 0 ? resolutionOf(baseline.durations) : undefined;
-    const limitOf = resolution ?? typical;
-    if (run.duration_ms <= factor * limitOf) return [];
-    const multiple = timesAbove(run.duration_ms / limitOf, factor);
-    const message =
-      resolution === undefined
-        ? `${multiple}× the median ${formatDuration(typical)}`
-        : `over ${multiple}× the median (under ${formatDuration(resolution)})`;
+    // The median is known to the clock's resolution: the run is slow only when it is above the
+    // factor × the median one tick up (whole seconds: 0, 0, 1, 1 s is under 1.5 s; a median of 0, under the tick).
+    const resolution = resolutionOf(baseline.durations);
+    if (run.duration_ms <= factor * (typical + resolution)) return [];
+    const multiple = timesAbove(run.duration_ms / (typical || resolution), factor);
+    const message = typical > 0 ? `${multiple}× the median ${formatDuration(typical)}` : `over ${multiple}× the median (under ${formatDuration(resolution)})`;
+    const shownResolution = typical === 0 || resolution === WHOLE_SECOND ? { resolution_ms: resolution } : {};
     return [
       {
         subject: run.job,
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
         message: `run took ${formatDuration(run.duration_ms)}, ${message} of the last ${window} runs`,
-        evidence: { duration_ms: run.duration_ms, median: typical, ...(resolution !== undefined ? { resolution_ms: resolution } : {}), window, factor },
+        evidence: { duration_ms: run.duration_ms, median: typical, ...shownResolution, window, factor },
       },
     ];
   },
 };
 
+/** The resolution of durations from times in whole seconds (syslog, journald, cron). */
+export const WHOLE_SECOND = 1000;
+
 /**
  * The resolution of the times previous durations came from: whole seconds when every one is
- * (syslog, journald and cron give whole seconds, so a job of a few hundred ms takes 0 s), else a millisecond.
+ * (syslog, journald and cron give whole seconds, so a job of a few hundred ms takes 0 s, one of
+ * 0.9 s 0 or 1 s), else a millisecond.
  */
-function resolutionOf(durations: readonly number[]): number {
-  return durations.every((ms) => ms % 1000 === 0) ? 1000 : 1;
+export function resolutionOf(durations: readonly number[]): number {
+  return durations.every((ms) => ms % WHOLE_SECOND === 0) ? WHOLE_SECOND : 1;
 }
 
 /** A multiple with one decimal, or two when one would not show it is above the limit. */

@@ -23,6 +23,16 @@ testRunDetector(durationFastDetector, {
       run: makeRun({ duration_ms: 0 }),
       baseline: makeBaseline(around(6_963, 6), Array(6).fill(0)),
     },
+    {
+      name: 'whole-second durations of 1 s and one of 0 (median 1 s): 0 s is not below it with a second of slack',
+      run: makeRun({ duration_ms: 0 }),
+      baseline: makeBaseline(around(6_963, 6), [1_000, 1_000, 1_000, 1_000, 0, 1_000]),
+    },
+    {
+      name: 'whole-second durations of 5 s: 1 s is not below 25% of the median with a second of slack (4 s)',
+      run: makeRun({ duration_ms: 1_000 }),
+      baseline: makeBaseline(around(6_963, 6), Array(6).fill(5_000)),
+    },
     { name: 'a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, duration_ms: 1_000 }) },
     { name: 'a systemd failure (that is run-failed)', run: makeRun({ failure: 'systemd: signal', duration_ms: 1_000 }) },
   ],
@@ -43,6 +53,16 @@ testRunDetector(durationFastDetector, {
         severity: 'medium',
         message: 'run took 15 s, 24.8% of the median 1.0 min of the last 20 runs',
         evidence: { duration_ms: 14_900, median: 60_000, window: 20, factor: 0.25 },
+      },
+    },
+    {
+      name: 'whole-second durations of 10 s: 2 s is below 25% of the median with a second of slack (9 s)',
+      run: makeRun({ duration_ms: 2_000 }),
+      baseline: makeBaseline(around(6_963, 6), Array(6).fill(10_000)),
+      expected: {
+        severity: 'medium',
+        message: 'run took 2 s, 20% of the median 10 s of the last 6 runs',
+        evidence: { duration_ms: 2_000, median: 10_000, resolution_ms: 1000, window: 6, factor: 0.25 },
       },
     },
     {

@@ -28,6 +28,16 @@ testRunDetector(durationSlowDetector, {
       run: makeRun({ duration_ms: 3 }),
       baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 0, 2, 7]),
     },
+    {
+      name: 'whole-second durations of 0 and 1 s (median 500 ms): 2 s is not above 3× the median with a second of slack (1.5 s)',
+      run: makeRun({ duration_ms: 2_000 }),
+      baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 1_000, 1_000, 1_000]),
+    },
+    {
+      name: 'whole-second durations of about a minute: 182 s is not above 3× the median with a second of slack (61 s)',
+      run: makeRun({ duration_ms: 182_000 }),
+      baseline: makeBaseline(around(6_963, 20), around(60_000, 20).map((ms) => Math.round(ms / 1000) * 1000)),
+    },
     { name: 'a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, duration_ms: 600_000 }) },
     { name: 'a Lambda timeout (that is run-failed)', run: makeRun({ failure: 'timeout', duration_ms: 900_000 }) },
   ],
@@ -48,6 +58,16 @@ testRunDetector(durationSlowDetector, {
         severity: 'medium',
         message: 'run took 3.0 min, 3.04× the median 1.0 min of the last 20 runs',
         evidence: { duration_ms: 182_400, median: 60_000, window: 20, factor: 3 },
+      },
+    },
+    {
+      name: 'whole-second durations of 0 and 1 s (median 500 ms): 5 s is above 3× the median with a second of slack',
+      run: makeRun({ duration_ms: 5_000 }),
+      baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 1_000, 1_000, 1_000]),
+      expected: {
+        severity: 'medium',
+        message: 'run took 5 s, 10.0× the median 500 ms of the last 6 runs',
+        evidence: { duration_ms: 5_000, median: 500, resolution_ms: 1000, window: 6, factor: 3 },
       },
     },
     {
