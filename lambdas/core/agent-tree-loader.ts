@@ -17,7 +17,7 @@ export const TREE_EVENT_FORMAT = 'agent-tree';
 export function treeEvent(tree: TreeSnapshot): AuditEvent {
   const at = tree.phase === 'ended' ? (tree.ended_at ?? tree.last_at) : tree.phase === 'open' ? (tree.started_at ?? tree.last_at) : tree.last_at;
   // The snapshot is not one of the contract's line types; the agent reducers are the only ones that claim it.
-  return { at, body: tree as unknown as EventBody, source: { origin: `agent-tree:${tree.root_run_id}` }, format: TREE_EVENT_FORMAT };
+  return { at, body: tree as unknown as EventBody, source: { origin: `agent-tree:${tree.root_run_id}`, synthetic: true }, format: TREE_EVENT_FORMAT };
 }
 
 /** The snapshot an event carries, when it is one. */
@@ -229,7 +229,7 @@ export interface RunNote {
 
 /** The note as an event for `agentRunNoteReducer` (in memory only, like a tree snapshot). */
 export function runNoteEvent(note: RunNote, at: number): AuditEvent {
-  return { at, body: note as unknown as EventBody, source: { origin: `agent-tree:${note.run_id}` }, format: TREE_EVENT_FORMAT };
+  return { at, body: note as unknown as EventBody, source: { origin: `agent-tree:${note.run_id}`, synthetic: true }, format: TREE_EVENT_FORMAT };
 }
 
 /** The note an event carries, when it is one. */

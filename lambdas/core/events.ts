@@ -296,6 +296,8 @@ export interface LineSource {
    * Absent for the first such line, as for nearly every line.
    */
   readonly repeat?: number;
+  /** An event the pipeline made itself (an agent run tree), read from no log: no finding names it as its source. */
+  readonly synthetic?: true;
 }
 
 /** The body types whose file lines are numbered among identical ones (`LineSource.repeat`): those counted line by line. */

@@ -67,7 +67,7 @@ export function sameSource(a: FindingSource | undefined, b: FindingSource | unde
  */
 export function findingSourceOfLines(lines: readonly { readonly source: LineSource }[], redactor: Redactor): FindingSource | undefined {
   const last = lines.at(-1)?.source;
-  if (last === undefined) return undefined;
+  if (last === undefined || last.synthetic) return undefined;
   const oneStream = lines.every(({ source }) => source.origin === last.origin && source.logStream === last.logStream);
   if (oneStream || last.logStream === undefined) return findingSourceOf(last, redactor);
   return { log_group: last.origin };

@@ -218,7 +218,12 @@ describe('the CLI scan and the deployed pipeline give the same answers', () => {
     const byKey = (fs: readonly Finding[]) => [...fs].sort((a, b) => findingKey(a).localeCompare(findingKey(b)));
     const piped = reports.flatMap((r) => r.findings);
     expect(reports.every((r) => r.counts.rejected === 0 && r.counts.unrecognised === 0)).toBe(true);
-    expect(byKey(piped)).toEqual(byKey(scan.findings));
+    // the same findings, each naming where its lines came from: the file, or the log group (ad12984)
+    const judged = (fs: readonly Finding[]) => byKey(fs).map(({ source: _source, ...finding }) => finding);
+    expect(judged(piped)).toEqual(judged(scan.findings));
+    expect(scan.findings.filter((f) => f.source).map((f) => f.source)).toEqual(scan.findings.filter((f) => f.source).map(() => ({ file: FIXTURE })));
+    expect(scan.findings.filter((f) => f.detector.startsWith('budget-')).map((f) => f.source)).toEqual([undefined, undefined, undefined]);
+    expect(piped.filter((f) => f.source).every((f) => f.source && 'log_group' in f.source && f.source.log_group === '/aws/lambda/support-bot')).toBe(true);
     expect(scan.findings.map((f) => `${f.detector} ${f.subject} ${f.run_id ?? f.ts}`)).toEqual([
       'budget-undercount support-bot sb-106.r1',
       'tool-arg-invalid escalate_to_human sb-106',
