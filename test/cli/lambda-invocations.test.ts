@@ -419,6 +419,26 @@ describe("an older runtime's invocation that crashed: Lambda writes `Process exi
     expect(failed(scan)).toEqual([]);
     expect(failed(ingest)).toEqual([]);
   });
+
+  it("fails nothing and adds no run when functions on Node.js 12+ log the words after `INFO\\t`: a crashed downstream invocation's errorMessage, or their own request id", async () => {
+    // Prepare: two invocations that succeeded; the first logs the errorMessage Lambda Invoke returned for another
+    // function's crash (its request id), the second the words with its own request id
+    const R2 = '62fdfc07-2182-454f-963f-5f0f9a621d72';
+    const other = '9a1c0e2b-7d3f-4b6a-8e21-3c5d7f9b1a04';
+    const later = (l: LogLine) => ({ ...l, at: l.at + 300_000, message: l.message.replaceAll(R, R2) });
+    const info = (at: string, id: string, message: string) => ({ at: t(at), stream, message: `${at}\t${id}\tINFO\t${message}` });
+    const lines = [
+      start, info('2019-03-01T10:00:00.400Z', R, `resize-image failed, will retry: RequestId: ${other} Process exited before completing request`), end, report,
+      ...[start, end, report].map(later), info('2019-03-01T10:05:00.400Z', R2, `RequestId: ${R2} Process exited before completing request`),
+    ];
+    // Act
+    const { findings, counts } = await runScan({ paths: [tailExport(lines)], config: DEFAULT_CONFIG, json: true, stdout: capture(), stderr: capture() });
+    const ingest = await ingested(lines);
+    // Assess: no failure, and only the two invocations' starts and ends (no run for the other function's request id)
+    expect(failed(findings)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
+    expect(counts.events).toBe(4);
+  });
 });
 
 describe("a Python Lambda function in Lambda's JSON log format: the runtime's record of an uncaught exception names the reason of a failure its platform records say, and fails no run alone", () => {

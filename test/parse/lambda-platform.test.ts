@@ -461,6 +461,22 @@ describe("an older runtime's line for an invocation whose process exited (Node.j
     // Act / Assess
     expect(failure(appLine)).toBe('unrecognised');
   });
+
+  it.each([
+    ["a crashed downstream invocation's errorMessage (Lambda Invoke's), naming another function's request id", `2021-03-01T10:00:00.400Z\t${R1}\tINFO\tresize-image failed, will retry: RequestId: 9a1c0e2b-7d3f-4b6a-8e21-3c5d7f9b1a04 Process exited before completing request`],
+    ['its own request id after `RequestId:`', `2021-03-01T10:00:00.400Z\t${R1}\tINFO\tRequestId: ${R1} Process exited before completing request`],
+    ['`RequestId:` glued to the text before it', `2021-03-01T10:00:00.400Z\t${R1}\tERROR\tfailed:RequestId: ${R1} Process exited before completing request`],
+  ])('fails none for the same words the function logged in Node.js 12+ (`<time>\\t<request-id>\\t<level>\\t<message>`): %s', (_, appLine) => {
+    // Act / Assess
+    expect(failure(appLine)).toBe('unrecognised');
+  });
+
+  it('fails none for `RequestId:` after a space in the middle of a line (a message quoting the words)', () => {
+    // Prepare: the runtime glues its line to the function's last output directly, never after a space
+    const quotedLine = 'resize-image failed, will retry: RequestId: 9a1c0e2b-7d3f-4b6a-8e21-3c5d7f9b1a04 Process exited before completing request';
+    // Act / Assess
+    expect(failure(quotedLine)).toBe('unrecognised');
+  });
 });
 
 describe("the Python runtime's record of an uncaught exception in Lambda's JSON log format names a reason and fails no run alone", () => {

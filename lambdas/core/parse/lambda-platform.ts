@@ -40,12 +40,21 @@ const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:(${REQUEST
  * (a crash), whose text REPORT has no Status: `<time> <request-id> Process exited before completing
  * request`, or `RequestId: <request-id> Process exited before completing request` (before its END or
  * after its REPORT; the latter also at the end of the function's last output when that had no newline:
- * `…purchase.js:1:15721)RequestId: <request-id> Process exited…`), single spaces between. Read only
- * when a request id names the run: an app may log the same words, and Node.js 8/10's console.log
- * writes `<time>\t<request-id>\t` before them (tabs).
+ * `…purchase.js:1:15721)RequestId: <request-id> Process exited…`, glued to it), single spaces between.
+ * Read only when a request id names the run, and never from a line the function logged: an app may
+ * log the same words (a caller logs them as the errorMessage Lambda Invoke returns for another
+ * function's crash, `…will retry: RequestId: <its request id> Process exited…`, after a space), and
+ * the runtime's console.log writes `<time>\t<request-id>\t` (Node.js 8/10) or
+ * `<time>\t<request-id>\t<level>\t` (Node.js 12+) before them (tabs).
  */
 const PROCESS_EXITED_WORDS = 'Process exited before completing request';
-const PROCESS_EXITED = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:.*RequestId: )?(${REQUEST_ID_PATTERN}) ${PROCESS_EXITED_WORDS}$`, 's');
+/**
+ * The runtime's console prefix of a line the function logged, `<time>\t<request-id>\t` and a level
+ * after it on Node.js 12+, also as the line is read after a leading timestamp split off
+ * (`splitTimestampPrefix`): `<request-id>\t…`, or `<level>\t…` with the request id taken for a log stream.
+ */
+const APP_LINE_PREFIX = `(?:\\S+\\t)?${REQUEST_ID_PATTERN}\\t|(?:TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\\t`;
+const PROCESS_EXITED = new RegExp(`^(?!${APP_LINE_PREFIX})(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:(?:.*\\S)?RequestId: )?(${REQUEST_ID_PATTERN}) ${PROCESS_EXITED_WORDS}$`, 's');
 /** The reason of a run that `PROCESS_EXITED` fails. */
 const PROCESS_EXITED_REASON = 'process exited before completing request';
 /**
