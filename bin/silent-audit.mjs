@@ -34,15 +34,27 @@ if ((process.argv[2] === 'scan' || process.argv[2] === 'init') && !heapGiven) {
  * default. `exec` passes the signal on to its command while it runs (FORWARDED_SIGNALS).
  * A SIGUSR1 during Node's own start, before this runs (a few hundred ms), has already opened the
  * debugger, which would stay open for the whole run: it is closed, with a word on stderr, unless
- * it was asked for (--inspect, in the arguments or NODE_OPTIONS).
+ * it was asked for (--inspect, --inspect-brk or --inspect-wait, in the arguments or NODE_OPTIONS;
+ * --inspect-port and --inspect-publish-uid open none). It is looked at again on the next turn, in
+ * case a start the signal asked for was still pending at the first look.
  */
 async function defaultSigusr1() {
   const replaceNodes = () => {};
   process.on('SIGUSR1', replaceNodes);
   process.off('SIGUSR1', replaceNodes);
-  const inspectGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--inspect'));
+  // A Node option that opens a debugger: --inspect, --inspect-brk, --inspect-wait, alone or with =[host:]port
+  // (a const of the module would not be set yet: this runs as the module's first statement).
+  const debuggerFlag = /(^|\s)--inspect(-brk|-wait)?(=|\s|$)/;
+  if ([...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => debuggerFlag.test(a))) return;
   const inspector = await import('node:inspector');
-  if (inspector.url() === undefined || inspectGiven) return;
+  closeDebugger(inspector);
+  await new Promise((resolve) => setImmediate(resolve));
+  closeDebugger(inspector);
+}
+
+/** Closes Node's debugger if it is open, and says so on stderr. */
+function closeDebugger(inspector) {
+  if (inspector.url() === undefined) return;
   inspector.close();
   process.stderr.write("silent-audit: Node's debugger was opened (SIGUSR1 as silent-audit started); closed it\n");
 }

@@ -309,12 +309,16 @@ describe('silent-audit exec: signals', () => {
     expect(stderr).not.toMatch(/debugger|inspector/i);
   }, 20_000);
 
-  it("closes Node's debugger when a SIGUSR1 opened it as Node started, before silent-audit's code ran, and says so", async () => {
+  it.each([
+    ['', [], {}],
+    [', when only a debugger port was given (--inspect-port, which opens none)', ['--inspect-port=0'], {}],
+    [', when NODE_OPTIONS names only the debugger process id file option (--inspect-publish-uid)', [], { NODE_OPTIONS: '--inspect-publish-uid=stderr,http' }],
+  ])("closes Node's debugger when a SIGUSR1 opened it as Node started, before silent-audit's code ran, and says so%s", async (_, nodeArgs, env) => {
     // Prepare: a debugger open before the launcher runs, as Node's own SIGUSR1 action leaves it (on a free port here, not 9229)
     const dir = tempDir();
     const opened = join(dir, 'opened.mjs');
     writeFileSync(opened, "import inspector from 'node:inspector';\ninspector.open(0);\n");
-    const child = spawn(node, ['--import', opened, cliPath, 'exec', '--job', 'early', '--log', join(dir, 'run.log'), '--', 'sh', '-c', 'echo ready; sleep 1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [...nodeArgs, '--import', opened, cliPath, 'exec', '--job', 'early', '--log', join(dir, 'run.log'), '--', 'sh', '-c', 'echo ready; sleep 1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const status = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
