@@ -16,7 +16,7 @@ export const durationFastDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs (a second down when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
+        'The run exited 0 and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs (less a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'The job skipped its work and still reported success: an empty input after an upstream key expired, a query that now matches nothing, a wrong source path, an early return on a condition that used to be rare.',
       consequence:
@@ -32,10 +32,10 @@ export const durationFastDetector: RunDetector = {
     const typical = baseline.medianDurationMs ?? median(baseline.durations);
     if (typical === undefined || typical <= 0) return [];
     const factor = Math.min(options.durationFastFactor, MAX_DURATION_FAST_FACTOR);
-    // The median is known to the clock's resolution: the run is fast only when it is below the
-    // factor × the median one tick down (whole seconds: a median of 1 s is no more than 0 s).
+    // The run is known to the clock's resolution: it is fast only when it is below the factor × the
+    // median by more than one tick (whole seconds: with a median under 4 s, a 0 s run is within a tick).
     const resolution = resolutionOf(baseline.durations);
-    if (run.duration_ms >= factor * (typical - resolution)) return [];
+    if (run.duration_ms >= factor * typical - resolution) return [];
     const percent = percentBelow(run.duration_ms / typical, factor);
     return [
       {

@@ -15,7 +15,7 @@ export const durationSlowDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a second up when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
+        'The run exited 0 and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a median under a second taken as a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'Hidden retries and timeouts against a failing upstream, a slow or throttled dependency, lock contention, a disk filling up, or input that grew far beyond what the job was built for.',
       consequence:
@@ -31,10 +31,10 @@ export const durationSlowDetector: RunDetector = {
     const typical = baseline.medianDurationMs ?? median(baseline.durations);
     if (typical === undefined || typical < 0) return [];
     const factor = Math.max(options.durationSlowFactor, MIN_DURATION_SLOW_FACTOR);
-    // The median is known to the clock's resolution: the run is slow only when it is above the
-    // factor × the median one tick up (whole seconds: 0, 0, 1, 1 s is under 1.5 s; a median of 0, under the tick).
+    // The median is known to the clock's resolution: a median under one tick (whole seconds: 0, 0, 1, 1 s)
+    // is taken as the tick, so the slack is at most a tick before the factor, never the factor × a tick more.
     const resolution = resolutionOf(baseline.durations);
-    if (run.duration_ms <= factor * (typical + resolution)) return [];
+    if (run.duration_ms <= factor * Math.max(typical, resolution)) return [];
     const multiple = timesAbove(run.duration_ms / (typical || resolution), factor);
     const message = typical > 0 ? `${multiple}× the median ${formatDuration(typical)}` : `over ${multiple}× the median (under ${formatDuration(resolution)})`;
     const shownResolution = typical === 0 || resolution === WHOLE_SECOND ? { resolution_ms: resolution } : {};

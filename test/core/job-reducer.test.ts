@@ -675,11 +675,11 @@ describe('job runs reducer', () => {
   });
 
   it('leaves the baseline window as one delivery would when a REPORT judged slow comes before its timeout line, and the slow finding stays reported', () => {
-    // Prepare: six earlier invocations of about 1 s (in milliseconds, not whole seconds): the timed-out one's 3 s REPORT is slow, and stays out of the window
+    // Prepare: six earlier invocations of exactly 1 s (1000.00 ms, read as whole seconds): the timed-out one's 3 s REPORT is slow, and stays out of the window
     const earlier = Array.from({ length: 6 }, (_, i) => {
       const id = `5f3c1a9e-1111-4222-8333-00000000000${i}`;
       const at = Date.parse('2026-10-05T12:00:00.000Z') + i * 600_000;
-      return lambdaLines([new Date(at).toISOString(), `START RequestId: ${id} Version: $LATEST`], [new Date(at + 1000).toISOString(), `REPORT RequestId: ${id}\tDuration: 998.41 ms\tBilled Duration: 999 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`]);
+      return lambdaLines([new Date(at).toISOString(), `START RequestId: ${id} Version: $LATEST`], [new Date(at + 1000).toISOString(), `REPORT RequestId: ${id}\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\tMemory Size: 128 MB\tMax Memory Used: 49 MB`]);
     }).flat();
     const history = jobReducer.apply(initialJobState('order-sync'), 'order-sync', earlier, ctx).state;
     const together = jobReducer.apply(history, 'order-sync', INVOCATION, ctx);

@@ -24,14 +24,24 @@ testRunDetector(durationFastDetector, {
       baseline: makeBaseline(around(6_963, 6), Array(6).fill(0)),
     },
     {
-      name: 'whole-second durations of 1 s and one of 0 (median 1 s): 0 s is not below it with a second of slack',
+      name: 'whole-second durations of 1 s and one of 0 (median 1 s): 0 s is not below 25% of it less a tick',
       run: makeRun({ duration_ms: 0 }),
       baseline: makeBaseline(around(6_963, 6), [1_000, 1_000, 1_000, 1_000, 0, 1_000]),
     },
     {
-      name: 'whole-second durations of 5 s: 1 s is not below 25% of the median with a second of slack (4 s)',
+      name: 'whole-second durations of 5 s: 1 s is not below 25% of the median less a tick (250 ms)',
       run: makeRun({ duration_ms: 1_000 }),
       baseline: makeBaseline(around(6_963, 6), Array(6).fill(5_000)),
+    },
+    {
+      name: 'whole-second durations of 1 and 2 s (median 1.5 s): 0 s is within a tick of 25% of it (one tick less, never below 0)',
+      run: makeRun({ duration_ms: 0 }),
+      baseline: makeBaseline(around(6_963, 6), [1_000, 1_000, 1_000, 2_000, 2_000, 2_000]),
+    },
+    {
+      name: 'whole-second durations of 10 s: 2 s is not below 25% of the median less a tick (1.5 s)',
+      run: makeRun({ duration_ms: 2_000 }),
+      baseline: makeBaseline(around(6_963, 6), Array(6).fill(10_000)),
     },
     { name: 'a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, duration_ms: 1_000 }) },
     { name: 'a systemd failure (that is run-failed)', run: makeRun({ failure: 'systemd: signal', duration_ms: 1_000 }) },
@@ -56,13 +66,13 @@ testRunDetector(durationFastDetector, {
       },
     },
     {
-      name: 'whole-second durations of 10 s: 2 s is below 25% of the median with a second of slack (9 s)',
-      run: makeRun({ duration_ms: 2_000 }),
+      name: 'whole-second durations of 10 s: 1 s is below 25% of the median less a tick (1.5 s)',
+      run: makeRun({ duration_ms: 1_000 }),
       baseline: makeBaseline(around(6_963, 6), Array(6).fill(10_000)),
       expected: {
         severity: 'medium',
-        message: 'run took 2 s, 20% of the median 10 s of the last 6 runs',
-        evidence: { duration_ms: 2_000, median: 10_000, resolution_ms: 1000, window: 6, factor: 0.25 },
+        message: 'run took 1 s, 10% of the median 10 s of the last 6 runs',
+        evidence: { duration_ms: 1_000, median: 10_000, resolution_ms: 1000, window: 6, factor: 0.25 },
       },
     },
     {

@@ -29,14 +29,19 @@ testRunDetector(durationSlowDetector, {
       baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 0, 2, 7]),
     },
     {
-      name: 'whole-second durations of 0 and 1 s (median 500 ms): 2 s is not above 3× the median with a second of slack (1.5 s)',
+      name: 'whole-second durations of 0 and 1 s (median 500 ms): 2 s is not above 3× the median taken as a second (3 s)',
       run: makeRun({ duration_ms: 2_000 }),
       baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 1_000, 1_000, 1_000]),
     },
     {
-      name: 'whole-second durations of about a minute: 182 s is not above 3× the median with a second of slack (61 s)',
-      run: makeRun({ duration_ms: 182_000 }),
-      baseline: makeBaseline(around(6_963, 20), around(60_000, 20).map((ms) => Math.round(ms / 1000) * 1000)),
+      name: 'whole-second durations of 0 and 1 s (median 500 ms): 3 s is not above 3× a second (the median under the tick is taken as the tick)',
+      run: makeRun({ duration_ms: 3_000 }),
+      baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 1_000, 1_000, 1_000]),
+    },
+    {
+      name: 'whole-second durations of 1 s: exactly 3 s is not above 3× the median',
+      run: makeRun({ duration_ms: 3_000 }),
+      baseline: makeBaseline(around(6_963, 20), Array(20).fill(1_000)),
     },
     { name: 'a non-zero exit (that is run-failed)', run: makeRun({ exit_code: 1, duration_ms: 600_000 }) },
     { name: 'a Lambda timeout (that is run-failed)', run: makeRun({ failure: 'timeout', duration_ms: 900_000 }) },
@@ -61,13 +66,43 @@ testRunDetector(durationSlowDetector, {
       },
     },
     {
-      name: 'whole-second durations of 0 and 1 s (median 500 ms): 5 s is above 3× the median with a second of slack',
+      name: 'whole-second durations of 0 and 1 s (median 500 ms): 5 s is above 3× the median taken as a second',
       run: makeRun({ duration_ms: 5_000 }),
       baseline: makeBaseline(around(6_963, 6), [0, 0, 0, 1_000, 1_000, 1_000]),
       expected: {
         severity: 'medium',
         message: 'run took 5 s, 10.0× the median 500 ms of the last 6 runs',
         evidence: { duration_ms: 5_000, median: 500, resolution_ms: 1000, window: 6, factor: 3 },
+      },
+    },
+    {
+      name: 'whole-second durations of 1 s: 4 s is above 3× the median (the slack is one tick in all, not 3 s)',
+      run: makeRun({ duration_ms: 4_000 }),
+      baseline: makeBaseline(around(6_963, 20), Array(20).fill(1_000)),
+      expected: {
+        severity: 'medium',
+        message: 'run took 4 s, 4.0× the median 1 s of the last 20 runs',
+        evidence: { duration_ms: 4_000, median: 1_000, resolution_ms: 1000, window: 20, factor: 3 },
+      },
+    },
+    {
+      name: 'whole-second durations of 2 s: 8 s is above 3× the median',
+      run: makeRun({ duration_ms: 8_000 }),
+      baseline: makeBaseline(around(6_963, 20), Array(20).fill(2_000)),
+      expected: {
+        severity: 'medium',
+        message: 'run took 8 s, 4.0× the median 2 s of the last 20 runs',
+        evidence: { duration_ms: 8_000, median: 2_000, resolution_ms: 1000, window: 20, factor: 3 },
+      },
+    },
+    {
+      name: 'whole-second durations of about a minute: 182 s is above 3× the median (no second of slack past the tick)',
+      run: makeRun({ duration_ms: 182_000 }),
+      baseline: makeBaseline(around(6_963, 20), around(60_000, 20).map((ms) => Math.round(ms / 1000) * 1000)),
+      expected: {
+        severity: 'medium',
+        message: 'run took 3.0 min, 3.03× the median 1.0 min of the last 20 runs',
+        evidence: { duration_ms: 182_000, median: 60_000, resolution_ms: 1000, window: 20, factor: 3 },
       },
     },
     {
