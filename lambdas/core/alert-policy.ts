@@ -83,6 +83,11 @@ export interface SubjectHealth {
   /** When the status last switched (or was first seen); older run outcomes are ignored. */
   readonly since: number;
   /**
+   * The latest failing run's time while failing: a healthy run older than it (a cron run judged a
+   * day late) neither switches the status nor counts towards the recovery.
+   */
+  readonly lastFailedAt?: number;
+  /**
    * Healthy runs in a row: counted up to `recovery_runs`, or, while an alert episode is open (a
    * flapping subject's recovery waits for it to settle), up to MAX_HEALTHY_RUNS_COUNTED, which its
    * recovery notice reports. Capped, a run that changes nothing writes nothing.
@@ -570,12 +575,14 @@ export function decideAlerts(
   function applyOutcome(outcome: RunOutcome): boolean {
     const status = outcome.healthy ? 'healthy' : 'failing';
     if (health && outcome.at < health.since) return false;
+    if (outcome.healthy && health?.lastFailedAt !== undefined && outcome.at < health.lastFailedAt) return endStreaksBefore();
     const before = health;
     const switched = before !== undefined && before.status !== status;
     const transitions = transitionsAt(before?.transitions, outcome.at, switched);
     let next: SubjectHealth = {
       status,
       since: switched || !before ? outcome.at : before.since,
+      ...(outcome.healthy ? {} : { lastFailedAt: Math.max(outcome.at, before?.lastFailedAt ?? outcome.at) }),
       healthyRuns: outcome.healthy ? Math.min((before?.healthyRuns ?? 0) + 1, open ? MAX_HEALTHY_RUNS_COUNTED : options.recoveryRuns) : 0,
       transitions,
       ...(before?.settledAt !== undefined && before.settledAt > outcome.at - DAY_MS ? { settledAt: before.settledAt } : {}),
@@ -624,6 +631,22 @@ export function decideAlerts(
     if (outcome.healthy && !next.flapping) recoverIfDue(next, outcome.at, outcome.run_id);
     health = next;
     return touched || !sameHealth(before, next);
+  }
+
+  /**
+   * A healthy run older than the subject's latest failure: it ends the streaks before it, but a
+   * failure after it is known (the latest), so each streak counts that one; an escalation stays.
+   * True when the state changed.
+   */
+  function endStreaksBefore(): boolean {
+    let touched = false;
+    for (const d in detectors) {
+      const entry = detectors[d];
+      if (entry.streak <= 1) continue;
+      detectors[d] = { ...entry, streak: 1 };
+      touched = true;
+    }
+    return touched;
   }
 
   /**
@@ -772,7 +795,7 @@ const paceOf = new WeakMap<readonly number[], { settledAt: number | undefined; l
 
 /** Whether two health records say the same (the run-outcome loop's "did anything change", without serialising both). */
 function sameHealth(a: SubjectHealth | undefined, b: SubjectHealth): boolean {
-  if (!a || a.status !== b.status || a.since !== b.since || a.healthyRuns !== b.healthyRuns || a.settledAt !== b.settledAt) return false;
+  if (!a || a.status !== b.status || a.since !== b.since || a.lastFailedAt !== b.lastFailedAt || a.healthyRuns !== b.healthyRuns || a.settledAt !== b.settledAt) return false;
   if (a.transitions !== b.transitions) {
     if (a.transitions.length !== b.transitions.length) return false;
     for (let i = 0; i < a.transitions.length; i++) if (a.transitions[i] !== b.transitions[i]) return false;

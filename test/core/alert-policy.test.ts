@@ -30,6 +30,8 @@ interface Step {
   readonly findings?: readonly DetectorId[];
   /** Run outcomes at this time, before the findings: `ok` healthy, `fail` failing. */
   readonly runs?: ReadonlyArray<'ok' | 'fail'>;
+  /** Minutes after T0 the runs started, when judged later than the step (a cron run judged healthy a day late). */
+  readonly runsAt?: number;
   readonly snoozed?: boolean;
 }
 
@@ -57,7 +59,8 @@ function simulate(steps: readonly Step[], config: unknown = {}, settle = true): 
   for (const step of steps) {
     const at = T0 + step.at * MIN;
     const findings = (step.findings ?? []).map((d, i) => finding(d, at, 'etl', `r-${step.at}-${i}`));
-    const outcomes: RunOutcome[] = (step.runs ?? []).map((r, i) => ({ at: at - (step.runs!.length - i), healthy: r === 'ok', run_id: `ok-${step.at}-${i}` }));
+    const runsAt = step.runsAt !== undefined ? T0 + step.runsAt * MIN : at;
+    const outcomes: RunOutcome[] = (step.runs ?? []).map((r, i) => ({ at: runsAt - (step.runs!.length - i), healthy: r === 'ok', run_id: `ok-${step.at}-${i}` }));
     const snooze: Suppression = { kind: 'snoozed', id: 'SZ-1', owner: 'alice', reason: 'migration', until: isoTime(at + HOUR) };
     const result = decideAlerts(
       state,
@@ -439,6 +442,29 @@ describe('alert policy: recovery notices', () => {
       config: { defaults: { recovery_runs: 1 } },
       expected: [['sent finding run-failed high'], ['sent recovery etl high']],
     },
+    {
+      name: 'counts no healthy run older than the latest failure (cron runs judged a day late): no recovery, the escalation stays, and a later healthy run ends the streak of failures after it only',
+      steps: [
+        { at: 0, runs: ['fail'], findings: ['run-failed'] },
+        { at: 1200, runs: ['fail'], findings: ['run-failed'] },
+        { at: 1260, runs: ['fail'], findings: ['run-failed'] },
+        { at: 1500, runs: ['ok', 'ok', 'ok'], runsAt: 120 },
+        { at: 1560, runs: ['fail'], findings: ['run-failed'] },
+        { at: 1620, runs: ['ok'], runsAt: 1230 },
+        { at: 1680, runs: ['fail'], findings: ['run-failed'] },
+        { at: 1740, runs: ['fail'], findings: ['run-failed'] },
+      ],
+      expected: [
+        ['sent finding run-failed high'],
+        ['sent finding run-failed high'],
+        ['sent escalation run-failed critical streak 3'],
+        [],
+        ['held suppressed'],
+        [],
+        ['sent finding run-failed critical (1 held since 21:00)'],
+        ['held suppressed'],
+      ],
+    },
   ] as Array<{ name: string; steps: Step[]; expected: string[][]; config?: unknown }>)('$name', ({ steps, expected, config }) => {
     // Act
     const { log } = simulate(steps, config);
@@ -617,7 +643,8 @@ describe('alert policy: helpers', () => {
     expect(failing.state.health?.transitions).toEqual([T0 - 2 * HOUR, T0 - HOUR]);
     expect(healthy.state.health).toEqual({ status: 'healthy', since: T0, healthyRuns: 1, transitions: [T0 - 2 * HOUR, T0 - HOUR, T0] });
     expect(healthy.state.decided).toEqual({ old: { at: T0 - 24 * HOUR, disposition: 'suppressed' } });
-    const again = decideAlerts(failing.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [{ at: T0 - 20 * MIN, healthy: false, run_id: 'c' }] }, ctx);
+    // A failure no later than the latest known one (a later one moves health.lastFailedAt).
+    const again = decideAlerts(failing.state, { subject: 'etl', subject_kind: 'job' }, { candidates: [], outcomes: [{ at: T0 - 40 * MIN, healthy: false, run_id: 'c' }] }, ctx);
     expect(again.changed).toBe(false);
     expect(again.state).toBe(failing.state);
   });
