@@ -132,6 +132,15 @@ const ESCAPE_IN_WORD = String.raw`\\{1,2}(?![nrt"'\\])`;
 /** A `/`, also as JSON text escapes it (`\/`), and inside JSON text within JSON text (`\\\/`, `\\/`). */
 const SLASH = String.raw`\\{0,3}\/`;
 
+/** How many secrets cut short one line of a labelled value's rule reads again after (assignmentRule); the value after the last goes whole. */
+const MAX_REREADS_PER_LINE = 32;
+
+/** Where the line holding `offset` ends (its `\n`, or the text's end). */
+function endOfLine(text: string, offset: number): number {
+  const end = text.indexOf('\n', offset);
+  return end < 0 ? text.length : end;
+}
+
 /**
  * `keyword = value`, `keyword: value`, `"keyword": "value"` (also inside JSON text whose quotes
  * are escaped), `"keyword" => "value"` (Ruby's Hash#inspect, PHP and Perl arrays), `keyword := value`,
@@ -177,14 +186,25 @@ function assignmentRule(
     apply(text, asName = false) {
       let out = '';
       let copied = 0;
+      // How often the current line (up to lineEnd) was read again after a secret cut short.
+      let rereads = 0;
+      let lineEnd = -1;
       pattern.lastIndex = 0;
       for (let found = pattern.exec(text); found; found = pattern.exec(text)) {
         const value = found[6];
-        const length = secretLength(asName, found[1], found[2], found[3], found[4], found[5], value, found.index, text);
+        let length = secretLength(asName, found[1], found[2], found[3], found[4], found[5], value, found.index, text);
         if (length === 0) continue;
+        if (found.index > lineEnd) {
+          lineEnd = endOfLine(text, found.index);
+          rereads = 0;
+        }
+        const whole = value.trimEnd().length;
+        // Each reading again may cost the rest of the line (a value after `:` runs to its end): past MAX_REREADS_PER_LINE the value goes whole, so a long line stays linear.
+        if (length < whole && rereads === MAX_REREADS_PER_LINE) length = whole;
         const valueStart = found.index + found[0].length - value.length;
         out += text.slice(copied, valueStart) + marker;
         copied = valueStart + length;
+        if (length < whole) rereads++;
         // What follows a secret cut short (`host: db`, `token: …`) is read again.
         pattern.lastIndex = copied;
       }

@@ -992,6 +992,21 @@ describe('the built-in rules', () => {
     expect(quiet).toEqual(runs);
   });
 
+  it("reads a login line again after at most 32 passwords cut short, then redacts the rest of its value whole (linear on a long line)", () => {
+    // Prepare: one line of 1000 login pairs, each password cut short; and 40 lines of two pairs each
+    const S = M('secret-assignment');
+    const pair = 'user: admin pass: x ';
+    const long = pair.repeat(1000);
+    const lines = Array.from({ length: 40 }, () => `${pair}${pair}`).join('\n');
+    // Act
+    const redacted = BUILTIN_REDACTOR.redactText(long);
+    const perLine = BUILTIN_REDACTOR.redactText(lines);
+    // Assess: the line is read again 32 times (each a marker for one password), then its 33rd value goes whole,
+    // so the work is at most 33 reads of the line; the count is per line: short lines keep every word after a password
+    expect(redacted).toBe(`${`user: admin pass: ${S} `.repeat(32)}user: admin pass: ${S} `);
+    expect(perLine).toBe(Array.from({ length: 40 }, () => `user: admin pass: ${S} user: admin pass: ${S} `).join('\n'));
+  });
+
   it("redacts a login's password in logfmt with sorted keys, counts and pass= before user= (level=warning msg=\"login failed\" failures=3 pass=letmein user=admin)", () => {
     // Prepare: logrus' TextFormatter and structlog's sort_keys write keys in alphabetical order; test runs write no logger's fields
     const logins = [
@@ -1389,6 +1404,8 @@ describe('linear time', () => {
     'scheme-less passwords': `a:${'b'.repeat(N)}@c`,
     'passwd values on a login line': 'user=a passwd x1y2z3 '.repeat(N / 21),
     'bare pwd labels': 'pwd=Secr3t! '.repeat(N / 12),
+    'login pairs after a colon': 'user: admin pass: x '.repeat(N / 20),
+    'login pairs with kept first words': 'user: admin pass: ok '.repeat(N / 21),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
