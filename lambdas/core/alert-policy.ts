@@ -499,7 +499,6 @@ export function decideAlerts(
   function decideFinding(candidate: AlertCandidate): void {
     const { key, finding } = candidate;
     const d = finding.detector;
-    dropSupersededRecovery(parseTime(finding.ts));
     const known = detectors[d] ?? NEW_DETECTOR;
     const entry: DetectorAlertState = { ...known, severity: known.severity ? maxSeverity(known.severity, severityOf(finding)) : severityOf(finding) };
     const streak = entry.streak + 1;
@@ -508,6 +507,8 @@ export function decideAlerts(
       decide(key, { at: now, disposition, ...(by ? { by } : {}) });
     };
     const send = (kind: 'finding' | 'escalation', severity: Severity) => {
+      // Sent, the failure reopens the episode (a held one does not: the recovery still goes out).
+      dropSupersededRecovery(parseTime(finding.ts));
       const since = entry.lastSentAt ?? entry.firstHeldAt;
       const alert: PlannedAlert = {
         kind,
@@ -696,7 +697,7 @@ export function decideAlerts(
 
   /**
    * A recovery notice still pending (held for its failure's retry, or not yet confirmed) is dropped
-   * once a failure after it is decided: that failure reopened its episode, and the notice would go out
+   * once a failure after it is sent: that failure reopened its episode, and the notice would go out
    * after it, the last message saying recovered while the subject fails. One this pass sends is kept:
    * it goes out before the failure.
    */

@@ -488,6 +488,20 @@ describe('alert policy: recovery notices', () => {
     expect(settled.notices).toEqual([]);
   });
 
+  it('keeps a pending recovery notice when a newer failure is held by a snooze or maintenance window: only a failure sent reopens the episode', () => {
+    // Prepare: the recovery notice is planned but its send is not confirmed (SNS throttled)
+    // Act: a newer run fails, snoozed, before the notice's lease is over
+    const { results, state } = simulate([
+      { at: 0, runs: ['fail'], findings: ['run-failed'] },
+      { at: 60, runs: ['ok', 'ok', 'ok'] },
+      { at: 60, runs: ['fail'], findings: ['run-failed'], snoozed: true },
+    ], {}, false);
+    // Assess: the failure is held, and the recovery still waits to go out (nothing else closes the episode's news)
+    expect(results[1].alerts.map((a) => a.kind)).toEqual(['recovery']);
+    expect(describeResult(results[2])).toEqual(['held snoozed']);
+    expect(state!.notices.map((n) => n.kind)).toEqual(['recovery']);
+  });
+
   it('sends an unsettled notice again once its lease ran out', () => {
     // Prepare
     const { results, state } = simulate([
