@@ -162,7 +162,8 @@ function assignmentRule(
   stops = '&',
   /**
    * Whether the value is left as it is (true), goes whole (false), or how long the secret at its start is (a number:
-   * a login's password after `:` before more words, `pass: letmein host: db`), the rest read again as any text.
+   * a login's password after `:` before more words, `pass: letmein host: db`), the rest read again as any text; a
+   * negative number: how long the word at its start is that stays (`pass: ok token: …`), the rest read again so.
    */
   keep?: (keyword: string, closeQuote: string, separator: string, openQuote: string, value: string, text: string, offset: number, scheme: string) => boolean | number,
 ): TextRule {
@@ -172,7 +173,7 @@ function assignmentRule(
     'gi',
   );
   const marker = redactionMarker(name);
-  /** How long the secret at the value's start is (a value running to the end of the line keeps the spaces after it, before a marker, a line break); 0 to leave it. */
+  /** How long the secret at the value's start is (a value running to the end of the line keeps the spaces after it, before a marker, a line break); 0 to leave it; negative: how long its kept first word is (keep). */
   const secretLength = (asName: boolean, keyword: string, closeQuote = '', separator: string, openQuote = '', scheme = '', value: string, offset: number, text: string): number => {
     if (value.startsWith(MARKER_START)) return 0;
     if (asName && separator === ':' && closeQuote === '' && openQuote === '' && scheme === '') return 0;
@@ -199,13 +200,19 @@ function assignmentRule(
           rereads = 0;
         }
         const whole = value.trimEnd().length;
+        const rereading = Math.abs(length) < whole;
+        if (length < 0 && !rereading) continue;
         // Each reading again may cost the rest of the line (a value after `:` runs to its end): past MAX_REREADS_PER_LINE the value goes whole, so a long line stays linear.
-        if (length < whole && rereads === MAX_REREADS_PER_LINE) length = whole;
+        if (rereading && rereads === MAX_REREADS_PER_LINE) length = whole;
+        else if (rereading) rereads++;
         const valueStart = found.index + found[0].length - value.length;
+        // What follows a kept first word (`ok`, `12`, a path) or a secret cut short (`host: db`, `token: …`) is read again.
+        if (length < 0) {
+          pattern.lastIndex = valueStart - length;
+          continue;
+        }
         out += text.slice(copied, valueStart) + marker;
         copied = valueStart + length;
-        if (length < whole) rereads++;
-        // What follows a secret cut short (`host: db`, `token: …`) is read again.
         pattern.lastIndex = copied;
       }
       return copied === 0 ? text : out + text.slice(copied);
@@ -646,12 +653,13 @@ function firstWord(value: string): string {
 
 /**
  * A login's `pass:`/`pwd:` value after `:`, which runs to the end of the line (`user: admin pass: letmein host: db`):
- * judged by its first word as `pass=` is (keepLogfmtPass); kept (true), or the length of that word without what
- * closes it (`letmein` of `letmein,`), which alone goes: the rest of the line stays, read again.
+ * judged by its first word as `pass=` is (keepLogfmtPass); the length of that word without what closes it (`letmein`
+ * of `letmein,`), which alone goes, or, kept, minus its length: either way the rest of the line stays, read again
+ * (`user: admin pass: ok token: …`).
  */
-function keepLoginPasswordAfterColon(value: string, text: string, offset: number): true | number {
+function keepLoginPasswordAfterColon(value: string, text: string, offset: number): number {
   const word = firstWord(value);
-  return keepLogfmtPass(word, text, offset) || withoutClosers(word).length;
+  return keepLogfmtPass(word, text, offset) ? -word.length : withoutClosers(word).length;
 }
 /** A working directory's path (a `pwd` key's value): one holding `/`, or a Windows path (`C:\\Users\\ci`). */
 function isWorkingDirectory(value: string): boolean {
@@ -715,9 +723,12 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
     // So in a query string (`?user=bob&pwd=letmein`) and a form's body (`pwd=hunter22&log=admin`).
     const end = offset + keyword.length + closeQuote.length + separator.length + openQuote.length + scheme.length + value.length;
     if (/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset)) || text[offset - 1] === '?' || text[offset - 1] === '&' || formFieldAt(text, end)) return UNMISTAKABLE_PATH.test(word);
-    // After `:` unquoted (`pwd: Secr3t!`) the value runs to the end of the line: only a lone word may be a password, but on a login's line its first word.
+    // After `:` unquoted (`pwd: Secr3t!`) the value runs to the end of the line: only a lone word may be a password, but on a login's line its first word
+    // (a working directory's path stays, the rest read again: `user: ci pwd: /home/ci password: …`).
     if (closeQuote === '' && separator.includes(':') && !separator.includes('=') && /\s/.test(word)) {
-      return openQuote === '' && !isWorkingDirectory(firstWord(word)) && isLoginLine(text, offset) ? keepLoginPasswordAfterColon(word, text, offset) : true;
+      if (openQuote !== '' || !isLoginLine(text, offset)) return true;
+      const first = firstWord(word);
+      return isWorkingDirectory(first) ? -first.length : keepLoginPasswordAfterColon(word, text, offset);
     }
     if (isWorkingDirectory(word)) return true;
     // A quoted key's value (`{"user":"bob","pwd":"letmein"}`) is a password but a path or a result, as a quoted `pass`'s is.

@@ -992,6 +992,20 @@ describe('the built-in rules', () => {
     expect(quiet).toEqual(runs);
   });
 
+  it("reads the rest of a login line after a kept first word after `pass:`/`pwd:` (user: admin pass: ok token: …)", () => {
+    // Prepare: login lines whose first word after the label is a result, a count or a path, a secret later on the line
+    const lines = [
+      'user: admin pass: ok token: Zx9qabcdEFGH12345678',
+      'user: ci pass: 12 api_key: Zx9qabcdEFGH12345678',
+      'user: ci pwd: /home/ci password: Zx9qabcdEFGH12345678',
+    ];
+    // Act
+    const redacted = lines.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the kept word stays, the later secret goes
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([`user: admin pass: ok token: ${S}`, `user: ci pass: 12 api_key: ${S}`, `user: ci pwd: /home/ci password: ${S}`]);
+  });
+
   it("reads a login line again after at most 32 passwords cut short, then redacts the rest of its value whole (linear on a long line)", () => {
     // Prepare: one line of 1000 login pairs, each password cut short; and 40 lines of two pairs each
     const S = M('secret-assignment');
