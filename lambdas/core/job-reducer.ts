@@ -243,6 +243,13 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
 export const CRON_FAILURE_WINDOW_MS = 24 * 60 * MINUTE_MS;
 
 /**
+ * How far past a job's CMD line its start judges runs healthy (`healthyRunsBefore`): cron starts a job
+ * at the same second each time, so the run of exactly its failure window before, whose window ends
+ * with this start, is judged here rather than left to the sweep (a state write per run otherwise).
+ */
+const CRON_START_JUDGES_AHEAD_MS = MINUTE_MS;
+
+/**
  * How long after its CMD line Debian cron's exit status line may end a run of `job`: its
  * `max_runtime_minutes` when longer than CRON_FAILURE_WINDOW_MS, else that window. A run that
  * overran a short max runtime still fails: reusing its pid on the host takes tens of thousands of forks.
@@ -1573,12 +1580,12 @@ export const jobReducer: SubjectReducer<JobState> = {
           remember(token, event.at);
         }
         // A run of a job whose runs log no end is healthy for the alert policy once a later start of
-        // the job comes past its cron failure window with no failure of it read (not a run record:
+        // the job comes past its cron failure window (less a minute) with no failure of it read (not a run record:
         // its runs are its starts), at its own start: the policy passes over one older than the latest
         // switch of the job's health. A run still going at the next start may fail long after it.
         let healthyBefore: number | undefined;
         if (!state.endsLogged && CRON_LINE_FORMATS.has(event.format) && (body as { pid?: number }).pid !== undefined) {
-          const before = event.at - cronFailureWindow(subject, ctx.config);
+          const before = event.at - cronFailureWindow(subject, ctx.config) + CRON_START_JUDGES_AHEAD_MS;
           if (state.healthyBefore === undefined || before > state.healthyBefore) {
             healthyBefore = before;
             if (state.healthyBefore !== undefined) {

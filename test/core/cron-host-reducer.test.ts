@@ -4,7 +4,7 @@ import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { type CronHostState, cronHostKey, cronHostReducer, HOST_TTL_MS, initialCronHostState } from '../../lambdas/core/cron-host-reducer.ts';
 import type { AuditEvent, EventBody } from '../../lambdas/core/events.ts';
 import { deepFreeze } from '../../lambdas/core/frozen-state.ts';
-import { type Finding } from '../../lambdas/core/findings.ts';
+import { type Finding, isoTime } from '../../lambdas/core/findings.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-policy-messages.ts';
 import { deliverAlerts } from '../../lambdas/core/alerts.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
@@ -305,6 +305,22 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     }
     // Assess: the first failure, then the 3rd in a row escalated; no recovery or flapping notice, as no run succeeded.
     expect(messages.map((m) => m.kind)).toEqual(['finding', 'escalation']);
+  });
+
+  it('takes the run of exactly a day before as healthy at the next CMD line (cron starts come at the same second), leaving the sweep nothing to write', async () => {
+    // Prepare: daily runs at the same second each day, CMD lines only, one delivery a day.
+    const store = new MemoryAuditStore();
+    const healthyAt: string[][] = [];
+    // Act
+    for (let d = 0; d < 3; d++) {
+      const at = T0 + d * DAY;
+      const result = await processBatch([cmd(at, job, 20000 + d * 100)], REDUCERS, store, { config: DEFAULT_CONFIG, clock: { now: () => at + 10_000 } });
+      healthyAt.push((result.records ?? []).filter((r) => r.status === 'ok').map((r) => r.ts));
+    }
+    await runSweep({ store, sink: { publish: async () => {}, send: async () => {} }, config: DEFAULT_CONFIG, clock: { now: () => T0 + 2 * DAY + 60 * MINUTE } });
+    // Assess: each start judges the previous day's run; the sweep an hour after day 3's finds none left to judge (healthyBefore as day 3's start left it).
+    expect(healthyAt).toEqual([[], [isoTime(T0)], [isoTime(T0 + DAY)]]);
+    expect((await store.load([`job#${job}`])).get(`job#${job}`)?.state).toMatchObject({ healthyBefore: T0 + DAY + MINUTE });
   });
 
   it('takes a run as healthy at the sweep once its failure window is over, without waiting for a later start: the recovery notice comes from the sweep', async () => {
