@@ -386,9 +386,10 @@ const SMB_COMMAND = /\bsmbc(?:lient|acls)[ \t][^|;&\r\n]*/g;
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
 /**
  * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`) and
- * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`): the user stays; `sqlplus / as sysdba` gives none.
+ * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`, always with the `@`: oracleLoginPassword): the
+ * user stays; `sqlplus / as sysdba` gives none, nor does an ellipsis where a name was shortened (`thin:scott/...`).
  */
-const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)[\w$#.-]{1,64}\/)([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
+const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
 /** A password echoed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`). */
 const SUDO_STDIN_ECHO = /(\becho(?:[ \t]{1,8}-[neE]{1,3})*[ \t]+(["']?))([^\s"'|]{1,256})(?=\2[ \t]*\|[ \t]*sudo(?:[ \t]+-[A-Za-z]{1,8}){0,8}?[ \t]+-[A-Za-z]{0,7}S)/g;
 
@@ -419,7 +420,12 @@ function redactClientPasswords(
   replacePassword: (match: string, user: string, quote: string | undefined, value: string) => string,
 ): string {
   let out = text;
-  if (out.includes('sqlplus') || out.includes('thin:')) out = out.replace(ORACLE_LOGIN, replacePassword);
+  if (out.includes('sqlplus') || out.includes('thin:')) {
+    // A thin URL's password is always followed by its `@`: without it the word is none (`thin:scott/Tiger2024 is the shape`).
+    out = out.replace(ORACLE_LOGIN, (match: string, user: string, quote: string, value: string, offset: number, whole: string) =>
+      user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
+    );
+  }
   if (out.includes('mongo')) out = out.replace(MONGO_COMMAND, (command) => command.replace(MONGO_PASSWORD, replaceValue));
   if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(LDAP_PASSWORD, replaceValue));
   if (out.includes('smbc')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));

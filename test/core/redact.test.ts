@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { validateConfig } from '../../lambdas/config.ts';
+import { fitSubject, snsSubject } from '../../lambdas/core/alert-format.ts';
 import { parseLine } from '../../lambdas/core/parse/index.ts';
 import { BUILTIN_REDACTOR, BUILTIN_RULE_NAMES, patternProblem, Redactor, redactorFor } from '../../lambdas/core/redact.ts';
 import { leaksIn, longKeyOutput, PLANTED, SECRETS_CONFIG, secretsObject, secretsText } from '../helpers/secrets.ts';
@@ -1094,6 +1095,27 @@ describe('the built-in rules', () => {
     ]);
     expect(redacted.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(redacted);
     expect(quiet.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(quiet);
+  });
+
+  it("takes no `...` or `…` for an Oracle password, nor a thin URL's word without `@` after it (a shortened job name's `thin:scott/... #d9cd44`)", () => {
+    // Prepare: shortened names ending after a user's `/`, a thin URL with no `@` after its password; a JDBC job name through the SNS sink's path
+    const quiet = [
+      'java -jar etl.jar --url jdbc:oracle:thin:scott/... #d9cd44 (3 in a row)',
+      'jdbc:oracle:thin:scott/… #d9cd44',
+      'sqlplus -s scott/... #d9cd44',
+      "sqlplus scott/'…' @report.sql",
+      'jdbc:oracle:thin:scott/Tiger2024 is the shape',
+    ];
+    const name = BUILTIN_REDACTOR.redactText('java -jar etl.jar --url jdbc:oracle:thin:scott/Tiger2024xyz@//db.example.com:1521/ORCLPDB1 --table orders_fact');
+    // Act
+    const redacted = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const title = fitSubject('[CRITICAL] run-failed: ', name, '(3 in a row)');
+    const subject = snsSubject((BUILTIN_REDACTOR.redactValue({ title }) as { title: string }).title);
+    // Assess: each stays; the Subject keeps its tag and the count, and sqlplus' local login still loses its password
+    expect(redacted).toEqual(quiet);
+    expect(subject).toBe(title);
+    expect(subject).toMatch(/ #[0-9a-f]{6} \(3 in a row\)$/);
+    expect(BUILTIN_REDACTOR.redactText('sqlplus scott/tiger @report.sql')).toBe(`sqlplus scott/${M('cli-password')} @report.sql`);
   });
 
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
