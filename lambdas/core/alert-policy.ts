@@ -698,12 +698,13 @@ export function decideAlerts(
   /**
    * A recovery notice still pending (held for its failure's retry, or not yet confirmed) is dropped
    * once a failure after it is sent: that failure reopened its episode, and the notice would go out
-   * after it, the last message saying recovered while the subject fails. One this pass sends is kept:
-   * it goes out before the failure.
+   * after it, the last message saying recovered while the subject fails. One this pass sends for the
+   * first time is kept: it goes out before the failure. A retry this pass makes still goes out ahead
+   * of the failure, but is not kept: its send may fail again, and a later retry would follow the failure.
    */
   function dropSupersededRecovery(failedAt: number): void {
     if (!notices.some((n) => n.kind === 'recovery' && n.at < failedAt)) return;
-    const kept = notices.filter((n) => n.kind !== 'recovery' || n.at >= failedAt || alerts.some((a) => a.notice?.id === n.id));
+    const kept = notices.filter((n) => n.kind !== 'recovery' || n.at >= failedAt || alerts.some((a) => a.notice?.id === n.id && !a.retry));
     if (kept.length === notices.length) return;
     notices = kept;
     changed = true;

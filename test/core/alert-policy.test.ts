@@ -502,6 +502,19 @@ describe('alert policy: recovery notices', () => {
     expect(state!.notices.map((n) => n.kind)).toEqual(['recovery']);
   });
 
+  it('drops a recovery notice whose retry is due in the pass that sends a newer failure: tried once more ahead of it, never again after it', () => {
+    // Prepare: the recovery notice is planned but its send is not confirmed (SNS throttled)
+    // Act: a newer run fails once the notice's lease is over, so this pass retries it
+    const { results, state } = simulate([
+      { at: 0, runs: ['fail'], findings: ['run-failed'] },
+      { at: 60, runs: ['ok', 'ok', 'ok'] },
+      { at: 62, runs: ['fail'], findings: ['run-failed'] },
+    ], {}, false);
+    // Assess: the retry goes out ahead of the failure in this pass, but is not kept for a later retry (its send may fail now)
+    expect(describeResult(results[2])).toEqual(['resent recovery etl high', 'sent finding run-failed high']);
+    expect(state!.notices).toEqual([]);
+  });
+
   it('sends an unsettled notice again once its lease ran out', () => {
     // Prepare
     const { results, state } = simulate([
