@@ -372,10 +372,16 @@ function spacedPasswordOption(option: string): RegExp {
 }
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
 const REDIS_PASSWORD = spacedPasswordOption('-a|--pass');
-/** A MongoDB shell or tool (`mongo`, `mongosh`, `mongodump`, `mongorestore`, …) and its arguments, up to the end of its step of a pipeline or list. */
-const MONGO_COMMAND = /\bmongo(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/g;
+/**
+ * A MongoDB shell or tool (`mongo`, `mongosh`, `mongodump`, `mongorestore`, …) run as a command, and its arguments, up to
+ * the end of its step of a pipeline or list: starting its line (also after xtrace's `+ ` or a prompt's `$ `), after a
+ * path (`/usr/bin/`), `|`, `;`, `&&`, `(`, `` ` `` or `exec`; not the word `mongo` elsewhere (`docker run --name mongo -p 27017:27017`).
+ */
+const MONGO_COMMAND = /\bmongo(?<=(?:^\+*|[|;&(`/]|\$|\bexec)[ \t]{0,8}mongo)(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/gm;
 /** Its `-p VALUE` (`-p` alone asks for it; `--password VALUE` is PASSWORD_OPTION's). */
 const MONGO_PASSWORD = spacedPasswordOption('-p');
+/** A port mapping (`27017:27017`, `127.0.0.1:27017:27017/tcp`), as docker's `-p` takes it: no password. */
+const PORT_MAPPING = /^(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{1,5}:\d{1,5}(?:\/(?:tcp|udp))?$/;
 /** An OpenLDAP client (`ldapsearch`, `ldapmodify`, `ldapadd`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
 /** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
@@ -426,7 +432,11 @@ function redactClientPasswords(
       user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
     );
   }
-  if (out.includes('mongo')) out = out.replace(MONGO_COMMAND, (command) => command.replace(MONGO_PASSWORD, replaceValue));
+  if (out.includes('mongo')) {
+    out = out.replace(MONGO_COMMAND, (command) =>
+      command.replace(MONGO_PASSWORD, (match: string, option: string, quote: string | undefined, value: string) => (PORT_MAPPING.test(value) ? match : replaceValue(match, option, quote, value))),
+    );
+  }
   if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(LDAP_PASSWORD, replaceValue));
   if (out.includes('smbc')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);

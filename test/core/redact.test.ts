@@ -1118,6 +1118,32 @@ describe('the built-in rules', () => {
     expect(BUILTIN_REDACTOR.redactText('sqlplus scott/tiger @report.sql')).toBe(`sqlplus scott/${M('cli-password')} @report.sql`);
   });
 
+  it("reads `-p` as mongo's password only after a mongo command, not after a word `mongo` elsewhere (docker run --name mongo -p 27017:27017)", () => {
+    // Prepare: docker starting a container named mongo; mongo's clients run at a command's place (after a path, a prompt, `&&`, `|`, `;`, exec, xtrace's `+`)
+    const quiet = [
+      'docker run -d --name mongo -p 27017:27017 mongo:6',
+      'docker run --rm --name mongo -v /data:/data/db -p 27017:27017 mongo:7',
+      'podman run -d --name mongo -p 127.0.0.1:27017:27017/tcp mongo',
+      'mongo --host db -p 27017:27017',
+    ];
+    const commands = [
+      '/usr/bin/mongodump -u backup -p letmein --out /backup',
+      '$ mongo -u admin -p letmein',
+      'cd /srv && mongorestore -u admin -p letmein dump/',
+      'cat q.js | mongosh -u admin -p letmein',
+      'set -e; mongoexport -u admin -p letmein -c orders',
+      'exec mongo -u admin -p letmein',
+      '+ mongodump -u backup -p letmein',
+    ];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the port mappings stay; each client's password goes
+    expect(kept).toEqual(quiet);
+    expect(redacted.filter((text) => text.includes('letmein'))).toEqual([]);
+    expect(redacted[1]).toBe(`$ mongo -u admin -p ${M('cli-password')}`);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
@@ -1442,6 +1468,8 @@ describe('linear time', () => {
     'bare pwd labels': 'pwd=Secr3t! '.repeat(N / 12),
     'login pairs after a colon': 'user: admin pass: x '.repeat(N / 20),
     'login pairs with kept first words': 'user: admin pass: ok '.repeat(N / 21),
+    'mongo commands after pipes': '| mongo -p 1:1 '.repeat(N / 14),
+    'mongo words after spaces': `${' '.repeat(N)}mongo `.repeat(2),
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
