@@ -155,6 +155,11 @@ export interface JobState {
   /** Run starts seen, all time (a cron job's runs log only a start). */
   readonly startsSeen?: number;
   /**
+   * The earliest run starts seen, all time, oldest first, up to EARLIEST_STARTS: whether a first
+   * start at no time of a learned cron is a run by hand (the next ones on time) or the runs' old time.
+   */
+  readonly earliestStarts?: number[];
+  /**
    * While the job's runs log no end (`endsLogged` false): its run starts per UTC calendar month,
    * oldest first, the latest `MAX_START_MONTHS` months with a start. The report counts a month's
    * runs of such a job from them: it has no run records, and `starts` keeps only the latest
@@ -201,6 +206,8 @@ const MAX_PROCESSED = 1000;
 const MAX_PLATFORM_OK_KEPT = 20;
 const MAX_OPEN = 50;
 const MAX_STARTS = 200;
+/** The earliest starts kept (`earliestStarts`): a run by hand or two, then one on time. */
+const EARLIEST_STARTS = 3;
 /** The months of starts kept (`JobState.startMonths`): a report of any month the run records are kept for (400 days by default). */
 export const MAX_START_MONTHS = 14;
 /** Hosts a job keeps run counts of; runs on others are not counted by host (a count at it is "100 or more"). */
@@ -1611,6 +1618,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         }
         d.lastStartAt = Math.max(d.lastStartAt ?? 0, event.at);
         d.starts = starts.add(event.at, MAX_STARTS);
+        d.earliestStarts = withEarliest(d.earliestStarts, event.at);
         d.hosts = hosts.count(body.host);
         d.startsSeen = (d.startsSeen ?? 0) + 1;
         touch(event.at);
@@ -1726,6 +1734,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       previousEnd = { at: event.at, host: run.host };
       // A run known only from its end, which gives no duration: its end is kept, marked, as it started at some time before it.
       d.starts = started ? starts.list : starts.add(event.at - (run.duration_ms ?? 0), MAX_STARTS, run.duration_ms === undefined);
+      if (!started) d.earliestStarts = withEarliest(d.earliestStarts, event.at - (run.duration_ms ?? 0));
       d.hosts = started ? hosts.hosts : hosts.count(run.host);
       // An older run's values go in at their place in time, where there is room for them.
       const outputEntered = ok && run.output_bytes !== undefined && !abnormal && (!older || outputs.admitsOlder(event.at, window));
@@ -1831,9 +1840,18 @@ export interface JobSummary {
   readonly outputLogged?: boolean;
 }
 
-/** What is known of all a job's starts (the first line seen, the starts or runs counted), beyond the latest ones kept. */
+/** What is known of all a job's starts (the first line seen, the starts or runs counted, the earliest starts), beyond the latest ones kept. */
 function startsSeenOf(job: JobState): StartsSeen | undefined {
-  return job.firstSeenAt === undefined ? undefined : { firstStart: job.firstSeenAt, starts: Math.max(job.startsSeen ?? 0, job.runs) };
+  if (job.firstSeenAt === undefined) return undefined;
+  return { firstStart: job.firstSeenAt, starts: Math.max(job.startsSeen ?? 0, job.runs), ...(job.earliestStarts ? { earliest: job.earliestStarts } : {}) };
+}
+
+/** The earliest starts with this one, as kept (`earliestStarts`): the same list when it is later than all of them. */
+function withEarliest(earliest: number[] | undefined, at: number): number[] {
+  if (!earliest) return [at];
+  if (earliest.length >= EARLIEST_STARTS && at >= earliest[earliest.length - 1]) return earliest;
+  if (earliest.includes(at)) return earliest;
+  return [...earliest, at].sort((a, b) => a - b).slice(0, EARLIEST_STARTS);
 }
 
 /** One line per stored job: what it did, where, and its schedule (configured or learned; in `hostZone`, the hosts' `--timezone`, when given). */

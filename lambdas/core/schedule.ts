@@ -245,10 +245,11 @@ export interface InferredSchedule {
   readonly unfit?: { readonly cron: string; readonly timezone?: string; readonly expected: number; readonly seen: number; readonly firstStart?: number };
 }
 
-/** What is known of all the starts of a job, beyond the recent ones kept: the first seen and how many. */
+/** What is known of all the starts of a job, beyond the recent ones kept: the first seen, how many, and the earliest few (oldest first). */
 export interface StartsSeen {
   readonly firstStart: number;
   readonly starts: number;
+  readonly earliest?: readonly number[];
 }
 
 function mode(values: readonly number[]): number {
@@ -447,7 +448,7 @@ const MAX_FIT_EXPECTED = 20_000;
  * missed-run detector counts them, with the default grace), or over all the starts `seen` it expects
  * more than they were by that share (a daily job's weekdays without a run are judged by daysOfWeek,
  * which keeps one seen once); for any period, the first start seen before those kept is at no time of
- * it, and the starts seen are no more than the times it names since (else that start is a run by hand).
+ * it, and nor are the next earliest starts seen (else that first start is a run by hand).
  */
 function fitOfCron(period: number, cron: string, timezone: string | undefined, starts: readonly number[], startsFromEnd: readonly number[], seen?: StartsSeen): { expected: number; seen: number; firstStart?: number } | undefined {
   const first = starts[0] - SHIFT_WINDOW;
@@ -460,15 +461,20 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
   const all = Math.max(seen.starts, starts.length);
   const allExpected = counted && all < MAX_FIT_EXPECTED * FIT_SHARE ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, Math.ceil(all / FIT_SHARE) + 2).length : 0;
   if (all < allExpected * FIT_SHARE) return { expected: allExpected, seen: all };
-  const near = expectedStarts(cron, timezone, seen.firstStart - DEFAULT_GRACE - MINUTE, seen.firstStart + 2 * MINUTE, 8);
-  if (unmatchedExpected(near, [], [seen.firstStart], 2 * MINUTE, DEFAULT_GRACE).length < near.length) return undefined;
-  // A first start at no time of it is a move of the runs only when the starts after it do not fill
-  // every time the cron names since: with more starts than those times, it is one run too many (by
-  // hand, a test run on the day the job was installed), the rest on time. Only its count is known of
-  // the starts between it and those kept, so one too many is all this can tell.
-  const since = allExpected || (all < MAX_FIT_EXPECTED ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, all + 1).length : all);
-  if (all > since) return undefined;
+  // A first start at no time of it is a move of the runs only when the next starts seen are at no
+  // time of it too (Lord Howe: hourly at :30 until the change); else it is a run by hand (a test run
+  // the day the job was installed), the rest on time. Counts cannot tell: an outage cancels the extra
+  // run. Without the next starts (a state from before they were kept), the earliest start kept.
+  const next = seen.earliest?.filter((t) => t > seen.firstStart) ?? [];
+  const later = next.length ? next : [starts[0]];
+  if (!atNoTimeOf(cron, timezone, seen.firstStart) || !later.every((t) => atNoTimeOf(cron, timezone, t))) return undefined;
   return { expected: allExpected, seen: all, firstStart: seen.firstStart };
+}
+
+/** Whether a start is at no time the cron names (neither within 2 minutes before it nor within the default grace after). */
+function atNoTimeOf(cron: string, timezone: string | undefined, start: number): boolean {
+  const near = expectedStarts(cron, timezone, start - DEFAULT_GRACE - MINUTE, start + 2 * MINUTE, 8);
+  return unmatchedExpected(near, [], [start], 2 * MINUTE, DEFAULT_GRACE).length === near.length;
 }
 
 /** The share of the days a job ran on that an hour must have a run on to be in its window (most days). */

@@ -229,6 +229,22 @@ describe('silent-audit init', () => {
     expect((await scanFindings([hourlyLog], lhConfig)).filter(([detector]) => detector === 'missed-run')).toEqual([]);
   });
 
+  it('keeps live the hourly schedule of a job whose first run seen was by hand, with an outage of two hours later on, so that a scan reports the outage\'s runs missed', async () => {
+    // Prepare: a run by hand at 14:37Z on 1 October, then hourly on the hour for 12 days, with no run at 03:00 and 04:00 on the 8th
+    const dir = mkdtempSync(join(tmpdir(), 'init-'));
+    const outage = [Date.parse('2026-10-08T03:00:00Z'), Date.parse('2026-10-08T04:00:00Z')];
+    const hourly = expectedStarts('0 * * * *', undefined, Date.parse('2026-10-01T14:59:00Z'), Date.parse('2026-10-13T15:00:00Z')).filter((t) => !outage.includes(t));
+    const log = zonedCronLog(dir, [Date.parse('2026-10-01T14:37:00Z'), ...hourly].map((t) => t + 5_000), 'UTC');
+    // Act
+    const { result } = await init([log], { cwd: dir });
+    // Assess: the schedule is live (the hand run and the outage cancel out in the count, but the runs after the hand run are on time)
+    expect(result.exitCode).toBe(0);
+    const config = loadConfig(join(dir, 'silent-audit.config.yaml'));
+    expect(config.jobs['/usr/local/bin/backup.sh']).toMatchObject({ schedule: '0 * * * *' });
+    const missed = (await scanFindings([log], config)).filter(([detector]) => detector === 'missed-run');
+    expect(missed.map(([, , at]) => at)).toEqual(['2026-10-08T03:00:00Z', '2026-10-08T04:00:00Z']);
+  });
+
   it('reads a Berlin host\'s syslog dates in --timezone Europe/Berlin, so that a scan in it with the config written reports no run missed', async () => {
     // Prepare: a backup at 02:30 Berlin time, written as BSD syslog dates (no zone), 18 to 31 October 2026 (the clock goes back on the 25th)
     const dir = mkdtempSync(join(tmpdir(), 'init-'));

@@ -632,7 +632,7 @@ describe('a learned schedule checked against the runs it was learned from', () =
     const all = runsOf('@hourly', 14, 'Australia/Lord_Howe');
     const kept = all.slice(-200);
     // Act
-    const learned = inferSchedule(kept, [], undefined, undefined, { firstStart: all[0], starts: all.length });
+    const learned = inferSchedule(kept, [], undefined, undefined, { firstStart: all[0], starts: all.length, earliest: all.slice(0, 3) });
     // Assess: "0 * * * *" from the kept starts alone would report every run before the change missed
     expect(inferSchedule(kept)).toMatchObject({ cron: '0 * * * *' });
     expect(learned).toMatchObject({ period: 'every 1 h', unfit: { cron: '0 * * * *', firstStart: all[0] } });
@@ -644,10 +644,24 @@ describe('a learned schedule checked against the runs it was learned from', () =
     const all = runsOf('5 * * * *', 20);
     const handRun = all[0] - 28 * MIN;
     // Act
-    const learned = inferSchedule(all.slice(-200), [], undefined, undefined, { firstStart: handRun, starts: all.length + 1 });
+    const learned = inferSchedule(all.slice(-200), [], undefined, undefined, { firstStart: handRun, starts: all.length + 1, earliest: [handRun, all[0], all[1]] });
     // Assess: one start off the schedule is no move of it
     expect(learned).toMatchObject({ cron: '5 * * * *' });
     expect(learned).not.toHaveProperty('unfit');
+  });
+
+  it('keeps the cron of an hourly job whose first run seen was a run by hand off its time, with an outage of one or two hours later on', () => {
+    // Prepare: hourly at :05 for 20 days, one run by hand at :37 before them all, and 1 or 2 runs missed on day 10 (before the last 200 starts kept)
+    const all = runsOf('5 * * * *', 20);
+    const handRun = all[0] - 28 * MIN;
+    const seen = (outage: number) => ({ firstStart: handRun, starts: all.length - outage + 1, earliest: [handRun, all[0], all[1]] });
+    // Act
+    const learned = [1, 2].map((outage) => inferSchedule(all.slice(-200), [], undefined, undefined, seen(outage)));
+    // Assess: the outage cancels the extra run in the count, but the next starts seen are on time: no move
+    for (const schedule of learned) {
+      expect(schedule).toMatchObject({ cron: '5 * * * *' });
+      expect(schedule).not.toHaveProperty('unfit');
+    }
   });
 
   it('keeps the cron of a job that missed a few runs, and of one whose older runs fit it', () => {
