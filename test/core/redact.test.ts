@@ -1144,6 +1144,29 @@ describe('the built-in rules', () => {
     expect(redacted[1]).toBe(`$ mongo -u admin -p ${M('cli-password')}`);
   });
 
+  it("redacts Oracle's unquoted password after IDENTIFIED BY in a user's statement (ALTER USER scott IDENTIFIED BY tiger;)", () => {
+    // Prepare: Oracle's statements with an unquoted password, as sqlplus spools echo them; prose and MySQL's forms giving none
+    const statements = [
+      'ALTER USER scott IDENTIFIED BY tiger;',
+      'SQL> alter user system identified by Manager123 account unlock;',
+      'CREATE USER app IDENTIFIED BY Secr3t DEFAULT TABLESPACE users',
+      'GRANT CONNECT TO scott IDENTIFIED BY tiger',
+    ];
+    const quiet = ['the password was identified by its hash', "CREATE USER 'bob'@'%' IDENTIFIED BY PASSWORD", 'ALTER USER scott IDENTIFIED EXTERNALLY', 'the user was identified by name'];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the rest of the statement stays
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([
+      `ALTER USER scott IDENTIFIED BY ${S};`,
+      `SQL> alter user system identified by ${S} account unlock;`,
+      `CREATE USER app IDENTIFIED BY ${S} DEFAULT TABLESPACE users`,
+      `GRANT CONNECT TO scott IDENTIFIED BY ${S}`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
@@ -1470,6 +1493,7 @@ describe('linear time', () => {
     'login pairs with kept first words': 'user: admin pass: ok '.repeat(N / 21),
     'mongo commands after pipes': '| mongo -p 1:1 '.repeat(N / 14),
     'mongo words after spaces': `${' '.repeat(N)}mongo `.repeat(2),
+    'IDENTIFIED BY words in a grant': `grant${' IDENTIFIED BY x'.repeat(N / 16)}`,
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
