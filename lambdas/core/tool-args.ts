@@ -114,21 +114,22 @@ function typeFromName(name: string): ArgType | undefined {
  * A name, starting with a letter or `_`, also makes a slot in single braces (Python's `{user_id}`;
  * not a braced GUID `{3F2504E0-4F89-…}` nor JSON), square brackets (`[customer-id]`), or between `%`.
  * After a `$` only an all-caps env-var name is a slot (`$USER_ID`; not a bcrypt hash `$2a$…`, a Matrix
- * event id `$Rqnc_Fdvn…`, a Cash App `$JaneDoe42`). Between double underscores, and after `YOUR_` or
- * `YOUR-`, in caps (`__USER_ID__`, `YOUR_API_KEY`, `YOUR-API-KEY`; not Pinecone's `__default__`
- * namespace nor a `your_move_chess` workspace); in any other case, when the last word names a kind of
- * value (`VALUE_SLOT`).
+ * event id `$Rqnc_Fdvn…`, a Cash App `$JaneDoe42`). Between double underscores, and after `YOUR_`, in
+ * caps (`__USER_ID__`, `YOUR_API_KEY`; not Pinecone's `__default__` namespace nor a `your_move_chess`
+ * workspace); in any other case (`YOUR-API-KEY`, not a `YOUR-TURN` coupon), when the last word names
+ * a kind of value (`VALUE_SLOT`).
  */
 const TEMPLATE =
-  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Z_][A-Z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Z][A-Z0-9_]{0,60}__|YOUR[_-][A-Z0-9_-]{1,60})\s*$/;
+  /^\s*(<[A-Za-z0-9_ -]{1,64}>|\{\{[^{}]{0,64}\}\}|\$\{[^{}]{0,64}\}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\}|\[[A-Za-z_][A-Za-z0-9_ -]{1,39}\]|\$[A-Z_][A-Z0-9_]{1,63}|%[A-Za-z_]{2,40}%|__[A-Z][A-Z0-9_]{0,60}__|YOUR_[A-Z0-9_]{1,60})\s*$/;
 /**
- * The docs' `your-…` slot in any case (`your-bucket-name`, `Your-API-Key`, `your_username`), and a
- * dunder slot of two words or more (`__user_id__`), whose last word names a kind of value; not a
- * `your-style-boutique` shop, a `your_move_chess` workspace, nor a one-word dunder name (`__default__`,
- * `__name__`).
+ * The docs' `your-…` slot in any case (`your-bucket-name`, `Your-API-Key`, `YOUR-API-KEY`,
+ * `your_username`, `your-account-number`), and a dunder slot (`__user_id__`, `__username__`), whose
+ * last word names a kind of value; not a `your-style-boutique` shop, a `your_move_chess` workspace, a
+ * `YOUR-TURN` coupon, nor a dunder name of no kind (`__default__`) or Python's `__name__`.
  */
-const VALUE_KIND = 'id|key|token|here|name|username|user|secret|password|passphrase|email|bucket|project|org|account|region|domain|host|url|value';
-const VALUE_SLOT = new RegExp(String.raw`^\s*(?:your(?:[_-][a-z0-9]+){0,8}?[_-](?:${VALUE_KIND})|__[a-z0-9]+(?:_[a-z0-9]+){0,8}?_(?:${VALUE_KIND})__)\s*$`, 'i');
+const VALUE_KIND =
+  'id|key|token|here|name|username|user|secret|password|passphrase|email|bucket|project|org|organization|organisation|account|number|customer|tenant|workspace|team|company|channel|client|database|db|table|cluster|instance|region|domain|host|url|endpoint|value';
+const VALUE_SLOT = new RegExp(String.raw`^\s*(?:your(?:[_-][a-z0-9]+){0,8}?[_-](?:${VALUE_KIND})|__(?:(?:[a-z0-9]+_){1,9}|(?!name__))(?:${VALUE_KIND})__)\s*$`, 'i');
 /**
  * Filler words, also with a trailing `.` or `!` (`TBD.`), and "unknown", "none", "N/A", "pending", "TBD"
  * in the languages agents most often answer in (`FOREIGN_FILLERS`): agents write in the user's language.

@@ -263,6 +263,18 @@ describe('checkToolArgs', () => {
     expect(patternErrors.map((e) => [e.arg, e.placeholder])).toEqual([['bucket', true], ['project', true]]);
   });
 
+  it("takes your- slots naming a customer, organization, workspace, tenant, database or account number, and a one-word dunder of a kind of value, and leaves caps codes that name none alone", () => {
+    // Prepare: placeholders from setup docs; then a coupon and a campaign code in caps with hyphens, and Python's __name__
+    const slots = ['your-customer', 'your-organization', 'your-workspace', 'your-tenant', 'your-database', 'your-db', 'your-account-number', 'your-customer-number', '__username__', '__user_name__', 'YOUR-CUSTOMER', 'YOUR-API-KEY'];
+    const codes = ['YOUR-TURN', 'YOUR-WAY-2026', '__name__', '__default__'];
+    // Act
+    const slotErrors = slots.map((value) => check({ customer_id: value })[0]);
+    const codeErrors = codes.flatMap((value) => check({ coupon_id: value }));
+    // Assess
+    expect(slotErrors.map((e) => [e?.got, e?.placeholder])).toEqual(slots.map((value) => [JSON.stringify(value), true]));
+    expect(codeErrors).toEqual([]);
+  });
+
   it('fails placeholders written in the most common languages as their English words, and leaves real names alone', () => {
     // Prepare: "unknown", "N/A", "TBD" and a referential description in German, Spanish, French, Portuguese, Italian, Dutch, Russian, Chinese, Japanese, Korean
     const fillers = ['unbekannt', 'k.A.', 'k. A.', 'desconocido', 'Desconocida', 'inconnu', 'desconhecido', 'sconosciuto', 'onbekend', 'неизвестно', 'Неизвестно.', '未知', '不明', '未定', '待定', '미정'];
