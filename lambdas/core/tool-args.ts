@@ -205,13 +205,20 @@ function isSlotOrFiller(value: string, name: string | undefined): boolean {
  * word (`TBD`, `none`, `{{user_id}}`), unless the pattern spells the word out (`^(none|\d+)$`
  * allows `none`, `^(N\/A|\d+)$` `N/A`, `^(same\s+as before)$` "same as before"; `none_required`
  * does not spell `none`), or asks for the slot's delimiter (`asksForDelimiter`: `^\$[A-Z]{1,5}$` takes
- * `$AAPL`, as it rejects `AAPL`). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
+ * `$AAPL`, as it rejects `AAPL`), or the value is a `$` name that does not say it is a slot
+ * (`CASHTAG_LIKE`: `^\$?[A-Z]{1,5}$` takes `$AAPL` too). Descriptions are left to the pattern: one that admits spaces admits "The Hague".
  */
 function placeholderUnderPattern(value: string, pattern: string, name: string): boolean {
-  if (!isSlotOrFiller(value, name) || asksForDelimiter(pattern, value)) return false;
+  if (!isSlotOrFiller(value, name) || asksForDelimiter(pattern, value) || CASHTAG_LIKE.test(value)) return false;
   const word = value.trim().toLowerCase().replace(/\s+/g, ' ');
   return !(/[\p{L}\p{N}]/u.test(word) && spellsOut(pattern, word));
 }
+
+/**
+ * A `$` name a pattern may take as a value (a cashtag `$AAPL`): all caps with no underscore, and not
+ * a kind of value; `$CUSTOMER_ID` and `$TOKEN` are slots whatever the pattern, unless it asks for the `$`.
+ */
+const CASHTAG_LIKE = new RegExp(String.raw`^\s*\$(?!(?:${VALUE_KIND.toUpperCase()})\s*$)[A-Z][A-Z0-9]*\s*$`);
 
 /**
  * Whether a pattern asks for the delimiter a slot-like value is written in: it rejects the value

@@ -236,6 +236,17 @@ describe('checkToolArgs', () => {
     expect(asked).toEqual([]);
   });
 
+  it('takes a cashtag under a pattern that makes the $ optional, as a value the pattern accepts is a $ slot only as an env-var name with an underscore or a kind of value', () => {
+    // Prepare: ticker patterns with an optional `$`; then env-var slots under the same kind of pattern
+    const optional: Record<string, ArgType> = { ticker: { pattern: String.raw`^\$?[A-Z]{1,5}$` }, cashtag: { pattern: String.raw`^\$?[A-Z]{1,6}(\.[A-Z])?$` }, ref: { pattern: String.raw`^\$?[A-Z_]{1,20}$` }, secret: { pattern: String.raw`^\$?[A-Z]{1,8}$` } };
+    // Act
+    const cashtags = check({ ticker: '$AAPL', cashtag: '$TSLA' }, optional);
+    const slots = check({ ref: '$CUSTOMER_ID', secret: '$TOKEN' }, optional);
+    // Assess
+    expect(cashtags).toEqual([]);
+    expect(slots.map((e) => [e.arg, e.placeholder])).toEqual([['ref', true], ['secret', true]]);
+  });
+
   it("takes only the docs' caps forms of your- and dunder slots, and leaves handles and names that merely begin with your or __ alone", () => {
     // Prepare: docs-style slots; then a shop handle, a workspace name, Pinecone's default namespace, Firestore's __name__
     const slots = ['YOUR_CUSTOMER_ID', 'your-api-key', 'your_api_key', 'your-id-here', 'your-token', '__USER_ID__'];
