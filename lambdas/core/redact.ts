@@ -373,11 +373,12 @@ function spacedPasswordOption(option: string): RegExp {
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
 const REDIS_PASSWORD = spacedPasswordOption('-a|--pass');
 /**
- * A MongoDB shell or tool (`mongo`, `mongosh`, `mongodump`, `mongorestore`, …) run as a command, and its arguments, up to
- * the end of its step of a pipeline or list: starting its line (also after xtrace's `+ ` or a prompt's `$ `), after a
- * path (`/usr/bin/`), `|`, `;`, `&&`, `(`, `` ` `` or `exec`; not the word `mongo` elsewhere (`docker run --name mongo -p 27017:27017`).
+ * A MongoDB shell or tool (`mongo`, `mongosh`, `mongodump`, `mongorestore`, …) and its arguments, up to the end of its
+ * step of a pipeline or list: any word `mongo…`, as the client follows wrappers and words of every kind (`sudo`, `timeout 600`,
+ * `docker exec -it mongo`, `kubectl exec … --`, a crontab's `* * *`, `bash -c "`, `Running: `). The word `mongo` naming a
+ * container (`docker run --name mongo -p 27017:27017`) is read too: PORT_MAPPING keeps its `-p`.
  */
-const MONGO_COMMAND = /\bmongo(?<=(?:^\+*|[|;&(`/]|\$|\bexec)[ \t]{0,8}mongo)(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/gm;
+const MONGO_COMMAND = /\bmongo(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/g;
 /** Its `-p VALUE` (`-p` alone asks for it; `--password VALUE` is PASSWORD_OPTION's). */
 const MONGO_PASSWORD = spacedPasswordOption('-p');
 /** A port mapping (`27017:27017`, `127.0.0.1:27017:27017/tcp`), as docker's `-p` takes it: no password. */

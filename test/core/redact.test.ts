@@ -1118,8 +1118,8 @@ describe('the built-in rules', () => {
     expect(BUILTIN_REDACTOR.redactText('sqlplus scott/tiger @report.sql')).toBe(`sqlplus scott/${M('cli-password')} @report.sql`);
   });
 
-  it("reads `-p` as mongo's password only after a mongo command, not after a word `mongo` elsewhere (docker run --name mongo -p 27017:27017)", () => {
-    // Prepare: docker starting a container named mongo; mongo's clients run at a command's place (after a path, a prompt, `&&`, `|`, `;`, exec, xtrace's `+`)
+  it("reads a port mapping after `-p` as no mongo password (docker run --name mongo -p 27017:27017), and a mongo client's `-p` word as one", () => {
+    // Prepare: docker starting a container named mongo, its port mapped; mongo's clients run at a command's place (after a path, a prompt, `&&`, `|`, `;`, exec, xtrace's `+`)
     const quiet = [
       'docker run -d --name mongo -p 27017:27017 mongo:6',
       'docker run --rm --name mongo -v /data:/data/db -p 27017:27017 mongo:7',
@@ -1165,6 +1165,30 @@ describe('the built-in rules', () => {
       `GRANT CONNECT TO scott IDENTIFIED BY ${S}`,
     ]);
     expect(kept).toEqual(quiet);
+  });
+
+  it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
+    // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
+    const commands = [
+      'docker exec -it mongo mongosh -u root -p s3cretPw admin',
+      'docker-compose exec mongo mongo -u root -p s3cretPw --authenticationDatabase admin',
+      'kubectl exec -it mongo-0 -- mongosh -u admin -p s3cretPw',
+      'sudo mongodump -u admin -p s3cretPw --out /backup',
+      'timeout 600 mongodump -u admin -p s3cretPw --out /backup',
+      'nice -n 10 mongodump -u admin -p s3cretPw',
+      'env LC_ALL=C mongodump -u admin -p s3cretPw',
+      'time mongodump -u admin -p s3cretPw',
+      '0 2 * * * mongodump -u admin -p s3cretPw --out /backup',
+      'bash -c "mongodump -u admin -p s3cretPw --out /backup"',
+      'Running: mongorestore -u admin -p s3cretPw /backup',
+      'docker run --rm mongo:6 mongodump --host db -u admin -p s3cretPw',
+    ];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: each password goes, the rest of the command stays
+    expect(redacted.filter((text) => text.includes('s3cretPw'))).toEqual([]);
+    expect(redacted[3]).toBe(`sudo mongodump -u admin -p ${M('cli-password')} --out /backup`);
+    expect(redacted[9]).toBe(`bash -c "mongodump -u admin -p ${M('cli-password')} --out /backup"`);
   });
 
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
