@@ -944,11 +944,16 @@ const SQL_PASSWORD =
 /**
  * Oracle's unquoted password after `IDENTIFIED BY` (`ALTER USER scott IDENTIFIED BY tiger;`, `alter user system identified
  * by Manager123 account unlock`), as sqlplus spools echo it: a word up to a space, `;` or quote, not `PASSWORD` or `VALUES`
- * (MySQL's hashes); only in a user's statement (SQL_USER_STATEMENT: `the password was identified by its hash` is prose).
+ * (MySQL's hashes); only in a user's or role's statement starting its step (SQL_USER_STATEMENT: `the password was identified by its hash` is prose).
  */
 const SQL_IDENTIFIED_UNQUOTED = /\b(IDENTIFIED[ \t]+BY[ \t]+)(?!(?:PASSWORD|VALUES)\b)([^\s;'"]{1,128})/gi;
-/** A statement creating or altering a user (`CREATE USER`, `ALTER USER`), or Oracle's `GRANT … TO … IDENTIFIED BY` and a database link's `CONNECT TO`. */
-const SQL_USER_STATEMENT = /\b(?:(?:create|alter)[ \t]+user|grant|connect[ \t]+to)\b/i;
+/**
+ * A statement creating or altering a user or role (`CREATE USER`, `ALTER ROLE`, also `SET ROLE`), Oracle's `GRANT … TO …`
+ * or a database link's `CREATE [PUBLIC] DATABASE LINK … CONNECT TO …`, starting its step (stepBefore's text; after sqlplus'
+ * `SQL> ` or a line number `  2  `): prose naming them later (`failed to connect to peer identified by …`) is none.
+ */
+const SQL_USER_STATEMENT =
+  /^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+)?(?:(?:create|alter)[ \t]+(?:user|role)\b|set[ \t]+role\b|grant\b.*?\bto\b|create[ \t]+(?:public[ \t]+)?(?:shared[ \t]+)?database[ \t]+link\b.*?\bconnect[ \t]+to\b)/i;
 /** The words SQL_PASSWORD starts with (its triggers: `entified`, `pass`): a text triggered by another needs no look. */
 const SQL_PASSWORD_WORD = /identified|password/i;
 /** A role's or user's statement (`ALTER ROLE`, `CREATE USER`): a `PASSWORD '…'` in it sets the password. */

@@ -1191,6 +1191,44 @@ describe('the built-in rules', () => {
     expect(redacted[9]).toBe(`bash -c "mongodump -u admin -p ${M('cli-password')} --out /backup"`);
   });
 
+  it("reads IDENTIFIED BY's unquoted word as a password only in a statement starting its step (not prose saying connect to or grant before it), and in a role's", () => {
+    // Prepare: prose with "connect to", "grant" or "alter user" before "identified by"; statements at their step's start, after `SQL> ` or a sqlplus line number
+    const quiet = [
+      'WARN failed to connect to peer identified by fingerprint ab12cd',
+      'ERROR unable to connect to the broker identified by clientId worker-7',
+      'INFO grant issued to the user identified by email alice@example.com',
+      'INFO access grant for principal identified by arn:aws:iam::123:role/x',
+      'INFO created user bob identified by email',
+      'audit: alter user request from host identified by ip 10.0.0.1',
+      'policy: grant read to service identified by spiffe://prod/api',
+      'Will connect to replica identified by its hostname',
+    ];
+    const statements = [
+      'GRANT CONNECT, RESOURCE TO scott IDENTIFIED BY tiger;',
+      '  2  grant connect to app identified by Secr3t',
+      'CREATE PUBLIC DATABASE LINK remote CONNECT TO scott IDENTIFIED BY tiger USING \'orcl\';',
+      'create database link remote connect to scott identified by tiger using \'orcl\'',
+      'SQL> CREATE ROLE auditor IDENTIFIED BY R0lePass;',
+      'ALTER ROLE auditor IDENTIFIED BY R0lePass',
+      'spool on; ALTER USER scott IDENTIFIED BY tiger;',
+    ];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the prose keeps its words; each statement's password goes, the rest stays
+    const S = M('secret-assignment');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([
+      `GRANT CONNECT, RESOURCE TO scott IDENTIFIED BY ${S};`,
+      `  2  grant connect to app identified by ${S}`,
+      `CREATE PUBLIC DATABASE LINK remote CONNECT TO scott IDENTIFIED BY ${S} USING 'orcl';`,
+      `create database link remote connect to scott identified by ${S} using 'orcl'`,
+      `SQL> CREATE ROLE auditor IDENTIFIED BY ${S};`,
+      `ALTER ROLE auditor IDENTIFIED BY ${S}`,
+      `spool on; ALTER USER scott IDENTIFIED BY ${S};`,
+    ]);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
