@@ -950,10 +950,10 @@ const SQL_IDENTIFIED_UNQUOTED = /\b(IDENTIFIED[ \t]+BY[ \t]+)(?!(?:PASSWORD|VALU
 /**
  * A statement creating or altering a user or role (`CREATE USER`, `ALTER ROLE`, also `SET ROLE`), Oracle's `GRANT … TO …`
  * or a database link's `CREATE [PUBLIC] DATABASE LINK … CONNECT TO …`, starting its step (stepBefore's text; after sqlplus'
- * `SQL> ` or a line number `  2  `): prose naming them later (`failed to connect to peer identified by …`) is none.
+ * `SQL> ` or a line number `  2  `, or quoted to a command: `echo "ALTER USER …" | sqlplus`): prose naming them later (`failed to connect to peer identified by …`) is none.
  */
 const SQL_USER_STATEMENT =
-  /^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+)?(?:(?:create|alter)[ \t]+(?:user|role)\b|set[ \t]+role\b|grant\b.*?\bto\b|create[ \t]+(?:public[ \t]+)?(?:shared[ \t]+)?database[ \t]+link\b.*?\bconnect[ \t]+to\b)/i;
+  /^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+|[\w./-]{1,64}(?:[ \t]+-[\w-]{1,16})*[ \t]+["'])?(?:(?:create|alter)[ \t]+(?:user|role)\b|set[ \t]+role\b|grant\b.*?\bto\b|create[ \t]+(?:public[ \t]+)?(?:shared[ \t]+)?database[ \t]+link\b.*?\bconnect[ \t]+to\b)/i;
 /** The words SQL_PASSWORD starts with (its triggers: `entified`, `pass`): a text triggered by another needs no look. */
 const SQL_PASSWORD_WORD = /identified|password/i;
 /** A role's or user's statement (`ALTER ROLE`, `CREATE USER`): a `PASSWORD '…'` in it sets the password. */

@@ -1211,6 +1211,7 @@ describe('the built-in rules', () => {
       'SQL> CREATE ROLE auditor IDENTIFIED BY R0lePass;',
       'ALTER ROLE auditor IDENTIFIED BY R0lePass',
       'spool on; ALTER USER scott IDENTIFIED BY tiger;',
+      'echo "ALTER USER scott IDENTIFIED BY tiger;" | sqlplus -s / as sysdba',
     ];
     // Act
     const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
@@ -1226,6 +1227,7 @@ describe('the built-in rules', () => {
       `SQL> CREATE ROLE auditor IDENTIFIED BY ${S};`,
       `ALTER ROLE auditor IDENTIFIED BY ${S}`,
       `spool on; ALTER USER scott IDENTIFIED BY ${S};`,
+      `echo "ALTER USER scott IDENTIFIED BY ${S};" | sqlplus -s / as sysdba`,
     ]);
   });
 
