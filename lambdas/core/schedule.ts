@@ -462,13 +462,23 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
   const allExpected = counted && all < MAX_FIT_EXPECTED * FIT_SHARE ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, Math.ceil(all / FIT_SHARE) + 2).length : 0;
   if (all < allExpected * FIT_SHARE) return { expected: allExpected, seen: all };
   // A first start at no time of it is a move of the runs only when the next starts seen are at no
-  // time of it too (Lord Howe: hourly at :30 until the change); else it is a run by hand (a test run
-  // the day the job was installed), the rest on time. Counts cannot tell: an outage cancels the extra
-  // run. Without the next starts (a state from before they were kept), the earliest start kept.
+  // time of it too, a period apart as moved runs are (Lord Howe: hourly at :30 until the change);
+  // else it is a run by hand (a test run or a few, minutes apart, the day the job was installed), the
+  // rest on time. Counts cannot tell: an outage cancels the extra run. Without the next starts (a
+  // state from before they were kept), the earliest start kept.
   const next = seen.earliest?.filter((t) => t > seen.firstStart) ?? [];
   const later = next.length ? next : [starts[0]];
   if (!atNoTimeOf(cron, timezone, seen.firstStart) || !later.every((t) => atNoTimeOf(cron, timezone, t))) return undefined;
+  if (next.length && !aPeriodApart(period, [seen.firstStart, ...next])) return undefined;
   return { expected: allExpected, seen: all, firstStart: seen.firstStart };
+}
+
+/** The share of a period by which moved runs may be more or less than a period apart (a daily job's 23 or 25 h at a clock change). */
+const MOVED_PERIOD_SLACK = 0.25;
+
+/** Whether each start (oldest first) comes about a period after the one before it, as runs at a moved time do (runs by hand come minutes apart). */
+function aPeriodApart(period: number, times: readonly number[]): boolean {
+  return times.every((t, i) => i === 0 || Math.abs(t - times[i - 1] - period) <= period * MOVED_PERIOD_SLACK);
 }
 
 /** Whether a start is at no time the cron names (neither within 2 minutes before it nor within the default grace after). */

@@ -664,6 +664,22 @@ describe('a learned schedule checked against the runs it was learned from', () =
     }
   });
 
+  it('keeps the cron of a job run by hand three times minutes apart at install, as a move keeps the runs a period apart', () => {
+    // Prepare: runs by hand at 14:37, 14:45 and 14:53 on 30 September, then hourly on the hour for 12 days, or daily at 04:00 for 220 days
+    const handRuns = [0, 8, 16].map((m) => Date.parse('2026-09-30T14:37:12Z') + m * MIN);
+    const hourly = runsOf('0 * * * *', 12);
+    const daily = runsOf('0 4 * * *', 220);
+    const seen = (onTime: number[]) => ({ firstStart: handRuns[0], starts: handRuns.length + onTime.length, earliest: handRuns });
+    // Act
+    const learnedHourly = inferSchedule(hourly.slice(-200), [], undefined, undefined, seen(hourly));
+    const learnedDaily = inferSchedule(daily.slice(-200), [], undefined, undefined, seen(daily));
+    // Assess: the earliest starts are all off the cron, but minutes apart, not an hour or a day as moved runs are
+    expect(learnedHourly).toMatchObject({ cron: '0 * * * *' });
+    expect(learnedHourly).not.toHaveProperty('unfit');
+    expect(learnedDaily).toMatchObject({ cron: '0 4 * * *' });
+    expect(learnedDaily).not.toHaveProperty('unfit');
+  });
+
   it('keeps the cron of a job that missed a few runs, and of one whose older runs fit it', () => {
     // Prepare: hourly, every tenth run missed; and hourly for 20 days of which the last 200 starts are kept
     const missing = runsOf('5 * * * *', 7).filter((_, i) => i % 10 !== 3);
