@@ -381,8 +381,12 @@ const REDIS_PASSWORD = spacedPasswordOption('-a|--pass');
 const MONGO_COMMAND = /\bmongo(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/g;
 /** Its `-p VALUE` (`-p` alone asks for it; `--password VALUE` is PASSWORD_OPTION's). */
 const MONGO_PASSWORD = spacedPasswordOption('-p');
-/** A port mapping (`27017:27017`, `127.0.0.1:27017:27017/tcp`), as docker's `-p` takes it: no password. */
-const PORT_MAPPING = /^(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{1,5}:\d{1,5}(?:\/(?:tcp|udp))?$/;
+/**
+ * A port or port mapping as docker's, ssh's or nc's `-p` takes it: no password. A port or a range (`27017`, `27017-27019`), a
+ * variable (`$MONGO_PORT`, `${MONGO_PORT}`), an IPv4 or bracketed IPv6 host (`127.0.0.1:27017:27017/tcp`, `[::1]:27017:27017`,
+ * `127.0.0.1::27017`). A numeric password of 5 digits or fewer after a mongo `-p` is so kept too.
+ */
+const PORT_MAPPING = /^(?:\[[\dA-Fa-f:.]{1,45}\]|\d{1,3}(?:\.\d{1,3}){3}|\d{1,5}(?:-\d{1,5})?|\$\{?\w{1,64}\}?)?(?::(?:\d{1,5}(?:-\d{1,5})?|\$\{?\w{1,64}\}?)?){0,2}(?:\/(?:tcp|udp|sctp))?$/;
 /** An OpenLDAP client (`ldapsearch`, `ldapmodify`, `ldapadd`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
 /** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
@@ -944,16 +948,20 @@ const SQL_PASSWORD =
 /**
  * Oracle's unquoted password after `IDENTIFIED BY` (`ALTER USER scott IDENTIFIED BY tiger;`, `alter user system identified
  * by Manager123 account unlock`), as sqlplus spools echo it: a word up to a space, `;` or quote, not `PASSWORD` or `VALUES`
- * (MySQL's hashes); only in a user's or role's statement starting its step (SQL_USER_STATEMENT: `the password was identified by its hash` is prose).
+ * (MySQL's hashes); only right after a user's or role's statement's grammar (SQL_USER_STATEMENT: `the password was identified by its hash` is prose).
  */
 const SQL_IDENTIFIED_UNQUOTED = /\b(IDENTIFIED[ \t]+BY[ \t]+)(?!(?:PASSWORD|VALUES)\b)([^\s;'"]{1,128})/gi;
 /**
- * A statement creating or altering a user or role (`CREATE USER`, `ALTER ROLE`, also `SET ROLE`), Oracle's `GRANT … TO …`
- * or a database link's `CREATE [PUBLIC] DATABASE LINK … CONNECT TO …`, starting its step (stepBefore's text; after sqlplus'
- * `SQL> ` or a line number `  2  `, or quoted to a command: `echo "ALTER USER …" | sqlplus`): prose naming them later (`failed to connect to peer identified by …`) is none.
+ * The text of a step just before `IDENTIFIED BY` that makes it a user's or role's statement, by the statement's own
+ * grammar ending there: `CREATE|ALTER USER|ROLE name`, `SET ROLE name`, Oracle's `GRANT … TO name`, a database link's
+ * `… DATABASE LINK … CONNECT TO name`, wherever the statement starts (after sqlplus' `SQL> `, a log's prefix, Flyway's
+ * `Statement  : `, Liquibase's `[Failed SQL: (922) `, `EXECUTE IMMEDIATE '`, a command quoting it; a `GRANT … TO name` or
+ * sqlplus' `CONNECT name` only starting its step, as `grant read to service identified by …` is also prose); or a sqlplus
+ * continuation line, a line number alone (`  2  IDENTIFIED BY …;`). Prose has no such grammar right before the words:
+ * `failed to connect to peer identified by …`, `grant issued to the user identified by …`, `set role to admin identified by …`.
  */
 const SQL_USER_STATEMENT =
-  /^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+|[\w./-]{1,64}(?:[ \t]+-[\w-]{1,16})*[ \t]+["'])?(?:(?:create|alter)[ \t]+(?:user|role)\b|set[ \t]+role\b|grant\b.*?\bto\b|create[ \t]+(?:public[ \t]+)?(?:shared[ \t]+)?database[ \t]+link\b.*?\bconnect[ \t]+to\b)/i;
+  /(?:(?:\b(?:(?:create|alter)[ \t]+(?:user|role)|set[ \t]+role|database[ \t]+link\b.{0,256}?\bconnect[ \t]+to)|^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+|[\w./-]{1,64}(?:[ \t]+-[\w-]{1,16})*[ \t]+["'])?(?:grant\b.{0,256}?\bto|connect))[ \t]+"?[\w$#.@-]{1,128}"?[ \t]+|^[ \t]*(?:SQL>[ \t]*)?\d{1,4}[ \t]+)$/i;
 /** The words SQL_PASSWORD starts with (its triggers: `entified`, `pass`): a text triggered by another needs no look. */
 const SQL_PASSWORD_WORD = /identified|password/i;
 /** A role's or user's statement (`ALTER ROLE`, `CREATE USER`): a `PASSWORD '…'` in it sets the password. */

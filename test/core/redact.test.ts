@@ -1231,6 +1231,40 @@ describe('the built-in rules', () => {
     ]);
   });
 
+  it("reads IDENTIFIED BY's unquoted word as a password after the statement's own grammar wherever the statement starts (log prefixes, Flyway, Liquibase, JDBC errors, EXECUTE IMMEDIATE, a quoted command, a continuation line), and a port after a mongo -p as none", () => {
+    // Prepare: statements as real logs carry them (dbf7951 required them to start their step, so all of these leaked), and ports after -p
+    const statements = [
+      '2026-12-07 02:00:01 SQL> alter user scott identified by Tiger2024 account unlock;',
+      'SQL>   2  ALTER USER app IDENTIFIED BY Secret123;',
+      '  2  IDENTIFIED BY Secret123 DEFAULT TABLESPACE users;',
+      'Statement  : CREATE USER app IDENTIFIED BY Secret123',
+      'liquibase.exception.DatabaseException: ORA-00922: missing or invalid option [Failed SQL: (922) ALTER USER app IDENTIFIED BY Secret123 ACCOUNT UNLOCK]',
+      'org.springframework.jdbc.BadSqlGrammarException: StatementCallback; bad SQL grammar [ALTER USER app IDENTIFIED BY Secret123]; nested exception',
+      "BEGIN EXECUTE IMMEDIATE 'ALTER USER app IDENTIFIED BY Secret123'; END;",
+      'sudo -u oracle sqlplus -s / as sysdba <<< "ALTER USER app IDENTIFIED BY Secret123;"',
+      '/* init */ CREATE USER app IDENTIFIED BY Secret123;',
+      'CONNECT app IDENTIFIED BY Secret123',
+    ];
+    const ports = [
+      'docker run -d --name mongo -p 27017 mongo:6',
+      'docker run -d --name mongo -p 27017-27019:27017-27019 mongo:6',
+      'docker run -d --name mongo -p [::1]:27017:27017 mongo:6',
+      'docker run -d --name mongo -p 127.0.0.1::27017 mongo:6',
+      'docker run -d --name mongo -p ${MONGO_PORT}:27017 mongo:6',
+      'ssh backup@mongo -p 2222 df -h',
+      'INFO waiting for mongo -p 27017 to come up',
+      'Set role to admin identified by badge 4471',
+    ];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = ports.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no password left, the statement's words kept; the ports and the prose unchanged
+    expect(redacted.filter((text) => /Secret123|Tiger2024/.test(text))).toEqual([]);
+    expect(redacted.every((text) => text.includes(M('secret-assignment')))).toBe(true);
+    expect(redacted[3]).toBe(`Statement  : CREATE USER app IDENTIFIED BY ${M('secret-assignment')}`);
+    expect(kept).toEqual(ports);
+  });
+
   it('redacts a key written in upper or mixed case as in lower case (user=admin PASSWD hunter22, PASSWORD: hunter22)', () => {
     // Prepare: every shape a key's value is given in, each key in lower, upper and capitalised case
     const keys = ['password', 'passwd', 'pass', 'pwd', 'secret', 'token', 'api_key', 'passphrase', 'credentials'];
