@@ -448,7 +448,9 @@ const MAX_FIT_EXPECTED = 20_000;
  * missed-run detector counts them, with the default grace), or over all the starts `seen` it expects
  * more than they were by that share (a daily job's weekdays without a run are judged by daysOfWeek,
  * which keeps one seen once); for any period, the first start seen before those kept is at no time of
- * it, and nor are the next earliest starts seen (else that first start is a run by hand).
+ * it, and nor are the next earliest starts seen, each about a period after the one before (else that
+ * first start is a run by hand; when the earliest starts kept do not begin at it, the starts seen are
+ * no more than the times it names since).
  */
 function fitOfCron(period: number, cron: string, timezone: string | undefined, starts: readonly number[], startsFromEnd: readonly number[], seen?: StartsSeen): { expected: number; seen: number; firstStart?: number } | undefined {
   const first = starts[0] - SHIFT_WINDOW;
@@ -461,15 +463,20 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
   const all = Math.max(seen.starts, starts.length);
   const allExpected = counted && all < MAX_FIT_EXPECTED * FIT_SHARE ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, Math.ceil(all / FIT_SHARE) + 2).length : 0;
   if (all < allExpected * FIT_SHARE) return { expected: allExpected, seen: all };
+  if (!atNoTimeOf(cron, timezone, seen.firstStart)) return undefined;
   // A first start at no time of it is a move of the runs only when the next starts seen are at no
   // time of it too, a period apart as moved runs are (Lord Howe: hourly at :30 until the change);
   // else it is a run by hand (a test run or a few, minutes apart, the day the job was installed), the
-  // rest on time. Counts cannot tell: an outage cancels the extra run. Without the next starts (a
-  // state from before they were kept), the earliest start kept.
-  const next = seen.earliest?.filter((t) => t > seen.firstStart) ?? [];
-  const later = next.length ? next : [starts[0]];
-  if (!atNoTimeOf(cron, timezone, seen.firstStart) || !later.every((t) => atNoTimeOf(cron, timezone, t))) return undefined;
-  if (next.length && !aPeriodApart(period, [seen.firstStart, ...next])) return undefined;
+  // rest on time. Counts cannot tell that when an outage cancels the extra run, so they judge only
+  // when the earliest starts kept do not begin at the first (a state from before they were kept).
+  const next = seen.earliest && seen.earliest[0] <= seen.firstStart ? seen.earliest.filter((t) => t > seen.firstStart) : [];
+  if (next.length) {
+    if (!next.every((t) => atNoTimeOf(cron, timezone, t)) || !aPeriodApart(period, [seen.firstStart, ...next])) return undefined;
+  } else {
+    // With more starts than the times it names since, the first is one run too many (by hand), the rest on time.
+    const since = allExpected || (all < MAX_FIT_EXPECTED ? expectedStarts(cron, timezone, seen.firstStart - SHIFT_WINDOW, last, all + 1).length : all);
+    if (all > since) return undefined;
+  }
   return { expected: allExpected, seen: all, firstStart: seen.firstStart };
 }
 

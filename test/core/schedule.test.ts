@@ -639,6 +639,19 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(learned).not.toHaveProperty('cron');
   });
 
+  it('learns no cron for Lord Howe\'s moved runs from a state kept before its earliest starts were, or whose earliest starts began after its first', () => {
+    // Prepare: @hourly in Australia/Lord_Howe as above; no earliest starts (a state from before they were kept), or the last three (kept since an upgrade)
+    const all = runsOf('@hourly', 14, 'Australia/Lord_Howe');
+    const kept = all.slice(-200);
+    // Act
+    const learned = [undefined, all.slice(-3)].map((earliest) => inferSchedule(kept, [], undefined, undefined, { firstStart: all[0], starts: all.length, ...(earliest ? { earliest } : {}) }));
+    // Assess: the count of starts seen tells the move, as the earliest starts do not begin at the first
+    for (const schedule of learned) {
+      expect(schedule).toMatchObject({ period: 'every 1 h', unfit: { cron: '0 * * * *', firstStart: all[0] } });
+      expect(schedule).not.toHaveProperty('cron');
+    }
+  });
+
   it('keeps the cron of an hourly job whose first run seen was a run by hand off its time, followed by runs at every time of it', () => {
     // Prepare: hourly at :05 for 20 days, the last 200 starts kept, and before them all one run by hand at :37 (the day it was installed)
     const all = runsOf('5 * * * *', 20);
