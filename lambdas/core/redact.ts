@@ -382,11 +382,12 @@ const MONGO_COMMAND = /\bmongo(?:sh|dump|restore|export|import|stat|top|files)?[
 /** Its `-p VALUE` (`-p` alone asks for it; `--password VALUE` is PASSWORD_OPTION's). */
 const MONGO_PASSWORD = spacedPasswordOption('-p');
 /**
- * A port or port mapping as docker's, ssh's or nc's `-p` takes it: no password. A port or a range (`27017`, `27017-27019`), a
- * variable (`$MONGO_PORT`, `${MONGO_PORT}`), an IPv4 or bracketed IPv6 host (`127.0.0.1:27017:27017/tcp`, `[::1]:27017:27017`,
- * `127.0.0.1::27017`). A numeric password of 5 digits or fewer after a mongo `-p` is so kept too.
+ * A port or port mapping as docker's, ssh's or nc's `-p` takes it: no password. A port (`27017`), or a mapping with a `:` of
+ * ports, ranges (`27017-27019:27017-27019`), upper-case or braced variables (`$MONGO_PORT:27017`, `${MONGO_PORT}:27017`), an
+ * IPv4 or bracketed IPv6 host (`127.0.0.1:27017:27017/tcp`, `[::1]:27017:27017`, `127.0.0.1::27017`). A numeric password of
+ * 5 digits or fewer after a mongo `-p` is so kept too; `2024-1234` or `$uperSecret2024` alone is a password.
  */
-const PORT_MAPPING = /^(?:\[[\dA-Fa-f:.]{1,45}\]|\d{1,3}(?:\.\d{1,3}){3}|\d{1,5}(?:-\d{1,5})?|\$\{?\w{1,64}\}?)?(?::(?:\d{1,5}(?:-\d{1,5})?|\$\{?\w{1,64}\}?)?){0,2}(?:\/(?:tcp|udp|sctp))?$/;
+const PORT_MAPPING = /^(?:\d{1,5}|(?:\[[\dA-Fa-f:.]{1,45}\]|\d{1,3}(?:\.\d{1,3}){3}|\d{1,5}(?:-\d{1,5})?|\$\{\w{1,64}\}|\$[A-Z_][A-Z\d_]{0,63})?(?::(?:\d{1,5}(?:-\d{1,5})?|\$\{\w{1,64}\}|\$[A-Z_][A-Z\d_]{0,63})?){1,2})(?:\/(?:tcp|udp|sctp))?$/;
 /** An OpenLDAP client (`ldapsearch`, `ldapmodify`, `ldapadd`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
 /** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
@@ -959,9 +960,11 @@ const SQL_IDENTIFIED_UNQUOTED = /\b(IDENTIFIED[ \t]+BY[ \t]+)(?!(?:PASSWORD|VALU
  * sqlplus' `CONNECT name` only starting its step, as `grant read to service identified by …` is also prose); or a sqlplus
  * continuation line, a line number alone (`  2  IDENTIFIED BY …;`). Prose has no such grammar right before the words:
  * `failed to connect to peer identified by …`, `grant issued to the user identified by …`, `set role to admin identified by …`.
+ * A `CREATE|ALTER USER|ROLE` starting its step may also put its clauses first, in any order Oracle takes them
+ * (`ALTER USER app ACCOUNT UNLOCK IDENTIFIED BY …`, `… PASSWORD EXPIRE IDENTIFIED BY …`); `IF NOT EXISTS` (23ai) too.
  */
 const SQL_USER_STATEMENT =
-  /(?:(?:\b(?:(?:create|alter)[ \t]+(?:user|role)|set[ \t]+role|database[ \t]+link\b.{0,256}?\bconnect[ \t]+to)|^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+|[\w./-]{1,64}(?:[ \t]+-[\w-]{1,16})*[ \t]+["'])?(?:grant\b.{0,256}?\bto|connect))[ \t]+"?[\w$#.@-]{1,128}"?[ \t]+|^[ \t]*(?:SQL>[ \t]*)?\d{1,4}[ \t]+)$/i;
+  /(?:(?:\b(?:(?:create|alter)[ \t]+(?:user|role)(?:[ \t]+if[ \t]+not[ \t]+exists)?|set[ \t]+role|database[ \t]+link\b.{0,256}?\bconnect[ \t]+to)|^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+|[\w./-]{1,64}(?:[ \t]+-[\w-]{1,16})*[ \t]+["'])?(?:grant\b.{0,256}?\bto|connect))[ \t]+"?[\w$#.@-]{1,128}"?[ \t]+|^[ \t]*(?:SQL>[ \t]*)?\d{1,4}[ \t]+)$|^[ \t]*(?:SQL>[ \t]*|\d{1,4}[ \t]+|[\w./-]{1,64}(?:[ \t]+-[\w-]{1,16})*[ \t]+["'])?(?:create|alter)[ \t]+(?:user|role)\b/i;
 /** The words SQL_PASSWORD starts with (its triggers: `entified`, `pass`): a text triggered by another needs no look. */
 const SQL_PASSWORD_WORD = /identified|password/i;
 /** A role's or user's statement (`ALTER ROLE`, `CREATE USER`): a `PASSWORD '…'` in it sets the password. */

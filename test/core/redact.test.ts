@@ -1244,6 +1244,11 @@ describe('the built-in rules', () => {
       'sudo -u oracle sqlplus -s / as sysdba <<< "ALTER USER app IDENTIFIED BY Secret123;"',
       '/* init */ CREATE USER app IDENTIFIED BY Secret123;',
       'CONNECT app IDENTIFIED BY Secret123',
+      'ALTER USER app ACCOUNT UNLOCK IDENTIFIED BY Secret123;',
+      'SQL> ALTER USER app PASSWORD EXPIRE IDENTIFIED BY Secret123;',
+      'CREATE USER IF NOT EXISTS app IDENTIFIED BY Secret123;',
+      "mongodump -u admin -p '$uperSecret2024' --db app",
+      'mongosh -u admin -p 2024-1234 --quiet',
     ];
     const ports = [
       'docker run -d --name mongo -p 27017 mongo:6',
@@ -1259,8 +1264,8 @@ describe('the built-in rules', () => {
     const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
     const kept = ports.map((text) => BUILTIN_REDACTOR.redactText(text));
     // Assess: no password left, the statement's words kept; the ports and the prose unchanged
-    expect(redacted.filter((text) => /Secret123|Tiger2024/.test(text))).toEqual([]);
-    expect(redacted.every((text) => text.includes(M('secret-assignment')))).toBe(true);
+    expect(redacted.filter((text) => /Secret123|Tiger2024|uperSecret2024|2024-1234/.test(text))).toEqual([]);
+    expect(redacted.every((text) => text.includes(M('secret-assignment')) || text.includes(M('cli-password')))).toBe(true);
     expect(redacted[3]).toBe(`Statement  : CREATE USER app IDENTIFIED BY ${M('secret-assignment')}`);
     expect(kept).toEqual(ports);
   });
