@@ -134,16 +134,25 @@ describe('the sweep Lambda and a job that stopped flapping with no run since', (
   });
 });
 
+/**
+ * After the flapping ended quietly (recovered by the sweep at 20:40), SNS goes down for `downMs` from a run's failure
+ * at 02:00 on the 10th, through the 3 healthy runs that recover it (02:10, 02:20, 02:30).
+ */
+async function failureAndRecoveryDuringOutage(downMs: number) {
+  const pipeline = await quietAfterFlapping();
+  await pipeline.sweep('2026-10-09T20:40:00Z');
+  const failedAt = Date.parse('2026-10-10T02:00:00Z');
+  const back = failedAt + downMs;
+  pipeline.env.downUntil = back;
+  await pipeline.deliver('invoice-sync', failedAt, 1);
+  for (const minutes of [10, 20, 30]) await pipeline.deliver('invoice-sync', failedAt + minutes * 60_000, 0);
+  return { ...pipeline, failedAt, back };
+}
+
 describe('the sweep Lambda and notices whose send failed', () => {
   it('never sends a recovery notice before the failure it closes while that failure waits out its retry after an outage', async () => {
     // Prepare: SNS down from a run's failure, through the 3 healthy runs that recover it, for 90 minutes
-    const { env, sent, deliver, sweep } = await quietAfterFlapping();
-    await sweep('2026-10-09T20:40:00Z');
-    const failedAt = Date.parse('2026-10-10T02:00:00Z');
-    const back = failedAt + 2 * 3_600_000;
-    env.downUntil = back;
-    await deliver('invoice-sync', failedAt, 1);
-    for (const minutes of [10, 20, 30]) await deliver('invoice-sync', failedAt + minutes * 60_000, 0);
+    const { sent, sweep, failedAt, back } = await failureAndRecoveryDuringOutage(2 * 3_600_000);
 
     // Act: a sweep every 5 minutes, until 3 hours after SNS is back
     for (let t = failedAt + 35 * 60_000; t <= back + 3 * 3_600_000; t += 5 * 60_000) await sweep(new Date(t).toISOString());
@@ -156,13 +165,7 @@ describe('the sweep Lambda and notices whose send failed', () => {
   it('drops a recovery notice held for its failure\'s retry once a newer run of the subject fails: the last message is never a recovery while the job is failing', async () => {
     // Prepare: SNS down for 90 minutes from a run's failure, through the 3 healthy runs that recover it; a new run fails right after SNS is back,
     // while the old failure still waits out its retry (until 03:55) and its recovery notice with it
-    const { env, sent, deliver, sweep, alertState } = await quietAfterFlapping();
-    await sweep('2026-10-09T20:40:00Z');
-    const failedAt = Date.parse('2026-10-10T02:00:00Z');
-    const back = failedAt + 90 * 60_000;
-    env.downUntil = back;
-    await deliver('invoice-sync', failedAt, 1);
-    for (const minutes of [10, 20, 30]) await deliver('invoice-sync', failedAt + minutes * 60_000, 0);
+    const { sent, deliver, sweep, alertState, failedAt, back } = await failureAndRecoveryDuringOutage(90 * 60_000);
 
     // Act: a sweep every 5 minutes until 3 hours after SNS is back, the new run failing in the first minute back
     for (let t = failedAt + 35 * 60_000; t <= back + 3 * 3_600_000; t += 5 * 60_000) {
