@@ -741,7 +741,6 @@ function keepLabelledValue(keyword: string, closeQuote: string, separator: strin
   if (/^pwd$/i.test(keyword)) {
     const word = withoutClosers(value.trimEnd());
     // After a `;` a connection string's password, but a working directory's path (sudo's `; PWD=/home/alice ;`).
-    // So in a query string (`?user=bob&pwd=letmein`).
     // So in a query string (`?user=bob&pwd=letmein`) and a form's body (`pwd=hunter22&log=admin`).
     const end = offset + keyword.length + closeQuote.length + separator.length + openQuote.length + scheme.length + value.length;
     if (/;[ \t]*$/.test(text.slice(Math.max(0, offset - 9), offset)) || text[offset - 1] === '?' || text[offset - 1] === '&' || formFieldAt(text, end)) return UNMISTAKABLE_PATH.test(word);
