@@ -1322,7 +1322,7 @@ function triggersIn(text: string): Set<string> | undefined {
   // Both URL triggers begin with `:`, which most values (ids, names, types) lack: one scan rules both out.
   const colon = text.includes(':');
   const url = colon && (text.includes(URL_TRIGGER) || text.includes(ESCAPED_URL_TRIGGER));
-  // `@` too (a scheme-less `user:password@host`): only text with a colon, and only a `:` just before an `@`'s password.
+  // `@` too (a scheme-less `user:password@host`): only text with a colon, and only one holding such a `user:password@host` (hasUserInfoShape).
   const userInfo = colon && hasUserInfoShape(text);
   if (!url && !userInfo && !ANY_TRIGGER.test(text)) return undefined;
   const found = new Set<string>();
