@@ -47,17 +47,23 @@ const boundedId = z
  * no id for sure: the JSON line reader gives its text as the line wrote it when it can
  * (`parse/json-event.ts`); else it is read as `unreadableNumberId`, never rejected.
  */
-const numberedId = z.preprocess(
-  (value) => (typeof value !== 'number' || !Number.isFinite(value) ? value : Number.isSafeInteger(value) ? String(value) : unreadableNumberId(value)),
-  boundedId,
-);
+const numberedId = z.preprocess(idOfNumber, boundedId);
+
+/**
+ * A value as `numberedId` reads it (the schema and `parse/fast-validate.ts` alike): a finite number as
+ * an id, a whole one its decimal text, any other `unreadableNumberId`; any other value as it is.
+ */
+export function idOfNumber(value: unknown): unknown {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return value;
+  return Number.isSafeInteger(value) ? String(value) : unreadableNumberId(value);
+}
 
 /**
  * An id logged as a number that cannot be read exactly and whose text as logged is not known: named
  * as JavaScript reads it, with a note no registered id can hold (ids have no spaces), so a bypass
  * under it is judged under an unknown exception rather than its line rejected.
  */
-export function unreadableNumberId(value: number): string {
+function unreadableNumberId(value: number): string {
   return `${value} (a number that cannot be read exactly)`;
 }
 /** A required identifier: non-empty and bounded. */

@@ -1,4 +1,4 @@
-import { identifierFits, type InstrumentedType, unreadableNumberId } from '../events.ts';
+import { identifierFits, idOfNumber, type InstrumentedType } from '../events.ts';
 import { isPlainObject } from '../own-property.ts';
 import { parseTime, TIME_LIMIT_MS } from '../parse-time.ts';
 import { MAX_COST_USD, MAX_DURATION_MS, MAX_TOKENS } from '../quantity-limits.ts';
@@ -35,7 +35,7 @@ const nonEmpty: Check = (v) => typeof v === 'string' && v.length >= 1;
 const boundedId: Check = (v) => typeof v === 'string' && identifierFits(v);
 /** `numberedId`: an identifier, or a number: a whole one read as its decimal text, any other as unreadable. */
 const numberedId: Check = (v) => boundedId(v) || (typeof v === 'number' && Number.isFinite(v));
-const decimalText: Copy = (v) => (typeof v !== 'number' ? v : Number.isSafeInteger(v) ? String(v) : unreadableNumberId(v));
+const decimalText: Copy = idOfNumber;
 const identifier: Check = (v) => typeof v === 'string' && v.length >= 1 && identifierFits(v);
 /** `trimmedIdentifier`: the identifier without the spaces around it; one left blank is unsure (zod words why). */
 const trimmed: Copy = (v) => {
