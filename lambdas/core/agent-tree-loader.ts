@@ -1,6 +1,6 @@
 import type { StateStore, Versioned } from '../ports.ts';
 import { agentRunKey, type AgentRunState, earlierRun, runIdOfInstance } from './agent-run.ts';
-import { buildTreeSnapshot, concurrentView, cycleRootOf, instanceSnapshot, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
+import { buildTreeSnapshot, concurrentView, cycleRootOf, isPassThrough, MAX_TREE_DEPTH, standsAlone, type TreePhase, type TreeSnapshot } from './agent-tree.ts';
 import type { AuditEvent, EventBody } from './events.ts';
 
 /**
@@ -189,7 +189,7 @@ export async function deriveAgentTrees(runIds: readonly string[], store: StateSt
   }
   for (const id of [...roots].sort()) {
     const root = cache.runs.get(id) as AgentRunState;
-    const tree = root.ended_at !== undefined ? instanceSnapshot(id, cache.runs) : undefined;
+    const tree = root.ended_at !== undefined ? buildTreeSnapshot(id, cache.runs) : undefined;
     if (tree) takenBack.push(...takenBackEvents(tree, cache.runs));
     if (tree && tree.phase === 'ended' && !tree.tentative) events.push(treeEvent(tree));
     else if (touched.has(id) || tree !== undefined) events.push(treeEvent(openMarker(root, tree)));

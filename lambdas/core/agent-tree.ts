@@ -239,16 +239,6 @@ export function buildTreeSnapshot(rootId: string, runs: ReadonlyMap<string, Agen
 }
 
 /**
- * The tree of one run of a root's id, named by the key it is judged under (`runKeyOf`): its
- * current run, or an earlier one (`AgentRunState.previous`: a run id started again after its run ended).
- */
-export function instanceSnapshot(rootId: string, runs: ReadonlyMap<string, AgentRunState | undefined>, earlier?: number, phase?: TreePhase): TreeSnapshot | undefined {
-  const run = runs.get(rootId);
-  if (earlier === undefined || run?.previous?.[earlier] === undefined) return buildTreeSnapshot(rootId, runs, phase);
-  return buildTreeSnapshot(rootId, new Map(runs).set(rootId, earlierRun(run, earlier)), phase);
-}
-
-/**
  * The runs of a child's id that ran under `parent`: the child's aggregate, or, when its id was
  * started again (`previous`), every one of its runs that names this parent and started while the
  * parent ran, oldest first (a sub-agent id called twice by its root, used again under another
