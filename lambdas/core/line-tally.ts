@@ -1,10 +1,9 @@
 import type { LineCounts } from '../ports.ts';
 import type { AuditEvent } from './events.ts';
-import { isoTime } from './findings.ts';
 import type { ParseOutcome } from './parse/index.ts';
 import { NO_FUNCTION_NAME } from './parse/lambda-platform.ts';
 import { MAX_AHEAD_OF_RECORD_MS } from './parse/local-time.ts';
-import { parseTime } from './parse-time.ts';
+import { parseTime, utcMonth } from './parse-time.ts';
 
 export interface Rejection {
   /** `file:line` or `logGroup[stream]#index`: where the user finds the line. */
@@ -127,7 +126,7 @@ export class LineTally {
   private keep(where: string, reason: string, at: number | undefined): void {
     this.counts.rejected++;
     if (at !== undefined) {
-      const month = isoTime(at).slice(0, 7);
+      const month = utcMonth(at);
       this.rejectedByMonth.set(month, (this.rejectedByMonth.get(month) ?? 0) + 1);
     }
     if (this.rejections.length < MAX_KEPT_REJECTIONS) {
