@@ -29,7 +29,7 @@ export function evidenceWasCut(finding: Finding): boolean {
  * midnight on the 1st, is in the report of the month it judged. A rolling window that ends after
  * midnight on the 1st counts in the month it ends in, whenever its requests were: the report made
  * at 06:00 on the 1st cannot hold a window ending later, so counting it earlier would lose it;
- * its card says where its window began (`windowBeganBeforeNote`).
+ * its card says where its window began (`windowBeganBeforeNotes`).
  */
 export function happenedAt(finding: Finding): number {
   const at = Date.parse(finding.ts);
