@@ -172,7 +172,7 @@ const JOB_SWEEP_GAP_MS = 7 * 24 * 60 * 60_000;
  * at 02:59:59.99 takes the error type of its REPORT at 03:00:00.03): that line and those after it go
  * to the next slice, so that the findings never depend on where the batches are cut.
  */
-export function logTimeSlices(events: readonly AuditEvent[], everyMs: number): AuditEvent[][] {
+function logTimeSlices(events: readonly AuditEvent[], everyMs: number): AuditEvent[][] {
   const slices: AuditEvent[][] = [];
   let from = 0;
   let until = Number.NEGATIVE_INFINITY;

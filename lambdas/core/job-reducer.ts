@@ -247,7 +247,7 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
 }
 
 /** How long after its CMD line Debian cron's exit status line may end a run, at least (`cronFailureWindow`). */
-export const CRON_FAILURE_WINDOW_MS = 24 * 60 * MINUTE_MS;
+const CRON_FAILURE_WINDOW_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * How far past a job's CMD line its start judges runs healthy (`healthyRunsBefore`): cron starts a job
@@ -261,7 +261,7 @@ const CRON_START_JUDGES_AHEAD_MS = MINUTE_MS;
  * `max_runtime_minutes` when longer than CRON_FAILURE_WINDOW_MS, else that window. A run that
  * overran a short max runtime still fails: reusing its pid on the host takes tens of thousands of forks.
  */
-export function cronFailureWindow(job: string, config: Config): number {
+function cronFailureWindow(job: string, config: Config): number {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
   return Math.max(configured !== undefined ? configured * MINUTE_MS : 0, CRON_FAILURE_WINDOW_MS);
 }
@@ -1248,7 +1248,7 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
  * log no end, its open runs whose cron failure window is over by now, healthy for the alert policy
  * (`healthyRunsBefore`), as a later start would find them. The state changes only when some are.
  */
-export function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
+function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
   const judged = judgeAbsence(state, subject, ctx);
   const from = judged.state.healthyBefore;
   if (judged.state.endsLogged || from === undefined) return judged;
