@@ -37,13 +37,18 @@ const LATIN_LETTERS: Readonly<Record<string, string>> = { ß: 'ss', ẞ: 'SS', �
 const LATIN_LETTER = new RegExp(`[${Object.keys(LATIN_LETTERS).join('')}]`, 'g');
 const NOT_PRINTABLE_ASCII = /[^\x20-\x7e]/;
 
+/** C0 controls and DEL (line breaks, tabs) as one space each run: a title, a Subject and a notice keep to one line. */
+export function controlsAsSpaces(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
+
 /**
  * Text as near as printable ASCII can write it: compatibility forms taken apart (NFKD: 'é' is 'e'
  * and a mark, 'Ａ' is 'A', '…' is '...'), the marks dropped, and ß, æ, ø, ł… written in letters;
  * controls become spaces. What is left (CJK, emoji) is not printable ASCII.
  */
 function foldToAscii(text: string): string {
-  const spaced = text.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  const spaced = controlsAsSpaces(text);
   if (!NOT_PRINTABLE_ASCII.test(spaced)) return spaced;
   return spaced.normalize('NFKD').replace(/\p{M}+/gu, '').replace(LATIN_LETTER, (c) => LATIN_LETTERS[c]);
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import { DETECTOR_META } from '../detectors/index.ts';
 import type { DetectorId } from '../detectors/ids.ts';
-import { alertBody, fitLine, fitSubject } from './alert-format.ts';
+import { alertBody, controlsAsSpaces, fitLine, fitSubject } from './alert-format.ts';
 import type { AlertKind, PlannedAlert } from './alert-policy.ts';
 import { type Finding, isoTime, type Severity, type SubjectKind } from './findings.ts';
 import { escapeControls } from './terminal-text.ts';
@@ -35,7 +35,7 @@ export const ALERT_DATA_VERSION = 1;
 
 /** Text on one line: C0 controls and DEL (line breaks, tabs) as spaces, the other controls shown escaped (`escapeControls`: `\u202e`, `\x9b`), spaces collapsed. */
 function clean(text: string): string {
-  return escapeControls(text.replace(/[\u0000-\u001f\u007f]+/g, ' ')).replace(/\s+/g, ' ').trim();
+  return escapeControls(controlsAsSpaces(text)).replace(/\s+/g, ' ').trim();
 }
 
 /**
@@ -44,7 +44,7 @@ function clean(text: string): string {
  * escaped, so it cannot reorder the SMS or a chat message (`… \u202edeen noitca on ,KO`).
  */
 export function fitTitle(head: string, name: string, tail = ''): string {
-  return fitLine(head.replace(/[\u0000-\u001f\u007f]+/g, ' '), clean(name), clean(tail), '…');
+  return fitLine(controlsAsSpaces(head), clean(name), clean(tail), '…');
 }
 
 /** A message's title and its SNS Subject, both shortened at the name. */
