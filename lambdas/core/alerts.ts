@@ -150,7 +150,10 @@ export async function deliverAlerts(
     if (!failure.gave_up) {
       // Its subject's recovery notice waits for it (`findingRetryAt`).
       const finding = candidates.get(key)?.finding;
-      if (finding) outcomeOf(alertStateKey(finding.subject_kind, finding.subject)).findingRetryAt = Math.max(failure.retry_at, outcomeOf(alertStateKey(finding.subject_kind, finding.subject)).findingRetryAt ?? 0);
+      if (finding) {
+        const outcome = outcomeOf(alertStateKey(finding.subject_kind, finding.subject));
+        outcome.findingRetryAt = Math.max(failure.retry_at, outcome.findingRetryAt ?? 0);
+      }
       return error;
     }
     abandoned++;
