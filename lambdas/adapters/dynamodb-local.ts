@@ -71,7 +71,7 @@ export async function startDynamoDbLocal(options: { dbPath?: string; port?: numb
       process.removeListener('exit', stopOnExit);
       if (child.exitCode === null) {
         child.kill('SIGTERM');
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+        await Promise.race([exited, sleep(3000)]);
         if (child.exitCode === null) child.kill('SIGKILL');
       }
     },
