@@ -69,7 +69,7 @@ export function normaliseHost(field: string): string {
 /**
  * The instant of a syslog date, a local wall time without year or zone. Its year: the latest of the
  * reference's year, the year after and the year before that puts the date at most 14 h 15 min after the
- * reference (`MAX_LOCAL_AHEAD_MS`: a local clock runs up to 14 h 15 min ahead of UTC, so a host east of UTC
+ * reference (`MAX_LOCAL_AHEAD_MS`: a zone runs up to 14 h ahead of UTC, and 15 min more is a clock a little fast, so a host east of UTC
  * writes `Jan 1` while the reference is still Dec 31; a date further on is a year back, so a file of
  * the past year that begins on tomorrow's date reads its first line a year back, as its later ones); undefined when the day does not exist in the years tried. Its
  * zone: the one its gap to the record's time shows, when there is a record time (a New York host's
