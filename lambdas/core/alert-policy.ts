@@ -761,9 +761,13 @@ function flappingOver(health: SubjectHealth, at: number, switched: boolean, opti
   return !switched && settledBy(at - health.since, health.status, health.transitions, health.settledAt, options.cooldownMs);
 }
 
-/** The health once flapping settled at `at`: no longer flapping, and only switches after `at` can start it again. */
+/**
+ * The health once flapping settled at `at`: no longer flapping, and only switches after `at` can start it
+ * again. The latest failure is kept: a healthy run older than it, judged later, must not end the failure.
+ */
 function settledHealth(health: SubjectHealth, at: number): SubjectHealth {
-  return { status: health.status, since: health.since, healthyRuns: health.healthyRuns, transitions: health.transitions, settledAt: at };
+  const { status, since, lastFailedAt, healthyRuns, transitions } = health;
+  return { status, since, ...(lastFailedAt !== undefined ? { lastFailedAt } : {}), healthyRuns, transitions, settledAt: at };
 }
 
 /**

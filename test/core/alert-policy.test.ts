@@ -398,6 +398,19 @@ describe('alert policy: flapping', () => {
     expect(log.at(-1)).toEqual(['sent finding run-failed high (3 held since 00:00)']);
     expect(state?.health?.flapping).toBeUndefined();
   });
+
+  it('keeps the latest failure when flapping settles, so a late healthy run older than it does not turn the job healthy', () => {
+    // Prepare: 12 alternating hours (the last switch a failure at hour 12), failures every hour to hour 18 (settled by that run),
+    // then at hour 21 a healthy run judged late that started at 17:30, before the failure of hour 18.
+    const failing: Step[] = Array.from({ length: 7 }, (_, i) => ({ at: (12 + i) * 60, runs: ['fail'] as const, findings: ['run-failed'] as DetectorId[] }));
+    const steps: Step[] = [...alternating(12), ...failing, { at: 21 * 60, runsAt: 17 * 60 + 30, runs: ['ok'] }];
+    // Act
+    const { log, state } = simulate(steps);
+    // Assess: flapping ended, the job is still failing since hour 12, and no recovery was sent.
+    expect(log.flat().filter((m) => m.startsWith('sent recovery'))).toEqual([]);
+    expect(state?.health).toMatchObject({ status: 'failing', since: T0 + 12 * HOUR - 1, lastFailedAt: T0 + 18 * HOUR - 1 });
+    expect(state?.health?.flapping).toBeUndefined();
+  });
 });
 
 describe('alert policy: recovery notices', () => {
