@@ -11,7 +11,7 @@ import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
 import type { ReduceContext, Reduction, SubjectReducer } from './pipeline.ts';
 import { earlyAllowance, onTimeWithinMs } from '../detectors/missed-run.ts';
-import { monthStart } from './route-reducer.ts';
+import { monthStart, SWEEP_MARGIN_MS } from './route-reducer.ts';
 import { endedUnfinished, keyNamesRun, runUnfinishedDetector, unfinishedRunKey } from '../detectors/run-unfinished.ts';
 import { distinctStartMinutes, expectedStarts, type InferredSchedule, inferSchedule, learnsSchedule, type StartsSeen } from './schedule.ts';
 import { median, medianOfSorted, partitionPoint, removeWhere, sortedCopy, sortsBefore } from './stats.ts';
@@ -251,7 +251,7 @@ const CRON_FAILURE_WINDOW_MS = 24 * 60 * MINUTE_MS;
 
 /**
  * How far past a job's CMD line its start judges runs healthy (`healthyRunsBefore`): cron starts a job
- * at the same second each time, so the run of exactly its failure window before, whose window ends
+ * at the same second each time, so the run of exactly its healthy window before, whose window ends
  * with this start, is judged here rather than left to the sweep (a state write per run otherwise).
  */
 const CRON_START_JUDGES_AHEAD_MS = MINUTE_MS;
@@ -267,6 +267,17 @@ function cronFailureWindow(job: string, config: Config): number {
 }
 
 /**
+ * How long after its CMD line a run of `job` with no failure read is healthy (`healthyRunsBefore`):
+ * its `max_runtime_minutes` when configured (the run has ended by then, and with it its exit status
+ * line), else CRON_FAILURE_WINDOW_MS (its duration is not known: a run that succeeds logs no end).
+ * A run that overruns that runtime and then fails is still failed (`cronFailureWindow`), after it.
+ */
+function cronHealthyAfter(job: string, config: Config): number {
+  const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
+  return configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS;
+}
+
+/**
  * Whether Debian cron's exit status line at `failedAt` can be the end of the run of `job` whose CMD
  * line came at `startedAt`: within its `cronFailureWindow`. An older CMD line's pid has been reused
  * (its own process ended long ago; the later one's CMD line was lost).
@@ -278,7 +289,7 @@ export function cronFailureCanEnd(job: string, startedAt: number, failedAt: numb
 /**
  * The runs of a job whose runs log no end that a line of it at `at` shows healthy to the alert
  * policy: those still open (a failure line read for one would have closed it) that started before
- * `before`, its cron failure window before `at` (`cronFailureWindow`), so their failure can no longer
+ * `before`, its healthy window before `at` (`cronHealthyAfter`), so their failure can no longer
  * come, and at or after `judgedBefore`, where the last judgement stopped.
  */
 function healthyRunsBefore(open: readonly OpenRun[], judgedBefore: number, before: number): OpenRun[] {
@@ -1245,14 +1256,15 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
 
 /**
  * The sweep's judgement of one job at `now`: its absence (`judgeAbsence`), and, for a job whose runs
- * log no end, its open runs whose cron failure window is over by now, healthy for the alert policy
- * (`healthyRunsBefore`), as a later start would find them. The state changes only when some are.
+ * log no end, its open runs whose healthy window is over by now, healthy for the alert policy
+ * (`healthyRunsBefore`), as a later start would find them: by the clock less SWEEP_MARGIN_MS, as a
+ * failure line may still be on its way. The state changes only when some are.
  */
 function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
   const judged = judgeAbsence(state, subject, ctx);
   const from = judged.state.healthyBefore;
   if (judged.state.endsLogged || from === undefined) return judged;
-  const healthy = healthyRunsBefore(judged.state.open, from, ctx.clock.now() - cronFailureWindow(subject, ctx.config));
+  const healthy = healthyRunsBefore(judged.state.open, from, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config));
   if (healthy.length === 0) return judged;
   const outcomes = healthy.map((r) => healthyOutcome(subject, r));
   const judgedBefore = healthy.reduce((latest, r) => Math.max(latest, r.at + 1), from);
@@ -1587,12 +1599,12 @@ export const jobReducer: SubjectReducer<JobState> = {
           remember(token, event.at);
         }
         // A run of a job whose runs log no end is healthy for the alert policy once a later start of
-        // the job comes past its cron failure window (less a minute) with no failure of it read (not a run record:
+        // the job comes past its healthy window (less a minute, `cronHealthyAfter`) with no failure of it read (not a run record:
         // its runs are its starts), at its own start: the policy passes over one older than the latest
         // switch of the job's health. A run still going at the next start may fail long after it.
         let healthyBefore: number | undefined;
         if (!state.endsLogged && CRON_LINE_FORMATS.has(event.format) && (body as { pid?: number }).pid !== undefined) {
-          const before = event.at - cronFailureWindow(subject, ctx.config) + CRON_START_JUDGES_AHEAD_MS;
+          const before = event.at - cronHealthyAfter(subject, ctx.config) + CRON_START_JUDGES_AHEAD_MS;
           if (state.healthyBefore === undefined || before > state.healthyBefore) {
             healthyBefore = before;
             if (state.healthyBefore !== undefined) {

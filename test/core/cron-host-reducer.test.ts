@@ -364,4 +364,23 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     expect(messages.map((m) => `${m.kind} ${m.severity}`)).toEqual(['finding high', 'finding high', 'finding high', 'recovery high']);
     expect(messages.map((m) => m.findings[0]?.ts.slice(0, 10))).toEqual(['2026-10-05', '2026-10-07', '2026-10-09', undefined]);
   });
+
+  it('takes a run of a job with max_runtime_minutes as healthy once that runtime is over: the recovery notice comes within the hour, not a day late', async () => {
+    // Prepare: hourly runs of a job that may run 10 minutes; the first fails, the next three succeed (CMD lines only), one delivery an hour.
+    const config = { ...DEFAULT_CONFIG, jobs: { [job]: { max_runtime_minutes: 10 } } };
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) };
+    for (let h = 0; h < 4; h++) {
+      const at = T0 + h * 60 * MINUTE;
+      const pid = 20000 + h * 100;
+      const clock = { now: () => at + 10_000 };
+      const result = await processBatch(h === 0 ? [cmd(at, job, pid), failed(at + 2000, pid - 1, pid, 2)] : [cmd(at, job, pid)], REDUCERS, store, { config, clock });
+      await deliverAlerts(result.findings, store, sink, clock, { config, records: result.records, drainLimit: 0 });
+    }
+    // Act: the sweep 30 minutes after the 4th run's CMD line (its 10 minutes, and the sweep's 15 minutes for lines on their way, are over).
+    await runSweep({ store, sink, config, clock: { now: () => T0 + 3 * 60 * MINUTE + 30 * MINUTE } });
+    // Assess: the failure, then the recovery notice from that sweep, which found the 4th run the 3rd healthy one.
+    expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
+  });
 });
