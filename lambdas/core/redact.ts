@@ -940,11 +940,12 @@ const CHPASSWD_HERE_STRING = /(\bchpasswd[ \t]*<<<[ \t]*(["']?)[\w.-]{1,64}:)([^
  * A password set in SQL, as MySQL's general log and Postgres' `log_statement` show the statement: MySQL's
  * `IDENTIFIED BY '…'` (also `IDENTIFIED WITH plugin BY '…'`) and `SET PASSWORD FOR … = '…'` or `= PASSWORD('…')`,
  * and `PASSWORD '…'` or `PASSWORD('…')` in a statement on a role or user (SQL_ROLE_OR_USER: Postgres' `ALTER ROLE bob
- * WITH PASSWORD '…'`, `CREATE USER app ENCRYPTED PASSWORD '…'`). The string, quoted in `'` or `"` (a doubled quote or
- * a `\` escape inside it), goes; its quotes stay. Anchored on `IDENTIFIED`, `SET PASSWORD` and `PASSWORD`.
+ * WITH PASSWORD '…'`, `CREATE USER app ENCRYPTED PASSWORD '…'`, also Postgres' escape string `PASSWORD E'it\'s'`). The string,
+ * quoted in `'` or `"` (a doubled quote or a `\` escape inside it), goes; its quotes (and an `E`) stay. Anchored on
+ * `IDENTIFIED`, `SET PASSWORD` and `PASSWORD`.
  */
 const SQL_PASSWORD =
-  /\b(IDENTIFIED(?:[ \t]+WITH[ \t]+[^\s;]{1,64})?[ \t]+BY(?:[ \t]+PASSWORD)?[ \t]+|SET[ \t]+PASSWORD\b[^=;\r\n]{0,256}=[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?|PASSWORD(?:[ \t]*\([ \t]*|[ \t]+))(['"])((?:(?!\2)[^\\\r\n]|\2\2|\\[^\r\n]){1,256})\2/gi;
+  /\b(IDENTIFIED(?:[ \t]+WITH[ \t]+[^\s;]{1,64})?[ \t]+BY(?:[ \t]+PASSWORD)?[ \t]+|SET[ \t]+PASSWORD\b[^=;\r\n]{0,256}=[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?|PASSWORD(?:[ \t]*\([ \t]*|[ \t]+)(?:E(?='))?)(['"])((?:(?!\2)[^\\\r\n]|\2\2|\\[^\r\n]){1,256})\2/gi;
 /**
  * Oracle's unquoted password after `IDENTIFIED BY` (`ALTER USER scott IDENTIFIED BY tiger;`, `alter user system identified
  * by Manager123 account unlock`), as sqlplus spools echo it: a word up to a space, `;` or quote, not `PASSWORD` or `VALUES`

@@ -1068,6 +1068,16 @@ describe('the built-in rules', () => {
     expect(quiet.map((text) => BUILTIN_REDACTOR.redactText(text))).toEqual(quiet);
   });
 
+  it("redacts Postgres' escape-string password (PASSWORD E'…', also holding \\')", () => {
+    // Prepare: log_statement lines setting a password as an escape string; one with an escaped quote inside
+    const statements = ["LOG:  statement: ALTER ROLE bob WITH PASSWORD E'Hunter2024'", "CREATE USER app PASSWORD E'it\\'s S3cret'", "ALTER ROLE bob password e'a\\\\b\\'c'"];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the whole string goes, over its escapes; the `E` and the quotes stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([`LOG:  statement: ALTER ROLE bob WITH PASSWORD E'${S}'`, `CREATE USER app PASSWORD E'${S}'`, `ALTER ROLE bob password e'${S}'`]);
+  });
+
   it('redacts a password on the command lines of Oracle, mongo, LDAP and Samba clients and one piped into sudo -S', () => {
     // Prepare: each client's password argument; the same commands and options giving none
     const commands = [
