@@ -275,13 +275,17 @@ interface DaysOfWeek {
 
 /** A day-of-week field for these weekdays: `*` for all seven, else ranges (`1-5`, `0,2-4`). */
 function weekdayField(weekdays: ReadonlySet<number>): string {
-  if (weekdays.size === 7) return '*';
-  const days = [...weekdays].sort((a, b) => a - b);
+  return weekdays.size === 7 ? '*' : rangesField(weekdays);
+}
+
+/** A cron field naming these values as ranges of consecutive ones (`1-5`, `0-2,4-23`). */
+function rangesField(values: Iterable<number>): string {
+  const sorted = [...values].sort((a, b) => a - b);
   const ranges: string[] = [];
-  for (let i = 0; i < days.length; i++) {
+  for (let i = 0; i < sorted.length; i++) {
     let j = i;
-    while (j + 1 < days.length && days[j + 1] === days[j] + 1) j++;
-    ranges.push(j > i ? `${days[i]}-${days[j]}` : `${days[i]}`);
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    ranges.push(j > i ? `${sorted[i]}-${sorted[j]}` : `${sorted[i]}`);
     i = j;
   }
   return ranges.join(',');
@@ -429,9 +433,10 @@ export function inferSchedule(startTimes: readonly number[], startsFromEnd: read
   const learned = learnSchedule(periodic, startsFromEnd, hostZone);
   if (!learned.cron) return learned;
   const fit = fitOfCron(learned.period_ms, learned.cron, learned.timezone, periodic.starts, startsFromEnd, seen);
-  if (!fit) return learned;
   // A job run in a window of hours (and weekdays) has one long gap a day, an outlier of the median: the window, when it fits.
-  const window = learned.timezone ? undefined : learnWindow(learned, learned.cron, periodic.starts, startsFromEnd, seen);
+  // One that fits may still leave out an hour every day (an hourly job never run at 03:00), whose run the cron would report missed each day.
+  const window = learned.timezone === undefined || learned.timezone === hostZone ? learnWindow(learned, learned.cron, periodic.starts, startsFromEnd, seen, hostZone) : undefined;
+  if (!fit) return window?.cron ? window : learned;
   if (window) return window;
   const { period_ms, period, regularity, samples } = learned;
   return { period_ms, period, regularity, samples, unfit: { cron: learned.cron, ...(learned.timezone ? { timezone: learned.timezone } : {}), ...fit } };
@@ -507,11 +512,18 @@ const WINDOW_STRAY_SHARE = 0.2;
  * when none does and it moved once, no cron but `movedAnHour` (either UTC window would report the
  * other's runs missed). Undefined when no window fits them.
  */
-function learnWindow(learned: InferredSchedule, cron: string, starts: readonly number[], startsFromEnd: readonly number[], seen: StartsSeen | undefined): InferredSchedule | undefined {
+function learnWindow(learned: InferredSchedule, cron: string, starts: readonly number[], startsFromEnd: readonly number[], seen: StartsSeen | undefined, hostZone?: string): InferredSchedule | undefined {
   const period = learned.period_ms;
   if (period >= DAY) return undefined;
   const fits = (window: string | undefined, zone?: string): window is string => window !== undefined && !fitOfCron(period, window, zone, starts, startsFromEnd, seen);
-  const firstOfDay = starts.filter((t, i) => i === 0 || Math.floor(t / DAY) !== Math.floor(starts[i - 1] / DAY));
+  if (hostZone !== undefined && hostZone !== 'UTC') {
+    const window = windowCron(period, cron, starts.map((t) => wallTime(hostZone, t)));
+    if (fits(window, hostZone)) return { ...learned, cron: window, timezone: hostZone };
+  }
+  // Days split at the hour with fewest runs: a window that crosses UTC midnight (09:00-17:00 in Sydney) has its first run of the day after its daily gap.
+  const dayStart = quietestHour(starts) * HOUR;
+  const dayOf = (t: number) => Math.floor((t - dayStart) / DAY);
+  const firstOfDay = starts.filter((t, i) => i === 0 || dayOf(t) !== dayOf(starts[i - 1]));
   const shift = hourShift(DAY, firstOfDay, DAY * 0.1);
   const zones = shift ? zonesKeepingWallTime(shift) : [];
   if (shift && zones.length > 0) {
@@ -524,6 +536,13 @@ function learnWindow(learned: InferredSchedule, cron: string, starts: readonly n
   if (shift?.clean) return { period_ms: period, period: learned.period, regularity: learned.regularity, samples: learned.samples, movedAnHour: movedAnHourOf(shift, windowCron(period, cron, starts.filter((t) => t >= shift.firstMoved))) };
   const window = windowCron(period, cron, starts);
   return fits(window) ? { ...learned, cron: window } : undefined;
+}
+
+/** The UTC hour of the day the fewest of the starts come in (the earliest of those): where a window's daily gap is. */
+function quietestHour(starts: readonly number[]): number {
+  const perHour = new Array<number>(24).fill(0);
+  for (const t of starts) perHour[new Date(t).getUTCHours()]++;
+  return perHour.indexOf(Math.min(...perHour));
 }
 
 /**
@@ -553,7 +572,7 @@ function windowCron(period: number, cron: string, starts: readonly number[]): st
   const hours = [...daysOfHour.keys()].filter(onMostDays).sort((a, b) => a - b);
   if (hours.length === 0 || hours.length * step >= 24) return undefined;
   const evenly = hours.every((h, i) => i === 0 || h - hours[i - 1] === step);
-  const hourField = hours.length === 1 ? `${hours[0]}` : evenly ? `${hours[0]}-${hours[hours.length - 1]}${step > 1 ? `/${step}` : ''}` : hours.join(',');
+  const hourField = hours.length === 1 ? `${hours[0]}` : evenly ? `${hours[0]}-${hours[hours.length - 1]}${step > 1 ? `/${step}` : ''}` : step === 1 ? rangesField(hours) : hours.join(',');
   const days = daysOfWeek(slots.filter((t) => onMostDays(new Date(t).getUTCHours())).map((t) => Math.floor(t / DAY) * DAY));
   return [fields[0], hourField, fields[2], fields[3], days.field].join(' ');
 }

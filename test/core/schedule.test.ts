@@ -627,6 +627,40 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(learned!.unfit!.expected).toBeGreaterThan(2 * learned!.unfit!.seen);
   });
 
+  it('learns a window that crosses UTC midnight in its zone, DST-correct: hourly 09:00-17:00 in Australia/Sydney across its October change, guessed or given (--timezone)', () => {
+    // Prepare: 09:00-17:00 Sydney time from 20 September to 9 October 2026 (22:00-06:00Z after the change on 4 October, 23:00-07:00Z before)
+    const sydney = expectedStarts('0 9-17 * * *', 'Australia/Sydney', Date.parse('2026-09-19T12:00:00Z'), Date.parse('2026-10-09T12:00:00Z')).map((t) => t + 20_000);
+    // Act
+    const guessed = inferSchedule(sydney);
+    const given = inferSchedule(sydney, [], undefined, 'Australia/Sydney');
+    // Assess: the window in Sydney's wall time, under which every run is on time and none is missed
+    expect(guessed).toMatchObject({ period: 'every 1 h', cron: '0 9-17 * * *', timezone: 'Australia/Sydney', clockChange: { on: '2026-10-04' } });
+    expect(given).toMatchObject({ period: 'every 1 h', cron: '0 9-17 * * *', timezone: 'Australia/Sydney' });
+    expect(given).not.toHaveProperty('clockChange');
+    for (const learned of [guessed, given]) {
+      expect(unmatchedExpected(expectedStarts(learned!.cron!, learned!.timezone, sydney[0] - 3 * MIN, sydney[sydney.length - 1]), [], sydney, 2 * MIN, 15 * MIN)).toEqual([]);
+    }
+  });
+
+  it('learns a window in the zone given (--timezone) when no clock change is seen: hourly 09:00-17:00 in Australia/Sydney in its winter', () => {
+    // Prepare: 09:00-17:00 Sydney time for two weeks of July (23:00-07:00Z)
+    const sydney = expectedStarts('0 9-17 * * *', 'Australia/Sydney', Date.parse('2026-07-01T00:00:00Z'), Date.parse('2026-07-15T00:00:00Z')).map((t) => t + 20_000);
+    // Act
+    const learned = inferSchedule(sydney, [], undefined, 'Australia/Sydney');
+    // Assess
+    expect(learned).toMatchObject({ cron: '0 9-17 * * *', timezone: 'Australia/Sydney' });
+  });
+
+  it('leaves out the hour an hourly job never runs in (03:00), so that no run is reported missed there every day', () => {
+    // Prepare: hourly for ten days, never at 03:00
+    const starts = runsOf('0 0-2,4-23 * * *', 10);
+    // Act
+    const learned = inferSchedule(starts);
+    // Assess
+    expect(learned).toMatchObject({ period: 'every 1 h', cron: '0 0-2,4-23 * * *' });
+    expect(unmatchedExpected(expectedStarts(learned!.cron!, undefined, starts[0] - 3 * MIN, starts[starts.length - 1]), [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
+  });
+
   it('learns no cron when a start seen before the kept ones comes at no time of it (an hourly job whose runs moved by half an hour at Lord Howe\'s clock change)', () => {
     // Prepare: @hourly in Australia/Lord_Howe from 28 September to 11 October 2026 (:30 UTC before 4 October, :00 after); the last 200 starts kept
     const all = runsOf('@hourly', 14, 'Australia/Lord_Howe');
