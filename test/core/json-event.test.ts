@@ -305,15 +305,25 @@ describe('instrumented JSON lines (contract §1a)', () => {
 });
 
 describe("a guard.bypass's exception_id logged as a number that is no safe integer", () => {
-  it('keeps the line, reading the number as the line wrote it, or as unreadable when the text cannot be found once', () => {
-    // Prepare: a number past 2^53 written once; then with the key twice (in a nested object too), so its text is not known for sure
+  it('keeps the line, reading the number as the line wrote it, also beside a nested object of the same key', () => {
+    // Prepare: a number past 2^53 written once; then with the key in a nested object too, which is not the bypass's
     const once = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241354}';
-    const twice = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241354,"meta":{"exception_id":7}}';
+    const nested = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241354,"meta":{"exception_id":7}}';
     // Act
-    const [read, unreadable] = [once, twice].map((line) => parseLine(line, ctx));
+    const [read, beside] = [once, nested].map((line) => parseLine(line, ctx));
     // Assess
     expect(read.kind === 'events' && read.events[0].body).toMatchObject({ exception_id: '1175928471389241354' });
-    expect(unreadable.kind === 'events' && unreadable.events[0].body).toMatchObject({ exception_id: '1175928471389241300 (a number that cannot be read exactly)' });
+    expect(beside.kind === 'events' && beside.events[0].body).toMatchObject({ exception_id: '1175928471389241354', meta: { exception_id: 7 } });
+  });
+  it('reads the number of the top-level exception_id as JSON does, its key written with an escape, not a nested object\'s of the same value', () => {
+    // Prepare: the bypass's own key escaped (`exception\u005fid`) beside a nested `exception_id` whose number a JSON reader rounds to the same value
+    const line = String.raw`{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception\u005fid":1175928471389241354,"details":{"exception_id":1175928471389241360}}`;
+    const lastWins = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241360,"meta":{"exception_id":7},"exception_id":1175928471389241354}';
+    // Act
+    const [escaped, duplicate] = [line, lastWins].map((text) => parseLine(text, ctx));
+    // Assess: the top-level key wins (decoded), and of a key written twice at the top the last, as JSON.parse reads them
+    expect(escaped.kind === 'events' && escaped.events[0].body).toMatchObject({ exception_id: '1175928471389241354', details: { exception_id: 1175928471389241360 } });
+    expect(duplicate.kind === 'events' && duplicate.events[0].body).toMatchObject({ exception_id: '1175928471389241354' });
   });
   it("reads the number as the line wrote it inside Lambda's JSON log format, whose object message is rebuilt as text", () => {
     // Prepare: the bypass logged as the `message` object of a Lambda JSON-format record; re-serialising it rounds the number

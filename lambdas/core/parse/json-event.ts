@@ -71,20 +71,59 @@ export const jsonEventParser: LineParser = {
   },
 };
 
-const EXCEPTION_ID_NUMBER = /"exception_id"\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
+/** A JSON string or an object's or list's bracket: the tokens `exceptionIdText` walks. */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]]/g;
+/** A key's `:` and the number after it, read where the key ends. */
+const COLON_NUMBER = /\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
+const EXCEPTION_ID_KEY = '"exception_id"';
 
 /**
  * A bypass whose `exception_id` is a number that is no safe integer (one past 2^53 that lost its last
- * digits, a fraction) with that id as the line wrote it (`1175928471389241354`, `12.5`), when the line
- * holds the key once and its number is that one; else `raw` as it is (the schema reads the number as
- * unreadable: `unreadableNumberId`). The line is searched only for such a number: the line as
- * written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers are rounded.
+ * digits, a fraction) with that id as the line wrote it (`1175928471389241354`, `12.5`), when the
+ * text of the number JSON read is found (`exceptionIdText`); else `raw` as it is (the schema reads
+ * the number as unreadable: `unreadableNumberId`). The line is searched only for such a number: the
+ * line as written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers are
+ * rounded, from its object's `{`.
  */
 function withExceptionIdAsLogged(raw: Record<string, unknown>, line: string): Record<string, unknown> {
   const id = raw.exception_id;
   if (typeof id !== 'number' || Number.isSafeInteger(id)) return raw;
-  const found = [...line.matchAll(EXCEPTION_ID_NUMBER)];
-  return found.length === 1 && Number(found[0][1]) === id ? { ...raw, exception_id: found[0][1] } : raw;
+  const text = exceptionIdText(line.slice(Math.max(0, line.indexOf('{'))));
+  return text !== undefined && Number(text) === id ? { ...raw, exception_id: text } : raw;
+}
+
+/**
+ * The number's text of the key `exception_id` as JSON.parse reads the object: at its top level (the
+ * shallowest the key is found at: the event's own, also as the `message` object of a Lambda JSON-format
+ * record), its name decoded (`"exception\u005fid"` is the key), the last one when written twice
+ * there; never a nested object's. Undefined when none holds a number.
+ */
+function exceptionIdText(json: string): string | undefined {
+  let depth = 0;
+  let keyDepth = Number.POSITIVE_INFINITY;
+  let text: string | undefined;
+  for (const token of json.matchAll(JSON_TOKEN)) {
+    const [word] = token;
+    if (word === '{' || word === '[') depth += 1;
+    else if (word === '}' || word === ']') depth -= 1;
+    else if (depth <= keyDepth && namesExceptionId(word)) {
+      COLON_NUMBER.lastIndex = token.index + word.length;
+      const number = COLON_NUMBER.exec(json);
+      if (number) [keyDepth, text] = [depth, number[1]];
+    }
+  }
+  return text;
+}
+
+/** Whether a JSON string is `"exception_id"`, also written with escapes (`"exception\u005fid"`). */
+function namesExceptionId(quoted: string): boolean {
+  if (quoted === EXCEPTION_ID_KEY) return true;
+  if (quoted.length <= EXCEPTION_ID_KEY.length || !quoted.includes('\\')) return false;
+  try {
+    return JSON.parse(quoted) === 'exception_id';
+  } catch {
+    return false;
+  }
 }
 
 /**
