@@ -453,6 +453,34 @@ export interface CronRunFailed {
 }
 
 /**
+ * cronie's `(user) CMDOUT (text)`: one line of a job's output, which cronie run with `-s` (or with
+ * `MAILTO=""` and syslog output) logs between the job's `CMD` and `CMDEND` lines, from the same pid
+ * as both. It names no job: the job reducer's `enrich` gathers those of a pid into the `run.end`
+ * that the pid's `CMDEND` makes (`cronieRunEnd`).
+ */
+export interface CronOutputLine {
+  readonly type: 'cron.output';
+  /** None: the line names only the pid of the job's CMD line. */
+  readonly job?: undefined;
+  readonly host?: string;
+  readonly pid?: number;
+  readonly text: string;
+}
+
+/**
+ * cronie's `(user) CMDEND (command)`: the job that the `CMD` line of the same pid started has ended.
+ * It gives no exit status: the `run.end` the job reducer's `enrich` makes of it has an unknown exit
+ * (`exit_code_unknown`).
+ */
+export interface CronRunEnded {
+  readonly type: 'cron.end';
+  /** None: the job is the one the CMD line of the same pid ran (the command is only logged again). */
+  readonly job?: undefined;
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+/**
  * systemd's older `Starting D...`, which names only the unit's description D: the systemd host
  * reducer (systemd-host-reducer.ts) makes it a run start of the unit when the host's log tells
  * which unit D is; else it starts nothing.
@@ -479,6 +507,8 @@ export type EventBody =
   | ErrorLogged
   | OutputDiscarded
   | CronRunFailed
+  | CronOutputLine
+  | CronRunEnded
   | UnitStarting;
 
 /** A parsed event with its resolved time (epoch ms) and where it came from. */

@@ -3,9 +3,10 @@ import { ABSENCE_DETECTORS, DISCARD_DETECTORS, RUN_DETECTORS } from '../detector
 import type { DetectorId } from '../detectors/ids.ts';
 import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, OpenRunView } from '../detectors/types.ts';
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
-import type { AuditEvent, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
+import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
+import { summaryOfLines } from './output-capture.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -230,7 +231,7 @@ const MIN_DEFAULT_RUNTIME_MS = 60 * MINUTE_MS;
  */
 export const DISCARD_WINDOW_MS = 10 * MINUTE_MS;
 const PLATFORM_FORMAT = 'lambda';
-/** cron's CMD lines: run starts that never log an end. */
+/** cron's CMD lines: run starts that log no end (but cronie's `CMDEND`, `cronieRunEnd`). */
 const CRON_FORMAT = 'cron';
 /** The parsers of cron's lines: syslog text and the journal (`cronOutcome`). */
 export const CRON_LINE_FORMATS: ReadonlySet<string> = new Set([CRON_FORMAT, 'journal']);
@@ -244,6 +245,32 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
   const { host, exit_code } = event.body;
   const body: RunEnd & { failures_only: true } = { type: 'run.end', job, run_id: runId, exit_code, ...(host !== undefined ? { host } : {}), failures_only: true };
   return { ...event, body };
+}
+
+/**
+ * The end that cronie's `CMDEND` line gives the run of `job` with id `runId`, which its CMD line
+ * started at `startedAt`: an unknown exit (`exit_code_unknown`, exit code 0 as a run with no failure
+ * known), its duration, and the output its `CMDOUT` lines logged (`output`, none when it logged
+ * none: cronie without `-s` mails the output, so none logged is not an empty output).
+ */
+export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId: string, startedAt: number, output: readonly string[]): AuditEvent<RunEnd> {
+  const { host } = event.body;
+  const body: RunEnd & { exit_code_unknown: true } = {
+    type: 'run.end',
+    job,
+    run_id: runId,
+    exit_code: 0,
+    exit_code_unknown: true,
+    duration_ms: Math.max(0, event.at - startedAt),
+    ...(host !== undefined ? { host } : {}),
+    ...(output.length > 0 ? summaryOfLines(output) : {}),
+  };
+  return { ...event, body };
+}
+
+/** Whether a run.end has an unknown exit (`cronieRunEnd`). */
+function exitUnknown(body: RunEnd): boolean {
+  return (body as { exit_code_unknown?: unknown }).exit_code_unknown === true;
 }
 
 /** How long after its CMD line Debian cron's exit status line may end a run, at least (`cronFailureWindow`). */
@@ -901,12 +928,14 @@ class ProcessedTokens {
  * line without a pid goes to the latest CMD line on its host within 10 minutes before it.
  * Debian cron's exit status line (`cron.failed`) names the pid of its run's CMD line itself: it
  * ends the run of the latest CMD line with that pid on its host before it (`cronFailureEnd`), unless
- * that line is older than its failure window (`cronFailureCanEnd`).
+ * that line is older than its failure window (`cronFailureCanEnd`). cronie's `CMDEND` line ends the
+ * run of the CMD line of its own pid, with the `CMDOUT` lines of that pid as its output (`cronieEndInBatch`).
  */
 function attributeDiscardedOutput(events: readonly AuditEvent[], config: Config): readonly AuditEvent[] {
-  if (!events.some((e) => (e.body.type === 'output.discarded' && e.body.job === undefined) || e.body.type === 'cron.failed')) return events;
+  if (!events.some((e) => (e.body.type === 'output.discarded' && e.body.job === undefined) || e.body.type === 'cron.failed' || e.body.type === 'cron.end')) return events;
   return events.map((event, index) => {
     const body = event.body;
+    if (body.type === 'cron.end') return cronieEndInBatch(events, index, config) ?? event;
     if (body.type === 'cron.failed') {
       for (let i = index - 1; i >= 0; i--) {
         const candidate = events[i].body;
@@ -926,6 +955,27 @@ function attributeDiscardedOutput(events: readonly AuditEvent[], config: Config)
     }
     return event;
   });
+}
+
+/**
+ * The run end that cronie's `CMDEND` line at `index` gives, when the latest CMD line of its host
+ * and pid is in the batch before it, within its failure window (`cronFailureCanEnd`: an older one's
+ * pid was reused): with the `CMDOUT` lines of that pid between them as its output (`cronieRunEnd`).
+ */
+function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: Config): AuditEvent<RunEnd> | undefined {
+  const end = events[index] as AuditEvent<CronRunEnded>;
+  const { host, pid } = end.body;
+  if (pid === undefined) return undefined;
+  const output: string[] = [];
+  for (let i = index - 1; i >= 0; i--) {
+    const candidate = events[i];
+    const body = candidate.body;
+    if (body.type === 'cron.output' && body.host === host && body.pid === pid) output.push((body as CronOutputLine).text);
+    if (body.type !== 'run.start' || !CRON_LINE_FORMATS.has(candidate.format) || body.host !== host || (body as { pid?: number }).pid !== pid) continue;
+    if (!cronFailureCanEnd(body.job, candidate.at, end.at, config)) return undefined;
+    return cronieRunEnd(end, body.job, body.run_id, candidate.at, output.reverse());
+  }
+  return undefined;
 }
 
 /**
@@ -1695,6 +1745,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_lines: end?.output_lines,
         output_head: end?.output_head,
         output_tail: end?.output_tail,
+        ...(end && exitUnknown(end) ? { exit_code_unknown: true } : {}),
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
         ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker, awaitsErrorType(event) ? errorTypeNear(body.run_id, event.at) : undefined)),

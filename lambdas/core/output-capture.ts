@@ -111,6 +111,15 @@ export function utf8Suffix(text: string, limit: number): string {
 }
 
 /**
+ * The `run.end` output fields of lines logged one by one (cronie's CMDOUT lines), each ended by a
+ * newline as the job wrote it: size, line count, and the first and last ≤2 KiB.
+ */
+export function summaryOfLines(lines: readonly string[]): OutputSummary {
+  const whole = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+  return { output_bytes: Buffer.byteLength(whole, 'utf8'), output_lines: lines.length, output_head: utf8Prefix(whole, OUTPUT_EXCERPT_BYTES), output_tail: utf8Suffix(whole, OUTPUT_EXCERPT_BYTES) };
+}
+
+/**
  * Captures a command's output: counts bytes and lines, keeps the head and a ring of the tail.
  * `write` takes the chunks in the order they arrived (stdout and stderr interleaved), so head
  * and tail show them as a terminal or a cron mail would.

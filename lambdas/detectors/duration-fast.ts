@@ -1,7 +1,7 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration, median } from '../core/stats.ts';
 import { resolutionOf, WHOLE_SECOND } from './duration-slow.ts';
-import { endedCleanly, percentBelow } from './output-content.ts';
+import { endedWithoutFailure, percentBelow } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 /** However the factor is configured, a run within 50% of the median is never flagged as fast. */
@@ -26,7 +26,7 @@ export const durationFastDetector: RunDetector = {
     },
   },
   check({ run, baseline, options }) {
-    if (!endedCleanly(run) || run.duration_ms === undefined) return [];
+    if (!endedWithoutFailure(run) || run.duration_ms === undefined) return [];
     const window = baseline.durations.length;
     if (window < options.minHistory) return [];
     const typical = baseline.medianDurationMs ?? median(baseline.durations);

@@ -1,6 +1,6 @@
 import { isoTime } from '../core/findings.ts';
 import { formatDuration, median } from '../core/stats.ts';
-import { endedCleanly } from './output-content.ts';
+import { endedWithoutFailure } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 /** However the factor is configured, a run within 50% of the median is never flagged as slow. */
@@ -25,7 +25,7 @@ export const durationSlowDetector: RunDetector = {
     },
   },
   check({ run, baseline, options }) {
-    if (!endedCleanly(run) || run.duration_ms === undefined) return [];
+    if (!endedWithoutFailure(run) || run.duration_ms === undefined) return [];
     const window = baseline.durations.length;
     if (window < options.minHistory) return [];
     const typical = baseline.medianDurationMs ?? median(baseline.durations);

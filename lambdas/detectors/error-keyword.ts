@@ -1,12 +1,12 @@
 import { isoTime } from '../core/findings.ts';
-import { endedCleanly, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
+import { endedWithoutFailure, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 export const errorKeywordDetector: RunDetector = {
   kind: 'run',
   meta: {
     id: 'error-keyword',
-    description: 'A run exited 0 but its output holds an error marker.',
+    description: 'A run exited 0 (or ended with its exit status not logged) but its output holds an error marker.',
     subjectKind: 'job',
     defaultSeverity: 'high',
     fiveCs: {
@@ -21,7 +21,7 @@ export const errorKeywordDetector: RunDetector = {
     },
   },
   check({ run, options }) {
-    if (!endedCleanly(run) || options.errorKeywords.length === 0) return [];
+    if (!endedWithoutFailure(run) || options.errorKeywords.length === 0) return [];
     const found = firstMarker(run.output_head, run.output_tail, options.errorKeywords);
     if (found === undefined) return [];
     return [
@@ -29,7 +29,7 @@ export const errorKeywordDetector: RunDetector = {
         subject: run.job,
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
-        message: `exited 0 but its output holds the error marker "${found.keyword}": ${found.excerpt}`,
+        message: `${run.exit_code_unknown ? 'ended (its exit status not logged)' : 'exited 0'} but its output holds the error marker "${found.keyword}": ${found.excerpt}`,
         evidence: { keyword: found.keyword, excerpt: found.excerpt, where: found.where },
       },
     ];

@@ -6,8 +6,17 @@ import type { CompletedRun } from './types.ts';
  * markers, and the figures their messages print.
  */
 
-/** Exit 0 and no failure of another kind (systemd result, Lambda timeout). */
+/**
+ * Exit 0 and no failure of another kind (systemd result, Lambda timeout): what a run that exited 0
+ * must write is judged only then. Not a run whose exit is unknown (cronie's `CMDEND`): it may have
+ * failed with no output.
+ */
 export function endedCleanly(run: CompletedRun): boolean {
+  return endedWithoutFailure(run) && !run.exit_code_unknown;
+}
+
+/** No failure known: exit 0, or an exit unknown (`exit_code_unknown`), and no failure of another kind. */
+export function endedWithoutFailure(run: CompletedRun): boolean {
   return run.exit_code === 0 && !run.failure;
 }
 

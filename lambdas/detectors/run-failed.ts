@@ -3,7 +3,7 @@ import { endedRoot, totalsOf } from '../core/agent-tree.ts';
 import { isoTime } from '../core/findings.ts';
 import { formatDuration } from '../core/stats.ts';
 import type { TreeDetector } from './agent-kinds.ts';
-import { endedCleanly, excerptAround, findErrorMarker } from './output-content.ts';
+import { endedWithoutFailure, excerptAround, findErrorMarker } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 /** A Lambda timeout's reason: `timeout after 900.00 s` (its text line) or `timeout` (its report's status). */
@@ -71,7 +71,7 @@ export const runFailedDetector: RunDetector = {
     },
   },
   check({ run, options }) {
-    if (endedCleanly(run)) return [];
+    if (endedWithoutFailure(run)) return [];
     const after = run.duration_ms !== undefined ? ` after ${formatDuration(run.duration_ms)}` : '';
     // A failure marker without an exit code gets 1 in the run's record: not a code to show as the run's.
     const ownExitCode = run.exit_code !== 0 && !run.exit_code_inferred;

@@ -37,6 +37,12 @@ export interface CompletedRun {
    * (a Lambda timeout, a systemd result, a kill by signal). `exit_code` is then 1, as its run record says.
    */
   readonly exit_code_inferred?: boolean;
+  /**
+   * True when its end line gives no exit status at all (cronie's `CMDEND`): `exit_code` is then 0,
+   * no failure being known. Its output is judged for error markers, not for what a run that exited 0
+   * must write (`endedCleanly`).
+   */
+  readonly exit_code_unknown?: boolean;
   readonly duration_ms?: number;
   readonly output_bytes?: number;
   readonly output_lines?: number;

@@ -45,10 +45,10 @@ describe('syslog cron (contract §1b)', () => {
         'run.start run-parts /etc/cron.hourly rocky2:828310:2023-08-14T21:01:01.000Z @2023-08-14T21:01:01.000Z',
         'unrecognised',
         'unrecognised',
-        'nothing',
+        'cron.end @2023-08-14T21:01:01.000Z',
         'run.start /usr/pgsql-15/bin/vacuumdb --all --analyze-in-stages --quiet rocky2:829034:2023-08-14T21:10:01.000Z @2023-08-14T21:10:01.000Z',
-        'nothing',
-        'nothing',
+        'cron.output @2023-08-14T21:10:04.000Z',
+        'cron.end @2023-08-14T21:10:04.000Z',
       ],
     ],
     [
@@ -232,6 +232,19 @@ describe('syslog cron (contract §1b)', () => {
     const outcome = parseLine(line, contextFor('syslog', 1, { year: 2026 }));
     // Assess
     expect(outcome.kind === 'events' && outcome.events[0].body).toEqual({ type: 'cron.failed', host: 'web1', pid: 20953, cmd_pid: 20954, exit_code: 255 });
+  });
+
+  it("reads cronie's CMDOUT line as a line of the output of its pid's job, and its CMDEND line as that job's end, which names no exit status", () => {
+    // Prepare: RFC 3164 syslog as /var/log/cron holds it, and journalctl's short format (the same text)
+    const out = 'Nov 25 03:00:05 db1 CROND[1234]: (root) CMDOUT (Traceback (most recent call last):)';
+    const end = 'Nov 25 03:00:06 db1 CROND[1234]: (root) CMDEND (/usr/local/bin/backup.sh)';
+    // Act
+    const outcomes = [out, end].map((line) => parseLine(line, contextFor('syslog', 1, { year: 2026 })));
+    // Assess
+    expect(outcomes.map((o) => o.kind === 'events' && o.events[0].body)).toEqual([
+      { type: 'cron.output', host: 'db1', pid: 1234, text: 'Traceback (most recent call last):' },
+      { type: 'cron.end', host: 'db1', pid: 1234 },
+    ]);
   });
 
   it.each([

@@ -1,4 +1,4 @@
-import type { CronRunFailed, OutputDiscarded, RunEnd, RunStart } from '../events.ts';
+import type { CronOutputLine, CronRunEnded, CronRunFailed, OutputDiscarded, RunEnd, RunStart } from '../events.ts';
 import { defined, quoted } from './bodies.ts';
 import { cronRunId, scriptRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse, type SyslogRecord } from './syslog.ts';
@@ -12,16 +12,21 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *   `CRON[20826]: (CRON) info (No MTA installed, discarding output)`            → output.discarded
  *   `CRON[20953]: (CRON) error (grandchild #20954 failed with exit status 255)`   → cron.failed (of CMD pid 20954)
  *   `CRON[22811]: (root) MAIL (mailed 1 byte of output; but got status 0x004b, #012)` → output.discarded
+ *   `CROND[1234]: (root) CMDOUT (Traceback (most recent call last):)`              → cron.output (cronie -s: a line of the job's output)
+ *   `CROND[1234]: (root) CMDEND (/usr/local/bin/backup.sh)`                        → cron.end (cronie: the job of CMD pid 1234 ended; no exit status)
  *
  * and the end line that a cron script writes with `logger -t NAME` when it fails, as the daily
  * logrotate script does: `logrotate: ALERT exited abnormally with [1]` → run.end of job NAME.
- * Every other line of a cron program (pam_unix sessions, RELOAD, STARTUP, a MAIL that went out, cronie's CMDEND)
+ * Every other line of a cron program (pam_unix sessions, RELOAD, STARTUP, a MAIL that went out)
  * is recognised and yields nothing.
  */
 
 const CRON_PROGRAM = /^(?:.*\/)?(?:cron|crond|CRON|CROND)(?:\([^()]*\))?$/;
 const CMD = /^\(([^()\s]*)\) CMD \((.*)\)\s*$/s;
 const CMD_CUT = /^\(([^()\s]*)\) CMD \(/;
+/** cronie's output line (`-s`) and end line, from the pid of the job's CMD line: `(root) CMDOUT (text)`, `(root) CMDEND (command)`. */
+const CMDOUT = /^\([^()\s]*\) CMDOUT \((.*)\)\s*$/s;
+const CMDEND = /^\([^()\s]*\) CMDEND \(/;
 const NO_MTA = /No MTA installed, discarding output/i;
 /** Debian's cron when a job exited non-zero: `(CRON) error (grandchild #20954 failed with exit status 255)`. */
 const GRANDCHILD_FAILED = /^\(CRON\) error \(grandchild #(\d{1,10}) failed with exit status (\d{1,3})\)/;
@@ -75,6 +80,10 @@ export function cronOutcome(rec: SyslogParse, ctx: LineContext, format = FORMAT)
     return eventsOf(format, ctx, rec.at, body);
   }
   if (CMD_CUT.test(rec.message)) return rejected('cron CMD line without the closing parenthesis of its command (cut short?)');
+  const out = CMDOUT.exec(rec.message);
+  if (out) return eventsOf(format, ctx, rec.at, defined<CronOutputLine>({ type: 'cron.output', host, pid: rec.pid, text: out[1] }));
+  // Its command is not read: the CMD line of its pid named the job (and a long one is cut short here alike).
+  if (CMDEND.test(rec.message)) return eventsOf(format, ctx, rec.at, defined<CronRunEnded>({ type: 'cron.end', host, pid: rec.pid }));
 
   const failed = GRANDCHILD_FAILED.exec(rec.message);
   if (failed) {

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { eventsOf, parseFile } from '../parse/helpers.ts';
+
+const NOW = Date.parse('2026-11-26T00:00:00Z');
+const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => NOW } };
+
+/** cronie's lines of one run in /var/log/cron (RFC 3164): CMD, its output with `-s` (CMDOUT), CMDEND, all from the job's pid. */
+const BACKUP = [
+  'Nov 25 03:00:01 db1 CROND[1234]: (root) CMD (/usr/local/bin/backup.sh)',
+  'Nov 25 03:00:02 db1 CROND[1234]: (root) CMDOUT (starting backup of /srv)',
+  'Nov 25 03:00:05 db1 CROND[1234]: (root) CMDOUT (Traceback (most recent call last):)',
+  'Nov 25 03:00:05 db1 CROND[1234]: (root) CMDOUT (  File "/usr/local/bin/upload.py", line 3, in <module>)',
+  'Nov 25 03:00:05 db1 CROND[1234]: (root) CMDOUT (ERROR: upload refused for password=hunter2hunter2)',
+  'Nov 25 03:00:06 db1 CROND[1234]: (root) CMDEND (/usr/local/bin/backup.sh)',
+];
+/** A job that wrote nothing, with another job's run (another pid) between its CMD and CMDEND lines. */
+const QUIET = [
+  'Nov 25 03:05:01 db1 CROND[1300]: (root) CMD (/usr/local/bin/quiet.sh)',
+  'Nov 25 03:05:01 db1 CROND[1301]: (root) CMD (/usr/local/bin/other.sh)',
+  'Nov 25 03:05:02 db1 CROND[1301]: (root) CMDOUT (ERROR: other failed)',
+  'Nov 25 03:05:03 db1 CROND[1300]: (root) CMDEND (/usr/local/bin/quiet.sh)',
+];
+
+function parsed(lines: readonly string[]) {
+  return eventsOf(parseFile('/var/log/cron', lines, { year: 2026 }));
+}
+
+describe("cronie's CMDOUT and CMDEND lines in one batch", () => {
+  it('reports an error marker in the output of a cronie job, from its CMDOUT lines, redacted, with its exit status unknown', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    // Act
+    const result = await processBatch(parsed(BACKUP), REDUCERS, store, ctx);
+    // Assess
+    const found = result.findings.filter((f) => f.subject === '/usr/local/bin/backup.sh');
+    expect(found.map((f) => f.detector)).toEqual(['error-keyword']);
+    expect(found[0].run_id).toBe('db1:1234:2026-11-25T03:00:01.000Z');
+    expect(found[0].message).toBe('ended (its exit status not logged) but its output holds the error marker "Traceback (most recent call last)": Traceback (most recent call last):');
+    expect(found[0].source).toEqual({ file: '/var/log/cron' });
+    const record = result.records?.find((r) => r.subject === '/usr/local/bin/backup.sh');
+    expect(record).toMatchObject({ run_id: 'db1:1234:2026-11-25T03:00:01.000Z', duration_ms: 5000, status: 'ok', flagged: true });
+    expect(JSON.stringify(result)).not.toContain('hunter2');
+  });
+
+  it('ends the run of a quiet cronie job at its CMDEND with a duration: no empty-output (its exit is unknown), no run left open', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    // Act
+    const result = await processBatch(parsed(QUIET), REDUCERS, store, ctx);
+    // Assess
+    expect(result.findings.filter((f) => f.subject === '/usr/local/bin/quiet.sh')).toEqual([]);
+    expect(result.records?.filter((r) => r.subject === '/usr/local/bin/quiet.sh').map((r) => [r.run_id, r.duration_ms, r.status])).toEqual([
+      ['db1:1300:2026-11-25T03:05:01.000Z', 2000, 'ok'],
+    ]);
+    const state = (await store.load(['job#/usr/local/bin/quiet.sh'])).get('job#/usr/local/bin/quiet.sh')?.state as { open: unknown[]; endsLogged: boolean } | undefined;
+    expect(state).toMatchObject({ open: [], endsLogged: true });
+  });
+});
