@@ -1672,6 +1672,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         }
         const open = ownOpen();
         open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}), ...(event.requestId !== undefined ? { request_id: event.requestId } : {}) });
+        // A run that logs no end pushed out, not judged yet, by MAX_OPEN later starts of its job with no
+        // failure read (more than 50 at once is no cron job's way) is healthy: else never judged.
+        const dropped = open.length - MAX_OPEN;
+        if (dropped > 0 && !d.endsLogged && d.healthyBefore !== undefined) for (const r of healthyRunsBefore(open.slice(0, dropped), d.healthyBefore, Infinity)) outcomes.push(healthyOutcome(subject, r));
         keepNewest(open, MAX_OPEN);
         if (!d.endsLogged) {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.

@@ -488,9 +488,17 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
 /** The share of a period by which moved runs may be more or less than a period apart (a daily job's 23 or 25 h at a clock change). */
 const MOVED_PERIOD_SLACK = 0.25;
 
-/** Whether each start (oldest first) comes about a period after the one before it, as runs at a moved time do (runs by hand come minutes apart). */
+/**
+ * Whether each start (oldest first) comes about a whole number of periods after the one before it, as
+ * runs at a moved time do, a missed one between them too (runs by hand come minutes apart).
+ */
 function aPeriodApart(period: number, times: readonly number[]): boolean {
-  return times.every((t, i) => i === 0 || Math.abs(t - times[i - 1] - period) <= period * MOVED_PERIOD_SLACK);
+  return times.every((t, i) => {
+    if (i === 0) return true;
+    const gap = t - times[i - 1];
+    const periods = Math.max(1, Math.round(gap / period));
+    return Math.abs(gap - periods * period) <= period * MOVED_PERIOD_SLACK;
+  });
 }
 
 /** Whether a start is at no time the cron names (neither within 2 minutes before it nor within the default grace after). */

@@ -383,4 +383,25 @@ describe("a Debian cron job's exit status through the pipeline", () => {
     // Assess: the failure, then the recovery notice from that sweep, which found the 4th run the 3rd healthy one.
     expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
   });
+
+  it('takes the runs of a job starting every 5 minutes as healthy, though more than 50 start in a day: a failure is followed by a recovery notice', async () => {
+    // Prepare: a run every 5 minutes for two days (no max_runtime_minutes), CMD lines only, one delivery an hour; the run at 24 h fails.
+    const store = new MemoryAuditStore();
+    const messages: AlertMessage[] = [];
+    const sink = { publish: async () => {}, send: async (m: AlertMessage) => void messages.push(m) };
+    const failing = 288;
+    const lines = Array.from({ length: 576 }, (_, i) => {
+      const at = T0 + i * 5 * MINUTE;
+      const pid = 30000 + i * 10;
+      return i === failing ? [cmd(at, job, pid), failed(at + 20_000, pid - 1, pid, 3)] : [cmd(at, job, pid)];
+    }).flat();
+    // Act
+    for (let t = T0; t < T0 + 2 * DAY; t += 60 * MINUTE) {
+      const clock = { now: () => t + 60 * MINUTE };
+      const result = await processBatch(lines.filter((l) => l.at >= t && l.at < t + 60 * MINUTE), REDUCERS, store, { config: DEFAULT_CONFIG, clock });
+      await deliverAlerts(result.findings, store, sink, clock, { config: DEFAULT_CONFIG, records: result.records, drainLimit: 0 });
+    }
+    // Assess: the failure, then the recovery notice (its runs after it judged healthy), and no escalation.
+    expect(messages.map((m) => m.kind)).toEqual(['finding', 'recovery']);
+  });
 });

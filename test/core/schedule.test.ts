@@ -673,6 +673,17 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(learned).not.toHaveProperty('cron');
   });
 
+  it('learns no cron for Lord Howe\'s moved runs when a run was missed among the earliest three (two periods apart, not minutes as runs by hand)', () => {
+    // Prepare: @hourly in Australia/Lord_Howe as above, its second run missed; the last 200 starts kept
+    const all = runsOf('@hourly', 14, 'Australia/Lord_Howe').filter((_, i) => i !== 1);
+    const kept = all.slice(-200);
+    // Act
+    const learned = inferSchedule(kept, [], undefined, undefined, { firstStart: all[0], starts: all.length, earliest: all.slice(0, 3) });
+    // Assess
+    expect(learned).toMatchObject({ period: 'every 1 h', unfit: { cron: '0 * * * *', firstStart: all[0] } });
+    expect(learned).not.toHaveProperty('cron');
+  });
+
   it('learns no cron for Lord Howe\'s moved runs from a state kept before its earliest starts were, or whose earliest starts began after its first', () => {
     // Prepare: @hourly in Australia/Lord_Howe as above; no earliest starts (a state from before they were kept), or the last three (kept since an upgrade)
     const all = runsOf('@hourly', 14, 'Australia/Lord_Howe');
