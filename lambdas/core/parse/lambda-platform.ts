@@ -45,7 +45,9 @@ const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:(${REQUEST
  * log the same words (a caller logs them as the errorMessage Lambda Invoke returns for another
  * function's crash, `…will retry: RequestId: <its request id> Process exited…`, after a space), and
  * the runtime's console.log writes `<time>\t<request-id>\t` (Node.js 8/10) or
- * `<time>\t<request-id>\t<level>\t` (Node.js 12+) before them (tabs).
+ * `<time>\t<request-id>\t<level>\t` (Node.js 12+) before them (tabs), also when glued to its text
+ * (`CONSOLE_PREFIX_WITHIN`): a console.log ends with its newline, so the runtime's words are glued only
+ * to output written without the prefix.
  */
 const PROCESS_EXITED_WORDS = 'Process exited before completing request';
 /**
@@ -54,7 +56,13 @@ const PROCESS_EXITED_WORDS = 'Process exited before completing request';
  * (`splitTimestampPrefix`): `<request-id>\t…`, or `<level>\t…` with the request id taken for a log stream.
  */
 const APP_LINE_PREFIX = `(?:\\S+\\t)?${REQUEST_ID_PATTERN}\\t|(?:TRACE|DEBUG|INFO|WARN|ERROR|FATAL)\\t`;
-const PROCESS_EXITED = new RegExp(`^(?!${APP_LINE_PREFIX})(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:(?:.*\\S)?RequestId: )?(${REQUEST_ID_PATTERN}) ${PROCESS_EXITED_WORDS}$`, 's');
+const PROCESS_EXITED = new RegExp(`^(?!${APP_LINE_PREFIX})(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:(.*\\S)?RequestId: )?(${REQUEST_ID_PATTERN}) ${PROCESS_EXITED_WORDS}$`, 's');
+/**
+ * The console prefix of a line the function logged inside the text the runtime's words are glued to
+ * (`…\t<request-id>\t…`), after another prefix (`aws logs tail`'s time and log stream): the
+ * function's output they end is a console.log's, which the runtime's line never follows on its line.
+ */
+const CONSOLE_PREFIX_WITHIN = new RegExp(`\\t${REQUEST_ID_PATTERN}\\t`);
 /** The reason of a run that `PROCESS_EXITED` fails. */
 const PROCESS_EXITED_REASON = 'process exited before completing request';
 /**
@@ -145,8 +153,8 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: `timeout after ${seconds} s` }) };
   }
   const exited = line.endsWith(PROCESS_EXITED_WORDS) ? PROCESS_EXITED.exec(line) : null;
-  if (exited) {
-    const [, time, requestId] = exited;
+  if (exited && !(exited[2] !== undefined && CONSOLE_PREFIX_WITHIN.test(exited[2]))) {
+    const [, time, , requestId] = exited;
     const at = time === undefined ? undefined : parseIsoTime(time);
     return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: PROCESS_EXITED_REASON }) };
   }

@@ -58,7 +58,12 @@ export function parseIsoTime(text: string, assumeUtc = false): number | undefine
 }
 
 const PREFIX = new RegExp(String.raw`^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:${UTC_OFFSET_PATTERN})?)\s+(\S.*)$`, 's');
-const STREAM_THEN_MESSAGE = /^(\S+)\s+(\S.*)$/s;
+/**
+ * A log stream name and the message after it, as `aws logs tail` prints them: a space after the name.
+ * A tab after the first word is a console prefix's (`<time>\t<request-id>\t…`, Lambda's Node.js
+ * runtime), whose request id is no stream to take off the function's message.
+ */
+const STREAM_THEN_MESSAGE = /^(\S+) \s*(\S.*)$/s;
 
 export interface TimestampPrefix {
   /** The leading timestamp: the record's time. */
