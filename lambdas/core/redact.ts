@@ -951,7 +951,35 @@ const SQL_PASSWORD =
  * by Manager123 account unlock`), as sqlplus spools echo it: a word up to a space, `;` or quote, not `PASSWORD` or `VALUES`
  * (MySQL's hashes); only right after a user's or role's statement's grammar (SQL_USER_STATEMENT: `the password was identified by its hash` is prose).
  */
-const SQL_IDENTIFIED_UNQUOTED = /\b(IDENTIFIED[ \t]+BY[ \t]+)(?!(?:PASSWORD|VALUES)\b)([^\s;'"]{1,128})/gi;
+const SQL_IDENTIFIED_UNQUOTED = /\b(IDENTIFIED[ \t]+BY[ \t]+)(?!(?:PASSWORD|VALUES)\b)((?:[^\s;'",]|,(?=[^\s;'",])(?!"?[\w$#.@-]{1,128}"?[ \t]+identified[ \t]+by\b)){1,128})/gi;
+/**
+ * The next item of a list of roles or users after a password (`SET ROLE r1 IDENTIFIED BY p1, r2 IDENTIFIED BY p2`, Oracle's
+ * `GRANT CONNECT TO u1 IDENTIFIED BY p1, u2 IDENTIFIED BY p2`): from just after the password to the next `IDENTIFIED BY`.
+ */
+const SQL_LIST_NEXT = /^,[ \t]*"?[\w$#.@-]{1,128}"?[ \t]+$/;
+/** The same after a quoted password SQL_PASSWORD has redacted already, as the step before the next `IDENTIFIED BY` ends. */
+const SQL_LIST_AFTER_QUOTED = /\bidentified[ \t]+by[ \t]+(["'])\[REDACTED:secret-assignment\]\1,[ \t]*"?[\w$#.@-]{1,128}"?[ \t]+$/i;
+/** How far (characters) a list's next item may run from the password before it (SQL_LIST_NEXT): a long line stays linear. */
+const SQL_LIST_GAP = 160;
+/**
+ * Oracle's old password after a new one redacted (`ALTER USER u IDENTIFIED BY new REPLACE old`): quoted (in `'` or `"`, a doubled
+ * quote or a `\` escape inside it) or a word.
+ */
+const SQL_REPLACE_OLD =
+  /\b(IDENTIFIED[ \t]+BY[ \t]+(["']?)\[REDACTED:secret-assignment\]\2[ \t]+REPLACE[ \t]+)(?:(["'])((?:(?!\3)[^\\\r\n]|\3\3|\\[^\r\n]){1,256})\3|([^\s;'",]{1,128}))/gi;
+/**
+ * What a log writes before a statement on its line: timestamps (`2026-12-07 01:00:00`, `[2026-12-07T01:00:00Z]`), a level or
+ * thread in brackets (`[INFO]`, `[123]`), an upper-case label or an error's code (`ERROR:`, `ORA-01917:`; not prose's `policy:`);
+ * up to four of them.
+ */
+const SQL_LINE_PREFIX = new RegExp(String.raw`^[ \t]*(?:(?:\[?${BUILD_STEP_TIME}\]?|\[[\w.:-]{1,32}\]|[A-Z][A-Z0-9]{1,15}(?:-\d{1,6})?:)[ \t]+){1,4}`);
+
+/** Whether a step ends in a user's or role's statement's grammar (SQL_USER_STATEMENT), also after a log's prefix on its line (SQL_LINE_PREFIX). */
+function isUserStatement(step: string): boolean {
+  if (SQL_USER_STATEMENT.test(step)) return true;
+  const prefix = SQL_LINE_PREFIX.exec(step);
+  return prefix !== null && SQL_USER_STATEMENT.test(step.slice(prefix[0].length));
+}
 /**
  * The text of a step just before `IDENTIFIED BY` that makes it a user's or role's statement, by the statement's own
  * grammar ending there: `CREATE|ALTER USER|ROLE name`, `SET ROLE name`, Oracle's `GRANT … TO name`, a database link's
@@ -973,6 +1001,24 @@ const SQL_ROLE_OR_USER = /\b(?:role|user)\b/i;
 /** Whether SQL_PASSWORD's match at `offset`, labelled `label`, sets a password: always after `IDENTIFIED` or `SET PASSWORD`, after a bare `PASSWORD` only in a role's or user's statement. */
 function isSqlPassword(label: string, text: string, offset: number): boolean {
   return !/^password/i.test(label) || SQL_ROLE_OR_USER.test(stepBefore(text, offset));
+}
+
+/**
+ * Oracle's unquoted passwords after `IDENTIFIED BY` (SQL_IDENTIFIED_UNQUOTED) in a user's statement (SQL_USER_STATEMENT) or
+ * the next item of its list (SQL_LIST_NEXT, SQL_LIST_AFTER_QUOTED), then an old password after `REPLACE` (SQL_REPLACE_OLD).
+ */
+function redactOracleIdentifiedBy(text: string, marker: string): string {
+  // Where the last password redacted ended: a list's next item follows it (-1: none yet).
+  let listFrom = -1;
+  const out = text.replace(SQL_IDENTIFIED_UNQUOTED, (match, label: string, value: string, offset: number, whole: string) => {
+    if (value.startsWith(MARKER_START)) return match;
+    const step = stepBefore(whole, offset);
+    const nextItem = listFrom >= 0 && offset - listFrom <= SQL_LIST_GAP && SQL_LIST_NEXT.test(whole.slice(listFrom, offset));
+    if (!(nextItem || isUserStatement(step) || SQL_LIST_AFTER_QUOTED.test(step))) return match;
+    listFrom = offset + match.length;
+    return `${label}${marker}`;
+  });
+  return out.includes(marker) ? out.replace(SQL_REPLACE_OLD, (_match, label: string, _newQuote: string, quote = '') => `${label}${quote}${marker}${quote}`) : out;
 }
 
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
@@ -1001,10 +1047,11 @@ const secretAssignmentRule: TextRule = {
     const withChpasswd = withPasswd.includes('chpasswd') ? withPasswd.replace(CHPASSWD_ECHO, replaceChpasswd).replace(CHPASSWD_HERE_STRING, replaceChpasswd) : withPasswd;
     // Most text holds neither word: one look rules SQL out.
     const withSql = SQL_PASSWORD_WORD.test(withChpasswd)
-      ? withChpasswd.replace(SQL_PASSWORD, (match, label: string, quote: string, value: string, offset: number, whole: string) =>
-          value.startsWith(MARKER_START) || !isSqlPassword(label, whole, offset) ? match : `${label}${quote}${marker}${quote}`,
-        ).replace(SQL_IDENTIFIED_UNQUOTED, (match, label: string, value: string, offset: number, whole: string) =>
-          value.startsWith(MARKER_START) || !SQL_USER_STATEMENT.test(stepBefore(whole, offset)) ? match : `${label}${marker}`,
+      ? redactOracleIdentifiedBy(
+          withChpasswd.replace(SQL_PASSWORD, (match, label: string, quote: string, value: string, offset: number, whole: string) =>
+            value.startsWith(MARKER_START) || !isSqlPassword(label, whole, offset) ? match : `${label}${quote}${marker}${quote}`,
+          ),
+          marker,
         )
       : withChpasswd;
     return withSql.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));

@@ -1177,6 +1177,61 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts every password of an Oracle list of roles or users (SET ROLE r1 IDENTIFIED BY p1, r2 IDENTIFIED BY p2)", () => {
+    // Prepare: SET ROLE and GRANT lists, unquoted and quoted passwords mixed; prose with a comma before `identified by`
+    const statements = [
+      'SET ROLE r1 IDENTIFIED BY Hunter2a, r2 IDENTIFIED BY Secret9b',
+      'SQL> set role r1 identified by "Pw 1", r2 identified by Secret9b, r3 identified by Third3c;',
+      'GRANT CONNECT TO u1 IDENTIFIED BY Hunter2a,u2 IDENTIFIED BY Secret9b',
+    ];
+    const quiet = ['the hash was checked, key identified by fingerprint ab12cd'];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: each password goes, the commas and the roles stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([
+      `SET ROLE r1 IDENTIFIED BY ${S}, r2 IDENTIFIED BY ${S}`,
+      `SQL> set role r1 identified by "${S}", r2 identified by ${S}, r3 identified by ${S};`,
+      `GRANT CONNECT TO u1 IDENTIFIED BY ${S},u2 IDENTIFIED BY ${S}`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts a GRANT's password behind a log's prefix on its line (timestamp, [level], ORA-01917:)", () => {
+    // Prepare: GRANT … TO name IDENTIFIED BY behind timestamps, a bracketed level, an error's code; prose behind a prefix
+    const statements = [
+      '2026-12-07 01:00:00 GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+      '[2026-12-07T01:00:00Z] [INFO] grant connect, resource to bob identified by Hunter22;',
+      '2026-12-07T01:00:00.123Z ORA-01917: GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+    ];
+    const quiet = ['2026-12-07 01:00:00 failed to connect to peer identified by fingerprint ab12cd'];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the prefix and the statement stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([
+      `2026-12-07 01:00:00 GRANT CONNECT TO bob IDENTIFIED BY ${S}`,
+      `[2026-12-07T01:00:00Z] [INFO] grant connect, resource to bob identified by ${S};`,
+      `2026-12-07T01:00:00.123Z ORA-01917: GRANT CONNECT TO bob IDENTIFIED BY ${S}`,
+    ]);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts Oracle's old password after REPLACE (ALTER USER u IDENTIFIED BY new REPLACE old)", () => {
+    // Prepare: the old password unquoted, quoted, and after a quoted new one; REPLACE after prose's `identified by`
+    const statements = ['ALTER USER u IDENTIFIED BY Newpw2024 REPLACE Oldpw2023;', 'alter user u identified by "New pw" replace "Old pw"', "ALTER USER u IDENTIFIED BY 'Newpw2024' REPLACE Oldpw2023"];
+    const quiet = ['the key identified by ab12 REPLACE cd34'];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: both passwords go, their quotes stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([`ALTER USER u IDENTIFIED BY ${S} REPLACE ${S};`, `alter user u identified by "${S}" replace "${S}"`, `ALTER USER u IDENTIFIED BY '${S}' REPLACE ${S}`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
     // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
     const commands = [
@@ -1607,6 +1662,10 @@ describe('linear time', () => {
     'mongo commands after pipes': '| mongo -p 1:1 '.repeat(N / 14),
     'mongo words after spaces': `${' '.repeat(N)}mongo `.repeat(2),
     'IDENTIFIED BY words in a grant': `grant${' IDENTIFIED BY x'.repeat(N / 16)}`,
+    'IDENTIFIED BY lists': `SET ROLE r${' IDENTIFIED BY x, r'.repeat(N / 19)}`,
+    'IDENTIFIED BY lists of quoted passwords': `SET ROLE r${" IDENTIFIED BY 'x', r".repeat(N / 21)}`,
+    'REPLACE after IDENTIFIED BY': `ALTER USER u${' IDENTIFIED BY x REPLACE'.repeat(N / 23)}`,
+    'log prefixes before a grant': `${'ORA-1: [a] '.repeat(N / 11)}grant x to u identified by p`,
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
     const clean = BUILTIN_REDACTOR.redactText(text);
