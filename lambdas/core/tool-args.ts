@@ -1,5 +1,6 @@
 import type { ArgType } from '../config.ts';
 import { unitPrefix } from './output-capture.ts';
+import { isoTime } from './findings.ts';
 import { parseTime, utcDay } from './parse-time.ts';
 import { isWhollyRedacted } from './redact.ts';
 
@@ -329,7 +330,8 @@ const PLAUSIBLE_YEARS_AHEAD = 100;
  * on, or before 1966-10-31), milliseconds 12 to 14 (the same days; a number never reads both ways).
  * Fewer digits is no date: 0 (an epoch never set), a count of days, a `yyyymmdd` number (20261005);
  * nor is a `yyyymmddHHMM(SS)` number (`isCompactDateTime`);
- * a day between 1966-10-31 and 1973-03-03 is written in ISO 8601.
+ * a day between 1966-10-31 and 1973-03-03 is written in ISO 8601 (an 8-digit number's failure names
+ * it so for each reading it has: `eightDigitHint`).
  */
 const EPOCH_SECONDS_FROM = 1e8;
 const EPOCH_MS_FROM = 1e11;
@@ -345,10 +347,31 @@ const EPOCH_MS_UNTIL = 1e14;
 function isCompactDateTime(value: number): boolean {
   const text = String(value);
   if (!Number.isInteger(value) || (text.length !== 12 && text.length !== 14) || value % DAY_MS === 0) return false;
-  const [y, mo, d, h, mi, sec] = [0, 4, 6, 8, 10, 12].map((at) => Number(text.slice(at, at + (at === 0 ? 4 : 2))));
+  const [y, h, mi, sec] = [0, 8, 10, 12].map((at) => Number(text.slice(at, at + (at === 0 ? 4 : 2))));
   if (y < 1900 || y > 2199 || h > 23 || mi > 59 || sec > 59) return false;
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCMonth() === mo - 1 && day.getUTCDate() === d;
+  return compactDay(text) !== undefined;
+}
+
+/** The calendar day (`yyyy-mm-dd`) the first eight digits of a number's text make as `yyyymmdd`, if they make one. */
+function compactDay(text: string): string | undefined {
+  const [y, mo, d] = [text.slice(0, 4), text.slice(4, 6), text.slice(6, 8)];
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  return day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d) ? `${y}-${mo}-${d}` : undefined;
+}
+
+/** The least number of eight digits. */
+const EIGHT_DIGITS_FROM = 1e7;
+
+/**
+ * What to pass instead of an 8-digit number, which is no date though it reads two ways: the day in
+ * ISO 8601 when its digits make a `yyyymmdd` one (20261005: 2026-10-05), and the time it names as
+ * epoch seconds (1966-10-31 to 1973-03-03, fewer than 9 digits: 90000000 is 1972-11-07T16:00:00Z).
+ */
+function eightDigitHint(value: unknown): string | undefined {
+  if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) < EIGHT_DIGITS_FROM || Math.abs(value) >= EPOCH_SECONDS_FROM) return undefined;
+  const seconds = `${isoTime(value * 1000)} if it is epoch seconds`;
+  const day = value > 0 ? compactDay(String(value)) : undefined;
+  return day === undefined ? `pass ${seconds}` : `pass ${day} if it is yyyymmdd, or ${seconds}`;
 }
 
 /** A date value as epoch ms (a date alone, its midnight): ISO-8601 text, or epoch seconds / milliseconds. */
@@ -499,7 +522,7 @@ function writtenDayOf(value: unknown): number | undefined {
 
 function checkDate(value: unknown, expected: string, low: number | undefined, high: number | undefined, plausibility = false): Check {
   let ms = parseDateValue(value);
-  if (ms === undefined) return { ...failed('date', value, 'is not an ISO date'), expected };
+  if (ms === undefined) return { ...failed('date', value, 'is not an ISO date', eightDigitHint(value)), expected };
   const outside = (at: number) => (low !== undefined && at < low) || (high !== undefined && at > high);
   // Plausible days are calendar days: a time within an offset's reach (−12 h to +14 h) of an edge is judged by the date it names in its own offset, not by its UTC day.
   if (plausibility && (outside(ms - OFFSET_REACH_MS) || outside(ms + OFFSET_REACH_MS))) ms = writtenDayOf(value) ?? ms;

@@ -435,6 +435,21 @@ describe('checkToolArgs', () => {
     expect(check({ due: 631_152_000 }, { due: { date: { min: '1990-01-01', max: '1990-01-01' } } })).toEqual([]);
   });
 
+  it('fails an 8-digit number, a yyyymmdd date or epoch seconds of 1966-10-31 to 1973-03-03, naming it in ISO 8601 for each reading it has', () => {
+    // Prepare: digits that make a calendar day (and epoch seconds of 1970); epoch seconds of 1972 and of 1967 whose digits make no day
+    const args = { day_date: 20_261_005, seen_at: 90_000_000, born_at: -90_000_000 };
+    // Act
+    const errors = check(args);
+    const configured = check({ due: 20_261_005 }, { due: { date: {} } });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['day_date', '20261005, which is not an ISO date: pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds.'],
+      ['seen_at', '90000000, which is not an ISO date: pass 1972-11-07T16:00:00Z if it is epoch seconds.'],
+      ['born_at', '-90000000, which is not an ISO date: pass 1967-02-24T08:00:00Z if it is epoch seconds.'],
+    ]);
+    expect(configured.map((e) => e.message.split('; got ')[1])).toEqual(['20261005, which is not an ISO date: pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds.']);
+  });
+
   it('fails a yyyymmddHHMM or yyyymmddHHMMSS number as not an ISO date instead of reading it as epoch ms of 1976 or of the 26th century', () => {
     // Prepare: compact date-times of 1900–2199; then 12- and 14-digit epoch ms whose digits are no such date-time
     const compact = { start_at: 202_612_071_030, due_date: 202_612_311_200, end_at: 20_261_207_103_000, old_at: 190_001_010_000 };
