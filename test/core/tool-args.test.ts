@@ -286,6 +286,18 @@ describe('checkToolArgs', () => {
     expect(codeErrors).toEqual([]);
   });
 
+  it("takes an account's your- slot in any case, with words between, as a slot, and leaves handles that only begin with your-account alone", () => {
+    // Prepare: the docs' slot for an account (`your-account`), title-cased, with `own` between, in caps with its id; then handles whose last word names no kind of value
+    const slots = ['Your-Account', 'your-own-account', 'YOUR-OWN-ACCOUNT-ID', 'your_account', 'your-aws-account-id'];
+    const handles = ['your-accountant', 'Your-Accounting', 'youraccount', 'your-account-2', 'my-your-account'];
+    // Act
+    const slotErrors = slots.map((value) => check({ account_id: value })[0]);
+    const handleErrors = handles.flatMap((value) => check({ account_id: value }));
+    // Assess
+    expect(slotErrors.map((e) => [e?.got, e?.placeholder])).toEqual(slots.map((value) => [JSON.stringify(value), true]));
+    expect(handleErrors).toEqual([]);
+  });
+
   it('fails placeholders written in the most common languages as their English words, and leaves real names alone', () => {
     // Prepare: "unknown", "N/A", "TBD" and a referential description in German, Spanish, French, Portuguese, Italian, Dutch, Russian, Chinese, Japanese, Korean
     const fillers = ['unbekannt', 'k.A.', 'k. A.', 'desconocido', 'Desconocida', 'inconnu', 'desconhecido', 'sconosciuto', 'onbekend', 'неизвестно', 'Неизвестно.', '未知', '不明', '未定', '待定', '미정'];
