@@ -146,6 +146,53 @@ describe('expected starts of a cron schedule', () => {
       expect(compared).toBe(7 * schedules.length * 48);
     });
 
+    it("counts a schedule naming every day by its day's times, not by croner run by run, with the same starts as croner across clock changes", () => {
+      // Prepare: 8 days around each clock change of 2026 (Lord Howe's is 30 minutes; Kolkata has none),
+      // for schedules that name every day and no other test uses (their caches are fresh)
+      const changes: Record<string, string[]> = {
+        'Europe/Berlin': ['2026-03-29', '2026-10-25'],
+        'America/New_York': ['2026-03-08', '2026-11-01'],
+        'Australia/Lord_Howe': ['2026-04-05', '2026-10-04'],
+        'Asia/Kolkata': ['2026-06-01'],
+        UTC: ['2026-10-25'],
+      };
+      const schedules = ['7 * * * *', '*/10 * * * *', '10 2 * * *', '0,30 1-3 * * *', '0 45 */4 * * ?'];
+      const nextRun = vi.spyOn(Cron.prototype, 'nextRun');
+      let [asked, starts] = [0, 0];
+      for (const [zone, days] of Object.entries(changes)) {
+        for (const schedule of schedules) {
+          for (const day of days) {
+            const [after, until] = [Date.parse(`${day}T00:00:00Z`) - 4 * 24 * 60 * MIN, Date.parse(`${day}T00:00:00Z`) + 4 * 24 * 60 * MIN];
+            // Act: the fast count, then the slow enumeration (a new croner instance run by run)
+            const calls = nextRun.mock.calls.length;
+            const times = expectedStarts(schedule, zone, after, until, Number.POSITIVE_INFINITY);
+            asked += nextRun.mock.calls.length - calls;
+            starts += times.length;
+            // Assess: the same starts, the clock change's included
+            expect(times, `${schedule} in ${zone} over (${iso(after)}, ${iso(until)}]`).toEqual(direct(schedule, zone, after, until, Number.POSITIVE_INFINITY));
+          }
+        }
+      }
+      nextRun.mockRestore();
+      // Assess: croner answered a schedule's first 64 runs in each zone, its day's times and the runs near a clock change, not each run
+      expect(starts).toBe(11_583);
+      expect(asked).toBeLessThan(starts / 5);
+    });
+
+    it('counts a job every minute over a week by its day\'s times, the same as croner, the Berlin change back included', () => {
+      // Prepare
+      const [after, until] = [Date.parse('2026-10-22T00:00:00Z'), Date.parse('2026-10-29T00:00:00Z')];
+      const nextRun = vi.spyOn(Cron.prototype, 'nextRun');
+      // Act
+      const times = expectedStarts('* * * * *', 'Europe/Berlin', after, until, Number.POSITIVE_INFINITY);
+      const asked = nextRun.mock.calls.length;
+      nextRun.mockRestore();
+      // Assess: each minute once, croner asked for one day's times and the change's hours
+      expect(times).toEqual(direct('* * * * *', 'Europe/Berlin', after, until, Number.POSITIVE_INFINITY));
+      expect(times.length).toBe(7 * 1440);
+      expect(asked).toBeLessThan(2 * 1440);
+    });
+
     it('asks croner for the next run only once a window reaches a new expected start', () => {
       // Prepare: a daily job in a zone, judged every hour for 20 days (a schedule no other test uses)
       const nextRun = vi.spyOn(Cron.prototype, 'nextRun');
