@@ -1,5 +1,6 @@
-import type { AuditEvent, CronRunFailed, OutputDiscarded, RunStart } from './events.ts';
-import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, DISCARD_WINDOW_MS } from './job-reducer.ts';
+import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, OutputDiscarded, RunEnd, RunStart } from './events.ts';
+import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, cronieRunEnd, DISCARD_WINDOW_MS, exitUnknown } from './job-reducer.ts';
+import { type OutputSummary, withOutputLine } from './output-capture.ts';
 import { cronRunId, UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
@@ -14,7 +15,9 @@ import { partitionPoint } from './stats.ts';
  * does, to the host's latest CMD within 10 minutes before it), and hands it, with its job, to the
  * job reducer (`Reduction.handOff`). Debian cron's exit status line (`cron.failed`) that `enrich`
  * left goes, as its run's end, to the run of the latest kept CMD line with the pid it names, unless
- * that line is older than its failure window (`cronFailureCanEnd`).
+ * that line is older than its failure window (`cronFailureCanEnd`). So does cronie's `CMDEND` line
+ * (`cron.end`) that `enrich` left, with the output the `CMDOUT` lines of its pid logged since its CMD
+ * line, in any delivery (`outputs`: bounded, as a `run.end` holds it).
  */
 
 export const CRON_HOST_STATE_KIND = 'cronhost';
@@ -40,12 +43,25 @@ export interface CronHostState {
   readonly starts: readonly CronStart[];
   /** The discard lines this reducer gave a job, in the order it did (the latest MAX_ATTRIBUTED). */
   readonly attributed: readonly DiscardAttribution[];
+  /**
+   * cronie's `CMDOUT` lines of runs of kept CMD lines not ended yet, by the CMD line's pid and time, as
+   * a `run.end` holds output (size, lines, first and last 2 KiB; the newest MAX_OUTPUTS runs). Left out while none.
+   */
+  readonly outputs?: readonly CronRunOutput[];
   /** The latest line time that changed the state. */
   readonly lastAt?: number;
   /** When the state may be deleted (DynamoDB TTL): HOST_TTL_MS after its latest line, or after it was written. */
   readonly expiresAt?: number;
 }
 
+/** The output so far of the run of the CMD line with pid `pid` at `at` (`CronHostState.outputs`). */
+export interface CronRunOutput extends OutputSummary {
+  readonly at: number;
+  readonly pid: number;
+}
+
+/** Runs with output on their way at once on one host: more than any cron table starts together. */
+const MAX_OUTPUTS = 50;
 /** A host with a job every minute starts 200 in over three hours: longer than most cron jobs run. */
 const MAX_STARTS = 200;
 /** Redeliveries come within hours (CloudWatch retries for up to 24 h); a host discards a few outputs an hour. */
@@ -87,6 +103,16 @@ function startOf(starts: readonly CronStart[], at: number, cmdPid: number): Cron
   return undefined;
 }
 
+/** cronie's output line (`CMDOUT`) or end line (`CMDEND`) left by `enrich`, from the pid of its run's CMD line. */
+function isCronieLine(event: AuditEvent): event is AuditEvent<CronOutputLine | CronRunEnded> {
+  return (event.body.type === 'cron.output' || event.body.type === 'cron.end') && event.body.pid !== undefined;
+}
+
+/** The end `enrich` gave a cronie run whose CMD line and CMDEND came in the batch: the output kept of its pid is done with. */
+function isCronieEndInBatch(event: AuditEvent): event is AuditEvent<RunEnd> {
+  return event.body.type === 'run.end' && CRON_LINE_FORMATS.has(event.format) && exitUnknown(event.body);
+}
+
 /** A discard line the job reducer's `enrich` could not give a job to. */
 function isUnattributedDiscard(event: AuditEvent): event is AuditEvent<OutputDiscarded> {
   return event.body.type === 'output.discarded' && event.body.job === undefined;
@@ -107,13 +133,18 @@ function jobOfDiscard(starts: readonly CronStart[], at: number, pid: number | un
   return latest?.job;
 }
 
+/** The output fields of a run's kept output. */
+function summaryOf(output: CronRunOutput): OutputSummary {
+  return { output_bytes: output.output_bytes, output_lines: output.output_lines, output_head: output.output_head, output_tail: output.output_tail };
+}
+
 export const cronHostReducer: SubjectReducer<CronHostState> = {
   // Its events are jobs' (it reports nothing itself); its state is the host's.
   kind: 'job',
   stateKind: CRON_HOST_STATE_KIND,
-  bodyTypes: ['run.start', 'output.discarded', 'cron.failed'],
+  bodyTypes: ['run.start', 'run.end', 'output.discarded', 'cron.failed', 'cron.output', 'cron.end'],
   subjectOf(event) {
-    if (!isCronStart(event) && !isUnattributedDiscard(event) && !isCronFailure(event)) return undefined;
+    if (!isCronStart(event) && !isUnattributedDiscard(event) && !isCronFailure(event) && !isCronieLine(event) && !isCronieEndInBatch(event)) return undefined;
     return event.body.host ?? UNKNOWN_HOST;
   },
   initial: initialCronHostState,
@@ -121,7 +152,11 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
     // Copied on their first change only: a redelivered batch returns the very state it was given.
     let starts: CronStart[] | undefined;
     let attributed: DiscardAttribution[] | undefined;
+    let outputs: CronRunOutput[] | undefined;
     let lastAt = initial.lastAt;
+    // The cronie runs `enrich` ended in the batch, whose CMDOUT lines it read: none kept for them (most batches: none).
+    let endedHere: Set<string> | undefined;
+    for (const event of events) if (isCronieEndInBatch(event)) (endedHere ??= new Set()).add(event.body.run_id);
     const handOff: AuditEvent[] = [];
     for (const event of events) {
       if (isCronStart(event)) {
@@ -144,6 +179,36 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         if (start && cronFailureCanEnd(start.job, start.at, event.at, ctx.config)) handOff.push(cronFailureEnd(event, start.job, cronRunId(event.body.host, start.pid, start.at)));
         continue;
       }
+      if (isCronieEndInBatch(event)) {
+        // Its CMD line and CMDEND came in the batch (`enrich`): output kept of it from an earlier delivery is done with.
+        const list = outputs ?? initial.outputs ?? [];
+        const index = list.findIndex((o) => cronRunId(event.body.host, o.pid, o.at) === event.body.run_id);
+        if (index >= 0) (outputs ??= list.slice()).splice(index, 1);
+        continue;
+      }
+      if (isCronieLine(event)) {
+        const start = startOf(starts ?? initial.starts, event.at, event.body.pid as number);
+        // No CMD line of its pid kept: no run to give it to.
+        if (!start) continue;
+        const list = outputs ?? initial.outputs ?? [];
+        const index = list.findIndex((o) => o.pid === start.pid && o.at === start.at);
+        if (event.body.type === 'cron.output') {
+          if (endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
+          outputs ??= list.slice();
+          const output = { ...withOutputLine(index >= 0 ? list[index] : undefined, event.body.text), at: start.at, pid: start.pid };
+          if (index >= 0) outputs[index] = output;
+          else if (outputs.push(output) > MAX_OUTPUTS) outputs.shift();
+          lastAt = Math.max(lastAt ?? event.at, event.at);
+          continue;
+        }
+        const output = index >= 0 ? summaryOf(list[index]) : undefined;
+        if (index >= 0) (outputs ??= list.slice()).splice(index, 1);
+        // Its run's end, handed off again when redelivered: the job reducer skips an end it has read.
+        if (cronFailureCanEnd(start.job, start.at, event.at, ctx.config)) {
+          handOff.push(cronieRunEnd(event as AuditEvent<CronRunEnded>, start.job, cronRunId(event.body.host, start.pid, start.at), start.at, output));
+        }
+        continue;
+      }
       if (!isUnattributedDiscard(event)) continue;
       const pid = pidOf(event.body);
       const ring = attributed ?? initial.attributed;
@@ -161,11 +226,13 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       handOff.push({ ...event, body: { ...event.body, job } });
     }
     const handed = handOff.length > 0 ? { handOff } : {};
-    if (!starts && !attributed) return { state: initial, findings: [], records: [], ...handed };
+    if (!starts && !attributed && !outputs) return { state: initial, findings: [], records: [], ...handed };
+    const kept = outputs ?? initial.outputs;
     const state: CronHostState = {
       host: initial.host,
       starts: starts ?? initial.starts,
       attributed: attributed ?? initial.attributed,
+      ...(kept !== undefined && kept.length > 0 ? { outputs: kept } : {}),
       ...(lastAt !== undefined ? { lastAt } : {}),
       expiresAt: hostStateExpiry(lastAt, ctx.clock.now()),
     };

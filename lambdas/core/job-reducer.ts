@@ -6,7 +6,7 @@ import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
-import { summaryOfLines } from './output-capture.ts';
+import { type OutputSummary, summaryOfLines } from './output-capture.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -250,10 +250,10 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
 /**
  * The end that cronie's `CMDEND` line gives the run of `job` with id `runId`, which its CMD line
  * started at `startedAt`: an unknown exit (`exit_code_unknown`, exit code 0 as a run with no failure
- * known), its duration, and the output its `CMDOUT` lines logged (`output`, none when it logged
- * none: cronie without `-s` mails the output, so none logged is not an empty output).
+ * known), its duration, and the output its `CMDOUT` lines logged (`output`, undefined when they
+ * logged none: cronie without `-s` mails the output, so none logged is not an empty output).
  */
-export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId: string, startedAt: number, output: readonly string[]): AuditEvent<RunEnd> {
+export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId: string, startedAt: number, output: OutputSummary | undefined): AuditEvent<RunEnd> {
   const { host } = event.body;
   const body: RunEnd & { exit_code_unknown: true } = {
     type: 'run.end',
@@ -263,13 +263,13 @@ export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId
     exit_code_unknown: true,
     duration_ms: Math.max(0, event.at - startedAt),
     ...(host !== undefined ? { host } : {}),
-    ...(output.length > 0 ? summaryOfLines(output) : {}),
+    ...output,
   };
   return { ...event, body };
 }
 
 /** Whether a run.end has an unknown exit (`cronieRunEnd`). */
-function exitUnknown(body: RunEnd): boolean {
+export function exitUnknown(body: RunEnd): boolean {
   return (body as { exit_code_unknown?: unknown }).exit_code_unknown === true;
 }
 
@@ -973,7 +973,7 @@ function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: 
     if (body.type === 'cron.output' && body.host === host && body.pid === pid) output.push((body as CronOutputLine).text);
     if (body.type !== 'run.start' || !CRON_LINE_FORMATS.has(candidate.format) || body.host !== host || (body as { pid?: number }).pid !== pid) continue;
     if (!cronFailureCanEnd(body.job, candidate.at, end.at, config)) return undefined;
-    return cronieRunEnd(end, body.job, body.run_id, candidate.at, output.reverse());
+    return cronieRunEnd(end, body.job, body.run_id, candidate.at, output.length > 0 ? summaryOfLines(output.reverse()) : undefined);
   }
   return undefined;
 }

@@ -119,6 +119,20 @@ export function summaryOfLines(lines: readonly string[]): OutputSummary {
   return { output_bytes: Buffer.byteLength(whole, 'utf8'), output_lines: lines.length, output_head: utf8Prefix(whole, OUTPUT_EXCERPT_BYTES), output_tail: utf8Suffix(whole, OUTPUT_EXCERPT_BYTES) };
 }
 
+/** `summary` (of the lines before, none when undefined) with one more line logged one by one, as `summaryOfLines` gives them all. */
+export function withOutputLine(summary: OutputSummary | undefined, line: string): OutputSummary {
+  const text = `${line}\n`;
+  const bytes = Buffer.byteLength(text, 'utf8');
+  const head = summary?.output_head ?? '';
+  const full = summary !== undefined && summary.output_bytes >= OUTPUT_EXCERPT_BYTES;
+  return {
+    output_bytes: (summary?.output_bytes ?? 0) + bytes,
+    output_lines: (summary?.output_lines ?? 0) + 1,
+    output_head: full ? head : utf8Prefix(head + text, OUTPUT_EXCERPT_BYTES),
+    output_tail: utf8Suffix((summary?.output_tail ?? '') + text, OUTPUT_EXCERPT_BYTES),
+  };
+}
+
 /**
  * Captures a command's output: counts bytes and lines, keeps the head and a ring of the tail.
  * `write` takes the chunks in the order they arrived (stdout and stderr interleaved), so head

@@ -60,3 +60,37 @@ describe("cronie's CMDOUT and CMDEND lines in one batch", () => {
     expect(state).toMatchObject({ open: [], endsLogged: true });
   });
 });
+
+describe("cronie's CMDOUT and CMDEND lines across deliveries", () => {
+  it('ends a cronie run whose CMD line came in an earlier delivery, with the output its CMDOUT lines logged in both', async () => {
+    // Prepare: the CMD line and the first output lines in one delivery, the rest and CMDEND in the next
+    const store = new MemoryAuditStore();
+    const lines = parsed(BACKUP);
+    const first = await processBatch(lines.slice(0, 3), REDUCERS, store, ctx);
+    const inOne = await processBatch(lines, REDUCERS, new MemoryAuditStore(), ctx);
+    // Act
+    const second = await processBatch(lines.slice(3), REDUCERS, store, ctx);
+    // Assess: as when all came in one delivery
+    expect(first.findings).toEqual([]);
+    expect(second.findings.map((f) => [f.detector, f.run_id, f.message])).toEqual([
+      ['error-keyword', 'db1:1234:2026-11-25T03:00:01.000Z', 'ended (its exit status not logged) but its output holds the error marker "Traceback (most recent call last)": Traceback (most recent call last):'],
+    ]);
+    expect(second.records?.map((r) => [r.subject, r.duration_ms, r.output_bytes])).toEqual([['/usr/local/bin/backup.sh', 5000, inOne.records?.[0].output_bytes]]);
+    expect(inOne.records?.[0].output_bytes).toBeGreaterThan(100);
+    const host = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { outputs?: unknown[] };
+    expect(host.outputs).toBeUndefined();
+    const redelivered = await processBatch(lines.slice(3), REDUCERS, store, ctx);
+    expect(redelivered.findings).toEqual([]);
+  });
+
+  it('keeps no output of a run whose CMD, CMDOUT and CMDEND lines came in one delivery', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    // Act
+    await processBatch(parsed(BACKUP), REDUCERS, store, ctx);
+    // Assess
+    const host = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { starts: unknown[]; outputs?: unknown[] };
+    expect(host.starts).toHaveLength(1);
+    expect(host.outputs).toBeUndefined();
+  });
+});

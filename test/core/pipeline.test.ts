@@ -13,13 +13,13 @@ const ctx: ReduceContext = { config: DEFAULT_CONFIG, clock: { now: () => T0 + 3_
 
 const TYPES = [
   'run.start', 'run.end', 'run.failed', 'output.discarded', 'unit.starting', 'agent.start', 'agent.action', 'agent.end', 'tool.call',
-  'attempt', 'guard.bypass', 'audit.write', 'agent.tree', 'agent.judged-alone', 'agent.fired-unended', 'text', 'unknown.type',
+  'attempt', 'guard.bypass', 'audit.write', 'agent.tree', 'agent.judged-alone', 'agent.fired-unended', 'cron.output', 'cron.end', 'text', 'unknown.type',
 ];
 const FORMATS = ['json', 'cron', 'systemd', 'journal', 'lambda', 'otel-genai', 'agent-tree'];
 
 /** A line of the given type and format whose body names every subject any reducer reads (without a job when `job` is null). */
 function line(type: string, format: string, at = T0, job: string | null = 'report'): AuditEvent {
-  const body = { type, ...(job !== null ? { job } : {}), run_id: 'r-1', parent_run_id: 'r-0', host: 'web1', pid: 101, tool: 'search', route: 'GET /x', guard: 'g', agent: 'planner', description: 'Backup', reason: 'x' };
+  const body = { type, ...(job !== null ? { job } : {}), run_id: 'r-1', parent_run_id: 'r-0', host: 'web1', pid: 101, tool: 'search', route: 'GET /x', guard: 'g', agent: 'planner', description: 'Backup', reason: 'x', text: 'x', exit_code_unknown: true };
   return { at, body: body as unknown as EventBody, source: { origin: 'test', line: 1 }, format };
 }
 
