@@ -576,17 +576,23 @@ function fitOfCron(period: number, cron: string, timezone: string | undefined, s
 
 /** The share of a period by which moved runs may be more or less than a period apart (a daily job's 23 or 25 h at a clock change). */
 const MOVED_PERIOD_SLACK = 0.25;
+/** How far off a whole number of periods moved runs more than a period apart may be (runs start a few minutes late); a period of a day or more may also be an hour off (a clock change between). */
+const MOVED_PHASE_SLACK = 5 * MINUTE;
 
 /**
- * Whether each start (oldest first) comes about a whole number of periods after the one before it, as
- * runs at a moved time do, a missed one between them too (runs by hand come minutes apart).
+ * Whether each start (oldest first) comes about a period after the one before it, as runs at a
+ * moved time do (runs by hand come minutes apart), or a whole number of periods after it at the same
+ * time of the period (MOVED_PHASE_SLACK), a missed run between: runs by hand hours apart come at
+ * any time of an hour (09:32, 11:25), so a slack of a share of the period would take half of them for runs.
  */
 function aPeriodApart(period: number, times: readonly number[]): boolean {
   return times.every((t, i) => {
     if (i === 0) return true;
     const gap = t - times[i - 1];
     const periods = Math.max(1, Math.round(gap / period));
-    return Math.abs(gap - periods * period) <= period * MOVED_PERIOD_SLACK;
+    const off = Math.abs(gap - periods * period);
+    if (periods === 1) return off <= period * MOVED_PERIOD_SLACK;
+    return off <= MOVED_PHASE_SLACK || (period >= DAY && Math.abs(off - HOUR) <= MOVED_PHASE_SLACK);
   });
 }
 

@@ -785,6 +785,24 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(learnedDaily).not.toHaveProperty('unfit');
   });
 
+  it('keeps the cron of a job run by hand three times hours (or days) apart at install, off the phase of its period, as moved runs are not', () => {
+    // Prepare: runs by hand at 09:32, 11:25 and 13:40 on 30 September, then hourly on the hour for 14 days; or at 09:32 on
+    // 26 September, 14:10 on the 28th and 11:00 on the 30th, then daily at 04:00 for 220 days
+    const hourlyHand = ['09:32', '11:25', '13:40'].map((hm) => Date.parse(`2026-09-30T${hm}:00Z`));
+    const dailyHand = ['2026-09-26T09:32', '2026-09-28T14:10', '2026-09-30T11:00'].map((t) => Date.parse(`${t}:00Z`));
+    const hourly = runsOf('0 * * * *', 14);
+    const daily = runsOf('0 4 * * *', 220);
+    const seen = (hand: number[], onTime: number[]) => ({ firstStart: hand[0], starts: hand.length + onTime.length, earliest: hand });
+    // Act
+    const learnedHourly = inferSchedule(hourly.slice(-200), [], undefined, undefined, seen(hourlyHand, hourly));
+    const learnedDaily = inferSchedule(daily.slice(-200), [], undefined, undefined, seen(dailyHand, daily));
+    // Assess: about a whole number of periods apart (2 h, 1 day), but not at one time of the period, as moved runs are
+    expect(learnedHourly).toMatchObject({ cron: '0 * * * *' });
+    expect(learnedHourly).not.toHaveProperty('unfit');
+    expect(learnedDaily).toMatchObject({ cron: '0 4 * * *' });
+    expect(learnedDaily).not.toHaveProperty('unfit');
+  });
+
   it('keeps the cron of a job that missed a few runs, and of one whose older runs fit it', () => {
     // Prepare: hourly, every tenth run missed; and hourly for 20 days of which the last 200 starts are kept
     const missing = runsOf('5 * * * *', 7).filter((_, i) => i % 10 !== 3);
