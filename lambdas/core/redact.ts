@@ -392,18 +392,37 @@ const PORT_MAPPING = /^(?:\d{1,5}|(?:\[[\dA-Fa-f:.]{1,45}\]|\d{1,3}(?:\.\d{1,3})
 const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
 /** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
 const LDAP_PASSWORD = spacedPasswordOption('-w');
-/** Samba's `smbclient` and `smbcacls` and their arguments, up to the end of their step of a pipeline or list. */
-const SMB_COMMAND = /\bsmbc(?:lient|acls)[ \t][^|;&\r\n]*/g;
+/** ldappasswd's bind password `-w VALUE`, new password `-s VALUE` and old one `-a VALUE` (`-s` is another client's scope). */
+const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]');
+/** Samba's `smbclient`, `smbcacls` and `net ads|rpc|rap …` and their arguments, up to the end of their step of a pipeline or list. */
+const SMB_COMMAND = /\b(?:smbc(?:lient|acls)|net[ \t]+(?:ads|rpc|rap))[ \t][^|;&\r\n]*/g;
 /** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
 /**
- * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`) and
+ * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`), so do Data Pump's
+ * and the old export's and import's tools (`expdp system/VALUE@orcl …`, `impdp`, `exp`, `imp`, also `userid=user/VALUE`), and
  * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`, always with the `@`: oracleLoginPassword): the
  * user stays; `sqlplus / as sysdba` gives none, nor does an ellipsis where a name was shortened (`thin:scott/...`).
  */
-const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
-/** A password echoed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`). */
-const SUDO_STDIN_ECHO = /(\becho(?:[ \t]{1,8}-[neE]{1,3})*[ \t]+(["']?))([^\s"'|]{1,256})(?=\2[ \t]*\|[ \t]*sudo(?:[ \t]+-[A-Za-z]{1,8}){0,8}?[ \t]+-[A-Za-z]{0,7}S)/g;
+const ORACLE_LOGIN = /(\b(?:(?:sqlplus|expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:userid=)?|thin:)(["']?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
+/**
+ * A password echoed or printed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`,
+ * `| sudo -u root -S`, `| sudo --stdin`; `printf 'VALUE\n' | sudo -S`, `printf '%s\n' VALUE | sudo -S`): a `\n` after it stays.
+ */
+const SUDO_STDIN_ECHO =
+  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{1,8}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)(?:[ \t]+[^\s|-][^\s|]{0,64})?){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin)\b)/g;
+/** zip's and unzip's arguments, up to the end of their step of a pipeline or list. */
+const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
+/** Their `-P VALUE` (`--password VALUE` is PASSWORD_OPTION's). */
+const ZIP_PASSWORD = spacedPasswordOption('-P');
+/** An htpasswd option (`-b`, `-nbB`, `-C 10`: bcrypt's cost, `-r 5000`: rounds); its batch mode (`b`) takes the password as an argument. */
+const HTPASSWD_OPTIONS = String.raw`((?:[ \t]+-[A-Za-z]{1,8}(?:[ \t]+\d{1,6})?){1,8})`;
+/** An argument before htpasswd's password (a file, a user), not an option nor the end of its step. */
+const HTPASSWD_ARGUMENT = String.raw`[ \t]+(?!-)[^\s|;&<>]{1,256}`;
+/** `htpasswd -b FILE USER VALUE`: the file and the user stay. */
+const HTPASSWD_BATCH = new RegExp(String.raw`(\bhtpasswd${HTPASSWD_OPTIONS}(?:${HTPASSWD_ARGUMENT}){2}[ \t]+)(\\?["'])?${OPTION_VALUE}`, 'g');
+/** `htpasswd -nb USER VALUE` (to stdout, no file): the user stays. */
+const HTPASSWD_STDOUT_BATCH = new RegExp(String.raw`(\bhtpasswd${HTPASSWD_OPTIONS}${HTPASSWD_ARGUMENT}[ \t]+)(\\?["'])?${OPTION_VALUE}`, 'g');
 
 /**
  * A registry login command (DOCKER_LOGIN_COMMAND's match) with its `-p VALUE`, `-p=VALUE` and, among
@@ -422,7 +441,7 @@ function redactLoginPasswords(command: string, replace: (match: string, option: 
 }
 
 /**
- * Oracle's (ORACLE_LOGIN), mongo's, LDAP's and Samba's clients' passwords and one echoed into `sudo -S`, by
+ * Oracle's (ORACLE_LOGIN), mongo's, LDAP's and Samba's clients' passwords, one echoed into `sudo -S`, zip's and htpasswd's, by
  * `replaceValue` (an option's value) and `replacePassword` (after a user): most text names none of them, and one
  * look rules each out.
  */
@@ -432,7 +451,7 @@ function redactClientPasswords(
   replacePassword: (match: string, user: string, quote: string | undefined, value: string) => string,
 ): string {
   let out = text;
-  if (out.includes('sqlplus') || out.includes('thin:')) {
+  if (out.includes('sqlplus') || out.includes('thin:') || out.includes('pdp') || out.includes('xp ') || out.includes('mp ')) {
     // A thin URL's password is always followed by its `@`: without it the word is none (`thin:scott/Tiger2024 is the shape`).
     out = out.replace(ORACLE_LOGIN, (match: string, user: string, quote: string, value: string, offset: number, whole: string) =>
       user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
@@ -443,9 +462,15 @@ function redactClientPasswords(
       command.replace(MONGO_PASSWORD, (match: string, option: string, quote: string | undefined, value: string) => (PORT_MAPPING.test(value) ? match : replaceValue(match, option, quote, value))),
     );
   }
-  if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(LDAP_PASSWORD, replaceValue));
-  if (out.includes('smbc')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));
+  if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(command.startsWith('ldappasswd') ? LDAPPASSWD_PASSWORD : LDAP_PASSWORD, replaceValue));
+  if (out.includes('smbc') || out.includes('net ')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
+  if (out.includes('zip')) out = out.replace(ZIP_COMMAND, (command) => command.replace(ZIP_PASSWORD, replaceValue));
+  if (out.includes('htpasswd')) {
+    const batch = (stdout: boolean) => (match: string, head: string, options: string, quote: string | undefined, value: string) =>
+      options.includes('b') && options.includes('n') === stdout ? replaceValue(match, head, quote, value) : match;
+    out = out.replace(HTPASSWD_BATCH, batch(false)).replace(HTPASSWD_STDOUT_BATCH, batch(true));
+  }
   return out;
 }
 
@@ -458,7 +483,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE`, `echo VALUE | sudo -S …`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `ldappasswd -s VALUE` and `-a VALUE`, `expdp`/`impdp`/`exp`/`imp user/VALUE` (also `userid=user/VALUE`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -1021,11 +1046,19 @@ function redactOracleIdentifiedBy(text: string, marker: string): string {
   return out.includes(marker) ? out.replace(SQL_REPLACE_OLD, (_match, label: string, _newQuote: string, quote = '') => `${label}${quote}${marker}${quote}`) : out;
 }
 
+/**
+ * Redis' `AUTH VALUE` and `AUTH user VALUE` (ACL), as redis-cli's prompt, a script or MONITOR (`"AUTH" "user" "VALUE"`) shows the
+ * command: the upper-case word, one or two arguments and nothing after them on the line (or in the quoted text); the user stays.
+ */
+const REDIS_AUTH = /(?<![\w-])((?:AUTH|"AUTH"|"auth")[ \t]+)((?:"[^\s"]{1,256}"|[^\s"'\\]{1,256})[ \t]+)?("?)([^\s"'\\]{1,256})\3(?=[ \t]*(?:$|[\r\n'"]|\\[nr"]))/g;
+/** A lone word after `AUTH` that is no password: SMTP's and IMAP's mechanisms (`AUTH LOGIN`, `AUTH PLAIN`), a result. */
+const AUTH_NON_SECRET = /^(?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|SCRAM-SHA-\d{1,3}|XOAUTH2?|OAUTHBEARER|GSSAPI|NTLM|EXTERNAL|ANONYMOUS|OK|failed|error|required)$/i;
+
 /** Labelled secrets: `label=value` and its kin (assignmentRule), a Dockerfile's `ENV NAME VALUE`, `passwd VALUE` on a login's line, and the text of an XML element naming a secret (not a paging cursor's). */
 const secretAssignmentRule: TextRule = {
   name: 'secret-assignment',
   description:
-    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, its first word judged as after `=`, that word alone going: `user: admin pass: [REDACTED] host: db`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word, on a login\'s line its first word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), a password set in SQL (MySQL\'s `IDENTIFIED BY \'…\'`, Oracle\'s unquoted `ALTER USER scott IDENTIFIED BY …;` in a user\'s statement, `IDENTIFIED WITH plugin BY \'…\'`, `SET PASSWORD FOR … = PASSWORD(\'…\')` or `= \'…\'`; `PASSWORD \'…\'` or `PASSWORD(\'…\')` in a role\'s or user\'s statement: `ALTER ROLE bob WITH PASSWORD \'…\'`, `CREATE USER app PASSWORD \'…\'`; the quotes stay), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
+    'labelled secrets: `password=…`, `token: …`, `api_key=…`, `--account-key=…` (not a key file, as for `--private-key=…`), `"client_secret": "…"`, `Authorization: …`, `SSHPASS=…`, `MYSQL_PWD=…`, `DB_PASS=…`, redis\' `AUTH VALUE` and `AUTH user VALUE` ending the line or quoted text (also MONITOR\'s `"AUTH" "user" "VALUE"`; not SMTP\'s `AUTH LOGIN`), a bare `pass=…` (logfmt, query strings; unquoted, not counts packed before another `name=` (`pass=12;fail=3`) nor a variable; in a query string anything else; elsewhere not a number, a result, a state, a duration (`pass=48`, `pass=ok`, `pass=n/a`, `pass=1.5s`) but a 6+ digit number beside `user=`/`login=` with no count label (`fail=`, `skip=`, …), nor a plain lower-case word (`pass=dce`, `pass=done`) unless it looks like a credential or is beside such a `user=`/`login=`; before `:` a lone word that looks like a credential (on a login\'s line, its first word judged as after `=`, that word alone going: `user: admin pass: [REDACTED] host: db`), or a quoted key\'s value), `;Pwd=…` in a connection string (not a path: sudo\'s `; PWD=/home/alice ;`), a bare `pwd=…` that looks like a credential, holds no `/`, is no path (`D:\\a\\1\\s`) and no lower-case word (`release-2024`), but on a login\'s line one judged as `pass=` is there (`user=bob pwd=hunter22`) (also `pwd: …` as a lone word, on a login\'s line its first word; a quoted key\'s value but a path or a result: `{"user":"bob","pwd":"letmein"}`; and any but a path in a query string or a form\'s body: `pwd=hunter22&log=admin`), `secret_key_base=…`, `passwd VALUE` (in any case: `PASSWD VALUE`; looking like a credential, not a plain lower-case word before prose (a user\'s name; `Hunter2Pass rejected` goes), not the command run after a path, `=` or a quote: `COMMAND=/usr/bin/passwd deploy01`) on a login\'s or chpasswd\'s line, not passwd\'s own message (`passwd: all authentication tokens updated successfully.`) nor `chpasswd:`, the password echoed or printed into chpasswd (`echo \'bob:[REDACTED]\' | chpasswd`, `printf \'%s\\n\' \'bob:…\' | sudo -n chpasswd`, `… | /usr/sbin/chpasswd`) or given it as a here-string (`chpasswd <<< "bob:…"`), `password%3D…`, `ENV DB_PASSWORD …` (a Dockerfile\'s form without `=`, starting its line or a build log\'s step), a password set in SQL (MySQL\'s `IDENTIFIED BY \'…\'`, Oracle\'s unquoted `ALTER USER scott IDENTIFIED BY …;` in a user\'s statement, `IDENTIFIED WITH plugin BY \'…\'`, `SET PASSWORD FOR … = PASSWORD(\'…\')` or `= \'…\'`; `PASSWORD \'…\'` or `PASSWORD(\'…\')` in a role\'s or user\'s statement: `ALTER ROLE bob WITH PASSWORD \'…\'`, `CREATE USER app PASSWORD \'…\'`; the quotes stay), `<password>…</password>` and the like, also after `=>` or `:=`, also with the label in brackets (`[password] => …`, `user[password]=…`) (the label is kept; after `:` the value runs to the end of the line; a lower-case logger\'s name ending in such a word, dotted or after a level, logging prose is none: `INFO botocore.credentials: Found credentials …`)',
   apply(text, asName) {
     const marker = redactionMarker('secret-assignment');
     const assigned = labelledSecret.apply(text, asName);
@@ -1054,7 +1087,14 @@ const secretAssignmentRule: TextRule = {
           marker,
         )
       : withChpasswd;
-    return withSql.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
+    // Most text holds no upper-case `AUTH` (nor MONITOR's `"auth"`): one look rules redis' command out.
+    const withAuth =
+      withSql.includes('AUTH') || withSql.includes('"auth"')
+        ? withSql.replace(REDIS_AUTH, (match, command: string, user: string | undefined, quote: string, value: string) =>
+            value.startsWith(MARKER_START) || (user === undefined && AUTH_NON_SECRET.test(value)) ? match : `${command}${user ?? ''}${quote}${marker}${quote}`,
+          )
+        : withSql;
+    return withAuth.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
 
@@ -1289,7 +1329,8 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`, `as login` for `oras login`:
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
  * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does;
- * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group.
+ * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap` (Samba's `net ads …`), `xpdp`,
+ * `xp ` (`expdp`, `exp`) and `mpdp`, `mp ` (`impdp`, `imp`) join the `e`, `x` and `m` groups; `zip` (`zip -P`, `unzip -P`) adds the letter `z`.
  * `creds` (`--creds`, `--src-creds`) comes before `cred`, so that only it runs cli-password: a line merely
  * naming credentials (botocore's `Found credentials in environment variables.`, every Python AWS job's) does not;
  * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). `session_toke` and `sessiontoke`
@@ -1298,7 +1339,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et ads|et rpc|et rap|xpdp|mpdp|xp |mp |zip|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -1314,7 +1355,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'sentry-dsn': [URL_TRIGGER],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['mongo', 'ldap', 'smbc', 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
+  'cli-password': ['mongo', 'ldap', 'smbc', 'et ads', 'et rpc', 'et rap', 'xpdp', 'mpdp', 'xp ', 'mp ', 'zip', 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],

@@ -1232,6 +1232,56 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it('redacts the passwords of ldappasswd -s/-a, net ads -U, expdp/impdp/exp/imp user/pw, printf or echo into sudo -S (with options), zip -P and htpasswd -b', () => {
+    // Prepare: each command with its password; the same commands and options giving none
+    const commands = [
+      'ldappasswd -x -D cn=admin,dc=ex -w Adm1nPw -a Old2023pw -s New2024pw uid=bob,dc=ex',
+      'net ads join -U admin%Hunter2024',
+      'net rpc user add bob -Uadmin%Hunter2024 -S dc1',
+      'expdp system/Manager1@orcl schemas=hr directory=d',
+      'impdp scott/Tiger2024@db dumpfile=x.dmp',
+      'exp scott/Tiger2024 file=x.dmp',
+      'imp userid=scott/Tiger2024@db file=x.dmp',
+      "printf 'Hunter2024\\n' | sudo -S apt-get update",
+      "printf '%s\\n' 'Hunter2024' | sudo -S true",
+      'echo Hunter2024 | sudo -u root -S systemctl restart app',
+      'echo Hunter2024 | sudo --user=root --stdin true',
+      'zip -r -P Hunter2024 backup.zip /srv',
+      'unzip -P Hunter2024 backup.zip',
+      'htpasswd -b /etc/nginx/.htpasswd bob Hunter2024',
+      'htpasswd -bB -C 12 /etc/nginx/.htpasswd bob "two words"',
+      'htpasswd -nb bob Hunter2024 | tee -a users',
+    ];
+    const quiet = ['ldapsearch -x -s sub -b dc=ex uid=bob', 'ldappasswd -x -D cn=admin -W -S uid=bob', 'net ads join -U admin', 'sqlplus / as sysdba', 'gzip -P 3 file', 'htpasswd -c /etc/nginx/.htpasswd bob', 'echo done | sudo -u root tee x', 'exp 2 of 3 done'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no password is left; users, files, options and a printf's \n stay
+    const C = M('cli-password');
+    expect(redacted.filter((text) => /Hunter2024|Adm1nPw|Old2023pw|New2024pw|Manager1|Tiger2024|two words/.test(text))).toEqual([]);
+    expect(redacted[0]).toBe(`ldappasswd -x -D cn=admin,dc=ex -w ${C} -a ${C} -s ${C} uid=bob,dc=ex`);
+    expect(redacted[1]).toBe(`net ads join -U admin%${C}`);
+    expect(redacted[6]).toBe(`imp userid=scott/${C}@db file=x.dmp`);
+    expect(redacted[7]).toBe(`printf '${C}\\n' | sudo -S apt-get update`);
+    expect(redacted[9]).toBe(`echo ${C} | sudo -u root -S systemctl restart app`);
+    expect(redacted[14]).toBe(`htpasswd -bB -C 12 /etc/nginx/.htpasswd bob "${C}"`);
+    expect(redacted[15]).toBe(`htpasswd -nb bob ${C} | tee -a users`);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts redis' AUTH password (AUTH pw, AUTH user pw, MONITOR's \"AUTH\" \"user\" \"pw\"), not SMTP's mechanism or prose", () => {
+    // Prepare: redis-cli's prompt, a JSON field, MONITOR's output; SMTP's AUTH LOGIN, prose after AUTH, OAUTH
+    const commands = ['127.0.0.1:6379> AUTH Hunter2024', 'redis> AUTH default Hunter2024', '1700000000.123 [0 127.0.0.1:5000] "AUTH" "default" "Hunter2024"', '{"cmd":"AUTH Hunter2024","rc":1}'];
+    const quiet = ['250-AUTH LOGIN', 'AUTH failed for user bob', 'OAUTH token refreshed', 'AUTH'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user and the quotes stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([`127.0.0.1:6379> AUTH ${S}`, `redis> AUTH default ${S}`, `1700000000.123 [0 127.0.0.1:5000] "AUTH" "default" "${S}"`, `{"cmd":"AUTH ${S}","rc":1}`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
     // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
     const commands = [
@@ -1665,6 +1715,15 @@ describe('linear time', () => {
     'IDENTIFIED BY lists': `SET ROLE r${' IDENTIFIED BY x, r'.repeat(N / 19)}`,
     'IDENTIFIED BY lists of quoted passwords': `SET ROLE r${" IDENTIFIED BY 'x', r".repeat(N / 21)}`,
     'REPLACE after IDENTIFIED BY': `ALTER USER u${' IDENTIFIED BY x REPLACE'.repeat(N / 23)}`,
+    'htpasswd options': `htpasswd${' -b -C 1'.repeat(N / 8)}`,
+    'htpasswd arguments': `htpasswd -b${' a'.repeat(N / 2)}`,
+    'sudo options after echo': `echo x | sudo${' -u a'.repeat(N / 5)}`,
+    'echo words before a pipe': `${'echo '.repeat(N / 5)}| sudo -S`,
+    'AUTH words': 'AUTH a '.repeat(N / 7),
+    'quoted AUTH words': '"AUTH" "a" '.repeat(N / 11),
+    'net ads -U flags': `net ads${' -U a%'.repeat(N / 6)}`,
+    'zip -P flags': `zip${' -P'.repeat(N / 3)}`,
+    'exp user words': 'exp a/'.repeat(N / 6),
     'log prefixes before a grant': `${'ORA-1: [a] '.repeat(N / 11)}grant x to u identified by p`,
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
