@@ -85,6 +85,25 @@ describe('the report handler', () => {
   });
 
   it.each([
+    [{ month: '2026-10', Month: '2026-09' }, 'unknown key "Month"'],
+    [{ month: '2026-10', format: 'html' }, 'unknown key "format"'],
+    [{ month: '2026-10', mnth: 'x' }, 'unknown key "mnth"'],
+  ])('refuses %j, a month with a key beside it that is not month, rather than publishing that month', async (event, what) => {
+    // Prepare
+    const { handler, publisher, results, refusals } = setup();
+
+    // Act
+    const response = await handler(event);
+
+    // Assess
+    const error = `${what}: expected {"month": "YYYY-MM"}, e.g. {"month": "2026-10"}, or {} for last month`;
+    expect(response).toEqual({ error, month: '2026-10' });
+    expect(refusals).toEqual([{ error, month: '2026-10' }]);
+    expect(publisher.published).toEqual([]);
+    expect(results).toEqual([]);
+  });
+
+  it.each([
     ['1970-01-01T00:00:00Z', 'time "1970-01-01T00:00:00Z": the month before it, 1969-12, is no month to report on: its year is before 1970, the first a log can be from'],
     ['2099-01-01T00:00:00Z', 'time "2099-01-01T00:00:00Z": the month before it, December 2098 has not begun (the report is made as of 2026-11-15T10:00:00Z): a report of it would be an empty month'],
   ])('refuses the console\'s scheduled-event test at %s without throwing and without a report', async (time, error) => {

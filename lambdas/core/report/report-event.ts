@@ -11,6 +11,9 @@ export class ReportEventError extends Error {
 /** The keys of an EventBridge event, as the monthly schedule's rule sends it (no fixed input). */
 const EVENTBRIDGE_KEYS: ReadonlySet<string> = new Set(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
 
+/** The keys of an on-demand request: `month` alone. */
+const REQUEST_KEYS: ReadonlySet<string> = new Set(['month']);
+
 /** What an on-demand invocation may send, as a refusal names it. */
 const EXPECTED = 'expected {"month": "YYYY-MM"}, e.g. {"month": "2026-10"}, or {} for last month';
 
@@ -19,14 +22,18 @@ const EXPECTED = 'expected {"month": "YYYY-MM"}, e.g. {"month": "2026-10"}, or {
  * not begun yet is refused), else
  * the month before the EventBridge scheduled event's time (the run on 1 November reports
  * October; held to the same checks), else, for `{}` or no payload, the month before now. Anything else is a mistyped
- * request and refused (`ReportEventError`), never read as last month: a payload that is no object
- * (`"2026-10"`), or an object with no `month` whose keys are not an EventBridge event's
- * (`{"Month": "2026-10"}`, `{"mnth": …}`).
+ * request and refused (`ReportEventError`), never read as last month nor as its `month`: a payload
+ * that is no object (`"2026-10"`), an object with no `month` whose keys are not an EventBridge
+ * event's (`{"Month": "2026-10"}`, `{"mnth": …}`), or a `month` with any other key beside it
+ * (`{"month": "2026-10", "Month": "2026-09"}`, `{"month": …, "format": "html"}`).
  */
 export function reportMonthOf(event: unknown, clock: Clock): string {
   if (event === undefined || event === null) return reportMonthAt(clock.now());
   if (typeof event !== 'object' || Array.isArray(event)) throw new ReportEventError(`${notAnObject(event)}: ${EXPECTED}`);
   const e = event as Record<string, unknown>;
+  const known = e.month === undefined ? EVENTBRIDGE_KEYS : REQUEST_KEYS;
+  const unknown = Object.keys(e).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new ReportEventError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}: ${EXPECTED}`);
   if (e.month !== undefined) {
     const problem = typeof e.month === 'string' ? monthProblem(e.month) : MONTH_FORMAT;
     if (typeof e.month === 'string' && problem === undefined) {
@@ -37,8 +44,6 @@ export function reportMonthOf(event: unknown, clock: Clock): string {
     const why = problem === MONTH_FORMAT ? '' : ` ${problem};`;
     throw new ReportEventError(`month ${JSON.stringify(e.month)}:${why} expected "YYYY-MM", e.g. {"month": "2026-10"}`);
   }
-  const unknown = Object.keys(e).filter((key) => !EVENTBRIDGE_KEYS.has(key));
-  if (unknown.length > 0) throw new ReportEventError(`unknown key${unknown.length > 1 ? 's' : ''} ${unknown.map((key) => JSON.stringify(key)).join(', ')}: ${EXPECTED}`);
   if (e.time !== undefined) return scheduledMonth(e.time, clock);
   return reportMonthAt(clock.now());
 }
