@@ -376,7 +376,8 @@ const REDIS_PASSWORD = spacedPasswordOption('-a|--pass');
  * A MongoDB shell or tool (`mongo`, `mongosh`, `mongodump`, `mongorestore`, …) and its arguments, up to the end of its
  * step of a pipeline or list: any word `mongo…`, as the client follows wrappers and words of every kind (`sudo`, `timeout 600`,
  * `docker exec -it mongo`, `kubectl exec … --`, a crontab's `* * *`, `bash -c "`, `Running: `). The word `mongo` naming a
- * container (`docker run --name mongo -p 27017:27017`) is read too: PORT_MAPPING keeps its `-p`.
+ * container (`docker run --name mongo -p 27017:27017`) is read too: PORT_MAPPING keeps its `-p`; so is one that is a compose option's value
+ * (`docker compose --profile mongo -p myproject up`): COMPOSE_OPTION_BEFORE and COMPOSE_OPTIONS_ONLY keep compose's own `-p`.
  */
 const MONGO_COMMAND = /\bmongo(?:sh|dump|restore|export|import|stat|top|files)?[ \t][^|;&\r\n]*/g;
 /** Its `-p VALUE` (`-p` alone asks for it; `--password VALUE` is PASSWORD_OPTION's). */
@@ -388,6 +389,12 @@ const MONGO_PASSWORD = spacedPasswordOption('-p');
  * 5 digits or fewer after a mongo `-p` is so kept too; `2024-1234` or `$uperSecret2024` alone is a password.
  */
 const PORT_MAPPING = /^(?:\d{1,5}|(?:\[[\dA-Fa-f:.]{1,45}\]|\d{1,3}(?:\.\d{1,3}){3}|\d{1,5}(?:-\d{1,5})?|\$\{\w{1,64}\}|\$[A-Z_][A-Z\d_]{0,63})?(?::(?:\d{1,5}(?:-\d{1,5})?|\$\{\w{1,64}\}|\$[A-Z_][A-Z\d_]{0,63})?){1,2})(?:\/(?:tcp|udp|sctp))?$/;
+/** Docker's or podman's compose and its global options up to one whose value follows (`docker compose --profile `, `docker-compose -f x --project-directory `). */
+const COMPOSE_OPTION_BEFORE = /\b(?:docker[ \t]+compose|docker-compose|podman[ \t]+compose|podman-compose)(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,256})?(?:[ \t]+[^\s-]\S{0,256})?){0,16}?[ \t]+-{1,2}[\w-]{1,32}[ \t]+$/;
+/** A compose option's value and more of its options (with their values) up to a `-p`: no subcommand yet, so the `-p` is compose's. */
+const COMPOSE_OPTIONS_ONLY = /^\S+(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S*)?(?:[ \t]+[^\s-]\S*)?)*[ \t]+$/;
+/** How far into a mongo word's command a compose option may still stand: a long line stays linear. */
+const MAX_COMPOSE_OPTIONS = 512;
 /** An OpenLDAP client (`ldapsearch`, `ldapmodify`, `ldapadd`, …) and its arguments, up to the end of its step of a pipeline or list. */
 const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
 /** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
@@ -458,9 +465,13 @@ function redactClientPasswords(
     );
   }
   if (out.includes('mongo')) {
-    out = out.replace(MONGO_COMMAND, (command) =>
-      command.replace(MONGO_PASSWORD, (match: string, option: string, quote: string | undefined, value: string) => (PORT_MAPPING.test(value) ? match : replaceValue(match, option, quote, value))),
-    );
+    out = out.replace(MONGO_COMMAND, (command: string, offset: number, whole: string) => {
+      // `docker compose --profile mongo -p myproject up`: the word is a compose option's value, and a `-p` among compose's options is its project's name.
+      const composeValue = whole.includes('compose') && COMPOSE_OPTION_BEFORE.test(stepBefore(whole, offset));
+      return command.replace(MONGO_PASSWORD, (match: string, option: string, quote: string | undefined, value: string, at: number) =>
+        PORT_MAPPING.test(value) || (composeValue && at <= MAX_COMPOSE_OPTIONS && COMPOSE_OPTIONS_ONLY.test(command.slice(0, at))) ? match : replaceValue(match, option, quote, value),
+      );
+    });
   }
   if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(command.startsWith('ldappasswd') ? LDAPPASSWD_PASSWORD : LDAP_PASSWORD, replaceValue));
   if (out.includes('smbc') || out.includes('net ')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));

@@ -1282,6 +1282,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("leaves compose's -p (its project's name) after a compose option's value named mongo (docker compose --profile mongo -p myproject up)", () => {
+    // Prepare: compose's global options with a value `mongo` before its `-p`; mongo's clients run by compose after them
+    const quiet = ['docker compose --profile mongo -p myproject up -d', 'docker-compose --profile mongo --env-file .env -p myproject up'];
+    const commands = ['docker compose --profile mongo exec mongo mongosh -p S3cretPw', 'docker compose --profile mongo -p proj exec db mongosh -u root -p S3cretPw'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the project's name stays; a client's -p after compose's subcommand still goes
+    const C = M('cli-password');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([`docker compose --profile mongo exec mongo mongosh -p ${C}`, `docker compose --profile mongo -p proj exec db mongosh -u root -p ${C}`]);
+  });
+
   it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
     // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
     const commands = [
@@ -1724,6 +1737,8 @@ describe('linear time', () => {
     'net ads -U flags': `net ads${' -U a%'.repeat(N / 6)}`,
     'zip -P flags': `zip${' -P'.repeat(N / 3)}`,
     'exp user words': 'exp a/'.repeat(N / 6),
+    'compose options before mongo -p flags': `docker compose --profile mongo${' -p a'.repeat(N / 5)}`,
+    'compose options before mongo': `docker compose${' --a b'.repeat(N / 6)} --profile mongo -p a`,
     'log prefixes before a grant': `${'ORA-1: [a] '.repeat(N / 11)}grant x to u identified by p`,
   };
   it.each(Object.entries(adversarial))('redacts %s (256 KiB) in one pass', (_name, text) => {
