@@ -417,7 +417,7 @@ const ORACLE_LOGIN = /(\b(?:(?:sqlplus|expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,
  * `| sudo -u root -S`, `| sudo --stdin`; `printf 'VALUE\n' | sudo -S`, `printf '%s\n' VALUE | sudo -S`): a `\n` after it stays.
  */
 const SUDO_STDIN_ECHO =
-  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{1,8}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)(?:[ \t]+[^\s|-][^\s|]{0,64})?){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin)\b)/g;
+  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{1,8}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)(?:[ \t]+[^\s|-][^\s|]{0,64})?){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin\b))/g;
 /** zip's and unzip's arguments, up to the end of their step of a pipeline or list. */
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE` (`--password VALUE` is PASSWORD_OPTION's). */

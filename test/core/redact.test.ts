@@ -1246,6 +1246,7 @@ describe('the built-in rules', () => {
       "printf '%s\\n' 'Hunter2024' | sudo -S true",
       'echo Hunter2024 | sudo -u root -S systemctl restart app',
       'echo Hunter2024 | sudo --user=root --stdin true',
+      'echo Hunter2024 | sudo -Su root true',
       'zip -r -P Hunter2024 backup.zip /srv',
       'unzip -P Hunter2024 backup.zip',
       'htpasswd -b /etc/nginx/.htpasswd bob Hunter2024',
@@ -1264,8 +1265,8 @@ describe('the built-in rules', () => {
     expect(redacted[6]).toBe(`imp userid=scott/${C}@db file=x.dmp`);
     expect(redacted[7]).toBe(`printf '${C}\\n' | sudo -S apt-get update`);
     expect(redacted[9]).toBe(`echo ${C} | sudo -u root -S systemctl restart app`);
-    expect(redacted[14]).toBe(`htpasswd -bB -C 12 /etc/nginx/.htpasswd bob "${C}"`);
-    expect(redacted[15]).toBe(`htpasswd -nb bob ${C} | tee -a users`);
+    expect(redacted[15]).toBe(`htpasswd -bB -C 12 /etc/nginx/.htpasswd bob "${C}"`);
+    expect(redacted[16]).toBe(`htpasswd -nb bob ${C} | tee -a users`);
     expect(kept).toEqual(quiet);
   });
 
