@@ -602,6 +602,8 @@ function atNoTimeOf(cron: string, timezone: string | undefined, start: number): 
   return unmatchedExpected(near, [], [start], 2 * MINUTE, DEFAULT_GRACE).length === near.length;
 }
 
+/** How many periods long a gap between two starts must be to be a window's daily gap (a run or more left out). */
+const DAILY_GAP_PERIODS = 1.5;
 /** The share of the days a job ran on that an hour must have a run on to be in its window (most days). */
 const WINDOW_HOUR_SHARE = 0.8;
 /** The share of those days above which an hour left out of a window (the hour of runs by hand) makes it unclear: no window then. */
@@ -623,11 +625,10 @@ function learnWindow(learned: InferredSchedule, cron: string, starts: readonly n
     const window = windowCron(period, cron, starts.map((t) => wallTime(hostZone, t)));
     if (fits(window, hostZone)) return { ...learned, cron: window, timezone: hostZone };
   }
-  // Days split at the hour with fewest runs: a window that crosses UTC midnight (09:00-17:00 in Sydney) has its first run of the day after its daily gap.
-  const dayStart = quietestHour(starts) * HOUR;
-  const dayOf = (t: number) => Math.floor((t - dayStart) / DAY);
-  const firstOfDay = starts.filter((t, i) => i === 0 || dayOf(t) !== dayOf(starts[i - 1]));
-  const shift = hourShift(DAY, firstOfDay, DAY * 0.1);
+  // A window's first run of the day is the first after its daily gap, wherever UTC midnight falls (09:00-17:00 in Sydney
+  // crosses it) and wherever the gap is (an hourly job never run at 03:00 London time has it at 02:00Z in summer, 03:00Z in winter).
+  const firstOfDay = starts.filter((t, i) => i > 0 && t - starts[i - 1] > period * DAILY_GAP_PERIODS);
+  const shift = firstOfDay.length > 0 ? hourShift(DAY, firstOfDay, DAY * 0.1) : undefined;
   const zones = shift ? zonesKeepingWallTime(shift) : [];
   if (shift && zones.length > 0) {
     const [zone, ...others] = zones;
@@ -639,13 +640,6 @@ function learnWindow(learned: InferredSchedule, cron: string, starts: readonly n
   if (shift?.clean) return { period_ms: period, period: learned.period, regularity: learned.regularity, samples: learned.samples, movedAnHour: movedAnHourOf(shift, windowCron(period, cron, starts.filter((t) => t >= shift.firstMoved))) };
   const window = windowCron(period, cron, starts);
   return fits(window) ? { ...learned, cron: window } : undefined;
-}
-
-/** The UTC hour of the day the fewest of the starts come in (the earliest of those): where a window's daily gap is. */
-function quietestHour(starts: readonly number[]): number {
-  const perHour = new Array<number>(24).fill(0);
-  for (const t of starts) perHour[new Date(t).getUTCHours()]++;
-  return perHour.indexOf(Math.min(...perHour));
 }
 
 /**

@@ -708,6 +708,26 @@ describe('a learned schedule checked against the runs it was learned from', () =
     expect(unmatchedExpected(expectedStarts(learned!.cron!, undefined, starts[0] - 3 * MIN, starts[starts.length - 1]), [], starts, 2 * MIN, 15 * MIN)).toEqual([]);
   });
 
+  it.each([
+    ['October', '2026-10-15T00:00:00Z', '2026-10-25'],
+    ['March', '2026-03-20T00:00:00Z', '2026-03-29'],
+  ])('leaves out the hour an hourly job on London time never runs in (03:00) across its %s change, in the zone, guessed or given (--timezone)', (_, from, changeOn) => {
+    // Prepare: hourly for 14 days never at 03:00 Europe/London (02:00Z in summer, 03:00Z in winter); the last 200 starts kept
+    const all = expectedStarts('0 0-2,4-23 * * *', 'Europe/London', Date.parse(from), Date.parse(from) + 14 * 24 * HOUR).map((t) => t + 20_000);
+    const kept = all.slice(-200);
+    const seen = { firstStart: all[0], starts: all.length, earliest: all.slice(0, 3) };
+    // Act
+    const guessed = inferSchedule(kept, [], undefined, undefined, seen);
+    const given = inferSchedule(kept, [], undefined, 'Europe/London', seen);
+    // Assess: the gap hour in the wall time of a zone changing with London's (not "0 * * * *", which calls 03:00 missed each day)
+    expect(guessed).toMatchObject({ cron: '0 0-3,5-23 * * *', timezone: 'Europe/Berlin', clockChange: { on: changeOn } });
+    expect(guessed!.clockChange!.alternatives).toContainEqual({ timezone: 'Europe/London', cron: '0 0-2,4-23 * * *' });
+    expect(given).toMatchObject({ cron: '0 0-2,4-23 * * *', timezone: 'Europe/London' });
+    for (const learned of [guessed, given]) {
+      expect(unmatchedExpected(expectedStarts(learned!.cron!, learned!.timezone, all[0] - 3 * MIN, all[all.length - 1]), [], all, 2 * MIN, 15 * MIN)).toEqual([]);
+    }
+  });
+
   it('learns no cron when a start seen before the kept ones comes at no time of it (an hourly job whose runs moved by half an hour at Lord Howe\'s clock change)', () => {
     // Prepare: @hourly in Australia/Lord_Howe from 28 September to 11 October 2026 (:30 UTC before 4 October, :00 after); the last 200 starts kept
     const all = runsOf('@hourly', 14, 'Australia/Lord_Howe');
