@@ -325,6 +325,17 @@ describe("a guard.bypass's exception_id logged as a number that is no safe integ
     expect(escaped.kind === 'events' && escaped.events[0].body).toMatchObject({ exception_id: '1175928471389241354', details: { exception_id: 1175928471389241360 } });
     expect(duplicate.kind === 'events' && duplicate.events[0].body).toMatchObject({ exception_id: '1175928471389241354' });
   });
+  it("reads the number from the bypass's own object, after a prefix holding braces and a quote or an object of its own", () => {
+    // Prepare: a prefix whose `{main}` and `"hi ` would mislead a walk from the line's first `{`; a prefix object with an exception_id of the same rounded value
+    const bypass = '{"type":"guard.bypass","ts":"2026-10-03T05:00:00Z","guard":"pii-redaction","exception_id":1175928471389241354}';
+    const quoted = `{main} said "hi ${bypass}`;
+    const prefixObject = `ctx={"exception_id":1175928471389241360} ${bypass}`;
+    // Act
+    const [afterQuote, afterObject] = [quoted, prefixObject].map((line) => parseLine(line, ctx));
+    // Assess: the id the bypass's object wrote, in both
+    expect(afterQuote.kind === 'events' && afterQuote.events[0].body).toMatchObject({ type: 'guard.bypass', exception_id: '1175928471389241354' });
+    expect(afterObject.kind === 'events' && afterObject.events[0].body).toMatchObject({ type: 'guard.bypass', exception_id: '1175928471389241354' });
+  });
   it("reads the number as the line wrote it inside Lambda's JSON log format, whose object message is rebuilt as text", () => {
     // Prepare: the bypass logged as the `message` object of a Lambda JSON-format record; re-serialising it rounds the number
     const line = '{"timestamp":"2026-12-05T09:31:00.000Z","level":"INFO","requestId":"8f5a3c2e-1b2d-4e5f-8a9b-0c1d2e3f4a5b","message":{"type":"guard.bypass","ts":"2026-12-05T09:31:00Z","guard":"pii-redaction","exception_id":1175928471389241354,"actor":"support-bot"}}';

@@ -47,7 +47,7 @@ export const jsonEventParser: LineParser = {
     const type = (raw as { type?: unknown }).type;
     if (!isOurType(type)) return undefined;
 
-    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, ctx.writtenLine ?? line);
+    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, ctx.writtenLine ?? line.slice(objectStart));
     // Valid lines, nearly all of them, skip zod; zod decides (and words the reasons) for the rest.
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
     if (data === undefined) {
@@ -81,14 +81,15 @@ const EXCEPTION_ID_KEY = '"exception_id"';
  * A bypass whose `exception_id` is a number that is no safe integer (one past 2^53 that lost its last
  * digits, a fraction) with that id as the line wrote it (`1175928471389241354`, `12.5`), when the
  * text of the number JSON read is found (`exceptionIdText`); else `raw` as it is (the schema reads
- * the number as unreadable: `unreadableNumberId`). The line is searched only for such a number: the
- * line as written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers are
- * rounded, from its object's `{`.
+ * the number as unreadable: `unreadableNumberId`). `json` is searched only for such a number: the
+ * object parsed, from its own `{` (never a prefix's braces or quotes before it), or the line as
+ * written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers are rounded,
+ * from its first `{`.
  */
-function withExceptionIdAsLogged(raw: Record<string, unknown>, line: string): Record<string, unknown> {
+function withExceptionIdAsLogged(raw: Record<string, unknown>, json: string): Record<string, unknown> {
   const id = raw.exception_id;
   if (typeof id !== 'number' || Number.isSafeInteger(id)) return raw;
-  const text = exceptionIdText(line.slice(Math.max(0, line.indexOf('{'))));
+  const text = exceptionIdText(json.slice(Math.max(0, json.indexOf('{'))));
   return text !== undefined && Number(text) === id ? { ...raw, exception_id: text } : raw;
 }
 
