@@ -344,6 +344,17 @@ describe("a guard.bypass's exception_id logged as a number that is no safe integ
     // Assess: the id as logged, never the rounded 1175928471389241300 the line did not write
     expect(outcome.kind === 'events' && outcome.events[0].body).toMatchObject({ type: 'guard.bypass', exception_id: '1175928471389241354' });
   });
+  it("reads the number in the record's message object only, not a sibling field's of the same rounded value", () => {
+    // Prepare: a Lambda JSON-format record whose message is the bypass, with a sibling `context` holding an exception_id JSON reads as the same number, after and before the message
+    const bypass = '{"type":"guard.bypass","ts":"2026-12-05T09:31:00Z","guard":"pii-redaction","exception_id":1175928471389241354}';
+    const after = `{"timestamp":"2026-12-05T09:31:00.000Z","level":"INFO","requestId":"8f5a3c2e-1b2d-4e5f-8a9b-0c1d2e3f4a5b","message":${bypass},"context":{"exception_id":1175928471389241360}}`;
+    const before = `{"timestamp":"2026-12-05T09:31:00.000Z","level":"INFO","context":{"exception_id":1175928471389241360},"message":${bypass}}`;
+    // Act
+    const [siblingAfter, siblingBefore] = [after, before].map((line) => parseLine(line, ctx));
+    // Assess: the bypass's own id, never the sibling's number
+    expect(siblingAfter.kind === 'events' && siblingAfter.events[0].body).toMatchObject({ type: 'guard.bypass', exception_id: '1175928471389241354' });
+    expect(siblingBefore.kind === 'events' && siblingBefore.events[0].body).toMatchObject({ type: 'guard.bypass', exception_id: '1175928471389241354' });
+  });
 });
 
 describe("null in an optional field (Python's None) is read as absent", () => {

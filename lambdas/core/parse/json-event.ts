@@ -47,7 +47,7 @@ export const jsonEventParser: LineParser = {
     const type = (raw as { type?: unknown }).type;
     if (!isOurType(type)) return undefined;
 
-    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, ctx.writtenLine ?? line.slice(objectStart));
+    if (type === 'guard.bypass') raw = withExceptionIdAsLogged(raw as Record<string, unknown>, line, objectStart, ctx.writtenLine);
     // Valid lines, nearly all of them, skip zod; zod decides (and words the reasons) for the rest.
     let data = fastValidate(type, raw as Record<string, unknown>) as { ts?: string | number } | undefined;
     if (data === undefined) {
@@ -71,60 +71,83 @@ export const jsonEventParser: LineParser = {
   },
 };
 
-/** A JSON string or an object's or list's bracket: the tokens `exceptionIdText` walks. */
+/** A JSON string or an object's or list's bracket: the tokens `topLevelValue` walks. */
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]]/g;
 /** A key's `:` and the number after it, read where the key ends. */
 const COLON_NUMBER = /\s*:\s*(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/y;
-const EXCEPTION_ID_KEY = '"exception_id"';
+/** A key's `:` and the `{` of the object after it, read where the key ends. */
+const COLON_OBJECT = /\s*:\s*\{/y;
+const namesExceptionId = namesKey('exception_id');
+const namesMessage = namesKey('message');
 
 /**
  * A bypass whose `exception_id` is a number that is no safe integer (one past 2^53 that lost its last
  * digits, a fraction) with that id as the line wrote it (`1175928471389241354`, `12.5`), when the
  * text of the number JSON read is found (`exceptionIdText`); else `raw` as it is (the schema reads
- * the number as unreadable: `unreadableNumberId`). `json` is searched only for such a number: the
- * object parsed, from its own `{` (never a prefix's braces or quotes before it), or the line as
- * written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers are rounded,
- * from its first `{`.
+ * the number as unreadable: `unreadableNumberId`). Only the object parsed is searched for such a
+ * number, from its own `{` (`objectStart`; never a prefix's braces or quotes before it) to its `}`:
+ * in the line as written (`LineContext.writtenLine`) when the one parsed was rebuilt, whose numbers
+ * are rounded, the object that record's `message` holds (`loggedMessageStart`), never a field beside it.
  */
-function withExceptionIdAsLogged(raw: Record<string, unknown>, json: string): Record<string, unknown> {
+function withExceptionIdAsLogged(raw: Record<string, unknown>, line: string, objectStart: number, writtenLine: string | undefined): Record<string, unknown> {
   const id = raw.exception_id;
   if (typeof id !== 'number' || Number.isSafeInteger(id)) return raw;
-  const text = exceptionIdText(json.slice(Math.max(0, json.indexOf('{'))));
+  const start = writtenLine === undefined ? objectStart : loggedMessageStart(writtenLine);
+  const text = start === undefined ? undefined : exceptionIdText(writtenLine ?? line, start);
   return text !== undefined && Number(text) === id ? { ...raw, exception_id: text } : raw;
 }
 
 /**
- * The number's text of the key `exception_id` as JSON.parse reads the object: at its top level (the
- * shallowest the key is found at: the event's own, also as the `message` object of a Lambda JSON-format
- * record), its name decoded (`"exception\u005fid"` is the key), the last one when written twice
- * there; never a nested object's. Undefined when none holds a number.
+ * The number's text of the key `exception_id` as JSON.parse reads the object whose `{` is at
+ * `start`: at its top level, its name decoded (`"exception\u005fid"` is the key), the last one when
+ * written twice there; never a nested object's, nor one after the object's `}`. Undefined when none
+ * holds a number.
  */
-function exceptionIdText(json: string): string | undefined {
-  let depth = 0;
-  let keyDepth = Number.POSITIVE_INFINITY;
-  let text: string | undefined;
-  for (const token of json.matchAll(JSON_TOKEN)) {
-    const [word] = token;
-    if (word === '{' || word === '[') depth += 1;
-    else if (word === '}' || word === ']') depth -= 1;
-    else if (depth <= keyDepth && namesExceptionId(word)) {
-      COLON_NUMBER.lastIndex = token.index + word.length;
-      const number = COLON_NUMBER.exec(json);
-      if (number) [keyDepth, text] = [depth, number[1]];
-    }
-  }
-  return text;
+function exceptionIdText(json: string, start: number): string | undefined {
+  return topLevelValue(json, start, namesExceptionId, COLON_NUMBER)?.[1];
 }
 
-/** Whether a JSON string is `"exception_id"`, also written with escapes (`"exception\u005fid"`). */
-function namesExceptionId(quoted: string): boolean {
-  if (quoted === EXCEPTION_ID_KEY) return true;
-  if (quoted.length <= EXCEPTION_ID_KEY.length || !quoted.includes('\\')) return false;
-  try {
-    return JSON.parse(quoted) === 'exception_id';
-  } catch {
-    return false;
+/** Where the object a Lambda JSON-format record (the line as written) holds as its `message` begins: its `{`. */
+function loggedMessageStart(written: string): number | undefined {
+  const value = topLevelValue(written, written.indexOf('{'), namesMessage, COLON_OBJECT);
+  return value === undefined ? undefined : value.index + value[0].length - 1;
+}
+
+/**
+ * The `value` read after the last key `isKey` names at the top level of the object whose `{` is at
+ * `start` (the last wins, as JSON.parse reads a key written twice); the walk ends at the object's `}`.
+ */
+function topLevelValue(json: string, start: number, isKey: (quoted: string) => boolean, value: RegExp): RegExpExecArray | undefined {
+  let depth = 0;
+  let found: RegExpExecArray | undefined;
+  JSON_TOKEN.lastIndex = start;
+  for (let token = JSON_TOKEN.exec(json); token !== null; token = JSON_TOKEN.exec(json)) {
+    const [word] = token;
+    if (word === '{' || word === '[') depth += 1;
+    else if (word === '}' || word === ']') {
+      depth -= 1;
+      if (depth <= 0) break;
+    } else if (depth === 1 && isKey(word)) {
+      value.lastIndex = token.index + word.length;
+      found = value.exec(json) ?? found;
+    }
   }
+  JSON_TOKEN.lastIndex = 0;
+  return found;
+}
+
+/** Whether a JSON string is the key `name`, also written with escapes (`"exception\u005fid"`). */
+function namesKey(name: string): (quoted: string) => boolean {
+  const literal = JSON.stringify(name);
+  return (quoted) => {
+    if (quoted === literal) return true;
+    if (quoted.length <= literal.length || !quoted.includes('\\')) return false;
+    try {
+      return JSON.parse(quoted) === name;
+    } catch {
+      return false;
+    }
+  };
 }
 
 /**
