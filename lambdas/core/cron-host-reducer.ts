@@ -1,6 +1,6 @@
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, OutputDiscarded, RunEnd, RunStart } from './events.ts';
-import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, cronieRunEnd, DISCARD_WINDOW_MS, exitUnknown } from './job-reducer.ts';
-import { type OutputSummary, withOutputLine } from './output-capture.ts';
+import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, type CronieOutput, cronieRunEnd, DISCARD_WINDOW_MS, exitUnknown, withCronieLine } from './job-reducer.ts';
+import type { OutputSummary } from './output-capture.ts';
 import { cronRunId, UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
@@ -55,7 +55,7 @@ export interface CronHostState {
 }
 
 /** The output so far of the run of the CMD line with pid `pid` at `at` (`CronHostState.outputs`). */
-export interface CronRunOutput extends OutputSummary {
+export interface CronRunOutput extends CronieOutput {
   readonly at: number;
   readonly pid: number;
 }
@@ -195,7 +195,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         if (event.body.type === 'cron.output') {
           if (endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
           outputs ??= list.slice();
-          const output = { ...withOutputLine(index >= 0 ? list[index] : undefined, event.body.text), at: start.at, pid: start.pid };
+          const output = { ...withCronieLine(index >= 0 ? list[index] : undefined, event.body), at: start.at, pid: start.pid };
           if (index >= 0) outputs[index] = output;
           else if (outputs.push(output) > MAX_OUTPUTS) outputs.shift();
           lastAt = Math.max(lastAt ?? event.at, event.at);

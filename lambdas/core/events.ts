@@ -465,6 +465,12 @@ export interface CronOutputLine {
   readonly host?: string;
   readonly pid?: number;
   readonly text: string;
+  /**
+   * Where the line, as logged, leaves a private key's block (`keyBlockAfter`): redacted alone, it
+   * cannot say, and the key's body lines after a line that `opens` one are its output's only until
+   * one `closes` it (`withCronieLine`). Absent for nearly every line.
+   */
+  readonly block?: 'opens' | 'closes';
 }
 
 /**

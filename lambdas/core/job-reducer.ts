@@ -6,7 +6,7 @@ import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
-import { type OutputSummary, summaryOfLines } from './output-capture.ts';
+import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -266,6 +266,39 @@ export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId
     ...output,
   };
   return { ...event, body };
+}
+
+/** A cronie run's output so far, as a `run.end` holds it, and whether its last line left a private key's block open (`CronOutputLine.block`). */
+export interface CronieOutput extends OutputSummary {
+  readonly inKeyBlock?: true;
+}
+
+/**
+ * Whether a CMDOUT line after lines that left a private key's block open (`inKeyBlock`) or not is
+ * its run's output: not a line of the key's body. Each line was redacted alone, which finds a
+ * block's BEGIN and END lines but not the lines between; a run's output redacted as a block keeps none of them.
+ */
+function keptInOutput(inKeyBlock: boolean, line: CronOutputLine): boolean {
+  return !inKeyBlock || line.block !== undefined;
+}
+
+/** `output` (none yet when undefined) with one more CMDOUT line, as `cronieOutputOf` reads them all (across deliveries). */
+export function withCronieLine(output: CronieOutput | undefined, line: CronOutputLine): CronieOutput {
+  if (output && !keptInOutput(output.inKeyBlock === true, line)) return output;
+  const summary = withOutputLine(output, line.text);
+  return line.block === 'opens' ? { ...summary, inKeyBlock: true } : summary;
+}
+
+/** The output of a cronie run's CMDOUT lines (in one batch), none when they are none: a private key's body left out (`keptInOutput`). */
+function cronieOutputOf(lines: readonly CronOutputLine[]): OutputSummary | undefined {
+  const kept: string[] = [];
+  let inKeyBlock = false;
+  for (const line of lines) {
+    if (!keptInOutput(inKeyBlock, line)) continue;
+    kept.push(line.text);
+    if (line.block !== undefined) inKeyBlock = line.block === 'opens';
+  }
+  return kept.length > 0 ? summaryOfLines(kept) : undefined;
 }
 
 /** Whether a run.end has an unknown exit (`cronieRunEnd`). */
@@ -966,14 +999,14 @@ function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: 
   const end = events[index] as AuditEvent<CronRunEnded>;
   const { host, pid } = end.body;
   if (pid === undefined) return undefined;
-  const output: string[] = [];
+  const output: CronOutputLine[] = [];
   for (let i = index - 1; i >= 0; i--) {
     const candidate = events[i];
     const body = candidate.body;
-    if (body.type === 'cron.output' && body.host === host && body.pid === pid) output.push((body as CronOutputLine).text);
+    if (body.type === 'cron.output' && body.host === host && body.pid === pid) output.push(body as CronOutputLine);
     if (body.type !== 'run.start' || !CRON_LINE_FORMATS.has(candidate.format) || body.host !== host || (body as { pid?: number }).pid !== pid) continue;
     if (!cronFailureCanEnd(body.job, candidate.at, end.at, config)) return undefined;
-    return cronieRunEnd(end, body.job, body.run_id, candidate.at, output.length > 0 ? summaryOfLines(output.reverse()) : undefined);
+    return cronieRunEnd(end, body.job, body.run_id, candidate.at, cronieOutputOf(output.reverse()));
   }
   return undefined;
 }

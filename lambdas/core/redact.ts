@@ -575,6 +575,24 @@ const privateKeyRule: TextRule = {
   },
 };
 
+/**
+ * Where a line of output logged one line at a time (cronie's `CMDOUT` lines) leaves a PEM private
+ * key's block, which redacting each line alone cannot see whole: `opens` when a BEGIN in it is not
+ * ended in it, `closes` when it holds an END (or a BEGIN it ends too); undefined for a line with
+ * neither. The lines between one that opens and one that closes are the key's body: its output,
+ * redacted as a block (`privateKeyRule`), keeps none of them.
+ */
+export function keyBlockAfter(line: string): 'opens' | 'closes' | undefined {
+  if (!line.includes('PRIVATE KEY')) return undefined;
+  let begin = -1;
+  PEM_BEGIN.lastIndex = 0;
+  for (let m = PEM_BEGIN.exec(line); m; m = PEM_BEGIN.exec(line)) begin = m.index + m[0].length;
+  PEM_END.lastIndex = Math.max(0, begin);
+  if (begin >= 0 && !PEM_END.test(line)) return 'opens';
+  PEM_END.lastIndex = 0;
+  return begin >= 0 || PEM_END.test(line) ? 'closes' : undefined;
+}
+
 /** Characters of key material as it sits before an END line: base64, line breaks, and `\n` as JSON text escapes them. */
 function isKeyMaterial(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2f || code === 0x3d || code === 0x0a || code === 0x0d || code === 0x5c;

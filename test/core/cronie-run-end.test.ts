@@ -94,3 +94,41 @@ describe("cronie's CMDOUT and CMDEND lines across deliveries", () => {
     expect(host.outputs).toBeUndefined();
   });
 });
+
+/** A private key a cronie job printed, one CMDOUT line for each of its lines, with an error marker inside the block and one after it. */
+const KEY_BODY = ['MIIEowIBAAKCAQEA1c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0', 'FATAL c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2Vj'];
+const KEY_PRINTED = [
+  'Nov 25 03:00:01 db1 CROND[1234]: (root) CMD (/usr/local/bin/backup.sh)',
+  ...['-----BEGIN RSA PRIVATE KEY-----', ...KEY_BODY, '-----END RSA PRIVATE KEY-----'].map((k) => `Nov 25 03:00:02 db1 CROND[1234]: (root) CMDOUT (${k})`),
+  'Nov 25 03:00:03 db1 CROND[1234]: (root) CMDOUT (ERROR: key rejected)',
+  'Nov 25 03:00:06 db1 CROND[1234]: (root) CMDEND (/usr/local/bin/backup.sh)',
+];
+
+describe("a private key in a cronie job's CMDOUT lines", () => {
+  const leaks = (value: unknown) => KEY_BODY.some((line) => JSON.stringify(value).includes(line.slice(6, 40)));
+
+  it('redacts the body of the key block, not only its BEGIN and END lines, in one delivery: no finding excerpt holds it', async () => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    // Act
+    const result = await processBatch(parsed(KEY_PRINTED), REDUCERS, store, ctx);
+    // Assess: the marker after the block is reported; the one inside it went with the key
+    expect(result.findings.map((f) => f.evidence)).toEqual([{ keyword: 'ERROR:', excerpt: 'ERROR: key rejected', where: 'head' }]);
+    expect(leaks(result)).toBe(false);
+  });
+
+  it('redacts the body of the key block kept in the host state across deliveries, and in the run ended later', async () => {
+    // Prepare: the CMD line and the key's BEGIN and first body line in one delivery, the rest in the next
+    const store = new MemoryAuditStore();
+    const lines = parsed(KEY_PRINTED);
+    // Act
+    await processBatch(lines.slice(0, 3), REDUCERS, store, ctx);
+    const kept = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state;
+    const second = await processBatch(lines.slice(3), REDUCERS, store, ctx);
+    // Assess
+    expect(leaks(kept)).toBe(false);
+    expect(JSON.stringify(kept)).toContain('[REDACTED:private-key]');
+    expect(second.findings.map((f) => f.evidence)).toEqual([{ keyword: 'ERROR:', excerpt: 'ERROR: key rejected', where: 'head' }]);
+    expect(leaks(second)).toBe(false);
+  });
+});

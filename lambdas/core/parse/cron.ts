@@ -1,4 +1,5 @@
 import type { CronOutputLine, CronRunEnded, CronRunFailed, OutputDiscarded, RunEnd, RunStart } from '../events.ts';
+import { keyBlockAfter } from '../redact.ts';
 import { defined, quoted } from './bodies.ts';
 import { cronRunId, scriptRunId } from './run-ids.ts';
 import { badDateReason, parseSyslog, type SyslogParse, type SyslogRecord } from './syslog.ts';
@@ -81,7 +82,7 @@ export function cronOutcome(rec: SyslogParse, ctx: LineContext, format = FORMAT)
   }
   if (CMD_CUT.test(rec.message)) return rejected('cron CMD line without the closing parenthesis of its command (cut short?)');
   const out = CMDOUT.exec(rec.message);
-  if (out) return eventsOf(format, ctx, rec.at, defined<CronOutputLine>({ type: 'cron.output', host, pid: rec.pid, text: out[1] }));
+  if (out) return eventsOf(format, ctx, rec.at, defined<CronOutputLine>({ type: 'cron.output', host, pid: rec.pid, text: out[1], block: keyBlockAfter(out[1]) }));
   // Its command is not read: the CMD line of its pid named the job (and a long one is cut short here alike).
   if (CMDEND.test(rec.message)) return eventsOf(format, ctx, rec.at, defined<CronRunEnded>({ type: 'cron.end', host, pid: rec.pid }));
 
