@@ -64,6 +64,9 @@ export const SUBSCRIPTION_FILTER_TERMS: readonly string[] = [
   'Task timed out',
   // Older runtimes' line of an invocation whose process crashed (its REPORT has no Status), which fails its request's run.
   'Process exited before completing request',
+  // The runtime's line of an invocation whose runtime exited or was killed (out of memory), `RequestId: … Error:
+  // Runtime exited with error: signal: killed` or `… without providing a reason`, which fails its request's run.
+  'Runtime exited',
   // The Node runtime's line of a function error (`ERROR\tInvoke Error \t{…}`), which fails its request's run.
   'Invoke Error',
   'Uncaught Exception',

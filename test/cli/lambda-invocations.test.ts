@@ -441,6 +441,71 @@ describe("an older runtime's invocation that crashed: Lambda writes `Process exi
   });
 });
 
+describe("an invocation the runtime killed or that exited: Lambda writes `RequestId: … Error: Runtime exited with error: signal: killed` and `Runtime.ExitError`, and a REPORT without Status", () => {
+  // Prepare: thumbs-gc (128 MB) runs out of memory at 03:00:05.900; the runtime is killed and Lambda writes
+  // its line, `Runtime.ExitError` (its own line, or the same event's second line), END and a REPORT with no
+  // Status (Max Memory Used: 128 MB), or writes the line after the REPORT. The REPORT alone reads as a success.
+  const stream = '2026/10/07/[$LATEST]c0ffee';
+  const R = '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+  const start = { at: t('2026-10-07T03:00:00.100Z'), stream, message: `START RequestId: ${R} Version: $LATEST` };
+  const end = { at: t('2026-10-07T03:00:05.901Z'), stream, message: `END RequestId: ${R}` };
+  const report = { at: t('2026-10-07T03:00:05.902Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 5800.11 ms\tBilled Duration: 5801 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t` };
+  const exited = (why: string, at = '2026-10-07T03:00:05.900Z') => ({ at: t(at), stream, message: `RequestId: ${R} Error: Runtime exited ${why}` });
+  const exitError = (at = '2026-10-07T03:00:05.900Z') => ({ at: t(at), stream, message: 'Runtime.ExitError' });
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
+
+  it.each([
+    ['killed (out of memory), before its END and REPORT', [start, exited('with error: signal: killed'), exitError(), end, report], 'run failed after 6 s: runtime exited with error: signal: killed (Runtime.ExitError)'],
+    ['killed, after its REPORT', [start, end, report, exited('with error: signal: killed', '2026-10-07T03:00:05.903Z'), exitError('2026-10-07T03:00:05.903Z')], 'run failed after 6 s: runtime exited with error: signal: killed (Runtime.ExitError)'],
+    ['killed, `Runtime.ExitError` on the same event\'s second line', [start, { ...exited('with error: signal: killed'), message: `${exited('with error: signal: killed').message}\nRuntime.ExitError` }, end, report], 'run failed after 6 s: runtime exited with error: signal: killed (Runtime.ExitError)'],
+    ['with exit status 1', [start, exited('with error: exit status 1'), exitError(), end, report], 'run failed after 6 s: runtime exited with error: exit status 1 (Runtime.ExitError)'],
+    ['without providing a reason', [start, exited('without providing a reason'), exitError(), end, report], 'run failed after 6 s: runtime exited without providing a reason (Runtime.ExitError)'],
+  ])('fails it once, naming that reason, when the runtime exited %s, in scan and ingest alike', async (_name, lines, message) => {
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, message]]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+
+  it('fails it once when its init failed (INIT_REPORT … Status: error, Error Type: Runtime.ExitError) and its REPORT says Status: error', async () => {
+    // Prepare: the runtime exits at init, again as the invocation retries init, and the REPORT says so
+    const lines = [
+      { at: t('2026-10-07T03:00:00.050Z'), stream, message: 'INIT_REPORT Init Duration: 40.12 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError' },
+      start,
+      { at: t('2026-10-07T03:00:00.150Z'), stream, message: 'INIT_REPORT Init Duration: 41.30 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ExitError' },
+      exited('with error: exit status 1', '2026-10-07T03:00:00.151Z'),
+      exitError('2026-10-07T03:00:00.151Z'),
+      { ...end, at: t('2026-10-07T03:00:00.152Z') },
+      { at: t('2026-10-07T03:00:00.152Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 41.30 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB\tStatus: error\tError Type: Runtime.ExitError` },
+    ];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan).map(([detector, runId]) => [detector, runId])).toEqual([['run-failed', R]]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+
+  it("fails nothing when the function logged the words itself in an invocation that succeeded (after the console prefix `<time>\\t<request-id>\\tINFO\\t`, or in a JSON-format record's message)", async () => {
+    // Prepare
+    const R2 = '8e2d3c4b-5f6a-4b7c-9d8e-0f1a2b3c4d5e';
+    const later = (l: LogLine) => ({ ...l, at: l.at + 300_000, message: l.message.replaceAll(R, R2) });
+    const okReport = { ...report, message: report.message.replace('Max Memory Used: 128 MB', 'Max Memory Used: 90 MB') };
+    const words = `RequestId: ${R} Error: Runtime exited with error: signal: killed`;
+    const appLine = { at: t('2026-10-07T03:00:00.500Z'), stream, message: `2026-10-07T03:00:00.500Z\t${R}\tINFO\t${words}` };
+    const jsonLine = { at: t('2026-10-07T03:05:00.500Z'), stream, message: JSON.stringify({ timestamp: '2026-10-07T03:05:00.500Z', level: 'INFO', requestId: R2, message: words.replace(R, R2) }) };
+    const lines = [start, appLine, end, okReport, ...[start, end, okReport].map(later), jsonLine];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
+  });
+});
+
 describe("a Python Lambda function in Lambda's JSON log format: the runtime's record of an uncaught exception names the reason of a failure its platform records say, and fails no run alone", () => {
   // Prepare: py-nightly (python3.12, LogFormat JSON) divides by zero; awslambdaric writes the error at
   // the top of its record (`log_level` before 4.0.4, `level` since), then platform.runtimeDone and

@@ -43,6 +43,8 @@ const LINES_THAT_MATTER: ReadonlyArray<[string, string]> = [
   ['Lambda timeout', '2026-10-05T13:00:03.123Z 0f1e2d3c Task timed out after 3.00 seconds'],
   ['an older Lambda runtime\'s crash', '2019-03-01T10:00:01.234Z 52fdfc07-2182-154f-163f-5f0f9a621d72 Process exited before completing request'],
   ['an older Lambda runtime\'s crash after its REPORT', 'RequestId: 52fdfc07-2182-154f-163f-5f0f9a621d72 Process exited before completing request'],
+  ['a Lambda runtime killed (out of memory)', 'RequestId: 52fdfc07-2182-154f-163f-5f0f9a621d72 Error: Runtime exited with error: signal: killed'],
+  ['a Lambda runtime that exited without a reason', 'RequestId: 52fdfc07-2182-154f-163f-5f0f9a621d72 Error: Runtime exited without providing a reason'],
   [
     "the Python runtime's error record in Lambda's JSON log format",
     '{"timestamp": "2024-05-01T10:00:01Z", "level": "ERROR", "errorMessage": "division by zero", "errorType": "ZeroDivisionError", "requestId": "52fdfc07-2182-154f-163f-5f0f9a621d72", "stackTrace": ["  File \\"/var/task/app.py\\", line 3, in handler\\n"]}',

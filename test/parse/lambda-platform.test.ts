@@ -217,6 +217,8 @@ describe('AWS Lambda platform lines (contract §1b)', () => {
     ['END', `END RequestId: ${R1}`],
     ['INIT_START', 'INIT_START Runtime Version: python:3.12.v27\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:fb4a'],
     ['INIT_REPORT', 'INIT_REPORT Init Duration: 9999.79 ms\tPhase: init\tStatus: timeout'],
+    ['INIT_REPORT of a runtime that exited', 'INIT_REPORT Init Duration: 40.12 ms\tPhase: init\tStatus: error\tError Type: Runtime.ExitError'],
+    ["Runtime.ExitError (the second line of the runtime's `Runtime exited` error)", 'Runtime.ExitError'],
     ['EXTENSION', 'EXTENSION\tName: datadog-agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]'],
     ['XRAY', 'XRAY TraceId: 1-6702b9d0-5c8a1f3e7b2d4a6c9e0f1b2d\tSegmentId: 7a4c2e9b1d3f5a60\tSampled: true'],
   ])('recognises %s without events, even with no function name', (_, line) => {

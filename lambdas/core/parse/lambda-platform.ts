@@ -15,7 +15,8 @@ import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from '
  *   `REPORT RequestId: …\tDuration: 3000.00 ms\t…\tStatus: timeout`              → run.failed
  *   `2026-10-05T13:00:03.456Z 8f3c… Task timed out after 3.00 seconds`          → run.failed
  *   `RequestId: 8f3c… Process exited before completing request`                 → run.failed
- *   `END RequestId: …`, `INIT_START …`, `INIT_REPORT …`, `XRAY TraceId: …`, …    → nothing
+ *   `RequestId: 8f3c… Error: Runtime exited with error: signal: killed`         → run.failed (Runtime.ExitError)
+ *   `END RequestId: …`, `Runtime.ExitError`, `INIT_START …`, `INIT_REPORT …`, `XRAY TraceId: …`, … → nothing
  *
  * and the JSON log format's system records (`{"time":…,"type":"platform.start","record":{…}}`,
  * `platform.report` with `record.metrics.durationMs` and `record.status`, `platform.runtimeDone`
@@ -65,6 +66,18 @@ const PROCESS_EXITED = new RegExp(`^(?!${APP_LINE_PREFIX})(?:(\\d{4}-\\d{2}-\\d{
 const CONSOLE_PREFIX_WITHIN = new RegExp(`\\t${REQUEST_ID_PATTERN}\\t`);
 /** The reason of a run that `PROCESS_EXITED` fails. */
 const PROCESS_EXITED_REASON = 'process exited before completing request';
+/**
+ * The runtime's line for an invocation whose runtime process exited or was killed (out of memory:
+ * `signal: killed`, its REPORT's Max Memory Used at its Memory Size), whose text REPORT has no Status
+ * on older runtimes: `RequestId: <request-id> Error: Runtime exited with error: signal: killed`
+ * (`exit status 1`), or `… Error: Runtime exited without providing a reason`, before its END or after
+ * its REPORT, then `Runtime.ExitError` (a line of its own, or the same event's second line). Only at
+ * the line's start: a console.log of the same words has its prefix before them (`<time>\t<request-id>\t…`).
+ */
+const RUNTIME_EXITED_WORDS = 'Error: Runtime exited ';
+const RUNTIME_EXITED = new RegExp(`^RequestId: (${REQUEST_ID_PATTERN}) ${RUNTIME_EXITED_WORDS}(with error: [^\\n]*\\S|without providing a reason)(?:\\s*\\nRuntime\\.ExitError)?$`);
+/** The error type of an invocation whose runtime exited (`RUNTIME_EXITED`), which Lambda writes on the line after it. */
+const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
 /**
  * The Node.js runtime's line for an invocation its handler failed (an error thrown, a promise left
  * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
@@ -158,6 +171,13 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
     const at = time === undefined ? undefined : parseIsoTime(time);
     return { requestId, at, body: (job) => defined<RunFailedMarker>({ type: 'run.failed', job, run_id: requestId, reason: PROCESS_EXITED_REASON }) };
   }
+  const runtimeExited = line.startsWith('RequestId: ') && line.includes(RUNTIME_EXITED_WORDS) ? RUNTIME_EXITED.exec(line) : null;
+  if (runtimeExited) {
+    const [, requestId, why] = runtimeExited;
+    return { requestId, body: (job) => defined<RunFailedMarker & { error_type: string }>({ type: 'run.failed', job, run_id: requestId, reason: errorText(`runtime exited ${why}`), error_type: RUNTIME_EXIT_ERROR }) };
+  }
+  // The second line of the runtime's error, when written as a line of its own: its first fails the run.
+  if (line === RUNTIME_EXIT_ERROR) return 'none';
   const runtimeError = line.includes('\tERROR\t') ? RUNTIME_ERROR.exec(line) : null;
   if (runtimeError) {
     const [, time, requestId, error] = runtimeError;
