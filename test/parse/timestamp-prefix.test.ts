@@ -87,6 +87,17 @@ describe('a leading timestamp and log stream, as `aws logs tail` prints them (co
     expect(summary(outcome)).toBe(expected);
   });
 
+  it.each([
+    ['START', `2019-03-01T10:00:01.234000+00:00\t${STREAM}\tSTART RequestId: ${RID} Version: $LATEST`, `run.start etl-loader ${RID} @2019-03-01T10:00:01.234Z`],
+    ['REPORT with Status: timeout', `2019-03-01T10:00:04.234000+00:00\t${STREAM}\tREPORT RequestId: ${RID}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tStatus: timeout`, `run.failed etl-loader ${RID} "timeout" @2019-03-01T10:00:04.234Z`],
+    ["a shipped syslog cron line after an instance's stream", '2019-03-01T10:00:01.234000+00:00\ti-0abc\tMar  1 10:00:01 host CRON[123]: (root) CMD (/usr/bin/backup)', 'run.start /usr/bin/backup host:123:2019-03-01T10:00:01.000Z @2019-03-01T10:00:01.000Z'],
+  ])('reads %s after a time and a log stream name separated by tabs, not only spaces', (_, line, expected) => {
+    // Act
+    const outcome = parseLine(line, contextFor('etl-loader.log', 1, { defaultJob: 'etl-loader' }));
+    // Assess
+    expect(summary(outcome)).toBe(expected);
+  });
+
   it("still lets instrumented JSON take its time from Lambda's console prefix", () => {
     const line = `2026-10-03T06:00:01.123Z\t${RID}\tINFO\t{"type":"run.start","job":"etl","run_id":"r-1"}`;
     const outcome = parseLine(line, contextFor('/aws/lambda/etl', 1));

@@ -4,6 +4,7 @@ import { isPlainObject } from '../own-property.ts';
 import { MAX_DURATION_MS } from '../quantity-limits.ts';
 import { defined, quoted } from './bodies.ts';
 import { isoInstant, jsonObject, withoutLineEnd } from './record-fields.ts';
+import { isRequestId, REQUEST_ID_PATTERN } from './request-id.ts';
 import { parseIsoTime } from './timestamp-prefix.ts';
 import { eventsOf, type LineContext, type LineParser, type ParseOutcome } from './types.ts';
 
@@ -33,8 +34,6 @@ const START = /^START RequestId: (\S+)(?:\s+Version: (\S+))?\s*$/;
 const END = /^END RequestId: \S+\s*$/;
 const REPORT = /^REPORT RequestId: (\S+)(.*)$/s;
 const REPORT_FIELD = /(?:^|\s)(Billed Restore Duration|Restore Duration|Billed Duration|Init Duration|Max Memory Used|Memory Size|Duration|Status|Error Type): /g;
-/** A Lambda request id: a UUID. */
-const REQUEST_ID_PATTERN = '[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}';
 const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:(${REQUEST_ID_PATTERN})\\s+)?Task timed out after (\\d+(?:\\.\\d+)?) seconds\\s*$`);
 /**
  * Older runtimes' line (Node.js 8/10, Python 2.7/3.6, Go 1.x) for an invocation whose process exited
@@ -341,13 +340,6 @@ export function loggedRecord(line: string): LoggedRecord | undefined {
  * `aws logs tail`: the request id it names.
  */
 const CONSOLE_PREFIX_END = /(?:^|\s)(?:\d{4}-\d{2}-\d{2}T\S+\t(\S+)\t[A-Z]+|\[[A-Z]+\]\t\d{4}-\d{2}-\d{2}T\S+\t(\S+))\t$/;
-
-/** A Lambda request id: a UUID. Nothing else is taken for one (an open run keeps it, so its size is bounded). */
-const REQUEST_ID = new RegExp(`^${REQUEST_ID_PATTERN}$`);
-
-function isRequestId(id: string): boolean {
-  return id.length === 36 && REQUEST_ID.test(id);
-}
 
 /** The request id of a Lambda console prefix that ends `prefix` (the text before a line's object), if any. */
 export function consoleRequestId(prefix: string): string | undefined {

@@ -1,3 +1,5 @@
+import { isRequestId } from './request-id.ts';
+
 /**
  * ISO-8601 times, and the leading timestamp (and log stream name) that `aws logs tail` and
  * similar tools print before each message (contract §1b):
@@ -59,11 +61,12 @@ export function parseIsoTime(text: string, assumeUtc = false): number | undefine
 
 const PREFIX = new RegExp(String.raw`^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:${UTC_OFFSET_PATTERN})?)\s+(\S.*)$`, 's');
 /**
- * A log stream name and the message after it, as `aws logs tail` prints them: a space after the name.
- * A tab after the first word is a console prefix's (`<time>\t<request-id>\t…`, Lambda's Node.js
- * runtime), whose request id is no stream to take off the function's message.
+ * A log stream name and the message after it, as `aws logs tail` prints them (a space after the name)
+ * or a collector writes them (a tab). A request id then a tab is a console prefix's instead
+ * (`<time>\t<request-id>\t…`, Lambda's Node.js 8/10 runtime; `isConsolePrefixId`), no stream to take off
+ * the function's message.
  */
-const STREAM_THEN_MESSAGE = /^(\S+) \s*(\S.*)$/s;
+const STREAM_THEN_MESSAGE = /^(\S+)\s+(\S.*)$/s;
 
 export interface TimestampPrefix {
   /** The leading timestamp: the record's time. */
@@ -75,6 +78,11 @@ export interface TimestampPrefix {
   readonly messages: readonly string[];
 }
 
+/** Whether the first word of what follows a line's time is the request id of Lambda's console prefix: a request id, then a tab. */
+function isConsolePrefixId(rest: string, word: string): boolean {
+  return rest[word.length] === '\t' && isRequestId(word);
+}
+
 /** Splits a leading ISO-8601 timestamp (and maybe a log stream name) off a line. */
 export function splitTimestampPrefix(line: string): TimestampPrefix | undefined {
   const m = PREFIX.exec(line);
@@ -84,6 +92,6 @@ export function splitTimestampPrefix(line: string): TimestampPrefix | undefined 
   const rest = m[2];
   const messages = [rest];
   const stream = STREAM_THEN_MESSAGE.exec(rest);
-  if (stream && !/[:*]/.test(stream[1])) messages.push(stream[2]);
+  if (stream && !/[:*]/.test(stream[1]) && !isConsolePrefixId(rest, stream[1])) messages.push(stream[2]);
   return { at, messages };
 }
