@@ -27,6 +27,8 @@ export interface CronStart {
   readonly at: number;
   readonly pid: number;
   readonly job: string;
+  /** Its run was ended by cronie's `CMDEND`: a CMDOUT line of it delivered again is output of a run done with. */
+  readonly ended?: true;
 }
 
 /** A discard line given to a job: delivered again, it goes to the same job again. */
@@ -58,6 +60,8 @@ export interface CronHostState {
 export interface CronRunOutput extends CronieOutput {
   readonly at: number;
   readonly pid: number;
+  /** The time of its latest CMDOUT line: cronie logs a run's lines in order, so an earlier one is delivered again. */
+  readonly lineAt: number;
 }
 
 /** Runs with output on their way at once on one host: more than any cron table starts together. */
@@ -157,6 +161,14 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
     // The cronie runs `enrich` ended in the batch, whose CMDOUT lines it read: none kept for them (most batches: none).
     let endedHere: Set<string> | undefined;
     for (const event of events) if (isCronieEndInBatch(event)) (endedHere ??= new Set()).add(event.body.run_id);
+    // The CMD lines of the batch kept already: the batch is their delivery again, and so are its CMDOUT lines of their runs.
+    let redelivered: Set<CronStart> | undefined;
+    // Marks the kept start of a run ended (`CronStart.ended`).
+    const endStart = (start: CronStart) => {
+      if (start.ended) return;
+      starts ??= initial.starts.slice();
+      starts[starts.indexOf(start)] = { ...start, ended: true };
+    };
     const handOff: AuditEvent[] = [];
     for (const event of events) {
       if (isCronStart(event)) {
@@ -164,8 +176,10 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const job = event.body.job;
         const list = starts ?? initial.starts;
         const index = partitionPoint(list.length, (i) => list[i].at <= event.at);
+        const kept = list.find((s) => s.at === event.at && s.pid === pid && s.job === job);
         // Already kept (a redelivery), or older than every start kept: it would be dropped at once.
-        if (list.some((s) => s.at === event.at && s.pid === pid && s.job === job) || (list.length >= MAX_STARTS && index === 0)) continue;
+        if (kept) (redelivered ??= new Set()).add(kept);
+        if (kept || (list.length >= MAX_STARTS && index === 0)) continue;
         starts ??= initial.starts.slice();
         starts.splice(index, 0, { at: event.at, pid, job });
         if (starts.length > MAX_STARTS) starts.shift();
@@ -184,6 +198,8 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const list = outputs ?? initial.outputs ?? [];
         const index = list.findIndex((o) => cronRunId(event.body.host, o.pid, o.at) === event.body.run_id);
         if (index >= 0) (outputs ??= list.slice()).splice(index, 1);
+        const start = (starts ?? initial.starts).find((s) => cronRunId(event.body.host, s.pid, s.at) === event.body.run_id);
+        if (start) endStart(start);
         continue;
       }
       if (isCronieLine(event)) {
@@ -193,9 +209,10 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const list = outputs ?? initial.outputs ?? [];
         const index = list.findIndex((o) => o.pid === start.pid && o.at === start.at);
         if (event.body.type === 'cron.output') {
-          if (endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
+          if (start.ended || redelivered?.has(start) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
+          if (index >= 0 && event.at < list[index].lineAt) continue;
           outputs ??= list.slice();
-          const output = { ...withCronieLine(index >= 0 ? list[index] : undefined, event.body), at: start.at, pid: start.pid };
+          const output = { ...withCronieLine(index >= 0 ? list[index] : undefined, event.body), at: start.at, pid: start.pid, lineAt: event.at };
           if (index >= 0) outputs[index] = output;
           else if (outputs.push(output) > MAX_OUTPUTS) outputs.shift();
           lastAt = Math.max(lastAt ?? event.at, event.at);
@@ -203,6 +220,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         }
         const output = index >= 0 ? summaryOf(list[index]) : undefined;
         if (index >= 0) (outputs ??= list.slice()).splice(index, 1);
+        endStart(start);
         // Its run's end, handed off again when redelivered: the job reducer skips an end it has read.
         if (cronFailureCanEnd(start.job, start.at, event.at, ctx.config)) {
           handOff.push(cronieRunEnd(event as AuditEvent<CronRunEnded>, start.job, cronRunId(event.body.host, start.pid, start.at), start.at, output));

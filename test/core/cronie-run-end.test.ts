@@ -132,3 +132,44 @@ describe("a private key in a cronie job's CMDOUT lines", () => {
     expect(leaks(second)).toBe(false);
   });
 });
+
+describe("cronie's CMDOUT lines delivered again", () => {
+  const RUN = [
+    'Nov 25 03:00:01 db1 CROND[1234]: (root) CMD (/usr/local/bin/backup.sh)',
+    'Nov 25 03:00:02 db1 CROND[1234]: (root) CMDOUT (line one)',
+    'Nov 25 03:00:03 db1 CROND[1234]: (root) CMDOUT (line two)',
+    'Nov 25 03:00:04 db1 CROND[1234]: (root) CMDOUT (line three)',
+    'Nov 25 03:00:06 db1 CROND[1234]: (root) CMDEND (/usr/local/bin/backup.sh)',
+  ];
+  const outputOf = (r: { records?: readonly { output_bytes?: number; output_lines?: number }[] }) => r.records?.map((x) => [x.output_bytes, x.output_lines]);
+
+  it('counts the output of a redelivered delivery once: its first (with the CMD line), or a later one before the latest line kept', async () => {
+    // Prepare
+    const lines = parsed(RUN);
+    const inOne = await processBatch(lines, REDUCERS, new MemoryAuditStore(), ctx);
+    const store = new MemoryAuditStore();
+    // Act: the first delivery twice at once, the second again after the third
+    await processBatch(lines.slice(0, 2), REDUCERS, store, ctx);
+    await processBatch(lines.slice(0, 2), REDUCERS, store, ctx);
+    await processBatch(lines.slice(2, 3), REDUCERS, store, ctx);
+    await processBatch(lines.slice(3, 4), REDUCERS, store, ctx);
+    await processBatch(lines.slice(2, 3), REDUCERS, store, ctx);
+    await processBatch(lines.slice(0, 2), REDUCERS, store, ctx);
+    const end = await processBatch(lines.slice(4), REDUCERS, store, ctx);
+    // Assess
+    expect(outputOf(end)).toEqual(outputOf(inOne));
+  });
+
+  it('keeps no output of a run already ended when its first delivery comes again', async () => {
+    // Prepare
+    const lines = parsed(RUN);
+    const store = new MemoryAuditStore();
+    await processBatch(lines.slice(0, 3), REDUCERS, store, ctx);
+    await processBatch(lines.slice(3), REDUCERS, store, ctx);
+    // Act
+    await processBatch(lines.slice(0, 3), REDUCERS, store, ctx);
+    // Assess
+    const host = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { outputs?: unknown[] };
+    expect(host.outputs).toBeUndefined();
+  });
+});
