@@ -11,13 +11,13 @@ export const errorKeywordDetector: RunDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'The run exited 0 and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count.',
+        'The run exited 0, or ended with its exit status not logged (a cronie job\'s `CMDEND`: no failure known), and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count.',
       cause:
-        'An error was caught, logged and swallowed: a wrapper script that ignores a failing step’s status (a pipe, a missing `set -e`), a catch-all handler that prints and returns 0, a child process whose crash or full disk never reaches the exit code.',
+        'An error was caught, logged and swallowed: a wrapper script that ignores a failing step’s status (a pipe, a missing `set -e`), a catch-all handler that prints and returns 0, a child process whose crash or full disk never reaches the exit code. For a run whose exit status is not logged, the job may also have failed outright: the marker is the only sign the log gives.',
       consequence:
-        'The run is counted as a success while part of its work failed; the error sits in the logs until its effects (missing or corrupt data) surface somewhere else.',
+        'The run is counted as a success (or, its exit status not logged, as no failure) while part of its work failed; the error sits in the logs until its effects (missing or corrupt data) surface somewhere else.',
       correctiveAction:
-        "Read the excerpt and the run's log around it, fix the failing step, and make the job propagate the failure (`set -euo pipefail`, re-raise after logging) so the exit code tells the truth.",
+        "Read the excerpt and the run's log around it, fix the failing step, and make the job propagate the failure (`set -euo pipefail`, re-raise after logging) so the exit code tells the truth; for a run whose exit status is not logged (cronie), find it where the job ran (cronie's mail, the job's own log), or have the job log its exit status.",
     },
   },
   check({ run, options }) {

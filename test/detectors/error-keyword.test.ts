@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorKeywordDetector } from '../../lambdas/detectors/error-keyword.ts';
 import { makeRun } from './run-fixtures.ts';
 import { testRunDetector } from './run-detector-tester.ts';
@@ -198,4 +198,17 @@ testRunDetector(errorKeywordDetector, {
       },
     },
   ],
+});
+
+describe("error-keyword's five Cs", () => {
+  it('word the run whose exit status is not logged (cronie) beside the run that exited 0, not as one that exited 0', () => {
+    // Prepare
+    const { criteria, cause, correctiveAction } = errorKeywordDetector.meta.fiveCs;
+    // Act
+    const text = `${criteria} ${cause} ${correctiveAction}`;
+    // Assess
+    expect(criteria).toMatch(/^The run exited 0, or ended with its exit status not logged/);
+    expect(text).toContain('the marker is the only sign the log gives');
+    expect(correctiveAction).toMatch(/for a run whose exit status is not logged \(cronie\)/);
+  });
 });
