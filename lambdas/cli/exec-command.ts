@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, readlinkSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { constants, hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -49,43 +49,6 @@ export function defaultProcessGroup(): ProcessGroup {
   }
 }
 
-/** The access mode bits of open(2)'s flags, and the read-write mode among them. */
-const O_ACCMODE = 0o3;
-const O_RDWR = 0o2;
-
-/**
- * Whether our stdout was closed when we were started (`exec … >&-`): Node puts /dev/null on a
- * closed fd 0-2 before any of our code runs, opened read-write, where a shell's `> /dev/null`
- * opens it write-only. Unwrapped, the command's writes would fail (EBADF); through that /dev/null
- * they would all succeed. Linux only (it reads /proc); false elsewhere, and for `1<> /dev/null`,
- * which cannot be told apart.
- */
-export function stdoutClosedAtStart(): boolean {
-  if (process.platform !== 'linux') return false;
-  try {
-    if (readlinkSync('/proc/self/fd/1') !== '/dev/null') return false;
-    const flags = /^flags:\s*([0-7]+)$/m.exec(readFileSync('/proc/self/fdinfo/1', 'utf8'));
-    return flags !== null && (Number.parseInt(flags[1] ?? '', 8) & O_ACCMODE) === O_RDWR;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Spawns the command with a pipe for its stdout; or, when ours was closed, with /dev/null opened
- * read-only, so that its writes fail with EBADF ("Bad file descriptor") from the first, as with
- * its stdout closed unwrapped (a pipe closed at once would still take a first write made before).
- */
-function spawnWithStdout(closed: boolean, start: (stdout: 'pipe' | number) => ChildProcess): ChildProcess {
-  if (!closed) return start('pipe');
-  const unwritable = openSync('/dev/null', 'r');
-  try {
-    return start(unwritable);
-  } finally {
-    closeSync(unwritable);
-  }
-}
-
 /** Exit codes a shell gives a command it cannot run: not found, found but not executable. */
 export const EXIT_NOT_FOUND = 127;
 export const EXIT_CANNOT_EXECUTE = 126;
@@ -104,11 +67,6 @@ export interface ExecOptions {
   readonly log?: string;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
-  /**
-   * Our stdout was closed when we started (`exec … >&-`; stdoutClosedAtStart): the command's
-   * writes to its stdout then fail (EBADF), as they would unwrapped; none is counted.
-   */
-  readonly stdoutClosed?: boolean;
   /** The command's stdin: ours (default), or none. */
   readonly stdin?: 'inherit' | 'ignore';
   readonly signals?: SignalSource;
@@ -586,9 +544,7 @@ export async function runExec(opts: ExecOptions): Promise<ExecResult> {
   process.once('exit', stopOrphan);
   let pipesClosed: Promise<void> = Promise.resolve();
   try {
-    child = spawnWithStdout(opts.stdoutClosed === true, (stdout) =>
-      spawn(program, args, { stdio: [opts.stdin ?? 'inherit', stdout, 'pipe'], shell: false, detached: group === 'own', env: opts.env ?? LAUNCH_ENV }),
-    );
+    child = spawn(program, args, { stdio: [opts.stdin ?? 'inherit', 'pipe', 'pipe'], shell: false, detached: group === 'own', env: opts.env ?? LAUNCH_ENV });
     const exiting = waitForExit(child);
     pipesClosed = waitForPipes(child);
     for (const name of ['stdout', 'stderr'] as const) {
@@ -702,7 +658,7 @@ export function registerExecCommand(program: Command): void {
     .passThroughOptions()
     .action(async (command: string[], o: { job: string; log?: string; config?: string }) => {
       const redactor = execRedactor(o.config, process.stderr);
-      const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stdoutClosed: stdoutClosedAtStart(), stderr: process.stderr, redactor });
+      const result = await runExec({ job: o.job, log: o.log, command, stdout: process.stdout, stderr: process.stderr, redactor });
       // Stopped by a signal, exec ends now: a write of the dropped output still under way would keep it running.
       if (result.signalled) process.exit(result.exitCode);
       process.exitCode = result.exitCode;
