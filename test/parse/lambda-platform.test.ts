@@ -477,6 +477,17 @@ describe("an older runtime's line for an invocation whose process exited (Node.j
   });
 
   it.each([
+    ['in a CloudWatch record', `2019-03-01T10:00:01.234Z\t${R1}\tTask timed out after 3.00 seconds`, {}],
+    ['in a file without a record time', `2019-03-01T10:00:01.234Z\t${R1}\tTask timed out after 3.00 seconds`, { recordTime: undefined }],
+    ['as `aws logs tail` prints the line after its time and log stream', `2019-03-01T10:00:01.234000+00:00 2019/03/01/[$LATEST]0c1d2e3f 2019-03-01T10:00:01.234Z\t${R1}\tTask timed out after 3.00 seconds`, { recordTime: undefined }],
+  ])('fails none for "Task timed out" the function logged in Node.js 8/10 (`<time>\\t<request-id>\\t<message>`), though the runtime writes the same words with spaces: %s', (_, appLine, extra) => {
+    // Prepare: the function's own console.log of the runtime's words, its own request id in the prefix
+    const outcome = parseLine(appLine, contextFor('legacy-sync.log', 1, { defaultJob: 'legacy-sync', recordTime: Date.parse('2019-03-01T10:00:01.300Z'), ...extra }));
+    // Act / Assess
+    expect(outcome.kind).toBe('unrecognised');
+  });
+
+  it.each([
     ["a crashed downstream invocation's errorMessage (Lambda Invoke's), naming another function's request id", `2021-03-01T10:00:00.400Z\t${R1}\tINFO\tresize-image failed, will retry: RequestId: 9a1c0e2b-7d3f-4b6a-8e21-3c5d7f9b1a04 Process exited before completing request`],
     ['its own request id after `RequestId:`', `2021-03-01T10:00:00.400Z\t${R1}\tINFO\tRequestId: ${R1} Process exited before completing request`],
     ['`RequestId:` glued to the text before it', `2021-03-01T10:00:00.400Z\t${R1}\tERROR\tfailed:RequestId: ${R1} Process exited before completing request`],

@@ -34,7 +34,12 @@ const START = /^START RequestId: (\S+)(?:\s+Version: (\S+))?\s*$/;
 const END = /^END RequestId: \S+\s*$/;
 const REPORT = /^REPORT RequestId: (\S+)(.*)$/s;
 const REPORT_FIELD = /(?:^|\s)(Billed Restore Duration|Restore Duration|Billed Duration|Init Duration|Max Memory Used|Memory Size|Duration|Status|Error Type): /g;
-const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+)\\s+)?(?:(${REQUEST_ID_PATTERN})\\s+)?Task timed out after (\\d+(?:\\.\\d+)?) seconds\\s*$`);
+/**
+ * The runtime's line for an invocation that ran out of time: `<time> <request-id> Task timed out after
+ * 3.00 seconds`, single spaces between (or the words alone). Never a line the function logged: the
+ * Node.js 8/10 console.log writes `<time>\t<request-id>\t` before them (tabs), as for `PROCESS_EXITED`.
+ */
+const TIMED_OUT = new RegExp(`^(?:(\\d{4}-\\d{2}-\\d{2}T\\S+) )?(?:(${REQUEST_ID_PATTERN}) )?Task timed out after (\\d+(?:\\.\\d+)?) seconds\\s*$`);
 /**
  * Older runtimes' line (Node.js 8/10, Python 2.7/3.6, Go 1.x) for an invocation whose process exited
  * (a crash), whose text REPORT has no Status: `<time> <request-id> Process exited before completing
