@@ -1854,7 +1854,8 @@ export const jobReducer: SubjectReducer<JobState> = {
         run_id: runId,
         ts: isoTime(event.at),
         status: ok ? 'ok' : 'failed',
-        exit_code: run.exit_code,
+        // None claimed for an exit status not logged (cronie's `CMDEND`): its 0 only says no failure is known.
+        exit_code: run.exit_code_unknown ? undefined : run.exit_code,
         duration_ms: run.duration_ms,
         output_bytes: run.output_bytes,
         host: run.host,

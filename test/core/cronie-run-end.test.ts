@@ -43,6 +43,8 @@ describe("cronie's CMDOUT and CMDEND lines in one batch", () => {
     expect(found[0].source).toEqual({ file: '/var/log/cron' });
     const record = result.records?.find((r) => r.subject === '/usr/local/bin/backup.sh');
     expect(record).toMatchObject({ run_id: 'db1:1234:2026-11-25T03:00:01.000Z', duration_ms: 5000, status: 'ok', flagged: true });
+    // Its exit status was not logged: the record claims none.
+    expect(record?.exit_code).toBeUndefined();
     expect(JSON.stringify(result)).not.toContain('hunter2');
   });
 
