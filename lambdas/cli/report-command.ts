@@ -38,7 +38,8 @@ export interface ReportOptions {
   /**
    * Epoch ms (`--now`): the moment the report is made as of. With log files, the lines after it are
    * left out (the logs are read as they stood then) and absence (missed and unfinished runs) is
-   * judged at it, as `scan --now` does; default the latest event, every line read.
+   * judged up to what they cover, their latest event up to it (unlike `scan --now`, which judges at
+   * it): a run expected after the files end is not known, its job UNKNOWN; default every line read.
    */
   readonly now?: number;
   /** The report date, which due dates count from, and by which what was in flight has settled; default `now`, else the current time. */
@@ -98,8 +99,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     const older = [olderRunsNote(scanned.olderThanHistory), unjudgedAgentRunsNote(scanned.agentRunsUnjudged)].filter((n) => n !== undefined);
     for (const n of older) opts.stderr.write(`silent-audit report: ${terminalText(n)}\n`);
     inputNotes = [...sourceNotes(scanned.readouts).map((n) => n.replace(/^note: /, '')), ...(rejected ? [rejected] : []), ...older];
-    // What the files say ends at their latest event (or --now): a month that goes on after it was not seen to its end.
-    const latest = Math.min(scanned.stream.latest, now ?? Number.POSITIVE_INFINITY);
+    // What the files say ends at their latest event (or --now), where absence was judged: a month that goes on after it was not seen to its end.
+    const latest = scanned.judgedAt;
     if (coverageEnd(opts.month, latest, clock.now()) !== undefined) inputEndsAt = latest;
     const ended = endsEarlyNote(opts.month, latest, clock.now(), opts.config);
     if (ended) {
@@ -228,7 +229,7 @@ function namedRejections(rejections: readonly Rejection[], count: number): strin
  * have settled that work. A month that is over is judged as complete: everything still open at its
  * end is settled, as of its end (not later, so a store the report writes to is not moved past
  * the month). A month not over yet is settled as the sweep would have by the report date. Missed
- * and unfinished job runs are left to `--now`: a file that ends says nothing about the runs after it.
+ * and unfinished job runs are judged where the files end: a file that ends says nothing about the runs after it.
  * A configured job whose lines stop with the file's is UNKNOWN (coverage's `scheduledSilenceNote`), not OK.
  */
 export function settlementFor(month: string, reportDate: number): InFlightSettlement {
@@ -268,8 +269,8 @@ export function registerReportCommand(program: Command): void {
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option(
       '--now <iso>',
-      'the moment the report is made as of (default: the current time): due dates count from it. With log files, the lines after it are left out, missed and unfinished runs are judged at it ' +
-        "(without it: at the latest event, as scan does), and the route requests and agent runs the logs leave in flight are settled by it, or by the month's end once the month is over",
+      'the moment the report is made as of (default: the current time): due dates count from it. With log files, the lines after it are left out, missed and unfinished runs are judged up to ' +
+        "the files' latest event, at most it (a run expected after the files end is unknown, not missed), and the route requests and agent runs the logs leave in flight are settled by it, or by the month's end once the month is over",
       isoTimeOption,
     )
     .option('--year <yyyy>', YEAR_HELP, yearOption)

@@ -88,7 +88,7 @@ export interface InFlight {
  * Settling what is still in flight when the input ends, as of `at`, beyond the last sweep at `now`.
  * Only work the log shows is settled: route requests are closed and counted and the retry windows
  * ending by `at` judged; agent trees are judged as they stand. Absence (missed and unfinished job
- * runs) is not judged here: it stays at `now`, since a file that ends says nothing about runs after it.
+ * runs) is not judged here: it stays where the input ends, since a file that ends says nothing about runs after it.
  */
 export interface InFlightSettlement {
   /** Epoch ms. */
@@ -118,6 +118,8 @@ export type ScanToStoreResult =
       readonly inFlight: InFlight;
       /** Events later than `upTo`, left out (0 without `upTo`). */
       readonly leftOut: number;
+      /** Epoch ms: when absence (missed and unfinished runs) was judged (`absenceJudgedAt`). */
+      readonly judgedAt: number;
       /** What each source gave (`sourceNotes` says those that gave nothing to judge). */
       readonly readouts: readonly SourceReadout[];
       /** The jobs the lines read named (a store's other jobs are not among them). */
@@ -258,7 +260,8 @@ function stdinIdentity(isFd0: boolean): string {
  * (`ScanStore`). `scan` prints what it found; `report` builds the
  * month's report from the same store, and settles what was still in flight when the input ended
  * (`settle`). `keepRecords: false` drops run records a memory store would keep. `upTo` (epoch ms)
- * leaves out the events later than it, as if the input ended there: the report as of `--now`.
+ * leaves out the events later than it, as if the input ended there (absence judged up to the input's
+ * latest event, `upTo` at most, not at `now`): the report as of `--now`.
  * `command` is the one the hints for a file it cannot read pipe it into (default `scan`).
  * `readPastUnopened` (scan's): a file that cannot be opened is counted, not an error (`StreamOptions`).
  */
@@ -362,7 +365,7 @@ export async function scanToStore(
       await opened.close();
       return { ok: false, error: error.message, counts: empty };
     }
-    const now = opts.now ?? streamed.stats.latest;
+    const now = absenceJudgedAt(opts.now, upTo, streamed.stats.latest);
     await sweepJobsUpTo(now);
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would; and,
     // every line read, the older history read after a job was judged (historyRead), not before:
@@ -382,11 +385,21 @@ export async function scanToStore(
     for (const f of findings) await store.markAlerted(findingKey(f));
     await store.writeBack();
     const result = opened.persistent ? opened : { ...opened, store, exceptions };
-    return { ok: true, findings: foldMissedAfterLogsEnd(findings, jobLogs, now), tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, readouts: streamed.readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
+    return { ok: true, findings: foldMissedAfterLogsEnd(findings, jobLogs, now), tally: streamed.tally, sources, opened: result, stream: streamed.stats, inFlight, leftOut, judgedAt: now, readouts: streamed.readouts, jobsSeen, olderThanHistory, agentRunsUnjudged };
   } catch (error) {
     await opened.close();
     throw error;
   }
+}
+
+/**
+ * When a scan judges absence (missed and unfinished runs): at `--now`, else at the latest event.
+ * Input read as it stood at `upTo` (the report's `--now`) is judged only up to what it covers, its
+ * latest event up to `upTo`: a file that ends says nothing about the runs after it.
+ */
+function absenceJudgedAt(now: number | undefined, upTo: number | undefined, latest: number): number {
+  if (upTo !== undefined) return Math.min(upTo, latest);
+  return now ?? latest;
 }
 
 /**

@@ -445,7 +445,7 @@ describe('runReport', () => {
     ]);
   });
 
-  it('calls no run after the end of the log missed (its silence is UNKNOWN), unless --now says when to judge absence', async () => {
+  it('calls no run after the end of the log missed (its silence is UNKNOWN), with a --now after it too', async () => {
     // Prepare: an hourly job whose log ends on 20 October at 10:00
     const dir = mkdtempSync(join(tmpdir(), 'report-hourly-'));
     const file = join(dir, 'hourly.log');
@@ -464,11 +464,13 @@ describe('runReport', () => {
     const byDefault = await report();
     const atNow = await report(Date.parse('2026-10-20T12:30:00Z'));
 
-    // Assess: a file that ends says nothing about the runs after it, but its schedule expected runs it never showed; by 12:30 on the 20th, two missed.
+    // Assess: a file that ends says nothing about the runs after it, but its schedule expected runs it never showed; not
+    // missed by 12:30 on the 20th either: the 11:00 and 12:00 runs are after the file's end, not known.
     expect(byDefault?.findings).toEqual([]);
     const row = byDefault?.coverage.rows.find((r) => r.name === 'hourly');
     expect([row?.status, row?.reason?.slice(0, 31)]).toEqual(['unknown', 'silent since 2026-10-20, 11 day']);
-    expect(atNow?.findings.map((g) => [g.detector, g.condition.occurrences])).toEqual([['missed-run', 2]]);
+    expect(atNow?.findings).toEqual([]);
+    expect(atNow?.coverage.rows.find((r) => r.name === 'hourly')).toEqual(row);
   });
 
   it('shows a configured daily job that stopped on 10 October as not OK, from its log and from a store a scan wrote alike, and FINDINGS while other lines go on', async () => {
@@ -690,6 +692,26 @@ describe('report from log files that end before the month does', () => {
     expect([row.status, row.runsInMonth]).toEqual(['unknown', 27]);
     expect(row.reason).toBe('the log files given end at 2026-11-27T02:35:00Z, before November 2026 does: its schedule "30 2 * * *" (UTC) expected a run at 2026-11-28T02:30:00Z after that, not seen');
     expect(result.report!.notes).toContainEqual(expect.stringMatching(/^The log files given end at 2026-11-27T02:35:00Z, 3\.9 days before November 2026 does/));
+  });
+
+  it('judges absence only up to the files\' latest event under a later --now: the runs after it are UNKNOWN, as the note says, not missed', async () => {
+    // Prepare: backup ("30 2 * * *") ran every day from 1 October to 20 November 2026, where its log ends; sync ("0 3 * * *")
+    // in the same file stopped after 10 November while backup's lines went on
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-ends-before-now-'));
+    const ok = () => ({ exit_code: 0, duration_ms: 300_000, output_bytes: 5000, output_head: 'uploaded 3 objects' });
+    const lines = [...dailyRunLines('backup', '2026-10-01T02:30:00Z', '2026-11-21T00:00:00Z', 300_000, ok), ...dailyRunLines('sync', '2026-10-01T03:00:00Z', '2026-11-11T00:00:00Z', 300_000, ok)];
+    writeFileSync(join(dir, 'b.log'), lines.sort((a, b) => JSON.parse(a).ts.localeCompare(JSON.parse(b).ts)).join('\n') + '\n');
+    const config = validateConfig({ jobs: { backup: { schedule: '30 2 * * *' }, sync: { schedule: '0 3 * * *' } } });
+
+    // Act: the report as of the schedule's time, 06:00 on 1 December
+    const result = await runReport({ month: '2026-11', format: 'json', paths: [join(dir, 'b.log')], config, now: Date.parse('2026-12-01T06:00:00Z'), stdout: capture().stream, stderr: capture().stream });
+
+    // Assess: sync missed 11 to 19 November, which the files cover; nothing after 20 November 02:35 is judged missed
+    const report = result.report!;
+    expect(report.notes).toContainEqual(expect.stringMatching(/^The log files given end at 2026-11-20T02:35:00Z, 10\.9 days before November 2026 does/));
+    expect(report.findings.map((g) => [g.detector, g.subject, g.condition.occurrences])).toEqual([['missed-run', 'sync', 9]]);
+    const backup = report.coverage.rows.find((r) => r.name === 'backup')!;
+    expect([backup.status, backup.reason?.slice(0, 32)]).toEqual(['unknown', 'silent since 2026-11-20, 10 days']);
   });
 
   it('says nothing of where the logs end when no configured schedule expected a run after then', async () => {
