@@ -1,18 +1,18 @@
 import { isoTime } from '../core/findings.ts';
 import { formatBytes } from '../core/stats.ts';
-import { endedCleanly, wholeOutput } from './output-content.ts';
+import { endedWithoutFailure, wholeOutput } from './output-content.ts';
 import type { CompletedRun, RunDetector } from './types.ts';
 
 export const expectedPatternMissingDetector: RunDetector = {
   kind: 'run',
   meta: {
     id: 'expected-pattern-missing',
-    description: "A run exited 0 but its output lacks the job's `expect_pattern`.",
+    description: "A run exited 0 (or ended with its exit status not logged, its output logged) but its output lacks the job's `expect_pattern`.",
     subjectKind: 'job',
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The job has an `expect_pattern`, the run exited 0, and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes). Judged only when head, tail or a size of 0 is known; not when `empty-output` fired on the run (an empty output holds no pattern: that finding says it all).',
+        'The job has an `expect_pattern`, the run exited 0 (or ended with its exit status not logged: the `CMDEND` of a cronie job, its output from its `CMDOUT` lines), and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes). Judged only when head, tail or a size of 0 is known (never for a cronie run that logged no `CMDOUT` line: its output is not known); not when `empty-output` fired on the run (an empty output holds no pattern: that finding says it all).',
       cause:
         'The job stopped doing its real work while still exiting 0: a success check that misses empty or partial results, an expired upstream API key, a changed query template, a wrong source path, a write that failed on a full disk. Or the job’s log line changed and the pattern is stale.',
       consequence:
@@ -24,7 +24,8 @@ export const expectedPatternMissingDetector: RunDetector = {
   check({ run, options, firedSoFar }) {
     const expected = options.expectPattern;
     // An empty output holds no pattern: the empty-output finding about the run says all this one would, and pages once.
-    if (!expected || !endedCleanly(run) || firedSoFar.has('empty-output')) return [];
+    // A run whose exit is not logged (cronie) is judged by the output its CMDOUT lines logged: none logged is none known.
+    if (!expected || !endedWithoutFailure(run) || firedSoFar.has('empty-output')) return [];
     const { output_head: head, output_tail: tail } = run;
     if (head === undefined && tail === undefined && run.output_bytes !== 0) return [];
     // A stateless copy: a shared `g` or `y` pattern would carry `lastIndex` from one run to the next.
@@ -39,7 +40,7 @@ export const expectedPatternMissingDetector: RunDetector = {
         subject: run.job,
         run_id: run.run_id,
         ts: isoTime(run.endedAt),
-        message: `expected pattern ${String(expected)} ${whereMissing(run)}${size}`,
+        message: `expected pattern ${String(expected)} ${whereMissing(run)}${size}${run.exit_code_unknown ? ' of a run whose exit status is not logged' : ''}`,
         evidence: { pattern: expected.source, ...(run.output_bytes !== undefined ? { output_bytes: run.output_bytes } : {}) },
       },
     ];

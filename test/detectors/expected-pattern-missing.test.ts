@@ -20,6 +20,11 @@ testRunDetector(expectedPatternMissingDetector, {
     },
     { name: 'no expect_pattern configured', run: makeRun({ output_head: 'nothing to do\n', output_tail: 'nothing to do\n' }) },
     {
+      name: 'a run whose exit status is not logged (cronie) and whose output is not known (no CMDOUT line)',
+      run: makeRun({ exit_code_unknown: true, output_head: undefined, output_tail: undefined, output_bytes: undefined }),
+      options: withPattern,
+    },
+    {
       name: 'unknown output: a size but no head or tail',
       run: makeRun({ output_head: undefined, output_tail: undefined }),
       options: withPattern,
@@ -47,6 +52,16 @@ testRunDetector(expectedPatternMissingDetector, {
     },
   ],
   invalid: [
+    {
+      name: 'a run whose exit status is not logged (cronie), whose output its CMDOUT lines logged, lacks the pattern',
+      run: makeRun({ exit_code_unknown: true, output_head: 'nothing synced\n', output_tail: 'nothing synced\n', output_bytes: 15 }),
+      options: withPattern,
+      expected: {
+        severity: 'medium',
+        message: 'expected pattern /uploaded \\d+ objects/ is not in the output (15 B) of a run whose exit status is not logged',
+        evidence: { pattern: 'uploaded \\d+ objects', output_bytes: 15 },
+      },
+    },
     {
       name: 'in neither head nor tail',
       run: makeRun({ output_tail: 'upload 1204/1204 skipped: bucket not found\nbackup finished in 61 s\n' }),
