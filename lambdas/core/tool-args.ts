@@ -331,7 +331,7 @@ const PLAUSIBLE_YEARS_AHEAD = 100;
  * Fewer digits is no date: 0 (an epoch never set), a count of days, a `yyyymmdd` number (20261005);
  * nor is a `yyyymmddHHMM(SS)` number (`isCompactDateTime`);
  * a day between 1966-10-31 and 1973-03-03 is written in ISO 8601 (an 8-digit number's failure names
- * it so for each reading it has: `eightDigitHint`).
+ * it so for each reading it has: `compactHint`).
  */
 const EPOCH_SECONDS_FROM = 1e8;
 const EPOCH_MS_FROM = 1e11;
@@ -345,11 +345,16 @@ const EPOCH_MS_UNTIL = 1e14;
  * midnight too (1994-11-20 00:00); the two readings cannot be told apart for those few numbers.
  */
 function isCompactDateTime(value: number): boolean {
-  const text = String(value);
-  if (!Number.isInteger(value) || (text.length !== 12 && text.length !== 14) || value % DAY_MS === 0) return false;
+  return Number.isInteger(value) && value % DAY_MS !== 0 && compactDateTime(String(value)) !== undefined;
+}
+
+/** The date-time (`2026-12-07T10:30`, `…T10:30:15`) a 12- or 14-digit text makes as `yyyymmddHHMM(SS)` of 1900–2199, if it makes one. */
+function compactDateTime(text: string): string | undefined {
+  if (text.length !== 12 && text.length !== 14) return undefined;
   const [y, h, mi, sec] = [0, 8, 10, 12].map((at) => Number(text.slice(at, at + (at === 0 ? 4 : 2))));
-  if (y < 1900 || y > 2199 || h > 23 || mi > 59 || sec > 59) return false;
-  return compactDay(text) !== undefined;
+  if (y < 1900 || y > 2199 || h > 23 || mi > 59 || sec > 59) return undefined;
+  const day = compactDay(text);
+  return day === undefined ? undefined : `${day}T${text.slice(8, 10)}:${text.slice(10, 12)}${text.length === 14 ? `:${text.slice(12)}` : ''}`;
 }
 
 /** The calendar day (`yyyy-mm-dd`) the first eight digits of a number's text make as `yyyymmdd`, if they make one. */
@@ -361,17 +366,54 @@ function compactDay(text: string): string | undefined {
 
 /** The least number of eight digits. */
 const EIGHT_DIGITS_FROM = 1e7;
+const DIGITS_ONLY = /^\d+$/;
+
+/** One way to read digits that are no date: the ISO 8601 it names (`iso`), as what (`as`), and its epoch ms (`at`). */
+interface Reading {
+  readonly iso: string;
+  readonly as: string;
+  readonly at: number;
+}
 
 /**
- * What to pass instead of an 8-digit number, which is no date though it reads two ways: the day in
- * ISO 8601 when its digits make a `yyyymmdd` one (20261005: 2026-10-05), and the time it names as
- * epoch seconds (1966-10-31 to 1973-03-03, fewer than 9 digits: 90000000 is 1972-11-07T16:00:00Z).
+ * The readings of digits that are no date, as a number or as text (LLM tool calls mostly send text):
+ * 8 of them are the day they make as `yyyymmdd` (20261005: 2026-10-05) and the time they name as epoch
+ * seconds (1966-10-31 to 1973-03-03: 90000000 is 1972-11-07T16:00:00Z); 12 or 14 the date-time
+ * they make as `yyyymmddHHMM(SS)` (`isCompactDateTime`; text is never epoch ms, so a midnight is one too).
  */
-function eightDigitHint(value: unknown): string | undefined {
-  if (typeof value !== 'number' || !Number.isInteger(value) || Math.abs(value) < EIGHT_DIGITS_FROM || Math.abs(value) >= EPOCH_SECONDS_FROM) return undefined;
-  const seconds = `${isoTime(value * 1000)} if it is epoch seconds`;
-  const day = value > 0 ? compactDay(String(value)) : undefined;
-  return day === undefined ? `pass ${seconds}` : `pass ${day} if it is yyyymmdd, or ${seconds}`;
+function compactReadings(value: unknown): Reading[] {
+  if (typeof value === 'number' ? !Number.isInteger(value) : typeof value !== 'string') return [];
+  const text = typeof value === 'string' ? value.trim() : String(value);
+  const digits = text.length === 8 && DIGITS_ONLY.test(text) ? Number(text) : typeof value === 'number' ? value : undefined;
+  if (digits !== undefined && Math.abs(digits) >= EIGHT_DIGITS_FROM && Math.abs(digits) < EPOCH_SECONDS_FROM) {
+    const seconds: Reading = { iso: isoTime(digits * 1000), as: 'epoch seconds', at: digits * 1000 };
+    const day = digits > 0 ? compactDay(String(digits)) : undefined;
+    return day === undefined ? [seconds] : [{ iso: day, as: 'yyyymmdd', at: Date.parse(day) }, seconds];
+  }
+  const dateTime = typeof value === 'number' ? (isCompactDateTime(value) ? compactDateTime(text) : undefined) : DIGITS_ONLY.test(text) ? compactDateTime(text) : undefined;
+  return dateTime === undefined ? [] : [{ iso: dateTime, as: text.length === 12 ? 'yyyymmddHHMM' : 'yyyymmddHHMMSS', at: Date.parse(`${dateTime}Z`) }];
+}
+
+/** Which edge of `low`–`high` an instant is beyond (`before 2026-01-01`), if any. */
+function beyondEdge(at: number, low: number | undefined, high: number | undefined): string | undefined {
+  if (low !== undefined && at < low) return `before ${utcDay(low)}`;
+  return high !== undefined && at > high ? `after ${utcDay(high)}` : undefined;
+}
+
+const INTENDED_DATE = 'check the year and month, and pass the intended date';
+
+/**
+ * What to pass instead of digits that are no date: each reading (`compactReadings`) within `low`–`high`
+ * in ISO 8601 ("pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds");
+ * when none is, each named with the edge it is beyond. Only a failing value is read so.
+ */
+function compactHint(value: unknown, low: number | undefined, high: number | undefined): string | undefined {
+  const readings = compactReadings(value);
+  if (readings.length === 0) return undefined;
+  const within = readings.filter((r) => beyondEdge(r.at, low, high) === undefined);
+  if (within.length > 0) return `pass ${within.map((r) => `${r.iso} if it is ${r.as}`).join(', or ')}`;
+  const named = readings.map((r, i) => `as ${r.as}${i === 0 ? ' it is' : ''} ${r.iso} (${beyondEdge(r.at, low, high)})`);
+  return `${named.join(', ')}: ${INTENDED_DATE}`;
 }
 
 /** A date value as epoch ms (a date alone, its midnight): ISO-8601 text, or epoch seconds / milliseconds. */
@@ -522,7 +564,7 @@ function writtenDayOf(value: unknown): number | undefined {
 
 function checkDate(value: unknown, expected: string, low: number | undefined, high: number | undefined, plausibility = false): Check {
   let ms = parseDateValue(value);
-  if (ms === undefined) return { ...failed('date', value, 'is not an ISO date', eightDigitHint(value)), expected };
+  if (ms === undefined) return { ...failed('date', value, 'is not an ISO date', compactHint(value, low, high)), expected };
   const outside = (at: number) => (low !== undefined && at < low) || (high !== undefined && at > high);
   // Plausible days are calendar days: a time within an offset's reach (−12 h to +14 h) of an edge is judged by the date it names in its own offset, not by its UTC day.
   if (plausibility && (outside(ms - OFFSET_REACH_MS) || outside(ms + OFFSET_REACH_MS))) ms = writtenDayOf(value) ?? ms;
@@ -534,7 +576,7 @@ function checkDate(value: unknown, expected: string, low: number | undefined, hi
   return {
     expected,
     problem: !plausibility ? `is ${side} ${edge}` : tooEarly ? `is a zero date (before ${edge}), the default of a date never set` : `is not a plausible date (${side} ${edge})`,
-    hint: 'check the year and month, and pass the intended date',
+    hint: INTENDED_DATE,
   };
 }
 

@@ -462,6 +462,36 @@ describe('checkToolArgs', () => {
     expect(configured.map((e) => e.message.split('; got ')[1])).toEqual(['20261005, which is not an ISO date: pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds.']);
   });
 
+  it('names the readings of 8 digits sent as text, as LLM tool calls usually send them, and of no other digits', () => {
+    // Prepare: a yyyymmdd day as text, padded and bare; then text of 7 digits, of 8 with a letter, and 8 digits that are 7 with a leading zero
+    const args = { day_date: '20261005', due_date: ' 20261005 ', short_date: '2026100', word_date: '2026100x', zero_date: '02026100' };
+    // Act
+    const errors = check(args);
+    // Assess
+    expect(errors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['day_date', '"20261005", which is not an ISO date: pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds.'],
+      ['due_date', '" 20261005 ", which is not an ISO date: pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds.'],
+      ['short_date', '"2026100", which is not an ISO date.'],
+      ['word_date', '"2026100x", which is not an ISO date.'],
+      ['zero_date', '"02026100", which is not an ISO date.'],
+    ]);
+  });
+
+  it('offers only the readings of 8 digits within a configured min and max, and names both in ISO 8601 when neither is', () => {
+    // Prepare: a range of 2026; a yyyymmdd day inside it (its epoch seconds are of 1970), one of 2025, and epoch seconds with no day reading
+    const range: Record<string, ArgType> = { start: { date: { min: '2026-01-01', max: '2026-12-31' } } };
+    // Act
+    const [inside] = check({ start: 20_261_005 }, range);
+    const [before] = check({ start: '20251005' }, range);
+    const [seconds] = check({ start: 90_000_000 }, range);
+    // Assess
+    expect(inside?.message).toBe('start must be a date between 2026-01-01 and 2026-12-31; got 20261005, which is not an ISO date: pass 2026-10-05 if it is yyyymmdd.');
+    expect(before?.message).toBe(
+      'start must be a date between 2026-01-01 and 2026-12-31; got "20251005", which is not an ISO date: as yyyymmdd it is 2025-10-05 (before 2026-01-01), as epoch seconds 1970-08-23T09:16:45Z (before 2026-01-01): check the year and month, and pass the intended date.',
+    );
+    expect(seconds?.message).toContain('got 90000000, which is not an ISO date: as epoch seconds it is 1972-11-07T16:00:00Z (before 2026-01-01): check the year and month');
+  });
+
   it('fails a yyyymmddHHMM or yyyymmddHHMMSS number as not an ISO date instead of reading it as epoch ms of 1976 or of the 26th century', () => {
     // Prepare: compact date-times of 1900–2199; then 12- and 14-digit epoch ms whose digits are no such date-time
     const compact = { start_at: 202_612_071_030, due_date: 202_612_311_200, end_at: 20_261_207_103_000, old_at: 190_001_010_000 };
@@ -471,11 +501,31 @@ describe('checkToolArgs', () => {
     const configured = check({ due: 202_612_071_030 }, { due: { date: {} } });
     const epochErrors = check(epochMs);
     // Assess
-    expect(compactErrors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual(
-      Object.entries(compact).map(([arg, value]) => [arg, `${value}, which is not an ISO date.`]),
-    );
-    expect(configured.map((e) => e.message.split('; got ')[1])).toEqual(['202612071030, which is not an ISO date.']);
+    expect(compactErrors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['start_at', '202612071030, which is not an ISO date: pass 2026-12-07T10:30 if it is yyyymmddHHMM.'],
+      ['due_date', '202612311200, which is not an ISO date: pass 2026-12-31T12:00 if it is yyyymmddHHMM.'],
+      ['end_at', '20261207103000, which is not an ISO date: pass 2026-12-07T10:30:00 if it is yyyymmddHHMMSS.'],
+      ['old_at', '190001010000, which is not an ISO date: pass 1900-01-01T00:00 if it is yyyymmddHHMM.'],
+    ]);
+    expect(configured.map((e) => e.message.split('; got ')[1])).toEqual(['202612071030, which is not an ISO date: pass 2026-12-07T10:30 if it is yyyymmddHHMM.']);
     expect(epochErrors).toEqual([]);
+  });
+
+  it('names a yyyymmddHHMM(SS) date-time sent as text in ISO 8601, and says when it is outside a configured range', () => {
+    // Prepare: compact date-times as text; one of 2027 under a max of 2026
+    const args = { start_at: '202612071030', end_at: '20261207103015', odd_at: '202612072460' };
+    // Act
+    const errors = check(args);
+    const [late] = check({ due: 202_701_050_930 }, { due: { date: { max: '2026-12-31' } } });
+    // Assess
+    expect(errors.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['start_at', '"202612071030", which is not an ISO date: pass 2026-12-07T10:30 if it is yyyymmddHHMM.'],
+      ['end_at', '"20261207103015", which is not an ISO date: pass 2026-12-07T10:30:15 if it is yyyymmddHHMMSS.'],
+      ['odd_at', '"202612072460", which is not an ISO date.'],
+    ]);
+    expect(late?.message).toBe(
+      'due must be a date on or before 2026-12-31; got 202701050930, which is not an ISO date: as yyyymmddHHMM it is 2027-01-05T09:30 (after 2026-12-31): check the year and month, and pass the intended date.',
+    );
   });
 
   it('reads a whole UTC midnight as epoch ms, though its digits also make a yyyymmddHHMM, so a birth date of 1976 passes', () => {
@@ -488,7 +538,7 @@ describe('checkToolArgs', () => {
     // Assess
     expect(errors).toEqual([]);
     expect(configured).toEqual([]);
-    expect(minuteAfter?.message).toContain('199411260000, which is not an ISO date.');
+    expect(minuteAfter?.message).toContain('199411260000, which is not an ISO date: pass 1994-11-26T00:00 if it is yyyymmddHHMM.');
   });
 
   it('takes any time of the last plausible day, as a configured max takes its whole day', () => {
