@@ -1,5 +1,5 @@
 import { isoTime } from '../core/findings.ts';
-import { endedWithoutFailure, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
+import { endedWithoutFailure, excerptAround, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 export const errorKeywordDetector: RunDetector = {
@@ -11,7 +11,7 @@ export const errorKeywordDetector: RunDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'The run exited 0, or ended with its exit status not logged (a cronie job\'s `CMDEND`: no failure known), and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count.',
+        'The run exited 0, or ended with its exit status not logged (a cronie job\'s `CMDEND`: no failure known), and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count. In a run whose exit status is not logged, a program\'s own error line counts too: a lower-case name and `: error:` starting a line (`vacuumdb: error: could not connect to server`).',
       cause:
         'An error was caught, logged and swallowed: a wrapper script that ignores a failing step’s status (a pipe, a missing `set -e`), a catch-all handler that prints and returns 0, a child process whose crash or full disk never reaches the exit code. For a run whose exit status is not logged, the job may also have failed outright: the marker is the only sign the log gives.',
       consequence:
@@ -22,7 +22,7 @@ export const errorKeywordDetector: RunDetector = {
   },
   check({ run, options }) {
     if (!endedWithoutFailure(run) || options.errorKeywords.length === 0) return [];
-    const found = firstMarker(run.output_head, run.output_tail, options.errorKeywords);
+    const found = firstMarker(run.output_head, run.output_tail, options.errorKeywords) ?? (run.exit_code_unknown ? firstProgramError(run.output_head, run.output_tail) : undefined);
     if (found === undefined) return [];
     return [
       {
@@ -46,4 +46,29 @@ function firstMarker(
   // A short output is its own head and tail (`wrap` sends both): it was just searched.
   const inTail = tail !== undefined && tail !== head ? findErrorMarker(tail, keywords) : undefined;
   return inTail ? { ...inTail, where: 'tail' } : undefined;
+}
+
+/**
+ * A program's own error line, `<prog>: error: …` (`vacuumdb: error: could not connect to server`,
+ * `pg_dump: error: …`): a lower-case name starting its line. Taken as an error marker only in a run
+ * whose exit status is not logged (cronie's `CMDEND`), where it is the only sign of a failure the
+ * log gives; a run with a known exit is judged by the configured `error_keywords` alone.
+ */
+const PROGRAM_ERROR = /^[a-z][a-z0-9_.+-]{0,63}: error:/gm;
+
+/** The first `<prog>: error:` line (`PROGRAM_ERROR`) in the head, else the tail. */
+function firstProgramError(head: string | undefined, tail: string | undefined): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
+  const inHead = head !== undefined ? programError(head) : undefined;
+  if (inHead) return { ...inHead, where: 'head' };
+  const inTail = tail !== undefined && tail !== head ? programError(tail) : undefined;
+  return inTail ? { ...inTail, where: 'tail' } : undefined;
+}
+
+function programError(text: string): ErrorMarkerMatch | undefined {
+  // Most outputs hold no `: error:` at all: the regex is not run on them.
+  if (!text.includes(': error:')) return undefined;
+  PROGRAM_ERROR.lastIndex = 0;
+  const match = PROGRAM_ERROR.exec(text);
+  if (!match) return undefined;
+  return { keyword: match[0], index: match.index, excerpt: excerptAround(text, match.index, match.index + match[0].length) };
 }

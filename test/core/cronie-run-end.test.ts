@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
@@ -173,5 +174,22 @@ describe("cronie's CMDOUT lines delivered again", () => {
     // Assess
     const host = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { outputs?: unknown[] };
     expect(host.outputs).toBeUndefined();
+  });
+});
+
+describe("a program's own error line in a cronie job's output", () => {
+  it("reports vacuumdb's `vacuumdb: error:` line in the CMDOUT lines of test/fixtures/syslog/cron-rhel.log, its run's only failure sign", async () => {
+    // Prepare
+    const lines = readFileSync(new URL('../fixtures/syslog/cron-rhel.log', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
+    // Act
+    const result = await processBatch(eventsOf(parseFile('/var/log/cron', lines, { year: 2023 })), REDUCERS, new MemoryAuditStore(), ctx);
+    // Assess
+    expect(result.findings.map((f) => [f.detector, f.subject, f.message])).toEqual([
+      [
+        'error-keyword',
+        '/usr/pgsql-15/bin/vacuumdb --all --analyze-in-stages --quiet',
+        'ended (its exit status not logged) but its output holds the error marker "vacuumdb: error:": vacuumdb: error: could not connect to server: No such file or directory',
+      ],
+    ]);
   });
 });

@@ -212,3 +212,27 @@ describe("error-keyword's five Cs", () => {
     expect(correctiveAction).toMatch(/for a run whose exit status is not logged \(cronie\)/);
   });
 });
+
+/** A program's own error line (`<prog>: error:`), as PostgreSQL's tools write one, in a run's whole output. */
+function runWithOutput(text: string, exitUnknown: boolean) {
+  return makeRun({ output_head: text, output_tail: text, output_bytes: text.length, ...(exitUnknown ? { exit_code_unknown: true } : {}) });
+}
+
+testRunDetector(errorKeywordDetector, {
+  valid: [
+    { name: "a `<prog>: error:` line in a run that exited 0 (only the configured markers count there)", run: runWithOutput('pg_dump: error: connection to server failed\n', false) },
+    { name: "an `error:` after other words, not starting its line, in a run whose exit is not logged", run: runWithOutput('retrying after vacuumdb: error: once\n', true) },
+    { name: "an upper-case program's `NAME: error:` in a run whose exit is not logged", run: runWithOutput('PGDUMP: error: x\n', true) },
+  ],
+  invalid: [
+    {
+      name: "a `<prog>: error:` line in a run whose exit status is not logged (cronie): its only failure sign",
+      run: runWithOutput('dumping appdb\npg_dump: error: connection to server failed\n', true),
+      expected: {
+        severity: 'high',
+        message: 'ended (its exit status not logged) but its output holds the error marker "pg_dump: error:": pg_dump: error: connection to server failed',
+        evidence: { keyword: 'pg_dump: error:', excerpt: 'pg_dump: error: connection to server failed', where: 'head' },
+      },
+    },
+  ],
+});
