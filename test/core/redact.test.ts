@@ -1296,6 +1296,19 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual([`docker compose --profile mongo exec mongo mongosh -p ${C}`, `docker compose --profile mongo -p proj exec db mongosh -u root -p ${C}`]);
   });
 
+  it("redacts redis' AUTH only where a command starts (a line or step, redis-cli's prompt, after redis-cli's options, MONITOR's quotes), keeping AUTH in prose and a log's error keyword", () => {
+    // Prepare: AUTH as redis' command (also lower-case after a prompt or redis-cli); AUTH inside prose, before a status word or an error keyword
+    const commands = ['AUTH Hunter2024', 'redis-cli -h db -p 6379 AUTH Hunter2024', '127.0.0.1:6379> auth default Hunter2024', 'redis-cli auth Hunter2024', 'cat x; AUTH Hunter2024'];
+    const quiet = ['smtp relay: AUTH FATAL', 'backup: redis AUTH FATAL', 'Starting AUTH service', 'SASL AUTH disabled', '2026-12-07 01:00:00 INFO AUTH SUCCESS', 'Using AUTH mechanism PLAIN', 'AUTH FATAL', 'auth required pam_unix.so'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user stays; prose and FATAL stay for error-keyword to find
+    const S = M('secret-assignment');
+    expect(redacted).toEqual([`AUTH ${S}`, `redis-cli -h db -p 6379 AUTH ${S}`, `127.0.0.1:6379> auth default ${S}`, `redis-cli auth ${S}`, `cat x; AUTH ${S}`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
     // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
     const commands = [
