@@ -66,6 +66,13 @@ export interface CronRunOutput extends CronieOutput {
 
 /** Runs with output on their way at once on one host: more than any cron table starts together. */
 const MAX_OUTPUTS = 50;
+/**
+ * What the kept outputs may take as JSON text, the newest kept first: 50 runs' 2 KiB heads and tails
+ * escaped in JSON (a `\\` or `"` written twice, a control character six times) would take up to 400 KB
+ * and more. With MAX_STARTS and MAX_ATTRIBUTED of jobs named up to 400 bytes (about 110 KB), the
+ * host's state stays under DynamoDB's 400 KB item (`MAX_STATE_ITEM_BYTES`), stored however little it deflates.
+ */
+const MAX_OUTPUTS_JSON_BYTES = 250 * 1024;
 /** A host with a job every minute starts 200 in over three hours: longer than most cron jobs run. */
 const MAX_STARTS = 200;
 /** Redeliveries come within hours (CloudWatch retries for up to 24 h); a host discards a few outputs an hour. */
@@ -135,6 +142,17 @@ function jobOfDiscard(starts: readonly CronStart[], at: number, pid: number | un
     if (latest === undefined && at - start.at <= DISCARD_WINDOW_MS) latest = start;
   }
   return latest?.job;
+}
+
+/** The newest of `outputs` (oldest first) that fit in MAX_OUTPUTS_JSON_BYTES as JSON text: the older runs' output is let go, as past MAX_OUTPUTS. */
+function withinJsonBudget(outputs: CronRunOutput[]): CronRunOutput[] {
+  let bytes = 0;
+  let from = outputs.length;
+  for (; from > 0; from--) {
+    bytes += Buffer.byteLength(JSON.stringify(outputs[from - 1]), 'utf8');
+    if (bytes > MAX_OUTPUTS_JSON_BYTES) break;
+  }
+  return from === 0 ? outputs : outputs.slice(from);
 }
 
 /** The output fields of a run's kept output. */
@@ -245,7 +263,8 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
     }
     const handed = handOff.length > 0 ? { handOff } : {};
     if (!starts && !attributed && !outputs) return { state: initial, findings: [], records: [], ...handed };
-    const kept = outputs ?? initial.outputs;
+    // Measured once a batch, only when it changed them.
+    const kept = outputs ? withinJsonBudget(outputs) : initial.outputs;
     const state: CronHostState = {
       host: initial.host,
       starts: starts ?? initial.starts,

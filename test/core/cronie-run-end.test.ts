@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { MAX_STATE_ITEM_BYTES } from '../../lambdas/adapters/dynamodb-store.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
@@ -191,5 +192,23 @@ describe("a program's own error line in a cronie job's output", () => {
         'ended (its exit status not logged) but its output holds the error marker "vacuumdb: error:": vacuumdb: error: could not connect to server: No such file or directory',
       ],
     ]);
+  });
+});
+
+describe("a cron host's state with cronie output kept for many open runs", () => {
+  it("stays within DynamoDB's item limit with 50 open runs of escaped output and 200 long CMD lines kept", async () => {
+    // Prepare: 200 CMD lines of long commands, the newest 50 of which log output of backslashes (each written \\ in JSON)
+    const command = (i: number) => `/usr/local/bin/job-${i}.sh ${'--option-value '.repeat(30)}`.trim();
+    const cmd = Array.from({ length: 200 }, (_, i) => `Nov 25 03:00:01 db1 CROND[${1000 + i}]: (root) CMD (${command(i)})`);
+    const out = Array.from({ length: 50 }, (_, i) => [1, 2, 3].map((n) => `Nov 25 03:00:0${1 + n} db1 CROND[${1150 + i}]: (root) CMDOUT (${'\\'.repeat(1500)}${n})`)).flat();
+    const store = new MemoryAuditStore();
+    // Act
+    await processBatch(parsed(cmd), REDUCERS, store, ctx);
+    await processBatch(parsed(out), REDUCERS, store, ctx);
+    // Assess
+    const state = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { starts: unknown[]; outputs?: unknown[] };
+    expect(state.starts).toHaveLength(200);
+    expect(state.outputs?.length).toBeGreaterThan(0);
+    expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThanOrEqual(MAX_STATE_ITEM_BYTES);
   });
 });
