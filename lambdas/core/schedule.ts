@@ -206,11 +206,21 @@ function nextByDayTimes(day: readonly number[], zone: string, t: number, wallTim
   if (wallTime(zone, from) - from !== offset) return undefined;
   for (const to of [t + 2 * DAY, next + CLOCK_BACK_MAX_MS]) {
     if (to < next + CLOCK_BACK_MAX_MS || wallTime(zone, to) - to !== offset) continue;
+    // wallTime reads the offset to the minute: an offset with seconds (Monrovia's −0:44:30 until 1972) is croner's.
+    if (offsetHasSeconds(zone, from)) return undefined;
     steadySpans.set(zone, { from, to, offset });
     return next;
   }
   return undefined;
 }
+
+/** Whether a zone's offset from UTC at `t` is not a whole number of minutes (LMT and some zones' offsets before 1973). */
+function offsetHasSeconds(zone: string, t: number): boolean {
+  let formatter = secondsFormatters.get(zone);
+  if (!formatter) secondsFormatters.set(zone, (formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, second: 'numeric' })));
+  return Number(formatter.format(new Date(t))) !== new Date(t).getUTCSeconds();
+}
+const secondsFormatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The latest span of each zone found with one offset (nextByDayTimes), so that its runs in it are not checked again. */
 const steadySpans = new Map<string, { readonly from: number; readonly to: number; readonly offset: number }>();

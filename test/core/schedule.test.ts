@@ -193,6 +193,19 @@ describe('expected starts of a cron schedule', () => {
       expect(asked).toBeLessThan(2 * 1440);
     });
 
+    it("gives croner's starts in a zone whose offset had seconds (Monrovia's UTC-0:44:30 until 1972), not the minute's", () => {
+      // Prepare: an hourly job (a schedule no other test uses) over 9 days of 1971, more than the 64 starts croner is asked alone
+      const [after, until] = [Date.parse('1971-06-01T00:00:00Z'), Date.parse('1971-06-10T00:00:00Z')];
+      const cron = cronOf('0 */1 * * *', { timezone: 'Africa/Monrovia', paused: true });
+      const croner: number[] = [];
+      for (let t = cron.nextRun(new Date(after))?.getTime(); t !== undefined && t <= until; t = cron.nextRun(new Date(t))?.getTime()) croner.push(t);
+      // Act
+      const times = expectedStarts('0 */1 * * *', 'Africa/Monrovia', after, until, Number.POSITIVE_INFINITY);
+      // Assess: each start at :44:30, none twice
+      expect(croner).toHaveLength(216);
+      expect(times).toEqual(croner);
+    });
+
     it('asks croner for the next run only once a window reaches a new expected start', () => {
       // Prepare: a daily job in a zone, judged every hour for 20 days (a schedule no other test uses)
       const nextRun = vi.spyOn(Cron.prototype, 'nextRun');
