@@ -406,12 +406,19 @@ const SMB_COMMAND = /\b(?:smbc(?:lient|acls)|net[ \t]+(?:ads|rpc|rap))[ \t][^|;&
 /** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
 /**
- * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`), so do Data Pump's
- * and the old export's and import's tools (`expdp system/VALUE@orcl …`, `impdp`, `exp`, `imp`, also `userid=user/VALUE`), and
+ * Oracle's `user/password` as sqlplus takes it (`sqlplus -s system/VALUE@//db:1521/XE`, `sqlplus scott/VALUE`) and
  * a JDBC thin URL gives it (`jdbc:oracle:thin:scott/VALUE@//host…`, always with the `@`: oracleLoginPassword): the
  * user stays; `sqlplus / as sysdba` gives none, nor does an ellipsis where a name was shortened (`thin:scott/...`).
  */
-const ORACLE_LOGIN = /(\b(?:(?:sqlplus|expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:userid=)?|thin:)(["']?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
+const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)[\w$#.-]{1,64}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]|$))/g;
+/**
+ * The same as Data Pump's and the old export's and import's tools take it (`expdp system/VALUE@orcl …`, `impdp`, `exp`, `imp`, also
+ * `userid=user/VALUE`): the command a word of its own or after a path (`/u01/app/oracle/bin/exp`, not `tmp/imp`), the user an
+ * Oracle name starting with a letter, the password before an `@`, the end of the step or the next `NAME=` parameter, all these
+ * tools take (so `exp 3/10 done`, `exp max/min ratios` are none).
+ */
+const ORACLE_TOOL_LOGIN =
+  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]+\w{1,32}=|[ \t]*(?:$|[\r\n|;&<>)])))/g;
 /**
  * A password echoed or printed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`,
  * `| sudo -u root -S`, `| sudo --stdin`; `printf 'VALUE\n' | sudo -S`, `printf '%s\n' VALUE | sudo -S`): a `\n` after it stays.
@@ -458,12 +465,13 @@ function redactClientPasswords(
   replacePassword: (match: string, user: string, quote: string | undefined, value: string) => string,
 ): string {
   let out = text;
-  if (out.includes('sqlplus') || out.includes('thin:') || out.includes('pdp') || out.includes('exp ') || out.includes('imp ')) {
+  if (out.includes('sqlplus') || out.includes('thin:')) {
     // A thin URL's password is always followed by its `@`: without it the word is none (`thin:scott/Tiger2024 is the shape`).
     out = out.replace(ORACLE_LOGIN, (match: string, user: string, quote: string, value: string, offset: number, whole: string) =>
       user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
     );
   }
+  if (out.includes('pdp') || out.includes('exp ') || out.includes('imp ')) out = out.replace(ORACLE_TOOL_LOGIN, replacePassword);
   if (out.includes('mongo')) {
     out = out.replace(MONGO_COMMAND, (command: string, offset: number, whole: string) => {
       // `docker compose --profile mongo -p myproject up`: the word is a compose option's value, and a `-p` among compose's options is its project's name.
@@ -494,7 +502,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `ldappasswd -s VALUE` and `-a VALUE`, `expdp`/`impdp`/`exp`/`imp user/VALUE` (also `userid=user/VALUE`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `ldappasswd -s VALUE` and `-a VALUE`, `expdp`/`impdp`/`exp`/`imp user/VALUE` (also `userid=user/VALUE`; an Oracle user, the password before `@`, the end or a `NAME=` parameter: not `exp 3/10 done`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

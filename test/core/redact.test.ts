@@ -1309,6 +1309,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("reads exp's and imp's user/password only as an Oracle login (a user starting with a letter, the command a word of its own or after a path, before @, the end or a parameter), not counts or paths", () => {
+    // Prepare: Oracle's old export and import, run by name or path; progress counts, ratios and paths naming exp or imp
+    const commands = ['exp scott/Tiger2024 file=x.dmp', '/u01/app/oracle/bin/exp scott/Tiger2024 file=x.dmp', 'imp scott/Tiger2024', 'cd /u01; imp system/Tiger2024@orcl full=y'];
+    const quiet = ['Running exp 3/10 with lr=0.01', 'exp 12/40: loss', 'imp 1/3 tables', 'exp max/min ratios', 'tmp/imp foo/bar', 'exp 10/20 done', 'the imp scott/tiger tutorial'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the login's password goes, the user stays; the rest is left as it is
+    const C = M('cli-password');
+    expect(redacted).toEqual([`exp scott/${C} file=x.dmp`, `/u01/app/oracle/bin/exp scott/${C} file=x.dmp`, `imp scott/${C}`, `cd /u01; imp system/${C}@orcl full=y`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
     // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
     const commands = [
