@@ -7,6 +7,7 @@ import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogg
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
+import { RUNTIME_EXIT_ERROR } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -431,12 +432,13 @@ export const ERROR_TYPE_LOOKAHEAD_MS = SAME_INVOCATION_MS;
 
 /**
  * Whether a line is a Lambda invocation's failure that names no error type (the runtime's Invoke
- * Error line): its run takes the error type of a failure marker of its request id within
- * `ERROR_TYPE_LOOKAHEAD_MS` in its batch (the REPORT after it, `errorTypeNear` in `reduce`).
+ * Error line) or only `Runtime.ExitError` (the runtime's exit line, `RUNTIME_EXIT_ERROR`): its run takes the error type
+ * another failure marker of its request id names within `ERROR_TYPE_LOOKAHEAD_MS` in its batch (the REPORT after it,
+ * `Runtime.OutOfMemory`, `Sandbox.Timedout`: `errorTypeNear` in `reduce`).
  */
 function awaitsErrorType(event: AuditEvent): boolean {
   const body = event.body;
-  return event.format === PLATFORM_FORMAT && body.type === 'run.failed' && body.error_type === undefined && body.run_id !== undefined && body.run_id !== OPEN_RUN;
+  return event.format === PLATFORM_FORMAT && body.type === 'run.failed' && (body.error_type === undefined || body.error_type === RUNTIME_EXIT_ERROR) && body.run_id !== undefined && body.run_id !== OPEN_RUN;
 }
 
 /**
@@ -763,11 +765,11 @@ function endFailure(end: RunEnd): Pick<CompletedRun, 'failure' | 'signal' | 'err
 
 /**
  * What a failure marker says of its run's failure: its reason, and the error type a Lambda REPORT
- * named (`Runtime.OutOfMemory`), its own or, for one that names none, `errorType`: the REPORT's of
- * the same invocation, which the runtime's Invoke Error line came before.
+ * named (`Runtime.OutOfMemory`): `reportType`, the REPORT's of the same invocation, which the runtime's
+ * Invoke Error or exit line came before (`awaitsErrorType`), else its own (`Runtime.ExitError`, when no REPORT names one).
  */
-function markerFailure(marker: RunFailedMarker, errorType?: string): Pick<CompletedRun, 'failure' | 'error_type'> {
-  const error_type = marker.error_type ?? errorType;
+function markerFailure(marker: RunFailedMarker, reportType?: string): Pick<CompletedRun, 'failure' | 'error_type'> {
+  const error_type = reportType ?? marker.error_type;
   return error_type === undefined ? { failure: marker.reason } : { failure: marker.reason, error_type };
 }
 
@@ -1479,9 +1481,12 @@ export const jobReducer: SubjectReducer<JobState> = {
     const failedInBatch = namedFailures(events);
     const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((f) => Math.abs(f.at - at) <= SAME_INVOCATION_MS) === true;
     // The error type a REPORT of the batch names for the invocation of this request id at `at`: the
-    // runtime's Invoke Error line that fails it comes first, and the REPORT after it is then skipped.
-    const errorTypeNear = (requestId: string | undefined, at: number) =>
-      requestId === undefined ? undefined : failedInBatch?.get(requestId)?.find((f) => f.body.error_type !== undefined && Math.abs(f.at - at) <= SAME_INVOCATION_MS)?.body.error_type;
+    // runtime's Invoke Error or exit line that fails it comes first, and the REPORT after it is then skipped.
+    // `Runtime.ExitError` (the exit line's own) only when none names another: it says less (`Runtime.OutOfMemory`).
+    const errorTypeNear = (requestId: string | undefined, at: number) => {
+      const named = requestId === undefined ? undefined : failedInBatch?.get(requestId)?.filter((f) => f.body.error_type !== undefined && Math.abs(f.at - at) <= SAME_INVOCATION_MS);
+      return (named?.find((f) => f.body.error_type !== RUNTIME_EXIT_ERROR) ?? named?.[0])?.body.error_type;
+    };
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt, events.length);

@@ -469,6 +469,21 @@ describe("an invocation the runtime killed or that exited: Lambda writes `Reques
     expect(failed(ingest)).toEqual(failed(scan));
   });
 
+  it.each([
+    ['out of memory (Status: error, Error Type: Runtime.OutOfMemory)', 'Max Memory Used: 128 MB\tStatus: error\tError Type: Runtime.OutOfMemory', [], 'run failed after 6 s: runtime exited with error: signal: killed (Runtime.OutOfMemory)'],
+    ['timed out (Status: timeout, Error Type: Sandbox.Timedout)', 'Max Memory Used: 100 MB\tStatus: timeout\tError Type: Sandbox.Timedout', [{ at: t('2026-10-07T03:00:05.899Z'), stream, message: `2026-10-07T03:00:05.899Z ${R} Task timed out after 5.80 seconds` }], 'run timed out after 5.80 s (Sandbox.Timedout)'],
+  ])('names the error type its REPORT names, not Runtime.ExitError, when it %s, in scan and ingest alike', async (_name, status, before, message) => {
+    // Prepare: today's REPORT says the invocation's status and error type; the exit line comes before it
+    const statusReport = { ...report, message: report.message.replace('Max Memory Used: 128 MB\t', status) };
+    const lines = [start, ...before, exited('with error: signal: killed'), exitError(), end, statusReport];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([['run-failed', R, message]]);
+    expect(failed(ingest)).toEqual(failed(scan));
+  });
+
   it('fails it once when its init failed (INIT_REPORT … Status: error, Error Type: Runtime.ExitError) and its REPORT says Status: error', async () => {
     // Prepare: the runtime exits at init, again as the invocation retries init, and the REPORT says so
     const lines = [

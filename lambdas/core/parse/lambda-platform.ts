@@ -80,8 +80,11 @@ const PROCESS_EXITED_REASON = 'process exited before completing request';
  */
 const RUNTIME_EXITED_WORDS = 'Error: Runtime exited ';
 const RUNTIME_EXITED = new RegExp(`^RequestId: (${REQUEST_ID_PATTERN}) ${RUNTIME_EXITED_WORDS}(with error: [^\\n]*\\S|without providing a reason)(?:\\s*\\nRuntime\\.ExitError)?$`);
-/** The error type of an invocation whose runtime exited (`RUNTIME_EXITED`), which Lambda writes on the line after it. */
-const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
+/**
+ * The error type of an invocation whose runtime exited (`RUNTIME_EXITED`), which Lambda writes on the line after it: the
+ * one its run is given when no REPORT of the invocation names its own (`Runtime.OutOfMemory`, `Sandbox.Timedout`), which says more.
+ */
+export const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
 /**
  * The Node.js runtime's line for an invocation its handler failed (an error thrown, a promise left
  * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
