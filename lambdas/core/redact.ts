@@ -1371,9 +1371,12 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * `nerdctl login`, `buildah login`, `skopeo login` and `helm registry login`, `as login` for `oras login`:
  * a word starting with `m`, `n`, `o` or `r`, a new first letter, would slow the scan of every text.
  * `auth login` (`crane auth login`) comes before `auth`, which would take its place, and triggers what `auth` does;
- * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap` (Samba's `net ads …`), `expdp` and
- * `exp ` join the `e` group; `impdp` and `imp ` add the letter `i`, `zip` (`zip -P`, `unzip -P`) the letter `z` (not `mp `, `xp `: `timestamp `,
- * `temp `, `dump ` would run cli-password, about 50 µs on 2 KiB, on text naming no command).
+ * `ault login` (`vault login s.…`, a legacy Vault token) joins the `a` group. `et ads`, `et rpc`, `et rap` (Samba's `net ads …`,
+ * also after a tab) join the `e` group, `pdp` (`expdp`, `impdp`) and `p -p` (zip's and unzip's `-P` after their name and options:
+ * `zip -r -P`; `gzip -9` is none) the `p` group, and the old export's and import's login (`exp user/`, `imp userid=user/`) the `x`
+ * and `m` groups: no new first letter (`i` and `z` cost 20–60% of the scan of text without a trigger), and none of `timestamp `,
+ * `temp `, `dump `, `exp 3 of 10`, `gzip -9` runs cli-password, about 50 µs on 2 KiB, on text naming no password (triggerOf
+ * names each family's one trigger).
  * `creds` (`--creds`, `--src-creds`) comes before `cred`, so that only it runs cli-password: a line merely
  * naming credentials (botocore's `Found credentials in environment variables.`, every Python AWS job's) does not;
  * it also triggers what `cred` and `secr` do, whose start it may swallow (`credsecret`). `session_toke` and `sessiontoke`
@@ -1382,7 +1385,12 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et ads|et rpc|et rap|expdp|exp |impdp|imp |zip|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|pdp|xp[ \t]+(?:userid=)?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-p|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+/** Samba's `net ads|rpc|rap` (`et ads`, `et\trpc`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`) and zip's `-P` (`p -r -p`): one trigger each. */
+const NET_TRIGGER = 'et ads';
+const ORACLE_TOOL_TRIGGER = 'xp user/';
+const ZIP_PASSWORD_TRIGGER = 'p -p';
+
 const URL_TRIGGER = '://';
 /** `:\/\/`, as JSON text that escapes `/` writes `://` (PHP's json_encode): looked for as `:\`. */
 const ESCAPED_URL_TRIGGER = ':\\';
@@ -1398,7 +1406,7 @@ const RULE_TRIGGERS: Readonly<Record<string, readonly string[]>> = {
   'sentry-dsn': [URL_TRIGGER],
   'azure-key': ['key'],
   'azure-sas': ['sig=', 'signature='],
-  'cli-password': ['mongo', 'ldap', 'smbc', 'et ads', 'et rpc', 'et rap', 'expdp', 'exp ', 'impdp', 'imp ', 'zip', 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
+  'cli-password': ['mongo', 'ldap', 'smbc', NET_TRIGGER, 'pdp', ORACLE_TOOL_TRIGGER, ZIP_PASSWORD_TRIGGER, 'sudo -', 'thin:', 'pass', 'sql', 'adb', 'toke', 'session_toke', 'sessiontoke', 'key', 'secr', 'curl', 's-cli', 'ker login', 'an login', 'tl login', 'ah login', 'eo login', 'egistry login', 'auth login', 'as login', 'creds'],
   'bearer-token': ['bear'],
   'basic-auth': ['basic'],
   'github-token': ['gh_'],
@@ -1438,10 +1446,13 @@ function groupedByFirstLetter(scan: RegExp): RegExp {
 const GROUPED_TRIGGER_SCAN = groupedByFirstLetter(TRIGGER_SCAN);
 const ANY_TRIGGER = new RegExp(GROUPED_TRIGGER_SCAN.source, 'i');
 
-/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`) and Vault's (`hv.`) each. */
+/** The trigger a scan's word stands for: one for GitHub's prefixes (`gh_`), GitLab's (`gl-`), Vault's (`hv.`), Samba's `net`, the old export's and import's login and zip's `-P` each. */
 function triggerOf(word: string): string {
   if (word.startsWith('g')) return word.startsWith('gl') ? 'gl-' : 'gh_';
-  return word.startsWith('hv') ? 'hv.' : word;
+  if (word.startsWith('hv')) return 'hv.';
+  if (word.startsWith('et')) return NET_TRIGGER;
+  if (word.startsWith('xp') || word.startsWith('mp')) return ORACLE_TOOL_TRIGGER;
+  return word[0] === 'p' && (word[1] === ' ' || word[1] === '\t') ? ZIP_PASSWORD_TRIGGER : word;
 }
 
 /**

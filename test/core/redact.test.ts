@@ -886,6 +886,23 @@ describe('the built-in rules', () => {
     ]);
   });
 
+  it('runs no trigger scan on a line naming gzip, unzip, exp or imp with no password (a backup, a count), and still redacts zip -P, expdp, exp and imp logins', () => {
+    // Prepare: every regular expression scanned with matchAll, seen; lines naming the tools with no password, and with one
+    const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
+    const lines = ['gzip -9 /var/backups/orders.dump done, 1234567 bytes', 'unzip archive.zip -d /tmp/restore', 'imp 42 rows done', 'exp 3 of 10 done', 'timestamp 1700000000 temp 42C'];
+    const commands = ['zip -r -P Hunter2024 backup.zip /srv', 'unzip -P Hunter2024 backup.zip', 'expdp system/Hunter2024@orcl', 'exp scott/Hunter2024', 'imp userid=scott/Hunter2024 file=x.dmp'];
+    // Act
+    const scans = lines.map((line) => {
+      matchAll.mockClear();
+      return { clean: new Redactor().redactText(line), scans: matchAll.mock.calls.length };
+    });
+    matchAll.mockRestore();
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the plain lines as they were, with no scan; every password gone
+    expect(scans).toEqual(lines.map((clean) => ({ clean, scans: 0 })));
+    expect(redacted.filter((text) => text.includes('Hunter2024'))).toEqual([]);
+  });
+
   it("runs no trigger scan on a line holding : and @ with no scheme-less user:password@host (ECS JSON's @timestamp, a postfix address, an image's digest, SMTP's RCPT TO)", () => {
     // Prepare: every regular expression scanned with matchAll, seen
     const matchAll = vi.spyOn(RegExp.prototype, Symbol.matchAll);
