@@ -1236,6 +1236,26 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts a GRANT's password behind a bare level, Python's logging prefix, syslog's prefix and a time with a tab", () => {
+    // Prepare: GRANT … TO name IDENTIFIED BY behind the prefixes common loggers write; prose behind the same prefixes
+    const statements = [
+      '2026-12-07 01:00:00 INFO GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+      '2026-12-07 01:00:00,123 - INFO - GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+      '[2026-12-07 01:00:00,123] INFO GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+      'Dec  7 01:00:00 host oracle: GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+      'Dec  7 01:00:00 db1 sqlplus[4242]: GRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+      '2026-12-07\t01:00:00\tGRANT CONNECT TO bob IDENTIFIED BY Hunter22',
+    ];
+    const quiet = ['2026-12-07 01:00:00 INFO failed to connect to peer identified by fingerprint ab12cd', 'Dec  7 01:00:00 host sshd[1]: key identified by fingerprint ab12cd'];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the prefix and the statement stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual(statements.map((text) => text.replace('Hunter22', S)));
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts Oracle's old password after REPLACE (ALTER USER u IDENTIFIED BY new REPLACE old)", () => {
     // Prepare: the old password unquoted, quoted, and after a quoted new one; REPLACE after prose's `identified by`
     const statements = ['ALTER USER u IDENTIFIED BY Newpw2024 REPLACE Oldpw2023;', 'alter user u identified by "New pw" replace "Old pw"', "ALTER USER u IDENTIFIED BY 'Newpw2024' REPLACE Oldpw2023"];
