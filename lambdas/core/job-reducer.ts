@@ -7,7 +7,7 @@ import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogg
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
-import { RUNTIME_EXIT_ERROR } from './parse/lambda-platform.ts';
+import { RUNTIME_EXIT_ERROR, runtimeExited, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -1482,10 +1482,17 @@ export const jobReducer: SubjectReducer<JobState> = {
     const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((f) => Math.abs(f.at - at) <= SAME_INVOCATION_MS) === true;
     // The error type a REPORT of the batch names for the invocation of this request id at `at`: the
     // runtime's Invoke Error or exit line that fails it comes first, and the REPORT after it is then skipped.
-    // `Runtime.ExitError` (the exit line's own) only when none names another: it says less (`Runtime.OutOfMemory`).
-    const errorTypeNear = (requestId: string | undefined, at: number) => {
-      const named = requestId === undefined ? undefined : failedInBatch?.get(requestId)?.filter((f) => f.body.error_type !== undefined && Math.abs(f.at - at) <= SAME_INVOCATION_MS);
-      return (named?.find((f) => f.body.error_type !== RUNTIME_EXIT_ERROR) ?? named?.[0])?.body.error_type;
+    // Not the exit line's own `Runtime.ExitError`: it says less (`Runtime.OutOfMemory`), and is no timeout's.
+    const errorTypeNear = (requestId: string | undefined, at: number) =>
+      requestId === undefined ? undefined : failedInBatch?.get(requestId)?.find((f) => f.body.error_type !== undefined && !runtimeExited(f.body) && Math.abs(f.at - at) <= SAME_INVOCATION_MS)?.body.error_type;
+    // The marker that says why the invocation of a failure marker failed: a timeout's of its request id near it in the batch
+    // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`) rather than the runtime's exit line, which a timeout
+    // kills it with and which `aws logs tail --format short`'s whole seconds sort first; else the marker itself.
+    const invocationFailure = (marker: RunFailedMarker, at: number): RunFailedMarker => {
+      if (!runtimeExited(marker) || marker.run_id === undefined) return marker;
+      let timeout: RunFailedMarker | undefined;
+      for (const f of failedInBatch?.get(marker.run_id) ?? []) if (timedOut(f.body) && Math.abs(f.at - at) <= SAME_INVOCATION_MS && (timeout === undefined || f.body.reason.length > timeout.reason.length)) timeout = f.body;
+      return timeout ?? marker;
     };
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
@@ -1790,7 +1797,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         ...(end && exitUnknown(end) ? { exit_code_unknown: true } : {}),
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
-        ...(end ? endFailure(end) : markerFailure(body as RunFailedMarker, awaitsErrorType(event) ? errorTypeNear(body.run_id, event.at) : undefined)),
+        ...(end ? endFailure(end) : markerFailure(invocationFailure(body as RunFailedMarker, event.at), awaitsErrorType(event) ? errorTypeNear(body.run_id, event.at) : undefined)),
       };
 
       // A run that ended an hour or more before the job's latest end is older history read late (a

@@ -484,6 +484,22 @@ describe("an invocation the runtime killed or that exited: Lambda writes `Reques
     expect(failed(ingest)).toEqual(failed(scan));
   });
 
+  it('says the timeout, not the exit, of an invocation that timed out and was killed, in `aws logs tail --format short` (whole seconds) as in detailed', async () => {
+    // Prepare: `Task timed out`, then the exit line, END and REPORT (Status: timeout); short prints whole seconds, so
+    // the exit line (03:00:05) sorts before `Task timed out` (its own time, 03:00:05.899)
+    const timedOut = { at: t('2026-10-07T03:00:05.899Z'), stream, message: `2026-10-07T03:00:05.899Z ${R} Task timed out after 5.80 seconds` };
+    const timeoutReport = { ...report, message: report.message.replace('Max Memory Used: 128 MB\t', 'Max Memory Used: 100 MB\tStatus: timeout') };
+    const lines = [start, timedOut, exited('with error: signal: killed'), end, timeoutReport];
+    const file = join(mkdtempSync(join(tmpdir(), 'lambda-invocations-')), `${FUNCTION}.log`);
+    writeFileSync(file, lines.map((l) => `${new Date(l.at).toISOString().slice(0, 19)} ${l.message}`).join('\n') + '\n');
+    // Act
+    const detailed = await scanned(lines);
+    const { findings: short } = await runScan({ paths: [file], config: DEFAULT_CONFIG, json: true, stdout: capture(), stderr: capture() });
+    // Assess
+    expect(failed(detailed)).toEqual([['run-failed', R, 'run timed out after 5.80 s']]);
+    expect(failed(short)).toEqual(failed(detailed));
+  });
+
   it('fails it once when its init failed (INIT_REPORT … Status: error, Error Type: Runtime.ExitError) and its REPORT says Status: error', async () => {
     // Prepare: the runtime exits at init, again as the invocation retries init, and the REPORT says so
     const lines = [

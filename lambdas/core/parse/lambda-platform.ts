@@ -85,6 +85,22 @@ const RUNTIME_EXITED = new RegExp(`^RequestId: (${REQUEST_ID_PATTERN}) ${RUNTIME
  * one its run is given when no REPORT of the invocation names its own (`Runtime.OutOfMemory`, `Sandbox.Timedout`), which says more.
  */
 export const RUNTIME_EXIT_ERROR = 'Runtime.ExitError';
+/** The start of the reason of a run `RUNTIME_EXITED` fails: `runtime exited with error: signal: killed`. */
+const RUNTIME_EXITED_REASON = 'runtime exited ';
+
+/**
+ * Whether a failure marker is the runtime's exit line's (`RUNTIME_EXITED`): it says the invocation failed, while its
+ * REPORT's error type (`Runtime.OutOfMemory`) and its `Task timed out` line, when they come, say more.
+ */
+export function runtimeExited(marker: RunFailedMarker): boolean {
+  return marker.error_type === RUNTIME_EXIT_ERROR && marker.reason.startsWith(RUNTIME_EXITED_REASON);
+}
+
+/** Whether a failure marker's reason is a timeout's: its `Task timed out` line's (`timeout after 3.00 s`) or its REPORT's status (`timeout`). */
+export function timedOut(marker: RunFailedMarker): boolean {
+  return marker.reason === 'timeout' || marker.reason.startsWith('timeout after ');
+}
+
 /**
  * The Node.js runtime's line for an invocation its handler failed (an error thrown, a promise left
  * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
@@ -181,7 +197,7 @@ function textLine(line: string): TextLine | 'none' | string | undefined {
   const runtimeExited = line.startsWith('RequestId: ') && line.includes(RUNTIME_EXITED_WORDS) ? RUNTIME_EXITED.exec(line) : null;
   if (runtimeExited) {
     const [, requestId, why] = runtimeExited;
-    return { requestId, body: (job) => defined<RunFailedMarker & { error_type: string }>({ type: 'run.failed', job, run_id: requestId, reason: errorText(`runtime exited ${why}`), error_type: RUNTIME_EXIT_ERROR }) };
+    return { requestId, body: (job) => defined<RunFailedMarker & { error_type: string }>({ type: 'run.failed', job, run_id: requestId, reason: errorText(`${RUNTIME_EXITED_REASON}${why}`), error_type: RUNTIME_EXIT_ERROR }) };
   }
   // The second line of the runtime's error, when written as a line of its own: its first fails the run.
   if (line === RUNTIME_EXIT_ERROR) return 'none';
