@@ -199,17 +199,17 @@ function nextByDayTimes(day: readonly number[], zone: string, t: number, wallTim
   const next = (i < day.length ? midnight + day[i] : midnight + DAY + day[0]) - offset;
   if (zone === 'UTC') return next;
   const steady = steadySpans.get(zone);
-  if (steady && steady.offset === offset && steady.from <= t - CLOCK_BACK_MAX_MS && next + CLOCK_BACK_MAX_MS <= steady.to) return next;
+  if (steady && steady.offset === offset && steady.from <= t - CLOCK_BACK_MAX_MS && next + CLOCK_BACK_MAX_MS <= steady.to) return steady.croners ? undefined : next;
   // The offset at both ends of a span from CLOCK_BACK_MAX_MS before `t` (two days long, else to as
   // long after the run): no zone changes its clock twice in it.
   const from = t - CLOCK_BACK_MAX_MS;
   if (wallTime(zone, from) - from !== offset) return undefined;
   for (const to of [t + 2 * DAY, next + CLOCK_BACK_MAX_MS]) {
     if (to < next + CLOCK_BACK_MAX_MS || wallTime(zone, to) - to !== offset) continue;
-    // wallTime reads the offset to the minute: an offset with seconds (Monrovia's −0:44:30 until 1972) is croner's.
-    if (offsetHasSeconds(zone, from)) return undefined;
-    steadySpans.set(zone, { from, to, offset });
-    return next;
+    // wallTime reads the offset to the minute: an offset with seconds (Monrovia's −0:44:30 until 1972) is croner's, its span too.
+    const croners = offsetHasSeconds(zone, from);
+    steadySpans.set(zone, { from, to, offset, croners });
+    return croners ? undefined : next;
   }
   return undefined;
 }
@@ -222,8 +222,11 @@ function offsetHasSeconds(zone: string, t: number): boolean {
 }
 const secondsFormatters = new Map<string, Intl.DateTimeFormat>();
 
-/** The latest span of each zone found with one offset (nextByDayTimes), so that its runs in it are not checked again. */
-const steadySpans = new Map<string, { readonly from: number; readonly to: number; readonly offset: number }>();
+/**
+ * The latest span of each zone found with one offset (nextByDayTimes), so that its runs in it are not
+ * checked again; `croners` when that offset has seconds, so that its runs are croner's.
+ */
+const steadySpans = new Map<string, { readonly from: number; readonly to: number; readonly offset: number; readonly croners: boolean }>();
 
 function cronFor(key: string, schedule: string, zone: string): Cron {
   const cached = recentlyUsed(cachedCrons, key);
