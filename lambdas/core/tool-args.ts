@@ -394,25 +394,37 @@ function compactReadings(value: unknown): Reading[] {
   return dateTime === undefined ? [] : [{ iso: dateTime, as: text.length === 12 ? 'yyyymmddHHMM' : 'yyyymmddHHMMSS', at: Date.parse(`${dateTime}Z`) }];
 }
 
+/**
+ * A bound as a message names it: its day when it is a whole day's edge (the first millisecond of a `min`,
+ * the last of a `max`, as `boundOf` makes a day's), else the instant (`2026-10-05T12:00:00Z`).
+ */
+function boundText(bound: number, edge: 'min' | 'max'): string {
+  const intoDay = ((bound % DAY_MS) + DAY_MS) % DAY_MS;
+  if (intoDay === (edge === 'min' ? 0 : DAY_MS - 1)) return utcDay(bound);
+  return bound % 1000 === 0 ? isoTime(bound) : new Date(bound).toISOString();
+}
+
 /** Which edge of `low`–`high` an instant is beyond (`before 2026-01-01`), if any. */
 function beyondEdge(at: number, low: number | undefined, high: number | undefined): string | undefined {
-  if (low !== undefined && at < low) return `before ${utcDay(low)}`;
-  return high !== undefined && at > high ? `after ${utcDay(high)}` : undefined;
+  if (low !== undefined && at < low) return `before ${boundText(low, 'min')}`;
+  return high !== undefined && at > high ? `after ${boundText(high, 'max')}` : undefined;
 }
 
 const INTENDED_DATE = 'check the year and month, and pass the intended date';
 
 /**
  * What to pass instead of digits that are no date: each reading (`compactReadings`) within `low`–`high`
- * in ISO 8601 ("pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds");
- * when none is, each named with the edge it is beyond. Only a failing value is read so.
+ * in ISO 8601 ("pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds").
+ * The first reading is what the digits mostly mean (`yyyymmdd`); when it is beyond an edge, no other
+ * is offered (a 1970s time within a range from 1960 would be passed and taken, a wrong date): each
+ * reading beyond an edge is named with it. Only a failing value is read so.
  */
 function compactHint(value: unknown, low: number | undefined, high: number | undefined): string | undefined {
   const readings = compactReadings(value);
   if (readings.length === 0) return undefined;
-  const within = readings.filter((r) => beyondEdge(r.at, low, high) === undefined);
-  if (within.length > 0) return `pass ${within.map((r) => `${r.iso} if it is ${r.as}`).join(', or ')}`;
-  const named = readings.map((r, i) => `as ${r.as}${i === 0 ? ' it is' : ''} ${r.iso} (${beyondEdge(r.at, low, high)})`);
+  const edges = readings.map((r) => beyondEdge(r.at, low, high));
+  if (edges[0] === undefined) return `pass ${readings.filter((_, i) => edges[i] === undefined).map((r) => `${r.iso} if it is ${r.as}`).join(', or ')}`;
+  const named = readings.flatMap((r, i) => (edges[i] === undefined ? [] : [`as ${r.as}${i === 0 ? ' it is' : ''} ${r.iso} (${edges[i]})`]));
   return `${named.join(', ')}: ${INTENDED_DATE}`;
 }
 
@@ -484,11 +496,11 @@ function checkValue(type: ArgType, value: unknown, name: string, now: number, in
     const high = max === undefined ? undefined : boundOf(max, now, 'max');
     const range =
       low !== undefined && high !== undefined
-        ? `a date between ${utcDay(low)} and ${utcDay(high)}`
+        ? `a date between ${boundText(low, 'min')} and ${boundText(high, 'max')}`
         : low !== undefined
-          ? `a date on or after ${utcDay(low)}`
+          ? `a date on or after ${boundText(low, 'min')}`
           : high !== undefined
-            ? `a date on or before ${utcDay(high)}`
+            ? `a date on or before ${boundText(high, 'max')}`
             : 'a date (ISO 8601)';
     return checkDate(value, range, low, high);
   }
@@ -572,7 +584,7 @@ function checkDate(value: unknown, expected: string, low: number | undefined, hi
   const tooLate = high !== undefined && ms > high;
   if (!tooEarly && !tooLate) return { expected };
   const side = tooEarly ? 'before' : 'after';
-  const edge = utcDay(tooEarly ? (low as number) : (high as number));
+  const edge = tooEarly ? boundText(low as number, 'min') : boundText(high as number, 'max');
   return {
     expected,
     problem: !plausibility ? `is ${side} ${edge}` : tooEarly ? `is a zero date (before ${edge}), the default of a date never set` : `is not a plausible date (${side} ${edge})`,

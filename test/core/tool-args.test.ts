@@ -492,6 +492,36 @@ describe('checkToolArgs', () => {
     expect(seconds?.message).toContain('got 90000000, which is not an ISO date: as epoch seconds it is 1972-11-07T16:00:00Z (before 2026-01-01): check the year and month');
   });
 
+  it('never offers the epoch-seconds reading of 8 digits alone when their yyyymmdd reading is beyond a bound or past the plausible', () => {
+    // Prepare: a past-events range (1960 to today) given next quarter's day as yyyymmdd text; inferred dates of 9999-12-31 and 2150-01-01, past 100 years ahead. Each epoch-seconds reading is of 1970–1973, within.
+    const pastEvents: Record<string, ArgType> = { d: { date: { min: '1960-01-01', max: '+0d' } } };
+    // Act
+    const [configured] = check({ d: '20270105' }, pastEvents);
+    const inferred = check({ expires_date: 99_991_231, due_date: '21500101' });
+    // Assess: each names its yyyymmdd day with the edge it is beyond, and offers no 1970s time to pass
+    expect(configured?.message).toBe(
+      'd must be a date between 1960-01-01 and 2026-10-05; got "20270105", which is not an ISO date: as yyyymmdd it is 2027-01-05 (after 2026-10-05): check the year and month, and pass the intended date.',
+    );
+    expect(inferred.map((e) => [e.arg, e.message.split('; got ')[1]])).toEqual([
+      ['expires_date', '99991231, which is not an ISO date: as yyyymmdd it is 9999-12-31 (after 2126-12-31): check the year and month, and pass the intended date.'],
+      ['due_date', '"21500101", which is not an ISO date: as yyyymmdd it is 2150-01-01 (after 2126-12-31): check the year and month, and pass the intended date.'],
+    ]);
+  });
+
+  it('names a bound that is a date-time, not a whole day, as the instant it is', () => {
+    // Prepare: bounds at noon UTC; yyyymmdd digits of the bound's own day, a compact date-time an hour past the max, and a time an hour before the min
+    const noon: Record<string, ArgType> = { from: { date: { min: '2026-10-05T12:00:00Z' } }, to: { date: { max: '2026-12-07T12:00:00Z' } } };
+    // Act
+    const errors = check({ from: 20_261_005, to: '202612071300' }, noon);
+    const [early] = check({ from: '2026-10-05T11:00:00Z' }, noon);
+    // Assess
+    expect(errors.map((e) => e.message)).toEqual([
+      'from must be a date on or after 2026-10-05T12:00:00Z; got 20261005, which is not an ISO date: as yyyymmdd it is 2026-10-05 (before 2026-10-05T12:00:00Z), as epoch seconds 1970-08-23T12:03:25Z (before 2026-10-05T12:00:00Z): check the year and month, and pass the intended date.',
+      'to must be a date on or before 2026-12-07T12:00:00Z; got "202612071300", which is not an ISO date: as yyyymmddHHMM it is 2026-12-07T13:00 (after 2026-12-07T12:00:00Z): check the year and month, and pass the intended date.',
+    ]);
+    expect(early?.message).toBe('from must be a date on or after 2026-10-05T12:00:00Z; got "2026-10-05T11:00:00Z", which is before 2026-10-05T12:00:00Z: check the year and month, and pass the intended date.');
+  });
+
   it('fails a yyyymmddHHMM or yyyymmddHHMMSS number as not an ISO date instead of reading it as epoch ms of 1976 or of the 26th century', () => {
     // Prepare: compact date-times of 1900–2199; then 12- and 14-digit epoch ms whose digits are no such date-time
     const compact = { start_at: 202_612_071_030, due_date: 202_612_311_200, end_at: 20_261_207_103_000, old_at: 190_001_010_000 };
