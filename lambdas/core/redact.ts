@@ -403,6 +403,8 @@ const LDAP_PASSWORD = spacedPasswordOption('-w');
 const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]');
 /** Samba's `smbclient`, `smbcacls` and `net ads|rpc|rap …` and their arguments, up to the end of their step of a pipeline or list. */
 const SMB_COMMAND = /\b(?:smbc(?:lient|acls)|net[ \t]+(?:ads|rpc|rap))[ \t][^|;&\r\n]*/g;
+/** `net ads|rpc|rap password USER VALUE` and `net rpc user add|password USER VALUE`: a user's new password as an argument (the user stays). */
+const NET_NEW_PASSWORD = /^(net[ \t]+(?:ads|rpc|rap)[ \t]+(?:password|user[ \t]+(?:add|password))[ \t]+[^\s-]\S{0,255}[ \t]+)(?!-)([^\s"'\\]{1,256})/;
 /** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
 /**
@@ -418,7 +420,9 @@ const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)
  * tools take (so `exp 3/10 done`, `exp max/min ratios` are none).
  */
 const ORACLE_TOOL_LOGIN =
-  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]+\w{1,32}=|[ \t]*(?:$|[\r\n|;&<>)])))/g;
+  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]+\w{1,32}=|[ \t]*(?:$|[\r\n|;&<>)])))/gi;
+/** Whether a text names one of those tools (in any case, before a space or a tab): one look before ORACLE_TOOL_LOGIN. */
+const ORACLE_TOOL_WORD = /pdp|[xm]p[ \t]/i;
 /**
  * A password echoed or printed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`,
  * `| sudo -u root -S`, `| sudo --stdin`; `printf 'VALUE\n' | sudo -S`, `printf '%s\n' VALUE | sudo -S`): a `\n` after it stays.
@@ -471,7 +475,7 @@ function redactClientPasswords(
       user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
     );
   }
-  if (out.includes('pdp') || out.includes('exp ') || out.includes('imp ')) out = out.replace(ORACLE_TOOL_LOGIN, replacePassword);
+  if (ORACLE_TOOL_WORD.test(out)) out = out.replace(ORACLE_TOOL_LOGIN, replacePassword);
   if (out.includes('mongo')) {
     out = out.replace(MONGO_COMMAND, (command: string, offset: number, whole: string) => {
       // `docker compose --profile mongo -p myproject up`: the word is a compose option's value, and a `-p` among compose's options is its project's name.
@@ -482,7 +486,11 @@ function redactClientPasswords(
     });
   }
   if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(command.startsWith('ldappasswd') ? LDAPPASSWD_PASSWORD : LDAP_PASSWORD, replaceValue));
-  if (out.includes('smbc') || out.includes('net ')) out = out.replace(SMB_COMMAND, (command) => command.replace(SMB_USER, replacePassword));
+  if (out.includes('smbc') || out.includes('net')) {
+    out = out.replace(SMB_COMMAND, (command) =>
+      command.replace(NET_NEW_PASSWORD, (match: string, head: string, value: string) => replacePassword(match, head, undefined, value)).replace(SMB_USER, replacePassword),
+    );
+  }
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
   if (out.includes('zip')) out = out.replace(ZIP_COMMAND, (command) => command.replace(ZIP_PASSWORD, replaceValue));
   if (out.includes('htpasswd')) {
@@ -502,7 +510,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `ldappasswd -s VALUE` and `-a VALUE`, `expdp`/`impdp`/`exp`/`imp user/VALUE` (also `userid=user/VALUE`; an Oracle user, the password before `@`, the end or a `NAME=` parameter: not `exp 3/10 done`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE`, `ldappasswd -s VALUE` and `-a VALUE`, `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end or a `NAME=` parameter: not `exp 3/10 done`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

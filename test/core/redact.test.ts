@@ -1359,6 +1359,33 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts expdp's userid= after other parameters and in upper case, exp's and net's passwords after a tab, and net rpc's new password given as an argument", () => {
+    // Prepare: Data Pump's userid= after its parameters or a parfile, in upper case; a tab after exp and net; net rpc password/user add USER PASSWORD
+    const commands = [
+      'expdp directory=d dumpfile=x.dmp userid=system/Manager1@orcl',
+      'expdp USERID=system/Manager1@orcl',
+      'EXPDP system/Manager1@orcl',
+      'impdp parfile=x.par userid=system/Manager1',
+      'exp\tscott/Manager1',
+      'net\tads join -U admin%Manager1',
+      'net rpc password bob Manager1 -U admin%Manager1',
+      'net rpc user add bob Manager1',
+      'net ads password bob Manager1 -U admin',
+    ];
+    const quiet = ['net rpc user add bob -Uadmin%x', 'net rpc password bob -U admin', 'net rpc user list', 'expdp directory=d dumpfile=x.dmp logfile=x.log'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: every password goes; the users stay
+    const C = M('cli-password');
+    expect(redacted.filter((text) => text.includes('Manager1'))).toEqual([]);
+    expect(redacted[0]).toBe(`expdp directory=d dumpfile=x.dmp userid=system/${C}@orcl`);
+    expect(redacted[6]).toBe(`net rpc password bob ${C} -U admin%${C}`);
+    expect(redacted[7]).toBe(`net rpc user add bob ${C}`);
+    expect(kept.slice(1)).toEqual(quiet.slice(1));
+    expect(kept[0]).toBe(`net rpc user add bob -Uadmin%${C}`);
+  });
+
   it("reads `-p` as mongo's password where the client follows a wrapper or a word (sudo, timeout, docker exec, kubectl exec --, a crontab's fields, bash -c)", () => {
     // Prepare: mongo's clients run through a wrapper, in a crontab line, inside a quoted command, after a log's word
     const commands = [
