@@ -389,8 +389,8 @@ const MONGO_PASSWORD = spacedPasswordOption('-p');
  * 5 digits or fewer after a mongo `-p` is so kept too; `2024-1234` or `$uperSecret2024` alone is a password.
  */
 const PORT_MAPPING = /^(?:\d{1,5}|(?:\[[\dA-Fa-f:.]{1,45}\]|\d{1,3}(?:\.\d{1,3}){3}|\d{1,5}(?:-\d{1,5})?|\$\{\w{1,64}\}|\$[A-Z_][A-Z\d_]{0,63})?(?::(?:\d{1,5}(?:-\d{1,5})?|\$\{\w{1,64}\}|\$[A-Z_][A-Z\d_]{0,63})?){1,2})(?:\/(?:tcp|udp|sctp))?$/;
-/** Docker's or podman's compose and its global options up to one whose value follows (`docker compose --profile `, `docker-compose -f x --project-directory `). */
-const COMPOSE_OPTION_BEFORE = /\b(?:docker[ \t]+compose|docker-compose|podman[ \t]+compose|podman-compose)(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,256})?(?:[ \t]+[^\s-]\S{0,256})?){0,16}?[ \t]+-{1,2}[\w-]{1,32}[ \t]+$/;
+/** Docker's or podman's compose and its global options up to one whose value follows (`docker compose --profile `, `--profile=`, `docker-compose -f x --project-directory `). */
+const COMPOSE_OPTION_BEFORE = /\b(?:docker[ \t]+compose|docker-compose|podman[ \t]+compose|podman-compose)(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S{0,256})?(?:[ \t]+[^\s-]\S{0,256})?){0,16}?[ \t]+-{1,2}[\w-]{1,32}(?:[ \t]+|=)$/;
 /** A compose option's value and more of its options (with their values) up to a `-p`: no subcommand yet, so the `-p` is compose's. */
 const COMPOSE_OPTIONS_ONLY = /^\S+(?:[ \t]+-{1,2}[\w-]{1,32}(?:=\S*)?(?:[ \t]+[^\s-]\S*)?)*[ \t]+$/;
 /** How far into a mongo word's command a compose option may still stand: a long line stays linear. */

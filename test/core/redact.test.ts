@@ -1333,6 +1333,18 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual([`docker compose --profile mongo exec mongo mongosh -p ${C}`, `docker compose --profile mongo -p proj exec db mongosh -u root -p ${C}`]);
   });
 
+  it("leaves compose's -p after a compose option given mongo with = (docker compose --profile=mongo -p myproject up)", () => {
+    // Prepare: the option's value glued with =; a client's -p after compose's subcommand
+    const quiet = ['docker compose --profile=mongo -p myproject up -d', 'docker-compose -f x.yml --profile=mongo --project-name=p -p myproject up'];
+    const command = 'docker compose --profile=mongo exec mongo mongosh -p S3cretPw';
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = BUILTIN_REDACTOR.redactText(command);
+    // Assess: the project's name stays; the client's password goes
+    expect(kept).toEqual(quiet);
+    expect(redacted).toBe(`docker compose --profile=mongo exec mongo mongosh -p ${M('cli-password')}`);
+  });
+
   it("redacts redis' AUTH only where a command starts (a line or step, redis-cli's prompt, after redis-cli's options, MONITOR's quotes), keeping AUTH in prose and a log's error keyword", () => {
     // Prepare: AUTH as redis' command (also lower-case after a prompt or redis-cli); AUTH inside prose, before a status word or an error keyword
     const commands = ['AUTH Hunter2024', 'redis-cli -h db -p 6379 AUTH Hunter2024', '127.0.0.1:6379> auth default Hunter2024', 'redis-cli auth Hunter2024', 'cat x; AUTH Hunter2024'];
