@@ -155,6 +155,11 @@ function withinJsonBudget(outputs: CronRunOutput[]): CronRunOutput[] {
   return from === 0 ? outputs : outputs.slice(from);
 }
 
+/** The time of the latest CMDOUT line kept of the run of `start`; none kept: every line of it is new. */
+function keptLineAt(outputs: readonly CronRunOutput[] | undefined, start: CronStart): number {
+  return outputs?.find((o) => o.pid === start.pid && o.at === start.at)?.lineAt ?? -Infinity;
+}
+
 /** The output fields of a run's kept output. */
 function summaryOf(output: CronRunOutput): OutputSummary {
   return { output_bytes: output.output_bytes, output_lines: output.output_lines, output_head: output.output_head, output_tail: output.output_tail };
@@ -179,8 +184,9 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
     // The cronie runs `enrich` ended in the batch, whose CMDOUT lines it read: none kept for them (most batches: none).
     let endedHere: Set<string> | undefined;
     for (const event of events) if (isCronieEndInBatch(event)) (endedHere ??= new Set()).add(event.body.run_id);
-    // The CMD lines of the batch kept already: the batch is their delivery again, and so are its CMDOUT lines of their runs.
-    let redelivered: Set<CronStart> | undefined;
+    // The CMD lines of the batch kept already, with the time of their run's latest line kept then: the batch delivers them
+    // again from there (a shipper resending from its checkpoint), so its CMDOUT lines of their runs up to that time are kept already.
+    let redelivered: Map<CronStart, number> | undefined;
     // Marks the kept start of a run ended (`CronStart.ended`).
     const endStart = (start: CronStart) => {
       if (start.ended) return;
@@ -196,7 +202,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const index = partitionPoint(list.length, (i) => list[i].at <= event.at);
         const kept = list.find((s) => s.at === event.at && s.pid === pid && s.job === job);
         // Already kept (a redelivery), or older than every start kept: it would be dropped at once.
-        if (kept) (redelivered ??= new Set()).add(kept);
+        if (kept && !redelivered?.has(kept)) (redelivered ??= new Map()).set(kept, keptLineAt(outputs ?? initial.outputs, kept));
         if (kept || (list.length >= MAX_STARTS && index === 0)) continue;
         starts ??= initial.starts.slice();
         starts.splice(index, 0, { at: event.at, pid, job });
@@ -227,7 +233,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const list = outputs ?? initial.outputs ?? [];
         const index = list.findIndex((o) => o.pid === start.pid && o.at === start.at);
         if (event.body.type === 'cron.output') {
-          if (start.ended || redelivered?.has(start) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
+          if (start.ended || event.at <= (redelivered?.get(start) ?? -Infinity) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
           if (index >= 0 && event.at < list[index].lineAt) continue;
           outputs ??= list.slice();
           const output = { ...withCronieLine(index >= 0 ? list[index] : undefined, event.body), at: start.at, pid: start.pid, lineAt: event.at };

@@ -164,6 +164,20 @@ describe("cronie's CMDOUT lines delivered again", () => {
     expect(outputOf(end)).toEqual(outputOf(inOne));
   });
 
+  it('counts the new lines of a batch that sends its CMD line again with lines after the latest line kept (a shipper resending from its checkpoint)', async () => {
+    // Prepare: CMD and the first line, then the same two again with a new error line, then CMDEND
+    const lines = parsed(BACKUP);
+    const inOne = await processBatch(lines, REDUCERS, new MemoryAuditStore(), ctx);
+    const store = new MemoryAuditStore();
+    await processBatch(lines.slice(0, 2), REDUCERS, store, ctx);
+    // Act
+    await processBatch(lines.slice(0, 5), REDUCERS, store, ctx);
+    const end = await processBatch(lines.slice(5), REDUCERS, store, ctx);
+    // Assess: as when all came in one delivery
+    expect(outputOf(end)).toEqual(outputOf(inOne));
+    expect(end.findings.map((f) => f.detector)).toEqual(['error-keyword']);
+  });
+
   it('keeps no output of a run already ended when its first delivery comes again', async () => {
     // Prepare
     const lines = parsed(RUN);
