@@ -425,10 +425,12 @@ const ORACLE_TOOL_LOGIN =
 const ORACLE_TOOL_WORD = /pdp|[xm]p[ \t]/i;
 /**
  * A password echoed or printed into `sudo -S` (which reads it from stdin: `echo VALUE | sudo -S cmd`, `| sudo -k -S`, `| sudo -kS`,
- * `| sudo -u root -S`, `| sudo --stdin`; `printf 'VALUE\n' | sudo -S`, `printf '%s\n' VALUE | sudo -S`): a `\n` after it stays.
+ * `| sudo -u root -S`, `| sudo --stdin`; `printf 'VALUE\n' | sudo -S`, `printf '%s\n' VALUE | sudo -S`): a `\n` after it stays. Only sudo's
+ * own options stand before its `-S`, a value only after one that takes it (`-u -g -h -p -C -D -R -T -U -r -t`, `--user …`): the `-S` of
+ * the command sudo runs (`echo hello | sudo -n sort -S 50%`) and `--stdin-fd` are none.
  */
 const SUDO_STDIN_ECHO =
-  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{1,8}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)(?:[ \t]+[^\s|-][^\s|]{0,64})?){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin\b))/g;
+  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{0,7}[ughpCDRTUrt][ \t]+[^\s|-][^\s|]{0,64}|-[A-Za-z]{1,8}|--(?:user|group|host|prompt|close-from|chdir|chroot|command-timeout|other-user|role|type)[ \t]+[^\s|-][^\s|]{0,64}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin(?![\w-])))/g;
 /** zip's and unzip's arguments, up to the end of their step of a pipeline or list. */
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE` (`--password VALUE` is PASSWORD_OPTION's). */

@@ -1345,6 +1345,18 @@ describe('the built-in rules', () => {
     expect(redacted).toBe(`docker compose --profile=mongo exec mongo mongosh -p ${M('cli-password')}`);
   });
 
+  it("reads a value piped to sudo as its password only when -S follows sudo's own options (a value only after one that takes it), not a command's -S or --stdin-fd", () => {
+    // Prepare: the data piped to a command sudo runs, whose own -S follows; sudo's options with and without values before its -S
+    const quiet = ['echo hello | sudo -n sort -S 50%', 'echo data | sudo -E ./import.sh -S', 'echo data | sudo --stdin-fd 3 true', 'echo x | sudo -i sort -S 1G'];
+    const commands = ['echo Hunter2024 | sudo -u root -S true', 'echo Hunter2024 | sudo -n -g wheel -S true', 'echo Hunter2024 | sudo -E --user=root --stdin true', 'echo Hunter2024 | sudo -k -p pw: -S true', 'echo Hunter2024 | sudo -Su root true'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the piped data stays; every password goes
+    expect(kept).toEqual(quiet);
+    expect(redacted.filter((text) => text.includes('Hunter2024'))).toEqual([]);
+  });
+
   it("redacts redis' AUTH only where a command starts (a line or step, redis-cli's prompt, after redis-cli's options, MONITOR's quotes), keeping AUTH in prose and a log's error keyword", () => {
     // Prepare: AUTH as redis' command (also lower-case after a prompt or redis-cli); AUTH inside prose, before a status word or an error keyword
     const commands = ['AUTH Hunter2024', 'redis-cli -h db -p 6379 AUTH Hunter2024', '127.0.0.1:6379> auth default Hunter2024', 'redis-cli auth Hunter2024', 'cat x; AUTH Hunter2024'];
