@@ -29,6 +29,11 @@ export interface CronStart {
   readonly job: string;
   /** Its run was ended by cronie's `CMDEND`: a CMDOUT line of it delivered again is output of a run done with. */
   readonly ended?: true;
+  /**
+   * The output its CMDOUT lines logged so far was let go (past MAX_OUTPUTS or MAX_OUTPUTS_JSON_BYTES): its
+   * later lines are not kept (the key's body after a BEGIN let go among them), and its end has no output known.
+   */
+  readonly outputLost?: true;
 }
 
 /** A discard line given to a job: delivered again, it goes to the same job again. */
@@ -193,6 +198,14 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       starts ??= initial.starts.slice();
       starts[starts.indexOf(start)] = { ...start, ended: true };
     };
+    // Marks the kept start of a run whose output is let go (`CronStart.outputLost`).
+    const loseOutput = (output: CronRunOutput) => {
+      const list = starts ?? initial.starts;
+      const index = list.findIndex((s) => s.at === output.at && s.pid === output.pid);
+      if (index < 0 || list[index].outputLost) return;
+      starts ??= initial.starts.slice();
+      starts[index] = { ...list[index], outputLost: true };
+    };
     const handOff: AuditEvent[] = [];
     for (const event of events) {
       if (isCronStart(event)) {
@@ -233,12 +246,12 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const list = outputs ?? initial.outputs ?? [];
         const index = list.findIndex((o) => o.pid === start.pid && o.at === start.at);
         if (event.body.type === 'cron.output') {
-          if (start.ended || event.at <= (redelivered?.get(start) ?? -Infinity) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
+          if (start.ended || start.outputLost || event.at <= (redelivered?.get(start) ?? -Infinity) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
           if (index >= 0 && event.at < list[index].lineAt) continue;
           outputs ??= list.slice();
           const output = { ...withCronieLine(index >= 0 ? list[index] : undefined, event.body), at: start.at, pid: start.pid, lineAt: event.at };
           if (index >= 0) outputs[index] = output;
-          else if (outputs.push(output) > MAX_OUTPUTS) outputs.shift();
+          else if (outputs.push(output) > MAX_OUTPUTS) loseOutput(outputs.shift() as CronRunOutput);
           lastAt = Math.max(lastAt ?? event.at, event.at);
           continue;
         }
@@ -268,9 +281,10 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       handOff.push({ ...event, body: { ...event.body, job } });
     }
     const handed = handOff.length > 0 ? { handOff } : {};
-    if (!starts && !attributed && !outputs) return { state: initial, findings: [], records: [], ...handed };
     // Measured once a batch, only when it changed them.
     const kept = outputs ? withinJsonBudget(outputs) : initial.outputs;
+    if (outputs && kept !== outputs) for (const output of outputs.slice(0, outputs.length - (kept?.length ?? 0))) loseOutput(output);
+    if (!starts && !attributed && !outputs) return { state: initial, findings: [], records: [], ...handed };
     const state: CronHostState = {
       host: initial.host,
       starts: starts ?? initial.starts,

@@ -366,9 +366,12 @@ function isMessageWord(args: string, at: number): boolean {
 }
 /** A redis-cli command and its arguments, up to the end of its step of a pipeline or list. */
 const REDIS_COMMAND = /\bredis-cli[ \t][^|;&\r\n]*/g;
-/** A command's password option (`option`'s alternatives) and its value after a space, quoted or a word; a value starting with `-` is the next option. */
-function spacedPasswordOption(option: string): RegExp {
-  return new RegExp(String.raw`((?<=[ \t])(?:${option})[ \t]+)(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
+/**
+ * A command's password option (`option`'s alternatives) and its value after a space, quoted or a word; a value starting with `-` is the next option.
+ * `glued`: also right after the option (`-sVALUE`, `-P"VALUE"`), for a command none of whose other options starts so.
+ */
+function spacedPasswordOption(option: string, glued = false): RegExp {
+  return new RegExp(String.raw`((?<=[ \t])(?:${option})[ \t]${glued ? '*' : '+'})(?!-)(\\?["'])?${OPTION_VALUE}`, 'g');
 }
 /** Its `-a VALUE` and `--pass VALUE` (`--user` is a user name). */
 const REDIS_PASSWORD = spacedPasswordOption('-a|--pass');
@@ -399,8 +402,8 @@ const MAX_COMPOSE_OPTIONS = 512;
 const LDAP_COMMAND = /\bldap(?:search|modify|add|delete|passwd|compare|modrdn|whoami|exop)[ \t][^|;&\r\n]*/g;
 /** Its bind password `-w VALUE` (`-W` asks for it, `-y` reads it from a file). */
 const LDAP_PASSWORD = spacedPasswordOption('-w');
-/** ldappasswd's bind password `-w VALUE`, new password `-s VALUE` and old one `-a VALUE` (`-s` is another client's scope). */
-const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]');
+/** ldappasswd's bind password `-w VALUE`, new password `-s VALUE` and old one `-a VALUE`, also glued (`-sVALUE`) (`-s` is another client's scope). */
+const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]', true);
 /** Samba's `smbclient`, `smbcacls` and `net ads|rpc|rap …` and their arguments, up to the end of their step of a pipeline or list. */
 const SMB_COMMAND = /\b(?:smbc(?:lient|acls)|net[ \t]+(?:ads|rpc|rap))[ \t][^|;&\r\n]*/g;
 /** `net ads|rpc|rap password USER VALUE` and `net rpc user add|password USER VALUE`: a user's new password as an argument (the user stays). */
@@ -433,8 +436,8 @@ const SUDO_STDIN_ECHO =
   /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{0,7}[ughpCDRTUrt][ \t]+[^\s|-][^\s|]{0,64}|-[A-Za-z]{1,8}|--(?:user|group|host|prompt|close-from|chdir|chroot|command-timeout|other-user|role|type)[ \t]+[^\s|-][^\s|]{0,64}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin(?![\w-])))/g;
 /** zip's and unzip's arguments, up to the end of their step of a pipeline or list. */
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
-/** Their `-P VALUE` (`--password VALUE` is PASSWORD_OPTION's). */
-const ZIP_PASSWORD = spacedPasswordOption('-P');
+/** Their `-P VALUE`, also glued (`-PVALUE`, `-P"VALUE"`) (`--password VALUE` is PASSWORD_OPTION's). */
+const ZIP_PASSWORD = spacedPasswordOption('-P', true);
 /** An htpasswd option (`-b`, `-nbB`, `-C 10`: bcrypt's cost, `-r 5000`: rounds); its batch mode (`b`) takes the password as an argument. */
 const HTPASSWD_OPTIONS = String.raw`((?:[ \t]+-[A-Za-z]{1,8}(?:[ \t]+\d{1,6})?){1,8})`;
 /** An argument before htpasswd's password (a file, a user), not an option nor the end of its step. */
@@ -512,7 +515,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE`, `ldappasswd -s VALUE` and `-a VALUE`, `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end or a `NAME=` parameter: not `exp 3/10 done`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE`, `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE`, `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end or a `NAME=` parameter: not `exp 3/10 done`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

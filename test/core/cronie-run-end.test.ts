@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MAX_STATE_ITEM_BYTES } from '../../lambdas/adapters/dynamodb-store.ts';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
-import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { DEFAULT_CONFIG, parseConfigText } from '../../lambdas/config.ts';
 import { processBatch, type ReduceContext } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { eventsOf, parseFile } from '../parse/helpers.ts';
@@ -224,5 +224,42 @@ describe("a cron host's state with cronie output kept for many open runs", () =>
     expect(state.starts).toHaveLength(200);
     expect(state.outputs?.length).toBeGreaterThan(0);
     expect(Buffer.byteLength(JSON.stringify(state))).toBeLessThanOrEqual(MAX_STATE_ITEM_BYTES);
+  });
+});
+
+describe('a cronie run whose kept output the host let go', () => {
+  const KEY_LINE = KEY_BODY[0];
+  const config = parseConfigText('jobs:\n  /usr/local/bin/job1.sh:\n    schedule: "0 3 * * *"\n    expect_pattern: "synced \\\\d+ files"\n', 'c.yaml');
+  const withPattern: ReduceContext = { config, clock: { now: () => NOW } };
+  /** Run 1 logs its pattern and a key's BEGIN, then `runs` other runs log `lines` lines of `text` each: run 1's output is the oldest, let go. */
+  const crowded = (runs: number, lines: number, text: string) => [
+    ...Array.from({ length: runs + 1 }, (_, p) => `Nov 25 03:00:01 db1 CROND[${1001 + p}]: (root) CMD (/usr/local/bin/job${p + 1}.sh)`),
+    'Nov 25 03:00:02 db1 CROND[1001]: (root) CMDOUT (synced 240 files)',
+    'Nov 25 03:00:02 db1 CROND[1001]: (root) CMDOUT (-----BEGIN RSA PRIVATE KEY-----)',
+    ...Array.from({ length: runs }, (_, p) => Array.from({ length: lines }, () => `Nov 25 03:00:03 db1 CROND[${1002 + p}]: (root) CMDOUT (${text})`)).flat(),
+  ];
+  const LATER = [
+    `Nov 25 03:00:04 db1 CROND[1001]: (root) CMDOUT (${KEY_LINE})`,
+    'Nov 25 03:00:04 db1 CROND[1001]: (root) CMDOUT (-----END RSA PRIVATE KEY-----)',
+    'Nov 25 03:00:04 db1 CROND[1001]: (root) CMDOUT (cleanup done)',
+  ];
+  const END = ['Nov 25 03:00:05 db1 CROND[1001]: (root) CMDEND (/usr/local/bin/job1.sh)'];
+
+  it.each([
+    ['past the newest 50 runs', 50, 1, 'ok'],
+    ['past 250 KB of kept output as JSON', 47, 12, '{"k":"v","a":"b","c":"d","e":"f"}'.repeat(12)],
+  ])('keeps none of its later lines, the key body among them, and ends it with no output known (no expected-pattern-missing), its output let go %s', async (_why, runs, lines, text) => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    await processBatch(parsed(crowded(runs, lines, text)), REDUCERS, store, withPattern);
+    // Act
+    await processBatch(parsed(LATER), REDUCERS, store, withPattern);
+    const host = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { outputs?: { pid: number }[] };
+    const end = await processBatch(parsed(END), REDUCERS, store, withPattern);
+    // Assess
+    expect(JSON.stringify(host)).not.toContain(KEY_LINE.slice(6, 40));
+    expect(host.outputs?.some((o) => o.pid === 1001)).toBe(false);
+    expect(end.findings).toEqual([]);
+    expect(end.records?.map((r) => [r.subject, r.output_bytes])).toEqual([['/usr/local/bin/job1.sh', undefined]]);
   });
 });

@@ -1357,6 +1357,21 @@ describe('the built-in rules', () => {
     expect(redacted.filter((text) => text.includes('Hunter2024'))).toEqual([]);
   });
 
+  it("redacts ldappasswd's and zip's passwords glued to their option (-sNewPw22, -PZpass99, -P\"Zpass99\")", () => {
+    // Prepare: glued values, quoted or not; the same options with no value or reading from stdin
+    const commands = ['ldappasswd -x -D cn=admin -w Adm1nPw22 -sNewPw22 uid=bob', 'ldappasswd -x -D cn=admin -wAdm1nPw22 -aOldPw22 -s NewPw22 uid=bob', 'zip -PZpass99 -r b.zip d', 'zip -r -P"Zpass99" b.zip d', 'unzip -PZpass99 b.zip'];
+    const quiet = ['ldappasswd -x -D cn=admin -W -S uid=bob', 'zip -q -r -P - backup.zip dir', 'ldapsearch -x -sone -b dc=x'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: every password goes, the options stay
+    const C = M('cli-password');
+    expect(redacted.filter((text) => /Adm1nPw22|NewPw22|OldPw22|Zpass99/.test(text))).toEqual([]);
+    expect(redacted[0]).toBe(`ldappasswd -x -D cn=admin -w ${C} -s${C} uid=bob`);
+    expect(redacted[2]).toBe(`zip -P${C} -r b.zip d`);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts redis' AUTH only where a command starts (a line or step, redis-cli's prompt, after redis-cli's options, MONITOR's quotes), keeping AUTH in prose and a log's error keyword", () => {
     // Prepare: AUTH as redis' command (also lower-case after a prompt or redis-cli); AUTH inside prose, before a status word or an error keyword
     const commands = ['AUTH Hunter2024', 'redis-cli -h db -p 6379 AUTH Hunter2024', '127.0.0.1:6379> auth default Hunter2024', 'redis-cli auth Hunter2024', 'cat x; AUTH Hunter2024'];
