@@ -694,6 +694,28 @@ describe('report from log files that end before the month does', () => {
     expect(result.report!.notes).toContainEqual(expect.stringMatching(/^The log files given end at 2026-11-27T02:35:00Z, 3\.9 days before November 2026 does/));
   });
 
+  it("says the row of a month under way ends before the report's time, as its note does, not before the month does", async () => {
+    // Prepare: sync ("0 * * * *") ran every hour from 1 to 15 November 2026 10:00, where its log ends; the report at 12:30 that day
+    const dir = mkdtempSync(join(tmpdir(), 'silent-audit-report-underway-'));
+    const lines: string[] = [];
+    for (let at = Date.parse('2026-11-01T00:00:00Z'); at <= Date.parse('2026-11-15T10:00:00Z'); at += 3_600_000) {
+      const [start, ended] = [at, at + 60_000].map((t) => new Date(t).toISOString().replace('.000', ''));
+      lines.push(JSON.stringify({ type: 'run.start', ts: start, job: 'sync', run_id: `r${start}` }));
+      lines.push(JSON.stringify({ type: 'run.end', ts: ended, job: 'sync', run_id: `r${start}`, exit_code: 0, duration_ms: 60_000, output_bytes: 5000, output_head: 'synced 3 files' }));
+    }
+    writeFileSync(join(dir, 's.log'), lines.join('\n') + '\n');
+    const config = validateConfig({ jobs: { sync: { schedule: '0 * * * *', owner: 's@example.com' } } });
+
+    // Act
+    const result = await runReport({ month: '2026-11', format: 'json', paths: [join(dir, 's.log')], config, clock: { now: () => Date.parse('2026-11-15T12:30:00Z') }, stdout: capture().stream, stderr: capture().stream });
+
+    // Assess
+    const row = result.report!.coverage.rows.find((r) => r.name === 'sync')!;
+    expect(row.status).toBe('unknown');
+    expect(row.reason).toBe('the log files given end at 2026-11-15T10:01:00Z, before the report\'s time, 2026-11-15T12:30:00Z: its schedule "0 * * * *" (UTC) expected a run at 2026-11-15T11:00:00Z after that, not seen');
+    expect(result.report!.notes).toContainEqual(expect.stringMatching(/^The log files given end at 2026-11-15T10:01:00Z, 2\.5 h before the report's time, 2026-11-15T12:30:00Z/));
+  });
+
   it('judges absence only up to the files\' latest event under a later --now: the runs after it are UNKNOWN, as the note says, not missed', async () => {
     // Prepare: backup ("30 2 * * *") ran every day from 1 October to 20 November 2026, where its log ends; sync ("0 3 * * *")
     // in the same file stopped after 10 November while backup's lines went on

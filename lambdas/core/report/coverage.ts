@@ -47,7 +47,7 @@ const DAY_MS = 86_400_000;
 
 /**
  * Why a job with a configured schedule cannot be OK when the input read ends (`inputEndsAt`) before
- * `end`: its schedule expected a run after that and before `end`, and nothing after the input's
+ * `end` (the month's end, or the report's time in a month under way, named as endsEarlyNote does): its schedule expected a run after that and before `end`, and nothing after the input's
  * end was seen. Undefined otherwise (no schedule, none expected then, or no such end).
  */
 function unseenAfterInputNote(kind: string, name: string, config: Config, span: MonthSpan, end: number, inputEndsAt: number | undefined): string | undefined {
@@ -55,7 +55,8 @@ function unseenAfterInputNote(kind: string, name: string, config: Config, span: 
   const due = scheduledRunBetween(config, name, inputEndsAt, end);
   if (due === undefined) return undefined;
   const job = ownValue(config.jobs, name)!;
-  return `the log files given end at ${isoSecond(inputEndsAt)}, before ${span.label} does: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} after that, not seen`;
+  const before = end === span.toMs ? `${span.label} does` : `the report's time, ${isoSecond(end)}`;
+  return `the log files given end at ${isoSecond(inputEndsAt)}, before ${before}: its schedule "${job.schedule}" (${job.timezone ?? 'UTC'}) expected a run at ${isoSecond(due)} after that, not seen`;
 }
 
 /** The first run job `name`'s configured schedule (in its `timezone`) expected after `after` and before `end`; undefined: none, or no schedule. */
