@@ -43,6 +43,11 @@ describe('the month of a report invocation, for a mistyped request', () => {
     expect(reportMonthOf(undefined, now)).toBe('2026-11');
     expect(reportMonthOf({ month: '2026-07' }, now)).toBe('2026-07');
   });
+
+  it("takes the schedule's event replayed from an EventBridge archive (its replay-name beside the event's keys) as the event it replays", () => {
+    // Act and Assess
+    expect(reportMonthOf({ ...scheduled('2026-11-01T06:00:00Z'), 'replay-name': 'report-replay-1' }, now)).toBe('2026-10');
+  });
 });
 
 describe('the month of a scheduled event', () => {

@@ -8,8 +8,8 @@ export class ReportEventError extends Error {
   }
 }
 
-/** The keys of an EventBridge event, as the monthly schedule's rule sends it (no fixed input). */
-const EVENTBRIDGE_KEYS: ReadonlySet<string> = new Set(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail']);
+/** The keys of an EventBridge event, as the monthly schedule's rule sends it (no fixed input), and `replay-name` when replayed from an archive. */
+const EVENTBRIDGE_KEYS: ReadonlySet<string> = new Set(['version', 'id', 'detail-type', 'source', 'account', 'time', 'region', 'resources', 'detail', 'replay-name']);
 
 /** The keys of an on-demand request: `month` alone. */
 const REQUEST_KEYS: ReadonlySet<string> = new Set(['month']);
