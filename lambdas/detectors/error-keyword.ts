@@ -1,5 +1,5 @@
 import { isoTime } from '../core/findings.ts';
-import { endedWithoutFailure, excerptAround, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
+import { countsNothingAfter, endedWithoutFailure, excerptAround, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 export const errorKeywordDetector: RunDetector = {
@@ -11,7 +11,7 @@ export const errorKeywordDetector: RunDetector = {
     defaultSeverity: 'high',
     fiveCs: {
       criteria:
-        'The run exited 0, or ended with its exit status not logged (a cronie job\'s `CMDEND`: no failure known), and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count. In a run whose exit status is not logged, a program\'s own error line counts too: a lower-case name and `: error:` starting a line (`vacuumdb: error: could not connect to server`).',
+        'The run exited 0, or ended with its exit status not logged (a cronie job\'s `CMDEND`: no failure known), and the head or tail of its output holds one of `error_keywords` (by default `Traceback (most recent call last)`, `FATAL`, `panic:`, `No space left on device`, `ERROR:`, `Segmentation fault`, `Out of memory`). All-caps markers match case-sensitively and as whole words; counts of nothing such as `0 errors`, `ERROR: 0` or `FATAL: none` do not count. In a run whose exit status is not logged, a program\'s own error line counts too: a lower-case name and `: error:` starting a line (`vacuumdb: error: could not connect to server`), not a count of nothing (`summary: error: 0`) nor a setting (`log_level: error: …`, `level: error: false`).',
       cause:
         'An error was caught, logged and swallowed: a wrapper script that ignores a failing step’s status (a pipe, a missing `set -e`), a catch-all handler that prints and returns 0, a child process whose crash or full disk never reaches the exit code. For a run whose exit status is not logged, the job may also have failed outright: the marker is the only sign the log gives.',
       consequence:
@@ -54,7 +54,11 @@ function firstMarker(
  * whose exit status is not logged (cronie's `CMDEND`), where it is the only sign of a failure the
  * log gives; a run with a known exit is judged by the configured `error_keywords` alone.
  */
-const PROGRAM_ERROR = /^[a-z][a-z0-9_.+-]{0,63}: error:/gm;
+const PROGRAM_ERROR = /^([a-z][a-z0-9_.+-]{0,63}): error:/gm;
+/** A setting's name, not a program's: `level: error: …`, `log_level: error: only errors are logged`, `verbosity: error:`. */
+const SETTING_NAME = /(?:^|[_.-])(?:level|loglevel|verbosity|severity|threshold)$/;
+/** A setting's value switched off, not a failure: `level: error: false`. */
+const SETTING_OFF = /^[ \t]*(?:false|off|disabled)(?![\p{L}\p{N}_])/u;
 
 /** The first `<prog>: error:` line (`PROGRAM_ERROR`) in the head, else the tail. */
 function firstProgramError(head: string | undefined, tail: string | undefined): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
@@ -68,7 +72,11 @@ function programError(text: string): ErrorMarkerMatch | undefined {
   // Most outputs hold no `: error:` at all: the regex is not run on them.
   if (!text.includes(': error:')) return undefined;
   PROGRAM_ERROR.lastIndex = 0;
-  const match = PROGRAM_ERROR.exec(text);
-  if (!match) return undefined;
-  return { keyword: match[0], index: match.index, excerpt: excerptAround(text, match.index, match.index + match[0].length) };
+  for (let match = PROGRAM_ERROR.exec(text); match; match = PROGRAM_ERROR.exec(text)) {
+    const end = match.index + match[0].length;
+    // A count of nothing (`summary: error: 0`, `pg_dump: error: none`), a setting (`log_level: error: …`) or one off (`…: error: false`).
+    if (countsNothingAfter(text, end) || SETTING_NAME.test(match[1]) || SETTING_OFF.test(text.slice(end, end + 16))) continue;
+    return { keyword: match[0], index: match.index, excerpt: excerptAround(text, match.index, end) };
+  }
+  return undefined;
 }

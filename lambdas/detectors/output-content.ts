@@ -163,6 +163,11 @@ const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
 const NEGATION_AFTER =
   /^(?:[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?![\p{L}\p{N}_]))/iu;
 
+/** Whether a count of nothing (`NEGATION_AFTER`: `0`, `none`, `zero`) follows a marker ending at `end`. */
+export function countsNothingAfter(text: string, end: number): boolean {
+  return NEGATION_AFTER.test(text.slice(end, end + 16));
+}
+
 /**
  * The pattern for one error keyword. All-caps markers (`FATAL`, `ERROR:`) match case-sensitively,
  * others (`Traceback (most recent call last)`, `panic:`) in any case; a keyword that starts or
@@ -235,7 +240,7 @@ export function findErrorMarker(text: string, keywords: readonly string[]): Erro
       if (NEGATION_WORD_BEFORE.test(before)) continue;
       // A marker used as a message prefix (`rank 0 panic: …`, `partition 0 ERROR: …`) is not counted by a 0 before it.
       if (!isMessagePrefix(text, keyword, end) && ZERO_COUNT_BEFORE.test(before)) continue;
-      if (NEGATION_AFTER.test(text.slice(end, end + 16))) continue;
+      if (countsNothingAfter(text, end)) continue;
       first = { keyword, index, excerpt: excerptAround(text, index, end) };
       break;
     }

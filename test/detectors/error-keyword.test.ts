@@ -223,8 +223,21 @@ testRunDetector(errorKeywordDetector, {
     { name: "a `<prog>: error:` line in a run that exited 0 (only the configured markers count there)", run: runWithOutput('pg_dump: error: connection to server failed\n', false) },
     { name: "an `error:` after other words, not starting its line, in a run whose exit is not logged", run: runWithOutput('retrying after vacuumdb: error: once\n', true) },
     { name: "an upper-case program's `NAME: error:` in a run whose exit is not logged", run: runWithOutput('PGDUMP: error: x\n', true) },
+    ...['summary: error: 0', 'pg_dump: error: none', 'checks: error: 0, warning: 2', 'level: error: false', 'log_level: error: only errors are logged', 'verbosity: error'].map((line) => ({
+      name: `a count of nothing or a setting, not a failure, in a run whose exit is not logged: ${line}`,
+      run: runWithOutput(`${line}\ndone\n`, true),
+    })),
   ],
   invalid: [
+    {
+      name: "git's `remote: error:` after a count of nothing of another program, in a run whose exit status is not logged",
+      run: runWithOutput('summary: error: 0\nremote: error: GH006: Protected branch update failed\n', true),
+      expected: {
+        severity: 'high',
+        message: 'ended (its exit status not logged) but its output holds the error marker "remote: error:": remote: error: GH006: Protected branch update failed',
+        evidence: { keyword: 'remote: error:', excerpt: 'remote: error: GH006: Protected branch update failed', where: 'head' },
+      },
+    },
     {
       name: "a `<prog>: error:` line in a run whose exit status is not logged (cronie): its only failure sign",
       run: runWithOutput('dumping appdb\npg_dump: error: connection to server failed\n', true),
