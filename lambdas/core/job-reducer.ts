@@ -7,7 +7,7 @@ import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogg
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
-import { RUNTIME_EXIT_ERROR, runtimeExited, timedOut } from './parse/lambda-platform.ts';
+import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -1060,6 +1060,21 @@ function namedFailures(events: readonly AuditEvent[]): Map<string, AuditEvent<Ru
   return named;
 }
 
+/**
+ * The request ids a batch's Lambda platform lines name other than by an exit line (`exitedLine`): the START, REPORT,
+ * `Task timed out` or Invoke Error lines of the function's own invocations.
+ */
+function invocationsLogged(events: readonly AuditEvent[]): Set<string> {
+  const ids = new Set<string>();
+  for (const event of events) {
+    if (event.format !== PLATFORM_FORMAT || !isJobEvent(event)) continue;
+    const body = event.body;
+    if (body.type === 'output.discarded' || body.run_id === undefined || body.run_id === OPEN_RUN || (body.type === 'run.failed' && exitedLine(body))) continue;
+    ids.add(body.run_id);
+  }
+  return ids;
+}
+
 /** Whether an event is an end of the service manager's: a systemd run end or failure that names no run (it ends its host's run of the unit). */
 function isSystemdManagerEnd(event: AuditEvent): event is AuditEvent<RunEnd | RunFailedMarker> {
   const body = event.body;
@@ -1488,6 +1503,12 @@ export const jobReducer: SubjectReducer<JobState> = {
     // The marker that says why the invocation of a failure marker failed: a timeout's of its request id near it in the batch
     // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`) rather than the runtime's exit line, which a timeout
     // kills it with and which `aws logs tail --format short`'s whole seconds sort first; else the marker itself.
+    // Whether a platform end is an exit line (`exitedLine`) of a request id no START, REPORT or other line of the batch names:
+    // a run open for it, or an end of it remembered, is then its only sign of being this function's invocation, else the
+    // line is the errorMessage of another function's invocation that one of this function's printed unprefixed.
+    let logged: Set<string> | undefined;
+    const exitUnlogged = (body: RunEnd | RunFailedMarker): boolean =>
+      body.type === 'run.failed' && body.run_id !== undefined && exitedLine(body) && !(logged ??= invocationsLogged(events)).has(body.run_id);
     const invocationFailure = (marker: RunFailedMarker, at: number): RunFailedMarker => {
       if (!runtimeExited(marker) || marker.run_id === undefined) return marker;
       let timeout: RunFailedMarker | undefined;
@@ -1749,7 +1770,9 @@ export const jobReducer: SubjectReducer<JobState> = {
         const endToken = unnamedEndToken(event.at, body.host, group);
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
         if (unnamedEndRead(event.at, body.host, group, endToken)) continue;
-        const open = (invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined) ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
+        const ownRun = invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined;
+        if (invocation && !ownRun && exitUnlogged(body)) continue;
+        const open = ownRun ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
         closes = open;
         if (open) runId = open.run_id;
         else if (processed.forgotten(event.at)) {
@@ -1782,6 +1805,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (body.type === 'run.end' && body.exit_code === 0 && failedNear(runId, event.at)) continue;
 
       const started = closes ?? openRunWithId(state.open, runId, event.at, body.host) ?? openRunRedactedAs(state.open, runId, event.at, body.host, ctx.config);
+      if (platform && !started && exitUnlogged(body)) continue;
       const end = body.type === 'run.end' ? body : undefined;
       const run: CompletedRun = {
         job: subject,

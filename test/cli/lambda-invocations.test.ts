@@ -537,6 +537,58 @@ describe("an invocation the runtime killed or that exited: Lambda writes `Reques
   });
 });
 
+describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Invoke returned for another function whose runtime exited", () => {
+  // Prepare: orchestrator (Python print, Java LambdaLogger, Go fmt.Println, .NET, Rust println!: no console prefix)
+  // calls another function, which is killed or crashes; its invocation succeeds and prints the errorMessage it got back,
+  // which names the other function's request id
+  const stream = '2026/10/07/[$LATEST]c0ffee';
+  const R = '7d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+  const other = '8e2d3c4b-5f6a-4b7c-9d8e-0f1a2b3c4d5e';
+  const start = { at: t('2026-10-07T03:00:00.100Z'), stream, message: `START RequestId: ${R} Version: $LATEST` };
+  const end = { at: t('2026-10-07T03:00:02.000Z'), stream, message: `END RequestId: ${R}` };
+  const report = { at: t('2026-10-07T03:00:02.001Z'), stream, message: `REPORT RequestId: ${R}\tDuration: 1900.00 ms\tBilled Duration: 1900 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t` };
+  const printed = (words: string) => ({ at: t('2026-10-07T03:00:01.000Z'), stream, message: `RequestId: ${other} ${words}` });
+  const failed = (findings: readonly Finding[]) => findings.map((f) => [f.detector, f.run_id, f.message]);
+
+  it.each([
+    ['Error: Runtime exited with error: signal: killed'],
+    ['Process exited before completing request'],
+  ])('fails nothing and adds no run for `RequestId: <its request id> %s`, in scan and ingest alike', async (words) => {
+    // Prepare
+    const lines = [start, printed(words), end, report];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess: this function's only invocation succeeded; no run of the other function's request id
+    expect(failed(scan)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
+  });
+
+  it.each([
+    ['before its START, in the same delivery', (l: LogLine) => ({ ...l, at: start.at }), 0],
+    ['after its REPORT, in a later delivery', (l: LogLine) => ({ ...l, at: report.at + 100 }), 57_950],
+  ])("still fails the function's own invocation by its exit line %s", async (_name, place, shift) => {
+    // Prepare: the function's own invocation is killed; its exit line names its own request id (later: its REPORT at 03:00:59.951, the exit line at 03:01:00.051)
+    const own = place({ ...printed('Error: Runtime exited with error: signal: killed'), message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` });
+    const lines = [start, own, end, report].map((l) => ({ ...l, at: l.at + shift }));
+    // Act
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(ingest).map(([detector, runId]) => [detector, runId])).toEqual([['run-failed', R]]);
+  });
+
+  it('fails nothing for it while an instrumented invocation runs (its run lines after the console prefix)', async () => {
+    // Prepare: the function writes run lines; the other function's words come while its run is open
+    const lines = [...textInvocation(stream, R, 'orchestrate-1', start.at, { at: end.at }), printed('Error: Runtime exited with error: signal: killed')];
+    // Act
+    const scan = await scanned(lines);
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(scan)).toEqual([]);
+    expect(failed(ingest)).toEqual([]);
+  });
+});
+
 describe("a Python Lambda function in Lambda's JSON log format: the runtime's record of an uncaught exception names the reason of a failure its platform records say, and fails no run alone", () => {
   // Prepare: py-nightly (python3.12, LogFormat JSON) divides by zero; awslambdaric writes the error at
   // the top of its record (`log_level` before 4.0.4, `level` since), then platform.runtimeDone and

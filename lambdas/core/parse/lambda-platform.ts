@@ -96,6 +96,16 @@ export function runtimeExited(marker: RunFailedMarker): boolean {
   return marker.error_type === RUNTIME_EXIT_ERROR && marker.reason.startsWith(RUNTIME_EXITED_REASON);
 }
 
+/**
+ * Whether a failure marker is a line an app may print unprefixed with another function's request id: the runtime's exit
+ * line (`runtimeExited`) or older runtimes' `RequestId: <request-id> Process exited before completing request`, which a
+ * caller's Python print, Java LambdaLogger, Go fmt.Println, .NET or Rust println! writes as the errorMessage Lambda Invoke
+ * returned for another function's invocation. It fails a run only of a request id the function's own log started.
+ */
+export function exitedLine(marker: RunFailedMarker): boolean {
+  return marker.reason === PROCESS_EXITED_REASON || runtimeExited(marker);
+}
+
 /** Whether a failure marker's reason is a timeout's: its `Task timed out` line's (`timeout after 3.00 s`) or its REPORT's status (`timeout`). */
 export function timedOut(marker: RunFailedMarker): boolean {
   return marker.reason === 'timeout' || marker.reason.startsWith('timeout after ');
