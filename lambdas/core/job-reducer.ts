@@ -99,6 +99,13 @@ export interface JobState {
   readonly healthyBefore?: number;
   /** Whether this job's runs log an end (cron `CMD` lines never do). */
   readonly endsLogged: boolean;
+  /**
+   * When its runs were first known to log an end (its first end read, `endsLogged` set), if runs that
+   * started before it were open then: a history of starts only (cronie's CMD lines before `-s`, or
+   * stored by a version that did not read CMDEND). Those keep the rule of runs that log no end
+   * (`startedBeforeEnds`): never awaited to end, healthy after their window. Left out when none was open.
+   */
+  readonly endsLoggedFrom?: number;
   readonly runs: number;
   readonly failures: number;
   readonly consecutiveFailures: number;
@@ -1185,12 +1192,12 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
  * a job that logs starts only (cron's `CMD` lines) has none. What `scan` counts in flight and MCP
  * calls running.
  */
-export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
+export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'endsLoggedFrom' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
   if (state.open.length === 0 || !runsLogEnds(state)) return [];
   // The time first: awaitsEnd may look for a schedule in the job's starts, once for all the runs.
   let scheduled: boolean | undefined;
   const onSchedule = () => (scheduled ??= runsOnSchedule(state, config));
-  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && awaitsEnd(r, onSchedule));
+  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && !startedBeforeEnds(state, r) && awaitsEnd(r, onSchedule));
 }
 
 /**
@@ -1202,6 +1209,11 @@ export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'open' 
  */
 function awaitsEnd(run: OpenRun, onSchedule: () => boolean): boolean {
   return run.active !== true || onSchedule();
+}
+
+/** Whether an open run started before its job's runs were known to log an end (`endsLoggedFrom`): it logs none, as its job's runs did then. */
+function startedBeforeEnds(state: Pick<JobState, 'endsLoggedFrom'>, run: OpenRun): boolean {
+  return state.endsLoggedFrom !== undefined && run.at < state.endsLoggedFrom;
 }
 
 /**
@@ -1356,15 +1368,17 @@ export function judgeAbsence(state: JobState, subject: string, ctx: ReduceContex
 
 /**
  * The sweep's judgement of one job at `now`: its absence (`judgeAbsence`), and, for a job whose runs
- * log no end, its open runs whose healthy window is over by now, healthy for the alert policy
- * (`healthyRunsBefore`), as a later start would find them: by the clock less SWEEP_MARGIN_MS, as a
- * failure line may still be on its way. The state changes only when some are.
+ * log no end (or its runs that started before they were known to log one, `endsLoggedFrom`), its open
+ * runs whose healthy window is over by now, healthy for the alert policy (`healthyRunsBefore`), as a
+ * later start would find them: by the clock less SWEEP_MARGIN_MS, as a failure line may still be on
+ * its way. The state changes only when some are.
  */
 function judgeAtNow(state: JobState, subject: string, ctx: ReduceContext): Reduction<JobState> {
   const judged = judgeAbsence(state, subject, ctx);
   const from = judged.state.healthyBefore;
-  if (judged.state.endsLogged || from === undefined) return judged;
-  const healthy = healthyRunsBefore(judged.state.open, from, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config));
+  const startsOnlyUntil = judged.state.endsLogged ? judged.state.endsLoggedFrom : Infinity;
+  if (startsOnlyUntil === undefined || from === undefined) return judged;
+  const healthy = healthyRunsBefore(judged.state.open, from, Math.min(startsOnlyUntil, ctx.clock.now() - SWEEP_MARGIN_MS - cronHealthyAfter(subject, ctx.config)));
   if (healthy.length === 0) return judged;
   const outcomes = healthy.map((r) => healthyOutcome(subject, r));
   const judgedBefore = healthy.reduce((latest, r) => Math.max(latest, r.at + 1), from);
@@ -1396,8 +1410,10 @@ function openRunsAsLogged(open: readonly OpenRun[], config: Config): readonly Op
  */
 function awaitedRunsAsLogged(state: JobState, config: Config): readonly OpenRunView[] {
   const views = openRunsAsLogged(state.open, config);
-  if (state.open.every((r) => r.active !== true) || runsOnSchedule(state, config)) return views;
-  return views.filter((_, i) => state.open[i].active !== true);
+  const daemons = !state.open.every((r) => r.active !== true) && !runsOnSchedule(state, config);
+  // Runs that started before the job's runs were known to log an end log none: never awaited.
+  if (!daemons && !state.open.some((r) => startedBeforeEnds(state, r))) return views;
+  return views.filter((_, i) => !(daemons && state.open[i].active === true) && !startedBeforeEnds(state, state.open[i]));
 }
 
 /** An open run as the absence detectors read it, its id as lines now give it (`runIdAsLogged`). */
@@ -1741,7 +1757,8 @@ export const jobReducer: SubjectReducer<JobState> = {
         // A run that logs no end pushed out, not judged yet, by MAX_OPEN later starts of its job with no
         // failure read (more than 50 at once is no cron job's way) is healthy: else never judged.
         const dropped = open.length - MAX_OPEN;
-        if (dropped > 0 && !d.endsLogged && d.healthyBefore !== undefined) for (const r of healthyRunsBefore(open.slice(0, dropped), d.healthyBefore, Infinity)) outcomes.push(healthyOutcome(subject, r));
+        const startsOnlyUntil = d.endsLogged ? d.endsLoggedFrom : Infinity;
+        if (dropped > 0 && startsOnlyUntil !== undefined && d.healthyBefore !== undefined) for (const r of healthyRunsBefore(open.slice(0, dropped), d.healthyBefore, startsOnlyUntil)) outcomes.push(healthyOutcome(subject, r));
         keepNewest(open, MAX_OPEN);
         if (!d.endsLogged) {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
@@ -1840,7 +1857,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run that ended past its max runtime, of a job whose runs the sweep waits for to end, is
       // unfinished as the sweep judges it while it hangs, unless a sweep reported it (endedUnfinished).
       // Older history read late only past a configured max runtime: the windows' median is the later runs'.
-      if (started && runsLogEnds(state) && awaitsEnd(started, () => runsOnSchedule(state, ctx.config)) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
+      if (started && runsLogEnds(state) && !startedBeforeEnds(state, started) && awaitsEnd(started, () => runsOnSchedule(state, ctx.config)) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
         const runtime = maxRuntimeWith(state.job, ctx.config, () => durations.median());
         const late = event.at - started.at > runtime.ms ? endedUnfinished(subject, openRunView(started, ctx.config), event.at, runtime, state.unfinishedReported) : undefined;
         if (late) findings.push(toFinding(late, runUnfinishedDetector.meta, ctx.config));
@@ -1849,6 +1866,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       const d = edit();
       if (started) removeWhere(ownOpen(), (r) => r === started);
       if (!endsFailuresOnly(body)) {
+        // Its runs open now started when they logged no end (`endsLoggedFrom`): they keep that rule.
+        if (!d.endsLogged && d.open.some((r) => r.at < event.at)) d.endsLoggedFrom = event.at;
         d.endsLogged = true;
         // Its runs are counted by their records from now on.
         delete d.startMonths;

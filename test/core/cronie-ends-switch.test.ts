@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
+import { parseConfigText } from '../../lambdas/config.ts';
+import { type JobState, summarizeJobs } from '../../lambdas/core/job-reducer.ts';
+import { processBatch } from '../../lambdas/core/pipeline.ts';
+import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { spanStarts } from '../../lambdas/core/report/subjects.ts';
+import { runSweep } from '../../lambdas/core/sweep.ts';
+import { eventsOf, parseFile } from '../parse/helpers.ts';
+
+const JOB = '/opt/etl/load.sh';
+const config = parseConfigText(`jobs:\n  ${JOB}:\n    schedule: "0 * * * *"\n    max_runtime_minutes: 60\n`, 'c.yaml');
+const noSink = { publish: async () => {}, send: async () => {} };
+
+/** cronie's lines of the hourly run at `hour` on 2026-11-20, its end logged (CMDEND) when `ended`. */
+function hourly(hour: number, ended: boolean): string[] {
+  const hh = String(hour).padStart(2, '0');
+  const pid = 2000 + hour;
+  const lines = [`Nov 20 ${hh}:00:01 rhel1 CROND[${pid}]: (root) CMD (${JOB})`, `Nov 20 ${hh}:00:05 rhel1 CROND[${pid}]: (root) CMDOUT (loaded 100 rows)`];
+  return ended ? [...lines, `Nov 20 ${hh}:02:01 rhel1 CROND[${pid}]: (root) CMDEND (${JOB})`] : lines.slice(0, 1);
+}
+
+function parsed(lines: readonly string[]) {
+  return eventsOf(parseFile('/var/log/cron', lines, { year: 2026 }));
+}
+
+/** A store holding a job's CMD-only history (10:00 to 15:00), then its runs from 16:00 on logging CMDEND (cronie -s turned on). */
+async function switchedStore(): Promise<MemoryAuditStore> {
+  const store = new MemoryAuditStore();
+  const before = [10, 11, 12, 13, 14, 15].flatMap((h) => hourly(h, false));
+  await processBatch(parsed(before), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T15:05:00Z') } });
+  await processBatch(parsed([16, 17].flatMap((h) => hourly(h, true))), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T17:05:00Z') } });
+  return store;
+}
+
+async function jobState(store: MemoryAuditStore): Promise<JobState> {
+  return (await store.load([`job#${JOB}`])).get(`job#${JOB}`)?.state as JobState;
+}
+
+describe('a job whose cronie runs start logging CMDEND after a CMD-only history', () => {
+  it('reports no run-unfinished for the runs that started before its ends were logged: they are healthy after their window, as before', async () => {
+    // Prepare
+    const store = await switchedStore();
+    // Act: the sweeps an hour and a day later
+    const hourLater = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-20T18:05:00Z') } });
+    const dayLater = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-21T17:05:00Z') } });
+    // Assess
+    expect([...hourLater.findings, ...dayLater.findings].filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual([]);
+    expect((await jobState(store)).healthyBefore).toBeGreaterThan(Date.parse('2026-11-20T15:00:01Z'));
+  });
+
+  it('still reports a run that started after its ends were logged and logged none', async () => {
+    // Prepare
+    const store = await switchedStore();
+    await processBatch(parsed(hourly(18, false)), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T18:05:00Z') } });
+    // Act
+    const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-20T19:30:00Z') } });
+    // Assess
+    expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => [f.detector, f.run_id])).toEqual([['run-unfinished', 'rhel1:2018:2026-11-20T18:00:01.000Z']]);
+  });
+});
