@@ -567,6 +567,33 @@ describe('runReport', () => {
     expect(markdown).toContain('| job | /usr/local/bin/sync-assets | **UNKNOWN** | 4464 | 0 | 4464/5 |');
   });
 
+  it('counts the starts of a Debian cron job whose failures log a grandchild line as its runs, the failed among them, not its failures alone', async () => {
+    // Prepare: Debian cron starts rotate-cache hourly on 10 and 11 November (48 CMD lines); its 00:17 and 12:17 runs on the 11th fail (grandchild lines).
+    const file = join(mkdtempSync(join(tmpdir(), 'report-debian-cron-')), 'syslog.log');
+    const lines: string[] = [];
+    for (const day of [10, 11]) {
+      for (let hour = 0; hour < 24; hour++) {
+        const pid = day * 1000 + hour * 10;
+        const hh = String(hour).padStart(2, '0');
+        lines.push(`2026-11-${day}T${hh}:17:00+00:00 deb1 CRON[${pid}]: (root) CMD (/usr/local/bin/rotate-cache.sh)`);
+        if (day === 11 && hour % 12 === 0) lines.push(`2026-11-${day}T${hh}:17:40+00:00 deb1 CRON[${pid - 1}]: (CRON) error (grandchild #${pid} failed with exit status 2)`);
+      }
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+
+    // Act
+    const result = await runReport({ month: '2026-11', format: 'json', paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T00:00:00Z'), stdout: capture().stream, stderr: capture().stream });
+
+    // Assess
+    expect(result.report?.coverage.rows.find((r) => r.name === '/usr/local/bin/rotate-cache.sh')).toMatchObject({
+      status: 'findings',
+      runsInMonth: 48,
+      failedRuns: 2,
+      history: 48,
+      reason: 'only run starts and their failures are logged (no other ends): 48 starts in November 2026, so output and duration checks cannot run',
+    });
+  });
+
   it('reports as of --now: the lines after it are left out, and stderr says how many', async () => {
     // Prepare: an hourly job on 20 October from 00:00 to 10:00, whose 09:00 run fails; the report is as of 05:00
     const file = join(mkdtempSync(join(tmpdir(), 'report-as-of-')), 'hourly.log');

@@ -410,12 +410,15 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
     const startsOnly = facts.endsLogged === false;
-    // A run records itself when it ends; the runs of a job whose runs log no end are its starts.
-    const onlyStarts = startsOnly && records.length === 0;
+    // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
+    // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.
+    const onlyStarts = startsOnly;
+    const failuresLogged = onlyStarts && (records.length > 0 || (facts.runs ?? 0) > 0);
     const starts = onlyStarts ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
     const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;
-    const runsInMonth = recordsRuns && !startsNotKept ? records.length + (starts?.inSpan ?? 0) : null;
+    // At least its records: a failed run whose start was not seen is counted by no start.
+    const runsInMonth = recordsRuns && !startsNotKept ? Math.max(records.length, starts?.inSpan ?? 0) : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
       onlyStarts && facts.startsSeen !== undefined
@@ -474,7 +477,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       : starts
         ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so `
         : '';
-    const startsOnlyReason = `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
+    const startsOnlyReason = failuresLogged
+      ? `only run starts and their failures are logged (no other ends): ${startsCounted}output and duration checks cannot run`
+      : `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
     // Not OK, not "no data": its runs in the span may have been in the records the store let go
     // (not for one never seen, or first seen after the span, when it had no run then, or after the
     // time the records are kept from, when all its records are kept).
