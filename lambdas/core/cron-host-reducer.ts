@@ -1,6 +1,6 @@
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, OutputDiscarded, RunEnd, RunStart } from './events.ts';
-import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, type CronieOutput, cronieRunEnd, DISCARD_WINDOW_MS, exitUnknown, withCronieLine } from './job-reducer.ts';
-import type { OutputSummary } from './output-capture.ts';
+import { expectPatternOf } from './job-options.ts';
+import { CRON_LINE_FORMATS, cronFailureCanEnd, cronFailureEnd, type CronieOutput, cronieRunEnd, type CronieRunOutput, DISCARD_WINDOW_MS, exitUnknown, withCronieLine } from './job-reducer.ts';
 import { cronRunId, UNKNOWN_HOST } from './parse/run-ids.ts';
 import type { Reduction, SubjectReducer } from './pipeline.ts';
 import { partitionPoint } from './stats.ts';
@@ -165,9 +165,10 @@ function keptLineAt(outputs: readonly CronRunOutput[] | undefined, start: CronSt
   return outputs?.find((o) => o.pid === start.pid && o.at === start.at)?.lineAt ?? -Infinity;
 }
 
-/** The output fields of a run's kept output. */
-function summaryOf(output: CronRunOutput): OutputSummary {
-  return { output_bytes: output.output_bytes, output_lines: output.output_lines, output_head: output.output_head, output_tail: output.output_tail };
+/** The output fields of a run's kept output, with its job's `expect_pattern` when a line of it matched (`CronieRunOutput`). */
+function summaryOf(output: CronRunOutput): CronieRunOutput {
+  const seen = output.expect_pattern_seen !== undefined ? { expect_pattern_seen: output.expect_pattern_seen } : {};
+  return { output_bytes: output.output_bytes, output_lines: output.output_lines, output_head: output.output_head, output_tail: output.output_tail, ...seen };
 }
 
 export const cronHostReducer: SubjectReducer<CronHostState> = {
@@ -205,6 +206,13 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
       if (index < 0 || list[index].outputLost) return;
       starts ??= initial.starts.slice();
       starts[index] = { ...list[index], outputLost: true };
+    };
+    // Each job's `expect_pattern`, compiled once a batch for its runs' CMDOUT lines (`withCronieLine`).
+    let patterns: Map<string, RegExp | undefined> | undefined;
+    const patternOf = (job: string) => {
+      patterns ??= new Map();
+      if (!patterns.has(job)) patterns.set(job, expectPatternOf(ctx.config, job));
+      return patterns.get(job);
     };
     const handOff: AuditEvent[] = [];
     for (const event of events) {
@@ -249,7 +257,10 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
           if (start.ended || start.outputLost || event.at <= (redelivered?.get(start) ?? -Infinity) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
           if (index >= 0 && event.at < list[index].lineAt) continue;
           outputs ??= list.slice();
-          const output = { ...withCronieLine(index >= 0 ? list[index] : undefined, event.body), at: start.at, pid: start.pid, lineAt: event.at };
+          const sofar = index >= 0 ? list[index] : undefined;
+          // Matched already: the pattern is not tested again.
+          const pattern = sofar?.expect_pattern_seen === undefined ? patternOf(start.job) : undefined;
+          const output = { ...withCronieLine(sofar, event.body, pattern), at: start.at, pid: start.pid, lineAt: event.at };
           if (index >= 0) outputs[index] = output;
           else if (outputs.push(output) > MAX_OUTPUTS) loseOutput(outputs.shift() as CronRunOutput);
           lastAt = Math.max(lastAt ?? event.at, event.at);

@@ -18,7 +18,13 @@ export function resolveJobOptions(config: Config, job: string): JobOptions {
     durationSlowFactor: d.duration_slow_factor,
     durationFastFactor: d.duration_fast_factor,
     errorKeywords: own.error_keywords ?? d.error_keywords,
-    // Multi-line: `^` and `$` match at each line of the output, as a pattern for log output means them.
-    expectPattern: own.expect_pattern ? new RegExp(own.expect_pattern, 'm') : undefined,
+    expectPattern: expectPatternOf(config, job),
   };
+}
+
+/** A job's `expect_pattern` as its runs' output is judged by it, none when it has none. */
+export function expectPatternOf(config: Config, job: string): RegExp | undefined {
+  const pattern = ownValue(config.jobs, job)?.expect_pattern;
+  // Multi-line: `^` and `$` match at each line of the output, as a pattern for log output means them.
+  return pattern ? new RegExp(pattern, 'm') : undefined;
 }

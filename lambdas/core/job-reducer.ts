@@ -5,7 +5,7 @@ import type { Baseline, CompletedRun, DetectorMeta, FindingDraft, JobOptions, Op
 import type { RunRecord, SubjectCatalog } from '../ports.ts';
 import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogged, LineSource, OutputDiscarded, RunEnd, RunFailedMarker, RunStart } from './events.ts';
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
-import { graceMinutesOf, resolveJobOptions } from './job-options.ts';
+import { expectPatternOf, graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
 import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
@@ -261,7 +261,7 @@ export function cronFailureEnd(event: AuditEvent<CronRunFailed>, job: string, ru
  * known), its duration, and the output its `CMDOUT` lines logged (`output`, undefined when they
  * logged none: cronie without `-s` mails the output, so none logged is not an empty output).
  */
-export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId: string, startedAt: number, output: OutputSummary | undefined): AuditEvent<RunEnd> {
+export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId: string, startedAt: number, output: CronieRunOutput | undefined): AuditEvent<RunEnd> {
   const { host } = event.body;
   const body: RunEnd & { exit_code_unknown: true } = {
     type: 'run.end',
@@ -276,9 +276,29 @@ export function cronieRunEnd(event: AuditEvent<CronRunEnded>, job: string, runId
   return { ...event, body };
 }
 
-/** A cronie run's output so far, as a `run.end` holds it, and whether its last line left a private key's block open (`CronOutputLine.block`). */
-export interface CronieOutput extends OutputSummary {
+/**
+ * A cronie run's output, as its `run.end` holds it, and the source of its job's `expect_pattern` when one
+ * of its CMDOUT lines matched it (`expect_pattern_seen`): every line is read, while head and tail keep
+ * only the first and last 2 KiB (`expected-pattern-missing` reads it first). Set only for a job with one.
+ */
+export interface CronieRunOutput extends OutputSummary {
+  readonly expect_pattern_seen?: string;
+}
+
+/** A cronie run's output so far (`CronieRunOutput`), and whether its last line left a private key's block open (`CronOutputLine.block`). */
+export interface CronieOutput extends CronieRunOutput {
   readonly inKeyBlock?: true;
+}
+
+/** The `expect_pattern_seen` of a run's output kept so far (`seen`) with one more line kept, `text`, of a job whose `expect_pattern` is `pattern`. */
+function patternSeen(seen: string | undefined, pattern: RegExp | undefined, text: string): string | undefined {
+  return seen ?? (pattern?.test(text) ? pattern.source : undefined);
+}
+
+/** The run's `expectPatternSeen` by the `expect_pattern_seen` its `run.end` holds (`CronieRunOutput`): only cronie's (`cronieRunEnd`). */
+function expectPatternSeenOf(end: RunEnd): Pick<CompletedRun, 'expectPatternSeen'> {
+  const seen = (end as { expect_pattern_seen?: unknown }).expect_pattern_seen;
+  return exitUnknown(end) && typeof seen === 'string' ? { expectPatternSeen: seen } : {};
 }
 
 /**
@@ -290,23 +310,35 @@ function keptInOutput(inKeyBlock: boolean, line: CronOutputLine): boolean {
   return !inKeyBlock || line.block !== undefined;
 }
 
-/** `output` (none yet when undefined) with one more CMDOUT line, as `cronieOutputOf` reads them all (across deliveries). */
-export function withCronieLine(output: CronieOutput | undefined, line: CronOutputLine): CronieOutput {
+/**
+ * `output` (none yet when undefined) with one more CMDOUT line, as `cronieOutputOf` reads them all (across
+ * deliveries), of a job whose `expect_pattern` is `pattern` (`expectPatternOf`).
+ */
+export function withCronieLine(output: CronieOutput | undefined, line: CronOutputLine, pattern: RegExp | undefined): CronieOutput {
   if (output && !keptInOutput(output.inKeyBlock === true, line)) return output;
   const summary = withOutputLine(output, line.text);
-  return line.block === 'opens' ? { ...summary, inKeyBlock: true } : summary;
+  const seen = patternSeen(output?.expect_pattern_seen, pattern, line.text);
+  if (seen === undefined && line.block !== 'opens') return summary;
+  return { ...summary, ...(seen !== undefined ? { expect_pattern_seen: seen } : {}), ...(line.block === 'opens' ? { inKeyBlock: true } : {}) };
 }
 
-/** The output of a cronie run's CMDOUT lines (in one batch), none when they are none: a private key's body left out (`keptInOutput`). */
-function cronieOutputOf(lines: readonly CronOutputLine[]): OutputSummary | undefined {
+/**
+ * The output of a cronie run's CMDOUT lines (in one batch), none when they are none: a private key's body
+ * left out (`keptInOutput`); each line kept tested against its job's `expect_pattern`, `pattern`.
+ */
+function cronieOutputOf(lines: readonly CronOutputLine[], pattern: RegExp | undefined): CronieRunOutput | undefined {
   const kept: string[] = [];
   let inKeyBlock = false;
+  let seen: string | undefined;
   for (const line of lines) {
     if (!keptInOutput(inKeyBlock, line)) continue;
     kept.push(line.text);
+    seen = patternSeen(seen, pattern, line.text);
     if (line.block !== undefined) inKeyBlock = line.block === 'opens';
   }
-  return kept.length > 0 ? summaryOfLines(kept) : undefined;
+  if (kept.length === 0) return undefined;
+  const summary = summaryOfLines(kept);
+  return seen !== undefined ? { ...summary, expect_pattern_seen: seen } : summary;
 }
 
 /** Whether a run.end has an unknown exit (`cronieRunEnd`). */
@@ -1015,7 +1047,7 @@ function cronieEndInBatch(events: readonly AuditEvent[], index: number, config: 
     if (body.type === 'cron.output' && body.host === host && body.pid === pid) output.push(body as CronOutputLine);
     if (body.type !== 'run.start' || !CRON_LINE_FORMATS.has(candidate.format) || body.host !== host || (body as { pid?: number }).pid !== pid) continue;
     if (!cronFailureCanEnd(body.job, candidate.at, end.at, config)) return undefined;
-    return cronieRunEnd(end, body.job, body.run_id, candidate.at, cronieOutputOf(output.reverse()));
+    return cronieRunEnd(end, body.job, body.run_id, candidate.at, cronieOutputOf(output.reverse(), expectPatternOf(config, body.job)));
   }
   return undefined;
 }
@@ -1836,6 +1868,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         output_head: end?.output_head,
         output_tail: end?.output_tail,
         ...(end && exitUnknown(end) ? { exit_code_unknown: true } : {}),
+        ...(end ? expectPatternSeenOf(end) : {}),
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
         ...(end ? endFailure(end) : markerFailure(invocationFailure(body as RunFailedMarker, event.at), awaitsErrorType(event) ? errorTypeNear(body.run_id, event.at) : undefined)),

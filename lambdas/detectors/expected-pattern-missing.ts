@@ -12,7 +12,7 @@ export const expectedPatternMissingDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The job has an `expect_pattern`, the run exited 0 (or ended with its exit status not logged: the `CMDEND` of a cronie job, its output from its `CMDOUT` lines), and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes). Judged only when head, tail or a size of 0 is known (never for a cronie run that logged no `CMDOUT` line: its output is not known); not when `empty-output` fired on the run (an empty output holds no pattern: that finding says it all).',
+        'The job has an `expect_pattern`, the run exited 0 (or ended with its exit status not logged: the `CMDEND` of a cronie job, its output from its `CMDOUT` lines), and the pattern matches neither the head nor the tail of the output (or the output is 0 bytes) nor, for a cronie run, any one of its `CMDOUT` lines (each tested as it is logged: a pattern in the middle of an output longer than head and tail is found). Judged only when head, tail or a size of 0 is known (never for a cronie run that logged no `CMDOUT` line: its output is not known); not when `empty-output` fired on the run (an empty output holds no pattern: that finding says it all).',
       cause:
         'The job stopped doing its real work while still exiting 0: a success check that misses empty or partial results, an expired upstream API key, a changed query template, a wrong source path, a write that failed on a full disk. Or the job’s log line changed and the pattern is stale.',
       consequence:
@@ -26,6 +26,8 @@ export const expectedPatternMissingDetector: RunDetector = {
     // An empty output holds no pattern: the empty-output finding about the run says all this one would, and pages once.
     // A run whose exit is not logged (cronie) is judged by the output its CMDOUT lines logged: none logged is none known.
     if (!expected || !endedWithoutFailure(run) || firedSoFar.has('empty-output')) return [];
+    // A line of its output matched it as it was logged (a cronie run's CMDOUT line), wherever in the output.
+    if (run.expectPatternSeen === expected.source) return [];
     const { output_head: head, output_tail: tail } = run;
     if (head === undefined && tail === undefined && run.output_bytes !== 0) return [];
     // A stateless copy: a shared `g` or `y` pattern would carry `lastIndex` from one run to the next.

@@ -53,6 +53,11 @@ export interface CompletedRun {
    * or null when they did not hold all of it. `wholeOutput` then goes by it rather than by sizes.
    */
   readonly outputWhole?: string | null;
+  /**
+   * The source of the job's `expect_pattern` when a line of the run's output matched it, one line at a
+   * time, as it was logged (cronie's `CMDOUT` lines): in the middle of an output longer than head and tail.
+   */
+  readonly expectPatternSeen?: string;
   readonly host?: string;
   /**
    * Why the run failed when that is not an exit code of its own: `timeout`, `systemd: exit-code`, …;

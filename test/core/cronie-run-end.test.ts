@@ -263,3 +263,54 @@ describe('a cronie run whose kept output the host let go', () => {
     expect(end.records?.map((r) => [r.subject, r.output_bytes])).toEqual([['/usr/local/bin/job1.sh', undefined]]);
   });
 });
+
+describe("a cronie job's expect_pattern in the middle of its output, past the kept head and tail", () => {
+  const config = parseConfigText('jobs:\n  /usr/local/bin/sync.sh:\n    schedule: "0 4 * * *"\n    expect_pattern: "synced \\\\d+ files"\n', 'c.yaml');
+  const withPattern: ReduceContext = { config, clock: { now: () => NOW } };
+  const copying = (from: number, text: string) => Array.from({ length: 60 }, (_, i) => `Nov 25 04:00:0${from} db1 CROND[2025]: (root) CMDOUT (${text} object-${i}.parquet ... ok)`);
+  /** 8 KiB of output, the line `middle` between 60 lines before and 60 after: in neither the first nor the last 2 KiB. */
+  const run = (middle: string) => [
+    'Nov 25 04:00:01 db1 CROND[2025]: (root) CMD (/usr/local/bin/sync.sh)',
+    ...copying(2, 'copying bucket-a to bucket-b'),
+    `Nov 25 04:00:03 db1 CROND[2025]: (root) CMDOUT (${middle})`,
+    ...copying(4, 'verifying bucket-b'),
+    'Nov 25 04:00:05 db1 CROND[2025]: (root) CMDEND (/usr/local/bin/sync.sh)',
+  ];
+  const SYNCED = run('bucket-a: synced 60 files');
+  const NOT_SYNCED = run('bucket-a: nothing to sync');
+
+  it.each([
+    ['in one delivery', [SYNCED.length]],
+    ['across two deliveries, its line in the first', [70]],
+    ['across two deliveries, its line in the second', [30]],
+    ['across three deliveries, its line alone in the second', [61, 62]],
+  ])('finds the pattern logged by a CMDOUT line in the middle %s: no expected-pattern-missing', async (_how, cuts) => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const lines = parsed(SYNCED);
+    const batches = [0, ...cuts, lines.length].slice(0, -1).map((from, i, all) => lines.slice(from, all[i + 1] ?? lines.length));
+    // Act
+    const findings = [];
+    for (const batch of batches) findings.push(...(await processBatch(batch, REDUCERS, store, withPattern)).findings);
+    // Assess
+    expect(findings).toEqual([]);
+    const host = (await store.load(['cronhost#db1'])).get('cronhost#db1')?.state as { outputs?: unknown[] };
+    expect(host.outputs).toBeUndefined();
+  });
+
+  it.each([
+    ['in one delivery', [NOT_SYNCED.length]],
+    ['across two deliveries', [70]],
+  ])('still reports expected-pattern-missing when no CMDOUT line logged the pattern %s', async (_how, cuts) => {
+    // Prepare
+    const store = new MemoryAuditStore();
+    const lines = parsed(NOT_SYNCED);
+    const batches = [0, ...cuts, lines.length].slice(0, -1).map((from, i, all) => lines.slice(from, all[i + 1] ?? lines.length));
+    // Act
+    const findings = [];
+    for (const batch of batches) findings.push(...(await processBatch(batch, REDUCERS, store, withPattern)).findings);
+    // Assess
+    expect(findings.map((f) => [f.detector, f.run_id])).toEqual([['expected-pattern-missing', 'db1:2025:2026-11-25T04:00:01.000Z']]);
+    expect(findings[0].message).toContain('in neither the head nor the tail');
+  });
+});
