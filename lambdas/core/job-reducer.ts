@@ -7,7 +7,7 @@ import type { AuditEvent, CronOutputLine, CronRunEnded, CronRunFailed, ErrorLogg
 import { type Finding, type FindingSource, findingSourceOf, isoTime, sameSource } from './findings.ts';
 import { expectPatternOf, graceMinutesOf, resolveJobOptions } from './job-options.ts';
 import { type OutputSummary, summaryOfLines, withOutputLine } from './output-capture.ts';
-import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, timedOut } from './parse/lambda-platform.ts';
+import { exitedLine, RUNTIME_EXIT_ERROR, runtimeExited, runtimeFailed, timedOut } from './parse/lambda-platform.ts';
 import { OPEN_RUN, systemdRunId } from './parse/run-ids.ts';
 import { holdsRedaction, redactorFor } from './redact.ts';
 import { ownValue, setOwn } from './own-property.ts';
@@ -1549,8 +1549,10 @@ export const jobReducer: SubjectReducer<JobState> = {
     const errorTypeNear = (requestId: string | undefined, at: number) =>
       requestId === undefined ? undefined : failedInBatch?.get(requestId)?.find((f) => f.body.error_type !== undefined && !runtimeExited(f.body) && Math.abs(f.at - at) <= SAME_INVOCATION_MS)?.body.error_type;
     // The marker that says why the invocation of a failure marker failed: a timeout's of its request id near it in the batch
-    // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`) rather than the runtime's exit line, which a timeout
-    // kills it with and which `aws logs tail --format short`'s whole seconds sort first; else the marker itself.
+    // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`), else the runtime's error line's (`runtimeFailed`:
+    // `Uncaught Exception`, `TypeError: x is undefined`), rather than the runtime's exit line, which a timeout kills it with
+    // or a thrown error exits it with (`exit status 129`), and which `aws logs tail --format short`'s whole seconds sort
+    // first; else the marker itself.
     // Whether a platform end is an exit line (`exitedLine`) of a request id no START, REPORT or other line of the batch names:
     // a run open for it, or an end of it remembered, is then its only sign of being this function's invocation, else the
     // line is the errorMessage of another function's invocation that one of this function's printed unprefixed.
@@ -1560,8 +1562,14 @@ export const jobReducer: SubjectReducer<JobState> = {
     const invocationFailure = (marker: RunFailedMarker, at: number): RunFailedMarker => {
       if (!runtimeExited(marker) || marker.run_id === undefined) return marker;
       let timeout: RunFailedMarker | undefined;
-      for (const f of failedInBatch?.get(marker.run_id) ?? []) if (timedOut(f.body) && Math.abs(f.at - at) <= SAME_INVOCATION_MS && (timeout === undefined || f.body.reason.length > timeout.reason.length)) timeout = f.body;
-      return timeout ?? marker;
+      let error: RunFailedMarker | undefined;
+      for (const f of failedInBatch?.get(marker.run_id) ?? []) {
+        if (Math.abs(f.at - at) > SAME_INVOCATION_MS) continue;
+        if (timedOut(f.body)) {
+          if (timeout === undefined || f.body.reason.length > timeout.reason.length) timeout = f.body;
+        } else if (error === undefined && f.format === PLATFORM_FORMAT && runtimeFailed(f.body)) error = f.body;
+      }
+      return timeout ?? error ?? marker;
     };
 
     // The processed list is kept aside while the events are applied and written into the state at the end.

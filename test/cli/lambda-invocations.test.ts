@@ -500,6 +500,23 @@ describe("an invocation the runtime killed or that exited: Lambda writes `Reques
     expect(failed(short)).toEqual(failed(detailed));
   });
 
+  it.each([
+    ['its REPORT says Status: error, Error Type: Runtime.ExitError', 'Max Memory Used: 100 MB\tStatus: error\tError Type: Runtime.ExitError'],
+  ])("says the runtime's error (Uncaught Exception), not the exit, of an invocation whose handler threw and whose runtime then exited, when %s, in `aws logs tail --format short` (whole seconds) as in detailed", async (_name, status) => {
+    // Prepare: Node's `Uncaught Exception` line, then the exit line (exit status 129), `Runtime.ExitError`, END and REPORT;
+    // short prints whole seconds, so the exit line (03:00:05) sorts before the error line (its own time, 03:00:05.800)
+    const uncaught = { at: t('2026-10-07T03:00:05.800Z'), stream, message: `2026-10-07T03:00:05.800Z\t${R}\tERROR\tUncaught Exception \t{"errorType":"TypeError","errorMessage":"x is undefined"}` };
+    const lines = [start, uncaught, exited('with error: exit status 129'), exitError(), end, { ...report, message: report.message.replace('Max Memory Used: 128 MB\t', status) }];
+    const file = join(mkdtempSync(join(tmpdir(), 'lambda-invocations-')), `${FUNCTION}.log`);
+    writeFileSync(file, lines.map((l) => `${new Date(l.at).toISOString().slice(0, 19)} ${l.message}`).join('\n') + '\n');
+    // Act
+    const detailed = await scanned(lines);
+    const { findings: short } = await runScan({ paths: [file], config: DEFAULT_CONFIG, json: true, stdout: capture(), stderr: capture() });
+    // Assess: the same reason and error type (short's whole seconds make the run 5 s long)
+    expect(failed(detailed)).toEqual([['run-failed', R, 'run failed after 6 s: TypeError: x is undefined (Runtime.ExitError)']]);
+    expect(failed(short)).toEqual([['run-failed', R, 'run failed after 5 s: TypeError: x is undefined (Runtime.ExitError)']]);
+  });
+
   it('fails it once when its init failed (INIT_REPORT … Status: error, Error Type: Runtime.ExitError) and its REPORT says Status: error', async () => {
     // Prepare: the runtime exits at init, again as the invocation retries init, and the REPORT says so
     const lines = [

@@ -112,6 +112,16 @@ export function timedOut(marker: RunFailedMarker): boolean {
 }
 
 /**
+ * Whether a failure marker says why the runtime failed its invocation, which its exit line (`runtimeExited`) does not: the
+ * runtime's error line's (`Invoke Error`, `Uncaught Exception`, `Unhandled Promise Rejection`: `TypeError: x is undefined`)
+ * or an older runtime's `Process exited before completing request`. Not a REPORT's (a status, or an error type it names)
+ * nor a timeout's (`timedOut`).
+ */
+export function runtimeFailed(marker: RunFailedMarker): boolean {
+  return marker.error_type === undefined && !FAILED_STATUSES.has(marker.reason) && !timedOut(marker);
+}
+
+/**
  * The Node.js runtime's line for an invocation its handler failed (an error thrown, a promise left
  * rejected), whose text REPORT has no Status: `<time>\t<request-id>\tERROR\tInvoke Error \t{"errorType":…}`.
  */
