@@ -106,6 +106,12 @@ export interface JobState {
    * (`startedBeforeEnds`): never awaited to end, healthy after their window. Left out when none was open.
    */
   readonly endsLoggedFrom?: number;
+  /**
+   * The runs counted by their start alone before its runs were known to log an end (`startsSeen` then,
+   * less the ends read then and the runs open then that ended since): they have no run record. The
+   * job's runs are these and `runs`. Left out when none.
+   */
+  readonly runsByStarts?: number;
   readonly runs: number;
   readonly failures: number;
   readonly consecutiveFailures: number;
@@ -172,7 +178,8 @@ export interface JobState {
    * While the job's runs log no end (`endsLogged` false): its run starts per UTC calendar month,
    * oldest first, the latest `MAX_START_MONTHS` months with a start. The report counts a month's
    * runs of such a job from them: it has no run records, and `starts` keeps only the latest
-   * MAX_STARTS (under a day and a half of a job every 10 minutes). Dropped at its first end.
+   * MAX_STARTS (under a day and a half of a job every 10 minutes). Kept, no longer counted, once its runs
+   * log an end: the starts of runs that then had no record (`runsByStarts`), their months' runs with the records after.
    */
   readonly startMonths?: StartMonth[];
   /**
@@ -773,6 +780,18 @@ class StartMonthCounts {
     if (i >= 0 && next[i].start === month) next[i] = { start: month, starts: next[i].starts + 1 };
     else next.splice(i + 1, 0, { start: month, starts: 1 });
     return keepNewest(next, MAX_START_MONTHS);
+  }
+
+  /** Takes back a start at `at` counted in its month (its run now has a record); undefined once none is left. */
+  uncount(at: number): StartMonth[] | undefined {
+    const month = monthStart(at);
+    const next = this.owned ? this.months! : (this.months ?? []).map((m) => ({ ...m }));
+    this.months = next;
+    this.owned = true;
+    const i = next.findIndex((m) => m.start === month);
+    if (i >= 0 && next[i].starts > 1) next[i] = { start: month, starts: next[i].starts - 1 };
+    else if (i >= 0) next.splice(i, 1);
+    return next.length > 0 ? next : undefined;
   }
 }
 
@@ -1906,14 +1925,26 @@ export const jobReducer: SubjectReducer<JobState> = {
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();
       if (started) removeWhere(ownOpen(), (r) => r === started);
-      if (!endsFailuresOnly(body)) {
+      // A run that started while its job's runs logged no end was counted by its start.
+      const countedByStart = started !== undefined && (!d.endsLogged || startedBeforeEnds(d, started));
+      if (!endsFailuresOnly(body) && !d.endsLogged) {
         // Its runs open now started when they logged no end (`endsLoggedFrom`): they keep that rule.
-        if (!d.endsLogged && d.open.some((r) => r.at < event.at)) d.endsLoggedFrom = event.at;
+        if (d.open.some((r) => r.at < event.at)) d.endsLoggedFrom = event.at;
         d.endsLogged = true;
-        // Its runs are counted by their records from now on.
-        delete d.startMonths;
-        delete d.startMonthsFrom;
+        // Its runs are counted by their records from now on; those counted by their starts until now stay counted.
+        d.runsByStarts = Math.max(0, (d.startsSeen ?? 0) - d.runs);
       }
+      // Its run is counted by its record: its start no longer.
+      if (countedByStart && d.endsLogged) {
+        d.runsByStarts = (d.runsByStarts ?? 0) - 1;
+        const months = startMonths.uncount(started.at);
+        if (months) d.startMonths = months;
+        else {
+          delete d.startMonths;
+          delete d.startMonthsFrom;
+        }
+      }
+      if (d.runsByStarts !== undefined && d.runsByStarts <= 0) delete d.runsByStarts;
       d.runs = d.runs + 1;
       d.failures = d.failures + (ok ? 0 : 1);
       // The last end and the streak of failures are the latest runs': a run of older history read late leaves them.
@@ -2059,7 +2090,7 @@ export async function summarizeJobs(catalog: SubjectCatalog, config: Config, hos
     const schedule = ownValue(config.jobs, job.job)?.schedule;
     return {
       job: job.job,
-      runs: job.endsLogged ? job.runs : (job.startsSeen ?? 0),
+      runs: job.endsLogged ? job.runs + (job.runsByStarts ?? 0) : (job.startsSeen ?? 0),
       failures: job.failures,
       lastSeenAt: job.lastSeenAt,
       hosts: job.hosts ?? {},

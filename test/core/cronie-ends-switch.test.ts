@@ -4,7 +4,7 @@ import { parseConfigText } from '../../lambdas/config.ts';
 import { type JobState, summarizeJobs } from '../../lambdas/core/job-reducer.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
-import { spanStarts } from '../../lambdas/core/report/subjects.ts';
+import { startsBeforeEndsIn, stateFacts } from '../../lambdas/core/report/subjects.ts';
 import { runSweep } from '../../lambdas/core/sweep.ts';
 import { eventsOf, parseFile } from '../parse/helpers.ts';
 
@@ -57,5 +57,18 @@ describe('a job whose cronie runs start logging CMDEND after a CMD-only history'
     const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-20T19:30:00Z') } });
     // Assess
     expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => [f.detector, f.run_id])).toEqual([['run-unfinished', 'rhel1:2018:2026-11-20T18:00:01.000Z']]);
+  });
+});
+
+describe('the runs of a job whose cronie runs start logging CMDEND after a CMD-only history', () => {
+  it('are counted across the switch: the starts counted before it and the runs recorded after it', async () => {
+    // Prepare
+    const store = await switchedStore();
+    // Act
+    const [summary] = await summarizeJobs(store, config);
+    const state = await jobState(store);
+    // Assess: 6 runs known by their starts (10:00 to 15:00), 2 by their records (16:00, 17:00)
+    expect(summary.runs).toBe(8);
+    expect([state.runs, stateFacts(state).runs, startsBeforeEndsIn(state, Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'))]).toEqual([2, 8, 6]);
   });
 });

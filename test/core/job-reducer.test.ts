@@ -189,7 +189,7 @@ describe('job runs reducer', () => {
       );
     });
 
-    it('no longer once its runs log an end: their run records count them', () => {
+    it('no longer once its runs log an end: their run records count them, the starts counted before stay counted', () => {
       // Prepare
       const cron = jobReducer.apply(initialJobState(job), job, cronStarts('2026-10-05T10:00:00Z', 3, 60_000), ctx).state;
 
@@ -197,7 +197,7 @@ describe('job runs reducer', () => {
       const ended = jobReducer.apply(cron, job, [ev('2026-10-05T10:03:00Z', { type: 'run.end', job, run_id: 'web1:1002', exit_code: 0 })], ctx).state;
 
       // Assess
-      expect([cron.startMonths?.length, ended.endsLogged, ended.startMonths, ended.startMonthsFrom]).toEqual([1, true, undefined, undefined]);
+      expect([cron.startMonths?.length, ended.endsLogged, ended.startMonths, ended.runsByStarts, ended.runs]).toEqual([1, true, [{ start: Date.parse('2026-10-01T00:00:00Z'), starts: 2 }], 2, 1]);
     });
   });
 

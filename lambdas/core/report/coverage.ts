@@ -10,7 +10,7 @@ import type { CoverageRow, CoverageSection, RetiredSubject } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
-import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, startsBeforeEndsIn, type SubjectSnapshot, stateFacts } from './subjects.ts';
 import { subjectKey } from '../pipeline.ts';
 
 export interface CoverageInput {
@@ -406,6 +406,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // The sweep's never-seen marker says nothing of the job (its endsLogged: false is initialJobState's): read as no state.
     const snapshot = hasOnlyUnseenMarker(subject.kind, subject.snapshot?.state) ? undefined : subject.snapshot;
     const facts = stateFacts(snapshot?.state);
+    // Runs counted by their starts before its runs were known to log an end: no record of them.
+    const startsBeforeEnds = startsBeforeEndsIn(snapshot?.state, span.fromMs, span.toMs);
     const findings = findingsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const records = runsBySubject.get(subjectKey(subject.kind, subject.name)) ?? [];
     const recordsRuns = subject.kind === 'job' || kindsWithRuns.has(subject.kind);
@@ -418,7 +420,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
     const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;
     // At least its records: a failed run whose start was not seen is counted by no start.
-    const runsInMonth = recordsRuns && !startsNotKept ? Math.max(records.length, starts?.inSpan ?? 0) : null;
+    const runsInMonth = recordsRuns && !startsNotKept ? Math.max(records.length, starts?.inSpan ?? 0) + startsBeforeEnds : null;
     const failedRuns = recordsRuns ? records.filter((r) => r.status === 'failed').length : null;
     const history =
       onlyStarts && facts.startsSeen !== undefined

@@ -66,8 +66,10 @@ export function stateFacts(state: unknown): StateFacts {
   // runs were let go only when it counted more than it keeps and has reopened.
   const roots = num('roots');
   const firstSeenCut = firstSeenAt === undefined && roots !== undefined && roots > ended.length + reopenedRoots(s);
+  // A job's runs counted by their starts before its runs were known to log an end have no record (`runsByStarts`).
+  const runs = num('runs');
   return {
-    runs: num('runs') ?? roots,
+    runs: runs !== undefined ? runs + (num('runsByStarts') ?? 0) : roots,
     failures: num('failures'),
     firstSeenAt: firstSeenAt ?? (ended.length ? Math.min(...ended) : undefined),
     ...(firstSeenCut ? { firstSeenCut: true as const } : {}),
@@ -98,6 +100,17 @@ function countedMonthStarts(s: Record<string, unknown>, fromMs: number, toMs: nu
   if (months.length >= MAX_START_MONTHS && !months.some((m) => m.start <= fromMs)) return undefined;
   const sum = (list: { starts: number }[]) => list.reduce((total, m) => total + m.starts, 0);
   return { inSpan: sum(months.filter((m) => m.start >= fromMs && m.start < toMs)), afterSpan: sum(months.filter((m) => m.start >= toMs)), complete: true };
+}
+
+/**
+ * The runs of a job whose runs log an end counted in a span by their starts, from before they were
+ * known to log one (`runsByStarts`): the per-month counts its state kept then (`startMonths`), of the
+ * calendar months the span holds. They have no run record; 0 when it kept none.
+ */
+export function startsBeforeEndsIn(state: unknown, fromMs: number, toMs: number): number {
+  const s = state && typeof state === 'object' ? (state as Record<string, unknown>) : undefined;
+  if (!s || s.endsLogged !== true || !Array.isArray(s.startMonths)) return 0;
+  return s.startMonths.reduce((total: number, m) => (m !== null && typeof m === 'object' && isNumber(m.start) && isNumber(m.starts) && m.start >= fromMs && m.start < toMs ? total + m.starts : total), 0);
 }
 
 /**
