@@ -40,7 +40,7 @@ export function buildProgram(): Command {
     .option('--since <when>', 'with --log-group: read from 7d, 24h, 30m ago, or an ISO time (default: 7d)', sinceOption)
     .option('--config <file>', 'config file (default: silent-audit.config.yaml/.json in this folder)')
     .option('--json', 'one finding per line as JSON on stdout', false)
-    .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
+    .option('--now <iso>', 'the moment the scan is as of: the lines after it are left out, absence is judged at it (default: the latest event time)', isoTimeOption)
     .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
     .option('--function <name>', 'the Lambda function (name or /aws/lambda/NAME) whose platform lines stdin or a custom log group holds (a file\'s is its base name, an /aws/lambda/NAME group\'s NAME)', functionOption)

@@ -14,7 +14,7 @@ import type { AuditReport } from '../core/report/model.ts';
 import { createMonthlyReport, type ReportSources } from '../core/report/monthly-report.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { type Clock, type PublishedReport, type ReportDocument, systemClock } from '../ports.ts';
-import { type InFlightSettlement, lateNote, olderRunsNote, scanToStore, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
+import { type InFlightSettlement, lateNote, leftOutNote, olderRunsNote, scanToStore, sourceNotes, unjudgedAgentRunsNote, writeSourceNotes, writeZonelessNote } from './scan-command.ts';
 import { type OpenedStore, openStore, StoreSpecError } from './stores.ts';
 
 export type ReportFormat = ReportDocument['format'];
@@ -86,7 +86,7 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
   if (opts.paths.length > 0) {
     const settle = settlementFor(opts.month, clock.now());
     // As of --now: what the logs say after it had not happened yet.
-    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, timeZone: opts.timeZone, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now, command: 'report' });
+    const scanned = await scanToStore({ paths: opts.paths, config: opts.config, now, year: opts.year, timeZone: opts.timeZone, store: opts.store, stderr: opts.stderr, stdin: opts.stdin }, { settle, upTo: now, toInputEnd: true, command: 'report' });
     if (!scanned.ok) {
       opts.stderr.write(`silent-audit report: ${terminalText(scanned.error)}\n`);
       return { exitCode: 2 };
@@ -118,9 +118,8 @@ export async function runReport(opts: ReportOptions): Promise<ReportCommandResul
     // A file out of time order (hosts' logs concatenated): findings may be missing and route counts inflated, as scan says.
     const late = lateNote(scanned.stream);
     if (late) opts.stderr.write(`${late}\n`);
-    if (scanned.leftOut > 0 && now !== undefined) {
-      opts.stderr.write(`${plural(scanned.leftOut, 'event')} after --now ${isoTime(now)} left out: the report is as of then.\n`);
-    }
+    const leftOut = leftOutNote(scanned.leftOut, now, 'report');
+    if (leftOut) opts.stderr.write(`${leftOut}\n`);
     opened = scanned.opened;
   } else {
     // Without log files the report reads the store as it stands: a missing store is an error,

@@ -260,14 +260,15 @@ function stdinIdentity(isFd0: boolean): string {
  * (`ScanStore`). `scan` prints what it found; `report` builds the
  * month's report from the same store, and settles what was still in flight when the input ended
  * (`settle`). `keepRecords: false` drops run records a memory store would keep. `upTo` (epoch ms)
- * leaves out the events later than it, as if the input ended there (absence judged up to the input's
- * latest event, `upTo` at most, not at `now`): the report as of `--now`.
+ * leaves out the events later than it, as if the input ended there: the scan or report as of
+ * `--now`. Absence is judged at `now` (scan's), or with `toInputEnd` up to what the input covers,
+ * its latest event, `upTo` at most (report's: `absenceJudgedAt`).
  * `command` is the one the hints for a file it cannot read pipe it into (default `scan`).
  * `readPastUnopened` (scan's): a file that cannot be opened is counted, not an error (`StreamOptions`).
  */
 export async function scanToStore(
   opts: Omit<ScanOptions, 'json' | 'stdout'>,
-  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number; readonly command?: ReaderCommand; readonly readPastUnopened?: boolean } = {},
+  options: { readonly keepRecords?: boolean; readonly settle?: InFlightSettlement; readonly upTo?: number; readonly toInputEnd?: boolean; readonly command?: ReaderCommand; readonly readPastUnopened?: boolean } = {},
 ): Promise<ScanToStoreResult> {
   const empty: LineCounts = emptyCounts();
   let sources: ScanSource[];
@@ -285,8 +286,8 @@ export async function scanToStore(
     for (const logGroup of opts.logGroups) sources.push(logGroupSource(client, { logGroup, since, filterPattern: subscriptionFilterPattern() }, opts.functionName));
   }
   // Syslog dates carry no year: a date in the future steps back one (contract §1b). The future
-  // is the clock's, or a later --now's; an earlier --now only sets when absence is judged (the log
-  // lines after it are still this year's, not a year older).
+  // is the clock's, or a later --now's; an earlier --now does not date the log lines after it a year
+  // older (into the scan) but leaves them out, this year's (`upTo`).
   const yearNow = Math.max(opts.now ?? Number.NEGATIVE_INFINITY, Date.now());
 
   // One scan at a time on a `local` store: two saving the same subjects at once would refuse each other's save.
@@ -365,7 +366,7 @@ export async function scanToStore(
       await opened.close();
       return { ok: false, error: error.message, counts: empty };
     }
-    const now = absenceJudgedAt(opts.now, upTo, streamed.stats.latest);
+    const now = absenceJudgedAt(opts.now, streamed.stats.latest, options.toInputEnd ?? false);
     await sweepJobsUpTo(now);
     // Absence (missed and unfinished runs) is judged at `now`, as the deployed sweep would; and,
     // every line read, the older history read after a job was judged (historyRead), not before:
@@ -394,12 +395,18 @@ export async function scanToStore(
 
 /**
  * When a scan judges absence (missed and unfinished runs): at `--now`, else at the latest event.
- * Input read as it stood at `upTo` (the report's `--now`) is judged only up to what it covers, its
- * latest event up to `upTo`: a file that ends says nothing about the runs after it.
+ * `toInputEnd` (the report's): only up to what the input covers, its latest event up to `--now`:
+ * a file that ends says nothing about the runs after it.
  */
-function absenceJudgedAt(now: number | undefined, upTo: number | undefined, latest: number): number {
-  if (upTo !== undefined) return Math.min(upTo, latest);
+function absenceJudgedAt(now: number | undefined, latest: number, toInputEnd: boolean): number {
+  if (toInputEnd) return Math.min(now ?? latest, latest);
   return now ?? latest;
+}
+
+/** Events after `--now`, left out of a scan or report made as of it (`upTo`): said, with how many. */
+export function leftOutNote(leftOut: number, now: number | undefined, command: 'scan' | 'report'): string | undefined {
+  if (leftOut === 0 || now === undefined) return undefined;
+  return `${plural(leftOut, 'event')} after --now ${isoTime(now)} left out: the ${command} is as of then.`;
 }
 
 /**
@@ -605,7 +612,8 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   // Human text quotes names and texts from logs: their control characters are shown escaped (JSON escapes its own).
   const note = (s: string) => (opts.json ? opts.stderr : opts.stdout).write(`${terminalText(s)}\n`);
   // A missing or unreadable file is counted and the others read: their findings are never hidden behind it.
-  const scanned = await scanToStore(opts, { keepRecords: false, readPastUnopened: true });
+  // As of --now: the lines after it had not happened yet (leftOutNote says how many).
+  const scanned = await scanToStore(opts, { keepRecords: false, readPastUnopened: true, upTo: opts.now });
   if (!scanned.ok) {
     opts.stderr.write(`silent-audit scan: ${terminalText(scanned.error)}\n`);
     return { exitCode: 2, findings: [], counts: scanned.counts };
@@ -668,6 +676,11 @@ export async function runScan(opts: ScanOptions): Promise<ScanResult> {
   if (late) {
     note('');
     note(late);
+  }
+  const leftOut = leftOutNote(scanned.leftOut, opts.now, 'scan');
+  if (leftOut) {
+    note('');
+    note(leftOut);
   }
   const open = inFlightNote(scanned.inFlight, opts.now !== undefined, Object.values(opts.config.jobs).some((job) => job.schedule !== undefined));
   if (open) {

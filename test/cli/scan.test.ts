@@ -398,7 +398,7 @@ describe('silent-audit scan (contract §5)', () => {
     );
   });
 
-  it('dates syslog lines after an earlier --now in the current year: --now sets when absence is judged, not the year', async () => {
+  it('dates syslog lines after an earlier --now in the current year, and leaves them out: --now sets what the scan is as of, not the year', async () => {
     // Prepare: logrotate's daily alert from 40 to 5 days ago (no year in the lines), --now 20 days ago
     const DAY = 86_400_000;
     const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -410,10 +410,53 @@ describe('silent-audit scan (contract §5)', () => {
     writeFileSync(file, days.map((day) => `${syslogDate(day)} 04:03:01 combo logrotate: ALERT exited abnormally with [1]`).concat('').join('\n'));
     const config = validateConfig({ jobs: { logrotate: { schedule: '3 4 * * *', grace_minutes: 20 } } });
     // Act
-    const { result } = await scan([file], { config, json: true, now: today - 20 * DAY + 12 * 3_600_000 });
-    // Assess: every day's run where it happened, none missed
+    const now = today - 20 * DAY + 12 * 3_600_000;
+    const { result, stderr } = await scan([file], { config, json: true, now });
+    // Assess: every day's run up to --now where it happened, none missed; the 15 days after it left out, not taken for a year earlier
     expect(result.findings.filter((f) => f.detector === 'missed-run').map((f) => f.expected_at)).toEqual([]);
-    expect(result.findings.map((f) => f.ts)).toEqual(days.map((day) => new Date(day + 4 * 3_600_000 + 181_000).toISOString().replace('.000Z', 'Z')));
+    expect(result.findings.map((f) => f.ts)).toEqual(days.filter((day) => day < now).map((day) => new Date(day + 4 * 3_600_000 + 181_000).toISOString().replace('.000Z', 'Z')));
+    expect(stderr).toContain(`15 events after --now ${new Date(now).toISOString().replace('.000Z', 'Z')} left out: the scan is as of then.`);
+  });
+
+  it('scans as of an earlier --now: the lines after it are left out and said, as report does; a later --now still judges the runs missed after the logs end', async () => {
+    // Prepare: backup.sh's cron lines 1–20 October, 14 October missing, 12 October's output discarded; a job run started 20 October never ends
+    const dir = mkdtempSync(join(tmpdir(), 'scan-now-before-'));
+    const cron = join(dir, 'cron.log');
+    const days = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20];
+    const lines = days.map((d) => `Oct ${String(d).padStart(2, ' ')} 02:30:01 host1 CRON[${1000 + d}]: (root) CMD (/usr/local/bin/backup.sh)`);
+    lines.splice(days.indexOf(13), 0, 'Oct 12 02:30:05 host1 CRON[1012]: (CRON) info (No MTA installed, discarding output)');
+    writeFileSync(cron, lines.join('\n') + '\n');
+    const unfinished = join(dir, 'nightly.jsonl');
+    const runs = [
+      { type: 'run.start', ts: '2026-10-01T02:30:00Z', job: 'nightly', run_id: 'w' },
+      { type: 'run.end', ts: '2026-10-01T02:40:00Z', job: 'nightly', run_id: 'w', exit_code: 0, output_bytes: 5000 },
+      { type: 'run.start', ts: '2026-10-20T02:30:00Z', job: 'nightly', run_id: 'x' },
+    ];
+    writeFileSync(unfinished, runs.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const config = validateConfig({ jobs: { '/usr/local/bin/backup.sh': { schedule: '30 2 * * *' } } });
+    const brief = (r: Awaited<ReturnType<typeof scan>>) => r.result.findings.map((f) => [f.detector, f.subject, f.expected_at ?? f.ts]);
+
+    // Act
+    const whole = await scan([cron, unfinished], { config, year: 2026 });
+    const earlier = await scan([cron, unfinished], { config, year: 2026, now: Date.parse('2026-10-10T00:00:00Z') });
+    const later = await scan([cron], { config, year: 2026, json: true, now: Date.parse('2026-10-23T00:00:00Z') });
+
+    // Assess: as of 10 October, 12 October's discarded output, 14 October's missed run and the run of 20 October had not happened yet, and the scan says what it left out
+    expect(brief(whole)).toEqual([
+      ['output-discarded', '/usr/local/bin/backup.sh', expect.any(String)],
+      ['missed-run', '/usr/local/bin/backup.sh', '2026-10-14T02:30:00Z'],
+    ]);
+    expect(earlier.result.exitCode).toBe(0);
+    expect(brief(earlier)).toEqual([]);
+    expect(earlier.stdout).toContain('12 events after --now 2026-10-10T00:00:00Z left out: the scan is as of then.');
+    expect(earlier.stdout).not.toContain('Still in flight');
+    expect(brief(later)).toEqual([
+      ['output-discarded', '/usr/local/bin/backup.sh', expect.any(String)],
+      ['missed-run', '/usr/local/bin/backup.sh', '2026-10-14T02:30:00Z'],
+      ['missed-run', '/usr/local/bin/backup.sh', '2026-10-21T02:30:00Z'],
+    ]);
+    expect(later.result.findings[2].evidence).toMatchObject({ missed_runs: 2, last_expected_at: '2026-10-22T02:30:00Z' });
+    expect(later.stderr).not.toContain('left out');
   });
 
   it('exits 0 with no findings', async () => {
