@@ -1385,6 +1385,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("keeps a status line starting with AUTH (an error keyword, a level, a status word, a code) and still redacts redis' bare AUTH password", () => {
+    // Prepare: lines a service logs starting with AUTH, some holding an error keyword error-keyword must find; redis' typed AUTH
+    const quiet = ['AUTH FATAL:', 'AUTH ERROR:', 'AUTH panic:', 'AUTH timeout', 'AUTH failed.', 'AUTH Exception: boom', 'AUTH 401', 'AUTH FATAL: boom', 'echo done; AUTH timeout', 'AUTH OK.', 'AUTH Segmentation fault'];
+    const commands = ['AUTH Hunter2024', 'AUTH default Hunter2024', '127.0.0.1:6379> AUTH s3cret', 'redis-cli AUTH s3cret'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: every status line stays whole; a credential after a bare AUTH, and any word after redis' prompt or redis-cli, goes
+    const S = M('secret-assignment');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([`AUTH ${S}`, `AUTH default ${S}`, `127.0.0.1:6379> AUTH ${S}`, `redis-cli AUTH ${S}`]);
+  });
+
   it("reads exp's and imp's user/password only as an Oracle login (a user starting with a letter, the command a word of its own or after a path, before @, the end or a parameter), not counts or paths", () => {
     // Prepare: Oracle's old export and import, run by name or path; progress counts, ratios and paths naming exp or imp
     const commands = ['exp scott/Tiger2024 file=x.dmp', '/u01/app/oracle/bin/exp scott/Tiger2024 file=x.dmp', 'imp scott/Tiger2024', 'cd /u01; imp system/Tiger2024@orcl full=y'];
