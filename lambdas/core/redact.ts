@@ -423,7 +423,22 @@ const ORACLE_LOGIN = /(\b(?:sqlplus(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+|thin:)(["']?)
  * tools take (so `exp 3/10 done`, `exp max/min ratios` are none).
  */
 const ORACLE_TOOL_LOGIN =
-  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]+\w{1,32}=|[ \t]*(?:$|[\r\n|;&<>)])))/gi;
+  /((?:(?<![^\s|;&"'(])(?:[.~]{1,2}|\$\{?\w{1,64}\}?)?(?:\/[\w.+-]{1,64}){0,16}\/|(?<![^\s|;&"'(]))(?:expdp|impdp|exp|imp)(?:[ \t]+-[A-Za-z]{1,8})*[ \t]+(?:(?:\w{1,32}=[^\s=]{0,256}[ \t]+){0,16}userid=)?(["']?)[A-Za-z][\w$#.-]{0,63}\/)(?!(?:\.{2,}|…)(?![^\s@/"']))([^\s@/"']{1,256})(?=@|\2(?:[ \t]+\w{1,32}=|[ \t]*(?:$|[\r\n|;&<>)]|,(?![^ \t\r\n]))))/gi;
+/** Where ORACLE_TOOL_LOGIN's command says it is a login by more than its shape: Data Pump's tool or `userid=`. */
+const ORACLE_TOOL_SURE = /pdp|userid=/i;
+/** A `NAME=` parameter after the password (`exp scott/VALUE file=x.dmp`). */
+const ORACLE_TOOL_PARAMETER_AFTER = /[ \t]+\w{1,32}=/y;
+
+/**
+ * Whether ORACLE_TOOL_LOGIN's match is a login: Data Pump's, one with `userid=`, quoted, before `@` or a `NAME=` parameter; the old tools'
+ * bare `exp user/VALUE` ending its step (or before a comma) only with a value that looks like a credential, as an experiment's `exp data/train`
+ * and `Loaded exp runs/exp1` are paths.
+ */
+function isOracleToolLogin(head: string, quote: string, value: string, whole: string, end: number): boolean {
+  if (quote || whole[end] === '@' || ORACLE_TOOL_SURE.test(head) || looksLikeCredential(value)) return true;
+  ORACLE_TOOL_PARAMETER_AFTER.lastIndex = end;
+  return ORACLE_TOOL_PARAMETER_AFTER.test(whole);
+}
 /** Whether a text names one of those tools (in any case, before a space or a tab): one look before ORACLE_TOOL_LOGIN. */
 const ORACLE_TOOL_WORD = /pdp|[xm]p[ \t]/i;
 /**
@@ -480,7 +495,11 @@ function redactClientPasswords(
       user.startsWith('thin:') && whole[offset + match.length] !== '@' ? match : replacePassword(match, user, quote, value),
     );
   }
-  if (ORACLE_TOOL_WORD.test(out)) out = out.replace(ORACLE_TOOL_LOGIN, replacePassword);
+  if (ORACLE_TOOL_WORD.test(out)) {
+    out = out.replace(ORACLE_TOOL_LOGIN, (match: string, head: string, quote: string, value: string, offset: number, whole: string) =>
+      isOracleToolLogin(head, quote, value, whole, offset + match.length) ? replacePassword(match, head, quote, value) : match,
+    );
+  }
   if (out.includes('mongo')) {
     out = out.replace(MONGO_COMMAND, (command: string, offset: number, whole: string) => {
       // `docker compose --profile mongo -p myproject up`: the word is a compose option's value, and a `-p` among compose's options is its project's name.
@@ -515,7 +534,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE`, `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end or a `NAME=` parameter: not `exp 3/10 done`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE`, `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end, a comma or a `NAME=` parameter, also quoted; ending its step, `exp`\'s and `imp`\'s only looking like a credential: not `exp 3/10 done`, `exp data/train`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);
@@ -1420,7 +1439,7 @@ const BUILTIN_TEXT_RULES: readonly TextRule[] = [
  * and `ebhook` for Discord's and Teams' webhook URLs, `entified` for SQL's `IDENTIFIED BY '…'` (both in the `e` group, adding no letter); GitLab's prefixes join the `g` group; `hf_` and `hv[sbr].`
  * (Hugging Face, Vault) add the letter `h`, which measured within noise on text without a trigger.)
  */
-const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|pdp|xp[ \t]+(?:userid=)?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-p|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
+const TRIGGER_SCAN = /pass|pwd|secr|session_toke|sessiontoke|toke|curl|s-cli|bear|basic|auth login|auth|ault login|creds|cred|cook|priv|key|ker login|an login|tl login|ah login|eo login|egistry login|as login|xox|gh[pousr]_|github_pat_|glpat-|gldt-|glrt-|glptt-|glcbt-|glft-|glsoat-|gloas-|pm_|hf_|hv[sbr]\.|ebhook|entified|mongo|ldap|smbc|et[ \t]ads|et[ \t]rpc|et[ \t]rap|pdp|xp[ \t]+(?:userid=)?["']?[a-z][\w$#.-]{0,63}\/|mp[ \t]+(?:userid=)?["']?[a-z][\w$#.-]{0,63}\/|p[ \t]+(?:-\w{1,16}[ \t]+){0,8}-p|sudo -|thin:|k_live_|k_test_|sk-|aiza|eyj|akia|asia|sql|adb|sig=|signature=|slack/gi;
 /** Samba's `net ads|rpc|rap` (`et ads`, `et\trpc`, …), the old export's and import's login (`xp scott/`, `mp userid=scott/`) and zip's `-P` (`p -r -p`): one trigger each. */
 const NET_TRIGGER = 'et ads';
 const ORACLE_TOOL_TRIGGER = 'xp user/';

@@ -1411,6 +1411,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's exp data/train", () => {
+    // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
+    const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
+    const quiet = ['exp data/train', 'Loaded exp runs/exp1', 'imp model/v1 loaded', 'exp a/b test'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the user and the quotes stay; paths and words stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`exp 'scott/${C}'`, `exp "scott/${C}@orcl"`, `imp "scott/${C}"`, `exp scott/${C}, exp done`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts expdp's userid= after other parameters and in upper case, exp's and net's passwords after a tab, and net rpc's new password given as an argument", () => {
     // Prepare: Data Pump's userid= after its parameters or a parfile, in upper case; a tab after exp and net; net rpc password/user add USER PASSWORD
     const commands = [
