@@ -502,6 +502,7 @@ describe("an invocation the runtime killed or that exited: Lambda writes `Reques
 
   it.each([
     ['its REPORT says Status: error, Error Type: Runtime.ExitError', 'Max Memory Used: 100 MB\tStatus: error\tError Type: Runtime.ExitError'],
+    ["its REPORT is of the older shape (no Status: the exit line's Runtime.ExitError names its type)", 'Max Memory Used: 100 MB\t'],
   ])("says the runtime's error (Uncaught Exception), not the exit, of an invocation whose handler threw and whose runtime then exited, when %s, in `aws logs tail --format short` (whole seconds) as in detailed", async (_name, status) => {
     // Prepare: Node's `Uncaught Exception` line, then the exit line (exit status 129), `Runtime.ExitError`, END and REPORT;
     // short prints whole seconds, so the exit line (03:00:05) sorts before the error line (its own time, 03:00:05.800)
