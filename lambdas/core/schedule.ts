@@ -173,7 +173,7 @@ function dayTimesOf(schedule: string): readonly number[] | undefined {
  * (dayTimesOf, nextByDayTimes): the time croner's nextRun gives. Undefined for another schedule,
  * or near a clock change of the zone: croner is asked then.
  */
-export function nextRunOfEveryDay(schedule: string, zone: string, t: number, wallTimeOf = (at: number) => wallTime(zone, at)): number | undefined {
+function nextRunOfEveryDay(schedule: string, zone: string, t: number, wallTimeOf: (at: number) => number): number | undefined {
   const day = dayTimesOf(schedule);
   return day && nextByDayTimes(day, zone, t, wallTimeOf);
 }
