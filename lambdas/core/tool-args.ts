@@ -412,16 +412,35 @@ function beyondEdge(at: number, low: number | undefined, high: number | undefine
 
 const INTENDED_DATE = 'check the year and month, and pass the intended date';
 
+/** The least and the first past 8 digits that start like a year of 1900–2099 (`19…`, `20…`). */
+const YEAR_LIKE_FROM = 19e6;
+const YEAR_LIKE_UNTIL = 21e6;
+
+/**
+ * The `yyyy-mm-dd` of 8 digits that start like a year (`YEAR_LIKE_FROM`) but make no day as `yyyymmdd` (`2026-13-40`,
+ * `2026-02-30`, `2026-11-00`): a slip in a day, whose one reading (`compactReadings`) is its epoch seconds of 1970-08.
+ */
+function yearLikeNoDay(readings: readonly Reading[]): string | undefined {
+  if (readings.length !== 1 || readings[0].as !== 'epoch seconds') return undefined;
+  const digits = readings[0].at / 1000;
+  if (digits < YEAR_LIKE_FROM || digits >= YEAR_LIKE_UNTIL) return undefined;
+  const text = String(digits);
+  return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}`;
+}
+
 /**
  * What to pass instead of digits that are no date: each reading (`compactReadings`) within `low`–`high`
  * in ISO 8601 ("pass 2026-10-05 if it is yyyymmdd, or 1970-08-23T12:03:25Z if it is epoch seconds").
  * The first reading is what the digits mostly mean (`yyyymmdd`); when it is beyond an edge, no other
  * is offered (a 1970s time within a range from 1960 would be passed and taken, a wrong date): each
- * reading beyond an edge is named with it. Only a failing value is read so.
+ * reading beyond an edge is named with it. Digits that start like a year but make no day (`yearLikeNoDay`:
+ * `20261340`) are named as no day, their 1970 time never offered. Only a failing value is read so.
  */
 function compactHint(value: unknown, low: number | undefined, high: number | undefined): string | undefined {
   const readings = compactReadings(value);
   if (readings.length === 0) return undefined;
+  const noDay = yearLikeNoDay(readings);
+  if (noDay !== undefined) return `as yyyymmdd it is ${noDay}, which is no day: ${INTENDED_DATE}`;
   const edges = readings.map((r) => beyondEdge(r.at, low, high));
   if (edges[0] === undefined) return `pass ${readings.filter((_, i) => edges[i] === undefined).map((r) => `${r.iso} if it is ${r.as}`).join(', or ')}`;
   const named = readings.flatMap((r, i) => (edges[i] === undefined ? [] : [`as ${r.as}${i === 0 ? ' it is' : ''} ${r.iso} (${edges[i]})`]));

@@ -508,6 +508,21 @@ describe('checkToolArgs', () => {
     ]);
   });
 
+  it('says 8 digits that start like a year but make no day as yyyymmdd (month 13, Feb 30, day 00) are no day, and offers no 1970 time for them', () => {
+    // Prepare: a past-events range (1960 to today), within which each one's epoch-seconds reading (1970-08-23) falls; the same as a number, and with no range
+    const pastEvents: Record<string, ArgType> = { d: { date: { min: '1960-01-01', max: '+0d' } } };
+    // Act
+    const configured = ['20261340', '20260230', '20261100'].map((d) => check({ d }, pastEvents)[0]?.message.split('; got ')[1]);
+    const inferred = check({ day_date: 19_990_015 }).map((e) => e.message.split('; got ')[1]);
+    // Assess
+    expect(configured).toEqual([
+      '"20261340", which is not an ISO date: as yyyymmdd it is 2026-13-40, which is no day: check the year and month, and pass the intended date.',
+      '"20260230", which is not an ISO date: as yyyymmdd it is 2026-02-30, which is no day: check the year and month, and pass the intended date.',
+      '"20261100", which is not an ISO date: as yyyymmdd it is 2026-11-00, which is no day: check the year and month, and pass the intended date.',
+    ]);
+    expect(inferred).toEqual(['19990015, which is not an ISO date: as yyyymmdd it is 1999-00-15, which is no day: check the year and month, and pass the intended date.']);
+  });
+
   it('names a bound that is a date-time, not a whole day, as the instant it is', () => {
     // Prepare: bounds at noon UTC; yyyymmdd digits of the bound's own day, a compact date-time an hour past the max, and a time an hour before the min
     const noon: Record<string, ArgType> = { from: { date: { min: '2026-10-05T12:00:00Z' } }, to: { date: { max: '2026-12-07T12:00:00Z' } } };
