@@ -624,8 +624,9 @@ const WINDOW_STRAY_SHARE = 0.2;
 
 /**
  * The schedule of runs of a period under a day that come only in some hours of the day (and on
- * some weekdays), when it fits them (fitOfCron): in UTC (windowCron); or, when the window's first
- * run of the day moved by exactly an hour in UTC (hourShift, as a daily job's), in the wall time of
+ * some weekdays), when it fits them (fitOfCron): in the wall time of `hostZone` (`--timezone`) first,
+ * when one other than UTC is given; else in UTC (windowCron); or, when the window's first run of the
+ * day (the first after its daily gap) moved by exactly an hour in UTC (hourShift, as a daily job's), in the wall time of
  * a zone whose clock change explains it (zonesKeepingWallTime), with `timezone` and `clockChange`;
  * when none does and it moved once, no cron but `movedAnHour` (either UTC window would report the
  * other's runs missed). Undefined when no window fits them.
