@@ -1063,15 +1063,18 @@ const SQL_REPLACE_OLD =
   /\b(IDENTIFIED[ \t]+BY[ \t]+(["']?)\[REDACTED:secret-assignment\]\2[ \t]+REPLACE[ \t]+)(?:(["'])((?:(?!\3)[^\\\r\n]|\3\3|\\[^\r\n]){1,256})\3|([^\s;'",]{1,128}))/gi;
 /** A log's time before a statement: ISO's, with a space, a `T` or a tab between date and time (`2026-12-07\t01:00:00`), a fraction after `.` or `,`. */
 const SQL_LOG_TIME = String.raw`\d{4}-\d\d-\d\d[T \t]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?`;
-/** syslog's prefix: its time, host and program (`Dec  7 01:00:00 host oracle:`, `… db1 sqlplus[4242]:`). */
-const SYSLOG_PREFIX = String.raw`[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d\d:\d\d:\d\d[ \t]+[\w.-]{1,253}[ \t]+[\w./-]{1,64}(?:\[\d{1,10}\])?:`;
+/** syslog's prefix: its time (BSD's or RFC 3339's), host and program (`Dec  7 01:00:00 host oracle:`, `… db1 sqlplus[4242]:`, `2026-12-07T01:00:00+00:00 host oracle:`). */
+const SYSLOG_PREFIX = String.raw`(?:[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d\d:\d\d:\d\d|${SQL_LOG_TIME})[ \t]+[\w.-]{1,253}[ \t]+[\w./-]{1,64}(?:\[\d{1,10}\])?:`;
+/** A log's level word. */
+const SQL_LOG_LEVEL = 'INFO|NOTICE|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|CRITICAL|SEVERE|LOG';
 /**
- * What a log writes before a statement on its line: timestamps (`2026-12-07 01:00:00`, `[2026-12-07T01:00:00Z]`, `2026-12-07 01:00:00,123`),
- * syslog's prefix (SYSLOG_PREFIX), a level or thread in brackets (`[INFO]`, `[123]`), a bare level (`INFO`, `WARNING`), Python's
- * separator ` - `, an upper-case label or an error's code (`ERROR:`, `ORA-01917:`; not prose's `policy:`); up to six of them.
+ * What a log writes before a statement on its line: a syslog PRI (`<134>`), timestamps (`2026-12-07 01:00:00`, `[2026-12-07T01:00:00Z]`,
+ * `2026-12-07 01:00:00,123`, a time alone: `01:00:00`), syslog's prefix (SYSLOG_PREFIX, tried before a time alone), a level or thread in brackets (`[INFO]`, `[123]`),
+ * a bare level (`INFO`, `WARNING`), Python's separator ` - ` and a logger's name between two (` - root - `), Python's basicConfig
+ * `INFO:root:` (no space after it), an upper-case label or an error's code (`ERROR:`, `ORA-01917:`; not prose's `policy:`); up to six of them.
  */
 const SQL_LINE_PREFIX = new RegExp(
-  String.raw`^[ \t]*(?:(?:\[?${SQL_LOG_TIME}\]?|${SYSLOG_PREFIX}|\[[\w.:-]{1,32}\]|[A-Z][A-Z0-9]{1,15}(?:-\d{1,6})?:|(?:INFO|NOTICE|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|CRITICAL|SEVERE|LOG)|-)[ \t]+){1,6}`,
+  String.raw`^[ \t]*(?:<\d{1,3}>)?(?:(?:${SYSLOG_PREFIX}|\[?${SQL_LOG_TIME}\]?|\d\d:\d\d:\d\d(?:[.,]\d{1,9})?|\[[\w.:-]{1,32}\]|[A-Z][A-Z0-9]{1,15}(?:-\d{1,6})?:|(?:${SQL_LOG_LEVEL})|-(?:[ \t]+[\w.]{1,64}[ \t]+-)?)[ \t]+|(?:${SQL_LOG_LEVEL}):[\w.]{1,64}:[ \t]*){1,6}`,
 );
 
 /** Whether a step ends in a user's or role's statement's grammar (SQL_USER_STATEMENT), also after a log's prefix on its line (SQL_LINE_PREFIX). */

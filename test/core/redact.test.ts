@@ -1424,6 +1424,16 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts Oracle's GRANT … IDENTIFIED BY behind Python's logging formats, a syslog PRI, RFC 3339 syslog and a time alone", () => {
+    // Prepare: the statement behind the prefixes those logs write
+    const grant = 'GRANT CONNECT TO bob IDENTIFIED BY Tiger22';
+    const prefixes = ['INFO:root:', '2026-12-07 01:00:00,123 - root - INFO - ', '<134>Dec  7 01:00:00 host oracle: ', '2026-12-07T01:00:00+00:00 host oracle: ', '01:00:00 INFO ', 'WARNING:app.db:'];
+    // Act
+    const redacted = prefixes.map((prefix) => BUILTIN_REDACTOR.redactText(`${prefix}${grant}`));
+    // Assess: the password goes, the prefix and the statement stay
+    expect(redacted).toEqual(prefixes.map((prefix) => `${prefix}GRANT CONNECT TO bob IDENTIFIED BY ${M('secret-assignment')}`));
+  });
+
   it("redacts expdp's userid= after other parameters and in upper case, exp's and net's passwords after a tab, and net rpc's new password given as an argument", () => {
     // Prepare: Data Pump's userid= after its parameters or a parfile, in upper case; a tab after exp and net; net rpc password/user add USER PASSWORD
     const commands = [
