@@ -1562,11 +1562,19 @@ export const jobReducer: SubjectReducer<JobState> = {
     // more later) is a run of its own.
     const failedInBatch = namedFailures(events);
     const failedNear = (runId: string, at: number) => failedInBatch?.get(runId)?.some((f) => Math.abs(f.at - at) <= SAME_INVOCATION_MS) === true;
-    // The error type a REPORT of the batch names for the invocation of this request id at `at`: the
-    // runtime's Invoke Error or exit line that fails it comes first, and the REPORT after it is then skipped.
-    // Not the exit line's own `Runtime.ExitError`: it says less (`Runtime.OutOfMemory`), and is no timeout's.
-    const errorTypeNear = (requestId: string | undefined, at: number) =>
-      requestId === undefined ? undefined : failedInBatch?.get(requestId)?.find((f) => f.body.error_type !== undefined && !runtimeExited(f.body) && Math.abs(f.at - at) <= SAME_INVOCATION_MS)?.body.error_type;
+    // The error type a REPORT of the batch names for the invocation of this request id at `at`, whose run fails with
+    // `failure` (`invocationFailure`): the runtime's Invoke Error or exit line that fails it comes first, and the REPORT
+    // after it is then skipped. The exit line's own `Runtime.ExitError` only when no other marker names one (a REPORT of
+    // the older shape, without Status): it says less (`Runtime.OutOfMemory`), and is no timeout's.
+    const errorTypeNear = (requestId: string | undefined, at: number, failure: RunFailedMarker): string | undefined => {
+      let exitType: string | undefined;
+      for (const f of (requestId === undefined ? undefined : failedInBatch?.get(requestId)) ?? []) {
+        if (f.body.error_type === undefined || Math.abs(f.at - at) > SAME_INVOCATION_MS) continue;
+        if (!runtimeExited(f.body)) return f.body.error_type;
+        exitType ??= f.body.error_type;
+      }
+      return timedOut(failure) ? undefined : exitType;
+    };
     // The marker that says why the invocation of a failure marker failed: a timeout's of its request id near it in the batch
     // (`Task timed out after 5.80 s` before its REPORT's bare `timeout`), else the runtime's error line's (`runtimeFailed`:
     // `Uncaught Exception`, `TypeError: x is undefined`), rather than the runtime's exit line, which a timeout kills it with
@@ -1589,6 +1597,11 @@ export const jobReducer: SubjectReducer<JobState> = {
         } else if (error === undefined && f.format === PLATFORM_FORMAT && runtimeFailed(f.body)) error = f.body;
       }
       return timeout ?? error ?? marker;
+    };
+    // What a failure marker that closes a run says of its failure: its invocation's reason and error type.
+    const invocationMarkerFailure = (event: AuditEvent<RunFailedMarker>): Pick<CompletedRun, 'failure' | 'error_type'> => {
+      const failure = invocationFailure(event.body, event.at);
+      return markerFailure(failure, awaitsErrorType(event) ? errorTypeNear(event.body.run_id, event.at, failure) : undefined);
     };
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
@@ -1898,7 +1911,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         ...(end ? expectPatternSeenOf(end) : {}),
         ...(end && event.outputWhole !== undefined ? { outputWhole: event.outputWhole } : {}),
         host: body.host ?? started?.host,
-        ...(end ? endFailure(end) : markerFailure(invocationFailure(body as RunFailedMarker, event.at), awaitsErrorType(event) ? errorTypeNear(body.run_id, event.at) : undefined)),
+        ...(end ? endFailure(end) : invocationMarkerFailure(event as AuditEvent<RunFailedMarker>)),
       };
 
       // A run that ended an hour or more before the job's latest end is older history read late (a
