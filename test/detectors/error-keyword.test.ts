@@ -110,6 +110,18 @@ testRunDetector(errorKeywordDetector, {
         evidence: { keyword: 'ERROR:', excerpt: 'ERROR: 0 bytes written, disk full', where: 'head' },
       },
     },
+    ...['ERROR: none of the source paths exist', 'FATAL: zero-length snapshot file'].map((line) => {
+      const keyword = line.startsWith('ERROR') ? 'ERROR:' : 'FATAL';
+      return {
+        name: `none or zero that starts a failure, not a count of nothing: ${line}`,
+        run: runWithHead(`${line}\n`),
+        expected: {
+          severity: 'high' as const,
+          message: `exited 0 but its output holds the error marker "${keyword}": ${line}`,
+          evidence: { keyword, excerpt: line, where: 'head' as const },
+        },
+      };
+    }),
     {
       name: 'worker-0 names a worker, not a count',
       run: runWithHead('worker-0 FATAL: database connection lost\n'),
@@ -247,5 +259,23 @@ testRunDetector(errorKeywordDetector, {
         evidence: { keyword: 'pg_dump: error:', excerpt: 'pg_dump: error: connection to server failed', where: 'head' },
       },
     },
+    ...[
+      'backup: error: none of the source paths exist, nothing was copied',
+      'gsutil: error: None of the given URLs matched any objects',
+      'restic: error: zero-length snapshot file, repository may be damaged',
+      'mailer: error: disabled account cannot send the report',
+      'certsync: error: off-line: could not reach the CA',
+    ].map((line) => {
+      const keyword = line.slice(0, line.indexOf(': error:') + ': error:'.length);
+      return {
+        name: `a failure that starts with none, zero or a word like off, not a count of nothing nor a setting, in a run whose exit is not logged: ${line}`,
+        run: runWithOutput(`${line}\ndone\n`, true),
+        expected: {
+          severity: 'high' as const,
+          message: `ended (its exit status not logged) but its output holds the error marker "${keyword}": ${line}`,
+          evidence: { keyword, excerpt: line, where: 'head' as const },
+        },
+      };
+    }),
   ],
 });
