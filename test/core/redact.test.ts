@@ -1434,6 +1434,19 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual(prefixes.map((prefix) => `${prefix}GRANT CONNECT TO bob IDENTIFIED BY ${M('secret-assignment')}`));
   });
 
+  it("redacts zip's and unzip's -P glued inside a group of short options", () => {
+    // Prepare: -P last in a group, its value glued or after a space; other groups without P
+    const commands = ['unzip -qPZpass99 x.zip', 'zip -rPZpass99 x.zip d', 'zip -rP Zpass99 x.zip d'];
+    const quiet = ['zip -rq out.zip dir', 'unzip -Z -s x.zip', 'unzip -o x.zip'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the value goes, the options stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`unzip -qP${C} x.zip`, `zip -rP${C} x.zip d`, `zip -rP ${C} x.zip d`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts expdp's userid= after other parameters and in upper case, exp's and net's passwords after a tab, and net rpc's new password given as an argument", () => {
     // Prepare: Data Pump's userid= after its parameters or a parfile, in upper case; a tab after exp and net; net rpc password/user add USER PASSWORD
     const commands = [
