@@ -406,8 +406,8 @@ const LDAP_PASSWORD = spacedPasswordOption('-w');
 const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]', true);
 /** Samba's `smbclient`, `smbcacls` and `net ads|rpc|rap …` and their arguments, up to the end of their step of a pipeline or list. */
 const SMB_COMMAND = /\b(?:smbc(?:lient|acls)|net[ \t]+(?:ads|rpc|rap))[ \t][^|;&\r\n]*/g;
-/** `net ads|rpc|rap password USER VALUE` and `net rpc user add|password USER VALUE`: a user's new password as an argument (the user stays). */
-const NET_NEW_PASSWORD = /^(net[ \t]+(?:ads|rpc|rap)[ \t]+(?:password|user[ \t]+(?:add|password))[ \t]+[^\s-]\S{0,255}[ \t]+)(?!-)([^\s"'\\]{1,256})/;
+/** `net ads|rpc|rap password USER VALUE` and `net rpc user add|password USER VALUE`: a user's new password as an argument, a word or quoted (the user and the quotes stay). */
+const NET_NEW_PASSWORD = /^(net[ \t]+(?:ads|rpc|rap)[ \t]+(?:password|user[ \t]+(?:add|password))[ \t]+[^\s-]\S{0,255}[ \t]+)(?!-)(?:(["'])([^"'\r\n]{1,256})\2|([^\s"'\\]{1,256}))/;
 /** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
 /**
@@ -448,7 +448,7 @@ const ORACLE_TOOL_WORD = /pdp|[xm]p[ \t]/i;
  * the command sudo runs (`echo hello | sudo -n sort -S 50%`) and `--stdin-fd` are none.
  */
 const SUDO_STDIN_ECHO =
-  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{0,7}[ughpCDRTUrt][ \t]+[^\s|-][^\s|]{0,64}|-[A-Za-z]{1,8}|--(?:user|group|host|prompt|close-from|chdir|chroot|command-timeout|other-user|role|type)[ \t]+[^\s|-][^\s|]{0,64}|--[a-z-]{1,32}(?:=[^\s|]{1,64})?)){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin(?![\w-])))/g;
+  /(\b(?:echo(?:[ \t]{1,8}-[neE]{1,3})*|printf(?:[ \t]+(?:'[^'\r\n]{0,64}'|"[^"\r\n]{0,64}"))?)[ \t]+(["']?))([^\s"'|]{1,256}?)(?=(?:\\n)?\2[ \t]*\|[ \t]*sudo(?:[ \t]+(?:-[A-Za-z]{0,7}[ughpCDRTUrt][ \t]+[^\s|-][^\s|]{0,64}|-[A-Za-z]{1,8}|--(?:user|group|host|prompt|close-from|chdir|chroot|command-timeout|other-user|role|type)[ \t]+[^\s|-][^\s|]{0,64}|--[a-z-]{1,32}(?:=[^\s|]{0,64})?)){0,8}?[ \t]+(?:-[A-Za-z]{0,7}S|--stdin(?![\w-])))/g;
 /** zip's and unzip's arguments, up to the end of their step of a pipeline or list. */
 const ZIP_COMMAND = /\b(?:un)?zip[ \t][^|;&\r\n]*/g;
 /** Their `-P VALUE`, also glued (`-PVALUE`, `-P"VALUE"`) and last in a group of short options (`-qPVALUE`, `-rP VALUE`) (`--password VALUE` is PASSWORD_OPTION's). */
@@ -512,7 +512,14 @@ function redactClientPasswords(
   if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(command.startsWith('ldappasswd') ? LDAPPASSWD_PASSWORD : LDAP_PASSWORD, replaceValue));
   if (out.includes('smbc') || out.includes('net')) {
     out = out.replace(SMB_COMMAND, (command) =>
-      command.replace(NET_NEW_PASSWORD, (match: string, head: string, value: string) => replacePassword(match, head, undefined, value)).replace(SMB_USER, replacePassword),
+      command
+        .replace(NET_NEW_PASSWORD, (match: string, head: string, quote: string | undefined, quoted: string | undefined, word: string | undefined) => {
+          // Prose naming the command (`the net rpc password bob changed`): a plain lower-case word that looks like no credential.
+          if (word !== undefined && PLAIN_WORD.test(word) && !looksLikeCredential(word)) return match;
+          const redacted = replacePassword(match, `${head}${quote ?? ''}`, quote, quoted ?? word ?? '');
+          return redacted === match ? match : `${redacted}${quote ?? ''}`;
+        })
+        .replace(SMB_USER, replacePassword),
     );
   }
   if (out.includes('sudo')) out = out.replace(SUDO_STDIN_ECHO, replacePassword);
@@ -534,7 +541,7 @@ function redactClientPasswords(
 const cliPasswordRule: TextRule = {
   name: 'cli-password',
   description:
-    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE`, `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end, a comma or a `NAME=` parameter, also quoted; ending its step, `exp`\'s and `imp`\'s only looking like a credential: not `exp 3/10 done`, `exp data/train`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
+    'passwords on a command line: Oracle\'s `sqlplus user/VALUE@…` and JDBC thin `thin:user/VALUE@…`, `mongo`/`mongosh`/`mongodump`/… `-p VALUE`, `ldapsearch`/`ldapmodify`/… `-w VALUE`, `smbclient -U user%VALUE` and `net ads|rpc|rap … -U user%VALUE`, `net rpc password USER VALUE`, `net rpc user add USER VALUE` (also quoted; not a plain lower-case word: `… bob changed`), `ldappasswd -s VALUE` and `-a VALUE` (also glued: `-sVALUE`), `expdp`/`impdp`/`exp`/`imp user/VALUE` (in any case; also `userid=user/VALUE`, after other parameters too; an Oracle user, the password before `@`, the end, a comma or a `NAME=` parameter, also quoted; ending its step, `exp`\'s and `imp`\'s only looking like a credential: not `exp 3/10 done`, `exp data/train`), `echo VALUE | sudo -S …` and `printf \'VALUE\\n\' | sudo -S …` (also `sudo -u root -S`, `--stdin`), `zip -P VALUE`, `unzip -P VALUE` (also glued: `-PVALUE`, and last in a group of short options: `-qPVALUE`), `htpasswd -b FILE USER VALUE` and `-nb USER VALUE`, `mysql`/`mysqldump`/`mysqladmin`/`mariadb…` `-pVALUE`, `sshpass -p VALUE`, `--password VALUE` (also `--db-password`, `--http-password`, `--passphrase`), `curl -u user:VALUE` and `--user user:VALUE` (also the proxy\'s `-U`, `--proxy-user`), `redis-cli -a VALUE` and `--pass VALUE`, `--token VALUE`, `--api-key VALUE`, `--apikey VALUE`, `--secret VALUE`, `--secret-key VALUE`, `--private-key VALUE` (not a key file: a path, a variable, `….pem`, `….key`, `….json`, `id_rsa`, a name of words; but a value all of base64, 40 characters or more, is a key, also starting with `/`), Azure\'s `--account-key VALUE` (not a key file either: `--service-account-key sa-key.json`) (also with a prefix: `--access-token`, `--github-token`, `--client-secret`, …, not `--page-token`, `--next-token`, `--pull-secret` and the like; a value that looks like a credential, not a word, a placeholder, a number or docker\'s secret name), openssl\'s `-pass pass:VALUE` (`-passin`, `-passout`), `docker login -p VALUE`, also glued (`-pVALUE`, among the login\'s options and registry, not a message\'s lower-case word followed by another) (also podman\'s, nerdctl\'s, buildah\'s, skopeo\'s, oras\'s, `helm registry login -p VALUE`, `crane auth login -p VALUE`), `--creds user:VALUE` (also `--src-creds`, `--dest-creds`: skopeo, podman, buildah)',
   apply(text) {
     const marker = redactionMarker('cli-password');
     const replaceValue = (match: string, option: string, quote: string | undefined, value: string) => (value.startsWith(MARKER_START) ? match : `${option}${quote ?? ''}${marker}`);

@@ -1447,6 +1447,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts a password echoed into sudo after an empty --prompt= and net rpc's quoted new password, keeping prose after net rpc password USER", () => {
+    // Prepare: sudo with an empty prompt; a quoted new password; prose naming the command
+    const commands = ['echo pw1 | sudo --prompt= -S cmd', 'net rpc password bob "New Pw33"', "net rpc password bob 'NewPw33' -U admin"];
+    const quiet = ['the net rpc password bob changed', 'net rpc password bob was set'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the passwords go (the quotes stay), prose stays
+    const C = M('cli-password');
+    expect(redacted).toEqual([`echo ${C} | sudo --prompt= -S cmd`, `net rpc password bob "${C}"`, `net rpc password bob '${C}' -U admin`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts expdp's userid= after other parameters and in upper case, exp's and net's passwords after a tab, and net rpc's new password given as an argument", () => {
     // Prepare: Data Pump's userid= after its parameters or a parfile, in upper case; a tab after exp and net; net rpc password/user add USER PASSWORD
     const commands = [
