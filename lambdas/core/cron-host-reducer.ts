@@ -258,9 +258,8 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
           if (index >= 0 && event.at < list[index].lineAt) continue;
           outputs ??= list.slice();
           const sofar = index >= 0 ? list[index] : undefined;
-          // Matched already: the pattern is not tested again.
-          const pattern = sofar?.expect_pattern_seen === undefined ? patternOf(start.job) : undefined;
-          const output = { ...withCronieLine(sofar, event.body, pattern), at: start.at, pid: start.pid, lineAt: event.at };
+          // Tested against the job's pattern now (changed in the config mid-run, a line matched the old one), unless one matched it already.
+          const output = { ...withCronieLine(sofar, event.body, patternOf(start.job)), at: start.at, pid: start.pid, lineAt: event.at };
           if (index >= 0) outputs[index] = output;
           else if (outputs.push(output) > MAX_OUTPUTS) loseOutput(outputs.shift() as CronRunOutput);
           lastAt = Math.max(lastAt ?? event.at, event.at);

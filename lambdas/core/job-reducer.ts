@@ -297,9 +297,12 @@ export interface CronieOutput extends CronieRunOutput {
   readonly inKeyBlock?: true;
 }
 
-/** The `expect_pattern_seen` of a run's output kept so far (`seen`) with one more line kept, `text`, of a job whose `expect_pattern` is `pattern`. */
+/**
+ * The `expect_pattern_seen` of a run's output kept so far (`seen`) with one more line kept, `text`, of a job whose
+ * `expect_pattern` is `pattern`: not tested again once it matched, but tested when `seen` is another pattern's (changed mid-run).
+ */
 function patternSeen(seen: string | undefined, pattern: RegExp | undefined, text: string): string | undefined {
-  return seen ?? (pattern?.test(text) ? pattern.source : undefined);
+  return pattern === undefined || seen === pattern.source || !pattern.test(text) ? seen : pattern.source;
 }
 
 /** The run's `expectPatternSeen` by the `expect_pattern_seen` its `run.end` holds (`CronieRunOutput`): only cronie's (`cronieRunEnd`). */

@@ -313,4 +313,25 @@ describe("a cronie job's expect_pattern in the middle of its output, past the ke
     expect(findings.map((f) => [f.detector, f.run_id])).toEqual([['expected-pattern-missing', 'db1:2025:2026-11-25T04:00:01.000Z']]);
     expect(findings[0].message).toContain('in neither the head nor the tail');
   });
+
+  it('tests the lines after its expect_pattern changed in the config mid-run against the new one: a line matched the old one', async () => {
+    // Prepare: a line matched the old pattern in the first delivery; the new one is logged in the second, in the middle.
+    const store = new MemoryAuditStore();
+    const lines = parsed([
+      'Nov 25 04:00:01 db1 CROND[2025]: (root) CMD (/usr/local/bin/sync.sh)',
+      ...copying(2, 'copying bucket-a to bucket-b'),
+      'Nov 25 04:00:03 db1 CROND[2025]: (root) CMDOUT (bucket-a: synced 60 files)',
+      ...copying(4, 'copying bucket-c to bucket-d'),
+      'Nov 25 04:00:05 db1 CROND[2025]: (root) CMDOUT (bucket-c: synced 60 files)',
+      ...copying(6, 'verifying bucket-d'),
+      'Nov 25 04:00:07 db1 CROND[2025]: (root) CMDEND (/usr/local/bin/sync.sh)',
+    ]);
+    const changed = parseConfigText('jobs:\n  /usr/local/bin/sync.sh:\n    schedule: "0 4 * * *"\n    expect_pattern: "bucket-c: synced \\\\d+"\n', 'c.yaml');
+    // Act
+    const first = await processBatch(lines.slice(0, 62), REDUCERS, store, withPattern);
+    const second = await processBatch(lines.slice(62), REDUCERS, store, { config: changed, clock: { now: () => NOW } });
+    // Assess
+    expect([...first.findings, ...second.findings]).toEqual([]);
+    expect(second.records?.map((r) => [r.subject, r.output_bytes])).toEqual([['/usr/local/bin/sync.sh', 9142]]);
+  });
 });
