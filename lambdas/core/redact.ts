@@ -1146,6 +1146,25 @@ const REDIS_AUTH =
  */
 const AUTH_NON_SECRET =
   /^(?:LOGIN|PLAIN|CRAM-MD5|DIGEST-MD5|SCRAM-SHA-\d{1,3}|XOAUTH2?|OAUTHBEARER|GSSAPI|NTLM|EXTERNAL|ANONYMOUS|OK|failed|failure|error|err|required|FATAL|panic|exception|SUCCESS|succeeded|denied|rejected|disabled|enabled|complete|done|service|timeout|timed-out|expired|invalid|unauthorized|forbidden|warn(?:ing)?|info|debug|trace|notice|critical|\d{3})[:.!]*$/i;
+/** Whether a character code may stand just before REDIS_AUTH's upper-case `AUTH`: a line's or step's start, a space, a prompt's `>`, MONITOR's quote. */
+function mayStandBeforeAuth(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x22 || code === 0x3e || code === 0x7c || code === 0x3b || code === 0x26 || code === 0x0a || code === 0x0d;
+}
+/** What REDIS_AUTH takes after `AUTH` (or more): MONITOR's closing quote, one or two words, then the end of the line or of a quoted text. */
+const AUTH_ARGUMENTS = /"?[ \t]+(?:\S{1,258}[ \t]+)?\S{1,258}?[ \t]*(?:$|[\r\n'"]|\\[nr"])/y;
+/**
+ * Whether a text may hold redis' AUTH (REDIS_AUTH): an upper-case `AUTH` standing as a word (found by indexOf, only the character
+ * before it and its arguments looked at: not `OAUTH`, `NOAUTH`, `AUTHOR`, nor `AUTH request 42 from …`), or MONITOR's `"auth"`, a prompt's `> auth`, `redis-cli`. Most text that holds
+ * `AUTH` at all holds it inside a word; one look at each rules the whole line's scan out.
+ */
+function mayHoldRedisAuth(text: string): boolean {
+  for (let at = text.indexOf('AUTH'); at >= 0; at = text.indexOf('AUTH', at + 4)) {
+    if (at > 0 && !mayStandBeforeAuth(text.charCodeAt(at - 1))) continue;
+    AUTH_ARGUMENTS.lastIndex = at + 4;
+    if (AUTH_ARGUMENTS.test(text)) return true;
+  }
+  return text.includes('"auth"') || text.includes('> auth') || text.includes('redis-cli');
+}
 /** redis' `AUTH` starting a line or step (REDIS_AUTH's first form), where a service's status line (`AUTH timeout`, `AUTH Exception: boom`) starts too. */
 const BARE_AUTH = /^[ \t]*AUTH/;
 
@@ -1193,13 +1212,12 @@ const secretAssignmentRule: TextRule = {
           marker,
         )
       : withChpasswd;
-    // Most text holds no upper-case `AUTH` (nor MONITOR's `"auth"`, a prompt's or redis-cli's `auth`): one look rules redis' command out.
-    const withAuth =
-      withSql.includes('AUTH') || withSql.includes('"auth"') || withSql.includes('> auth') || withSql.includes('redis-cli')
-        ? withSql.replace(REDIS_AUTH, (match, command: string, user: string | undefined, quote: string, value: string) =>
-            isRedisAuthPassword(command, user, value) ? `${command}${user ?? ''}${quote}${marker}${quote}` : match,
-          )
-        : withSql;
+    // Most text holds no upper-case `AUTH` word (nor MONITOR's `"auth"`, a prompt's or redis-cli's `auth`): a look at each `AUTH` rules redis' command out.
+    const withAuth = mayHoldRedisAuth(withSql)
+      ? withSql.replace(REDIS_AUTH, (match, command: string, user: string | undefined, quote: string, value: string) =>
+          isRedisAuthPassword(command, user, value) ? `${command}${user ?? ''}${quote}${marker}${quote}` : match,
+        )
+      : withSql;
     return withAuth.replace(SECRET_ELEMENT, (match, open: string, value: string) => (value.startsWith(MARKER_START) || isPagingTokenName(open.slice(1, -1)) ? match : `${open}${marker}`));
   },
 };
