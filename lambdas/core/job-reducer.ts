@@ -382,7 +382,7 @@ function cronFailureWindow(job: string, config: Config): number {
  * line), else CRON_FAILURE_WINDOW_MS (its duration is not known: a run that succeeds logs no end).
  * A run that overruns that runtime and then fails is still failed (`cronFailureWindow`), after it.
  */
-function cronHealthyAfter(job: string, config: Config): number {
+export function cronHealthyAfter(job: string, config: Config): number {
   const configured = ownValue(config.jobs, job)?.max_runtime_minutes;
   return configured !== undefined ? configured * MINUTE_MS : CRON_FAILURE_WINDOW_MS;
 }

@@ -1,9 +1,12 @@
 import { z } from 'zod';
 import type { AgentState } from '../../core/agent-reducer.ts';
 import type { GuardState } from '../../core/guard-reducer.ts';
-import type { JobState } from '../../core/job-reducer.ts';
+import { cronHealthyAfter, type JobState } from '../../core/job-reducer.ts';
 import type { RouteState } from '../../core/route-reducer.ts';
-import { median } from '../../core/stats.ts';
+import { plural } from '../../core/report/format.ts';
+import { spanStarts } from '../../core/report/subjects.ts';
+import { formatDuration, median } from '../../core/stats.ts';
+import type { Config } from '../../config.ts';
 import { defined } from '../../core/parse/bodies.ts';
 import type { RunRecord, StoredFinding } from '../../ports.ts';
 import { type JudgedSubject, judgeSubjects, type KnownSubject, knownSubjects, pickSubject, STATUS_WINDOW_DAYS } from '../subjects.ts';
@@ -14,11 +17,16 @@ import { SubjectRowSchema, subjectRow } from './list-subjects.ts';
 const HOUR_MS = 3_600_000;
 
 const SuccessWindowSchema = z.object({
-  runs: z.number(),
-  ok: z.number(),
-  failed: z.number(),
-  success_rate: z.number().nullable().describe('ok / finished runs by exit status; null without runs'),
+  runs: z.number().describe('runs recorded in the window (by their end); of a job whose runs log only their start (and failures: Debian cron), its starts in it'),
+  ok: z.number().describe('runs ended with exit 0, or with no exit status logged (cronie’s CMDEND without one: no exit_code in recent_runs); of a job whose runs log only their start, its starts whose healthy window passed with no failure'),
+  failed: z.number().describe('runs ended failed (a non-zero exit, a failure line)'),
+  in_flight: z.number().optional().describe('only of a job whose runs log only their start: its starts neither failed nor past their healthy window yet (their outcome not known)'),
+  success_rate: z
+    .number()
+    .nullable()
+    .describe('ok / (ok + failed); of a job whose runs log only their start: ok / its starts past their healthy window (note says how many), so that failures, known sooner, do not outweigh; null without such runs, or when its state no longer keeps all the window’s starts'),
   with_findings: z.number().describe('runs a detector flagged (silent failures exit 0 too)'),
+  note: z.string().optional().describe('only of a job whose runs log only their start: what its numbers are counted from'),
 });
 
 const RecentRunSchema = z.object({
@@ -94,6 +102,48 @@ function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, f
   };
 }
 
+/** A job whose runs log no end (cron's CMD lines): its runs are its starts, its run records only its failures. */
+function startsOnlyJob(subject: KnownSubject): JobState | undefined {
+  const state = subject.kind === 'job' ? (subject.state as JobState | undefined) : undefined;
+  return state?.endsLogged === false ? state : undefined;
+}
+
+/**
+ * The success of a job whose runs log only their start (and failures) in the window after `fromMs`:
+ * its starts are its runs (at least its records), a start ok once its healthy window
+ * (`cronHealthyAfter`) passed with no failure, the rate over those starts alone (its failures,
+ * which end a run sooner, do not outweigh the runs still in flight). Not known when its state no
+ * longer keeps the window's first starts (only its latest ones).
+ */
+function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, now: number, config: Config): z.infer<typeof SuccessWindowSchema> {
+  const inWindow = runs.filter((r) => Date.parse(r.ts) > fromMs);
+  const failures = inWindow.filter((r) => r.status === 'failed');
+  const healthyAfter = cronHealthyAfter(job.job, config);
+  const settledBefore = Math.max(fromMs, now - healthyAfter);
+  // Starts in (fromMs, now], and those in it whose healthy window has passed.
+  const starts = spanStarts(job, fromMs + 1, now + 1);
+  const settled = spanStarts(job, fromMs + 1, settledBefore + 1)?.inSpan ?? 0;
+  const failedSettled = failures.filter((r) => Date.parse(r.ts) - (r.duration_ms ?? 0) <= settledBefore).length;
+  const total = Math.max(inWindow.length, starts?.inSpan ?? 0);
+  const ok = Math.max(0, settled - failedSettled);
+  const known = starts?.complete !== false;
+  const rule = `its runs log only their start and failures: a run with no failure is ok ${formatDuration(healthyAfter)} after its start; `;
+  const note = !known
+    ? `its state keeps only its latest starts (from ${isoOrNull(job.starts?.[0])}), not all of the window’s: runs and ok are at least these, success_rate is not known`
+    : settled > 0
+      ? `success_rate is over the ${plural(settled, 'start')} that old (${failedSettled} failed)`
+      : 'none of the window’s starts is that old yet, so success_rate is not known';
+  return {
+    runs: total,
+    ok,
+    failed: failures.length,
+    in_flight: Math.max(0, total - ok - failures.length),
+    success_rate: known && settled > 0 ? Number((ok / (ok + failedSettled)).toFixed(4)) : null,
+    with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length,
+    note: rule + note,
+  };
+}
+
 function detectorsByRun(findings: readonly StoredFinding[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const f of findings) {
@@ -108,10 +158,13 @@ function detectorsByRun(findings: readonly StoredFinding[]): Map<string, string[
 /** Kinds whose runs are recorded (and so have success rates). */
 const RECORDS_RUNS = new Set(['job', 'agent']);
 
-export function statusOf(judged: JudgedSubject, now: number, recent: number, openLimit: number) {
+export function statusOf(judged: JudgedSubject, now: number, recent: number, openLimit: number, config: Config) {
   const byRun = detectorsByRun(judged.findings);
   const flagged = new Set(byRun.keys());
   const records = RECORDS_RUNS.has(judged.subject.kind);
+  const startsOnly = startsOnlyJob(judged.subject);
+  const successOf = (fromMs: number) =>
+    !records ? null : startsOnly ? startsSuccessOver(startsOnly, judged.runs, flagged, fromMs, now, config) : successOver(judged.runs, flagged, fromMs);
   return {
     recent_runs: [...judged.runs]
       .reverse()
@@ -124,8 +177,8 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number, ope
         findings: byRun.get(r.run_id) ?? [],
       })),
     success: {
-      last_24h: records ? successOver(judged.runs, flagged, now - 24 * HOUR_MS) : null,
-      last_7d: records ? successOver(judged.runs, flagged, now - 7 * 24 * HOUR_MS) : null,
+      last_24h: successOf(now - 24 * HOUR_MS),
+      last_7d: successOf(now - 7 * 24 * HOUR_MS),
     },
     baseline: baselineOf(judged.subject, now),
     open_findings: [...judged.open].reverse().slice(0, openLimit).map(findingSummary),
@@ -166,6 +219,6 @@ export const subjectStatusTool = defineTool({
     if (judged.firstSeenLater !== undefined && !subject.configured) {
       throw new ToolArgumentError(`${subject.kind} "${subject.name}" was not seen yet at ${isoOrNull(now)}: it was first seen on ${isoOrNull(judged.firstSeenLater)}, after that`);
     }
-    return { result: { now: isoOrNull(now)!, window_days: judged.windowDays, subject: subjectRow(judged, now), ...statusOf(judged, now, args.runs, args.limit) } };
+    return { result: { now: isoOrNull(now)!, window_days: judged.windowDays, subject: subjectRow(judged, now), ...statusOf(judged, now, args.runs, args.limit, view.config) } };
   },
 });

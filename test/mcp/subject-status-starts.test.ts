@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openAuditSource } from '../../lambdas/cli/mcp-command.ts';
+import { DEFAULT_CONFIG } from '../../lambdas/config.ts';
+import { connectClient, quietStream, structured } from './fixture-month.ts';
+
+const JOB = '/usr/local/bin/rotate-cache.sh';
+
+/** Debian cron starts rotate-cache hourly at :17 on 10 and 11 November (48 CMD lines); its 00:17 and 12:17 runs on the 11th fail (grandchild lines). */
+function debianCronLog(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mcp-debian-cron-')), 'syslog.log');
+  const lines: string[] = [];
+  for (const day of [10, 11]) {
+    for (let hour = 0; hour < 24; hour++) {
+      const pid = day * 1000 + hour * 10;
+      const hh = String(hour).padStart(2, '0');
+      lines.push(`2026-11-${day}T${hh}:17:00+00:00 deb1 CRON[${pid}]: (root) CMD (${JOB})`);
+      if (day === 11 && hour % 12 === 0) lines.push(`2026-11-${day}T${hh}:17:40+00:00 deb1 CRON[${pid - 1}]: (CRON) error (grandchild #${pid} failed with exit status 2)`);
+    }
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe('subject_status of a cron job whose runs log only their start and failures', () => {
+  it('counts its starts as its runs, ok those past their healthy window without a failure, and the rate over them, not 0% from its failure records alone', async () => {
+    // Prepare: asked at noon on the 12th: the starts up to noon on the 11th are past the default 24 h healthy window
+    const source = await openAuditSource({ paths: [debianCronLog()], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T12:00:00Z'), stderr: quietStream() });
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const status = structured<{ success: { last_24h: unknown; last_7d: unknown } }>(await mcp.call('subject_status', { kind: 'job', subject: JOB }));
+    await mcp.close();
+    await source.close();
+
+    // Assess: 7 days: 48 starts, 36 settled (1 of them failed: 00:17 on the 11th), the 12:17 failure and 11 later starts not settled
+    expect(status.success.last_7d).toEqual({
+      runs: 48,
+      ok: 35,
+      failed: 2,
+      in_flight: 11,
+      success_rate: 0.9722,
+      with_findings: 2,
+      note: 'its runs log only their start and failures: a run with no failure is ok 24.0 h after its start; success_rate is over the 36 starts that old (1 failed)',
+    });
+    // 24 h: the 12 starts from 12:17 on the 11th, none 24 h old yet: its rate is not known, not 0
+    expect(status.success.last_24h).toEqual({
+      runs: 12,
+      ok: 0,
+      failed: 1,
+      in_flight: 11,
+      success_rate: null,
+      with_findings: 1,
+      note: 'its runs log only their start and failures: a run with no failure is ok 24.0 h after its start; none of the window’s starts is that old yet, so success_rate is not known',
+    });
+  });
+});
