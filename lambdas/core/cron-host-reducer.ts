@@ -67,6 +67,8 @@ export interface CronRunOutput extends CronieOutput {
   readonly pid: number;
   /** The time of its latest CMDOUT line: cronie logs a run's lines in order, so an earlier one is delivered again. */
   readonly lineAt: number;
+  /** How many of its CMDOUT lines read were logged at `lineAt` (syslog times are whole seconds); 1 in a state stored without it. */
+  readonly linesAtLineAt?: number;
 }
 
 /** Runs with output on their way at once on one host: more than any cron table starts together. */
@@ -160,9 +162,28 @@ function withinJsonBudget(outputs: CronRunOutput[]): CronRunOutput[] {
   return from === 0 ? outputs : outputs.slice(from);
 }
 
-/** The time of the latest CMDOUT line kept of the run of `start`; none kept: every line of it is new. */
-function keptLineAt(outputs: readonly CronRunOutput[] | undefined, start: CronStart): number {
-  return outputs?.find((o) => o.pid === start.pid && o.at === start.at)?.lineAt ?? -Infinity;
+/**
+ * Where a batch that sends a kept CMD line again stands in its run's CMDOUT lines kept: the lines before `at`
+ * are kept already, and the first `left` of those at `at` (counted off as the batch reads them again).
+ */
+interface LinesKept {
+  readonly at: number;
+  left: number;
+}
+
+/** The CMDOUT lines kept of the run of `start` (`LinesKept`); none kept: every line of it is new. */
+function linesKeptOf(outputs: readonly CronRunOutput[] | undefined, start: CronStart): LinesKept {
+  const kept = outputs?.find((o) => o.pid === start.pid && o.at === start.at);
+  return kept ? { at: kept.lineAt, left: kept.linesAtLineAt ?? 1 } : { at: -Infinity, left: 0 };
+}
+
+/** Whether a CMDOUT line at `at`, in a batch that sent its run's CMD line again (`kept`), is one kept already: one of its second is counted off. */
+function keptAlready(kept: LinesKept | undefined, at: number): boolean {
+  if (kept === undefined || at > kept.at) return false;
+  if (at < kept.at) return true;
+  if (kept.left === 0) return false;
+  kept.left -= 1;
+  return true;
 }
 
 /** The output fields of a run's kept output, with its job's `expect_pattern` when a line of it matched (`CronieRunOutput`). */
@@ -190,9 +211,10 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
     // The cronie runs `enrich` ended in the batch, whose CMDOUT lines it read: none kept for them (most batches: none).
     let endedHere: Set<string> | undefined;
     for (const event of events) if (isCronieEndInBatch(event)) (endedHere ??= new Set()).add(event.body.run_id);
-    // The CMD lines of the batch kept already, with the time of their run's latest line kept then: the batch delivers them
-    // again from there (a shipper resending from its checkpoint), so its CMDOUT lines of their runs up to that time are kept already.
-    let redelivered: Map<CronStart, number> | undefined;
+    // The CMD lines of the batch kept already, with their run's lines kept then: the batch delivers them again from there
+    // (a shipper resending from its checkpoint), so its CMDOUT lines of their runs before that latest line's time, and as
+    // many of that second as were kept, are kept already.
+    let redelivered: Map<CronStart, LinesKept> | undefined;
     // Marks the kept start of a run ended (`CronStart.ended`).
     const endStart = (start: CronStart) => {
       if (start.ended) return;
@@ -223,7 +245,7 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const index = partitionPoint(list.length, (i) => list[i].at <= event.at);
         const kept = list.find((s) => s.at === event.at && s.pid === pid && s.job === job);
         // Already kept (a redelivery), or older than every start kept: it would be dropped at once.
-        if (kept && !redelivered?.has(kept)) (redelivered ??= new Map()).set(kept, keptLineAt(outputs ?? initial.outputs, kept));
+        if (kept && !redelivered?.has(kept)) (redelivered ??= new Map()).set(kept, linesKeptOf(outputs ?? initial.outputs, kept));
         if (kept || (list.length >= MAX_STARTS && index === 0)) continue;
         starts ??= initial.starts.slice();
         starts.splice(index, 0, { at: event.at, pid, job });
@@ -254,12 +276,13 @@ export const cronHostReducer: SubjectReducer<CronHostState> = {
         const list = outputs ?? initial.outputs ?? [];
         const index = list.findIndex((o) => o.pid === start.pid && o.at === start.at);
         if (event.body.type === 'cron.output') {
-          if (start.ended || start.outputLost || event.at <= (redelivered?.get(start) ?? -Infinity) || endedHere?.has(cronRunId(event.body.host, start.pid, start.at))) continue;
+          if (start.ended || start.outputLost || endedHere?.has(cronRunId(event.body.host, start.pid, start.at)) || keptAlready(redelivered?.get(start), event.at)) continue;
           if (index >= 0 && event.at < list[index].lineAt) continue;
           outputs ??= list.slice();
           const sofar = index >= 0 ? list[index] : undefined;
           // Tested against the job's pattern now (changed in the config mid-run, a line matched the old one), unless one matched it already.
-          const output = { ...withCronieLine(sofar, event.body, patternOf(start.job)), at: start.at, pid: start.pid, lineAt: event.at };
+          const linesAtLineAt = sofar?.lineAt === event.at ? (sofar.linesAtLineAt ?? 1) + 1 : 1;
+          const output = { ...withCronieLine(sofar, event.body, patternOf(start.job)), at: start.at, pid: start.pid, lineAt: event.at, linesAtLineAt };
           if (index >= 0) outputs[index] = output;
           else if (outputs.push(output) > MAX_OUTPUTS) loseOutput(outputs.shift() as CronRunOutput);
           lastAt = Math.max(lastAt ?? event.at, event.at);

@@ -178,6 +178,24 @@ describe("cronie's CMDOUT lines delivered again", () => {
     expect(end.findings.map((f) => f.detector)).toEqual(['error-keyword']);
   });
 
+  it.each([
+    ['one line', 4],
+    ['two lines', 5],
+  ])('counts the new lines of the second of the latest line kept (%s of it kept) in a batch that sends its CMD line again (syslog times are whole seconds)', async (_how, cut) => {
+    // Prepare: CMD, a line and the first lines of 03:00:05; then all again from the CMD line, with the new lines of 03:00:05
+    const lines = parsed(BACKUP);
+    const inOne = await processBatch(lines, REDUCERS, new MemoryAuditStore(), ctx);
+    const store = new MemoryAuditStore();
+    await processBatch(lines.slice(0, cut - 1), REDUCERS, store, ctx);
+    // Act
+    await processBatch(lines.slice(0, 5), REDUCERS, store, ctx);
+    await processBatch(lines.slice(0, 5), REDUCERS, store, ctx);
+    const end = await processBatch(lines.slice(5), REDUCERS, store, ctx);
+    // Assess: as when all came in one delivery, each line once
+    expect(outputOf(end)).toEqual(outputOf(inOne));
+    expect(end.findings.map((f) => f.detector)).toEqual(['error-keyword']);
+  });
+
   it('keeps no output of a run already ended when its first delivery comes again', async () => {
     // Prepare
     const lines = parsed(RUN);
