@@ -4,6 +4,8 @@ import { parseConfigText } from '../../lambdas/config.ts';
 import { type JobState, summarizeJobs } from '../../lambdas/core/job-reducer.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
+import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
+import { monthSpan } from '../../lambdas/core/report/month.ts';
 import { startsBeforeEndsIn, stateFacts } from '../../lambdas/core/report/subjects.ts';
 import { runSweep } from '../../lambdas/core/sweep.ts';
 import { eventsOf, parseFile } from '../parse/helpers.ts';
@@ -70,5 +72,35 @@ describe('the runs of a job whose cronie runs start logging CMDEND after a CMD-o
     // Assess: 6 runs known by their starts (10:00 to 15:00), 2 by their records (16:00, 17:00)
     expect(summary.runs).toBe(8);
     expect([state.runs, stateFacts(state).runs, startsBeforeEndsIn(state, Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'))]).toEqual([2, 8, 6]);
+  });
+});
+
+describe('the report month of a job whose cronie runs were all counted by their starts, before its runs logged an end', () => {
+  it('is seen, with the starts-only reason and its starts: not "no data"', async () => {
+    // Prepare: a daily job logging CMD only from 1 to 31 October, then CMD and CMDEND from 1 to 10 November.
+    const daily = parseConfigText(`jobs:\n  ${JOB}:\n    schedule: "0 2 * * *"\n`, 'c.yaml');
+    const dd = (d: number) => String(d).padStart(2, ' ');
+    const october = Array.from({ length: 31 }, (_, i) => `Oct ${dd(i + 1)} 02:00:01 rhel1 CROND[${1001 + i}]: (root) CMD (${JOB})`);
+    const november = Array.from({ length: 10 }, (_, i) => [`Nov ${dd(i + 1)} 02:00:01 rhel1 CROND[${2001 + i}]: (root) CMD (${JOB})`, `Nov ${dd(i + 1)} 02:02:01 rhel1 CROND[${2001 + i}]: (root) CMDEND (${JOB})`]).flat();
+    const store = new MemoryAuditStore();
+    await processBatch(parsed(october), REDUCERS, store, { config: daily, clock: { now: () => Date.parse('2026-10-31T03:00:00Z') } });
+    await processBatch(parsed(november), REDUCERS, store, { config: daily, clock: { now: () => Date.parse('2026-11-10T03:00:00Z') } });
+    const span = monthSpan('2026-10');
+    // Act
+    const coverage = buildCoverage({
+      span,
+      subjects: [{ kind: 'job', name: JOB, state: await jobState(store), runsAfterMonth: 10 }],
+      runs: await store.runs(`job#${JOB}`, new Date(span.fromMs).toISOString(), new Date(span.toMs).toISOString()),
+      findings: [],
+      config: daily,
+      now: Date.parse('2026-11-10T12:00:00Z'),
+    });
+    // Assess
+    expect(coverage.rows.find((r) => r.name === JOB)).toMatchObject({
+      runsInMonth: 31,
+      history: 31,
+      status: 'unknown',
+      reason: 'only run starts are logged (no ends): 31 starts in October 2026, so output, duration and failure checks cannot run',
+    });
   });
 });

@@ -415,6 +415,8 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     // A run records itself when it ends; the runs of a job whose runs log no end are its starts, its
     // records only the failures a failure line ended (Debian cron's grandchild line), among its starts.
     const onlyStarts = startsOnly;
+    // A span whose runs all started before its runs were known to log an end (none recorded): counted by its starts, as such a job's.
+    const startsOnlySpan = startsOnly || (startsBeforeEnds > 0 && records.length === 0);
     const failuresLogged = onlyStarts && (records.length > 0 || (facts.runs ?? 0) > 0);
     const starts = onlyStarts ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
@@ -436,7 +438,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const silentAll = records.length === 0 && findings.length === 0 && (requests?.total ?? 0) === 0 && activeSpanOverlaps ? wholeSpanSilenceNote(subject.kind, snapshot?.state, span, subject.name, agentStates) : undefined;
     const seen =
       silentAll === undefined &&
-      (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
+      (records.length > 0 || findings.length > 0 || (requests?.total ?? 0) > 0 || startsBeforeEnds > 0 || ((!recordsRuns || startsOnly || subject.kind !== 'job') && activeSpanOverlaps));
     // In a span not over yet, the last sighting up to the report's time: a later one the state learned after it is not known then.
     const sightings = [facts.lastSeenAt ?? 0, facts.lastStartAt ?? 0, ...(asOfCut ? keptActivity(snapshot?.state) : [])];
     const lastSeenMs = Math.max(maxOf(sightings.filter((t) => !asOfCut || t <= end)), maxOf(records.map((r) => Date.parse(r.ts))));
@@ -478,7 +480,9 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
       ? `its starts in ${span.label} are not known (its state keeps only its latest starts, all after it), so `
       : starts
         ? `${starts.complete ? '' : 'at least '}${plural(starts.inSpan, 'start')} in ${span.label}, so `
-        : '';
+        : startsOnlySpan
+          ? `${plural(startsBeforeEnds, 'start')} in ${span.label}, so `
+          : '';
     const startsOnlyReason = failuresLogged
       ? `only run starts and their failures are logged (no other ends): ${startsCounted}output and duration checks cannot run`
       : `only run starts are logged (no ends): ${startsCounted}output, duration and failure checks cannot run`;
@@ -490,7 +494,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const notKept =
       keptFrom !== undefined && RECORDING_KINDS.has(subject.kind) && !onlyStarts && mayHaveRunThen ? runsNotKeptReason(span, keptFrom, input.runRetentionDays as number) : undefined;
     // Checked before thin history: a job whose runs log no end never has the history its baseline checks need.
-    if (findings.length > 0) return { ...base, status: 'findings', reason: onlyStarts ? startsOnlyReason : thinHistory ? thinReason : notKept };
+    if (findings.length > 0) return { ...base, status: 'findings', reason: startsOnlySpan ? startsOnlyReason : thinHistory ? thinReason : notKept };
     // A guard bypassed without a valid exception in the month, each bypass held back by the alert cooldown behind last month's finding.
     const held = subject.kind === 'guard' ? (input.heldWithoutException?.get(subject.name) ?? 0) : 0;
     if (held > 0) return { ...base, status: 'findings', reason: `no finding in ${span.label}, but ${plural(held, 'bypass', 'bypasses')} without a valid exception in it, held back by the alert cooldown` };
@@ -513,7 +517,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     }
     const silent = trailingSilenceNote(subject.kind, subject.name, config, snapshot?.state, records, span, end, agentStates);
     // A job whose runs log only a start is UNKNOWN anyway; that it stopped is said first, or its silence would be hidden.
-    if (onlyStarts) return { ...base, status: 'unknown', ...noted(silent ? `${silent}; ${startsOnlyReason}` : startsOnlyReason) };
+    if (startsOnlySpan) return { ...base, status: 'unknown', ...noted(silent ? `${silent}; ${startsOnlyReason}` : startsOnlyReason) };
     if (thinHistory) return { ...base, status: 'unknown', ...noted(thinReason) };
     if (silent) return { ...base, status: 'unknown', reason: silent };
     const unseen = unseenAfterInputNote(subject.kind, subject.name, config, span, end, input.inputEndsAt);
