@@ -12,7 +12,7 @@ import { type RouteState, routeReducer } from '../core/route-reducer.ts';
 import { MIN_SCHEDULE_INTERVALS, suggestedGraceMinutes } from '../core/schedule.ts';
 import { terminalText } from '../core/terminal-text.ts';
 import { isoTimeOption, TIMEZONE_HELP, timeZoneOption, YEAR_HELP, yearOption } from './option-parsers.ts';
-import { scanToStore, writeSourceNotes } from './scan-command.ts';
+import { leftOutNote, scanToStore, writeSourceNotes } from './scan-command.ts';
 import { collectLogGroups, describeSources, sinceOption } from './scan-sources.ts';
 
 /** Where `init` writes by default: the first name `loadConfig` looks for. */
@@ -71,9 +71,12 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
   // Before the scan, which may take minutes: the file is refused now, not after.
   if (target && !opts.force && existsSync(target)) return fail(overwriteRefusal(opts.out));
 
-  const scanned = await scanToStore({ ...opts, config: DEFAULT_CONFIG, store: undefined }, { keepRecords: false });
+  // As of --now, as scan reads the logs: the lines after it had not happened yet (said, with how many).
+  const scanned = await scanToStore({ ...opts, config: DEFAULT_CONFIG, store: undefined }, { keepRecords: false, upTo: opts.now });
   if (!scanned.ok) return fail(scanned.error);
   writeSourceNotes(scanned.readouts, 'init', opts.stderr);
+  const leftOut = leftOutNote(scanned.leftOut, opts.now, 'init');
+  if (leftOut) opts.stderr.write(`silent-audit init: ${leftOut}\n`);
   let seen: SeenSubjects;
   try {
     const store = scanned.opened.store;
@@ -318,7 +321,7 @@ export function registerInitCommand(program: Command): void {
     .option('--since <when>', 'with --log-group: read from 7d, 24h, 30m ago, or an ISO time (default: 7d)', sinceOption)
     .option('--out <file>', 'the file to write, - for stdout', DEFAULT_INIT_FILE)
     .option('--force', 'overwrite the file if it exists', false)
-    .option('--now <iso>', 'the moment absence is judged at (default: the latest event time)', isoTimeOption)
+    .option('--now <iso>', 'the moment the scan is as of: the lines after it are left out, as scan leaves them (default: the latest event time)', isoTimeOption)
     .option('--year <yyyy>', YEAR_HELP, yearOption)
     .option('--timezone <zone>', TIMEZONE_HELP, timeZoneOption)
     .action(async (paths: string[], o: { out: string; force: boolean; now?: number; year?: number; timezone?: string; logGroup?: string[]; since?: number }, command: Command) => {

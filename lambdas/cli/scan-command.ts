@@ -404,7 +404,7 @@ function absenceJudgedAt(now: number | undefined, latest: number, toInputEnd: bo
 }
 
 /** Events after `--now`, left out of a scan or report made as of it (`upTo`): said, with how many. */
-export function leftOutNote(leftOut: number, now: number | undefined, command: 'scan' | 'report'): string | undefined {
+export function leftOutNote(leftOut: number, now: number | undefined, command: 'scan' | 'report' | 'init'): string | undefined {
   if (leftOut === 0 || now === undefined) return undefined;
   return `${plural(leftOut, 'event')} after --now ${isoTime(now)} left out: the ${command} is as of then.`;
 }

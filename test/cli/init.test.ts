@@ -123,6 +123,22 @@ describe('silent-audit init', () => {
     }
   });
 
+  it('reads the logs as of an earlier --now, as scan does: a job whose lines all come after it is not configured, and the lines left out are said', async () => {
+    // Prepare: the October cron log (to the 21st), and a job first seen on 25 October
+    const dir = mkdtempSync(join(tmpdir(), 'init-now-'));
+    const late = join(dir, 'late.log');
+    writeFileSync(late, ['Oct 25 05:00:01 db1 CRON[3001]: (root) CMD (/usr/local/bin/late.sh)', 'Oct 26 05:00:01 db1 CRON[3002]: (root) CMD (/usr/local/bin/late.sh)'].join('\n') + '\n');
+
+    // Act
+    const { result, stderr } = await init([cronLog(dir), late], { out: '-', now: Date.parse('2026-10-22T00:00:00Z') });
+
+    // Assess
+    expect(result.exitCode).toBe(0);
+    expect(result.text).toContain('mysqldump');
+    expect(result.text).not.toContain('late.sh');
+    expect(stderr).toContain('2 events after --now 2026-10-22T00:00:00Z left out: the init is as of then.');
+  });
+
   it('stubs the agents and routes seen, commented, and leaves the rest of the scan unchanged', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'init-'));
