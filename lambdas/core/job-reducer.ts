@@ -1586,9 +1586,14 @@ export const jobReducer: SubjectReducer<JobState> = {
     // Whether a platform end is an exit line (`exitedLine`) of a request id no START, REPORT or other line of the batch names:
     // a run open for it, or an end of it remembered, is then its only sign of being this function's invocation, else the
     // line is the errorMessage of another function's invocation that one of this function's printed unprefixed.
+    // A START of it remembered (`START_TOKEN`, its run pushed out of the open runs by MAX_OPEN later starts) is one too.
     let logged: Set<string> | undefined;
     const exitUnlogged = (body: RunEnd | RunFailedMarker): boolean =>
-      body.type === 'run.failed' && body.run_id !== undefined && exitedLine(body) && !(logged ??= invocationsLogged(events)).has(body.run_id);
+      body.type === 'run.failed' &&
+      body.run_id !== undefined &&
+      exitedLine(body) &&
+      !(logged ??= invocationsLogged(events)).has(body.run_id) &&
+      !processed.has(`${START_TOKEN}${body.run_id}`);
     const invocationFailure = (marker: RunFailedMarker, at: number): RunFailedMarker => {
       if (!runtimeExited(marker) || marker.run_id === undefined) return marker;
       let timeout: RunFailedMarker | undefined;
@@ -1609,6 +1614,16 @@ export const jobReducer: SubjectReducer<JobState> = {
 
     // The processed list is kept aside while the events are applied and written into the state at the end.
     const processed = new ProcessedTokens(state.processedRing, state.processed, state.processedAt, state.processedUntil, state.lastSeenAt, events.length);
+    // The latest Lambda START of the batch in each log stream (a stream runs one invocation at a time), read even when the
+    // function's own run lines speak for its runs: a `run.start` it prints unprefixed (Python print, Go, Java LambdaLogger,
+    // .NET, Rust), which names no request id, is of the invocation that START began, and its run is then that request id's
+    // (`openRunOfRequest`): its exit line alone in a later delivery finds it.
+    let invocationStarts: Map<string | undefined, AuditEvent> | undefined;
+    const invocationStartedBefore = (event: AuditEvent): string | undefined => {
+      const stream = event.source.logStream;
+      const start = stream === undefined ? undefined : invocationStarts?.get(stream);
+      return start !== undefined && start.at <= event.at && start.body.type === 'run.start' ? start.body.run_id : undefined;
+    };
     // The Lambda invocations closed as a success whose values entered the windows: this batch's copy once changed.
     let okEntered: PlatformOkEntry[] | undefined;
     const ownOkEntered = (): PlatformOkEntry[] => (okEntered ??= (initial.platformOkEntered ?? []).slice());
@@ -1755,6 +1770,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         edit().instrumented = true;
         if (state.open.some((r) => r.format === PLATFORM_FORMAT)) removeWhere(ownOpen(), (r) => r.format === PLATFORM_FORMAT);
       }
+      if (platform && body.type === 'run.start') (invocationStarts ??= new Map()).set(event.source.logStream, event);
       if (platform && state.instrumented && body.type !== 'run.failed') continue;
       if (body.type === 'run.start') {
         // A start is delivered again when a run with its id ended at or after it, or one with its id
@@ -1828,10 +1844,16 @@ export const jobReducer: SubjectReducer<JobState> = {
           d.unfinishedReported = d.unfinishedReported.filter((key) => stillOpen.some((r) => keyNamesRun(key, r)));
         }
         const open = ownOpen();
-        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}), ...(event.requestId !== undefined ? { request_id: event.requestId } : {}) });
+        const requestId = event.requestId ?? (platform ? undefined : invocationStartedBefore(event));
+        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}), ...(requestId !== undefined ? { request_id: requestId } : {}) });
         // A run that logs no end pushed out, not judged yet, by MAX_OPEN later starts of its job with no
         // failure read (more than 50 at once is no cron job's way) is healthy: else never judged.
         const dropped = open.length - MAX_OPEN;
+        // A Lambda invocation's run pushed out leaves its START remembered: its exit line alone in a later delivery still fails it (`exitUnlogged`).
+        for (let i = 0; i < dropped; i++) {
+          const invocationId = open[i].format === PLATFORM_FORMAT ? open[i].run_id : open[i].request_id;
+          if (invocationId !== undefined) remember(`${START_TOKEN}${invocationId}`, open[i].at);
+        }
         const startsOnlyUntil = d.endsLogged ? d.endsLoggedFrom : Infinity;
         if (dropped > 0 && startsOnlyUntil !== undefined && d.healthyBefore !== undefined) for (const r of healthyRunsBefore(open.slice(0, dropped), d.healthyBefore, startsOnlyUntil)) outcomes.push(healthyOutcome(subject, r));
         keepNewest(open, MAX_OPEN);

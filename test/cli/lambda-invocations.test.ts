@@ -605,7 +605,61 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
     expect(failed(scan)).toEqual([]);
     expect(failed(ingest)).toEqual([]);
   });
+
+  describe('when its own run lines are printed unprefixed too (no request id on its run) and its invocation is killed, the exit line alone in its delivery', () => {
+    // Prepare: orchestrator prints run.start unprefixed (Python print); its invocation is killed at 1.5 min, the exit
+    // line in a delivery of its own, END and a REPORT without Status in the next (D: a minute's cut; E: an hour's too)
+    const killedRun = (from: string, exitAt: string, endAt: string): LogLine[] => [
+      { at: t(from), stream, message: `START RequestId: ${R} Version: $LATEST` },
+      { at: t(from) + 10, stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-1' }) },
+      { at: t(exitAt), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` },
+      { at: t(endAt), stream, message: `END RequestId: ${R}` },
+      { at: t(endAt) + 1, stream, message: `REPORT RequestId: ${R}\tDuration: 89000.00 ms\tBilled Duration: 89000 ms\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t` },
+    ];
+
+    it.each([
+      ['at a minute', killedRun('2026-10-07T03:00:30.000Z', '2026-10-07T03:01:59.990Z', '2026-10-07T03:02:00.010Z')],
+      ['at an hour', killedRun('2026-10-07T03:58:30.000Z', '2026-10-07T03:59:59.990Z', '2026-10-07T04:00:00.010Z')],
+    ])("fails its run by its own exit line, deliveries cut %s, in scan and ingest alike", async (_name, lines) => {
+      // Act
+      const scan = await scanned(lines);
+      const ingest = await ingested(lines);
+      // Assess
+      expect(failed(scan)).toEqual([['run-failed', 'orch-1', 'run failed after 1.5 min: runtime exited with error: signal: killed (Runtime.ExitError)']]);
+      expect(failed(ingest)).toEqual(failed(scan));
+    });
+
+    it("fails nothing for another function's exit line it prints while its run is open", async () => {
+      // Prepare
+      const lines = [
+        start,
+        { at: start.at + 10, stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'orch-1' }) },
+        { ...printed('Error: Runtime exited with error: signal: killed'), at: t('2026-10-07T03:01:00.500Z') },
+        { at: t('2026-10-07T03:01:01.000Z'), stream, message: JSON.stringify({ type: 'run.end', job: FUNCTION, run_id: 'orch-1', exit_code: 0 }) },
+        { ...end, at: t('2026-10-07T03:01:01.010Z') },
+        { ...report, at: t('2026-10-07T03:01:01.011Z') },
+      ];
+      // Act
+      const scan = await scanned(lines);
+      const ingest = await ingested(lines);
+      // Assess
+      expect(failed(scan)).toEqual([]);
+      expect(failed(ingest)).toEqual([]);
+    });
+  });
+
+  it('still fails its own invocation by its exit line alone in its delivery when more than 50 invocations were open after its START', async () => {
+    // Prepare: R starts, then 50 more invocations start (03:01:00.1) on streams of their own while it runs; it is killed at 03:01:59.990,
+    // the exit line alone in its delivery, its END and REPORT (no Status) in the next
+    const others = Array.from({ length: 50 }, (_, i) => ({ at: start.at + 60_000 + i, stream: `2026/10/07/[$LATEST]${String(i).padStart(6, '0')}`, message: `START RequestId: ${other.slice(0, -4)}${String(i).padStart(4, '0')} Version: $LATEST` }));
+    const lines = [start, ...others, { at: t('2026-10-07T03:01:59.990Z'), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` }, { ...end, at: t('2026-10-07T03:02:00.010Z') }, { ...report, at: t('2026-10-07T03:02:00.011Z') }];
+    // Act
+    const ingest = await ingested(lines);
+    // Assess
+    expect(failed(ingest).map(([detector, runId]) => [detector, runId])).toEqual([['run-failed', R]]);
+  });
 });
+
 
 describe("a Python Lambda function in Lambda's JSON log format: the runtime's record of an uncaught exception names the reason of a failure its platform records say, and fails no run alone", () => {
   // Prepare: py-nightly (python3.12, LogFormat JSON) divides by zero; awslambdaric writes the error at
