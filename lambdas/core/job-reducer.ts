@@ -112,6 +112,12 @@ export interface JobState {
    * job's runs are these and `runs`. Left out when none.
    */
   readonly runsByStarts?: number;
+  /**
+   * The hosts whose cron runs of the job logged an end (cronie's CMDEND, with `-s`), up to MAX_HOSTS;
+   * left out until its first end. A cron run from another host logs none (cronie without `-s` there):
+   * never awaited to end, and counted by its start (`runsByStarts`, `startMonths`), as before its job's first end.
+   */
+  readonly endsHosts?: string[];
   readonly runs: number;
   readonly failures: number;
   readonly consecutiveFailures: number;
@@ -1246,12 +1252,12 @@ export function runsLogEnds(state: Pick<JobState, 'endsLogged' | 'open' | 'start
  * a job that logs starts only (cron's `CMD` lines) has none. What `scan` counts in flight and MCP
  * calls running.
  */
-export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'endsLoggedFrom' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
+export function runsGoingOn(state: Pick<JobState, 'job' | 'endsLogged' | 'endsLoggedFrom' | 'endsHosts' | 'open' | 'startsSeen' | 'starts'>, at: number, maxRuntimeMs: number, config: Config): OpenRun[] {
   if (state.open.length === 0 || !runsLogEnds(state)) return [];
   // The time first: awaitsEnd may look for a schedule in the job's starts, once for all the runs.
   let scheduled: boolean | undefined;
   const onSchedule = () => (scheduled ??= runsOnSchedule(state, config));
-  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && !startedBeforeEnds(state, r) && awaitsEnd(r, onSchedule));
+  return state.open.filter((r) => r.at <= at && at - r.at <= maxRuntimeMs && !logsNoEnd(state, r) && awaitsEnd(r, onSchedule));
 }
 
 /**
@@ -1276,6 +1282,17 @@ function startedBeforeEnds(state: Pick<JobState, 'endsLoggedFrom'>, run: OpenRun
  */
 function runsOnSchedule(state: Pick<JobState, 'job' | 'starts'>, config: Config): boolean {
   return Boolean(ownValue(config.jobs, state.job)?.schedule) || learnsSchedule(state.starts ?? []);
+}
+
+/** Whether a cron run is from a host that never logged an end of its job while others did (`endsHosts`): it logs none. */
+function fromHostWithoutEnds(state: Pick<JobState, 'endsHosts'>, run: Pick<OpenRun, 'format' | 'host'>): boolean {
+  const hostsWithEnds = state.endsHosts;
+  return hostsWithEnds !== undefined && run.format === CRON_FORMAT && run.host !== undefined && hostsWithEnds.length < MAX_HOSTS && !hostsWithEnds.includes(run.host);
+}
+
+/** Whether an open run logs no end: it started before its job's runs were known to log one, or on a host whose runs log none. */
+function logsNoEnd(state: Pick<JobState, 'endsLoggedFrom' | 'endsHosts'>, run: OpenRun): boolean {
+  return startedBeforeEnds(state, run) || fromHostWithoutEnds(state, run);
 }
 
 /** `maxRuntimeOf` with the median duration given (asked only when no max runtime is configured): a window's kept median. */
@@ -1465,9 +1482,9 @@ function openRunsAsLogged(open: readonly OpenRun[], config: Config): readonly Op
 function awaitedRunsAsLogged(state: JobState, config: Config): readonly OpenRunView[] {
   const views = openRunsAsLogged(state.open, config);
   const daemons = !state.open.every((r) => r.active !== true) && !runsOnSchedule(state, config);
-  // Runs that started before the job's runs were known to log an end log none: never awaited.
-  if (!daemons && !state.open.some((r) => startedBeforeEnds(state, r))) return views;
-  return views.filter((_, i) => !(daemons && state.open[i].active === true) && !startedBeforeEnds(state, state.open[i]));
+  // Runs that started before the job's runs were known to log an end, or on a host whose runs log none, log none: never awaited.
+  if (!daemons && !state.open.some((r) => logsNoEnd(state, r))) return views;
+  return views.filter((_, i) => !(daemons && state.open[i].active === true) && !logsNoEnd(state, state.open[i]));
 }
 
 /** An open run as the absence detectors read it, its id as lines now give it (`runIdAsLogged`). */
@@ -1861,6 +1878,10 @@ export const jobReducer: SubjectReducer<JobState> = {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
           if (d.startMonths === undefined && (d.startsSeen ?? 0) > 0) d.startMonthsFrom = Math.max(d.lastStartAt ?? event.at, event.at);
           d.startMonths = startMonths.count(event.at);
+        } else if (fromHostWithoutEnds(d, { format: event.format, host: body.host })) {
+          // A run on a host whose runs log no end, of a job whose runs on other hosts do: counted by its start.
+          d.runsByStarts = (d.runsByStarts ?? 0) + 1;
+          d.startMonths = startMonths.count(event.at);
         }
         d.lastStartAt = Math.max(d.lastStartAt ?? 0, event.at);
         d.starts = starts.add(event.at, MAX_STARTS);
@@ -1955,7 +1976,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       // A run that ended past its max runtime, of a job whose runs the sweep waits for to end, is
       // unfinished as the sweep judges it while it hangs, unless a sweep reported it (endedUnfinished).
       // Older history read late only past a configured max runtime: the windows' median is the later runs'.
-      if (started && runsLogEnds(state) && !startedBeforeEnds(state, started) && awaitsEnd(started, () => runsOnSchedule(state, ctx.config)) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
+      if (started && runsLogEnds(state) && !logsNoEnd(state, started) && awaitsEnd(started, () => runsOnSchedule(state, ctx.config)) && (!older || ownValue(ctx.config.jobs, subject)?.max_runtime_minutes !== undefined)) {
         const runtime = maxRuntimeWith(state.job, ctx.config, () => durations.median());
         const late = event.at - started.at > runtime.ms ? endedUnfinished(subject, openRunView(started, ctx.config), event.at, runtime, state.unfinishedReported) : undefined;
         if (late) findings.push(toFinding(late, runUnfinishedDetector.meta, ctx.config));
@@ -1963,14 +1984,18 @@ export const jobReducer: SubjectReducer<JobState> = {
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();
       if (started) removeWhere(ownOpen(), (r) => r === started);
-      // A run that started while its job's runs logged no end was counted by its start.
-      const countedByStart = started !== undefined && (!d.endsLogged || startedBeforeEnds(d, started));
+      // A run that started while its job's runs (or its host's) logged no end was counted by its start.
+      const countedByStart = started !== undefined && (!d.endsLogged || logsNoEnd(d, started));
       if (!endsFailuresOnly(body) && !d.endsLogged) {
         // Its runs open now started when they logged no end (`endsLoggedFrom`): they keep that rule.
         if (d.open.some((r) => r.at < event.at)) d.endsLoggedFrom = event.at;
         d.endsLogged = true;
         // Its runs are counted by their records from now on; those counted by their starts until now stay counted.
         d.runsByStarts = Math.max(0, (d.startsSeen ?? 0) - d.runs);
+      }
+      // Its host's cron runs log an end: awaited from now on.
+      if (!endsFailuresOnly(body) && event.format === CRON_FORMAT && run.host !== undefined && !d.endsHosts?.includes(run.host) && (d.endsHosts?.length ?? 0) < MAX_HOSTS) {
+        d.endsHosts = [...(d.endsHosts ?? []), run.host];
       }
       // Its run is counted by its record: its start no longer.
       if (countedByStart && d.endsLogged) {

@@ -104,3 +104,19 @@ describe('the report month of a job whose cronie runs were all counted by their 
     });
   });
 });
+
+describe('a job run by two hosts, one logging CMDEND (cronie -s) and one not', () => {
+  it('awaits no end of the runs of the host that never logged one, and counts them by their starts', async () => {
+    // Prepare: hourly from 10:00 to 21:00 on rhel1 (CMD, CMDEND) and rhel2 (CMD only).
+    const lines = Array.from({ length: 12 }, (_, i) => i + 10).flatMap((h) => [...hourly(h, true).slice(0, 1), `Nov 20 ${h}:00:02 rhel2 CROND[${3000 + h}]: (root) CMD (${JOB})`, ...hourly(h, true).slice(1)]);
+    const store = new MemoryAuditStore();
+    await processBatch(parsed(lines), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T21:05:00Z') } });
+    // Act
+    const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-20T23:30:00Z') } });
+    const [summary] = await summarizeJobs(store, config);
+    const state = await jobState(store);
+    // Assess: rhel1's 12 runs by their records, rhel2's 12 by their starts
+    expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual([]);
+    expect([summary.runs, state.runs, startsBeforeEndsIn(state, Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'))]).toEqual([24, 12, 12]);
+  });
+});
