@@ -1398,6 +1398,19 @@ describe('the built-in rules', () => {
     expect(redacted).toEqual([`AUTH ${S}`, `AUTH default ${S}`, `127.0.0.1:6379> AUTH ${S}`, `redis-cli AUTH ${S}`]);
   });
 
+  it("redacts a bare AUTH's password whatever its shape (AUTH foobared, quoted in echo | nc, a here-string, JSON) and keeps status lines by a deny rule (KeyError:, Traceback, OOMKilled, loss=0.123)", () => {
+    // Prepare: redis' common lower-case passwords after a bare AUTH, also in quoted commands; status lines a service logs starting with AUTH
+    const commands = ['AUTH foobared', 'AUTH changeme', 'AUTH P@ss', 'AUTH default changeme', 'echo ok; AUTH changeme', 'echo -e "AUTH foobared\\r\\nPING\\r\\n" | nc redis 6379', 'redis-cli <<< "AUTH changeme"', 'echo "AUTH letmein" | redis-cli', '{"cmd":"AUTH foobared"}'];
+    const quiet = ['AUTH FATAL:', 'AUTH ERROR:', 'AUTH timeout', 'AUTH failed.', 'AUTH 401', 'AUTH Exception: boom', 'AUTH KeyError:', 'AUTH Traceback', 'AUTH ValueError', 'AUTH OOMKilled', 'AUTH CrashLoopBackOff', 'AUTH ERR_CONNECTION_RESET', 'AUTH loss=0.123', 'AUTH step=1000', 'AUTH Segmentation fault'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no password is left; every status line stays whole
+    expect(redacted.filter((text) => /foobared|changeme|P@ss|letmein/.test(text))).toEqual([]);
+    expect(redacted[3]).toBe(`AUTH default ${M('secret-assignment')}`);
+    expect(kept).toEqual(quiet);
+  });
+
   it("reads exp's and imp's user/password only as an Oracle login (a user starting with a letter, the command a word of its own or after a path, before @, the end or a parameter), not counts or paths", () => {
     // Prepare: Oracle's old export and import, run by name or path; progress counts, ratios and paths naming exp or imp
     const commands = ['exp scott/Tiger2024 file=x.dmp', '/u01/app/oracle/bin/exp scott/Tiger2024 file=x.dmp', 'imp scott/Tiger2024', 'cd /u01; imp system/Tiger2024@orcl full=y'];
