@@ -57,3 +57,32 @@ describe('subject_status of a cron job whose runs log only their start and failu
     });
   });
 });
+
+/** cronie without `-s` starts rotate-cache hourly at :17 on 10 and 11 November: CMD lines only, a failure of it is never logged. */
+function cronieCmdOnlyLog(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mcp-cronie-cmd-')), 'cron.log');
+  const lines: string[] = [];
+  for (const day of [10, 11]) {
+    for (let hour = 0; hour < 24; hour++) lines.push(`Nov ${day} ${String(hour).padStart(2, '0')}:17:00 rhel1 CROND[${day * 100 + hour}]: (root) CMD (${JOB})`);
+  }
+  writeFileSync(file, lines.join('\n') + '\n');
+  return file;
+}
+
+describe('subject_status of a job whose runs log only their start and whose failures are never logged', () => {
+  it('counts its starts as its runs but no run ok and no success rate: a start with no failure logged is no sign of success', async () => {
+    // Prepare: cronie's CMD lines only (no -s): 48 starts, 36 of them past the 24 h healthy window at noon on the 12th
+    const source = await openAuditSource({ paths: [cronieCmdOnlyLog()], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T12:00:00Z'), stderr: quietStream() });
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const status = structured<{ success: { last_24h: unknown; last_7d: unknown } }>(await mcp.call('subject_status', { kind: 'job', subject: JOB }));
+    await mcp.close();
+    await source.close();
+
+    // Assess: not 36 ok and success_rate 1 (100% for a job whose failures cannot be seen)
+    const note = 'its runs log only their start, and no failure of it was ever logged (cronie’s CMD lines without -s, runs that never log an end): their outcome is not known, so ok and success_rate are not';
+    expect(status.success.last_7d).toEqual({ runs: 48, ok: null, failed: 0, success_rate: null, with_findings: 0, note });
+    expect(status.success.last_24h).toEqual({ runs: 12, ok: null, failed: 0, success_rate: null, with_findings: 0, note });
+  });
+});

@@ -10,7 +10,7 @@ import type { CoverageRow, CoverageSection, RetiredSubject } from './model.ts';
 import { SEVERITIES } from './model.ts';
 import { PAST_MONTHS } from '../route-reducer.ts';
 import { expectedStarts } from '../schedule.ts';
-import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, startsBeforeEndsIn, type SubjectSnapshot, stateFacts } from './subjects.ts';
+import { compareSubjects, configuredSubjects, hasOnlyUnseenMarker, isUnseenJobLeftConfig, monthRequests, monthRequestsDropped, monthWithoutRequests, ownerOf, spanStarts, startsBeforeEndsIn, startsOnlyFailuresLogged, type SubjectSnapshot, stateFacts } from './subjects.ts';
 import { subjectKey } from '../pipeline.ts';
 
 export interface CoverageInput {
@@ -417,7 +417,7 @@ export function buildCoverage(input: CoverageInput): CoverageSection {
     const onlyStarts = startsOnly;
     // A span whose runs all started before its runs were known to log an end (none recorded): counted by its starts, as such a job's.
     const startsOnlySpan = startsOnly || (startsBeforeEnds > 0 && records.length === 0);
-    const failuresLogged = onlyStarts && (records.length > 0 || (facts.runs ?? 0) > 0);
+    const failuresLogged = onlyStarts && startsOnlyFailuresLogged(snapshot?.state, records.length);
     const starts = onlyStarts ? spanStarts(snapshot?.state, span.fromMs, span.toMs) : undefined;
     // Its state kept none of the span's starts (only its latest ones, all after it) and did not count them: not 0, unknown.
     const startsNotKept = starts !== undefined && !starts.complete && starts.inSpan === 0;

@@ -4,7 +4,7 @@ import type { GuardState } from '../../core/guard-reducer.ts';
 import { cronHealthyAfter, type JobState } from '../../core/job-reducer.ts';
 import type { RouteState } from '../../core/route-reducer.ts';
 import { plural } from '../../core/report/format.ts';
-import { spanStarts } from '../../core/report/subjects.ts';
+import { spanStarts, startsOnlyFailuresLogged } from '../../core/report/subjects.ts';
 import { formatDuration, median } from '../../core/stats.ts';
 import type { Config } from '../../config.ts';
 import { defined } from '../../core/parse/bodies.ts';
@@ -18,7 +18,12 @@ const HOUR_MS = 3_600_000;
 
 const SuccessWindowSchema = z.object({
   runs: z.number().describe('runs recorded in the window (by their end); of a job whose runs log only their start (and failures: Debian cron), its starts in it'),
-  ok: z.number().describe('runs ended with exit 0, or with no exit status logged (cronie’s CMDEND without one: no exit_code in recent_runs); of a job whose runs log only their start, its starts whose healthy window passed with no failure'),
+  ok: z
+    .number()
+    .nullable()
+    .describe(
+      'runs ended with exit 0, or with no exit status logged (cronie’s CMDEND without one: no exit_code in recent_runs); of a job whose runs log only their start, its starts whose healthy window passed with no failure; null when no failure of it was ever logged (cronie without -s): a start with no failure is then no sign of success',
+    ),
   failed: z.number().describe('runs ended failed (a non-zero exit, a failure line)'),
   in_flight: z.number().optional().describe('only of a job whose runs log only their start: its starts neither failed nor past their healthy window yet (their outcome not known)'),
   success_rate: z
@@ -118,6 +123,7 @@ function startsOnlyJob(subject: KnownSubject): JobState | undefined {
 function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, now: number, config: Config): z.infer<typeof SuccessWindowSchema> {
   const inWindow = runs.filter((r) => Date.parse(r.ts) > fromMs);
   const failures = inWindow.filter((r) => r.status === 'failed');
+  if (!startsOnlyFailuresLogged(job, runs.length)) return outcomeUnknown(job, inWindow, failures.length, flagged, fromMs, now);
   const healthyAfter = cronHealthyAfter(job.job, config);
   const settledBefore = Math.max(fromMs, now - healthyAfter);
   // Starts in (fromMs, now], and those in it whose healthy window has passed.
@@ -141,6 +147,22 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
     success_rate: known && settled > 0 ? Number((ok / (ok + failedSettled)).toFixed(4)) : null,
     with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length,
     note: rule + note,
+  };
+}
+
+/**
+ * The success of a job whose runs log only their start and no failure of which was ever logged (cronie's CMD lines
+ * without `-s`, an instrumented job whose runs never log an end; as the report's `failuresLogged`): its starts are its
+ * runs, their outcome not known: no ok, no rate.
+ */
+function outcomeUnknown(job: JobState, inWindow: readonly RunRecord[], failed: number, flagged: ReadonlySet<string>, fromMs: number, now: number): z.infer<typeof SuccessWindowSchema> {
+  return {
+    runs: Math.max(inWindow.length, spanStarts(job, fromMs + 1, now + 1)?.inSpan ?? 0),
+    ok: null,
+    failed,
+    success_rate: null,
+    with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length,
+    note: 'its runs log only their start, and no failure of it was ever logged (cronie’s CMD lines without -s, runs that never log an end): their outcome is not known, so ok and success_rate are not',
   };
 }
 
