@@ -1,5 +1,5 @@
 import { isoTime } from '../core/findings.ts';
-import { endedWithoutFailure, excerptAround, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
+import { countsNothingAfter, endedWithoutFailure, excerptAround, findErrorMarker, type ErrorMarkerMatch } from './output-content.ts';
 import type { RunDetector } from './types.ts';
 
 export const errorKeywordDetector: RunDetector = {
@@ -57,11 +57,6 @@ function firstMarker(
 const PROGRAM_ERROR = /^([a-z][a-z0-9_.+-]{0,63}): error:/gm;
 /** A setting's name, not a program's: `level: error: …`, `log_level: error: only errors are logged`, `verbosity: error:`. */
 const SETTING_NAME = /(?:^|[_.-])(?:level|loglevel|verbosity|severity|threshold)$/;
-/**
- * A count of nothing as the whole value: `summary: error: 0`, `pg_dump: error: none`, `checks: error: 0, warning: 2`,
- * ending its line or clause. Not `none of the source paths exist` nor `zero-length snapshot file`: failures.
- */
-const PROGRAM_NOTHING = /[ \t]*(?:0|none|zero)[ \t]*(?:[\r\n,;]|$)/iy;
 
 /** The first `<prog>: error:` line (`PROGRAM_ERROR`) in the head, else the tail. */
 function firstProgramError(head: string | undefined, tail: string | undefined): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
@@ -77,15 +72,10 @@ function programError(text: string): ErrorMarkerMatch | undefined {
   PROGRAM_ERROR.lastIndex = 0;
   for (let match = PROGRAM_ERROR.exec(text); match; match = PROGRAM_ERROR.exec(text)) {
     const end = match.index + match[0].length;
-    // A setting (`log_level: error: …`, `level: error: false`) or a count of nothing (`summary: error: 0`, `pg_dump: error: none`).
-    if (SETTING_NAME.test(match[1]) || countsNothing(text, end)) continue;
+    // A setting (`log_level: error: …`, `level: error: false`) or a count of nothing, by the rule of the error markers
+    // (`summary: error: 0.`, `pg_dump: error: none`, `check: error: none found`; not `backup: error: none of the …`).
+    if (SETTING_NAME.test(match[1]) || countsNothingAfter(text, end)) continue;
     return { keyword: match[0], index: match.index, excerpt: excerptAround(text, match.index, end) };
   }
   return undefined;
-}
-
-/** Whether a `<prog>: error:` marker ending at `end` is followed by a count of nothing (`PROGRAM_NOTHING`). */
-function countsNothing(text: string, end: number): boolean {
-  PROGRAM_NOTHING.lastIndex = end;
-  return PROGRAM_NOTHING.test(text);
 }

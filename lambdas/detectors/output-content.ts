@@ -156,16 +156,18 @@ const NEGATION_WORD_BEFORE = /(?:^|[^\p{L}\p{N}_.])(?:no|zero|not|without)\s+$|(
 const ZERO_COUNT_BEFORE = /(?:^|\s)0\s+$/;
 /**
  * A count of nothing just after the keyword, on the same line: `ERROR: 0`, `FATAL 0`, `errors: 0,`,
- * `errors=0 retries=2`, `FATAL: none`. The `0`, `none` or `zero` must end the count (end of line, `,`,
- * `;`, `)`, a closing `.`): `ERROR: 0x80070005`, `FATAL: 0 of 12 shards`, `ERROR: 0 bytes written`,
- * `ERROR: none of the source paths exist`, `FATAL: zero-length snapshot` are failures.
- * Only a `0` bound tight to `=` or `:` (`errors=0 warnings=3`) may be followed by more text.
+ * `errors=0 retries=2`, `FATAL: none`, `ERROR: none found`, `[ERROR: none] [WARN: 3]`. The `0` must end
+ * the count (end of line, `,`, `;`, `)`, a closing `.`): `ERROR: 0x80070005`, `FATAL: 0 of 12 shards`,
+ * `ERROR: 0 bytes written` are failures. Only a `0` bound tight to `=` or `:` (`errors=0 warnings=3`)
+ * may be followed by more text. A whole word `none` or `zero` is a count of nothing whatever follows,
+ * unless it starts a failure: ` of` or `-` after it (`ERROR: none of the source paths exist`,
+ * `FATAL: zero-length snapshot`).
  */
 const NEGATION_AFTER =
-  /^(?:[ \t]*(?:[:=][ \t]*)?(?:0|none|zero)(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_])))/iu;
+  /^(?:[ \t]*(?:[:=][ \t]*)?0(?=[ \t]*(?:[\r\n,;)]|\.?$|\.\s))|[:=]0(?=[ \t])(?![ \t]+of(?![\p{L}\p{N}_]))|[ \t]*(?:[:=][ \t]*)?(?:none|zero)(?![\p{L}\p{N}_])(?![ \t]+of(?![\p{L}\p{N}_])|-))/iu;
 
 /** Whether a count of nothing (`NEGATION_AFTER`: `0`, `none`, `zero`) follows a marker ending at `end`. */
-function countsNothingAfter(text: string, end: number): boolean {
+export function countsNothingAfter(text: string, end: number): boolean {
   return NEGATION_AFTER.test(text.slice(end, end + 16));
 }
 

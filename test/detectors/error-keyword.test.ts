@@ -34,6 +34,18 @@ testRunDetector(errorKeywordDetector, {
     { name: '(ERROR: 0) in brackets', run: runWithHead('done (ERROR: 0)\n') },
     { name: 'ERROR: 0 at the very end of the output', run: runWithHead('rows 1204 ERROR: 0') },
     { name: 'a lone 0 before a counted marker at the start of a line', run: runWithHead('0 FATAL, 3 WARN\n') },
+    ...[
+      'ERROR: none found',
+      'OK: 42 | ERROR: none | WARN: 3',
+      '[INFO: 42] [ERROR: none] [WARN: 3]',
+      'WARNING: 3  ERROR: none  CRITICAL: none',
+      'ERROR: none\tWARN: 2',
+      'FATAL: none (12 shards healthy)',
+      'FATAL: zero (all good)',
+      'ERROR: none - all 1204 objects uploaded',
+      'ERROR: none!',
+      'FATAL: none/12',
+    ].map((line) => ({ name: `none or zero followed by other text than ' of' or '-', a count of nothing: ${line}`, run: runWithHead(`${line}\n`) })),
     { name: 'no keywords configured', run: runWithHead('FATAL: disk full\n'), options: { errorKeywords: [] } },
     { name: 'unknown output: no head or tail', run: makeRun({ output_head: undefined, output_tail: undefined }) },
   ],
@@ -110,7 +122,7 @@ testRunDetector(errorKeywordDetector, {
         evidence: { keyword: 'ERROR:', excerpt: 'ERROR: 0 bytes written, disk full', where: 'head' },
       },
     },
-    ...['ERROR: none of the source paths exist', 'FATAL: zero-length snapshot file'].map((line) => {
+    ...['ERROR: none of the source paths exist', 'ERROR: None of the given URLs matched any objects', 'FATAL: zero-length snapshot file'].map((line) => {
       const keyword = line.startsWith('ERROR') ? 'ERROR:' : 'FATAL';
       return {
         name: `none or zero that starts a failure, not a count of nothing: ${line}`,
@@ -235,7 +247,19 @@ testRunDetector(errorKeywordDetector, {
     { name: "a `<prog>: error:` line in a run that exited 0 (only the configured markers count there)", run: runWithOutput('pg_dump: error: connection to server failed\n', false) },
     { name: "an `error:` after other words, not starting its line, in a run whose exit is not logged", run: runWithOutput('retrying after vacuumdb: error: once\n', true) },
     { name: "an upper-case program's `NAME: error:` in a run whose exit is not logged", run: runWithOutput('PGDUMP: error: x\n', true) },
-    ...['summary: error: 0', 'pg_dump: error: none', 'checks: error: 0, warning: 2', 'level: error: false', 'log_level: error: only errors are logged', 'verbosity: error'].map((line) => ({
+    ...[
+      'summary: error: 0',
+      'pg_dump: error: none',
+      'checks: error: 0, warning: 2',
+      'summary: error: 0.',
+      'pg_dump: error: none.',
+      'summary: error: 0)',
+      'check: error: none found',
+      'summary: error: none (all good)',
+      'level: error: false',
+      'log_level: error: only errors are logged',
+      'verbosity: error: on',
+    ].map((line) => ({
       name: `a count of nothing or a setting, not a failure, in a run whose exit is not logged: ${line}`,
       run: runWithOutput(`${line}\ndone\n`, true),
     })),
