@@ -86,3 +86,35 @@ describe('subject_status of a job whose runs log only their start and whose fail
     expect(status.success.last_24h).toEqual({ runs: 12, ok: null, failed: 0, success_rate: null, with_findings: 0, note });
   });
 });
+
+describe('subject_status of a cron job whose runs log only their start and failures, a run failed in the window that started before it', () => {
+  it('does not take the failure of a run started before the window from the window’s starts', async () => {
+    // Prepare: a run starts at 11:50 on the 10th and fails at 12:10, two more start at 13:00 and 14:00; asked 7 days after 12:00 on the 10th
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-debian-edge-')), 'syslog.log');
+    const lines = [
+      `2026-11-10T11:50:00+00:00 deb1 CRON[500]: (root) CMD (${JOB})`,
+      `2026-11-10T12:10:00+00:00 deb1 CRON[499]: (CRON) error (grandchild #500 failed with exit status 2)`,
+      `2026-11-10T13:00:00+00:00 deb1 CRON[600]: (root) CMD (${JOB})`,
+      `2026-11-10T14:00:00+00:00 deb1 CRON[700]: (root) CMD (${JOB})`,
+    ];
+    writeFileSync(file, lines.join('\n') + '\n');
+    const source = await openAuditSource({ paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-17T12:00:00Z'), stderr: quietStream() });
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const status = structured<{ success: { last_7d: unknown } }>(await mcp.call('subject_status', { kind: 'job', subject: JOB }));
+    await mcp.close();
+    await source.close();
+
+    // Assess: the window's 2 starts are ok; the run that failed started before it (not ok 1 of 2)
+    expect(status.success.last_7d).toEqual({
+      runs: 2,
+      ok: 2,
+      failed: 0,
+      in_flight: 0,
+      success_rate: 1,
+      with_findings: 0,
+      note: 'its runs log only their start and failures: a run with no failure is ok 24.0 h after its start; success_rate is over the 2 starts that old (0 failed)',
+    });
+  });
+});

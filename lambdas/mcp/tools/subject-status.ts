@@ -107,6 +107,11 @@ function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, f
   };
 }
 
+/** When a run record's run started: its end less its duration (its end when it gives none). */
+function runStartOf(run: RunRecord): number {
+  return Date.parse(run.ts) - (run.duration_ms ?? 0);
+}
+
 /** A job whose runs log no end (cron's CMD lines): its runs are its starts, its run records only its failures. */
 function startsOnlyJob(subject: KnownSubject): JobState | undefined {
   const state = subject.kind === 'job' ? (subject.state as JobState | undefined) : undefined;
@@ -121,7 +126,8 @@ function startsOnlyJob(subject: KnownSubject): JobState | undefined {
  * longer keeps the window's first starts (only its latest ones).
  */
 function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, now: number, config: Config): z.infer<typeof SuccessWindowSchema> {
-  const inWindow = runs.filter((r) => Date.parse(r.ts) > fromMs);
+  // Its runs in the window are its starts in it: a failure counts by its run's start, not by its line.
+  const inWindow = runs.filter((r) => runStartOf(r) > fromMs);
   const failures = inWindow.filter((r) => r.status === 'failed');
   if (!startsOnlyFailuresLogged(job, runs.length)) return outcomeUnknown(job, inWindow, failures.length, flagged, fromMs, now);
   const healthyAfter = cronHealthyAfter(job.job, config);
@@ -129,10 +135,13 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
   // Starts in (fromMs, now], and those in it whose healthy window has passed.
   const starts = spanStarts(job, fromMs + 1, now + 1);
   const settled = spanStarts(job, fromMs + 1, settledBefore + 1)?.inSpan ?? 0;
-  const failedSettled = failures.filter((r) => Date.parse(r.ts) - (r.duration_ms ?? 0) <= settledBefore).length;
+  const known = starts?.complete !== false;
+  // Of a state that no longer keeps all the window's starts, only the failures of the starts it keeps are among them.
+  const keptFailures = known ? failures : failures.filter((r) => runStartOf(r) >= (job.starts?.[0] ?? 0));
+  const failedSettled = keptFailures.filter((r) => runStartOf(r) <= settledBefore).length;
+  const failedUnsettled = keptFailures.length - failedSettled;
   const total = Math.max(inWindow.length, starts?.inSpan ?? 0);
   const ok = Math.max(0, settled - failedSettled);
-  const known = starts?.complete !== false;
   const rule = `its runs log only their start and failures: a run with no failure is ok ${formatDuration(healthyAfter)} after its start; `;
   const note = !known
     ? `its state keeps only its latest starts (from ${isoOrNull(job.starts?.[0])}), not all of the window’s: runs and ok are at least these, success_rate is not known`
@@ -143,7 +152,7 @@ function startsSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: R
     runs: total,
     ok,
     failed: failures.length,
-    in_flight: Math.max(0, total - ok - failures.length),
+    in_flight: Math.max(0, (starts?.inSpan ?? 0) - settled - failedUnsettled),
     success_rate: known && settled > 0 ? Number((ok / (ok + failedSettled)).toFixed(4)) : null,
     with_findings: inWindow.filter((r) => flagged.has(r.run_id)).length,
     note: rule + note,
