@@ -1424,10 +1424,24 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
-  it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's exp data/train", () => {
+  it("redacts a bare exp's or imp's login starting its step whatever its password's shape (exp scott/tiger, nohup exp system/manager &), not one in prose (Loaded exp runs/exp1)", () => {
+    // Prepare: the classic Oracle logins, starting a line, after a path, nohup or a pipe, before a redirection or a pipe; experiments' paths mid-prose
+    const commands = ['exp scott/tiger', 'imp scott/tiger', 'exp system/manager', '$ORACLE_HOME/bin/exp system/manager', 'exp scott/tiger > exp.log', 'exp scott/tiger | tee log', 'nohup exp scott/tiger &', 'cd /u01 && exp scott/tiger'];
+    const quiet = ['Loaded exp runs/exp1', 'saving exp outputs/exp_001', 'Running exp 3/10', 'the imp scott/tiger tutorial'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no password is left, the user stays; prose stays
+    const C = M('cli-password');
+    expect(redacted.filter((text) => /tiger|manager/.test(text))).toEqual([]);
+    expect(redacted[6]).toBe(`nohup exp scott/${C} &`);
+    expect(kept).toEqual(quiet);
+  });
+
+  it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
-    const quiet = ['exp data/train', 'Loaded exp runs/exp1', 'imp model/v1 loaded', 'exp a/b test'];
+    const quiet = ['Loaded exp runs/exp1', 'imp model/v1 loaded', 'exp a/b test'];
     // Act
     const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
     const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
