@@ -348,11 +348,15 @@ function isCompactDateTime(value: number): boolean {
   return Number.isInteger(value) && value % DAY_MS !== 0 && compactDateTime(String(value)) !== undefined;
 }
 
+/** The years a compact date or date-time (`yyyymmdd…`) is read in. */
+const COMPACT_FIRST_YEAR = 1900;
+const COMPACT_LAST_YEAR = 2199;
+
 /** The date-time (`2026-12-07T10:30`, `…T10:30:15`) a 12- or 14-digit text makes as `yyyymmddHHMM(SS)` of 1900–2199, if it makes one. */
 function compactDateTime(text: string): string | undefined {
   if (text.length !== 12 && text.length !== 14) return undefined;
   const [y, h, mi, sec] = [0, 8, 10, 12].map((at) => Number(text.slice(at, at + (at === 0 ? 4 : 2))));
-  if (y < 1900 || y > 2199 || h > 23 || mi > 59 || sec > 59) return undefined;
+  if (y < COMPACT_FIRST_YEAR || y > COMPACT_LAST_YEAR || h > 23 || mi > 59 || sec > 59) return undefined;
   const day = compactDay(text);
   return day === undefined ? undefined : `${day}T${text.slice(8, 10)}:${text.slice(10, 12)}${text.length === 14 ? `:${text.slice(12)}` : ''}`;
 }
@@ -412,9 +416,9 @@ function beyondEdge(at: number, low: number | undefined, high: number | undefine
 
 const INTENDED_DATE = 'check the year and month, and pass the intended date';
 
-/** The least and the first past 8 digits that start like a year of 1900–2099 (`19…`, `20…`). */
-const YEAR_LIKE_FROM = 19e6;
-const YEAR_LIKE_UNTIL = 21e6;
+/** The least and the first past 8 digits that start like a year compact dates are read in (1900–2199: `19…`–`21…`). */
+const YEAR_LIKE_FROM = COMPACT_FIRST_YEAR * 1e4;
+const YEAR_LIKE_UNTIL = (COMPACT_LAST_YEAR + 1) * 1e4;
 
 /**
  * The `yyyy-mm-dd` of 8 digits that start like a year (`YEAR_LIKE_FROM`) but make no day as `yyyymmdd` (`2026-13-40`,

@@ -523,6 +523,14 @@ describe('checkToolArgs', () => {
     expect(inferred).toEqual(['19990015, which is not an ISO date: as yyyymmdd it is 1999-00-15, which is no day: check the year and month, and pass the intended date.']);
   });
 
+  it('says 8 digits of a year 2100–2199 that make no day are no day too, as compact dates are read up to 2199', () => {
+    // Prepare: Feb 30 of 2100, with no range
+    // Act
+    const message = check({ d: '21000230' }, { d: { date: {} } })[0]?.message.split('; got ')[1];
+    // Assess: not "pass 1970-09-01T01:23:50Z if it is epoch seconds"
+    expect(message).toBe('"21000230", which is not an ISO date: as yyyymmdd it is 2100-02-30, which is no day: check the year and month, and pass the intended date.');
+  });
+
   it('names a bound that is a date-time, not a whole day, as the instant it is', () => {
     // Prepare: bounds at noon UTC; yyyymmdd digits of the bound's own day, a compact date-time an hour past the max, and a time an hour before the min
     const noon: Record<string, ArgType> = { from: { date: { min: '2026-10-05T12:00:00Z' } }, to: { date: { max: '2026-12-07T12:00:00Z' } } };
