@@ -36,6 +36,12 @@ export interface OpenRun {
    * platform's failure line of that request id (a timeout) ends it, not another invocation's run.
    */
   readonly request_id?: string;
+  /**
+   * A cron run started on a host not (yet) in its job's `endsHosts` while other hosts' runs logged an
+   * end: counted by its start (`runsByStarts`, `startMonths`), so its end, if read, uncounts it, even
+   * once its host has joined `endsHosts` by another run's end.
+   */
+  readonly countedByStart?: true;
 }
 
 /** What the pipeline keeps per job between batches: compact, bounded, JSON-serialisable. */
@@ -1862,7 +1868,9 @@ export const jobReducer: SubjectReducer<JobState> = {
         }
         const open = ownOpen();
         const requestId = event.requestId ?? (platform ? undefined : invocationStartedBefore(event));
-        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}), ...(requestId !== undefined ? { request_id: requestId } : {}) });
+        // A run on a host whose runs log no end, of a job whose runs on other hosts do: counted by its start.
+        const countedByStart = d.endsLogged && fromHostWithoutEnds(d, { format: event.format, host: body.host });
+        open.push({ run_id: body.run_id, at: event.at, host: body.host, format: event.format, ...(active ? { active } : {}), ...(requestId !== undefined ? { request_id: requestId } : {}), ...(countedByStart ? { countedByStart } : {}) });
         // A run that logs no end pushed out, not judged yet, by MAX_OPEN later starts of its job with no
         // failure read (more than 50 at once is no cron job's way) is healthy: else never judged.
         const dropped = open.length - MAX_OPEN;
@@ -1878,8 +1886,7 @@ export const jobReducer: SubjectReducer<JobState> = {
           // A state that saw starts before it counted them: the months up to its latest start may hold uncounted ones.
           if (d.startMonths === undefined && (d.startsSeen ?? 0) > 0) d.startMonthsFrom = Math.max(d.lastStartAt ?? event.at, event.at);
           d.startMonths = startMonths.count(event.at);
-        } else if (fromHostWithoutEnds(d, { format: event.format, host: body.host })) {
-          // A run on a host whose runs log no end, of a job whose runs on other hosts do: counted by its start.
+        } else if (countedByStart) {
           d.runsByStarts = (d.runsByStarts ?? 0) + 1;
           d.startMonths = startMonths.count(event.at);
         }
@@ -1984,8 +1991,8 @@ export const jobReducer: SubjectReducer<JobState> = {
       const ok = run.exit_code === 0 && run.failure === undefined;
       const d = edit();
       if (started) removeWhere(ownOpen(), (r) => r === started);
-      // A run that started while its job's runs (or its host's) logged no end was counted by its start.
-      const countedByStart = started !== undefined && (!d.endsLogged || logsNoEnd(d, started));
+      // A run that started while its job's runs (or its host's, `countedByStart`) logged no end was counted by its start.
+      const countedByStart = started !== undefined && (!d.endsLogged || startedBeforeEnds(d, started) || started.countedByStart === true);
       if (!endsFailuresOnly(body) && !d.endsLogged) {
         // Its runs open now started when they logged no end (`endsLoggedFrom`): they keep that rule.
         if (d.open.some((r) => r.at < event.at)) d.endsLoggedFrom = event.at;

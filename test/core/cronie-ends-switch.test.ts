@@ -120,3 +120,24 @@ describe('a job run by two hosts, one logging CMDEND (cronie -s) and one not', (
     expect([summary.runs, state.runs, startsBeforeEndsIn(state, Date.parse('2026-11-01T00:00:00Z'), Date.parse('2026-12-01T00:00:00Z'))]).toEqual([24, 12, 12]);
   });
 });
+
+describe('a host whose cronie runs start logging CMDEND while two of its runs are open', () => {
+  it('counts the run open before its first end by its record alone once it ends: each run once', async () => {
+    // Prepare: rhel1's run ends first; rhel2's two runs are open together before rhel2's first CMDEND.
+    const lines = [
+      `Nov 20 10:00:01 rhel1 CROND[100]: (root) CMD (${JOB})`,
+      `Nov 20 10:02:01 rhel1 CROND[100]: (root) CMDEND (${JOB})`,
+      `Nov 20 10:05:01 rhel2 CROND[200]: (root) CMD (${JOB})`,
+      `Nov 20 10:06:01 rhel2 CROND[201]: (root) CMD (${JOB})`,
+      `Nov 20 10:07:01 rhel2 CROND[200]: (root) CMDEND (${JOB})`,
+      `Nov 20 10:08:01 rhel2 CROND[201]: (root) CMDEND (${JOB})`,
+    ];
+    const store = new MemoryAuditStore();
+    // Act
+    await processBatch(parsed(lines), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T10:10:00Z') } });
+    const [summary] = await summarizeJobs(store, config);
+    const state = await jobState(store);
+    // Assess: 3 runs, all by their records, none left counted by its start
+    expect([summary.runs, state.runs, state.runsByStarts, state.startMonths]).toEqual([3, 3, undefined, undefined]);
+  });
+});
