@@ -408,6 +408,10 @@ const LDAPPASSWD_PASSWORD = spacedPasswordOption('-[wsa]', true);
 const SMB_COMMAND = /\b(?:smbc(?:lient|acls)|net[ \t]+(?:ads|rpc|rap))[ \t][^|;&\r\n]*/g;
 /** `net ads|rpc|rap password USER VALUE` and `net rpc user add|password USER VALUE`: a user's new password as an argument, a word or quoted (the user and the quotes stay). */
 const NET_NEW_PASSWORD = /^(net[ \t]+(?:ads|rpc|rap)[ \t]+(?:password|user[ \t]+(?:add|password))[ \t]+[^\s-]\S{0,255}[ \t]+)(?!-)(?:(["'])([^"'\r\n]{1,256})\2|([^\s"'\\]{1,256}))/;
+/** A result word or prose verb after `net rpc password USER` (not a new password): `changed`, `updated`, `reset`, `failed`, `was set`, … */
+const NET_RESULT_WORD = /^(?:changed|updated|reset|set|was|is|has|had|been|not|will|could|cannot|failed|succeeded|ok|done|denied|refused|rejected|expired|error)[.!:,]*$/i;
+/** What follows a new password on a command line: an option or the step's end. */
+const NET_OPTION_OR_END = /^[ \t]*(?:-|$)/;
 /** Its `-U user%password` (also `-Uuser%password`, `--user=user%password`): the user stays. */
 const SMB_USER = userPasswordOption(String.raw`-U[ \t]*|--user(?:[ \t]+|=)`, '%');
 /**
@@ -514,11 +518,11 @@ function redactClientPasswords(
   }
   if (out.includes('ldap')) out = out.replace(LDAP_COMMAND, (command) => command.replace(command.startsWith('ldappasswd') ? LDAPPASSWD_PASSWORD : LDAP_PASSWORD, replaceValue));
   if (out.includes('smbc') || out.includes('net')) {
-    out = out.replace(SMB_COMMAND, (command) =>
+    out = out.replace(SMB_COMMAND, (command: string, at: number, whole: string) =>
       command
         .replace(NET_NEW_PASSWORD, (match: string, head: string, quote: string | undefined, quoted: string | undefined, word: string | undefined) => {
-          // Prose naming the command (`the net rpc password bob changed`): a plain lower-case word that looks like no credential.
-          if (word !== undefined && PLAIN_WORD.test(word) && !looksLikeCredential(word)) return match;
+          // A result word (`net rpc password bob changed`), or prose naming the command (`the net rpc password bob was …`): no option nor step's end after it.
+          if (word !== undefined && (NET_RESULT_WORD.test(word) || (/\w$/.test(stepBefore(whole, at).trimEnd()) && !NET_OPTION_OR_END.test(command.slice(match.length))))) return match;
           const redacted = replacePassword(match, `${head}${quote ?? ''}`, quote, quoted ?? word ?? '');
           return redacted === match ? match : `${redacted}${quote ?? ''}`;
         })

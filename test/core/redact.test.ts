@@ -1438,6 +1438,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts net rpc's new password whatever its shape before options or the step's end (net rpc password bob changeme -U …), keeping a result word (the net rpc password bob changed)", () => {
+    // Prepare: plain lower-case new passwords before options or ending the step; prose naming the command, a result word
+    const commands = ['net rpc password bob changeme -U admin%Adm1nPass -S dc1', 'net rpc password bob welcome -S dc1', 'net rpc user add alice secret'];
+    const quiet = ['the net rpc password bob changed', 'net rpc password bob updated'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no password is left; prose and results stay
+    expect(redacted.filter((text) => /changeme|welcome|secret|Adm1nPass/.test(text))).toEqual([]);
+    expect(redacted[2]).toBe(`net rpc user add alice ${M('cli-password')}`);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
