@@ -1296,6 +1296,16 @@ function fromHostWithoutEnds(state: Pick<JobState, 'endsHosts'>, run: Pick<OpenR
   return hostsWithEnds !== undefined && run.format === CRON_FORMAT && run.host !== undefined && hostsWithEnds.length < MAX_HOSTS && !hostsWithEnds.includes(run.host);
 }
 
+/**
+ * A job's `endsHosts` with `host` added. A state stored before `endsHosts` was kept, its runs already
+ * logging an end (`endsLoggedBefore`), awaited every host's runs: the hosts it saw (`hosts`) are kept
+ * as logging an end, so that its first end read now leaves them awaited, as before.
+ */
+function withEndsHost(state: Pick<JobState, 'endsHosts' | 'hosts'>, endsLoggedBefore: boolean, host: string): string[] {
+  const known = state.endsHosts ?? (endsLoggedBefore ? Object.keys(state.hosts ?? {}).filter((h) => h !== host).slice(0, MAX_HOSTS - 1) : []);
+  return [...known, host];
+}
+
 /** Whether an open run logs no end: it started before its job's runs were known to log one, or on a host whose runs log none. */
 function logsNoEnd(state: Pick<JobState, 'endsLoggedFrom' | 'endsHosts'>, run: OpenRun): boolean {
   return startedBeforeEnds(state, run) || fromHostWithoutEnds(state, run);
@@ -1993,6 +2003,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       if (started) removeWhere(ownOpen(), (r) => r === started);
       // A run that started while its job's runs (or its host's, `countedByStart`) logged no end was counted by its start.
       const countedByStart = started !== undefined && (!d.endsLogged || startedBeforeEnds(d, started) || started.countedByStart === true);
+      const endsLoggedBefore = d.endsLogged;
       if (!endsFailuresOnly(body) && !d.endsLogged) {
         // Its runs open now started when they logged no end (`endsLoggedFrom`): they keep that rule.
         if (d.open.some((r) => r.at < event.at)) d.endsLoggedFrom = event.at;
@@ -2002,7 +2013,7 @@ export const jobReducer: SubjectReducer<JobState> = {
       }
       // Its host's cron runs log an end: awaited from now on.
       if (!endsFailuresOnly(body) && event.format === CRON_FORMAT && run.host !== undefined && !d.endsHosts?.includes(run.host) && (d.endsHosts?.length ?? 0) < MAX_HOSTS) {
-        d.endsHosts = [...(d.endsHosts ?? []), run.host];
+        d.endsHosts = withEndsHost(d, endsLoggedBefore, run.host);
       }
       // Its run is counted by its record: its start no longer.
       if (countedByStart && d.endsLogged) {

@@ -141,3 +141,45 @@ describe('a host whose cronie runs start logging CMDEND while two of its runs ar
     expect([summary.runs, state.runs, state.runsByStarts, state.startMonths]).toEqual([3, 3, undefined, undefined]);
   });
 });
+
+describe('a job whose state was stored before its hosts logging ends were kept (endsLogged, no endsHosts)', () => {
+  /** A state of a daily job run on rhel1 and rhel2 (both cronie -s since 1 November, CMD only in October), as stored before endsHosts. */
+  async function upgradedStore(novemberFourth: readonly string[]): Promise<MemoryAuditStore> {
+    const dd = (d: number) => String(d).padStart(2, ' ');
+    const run = (m: string, d: number, host: string, pid: number, ended: boolean) => [`${m} ${dd(d)} 02:00:01 ${host} CROND[${pid}]: (root) CMD (${JOB})`, ...(ended ? [`${m} ${dd(d)} 02:02:01 ${host} CROND[${pid}]: (root) CMDEND (${JOB})`] : [])];
+    const lines = [
+      ...[1, 2, 3, 4, 5].flatMap((d) => [...run('Oct', d, 'rhel1', 100 + d, false), ...run('Oct', d, 'rhel2', 200 + d, false)]),
+      ...[1, 2, 3].flatMap((d) => [...run('Nov', d, 'rhel1', 300 + d, true), ...run('Nov', d, 'rhel2', 400 + d, true)]),
+      ...novemberFourth,
+    ];
+    const store = new MemoryAuditStore();
+    await processBatch(parsed(lines), REDUCERS, store, { config: daily, clock: { now: () => Date.parse('2026-11-04T02:01:00Z') } });
+    const { state, version } = (await store.load([`job#${JOB}`])).get(`job#${JOB}`)!;
+    const { endsHosts: _, ...stored } = state as JobState;
+    await store.commit({ key: `job#${JOB}`, expectedVersion: version, state: stored, findings: [], records: [] });
+    return store;
+  }
+  const daily = parseConfigText(`jobs:\n  ${JOB}:\n    schedule: "0 2 * * *"\n    max_runtime_minutes: 60\n`, 'c.yaml');
+  const cmd = (host: string, pid: number) => `Nov  4 02:00:01 ${host} CROND[${pid}]: (root) CMD (${JOB})`;
+  const cmdEnd = (host: string, pid: number) => `Nov  4 02:02:01 ${host} CROND[${pid}]: (root) CMDEND (${JOB})`;
+
+  it('still awaits the end of the runs of every host it had seen after one host logs an end', async () => {
+    // Prepare
+    const store = await upgradedStore([]);
+    await processBatch(parsed([cmd('rhel1', 304), cmd('rhel2', 404), cmdEnd('rhel1', 304)]), REDUCERS, store, { config: daily, clock: { now: () => Date.parse('2026-11-04T02:10:00Z') } });
+    // Act
+    const sweep = await runSweep({ store, sink: noSink, config: daily, clock: { now: () => Date.parse('2026-11-04T05:00:00Z') } });
+    // Assess
+    expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual(['rhel2:404:2026-11-04T02:00:01.000Z']);
+  });
+
+  it('counts each run once: the October starts and the November records', async () => {
+    // Prepare
+    const store = await upgradedStore([cmd('rhel1', 304), cmd('rhel2', 404)]);
+    // Act
+    await processBatch(parsed([cmdEnd('rhel1', 304), cmdEnd('rhel2', 404)]), REDUCERS, store, { config: daily, clock: { now: () => Date.parse('2026-11-04T02:10:00Z') } });
+    const [summary] = await summarizeJobs(store, daily);
+    // Assess: 10 starts in October, 8 runs recorded in November
+    expect(summary.runs).toBe(18);
+  });
+});
