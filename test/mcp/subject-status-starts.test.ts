@@ -118,3 +118,30 @@ describe('subject_status of a cron job whose runs log only their start and failu
     });
   });
 });
+
+describe('subject_status of a cronie job whose runs logged only their start, then their end (-s) in the window', () => {
+  it('counts the starts before its runs logged an end among its runs, their outcome not known, not its records after the switch alone', async () => {
+    // Prepare: hourly at :17, CMD only on the 10th, CMD and CMDEND from the 11th; asked at noon on the 12th
+    const file = join(mkdtempSync(join(tmpdir(), 'mcp-cronie-switch-')), 'cron.log');
+    const lines: string[] = [];
+    for (const day of [10, 11]) {
+      for (let hour = 0; hour < 24; hour++) {
+        const hh = String(hour).padStart(2, '0');
+        lines.push(`Nov ${day} ${hh}:17:00 rhel1 CROND[${day * 100 + hour}]: (root) CMD (${JOB})`);
+        if (day === 11) lines.push(`Nov ${day} ${hh}:18:00 rhel1 CROND[${day * 100 + hour}]: (root) CMDEND (${JOB})`);
+      }
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const source = await openAuditSource({ paths: [file], config: DEFAULT_CONFIG, now: Date.parse('2026-11-12T12:00:00Z'), stderr: quietStream() });
+    const mcp = await connectClient(source.view);
+
+    // Act
+    const status = structured<{ success: { last_7d: Record<string, unknown> } }>(await mcp.call('subject_status', { kind: 'job', subject: JOB }));
+    await mcp.close();
+    await source.close();
+
+    // Assess: 48 runs, not 24: the 24 of the 10th counted by their start, no failure of theirs logged, so not ok; the rate over the 24 recorded
+    expect(status.success.last_7d).toMatchObject({ runs: 48, ok: 24, failed: 0, success_rate: 1 });
+    expect(status.success.last_7d.note).toBe('24 of its runs started before its runs logged an end (2026-11-11T00:18:00Z): counted by their start, their outcome is not known (no failure of them was logged); success_rate is over the other 24');
+  });
+});

@@ -31,7 +31,7 @@ const SuccessWindowSchema = z.object({
     .nullable()
     .describe('ok / (ok + failed); of a job whose runs log only their start: ok / its starts past their healthy window (note says how many), so that failures, known sooner, do not outweigh; null without such runs, or when its state no longer keeps all the window’s starts'),
   with_findings: z.number().describe('runs a detector flagged (silent failures exit 0 too)'),
-  note: z.string().optional().describe('only of a job whose runs log only their start: what its numbers are counted from'),
+  note: z.string().optional().describe('only of a job whose runs log only their start, or did in the window before their first end: what its numbers are counted from'),
 });
 
 const RecentRunSchema = z.object({
@@ -110,6 +110,39 @@ function successOver(runs: readonly RunRecord[], flagged: ReadonlySet<string>, f
 /** When a run record's run started: its end less its duration (its end when it gives none). */
 function runStartOf(run: RunRecord): number {
   return Date.parse(run.ts) - (run.duration_ms ?? 0);
+}
+
+/**
+ * The success of a job whose runs logged only their start until its first end (`endsLoggedFrom`, cronie's CMD lines
+ * before `-s`), in a window that began before it: its records, and its starts before it that have none (counted by
+ * their start, `runsByStarts`); those are ok once their healthy window passed only if a failure of them was logged
+ * then, else their outcome is not known. The rate is over the runs whose outcome is known.
+ */
+function switchedSuccessOver(job: JobState, runs: readonly RunRecord[], flagged: ReadonlySet<string>, fromMs: number, now: number, config: Config): z.infer<typeof SuccessWindowSchema> {
+  const recorded = successOver(runs, flagged, fromMs);
+  const switchAt = job.endsLoggedFrom;
+  if (switchAt === undefined || switchAt <= fromMs) return recorded;
+  const until = Math.min(switchAt - 1, now);
+  const recordedBefore = runs.filter((r) => runStartOf(r) > fromMs && runStartOf(r) <= until);
+  const starts = spanStarts(job, fromMs + 1, until + 1);
+  const byStarts = Math.max(0, (starts?.inSpan ?? 0) - recordedBefore.length);
+  if (byStarts === 0) return recorded;
+  const failuresLogged = runs.some((r) => r.status === 'failed' && runStartOf(r) <= until);
+  const settledBefore = Math.min(until, now - cronHealthyAfter(job.job, config));
+  const settledRecorded = recordedBefore.filter((r) => runStartOf(r) <= settledBefore).length;
+  const settled = failuresLogged ? Math.max(0, (spanStarts(job, fromMs + 1, settledBefore + 1)?.inSpan ?? 0) - settledRecorded) : 0;
+  const ok = (recorded.ok ?? 0) + settled;
+  const atLeast = starts?.complete === false ? 'at least ' : '';
+  const outcome = failuresLogged
+    ? `ok ${formatDuration(cronHealthyAfter(job.job, config))} after their start with no failure (${settled} so far)`
+    : 'their outcome is not known (no failure of them was logged)';
+  return {
+    ...recorded,
+    runs: recorded.runs + byStarts,
+    ok,
+    success_rate: ok + recorded.failed > 0 ? Number((ok / (ok + recorded.failed)).toFixed(4)) : null,
+    note: `${atLeast}${byStarts} of its runs started before its runs logged an end (${isoOrNull(switchAt)}): counted by their start, ${outcome}; success_rate is over the other ${ok + recorded.failed - settled}${failuresLogged ? ` and those ${settled}` : ''}`,
+  };
 }
 
 /** A job whose runs log no end (cron's CMD lines): its runs are its starts, its run records only its failures. */
@@ -195,7 +228,11 @@ export function statusOf(judged: JudgedSubject, now: number, recent: number, ope
   const records = RECORDS_RUNS.has(judged.subject.kind);
   const startsOnly = startsOnlyJob(judged.subject);
   const successOf = (fromMs: number) =>
-    !records ? null : startsOnly ? startsSuccessOver(startsOnly, judged.runs, flagged, fromMs, now, config) : successOver(judged.runs, flagged, fromMs);
+    !records ? null : startsOnly
+        ? startsSuccessOver(startsOnly, judged.runs, flagged, fromMs, now, config)
+        : judged.subject.kind === 'job' && judged.subject.state
+          ? switchedSuccessOver(judged.subject.state as JobState, judged.runs, flagged, fromMs, now, config)
+          : successOver(judged.runs, flagged, fromMs);
   return {
     recent_runs: [...judged.runs]
       .reverse()
