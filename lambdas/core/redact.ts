@@ -1081,14 +1081,18 @@ const SQL_LOG_TIME = String.raw`\d{4}-\d\d-\d\d[T \t]\d\d:\d\d:\d\d(?:[.,]\d{1,9
 const SYSLOG_PREFIX = String.raw`(?:[A-Z][a-z]{2}[ \t]+\d{1,2}[ \t]+\d\d:\d\d:\d\d|${SQL_LOG_TIME})[ \t]+[\w.-]{1,253}[ \t]+[\w./-]{1,64}(?:\[\d{1,10}\])?:`;
 /** A log's level word. */
 const SQL_LOG_LEVEL = 'INFO|NOTICE|WARN(?:ING)?|ERROR|DEBUG|TRACE|FATAL|CRITICAL|SEVERE|LOG';
+/** RFC 5424's header: PRI and version, time (or `-`), host, app, process id, message id and structured data (`-` or `[id k="v"]…`): `<134>1 2026-12-07T01:00:00.000Z host app 4242 - - `. */
+const RFC5424_PREFIX = String.raw`<\d{1,3}>\d{1,2}[ \t]+(?:${SQL_LOG_TIME}|-)[ \t]+\S{1,255}[ \t]+\S{1,48}[ \t]+\S{1,128}[ \t]+\S{1,32}[ \t]+(?:-|(?:\[[^\]\r\n]{0,512}\]){1,16})`;
+/** glog's prefix: level and date, time, thread and source line (`I1207 01:00:00.123456 4242 db.go:42]`). */
+const GLOG_PREFIX = String.raw`[IWEF]\d{4}[ \t]+\d\d:\d\d:\d\d(?:\.\d{1,9})?[ \t]+\d{1,10}[ \t]+[\w.-]{1,64}:\d{1,6}\]`;
 /**
- * What a log writes before a statement on its line: a syslog PRI (`<134>`), timestamps (`2026-12-07 01:00:00`, `[2026-12-07T01:00:00Z]`,
- * `2026-12-07 01:00:00,123`, a time alone: `01:00:00`), syslog's prefix (SYSLOG_PREFIX, tried before a time alone), a level or thread in brackets (`[INFO]`, `[123]`),
- * a bare level (`INFO`, `WARNING`), Python's separator ` - ` and a logger's name between two (` - root - `), Python's basicConfig
+ * What a log writes before a statement on its line: RFC 5424's header (RFC5424_PREFIX), a syslog PRI (`<134>`), timestamps (`2026-12-07 01:00:00`, `[2026-12-07T01:00:00Z]`,
+ * `2026-12-07 01:00:00,123`, a time alone: `01:00:00`), syslog's prefix (SYSLOG_PREFIX, tried before a time alone), glog's (GLOG_PREFIX), a level or thread in brackets (`[INFO]`, `[123]`),
+ * a bare level (`INFO`, `WARNING`), Laravel's channel and level (`local.INFO:`), Python's separator ` - ` and a logger's name between two (` - root - `, ` - my-app - `), Python's basicConfig
  * `INFO:root:` (no space after it), an upper-case label or an error's code (`ERROR:`, `ORA-01917:`; not prose's `policy:`); up to six of them.
  */
 const SQL_LINE_PREFIX = new RegExp(
-  String.raw`^[ \t]*(?:<\d{1,3}>)?(?:(?:${SYSLOG_PREFIX}|\[?${SQL_LOG_TIME}\]?|\d\d:\d\d:\d\d(?:[.,]\d{1,9})?|\[[\w.:-]{1,32}\]|[A-Z][A-Z0-9]{1,15}(?:-\d{1,6})?:|(?:${SQL_LOG_LEVEL})|-(?:[ \t]+[\w.]{1,64}[ \t]+-)?)[ \t]+|(?:${SQL_LOG_LEVEL}):[\w.]{1,64}:[ \t]*){1,6}`,
+  String.raw`^[ \t]*(?:<\d{1,3}>)?(?:(?:${RFC5424_PREFIX}|${SYSLOG_PREFIX}|${GLOG_PREFIX}|\[?${SQL_LOG_TIME}\]?|\d\d:\d\d:\d\d(?:[.,]\d{1,9})?|\[[\w.:-]{1,32}\]|[A-Z][A-Z0-9]{1,15}(?:-\d{1,6})?:|(?:${SQL_LOG_LEVEL})|[\w-]{1,32}\.(?:${SQL_LOG_LEVEL}|ALERT|EMERGENCY):|-(?:[ \t]+[\w.-]{1,64}[ \t]+-)?)[ \t]+|(?:${SQL_LOG_LEVEL}):[\w.]{1,64}:[ \t]*){1,6}`,
 );
 
 /** Whether a step ends in a user's or role's statement's grammar (SQL_USER_STATEMENT), also after a log's prefix on its line (SQL_LINE_PREFIX). */

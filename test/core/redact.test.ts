@@ -1256,6 +1256,28 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts a GRANT's password behind a hyphenated Python logger, glog's, Laravel's and RFC 5424's prefixes", () => {
+    // Prepare: GRANT … TO name IDENTIFIED BY a plain word behind those loggers' prefixes; prose behind the same prefixes
+    const statements = [
+      '2026-12-07 01:00:00,123 - my-app - INFO - GRANT CONNECT TO scott IDENTIFIED BY tiger;',
+      'I1207 01:00:00.123456 4242 db.go:42] GRANT CONNECT TO scott IDENTIFIED BY tiger;',
+      '[2026-12-07 01:00:00] local.INFO: GRANT CONNECT TO scott IDENTIFIED BY tiger;',
+      '<134>1 2026-12-07T01:00:00.000Z host app 4242 - - GRANT CONNECT TO scott IDENTIFIED BY tiger;',
+      '<134>1 2026-12-07T01:00:00Z db1 oracle 4242 ID47 [exampleSDID@32473 iut="3"] GRANT CONNECT TO scott IDENTIFIED BY tiger;',
+    ];
+    const quiet = [
+      'I1207 01:00:00.123456 4242 db.go:42] grant issued to the user identified by fingerprint ab12cd',
+      '<134>1 2026-12-07T01:00:00.000Z host app 4242 - - failed to connect to peer identified by fingerprint ab12cd',
+    ];
+    // Act
+    const redacted = statements.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes, the prefix and the statement stay
+    const S = M('secret-assignment');
+    expect(redacted).toEqual(statements.map((text) => text.replace('tiger', S)));
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts Oracle's old password after REPLACE (ALTER USER u IDENTIFIED BY new REPLACE old)", () => {
     // Prepare: the old password unquoted, quoted, and after a quoted new one; REPLACE after prose's `identified by`
     const statements = ['ALTER USER u IDENTIFIED BY Newpw2024 REPLACE Oldpw2023;', 'alter user u identified by "New pw" replace "Old pw"', "ALTER USER u IDENTIFIED BY 'Newpw2024' REPLACE Oldpw2023"];
