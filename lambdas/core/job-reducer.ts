@@ -122,6 +122,7 @@ export interface JobState {
    * The hosts whose cron runs of the job logged an end (cronie's CMDEND, with `-s`), up to MAX_HOSTS;
    * left out until its first end. A cron run from another host logs none (cronie without `-s` there):
    * never awaited to end, and counted by its start (`runsByStarts`, `startMonths`), as before its job's first end.
+   * Past MAX_HOSTS, a further host's runs are taken so even when they log an end (uncounted from the starts at it).
    */
   readonly endsHosts?: string[];
   readonly runs: number;
@@ -1290,10 +1291,13 @@ function runsOnSchedule(state: Pick<JobState, 'job' | 'starts'>, config: Config)
   return Boolean(ownValue(config.jobs, state.job)?.schedule) || learnsSchedule(state.starts ?? []);
 }
 
-/** Whether a cron run is from a host that never logged an end of its job while others did (`endsHosts`): it logs none. */
+/**
+ * Whether a cron run is from a host that never logged an end of its job while others did (`endsHosts`): it logs none.
+ * Past MAX_HOSTS hosts logging an end, a further host's runs are taken so too, whether its runs log an end or not.
+ */
 function fromHostWithoutEnds(state: Pick<JobState, 'endsHosts'>, run: Pick<OpenRun, 'format' | 'host'>): boolean {
   const hostsWithEnds = state.endsHosts;
-  return hostsWithEnds !== undefined && run.format === CRON_FORMAT && run.host !== undefined && hostsWithEnds.length < MAX_HOSTS && !hostsWithEnds.includes(run.host);
+  return hostsWithEnds !== undefined && run.format === CRON_FORMAT && run.host !== undefined && !hostsWithEnds.includes(run.host);
 }
 
 /**

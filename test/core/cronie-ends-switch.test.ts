@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryAuditStore } from '../../lambdas/adapters/memory-store.ts';
 import { parseConfigText } from '../../lambdas/config.ts';
-import { type JobState, summarizeJobs } from '../../lambdas/core/job-reducer.ts';
+import { type JobState, MAX_HOSTS, summarizeJobs } from '../../lambdas/core/job-reducer.ts';
 import { processBatch } from '../../lambdas/core/pipeline.ts';
 import { REDUCERS } from '../../lambdas/core/reducers.ts';
 import { buildCoverage } from '../../lambdas/core/report/coverage.ts';
@@ -181,5 +181,27 @@ describe('a job whose state was stored before its hosts logging ends were kept (
     const [summary] = await summarizeJobs(store, daily);
     // Assess: 10 starts in October, 8 runs recorded in November
     expect(summary.runs).toBe(18);
+  });
+});
+
+describe(`a job run by ${MAX_HOSTS} hosts logging CMDEND (as many as are kept) and one host that logs none`, () => {
+  it('awaits no end of the runs of the host that logs none, and counts them by their starts', async () => {
+    // Prepare: 100 hosts logging CMDEND and 'plain' logging CMD only, at 10:00 and 11:00; one run open at a time per host.
+    const lines = [10, 11].flatMap((h) => [
+      ...Array.from({ length: MAX_HOSTS }, (_, i) => {
+        const host = `node${String(i).padStart(3, '0')}`;
+        const at = (s: number) => `${h}:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+        return [`Nov 20 ${at(10 + i * 2)} ${host} CROND[${1000 + i}]: (root) CMD (${JOB})`, `Nov 20 ${at(11 + i * 2)} ${host} CROND[${1000 + i}]: (root) CMDEND (${JOB})`];
+      }).flat(),
+      `Nov 20 ${h}:00:02 plain CROND[${5000 + h}]: (root) CMD (${JOB})`,
+    ]);
+    const store = new MemoryAuditStore();
+    await processBatch(parsed(lines), REDUCERS, store, { config, clock: { now: () => Date.parse('2026-11-20T11:05:00Z') } });
+    // Act
+    const sweep = await runSweep({ store, sink: noSink, config, clock: { now: () => Date.parse('2026-11-20T23:30:00Z') } });
+    const [summary] = await summarizeJobs(store, config);
+    // Assess
+    expect(sweep.findings.filter((f) => f.detector === 'run-unfinished').map((f) => f.run_id)).toEqual([]);
+    expect(summary.runs).toBe((MAX_HOSTS + 1) * 2);
   });
 });
