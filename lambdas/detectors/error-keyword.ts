@@ -22,7 +22,9 @@ export const errorKeywordDetector: RunDetector = {
   },
   check({ run, options }) {
     if (!endedWithoutFailure(run) || options.errorKeywords.length === 0) return [];
-    const found = firstMarker(run.output_head, run.output_tail, options.errorKeywords) ?? (run.exit_code_unknown ? firstProgramError(run.output_head, run.output_tail) : undefined);
+    const found =
+      firstIn(run.output_head, run.output_tail, (text) => findErrorMarker(text, options.errorKeywords)) ??
+      (run.exit_code_unknown ? firstIn(run.output_head, run.output_tail, programError) : undefined);
     if (found === undefined) return [];
     return [
       {
@@ -36,15 +38,16 @@ export const errorKeywordDetector: RunDetector = {
   },
 };
 
-function firstMarker(
+/** The first marker `find` finds in the head, else in the tail, with where it was. */
+function firstIn(
   head: string | undefined,
   tail: string | undefined,
-  keywords: readonly string[],
+  find: (text: string) => ErrorMarkerMatch | undefined,
 ): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
-  const inHead = head !== undefined ? findErrorMarker(head, keywords) : undefined;
+  const inHead = head !== undefined ? find(head) : undefined;
   if (inHead) return { ...inHead, where: 'head' };
   // A short output is its own head and tail (`wrap` sends both): it was just searched.
-  const inTail = tail !== undefined && tail !== head ? findErrorMarker(tail, keywords) : undefined;
+  const inTail = tail !== undefined && tail !== head ? find(tail) : undefined;
   return inTail ? { ...inTail, where: 'tail' } : undefined;
 }
 
@@ -58,14 +61,7 @@ const PROGRAM_ERROR = /^([a-z][a-z0-9_.+-]{0,63}): error:/gm;
 /** A setting's name, not a program's: `level: error: …`, `log_level: error: only errors are logged`, `verbosity: error:`. */
 const SETTING_NAME = /(?:^|[_.-])(?:level|loglevel|verbosity|severity|threshold)$/;
 
-/** The first `<prog>: error:` line (`PROGRAM_ERROR`) in the head, else the tail. */
-function firstProgramError(head: string | undefined, tail: string | undefined): (ErrorMarkerMatch & { readonly where: 'head' | 'tail' }) | undefined {
-  const inHead = head !== undefined ? programError(head) : undefined;
-  if (inHead) return { ...inHead, where: 'head' };
-  const inTail = tail !== undefined && tail !== head ? programError(tail) : undefined;
-  return inTail ? { ...inTail, where: 'tail' } : undefined;
-}
-
+/** The first `<prog>: error:` line (`PROGRAM_ERROR`) of `text`. */
 function programError(text: string): ErrorMarkerMatch | undefined {
   // Most outputs hold no `: error:` at all: the regex is not run on them.
   if (!text.includes(': error:')) return undefined;
