@@ -103,12 +103,23 @@ export interface SpanStarts {
  * none was let go yet). Undefined otherwise, or for a span that is not a calendar month.
  */
 function countedMonthStarts(s: Record<string, unknown>, fromMs: number, toMs: number): SpanStarts | undefined {
-  if (!Array.isArray(s.startMonths) || monthStart(fromMs) !== fromMs || monthStart(toMs) !== toMs) return undefined;
-  const months = s.startMonths.filter((m): m is { start: number; starts: number } => m !== null && typeof m === 'object' && isNumber(m.start) && isNumber(m.starts));
+  if (monthStart(fromMs) !== fromMs || monthStart(toMs) !== toMs) return undefined;
+  const months = startMonthCounts(s);
+  if (!months) return undefined;
   if (isNumber(s.startMonthsFrom) && !(fromMs > s.startMonthsFrom)) return undefined;
   if (months.length >= MAX_START_MONTHS && !months.some((m) => m.start <= fromMs)) return undefined;
-  const sum = (list: { starts: number }[]) => list.reduce((total, m) => total + m.starts, 0);
-  return { inSpan: sum(months.filter((m) => m.start >= fromMs && m.start < toMs)), afterSpan: sum(months.filter((m) => m.start >= toMs)), complete: true };
+  return { inSpan: monthStartsBetween(months, fromMs, toMs), afterSpan: monthStartsBetween(months, toMs, Infinity), complete: true };
+}
+
+/** The well-formed per-month start counts a job's state keeps (`startMonths`); undefined when it keeps none. */
+function startMonthCounts(s: Record<string, unknown>): { start: number; starts: number }[] | undefined {
+  if (!Array.isArray(s.startMonths)) return undefined;
+  return s.startMonths.filter((m): m is { start: number; starts: number } => m !== null && typeof m === 'object' && isNumber(m.start) && isNumber(m.starts));
+}
+
+/** The starts the per-month counts hold of the months that begin in [fromMs, toMs). */
+function monthStartsBetween(months: readonly { start: number; starts: number }[], fromMs: number, toMs: number): number {
+  return months.reduce((total, m) => (m.start >= fromMs && m.start < toMs ? total + m.starts : total), 0);
 }
 
 /**
@@ -118,8 +129,8 @@ function countedMonthStarts(s: Record<string, unknown>, fromMs: number, toMs: nu
  */
 export function startsBeforeEndsIn(state: unknown, fromMs: number, toMs: number): number {
   const s = state && typeof state === 'object' ? (state as Record<string, unknown>) : undefined;
-  if (!s || s.endsLogged !== true || !Array.isArray(s.startMonths)) return 0;
-  return s.startMonths.reduce((total: number, m) => (m !== null && typeof m === 'object' && isNumber(m.start) && isNumber(m.starts) && m.start >= fromMs && m.start < toMs ? total + m.starts : total), 0);
+  const months = s?.endsLogged === true ? startMonthCounts(s) : undefined;
+  return months ? monthStartsBetween(months, fromMs, toMs) : 0;
 }
 
 /**
