@@ -1928,7 +1928,10 @@ export const jobReducer: SubjectReducer<JobState> = {
         if (unnamedEndRead(event.at, body.host, group, endToken)) continue;
         const ownRun = invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined;
         if (invocation && !ownRun && exitUnlogged(body)) continue;
-        const open = ownRun ?? latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined);
+        // An invocation whose run was pushed out of the open runs (its START remembered) closes no other run: the
+        // runs open are other invocations', and its end fails a run of its own, under an id of its time (below).
+        const pushedOut = invocation && !ownRun && body.run_id !== undefined && processed.has(`${START_TOKEN}${body.run_id}`);
+        const open = ownRun ?? (pushedOut ? undefined : latestOpenAt(state.open, event.at, body.host, invocation && body.run_id !== undefined));
         closes = open;
         if (open) runId = open.run_id;
         else if (processed.forgotten(event.at)) {

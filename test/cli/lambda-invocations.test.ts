@@ -658,6 +658,39 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
     // Assess
     expect(failed(ingest).map(([detector, runId]) => [detector, runId])).toEqual([['run-failed', R]]);
   });
+
+  it("fails its own invocation, not another run open, by its exit line alone when more than 50 invocations pushed its run out", async () => {
+    // Prepare: R's run r-run (console prefix: named by R) starts at 03:00:30; X's run x-run starts unprefixed at 03:01:00.005,
+    // its START in the delivery before (so no request id names it); 49 more instrumented invocations push r-run out of
+    // the 50 open runs; R is killed at 03:02:30 (the exit line alone in its delivery), and x-run ends well at 03:04
+    const X = `${other.slice(0, -4)}9999`;
+    const xStream = '2026/10/07/[$LATEST]0000aa';
+    const prefixed = (at: number, s: string, r: string, body: object) => ({ at, stream: s, message: `${new Date(at).toISOString()}\t${r}\tINFO\t${JSON.stringify({ job: FUNCTION, ...body })}` });
+    const endOf = (at: number, s: string, r: string) => [
+      { at, stream: s, message: `END RequestId: ${r}` },
+      { at: at + 1, stream: s, message: `REPORT RequestId: ${r}\tDuration: 1000.00 ms\tBilled Duration: 1000 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB\t` },
+    ];
+    const rAt = t('2026-10-07T03:00:30.000Z');
+    const lines: LogLine[] = [
+      { at: rAt, stream, message: `START RequestId: ${R} Version: $LATEST` },
+      prefixed(rAt + 5, stream, R, { type: 'run.start', run_id: 'r-run' }),
+      { at: t('2026-10-07T03:00:59.995Z'), stream: xStream, message: `START RequestId: ${X} Version: $LATEST` },
+      { at: t('2026-10-07T03:01:00.005Z'), stream: xStream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'x-run' }) },
+    ];
+    for (let i = 0; i < 49; i++) {
+      const r = `${other.slice(0, -4)}${String(i).padStart(4, '0')}`;
+      const s = `2026/10/07/[$LATEST]${String(i).padStart(6, '0')}`;
+      const at = t('2026-10-07T03:01:10.000Z') + i * 10;
+      lines.push({ at, stream: s, message: `START RequestId: ${r} Version: $LATEST` }, prefixed(at + 5, s, r, { type: 'run.start', run_id: `o-${i}` }));
+      lines.push(prefixed(at + 120_000, s, r, { type: 'run.end', run_id: `o-${i}`, exit_code: 0 }), ...endOf(at + 120_010, s, r));
+    }
+    lines.push({ at: t('2026-10-07T03:02:30.000Z'), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` }, ...endOf(t('2026-10-07T03:03:00.100Z'), stream, R));
+    lines.push({ at: t('2026-10-07T03:04:00.000Z'), stream: xStream, message: JSON.stringify({ type: 'run.end', job: FUNCTION, run_id: 'x-run', exit_code: 0 }) }, ...endOf(t('2026-10-07T03:04:00.010Z'), xStream, X));
+    // Act
+    const ingest = await ingested(lines);
+    // Assess: R's invocation fails under an id of its exit line's time (its run's id is no longer known); x-run, which ended well, does not
+    expect(failed(ingest)).toEqual([['run-failed', `${FUNCTION}@2026-10-07T03:02:30Z`, 'run failed: runtime exited with error: signal: killed (Runtime.ExitError)']]);
+  });
 });
 
 
