@@ -433,13 +433,13 @@ const ORACLE_TOOL_SURE = /pdp|userid=/i;
 /** A `NAME=` parameter after the password (`exp scott/VALUE file=x.dmp`). */
 const ORACLE_TOOL_PARAMETER_AFTER = /[ \t]+\w{1,32}=/y;
 
-/** What may stand before a command starting its step: nothing, a wrapper (`nohup`, `sudo`, `time`, `exec`, `nice`, set -x's `+`), or an opening `(`, quote or backquote. */
-const STEP_LEAD = /(?:^|[ \t])(?:nohup|sudo|time|exec|nice|\+)$|(?:^|[("'`])$/;
+/** What may stand before a command starting its step: nothing, a wrapper (`nohup`, `sudo`, `time`, `exec`, `nice`, set -x's `+`), an opening `(`, quote or backquote, or a label's colon (`running: `). */
+const STEP_LEAD = /(?:^|[ \t])(?:nohup|sudo|time|exec|nice|\+)$|(?:^|[("'`:])$/;
 
 /**
  * Whether ORACLE_TOOL_LOGIN's match is a login: Data Pump's, one with `userid=`, quoted, before `@` or a `NAME=` parameter; the old tools'
  * bare `exp user/VALUE` ending its step (or before a comma) when the command starts its step (STEP_LEAD: after a path, `nohup`, `&&`, `;`,
- * `|`), whatever the password's shape (`exp scott/tiger`), not in prose: an experiment's `Loaded exp runs/exp1`, `saving exp outputs/exp_001`.
+ * `|`, a label's `running: `), whatever the password's shape (`exp scott/tiger`), not in prose: an experiment's `Loaded exp runs/exp1`, `saving exp outputs/exp_001`.
  */
 function isOracleToolLogin(head: string, quote: string, whole: string, start: number, end: number): boolean {
   if (quote || whole[end] === '@' || ORACLE_TOOL_SURE.test(head) || STEP_LEAD.test(stepBefore(whole, start).trim())) return true;

@@ -1460,6 +1460,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts a bare exp's or imp's login after a label ending in a colon (running: exp scott/tiger) whatever its password's shape", () => {
+    // Prepare: the classic Oracle logins after a label; experiments' paths mid-prose, with no label before them
+    const commands = ['running: exp scott/tiger', 'cmd: imp system/manager full=y', '2026-12-07 01:00:00 INFO Running command: exp scott/tiger > exp.log'];
+    const quiet = ['Loaded exp runs/exp1', 'step 3: loaded exp runs/exp1', 'Running exp 3/10'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: no password is left, the label and the user stay; prose stays
+    const C = M('cli-password');
+    expect(redacted).toEqual([`running: exp scott/${C}`, `cmd: imp system/${C} full=y`, `2026-12-07 01:00:00 INFO Running command: exp scott/${C} > exp.log`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts net rpc's new password whatever its shape before options or the step's end (net rpc password bob changeme -U …), keeping a result word (the net rpc password bob changed)", () => {
     // Prepare: plain lower-case new passwords before options or ending the step; prose naming the command, a result word
     const commands = ['net rpc password bob changeme -U admin%Adm1nPass -S dc1', 'net rpc password bob welcome -S dc1', 'net rpc user add alice secret'];
