@@ -1,7 +1,7 @@
 import type { ArgType } from '../config.ts';
 import { unitPrefix } from './output-capture.ts';
 import { isoTime } from './findings.ts';
-import { parseTime, utcDay } from './parse-time.ts';
+import { noSuchDay, parseTime, utcDay } from './parse-time.ts';
 import { isWhollyRedacted } from './redact.ts';
 
 /**
@@ -363,9 +363,8 @@ function compactDateTime(text: string): string | undefined {
 
 /** The calendar day (`yyyy-mm-dd`) the first eight digits of a number's text make as `yyyymmdd`, if they make one. */
 function compactDay(text: string): string | undefined {
-  const [y, mo, d] = [text.slice(0, 4), text.slice(4, 6), text.slice(6, 8)];
-  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  return day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d) ? `${y}-${mo}-${d}` : undefined;
+  const day = `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`;
+  return noSuchDay(day) === undefined ? day : undefined;
 }
 
 /** The least number of eight digits. */

@@ -1433,6 +1433,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("keeps a bare AUTH's status line naming an error code, a state, a redis error, a signal or a success (AUTH ECONNREFUSED, AUTH provider unreachable) and still redacts a password", () => {
+    // Prepare: failure and success lines a service logs starting with AUTH (one or two words); redis' plain passwords
+    const quiet = ['AUTH ECONNREFUSED', 'AUTH ETIMEDOUT', 'AUTH ENOTFOUND', 'AUTH EHOSTUNREACH', 'AUTH EAI_AGAIN', 'AUTH down', 'AUTH offline', 'AUTH unreachable', 'AUTH locked', 'AUTH blocked', 'AUTH broken', 'AUTH restarting', 'AUTH throttled', 'AUTH outage', 'AUTH DOWN', 'AUTH WRONGPASS', 'AUTH NOAUTH', 'AUTH NOPERM', 'AUTH SIGKILL', 'AUTH SIGSEGV', 'AUTH OOM', 'AUTH 5xx', 'AUTH ldap ECONNREFUSED', 'AUTH provider unreachable', 'AUTH passed', 'AUTH accepted', 'AUTH granted', 'AUTH ready', 'AUTH up', 'AUTH running'];
+    const commands = ['AUTH foobared', 'AUTH changeme', 'AUTH P@ss', 'AUTH default changeme', 'AUTH Eagle1'];
+    // Act
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: every status line stays whole for the detectors; the passwords go
+    const S = M('secret-assignment');
+    expect(kept).toEqual(quiet);
+    expect(redacted).toEqual([`AUTH ${S}`, `AUTH ${S}`, `AUTH ${S}`, `AUTH default ${S}`, `AUTH ${S}`]);
+  });
+
   it("reads exp's and imp's user/password only as an Oracle login (a user starting with a letter, the command a word of its own or after a path, before @, the end or a parameter), not counts or paths", () => {
     // Prepare: Oracle's old export and import, run by name or path; progress counts, ratios and paths naming exp or imp
     const commands = ['exp scott/Tiger2024 file=x.dmp', '/u01/app/oracle/bin/exp scott/Tiger2024 file=x.dmp', 'imp scott/Tiger2024', 'cd /u01; imp system/Tiger2024@orcl full=y'];
