@@ -16,7 +16,7 @@ export const durationFastDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs (less a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
+        'The run exited 0 (or ended with its exit status not logged, a cronie CMDEND) and took less than {{duration_fast_factor%}} (`duration_fast_factor`, capped at 50%) of the median duration of the previous successful runs (less a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'The job skipped its work and still reported success: an empty input after an upstream key expired, a query that now matches nothing, a wrong source path, an early return on a condition that used to be rare.',
       consequence:

@@ -15,7 +15,7 @@ export const durationSlowDetector: RunDetector = {
     defaultSeverity: 'medium',
     fiveCs: {
       criteria:
-        'The run exited 0 and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a median under a second taken as a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
+        'The run exited 0 (or ended with its exit status not logged, a cronie CMDEND) and took more than {{duration_slow_factor}}× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a median under a second taken as a second when their durations are whole seconds), once at least `min_history` ({{min_history}}) runs are known.',
       cause:
         'Hidden retries and timeouts against a failing upstream, a slow or throttled dependency, lock contention, a disk filling up, or input that grew far beyond what the job was built for.',
       consequence:

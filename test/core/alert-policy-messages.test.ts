@@ -120,7 +120,7 @@ describe('alert messages', () => {
     const slower = alertMessage(judged('duration-slow', { factor: 2.5 }), config);
     const all = DETECTOR_IDS.map((d) => alertMessage(judged(d, {}), config));
     // Assess
-    expect(slow.text).toContain('Rule: The run exited 0 and took more than 3× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a median under a second taken as a second when their durations are whole seconds), once at least `min_history` (7) runs are known.');
+    expect(slow.text).toContain('Rule: The run exited 0 (or ended with its exit status not logged, a cronie CMDEND) and took more than 3× (`duration_slow_factor`, at least 1.5×) the median duration of the previous successful runs (a median under a second taken as a second when their durations are whole seconds), once at least `min_history` (7) runs are known.');
     expect(missed.text).toContain('within `grace_minutes` (20)');
     expect(slower.text).toContain('took more than 2.5× (`duration_slow_factor`');
     for (const message of all) {
