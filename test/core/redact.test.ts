@@ -1499,6 +1499,19 @@ describe('the built-in rules', () => {
     expect(kept).toEqual(quiet);
   });
 
+  it("redacts a bare exp's or imp's login before a numbered redirection or a shell comment (exp scott/tiger 2>&1, exp scott/tiger # nightly)", () => {
+    // Prepare: the classic Oracle logins followed by stderr's redirection or a comment; a password holding `#`
+    const commands = ['exp scott/tiger 2>&1', 'exp scott/tiger 2>> exp.err', 'imp system/manager 1>imp.log', 'exp scott/tiger # nightly', 'exp scott/ab#cd # nightly'];
+    const quiet = ['Running exp 3/10 # lr', 'exp 10/20 2>&1'];
+    // Act
+    const redacted = commands.map((text) => BUILTIN_REDACTOR.redactText(text));
+    const kept = quiet.map((text) => BUILTIN_REDACTOR.redactText(text));
+    // Assess: the password goes whole, the user, the redirection and the comment stay; counts stay
+    const C = M('cli-password');
+    expect(redacted).toEqual([`exp scott/${C} 2>&1`, `exp scott/${C} 2>> exp.err`, `imp system/${C} 1>imp.log`, `exp scott/${C} # nightly`, `exp scott/${C} # nightly`]);
+    expect(kept).toEqual(quiet);
+  });
+
   it("redacts exp's and imp's quoted login and one before a comma, and keeps an ML run's paths in prose", () => {
     // Prepare: the old export's and import's login in quotes (with or without @) and before a comma; experiments' words and paths
     const commands = ["exp 'scott/tiger1'", 'exp "scott/tiger1@orcl"', 'imp "scott/tiger1"', 'exp scott/tiger1, exp done'];
