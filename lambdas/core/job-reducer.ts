@@ -874,15 +874,17 @@ function latestOpenAt(open: readonly OpenRun[], at: number, host: string | undef
 
 /**
  * The open run that the Lambda invocation with this request id opened (its instrumented `run.start`),
- * if any. A request id is redacted as a run id is where its line is read; one that holds a marker
+ * if any: of several (a sub-run started inside it), the one that started last at or before its end at
+ * `at` (`openRunWithId`), as `latestOpenAt` takes of runs no request id names (a scan of a file, no log
+ * stream). A request id is redacted as a run id is where its line is read; one that holds a marker
  * finds, on a miss, a run stored with it in full before the config's redact pattern matched it
  * (`openRunRedactedAs`).
  */
-function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefined, config: Config): OpenRun | undefined {
+function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefined, at: number, host: string | undefined, config: Config): OpenRun | undefined {
   if (requestId === undefined) return undefined;
-  const run = open.find((r) => r.request_id === requestId);
+  const run = openRunWithId(open, requestId, at, host, (r) => r.request_id);
   if (run || !holdsRedaction(requestId)) return run;
-  return open.find((r) => r.request_id !== undefined && runIdAsLogged(r.request_id, config) === requestId);
+  return openRunWithId(open, requestId, at, host, (r) => (r.request_id === undefined ? undefined : runIdAsLogged(r.request_id, config)));
 }
 
 /**
@@ -890,7 +892,7 @@ function openRunOfRequest(open: readonly OpenRun[], requestId: string | undefine
  * id never ended and the id was used again: the one that started last at or before the end (on its
  * host when both name one), else the first with the id.
  */
-function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined, idOf: (r: OpenRun) => string = (r) => r.run_id): OpenRun | undefined {
+function openRunWithId(open: readonly OpenRun[], runId: string, at: number, host: string | undefined, idOf: (r: OpenRun) => string | undefined = (r) => r.run_id): OpenRun | undefined {
   let first: OpenRun | undefined;
   let best: OpenRun | undefined;
   for (const r of open) {
@@ -1926,7 +1928,7 @@ export const jobReducer: SubjectReducer<JobState> = {
         const endToken = unnamedEndToken(event.at, body.host, group);
         // Before a run open is looked for: a line read before, delivered again, closes no older run left open.
         if (unnamedEndRead(event.at, body.host, group, endToken)) continue;
-        const ownRun = invocation ? openRunOfRequest(state.open, body.run_id, ctx.config) : undefined;
+        const ownRun = invocation ? openRunOfRequest(state.open, body.run_id, event.at, body.host, ctx.config) : undefined;
         if (invocation && !ownRun && exitUnlogged(body)) continue;
         // An invocation whose run was pushed out of the open runs (its START remembered) closes no other run: the
         // runs open are other invocations', and its end fails a run of its own, under an id of its time (below).

@@ -691,6 +691,27 @@ describe("a Lambda function that prints, unprefixed, the errorMessage Lambda Inv
     // Assess: R's invocation fails under an id of its exit line's time (its run's id is no longer known); x-run, which ended well, does not
     expect(failed(ingest)).toEqual([['run-failed', `${FUNCTION}@2026-10-07T03:02:30Z`, 'run failed: runtime exited with error: signal: killed (Runtime.ExitError)']]);
   });
+
+  it('fails the inner of two nested runs its invocation started unprefixed by its exit line, in scan and ingest alike', async () => {
+    // Prepare: R starts; the function prints run.start of outer, then of inner (a sub-run), unprefixed; it is killed at
+    // 1.5 min (the exit line alone in its delivery) or at 29 s (with its END and REPORT)
+    const nested = (exitAt: string): LogLine[] => [
+      { at: t('2026-10-07T03:00:30.000Z'), stream, message: `START RequestId: ${R} Version: $LATEST` },
+      { at: t('2026-10-07T03:00:30.010Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'outer' }) },
+      { at: t('2026-10-07T03:00:30.020Z'), stream, message: JSON.stringify({ type: 'run.start', job: FUNCTION, run_id: 'inner' }) },
+      { at: t(exitAt), stream, message: `RequestId: ${R} Error: Runtime exited with error: signal: killed` },
+      { ...end, at: t(exitAt) + 20 },
+      { ...report, at: t(exitAt) + 21 },
+    ];
+    for (const lines of [nested('2026-10-07T03:01:59.990Z'), nested('2026-10-07T03:00:59.000Z')]) {
+      // Act
+      const scan = await scanned(lines);
+      const ingest = await ingested(lines);
+      // Assess: the run started last, as a scan (no log stream, so no request id on either run) fails
+      expect(failed(scan).map(([detector, runId]) => [detector, runId])).toEqual([['run-failed', 'inner']]);
+      expect(failed(ingest)).toEqual(failed(scan));
+    }
+  });
 });
 
 
